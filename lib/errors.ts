@@ -1,0 +1,90 @@
+// Typed errors for every failure scpipe reports. Each carries a stable `code`
+// that programs branch on; the CLI maps codes to exit statuses in one place
+// (cli/exit-status.ts). Messages are one short line; anything that came from
+// the remote side is escaped (util/escape.ts) before it is put in a message.
+
+/** Stable error codes. Never rename one: scripts branch on them. */
+export type ScpipeErrorCode =
+  // usage and local set-up (exit 2)
+  | 'ERR_USAGE'
+  | 'ERR_STDIN_IS_TTY'
+  // connecting, authenticating, verifying the host (exit 255)
+  | 'ERR_CONNECT'
+  | 'ERR_CONNECT_TIMEOUT'
+  | 'ERR_AUTH'
+  | 'ERR_HOST_KEY_UNKNOWN'
+  | 'ERR_HOST_KEY_CHANGED'
+  | 'ERR_CONFIG'
+  // the transfer (exit 1)
+  | 'ERR_REMOTE' // the remote scp replied \1 or \2 with a message
+  | 'ERR_REMOTE_EXIT' // the remote command exited non-zero or by a signal
+  | 'ERR_PROTOCOL' // the peer sent bytes that break the protocol
+  | 'ERR_LOST_CONNECTION' // the channel closed before the protocol finished
+  | 'ERR_SIZE_MISMATCH' // the input was shorter or longer than --size
+  | 'ERR_SPOOL' // the spool could not be written (disk full, permissions)
+  | 'ERR_LOCAL_IO' // reading input or writing output failed
+  | 'ERR_UNSAFE_NAME' // a name from the peer was refused (PROTOCOL.md §5)
+  // cancellation (exit 130/143)
+  | 'ERR_ABORTED';
+
+export interface ScpipeErrorContext {
+  /** Message the remote side sent (already escaped for a terminal). */
+  remoteMessage?: string;
+  /** Remote stderr collected so far (already escaped). */
+  remoteStderr?: string;
+  /** Remote exit status, when known. */
+  exitCode?: number | null;
+  /** Remote exit signal, when known. */
+  exitSignal?: string | null;
+  /** Local or remote path concerned. */
+  path?: string;
+  /** Host concerned. */
+  host?: string;
+  /** Bytes moved before the failure. */
+  bytes?: bigint;
+  /** Signal name that caused an abort (SIGINT, SIGTERM). */
+  signal?: string;
+  cause?: unknown;
+}
+
+/** The one error class of scpipe; branch on `code`. */
+export class ScpipeError extends Error {
+  override readonly name = 'ScpipeError';
+  readonly code: ScpipeErrorCode;
+  readonly remoteMessage?: string;
+  readonly remoteStderr?: string;
+  readonly exitCode?: number | null;
+  readonly exitSignal?: string | null;
+  readonly path?: string;
+  readonly host?: string;
+  readonly bytes?: bigint;
+  readonly signal?: string;
+
+  constructor(code: ScpipeErrorCode, message: string, context: ScpipeErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.code = code;
+    const { cause: _cause, ...fields } = context;
+    Object.assign(this, fields);
+  }
+}
+
+/** True when `err` is a ScpipeError, optionally with the given code. */
+export function isScpipeError(err: unknown, code?: ScpipeErrorCode): err is ScpipeError {
+  return err instanceof ScpipeError && (code === undefined || err.code === code);
+}
+
+/** The error to throw when an AbortSignal fired. */
+export function abortError(signal: AbortSignal | undefined): ScpipeError {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof ScpipeError) return reason;
+  const name = typeof reason === 'string' && reason.startsWith('SIG') ? reason : undefined;
+  return new ScpipeError('ERR_ABORTED', name ? `interrupted by ${name}` : 'aborted', {
+    signal: name,
+    cause: reason,
+  });
+}
+
+/** Throws the abort error if the signal has already fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}

@@ -1,0 +1,35 @@
+// Builds the command line that starts the remote SCP role (PROTOCOL.md §6):
+// separate flags in OpenSSH's order `-v -r -p -d` then `-t`/`-f`, because
+// rssh's whitelist refuses combined ones; `--` only before a path that starts
+// with `-`; the path quoted for the remote shell.
+import { quoteRemotePath, type QuoteMode } from './quote';
+
+/** What the remote scp should do, and how to spell it. */
+export interface ScpCommandOptions {
+  /** `sink`: `scp -t` (we upload); `source`: `scp -f` (we download). */
+  role: 'sink' | 'source';
+  path: string;
+  verbose?: boolean;
+  recursive?: boolean;
+  preserve?: boolean;
+  /** `-d`: the target must be a directory (several sources). */
+  targetIsDirectory?: boolean;
+  quote?: QuoteMode;
+  /** The remote scp program; default `scp`. Quoted like a path when needed. */
+  scpPath?: string;
+}
+
+/** The exec command string, e.g. `scp -p -t -- '-odd name'`. */
+export function buildScpCommand(o: ScpCommandOptions): string {
+  const quote = o.quote ?? 'posix';
+  const program = o.scpPath && o.scpPath !== 'scp' ? quoteRemotePath(o.scpPath, quote) : 'scp';
+  const words = [program];
+  if (o.verbose) words.push('-v');
+  if (o.recursive) words.push('-r');
+  if (o.preserve) words.push('-p');
+  if (o.targetIsDirectory) words.push('-d');
+  words.push(o.role === 'sink' ? '-t' : '-f');
+  if (o.path.startsWith('-')) words.push('--');
+  words.push(quoteRemotePath(o.path, quote));
+  return words.join(' ');
+}

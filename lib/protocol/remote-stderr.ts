@@ -1,0 +1,36 @@
+// Drains the remote command's stderr (it must always be read, or the channel
+// window stalls: PROTOCOL.md §1, §9), keeps its tail for error messages, and
+// hands each complete line to an optional listener, already escaped.
+import type { Readable } from 'node:stream';
+import { escapeForTerminal } from '../util/escape';
+
+const KEEP_BYTES = 8192;
+
+/** The remote's stderr as it arrives: escaped lines out, the tail kept. */
+export class RemoteStderr {
+  private tail = '';
+  private line = '';
+
+  constructor(stream: Readable, private readonly onLine?: (escapedLine: string) => void) {
+    stream.on('data', (chunk: Buffer) => this.add(chunk.toString('utf8')));
+    stream.on('end', () => this.flush());
+    stream.on('error', () => undefined); // the channel's own error path reports failures
+  }
+
+  /** The last few KiB of remote stderr, escaped, trimmed. */
+  text(): string {
+    return escapeForTerminal(this.tail.trim(), true);
+  }
+
+  private add(text: string): void {
+    this.tail = (this.tail + text).slice(-KEEP_BYTES);
+    const lines = (this.line + text).split('\n');
+    this.line = lines.pop()!.slice(-KEEP_BYTES);
+    for (const l of lines) this.onLine?.(escapeForTerminal(l));
+  }
+
+  private flush(): void {
+    if (this.line !== '') this.onLine?.(escapeForTerminal(this.line));
+    this.line = '';
+  }
+}

@@ -1,0 +1,77 @@
+// Decodes the replies a sink sends to a source (PROTOCOL.md §3): `\0`, or a
+// type byte 1 / 2 followed by a message line. Any other first byte is the
+// start of a stray line (shell noise, an rssh refusal) that OpenSSH treats as
+// fatal. Sans-I/O: push bytes in, take whole replies out; a partial message
+// stays buffered until its newline arrives.
+import { MAX_LINE_BYTES } from './records';
+
+/** One reply from the peer. `message` is raw text; escape it before display. */
+export type Reply =
+  | { kind: 'ok' }
+  | { kind: 'warning'; message: string } // \1: this item failed, go on
+  | { kind: 'fatal'; message: string } // \2: the peer gives up
+  | { kind: 'unexpected'; message: string }; // any other byte: stray text
+
+type Pending = { kind: 'warning' | 'fatal' | 'unexpected'; parts: Buffer[]; length: number };
+
+/** Incremental reply decoder. */
+export class ReplyDecoder {
+  private pending: Pending | undefined;
+  private readonly ready: Reply[] = [];
+
+  /** Feeds bytes from the peer; every byte is consumed. */
+  push(chunk: Uint8Array): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (!this.pending) {
+        const byte = chunk[i]!;
+        if (byte === 0) {
+          this.ready.push({ kind: 'ok' });
+          i += 1;
+          continue;
+        }
+        const kind = byte === 1 ? 'warning' : byte === 2 ? 'fatal' : 'unexpected';
+        this.pending = { kind, parts: [], length: 0 };
+        // A stray line keeps its first byte as text; \1 and \2 drop theirs.
+        if (kind !== 'unexpected') i += 1;
+        continue;
+      }
+      const nl = chunk.indexOf(10, i);
+      const end = nl === -1 ? chunk.length : nl;
+      this.keep(chunk.subarray(i, end));
+      i = end;
+      if (nl !== -1) {
+        i += 1;
+        const { kind, parts } = this.pending;
+        this.pending = undefined;
+        this.ready.push({ kind, message: Buffer.concat(parts).toString('utf8') });
+      }
+    }
+  }
+
+  /** Takes the oldest complete reply, if any. */
+  shift(): Reply | undefined {
+    return this.ready.shift();
+  }
+
+  /** True while a message line has started but not ended. */
+  get partial(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** The text of an unfinished message line (for errors at EOF). */
+  partialText(): string {
+    return this.pending ? Buffer.concat(this.pending.parts).toString('utf8') : '';
+  }
+
+  // Keeps at most one line's worth of message: a peer that never sends a
+  // newline must not grow our memory (PROTOCOL.md §8).
+  private keep(bytes: Uint8Array): void {
+    const p = this.pending!;
+    const room = MAX_LINE_BYTES - p.length;
+    if (room <= 0 || bytes.length === 0) return;
+    const taken = Buffer.from(bytes.subarray(0, room));
+    p.parts.push(taken);
+    p.length += taken.length;
+  }
+}

@@ -1,0 +1,54 @@
+// Builds the messages for a remote command that went away or exited badly.
+// The reply reader only knows "EOF"; the exit status and the remote's stderr,
+// which arrive a moment later, say why (rssh refusal, scp not installed).
+import { ScpipeError } from '../errors';
+import type { ExitStatus } from './channel';
+import type { RemoteStderr } from './remote-stderr';
+
+const STAGES: Record<string, string> = {
+  start: 'before the transfer started',
+  T: 'after the times record',
+  C: 'after the file header',
+  D: 'after the directory header',
+  E: 'after the end of a directory',
+  end: 'before confirming the data',
+  warn: 'before confirming the data',
+};
+
+function firstLine(stderr: string): string {
+  return stderr.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+}
+
+/** The error for a remote command that ended with a bad status, or undefined. */
+export function describeExit(status: ExitStatus, stderr: string, stage?: string): ScpipeError | undefined {
+  if (status.code === 0) return undefined;
+  const when = stage ? ` ${STAGES[stage] ?? ''}`.trimEnd() : '';
+  const said = firstLine(stderr);
+  const tail = said ? `: ${said}` : '';
+  const ctx = { exitCode: status.code, exitSignal: status.signal, remoteStderr: stderr || undefined };
+  if (status.code === 127) {
+    return new ScpipeError('ERR_REMOTE_EXIT', `remote scp was not found (exit status 127)${tail}; is scp installed there? (see --scp-path)`, ctx);
+  }
+  if (status.code !== null) {
+    return new ScpipeError('ERR_REMOTE_EXIT', `remote command exited with status ${status.code}${when}${tail}`, ctx);
+  }
+  if (status.signal !== null) {
+    return new ScpipeError('ERR_REMOTE_EXIT', `remote command was killed by signal ${status.signal}${when}${tail}`, ctx);
+  }
+  return new ScpipeError('ERR_LOST_CONNECTION', `connection lost${when}${tail}`, ctx);
+}
+
+/** Turns a reply reader's "connection closed" into a precise error. */
+export async function explainLoss(
+  err: unknown,
+  stage: string,
+  exit: Promise<ExitStatus>,
+  stderr: RemoteStderr,
+): Promise<ScpipeError> {
+  if (!(err instanceof ScpipeError) || err.code !== 'ERR_LOST_CONNECTION') {
+    return err instanceof ScpipeError ? err : new ScpipeError('ERR_LOST_CONNECTION', `connection failed: ${String(err)}`, { cause: err });
+  }
+  const status = await exit.catch((): ExitStatus => ({ code: null, signal: null }));
+  const described = describeExit(status.code === 0 ? { code: null, signal: null } : status, stderr.text(), stage);
+  return described ?? err;
+}

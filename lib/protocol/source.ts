@@ -1,0 +1,164 @@
+// The SCP source role (upload to a remote `scp -t`), PROTOCOL.md §4.1:
+//   start()    wait for the sink's initial \0
+//   sendFile() [T, reply,] C, reply, exactly `size` bytes, \0 (or \1), reply
+//   finish()   EOF on the channel, then the remote exit status (§9)
+// A \1 reply fails that one item and the session goes on (as OpenSSH's does);
+// \2, a stray line, or a lost connection ends it. finish() throws the first
+// failure, so a non-zero exit is never a success even if every ack was \0.
+import { ScpipeError, abortError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
+import type { ExitStatus, ScpChannel } from './channel';
+import { encodeFile, encodeTimes, encodeWarning, OK, type Times } from './records';
+import { RemoteStderr } from './remote-stderr';
+import { ReplyReader } from './reply-reader';
+import { describeExit, explainLoss } from './session-errors';
+import { writeBody } from './write-body';
+
+/** Options shared by the SCP roles. */
+export interface RoleOptions {
+  signal?: AbortSignal;
+  /** Protocol trace for `-v`: one escaped line per record and reply. */
+  trace?: (line: string) => void;
+  /** Each line of remote stderr, escaped, as it arrives. */
+  onStderrLine?: (line: string) => void;
+}
+
+/** One regular file to send. */
+export interface OutgoingFile {
+  name: string;
+  size: bigint;
+  mode: number;
+  times?: Times;
+  body: AsyncIterable<Uint8Array>;
+  /** `error` (default): a body longer than `size` fails; `ignore`: send the first `size` bytes. */
+  excess?: 'error' | 'ignore';
+  onProgress?: (sent: bigint) => void;
+}
+
+/** Drives a remote `scp -t` over a channel. */
+export class ScpSource {
+  private readonly replies: ReplyReader;
+  private readonly stderr: RemoteStderr;
+  private readonly failures: ScpipeError[] = [];
+
+  constructor(private readonly channel: ScpChannel, private readonly opts: RoleOptions = {}) {
+    this.replies = new ReplyReader(channel.stdout);
+    this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine);
+    channel.stdin.on('error', () => undefined); // surfaces through the reply reader
+  }
+
+  /** Waits for the sink's initial \0 (§4.1 step 1); any other reply is fatal. */
+  async start(): Promise<void> {
+    const reply = await this.reply('start');
+    if (reply !== true) throw reply;
+  }
+
+  /**
+   * Sends one file. Resolves true when the sink stored it, false when it
+   * reported a problem with it (recorded; finish() will throw it).
+   */
+  async sendFile(file: OutgoingFile): Promise<boolean> {
+    const header = encodeFile(file.mode, file.size, file.name); // validates before anything is sent
+    if (file.times) {
+      const t = await this.send(encodeTimes(file.times), 'T');
+      if (t !== true) return this.fail(t);
+    }
+    const c = await this.send(header, 'C');
+    if (c !== true) return this.fail(c); // §4.1: after a \1 to C, send no data
+    const outcome = await writeBody(this.channel.stdin, file.body, file.size, {
+      excess: file.excess ?? 'error',
+      peerGone: this.replies.gone,
+      signal: this.opts.signal,
+      onProgress: file.onProgress,
+    }).catch((err: unknown) => {
+      throw this.opts.signal?.aborted ? abortError(this.opts.signal) : err;
+    });
+    const local = this.bodyProblem(file, outcome.sent, outcome.result, outcome.readError);
+    const end = await this.send(local ? encodeWarning(`${file.name}: ${local.message}`) : OK, local ? 'warn' : 'end');
+    if (local) this.failures.push(local);
+    return end === true ? !local : this.fail(end);
+  }
+
+  /** Sends EOF and waits for the exit status; throws the first failure. */
+  async finish(): Promise<ExitStatus> {
+    this.channel.stdin.end();
+    const status = await this.untilExit();
+    this.opts.trace?.(`exit status ${status.code ?? status.signal ?? 'none'}`);
+    const first = this.failures[0];
+    if (first) throw first;
+    const bad = describeExit(status, this.stderr.text());
+    if (bad) throw bad;
+    return status;
+  }
+
+  /** Tears the channel down (abort or fatal error). */
+  destroy(): void {
+    this.channel.destroy();
+  }
+
+  private async send(bytes: Buffer, what: string): Promise<true | ScpipeError> {
+    this.opts.trace?.(`> ${what === 'end' ? '\\0 (end of data)' : escapeForTerminal(bytes.toString('utf8').replace(/\n$/, ''))}`);
+    this.channel.stdin.write(bytes);
+    return this.reply(what);
+  }
+
+  // Reads one reply: true for \0, a ScpipeError for \1 (returned) or for
+  // \2 / stray text / a lost connection (thrown).
+  private async reply(what: string): Promise<true | ScpipeError> {
+    let r;
+    try {
+      r = await this.replies.next(this.opts.signal);
+    } catch (err) {
+      if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
+      throw await explainLoss(err, what, this.untilExit(2000), this.stderr);
+    }
+    if (r.kind === 'ok') {
+      this.opts.trace?.('< \\0 (ok)');
+      return true;
+    }
+    const message = escapeForTerminal(r.message);
+    this.opts.trace?.(`< ${r.kind}: ${message}`);
+    const err = new ScpipeError('ERR_REMOTE', `remote: ${message}`, { remoteMessage: message });
+    if (r.kind === 'warning' && what !== 'start') return err;
+    this.channel.destroy();
+    throw err;
+  }
+
+  private fail(err: ScpipeError): false {
+    this.failures.push(err);
+    return false;
+  }
+
+  private bodyProblem(file: OutgoingFile, sent: bigint, result: string, readError?: Error): ScpipeError | undefined {
+    const bytes = sent;
+    if (readError) {
+      const why = (readError as { code?: string }).code === 'ERR_LOCAL_IO' ? readError.message : `error reading input: ${readError.message}`;
+      return new ScpipeError('ERR_LOCAL_IO', `${why} (after ${sent} of ${file.size} bytes)`, { bytes, cause: readError });
+    }
+    if (result === 'short') {
+      return new ScpipeError('ERR_SIZE_MISMATCH', `input ended after ${sent} bytes, but ${file.size} were announced`, { bytes });
+    }
+    if (result === 'long') {
+      return new ScpipeError('ERR_SIZE_MISMATCH', `input is longer than the ${file.size} bytes announced`, { bytes });
+    }
+    return undefined;
+  }
+
+  private untilExit(ms?: number): Promise<ExitStatus> {
+    const exit = this.channel.exit;
+    const signal = this.opts.signal;
+    return new Promise<ExitStatus>((resolve, reject) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => finish({ code: null, signal: null }), ms);
+      const onAbort = (): void => finish(undefined, abortError(signal));
+      const finish = (s?: ExitStatus, e?: Error): void => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (e) reject(e);
+        else resolve(s!);
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      exit.then((s) => finish(s), (e: Error) => finish(undefined, e));
+    });
+  }
+}

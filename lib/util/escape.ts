@@ -1,0 +1,36 @@
+// Text from the remote side (names, \1 messages, stderr) is hostile: a raw
+// ESC or CR can rewrite the user's terminal (CVE-2019-6109/6110, PROTOCOL.md §5.3).
+// escapeForTerminal() makes it printable and unambiguous.
+
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+
+function isUnsafe(cp: number): boolean {
+  return (
+    cp < 0x20 || // C0 controls
+    cp === 0x7f || // DEL
+    (cp >= 0x80 && cp < 0xa0) || // C1 controls (0x9b is a CSI on some terminals)
+    (cp >= 0x200b && cp <= 0x200f) || // zero-width and direction marks
+    (cp >= 0x202a && cp <= 0x202e) || // bidi embeddings and overrides
+    (cp >= 0x2066 && cp <= 0x2069) || // bidi isolates
+    (cp >= 0xd800 && cp <= 0xdfff) // lone surrogates
+  );
+}
+
+/**
+ * Escapes control and bidi characters as `\n`, `\r`, `\t`, `\xNN` or `\u{NNNN}`,
+ * and a backslash as `\\`, so the escaped text is unambiguous. Printable Unicode
+ * is kept. With `multiline`, `\n` and `\t` pass through (for remote stderr).
+ */
+export function escapeForTerminal(text: string | Uint8Array, multiline = false): string {
+  const s = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
+  let out = '';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (multiline && (ch === '\n' || ch === '\t')) out += ch;
+    else if (NAMED[ch] !== undefined) out += NAMED[ch];
+    else if (!isUnsafe(cp)) out += ch;
+    else if (cp <= 0xff) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else out += `\\u{${cp.toString(16)}}`;
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { quoteRemotePath } from '../../../lib/protocol/quote';
+import { buildScpCommand } from '../../../lib/protocol/command';
+
+// How a POSIX shell splits the string.
+function shWords(cmdline: string): string[] {
+  const out = execFileSync('/bin/sh', ['-c', `for w in ${cmdline}; do printf '%s\\0' "$w"; done`], { encoding: 'utf8' });
+  return out.split('\0').slice(0, -1);
+}
+
+// How rssh splits it: glibc wordexp(3) with WRDE_NOCMD (PROTOCOL.md §6), via ctypes.
+function wordexpWords(cmdline: string): string[] {
+  const py = `
+import ctypes, sys
+class W(ctypes.Structure):
+    _fields_ = [("c", ctypes.c_size_t), ("v", ctypes.POINTER(ctypes.c_char_p)), ("o", ctypes.c_size_t)]
+libc = ctypes.CDLL("libc.so.6")
+w = W()
+rc = libc.wordexp(sys.argv[1].encode(), ctypes.byref(w), 4)
+if rc: print("ERR", rc); sys.exit(0)
+sys.stdout.buffer.write(b"".join(w.v[i] + b"\\0" for i in range(w.c)))
+`;
+  const out = execFileSync('python3', ['-c', py, cmdline], { encoding: 'utf8' });
+  if (out.startsWith('ERR')) throw new Error(`wordexp refused ${cmdline}: ${out}`);
+  return out.split('\0').slice(0, -1);
+}
+
+const NASTY = [
+  'plain.txt',
+  'with space.bin',
+  "it's.gpg",
+  "''",
+  'dollar $HOME and `id` and $(id)',
+  'semi;colon|pipe&amp<lt>gt(paren){brace}',
+  'bang!history',
+  'back\\slash',
+  'double"quote',
+  '*.txt',
+  '-leading-dash',
+  'tab\there',
+  'new\nline',
+  'ü-utf8',
+];
+
+describe('quoteRemotePath posix', () => {
+  it.each(NASTY)('keeps %j one literal word for sh and for wordexp', (path) => {
+    const q = quoteRemotePath(path, 'posix');
+    expect(shWords(q)).toEqual([path]);
+    if (!path.includes('\n')) expect(wordexpWords(q)).toEqual([path]);
+  });
+
+  it('quotes like libssh2 around quotes and bangs', () => {
+    expect(quoteRemotePath("doesn't", 'posix')).toBe("'doesn'\\''t'");
+    expect(quoteRemotePath('a!b', 'posix')).toBe("'a'\\!'b'");
+    expect(quoteRemotePath('', 'posix')).toBe("''");
+  });
+
+  it('leaves a leading ~ or ~user unquoted so the remote expands it', () => {
+    expect(quoteRemotePath('~/backups/x y', 'posix')).toBe("~/'backups/x y'");
+    expect(quoteRemotePath('~backup/x', 'posix')).toBe("~backup/'x'");
+    expect(wordexpWords(quoteRemotePath('~/a b', 'posix'))).toEqual([`${process.env.HOME}/a b`]);
+    expect(quoteRemotePath('~', 'posix')).toBe('~');
+    expect(shWords(quoteRemotePath('~/a b', 'posix'))).toEqual([`${process.env.HOME}/a b`]);
+  });
+});
+
+describe('quoteRemotePath double and none', () => {
+  it.each(NASTY.filter((p) => !p.includes('\n')))('double keeps %j one word for sh', (path) => {
+    expect(shWords(quoteRemotePath(path, 'double'))).toEqual([path]);
+  });
+
+  it('none passes the path through for remote globbing', () => {
+    expect(quoteRemotePath('*.txt', 'none')).toBe('*.txt');
+  });
+});
+
+describe('buildScpCommand (PROTOCOL.md §6)', () => {
+  it('uses separate flags in OpenSSH order', () => {
+    expect(buildScpCommand({ role: 'sink', path: 'x', verbose: true, recursive: true, preserve: true, targetIsDirectory: true })).toBe(
+      "scp -v -r -p -d -t 'x'",
+    );
+    expect(buildScpCommand({ role: 'source', path: 'x' })).toBe("scp -f 'x'");
+  });
+
+  it('adds -- only before a path that starts with -', () => {
+    expect(buildScpCommand({ role: 'sink', path: '-dash' })).toBe("scp -t -- '-dash'");
+    expect(buildScpCommand({ role: 'sink', path: 'a-b' })).toBe("scp -t 'a-b'");
+  });
+
+  it('honours --scp-path and --quote', () => {
+    expect(buildScpCommand({ role: 'sink', path: 'a b', scpPath: '/opt/bin/scp', quote: 'none' })).toBe('/opt/bin/scp -t a b');
+    expect(buildScpCommand({ role: 'sink', path: 'a b', quote: 'double' })).toBe('scp -t "a b"');
+  });
+
+  it('is accepted word for word by wordexp (rssh)', () => {
+    expect(wordexpWords(buildScpCommand({ role: 'sink', path: "it's $x;|", preserve: true }))).toEqual(['scp', '-p', '-t', "it's $x;|"]);
+  });
+});
