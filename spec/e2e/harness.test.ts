@@ -1,0 +1,122 @@
+/**
+ * Proves the e2e harness (spec/helpers/sshd.ts) with the SYSTEM OpenSSH
+ * client, independently of scpipe: if these fail, scpipe's e2e failures are
+ * about the environment, not scpipe.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs/promises';
+import * as path from 'path';
+import { startSshd, TestSshd, userDir } from '../helpers/sshd';
+
+interface Result { code: number | null; stdout: string; stderr: string; }
+
+/** Runs a command with optional stdin, with a time bound so no test hangs. */
+function run(cmd: string, args: string[], input: string | Buffer = ''): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+describe('test sshd harness (system OpenSSH client)', () => {
+  let sshd: TestSshd;
+  const ssh = (account: TestSshd['user'], command: string[], input?: string | Buffer) =>
+    run('ssh', [...sshd.sshArgs(account), sshd.host, ...command], input);
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+  it('exposes host key facts matching ssh-keygen', async () => {
+    expect(sshd.port).toBeGreaterThan(0);
+    expect(path.basename(sshd.dir)).toMatch(/^scpipe-test-/);
+    const kh = await fs.readFile(sshd.knownHostsPath, 'utf8');
+    expect(kh).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 \\S+\\n$`));
+    const lf = await run('ssh-keygen', ['-lf', path.join(sshd.dir, 'host_ed25519.pub')]);
+    expect(lf.stdout.split(' ')[1]).toBe(sshd.hostKeyFingerprint);
+  });
+
+  it('runs any command for scpipe-user', async () => {
+    const r = await ssh(sshd.user, ['echo', 'ok']);
+    expect(r).toMatchObject({ code: 0, stdout: 'ok\n' });
+  });
+
+  it('refuses a non-scp command for scpipe-rssh with rssh\'s message', async () => {
+    const r = await ssh(sshd.rssh, ['ls']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('This account is restricted by rssh.');
+    expect(r.stderr).toContain('Allowed commands: scp');
+    expect(await sshd.rsshLog()).toContainEqual({ accepted: false, command: 'ls' });
+  });
+
+  it('refuses an interactive login for scpipe-rssh', async () => {
+    const r = await run('ssh', ['-T', ...sshd.sshArgs(sshd.rssh), sshd.host]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('This account is restricted by rssh.');
+  });
+
+  it('accepts legacy `scp -O` uploads through the wrapper', async () => {
+    const dir = await userDir(sshd.rssh, 'scp-O');
+    const src = path.join(sshd.dir, 'small.txt');
+    await fs.writeFile(src, 'hello over scp\n');
+    const r = await run('scp', ['-O', ...sshd.sshArgs(sshd.rssh), src, `${sshd.host}:${dir}/`]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(await fs.readFile(path.join(dir, 'small.txt'), 'utf8')).toBe('hello over scp\n');
+    const log = await sshd.rsshLog();
+    expect(log[log.length - 1]).toEqual({ accepted: true, command: `scp -t ${dir}/` });
+  });
+
+  it('refuses combined scp flags like -qt (Debian scp_okay)', async () => {
+    const r = await ssh(sshd.rssh, ['scp -qt /tmp']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('insecure scp option not allowed');
+  });
+
+  it('splits the command like sh: quotes protect spaces and ";"', async () => {
+    const dir = await userDir(sshd.rssh, 'quoting');
+    const target = `${dir}/a b;c`;
+    // A raw SCP sink upload: "C<mode> <size> <name>\n", data, then a 0 byte.
+    const r = await ssh(sshd.rssh, [`scp -t '${target}'`], 'C0644 3 x\nabc\0');
+    expect(r.stderr).not.toContain('bad characters');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('\0\0\0'); // scp's acks: ready, header ok, data ok
+    expect(await fs.readFile(target, 'utf8')).toBe('abc');
+    const stat = await fs.stat(target);
+    expect(stat.uid).toBe(sshd.rssh.uid);
+  });
+
+  it('refuses unquoted shell metacharacters and command substitution', async () => {
+    for (const command of ['scp -t a;b', 'scp -t $(id)', 'scp -t `id`', 'scp -t a|b']) {
+      const r = await ssh(sshd.rssh, [command]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('bad characters');
+    }
+  });
+
+  it('denies a key authorized for nobody', async () => {
+    const args = sshd.sshArgs(sshd.user);
+    args[args.indexOf('-i') + 1] = sshd.wrongKeyPath;
+    const r = await run('ssh', [...args, sshd.host, 'true']);
+    expect(r.code).toBe(255);
+    expect(r.stderr).toContain('Permission denied');
+  });
+
+  it('creates upload dirs owned by the account', async () => {
+    const dir = await userDir(sshd.user, 'with space');
+    const stat = await fs.stat(dir);
+    expect(stat.uid).toBe(sshd.user.uid);
+    expect(dir.startsWith(path.join(sshd.dir, 'files'))).toBe(true);
+  });
+});

@@ -1,0 +1,358 @@
+/**
+ * Starts a real OpenSSH sshd on 127.0.0.1 for end-to-end tests.
+ *
+ * Two local accounts (created by scripts/install-test-deps.sh) log in with
+ * throwaway keys: scpipe-user (any command) and scpipe-rssh (ForceCommand =
+ * spec/fixtures/rssh-wrapper.c, an imitation of Debian's rssh scp-only
+ * restriction). Every instance lives in its own /tmp/scpipe-test-* dir, so
+ * parallel jest workers do not interfere; stop() removes it.
+ *
+ * Missing prerequisites make startSshd() throw: e2e tests must fail loudly,
+ * never skip.
+ */
+import { ChildProcess, execFile, spawn } from 'child_process';
+import { rmSync } from 'fs';
+import * as fs from 'fs/promises';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import * as crypto from 'crypto';
+
+export interface TestAccount {
+  name: string;
+  home: string;
+  keyPath: string; // private key, root-only 0600
+  publicKey: string; // "ssh-ed25519 AAAA... comment"
+  uid: number;
+  gid: number;
+}
+
+export interface RsshLogEntry {
+  accepted: boolean;
+  command: string; // SSH_ORIGINAL_COMMAND exactly as the client sent it
+}
+
+export interface TestSshd {
+  host: '127.0.0.1';
+  port: number;
+  dir: string;
+  knownHostsPath: string;
+  hostKeyFingerprint: string;
+  user: TestAccount;
+  rssh: TestAccount;
+  wrongKeyPath: string;
+  /** Options for the system ssh/scp (no host): `ssh ...sshArgs(a) 127.0.0.1 cmd`. */
+  sshArgs(account: TestAccount): string[];
+  /** Commands seen by the rssh wrapper, oldest first. */
+  rsshLog(): Promise<RsshLogEntry[]>;
+  logText(): string;
+  stop(): Promise<void>;
+}
+
+const SSHD = '/usr/sbin/sshd';
+const USER = 'scpipe-user';
+const RSSH = 'scpipe-rssh';
+const WRAPPER_SRC = path.resolve(__dirname, '../fixtures/rssh-wrapper.c');
+const HINT = "Fix: run `sudo bash scripts/install-test-deps.sh`, then run the e2e tests as root.";
+const READY_TIMEOUT_MS = 10_000;
+const MAX_LOG_CHARS = 2_000_000;
+
+/** Which instance (dir) an account object belongs to, for userDir(). */
+const accountDirs = new WeakMap<TestAccount, string>();
+let wrapperBinary: Promise<Buffer> | undefined;
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(() => true, () => false);
+}
+
+interface PasswdEntry { uid: number; gid: number; home: string; }
+
+/** Everything startSshd() needs; reports all problems at once. */
+async function checkPrerequisites(): Promise<Record<string, PasswdEntry>> {
+  const problems: string[] = [];
+  if (process.getuid?.() !== 0) {
+    problems.push(`tests must run as root (sshd must switch to the test users); uid is ${process.getuid?.()}`);
+  }
+  for (const bin of [SSHD, '/usr/bin/ssh-keygen', '/usr/bin/ssh', '/usr/bin/scp']) {
+    if (!(await exists(bin))) problems.push(`${bin} is missing (packages openssh-server / openssh-client)`);
+  }
+  if (!(await run('cc', ['--version']).then(() => true, () => false))) {
+    problems.push('no C compiler `cc` (packages gcc, libc6-dev) to build spec/fixtures/rssh-wrapper.c');
+  }
+  const shadow = await fs.readFile('/etc/shadow', 'utf8').catch(() => '');
+  const accounts: Record<string, PasswdEntry> = {};
+  for (const name of [USER, RSSH]) {
+    const line = await run('getent', ['passwd', name]).catch(() => '');
+    const f = line.trim().split(':');
+    if (f.length < 7) {
+      problems.push(`local account ${name} does not exist`);
+      continue;
+    }
+    accounts[name] = { uid: Number(f[2]), gid: Number(f[3]), home: f[5] };
+    // With UsePAM no, sshd rejects locked accounts ("!" password) even for pubkeys.
+    const pw = shadow.split('\n').find((l) => l.startsWith(`${name}:`))?.split(':')[1];
+    if (pw?.startsWith('!')) problems.push(`account ${name} is locked (password starts with "!")`);
+  }
+  if (problems.length) {
+    throw new Error(`Cannot start the test sshd:\n  - ${problems.join('\n  - ')}\n${HINT}`);
+  }
+  // sshd's privilege separation dir; lives on tmpfs, so it vanishes on reboot.
+  await fs.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  return accounts;
+}
+
+async function keygen(file: string, comment: string): Promise<string> {
+  await run('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-C', comment, '-f', file]);
+  return (await fs.readFile(`${file}.pub`, 'utf8')).trim();
+}
+
+/** Compiled once per test process, then copied into each instance dir. */
+async function writeWrapper(out: string): Promise<void> {
+  if (!wrapperBinary) {
+    wrapperBinary = run('cc', ['-O2', '-Wall', '-o', out, WRAPPER_SRC]).then(() => fs.readFile(out));
+    wrapperBinary.catch(() => (wrapperBinary = undefined));
+  }
+  const bin = await wrapperBinary;
+  await fs.writeFile(out, bin, { mode: 0o755 });
+  await fs.chmod(out, 0o755);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** "SHA256:..." exactly as `ssh-keygen -lf` prints it (unpadded base64). */
+function fingerprint(publicKeyLine: string): string {
+  const blob = Buffer.from(publicKeyLine.split(/\s+/)[1], 'base64');
+  return 'SHA256:' + crypto.createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+}
+
+function sshdConfig(dir: string): string {
+  return `# generated by spec/helpers/sshd.ts
+ListenAddress 127.0.0.1
+HostKey ${dir}/host_ed25519
+PidFile none
+UsePAM no
+# authorized_keys live in our temp dir, not in a user-owned home.
+StrictModes no
+PermitRootLogin no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile ${dir}/authorized_keys/%u
+AllowUsers ${USER} ${RSSH}
+AllowTcpForwarding no
+AllowAgentForwarding no
+X11Forwarding no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+# Tests open many connections quickly; don't let sshd drop them.
+MaxStartups 200
+MaxSessions 50
+LogLevel VERBOSE
+Subsystem sftp internal-sftp
+
+Match User ${RSSH}
+  ForceCommand ${dir}/rssh-wrapper
+  PermitTTY no
+  SetEnv RSSH_LOG=${dir}/rssh.log
+`;
+}
+
+export async function startSshd(): Promise<TestSshd> {
+  const passwd = await checkPrerequisites();
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'scpipe-test-'));
+  try {
+    return await setUp(dir, passwd);
+  } catch (err) {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function setUp(dir: string, passwd: Record<string, PasswdEntry>): Promise<TestSshd> {
+  // World-traversable so the test users can reach the wrapper, authorized_keys
+  // and their upload dirs; secrets below are protected individually.
+  await fs.chmod(dir, 0o755);
+  await fs.mkdir(path.join(dir, 'keys'), { mode: 0o700 });
+  await fs.mkdir(path.join(dir, 'authorized_keys'), { mode: 0o755 });
+  await fs.mkdir(path.join(dir, 'files'), { mode: 0o755 });
+
+  const hostPub = await keygen(path.join(dir, 'host_ed25519'), 'scpipe-test-host');
+  const wrongKeyPath = path.join(dir, 'keys', 'wrong');
+  await keygen(wrongKeyPath, 'scpipe-test-wrong');
+
+  const makeAccount = async (name: string): Promise<TestAccount> => {
+    const { uid, gid, home } = passwd[name];
+    const keyPath = path.join(dir, 'keys', name);
+    const publicKey = await keygen(keyPath, `${name}@scpipe-test`);
+    // sshd reads AuthorizedKeysFile with the user's privileges.
+    const ak = path.join(dir, 'authorized_keys', name);
+    await fs.writeFile(ak, publicKey + '\n', { mode: 0o600 });
+    await fs.chown(ak, uid, gid);
+    const account = { name, home, keyPath, publicKey, uid, gid };
+    accountDirs.set(account, dir);
+    return account;
+  };
+  const user = await makeAccount(USER);
+  const rssh = await makeAccount(RSSH);
+
+  await writeWrapper(path.join(dir, 'rssh-wrapper'));
+  // The wrapper only logs into a file that already exists and is writable.
+  const rsshLogPath = path.join(dir, 'rssh.log');
+  await fs.writeFile(rsshLogPath, '', { mode: 0o644 });
+  await fs.chown(rsshLogPath, rssh.uid, rssh.gid);
+
+  const configPath = path.join(dir, 'sshd_config');
+  await fs.writeFile(configPath, sshdConfig(dir), { mode: 0o644 });
+
+  const { proc, port, log } = await launch(configPath);
+
+  const knownHostsPath = path.join(dir, 'known_hosts');
+  const [keyType, keyB64] = hostPub.split(/\s+/);
+  await fs.writeFile(knownHostsPath, `[127.0.0.1]:${port} ${keyType} ${keyB64}\n`);
+
+  let stopping: Promise<void> | undefined;
+  const onExit = () => {
+    // Last resort if jest exits without afterAll(stop): no orphaned sshd/dirs.
+    proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
+  return {
+    host: '127.0.0.1',
+    port,
+    dir,
+    knownHostsPath,
+    hostKeyFingerprint: fingerprint(hostPub),
+    user,
+    rssh,
+    wrongKeyPath,
+    sshArgs: (account) => [
+      '-F', '/dev/null',
+      '-o', `Port=${port}`,
+      '-o', `UserKnownHostsFile=${knownHostsPath}`,
+      '-o', 'GlobalKnownHostsFile=/dev/null',
+      '-o', 'StrictHostKeyChecking=yes',
+      '-o', 'BatchMode=yes',
+      '-o', 'IdentitiesOnly=yes',
+      '-o', 'IdentityAgent=none',
+      '-i', account.keyPath,
+      '-o', `User=${account.name}`,
+    ],
+    rsshLog: async () =>
+      (await fs.readFile(rsshLogPath, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const tab = line.indexOf('\t');
+          return { accepted: line.slice(0, tab) === 'ACCEPT', command: line.slice(tab + 1).replace(/\\n/g, '\n') };
+        }),
+    logText: () => log.text,
+    stop: () => {
+      stopping ??= (async () => {
+        process.removeListener('exit', onExit);
+        await kill(proc);
+        await fs.rm(dir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+}
+
+interface Launched { proc: ChildProcess; port: number; log: { text: string }; }
+
+/** Starts sshd on a free port; retries if another process grabs the port first. */
+async function launch(configPath: string): Promise<Launched> {
+  let lastLog = '';
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const port = await freePort();
+    const log = { text: '' };
+    const proc = spawn(SSHD, ['-D', '-e', '-f', configPath, '-p', String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const append = (chunk: Buffer) => {
+      log.text += chunk.toString('utf8');
+      if (log.text.length > MAX_LOG_CHARS) log.text = log.text.slice(-MAX_LOG_CHARS / 2);
+    };
+    proc.stdout!.on('data', append);
+    proc.stderr!.on('data', append);
+    let exited = false;
+    proc.once('exit', () => (exited = true));
+    proc.once('error', (err) => { exited = true; log.text += `\nspawn error: ${err.message}\n`; });
+
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!exited && Date.now() < deadline) {
+      if (log.text.includes(`Server listening on 127.0.0.1 port ${port}`) && (await canConnect(port))) {
+        return { proc, port, log };
+      }
+      await sleep(25);
+    }
+    await kill(proc);
+    lastLog = log.text;
+    if (!/Address already in use|Cannot bind any address/.test(log.text)) break;
+  }
+  throw new Error(`sshd did not start within ${READY_TIMEOUT_MS} ms. Its log:\n${lastLog}`);
+}
+
+/** SIGTERM, then SIGKILL after a bound; never hangs. */
+async function kill(proc: ChildProcess): Promise<void> {
+  const exited = () => proc.exitCode !== null || proc.signalCode !== null;
+  const waitExit = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (exited()) return resolve();
+      const t = setTimeout(resolve, ms);
+      proc.once('exit', () => { clearTimeout(t); resolve(); });
+    });
+  if (!exited()) proc.kill('SIGTERM');
+  await waitExit(3000);
+  if (!exited()) proc.kill('SIGKILL');
+  await waitExit(2000);
+  // Per-connection sshd children (setsid'd, so not killed with the listener)
+  // may still hold our pipes; drop them so jest does not wait on them.
+  proc.stdout?.destroy();
+  proc.stderr?.destroy();
+}
+
+/**
+ * A fresh empty directory owned by `account`, inside the instance dir (so
+ * stop() removes it and parallel instances never share it). `name` becomes
+ * part of the directory name and may contain spaces, but no slash.
+ */
+export async function userDir(account: TestAccount, name: string): Promise<string> {
+  const dir = accountDirs.get(account);
+  if (!dir) throw new Error(`userDir: ${account.name} does not belong to a running test sshd`);
+  if (name.includes('/')) throw new Error(`userDir: name must not contain "/": ${name}`);
+  const result = await fs.mkdtemp(path.join(dir, 'files', `${account.name}-${name}-`));
+  await fs.chown(result, account.uid, account.gid);
+  await fs.chmod(result, 0o755);
+  return result;
+}
