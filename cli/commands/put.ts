@@ -1,0 +1,86 @@
+// `scpipe put [options] [user@]host:path`: stdin to one remote file.
+import type { Argv, CommandModule } from 'yargs';
+import { ScpipeError } from '../../lib/errors';
+import { put } from '../../lib/client/api';
+import { parseByteSize } from '../../lib/spool';
+import { ProgressLine } from '../progress';
+import { connectOptions, remoteArg, withSshOptions, type SshArgs } from '../ssh-options';
+import { openStdin } from '../stdin';
+import type { CommandContext } from '../context';
+
+interface PutArgs extends SshArgs {
+  target: string;
+  p: boolean;
+  mode: string;
+  mtime?: string;
+  memory: string;
+  'spool-dir'?: string;
+  size?: string;
+  name?: string;
+}
+
+/** Parses `--mode 0640`. */
+export function parseMode(text: string): number {
+  if (!/^[0-7]{3,4}$/.test(text)) throw new ScpipeError('ERR_USAGE', `bad --mode "${text}": give 3 or 4 octal digits, e.g. 0640`);
+  return parseInt(text, 8);
+}
+
+/** Parses `--mtime` as seconds since the epoch or an ISO 8601 date. */
+export function parseMtime(text: string): bigint {
+  if (/^\d+$/.test(text)) return BigInt(text);
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new ScpipeError('ERR_USAGE', `bad --mtime "${text}": give seconds since 1970 or a date like 2026-11-21T10:00:00Z`);
+  return BigInt(Math.floor(ms / 1000));
+}
+
+/** Builds the put command for yargs. */
+export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> {
+  return {
+    command: 'put [options] <target>',
+    describe: 'stream stdin to a remote file ([user@]host:path)',
+    builder: (y: Argv) =>
+      withSshOptions(y)
+        .positional('target', { type: 'string', demandOption: true, describe: '[user@]host:path of the remote file' })
+        .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'send --mode and --mtime and have the remote keep them' })
+        .option('mode', { type: 'string', default: '0644', describe: 'file mode to announce (octal)', requiresArg: true })
+        .option('mtime', { type: 'string', describe: 'modification time with -p (epoch seconds or ISO date; default now)', requiresArg: true })
+        .option('memory', { type: 'string', default: '64M', describe: 'RAM to spool in before spilling to disk (K/M/G)', requiresArg: true })
+        .option('spool-dir', { type: 'string', describe: 'directory for the spool file (default $TMPDIR or /tmp)', requiresArg: true })
+        .option('size', { type: 'string', describe: 'the exact input size in bytes: stream without spooling', requiresArg: true })
+        .option('name', { type: 'string', describe: 'file name to announce (default: last part of the path)', requiresArg: true })
+        .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
+        .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '') as unknown as Argv<PutArgs>,
+    handler: (args) => ctx.run(async (signal, log) => {
+      const spec = remoteArg(args.target, 'put');
+      const mode = parseMode(args.mode);
+      const memory = parseByteSize(args.memory);
+      if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
+      const size = args.size === undefined ? undefined : parseByteSize(args.size);
+      const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
+      const stdin = openStdin();
+      const progress = ProgressLine.wanted(args.q) ? new ProgressLine(spec.path || spec.host) : undefined;
+      try {
+        const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
+          signal,
+          size: size ?? stdin.fileSize,
+          ignoreExcess: size === undefined && stdin.fileSize !== undefined,
+          mode,
+          preserve: args.p,
+          times: mtime === undefined ? undefined : { mtime, atime: mtime },
+          name: args.name,
+          memoryLimit: Number(memory),
+          spoolDir: args['spool-dir'],
+          quote: args.quote,
+          scpPath: args['scp-path'],
+          remoteVerbose: false,
+          trace: log,
+          onStderrLine: (line) => process.stderr.write(`${line}\n`),
+          onProgress: progress ? (p) => progress.update(p) : undefined,
+        });
+        log?.(`sent ${result.bytes} bytes (spool: ${result.spooled})`);
+      } finally {
+        progress?.done();
+      }
+    }),
+  };
+}

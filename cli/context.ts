@@ -1,0 +1,34 @@
+// What every command handler gets: a runner that installs signal handling,
+// sets up -v logging, and turns the outcome into the process exit status.
+import { exitStatusFor } from './exit-status';
+import { describeFailure, say } from './report';
+import { abortOnSignals } from './signals';
+
+/** Runs a command body; records its exit status. */
+export interface CommandContext {
+  run(body: (signal: AbortSignal, log?: (line: string) => void) => Promise<void>): Promise<void>;
+  readonly status: number;
+}
+
+/** A context whose `-v` logging is on when `verbose()` says so. */
+export function createContext(verbose: () => boolean): CommandContext {
+  let status = 0;
+  return {
+    get status() {
+      return status;
+    },
+    async run(body) {
+      const { signal, release } = abortOnSignals();
+      const log = verbose() ? (line: string) => process.stderr.write(`scpipe: ${line}\n`) : undefined;
+      try {
+        await body(signal, log);
+        status = 0;
+      } catch (err) {
+        status = exitStatusFor(err);
+        say(describeFailure(err));
+      } finally {
+        release();
+      }
+    },
+  };
+}

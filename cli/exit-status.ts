@@ -1,0 +1,31 @@
+// The one place where errors become exit statuses (DESIGN.md "Exit status"):
+// 0 success, 1 transfer / remote / local I/O, 2 usage, 255 connect or auth,
+// 130 / 143 after SIGINT / SIGTERM.
+import { ScpipeError, type ScpipeErrorCode } from '../lib/errors';
+
+const STATUS: Record<ScpipeErrorCode, number> = {
+  ERR_USAGE: 2,
+  ERR_STDIN_IS_TTY: 2,
+  ERR_CONNECT: 255,
+  ERR_CONNECT_TIMEOUT: 255,
+  ERR_AUTH: 255,
+  ERR_HOST_KEY_UNKNOWN: 255,
+  ERR_HOST_KEY_CHANGED: 255,
+  ERR_CONFIG: 255,
+  ERR_REMOTE: 1,
+  ERR_REMOTE_EXIT: 1,
+  ERR_PROTOCOL: 1,
+  ERR_LOST_CONNECTION: 1,
+  ERR_SIZE_MISMATCH: 1,
+  ERR_SPOOL: 1,
+  ERR_LOCAL_IO: 1,
+  ERR_UNSAFE_NAME: 1,
+  ERR_ABORTED: 130,
+};
+
+/** Exit status for a failure (anything not a ScpipeError is an internal error: 1). */
+export function exitStatusFor(err: unknown): number {
+  if (!(err instanceof ScpipeError)) return 1;
+  if (err.code === 'ERR_ABORTED') return err.signal === 'SIGTERM' ? 143 : 130;
+  return STATUS[err.code];
+}

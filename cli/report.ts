@@ -1,0 +1,16 @@
+// How the CLI talks to the user on stderr: one `scpipe: ` line per error,
+// escaped already where it came from the peer.
+import { ScpipeError } from '../lib/errors';
+import { escapeForTerminal } from '../lib/util/escape';
+
+/** Writes `scpipe: <message>` to stderr. */
+export function say(message: string): void {
+  process.stderr.write(`scpipe: ${message}\n`);
+}
+
+/** The line to show for a failure. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof ScpipeError) return err.message;
+  const e = err as Error;
+  return `internal error: ${escapeForTerminal(e?.stack ?? String(err), true)}`;
+}

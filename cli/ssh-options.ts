@@ -1,0 +1,67 @@
+// The ssh options every remote command shares (scp's letters: -P -i -F -o,
+// plus -q -v and the remote-command shaping of --quote / --scp-path), and how
+// they become the library's ConnectOptions.
+import type { Argv } from 'yargs';
+import { ScpipeError } from '../lib/errors';
+import { QUOTE_MODES, type QuoteMode } from '../lib/protocol/quote';
+import { parseRemoteSpec, type RemoteSpec } from '../lib/transport/target';
+import type { ConnectOptions } from '../lib/transport/ssh2-transport';
+import { promptOnTty } from '../lib/transport/tty-prompt';
+
+/** Parsed shared options. */
+export interface SshArgs {
+  P?: number;
+  i?: string[];
+  F?: string;
+  o?: string[];
+  q: boolean;
+  v: boolean;
+  quote: QuoteMode;
+  'scp-path': string;
+}
+
+// One value per occurrence (`-o A=1 host:path` must not swallow the target),
+// collected into an array when repeated.
+const repeatable = {
+  type: 'string',
+  nargs: 1,
+  requiresArg: true,
+  coerce: (v: string | string[]): string[] => ([] as string[]).concat(v),
+} as const;
+
+/** Adds the shared options to a command. */
+export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
+  return y
+    .option('P', { alias: 'port', type: 'number', describe: 'remote port', requiresArg: true })
+    .option('i', { alias: 'identity', ...repeatable, describe: 'identity (private key) file; repeatable' })
+    .option('F', { type: 'string', describe: 'ssh config file (instead of ~/.ssh/config)', requiresArg: true })
+    .option('o', { ...repeatable, describe: 'ssh option Key=Value; repeatable' })
+    .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: 'no progress display' })
+    .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'protocol trace and connection details on stderr' })
+    .option('quote', { choices: QUOTE_MODES, default: 'posix' as QuoteMode, describe: 'how remote paths are quoted for the remote shell' })
+    .option('scp-path', { type: 'string', default: 'scp', describe: 'remote scp program', requiresArg: true }) as unknown as Argv<T & SshArgs>;
+}
+
+/** Parses `[user@]host:path` or throws a usage error. */
+export function remoteArg(arg: string, what: string): RemoteSpec {
+  const spec = parseRemoteSpec(arg);
+  if (!spec) throw new ScpipeError('ERR_USAGE', `${what} needs a remote [user@]host:path, got "${arg}"`);
+  return spec;
+}
+
+/** Connection options for `spec` from the shared options. */
+export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: string) => void): ConnectOptions {
+  if (args.P !== undefined && (!Number.isInteger(args.P) || args.P < 1 || args.P > 65535)) {
+    throw new ScpipeError('ERR_USAGE', `bad port "${args.P}"`);
+  }
+  return {
+    host: spec.host,
+    user: spec.user,
+    port: args.P ?? spec.port,
+    identityFiles: args.i,
+    configFile: args.F,
+    options: args.o,
+    log,
+    prompt: (question, echo) => promptOnTty(question, echo),
+  };
+}

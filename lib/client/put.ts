@@ -1,0 +1,152 @@
+// `put`: one stream to one remote file. Pass 1 (the spool) and the SSH set-up
+// run at the same time, so a wrong password, a refused command or a missing
+// directory fails in seconds, not after the stream ends; pass 2 replays the
+// spool into the remote `scp -t` (DESIGN.md "Why two passes").
+import { Readable } from 'node:stream';
+import { ScpipeError, abortError, throwIfAborted } from '../errors';
+import type { ExitStatus, ScpChannel } from '../protocol/channel';
+import { buildScpCommand } from '../protocol/command';
+import type { QuoteMode } from '../protocol/quote';
+import { ScpSource, type RoleOptions } from '../protocol/source';
+import type { Times } from '../protocol/records';
+import { spool, type Spool } from '../spool';
+import { remoteFileName } from './remote-name';
+
+/** Anything put() can send. A Uint8Array has a known size and is never spooled. */
+export type PutInput = Readable | AsyncIterable<Uint8Array> | Uint8Array;
+
+/** Progress of a put: spooling (size still unknown), then sending. */
+export interface PutProgress {
+  phase: 'spool' | 'send';
+  bytes: bigint;
+  /** Known once sending starts. */
+  total?: bigint;
+}
+
+/** Options of put(). */
+export interface PutOptions extends RoleOptions {
+  /** Name in the C record; default: the last part of the remote path. */
+  name?: string;
+  /** Known size: the input is streamed without spooling and must match exactly. */
+  size?: bigint;
+  /** With `size`: read only `size` bytes and ignore the rest (a file that grows). */
+  ignoreExcess?: boolean;
+  /** File mode to announce (default 0o644). */
+  mode?: number;
+  /** `-p`: send times and ask the remote to keep mode and times. */
+  preserve?: boolean;
+  /** Times sent with `preserve` (default: now). */
+  times?: Times;
+  /** RAM kept before the spool spills to disk (default 64 MiB). */
+  memoryLimit?: number;
+  /** Directory of the spool file (default TMPDIR). */
+  spoolDir?: string;
+  quote?: QuoteMode;
+  scpPath?: string;
+  /** Ask the remote scp for `-v` diagnostics on its stderr. */
+  remoteVerbose?: boolean;
+  onProgress?: (p: PutProgress) => void;
+}
+
+/** What put() did. */
+export interface PutResult {
+  bytes: bigint;
+  /** Where the stream was measured: not at all (size known), in RAM, or on disk. */
+  spooled: 'none' | 'memory' | 'disk';
+  command: string;
+  exit: ExitStatus;
+}
+
+/**
+ * Sends `input` to `remotePath` through a channel that `open` starts with the
+ * given command (a remote `scp -t`). Rejects with a ScpipeError.
+ */
+export async function putOverChannel(
+  open: (command: string, signal: AbortSignal) => Promise<ScpChannel>,
+  remotePath: string,
+  input: PutInput,
+  opts: PutOptions = {},
+): Promise<PutResult> {
+  throwIfAborted(opts.signal);
+  const name = remoteFileName(remotePath, opts.name);
+  const command = buildScpCommand({
+    role: 'sink',
+    path: remotePath === '' ? '.' : remotePath,
+    preserve: opts.preserve,
+    verbose: opts.remoteVerbose,
+    quote: opts.quote,
+    scpPath: opts.scpPath,
+  });
+  const known = input instanceof Uint8Array ? BigInt(input.length) : opts.size;
+
+  // One controller for both passes: whichever fails first stops the other.
+  const inner = new AbortController();
+  const forward = (): void => inner.abort(abortError(opts.signal));
+  opts.signal?.addEventListener('abort', forward, { once: true });
+  const role = { ...opts, signal: inner.signal };
+  const sourceReady = (async () => {
+    const source = new ScpSource(await open(command, inner.signal), role);
+    if (inner.signal.aborted) source.destroy();
+    await source.start();
+    return source;
+  })();
+  sourceReady.catch((err: unknown) => inner.abort(err));
+
+  let spooled: Spool | undefined;
+  let source: ScpSource | undefined;
+  try {
+    if (known === undefined) {
+      spooled = await spool(input as Readable | AsyncIterable<Uint8Array>, {
+        memoryLimit: opts.memoryLimit,
+        spoolDir: opts.spoolDir,
+        signal: inner.signal,
+        onProgress: (bytes) => opts.onProgress?.({ phase: 'spool', bytes }),
+      });
+    }
+    source = await sourceReady;
+    const size = spooled ? spooled.size : known!;
+    // The replay needs no signal of its own: the write loop stops on abort.
+    const body = spooled
+      ? spooled.replay()
+      : input instanceof Uint8Array
+        ? oneChunk(input)
+        : (input as AsyncIterable<Uint8Array>);
+    opts.onProgress?.({ phase: 'send', bytes: 0n, total: size });
+    await source.sendFile({
+      name,
+      size,
+      mode: opts.mode ?? 0o644,
+      times: opts.preserve ? opts.times ?? nowTimes() : undefined,
+      body,
+      excess: opts.ignoreExcess ? 'ignore' : 'error',
+      onProgress: (bytes) => opts.onProgress?.({ phase: 'send', bytes, total: size }),
+    });
+    if (body instanceof Readable && body !== input) body.destroy(); // a replay not read to the end
+    const exit = await source.finish();
+    return { bytes: size, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit };
+  } catch (err) {
+    inner.abort(err);
+    const s = source ?? (await sourceReady.catch(() => undefined));
+    s?.destroy();
+    throw preferCause(err, opts.signal);
+  } finally {
+    opts.signal?.removeEventListener('abort', forward);
+    await spooled?.dispose();
+  }
+}
+
+async function* oneChunk(buf: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield buf;
+}
+
+function nowTimes(): Times {
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  return { mtime: now, atime: now };
+}
+
+// A user's abort wins over whatever it caused; otherwise keep the error.
+function preferCause(err: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted) return abortError(signal);
+  if (err instanceof ScpipeError) return err;
+  return new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}

@@ -1,0 +1,133 @@
+// The ssh2 transport: connect, verify the host key, authenticate, and run a
+// remote command as a ScpChannel. Errors become ScpipeErrors that the CLI
+// maps to exit status 255 (connect, host key, auth).
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { ScpipeError, abortError } from '../errors';
+import type { ExitStatus, ScpChannel } from '../protocol/channel';
+import { createAuthHandler } from './auth';
+import { createHostVerifier } from './host-verifier';
+import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
+import { connectTcp } from './tcp';
+
+/** Where and how to connect: a host alias plus ssh-style options. */
+export interface ConnectOptions extends SshOptions {
+  /** Host name or ~/.ssh/config alias. */
+  host: string;
+  signal?: AbortSignal;
+  /** Verbose diagnostics (-v), one line each. */
+  log?: (line: string) => void;
+  /** Asks the user (passphrases, passwords); absent = non-interactive. */
+  prompt?: (question: string, echo: boolean) => Promise<string | null>;
+}
+
+/** An authenticated ssh2 connection and what it was resolved from. */
+export interface Ssh2Connection {
+  client: Client;
+  host: ResolvedHost;
+  /** Runs a command without a PTY (PROTOCOL.md §1) and returns its channel. */
+  exec(command: string): Promise<ScpChannel>;
+  /** Closes the connection. */
+  close(): void;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+/** Connects and authenticates, or rejects with a ScpipeError. */
+export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection> {
+  const host = await resolveHost(opts.host, opts);
+  const log = opts.log;
+  const interactive = Boolean(opts.prompt) && !host.batchMode;
+  const verifier = createHostVerifier({ host, log });
+  const auth = createAuthHandler({ host, prompt: interactive ? opts.prompt : undefined, log });
+  const connectTimeout = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
+  const sock = await connectTcp(host.hostname, host.port, connectTimeout, opts.signal);
+  const client = new Client();
+  const config: ConnectConfig = {
+    sock,
+    host: host.hostname,
+    port: host.port,
+    username: host.user,
+    authHandler: auth.handler as ConnectConfig['authHandler'],
+    hostVerifier: verifier.verify as ConnectConfig['hostVerifier'],
+    keepaliveInterval: host.serverAliveIntervalMs,
+    keepaliveCountMax: host.serverAliveCountMax,
+    // A person typing a passphrase must not be timed out; otherwise bound the handshake.
+    readyTimeout: interactive ? 0 : Math.max(connectTimeout, 20_000),
+    debug: log && process.env.SCPIPE_DEBUG_SSH ? (line: string) => log(line) : undefined,
+  };
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => finish(abortError(opts.signal));
+    const finish = (err?: Error): void => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      if (err) {
+        client.end();
+        sock.destroy();
+        reject(err);
+      } else resolve();
+    };
+    const onReady = (): void => finish();
+    const onError = (err: Error & { level?: string }): void =>
+      finish(verifier.failure() ?? describeClientError(err, host, auth.triedMethods()));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    client.once('ready', onReady);
+    client.once('error', onError);
+    client.connect(config);
+  });
+  log?.(`authenticated to ${host.hostname} ([${sock.remoteAddress}]:${host.port})`);
+  // Later errors (a dropped connection) reach the channel as EOF; keep the
+  // process from crashing on an unhandled 'error' event.
+  client.on('error', (err) => log?.(`connection error: ${err.message}`));
+  return {
+    client,
+    host,
+    exec: (command) => execChannel(client, command, log),
+    close: () => client.end(),
+  };
+}
+
+function describeClientError(err: Error & { level?: string }, host: ResolvedHost, tried: string[]): ScpipeError {
+  const where = `${host.user}@${host.hostname}`;
+  if (err.level === 'client-authentication') {
+    const methods = tried.length ? tried.join(',') : 'none';
+    return new ScpipeError('ERR_AUTH', `${where}: Permission denied (tried ${methods})`, { host: host.hostname, cause: err });
+  }
+  if (err.level === 'client-timeout') {
+    return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });
+  }
+  return new ScpipeError('ERR_CONNECT', `${where}: ${err.message}`, { host: host.hostname, cause: err });
+}
+
+/** Starts `command` on an open connection as a ScpChannel. */
+export function execChannel(client: Client, command: string, log?: (line: string) => void): Promise<ScpChannel> {
+  log?.(`exec: ${command}`);
+  return new Promise<ScpChannel>((resolve, reject) => {
+    client.exec(command, { pty: false }, (err, stream) => {
+      if (err) {
+        reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${err.message}`, { cause: err }));
+        return;
+      }
+      resolve(wrapChannel(stream));
+    });
+  });
+}
+
+function wrapChannel(stream: ClientChannel): ScpChannel {
+  let status: ExitStatus = { code: null, signal: null };
+  stream.on('exit', (code: number | null, signal?: string) => {
+    status = { code: typeof code === 'number' ? code : null, signal: signal ?? null };
+  });
+  const exit = new Promise<ExitStatus>((resolve) => stream.once('close', () => resolve(status)));
+  stream.on('error', () => undefined); // surfaces as EOF to the roles
+  return {
+    stdout: stream,
+    stdin: stream,
+    stderr: stream.stderr,
+    exit,
+    destroy: () => {
+      stream.close();
+    },
+  };
+}

@@ -1,0 +1,234 @@
+// `scpipe put` end to end: the built CLI against a real OpenSSH sshd, through
+// the rssh-restricted account (ForceCommand wrapper, PROTOCOL.md §6).
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { CLI, remote, runCli, runCliWithFile, sshFlags, startCli } from '../helpers/cli';
+
+let sshd: TestSshd;
+let spoolDir: string;
+let dir: string;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+beforeEach(async () => {
+  spoolDir = await mkdtemp(join(tmpdir(), 'scpipe-test-spool-'));
+  dir = await userDir(sshd.rssh, 'put');
+});
+afterEach(async () => {
+  // Whatever happened, no spool file may be left behind.
+  expect(await readdir(spoolDir)).toEqual([]);
+  await rm(spoolDir, { recursive: true, force: true });
+});
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const put = (path: string, extra: string[] = []): string[] => [
+  'put', ...sshFlags(sshd, sshd.rssh), '--spool-dir', spoolDir, ...extra, remote(sshd, sshd.rssh, path),
+];
+
+describe('scpipe put through an rssh-restricted account', () => {
+  it('uploads an empty stream', async () => {
+    const r = await runCli(put(`${dir}/empty.bin`), { stdin: Buffer.alloc(0) });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await stat(join(dir, 'empty.bin'))).size).toBe(0);
+  });
+
+  it('uploads a small stream byte-exact, owned by the account, and sends separate flags', async () => {
+    const r = await runCli(put(`${dir}/small.txt`), { stdin: 'hello world\n' });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'small.txt'), 'utf8')).toBe('hello world\n');
+    expect((await stat(join(dir, 'small.txt'))).uid).toBe(sshd.rssh.uid);
+    const log = await sshd.rsshLog();
+    expect(log[log.length - 1]).toEqual({ accepted: true, command: `scp -t '${dir}/small.txt'` });
+  });
+
+  it('uploads a stream bigger than --memory through the disk spool', async () => {
+    const data = randomBytes(24 * 1024 * 1024 + 17);
+    const r = await runCli(put(`${dir}/big.bin`, ['--memory', '1M']), { stdin: Readable.from(chunks(data, 65536)) });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(sha(await readFile(join(dir, 'big.bin')))).toBe(sha(data));
+  });
+
+  it('keeps names that need quoting intact (spaces, quotes, $, ;, leading dash)', async () => {
+    for (const name of ["it's a $HOME; `id` (x).bin", '-dash', 'bang!x', 'ü ñ']) {
+      const r = await runCli(put(`${dir}/${name}`), { stdin: name });
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      expect(await readFile(join(dir, name), 'utf8')).toBe(name);
+    }
+    const r = await runCli(put('-dash2', ['--name', 'x']), { stdin: 'x' }); // relative to the home
+    expect(r.status).toBe(0);
+    expect(await readFile(join(sshd.rssh.home, '-dash2'), 'utf8')).toBe('x');
+    await rm(join(sshd.rssh.home, '-dash2'));
+  });
+
+  it('puts the file inside a target directory under the announced name', async () => {
+    const r = await runCli(put(dir, ['--name', 'named.bin']), { stdin: 'abc' });
+    expect(r.status).toBe(0);
+    expect(await readFile(join(dir, 'named.bin'), 'utf8')).toBe('abc');
+  });
+
+  it('applies -p with --mode and --mtime', async () => {
+    const r = await runCli(put(`${dir}/p.bin`, ['-p', '--mode', '0600', '--mtime', '2020-01-02T03:04:05Z']), { stdin: 'p' });
+    expect(r.status).toBe(0);
+    const st = await stat(join(dir, 'p.bin'));
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(st.mtime.toISOString()).toBe('2020-01-02T03:04:05.000Z');
+  });
+
+  it('sends a regular file on stdin without spooling', async () => {
+    const file = join(spoolDir, '..', `scpipe-test-input-${process.pid}`);
+    const data = randomBytes(3 * 1024 * 1024);
+    await writeFile(file, data);
+    try {
+      const r = await runCliWithFile([...put(`${dir}/direct.bin`, ['--memory', '0']), '-v'], file);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain('(spool: none)');
+      expect(sha(await readFile(join(dir, 'direct.bin')))).toBe(sha(data));
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+});
+
+describe('scpipe put failures: what the user sees, what is left', () => {
+  it('a missing remote directory: exit 1, the remote message, nothing written', async () => {
+    const r = await runCli(put(`${dir}/missing/f.bin`), { stdin: 'data' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/f.bin: No such file or directory\n`);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a remote permission error: exit 1, Permission denied', async () => {
+    const locked = join(dir, 'locked');
+    await mkdir(locked);
+    await chown(locked, 0, 0);
+    await chmod(locked, 0o755);
+    const r = await runCli(put(`${locked}/f.bin`), { stdin: 'data' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${locked}/f.bin: Permission denied\n`);
+    expect(await readdir(locked)).toEqual([]);
+  });
+
+  it('a full remote disk: exit 1, No space left on device', async () => {
+    const small = join(dir, 'small-disk');
+    await mkdir(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
+    try {
+      const r = await runCli(put(`${small}/f.bin`), { stdin: randomBytes(3 * 1024 * 1024) });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/f.bin: No space left on device\n`);
+    } finally {
+      execFileSync('umount', [small]);
+    }
+  });
+
+  it('a command rssh refuses: exit 1 and rssh\'s message', async () => {
+    const r = await runCli(put(`${dir}/f.bin`, ['--scp-path', '/bin/sh']), { stdin: 'data' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('This account is restricted by rssh.');
+    expect(r.stderr).toMatch(/scpipe: remote command exited with status 1 before the transfer started/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a wrong key: exit 255, Permission denied, fast, while stdin is still open', async () => {
+    const endless = new PassThrough();
+    const timer = setInterval(() => endless.write(Buffer.alloc(65536)), 5);
+    try {
+      const args = ['put', ...sshFlags(sshd, sshd.rssh, ['-i', sshd.wrongKeyPath]), '--spool-dir', spoolDir, remote(sshd, sshd.rssh, `${dir}/f`)];
+      args.splice(args.indexOf(sshd.rssh.keyPath) - 1, 2); // only the wrong key
+      const r = await startCli(args, { stdin: endless }).done;
+      expect(r.status).toBe(255);
+      expect(r.stderr).toMatch(/^scpipe: scpipe-rssh@127\.0\.0\.1: Permission denied/);
+      expect(r.ms).toBeLessThan(15000);
+    } finally {
+      clearInterval(timer);
+      endless.destroy();
+    }
+  });
+
+  it('an unknown host key under strict checking: exit 255 with the fingerprint', async () => {
+    const empty = join(spoolDir, '..', `scpipe-test-known-${process.pid}`);
+    await writeFile(empty, '');
+    try {
+      // The first -o wins, as in ssh.
+      const r = await runCli(['put', '-o', `UserKnownHostsFile=${empty}`, ...put(`${dir}/f`).slice(1)], { stdin: 'x' });
+      expect(r.status).toBe(255);
+      expect(r.stderr).toContain(sshd.hostKeyFingerprint);
+      expect(await readFile(empty, 'utf8')).toBe('');
+    } finally {
+      await rm(empty, { force: true });
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a closed port: exit 255, Connection refused', async () => {
+    const r = await runCli(['put', '-P', '1', '-F', 'none', '-o', 'BatchMode=yes', 'x@127.0.0.1:f'], { stdin: 'x' });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toBe('scpipe: connect to host 127.0.0.1 port 1: Connection refused\n');
+  });
+
+  it('--size larger than the input: exit 1, says how many bytes came', async () => {
+    const r = await runCli(put(`${dir}/short.bin`, ['--size', '10']), { stdin: 'abc' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('scpipe: input ended after 3 bytes, but 10 were announced\n');
+  });
+
+  it('--size smaller than the input: exit 1', async () => {
+    const r = await runCli(put(`${dir}/long.bin`, ['--size', '2']), { stdin: 'abc' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('scpipe: input is longer than the 2 bytes announced\n');
+  });
+
+  it('SIGTERM while spooling: exit 143, spool removed, nothing written remotely', async () => {
+    const endless = new PassThrough();
+    const timer = setInterval(() => endless.write(Buffer.alloc(1 << 20)), 5);
+    try {
+      const run = startCli(put(`${dir}/never.bin`, ['--memory', '1M', '-v']), { stdin: endless });
+      let stderr = '';
+      run.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      await waitFor(async () => stderr.includes('< \\0 (ok)')); // remote scp -t is waiting
+      run.child.kill('SIGTERM');
+      const r = await run.done;
+      expect(r.status).toBe(143);
+      expect(r.stderr).toMatch(/scpipe: interrupted by SIGTERM\n$/);
+    } finally {
+      clearInterval(timer);
+      endless.destroy();
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a terminal on stdin is refused (exit 2), before connecting', async () => {
+    // script(1) gives the CLI a pseudo-terminal as stdin.
+    const r = await new Promise<{ status: number | null; out: string }>((resolve) => {
+      const child = spawn('script', ['-qec', `${process.execPath} ${CLI} put nobody@192.0.2.1:f`, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.once('close', (status) => resolve({ status, out }));
+    });
+    expect(r.status).toBe(2);
+    expect(r.out).toContain('scpipe: refusing to read data from a terminal');
+  });
+});
+
+function* chunks(data: Buffer, size: number): Generator<Buffer> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+}
+
+async function waitFor(cond: () => Promise<boolean>, ms = 10000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}

@@ -1,0 +1,111 @@
+// Runs the built CLI (dist/cli/main.js) as a user would, with a private HOME
+// so the developer's ~/.ssh never leaks into a test, and a bound on time.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { TestAccount, TestSshd } from './sshd';
+
+export const CLI = resolve(__dirname, '../../dist/cli/main.js');
+
+export interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+  ms: number;
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+}
+
+export interface CliOptions {
+  /** Bytes or a stream for stdin (use runCliWithFile for `< file`). */
+  stdin?: Buffer | string | Readable;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+let home: string | undefined;
+function privateHome(): string {
+  if (!home) {
+    home = mkdtempSync(join(tmpdir(), 'scpipe-test-home-'));
+    process.on('exit', () => rmSync(home!, { recursive: true, force: true }));
+  }
+  return home;
+}
+
+/** Starts `scpipe args...`; `done` settles when it exits (killed after timeoutMs). */
+export function startCli(args: string[], opts: CliOptions = {}): CliRun {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...env, HOME: privateHome(), ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const started = Date.now();
+  const out: Buffer[] = [];
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => out.push(d));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin!.on('error', () => undefined); // the CLI may exit before reading all of it
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const done = new Promise<CliResult>((resolvePromise) => {
+    child.once('close', (status, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ status, signal, stdout: Buffer.concat(out), stderr, ms: Date.now() - started });
+    });
+  });
+  if (Buffer.isBuffer(opts.stdin) || typeof opts.stdin === 'string') child.stdin!.end(opts.stdin);
+  else if (opts.stdin) opts.stdin.pipe(child.stdin!);
+  else child.stdin!.end();
+  return { child, done };
+}
+
+/** Runs `scpipe args...` to completion. */
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, opts).done;
+}
+
+/** Runs the CLI with stdin redirected from a file (a real `< file`, via sh). */
+export function runCliWithFile(args: string[], file: string, opts: CliOptions = {}): Promise<CliResult> {
+  const quoted = [CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+  return new Promise((resolvePromise) => {
+    const started = Date.now();
+    const child = spawn('/bin/sh', ['-c', `exec "${process.execPath}" ${quoted} < '${file.replace(/'/g, `'\\''`)}'`], {
+      env: { ...env, HOME: privateHome(), ...opts.env },
+    });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.once('close', (status, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ status, signal, stdout: Buffer.concat(out), stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** The options that point scpipe at the test sshd as `account`. */
+export function sshFlags(sshd: TestSshd, account: TestAccount, extra: string[] = []): string[] {
+  return [
+    '-P', String(sshd.port),
+    '-i', account.keyPath,
+    '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`,
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'BatchMode=yes',
+    '-F', 'none',
+    ...extra,
+  ];
+}
+
+/** `user@127.0.0.1:path`. */
+export function remote(sshd: TestSshd, account: TestAccount, path: string): string {
+  return `${account.name}@${sshd.host}:${path}`;
+}
