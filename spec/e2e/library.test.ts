@@ -1,0 +1,93 @@
+// The library as another program would use it: an ssh2 Client it owns, or
+// connection options; a Buffer, a Readable, an async iterable; AbortSignal.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Client } from 'ssh2';
+import { put, isScpipeError, type PutProgress } from '../../lib';
+import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+
+let sshd: TestSshd;
+let dir: string;
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+beforeEach(async () => {
+  dir = await userDir(sshd.rssh, 'lib');
+});
+
+const target = () => ({
+  host: '127.0.0.1',
+  port: sshd.port,
+  user: sshd.rssh.name,
+  identityFiles: [sshd.rssh.keyPath],
+  configFile: 'none',
+  options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'StrictHostKeyChecking=yes'],
+});
+
+describe('library put()', () => {
+  it('sends a Buffer without spooling and reports progress', async () => {
+    const seen: PutProgress[] = [];
+    const result = await put(target(), `${dir}/buf.bin`, Buffer.from('buffer body'), { onProgress: (p) => seen.push(p) });
+    expect(result).toMatchObject({ bytes: 11n, spooled: 'none', exit: { code: 0, signal: null } });
+    expect(seen[seen.length - 1]).toEqual({ phase: 'send', bytes: 11n, total: 11n });
+    expect(await readFile(join(dir, 'buf.bin'), 'utf8')).toBe('buffer body');
+  });
+
+  it('spools an async iterable of unknown size in memory', async () => {
+    async function* gen() {
+      for (let i = 0; i < 100; i++) yield Buffer.from(`line ${i}\n`);
+    }
+    const result = await put(target(), `${dir}/gen.txt`, gen(), { mode: 0o600, preserve: true, times: { mtime: 1234567890n, atime: 1234567890n } });
+    expect(result.spooled).toBe('memory');
+    const st = await stat(join(dir, 'gen.txt'));
+    expect(st.size).toBe(Number(result.bytes));
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(st.mtimeMs).toBe(1234567890000);
+  });
+
+  it('runs on an ssh2 Client the caller owns, and leaves it open', async () => {
+    const client = new Client();
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', resolve).once('error', reject);
+      client.connect({ host: '127.0.0.1', port: sshd.port, username: sshd.rssh.name, privateKey: readFileSync(sshd.rssh.keyPath) });
+    });
+    try {
+      await put(client, `${dir}/one`, Readable.from([Buffer.from('1')]));
+      await put(client, `${dir}/two`, Buffer.from('2'));
+      expect((await readdir(dir)).sort()).toEqual(['one', 'two']);
+    } finally {
+      client.end();
+    }
+  });
+
+  it('rejects a pre-aborted signal before connecting', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const err = await put(target(), `${dir}/never`, Buffer.from('x'), { signal: ac.signal }).catch((e: unknown) => e);
+    expect(isScpipeError(err, 'ERR_ABORTED')).toBe(true);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('aborts mid-stream with ERR_ABORTED', async () => {
+    const ac = new AbortController();
+    async function* slow() {
+      for (let i = 0; ; i++) {
+        if (i === 20) ac.abort('SIGINT');
+        yield Buffer.alloc(1024);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    const err = await put(target(), `${dir}/aborted`, slow(), { signal: ac.signal }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_ABORTED', signal: 'SIGINT' });
+  });
+
+  it('rejects with typed errors carrying a stable code and the remote message', async () => {
+    const err = await put(target(), `${dir}/no/such/dir/f`, Buffer.from('x')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_REMOTE', remoteMessage: `scp: ${dir}/no/such/dir/f: No such file or directory` });
+  });
+});

@@ -1,0 +1,87 @@
+// How users actually connect: Host aliases in ~/.ssh/config, default keys in
+// ~/.ssh, known_hosts policies. Each test gets its own HOME.
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { runCli } from '../helpers/cli';
+
+let sshd: TestSshd;
+let home: string;
+let dir: string;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), 'scpipe-test-home-'));
+  await mkdir(join(home, '.ssh'), { mode: 0o700 });
+  dir = await userDir(sshd.rssh, 'cfg');
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+const env = (): NodeJS.ProcessEnv => ({ HOME: home });
+
+describe('put with ~/.ssh set up like a user has it', () => {
+  it('resolves a Host alias (HostName, Port, User, IdentityFile, UserKnownHostsFile)', async () => {
+    await writeFile(
+      join(home, '.ssh', 'config'),
+      [
+        'Host vault',
+        '  HostName 127.0.0.1',
+        `  Port ${sshd.port}`,
+        `  User ${sshd.rssh.name}`,
+        `  IdentityFile ${sshd.rssh.keyPath}`,
+        `  UserKnownHostsFile ${sshd.knownHostsPath}`,
+        '  BatchMode yes',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['put', `vault:${dir}/alias.txt`], { stdin: 'via alias', env: env() });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'alias.txt'), 'utf8')).toBe('via alias');
+  });
+
+  it('uses the default ~/.ssh/id_ed25519 and ~/.ssh/known_hosts', async () => {
+    await copyFile(sshd.rssh.keyPath, join(home, '.ssh', 'id_ed25519'));
+    await copyFile(sshd.knownHostsPath, join(home, '.ssh', 'known_hosts'));
+    const r = await runCli(['put', '-P', String(sshd.port), '-o', 'BatchMode=yes', `${sshd.rssh.name}@127.0.0.1:${dir}/default.txt`], {
+      stdin: 'default key',
+      env: env(),
+    });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'default.txt'), 'utf8')).toBe('default key');
+  });
+
+  it('StrictHostKeyChecking=accept-new records an unknown key and then trusts it', async () => {
+    const known = join(home, '.ssh', 'known_hosts');
+    const args = (name: string) => [
+      'put', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes',
+      `${sshd.rssh.name}@127.0.0.1:${dir}/${name}`,
+    ];
+    const first = await runCli(args('a'), { stdin: 'a', env: env() });
+    expect(first.status).toBe(0);
+    expect(await readFile(known, 'utf8')).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `));
+    const second = await runCli(args('b'), { stdin: 'b', env: env() });
+    expect(second).toMatchObject({ status: 0 });
+  });
+
+  it('refuses a changed host key even with accept-new, naming the known_hosts line', async () => {
+    const known = join(home, '.ssh', 'known_hosts');
+    const real = await readFile(sshd.knownHostsPath, 'utf8');
+    const fakeKey = 'AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+    await writeFile(known, real.replace(/ssh-ed25519 \S+/, `ssh-ed25519 ${fakeKey}`));
+    const r = await runCli(
+      ['put', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes', `${sshd.rssh.name}@127.0.0.1:${dir}/x`],
+      { stdin: 'x', env: env() },
+    );
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain(sshd.hostKeyFingerprint);
+    expect(r.stderr).toContain(`${known}:1`);
+  });
+});
