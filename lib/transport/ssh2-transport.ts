@@ -69,11 +69,17 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
       } else resolve();
     };
     const onReady = (): void => finish();
-    const onError = (err: Error & { level?: string }): void =>
-      finish(verifier.failure() ?? describeClientError(err, host, auth.triedMethods()));
+    const onError = (err: Error & { level?: string }): void => {
+      // An agent that fails is not fatal: ssh2 goes on with the next method.
+      if (err.level === 'agent') {
+        log?.(`agent: ${err.message}`);
+        return;
+      }
+      finish(verifier.failure() ?? auth.failure() ?? describeClientError(err, host, auth.triedMethods()));
+    };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     client.once('ready', onReady);
-    client.once('error', onError);
+    client.on('error', onError);
     client.connect(config);
   });
   log?.(`authenticated to ${host.hostname} ([${sock.remoteAddress}]:${host.port})`);

@@ -1,0 +1,222 @@
+// Chooses the SSH user-authentication attempts, in OpenSSH's order: "none"
+// (to learn the server's methods), then publickey (ssh-agent, then identity
+// files), keyboard-interactive and password — restricted to what the server
+// still allows and what the config enables. Secrets come only from the
+// SCPIPE_PASSWORD environment variable or the interactive prompt, never argv.
+import { promises as fsp, statSync } from 'node:fs';
+import { utils } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, KeyboardInteractiveCallback, ParsedKey, Prompt } from 'ssh2';
+import { ScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
+import { fingerprint } from './known-hosts';
+import type { ResolvedHost } from './ssh-config';
+
+/** Inputs of the auth handler. */
+export interface AuthContext {
+  host: ResolvedHost;
+  /** Environment for SSH_AUTH_SOCK and SCPIPE_PASSWORD; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Asks the user; undefined (or BatchMode) means non-interactive. */
+  prompt?: (question: string, echo: boolean) => Promise<string | null>;
+  /** Verbose trace, one line per call. */
+  log?: (line: string) => void;
+}
+
+/** The handler for ssh2's `authHandler` option plus what it did. */
+export interface AuthHandler {
+  handler: AuthHandlerMiddleware;
+  /** Method types attempted so far, in first-use order ('none', 'agent', 'publickey', ...). */
+  triedMethods(): string[];
+  /** The methods the server last said can continue (empty before the first failure). */
+  serverMethods(): string[];
+  /** Set when authentication was abandoned for a reason other than rejection (Ctrl-C at a prompt). */
+  failure(): ScpipeError | undefined;
+}
+
+/** Like ssh's NumberOfPasswordPrompts. */
+const MAX_TRIES = 3;
+const DEFAULT_ORDER = ['publickey', 'keyboard-interactive', 'password'];
+
+type Step = () => Promise<AnyAuthMethod | null>;
+
+// Builds the ssh2 authHandler for one connection. Each call of the handler
+// answers asynchronously with the next attempt, or false when nothing is left.
+export function createAuthHandler(ctx: AuthContext): AuthHandler {
+  const env = ctx.env ?? process.env;
+  const log = ctx.log ?? ((): void => undefined);
+  const ask = ctx.host.batchMode ? undefined : ctx.prompt;
+  const envPassword = env.SCPIPE_PASSWORD;
+  const username = ctx.host.user;
+  const tried: string[] = [];
+  let lastMethods: string[] = [];
+  let failed: ScpipeError | undefined;
+  let started = false;
+
+  /** Yields publickey attempts: the agent, then each loadable identity file. */
+  function publickeySteps(): Step {
+    const queue: Array<() => Promise<AnyAuthMethod | null>> = [];
+    const sock = env.SSH_AUTH_SOCK;
+    if (sock && !ctx.host.identitiesOnly) {
+      queue.push(async () => {
+        try {
+          if (!statSync(sock).isSocket()) throw new Error('not a socket');
+        } catch {
+          log(`ssh-agent socket ${sock} is unusable; skipping the agent`);
+          return null;
+        }
+        log(`trying keys from ssh-agent at ${sock}`);
+        return { type: 'agent', username, agent: sock };
+      });
+    }
+    const files = [...new Set([...ctx.host.identityFiles, ...ctx.host.defaultIdentityFiles])];
+    const explicit = new Set(ctx.host.identityFiles);
+    for (const file of files) queue.push(() => loadIdentity(file, explicit.has(file)));
+    return async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const attempt = await next();
+        if (attempt) return attempt;
+      }
+      return null;
+    };
+  }
+
+  async function loadIdentity(file: string, explicit: boolean): Promise<AnyAuthMethod | null> {
+    let data: Buffer;
+    try {
+      data = await fsp.readFile(file);
+    } catch (err) {
+      if (explicit) log(`identity file ${file} not accessible: ${(err as Error).message}`);
+      return null;
+    }
+    let key = utils.parseKey(data);
+    if (key instanceof Error && /no passphrase given/i.test(key.message)) {
+      if (!ask) {
+        log(`skipping encrypted key ${file}: no passphrase and no terminal to ask on`);
+        return null;
+      }
+      for (let i = 0; i < MAX_TRIES && key instanceof Error; i++) {
+        const pass = await askUser(`Enter passphrase for key '${file}': `, false);
+        if (pass === null || pass === '') break; // ssh: an empty passphrase skips the key
+        key = utils.parseKey(data, pass);
+        if (key instanceof Error) log(`bad passphrase for ${file}`);
+      }
+    }
+    if (key instanceof Error || Array.isArray(key)) {
+      log(`cannot load key ${file}: ${key instanceof Error ? key.message : 'unexpected format'}`);
+      return null;
+    }
+    const parsed = key as ParsedKey;
+    if (!parsed.isPrivateKey()) {
+      log(`${file} is not a private key; skipping`);
+      return null;
+    }
+    log(`offering public key ${file} ${parsed.type} ${fingerprint(parsed.getPublicSSH())}`);
+    return { type: 'publickey', username, key: parsed };
+  }
+
+  /** Asks via ctx.prompt; a rejection (Ctrl-C) abandons authentication. */
+  async function askUser(question: string, echo: boolean): Promise<string | null> {
+    if (!ask || failed) return null;
+    try {
+      return await ask(question, echo);
+    } catch (err) {
+      failed = err instanceof ScpipeError ? err : new ScpipeError('ERR_ABORTED', `prompt failed: ${(err as Error).message}`, { cause: err });
+      return null;
+    }
+  }
+
+  /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to 3 prompted rounds. */
+  function kbdSteps(): Step {
+    let count = 0;
+    const limit = envPassword !== undefined ? 1 : ask ? MAX_TRIES : 0;
+    return async () => {
+      if (count >= limit) return null;
+      count++;
+      const respond = (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback): void => {
+        void (async () => {
+          const answers: string[] = [];
+          const header = [name, instructions].filter(Boolean).map((t) => escapeForTerminal(t, true)).join('\n');
+          for (const [i, p] of prompts.entries()) {
+            if (envPassword !== undefined && !p.echo) answers.push(envPassword);
+            else {
+              const q = (i === 0 && header ? `${header}\n` : '') + escapeForTerminal(p.prompt);
+              const answer = await askUser(q, Boolean(p.echo));
+              if (answer === null) count = limit; // no terminal or EOF: stop asking
+              answers.push(answer ?? '');
+            }
+          }
+          finish(answers);
+        })();
+      };
+      return { type: 'keyboard-interactive', username, prompt: respond };
+    };
+  }
+
+  /** password: once with SCPIPE_PASSWORD, else up to 3 prompts. */
+  function passwordSteps(): Step {
+    let count = 0;
+    return async () => {
+      if (envPassword !== undefined) {
+        return count++ === 0 ? { type: 'password', username, password: envPassword } : null;
+      }
+      if (count >= MAX_TRIES) return null;
+      count++;
+      const pw = await askUser(`${username}@${ctx.host.hostname}'s password: `, false);
+      if (pw === null) count = MAX_TRIES; // no terminal or EOF: stop asking
+      return pw === null ? null : { type: 'password', username, password: pw };
+    };
+  }
+
+  const enabled: Record<string, () => boolean> = {
+    publickey: () => ctx.host.pubkeyAuthentication,
+    'keyboard-interactive': () => ctx.host.kbdInteractiveAuthentication,
+    password: () => ctx.host.passwordAuthentication,
+  };
+  const steps: Record<string, Step> = {
+    publickey: publickeySteps(),
+    'keyboard-interactive': kbdSteps(),
+    password: passwordSteps(),
+  };
+  const order = (ctx.host.preferredAuthentications ?? DEFAULT_ORDER).filter((m) => m in steps);
+
+  async function nextAttempt(methodsLeft: AuthenticationType[] | null): Promise<AnyAuthMethod | false> {
+    if (!started) {
+      started = true;
+      return { type: 'none', username };
+    }
+    lastMethods = methodsLeft ?? [];
+    for (const method of order) {
+      if (failed) return false;
+      // enabled() is read per call: the host verifier may turn password auth off.
+      if (!lastMethods.includes(method as AuthenticationType) || !enabled[method]()) continue;
+      const attempt = await steps[method]();
+      if (failed) return false;
+      if (attempt) return attempt;
+    }
+    log(`no more authentication methods to try (server allows: ${lastMethods.join(',') || 'none'})`);
+    return false;
+  }
+
+  const handler: AuthHandlerMiddleware = (methodsLeft, _partial, next) => {
+    nextAttempt(methodsLeft).then(
+      (attempt) => {
+        if (attempt) {
+          if (!tried.includes(attempt.type)) tried.push(attempt.type);
+          log(`authentication: trying ${attempt.type}`);
+        }
+        next(attempt as AnyAuthMethod);
+      },
+      (err: unknown) => {
+        failed = new ScpipeError('ERR_AUTH', `authentication failed: ${(err as Error).message}`, { cause: err });
+        next(false as unknown as AnyAuthMethod);
+      },
+    );
+  };
+
+  return {
+    handler,
+    triedMethods: () => [...tried],
+    serverMethods: () => [...lastMethods],
+    failure: () => failed,
+  };
+}

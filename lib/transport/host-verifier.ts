@@ -1,0 +1,136 @@
+// Decides whether to trust the server's host key, as ssh's
+// StrictHostKeyChecking does, using the known_hosts files of the resolved
+// host. ssh2 only learns "rejected"; the reason is kept for the caller to
+// throw (verifier.failure()) once ssh2 reports the failed handshake.
+import { ScpipeError } from '../errors';
+import { appendKnownHost, checkHostKey, fingerprint, keyType, knownHostsName } from './known-hosts';
+import type { ResolvedHost } from './ssh-config';
+
+/** What an interactive caller is shown before trusting a new key. */
+export interface FirstConnectInfo {
+  /** The known_hosts name, e.g. `[127.0.0.1]:2222`. */
+  name: string;
+  keyType: string;
+  fingerprint: string;
+}
+
+/** Input of createHostVerifier(). */
+export interface HostVerifierOptions {
+  /**
+   * Read for the known_hosts files and StrictHostKeyChecking. When a changed
+   * key is accepted under StrictHostKeyChecking=no, password and
+   * keyboard-interactive auth are switched off on this object (as ssh does).
+   */
+  host: ResolvedHost;
+  log?: (line: string) => void;
+  /**
+   * Asked for an unknown key when StrictHostKeyChecking is ask (host.hostKeyAsk):
+   * return true to trust and record it. Absent = refuse, like `yes`.
+   */
+  onFirstConnect?: (info: FirstConnectInfo) => Promise<boolean> | boolean;
+}
+
+/** An ssh2 `hostVerifier` that remembers why it refused. */
+export interface HostVerifier {
+  (key: Buffer, verify: (ok: boolean) => void): void;
+  /** The same function, for `hostVerifier: verifier.verify`. */
+  verify: (key: Buffer, verify: (ok: boolean) => void) => void;
+  /** Why the last key was refused (ERR_HOST_KEY_UNKNOWN / _CHANGED / ERR_CONFIG). */
+  failure(): ScpipeError | undefined;
+}
+
+// Builds the host key verifier for one connection: match → accept; unknown →
+// refuse (yes), ask onFirstConnect (ask), or record and accept (accept-new,
+// no); changed → refuse unless StrictHostKeyChecking=no; revoked → refuse.
+export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
+  const { host } = opts;
+  const log = opts.log ?? ((): void => undefined);
+  // HostKeyAlias is used as-is (no [..]:port), as in ssh.
+  const lookupHost = host.hostKeyAlias ?? host.hostname;
+  const lookupPort = host.hostKeyAlias !== undefined ? 22 : host.port;
+  const name = knownHostsName(lookupHost, lookupPort);
+  let failed: ScpipeError | undefined;
+
+  const refuse = (err: ScpipeError): boolean => {
+    failed = err;
+    log(err.message);
+    return false;
+  };
+
+  async function record(key: Buffer, type: string): Promise<void> {
+    const file = host.knownHostsFiles[0];
+    if (file === undefined || file === '/dev/null') return;
+    try {
+      await appendKnownHost(file, lookupHost, lookupPort, key);
+      log(`Warning: Permanently added '${name}' (${type}) to the list of known hosts (${file}).`);
+    } catch (err) {
+      log(`Failed to add the host to the list of known hosts (${file}): ${(err as Error).message}`);
+    }
+  }
+
+  async function decide(key: Buffer): Promise<boolean> {
+    const type = keyType(key);
+    const fp = fingerprint(key);
+    const files = [...host.knownHostsFiles, ...host.globalKnownHostsFiles];
+    let result;
+    try {
+      result = await checkHostKey({ files, host: lookupHost, port: lookupPort, key });
+    } catch (err) {
+      return refuse(new ScpipeError('ERR_CONFIG', `cannot read known_hosts: ${(err as Error).message}`, { host: name, cause: err }));
+    }
+    switch (result.status) {
+      case 'match':
+        log(`Host '${name}' is known and matches the ${type} host key (${fp}).`);
+        return true;
+      case 'revoked':
+        return refuse(new ScpipeError('ERR_HOST_KEY_CHANGED', `Host key ${type} ${fp} for ${name} is marked as revoked in known_hosts; refusing to connect`, { host: name }));
+      case 'changed': {
+        const where = `${result.file}:${result.line}`;
+        if (host.strictHostKeyChecking === 'no') {
+          log('@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@');
+          log('@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @');
+          log('@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@');
+          log(`The ${type} key sent by ${name} (${fp}) differs from the one in ${where}.`);
+          log('StrictHostKeyChecking=no: connecting anyway; password and keyboard-interactive authentication are disabled.');
+          host.passwordAuthentication = false;
+          host.kbdInteractiveAuthentication = false;
+          return true;
+        }
+        return refuse(new ScpipeError(
+          'ERR_HOST_KEY_CHANGED',
+          `REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}: it sent ${type} key ${fp}, which differs from the key in ${where} ` +
+            `(possible man-in-the-middle attack, or the host key was replaced; if you trust the new key, remove the old one with ssh-keygen -R '${name}' -f ${result.file})`,
+          { host: name, path: result.file },
+        ));
+      }
+      case 'unknown':
+        break;
+    }
+    if (host.strictHostKeyChecking === 'yes') {
+      if (host.hostKeyAsk && opts.onFirstConnect) {
+        const ok = await opts.onFirstConnect({ name, keyType: type, fingerprint: fp });
+        if (!ok) return refuse(new ScpipeError('ERR_HOST_KEY_UNKNOWN', `Host key verification failed: ${type} key ${fp} for ${name} was not accepted`, { host: name }));
+        await record(key, type);
+        return true;
+      }
+      return refuse(new ScpipeError(
+        'ERR_HOST_KEY_UNKNOWN',
+        `Host key for ${name} is not known and you have requested strict checking. Its fingerprint is ${fp} (${type})`,
+        { host: name },
+      ));
+    }
+    await record(key, type); // accept-new, and no (OpenSSH adds the key in both cases)
+    return true;
+  }
+
+  const verifier = ((key: Buffer, verify: (ok: boolean) => void): void => {
+    failed = undefined;
+    decide(key).then(verify, (err: unknown) => {
+      refuse(new ScpipeError('ERR_HOST_KEY_UNKNOWN', `cannot verify the host key of ${name}: ${(err as Error).message}`, { host: name, cause: err }));
+      verify(false);
+    });
+  }) as HostVerifier;
+  verifier.verify = verifier;
+  verifier.failure = () => failed;
+  return verifier;
+}

@@ -1,0 +1,207 @@
+// Reads and appends OpenSSH known_hosts files (sshd(8) "SSH_KNOWN_HOSTS FILE
+// FORMAT"): plain and wildcard host patterns, `[host]:port` entries, hashed
+// `|1|salt|hmac` entries, `@revoked` and `@cert-authority` markers. Lookup
+// follows OpenSSH hostfile.c: a matching key is a match; a known key of the
+// same type that differs is a change; only keys of other types is unknown.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+
+/** Result of looking a host key up; `file`/`line` name the conflicting entry. */
+export type HostKeyStatus =
+  | { status: 'match' }
+  | { status: 'unknown' }
+  | { status: 'changed'; file: string; line: number }
+  | { status: 'revoked' };
+
+/** Input of checkHostKey(): where to look and what the server presented. */
+export interface CheckHostKeyOptions {
+  /** known_hosts files, in lookup order; missing files are skipped. */
+  files: string[];
+  /** Host name or address as connected to (or a HostKeyAlias). */
+  host: string;
+  /** Port; anything but 22 is looked up as `[host]:port`. */
+  port: number;
+  /** The server's public key blob in SSH wire format (as ssh2's hostVerifier gets it). */
+  key: Buffer;
+}
+
+// The name a host is filed under in known_hosts: `host` for port 22,
+// `[host]:port` otherwise, lower-cased (OpenSSH put_host_port + lowercase).
+export function knownHostsName(host: string, port: number): string {
+  const h = host.toLowerCase();
+  return port === 22 || port === 0 ? h : `[${h}]:${port}`;
+}
+
+// Matches `text` against one OpenSSH wildcard pattern (`*` any run, `?` one
+// character; everything else literal), case-insensitively (match.c match_pattern).
+export function matchPattern(text: string, pattern: string): boolean {
+  const t = text.toLowerCase();
+  const p = pattern.toLowerCase();
+  // Iterative glob with single-star backtracking: linear-ish, no regex building.
+  let ti = 0;
+  let pi = 0;
+  let starP = -1;
+  let starT = 0;
+  while (ti < t.length) {
+    if (pi < p.length && (p[pi] === '?' || (p[pi] !== '*' && p[pi] === t[ti]))) {
+      ti++;
+      pi++;
+    } else if (pi < p.length && p[pi] === '*') {
+      starP = pi++;
+      starT = ti;
+    } else if (starP !== -1) {
+      pi = starP + 1;
+      ti = ++starT;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.length && p[pi] === '*') pi++;
+  return pi === p.length;
+}
+
+// Matches `text` against a comma-separated pattern list with `!` negation:
+// 1 = matched, -1 = a negated pattern matched (overrides), 0 = no match
+// (OpenSSH match_pattern_list).
+export function matchPatternList(text: string, list: string): 1 | 0 | -1 {
+  let result: 1 | 0 = 0;
+  for (const raw of list.split(',')) {
+    if (raw === '') continue;
+    const negated = raw.startsWith('!');
+    if (matchPattern(text, negated ? raw.slice(1) : raw)) {
+      if (negated) return -1;
+      result = 1;
+    }
+  }
+  return result;
+}
+
+/** Reads the first SSH string of `buf` at `offset`. */
+function readSshString(buf: Buffer, offset = 0): Buffer | undefined {
+  if (buf.length < offset + 4) return undefined;
+  const len = buf.readUInt32BE(offset);
+  if (buf.length < offset + 4 + len) return undefined;
+  return buf.subarray(offset + 4, offset + 4 + len);
+}
+
+// The key type named inside a wire-format public key blob ('ssh-ed25519',
+// 'ssh-rsa', 'ecdsa-sha2-nistp256', ...); throws on a blob too short to hold one.
+export function keyType(key: Buffer): string {
+  const type = readSshString(key);
+  if (type === undefined || type.length === 0) throw new Error('malformed SSH public key blob');
+  return type.toString('latin1');
+}
+
+// The SHA256 fingerprint of a wire-format public key blob, exactly as
+// `ssh-keygen -lf` prints it: `SHA256:` + unpadded base64.
+export function fingerprint(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** Does a hashed `|1|salt|hmac` field name `name`? */
+function matchHashed(name: string, field: string): boolean {
+  const parts = field.split('|'); // ['', '1', salt, hmac]
+  if (parts.length !== 4 || parts[1] !== '1') return false;
+  const salt = Buffer.from(parts[2], 'base64');
+  const want = Buffer.from(parts[3], 'base64');
+  if (salt.length !== 20 || want.length !== 20) return false; // OpenSSH requires SHA1-sized salt
+  const got = createHmac('sha1', salt).update(name).digest();
+  return timingSafeEqual(got, want);
+}
+
+interface Entry {
+  marker: 'revoked' | 'cert-authority' | undefined;
+  key: Buffer;
+  type: string;
+  line: number;
+}
+
+/** Entries of `text` whose host field names `name`; malformed lines are skipped. */
+function matchingEntries(text: string, name: string): Entry[] {
+  const out: Entry[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const fields = lines[i].trim().split(/[ \t]+/);
+    if (fields[0] === '' || fields[0].startsWith('#')) continue;
+    let marker: Entry['marker'];
+    if (fields[0].startsWith('@')) {
+      if (fields[0] === '@revoked') marker = 'revoked';
+      else if (fields[0] === '@cert-authority') marker = 'cert-authority';
+      else continue; // invalid marker: OpenSSH ignores the line
+      fields.shift();
+    }
+    if (fields.length < 3) continue;
+    const [hosts, type, b64] = fields;
+    const hit = hosts.startsWith('|') ? matchHashed(name, hosts) : matchPatternList(name, hosts) === 1;
+    if (!hit) continue;
+    const key = Buffer.from(b64, 'base64');
+    let blobType: string;
+    try {
+      blobType = keyType(key);
+    } catch {
+      continue;
+    }
+    if (blobType !== type) continue; // corrupt line (or legacy RSA1 "bits e n")
+    out.push({ marker, key, type, line: i + 1 });
+  }
+  return out;
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+// Looks a server key up in known_hosts files. Revoked wins; then an equal key
+// is a match; then a different key of the same type is 'changed' (first such
+// entry reported); otherwise 'unknown' (even if keys of other types are known,
+// as OpenSSH then asks). @cert-authority lines never match plain keys.
+export async function checkHostKey(opts: CheckHostKeyOptions): Promise<HostKeyStatus> {
+  const name = knownHostsName(opts.host, opts.port);
+  const type = keyType(opts.key);
+  let matched = false;
+  let changed: { file: string; line: number } | undefined;
+  for (const file of opts.files) {
+    const text = await readIfExists(file);
+    if (text === undefined) continue;
+    for (const e of matchingEntries(text, name)) {
+      const equal = e.key.equals(opts.key);
+      if (e.marker === 'revoked') {
+        if (equal) return { status: 'revoked' };
+      } else if (e.marker === undefined) {
+        if (equal) matched = true;
+        else if (e.type === type && changed === undefined) changed = { file, line: e.line };
+      }
+    }
+  }
+  if (matched) return { status: 'match' };
+  if (changed) return { status: 'changed', ...changed };
+  return { status: 'unknown' };
+}
+
+// Appends `name keytype base64` (name as knownHostsName) to `file`, creating
+// its directory (0700) and the file (0600) when missing.
+export async function appendKnownHost(file: string, host: string, port: number, key: Buffer): Promise<void> {
+  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const line = `${knownHostsName(host, port)} ${keyType(key)} ${key.toString('base64')}\n`;
+  const handle = await fsp.open(file, 'a+', 0o600);
+  try {
+    // Keep a file that lacks a final newline well-formed.
+    const { size } = await handle.stat();
+    let prefix = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n';
+    }
+    await handle.appendFile(prefix + line);
+  } finally {
+    await handle.close();
+  }
+}

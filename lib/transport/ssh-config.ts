@@ -1,0 +1,369 @@
+// Resolves the connection settings for one host the way `ssh -G` would, for
+// the options scpipe supports: the command line first (-P, user@, -i, -o),
+// then ~/.ssh/config (or -F FILE), then /etc/ssh/ssh_config; the first value
+// obtained wins. Host/Match blocks and Include are evaluated here over the
+// syntax tree from the `ssh-config` package.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parse as parseConfig } from 'ssh-config';
+import { LineType, type Line } from 'ssh-config';
+import { ScpipeError } from '../errors';
+import { matchPattern, matchPatternList } from './known-hosts';
+
+/** What the CLI collected for the connection. */
+export interface SshOptions {
+  /** -F FILE: read only this file (not ~/.ssh/config, not the system file); 'none' reads nothing. */
+  configFile?: string;
+  /** -o 'Key=Value' / 'Key Value' (repeatable); keys are case-insensitive. */
+  options?: string[];
+  /** -P PORT; beats -o Port, as scp passes it to ssh as -p after the -o options. */
+  port?: number;
+  /** -i FILE (repeatable); tried before any IdentityFile from -o or the config. */
+  identityFiles?: string[];
+  /** The user from user@host; beats -o User, as scp passes it to ssh as -l. */
+  user?: string;
+  /** Home directory for ~, %d and the default files (tests); default os.homedir(). */
+  homeDir?: string;
+  /** System-wide config read after the user's; default /etc/ssh/ssh_config; 'none' skips it. */
+  systemConfigFile?: string;
+}
+
+/** The effective settings for one connection. */
+export interface ResolvedHost {
+  alias: string;
+  hostname: string;
+  port: number;
+  user: string;
+  /** -i files, then -o/config IdentityFile, expanded (~, %tokens, ${ENV}). */
+  identityFiles: string[];
+  /** ~/.ssh/id_ed25519, id_ecdsa, id_rsa — only when no IdentityFile was given at all (as OpenSSH). */
+  defaultIdentityFiles: string[];
+  identitiesOnly: boolean;
+  /** UserKnownHostsFile; new keys are added to the first. Default ~/.ssh/known_hosts{,2}. */
+  knownHostsFiles: string[];
+  /** GlobalKnownHostsFile, read-only. Default /etc/ssh/ssh_known_hosts{,2}. */
+  globalKnownHostsFiles: string[];
+  /** 'ask' (the OpenSSH default) resolves to 'yes', with hostKeyAsk set. */
+  strictHostKeyChecking: 'yes' | 'no' | 'accept-new';
+  /** StrictHostKeyChecking was ask and BatchMode is off: an interactive caller may confirm a new key. */
+  hostKeyAsk: boolean;
+  /** HostKeyAlias: the name used in known_hosts instead of [hostname]:port. */
+  hostKeyAlias?: string;
+  connectTimeoutMs?: number;
+  /**
+   * Default 15000 (ssh's is 0): scpipe may spool stdin for a long time before
+   * the channel carries data; keepalives stop NAT/firewall idle timeouts from
+   * silently killing the connection, and detect a dead peer.
+   */
+  serverAliveIntervalMs: number;
+  serverAliveCountMax: number;
+  batchMode: boolean;
+  preferredAuthentications?: string[];
+  passwordAuthentication: boolean;
+  pubkeyAuthentication: boolean;
+  kbdInteractiveAuthentication: boolean;
+}
+
+type Kind = 'str' | 'port' | 'bool' | 'strict' | 'time' | 'int' | 'list' | 'files';
+const KEYS: Record<string, [name: string, kind: Kind]> = {
+  hostname: ['HostName', 'str'],
+  user: ['User', 'str'],
+  port: ['Port', 'port'],
+  identityfile: ['IdentityFile', 'files'],
+  identitiesonly: ['IdentitiesOnly', 'bool'],
+  userknownhostsfile: ['UserKnownHostsFile', 'files'],
+  globalknownhostsfile: ['GlobalKnownHostsFile', 'files'],
+  stricthostkeychecking: ['StrictHostKeyChecking', 'strict'],
+  hostkeyalias: ['HostKeyAlias', 'str'],
+  connecttimeout: ['ConnectTimeout', 'time'],
+  serveraliveinterval: ['ServerAliveInterval', 'time'],
+  serveralivecountmax: ['ServerAliveCountMax', 'int'],
+  batchmode: ['BatchMode', 'bool'],
+  preferredauthentications: ['PreferredAuthentications', 'list'],
+  passwordauthentication: ['PasswordAuthentication', 'bool'],
+  pubkeyauthentication: ['PubkeyAuthentication', 'bool'],
+  kbdinteractiveauthentication: ['KbdInteractiveAuthentication', 'bool'],
+  challengeresponseauthentication: ['KbdInteractiveAuthentication', 'bool'], // old alias
+};
+const BOOLS: Record<string, boolean> = { yes: true, true: true, no: false, false: false };
+
+/** Parses a value of `kind`; returns undefined when it is invalid. */
+function parseValue(kind: Kind, args: string[]): unknown {
+  const v = args.join(' ');
+  switch (kind) {
+    case 'str':
+      return v;
+    case 'files':
+      return args;
+    case 'list':
+      return v.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'bool': // PubkeyAuthentication also takes unbound/host-bound (= yes)
+      return /^(unbound|host-bound)$/i.test(v) ? true : BOOLS[v.toLowerCase()];
+    case 'strict':
+      return ({ yes: 'yes', on: 'yes', ask: 'ask', no: 'no', off: 'no', 'accept-new': 'accept-new' } as Record<string, string>)[v.toLowerCase()];
+    case 'port':
+    case 'int': {
+      if (!/^\d+$/.test(v)) return undefined;
+      const n = Number(v);
+      return kind === 'port' && (n < 1 || n > 65535) ? undefined : n;
+    }
+    case 'time': { // OpenSSH convtime: 90, 90s, 1m30s, 1h
+      const units: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+      if (!/^(\d+[smhdw]?)+$/i.test(v)) return undefined;
+      let total = 0;
+      for (const [, n, u] of v.toLowerCase().matchAll(/(\d+)([smhdw]?)/g)) total += Number(n) * units[u];
+      return total;
+    }
+  }
+}
+
+/** Splits an -o value into words, honouring double quotes. */
+function splitArgs(text: string): string[] {
+  return [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+}
+
+interface State {
+  alias: string;
+  home: string;
+  localUser: string;
+  values: Map<string, unknown>;
+  identity: string[];
+  final: boolean;
+  wantFinal: boolean;
+}
+
+/** Records `key` (first value wins; IdentityFile accumulates). Throws on a bad value. */
+function setValue(st: State, param: string, args: string[], origin: string, code: 'ERR_USAGE' | 'ERR_CONFIG'): void {
+  const spec = KEYS[param.toLowerCase()];
+  if (!spec) return;
+  const [name, kind] = spec;
+  const value = args.length === 0 ? undefined : parseValue(kind, args);
+  if (value === undefined || value === '') {
+    throw new ScpipeError(code, `${origin}: bad value for ${name}: ${JSON.stringify(args.join(' '))}`);
+  }
+  if (name === 'IdentityFile') st.identity.push(...(value as string[]));
+  else if (!st.values.has(name)) st.values.set(name, value);
+}
+
+/** Expands ~, %-tokens and ${ENV} as ssh does for file names. */
+function expand(text: string, st: State, tokens: Record<string, string>, what: string): string {
+  let s = text === '~' || text.startsWith('~/') ? st.home + text.slice(1) : text;
+  s = s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+    const v = process.env[name];
+    if (v === undefined) throw new ScpipeError('ERR_CONFIG', `${what}: environment variable ${name} is not set`);
+    return v;
+  });
+  return s.replace(/%(.)/g, (_m, t: string) => {
+    if (tokens[t] === undefined) throw new ScpipeError('ERR_CONFIG', `${what}: unknown token %${t} in ${JSON.stringify(text)}`);
+    return tokens[t];
+  });
+}
+
+function tokensFor(st: State): Record<string, string> {
+  const localHost = os.hostname();
+  const h = hostnameOf(st);
+  const p = String(st.values.get('Port') ?? 22);
+  const r = (st.values.get('User') as string | undefined) ?? st.localUser;
+  const l = localHost;
+  return {
+    '%': '%', d: st.home, h, p, r, u: st.localUser, n: st.alias, l, L: localHost.split('.')[0],
+    i: String(process.getuid?.() ?? ''), k: (st.values.get('HostKeyAlias') as string | undefined) ?? st.alias,
+    C: createHash('sha1').update(`${l}${h}${p}${r}`).digest('hex'),
+  };
+}
+
+function hostnameOf(st: State): string {
+  const hn = st.values.get('HostName') as string | undefined;
+  return hn === undefined ? st.alias : hn.replace(/%([%h])/g, (_m, t: string) => (t === 'h' ? st.alias : '%'));
+}
+
+/** Evaluates one `Match` line's criteria (readconf.c match_cfg_line). */
+function matchCriteria(criteria: Record<string, unknown>, st: State): boolean {
+  for (const [rawKey, rawVal] of Object.entries(criteria)) {
+    const negate = rawKey.startsWith('!');
+    const key = (negate ? rawKey.slice(1) : rawKey).toLowerCase();
+    const arg = Array.isArray(rawVal) ? rawVal.map((v: { val: string }) => v.val).join(' ') : String(rawVal);
+    let hit: boolean;
+    switch (key) {
+      case 'all': hit = true; break;
+      case 'final': st.wantFinal = true; hit = st.final; break;
+      case 'canonical': hit = st.final; break;
+      case 'host': hit = matchPatternList(hostnameOf(st), arg) === 1; break;
+      case 'originalhost': hit = matchPatternList(st.alias, arg) === 1; break;
+      case 'user': hit = matchPatternList((st.values.get('User') as string | undefined) ?? st.localUser, arg) === 1; break;
+      case 'localuser': hit = matchPatternList(st.localUser, arg) === 1; break;
+      case 'exec': {
+        // As ssh: run through the shell; never hand it our stdin (the upload data).
+        const cmd = expand(arg, st, tokensFor(st), 'Match exec');
+        hit = spawnSync('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
+        break;
+      }
+      default:
+        throw new ScpipeError('ERR_CONFIG', `unsupported Match criterion ${JSON.stringify(rawKey)}`);
+    }
+    if (hit === negate) return false;
+  }
+  return true;
+}
+
+/** Expands an Include argument into existing files (glob in every path segment). */
+function globFiles(pattern: string): string[] {
+  let paths = [pattern.startsWith('/') ? '/' : ''];
+  for (const seg of pattern.split('/').filter(Boolean)) {
+    if (!/[*?[]/.test(seg)) {
+      paths = paths.map((p) => path.join(p, seg));
+      continue;
+    }
+    let re: RegExp;
+    try {
+      re = new RegExp(`^${seg.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    } catch {
+      return []; // an unbalanced [ : matches nothing
+    }
+    paths = paths.flatMap((dir) => {
+      let names: string[] = [];
+      try { names = fs.readdirSync(dir || '.').sort(); } catch { /* not a directory */ }
+      return names.filter((n) => re.test(n) && (seg.startsWith('.') || !n.startsWith('.'))).map((n) => path.join(dir, n));
+    });
+  }
+  return paths.filter((p) => { try { return fs.statSync(p).isFile(); } catch { return false; } });
+}
+
+function valueArgs(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map((v: { val: string }) => v.val);
+  return typeof value === 'string' && value !== '' ? [value] : [];
+}
+
+/** Walks config lines, applying active ones; Include recurses with the same activity. */
+function evaluate(lines: Line[], st: State, file: string, baseDir: string, depth: number): void {
+  for (const line of lines) {
+    if (line.type !== LineType.DIRECTIVE) continue;
+    const param = line.param.toLowerCase();
+    const args = valueArgs(line.value);
+    if ('config' in line) {
+      const active = param === 'host'
+        ? args.some((a) => !a.startsWith('!') && matchPattern(st.alias, a)) &&
+          !args.some((a) => a.startsWith('!') && matchPattern(st.alias, a.slice(1)))
+        : 'criteria' in line && matchCriteria(line.criteria, st);
+      if (active) evaluate(line.config, st, file, baseDir, depth);
+    } else if (param === 'include') {
+      if (depth >= 16) throw new ScpipeError('ERR_CONFIG', `${file}: Include nested too deeply`);
+      for (const arg of args) {
+        const abs = arg === '~' || arg.startsWith('~/') ? st.home + arg.slice(1) : path.resolve(baseDir, arg);
+        for (const inc of globFiles(abs)) readConfig(inc, st, baseDir, depth + 1, false);
+      }
+    } else {
+      setValue(st, line.param, args, file, 'ERR_CONFIG');
+    }
+  }
+}
+
+/** Reads and evaluates one config file; returns false when it does not exist. */
+function readConfig(file: string, st: State, baseDir: string, depth: number, checkPerm: boolean): boolean {
+  let text: string;
+  try {
+    if (checkPerm) {
+      const s = fs.statSync(file);
+      const uid = process.getuid?.();
+      if (uid !== undefined && ((s.uid !== 0 && s.uid !== uid) || (s.mode & 0o022) !== 0)) {
+        throw new ScpipeError('ERR_CONFIG', `Bad owner or permissions on ${file}`, { path: file });
+      }
+    }
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof ScpipeError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new ScpipeError('ERR_CONFIG', `cannot read ${file}: ${(err as Error).message}`, { path: file, cause: err });
+  }
+  let lines: Line[];
+  try {
+    lines = parseConfig(text);
+  } catch (err) {
+    throw new ScpipeError('ERR_CONFIG', `${file}: ${(err as Error).message}`, { path: file, cause: err });
+  }
+  evaluate(lines, st, file, baseDir, depth);
+  return true;
+}
+
+function localUsername(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.LOGNAME ?? '';
+  }
+}
+
+function applyOption(st: State, option: string): void {
+  const m = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(.*?)\s*$/.exec(option);
+  if (!m || !KEYS[m[1].toLowerCase()]) {
+    const supported = [...new Set(Object.values(KEYS).map(([n]) => n))].join(', ');
+    const key = m ? m[1] : option;
+    throw new ScpipeError('ERR_USAGE', `unsupported -o option ${JSON.stringify(key)}; supported: ${supported}`);
+  }
+  setValue(st, m[1], splitArgs(m[2]), '-o', 'ERR_USAGE');
+}
+
+// Resolves the effective settings for `alias` (what the user typed as host),
+// like `ssh -G alias`. Throws ERR_USAGE for a bad or unsupported -o, ERR_CONFIG
+// for a missing -F file or a bad config file.
+export async function resolveHost(alias: string, opts: SshOptions): Promise<ResolvedHost> {
+  const home = opts.homeDir ?? os.homedir();
+  const st: State = { alias: alias.toLowerCase(), home, localUser: localUsername(), values: new Map(), identity: [], final: false, wantFinal: false };
+  if (opts.port !== undefined) setValue(st, 'Port', [String(opts.port)], '-P', 'ERR_USAGE');
+  if (opts.user !== undefined) setValue(st, 'User', [opts.user], 'user@host', 'ERR_USAGE');
+  st.identity.push(...(opts.identityFiles ?? []));
+  for (const o of opts.options ?? []) applyOption(st, o);
+  const sshDir = path.join(home, '.ssh');
+  const readAll = (): void => {
+    if (opts.configFile !== undefined) {
+      if (opts.configFile !== 'none' && !readConfig(opts.configFile, st, sshDir, 0, false)) {
+        throw new ScpipeError('ERR_CONFIG', `cannot read config file ${opts.configFile}: no such file`, { path: opts.configFile });
+      }
+      return;
+    }
+    readConfig(path.join(sshDir, 'config'), st, sshDir, 0, true);
+    const sys = opts.systemConfigFile ?? '/etc/ssh/ssh_config';
+    if (sys !== 'none') readConfig(sys, st, path.dirname(sys), 0, false);
+  };
+  readAll();
+  if (st.wantFinal) { // `Match final`: a second pass that fills in what is still unset
+    st.final = true; // (repeated IdentityFiles are de-duplicated below, as ssh does)
+    readAll();
+  }
+  const v = <T>(name: string, dflt: T): T => (st.values.has(name) ? (st.values.get(name) as T) : dflt);
+  const tokens = tokensFor(st);
+  const files = (list: string[], what: string): string[] =>
+    list.length === 1 && list[0].toLowerCase() === 'none' ? [] : [...new Set(list.map((f) => expand(f, st, tokens, what)))];
+  const identityFiles = files(st.identity, 'IdentityFile');
+  const strict = v<string>('StrictHostKeyChecking', 'ask');
+  const batchMode = v('BatchMode', false);
+  const connectTimeout = v<number | undefined>('ConnectTimeout', undefined);
+  const resolved: ResolvedHost = {
+    alias,
+    hostname: hostnameOf(st),
+    port: v('Port', 22),
+    user: v('User', st.localUser),
+    identityFiles,
+    defaultIdentityFiles: identityFiles.length > 0 ? [] : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => path.join(sshDir, f)),
+    identitiesOnly: v('IdentitiesOnly', false),
+    knownHostsFiles: files(v('UserKnownHostsFile', ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']), 'UserKnownHostsFile'),
+    globalKnownHostsFiles: files(v('GlobalKnownHostsFile', ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']), 'GlobalKnownHostsFile'),
+    strictHostKeyChecking: strict === 'ask' ? 'yes' : (strict as 'yes' | 'no' | 'accept-new'),
+    hostKeyAsk: strict === 'ask' && !batchMode,
+    serverAliveIntervalMs: v('ServerAliveInterval', 15) * 1000,
+    serverAliveCountMax: v('ServerAliveCountMax', 3),
+    batchMode,
+    passwordAuthentication: v('PasswordAuthentication', true),
+    pubkeyAuthentication: v('PubkeyAuthentication', true),
+    kbdInteractiveAuthentication: v('KbdInteractiveAuthentication', true),
+  };
+  const alias2 = v<string | undefined>('HostKeyAlias', undefined);
+  if (alias2 !== undefined) resolved.hostKeyAlias = alias2;
+  if (connectTimeout) resolved.connectTimeoutMs = connectTimeout * 1000;
+  const pref = v<string[] | undefined>('PreferredAuthentications', undefined);
+  if (pref) resolved.preferredAuthentications = pref;
+  return resolved;
+}

@@ -1,0 +1,128 @@
+// Asks the user a question on the controlling terminal (/dev/tty), the way
+// ssh's read_passphrase() does. stdin is the data being uploaded, so it is
+// never read here. Without a controlling terminal the answer is null.
+import * as fs from 'node:fs';
+import * as tty from 'node:tty';
+import { ScpipeError } from '../errors';
+
+/** Line-editing state carried between chunks of terminal input. */
+export interface LineState {
+  value: string;
+  /** Inside an escape sequence (arrow keys etc.), which is ignored. */
+  inEscape: boolean;
+}
+
+/** What feeding a chunk produced: text to write back, and whether input ended. */
+export interface LineFeed {
+  output: string;
+  done?: 'enter' | 'interrupt' | 'eof';
+}
+
+// Applies raw-mode terminal input to `state` (exported for tests): Enter ends
+// the line, Backspace/DEL erases, Ctrl-U clears, Ctrl-C interrupts, Ctrl-D on
+// an empty line is EOF; other control characters and escape sequences are
+// dropped. Echoes typed characters only when `echo`.
+export function feedLine(state: LineState, chunk: string, echo: boolean): LineFeed {
+  let output = '';
+  for (const ch of chunk) {
+    if (state.inEscape) {
+      // CSI sequences end with a byte in @..~; a lone ESC+char ends at once.
+      if (!(ch === '[' || ch === 'O' || /[0-9;?]/.test(ch))) state.inEscape = false;
+      continue;
+    }
+    const cp = ch.codePointAt(0)!;
+    if (ch === '\r' || ch === '\n') return { output, done: 'enter' };
+    if (ch === '\x03') return { output, done: 'interrupt' };
+    if (ch === '\x04') {
+      if (state.value === '') return { output, done: 'eof' };
+    } else if (ch === '\x7f' || ch === '\b') {
+      if (state.value !== '') {
+        state.value = [...state.value].slice(0, -1).join('');
+        if (echo) output += '\b \b';
+      }
+    } else if (ch === '\x15') {
+      if (echo) output += '\b \b'.repeat([...state.value].length);
+      state.value = '';
+    } else if (ch === '\x1b') {
+      state.inEscape = true;
+    } else if (cp >= 0x20 && cp !== 0x7f) {
+      state.value += ch;
+      if (echo) output += ch;
+    }
+  }
+  return { output };
+}
+
+// Writes `question` to /dev/tty and reads one line from it, without echo when
+// `echo` is false. Resolves null when there is no controlling terminal (or on
+// Ctrl-D); rejects with ERR_ABORTED on Ctrl-C.
+export function promptOnTty(question: string, echo: boolean): Promise<string | null> {
+  let rfd: number;
+  let wfd: number;
+  try {
+    rfd = fs.openSync('/dev/tty', 'r');
+  } catch {
+    return Promise.resolve(null);
+  }
+  try {
+    wfd = fs.openSync('/dev/tty', 'w');
+  } catch {
+    fs.closeSync(rfd);
+    return Promise.resolve(null);
+  }
+  let input: tty.ReadStream;
+  try {
+    input = new tty.ReadStream(rfd);
+  } catch {
+    fs.closeSync(rfd);
+    fs.closeSync(wfd);
+    return Promise.resolve(null);
+  }
+  const write = (text: string): void => {
+    try {
+      fs.writeSync(wfd, text);
+    } catch {
+      /* terminal gone: nothing useful to do */
+    }
+  };
+
+  return new Promise<string | null>((resolve, reject) => {
+    const state: LineState = { value: '', inEscape: false };
+    // If the process exits mid-prompt, do not leave the terminal in raw mode.
+    const restore = (): void => {
+      try {
+        input.setRawMode(false);
+      } catch {
+        /* already closed */
+      }
+    };
+    const finish = (result: string | null | ScpipeError): void => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', onEnd);
+      process.off('exit', restore);
+      restore();
+      input.on('error', () => undefined); // late errors while closing are of no interest
+      input.destroy(); // closes rfd
+      write('\r\n');
+      fs.closeSync(wfd);
+      if (result instanceof ScpipeError) reject(result);
+      else resolve(result);
+    };
+    const onData = (chunk: string): void => {
+      const fed = feedLine(state, chunk, echo);
+      if (fed.output) write(fed.output);
+      if (fed.done === 'enter') finish(state.value);
+      else if (fed.done === 'eof') finish(null);
+      else if (fed.done === 'interrupt') finish(new ScpipeError('ERR_ABORTED', 'interrupted by SIGINT', { signal: 'SIGINT' }));
+    };
+    const onEnd = (): void => finish(null);
+    process.once('exit', restore);
+    input.setRawMode(true);
+    input.setEncoding('utf8');
+    input.on('data', onData);
+    input.once('end', onEnd);
+    input.once('error', onEnd);
+    write(question);
+  });
+}

@@ -1,0 +1,228 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client, Server, utils, type AnyAuthMethod, type AuthenticationType, type ParsedKey } from 'ssh2';
+import { ScpipeError, isScpipeError } from '../../../lib/errors';
+import { createAuthHandler, type AuthContext } from '../../../lib/transport/auth';
+import type { ResolvedHost } from '../../../lib/transport/ssh-config';
+
+let dir: string;
+let plainKey: string;
+let encKey: string;
+let otherKey: string;
+let hostKey: string;
+
+function genKey(name: string, passphrase: string): string {
+  const file = path.join(dir, name);
+  execFileSync('ssh-keygen', ['-q', '-N', passphrase, '-t', 'ed25519', '-C', name, '-f', file]);
+  return file;
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-'));
+  plainKey = genKey('plain', '');
+  encKey = genKey('enc', 'secret');
+  otherKey = genKey('other', '');
+  hostKey = genKey('hostkey', '');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function host(over: Partial<ResolvedHost> = {}): ResolvedHost {
+  return {
+    alias: 'h', hostname: 'h.example', port: 22, user: 'alice',
+    identityFiles: [], defaultIdentityFiles: [], identitiesOnly: false,
+    knownHostsFiles: [], globalKnownHostsFiles: [], strictHostKeyChecking: 'yes', hostKeyAsk: false,
+    serverAliveIntervalMs: 15000, serverAliveCountMax: 3, batchMode: false,
+    passwordAuthentication: true, pubkeyAuthentication: true, kbdInteractiveAuthentication: true,
+    ...over,
+  };
+}
+
+type Attempt = AnyAuthMethod | false;
+/** Drives the handler like ssh2 does: 'none' first, then the given methodsLeft. */
+function driver(ctx: AuthContext) {
+  const auth = createAuthHandler(ctx);
+  const step = (left: AuthenticationType[] | null): Promise<Attempt> =>
+    new Promise((resolve) => {
+      const ret = auth.handler(left as AuthenticationType[], false, (a) => resolve(a as Attempt));
+      if (ret !== undefined) resolve(ret as unknown as Attempt);
+    });
+  return { auth, step };
+}
+const ALL: AuthenticationType[] = ['publickey', 'keyboard-interactive', 'password'];
+const types = async (step: (l: AuthenticationType[] | null) => Promise<Attempt>, left = ALL, max = 10) => {
+  const out: string[] = [];
+  out.push(((await step(null)) as AnyAuthMethod).type);
+  for (let i = 0; i < max; i++) {
+    const a = await step(left);
+    if (a === false) break;
+    out.push(a.type);
+  }
+  return out;
+};
+
+/** Answers a keyboard-interactive attempt's prompts. */
+function answerKbd(a: Attempt, prompts: Array<{ prompt: string; echo: boolean }>): Promise<string[]> {
+  if (a === false || a.type !== 'keyboard-interactive') throw new Error('not keyboard-interactive');
+  return new Promise((resolve) => a.prompt('', '', '', prompts, resolve));
+}
+
+describe('createAuthHandler', () => {
+  it('goes none → publickey → keyboard-interactive → password with SCPIPE_PASSWORD', async () => {
+    const { auth, step } = driver({ host: host({ identityFiles: [plainKey] }), env: { SCPIPE_PASSWORD: 'pw' } });
+    expect(await step(null)).toEqual({ type: 'none', username: 'alice' });
+    const pk = await step(ALL);
+    expect(pk).toMatchObject({ type: 'publickey', username: 'alice' });
+    expect(((pk as { key: ParsedKey }).key).type).toBe('ssh-ed25519');
+    const kbd = await step(ALL);
+    expect(await answerKbd(kbd, [{ prompt: 'Password: ', echo: false }])).toEqual(['pw']);
+    expect(await step(ALL)).toEqual({ type: 'password', username: 'alice', password: 'pw' });
+    expect(await step(ALL)).toBe(false);
+    expect(auth.triedMethods()).toEqual(['none', 'publickey', 'keyboard-interactive', 'password']);
+    expect(auth.serverMethods()).toEqual(ALL);
+  });
+
+  it('offers only what the server lists and what the config enables', async () => {
+    const env = { SCPIPE_PASSWORD: 'pw' };
+    expect(await types(driver({ host: host({ identityFiles: [plainKey] }), env }).step, ['password'])).toEqual(['none', 'password']);
+    expect(await types(driver({ host: host({ identityFiles: [plainKey], passwordAuthentication: false, kbdInteractiveAuthentication: false }), env }).step))
+      .toEqual(['none', 'publickey']);
+    expect(await types(driver({ host: host({ identityFiles: [plainKey], pubkeyAuthentication: false }), env }).step))
+      .toEqual(['none', 'keyboard-interactive', 'password']);
+  });
+
+  it('follows PreferredAuthentications order and drops unlisted methods', async () => {
+    const h = host({ identityFiles: [plainKey], preferredAuthentications: ['password', 'publickey'] });
+    expect(await types(driver({ host: h, env: { SCPIPE_PASSWORD: 'pw' } }).step)).toEqual(['none', 'password', 'publickey']);
+  });
+
+  it('tries the agent first unless IdentitiesOnly, and skips a dead agent socket', async () => {
+    const sock = path.join(dir, 'agent.sock');
+    const server = net.createServer().listen(sock);
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const { step } = driver({ host: host({ identityFiles: [plainKey] }), env: { SSH_AUTH_SOCK: sock } });
+      await step(null);
+      expect(await step(ALL)).toEqual({ type: 'agent', username: 'alice', agent: sock });
+      expect(await step(ALL)).toMatchObject({ type: 'publickey' });
+      const only = driver({ host: host({ identityFiles: [plainKey], identitiesOnly: true }), env: { SSH_AUTH_SOCK: sock } });
+      expect(await types(only.step)).toEqual(['none', 'publickey']);
+    } finally {
+      server.close();
+    }
+    const dead = driver({ host: host({ identityFiles: [plainKey] }), env: { SSH_AUTH_SOCK: path.join(dir, 'no-such.sock') } });
+    expect(await types(dead.step)).toEqual(['none', 'publickey']);
+  });
+
+  it('uses default identity files only when they exist', async () => {
+    const lines: string[] = [];
+    const h = host({ defaultIdentityFiles: [path.join(dir, 'missing_id'), plainKey] });
+    const { step } = driver({ host: h, env: {}, log: (l) => lines.push(l) });
+    expect(await types(step)).toEqual(['none', 'publickey']);
+    expect(lines.join('\n')).not.toContain('missing_id');
+  });
+
+  it('skips an encrypted key when there is no prompt', async () => {
+    const lines: string[] = [];
+    const { step } = driver({ host: host({ identityFiles: [encKey, plainKey] }), env: {}, log: (l) => lines.push(l) });
+    await step(null);
+    const a = await step(['publickey']);
+    expect(((a as { key: ParsedKey }).key).comment).toBe('plain');
+    expect(await step(['publickey'])).toBe(false);
+    expect(lines.some((l) => l.includes('skipping encrypted key') && l.includes(encKey))).toBe(true);
+  });
+
+  it('asks for a passphrase, retrying a wrong one', async () => {
+    const questions: string[] = [];
+    const answers = ['wrong', 'secret'];
+    const prompt = async (q: string, echo: boolean) => {
+      expect(echo).toBe(false);
+      questions.push(q);
+      return answers.shift() ?? null;
+    };
+    const { step } = driver({ host: host({ identityFiles: [encKey] }), env: {}, prompt });
+    await step(null);
+    const a = await step(['publickey']);
+    expect(a).toMatchObject({ type: 'publickey' });
+    expect(((a as { key: ParsedKey }).key).isPrivateKey()).toBe(true);
+    expect(questions).toEqual([`Enter passphrase for key '${encKey}': `, `Enter passphrase for key '${encKey}': `]);
+  });
+
+  it('gives up on a passphrase after 3 wrong tries, and never prompts in BatchMode', async () => {
+    let asked = 0;
+    const prompt = async () => { asked++; return 'nope'; };
+    expect(await types(driver({ host: host({ identityFiles: [encKey] }), env: {}, prompt }).step, ['publickey'])).toEqual(['none']);
+    expect(asked).toBe(3);
+    asked = 0;
+    expect(await types(driver({ host: host({ identityFiles: [encKey], batchMode: true }), env: {}, prompt }).step)).toEqual(['none']);
+    expect(asked).toBe(0);
+  });
+
+  it('prompts for a password at most 3 times', async () => {
+    const questions: string[] = [];
+    const prompt = async (q: string) => { questions.push(q); return `pw${questions.length}`; };
+    const { step } = driver({ host: host(), env: {}, prompt });
+    await step(null);
+    for (const pw of ['pw1', 'pw2', 'pw3']) expect(await step(['password'])).toEqual({ type: 'password', username: 'alice', password: pw });
+    expect(await step(['password'])).toBe(false);
+    expect(questions[0]).toBe("alice@h.example's password: ");
+  });
+
+  it('escapes server-sent keyboard-interactive text before showing it', async () => {
+    const questions: string[] = [];
+    const prompt = async (q: string) => { questions.push(q); return 'answer'; };
+    const { step } = driver({ host: host(), env: {}, prompt });
+    await step(null);
+    const a = await step(['keyboard-interactive']);
+    if (a === false || a.type !== 'keyboard-interactive') throw new Error('expected keyboard-interactive');
+    const got = await new Promise<string[]>((r) => a.prompt('Name', 'evil\x1b[2J', '', [{ prompt: 'Code\r: ', echo: true }], r));
+    expect(got).toEqual(['answer']);
+    expect(questions[0]).toBe('Name\nevil\\x1b[2J\nCode\\r: ');
+  });
+
+  it('abandons authentication when the prompt is interrupted', async () => {
+    const prompt = async (): Promise<string | null> => { throw new ScpipeError('ERR_ABORTED', 'interrupted by SIGINT'); };
+    const { auth, step } = driver({ host: host(), env: {}, prompt });
+    await step(null);
+    expect(await step(['password'])).toBe(false);
+    expect(isScpipeError(auth.failure(), 'ERR_ABORTED')).toBe(true);
+  });
+
+  it('authenticates against a real ssh2 server (publickey after a wrong key, then password)', async () => {
+    const goodKey = utils.parseKey(fs.readFileSync(`${plainKey}.pub`)) as ParsedKey;
+    const server = new Server({ hostKeys: [fs.readFileSync(hostKey)] }, (conn) => {
+      conn.on('authentication', (ctx) => {
+        if (ctx.method === 'publickey' && ctx.key.algo === 'ssh-ed25519' && goodKey.getPublicSSH().equals(ctx.key.data)) {
+          if (!ctx.signature) return ctx.accept(); // the query before signing
+          return goodKey.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) ? ctx.reject(['password'], true) : ctx.reject();
+        }
+        if (ctx.method === 'password' && ctx.password === 'pw') return ctx.accept();
+        ctx.reject(['publickey', 'password']);
+      });
+      conn.on('ready', () => conn.end());
+      conn.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const offered: string[] = [];
+    const auth = createAuthHandler({
+      host: host({ identityFiles: [encKey, otherKey, plainKey] }),
+      env: { SCPIPE_PASSWORD: 'pw' },
+      log: (l) => { if (l.startsWith('offering')) offered.push(l.split(' ')[3]); },
+    });
+    const client = new Client();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', resolve).once('error', reject);
+        client.connect({ host: '127.0.0.1', port, username: 'alice', authHandler: auth.handler, hostVerifier: () => true });
+      });
+      expect(auth.triedMethods()).toEqual(['none', 'publickey', 'password']);
+      expect(offered).toEqual([otherKey, plainKey]);
+    } finally {
+      client.end();
+      server.close();
+    }
+  });
+});

@@ -1,0 +1,189 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client, Server } from 'ssh2';
+import { isScpipeError } from '../../../lib/errors';
+import { createHostVerifier, type HostVerifierOptions } from '../../../lib/transport/host-verifier';
+import { fingerprint } from '../../../lib/transport/known-hosts';
+import type { ResolvedHost } from '../../../lib/transport/ssh-config';
+
+let dir: string;
+let hostKeyFile: string;
+let keyA: Buffer; // the server's key in the handshake test
+let keyB: Buffer;
+let keyEcdsa: Buffer;
+let n = 0;
+
+function genKey(name: string, type: string): Buffer {
+  const file = path.join(dir, name);
+  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', type, '-f', file]);
+  return Buffer.from(fs.readFileSync(`${file}.pub`, 'utf8').split(' ')[1], 'base64');
+}
+const entry = (name: string, key: Buffer, marker = ''): string =>
+  `${marker ? `${marker} ` : ''}${name} ${key.subarray(4, 4 + key.readUInt32BE(0)).toString()} ${key.toString('base64')}\n`;
+function kh(text = ''): string {
+  const file = path.join(dir, `kh${n++}`, 'known_hosts');
+  fs.mkdirSync(path.dirname(file));
+  if (text) fs.writeFileSync(file, text);
+  return file;
+}
+function host(over: Partial<ResolvedHost> = {}): ResolvedHost {
+  return {
+    alias: 'h', hostname: '127.0.0.1', port: 2222, user: 'u',
+    identityFiles: [], defaultIdentityFiles: [], identitiesOnly: false,
+    knownHostsFiles: [], globalKnownHostsFiles: [], strictHostKeyChecking: 'yes', hostKeyAsk: false,
+    serverAliveIntervalMs: 15000, serverAliveCountMax: 3, batchMode: false,
+    passwordAuthentication: true, pubkeyAuthentication: true, kbdInteractiveAuthentication: true,
+    ...over,
+  };
+}
+function verify(opts: HostVerifierOptions, key: Buffer) {
+  const v = createHostVerifier(opts);
+  return new Promise<{ ok: boolean; v: typeof v }>((resolve) => v(key, (ok) => resolve({ ok, v })));
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-'));
+  keyA = genKey('a', 'ed25519');
+  hostKeyFile = path.join(dir, 'a');
+  keyB = genKey('b', 'ed25519');
+  keyEcdsa = genKey('c', 'ecdsa');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('createHostVerifier', () => {
+  it('accepts a known key', async () => {
+    const file = kh(entry('[127.0.0.1]:2222', keyA));
+    const { ok, v } = await verify({ host: host({ knownHostsFiles: [file] }) }, keyA);
+    expect(ok).toBe(true);
+    expect(v.failure()).toBeUndefined();
+    expect(v.verify).toBe(v);
+  });
+
+  it('refuses an unknown key under yes, with the fingerprint', async () => {
+    const file = kh(entry('[127.0.0.1]:2222', keyEcdsa)); // another type only: still unknown
+    const { ok, v } = await verify({ host: host({ knownHostsFiles: [file] }) }, keyA);
+    expect(ok).toBe(false);
+    const err = v.failure();
+    expect(isScpipeError(err, 'ERR_HOST_KEY_UNKNOWN')).toBe(true);
+    expect(err!.message).toContain(
+      `Host key for [127.0.0.1]:2222 is not known and you have requested strict checking. Its fingerprint is ${fingerprint(keyA)}`,
+    );
+  });
+
+  it.each(['accept-new', 'no'] as const)('records and accepts an unknown key under %s', async (strict) => {
+    const file = kh();
+    const lines: string[] = [];
+    const h = host({ knownHostsFiles: [file, path.join(dir, 'unused')], strictHostKeyChecking: strict });
+    expect((await verify({ host: h, log: (l) => lines.push(l) }, keyA)).ok).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toBe(entry('[127.0.0.1]:2222', keyA));
+    expect(lines.join('\n')).toContain("Permanently added '[127.0.0.1]:2222' (ssh-ed25519)");
+    expect(fs.existsSync(path.join(dir, 'unused'))).toBe(false);
+    // now it is known; under accept-new a different key is a change
+    expect((await verify({ host: host({ knownHostsFiles: [file] }) }, keyA)).ok).toBe(true);
+    expect((await verify({ host: host({ knownHostsFiles: [file], strictHostKeyChecking: 'accept-new' }) }, keyB)).ok).toBe(false);
+  });
+
+  it('asks onFirstConnect when StrictHostKeyChecking was ask', async () => {
+    const file = kh();
+    const seen: unknown[] = [];
+    const h = host({ knownHostsFiles: [file], hostKeyAsk: true });
+    const no = await verify({ host: h, onFirstConnect: (info) => { seen.push(info); return false; } }, keyA);
+    expect(no.ok).toBe(false);
+    expect(isScpipeError(no.v.failure(), 'ERR_HOST_KEY_UNKNOWN')).toBe(true);
+    expect(seen).toEqual([{ name: '[127.0.0.1]:2222', keyType: 'ssh-ed25519', fingerprint: fingerprint(keyA) }]);
+    expect(fs.existsSync(file)).toBe(false);
+    expect((await verify({ host: h, onFirstConnect: async () => true }, keyA)).ok).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toContain(keyA.toString('base64'));
+    // without hostKeyAsk the callback is not consulted
+    const strict = await verify({ host: host({ knownHostsFiles: [kh()] }), onFirstConnect: () => true }, keyA);
+    expect(strict.ok).toBe(false);
+  });
+
+  it.each(['yes', 'accept-new'] as const)('refuses a changed key under %s, naming file:line', async (strict) => {
+    const file = kh(`# first line\n${entry('[127.0.0.1]:2222', keyB)}`);
+    const { ok, v } = await verify({ host: host({ knownHostsFiles: [file], strictHostKeyChecking: strict }) }, keyA);
+    expect(ok).toBe(false);
+    const err = v.failure()!;
+    expect(isScpipeError(err, 'ERR_HOST_KEY_CHANGED')).toBe(true);
+    expect(err.message).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
+    expect(err.message).toContain(`${file}:2`);
+    expect(err.message).toContain(fingerprint(keyA));
+    expect(fs.readFileSync(file, 'utf8')).not.toContain(keyA.toString('base64'));
+  });
+
+  it('accepts a changed key under no, loudly, and turns password auth off', async () => {
+    const file = kh(entry('[127.0.0.1]:2222', keyB));
+    const lines: string[] = [];
+    const h = host({ knownHostsFiles: [file], strictHostKeyChecking: 'no' });
+    expect((await verify({ host: h, log: (l) => lines.push(l) }, keyA)).ok).toBe(true);
+    expect(lines.join('\n')).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
+    expect(h.passwordAuthentication).toBe(false);
+    expect(h.kbdInteractiveAuthentication).toBe(false);
+  });
+
+  it('refuses a revoked key even under no', async () => {
+    const file = kh(entry('[127.0.0.1]:2222', keyA) + entry('*', keyA, '@revoked'));
+    const { ok, v } = await verify({ host: host({ knownHostsFiles: [file], strictHostKeyChecking: 'no' }) }, keyA);
+    expect(ok).toBe(false);
+    expect(v.failure()!.message).toMatch(/revoked/);
+  });
+
+  it('uses HostKeyAlias without a port, and reads global files without writing them', async () => {
+    const global = kh(entry('myalias', keyA));
+    expect((await verify({ host: host({ hostKeyAlias: 'myalias', globalKnownHostsFiles: [global] }) }, keyA)).ok).toBe(true);
+    const user = kh();
+    const h = host({ hostname: 'example.org', port: 22, knownHostsFiles: [user], globalKnownHostsFiles: [global], strictHostKeyChecking: 'accept-new' });
+    expect((await verify({ host: h }, keyB)).ok).toBe(true);
+    expect(fs.readFileSync(user, 'utf8')).toBe(entry('example.org', keyB));
+    expect(fs.readFileSync(global, 'utf8')).toBe(entry('myalias', keyA));
+  });
+
+  it('accepts under accept-new with UserKnownHostsFile /dev/null without writing', async () => {
+    expect((await verify({ host: host({ knownHostsFiles: ['/dev/null'], strictHostKeyChecking: 'accept-new' }) }, keyA)).ok).toBe(true);
+  });
+
+  describe('in a real ssh2 handshake', () => {
+    let server: Server;
+    let port: number;
+    beforeAll(async () => {
+      server = new Server({ hostKeys: [fs.readFileSync(hostKeyFile)] }, (conn) => {
+        conn.on('authentication', (ctx) => ctx.accept());
+        conn.on('ready', () => conn.end());
+        conn.on('error', () => undefined);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      port = (server.address() as AddressInfo).port;
+    });
+    afterAll(() => server.close());
+
+    function connect(h: ResolvedHost) {
+      const v = createHostVerifier({ host: h });
+      const client = new Client();
+      const done = new Promise<Error | undefined>((resolve) => {
+        client.once('ready', () => resolve(undefined)).once('error', (e) => resolve(e));
+        client.connect({ host: '127.0.0.1', port, username: 'u', hostVerifier: v.verify });
+      }).finally(() => client.end());
+      return { v, done };
+    }
+
+    it('refuses an unknown server under yes, then accept-new records the exact key ssh2 saw', async () => {
+      const file = kh();
+      const refused = connect(host({ port, knownHostsFiles: [file] }));
+      expect(await refused.done).toBeInstanceOf(Error);
+      expect(isScpipeError(refused.v.failure(), 'ERR_HOST_KEY_UNKNOWN')).toBe(true);
+
+      const accepted = connect(host({ port, knownHostsFiles: [file], strictHostKeyChecking: 'accept-new' }));
+      expect(await accepted.done).toBeUndefined();
+      expect(fs.readFileSync(file, 'utf8')).toBe(entry(`[127.0.0.1]:${port}`, keyA));
+      // and what was recorded is what ssh-keygen finds for that host
+      const found = execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${port}`, '-f', file], { encoding: 'utf8' });
+      expect(found).toContain(keyA.toString('base64'));
+
+      const again = connect(host({ port, knownHostsFiles: [file] }));
+      expect(await again.done).toBeUndefined();
+    });
+  });
+});

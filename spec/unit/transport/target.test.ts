@@ -1,0 +1,51 @@
+import { isRemoteSpec, parseRemoteSpec } from '../../../lib/transport/target';
+import { isScpipeError } from '../../../lib/errors';
+
+describe('parseRemoteSpec', () => {
+  const table: Array<[string, ReturnType<typeof parseRemoteSpec>]> = [
+    ['user@host:path', { user: 'user', host: 'host', path: 'path' }],
+    ['host:path/to/file', { host: 'host', path: 'path/to/file' }],
+    ['host:/abs/path', { host: 'host', path: '/abs/path' }],
+    ['host:', { host: 'host', path: '' }],
+    ['user@host:', { user: 'user', host: 'host', path: '' }],
+    ['[::1]:path', { host: '::1', path: 'path' }],
+    ['[::1]:', { host: '::1', path: '' }],
+    ['user@[fe80::1%eth0]:path', { user: 'user', host: 'fe80::1%eth0', path: 'path' }],
+    ['a@b@host:x', { user: 'a@b', host: 'host', path: 'x' }],
+    ['host:a:b', { host: 'host', path: 'a:b' }],
+    ['host:dir/with space', { host: 'host', path: 'dir/with space' }],
+    ['@host:p', { host: 'host', path: 'p' }],
+    // local paths
+    ['./a:b', null],
+    ['/x:y', null],
+    ['dir/a:b', null],
+    ['file', null],
+    [':leading', null],
+    ['', null],
+    ['[::1]', null],
+    ['[::1:path', null],
+    ['[::1]/x:y', null],
+  ];
+  it.each(table)('%j', (arg, want) => {
+    expect(parseRemoteSpec(arg)).toEqual(want);
+    expect(isRemoteSpec(arg)).toBe(want !== null);
+  });
+
+  it('parses scp:// URIs', () => {
+    expect(parseRemoteSpec('scp://u@h:2222/dir/f')).toEqual({ user: 'u', host: 'h', port: 2222, path: 'dir/f' });
+    expect(parseRemoteSpec('scp://h//abs')).toEqual({ host: 'h', path: '/abs' });
+    expect(parseRemoteSpec('scp://h')).toEqual({ host: 'h', path: '' });
+    expect(parseRemoteSpec('scp://a%40b@[::1]:22/x%20y')).toEqual({ user: 'a@b', host: '::1', port: 22, path: 'x y' });
+    expect(isRemoteSpec('scp://h/x')).toBe(true);
+  });
+
+  it.each(['user@:path', '[]:path', 'scp://u@:22/x', 'scp://h:99999/x', 'scp://h/%zz'])('rejects %j', (arg) => {
+    let err: unknown;
+    try {
+      parseRemoteSpec(arg);
+    } catch (e) {
+      err = e;
+    }
+    expect(isScpipeError(err, 'ERR_USAGE')).toBe(true);
+  });
+});

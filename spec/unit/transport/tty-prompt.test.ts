@@ -1,0 +1,125 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ts from 'typescript';
+import { feedLine, type LineState } from '../../../lib/transport/tty-prompt';
+
+const fresh = (): LineState => ({ value: '', inEscape: false });
+
+describe('feedLine', () => {
+  it('collects a line until Enter, without echo', () => {
+    const s = fresh();
+    expect(feedLine(s, 'abc', false)).toEqual({ output: '' });
+    expect(feedLine(s, 'd\rignored', false)).toEqual({ output: '', done: 'enter' });
+    expect(s.value).toBe('abcd');
+  });
+
+  it('echoes when asked and handles backspace, DEL and Ctrl-U', () => {
+    const s = fresh();
+    expect(feedLine(s, 'ab\x7fc\bd', true).output).toBe('ab\b \bc\b \bd');
+    expect(s.value).toBe('ad');
+    feedLine(s, '\x15', true);
+    expect(s.value).toBe('');
+    expect(feedLine(s, '\x7f', true).output).toBe(''); // nothing to erase
+    feedLine(s, 'é€😀\x7f', false);
+    expect(s.value).toBe('é€');
+  });
+
+  it('reports Ctrl-C, and Ctrl-D only on an empty line', () => {
+    expect(feedLine(fresh(), 'ab\x03', false).done).toBe('interrupt');
+    expect(feedLine(fresh(), '\x04', false).done).toBe('eof');
+    const s = fresh();
+    expect(feedLine(s, 'a\x04b\n', false).done).toBe('enter');
+    expect(s.value).toBe('ab');
+  });
+
+  it('drops escape sequences and other control characters', () => {
+    const s = fresh();
+    feedLine(s, 'a\x1b[A\x1b[3~b\x1bOPc\x01\td', false);
+    expect(s.value).toBe('abcd');
+    // a sequence split across chunks
+    const t = fresh();
+    feedLine(t, 'x\x1b[', false);
+    feedLine(t, '1;5Cy', false);
+    expect(t.value).toBe('xy');
+  });
+});
+
+describe('promptOnTty', () => {
+  let dir: string;
+  let runner: string;
+  let resultFile: string;
+
+  beforeAll(() => {
+    // Compile the module and its one import into a runnable CommonJS tree.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-'));
+    const root = path.resolve(__dirname, '../../..');
+    for (const rel of ['lib/errors.ts', 'lib/transport/tty-prompt.ts']) {
+      const src = fs.readFileSync(path.join(root, rel), 'utf8');
+      const out = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+      const dest = path.join(dir, rel.replace(/\.ts$/, '.js'));
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.writeFileSync(dest, out.outputText);
+    }
+    resultFile = path.join(dir, 'result.json');
+    runner = path.join(dir, 'runner.js');
+    fs.writeFileSync(
+      runner,
+      `const { promptOnTty } = require('./lib/transport/tty-prompt.js');
+       const fs = require('fs');
+       promptOnTty(process.argv[2], process.argv[3] === 'echo').then(
+         (v) => fs.writeFileSync(${JSON.stringify(resultFile)}, JSON.stringify({ value: v })),
+         (e) => fs.writeFileSync(${JSON.stringify(resultFile)}, JSON.stringify({ code: e.code })),
+       );`,
+    );
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => fs.rmSync(resultFile, { force: true }));
+  const result = () => JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+
+  it('returns null without a controlling terminal', () => {
+    const r = spawnSync('setsid', ['-w', process.execPath, runner, 'Q: '], { stdio: 'ignore', timeout: 20000 });
+    expect(r.status).toBe(0);
+    expect(result()).toEqual({ value: null });
+  });
+
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  /** Runs the prompt on a fresh pty (util-linux script), typing `keys` once the question shows. */
+  async function onPty(question: string, mode: string, keys: string): Promise<string> {
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(runner)} ${JSON.stringify(question)} ${mode}`;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let screen = '';
+    let typed = false;
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString('utf8');
+      if (!typed && screen.includes(question)) {
+        typed = true;
+        setTimeout(() => child.stdin.write(keys), 50); // let raw mode settle
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { child.kill(); reject(new Error(`timeout; screen: ${JSON.stringify(screen)}`)); }, 20000);
+      child.on('exit', () => { clearTimeout(timer); resolve(); });
+    });
+    return screen;
+  }
+
+  (hasScript ? it : it.skip)('reads a hidden answer from the terminal, with backspace', async () => {
+    const screen = await onPty('Passphrase: ', 'noecho', 'sekx\x7fret\r');
+    expect(result()).toEqual({ value: 'sekret' });
+    expect(screen).toContain('Passphrase: ');
+    expect(screen).not.toContain('sek');
+  });
+
+  (hasScript ? it : it.skip)('echoes when asked', async () => {
+    const screen = await onPty('Name? ', 'echo', 'bob\r');
+    expect(result()).toEqual({ value: 'bob' });
+    expect(screen).toContain('Name? bob');
+  });
+
+  (hasScript ? it : it.skip)('rejects with ERR_ABORTED on Ctrl-C', async () => {
+    await onPty('Password: ', 'noecho', 'abc\x03');
+    expect(result()).toEqual({ code: 'ERR_ABORTED' });
+  });
+});
