@@ -1,7 +1,7 @@
 // What every command handler gets: a runner that installs signal handling,
 // sets up -v logging, and turns the outcome into the process exit status.
 import { exitStatusFor } from './exit-status';
-import { describeFailure, say } from './report';
+import { AlreadyReported, describeFailure, say } from './report';
 import { abortOnSignals } from './signals';
 
 /** Runs a command body; records its exit status. */
@@ -24,8 +24,12 @@ export function createContext(verbose: () => boolean): CommandContext {
         await body(signal, log);
         status = 0;
       } catch (err) {
-        status = exitStatusFor(err);
-        say(describeFailure(err));
+        if (err instanceof AlreadyReported) {
+          status = exitStatusFor(err.error);
+        } else {
+          status = exitStatusFor(err);
+          say(describeFailure(err));
+        }
       } finally {
         release();
       }

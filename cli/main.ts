@@ -4,6 +4,8 @@
 import yargs from 'yargs';
 import { createContext } from './context';
 import { putCommand } from './commands/put';
+import { getCommand } from './commands/get';
+import { cpCommand } from './commands/cp';
 import { describeFailure, say } from './report';
 import { exitStatusFor } from './exit-status';
 import { ScpipeError, isScpipeError } from '../lib/errors';
@@ -19,7 +21,9 @@ export async function main(argv: string[]): Promise<number> {
       verbose = Boolean(args.v);
     })
     .command(putCommand(ctx))
-    .demandCommand(1, 'name a command: put')
+    .command(getCommand(ctx))
+    .command(cpCommand(ctx))
+    .demandCommand(1, 'name a command: put, get, cp')
     .strict()
     .parserConfiguration({ 'boolean-negation': false })
     .help('h')

@@ -14,3 +14,8 @@ export function describeFailure(err: unknown): string {
   const e = err as Error;
   return `internal error: ${escapeForTerminal(e?.stack ?? String(err), true)}`;
 }
+
+/** Wraps a failure whose message was already shown (cp prints each item's problem). */
+export class AlreadyReported {
+  constructor(readonly error: unknown) {}
+}

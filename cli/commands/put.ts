@@ -50,37 +50,43 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('name', { type: 'string', describe: 'file name to announce (default: last part of the path)', requiresArg: true })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
         .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '') as unknown as Argv<PutArgs>,
-    handler: (args) => ctx.run(async (signal, log) => {
-      const spec = remoteArg(args.target, 'put');
-      const mode = parseMode(args.mode);
-      const memory = parseByteSize(args.memory);
-      if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
-      const size = args.size === undefined ? undefined : parseByteSize(args.size);
-      const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
-      const stdin = openStdin();
-      const progress = ProgressLine.wanted(args.q) ? new ProgressLine(spec.path || spec.host) : undefined;
-      try {
-        const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
-          signal,
-          size: size ?? stdin.fileSize,
-          ignoreExcess: size === undefined && stdin.fileSize !== undefined,
-          mode,
-          preserve: args.p,
-          times: mtime === undefined ? undefined : { mtime, atime: mtime },
-          name: args.name,
-          memoryLimit: Number(memory),
-          spoolDir: args['spool-dir'],
-          quote: args.quote,
-          scpPath: args['scp-path'],
-          remoteVerbose: false,
-          trace: log,
-          onStderrLine: (line) => process.stderr.write(`${line}\n`),
-          onProgress: progress ? (p) => progress.update(p) : undefined,
-        });
-        log?.(`sent ${result.bytes} bytes (spool: ${result.spooled})`);
-      } finally {
-        progress?.done();
-      }
-    }),
+    handler: (args) => ctx.run((signal, log) => runPut(args, args.target, signal, log)),
   };
+}
+
+/** Options of put that cp shares (cp has no --mode etc.: their defaults apply). */
+export type PutLikeArgs = SshArgs & Partial<Omit<PutArgs, keyof SshArgs | 'target'>>;
+
+/** Streams stdin to `targetArg`; shared by `put` and `cp - host:path`. */
+export async function runPut(args: PutLikeArgs, targetArg: string, signal: AbortSignal, log?: (line: string) => void): Promise<void> {
+  const spec = remoteArg(targetArg, 'put');
+  const mode = parseMode(args.mode ?? '0644');
+  const memory = parseByteSize(args.memory ?? '64M');
+  if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
+  const size = args.size === undefined ? undefined : parseByteSize(args.size);
+  const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
+  const stdin = openStdin();
+  const progress = ProgressLine.wanted(args.q) ? new ProgressLine(spec.path || spec.host) : undefined;
+  try {
+    const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
+      signal,
+      size: size ?? stdin.fileSize,
+      ignoreExcess: size === undefined && stdin.fileSize !== undefined,
+      mode,
+      preserve: Boolean(args.p),
+      times: mtime === undefined ? undefined : { mtime, atime: mtime },
+      name: args.name,
+      memoryLimit: Number(memory),
+      spoolDir: args['spool-dir'],
+      quote: args.quote,
+      scpPath: args['scp-path'],
+      remoteVerbose: false,
+      trace: log,
+      onStderrLine: (line) => process.stderr.write(`${line}\n`),
+      onProgress: progress ? (p) => progress.update(p) : undefined,
+    });
+    log?.(`sent ${result.bytes} bytes (spool: ${result.spooled})`);
+  } finally {
+    progress?.done();
+  }
 }

@@ -8,10 +8,11 @@
 import { ScpipeError, abortError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { ExitStatus, ScpChannel } from './channel';
-import { encodeFile, encodeTimes, encodeWarning, OK, type Times } from './records';
+import { encodeDirectory, encodeEnd, encodeFile, encodeTimes, encodeWarning, OK, type Times } from './records';
 import { RemoteStderr } from './remote-stderr';
 import { ReplyReader } from './reply-reader';
 import { describeExit, explainLoss } from './session-errors';
+import { waitForExit } from './wait-exit';
 import { writeBody } from './write-body';
 
 /** Options shared by the SCP roles. */
@@ -21,6 +22,8 @@ export interface RoleOptions {
   trace?: (line: string) => void;
   /** Each line of remote stderr, escaped, as it arrives. */
   onStderrLine?: (line: string) => void;
+  /** Each item that failed, as it fails (the session goes on; e.g. `cp` prints it). */
+  onProblem?: (error: ScpipeError) => void;
 }
 
 /** One regular file to send. */
@@ -75,8 +78,44 @@ export class ScpSource {
     });
     const local = this.bodyProblem(file, outcome.sent, outcome.result, outcome.readError);
     const end = await this.send(local ? encodeWarning(`${file.name}: ${local.message}`) : OK, local ? 'warn' : 'end');
-    if (local) this.failures.push(local);
+    if (local) this.fail(local);
     return end === true ? !local : this.fail(end);
+  }
+
+  /**
+   * Enters a directory (`-r`, §4.1 step 3): [T, reply,] D, reply. Resolves
+   * false when the sink refused it: then send neither its entries nor its E.
+   */
+  async enterDirectory(name: string, mode: number, times?: Times): Promise<boolean> {
+    const header = encodeDirectory(mode, name);
+    if (times) {
+      const t = await this.send(encodeTimes(times), 'T');
+      if (t !== true) return this.fail(t);
+    }
+    const d = await this.send(header, 'D');
+    return d === true ? true : this.fail(d);
+  }
+
+  /** Leaves the current directory: E, reply. */
+  async leaveDirectory(): Promise<void> {
+    const e = await this.send(encodeEnd(), 'E');
+    if (e !== true) this.fail(e);
+  }
+
+  /**
+   * Reports a local problem (unreadable file, not a regular file) with an
+   * unsolicited `\1scp: <message>`; the sink counts it and does not reply
+   * (§4.1 step 4). The session goes on; finish() will throw it.
+   */
+  reportLocalError(error: ScpipeError): void {
+    this.opts.trace?.(`> \\1 ${error.message}`);
+    this.channel.stdin.write(encodeWarning(error.message));
+    this.fail(error);
+  }
+
+  /** Problems so far (items that were not stored). */
+  get problems(): readonly ScpipeError[] {
+    return this.failures;
   }
 
   /** Sends EOF and waits for the exit status; throws the first failure. */
@@ -126,6 +165,7 @@ export class ScpSource {
 
   private fail(err: ScpipeError): false {
     this.failures.push(err);
+    this.opts.onProblem?.(err);
     return false;
   }
 
@@ -145,20 +185,7 @@ export class ScpSource {
   }
 
   private untilExit(ms?: number): Promise<ExitStatus> {
-    const exit = this.channel.exit;
-    const signal = this.opts.signal;
-    return new Promise<ExitStatus>((resolve, reject) => {
-      const timer = ms === undefined ? undefined : setTimeout(() => finish({ code: null, signal: null }), ms);
-      const onAbort = (): void => finish(undefined, abortError(signal));
-      const finish = (s?: ExitStatus, e?: Error): void => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (e) reject(e);
-        else resolve(s!);
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      exit.then((s) => finish(s), (e: Error) => finish(undefined, e));
-    });
+    return waitForExit(this.channel.exit, this.opts.signal, ms);
   }
+
 }

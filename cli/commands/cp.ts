@@ -1,0 +1,102 @@
+// `scpipe cp [options] SRC... DEST`: scp-style copies. Each argument is a
+// local path, `[user@]host:path`, or `-` (stdin as the source, stdout as the
+// destination). One side must be remote; remote-to-remote is not supported.
+import type { Argv, CommandModule } from 'yargs';
+import { download, upload } from '../../lib/client/copy';
+import { ScpipeError } from '../../lib/errors';
+import { isRemoteSpec } from '../../lib/transport/target';
+import type { CommandContext } from '../context';
+import { ProgressLine } from '../progress';
+import { AlreadyReported, say } from '../report';
+import { connectOptions, remoteArg, withSshOptions, type SshArgs } from '../ssh-options';
+import { runGet } from './get';
+import { runPut } from './put';
+
+interface CpArgs extends SshArgs {
+  paths: string[];
+  r: boolean;
+  p: boolean;
+}
+
+/** Builds the cp command for yargs. */
+export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
+  return {
+    command: 'cp [options] <paths..>',
+    describe: 'copy files and trees (-r) between here and a host: SRC... DEST',
+    builder: (y: Argv) =>
+      withSshOptions(y)
+        .positional('paths', { type: 'string', array: true, describe: 'SRC... DEST: local paths, [user@]host:path, or - for stdin/stdout' })
+        .option('r', { alias: 'recursive', type: 'boolean', default: false, describe: 'copy directories recursively' })
+        .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve modes and times' })
+        .example('scpipe cp -r -p ./photos backup@vault:photos-2026', '')
+        .example('scpipe cp -r -p backup@vault:photos-2026 ./restore/', '') as unknown as Argv<CpArgs>,
+    handler: (args) =>
+      ctx.run(async (signal, log) => {
+        const paths = args.paths ?? [];
+        if (paths.length < 2) throw new ScpipeError('ERR_USAGE', 'cp needs at least one source and a destination');
+        const dest = paths[paths.length - 1]!;
+        const sources = paths.slice(0, -1);
+        const destRemote = isRemoteSpec(dest);
+        const remoteSources = sources.filter((s) => isRemoteSpec(s));
+        if (destRemote && remoteSources.length > 0) {
+          throw new ScpipeError('ERR_USAGE', 'remote-to-remote copies are not supported; pipe them: scpipe get a:f | scpipe put b:f');
+        }
+        if (!destRemote && remoteSources.length === 0) throw new ScpipeError('ERR_USAGE', 'one side must be remote ([user@]host:path); use cp(1) for local copies');
+        if (sources.includes('-')) {
+          if (sources.length > 1 || !destRemote) throw new ScpipeError('ERR_USAGE', "'-' (stdin) must be the only source, copied to a remote file");
+          return runPut(args, dest, signal, log);
+        }
+        if (dest === '-') {
+          if (sources.length > 1) throw new ScpipeError('ERR_USAGE', "only one remote file can be copied to '-' (stdout)");
+          return runGet(args, sources[0]!, undefined, signal, log);
+        }
+        const reported = new Set<unknown>();
+        const common = {
+          signal,
+          recursive: args.r,
+          preserve: args.p,
+          quote: args.quote,
+          scpPath: args['scp-path'],
+          trace: log,
+          onStderrLine: (line: string) => process.stderr.write(`${line}\n`),
+          onProblem: (err: ScpipeError) => {
+            reported.add(err);
+            say(err.message);
+          },
+          onFileStart: fileProgress(args.q),
+        };
+        try {
+          if (destRemote) {
+            const spec = remoteArg(dest, 'cp');
+            await upload(connectOptions(spec, args, log), sources, spec.path, common);
+          } else {
+            const specs = sources.map((s) => remoteArg(s, 'cp'));
+            for (const spec of specs) {
+              if (spec.host !== specs[0]!.host || spec.user !== specs[0]!.user) {
+                throw new ScpipeError('ERR_USAGE', 'copy from one host at a time');
+              }
+            }
+            await download(connectOptions(specs[0]!, args, log), specs.map((s) => s.path), dest, common);
+          }
+        } catch (err) {
+          if (reported.has(err)) throw new AlreadyReported(err);
+          throw err;
+        }
+      }),
+  };
+}
+
+let current: ProgressLine | undefined;
+function fileProgress(quiet: boolean): ((name: string, size: bigint) => ((bytes: bigint) => void) | undefined) | undefined {
+  if (!ProgressLine.wanted(quiet)) return undefined;
+  return (name, size) => {
+    current?.done();
+    const line = new ProgressLine(name);
+    current = line;
+    line.update({ phase: 'send', bytes: 0n, total: size });
+    return (bytes) => {
+      line.update({ phase: 'send', bytes, total: size });
+      if (bytes === size) line.done();
+    };
+  };
+}

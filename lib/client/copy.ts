@@ -1,0 +1,119 @@
+// `cp` in both directions, as `scp -O` does it: local paths to a remote
+// `scp [-r] [-p] [-d] -t DEST`, and a remote `scp [-r] [-p] -f SRC` into a
+// local target. Problems with single items are reported as they happen
+// (onProblem) and the copy goes on; the call then rejects with the first.
+import { ScpipeError, throwIfAborted } from '../errors';
+import { buildScpCommand } from '../protocol/command';
+import { NameMatcher } from '../protocol/names';
+import type { QuoteMode } from '../protocol/quote';
+import { ScpSink } from '../protocol/sink';
+import type { SinkHandler } from '../protocol/sink-types';
+import { ScpSource, type RoleOptions } from '../protocol/source';
+import { createLocalSink } from '../fs/local-sink';
+import { sendLocalPaths } from '../fs/local-source';
+import { ChannelOpener, type Target } from './connection';
+import type { ExitStatus } from '../protocol/channel';
+
+/** Options of upload() and download(). */
+export interface CopyOptions extends RoleOptions {
+  recursive?: boolean;
+  preserve?: boolean;
+  quote?: QuoteMode;
+  scpPath?: string;
+  remoteVerbose?: boolean;
+  /** Progress of each file: called at its start, returns a per-chunk callback. */
+  onFileStart?: (name: string, size: bigint) => ((bytes: bigint) => void) | undefined;
+}
+
+/** Copies local files (and trees with `recursive`) to `remotePath`. */
+export async function upload(target: Target, localPaths: string[], remotePath: string, opts: CopyOptions = {}): Promise<ExitStatus> {
+  throwIfAborted(opts.signal);
+  if (localPaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
+  const command = buildScpCommand({
+    role: 'sink',
+    path: remotePath === '' ? '.' : remotePath,
+    recursive: opts.recursive,
+    preserve: opts.preserve,
+    targetIsDirectory: localPaths.length > 1, // PROTOCOL.md §4.4
+    verbose: opts.remoteVerbose,
+    quote: opts.quote,
+    scpPath: opts.scpPath,
+  });
+  const opener = new ChannelOpener(target, opts.trace);
+  try {
+    const source = new ScpSource(await opener.open(command, opts.signal ?? new AbortController().signal), opts);
+    try {
+      await source.start();
+      await sendLocalPaths(source, localPaths, {
+        recursive: Boolean(opts.recursive),
+        preserve: Boolean(opts.preserve),
+        signal: opts.signal,
+        onFileStart: opts.onFileStart,
+      });
+      return await source.finish();
+    } catch (err) {
+      source.destroy();
+      throw err;
+    }
+  } finally {
+    opener.close();
+  }
+}
+
+/** Copies each remote path (a file, or a tree with `recursive`) into `localTarget`. */
+export async function download(target: Target, remotePaths: string[], localTarget: string, opts: CopyOptions = {}): Promise<void> {
+  throwIfAborted(opts.signal);
+  const opener = new ChannelOpener(target, opts.trace);
+  const problems: ScpipeError[] = [];
+  try {
+    for (const remotePath of remotePaths) {
+      const glob = opts.quote === 'none';
+      if (!glob && NameMatcher.basenameOf(remotePath) === undefined) {
+        throw new ScpipeError('ERR_USAGE', `"${remotePath}" does not name a file or directory to copy`);
+      }
+      const handler = withProgress(
+        await createLocalSink(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive) }),
+        opts.onFileStart,
+      );
+      const command = buildScpCommand({ role: 'source', path: remotePath, recursive: opts.recursive, preserve: opts.preserve, verbose: opts.remoteVerbose, quote: opts.quote, scpPath: opts.scpPath });
+      const channel = await opener.open(command, opts.signal ?? new AbortController().signal);
+      const sink = new ScpSink(channel, handler, {
+        ...opts,
+        recursive: Boolean(opts.recursive),
+        matcher: new NameMatcher(remotePath, { glob }),
+        maxTopLevel: glob ? undefined : 1,
+      });
+      await sink.run().catch((err: unknown) => {
+        if (!(err instanceof ScpipeError) || err.code === 'ERR_ABORTED' || err.code === 'ERR_UNSAFE_NAME') throw err;
+        problems.push(err); // already reported through onProblem when it was an item's problem
+      });
+    }
+  } finally {
+    opener.close();
+  }
+  if (problems[0]) throw problems[0];
+}
+
+// Wraps a handler so each file's bytes are counted for a progress display.
+function withProgress(handler: SinkHandler, onFileStart: CopyOptions['onFileStart']): SinkHandler {
+  if (!onFileStart) return handler;
+  return {
+    enterDirectory: (dir, times, depth) => handler.enterDirectory(dir, times, depth),
+    leaveDirectory: (depth) => handler.leaveDirectory(depth),
+    openFile: async (file, times, depth) => {
+      const w = await handler.openFile(file, times, depth);
+      if ('error' in w) return w;
+      const tick = onFileStart(file.name, file.size);
+      let n = 0n;
+      return {
+        write: async (chunk) => {
+          n += BigInt(chunk.length);
+          tick?.(n);
+          await w.write(chunk);
+        },
+        finish: (r) => w.finish(r),
+        abort: () => w.abort(),
+      };
+    },
+  };
+}

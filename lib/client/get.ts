@@ -1,0 +1,105 @@
+// `get`: one remote file as a stream. The sink role runs in the background;
+// get() resolves as soon as the file's header arrives, with its size, mode
+// and a Readable body that ends only after the remote confirmed the data and
+// exited 0 (and errors otherwise). A directory or a second file is an error.
+import { ScpipeError, abortError, throwIfAborted } from '../errors';
+import type { ExitStatus, ScpChannel } from '../protocol/channel';
+import { buildScpCommand } from '../protocol/command';
+import { NameMatcher } from '../protocol/names';
+import type { QuoteMode } from '../protocol/quote';
+import { ScpSink } from '../protocol/sink';
+import type { FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
+import type { RoleOptions } from '../protocol/source';
+import { escapeForTerminal } from '../util/escape';
+import { BodyStream } from './body-stream';
+
+/** Options of get(). */
+export interface GetOptions extends RoleOptions {
+  /** `-p`: ask for the file's times (reported in `times`). */
+  preserve?: boolean;
+  quote?: QuoteMode;
+  scpPath?: string;
+  remoteVerbose?: boolean;
+  /** Bytes received so far of `total`. */
+  onProgress?: (p: { bytes: bigint; total: bigint }) => void;
+}
+
+/** A download under way: what the remote announced, and the bytes. */
+export interface Download {
+  name: string;
+  size: bigint;
+  mode: number;
+  times?: ReceivedTimes;
+  /** The file's bytes; ends after the transfer is verified, errors if it fails. */
+  body: BodyStream;
+  /** Settles with the exit status once the session is over (rejects like body). */
+  done: Promise<ExitStatus>;
+}
+
+/** Starts downloading `remotePath` through a channel that `open` starts. */
+export async function getOverChannel(
+  open: (command: string, signal: AbortSignal) => Promise<ScpChannel>,
+  remotePath: string,
+  opts: GetOptions = {},
+): Promise<Download> {
+  throwIfAborted(opts.signal);
+  const base = NameMatcher.basenameOf(remotePath);
+  if (base === undefined) throw new ScpipeError('ERR_USAGE', `"${remotePath}" does not name a file`);
+  const command = buildScpCommand({ role: 'source', path: remotePath, preserve: opts.preserve, verbose: opts.remoteVerbose, quote: opts.quote, scpPath: opts.scpPath });
+  const inner = new AbortController();
+  const forward = (): void => inner.abort(abortError(opts.signal));
+  opts.signal?.addEventListener('abort', forward, { once: true });
+
+  return new Promise<Download>((resolve, reject) => {
+    let download: Download | undefined;
+    // Assigned below, before any file can arrive (open() is asynchronous).
+    let done: Promise<ExitStatus> = Promise.resolve({ code: null, signal: null });
+    const handler: SinkHandler = {
+      openFile: async (file, times) => {
+        if (download) return { error: `${file.name}: only one file was requested` };
+        const body = new BodyStream();
+        let received = 0n;
+        const writer: FileWriter = {
+          write: async (chunk) => {
+            received += BigInt(chunk.length);
+            opts.onProgress?.({ bytes: received, total: file.size });
+            await body.write(chunk);
+          },
+          finish: async ({ ok, sourceError }) => {
+            if (!ok) body.destroy(new ScpipeError('ERR_REMOTE', `remote: ${sourceError ?? 'transfer failed'}`));
+            return undefined;
+          },
+          abort: async () => undefined, // the session's error reaches the body below
+        };
+        download = { name: file.name, size: file.size, mode: file.mode, times, body, done };
+        resolve(download);
+        return writer;
+      },
+      enterDirectory: async (dir) => ({ error: `${dir.name}: is a directory` }),
+      leaveDirectory: async () => undefined,
+    };
+    done = (async () => {
+      const channel = await open(command, inner.signal);
+      const sink = new ScpSink(channel, handler, {
+        ...opts,
+        signal: inner.signal,
+        recursive: false,
+        matcher: new NameMatcher(remotePath, { glob: false }),
+        maxTopLevel: 1,
+      });
+      const status = await sink.run();
+      if (!download) throw new ScpipeError('ERR_REMOTE', `the remote sent no file for "${escapeForTerminal(remotePath)}"`);
+      return status;
+    })();
+    done
+      .then(
+        () => download?.body.finish(),
+        (err: unknown) => {
+          const e = (opts.signal?.aborted ? abortError(opts.signal) : err) as Error;
+          if (download) download.body.destroy(e);
+          else reject(e);
+        },
+      )
+      .finally(() => opts.signal?.removeEventListener('abort', forward));
+  });
+}

@@ -1,0 +1,20 @@
+// Promise wrappers over the numeric-fd calls. The fs streams we use take a
+// numeric fd and own it: they close it once, after any read or write still
+// running in the thread pool (a FileHandle would be closed twice, or its
+// close() would wait forever for a finished stream that holds a reference).
+import { fchmod, fstat, futimes, open, type BigIntStats, type Mode, type OpenMode } from 'node:fs';
+import { promisify } from 'node:util';
+
+/** open(2): resolves to the fd. */
+export const openFd: (path: string, flags: OpenMode, mode?: Mode) => Promise<number> = promisify(open);
+/** fchmod(2). */
+export const fchmodFd: (fd: number, mode: Mode) => Promise<void> = promisify(fchmod);
+/** futimes(2) with fractional seconds (see modes.ts utimeSeconds). */
+export const futimesFd: (fd: number, atime: number, mtime: number) => Promise<void> = promisify(futimes);
+
+/** fstat(2) with BigInt fields (exact sizes and nanosecond times). */
+export function fstatFd(fd: number): Promise<BigIntStats> {
+  return new Promise((resolve, reject) => {
+    fstat(fd, { bigint: true }, (err, st) => (err ? reject(err) : resolve(st)));
+  });
+}

@@ -1,0 +1,161 @@
+// The local end of a download (`scpipe cp host:src ./target`): a SinkHandler
+// that does to the filesystem what OpenSSH's sink() does (PROTOCOL.md §4.3),
+// with two deliberate differences that keep a hostile or broken transfer
+// from doing damage:
+//   - it writes only under the target: a symlink below the target is never
+//     followed, whether the peer names it in C or in D (lstat + O_NOFOLLOW);
+//   - a file is received into a private temp file and renamed over the real
+//     name only when all of it arrived and the source ended it with \0, so a
+//     failed transfer leaves the old file as it was.
+// Target resolution, modes, directory handling and error wording follow OpenSSH.
+import { constants, type Stats } from 'node:fs';
+import { access, lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
+import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
+import { mkdirMode, receivedMode, replacedMode, utimesArgs } from './modes';
+import { openFd } from './fd';
+import { OutputFile } from './output-file';
+import { errnoCode, pathError } from './strerror';
+import { resolveTarget } from './target';
+import { createTempFile } from './temp-file';
+
+/** Options of createLocalSink(). */
+export interface LocalSinkOptions {
+  /** -p: exact modes (setuid included) and times. */
+  preserve: boolean;
+  /** -r: directories are accepted (the sink role rejects D without it). */
+  recursive: boolean;
+  /** Default process.umask(); applied to new files and directories without -p. */
+  umask?: number;
+  /** Called when a file has been stored under its final name. */
+  onFileDone?: (path: string, bytes: bigint) => void;
+}
+
+interface OpenDirectory {
+  path: string;
+  /** The mode to set after E; undefined to leave it (an existing directory without -p). */
+  mode?: number;
+  times?: ReceivedTimes;
+}
+
+/**
+ * Creates the sink for `target`. An existing directory (or a symlink to one)
+ * receives entries as `target/<name>`; anything else is itself the output
+ * path of the one top-level file or directory (§4.3 target resolution).
+ */
+export async function createLocalSink(target: string, opts: LocalSinkOptions): Promise<SinkHandler> {
+  const resolved = await resolveTarget(target);
+  return new LocalSink(resolved.path, resolved.isDirectory, { ...opts, umask: opts.umask ?? process.umask() });
+}
+
+class LocalSink implements SinkHandler {
+  private readonly stack: OpenDirectory[] = [];
+
+  constructor(
+    private readonly target: string,
+    private readonly targetIsDirectory: boolean,
+    private readonly opts: LocalSinkOptions & { umask: number },
+  ) {}
+
+  async openFile(file: FileRecord, times: ReceivedTimes | undefined): Promise<FileWriter | { error: string }> {
+    const path = this.pathFor(file.name);
+    const existing = await lstatOrMissing(path);
+    if (typeof existing === 'string') return { error: existing };
+    const common = { path, size: file.size, onDone: this.opts.onFileDone };
+    if (existing?.isSymbolicLink()) return { error: `${path}: is a symbolic link (not followed)` };
+    if (existing?.isDirectory()) return { error: `${path}: Is a directory` };
+    if (existing && !existing.isFile()) {
+      // /dev/null, a FIFO, a tty: write into it, as OpenSSH does; no temp
+      // file, no truncate, no chmod or times on a device node.
+      const fd = await openFd(path, constants.O_WRONLY | constants.O_NOFOLLOW).catch((err: unknown) => pathError(path, err));
+      return typeof fd === 'string' ? { error: fd } : new OutputFile({ ...common, fd });
+    }
+    if (existing) {
+      // OpenSSH opens the old file for writing; do not replace what it could not write.
+      const denied = await access(path, constants.W_OK).then(() => undefined, (err: unknown) => pathError(path, err));
+      if (denied) return { error: denied };
+    }
+    const mode = existing
+      ? replacedMode(file.mode, existing.mode, this.opts.preserve)
+      : receivedMode(file.mode, this.opts.preserve, this.opts.umask);
+    let temp;
+    try {
+      temp = await createTempFile(path);
+    } catch (err) {
+      return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
+    }
+    return new OutputFile({ ...common, tempPath: temp.path, fd: temp.fd, mode, times });
+  }
+
+  async enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
+    const path = this.pathFor(dir.name);
+    if (!this.opts.recursive) return { error: `${path}: received directory without -r` }; // the role refuses it first
+    const mode = receivedMode(dir.mode, this.opts.preserve, this.opts.umask);
+    const existing = await lstatOrMissing(path);
+    if (typeof existing === 'string') return { error: existing };
+    if (existing?.isSymbolicLink()) return { error: `${path}: not a directory (symbolic link)` };
+    if (existing && !existing.isDirectory()) return { error: `${path}: Not a directory` };
+    if (existing) {
+      // OpenSSH chmods an existing directory only with -p, before filling it.
+      if (this.opts.preserve) await withDirectory(path, (h) => h.chmod(mode));
+      this.stack.push({ path, mode: this.opts.preserve ? mode : undefined, times });
+      return undefined;
+    }
+    try {
+      await mkdir(path, mkdirMode(mode));
+    } catch (err) {
+      return { error: pathError(path, err) };
+    }
+    this.stack.push({ path, mode, times });
+    return undefined;
+  }
+
+  async leaveDirectory(): Promise<void> {
+    const dir = this.stack.pop();
+    if (!dir) return;
+    // After E, like OpenSSH: times, then the real mode (a D0555 tree could be
+    // filled because mkdir added u+rwx). Errors are ignored as in OpenSSH 8.3+.
+    await withDirectory(dir.path, async (h) => {
+      const times = dir.times && utimesArgs(dir.times);
+      if (times) await h.utimes(times[0], times[1]).catch(() => undefined);
+      if (dir.mode !== undefined) await h.chmod(dir.mode).catch(() => undefined);
+    });
+  }
+
+  // `target/<name>` inside the current directory; at the top level of a
+  // non-directory target, the target itself whatever the name (§4.3).
+  private pathFor(name: string): string {
+    const dir = this.stack[this.stack.length - 1];
+    if (dir) return joinName(dir.path, name);
+    return this.targetIsDirectory ? joinName(this.target, name) : this.target;
+  }
+}
+
+// OpenSSH's `targ + "/" + name`, or `"/" + name` when targ is `/`.
+function joinName(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
+
+// lstat() that maps "not there" to undefined and other failures to a message.
+async function lstatOrMissing(path: string): Promise<Stats | undefined | string> {
+  try {
+    return await lstat(path);
+  } catch (err) {
+    return errnoCode(err) === 'ENOENT' ? undefined : pathError(path, err);
+  }
+}
+
+// Runs `fn` on a directory opened with O_NOFOLLOW, so a directory swapped for
+// a symlink after we created it is not chmodded through the link. Errors are
+// ignored: OpenSSH ignores them for directories.
+async function withDirectory(path: string, fn: (h: FileHandle) => Promise<void>): Promise<void> {
+  const flags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+  const handle = await open(path, flags).catch(() => undefined);
+  if (!handle) return;
+  try {
+    await fn(handle);
+  } catch {
+    // ignored, see above
+  } finally {
+    await handle.close();
+  }
+}

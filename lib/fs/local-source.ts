@@ -1,0 +1,186 @@
+// The local end of an upload (`scpipe cp ./a ./b host:dir`): walks local
+// paths and drives the source role, as OpenSSH's source()/rsource() do
+// (PROTOCOL.md §4.1):
+//   - each path loses its trailing slashes and is announced by its basename;
+//   - symlinks are followed (stat, not lstat), as OpenSSH does;
+//   - a regular file is opened first and its size, mode and times come from
+//     fstat() of the open file, so they describe the bytes we send;
+//   - a directory needs -r: T (with -p), D, its entries in readdir order, E;
+//   - anything we cannot send (missing, unreadable, not a regular file, a
+//     name the protocol cannot carry) is reported with an unsolicited \1
+//     (§4.1 step 4) and the copy goes on; ScpSource.finish() throws the first.
+// Differences from OpenSSH: `.`, `..` and `/` are refused here instead of by
+// the remote sink (§5.1, which would end the whole session); names with a
+// newline are refused (OpenSSH vis-encodes them, so the remote file would get
+// a different name); names that are not UTF-8 are refused (records are
+// UTF-8 text); a directory symlink loop is reported once instead of
+// recursing until the path is too long.
+import { constants, createReadStream, type BigIntStats, type Dir } from 'node:fs';
+import { opendir, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ScpipeError, throwIfAborted, type ScpipeErrorCode } from '../errors';
+import { encodeDirectory, encodeFile, type Times } from '../protocol/records';
+import type { ScpSource } from '../protocol/source';
+import { escapeForTerminal } from '../util/escape';
+import { fstatFd, openFd } from './fd';
+import { pathError } from './strerror';
+import { stripTrailingSlashes } from './target';
+
+/** Read size: big reads keep a multi-GB upload cheap. */
+const READ_CHUNK = 1024 * 1024;
+
+/** The part of ScpSource that sendLocalPaths() drives (tests pass a recorder). */
+export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'leaveDirectory' | 'reportLocalError'>;
+
+/** Options of sendLocalPaths(). */
+export interface SendLocalOptions {
+  /** -r: send directories (D … E). Without it a directory is an error. */
+  recursive: boolean;
+  /** -p: send T records (whole seconds, §2). Modes are always sent. */
+  preserve: boolean;
+  /** Checked between items; give the same signal to ScpSource to stop mid-file. */
+  signal?: AbortSignal;
+  /** A file is about to be sent; may return a progress callback for it. */
+  onFileStart?: (path: string, size: bigint) => ((sent: bigint) => void) | undefined;
+}
+
+/**
+ * Sends each path to the sink behind `source` (already start()ed). Local
+ * problems are reported and skipped; a lost connection or fatal reply rejects.
+ */
+export async function sendLocalPaths(source: SourceSession, paths: string[], opts: SendLocalOptions): Promise<void> {
+  const walker = new Walker(source, opts);
+  for (const given of paths) {
+    throwIfAborted(opts.signal);
+    const path = stripTrailingSlashes(given);
+    const name = basename(path);
+    if (name === '' || name === '.' || name === '..') {
+      // The sink would end the session on it (§5.1 "unexpected filename").
+      walker.report('ERR_USAGE', given, `cannot send "${name || '/'}" by name; name the files or directory inside`);
+      continue;
+    }
+    await walker.send(path, name);
+  }
+}
+
+class Walker {
+  // dev:ino of the directories being sent, to notice a symlink loop.
+  private readonly ancestors = new Set<string>();
+
+  constructor(private readonly source: SourceSession, private readonly opts: SendLocalOptions) {}
+
+  report(code: ScpipeErrorCode, path: string, reason: string, shown = escapeForTerminal(path)): void {
+    this.source.reportLocalError(new ScpipeError(code, `${shown}: ${reason}`, { path }));
+  }
+
+  private reportIo(path: string, err: unknown): void {
+    this.source.reportLocalError(new ScpipeError('ERR_LOCAL_IO', pathError(escapeForTerminal(path), err), { path, cause: err }));
+  }
+
+  async send(path: string, name: string): Promise<void> {
+    let st: BigIntStats;
+    try {
+      st = await stat(path, { bigint: true }); // follows symlinks, like OpenSSH
+    } catch (err) {
+      return this.reportIo(path, err); // a dangling symlink: "No such file or directory"
+    }
+    if (st.isDirectory() && this.opts.recursive) return this.sendDirectory(path, name, st);
+    if (!st.isFile()) return this.report('ERR_LOCAL_IO', path, 'not a regular file'); // never opened: a FIFO would block
+    return this.sendFile(path, name);
+  }
+
+  private async sendFile(path: string, name: string): Promise<void> {
+    let fd: number;
+    try {
+      // O_NONBLOCK: if it became a FIFO since stat(), open must not hang (OpenSSH does the same).
+      fd = await openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (err) {
+      return this.reportIo(path, err);
+    }
+    // The stream owns the fd from here and closes it in `closed()`, even when
+    // sendFile() returns before reading it (a \1 to T or C); see fd.ts.
+    const body = createReadStream(path, { fd, autoClose: false, highWaterMark: READ_CHUNK });
+    try {
+      const st = await fstatFd(fd); // what we send, not what stat() saw before the open
+      if (!st.isFile()) return this.report('ERR_LOCAL_IO', path, 'not a regular file');
+      const mode = Number(st.mode & 0o7777n);
+      if (!this.nameFits(path, () => encodeFile(mode, st.size, name))) return;
+      const onProgress = this.opts.onFileStart?.(path, st.size);
+      await this.source.sendFile({ name, size: st.size, mode, times: this.timesOf(st), body, excess: 'ignore', onProgress });
+    } finally {
+      await closed(body);
+    }
+  }
+
+  private async sendDirectory(path: string, name: string, st: BigIntStats): Promise<void> {
+    const key = `${st.dev}:${st.ino}`;
+    if (this.ancestors.has(key)) return this.report('ERR_LOCAL_IO', path, 'directory loop (a symbolic link to a parent), not sent');
+    const mode = Number(st.mode & 0o7777n);
+    if (!this.nameFits(path, () => encodeDirectory(mode, name))) return;
+    let dir: Dir;
+    try {
+      // Names as bytes: a name that is not UTF-8 must be refused, not mangled.
+      dir = await opendir(path, { encoding: 'buffer' as BufferEncoding });
+    } catch (err) {
+      return this.reportIo(path, err); // OpenSSH opens it before sending D
+    }
+    try {
+      if (!(await this.source.enterDirectory(name, mode, this.timesOf(st)))) return; // refused: no entries, no E
+      this.ancestors.add(key);
+      for (let entry = await dir.read(); entry !== null; entry = await dir.read()) {
+        throwIfAborted(this.opts.signal);
+        const raw: unknown = entry.name;
+        const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
+        const child = bytes.toString('utf8');
+        const childPath = path === '/' ? `/${child}` : `${path}/${child}`;
+        if (!Buffer.from(child, 'utf8').equals(bytes)) {
+          const shown = `${escapeForTerminal(path)}/${showBytes(bytes)}`;
+          this.report('ERR_LOCAL_IO', childPath, 'name is not valid UTF-8, not sent', shown);
+          continue;
+        }
+        await this.send(childPath, child);
+      }
+      this.ancestors.delete(key);
+      await this.source.leaveDirectory();
+    } finally {
+      await dir.close().catch(() => undefined);
+    }
+  }
+
+  // encodeFile()/encodeDirectory() refuse names the protocol cannot carry
+  // (newline, too long for a 2047-byte record, §8); report, do not throw.
+  private nameFits(path: string, encode: () => Buffer): boolean {
+    try {
+      encode();
+      return true;
+    } catch (err) {
+      this.report('ERR_LOCAL_IO', path, err instanceof Error ? err.message : String(err));
+      return false;
+    }
+  }
+
+  // T record values: whole seconds, as OpenSSH's do_times() sends them.
+  private timesOf(st: BigIntStats): Times | undefined {
+    if (!this.opts.preserve) return undefined;
+    const second = 1_000_000_000n;
+    return { mtime: st.mtimeNs / second, atime: st.atimeNs / second };
+  }
+}
+
+// Destroys a read stream and waits for 'close': fs streams close their fd
+// only after a read still running in the thread pool has finished.
+async function closed(stream: Readable): Promise<void> {
+  if (stream.closed) return;
+  await new Promise<void>((resolve) => {
+    stream.once('close', resolve);
+    stream.destroy();
+  });
+}
+
+// A name that is not UTF-8, readable: printable ASCII kept, other bytes \xNN.
+function showBytes(bytes: Buffer): string {
+  let out = '';
+  for (const b of bytes) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
+}

@@ -1,0 +1,137 @@
+// One received file on its way to disk (PROTOCOL.md §4.3, files):
+//   write()   hands chunks to a WriteStream; resolves at once unless its
+//             buffer is full (backpressure), so a multi-GB body streams.
+//   finish()  after the source's status byte: on success chmod, times,
+//             close, rename the temp file over the real name; otherwise
+//             remove the temp file, leaving any old file untouched.
+//   abort()   the transfer died: remove the temp file.
+// A write error (ENOSPC, EIO) does not stop the protocol: the rest of the body
+// is accepted and dropped ("Keep reading so we stay sync'd up", §4.3) and
+// finish() returns the single error for this file (§3 note_err).
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import type { FileWriter, ReceivedTimes } from '../protocol/sink-types';
+import { fchmodFd, futimesFd } from './fd';
+import { utimesArgs } from './modes';
+import { pathError, strerror } from './strerror';
+
+const HIGH_WATER_MARK = 1024 * 1024;
+
+/** How a file is written: through a temp file, or straight into a device/FIFO. */
+export interface OutputPlan {
+  /** The final path, used in messages and as the rename target. */
+  path: string;
+  /** The temp file to rename over `path`; undefined when `fd` is `path` itself. */
+  tempPath?: string;
+  /** Open for writing; from now on owned (and closed) by the OutputFile. */
+  fd: number;
+  /** Mode to set before the rename; undefined to leave the mode alone. */
+  mode?: number;
+  /** Times to set once the source's status byte was \0 (-p). */
+  times?: ReceivedTimes;
+  /** The announced size: anything else is not stored. */
+  size: bigint;
+  onDone?: (path: string, bytes: bigint) => void;
+}
+
+/** The FileWriter of the local sink. */
+export class OutputFile implements FileWriter {
+  private readonly stream: WriteStream;
+  private written = 0n;
+  private writeError: unknown;
+  private settled = false;
+
+  constructor(private readonly plan: OutputPlan) {
+    // The stream owns the fd; autoClose false keeps it open after the data
+    // for fchmod/futimes, and destroy() closes it (see fd.ts).
+    this.stream = createWriteStream(plan.path, { fd: plan.fd, autoClose: false, highWaterMark: HIGH_WATER_MARK });
+    this.stream.on('error', (err) => {
+      this.writeError ??= err;
+    });
+  }
+
+  /** Queues a chunk; it must not be modified afterwards (Writable semantics). */
+  async write(chunk: Buffer): Promise<void> {
+    this.written += BigInt(chunk.length);
+    if (this.settled || this.writeError !== undefined || chunk.length === 0) return; // drop, stay in step
+    if (this.stream.write(chunk)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
+  }
+
+  /** Stores the file (or not) after the status byte; returns the one error to report. */
+  async finish(result: { ok: boolean; sourceError?: string }): Promise<string | undefined> {
+    if (this.settled) return undefined;
+    this.settled = true;
+    await this.flush();
+    const { path, fd } = this.plan;
+    if (this.writeError === undefined && result.ok && this.written !== this.plan.size) {
+      await this.discard();
+      return `${path}: received ${this.written} of ${this.plan.size} bytes`;
+    }
+    let problem: string | undefined;
+    if (this.writeError === undefined && result.ok) {
+      // After the data: a write by a non-root owner would clear setuid again.
+      if (this.plan.mode !== undefined) {
+        await fchmodFd(fd, this.plan.mode).catch((err: unknown) => (problem ??= `${path}: set mode: ${strerror(err)}`));
+      }
+      const times = this.plan.times && utimesArgs(this.plan.times);
+      if (times) {
+        await futimesFd(fd, times[0], times[1]).catch((err: unknown) => (problem ??= `${path}: set times: ${strerror(err)}`));
+      }
+      await this.closeFd(); // a failing close (NFS, quota) is a write error too
+    }
+    if (this.writeError !== undefined || !result.ok) {
+      await this.discard(); // if the source failed, it has said so; keep the old file
+      return this.writeError === undefined ? undefined : pathError(path, this.writeError);
+    }
+    if (this.plan.tempPath !== undefined) {
+      try {
+        await rename(this.plan.tempPath, path);
+      } catch (err) {
+        await this.discard();
+        return pathError(path, err);
+      }
+    }
+    this.plan.onDone?.(path, this.written);
+    return problem; // like OpenSSH: the data is stored, a mode/times failure is still reported
+  }
+
+  /** The transfer died mid-file: drop the temp file, keep the old file. */
+  async abort(): Promise<void> {
+    if (this.settled) return;
+    this.settled = true;
+    await this.discard();
+  }
+
+  // Waits until every queued chunk is on disk (or failed).
+  private async flush(): Promise<void> {
+    if (this.writeError !== undefined || this.stream.destroyed) return;
+    await new Promise<void>((resolve) => {
+      this.stream.end(() => resolve()); // called on 'finish' or with the error (kept by the listener)
+    });
+  }
+
+  // destroy() closes the fd, after a write still running in the thread pool.
+  private async closeFd(): Promise<void> {
+    if (this.stream.closed) return;
+    await new Promise<void>((resolve) => {
+      this.stream.once('close', resolve);
+      this.stream.destroy();
+    });
+  }
+
+  private async discard(): Promise<void> {
+    await this.closeFd();
+    if (this.plan.tempPath !== undefined) await unlink(this.plan.tempPath).catch(() => undefined);
+  }
+}

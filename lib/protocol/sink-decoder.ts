@@ -1,0 +1,228 @@
+// The sink's decoder for what a remote `scp -f` sends (PROTOCOL.md §4.2).
+// Sans-I/O: push() the channel's bytes, call next() until it returns
+// undefined (more bytes needed), act on each event.
+//
+// How this works. Pushed chunks are queued as they are (no copy). The decoder
+// is in one of three states:
+//   record  reads one line up to `\n` (at most `maxLine` bytes with the `\n`,
+//           PROTOCOL.md §8) and yields it parsed (record-parser.ts). After a C
+//           it stays here: the sink either refuses the file (`\1`, and the
+//           source sends no data, §4.1) or acks it and calls beginData(size).
+//   data    yields views of the queued chunks, one event per chunk piece,
+//           until `size` bytes have passed; then goes to status.
+//   status  reads the source's byte after the body with response()'s rules
+//           (§3): `\0`, or a `\1`/`\2`/stray line; yields it, back to record.
+// next() consumes only the bytes of the event it returns; short of a whole
+// event it returns undefined and consumes nothing (for a partial line it only
+// remembers how far it has looked for the `\n`). A protocol violation throws,
+// and every later call to next() throws the same error.
+import { ScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
+import { MAX_LINE_BYTES } from './records';
+import { isRecordStart, parseRecord, protocolError } from './record-parser';
+import type { SinkEvent } from './sink-types';
+import type { Reply } from './replies';
+
+/** What the decoder expects next. */
+export type SinkDecoderState = 'record' | 'data' | 'status';
+
+/** Options of a SinkDecoder. */
+export interface SinkDecoderOptions {
+  /** Longest line accepted, including its `\n` (default 2047, OpenSSH's buffer). */
+  maxLine?: number;
+}
+
+const NL = 0x0a;
+
+/** Incremental decoder for the records, bodies and status bytes a source sends. */
+export class SinkDecoder {
+  private readonly queue = new ByteQueue();
+  private readonly maxLine: number;
+  private current: SinkDecoderState = 'record';
+  private remaining = 0n; // body bytes still to come (data state)
+  private scanned = 0; // queued bytes known to hold no `\n` (record and status)
+  private first = true; // no line read yet (PROTOCOL.md §4.2)
+  private afterFile = false; // the last event was a C record
+  private failure: Error | undefined;
+
+  constructor(options: SinkDecoderOptions = {}) {
+    this.maxLine = options.maxLine ?? MAX_LINE_BYTES;
+    if (!Number.isInteger(this.maxLine) || this.maxLine < 2) {
+      throw new ScpipeError('ERR_USAGE', `invalid maxLine: ${String(options.maxLine)}`);
+    }
+  }
+
+  /** Queues bytes from the source. The decoder keeps the buffer: don't reuse it. */
+  push(chunk: Buffer): void {
+    this.queue.push(chunk);
+  }
+
+  /** The next event, or undefined when more bytes are needed. */
+  next(): SinkEvent | undefined {
+    if (this.failure) throw this.failure;
+    try {
+      const event = this.current === 'data' ? this.data() : this.current === 'status' ? this.status() : this.record();
+      if (event) this.afterFile = event.kind === 'record' && event.record.type === 'C';
+      return event;
+    } catch (err) {
+      this.failure = err as Error;
+      throw err;
+    }
+  }
+
+  /** After acking a C record: the next `size` bytes are its body, then a status byte. */
+  beginData(size: bigint): void {
+    if (!this.afterFile || this.current !== 'record') {
+      throw new ScpipeError('ERR_USAGE', 'SinkDecoder.beginData() is only valid right after a C record');
+    }
+    if (size < 0n) throw new ScpipeError('ERR_USAGE', `invalid body size: ${size}`);
+    this.afterFile = false;
+    this.remaining = size;
+    this.scanned = 0;
+    this.current = size === 0n ? 'status' : 'data';
+  }
+
+  /** True between records with nothing half-read: end of input here is a clean end. */
+  atBoundary(): boolean {
+    return this.current === 'record' && this.queue.length === 0;
+  }
+
+  /** Bytes pushed but not yet returned in an event. */
+  get pendingBytes(): number {
+    return this.queue.length;
+  }
+
+  /** What the decoder expects next (for error messages at end of input). */
+  get state(): SinkDecoderState {
+    return this.current;
+  }
+
+  private record(): SinkEvent | undefined {
+    const head = this.queue.peek();
+    if (head === undefined) return undefined;
+    if (head === NL) throw protocolError('unexpected <newline>');
+    const line = this.line('header line too long');
+    if (!line) return undefined;
+    const wasFirst = this.first;
+    this.first = false;
+    // OpenSSH passes a stray first line on as the remote's error: it is the
+    // shell talking ("No match.", a banner), not scp (PROTOCOL.md §4.2).
+    if (wasFirst && !isRecordStart(line[0])) {
+      const text = escapeForTerminal(line.toString('utf8'));
+      throw new ScpipeError('ERR_REMOTE', `remote: ${text}`, { remoteMessage: text });
+    }
+    return { kind: 'record', record: parseRecord(line) };
+  }
+
+  private data(): SinkEvent | undefined {
+    const max = this.remaining > BigInt(this.queue.length) ? this.queue.length : Number(this.remaining);
+    if (max === 0) return undefined;
+    const chunk = this.queue.takeView(max);
+    this.remaining -= BigInt(chunk.length);
+    if (this.remaining === 0n) this.current = 'status';
+    return { kind: 'data', chunk };
+  }
+
+  private status(): SinkEvent | undefined {
+    const head = this.queue.peek();
+    if (head === undefined) return undefined;
+    let reply: Reply;
+    if (head === 0) {
+      this.queue.take(1);
+      reply = { kind: 'ok' };
+    } else {
+      const line = this.line('reply line too long');
+      if (!line) return undefined;
+      // As in replies.ts: \1 and \2 drop their type byte, stray text keeps it.
+      const kind = head === 1 ? 'warning' : head === 2 ? 'fatal' : 'unexpected';
+      reply = { kind, message: line.subarray(kind === 'unexpected' ? 0 : 1).toString('utf8') };
+    }
+    this.current = 'record';
+    return { kind: 'status', reply };
+  }
+
+  // Takes one whole line without its `\n`, or returns undefined while it is
+  // incomplete. Looks no further than `maxLine` bytes, so a peer that never
+  // sends a newline fails as soon as that is certain.
+  private line(tooLong: string): Buffer | undefined {
+    const nl = this.queue.indexOf(NL, this.scanned, this.maxLine);
+    if (nl === -1) {
+      this.scanned = Math.min(this.queue.length, this.maxLine);
+      if (this.queue.length >= this.maxLine) throw protocolError(tooLong);
+      return undefined;
+    }
+    this.scanned = 0;
+    return this.queue.take(nl + 1).subarray(0, nl);
+  }
+}
+
+// A FIFO of the caller's buffers, read without copying where possible.
+class ByteQueue {
+  private chunks: Buffer[] = [];
+  private head = 0; // index of the front chunk
+  private offset = 0; // bytes of the front chunk already taken
+  length = 0;
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  peek(): number | undefined {
+    return this.length === 0 ? undefined : this.chunks[this.head]![this.offset];
+  }
+
+  // Position of `byte` counted from the front, searching [from, limit).
+  indexOf(byte: number, from: number, limit: number): number {
+    let base = -this.offset; // position of the current chunk's first byte
+    for (let i = this.head; i < this.chunks.length && base < limit; i++) {
+      const chunk = this.chunks[i]!;
+      const start = Math.max(from - base, 0);
+      const end = Math.min(chunk.length, limit - base);
+      const at = start < end ? chunk.subarray(0, end).indexOf(byte, start) : -1;
+      if (at !== -1) return base + at;
+      base += chunk.length;
+    }
+    return -1;
+  }
+
+  // Up to `max` bytes from the front chunk, as a view.
+  takeView(max: number): Buffer {
+    const front = this.chunks[this.head]!;
+    const n = Math.min(max, front.length - this.offset);
+    const view = front.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    this.length -= n;
+    if (this.offset === front.length) this.dropFront();
+    return view;
+  }
+
+  // Exactly `n` bytes: a view when they lie in one chunk, else a copy.
+  take(n: number): Buffer {
+    const first = this.takeView(n);
+    if (first.length === n) return first;
+    const parts = [first];
+    for (let got = first.length; got < n; ) {
+      const part = this.takeView(n - got);
+      parts.push(part);
+      got += part.length;
+    }
+    return Buffer.concat(parts, n);
+  }
+
+  private dropFront(): void {
+    this.chunks[this.head] = EMPTY; // let the consumed chunk be collected
+    this.head += 1;
+    this.offset = 0;
+    if (this.head === this.chunks.length) {
+      this.chunks = [];
+      this.head = 0;
+    } else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,86 @@
+// Types shared by the sink side: the records a source sends (parsed), the
+// events of the sans-I/O sink decoder, and the handler through which the
+// sink role (sink.ts) stores what it receives (stdout, local files).
+import type { Reply } from './replies';
+
+/** T record: times for the next C or D (PROTOCOL.md §2). */
+export interface TimesRecord {
+  type: 'T';
+  mtime: bigint;
+  mtimeUsec: number;
+  atime: bigint;
+  atimeUsec: number;
+}
+
+/** C record: a regular file of exactly `size` bytes follows once acked. */
+export interface FileRecord {
+  type: 'C';
+  mode: number;
+  size: bigint;
+  /** The name as sent (validated separately, see names.ts). */
+  name: string;
+}
+
+/** D record: enter a directory (only with -r). */
+export interface DirectoryRecord {
+  type: 'D';
+  mode: number;
+  name: string;
+}
+
+/** E record: leave the current directory. */
+export interface EndRecord {
+  type: 'E';
+}
+
+/** \1 or \2 line in record position: a warning (go on) or a fatal error. */
+export interface MessageRecord {
+  type: 'warning' | 'fatal';
+  message: string;
+}
+
+/** Any line a source may send where a record is expected. */
+export type SourceRecord = TimesRecord | FileRecord | DirectoryRecord | EndRecord | MessageRecord;
+
+/** What the sink decoder yields. */
+export type SinkEvent =
+  | { kind: 'record'; record: SourceRecord }
+  | { kind: 'data'; chunk: Buffer } // part of the current file's body (a view, not a copy)
+  | { kind: 'status'; reply: Reply }; // the source's byte after the body: \0, or \1/\2 with a message
+
+/** Times to apply, as received (seconds and microseconds). */
+export interface ReceivedTimes {
+  mtime: bigint;
+  mtimeUsec: number;
+  atime: bigint;
+  atimeUsec: number;
+}
+
+/** Where one received file's bytes go. */
+export interface FileWriter {
+  /** Writes a chunk; resolves when the consumer can take more (backpressure). */
+  write(chunk: Buffer): Promise<void>;
+  /**
+   * Called once after the body and the source's status byte. `ok` is false
+   * when the source reported a problem (its message is in `sourceError`) or
+   * the transfer failed. Returns an error message to report to the source
+   * (`\1scp: <message>`), or undefined when the file is stored.
+   */
+  finish(result: { ok: boolean; sourceError?: string }): Promise<string | undefined>;
+  /** The transfer died mid-file: clean up (remove a temp file). */
+  abort(): Promise<void>;
+}
+
+/** How the sink role stores what it receives. */
+export interface SinkHandler {
+  /**
+   * A C record arrived (name already validated). Return a writer, or an error
+   * message (e.g. "f: Permission denied") that is sent as `\1scp: <message>`
+   * so the source skips the data (PROTOCOL.md §4.2).
+   */
+  openFile(file: FileRecord, times: ReceivedTimes | undefined, depth: number): Promise<FileWriter | { error: string }>;
+  /** A D record arrived: enter it, or return an error message (the source skips it). */
+  enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined, depth: number): Promise<{ error: string } | undefined>;
+  /** The E record of the current directory: apply its mode and times. */
+  leaveDirectory(depth: number): Promise<void>;
+}

@@ -1,0 +1,231 @@
+// The SCP sink role (download from a remote `scp -f`), PROTOCOL.md §4.2:
+//   send \0; then per record: T → ack; C → check name, open, ack, exactly
+//   `size` bytes, the source's status byte, finish, \0 or one \1; D → check,
+//   enter, ack; E → leave, ack; \1 → note, no ack; \2 → fail.
+//   EOF at a record boundary ends it; then the remote exit status decides.
+// Bytes are pulled from the channel only as fast as the handler takes them,
+// so a slow consumer slows the remote instead of filling our memory.
+import { ScpipeError, abortError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
+import type { ExitStatus, ScpChannel } from './channel';
+import { checkIncomingName } from './names';
+import { encodeWarning, OK } from './records';
+import { RemoteStderr } from './remote-stderr';
+import { describeExit } from './session-errors';
+import { SinkDecoder } from './sink-decoder';
+import type { FileRecord, ReceivedTimes, SinkEvent, SinkHandler, SourceRecord } from './sink-types';
+import type { RoleOptions } from './source';
+import { waitForExit } from './wait-exit';
+
+/** Options of the sink role. */
+export interface SinkOptions extends RoleOptions {
+  /** `-r`: directories are allowed. */
+  recursive: boolean;
+  /** Checks each top-level name against what was requested (PROTOCOL.md §5.2). */
+  matcher?: { matches(name: string): boolean; describe(): string };
+  /** Most top-level entries accepted (1 for a literal path: one path, one entry). */
+  maxTopLevel?: number;
+}
+
+/** Drives a remote `scp -f` and stores what it sends through a SinkHandler. */
+export class ScpSink {
+  private readonly decoder = new SinkDecoder();
+  private readonly stderr: RemoteStderr;
+  private readonly failures: ScpipeError[] = [];
+  private readonly input: AsyncIterator<Buffer>;
+  private depth = 0;
+  private times: ReceivedTimes | undefined;
+  private topLevel = 0;
+
+  constructor(private readonly channel: ScpChannel, private readonly handler: SinkHandler, private readonly opts: SinkOptions) {
+    this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine);
+    this.input = channel.stdout[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    channel.stdin.on('error', () => undefined); // a closed channel surfaces as EOF
+  }
+
+  /** Top-level entries received so far. */
+  get entries(): number {
+    return this.topLevel;
+  }
+
+  /** Runs the whole session; resolves with the exit status, or throws the first failure. */
+  async run(): Promise<ExitStatus> {
+    const onAbort = (): void => this.channel.destroy();
+    this.opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
+      this.send(OK, 'start'); // §4.2 step 1: the remote source waits for it
+      for (;;) {
+        const ev = await this.nextEvent(true);
+        if (!ev) break; // EOF at a record boundary: the source is done
+        if (ev.kind !== 'record') throw new ScpipeError('ERR_PROTOCOL', 'protocol error: unexpected data');
+        if (await this.onRecord(ev.record)) break;
+      }
+      this.channel.stdin.end();
+      const status = await waitForExit(this.channel.exit, this.opts.signal);
+      this.opts.trace?.(`exit status ${status.code ?? status.signal ?? 'none'}`);
+      if (this.failures[0]) throw this.failures[0];
+      const bad = describeExit(status, this.stderr.text());
+      if (bad) throw bad;
+      return status;
+    } catch (err) {
+      this.channel.destroy();
+      if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
+      throw err;
+    } finally {
+      this.opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  // Handles one record; true when the session is over (E at top level).
+  private async onRecord(r: SourceRecord): Promise<boolean> {
+    this.opts.trace?.(`< ${describeRecord(r)}`);
+    switch (r.type) {
+      case 'warning':
+        this.problem(new ScpipeError('ERR_REMOTE', `remote: ${escapeForTerminal(r.message)}`, { remoteMessage: escapeForTerminal(r.message) }));
+        return false;
+      case 'fatal':
+        throw new ScpipeError('ERR_REMOTE', `remote: ${escapeForTerminal(r.message)}`, { remoteMessage: escapeForTerminal(r.message) });
+      case 'T':
+        this.times = { mtime: r.mtime, mtimeUsec: r.mtimeUsec, atime: r.atime, atimeUsec: r.atimeUsec };
+        this.send(OK, 'T ack');
+        return false;
+      case 'E':
+        if (this.depth === 0) {
+          this.send(OK, 'E ack');
+          return true;
+        }
+        this.depth -= 1;
+        await this.handler.leaveDirectory(this.depth);
+        this.send(OK, 'E ack');
+        return false;
+      case 'D':
+      case 'C': {
+        const times = this.times;
+        this.times = undefined;
+        this.checkName(r.name);
+        if (r.type === 'D') await this.onDirectory(r, times);
+        else await this.onFile(r, times);
+        return false;
+      }
+    }
+  }
+
+  private checkName(name: string): void {
+    try {
+      checkIncomingName(name);
+    } catch (err) {
+      this.send(encodeWarning(`error: unexpected filename: ${name}`), 'refuse');
+      throw err;
+    }
+    if (this.depth > 0) return;
+    this.topLevel += 1;
+    if (this.opts.maxTopLevel !== undefined && this.topLevel > this.opts.maxTopLevel) {
+      this.send(encodeWarning('protocol error: unexpected extra file'), 'refuse');
+      throw new ScpipeError('ERR_UNSAFE_NAME', `refusing "${escapeForTerminal(name)}": the remote sent more entries than were requested`);
+    }
+    const m = this.opts.matcher;
+    if (m && !m.matches(name)) {
+      this.send(encodeWarning('protocol error: filename does not match request'), 'refuse');
+      throw new ScpipeError('ERR_UNSAFE_NAME', `refusing "${escapeForTerminal(name)}" from the remote: it does not match the request ${m.describe()}`);
+    }
+  }
+
+  private async onDirectory(r: SourceRecord & { type: 'D' }, times: ReceivedTimes | undefined): Promise<void> {
+    if (!this.opts.recursive) {
+      this.send(encodeWarning('protocol error: received directory without -r'), 'refuse');
+      throw new ScpipeError('ERR_PROTOCOL', `the remote sent a directory "${escapeForTerminal(r.name)}" without -r`);
+    }
+    const refused = await this.handler.enterDirectory(r, times, this.depth);
+    if (refused) return this.refuse(refused.error);
+    this.depth += 1;
+    this.send(OK, 'D ack'); // the start byte of the nested level (§4.2)
+  }
+
+  private async onFile(r: FileRecord, times: ReceivedTimes | undefined): Promise<void> {
+    const opened = await this.handler.openFile(r, times, this.depth);
+    if ('error' in opened) return this.refuse(opened.error); // the source sends no data (§4.2)
+    this.send(OK, 'C ack');
+    this.decoder.beginData(r.size);
+    let status: SinkEvent | undefined;
+    try {
+      for (let ev = await this.nextEvent(false); ; ev = await this.nextEvent(false)) {
+        if (ev!.kind === 'data') await opened.write(ev!.chunk);
+        else {
+          status = ev;
+          break;
+        }
+      }
+    } catch (err) {
+      await opened.abort();
+      throw err;
+    }
+    const reply = (status as SinkEvent & { kind: 'status' }).reply;
+    if (reply.kind === 'fatal' || reply.kind === 'unexpected') {
+      await opened.abort();
+      throw new ScpipeError('ERR_REMOTE', `remote: ${escapeForTerminal(reply.message)}`, { remoteMessage: escapeForTerminal(reply.message) });
+    }
+    const sourceError = reply.kind === 'warning' ? escapeForTerminal(reply.message) : undefined;
+    if (sourceError) this.problem(new ScpipeError('ERR_REMOTE', `remote: ${sourceError}`, { remoteMessage: sourceError }));
+    const error = await opened.finish({ ok: !sourceError, sourceError });
+    if (error) this.refuse(error);
+    else this.send(OK, 'file done');
+  }
+
+  // Tells the source this item failed (one \1 per item, §3) and goes on.
+  private refuse(message: string): void {
+    this.send(encodeWarning(message), 'refuse');
+    this.problem(new ScpipeError('ERR_LOCAL_IO', message));
+  }
+
+  private problem(err: ScpipeError): void {
+    this.failures.push(err);
+    this.opts.onProblem?.(err);
+  }
+
+  private send(bytes: Buffer, what: string): void {
+    this.opts.trace?.(`> ${what === 'refuse' ? escapeForTerminal(bytes.toString('utf8').trim()) : `\\0 (${what})`}`);
+    this.channel.stdin.write(bytes);
+  }
+
+  // The next decoder event, pulling chunks from the channel as needed. At
+  // EOF: undefined if that is a clean end here, else a lost-connection error.
+  private async nextEvent(recordBoundaryOk: boolean): Promise<SinkEvent | undefined> {
+    for (;;) {
+      const ev = this.decoder.next();
+      if (ev) return ev;
+      const { value, done } = await this.input.next().catch((): IteratorResult<Buffer> => {
+        if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
+        return { value: undefined, done: true };
+      });
+      if (done) {
+        if (recordBoundaryOk && this.decoder.atBoundary()) return undefined;
+        throw await this.lostMidway();
+      }
+      this.decoder.push(value as Buffer);
+    }
+  }
+
+  private async lostMidway(): Promise<ScpipeError> {
+    const status = await waitForExit(this.channel.exit, this.opts.signal, 2000);
+    const inData = !this.decoder.atBoundary();
+    const why = describeExit(status.code === 0 ? { code: null, signal: null } : status, this.stderr.text());
+    const base = inData ? 'connection lost in the middle of a file' : 'connection lost in the middle of a record';
+    return new ScpipeError('ERR_LOST_CONNECTION', why ? `${base} (${why.message})` : base, { exitCode: status.code, exitSignal: status.signal });
+  }
+}
+
+function describeRecord(r: SourceRecord): string {
+  switch (r.type) {
+    case 'C':
+      return `C${r.mode.toString(8).padStart(4, '0')} ${r.size} ${escapeForTerminal(r.name)}`;
+    case 'D':
+      return `D${r.mode.toString(8).padStart(4, '0')} 0 ${escapeForTerminal(r.name)}`;
+    case 'E':
+      return 'E';
+    case 'T':
+      return `T${r.mtime} ${r.mtimeUsec} ${r.atime} ${r.atimeUsec}`;
+    default:
+      return `${r.type}: ${escapeForTerminal(r.message)}`;
+  }
+}

@@ -1,0 +1,188 @@
+// The local sink and C records: target resolution, modes and times, and the
+// temp file that makes a failed transfer lose nothing (PROTOCOL.md §4.3).
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, stat, writeFile, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createLocalSink } from '../../../lib/fs/local-sink';
+import { modeOf, openOrThrow, receive, tempDir, tempFilesIn } from './helpers';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir());
+});
+afterEach(() => cleanup());
+
+const plain = { preserve: false, recursive: false, umask: 0o022 };
+const keep = { preserve: true, recursive: false, umask: 0o022 };
+
+describe('target resolution', () => {
+  it('writes into an existing directory under the announced name', async () => {
+    const sink = await createLocalSink(dir, plain);
+    expect(await receive(sink, { name: 'sp ace.txt', mode: 0o644, data: 'hello' })).toEqual({});
+    expect(await readFile(join(dir, 'sp ace.txt'), 'utf8')).toBe('hello');
+    expect(await modeOf(join(dir, 'sp ace.txt'))).toBe('0644');
+  });
+
+  it('writes to a missing target under the target name, whatever the record says', async () => {
+    const sink = await createLocalSink(join(dir, 'renamed'), plain);
+    expect(await receive(sink, { name: 'other', mode: 0o644, data: 'abc' })).toEqual({});
+    expect(await readdir(dir)).toEqual(['renamed']);
+  });
+
+  it('replaces an existing target file, shorter content included', async () => {
+    await writeFile(join(dir, 'f'), 'a much longer old content');
+    const sink = await createLocalSink(join(dir, 'f'), plain);
+    await receive(sink, { name: 'f', mode: 0o644, data: 'new' });
+    expect(await readFile(join(dir, 'f'), 'utf8')).toBe('new');
+  });
+
+  it('refuses a missing parent with OpenSSH wording and creates nothing', async () => {
+    const sink = await createLocalSink(join(dir, 'missing', 'f'), plain);
+    expect(await receive(sink, { name: 'f', mode: 0o644, data: 'abc' })).toEqual({
+      refused: `${dir}/missing/f: No such file or directory`,
+    });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('refuses to replace a directory with a file', async () => {
+    await mkdir(join(dir, 'd'));
+    const sink = await createLocalSink(dir, plain);
+    expect(await receive(sink, { name: 'd', mode: 0o644, data: 'x' })).toEqual({ refused: `${dir}/d: Is a directory` });
+  });
+
+  it('writes straight into /dev/null (no temp file, no truncate, no chmod)', async () => {
+    const sink = await createLocalSink('/dev/null', keep);
+    expect(await receive(sink, { name: 'x', mode: 0o600, data: randomBytes(300000) })).toEqual({});
+    expect(await modeOf('/dev/null')).toBe('0666');
+    expect((await stat('/dev/null')).isCharacterDevice()).toBe(true);
+  });
+
+  it('reports a write error of a device once, after the body (/dev/full)', async () => {
+    const sink = await createLocalSink('/dev/full', plain);
+    expect(await receive(sink, { name: 'x', mode: 0o600, data: Buffer.alloc(100000) })).toEqual({
+      error: '/dev/full: No space left on device',
+    });
+  });
+});
+
+describe('modes', () => {
+  it('keeps the mode of an existing file without -p, sets it with -p', async () => {
+    await writeFile(join(dir, 'f'), 'old', { mode: 0o600 });
+    await receive(await createLocalSink(dir, plain), { name: 'f', mode: 0o644, data: 'new' });
+    expect(await modeOf(join(dir, 'f'))).toBe('0600');
+    await receive(await createLocalSink(dir, keep), { name: 'f', mode: 0o640, data: 'newer' });
+    expect(await modeOf(join(dir, 'f'))).toBe('0640');
+    expect(await readFile(join(dir, 'f'), 'utf8')).toBe('newer');
+  });
+
+  it('clears setuid/setgid without -p and keeps them with -p', async () => {
+    await receive(await createLocalSink(dir, plain), { name: 'a', mode: 0o4755, data: 'x' });
+    await receive(await createLocalSink(dir, plain), { name: 'b', mode: 0o2755, data: 'x' });
+    await receive(await createLocalSink(dir, keep), { name: 'c', mode: 0o4755, data: 'x' });
+    await receive(await createLocalSink(dir, keep), { name: 'd', mode: 0o6711, data: 'x' });
+    expect([await modeOf(join(dir, 'a')), await modeOf(join(dir, 'b'))]).toEqual(['0755', '0755']);
+    expect([await modeOf(join(dir, 'c')), await modeOf(join(dir, 'd'))]).toEqual(['4755', '6711']);
+  });
+
+  it('applies the umask to new files without -p, not with -p', async () => {
+    await receive(await createLocalSink(dir, { ...plain, umask: 0o077 }), { name: 'a', mode: 0o644, data: 'x' });
+    await receive(await createLocalSink(dir, { ...plain, umask: 0o027 }), { name: 'b', mode: 0o666, data: 'x' });
+    await receive(await createLocalSink(dir, { ...keep, umask: 0o077 }), { name: 'c', mode: 0o666, data: 'x' });
+    expect([await modeOf(join(dir, 'a')), await modeOf(join(dir, 'b')), await modeOf(join(dir, 'c'))]).toEqual([
+      '0600',
+      '0640',
+      '0666',
+    ]);
+  });
+
+  it('defaults the umask to the process umask', async () => {
+    const old = process.umask(0o037);
+    try {
+      await receive(await createLocalSink(dir, { preserve: false, recursive: false }), { name: 'a', mode: 0o777, data: 'x' });
+    } finally {
+      process.umask(old);
+    }
+    expect(await modeOf(join(dir, 'a'))).toBe('0740');
+  });
+
+  it('stores a read-only file (C0400)', async () => {
+    expect(await receive(await createLocalSink(dir, plain), { name: 'ro', mode: 0o400, data: 'x' })).toEqual({});
+    expect(await modeOf(join(dir, 'ro'))).toBe('0400');
+  });
+});
+
+describe('times (-p)', () => {
+  it('sets mtime and atime with microseconds', async () => {
+    const times = { mtime: 1_000_000_000n, mtimeUsec: 123456, atime: 1_100_000_000n, atimeUsec: 654321 };
+    await receive(await createLocalSink(dir, keep), { name: 't', mode: 0o644, data: 'x', times });
+    const st = await stat(join(dir, 't'), { bigint: true });
+    expect(st.mtimeNs / 1000n).toBe(1_000_000_000_123_456n);
+    expect(st.atimeNs / 1000n).toBe(1_100_000_000_654_321n);
+  });
+});
+
+describe('a failed transfer loses nothing', () => {
+  it('keeps the old file when the source ends with \\1 (finish ok:false)', async () => {
+    await writeFile(join(dir, 'f'), 'precious', { mode: 0o640 });
+    const sink = await createLocalSink(dir, keep);
+    expect(await receive(sink, { name: 'f', mode: 0o600, data: randomBytes(200000) }, { ok: false })).toEqual({});
+    expect(await readFile(join(dir, 'f'), 'utf8')).toBe('precious');
+    expect(await modeOf(join(dir, 'f'))).toBe('0640');
+    expect(await readdir(dir)).toEqual(['f']);
+  });
+
+  it('keeps the old file and leaves no temp file after abort() mid-body', async () => {
+    await writeFile(join(dir, 'f'), 'precious');
+    const w = await openOrThrow(await createLocalSink(dir, plain), { name: 'f', mode: 0o644, data: '' }, 1000000n);
+    await w.write(Buffer.alloc(5000, 1));
+    expect(await tempFilesIn(dir)).toHaveLength(1);
+    await w.abort();
+    await w.abort(); // idempotent
+    expect(await readdir(dir)).toEqual(['f']);
+    expect(await readFile(join(dir, 'f'), 'utf8')).toBe('precious');
+  });
+
+  it('receives into a private temp file and renames only at the end', async () => {
+    const w = await openOrThrow(await createLocalSink(dir, plain), { name: 'f', mode: 0o644, data: '' }, 3n);
+    await w.write(Buffer.from('abc'));
+    const [temp] = await tempFilesIn(dir);
+    expect(temp).toMatch(/^\.f\.scpipe-[A-Za-z0-9]{6}$/);
+    expect(await modeOf(join(dir, temp!))).toBe('0600');
+    expect(await readdir(dir)).toEqual([temp]);
+    expect(await w.finish({ ok: true })).toBeUndefined();
+    expect(await readdir(dir)).toEqual(['f']);
+  });
+
+  it('does not store a body of the wrong size', async () => {
+    const w = await openOrThrow(await createLocalSink(dir, plain), { name: 'f', mode: 0o644, data: '' }, 10n);
+    await w.write(Buffer.from('abc'));
+    expect(await w.finish({ ok: true })).toBe(`${dir}/f: received 3 of 10 bytes`);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('refuses to replace a file it may not write, like OpenSSH (mode 0444 is writable by root only)', async () => {
+    await writeFile(join(dir, 'f'), 'old');
+    await chmod(join(dir, 'f'), 0o444);
+    const result = await receive(await createLocalSink(dir, plain), { name: 'f', mode: 0o644, data: 'new' });
+    if (process.getuid?.() === 0) expect(result).toEqual({});
+    else expect(result).toEqual({ refused: `${dir}/f: Permission denied` });
+  });
+});
+
+describe('streaming', () => {
+  it('stores 64 MiB in odd chunks byte-exact and reports it once', async () => {
+    const data = randomBytes(64 * 1024 * 1024);
+    const done: [string, bigint][] = [];
+    const sink = await createLocalSink(dir, { ...plain, onFileDone: (p, n) => done.push([p, n]) });
+    expect(await receive(sink, { name: 'big', mode: 0o644, data }, { chunk: 32771 })).toEqual({});
+    const got = await readFile(join(dir, 'big'));
+    expect(createHash('sha256').update(got).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+    expect(done).toEqual([[`${dir}/big`, BigInt(data.length)]]);
+  });
+
+  it('stores an empty file', async () => {
+    expect(await receive(await createLocalSink(dir, plain), { name: 'e', mode: 0o644, data: '' })).toEqual({});
+    expect((await stat(join(dir, 'e'))).size).toBe(0);
+  });
+});
