@@ -1,0 +1,79 @@
+// An ordered list of byte chunks that keeps large chunks by reference (no
+// copies) and packs small ones into shared 64 KiB blocks, so that an input
+// made of millions of tiny chunks costs bytes, not millions of objects.
+// Used for the in-RAM spool and for the batches written to the spool file.
+
+/** Chunks shorter than this are copied into a shared block; longer ones are kept as they are. */
+export const COALESCE_BELOW = 16 * 1024;
+const BLOCK_SIZE = 64 * 1024;
+
+/** Ordered chunks with a running byte count; see the file comment. */
+export class ChunkList {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  // The block small chunks are packed into: [start, used) is not yet in `chunks`.
+  private block: Buffer | null = null;
+  private start = 0;
+  private used = 0;
+
+  /** Bytes held. */
+  get byteLength(): number {
+    return this.bytes;
+  }
+
+  /**
+   * Appends a chunk. A large chunk is kept by reference, so the caller must not
+   * change it afterwards (the same contract as `Readable.push`).
+   */
+  push(chunk: Buffer): void {
+    const length = chunk.length;
+    if (length === 0) return;
+    this.bytes += length;
+    if (length >= COALESCE_BELOW) {
+      this.seal();
+      this.chunks.push(chunk);
+      return;
+    }
+    let offset = 0;
+    while (offset < length) {
+      if (this.block === null || this.used === this.block.length) {
+        this.seal();
+        this.block = Buffer.allocUnsafeSlow(BLOCK_SIZE);
+        this.start = this.used = 0;
+      }
+      const copied = chunk.copy(this.block, this.used, offset);
+      this.used += copied;
+      offset += copied;
+    }
+  }
+
+  /** Appends chunks by reference, without packing (they are already packed). */
+  adopt(chunks: readonly Buffer[]): void {
+    this.seal();
+    for (const chunk of chunks) {
+      if (chunk.length === 0) continue;
+      this.chunks.push(chunk);
+      this.bytes += chunk.length;
+    }
+  }
+
+  /**
+   * Removes and returns everything held, in order. Later pushes never write
+   * into the returned buffers, so they may be handed to an asynchronous write.
+   */
+  take(): Buffer[] {
+    this.seal();
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.bytes = 0;
+    return chunks;
+  }
+
+  // Moves the unsealed part of the block into `chunks` as a view.
+  private seal(): void {
+    if (this.block !== null && this.used > this.start) {
+      this.chunks.push(this.block.subarray(this.start, this.used));
+      this.start = this.used;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// The Readables that replay a spool (pass 2): from chunks held in RAM, or
+// from the spool file by positional reads through its shared descriptor.
+// Both are ordinary pull streams, so they go exactly as fast as their
+// consumer reads, and each call makes an independent stream from byte 0.
+import { Readable } from 'node:stream';
+import { abortError, ScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
+import { describeIoError } from './io-error';
+import { formatBytes } from './size';
+import type { SpoolFile } from './spool-file';
+
+/** Largest chunk a replay emits, and the size of each read from the spool file. */
+export const READ_BLOCK = 1024 * 1024;
+
+/**
+ * Replays chunks held in RAM, as views of at most READ_BLOCK bytes (no copies).
+ * Consumers must not modify the chunks they receive: they are the spool.
+ */
+export class MemoryReplay extends Readable {
+  private index = 0;
+  private offset = 0;
+
+  constructor(
+    private chunks: readonly Buffer[],
+    highWaterMark: number,
+  ) {
+    super({ highWaterMark });
+  }
+
+  override _read(): void {
+    const chunks = this.chunks;
+    while (this.index < chunks.length) {
+      const chunk = chunks[this.index]!;
+      const end = Math.min(chunk.length, this.offset + READ_BLOCK);
+      const view = this.offset === 0 && end === chunk.length ? chunk : chunk.subarray(this.offset, end);
+      if (end === chunk.length) {
+        this.index++;
+        this.offset = 0;
+      } else {
+        this.offset = end;
+      }
+      if (!this.push(view)) return;
+    }
+    this.push(null);
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.chunks = [];
+    callback(err);
+  }
+}
+
+/**
+ * Replays `size` bytes of a spool file, reading READ_BLOCK bytes at a time at
+ * explicit positions straight into the buffers it emits. Destroying it waits
+ * for a read in progress, so once it has emitted 'close' it no longer uses
+ * the descriptor.
+ */
+export class FileReplay extends Readable {
+  private position = 0;
+  private reading: Promise<void> | null = null;
+
+  constructor(
+    private readonly file: SpoolFile,
+    private readonly size: number,
+    highWaterMark: number,
+  ) {
+    super({ highWaterMark });
+  }
+
+  override _read(): void {
+    const length = Math.min(READ_BLOCK, this.size - this.position);
+    if (length <= 0) {
+      this.push(null);
+      return;
+    }
+    const buffer = Buffer.allocUnsafeSlow(length);
+    this.reading = this.file.read(buffer, length, this.position).then(
+      (bytesRead) => {
+        this.reading = null;
+        if (this.destroyed) return;
+        if (bytesRead === 0) {
+          this.destroy(this.readError(new Error('the spool file is shorter than what was written')));
+          return;
+        }
+        this.position += bytesRead;
+        this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+        if (this.position === this.size) this.push(null);
+      },
+      (err: unknown) => {
+        this.reading = null;
+        if (!this.destroyed) this.destroy(this.readError(err));
+      },
+    );
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (this.reading) void this.reading.then(() => callback(err));
+    else callback(err);
+  }
+
+  private readError(cause: unknown): ScpipeError {
+    return new ScpipeError(
+      'ERR_SPOOL',
+      `cannot read spool file in ${escapeForTerminal(this.file.dir)}: ${describeIoError(cause)} ` +
+        `(at ${formatBytes(this.position)})`,
+      { path: this.file.dir, bytes: BigInt(this.position), cause },
+    );
+  }
+}
+
+/** Destroys `stream` with abortError(signal) when `signal` fires; forgets the signal once the stream closes. */
+export function destroyOnAbort(stream: Readable, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  const onAbort = (): void => {
+    stream.destroy(abortError(signal));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  stream.once('close', () => signal.removeEventListener('abort', onAbort));
+}

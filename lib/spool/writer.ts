@@ -1,0 +1,73 @@
+// Feeds the spool file: gathers chunks into batches of at least WRITE_BATCH
+// bytes and writes each batch with one positional writev, keeping at most one
+// write in flight while the next batch fills. The caller awaits flush() when
+// a batch is full, so the input is read no faster than the disk accepts it.
+import { ScpipeError } from '../errors';
+import { ChunkList } from './chunks';
+import { SpoolFile, spoolWriteError } from './spool-file';
+
+/** Bytes gathered before a write is started. */
+export const WRITE_BATCH = 1024 * 1024;
+
+/** Batched, pipelined writer of one SpoolFile; see the file comment. */
+export class SpoolWriter {
+  private readonly batch = new ChunkList();
+  private inflight: Promise<void> | null = null;
+  private failure: ScpipeError | null = null;
+
+  /** `onFailure` hears of a failed write at once, even while nobody awaits the writer. */
+  constructor(
+    private readonly file: SpoolFile,
+    private readonly onFailure: (err: ScpipeError) => void,
+  ) {}
+
+  /** True when the gathered bytes make a batch: call flush(). */
+  get full(): boolean {
+    return this.batch.byteLength >= WRITE_BATCH;
+  }
+
+  /** Adds a chunk to the batch (kept by reference unless small). */
+  push(chunk: Buffer): void {
+    this.batch.push(chunk);
+  }
+
+  /** Adds already packed chunks (the RAM spool being spilled) by reference. */
+  adopt(chunks: readonly Buffer[]): void {
+    this.batch.adopt(chunks);
+  }
+
+  /** Waits for the write in flight, then starts writing the batch. Rejects with ERR_SPOOL. */
+  async flush(): Promise<void> {
+    if (this.inflight) await this.inflight;
+    this.check();
+    const buffers = this.batch.take();
+    if (buffers.length === 0) return;
+    const write: Promise<void> = this.file.append(buffers).then(
+      () => {
+        if (this.inflight === write) this.inflight = null;
+      },
+      (err: unknown) => {
+        if (this.inflight === write) this.inflight = null;
+        this.failure ??= spoolWriteError(this.file.dir, this.file.bytesWritten, err);
+        this.onFailure(this.failure);
+      },
+    );
+    this.inflight = write;
+  }
+
+  /** Writes what is left and waits until it is all written. Rejects with ERR_SPOOL. */
+  async end(): Promise<void> {
+    await this.flush();
+    await this.idle();
+    this.check();
+  }
+
+  /** Settles (never rejects) once no write is in flight. */
+  idle(): Promise<void> {
+    return this.inflight ?? Promise.resolve();
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * scpipe benchmark: how long `producer | scpipe put` takes to deliver a large
+ * incompressible stream to an scp-only (rssh-like) account, compared with what
+ * a user would otherwise do by hand, and how much memory scpipe uses doing it.
+ *
+ * Cases (each run --runs times, interleaved round-robin so machine noise hits
+ * all of them alike; the uploaded file is verified and deleted after each run):
+ *   pipe-ram         cat FILE | scpipe put --memory SIZE+64M   (stream fits in RAM)
+ *   pipe-disk        cat FILE | scpipe put                     (default 64M, spills to disk)
+ *   manual-two-pass  cat FILE > SPOOL && scp -O SPOOL host:out; rm SPOOL
+ *   file-stdin       scpipe put < FILE                         (regular file: no spool)
+ *   scp-file         scp -O FILE host:out
+ *   ssh-cat          ssh host 'cat > /dev/null' < FILE          (one pass, shell account; scale reference)
+ * Wall time is measured around the spawned commands; scpipe's peak RSS is the
+ * largest VmHWM of its node process seen in /proc/<pid>/status (polled every 20 ms).
+ *
+ * Needs root and a loopback sshd from spec/helpers/sshd.ts: run
+ * `sudo bash scripts/install-test-deps.sh` once, and `npm run build` (for dist/).
+ * Run: npm run bench [-- --size 1G --runs 5 --cases pipe-disk,manual-two-pass]
+ * Prints a Markdown table and writes it with the raw numbers to .bench/results.json.
+ */
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import { startSshd, userDir, type TestSshd } from '../spec/helpers/sshd';
+import { parseByteSize } from '../lib/spool/size';
+
+const ROOT = path.resolve(__dirname, '../../..'); // .bench/build/scripts -> project root
+const CLI = path.join(ROOT, 'dist/cli/main.js');
+const MiB = 1024 * 1024;
+const BLOCK = 16 * MiB;
+const ALL_CASES = ['pipe-ram', 'pipe-disk', 'manual-two-pass', 'file-stdin', 'scp-file', 'ssh-cat'] as const;
+type CaseName = (typeof ALL_CASES)[number];
+/** What each case is compared with; the references are compared with themselves. */
+const REFERENCE: Record<CaseName, CaseName> = {
+  'pipe-ram': 'manual-two-pass', 'pipe-disk': 'manual-two-pass', 'manual-two-pass': 'manual-two-pass',
+  'file-stdin': 'scp-file', 'scp-file': 'scp-file', 'ssh-cat': 'ssh-cat',
+};
+const SCPIPE_CASES: CaseName[] = ['pipe-ram', 'pipe-disk', 'file-stdin'];
+const RSS_SLACK_MIB = 100;
+
+interface Options { size: number; runs: number; cases: CaseName[]; argv: string[] }
+interface Env { sshd: TestSshd; tmp: string; file: string; sha256: string; remoteDir: string; spoolDir: string; home: string; opts: Options }
+interface Tracked { child: ChildProcess; label: string; done: Promise<{ code: number | null; signal: string | null; stderr: string }> }
+interface Launch { procs: Tracked[]; rssPid?: number }
+interface CaseResult { name: CaseName; seconds: number[]; peakMiB: number[] }
+
+// ---------------------------------------------------------------- options
+function parseOptions(argv: string[]): Options {
+  const opts: Options = { size: 1024 * MiB, runs: 5, cases: [...ALL_CASES], argv };
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1];
+    if (value === undefined) throw new Error(`${argv[i]} needs a value`);
+    if (argv[i] === '--size') opts.size = Number(parseByteSize(value));
+    else if (argv[i] === '--runs') opts.runs = Number(value);
+    else if (argv[i] === '--cases') opts.cases = value.split(',').map((c) => c.trim()) as CaseName[];
+    else throw new Error(`unknown option ${argv[i]} (use --size 1G, --runs 5, --cases ${ALL_CASES.join(',')})`);
+    i++;
+  }
+  if (!(opts.size > 0) || !Number.isSafeInteger(opts.size)) throw new Error(`bad --size`);
+  if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error(`bad --runs ${opts.runs}`);
+  const unknown = opts.cases.filter((c) => !ALL_CASES.includes(c));
+  if (unknown.length) throw new Error(`unknown case(s) ${unknown.join(', ')}; known: ${ALL_CASES.join(', ')}`);
+  return opts;
+}
+
+// ---------------------------------------------------------------- processes
+const active = new Set<ChildProcess>();
+
+/** Spawns a command, collects its stderr, and remembers it for cleanup. */
+function track(label: string, cmd: string, args: string[], stdio: StdioOptions, env?: NodeJS.ProcessEnv): Tracked {
+  // Own process group, so a kill also reaches what it started (sh -> scp -> ssh).
+  const child = spawn(cmd, args, { stdio, env: env ?? process.env, detached: true });
+  active.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { if (stderr.length < 100_000) stderr += d.toString(); });
+  const done = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
+    child.once('error', (err) => { stderr += `spawn error: ${err.message}\n`; });
+    child.once('close', (code, signal) => { active.delete(child); resolve({ code, signal, stderr }); });
+  });
+  return { child, label, done };
+}
+
+function killTree(child: ChildProcess): void {
+  try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+}
+
+/** Largest VmHWM (peak resident set) of `pid` seen while polling, in MiB. */
+function pollPeakRss(pid: number): () => number {
+  let peakKiB = 0;
+  const read = () => {
+    try {
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) peakKiB = Math.max(peakKiB, Number(m[1]));
+    } catch { /* exited */ }
+  };
+  read();
+  const timer = setInterval(read, 20);
+  return () => { clearInterval(timer); read(); return peakKiB / 1024; };
+}
+
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+// ---------------------------------------------------------------- cases
+function scpipeArgs(env: Env, extra: string[]): string[] {
+  const { sshd } = env;
+  return [CLI, 'put', '-q', ...extra, '--spool-dir', env.spoolDir,
+    '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`,
+    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none',
+    `${sshd.rssh.name}@127.0.0.1:${env.remoteDir}/out`];
+}
+
+function scpipeEnv(env: Env): NodeJS.ProcessEnv {
+  const { SSH_AUTH_SOCK: _agent, ...rest } = process.env;
+  return { ...rest, HOME: env.home };
+}
+
+function pipeIntoScpipe(env: Env, extra: string[]): Launch {
+  const cat = track('cat', 'cat', [env.file], ['ignore', 'pipe', 'pipe']);
+  const node = track('scpipe', process.execPath, scpipeArgs(env, extra), [cat.child.stdout!, 'ignore', 'pipe'], scpipeEnv(env));
+  cat.child.stdout!.destroy(); // node's stdin holds the pipe now
+  return { procs: [cat, node], rssPid: node.child.pid };
+}
+
+function fromFile(env: Env, label: string, cmd: string, args: string[], envVars?: NodeJS.ProcessEnv): Tracked {
+  const fd = fs.openSync(env.file, 'r');
+  try {
+    return track(label, cmd, args, [fd, 'ignore', 'pipe'], envVars);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function launch(name: CaseName, env: Env): Launch {
+  const { sshd, opts } = env;
+  const remote = `${sshd.rssh.name}@127.0.0.1:${env.remoteDir}/out`;
+  const scp = ['scp', '-O', '-q', ...sshd.sshArgs(sshd.rssh)];
+  switch (name) {
+    case 'pipe-ram': return pipeIntoScpipe(env, ['--memory', String(opts.size + 64 * MiB)]);
+    case 'pipe-disk': return pipeIntoScpipe(env, []);
+    case 'manual-two-pass': {
+      const spool = path.join(env.tmp, 'manual-spool');
+      const script = `cat ${shq(env.file)} > ${shq(spool)} && ${[...scp, spool, remote].map(shq).join(' ')}; s=$?; rm -f ${shq(spool)}; exit $s`;
+      return { procs: [track('sh', 'sh', ['-c', script], ['ignore', 'ignore', 'pipe'])] };
+    }
+    case 'file-stdin': {
+      const node = fromFile(env, 'scpipe', process.execPath, scpipeArgs(env, []), scpipeEnv(env));
+      return { procs: [node], rssPid: node.child.pid };
+    }
+    case 'scp-file': return { procs: [track('scp', scp[0], [...scp.slice(1), env.file, remote], ['ignore', 'ignore', 'pipe'])] };
+    case 'ssh-cat': return { procs: [fromFile(env, 'ssh', 'ssh', [...sshd.sshArgs(sshd.user), '127.0.0.1', 'cat > /dev/null'])] };
+  }
+}
+
+/** One timed run of a case; throws (with the commands' stderr) if anything failed. */
+async function runOnce(name: CaseName, env: Env, verifyHash: boolean): Promise<{ seconds: number; peakMiB?: number }> {
+  const timeoutMs = 60_000 + (env.opts.size / 1e6) * 200; // slower than 5 MB/s is broken
+  const t0 = performance.now();
+  const { procs, rssPid } = launch(name, env);
+  const stopPoll = rssPid === undefined ? undefined : pollPeakRss(rssPid);
+  const timer = setTimeout(() => procs.forEach((p) => killTree(p.child)), timeoutMs);
+  const results = await Promise.all(procs.map((p) => p.done));
+  const seconds = (performance.now() - t0) / 1000;
+  clearTimeout(timer);
+  const peakMiB = stopPoll?.();
+  const failed = results.map((r, i) => ({ ...r, label: procs[i].label })).filter((r) => r.code !== 0);
+  if (failed.length) {
+    const why = failed.map((r) => `  ${r.label}: exit ${r.code ?? r.signal}${seconds * 1000 >= timeoutMs ? ' (killed: timeout)' : ''}\n${r.stderr.replace(/^/gm, '    ')}`);
+    throw new Error(`${name} failed after ${seconds.toFixed(1)} s:\n${why.join('\n')}`);
+  }
+  if (name !== 'ssh-cat') await verifyRemote(name, env, verifyHash);
+  return { seconds, peakMiB };
+}
+
+async function verifyRemote(name: CaseName, env: Env, verifyHash: boolean): Promise<void> {
+  const out = path.join(env.remoteDir, 'out');
+  const st = fs.statSync(out, { throwIfNoEntry: false });
+  if (!st) throw new Error(`${name}: exited 0 but the remote file ${out} does not exist`);
+  if (st.size !== env.opts.size) throw new Error(`${name}: remote file has ${st.size} bytes, expected ${env.opts.size}`);
+  if (verifyHash) {
+    const sum = await sha256File(out);
+    if (sum !== env.sha256) throw new Error(`${name}: remote SHA-256 ${sum} differs from the source's ${env.sha256}`);
+  }
+  fs.rmSync(out);
+  const left = fs.readdirSync(env.spoolDir);
+  if (left.length) {
+    console.error(`warning: ${name} left ${left.join(', ')} in the spool dir; removed`);
+    for (const f of left) fs.rmSync(path.join(env.spoolDir, f), { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- test file
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = crypto.createHash('sha256');
+    fs.createReadStream(file, { highWaterMark: BLOCK }).on('error', reject)
+      .on('data', (d) => hash.update(d)).on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+/** Writes `size` random bytes to `file`; returns their SHA-256. */
+function makeTestFile(file: string, size: number): string {
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'w', 0o644);
+  try {
+    for (let left = size; left > 0; left -= BLOCK) {
+      const block = crypto.randomBytes(Math.min(BLOCK, left));
+      hash.update(block);
+      fs.writeSync(fd, block);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+// ---------------------------------------------------------------- report
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+function machine(): Record<string, string> {
+  const cpu = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  const sshV = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
+  return {
+    nproc: spawnSync('nproc', { encoding: 'utf8' }).stdout.trim(),
+    cpu,
+    memory: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    ssh: (sshV.stderr || sshV.stdout).trim(),
+    node: process.version,
+    kernel: `${os.type()} ${os.release()}`,
+    tmpdir: os.tmpdir(),
+  };
+}
+
+function summarize(results: CaseResult[], size: number) {
+  const med = new Map(results.map((r) => [r.name, median(r.seconds)]));
+  const ratio = (a: CaseName, b: CaseName) => (med.has(b) ? med.get(a)! / med.get(b)! : undefined);
+  return results.map((r) => ({
+    case: r.name,
+    medianSeconds: med.get(r.name)!,
+    mbPerSecond: size / 1e6 / med.get(r.name)!,
+    reference: REFERENCE[r.name],
+    vsReference: ratio(r.name, REFERENCE[r.name]),
+    vsSshCat: ratio(r.name, 'ssh-cat'),
+    medianPeakRssMiB: r.peakMiB.length ? median(r.peakMiB) : undefined,
+    maxPeakRssMiB: r.peakMiB.length ? Math.max(...r.peakMiB) : undefined,
+    minSeconds: Math.min(...r.seconds),
+    maxSeconds: Math.max(...r.seconds),
+    seconds: r.seconds,
+    peakRssMiB: r.peakMiB,
+  }));
+}
+type Row = ReturnType<typeof summarize>[number];
+
+function table(rows: Row[]): string {
+  const f = (x: number | undefined, d: number) => (x === undefined ? '–' : x.toFixed(d));
+  const lines = [
+    '| case | median s | MB/s | vs reference | vs ssh-cat | median peak RSS MiB | min–max s |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const ref = r.vsReference === undefined ? '–' : `${f(r.vsReference, 2)}× ${r.reference === r.case ? '(ref)' : r.reference}`;
+    lines.push(`| ${r.case} | ${f(r.medianSeconds, 2)} | ${f(r.mbPerSecond, 0)} | ${ref} | ${r.vsSshCat === undefined ? '–' : `${f(r.vsSshCat, 2)}×`} | ${f(r.medianPeakRssMiB, 0)} | ${f(r.minSeconds, 2)}–${f(r.maxSeconds, 2)} |`);
+  }
+  return lines.join('\n');
+}
+
+function targets(rows: Row[], size: number): string[] {
+  const get = (n: CaseName) => rows.find((r) => r.case === n);
+  const out: string[] = [];
+  const disk = get('pipe-disk');
+  if (disk?.vsReference !== undefined) {
+    out.push(`${disk.vsReference <= 1.0 ? 'PASS' : 'FAIL'}: pipe-disk time ${disk.vsReference.toFixed(2)}× manual-two-pass (target ≤ 1.00×)`);
+  }
+  for (const [n, limitMiB] of [['pipe-disk', 64], ['pipe-ram', size / MiB + 64]] as const) {
+    const r = get(n);
+    if (r?.maxPeakRssMiB === undefined) continue;
+    const max = limitMiB + RSS_SLACK_MIB;
+    out.push(`${r.maxPeakRssMiB <= max ? 'PASS' : 'FAIL'}: ${n} peak RSS ${r.maxPeakRssMiB.toFixed(0)} MiB (max of runs) ≤ --memory ${limitMiB.toFixed(0)} MiB + ${RSS_SLACK_MIB} MiB = ${max.toFixed(0)} MiB`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- main
+let sshd: TestSshd | undefined;
+let tmp: string | undefined;
+
+async function cleanup(): Promise<void> {
+  for (const child of active) killTree(child);
+  await sshd?.stop().catch(() => undefined);
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  // sshd.ts finds its rssh wrapper source relative to itself; give the compiled copy one too.
+  try {
+    const fixtures = path.join(__dirname, '../spec/fixtures');
+    fs.mkdirSync(fixtures, { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'spec/fixtures/rssh-wrapper.c'), path.join(fixtures, 'rssh-wrapper.c'));
+  } catch { /* startSshd() reports what is missing */ }
+
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-bench-'));
+  try {
+    sshd = await startSshd();
+  } catch (err) {
+    throw new Error(`startSshd() failed: the benchmark needs root and \`sudo bash scripts/install-test-deps.sh\` run once.\n${(err as Error).message}`);
+  }
+  const file = path.join(tmp, 'input.bin');
+  console.error(`writing ${opts.size} random bytes to ${file} ...`);
+  const sha256 = makeTestFile(file, opts.size);
+  const env: Env = {
+    sshd, tmp, file, sha256, opts,
+    remoteDir: await userDir(sshd.rssh, 'bench'),
+    spoolDir: fs.mkdtempSync(path.join(tmp, 'spool-')),
+    home: fs.mkdtempSync(path.join(tmp, 'home-')),
+  };
+
+  const loadBefore = os.loadavg()[0].toFixed(2);
+  const results: CaseResult[] = opts.cases.map((name) => ({ name, seconds: [], peakMiB: [] }));
+  for (let run = 1; run <= opts.runs; run++) {
+    for (const r of results) {
+      const { seconds, peakMiB } = await runOnce(r.name, env, run === 1);
+      r.seconds.push(seconds);
+      if (peakMiB !== undefined && SCPIPE_CASES.includes(r.name)) r.peakMiB.push(peakMiB);
+      console.error(`run ${run}/${opts.runs} ${r.name}: ${seconds.toFixed(2)} s${peakMiB === undefined ? '' : `, peak RSS ${peakMiB.toFixed(0)} MiB`}`);
+    }
+  }
+
+  const rows = summarize(results, opts.size);
+  const info = machine();
+  const command = `npm run bench -- ${opts.argv.join(' ')}`.trim().replace(/ --$/, '');
+  const header = [
+    `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM, ${info.kernel}; ${info.ssh}; node ${info.node}`,
+    `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random), runs: ${opts.runs} per case, interleaved; loopback sshd, target an rssh-like scp-only account`,
+    `Command: ${command}`,
+    `Load average (1 min) before: ${loadBefore}, after: ${os.loadavg()[0].toFixed(2)}`,
+  ];
+  const tbl = table(rows);
+  const goals = targets(rows, opts.size);
+  console.log(['', ...header, '', tbl, '', ...goals].join('\n'));
+
+  fs.mkdirSync(path.join(ROOT, '.bench'), { recursive: true });
+  const json = { date: new Date().toISOString(), machine: info, size: opts.size, runs: opts.runs, command, table: tbl, targets: goals, cases: rows };
+  fs.writeFileSync(path.join(ROOT, '.bench/results.json'), JSON.stringify(json, null, 2) + '\n');
+  console.error(`wrote ${path.join(ROOT, '.bench/results.json')}`);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    console.error(`\n${sig}: cleaning up`);
+    void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  });
+}
+
+main().then(
+  () => cleanup(),
+  async (err: unknown) => {
+    console.error(`bench: ERROR: ${err instanceof Error ? err.message : String(err)}`);
+    await cleanup();
+    process.exit(1);
+  },
+);
