@@ -3,6 +3,7 @@
 // exits with the status that cli/exit-status.ts chose.
 import yargs from 'yargs';
 import { createContext } from './context';
+import { protectDashes } from './stdio-arg';
 import { putCommand } from './commands/put';
 import { getCommand } from './commands/get';
 import { cpCommand } from './commands/cp';
@@ -14,7 +15,7 @@ import { ScpipeError, isScpipeError } from '../lib/errors';
 export async function main(argv: string[]): Promise<number> {
   let verbose = false;
   const ctx = createContext(() => verbose);
-  const parser = yargs(argv)
+  const parser = yargs(protectDashes(argv))
     .scriptName('scpipe')
     .usage('$0 <command> [options]\n\nMove byte streams over the SCP protocol, to and from scp-only hosts.')
     .middleware((args) => {

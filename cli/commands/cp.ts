@@ -11,6 +11,7 @@ import { AlreadyReported, say } from '../report';
 import { connectOptions, remoteArg, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
 import { runPut } from './put';
+import { restoreDash } from '../stdio-arg';
 
 interface CpArgs extends SshArgs {
   paths: string[];
@@ -32,7 +33,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         .example('scpipe cp -r -p backup@vault:photos-2026 ./restore/', '') as unknown as Argv<CpArgs>,
     handler: (args) =>
       ctx.run(async (signal, log) => {
-        const paths = args.paths ?? [];
+        const paths = (args.paths ?? []).map(restoreDash);
         if (paths.length < 2) throw new ScpipeError('ERR_USAGE', 'cp needs at least one source and a destination');
         const dest = paths[paths.length - 1]!;
         const sources = paths.slice(0, -1);

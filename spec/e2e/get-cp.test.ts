@@ -1,0 +1,194 @@
+// get and cp end to end through the rssh-restricted account, against the
+// real OpenSSH scp on the other side (PROTOCOL.md §4.2, §4.3).
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+
+let sshd: TestSshd;
+let rdir: string; // remote side (owned by scpipe-rssh)
+let local: string;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+beforeEach(async () => {
+  rdir = await userDir(sshd.rssh, 'getcp');
+  local = await mkdtemp(join(tmpdir(), 'scpipe-test-local-'));
+});
+afterEach(async () => {
+  await rm(local, { recursive: true, force: true });
+});
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const flags = (): string[] => sshFlags(sshd, sshd.rssh);
+const at = (p: string): string => remote(sshd, sshd.rssh, p);
+
+// Files the remote user can read: written as root, then handed over.
+async function remoteFile(name: string, data: Buffer | string, mode = 0o644): Promise<string> {
+  const p = join(rdir, name);
+  await writeFile(p, data);
+  await chmod(p, mode);
+  return p;
+}
+
+describe('scpipe get', () => {
+  it('writes the exact bytes to stdout', async () => {
+    const data = randomBytes(5 * 1024 * 1024 + 3);
+    await remoteFile('blob.bin', data);
+    const r = await runCli(['get', ...flags(), at(`${rdir}/blob.bin`)]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(sha(r.stdout)).toBe(sha(data));
+  });
+
+  it('gets an empty file and a name with spaces and quotes', async () => {
+    await remoteFile("it's empty.bin", '');
+    const r = await runCli(['get', ...flags(), at(`${rdir}/it's empty.bin`)]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout.length).toBe(0);
+  });
+
+  it('--output replaces the file only when the transfer is complete', async () => {
+    await remoteFile('o.txt', 'new content');
+    const out = join(local, 'o.txt');
+    const r = await runCli(['get', ...flags(), '--output', out, at(`${rdir}/o.txt`)]);
+    expect(r.status).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe('new content');
+    await writeFile(out, 'keep me');
+    const bad = await runCli(['get', ...flags(), '--output', out, at(`${rdir}/missing.txt`)]);
+    expect(bad.status).toBe(1);
+    expect(await readFile(out, 'utf8')).toBe('keep me');
+    expect(await readdir(local)).toEqual(['o.txt']);
+  });
+
+  it('a missing file: exit 1 with the remote message, nothing on stdout', async () => {
+    const r = await runCli(['get', ...flags(), at(`${rdir}/nope`)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/nope: No such file or directory\n`);
+    expect(r.stdout.length).toBe(0);
+  });
+
+  it('a directory: exit 1', async () => {
+    await mkdir(join(rdir, 'd'));
+    const r = await runCli(['get', ...flags(), at(`${rdir}/d`)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/d: not a regular file\n`);
+  });
+
+  it('cp host:file - is get to stdout', async () => {
+    await remoteFile('dash.txt', 'to stdout');
+    const r = await runCli(['cp', ...flags(), at(`${rdir}/dash.txt`), '-']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe('to stdout');
+  });
+});
+
+async function makeTree(root: string, owner?: { uid: number; gid: number }): Promise<void> {
+  await mkdir(join(root, 'photos', 'empty dir'), { recursive: true });
+  await mkdir(join(root, 'photos', 'sub', 'deeper'), { recursive: true });
+  await writeFile(join(root, 'photos', 'a b.jpg'), randomBytes(100000));
+  await writeFile(join(root, 'photos', 'empty'), '');
+  await writeFile(join(root, 'photos', 'sub', 'x.txt'), 'x');
+  await writeFile(join(root, 'photos', 'sub', 'deeper', "q'uote"), 'q');
+  await chmod(join(root, 'photos', 'sub', 'x.txt'), 0o600);
+  await chmod(join(root, 'photos', 'sub'), 0o750);
+  for (const p of ['a b.jpg', 'empty', 'sub/x.txt', "sub/deeper/q'uote", 'sub/deeper', 'sub', 'empty dir', '']) {
+    if (owner) await chown(join(root, 'photos', p), owner.uid, owner.gid);
+    await utimes(join(root, 'photos', p), 1600000000, 1500000000);
+  }
+}
+
+// name → [type, size, mode, mtime(s), sha]
+async function describeTree(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  async function walk(rel: string): Promise<void> {
+    for (const name of (await readdir(join(root, rel))).sort()) {
+      const p = join(root, rel, name);
+      const st = await lstat(p);
+      const key = join(rel, name);
+      if (st.isDirectory()) {
+        out[key] = `dir ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs / 1000)}`;
+        await walk(key);
+      } else {
+        out[key] = `file ${st.size} ${(st.mode & 0o7777).toString(8)} ${Math.floor(st.mtimeMs / 1000)} ${sha(await readFile(p))}`;
+      }
+    }
+  }
+  await walk('');
+  return out;
+}
+
+describe('scpipe cp -r -p', () => {
+  it('uploads a tree with modes and times to a new remote directory', async () => {
+    await makeTree(local);
+    const r = await runCli(['cp', '-r', '-p', ...flags(), join(local, 'photos'), at(`${rdir}/photos-2026`)]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await describeTree(join(rdir, 'photos-2026'))).toEqual(await describeTree(join(local, 'photos')));
+    const log = await sshd.rsshLog();
+    expect(log[log.length - 1]!.command).toBe(`scp -r -p -t '${rdir}/photos-2026'`);
+  });
+
+  it('downloads a tree with modes and times into an existing directory', async () => {
+    await makeTree(rdir, sshd.rssh);
+    const restore = join(local, 'restore');
+    await mkdir(restore);
+    const r = await runCli(['cp', '-r', '-p', ...flags(), at(`${rdir}/photos`), `${restore}/`]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await describeTree(join(restore, 'photos'))).toEqual(await describeTree(join(rdir, 'photos')));
+  });
+
+  it('copies several files into a remote directory (-d) and reports a missing one but copies the rest', async () => {
+    await writeFile(join(local, 'one'), '1');
+    await writeFile(join(local, 'two'), '2');
+    await symlink(join(local, 'nowhere'), join(local, 'dangling'));
+    const r = await runCli(['cp', ...flags(), join(local, 'one'), join(local, 'dangling'), join(local, 'two'), at(rdir)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: ${join(local, 'dangling')}: No such file or directory\n`);
+    expect((await readdir(rdir)).sort()).toEqual(['one', 'two']);
+    const log = await sshd.rsshLog();
+    expect(log[log.length - 1]!.command).toBe(`scp -d -t '${rdir}'`);
+  });
+
+  it('several sources to a remote path that is not a directory: exit 1', async () => {
+    await writeFile(join(local, 'one'), '1');
+    await writeFile(join(local, 'two'), '2');
+    const r = await runCli(['cp', ...flags(), join(local, 'one'), join(local, 'two'), at(`${rdir}/nodir`)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/No such file or directory/);
+  });
+
+  it('without -p an existing local file keeps its mode', async () => {
+    await remoteFile('m.txt', 'new', 0o644);
+    await writeFile(join(local, 'm.txt'), 'old');
+    await chmod(join(local, 'm.txt'), 0o600);
+    const r = await runCli(['cp', ...flags(), at(`${rdir}/m.txt`), local]);
+    expect(r.status).toBe(0);
+    expect(await readFile(join(local, 'm.txt'), 'utf8')).toBe('new');
+    expect((await stat(join(local, 'm.txt'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('a directory without -r is refused by the remote and nothing is written', async () => {
+    await mkdir(join(rdir, 'd'));
+    const r = await runCli(['cp', ...flags(), at(`${rdir}/d`), local]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/d: not a regular file\n`);
+    expect(await readdir(local)).toEqual([]);
+  });
+
+  it('cp - host:path streams stdin like put', async () => {
+    const r = await runCli(['cp', ...flags(), '-', at(`${rdir}/from-stdin`)], { stdin: 'piped' });
+    expect(r.status).toBe(0);
+    expect(await readFile(join(rdir, 'from-stdin'), 'utf8')).toBe('piped');
+  });
+
+  it('refuses remote-to-remote and local-to-local copies (exit 2)', async () => {
+    expect((await runCli(['cp', 'a:x', 'b:y'])).status).toBe(2);
+    expect((await runCli(['cp', '/tmp/x', '/tmp/y'])).status).toBe(2);
+  });
+});
