@@ -1,0 +1,93 @@
+// The sink role over a scripted peer playing back what the real `scp -f`
+// sent (spec/fixtures/transcripts, recorded by scripts/record-transcripts.sh),
+// split at every chunk boundary: the same handler calls and the same acks.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ScpSink } from '../../../lib/protocol/sink';
+import type { SinkHandler } from '../../../lib/protocol/sink-types';
+import { everySplit, fakePeer, splitAt } from '../../helpers/fake-channel';
+
+const transcript = (name: string): Buffer => readFileSync(join(__dirname, '../../fixtures/transcripts', `${name}.bin`));
+
+function recorder(opts: { refuse?: string; slow?: boolean } = {}): { handler: SinkHandler; log: string[] } {
+  const log: string[] = [];
+  const handler: SinkHandler = {
+    openFile: async (file, times) => {
+      log.push(`open ${file.name} ${file.size} ${file.mode.toString(8)}${times ? ` t${times.mtime}` : ''}`);
+      if (file.name === opts.refuse) return { error: `${file.name}: Permission denied` };
+      const hash = createHash('sha256');
+      return {
+        write: async (chunk) => {
+          hash.update(chunk);
+          if (opts.slow) await new Promise((r) => setImmediate(r));
+        },
+        finish: async ({ ok }) => {
+          log.push(`done ${file.name} ${ok} ${hash.digest('hex').slice(0, 8)}`);
+          return undefined;
+        },
+        abort: async () => void log.push(`abort ${file.name}`),
+      };
+    },
+    enterDirectory: async (dir, times) => void log.push(`enter ${dir.name} ${dir.mode.toString(8)}${times ? ` t${times.mtime}` : ''}`),
+    leaveDirectory: async (depth) => void log.push(`leave ${depth}`),
+  };
+  return { handler, log };
+}
+
+async function runSink(chunks: Buffer[], recursive: boolean, opts: { refuse?: string; slow?: boolean } = {}) {
+  const peer = fakePeer({ chunks, closeEarly: true });
+  const { handler, log } = recorder(opts);
+  const sink = new ScpSink(peer.channel, handler, { recursive });
+  const result = await sink.run().catch((e: unknown) => e);
+  // Let the peer take in what the sink wrote before it returned.
+  for (let i = 0; i < 1000 && (peer.channel.stdin.writableLength > 0 || i < 3); i++) await new Promise((r) => setImmediate(r));
+  return { result, log, sent: peer.sent() };
+}
+
+describe('ScpSink (PROTOCOL.md §4.2) over recorded scp -f transcripts', () => {
+  it('stores a -r -p tree identically at every chunk boundary', async () => {
+    const bytes = transcript('tree-rp');
+    const golden = await runSink([bytes], true);
+    expect(golden.result).toEqual({ code: 0, signal: null });
+    expect(golden.log[0]).toMatch(/^enter /);
+    expect(golden.log.filter((l) => l.startsWith('open'))).toHaveLength(golden.log.filter((l) => l.startsWith('done')).length);
+    // One \0 to start, then one per T, C, D and E record and per file body (§4.2).
+    const count = (re: RegExp): number => golden.log.filter((l) => re.test(l)).length;
+    const acks = 1 + count(/ t\d+$/) + count(/^open/) + count(/^done/) + count(/^enter/) + count(/^leave/);
+    expect(golden.sent).toEqual(Buffer.alloc(acks));
+    const step = Math.max(1, Math.floor(bytes.length / 300));
+    for (let cut = 1; cut < bytes.length; cut += step) {
+      const run = await runSink(splitAt(bytes, [cut]), true);
+      expect(run).toEqual(golden);
+    }
+  });
+
+  it('handles a single file byte by byte with a slow consumer', async () => {
+    const bytes = transcript('single-p');
+    const golden = await runSink([bytes], false);
+    expect(golden.result).toEqual({ code: 0, signal: null });
+    for (const chunks of everySplit(bytes)) expect(await runSink(chunks, false, { slow: true })).toEqual(golden);
+    expect(golden.sent).toEqual(Buffer.from([0, 0, 0, 0])); // start, T, C, end of file
+  });
+
+  it('refuses one file with a single \\1 and takes the next (the source skips the data)', async () => {
+    const bytes = Buffer.from('C0644 3 a\nC0644 2 b\nhi\0');
+    const { result, log, sent } = await runSink([bytes], false, { refuse: 'a' });
+    expect(result).toMatchObject({ code: 'ERR_LOCAL_IO', message: 'a: Permission denied' });
+    expect(log).toEqual(['open a 3 644', 'open b 2 644', `done b true ${createHash('sha256').update('hi').digest('hex').slice(0, 8)}`]);
+    expect(sent).toEqual(Buffer.from('\0\x01scp: a: Permission denied\n\0\0'));
+  });
+
+  it('reports \\1 lines from the source (missing file, directory without -r) and still stores the rest', async () => {
+    const { result, log } = await runSink([transcript('errors')], false);
+    expect(result).toMatchObject({ code: 'ERR_REMOTE' });
+    expect(log.some((l) => l.startsWith('done'))).toBe(true);
+  });
+
+  it('sends \\1 and fails on a directory without -r', async () => {
+    const { result, sent } = await runSink([Buffer.from('D0755 0 d\nE\n')], false);
+    expect(result).toMatchObject({ code: 'ERR_PROTOCOL' });
+    expect(sent.toString()).toBe('\0\x01scp: protocol error: received directory without -r\n');
+  });
+});
