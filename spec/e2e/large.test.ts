@@ -1,0 +1,100 @@
+// Sizes past 4 GiB and 2^32, and a slow consumer: the download must slow the
+// remote down (SSH window backpressure) instead of buffering the file.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+import { open, truncate, writeFile, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CLI, remote, sshFlags } from '../helpers/cli';
+import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+
+let sshd: TestSshd;
+let rdir: string;
+beforeAll(async () => {
+  sshd = await startSshd();
+  rdir = await userDir(sshd.rssh, 'large');
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+// Runs `scpipe get`, hashing stdout as it comes; `gate` may delay reading.
+function getHashed(path: string, gate?: Promise<void>): { pid: number; done: Promise<{ status: number | null; sha: string; bytes: number; stderr: string }> } {
+  const child = spawn(process.execPath, [CLI, 'get', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, path)], {
+    env: { ...process.env, HOME: rdir },
+  });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.pause();
+  void (gate ?? Promise.resolve()).then(() => {
+    child.stdout.on('data', (d: Buffer) => {
+      hash.update(d);
+      bytes += d.length;
+    });
+    child.stdout.resume();
+  });
+  const done = new Promise<{ status: number | null; sha: string; bytes: number; stderr: string }>((resolve) =>
+    child.once('close', (status) => resolve({ status, sha: hash.digest('hex'), bytes, stderr })),
+  );
+  return { pid: child.pid!, done };
+}
+
+function rssKiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+describe('large and slow transfers', () => {
+  it('downloads a 4.5 GiB sparse file byte-exact across the 2^32 boundary', async () => {
+    const size = 4.5 * 2 ** 30;
+    const path = join(rdir, 'sparse.img');
+    await writeFile(path, '');
+    await truncate(path, size);
+    const fh = await open(path, 'r+');
+    const marks: [number, string][] = [[2 ** 32 - 3, 'across-4GiB'], [size - 4, 'end!'], [0, 'start']];
+    for (const [at, text] of marks) await fh.write(Buffer.from(text), 0, text.length, at);
+    await fh.close();
+    await chmod(path, 0o644);
+    // The expected digest, computed the same way from the file.
+    const expected = await new Promise<string>((resolve, reject) => {
+      const h = createHash('sha256');
+      const s = createReadStream(path, { highWaterMark: 4 << 20 });
+      s.on('data', (d: Buffer) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
+    });
+    const r = await getHashed(path).done;
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.bytes).toBe(size);
+    expect(r.sha).toBe(expected);
+  }, 600_000);
+
+  it('keeps memory flat when stdout is not read for a while (backpressure reaches the remote)', async () => {
+    const size = 512 * 2 ** 20;
+    const path = join(rdir, 'big.bin');
+    const fh = await open(path, 'w');
+    const block = Buffer.alloc(1 << 20, 7);
+    for (let i = 0; i < size / block.length; i++) await fh.write(block);
+    await fh.close();
+    await chmod(path, 0o644);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const run = getHashed(path, gate);
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(run.pid))), 50);
+    await new Promise((r) => setTimeout(r, 4000)); // nobody reads stdout
+    const stalledPeak = peak;
+    release();
+    const r = await run.done;
+    clearInterval(sampler);
+    expect(r.status).toBe(0);
+    expect(r.bytes).toBe(size);
+    expect(stalledPeak).toBeGreaterThan(0);
+    expect(stalledPeak / 1024).toBeLessThan(160); // MiB: far below the 512 MiB file
+  }, 300_000);
+});
