@@ -65,7 +65,7 @@ describe('large and slow transfers', () => {
     const expected = await new Promise<string>((resolve, reject) => {
       const h = createHash('sha256');
       const s = createReadStream(path, { highWaterMark: 4 << 20 });
-      s.on('data', (d: Buffer) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
+      s.on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
     });
     const r = await getHashed(path).done;
     expect(r.stderr).toBe('');
