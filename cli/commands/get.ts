@@ -1,5 +1,6 @@
 // `scpipe get [options] [user@]host:path`: one remote file to stdout (or
 // --output FILE), exactly the announced bytes; anything short is an error.
+import { posix } from 'node:path';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -48,7 +49,7 @@ export async function runGet(
   log?: (line: string) => void,
 ): Promise<void> {
   const spec = remoteArg(sourceArg, 'get');
-  const progress = ProgressLine.wanted(args.q) ? new ProgressLine(spec.path) : undefined;
+  const progress = ProgressLine.wanted(args.q) ? new ProgressLine(posix.basename(spec.path) || spec.host) : undefined;
   try {
     const download = await get(connectOptions(spec, args, log), spec.path, {
       signal,

@@ -1,4 +1,5 @@
 // `scpipe put [options] [user@]host:path`: stdin to one remote file.
+import { posix } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ScpipeError } from '../../lib/errors';
 import { put } from '../../lib/client/api';
@@ -66,7 +67,7 @@ export async function runPut(args: PutLikeArgs, targetArg: string, signal: Abort
   const size = args.size === undefined ? undefined : parseByteSize(args.size);
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
   const stdin = openStdin();
-  const progress = ProgressLine.wanted(args.q) ? new ProgressLine(spec.path || spec.host) : undefined;
+  const progress = ProgressLine.wanted(args.q) ? new ProgressLine(posix.basename(spec.path) || spec.host) : undefined;
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
       signal,

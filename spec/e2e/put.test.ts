@@ -206,6 +206,57 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('a full spool disk: exit 1, names the directory and the bytes written, nothing left on either side', async () => {
+    const small = await mkdtemp(join(tmpdir(), 'scpipe-test-fullspool-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    try {
+      const r = await runCli(['put', ...sshFlags(sshd, sshd.rssh), '--spool-dir', small, '--memory', '0', remote(sshd, sshd.rssh, `${dir}/f.bin`)], {
+        stdin: randomBytes(5 * 1024 * 1024),
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^scpipe: cannot write spool file in ${small}: No space left on device \\(wrote [0-9.]+ [KM]iB\\)\n$`));
+      expect(await readdir(small)).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
+      await rm(small, { recursive: true, force: true });
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('SIGINT while sending: exit 130', async () => {
+    const endless = new PassThrough();
+    const timer = setInterval(() => endless.write(Buffer.alloc(1 << 20)), 5);
+    try {
+      const run = startCli(put(`${dir}/int.bin`, ['--size', String(10 * 2 ** 30)]), { stdin: endless });
+      await waitFor(async () => (await readdir(dir)).length > 0); // the remote file exists: data is flowing
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.status).toBe(130);
+      expect(r.stderr).toMatch(/scpipe: interrupted by SIGINT\n$/);
+    } finally {
+      clearInterval(timer);
+      endless.destroy();
+    }
+  });
+
+  it('shows progress on a terminal, and nothing but errors otherwise', async () => {
+    const file = join(spoolDir, '..', `scpipe-test-progress-${process.pid}`);
+    await writeFile(file, randomBytes(2 * 1024 * 1024));
+    try {
+      const cmd = [process.execPath, CLI, ...put(`${dir}/progress.bin`)].map((a) => `'${a}'`).join(' ');
+      const out = await new Promise<string>((resolve) => {
+        const child = spawn('script', ['-qec', `cat '${file}' | ${cmd}`, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let text = '';
+        child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+        child.once('close', () => resolve(text));
+      });
+      expect(out).toMatch(/progress\.bin: spooling 2 MiB/);
+      expect(out).toMatch(/progress\.bin: 100%  2 MiB \/ 2 MiB  [0-9.]+ [KMG]?i?B\/s  ETA/);
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+
   it('a terminal on stdin is refused (exit 2), before connecting', async () => {
     // script(1) gives the CLI a pseudo-terminal as stdin.
     const r = await new Promise<{ status: number | null; out: string }>((resolve) => {
