@@ -7,6 +7,7 @@ import { protectDashes } from './stdio-arg';
 import { putCommand } from './commands/put';
 import { getCommand } from './commands/get';
 import { cpCommand } from './commands/cp';
+import { serveCommand } from './commands/serve';
 import { describeFailure, say } from './report';
 import { exitStatusFor } from './exit-status';
 import { ScpipeError, isScpipeError } from '../lib/errors';
@@ -24,7 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     .command(putCommand(ctx))
     .command(getCommand(ctx))
     .command(cpCommand(ctx))
-    .demandCommand(1, 'name a command: put, get, cp')
+    .command(serveCommand(ctx))
+    .demandCommand(1, 'name a command: put, get, cp, serve')
     .strict()
     .parserConfiguration({ 'boolean-negation': false })
     .help('h')

@@ -43,6 +43,11 @@ export interface SendLocalOptions {
   signal?: AbortSignal;
   /** A file is about to be sent; may return a progress callback for it. */
   onFileStart?: (path: string, size: bigint) => ((sent: bigint) => void) | undefined;
+  /**
+   * Checked for every path before it is followed (the server's jail): a
+   * returned reason refuses it like any other local problem.
+   */
+  guard?: (path: string) => Promise<string | undefined>;
 }
 
 /**
@@ -79,6 +84,8 @@ class Walker {
   }
 
   async send(path: string, name: string): Promise<void> {
+    const refused = await this.opts.guard?.(path);
+    if (refused !== undefined) return this.report('ERR_UNSAFE_NAME', path, refused);
     let st: BigIntStats;
     try {
       st = await stat(path, { bigint: true }); // follows symlinks, like OpenSSH

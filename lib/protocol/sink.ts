@@ -39,7 +39,9 @@ export class ScpSink {
 
   constructor(private readonly channel: ScpChannel, private readonly handler: SinkHandler, private readonly opts: SinkOptions) {
     this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine);
-    this.input = channel.stdout[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    // Not [Symbol.asyncIterator](): that destroys the stream at EOF, which on
+    // a duplex channel would close it before the exit status is exchanged.
+    this.input = channel.stdout.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>;
     channel.stdin.on('error', () => undefined); // a closed channel surfaces as EOF
   }
 

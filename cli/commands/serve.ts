@@ -1,0 +1,93 @@
+// `scpipe serve [options]`: an scp-only SSH server over a root directory.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { ScpipeError } from '../../lib/errors';
+import { AuthorizedKeys } from '../../lib/server/authorized-keys';
+import { defaultHostKeyPath, loadHostKey } from '../../lib/server/host-key';
+import { Jail } from '../../lib/server/jail';
+import { startServer, type ServeAuth } from '../../lib/server/server';
+import { parseRemoteSpec } from '../../lib/transport/target';
+import type { CommandContext } from '../context';
+import { say } from '../report';
+
+interface ServeArgs {
+  root: string;
+  addr: string;
+  'host-key'?: string;
+  'authorized-keys'?: string;
+  user?: string;
+  'no-auth': boolean;
+  'read-only': boolean;
+  v: boolean;
+}
+
+/** The environment variable holding the password for --user. */
+export const PASSWORD_ENV = 'SCPIPE_SERVE_PASSWORD';
+
+/** Parses `HOST:PORT`, `[v6]:PORT` or `:PORT`. */
+export function parseListenAddress(text: string): { host: string; port: number } {
+  const spec = text.startsWith(':') ? { host: '127.0.0.1', path: text.slice(1) } : parseRemoteSpec(text);
+  const port = spec ? Number(spec.path) : NaN;
+  if (!spec || !/^\d+$/.test(spec.path) || port < 0 || port > 65535) {
+    throw new ScpipeError('ERR_USAGE', `bad --addr "${text}": give HOST:PORT, e.g. 127.0.0.1:2022 or [::1]:2022`);
+  }
+  return { host: spec.host, port };
+}
+
+/** Builds the serve command for yargs. */
+export function serveCommand(ctx: CommandContext): CommandModule<object, ServeArgs> {
+  return {
+    command: 'serve [options]',
+    describe: 'run an scp-only SSH server over a root directory',
+    builder: (y: Argv) =>
+      y
+        .option('root', { type: 'string', demandOption: true, describe: 'directory the clients see as /', requiresArg: true })
+        .option('addr', { type: 'string', default: '127.0.0.1:2022', describe: 'listen address HOST:PORT', requiresArg: true })
+        .option('host-key', { type: 'string', describe: 'host private key (default: an ed25519 key generated once in ~/.cache/scpipe)', requiresArg: true })
+        .option('authorized-keys', { type: 'string', describe: 'public keys allowed to log in (default ~/.ssh/authorized_keys)', requiresArg: true })
+        .option('user', { type: 'string', describe: `the only user name accepted; with ${PASSWORD_ENV} set, its password`, requiresArg: true })
+        .option('no-auth', { type: 'boolean', default: false, describe: 'accept anyone without authentication (tests, demos)' })
+        .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
+        .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'log protocol detail' })
+        .example('scpipe serve --root /srv/archive --addr 0.0.0.0:2022', '') as unknown as Argv<ServeArgs>,
+    handler: (args) =>
+      ctx.run(async (signal) => {
+        const { host, port } = parseListenAddress(args.addr);
+        const jail = await Jail.create(args.root).catch((err: unknown) => {
+          throw new ScpipeError('ERR_USAGE', `bad --root "${args.root}": ${(err as Error).message}`, { cause: err });
+        });
+        const auth = await serveAuth(args);
+        const hostKey = await loadHostKey(args['host-key'] ?? defaultHostKeyPath(), args['host-key'] === undefined);
+        const server = await startServer({
+          jail,
+          hostKey,
+          auth,
+          host,
+          port,
+          readOnly: args['read-only'],
+          verbose: args.v,
+          log: (line) => say(line),
+        });
+        const where = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
+        say(`listening on ${where}:${server.address.port}, root ${jail.root}${args['read-only'] ? ' (read-only)' : ''}`);
+        say(`host key ${hostKey.fingerprint} (${hostKey.generated ? 'generated' : 'from'} ${hostKey.path})`);
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        say('shutting down');
+        await server.close();
+      }),
+  };
+}
+
+async function serveAuth(args: ServeArgs): Promise<ServeAuth> {
+  if (args['no-auth']) return { none: true };
+  const password = process.env[PASSWORD_ENV];
+  if (password !== undefined && args.user === undefined) throw new ScpipeError('ERR_USAGE', `${PASSWORD_ENV} is set: name the user with --user`);
+  const keysPath = args['authorized-keys'] ?? join(homedir(), '.ssh', 'authorized_keys');
+  const keys = await AuthorizedKeys.load(keysPath).catch((err: unknown) => {
+    if (args['authorized-keys'] !== undefined || password === undefined) throw err;
+    return undefined; // a password alone is enough
+  });
+  if (keys && keys.size === 0 && password === undefined) throw new ScpipeError('ERR_USAGE', `no usable keys in ${keysPath}`);
+  return { authorizedKeys: keys, user: args.user, password };
+}

@@ -1,0 +1,95 @@
+// Decides whether an exec request may run one of our SCP roles, and which.
+// Words are split as rssh splits them (words.ts); then the words are checked
+// like Debian rssh's scp_okay() (PROTOCOL.md §6): the program is scp, only the
+// option words OpenSSH's and libssh2's clients send are allowed, each on its
+// own, and exactly one path follows. Nothing here runs or expands anything.
+import { escapeForTerminal } from '../util/escape';
+import { splitWords, type Word } from './words';
+
+/** What the client asked for, or why it was refused (an rssh-like one-liner). */
+export type ScpCommand =
+  | {
+      ok: true;
+      /** `-t`: the client uploads, we are the sink; `-f`: we are the source. */
+      role: 'sink' | 'source';
+      verbose: boolean;
+      recursive: boolean;
+      preserve: boolean;
+      /** `-d`: the target must be a directory. */
+      targetIsDirectory: boolean;
+      /** The client's path, unquoted; a leading `~` or `~/` became `/` (the root is the home). */
+      path: string;
+    }
+  | { ok: false; reason: string };
+
+type Flags = Omit<Extract<ScpCommand, { ok: true }>, 'ok' | 'role' | 'path'>;
+type OptionEffect = { flag?: keyof Flags; role?: 'sink' | 'source'; preserve?: true };
+
+// rssh's whitelist: single flags in OpenSSH's order, and `-pf`/`-pt` because
+// libssh2 sends them. Combined flags such as `-rp` or go-scp's `-qt` are refused.
+const OPTIONS: Readonly<Record<string, OptionEffect>> = {
+  '-v': { flag: 'verbose' },
+  '-r': { flag: 'recursive' },
+  '-p': { flag: 'preserve' },
+  '-d': { flag: 'targetIsDirectory' },
+  '-f': { role: 'source' },
+  '-t': { role: 'sink' },
+  '-pf': { role: 'source', preserve: true },
+  '-pt': { role: 'sink', preserve: true },
+};
+
+/** Parses an exec command such as `scp -p -t -- '-odd name'` (see above). */
+export function parseScpCommand(command: string): ScpCommand {
+  const split = splitWords(command);
+  if (!split.ok) return refuse(split.reason);
+  const [program, ...args] = split.words;
+  if (program === undefined) return refuse('empty command');
+  if (!isScpProgram(program.text)) return refuse(`command not allowed: ${escapeForTerminal(program.text)}`);
+
+  const flags: Flags = { verbose: false, recursive: false, preserve: false, targetIsDirectory: false };
+  const roles = new Set<'sink' | 'source'>();
+  const paths: Word[] = [];
+  // rssh checks every word up to `--`; OpenSSH's getopt stops at `--` or at
+  // the first operand, after which even `-r` is an operand.
+  let checking = true;
+  for (const word of args) {
+    const w = word.text;
+    if (checking && w === '--') {
+      checking = false;
+      if (paths.length === 0) continue;
+    } else if (checking && w.startsWith('-')) {
+      const effect = OPTIONS[w];
+      if (effect === undefined) return refuse(`option not allowed: ${escapeForTerminal(w)}`);
+      if (paths.length === 0) {
+        if (effect.flag) flags[effect.flag] = true;
+        if (effect.preserve) flags.preserve = true;
+        if (effect.role) roles.add(effect.role);
+        continue;
+      }
+    }
+    paths.push(word);
+  }
+
+  const [role, ...otherRoles] = roles;
+  if (role === undefined) return refuse('one of -f or -t is required');
+  if (otherRoles.length > 0) return refuse('-f and -t cannot be combined');
+  // OpenSSH's sink says "ambiguous target" for several; one rule for both roles.
+  if (paths.length !== 1) return refuse('exactly one path is allowed');
+  return { ok: true, role, ...flags, path: homeToRoot(paths[0]!) };
+}
+
+// `scp`, or an absolute path to a program named scp (`/usr/bin/scp`): rssh
+// compares with PATH_SCP and its basename; we run our own role either way.
+function isScpProgram(text: string): boolean {
+  return text === 'scp' || (text.startsWith('/') && text.endsWith('/scp'));
+}
+
+// In the jail the home is the root: `~` → `/`, `~/x` → `/x`.
+function homeToRoot(word: Word): string {
+  if (!word.tildeHome) return word.text;
+  return word.text === '' ? '/' : word.text;
+}
+
+function refuse(reason: string): ScpCommand {
+  return { ok: false, reason };
+}

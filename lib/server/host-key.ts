@@ -1,0 +1,51 @@
+// The server's host key: the file the user named, or an ed25519 key made once
+// and kept in the user's cache directory, so clients see the same key on
+// every start (and known_hosts keeps working).
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { utils } from 'ssh2';
+import { ScpipeError } from '../errors';
+
+/** A loaded host key: the private key for ssh2 and its public fingerprint. */
+export interface HostKey {
+  privateKey: Buffer;
+  publicKey: string; // "ssh-ed25519 AAAA…"
+  fingerprint: string; // "SHA256:…" as ssh-keygen -lf prints it
+  path: string;
+  generated: boolean;
+}
+
+/** Where the generated key lives: $XDG_CACHE_HOME/scpipe, else ~/.cache/scpipe. */
+export function defaultHostKeyPath(env: NodeJS.ProcessEnv = process.env): string {
+  const cache = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(cache, 'scpipe', 'serve_host_ed25519_key');
+}
+
+/** Loads `path`, or with `generate`, creates it when it does not exist yet. */
+export async function loadHostKey(path: string, generate: boolean): Promise<HostKey> {
+  let privateKey: Buffer | undefined;
+  try {
+    privateKey = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !generate) {
+      throw new ScpipeError('ERR_USAGE', `cannot read host key ${path}: ${(err as Error).message}`, { path, cause: err });
+    }
+  }
+  let generated = false;
+  if (!privateKey) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFile(path, pair.private, { mode: 0o600, flag: 'wx' });
+    await writeFile(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });
+    privateKey = Buffer.from(pair.private);
+    generated = true;
+  }
+  const parsed = utils.parseKey(privateKey);
+  if (parsed instanceof Error) throw new ScpipeError('ERR_USAGE', `cannot use host key ${path}: ${parsed.message}`, { path });
+  const key = Array.isArray(parsed) ? parsed[0]! : parsed;
+  const blob = key.getPublicSSH();
+  const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+  return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint, path, generated };
+}

@@ -1,0 +1,193 @@
+// Confines the paths a client names to the server's root directory
+// (DESIGN.md, Safety rules: "The server never lets a client reach outside its
+// root"). Two steps, because they fail differently:
+//   - resolve() is lexical: `..` never climbs above the root, and both `/x`
+//     and `x` mean root/x (the root is the client's home);
+//   - checkNoEscape() asks the filesystem: every existing component is
+//     lstat'ed from the root down, and a symbolic link is followed only when
+//     its real path stays inside the root.
+// Messages show display() paths (`/photos/a.jpg`), never the real root, and
+// carry no `cause`, whose Node message would name the host path.
+//
+// Remaining race: Node has no openat()/O_BENEATH/RESOLVE_BENEATH, so we check
+// the path and then the caller opens it by name. A local user who can swap a
+// checked directory for a symlink in between could escape. The server is
+// meant for roots that only it writes; the local sink's O_NOFOLLOW below the
+// target narrows the window, it does not close it.
+import { lstat, readlink, realpath, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { ScpipeError } from '../errors';
+import { errnoCode, strerror } from '../fs/strerror';
+import { escapeForTerminal } from '../util/escape';
+
+/** Symlink hops we follow through a dangling chain (Linux's limit). */
+const MAX_HOPS = 40;
+
+/** A root directory that client paths are confined to. */
+export class Jail {
+  /** The real, absolute path of the root (no symlinks, no trailing slash). */
+  readonly root: string;
+
+  /** `root` must already be real and absolute; use Jail.create() for a user-given path. */
+  constructor(root: string) {
+    if (!posix.isAbsolute(root)) throw new ScpipeError('ERR_USAGE', `the server root must be an absolute path: ${escapeForTerminal(root)}`);
+    this.root = posix.normalize(root).replace(/(.)\/+$/, '$1');
+  }
+
+  /** A jail on the real path of `root`, which must be a directory; taken once, here. */
+  static async create(root: string): Promise<Jail> {
+    const shown = escapeForTerminal(root);
+    let real: string;
+    try {
+      real = await realpath(root);
+      if (!(await stat(real)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    } catch (err) {
+      throw new ScpipeError('ERR_USAGE', `server root ${shown}: ${strerror(err)}`, { path: root, cause: err });
+    }
+    return new Jail(real);
+  }
+
+  /**
+   * The host path for a client path, lexically inside the root: `''`, `.`
+   * and `/` are the root; `/../../etc` is root/etc. Trailing slashes go.
+   * Refuses a NUL, which no system call can take.
+   */
+  resolve(clientPath: string): string {
+    if (clientPath.includes('\0')) {
+      throw new ScpipeError('ERR_UNSAFE_NAME', `${escapeForTerminal(clientPath)}: bad character in path`);
+    }
+    // resolve('/', …) never consults the cwd and clamps `..` at `/`.
+    return this.toHost(posix.resolve('/', clientPath));
+  }
+
+  /** True when `hostPath` is the root or lexically below it (no filesystem access). */
+  contains(hostPath: string): boolean {
+    const p = posix.normalize(hostPath);
+    return this.root === '/' || p === this.root || p.startsWith(`${this.root}/`);
+  }
+
+  /**
+   * The path as the client sees it (`/photos/a.jpg`), for messages. Raw text:
+   * escape it before it reaches a terminal. A path outside the root is never
+   * shown, since it would reveal the host's layout.
+   */
+  display(hostPath: string): string {
+    const p = posix.normalize(hostPath);
+    if (!this.contains(p)) return '(outside the root)';
+    if (this.root === '/') return p;
+    return p === this.root ? '/' : p.slice(this.root.length);
+  }
+
+  /**
+   * Checks that using `hostPath` (from resolve()) cannot leave the root: every
+   * existing component is lstat'ed from the root down; a symlink must resolve
+   * inside the root, and the walk goes on from its target. A missing
+   * component is an error, except the leaf with `allowMissingLeaf` (a new
+   * upload target). A dangling symlink as that leaf is followed to where
+   * open(O_CREAT) would create the file, which must be inside too.
+   * Throws ERR_UNSAFE_NAME for an escape, ERR_LOCAL_IO for "No such file…".
+   */
+  async checkNoEscape(hostPath: string, opts: { allowMissingLeaf: boolean }): Promise<void> {
+    const p = posix.normalize(hostPath);
+    if (!posix.isAbsolute(p) || !this.contains(p)) {
+      throw new ScpipeError('ERR_UNSAFE_NAME', 'path is outside the root');
+    }
+    const names = this.relativeNames(p);
+    let cur = this.root;
+    for (let i = 0; i < names.length; i++) {
+      const leaf = i === names.length - 1;
+      const next = joinName(cur, names[i]!);
+      const shownLink = this.display(this.toHost(`/${names.slice(0, i + 1).join('/')}`));
+      let st;
+      try {
+        st = await lstat(next);
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT' && leaf && opts.allowMissingLeaf) return;
+        throw this.ioError(p, err);
+      }
+      cur = st.isSymbolicLink() ? await this.follow(next, p, shownLink, leaf && opts.allowMissingLeaf) : next;
+    }
+  }
+
+  /**
+   * True unless following `hostPath` lands outside the root: its real path
+   * must be inside. For a tree walker, per entry, before it stats (follows)
+   * it. A path that does not resolve (missing, dangling, a loop) is judged
+   * lexically: there is nothing to follow, and the walker's own stat() then
+   * fails the same way and reports OpenSSH's "No such file or directory"
+   * rather than a misleading "leads outside".
+   */
+  async isInside(hostPath: string): Promise<boolean> {
+    let real: string;
+    try {
+      real = await realpath(hostPath);
+    } catch {
+      return posix.isAbsolute(hostPath) && this.contains(hostPath);
+    }
+    return this.contains(real);
+  }
+
+  // The real target of the symlink `link`, which must be inside the root.
+  private async follow(link: string, requested: string, shownLink: string, allowMissing: boolean): Promise<string> {
+    let real: string;
+    try {
+      real = await realpath(link);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT' || !allowMissing) throw this.ioError(requested, err);
+      return this.followDangling(link, requested, shownLink, 0);
+    }
+    if (!this.contains(real)) throw escapeError(shownLink);
+    return real;
+  }
+
+  // Where open(O_CREAT) through a dangling link would create the file (and
+  // where the local sink's target resolution writes): the last link's
+  // directory, resolved by the kernel, plus its last name. The link text is
+  // not normalised lexically: in `sub/../x` the kernel follows `sub` first.
+  private async followDangling(link: string, requested: string, shownLink: string, hops: number): Promise<string> {
+    if (hops >= MAX_HOPS) throw this.ioError(requested, { code: 'ELOOP' });
+    let to: string;
+    let parent: string;
+    try {
+      to = await readlink(link);
+      const raw = posix.isAbsolute(to) ? to : `${posix.dirname(link)}/${to}`;
+      parent = await realpath(posix.dirname(raw));
+      to = posix.basename(raw);
+    } catch (err) {
+      throw this.ioError(requested, err);
+    }
+    if (!this.contains(parent)) throw escapeError(shownLink);
+    if (to === '' || to === '.' || to === '..') throw this.ioError(requested, { code: 'ENOENT' });
+    const end = joinName(parent, to);
+    const st = await lstat(end).catch(() => undefined);
+    if (st?.isSymbolicLink()) return this.followDangling(end, requested, shownLink, hops + 1);
+    return end;
+  }
+
+  // root + an absolute, normalised client-side path.
+  private toHost(clientAbs: string): string {
+    if (clientAbs === '/') return this.root;
+    return this.root === '/' ? clientAbs : this.root + clientAbs;
+  }
+
+  private relativeNames(p: string): string[] {
+    const rel = this.root === '/' ? p : p.slice(this.root.length);
+    return rel.split('/').filter((n) => n !== '');
+  }
+
+  // OpenSSH's "path: strerror" with the client's view of the path.
+  private ioError(hostPath: string, err: unknown): ScpipeError {
+    const shown = this.display(hostPath);
+    return new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(shown)}: ${strerror(err)}`, { path: shown });
+  }
+}
+
+function escapeError(shownLink: string): ScpipeError {
+  return new ScpipeError('ERR_UNSAFE_NAME', `${escapeForTerminal(shownLink)}: symbolic link leads outside the root`, {
+    path: shownLink,
+  });
+}
+
+function joinName(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}

@@ -1,0 +1,51 @@
+// Adapts an ssh2 server-side exec channel to the ScpChannel the roles use.
+// The roles end their output with `stdin.end()`, but an ssh2 server channel
+// closes on end(), before we could send the exit status; so the roles write
+// into a PassThrough that is piped on without ending the channel, and
+// `close(status)` sends the exit status and then ends the channel.
+import { PassThrough } from 'node:stream';
+import type { ServerChannel } from 'ssh2';
+import type { ExitStatus, ScpChannel } from '../protocol/channel';
+
+/** A ScpChannel over a server exec channel, plus how to finish it. */
+export interface ServedChannel {
+  channel: ScpChannel;
+  /** Bytes the role wrote to the client. */
+  readonly bytesOut: number;
+  /** Waits for the role's output to reach the channel, sends `code`, closes. */
+  close(code: number): Promise<void>;
+}
+
+/** Wraps `stream`; see the file comment. */
+export function serveChannel(stream: ServerChannel): ServedChannel {
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  let bytesOut = 0;
+  out.on('data', (c: Buffer) => (bytesOut += c.length));
+  out.pipe(stream, { end: false });
+  const outDone = new Promise<void>((resolve) => {
+    out.once('end', resolve);
+    out.once('close', resolve);
+  });
+  const stderr = new PassThrough();
+  stderr.end(); // the client is the only peer; it has no stderr for us
+  stream.on('error', () => undefined); // a vanished client surfaces as EOF
+  // A client that vanished will never read what is still queued for it.
+  stream.once('close', () => out.destroy());
+  const exit = outDone.then((): ExitStatus => ({ code: 0, signal: null }));
+  const channel: ScpChannel = { stdout: stream, stdin: out, stderr, exit, destroy: () => stream.close() };
+  return {
+    channel,
+    get bytesOut() {
+      return bytesOut;
+    },
+    async close(code: number) {
+      if (!out.writableEnded) out.end();
+      await outDone;
+      if (stream.writableNeedDrain) await new Promise((r) => stream.once('drain', r).once('close', r));
+      if (!stream.destroyed && stream.writable) {
+        stream.exit(code);
+        stream.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,197 @@
+// `scpipe serve` against OpenSSH's own clients (scp -O, ssh) and against
+// scpipe: transfers, refusals, escape attempts, many clients at once.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { runCli, startCli } from '../helpers/cli';
+import { startServe, type TestServe } from '../helpers/serve';
+
+let serve: TestServe;
+let local: string;
+let outside: string; // must never be read or written through the server
+
+beforeAll(async () => {
+  serve = await startServe();
+});
+afterAll(async () => {
+  await serve?.stop();
+});
+beforeEach(async () => {
+  local = await mkdtemp(join(tmpdir(), 'scpipe-test-servelocal-'));
+  outside = await mkdtemp(join(tmpdir(), 'scpipe-test-outside-'));
+  await writeFile(join(outside, 'secret'), 'do not read');
+});
+afterEach(async () => {
+  await rm(local, { recursive: true, force: true });
+  expect(await readdir(outside)).toEqual(['secret']);
+  expect(await readFile(join(outside, 'secret'), 'utf8')).toBe('do not read');
+  await rm(outside, { recursive: true, force: true });
+});
+
+interface Run { status: number | null; stdout: string; stderr: string }
+function run(cmd: string, args: string[], input = ''): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+const scp = (...args: string[]): Promise<Run> => run('scp', ['-O', '-q', ...serve.sshArgs(), ...args]);
+const ssh = (...args: string[]): Promise<Run> => run('ssh', [...serve.sshArgs(), '127.0.0.1', ...args]);
+const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+describe('serve with OpenSSH scp -O', () => {
+  it('takes an upload and gives it back', async () => {
+    const data = randomBytes(3 * 1024 * 1024);
+    await writeFile(join(local, 'up.bin'), data);
+    expect(await scp(join(local, 'up.bin'), '127.0.0.1:/up.bin')).toMatchObject({ status: 0 });
+    expect(sha(await readFile(join(serve.root, 'up.bin')))).toBe(sha(data));
+    expect(await scp('127.0.0.1:up.bin', join(local, 'down.bin'))).toMatchObject({ status: 0 });
+    expect(sha(await readFile(join(local, 'down.bin')))).toBe(sha(data));
+  });
+
+  it('copies -r -p trees both ways with contents, modes and times', async () => {
+    await mkdir(join(local, 'tree', 'sub'), { recursive: true });
+    await writeFile(join(local, 'tree', 'a b.txt'), 'spaces');
+    await writeFile(join(local, 'tree', 'sub', 'x'), 'x');
+    await chmod(join(local, 'tree', 'sub', 'x'), 0o640);
+    await utimes(join(local, 'tree', 'sub', 'x'), 1400000000, 1500000000); // atime, mtime
+    expect(await scp('-r', '-p', join(local, 'tree'), '127.0.0.1:/')).toMatchObject({ status: 0 });
+    const st = await stat(join(serve.root, 'tree', 'sub', 'x'));
+    expect(st.mode & 0o777).toBe(0o640);
+    expect(st.mtimeMs).toBe(1500000000000);
+    expect(await readFile(join(serve.root, 'tree', 'a b.txt'), 'utf8')).toBe('spaces');
+    expect(await scp('-r', '-p', '127.0.0.1:/tree', join(local, 'back'))).toMatchObject({ status: 0 });
+    expect((await stat(join(local, 'back', 'sub', 'x'))).mtimeMs).toBe(1500000000000);
+    expect(await readFile(join(local, 'back', 'a b.txt'), 'utf8')).toBe('spaces');
+  });
+
+  it('handles a name with spaces quoted by hand, as scp -O users must', async () => {
+    await writeFile(join(local, 'f'), 'quoted');
+    expect(await scp(join(local, 'f'), "127.0.0.1:'/with space'")).toMatchObject({ status: 0 });
+    expect(await readFile(join(serve.root, 'with space'), 'utf8')).toBe('quoted');
+  });
+
+  it('refuses a shell command and an interactive shell', async () => {
+    const r = await ssh('ls', '/');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('This account is restricted by scpipe serve.');
+    const sh = await ssh('-T');
+    expect(sh.status).toBe(1);
+    const sftp = await run('sftp', [...serve.sshArgs(), '-b', '-', '127.0.0.1'], 'ls\n');
+    expect(sftp.status).not.toBe(0);
+  });
+});
+
+describe('serve with scpipe', () => {
+  it('put, get and cp -r round trip', async () => {
+    const data = randomBytes(2 * 1024 * 1024 + 5);
+    expect(await runCli(['put', ...serve.scpipeArgs(), 'me@127.0.0.1:/streams/s.bin'], { stdin: data })).toMatchObject({ status: 1 });
+    await mkdir(join(serve.root, 'streams'));
+    expect(await runCli(['put', ...serve.scpipeArgs(), 'me@127.0.0.1:/streams/s.bin'], { stdin: data })).toMatchObject({ status: 0, stderr: '' });
+    const got = await runCli(['get', ...serve.scpipeArgs(), 'me@127.0.0.1:/streams/s.bin']);
+    expect(got.status).toBe(0);
+    expect(sha(got.stdout)).toBe(sha(data));
+    expect(await runCli(['cp', '-r', '-p', ...serve.scpipeArgs(), 'me@127.0.0.1:/streams', local])).toMatchObject({ status: 0 });
+    expect(sha(await readFile(join(local, 'streams', 's.bin')))).toBe(sha(data));
+  });
+
+  it('20 clients uploading distinct streams at once all land byte-exact', async () => {
+    await mkdir(join(serve.root, 'many'));
+    const streams = Array.from({ length: 20 }, (_, i) => randomBytes(256 * 1024 + i));
+    const results = await Promise.all(
+      streams.map((data, i) => runCli(['put', ...serve.scpipeArgs(), `me@127.0.0.1:/many/${i}.bin`], { stdin: data, timeoutMs: 120000 })),
+    );
+    expect(results.map((r) => r.status)).toEqual(streams.map(() => 0));
+    for (const [i, data] of streams.entries()) expect(sha(await readFile(join(serve.root, 'many', `${i}.bin`)))).toBe(sha(data));
+  });
+
+  it('survives a client that disconnects mid-file, and logs it once', async () => {
+    const endless = startCli(['put', ...serve.scpipeArgs(), '--size', String(2 ** 30), 'me@127.0.0.1:/dropped.bin'], {
+      stdin: Readable.from(
+        (async function* () {
+          for (;;) {
+            yield Buffer.alloc(1 << 20);
+            await new Promise((r) => setTimeout(r, 2));
+          }
+        })(),
+      ),
+    });
+    for (let i = 0; i < 100 && !(await readdir(serve.root)).some((n) => n.includes('dropped')); i++) await new Promise((r) => setTimeout(r, 50));
+    endless.child.kill('SIGKILL');
+    await endless.done;
+    for (let i = 0; i < 200 && !/upload \/dropped\.bin/.test(serve.log()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(serve.log().match(/upload \/dropped\.bin .*failed/g)).toHaveLength(1);
+    // still healthy
+    expect(await runCli(['put', ...serve.scpipeArgs(), 'me@127.0.0.1:/after.bin'], { stdin: 'ok' })).toMatchObject({ status: 0 });
+    expect(await readdir(serve.root)).not.toContain('dropped.bin'); // the partial file never replaced anything
+  });
+});
+
+describe('serve keeps clients inside the root', () => {
+  beforeEach(async () => {
+    await symlink(outside, join(serve.root, 'escape')).catch(() => undefined);
+    await symlink('/etc', join(serve.root, 'etc-link')).catch(() => undefined);
+  });
+
+  it.each([
+    ['../ paths', '../../../../etc/passwd'],
+    ['an absolute path', '/etc/passwd'],
+    ['a symlink to /etc', '/etc-link/passwd'],
+    ['a symlink to a directory outside', '/escape/secret'],
+  ])('refuses to read through %s', async (_what, path) => {
+    const r = await scp(`127.0.0.1:${path}`, join(local, 'got'));
+    expect(r.status).toBe(1);
+    await expect(stat(join(local, 'got'))).rejects.toThrow();
+    const s = await runCli(['get', ...serve.scpipeArgs(), `me@127.0.0.1:${path}`]);
+    expect(s.status).toBe(1);
+    expect(s.stdout.length).toBe(0);
+    expect(s.stderr).not.toContain(serve.root); // the real root is never shown
+  });
+
+  it('refuses -r through a symlink that leads outside', async () => {
+    const r = await scp('-r', '127.0.0.1:/escape', join(local, 'tree'));
+    expect(r.status).toBe(1);
+    await expect(readFile(join(local, 'tree', 'secret'))).rejects.toThrow();
+  });
+
+  it.each([
+    ['-t with ../', '../../../evil'],
+    ['-t into a symlink to a directory outside', '/escape/evil'],
+    ['-t onto a symlink to a file outside', '/escape/secret'],
+  ])('keeps uploads inside: %s', async (_what, path) => {
+    await writeFile(join(local, 'evil'), 'evil');
+    const r = await scp(join(local, 'evil'), `127.0.0.1:${path}`);
+    if (path.startsWith('..')) {
+      // `..` cannot climb out: the file lands inside the root instead.
+      expect(r.status).toBe(0);
+      expect(await readFile(join(serve.root, 'evil'), 'utf8')).toBe('evil');
+    } else {
+      expect(r.status).toBe(1);
+    }
+  });
+
+  it('--read-only refuses uploads', async () => {
+    const ro = await startServe(['--read-only']);
+    try {
+      await writeFile(join(local, 'f'), 'x');
+      const r = await run('scp', ['-O', '-q', ...ro.sshArgs(), join(local, 'f'), '127.0.0.1:/f']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('read-only');
+      expect(await readdir(ro.root)).toEqual([]);
+    } finally {
+      await ro.stop();
+    }
+  });
+});

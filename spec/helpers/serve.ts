@@ -1,0 +1,88 @@
+// Starts `scpipe serve` (the built CLI) on 127.0.0.1 with a throwaway root,
+// host key and client key, for end-to-end tests with OpenSSH's clients and
+// with scpipe's own.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from './cli';
+
+export interface TestServe {
+  port: number;
+  dir: string;
+  /** The jail root: what clients see as `/`. */
+  root: string;
+  /** A private key authorized on the server. */
+  keyPath: string;
+  knownHostsPath: string;
+  hostKeyFingerprint: string;
+  /** Options for OpenSSH's ssh/scp (no host). */
+  sshArgs(): string[];
+  /** Options for scpipe (no host). */
+  scpipeArgs(): string[];
+  log(): string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startServe(extra: string[] = []): Promise<TestServe> {
+  const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-serve-'));
+  const root = join(dir, 'root');
+  await mkdir(root);
+  const hostKey = join(dir, 'host_key');
+  const keyPath = join(dir, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', hostKey, '-C', 'serve-host']);
+  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', keyPath, '-C', 'serve-client']);
+  await writeFile(join(dir, 'authorized_keys'), await readFile(`${keyPath}.pub`));
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--root', root, '--addr', '127.0.0.1:0', '--host-key', hostKey, '--authorized-keys', join(dir, 'authorized_keys'), ...extra],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${log}`)), 15000);
+    const check = (): void => {
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}:\n${log}`)));
+  });
+  const pub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/);
+  const knownHostsPath = join(dir, 'known_hosts');
+  await writeFile(knownHostsPath, `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}\n`);
+  const fingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+  return {
+    port,
+    dir,
+    root,
+    keyPath,
+    knownHostsPath,
+    hostKeyFingerprint: fingerprint,
+    process: child,
+    log: () => log,
+    sshArgs: () => [
+      '-F', '/dev/null', '-o', `Port=${port}`, '-o', `UserKnownHostsFile=${knownHostsPath}`, '-o', 'GlobalKnownHostsFile=/dev/null',
+      '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-i', keyPath, '-o', 'User=backup',
+    ],
+    scpipeArgs: () => ['-F', 'none', '-P', String(port), '-i', keyPath, '-o', `UserKnownHostsFile=${knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => {
+          const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+          child.once('exit', () => {
+            clearTimeout(t);
+            r(undefined);
+          });
+        });
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,296 @@
+import { execFileSync } from 'node:child_process';
+import { parseScpCommand, type ScpCommand } from '../../../lib/server/command-line';
+import { splitWords } from '../../../lib/server/words';
+import { buildScpCommand, type ScpCommandOptions } from '../../../lib/protocol/command';
+import type { QuoteMode } from '../../../lib/protocol/quote';
+
+// A fixed HOME so that wordexp's `~` is predictable.
+const HOME = '/home/scpipe-test';
+
+// How rssh splits: glibc wordexp(3) with WRDE_NOCMD (PROTOCOL.md §6), via
+// python3 ctypes, all commands in one run. `null` where wordexp refuses.
+function wordexpAll(commands: string[]): (string[] | null)[] {
+  const py = `
+import ctypes, json, sys
+class W(ctypes.Structure):
+    _fields_ = [("c", ctypes.c_size_t), ("v", ctypes.POINTER(ctypes.c_char_p)), ("o", ctypes.c_size_t)]
+libc = ctypes.CDLL("libc.so.6")
+out = []
+for s in json.load(sys.stdin):
+    w = W()
+    if libc.wordexp(s.encode(), ctypes.byref(w), 4):
+        out.append(None); continue
+    out.append([w.v[i].decode() for i in range(w.c)])
+    libc.wordfree(ctypes.byref(w))
+json.dump(out, sys.stdout)
+`;
+  const env = { ...process.env, HOME };
+  return JSON.parse(execFileSync('python3', ['-c', py], { input: JSON.stringify(commands), encoding: 'utf8', env })) as (string[] | null)[];
+}
+
+const DEFAULTS = { ok: true, verbose: false, recursive: false, preserve: false, targetIsDirectory: false } as const;
+const sink = (path: string, more: Partial<ScpCommand> = {}): ScpCommand => ({ ...DEFAULTS, role: 'sink', path, ...more }) as ScpCommand;
+const source = (path: string, more: Partial<ScpCommand> = {}): ScpCommand => ({ ...DEFAULTS, role: 'source', path, ...more }) as ScpCommand;
+
+const ACCEPTED: [string, ScpCommand][] = [
+  // OpenSSH's scp -O, observed (PROTOCOL.md §6)
+  ['scp -t dir', sink('dir')],
+  ['scp -r -p -d -t tgt', sink('tgt', { recursive: true, preserve: true, targetIsDirectory: true })],
+  ['scp -v -f /x/a.txt', source('/x/a.txt', { verbose: true })],
+  ['scp -r -f /x/a.txt', source('/x/a.txt', { recursive: true })],
+  ['scp -t -- -dash', sink('-dash')],
+  // libssh2
+  ['scp -pt x', sink('x', { preserve: true })],
+  ['scp -pf x', source('x', { preserve: true })],
+  // program spelled as a path; quoting; blanks
+  ['/usr/bin/scp -f x', source('x')],
+  ['/usr/local/bin/scp -t .', sink('.')],
+  ["scp -t 'a b'", sink('a b')],
+  ['scp -t a\\ b', sink('a b')],
+  ['scp\t-t\t\tx  ', sink('x')],
+  ['scp -t "a\\$b\\`c\\"d\\\\e\\f"', sink('a$b`c"d\\e\\f')],
+  ['scp -t "a\\\nb"', sink('ab')],
+  ['scp -t a\\\nb', sink('ab')],
+  ["scp -t 'new\nline'", sink('new\nline')],
+  ["scp -t '$HOME `id` $(id) *?[ ;|&<>(){}'", sink('$HOME `id` $(id) *?[ ;|&<>(){}')],
+  ['scp -t "*?[ ;|&<>(){} #~"', sink('*?[ ;|&<>(){} #~')],
+  ["scp -t 'it'\\''s'", sink("it's")],
+  ['scp -t \\*', sink('*')],
+  ['scp -t x]', sink('x]')],
+  ['scp -t a~b', sink('a~b')],
+  ['scp -t a#b', sink('a#b')],
+  ['scp -t a=~/x', sink('a=~/x')],
+  ['scp -t \\~/x', sink('~/x')],
+  ['scp -t "~/x"', sink('~/x')],
+  ["scp -t ''", sink('')],
+  ['scp -t a\rb', sink('a\rb')],
+  // `~` is the home, and the home is the root
+  ['scp -t ~', sink('/')],
+  ['scp -t ~/', sink('/')],
+  ['scp -f ~/x', source('/x')],
+  ["scp -f ~/'x y'", source('/x y')],
+  ['scp -f ~/a~b', source('/a~b')],
+  ["scp '-t' x", sink('x')],
+  ['scp -t -t x', sink('x')],
+];
+
+const REFUSED: [string, string][] = [
+  ['', 'empty command'],
+  ['  \t ', 'empty command'],
+  ['ls', 'command not allowed: ls'],
+  ['sh -c x', 'command not allowed: sh'],
+  ['rsync --server', 'command not allowed: rsync'],
+  ['scpx -t x', 'command not allowed: scpx'],
+  ['bin/scp -t x', 'command not allowed: bin/scp'],
+  ['/usr/bin/scp2 -t x', 'command not allowed: /usr/bin/scp2'],
+  ['scp', 'one of -f or -t is required'],
+  ['scp x', 'one of -f or -t is required'],
+  ['scp -qt x', 'option not allowed: -qt'],
+  ['scp -rp -t x', 'option not allowed: -rp'],
+  ['scp -T -f x', 'option not allowed: -T'],
+  ['scp -S /bin/sh -f x', 'option not allowed: -S'],
+  ['scp -o ProxyCommand=x -f y', 'option not allowed: -o'],
+  ['scp -t x -S', 'option not allowed: -S'],
+  ['scp -t -', 'option not allowed: -'],
+  ["scp -t '-x'", 'option not allowed: -x'],
+  ['scp -\x1bx\u202e -t x', 'option not allowed: -\\x1bx\\u{202e}'],
+  ['scp -- -t x', 'one of -f or -t is required'],
+  ['scp -f -t x', '-f and -t cannot be combined'],
+  ['scp -pf -pt x', '-f and -t cannot be combined'],
+  ['scp -f a b', 'exactly one path is allowed'],
+  ['scp -t', 'exactly one path is allowed'],
+  ["scp -t '' x", 'exactly one path is allowed'],
+  ['scp -t x] a~b! a=~/x a#b', 'exactly one path is allowed'],
+  // getopt stops at the first operand: a later allowed option is a second path
+  ['scp -t x -r', 'exactly one path is allowed'],
+  ['scp -t x -- y', 'exactly one path is allowed'],
+  ['scp -t -- x -S', 'exactly one path is allowed'],
+  ['scp -f x; rm -rf /', 'bad characters in arguments'],
+  ['scp -f x | y', 'bad characters in arguments'],
+  ['scp -f x && y', 'bad characters in arguments'],
+  ['scp -f x > y', 'bad characters in arguments'],
+  ['scp -f {a,b}', 'bad characters in arguments'],
+  ['scp -f x\nrm y', 'bad characters in arguments'],
+  ['scp -f x\0y', 'bad characters in arguments'],
+  ["scp -f 'x\0y'", 'bad characters in arguments'],
+  ['scp -f $(id)', 'command substitution is not allowed'],
+  ['scp -f "$(id)"', 'command substitution is not allowed'],
+  ['scp -f `id`', 'command substitution is not allowed'],
+  ['scp -f "`id`"', 'command substitution is not allowed'],
+  ['scp -f $((1))', 'command substitution is not allowed'],
+  ['scp -f $HOME', 'variables are not expanded'],
+  ['scp -f "$HOME"', 'variables are not expanded'],
+  ['scp -f ${HOME}', 'variables are not expanded'],
+  ['scp -f a$', 'variables are not expanded'],
+  ['scp -f *.txt', 'wildcards are not expanded'],
+  ['scp -f a?', 'wildcards are not expanded'],
+  ['scp -f a[1]', 'wildcards are not expanded'],
+  ["scp -f 'x", 'unbalanced quotes or trailing backslash'],
+  ['scp -f "x', 'unbalanced quotes or trailing backslash'],
+  ['scp -f "x\\"', 'unbalanced quotes or trailing backslash'],
+  ['scp -f x\\', 'unbalanced quotes or trailing backslash'],
+  ['scp -f ~root/x', 'only a leading ~ or ~/ is expanded'],
+  ['scp -f ~root', 'only a leading ~ or ~/ is expanded'],
+  ['scp -f ~:x', 'only a leading ~ or ~/ is expanded'],
+  ['scp -f ~\\/x', 'only a leading ~ or ~/ is expanded'],
+  ["scp -f ''~/x", 'empty quotes must be a word of their own'],
+  ["scp -f ''x", 'empty quotes must be a word of their own'],
+  ['scp -f ""\\!x', 'empty quotes must be a word of their own'],
+  ["scp -f ''''", 'empty quotes must be a word of their own'],
+  ['~/scp -f x', 'only a leading ~ or ~/ is expanded'],
+  ['/x=~/scp -f x', 'only a leading ~ or ~/ is expanded'],
+  ['scp -f #x', 'an unquoted # is not allowed at the start of a word'],
+];
+
+describe('parseScpCommand: accepted commands', () => {
+  it.each(ACCEPTED)('%j', (command, expected) => {
+    expect(parseScpCommand(command)).toEqual(expected);
+  });
+});
+
+describe('parseScpCommand: refused commands', () => {
+  it.each(REFUSED)('%j', (command, reason) => {
+    expect(parseScpCommand(command)).toEqual({ ok: false, reason });
+  });
+});
+
+// Paths our own client must get through intact (as in quote.test.ts).
+const NASTY = [
+  'plain.txt',
+  'with space.bin',
+  "it's.gpg",
+  "''",
+  'dollar $HOME and `id` and $(id)',
+  'semi;colon|pipe&amp<lt>gt(paren){brace}',
+  'bang!history',
+  "!'!",
+  'back\\slash',
+  'double"quote',
+  '*.txt',
+  '#hash',
+  '-leading-dash',
+  '--',
+  '-t',
+  'tab\there',
+  'new\nline',
+  'ü-utf8',
+  '.',
+  '',
+  '/abs/p a',
+  '~',
+  '~/',
+  '~/x y',
+  "~/it's",
+  '~/-dash',
+  'a~b',
+];
+
+// What the parsed path should be: the root is the home.
+function expectedPath(path: string): string {
+  if (path === '~') return '/';
+  return path.startsWith('~/') ? path.slice(1) : path;
+}
+
+// quote.ts's double mode writes a leading `!` as `""\!"…`: a shell reads one
+// word, glibc's wordexp (rssh) two ('' and the rest). We refuse that form.
+const doubleLeadingBang = (quote: QuoteMode, path: string): boolean => quote === 'double' && path.startsWith('!');
+
+const CLIENT_COMMANDS: [ScpCommandOptions, string][] = [];
+for (const quote of ['posix', 'double'] as QuoteMode[]) {
+  for (const path of NASTY.filter((p) => !doubleLeadingBang(quote, p))) {
+    const opts: ScpCommandOptions[] = [
+      { role: 'sink', path, quote },
+      { role: 'source', path, quote, recursive: true, preserve: true },
+      { role: 'sink', path, quote, verbose: true, recursive: true, preserve: true, targetIsDirectory: true, scpPath: '/usr/bin/scp' },
+    ];
+    for (const o of opts) CLIENT_COMMANDS.push([o, buildScpCommand(o)]);
+  }
+}
+
+describe('parseScpCommand: what our client sends (buildScpCommand)', () => {
+  it.each(CLIENT_COMMANDS)('%j → %j', (o, command) => {
+    expect(parseScpCommand(command)).toEqual({
+      ok: true,
+      role: o.role,
+      verbose: o.verbose ?? false,
+      recursive: o.recursive ?? false,
+      preserve: o.preserve ?? false,
+      targetIsDirectory: o.targetIsDirectory ?? false,
+      path: expectedPath(o.path),
+    });
+  });
+
+  it('refuses double mode\'s `""\\!` (a path starting with !), which rssh would split in two', () => {
+    const command = buildScpCommand({ role: 'sink', path: '!x', quote: 'double' });
+    expect(command).toBe('scp -t ""\\!"x"');
+    expect(wordexpAll([command])).toEqual([['scp', '-t', '', '!x']]);
+    expect(parseScpCommand(command)).toEqual({ ok: false, reason: 'empty quotes must be a word of their own' });
+  });
+
+  it('refuses ~user, which only a real home could give meaning to', () => {
+    expect(parseScpCommand(buildScpCommand({ role: 'sink', path: '~backup/x' }))).toEqual({
+      ok: false,
+      reason: 'only a leading ~ or ~/ is expanded',
+    });
+  });
+});
+
+describe('splitWords agrees with glibc wordexp(WRDE_NOCMD)', () => {
+  // Every command of the tables above; NUL cannot reach wordexp (a C string).
+  const all = [...ACCEPTED.map(([c]) => c), ...REFUSED.map(([c]) => c), ...CLIENT_COMMANDS.map(([, c]) => c)].filter(
+    (c) => !c.includes('\0'),
+  );
+  const theirs = wordexpAll(all);
+
+  it('yields the same words on every input it accepts (with ~ as wordexp expands it)', () => {
+    let compared = 0;
+    all.forEach((c, i) => {
+      const r = splitWords(c);
+      if (!r.ok) return;
+      compared++;
+      const ours = r.words.map((w) => (w.tildeHome ? HOME + w.text : w.text));
+      expect({ c, words: theirs[i] }).toEqual({ c, words: ours });
+    });
+    expect(compared).toBeGreaterThan(CLIENT_COMMANDS.length + ACCEPTED.length);
+  });
+
+  it('refuses everything wordexp refuses, and the tables exercise those refusals', () => {
+    const refusedByWordexp = all.filter((_, i) => theirs[i] === null);
+    expect(refusedByWordexp.filter((c) => splitWords(c).ok)).toEqual([]);
+    expect(refusedByWordexp.length).toBeGreaterThan(10);
+  });
+});
+
+describe('splitWords against wordexp on random commands', () => {
+  // A small deterministic PRNG (mulberry32), so a failure reproduces.
+  function rng(seed: number): () => number {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const ALPHABET = ['a', 'b', ' ', ' ', '\t', "'", "'", '"', '"', '\\', '\\', '~', '/', '$', '`', '*', '[', '#', '!', '=', ':', '\n', ';', '{', '-', 'é', '('];
+
+  it('agrees on every one it accepts, and accepts none that wordexp refuses', () => {
+    const next = rng(20240611);
+    const commands: string[] = [];
+    for (let n = 0; n < 4000; n++) {
+      let s = 'scp -t ';
+      const len = 1 + Math.floor(next() * 10);
+      for (let k = 0; k < len; k++) s += ALPHABET[Math.floor(next() * ALPHABET.length)];
+      commands.push(s);
+    }
+    const theirs = wordexpAll(commands);
+    let accepted = 0;
+    commands.forEach((c, i) => {
+      const r = splitWords(c);
+      if (!r.ok) return;
+      accepted++;
+      const ours = r.words.map((w) => (w.tildeHome ? HOME + w.text : w.text));
+      expect({ c, words: theirs[i] }).toEqual({ c, words: ours });
+    });
+    expect(accepted).toBeGreaterThan(300); // the alphabet leaves enough accepted inputs to mean something
+  });
+});
