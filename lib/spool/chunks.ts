@@ -10,7 +10,7 @@
 // cheaper ones, and matched the disk spool (measured with --trace-gc; the
 // copy costs ~0.1 s per GiB, overlapped with reading the input).
 
-/** Chunks shorter than this are copied into a shared block; longer ones are kept as they are. */
+/** By default, chunks shorter than this are copied into a shared block; longer ones are kept as they are. */
 export const COALESCE_BELOW = 1024 * 1024;
 const BLOCK_SIZE = 4 * 1024 * 1024;
 
@@ -22,6 +22,13 @@ export class ChunkList {
   private block: Buffer | null = null;
   private start = 0;
   private used = 0;
+
+  /**
+   * `coalesceBelow`: chunks shorter than this are packed. The spool file's
+   * short-lived write batches pass a small value: packing them would only
+   * make garbage for the collector, and garbage is resident memory.
+   */
+  constructor(private readonly coalesceBelow = COALESCE_BELOW) {}
 
   /** Bytes held. */
   get byteLength(): number {
@@ -36,7 +43,7 @@ export class ChunkList {
     const length = chunk.length;
     if (length === 0) return;
     this.bytes += length;
-    if (length >= COALESCE_BELOW) {
+    if (length >= this.coalesceBelow) {
       this.seal();
       this.chunks.push(chunk);
       return;

@@ -11,7 +11,7 @@ export const WRITE_BATCH = 1024 * 1024;
 
 /** Batched, pipelined writer of one SpoolFile; see the file comment. */
 export class SpoolWriter {
-  private readonly batch = new ChunkList();
+  private readonly batch = new ChunkList(16 * 1024);
   private inflight: Promise<void> | null = null;
   private failure: ScpipeError | null = null;
 
