@@ -139,6 +139,26 @@ describe('serve with scpipe', () => {
   });
 });
 
+describe('serve with a password (--user and SCPIPE_SERVE_PASSWORD)', () => {
+  it('lets the user in with SCPIPE_PASSWORD, and no one else', async () => {
+    const pw = await startServe(['--user', 'backup'], { SCPIPE_SERVE_PASSWORD: 'correct horse' });
+    try {
+      const args = ['-F', 'none', '-P', String(pw.port), '-o', `UserKnownHostsFile=${pw.knownHostsPath}`, '-o', 'BatchMode=yes'];
+      const ok = await runCli(['put', ...args, 'backup@127.0.0.1:/p.txt'], { stdin: 'pw', env: { SCPIPE_PASSWORD: 'correct horse' } });
+      expect(ok).toMatchObject({ status: 0, stderr: '' });
+      expect(await readFile(join(pw.root, 'p.txt'), 'utf8')).toBe('pw');
+      const wrong = await runCli(['put', ...args, 'backup@127.0.0.1:/q.txt'], { stdin: 'x', env: { SCPIPE_PASSWORD: 'wrong' } });
+      expect(wrong.status).toBe(255);
+      expect(wrong.stderr).toMatch(/Permission denied/);
+      const other = await runCli(['put', ...args, 'root@127.0.0.1:/r.txt'], { stdin: 'x', env: { SCPIPE_PASSWORD: 'correct horse' } });
+      expect(other.status).toBe(255);
+      expect(await readdir(pw.root)).toEqual(['p.txt']);
+    } finally {
+      await pw.stop();
+    }
+  });
+});
+
 describe('serve keeps clients inside the root', () => {
   beforeEach(async () => {
     await symlink(outside, join(serve.root, 'escape')).catch(() => undefined);

@@ -25,7 +25,7 @@ export interface TestServe {
   stop(): Promise<void>;
 }
 
-export async function startServe(extra: string[] = []): Promise<TestServe> {
+export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<TestServe> {
   const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-serve-'));
   const root = join(dir, 'root');
   await mkdir(root);
@@ -37,7 +37,7 @@ export async function startServe(extra: string[] = []): Promise<TestServe> {
   const child = spawn(
     process.execPath,
     [CLI, 'serve', '--root', root, '--addr', '127.0.0.1:0', '--host-key', hostKey, '--authorized-keys', join(dir, 'authorized_keys'), ...extra],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
   );
   let log = '';
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
