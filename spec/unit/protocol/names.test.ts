@@ -1,4 +1,5 @@
-import { braceExpand, checkIncomingName, fnmatch, NameMatcher } from '../../../lib/protocol/names';
+import { checkIncomingName, NameMatcher } from '../../../lib/protocol/names';
+import { braceExpand, fnmatch } from '../../../lib/protocol/glob';
 
 describe('checkIncomingName (PROTOCOL.md §5.1)', () => {
   it.each([
