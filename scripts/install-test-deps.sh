@@ -16,7 +16,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-PACKAGES=(openssh-server openssh-client gcc libc6-dev)
+# python3: the quoting tests ask glibc wordexp(3) through ctypes; bsdutils: script(1) for terminal tests.
+PACKAGES=(openssh-server openssh-client gcc libc6-dev python3 bsdutils)
 
 # Only hit the network when something is actually missing.
 missing=()
