@@ -4,20 +4,18 @@
 // yields a Spool that knows the exact size and can replay the bytes (pass 2)
 // as often as needed.
 import * as os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { types } from 'node:util';
-import { abortError, ScpipeError, throwIfAborted } from '../errors';
+import { ScpipeError, throwIfAborted } from '../errors';
 import { ChunkList } from './chunks';
-import { describeIoError } from './io-error';
 import { destroyOnAbort, FileReplay, MemoryReplay, READ_BLOCK } from './replay';
 import { SpoolFile } from './spool-file';
 import { SpoolWriter } from './writer';
+import { closeInput, openInput, pull, toBuffer } from './input';
+import { Interrupt, Progress } from './control';
 
 /** Bytes kept in RAM before spilling to disk when SpoolOptions.memoryLimit is not given (64 MiB). */
 export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
 
-const PROGRESS_INTERVAL_MS = 100;
 
 /** How spool() takes its input. */
 export interface SpoolOptions {
@@ -240,131 +238,10 @@ class FileSpool extends SpoolBase {
   }
 }
 
-// Rejects the one pending race() when the signal fires or fail() is called,
-// without piling reactions on a long-lived promise (Promise.race would).
-class Interrupt {
-  private failed = false;
-  private failure: unknown;
-  private rejectPending: ((err: unknown) => void) | null = null;
-  private readonly onAbort: (() => void) | null = null;
-
-  constructor(private readonly signal: AbortSignal | undefined) {
-    if (signal) {
-      this.onAbort = () => this.fail(abortError(signal));
-      signal.addEventListener('abort', this.onAbort, { once: true });
-    }
-  }
-
-  fail(err: unknown): void {
-    if (this.failed) return;
-    this.failed = true;
-    this.failure = err;
-    const reject = this.rejectPending;
-    this.rejectPending = null;
-    reject?.(err);
-  }
-
-  check(): void {
-    if (this.failed) throw this.failure;
-  }
-
-  race<T>(promise: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.rejectPending = reject;
-      const settle = (): void => {
-        if (this.rejectPending === reject) this.rejectPending = null;
-      };
-      promise.then(
-        (value) => {
-          settle();
-          resolve(value);
-        },
-        (err: unknown) => {
-          settle();
-          reject(err);
-        },
-      );
-    });
-  }
-
-  dispose(): void {
-    if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
-    this.rejectPending = null;
-  }
-}
-
-// Reports progress at most every PROGRESS_INTERVAL_MS, and always at the end.
-class Progress {
-  private last = performance.now();
-
-  constructor(private readonly callback: ((bytes: bigint) => void) | undefined) {}
-
-  update(bytes: number): void {
-    if (!this.callback) return;
-    const now = performance.now();
-    if (now - this.last < PROGRESS_INTERVAL_MS) return;
-    this.last = now;
-    this.callback(BigInt(bytes));
-  }
-
-  finish(bytes: number): void {
-    this.callback?.(BigInt(bytes));
-  }
-}
-
 function checkMemoryLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_MEMORY_LIMIT;
   if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
     throw new ScpipeError('ERR_USAGE', `invalid spool memory limit: ${String(limit)}`);
   }
   return limit;
-}
-
-function openInput(input: Readable | AsyncIterable<Uint8Array>): AsyncIterator<unknown> {
-  const open = (input as Partial<AsyncIterable<unknown>> | null)?.[Symbol.asyncIterator];
-  if (typeof open !== 'function') {
-    throw new ScpipeError('ERR_USAGE', 'spool input must be a Readable or an async iterable of bytes');
-  }
-  return open.call(input);
-}
-
-// The iterator's next chunk; its failure becomes ERR_LOCAL_IO.
-function pull(iterator: AsyncIterator<unknown>, taken: number): Promise<IteratorResult<unknown>> {
-  let next: Promise<IteratorResult<unknown>>;
-  try {
-    next = Promise.resolve(iterator.next());
-  } catch (err) {
-    next = Promise.reject(err);
-  }
-  return next.catch((err: unknown) => {
-    throw inputError(err, taken);
-  });
-}
-
-function inputError(err: unknown, taken: number): ScpipeError {
-  if (err instanceof ScpipeError) return err;
-  return new ScpipeError('ERR_LOCAL_IO', `error reading input: ${describeIoError(err)}`, {
-    bytes: BigInt(taken),
-    cause: err,
-  });
-}
-
-// Stops the input: returns its iterator without waiting (a pending read may hold it up).
-function closeInput(iterator: AsyncIterator<unknown>): void {
-  try {
-    const done = iterator.return?.();
-    if (done) Promise.resolve(done).catch(() => undefined);
-  } catch {
-    // the input is failing anyway
-  }
-}
-
-function toBuffer(value: unknown, taken: number): Buffer {
-  if (Buffer.isBuffer(value)) return value;
-  if (types.isUint8Array(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  throw new ScpipeError(
-    'ERR_LOCAL_IO',
-    `error reading input: expected bytes, got ${typeof value === 'string' ? 'a string' : typeof value}`,
-    { bytes: BigInt(taken) },
-  );
 }
