@@ -1,6 +1,6 @@
 // The ssh options every remote command shares (scp's letters: -P -i -F -o,
-// plus -q -v and the remote-command shaping of --quote / --scp-path), and how
-// they become the library's ConnectOptions.
+// plus -q -v, the transport, and the remote-command shaping of --quote /
+// --scp-path), and how they become the library's ConnectOptions.
 import type { Argv } from 'yargs';
 import { ScpipeError } from '../lib/errors';
 import { QUOTE_MODES, type QuoteMode } from '../lib/protocol/quote';
@@ -18,7 +18,11 @@ export interface SshArgs {
   v: boolean;
   quote: QuoteMode;
   'scp-path': string;
+  transport: Transport;
 }
+
+const TRANSPORTS = ['ssh2', 'openssh'] as const;
+type Transport = (typeof TRANSPORTS)[number];
 
 // One value per occurrence (`-o A=1 host:path` must not swallow the target),
 // collected into an array when repeated.
@@ -39,7 +43,12 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
     .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: 'no progress display' })
     .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'protocol trace and connection details on stderr' })
     .option('quote', { choices: QUOTE_MODES, default: 'posix' as QuoteMode, describe: 'how remote paths are quoted for the remote shell' })
-    .option('scp-path', { type: 'string', default: 'scp', describe: 'remote scp program', requiresArg: true }) as unknown as Argv<T & SshArgs>;
+    .option('scp-path', { type: 'string', default: 'scp', describe: 'remote scp program', requiresArg: true })
+    .option('transport', {
+      choices: TRANSPORTS,
+      default: 'ssh2' as Transport,
+      describe: 'ssh2: built-in SSH client; openssh: run the system ssh (your whole ~/.ssh/config: ProxyJump, ControlMaster, FIDO keys)',
+    }) as unknown as Argv<T & SshArgs>;
 }
 
 /** Parses `[user@]host:path` or throws a usage error. */
@@ -61,6 +70,7 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     identityFiles: args.i,
     configFile: args.F,
     options: args.o,
+    transport: args.transport,
     log,
     prompt: (question, echo) => promptOnTty(question, echo),
   };

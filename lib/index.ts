@@ -1,6 +1,11 @@
 // scpipe's public API. Re-exports only; the CLI is built on these alone.
 export { put } from './client/api';
 export { putOverChannel } from './client/put';
+export { get } from './client/api';
+export { getOverChannel } from './client/get';
+export type { Download, GetOptions } from './client/get';
+export { upload, download } from './client/copy';
+export type { CopyOptions } from './client/copy';
 export type { PutInput, PutOptions, PutProgress, PutResult } from './client/put';
 export type { Target } from './client/connection';
 
@@ -14,6 +19,19 @@ export { encodeFile, encodeDirectory, encodeEnd, encodeTimes, encodeWarning, enc
 export type { Times } from './protocol/records';
 export { ReplyDecoder } from './protocol/replies';
 export type { Reply } from './protocol/replies';
+export { ScpSink } from './protocol/sink';
+export type { SinkOptions } from './protocol/sink';
+export type { SinkHandler, FileWriter, SourceRecord, SinkEvent } from './protocol/sink-types';
+export { SinkDecoder } from './protocol/sink-decoder';
+export { parseRecord } from './protocol/record-parser';
+export { checkIncomingName, NameMatcher } from './protocol/names';
+export { createLocalSink } from './fs/local-sink';
+export { sendLocalPaths } from './fs/local-source';
+export { startServer } from './server/server';
+export type { ServeOptions, ServeAuth, RunningServer } from './server/server';
+export { Jail } from './server/jail';
+export { AuthorizedKeys } from './server/authorized-keys';
+export { loadHostKey } from './server/host-key';
 export { buildScpCommand } from './protocol/command';
 export type { ScpCommandOptions } from './protocol/command';
 export { quoteRemotePath, QUOTE_MODES } from './protocol/quote';
@@ -25,6 +43,9 @@ export type { Spool, SpoolOptions, ReplayOptions } from './spool';
 export { connectSsh2, execChannel } from './transport/ssh2-transport';
 export type { ConnectOptions, Ssh2Connection } from './transport/ssh2-transport';
 export { spawnChannel } from './transport/child-channel';
+export { openSshChannel, sshArgs } from './transport/openssh-transport';
+export type { OpenSshChannel, OpenSshOptions } from './transport/openssh-transport';
+export { widenReceiveWindow, RECEIVE_WINDOW } from './transport/ssh2-window';
 export { parseRemoteSpec, isRemoteSpec } from './transport/target';
 export type { RemoteSpec } from './transport/target';
 export type { SshOptions, ResolvedHost } from './transport/ssh-config';

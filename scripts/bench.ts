@@ -1,7 +1,8 @@
 /**
  * scpipe benchmark: how long `producer | scpipe put` takes to deliver a large
  * incompressible stream to an scp-only (rssh-like) account, compared with what
- * a user would otherwise do by hand, and how much memory scpipe uses doing it.
+ * a user would otherwise do by hand, how fast `scpipe get` pulls one back
+ * compared with OpenSSH's scp, and how much memory scpipe uses doing it.
  *
  * Cases (each run --runs times, interleaved round-robin so machine noise hits
  * all of them alike; the uploaded file is verified and deleted after each run):
@@ -11,17 +12,30 @@
  *   file-stdin       scpipe put < FILE                         (regular file: no spool)
  *   scp-file         scp -O FILE host:out
  *   ssh-cat          ssh host 'cat > /dev/null' < FILE          (one pass, shell account; scale reference)
+ *   download         scpipe get host:FILE > /dev/null           (ssh2 transport)
+ *   download-openssh scpipe get --transport openssh host:FILE > /dev/null
+ *   scp-download     scp -O host:FILE /dev/null                 (the same bytes, the same sink)
+ * The downloads are checked once, untimed, into a file (size and SHA-256).
+ *
+ * --rtt MS puts a latency proxy in front of sshd for every case: a TCP relay
+ * on 127.0.0.1 inside this process that holds each chunk MS/2 in each
+ * direction (in order), so a round trip costs MS more. Everything connects
+ * to its port, with a known_hosts entry for it (the same host key).
+ *
  * Wall time is measured around the spawned commands; scpipe's peak RSS is the
  * largest VmHWM of its node process seen in /proc/<pid>/status (polled every 20 ms).
  *
  * Needs root and a loopback sshd from spec/helpers/sshd.ts: run
  * `sudo bash scripts/install-test-deps.sh` once, and `npm run build` (for dist/).
- * Run: npm run bench [-- --size 1G --runs 5 --cases pipe-disk,manual-two-pass]
+ * Run: npm run bench [-- --size 1G --runs 5 --cases pipe-disk,manual-two-pass --rtt 20]
+ * (--cli PATH measures another build of scpipe's cli/main.js, e.g. one made
+ * with `npx tsc -p tsconfig.build.json --outDir .bench/base` on another commit.)
  * Prints a Markdown table and writes it with the raw numbers to .bench/results.json.
  */
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
@@ -29,39 +43,48 @@ import { startSshd, userDir, type TestSshd } from '../spec/helpers/sshd';
 import { parseByteSize } from '../lib/spool/size';
 
 const ROOT = path.resolve(__dirname, '../../..'); // .bench/build/scripts -> project root
-const CLI = path.join(ROOT, 'dist/cli/main.js');
+let CLI = path.join(ROOT, 'dist/cli/main.js'); // --cli: another build, e.g. to compare two commits
 const MiB = 1024 * 1024;
 const BLOCK = 16 * MiB;
-const ALL_CASES = ['pipe-ram', 'pipe-disk', 'manual-two-pass', 'file-stdin', 'scp-file', 'ssh-cat'] as const;
+const ALL_CASES = ['pipe-ram', 'pipe-disk', 'manual-two-pass', 'file-stdin', 'scp-file', 'ssh-cat', 'download', 'download-openssh', 'scp-download'] as const;
 type CaseName = (typeof ALL_CASES)[number];
 /** What each case is compared with; the references are compared with themselves. */
 const REFERENCE: Record<CaseName, CaseName> = {
   'pipe-ram': 'manual-two-pass', 'pipe-disk': 'manual-two-pass', 'manual-two-pass': 'manual-two-pass',
   'file-stdin': 'scp-file', 'scp-file': 'scp-file', 'ssh-cat': 'ssh-cat',
+  download: 'scp-download', 'download-openssh': 'scp-download', 'scp-download': 'scp-download',
 };
-const SCPIPE_CASES: CaseName[] = ['pipe-ram', 'pipe-disk', 'file-stdin'];
+const SCPIPE_CASES: CaseName[] = ['pipe-ram', 'pipe-disk', 'file-stdin', 'download', 'download-openssh'];
+const DOWNLOADS: CaseName[] = ['download', 'download-openssh', 'scp-download'];
 const RSS_SLACK_MIB = 100;
 
-interface Options { size: number; runs: number; cases: CaseName[]; argv: string[] }
-interface Env { sshd: TestSshd; tmp: string; file: string; sha256: string; remoteDir: string; spoolDir: string; home: string; opts: Options }
+interface Options { size: number; runs: number; cases: CaseName[]; rtt: number; argv: string[] }
+interface Env {
+  sshd: TestSshd; tmp: string; file: string; sha256: string; remoteDir: string; spoolDir: string; home: string; opts: Options;
+  /** Where clients connect (sshd's port, or the latency proxy's) and the known_hosts file for it. */
+  port: number; knownHosts: string;
+}
 interface Tracked { child: ChildProcess; label: string; done: Promise<{ code: number | null; signal: string | null; stderr: string }> }
 interface Launch { procs: Tracked[]; rssPid?: number }
 interface CaseResult { name: CaseName; seconds: number[]; peakMiB: number[] }
 
 // ---------------------------------------------------------------- options
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { size: 1024 * MiB, runs: 5, cases: [...ALL_CASES], argv };
+  const opts: Options = { size: 1024 * MiB, runs: 5, cases: [...ALL_CASES], rtt: 0, argv };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${argv[i]} needs a value`);
     if (argv[i] === '--size') opts.size = Number(parseByteSize(value));
     else if (argv[i] === '--runs') opts.runs = Number(value);
     else if (argv[i] === '--cases') opts.cases = value.split(',').map((c) => c.trim()) as CaseName[];
-    else throw new Error(`unknown option ${argv[i]} (use --size 1G, --runs 5, --cases ${ALL_CASES.join(',')})`);
+    else if (argv[i] === '--rtt') opts.rtt = Number(value);
+    else if (argv[i] === '--cli') CLI = path.resolve(value);
+    else throw new Error(`unknown option ${argv[i]} (use --size 1G, --runs 5, --rtt 20, --cli PATH, --cases ${ALL_CASES.join(',')})`);
     i++;
   }
   if (!(opts.size > 0) || !Number.isSafeInteger(opts.size)) throw new Error(`bad --size`);
   if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error(`bad --runs ${opts.runs}`);
+  if (!(opts.rtt >= 0) || opts.rtt > 10_000) throw new Error(`bad --rtt ${opts.rtt} (milliseconds)`);
   const unknown = opts.cases.filter((c) => !ALL_CASES.includes(c));
   if (unknown.length) throw new Error(`unknown case(s) ${unknown.join(', ')}; known: ${ALL_CASES.join(', ')}`);
   return opts;
@@ -105,12 +128,43 @@ function pollPeakRss(pid: number): () => number {
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 // ---------------------------------------------------------------- cases
+/** scpipe's connection options for the rssh account (through the proxy with --rtt). */
+function scpipeSsh(env: Env): string[] {
+  return ['-P', String(env.port), '-i', env.sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${env.knownHosts}`,
+    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none'];
+}
+
 function scpipeArgs(env: Env, extra: string[]): string[] {
-  const { sshd } = env;
-  return [CLI, 'put', '-q', ...extra, '--spool-dir', env.spoolDir,
-    '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`,
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none',
-    `${sshd.rssh.name}@127.0.0.1:${env.remoteDir}/out`];
+  return [CLI, 'put', '-q', ...extra, '--spool-dir', env.spoolDir, ...scpipeSsh(env),
+    `${env.sshd.rssh.name}@127.0.0.1:${env.remoteDir}/out`];
+}
+
+/** OpenSSH client options for `account` (ssh keeps the first value: ours win over sshArgs()'s). */
+function opensshArgs(env: Env, account: TestSshd['rssh']): string[] {
+  return ['-o', `Port=${env.port}`, '-o', `UserKnownHostsFile=${env.knownHosts}`, ...env.sshd.sshArgs(account)];
+}
+
+const downloadSource = (env: Env) => path.join(env.remoteDir, 'download-src.bin');
+
+function scpipeGetArgs(env: Env, name: CaseName): string[] {
+  const transport = name === 'download-openssh' ? ['--transport', 'openssh'] : [];
+  return [CLI, 'get', '-q', ...transport, ...scpipeSsh(env), `${env.sshd.rssh.name}@127.0.0.1:${downloadSource(env)}`];
+}
+
+/** Starts a download case with its output going to `out` (a path opened for writing). */
+function startDownload(env: Env, name: CaseName, out: string): Launch {
+  const fd = fs.openSync(out, 'w');
+  try {
+    if (name === 'scp-download') {
+      // scp's sink opens the target itself: give it the same path (PROTOCOL.md §4.3: /dev/null is never truncated).
+      const scp = ['-O', '-q', ...opensshArgs(env, env.sshd.rssh), `${env.sshd.rssh.name}@127.0.0.1:${downloadSource(env)}`, out];
+      return { procs: [track('scp', 'scp', scp, ['ignore', 'ignore', 'pipe'])] };
+    }
+    const node = track('scpipe', process.execPath, scpipeGetArgs(env, name), ['ignore', fd, 'pipe'], scpipeEnv(env));
+    return { procs: [node], rssPid: node.child.pid };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function scpipeEnv(env: Env): NodeJS.ProcessEnv {
@@ -137,7 +191,7 @@ function fromFile(env: Env, label: string, cmd: string, args: string[], envVars?
 function launch(name: CaseName, env: Env): Launch {
   const { sshd, opts } = env;
   const remote = `${sshd.rssh.name}@127.0.0.1:${env.remoteDir}/out`;
-  const scp = ['scp', '-O', '-q', ...sshd.sshArgs(sshd.rssh)];
+  const scp = ['scp', '-O', '-q', ...opensshArgs(env, sshd.rssh)];
   switch (name) {
     case 'pipe-ram': return pipeIntoScpipe(env, ['--memory', String(opts.size + 64 * MiB)]);
     case 'pipe-disk': return pipeIntoScpipe(env, []);
@@ -151,7 +205,11 @@ function launch(name: CaseName, env: Env): Launch {
       return { procs: [node], rssPid: node.child.pid };
     }
     case 'scp-file': return { procs: [track('scp', scp[0], [...scp.slice(1), env.file, remote], ['ignore', 'ignore', 'pipe'])] };
-    case 'ssh-cat': return { procs: [fromFile(env, 'ssh', 'ssh', [...sshd.sshArgs(sshd.user), '127.0.0.1', 'cat > /dev/null'])] };
+    case 'ssh-cat': return { procs: [fromFile(env, 'ssh', 'ssh', [...opensshArgs(env, sshd.user), '127.0.0.1', 'cat > /dev/null'])] };
+    case 'download':
+    case 'download-openssh':
+    case 'scp-download':
+      return startDownload(env, name, '/dev/null');
   }
 }
 
@@ -171,8 +229,25 @@ async function runOnce(name: CaseName, env: Env, verifyHash: boolean): Promise<{
     const why = failed.map((r) => `  ${r.label}: exit ${r.code ?? r.signal}${seconds * 1000 >= timeoutMs ? ' (killed: timeout)' : ''}\n${r.stderr.replace(/^/gm, '    ')}`);
     throw new Error(`${name} failed after ${seconds.toFixed(1)} s:\n${why.join('\n')}`);
   }
-  if (name !== 'ssh-cat') await verifyRemote(name, env, verifyHash);
+  if (name !== 'ssh-cat' && !DOWNLOADS.includes(name)) await verifyRemote(name, env, verifyHash);
   return { seconds, peakMiB };
+}
+
+/** One untimed download into a file: it must be the source, byte for byte. */
+async function verifyDownload(name: CaseName, env: Env): Promise<void> {
+  const out = path.join(env.tmp, `verify-${name}.bin`);
+  try {
+    const { procs } = startDownload(env, name, out);
+    const results = await Promise.all(procs.map((p) => p.done));
+    const bad = results.find((r) => r.code !== 0);
+    if (bad) throw new Error(`${name} (verification run) failed: exit ${bad.code ?? bad.signal}\n${bad.stderr}`);
+    const size = fs.statSync(out).size;
+    if (size !== env.opts.size) throw new Error(`${name}: downloaded ${size} bytes, expected ${env.opts.size}`);
+    const sum = await sha256File(out);
+    if (sum !== env.sha256) throw new Error(`${name}: downloaded SHA-256 ${sum} differs from the source's ${env.sha256}`);
+  } finally {
+    fs.rmSync(out, { force: true });
+  }
 }
 
 async function verifyRemote(name: CaseName, env: Env, verifyHash: boolean): Promise<void> {
@@ -190,6 +265,57 @@ async function verifyRemote(name: CaseName, env: Env, verifyHash: boolean): Prom
     console.error(`warning: ${name} left ${left.join(', ')} in the spool dir; removed`);
     for (const f of left) fs.rmSync(path.join(env.spoolDir, f), { recursive: true, force: true });
   }
+}
+
+// ---------------------------------------------------------------- latency proxy
+interface Proxy { port: number; close(): Promise<void> }
+
+/** A TCP relay to 127.0.0.1:targetPort that delays every chunk by rttMs/2 in each direction. */
+async function startLatencyProxy(targetPort: number, rttMs: number): Promise<Proxy> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.setNoDelay(true);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => { client.destroy(); upstream.destroy(); });
+    }
+    delayedPipe(client, upstream, rttMs / 2);
+    delayedPipe(upstream, client, rttMs / 2);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+// Copies `from` to `to`, each chunk (and the end) `ms` later than it came.
+// Timers of one duration fire in the order they were set, so order is kept;
+// a full `to` pauses `from` (what is already delayed is bounded by the SSH
+// windows in flight).
+function delayedPipe(from: net.Socket, to: net.Socket, ms: number): void {
+  let waitingForDrain = false;
+  from.on('data', (chunk: Buffer) => {
+    setTimeout(() => {
+      if (to.destroyed || to.write(chunk) || waitingForDrain) return;
+      waitingForDrain = true;
+      from.pause();
+      to.once('drain', () => { waitingForDrain = false; from.resume(); });
+    }, ms);
+  });
+  from.on('end', () => setTimeout(() => to.end(), ms));
+}
+
+/** A known_hosts file naming the proxy's port with sshd's host key. */
+function knownHostsFor(sshd: TestSshd, port: number, file: string): string {
+  const line = fs.readFileSync(sshd.knownHostsPath, 'utf8').trim();
+  fs.writeFileSync(file, line.replace(/^\[127\.0\.0\.1\]:\d+ /, `[127.0.0.1]:${port} `) + '\n');
+  return file;
 }
 
 // ---------------------------------------------------------------- test file
@@ -290,9 +416,11 @@ function targets(rows: Row[], size: number): string[] {
 // ---------------------------------------------------------------- main
 let sshd: TestSshd | undefined;
 let tmp: string | undefined;
+let proxy: Proxy | undefined;
 
 async function cleanup(): Promise<void> {
   for (const child of active) killTree(child);
+  await proxy?.close();
   await sshd?.stop().catch(() => undefined);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 }
@@ -316,12 +444,20 @@ async function main(): Promise<void> {
   const file = path.join(tmp, 'input.bin');
   console.error(`writing ${opts.size} random bytes to ${file} ...`);
   const sha256 = makeTestFile(file, opts.size);
+  if (opts.rtt > 0) proxy = await startLatencyProxy(sshd.port, opts.rtt);
+  const port = proxy?.port ?? sshd.port;
   const env: Env = {
-    sshd, tmp, file, sha256, opts,
+    sshd, tmp, file, sha256, opts, port,
+    knownHosts: proxy ? knownHostsFor(sshd, port, path.join(tmp, 'known_hosts')) : sshd.knownHostsPath,
     remoteDir: await userDir(sshd.rssh, 'bench'),
     spoolDir: fs.mkdtempSync(path.join(tmp, 'spool-')),
     home: fs.mkdtempSync(path.join(tmp, 'home-')),
   };
+  if (opts.cases.some((c) => DOWNLOADS.includes(c))) {
+    fs.copyFileSync(file, downloadSource(env));
+    fs.chmodSync(downloadSource(env), 0o644);
+    for (const name of opts.cases.filter((c) => DOWNLOADS.includes(c))) await verifyDownload(name, env);
+  }
 
   const loadBefore = os.loadavg()[0].toFixed(2);
   const results: CaseResult[] = opts.cases.map((name) => ({ name, seconds: [], peakMiB: [] }));
@@ -339,8 +475,8 @@ async function main(): Promise<void> {
   const command = `npm run bench -- ${opts.argv.join(' ')}`.trim().replace(/ --$/, '');
   const header = [
     `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM, ${info.kernel}; ${info.ssh}; node ${info.node}`,
-    `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random), runs: ${opts.runs} per case, interleaved; loopback sshd, target an rssh-like scp-only account`,
-    `Command: ${command}`,
+    `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random), runs: ${opts.runs} per case, interleaved; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT proxy` : ''}, target an rssh-like scp-only account`,
+    `Command: ${command} (scpipe: ${path.relative(ROOT, CLI)})`,
     `Load average (1 min) before: ${loadBefore}, after: ${os.loadavg()[0].toFixed(2)}`,
   ];
   const tbl = table(rows);
@@ -348,7 +484,7 @@ async function main(): Promise<void> {
   console.log(['', ...header, '', tbl, '', ...goals].join('\n'));
 
   fs.mkdirSync(path.join(ROOT, '.bench'), { recursive: true });
-  const json = { date: new Date().toISOString(), machine: info, size: opts.size, runs: opts.runs, command, table: tbl, targets: goals, cases: rows };
+  const json = { date: new Date().toISOString(), machine: info, size: opts.size, runs: opts.runs, rttMs: opts.rtt, command, table: tbl, targets: goals, cases: rows };
   fs.writeFileSync(path.join(ROOT, '.bench/results.json'), JSON.stringify(json, null, 2) + '\n');
   console.error(`wrote ${path.join(ROOT, '.bench/results.json')}`);
 }

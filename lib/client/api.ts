@@ -32,7 +32,8 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
     download.done.then(() => opener.close(), () => opener.close());
     return download;
   } catch (err) {
+    const explained = await opener.explain(err);
     opener.close();
-    throw err;
+    throw explained;
   }
 }

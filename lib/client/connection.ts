@@ -1,27 +1,99 @@
 // Lets the library take either an open ssh2 Client (the caller owns it) or
-// connection options (we connect, and close when done).
+// connection options (we connect, and close when done). With options, the
+// transport is ssh2 (one connection, a channel per command) or the system
+// `ssh` binary (`transport: 'openssh'`: one ssh process per command).
 import { Client } from 'ssh2';
+import { ScpipeError, throwIfAborted } from '../errors';
 import type { ScpChannel } from '../protocol/channel';
+import { openSshChannel, type OpenSshChannel, type OpenSshOptions } from '../transport/openssh-transport';
 import { connectSsh2, execChannel, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 
-/** An open ssh2 Client, or where to connect. */
+/** An open ssh2 Client, or where to connect (and with which transport). */
 export type Target = Client | ConnectOptions;
 
 /** Opens channels on `target`; `close()` ends a connection we made ourselves. */
 export class ChannelOpener {
   private conn: Ssh2Connection | undefined;
+  private readonly children = new Set<OpenSshChannel>();
+  private readonly started: OpenSshChannel[] = [];
+  private refused: ScpipeError | undefined;
 
   constructor(private readonly target: Target, private readonly log?: (line: string) => void) {}
 
   /** Runs `command`, connecting first if needed. */
   readonly open = async (command: string, signal: AbortSignal): Promise<ScpChannel> => {
     if (this.target instanceof Client) return execChannel(this.target, command, this.log);
+    if (this.target.transport === 'openssh') return this.openSsh(this.target, command, signal);
     this.conn ??= await connectSsh2({ log: this.log, ...this.target, signal });
     return this.conn.exec(command);
   };
 
-  /** Closes the connection if we opened it. */
+  /**
+   * The error to report for a failed role: with the openssh transport, an ssh
+   * that never got a session (exit 255) is a connect error (exit status 255),
+   * not the "connection lost" the role saw (downloads cannot tell earlier:
+   * the remote `scp -f` waits for us, PROTOCOL.md §4.2).
+   */
+  async explain(err: unknown): Promise<unknown> {
+    if (err instanceof ScpipeError && err.code === 'ERR_ABORTED') return err;
+    for (const channel of this.started) {
+      const failure = await channel.connectFailure();
+      if (failure) return failure;
+    }
+    return err;
+  }
+
+  /** Closes the connection if we opened it; stops any ssh process still running. */
   close(): void {
     this.conn?.close();
+    for (const child of this.children) child.destroy();
   }
+
+  // One ssh process per command. When the remote speaks first (`scp -t` sends
+  // its \0 at once, PROTOCOL.md §4.1), wait for that byte: an ssh that exits
+  // 255 before it could not connect or authenticate, and fails here as
+  // ERR_CONNECT (exit status 255), not as a remote error. A remote `scp -f`
+  // waits for us (§4.2), so there is nothing to wait for; a failed connection
+  // then reaches the role as a lost connection with ssh's message.
+  private async openSsh(target: ConnectOptions, command: string, signal: AbortSignal): Promise<ScpChannel> {
+    throwIfAborted(signal);
+    if (this.refused) throw this.refused; // do not ask for a password again per command
+    const log = target.log ?? this.log;
+    const opts: OpenSshOptions = {
+      host: target.host,
+      user: target.user,
+      port: target.port,
+      identityFiles: target.identityFiles,
+      configFile: target.configFile,
+      options: target.options,
+      sshPath: target.sshPath,
+      verbose: Boolean(log),
+      batchMode: !target.prompt, // no one to ask: as the ssh2 transport, never prompt
+    };
+    log?.(`exec: ${command} (ssh ${opts.host})`);
+    const channel = openSshChannel(opts, command);
+    this.children.add(channel);
+    this.started.push(channel);
+    void channel.exit.then(() => this.children.delete(channel));
+    if (!remoteSpeaksFirst(command)) return channel;
+    try {
+      await channel.ready(signal);
+    } catch (err) {
+      channel.destroy();
+      if (err instanceof ScpipeError && err.code === 'ERR_CONNECT') {
+        this.refused = err;
+        for (const line of (err.remoteStderr ?? '').split('\n')) if (line) log?.(`ssh: ${line}`);
+      }
+      throw err;
+    }
+    return channel;
+  }
+}
+
+// True for the remote sink `scp [-v -r -p -d] -t ...` that buildScpCommand()
+// writes (flags as separate words, PROTOCOL.md §6). Anything else, such as a
+// program path with spaces, is treated as "the remote waits for us", which
+// only costs the precise exit status on a failed connection.
+function remoteSpeaksFirst(command: string): boolean {
+  return /^\S+(?: -[vrpd])* -t /.test(command);
 }

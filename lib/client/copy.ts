@@ -83,8 +83,9 @@ export async function download(target: Target, remotePaths: string[], localTarge
         matcher: new NameMatcher(remotePath, { glob }),
         maxTopLevel: glob ? undefined : 1,
       });
-      await sink.run().catch((err: unknown) => {
-        if (!(err instanceof ScpipeError) || err.code === 'ERR_ABORTED' || err.code === 'ERR_UNSAFE_NAME') throw err;
+      await sink.run().catch(async (caught: unknown) => {
+        const err = await opener.explain(caught);
+        if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT'].includes(err.code)) throw err;
         problems.push(err); // already reported through onProblem when it was an item's problem
       });
     }

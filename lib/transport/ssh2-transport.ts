@@ -8,6 +8,7 @@ import { createAuthHandler } from './auth';
 import { createHostVerifier } from './host-verifier';
 import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
 import { connectTcp } from './tcp';
+import { RECEIVE_WINDOW, widenReceiveWindow } from './ssh2-window';
 
 /** Where and how to connect: a host alias plus ssh-style options. */
 export interface ConnectOptions extends SshOptions {
@@ -18,6 +19,15 @@ export interface ConnectOptions extends SshOptions {
   log?: (line: string) => void;
   /** Asks the user (passphrases, passwords); absent = non-interactive. */
   prompt?: (question: string, echo: boolean) => Promise<string | null>;
+  /**
+   * `ssh2` (default): this process speaks SSH. `openssh`: each command runs
+   * under the system `ssh` binary, with the user's whole OpenSSH set-up
+   * (ProxyJump, ControlMaster, FIDO keys, Match); -P, -i, -F and -o are
+   * passed to it unchanged, and it prompts on the terminal by itself.
+   */
+  transport?: 'ssh2' | 'openssh';
+  /** With `transport: 'openssh'`: the ssh program (default `ssh` on PATH). */
+  sshPath?: string;
 }
 
 /** An authenticated ssh2 connection and what it was resolved from. */
@@ -115,6 +125,7 @@ export function execChannel(client: Client, command: string, log?: (line: string
         reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${err.message}`, { cause: err }));
         return;
       }
+      widenReceiveWindow(stream, RECEIVE_WINDOW); // downloads at long round trips (ssh2-window.ts)
       resolve(wrapChannel(stream));
     });
   });

@@ -1,0 +1,187 @@
+// The openssh transport: the system `ssh` binary runs the remote command and
+// the SCP roles talk over the child's stdio, exactly as OpenSSH's scp does
+// (PROTOCOL.md §1). Everything in the user's OpenSSH set-up applies (ProxyJump,
+// ControlMaster, FIDO keys, Match blocks, agents); prompts go to /dev/tty, as
+// ssh does by itself, because our stdin to it is a pipe carrying the data.
+//
+// ssh exits 255 for its own errors, and otherwise with the remote command's
+// status. A 255 before the remote sent a single byte means ssh never got a
+// session (could not connect, verify the host, or authenticate): ready()
+// rejects with ERR_CONNECT carrying ssh's last stderr line. Any other 255 is a
+// connection lost mid-way: `exit` then reports no status, as the ssh2
+// transport does when a connection drops.
+import { accessSync, constants } from 'node:fs';
+import type { Socket } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { PassThrough, Transform, pipeline } from 'node:stream';
+import { ScpipeError, abortError } from '../errors';
+import type { ExitStatus, ScpChannel } from '../protocol/channel';
+import { escapeForTerminal } from '../util/escape';
+import { spawnChannel } from './child-channel';
+
+/** How to reach the host with the system ssh. */
+export interface OpenSshOptions {
+  /** Host name, address or ~/.ssh/config alias. */
+  host: string;
+  /** `-l USER` (from user@host). */
+  user?: string;
+  /** `-p PORT` (scp's -P). */
+  port?: number;
+  /** `-i FILE`, each. */
+  identityFiles?: string[];
+  /** `-F FILE` (`none`: no config at all). */
+  configFile?: string;
+  /** `-o Key=Value`, each, passed through unchanged. */
+  options?: string[];
+  /** The ssh program; default `ssh` on PATH. */
+  sshPath?: string;
+  /** `-v`: ssh's debug output on its stderr. */
+  verbose?: boolean;
+  /** Never prompt (`-oBatchMode=yes`), unless an -o option says otherwise. */
+  batchMode?: boolean;
+}
+
+/** A ScpChannel over an ssh child process. */
+export interface OpenSshChannel extends ScpChannel {
+  /**
+   * Resolves once the remote has sent its first byte, or ssh ended for
+   * another reason than a failed connection (the role then reads the EOF and
+   * the exit status itself). Rejects with ERR_CONNECT when ssh exited 255
+   * before any byte arrived, or with the abort error. For commands that wait
+   * for us to speak first (`scp -f`) it resolves only at their end: do not
+   * wait for it there.
+   */
+  ready(signal?: AbortSignal): Promise<void>;
+  /** Once ssh has exited: ERR_CONNECT if it never got a session (exit 255, nothing received). */
+  connectFailure(): Promise<ScpipeError | undefined>;
+}
+
+// As OpenSSH's scp main(): no X11, no local command, no forwardings, the
+// remote command and no TTY (a PTY corrupts binary data, PROTOCOL.md §1), no
+// agent forwarding. They come first because ssh keeps the first value it
+// sees for an option, so nothing later on the line or in a config file can
+// undo them. Unlike scp 10.x, ControlMaster is left alone: a user's
+// multiplexed connection is one of the reasons to choose this transport.
+const SAFETY = [
+  '-x',
+  '-oPermitLocalCommand=no',
+  '-oClearAllForwardings=yes',
+  '-oRemoteCommand=none',
+  '-oRequestTTY=no',
+  '-oForwardAgent=no',
+];
+
+const KEEP_STDERR = 8192;
+
+/**
+ * The argument vector for `ssh` (without the program). -p and -l come before
+ * the user's -o options, so they win over `-o Port`/`-o User` with both
+ * first-wins and last-wins ssh versions, as scp's -P and user@host do.
+ * BatchMode and the log level come after them, so the user's -o can override.
+ */
+export function sshArgs(opts: OpenSshOptions, command: string): string[] {
+  const args = [...SAFETY];
+  if (opts.port !== undefined) args.push('-p', String(opts.port));
+  if (opts.user !== undefined) args.push('-l', opts.user);
+  if (opts.configFile !== undefined) args.push('-F', opts.configFile);
+  for (const file of opts.identityFiles ?? []) args.push('-i', file);
+  for (const option of opts.options ?? []) args.push('-o', option);
+  if (opts.batchMode) args.push('-oBatchMode=yes');
+  // Not -q: LogLevel QUIET also silences ssh's fatal messages ("Connection
+  // refused", "Permission denied"), which are what the user needs to see.
+  // ERROR hides only the chatter (banners, "Permanently added").
+  args.push(opts.verbose ? '-v' : '-oLogLevel=ERROR');
+  args.push('--', opts.host, command);
+  return args;
+}
+
+/** Starts `ssh ... host command` and exposes it as a ScpChannel. Throws ERR_CONNECT when there is no ssh to run. */
+export function openSshChannel(opts: OpenSshOptions, command: string): OpenSshChannel {
+  const program = opts.sshPath ?? 'ssh';
+  if (!findProgram(program)) {
+    throw new ScpipeError('ERR_CONNECT', `cannot run ${escapeForTerminal(program)}: not found or not executable (needed by --transport openssh)`, { host: opts.host });
+  }
+  const child = spawnChannel(program, sshArgs(opts, command));
+
+  // The role may start reading only after ssh has exited (ready() waits for
+  // that when the remote sent nothing), and Node throws away a child's output
+  // that nobody reads once it exits. So both outputs are moved at once into
+  // streams of our own (with backpressure), which keep them for the role.
+  // stderr's tail is also kept here, for the connect error's message.
+  let said = '';
+  const stdout = new PassThrough({ highWaterMark: 64 * 1024 });
+  const stderr = crlfToLf();
+  child.stderr.on('data', (chunk: Buffer) => {
+    said = (said + chunk.toString('utf8')).slice(-KEEP_STDERR);
+  });
+  pipeline(child.stdout, stdout, () => undefined); // an error reaches the role as one on `stdout`
+  pipeline(child.stderr, stderr, () => undefined);
+
+  const received = (): boolean => ((child.stdout as Partial<Socket>).bytesRead ?? 0) > 0 || stdout.readableLength > 0;
+  const failure = (status: ExitStatus): ScpipeError | undefined => {
+    if (status.code !== 255 || received()) return undefined;
+    const text = escapeForTerminal(said.replace(/\r\n/g, '\n').trim(), true);
+    const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
+    const message = last ? (last.startsWith('ssh: ') ? last : `ssh: ${last}`) : `ssh: could not connect to ${escapeForTerminal(opts.host)} (exit status 255)`;
+    return new ScpipeError('ERR_CONNECT', message, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
+  };
+
+  return {
+    stdout,
+    stdin: child.stdin,
+    stderr,
+    // ssh's own 255 is not the remote command's status: report "none", as a dropped connection.
+    exit: child.exit.then((s) => (s.code === 255 ? { code: null, signal: null } : s)),
+    destroy: () => child.destroy(),
+    connectFailure: () => child.exit.then(failure),
+    ready: (signal) =>
+      new Promise<void>((resolve, reject) => {
+        const done = (err?: Error): void => {
+          stdout.off('readable', onReadable);
+          signal?.removeEventListener('abort', onAbort);
+          if (err) reject(err);
+          else resolve();
+        };
+        // 'readable' looks without consuming: the bytes stay for the role.
+        const onReadable = (): void => {
+          if (stdout.readableLength > 0) done();
+        };
+        const onAbort = (): void => done(abortError(signal));
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        stdout.on('readable', onReadable);
+        child.exit.then((s) => done(failure(s)));
+      }),
+  };
+}
+
+// ssh ends its own messages with \r\n (for a terminal in raw mode); pass
+// plain lines on, so they are not shown with an escaped \r. Bytes are kept
+// as they are otherwise (latin1 maps each byte to one character and back).
+function crlfToLf(): Transform {
+  let heldCR = false;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      let text = (heldCR ? '\r' : '') + chunk.toString('latin1');
+      heldCR = text.endsWith('\r');
+      if (heldCR) text = text.slice(0, -1);
+      callback(null, Buffer.from(text.replace(/\r\n/g, '\n'), 'latin1'));
+    },
+    flush(callback) {
+      callback(null, heldCR ? Buffer.from('\r') : undefined);
+    },
+  });
+}
+
+// True when `program` (a path, or a name looked up on PATH) is executable.
+function findProgram(program: string): boolean {
+  const candidates = program.includes('/') ? [program] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, program));
+  return candidates.some((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}

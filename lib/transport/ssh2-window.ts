@@ -1,0 +1,104 @@
+// A larger receive window for ssh2 exec channels, so downloads are not
+// capped near 2 MiB per round trip (ssh2's fixed window, lib/Channel.js).
+import { performance } from 'node:perf_hooks';
+import type { ClientChannel } from 'ssh2';
+
+/**
+ * The most the server may send on one exec channel before we have read it.
+ * ssh2 fixes its receive window at 2 MiB, which caps a download near
+ * 2 MiB per round trip (about 45 MB/s at 20 ms). A stalled reader holds at
+ * most this plus the stream's 2 MiB buffer in memory.
+ */
+export const RECEIVE_WINDOW = 16 * 1024 * 1024;
+
+// The window is sized to the link: round trip × this rate (1 MiB per ms,
+// about 1 GB/s), between ssh2's 2 MiB and RECEIVE_WINDOW. Not always the
+// maximum, because OpenSSH's sshd (8.9 to 9.x at least) reads as much of the
+// remote scp's output as the window allows into a buffer that grows in small
+// steps, each a fresh copy (sshbuf recallocarray): a 16 MiB window cost it
+// 0.5 to 2.5 s more CPU per 256 MiB on loopback, and halved the speed there,
+// where 2 MiB already suffices.
+const BYTES_PER_MS = 1024 * 1024;
+
+// Refill once this much is used (ssh2's own cadence): the window the server
+// sees stays nearly full, and each refill is one 9-byte message per MiB.
+const REFILL_STEP = 1024 * 1024;
+
+// The parts of ssh2's Channel (lib/Channel.js, ssh2 1.x) that its receive
+// window lives in. Not public API: checked before use.
+interface ChannelInternals {
+  incoming: { window: number };
+  outgoing: { id: number; state: string };
+  _client: { _protocol: { channelWindowAdjust(id: number, amount: number): void } };
+  _read(size: number): void;
+  push(chunk: unknown, encoding?: BufferEncoding): boolean;
+}
+
+/**
+ * Widens the receive window of `channel` beyond ssh2's 2 MiB, up to `bytes`,
+ * with the protocol's own CHANNEL_WINDOW_ADJUST (RFC 4254 §5.2).
+ *
+ * Sizing: the time from the channel's start to the first byte the remote
+ * sends is one round trip plus the remote's start-up (a remote `scp -f`
+ * answers the \0 we send first). The window becomes that × BYTES_PER_MS,
+ * at least ssh2's window and at most `bytes` (and 2^32-1, the protocol's
+ * limit). Until then, ssh2's window applies.
+ *
+ * Accounting stays ssh2's: `incoming.window` is always exactly what the
+ * server may still send. Each adjust we send adds the same amount to it,
+ * and ssh2 subtracts every packet it receives, so it never sees data beyond
+ * the window (it drops a packet that arrives at window 0), and its own
+ * refill (back to 2 MiB once at or below 1 MiB) finds nothing to do while
+ * the window is larger. The window never exceeds the target.
+ *
+ * Memory: refills happen only in `_read`, which Node calls when the reader
+ * wants more, and only while stdout and stderr are below their
+ * highWaterMark. A reader that stops reading stops the refills; the server
+ * then stops after at most the window. So a stalled download holds at most
+ * the target plus the stream buffer.
+ *
+ * If ssh2's internals are not what this expects (another major version),
+ * nothing is changed and ssh2's own window applies.
+ */
+export function widenReceiveWindow(channel: ClientChannel, bytes: number): void {
+  const ch = channel as unknown as Partial<ChannelInternals>;
+  const protocol = ch._client?._protocol;
+  if (typeof ch.incoming?.window !== 'number' || typeof ch.outgoing?.id !== 'number' ||
+      typeof protocol?.channelWindowAdjust !== 'function' || typeof ch._read !== 'function' ||
+      typeof ch.push !== 'function') return;
+  const internals = ch as ChannelInternals;
+  const floor = internals.incoming.window;
+  const ceiling = Math.min(Math.floor(bytes), 2 ** 32 - 1);
+  if (ceiling <= floor) return;
+  let target = floor;
+  const hasRoom = (s: { readableLength: number; readableHighWaterMark: number }): boolean => s.readableLength < s.readableHighWaterMark;
+  const topUp = (): void => {
+    const state = internals.outgoing.state;
+    if (state !== 'open' && state !== 'eof') return; // closing or closed: nothing more to receive
+    const window = internals.incoming.window;
+    if (target - window < Math.min(REFILL_STEP, target / 2) || !hasRoom(channel) || !hasRoom(channel.stderr)) return;
+    internals.incoming.window = target;
+    protocol.channelWindowAdjust(internals.outgoing.id, target - window);
+  };
+
+  // The first data sizes the window (ssh2's CHANNEL_DATA handler calls push).
+  const started = performance.now();
+  const ownPush = internals.push;
+  internals.push = function (this: ChannelInternals, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null) {
+      internals.push = ownPush;
+      const roundTripMs = performance.now() - started;
+      target = Math.max(floor, Math.min(ceiling, Math.round(roundTripMs * BYTES_PER_MS)));
+    }
+    return ownPush.call(this, chunk, encoding);
+  };
+  // Both readers share the channel's window (ssh2 refills from either).
+  for (const stream of [internals, channel.stderr as unknown as Partial<ChannelInternals>]) {
+    const ownRead = stream._read;
+    if (typeof ownRead !== 'function') continue;
+    stream._read = function (this: unknown, size: number): void {
+      ownRead.call(this, size); // ssh2's refill first, so `incoming.window` is current
+      topUp();
+    };
+  }
+}

@@ -1,0 +1,234 @@
+// `--transport openssh`: the same protocol code over the system ssh binary's
+// stdio, end to end against the real sshd through the rssh-restricted account.
+// -P, -i, -F and -o go to ssh unchanged (here `-F none` is ssh's own "no
+// config"); a failed connection is exit 255 with ssh's message.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+
+let sshd: TestSshd;
+let rdir: string;
+let local: string;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+beforeEach(async () => {
+  rdir = await userDir(sshd.rssh, 'openssh');
+  local = await mkdtemp(join(tmpdir(), 'scpipe-test-openssh-'));
+});
+afterEach(async () => {
+  await rm(local, { recursive: true, force: true });
+});
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const flags = (extra: string[] = []): string[] => ['--transport', 'openssh', ...sshFlags(sshd, sshd.rssh, extra)];
+const at = (p: string): string => remote(sshd, sshd.rssh, p);
+/** Flags with only the wrong key. */
+function wrongKeyFlags(): string[] {
+  const f = flags(['-i', sshd.wrongKeyPath]);
+  f.splice(f.indexOf(sshd.rssh.keyPath) - 1, 2);
+  return f;
+}
+
+describe('--transport openssh: put, get, cp', () => {
+  it('put: a stream through the disk spool, byte-exact, with the command rssh accepts', async () => {
+    const data = randomBytes(5 * 1024 * 1024 + 3);
+    const spoolDir = await mkdtemp(join(local, 'spool-'));
+    const r = await runCli(['put', ...flags(), '--memory', '1M', '--spool-dir', spoolDir, at(`${rdir}/s p.bin`)], {
+      stdin: Readable.from([data.subarray(0, 1 << 20), data.subarray(1 << 20)]),
+    });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(sha(await readFile(join(rdir, 's p.bin')))).toBe(sha(data));
+    expect((await stat(join(rdir, 's p.bin'))).uid).toBe(sshd.rssh.uid);
+    const log = await sshd.rsshLog();
+    expect(log[log.length - 1]).toEqual({ accepted: true, command: `scp -t '${rdir}/s p.bin'` });
+    expect(await readdir(spoolDir)).toEqual([]);
+  });
+
+  it('get: the exact bytes to stdout', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 1);
+    await writeFile(join(rdir, 'g.bin'), data);
+    await chmod(join(rdir, 'g.bin'), 0o644);
+    const r = await runCli(['get', ...flags(), at(`${rdir}/g.bin`)]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(sha(r.stdout)).toBe(sha(data));
+  });
+
+  it('get: a missing file is the remote message and exit 1, as with ssh2', async () => {
+    const r = await runCli(['get', ...flags(), at(`${rdir}/nope`)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/nope: No such file or directory\n`);
+  });
+
+  it('cp -r -p: a tree up and back down, modes and times kept', async () => {
+    const src = join(local, 'tree');
+    await mkdir(join(src, 'sub'), { recursive: true });
+    await writeFile(join(src, 'a b.txt'), 'alpha');
+    await writeFile(join(src, 'sub', 'x.bin'), randomBytes(70_000));
+    await chmod(join(src, 'sub', 'x.bin'), 0o600);
+    for (const p of ['a b.txt', 'sub/x.bin', 'sub', '']) await utimes(join(src, p), 1600000000, 1500000000);
+
+    const up = await runCli(['cp', '-r', '-p', ...flags(), src, at(`${rdir}/up`)]);
+    expect(up).toMatchObject({ status: 0, stderr: '' });
+    const down = join(local, 'down');
+    await mkdir(down);
+    const back = await runCli(['cp', '-r', '-p', ...flags(), at(`${rdir}/up`), down]);
+    expect(back).toMatchObject({ status: 0, stderr: '' });
+
+    for (const p of ['a b.txt', 'sub/x.bin']) {
+      const [a, b] = [join(src, p), join(down, 'up', p)];
+      expect(sha(await readFile(b))).toBe(sha(await readFile(a)));
+      const [sa, sb] = [await stat(a), await stat(b)];
+      expect(sb.mode & 0o7777).toBe(sa.mode & 0o7777);
+      expect(sb.mtimeMs).toBe(1500000000 * 1000);
+    }
+    const log = await sshd.rsshLog();
+    expect(log.slice(-2).map((e) => e.command)).toEqual([`scp -r -p -t '${rdir}/up'`, `scp -r -p -f '${rdir}/up'`]);
+  });
+
+  it('honours an ssh_config given with -F: a Host alias with its own port, user, key and known_hosts', async () => {
+    const config = join(local, 'ssh_config');
+    await writeFile(config, [
+      'Host vault-alias',
+      '  HostName 127.0.0.1',
+      `  Port ${sshd.port}`,
+      `  User ${sshd.rssh.name}`,
+      `  IdentityFile ${sshd.rssh.keyPath}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${sshd.knownHostsPath}`,
+      '  StrictHostKeyChecking yes',
+      '  BatchMode yes',
+      '',
+    ].join('\n'));
+    const r = await runCli(['put', '--transport', 'openssh', '-F', config, `vault-alias:${rdir}/alias.txt`], { stdin: 'via alias' });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(rdir, 'alias.txt'), 'utf8')).toBe('via alias');
+  });
+
+  it("uses the user's connection multiplexing (ControlMaster)", async () => {
+    const sock = join(local, 'cm');
+    const mux = ['-o', 'ControlMaster=auto', '-o', `ControlPath=${sock}`, '-o', 'ControlPersist=30'];
+    try {
+      const first = await runCli(['put', ...flags(mux), at(`${rdir}/m1`)], { stdin: 'one' });
+      expect(first).toMatchObject({ status: 0, stderr: '' });
+      // The master is up: the next transfer goes through it, and needs no key at all.
+      execFileSync('ssh', ['-F', 'none', '-o', `ControlPath=${sock}`, '-O', 'check', '127.0.0.1'], { stdio: 'pipe' });
+      const noKey = wrongKeyFlags().concat(mux);
+      const second = await runCli(['put', ...noKey, at(`${rdir}/m2`)], { stdin: 'two' });
+      expect(second).toMatchObject({ status: 0, stderr: '' });
+      expect(await readFile(join(rdir, 'm2'), 'utf8')).toBe('two');
+    } finally {
+      try {
+        execFileSync('ssh', ['-F', 'none', '-o', `ControlPath=${sock}`, '-O', 'exit', '127.0.0.1'], { stdio: 'pipe' });
+      } catch { /* no master left */ }
+    }
+  });
+});
+
+describe('--transport openssh: interrupted', () => {
+  it('SIGTERM while sending: exit 143, and the ssh process is gone', async () => {
+    const endless = new PassThrough();
+    const timer = setInterval(() => endless.write(Buffer.alloc(1 << 20)), 5);
+    const target = `${rdir}/never-${process.pid}.bin`;
+    try {
+      const run = startCli(['put', ...flags(), '--size', String(2 ** 40), at(target)], { stdin: endless });
+      await waitFor(async () => (await readdir(rdir)).length > 0); // data is flowing
+      expect(sshProcessesFor(target)).toHaveLength(1);
+      run.child.kill('SIGTERM');
+      const r = await run.done;
+      expect(r.status).toBe(143);
+      await waitFor(async () => sshProcessesFor(target).length === 0);
+    } finally {
+      clearInterval(timer);
+      endless.destroy();
+    }
+  });
+});
+
+describe('--transport openssh: failures', () => {
+  it('a wrong key: exit 255 with ssh\'s Permission denied, fast, while stdin is still open', async () => {
+    const endless = new PassThrough();
+    const timer = setInterval(() => endless.write(Buffer.alloc(65536)), 5);
+    try {
+      const r = await startCli(['put', ...wrongKeyFlags(), at(`${rdir}/f`)], { stdin: endless }).done;
+      expect(r.status).toBe(255);
+      expect(r.stderr).toBe('scpipe: ssh: scpipe-rssh@127.0.0.1: Permission denied (publickey).\n');
+      expect(r.ms).toBeLessThan(15000);
+    } finally {
+      clearInterval(timer);
+      endless.destroy();
+    }
+    expect(await readdir(rdir)).toEqual([]);
+  });
+
+  it('a closed port: exit 255, Connection refused', async () => {
+    const r = await runCli(['put', '--transport', 'openssh', '-P', '1', '-F', 'none', '-o', 'BatchMode=yes', 'x@127.0.0.1:f'], { stdin: 'x' });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toBe('scpipe: ssh: connect to host 127.0.0.1 port 1: Connection refused\n');
+  });
+
+  it('cp upload with a wrong key: exit 255', async () => {
+    await writeFile(join(local, 'f'), 'x');
+    const r = await runCli(['cp', ...wrongKeyFlags(), join(local, 'f'), at(`${rdir}/f`)]);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('Permission denied (publickey)');
+  });
+
+  it('an unknown host key under strict checking: exit 255, ssh says why', async () => {
+    const empty = join(local, 'known_hosts');
+    await writeFile(empty, '');
+    const r = await runCli(['put', '--transport', 'openssh', '-o', `UserKnownHostsFile=${empty}`, '-o', 'GlobalKnownHostsFile=/dev/null', ...sshFlags(sshd, sshd.rssh), at(`${rdir}/f`)], { stdin: 'x' });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toBe('scpipe: ssh: Host key verification failed.\n');
+    expect(await readdir(rdir)).toEqual([]);
+  });
+
+  it('get and cp downloads with a wrong key: exit 255 with ssh\'s message', async () => {
+    const r = await runCli(['get', ...wrongKeyFlags(), at(`${rdir}/f`)]);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toMatch(/scpipe: ssh: scpipe-rssh@127\.0\.0\.1: Permission denied \(publickey\)\.\n$/);
+    expect(r.stdout.length).toBe(0);
+    const c = await runCli(['cp', ...wrongKeyFlags(), at(`${rdir}/f`), local]);
+    expect(c.status).toBe(255);
+  });
+
+  it('the rssh refusal of a non-scp command is still the remote\'s message, exit 1', async () => {
+    const r = await runCli(['put', ...flags(), '--scp-path', '/bin/sh', at(`${rdir}/f`)], { stdin: 'x' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('This account is restricted by rssh.');
+    expect(r.stderr).toMatch(/scpipe: remote command exited with status 1 before the transfer started/);
+    expect(await readdir(rdir)).toEqual([]);
+  });
+});
+
+// Pids of local ssh processes whose command line mentions `text`.
+function sshProcessesFor(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (/(^|\/)ssh$/.test(argv[0]) && argv.some((a) => a.includes(text))) pids.push(Number(entry));
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+async function waitFor(cond: () => Promise<boolean>, ms = 10000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}

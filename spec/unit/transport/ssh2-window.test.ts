@@ -1,0 +1,91 @@
+// widenReceiveWindow() against an in-process ssh2 Server: the window grows to
+// the round trip × 1 MiB/ms (capped at RECEIVE_WINDOW), a stalled reader
+// stops the server after at most the window, and every byte arrives in order.
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Client, Server, utils } from 'ssh2';
+import { execChannel } from '../../../lib/transport/ssh2-transport';
+import { RECEIVE_WINDOW } from '../../../lib/transport/ssh2-window';
+
+const MiB = 1 << 20;
+
+// A server whose exec channel waits `delayMs` (a round trip), then writes `total` bytes with backpressure.
+async function serve(total: number, delayMs: number): Promise<{ server: Server; port: number; sent: () => number }> {
+  const hostKey = utils.generateKeyPairSync('ed25519').private;
+  let sent = 0;
+  const server = new Server({ hostKeys: [hostKey] }, (conn) => {
+    conn.on('authentication', (ctx) => ctx.accept());
+    conn.on('ready', () => conn.on('session', (accept) => {
+      accept().on('exec', async (acc) => {
+        const stream = acc();
+        await new Promise((r) => setTimeout(r, delayMs));
+        for (let i = 0; i < total / MiB; i++) {
+          sent += MiB;
+          if (!stream.write(block(i))) await new Promise((r) => stream.once('drain', r));
+        }
+        stream.exit(0);
+        stream.end();
+      });
+    }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port, sent: () => sent };
+}
+const block = (i: number): Buffer => Buffer.alloc(MiB, i & 0xff);
+
+async function download(delayMs: number, stallMs: number): Promise<{ maxWindow: number; maxBuffered: number; sentWhileStalled: number; sha: string; bytes: number }> {
+  const total = 48 * MiB;
+  const { server, port, sent } = await serve(total, delayMs);
+  const client = new Client();
+  await new Promise<void>((r) => client.once('ready', () => r()).connect({ host: '127.0.0.1', port, username: 'u', password: 'p' }));
+  try {
+    const ch = await execChannel(client, 'x');
+    const raw = ch.stdout as unknown as { readableLength: number; incoming: { window: number } };
+    ch.stderr.resume();
+    let maxWindow = 0;
+    let maxBuffered = 0;
+    const probe = setInterval(() => {
+      maxBuffered = Math.max(maxBuffered, raw.readableLength);
+      maxWindow = Math.max(maxWindow, raw.incoming.window);
+    }, 2);
+    await new Promise((r) => setTimeout(r, delayMs + stallMs)); // nobody reads
+    const sentWhileStalled = sent();
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of ch.stdout) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      maxWindow = Math.max(maxWindow, raw.incoming.window);
+    }
+    clearInterval(probe);
+    expect(await ch.exit).toEqual({ code: 0, signal: null });
+    return { maxWindow, maxBuffered, sentWhileStalled, sha: hash.digest('hex'), bytes };
+  } finally {
+    client.end();
+    server.close();
+  }
+}
+
+function expectedSha(total: number): string {
+  const h = createHash('sha256');
+  for (let i = 0; i < total / MiB; i++) h.update(block(i));
+  return h.digest('hex');
+}
+
+describe('widenReceiveWindow', () => {
+  it('at a 25 ms round trip: a 16 MiB window; a stalled reader holds at most that', async () => {
+    const r = await download(25, 1000);
+    expect(r.bytes).toBe(48 * MiB);
+    expect(r.sha).toBe(expectedSha(48 * MiB));
+    expect(r.maxWindow).toBe(RECEIVE_WINDOW);
+    expect(r.maxBuffered).toBeLessThanOrEqual(RECEIVE_WINDOW + 2 * MiB);
+    expect(r.sentWhileStalled).toBeLessThanOrEqual(RECEIVE_WINDOW + 2 * MiB + 2 * MiB); // + the server's stream buffer
+  }, 60_000);
+
+  it('at no round trip: a window near ssh2\'s own 2 MiB (a bigger one only costs an OpenSSH server CPU there)', async () => {
+    const r = await download(0, 300);
+    expect(r.sha).toBe(expectedSha(48 * MiB));
+    expect(r.maxWindow).toBeLessThan(RECEIVE_WINDOW / 2); // the first byte's delay here is this process's own latency
+    expect(r.maxBuffered).toBeLessThan(RECEIVE_WINDOW / 2 + 2 * MiB);
+  }, 60_000);
+});
