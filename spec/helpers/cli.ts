@@ -2,9 +2,7 @@
 // so the developer's ~/.ssh never leaks into a test, and a bound on time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { TestAccount, TestSshd } from './sshd';
 
@@ -30,12 +28,10 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-let home: string | undefined;
+// Made once per test run by spec/global-setup.js (and removed by its teardown).
 function privateHome(): string {
-  if (!home) {
-    home = mkdtempSync(join(tmpdir(), 'scpipe-test-home-'));
-    process.on('exit', () => rmSync(home!, { recursive: true, force: true }));
-  }
+  const home = process.env.SCPIPE_TEST_HOME;
+  if (!home) throw new Error('SCPIPE_TEST_HOME is not set: run the tests through jest (jest.config.js globalSetup)');
   return home;
 }
 
