@@ -1,31 +1,47 @@
 #!/usr/bin/env node
 // The scpipe command line: parses argv with yargs, runs one command, and
 // exits with the status that cli/exit-status.ts chose.
-import yargs from 'yargs';
-import { createContext } from './context';
+import yargs, { type CommandModule } from 'yargs';
+import { createContext, type CommandContext } from './context';
 import { protectDashes } from './stdio-arg';
-import { putCommand } from './commands/put';
-import { getCommand } from './commands/get';
-import { cpCommand } from './commands/cp';
-import { serveCommand } from './commands/serve';
 import { describeFailure, say } from './report';
 import { exitStatusFor } from './exit-status';
 import { ScpipeError, isScpipeError } from '../lib/errors';
+
+// Each command has its own argument type; yargs takes a list of any of them.
+type CommandBuilder = (ctx: CommandContext) => CommandModule<object, any>;
+
+// Each command's module, with all it imports (ssh2, the spool, the server),
+// is loaded only when that command runs: most of a small transfer's wall time
+// is start-up, and compiling the other commands' code is a few ms each.
+const COMMANDS: Record<string, () => Promise<CommandBuilder>> = {
+  put: async () => (await import('./commands/put')).putCommand,
+  get: async () => (await import('./commands/get')).getCommand,
+  cp: async () => (await import('./commands/cp')).cpCommand,
+  serve: async () => (await import('./commands/serve')).serveCommand,
+};
+
+// The commands to give yargs: the one that argv names, or all of them (for
+// the top-level help, or to report a missing or unknown command). The first
+// word that is not an option is the command: the top-level options (-h,
+// --help, --version) take no value.
+function commandsFor(argv: string[]): string[] {
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  return named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+}
 
 /** Runs scpipe with `argv` (without node and script); resolves the exit status. */
 export async function main(argv: string[]): Promise<number> {
   let verbose = false;
   const ctx = createContext(() => verbose);
+  const commands = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]!()));
   const parser = yargs(protectDashes(argv))
     .scriptName('scpipe')
     .usage('$0 <command> [options]\n\nMove byte streams over the SCP protocol, to and from scp-only hosts.')
     .middleware((args) => {
       verbose = Boolean(args.v);
     })
-    .command(putCommand(ctx))
-    .command(getCommand(ctx))
-    .command(cpCommand(ctx))
-    .command(serveCommand(ctx))
+    .command(commands.map((command) => command(ctx)))
     .demandCommand(1, 'name a command: put, get, cp, serve')
     .strict()
     .parserConfiguration({ 'boolean-negation': false })

@@ -1,7 +1,7 @@
 // Progress on stderr, only when it is a terminal and not -q: while spooling,
 // bytes and rate; while sending, percent, bytes, rate and ETA. One line,
 // redrawn at most four times a second, erased at the end.
-import { formatBytes } from '../lib/spool';
+import { formatBytes } from '../lib/spool/size'; // not the spool itself: `get` shows progress too
 import type { PutProgress } from '../lib/client/put';
 
 const REDRAW_MS = 250;

@@ -6,7 +6,6 @@ import { ScpipeError } from '../lib/errors';
 import { QUOTE_MODES, type QuoteMode } from '../lib/protocol/quote';
 import { parseRemoteSpec, type RemoteSpec } from '../lib/transport/target';
 import type { ConnectOptions } from '../lib/transport/ssh2-transport';
-import { promptOnTty } from '../lib/transport/tty-prompt';
 
 /** Parsed shared options. */
 export interface SshArgs {
@@ -72,6 +71,7 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     options: args.o,
     transport: args.transport,
     log,
-    prompt: (question, echo) => promptOnTty(question, echo),
+    // Loaded when a passphrase or password is asked for: most runs never do.
+    prompt: async (question, echo) => (await import('../lib/transport/tty-prompt')).promptOnTty(question, echo),
   };
 }

@@ -15,7 +15,11 @@
  *   download         scpipe get host:FILE > /dev/null           (ssh2 transport)
  *   download-openssh scpipe get --transport openssh host:FILE > /dev/null
  *   scp-download     scp -O host:FILE /dev/null                 (the same bytes, the same sink)
+ *   tiny             printf 'hello\n' | scpipe put host:tiny     (6 bytes: start-up and handshake latency)
+ *   scp-tiny         scp -O SMALLFILE host:tiny                 (the same 6 bytes from a file)
  * The downloads are checked once, untimed, into a file (size and SHA-256).
+ * The tiny cases take a fraction of a second, so each round runs them
+ * TINY_REPEAT times (alternating) for stable medians; they ignore --size.
  *
  * --rtt MS puts a latency proxy in front of sshd for every case: a TCP relay
  * on 127.0.0.1 inside this process that holds each chunk MS/2 in each
@@ -46,21 +50,33 @@ const ROOT = path.resolve(__dirname, '../../..'); // .bench/build/scripts -> pro
 let CLI = path.join(ROOT, 'dist/cli/main.js'); // --cli: another build, e.g. to compare two commits
 const MiB = 1024 * 1024;
 const BLOCK = 16 * MiB;
-const ALL_CASES = ['pipe-ram', 'pipe-disk', 'manual-two-pass', 'file-stdin', 'scp-file', 'ssh-cat', 'download', 'download-openssh', 'scp-download'] as const;
+const ALL_CASES = [
+  'pipe-ram', 'pipe-disk', 'manual-two-pass', 'file-stdin', 'scp-file', 'ssh-cat', 'download', 'download-openssh', 'scp-download',
+  'tiny', 'scp-tiny',
+] as const;
 type CaseName = (typeof ALL_CASES)[number];
 /** What each case is compared with; the references are compared with themselves. */
 const REFERENCE: Record<CaseName, CaseName> = {
   'pipe-ram': 'manual-two-pass', 'pipe-disk': 'manual-two-pass', 'manual-two-pass': 'manual-two-pass',
   'file-stdin': 'scp-file', 'scp-file': 'scp-file', 'ssh-cat': 'ssh-cat',
   download: 'scp-download', 'download-openssh': 'scp-download', 'scp-download': 'scp-download',
+  tiny: 'scp-tiny', 'scp-tiny': 'scp-tiny',
 };
-const SCPIPE_CASES: CaseName[] = ['pipe-ram', 'pipe-disk', 'file-stdin', 'download', 'download-openssh'];
+const SCPIPE_CASES: CaseName[] = ['pipe-ram', 'pipe-disk', 'file-stdin', 'download', 'download-openssh', 'tiny'];
 const DOWNLOADS: CaseName[] = ['download', 'download-openssh', 'scp-download'];
+/** Start-up latency cases: TINY_DATA instead of the --size file, TINY_REPEAT runs per round. */
+const TINY_CASES: CaseName[] = ['tiny', 'scp-tiny'];
+const TINY_DATA = Buffer.from('hello\n');
+const TINY_REPEAT = 4;
+/** The goal for `tiny`: at most this many times `scp-tiny`'s median. */
+const TINY_LIMIT = 1.3;
 const RSS_SLACK_MIB = 100;
 
 interface Options { size: number; runs: number; cases: CaseName[]; rtt: number; argv: string[] }
 interface Env {
   sshd: TestSshd; tmp: string; file: string; sha256: string; remoteDir: string; spoolDir: string; home: string; opts: Options;
+  /** A regular file holding TINY_DATA, for scp-tiny. */
+  smallFile: string;
   /** Where clients connect (sshd's port, or the latency proxy's) and the known_hosts file for it. */
   port: number; knownHosts: string;
 }
@@ -134,9 +150,12 @@ function scpipeSsh(env: Env): string[] {
     '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none'];
 }
 
-function scpipeArgs(env: Env, extra: string[]): string[] {
+/** The remote file a case writes (downloads write none). */
+const remoteOut = (env: Env, name: CaseName) => path.join(env.remoteDir, TINY_CASES.includes(name) ? 'tiny' : 'out');
+
+function scpipeArgs(env: Env, extra: string[], name: CaseName): string[] {
   return [CLI, 'put', '-q', ...extra, '--spool-dir', env.spoolDir, ...scpipeSsh(env),
-    `${env.sshd.rssh.name}@127.0.0.1:${env.remoteDir}/out`];
+    `${env.sshd.rssh.name}@127.0.0.1:${remoteOut(env, name)}`];
 }
 
 /** OpenSSH client options for `account` (ssh keeps the first value: ours win over sshArgs()'s). */
@@ -172,9 +191,9 @@ function scpipeEnv(env: Env): NodeJS.ProcessEnv {
   return { ...rest, HOME: env.home };
 }
 
-function pipeIntoScpipe(env: Env, extra: string[]): Launch {
+function pipeIntoScpipe(env: Env, extra: string[], name: CaseName): Launch {
   const cat = track('cat', 'cat', [env.file], ['ignore', 'pipe', 'pipe']);
-  const node = track('scpipe', process.execPath, scpipeArgs(env, extra), [cat.child.stdout!, 'ignore', 'pipe'], scpipeEnv(env));
+  const node = track('scpipe', process.execPath, scpipeArgs(env, extra, name), [cat.child.stdout!, 'ignore', 'pipe'], scpipeEnv(env));
   cat.child.stdout!.destroy(); // node's stdin holds the pipe now
   return { procs: [cat, node], rssPid: node.child.pid };
 }
@@ -190,20 +209,28 @@ function fromFile(env: Env, label: string, cmd: string, args: string[], envVars?
 
 function launch(name: CaseName, env: Env): Launch {
   const { sshd, opts } = env;
-  const remote = `${sshd.rssh.name}@127.0.0.1:${env.remoteDir}/out`;
+  const remote = `${sshd.rssh.name}@127.0.0.1:${remoteOut(env, name)}`;
   const scp = ['scp', '-O', '-q', ...opensshArgs(env, sshd.rssh)];
   switch (name) {
-    case 'pipe-ram': return pipeIntoScpipe(env, ['--memory', String(opts.size + 64 * MiB)]);
-    case 'pipe-disk': return pipeIntoScpipe(env, []);
+    case 'pipe-ram': return pipeIntoScpipe(env, ['--memory', String(opts.size + 64 * MiB)], name);
+    case 'pipe-disk': return pipeIntoScpipe(env, [], name);
     case 'manual-two-pass': {
       const spool = path.join(env.tmp, 'manual-spool');
       const script = `cat ${shq(env.file)} > ${shq(spool)} && ${[...scp, spool, remote].map(shq).join(' ')}; s=$?; rm -f ${shq(spool)}; exit $s`;
       return { procs: [track('sh', 'sh', ['-c', script], ['ignore', 'ignore', 'pipe'])] };
     }
     case 'file-stdin': {
-      const node = fromFile(env, 'scpipe', process.execPath, scpipeArgs(env, []), scpipeEnv(env));
+      const node = fromFile(env, 'scpipe', process.execPath, scpipeArgs(env, [], name), scpipeEnv(env));
       return { procs: [node], rssPid: node.child.pid };
     }
+    case 'tiny': {
+      // `printf 'hello\n' | scpipe put`: a pipe we write 6 bytes to and close.
+      const node = track('scpipe', process.execPath, scpipeArgs(env, [], name), ['pipe', 'ignore', 'pipe'], scpipeEnv(env));
+      node.child.stdin!.on('error', () => undefined); // an early exit shows in its status and stderr
+      node.child.stdin!.end(TINY_DATA);
+      return { procs: [node], rssPid: node.child.pid };
+    }
+    case 'scp-tiny': return { procs: [track('scp', scp[0], [...scp.slice(1), env.smallFile, remote], ['ignore', 'ignore', 'pipe'])] };
     case 'scp-file': return { procs: [track('scp', scp[0], [...scp.slice(1), env.file, remote], ['ignore', 'ignore', 'pipe'])] };
     case 'ssh-cat': return { procs: [fromFile(env, 'ssh', 'ssh', [...opensshArgs(env, sshd.user), '127.0.0.1', 'cat > /dev/null'])] };
     case 'download':
@@ -229,7 +256,8 @@ async function runOnce(name: CaseName, env: Env, verifyHash: boolean): Promise<{
     const why = failed.map((r) => `  ${r.label}: exit ${r.code ?? r.signal}${seconds * 1000 >= timeoutMs ? ' (killed: timeout)' : ''}\n${r.stderr.replace(/^/gm, '    ')}`);
     throw new Error(`${name} failed after ${seconds.toFixed(1)} s:\n${why.join('\n')}`);
   }
-  if (name !== 'ssh-cat' && !DOWNLOADS.includes(name)) await verifyRemote(name, env, verifyHash);
+  if (TINY_CASES.includes(name)) verifyTiny(name, env);
+  else if (name !== 'ssh-cat' && !DOWNLOADS.includes(name)) await verifyRemote(name, env, verifyHash);
   return { seconds, peakMiB };
 }
 
@@ -248,6 +276,13 @@ async function verifyDownload(name: CaseName, env: Env): Promise<void> {
   } finally {
     fs.rmSync(out, { force: true });
   }
+}
+
+function verifyTiny(name: CaseName, env: Env): void {
+  const out = remoteOut(env, name);
+  const got = fs.readFileSync(out);
+  if (!got.equals(TINY_DATA)) throw new Error(`${name}: remote file ${out} holds ${JSON.stringify(got.toString())}, expected ${JSON.stringify(TINY_DATA.toString())}`);
+  fs.rmSync(out);
 }
 
 async function verifyRemote(name: CaseName, env: Env, verifyHash: boolean): Promise<void> {
@@ -365,12 +400,13 @@ function machine(): Record<string, string> {
 }
 
 function summarize(results: CaseResult[], size: number) {
+  const bytes = (name: CaseName) => (TINY_CASES.includes(name) ? TINY_DATA.length : size);
   const med = new Map(results.map((r) => [r.name, median(r.seconds)]));
   const ratio = (a: CaseName, b: CaseName) => (med.has(b) ? med.get(a)! / med.get(b)! : undefined);
   return results.map((r) => ({
     case: r.name,
     medianSeconds: med.get(r.name)!,
-    mbPerSecond: size / 1e6 / med.get(r.name)!,
+    mbPerSecond: bytes(r.name) / 1e6 / med.get(r.name)!,
     reference: REFERENCE[r.name],
     vsReference: ratio(r.name, REFERENCE[r.name]),
     vsSshCat: ratio(r.name, 'ssh-cat'),
@@ -392,7 +428,8 @@ function table(rows: Row[]): string {
   ];
   for (const r of rows) {
     const ref = r.vsReference === undefined ? '–' : `${f(r.vsReference, 2)}× ${r.reference === r.case ? '(ref)' : r.reference}`;
-    lines.push(`| ${r.case} | ${f(r.medianSeconds, 2)} | ${f(r.mbPerSecond, 0)} | ${ref} | ${r.vsSshCat === undefined ? '–' : `${f(r.vsSshCat, 2)}×`} | ${f(r.medianPeakRssMiB, 0)} | ${f(r.minSeconds, 2)}–${f(r.maxSeconds, 2)} |`);
+    const secondsDigits = TINY_CASES.includes(r.case) ? 3 : 2; // a tiny run is ~0.1-0.3 s
+    lines.push(`| ${r.case} | ${f(r.medianSeconds, secondsDigits)} | ${TINY_CASES.includes(r.case) ? '–' : f(r.mbPerSecond, 0)} | ${ref} | ${r.vsSshCat === undefined ? '–' : `${f(r.vsSshCat, 2)}×`} | ${f(r.medianPeakRssMiB, 0)} | ${f(r.minSeconds, secondsDigits)}–${f(r.maxSeconds, secondsDigits)} |`);
   }
   return lines.join('\n');
 }
@@ -403,6 +440,10 @@ function targets(rows: Row[], size: number): string[] {
   const disk = get('pipe-disk');
   if (disk?.vsReference !== undefined) {
     out.push(`${disk.vsReference <= 1.0 ? 'PASS' : 'FAIL'}: pipe-disk time ${disk.vsReference.toFixed(2)}× manual-two-pass (target ≤ 1.00×)`);
+  }
+  const tiny = get('tiny');
+  if (tiny?.vsReference !== undefined) {
+    out.push(`${tiny.vsReference <= TINY_LIMIT ? 'PASS' : 'FAIL'}: tiny (6-byte put) time ${tiny.vsReference.toFixed(2)}× scp-tiny (target ≤ ${TINY_LIMIT.toFixed(2)}×)`);
   }
   for (const [n, limitMiB] of [['pipe-disk', 64], ['pipe-ram', size / MiB + 64]] as const) {
     const r = get(n);
@@ -442,12 +483,17 @@ async function main(): Promise<void> {
     throw new Error(`startSshd() failed: the benchmark needs root and \`sudo bash scripts/install-test-deps.sh\` run once.\n${(err as Error).message}`);
   }
   const file = path.join(tmp, 'input.bin');
-  console.error(`writing ${opts.size} random bytes to ${file} ...`);
-  const sha256 = makeTestFile(file, opts.size);
+  let sha256 = '';
+  if (opts.cases.some((c) => !TINY_CASES.includes(c))) {
+    console.error(`writing ${opts.size} random bytes to ${file} ...`);
+    sha256 = makeTestFile(file, opts.size);
+  }
+  const smallFile = path.join(tmp, 'small.bin');
+  fs.writeFileSync(smallFile, TINY_DATA, { mode: 0o644 });
   if (opts.rtt > 0) proxy = await startLatencyProxy(sshd.port, opts.rtt);
   const port = proxy?.port ?? sshd.port;
   const env: Env = {
-    sshd, tmp, file, sha256, opts, port,
+    sshd, tmp, file, sha256, opts, port, smallFile,
     knownHosts: proxy ? knownHostsFor(sshd, port, path.join(tmp, 'known_hosts')) : sshd.knownHostsPath,
     remoteDir: await userDir(sshd.rssh, 'bench'),
     spoolDir: fs.mkdtempSync(path.join(tmp, 'spool-')),
@@ -462,11 +508,17 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0].toFixed(2);
   const results: CaseResult[] = opts.cases.map((name) => ({ name, seconds: [], peakMiB: [] }));
   for (let run = 1; run <= opts.runs; run++) {
-    for (const r of results) {
-      const { seconds, peakMiB } = await runOnce(r.name, env, run === 1);
-      r.seconds.push(seconds);
-      if (peakMiB !== undefined && SCPIPE_CASES.includes(r.name)) r.peakMiB.push(peakMiB);
-      console.error(`run ${run}/${opts.runs} ${r.name}: ${seconds.toFixed(2)} s${peakMiB === undefined ? '' : `, peak RSS ${peakMiB.toFixed(0)} MiB`}`);
+    // Every case once, then the tiny ones again (alternating) up to TINY_REPEAT times.
+    for (let rep = 0; rep < TINY_REPEAT; rep++) {
+      for (const r of results) {
+        const tiny = TINY_CASES.includes(r.name);
+        if (rep > 0 && !tiny) continue;
+        const { seconds, peakMiB } = await runOnce(r.name, env, run === 1);
+        r.seconds.push(seconds);
+        if (peakMiB !== undefined && SCPIPE_CASES.includes(r.name)) r.peakMiB.push(peakMiB);
+        const label = tiny ? `${(run - 1) * TINY_REPEAT + rep + 1}/${opts.runs * TINY_REPEAT}` : `${run}/${opts.runs}`;
+        console.error(`run ${label} ${r.name}: ${seconds.toFixed(tiny ? 3 : 2)} s${peakMiB === undefined ? '' : `, peak RSS ${peakMiB.toFixed(0)} MiB`}`);
+      }
     }
   }
 
@@ -475,7 +527,7 @@ async function main(): Promise<void> {
   const command = `npm run bench -- ${opts.argv.join(' ')}`.trim().replace(/ --$/, '');
   const header = [
     `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM, ${info.kernel}; ${info.ssh}; node ${info.node}`,
-    `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random), runs: ${opts.runs} per case, interleaved; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT proxy` : ''}, target an rssh-like scp-only account`,
+    `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random; tiny cases: ${TINY_DATA.length} bytes), runs: ${opts.runs} per case (tiny cases ${opts.runs * TINY_REPEAT}), interleaved; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT proxy` : ''}, target an rssh-like scp-only account`,
     `Command: ${command} (scpipe: ${path.relative(ROOT, CLI)})`,
     `Load average (1 min) before: ${loadBefore}, after: ${os.loadavg()[0].toFixed(2)}`,
   ];

@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { get } from '../../lib/client/api';
+import { get } from '../../lib/client/get';
 import { ScpipeError } from '../../lib/errors';
 import { escapeForTerminal } from '../../lib/util/escape';
 import type { CommandContext } from '../context';

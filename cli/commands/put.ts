@@ -2,7 +2,7 @@
 import { posix } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ScpipeError } from '../../lib/errors';
-import { put } from '../../lib/client/api';
+import { put } from '../../lib/client/put';
 import { parseByteSize } from '../../lib/spool';
 import { ProgressLine } from '../progress';
 import { connectOptions, remoteArg, withSshOptions, type SshArgs } from '../ssh-options';

@@ -2,14 +2,21 @@
 // connection options (we connect, and close when done). With options, the
 // transport is ssh2 (one connection, a channel per command) or the system
 // `ssh` binary (`transport: 'openssh'`: one ssh process per command).
-import { Client } from 'ssh2';
+import type { Client } from 'ssh2';
 import { ScpipeError, throwIfAborted } from '../errors';
 import type { ScpChannel } from '../protocol/channel';
-import { openSshChannel, type OpenSshChannel, type OpenSshOptions } from '../transport/openssh-transport';
+import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
 import { connectSsh2, execChannel, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 
 /** An open ssh2 Client, or where to connect (and with which transport). */
 export type Target = Client | ConnectOptions;
+
+// Tells a Client from options without loading ssh2 (`instanceof Client` would:
+// the CLI loads it only once it is connecting, ssh2-transport.ts). Options are
+// plain data; a Client has methods.
+function isClient(target: Target): target is Client {
+  return typeof (target as Client).exec === 'function';
+}
 
 /** Opens channels on `target`; `close()` ends a connection we made ourselves. */
 export class ChannelOpener {
@@ -22,7 +29,7 @@ export class ChannelOpener {
 
   /** Runs `command`, connecting first if needed. */
   readonly open = async (command: string, signal: AbortSignal): Promise<ScpChannel> => {
-    if (this.target instanceof Client) return execChannel(this.target, command, this.log);
+    if (isClient(this.target)) return execChannel(this.target, command, this.log);
     if (this.target.transport === 'openssh') return this.openSsh(this.target, command, signal);
     this.conn ??= await connectSsh2({ log: this.log, ...this.target, signal });
     return this.conn.exec(command);
@@ -71,6 +78,8 @@ export class ChannelOpener {
       batchMode: !target.prompt, // no one to ask: as the ssh2 transport, never prompt
     };
     log?.(`exec: ${command} (ssh ${opts.host})`);
+    // Loaded only for this transport, as ssh2 only for the other (ssh2-transport.ts).
+    const { openSshChannel } = await import('../transport/openssh-transport');
     const channel = openSshChannel(opts, command);
     this.children.add(channel);
     this.started.push(channel);

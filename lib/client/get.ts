@@ -12,6 +12,7 @@ import type { FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-ty
 import type { RoleOptions } from '../protocol/source';
 import { escapeForTerminal } from '../util/escape';
 import { BodyStream } from './body-stream';
+import { ChannelOpener, type Target } from './connection';
 
 /** Options of get(). */
 export interface GetOptions extends RoleOptions {
@@ -34,6 +35,24 @@ export interface Download {
   body: BodyStream;
   /** Settles with the exit status once the session is over (rejects like body). */
   done: Promise<ExitStatus>;
+}
+
+/**
+ * Downloads one remote file through a remote `scp -f`. Resolves when its
+ * header arrives, with its size and mode and a Readable `body` that ends only
+ * once the transfer is verified (and errors otherwise).
+ */
+export async function get(target: Target, remotePath: string, opts: GetOptions = {}): Promise<Download> {
+  const opener = new ChannelOpener(target, opts.trace);
+  try {
+    const download = await getOverChannel(opener.open, remotePath, opts);
+    download.done.then(() => opener.close(), () => opener.close());
+    return download;
+  } catch (err) {
+    const explained = await opener.explain(err);
+    opener.close();
+    throw explained;
+  }
 }
 
 /** Starts downloading `remotePath` through a channel that `open` starts. */

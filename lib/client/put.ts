@@ -10,6 +10,7 @@ import type { QuoteMode } from '../protocol/quote';
 import { ScpSource, type RoleOptions } from '../protocol/source';
 import type { Times } from '../protocol/records';
 import { spool, type Spool } from '../spool';
+import { ChannelOpener, type Target } from './connection';
 import { remoteFileName } from './remote-name';
 
 /** Anything put() can send. A Uint8Array has a known size and is never spooled. */
@@ -55,6 +56,21 @@ export interface PutResult {
   spooled: 'none' | 'memory' | 'disk';
   command: string;
   exit: ExitStatus;
+}
+
+/**
+ * Uploads `input` (a Readable, an async iterable of bytes, or a Buffer) to
+ * `remotePath` through a remote `scp -t`. Spools only when the size is unknown.
+ *
+ *     await put({ host: 'vault', user: 'backup' }, 'db.dump.zst', stream, { signal });
+ */
+export async function put(target: Target, remotePath: string, input: PutInput | Readable, opts: PutOptions = {}): Promise<PutResult> {
+  const opener = new ChannelOpener(target, opts.trace);
+  try {
+    return await putOverChannel(opener.open, remotePath, input, opts);
+  } finally {
+    opener.close();
+  }
 }
 
 /**

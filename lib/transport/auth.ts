@@ -4,7 +4,6 @@
 // still allows and what the config enables. Secrets come only from the
 // SCPIPE_PASSWORD environment variable or the interactive prompt, never argv.
 import { promises as fsp, statSync } from 'node:fs';
-import { utils } from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, KeyboardInteractiveCallback, ParsedKey, Prompt } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
@@ -88,6 +87,9 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       if (explicit) log(`identity file ${file} not accessible: ${(err as Error).message}`);
       return null;
     }
+    // ssh2 is loaded by now (it calls this handler); importing it here keeps it
+    // out of start-up (ssh2-transport.ts loadSsh2).
+    const { utils } = await import('ssh2');
     let key = utils.parseKey(data);
     if (key instanceof Error && /no passphrase given/i.test(key.message)) {
       if (!ask) {

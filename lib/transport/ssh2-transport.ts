@@ -1,7 +1,7 @@
 // The ssh2 transport: connect, verify the host key, authenticate, and run a
 // remote command as a ScpChannel. Errors become ScpipeErrors that the CLI
 // maps to exit status 255 (connect, host key, auth).
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { createAuthHandler } from './auth';
@@ -51,7 +51,8 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   const auth = createAuthHandler({ host, prompt: interactive ? opts.prompt : undefined, log });
   const connectTimeout = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
-  const sock = await connectTcp(host.hostname, host.port, connectTimeout, opts.signal);
+  const connecting = connectTcp(host.hostname, host.port, connectTimeout, opts.signal);
+  const [{ Client }, sock] = await Promise.all([loadSsh2(), connecting]);
   const client = new Client();
   const config: ConnectConfig = {
     sock,
@@ -102,6 +103,18 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
     exec: (command) => execChannel(client, command, log),
     close: () => client.end(),
   };
+}
+
+// ssh2 takes ~25 ms to load (compiling it, and its crypto binding), a tenth
+// of a small transfer. Loaded here rather than at start-up, once the TCP
+// connect has gone out, the load overlaps the server's start-up for the new
+// connection (OpenSSH's sshd forks and re-executes itself before it sends its
+// banner), or the DNS lookup of a host name. Node sends a connect to an IP
+// address on the next tick, after the pending promise callbacks, so the load
+// waits one turn of the event loop (strace shows connect() before the load).
+async function loadSsh2(): Promise<typeof import('ssh2')> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return import('ssh2');
 }
 
 function describeClientError(err: Error & { level?: string }, host: ResolvedHost, tried: string[]): ScpipeError {
