@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { quoteRemotePath } from '../../../lib/protocol/quote';
 import { buildScpCommand } from '../../../lib/protocol/command';
+import { NASTY_PATHS } from '../../helpers/nasty-paths';
+import { wordexpWords } from '../../helpers/wordexp';
 
 // How a POSIX shell splits the string.
 function shWords(cmdline: string): string[] {
@@ -8,39 +10,7 @@ function shWords(cmdline: string): string[] {
   return out.split('\0').slice(0, -1);
 }
 
-// How rssh splits it: glibc wordexp(3) with WRDE_NOCMD (PROTOCOL.md §6), via ctypes.
-function wordexpWords(cmdline: string): string[] {
-  const py = `
-import ctypes, sys
-class W(ctypes.Structure):
-    _fields_ = [("c", ctypes.c_size_t), ("v", ctypes.POINTER(ctypes.c_char_p)), ("o", ctypes.c_size_t)]
-libc = ctypes.CDLL("libc.so.6")
-w = W()
-rc = libc.wordexp(sys.argv[1].encode(), ctypes.byref(w), 4)
-if rc: print("ERR", rc); sys.exit(0)
-sys.stdout.buffer.write(b"".join(w.v[i] + b"\\0" for i in range(w.c)))
-`;
-  const out = execFileSync('python3', ['-c', py, cmdline], { encoding: 'utf8' });
-  if (out.startsWith('ERR')) throw new Error(`wordexp refused ${cmdline}: ${out}`);
-  return out.split('\0').slice(0, -1);
-}
-
-const NASTY = [
-  'plain.txt',
-  'with space.bin',
-  "it's.gpg",
-  "''",
-  'dollar $HOME and `id` and $(id)',
-  'semi;colon|pipe&amp<lt>gt(paren){brace}',
-  'bang!history',
-  'back\\slash',
-  'double"quote',
-  '*.txt',
-  '-leading-dash',
-  'tab\there',
-  'new\nline',
-  'ü-utf8',
-];
+const NASTY = NASTY_PATHS;
 
 describe('quoteRemotePath posix', () => {
   it.each(NASTY)('keeps %j one literal word for sh and for wordexp', (path) => {

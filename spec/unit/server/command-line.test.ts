@@ -1,32 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { parseScpCommand, type ScpCommand } from '../../../lib/server/command-line';
 import { splitWords } from '../../../lib/server/words';
 import { buildScpCommand, type ScpCommandOptions } from '../../../lib/protocol/command';
 import type { QuoteMode } from '../../../lib/protocol/quote';
+import { NASTY_PATHS } from '../../helpers/nasty-paths';
+import { wordexpAll as wordexpAllIn } from '../../helpers/wordexp';
 
 // A fixed HOME so that wordexp's `~` is predictable.
 const HOME = '/home/scpipe-test';
 
-// How rssh splits: glibc wordexp(3) with WRDE_NOCMD (PROTOCOL.md §6), via
-// python3 ctypes, all commands in one run. `null` where wordexp refuses.
-function wordexpAll(commands: string[]): (string[] | null)[] {
-  const py = `
-import ctypes, json, sys
-class W(ctypes.Structure):
-    _fields_ = [("c", ctypes.c_size_t), ("v", ctypes.POINTER(ctypes.c_char_p)), ("o", ctypes.c_size_t)]
-libc = ctypes.CDLL("libc.so.6")
-out = []
-for s in json.load(sys.stdin):
-    w = W()
-    if libc.wordexp(s.encode(), ctypes.byref(w), 4):
-        out.append(None); continue
-    out.append([w.v[i].decode() for i in range(w.c)])
-    libc.wordfree(ctypes.byref(w))
-json.dump(out, sys.stdout)
-`;
-  const env = { ...process.env, HOME };
-  return JSON.parse(execFileSync('python3', ['-c', py], { input: JSON.stringify(commands), encoding: 'utf8', env })) as (string[] | null)[];
-}
+const wordexpAll = (commands: string[]): (string[] | null)[] => wordexpAllIn(commands, HOME);
 
 const DEFAULTS = { ok: true, verbose: false, recursive: false, preserve: false, targetIsDirectory: false } as const;
 const sink = (path: string, more: Partial<ScpCommand> = {}): ScpCommand => ({ ...DEFAULTS, role: 'sink', path, ...more }) as ScpCommand;
@@ -156,24 +138,11 @@ describe('parseScpCommand: refused commands', () => {
 
 // Paths our own client must get through intact (as in quote.test.ts).
 const NASTY = [
-  'plain.txt',
-  'with space.bin',
-  "it's.gpg",
-  "''",
-  'dollar $HOME and `id` and $(id)',
-  'semi;colon|pipe&amp<lt>gt(paren){brace}',
-  'bang!history',
+  ...NASTY_PATHS,
   "!'!",
-  'back\\slash',
-  'double"quote',
-  '*.txt',
   '#hash',
-  '-leading-dash',
   '--',
   '-t',
-  'tab\there',
-  'new\nline',
-  'ü-utf8',
   '.',
   '',
   '/abs/p a',
