@@ -135,7 +135,8 @@ describe('serve with scpipe', () => {
     expect(serve.log().match(/upload \/dropped\.bin .*failed/g)).toHaveLength(1);
     // still healthy
     expect(await runCli(['put', ...serve.scpipeArgs(), 'me@127.0.0.1:/after.bin'], { stdin: 'ok' })).toMatchObject({ status: 0 });
-    expect(await readdir(serve.root)).not.toContain('dropped.bin'); // the partial file never replaced anything
+    // Neither the file nor its temporary name is left: the partial upload is gone.
+    expect((await readdir(serve.root)).filter((n) => n.includes('dropped'))).toEqual([]);
   });
 });
 
