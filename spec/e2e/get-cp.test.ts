@@ -1,11 +1,11 @@
 // get and cp end to end through the rssh-restricted account, against the
 // real OpenSSH scp on the other side (PROTOCOL.md §4.2, §4.3).
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
 
 let sshd: TestSshd;
 let rdir: string; // remote side (owned by scpipe-rssh)
@@ -79,6 +79,22 @@ describe('scpipe get', () => {
     const r = await runCli(['get', ...flags(), at(`${rdir}/d`)]);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/d: not a regular file\n`);
+  });
+
+  it('SIGTERM while a download is stalled on a slow reader: exit 143', async () => {
+    const fh = await open(join(rdir, 'slow.bin'), 'w');
+    for (let i = 0; i < 64; i++) await fh.write(Buffer.alloc(1 << 20, i));
+    await fh.close();
+    await chmod(join(rdir, 'slow.bin'), 0o644);
+    const run = startCli(['get', ...flags(), at(`${rdir}/slow.bin`)]);
+    run.child.stdout!.pause(); // nobody reads: the download stalls on backpressure
+    await new Promise((r) => setTimeout(r, 1500));
+    run.child.kill('SIGTERM');
+    run.child.stdout!.resume();
+    const r = await run.done;
+    expect(r.status).toBe(143);
+    expect(r.stderr).toMatch(/scpipe: interrupted by SIGTERM\n$/);
+    expect(r.stdout.length).toBeLessThan(64 << 20);
   });
 
   it('cp host:file - is get to stdout', async () => {
