@@ -3,7 +3,6 @@
 // then ~/.ssh/config (or -F FILE), then /etc/ssh/ssh_config; the first value
 // obtained wins. Host/Match blocks and Include are evaluated here over the
 // syntax tree from the `ssh-config` package.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +11,7 @@ import { parse as parseConfig } from 'ssh-config';
 import { LineType, type Line } from 'ssh-config';
 import { ScpipeError } from '../errors';
 import { matchPattern, matchPatternList } from './known-hosts';
+import { KEYS, expand, hostnameOf, setValue, splitArgs, tokensFor, type State } from './ssh-config-values';
 
 /** What the CLI collected for the connection. */
 export interface SshOptions {
@@ -65,119 +65,6 @@ export interface ResolvedHost {
   passwordAuthentication: boolean;
   pubkeyAuthentication: boolean;
   kbdInteractiveAuthentication: boolean;
-}
-
-type Kind = 'str' | 'port' | 'bool' | 'strict' | 'time' | 'int' | 'list' | 'files';
-const KEYS: Record<string, [name: string, kind: Kind]> = {
-  hostname: ['HostName', 'str'],
-  user: ['User', 'str'],
-  port: ['Port', 'port'],
-  identityfile: ['IdentityFile', 'files'],
-  identitiesonly: ['IdentitiesOnly', 'bool'],
-  userknownhostsfile: ['UserKnownHostsFile', 'files'],
-  globalknownhostsfile: ['GlobalKnownHostsFile', 'files'],
-  stricthostkeychecking: ['StrictHostKeyChecking', 'strict'],
-  hostkeyalias: ['HostKeyAlias', 'str'],
-  connecttimeout: ['ConnectTimeout', 'time'],
-  serveraliveinterval: ['ServerAliveInterval', 'time'],
-  serveralivecountmax: ['ServerAliveCountMax', 'int'],
-  batchmode: ['BatchMode', 'bool'],
-  preferredauthentications: ['PreferredAuthentications', 'list'],
-  passwordauthentication: ['PasswordAuthentication', 'bool'],
-  pubkeyauthentication: ['PubkeyAuthentication', 'bool'],
-  kbdinteractiveauthentication: ['KbdInteractiveAuthentication', 'bool'],
-  challengeresponseauthentication: ['KbdInteractiveAuthentication', 'bool'], // old alias
-};
-const BOOLS: Record<string, boolean> = { yes: true, true: true, no: false, false: false };
-
-/** Parses a value of `kind`; returns undefined when it is invalid. */
-function parseValue(kind: Kind, args: string[]): unknown {
-  const v = args.join(' ');
-  switch (kind) {
-    case 'str':
-      return v;
-    case 'files':
-      return args;
-    case 'list':
-      return v.split(',').map((s) => s.trim()).filter(Boolean);
-    case 'bool': // PubkeyAuthentication also takes unbound/host-bound (= yes)
-      return /^(unbound|host-bound)$/i.test(v) ? true : BOOLS[v.toLowerCase()];
-    case 'strict':
-      return ({ yes: 'yes', on: 'yes', ask: 'ask', no: 'no', off: 'no', 'accept-new': 'accept-new' } as Record<string, string>)[v.toLowerCase()];
-    case 'port':
-    case 'int': {
-      if (!/^\d+$/.test(v)) return undefined;
-      const n = Number(v);
-      return kind === 'port' && (n < 1 || n > 65535) ? undefined : n;
-    }
-    case 'time': { // OpenSSH convtime: 90, 90s, 1m30s, 1h
-      const units: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-      if (!/^(\d+[smhdw]?)+$/i.test(v)) return undefined;
-      let total = 0;
-      for (const [, n, u] of v.toLowerCase().matchAll(/(\d+)([smhdw]?)/g)) total += Number(n) * units[u];
-      return total;
-    }
-  }
-}
-
-/** Splits an -o value into words, honouring double quotes. */
-function splitArgs(text: string): string[] {
-  return [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
-}
-
-interface State {
-  alias: string;
-  home: string;
-  localUser: string;
-  values: Map<string, unknown>;
-  identity: string[];
-  final: boolean;
-  wantFinal: boolean;
-}
-
-/** Records `key` (first value wins; IdentityFile accumulates). Throws on a bad value. */
-function setValue(st: State, param: string, args: string[], origin: string, code: 'ERR_USAGE' | 'ERR_CONFIG'): void {
-  const spec = KEYS[param.toLowerCase()];
-  if (!spec) return;
-  const [name, kind] = spec;
-  const value = args.length === 0 ? undefined : parseValue(kind, args);
-  if (value === undefined || value === '') {
-    throw new ScpipeError(code, `${origin}: bad value for ${name}: ${JSON.stringify(args.join(' '))}`);
-  }
-  if (name === 'IdentityFile') st.identity.push(...(value as string[]));
-  else if (!st.values.has(name)) st.values.set(name, value);
-}
-
-/** Expands ~, %-tokens and ${ENV} as ssh does for file names. */
-function expand(text: string, st: State, tokens: Record<string, string>, what: string): string {
-  let s = text === '~' || text.startsWith('~/') ? st.home + text.slice(1) : text;
-  s = s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
-    const v = process.env[name];
-    if (v === undefined) throw new ScpipeError('ERR_CONFIG', `${what}: environment variable ${name} is not set`);
-    return v;
-  });
-  return s.replace(/%(.)/g, (_m, t: string) => {
-    if (tokens[t] === undefined) throw new ScpipeError('ERR_CONFIG', `${what}: unknown token %${t} in ${JSON.stringify(text)}`);
-    return tokens[t];
-  });
-}
-
-function tokensFor(st: State): Record<string, string> {
-  const localHost = os.hostname();
-  const h = hostnameOf(st);
-  const p = String(st.values.get('Port') ?? 22);
-  const r = (st.values.get('User') as string | undefined) ?? st.localUser;
-  const l = localHost;
-  return {
-    '%': '%', d: st.home, h, p, r, u: st.localUser, n: st.alias, l, L: localHost.split('.')[0],
-    i: String(process.getuid?.() ?? ''), k: (st.values.get('HostKeyAlias') as string | undefined) ?? st.alias,
-    C: createHash('sha1').update(`${l}${h}${p}${r}`).digest('hex'),
-  };
-}
-
-function hostnameOf(st: State): string {
-  const hn = st.values.get('HostName') as string | undefined;
-  return hn === undefined ? st.alias : hn.replace(/%([%h])/g, (_m, t: string) => (t === 'h' ? st.alias : '%'));
 }
 
 /** Evaluates one `Match` line's criteria (readconf.c match_cfg_line). */
