@@ -216,7 +216,9 @@ function launch(name: CaseName, env: Env): Launch {
     case 'pipe-disk': return pipeIntoScpipe(env, [], name);
     case 'manual-two-pass': {
       const spool = path.join(env.tmp, 'manual-spool');
-      const script = `cat ${shq(env.file)} > ${shq(spool)} && ${[...scp, spool, remote].map(shq).join(' ')}; s=$?; rm -f ${shq(spool)}; exit $s`;
+      // The stream reaches `cat > spool` through a pipe, as it reaches scpipe
+      // (`producer | cat > spool`): a pipe costs ~0.6 s/GiB here, reading a file less.
+      const script = `cat ${shq(env.file)} | cat > ${shq(spool)} && ${[...scp, spool, remote].map(shq).join(' ')}; s=$?; rm -f ${shq(spool)}; exit $s`;
       return { procs: [track('sh', 'sh', ['-c', script], ['ignore', 'ignore', 'pipe'])] };
     }
     case 'file-stdin': {
