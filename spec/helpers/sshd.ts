@@ -183,6 +183,11 @@ Match User ${RSSH}
   ForceCommand ${dir}/rssh-wrapper
   PermitTTY no
   SetEnv RSSH_LOG=${dir}/rssh.log
+
+# Password logins for the normal account only; it has no usable password
+# except while spec/e2e/password.test.ts sets a random one (withPassword()).
+Match User ${USER}
+  PasswordAuthentication yes
 `;
 }
 
@@ -355,4 +360,24 @@ export async function userDir(account: TestAccount, name: string): Promise<strin
   await fs.chown(result, account.uid, account.gid);
   await fs.chmod(result, 0o755);
   return result;
+}
+
+/**
+ * Gives `account` a random password for the duration of `fn` (root: chpasswd),
+ * then makes it unusable again ('*', as scripts/install-test-deps.sh leaves it).
+ */
+export async function withPassword<T>(account: TestAccount, fn: (password: string) => Promise<T>): Promise<T> {
+  const password = `pw-${crypto.randomBytes(12).toString('hex')}`;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('chpasswd', [], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`chpasswd failed: ${err}`))));
+    child.stdin!.end(`${account.name}:${password}\n`);
+  });
+  try {
+    return await fn(password);
+  } finally {
+    await run('usermod', ['-p', '*', account.name]);
+  }
 }
