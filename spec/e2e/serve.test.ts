@@ -140,6 +140,19 @@ describe('serve with scpipe', () => {
   });
 });
 
+describe('serve and scpipe over IPv6', () => {
+  it('listens on [::1] and takes a put to me@[::1]:path', async () => {
+    const v6 = await startServe([], {}, '::1');
+    try {
+      const r = await runCli(['put', ...v6.scpipeArgs(), 'me@[::1]:/v6.txt'], { stdin: 'six' });
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      expect(await readFile(join(v6.root, 'v6.txt'), 'utf8')).toBe('six');
+    } finally {
+      await v6.stop();
+    }
+  });
+});
+
 describe('serve with a password (--user and SCPIPE_SERVE_PASSWORD)', () => {
   it('lets the user in with SCPIPE_PASSWORD, and no one else', async () => {
     const pw = await startServe(['--user', 'backup'], { SCPIPE_SERVE_PASSWORD: 'correct horse' });

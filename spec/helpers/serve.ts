@@ -25,7 +25,7 @@ export interface TestServe {
   stop(): Promise<void>;
 }
 
-export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<TestServe> {
+export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = {}, host = '127.0.0.1'): Promise<TestServe> {
   const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-serve-'));
   const root = join(dir, 'root');
   await mkdir(root);
@@ -36,7 +36,7 @@ export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = 
   await writeFile(join(dir, 'authorized_keys'), await readFile(`${keyPath}.pub`));
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--root', root, '--addr', '127.0.0.1:0', '--host-key', hostKey, '--authorized-keys', join(dir, 'authorized_keys'), ...extra],
+    [CLI, 'serve', '--root', root, '--addr', host.includes(':') ? `[${host}]:0` : `${host}:0`, '--host-key', hostKey, '--authorized-keys', join(dir, 'authorized_keys'), ...extra],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
   );
   let log = '';
@@ -44,7 +44,7 @@ export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = 
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${log}`)), 15000);
     const check = (): void => {
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
+      const m = /listening on \S+:(\d+),/.exec(log);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
@@ -55,7 +55,7 @@ export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = 
   });
   const pub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/);
   const knownHostsPath = join(dir, 'known_hosts');
-  await writeFile(knownHostsPath, `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}\n`);
+  await writeFile(knownHostsPath, `[${host}]:${port} ${pub[0]} ${pub[1]}\n`);
   const fingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
   return {
     port,
