@@ -15,10 +15,14 @@ export class SpoolWriter {
   private inflight: Promise<void> | null = null;
   private failure: ScpipeError | null = null;
 
-  /** `onFailure` hears of a failed write at once, even while nobody awaits the writer. */
+  /**
+   * `onFailure` hears of a failed write at once, even while nobody awaits the
+   * writer; `onWritten` gets each batch's buffers back once they are on disk.
+   */
   constructor(
     private readonly file: SpoolFile,
     private readonly onFailure: (err: ScpipeError) => void,
+    private readonly onWritten?: (buffers: readonly Buffer[]) => void,
   ) {}
 
   /** True when the gathered bytes make a batch: call flush(). */
@@ -45,6 +49,7 @@ export class SpoolWriter {
     const write: Promise<void> = this.file.append(buffers).then(
       () => {
         if (this.inflight === write) this.inflight = null;
+        this.onWritten?.(buffers);
       },
       (err: unknown) => {
         if (this.inflight === write) this.inflight = null;
