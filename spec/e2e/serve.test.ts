@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { runCli, startCli } from '../helpers/cli';
+import { CLI, runCli, startCli } from '../helpers/cli';
 import { startServe, type TestServe } from '../helpers/serve';
 
 let serve: TestServe;
@@ -137,6 +137,37 @@ describe('serve with scpipe', () => {
     expect(await runCli(['put', ...serve.scpipeArgs(), 'me@127.0.0.1:/after.bin'], { stdin: 'ok' })).toMatchObject({ status: 0 });
     // Neither the file nor its temporary name is left: the partial upload is gone.
     expect((await readdir(serve.root)).filter((n) => n.includes('dropped'))).toEqual([]);
+  });
+});
+
+describe('serve host key', () => {
+  // Starts serve with only --root and --no-auth; resolves with its first two log lines.
+  async function firstLines(cache: string, root: string): Promise<string> {
+    const child = spawn(process.execPath, [CLI, 'serve', '--root', root, '--addr', '127.0.0.1:0', '--no-auth'], {
+      env: { ...process.env, XDG_CACHE_HOME: cache },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    for (let i = 0; i < 200 && !/host key/.test(log); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('close', r));
+    return log;
+  }
+
+  it('is generated once in the cache directory, kept private, and reused', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'scpipe-test-cache-'));
+    try {
+      const first = await firstLines(cache, local);
+      const path = join(cache, 'scpipe', 'serve_host_ed25519_key');
+      expect(first).toMatch(new RegExp(`host key (SHA256:\\S+) \\(generated ${path}\\)`));
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      const fingerprint = /host key (SHA256:\S+)/.exec(first)![1];
+      const second = await firstLines(cache, local);
+      expect(second).toContain(`host key ${fingerprint} (from ${path})`);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 });
 
