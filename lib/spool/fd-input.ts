@@ -5,8 +5,6 @@
 // gives it back (recycle), so a multi-GB stream is read through a handful of
 // buffers instead of leaving a GB of garbage for the collector: uncollected
 // garbage is resident memory (it kept a 64 MiB spool ~40 MiB over its budget).
-// Reads run in libuv's thread pool: one that waits on a quiet pipe holds a
-// pool thread until data or EOF arrives, even after an abort (the CLI exits).
 import { read } from 'node:fs';
 
 /** Size of the blocks read and handed out. */
