@@ -4,11 +4,10 @@ import { createReadStream, fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Readable } from 'node:stream';
 import { ScpipeError } from '../lib/errors';
-import { FdInput } from '../lib/spool/fd-input';
 
 /** stdin as put's input, with its size when it is a regular file. */
 export interface StdinInput {
-  input: Readable | AsyncIterable<Uint8Array>;
+  input: Readable;
   /** Size of a regular file on stdin; undefined for a pipe, socket or device. */
   fileSize?: bigint;
 }
@@ -25,6 +24,5 @@ export function openStdin(): StdinInput {
     // Sequential reads from the current offset, in large blocks.
     return { input: createReadStream('', { fd: 0, autoClose: false, highWaterMark: READ_BLOCK }), fileSize: st.size };
   }
-  // A pipe (or socket, device): read(2) into reusable 1 MiB blocks (fd-input.ts).
-  return { input: new FdInput(0) };
+  return { input: process.stdin };
 }

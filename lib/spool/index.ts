@@ -3,4 +3,3 @@
 export { spool, DEFAULT_MEMORY_LIMIT } from './spool';
 export type { Spool, SpoolOptions, ReplayOptions } from './spool';
 export { parseByteSize, formatBytes } from './size';
-export { FdInput, FD_BLOCK } from './fd-input';

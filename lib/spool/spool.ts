@@ -12,7 +12,6 @@ import { SpoolFile } from './spool-file';
 import { SpoolWriter } from './writer';
 import { closeInput, openInput, pull, toBuffer } from './input';
 import { Interrupt, Progress } from './control';
-import { FdInput } from './fd-input';
 
 /** Bytes kept in RAM before spilling to disk when SpoolOptions.memoryLimit is not given (64 MiB). */
 export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
@@ -112,9 +111,7 @@ export async function spool(
       } else {
         file = await SpoolFile.create(dir);
         interrupt.check();
-        // An FdInput takes its blocks back once written (fd-input.ts).
-        const recycle = input instanceof FdInput ? (buffers: readonly Buffer[]) => input.recycle(buffers) : undefined;
-        writer = new SpoolWriter(file, (err) => interrupt.fail(err), recycle);
+        writer = new SpoolWriter(file, (err) => interrupt.fail(err));
         writer.adopt(ram!.take());
         ram = null;
         writer.push(chunk);

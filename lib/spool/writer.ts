@@ -15,14 +15,10 @@ export class SpoolWriter {
   private inflight: Promise<void> | null = null;
   private failure: ScpipeError | null = null;
 
-  /**
-   * `onFailure` hears of a failed write at once, even while nobody awaits the
-   * writer; `onWritten` gets each batch's buffers back once they are on disk.
-   */
+  /** `onFailure` hears of a failed write at once, even while nobody awaits the writer. */
   constructor(
     private readonly file: SpoolFile,
     private readonly onFailure: (err: ScpipeError) => void,
-    private readonly onWritten?: (buffers: readonly Buffer[]) => void,
   ) {}
 
   /** True when the gathered bytes make a batch: call flush(). */
@@ -49,7 +45,6 @@ export class SpoolWriter {
     const write: Promise<void> = this.file.append(buffers).then(
       () => {
         if (this.inflight === write) this.inflight = null;
-        this.onWritten?.(buffers);
       },
       (err: unknown) => {
         if (this.inflight === write) this.inflight = null;
