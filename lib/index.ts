@@ -1,8 +1,6 @@
 // scpipe's public API. Re-exports only; the CLI is built on these alone.
-export { put } from './client/api';
-export { putOverChannel } from './client/put';
-export { get } from './client/api';
-export { getOverChannel } from './client/get';
+export { put, putOverChannel } from './client/put';
+export { get, getOverChannel } from './client/get';
 export type { Download, GetOptions } from './client/get';
 export { upload, download } from './client/copy';
 export type { CopyOptions } from './client/copy';

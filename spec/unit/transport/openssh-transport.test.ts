@@ -4,7 +4,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { put } from '../../../lib/client/api';
+import { put } from '../../../lib/client/put';
 import { ChannelOpener } from '../../../lib/client/connection';
 import { isScpipeError } from '../../../lib/errors';
 import { openSshChannel, sshArgs } from '../../../lib/transport/openssh-transport';
