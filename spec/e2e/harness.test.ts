@@ -24,6 +24,7 @@ function run(cmd: string, args: string[], input: string | Buffer = ''): Promise<
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    child.stdin.on('error', () => undefined); // the program may exit without reading it (EPIPE)
     child.stdin.end(input);
   });
 }

@@ -44,6 +44,7 @@ function run(cmd: string, args: string[], input = ''): Promise<Run> {
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
     });
+    child.stdin.on('error', () => undefined); // the program may exit without reading it (EPIPE)
     child.stdin.end(input);
   });
 }
