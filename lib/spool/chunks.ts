@@ -22,6 +22,8 @@ export class ChunkList {
   private block: Buffer | null = null;
   private start = 0;
   private used = 0;
+  // Every block allocated since the last takeWithBlocks(): memory only this list's chunks reference.
+  private blocks: ArrayBufferLike[] = [];
 
   /**
    * `coalesceBelow`: chunks shorter than this are packed. The spool file's
@@ -53,6 +55,7 @@ export class ChunkList {
       if (this.block === null || this.used === this.block.length) {
         this.seal();
         this.block = Buffer.allocUnsafeSlow(BLOCK_SIZE);
+        this.blocks.push(this.block.buffer);
         this.start = this.used = 0;
       }
       const copied = chunk.copy(this.block, this.used, offset);
@@ -81,6 +84,21 @@ export class ChunkList {
     this.chunks = [];
     this.bytes = 0;
     return chunks;
+  }
+
+  /**
+   * Like take(), and also hands over the blocks the small chunks were packed
+   * into, which nothing outside this list references: once the caller is done
+   * with the chunks it may free them at once with releaseMemory(). The list
+   * starts a new block for its next push.
+   */
+  takeWithBlocks(): { chunks: Buffer[]; blocks: ArrayBufferLike[] } {
+    const chunks = this.take();
+    const blocks = this.blocks;
+    this.blocks = [];
+    this.block = null;
+    this.start = this.used = 0;
+    return { chunks, blocks };
   }
 
   // Moves the unsealed part of the block into `chunks` as a view.

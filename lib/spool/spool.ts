@@ -112,7 +112,8 @@ export async function spool(
         file = await SpoolFile.create(dir);
         interrupt.check();
         writer = new SpoolWriter(file, (err) => interrupt.fail(err));
-        writer.adopt(ram!.take());
+        const spilled = ram!.takeWithBlocks();
+        writer.adopt(spilled.chunks, spilled.blocks);
         ram = null;
         writer.push(chunk);
       }

@@ -4,6 +4,7 @@
 // a batch is full, so the input is read no faster than the disk accepts it.
 import { ScpipeError } from '../errors';
 import { ChunkList } from './chunks';
+import { releaseMemory } from './release';
 import { SpoolFile, spoolWriteError } from './spool-file';
 
 /** Bytes gathered before a write is started. */
@@ -13,6 +14,8 @@ export const WRITE_BATCH = 1024 * 1024;
 export class SpoolWriter {
   private readonly batch = new ChunkList(16 * 1024);
   private inflight: Promise<void> | null = null;
+  // Memory to free once the next batch is written (see release.ts).
+  private releaseAfterWrite: ArrayBufferLike[] = [];
   private failure: ScpipeError | null = null;
 
   /** `onFailure` hears of a failed write at once, even while nobody awaits the writer. */
@@ -31,9 +34,14 @@ export class SpoolWriter {
     this.batch.push(chunk);
   }
 
-  /** Adds already packed chunks (the RAM spool being spilled) by reference. */
-  adopt(chunks: readonly Buffer[]): void {
+  /**
+   * Adds already packed chunks (the RAM spool being spilled) by reference.
+   * `blocks`, the memory they were packed into, is freed once they are
+   * written: nothing else may reference it.
+   */
+  adopt(chunks: readonly Buffer[], blocks: readonly ArrayBufferLike[] = []): void {
     this.batch.adopt(chunks);
+    this.releaseAfterWrite.push(...blocks);
   }
 
   /** Waits for the write in flight, then starts writing the batch. Rejects with ERR_SPOOL. */
@@ -41,13 +49,17 @@ export class SpoolWriter {
     if (this.inflight) await this.inflight;
     this.check();
     const buffers = this.batch.take();
+    const release = this.releaseAfterWrite;
+    this.releaseAfterWrite = [];
     if (buffers.length === 0) return;
+    const settled = () => {
+      if (this.inflight === write) this.inflight = null;
+      if (release.length > 0) releaseMemory(release);
+    };
     const write: Promise<void> = this.file.append(buffers).then(
-      () => {
-        if (this.inflight === write) this.inflight = null;
-      },
+      () => settled(),
       (err: unknown) => {
-        if (this.inflight === write) this.inflight = null;
+        settled();
         this.failure ??= spoolWriteError(this.file.dir, this.file.bytesWritten, err);
         this.onFailure(this.failure);
       },

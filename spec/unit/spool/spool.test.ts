@@ -9,6 +9,7 @@ import { ScpipeError, isScpipeError } from '../../../lib/errors';
 import { spool, type Spool, type SpoolOptions } from '../../../lib/spool';
 import { READ_BLOCK } from '../../../lib/spool/replay';
 import { WRITE_BATCH } from '../../../lib/spool/writer';
+import * as release from '../../../lib/spool/release';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -319,6 +320,38 @@ describe('spool: chunk boundaries', () => {
     expect(parts.at(-1)!.length).toBe(huge.length % READ_BLOCK);
     expectSameBytes(Buffer.concat(parts), huge);
     if (!s.onDisk) expect(parts[0]!.buffer).toBe(huge.buffer); // a view, not a copy
+  });
+});
+
+describe('spool: memory of a spilled RAM part', () => {
+  it('frees the packed RAM part once it is in the file, and never touches the caller\'s own chunks', async () => {
+    const dir = freshDir();
+    const freed = jest.spyOn(release, 'releaseMemory');
+    const small = (n: number) => Array.from({ length: n }, () => randomBytes(64 * KiB));
+    const callers = randomBytes(2 * MiB); // >= 1 MiB: kept by reference, not packed
+    const callersCopy = Buffer.from(callers);
+    // RAM part: 2 MiB packed, the caller's 2 MiB, 3 MiB packed (5 MiB: two 4 MiB blocks); then 3 MiB more spill.
+    const chunks = [...small(32), callers, ...small(48), ...small(48)];
+    const s = await take(chunkList(chunks), { memoryLimit: 7 * MiB, spoolDir: dir });
+    expect(s.onDisk).toBe(true);
+    expect(freed).toHaveBeenCalledTimes(1);
+    const blocks = freed.mock.calls[0]![0];
+    expect(blocks).toHaveLength(2);
+    expect(blocks.every((b) => b.byteLength === 0)).toBe(true); // detached: the memory is gone
+    expect(blocks).not.toContain(callers.buffer);
+    expect(callers.equals(callersCopy)).toBe(true);
+    expectSameBytes(await readAll(s.replay()), Buffer.concat(chunks));
+  });
+
+  it('keeps a RAM spool that never spilled: its replays are views of it', async () => {
+    const dir = freshDir();
+    const freed = jest.spyOn(release, 'releaseMemory');
+    const chunks = Array.from({ length: 16 }, () => randomBytes(64 * KiB));
+    const s = await take(chunkList(chunks), { memoryLimit: MiB, spoolDir: dir });
+    expect(s.onDisk).toBe(false);
+    expectSameBytes(await readAll(s.replay()), Buffer.concat(chunks));
+    await s.dispose();
+    expect(freed).not.toHaveBeenCalled();
   });
 });
 
