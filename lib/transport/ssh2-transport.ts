@@ -7,6 +7,7 @@ import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { createAuthHandler } from './auth';
 import { createHostVerifier } from './host-verifier';
 import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
+import { coalesceWrites } from './coalesce-writes';
 import { connectTcp } from './tcp';
 import { RECEIVE_WINDOW, widenReceiveWindow } from './ssh2-window';
 
@@ -53,6 +54,7 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
   const connecting = connectTcp(host.hostname, host.port, connectTimeout, opts.signal);
   const [{ Client }, sock] = await Promise.all([loadSsh2(), connecting]);
+  coalesceWrites(sock);
   const client = new Client();
   const config: ConnectConfig = {
     sock,
