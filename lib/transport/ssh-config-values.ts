@@ -26,6 +26,10 @@ export const KEYS: Record<string, [name: string, kind: Kind]> = {
   pubkeyauthentication: ['PubkeyAuthentication', 'bool'],
   kbdinteractiveauthentication: ['KbdInteractiveAuthentication', 'bool'],
   challengeresponseauthentication: ['KbdInteractiveAuthentication', 'bool'], // old alias
+  ciphers: ['Ciphers', 'str'], // lists with +, -, ^: see algorithms.ts
+  macs: ['MACs', 'str'],
+  kexalgorithms: ['KexAlgorithms', 'str'],
+  hostkeyalgorithms: ['HostKeyAlgorithms', 'str'],
 };
 const BOOLS: Record<string, boolean> = { yes: true, true: true, no: false, false: false };
 

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { parse as parseConfig } from 'ssh-config';
 import { LineType, type Line } from 'ssh-config';
 import { ScpipeError } from '../errors';
+import { ALGORITHM_KEYS, type AlgorithmKey, type AlgorithmSpecs } from './algorithms';
 import { matchPattern, matchPatternList } from './known-hosts';
 import { KEYS, expand, hostnameOf, setValue, splitArgs, tokensFor, type State } from './ssh-config-values';
 
@@ -65,6 +66,8 @@ export interface ResolvedHost {
   passwordAuthentication: boolean;
   pubkeyAuthentication: boolean;
   kbdInteractiveAuthentication: boolean;
+  /** Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms as given (absent: ssh2's defaults). */
+  algorithms: AlgorithmSpecs;
 }
 
 /** Evaluates one `Match` line's criteria (readconf.c match_cfg_line). */
@@ -246,7 +249,12 @@ export async function resolveHost(alias: string, opts: SshOptions): Promise<Reso
     passwordAuthentication: v('PasswordAuthentication', true),
     pubkeyAuthentication: v('PubkeyAuthentication', true),
     kbdInteractiveAuthentication: v('KbdInteractiveAuthentication', true),
+    algorithms: {},
   };
+  for (const key of Object.keys(ALGORITHM_KEYS) as AlgorithmKey[]) {
+    const spec = v<string | undefined>(key, undefined);
+    if (spec !== undefined) resolved.algorithms[key] = spec;
+  }
   const alias2 = v<string | undefined>('HostKeyAlias', undefined);
   if (alias2 !== undefined) resolved.hostKeyAlias = alias2;
   if (connectTimeout) resolved.connectTimeoutMs = connectTimeout * 1000;

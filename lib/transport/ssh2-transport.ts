@@ -4,6 +4,7 @@
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
+import { ssh2Algorithms } from './algorithms';
 import { createAuthHandler } from './auth';
 import { createHostVerifier } from './host-verifier';
 import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
@@ -69,6 +70,8 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
     readyTimeout: interactive ? 0 : Math.max(connectTimeout, 20_000),
     debug: log && process.env.SCPIPE_DEBUG_SSH ? (line: string) => log(line) : undefined,
   };
+  const algorithms = ssh2Algorithms(host.algorithms);
+  if (algorithms) config.algorithms = algorithms as ConnectConfig['algorithms'];
   await new Promise<void>((resolve, reject) => {
     const onAbort = (): void => finish(abortError(opts.signal));
     const finish = (err?: Error): void => {
@@ -91,9 +94,19 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
       finish(verifier.failure() ?? auth.failure() ?? describeClientError(err, host, auth.triedMethods()));
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // As ssh -v's "kex: client->server cipher: ...": what was agreed.
+    if (log) {
+      client.once('handshake', (n) => log(`kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac}`));
+    }
     client.once('ready', onReady);
     client.on('error', onError);
-    client.connect(config);
+    try {
+      client.connect(config);
+    } catch (err) {
+      // ssh2 checks the algorithm lists here: "Unsupported algorithm: x".
+      const names = Object.keys(host.algorithms).join('/');
+      finish(new ScpipeError('ERR_CONFIG', `${(err as Error).message} (${names || 'options'}; ssh2 supports fewer than OpenSSH: try --transport openssh)`, { cause: err }));
+    }
   });
   log?.(`authenticated to ${host.hostname} ([${sock.remoteAddress}]:${host.port})`);
   // Later errors (a dropped connection) reach the channel as EOF; keep the

@@ -4,7 +4,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
-import { runCli } from '../helpers/cli';
+import { readdir } from 'node:fs/promises';
+import { remote, runCli, sshFlags } from '../helpers/cli';
 
 let sshd: TestSshd;
 let home: string;
@@ -83,5 +84,31 @@ describe('put with ~/.ssh set up like a user has it', () => {
     expect(r.status).toBe(255);
     expect(r.stderr).toContain(sshd.hostKeyFingerprint);
     expect(r.stderr).toContain(`${known}:1`);
+  });
+});
+
+describe('put with algorithm lists (Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms)', () => {
+  it('negotiates what -o asks for, and says so with -v', async () => {
+    const flags = sshFlags(sshd, sshd.rssh, ['-o', 'Ciphers=aes256-ctr', '-o', 'MACs=hmac-sha2-256-etm@openssh.com', '-o', 'KexAlgorithms=^ecdh-sha2-nistp256']);
+    const r = await runCli(['put', '-v', ...flags, remote(sshd, sshd.rssh, `${dir}/algos.txt`)], { stdin: 'chosen algorithms', env: env() });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('scpipe: kex ecdh-sha2-nistp256, host key ssh-ed25519, cipher aes256-ctr, mac hmac-sha2-256-etm@openssh.com\n');
+    expect(await readFile(join(dir, 'algos.txt'), 'utf8')).toBe('chosen algorithms');
+  });
+
+  it('refuses a name ssh2 does not know: exit 255, says which, writes nothing', async () => {
+    const flags = sshFlags(sshd, sshd.rssh, ['-o', 'Ciphers=^rot13-cbc']);
+    const r = await runCli(['put', ...flags, remote(sshd, sshd.rssh, `${dir}/never.txt`)], { stdin: 'x', env: env() });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toBe('scpipe: Unsupported algorithm: rot13-cbc (Ciphers; ssh2 supports fewer than OpenSSH: try --transport openssh)\n');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('fails the handshake when the server accepts none of them: exit 255, names what did not match', async () => {
+    const flags = sshFlags(sshd, sshd.rssh, ['-o', 'Ciphers=3des-cbc']); // ssh2 has it, OpenSSH 9 no longer offers it
+    const r = await runCli(['put', ...flags, remote(sshd, sshd.rssh, `${dir}/never.txt`)], { stdin: 'x', env: env() });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toMatch(/^scpipe: .*no matching C->S cipher\n$/);
+    expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -35,7 +35,7 @@ function host(over: Partial<ResolvedHost> = {}): ResolvedHost {
     identityFiles: [], defaultIdentityFiles: [], identitiesOnly: false,
     knownHostsFiles: [], globalKnownHostsFiles: [], strictHostKeyChecking: 'yes', hostKeyAsk: false,
     serverAliveIntervalMs: 15000, serverAliveCountMax: 3, batchMode: false,
-    passwordAuthentication: true, pubkeyAuthentication: true, kbdInteractiveAuthentication: true,
+    passwordAuthentication: true, pubkeyAuthentication: true, kbdInteractiveAuthentication: true, algorithms: {},
     ...over,
   };
 }

@@ -111,6 +111,7 @@ describe('resolveHost', () => {
       strictHostKeyChecking: 'yes', hostKeyAsk: true,
       serverAliveIntervalMs: 15000, serverAliveCountMax: 3, batchMode: false,
       passwordAuthentication: true, pubkeyAuthentication: true, kbdInteractiveAuthentication: true,
+      algorithms: {},
     });
   });
 
@@ -215,5 +216,18 @@ describe('resolveHost', () => {
   it('accepts ChallengeResponseAuthentication as the old name of KbdInteractiveAuthentication', async () => {
     const h = await resolve('x', { configFile: 'none', options: ['ChallengeResponseAuthentication=no', 'PasswordAuthentication no', 'ServerAliveInterval=0'] });
     expect(h).toMatchObject({ kbdInteractiveAuthentication: false, passwordAuthentication: false, serverAliveIntervalMs: 0 });
+  });
+
+  it('keeps Ciphers, MACs, KexAlgorithms and HostKeyAlgorithms as written, -o first', async () => {
+    const h = await resolve('x', {
+      configFile: 'none',
+      options: ['Ciphers=^aes128-gcm@openssh.com', 'kexalgorithms curve25519-sha256', 'MACs=-hmac-sha1*', 'HostKeyAlgorithms=+ssh-rsa', 'Ciphers=aes256-ctr'],
+    });
+    expect(h.algorithms).toEqual({
+      Ciphers: '^aes128-gcm@openssh.com',
+      KexAlgorithms: 'curve25519-sha256',
+      MACs: '-hmac-sha1*',
+      HostKeyAlgorithms: '+ssh-rsa',
+    });
   });
 });

@@ -1,0 +1,71 @@
+// Ciphers, MACs, KexAlgorithms and HostKeyAlgorithms, as ssh_config(5)
+// writes them, turned into ssh2's `algorithms` option.
+//
+// OpenSSH's forms: "a,b" is the whole list in order of preference; "+a,b"
+// appends to the default list, "-a,b" removes from it, "^a,b" puts first.
+// Names may be patterns with * and ?. ssh2 takes a list, or an object of
+// append/prepend/remove whose entries are names or RegExps matched against
+// what it supports; it throws "Unsupported algorithm: X" for a name it lacks.
+import type { ConnectConfig } from 'ssh2';
+import { ScpipeError } from '../errors';
+
+type Category = keyof NonNullable<ConnectConfig['algorithms']>;
+type Entry = string | RegExp;
+/** One category of ssh2's `algorithms` (ssh2 takes RegExps too; @types/ssh2 does not say so). */
+export type AlgorithmList = Entry[] | Partial<Record<'append' | 'prepend' | 'remove', Entry[]>>;
+export type Ssh2Algorithms = Partial<Record<Category, AlgorithmList>>;
+
+/** The ssh_config keys, and ssh2's name for each. */
+export const ALGORITHM_KEYS = {
+  Ciphers: 'cipher',
+  MACs: 'hmac',
+  KexAlgorithms: 'kex',
+  HostKeyAlgorithms: 'serverHostKey',
+} as const satisfies Record<string, Category>;
+
+export type AlgorithmKey = keyof typeof ALGORITHM_KEYS;
+/** The values given, as written (e.g. { Ciphers: '^aes128-gcm@openssh.com' }). */
+export type AlgorithmSpecs = Partial<Record<AlgorithmKey, string>>;
+
+/** ssh2's `algorithms` for `specs`, or undefined when none was given. Throws ERR_CONFIG on an empty list. */
+export function ssh2Algorithms(specs: AlgorithmSpecs): Ssh2Algorithms | undefined {
+  const result: Ssh2Algorithms = {};
+  let any = false;
+  for (const [key, category] of Object.entries(ALGORITHM_KEYS) as [AlgorithmKey, Category][]) {
+    const spec = specs[key];
+    if (spec === undefined) continue;
+    result[category] = convert(key, spec);
+    any = true;
+  }
+  return any ? result : undefined;
+}
+
+function convert(key: AlgorithmKey, spec: string): AlgorithmList {
+  const op = /^[+\-^]/.test(spec) ? spec[0] : '';
+  const entries = spec
+    .slice(op.length)
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .map(toEntry);
+  if (entries.length === 0) throw new ScpipeError('ERR_CONFIG', `${key}: empty list ${JSON.stringify(spec)}`);
+  switch (op) {
+    case '+':
+      return { append: entries };
+    case '-':
+      return { remove: entries };
+    case '^':
+      // ssh2's prepend skips names already in the list; OpenSSH's ^ moves them to the front.
+      return { remove: entries, prepend: entries };
+    default:
+      // The exact list: a plain array when it has no patterns, so ssh2 keeps our order.
+      return entries.every((e) => typeof e === 'string') ? entries : { remove: [/.*/], append: entries };
+  }
+}
+
+// A name stays a name (ssh2 refuses the ones it lacks); a pattern becomes an anchored RegExp.
+function toEntry(name: string): Entry {
+  if (!/[*?]/.test(name)) return name;
+  const source = name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`);
+}
