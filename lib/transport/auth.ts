@@ -1,7 +1,9 @@
-// Chooses the SSH user-authentication attempts, in OpenSSH's order: "none"
-// (to learn the server's methods), then publickey (ssh-agent, then identity
-// files), keyboard-interactive and password — restricted to what the server
-// still allows and what the config enables. Secrets come only from the
+// Chooses the SSH user-authentication attempts, in OpenSSH's order:
+// publickey (ssh-agent, then identity files), keyboard-interactive and
+// password, restricted to what the server still allows and what the config
+// enables. Unlike OpenSSH, which first sends "none" to learn the server's
+// methods, a key at hand is offered at once: a failure lists the methods just
+// as well, and a login saves a round trip. Without a key, "none" goes first. Secrets come only from the
 // SCPIPE_PASSWORD environment variable or the interactive prompt, never argv.
 import { promises as fsp, statSync } from 'node:fs';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, KeyboardInteractiveCallback, ParsedKey, Prompt } from 'ssh2';
@@ -184,6 +186,11 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   async function nextAttempt(methodsLeft: AuthenticationType[] | null): Promise<AnyAuthMethod | false> {
     if (!started) {
       started = true;
+      if (order[0] === 'publickey' && enabled.publickey!()) {
+        const attempt = await steps.publickey!();
+        if (failed) return false;
+        if (attempt) return attempt;
+      }
       return { type: 'none', username };
     }
     lastMethods = methodsLeft ?? [];

@@ -96,7 +96,7 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     // As ssh -v's "kex: client->server cipher: ...": what was agreed.
     if (log) {
-      client.once('handshake', (n) => log(`kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac}`));
+      client.once('handshake', (n) => log(`kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac || '<implicit>'}`));
     }
     client.once('ready', onReady);
     client.on('error', onError);

@@ -41,7 +41,7 @@ function host(over: Partial<ResolvedHost> = {}): ResolvedHost {
 }
 
 type Attempt = AnyAuthMethod | false;
-/** Drives the handler like ssh2 does: 'none' first, then the given methodsLeft. */
+/** Drives the handler like ssh2 does: null for the first attempt, then the given methodsLeft. */
 function driver(ctx: AuthContext) {
   const auth = createAuthHandler(ctx);
   const step = (left: AuthenticationType[] | null): Promise<Attempt> =>
@@ -70,30 +70,29 @@ function answerKbd(a: Attempt, prompts: Array<{ prompt: string; echo: boolean }>
 }
 
 describe('createAuthHandler', () => {
-  it('goes none → publickey → keyboard-interactive → password with SCPIPE_PASSWORD', async () => {
+  it('offers a key at once (no "none" round trip), then keyboard-interactive and password with SCPIPE_PASSWORD', async () => {
     const { auth, step } = driver({ host: host({ identityFiles: [plainKey] }), env: { SCPIPE_PASSWORD: 'pw' } });
-    expect(await step(null)).toEqual({ type: 'none', username: 'alice' });
-    const pk = await step(ALL);
+    const pk = await step(null);
     expect(pk).toMatchObject({ type: 'publickey', username: 'alice' });
     expect(((pk as { key: ParsedKey }).key).type).toBe('ssh-ed25519');
     const kbd = await step(ALL);
     expect(await answerKbd(kbd, [{ prompt: 'Password: ', echo: false }])).toEqual(['pw']);
     expect(await step(ALL)).toEqual({ type: 'password', username: 'alice', password: 'pw' });
     expect(await step(ALL)).toBe(false);
-    expect(auth.triedMethods()).toEqual(['none', 'publickey', 'keyboard-interactive', 'password']);
+    expect(auth.triedMethods()).toEqual(['publickey', 'keyboard-interactive', 'password']);
     expect(auth.serverMethods()).toEqual(ALL);
   });
 
   it('offers only what the server lists and what the config enables', async () => {
     const env = { SCPIPE_PASSWORD: 'pw' };
-    expect(await types(driver({ host: host({ identityFiles: [plainKey] }), env }).step, ['password'])).toEqual(['none', 'password']);
+    expect(await types(driver({ host: host({ identityFiles: [plainKey] }), env }).step, ['password'])).toEqual(['publickey', 'password']);
     expect(await types(driver({ host: host({ identityFiles: [plainKey], passwordAuthentication: false, kbdInteractiveAuthentication: false }), env }).step))
-      .toEqual(['none', 'publickey']);
+      .toEqual(['publickey']);
     expect(await types(driver({ host: host({ identityFiles: [plainKey], pubkeyAuthentication: false }), env }).step))
       .toEqual(['none', 'keyboard-interactive', 'password']);
   });
 
-  it('follows PreferredAuthentications order and drops unlisted methods', async () => {
+  it('follows PreferredAuthentications order and drops unlisted methods ("none" first unless a key leads)', async () => {
     const h = host({ identityFiles: [plainKey], preferredAuthentications: ['password', 'publickey'] });
     expect(await types(driver({ host: h, env: { SCPIPE_PASSWORD: 'pw' } }).step)).toEqual(['none', 'password', 'publickey']);
   });
@@ -104,31 +103,29 @@ describe('createAuthHandler', () => {
     await new Promise((r) => server.once('listening', r));
     try {
       const { step } = driver({ host: host({ identityFiles: [plainKey] }), env: { SSH_AUTH_SOCK: sock } });
-      await step(null);
-      expect(await step(ALL)).toEqual({ type: 'agent', username: 'alice', agent: sock });
+      expect(await step(null)).toEqual({ type: 'agent', username: 'alice', agent: sock });
       expect(await step(ALL)).toMatchObject({ type: 'publickey' });
       const only = driver({ host: host({ identityFiles: [plainKey], identitiesOnly: true }), env: { SSH_AUTH_SOCK: sock } });
-      expect(await types(only.step)).toEqual(['none', 'publickey']);
+      expect(await types(only.step)).toEqual(['publickey']);
     } finally {
       server.close();
     }
     const dead = driver({ host: host({ identityFiles: [plainKey] }), env: { SSH_AUTH_SOCK: path.join(dir, 'no-such.sock') } });
-    expect(await types(dead.step)).toEqual(['none', 'publickey']);
+    expect(await types(dead.step)).toEqual(['publickey']);
   });
 
   it('uses default identity files only when they exist', async () => {
     const lines: string[] = [];
     const h = host({ defaultIdentityFiles: [path.join(dir, 'missing_id'), plainKey] });
     const { step } = driver({ host: h, env: {}, log: (l) => lines.push(l) });
-    expect(await types(step)).toEqual(['none', 'publickey']);
+    expect(await types(step)).toEqual(['publickey']);
     expect(lines.join('\n')).not.toContain('missing_id');
   });
 
   it('skips an encrypted key when there is no prompt', async () => {
     const lines: string[] = [];
     const { step } = driver({ host: host({ identityFiles: [encKey, plainKey] }), env: {}, log: (l) => lines.push(l) });
-    await step(null);
-    const a = await step(['publickey']);
+    const a = await step(null);
     expect(((a as { key: ParsedKey }).key).comment).toBe('plain');
     expect(await step(['publickey'])).toBe(false);
     expect(lines.some((l) => l.includes('skipping encrypted key') && l.includes(encKey))).toBe(true);
@@ -143,8 +140,7 @@ describe('createAuthHandler', () => {
       return answers.shift() ?? null;
     };
     const { step } = driver({ host: host({ identityFiles: [encKey] }), env: {}, prompt });
-    await step(null);
-    const a = await step(['publickey']);
+    const a = await step(null);
     expect(a).toMatchObject({ type: 'publickey' });
     expect(((a as { key: ParsedKey }).key).isPrivateKey()).toBe(true);
     expect(questions).toEqual([`Enter passphrase for key '${encKey}': `, `Enter passphrase for key '${encKey}': `]);
@@ -164,7 +160,7 @@ describe('createAuthHandler', () => {
     const questions: string[] = [];
     const prompt = async (q: string) => { questions.push(q); return `pw${questions.length}`; };
     const { step } = driver({ host: host(), env: {}, prompt });
-    await step(null);
+    expect(await step(null)).toEqual({ type: 'none', username: 'alice' }); // no key at hand: learn the methods first
     for (const pw of ['pw1', 'pw2', 'pw3']) expect(await step(['password'])).toEqual({ type: 'password', username: 'alice', password: pw });
     expect(await step(['password'])).toBe(false);
     expect(questions[0]).toBe("alice@h.example's password: ");
@@ -218,7 +214,7 @@ describe('createAuthHandler', () => {
         client.once('ready', resolve).once('error', reject);
         client.connect({ host: '127.0.0.1', port, username: 'alice', authHandler: auth.handler, hostVerifier: () => true });
       });
-      expect(auth.triedMethods()).toEqual(['none', 'publickey', 'password']);
+      expect(auth.triedMethods()).toEqual(['publickey', 'password']);
       expect(offered).toEqual([otherKey, plainKey]);
     } finally {
       client.end();
