@@ -5,7 +5,6 @@
 // read it at once. Where unlinking an open file fails (Windows), the path is
 // kept, removed by close(), and registered for removal at process exit.
 import * as fs from 'node:fs';
-import { file as tmpFile } from 'tmp-promise';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { cancelRemoveAtExit, removeAtExit } from './exit-cleanup';
@@ -48,6 +47,8 @@ export class SpoolFile {
     let created: { path: string; fd: number };
     try {
       // `tmpdir`, not `dir`: tmp >= 0.2.4 refuses a `dir` outside os.tmpdir().
+      // Loaded on first use: a stream that fits in RAM never needs it (~3 ms of start-up).
+      const { file: tmpFile } = await import('tmp-promise');
       created = await tmpFile({
         tmpdir: dir,
         prefix: SPOOL_FILE_PREFIX,
