@@ -62,8 +62,9 @@ export async function main(argv: string[]): Promise<number> {
   return ctx.status;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
+/** Runs scpipe with `argv` and exits the process with its status. */
+export function runAndExit(argv: string[]): void {
+  main(argv).then(
     (status) => {
       // Flush stdout/stderr, then exit even if a stray handle (stdin) is open.
       process.stdout.write('', () => process.exit(status));
@@ -74,3 +75,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runAndExit(process.argv.slice(2));

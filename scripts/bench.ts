@@ -32,7 +32,9 @@
  * Needs root and a loopback sshd from spec/helpers/sshd.ts: run
  * `sudo bash scripts/install-test-deps.sh` once, and `npm run build` (for dist/).
  * Run: npm run bench [-- --size 1G --runs 5 --cases pipe-disk,manual-two-pass --rtt 20]
- * (--cli PATH measures another build of scpipe's cli/main.js, e.g. one made
+ * Both sides use aes128-gcm@openssh.com and curve25519-sha256 (--cipher and
+ * --kex change that; `default` lets each side choose), checked and printed.
+ * (--cli PATH measures another build of scpipe's dist/cli/launch.js, e.g. one made
  * with `npx tsc -p tsconfig.build.json --outDir .bench/base` on another commit.)
  * Prints a Markdown table and writes it with the raw numbers to .bench/results.json.
  */
@@ -47,7 +49,7 @@ import { startSshd, userDir, type TestSshd } from '../spec/helpers/sshd';
 import { parseByteSize } from '../lib/spool/size';
 
 const ROOT = path.resolve(__dirname, '../../..'); // .bench/build/scripts -> project root
-let CLI = path.join(ROOT, 'dist/cli/main.js'); // --cli: another build, e.g. to compare two commits
+let CLI = path.join(ROOT, 'dist/cli/launch.js'); // --cli: another build, e.g. to compare two commits
 const MiB = 1024 * 1024;
 const BLOCK = 16 * MiB;
 const ALL_CASES = [
@@ -71,8 +73,16 @@ const TINY_REPEAT = 4;
 /** The goal for `tiny`: at most this many times `scp-tiny`'s median. */
 const TINY_LIMIT = 1.3;
 const RSS_SLACK_MIB = 100;
+/**
+ * Both sides use the same algorithms ("same cipher" in the targets): left to
+ * themselves, OpenSSH's client picks chacha20-poly1305 and sntrup761x25519,
+ * ssh2 aes128-gcm and curve25519. `--cipher default --kex default` lets each
+ * side choose. What was agreed is checked once and printed.
+ */
+const DEFAULT_CIPHER = 'aes128-gcm@openssh.com';
+const DEFAULT_KEX = 'curve25519-sha256';
 
-interface Options { size: number; runs: number; cases: CaseName[]; rtt: number; argv: string[] }
+interface Options { size: number; runs: number; cases: CaseName[]; rtt: number; cipher: string; kex: string; argv: string[] }
 interface Env {
   sshd: TestSshd; tmp: string; file: string; sha256: string; remoteDir: string; spoolDir: string; home: string; opts: Options;
   /** A regular file holding TINY_DATA, for scp-tiny. */
@@ -86,7 +96,7 @@ interface CaseResult { name: CaseName; seconds: number[]; peakMiB: number[] }
 
 // ---------------------------------------------------------------- options
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { size: 1024 * MiB, runs: 5, cases: [...ALL_CASES], rtt: 0, argv };
+  const opts: Options = { size: 1024 * MiB, runs: 5, cases: [...ALL_CASES], rtt: 0, cipher: DEFAULT_CIPHER, kex: DEFAULT_KEX, argv };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${argv[i]} needs a value`);
@@ -95,7 +105,9 @@ function parseOptions(argv: string[]): Options {
     else if (argv[i] === '--cases') opts.cases = value.split(',').map((c) => c.trim()) as CaseName[];
     else if (argv[i] === '--rtt') opts.rtt = Number(value);
     else if (argv[i] === '--cli') CLI = path.resolve(value);
-    else throw new Error(`unknown option ${argv[i]} (use --size 1G, --runs 5, --rtt 20, --cli PATH, --cases ${ALL_CASES.join(',')})`);
+    else if (argv[i] === '--cipher') opts.cipher = value;
+    else if (argv[i] === '--kex') opts.kex = value;
+    else throw new Error(`unknown option ${argv[i]} (use --size 1G, --runs 5, --rtt 20, --cli PATH, --cipher NAME|default, --kex NAME|default, --cases ${ALL_CASES.join(',')})`);
     i++;
   }
   if (!(opts.size > 0) || !Number.isSafeInteger(opts.size)) throw new Error(`bad --size`);
@@ -147,7 +159,34 @@ const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** scpipe's connection options for the rssh account (through the proxy with --rtt). */
 function scpipeSsh(env: Env): string[] {
   return ['-P', String(env.port), '-i', env.sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${env.knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none'];
+    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none', ...algorithmArgs(env.opts)];
+}
+
+/** -o Ciphers / KexAlgorithms, for scpipe and OpenSSH alike (none for "default"). */
+function algorithmArgs(opts: Options): string[] {
+  return [
+    ...(opts.cipher === 'default' ? [] : ['-o', `Ciphers=${opts.cipher}`]),
+    ...(opts.kex === 'default' ? [] : ['-o', `KexAlgorithms=${opts.kex}`]),
+  ];
+}
+
+/**
+ * What each side agreed with sshd (from scpipe -v and ssh -v), for the header.
+ * Asynchronous: with --rtt the latency proxy runs in this process.
+ */
+async function negotiated(env: Env): Promise<{ scpipe: string; openssh: string }> {
+  const put = track('scpipe', process.execPath, [CLI, 'put', '-v', ...scpipeSsh(env), `${env.sshd.rssh.name}@127.0.0.1:${remoteOut(env, 'tiny')}`],
+    ['pipe', 'ignore', 'pipe'], scpipeEnv(env));
+  put.child.stdin!.end(TINY_DATA);
+  const ssh = track('ssh', 'ssh', ['-v', ...opensshArgs(env, env.sshd.user), '127.0.0.1', 'true'], ['ignore', 'ignore', 'pipe']);
+  const [p, o] = await Promise.all([put.done, ssh.done]);
+  const ours = /scpipe: kex (\S+), host key \S+, cipher (\S+),/.exec(p.stderr);
+  const kex = /kex: algorithm: (\S+)/.exec(o.stderr);
+  const cipher = /kex: client->server cipher: (\S+)/.exec(o.stderr);
+  if (p.code !== 0 || !ours || o.code !== 0 || !kex || !cipher) {
+    throw new Error(`cannot tell the algorithms:\n${p.stderr}\n${o.stderr}`);
+  }
+  return { scpipe: `${ours[2]}, ${ours[1]}`, openssh: `${cipher[1]}, ${kex[1]}` };
 }
 
 /** The remote file a case writes (downloads write none). */
@@ -160,7 +199,7 @@ function scpipeArgs(env: Env, extra: string[], name: CaseName): string[] {
 
 /** OpenSSH client options for `account` (ssh keeps the first value: ours win over sshArgs()'s). */
 function opensshArgs(env: Env, account: TestSshd['rssh']): string[] {
-  return ['-o', `Port=${env.port}`, '-o', `UserKnownHostsFile=${env.knownHosts}`, ...env.sshd.sshArgs(account)];
+  return ['-o', `Port=${env.port}`, '-o', `UserKnownHostsFile=${env.knownHosts}`, ...algorithmArgs(env.opts), ...env.sshd.sshArgs(account)];
 }
 
 const downloadSource = (env: Env) => path.join(env.remoteDir, 'download-src.bin');
@@ -507,6 +546,8 @@ async function main(): Promise<void> {
     for (const name of opts.cases.filter((c) => DOWNLOADS.includes(c))) await verifyDownload(name, env);
   }
 
+  const algorithms = await negotiated(env);
+  if (algorithms.scpipe !== algorithms.openssh) console.error(`note: the sides use different algorithms (${JSON.stringify(algorithms)})`);
   const loadBefore = os.loadavg()[0].toFixed(2);
   const results: CaseResult[] = opts.cases.map((name) => ({ name, seconds: [], peakMiB: [] }));
   for (let run = 1; run <= opts.runs; run++) {
@@ -531,6 +572,7 @@ async function main(): Promise<void> {
     `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM, ${info.kernel}; ${info.ssh}; node ${info.node}`,
     `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random; tiny cases: ${TINY_DATA.length} bytes), runs: ${opts.runs} per case (tiny cases ${opts.runs * TINY_REPEAT}), interleaved; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT proxy` : ''}, target an rssh-like scp-only account`,
     `Command: ${command} (scpipe: ${path.relative(ROOT, CLI)})`,
+    `Algorithms (cipher, key exchange): scpipe ${algorithms.scpipe}; OpenSSH ${algorithms.openssh}`,
     `Load average (1 min) before: ${loadBefore}, after: ${os.loadavg()[0].toFixed(2)}`,
   ];
   const tbl = table(rows);
@@ -538,7 +580,7 @@ async function main(): Promise<void> {
   console.log(['', ...header, '', tbl, '', ...goals].join('\n'));
 
   fs.mkdirSync(path.join(ROOT, '.bench'), { recursive: true });
-  const json = { date: new Date().toISOString(), machine: info, size: opts.size, runs: opts.runs, rttMs: opts.rtt, command, table: tbl, targets: goals, cases: rows };
+  const json = { date: new Date().toISOString(), machine: info, size: opts.size, runs: opts.runs, rttMs: opts.rtt, algorithms, command, table: tbl, targets: goals, cases: rows };
   fs.writeFileSync(path.join(ROOT, '.bench/results.json'), JSON.stringify(json, null, 2) + '\n');
   console.error(`wrote ${path.join(ROOT, '.bench/results.json')}`);
 }

@@ -11,7 +11,7 @@ const { mkdirSync, mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 
-const CLI = resolve(__dirname, '../dist/cli/main.js');
+const CLI = resolve(__dirname, '../dist/cli/launch.js');
 const sizeArg = process.argv.indexOf('--size');
 const SIZE = parseSize(sizeArg > 0 ? process.argv[sizeArg + 1] : '256M');
 

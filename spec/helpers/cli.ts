@@ -1,4 +1,4 @@
-// Runs the built CLI (dist/cli/main.js) as a user would, with a private HOME
+// Runs the built CLI (dist/cli/launch.js, the package's bin) as a user would, with a private HOME
 // so the developer's ~/.ssh never leaks into a test, and a bound on time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { TestAccount, TestSshd } from './sshd';
 
-export const CLI = resolve(__dirname, '../../dist/cli/main.js');
+export const CLI = resolve(__dirname, '../../dist/cli/launch.js');
 
 export interface CliResult {
   status: number | null;
