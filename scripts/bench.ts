@@ -35,7 +35,8 @@
  * Both sides use aes128-gcm@openssh.com and curve25519-sha256 (--cipher and
  * --kex change that; `default` lets each side choose), checked and printed.
  * (--cli PATH measures another build of scpipe's dist/cli/launch.js, e.g. one made
- * with `npx tsc -p tsconfig.build.json --outDir .bench/base` on another commit.)
+ * with `npm run build` in a worktree of another commit; it must print the agreed
+ * algorithms with -v, as builds since the Ciphers/KexAlgorithms support do.)
  * Prints a Markdown table and writes it with the raw numbers to .bench/results.json.
  */
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'child_process';

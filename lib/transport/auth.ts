@@ -3,8 +3,9 @@
 // password, restricted to what the server still allows and what the config
 // enables. Unlike OpenSSH, which first sends "none" to learn the server's
 // methods, a key at hand is offered at once: a failure lists the methods just
-// as well, and a login saves a round trip. Without a key, "none" goes first. Secrets come only from the
-// SCPIPE_PASSWORD environment variable or the interactive prompt, never argv.
+// as well, and a login saves a round trip. Without a key, "none" goes first.
+// Secrets come only from the SCPIPE_PASSWORD environment variable or the
+// interactive prompt, never argv.
 import { promises as fsp, statSync } from 'node:fs';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, KeyboardInteractiveCallback, ParsedKey, Prompt } from 'ssh2';
 import { ScpipeError } from '../errors';

@@ -7,8 +7,8 @@ import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { ssh2Algorithms } from './algorithms';
 import { createAuthHandler } from './auth';
 import { createHostVerifier } from './host-verifier';
-import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
 import { coalesceWrites } from './coalesce-writes';
+import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
 import { connectTcp } from './tcp';
 import { RECEIVE_WINDOW, widenReceiveWindow } from './ssh2-window';
 
@@ -103,9 +103,10 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
     try {
       client.connect(config);
     } catch (err) {
-      // ssh2 checks the algorithm lists here: "Unsupported algorithm: x".
-      const names = Object.keys(host.algorithms).join('/');
-      finish(new ScpipeError('ERR_CONFIG', `${(err as Error).message} (${names || 'options'}; ssh2 supports fewer than OpenSSH: try --transport openssh)`, { cause: err }));
+      // ssh2 checks its options here, the algorithm lists among them ("Unsupported algorithm: x").
+      const given = Object.keys(host.algorithms);
+      const hint = given.length ? ` (${given.join('/')}; ssh2 supports fewer than OpenSSH: try --transport openssh)` : '';
+      finish(new ScpipeError('ERR_CONFIG', `${(err as Error).message}${hint}`, { cause: err }));
     }
   });
   log?.(`authenticated to ${host.hostname} ([${sock.remoteAddress}]:${host.port})`);
