@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Client, Server, utils, type AnyAuthMethod, type AuthenticationType, type ParsedKey } from 'ssh2';
 import { ScpipeError, isScpipeError } from '../../../lib/errors';
 import { createAuthHandler, type AuthContext } from '../../../lib/transport/auth';
-import type { ResolvedHost } from '../../../lib/transport/ssh-config';
+import { resolvedHost as host } from '../../helpers/resolved-host';
 
 let dir: string;
 let plainKey: string;
@@ -29,16 +29,6 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function host(over: Partial<ResolvedHost> = {}): ResolvedHost {
-  return {
-    alias: 'h', hostname: 'h.example', port: 22, user: 'alice',
-    identityFiles: [], defaultIdentityFiles: [], identitiesOnly: false,
-    knownHostsFiles: [], globalKnownHostsFiles: [], strictHostKeyChecking: 'yes', hostKeyAsk: false,
-    serverAliveIntervalMs: 15000, serverAliveCountMax: 3, batchMode: false,
-    passwordAuthentication: true, pubkeyAuthentication: true, kbdInteractiveAuthentication: true, algorithms: {},
-    ...over,
-  };
-}
 
 type Attempt = AnyAuthMethod | false;
 /** Drives the handler like ssh2 does: null for the first attempt, then the given methodsLeft. */

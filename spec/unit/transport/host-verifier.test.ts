@@ -8,6 +8,7 @@ import { isScpipeError } from '../../../lib/errors';
 import { createHostVerifier, type HostVerifierOptions } from '../../../lib/transport/host-verifier';
 import { fingerprint } from '../../../lib/transport/known-hosts';
 import type { ResolvedHost } from '../../../lib/transport/ssh-config';
+import { resolvedHost } from '../../helpers/resolved-host';
 
 let dir: string;
 let hostKeyFile: string;
@@ -29,16 +30,8 @@ function kh(text = ''): string {
   if (text) fs.writeFileSync(file, text);
   return file;
 }
-function host(over: Partial<ResolvedHost> = {}): ResolvedHost {
-  return {
-    alias: 'h', hostname: '127.0.0.1', port: 2222, user: 'u',
-    identityFiles: [], defaultIdentityFiles: [], identitiesOnly: false,
-    knownHostsFiles: [], globalKnownHostsFiles: [], strictHostKeyChecking: 'yes', hostKeyAsk: false,
-    serverAliveIntervalMs: 15000, serverAliveCountMax: 3, batchMode: false,
-    passwordAuthentication: true, pubkeyAuthentication: true, kbdInteractiveAuthentication: true, algorithms: {},
-    ...over,
-  };
-}
+const host = (over: Partial<ResolvedHost> = {}): ResolvedHost =>
+  resolvedHost({ hostname: '127.0.0.1', port: 2222, user: 'u', ...over });
 function verify(opts: HostVerifierOptions, key: Buffer) {
   const v = createHostVerifier(opts);
   return new Promise<{ ok: boolean; v: typeof v }>((resolve) => v(key, (ok) => resolve({ ok, v })));
