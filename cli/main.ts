@@ -6,6 +6,7 @@ import { createContext, type CommandContext } from './context';
 import { protectDashes } from './stdio-arg';
 import { describeFailure, say } from './report';
 import { exitStatusFor } from './exit-status';
+import { lastValueWins } from './last-wins';
 import { ScpipeError, isScpipeError } from '../lib/errors';
 
 // Each command has its own argument type; yargs takes a list of any of them.
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   const parser = yargs(protectDashes(argv))
     .scriptName('scpipe')
     .usage('$0 <command> [options]\n\nMove byte streams over the SCP protocol, to and from scp-only hosts.')
+    .middleware(lastValueWins, true)
     .middleware((args) => {
       verbose = Boolean(args.v);
     })

@@ -3,13 +3,15 @@
 // --scp-path), and how they become the library's ConnectOptions.
 import type { Argv } from 'yargs';
 import { ScpipeError } from '../lib/errors';
+import { escapeForTerminal } from '../lib/util/escape';
 import { QUOTE_MODES, type QuoteMode } from '../lib/protocol/quote';
 import { parseRemoteSpec, type RemoteSpec } from '../lib/transport/target';
 import type { ConnectOptions } from '../lib/transport/ssh2-transport';
 
 /** Parsed shared options. */
 export interface SshArgs {
-  P?: number;
+  /** As typed; checked by connectOptions(). A string: yargs adds repeated numbers up. */
+  P?: string;
   i?: string[];
   F?: string;
   o?: string[];
@@ -35,7 +37,7 @@ const repeatable = {
 /** Adds the shared options to a command. */
 export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
   return y
-    .option('P', { alias: 'port', type: 'number', describe: 'remote port', requiresArg: true })
+    .option('P', { alias: 'port', type: 'string', describe: 'remote port', requiresArg: true })
     .option('i', { alias: 'identity', ...repeatable, describe: 'identity (private key) file; repeatable' })
     .option('F', { type: 'string', describe: 'ssh config file (instead of ~/.ssh/config)', requiresArg: true })
     .option('o', { ...repeatable, describe: 'ssh option Key=Value; repeatable' })
@@ -59,13 +61,11 @@ export function remoteArg(arg: string, what: string): RemoteSpec {
 
 /** Connection options for `spec` from the shared options. */
 export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: string) => void): ConnectOptions {
-  if (args.P !== undefined && (!Number.isInteger(args.P) || args.P < 1 || args.P > 65535)) {
-    throw new ScpipeError('ERR_USAGE', `bad port "${args.P}"`);
-  }
+  const port = args.P === undefined ? undefined : parsePort(args.P);
   return {
     host: spec.host,
     user: spec.user,
-    port: args.P ?? spec.port,
+    port: port ?? spec.port,
     identityFiles: args.i,
     configFile: args.F,
     options: args.o,
@@ -74,4 +74,10 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     // Loaded when a passphrase or password is asked for: most runs never do.
     prompt: async (question, echo) => (await import('../lib/transport/tty-prompt')).promptOnTty(question, echo),
   };
+}
+
+function parsePort(text: string): number {
+  const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 1 && port <= 65535)) throw new ScpipeError('ERR_USAGE', `bad port "${escapeForTerminal(text)}"`);
+  return port;
 }

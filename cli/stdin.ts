@@ -1,13 +1,15 @@
 // What put reads: stdin, refused when it is a terminal (like gzip), sent
-// without a spool when it is a regular file (its size is known).
+// without a spool when it is a regular file (its size is known), otherwise
+// (a pipe, socket or device) spooled by a worker thread straight from fd 0.
 import { createReadStream, fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Readable } from 'node:stream';
 import { ScpipeError } from '../lib/errors';
+import { DescriptorInput } from '../lib/spool';
 
 /** stdin as put's input, with its size when it is a regular file. */
 export interface StdinInput {
-  input: Readable;
+  input: Readable | DescriptorInput;
   /** Size of a regular file on stdin; undefined for a pipe, socket or device. */
   fileSize?: bigint;
 }
@@ -24,5 +26,11 @@ export function openStdin(): StdinInput {
     // Sequential reads from the current offset, in large blocks.
     return { input: createReadStream('', { fd: 0, autoClose: false, highWaterMark: READ_BLOCK }), fileSize: st.size };
   }
-  return { input: process.stdin };
+  // Creating process.stdin (never read) makes a pipe or socket non-blocking,
+  // so the spool thread never sits in a read() that only the producer can
+  // end: a Ctrl-C while the producer is silent must still exit at once (the
+  // process cannot exit while one of its threads is blocked in a read).
+  // Node restores the descriptor's flags at exit.
+  void process.stdin;
+  return { input: new DescriptorInput(0) };
 }

@@ -35,7 +35,7 @@ export type { ScpCommandOptions } from './protocol/command';
 export { quoteRemotePath, QUOTE_MODES } from './protocol/quote';
 export type { QuoteMode } from './protocol/quote';
 
-export { spool, DEFAULT_MEMORY_LIMIT, parseByteSize, formatBytes } from './spool';
+export { spool, DescriptorInput, DEFAULT_MEMORY_LIMIT, parseByteSize, formatBytes } from './spool';
 export type { Spool, SpoolOptions, ReplayOptions } from './spool';
 
 export { connectSsh2, execChannel } from './transport/ssh2-transport';

@@ -2,6 +2,7 @@
 // run at the same time, so a wrong password, a refused command or a missing
 // directory fails in seconds, not after the stream ends; pass 2 replays the
 // spool into the remote `scp -t` (DESIGN.md "Why two passes").
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
@@ -9,12 +10,16 @@ import { buildScpCommand } from '../protocol/command';
 import type { QuoteMode } from '../protocol/quote';
 import { ScpSource, type RoleOptions } from '../protocol/source';
 import type { Times } from '../protocol/records';
-import { spool, type Spool } from '../spool';
+import { DescriptorInput, spool, type Spool } from '../spool';
 import { ChannelOpener, type Target } from './connection';
 import { remoteFileName } from './remote-name';
 
-/** Anything put() can send. A Uint8Array has a known size and is never spooled. */
-export type PutInput = Readable | AsyncIterable<Uint8Array> | Uint8Array;
+/**
+ * Anything put() can send. A Uint8Array has a known size and is never
+ * spooled. A DescriptorInput (an open fd such as stdin) is spooled by a
+ * worker thread, the fastest way to take a pipe.
+ */
+export type PutInput = Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorInput;
 
 /** Progress of a put: spooling (size still unknown), then sending. */
 export interface PutProgress {
@@ -112,7 +117,7 @@ export async function putOverChannel(
   let source: ScpSource | undefined;
   try {
     if (known === undefined) {
-      spooled = await spool(input as Readable | AsyncIterable<Uint8Array>, {
+      spooled = await spool(input as Exclude<PutInput, Uint8Array>, {
         memoryLimit: opts.memoryLimit,
         spoolDir: opts.spoolDir,
         signal: inner.signal,
@@ -126,7 +131,9 @@ export async function putOverChannel(
       ? spooled.replay()
       : input instanceof Uint8Array
         ? oneChunk(input)
-        : (input as AsyncIterable<Uint8Array>);
+        : input instanceof DescriptorInput
+          ? createReadStream('', { fd: input.fd, autoClose: false, highWaterMark: 1024 * 1024 })
+          : input;
     opts.onProgress?.({ phase: 'send', bytes: 0n, total: size });
     await source.sendFile({
       name,

@@ -3,68 +3,16 @@
 // up to a limit and spilling it to a private temporary file beyond that, and
 // yields a Spool that knows the exact size and can replay the bytes (pass 2)
 // as often as needed.
-import * as os from 'node:os';
 import type { Readable } from 'node:stream';
-import { ScpipeError, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../errors';
 import { ChunkList } from './chunks';
-import { destroyOnAbort, FileReplay, MemoryReplay, READ_BLOCK } from './replay';
+import { DescriptorInput, spoolDescriptor } from './descriptor';
+import { checkMemoryLimit, spoolDirectory, type SpoolOptions } from './options';
 import { SpoolFile } from './spool-file';
+import { FileSpool, MemorySpool, type Spool } from './spools';
 import { SpoolWriter } from './writer';
 import { closeInput, openInput, pull, toBuffer } from './input';
 import { Interrupt, Progress } from './control';
-
-/** Bytes kept in RAM before spilling to disk when SpoolOptions.memoryLimit is not given (64 MiB). */
-export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
-
-
-/** How spool() takes its input. */
-export interface SpoolOptions {
-  /**
-   * Bytes kept in RAM before spilling to a file (default DEFAULT_MEMORY_LIMIT).
-   * Exactly this many stay in RAM; one more spills. 0 = always spill (an empty
-   * input never creates a file).
-   */
-  memoryLimit?: number;
-  /** Directory for the spool file; default `process.env.TMPDIR || os.tmpdir()`. */
-  spoolDir?: string;
-  /** Aborts the spooling: spool() then rejects with abortError(signal). */
-  signal?: AbortSignal;
-  /** Bytes taken so far; called at most every ~100 ms, and once at the end. */
-  onProgress?: (bytes: bigint) => void;
-}
-
-/** Options of Spool.replay(). */
-export interface ReplayOptions {
-  /** Destroys the replay stream with abortError(signal) when it fires. */
-  signal?: AbortSignal;
-  /** Bytes the stream buffers ahead of its consumer (default 1 MiB). */
-  highWaterMark?: number;
-}
-
-/** The bytes spool() took, with their exact size, replayable until disposed. */
-export interface Spool {
-  /** Exact number of bytes taken. */
-  readonly size: bigint;
-  /** True when the bytes are in a temporary file rather than in RAM. */
-  readonly onDisk: boolean;
-  /**
-   * The spool file's path while it still exists on disk. Informational: on
-   * POSIX the file is unlinked as soon as it is opened, so this is undefined.
-   */
-  readonly path?: string;
-  /**
-   * A new Readable of exactly the bytes taken, from the start; may be called
-   * any number of times (e.g. to retry), also concurrently. Emitted chunks
-   * are the spool's own memory: do not modify them. Throws once disposed.
-   */
-  replay(opts?: ReplayOptions): Readable;
-  /**
-   * Releases the RAM or closes and removes the file. Replays still open are
-   * destroyed first (with an ERR_SPOOL error if they have an 'error'
-   * listener). Idempotent; also available as `Symbol.asyncDispose`.
-   */
-  dispose(): Promise<void>;
-}
 
 /**
  * Takes all of `input`, measuring it into RAM and spilling to a file beyond
@@ -79,13 +27,17 @@ export interface Spool {
  * async iterator is returned, which for a Node Readable destroys the stream
  * (standard `for await` behaviour; for a stalled stream, once its pending
  * read settles). The input must not change a chunk after yielding it.
+ *
+ * A DescriptorInput (an open fd, e.g. stdin) is read by a worker thread
+ * instead, about twice as fast; see descriptor.ts.
  */
 export async function spool(
-  input: Readable | AsyncIterable<Uint8Array>,
+  input: Readable | AsyncIterable<Uint8Array> | DescriptorInput,
   opts: SpoolOptions = {},
 ): Promise<Spool> {
+  if (input instanceof DescriptorInput) return spoolDescriptor(input, opts);
   const memoryLimit = checkMemoryLimit(opts.memoryLimit);
-  const dir = opts.spoolDir ?? (process.env['TMPDIR'] || os.tmpdir());
+  const dir = spoolDirectory(opts.spoolDir);
   const { signal } = opts;
   throwIfAborted(signal);
   const iterator = openInput(input);
@@ -133,116 +85,4 @@ export async function spool(
     interrupt.dispose();
   }
   return file ? new FileSpool(file, taken) : new MemorySpool(ram!.take(), taken);
-}
-
-abstract class SpoolBase implements Spool {
-  abstract readonly onDisk: boolean;
-  readonly size: bigint;
-  private readonly replays = new Set<Readable>();
-  private disposing: Promise<void> | null = null;
-
-  constructor(protected readonly length: number) {
-    this.size = BigInt(length);
-  }
-
-  get path(): string | undefined {
-    return undefined;
-  }
-
-  replay(opts: ReplayOptions = {}): Readable {
-    if (this.disposing) throw new ScpipeError('ERR_SPOOL', 'the spool has been disposed');
-    throwIfAborted(opts.signal);
-    const highWaterMark = opts.highWaterMark ?? READ_BLOCK;
-    if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 1) {
-      throw new ScpipeError('ERR_USAGE', `invalid replay highWaterMark: ${String(highWaterMark)}`);
-    }
-    const stream = this.open(highWaterMark);
-    this.replays.add(stream);
-    stream.once('close', () => this.replays.delete(stream));
-    destroyOnAbort(stream, opts.signal);
-    return stream;
-  }
-
-  dispose(): Promise<void> {
-    this.disposing ??= this.disposeOnce();
-    return this.disposing;
-  }
-
-  protected abstract open(highWaterMark: number): Readable;
-  protected abstract release(): Promise<void>;
-
-  private async disposeOnce(): Promise<void> {
-    const closed = [...this.replays].map(
-      (stream) =>
-        new Promise<void>((resolve) => {
-          stream.once('close', () => resolve());
-          // No 'error' listener: destroy quietly rather than crash the process.
-          const error = new ScpipeError('ERR_SPOOL', 'the spool was disposed during a replay');
-          stream.destroy(stream.listenerCount('error') > 0 ? error : undefined);
-        }),
-    );
-    await Promise.all(closed);
-    await this.release();
-  }
-}
-
-const asyncDispose = (Symbol as unknown as { asyncDispose?: symbol }).asyncDispose;
-if (typeof asyncDispose === 'symbol') {
-  Object.defineProperty(SpoolBase.prototype, asyncDispose, {
-    value: function (this: SpoolBase): Promise<void> {
-      return this.dispose();
-    },
-    writable: true,
-    configurable: true,
-  });
-}
-
-class MemorySpool extends SpoolBase {
-  readonly onDisk = false;
-
-  constructor(
-    private chunks: readonly Buffer[],
-    length: number,
-  ) {
-    super(length);
-  }
-
-  protected open(highWaterMark: number): Readable {
-    return new MemoryReplay(this.chunks, highWaterMark);
-  }
-
-  protected async release(): Promise<void> {
-    this.chunks = [];
-  }
-}
-
-class FileSpool extends SpoolBase {
-  readonly onDisk = true;
-
-  constructor(
-    private readonly file: SpoolFile,
-    length: number,
-  ) {
-    super(length);
-  }
-
-  override get path(): string | undefined {
-    return this.file.path;
-  }
-
-  protected open(highWaterMark: number): Readable {
-    return new FileReplay(this.file, this.length, highWaterMark);
-  }
-
-  protected release(): Promise<void> {
-    return this.file.close();
-  }
-}
-
-function checkMemoryLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_MEMORY_LIMIT;
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
-    throw new ScpipeError('ERR_USAGE', `invalid spool memory limit: ${String(limit)}`);
-  }
-  return limit;
 }

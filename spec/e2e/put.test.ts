@@ -206,6 +206,37 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('a repeated option takes its last value (-P, --memory, --spool-dir)', async () => {
+    const r = await runCli(['put', '-P', '1', '--memory', '0', '--spool-dir', '/nonexistent', ...put(`${dir}/twice.bin`, ['--memory', '1K']).slice(1)], {
+      stdin: randomBytes(4096),
+    });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await stat(join(dir, 'twice.bin'))).size).toBe(4096);
+  });
+
+  it('SIGINT while the input is stalled (the spool thread blocked in a read): exit 130 at once, nothing left', async () => {
+    const stalled = new PassThrough();
+    try {
+      const spoolDir = await mkdtemp(join(tmpdir(), 'scpipe-test-stalled-'));
+      const run = startCli(put(`${dir}/stalled.bin`, ['--memory', '1K', '--spool-dir', spoolDir, '-v']), { stdin: stalled });
+      stalled.write(Buffer.alloc(64 * 1024)); // spilled; then nothing more
+      let stderr = '';
+      run.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      await waitFor(async () => stderr.includes('< \\0 (ok)'));
+      const killed = Date.now();
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.status).toBe(130);
+      expect(Date.now() - killed).toBeLessThan(3000);
+      expect(r.stderr).toMatch(/scpipe: interrupted by SIGINT\n$/);
+      expect(await readdir(spoolDir)).toEqual([]);
+      await rm(spoolDir, { recursive: true, force: true });
+    } finally {
+      stalled.destroy();
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('a full spool disk: exit 1, names the directory and the bytes written, nothing left on either side', async () => {
     const small = await mkdtemp(join(tmpdir(), 'scpipe-test-fullspool-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);

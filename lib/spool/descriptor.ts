@@ -1,0 +1,162 @@
+// Pass 1 for a file descriptor: the same spool as spool() on a stream, taken
+// by a worker thread with blocking reads and writes (descriptor-worker.ts)
+// while the main thread does the SSH handshake. The CLI uses it for stdin
+// when stdin is a pipe, a socket or a device.
+import { Worker } from 'node:worker_threads';
+import { ScpipeError, abortError, throwIfAborted } from '../errors';
+import { Progress } from './control';
+import {
+  CONTROL_FD,
+  CONTROL_STATE,
+  STATE_FILE_READY,
+  STATE_STOP,
+  descriptorWorker,
+  type DescriptorMessage,
+  type DescriptorWorkerData,
+} from './descriptor-worker';
+import { inputError } from './input';
+import { checkMemoryLimit, spoolDirectory, type SpoolOptions } from './options';
+import { SpoolFile, spoolWriteError } from './spool-file';
+import { FileSpool, MemorySpool, type Spool } from './spools';
+
+/**
+ * An open file descriptor to spool, e.g. `new DescriptorInput(0)` for stdin.
+ * spool() reads it until end of file and does not close it; nothing else may
+ * read it meanwhile. A pipe or socket should be non-blocking (for stdin:
+ * create `process.stdin` and leave it paused): a thread blocked in read()
+ * cannot be stopped, and the process cannot exit until the read returns.
+ */
+export class DescriptorInput {
+  constructor(readonly fd: number) {
+    if (!Number.isSafeInteger(fd) || fd < 0) {
+      throw new ScpipeError('ERR_USAGE', `invalid file descriptor: ${String(fd)}`);
+    }
+  }
+}
+
+// The worker's source, made once.
+let workerSource: string | undefined;
+
+/**
+ * spool() for a DescriptorInput; same options, result and errors. When it
+ * rejects, the worker stops within ~10 ms, or for a blocking descriptor once
+ * its pending read returns; the spool file's descriptor is closed when it
+ * has stopped (the file itself is already unlinked).
+ */
+export function spoolDescriptor(input: DescriptorInput, opts: SpoolOptions = {}): Promise<Spool> {
+  const memoryLimit = checkMemoryLimit(opts.memoryLimit);
+  const dir = spoolDirectory(opts.spoolDir);
+  throwIfAborted(opts.signal);
+  return new Promise<Spool>((resolve, reject) => {
+    new DescriptorPass(input.fd, memoryLimit, dir, opts, resolve, reject);
+  });
+}
+
+class DescriptorPass {
+  private readonly control = new Int32Array(new SharedArrayBuffer(8));
+  private readonly worker: Worker;
+  private readonly progress: Progress;
+  private file: SpoolFile | null = null;
+  private settled = false;
+  private exited = false;
+  private readonly onAbort = (): void => this.fail(abortError(this.opts.signal));
+
+  constructor(
+    fd: number,
+    memoryLimit: number,
+    private readonly dir: string,
+    private readonly opts: SpoolOptions,
+    private readonly resolve: (spool: Spool) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.progress = new Progress(opts.onProgress);
+    workerSource ??= `(${descriptorWorker.toString()})()`;
+    const workerData: DescriptorWorkerData = { fd, memoryLimit, control: this.control.buffer as SharedArrayBuffer };
+    this.worker = new Worker(workerSource, { eval: true, workerData, name: 'scpipe spool', stdin: false });
+    this.worker.on('message', (message: DescriptorMessage) => this.onMessage(message));
+    this.worker.on('error', (err) => this.fail(new ScpipeError('ERR_SPOOL', `the spool thread failed: ${err.message}`, { cause: err })));
+    this.worker.on('exit', () => {
+      this.exited = true;
+      this.fail(new ScpipeError('ERR_SPOOL', 'the spool thread ended early'));
+      void this.file?.close();
+    });
+    opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private onMessage(message: DescriptorMessage): void {
+    if (this.settled) return;
+    switch (message.type) {
+      case 'progress':
+        this.progress.update(message.bytes);
+        return;
+      case 'spill':
+        this.progress.update(message.bytes);
+        SpoolFile.create(this.dir).then(
+          (file) => this.fileReady(file),
+          (err: unknown) => this.fail(err),
+        );
+        return;
+      case 'memory': {
+        const chunks = message.blocks.map((block, i) => Buffer.from(block, 0, message.lengths[i]));
+        this.succeed(new MemorySpool(chunks.filter((chunk) => chunk.length > 0), message.bytes), message.bytes);
+        return;
+      }
+      case 'disk': {
+        const file = this.file!;
+        file.bytesWritten = message.written;
+        this.file = null; // the spool's now: not closed when the worker exits
+        this.succeed(new FileSpool(file, message.bytes), message.bytes);
+        return;
+      }
+      case 'error': {
+        const cause = Object.assign(new Error(message.message), message.code ? { code: message.code } : {});
+        this.fail(
+          message.op === 'read'
+            ? inputError(cause, message.bytes)
+            : spoolWriteError(this.dir, message.written, cause),
+        );
+        return;
+      }
+      case 'stopped':
+        return;
+    }
+  }
+
+  private fileReady(file: SpoolFile): void {
+    if (this.settled || this.exited) {
+      void file.close();
+      return;
+    }
+    this.file = file;
+    Atomics.store(this.control, CONTROL_FD, file.fd);
+    Atomics.store(this.control, CONTROL_STATE, STATE_FILE_READY);
+    Atomics.notify(this.control, CONTROL_STATE);
+  }
+
+  private succeed(spool: Spool, bytes: number): void {
+    this.settle();
+    this.progress.finish(bytes);
+    this.resolve(spool);
+  }
+
+  private fail(err: unknown): void {
+    if (this.settled) return;
+    this.settle();
+    if (!this.exited) {
+      // Wakes a worker that waits for the file or sleeps on EAGAIN; one
+      // blocked in read() stops when it returns. The file is closed on 'exit'.
+      Atomics.store(this.control, CONTROL_STATE, STATE_STOP);
+      Atomics.notify(this.control, CONTROL_STATE);
+      void this.worker.terminate();
+      this.worker.unref();
+    } else {
+      void this.file?.close();
+    }
+    this.reject(err);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+  }
+}

@@ -1,0 +1,37 @@
+// What pass 1 is told: the RAM limit, where to spill, abort and progress.
+import * as os from 'node:os';
+import { ScpipeError } from '../errors';
+
+/** Bytes kept in RAM before spilling to disk when SpoolOptions.memoryLimit is not given (64 MiB). */
+export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
+
+/** How spool() takes its input. */
+export interface SpoolOptions {
+  /**
+   * Bytes kept in RAM before spilling to a file (default DEFAULT_MEMORY_LIMIT).
+   * Exactly this many stay in RAM; one more spills. 0 = always spill (an empty
+   * input never creates a file).
+   */
+  memoryLimit?: number;
+  /** Directory for the spool file; default `process.env.TMPDIR || os.tmpdir()`. */
+  spoolDir?: string;
+  /** Aborts the spooling: spool() then rejects with abortError(signal). */
+  signal?: AbortSignal;
+  /** Bytes taken so far; called at most every ~100 ms, and once at the end. */
+  onProgress?: (bytes: bigint) => void;
+}
+
+
+/** The memory limit to use; ERR_USAGE when it is not a whole number of bytes >= 0. */
+export function checkMemoryLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_MEMORY_LIMIT;
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
+    throw new ScpipeError('ERR_USAGE', `invalid spool memory limit: ${String(limit)}`);
+  }
+  return limit;
+}
+
+/** The spool directory to use: `dir`, else $TMPDIR, else the system's. */
+export function spoolDirectory(dir: string | undefined): string {
+  return dir ?? (process.env['TMPDIR'] || os.tmpdir());
+}

@@ -1,0 +1,267 @@
+// spool() of a DescriptorInput: the worker-thread pass over an open fd. The
+// blocking-pipe case (the CLI's stdin) is also covered end to end in
+// spec/e2e/put.test.ts; here: regular files and devices (blocking reads), a
+// non-blocking FIFO (the EAGAIN path), errors, abort and clean-up.
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs = require('node:fs');
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ScpipeError } from '../../../lib/errors';
+import { DescriptorInput, spool, type Spool, type SpoolOptions } from '../../../lib/spool';
+import { WORKER_BLOCK, WORKER_COPY, descriptorWorker } from '../../../lib/spool/descriptor-worker';
+
+const MiB = 1024 * 1024;
+
+let dirs: string[] = [];
+let fds: number[] = [];
+let spools: Spool[] = [];
+
+function freshDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function open(file: string, flags: number | string): number {
+  const fd = fs.openSync(file, flags);
+  fds.push(fd);
+  return fd;
+}
+
+/** An fd reading `bytes` from a regular file. */
+function fileFd(bytes: Buffer): number {
+  const file = path.join(freshDir(), 'input');
+  fs.writeFileSync(file, bytes);
+  return open(file, 'r');
+}
+
+/** A FIFO: a non-blocking read end and its write end. */
+function fifo(): { reader: number; writer: number } {
+  const file = path.join(freshDir(), 'fifo');
+  execFileSync('mkfifo', [file]);
+  const reader = open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const writer = open(file, fs.constants.O_WRONLY);
+  return { reader, writer };
+}
+
+async function take(fd: number, opts: SpoolOptions): Promise<Spool> {
+  const result = await spool(new DescriptorInput(fd), opts);
+  spools.push(result);
+  return result;
+}
+
+async function readAll(s: Spool): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of s.replay()) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+function sha(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Files under `dir` this process holds open (deleted ones included). */
+function openFilesIn(dir: string): string[] {
+  const real = fs.realpathSync(dir) + path.sep;
+  const found: string[] = [];
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(real) && target.includes('scpipe-spool-')) found.push(target);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return found;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ScpipeError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ScpipeError) return err;
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+afterEach(async () => {
+  for (const s of spools) await s.dispose();
+  spools = [];
+  for (const fd of fds) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // closed by the test
+    }
+  }
+  fds = [];
+  for (const dir of dirs) {
+    try {
+      expect(fs.readdirSync(dir).filter((n) => n.startsWith('scpipe-spool-'))).toEqual([]);
+      expect(openFilesIn(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  dirs = [];
+});
+
+describe('spool(DescriptorInput): sizes and where the bytes go', () => {
+  it('takes an empty input: size 0, in RAM, no file even with memoryLimit 0', async () => {
+    const dir = freshDir();
+    const s = await take(fileFd(Buffer.alloc(0)), { memoryLimit: 0, spoolDir: dir });
+    expect([s.size, s.onDisk]).toEqual([0n, false]);
+    expect((await readAll(s)).length).toBe(0);
+  });
+
+  it('keeps exactly memoryLimit bytes in RAM, in 4 MiB blocks', async () => {
+    const bytes = randomBytes(9 * MiB + 5);
+    const s = await take(fileFd(bytes), { memoryLimit: bytes.length, spoolDir: freshDir() });
+    expect([s.size, s.onDisk]).toEqual([BigInt(bytes.length), false]);
+    expect(sha(await readAll(s))).toBe(sha(bytes));
+  });
+
+  it('spills memoryLimit + 1 bytes to a private, already unlinked file', async () => {
+    const dir = freshDir();
+    const bytes = randomBytes(5 * MiB + 1);
+    const s = await take(fileFd(bytes), { memoryLimit: bytes.length - 1, spoolDir: dir });
+    expect([s.size, s.onDisk]).toEqual([BigInt(bytes.length), true]);
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('scpipe-spool-'))).toEqual([]);
+    const [held] = openFilesIn(dir);
+    expect(held).toMatch(/scpipe-spool-.* \(deleted\)$/);
+    expect(sha(await readAll(s))).toBe(sha(bytes));
+  });
+
+  it.each([0, 1, WORKER_COPY - 1, WORKER_BLOCK, WORKER_BLOCK + 1])(
+    'spills with memoryLimit %d and loses no byte at the switch',
+    async (limit) => {
+      const bytes = randomBytes(WORKER_BLOCK + WORKER_COPY + 3);
+      const s = await take(fileFd(bytes), { memoryLimit: limit, spoolDir: freshDir() });
+      expect(s.onDisk).toBe(true);
+      expect(sha(await readAll(s))).toBe(sha(bytes));
+    },
+  );
+
+  it('reads from the current offset and leaves the descriptor open', async () => {
+    const bytes = randomBytes(1000);
+    const fd = fileFd(bytes);
+    fs.readSync(fd, Buffer.alloc(10), 0, 10, null);
+    const s = await take(fd, { spoolDir: freshDir() });
+    expect(sha(await readAll(s))).toBe(sha(bytes.subarray(10)));
+    expect(fs.fstatSync(fd).isFile()).toBe(true); // still open
+  });
+
+  it('reads a device until it ends (here /dev/null)', async () => {
+    const s = await take(open('/dev/null', 'r'), { spoolDir: freshDir() });
+    expect(s.size).toBe(0n);
+  });
+
+  it('reports progress, and the exact total at the end', async () => {
+    const bytes = randomBytes(3 * MiB);
+    const seen: bigint[] = [];
+    await take(fileFd(bytes), { memoryLimit: 0, spoolDir: freshDir(), onProgress: (b) => seen.push(b) });
+    expect(seen[seen.length - 1]).toBe(BigInt(bytes.length));
+  });
+});
+
+describe('spool(DescriptorInput): a non-blocking pipe', () => {
+  it('waits out EAGAIN and takes a slow writer\'s bytes in order, past the limit', async () => {
+    const { reader, writer } = fifo();
+    const dir = freshDir();
+    const bytes = randomBytes(200 * 1024);
+    const taken = take(reader, { memoryLimit: 64 * 1024, spoolDir: dir });
+    for (let at = 0; at < bytes.length; at += 10 * 1024) {
+      fs.writeSync(writer, bytes, at, Math.min(10 * 1024, bytes.length - at));
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    fs.closeSync(writer);
+    fds = fds.filter((fd) => fd !== writer);
+    const s = await taken;
+    expect(s.onDisk).toBe(true);
+    expect(sha(await readAll(s))).toBe(sha(bytes));
+  });
+
+  it('aborts at once while the pipe is idle, and closes the spool file when the thread stops', async () => {
+    const { reader, writer } = fifo();
+    const dir = freshDir();
+    const controller = new AbortController();
+    const taken = spool(new DescriptorInput(reader), { memoryLimit: 1000, spoolDir: dir, signal: controller.signal });
+    fs.writeSync(writer, randomBytes(5000)); // spills
+    await until(() => openFilesIn(dir).length === 1);
+    const started = Date.now();
+    controller.abort();
+    const err = await rejection(taken);
+    expect(err.code).toBe('ERR_ABORTED');
+    expect(Date.now() - started).toBeLessThan(1000);
+    await until(() => openFilesIn(dir).length === 0);
+  });
+});
+
+describe('spool(DescriptorInput): errors', () => {
+  it('rejects at once when the signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const err = await rejection(spool(new DescriptorInput(0), { signal: controller.signal }));
+    expect(err.code).toBe('ERR_ABORTED');
+  });
+
+  it('refuses a descriptor that is not a whole number', () => {
+    expect(() => new DescriptorInput(-1)).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
+    expect(() => new DescriptorInput(1.5)).toThrow(/invalid file descriptor: 1.5/);
+  });
+
+  it('reports an input that cannot be read as ERR_LOCAL_IO', async () => {
+    const err = await rejection(spool(new DescriptorInput(open(freshDir(), 'r')), {}));
+    expect(err.code).toBe('ERR_LOCAL_IO');
+    expect(err.message).toBe('error reading input: Illegal operation on a directory');
+    expect(err.bytes).toBe(0n);
+  });
+
+  it('reports a missing spool directory as ERR_SPOOL, only once it must spill', async () => {
+    const missing = path.join(freshDir(), 'nope');
+    const small = await take(fileFd(Buffer.from('abc')), { memoryLimit: 3, spoolDir: missing });
+    expect(small.onDisk).toBe(false);
+    const err = await rejection(spool(new DescriptorInput(fileFd(Buffer.from('abcd'))), { memoryLimit: 3, spoolDir: missing }));
+    expect(err.code).toBe('ERR_SPOOL');
+    expect(err.message).toBe(`spool directory ${missing} does not exist`);
+  });
+
+  it('reports ENOSPC as ERR_SPOOL with the bytes written, and leaves the disk empty', async () => {
+    const mnt = freshDir();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'pipe' }); // root, as the suite
+    try {
+      const err = await rejection(spool(new DescriptorInput(fileFd(randomBytes(3 * MiB))), { memoryLimit: 0, spoolDir: mnt }));
+      expect(err.code).toBe('ERR_SPOOL');
+      expect(err.message).toMatch(new RegExp(`^cannot write spool file in ${mnt}: No space left on device \\(wrote 1(\\.0)? MiB\\)$`));
+      expect(err.bytes).toBe(BigInt(MiB));
+      await until(() => openFilesIn(mnt).length === 0);
+      expect(fs.readdirSync(mnt)).toEqual([]);
+    } finally {
+      await until(() => openFilesIn(mnt).length === 0).catch(() => undefined);
+      execFileSync('umount', [mnt], { stdio: 'pipe' });
+    }
+  });
+});
+
+describe('descriptorWorker', () => {
+  it('uses the block and buffer sizes the module exports (it cannot import them)', () => {
+    const source = descriptorWorker.toString();
+    const constant = (name: string): number => {
+      const match = new RegExp(`= ([0-9* ]+); // ${name}`).exec(source);
+      if (!match) throw new Error(`no ${name} in the worker's source`);
+      return match[1]!.split('*').reduce((product, n) => product * Number(n.trim()), 1);
+    };
+    expect(constant('WORKER_BLOCK')).toBe(WORKER_BLOCK);
+    expect(constant('WORKER_COPY')).toBe(WORKER_COPY);
+  });
+});
