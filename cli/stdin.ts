@@ -1,6 +1,7 @@
 // What put reads: stdin, refused when it is a terminal (like gzip), sent
 // without a spool when it is a regular file (its size is known), otherwise
-// (a pipe, socket or device) spooled by a worker thread straight from fd 0.
+// (a pipe, socket or device) spooled by a worker thread straight from fd 0,
+// or, when --size gives the size of such a stream, read as process.stdin.
 import { createReadStream, fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Readable } from 'node:stream';
@@ -16,8 +17,8 @@ export interface StdinInput {
 
 const READ_BLOCK = 1024 * 1024;
 
-/** Opens stdin for put. */
-export function openStdin(): StdinInput {
+/** Opens stdin for put; `sizeKnown`: --size was given, so a stream is not spooled. */
+export function openStdin(sizeKnown = false): StdinInput {
   if (isatty(0)) {
     throw new ScpipeError('ERR_STDIN_IS_TTY', 'refusing to read data from a terminal; pipe a stream in, e.g. `tar c dir | scpipe put host:dir.tar`');
   }
@@ -26,6 +27,7 @@ export function openStdin(): StdinInput {
     // Sequential reads from the current offset, in large blocks.
     return { input: createReadStream('', { fd: 0, autoClose: false, highWaterMark: READ_BLOCK }), fileSize: st.size };
   }
+  if (sizeKnown) return { input: process.stdin };
   // Creating process.stdin (never read) makes a pipe or socket non-blocking,
   // so the spool thread never sits in a read() that only the producer can
   // end: a Ctrl-C while the producer is silent must still exit at once (the

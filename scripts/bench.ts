@@ -39,7 +39,7 @@
  * algorithms with -v, as builds since the Ciphers/KexAlgorithms support do.)
  * Prints a Markdown table and writes it with the raw numbers to .bench/results.json.
  */
-import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess, type StdioOptions } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -232,10 +232,21 @@ function scpipeEnv(env: Env): NodeJS.ProcessEnv {
 }
 
 function pipeIntoScpipe(env: Env, extra: string[], name: CaseName): Launch {
-  const cat = track('cat', 'cat', [env.file], ['ignore', 'pipe', 'pipe']);
-  const node = track('scpipe', process.execPath, scpipeArgs(env, extra, name), [cat.child.stdout!, 'ignore', 'pipe'], scpipeEnv(env));
-  cat.child.stdout!.destroy(); // node's stdin holds the pipe now
-  return { procs: [cat, node], rssPid: node.child.pid };
+  // A real pipe, as from a shell (`producer | scpipe put`): Node's 'pipe'
+  // stdio is a socketpair, which behaves differently. The FIFO's read end is
+  // opened first (non-blocking, so the open returns), then cat's write end.
+  const fifo = path.join(env.tmp, 'stdin.fifo');
+  if (!fs.existsSync(fifo)) execFileSync('mkfifo', [fifo]);
+  const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const writer = fs.openSync(fifo, fs.constants.O_WRONLY);
+  try {
+    const cat = track('cat', 'cat', [env.file], ['ignore', writer, 'pipe']);
+    const node = track('scpipe', process.execPath, scpipeArgs(env, extra, name), [reader, 'ignore', 'pipe'], scpipeEnv(env));
+    return { procs: [cat, node], rssPid: node.child.pid };
+  } finally {
+    fs.closeSync(reader);
+    fs.closeSync(writer);
+  }
 }
 
 function fromFile(env: Env, label: string, cmd: string, args: string[], envVars?: NodeJS.ProcessEnv): Tracked {

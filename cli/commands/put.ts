@@ -66,7 +66,7 @@ export async function runPut(args: PutLikeArgs, targetArg: string, signal: Abort
   if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
   const size = args.size === undefined ? undefined : parseByteSize(args.size);
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
-  const stdin = openStdin();
+  const stdin = openStdin(size !== undefined);
   const progress = ProgressLine.wanted(args.q) ? new ProgressLine(posix.basename(spec.path) || spec.host) : undefined;
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {

@@ -181,6 +181,17 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(r.stderr).toBe('scpipe: input ended after 3 bytes, but 10 were announced\n');
   });
 
+  it('--size with a pipe whose bytes come late: waits for them (no EAGAIN), sends them unspooled', async () => {
+    const slow = new PassThrough();
+    const run = startCli(put(`${dir}/late.bin`, ['--size', '10', '-v']), { stdin: slow });
+    setTimeout(() => slow.write('abcde'), 300);
+    setTimeout(() => slow.end('fghij'), 600);
+    const r = await run.done;
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/sent 10 bytes \(spool: none\)\n$/);
+    expect(await readFile(join(dir, 'late.bin'), 'utf8')).toBe('abcdefghij');
+  });
+
   it('--size smaller than the input: exit 1', async () => {
     const r = await runCli(put(`${dir}/long.bin`, ['--size', '2']), { stdin: 'abc' });
     expect(r.status).toBe(1);
