@@ -227,8 +227,8 @@ describe('scpipe put failures: what the user sees, what is left', () => {
 
   it('SIGINT while the input is stalled (the spool thread blocked in a read): exit 130 at once, nothing left', async () => {
     const stalled = new PassThrough();
+    const spoolDir = await mkdtemp(join(tmpdir(), 'scpipe-test-stalled-'));
     try {
-      const spoolDir = await mkdtemp(join(tmpdir(), 'scpipe-test-stalled-'));
       const run = startCli(put(`${dir}/stalled.bin`, ['--memory', '1K', '--spool-dir', spoolDir, '-v']), { stdin: stalled });
       stalled.write(Buffer.alloc(64 * 1024)); // spilled; then nothing more
       let stderr = '';
@@ -241,9 +241,9 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       expect(Date.now() - killed).toBeLessThan(3000);
       expect(r.stderr).toMatch(/scpipe: interrupted by SIGINT\n$/);
       expect(await readdir(spoolDir)).toEqual([]);
-      await rm(spoolDir, { recursive: true, force: true });
     } finally {
       stalled.destroy();
+      await rm(spoolDir, { recursive: true, force: true });
     }
     expect(await readdir(dir)).toEqual([]);
   });
