@@ -18,6 +18,10 @@
 export interface DescriptorWorkerData {
   fd: number;
   memoryLimit: number;
+  /** The input's first bytes, already read by the main thread (descriptor-head.ts). */
+  head: Uint8Array;
+  /** True when the input ended within `head`: the descriptor is not read at all. */
+  ended: boolean;
   /** Int32Array view: [CONTROL_STATE] and [CONTROL_FD], shared with the main thread. */
   control: SharedArrayBuffer;
 }
@@ -78,6 +82,7 @@ export function descriptorWorker(): void {
   let written = 0;
   let lastProgress = Date.now();
   let idle = 0; // ms slept on the last EAGAIN
+  let headAt = 0; // bytes of data.head handed out
 
   const post = (message: DescriptorMessage, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
   const transient = (err: unknown): boolean => {
@@ -88,9 +93,17 @@ export function descriptorWorker(): void {
     if (Atomics.load(control, 0) === STOP) throw new Stopped();
   };
 
-  // A blocking read. A non-blocking descriptor (EAGAIN) is waited for with a
-  // backoff from 50 µs to 10 ms, which the main thread can cut short.
+  // The head first, then a blocking read. A non-blocking descriptor (EAGAIN)
+  // is waited for with a backoff from 50 µs to 10 ms, which the main thread
+  // can cut short.
   const read = (buffer: Buffer, offset: number, length: number): number => {
+    if (headAt < data.head.length) {
+      const n = Math.min(length, data.head.length - headAt);
+      buffer.set(data.head.subarray(headAt, headAt + n), offset);
+      headAt += n;
+      return n;
+    }
+    if (data.ended) return 0;
     for (;;) {
       try {
         const n = fs.readSync(data.fd, buffer, offset, length, null);

@@ -14,6 +14,7 @@ import {
   type DescriptorMessage,
   type DescriptorWorkerData,
 } from './descriptor-worker';
+import { readHead, type Head } from './descriptor-head';
 import { inputError } from './input';
 import { checkMemoryLimit, spoolDirectory, type SpoolOptions } from './options';
 import { SpoolFile, spoolWriteError } from './spool-file';
@@ -40,17 +41,24 @@ export class DescriptorInput {
 let workerSource: string | undefined;
 
 /**
- * spool() for a DescriptorInput; same options, result and errors. When it
- * rejects, the worker stops within ~10 ms, or for a blocking descriptor once
- * its pending read returns; the spool file's descriptor is closed when it
- * has stopped (the file itself is already unlinked).
+ * spool() for a DescriptorInput; same options, result and errors. An input
+ * that ends within its first read or two and fits in RAM is taken without a
+ * thread (descriptor-head.ts). When it rejects, the worker stops within
+ * ~10 ms, or for a blocking descriptor once its pending read returns; the
+ * spool file's descriptor is closed when it has stopped (the file itself is
+ * already unlinked).
  */
-export function spoolDescriptor(input: DescriptorInput, opts: SpoolOptions = {}): Promise<Spool> {
+export async function spoolDescriptor(input: DescriptorInput, opts: SpoolOptions = {}): Promise<Spool> {
   const memoryLimit = checkMemoryLimit(opts.memoryLimit);
   const dir = spoolDirectory(opts.spoolDir);
   throwIfAborted(opts.signal);
+  const head = await readHead(input.fd, opts.signal);
+  if (head.ended && head.bytes.length <= memoryLimit) {
+    new Progress(opts.onProgress).finish(head.bytes.length);
+    return new MemorySpool(head.bytes.length > 0 ? [head.bytes] : [], head.bytes.length);
+  }
   return new Promise<Spool>((resolve, reject) => {
-    new DescriptorPass(input.fd, memoryLimit, dir, opts, resolve, reject);
+    new DescriptorPass(input.fd, memoryLimit, head, dir, opts, resolve, reject);
   });
 }
 
@@ -66,6 +74,7 @@ class DescriptorPass {
   constructor(
     fd: number,
     memoryLimit: number,
+    head: Head,
     private readonly dir: string,
     private readonly opts: SpoolOptions,
     private readonly resolve: (spool: Spool) => void,
@@ -73,8 +82,20 @@ class DescriptorPass {
   ) {
     this.progress = new Progress(opts.onProgress);
     workerSource ??= `(${descriptorWorker.toString()})()`;
-    const workerData: DescriptorWorkerData = { fd, memoryLimit, control: this.control.buffer as SharedArrayBuffer };
-    this.worker = new Worker(workerSource, { eval: true, workerData, name: 'scpipe spool', stdin: false });
+    const workerData: DescriptorWorkerData = {
+      fd,
+      memoryLimit,
+      head: head.bytes,
+      ended: head.ended,
+      control: this.control.buffer as SharedArrayBuffer,
+    };
+    this.worker = new Worker(workerSource, {
+      eval: true,
+      workerData,
+      transferList: [head.bytes.buffer as ArrayBuffer],
+      name: 'scpipe spool',
+      stdin: false,
+    });
     this.worker.on('message', (message: DescriptorMessage) => this.onMessage(message));
     this.worker.on('error', (err) => this.fail(new ScpipeError('ERR_SPOOL', `the spool thread failed: ${err.message}`, { cause: err })));
     this.worker.on('exit', () => {

@@ -9,7 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ScpipeError } from '../../../lib/errors';
 import { DescriptorInput, spool, type Spool, type SpoolOptions } from '../../../lib/spool';
+import { HEAD_SIZE } from '../../../lib/spool/descriptor-head';
 import { WORKER_BLOCK, WORKER_COPY, descriptorWorker } from '../../../lib/spool/descriptor-worker';
+import workerThreads = require('node:worker_threads');
 
 const MiB = 1024 * 1024;
 
@@ -151,6 +153,32 @@ describe('spool(DescriptorInput): sizes and where the bytes go', () => {
       expect(sha(await readAll(s))).toBe(sha(bytes));
     },
   );
+
+  it('takes an input that ends within its first reads without starting a thread', async () => {
+    const threads = jest.spyOn(workerThreads, 'Worker');
+    try {
+      const bytes = randomBytes(HEAD_SIZE - 1);
+      const s = await take(fileFd(bytes), { spoolDir: freshDir() });
+      expect([s.size, s.onDisk]).toEqual([BigInt(bytes.length), false]);
+      expect(sha(await readAll(s))).toBe(sha(bytes));
+      expect(threads).not.toHaveBeenCalled();
+    } finally {
+      threads.mockRestore();
+    }
+  });
+
+  it.each([HEAD_SIZE, HEAD_SIZE + 1, 3 * HEAD_SIZE])('hands the first bytes to the thread, in order (%d bytes)', async (size) => {
+    const bytes = randomBytes(size);
+    const s = await take(fileFd(bytes), { memoryLimit: HEAD_SIZE + 10, spoolDir: freshDir() });
+    expect(s.onDisk).toBe(size > HEAD_SIZE + 10);
+    expect(sha(await readAll(s))).toBe(sha(bytes));
+  });
+
+  it('spills a short input that has ended but is over the limit', async () => {
+    const s = await take(fileFd(Buffer.from('abcd')), { memoryLimit: 3, spoolDir: freshDir() });
+    expect([s.size, s.onDisk]).toEqual([4n, true]);
+    expect((await readAll(s)).toString()).toBe('abcd');
+  });
 
   it('reads from the current offset and leaves the descriptor open', async () => {
     const bytes = randomBytes(1000);
