@@ -210,7 +210,7 @@ export class ScpSink {
 
   private async lostMidway(): Promise<ScpipeError> {
     const status = await waitForExit(this.channel.exit, this.opts.signal, 2000);
-    const inData = !this.decoder.atBoundary();
+    const inData = this.decoder.state !== 'record'; // a body or its status byte
     const why = describeExit(status.code === 0 ? { code: null, signal: null } : status, this.stderr.text());
     const base = inData ? 'connection lost in the middle of a file' : 'connection lost in the middle of a record';
     return new ScpipeError('ERR_LOST_CONNECTION', why ? `${base} (${why.message})` : base, { exitCode: status.code, exitSignal: status.signal });

@@ -85,6 +85,15 @@ describe('ScpSink (PROTOCOL.md §4.2) over recorded scp -f transcripts', () => {
     expect(log.some((l) => l.startsWith('done'))).toBe(true);
   });
 
+  it.each([
+    ['a cut header line', 'record', 'C0644 5 fo'],
+    ['a cut body', 'file', 'C0644 5 foo\nab'],
+    ['a missing status byte after the body', 'file', 'C0644 2 foo\nab'],
+  ])('reports %s as a lost connection in the middle of a %s', async (_what, where, bytes) => {
+    const { result } = await runSink([Buffer.from(bytes)], false);
+    expect(result).toMatchObject({ code: 'ERR_LOST_CONNECTION', message: expect.stringMatching(new RegExp(`^connection lost in the middle of a ${where}\\b`)) });
+  });
+
   it('sends \\1 and fails on a directory without -r', async () => {
     const { result, sent } = await runSink([Buffer.from('D0755 0 d\nE\n')], false);
     expect(result).toMatchObject({ code: 'ERR_PROTOCOL' });
