@@ -2,7 +2,6 @@
 // run at the same time, so a wrong password, a refused command or a missing
 // directory fails in seconds, not after the stream ends; pass 2 replays the
 // spool into the remote `scp -t` (DESIGN.md "Why two passes").
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
@@ -17,7 +16,7 @@ import { remoteFileName } from './remote-name';
 /**
  * Anything put() can send. A Uint8Array has a known size and is never
  * spooled. A DescriptorInput (an open fd such as stdin) is spooled by a
- * worker thread, the fastest way to take a pipe.
+ * worker thread, the fastest way to take a pipe; it cannot go with `size`.
  */
 export type PutInput = Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorInput;
 
@@ -99,6 +98,10 @@ export async function putOverChannel(
     scpPath: opts.scpPath,
   });
   const known = input instanceof Uint8Array ? BigInt(input.length) : opts.size;
+  if (known !== undefined && input instanceof DescriptorInput) {
+    // Its reader is the spool thread; a stream of known size needs none.
+    throw new ScpipeError('ERR_USAGE', 'a DescriptorInput is spooled: with a known size, pass a Readable (e.g. process.stdin)');
+  }
 
   // One controller for both passes: whichever fails first stops the other.
   const inner = new AbortController();
@@ -131,9 +134,7 @@ export async function putOverChannel(
       ? spooled.replay()
       : input instanceof Uint8Array
         ? oneChunk(input)
-        : input instanceof DescriptorInput
-          ? createReadStream('', { fd: input.fd, autoClose: false, highWaterMark: 1024 * 1024 })
-          : input;
+        : (input as Readable | AsyncIterable<Uint8Array>);
     opts.onProgress?.({ phase: 'send', bytes: 0n, total: size });
     await source.sendFile({
       name,

@@ -26,8 +26,7 @@ import { FileSpool, MemorySpool, type Spool } from './spools';
  * read it meanwhile. A pipe or socket should be non-blocking (for stdin:
  * create `process.stdin` and leave it paused): a thread blocked in read()
  * cannot be stopped, and the process cannot exit until the read returns.
- * (put() with a known `size` reads it with fs.read instead, which needs a
- * blocking descriptor: pass a Readable such as `process.stdin` there.)
+ * It is for spooling only: put() refuses it with a known `size`.
  */
 export class DescriptorInput {
   constructor(readonly fd: number) {
