@@ -87,8 +87,7 @@ export function widenReceiveWindow(channel: ClientChannel, bytes: number): void 
   internals.push = function (this: ChannelInternals, chunk: unknown, encoding?: BufferEncoding): boolean {
     if (chunk !== null) {
       internals.push = ownPush;
-      const roundTripMs = performance.now() - started;
-      target = Math.max(floor, Math.min(ceiling, Math.round(roundTripMs * BYTES_PER_MS)));
+      target = windowFor(performance.now() - started, floor, ceiling);
     }
     return ownPush.call(this, chunk, encoding);
   };
@@ -101,4 +100,9 @@ export function widenReceiveWindow(channel: ClientChannel, bytes: number): void 
       topUp();
     };
   }
+}
+
+/** The window for a link whose first reply took `roundTripMs`: round trip × 1 MiB/ms, within [floor, ceiling]. */
+export function windowFor(roundTripMs: number, floor: number, ceiling: number): number {
+  return Math.max(floor, Math.min(ceiling, Math.round(roundTripMs * BYTES_PER_MS)));
 }

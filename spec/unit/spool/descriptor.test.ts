@@ -7,11 +7,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs = require('node:fs');
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ScpipeError } from '../../../lib/errors';
 import { DescriptorInput, spool, type Spool, type SpoolOptions } from '../../../lib/spool';
 import { HEAD_SIZE } from '../../../lib/spool/descriptor-head';
 import { WORKER_BLOCK, WORKER_COPY, descriptorWorker } from '../../../lib/spool/descriptor-worker';
 import workerThreads = require('node:worker_threads');
+import { rejection, waitFor } from '../../helpers/async';
+import { openSpoolFilesIn as openFilesIn } from '../../helpers/open-files';
 
 const MiB = 1024 * 1024;
 
@@ -63,39 +64,6 @@ function sha(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Files under `dir` this process holds open (deleted ones included). */
-function openFilesIn(dir: string): string[] {
-  const real = fs.realpathSync(dir) + path.sep;
-  const found: string[] = [];
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    try {
-      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith(real) && target.includes('scpipe-spool-')) found.push(target);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return found;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ScpipeError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ScpipeError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 afterEach(async () => {
   for (const s of spools) await s.dispose();
   spools = [];
@@ -126,7 +94,7 @@ describe('spool(DescriptorInput): sizes and where the bytes go', () => {
     expect((await readAll(s)).length).toBe(0);
   });
 
-  it('keeps exactly memoryLimit bytes in RAM, in 4 MiB blocks', async () => {
+  it('keeps exactly memoryLimit bytes in RAM', async () => {
     const bytes = randomBytes(9 * MiB + 5);
     const s = await take(fileFd(bytes), { memoryLimit: bytes.length, spoolDir: freshDir() });
     expect([s.size, s.onDisk]).toEqual([BigInt(bytes.length), false]);
@@ -209,7 +177,11 @@ describe('spool(DescriptorInput): a non-blocking pipe', () => {
     const bytes = randomBytes(200 * 1024);
     const taken = take(reader, { memoryLimit: 64 * 1024, spoolDir: dir });
     for (let at = 0; at < bytes.length; at += 10 * 1024) {
-      fs.writeSync(writer, bytes, at, Math.min(10 * 1024, bytes.length - at));
+      // Asynchronously: a blocking write into a full pipe would stall the
+      // event loop that must create the spool file the thread waits for.
+      await new Promise((resolve, reject) =>
+        fs.write(writer, bytes, at, Math.min(10 * 1024, bytes.length - at), null, (err) => (err ? reject(err) : resolve(undefined))),
+      );
       await new Promise((r) => setTimeout(r, 3));
     }
     fs.closeSync(writer);
@@ -225,13 +197,13 @@ describe('spool(DescriptorInput): a non-blocking pipe', () => {
     const controller = new AbortController();
     const taken = spool(new DescriptorInput(reader), { memoryLimit: 1000, spoolDir: dir, signal: controller.signal });
     fs.writeSync(writer, randomBytes(5000)); // spills
-    await until(() => openFilesIn(dir).length === 1);
+    await waitFor(() => openFilesIn(dir).length === 1, 'the spool file');
     const started = Date.now();
     controller.abort();
     const err = await rejection(taken);
     expect(err.code).toBe('ERR_ABORTED');
     expect(Date.now() - started).toBeLessThan(1000);
-    await until(() => openFilesIn(dir).length === 0);
+    await waitFor(() => openFilesIn(dir).length === 0, 'the spool file to close');
   });
 });
 
@@ -272,10 +244,10 @@ describe('spool(DescriptorInput): errors', () => {
       expect(err.code).toBe('ERR_SPOOL');
       expect(err.message).toMatch(new RegExp(`^cannot write spool file in ${mnt}: No space left on device \\(wrote 1(\\.0)? MiB\\)$`));
       expect(err.bytes).toBe(BigInt(MiB));
-      await until(() => openFilesIn(mnt).length === 0);
+      await waitFor(() => openFilesIn(mnt).length === 0, 'the spool file to close');
       expect(fs.readdirSync(mnt)).toEqual([]);
     } finally {
-      await until(() => openFilesIn(mnt).length === 0).catch(() => undefined);
+      await waitFor(() => openFilesIn(mnt).length === 0, 'the spool file to close').catch(() => undefined);
       execFileSync('umount', [mnt], { stdio: 'pipe' });
     }
   });

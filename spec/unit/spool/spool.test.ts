@@ -10,6 +10,8 @@ import { spool, type Spool, type SpoolOptions } from '../../../lib/spool';
 import { READ_BLOCK } from '../../../lib/spool/replay';
 import { WRITE_BATCH } from '../../../lib/spool/writer';
 import * as release from '../../../lib/spool/release';
+import { rejection, waitFor } from '../../helpers/async';
+import { openFilesIn } from '../../helpers/open-files';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -51,23 +53,6 @@ afterEach(async () => {
   }
   dirs = [];
 });
-
-/** Files under `dir` this process holds open, deleted ones included (Linux only; [] elsewhere). */
-function openFilesIn(dir: string): string[] {
-  if (!isLinux) return [];
-  const real = fs.realpathSync(dir) + path.sep;
-  const found: string[] = [];
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    let target: string;
-    try {
-      target = fs.readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      continue; // closed meanwhile (readdir's own fd)
-    }
-    if (target.startsWith(real)) found.push(`${fd} -> ${target}`);
-  }
-  return found;
-}
 
 /** Stats of the spool files under `dir` this process holds open (Linux only). */
 function openSpoolFileStats(dir: string): { target: string; stat: fs.Stats }[] {
@@ -118,16 +103,6 @@ async function readAll(stream: Readable): Promise<Buffer> {
 function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
   expect(actual.length).toBe(expected.length);
   expect(Buffer.compare(actual, expected)).toBe(0);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ScpipeError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ScpipeError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -542,9 +517,11 @@ describe('spool: abort', () => {
     const controller = new AbortController();
     const release = deferred();
     let finished = false;
+    let stalled = false;
     async function* input(): AsyncGenerator<Buffer> {
       try {
         yield* pattern(2 * MiB, 64 * KiB);
+        stalled = true;
         await release.promise; // stall
         yield Buffer.from('late');
       } finally {
@@ -552,8 +529,8 @@ describe('spool: abort', () => {
       }
     }
     const promise = spool(input(), { memoryLimit, spoolDir: dir, signal: controller.signal });
-    await tick(50);
-    if (memoryLimit < 2 * MiB) expect(openFilesIn(dir)).toHaveLength(1);
+    await waitFor(() => stalled, 'the input to stall');
+    if (memoryLimit < 2 * MiB) await waitFor(() => openFilesIn(dir).length === 1, 'the spool file');
     const reason = new ScpipeError('ERR_ABORTED', 'interrupted by SIGINT', { signal: 'SIGINT' });
     controller.abort(reason);
     const err = await rejection(promise);

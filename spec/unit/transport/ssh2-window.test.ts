@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Client, Server, utils } from 'ssh2';
 import { execChannel } from '../../../lib/transport/ssh2-transport';
-import { RECEIVE_WINDOW } from '../../../lib/transport/ssh2-window';
+import { RECEIVE_WINDOW, windowFor } from '../../../lib/transport/ssh2-window';
 
 const MiB = 1 << 20;
 
@@ -85,7 +85,20 @@ describe('widenReceiveWindow', () => {
   it('at no round trip: a window near ssh2\'s own 2 MiB (a bigger one only costs an OpenSSH server CPU there)', async () => {
     const r = await download(0, 300);
     expect(r.sha).toBe(expectedSha(48 * MiB));
-    expect(r.maxWindow).toBeLessThan(RECEIVE_WINDOW / 2); // the first byte's delay here is this process's own latency
-    expect(r.maxBuffered).toBeLessThan(RECEIVE_WINDOW / 2 + 2 * MiB);
+    // The first byte's delay here is this process's own latency, a few ms
+    // (windowFor, below, pins the arithmetic); only a stall of 16 ms or more
+    // on a loaded machine would reach the cap.
+    expect(r.maxWindow).toBeLessThan(RECEIVE_WINDOW);
+    expect(r.maxBuffered).toBeLessThanOrEqual(r.maxWindow + 2 * MiB);
   }, 60_000);
+
+  it('sizes the window as round trip × 1 MiB/ms, between ssh2\'s window and the cap (windowFor)', () => {
+    const floor = 2 * MiB;
+    expect(windowFor(0, floor, RECEIVE_WINDOW)).toBe(floor);
+    expect(windowFor(1.5, floor, RECEIVE_WINDOW)).toBe(floor);
+    expect(windowFor(5, floor, RECEIVE_WINDOW)).toBe(5 * MiB);
+    expect(windowFor(10.4, floor, RECEIVE_WINDOW)).toBe(Math.round(10.4 * MiB));
+    expect(windowFor(16, floor, RECEIVE_WINDOW)).toBe(RECEIVE_WINDOW);
+    expect(windowFor(250, floor, RECEIVE_WINDOW)).toBe(RECEIVE_WINDOW);
+  });
 });

@@ -1,0 +1,22 @@
+// Waiting in tests without fixed sleeps, and catching an expected rejection.
+import { ScpipeError } from '../../lib/errors';
+
+/** Polls `condition` every 10 ms until it holds; throws (naming `what`) after `timeoutMs`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what = 'condition', timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The ScpipeError `promise` rejects with; throws if it resolves or rejects with anything else. */
+export async function rejection(promise: Promise<unknown>): Promise<ScpipeError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ScpipeError) return err;
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
