@@ -8,8 +8,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { Readable } from 'node:stream';
+import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
 import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
 
 let sshd: TestSshd;
@@ -35,9 +36,7 @@ const flags = (extra: string[] = []): string[] => ['--transport', 'openssh', ...
 const at = (p: string): string => remote(sshd, sshd.rssh, p);
 /** Flags with only the wrong key. */
 function wrongKeyFlags(): string[] {
-  const f = flags(['-i', sshd.wrongKeyPath]);
-  f.splice(f.indexOf(sshd.rssh.keyPath) - 1, 2);
-  return f;
+  return ['--transport', 'openssh', ...sshFlags(sshd, sshd.rssh, [], sshd.wrongKeyPath)];
 }
 
 describe('--transport openssh: put, get, cp', () => {
@@ -137,8 +136,7 @@ describe('--transport openssh: put, get, cp', () => {
 
 describe('--transport openssh: interrupted', () => {
   it('SIGTERM while sending: exit 143, and the ssh process is gone', async () => {
-    const endless = new PassThrough();
-    const timer = setInterval(() => endless.write(Buffer.alloc(1 << 20)), 5);
+    const endless = endlessInput();
     const target = `${rdir}/never-${process.pid}.bin`;
     try {
       const run = startCli(['put', ...flags(), '--size', String(2 ** 40), at(target)], { stdin: endless });
@@ -149,7 +147,6 @@ describe('--transport openssh: interrupted', () => {
       expect(r.status).toBe(143);
       await waitFor(async () => sshProcessesFor(target).length === 0);
     } finally {
-      clearInterval(timer);
       endless.destroy();
     }
   });
@@ -157,15 +154,13 @@ describe('--transport openssh: interrupted', () => {
 
 describe('--transport openssh: failures', () => {
   it('a wrong key: exit 255 with ssh\'s Permission denied, fast, while stdin is still open', async () => {
-    const endless = new PassThrough();
-    const timer = setInterval(() => endless.write(Buffer.alloc(65536)), 5);
+    const endless = endlessInput();
     try {
       const r = await startCli(['put', ...wrongKeyFlags(), at(`${rdir}/f`)], { stdin: endless }).done;
       expect(r.status).toBe(255);
       expect(r.stderr).toBe('scpipe: ssh: scpipe-rssh@127.0.0.1: Permission denied (publickey).\n');
       expect(r.ms).toBeLessThan(15000);
     } finally {
-      clearInterval(timer);
       endless.destroy();
     }
     expect(await readdir(rdir)).toEqual([]);
@@ -222,13 +217,4 @@ function sshProcessesFor(text: string): number[] {
     } catch { /* gone */ }
   }
   return pids;
-}
-
-async function waitFor(cond: () => Promise<boolean>, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
 }

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { TestAccount, TestSshd } from './sshd';
 
 export const CLI = resolve(__dirname, '../../dist/cli/launch.js');
@@ -19,6 +19,8 @@ export interface CliResult {
 export interface CliRun {
   child: ChildProcess;
   done: Promise<CliResult>;
+  /** What the CLI has written to stderr so far. */
+  stderr(): string;
 }
 
 export interface CliOptions {
@@ -57,9 +59,22 @@ export function startCli(args: string[], opts: CliOptions = {}): CliRun {
     });
   });
   if (Buffer.isBuffer(opts.stdin) || typeof opts.stdin === 'string') child.stdin!.end(opts.stdin);
-  else if (opts.stdin) opts.stdin.pipe(child.stdin!);
-  else child.stdin!.end();
-  return { child, done };
+  else if (opts.stdin) {
+    const input = opts.stdin;
+    input.pipe(child.stdin!);
+    child.once('close', () => input.destroy());
+  } else child.stdin!.end();
+  return { child, done, stderr: () => stderr };
+}
+
+/** An input that never ends: 1 MiB chunks, as fast as the reader takes them (and no faster). */
+export function endlessInput(): Readable {
+  const chunk = Buffer.alloc(1 << 20);
+  return new Readable({
+    read() {
+      this.push(chunk);
+    },
+  });
 }
 
 /** Runs `scpipe args...` to completion. */
@@ -88,11 +103,11 @@ export function runCliWithFile(args: string[], file: string, opts: CliOptions = 
   });
 }
 
-/** The options that point scpipe at the test sshd as `account`. */
-export function sshFlags(sshd: TestSshd, account: TestAccount, extra: string[] = []): string[] {
+/** The options that point scpipe at the test sshd as `account` (with `keyPath`, e.g. sshd.wrongKeyPath). */
+export function sshFlags(sshd: TestSshd, account: TestAccount, extra: string[] = [], keyPath = account.keyPath): string[] {
   return [
     '-P', String(sshd.port),
-    '-i', account.keyPath,
+    '-i', keyPath,
     '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`,
     '-o', 'StrictHostKeyChecking=yes',
     '-o', 'BatchMode=yes',
