@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-test-deps.sh   # re-runs itself with sudo when not root
-[ -d node_modules ] || npm ci
+# Install when node_modules is missing or older than the lockfile (a pulled dependency change).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci
+fi
 npm run build
 exec npx jest --ci "$@"
