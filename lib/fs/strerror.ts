@@ -3,6 +3,7 @@
 // users and scripts know glibc's phrases ("No such file or directory"), while
 // Node's messages come from libuv and differ for some codes ("illegal
 // operation on a directory" for EISDIR). So we map the codes we meet.
+// The spool keeps libuv's phrases (describeIoError): its messages are its own.
 
 const GLIBC: Record<string, string> = {
   EACCES: 'Permission denied',
@@ -41,14 +42,19 @@ export function errnoCode(err: unknown): string | undefined {
 export function strerror(err: unknown): string {
   const code = errnoCode(err);
   if (code !== undefined && GLIBC[code] !== undefined) return GLIBC[code];
-  const message = err instanceof Error ? err.message : String(err);
-  // Node: "ECODE: lower-case phrase, syscall 'path'" -> "Lower-case phrase"
-  const m = /^E[A-Z0-9]+: ([^,]+)/.exec(message);
-  const phrase = m ? m[1]!.trim() : message;
-  return phrase.charAt(0).toUpperCase() + phrase.slice(1);
+  return describeIoError(err);
 }
 
-/** OpenSSH's `"%s: %s", path, strerror(errno)`. */
-export function pathError(path: string, err: unknown): string {
-  return `${path}: ${strerror(err)}`;
+/**
+ * libuv's phrase for `err`, without errno code or syscall:
+ * "ENOSPC: no space left on device, write" -> "No space left on device".
+ * Any other message is returned as it is.
+ */
+export function describeIoError(err: unknown): string {
+  if (typeof err !== 'object' || err === null || !('message' in err)) return String(err);
+  const { message } = err as { message?: unknown };
+  const text = typeof message === 'string' ? message : String(message);
+  const phrase = /^E[A-Z0-9]+: ([^,]+)/.exec(text)?.[1]!.trim();
+  if (phrase) return phrase.charAt(0).toUpperCase() + phrase.slice(1);
+  return text || (errnoCode(err) ?? 'unknown error');
 }

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { types } from 'node:util';
 import { ScpipeError } from '../errors';
-import { describeIoError } from './io-error';
+import { describeIoError } from '../fs/strerror';
 
 /** The input's iterator; refuses what is not a stream of bytes. */
 export function openInput(input: Readable | AsyncIterable<Uint8Array>): AsyncIterator<unknown> {

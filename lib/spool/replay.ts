@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { abortError, ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
-import { describeIoError } from './io-error';
+import { describeIoError } from '../fs/strerror';
 import { formatBytes } from './size';
 import type { SpoolFile } from './spool-file';
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { cancelRemoveAtExit, removeAtExit } from './exit-cleanup';
-import { describeIoError } from './io-error';
+import { describeIoError } from '../fs/strerror';
 import { formatBytes } from './size';
 
 /** Name prefix of every spool file. */
