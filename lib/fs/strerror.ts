@@ -58,3 +58,8 @@ export function describeIoError(err: unknown): string {
   if (phrase) return phrase.charAt(0).toUpperCase() + phrase.slice(1);
   return text || (errnoCode(err) ?? 'unknown error');
 }
+
+/** OpenSSH's `"%s: %s", path, strerror(errno)`. */
+export function pathError(path: string, err: unknown): string {
+  return `${path}: ${strerror(err)}`;
+}
