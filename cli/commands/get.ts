@@ -1,12 +1,13 @@
 // `scpipe get [options] [user@]host:path`: one remote file to stdout (or
 // --output FILE), exactly the announced bytes; anything short is an error.
 import { posix } from 'node:path';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { get } from '../../lib/client/get';
+import { get, type Download } from '../../lib/client/get';
 import { ScpipeError } from '../../lib/errors';
+import { openOutputFile } from '../../lib/fs/open-output';
+import type { OutputFile } from '../../lib/fs/output-file';
+import { resolveTarget } from '../../lib/fs/target';
 import { escapeForTerminal } from '../../lib/util/escape';
 import type { CommandContext } from '../context';
 import { ProgressLine } from '../progress';
@@ -34,7 +35,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
       withSshOptions(y)
         .positional('source', { type: 'string', demandOption: true, describe: '[user@]host:path of the remote file' })
         .option('output', { type: 'string', describe: 'write to FILE instead of stdout (replaced only when complete)', requiresArg: true })
-        .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'ask for times (no effect on stdout)' })
+        .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve times and mode (no effect on stdout)' })
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '') as unknown as Argv<GetArgs>,
     handler: (args) => ctx.run((signal, log) => runGet(args, args.source, args.output, signal, log)),
   };
@@ -66,16 +67,56 @@ export async function runGet(
       await download.done;
       return;
     }
-    // A partial download never replaces the file: write aside, rename when verified.
-    const part = `${output}.scpipe-${process.pid}.part`;
-    try {
-      await pipeline(download.body, createWriteStream(part, { flags: 'wx', mode: download.mode & 0o777 })).catch(localError(part));
-      await download.done;
-      await rename(part, output).catch(localError(output));
-    } finally {
-      await rm(part, { force: true });
-    }
+    await writeOutput(download, output, Boolean(args.p));
   } finally {
     progress?.done();
   }
+}
+
+// --output: the body goes through an OutputFile, as a file received by the
+// local sink does, so a partial download never replaces the file (see
+// output-file.ts) and its bytes are counted against the announced size.
+async function writeOutput(download: Download, output: string, preserve: boolean): Promise<void> {
+  let file: OutputFile;
+  try {
+    file = await openOutput(download, output, preserve);
+  } catch (err) {
+    download.body.destroy(); // nobody will read it
+    throw err;
+  }
+  try {
+    // A write error (ENOSPC) stops the download: OutputFile would drop the rest.
+    await pipeline(download.body, async (body: AsyncIterable<Buffer>) => {
+      for await (const chunk of body) {
+        await file.write(chunk);
+        if (file.failed) return;
+      }
+    }).catch((err: unknown) => {
+      if (!file.failed) throw err;
+    });
+    if (!file.failed) await download.done;
+  } catch (err) {
+    await file.abort();
+    throw err;
+  }
+  const problem = await file.finish({ ok: true });
+  if (problem !== undefined) throw new ScpipeError('ERR_LOCAL_IO', problem, { path: output });
+}
+
+// Opens where --output writes: the file a received file would be (see
+// lib/fs/open-output.ts: a device is written in place, a file through a
+// private temp file renamed once verified). A symlink the user gave is
+// followed (resolveTarget), as `cp host:f link` does.
+async function openOutput(download: Download, output: string, preserve: boolean): Promise<OutputFile> {
+  const target = await resolveTarget(output);
+  const path = target.isDirectory ? output : target.path;
+  const opened = await openOutputFile(path, {
+    size: download.size,
+    mode: download.mode & 0o777,
+    preserve,
+    times: preserve ? download.times : undefined,
+    umask: process.umask(),
+  });
+  if ('error' in opened) throw new ScpipeError('ERR_LOCAL_IO', opened.error, { path: output });
+  return opened;
 }

@@ -8,15 +8,13 @@
 //     name only when all of it arrived and the source ended it with \0, so a
 //     failed transfer leaves the old file as it was.
 // Target resolution, modes, directory handling and error wording follow OpenSSH.
-import { constants, type Stats } from 'node:fs';
-import { access, lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
-import { mkdirMode, receivedMode, replacedMode, utimesArgs } from './modes';
-import { openFd } from './fd';
-import { OutputFile } from './output-file';
-import { errnoCode, pathError } from './strerror';
+import { mkdirMode, receivedMode, utimesArgs } from './modes';
+import { lstatOrMissing, openOutputFile } from './open-output';
+import { pathError } from './strerror';
 import { resolveTarget } from './target';
-import { createTempFile } from './temp-file';
 
 /** Options of createLocalSink(). */
 export interface LocalSinkOptions {
@@ -56,34 +54,9 @@ class LocalSink implements SinkHandler {
     private readonly opts: LocalSinkOptions & { umask: number },
   ) {}
 
-  async openFile(file: FileRecord, times: ReceivedTimes | undefined): Promise<FileWriter | { error: string }> {
-    const path = this.pathFor(file.name);
-    const existing = await lstatOrMissing(path);
-    if (typeof existing === 'string') return { error: existing };
-    const common = { path, size: file.size, onDone: this.opts.onFileDone };
-    if (existing?.isSymbolicLink()) return { error: `${path}: is a symbolic link (not followed)` };
-    if (existing?.isDirectory()) return { error: `${path}: Is a directory` };
-    if (existing && !existing.isFile()) {
-      // /dev/null, a FIFO, a tty: write into it, as OpenSSH does; no temp
-      // file, no truncate, no chmod or times on a device node.
-      const fd = await openFd(path, constants.O_WRONLY | constants.O_NOFOLLOW).catch((err: unknown) => pathError(path, err));
-      return typeof fd === 'string' ? { error: fd } : new OutputFile({ ...common, fd });
-    }
-    if (existing) {
-      // OpenSSH opens the old file for writing; do not replace what it could not write.
-      const denied = await access(path, constants.W_OK).then(() => undefined, (err: unknown) => pathError(path, err));
-      if (denied) return { error: denied };
-    }
-    const mode = existing
-      ? replacedMode(file.mode, existing.mode, this.opts.preserve)
-      : receivedMode(file.mode, this.opts.preserve, this.opts.umask);
-    let temp;
-    try {
-      temp = await createTempFile(path);
-    } catch (err) {
-      return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
-    }
-    return new OutputFile({ ...common, tempPath: temp.path, fd: temp.fd, mode, times });
+  openFile(file: FileRecord, times: ReceivedTimes | undefined): Promise<FileWriter | { error: string }> {
+    const { preserve, umask, onFileDone: onDone } = this.opts;
+    return openOutputFile(this.pathFor(file.name), { size: file.size, mode: file.mode, preserve, times, umask, onDone });
   }
 
   async enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
@@ -136,14 +109,6 @@ function joinName(dir: string, name: string): string {
 }
 
 // lstat() that maps "not there" to undefined and other failures to a message.
-async function lstatOrMissing(path: string): Promise<Stats | undefined | string> {
-  try {
-    return await lstat(path);
-  } catch (err) {
-    return errnoCode(err) === 'ENOENT' ? undefined : pathError(path, err);
-  }
-}
-
 // Runs `fn` on a directory opened with O_NOFOLLOW, so a directory swapped for
 // a symlink after we created it is not chmodded through the link. Errors are
 // ignored: OpenSSH ignores them for directories.

@@ -50,6 +50,11 @@ export class OutputFile implements FileWriter {
     });
   }
 
+  /** True once a write failed: finish() will report it, later chunks are dropped. */
+  get failed(): boolean {
+    return this.writeError !== undefined;
+  }
+
   /** Queues a chunk; it must not be modified afterwards (Writable semantics). */
   async write(chunk: Buffer): Promise<void> {
     this.written += BigInt(chunk.length);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
 import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
 
 let sshd: TestSshd;
 let rdir: string; // remote side (owned by scpipe-rssh)
@@ -37,6 +38,19 @@ async function remoteFile(name: string, data: Buffer | string, mode = 0o644): Pr
   return p;
 }
 
+// The normal account, which may run any command, for a fake `scp -f`.
+const userFlags = (): string[] => sshFlags(sshd, sshd.user);
+
+// A fake `scp -f` (run with --scp-path) that announces 1000 bytes, sends 7,
+// waits long enough for the test to see the partial file, and dies.
+async function dyingScp(): Promise<string> {
+  const dir = await userDir(sshd.user, 'dying-scp');
+  const script = join(dir, 'scp.sh');
+  await writeFile(script, `#!/bin/sh\nhead -c 1 >/dev/null\nprintf 'C0644 1000 dies.bin\\npartial'\nsleep 2\nexit 1\n`);
+  await chmod(script, 0o755);
+  return script;
+}
+
 describe('scpipe get', () => {
   it('writes the exact bytes to stdout', async () => {
     const data = randomBytes(5 * 1024 * 1024 + 3);
@@ -65,6 +79,55 @@ describe('scpipe get', () => {
     expect(bad.status).toBe(1);
     expect(await readFile(out, 'utf8')).toBe('keep me');
     expect(await readdir(local)).toEqual(['o.txt']);
+  });
+
+  it('--output -p applies the remote mtime and mode; without -p only the mode', async () => {
+    const p = await remoteFile('times.txt', 'dated', 0o640);
+    await chown(p, sshd.rssh.uid, sshd.rssh.gid); // 0640: readable by its owner only
+    await utimes(p, 1600000000, 1500000000);
+    const out = join(local, 'times.txt');
+    const plain = await runCli(['get', ...flags(), '--output', out, at(p)]);
+    expect(plain).toMatchObject({ status: 0, stderr: '' });
+    expect(Math.floor((await stat(out)).mtimeMs / 1000)).not.toBe(1500000000);
+    expect((await stat(out)).mode & 0o777).toBe(0o640 & ~process.umask());
+    const r = await runCli(['get', '-p', ...flags(), '--output', out, at(p)]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(out, 'utf8')).toBe('dated');
+    const st = await stat(out);
+    expect(Math.floor(st.mtimeMs / 1000)).toBe(1500000000);
+    expect(st.mode & 0o777).toBe(0o640);
+    expect(await readdir(local)).toEqual(['times.txt']);
+  });
+
+  it('--output: a download that fails mid-file leaves no target and no partial file; the partial was 0600', async () => {
+    const script = await dyingScp();
+    const out = join(local, 'dies.bin');
+    const run = startCli(['get', ...userFlags(), '--scp-path', script, remote(sshd, sshd.user, 'dies.bin'), '--output', out]);
+    let partial = '';
+    await waitFor(async () => {
+      partial = (await readdir(local)).find((n) => n.startsWith('.dies.bin.scpipe-')) ?? '';
+      return partial !== '' && (await stat(join(local, partial))).size === 7;
+    }, 'the partial file');
+    expect((await stat(join(local, partial))).mode & 0o777).toBe(0o600);
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/connection lost in the middle of a file/);
+    expect(await readdir(local)).toEqual([]);
+  });
+
+  it('--output: an existing target is untouched when the download fails mid-file', async () => {
+    const script = await dyingScp();
+    const out = join(local, 'dies.bin');
+    await writeFile(out, 'keep me');
+    await chmod(out, 0o600);
+    await utimes(out, 1600000000, 1500000000);
+    const r = await runCli(['get', ...userFlags(), '--scp-path', script, remote(sshd, sshd.user, 'dies.bin'), '--output', out]);
+    expect(r.status).toBe(1);
+    expect(await readFile(out, 'utf8')).toBe('keep me');
+    const st = await stat(out);
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(Math.floor(st.mtimeMs / 1000)).toBe(1500000000);
+    expect(await readdir(local)).toEqual(['dies.bin']);
   });
 
   it('a missing file: exit 1 with the remote message, nothing on stdout', async () => {

@@ -1,0 +1,66 @@
+// Where one received file goes on disk, as OpenSSH's sink opens it
+// (PROTOCOL.md §4.3): a device or FIFO (/dev/null, a tty) is written in
+// place; anything else is received into a private temp file beside `path`
+// and renamed over it only once complete (output-file.ts). Used by the local
+// sink for each file of a download, and by `get --output`.
+import { constants, type Stats } from 'node:fs';
+import { access, lstat } from 'node:fs/promises';
+import type { ReceivedTimes } from '../protocol/sink-types';
+import { openFd } from './fd';
+import { receivedMode, replacedMode } from './modes';
+import { OutputFile } from './output-file';
+import { errnoCode, pathError } from './strerror';
+import { createTempFile } from './temp-file';
+
+/** How the file is to be stored. */
+export interface OutputFileOptions {
+  /** Announced size and mode. */
+  size: bigint;
+  mode: number;
+  /** -p: the exact announced mode (else less the umask, or the old file's). */
+  preserve: boolean;
+  /** Times to set once complete (the peer sends them only with -p). */
+  times?: ReceivedTimes;
+  umask: number;
+  onDone?: (path: string, bytes: bigint) => void;
+}
+
+/**
+ * Opens `path` for a received file, or says why not in OpenSSH's words
+ * (`path: strerror`). A symlink at `path` is never followed.
+ */
+export async function openOutputFile(path: string, opts: OutputFileOptions): Promise<OutputFile | { error: string }> {
+  const existing = await lstatOrMissing(path);
+  if (typeof existing === 'string') return { error: existing };
+  const common = { path, size: opts.size, onDone: opts.onDone };
+  if (existing?.isSymbolicLink()) return { error: `${path}: is a symbolic link (not followed)` };
+  if (existing?.isDirectory()) return { error: `${path}: Is a directory` };
+  if (existing && !existing.isFile()) {
+    // /dev/null, a FIFO, a tty: write into it, as OpenSSH does; no temp
+    // file, no truncate, no chmod or times on a device node.
+    const fd = await openFd(path, constants.O_WRONLY | constants.O_NOFOLLOW).catch((err: unknown) => pathError(path, err));
+    return typeof fd === 'string' ? { error: fd } : new OutputFile({ ...common, fd });
+  }
+  if (existing) {
+    // OpenSSH opens the old file for writing; do not replace what it could not write.
+    const denied = await access(path, constants.W_OK).then(() => undefined, (err: unknown) => pathError(path, err));
+    if (denied) return { error: denied };
+  }
+  const mode = existing ? replacedMode(opts.mode, existing.mode, opts.preserve) : receivedMode(opts.mode, opts.preserve, opts.umask);
+  let temp;
+  try {
+    temp = await createTempFile(path);
+  } catch (err) {
+    return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
+  }
+  return new OutputFile({ ...common, tempPath: temp.path, fd: temp.fd, mode, times: opts.times });
+}
+
+/** lstat(), undefined when missing, or the error text. */
+export async function lstatOrMissing(path: string): Promise<Stats | undefined | string> {
+  try {
+    return await lstat(path);
+  } catch (err) {
+    return errnoCode(err) === 'ENOENT' ? undefined : pathError(path, err);
+  }
+}
