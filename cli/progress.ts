@@ -3,6 +3,7 @@
 // redrawn at most four times a second, erased at the end.
 import { formatBytes } from '../lib/spool/size'; // not the spool itself: `get` shows progress too
 import type { PutProgress } from '../lib/client/put';
+import { escapeForTerminal } from '../lib/util/escape';
 
 const REDRAW_MS = 250;
 
@@ -13,7 +14,12 @@ export class ProgressLine {
   private phaseStart = Date.now();
   private phase: PutProgress['phase'] | undefined;
 
-  constructor(private readonly label: string, private readonly out: NodeJS.WriteStream = process.stderr) {}
+  private readonly label: string;
+
+  /** `label` (a file name, possibly the remote's) is escaped here, for every caller. */
+  constructor(label: string, private readonly out: NodeJS.WriteStream = process.stderr) {
+    this.label = escapeForTerminal(label);
+  }
 
   /** Whether progress should be shown at all. */
   static wanted(quiet: boolean): boolean {

@@ -52,6 +52,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           return runGet(args, sources[0]!, undefined, signal, log);
         }
         const reported = new Set<unknown>();
+        const progress = fileProgress(args.q);
         const common = {
           signal,
           recursive: args.r,
@@ -62,9 +63,10 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           onStderrLine: (line: string) => process.stderr.write(`${line}\n`),
           onProblem: (err: ScpipeError) => {
             reported.add(err);
+            progress?.erase();
             say(err.message);
           },
-          onFileStart: fileProgress(args.q),
+          onFileStart: progress?.onFileStart,
         };
         try {
           if (destRemote) {
@@ -82,22 +84,28 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         } catch (err) {
           if (reported.has(err)) throw new AlreadyReported(err);
           throw err;
+        } finally {
+          progress?.erase();
         }
       }),
   };
 }
 
-let current: ProgressLine | undefined;
-function fileProgress(quiet: boolean): ((name: string, size: bigint) => ((bytes: bigint) => void) | undefined) | undefined {
+/** One progress line per file (each replaces the last); erase() it before printing anything else. */
+function fileProgress(quiet: boolean): { onFileStart: (name: string, size: bigint) => (bytes: bigint) => void; erase: () => void } | undefined {
   if (!ProgressLine.wanted(quiet)) return undefined;
-  return (name, size) => {
-    current?.done();
-    const line = new ProgressLine(name);
-    current = line;
-    line.update({ phase: 'send', bytes: 0n, total: size });
-    return (bytes) => {
-      line.update({ phase: 'send', bytes, total: size });
-      if (bytes === size) line.done();
-    };
+  let current: ProgressLine | undefined;
+  return {
+    onFileStart: (name, size) => {
+      current?.done();
+      const line = new ProgressLine(name);
+      current = line;
+      line.update({ phase: 'send', bytes: 0n, total: size });
+      return (bytes) => {
+        line.update({ phase: 'send', bytes, total: size });
+        if (bytes === size) line.done();
+      };
+    },
+    erase: () => current?.done(),
   };
 }
