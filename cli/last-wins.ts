@@ -4,8 +4,10 @@
 // --spool-dir became a garbled path). Options meant to repeat (-i, -o) and
 // variadic positionals (cp's paths) keep their arrays.
 
-/** Keys whose values are lists on purpose. */
-const LISTS = new Set(['_', '$0', 'i', 'identity', 'o', 'paths']);
+import { LIST_OPTIONS } from './ssh-options';
+
+/** Keys whose values are lists on purpose: yargs' own, -i/-o, and cp's `<paths..>`. */
+const LISTS = new Set<string>(['_', '$0', ...LIST_OPTIONS, 'paths']);
 
 /** yargs middleware (run before validation): replaces a repeated scalar option's array by its last value. */
 export function lastValueWins(args: Record<string, unknown>): void {

@@ -4,6 +4,7 @@
 import type { Argv } from 'yargs';
 import { ScpipeError } from '../lib/errors';
 import { escapeForTerminal } from '../lib/util/escape';
+import { parsePort } from '../lib/transport/ssh-config-values';
 import { QUOTE_MODES, type QuoteMode } from '../lib/protocol/quote';
 import { parseRemoteSpec, type RemoteSpec } from '../lib/transport/target';
 import type { ConnectOptions } from '../lib/transport/ssh2-transport';
@@ -25,8 +26,11 @@ export interface SshArgs {
 const TRANSPORTS = ['ssh2', 'openssh'] as const;
 type Transport = (typeof TRANSPORTS)[number];
 
+/** The options that may be given more than once and add up (see last-wins.ts). */
+export const LIST_OPTIONS = ['i', 'identity', 'o'] as const;
+
 // One value per occurrence (`-o A=1 host:path` must not swallow the target),
-// collected into an array when repeated.
+// collected into an array when repeated. Only for LIST_OPTIONS.
 const repeatable = {
   type: 'string',
   nargs: 1,
@@ -61,7 +65,7 @@ export function remoteArg(arg: string, what: string): RemoteSpec {
 
 /** Connection options for `spec` from the shared options. */
 export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: string) => void): ConnectOptions {
-  const port = args.P === undefined ? undefined : parsePort(args.P);
+  const port = args.P === undefined ? undefined : checkPort(args.P);
   return {
     host: spec.host,
     user: spec.user,
@@ -76,8 +80,8 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
   };
 }
 
-function parsePort(text: string): number {
-  const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new ScpipeError('ERR_USAGE', `bad port "${escapeForTerminal(text)}"`);
+function checkPort(text: string): number {
+  const port = parsePort(text);
+  if (port === undefined) throw new ScpipeError('ERR_USAGE', `bad port "${escapeForTerminal(text)}"`);
   return port;
 }

@@ -48,11 +48,9 @@ export function parseValue(kind: Kind, args: string[]): unknown {
     case 'strict':
       return ({ yes: 'yes', on: 'yes', ask: 'ask', no: 'no', off: 'no', 'accept-new': 'accept-new' } as Record<string, string>)[v.toLowerCase()];
     case 'port':
-    case 'int': {
-      if (!/^\d+$/.test(v)) return undefined;
-      const n = Number(v);
-      return kind === 'port' && (n < 1 || n > 65535) ? undefined : n;
-    }
+      return parsePort(v);
+    case 'int':
+      return /^\d+$/.test(v) ? Number(v) : undefined;
     case 'time': { // OpenSSH convtime: 90, 90s, 1m30s, 1h
       const units: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
       if (!/^(\d+[smhdw]?)+$/i.test(v)) return undefined;
@@ -124,4 +122,11 @@ export function tokensFor(st: State): Record<string, string> {
 export function hostnameOf(st: State): string {
   const hn = st.values.get('HostName') as string | undefined;
   return hn === undefined ? st.alias : hn.replace(/%([%h])/g, (_m, t: string) => (t === 'h' ? st.alias : '%'));
+}
+
+/** A TCP port as ssh takes one: decimal digits, 1 to 65535; undefined otherwise. */
+export function parsePort(text: string): number | undefined {
+  if (!/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= 1 && n <= 65535 ? n : undefined;
 }

@@ -4,6 +4,7 @@
 // it would to scp: a colon before any `/` makes it remote, anything else is a
 // local path.
 import { ScpipeError } from '../errors';
+import { parsePort } from './ssh-config-values';
 
 /** A parsed remote argument. `path` is '' for `host:` (the remote home). */
 export interface RemoteSpec {
@@ -74,10 +75,8 @@ function parseScpUri(arg: string): RemoteSpec {
   if (!m) throw new ScpipeError('ERR_USAGE', `invalid scp:// URI ${JSON.stringify(arg)}`);
   hostPort = m[1];
   if (m[2] !== undefined && m[2] !== '') {
-    port = Number(m[2]);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new ScpipeError('ERR_USAGE', `invalid port in ${JSON.stringify(arg)}`);
-    }
+    port = parsePort(m[2]);
+    if (port === undefined) throw new ScpipeError('ERR_USAGE', `invalid port in ${JSON.stringify(arg)}`);
   }
   const host = requireHost(cleanHost(hostPort), arg);
   const spec: RemoteSpec = { host, path: decodeUriPart(rawPath, 'path', arg) };
