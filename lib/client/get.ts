@@ -85,7 +85,7 @@ export async function getOverChannel(
             await body.write(chunk);
           },
           finish: async ({ ok, sourceError }) => {
-            if (!ok) body.destroy(new ScpipeError('ERR_REMOTE', `remote: ${sourceError ?? 'transfer failed'}`));
+            if (!ok) body.destroy(new ScpipeError('ERR_REMOTE', `remote: ${sourceError ?? 'transfer failed'}`, { remoteMessage: sourceError })); // already escaped
             return undefined;
           },
           abort: async () => undefined, // the session's error reaches the body below

@@ -12,6 +12,20 @@ export type Reply =
   | { kind: 'fatal'; message: string } // \2: the peer gives up
   | { kind: 'unexpected'; message: string }; // any other byte: stray text
 
+/** The kind of a reply that starts with `byte` (other than \0). */
+function replyKind(byte: number): 'warning' | 'fatal' | 'unexpected' {
+  return byte === 1 ? 'warning' : byte === 2 ? 'fatal' : 'unexpected';
+}
+
+/**
+ * A whole non-\0 reply line, without its `\n`: \1 and \2 drop their type
+ * byte, a stray line keeps its first byte as text.
+ */
+export function replyFromLine(line: Uint8Array): Reply {
+  const kind = replyKind(line[0]!);
+  return { kind, message: Buffer.from(line.subarray(kind === 'unexpected' ? 0 : 1)).toString('utf8') };
+}
+
 type Pending = { kind: 'warning' | 'fatal' | 'unexpected'; parts: Buffer[]; length: number };
 
 /** Incremental reply decoder. */
@@ -30,7 +44,7 @@ export class ReplyDecoder {
           i += 1;
           continue;
         }
-        const kind = byte === 1 ? 'warning' : byte === 2 ? 'fatal' : 'unexpected';
+        const kind = replyKind(byte);
         this.pending = { kind, parts: [], length: 0 };
         // A stray line keeps its first byte as text; \1 and \2 drop theirs.
         if (kind !== 'unexpected') i += 1;

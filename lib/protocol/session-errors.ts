@@ -2,6 +2,7 @@
 // The reply reader only knows "EOF"; the exit status and the remote's stderr,
 // which arrive a moment later, say why (rssh refusal, scp not installed).
 import { ScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
 import type { ExitStatus } from './channel';
 import type { RemoteStderr } from './remote-stderr';
 
@@ -14,6 +15,12 @@ const STAGES: Record<string, string> = {
   end: 'before confirming the data',
   warn: 'before confirming the data',
 };
+
+/** The error for a message the remote sent (a \1 or \2 line, a stray line): escaped once, here. */
+export function remoteError(rawMessage: string): ScpipeError {
+  const text = escapeForTerminal(rawMessage);
+  return new ScpipeError('ERR_REMOTE', `remote: ${text}`, { remoteMessage: text });
+}
 
 function firstLine(stderr: string): string {
   return stderr.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';

@@ -17,11 +17,11 @@
 // remembers how far it has looked for the `\n`). A protocol violation throws,
 // and every later call to next() throws the same error.
 import { ScpipeError } from '../errors';
-import { escapeForTerminal } from '../util/escape';
 import { MAX_LINE_BYTES } from './records';
 import { isRecordStart, parseRecord, protocolError } from './record-parser';
 import type { SinkEvent } from './sink-types';
-import type { Reply } from './replies';
+import { replyFromLine, type Reply } from './replies';
+import { remoteError } from './session-errors';
 
 /** What the decoder expects next. */
 export type SinkDecoderState = 'record' | 'data' | 'status';
@@ -107,10 +107,7 @@ export class SinkDecoder {
     this.first = false;
     // OpenSSH passes a stray first line on as the remote's error: it is the
     // shell talking ("No match.", a banner), not scp (PROTOCOL.md §4.2).
-    if (wasFirst && !isRecordStart(line[0])) {
-      const text = escapeForTerminal(line.toString('utf8'));
-      throw new ScpipeError('ERR_REMOTE', `remote: ${text}`, { remoteMessage: text });
-    }
+    if (wasFirst && !isRecordStart(line[0])) throw remoteError(line.toString('utf8'));
     return { kind: 'record', record: parseRecord(line) };
   }
 
@@ -133,9 +130,7 @@ export class SinkDecoder {
     } else {
       const line = this.line('reply line too long');
       if (!line) return undefined;
-      // As in replies.ts: \1 and \2 drop their type byte, stray text keeps it.
-      const kind = head === 1 ? 'warning' : head === 2 ? 'fatal' : 'unexpected';
-      reply = { kind, message: line.subarray(kind === 'unexpected' ? 0 : 1).toString('utf8') };
+      reply = replyFromLine(line);
     }
     this.current = 'record';
     return { kind: 'status', reply };

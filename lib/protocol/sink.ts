@@ -11,7 +11,7 @@ import type { ExitStatus, ScpChannel } from './channel';
 import { checkIncomingName } from './names';
 import { encodeWarning, OK } from './records';
 import { RemoteStderr } from './remote-stderr';
-import { describeExit } from './session-errors';
+import { describeExit, remoteError } from './session-errors';
 import { SinkDecoder } from './sink-decoder';
 import type { FileRecord, ReceivedTimes, SinkEvent, SinkHandler, SourceRecord } from './sink-types';
 import type { RoleOptions } from './source';
@@ -84,10 +84,10 @@ export class ScpSink {
     this.opts.trace?.(`< ${describeRecord(r)}`);
     switch (r.type) {
       case 'warning':
-        this.problem(new ScpipeError('ERR_REMOTE', `remote: ${escapeForTerminal(r.message)}`, { remoteMessage: escapeForTerminal(r.message) }));
+        this.problem(remoteError(r.message));
         return false;
       case 'fatal':
-        throw new ScpipeError('ERR_REMOTE', `remote: ${escapeForTerminal(r.message)}`, { remoteMessage: escapeForTerminal(r.message) });
+        throw remoteError(r.message);
       case 'T':
         this.times = { mtime: r.mtime, mtimeUsec: r.mtimeUsec, atime: r.atime, atimeUsec: r.atimeUsec };
         this.send(OK, 'T ack');
@@ -165,10 +165,11 @@ export class ScpSink {
     const reply = (status as SinkEvent & { kind: 'status' }).reply;
     if (reply.kind === 'fatal' || reply.kind === 'unexpected') {
       await opened.abort();
-      throw new ScpipeError('ERR_REMOTE', `remote: ${escapeForTerminal(reply.message)}`, { remoteMessage: escapeForTerminal(reply.message) });
+      throw remoteError(reply.message);
     }
-    const sourceError = reply.kind === 'warning' ? escapeForTerminal(reply.message) : undefined;
-    if (sourceError) this.problem(new ScpipeError('ERR_REMOTE', `remote: ${sourceError}`, { remoteMessage: sourceError }));
+    const warning = reply.kind === 'warning' ? remoteError(reply.message) : undefined;
+    if (warning) this.problem(warning);
+    const sourceError = warning?.remoteMessage;
     const error = await opened.finish({ ok: !sourceError, sourceError });
     if (error) this.refuse(error);
     else this.send(OK, 'file done');

@@ -11,7 +11,7 @@ import type { ExitStatus, ScpChannel } from './channel';
 import { encodeDirectory, encodeEnd, encodeFile, encodeTimes, encodeWarning, OK, type Times } from './records';
 import { RemoteStderr } from './remote-stderr';
 import { ReplyReader } from './reply-reader';
-import { describeExit, explainLoss } from './session-errors';
+import { describeExit, explainLoss, remoteError } from './session-errors';
 import { waitForExit } from './wait-exit';
 import { writeBody } from './write-body';
 
@@ -155,9 +155,8 @@ export class ScpSource {
       this.opts.trace?.('< \\0 (ok)');
       return true;
     }
-    const message = escapeForTerminal(r.message);
-    this.opts.trace?.(`< ${r.kind}: ${message}`);
-    const err = new ScpipeError('ERR_REMOTE', `remote: ${message}`, { remoteMessage: message });
+    const err = remoteError(r.message);
+    this.opts.trace?.(`< ${r.kind}: ${err.remoteMessage}`);
     if (r.kind === 'warning' && what !== 'start') return err;
     this.channel.destroy();
     throw err;
