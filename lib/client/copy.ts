@@ -4,7 +4,8 @@
 // (onProblem) and the copy goes on; the call then rejects with the first.
 import { ScpipeError, throwIfAborted } from '../errors';
 import { buildScpCommand } from '../protocol/command';
-import { NameMatcher } from '../protocol/names';
+import { NameMatcher, remoteBasename } from '../protocol/names';
+import { escapeForTerminal } from '../util/escape';
 import type { QuoteMode } from '../protocol/quote';
 import { ScpSink } from '../protocol/sink';
 import type { SinkHandler } from '../protocol/sink-types';
@@ -68,8 +69,8 @@ export async function download(target: Target, remotePaths: string[], localTarge
   try {
     for (const remotePath of remotePaths) {
       const glob = opts.quote === 'none';
-      if (!glob && NameMatcher.basenameOf(remotePath) === undefined) {
-        throw new ScpipeError('ERR_USAGE', `"${remotePath}" does not name a file or directory to copy`);
+      if (!glob && remoteBasename(remotePath) === undefined) {
+        throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}" does not name a file or directory to copy`);
       }
       const handler = withProgress(
         await createLocalSink(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive) }),

@@ -5,7 +5,7 @@
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { buildScpCommand } from '../protocol/command';
-import { NameMatcher } from '../protocol/names';
+import { NameMatcher, remoteBasename } from '../protocol/names';
 import type { QuoteMode } from '../protocol/quote';
 import { ScpSink } from '../protocol/sink';
 import type { FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
@@ -62,7 +62,7 @@ export async function getOverChannel(
   opts: GetOptions = {},
 ): Promise<Download> {
   throwIfAborted(opts.signal);
-  const base = NameMatcher.basenameOf(remotePath);
+  const base = remoteBasename(remotePath);
   if (base === undefined) throw new ScpipeError('ERR_USAGE', `"${remotePath}" does not name a file`);
   const command = buildScpCommand({ role: 'source', path: remotePath, preserve: opts.preserve, verbose: opts.remoteVerbose, quote: opts.quote, scpPath: opts.scpPath });
   const inner = new AbortController();

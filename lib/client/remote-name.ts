@@ -1,7 +1,7 @@
 // The name a put announces in its C record: the last part of the remote path,
 // unless the path names a directory, which needs an explicit name.
-import { posix } from 'node:path';
 import { ScpipeError } from '../errors';
+import { remoteBasename } from '../protocol/names';
 import { checkOutgoingName } from '../protocol/records';
 
 /** The file name for `put` to announce for `remotePath`, or the given one. */
@@ -10,10 +10,8 @@ export function remoteFileName(remotePath: string, explicit?: string): string {
     checkOutgoingName(explicit);
     return explicit;
   }
-  const trimmed = remotePath.replace(/\/+$/, '');
-  const base = posix.basename(trimmed);
-  const isDir = remotePath === '' || remotePath.endsWith('/') || /^~[^/]*$/.test(trimmed) || base === '.' || base === '..' || base === '';
-  if (isDir) {
+  const base = remoteBasename(remotePath);
+  if (base === undefined || remotePath.endsWith('/')) {
     throw new ScpipeError(
       'ERR_USAGE',
       `the remote path "${remotePath}" names a directory; give a file name (host:${remotePath.replace(/\/*$/, '/')}NAME) or --name NAME`,

@@ -8,6 +8,7 @@
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { braceExpand, fnmatch } from './glob';
+import { isBareTilde } from './quote';
 
 /**
  * Throws ERR_UNSAFE_NAME for a name that must not be used as a file name:
@@ -59,25 +60,11 @@ export class NameMatcher {
       this.patterns = braceExpand(requestedPath).map(lastComponent);
       return;
     }
-    const base = NameMatcher.basenameOf(requestedPath);
+    const base = remoteBasename(requestedPath);
     if (base === undefined) {
       throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(requestedPath)}" does not name a file or directory to copy`);
     }
     this.patterns = [base];
-  }
-
-  /**
-   * The name a source sends for a literal path: its last component after
-   * trailing slashes are stripped (PROTOCOL.md §5.1). Undefined when that is
-   * empty, `.` or `..` (OpenSSH's source cannot send those), or a bare `~` or
-   * `~user`, which quote.ts leaves for the remote shell to expand.
-   */
-  static basenameOf(path: string): string | undefined {
-    const base = lastComponent(path);
-    if (base === '' || base === '.' || base === '..' || /^~[A-Za-z0-9._-]*$/.test(path.replace(/\/+$/, ''))) {
-      return undefined;
-    }
-    return base;
   }
 
   /** True when `name` answers the request: `strcmp(pattern, name) == 0 || fnmatch(pattern, name, 0) == 0`. */
@@ -98,4 +85,16 @@ export class NameMatcher {
 function lastComponent(path: string): string {
   const trimmed = path.replace(/\/+$/, '');
   return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}
+
+/**
+ * The name a source sends for a literal remote path: its last component after
+ * trailing slashes are stripped (PROTOCOL.md §5.1). Undefined when that is
+ * empty, `.` or `..` (OpenSSH's source cannot send those), or a bare `~` or
+ * `~user`, which quote.ts leaves for the remote shell to expand.
+ */
+export function remoteBasename(path: string): string | undefined {
+  const base = lastComponent(path);
+  if (base === '' || base === '.' || base === '..' || isBareTilde(path)) return undefined;
+  return base;
 }

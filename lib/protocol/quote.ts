@@ -11,6 +11,12 @@ export const QUOTE_MODES: readonly QuoteMode[] = ['posix', 'double', 'none'];
 // A leading `~/` or `~user/` stays unquoted so the remote still expands it
 // (POSIX: a tilde prefix with any quoted character, even its slash, is literal).
 const TILDE = /^~[A-Za-z0-9._-]*(?:\/|$)/;
+const BARE_TILDE = /^~[A-Za-z0-9._-]*\/*$/;
+
+/** True for `~`, `~user` (and with trailing slashes): a home directory the remote shell expands. */
+export function isBareTilde(path: string): boolean {
+  return BARE_TILDE.test(path);
+}
 
 /**
  * posix: single quotes; `'` becomes `\'` and `!` becomes `\!` outside the

@@ -6,6 +6,7 @@ describe('remoteFileName', () => {
     expect(remoteFileName('/abs/x y')).toBe('x y');
     expect(remoteFileName('plain')).toBe('plain');
     expect(remoteFileName('~/f')).toBe('f');
+    expect(remoteFileName('~a+b')).toBe('~a+b'); // quoted as a literal name, like quote.ts does
   });
 
   it.each(['', 'dir/', '.', '..', 'a/..', '~', '~backup', '/'])('asks for a name when %j names a directory', (path) => {
