@@ -1,6 +1,7 @@
 // scpipe's public API. Re-exports only; the CLI is built on these alone.
 export { put, putOverChannel } from './client/put';
 export { get, getOverChannel } from './client/get';
+export type { OpenChannel, RemoteRole } from './client/connection';
 export type { Download, GetOptions } from './client/get';
 export { upload, download } from './client/copy';
 export type { CopyOptions } from './client/copy';

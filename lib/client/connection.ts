@@ -18,6 +18,12 @@ function isClient(target: Target): target is Client {
   return typeof (target as Client).exec === 'function';
 }
 
+/** What a remote command runs: the sink (`scp -t`) or the source (`scp -f`). */
+export type RemoteRole = 'sink' | 'source';
+
+/** Starts a remote command as a channel (ChannelOpener.open, or your own). */
+export type OpenChannel = (command: string, signal: AbortSignal, remoteRole?: RemoteRole) => Promise<ScpChannel>;
+
 /** Opens channels on `target`; `close()` ends a connection we made ourselves. */
 export class ChannelOpener {
   private conn: Ssh2Connection | undefined;
@@ -27,10 +33,13 @@ export class ChannelOpener {
 
   constructor(private readonly target: Target, private readonly log?: (line: string) => void) {}
 
-  /** Runs `command`, connecting first if needed. */
-  readonly open = async (command: string, signal: AbortSignal): Promise<ScpChannel> => {
+  /**
+   * Runs `command`, connecting first if needed. `remoteRole`: what the
+   * command runs, a `sink` (`scp -t`, which speaks first) or a `source`.
+   */
+  readonly open = async (command: string, signal: AbortSignal, remoteRole?: RemoteRole): Promise<ScpChannel> => {
     if (isClient(this.target)) return execChannel(this.target, command, this.log);
-    if (this.target.transport === 'openssh') return this.openSsh(this.target, command, signal);
+    if (this.target.transport === 'openssh') return this.openSsh(this.target, command, signal, remoteRole === 'sink');
     this.conn ??= await connectSsh2({ log: this.log, ...this.target, signal });
     return this.conn.exec(command);
   };
@@ -62,7 +71,7 @@ export class ChannelOpener {
   // ERR_CONNECT (exit status 255), not as a remote error. A remote `scp -f`
   // waits for us (§4.2), so there is nothing to wait for; a failed connection
   // then reaches the role as a lost connection with ssh's message.
-  private async openSsh(target: ConnectOptions, command: string, signal: AbortSignal): Promise<ScpChannel> {
+  private async openSsh(target: ConnectOptions, command: string, signal: AbortSignal, remoteSpeaksFirst: boolean): Promise<ScpChannel> {
     throwIfAborted(signal);
     if (this.refused) throw this.refused; // do not ask for a password again per command
     const log = target.log ?? this.log;
@@ -84,7 +93,7 @@ export class ChannelOpener {
     this.children.add(channel);
     this.started.push(channel);
     void channel.exit.then(() => this.children.delete(channel));
-    if (!remoteSpeaksFirst(command)) return channel;
+    if (!remoteSpeaksFirst) return channel;
     try {
       await channel.ready(signal);
     } catch (err) {
@@ -97,12 +106,4 @@ export class ChannelOpener {
     }
     return channel;
   }
-}
-
-// True for the remote sink `scp [-v -r -p -d] -t ...` that buildScpCommand()
-// writes (flags as separate words, PROTOCOL.md §6). Anything else, such as a
-// program path with spaces, is treated as "the remote waits for us", which
-// only costs the precise exit status on a failed connection.
-function remoteSpeaksFirst(command: string): boolean {
-  return /^\S+(?: -[vrpd])* -t /.test(command);
 }

@@ -42,7 +42,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   });
   const opener = new ChannelOpener(target, opts.trace);
   try {
-    const source = new ScpSource(await opener.open(command, opts.signal ?? new AbortController().signal), opts);
+    const source = new ScpSource(await opener.open(command, opts.signal ?? new AbortController().signal, 'sink'), opts);
     try {
       await source.start();
       await sendLocalPaths(source, localPaths, {
@@ -77,7 +77,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
         opts.onFileStart,
       );
       const command = buildScpCommand({ role: 'source', path: remotePath, recursive: opts.recursive, preserve: opts.preserve, verbose: opts.remoteVerbose, quote: opts.quote, scpPath: opts.scpPath });
-      const channel = await opener.open(command, opts.signal ?? new AbortController().signal);
+      const channel = await opener.open(command, opts.signal ?? new AbortController().signal, 'source');
       const sink = new ScpSink(channel, handler, {
         ...opts,
         recursive: Boolean(opts.recursive),

@@ -3,7 +3,7 @@
 // and a Readable body that ends only after the remote confirmed the data and
 // exited 0 (and errors otherwise). A directory or a second file is an error.
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
-import type { ExitStatus, ScpChannel } from '../protocol/channel';
+import type { ExitStatus } from '../protocol/channel';
 import { buildScpCommand } from '../protocol/command';
 import { NameMatcher, remoteBasename } from '../protocol/names';
 import type { QuoteMode } from '../protocol/quote';
@@ -12,7 +12,7 @@ import type { FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-ty
 import type { RoleOptions } from '../protocol/source';
 import { escapeForTerminal } from '../util/escape';
 import { BodyStream } from './body-stream';
-import { ChannelOpener, type Target } from './connection';
+import { ChannelOpener, type OpenChannel, type Target } from './connection';
 
 /** Options of get(). */
 export interface GetOptions extends RoleOptions {
@@ -57,7 +57,7 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
 
 /** Starts downloading `remotePath` through a channel that `open` starts. */
 export async function getOverChannel(
-  open: (command: string, signal: AbortSignal) => Promise<ScpChannel>,
+  open: OpenChannel,
   remotePath: string,
   opts: GetOptions = {},
 ): Promise<Download> {
@@ -98,7 +98,7 @@ export async function getOverChannel(
       leaveDirectory: async () => undefined,
     };
     done = (async () => {
-      const channel = await open(command, inner.signal);
+      const channel = await open(command, inner.signal, 'source');
       const sink = new ScpSink(channel, handler, {
         ...opts,
         signal: inner.signal,

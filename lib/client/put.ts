@@ -4,13 +4,13 @@
 // spool into the remote `scp -t` (DESIGN.md "Why two passes").
 import { Readable } from 'node:stream';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
-import type { ExitStatus, ScpChannel } from '../protocol/channel';
+import type { ExitStatus } from '../protocol/channel';
 import { buildScpCommand } from '../protocol/command';
 import type { QuoteMode } from '../protocol/quote';
 import { ScpSource, type RoleOptions } from '../protocol/source';
 import type { Times } from '../protocol/records';
 import { DescriptorInput, spool, type Spool } from '../spool';
-import { ChannelOpener, type Target } from './connection';
+import { ChannelOpener, type OpenChannel, type Target } from './connection';
 import { remoteFileName } from './remote-name';
 
 /**
@@ -82,7 +82,7 @@ export async function put(target: Target, remotePath: string, input: PutInput | 
  * given command (a remote `scp -t`). Rejects with a ScpipeError.
  */
 export async function putOverChannel(
-  open: (command: string, signal: AbortSignal) => Promise<ScpChannel>,
+  open: OpenChannel,
   remotePath: string,
   input: PutInput,
   opts: PutOptions = {},
@@ -109,7 +109,7 @@ export async function putOverChannel(
   opts.signal?.addEventListener('abort', forward, { once: true });
   const role = { ...opts, signal: inner.signal };
   const sourceReady = (async () => {
-    const source = new ScpSource(await open(command, inner.signal), role);
+    const source = new ScpSource(await open(command, inner.signal, 'sink'), role);
     if (inner.signal.aborted) source.destroy();
     await source.start();
     return source;
