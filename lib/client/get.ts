@@ -75,7 +75,7 @@ export async function getOverChannel(
     let done: Promise<ExitStatus> = Promise.resolve({ code: null, signal: null });
     const handler: SinkHandler = {
       openFile: async (file, times) => {
-        if (download) return { error: `${file.name}: only one file was requested` };
+        // One file only: the sink refuses a second one first (maxTopLevel: 1, no -r).
         const body = new BodyStream();
         let received = 0n;
         const writer: FileWriter = {
