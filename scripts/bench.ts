@@ -290,6 +290,9 @@ function launch(name: CaseName, env: Env): Launch {
 /** One timed run of a case; throws (with the commands' stderr) if anything failed. */
 async function runOnce(name: CaseName, env: Env, verifyHash: boolean): Promise<{ seconds: number; peakMiB?: number }> {
   const timeoutMs = 60_000 + (env.opts.size / 1e6) * 200; // slower than 5 MB/s is broken
+  // Untimed: write back what earlier runs left dirty, so no case pays for
+  // another's writeback (it competes for both CPUs, up to 1.2 GB/s here).
+  spawnSync('sync');
   const t0 = performance.now();
   const { procs, rssPid } = launch(name, env);
   const stopPoll = rssPid === undefined ? undefined : pollPeakRss(rssPid);
@@ -449,14 +452,24 @@ function machine(): Record<string, string> {
 function summarize(results: CaseResult[], size: number) {
   const bytes = (name: CaseName) => (TINY_CASES.includes(name) ? TINY_DATA.length : size);
   const med = new Map(results.map((r) => [r.name, median(r.seconds)]));
-  const ratio = (a: CaseName, b: CaseName) => (med.has(b) ? med.get(a)! / med.get(b)! : undefined);
+  const secs = new Map(results.map((r) => [r.name, r.seconds]));
+  // The median of the per-round ratios (the runs of a and b alternate, so
+  // each pair shares the machine's state); the ratio of medians otherwise.
+  const ratio = (a: CaseName, b: CaseName): number | undefined => {
+    const x = secs.get(a)!;
+    const y = secs.get(b);
+    if (!y) return undefined;
+    if (x.length !== y.length) return med.get(a)! / med.get(b)!;
+    return median(x.map((v, i) => v / y[i]!));
+  };
+  const bulkUpload = (name: CaseName) => !TINY_CASES.includes(name) && !DOWNLOADS.includes(name);
   return results.map((r) => ({
     case: r.name,
     medianSeconds: med.get(r.name)!,
     mbPerSecond: bytes(r.name) / 1e6 / med.get(r.name)!,
     reference: REFERENCE[r.name],
     vsReference: ratio(r.name, REFERENCE[r.name]),
-    vsSshCat: ratio(r.name, 'ssh-cat'),
+    vsSshCat: bulkUpload(r.name) ? ratio(r.name, 'ssh-cat') : undefined,
     medianPeakRssMiB: r.peakMiB.length ? median(r.peakMiB) : undefined,
     maxPeakRssMiB: r.peakMiB.length ? Math.max(...r.peakMiB) : undefined,
     minSeconds: Math.min(...r.seconds),
@@ -558,8 +571,10 @@ async function main(): Promise<void> {
   const results: CaseResult[] = opts.cases.map((name) => ({ name, seconds: [], peakMiB: [] }));
   for (let run = 1; run <= opts.runs; run++) {
     // Every case once, then the tiny ones again (alternating) up to TINY_REPEAT times.
+    // Each round starts at another case, so no case always follows the same one.
+    const order = results.map((_, i) => results[(i + run - 1) % results.length]!);
     for (let rep = 0; rep < TINY_REPEAT; rep++) {
-      for (const r of results) {
+      for (const r of order) {
         const tiny = TINY_CASES.includes(r.name);
         if (rep > 0 && !tiny) continue;
         const { seconds, peakMiB } = await runOnce(r.name, env, run === 1);
@@ -576,7 +591,7 @@ async function main(): Promise<void> {
   const command = `npm run bench -- ${opts.argv.join(' ')}`.trim().replace(/ --$/, '');
   const header = [
     `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM, ${info.kernel}; ${info.ssh}; node ${info.node}`,
-    `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random; tiny cases: ${TINY_DATA.length} bytes), runs: ${opts.runs} per case (tiny cases ${opts.runs * TINY_REPEAT}), interleaved; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT proxy` : ''}, target an rssh-like scp-only account`,
+    `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random; tiny cases: ${TINY_DATA.length} bytes), runs: ${opts.runs} per case (tiny cases ${opts.runs * TINY_REPEAT}), interleaved, each round from another case, \`sync\` before each run; ratios are medians of per-round ratios; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT proxy` : ''}, target an rssh-like scp-only account`,
     `Command: ${command} (scpipe: ${path.relative(ROOT, CLI)})`,
     `Algorithms (cipher, key exchange): scpipe ${algorithms.scpipe}; OpenSSH ${algorithms.openssh}`,
     `Load average (1 min) before: ${loadBefore}, after: ${os.loadavg()[0].toFixed(2)}`,
