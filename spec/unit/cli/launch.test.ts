@@ -1,8 +1,8 @@
 // The executable (dist/cli/launch.js) runs the one-file bundle with its V8
 // code cache; these check that the build made both, that V8 takes the cache,
 // and that a build without the bundle still runs.
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -18,8 +18,20 @@ describe('dist/cli/launch.js', () => {
     expect(script?.cachedDataRejected).toBe(false);
   });
 
-  it('runs the CLI from the bundle', () => {
-    expect(execFileSync(process.execPath, [path.join(DIST, 'cli/launch.js'), '--version'], { encoding: 'utf8' })).toBe(`${VERSION}\n`);
+  it('runs the CLI from the bundle, not from the modules', () => {
+    const dir = mkdtempSync(path.join(ROOT, '.launch-test-'));
+    try {
+      // Lists, at exit, the modules loaded through require (the bundle is not: it runs as a vm.Script).
+      const hook = path.join(dir, 'hook.js');
+      writeFileSync(hook, "process.on('exit', () => require('fs').writeSync(2, JSON.stringify(Object.keys(require.cache))));");
+      const out = spawnSync(process.execPath, ['--require', hook, path.join(DIST, 'cli/launch.js'), '--version'], { encoding: 'utf8' });
+      expect(out.stdout).toBe(`${VERSION}\n`);
+      const loaded = JSON.parse(out.stderr) as string[];
+      expect(loaded).toContain(path.join(DIST, 'cli/launch.js'));
+      expect(loaded.filter((f) => f.startsWith(DIST) && f !== path.join(DIST, 'cli/launch.js'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('falls back to the modules when there is no bundle (a tsc-only build)', () => {
