@@ -192,8 +192,8 @@ describe('ChannelOpener with transport openssh', () => {
   it('after a refused connection, later commands fail at once without running ssh again', async () => {
     const { ssh, calls } = fakeSsh('refused-once', 'echo "u@h: Permission denied (publickey)." >&2; exit 255');
     const opener = new ChannelOpener({ host: 'h', transport: 'openssh', sshPath: ssh });
-    await expect(opener.open("scp -t 'a'", signal)).rejects.toMatchObject({ code: 'ERR_CONNECT' });
-    await expect(opener.open("scp -t 'b'", signal)).rejects.toMatchObject({ code: 'ERR_CONNECT' });
+    await expect(opener.open("scp -t 'a'", signal, 'sink')).rejects.toMatchObject({ code: 'ERR_CONNECT' });
+    await expect(opener.open("scp -t 'b'", signal, 'sink')).rejects.toMatchObject({ code: 'ERR_CONNECT' });
     expect(calls()).toHaveLength(1);
     opener.close();
   });
@@ -202,7 +202,7 @@ describe('ChannelOpener with transport openssh', () => {
     const { ssh } = fakeSsh('silent', 'exec sleep 30');
     const opener = new ChannelOpener({ host: 'h', transport: 'openssh', sshPath: ssh });
     const started = Date.now();
-    const channel = await opener.open("scp -f 'x'", signal);
+    const channel = await opener.open("scp -f 'x'", signal, 'source');
     expect(Date.now() - started).toBeLessThan(1000);
     opener.close(); // stops the ssh still running
     expect((await channel.exit).signal).toBe('SIGTERM');
@@ -213,7 +213,7 @@ describe('ChannelOpener with transport openssh', () => {
     const target = { host: 'h', user: 'u', port: 2222, identityFiles: ['k'], configFile: 'cfg', options: ['ProxyJump=j'], transport: 'openssh' as const, sshPath: ssh };
     for (const t of [target, { ...target, prompt: async () => null }, { ...target, log: () => undefined }]) {
       const opener = new ChannelOpener(t);
-      const ch = await opener.open("scp -t 'x'", signal);
+      const ch = await opener.open("scp -t 'x'", signal, 'sink');
       ch.stdin.end();
       await ch.exit;
       opener.close();
