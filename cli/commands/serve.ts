@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { ScpipeError } from '../../lib/errors';
+import { abortError, ScpipeError } from '../../lib/errors';
 import { AuthorizedKeys } from '../../lib/server/authorized-keys';
 import { defaultHostKeyPath, loadHostKey } from '../../lib/server/host-key';
 import { Jail } from '../../lib/server/jail';
@@ -75,6 +75,8 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         say('shutting down');
         await server.close();
+        // Stopped by SIGINT/SIGTERM: exit 130/143 like every command (cli/exit-status.ts).
+        throw abortError(signal);
       }),
   };
 }

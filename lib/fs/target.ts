@@ -1,9 +1,13 @@
 // Target resolution for the local sink (PROTOCOL.md §4.3): decided once, when
-// the transfer starts, as OpenSSH's sink() does with `stat(targ)`.
-import { lstat, readlink, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+// the transfer starts, as OpenSSH's sink() does with `stat(targ)`. Also the
+// one place that follows a dangling symlink: the server's jail checks the
+// same path this file writes to, so both must follow links the same way.
+import { lstat, readlink, realpath, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { ScpipeError } from '../errors';
+import { strerror } from './strerror';
 
-/** Symlink hops we follow for the user's own target (Linux's limit). */
+/** Symlink hops we follow through one chain (Linux's limit, MAXSYMLINKS). */
 const MAX_HOPS = 40;
 
 /** Where the sink writes: into `path` (a directory) or to `path` itself. */
@@ -17,11 +21,16 @@ export interface ResolvedTarget {
  * entries under it. Otherwise the target is the output path; if it is a
  * symlink the user gave, we write where it points, as OpenSSH's open()
  * would, even when it dangles. Symlinks *below* the target are never followed.
+ * Rejects with ERR_LOCAL_IO when open() could not write through the link.
  */
 export async function resolveTarget(target: string): Promise<ResolvedTarget> {
   const st = await stat(target).catch(() => undefined);
   if (st?.isDirectory()) return { path: stripTrailingSlashes(target), isDirectory: true };
-  return { path: await followLinks(target, 0), isDirectory: false };
+  try {
+    return { path: await followLinks(target), isDirectory: false };
+  } catch (err) {
+    throw new ScpipeError('ERR_LOCAL_IO', `${target}: ${strerror(err)}`, { path: target, cause: err });
+  }
 }
 
 /** `dir///` → `dir`; `/` stays `/` (OpenSSH's source does the same, §5.1). */
@@ -30,9 +39,34 @@ export function stripTrailingSlashes(path: string): string {
   return stripped === '' && path !== '' ? '/' : stripped;
 }
 
-async function followLinks(path: string, hops: number): Promise<string> {
-  const st = await lstat(path).catch(() => undefined);
-  if (!st?.isSymbolicLink() || hops >= MAX_HOPS) return path;
-  const to = await readlink(path);
-  return followLinks(resolve(dirname(path), to), hops + 1);
+/**
+ * Where open(path, O_WRONLY | O_CREAT) writes: `path` itself unless it is a
+ * symlink, else the end of its chain of links, even a dangling one. Followed
+ * the kernel's way, not lexically: in a link to `sub/../x` the kernel follows
+ * `sub` before `..` applies, so each link's directory part is realpath()ed
+ * (it must exist, as for open()) and only its last name is kept. `onHop` sees
+ * each of those real directories before anything in it is looked at, so a
+ * caller can refuse one by throwing (the server's jail: outside its root).
+ * Rejects with open()'s errno: ENOENT or ENOTDIR for a missing directory,
+ * EISDIR for a link ending in `/`, `.` or `..`, ELOOP for a long chain.
+ */
+export async function followLinks(path: string, onHop?: (dir: string) => void): Promise<string> {
+  let cur = path;
+  for (let hops = 0; ; hops++) {
+    const st = await lstat(cur).catch(() => undefined); // missing: open() creates it; other errors: open() reports them
+    if (!st?.isSymbolicLink()) return cur;
+    if (hops >= MAX_HOPS) throw errnoError('ELOOP', path);
+    const to = await readlink(cur);
+    const raw = posix.isAbsolute(to) ? to : `${posix.dirname(cur)}/${to}`;
+    const dir = await realpath(posix.dirname(raw));
+    onHop?.(dir);
+    const name = posix.basename(raw);
+    if (to.endsWith('/') || name === '' || name === '.' || name === '..') throw errnoError('EISDIR', path);
+    cur = dir === '/' ? `/${name}` : `${dir}/${name}`;
+  }
+}
+
+// A Node-style system error, for strerror() and errnoCode().
+function errnoError(code: string, path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${path}`), { code, path });
 }

@@ -14,24 +14,27 @@
 // checked directory for a symlink in between could escape. The server is
 // meant for roots that only it writes; the local sink's O_NOFOLLOW below the
 // target narrows the window, it does not close it.
-import { lstat, readlink, realpath, stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { ScpipeError } from '../errors';
+import { isScpipeError, ScpipeError } from '../errors';
 import { errnoCode, strerror } from '../fs/strerror';
+import { followLinks } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
-
-/** Symlink hops we follow through a dangling chain (Linux's limit). */
-const MAX_HOPS = 40;
 
 /** A root directory that client paths are confined to. */
 export class Jail {
   /** The real, absolute path of the root (no symlinks, no trailing slash). */
   readonly root: string;
 
+  // The root where it begins a path in a message; see hideRoot().
+  private readonly rootInText: RegExp;
+
   /** `root` must already be real and absolute; use Jail.create() for a user-given path. */
   constructor(root: string) {
     if (!posix.isAbsolute(root)) throw new ScpipeError('ERR_USAGE', `the server root must be an absolute path: ${escapeForTerminal(root)}`);
     this.root = posix.normalize(root).replace(/(.)\/+$/, '$1');
+    const quoted = this.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.rootInText = new RegExp(`(^|[\\s'"([])${quoted}(?:/|(?=$|[\\s:'")\\]]))`, 'g');
   }
 
   /** A jail on the real path of `root`, which must be a directory; taken once, here. */
@@ -76,6 +79,18 @@ export class Jail {
     if (!this.contains(p)) return '(outside the root)';
     if (this.root === '/') return p;
     return p === this.root ? '/' : p.slice(this.root.length);
+  }
+
+  /**
+   * `text` (a message, a log line) with host paths under the root shown as
+   * the client sees them: the root becomes `/` where it begins a path, i.e.
+   * at the start of the text or after a space, quote or bracket, and ends at
+   * a `/` or a path's end. Elsewhere (`/x/<root>/y`, `<root>-old`) it stays.
+   * With `/` as the root, host paths are client paths: nothing changes.
+   */
+  hideRoot(text: string): string {
+    if (this.root === '/') return text;
+    return text.replace(this.rootInText, (_match, before: string) => `${before}/`);
   }
 
   /**
@@ -134,34 +149,24 @@ export class Jail {
       real = await realpath(link);
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT' || !allowMissing) throw this.ioError(requested, err);
-      return this.followDangling(link, requested, shownLink, 0);
+      return this.followDangling(link, requested, shownLink);
     }
     if (!this.contains(real)) throw escapeError(shownLink);
     return real;
   }
 
-  // Where open(O_CREAT) through a dangling link would create the file (and
-  // where the local sink's target resolution writes): the last link's
-  // directory, resolved by the kernel, plus its last name. The link text is
-  // not normalised lexically: in `sub/../x` the kernel follows `sub` first.
-  private async followDangling(link: string, requested: string, shownLink: string, hops: number): Promise<string> {
-    if (hops >= MAX_HOPS) throw this.ioError(requested, { code: 'ELOOP' });
-    let to: string;
-    let parent: string;
+  // Where open(O_CREAT) through the dangling link `link` would create the
+  // file: followLinks() is also what the local sink writes through, so the
+  // path checked here is the path written. Every directory the chain leads
+  // into must be inside the root.
+  private async followDangling(link: string, requested: string, shownLink: string): Promise<string> {
     try {
-      to = await readlink(link);
-      const raw = posix.isAbsolute(to) ? to : `${posix.dirname(link)}/${to}`;
-      parent = await realpath(posix.dirname(raw));
-      to = posix.basename(raw);
+      return await followLinks(link, (dir) => {
+        if (!this.contains(dir)) throw escapeError(shownLink);
+      });
     } catch (err) {
-      throw this.ioError(requested, err);
+      throw isScpipeError(err) ? err : this.ioError(requested, err);
     }
-    if (!this.contains(parent)) throw escapeError(shownLink);
-    if (to === '' || to === '.' || to === '..') throw this.ioError(requested, { code: 'ENOENT' });
-    const end = joinName(parent, to);
-    const st = await lstat(end).catch(() => undefined);
-    if (st?.isSymbolicLink()) return this.followDangling(end, requested, shownLink, hops + 1);
-    return end;
   }
 
   // root + an absolute, normalised client-side path.

@@ -10,8 +10,6 @@ import type { ExitStatus, ScpChannel } from '../protocol/channel';
 /** A ScpChannel over a server exec channel, plus how to finish it. */
 export interface ServedChannel {
   channel: ScpChannel;
-  /** Bytes the role wrote to the client. */
-  readonly bytesOut: number;
   /** Waits for the role's output to reach the channel, sends `code`, closes. */
   close(code: number): Promise<void>;
 }
@@ -19,8 +17,6 @@ export interface ServedChannel {
 /** Wraps `stream`; see the file comment. */
 export function serveChannel(stream: ServerChannel): ServedChannel {
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-  let bytesOut = 0;
-  out.on('data', (c: Buffer) => (bytesOut += c.length));
   out.pipe(stream, { end: false });
   const outDone = new Promise<void>((resolve) => {
     out.once('end', resolve);
@@ -35,9 +31,6 @@ export function serveChannel(stream: ServerChannel): ServedChannel {
   const channel: ScpChannel = { stdout: stream, stdin: out, stderr, exit, destroy: () => stream.close() };
   return {
     channel,
-    get bytesOut() {
-      return bytesOut;
-    },
     async close(code: number) {
       if (!out.writableEnded) out.end();
       await outDone;

@@ -13,7 +13,7 @@ import { ScpSink } from '../protocol/sink';
 import type { FileWriter, SinkHandler } from '../protocol/sink-types';
 import { ScpSource } from '../protocol/source';
 import { escapeForTerminal } from '../util/escape';
-import { parseScpCommand } from './command-line';
+import { parseScpCommand, type ScpCommand } from './command-line';
 import type { Jail } from './jail';
 import { serveChannel } from './server-channel';
 
@@ -33,6 +33,9 @@ export interface SessionContext {
   signal?: AbortSignal;
 }
 
+// An scp command that command-line.ts accepted.
+type ScpRequest = Extract<ScpCommand, { ok: true }>;
+
 /** Runs one exec request to completion; never throws. */
 export async function runSession(stream: ServerChannel, command: string, ctx: SessionContext): Promise<void> {
   const parsed = parseScpCommand(command);
@@ -46,20 +49,18 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   const served = serveChannel(stream);
   const shown = escapeForTerminal(parsed.path);
   const direction = parsed.role === 'sink' ? 'upload' : 'download';
-  let bytes = 0n;
+  let bytes = 0;
   let problem: string | undefined;
-  const hide = (text: string): string => hideRoot(text, ctx.jail.root);
+  const hide = (text: string): string => ctx.jail.hideRoot(text);
   const trace = ctx.verbose ? (line: string) => ctx.log(`${ctx.who} ${hide(line)}`) : undefined;
   try {
     if (parsed.role === 'sink') {
-      const refusal = await sinkRefusal(parsed.path, parsed.targetIsDirectory, ctx);
-      if (refusal) {
-        served.channel.stdin.write(encodeWarning(refusal)); // instead of the initial \0 (§4.1 step 1)
-        throw new ScpipeError('ERR_REMOTE', refusal);
+      const local = await openUploadTarget(parsed, ctx);
+      if (typeof local === 'string') {
+        served.channel.stdin.write(encodeWarning(local)); // instead of the initial \0 (§4.1 step 1)
+        throw new ScpipeError('ERR_REMOTE', local);
       }
-      const target = ctx.jail.resolve(parsed.path);
-      const local = await createLocalSink(target, { preserve: parsed.preserve, recursive: parsed.recursive });
-      const handler = countingSink(hidingSink(local, hide), (n) => (bytes += n));
+      const handler = clientViewSink(local, hide, (n) => (bytes += n));
       await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace }).run();
     } else {
       const source = new ScpSource(served.channel, { signal: ctx.signal, trace });
@@ -77,10 +78,9 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
         signal: ctx.signal,
         guard: async (p) => ((await ctx.jail.isInside(p)) ? undefined : 'symbolic link leads outside the root, not sent'),
         onFileStart: () => {
-          let last = 0n;
+          const before = bytes;
           return (sent) => {
-            bytes += sent - last;
-            last = sent;
+            bytes = before + Number(sent);
           };
         },
       });
@@ -93,62 +93,53 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   ctx.log(`${ctx.who} ${direction} ${shown} ${bytes} bytes ${problem === undefined ? 'ok' : `failed: ${problem}`}`);
 }
 
-// OpenSSH's sink refuses before its first \0 only for -d (verifydir, §4.1
-// step 1); we also refuse uploads on a read-only server and targets whose
-// path leads outside the root.
-async function sinkRefusal(path: string, mustBeDirectory: boolean, ctx: SessionContext): Promise<string | undefined> {
-  const display = escapeForTerminal(path);
+// The local sink for an upload, or the refusal to send instead of the first
+// \0. OpenSSH's sink refuses there only for -d (verifydir, §4.1 step 1); we
+// also refuse uploads on a read-only server and targets whose path leads
+// outside the root. The sink then writes where the jail checked: both follow
+// a dangling link with fs/target.ts's followLinks().
+async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promise<SinkHandler | string> {
+  const display = escapeForTerminal(command.path);
   if (ctx.readOnly) return `${display}: read-only server`;
-  const target = ctx.jail.resolve(path);
+  const target = ctx.jail.resolve(command.path);
   try {
     await ctx.jail.checkNoEscape(target, { allowMissingLeaf: true });
+    if (command.targetIsDirectory) {
+      const st = await stat(target).catch(() => undefined);
+      if (!st) return `${display}: No such file or directory`;
+      if (!st.isDirectory()) return `${display}: Not a directory`;
+    }
+    return await createLocalSink(target, { preserve: command.preserve, recursive: command.recursive });
   } catch (err) {
-    return hideRoot(err instanceof Error ? err.message : String(err), ctx.jail.root);
+    return ctx.jail.hideRoot(err instanceof Error ? err.message : String(err));
   }
-  if (!mustBeDirectory) return undefined;
-  const st = await stat(target).catch(() => undefined);
-  if (!st) return `${display}: No such file or directory`;
-  return st.isDirectory() ? undefined : `${display}: Not a directory`;
 }
 
-// Replaces the real root in a message with the client's view of it.
-function hideRoot(text: string, root: string): string {
-  const base = root.endsWith('/') ? root.slice(0, -1) : root;
-  return text.split(`${base}/`).join('/').split(base).join('/');
-}
-
-function hidingSink(inner: SinkHandler, hide: (s: string) => string): SinkHandler {
-  const hideError = <T>(r: T): T => (r && typeof r === 'object' && 'error' in r ? ({ error: hide((r as { error: string }).error) } as T) : r);
+// The local sink as the client sees it: paths in its messages are shown from
+// the root (Jail.hideRoot), and each chunk written is counted for the log.
+// One wrapper, so an uploaded chunk costs one extra call.
+function clientViewSink(inner: SinkHandler, hide: (text: string) => string, count: (bytes: number) => void): SinkHandler {
   return {
     openFile: async (file, times, depth) => {
       const w = await inner.openFile(file, times, depth);
-      if ('error' in w) return hideError(w);
-      return { write: (c) => w.write(c), abort: () => w.abort(), finish: async (r) => {
-        const msg = await w.finish(r);
-        return msg === undefined ? undefined : hide(msg);
-      } };
-    },
-    enterDirectory: async (dir, times, depth) => hideError(await inner.enterDirectory(dir, times, depth)),
-    leaveDirectory: (depth) => inner.leaveDirectory(depth),
-  };
-}
-
-function countingSink(inner: SinkHandler, add: (n: bigint) => void): SinkHandler {
-  return {
-    openFile: async (file, times, depth) => {
-      const w = await inner.openFile(file, times, depth);
-      if ('error' in w) return w;
-      const counted: FileWriter = {
-        write: (c) => {
-          add(BigInt(c.length));
-          return w.write(c);
+      if ('error' in w) return { error: hide(w.error) };
+      const shown: FileWriter = {
+        write: (chunk) => {
+          count(chunk.length);
+          return w.write(chunk);
         },
-        finish: (r) => w.finish(r),
+        finish: async (result) => {
+          const message = await w.finish(result);
+          return message === undefined ? undefined : hide(message);
+        },
         abort: () => w.abort(),
       };
-      return counted;
+      return shown;
     },
-    enterDirectory: (dir, times, depth) => inner.enterDirectory(dir, times, depth),
+    enterDirectory: async (dir, times, depth) => {
+      const refused = await inner.enterDirectory(dir, times, depth);
+      return refused && { error: hide(refused.error) };
+    },
     leaveDirectory: (depth) => inner.leaveDirectory(depth),
   };
 }

@@ -172,6 +172,26 @@ describe('serve host key', () => {
   });
 });
 
+describe('serve stops on a signal', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('exits %s → %i after closing, as DESIGN.md says', async (name, status) => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--root', local, '--addr', '127.0.0.1:0', '--no-auth'], {
+      env: { ...process.env, XDG_CACHE_HOME: join(local, 'cache') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+    for (let i = 0; i < 200 && !/listening on/.test(log); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill(name);
+    expect(await exited).toBe(status);
+    expect(log).toContain('shutting down');
+    expect(log).toContain(`interrupted by ${name}`);
+  });
+});
+
 describe('serve and scpipe over IPv6', () => {
   it('listens on [::1] and takes a put to me@[::1]:path', async () => {
     const v6 = await startServe([], {}, '::1');
@@ -201,6 +221,22 @@ describe('serve with a password (--user and SCPIPE_SERVE_PASSWORD)', () => {
       expect(await readdir(pw.root)).toEqual(['p.txt']);
     } finally {
       await pw.stop();
+    }
+  });
+});
+
+describe('serve with / as the root', () => {
+  it('shows host paths in messages as they are', async () => {
+    const all = await startServe(['--root', '/']);
+    try {
+      await writeFile(join(local, 'f'), 'x');
+      const r = await run('scp', ['-O', '-q', ...all.sshArgs(), join(local, 'f'), `127.0.0.1:${local}/nope/f`]);
+      expect(r).toMatchObject({ status: 1, stderr: `scp: ${local}/nope/f: No such file or directory\n` });
+      expect(await run('scp', ['-O', '-q', ...all.sshArgs(), join(local, 'f'), `127.0.0.1:${local}/g`])).toMatchObject({ status: 0 });
+      expect(await readFile(join(local, 'g'), 'utf8')).toBe('x');
+      expect(all.log()).toContain(`upload ${local}/nope/f 0 bytes failed: ${local}/nope/f: No such file or directory`);
+    } finally {
+      await all.stop();
     }
   });
 });
@@ -245,6 +281,24 @@ describe('serve keeps clients inside the root', () => {
       expect(await readFile(join(serve.root, 'evil'), 'utf8')).toBe('evil');
     } else {
       expect(r.status).toBe(1);
+    }
+  });
+
+  it('writes through a dangling symlink where the kernel would, never outside the root', async () => {
+    // sub -> <root>/a/b; `sub/../../x` is <root>/x (the kernel follows sub first), not <root>/../x.
+    await mkdir(join(serve.root, 'a', 'b'), { recursive: true });
+    await symlink(join(serve.root, 'a', 'b'), join(serve.root, 'sub'));
+    await symlink('sub/../../x', join(serve.root, 'L'));
+    await symlink('sub/../../../x', join(serve.root, 'L2'));
+    await writeFile(join(local, 'f'), 'kernel');
+    try {
+      expect(await scp(join(local, 'f'), '127.0.0.1:/L')).toMatchObject({ status: 0 });
+      expect(await readFile(join(serve.root, 'x'), 'utf8')).toBe('kernel');
+      const out = await scp(join(local, 'f'), '127.0.0.1:/L2');
+      expect(out).toMatchObject({ status: 1, stderr: 'scp: /L2: symbolic link leads outside the root\n' });
+      await expect(stat(join(serve.root, '..', 'x'))).rejects.toThrow();
+    } finally {
+      for (const n of ['a', 'sub', 'L', 'L2', 'x']) await rm(join(serve.root, n), { recursive: true, force: true });
     }
   });
 

@@ -1,7 +1,9 @@
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, lstat, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isScpipeError, ScpipeError } from '../../../lib/errors';
+import { createLocalSink } from '../../../lib/fs/local-sink';
+import { resolveTarget } from '../../../lib/fs/target';
 import { Jail } from '../../../lib/server/jail';
 
 // root/                      the jail
@@ -18,6 +20,10 @@ import { Jail } from '../../../lib/server/jail';
 //   dangling-dot -> out-deep/../sneaky.txt     (dangling; the kernel follows out-deep first)
 //   out-deep     -> <outside>/inner
 //   loop-a <-> loop-b
+//   a/b/
+//   sub          -> <root>/a/b
+//   kernel-in    -> sub/../../x                (dangling; the kernel: root/x, lexically: <root>/../x)
+//   kernel-out   -> sub/../../../x             (dangling; the kernel: <root>/../x)
 // <outside>/inner/, <outside>/secret.txt
 let base: string;
 let root: string;
@@ -30,6 +36,7 @@ beforeAll(async () => {
   outside = join(base, 'outside');
   await mkdir(join(root, 'photos'), { recursive: true });
   await mkdir(join(outside, 'inner'), { recursive: true });
+  await mkdir(join(root, 'a', 'b'), { recursive: true });
   await writeFile(join(root, 'photos', 'a.jpg'), 'jpg');
   await writeFile(join(root, 'file.txt'), 'x');
   await writeFile(join(outside, 'secret.txt'), 'secret');
@@ -47,6 +54,9 @@ beforeAll(async () => {
     ['out-deep', join(outside, 'inner')],
     ['loop-a', 'loop-b'],
     ['loop-b', 'loop-a'],
+    ['sub', join(root, 'a', 'b')],
+    ['kernel-in', 'sub/../../x'],
+    ['kernel-out', 'sub/../../../x'],
   ];
   for (const [name, to] of links) await symlink(to, join(root, name));
   jail = await Jail.create(root);
@@ -127,6 +137,33 @@ describe('Jail.display', () => {
   });
 });
 
+describe('Jail.hideRoot (messages and log lines)', () => {
+  it('shows the root as / where it begins a path', () => {
+    expect(jail.hideRoot(`${root}/photos/x: No such file or directory`)).toBe('/photos/x: No such file or directory');
+    expect(jail.hideRoot(`scp: ${root}: Permission denied`)).toBe('scp: /: Permission denied');
+    expect(jail.hideRoot(`"${root}/a" and '${root}/b'`)).toBe(`"/a" and '/b'`);
+  });
+
+  it('leaves the root alone in the middle of a path or a longer name', () => {
+    const inName = `/in${root}/x`; // a client path that contains the root's text
+    expect(jail.hideRoot(`${root}${inName}: No such file or directory`)).toBe(`${inName}: No such file or directory`);
+    expect(jail.hideRoot(`${root}-old/x ${root}x`)).toBe(`${root}-old/x ${root}x`);
+  });
+
+  it('changes nothing with / as the root', () => {
+    const all = new Jail('/');
+    for (const text of ['scp: /etc/x: No such file or directory', 'backup@127.0.0.1:1234 upload /a b 5 bytes ok', '']) {
+      expect(all.hideRoot(text)).toBe(text);
+    }
+  });
+
+  it('takes the root literally, not as a pattern', () => {
+    const odd = new Jail('/srv/a.b(c)+');
+    expect(odd.hideRoot('/srv/a.b(c)+/x: Is a directory')).toBe('/x: Is a directory');
+    expect(odd.hideRoot('/srv/aXb(c)+/x: Is a directory')).toBe('/srv/aXb(c)+/x: Is a directory');
+  });
+});
+
 describe('Jail.checkNoEscape', () => {
   it('accepts the root, files and directories inside', async () => {
     for (const p of ['', 'photos', 'photos/a.jpg', '/file.txt']) {
@@ -181,6 +218,26 @@ describe('Jail.checkNoEscape', () => {
     }
     const missing = await rejection(jail.checkNoEscape(host('dangling-in'), { allowMissingLeaf: false }));
     expect(missing).toMatchObject({ code: 'ERR_LOCAL_IO', message: '/dangling-in: No such file or directory' });
+  });
+
+  it('agrees with the local sink on where a dangling link writes (`..` after `sub` is followed)', async () => {
+    // What the server does for `scp -t /kernel-in`: check, then hand the same path to the sink.
+    await expect(jail.checkNoEscape(host('kernel-in'), { allowMissingLeaf: true })).resolves.toBeUndefined();
+    await expect(resolveTarget(host('kernel-in'))).resolves.toEqual({ path: join(root, 'x'), isDirectory: false });
+    const sink = await createLocalSink(host('kernel-in'), { preserve: false, recursive: false, umask: 0o022 });
+    const w = await sink.openFile({ type: 'C', mode: 0o644, size: 2n, name: 'up' }, undefined, 0);
+    if ('error' in w) throw new Error(w.error);
+    await w.write(Buffer.from('in'));
+    expect(await w.finish({ ok: true })).toBeUndefined();
+    expect(await readFile(join(root, 'x'), 'utf8')).toBe('in');
+    await expect(lstat(join(base, 'x'))).rejects.toMatchObject({ code: 'ENOENT' }); // nothing at <root>/../x
+    await rm(join(root, 'x'));
+  });
+
+  it('refuses a dangling link whose `..` climbs out only after a symlink is followed', async () => {
+    const err = await rejection(jail.checkNoEscape(host('kernel-out'), { allowMissingLeaf: true }));
+    expect(err).toMatchObject({ code: 'ERR_UNSAFE_NAME', message: '/kernel-out: symbolic link leads outside the root' });
+    await expect(lstat(join(base, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('reports a symlink loop', async () => {

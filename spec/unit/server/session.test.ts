@@ -1,0 +1,134 @@
+// One exec request on `scpipe serve`, driven through an in-memory exec
+// channel playing OpenSSH's `scp` client: where uploads land, what the client
+// is told, and what the log says. The real client runs in spec/e2e/serve.test.ts.
+import { lstat, mkdir, mkdtemp, readFile, realpath, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Duplex, PassThrough } from 'node:stream';
+import type { ServerChannel } from 'ssh2';
+import { Jail } from '../../../lib/server/jail';
+import { runSession } from '../../../lib/server/session';
+
+// An ssh2 server exec channel whose client has already sent `input`, then
+// EOF at once (an uploading client is done) or only once the exit status came
+// (a downloading client that waits for the whole file).
+class FakeExecChannel extends Duplex {
+  readonly stderr = new PassThrough();
+  exitCode?: number;
+  private readonly out: Buffer[] = [];
+
+  constructor(input: Buffer, private readonly eofAtExit: boolean) {
+    super();
+    this.push(input);
+    if (!eofAtExit) this.push(null);
+  }
+
+  override _read(): void {}
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.out.push(chunk);
+    done();
+  }
+
+  exit(code: number): void {
+    this.exitCode = code;
+    if (this.eofAtExit) this.push(null);
+  }
+
+  close(): void {
+    this.destroy();
+  }
+
+  /** What the server sent the client. */
+  sent(): string {
+    return Buffer.concat(this.out).toString('latin1');
+  }
+}
+
+// Runs `command` with the client sending `input`; returns what came back and the log.
+async function session(jail: Jail, command: string, input = ''): Promise<{ sent: string; exit?: number; log: string[] }> {
+  const channel = new FakeExecChannel(Buffer.from(input, 'latin1'), command.startsWith('scp -f'));
+  const log: string[] = [];
+  await runSession(channel as unknown as ServerChannel, command, { jail, readOnly: false, verbose: false, who: 'me', log: (l) => log.push(l) });
+  return { sent: channel.sent(), exit: channel.exitCode, log };
+}
+
+// base/
+//   root/a/b/
+//   root/sub -> <root>/a/b
+//   root/L   -> sub/../../x          the kernel: root/x; lexically: base/x
+//   root/L2  -> sub/../../../x       the kernel: base/x (outside)
+let base: string;
+let root: string;
+let jail: Jail;
+beforeEach(async () => {
+  base = await realpath(await mkdtemp(join(tmpdir(), 'scpipe-test-session-')));
+  root = join(base, 'root');
+  await mkdir(join(root, 'a', 'b'), { recursive: true });
+  await symlink(join(root, 'a', 'b'), join(root, 'sub'));
+  await symlink('sub/../../x', join(root, 'L'));
+  await symlink('sub/../../../x', join(root, 'L2'));
+  jail = await Jail.create(root);
+});
+afterEach(() => rm(base, { recursive: true, force: true }));
+
+const upload = (name: string, data: string): string => `C0644 ${data.length} ${name}\n${data}\0`;
+
+describe('uploads through a dangling symlink', () => {
+  it('land where the jail checked, as open() would: sub/../../x is root/x, never <root>/../x', async () => {
+    const r = await session(jail, 'scp -t /L', upload('up', 'data'));
+    expect(r).toMatchObject({ sent: '\0\0\0', exit: 0 });
+    expect(await readFile(join(root, 'x'), 'utf8')).toBe('data');
+    await expect(lstat(join(base, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(r.log).toEqual(['me upload /L 4 bytes ok']);
+  });
+
+  it('are refused with a clear message when `..` climbs out after a symlink is followed', async () => {
+    const r = await session(jail, 'scp -t /L2', upload('up', 'data'));
+    expect(r).toMatchObject({ sent: '\x01scp: /L2: symbolic link leads outside the root\n', exit: 1 });
+    await expect(lstat(join(base, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(r.log).toEqual(['me upload /L2 0 bytes failed: /L2: symbolic link leads outside the root']);
+  });
+});
+
+describe('messages show paths as the client sees them', () => {
+  it('hides the root only where it begins a path, not inside a client path that contains it', async () => {
+    await mkdir(join(root, 'in', ...root.split('/').filter(Boolean)), { recursive: true });
+    const path = `/in${root}/d`; // a directory named like the root's path, below the root
+    await mkdir(join(root, path, 'sub'), { recursive: true });
+    const r = await session(jail, `scp -t ${path}`, 'C0644 1 sub\n'); // refused: the client sends no body
+    expect(r.sent).toBe(`\0\x01scp: ${path}/sub: Is a directory\n`); // from the local sink
+    await expect(session(jail, `scp -t ${path}/nope/x`)).resolves.toMatchObject({
+      sent: `\x01scp: ${path}/nope/x: No such file or directory\n`,
+      exit: 1,
+    });
+  });
+
+  it('with / as the root, leaves messages and log lines as they are', async () => {
+    const all = new Jail('/');
+    const r = await session(all, `scp -t ${root}/nope/x`, upload('up', 'data'));
+    expect(r).toMatchObject({ sent: `\x01scp: ${root}/nope/x: No such file or directory\n`, exit: 1 });
+    expect(r.log).toEqual([`me upload ${root}/nope/x 0 bytes failed: ${root}/nope/x: No such file or directory`]);
+    const ok = await session(all, `scp -t ${root}/a/b`, upload('f', 'four'));
+    expect(ok).toMatchObject({ sent: '\0\0\0', exit: 0 });
+    expect(ok.log).toEqual([`me upload ${root}/a/b 4 bytes ok`]);
+    expect(await readFile(join(root, 'a', 'b', 'f'), 'utf8')).toBe('four');
+  });
+});
+
+describe('logging', () => {
+  it('counts every uploaded byte, across files and chunks', async () => {
+    const big = 'y'.repeat(300000);
+    const r = await session(jail, 'scp -r -t /a', `D0755 0 t\n${upload('one', big)}${upload('two', 'zz')}E\n`);
+    expect(r.exit).toBe(0);
+    expect(r.log).toEqual([`me upload /a ${big.length + 2} bytes ok`]);
+    expect(await readFile(join(root, 'a', 't', 'two'), 'utf8')).toBe('zz');
+  });
+
+  it('counts the bytes of a download', async () => {
+    await session(jail, 'scp -t /a', upload('f', 'hello'));
+    const r = await session(jail, 'scp -f /a/f', '\0\0\0\0');
+    expect(r.sent).toBe('C0644 5 f\nhello\0');
+    expect(r.log).toEqual(['me download /a/f 5 bytes ok']);
+  });
+});
