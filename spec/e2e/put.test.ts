@@ -1,14 +1,14 @@
 // `scpipe put` end to end: the built CLI against a real OpenSSH sshd, through
 // the rssh-restricted account (ForceCommand wrapper, PROTOCOL.md §6).
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
-import { CLI, endlessInput, remote, runCli, runCliWithFile, sshFlags, startCli } from '../helpers/cli';
+import { CLI, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 
 let sshd: TestSshd;
@@ -68,10 +68,15 @@ describe('scpipe put through an rssh-restricted account', () => {
       expect(r).toMatchObject({ status: 0, stderr: '' });
       expect(await readFile(join(dir, name), 'utf8')).toBe(name);
     }
-    const r = await runCli(put('-dash2', ['--name', 'x']), { stdin: 'x' }); // relative to the home
-    expect(r.status).toBe(0);
-    expect(await readFile(join(sshd.rssh.home, '-dash2'), 'utf8')).toBe('x');
-    await rm(join(sshd.rssh.home, '-dash2'));
+    const dash2 = join(sshd.rssh.home, '-dash2');
+    await rm(dash2, { force: true }); // a leftover would make the check below pass without an upload
+    try {
+      const r = await runCli(put('-dash2', ['--name', 'x']), { stdin: 'x' }); // relative to the home
+      expect(r.status).toBe(0);
+      expect(await readFile(dash2, 'utf8')).toBe('x');
+    } finally {
+      await rm(dash2, { force: true });
+    }
   });
 
   it('puts the file inside a target directory under the announced name', async () => {
@@ -280,15 +285,11 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     const file = join(spoolDir, '..', `scpipe-test-progress-${process.pid}`);
     await writeFile(file, randomBytes(2 * 1024 * 1024));
     try {
-      const cmd = [process.execPath, CLI, ...put(`${dir}/progress.bin`)].map((a) => `'${a}'`).join(' ');
-      const out = await new Promise<string>((resolve) => {
-        const child = spawn('script', ['-qec', `cat '${file}' | ${cmd}`, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let text = '';
-        child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-        child.once('close', () => resolve(text));
-      });
+      const { out } = await runOnTerminal(`cat ${shellQuote([file])} | ${shellQuote([process.execPath, CLI, ...put(`${dir}/progress.bin`)])}`);
       expect(out).toMatch(/progress\.bin: spooling 2 MiB/);
       expect(out).toMatch(/progress\.bin: 100%  2 MiB \/ 2 MiB  [0-9.]+ [KMG]?i?B\/s  ETA/);
+      const quiet = await runCli(put(`${dir}/progress.bin`), { stdin: await readFile(file) }); // stderr is a pipe here
+      expect(quiet).toMatchObject({ status: 0, stderr: '' });
     } finally {
       await rm(file, { force: true });
     }
@@ -296,13 +297,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
 
   it('a terminal on stdin is refused (exit 2), before connecting', async () => {
     // script(1) gives the CLI a pseudo-terminal as stdin.
-    const r = await new Promise<{ status: number | null; out: string }>((resolve) => {
-      const child = spawn('script', ['-qec', `${process.execPath} ${CLI} put nobody@192.0.2.1:f`, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.once('close', (status) => resolve({ status, out }));
-    });
+    const r = await runOnTerminal(shellQuote([process.execPath, CLI, 'put', 'nobody@192.0.2.1:f']));
     expect(r.status).toBe(2);
     expect(r.out).toContain('scpipe: refusing to read data from a terminal');
   });

@@ -82,13 +82,38 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
   return startCli(args, opts).done;
 }
 
+/** Words quoted for sh. */
+export function shellQuote(words: string[]): string {
+  return words.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+}
+
+/**
+ * Runs `sh -c pipeline` on a pseudo-terminal (script(1)), with the private
+ * HOME and no agent, killed after timeoutMs; resolves its status and the
+ * terminal's output (stdout and stderr together).
+ */
+export function runOnTerminal(pipeline: string, opts: { timeoutMs?: number } = {}): Promise<{ status: number | null; out: string }> {
+  const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+  return new Promise((resolvePromise) => {
+    const child = spawn('script', ['-qec', pipeline, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, HOME: privateHome() } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, out });
+    });
+  });
+}
+
 /** Runs the CLI with stdin redirected from a file (a real `< file`, via sh). */
 export function runCliWithFile(args: string[], file: string, opts: CliOptions = {}): Promise<CliResult> {
-  const quoted = [CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const quoted = shellQuote([CLI, ...args]);
   const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
   return new Promise((resolvePromise) => {
     const started = Date.now();
-    const child = spawn('/bin/sh', ['-c', `exec "${process.execPath}" ${quoted} < '${file.replace(/'/g, `'\\''`)}'`], {
+    const child = spawn('/bin/sh', ['-c', `exec ${shellQuote([process.execPath])} ${quoted} < ${shellQuote([file])}`], {
       env: { ...env, HOME: privateHome(), ...opts.env },
     });
     const out: Buffer[] = [];
