@@ -85,3 +85,14 @@ function checkPort(text: string): number {
   if (port === undefined) throw new ScpipeError('ERR_USAGE', `bad port "${escapeForTerminal(text)}"`);
   return port;
 }
+
+/** What every command's protocol role takes from the shared options: quoting, the remote scp, -v, remote stderr. */
+export function roleOptions(args: SshArgs, signal: AbortSignal, log?: (line: string) => void) {
+  return {
+    signal,
+    quote: args.quote,
+    scpPath: args['scp-path'],
+    trace: log,
+    onStderrLine: (line: string): void => void process.stderr.write(`${line}\n`),
+  };
+}

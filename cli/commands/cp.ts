@@ -8,7 +8,7 @@ import { isRemoteSpec } from '../../lib/transport/target';
 import type { CommandContext } from '../context';
 import { ProgressLine } from '../progress';
 import { AlreadyReported, say } from '../report';
-import { connectOptions, remoteArg, withSshOptions, type SshArgs } from '../ssh-options';
+import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
 import { runPut } from './put';
 import { restoreDash } from '../stdio-arg';
@@ -54,13 +54,9 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         const reported = new Set<unknown>();
         const progress = fileProgress(args.q);
         const common = {
-          signal,
+          ...roleOptions(args, signal, log),
           recursive: args.r,
           preserve: args.p,
-          quote: args.quote,
-          scpPath: args['scp-path'],
-          trace: log,
-          onStderrLine: (line: string) => process.stderr.write(`${line}\n`),
           onProblem: (err: ScpipeError) => {
             reported.add(err);
             progress?.erase();

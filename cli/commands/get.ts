@@ -11,7 +11,7 @@ import { resolveTarget } from '../../lib/fs/target';
 import { escapeForTerminal } from '../../lib/util/escape';
 import type { CommandContext } from '../context';
 import { ProgressLine } from '../progress';
-import { connectOptions, remoteArg, withSshOptions, type SshArgs } from '../ssh-options';
+import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 
 interface GetArgs extends SshArgs {
   source: string;
@@ -53,12 +53,8 @@ export async function runGet(
   const progress = ProgressLine.wanted(args.q) ? new ProgressLine(posix.basename(spec.path) || spec.host) : undefined;
   try {
     const download = await get(connectOptions(spec, args, log), spec.path, {
-      signal,
+      ...roleOptions(args, signal, log),
       preserve: Boolean(args.p),
-      quote: args.quote,
-      scpPath: args['scp-path'],
-      trace: log,
-      onStderrLine: (line) => process.stderr.write(`${line}\n`),
       onProgress: progress ? (p) => progress.update({ phase: 'send', bytes: p.bytes, total: p.total }) : undefined,
     });
     log?.(`receiving ${escapeForTerminal(download.name)}: ${download.size} bytes, mode ${download.mode.toString(8).padStart(4, '0')}`);

@@ -5,7 +5,7 @@ import { ScpipeError } from '../../lib/errors';
 import { put } from '../../lib/client/put';
 import { parseByteSize } from '../../lib/spool';
 import { ProgressLine } from '../progress';
-import { connectOptions, remoteArg, withSshOptions, type SshArgs } from '../ssh-options';
+import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { openStdin } from '../stdin';
 import type { CommandContext } from '../context';
 
@@ -35,6 +35,10 @@ export function parseMtime(text: string): bigint {
 }
 
 /** Builds the put command for yargs. */
+// Defaults of --mode and --memory, also for `cp -`, which has no such options.
+const DEFAULT_MODE = '0644';
+const DEFAULT_MEMORY = '64M';
+
 export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> {
   return {
     command: 'put [options] <target>',
@@ -43,9 +47,9 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
       withSshOptions(y)
         .positional('target', { type: 'string', demandOption: true, describe: '[user@]host:path of the remote file' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'send --mode and --mtime and have the remote keep them' })
-        .option('mode', { type: 'string', default: '0644', describe: 'file mode to announce (octal)', requiresArg: true })
+        .option('mode', { type: 'string', default: DEFAULT_MODE, describe: 'file mode to announce (octal)', requiresArg: true })
         .option('mtime', { type: 'string', describe: 'modification time with -p (epoch seconds or ISO date; default now)', requiresArg: true })
-        .option('memory', { type: 'string', default: '64M', describe: 'RAM to spool in before spilling to disk (K/M/G)', requiresArg: true })
+        .option('memory', { type: 'string', default: DEFAULT_MEMORY, describe: 'RAM to spool in before spilling to disk (K/M/G)', requiresArg: true })
         .option('spool-dir', { type: 'string', describe: 'directory for the spool file (default $TMPDIR or /tmp)', requiresArg: true })
         .option('size', { type: 'string', describe: 'the exact input size in bytes: stream without spooling', requiresArg: true })
         .option('name', { type: 'string', describe: 'file name to announce (default: last part of the path)', requiresArg: true })
@@ -61,8 +65,8 @@ export type PutLikeArgs = SshArgs & Partial<Omit<PutArgs, keyof SshArgs | 'targe
 /** Streams stdin to `targetArg`; shared by `put` and `cp - host:path`. */
 export async function runPut(args: PutLikeArgs, targetArg: string, signal: AbortSignal, log?: (line: string) => void): Promise<void> {
   const spec = remoteArg(targetArg, 'put');
-  const mode = parseMode(args.mode ?? '0644');
-  const memory = parseByteSize(args.memory ?? '64M');
+  const mode = parseMode(args.mode ?? DEFAULT_MODE);
+  const memory = parseByteSize(args.memory ?? DEFAULT_MEMORY);
   if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
   const size = args.size === undefined ? undefined : parseByteSize(args.size);
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
@@ -70,7 +74,7 @@ export async function runPut(args: PutLikeArgs, targetArg: string, signal: Abort
   const progress = ProgressLine.wanted(args.q) ? new ProgressLine(posix.basename(spec.path) || spec.host) : undefined;
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
-      signal,
+      ...roleOptions(args, signal, log),
       size: size ?? stdin.fileSize,
       ignoreExcess: size === undefined && stdin.fileSize !== undefined,
       mode,
@@ -79,11 +83,7 @@ export async function runPut(args: PutLikeArgs, targetArg: string, signal: Abort
       name: args.name,
       memoryLimit: Number(memory),
       spoolDir: args['spool-dir'],
-      quote: args.quote,
-      scpPath: args['scp-path'],
       remoteVerbose: false,
-      trace: log,
-      onStderrLine: (line) => process.stderr.write(`${line}\n`),
       onProgress: progress ? (p) => progress.update(p) : undefined,
     });
     log?.(`sent ${result.bytes} bytes (spool: ${result.spooled})`);
