@@ -151,7 +151,8 @@ describe('scpipe get', () => {
     await chmod(join(rdir, 'slow.bin'), 0o644);
     const run = startCli(['get', ...flags(), at(`${rdir}/slow.bin`)]);
     run.child.stdout!.pause(); // nobody reads: the download stalls on backpressure
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor(() => run.child.stdout!.readableLength > 0, 'the first bytes'); // the transfer has begun
+    await new Promise((r) => setTimeout(r, 500));
     run.child.kill('SIGTERM');
     run.child.stdout!.resume();
     const r = await run.done;

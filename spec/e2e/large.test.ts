@@ -7,6 +7,7 @@ import { open, truncate, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, remote, sshFlags } from '../helpers/cli';
 import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { waitFor } from '../helpers/async';
 
 let sshd: TestSshd;
 let rdir: string;
@@ -19,7 +20,7 @@ afterAll(async () => {
 });
 
 // Runs `scpipe get`, hashing stdout as it comes; `gate` may delay reading.
-function getHashed(path: string, gate?: Promise<void>): { pid: number; done: Promise<{ status: number | null; sha: string; bytes: number; stderr: string }> } {
+function getHashed(path: string, gate?: Promise<void>): { pid: number; buffered: () => number; done: Promise<{ status: number | null; sha: string; bytes: number; stderr: string }> } {
   const child = spawn(process.execPath, [CLI, 'get', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, path)], {
     env: { ...process.env, HOME: rdir },
   });
@@ -38,7 +39,7 @@ function getHashed(path: string, gate?: Promise<void>): { pid: number; done: Pro
   const done = new Promise<{ status: number | null; sha: string; bytes: number; stderr: string }>((resolve) =>
     child.once('close', (status) => resolve({ status, sha: hash.digest('hex'), bytes, stderr })),
   );
-  return { pid: child.pid!, done };
+  return { pid: child.pid!, buffered: () => child.stdout.readableLength, done };
 }
 
 function rssKiB(pid: number): number {
@@ -87,7 +88,8 @@ describe('large and slow transfers', () => {
     const run = getHashed(path, gate);
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(run.pid))), 50);
-    await new Promise((r) => setTimeout(r, 4000)); // nobody reads stdout
+    await waitFor(() => run.buffered() > 0, 'the first bytes'); // the download has begun; nobody reads stdout
+    await new Promise((r) => setTimeout(r, 3000)); // time to fill every buffer the window allows
     const stalledPeak = peak;
     release();
     const r = await run.done;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CLI, runCli, startCli } from '../helpers/cli';
 import { startServe, type TestServe } from '../helpers/serve';
+import { waitFor } from '../helpers/async';
 
 let serve: TestServe;
 let local: string;
@@ -129,10 +130,10 @@ describe('serve with scpipe', () => {
         })(),
       ),
     });
-    for (let i = 0; i < 100 && !(await readdir(serve.root)).some((n) => n.includes('dropped')); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => (await readdir(serve.root)).some((n) => n.includes('dropped')), 'the upload to start');
     endless.child.kill('SIGKILL');
     await endless.done;
-    for (let i = 0; i < 200 && !/upload \/dropped\.bin/.test(serve.log()); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => /upload \/dropped\.bin/.test(serve.log()), 'the failed upload in the log');
     expect(serve.log().match(/upload \/dropped\.bin .*failed/g)).toHaveLength(1);
     // still healthy
     expect(await runCli(['put', ...serve.scpipeArgs(), 'me@127.0.0.1:/after.bin'], { stdin: 'ok' })).toMatchObject({ status: 0 });
@@ -150,7 +151,7 @@ describe('serve host key', () => {
     });
     let log = '';
     child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-    for (let i = 0; i < 200 && !/host key/.test(log); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => /host key/.test(log), 'the host key line');
     child.kill('SIGTERM');
     await new Promise((r) => child.once('close', r));
     return log;
@@ -184,7 +185,7 @@ describe('serve stops on a signal', () => {
     let log = '';
     child.stderr.on('data', (d: Buffer) => (log += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
-    for (let i = 0; i < 200 && !/listening on/.test(log); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => /listening on/.test(log), 'serve to listen');
     child.kill(name);
     expect(await exited).toBe(status);
     expect(log).toContain('shutting down');
