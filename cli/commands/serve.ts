@@ -29,7 +29,7 @@ export const PASSWORD_ENV = 'SCPIPE_SERVE_PASSWORD';
 export function parseListenAddress(text: string): { host: string; port: number } {
   const spec = text.startsWith(':') ? { host: '127.0.0.1', path: text.slice(1) } : parseRemoteSpec(text);
   const port = spec ? Number(spec.path) : NaN;
-  if (!spec || !/^\d+$/.test(spec.path) || port < 0 || port > 65535) {
+  if (!spec || 'user' in spec || !/^\d+$/.test(spec.path) || port < 0 || port > 65535) {
     throw new ScpipeError('ERR_USAGE', `bad --addr "${text}": give HOST:PORT, e.g. 127.0.0.1:2022 or [::1]:2022`);
   }
   return { host: spec.host, port };
