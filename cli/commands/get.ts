@@ -8,6 +8,7 @@ import { ScpipeError } from '../../lib/errors';
 import { openOutputFile } from '../../lib/fs/open-output';
 import type { OutputFile } from '../../lib/fs/output-file';
 import { resolveTarget } from '../../lib/fs/target';
+import { formatMode } from '../../lib/protocol/records';
 import { escapeForTerminal } from '../../lib/util/escape';
 import type { CommandContext } from '../context';
 import { ProgressLine } from '../progress';
@@ -57,7 +58,7 @@ export async function runGet(
       preserve: Boolean(args.p),
       onProgress: progress ? (p) => progress.update({ phase: 'send', bytes: p.bytes, total: p.total }) : undefined,
     });
-    log?.(`receiving ${escapeForTerminal(download.name)}: ${download.size} bytes, mode ${download.mode.toString(8).padStart(4, '0')}`);
+    log?.(`receiving ${escapeForTerminal(download.name)}: ${download.size} bytes, mode ${formatMode(download.mode)}`);
     if (output === undefined) {
       await pipeline(download.body, process.stdout).catch(localError('stdout'));
       await download.done;

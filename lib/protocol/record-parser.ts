@@ -14,10 +14,10 @@
 //   file system unchanged); other names fail with "name is not valid UTF-8".
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { INT64_MAX } from './records';
 import type { SourceRecord, TimesRecord } from './sink-types';
 
-/** Largest size or time a sink accepts: INT64_MAX (PROTOCOL.md §8). */
-export const INT64_MAX = 0x7fffffffffffffffn;
+export { INT64_MAX }; // the largest size or time a sink accepts
 
 const SPACE = 0x20;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // keeps a leading U+FEFF

@@ -6,6 +6,13 @@ import { ScpipeError } from '../errors';
 export const MAX_LINE_BYTES = 2047;
 /** The mode bits a C/D record carries: OpenSSH's FILEMODEMASK (no sticky bit). */
 export const FILE_MODE_MASK = 0o6777;
+/** Largest size or time a record may carry: INT64_MAX (PROTOCOL.md §8). */
+export const INT64_MAX = 0x7fffffffffffffffn;
+
+/** A mode as a record writes it: at least four octal digits (`0644`). */
+export function formatMode(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
+}
 /** The one-byte "OK" reply and end-of-data marker. */
 export const OK = Buffer.from([0]);
 
@@ -33,10 +40,10 @@ export function checkOutgoingName(name: string): void {
 
 function headerLine(kind: 'C' | 'D', mode: number, size: bigint, name: string): Buffer {
   checkOutgoingName(name);
-  if (size < 0n || size > 0x7fffffffffffffffn) {
+  if (size < 0n || size > INT64_MAX) {
     throw new ScpipeError('ERR_USAGE', `size ${size} is out of range (0 to 2^63-1)`);
   }
-  const octal = (mode & FILE_MODE_MASK).toString(8).padStart(4, '0');
+  const octal = formatMode(mode & FILE_MODE_MASK);
   const line = Buffer.from(`${kind}${octal} ${size.toString()} ${name}\n`, 'utf8');
   if (line.length > MAX_LINE_BYTES) {
     throw new ScpipeError('ERR_USAGE', `the name is too long for an SCP record (${line.length} > ${MAX_LINE_BYTES} bytes)`);

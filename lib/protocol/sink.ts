@@ -9,7 +9,7 @@ import { ScpipeError, abortError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { ExitStatus, ScpChannel } from './channel';
 import { checkIncomingName } from './names';
-import { encodeWarning, OK } from './records';
+import { encodeWarning, formatMode, OK } from './records';
 import { RemoteStderr } from './remote-stderr';
 import { describeExit, remoteError } from './session-errors';
 import { SinkDecoder } from './sink-decoder';
@@ -221,9 +221,9 @@ export class ScpSink {
 function describeRecord(r: SourceRecord): string {
   switch (r.type) {
     case 'C':
-      return `C${r.mode.toString(8).padStart(4, '0')} ${r.size} ${escapeForTerminal(r.name)}`;
+      return `C${formatMode(r.mode)} ${r.size} ${escapeForTerminal(r.name)}`;
     case 'D':
-      return `D${r.mode.toString(8).padStart(4, '0')} 0 ${escapeForTerminal(r.name)}`;
+      return `D${formatMode(r.mode)} 0 ${escapeForTerminal(r.name)}`;
     case 'E':
       return 'E';
     case 'T':
