@@ -1,12 +1,12 @@
 // The server's host key: the file the user named, or an ed25519 key made once
 // and kept in the user's cache directory, so clients see the same key on
 // every start (and known_hosts keeps working).
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { utils } from 'ssh2';
 import { ScpipeError } from '../errors';
+import { fingerprint } from '../transport/known-hosts';
 
 /** A loaded host key: the private key for ssh2 and its public fingerprint. */
 export interface HostKey {
@@ -46,6 +46,5 @@ export async function loadHostKey(path: string, generate: boolean): Promise<Host
   if (parsed instanceof Error) throw new ScpipeError('ERR_USAGE', `cannot use host key ${path}: ${parsed.message}`, { path });
   const key = Array.isArray(parsed) ? parsed[0]! : parsed;
   const blob = key.getPublicSSH();
-  const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-  return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint, path, generated };
+  return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint: fingerprint(blob), path, generated };
 }
