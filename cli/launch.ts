@@ -33,9 +33,12 @@ export function compileBundle(): Script | undefined {
   return new Script(Module.wrap(source.replace(/^#!.*/, '')), { filename: BUNDLE, cachedData });
 }
 
-/** Runs the compiled bundle as the CommonJS module BUNDLE. */
-export function runBundle(script: Script): void {
-  const module = { exports: {} };
+/**
+ * Runs the compiled bundle as the CommonJS module BUNDLE. `extra` is set on
+ * its module object (scripts/bundle.js passes run.ts's CodeCacheRun).
+ */
+export function runBundle(script: Script, extra: object = {}): void {
+  const module = { ...extra, exports: {} };
   const wrapper = script.runInThisContext() as CommonJsWrapper;
   wrapper.call(module.exports, module.exports, Module.createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE));
 }
