@@ -54,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new ScpipeError('ERR_USAGE', msg);
     });
+  skipHelpCache(parser);
   try {
     await parser.parseAsync();
   } catch (err) {
@@ -62,6 +63,21 @@ export async function main(argv: string[]): Promise<number> {
     return exitStatusFor(err);
   }
   return ctx.status;
+}
+
+/**
+ * yargs renders the command's whole help text before it runs the handler
+ * (5-10 ms for put's 40 options, on the critical path of every transfer),
+ * only to show it if the handler fails with yargs's own failure output. Our
+ * fail() throws and main() reports the error without help, so the text was
+ * never used. An internal of yargs 17 (lib/command.js calls
+ * usage.cacheHelpMessage()); if it is not there, nothing changes.
+ */
+function skipHelpCache(parser: object): void {
+  const internals = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } })
+    .getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 /** Runs scpipe with `argv` and exits the process with its status. */
