@@ -7,6 +7,7 @@ import { isatty } from 'node:tty';
 import type { Readable } from 'node:stream';
 import { ScpipeError } from '../lib/errors';
 import { DescriptorInput } from '../lib/spool';
+import { BODY_CHUNK } from '../lib/util/body-chunk';
 
 /** stdin as put's input, with its size when it is a regular file. */
 export interface StdinInput {
@@ -15,7 +16,6 @@ export interface StdinInput {
   fileSize?: bigint;
 }
 
-const READ_BLOCK = 1024 * 1024;
 
 /** Opens stdin for put; `sizeKnown`: --size was given, so a stream is not spooled. */
 export function openStdin(sizeKnown = false): StdinInput {
@@ -25,7 +25,7 @@ export function openStdin(sizeKnown = false): StdinInput {
   const st = fstatSync(0, { bigint: true });
   if (st.isFile()) {
     // Sequential reads from the current offset, in large blocks.
-    return { input: createReadStream('', { fd: 0, autoClose: false, highWaterMark: READ_BLOCK }), fileSize: st.size };
+    return { input: createReadStream('', { fd: 0, autoClose: false, highWaterMark: BODY_CHUNK }), fileSize: st.size };
   }
   if (sizeKnown) return { input: process.stdin };
   // Creating process.stdin (never read) makes a pipe or socket non-blocking,

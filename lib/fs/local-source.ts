@@ -22,13 +22,12 @@ import type { Readable } from 'node:stream';
 import { ScpipeError, throwIfAborted, type ScpipeErrorCode } from '../errors';
 import { encodeDirectory, encodeFile, type Times } from '../protocol/records';
 import type { ScpSource } from '../protocol/source';
+import { BODY_CHUNK } from '../util/body-chunk';
 import { escapeForTerminal } from '../util/escape';
 import { fstatFd, openFd } from './fd';
 import { pathError } from './strerror';
 import { stripTrailingSlashes } from './target';
 
-/** Read size: big reads keep a multi-GB upload cheap. */
-const READ_CHUNK = 1024 * 1024;
 
 /** The part of ScpSource that sendLocalPaths() drives (tests pass a recorder). */
 export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'leaveDirectory' | 'reportLocalError'>;
@@ -107,7 +106,7 @@ class Walker {
     }
     // The stream owns the fd from here and closes it in `closed()`, even when
     // sendFile() returns before reading it (a \1 to T or C); see fd.ts.
-    const body = createReadStream(path, { fd, autoClose: false, highWaterMark: READ_CHUNK });
+    const body = createReadStream(path, { fd, autoClose: false, highWaterMark: BODY_CHUNK });
     try {
       const st = await fstatFd(fd); // what we send, not what stat() saw before the open
       if (!st.isFile()) return this.report('ERR_LOCAL_IO', path, 'not a regular file');

@@ -4,13 +4,14 @@
 // consumer reads, and each call makes an independent stream from byte 0.
 import { Readable } from 'node:stream';
 import { abortError, ScpipeError } from '../errors';
+import { BODY_CHUNK } from '../util/body-chunk';
 import { escapeForTerminal } from '../util/escape';
 import { describeIoError } from '../fs/strerror';
 import { formatBytes } from './size';
 import type { SpoolFile } from './spool-file';
 
 /** Largest chunk a replay emits, and the size of each read from the spool file. */
-export const READ_BLOCK = 1024 * 1024;
+export const READ_BLOCK = BODY_CHUNK;
 
 /**
  * Replays chunks held in RAM, as views of at most READ_BLOCK bytes (no copies).
