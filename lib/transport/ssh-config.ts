@@ -11,6 +11,7 @@ import { parse as parseConfig } from 'ssh-config';
 import { LineType, type Line } from 'ssh-config';
 import { ScpipeError } from '../errors';
 import { ALGORITHM_KEYS, type AlgorithmKey, type AlgorithmSpecs } from './algorithms';
+import { fnmatch } from '../protocol/glob';
 import { matchPattern, matchPatternList } from './known-hosts';
 import { KEYS, expand, hostnameOf, setValue, splitArgs, tokensFor, type State } from './ssh-config-values';
 
@@ -107,16 +108,11 @@ function globFiles(pattern: string): string[] {
       paths = paths.map((p) => path.join(p, seg));
       continue;
     }
-    let re: RegExp;
-    try {
-      re = new RegExp(`^${seg.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-    } catch {
-      return []; // an unbalanced [ : matches nothing
-    }
+    // glob(3) matches each segment with fnmatch, and a wildcard does not match a leading dot.
     paths = paths.flatMap((dir) => {
       let names: string[] = [];
       try { names = fs.readdirSync(dir || '.').sort(); } catch { /* not a directory */ }
-      return names.filter((n) => re.test(n) && (seg.startsWith('.') || !n.startsWith('.'))).map((n) => path.join(dir, n));
+      return names.filter((n) => fnmatch(seg, n) && (seg.startsWith('.') || !n.startsWith('.'))).map((n) => path.join(dir, n));
     });
   }
   return paths.filter((p) => { try { return fs.statSync(p).isFile(); } catch { return false; } });
