@@ -28,6 +28,14 @@
  *
  * Wall time is measured around the spawned commands; scpipe's peak RSS is the
  * largest VmHWM of its node process seen in /proc/<pid>/status (polled every 20 ms).
+ * CPU time is counted in two parts. Client: everything this process spawned
+ * for the case (scpipe, or sh with its cat, scp and ssh), from this process's
+ * cutime/cstime (/proc/self/stat), which grow as it reaps them. Other: the
+ * machine's busy time (/proc/stat) over the run minus the client's, that is
+ * sshd and the remote scp, plus the kernel's own threads (and anything else
+ * running: the machine should be otherwise idle). When a run is slow and
+ * "other" grew for the same bytes, the machine slowed the server side too
+ * (see freePageReporting()), not only the client.
  *
  * Needs root and a loopback sshd from spec/helpers/sshd.ts: run
  * `sudo bash scripts/install-test-deps.sh` once, and `npm run build` (for dist/).
@@ -93,7 +101,7 @@ interface Env {
 }
 interface Tracked { child: ChildProcess; label: string; done: Promise<{ code: number | null; signal: string | null; stderr: string }> }
 interface Launch { procs: Tracked[]; rssPid?: number }
-interface CaseResult { name: CaseName; seconds: number[]; peakMiB: number[] }
+interface CaseResult { name: CaseName; seconds: number[]; peakMiB: number[]; clientCpu: number[]; otherCpu: number[] }
 
 // ---------------------------------------------------------------- options
 function parseOptions(argv: string[]): Options {
@@ -152,6 +160,22 @@ function pollPeakRss(pid: number): () => number {
   read();
   const timer = setInterval(read, 20);
   return () => { clearInterval(timer); read(); return peakKiB / 1024; };
+}
+
+// ---------------------------------------------------------------- CPU accounting
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system) of the children this process has reaped, and of their reaped descendants. */
+function reapedCpuSeconds(): number {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3, state
+  return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / CLOCK_TICKS; // cutime, cstime
+}
+
+/** CPU seconds all CPUs have been busy since boot: user, nice, system, irq and softirq (not idle, iowait or steal). */
+function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq] = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS;
 }
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -288,11 +312,13 @@ function launch(name: CaseName, env: Env): Launch {
 }
 
 /** One timed run of a case; throws (with the commands' stderr) if anything failed. */
-async function runOnce(name: CaseName, env: Env, verifyHash: boolean): Promise<{ seconds: number; peakMiB?: number }> {
+async function runOnce(name: CaseName, env: Env, verifyHash: boolean): Promise<{ seconds: number; peakMiB?: number; clientCpu: number; otherCpu: number }> {
   const timeoutMs = 60_000 + (env.opts.size / 1e6) * 200; // slower than 5 MB/s is broken
   // Untimed: write back what earlier runs left dirty, so no case pays for
   // another's writeback (it competes for both CPUs, up to 1.2 GB/s here).
   spawnSync('sync');
+  const client0 = reapedCpuSeconds();
+  const busy0 = machineBusySeconds();
   const t0 = performance.now();
   const { procs, rssPid } = launch(name, env);
   const stopPoll = rssPid === undefined ? undefined : pollPeakRss(rssPid);
@@ -301,6 +327,8 @@ async function runOnce(name: CaseName, env: Env, verifyHash: boolean): Promise<{
   const seconds = (performance.now() - t0) / 1000;
   clearTimeout(timer);
   const peakMiB = stopPoll?.();
+  const clientCpu = reapedCpuSeconds() - client0;
+  const otherCpu = machineBusySeconds() - busy0 - clientCpu;
   const failed = results.map((r, i) => ({ ...r, label: procs[i].label })).filter((r) => r.code !== 0);
   if (failed.length) {
     const why = failed.map((r) => `  ${r.label}: exit ${r.code ?? r.signal}${seconds * 1000 >= timeoutMs ? ' (killed: timeout)' : ''}\n${r.stderr.replace(/^/gm, '    ')}`);
@@ -308,7 +336,7 @@ async function runOnce(name: CaseName, env: Env, verifyHash: boolean): Promise<{
   }
   if (TINY_CASES.includes(name)) verifyTiny(name, env);
   else if (name !== 'ssh-cat' && !DOWNLOADS.includes(name)) await verifyRemote(name, env, verifyHash);
-  return { seconds, peakMiB };
+  return { seconds, peakMiB, clientCpu, otherCpu };
 }
 
 /** One untimed download into a file: it must be the source, byte for byte. */
@@ -435,6 +463,29 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 
+/**
+ * Whether this is a VM whose virtio balloon has free page reporting on
+ * (feature bit 5, VIRTIO_BALLOON_F_REPORTING): the guest hands memory it
+ * has freed back to the host within seconds, and the next page that lands
+ * there faults on the host too. Writing a file into the page cache then
+ * costs up to 3-4x the CPU time it costs on warm memory, in whichever
+ * process writes it (measured here: the remote `scp -t` took 0.6 CPU-s for
+ * 1 GiB in one run and 2.0 CPU-s in the next). The "other" CPU column shows it.
+ */
+function freePageReporting(): string {
+  const dir = '/sys/bus/virtio/drivers/virtio_balloon';
+  let devices: string[];
+  try {
+    devices = fs.readdirSync(dir).filter((d) => d.startsWith('virtio'));
+  } catch {
+    return 'no virtio balloon';
+  }
+  const on = devices.some((d) => {
+    try { return fs.readFileSync(path.join(dir, d, 'features'), 'utf8')[5] === '1'; } catch { return false; }
+  });
+  return `virtio balloon, free page reporting ${on ? 'on' : 'off'}`;
+}
+
 function machine(): Record<string, string> {
   const cpu = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
   const sshV = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
@@ -446,6 +497,7 @@ function machine(): Record<string, string> {
     node: process.version,
     kernel: `${os.type()} ${os.release()}`,
     tmpdir: os.tmpdir(),
+    memoryBalloon: freePageReporting(),
   };
 }
 
@@ -472,10 +524,14 @@ function summarize(results: CaseResult[], size: number) {
     vsSshCat: bulkUpload(r.name) ? ratio(r.name, 'ssh-cat') : undefined,
     medianPeakRssMiB: r.peakMiB.length ? median(r.peakMiB) : undefined,
     maxPeakRssMiB: r.peakMiB.length ? Math.max(...r.peakMiB) : undefined,
+    medianClientCpuSeconds: median(r.clientCpu),
+    medianOtherCpuSeconds: median(r.otherCpu),
     minSeconds: Math.min(...r.seconds),
     maxSeconds: Math.max(...r.seconds),
     seconds: r.seconds,
     peakRssMiB: r.peakMiB,
+    clientCpuSeconds: r.clientCpu,
+    otherCpuSeconds: r.otherCpu,
   }));
 }
 type Row = ReturnType<typeof summarize>[number];
@@ -483,13 +539,13 @@ type Row = ReturnType<typeof summarize>[number];
 function table(rows: Row[]): string {
   const f = (x: number | undefined, d: number) => (x === undefined ? '–' : x.toFixed(d));
   const lines = [
-    '| case | median s | MB/s | vs reference | vs ssh-cat | median peak RSS MiB | min–max s |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| case | median s | MB/s | vs reference | vs ssh-cat | median peak RSS MiB | min–max s | CPU s: client / other |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const ref = r.vsReference === undefined ? '–' : `${f(r.vsReference, 2)}× ${r.reference === r.case ? '(ref)' : r.reference}`;
     const secondsDigits = TINY_CASES.includes(r.case) ? 3 : 2; // a tiny run is ~0.1-0.3 s
-    lines.push(`| ${r.case} | ${f(r.medianSeconds, secondsDigits)} | ${TINY_CASES.includes(r.case) ? '–' : f(r.mbPerSecond, 0)} | ${ref} | ${r.vsSshCat === undefined ? '–' : `${f(r.vsSshCat, 2)}×`} | ${f(r.medianPeakRssMiB, 0)} | ${f(r.minSeconds, secondsDigits)}–${f(r.maxSeconds, secondsDigits)} |`);
+    lines.push(`| ${r.case} | ${f(r.medianSeconds, secondsDigits)} | ${TINY_CASES.includes(r.case) ? '–' : f(r.mbPerSecond, 0)} | ${ref} | ${r.vsSshCat === undefined ? '–' : `${f(r.vsSshCat, 2)}×`} | ${f(r.medianPeakRssMiB, 0)} | ${f(r.minSeconds, secondsDigits)}–${f(r.maxSeconds, secondsDigits)} | ${f(r.medianClientCpuSeconds, 2)} / ${f(r.medianOtherCpuSeconds, 2)} |`);
   }
   return lines.join('\n');
 }
@@ -568,7 +624,7 @@ async function main(): Promise<void> {
   const algorithms = await negotiated(env);
   if (algorithms.scpipe !== algorithms.openssh) console.error(`note: the sides use different algorithms (${JSON.stringify(algorithms)})`);
   const loadBefore = os.loadavg()[0].toFixed(2);
-  const results: CaseResult[] = opts.cases.map((name) => ({ name, seconds: [], peakMiB: [] }));
+  const results: CaseResult[] = opts.cases.map((name) => ({ name, seconds: [], peakMiB: [], clientCpu: [], otherCpu: [] }));
   for (let run = 1; run <= opts.runs; run++) {
     // Every case once, then the tiny ones again (alternating) up to TINY_REPEAT times.
     // Each round starts at another case, so no case always follows the same one.
@@ -577,11 +633,13 @@ async function main(): Promise<void> {
       for (const r of order) {
         const tiny = TINY_CASES.includes(r.name);
         if (rep > 0 && !tiny) continue;
-        const { seconds, peakMiB } = await runOnce(r.name, env, run === 1);
+        const { seconds, peakMiB, clientCpu, otherCpu } = await runOnce(r.name, env, run === 1);
         r.seconds.push(seconds);
+        r.clientCpu.push(clientCpu);
+        r.otherCpu.push(otherCpu);
         if (peakMiB !== undefined && SCPIPE_CASES.includes(r.name)) r.peakMiB.push(peakMiB);
         const label = tiny ? `${(run - 1) * TINY_REPEAT + rep + 1}/${opts.runs * TINY_REPEAT}` : `${run}/${opts.runs}`;
-        console.error(`run ${label} ${r.name}: ${seconds.toFixed(tiny ? 3 : 2)} s${peakMiB === undefined ? '' : `, peak RSS ${peakMiB.toFixed(0)} MiB`}`);
+        console.error(`run ${label} ${r.name}: ${seconds.toFixed(tiny ? 3 : 2)} s (CPU s: client ${clientCpu.toFixed(2)}, other ${otherCpu.toFixed(2)})${peakMiB === undefined ? '' : `, peak RSS ${peakMiB.toFixed(0)} MiB`}`);
       }
     }
   }
@@ -590,7 +648,7 @@ async function main(): Promise<void> {
   const info = machine();
   const command = `npm run bench -- ${opts.argv.join(' ')}`.trim().replace(/ --$/, '');
   const header = [
-    `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM, ${info.kernel}; ${info.ssh}; node ${info.node}`,
+    `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM (${info.memoryBalloon}), ${info.kernel}; ${info.ssh}; node ${info.node}`,
     `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random; tiny cases: ${TINY_DATA.length} bytes), runs: ${opts.runs} per case (tiny cases ${opts.runs * TINY_REPEAT}), interleaved, each round from another case, \`sync\` before each run; ratios are medians of per-round ratios; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT proxy` : ''}, target an rssh-like scp-only account`,
     `Command: ${command} (scpipe: ${path.relative(ROOT, CLI)})`,
     `Algorithms (cipher, key exchange): scpipe ${algorithms.scpipe}; OpenSSH ${algorithms.openssh}`,
