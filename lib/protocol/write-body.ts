@@ -33,66 +33,105 @@ export async function writeBody(
   let result: BodyOutcome['result'] = 'short';
   let readError: Error | undefined;
   let writeError: unknown;
+  const drain = new DrainWaiter(out, opts.peerGone, opts.signal);
   const write = async (buf: Uint8Array): Promise<void> => {
     if (opts.peerGone.aborted) throw opts.peerGone.reason;
     if (out.write(buf)) return;
     try {
-      await drained(out, opts.peerGone, opts.signal);
+      await drain.wait();
     } catch (err) {
       writeError = err;
       throw err;
     }
   };
   try {
-    for await (const chunk of body) {
-      if (opts.signal?.aborted) throw abortError(opts.signal);
-      if (chunk.length === 0) continue;
-      const room = size - sent;
-      if (room === 0n) {
-        result = 'long';
-        break;
+    try {
+      for await (const chunk of body) {
+        if (opts.signal?.aborted) throw abortError(opts.signal);
+        if (chunk.length === 0) continue;
+        const room = size - sent;
+        if (room === 0n) {
+          if (opts.excess === 'error') result = 'long';
+          break;
+        }
+        const part = BigInt(chunk.length) > room ? chunk.subarray(0, Number(room)) : chunk;
+        await write(part);
+        sent += BigInt(part.length);
+        opts.onProgress?.(sent);
+        if (part.length < chunk.length) {
+          // More than `size`: an error, or (a file that grew) the rest is not ours.
+          if (opts.excess === 'error') result = 'long';
+          break;
+        }
+        if (sent === size && opts.excess === 'ignore') break;
       }
-      const part = BigInt(chunk.length) > room ? chunk.subarray(0, Number(room)) : chunk;
-      await write(part);
-      sent += BigInt(part.length);
-      opts.onProgress?.(sent);
-      if (part.length < chunk.length) {
-        result = 'long';
-        break;
-      }
-      if (sent === size && opts.excess === 'ignore') break;
+      if (result !== 'long' && sent === size) result = 'exact';
+    } catch (err) {
+      if (writeError !== undefined || opts.signal?.aborted || opts.peerGone.aborted) throw err;
+      readError = err as Error;
     }
-    if (result !== 'long' && sent === size) result = 'exact';
-  } catch (err) {
-    if (writeError !== undefined || opts.signal?.aborted || opts.peerGone.aborted) throw err;
-    readError = err as Error;
-  }
-  for (let left = size - sent; left > 0n; ) {
-    const n = left > BigInt(PAD.length) ? PAD.length : Number(left);
-    await write(PAD.subarray(0, n));
-    left -= BigInt(n);
+    for (let left = size - sent; left > 0n; ) {
+      const n = left > BigInt(PAD.length) ? PAD.length : Number(left);
+      await write(PAD.subarray(0, n));
+      left -= BigInt(n);
+    }
+  } finally {
+    drain.dispose();
   }
   return { sent, result, readError };
 }
 
-// Resolves on 'drain'; rejects if the peer goes away, the stream fails, or
-// the signal fires. Leaves no listener behind either way.
-function drained(out: Writable, peerGone: AbortSignal, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const done = (err?: unknown): void => {
-      out.off('drain', onDrain);
-      out.off('error', done);
-      peerGone.removeEventListener('abort', onGone);
-      signal?.removeEventListener('abort', onAbort);
-      if (err === undefined) resolve();
-      else reject(err);
-    };
-    const onDrain = (): void => done();
-    const onGone = (): void => done(peerGone.reason);
-    const onAbort = (): void => done(abortError(signal));
-    out.on('drain', onDrain);
-    out.on('error', done);
-    peerGone.addEventListener('abort', onGone, { once: true });
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/**
+ * Waits for 'drain' on `out`, any number of times; a wait rejects if the
+ * peer goes away, the stream fails, or the signal fires. The listeners are
+ * added once, not per wait: a GiB is thousands of waits, and each
+ * add/removeEventListener on an AbortSignal cost ~10 µs of the send loop's
+ * thread (70 ms per GiB in a CPU profile). dispose() leaves none behind.
+ */
+class DrainWaiter {
+  private waiter: { resolve(): void; reject(err: unknown): void } | undefined;
+  private failure: { err: unknown } | undefined;
+  private readonly onDrain = (): void => this.settle();
+  private readonly onError = (err: unknown): void => this.fail(err);
+  private readonly onGone = (): void => this.fail(this.peerGone.reason);
+  private readonly onAbort = (): void => this.fail(abortError(this.signal));
+
+  constructor(
+    private readonly out: Writable,
+    private readonly peerGone: AbortSignal,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    out.on('drain', this.onDrain);
+    out.on('error', this.onError);
+    peerGone.addEventListener('abort', this.onGone);
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  /** Resolves on the next 'drain'; rejects at once if something already failed. */
+  wait(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure.err);
+    return new Promise<void>((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
+  }
+
+  dispose(): void {
+    this.out.off('drain', this.onDrain);
+    this.out.off('error', this.onError);
+    this.peerGone.removeEventListener('abort', this.onGone);
+    this.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  private settle(err?: { err: unknown }): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (!waiter) return;
+    if (err) waiter.reject(err.err);
+    else waiter.resolve();
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= { err };
+    this.settle(this.failure);
+  }
 }

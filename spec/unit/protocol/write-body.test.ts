@@ -1,0 +1,112 @@
+// writeBody(): exactly `size` bytes into a stream with backpressure, and the
+// drain/abort listeners it uses come and go with the call.
+import { getEventListeners } from 'node:events';
+import { Writable } from 'node:stream';
+import { writeBody, type WriteBodyOptions } from '../../../lib/protocol/write-body';
+
+/** A slow sink: each write completes on a later turn, so a small highWaterMark makes writes wait for 'drain'. */
+function slowSink(highWaterMark = 4): { out: Writable; received: Buffer[]; fail(err: Error): void } {
+  const received: Buffer[] = [];
+  let failure: Error | undefined;
+  const out = new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _enc, cb) {
+      setImmediate(() => {
+        if (failure) return cb(failure);
+        received.push(Buffer.from(chunk));
+        cb();
+      });
+    },
+  });
+  return { out, received, fail: (err) => { failure = err; } };
+}
+
+async function* chunksOf(...parts: string[]): AsyncIterable<Uint8Array> {
+  for (const p of parts) {
+    await new Promise((resolve) => setImmediate(resolve));
+    yield Buffer.from(p);
+  }
+}
+
+function options(extra: Partial<WriteBodyOptions> = {}): WriteBodyOptions & { peer: AbortController } {
+  const peer = new AbortController();
+  return { excess: 'error', peerGone: peer.signal, peer, ...extra };
+}
+
+describe('writeBody', () => {
+  it('writes every byte through hundreds of drains and leaves no listener behind', async () => {
+    const { out, received } = slowSink();
+    const parts = Array.from({ length: 300 }, (_, i) => `chunk-${i};`);
+    const size = BigInt(parts.join('').length);
+    const user = new AbortController();
+    const opts = options({ signal: user.signal });
+    const before = { drain: out.listenerCount('drain'), error: out.listenerCount('error') };
+
+    const outcome = await writeBody(out, chunksOf(...parts), size, opts);
+
+    expect(outcome).toEqual({ sent: size, result: 'exact', readError: undefined });
+    await new Promise((resolve) => out.end(resolve));
+    expect(Buffer.concat(received).toString()).toBe(parts.join(''));
+    expect(out.listenerCount('drain')).toBe(before.drain);
+    expect(out.listenerCount('error')).toBe(before.error);
+    expect(getEventListeners(opts.peerGone, 'abort')).toHaveLength(0);
+    expect(getEventListeners(user.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('pads a short body with zeros to the announced size and reports it short', async () => {
+    const { out, received } = slowSink();
+    const outcome = await writeBody(out, chunksOf('abc'), 8n, options());
+    expect(outcome.result).toBe('short');
+    expect(outcome.sent).toBe(3n);
+    await new Promise((resolve) => out.end(resolve));
+    expect(Buffer.concat(received)).toEqual(Buffer.from('abc\0\0\0\0\0'));
+  });
+
+  // excess: 'ignore' is a regular file that grew after its size was announced:
+  // OpenSSH sends the announced bytes and succeeds. The extra bytes may come
+  // in the chunk that also holds the last announced ones, or after it.
+  it.each([
+    ['a chunk spanning the size', ['abcd', 'efgh'], 6n, 'abcdef'],
+    ['a chunk after the size', ['abc', 'def', 'ghi'], 6n, 'abcdef'],
+    ['an empty announced size', ['abc'], 0n, ''],
+  ])('stops at the size with %s: "long" for excess: error, "exact" for excess: ignore', async (_what, parts, size, expected) => {
+    for (const excess of ['error', 'ignore'] as const) {
+      const { out, received } = slowSink();
+      const outcome = await writeBody(out, chunksOf(...parts), size, options({ excess }));
+      expect(outcome).toEqual({ sent: size, result: excess === 'error' ? 'long' : 'exact', readError: undefined });
+      await new Promise((resolve) => out.end(resolve));
+      expect(Buffer.concat(received).toString()).toBe(expected);
+    }
+  });
+
+  it('rejects a wait for drain when the peer goes away, with its reason, and cleans up', async () => {
+    const { out } = slowSink(1);
+    const opts = options();
+    const gone = new Error('peer closed the channel');
+    async function* body(): AsyncIterable<Uint8Array> {
+      yield Buffer.from('first');
+      opts.peer.abort(gone); // while writeBody waits for the drain of 'first'
+      yield Buffer.from('second');
+    }
+    await expect(writeBody(out, body(), 11n, opts)).rejects.toBe(gone);
+    expect(getEventListeners(opts.peerGone, 'abort')).toHaveLength(0);
+  });
+
+  it('rejects a pending wait when the caller aborts', async () => {
+    const { out } = slowSink(1);
+    const user = new AbortController();
+    const opts = options({ signal: user.signal });
+    const pending = writeBody(out, chunksOf('x'.repeat(100), 'y'), 101n, opts);
+    setImmediate(() => user.abort());
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    expect(getEventListeners(user.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('rejects with the stream error when the stream fails during a wait', async () => {
+    const { out, fail } = slowSink(1);
+    const broken = new Error('EPIPE: broken pipe');
+    fail(broken);
+    await expect(writeBody(out, chunksOf('abc', 'def'), 6n, options())).rejects.toBe(broken);
+    expect(out.listenerCount('drain')).toBe(0);
+  });
+});
