@@ -16,7 +16,6 @@ export interface StdinInput {
   fileSize?: bigint;
 }
 
-
 /** Opens stdin for put; `sizeKnown`: --size was given, so a stream is not spooled. */
 export function openStdin(sizeKnown = false): StdinInput {
   if (isatty(0)) {

@@ -34,11 +34,11 @@ export function parseMtime(text: string): bigint {
   return BigInt(Math.floor(ms / 1000));
 }
 
-/** Builds the put command for yargs. */
 // Defaults of --mode and --memory, also for `cp -`, which has no such options.
 const DEFAULT_MODE = '0644';
 const DEFAULT_MEMORY = '64M';
 
+/** Builds the put command for yargs. */
 export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> {
   return {
     command: 'put [options] <target>',

@@ -17,8 +17,6 @@ import { escapeForTerminal } from '../util/escape';
 import { INT64_MAX } from './records';
 import type { SourceRecord, TimesRecord } from './sink-types';
 
-export { INT64_MAX }; // the largest size or time a sink accepts
-
 const SPACE = 0x20;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // keeps a leading U+FEFF
 

@@ -21,7 +21,6 @@ export interface SpoolOptions {
   onProgress?: (bytes: bigint) => void;
 }
 
-
 /** The memory limit to use; ERR_USAGE when it is not a whole number of bytes >= 0. */
 export function checkMemoryLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_MEMORY_LIMIT;

@@ -9,7 +9,7 @@ import type { SpoolFile } from './spool-file';
 export interface ReplayOptions {
   /** Destroys the replay stream with abortError(signal) when it fires. */
   signal?: AbortSignal;
-  /** Bytes the stream buffers ahead of its consumer (default 1 MiB). */
+  /** Bytes the stream buffers ahead of its consumer (default READ_BLOCK, 256 KiB). */
   highWaterMark?: number;
 }
 

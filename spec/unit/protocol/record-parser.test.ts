@@ -1,4 +1,5 @@
-import { INT64_MAX, parseRecord, timesInRange } from '../../../lib/protocol/record-parser';
+import { parseRecord, timesInRange } from '../../../lib/protocol/record-parser';
+import { INT64_MAX } from '../../../lib/protocol/records';
 import { encodeDirectory, encodeEnd, encodeFatal, encodeFile, encodeTimes, encodeWarning } from '../../../lib/protocol/records';
 import type { TimesRecord } from '../../../lib/protocol/sink-types';
 
