@@ -35,7 +35,7 @@
  * sshd and the remote scp, plus the kernel's own threads (and anything else
  * running: the machine should be otherwise idle). When a run is slow and
  * "other" grew for the same bytes, the machine slowed the server side too
- * (see freePageReporting()), not only the client.
+ * (see scripts/bench/machine.ts), not only the client.
  *
  * Needs root and a loopback sshd from spec/helpers/sshd.ts: run
  * `sudo bash scripts/install-test-deps.sh` once, and `npm run build` (for dist/).
@@ -50,12 +50,14 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess, type StdioOptions } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { startSshd, userDir, type TestSshd } from '../spec/helpers/sshd';
 import { parseByteSize } from '../lib/spool/size';
+import { knownHostsFor, startLatencyProxy, type Proxy } from './bench/latency-proxy';
+import { machine } from './bench/machine';
+import { machineBusySeconds, pollPeakRss, reapedCpuSeconds } from './bench/measure';
 
 const ROOT = path.resolve(__dirname, '../../..'); // .bench/build/scripts -> project root
 let CLI = path.join(ROOT, 'dist/cli/launch.js'); // --cli: another build, e.g. to compare two commits
@@ -146,36 +148,6 @@ function track(label: string, cmd: string, args: string[], stdio: StdioOptions, 
 
 function killTree(child: ChildProcess): void {
   try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
-}
-
-/** Largest VmHWM (peak resident set) of `pid` seen while polling, in MiB. */
-function pollPeakRss(pid: number): () => number {
-  let peakKiB = 0;
-  const read = () => {
-    try {
-      const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peakKiB = Math.max(peakKiB, Number(m[1]));
-    } catch { /* exited */ }
-  };
-  read();
-  const timer = setInterval(read, 20);
-  return () => { clearInterval(timer); read(); return peakKiB / 1024; };
-}
-
-// ---------------------------------------------------------------- CPU accounting
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** CPU seconds (user + system) of the children this process has reaped, and of their reaped descendants. */
-function reapedCpuSeconds(): number {
-  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3, state
-  return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / CLOCK_TICKS; // cutime, cstime
-}
-
-/** CPU seconds all CPUs have been busy since boot: user, nice, system, irq and softirq (not idle, iowait or steal). */
-function machineBusySeconds(): number {
-  const [user, nice, system, , , irq, softirq] = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return (user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS;
 }
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -380,57 +352,6 @@ async function verifyRemote(name: CaseName, env: Env, verifyHash: boolean): Prom
   }
 }
 
-// ---------------------------------------------------------------- latency proxy
-interface Proxy { port: number; close(): Promise<void> }
-
-/** A TCP relay to 127.0.0.1:targetPort that delays every chunk by rttMs/2 in each direction. */
-async function startLatencyProxy(targetPort: number, rttMs: number): Promise<Proxy> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.setNoDelay(true);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
-    }
-    delayedPipe(client, upstream, rttMs / 2);
-    delayedPipe(upstream, client, rttMs / 2);
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-// Copies `from` to `to`, each chunk (and the end) `ms` later than it came.
-// Timers of one duration fire in the order they were set, so order is kept;
-// a full `to` pauses `from` (what is already delayed is bounded by the SSH
-// windows in flight).
-function delayedPipe(from: net.Socket, to: net.Socket, ms: number): void {
-  let waitingForDrain = false;
-  from.on('data', (chunk: Buffer) => {
-    setTimeout(() => {
-      if (to.destroyed || to.write(chunk) || waitingForDrain) return;
-      waitingForDrain = true;
-      from.pause();
-      to.once('drain', () => { waitingForDrain = false; from.resume(); });
-    }, ms);
-  });
-  from.on('end', () => setTimeout(() => to.end(), ms));
-}
-
-/** A known_hosts file naming the proxy's port with sshd's host key. */
-function knownHostsFor(sshd: TestSshd, port: number, file: string): string {
-  const line = fs.readFileSync(sshd.knownHostsPath, 'utf8').trim();
-  fs.writeFileSync(file, line.replace(/^\[127\.0\.0\.1\]:\d+ /, `[127.0.0.1]:${port} `) + '\n');
-  return file;
-}
-
 // ---------------------------------------------------------------- test file
 function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -462,44 +383,6 @@ const median = (xs: number[]) => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
-
-/**
- * Whether this is a VM whose virtio balloon has free page reporting on
- * (feature bit 5, VIRTIO_BALLOON_F_REPORTING): the guest hands memory it
- * has freed back to the host within seconds, and the next page that lands
- * there faults on the host too. Writing a file into the page cache then
- * costs up to 3-4x the CPU time it costs on warm memory, in whichever
- * process writes it (measured here: the remote `scp -t` took 0.6 CPU-s for
- * 1 GiB in one run and 2.0 CPU-s in the next). The "other" CPU column shows it.
- */
-function freePageReporting(): string {
-  const dir = '/sys/bus/virtio/drivers/virtio_balloon';
-  let devices: string[];
-  try {
-    devices = fs.readdirSync(dir).filter((d) => d.startsWith('virtio'));
-  } catch {
-    return 'no virtio balloon';
-  }
-  const on = devices.some((d) => {
-    try { return fs.readFileSync(path.join(dir, d, 'features'), 'utf8')[5] === '1'; } catch { return false; }
-  });
-  return `virtio balloon, free page reporting ${on ? 'on' : 'off'}`;
-}
-
-function machine(): Record<string, string> {
-  const cpu = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
-  const sshV = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
-  return {
-    nproc: spawnSync('nproc', { encoding: 'utf8' }).stdout.trim(),
-    cpu,
-    memory: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
-    ssh: (sshV.stderr || sshV.stdout).trim(),
-    node: process.version,
-    kernel: `${os.type()} ${os.release()}`,
-    tmpdir: os.tmpdir(),
-    memoryBalloon: freePageReporting(),
-  };
-}
 
 function summarize(results: CaseResult[], size: number) {
   const bytes = (name: CaseName) => (TINY_CASES.includes(name) ? TINY_DATA.length : size);

@@ -1,0 +1,43 @@
+// The machine the benchmark ran on, for its header and results.json.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * Whether this is a VM whose virtio balloon has free page reporting on
+ * (feature bit 5, VIRTIO_BALLOON_F_REPORTING): the guest hands memory it
+ * has freed back to the host within seconds, and the next page that lands
+ * there faults on the host too. Writing a file into the page cache then
+ * costs up to 3-4x the CPU time it costs on warm memory, in whichever
+ * process writes it (measured here: the remote `scp -t` took 0.6 CPU-s for
+ * 1 GiB in one run and 2.0 CPU-s in the next). The "other" CPU column shows it.
+ */
+function freePageReporting(): string {
+  const dir = '/sys/bus/virtio/drivers/virtio_balloon';
+  let devices: string[];
+  try {
+    devices = fs.readdirSync(dir).filter((d) => d.startsWith('virtio'));
+  } catch {
+    return 'no virtio balloon';
+  }
+  const on = devices.some((d) => {
+    try { return fs.readFileSync(path.join(dir, d, 'features'), 'utf8')[5] === '1'; } catch { return false; }
+  });
+  return `virtio balloon, free page reporting ${on ? 'on' : 'off'}`;
+}
+
+export function machine(): Record<string, string> {
+  const cpu = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  const sshV = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
+  return {
+    nproc: spawnSync('nproc', { encoding: 'utf8' }).stdout.trim(),
+    cpu,
+    memory: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    ssh: (sshV.stderr || sshV.stdout).trim(),
+    node: process.version,
+    kernel: `${os.type()} ${os.release()}`,
+    tmpdir: os.tmpdir(),
+    memoryBalloon: freePageReporting(),
+  };
+}
