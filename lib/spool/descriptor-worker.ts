@@ -1,7 +1,8 @@
 // The worker thread that does pass 1 for a file descriptor (the CLI's stdin
-// when it is a pipe): blocking reads into RAM blocks up to the memory limit,
-// then blocking read/write pairs through one small buffer into the spool
-// file, the way `cat` does. Why a thread with blocking calls: the main thread
+// when it is a pipe): blocking reads into RAM blocks up to the block limit,
+// then blocking read/write pairs through one small buffer, the way `cat`
+// does, into the memory file (memory-file.ts) up to the memory limit, and
+// into the spool file beyond it. Why a thread with blocking calls: the main thread
 // is busy with the SSH handshake, and every asynchronous fs call is a
 // round trip through libuv's thread pool. Measured on a 2-core VM, 1 GiB
 // from `cat FILE |` into the spool file: this loop 0.55 s (cat itself
@@ -18,6 +19,11 @@
 export interface DescriptorWorkerData {
   fd: number;
   memoryLimit: number;
+  /**
+   * Bytes kept in RAM blocks: memoryLimit, or less when the main thread has a
+   * memory file for the rest of the RAM part (bytes blockLimit..memoryLimit).
+   */
+  blockLimit: number;
   /** The input's first bytes, already read by the main thread (descriptor-head.ts). */
   head: Uint8Array;
   /** True when the input ended within `head`: the descriptor is not read at all. */
@@ -28,11 +34,14 @@ export interface DescriptorWorkerData {
 
 /** Index of the state word in `control`. */
 export const CONTROL_STATE = 0;
-/** Index of the spool file's descriptor in `control`, valid once the state is STATE_FILE_READY. */
+/** Index of the next file's descriptor in `control`, valid once the state is STATE_FILE_READY. */
 export const CONTROL_FD = 1;
-/** Reading; the worker may be waiting for the spool file. */
+/** Reading; the worker may be waiting for a file. */
 export const STATE_RUNNING = 0;
-/** The main thread created the spool file; its descriptor is in CONTROL_FD. */
+/**
+ * The main thread created the file the worker asked for; its descriptor is in
+ * CONTROL_FD. The worker takes it and sets the state back to STATE_RUNNING.
+ */
 export const STATE_FILE_READY = 1;
 /** The main thread gave up (abort, failure): the worker stops at once. */
 export const STATE_STOP = 2;
@@ -41,17 +50,23 @@ export const WORKER_BLOCK = 4 * 1024 * 1024;
 /** The buffer of the spill loop. */
 export const WORKER_COPY = 128 * 1024;
 
+/** The file a spill goes to: the memory file or the spool file on disk. */
+export type SpillTarget = 'memory' | 'disk';
+
 /** What the worker posts to the main thread. */
 export type DescriptorMessage =
   /** Bytes taken so far, at most every 100 ms. */
   | { type: 'progress'; bytes: number }
-  /** Over the memory limit: the worker waits for STATE_FILE_READY or STATE_STOP. */
-  | { type: 'spill'; bytes: number }
-  /** End of input within the limit: the bytes, as transferred blocks with the used length of each. */
+  /**
+   * Over the block limit ('memory') or the memory limit or a full memory file
+   * ('disk'): the worker needs that file and waits for STATE_FILE_READY or STATE_STOP.
+   */
+  | { type: 'spill'; bytes: number; target: SpillTarget }
+  /** End of input within the block limit: the bytes, as transferred blocks with the used length of each. */
   | { type: 'memory'; bytes: number; blocks: ArrayBuffer[]; lengths: number[] }
-  /** End of input, all of it written to the spool file. */
-  | { type: 'disk'; bytes: number; written: number }
-  /** A read of the input or a write of the spool file failed. */
+  /** End of input, all of it in the files asked for, in that order: bytes written to each. */
+  | { type: 'files'; bytes: number; lengths: number[] }
+  /** A read of the input or a write of a file failed; `written`: to that file. */
   | { type: 'error'; op: 'read' | 'write'; code?: string; message: string; bytes: number; written: number }
   /** Stopped on STATE_STOP. */
   | { type: 'stopped' };
@@ -65,6 +80,8 @@ export function descriptorWorker(): void {
   const control = new Int32Array(data.control);
   const BLOCK = 4 * 1024 * 1024; // WORKER_BLOCK
   const COPY = 128 * 1024; // WORKER_COPY
+  const RUNNING = 0; // STATE_RUNNING
+  const FILE_READY = 1; // STATE_FILE_READY
   const STOP = 2; // STATE_STOP
   const PROGRESS_MS = 100;
 
@@ -79,15 +96,23 @@ export function descriptorWorker(): void {
   }
 
   let taken = 0;
-  let written = 0;
   let lastProgress = Date.now();
   let idle = 0; // ms slept on the last EAGAIN
   let headAt = 0; // bytes of data.head handed out
+  // The file being written: which, its descriptor, and the bytes it has.
+  let target: SpillTarget | null = null;
+  let out = -1;
+  let written = 0;
+  const lengths: number[] = [];
 
   const post = (message: DescriptorMessage, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
   const transient = (err: unknown): boolean => {
     const code = (err as { code?: unknown }).code;
     return code === 'EINTR' || code === 'EAGAIN' || code === 'EWOULDBLOCK';
+  };
+  const full = (err: unknown): boolean => {
+    const code = (err as { code?: unknown }).code;
+    return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
   };
   const checkStop = (): void => {
     if (Atomics.load(control, 0) === STOP) throw new Stopped();
@@ -112,20 +137,41 @@ export function descriptorWorker(): void {
       } catch (err) {
         if (!transient(err)) throw new Failed('read', err);
         idle = idle === 0 ? 0.05 : Math.min(idle * 2, 10);
-        Atomics.wait(control, 0, 0, idle);
+        Atomics.wait(control, 0, RUNNING, idle);
         checkStop();
       }
     }
   };
 
-  const writeAll = (fd: number, buffer: Buffer, length: number): void => {
+  // Asks the main thread for the next file and waits for its descriptor.
+  const open = (next: SpillTarget): void => {
+    if (target !== null) lengths.push(written);
+    target = next;
+    written = 0;
+    post({ type: 'spill', bytes: taken, target: next });
+    Atomics.wait(control, 0, RUNNING);
+    checkStop();
+    out = Atomics.load(control, 1);
+    // Back to RUNNING for the next wait, unless the main thread has said STOP meanwhile.
+    Atomics.compareExchange(control, 0, FILE_READY, RUNNING);
+  };
+
+  // Writes all of buffer[0, length): into the memory file up to the memory
+  // limit or until it is full, then into the spool file.
+  const put = (buffer: Buffer, length: number): void => {
     let offset = 0;
     while (offset < length) {
+      if (target === 'memory' && written === data.memoryLimit) open('disk');
+      const count = target === 'memory' ? Math.min(length - offset, data.memoryLimit - written) : length - offset;
       let n: number;
       try {
-        n = fs.writeSync(fd, buffer, offset, length - offset, written);
+        n = fs.writeSync(out, buffer, offset, count, written);
       } catch (err) {
         if (transient(err)) continue;
+        if (target === 'memory' && full(err)) {
+          open('disk');
+          continue;
+        }
         throw new Failed('write', err);
       }
       if (n <= 0) throw new Failed('write', Object.assign(new Error('EIO: write made no progress, write'), { code: 'EIO' }));
@@ -142,7 +188,7 @@ export function descriptorWorker(): void {
   };
 
   try {
-    // RAM: blocks never hold more than memoryLimit + 1 bytes in all; the
+    // RAM: blocks never hold more than blockLimit + 1 bytes in all; the
     // byte past the limit is what says "spill".
     const blocks: Buffer[] = [];
     let block: Buffer | null = null;
@@ -150,11 +196,11 @@ export function descriptorWorker(): void {
     let spill = false;
     for (;;) {
       if (block === null || used === block.length) {
-        if (taken > data.memoryLimit) {
+        if (taken > data.blockLimit) {
           spill = true;
           break;
         }
-        block = Buffer.allocUnsafeSlow(Math.min(BLOCK, data.memoryLimit + 1 - taken));
+        block = Buffer.allocUnsafeSlow(Math.min(BLOCK, data.blockLimit + 1 - taken));
         blocks.push(block);
         used = 0;
       }
@@ -171,12 +217,9 @@ export function descriptorWorker(): void {
       return;
     }
 
-    // Disk: the main thread creates the file (tmp-promise) and wakes us.
-    post({ type: 'spill', bytes: taken });
-    Atomics.wait(control, 0, 0);
-    checkStop();
-    const out = Atomics.load(control, 1);
-    for (const b of blocks) writeAll(out, b, b.length);
+    // Files: the main thread creates them (tmp-promise) and wakes us.
+    open(data.blockLimit < data.memoryLimit ? 'memory' : 'disk');
+    for (const b of blocks) put(b, b.length);
     for (const b of blocks) structuredClone(b.buffer, { transfer: [b.buffer as ArrayBuffer] }); // free it now
     blocks.length = 0;
     block = null;
@@ -186,10 +229,11 @@ export function descriptorWorker(): void {
       const n = read(buffer, 0, COPY);
       if (n === 0) break;
       taken += n;
-      writeAll(out, buffer, n);
+      put(buffer, n);
       progress();
     }
-    post({ type: 'disk', bytes: taken, written });
+    lengths.push(written);
+    post({ type: 'files', bytes: taken, lengths });
   } catch (err) {
     if (err instanceof Stopped) {
       post({ type: 'stopped' });

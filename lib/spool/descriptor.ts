@@ -1,7 +1,8 @@
 // Pass 1 for a file descriptor: the same spool as spool() on a stream, taken
 // by a worker thread with blocking reads and writes (descriptor-worker.ts)
 // while the main thread does the SSH handshake. The CLI uses it for stdin
-// when stdin is a pipe, a socket or a device.
+// when stdin is a pipe, a socket or a device. On Linux, the RAM part beyond
+// its first 8 MiB goes to a memory file on /dev/shm (memory-file.ts).
 import { Worker } from 'node:worker_threads';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import { Progress } from './control';
@@ -13,9 +14,11 @@ import {
   descriptorWorker,
   type DescriptorMessage,
   type DescriptorWorkerData,
+  type SpillTarget,
 } from './descriptor-worker';
 import { readHead, type Head } from './descriptor-head';
 import { inputError } from './input';
+import { MEMORY_FILE_AFTER, memoryFileDirectory } from './memory-file';
 import { checkMemoryLimit, spoolDirectory, type SpoolOptions } from './options';
 import { SpoolFile, spoolWriteError } from './spool-file';
 import { FileSpool, MemorySpool, type Spool } from './spools';
@@ -44,8 +47,8 @@ let workerSource: string | undefined;
  * that ends within its first read or two and fits in RAM is taken without a
  * thread (descriptor-head.ts). When it rejects, the worker stops within
  * ~10 ms, or for a blocking descriptor once its pending read returns; the
- * spool file's descriptor is closed when it has stopped (the file itself is
- * already unlinked).
+ * descriptors of the memory file and the spool file are closed when it has
+ * stopped (the files themselves are already unlinked).
  */
 export async function spoolDescriptor(input: DescriptorInput, opts: SpoolOptions = {}): Promise<Spool> {
   const memoryLimit = checkMemoryLimit(opts.memoryLimit);
@@ -56,8 +59,9 @@ export async function spoolDescriptor(input: DescriptorInput, opts: SpoolOptions
     new Progress(opts.onProgress).finish(head.bytes.length);
     return new MemorySpool(head.bytes.length > 0 ? [head.bytes] : [], head.bytes.length);
   }
+  const memoryDir = memoryFileDirectory(opts, memoryLimit);
   return new Promise<Spool>((resolve, reject) => {
-    new DescriptorPass(input.fd, memoryLimit, head, dir, opts, resolve, reject);
+    new DescriptorPass(input.fd, memoryLimit, memoryDir, head, dir, opts, resolve, reject);
   });
 }
 
@@ -65,7 +69,8 @@ class DescriptorPass {
   private readonly control = new Int32Array(new SharedArrayBuffer(8));
   private readonly worker: Worker;
   private readonly progress: Progress;
-  private file: SpoolFile | null = null;
+  // The files the worker asked for, in order; closed on failure, the spool's on success.
+  private files: { file: SpoolFile; target: SpillTarget }[] = [];
   private settled = false;
   private exited = false;
   private readonly onAbort = (): void => this.fail(abortError(this.opts.signal));
@@ -73,6 +78,7 @@ class DescriptorPass {
   constructor(
     fd: number,
     memoryLimit: number,
+    private readonly memoryDir: string | null,
     head: Head,
     private readonly dir: string,
     private readonly opts: SpoolOptions,
@@ -84,6 +90,7 @@ class DescriptorPass {
     const workerData: DescriptorWorkerData = {
       fd,
       memoryLimit,
+      blockLimit: memoryDir === null ? memoryLimit : Math.min(memoryLimit, MEMORY_FILE_AFTER),
       head: head.bytes,
       ended: head.ended,
       control: this.control.buffer as SharedArrayBuffer,
@@ -100,7 +107,7 @@ class DescriptorPass {
     this.worker.on('exit', () => {
       this.exited = true;
       this.fail(new ScpipeError('ERR_SPOOL', 'the spool thread ended early'));
-      void this.file?.close();
+      this.closeFiles();
     });
     opts.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -111,23 +118,30 @@ class DescriptorPass {
       case 'progress':
         this.progress.update(message.bytes);
         return;
-      case 'spill':
+      case 'spill': {
         this.progress.update(message.bytes);
-        SpoolFile.create(this.dir).then(
-          (file) => this.fileReady(file),
-          (err: unknown) => this.fail(err),
-        );
+        // A memory file that cannot be created is no reason to fail: the disk spool file takes its place.
+        const create = (target: SpillTarget): Promise<void> =>
+          SpoolFile.create(target === 'memory' ? this.memoryDir! : this.dir).then(
+            (file) => this.fileReady(file, target),
+            (err: unknown) => (target === 'memory' ? create('disk') : this.fail(err)),
+          );
+        void create(message.target);
         return;
+      }
       case 'memory': {
         const chunks = message.blocks.map((block, i) => Buffer.from(block, 0, message.lengths[i]));
         this.succeed(new MemorySpool(chunks.filter((chunk) => chunk.length > 0), message.bytes), message.bytes);
         return;
       }
-      case 'disk': {
-        const file = this.file!;
-        file.bytesWritten = message.written;
-        this.file = null; // the spool's now: not closed when the worker exits
-        this.succeed(new FileSpool(file, message.bytes), message.bytes);
+      case 'files': {
+        const segments = this.files.map(({ file }, i) => {
+          file.bytesWritten = message.lengths[i]!;
+          return { file, length: message.lengths[i]! };
+        });
+        const onDisk = this.files.some(({ target }) => target === 'disk');
+        this.files = []; // the spool's now: not closed when the worker exits
+        this.succeed(new FileSpool(segments, message.bytes, onDisk), message.bytes);
         return;
       }
       case 'error': {
@@ -135,7 +149,7 @@ class DescriptorPass {
         this.fail(
           message.op === 'read'
             ? inputError(cause, message.bytes)
-            : spoolWriteError(this.dir, message.written, cause),
+            : spoolWriteError(this.files.at(-1)?.file.dir ?? this.dir, message.written, cause),
         );
         return;
       }
@@ -144,12 +158,12 @@ class DescriptorPass {
     }
   }
 
-  private fileReady(file: SpoolFile): void {
+  private fileReady(file: SpoolFile, target: SpillTarget): void {
     if (this.settled || this.exited) {
       void file.close();
       return;
     }
-    this.file = file;
+    this.files.push({ file, target });
     Atomics.store(this.control, CONTROL_FD, file.fd);
     Atomics.store(this.control, CONTROL_STATE, STATE_FILE_READY);
     Atomics.notify(this.control, CONTROL_STATE);
@@ -172,9 +186,14 @@ class DescriptorPass {
       void this.worker.terminate();
       this.worker.unref();
     } else {
-      void this.file?.close();
+      this.closeFiles();
     }
     this.reject(err);
+  }
+
+  private closeFiles(): void {
+    for (const { file } of this.files) void file.close();
+    this.files = [];
   }
 
   private settle(): void {

@@ -15,6 +15,13 @@ export interface SpoolOptions {
   memoryLimit?: number;
   /** Directory for the spool file; default `process.env.TMPDIR || os.tmpdir()`. */
   spoolDir?: string;
+  /**
+   * For a DescriptorInput: where the RAM part beyond its first 8 MiB is kept,
+   * as an unlinked file on a RAM file system (memory-file.ts). Default
+   * `/dev/shm` on Linux when it is a tmpfs with room for the whole limit;
+   * `false` keeps it all in the process's memory.
+   */
+  memoryDir?: string | false;
   /** Aborts the spooling: spool() then rejects with abortError(signal). */
   signal?: AbortSignal;
   /** Bytes taken so far; called at most every ~100 ms, and once at the end. */

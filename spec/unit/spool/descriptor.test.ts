@@ -3,88 +3,19 @@
 // spec/e2e/put.test.ts; here: regular files and devices (blocking reads), a
 // non-blocking FIFO (the EAGAIN path), errors, abort and clean-up.
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs = require('node:fs');
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { DescriptorInput, spool, type Spool, type SpoolOptions } from '../../../lib/spool';
+import { DescriptorInput, spool } from '../../../lib/spool';
 import { HEAD_SIZE } from '../../../lib/spool/descriptor-head';
 import { WORKER_BLOCK, WORKER_COPY, descriptorWorker } from '../../../lib/spool/descriptor-worker';
 import workerThreads = require('node:worker_threads');
 import { rejection, waitFor } from '../../helpers/async';
 import { openSpoolFilesIn as openFilesIn } from '../../helpers/open-files';
+import { readAll, sha, spoolFixture } from '../../helpers/spool-fixture';
 
 const MiB = 1024 * 1024;
-
-let dirs: string[] = [];
-let fds: number[] = [];
-let spools: Spool[] = [];
-
-function freshDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function open(file: string, flags: number | string): number {
-  const fd = fs.openSync(file, flags);
-  fds.push(fd);
-  return fd;
-}
-
-/** An fd reading `bytes` from a regular file. */
-function fileFd(bytes: Buffer): number {
-  const file = path.join(freshDir(), 'input');
-  fs.writeFileSync(file, bytes);
-  return open(file, 'r');
-}
-
-/** A FIFO: a non-blocking read end and its write end. */
-function fifo(): { reader: number; writer: number } {
-  const file = path.join(freshDir(), 'fifo');
-  execFileSync('mkfifo', [file]);
-  const reader = open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const writer = open(file, fs.constants.O_WRONLY);
-  return { reader, writer };
-}
-
-async function take(fd: number, opts: SpoolOptions): Promise<Spool> {
-  const result = await spool(new DescriptorInput(fd), opts);
-  spools.push(result);
-  return result;
-}
-
-async function readAll(s: Spool): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of s.replay()) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
-}
-
-function sha(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-afterEach(async () => {
-  for (const s of spools) await s.dispose();
-  spools = [];
-  for (const fd of fds) {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // closed by the test
-    }
-  }
-  fds = [];
-  for (const dir of dirs) {
-    try {
-      expect(fs.readdirSync(dir).filter((n) => n.startsWith('scpipe-spool-'))).toEqual([]);
-      expect(openFilesIn(dir)).toEqual([]);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  dirs = [];
-});
+const { freshDir, open, forget, fileFd, fifo, take } = spoolFixture();
 
 describe('spool(DescriptorInput): sizes and where the bytes go', () => {
   it('takes an empty input: size 0, in RAM, no file even with memoryLimit 0', async () => {
@@ -185,7 +116,7 @@ describe('spool(DescriptorInput): a non-blocking pipe', () => {
       await new Promise((r) => setTimeout(r, 3));
     }
     fs.closeSync(writer);
-    fds = fds.filter((fd) => fd !== writer);
+    forget(writer);
     const s = await taken;
     expect(s.onDisk).toBe(true);
     expect(sha(await readAll(s))).toBe(sha(bytes));

@@ -1,0 +1,48 @@
+// Where the RAM part of a spool taken from a file descriptor is kept once it
+// outgrows a few blocks: in a "memory file", an unlinked file on a RAM file
+// system (on Linux, /dev/shm), rather than in the process's own memory.
+//
+// Why: the bytes are in RAM either way, but filling fresh process memory
+// costs a page fault per 4 KiB page, while write() to tmpfs takes its pages
+// inside the kernel. On a 2-core VM, taking 1 GiB from `cat FILE |` into RAM
+// blocks took 1.5-1.6 s, into a /dev/shm file 0.64 s (and the whole upload
+// 4.1-5.1 s against 2.4-3.3 s). The memory is charged to the process's
+// cgroup as before, but shows as shared memory (Shmem), not as its RSS.
+//
+// A memory file is used only when the file system is a tmpfs or ramfs (for
+// the default /dev/shm) and keeps a tenth of its size free after the whole
+// limit: a small /dev/shm (a container's 64 MiB) is left alone. If it fills
+// up anyway, the worker moves on to the disk spool file.
+import * as fs from 'node:fs';
+import type { SpoolOptions } from './options';
+
+/** The RAM part is kept in the process's memory up to this many bytes, and in a memory file beyond them. */
+export const MEMORY_FILE_AFTER = 8 * 1024 * 1024;
+/** The default memory-file directory on Linux. */
+export const DEFAULT_MEMORY_DIR = '/dev/shm';
+
+const TMPFS_MAGIC = 0x01021994;
+const RAMFS_MAGIC = 0x858458f6;
+
+/**
+ * The directory for the memory file of a spool with `memoryLimit`, or null
+ * when the RAM part stays in the process's memory: the limit is at most
+ * MEMORY_FILE_AFTER, `memoryDir` is false, it is not Linux (default only),
+ * the default directory is not a RAM file system, or there is not room enough.
+ */
+export function memoryFileDirectory(opts: Pick<SpoolOptions, 'memoryDir'>, memoryLimit: number): string | null {
+  if (memoryLimit <= MEMORY_FILE_AFTER || opts.memoryDir === false) return null;
+  const explicit = opts.memoryDir !== undefined;
+  if (!explicit && process.platform !== 'linux') return null;
+  const dir = opts.memoryDir || DEFAULT_MEMORY_DIR;
+  let stats: fs.StatsFs;
+  try {
+    stats = fs.statfsSync(dir);
+  } catch {
+    return null;
+  }
+  if (!explicit && stats.type !== TMPFS_MAGIC && stats.type !== RAMFS_MAGIC) return null;
+  const free = stats.bavail * stats.bsize;
+  const size = stats.blocks * stats.bsize;
+  return free - memoryLimit >= size / 10 ? dir : null;
+}

@@ -1,0 +1,164 @@
+// The RAM part of a descriptor spool kept in a memory file (memory-file.ts):
+// which directory qualifies, where each byte goes at every boundary (blocks,
+// memory file, disk file), and what happens when the memory file's file
+// system fills up or refuses the file. The tests mount their own small tmpfs
+// (root, as the whole suite).
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs = require('node:fs');
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DescriptorInput, spool } from '../../../lib/spool';
+import { MEMORY_FILE_AFTER, memoryFileDirectory } from '../../../lib/spool/memory-file';
+import { rejection, waitFor } from '../../helpers/async';
+import { openSpoolFilesIn } from '../../helpers/open-files';
+import { readAll, sha, spoolFixture } from '../../helpers/spool-fixture';
+
+const MiB = 1024 * 1024;
+const { freshDir, forget, fileFd, fifo, take } = spoolFixture();
+
+let mounts: string[] = [];
+
+/** A fresh tmpfs of `size` (e.g. '32m'), unmounted and removed after the test. */
+function tmpfs(size: string, ...options: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', [`size=${size}`, ...options].join(','), 'tmpfs', dir], { stdio: 'pipe' });
+  mounts.push(dir);
+  return dir;
+}
+
+afterEach(async () => {
+  for (const dir of mounts) {
+    await waitFor(() => openSpoolFilesIn(dir).length === 0, 'the memory file to close').catch(() => undefined);
+    execFileSync('umount', [dir], { stdio: 'pipe' });
+    fs.rmdirSync(dir);
+  }
+  mounts = [];
+});
+
+/** Sizes of the spool files under `dir` this process holds open. */
+function heldSizes(dir: string): number[] {
+  return openSpoolFilesIn(dir).map((entry) => fs.statSync(`/proc/self/fd/${entry.split(' ')[0]}`).size);
+}
+
+describe('memoryFileDirectory', () => {
+  it('is null for a limit the RAM blocks hold, or with memoryDir false', () => {
+    const dir = tmpfs('64m');
+    expect(memoryFileDirectory({ memoryDir: dir }, MEMORY_FILE_AFTER)).toBeNull();
+    expect(memoryFileDirectory({ memoryDir: false }, 16 * MiB)).toBeNull();
+  });
+
+  it('takes a directory with room for the whole limit and a tenth of its size to spare', () => {
+    const dir = tmpfs('32m');
+    expect(memoryFileDirectory({ memoryDir: dir }, 16 * MiB)).toBe(dir);
+    expect(memoryFileDirectory({ memoryDir: dir }, 28 * MiB)).toBe(dir);
+    expect(memoryFileDirectory({ memoryDir: dir }, 29 * MiB)).toBeNull();
+  });
+
+  it('is null for a directory that does not exist', () => {
+    expect(memoryFileDirectory({ memoryDir: path.join(freshDir(), 'nope') }, 16 * MiB)).toBeNull();
+  });
+
+  it('defaults to /dev/shm on Linux when it is a tmpfs with room, and to nothing for a limit it cannot hold', () => {
+    const shmIsTmpfs =
+      fs.existsSync('/dev/shm') && execFileSync('stat', ['-f', '-c', '%T', '/dev/shm'], { encoding: 'utf8' }).trim() === 'tmpfs';
+    expect(memoryFileDirectory({}, 16 * MiB)).toBe(process.platform === 'linux' && shmIsTmpfs ? '/dev/shm' : null);
+    expect(memoryFileDirectory({}, 2 ** 50)).toBeNull();
+  });
+});
+
+describe('spool(DescriptorInput) with a memory file', () => {
+  const limit = 16 * MiB;
+
+  it.each([
+    ['fit in the RAM blocks', MEMORY_FILE_AFTER, [], []],
+    ['go to the memory file one byte past the blocks', MEMORY_FILE_AFTER + 1, [MEMORY_FILE_AFTER + 1], []],
+    ['fill the memory file exactly', limit, [limit], []],
+    ['spill one byte to disk', limit + 1, [limit], [1]],
+    ['spill the rest to disk', limit + 3 * MiB + 7, [limit], [3 * MiB + 7]],
+  ])('%s: where %d bytes go', async (_name, size, inMemoryFile, onDisk) => {
+    const memoryDir = tmpfs('32m');
+    const spoolDir = freshDir();
+    const bytes = randomBytes(size);
+    const s = await take(fileFd(bytes), { memoryLimit: limit, memoryDir, spoolDir });
+    expect([s.size, s.onDisk]).toEqual([BigInt(size), onDisk.length > 0]);
+    expect(heldSizes(memoryDir)).toEqual(inMemoryFile);
+    expect(heldSizes(spoolDir)).toEqual(onDisk);
+    expect(fs.readdirSync(memoryDir)).toEqual([]); // unlinked at once
+    expect(sha(await readAll(s))).toBe(sha(bytes));
+    expect(sha(await readAll(s))).toBe(sha(bytes)); // replayable
+    await s.dispose();
+    expect(heldSizes(memoryDir)).toEqual([]);
+    expect(heldSizes(spoolDir)).toEqual([]);
+  });
+
+  it('moves on to the disk spool file when the memory file system fills up, and loses no byte', async () => {
+    const memoryDir = tmpfs('32m');
+    const spoolDir = freshDir();
+    const { reader, writer } = fifo();
+    const bytes = randomBytes(24 * MiB);
+    const taken = take(reader, { memoryLimit: 24 * MiB - 1, memoryDir, spoolDir });
+    const write = (from: number, to: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const next = (at: number): void => {
+          if (at >= to) return resolve();
+          fs.write(writer, bytes, at, Math.min(MiB, to - at), null, (err, n) => (err ? reject(err) : next(at + n)));
+        };
+        next(from);
+      });
+    await write(0, 10 * MiB);
+    await waitFor(() => heldSizes(memoryDir).length === 1, 'the memory file');
+    // Someone else takes all but 1 MiB of what is left.
+    const free = fs.statfsSync(memoryDir).bavail * fs.statfsSync(memoryDir).bsize;
+    const used = heldSizes(memoryDir)[0]!;
+    fs.writeFileSync(path.join(memoryDir, 'other'), Buffer.alloc(free - (10 * MiB - used) - MiB));
+    await write(10 * MiB, bytes.length);
+    fs.closeSync(writer);
+    forget(writer);
+    const s = await taken;
+    expect(s.onDisk).toBe(true);
+    const [memoryPart] = heldSizes(memoryDir);
+    expect(memoryPart).toBeGreaterThanOrEqual(10 * MiB);
+    expect(memoryPart).toBeLessThanOrEqual(11 * MiB);
+    expect(heldSizes(spoolDir)).toEqual([bytes.length - memoryPart!]);
+    expect(sha(await readAll(s))).toBe(sha(bytes));
+    fs.rmSync(path.join(memoryDir, 'other'));
+  });
+
+  it('uses the disk spool file when the memory file cannot be created', async () => {
+    const memoryDir = tmpfs('32m', 'ro');
+    const spoolDir = freshDir();
+    const bytes = randomBytes(12 * MiB);
+    const s = await take(fileFd(bytes), { memoryLimit: 16 * MiB, memoryDir, spoolDir });
+    expect(s.onDisk).toBe(true);
+    expect(heldSizes(spoolDir)).toEqual([bytes.length]);
+    expect(sha(await readAll(s))).toBe(sha(bytes));
+  });
+
+  it('closes the memory file when the disk spool file cannot be created, and says why', async () => {
+    const memoryDir = tmpfs('32m');
+    const missing = path.join(freshDir(), 'nope');
+    const err = await rejection(
+      spool(new DescriptorInput(fileFd(randomBytes(17 * MiB))), { memoryLimit: 16 * MiB, memoryDir, spoolDir: missing }),
+    );
+    expect(err.code).toBe('ERR_SPOOL');
+    expect(err.message).toBe(`spool directory ${missing} does not exist`);
+    await waitFor(() => heldSizes(memoryDir).length === 0, 'the memory file to close');
+    expect(fs.readdirSync(memoryDir)).toEqual([]);
+  });
+
+  it('closes the memory file on abort', async () => {
+    const memoryDir = tmpfs('32m');
+    const { reader, writer } = fifo();
+    const controller = new AbortController();
+    const taken = spool(new DescriptorInput(reader), { memoryLimit: 16 * MiB, memoryDir, spoolDir: freshDir(), signal: controller.signal });
+    const chunk = randomBytes(MiB);
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve, reject) => fs.write(writer, chunk, (err) => (err ? reject(err) : resolve(undefined))));
+    }
+    await waitFor(() => heldSizes(memoryDir).length === 1, 'the memory file');
+    controller.abort();
+    expect((await rejection(taken)).code).toBe('ERR_ABORTED');
+    await waitFor(() => heldSizes(memoryDir).length === 0, 'the memory file to close');
+  });
+});
