@@ -1,16 +1,25 @@
-// What the benchmark measures besides wall time: a process's peak RSS, and
+// What the benchmark measures besides wall time: a process's peak memory, and
 // CPU seconds of this process's reaped children and of the whole machine
 // (see scripts/bench.ts on "client" and "other" CPU).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 
-/** Largest VmHWM (peak resident set) of `pid` seen while polling, in MiB. */
-export function pollPeakRss(pid: number): () => number {
+/**
+ * Peak memory of `pid` while polling, in MiB: its resident set plus the
+ * growth of the machine's shared memory (/proc/meminfo Shmem), where
+ * scpipe's memory file on /dev/shm is counted (lib/spool/memory-file.ts).
+ * The larger of VmHWM (peak RSS) and the largest VmRSS + Shmem growth seen.
+ */
+export function pollPeakMemory(pid: number): () => number {
+  const shmemKiB = (): number => Number(/^Shmem:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
+  const shmem0 = shmemKiB();
   let peakKiB = 0;
   const read = () => {
     try {
-      const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peakKiB = Math.max(peakKiB, Number(m[1]));
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+      const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+      peakKiB = Math.max(peakKiB, hwm, rss + Math.max(0, shmemKiB() - shmem0));
     } catch { /* exited */ }
   };
   read();
