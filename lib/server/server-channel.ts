@@ -2,10 +2,13 @@
 // The roles end their output with `stdin.end()`, but an ssh2 server channel
 // closes on end(), before we could send the exit status; so the roles write
 // into a PassThrough that is piped on without ending the channel, and
-// `close(status)` sends the exit status and then ends the channel.
+// `close(status)` sends the exit status and then ends the channel. Its
+// receive window is widened to the link, as a client's (ssh2-window.ts), so
+// uploads over a long link are not capped near 2 MiB per round trip.
 import { PassThrough } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
+import { RECEIVE_WINDOW, widenReceiveWindow } from '../transport/ssh2-window';
 
 /** A ScpChannel over a server exec channel, plus how to finish it. */
 export interface ServedChannel {
@@ -16,6 +19,7 @@ export interface ServedChannel {
 
 /** Wraps `stream`; see the file comment. */
 export function serveChannel(stream: ServerChannel): ServedChannel {
+  widenReceiveWindow(stream, RECEIVE_WINDOW);
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   out.pipe(stream, { end: false });
   const outDone = new Promise<void>((resolve) => {

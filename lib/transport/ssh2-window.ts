@@ -1,7 +1,8 @@
-// A larger receive window for ssh2 exec channels, so downloads are not
-// capped near 2 MiB per round trip (ssh2's fixed window, lib/Channel.js).
+// A larger receive window for ssh2 exec channels, so downloads (and, on
+// `scpipe serve`, uploads) are not capped near 2 MiB per round trip (ssh2's
+// fixed window, lib/Channel.js).
 import { performance } from 'node:perf_hooks';
-import type { ClientChannel } from 'ssh2';
+import type { ClientChannel, ServerChannel } from 'ssh2';
 
 /**
  * The most the server may send on one exec channel before we have read it.
@@ -36,11 +37,13 @@ interface ChannelInternals {
 
 /**
  * Widens the receive window of `channel` beyond ssh2's 2 MiB, up to `bytes`,
- * with the protocol's own CHANNEL_WINDOW_ADJUST (RFC 4254 §5.2).
+ * with the protocol's own CHANNEL_WINDOW_ADJUST (RFC 4254 §5.2). A client
+ * channel (the remote's stdout and stderr share the window) or a server
+ * channel (the client's stdin).
  *
- * Sizing: the time from the channel's start to the first byte the remote
- * sends is one round trip plus the remote's start-up (a remote `scp -f`
- * answers the \0 we send first). The window becomes that × BYTES_PER_MS,
+ * Sizing: the time from this call to the first byte the peer sends is one
+ * round trip plus the peer's start-up (a remote `scp -f` answers the \0 we
+ * send first; a client of `scp -t` answers ours). The window becomes that × BYTES_PER_MS,
  * at least ssh2's window and at most `bytes` (and 2^32-1, the protocol's
  * limit). Until then, ssh2's window applies.
  *
@@ -60,7 +63,7 @@ interface ChannelInternals {
  * If ssh2's internals are not what this expects (another major version),
  * nothing is changed and ssh2's own window applies.
  */
-export function widenReceiveWindow(channel: ClientChannel, bytes: number): void {
+export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes: number): void {
   const ch = channel as unknown as Partial<ChannelInternals>;
   const protocol = ch._client?._protocol;
   if (typeof ch.incoming?.window !== 'number' || typeof ch.outgoing?.id !== 'number' ||
@@ -71,12 +74,16 @@ export function widenReceiveWindow(channel: ClientChannel, bytes: number): void 
   const ceiling = Math.min(Math.floor(bytes), 2 ** 32 - 1);
   if (ceiling <= floor) return;
   let target = floor;
-  const hasRoom = (s: { readableLength: number; readableHighWaterMark: number }): boolean => s.readableLength < s.readableHighWaterMark;
+  // What the window fills: the channel, and a client channel's stderr (a server channel's is outgoing).
+  const readers = [channel, channel.stderr].filter(
+    (s): s is ClientChannel => typeof (s as Partial<ClientChannel>).readableHighWaterMark === 'number',
+  );
   const topUp = (): void => {
     const state = internals.outgoing.state;
     if (state !== 'open' && state !== 'eof') return; // closing or closed: nothing more to receive
     const window = internals.incoming.window;
-    if (target - window < Math.min(REFILL_STEP, target / 2) || !hasRoom(channel) || !hasRoom(channel.stderr)) return;
+    if (target - window < Math.min(REFILL_STEP, target / 2)) return;
+    if (readers.some((s) => s.readableLength >= s.readableHighWaterMark)) return;
     internals.incoming.window = target;
     protocol.channelWindowAdjust(internals.outgoing.id, target - window);
   };
@@ -91,8 +98,8 @@ export function widenReceiveWindow(channel: ClientChannel, bytes: number): void 
     }
     return ownPush.call(this, chunk, encoding);
   };
-  // Both readers share the channel's window (ssh2 refills from either).
-  for (const stream of [internals, channel.stderr as unknown as Partial<ChannelInternals>]) {
+  // A client channel's two readers share its window (ssh2 refills from either).
+  for (const stream of readers as unknown as Partial<ChannelInternals>[]) {
     const ownRead = stream._read;
     if (typeof ownRead !== 'function') continue;
     stream._read = function (this: unknown, size: number): void {

@@ -1,11 +1,13 @@
 // widenReceiveWindow() against an in-process ssh2 Server: the window grows to
 // the round trip × 1 MiB/ms (capped at RECEIVE_WINDOW), a stalled reader
 // stops the server after at most the window, and every byte arrives in order.
+// The same for the server's side of an upload (`scpipe serve`).
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Client, Server, utils } from 'ssh2';
 import { execChannel } from '../../../lib/transport/ssh2-transport';
-import { RECEIVE_WINDOW, windowFor } from '../../../lib/transport/ssh2-window';
+import { RECEIVE_WINDOW, widenReceiveWindow, windowFor } from '../../../lib/transport/ssh2-window';
 
 const MiB = 1 << 20;
 
@@ -72,6 +74,76 @@ function expectedSha(total: number): string {
   return h.digest('hex');
 }
 
+// A server that widens its exec channel's window and answers with \0, as
+// `scp -t` does; the client waits `delayMs` (a round trip) after that \0 and
+// writes `total` bytes with backpressure; the server reads nothing for
+// `stallMs`, then everything.
+async function upload(delayMs: number, stallMs: number): Promise<{ maxWindow: number; maxBuffered: number; sentWhileStalled: number; sha: string; bytes: number }> {
+  const total = 48 * MiB;
+  const hostKey = utils.generateKeyPairSync('ed25519').private;
+  let finish: (r: { maxWindow: number; maxBuffered: number; sha: string; bytes: number }) => void;
+  const received = new Promise<{ maxWindow: number; maxBuffered: number; sha: string; bytes: number }>((r) => (finish = r));
+  let sentWhileStalled = 0;
+  let sent = 0;
+  const server = new Server({ hostKeys: [hostKey] }, (conn) => {
+    (conn as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true); // as the client's socket (lib/transport/tcp.ts): no 40 ms Nagle delay on the \0
+    conn.on('authentication', (ctx) => ctx.accept());
+    conn.on('ready', () => conn.on('session', (accept) => {
+      accept().on('exec', async (acc) => {
+        const stream = acc();
+        widenReceiveWindow(stream, RECEIVE_WINDOW);
+        const raw = stream as unknown as { readableLength: number; incoming: { window: number } };
+        let maxWindow = 0;
+        let maxBuffered = 0;
+        const probe = setInterval(() => {
+          maxBuffered = Math.max(maxBuffered, raw.readableLength);
+          maxWindow = Math.max(maxWindow, raw.incoming.window);
+        }, 2);
+        stream.write('\0');
+        await new Promise((r) => setTimeout(r, delayMs + stallMs)); // nobody reads
+        sentWhileStalled = sent;
+        const hash = createHash('sha256');
+        let bytes = 0;
+        for await (const chunk of stream) {
+          hash.update(chunk as Buffer);
+          bytes += (chunk as Buffer).length;
+          maxWindow = Math.max(maxWindow, raw.incoming.window);
+        }
+        clearInterval(probe);
+        stream.end();
+        finish({ maxWindow, maxBuffered, sha: hash.digest('hex'), bytes });
+      });
+    }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client = new Client();
+  await new Promise<void>((r) => client.once('ready', () => r()).connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, username: 'u', password: 'p' }));
+  client.setNoDelay(true);
+  try {
+    const ch = await execChannel(client, 'x');
+    ch.stderr.resume();
+    const [ack] = (await once(ch.stdout, 'data')) as [Buffer];
+    expect(ack).toEqual(Buffer.from('\0'));
+    await new Promise((r) => setTimeout(r, delayMs));
+    // A small first write, as scp's C record: in one process, the server
+    // would otherwise see the first byte only after the client has encrypted
+    // its first megabytes, and size the window for that delay.
+    ch.stdin.write(block(0).subarray(0, 64));
+    await new Promise((r) => setImmediate(r));
+    ch.stdin.write(block(0).subarray(64));
+    sent += MiB;
+    for (let i = 1; i < total / MiB; i++) {
+      sent += MiB;
+      if (!ch.stdin.write(block(i))) await new Promise((r) => ch.stdin.once('drain', r));
+    }
+    ch.stdin.end();
+    return { ...(await received), sentWhileStalled };
+  } finally {
+    client.end();
+    server.close();
+  }
+}
+
 describe('widenReceiveWindow', () => {
   it('at a 25 ms round trip: a 16 MiB window; a stalled reader holds at most that', async () => {
     const r = await download(25, 1000);
@@ -88,6 +160,22 @@ describe('widenReceiveWindow', () => {
     // The first byte's delay here is this process's own latency, a few ms
     // (windowFor, below, pins the arithmetic); only a stall of 16 ms or more
     // on a loaded machine would reach the cap.
+    expect(r.maxWindow).toBeLessThan(RECEIVE_WINDOW);
+    expect(r.maxBuffered).toBeLessThanOrEqual(r.maxWindow + 2 * MiB);
+  }, 60_000);
+
+  it('on a server channel (serve, uploads): a 16 MiB window at a 25 ms round trip; a stalled sink holds at most that', async () => {
+    const r = await upload(25, 1000);
+    expect(r.bytes).toBe(48 * MiB);
+    expect(r.sha).toBe(expectedSha(48 * MiB));
+    expect(r.maxWindow).toBe(RECEIVE_WINDOW);
+    expect(r.maxBuffered).toBeLessThanOrEqual(RECEIVE_WINDOW + 2 * MiB);
+    expect(r.sentWhileStalled).toBeLessThanOrEqual(RECEIVE_WINDOW + 2 * MiB + 2 * MiB); // + the client's stream buffer
+  }, 60_000);
+
+  it('on a server channel at no round trip: a window near ssh2\'s own 2 MiB', async () => {
+    const r = await upload(0, 300);
+    expect(r.sha).toBe(expectedSha(48 * MiB));
     expect(r.maxWindow).toBeLessThan(RECEIVE_WINDOW);
     expect(r.maxBuffered).toBeLessThanOrEqual(r.maxWindow + 2 * MiB);
   }, 60_000);
