@@ -10,6 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
 import { CLI, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
+import { memoryFileDirectory } from '../../lib/spool/memory-file';
 
 let sshd: TestSshd;
 let spoolDir: string;
@@ -60,6 +61,30 @@ describe('scpipe put through an rssh-restricted account', () => {
     const r = await runCli(put(`${dir}/big.bin`, ['--memory', '1M']), { stdin: Readable.from(chunks(data, 65536)) });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(sha(await readFile(join(dir, 'big.bin')))).toBe(sha(data));
+  });
+
+  it('keeps a RAM spool beyond 8 MiB in an unlinked file on /dev/shm, sends it byte-exact, and leaves nothing there', async () => {
+    expect(memoryFileDirectory({}, 64 << 20)).toBe('/dev/shm'); // a tmpfs with room, as on the test machines
+    const data = randomBytes(24 * 1024 * 1024 + 17);
+    const r = await runCli(put(`${dir}/ram.bin`, ['--memory', '64M', '-v']), { stdin: Readable.from(chunks(data, 65536)) });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/sent 25165841 bytes \(spool: memory\)\n$/);
+    expect(sha(await readFile(join(dir, 'ram.bin')))).toBe(sha(data));
+    expect(readdirSync('/dev/shm').filter((n) => n.startsWith('scpipe-spool-'))).toEqual([]);
+  });
+
+  it('SIGKILL with the RAM spool in /dev/shm: nothing left there, in the spool dir, or remotely', async () => {
+    const endless = endlessInput();
+    try {
+      const run = startCli(put(`${dir}/killed.bin`, ['--memory', '64M']), { stdin: endless });
+      await waitFor(() => holdsSpoolFile(run.child.pid!, '/dev/shm'), 'the memory file');
+      run.child.kill('SIGKILL');
+      expect((await run.done).signal).toBe('SIGKILL');
+    } finally {
+      endless.destroy();
+    }
+    expect(readdirSync('/dev/shm').filter((n) => n.startsWith('scpipe-spool-'))).toEqual([]);
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('keeps names that need quoting intact (spaces, quotes, $, ;, leading dash)', async () => {
