@@ -2,7 +2,7 @@
 // when it is a pipe): blocking reads into RAM blocks up to the block limit,
 // then blocking read/write pairs through one small buffer, the way `cat`
 // does, into the memory file (memory-file.ts) up to the memory limit, and
-// into the spool file beyond it. Why a thread with blocking calls: the main thread
+// beyond it into the spool file, where the memory file's bytes move first. Why a thread with blocking calls: the main thread
 // is busy with the SSH handshake, and every asynchronous fs call is a
 // round trip through libuv's thread pool. Measured on a 2-core VM, 1 GiB
 // from `cat FILE |` into the spool file: this loop 0.55 s (cat itself
@@ -64,8 +64,8 @@ export type DescriptorMessage =
   | { type: 'spill'; bytes: number; target: SpillTarget }
   /** End of input within the block limit: the bytes, as transferred blocks with the used length of each. */
   | { type: 'memory'; bytes: number; blocks: ArrayBuffer[]; lengths: number[] }
-  /** End of input, all of it in the files asked for, in that order: bytes written to each. */
-  | { type: 'files'; bytes: number; lengths: number[] }
+  /** End of input, all of it (`written` bytes) in the last file asked for; an earlier memory file is empty. */
+  | { type: 'files'; bytes: number; written: number }
   /** A read of the input or a write of a file failed; `written`: to that file. */
   | { type: 'error'; op: 'read' | 'write'; code?: string; message: string; bytes: number; written: number }
   /** Stopped on STATE_STOP. */
@@ -100,10 +100,9 @@ export function descriptorWorker(): void {
   let idle = 0; // ms slept on the last EAGAIN
   let headAt = 0; // bytes of data.head handed out
   // The file being written: which, its descriptor, and the bytes it has.
-  let target: SpillTarget | null = null;
+  let target: SpillTarget = 'disk';
   let out = -1;
   let written = 0;
-  const lengths: number[] = [];
 
   const post = (message: DescriptorMessage, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
   const transient = (err: unknown): boolean => {
@@ -143,17 +142,49 @@ export function descriptorWorker(): void {
     }
   };
 
-  // Asks the main thread for the next file and waits for its descriptor.
-  const open = (next: SpillTarget): void => {
-    if (target !== null) lengths.push(written);
-    target = next;
-    written = 0;
+  // Asks the main thread for a file and waits for its descriptor.
+  const request = (next: SpillTarget): number => {
     post({ type: 'spill', bytes: taken, target: next });
     Atomics.wait(control, 0, RUNNING);
     checkStop();
-    out = Atomics.load(control, 1);
+    const fd = Atomics.load(control, 1);
     // Back to RUNNING for the next wait, unless the main thread has said STOP meanwhile.
     Atomics.compareExchange(control, 0, FILE_READY, RUNNING);
+    return fd;
+  };
+
+  // Writes buffer[0, length) at `position` of `fd`, continuing short writes.
+  const writeAt = (fd: number, buffer: Buffer, length: number, position: number): void => {
+    let offset = 0;
+    while (offset < length) {
+      const n = fs.writeSync(fd, buffer, offset, length - offset, position + offset);
+      if (n <= 0) throw Object.assign(new Error('EIO: write made no progress, write'), { code: 'EIO' });
+      offset += n;
+    }
+  };
+
+  // Over the memory limit, or the memory file system is full: the spool goes
+  // on in a file on disk, and what the memory file holds moves there first.
+  // Emptying the memory file (ftruncate) frees its RAM at once, so RAM holds
+  // at most the limit, and only until the spill, as with RAM blocks.
+  const spillToDisk = (): void => {
+    const disk = request('disk');
+    if (target === 'memory') {
+      try {
+        const buffer = Buffer.allocUnsafeSlow(COPY);
+        for (let at = 0; at < written; ) {
+          const n = fs.readSync(out, buffer, 0, Math.min(COPY, written - at), at);
+          if (n <= 0) throw Object.assign(new Error('EIO: the memory file is shorter than what was written'), { code: 'EIO' });
+          writeAt(disk, buffer, n, at);
+          at += n;
+        }
+        fs.ftruncateSync(out, 0);
+      } catch (err) {
+        throw new Failed('write', err);
+      }
+    }
+    target = 'disk';
+    out = disk;
   };
 
   // Writes all of buffer[0, length): into the memory file up to the memory
@@ -161,7 +192,7 @@ export function descriptorWorker(): void {
   const put = (buffer: Buffer, length: number): void => {
     let offset = 0;
     while (offset < length) {
-      if (target === 'memory' && written === data.memoryLimit) open('disk');
+      if (target === 'memory' && written === data.memoryLimit) spillToDisk();
       const count = target === 'memory' ? Math.min(length - offset, data.memoryLimit - written) : length - offset;
       let n: number;
       try {
@@ -169,7 +200,7 @@ export function descriptorWorker(): void {
       } catch (err) {
         if (transient(err)) continue;
         if (target === 'memory' && full(err)) {
-          open('disk');
+          spillToDisk();
           continue;
         }
         throw new Failed('write', err);
@@ -218,7 +249,8 @@ export function descriptorWorker(): void {
     }
 
     // Files: the main thread creates them (tmp-promise) and wakes us.
-    open(data.blockLimit < data.memoryLimit ? 'memory' : 'disk');
+    target = data.blockLimit < data.memoryLimit ? 'memory' : 'disk';
+    out = request(target);
     for (const b of blocks) put(b, b.length);
     for (const b of blocks) structuredClone(b.buffer, { transfer: [b.buffer as ArrayBuffer] }); // free it now
     blocks.length = 0;
@@ -232,8 +264,7 @@ export function descriptorWorker(): void {
       put(buffer, n);
       progress();
     }
-    lengths.push(written);
-    post({ type: 'files', bytes: taken, lengths });
+    post({ type: 'files', bytes: taken, written });
   } catch (err) {
     if (err instanceof Stopped) {
       post({ type: 'stopped' });

@@ -135,13 +135,11 @@ class DescriptorPass {
         return;
       }
       case 'files': {
-        const segments = this.files.map(({ file }, i) => {
-          file.bytesWritten = message.lengths[i]!;
-          return { file, length: message.lengths[i]! };
-        });
-        const onDisk = this.files.some(({ target }) => target === 'disk');
-        this.files = []; // the spool's now: not closed when the worker exits
-        this.succeed(new FileSpool(segments, message.bytes, onDisk), message.bytes);
+        // The last file has it all; an earlier memory file was emptied when it spilled.
+        const { file, target } = this.files.pop()!;
+        this.closeFiles();
+        file.bytesWritten = message.written;
+        this.succeed(new FileSpool(file, message.bytes, target === 'disk'), message.bytes);
         return;
       }
       case 'error': {

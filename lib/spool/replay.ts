@@ -51,60 +51,46 @@ export class MemoryReplay extends Readable {
   }
 }
 
-/** A part of a spool kept in a file: its first `length` bytes. */
-export interface FileSegment {
-  readonly file: SpoolFile;
-  readonly length: number;
-}
-
 /**
- * Replays spool files one after the other (the RAM part kept in a memory
- * file, then the disk part), reading READ_BLOCK bytes at a time at explicit
- * positions straight into the buffers it emits. Destroying it waits for a
- * read in progress, so once it has emitted 'close' it no longer uses the
- * descriptors.
+ * Replays `size` bytes of a spool file, reading READ_BLOCK bytes at a time at
+ * explicit positions straight into the buffers it emits. Destroying it waits
+ * for a read in progress, so once it has emitted 'close' it no longer uses
+ * the descriptor.
  */
 export class FileReplay extends Readable {
-  private segment = 0;
-  private position = 0; // in the current segment
-  private total = 0; // bytes emitted
+  private position = 0;
   private reading: Promise<void> | null = null;
 
   constructor(
-    private readonly segments: readonly FileSegment[],
+    private readonly file: SpoolFile,
+    private readonly size: number,
     highWaterMark: number,
   ) {
     super({ highWaterMark });
   }
 
   override _read(): void {
-    while (this.segment < this.segments.length && this.position === this.segments[this.segment]!.length) {
-      this.segment++;
-      this.position = 0;
-    }
-    const current = this.segments[this.segment];
-    if (current === undefined) {
+    const length = Math.min(READ_BLOCK, this.size - this.position);
+    if (length <= 0) {
       this.push(null);
       return;
     }
-    const length = Math.min(READ_BLOCK, current.length - this.position);
     const buffer = Buffer.allocUnsafeSlow(length);
-    this.reading = current.file.read(buffer, length, this.position).then(
+    this.reading = this.file.read(buffer, length, this.position).then(
       (bytesRead) => {
         this.reading = null;
         if (this.destroyed) return;
         if (bytesRead === 0) {
-          this.destroy(this.readError(current.file, new Error('the spool file is shorter than what was written')));
+          this.destroy(this.readError(new Error('the spool file is shorter than what was written')));
           return;
         }
         this.position += bytesRead;
-        this.total += bytesRead;
         this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
-        if (this.position === current.length && this.segment === this.segments.length - 1) this.push(null);
+        if (this.position === this.size) this.push(null);
       },
       (err: unknown) => {
         this.reading = null;
-        if (!this.destroyed) this.destroy(this.readError(current.file, err));
+        if (!this.destroyed) this.destroy(this.readError(err));
       },
     );
   }
@@ -114,12 +100,12 @@ export class FileReplay extends Readable {
     else callback(err);
   }
 
-  private readError(file: SpoolFile, cause: unknown): ScpipeError {
+  private readError(cause: unknown): ScpipeError {
     return new ScpipeError(
       'ERR_SPOOL',
-      `cannot read spool file in ${escapeForTerminal(file.dir)}: ${describeIoError(cause)} ` +
-        `(at ${formatBytes(this.total)})`,
-      { path: file.dir, bytes: BigInt(this.total), cause },
+      `cannot read spool file in ${escapeForTerminal(this.file.dir)}: ${describeIoError(cause)} ` +
+        `(at ${formatBytes(this.position)})`,
+      { path: this.file.dir, bytes: BigInt(this.position), cause },
     );
   }
 }

@@ -84,5 +84,5 @@ export async function spool(
   } finally {
     interrupt.dispose();
   }
-  return file ? new FileSpool([{ file, length: taken }], taken) : new MemorySpool(ram!.take(), taken);
+  return file ? new FileSpool(file, taken) : new MemorySpool(ram!.take(), taken);
 }

@@ -2,7 +2,7 @@
 // their exact size, replayable (pass 2) until disposed.
 import type { Readable } from 'node:stream';
 import { ScpipeError, throwIfAborted } from '../errors';
-import { destroyOnAbort, FileReplay, MemoryReplay, READ_BLOCK, type FileSegment } from './replay';
+import { destroyOnAbort, FileReplay, MemoryReplay, READ_BLOCK } from './replay';
 import type { SpoolFile } from './spool-file';
 
 /** Options of Spool.replay(). */
@@ -17,7 +17,7 @@ export interface ReplayOptions {
 export interface Spool {
   /** Exact number of bytes taken. */
   readonly size: bigint;
-  /** True when some of the bytes are in a temporary file on disk rather than in RAM. */
+  /** True when the bytes are in a temporary file on disk rather than in RAM (or a memory file). */
   readonly onDisk: boolean;
   /**
    * The spool file's path while it still exists on disk. Informational: on
@@ -119,33 +119,26 @@ export class MemorySpool extends SpoolBase {
   }
 }
 
-/**
- * Bytes kept in spool files, replayed one after the other: the disk spool
- * file, or the memory file that holds the RAM part on Linux
- * (memory-file.ts), or that memory file followed by the disk spool file.
- */
+/** Bytes kept in a file: the spool file on disk, or the memory file (memory-file.ts). */
 export class FileSpool extends SpoolBase {
-  private readonly segments: readonly FileSegment[];
-
   constructor(
-    private readonly files: readonly { file: SpoolFile; length: number }[],
+    private readonly file: SpoolFile,
     length: number,
-    /** True when a part is on disk; false when all of it is in a memory file. */
+    /** False for a memory file. */
     readonly onDisk = true,
   ) {
     super(length);
-    this.segments = files.filter((segment) => segment.length > 0);
   }
 
   override get path(): string | undefined {
-    return this.files.find((segment) => segment.file.path !== undefined)?.file.path;
+    return this.file.path;
   }
 
   protected open(highWaterMark: number): Readable {
-    return new FileReplay(this.segments, highWaterMark);
+    return new FileReplay(this.file, this.length, highWaterMark);
   }
 
-  protected async release(): Promise<void> {
-    await Promise.all(this.files.map((segment) => segment.file.close()));
+  protected release(): Promise<void> {
+    return this.file.close();
   }
 }

@@ -38,7 +38,16 @@ afterEach(async () => {
 
 /** Sizes of the spool files under `dir` this process holds open. */
 function heldSizes(dir: string): number[] {
-  return openSpoolFilesIn(dir).map((entry) => fs.statSync(`/proc/self/fd/${entry.split(' ')[0]}`).size);
+  return openSpoolFilesIn(dir).flatMap((entry) => {
+    const stat = fs.statSync(`/proc/self/fd/${entry.split(' ')[0]}`, { throwIfNoEntry: false });
+    return stat ? [stat.size] : []; // closed meanwhile
+  });
+}
+
+/** heldSizes() once an emptied memory file has been closed (asynchronously, after spool() resolved). */
+async function settledSizes(dir: string): Promise<number[]> {
+  await waitFor(() => !heldSizes(dir).includes(0), 'the emptied memory file to close');
+  return heldSizes(dir);
 }
 
 describe('memoryFileDirectory', () => {
@@ -74,15 +83,15 @@ describe('spool(DescriptorInput) with a memory file', () => {
     ['fit in the RAM blocks', MEMORY_FILE_AFTER, [], []],
     ['go to the memory file one byte past the blocks', MEMORY_FILE_AFTER + 1, [MEMORY_FILE_AFTER + 1], []],
     ['fill the memory file exactly', limit, [limit], []],
-    ['spill one byte to disk', limit + 1, [limit], [1]],
-    ['spill the rest to disk', limit + 3 * MiB + 7, [limit], [3 * MiB + 7]],
+    ['move to disk at one byte past the limit', limit + 1, [], [limit + 1]],
+    ['move to disk with the rest', limit + 3 * MiB + 7, [], [limit + 3 * MiB + 7]],
   ])('%s: where %d bytes go', async (_name, size, inMemoryFile, onDisk) => {
     const memoryDir = tmpfs('32m');
     const spoolDir = freshDir();
     const bytes = randomBytes(size);
     const s = await take(fileFd(bytes), { memoryLimit: limit, memoryDir, spoolDir });
     expect([s.size, s.onDisk]).toEqual([BigInt(size), onDisk.length > 0]);
-    expect(heldSizes(memoryDir)).toEqual(inMemoryFile);
+    expect(await settledSizes(memoryDir)).toEqual(inMemoryFile);
     expect(heldSizes(spoolDir)).toEqual(onDisk);
     expect(fs.readdirSync(memoryDir)).toEqual([]); // unlinked at once
     expect(sha(await readAll(s))).toBe(sha(bytes));
@@ -92,7 +101,24 @@ describe('spool(DescriptorInput) with a memory file', () => {
     expect(heldSizes(spoolDir)).toEqual([]);
   });
 
-  it('moves on to the disk spool file when the memory file system fills up, and loses no byte', async () => {
+  it('frees the memory file as soon as it spills, not when the input ends', async () => {
+    const memoryDir = tmpfs('32m');
+    const spoolDir = freshDir();
+    const { reader, writer } = fifo();
+    const bytes = randomBytes(limit + 2 * MiB);
+    const taken = take(reader, { memoryLimit: limit, memoryDir, spoolDir });
+    await new Promise((resolve, reject) => fs.write(writer, bytes, (err) => (err ? reject(err) : resolve(undefined))));
+    await waitFor(() => heldSizes(spoolDir)[0] === bytes.length, 'the spool file to take every byte');
+    expect(heldSizes(memoryDir)).toEqual([0]); // still open, emptied
+    expect(fs.statfsSync(memoryDir).bfree).toBe(fs.statfsSync(memoryDir).blocks);
+    fs.closeSync(writer);
+    forget(writer);
+    const s = await taken;
+    expect(await settledSizes(memoryDir)).toEqual([]);
+    expect(sha(await readAll(s))).toBe(sha(bytes));
+  });
+
+  it('moves to the disk spool file when the memory file system fills up, and loses no byte', async () => {
     const memoryDir = tmpfs('32m');
     const spoolDir = freshDir();
     const { reader, writer } = fifo();
@@ -117,10 +143,8 @@ describe('spool(DescriptorInput) with a memory file', () => {
     forget(writer);
     const s = await taken;
     expect(s.onDisk).toBe(true);
-    const [memoryPart] = heldSizes(memoryDir);
-    expect(memoryPart).toBeGreaterThanOrEqual(10 * MiB);
-    expect(memoryPart).toBeLessThanOrEqual(11 * MiB);
-    expect(heldSizes(spoolDir)).toEqual([bytes.length - memoryPart!]);
+    expect(await settledSizes(memoryDir)).toEqual([]); // emptied and closed
+    expect(heldSizes(spoolDir)).toEqual([bytes.length]);
     expect(sha(await readAll(s))).toBe(sha(bytes));
     fs.rmSync(path.join(memoryDir, 'other'));
   });
