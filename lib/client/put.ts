@@ -46,6 +46,8 @@ export interface PutOptions extends RoleOptions {
   memoryLimit?: number;
   /** Directory of the spool file (default TMPDIR). */
   spoolDir?: string;
+  /** For a DescriptorInput: where the RAM part beyond 8 MiB is kept (SpoolOptions.memoryDir; false: process memory). */
+  memoryDir?: string | false;
   quote?: QuoteMode;
   scpPath?: string;
   /** Ask the remote scp for `-v` diagnostics on its stderr. */
@@ -123,6 +125,7 @@ export async function putOverChannel(
       spooled = await spool(input as Exclude<PutInput, Uint8Array>, {
         memoryLimit: opts.memoryLimit,
         spoolDir: opts.spoolDir,
+        memoryDir: opts.memoryDir,
         signal: inner.signal,
         onProgress: (bytes) => opts.onProgress?.({ phase: 'spool', bytes }),
       });
