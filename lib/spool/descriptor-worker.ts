@@ -170,9 +170,10 @@ export function descriptorWorker(): void {
   const spillToDisk = (): void => {
     const disk = request('disk');
     if (target === 'memory') {
+      let at = 0; // bytes in the spool file
       try {
         const buffer = Buffer.allocUnsafeSlow(COPY);
-        for (let at = 0; at < written; ) {
+        while (at < written) {
           const n = fs.readSync(out, buffer, 0, Math.min(COPY, written - at), at);
           if (n <= 0) throw Object.assign(new Error('EIO: the memory file is shorter than what was written'), { code: 'EIO' });
           writeAt(disk, buffer, n, at);
@@ -180,6 +181,7 @@ export function descriptorWorker(): void {
         }
         fs.ftruncateSync(out, 0);
       } catch (err) {
+        written = at; // what the error reports: bytes in the spool file
         throw new Failed('write', err);
       }
     }

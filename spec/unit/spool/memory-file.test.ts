@@ -149,6 +149,19 @@ describe('spool(DescriptorInput) with a memory file', () => {
     fs.rmSync(path.join(memoryDir, 'other'));
   });
 
+  it('a spool disk too small for what the memory file held: ERR_SPOOL with the bytes written, nothing left on either', async () => {
+    const memoryDir = tmpfs('32m');
+    const spoolDir = tmpfs('4m');
+    const err = await rejection(
+      spool(new DescriptorInput(fileFd(randomBytes(17 * MiB))), { memoryLimit: 16 * MiB, memoryDir, spoolDir }),
+    );
+    expect(err.code).toBe('ERR_SPOOL');
+    expect(err.message).toMatch(new RegExp(`^cannot write spool file in ${spoolDir}: No space left on device \\(wrote 4(\\.0)? MiB\\)$`));
+    expect(err.bytes).toBe(BigInt(4 * MiB));
+    await waitFor(() => heldSizes(memoryDir).length + heldSizes(spoolDir).length === 0, 'both files to close');
+    expect([fs.readdirSync(memoryDir), fs.readdirSync(spoolDir)]).toEqual([[], []]);
+  });
+
   it('uses the disk spool file when the memory file cannot be created', async () => {
     const memoryDir = tmpfs('32m', 'ro');
     const spoolDir = freshDir();
