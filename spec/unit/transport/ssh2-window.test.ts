@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import { Client, Server, utils } from 'ssh2';
 import { execChannel } from '../../../lib/transport/ssh2-transport';
 import { RECEIVE_WINDOW, widenReceiveWindow, windowFor } from '../../../lib/transport/ssh2-window';
@@ -35,33 +36,43 @@ async function serve(total: number, delayMs: number): Promise<{ server: Server; 
 }
 const block = (i: number): Buffer => Buffer.alloc(MiB, i & 0xff);
 
-async function download(delayMs: number, stallMs: number): Promise<{ maxWindow: number; maxBuffered: number; sentWhileStalled: number; sha: string; bytes: number }> {
+interface Received { maxWindow: number; maxBuffered: number; sentWhileStalled: number; sha: string; bytes: number }
+
+// The receiving side of both directions: reads nothing for `stallMs` (the
+// sender fills the window), then everything, watching the window and the
+// bytes buffered; `sent` says what the sender has written so far.
+async function receiveAfterStall(stream: Readable, stallMs: number, sent: () => number): Promise<Received> {
+  const raw = stream as unknown as { readableLength: number; incoming: { window: number } };
+  let maxWindow = 0;
+  let maxBuffered = 0;
+  const probe = setInterval(() => {
+    maxBuffered = Math.max(maxBuffered, raw.readableLength);
+    maxWindow = Math.max(maxWindow, raw.incoming.window);
+  }, 2);
+  await new Promise((r) => setTimeout(r, stallMs)); // nobody reads
+  const sentWhileStalled = sent();
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+    maxWindow = Math.max(maxWindow, raw.incoming.window);
+  }
+  clearInterval(probe);
+  return { maxWindow, maxBuffered, sentWhileStalled, sha: hash.digest('hex'), bytes };
+}
+
+async function download(delayMs: number, stallMs: number): Promise<Received> {
   const total = 48 * MiB;
   const { server, port, sent } = await serve(total, delayMs);
   const client = new Client();
   await new Promise<void>((r) => client.once('ready', () => r()).connect({ host: '127.0.0.1', port, username: 'u', password: 'p' }));
   try {
     const ch = await execChannel(client, 'x');
-    const raw = ch.stdout as unknown as { readableLength: number; incoming: { window: number } };
     ch.stderr.resume();
-    let maxWindow = 0;
-    let maxBuffered = 0;
-    const probe = setInterval(() => {
-      maxBuffered = Math.max(maxBuffered, raw.readableLength);
-      maxWindow = Math.max(maxWindow, raw.incoming.window);
-    }, 2);
-    await new Promise((r) => setTimeout(r, delayMs + stallMs)); // nobody reads
-    const sentWhileStalled = sent();
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of ch.stdout) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-      maxWindow = Math.max(maxWindow, raw.incoming.window);
-    }
-    clearInterval(probe);
+    const received = await receiveAfterStall(ch.stdout, delayMs + stallMs, sent);
     expect(await ch.exit).toEqual({ code: 0, signal: null });
-    return { maxWindow, maxBuffered, sentWhileStalled, sha: hash.digest('hex'), bytes };
+    return received;
   } finally {
     client.end();
     server.close();
@@ -78,12 +89,11 @@ function expectedSha(total: number): string {
 // `scp -t` does; the client waits `delayMs` (a round trip) after that \0 and
 // writes `total` bytes with backpressure; the server reads nothing for
 // `stallMs`, then everything.
-async function upload(delayMs: number, stallMs: number): Promise<{ maxWindow: number; maxBuffered: number; sentWhileStalled: number; sha: string; bytes: number }> {
+async function upload(delayMs: number, stallMs: number): Promise<Received> {
   const total = 48 * MiB;
   const hostKey = utils.generateKeyPairSync('ed25519').private;
-  let finish: (r: { maxWindow: number; maxBuffered: number; sha: string; bytes: number }) => void;
-  const received = new Promise<{ maxWindow: number; maxBuffered: number; sha: string; bytes: number }>((r) => (finish = r));
-  let sentWhileStalled = 0;
+  let finish: (r: Received) => void;
+  const received = new Promise<Received>((r) => (finish = r));
   let sent = 0;
   const server = new Server({ hostKeys: [hostKey] }, (conn) => {
     (conn as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true); // as the client's socket (lib/transport/tcp.ts): no 40 ms Nagle delay on the \0
@@ -92,26 +102,10 @@ async function upload(delayMs: number, stallMs: number): Promise<{ maxWindow: nu
       accept().on('exec', async (acc) => {
         const stream = acc();
         widenReceiveWindow(stream, RECEIVE_WINDOW);
-        const raw = stream as unknown as { readableLength: number; incoming: { window: number } };
-        let maxWindow = 0;
-        let maxBuffered = 0;
-        const probe = setInterval(() => {
-          maxBuffered = Math.max(maxBuffered, raw.readableLength);
-          maxWindow = Math.max(maxWindow, raw.incoming.window);
-        }, 2);
         stream.write('\0');
-        await new Promise((r) => setTimeout(r, delayMs + stallMs)); // nobody reads
-        sentWhileStalled = sent;
-        const hash = createHash('sha256');
-        let bytes = 0;
-        for await (const chunk of stream) {
-          hash.update(chunk as Buffer);
-          bytes += (chunk as Buffer).length;
-          maxWindow = Math.max(maxWindow, raw.incoming.window);
-        }
-        clearInterval(probe);
+        const result = await receiveAfterStall(stream, delayMs + stallMs, () => sent);
         stream.end();
-        finish({ maxWindow, maxBuffered, sha: hash.digest('hex'), bytes });
+        finish(result);
       });
     }));
   });
@@ -137,25 +131,28 @@ async function upload(delayMs: number, stallMs: number): Promise<{ maxWindow: nu
       if (!ch.stdin.write(block(i))) await new Promise((r) => ch.stdin.once('drain', r));
     }
     ch.stdin.end();
-    return { ...(await received), sentWhileStalled };
+    return await received;
   } finally {
     client.end();
     server.close();
   }
 }
 
-describe('widenReceiveWindow', () => {
+describe.each([
+  ['a client channel (downloads)', download],
+  ['a server channel (serve, uploads)', upload],
+])('widenReceiveWindow on %s', (_name, transfer) => {
   it('at a 25 ms round trip: a 16 MiB window; a stalled reader holds at most that', async () => {
-    const r = await download(25, 1000);
+    const r = await transfer(25, 1000);
     expect(r.bytes).toBe(48 * MiB);
     expect(r.sha).toBe(expectedSha(48 * MiB));
     expect(r.maxWindow).toBe(RECEIVE_WINDOW);
     expect(r.maxBuffered).toBeLessThanOrEqual(RECEIVE_WINDOW + 2 * MiB);
-    expect(r.sentWhileStalled).toBeLessThanOrEqual(RECEIVE_WINDOW + 2 * MiB + 2 * MiB); // + the server's stream buffer
+    expect(r.sentWhileStalled).toBeLessThanOrEqual(RECEIVE_WINDOW + 2 * MiB + 2 * MiB); // + the sender's stream buffer
   }, 60_000);
 
   it('at no round trip: a window near ssh2\'s own 2 MiB (a bigger one only costs an OpenSSH server CPU there)', async () => {
-    const r = await download(0, 300);
+    const r = await transfer(0, 300);
     expect(r.sha).toBe(expectedSha(48 * MiB));
     // The first byte's delay here is this process's own latency, a few ms
     // (windowFor, below, pins the arithmetic); only a stall of 16 ms or more
@@ -163,23 +160,9 @@ describe('widenReceiveWindow', () => {
     expect(r.maxWindow).toBeLessThan(RECEIVE_WINDOW);
     expect(r.maxBuffered).toBeLessThanOrEqual(r.maxWindow + 2 * MiB);
   }, 60_000);
+});
 
-  it('on a server channel (serve, uploads): a 16 MiB window at a 25 ms round trip; a stalled sink holds at most that', async () => {
-    const r = await upload(25, 1000);
-    expect(r.bytes).toBe(48 * MiB);
-    expect(r.sha).toBe(expectedSha(48 * MiB));
-    expect(r.maxWindow).toBe(RECEIVE_WINDOW);
-    expect(r.maxBuffered).toBeLessThanOrEqual(RECEIVE_WINDOW + 2 * MiB);
-    expect(r.sentWhileStalled).toBeLessThanOrEqual(RECEIVE_WINDOW + 2 * MiB + 2 * MiB); // + the client's stream buffer
-  }, 60_000);
-
-  it('on a server channel at no round trip: a window near ssh2\'s own 2 MiB', async () => {
-    const r = await upload(0, 300);
-    expect(r.sha).toBe(expectedSha(48 * MiB));
-    expect(r.maxWindow).toBeLessThan(RECEIVE_WINDOW);
-    expect(r.maxBuffered).toBeLessThanOrEqual(r.maxWindow + 2 * MiB);
-  }, 60_000);
-
+describe('windowFor', () => {
   it('sizes the window as round trip × 1 MiB/ms, between ssh2\'s window and the cap (windowFor)', () => {
     const floor = 2 * MiB;
     expect(windowFor(0, floor, RECEIVE_WINDOW)).toBe(floor);
