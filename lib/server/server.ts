@@ -4,7 +4,7 @@
 // subsystems and forwarding are refused. Many clients at once; a client that
 // vanishes mid-file costs one log line.
 import { timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { Server, utils, type AuthContext, type Connection, type ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
@@ -111,20 +111,30 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
     client.on('close', () => clients.delete(client));
   });
+  // Our own listener, so that every connection has Nagle's algorithm off
+  // from its first byte: a download answers each of the client's one-byte
+  // acks with a small record, and with Nagle on, that record waited for the
+  // client's delayed ACK, 40 ms per file (`scp -r` of 200 small files took
+  // 8.9 s instead of 0.4 s). ssh2's Server takes the socket from here.
+  const listener = createServer((socket) => {
+    socket.setNoDelay(true);
+    server.injectSocket(socket);
+  });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
+    listener.once('error', (err: NodeJS.ErrnoException) =>
       reject(new ScpipeError('ERR_CONNECT', `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err })),
     );
-    server.listen(opts.port, opts.host, () => resolve());
+    listener.listen(opts.port, opts.host, () => resolve());
   });
+  listener.on('error', (err: Error) => log(`server error: ${err.message}`));
   server.on('error', (err: Error) => log(`server error: ${err.message}`));
   return {
-    address: server.address() as AddressInfo,
+    address: listener.address() as AddressInfo,
     close: () =>
       new Promise<void>((resolve) => {
         stop.abort();
         for (const c of clients) c.end();
-        server.close(() => resolve());
+        listener.close(() => resolve());
       }),
   };
 }
