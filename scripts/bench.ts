@@ -26,6 +26,11 @@
  * direction (in order), so a round trip costs MS more. Everything connects
  * to its port, with a known_hosts entry for it (the same host key).
  *
+ * Before each run, untimed: `sync`, and a child touches twice --size plus
+ * 1 GiB of memory and exits, so that every case starts on memory the host
+ * backs wherever it stands in the round (scripts/bench/prewarm.ts;
+ * `--prewarm off` skips it).
+ *
  * Wall time is measured around the spawned commands; scpipe's peak memory is
  * the largest resident set of its node process (/proc/<pid>/status, polled
  * every 20 ms) plus what the machine's shared memory grew meanwhile (its
@@ -60,6 +65,7 @@ import { parseByteSize } from '../lib/spool/size';
 import { knownHostsFor, startLatencyProxy, type Proxy } from './bench/latency-proxy';
 import { machine } from './bench/machine';
 import { machineBusySeconds, pollPeakMemory, reapedCpuSeconds } from './bench/measure';
+import { prewarmMemory } from './bench/prewarm';
 
 const ROOT = path.resolve(__dirname, '../../..'); // .bench/build/scripts -> project root
 let CLI = path.join(ROOT, 'dist/cli/launch.js'); // --cli: another build, e.g. to compare two commits
@@ -95,7 +101,7 @@ const RSS_SLACK_MIB = 100;
 const DEFAULT_CIPHER = 'aes128-gcm@openssh.com';
 const DEFAULT_KEX = 'curve25519-sha256';
 
-interface Options { size: number; runs: number; cases: CaseName[]; rtt: number; cipher: string; kex: string; argv: string[] }
+interface Options { size: number; runs: number; cases: CaseName[]; rtt: number; cipher: string; kex: string; prewarm: boolean; argv: string[] }
 interface Env {
   sshd: TestSshd; tmp: string; file: string; sha256: string; remoteDir: string; spoolDir: string; home: string; opts: Options;
   /** A regular file holding TINY_DATA, for scp-tiny. */
@@ -109,7 +115,7 @@ interface CaseResult { name: CaseName; seconds: number[]; peakMiB: number[]; cli
 
 // ---------------------------------------------------------------- options
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { size: 1024 * MiB, runs: 5, cases: [...ALL_CASES], rtt: 0, cipher: DEFAULT_CIPHER, kex: DEFAULT_KEX, argv };
+  const opts: Options = { size: 1024 * MiB, runs: 5, cases: [...ALL_CASES], rtt: 0, cipher: DEFAULT_CIPHER, kex: DEFAULT_KEX, prewarm: true, argv };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${argv[i]} needs a value`);
@@ -120,7 +126,8 @@ function parseOptions(argv: string[]): Options {
     else if (argv[i] === '--cli') CLI = path.resolve(value);
     else if (argv[i] === '--cipher') opts.cipher = value;
     else if (argv[i] === '--kex') opts.kex = value;
-    else throw new Error(`unknown option ${argv[i]} (use --size 1G, --runs 5, --rtt 20, --cli PATH, --cipher NAME|default, --kex NAME|default, --cases ${ALL_CASES.join(',')})`);
+    else if (argv[i] === '--prewarm' && (value === 'on' || value === 'off')) opts.prewarm = value === 'on';
+    else throw new Error(`unknown option ${argv[i]} (use --size 1G, --runs 5, --rtt 20, --cli PATH, --cipher NAME|default, --kex NAME|default, --prewarm on|off, --cases ${ALL_CASES.join(',')})`);
     i++;
   }
   if (!(opts.size > 0) || !Number.isSafeInteger(opts.size)) throw new Error(`bad --size`);
@@ -291,6 +298,9 @@ async function runOnce(name: CaseName, env: Env, verifyHash: boolean): Promise<{
   // Untimed: write back what earlier runs left dirty, so no case pays for
   // another's writeback (it competes for both CPUs, up to 1.2 GB/s here).
   spawnSync('sync');
+  // Untimed: every case starts on memory the host backs (scripts/bench/prewarm.ts).
+  // A bulk case fills up to twice --size (its spool, the remote file), a tiny one little.
+  if (env.opts.prewarm) prewarmMemory(TINY_CASES.includes(name) ? 512 * MiB : 2 * env.opts.size + 1024 * MiB);
   const client0 = reapedCpuSeconds();
   const busy0 = machineBusySeconds();
   const t0 = performance.now();
@@ -534,7 +544,7 @@ async function main(): Promise<void> {
   const info = machine();
   const command = `npm run bench -- ${opts.argv.join(' ')}`.trim().replace(/ --$/, '');
   const header = [
-    `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM (${info.memoryBalloon}), ${info.kernel}; ${info.ssh}; node ${info.node}`,
+    `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM (${info.memoryBalloon}; ${info.damon}), ${info.kernel}; ${info.ssh}; node ${info.node}`,
     `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random; tiny cases: ${TINY_DATA.length} bytes), runs: ${opts.runs} per case (tiny cases ${opts.runs * TINY_REPEAT}), interleaved, each round from another case, \`sync\` before each run; ratios are medians of per-round ratios; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT proxy` : ''}, target an rssh-like scp-only account`,
     `Command: ${command} (scpipe: ${path.relative(ROOT, CLI)})`,
     `Algorithms (cipher, key exchange): scpipe ${algorithms.scpipe}; OpenSSH ${algorithms.openssh}`,

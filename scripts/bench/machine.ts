@@ -27,6 +27,28 @@ function freePageReporting(): string {
   return `virtio balloon, free page reporting ${on ? 'on' : 'off'}`;
 }
 
+/**
+ * Whether DAMON runs a pageout scheme (seen here: kdamond with action
+ * `pageout`, 128 MiB/s at most): it drops memory it has seen unused for a
+ * while, page cache included, so a file the bench has not read for some
+ * seconds may come from disk again. One more source of noise between runs.
+ */
+function damonPageout(): string {
+  const dir = '/sys/kernel/mm/damon/admin/kdamonds';
+  const read = (p: string): string => { try { return fs.readFileSync(p, 'utf8').trim(); } catch { return ''; } };
+  const n = Number(read(path.join(dir, 'nr_kdamonds'))) || 0;
+  for (let k = 0; k < n; k++) {
+    if (read(path.join(dir, String(k), 'state')) !== 'on') continue;
+    const contexts = Number(read(path.join(dir, String(k), 'contexts/nr_contexts'))) || 0;
+    for (let c = 0; c < contexts; c++) {
+      const schemes = path.join(dir, String(k), 'contexts', String(c), 'schemes');
+      const m = Number(read(path.join(schemes, 'nr_schemes'))) || 0;
+      for (let i = 0; i < m; i++) if (read(path.join(schemes, String(i), 'action')) === 'pageout') return 'DAMON pageout on';
+    }
+  }
+  return 'no DAMON pageout';
+}
+
 export function machine(): Record<string, string> {
   const cpu = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
   const sshV = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
@@ -39,5 +61,6 @@ export function machine(): Record<string, string> {
     kernel: `${os.type()} ${os.release()}`,
     tmpdir: os.tmpdir(),
     memoryBalloon: freePageReporting(),
+    damon: damonPageout(),
   };
 }
