@@ -9,7 +9,8 @@ import { buildScpCommand } from '../protocol/command';
 import type { QuoteMode } from '../protocol/quote';
 import { ScpSource, type RoleOptions } from '../protocol/source';
 import type { Times } from '../protocol/records';
-import { DescriptorInput, spool, type Spool } from '../spool';
+import { DEFAULT_MEMORY_LIMIT, DescriptorInput, formatBytes, spool, type Spill, type Spool } from '../spool';
+import { escapeForTerminal } from '../util/escape';
 import { ChannelOpener, type OpenChannel, type Target } from './connection';
 import { remoteFileName } from './remote-name';
 
@@ -127,6 +128,7 @@ export async function putOverChannel(
         spoolDir: opts.spoolDir,
         memoryDir: opts.memoryDir,
         signal: inner.signal,
+        onSpill: opts.trace && ((spill) => opts.trace!(describeSpill(spill, opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT))),
         onProgress: (bytes) => opts.onProgress?.({ phase: 'spool', bytes }),
       });
     }
@@ -160,6 +162,15 @@ export async function putOverChannel(
     opts.signal?.removeEventListener('abort', forward);
     await spooled?.dispose();
   }
+}
+
+/** The `-v` line for a spill. */
+export function describeSpill(spill: Spill, memoryLimit: number): string {
+  const after = formatBytes(spill.bytes);
+  const dir = escapeForTerminal(spill.dir);
+  if (spill.to === 'memory') return `spool: past ${after}, RAM goes on in a memory file in ${dir}`;
+  if (spill.bytes >= memoryLimit) return `spool: over the memory limit (${formatBytes(memoryLimit)}): spilling to a file in ${dir}`;
+  return `spool: the memory file is full or could not be made after ${after}: spilling to a file in ${dir}`;
 }
 
 async function* oneChunk(buf: Uint8Array): AsyncGenerator<Uint8Array> {

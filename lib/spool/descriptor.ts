@@ -120,12 +120,19 @@ class DescriptorPass {
         return;
       case 'spill': {
         this.progress.update(message.bytes);
-        // A memory file that cannot be created is no reason to fail: the disk spool file takes its place.
-        const create = (target: SpillTarget): Promise<void> =>
-          SpoolFile.create(target === 'memory' ? this.memoryDir! : this.dir).then(
-            (file) => this.fileReady(file, target),
-            (err: unknown) => (target === 'memory' ? create('disk') : this.fail(err)),
+        // A memory file that cannot be created is no reason to fail: a disk
+        // file takes its place (the worker still treats it as the memory file).
+        const { bytes } = message;
+        const create = (to: SpillTarget): Promise<void> => {
+          const dir = to === 'memory' ? this.memoryDir! : this.dir;
+          return SpoolFile.create(dir).then(
+            (file) => {
+              if (!this.settled) this.opts.onSpill?.({ to, dir, bytes });
+              this.fileReady(file, to);
+            },
+            (err: unknown) => (to === 'memory' ? create('disk') : this.fail(err)),
           );
+        };
         void create(message.target);
         return;
       }

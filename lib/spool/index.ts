@@ -3,6 +3,6 @@
 export { spool } from './spool';
 export { DescriptorInput } from './descriptor';
 export { DEFAULT_MEMORY_LIMIT } from './options';
-export type { SpoolOptions } from './options';
+export type { SpoolOptions, Spill } from './options';
 export type { Spool, ReplayOptions } from './spools';
 export { parseByteSize, formatBytes } from './size';

@@ -22,10 +22,25 @@ export interface SpoolOptions {
    * `false` keeps it all in the process's memory.
    */
   memoryDir?: string | false;
+  /** Called when the spool moves on to a file: see Spill. For `-v`. */
+  onSpill?: (spill: Spill) => void;
   /** Aborts the spooling: spool() then rejects with abortError(signal). */
   signal?: AbortSignal;
   /** Bytes taken so far; called at most every ~100 ms, and once at the end. */
   onProgress?: (bytes: bigint) => void;
+}
+
+/**
+ * The spool went on in a file when it had taken `bytes` bytes: a memory
+ * file on a RAM file system ('memory', past the first 8 MiB of a
+ * DescriptorInput), or the spool file on disk ('disk': over the memory
+ * limit, or the memory file's file system was full or refused the file).
+ * `dir` is where the file is.
+ */
+export interface Spill {
+  to: 'memory' | 'disk';
+  dir: string;
+  bytes: number;
 }
 
 /** The memory limit to use; ERR_USAGE when it is not a whole number of bytes >= 0. */

@@ -63,6 +63,7 @@ export async function spool(
       } else {
         file = await SpoolFile.create(dir);
         interrupt.check();
+        opts.onSpill?.({ to: 'disk', dir, bytes: taken });
         writer = new SpoolWriter(file, (err) => interrupt.fail(err));
         const spilled = ram!.takeWithBlocks();
         writer.adopt(spilled.chunks, spilled.blocks);

@@ -68,7 +68,8 @@ describe('scpipe put through an rssh-restricted account', () => {
     const data = randomBytes(24 * 1024 * 1024 + 17);
     const r = await runCli(put(`${dir}/ram.bin`, ['--memory', '64M', '-v']), { stdin: Readable.from(chunks(data, 65536)) });
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/sent 25165841 bytes \(spool: memory\)\n$/);
+    expect(r.stderr).toContain('scpipe: spool: past 8 MiB, RAM goes on in a memory file in /dev/shm\n');
+    expect(r.stderr).toMatch(/sent 25165841 bytes \(spool: memory\) spooled in \d+\.\d\d s, sent in \d+\.\d\d s( \(\d+ MB\/s\))?\n$/);
     expect(sha(await readFile(join(dir, 'ram.bin')))).toBe(sha(data));
     expect(readdirSync('/dev/shm').filter((n) => n.startsWith('scpipe-spool-'))).toEqual([]);
   });
@@ -222,7 +223,8 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     slow.end('fghij');
     const r = await run.done;
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/sent 10 bytes \(spool: none\)\n$/);
+    expect(r.stderr).toMatch(/sent 10 bytes \(spool: none\) set up in \d+\.\d\d s, sent in \d+\.\d\d s( \(\d+ MB\/s\))?\n$/);
+    expect(r.stderr).not.toContain('spool: past');
     expect(await readFile(join(dir, 'late.bin'), 'utf8')).toBe('abcdefghij');
   });
 
@@ -252,7 +254,8 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       stdin: randomBytes(4096),
     });
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/sent 4096 bytes \(spool: disk\)\n$/); // --memory 1K, not 1M
+    expect(r.stderr).toMatch(/sent 4096 bytes \(spool: disk\) spooled in /); // --memory 1K, not 1M
+    expect(r.stderr).toContain(`scpipe: spool: over the memory limit (1 KiB): spilling to a file in ${spoolDir}\n`); // the last --spool-dir
     expect((await stat(join(dir, 'twice.bin'))).size).toBe(4096);
   });
 

@@ -1,4 +1,4 @@
-import { putOverChannel } from '../../../lib/client/put';
+import { describeSpill, putOverChannel } from '../../../lib/client/put';
 import { DescriptorInput } from '../../../lib/spool';
 
 describe('putOverChannel', () => {
@@ -9,5 +9,24 @@ describe('putOverChannel', () => {
       message: 'a DescriptorInput is spooled: with a known size, pass a Readable (e.g. process.stdin)',
     });
     expect(open).not.toHaveBeenCalled();
+  });
+});
+
+describe('describeSpill (put -v)', () => {
+  const MiB = 1024 * 1024;
+  it('says where the spool went on, and why', () => {
+    expect(describeSpill({ to: 'memory', dir: '/dev/shm', bytes: 8 * MiB + 4096 }, 64 * MiB)).toBe(
+      'spool: past 8 MiB, RAM goes on in a memory file in /dev/shm',
+    );
+    expect(describeSpill({ to: 'disk', dir: '/var/tmp', bytes: 64 * MiB + 1 }, 64 * MiB)).toBe(
+      'spool: over the memory limit (64 MiB): spilling to a file in /var/tmp',
+    );
+    expect(describeSpill({ to: 'disk', dir: '/var/tmp', bytes: 40 * MiB }, 64 * MiB)).toBe(
+      'spool: the memory file is full or could not be made after 40 MiB: spilling to a file in /var/tmp',
+    );
+  });
+
+  it('escapes the directory for the terminal', () => {
+    expect(describeSpill({ to: 'disk', dir: '/tmp/\x1b[2Jx', bytes: 2 }, 1)).not.toContain('\x1b');
   });
 });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs = require('node:fs');
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DescriptorInput, spool } from '../../../lib/spool';
+import { DescriptorInput, spool, type Spill } from '../../../lib/spool';
 import { MEMORY_FILE_AFTER, memoryFileDirectory } from '../../../lib/spool/memory-file';
 import { rejection, waitFor } from '../../helpers/async';
 import { openSpoolFilesIn } from '../../helpers/open-files';
@@ -85,12 +85,19 @@ describe('spool(DescriptorInput) with a memory file', () => {
     ['fill the memory file exactly', limit, [limit], []],
     ['move to disk at one byte past the limit', limit + 1, [], [limit + 1]],
     ['move to disk with the rest', limit + 3 * MiB + 7, [], [limit + 3 * MiB + 7]],
-  ])('%s: where %d bytes go', async (_name, size, inMemoryFile, onDisk) => {
+  ])('%s: where %d bytes go, and what onSpill is told', async (_name, size, inMemoryFile, onDisk) => {
     const memoryDir = tmpfs('32m');
     const spoolDir = freshDir();
     const bytes = randomBytes(size);
-    const s = await take(fileFd(bytes), { memoryLimit: limit, memoryDir, spoolDir });
+    const spills: Spill[] = [];
+    const s = await take(fileFd(bytes), { memoryLimit: limit, memoryDir, spoolDir, onSpill: (x) => spills.push(x) });
     expect([s.size, s.onDisk]).toEqual([BigInt(size), onDisk.length > 0]);
+    // Past the blocks to the memory file, past the limit to disk; `bytes`: what was taken by then.
+    const expected = [
+      ...(size > MEMORY_FILE_AFTER ? [{ to: 'memory', dir: memoryDir, past: MEMORY_FILE_AFTER }] : []),
+      ...(size > limit ? [{ to: 'disk', dir: spoolDir, past: limit }] : []),
+    ];
+    expect(spills.map(({ to, dir, bytes }) => ({ to, dir, past: bytes > size ? 'too many' : Math.min(bytes - 1, expected.find((e) => e.to === to)!.past) }))).toEqual(expected);
     expect(await settledSizes(memoryDir)).toEqual(inMemoryFile);
     expect(heldSizes(spoolDir)).toEqual(onDisk);
     expect(fs.readdirSync(memoryDir)).toEqual([]); // unlinked at once
@@ -123,7 +130,8 @@ describe('spool(DescriptorInput) with a memory file', () => {
     const spoolDir = freshDir();
     const { reader, writer } = fifo();
     const bytes = randomBytes(24 * MiB);
-    const taken = take(reader, { memoryLimit: 24 * MiB - 1, memoryDir, spoolDir });
+    const spills: Spill[] = [];
+    const taken = take(reader, { memoryLimit: 24 * MiB - 1, memoryDir, spoolDir, onSpill: (x) => spills.push(x) });
     const write = (from: number, to: number): Promise<void> =>
       new Promise((resolve, reject) => {
         const next = (at: number): void => {
@@ -143,6 +151,8 @@ describe('spool(DescriptorInput) with a memory file', () => {
     forget(writer);
     const s = await taken;
     expect(s.onDisk).toBe(true);
+    expect(spills.map((x) => [x.to, x.dir])).toEqual([['memory', memoryDir], ['disk', spoolDir]]);
+    expect(spills[1]!.bytes).toBeLessThan(24 * MiB - 1); // full before the limit
     expect(await settledSizes(memoryDir)).toEqual([]); // emptied and closed
     expect(heldSizes(spoolDir)).toEqual([bytes.length]);
     expect(sha(await readAll(s))).toBe(sha(bytes));
@@ -166,8 +176,11 @@ describe('spool(DescriptorInput) with a memory file', () => {
     const memoryDir = tmpfs('32m', 'ro');
     const spoolDir = freshDir();
     const bytes = randomBytes(12 * MiB);
-    const s = await take(fileFd(bytes), { memoryLimit: 16 * MiB, memoryDir, spoolDir });
+    const spills: Spill[] = [];
+    const s = await take(fileFd(bytes), { memoryLimit: 16 * MiB, memoryDir, spoolDir, onSpill: (x) => spills.push(x) });
     expect(s.onDisk).toBe(true);
+    expect(spills.map(({ to, dir }) => ({ to, dir }))).toEqual([{ to: 'disk', dir: spoolDir }]); // where the memory file would have been
+    expect(spills[0]!.bytes).toBeGreaterThan(MEMORY_FILE_AFTER);
     expect(heldSizes(spoolDir)).toEqual([bytes.length]);
     expect(sha(await readAll(s))).toBe(sha(bytes));
   });

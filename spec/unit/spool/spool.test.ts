@@ -147,6 +147,17 @@ describe('spool: sizes and where the bytes go', () => {
     expect((await readAll(s.replay())).toString()).toBe('x');
   });
 
+  it('tells onSpill once, when the chunk that crosses memoryLimit arrives, and not for a stream within it', async () => {
+    const dir = freshDir();
+    const spills: unknown[] = [];
+    const onSpill = (x: unknown): number => spills.push(x);
+    await take(chunksOf(Buffer.alloc(1000), Buffer.alloc(24)), { memoryLimit: 1024, spoolDir: dir, onSpill });
+    expect(spills).toEqual([]);
+    const s = await take(chunksOf(Buffer.alloc(1000), Buffer.alloc(30), Buffer.alloc(5000)), { memoryLimit: 1024, spoolDir: dir, onSpill });
+    expect(s.onDisk).toBe(true);
+    expect(spills).toEqual([{ to: 'disk', dir, bytes: 1030 }]);
+  });
+
   it('keeps exactly memoryLimit bytes in RAM', async () => {
     const dir = freshDir();
     const data = randomBytes(64 * KiB);
