@@ -2,9 +2,10 @@
 // when it is a pipe): blocking reads into RAM blocks up to the block limit,
 // then blocking read/write pairs through one small buffer, the way `cat`
 // does, into the memory file (memory-file.ts) up to the memory limit, and
-// beyond it into the spool file, where the memory file's bytes move first. Why a thread with blocking calls: the main thread
-// is busy with the SSH handshake, and every asynchronous fs call is a
-// round trip through libuv's thread pool. Measured on a 2-core VM, 1 GiB
+// beyond it into the spool file, where the memory file's bytes move first.
+// Why a thread with blocking calls: the main thread is busy with the SSH
+// handshake, and every asynchronous fs call is a round trip through libuv's
+// thread pool. Measured on a 2-core VM, 1 GiB
 // from `cat FILE |` into the spool file: this loop 0.55 s (cat itself
 // 0.50 s); the stream spool 1.2-1.5 s. The buffer is 128 KiB because it then
 // stays in the CPU cache between the read and the write: with 1 MiB the same
