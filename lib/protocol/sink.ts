@@ -8,6 +8,7 @@
 import { ScpipeError, abortError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { ExitStatus, ScpChannel } from './channel';
+import { ChunkReader } from './chunk-reader';
 import { checkIncomingName } from './names';
 import { encodeWarning, formatMode, OK } from './records';
 import { RemoteStderr } from './remote-stderr';
@@ -39,9 +40,10 @@ export class ScpSink {
 
   constructor(private readonly channel: ScpChannel, private readonly handler: SinkHandler, private readonly opts: SinkOptions) {
     this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine);
-    // Not [Symbol.asyncIterator](): that destroys the stream at EOF, which on
-    // a duplex channel would close it before the exit status is exchanged.
-    this.input = channel.stdout.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>;
+    // Not [Symbol.asyncIterator](): that copies whenever more than one chunk
+    // is buffered (see chunk-reader.ts), and destroys the stream at EOF,
+    // which on a duplex channel would close it before the exit status is exchanged.
+    this.input = new ChunkReader(channel.stdout);
     channel.stdin.on('error', () => undefined); // a closed channel surfaces as EOF
   }
 

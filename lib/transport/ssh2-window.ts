@@ -8,7 +8,8 @@ import type { ClientChannel, ServerChannel } from 'ssh2';
  * The most the server may send on one exec channel before we have read it.
  * ssh2 fixes its receive window at 2 MiB, which caps a download near
  * 2 MiB per round trip (about 45 MB/s at 20 ms). A stalled reader holds at
- * most this plus the stream's 2 MiB buffer in memory.
+ * most this plus the stream's 2 MiB buffer in memory (and the sink's
+ * ChunkReader queue, as much again).
  */
 export const RECEIVE_WINDOW = 16 * 1024 * 1024;
 
@@ -58,7 +59,8 @@ interface ChannelInternals {
  * wants more, and only while stdout and stderr are below their
  * highWaterMark. A reader that stops reading stops the refills; the server
  * then stops after at most the window. So a stalled download holds at most
- * the target plus the stream buffer.
+ * the target plus the stream buffer (plus the sink's ChunkReader queue,
+ * which pauses the stream at the same highWaterMark).
  *
  * If ssh2's internals are not what this expects (another major version),
  * nothing is changed and ssh2's own window applies.
