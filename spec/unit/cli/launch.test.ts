@@ -2,7 +2,7 @@
 // code cache; these check that the build made both, that V8 takes the cache,
 // and that a build without the bundle still runs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -21,16 +21,26 @@ describe('dist/cli/launch.js', () => {
   it('runs the CLI from the bundle, not from the modules', () => {
     const dir = mkdtempSync(path.join(ROOT, '.launch-test-'));
     try {
-      // Lists, at exit, the modules loaded through require (the bundle is not: it runs as a vm.Script).
-      const hook = path.join(dir, 'hook.js');
-      writeFileSync(hook, "process.on('exit', () => require('fs').writeSync(2, JSON.stringify(Object.keys(require.cache))));");
-      const out = spawnSync(process.execPath, ['--require', hook, path.join(DIST, 'cli/launch.js'), '--version'], { encoding: 'utf8' });
-      expect(out.stdout).toBe(`${VERSION}\n`);
-      const loaded = JSON.parse(out.stderr) as string[];
-      expect(loaded).toContain(path.join(DIST, 'cli/launch.js'));
-      expect(loaded.filter((f) => f.startsWith(DIST) && f !== path.join(DIST, 'cli/launch.js'))).toEqual([]);
+      expect(ownModulesLoaded(dir, DIST)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the modules when tsc emitted them after the bundle was made, and the bundle again once it is rebuilt', () => {
+    // Inside the project, so that the copy still finds node_modules.
+    const copy = mkdtempSync(path.join(ROOT, '.launch-test-'));
+    try {
+      for (const part of ['cli', 'lib', 'scpipe.js', 'scpipe.js.cache']) cpSync(path.join(DIST, part), path.join(copy, part), { recursive: true });
+      const bundleTime = new Date('2026-01-01T00:00:00Z');
+      const later = new Date('2026-01-01T00:00:01Z');
+      utimesSync(path.join(copy, 'scpipe.js'), bundleTime, bundleTime);
+      utimesSync(path.join(copy, 'cli/run.js'), later, later); // `tsc` after `npm run build`
+      expect(ownModulesLoaded(copy, copy)).toContain(path.join(copy, 'cli/run.js'));
+      utimesSync(path.join(copy, 'scpipe.js'), later, later); // the bundle rebuilt (a tarball's equal times too)
+      expect(ownModulesLoaded(copy, copy)).toEqual([]);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
     }
   });
 
@@ -47,3 +57,17 @@ describe('dist/cli/launch.js', () => {
     }
   });
 });
+
+// Runs `<dist>/cli/launch.js --version` and lists the files under `dist` it
+// loaded through require besides launch.js itself: none when the bundle ran
+// (it runs as a vm.Script). `dir` holds the require hook.
+function ownModulesLoaded(dir: string, dist: string): string[] {
+  const hook = path.join(dir, 'hook.js');
+  writeFileSync(hook, "process.on('exit', () => require('fs').writeSync(2, JSON.stringify(Object.keys(require.cache))));");
+  const launcher = path.join(dist, 'cli/launch.js');
+  const out = spawnSync(process.execPath, ['--require', hook, launcher, '--version'], { encoding: 'utf8' });
+  expect(out.stdout).toBe(`${VERSION}\n`);
+  const loaded = JSON.parse(out.stderr) as string[];
+  expect(loaded).toContain(launcher);
+  return loaded.filter((f) => f.startsWith(dist + path.sep) && f !== launcher && f !== hook);
+}
