@@ -62,7 +62,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { startSshd, userDir, type TestSshd } from '../spec/helpers/sshd';
 import { parseByteSize } from '../lib/spool/size';
-import { knownHostsFor, startLatencyProxy, type Proxy } from './bench/latency-proxy';
+import { knownHostsFor, startLatencyProxy, type Proxy } from '../spec/helpers/latency-proxy';
 import { machine } from './bench/machine';
 import { machineBusySeconds, pollPeakMemory, reapedCpuSeconds } from './bench/measure';
 import { prewarmMemory } from './bench/prewarm';

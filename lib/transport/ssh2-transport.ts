@@ -1,6 +1,7 @@
 // The ssh2 transport: connect, verify the host key, authenticate, and run a
 // remote command as a ScpChannel. Errors become ScpipeErrors that the CLI
 // maps to exit status 255 (connect, host key, auth).
+import { performance } from 'node:perf_hooks';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
@@ -150,13 +151,16 @@ function describeClientError(err: Error & { level?: string }, host: ResolvedHost
 /** Starts `command` on an open connection as a ScpChannel. */
 export function execChannel(client: Client, command: string, log?: (line: string) => void): Promise<ScpChannel> {
   log?.(`exec: ${command}`);
+  const asked = performance.now();
   return new Promise<ScpChannel>((resolve, reject) => {
     client.exec(command, { pty: false }, (err, stream) => {
       if (err) {
         reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${err.message}`, { cause: err }));
         return;
       }
-      widenReceiveWindow(stream, RECEIVE_WINDOW); // downloads at long round trips (ssh2-window.ts)
+      // Downloads at long round trips (ssh2-window.ts). The open and the exec
+      // request were two round trips: half their time bounds one.
+      widenReceiveWindow(stream, RECEIVE_WINDOW, (performance.now() - asked) / 2);
       resolve(wrapChannel(stream));
     });
   });

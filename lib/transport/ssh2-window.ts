@@ -44,9 +44,15 @@ interface ChannelInternals {
  *
  * Sizing: the time from this call to the first byte the peer sends is one
  * round trip plus the peer's start-up (a remote `scp -f` answers the \0 we
- * send first; a client of `scp -t` answers ours). The window becomes that × BYTES_PER_MS,
- * at least ssh2's window and at most `bytes` (and 2^32-1, the protocol's
- * limit). Until then, ssh2's window applies.
+ * send first; a client of `scp -t` answers ours). `roundTripBoundMs`, when
+ * the caller measured one, caps that estimate: execChannel passes half the
+ * time the channel open and the exec request took (two round trips, and a
+ * fork on the server), which leaves out the remote `scp`'s start-up. On
+ * loopback that start-up was most of the first byte's delay (2-6 ms through
+ * an rssh-like wrapper, so a 2-6 MiB window where 2 MiB suffices, and sshd
+ * pays for a larger one: see BYTES_PER_MS). The window becomes the estimate
+ * × BYTES_PER_MS, at least ssh2's window and at most `bytes` (and 2^32-1,
+ * the protocol's limit). Until then, ssh2's window applies.
  *
  * Accounting stays ssh2's: `incoming.window` is always exactly what the
  * server may still send. Each adjust we send adds the same amount to it,
@@ -65,7 +71,7 @@ interface ChannelInternals {
  * If ssh2's internals are not what this expects (another major version),
  * nothing is changed and ssh2's own window applies.
  */
-export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes: number): void {
+export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes: number, roundTripBoundMs = Infinity): void {
   const ch = channel as unknown as Partial<ChannelInternals>;
   const protocol = ch._client?._protocol;
   if (typeof ch.incoming?.window !== 'number' || typeof ch.outgoing?.id !== 'number' ||
@@ -96,7 +102,7 @@ export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes
   internals.push = function (this: ChannelInternals, chunk: unknown, encoding?: BufferEncoding): boolean {
     if (chunk !== null) {
       internals.push = ownPush;
-      target = windowFor(performance.now() - started, floor, ceiling);
+      target = windowFor(Math.min(performance.now() - started, roundTripBoundMs), floor, ceiling);
     }
     return ownPush.call(this, chunk, encoding);
   };

@@ -1,26 +1,33 @@
-// widenReceiveWindow() against an in-process ssh2 Server: the window grows to
-// the round trip × 1 MiB/ms (capped at RECEIVE_WINDOW), a stalled reader
-// stops the server after at most the window, and every byte arrives in order.
-// The same for the server's side of an upload (`scpipe serve`).
+// widenReceiveWindow() against an in-process ssh2 Server, with a real round
+// trip from the latency proxy in between: the window grows to the round trip
+// × 1 MiB/ms (capped at RECEIVE_WINDOW), a stalled reader stops the server
+// after at most the window, and every byte arrives in order. The same for the
+// server's side of an upload (`scpipe serve`). A remote command that is slow
+// to start is not a long link: the client keeps ssh2's window.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Client, Server, utils } from 'ssh2';
 import { execChannel } from '../../../lib/transport/ssh2-transport';
+import { startLatencyProxy, type Proxy } from '../../helpers/latency-proxy';
 import { RECEIVE_WINDOW, widenReceiveWindow, windowFor } from '../../../lib/transport/ssh2-window';
 
 const MiB = 1 << 20;
 
-// A server whose exec channel waits `delayMs` (a round trip), then writes `total` bytes with backpressure.
+// A server whose exec channel acts as `scp -f`: it waits for the client's
+// first byte (the \0 that starts a download) and then `delayMs` more (the
+// command starting), then writes `total` bytes with backpressure.
 async function serve(total: number, delayMs: number): Promise<{ server: Server; port: number; sent: () => number }> {
   const hostKey = utils.generateKeyPairSync('ed25519').private;
   let sent = 0;
   const server = new Server({ hostKeys: [hostKey] }, (conn) => {
+    conn.on('error', () => undefined); // the proxy's sockets close abruptly
     conn.on('authentication', (ctx) => ctx.accept());
     conn.on('ready', () => conn.on('session', (accept) => {
       accept().on('exec', async (acc) => {
         const stream = acc();
+        await once(stream, 'data');
         await new Promise((r) => setTimeout(r, delayMs));
         for (let i = 0; i < total / MiB; i++) {
           sent += MiB;
@@ -62,19 +69,37 @@ async function receiveAfterStall(stream: Readable, stallMs: number, sent: () => 
   return { maxWindow, maxBuffered, sentWhileStalled, sha: hash.digest('hex'), bytes };
 }
 
-async function download(delayMs: number, stallMs: number): Promise<Received> {
-  const total = 48 * MiB;
-  const { server, port, sent } = await serve(total, delayMs);
+// Connects a client to `port`, through a latency proxy when `rttMs` > 0.
+async function connect(port: number, rttMs: number): Promise<{ client: Client; close(): Promise<void> }> {
+  const proxy: Proxy | undefined = rttMs > 0 ? await startLatencyProxy(port, rttMs) : undefined;
   const client = new Client();
-  await new Promise<void>((r) => client.once('ready', () => r()).connect({ host: '127.0.0.1', port, username: 'u', password: 'p' }));
+  await new Promise<void>((r) => client.once('ready', () => r()).connect({ host: '127.0.0.1', port: proxy?.port ?? port, username: 'u', password: 'p' }));
+  client.setNoDelay(true); // as lib/transport/tcp.ts: no 40 ms Nagle delay on small messages
+  return {
+    client,
+    close: async () => {
+      client.on('error', () => undefined); // the proxy's sockets go first
+      client.end();
+      await proxy?.close();
+    },
+  };
+}
+
+// A download of 48 MiB over a link of `rttMs`, from a command that starts
+// `startMs` late; the client reads nothing for `stallMs` after that.
+async function download(rttMs: number, stallMs: number, startMs = 0): Promise<Received> {
+  const total = 48 * MiB;
+  const { server, port, sent } = await serve(total, startMs);
+  const { client, close } = await connect(port, rttMs);
   try {
     const ch = await execChannel(client, 'x');
     ch.stderr.resume();
-    const received = await receiveAfterStall(ch.stdout, delayMs + stallMs, sent);
+    ch.stdin.write('\0');
+    const received = await receiveAfterStall(ch.stdout, rttMs + startMs + stallMs, sent);
     expect(await ch.exit).toEqual({ code: 0, signal: null });
     return received;
   } finally {
-    client.end();
+    await close();
     server.close();
   }
 }
@@ -86,10 +111,10 @@ function expectedSha(total: number): string {
 }
 
 // A server that widens its exec channel's window and answers with \0, as
-// `scp -t` does; the client waits `delayMs` (a round trip) after that \0 and
-// writes `total` bytes with backpressure; the server reads nothing for
+// `scp -t` does; over a link of `rttMs`, the client writes `total` bytes
+// with backpressure once that \0 arrives; the server reads nothing for
 // `stallMs`, then everything.
-async function upload(delayMs: number, stallMs: number): Promise<Received> {
+async function upload(rttMs: number, stallMs: number): Promise<Received> {
   const total = 48 * MiB;
   const hostKey = utils.generateKeyPairSync('ed25519').private;
   let finish: (r: Received) => void;
@@ -97,28 +122,26 @@ async function upload(delayMs: number, stallMs: number): Promise<Received> {
   let sent = 0;
   const server = new Server({ hostKeys: [hostKey] }, (conn) => {
     (conn as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true); // as the client's socket (lib/transport/tcp.ts): no 40 ms Nagle delay on the \0
+    conn.on('error', () => undefined); // the proxy's sockets close abruptly
     conn.on('authentication', (ctx) => ctx.accept());
     conn.on('ready', () => conn.on('session', (accept) => {
       accept().on('exec', async (acc) => {
         const stream = acc();
         widenReceiveWindow(stream, RECEIVE_WINDOW);
         stream.write('\0');
-        const result = await receiveAfterStall(stream, delayMs + stallMs, () => sent);
+        const result = await receiveAfterStall(stream, rttMs + stallMs, () => sent);
         stream.end();
         finish(result);
       });
     }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const client = new Client();
-  await new Promise<void>((r) => client.once('ready', () => r()).connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, username: 'u', password: 'p' }));
-  client.setNoDelay(true);
+  const { client, close } = await connect((server.address() as AddressInfo).port, rttMs);
   try {
     const ch = await execChannel(client, 'x');
     ch.stderr.resume();
     const [ack] = (await once(ch.stdout, 'data')) as [Buffer];
     expect(ack).toEqual(Buffer.from('\0'));
-    await new Promise((r) => setTimeout(r, delayMs));
     // A small first write, as scp's C record: in one process, the server
     // would otherwise see the first byte only after the client has encrypted
     // its first megabytes, and size the window for that delay.
@@ -133,7 +156,7 @@ async function upload(delayMs: number, stallMs: number): Promise<Received> {
     ch.stdin.end();
     return await received;
   } finally {
-    client.end();
+    await close();
     server.close();
   }
 }
@@ -159,6 +182,17 @@ describe.each([
     // on a loaded machine would reach the cap.
     expect(r.maxWindow).toBeLessThan(RECEIVE_WINDOW);
     expect(r.maxBuffered).toBeLessThanOrEqual(r.maxWindow + 2 * MiB);
+  }, 60_000);
+});
+
+describe('widenReceiveWindow on a client channel', () => {
+  it("keeps ssh2's 2 MiB window for a command that starts 25 ms late on a link without delay (start-up is not a round trip)", async () => {
+    // The first byte comes 25 ms after the exec, which alone would size the
+    // window for a 25 ms link (16 MiB); the open and exec round trips say the
+    // link is fast. On loopback, a larger window only costs an OpenSSH sshd CPU.
+    const r = await download(0, 300, 25);
+    expect(r.sha).toBe(expectedSha(48 * MiB));
+    expect(r.maxWindow).toBe(2 * MiB);
   }, 60_000);
 });
 

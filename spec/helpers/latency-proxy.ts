@@ -1,8 +1,9 @@
-// The benchmark's --rtt: a TCP relay in front of sshd that delays each chunk
-// by half the round trip in each direction, and a known_hosts entry for it.
+// The benchmark's --rtt, and a real round trip for the window tests: a TCP
+// relay in front of sshd that delays each chunk by half the round trip in
+// each direction, and a known_hosts entry for it.
 import * as fs from 'fs';
 import * as net from 'net';
-import type { TestSshd } from '../../spec/helpers/sshd';
+import type { TestSshd } from './sshd';
 
 export interface Proxy { port: number; close(): Promise<void> }
 
