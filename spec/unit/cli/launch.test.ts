@@ -19,18 +19,11 @@ describe('dist/cli/launch.js', () => {
   });
 
   it('runs the CLI from the bundle, not from the modules', () => {
-    const dir = mkdtempSync(path.join(ROOT, '.launch-test-'));
-    try {
-      expect(ownModulesLoaded(dir, DIST)).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    withTempDir((dir) => expect(ownModulesLoaded(dir, DIST)).toEqual([]));
   });
 
   it('runs the modules when tsc emitted them after the bundle was made, and the bundle again once it is rebuilt', () => {
-    // Inside the project, so that the copy still finds node_modules.
-    const copy = mkdtempSync(path.join(ROOT, '.launch-test-'));
-    try {
+    withTempDir((copy) => {
       for (const part of ['cli', 'lib', 'scpipe.js', 'scpipe.js.cache']) cpSync(path.join(DIST, part), path.join(copy, part), { recursive: true });
       const bundleTime = new Date('2026-01-01T00:00:00Z');
       const later = new Date('2026-01-01T00:00:01Z');
@@ -39,24 +32,29 @@ describe('dist/cli/launch.js', () => {
       expect(ownModulesLoaded(copy, copy)).toContain(path.join(copy, 'cli/run.js'));
       utimesSync(path.join(copy, 'scpipe.js'), later, later); // the bundle rebuilt (a tarball's equal times too)
       expect(ownModulesLoaded(copy, copy)).toEqual([]);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    });
   });
 
   it('falls back to the modules when there is no bundle (a tsc-only build)', () => {
-    // Inside the project, so that the copy still finds node_modules.
-    const copy = mkdtempSync(path.join(ROOT, '.launch-test-'));
-    try {
+    withTempDir((copy) => {
       cpSync(path.join(DIST, 'cli'), path.join(copy, 'cli'), { recursive: true });
       cpSync(path.join(DIST, 'lib'), path.join(copy, 'lib'), { recursive: true });
       const out = execFileSync(process.execPath, [path.join(copy, 'cli/launch.js'), 'put', '--help'], { encoding: 'utf8' });
       expect(out).toContain('scpipe put [options] <target>');
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    });
   });
 });
+
+// Runs `fn` on a new directory inside the project (so that a copy of dist
+// there still finds node_modules), removed afterwards.
+function withTempDir(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(path.join(ROOT, '.launch-test-'));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 // Runs `<dist>/cli/launch.js --version` and lists the files under `dist` it
 // loaded through require besides launch.js itself: none when the bundle ran
