@@ -108,7 +108,6 @@ function joinName(dir: string, name: string): string {
   return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
 }
 
-// lstat() that maps "not there" to undefined and other failures to a message.
 // Runs `fn` on a directory opened with O_NOFOLLOW, so a directory swapped for
 // a symlink after we created it is not chmodded through the link. Errors are
 // ignored: OpenSSH ignores them for directories.
