@@ -2,6 +2,7 @@
 // from the spool file by positional reads through its shared descriptor.
 // Both are ordinary pull streams, so they go exactly as fast as their
 // consumer reads, and each call makes an independent stream from byte 0.
+// Chunks and reads are BODY_CHUNK bytes at most (lib/util/body-chunk.ts).
 import { Readable } from 'node:stream';
 import { abortError, ScpipeError } from '../errors';
 import { BODY_CHUNK } from '../util/body-chunk';
@@ -10,11 +11,8 @@ import { describeIoError } from '../fs/strerror';
 import { formatBytes } from './size';
 import type { SpoolFile } from './spool-file';
 
-/** Largest chunk a replay emits, and the size of each read from the spool file. */
-export const READ_BLOCK = BODY_CHUNK;
-
 /**
- * Replays chunks held in RAM, as views of at most READ_BLOCK bytes (no copies).
+ * Replays chunks held in RAM, as views of at most BODY_CHUNK bytes (no copies).
  * Consumers must not modify the chunks they receive: they are the spool.
  */
 export class MemoryReplay extends Readable {
@@ -32,7 +30,7 @@ export class MemoryReplay extends Readable {
     const chunks = this.chunks;
     while (this.index < chunks.length) {
       const chunk = chunks[this.index]!;
-      const end = Math.min(chunk.length, this.offset + READ_BLOCK);
+      const end = Math.min(chunk.length, this.offset + BODY_CHUNK);
       const view = this.offset === 0 && end === chunk.length ? chunk : chunk.subarray(this.offset, end);
       if (end === chunk.length) {
         this.index++;
@@ -52,7 +50,7 @@ export class MemoryReplay extends Readable {
 }
 
 /**
- * Replays `size` bytes of a spool file, reading READ_BLOCK bytes at a time at
+ * Replays `size` bytes of a spool file, reading BODY_CHUNK bytes at a time at
  * explicit positions straight into the buffers it emits. Destroying it waits
  * for a read in progress, so once it has emitted 'close' it no longer uses
  * the descriptor.
@@ -70,7 +68,7 @@ export class FileReplay extends Readable {
   }
 
   override _read(): void {
-    const length = Math.min(READ_BLOCK, this.size - this.position);
+    const length = Math.min(BODY_CHUNK, this.size - this.position);
     if (length <= 0) {
       this.push(null);
       return;

@@ -2,14 +2,15 @@
 // their exact size, replayable (pass 2) until disposed.
 import type { Readable } from 'node:stream';
 import { ScpipeError, throwIfAborted } from '../errors';
-import { destroyOnAbort, FileReplay, MemoryReplay, READ_BLOCK } from './replay';
+import { BODY_CHUNK } from '../util/body-chunk';
+import { destroyOnAbort, FileReplay, MemoryReplay } from './replay';
 import type { SpoolFile } from './spool-file';
 
 /** Options of Spool.replay(). */
 export interface ReplayOptions {
   /** Destroys the replay stream with abortError(signal) when it fires. */
   signal?: AbortSignal;
-  /** Bytes the stream buffers ahead of its consumer (default READ_BLOCK, 256 KiB). */
+  /** Bytes the stream buffers ahead of its consumer (default BODY_CHUNK, 256 KiB). */
   highWaterMark?: number;
 }
 
@@ -55,7 +56,7 @@ abstract class SpoolBase implements Spool {
   replay(opts: ReplayOptions = {}): Readable {
     if (this.disposing) throw new ScpipeError('ERR_SPOOL', 'the spool has been disposed');
     throwIfAborted(opts.signal);
-    const highWaterMark = opts.highWaterMark ?? READ_BLOCK;
+    const highWaterMark = opts.highWaterMark ?? BODY_CHUNK;
     if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 1) {
       throw new ScpipeError('ERR_USAGE', `invalid replay highWaterMark: ${String(highWaterMark)}`);
     }

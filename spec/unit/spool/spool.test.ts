@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { ScpipeError, isScpipeError } from '../../../lib/errors';
 import { spool, type Spool, type SpoolOptions } from '../../../lib/spool';
-import { READ_BLOCK } from '../../../lib/spool/replay';
+import { BODY_CHUNK } from '../../../lib/util/body-chunk';
 import { WRITE_BATCH } from '../../../lib/spool/writer';
 import * as release from '../../../lib/spool/release';
 import { rejection, waitFor } from '../../helpers/async';
@@ -260,8 +260,8 @@ describe('spool: sizes and where the bytes go', () => {
     });
     await new Promise((resolve, reject) => replay.once('end', resolve).once('error', reject));
     expect(replayHash.digest('hex')).toBe(inputHash.digest('hex'));
-    expect(biggest).toBe(READ_BLOCK);
-    expect(sizes).toBe(Math.ceil(total / READ_BLOCK));
+    expect(biggest).toBe(BODY_CHUNK);
+    expect(sizes).toBe(Math.ceil(total / BODY_CHUNK));
   }, 120_000);
 });
 
@@ -302,8 +302,8 @@ describe('spool: chunk boundaries', () => {
     const s = await take(chunksOf(huge), { memoryLimit, spoolDir: dir });
     expect(s.onDisk).toBe(memoryLimit < huge.length);
     const parts = await dataChunks(s.replay());
-    expect(parts.slice(0, -1).every((p) => p.length === READ_BLOCK)).toBe(true); // full blocks, no tiny reads
-    expect(parts.at(-1)!.length).toBe(huge.length % READ_BLOCK);
+    expect(parts.slice(0, -1).every((p) => p.length === BODY_CHUNK)).toBe(true); // full blocks, no tiny reads
+    expect(parts.at(-1)!.length).toBe(huge.length % BODY_CHUNK);
     expectSameBytes(Buffer.concat(parts), huge);
     if (!s.onDisk) expect(parts[0]!.buffer).toBe(huge.buffer); // a view, not a copy
   });
@@ -370,7 +370,7 @@ describe('spool: replay', () => {
     await tick(100);
     expect(stream.readableLength).toBeLessThanOrEqual(2 * MiB);
     expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
-    expect(reads.mock.calls.every((call) => (call as unknown[])[3] === READ_BLOCK)).toBe(true);
+    expect(reads.mock.calls.every((call) => (call as unknown[])[3] === BODY_CHUNK)).toBe(true);
     stream.destroy();
     await new Promise((r) => stream.once('close', r));
   });
