@@ -1,6 +1,9 @@
-// The spool's temporary file. Created private (0600) by tmp-promise in the
-// spool directory and, on POSIX, unlinked straight away while the descriptor
-// stays open, so even SIGKILL leaves nothing behind. All I/O goes through
+// The spool's temporary file, private (0600), in the spool directory. On
+// Linux it is made without a name (unnamed-file.ts), so even SIGKILL leaves
+// nothing behind. Elsewhere, or on a file system that cannot, tmp-promise
+// makes a named file and it is unlinked straight away while the descriptor
+// stays open (on POSIX; only a SIGKILL between those two steps could leave
+// it). All I/O goes through
 // that one descriptor with explicit positions, so any number of replays can
 // read it at once. Where unlinking an open file fails (Windows), the path is
 // kept, removed by close(), and registered for removal at process exit.
@@ -10,6 +13,7 @@ import { escapeForTerminal } from '../util/escape';
 import { cancelRemoveAtExit, removeAtExit } from './exit-cleanup';
 import { describeIoError } from '../fs/strerror';
 import { formatBytes } from './size';
+import { openUnnamedFile } from './unnamed-file';
 
 /** Name prefix of every spool file. */
 export const SPOOL_FILE_PREFIX = 'scpipe-spool-';
@@ -46,6 +50,8 @@ export class SpoolFile {
   static async create(dir: string): Promise<SpoolFile> {
     let created: { path: string; fd: number };
     try {
+      const fd = await openUnnamedFile(dir, 0o600);
+      if (fd !== null) return new SpoolFile(fd, dir, undefined);
       // `tmpdir`, not `dir`: tmp >= 0.2.4 refuses a `dir` outside os.tmpdir().
       // Loaded on first use: a stream that fits in RAM never needs it (~3 ms of start-up).
       const { file: tmpFile } = await import('tmp-promise');

@@ -22,7 +22,8 @@ export interface Spool {
   readonly onDisk: boolean;
   /**
    * The spool file's path while it still exists on disk. Informational: on
-   * POSIX the file is unlinked as soon as it is opened, so this is undefined.
+   * Linux the file never has a name, and elsewhere on POSIX it is unlinked as
+   * soon as it is opened, so this is undefined.
    */
   readonly path?: string;
   /**

@@ -10,6 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
 import { CLI, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
+import { UNNAMED_TARGET } from '../helpers/open-files';
 import { memoryFileDirectory } from '../../lib/spool/memory-file';
 
 let sshd: TestSshd;
@@ -65,26 +66,30 @@ describe('scpipe put through an rssh-restricted account', () => {
 
   it('keeps a RAM spool beyond 8 MiB in an unlinked file on /dev/shm, sends it byte-exact, and leaves nothing there', async () => {
     expect(memoryFileDirectory({}, 64 << 20)).toBe('/dev/shm'); // a tmpfs with room, as on the test machines
+    const shmBefore = spoolNames('/dev/shm');
     const data = randomBytes(24 * 1024 * 1024 + 17);
     const r = await runCli(put(`${dir}/ram.bin`, ['--memory', '64M', '-v']), { stdin: Readable.from(chunks(data, 65536)) });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('scpipe: spool: past 8 MiB, RAM goes on in a memory file in /dev/shm\n');
     expect(r.stderr).toMatch(/sent 25165841 bytes \(spool: memory\) spooled in \d+\.\d\d s, sent in \d+\.\d\d s( \(\d+ MB\/s\))?\n$/);
     expect(sha(await readFile(join(dir, 'ram.bin')))).toBe(sha(data));
-    expect(readdirSync('/dev/shm').filter((n) => n.startsWith('scpipe-spool-'))).toEqual([]);
+    expect(newSpoolNames(shmBefore)).toEqual([]);
   });
 
   it('SIGKILL with the RAM spool in /dev/shm: nothing left there, in the spool dir, or remotely', async () => {
+    const shmBefore = spoolNames('/dev/shm');
     const endless = endlessInput();
     try {
       const run = startCli(put(`${dir}/killed.bin`, ['--memory', '64M']), { stdin: endless });
       await waitFor(() => holdsSpoolFile(run.child.pid!, '/dev/shm'), 'the memory file');
+      // Never named (O_TMPFILE): no moment exists in which a SIGKILL could leave it behind.
+      expect(spoolFilesHeld(run.child.pid!, '/dev/shm')).toEqual([expect.stringMatching(UNNAMED_TARGET)]);
       run.child.kill('SIGKILL');
       expect((await run.done).signal).toBe('SIGKILL');
     } finally {
       endless.destroy();
     }
-    expect(readdirSync('/dev/shm').filter((n) => n.startsWith('scpipe-spool-'))).toEqual([]);
+    expect(newSpoolNames(shmBefore)).toEqual([]);
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -335,17 +340,37 @@ function* chunks(data: Buffer, size: number): Generator<Buffer> {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
 
-/** True when process `pid` holds an (unlinked) spool file in `dir` open. */
-function holdsSpoolFile(pid: number, dir: string): boolean {
+/** Names of spool files in `dir` (a crash of anything else may have left some in /dev/shm). */
+function spoolNames(dir: string): string[] {
+  return readdirSync(dir).filter((n) => n.startsWith('scpipe-spool-'));
+}
+
+/** Spool files in /dev/shm that were not there `before`. */
+function newSpoolNames(before: string[]): string[] {
+  return spoolNames('/dev/shm').filter((n) => !before.includes(n));
+}
+
+/** The spool files in `dir` that process `pid` holds open, as /proc shows them (named or unnamed). */
+function spoolFilesHeld(pid: number, dir: string): string[] {
+  const held: string[] = [];
   try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
       try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${dir}/scpipe-spool-`);
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.startsWith(`${dir}/scpipe-spool-`) || (target.startsWith(`${dir}/#`) && UNNAMED_TARGET.test(target))) {
+          held.push(target);
+        }
       } catch {
-        return false;
+        // closed meanwhile
       }
-    });
+    }
   } catch {
-    return false;
+    // the process is gone
   }
+  return held;
+}
+
+/** True when process `pid` holds a spool file in `dir` open. */
+function holdsSpoolFile(pid: number, dir: string): boolean {
+  return spoolFilesHeld(pid, dir).length > 0;
 }

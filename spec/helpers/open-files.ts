@@ -20,7 +20,10 @@ export function openFilesIn(dir: string): string[] {
   return found;
 }
 
-/** The spool files among openFilesIn(dir). */
+/** How /proc shows an unnamed (O_TMPFILE) file: `#<inode> (deleted)`. */
+export const UNNAMED_TARGET = /\/#\d+ \(deleted\)$/;
+
+/** The spool files among openFilesIn(dir): named `scpipe-spool-*`, or unnamed. */
 export function openSpoolFilesIn(dir: string): string[] {
-  return openFilesIn(dir).filter((entry) => entry.includes('scpipe-spool-'));
+  return openFilesIn(dir).filter((entry) => entry.includes('scpipe-spool-') || UNNAMED_TARGET.test(entry));
 }

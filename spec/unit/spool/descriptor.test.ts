@@ -11,7 +11,7 @@ import { HEAD_SIZE } from '../../../lib/spool/descriptor-head';
 import { WORKER_BLOCK, WORKER_COPY, descriptorWorker } from '../../../lib/spool/descriptor-worker';
 import workerThreads = require('node:worker_threads');
 import { rejection, waitFor } from '../../helpers/async';
-import { openSpoolFilesIn as openFilesIn } from '../../helpers/open-files';
+import { UNNAMED_TARGET, openSpoolFilesIn as openFilesIn } from '../../helpers/open-files';
 import { readAll, sha, spoolFixture } from '../../helpers/spool-fixture';
 
 const MiB = 1024 * 1024;
@@ -32,14 +32,15 @@ describe('spool(DescriptorInput): sizes and where the bytes go', () => {
     expect(sha(await readAll(s))).toBe(sha(bytes));
   });
 
-  it('spills memoryLimit + 1 bytes to a private, already unlinked file', async () => {
+  it('spills memoryLimit + 1 bytes to a private file that never has a name', async () => {
     const dir = freshDir();
     const bytes = randomBytes(5 * MiB + 1);
     const s = await take(fileFd(bytes), { memoryLimit: bytes.length - 1, spoolDir: dir });
     expect([s.size, s.onDisk]).toEqual([BigInt(bytes.length), true]);
     expect(fs.readdirSync(dir).filter((n) => n.startsWith('scpipe-spool-'))).toEqual([]);
-    const [held] = openFilesIn(dir);
-    expect(held).toMatch(/scpipe-spool-.* \(deleted\)$/);
+    const held = openFilesIn(dir);
+    expect(held).toEqual([expect.stringMatching(UNNAMED_TARGET)]);
+    expect(fs.fstatSync(Number(held[0]!.split(' ')[0])).mode & 0o777).toBe(0o600);
     expect(sha(await readAll(s))).toBe(sha(bytes));
   });
 

@@ -11,7 +11,8 @@ import { BODY_CHUNK } from '../../../lib/util/body-chunk';
 import { WRITE_BATCH } from '../../../lib/spool/writer';
 import * as release from '../../../lib/spool/release';
 import { rejection, waitFor } from '../../helpers/async';
-import { openFilesIn } from '../../helpers/open-files';
+import { UNNAMED_TARGET, openFilesIn, openSpoolFilesIn } from '../../helpers/open-files';
+import { withoutUnnamedFiles } from '../../helpers/no-unnamed-files';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -56,8 +57,7 @@ afterEach(async () => {
 
 /** Stats of the spool files under `dir` this process holds open (Linux only). */
 function openSpoolFileStats(dir: string): { target: string; stat: fs.Stats }[] {
-  return openFilesIn(dir)
-    .filter((entry) => entry.includes('scpipe-spool-'))
+  return openSpoolFilesIn(dir)
     .map((entry) => {
       const fd = entry.split(' ')[0]!;
       return { target: entry.slice(entry.indexOf('-> ') + 3), stat: fs.statSync(`/proc/self/fd/${fd}`) };
@@ -170,11 +170,13 @@ describe('spool: sizes and where the bytes go', () => {
     expectSameBytes(await readAll(s.replay()), data);
   });
 
-  it('spills memoryLimit + 1 bytes to a private file that is already unlinked', async () => {
-    const dir = freshDir();
+  type DirView = { entries: string[]; open: { target: string; stat: fs.Stats }[] };
+
+  /** Spools limit + 1 bytes; `seen` is what the spool directory showed just after the spill. */
+  async function spillOneByte(dir: string): Promise<{ s: Spool; data: Buffer; seen: DirView }> {
     const limit = 64 * KiB;
     const data = randomBytes(limit + 1);
-    const seen: { entries: string[]; open: { target: string; stat: fs.Stats }[] }[] = [];
+    const seen: DirView[] = [];
     async function* input(): AsyncGenerator<Buffer> {
       yield data.subarray(0, limit);
       yield data.subarray(limit); // the byte that spills
@@ -182,17 +184,34 @@ describe('spool: sizes and where the bytes go', () => {
       seen.push({ entries: spoolEntries(dir), open: openSpoolFileStats(dir) });
     }
     const s = await take(input(), { memoryLimit: limit, spoolDir: dir });
-    expect(s.onDisk).toBe(true);
-    expect(s.size).toBe(BigInt(limit + 1));
-    expect(s.path).toBeUndefined();
+    expect([s.onDisk, s.size, s.path]).toEqual([true, BigInt(limit + 1), undefined]);
     expect(seen).toHaveLength(1);
-    expect(seen[0]!.entries).toEqual([]); // unlinked right after opening
+    return { s, data, seen: seen[0]! };
+  }
+
+  it('spills memoryLimit + 1 bytes to a private file that never has a name (Linux O_TMPFILE)', async () => {
+    const dir = freshDir();
+    const { s, data, seen } = await spillOneByte(dir);
+    expect(seen.entries).toEqual([]);
     if (isLinux) {
-      expect(seen[0]!.open).toHaveLength(1);
-      expect(seen[0]!.open[0]!.target).toMatch(/\/scpipe-spool-[^/]* \(deleted\)$/);
-      expect(seen[0]!.open[0]!.stat.mode & 0o777).toBe(0o600);
+      expect(seen.open).toHaveLength(1);
+      expect(seen.open[0]!.target).toMatch(UNNAMED_TARGET);
+      expect(seen.open[0]!.stat.mode & 0o777).toBe(0o600);
     }
-    expect(spoolEntries(dir)).toEqual([]);
+    expectSameBytes(await readAll(s.replay()), data);
+  });
+
+  it('where files cannot be unnamed: spills to a private named file, unlinked right after opening', async () => {
+    const dir = freshDir();
+    const unnamed = withoutUnnamedFiles();
+    const { s, data, seen } = await spillOneByte(dir);
+    expect(unnamed.refused()).toBe(isLinux ? 1 : 0);
+    expect(seen.entries).toEqual([]); // already unlinked
+    if (isLinux) {
+      expect(seen.open).toHaveLength(1);
+      expect(seen.open[0]!.target).toMatch(/\/scpipe-spool-[^/]* \(deleted\)$/);
+      expect(seen.open[0]!.stat.mode & 0o777).toBe(0o600);
+    }
     expectSameBytes(await readAll(s.replay()), data);
   });
 
@@ -798,6 +817,7 @@ describe('spool: the spool file cannot be written', () => {
 
 describe('spool: when the open file cannot be unlinked', () => {
   function failSpoolUnlinks(): { stop: () => void } {
+    withoutUnnamedFiles(); // (else no file has a name to unlink)
     let failing = true;
     const realUnlink = fs.promises.unlink.bind(fs.promises);
     jest.spyOn(fs.promises, 'unlink').mockImplementation(async (target) => {
