@@ -50,6 +50,8 @@ interface Received {
   sentWhileStalled: number;
   sha: string;
   bytes: number;
+  /** How the stream ended: 'eof' (the sender's EOF), or 'closed' (the channel or the connection went first). */
+  ended: string;
   /** From just before the window was set up to the first data: what it can have been sized for, at most. */
   firstDataMs: number;
 }
@@ -59,13 +61,27 @@ interface Received {
 // bytes buffered; `sent` says what the sender has written so far, and
 // `setUpAt` is the time taken just before widenReceiveWindow ran.
 async function receiveAfterStall(stream: Readable, stallMs: number, sent: () => number, setUpAt: number): Promise<Received> {
-  const raw = stream as unknown as { readableLength: number; incoming: { window: number }; push: Readable['push'] };
+  const raw = stream as unknown as { readableLength: number; incoming: { window: number; state: string }; push: Readable['push'] };
   let firstDataMs = NaN;
-  const push = raw.push; // widenReceiveWindow's own wrapper, which puts ssh2's back on the first data
-  raw.push = function (this: Readable, ...args: Parameters<Readable['push']>): boolean {
-    if (Number.isNaN(firstDataMs)) firstDataMs = performance.now() - setUpAt;
-    return push.apply(this, args);
+  let ended = '';
+  // Watches ssh2's pushes: the first data, and the state of the channel at
+  // the end of the stream ('eof' for the sender's EOF, 'closed' when the
+  // channel or connection closed without one). widenReceiveWindow's own
+  // wrapper comes first and puts ssh2's push back on the first data; this
+  // one stays in front.
+  let inner = raw.push;
+  const watch = function (this: Readable, ...args: Parameters<Readable['push']>): boolean {
+    if (args[0] === null) ended ||= raw.incoming.state;
+    else if (Number.isNaN(firstDataMs)) firstDataMs = performance.now() - setUpAt;
+    const result = inner.apply(this, args);
+    if (raw.push !== watch) {
+      inner = raw.push;
+      raw.push = watch;
+    }
+    return result;
   };
+  raw.push = watch;
+
   let maxWindow = 0;
   let maxBuffered = 0;
   const probe = setInterval(() => {
@@ -82,7 +98,7 @@ async function receiveAfterStall(stream: Readable, stallMs: number, sent: () => 
     maxWindow = Math.max(maxWindow, raw.incoming.window);
   }
   clearInterval(probe);
-  return { maxWindow, maxBuffered, sentWhileStalled, sha: hash.digest('hex'), bytes, firstDataMs };
+  return { maxWindow, maxBuffered, sentWhileStalled, sha: hash.digest('hex'), bytes, firstDataMs, ended };
 }
 
 // Connects a client to `port`, through a latency proxy when `rttMs` > 0.
@@ -186,7 +202,7 @@ describe.each([
 ])('widenReceiveWindow on %s', (_name, transfer) => {
   it('at a 25 ms round trip: a 16 MiB window; a stalled reader holds at most that', async () => {
     const r = await transfer(25, 1000);
-    expect(r.bytes).toBe(48 * MiB);
+    expect({ bytes: r.bytes, ended: r.ended }).toEqual({ bytes: 48 * MiB, ended: 'eof' });
     expect(r.sha).toBe(expectedSha(48 * MiB));
     expect(r.maxWindow).toBe(RECEIVE_WINDOW);
     expect(r.maxBuffered).toBeLessThanOrEqual(RECEIVE_WINDOW + 2 * MiB);
