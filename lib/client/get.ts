@@ -63,7 +63,7 @@ export async function getOverChannel(
 ): Promise<Download> {
   throwIfAborted(opts.signal);
   const base = remoteBasename(remotePath);
-  if (base === undefined) throw new ScpipeError('ERR_USAGE', `"${remotePath}" does not name a file`);
+  if (base === undefined) throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}" does not name a file`);
   const command = buildScpCommand({ role: 'source', path: remotePath, preserve: opts.preserve, verbose: opts.remoteVerbose, quote: opts.quote, scpPath: opts.scpPath });
   const inner = new AbortController();
   const forward = (): void => inner.abort(abortError(opts.signal));
