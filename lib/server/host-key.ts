@@ -35,7 +35,7 @@ export async function loadHostKey(path: string, generate: boolean): Promise<Host
   }
   let generated = false;
   if (!privateKey) {
-    const pair = utils.generateKeyPairSync('ed25519');
+    const pair = generateHostKeyPair();
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     await writeFile(path, pair.private, { mode: 0o600, flag: 'wx' });
     await writeFile(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });
@@ -43,8 +43,31 @@ export async function loadHostKey(path: string, generate: boolean): Promise<Host
     generated = true;
   }
   const parsed = utils.parseKey(privateKey);
-  if (parsed instanceof Error) throw new ScpipeError('ERR_USAGE', `cannot use host key ${path}: ${parsed.message}`, { path });
+  if (parsed instanceof Error) {
+    // A key generated before generateHostKeyPair checked its keys may be one of ssh2's malformed ones.
+    const hint = generate && !generated ? ' (remove it, and the next start makes a new one)' : '';
+    throw new ScpipeError('ERR_USAGE', `cannot use host key ${path}: ${parsed.message}${hint}`, { path });
+  }
   const key = Array.isArray(parsed) ? parsed[0]! : parsed;
   const blob = key.getPublicSSH();
   return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint: fingerprint(blob), path, generated };
+}
+
+// How many keys generateHostKeyPair makes before it gives up (each fails
+// with a chance of 1 in 256, so this is never reached).
+const GENERATE_ATTEMPTS = 16;
+
+/**
+ * A new ed25519 key pair in OpenSSH format that ssh2 can parse. ssh2's
+ * generateKeyPairSync('ed25519') strips leading zero bytes from the public
+ * key (mscdex/ssh2#1390, #1513, open in 1.17), so about 1 key in 256 is
+ * malformed, and `serve` would keep failing on the file it had saved. Such
+ * a pair is thrown away and another made, before anything is written.
+ */
+export function generateHostKeyPair(): { private: string; public: string } {
+  for (let attempt = 0; attempt < GENERATE_ATTEMPTS; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair;
+  }
+  throw new ScpipeError('ERR_USAGE', `could not generate a host key ssh2 can read (${GENERATE_ATTEMPTS} tries)`);
 }

@@ -7,14 +7,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Socket, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, utils } from 'ssh2';
+import { Client } from 'ssh2';
 import { Jail } from '../../../lib/server/jail';
-import type { HostKey } from '../../../lib/server/host-key';
+import { generateHostKeyPair, type HostKey } from '../../../lib/server/host-key';
 import { startServer, type RunningServer } from '../../../lib/server/server';
 
 let root: string;
 let server: RunningServer | undefined;
-const hostKey: HostKey = { privateKey: Buffer.from(utils.generateKeyPairSync('ed25519').private), publicKey: '', fingerprint: '', path: '', generated: true };
+const hostKey: HostKey = { privateKey: Buffer.from(generateHostKeyPair().private), publicKey: '', fingerprint: '', path: '', generated: true };
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'scpipe-test-server-'));

@@ -9,10 +9,11 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Client, Server, utils } from 'ssh2';
+import { Client, Server } from 'ssh2';
 import { execChannel } from '../../../lib/transport/ssh2-transport';
 import { startLatencyProxy, type Proxy } from '../../helpers/latency-proxy';
 import { RECEIVE_WINDOW, widenReceiveWindow, windowFor } from '../../../lib/transport/ssh2-window';
+import { generateHostKeyPair } from '../../../lib/server/host-key';
 
 const MiB = 1 << 20;
 
@@ -20,7 +21,7 @@ const MiB = 1 << 20;
 // first byte (the \0 that starts a download) and then `delayMs` more (the
 // command starting), then writes `total` bytes with backpressure.
 async function serve(total: number, delayMs: number): Promise<{ server: Server; port: number; sent: () => number }> {
-  const hostKey = utils.generateKeyPairSync('ed25519').private;
+  const hostKey = generateHostKeyPair().private;
   let sent = 0;
   const server = new Server({ hostKeys: [hostKey] }, (conn) => {
     conn.on('error', () => undefined); // the proxy's sockets close abruptly
@@ -150,7 +151,7 @@ function expectedSha(total: number): string {
 // `stallMs`, then everything.
 async function upload(rttMs: number, stallMs: number): Promise<Received> {
   const total = 48 * MiB;
-  const hostKey = utils.generateKeyPairSync('ed25519').private;
+  const hostKey = generateHostKeyPair().private;
   let finish: (r: Received) => void;
   const received = new Promise<Received>((r) => (finish = r));
   let sent = 0;

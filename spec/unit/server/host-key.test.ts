@@ -1,0 +1,84 @@
+// loadHostKey's generated key, and generateHostKeyPair's way around ssh2's
+// keygen, which makes about 1 ed25519 key in 256 malformed (mscdex/ssh2#1513).
+import { execFileSync } from 'node:child_process';
+import fs = require('node:fs');
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { utils } from 'ssh2';
+import { generateHostKeyPair, loadHostKey } from '../../../lib/server/host-key';
+
+// What ssh2 returns for a key whose public half starts with a zero byte: the
+// blob is short, and both halves fail to parse (this one is cut by hand).
+function malformedPair(): { private: string; public: string } {
+  const good = utils.generateKeyPairSync('ed25519');
+  const blob = Buffer.from(good.public.split(' ')[1]!, 'base64');
+  return { private: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n', public: `ssh-ed25519 ${blob.subarray(0, blob.length - 1).toString('base64')}` };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-hostkey-'));
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('generateHostKeyPair', () => {
+  it('makes a pair ssh2 and ssh-keygen both read', () => {
+    const pair = generateHostKeyPair();
+    expect(utils.parseKey(pair.private)).not.toBeInstanceOf(Error);
+    expect(utils.parseKey(pair.public)).not.toBeInstanceOf(Error);
+    const file = path.join(dir, 'k');
+    fs.writeFileSync(file, pair.private, { mode: 0o600 });
+    expect(execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' }).trim()).toBe(pair.public.trim());
+  });
+
+  it('throws a malformed pair away and makes another', () => {
+    const bad = malformedPair();
+    expect(utils.parseKey(bad.public)).toBeInstanceOf(Error);
+    const real = utils.generateKeyPairSync;
+    const made: string[] = [];
+    const spy = jest.spyOn(utils, 'generateKeyPairSync').mockImplementation(((type: 'ed25519') => {
+      const pair = made.length === 0 ? bad : real(type);
+      made.push(pair.public);
+      return pair;
+    }) as typeof utils.generateKeyPairSync);
+    const pair = generateHostKeyPair();
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(pair.public).toBe(made[1]);
+  });
+
+  it('gives up with a clear error if the generator never makes a usable key', () => {
+    const bad = malformedPair();
+    jest.spyOn(utils, 'generateKeyPairSync').mockImplementation((() => bad) as typeof utils.generateKeyPairSync);
+    expect(() => generateHostKeyPair()).toThrow(expect.objectContaining({ message: 'could not generate a host key ssh2 can read (16 tries)' }));
+  });
+});
+
+describe('loadHostKey(path, generate)', () => {
+  it('writes a usable key even when the first one generated is malformed, and loads the same key next time', async () => {
+    const bad = malformedPair();
+    const real = utils.generateKeyPairSync;
+    let calls = 0;
+    jest.spyOn(utils, 'generateKeyPairSync').mockImplementation(((type: 'ed25519') => (calls++ === 0 ? bad : real(type))) as typeof utils.generateKeyPairSync);
+    const file = path.join(dir, 'cache', 'scpipe', 'key');
+    const first = await loadHostKey(file, true);
+    expect(first.generated).toBe(true);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(`${file}.pub`, 'utf8')).toBe(`${first.publicKey}\n`);
+    const again = await loadHostKey(file, true);
+    expect([again.generated, again.fingerprint]).toEqual([false, first.fingerprint]);
+  });
+
+  it('names a saved key it cannot read, and how to get a new one', async () => {
+    const file = path.join(dir, 'key');
+    fs.writeFileSync(file, malformedPair().private, { mode: 0o600 });
+    await expect(loadHostKey(file, true)).rejects.toMatchObject({
+      code: 'ERR_USAGE',
+      message: `cannot use host key ${file}: Malformed OpenSSH private key (remove it, and the next start makes a new one)`,
+    });
+    // A key the user named with --host-key is theirs: no such advice.
+    await expect(loadHostKey(file, false)).rejects.toMatchObject({ message: `cannot use host key ${file}: Malformed OpenSSH private key` });
+  });
+});
