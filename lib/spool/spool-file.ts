@@ -1,12 +1,11 @@
 // The spool's temporary file, private (0600), in the spool directory. On
 // Linux it is made without a name (unnamed-file.ts), so even SIGKILL leaves
 // nothing behind. Elsewhere, or on a file system that cannot, tmp-promise
-// makes a named file and it is unlinked straight away while the descriptor
-// stays open (on POSIX; only a SIGKILL between those two steps could leave
-// it). All I/O goes through
-// that one descriptor with explicit positions, so any number of replays can
-// read it at once. Where unlinking an open file fails (Windows), the path is
-// kept, removed by close(), and registered for removal at process exit.
+// makes a named file, unlinked straight away while the descriptor stays open
+// (on POSIX; only a SIGKILL between those two steps could leave it). All I/O
+// goes through that one descriptor with explicit positions, so any number of
+// replays can read it at once. Where unlinking an open file fails (Windows),
+// the path is kept, removed by close(), and registered for removal at exit.
 import * as fs from 'node:fs';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
