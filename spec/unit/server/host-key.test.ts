@@ -2,9 +2,9 @@
 // keygen, which makes about 1 ed25519 key in 256 malformed (mscdex/ssh2#1513).
 import { execFileSync } from 'node:child_process';
 import fs = require('node:fs');
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { utils } from 'ssh2';
+import { tempDirPerTest } from '../../helpers/temp-dir';
 import { generateHostKeyPair, loadHostKey } from '../../../lib/server/host-key';
 
 // What ssh2 returns for a key whose public half starts with a zero byte: the
@@ -15,21 +15,14 @@ function malformedPair(): { private: string; public: string } {
   return { private: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n', public: `ssh-ed25519 ${blob.subarray(0, blob.length - 1).toString('base64')}` };
 }
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-hostkey-'));
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirPerTest('scpipe-test-hostkey-');
 
 describe('generateHostKeyPair', () => {
   it('makes a pair ssh2 and ssh-keygen both read', () => {
     const pair = generateHostKeyPair();
     expect(utils.parseKey(pair.private)).not.toBeInstanceOf(Error);
     expect(utils.parseKey(pair.public)).not.toBeInstanceOf(Error);
-    const file = path.join(dir, 'k');
+    const file = path.join(tempDir(), 'k');
     fs.writeFileSync(file, pair.private, { mode: 0o600 });
     expect(execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' }).trim()).toBe(pair.public.trim());
   });
@@ -62,7 +55,7 @@ describe('loadHostKey(path, generate)', () => {
     const real = utils.generateKeyPairSync;
     let calls = 0;
     jest.spyOn(utils, 'generateKeyPairSync').mockImplementation(((type: 'ed25519') => (calls++ === 0 ? bad : real(type))) as typeof utils.generateKeyPairSync);
-    const file = path.join(dir, 'cache', 'scpipe', 'key');
+    const file = path.join(tempDir(), 'cache', 'scpipe', 'key');
     const first = await loadHostKey(file, true);
     expect(first.generated).toBe(true);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
@@ -72,7 +65,7 @@ describe('loadHostKey(path, generate)', () => {
   });
 
   it('names a saved key it cannot read, and how to get a new one', async () => {
-    const file = path.join(dir, 'key');
+    const file = path.join(tempDir(), 'key');
     fs.writeFileSync(file, malformedPair().private, { mode: 0o600 });
     await expect(loadHostKey(file, true)).rejects.toMatchObject({
       code: 'ERR_USAGE',

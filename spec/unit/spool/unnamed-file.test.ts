@@ -2,24 +2,17 @@
 // the temp dir, tmpfs for /dev/shm), the errors that pass through, and the
 // answers that mean "make a named file instead".
 import fs = require('node:fs');
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { openUnnamedFile } from '../../../lib/spool/unnamed-file';
 import { UNNAMED_TARGET } from '../../helpers/open-files';
+import { tempDirPerTest } from '../../helpers/temp-dir';
 import { withoutUnnamedFiles } from '../../helpers/no-unnamed-files';
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-'));
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirPerTest('scpipe-test-');
 
 describe('openUnnamedFile', () => {
   it.each([
-    ['the temp dir', () => dir],
+    ['the temp dir', () => tempDir()],
     ['/dev/shm', () => '/dev/shm'],
   ])('opens a private read-write file in %s that no directory lists and that is gone on close', async (_, where) => {
     const target = where();
@@ -43,16 +36,16 @@ describe('openUnnamedFile', () => {
   });
 
   it('rejects with ENOENT for a directory that does not exist, and ENOTDIR for a file', async () => {
-    await expect(openUnnamedFile(path.join(dir, 'missing'), 0o600)).rejects.toMatchObject({ code: 'ENOENT' });
-    fs.writeFileSync(path.join(dir, 'file'), '');
-    await expect(openUnnamedFile(path.join(dir, 'file'), 0o600)).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(openUnnamedFile(path.join(tempDir(), 'missing'), 0o600)).rejects.toMatchObject({ code: 'ENOENT' });
+    fs.writeFileSync(path.join(tempDir(), 'file'), '');
+    await expect(openUnnamedFile(path.join(tempDir(), 'file'), 0o600)).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 
   it.each(['EISDIR', 'EOPNOTSUPP', 'ENOTSUP', 'EINVAL'])(
     'resolves null (make a named file instead) when the open fails with %s',
     async (code) => {
       withoutUnnamedFiles(code);
-      await expect(openUnnamedFile(dir, 0o600)).resolves.toBeNull();
+      await expect(openUnnamedFile(tempDir(), 0o600)).resolves.toBeNull();
     },
   );
 
@@ -61,7 +54,7 @@ describe('openUnnamedFile', () => {
     const real = Object.getOwnPropertyDescriptor(process, 'platform')!;
     Object.defineProperty(process, 'platform', { ...real, value: 'darwin' });
     try {
-      await expect(openUnnamedFile(dir, 0o600)).resolves.toBeNull();
+      await expect(openUnnamedFile(tempDir(), 0o600)).resolves.toBeNull();
     } finally {
       Object.defineProperty(process, 'platform', real);
     }

@@ -1,0 +1,22 @@
+// A fresh temporary directory for each test of a file, removed after it
+// (with jest's mocks restored first, so a mocked fs cannot get in the way).
+import fs = require('node:fs');
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Registers beforeEach/afterEach; the returned function gives this test's directory. */
+export function tempDirPerTest(prefix: string): () => string {
+  let dir: string | undefined;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  return () => {
+    if (dir === undefined) throw new Error('tempDirPerTest: only inside a test');
+    return dir;
+  };
+}
