@@ -28,7 +28,6 @@ import { fstatFd, openFd } from './fd';
 import { pathError } from './strerror';
 import { stripTrailingSlashes } from './target';
 
-
 /** The part of ScpSource that sendLocalPaths() drives (tests pass a recorder). */
 export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'leaveDirectory' | 'reportLocalError'>;
 

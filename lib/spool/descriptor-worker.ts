@@ -12,9 +12,11 @@
 // loop took 1.0 s.
 //
 // descriptorWorker() runs from its source text (Function.prototype.toString),
-// so it must be self-contained: no imports, no outer names, only require()
-// and the global objects inside it. Its constants mirror the exported ones
-// below, which the main thread uses (a unit test checks they agree).
+// so it must be self-contained: no imports but types, no outer names, only
+// require() and the global objects inside it. Its constants mirror the
+// exported ones below, which the main thread uses (a unit test checks they
+// agree).
+import type { SpillTarget } from './options';
 
 /** What the worker is given as workerData. */
 export interface DescriptorWorkerData {
@@ -51,8 +53,6 @@ export const WORKER_BLOCK = 4 * 1024 * 1024;
 /** The buffer of the spill loop. */
 export const WORKER_COPY = 128 * 1024;
 
-/** The file a spill goes to: the memory file or the spool file on disk. */
-export type SpillTarget = 'memory' | 'disk';
 
 /** What the worker posts to the main thread. */
 export type DescriptorMessage =
@@ -251,7 +251,7 @@ export function descriptorWorker(): void {
       return;
     }
 
-    // Files: the main thread creates them (tmp-promise) and wakes us.
+    // Files: the main thread creates them (SpoolFile.create) and wakes us.
     target = data.blockLimit < data.memoryLimit ? 'memory' : 'disk';
     out = request(target);
     for (const b of blocks) put(b, b.length);

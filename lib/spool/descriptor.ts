@@ -14,12 +14,11 @@ import {
   descriptorWorker,
   type DescriptorMessage,
   type DescriptorWorkerData,
-  type SpillTarget,
 } from './descriptor-worker';
 import { readHead, type Head } from './descriptor-head';
 import { inputError } from './input';
 import { MEMORY_FILE_AFTER, memoryFileDirectory } from './memory-file';
-import { checkMemoryLimit, spoolDirectory, type SpoolOptions } from './options';
+import { checkMemoryLimit, spoolDirectory, type SpillTarget, type SpoolOptions } from './options';
 import { SpoolFile, spoolWriteError } from './spool-file';
 import { FileSpool, MemorySpool, type Spool } from './spools';
 

@@ -30,6 +30,9 @@ export interface SpoolOptions {
   onProgress?: (bytes: bigint) => void;
 }
 
+/** The file a spool goes on in: the memory file, or the spool file on disk. */
+export type SpillTarget = 'memory' | 'disk';
+
 /**
  * The spool went on in a file when it had taken `bytes` bytes: a memory
  * file on a RAM file system ('memory', past the first 8 MiB of a
@@ -38,7 +41,7 @@ export interface SpoolOptions {
  * `dir` is where the file is.
  */
 export interface Spill {
-  to: 'memory' | 'disk';
+  to: SpillTarget;
   dir: string;
   bytes: number;
 }

@@ -41,4 +41,3 @@ export function machineBusySeconds(): number {
   const [user, nice, system, , , irq, softirq] = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
   return (user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS;
 }
-
