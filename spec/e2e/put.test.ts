@@ -3,14 +3,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
 import { CLI, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
-import { UNNAMED_TARGET } from '../helpers/open-files';
+import { UNNAMED_TARGET, openSpoolFilesIn } from '../helpers/open-files';
 import { memoryFileDirectory } from '../../lib/spool/memory-file';
 
 let sshd: TestSshd;
@@ -83,7 +83,7 @@ describe('scpipe put through an rssh-restricted account', () => {
       const run = startCli(put(`${dir}/killed.bin`, ['--memory', '64M']), { stdin: endless });
       await waitFor(() => holdsSpoolFile(run.child.pid!, '/dev/shm'), 'the memory file');
       // Never named (O_TMPFILE): no moment exists in which a SIGKILL could leave it behind.
-      expect(spoolFilesHeld(run.child.pid!, '/dev/shm')).toEqual([expect.stringMatching(UNNAMED_TARGET)]);
+      expect(openSpoolFilesIn('/dev/shm', run.child.pid!)).toEqual([expect.stringMatching(UNNAMED_TARGET)]);
       run.child.kill('SIGKILL');
       expect((await run.done).signal).toBe('SIGKILL');
     } finally {
@@ -350,27 +350,7 @@ function newSpoolNames(before: string[]): string[] {
   return spoolNames('/dev/shm').filter((n) => !before.includes(n));
 }
 
-/** The spool files in `dir` that process `pid` holds open, as /proc shows them (named or unnamed). */
-function spoolFilesHeld(pid: number, dir: string): string[] {
-  const held: string[] = [];
-  try {
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        if (target.startsWith(`${dir}/scpipe-spool-`) || (target.startsWith(`${dir}/#`) && UNNAMED_TARGET.test(target))) {
-          held.push(target);
-        }
-      } catch {
-        // closed meanwhile
-      }
-    }
-  } catch {
-    // the process is gone
-  }
-  return held;
-}
-
 /** True when process `pid` holds a spool file in `dir` open. */
 function holdsSpoolFile(pid: number, dir: string): boolean {
-  return spoolFilesHeld(pid, dir).length > 0;
+  return openSpoolFilesIn(dir, pid).length > 0;
 }

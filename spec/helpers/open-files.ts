@@ -1,17 +1,27 @@
-// Which files under a directory this process holds open, deleted ones
-// included (Linux /proc): how the spool tests see an unlinked spool file.
+// Which files under a directory a process (this one by default) holds open,
+// deleted ones included (Linux /proc): how the spool tests see an unlinked
+// or unnamed spool file.
 import fs = require('node:fs');
 import * as path from 'node:path';
 
-/** `fd -> target` for each file under `dir` this process has open ([] off Linux). */
-export function openFilesIn(dir: string): string[] {
+/**
+ * `fd -> target` for each file under `dir` that process `pid` has open ([]
+ * off Linux, or once that process has gone).
+ */
+export function openFilesIn(dir: string, pid: number | 'self' = 'self'): string[] {
   if (process.platform !== 'linux') return [];
   const real = fs.realpathSync(dir) + path.sep;
   const found: string[] = [];
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return []; // the process has gone
+  }
+  for (const fd of fds) {
     let target: string;
     try {
-      target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
     } catch {
       continue; // closed meanwhile (readdir's own fd)
     }
@@ -23,7 +33,7 @@ export function openFilesIn(dir: string): string[] {
 /** How /proc shows an unnamed (O_TMPFILE) file: `#<inode> (deleted)`. */
 export const UNNAMED_TARGET = /\/#\d+ \(deleted\)$/;
 
-/** The spool files among openFilesIn(dir): named `scpipe-spool-*`, or unnamed. */
-export function openSpoolFilesIn(dir: string): string[] {
-  return openFilesIn(dir).filter((entry) => entry.includes('scpipe-spool-') || UNNAMED_TARGET.test(entry));
+/** The spool files among openFilesIn(dir, pid): named `scpipe-spool-*`, or unnamed. */
+export function openSpoolFilesIn(dir: string, pid: number | 'self' = 'self'): string[] {
+  return openFilesIn(dir, pid).filter((entry) => entry.includes('scpipe-spool-') || UNNAMED_TARGET.test(entry));
 }
