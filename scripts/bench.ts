@@ -8,6 +8,7 @@
  * all of them alike; the uploaded file is verified and deleted after each run):
  *   pipe-ram         cat FILE | scpipe put --memory SIZE+64M   (stream fits in RAM)
  *   pipe-disk        cat FILE | scpipe put                     (default 64M, spills to disk)
+ *   pipe-disk-openssh cat FILE | scpipe put --transport openssh (the same, over the system ssh)
  *   manual-two-pass  cat FILE | cat > SPOOL && scp -O SPOOL host:out; rm SPOOL
  *   file-stdin       scpipe put < FILE                         (regular file: no spool)
  *   scp-file         scp -O FILE host:out
@@ -30,6 +31,9 @@
  * 1 GiB of memory and exits, so that every case starts on memory the host
  * backs wherever it stands in the round (scripts/bench/prewarm.ts;
  * `--prewarm off` skips it).
+ *
+ * scpipe runs without NODE_EXTRA_CA_CERTS (--extra-ca keep: with it, if set):
+ * see scripts/bench/node-start.ts; the header says what it costs here.
  *
  * Wall time is measured around the spawned commands; scpipe's peak memory is
  * the largest resident set of its node process (/proc/<pid>/status, polled
@@ -66,24 +70,25 @@ import { knownHostsFor, startLatencyProxy, type Proxy } from '../spec/helpers/la
 import { machine } from './bench/machine';
 import { machineBusySeconds, pollPeakMemory, reapedCpuSeconds } from './bench/measure';
 import { prewarmMemory } from './bench/prewarm';
+import { EXTRA_CA, extraCaNote } from './bench/node-start';
 
 const ROOT = path.resolve(__dirname, '../../..'); // .bench/build/scripts -> project root
 let CLI = path.join(ROOT, 'dist/cli/launch.js'); // --cli: another build, e.g. to compare two commits
 const MiB = 1024 * 1024;
 const BLOCK = 16 * MiB;
 const ALL_CASES = [
-  'pipe-ram', 'pipe-disk', 'manual-two-pass', 'file-stdin', 'scp-file', 'ssh-cat', 'download', 'download-openssh', 'scp-download',
+  'pipe-ram', 'pipe-disk', 'pipe-disk-openssh', 'manual-two-pass', 'file-stdin', 'scp-file', 'ssh-cat', 'download', 'download-openssh', 'scp-download',
   'tiny', 'scp-tiny',
 ] as const;
 type CaseName = (typeof ALL_CASES)[number];
 /** What each case is compared with; the references are compared with themselves. */
 const REFERENCE: Record<CaseName, CaseName> = {
-  'pipe-ram': 'manual-two-pass', 'pipe-disk': 'manual-two-pass', 'manual-two-pass': 'manual-two-pass',
+  'pipe-ram': 'manual-two-pass', 'pipe-disk': 'manual-two-pass', 'pipe-disk-openssh': 'manual-two-pass', 'manual-two-pass': 'manual-two-pass',
   'file-stdin': 'scp-file', 'scp-file': 'scp-file', 'ssh-cat': 'ssh-cat',
   download: 'scp-download', 'download-openssh': 'scp-download', 'scp-download': 'scp-download',
   tiny: 'scp-tiny', 'scp-tiny': 'scp-tiny',
 };
-const SCPIPE_CASES: CaseName[] = ['pipe-ram', 'pipe-disk', 'file-stdin', 'download', 'download-openssh', 'tiny'];
+const SCPIPE_CASES: CaseName[] = ['pipe-ram', 'pipe-disk', 'pipe-disk-openssh', 'file-stdin', 'download', 'download-openssh', 'tiny'];
 const DOWNLOADS: CaseName[] = ['download', 'download-openssh', 'scp-download'];
 /** Start-up latency cases: TINY_DATA instead of the --size file, TINY_REPEAT runs per round. */
 const TINY_CASES: CaseName[] = ['tiny', 'scp-tiny'];
@@ -101,7 +106,7 @@ const RSS_SLACK_MIB = 100;
 const DEFAULT_CIPHER = 'aes128-gcm@openssh.com';
 const DEFAULT_KEX = 'curve25519-sha256';
 
-interface Options { size: number; runs: number; cases: CaseName[]; rtt: number; cipher: string; kex: string; prewarm: boolean; argv: string[] }
+interface Options { size: number; runs: number; cases: CaseName[]; rtt: number; cipher: string; kex: string; prewarm: boolean; extraCa: boolean; argv: string[] }
 interface Env {
   sshd: TestSshd; tmp: string; file: string; sha256: string; remoteDir: string; spoolDir: string; home: string; opts: Options;
   /** A regular file holding TINY_DATA, for scp-tiny. */
@@ -115,7 +120,7 @@ interface CaseResult { name: CaseName; seconds: number[]; peakMiB: number[]; cli
 
 // ---------------------------------------------------------------- options
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { size: 1024 * MiB, runs: 5, cases: [...ALL_CASES], rtt: 0, cipher: DEFAULT_CIPHER, kex: DEFAULT_KEX, prewarm: true, argv };
+  const opts: Options = { size: 1024 * MiB, runs: 5, cases: [...ALL_CASES], rtt: 0, cipher: DEFAULT_CIPHER, kex: DEFAULT_KEX, prewarm: true, extraCa: false, argv };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${argv[i]} needs a value`);
@@ -127,7 +132,8 @@ function parseOptions(argv: string[]): Options {
     else if (argv[i] === '--cipher') opts.cipher = value;
     else if (argv[i] === '--kex') opts.kex = value;
     else if (argv[i] === '--prewarm' && (value === 'on' || value === 'off')) opts.prewarm = value === 'on';
-    else throw new Error(`unknown option ${argv[i]} (use --size 1G, --runs 5, --rtt 20, --cli PATH, --cipher NAME|default, --kex NAME|default, --prewarm on|off, --cases ${ALL_CASES.join(',')})`);
+    else if (argv[i] === '--extra-ca' && (value === 'keep' || value === 'drop')) opts.extraCa = value === 'keep';
+    else throw new Error(`unknown option ${argv[i]} (use --size 1G, --runs 5, --rtt 20, --cli PATH, --cipher NAME|default, --kex NAME|default, --prewarm on|off, --extra-ca keep|drop, --cases ${ALL_CASES.join(',')})`);
     i++;
   }
   if (!(opts.size > 0) || !Number.isSafeInteger(opts.size)) throw new Error(`bad --size`);
@@ -232,8 +238,8 @@ function startDownload(env: Env, name: CaseName, out: string): Launch {
 }
 
 function scpipeEnv(env: Env): NodeJS.ProcessEnv {
-  const { SSH_AUTH_SOCK: _agent, ...rest } = process.env;
-  return { ...rest, HOME: env.home };
+  const { SSH_AUTH_SOCK: _agent, [EXTRA_CA]: extraCa, ...rest } = process.env;
+  return { ...rest, HOME: env.home, ...(env.opts.extraCa && extraCa !== undefined ? { [EXTRA_CA]: extraCa } : {}) };
 }
 
 function pipeIntoScpipe(env: Env, extra: string[], name: CaseName, source = env.file): Launch {
@@ -270,6 +276,7 @@ function launch(name: CaseName, env: Env): Launch {
   switch (name) {
     case 'pipe-ram': return pipeIntoScpipe(env, ['--memory', String(opts.size + 64 * MiB)], name);
     case 'pipe-disk': return pipeIntoScpipe(env, [], name);
+    case 'pipe-disk-openssh': return pipeIntoScpipe(env, ['--transport', 'openssh'], name);
     case 'manual-two-pass': {
       const spool = path.join(env.tmp, 'manual-spool');
       // The stream reaches `cat > spool` through a pipe, as it reaches scpipe
@@ -522,6 +529,7 @@ async function main(): Promise<void> {
   }
 
   const algorithms = await negotiated(env);
+  const extraCa = extraCaNote(opts.extraCa);
   if (algorithms.scpipe !== algorithms.openssh) console.error(`note: the sides use different algorithms (${JSON.stringify(algorithms)})`);
   const loadBefore = os.loadavg()[0].toFixed(2);
   const results: CaseResult[] = opts.cases.map((name) => ({ name, seconds: [], peakMiB: [], clientCpu: [], otherCpu: [] }));
@@ -552,6 +560,7 @@ async function main(): Promise<void> {
     `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random; tiny cases: ${TINY_DATA.length} bytes), runs: ${opts.runs} per case (tiny cases ${opts.runs * TINY_REPEAT}), interleaved, each round from another case, \`sync\` before each run; ratios are medians of per-round ratios; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT proxy` : ''}, target an rssh-like scp-only account`,
     `Command: ${command} (scpipe: ${path.relative(ROOT, CLI)})`,
     `Algorithms (cipher, key exchange): scpipe ${algorithms.scpipe}; OpenSSH ${algorithms.openssh}`,
+    extraCa,
     `Load average (1 min) before: ${loadBefore}, after: ${os.loadavg()[0].toFixed(2)}`,
   ];
   const tbl = table(rows);
@@ -559,7 +568,7 @@ async function main(): Promise<void> {
   console.log(['', ...header, '', tbl, '', ...goals].join('\n'));
 
   fs.mkdirSync(path.join(ROOT, '.bench'), { recursive: true });
-  const json = { date: new Date().toISOString(), machine: info, size: opts.size, runs: opts.runs, rttMs: opts.rtt, algorithms, command, table: tbl, targets: goals, cases: rows };
+  const json = { date: new Date().toISOString(), machine: info, size: opts.size, runs: opts.runs, rttMs: opts.rtt, algorithms, nodeExtraCaCerts: extraCa, command, table: tbl, targets: goals, cases: rows };
   fs.writeFileSync(path.join(ROOT, '.bench/results.json'), JSON.stringify(json, null, 2) + '\n');
   console.error(`wrote ${path.join(ROOT, '.bench/results.json')}`);
 }
