@@ -53,7 +53,6 @@ export const WORKER_BLOCK = 4 * 1024 * 1024;
 /** The buffer of the spill loop. */
 export const WORKER_COPY = 128 * 1024;
 
-
 /** What the worker posts to the main thread. */
 export type DescriptorMessage =
   /** Bytes taken so far, at most every 100 ms. */
