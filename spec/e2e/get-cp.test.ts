@@ -4,20 +4,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 
-let sshd: TestSshd;
+const sshd = sshdPerSuite();
 let rdir: string; // remote side (owned by scpipe-rssh)
 let local: string;
 
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 beforeEach(async () => {
   rdir = await userDir(sshd.rssh, 'getcp');
   local = await mkdtemp(join(tmpdir(), 'scpipe-test-local-'));

@@ -6,7 +6,8 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs/promises';
 import * as path from 'path';
-import { startSshd, TestSshd, userDir } from '../helpers/sshd';
+import { TestSshd, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
 interface Result { code: number | null; stdout: string; stderr: string; }
 
@@ -30,16 +31,10 @@ function run(cmd: string, args: string[], input: string | Buffer = ''): Promise<
 }
 
 describe('test sshd harness (system OpenSSH client)', () => {
-  let sshd: TestSshd;
+  const sshd = sshdPerSuite();
   const ssh = (account: TestSshd['user'], command: string[], input?: string | Buffer) =>
     run('ssh', [...sshd.sshArgs(account), sshd.host, ...command], input);
 
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-  });
   it('exposes host key facts matching ssh-keygen', async () => {
     expect(sshd.port).toBeGreaterThan(0);
     expect(path.basename(sshd.dir)).toMatch(/^scpipe-test-/);

@@ -6,19 +6,16 @@
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 
-let sshd: TestSshd;
+const sshd = sshdPerSuite();
 let scripts: string;
 let work: string; // local: work/target is the target, work/outside must stay empty
 
 beforeAll(async () => {
-  sshd = await startSshd();
   scripts = await userDir(sshd.user, 'hostile');
-});
-afterAll(async () => {
-  await sshd?.stop();
 });
 beforeEach(async () => {
   work = await mkdtemp(join(tmpdir(), 'scpipe-test-hostile-'));

@@ -6,17 +6,14 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { open, truncate, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, remote, sshFlags } from '../helpers/cli';
-import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { waitFor } from '../helpers/async';
 
-let sshd: TestSshd;
+const sshd = sshdPerSuite();
 let rdir: string;
 beforeAll(async () => {
-  sshd = await startSshd();
   rdir = await userDir(sshd.rssh, 'large');
-});
-afterAll(async () => {
-  await sshd?.stop();
 });
 
 // Runs `scpipe get`, hashing stdout as it comes; `gate` may delay reading.

@@ -6,16 +6,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from 'ssh2';
 import { put, isScpipeError, type PutProgress } from '../../lib';
-import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
-let sshd: TestSshd;
+const sshd = sshdPerSuite();
 let dir: string;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 beforeEach(async () => {
   dir = await userDir(sshd.rssh, 'lib');
 });

@@ -11,18 +11,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
-import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
-let sshd: TestSshd;
+const sshd = sshdPerSuite();
 let rdir: string;
 let local: string;
 
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 beforeEach(async () => {
   rdir = await userDir(sshd.rssh, 'openssh');
   local = await mkdtemp(join(tmpdir(), 'scpipe-test-openssh-'));

@@ -5,16 +5,11 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
-import { startSshd, userDir, withPassword, type TestSshd } from '../helpers/sshd';
+import { userDir, withPassword } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
-let sshd: TestSshd;
+const sshd = sshdPerSuite();
 let dir: string;
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 beforeEach(async () => {
   dir = await userDir(sshd.user, 'pw');
 });

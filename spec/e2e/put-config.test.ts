@@ -3,20 +3,15 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { readdir } from 'node:fs/promises';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 
-let sshd: TestSshd;
+const sshd = sshdPerSuite();
 let home: string;
 let dir: string;
 
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), 'scpipe-test-home-'));
   await mkdir(join(home, '.ssh'), { mode: 0o700 });

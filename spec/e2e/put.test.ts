@@ -7,22 +7,17 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { CLI, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { UNNAMED_TARGET, openSpoolFilesIn } from '../helpers/open-files';
 import { memoryFileDirectory } from '../../lib/spool/memory-file';
 
-let sshd: TestSshd;
+const sshd = sshdPerSuite();
 let spoolDir: string;
 let dir: string;
 
-beforeAll(async () => {
-  sshd = await startSshd();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
 beforeEach(async () => {
   spoolDir = await mkdtemp(join(tmpdir(), 'scpipe-test-spool-'));
   dir = await userDir(sshd.rssh, 'put');

@@ -6,7 +6,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { startSshd, userDir, type TestSshd } from '../helpers/sshd';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags, type CliOptions, type CliResult } from '../helpers/cli';
 
 const ROOT = resolve(__dirname, '../..');
@@ -96,13 +97,7 @@ describe('start-up loads only what the command needs', () => {
 });
 
 describe('a 6-byte put through an rssh-restricted account', () => {
-  let sshd: TestSshd;
-  beforeAll(async () => {
-    sshd = await startSshd();
-  });
-  afterAll(async () => {
-    await sshd?.stop();
-  });
+  const sshd = sshdPerSuite();
 
   it('loads ssh2 only once its TCP connect is under way, and no server, download or prompt code', async () => {
     const dir = await userDir(sshd.rssh, 'startup');
