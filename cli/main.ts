@@ -3,7 +3,7 @@
 // exits with the status that cli/exit-status.ts chose.
 import yargs, { type CommandModule } from 'yargs';
 import { createContext, type CommandContext } from './context';
-import { protectDashes } from './stdio-arg';
+import { beforeEnd, protectArgs, unmarkMessage } from './stdio-arg';
 import { describeFailure, say } from './report';
 import { exitStatusFor } from './exit-status';
 import { lastValueWins } from './last-wins';
@@ -27,7 +27,7 @@ const COMMANDS: Record<string, () => Promise<CommandBuilder>> = {
 // word that is not an option is the command: the top-level options (-h,
 // --help, --version) take no value.
 function commandsFor(argv: string[]): string[] {
-  const named = argv.find((arg) => !arg.startsWith('-'));
+  const named = beforeEnd(argv).find((arg) => !arg.startsWith('-'));
   return named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
 }
 
@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   let verbose = false;
   const ctx = createContext(() => verbose);
   const commands = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]!()));
-  const parser = yargs(protectDashes(argv))
+  const parser = yargs(protectArgs(argv))
     .scriptName('scpipe')
     .usage('$0 <command> [options]\n\nMove byte streams over the SCP protocol, to and from scp-only hosts.')
     .middleware(lastValueWins, true)
@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     .version()
     .wrap(Math.min(100, process.stdout.columns ?? 80))
     .fail((msg, err) => {
-      throw err ?? new ScpipeError('ERR_USAGE', msg);
+      throw err ?? new ScpipeError('ERR_USAGE', unmarkMessage(msg));
     });
   skipHelpCache(parser);
   try {

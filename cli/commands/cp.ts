@@ -11,7 +11,7 @@ import { AlreadyReported, say } from '../report';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
 import { runPut } from './put';
-import { restoreDash } from '../stdio-arg';
+import { restoreArg } from '../stdio-arg';
 
 interface CpArgs extends SshArgs {
   paths: string[];
@@ -22,10 +22,11 @@ interface CpArgs extends SshArgs {
 /** Builds the cp command for yargs. */
 export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
   return {
-    command: 'cp [options] <paths..>',
+    command: 'cp <paths..>',
     describe: 'copy files and trees (-r) between here and a host: SRC... DEST',
     builder: (y: Argv) =>
       withSshOptions(y)
+        .usage('$0 cp [options] SRC... DEST')
         .positional('paths', { type: 'string', array: true, describe: 'SRC... DEST: local paths, [user@]host:path, or - for stdin/stdout' })
         .option('r', { alias: 'recursive', type: 'boolean', default: false, describe: 'copy directories recursively' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve modes and times' })
@@ -33,7 +34,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         .example('scpipe cp -r -p backup@vault:photos-2026 ./restore/', '') as unknown as Argv<CpArgs>,
     handler: (args) =>
       ctx.run(async (signal, log) => {
-        const paths = (args.paths ?? []).map(restoreDash);
+        const paths = (args.paths ?? []).map(restoreArg);
         if (paths.length < 2) throw new ScpipeError('ERR_USAGE', 'cp needs at least one source and a destination');
         const dest = paths[paths.length - 1]!;
         const sources = paths.slice(0, -1);

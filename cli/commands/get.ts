@@ -13,6 +13,7 @@ import { escapeForTerminal } from '../../lib/util/escape';
 import type { CommandContext } from '../context';
 import { ProgressLine } from '../progress';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
+import { restoreArg } from '../stdio-arg';
 
 interface GetArgs extends SshArgs {
   source: string;
@@ -30,15 +31,16 @@ function localError(what: string): (err: unknown) => never {
 /** Builds the get command for yargs. */
 export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> {
   return {
-    command: 'get [options] <source>',
+    command: 'get <source>',
     describe: 'write a remote file ([user@]host:path) to stdout',
     builder: (y: Argv) =>
       withSshOptions(y)
+        .usage('$0 get [options] <source>')
         .positional('source', { type: 'string', demandOption: true, describe: '[user@]host:path of the remote file' })
         .option('output', { type: 'string', describe: 'write to FILE instead of stdout (replaced only when complete)', requiresArg: true })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve times and mode (no effect on stdout)' })
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '') as unknown as Argv<GetArgs>,
-    handler: (args) => ctx.run((signal, log) => runGet(args, args.source, args.output, signal, log)),
+    handler: (args) => ctx.run((signal, log) => runGet(args, restoreArg(args.source), args.output, signal, log)),
   };
 }
 

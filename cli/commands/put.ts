@@ -1,12 +1,15 @@
 // `scpipe put [options] [user@]host:path`: stdin to one remote file.
 import { posix } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { ScpipeError } from '../../lib/errors';
-import { put } from '../../lib/client/put';
+import { ScpipeError, isScpipeError } from '../../lib/errors';
+import { put, type PutInput } from '../../lib/client/put';
 import { parseByteSize } from '../../lib/spool';
 import { ProgressLine } from '../progress';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { openStdin } from '../stdin';
+import { InputCommand } from '../input-command';
+import { cameAfterEnd, restoreArg } from '../stdio-arg';
+import { escapeForTerminal } from '../../lib/util/escape';
 import type { CommandContext } from '../context';
 
 interface PutArgs extends SshArgs {
@@ -18,6 +21,8 @@ interface PutArgs extends SshArgs {
   'spool-dir'?: string;
   size?: string;
   name?: string;
+  /** The words after `--`: the input command. */
+  command?: string[];
 }
 
 /** Parses `--mode 0640`. */
@@ -41,11 +46,17 @@ const DEFAULT_MEMORY = '64M';
 /** Builds the put command for yargs. */
 export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> {
   return {
-    command: 'put [options] <target>',
-    describe: 'stream stdin to a remote file ([user@]host:path)',
+    command: 'put <target> [command..]',
+    describe: "stream stdin, or a command's output, to a remote file ([user@]host:path)",
     builder: (y: Argv) =>
       withSshOptions(y)
+        .usage('$0 put [options] <target> [-- command [arg...]]')
         .positional('target', { type: 'string', demandOption: true, describe: '[user@]host:path of the remote file' })
+        .positional('command', {
+          type: 'string',
+          array: true,
+          describe: 'after --: run this command, upload its output, and send nothing unless it exits 0',
+        })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'send --mode and --mtime and have the remote keep them' })
         .option('mode', { type: 'string', default: DEFAULT_MODE, describe: 'file mode to announce (octal)', requiresArg: true })
         .option('mtime', { type: 'string', describe: 'modification time with -p (epoch seconds or ISO date; default now)', requiresArg: true })
@@ -54,8 +65,9 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('size', { type: 'string', describe: 'the exact input size in bytes: stream without spooling', requiresArg: true })
         .option('name', { type: 'string', describe: 'file name to announce (default: last part of the path)', requiresArg: true })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
-        .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '') as unknown as Argv<PutArgs>,
-    handler: (args) => ctx.run((signal, log) => runPut(args, args.target, signal, log)),
+        .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '')
+        .example("scpipe put vault:home.tar.zst -- bash -o pipefail -c 'tar -C /home -c . | zstd'", '') as unknown as Argv<PutArgs>,
+    handler: (args) => ctx.run((signal, log) => runPut(args, restoreArg(args.target), signal, log, inputCommand(args.command))),
   };
 }
 
@@ -70,18 +82,38 @@ export function timings(bytes: bigint, spooled: boolean, started: number, sendin
   return `${spooled ? 'spooled' : 'set up'} in ${s(sending - started)}, sent in ${s(ended - sending)}${rate}`;
 }
 
+/** The words of `put host:path -- COMMAND [ARG...]`; refuses words that were not after `--`. */
+export function inputCommand(words: readonly string[] | undefined): string[] | undefined {
+  if (words === undefined || words.length === 0) return undefined;
+  const stray = words.find((word) => !cameAfterEnd(word));
+  if (stray !== undefined) {
+    throw new ScpipeError(
+      'ERR_USAGE',
+      `unexpected argument "${escapeForTerminal(restoreArg(stray))}": put takes one target; to upload a command's output, give the command after --`,
+    );
+  }
+  return words.map(restoreArg);
+}
+
 /** Options of put that cp shares (cp has no --mode etc.: their defaults apply). */
 export type PutLikeArgs = SshArgs & Partial<Omit<PutArgs, keyof SshArgs | 'target'>>;
 
 /** Streams stdin to `targetArg`; shared by `put` and `cp - host:path`. */
-export async function runPut(args: PutLikeArgs, targetArg: string, signal: AbortSignal, log?: (line: string) => void): Promise<void> {
+export async function runPut(
+  args: PutLikeArgs,
+  targetArg: string,
+  signal: AbortSignal,
+  log?: (line: string) => void,
+  command?: readonly string[],
+): Promise<void> {
   const spec = remoteArg(targetArg, 'put');
   const mode = parseMode(args.mode ?? DEFAULT_MODE);
   const memory = parseByteSize(args.memory ?? DEFAULT_MEMORY);
   if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
   const size = args.size === undefined ? undefined : parseByteSize(args.size);
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
-  const stdin = openStdin(size !== undefined);
+  const producer = command && new InputCommand(command);
+  const stdin: { input: PutInput; fileSize?: bigint } = producer ? { input: producer.input } : openStdin(size !== undefined);
   const progress = ProgressLine.wanted(args.q) ? new ProgressLine(posix.basename(spec.path) || spec.host) : undefined;
   const started = performance.now();
   let sending: number | undefined; // when pass 2 began
@@ -103,6 +135,18 @@ export async function runPut(args: PutLikeArgs, targetArg: string, signal: Abort
       },
     });
     log?.(`sent ${result.bytes} bytes (spool: ${result.spooled}) ${timings(result.bytes, result.spooled !== 'none', started, sending ?? started, performance.now())}`);
+  } catch (err) {
+    await producer?.stop();
+    // Spooled, so the command's end came before the first byte could go.
+    const failure = producer?.failure;
+    if (failure !== undefined && failure === err && size === undefined) {
+      throw new ScpipeError('ERR_LOCAL_IO', `${failure.message}; nothing was sent`, { cause: err });
+    }
+    // With --size the bytes went as they came: the remote scp was told they are bad, but keeps them.
+    if (failure !== undefined && isScpipeError(err) && err.cause === failure) {
+      throw new ScpipeError(err.code, `${err.message}; the remote file cannot be trusted: remove or overwrite it`, { bytes: err.bytes, cause: err });
+    }
+    throw err;
   } finally {
     progress?.done();
   }

@@ -38,10 +38,11 @@ export function parseListenAddress(text: string): { host: string; port: number }
 /** Builds the serve command for yargs. */
 export function serveCommand(ctx: CommandContext): CommandModule<object, ServeArgs> {
   return {
-    command: 'serve [options]',
+    command: 'serve',
     describe: 'run an scp-only SSH server over a root directory',
     builder: (y: Argv) =>
       y
+        .usage('$0 serve [options]')
         .option('root', { type: 'string', demandOption: true, describe: 'directory the clients see as /', requiresArg: true })
         .option('addr', { type: 'string', default: '127.0.0.1:2022', describe: 'listen address HOST:PORT', requiresArg: true })
         .option('host-key', { type: 'string', describe: 'host private key (default: an ed25519 key generated once in ~/.cache/scpipe)', requiresArg: true })

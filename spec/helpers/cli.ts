@@ -27,6 +27,8 @@ export interface CliOptions {
   /** Bytes or a stream for stdin (use runCliWithFile for `< file`). */
   stdin?: Buffer | string | Readable;
   env?: NodeJS.ProcessEnv;
+  /** Working directory (default: the test's). */
+  cwd?: string;
   timeoutMs?: number;
 }
 
@@ -43,6 +45,7 @@ export function startCli(args: string[], opts: CliOptions = {}): CliRun {
   const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...env, HOME: privateHome(), ...opts.env },
+    cwd: opts.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const started = Date.now();

@@ -1,0 +1,78 @@
+// `scpipe put host:path -- COMMAND [ARG...]`: the input is COMMAND's standard
+// output, and it counts only if COMMAND exits 0. put takes the whole stream
+// before it sends a byte (DESIGN.md "Why two passes"), so a producer that
+// fails (btrfs send on a bad block, pg_dump losing its server) is caught
+// before the remote file is touched. From a shell pipe scpipe would see only
+// an early end of input, and store a truncated backup as a good one.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PassThrough, type Readable } from 'node:stream';
+import { ScpipeError } from '../lib/errors';
+import { describeIoError } from '../lib/fs/strerror';
+import { BODY_CHUNK } from '../lib/util/body-chunk';
+import { escapeForTerminal } from '../lib/util/escape';
+
+// How long stop() waits for the command to exit after SIGTERM.
+const STOP_WAIT_MS = 2000;
+
+type Outcome = { code: number | null; signal: NodeJS.Signals | null } | { error: Error };
+
+/** A running input command: its output as put's input, checked at its end. */
+export class InputCommand {
+  /** The command's stdout; after its last byte, fails unless the command exited 0. */
+  readonly input: AsyncIterable<Uint8Array>;
+  private readonly child: ChildProcess;
+  private readonly outcome: Promise<Outcome>;
+  private readonly shown: string;
+  /** The error the input failed with, once the command failed. */
+  failure: ScpipeError | undefined;
+
+  /**
+   * Starts `argv` (no shell: `bash -o pipefail -c '...'` runs a pipeline)
+   * with scpipe's stdin and stderr, its stdout piped to us.
+   */
+  constructor(argv: readonly string[]) {
+    const [file, ...args] = argv;
+    if (file === undefined || file === '') throw new ScpipeError('ERR_USAGE', 'nothing to run after --');
+    this.shown = escapeForTerminal(argv.map(shellWord).join(' ').slice(0, 200));
+    this.child = spawn(file, args, { stdio: ['inherit', 'pipe', 'inherit'] });
+    this.outcome = new Promise<Outcome>((resolve) => {
+      this.child.once('error', (error) => resolve({ error }));
+      this.child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    // Node resumes (drops) a child's unread stdout when the child exits, and
+    // with --size put reads it only once connected: the pipe holds it.
+    this.input = this.output(this.child.stdout!.pipe(new PassThrough({ highWaterMark: BODY_CHUNK })));
+  }
+
+  private async *output(stdout: Readable): AsyncGenerator<Uint8Array> {
+    yield* stdout as AsyncIterable<Uint8Array>;
+    const outcome = await this.outcome;
+    if ('error' in outcome) {
+      this.failure = new ScpipeError('ERR_LOCAL_IO', `cannot run ${this.shown}: ${describeIoError(outcome.error)}`, { cause: outcome.error });
+    } else if (outcome.code !== 0) {
+      const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with status ${outcome.code}`;
+      this.failure = new ScpipeError('ERR_LOCAL_IO', `the input command ${how}: ${this.shown}`);
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Ends the command if it still runs (SIGTERM, after which its stdout is
+   * closed, so a pipeline behind it gets SIGPIPE) and waits up to 2 s for it
+   * to exit. For when put failed or was interrupted.
+   */
+  async stop(): Promise<void> {
+    const child = this.child;
+    child.stdout?.destroy();
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.outcome, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+}
+
+// A word as a shell would need it, for messages: bare when safe, else in single quotes.
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
+}

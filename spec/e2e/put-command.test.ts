@@ -1,0 +1,148 @@
+// `scpipe put host:path -- COMMAND [ARG...]` end to end through the
+// rssh-restricted account: the command's output is uploaded only when the
+// command exits 0 (cli/input-command.ts), and `--` ends the options of every
+// command (cli/stdio-arg.ts).
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
+
+const sshd = sshdPerSuite();
+let spoolDir: string;
+let local: string;
+let dir: string;
+
+beforeEach(async () => {
+  spoolDir = await mkdtemp(join(tmpdir(), 'scpipe-test-spool-'));
+  local = await mkdtemp(join(tmpdir(), 'scpipe-test-local-'));
+  dir = await userDir(sshd.rssh, 'putcmd');
+});
+afterEach(async () => {
+  try {
+    expect(await readdir(spoolDir)).toEqual([]);
+  } finally {
+    await rm(spoolDir, { recursive: true, force: true });
+    await rm(local, { recursive: true, force: true });
+  }
+});
+
+const flags = (): string[] => sshFlags(sshd, sshd.rssh);
+const at = (p: string): string => remote(sshd, sshd.rssh, p);
+const put = (path: string, command: string[], extra: string[] = []): string[] => [
+  'put', ...flags(), '--spool-dir', spoolDir, ...extra, at(path), '--', ...command,
+];
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('scpipe put -- COMMAND', () => {
+  it("uploads the command's output when it exits 0; its stderr goes to ours as it is", async () => {
+    const r = await runCli(put(`${dir}/ok.txt`, ['sh', '-c', 'printf "hello\\n"; echo "from the command" >&2']));
+    expect(r).toMatchObject({ status: 0, stderr: 'from the command\n' });
+    expect(await readFile(join(dir, 'ok.txt'), 'utf8')).toBe('hello\n');
+  });
+
+  it('uploads a large output through the disk spool byte-exact, with options after the target', async () => {
+    const file = join(local, 'data.bin');
+    await writeFile(file, randomBytes(40 * 1024 * 1024 + 5));
+    const r = await runCli(put(`${dir}/big.bin`, ['cat', file], ['--memory', '1M']));
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(sha(await readFile(join(dir, 'big.bin')))).toBe(sha(await readFile(file)));
+  });
+
+  it('sends nothing when the command fails after some output: exit 1, says so, nothing on either side', async () => {
+    const r = await runCli(put(`${dir}/bad.bin`, ['sh', '-c', 'head -c 3000000 /dev/zero; exit 3']));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("scpipe: the input command exited with status 3: sh -c 'head -c 3000000 /dev/zero; exit 3'; nothing was sent\n");
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('catches a failure inside a pipeline run with pipefail', async () => {
+    const r = await runCli(put(`${dir}/pipe.bin`, ['bash', '-o', 'pipefail', '-c', 'printf data; false | cat']));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^scpipe: the input command exited with status 1: bash -o pipefail -c .*; nothing was sent\n$/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('sends nothing when the command is killed by a signal', async () => {
+    const r = await runCli(put(`${dir}/killed.bin`, ['sh', '-c', 'echo partial; kill -9 $$']));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("scpipe: the input command was killed by SIGKILL: sh -c 'echo partial; kill -9 $$'; nothing was sent\n");
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('sends nothing when the command cannot be run', async () => {
+    const r = await runCli(put(`${dir}/none.bin`, ['scpipe-no-such-command', '--x']));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('scpipe: cannot run scpipe-no-such-command --x: spawn scpipe-no-such-command ENOENT; nothing was sent\n');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('with --size streams the output, and a failing command marks the remote file as bad', async () => {
+    const r = await runCli(put(`${dir}/sized.txt`, ['sh', '-c', 'echo hello; exit 4'], ['--size', '6']));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      "scpipe: the input command exited with status 4: sh -c 'echo hello; exit 4' (after 6 of 6 bytes); " +
+        'the remote file cannot be trusted: remove or overwrite it\n',
+    );
+    // The bytes went as they came; the remote scp was told they are bad (it exits 1) and keeps them.
+    expect(await readFile(join(dir, 'sized.txt'), 'utf8')).toBe('hello\n');
+  });
+
+  it('with --size uploads a command that exits 0, even when it exits before the connection is up', async () => {
+    const r = await runCli(put(`${dir}/sized-ok.txt`, ['printf', 'hello\\n'], ['--size', '6']));
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'sized-ok.txt'), 'utf8')).toBe('hello\n');
+  });
+
+  it('on SIGTERM ends the command too, exits 143 and sends nothing', async () => {
+    const marker = `scpipe-test-${process.pid}-${Date.now()}`;
+    const run = startCli(put(`${dir}/term.bin`, ['bash', '-c', `exec -a ${marker} sleep 30`], ['-v']));
+    await waitFor(() => run.stderr().includes('< \\0 (ok)'), 'the remote scp -t'); // spooling, connected
+    expect(pids(marker)).toHaveLength(1);
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.status).toBe(143);
+    expect(r.stderr).toMatch(/scpipe: interrupted by SIGTERM\n$/);
+    expect(pids(marker)).toEqual([]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('refuses a second argument without -- (exit 2), before running or connecting to anything', async () => {
+    const r = await runCli(['put', ...flags(), at(`${dir}/x`), 'tar'], { stdin: 'data' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      'scpipe: unexpected argument "tar": put takes one target; to upload a command\'s output, give the command after --\n',
+    );
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('-- ends the options', () => {
+  it('cp takes a local name that starts with a dash after --', async () => {
+    await writeFile(join(local, '-v'), 'dash\n');
+    const r = await runCli(['cp', ...flags(), '--', '-v', at(`${dir}/`)], { cwd: local });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, '-v'), 'utf8')).toBe('dash\n');
+  });
+
+  it('get takes its source after --', async () => {
+    await writeFile(join(dir, 'f.txt'), 'remote\n');
+    execFileSync('chown', [String(sshd.rssh.uid), join(dir, 'f.txt')]);
+    const r = await runCli(['get', ...flags(), '--', at(`${dir}/f.txt`)]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout.toString()).toBe('remote\n');
+  });
+});
+
+// The pids of processes whose command line starts with `name`.
+function pids(name: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', `^${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
