@@ -53,31 +53,32 @@ describe('scpipe put -- COMMAND', () => {
     expect(sha(await readFile(join(dir, 'big.bin')))).toBe(sha(await readFile(file)));
   });
 
-  it('sends nothing when the command fails after some output: exit 1, says so, nothing on either side', async () => {
-    const r = await runCli(put(`${dir}/bad.bin`, ['sh', '-c', 'head -c 3000000 /dev/zero; exit 3']));
+  // Nothing is sent: exit 1, the message, and nothing in the remote directory.
+  it.each([
+    [
+      'fails after some output',
+      ['sh', '-c', 'head -c 3000000 /dev/zero; exit 3'],
+      "the input command exited with status 3: sh -c 'head -c 3000000 /dev/zero; exit 3'",
+    ],
+    [
+      'fails inside a pipeline run with pipefail',
+      ['bash', '-o', 'pipefail', '-c', 'printf data; false | cat'],
+      "the input command exited with status 1: bash -o pipefail -c 'printf data; false | cat'",
+    ],
+    [
+      'is killed by a signal',
+      ['sh', '-c', 'echo partial; kill -9 $$'],
+      "the input command was killed by SIGKILL: sh -c 'echo partial; kill -9 $$'",
+    ],
+    [
+      'cannot be run',
+      ['scpipe-no-such-command', '--x'],
+      'cannot run scpipe-no-such-command --x: spawn scpipe-no-such-command ENOENT',
+    ],
+  ])('sends nothing when the command %s', async (_what, command, message) => {
+    const r = await runCli(put(`${dir}/bad.bin`, command));
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("scpipe: the input command exited with status 3: sh -c 'head -c 3000000 /dev/zero; exit 3'; nothing was sent\n");
-    expect(await readdir(dir)).toEqual([]);
-  });
-
-  it('catches a failure inside a pipeline run with pipefail', async () => {
-    const r = await runCli(put(`${dir}/pipe.bin`, ['bash', '-o', 'pipefail', '-c', 'printf data; false | cat']));
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^scpipe: the input command exited with status 1: bash -o pipefail -c .*; nothing was sent\n$/);
-    expect(await readdir(dir)).toEqual([]);
-  });
-
-  it('sends nothing when the command is killed by a signal', async () => {
-    const r = await runCli(put(`${dir}/killed.bin`, ['sh', '-c', 'echo partial; kill -9 $$']));
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe("scpipe: the input command was killed by SIGKILL: sh -c 'echo partial; kill -9 $$'; nothing was sent\n");
-    expect(await readdir(dir)).toEqual([]);
-  });
-
-  it('sends nothing when the command cannot be run', async () => {
-    const r = await runCli(put(`${dir}/none.bin`, ['scpipe-no-such-command', '--x']));
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe('scpipe: cannot run scpipe-no-such-command --x: spawn scpipe-no-such-command ENOENT; nothing was sent\n');
+    expect(r.stderr).toBe(`scpipe: ${message}; nothing was sent\n`);
     expect(await readdir(dir)).toEqual([]);
   });
 
