@@ -5,7 +5,7 @@
 // before the remote file is touched. From a shell pipe scpipe would see only
 // an early end of input, and store a truncated backup as a good one.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { ScpipeError } from '../lib/errors';
 import { describeIoError } from '../lib/fs/strerror';
 import { BODY_CHUNK } from '../lib/util/body-chunk';
@@ -40,8 +40,11 @@ export class InputCommand {
       this.child.once('exit', (code, signal) => resolve({ code, signal }));
     });
     // Node resumes (drops) a child's unread stdout when the child exits, and
-    // with --size put reads it only once connected: the pipe holds it.
-    this.input = this.output(this.child.stdout!.pipe(new PassThrough({ highWaterMark: BODY_CHUNK })));
+    // with --size put reads it only once connected: the PassThrough holds it.
+    // pipeline() passes a read error on, where pipe() would leave it waiting.
+    const held = new PassThrough({ highWaterMark: BODY_CHUNK });
+    pipeline(this.child.stdout!, held, () => undefined);
+    this.input = this.output(held);
   }
 
   private async *output(stdout: Readable): AsyncGenerator<Uint8Array> {

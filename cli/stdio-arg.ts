@@ -9,9 +9,8 @@ const AFTER_END = '\0\0';
 
 /** argv for yargs: a lone `-` marked; the first `--` dropped and each word after it marked. */
 export function protectArgs(argv: readonly string[]): string[] {
-  const end = argv.indexOf('--');
-  const options = end < 0 ? argv : argv.slice(0, end);
-  const rest = end < 0 ? [] : argv.slice(end + 1);
+  const options = beforeEnd(argv);
+  const rest = argv.slice(options.length + 1);
   return [...options.map((a) => (a === '-' ? DASH : a)), ...rest.map((a) => AFTER_END + a)];
 }
 

@@ -4,37 +4,27 @@
 // command (cli/stdio-arg.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
+import { tempDirPerTest } from '../helpers/temp-dir';
 
 const sshd = sshdPerSuite();
-let spoolDir: string;
-let local: string;
+const spoolDir = tempDirPerTest('scpipe-test-spool-', { mustEndEmpty: true });
+const localDir = tempDirPerTest('scpipe-test-local-');
 let dir: string;
 
 beforeEach(async () => {
-  spoolDir = await mkdtemp(join(tmpdir(), 'scpipe-test-spool-'));
-  local = await mkdtemp(join(tmpdir(), 'scpipe-test-local-'));
   dir = await userDir(sshd.rssh, 'putcmd');
-});
-afterEach(async () => {
-  try {
-    expect(await readdir(spoolDir)).toEqual([]);
-  } finally {
-    await rm(spoolDir, { recursive: true, force: true });
-    await rm(local, { recursive: true, force: true });
-  }
 });
 
 const flags = (): string[] => sshFlags(sshd, sshd.rssh);
 const at = (p: string): string => remote(sshd, sshd.rssh, p);
 const put = (path: string, command: string[], extra: string[] = []): string[] => [
-  'put', ...flags(), '--spool-dir', spoolDir, ...extra, at(path), '--', ...command,
+  'put', ...flags(), '--spool-dir', spoolDir(), ...extra, at(path), '--', ...command,
 ];
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -46,7 +36,7 @@ describe('scpipe put -- COMMAND', () => {
   });
 
   it('uploads a large output through the disk spool byte-exact, with options after the target', async () => {
-    const file = join(local, 'data.bin');
+    const file = join(localDir(), 'data.bin');
     await writeFile(file, randomBytes(40 * 1024 * 1024 + 5));
     const r = await runCli(put(`${dir}/big.bin`, ['cat', file], ['--memory', '1M']));
     expect(r).toMatchObject({ status: 0, stderr: '' });
@@ -124,8 +114,8 @@ describe('scpipe put -- COMMAND', () => {
 
 describe('-- ends the options', () => {
   it('cp takes a local name that starts with a dash after --', async () => {
-    await writeFile(join(local, '-v'), 'dash\n');
-    const r = await runCli(['cp', ...flags(), '--', '-v', at(`${dir}/`)], { cwd: local });
+    await writeFile(join(localDir(), '-v'), 'dash\n');
+    const r = await runCli(['cp', ...flags(), '--', '-v', at(`${dir}/`)], { cwd: localDir() });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(await readFile(join(dir, '-v'), 'utf8')).toBe('dash\n');
   });

@@ -13,27 +13,20 @@ import { CLI, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shell
 import { waitFor } from '../helpers/async';
 import { UNNAMED_TARGET, openSpoolFilesIn } from '../helpers/open-files';
 import { memoryFileDirectory } from '../../lib/spool/memory-file';
+import { tempDirPerTest } from '../helpers/temp-dir';
 
 const sshd = sshdPerSuite();
-let spoolDir: string;
+// Whatever happened, no spool file may be left behind.
+const spoolDir = tempDirPerTest('scpipe-test-spool-', { mustEndEmpty: true });
 let dir: string;
 
 beforeEach(async () => {
-  spoolDir = await mkdtemp(join(tmpdir(), 'scpipe-test-spool-'));
   dir = await userDir(sshd.rssh, 'put');
-});
-afterEach(async () => {
-  try {
-    // Whatever happened, no spool file may be left behind.
-    expect(await readdir(spoolDir)).toEqual([]);
-  } finally {
-    await rm(spoolDir, { recursive: true, force: true });
-  }
 });
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const put = (path: string, extra: string[] = []): string[] => [
-  'put', ...sshFlags(sshd, sshd.rssh), '--spool-dir', spoolDir, ...extra, remote(sshd, sshd.rssh, path),
+  'put', ...sshFlags(sshd, sshd.rssh), '--spool-dir', spoolDir(), ...extra, remote(sshd, sshd.rssh, path),
 ];
 
 describe('scpipe put through an rssh-restricted account', () => {
@@ -120,7 +113,7 @@ describe('scpipe put through an rssh-restricted account', () => {
   });
 
   it('sends a regular file on stdin without spooling', async () => {
-    const file = join(spoolDir, '..', `scpipe-test-input-${process.pid}`);
+    const file = join(spoolDir(), '..', `scpipe-test-input-${process.pid}`);
     const data = randomBytes(3 * 1024 * 1024);
     await writeFile(file, data);
     try {
@@ -177,7 +170,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
   it('a wrong key: exit 255, Permission denied, fast, while stdin is still open', async () => {
     const endless = endlessInput();
     try {
-      const args = ['put', ...sshFlags(sshd, sshd.rssh, [], sshd.wrongKeyPath), '--spool-dir', spoolDir, remote(sshd, sshd.rssh, `${dir}/f`)];
+      const args = ['put', ...sshFlags(sshd, sshd.rssh, [], sshd.wrongKeyPath), '--spool-dir', spoolDir(), remote(sshd, sshd.rssh, `${dir}/f`)];
       const r = await startCli(args, { stdin: endless }).done;
       expect(r.status).toBe(255);
       expect(r.stderr).toMatch(/^scpipe: scpipe-rssh@127\.0\.0\.1: Permission denied/);
@@ -188,7 +181,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
   });
 
   it('an unknown host key under strict checking: exit 255 with the fingerprint', async () => {
-    const empty = join(spoolDir, '..', `scpipe-test-known-${process.pid}`);
+    const empty = join(spoolDir(), '..', `scpipe-test-known-${process.pid}`);
     await writeFile(empty, '');
     try {
       // The first -o wins, as in ssh.
@@ -255,7 +248,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     });
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/sent 4096 bytes \(spool: disk\) spooled in /); // --memory 1K, not 1M
-    expect(r.stderr).toContain(`scpipe: spool: over the memory limit (1 KiB): spilling to a file in ${spoolDir}\n`); // the last --spool-dir
+    expect(r.stderr).toContain(`scpipe: spool: over the memory limit (1 KiB): spilling to a file in ${spoolDir()}\n`); // the last --spool-dir
     expect((await stat(join(dir, 'twice.bin'))).size).toBe(4096);
   });
 
@@ -265,7 +258,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       const run = startCli(put(`${dir}/stalled.bin`, ['--memory', '1K', '-v']), { stdin: stalled });
       stalled.write(Buffer.alloc(64 * 1024)); // spilled; then nothing more
       await waitFor(() => run.stderr().includes('< \\0 (ok)'), 'the remote scp -t');
-      await waitFor(() => holdsSpoolFile(run.child.pid!, spoolDir), 'the spool file');
+      await waitFor(() => holdsSpoolFile(run.child.pid!, spoolDir()), 'the spool file');
       const killed = Date.now();
       run.child.kill('SIGINT');
       const r = await run.done;
@@ -310,7 +303,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
   });
 
   it('shows progress on a terminal, and nothing but errors otherwise', async () => {
-    const file = join(spoolDir, '..', `scpipe-test-progress-${process.pid}`);
+    const file = join(spoolDir(), '..', `scpipe-test-progress-${process.pid}`);
     await writeFile(file, randomBytes(2 * 1024 * 1024));
     try {
       const { out } = await runOnTerminal(`cat ${shellQuote([file])} | ${shellQuote([process.execPath, CLI, ...put(`${dir}/progress.bin`)])}`);
