@@ -23,7 +23,7 @@ export type ScpipeErrorCode =
   | 'ERR_SIZE_MISMATCH' // the input was shorter or longer than --size
   | 'ERR_SPOOL' // the spool could not be written (disk full, permissions)
   | 'ERR_LOCAL_IO' // reading input or writing output failed
-  | 'ERR_UNSAFE_NAME' // a name from the peer was refused (PROTOCOL.md §5)
+  | 'ERR_UNSAFE_NAME' // a name from the peer was refused (docs/protocol.md §5)
   // cancellation (exit 130/143)
   | 'ERR_ABORTED';
 

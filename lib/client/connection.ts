@@ -48,7 +48,7 @@ export class ChannelOpener {
    * The error to report for a failed role: with the openssh transport, an ssh
    * that never got a session (exit 255) is a connect error (exit status 255),
    * not the "connection lost" the role saw (downloads cannot tell earlier:
-   * the remote `scp -f` waits for us, PROTOCOL.md §4.2).
+   * the remote `scp -f` waits for us, docs/protocol.md §4.2).
    */
   async explain(err: unknown): Promise<unknown> {
     if (err instanceof ScpipeError && err.code === 'ERR_ABORTED') return err;
@@ -66,7 +66,7 @@ export class ChannelOpener {
   }
 
   // One ssh process per command. When the remote speaks first (`scp -t` sends
-  // its \0 at once, PROTOCOL.md §4.1), wait for that byte: an ssh that exits
+  // its \0 at once, docs/protocol.md §4.1), wait for that byte: an ssh that exits
   // 255 before it could not connect or authenticate, and fails here as
   // ERR_CONNECT (exit status 255), not as a remote error. A remote `scp -f`
   // waits for us (§4.2), so there is nothing to wait for; a failed connection

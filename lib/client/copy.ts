@@ -35,7 +35,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
     path: remotePath === '' ? '.' : remotePath,
     recursive: opts.recursive,
     preserve: opts.preserve,
-    targetIsDirectory: localPaths.length > 1, // PROTOCOL.md §4.4
+    targetIsDirectory: localPaths.length > 1, // docs/protocol.md §4.4
     verbose: opts.remoteVerbose,
     quote: opts.quote,
     scpPath: opts.scpPath,

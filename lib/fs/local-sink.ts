@@ -1,5 +1,5 @@
 // The local end of a download (`scpipe cp host:src ./target`): a SinkHandler
-// that does to the filesystem what OpenSSH's sink() does (PROTOCOL.md §4.3),
+// that does to the filesystem what OpenSSH's sink() does (docs/protocol.md §4.3),
 // with two deliberate differences that keep a hostile or broken transfer
 // from doing damage:
 //   - it writes only under the target: a symlink below the target is never

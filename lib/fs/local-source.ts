@@ -1,6 +1,6 @@
 // The local end of an upload (`scpipe cp ./a ./b host:dir`): walks local
 // paths and drives the source role, as OpenSSH's source()/rsource() do
-// (PROTOCOL.md §4.1):
+// (docs/protocol.md §4.1):
 //   - each path loses its trailing slashes and is announced by its basename;
 //   - symlinks are followed (stat, not lstat), as OpenSSH does;
 //   - a regular file is opened first and its size, mode and times come from

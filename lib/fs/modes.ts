@@ -1,4 +1,4 @@
-// The mode and time arithmetic of OpenSSH's sink (PROTOCOL.md §4.3), as pure
+// The mode and time arithmetic of OpenSSH's sink (docs/protocol.md §4.3), as pure
 // functions so the rules can be tested without touching a disk.
 import type { ReceivedTimes } from '../protocol/sink-types';
 

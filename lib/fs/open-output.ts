@@ -1,5 +1,5 @@
 // Where one received file goes on disk, as OpenSSH's sink opens it
-// (PROTOCOL.md §4.3): a device or FIFO (/dev/null, a tty) is written in
+// (docs/protocol.md §4.3): a device or FIFO (/dev/null, a tty) is written in
 // place; anything else is received into a private temp file beside `path`
 // and renamed over it only once complete (output-file.ts). Used by the local
 // sink for each file of a download, and by `get --output`.

@@ -1,4 +1,4 @@
-// One received file on its way to disk (PROTOCOL.md §4.3, files):
+// One received file on its way to disk (docs/protocol.md §4.3, files):
 //   write()   hands chunks to a WriteStream; resolves at once unless its
 //             buffer is full (backpressure), so a multi-GB body streams.
 //   finish()  after the source's status byte: on success chmod, times,

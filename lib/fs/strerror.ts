@@ -1,5 +1,5 @@
 // Error wording for local filesystem failures. OpenSSH reports them as
-// `"%s: %s", path, strerror(errno)` (PROTOCOL.md §4.1 step 4, §4.3), and
+// `"%s: %s", path, strerror(errno)` (docs/protocol.md §4.1 step 4, §4.3), and
 // users and scripts know glibc's phrases ("No such file or directory"), while
 // Node's messages come from libuv and differ for some codes ("illegal
 // operation on a directory" for EISDIR). So we map the codes we meet.

@@ -1,4 +1,4 @@
-// Target resolution for the local sink (PROTOCOL.md §4.3): decided once, when
+// Target resolution for the local sink (docs/protocol.md §4.3): decided once, when
 // the transfer starts, as OpenSSH's sink() does with `stat(targ)`. Also the
 // one place that follows a dangling symlink: the server's jail checks the
 // same path this file writes to, so both must follow links the same way.

@@ -16,7 +16,7 @@ export interface ScpChannel {
   readonly stdout: Readable;
   /** Bytes to the remote command (its stdin); `end()` sends EOF. */
   readonly stdin: Writable;
-  /** The remote command's stderr; diagnostics only (PROTOCOL.md §1). */
+  /** The remote command's stderr; diagnostics only (docs/protocol.md §1). */
   readonly stderr: Readable;
   /**
    * Settles when the command has ended and the channel is closed. Resolves

@@ -1,4 +1,4 @@
-// Builds the command line that starts the remote SCP role (PROTOCOL.md §6):
+// Builds the command line that starts the remote SCP role (docs/protocol.md §6):
 // separate flags in OpenSSH's order `-v -r -p -d` then `-t`/`-f`, because
 // rssh's whitelist refuses combined ones; `--` only before a path that starts
 // with `-`; the path quoted for the remote shell.

@@ -1,5 +1,5 @@
 // OpenSSH's name patterns for the "filename matches request" check
-// (PROTOCOL.md §5.2): scp.c's brace_expand() and glibc fnmatch(3) with flags
+// (docs/protocol.md §5.2): scp.c's brace_expand() and glibc fnmatch(3) with flags
 // 0, ported (picomatch and braces follow shell rules, not these, e.g. for
 // `{a}`, `{}` and leading dots).
 import { ScpipeError } from '../errors';

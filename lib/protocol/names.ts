@@ -1,5 +1,5 @@
 // Checks on the names a remote source sends in C and D records, before they
-// touch the file system (PROTOCOL.md §5):
+// touch the file system (docs/protocol.md §5):
 // - checkIncomingName(): OpenSSH's CVE-2018-20685 check (§5.1), plus NUL, and
 //   on Windows the characters that would change which file is opened.
 // - NameMatcher: OpenSSH's CVE-2019-6111 check (§5.2), the top-level name
@@ -89,7 +89,7 @@ function lastComponent(path: string): string {
 
 /**
  * The name a source sends for a literal remote path: its last component after
- * trailing slashes are stripped (PROTOCOL.md §5.1). Undefined when that is
+ * trailing slashes are stripped (docs/protocol.md §5.1). Undefined when that is
  * empty, `.` or `..` (OpenSSH's source cannot send those), or a bare `~` or
  * `~user`, which quote.ts leaves for the remote shell to expand.
  */

@@ -1,5 +1,5 @@
 // Quotes a remote path so the remote side sees exactly one word: a POSIX
-// shell (`$SHELL -c`, PROTOCOL.md §1), csh, and rssh's wordexp(WRDE_NOCMD)
+// shell (`$SHELL -c`, docs/protocol.md §1), csh, and rssh's wordexp(WRDE_NOCMD)
 // (§6). OpenSSH sends paths raw (CVE-2020-15778); we do not.
 
 /** How remote paths are quoted: see `--quote`. */

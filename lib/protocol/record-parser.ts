@@ -1,5 +1,5 @@
-// Parses one header line a source sends (T, C, D, E, \1, \2; PROTOCOL.md §2)
-// with the strictness of OpenSSH's sink() (PROTOCOL.md §4.2). Errors use
+// Parses one header line a source sends (T, C, D, E, \1, \2; docs/protocol.md §2)
+// with the strictness of OpenSSH's sink() (docs/protocol.md §4.2). Errors use
 // OpenSSH's own wording, so a sink can send `\1scp: <message>` back unchanged;
 // the offending line, escaped, rides along as `remoteMessage`.
 //
@@ -33,7 +33,7 @@ export function isRecordStart(byte: number | undefined): boolean {
 
 /**
  * True when both times of a T record fit a signed 64-bit time_t. OpenSSH acks
- * a T record with larger seconds but then sets no times (PROTOCOL.md §2); the
+ * a T record with larger seconds but then sets no times (docs/protocol.md §2); the
  * parser keeps the exact values and leaves that decision to the sink.
  */
 export function timesInRange(t: TimesRecord): boolean {
@@ -47,7 +47,7 @@ export function parseRecord(line: Buffer): SourceRecord {
   if (first === 1 || first === 2) {
     return { type: first === 1 ? 'warning' : 'fatal', message: line.subarray(1).toString('utf8') };
   }
-  if (first === 0x45) return { type: 'E' }; // only buf[0] is checked (PROTOCOL.md §2)
+  if (first === 0x45) return { type: 'E' }; // only buf[0] is checked (docs/protocol.md §2)
   if (first === 0x54) return parseTimes(line);
   if (first === 0x43 || first === 0x44) return parseHeader(line);
   throw protocolError('expected control record', line);
@@ -79,7 +79,7 @@ class Cursor {
   }
 }
 
-// `T<sec> <usec> <sec> <usec>`: scp.c's checks in order (PROTOCOL.md §2).
+// `T<sec> <usec> <sec> <usec>`: scp.c's checks in order (docs/protocol.md §2).
 function parseTimes(line: Buffer): TimesRecord {
   const cp = new Cursor(line);
   const seconds = (field: string): bigint => {
@@ -100,7 +100,7 @@ function parseTimes(line: Buffer): TimesRecord {
   return { type: 'T', mtime, mtimeUsec, atime, atimeUsec };
 }
 
-// `C<mode> <size> <name>` and `D<mode> <size> <name>` (PROTOCOL.md §2).
+// `C<mode> <size> <name>` and `D<mode> <size> <name>` (docs/protocol.md §2).
 function parseHeader(line: Buffer): SourceRecord {
   const cp = new Cursor(line);
   let mode = 0;

@@ -1,12 +1,12 @@
-// Encoding of the records a source sends (PROTOCOL.md §2) as pure functions.
+// Encoding of the records a source sends (docs/protocol.md §2) as pure functions.
 // The sink's parser lives in record-parser.ts; tests build their input here.
 import { ScpipeError } from '../errors';
 
-/** Longest header line a sink accepts, including the newline (PROTOCOL.md §8). */
+/** Longest header line a sink accepts, including the newline (docs/protocol.md §8). */
 export const MAX_LINE_BYTES = 2047;
 /** The mode bits a C/D record carries: OpenSSH's FILEMODEMASK (no sticky bit). */
 export const FILE_MODE_MASK = 0o6777;
-/** Largest size or time a record may carry: INT64_MAX (PROTOCOL.md §8). */
+/** Largest size or time a record may carry: INT64_MAX (docs/protocol.md §8). */
 export const INT64_MAX = 0x7fffffffffffffffn;
 
 /** A mode as a record writes it: at least four octal digits (`0644`). */
@@ -24,7 +24,7 @@ export interface Times {
 
 /**
  * Checks a name a source is about to announce: the sink refuses empty
- * names, `.`, `..` and names with `/` (PROTOCOL.md §5.1); a newline would
+ * names, `.`, `..` and names with `/` (docs/protocol.md §5.1); a newline would
  * end the record early, and NUL cannot be in a file name.
  */
 export function checkOutgoingName(name: string): void {
@@ -82,7 +82,7 @@ export function encodeFatal(message: string): Buffer {
   return replyLine(2, message);
 }
 
-// A reply line fits the peer's 2048-byte buffer (PROTOCOL.md §3) and has no
+// A reply line fits the peer's 2048-byte buffer (docs/protocol.md §3) and has no
 // newline but the last one, or the peer would read the rest as records.
 function replyLine(type: 1 | 2, text: string): Buffer {
   const body = Buffer.from(text.replace(/\n/g, ' '), 'utf8').subarray(0, MAX_LINE_BYTES - 2);

@@ -1,5 +1,5 @@
 // Drains the remote command's stderr (it must always be read, or the channel
-// window stalls: PROTOCOL.md §1, §9), keeps its tail for error messages, and
+// window stalls: docs/protocol.md §1, §9), keeps its tail for error messages, and
 // hands each complete line to an optional listener, already escaped.
 import type { Readable } from 'node:stream';
 import { escapeForTerminal } from '../util/escape';

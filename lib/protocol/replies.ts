@@ -1,4 +1,4 @@
-// Decodes the replies a sink sends to a source (PROTOCOL.md §3): `\0`, or a
+// Decodes the replies a sink sends to a source (docs/protocol.md §3): `\0`, or a
 // type byte 1 / 2 followed by a message line. Any other first byte is the
 // start of a stray line (shell noise, an rssh refusal) that OpenSSH treats as
 // fatal. Sans-I/O: push bytes in, take whole replies out; a partial message
@@ -79,7 +79,7 @@ export class ReplyDecoder {
   }
 
   // Keeps at most one line's worth of message: a peer that never sends a
-  // newline must not grow our memory (PROTOCOL.md §8).
+  // newline must not grow our memory (docs/protocol.md §8).
   private keep(bytes: Uint8Array): void {
     const p = this.pending!;
     const room = MAX_LINE_BYTES - p.length;

@@ -1,11 +1,11 @@
-// The sink's decoder for what a remote `scp -f` sends (PROTOCOL.md §4.2).
+// The sink's decoder for what a remote `scp -f` sends (docs/protocol.md §4.2).
 // Sans-I/O: push() the channel's bytes, call next() until it returns
 // undefined (more bytes needed), act on each event.
 //
 // How this works. Pushed chunks are queued as they are (no copy). The decoder
 // is in one of three states:
 //   record  reads one line up to `\n` (at most `maxLine` bytes with the `\n`,
-//           PROTOCOL.md §8) and yields it parsed (record-parser.ts). After a C
+//           docs/protocol.md §8) and yields it parsed (record-parser.ts). After a C
 //           it stays here: the sink either refuses the file (`\1`, and the
 //           source sends no data, §4.1) or acks it and calls beginData(size).
 //   data    yields views of the queued chunks, one event per chunk piece,
@@ -41,7 +41,7 @@ export class SinkDecoder {
   private current: SinkDecoderState = 'record';
   private remaining = 0n; // body bytes still to come (data state)
   private scanned = 0; // queued bytes known to hold no `\n` (record and status)
-  private first = true; // no line read yet (PROTOCOL.md §4.2)
+  private first = true; // no line read yet (docs/protocol.md §4.2)
   private afterFile = false; // the last event was a C record
   private failure: Error | undefined;
 
@@ -106,7 +106,7 @@ export class SinkDecoder {
     const wasFirst = this.first;
     this.first = false;
     // OpenSSH passes a stray first line on as the remote's error: it is the
-    // shell talking ("No match.", a banner), not scp (PROTOCOL.md §4.2).
+    // shell talking ("No match.", a banner), not scp (docs/protocol.md §4.2).
     if (wasFirst && !isRecordStart(line[0])) throw remoteError(line.toString('utf8'));
     return { kind: 'record', record: parseRecord(line) };
   }

@@ -3,7 +3,7 @@
 // sink role (sink.ts) stores what it receives (stdout, local files).
 import type { Reply } from './replies';
 
-/** T record: times for the next C or D (PROTOCOL.md §2). */
+/** T record: times for the next C or D (docs/protocol.md §2). */
 export interface TimesRecord {
   type: 'T';
   mtime: bigint;
@@ -76,7 +76,7 @@ export interface SinkHandler {
   /**
    * A C record arrived (name already validated). Return a writer, or an error
    * message (e.g. "f: Permission denied") that is sent as `\1scp: <message>`
-   * so the source skips the data (PROTOCOL.md §4.2).
+   * so the source skips the data (docs/protocol.md §4.2).
    */
   openFile(file: FileRecord, times: ReceivedTimes | undefined, depth: number): Promise<FileWriter | { error: string }>;
   /** A D record arrived: enter it, or return an error message (the source skips it). */

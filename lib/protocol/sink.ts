@@ -1,4 +1,4 @@
-// The SCP sink role (download from a remote `scp -f`), PROTOCOL.md §4.2:
+// The SCP sink role (download from a remote `scp -f`), docs/protocol.md §4.2:
 //   send \0; then per record: T → ack; C → check name, open, ack, exactly
 //   `size` bytes, the source's status byte, finish, \0 or one \1; D → check,
 //   enter, ack; E → leave, ack; \1 → note, no ack; \2 → fail.
@@ -22,7 +22,7 @@ import { waitForExit } from './wait-exit';
 export interface SinkOptions extends RoleOptions {
   /** `-r`: directories are allowed. */
   recursive: boolean;
-  /** Checks each top-level name against what was requested (PROTOCOL.md §5.2). */
+  /** Checks each top-level name against what was requested (docs/protocol.md §5.2). */
   matcher?: { matches(name: string): boolean; describe(): string };
   /** Most top-level entries accepted (1 for a literal path: one path, one entry). */
   maxTopLevel?: number;

@@ -1,4 +1,4 @@
-// The SCP source role (upload to a remote `scp -t`), PROTOCOL.md §4.1:
+// The SCP source role (upload to a remote `scp -t`), docs/protocol.md §4.1:
 //   start()    wait for the sink's initial \0
 //   sendFile() [T, reply,] C, reply, exactly `size` bytes, \0 (or \1), reply
 //   finish()   EOF on the channel, then the remote exit status (§9)

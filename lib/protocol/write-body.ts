@@ -1,5 +1,5 @@
 // Pass 2's hot loop: copies a body into the channel with backpressure, exactly
-// `size` bytes (PROTOCOL.md §4.1 step 2). It never writes past `size`; if the
+// `size` bytes (docs/protocol.md §4.1 step 2). It never writes past `size`; if the
 // body is short it pads with zeros, as OpenSSH does after a read error, so the
 // sink stays in step and can be told with a \1 instead of the final \0.
 import type { Writable } from 'node:stream';

@@ -1,6 +1,6 @@
 // Decides whether an exec request may run one of our SCP roles, and which.
 // Words are split as rssh splits them (words.ts); then the words are checked
-// like Debian rssh's scp_okay() (PROTOCOL.md §6): the program is scp, only the
+// like Debian rssh's scp_okay() (docs/protocol.md §6): the program is scp, only the
 // option words OpenSSH's and libssh2's clients send are allowed, each on its
 // own, and exactly one path follows. Nothing here runs or expands anything.
 import { escapeForTerminal } from '../util/escape';

@@ -1,6 +1,6 @@
 // One exec request on `scpipe serve`: the command must be an scp role
 // (command-line.ts decides), which then runs against the jail with the same
-// roles the client uses, behaving as OpenSSH's remote scp does (PROTOCOL.md
+// roles the client uses, behaving as OpenSSH's remote scp does (docs/protocol.md
 // §4): same acks, same `\1scp: …` messages, exit status 0 or 1. Paths in
 // messages are the client's view; the real root is never shown.
 import { stat } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Splits an exec command into words the way rssh does (PROTOCOL.md §6):
+// Splits an exec command into words the way rssh does (docs/protocol.md §6):
 // glibc wordexp(3) with WRDE_NOCMD, but WITHOUT expanding anything. Quotes and
 // backslashes work as in sh; whatever wordexp would refuse, or would expand
 // (variables, command substitution, globs, `~user`), is refused here, so on
@@ -139,7 +139,7 @@ function dollar(command: string, i: number): Reason {
   return command[i + 1] === '(' ? 'cmdSub' : 'variables';
 }
 
-// An unquoted `~` (PROTOCOL.md §6): accepted as a home prefix only at the
+// An unquoted `~` (docs/protocol.md §6): accepted as a home prefix only at the
 // start of a word and before `/`, a blank or the end; literal inside a word.
 // Refused in the first word (wordexp expands `~` after `=` there) and as
 // `~user` (only a real home could give it meaning).

@@ -1,6 +1,6 @@
 // The openssh transport: the system `ssh` binary runs the remote command and
 // the SCP roles talk over the child's stdio, exactly as OpenSSH's scp does
-// (PROTOCOL.md §1). Everything in the user's OpenSSH set-up applies (ProxyJump,
+// (docs/protocol.md §1). Everything in the user's OpenSSH set-up applies (ProxyJump,
 // ControlMaster, FIDO keys, Match blocks, agents); prompts go to /dev/tty, as
 // ssh does by itself, because our stdin to it is a pipe carrying the data.
 //
@@ -57,7 +57,7 @@ export interface OpenSshChannel extends ScpChannel {
 }
 
 // As OpenSSH's scp main(): no X11, no local command, no forwardings, the
-// remote command and no TTY (a PTY corrupts binary data, PROTOCOL.md §1), no
+// remote command and no TTY (a PTY corrupts binary data, docs/protocol.md §1), no
 // agent forwarding. They come first because ssh keeps the first value it
 // sees for an option, so nothing later on the line or in a config file can
 // undo them. Unlike scp 10.x, ControlMaster is left alone: a user's

@@ -37,7 +37,7 @@ export interface ConnectOptions extends SshOptions {
 export interface Ssh2Connection {
   client: Client;
   host: ResolvedHost;
-  /** Runs a command without a PTY (PROTOCOL.md §1) and returns its channel. */
+  /** Runs a command without a PTY (docs/protocol.md §1) and returns its channel. */
   exec(command: string): Promise<ScpChannel>;
   /** Closes the connection. */
   close(): void;

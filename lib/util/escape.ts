@@ -1,5 +1,5 @@
 // Text from the remote side (names, \1 messages, stderr) is hostile: a raw
-// ESC or CR can rewrite the user's terminal (CVE-2019-6109/6110, PROTOCOL.md §5.3).
+// ESC or CR can rewrite the user's terminal (CVE-2019-6109/6110, docs/protocol.md §5.3).
 // escapeForTerminal() makes it printable and unambiguous.
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
