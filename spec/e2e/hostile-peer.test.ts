@@ -1,6 +1,6 @@
 // A hostile or broken remote `scp -f`: a script run through the real sshd
 // (normal account, --scp-path) that plays back bytes no honest OpenSSH would
-// send (PROTOCOL.md §5, regress/scp.sh bad-server cases). Each must be refused
+// send (docs/protocol.md §5, regress/scp.sh bad-server cases). Each must be refused
 // with exit 1, and nothing may be written outside the target (nor, for these
 // cases, inside it).
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 // A fake `scp -f` that waits for the sink's \0, sends `bytes` and exits with
-// `status` (a source that dies mid-file closes the channel: PROTOCOL.md §9).
+// `status` (a source that dies mid-file closes the channel: docs/protocol.md §9).
 async function fakeScp(name: string, bytes: Buffer, status = 0): Promise<string> {
   const data = join(scripts, `${name}.bin`);
   await writeFile(data, bytes);

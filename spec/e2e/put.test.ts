@@ -1,5 +1,5 @@
 // `scpipe put` end to end: the built CLI against a real OpenSSH sshd, through
-// the rssh-restricted account (ForceCommand wrapper, PROTOCOL.md §6).
+// the rssh-restricted account (ForceCommand wrapper, docs/protocol.md §6).
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 // How rssh splits a command line: glibc wordexp(3) with WRDE_NOCMD
-// (PROTOCOL.md §6), asked through python3 ctypes, many commands in one run.
+// (docs/protocol.md §6), asked through python3 ctypes, many commands in one run.
 import { execFileSync } from 'node:child_process';
 
 const PY = `

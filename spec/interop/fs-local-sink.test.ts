@@ -1,5 +1,5 @@
 // createLocalSink() + the sink role against OpenSSH's own `scp -f` over pipes
-// (PROTOCOL.md §4.2, §4.3): a tree sent by the real source lands as it was.
+// (docs/protocol.md §4.2, §4.3): a tree sent by the real source lands as it was.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // sendLocalPaths() + the source role against OpenSSH's own `scp -t` over
-// pipes (PROTOCOL.md §4.1): whole trees arrive as they are, and what cannot
+// pipes (docs/protocol.md §4.1): whole trees arrive as they are, and what cannot
 // be sent is reported while the rest still arrives.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

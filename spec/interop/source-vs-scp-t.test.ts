@@ -1,5 +1,5 @@
 // The source role against OpenSSH's own `scp -t`, over plain pipes (no SSH):
-// PROTOCOL.md §4.1 and §4.3 as the real sink implements them.
+// docs/protocol.md §4.1 and §4.3 as the real sink implements them.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// The local sink and D/E records (PROTOCOL.md §4.3, directories): created
+// The local sink and D/E records (docs/protocol.md §4.3, directories): created
 // with u+rwx, their real mode and times set after E.
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// A full disk (PROTOCOL.md §4.3 "Write errors"): the sink keeps accepting the
+// A full disk (docs/protocol.md §4.3 "Write errors"): the sink keeps accepting the
 // body so the protocol stays in step, reports one error after it, and leaves
 // nothing behind: no temp file, and an old file intact. Runs on a 1 MiB tmpfs
 // (needs root, as the test suite does: mount failing fails the test).

@@ -1,5 +1,5 @@
 // The local sink and C records: target resolution, modes and times, and the
-// temp file that makes a failed transfer lose nothing (PROTOCOL.md §4.3).
+// temp file that makes a failed transfer lose nothing (docs/protocol.md §4.3).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // sendLocalPaths() against a recording source: what it announces for each
-// local path (PROTOCOL.md §4.1), and how it reports what it cannot send.
+// local path (docs/protocol.md §4.1), and how it reports what it cannot send.
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, symlink, utimes, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// The mode and time rules of the local sink (PROTOCOL.md §4.3), as pure functions.
+// The mode and time rules of the local sink (docs/protocol.md §4.3), as pure functions.
 import { mkdirMode, receivedMode, replacedMode, utimeSeconds, utimesArgs } from '../../../lib/fs/modes';
 
 describe('receivedMode', () => {

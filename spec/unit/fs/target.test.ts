@@ -1,4 +1,4 @@
-// Target resolution (PROTOCOL.md §4.3) and followLinks(), the one place that
+// Target resolution (docs/protocol.md §4.3) and followLinks(), the one place that
 // follows a dangling symlink: the local sink and the server's jail must agree
 // on where open(O_CREAT) through a link writes, so both use it.
 import { mkdir, realpath, symlink, writeFile } from 'node:fs/promises';

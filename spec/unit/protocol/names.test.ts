@@ -1,7 +1,7 @@
 import { checkIncomingName, NameMatcher, remoteBasename } from '../../../lib/protocol/names';
 import { braceExpand, fnmatch } from '../../../lib/protocol/glob';
 
-describe('checkIncomingName (PROTOCOL.md §5.1)', () => {
+describe('checkIncomingName (docs/protocol.md §5.1)', () => {
   it.each([
     ['', 'empty'],
     ['.', 'not a file name'],
@@ -85,7 +85,7 @@ describe('NameMatcher for a quoted path (glob: false)', () => {
   });
 });
 
-describe('NameMatcher for a raw path (glob: true), as OpenSSH checks it (PROTOCOL.md §5.2)', () => {
+describe('NameMatcher for a raw path (glob: true), as OpenSSH checks it (docs/protocol.md §5.2)', () => {
   const accepts = (request: string, name: string): boolean => new NameMatcher(request, { glob: true }).matches(name);
 
   it('gives the answers observed from OpenSSH', () => {

@@ -44,7 +44,7 @@ describe('quoteRemotePath double and none', () => {
   });
 });
 
-describe('buildScpCommand (PROTOCOL.md §6)', () => {
+describe('buildScpCommand (docs/protocol.md §6)', () => {
   it('uses separate flags in OpenSSH order', () => {
     expect(buildScpCommand({ role: 'sink', path: 'x', verbose: true, recursive: true, preserve: true, targetIsDirectory: true })).toBe(
       "scp -v -r -p -d -t 'x'",

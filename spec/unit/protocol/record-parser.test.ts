@@ -12,7 +12,7 @@ const line = (bytes: Buffer | string): Buffer => {
 const protocolError = (why: string) =>
   expect.objectContaining({ code: 'ERR_PROTOCOL', message: `protocol error: ${why}` });
 
-describe('parseRecord: what our encoders write (PROTOCOL.md §2)', () => {
+describe('parseRecord: what our encoders write (docs/protocol.md §2)', () => {
   it('reads C, D, E and T back', () => {
     expect(parseRecord(line(encodeFile(0o644, 5n, 'f1')))).toEqual({ type: 'C', mode: 0o644, size: 5n, name: 'f1' });
     expect(parseRecord(line(encodeFile(0o4755, 2n ** 53n + 1n, 'big')))).toEqual({ type: 'C', mode: 0o4755, size: 2n ** 53n + 1n, name: 'big' });
@@ -50,7 +50,7 @@ describe('parseRecord: accepted like OpenSSH', () => {
     expect(parseRecord(line('C0644 1 ../../etc/passwd'))).toMatchObject({ name: '../../etc/passwd' });
   });
 
-  it('takes sizes up to 2^63-1 with leading zeros, as BigInt (PROTOCOL.md §8)', () => {
+  it('takes sizes up to 2^63-1 with leading zeros, as BigInt (docs/protocol.md §8)', () => {
     expect(parseRecord(line('C0644 9223372036854775807 x'))).toMatchObject({ size: 9223372036854775807n });
     expect(parseRecord(line('C0644 0007 x'))).toMatchObject({ size: 7n });
     expect(parseRecord(line('C7777 1 x'))).toMatchObject({ mode: 0o7777 });
@@ -73,7 +73,7 @@ describe('parseRecord: accepted like OpenSSH', () => {
 
 // Each wording was checked against OpenSSH 9.2's `scp -t` (its replies to
 // these very lines), except where marked as our own.
-describe('parseRecord: refused, with OpenSSH wording (PROTOCOL.md §2, §4.2)', () => {
+describe('parseRecord: refused, with OpenSSH wording (docs/protocol.md §2, §4.2)', () => {
   it.each([
     ['C644 1 x', 'bad mode'],
     ['C0648 1 x', 'bad mode'],

@@ -1,6 +1,6 @@
 import { encodeDirectory, encodeEnd, encodeFile, encodeTimes, encodeWarning, encodeFatal, MAX_LINE_BYTES } from '../../../lib/protocol/records';
 
-describe('encodeFile (PROTOCOL.md §2)', () => {
+describe('encodeFile (docs/protocol.md §2)', () => {
   it('writes a four-digit octal mode, a decimal size and the name', () => {
     expect(encodeFile(0o644, 5n, 'f1').toString()).toBe('C0644 5 f1\n');
     expect(encodeFile(0o7, 0n, 'x').toString()).toBe('C0007 0 x\n');
@@ -37,7 +37,7 @@ describe('encodeFile (PROTOCOL.md §2)', () => {
     expect(() => encodeFile(0o644, 1n, name)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message: expect.stringMatching(why) }));
   });
 
-  it('refuses a header longer than the sink buffer (PROTOCOL.md §8)', () => {
+  it('refuses a header longer than the sink buffer (docs/protocol.md §8)', () => {
     const longest = 'n'.repeat(MAX_LINE_BYTES - 'C0644 1 \n'.length);
     expect(encodeFile(0o644, 1n, longest)).toHaveLength(MAX_LINE_BYTES);
     expect(() => encodeFile(0o644, 1n, `${longest}n`)).toThrow(/too long/);

@@ -11,8 +11,8 @@ function decodeAll(chunks: Buffer[]): { replies: Reply[]; partial: boolean } {
   return { replies, partial: d.partial };
 }
 
-describe('ReplyDecoder (PROTOCOL.md §3)', () => {
-  // Observed from OpenSSH's scp -t writing to /dev/full (PROTOCOL.md §4.3).
+describe('ReplyDecoder (docs/protocol.md §3)', () => {
+  // Observed from OpenSSH's scp -t writing to /dev/full (docs/protocol.md §4.3).
   const transcript = Buffer.from('\0\0\x01scp: /dev/full: No space left on device\n\0\x02fatal one\nhello world\n');
   const golden: Reply[] = [
     { kind: 'ok' },

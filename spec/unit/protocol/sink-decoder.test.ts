@@ -87,20 +87,20 @@ const transcripts: Record<string, Logged[]> = {
   ],
   names: [
     C(0o644, 1n, 'sp ace.txt'), data('x'), OK,
-    C(0o644, 1n, 'nl\\^Jname'), data('x'), OK, // OpenSSH vis-encodes a newline (PROTOCOL.md §2)
+    C(0o644, 1n, 'nl\\^Jname'), data('x'), OK, // OpenSSH vis-encodes a newline (docs/protocol.md §2)
     C(0o644, 1n, ' lead'), data('x'), OK,
     C(0o644, 1n, 'trail '), data('x'), OK,
     C(0o644, 1n, 'ünï.txt'), data('x'), OK,
     C(0o644, 1n, 'cr\r'), data('x'), OK,
   ],
   errors: [
-    warning('scp: nope: No such file or directory'), // unsolicited, not acked (PROTOCOL.md §4.1)
+    warning('scp: nope: No such file or directory'), // unsolicited, not acked (docs/protocol.md §4.1)
     warning('scp: tree: not a regular file'),
     C(0o644, 5n, 'f1'), data('hello'), OK,
   ],
 };
 
-describe('SinkDecoder on real scp -f transcripts (PROTOCOL.md §4.2)', () => {
+describe('SinkDecoder on real scp -f transcripts (docs/protocol.md §4.2)', () => {
   it.each(Object.keys(transcripts))('%s.bin: same events whole, split at every offset, byte by byte', (name) => {
     const bytes = readFileSync(path.join(__dirname, '../../fixtures/transcripts', `${name}.bin`));
     for (const chunks of everySplit(bytes)) {
@@ -158,7 +158,7 @@ describe('SinkDecoder data and status', () => {
     expect(decode([Buffer.from('C0644 0 e\n\0')]).log).toEqual([C(0o644, 0n, 'e'), OK]);
   });
 
-  it('reads \\1, \\2 and stray text after the body like response() (PROTOCOL.md §3)', () => {
+  it('reads \\1, \\2 and stray text after the body like response() (docs/protocol.md §3)', () => {
     const body = (status: string): Buffer => Buffer.concat([encodeFile(0o644, 1n, 'f'), Buffer.from(`x${status}`)]);
     const statusOf = (status: string): Reply[] =>
       everySplit(body(status)).map((chunks) => {
@@ -218,7 +218,7 @@ describe('SinkDecoder: hostile sources', () => {
     fails('T1 0 2 0\n\nC0644 1 x\n', 'ERR_PROTOCOL', 'protocol error: unexpected <newline>');
   });
 
-  it('passes a stray first line on as the remote message, escaped (PROTOCOL.md §4.2)', () => {
+  it('passes a stray first line on as the remote message, escaped (docs/protocol.md §4.2)', () => {
     fails('No match.\n', 'ERR_REMOTE', 'remote: No match.');
     fails('hello \x1b[31mworld\r\n', 'ERR_REMOTE', 'remote: hello \\x1b[31mworld\\r');
   });
@@ -233,7 +233,7 @@ describe('SinkDecoder: hostile sources', () => {
     fails('T1 0 2 0 \n', 'ERR_PROTOCOL', 'protocol error: atime.usec not delimited');
   });
 
-  it('accepts a header of exactly 2047 bytes with its newline (PROTOCOL.md §8)', () => {
+  it('accepts a header of exactly 2047 bytes with its newline (docs/protocol.md §8)', () => {
     const longest = encodeFile(0o644, 0n, 'n'.repeat(MAX_LINE_BYTES - 'C0644 0 \n'.length));
     expect(longest).toHaveLength(MAX_LINE_BYTES);
     expect(decode([longest, Buffer.from('\0')]).log).toHaveLength(2);

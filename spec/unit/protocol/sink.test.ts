@@ -45,7 +45,7 @@ async function runSink(chunks: Buffer[], recursive: boolean, opts: { refuse?: st
   return { result, log, sent: peer.sent() };
 }
 
-describe('ScpSink (PROTOCOL.md §4.2) over recorded scp -f transcripts', () => {
+describe('ScpSink (docs/protocol.md §4.2) over recorded scp -f transcripts', () => {
   it('stores a -r -p tree identically at every chunk boundary', async () => {
     const bytes = transcript('tree-rp');
     const golden = await runSink([bytes], true);

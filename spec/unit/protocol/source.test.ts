@@ -12,7 +12,7 @@ async function upload(chunks: Buffer[], file: { name?: string; size: bigint; bod
   return { peer, stored, status };
 }
 
-describe('ScpSource (PROTOCOL.md §4.1)', () => {
+describe('ScpSource (docs/protocol.md §4.1)', () => {
   it('sends C, the bytes and \\0, then EOF, at every chunk boundary of the replies', async () => {
     for (const chunks of everySplit(Buffer.from('\0\0\0'))) {
       const { peer, stored, status } = await upload(chunks, { size: 5n, body: chunksOf('he', 'llo') });

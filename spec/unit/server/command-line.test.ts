@@ -15,7 +15,7 @@ const sink = (path: string, more: Partial<ScpCommand> = {}): ScpCommand => ({ ..
 const source = (path: string, more: Partial<ScpCommand> = {}): ScpCommand => ({ ...DEFAULTS, role: 'source', path, ...more }) as ScpCommand;
 
 const ACCEPTED: [string, ScpCommand][] = [
-  // OpenSSH's scp -O, observed (PROTOCOL.md §6)
+  // OpenSSH's scp -O, observed (docs/protocol.md §6)
   ['scp -t dir', sink('dir')],
   ['scp -r -p -d -t tgt', sink('tgt', { recursive: true, preserve: true, targetIsDirectory: true })],
   ['scp -v -f /x/a.txt', source('/x/a.txt', { verbose: true })],
