@@ -226,7 +226,7 @@ function startDownload(env: Env, name: CaseName, out: string): Launch {
   const fd = fs.openSync(out, 'w');
   try {
     if (name === 'scp-download') {
-      // scp's sink opens the target itself: give it the same path (PROTOCOL.md §4.3: /dev/null is never truncated).
+      // scp's sink opens the target itself: give it the same path (docs/protocol.md §4.3: /dev/null is never truncated).
       const scp = ['-O', '-q', ...opensshArgs(env, env.sshd.rssh), `${env.sshd.rssh.name}@127.0.0.1:${downloadSource(env)}`, out];
       return { procs: [track('scp', 'scp', scp, ['ignore', 'ignore', 'pipe'])] };
     }

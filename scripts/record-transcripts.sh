@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Recorded with: OpenSSH_9.2p1 Debian-2+deb12u10 (scp.c sink/source as in 10.5
-# for these paths, PROTOCOL.md §0), on tmpfs (/dev/shm), LC_ALL=C.UTF-8.
+# for these paths, docs/protocol.md §0), on tmpfs (/dev/shm), LC_ALL=C.UTF-8.
 #
-# Records what the REAL OpenSSH `scp -f` sends (PROTOCOL.md §4.2) into
+# Records what the REAL OpenSSH `scp -f` sends (docs/protocol.md §4.2) into
 # spec/fixtures/transcripts/NAME.bin, for spec/unit/protocol/sink-decoder.test.ts.
 # No SSH: `scp -f PATH` speaks the protocol on stdin/stdout. A small node
 # driver plays a well-behaved sink: `\0` first, then `\0` after every T, C, D,
