@@ -4,8 +4,8 @@
 // returns everything buffered as one Buffer, a fresh copy whenever more than
 // one chunk is waiting. On a download that is nearly every time: a socket
 // read of 64 KiB holds two SSH packets of 32 KiB, ssh2 pushes each, and the
-// iterator copied them back together (about 3% of the client's CPU per GiB,
-// `perf record` of `scpipe get`). Here the stream flows, its chunks are
+// iterator copied them back together (docs/performance.md §3). Here the
+// stream flows, its chunks are
 // queued as they are, and it is paused while the queue holds `highWaterMark`
 // bytes or more, so backpressure still reaches the producer (for an ssh2
 // channel: no window refill while the reader is behind).

@@ -85,8 +85,8 @@ export async function writeBody(
  * Waits for 'drain' on `out`, any number of times; a wait rejects if the
  * peer goes away, the stream fails, or the signal fires. The listeners are
  * added once, not per wait: a GiB is thousands of waits, and each
- * add/removeEventListener on an AbortSignal cost ~10 µs of the send loop's
- * thread (70 ms per GiB in a CPU profile). dispose() leaves none behind.
+ * add/removeEventListener on an AbortSignal costs the send loop's thread
+ * (docs/performance.md §3). dispose() leaves none behind.
  */
 class DrainWaiter {
   private waiter: { resolve(): void; reject(err: unknown): void } | undefined;

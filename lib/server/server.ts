@@ -114,8 +114,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Our own listener, so that every connection has Nagle's algorithm off
   // from its first byte: a download answers each of the client's one-byte
   // acks with a small record, and with Nagle on, that record waited for the
-  // client's delayed ACK, 40 ms per file (`scp -r` of 200 small files took
-  // 8.9 s instead of 0.4 s). ssh2's Server takes the socket from here.
+  // client's delayed ACK, 40 ms per file (docs/performance.md §3). ssh2's
+  // Server takes the socket from here.
   const listener = createServer((socket) => {
     socket.setNoDelay(true);
     server.injectSocket(socket);

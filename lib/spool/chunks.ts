@@ -3,12 +3,11 @@
 // made of millions of tiny chunks costs bytes, not millions of objects.
 // Used for the in-RAM spool and for the batches written to the spool file.
 //
-// Why pipe reads (64 KiB) are packed too: a RAM spool of 1 GiB kept as 16,384
-// separate Buffers made V8 run ~87 full mark-compacts while the spool was
-// sent (external-memory pressure from ssh2's packet buffers), and the send
-// took 1.5x as long as from the disk spool. In 4 MiB blocks it ran ~20,
-// cheaper ones, and matched the disk spool (measured with --trace-gc; the
-// copy costs ~0.1 s per GiB, overlapped with reading the input).
+// Why pipe reads (64 KiB) are packed too: a RAM spool kept as one Buffer per
+// read made V8 run many more full mark-compacts while it was sent (external
+// memory pressure from ssh2's packet buffers), and the send was much slower
+// than from the disk spool; in 4 MiB blocks it matches it. The copy overlaps
+// with reading the input. Figures: docs/performance.md §3.
 
 /** By default, chunks shorter than this are copied into a shared block; longer ones are kept as they are. */
 export const COALESCE_BELOW = 1024 * 1024;

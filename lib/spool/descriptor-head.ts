@@ -1,10 +1,9 @@
 // The first bytes of a descriptor, read on the main thread before the spool
 // thread starts: a stream that is already complete in the pipe (`printf … |`,
-// `echo … |`, a short file) is then taken without starting a thread. Starting
-// one costs ~20 ms of CPU, which made a 6-byte put ~10 ms slower (medians of
-// 15 alternating runs: 167 ms before the thread, 177 ms with it, 170 ms with
-// this). At most two reads, through the thread pool, so a blocking
-// descriptor never blocks the main thread.
+// `echo … |`, a short file) is then taken without starting a thread, whose
+// start-up would make a tiny put measurably slower (docs/performance.md §3).
+// At most two reads, through the thread pool, so a blocking descriptor never
+// blocks the main thread.
 import * as fs from 'node:fs';
 import { Interrupt } from './control';
 import { inputError } from './input';

@@ -5,11 +5,9 @@
 // beyond it into the spool file, where the memory file's bytes move first.
 // Why a thread with blocking calls: the main thread is busy with the SSH
 // handshake, and every asynchronous fs call is a round trip through libuv's
-// thread pool. Measured on a 2-core VM, 1 GiB
-// from `cat FILE |` into the spool file: this loop 0.55 s (cat itself
-// 0.50 s); the stream spool 1.2-1.5 s. The buffer is 128 KiB because it then
-// stays in the CPU cache between the read and the write: with 1 MiB the same
-// loop took 1.0 s.
+// thread pool: this loop runs at about `cat`'s speed, twice the stream's
+// (docs/performance.md §3). The buffer is 128 KiB because it then stays in
+// the CPU cache between the read and the write; 1 MiB was much slower.
 //
 // descriptorWorker() runs from its source text (Function.prototype.toString),
 // so it must be self-contained: no imports but types, no outer names, only

@@ -4,10 +4,9 @@
 //
 // Why: the bytes are in RAM either way, but filling fresh process memory
 // costs a page fault per 4 KiB page, while write() to tmpfs takes its pages
-// inside the kernel. On a 2-core VM, taking 1 GiB from `cat FILE |` into RAM
-// blocks took 1.5-1.6 s, into a /dev/shm file 0.64 s (and the whole upload
-// 4.1-5.1 s against 2.4-3.3 s). The memory is charged to the process's
-// cgroup as before, but shows as shared memory (Shmem), not as its RSS.
+// inside the kernel, about twice as fast here (docs/performance.md §3). The
+// memory is charged to the process's cgroup as before, but shows as shared
+// memory (Shmem), not as its RSS.
 //
 // A memory file is used only when the file system is a tmpfs or ramfs (for
 // the default /dev/shm) and keeps a tenth of its size free after the whole

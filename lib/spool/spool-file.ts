@@ -52,7 +52,7 @@ export class SpoolFile {
       const fd = await openUnnamedFile(dir, 0o600);
       if (fd !== null) return new SpoolFile(fd, dir, undefined);
       // `tmpdir`, not `dir`: tmp >= 0.2.4 refuses a `dir` outside os.tmpdir().
-      // Loaded on first use: a stream that fits in RAM never needs it (~3 ms of start-up).
+      // Loaded on first use: a stream that fits in RAM never pays its start-up.
       const { file: tmpFile } = await import('tmp-promise');
       created = await tmpFile({
         tmpdir: dir,

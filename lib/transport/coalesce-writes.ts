@@ -4,10 +4,9 @@
 // carries at most the peer's maximum packet size of channel data (32 KiB
 // from OpenSSH's sshd). A 1 MiB chunk of a body thus became 32 write(2)
 // calls, one for each packet. Corking the socket until the current tick ends
-// hands the whole chunk to the kernel in one writev. On loopback, 1 GiB from
-// a file took 1.80 s instead of 1.98 s, from a pipe 2.79 s instead of 3.15 s
-// (medians of 5, both builds alternating). Nothing waits longer than the
-// rest of the current tick, so the handshake and keepalives are not delayed.
+// hands the whole chunk to the kernel in one writev, about a tenth faster on
+// loopback (docs/performance.md §3). Nothing waits longer than the rest of
+// the current tick, so the handshake and keepalives are not delayed.
 import type { Socket } from 'node:net';
 
 /** Makes `sock` gather what is written to it during a tick; see the file comment. */

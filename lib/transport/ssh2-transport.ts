@@ -122,13 +122,12 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   };
 }
 
-// ssh2 takes 25-34 ms to load from node_modules (compiling it, and its
-// crypto binding), still ~10-15 ms from the CLI's bundle and code cache
-// (scripts/bundle.js): a tenth of a small transfer. Loaded here rather than
-// at start-up, once the TCP connect has gone out, the load overlaps the
+// Loading ssh2 is a noticeable part of a small transfer's start-up, even
+// from the CLI's bundle (docs/performance.md §3). Loaded here rather than at
+// start-up, once the TCP connect has gone out, the load overlaps the
 // server's start-up for the new connection (OpenSSH's sshd forks and
-// re-executes itself before it sends its banner, ~7 ms here), or the DNS
-// lookup of a host name. Node sends a connect to an IP
+// re-executes itself before it sends its banner), or the DNS lookup of a
+// host name. Node sends a connect to an IP
 // address on the next tick, after the pending promise callbacks, so the load
 // waits one turn of the event loop (strace shows connect() before the load).
 async function loadSsh2(): Promise<typeof import('ssh2')> {

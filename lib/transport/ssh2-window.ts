@@ -18,8 +18,8 @@ export const RECEIVE_WINDOW = 16 * 1024 * 1024;
 // maximum, because OpenSSH's sshd (8.9 to 9.x at least) reads as much of the
 // remote scp's output as the window allows into a buffer that grows in small
 // steps, each a fresh copy (sshbuf recallocarray): a 16 MiB window cost it
-// 0.5 to 2.5 s more CPU per 256 MiB on loopback, and halved the speed there,
-// where 2 MiB already suffices.
+// much more CPU on loopback and halved the speed there, where 2 MiB already
+// suffices (docs/performance.md §3).
 const BYTES_PER_MS = 1024 * 1024;
 
 // Refill once this much is used (ssh2's own cadence): the window the server
