@@ -2,8 +2,8 @@
 // The scpipe executable. It runs the CLI from dist/scpipe.js, the single file
 // scripts/bundle.js makes of it, with the V8 code cache made for that file at
 // build time (dist/scpipe.js.cache). Finding, reading and compiling some 70
-// modules one by one was a quarter of a small transfer's start-up: 117 ms to
-// the first connect before, 90 ms now (median of 21 runs, Node 20).
+// modules one by one was a large part of a small transfer's start-up
+// (docs/performance.md §6).
 // V8 ignores a cache made by another Node version and compiles as usual; a
 // build without the bundle (tsc alone) loads the modules as usual, and so
 // does a build where tsc ran after the bundle was made (`tsc` alone after

@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * yargs renders the command's whole help text before it runs the handler
- * (5-10 ms for put's 40 options, on the critical path of every transfer),
+ * (measurable for put's 40 options, on the critical path of every transfer),
  * only to show it if the handler fails with yargs's own failure output. Our
  * fail() throws and main() reports the error without help, so the text was
  * never used. An internal of yargs 17 (lib/command.js calls
