@@ -4,10 +4,10 @@
 // The cache is saved by a child that runs `scpipe put --help` from the
 // bundle: the functions start-up runs are then compiled, and in the cache.
 //
-// ssh2 is in the bundle because loading it from node_modules took 25-34 ms
-// (compiling some 40 files, most of them never run), while sshd sends its
-// banner 7 ms after the connect: most of the load was on the critical path
-// of every transfer. Its compiled native parts (ssh2's crypto binding and
+// ssh2 is in the bundle because loading it from node_modules (compiling some
+// 40 files, most of them never run) took longer than sshd needs to send its
+// banner, so most of the load was on the critical path of every transfer
+// (docs/performance.md §6). Its compiled native parts (ssh2's crypto binding and
 // cpu-features) cannot be bundled: they stay where npm built them, and the
 // bundle requires them by package path (`ssh2/lib/protocol/crypto/...`),
 // which Node resolves from dist/ the way it resolves `ssh2` itself. The build
