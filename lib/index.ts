@@ -7,6 +7,14 @@ export { upload, download } from './client/copy';
 export type { CopyOptions } from './client/copy';
 export type { PutInput, PutOptions, PutProgress, PutResult } from './client/put';
 export type { Target } from './client/connection';
+export type { PartsOptions } from './client/parts/options';
+export { DEFAULT_PARALLEL } from './client/parts/options';
+export type { PartReport, PartsProgress, PartsResult } from './client/parts/put-parts';
+export { formatManifest, parseManifest } from './client/parts/manifest';
+export type { Manifest, PartEntry } from './client/parts/manifest';
+export { partName, manifestName } from './client/parts/names';
+export { withRetries, DEFAULT_RETRIES, DEFAULT_BACKOFF_MS } from './client/retry';
+export type { RetryPolicy, RetryEvent } from './client/retry';
 
 export { ScpipeError, isScpipeError } from './errors';
 export type { ScpipeErrorCode, ScpipeErrorContext } from './errors';

@@ -26,7 +26,7 @@ export type OpenChannel = (command: string, signal: AbortSignal, remoteRole?: Re
 
 /** Opens channels on `target`; `close()` ends a connection we made ourselves. */
 export class ChannelOpener {
-  private conn: Ssh2Connection | undefined;
+  private conn: Promise<Ssh2Connection> | undefined;
   private readonly children = new Set<OpenSshChannel>();
   private readonly started: OpenSshChannel[] = [];
   private refused: ScpipeError | undefined;
@@ -40,9 +40,21 @@ export class ChannelOpener {
   readonly open = async (command: string, signal: AbortSignal, remoteRole?: RemoteRole): Promise<ScpChannel> => {
     if (isClient(this.target)) return execChannel(this.target, command, this.log);
     if (this.target.transport === 'openssh') return this.openSsh(this.target, command, signal, remoteRole === 'sink');
-    this.conn ??= await connectSsh2({ log: this.log, ...this.target, signal });
-    return this.conn.exec(command);
+    // One connection for every channel, also when several open at once (parts).
+    this.conn ??= connectSsh2({ log: this.log, ...this.target, signal });
+    return (await this.conn).exec(command);
   };
+
+  /**
+   * Starts connecting now (ssh2 targets we connect ourselves), so that a
+   * wrong password fails before the first channel is needed; the channels
+   * opened later share this connection.
+   */
+  async connect(signal: AbortSignal): Promise<void> {
+    if (isClient(this.target) || this.target.transport === 'openssh') return;
+    this.conn ??= connectSsh2({ log: this.log, ...this.target, signal });
+    await this.conn;
+  }
 
   /**
    * The error to report for a failed role: with the openssh transport, an ssh
@@ -61,7 +73,7 @@ export class ChannelOpener {
 
   /** Closes the connection if we opened it; stops any ssh process still running. */
   close(): void {
-    this.conn?.close();
+    this.conn?.then((conn) => conn.close(), () => undefined);
     for (const child of this.children) child.destroy();
   }
 

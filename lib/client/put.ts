@@ -13,6 +13,8 @@ import { DEFAULT_MEMORY_LIMIT, DescriptorInput, formatBytes, spool, type Spill, 
 import { escapeForTerminal } from '../util/escape';
 import { ChannelOpener, type OpenChannel, type Target } from './connection';
 import { remoteFileName } from './remote-name';
+import type { PartsOptions } from './parts/options';
+import { putParts, type PartsProgress, type PartsResult } from './parts/put-parts';
 
 /**
  * Anything put() can send. A Uint8Array has a known size and is never
@@ -54,6 +56,8 @@ export interface PutOptions extends RoleOptions {
   /** Ask the remote scp for `-v` diagnostics on its stderr. */
   remoteVerbose?: boolean;
   onProgress?: (p: PutProgress) => void;
+  /** With `partSize`: bytes produced and confirmed, parts in flight. */
+  onPartsProgress?: (p: PartsProgress) => void;
 }
 
 /** What put() did. */
@@ -63,6 +67,8 @@ export interface PutResult {
   spooled: 'none' | 'memory' | 'disk';
   command: string;
   exit: ExitStatus;
+  /** With `partSize`: every part, the manifest and where they went. */
+  parts?: PartsResult;
 }
 
 /**
@@ -71,7 +77,11 @@ export interface PutResult {
  *
  *     await put({ host: 'vault', user: 'backup' }, 'db.dump.zst', stream, { signal });
  */
-export async function put(target: Target, remotePath: string, input: PutInput | Readable, opts: PutOptions = {}): Promise<PutResult> {
+export async function put(target: Target, remotePath: string, input: PutInput | Readable, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
+  if (opts.partSize !== undefined) {
+    const parts = await putParts(target, remotePath, input, { ...opts, partSize: opts.partSize, onProgress: opts.onPartsProgress });
+    return { bytes: parts.bytes, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts };
+  }
   const opener = new ChannelOpener(target, opts.trace);
   try {
     return await putOverChannel(opener.open, remotePath, input, opts);

@@ -152,17 +152,29 @@ export function execChannel(client: Client, command: string, log?: (line: string
   log?.(`exec: ${command}`);
   const asked = performance.now();
   return new Promise<ScpChannel>((resolve, reject) => {
-    client.exec(command, { pty: false }, (err, stream) => {
+    const started = (err: (Error & { reason?: unknown }) | undefined, stream: ClientChannel): void => {
       if (err) {
-        reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${err.message}`, { cause: err }));
+        // A numeric reason is the server's refusal (MaxSessions, policy);
+        // without one the connection went away before the channel opened.
+        if (typeof err.reason !== 'number') reject(lostBeforeOpen(err));
+        else reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${err.message}`, { cause: err }));
         return;
       }
       // Downloads at long round trips (ssh2-window.ts). The open and the exec
       // request were two round trips: half their time bounds one.
       widenReceiveWindow(stream, RECEIVE_WINDOW, (performance.now() - asked) / 2);
       resolve(wrapChannel(stream));
-    });
+    };
+    try {
+      client.exec(command, { pty: false }, started);
+    } catch (err) {
+      reject(lostBeforeOpen(err as Error)); // ssh2: 'Not connected'
+    }
   });
+}
+
+function lostBeforeOpen(err: Error): ScpipeError {
+  return new ScpipeError('ERR_LOST_CONNECTION', `connection lost before the command started: ${err.message}`, { cause: err });
 }
 
 function wrapChannel(stream: ClientChannel): ScpChannel {

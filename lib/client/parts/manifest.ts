@@ -1,0 +1,106 @@
+// The manifest NAME.sha256 that completes a parts set. Its part lines are in
+// sha256sum's format, so `sha256sum -c NAME.sha256` checks the parts with
+// standard tools; its '#' lines (which sha256sum -c skips) carry what get
+// needs. The last line, '# end', shows the manifest itself arrived whole.
+//
+//   # scpipe parts 1
+//   # size 3145729
+//   # part-size 1048576
+//   # parts 4
+//   # sha256 <hex of the whole stream>
+//   # time 2026-12-03T23:00:00.000Z
+//   <hex>  NAME.000000
+//   ...
+//   # end
+import { ScpipeError } from '../../errors';
+import { escapeForTerminal } from '../../util/escape';
+import { partName } from './names';
+
+export const MANIFEST_VERSION = 1;
+
+/** One part: its file name, size and SHA-256 (hex). */
+export interface PartEntry {
+  name: string;
+  size: bigint;
+  sha256: string;
+}
+
+/** What a manifest says. */
+export interface Manifest {
+  version: number;
+  /** The set's name (NAME, without the suffixes). */
+  name: string;
+  size: bigint;
+  partSize: bigint;
+  /** SHA-256 (hex) of the whole stream. */
+  sha256: string;
+  /** When the set was completed (ISO 8601). */
+  time: string;
+  parts: PartEntry[];
+}
+
+/** The manifest's text. */
+export function formatManifest(m: Manifest): string {
+  const lines = [
+    `# scpipe parts ${m.version}`,
+    `# size ${m.size}`,
+    `# part-size ${m.partSize}`,
+    `# parts ${m.parts.length}`,
+    `# sha256 ${m.sha256}`,
+    `# time ${m.time}`,
+    // sha256sum checks these; the sizes are get's (a comment sha256sum skips).
+    ...m.parts.flatMap((p) => [`# part ${p.name} ${p.size}`, `${p.sha256}  ${p.name}`]),
+    '# end',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+const HEX = /^[0-9a-f]{64}$/;
+
+/** Parses and checks a manifest of set `name`; ERR_PROTOCOL names what is wrong. */
+export function parseManifest(text: string, name: string): Manifest {
+  const bad = (why: string): ScpipeError =>
+    new ScpipeError('ERR_PROTOCOL', `manifest ${escapeForTerminal(name)}.sha256 ${why}`, { path: `${name}.sha256` });
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (lines[lines.length - 1] !== '# end') throw bad('is incomplete (no "# end" line)');
+  const fields = new Map<string, string>();
+  const sizes = new Map<string, bigint>();
+  const parts: PartEntry[] = [];
+  for (const line of lines.slice(0, -1)) {
+    const comment = /^# (\S+) (.*)$/.exec(line);
+    if (comment) {
+      if (comment[1] === 'part') {
+        const [file, size] = comment[2]!.split(' ');
+        if (!file || !/^\d+$/.test(size ?? '')) throw bad(`has a bad line: ${escapeForTerminal(line)}`);
+        sizes.set(file, BigInt(size!));
+      } else {
+        fields.set(comment[1]!, comment[2]!);
+      }
+      continue;
+    }
+    const entry = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
+    if (!entry) throw bad(`has a bad line: ${escapeForTerminal(line.slice(0, 100))}`);
+    const file = entry[2]!;
+    if (file !== partName(name, parts.length)) throw bad(`lists ${escapeForTerminal(file)} where ${partName(name, parts.length)} belongs`);
+    const size = sizes.get(file);
+    if (size === undefined) throw bad(`gives no size for ${escapeForTerminal(file)}`);
+    parts.push({ name: file, size, sha256: entry[1]! });
+  }
+  const version = Number(/^parts (\d+)$/.exec(fields.get('scpipe') ?? '')?.[1]);
+  if (version !== MANIFEST_VERSION) throw bad(`is not an scpipe parts manifest of version ${MANIFEST_VERSION}`);
+  const num = (key: string): bigint => {
+    const value = fields.get(key);
+    if (value === undefined || !/^\d+$/.test(value)) throw bad(`has no valid "# ${key}" line`);
+    return BigInt(value);
+  };
+  const size = num('size');
+  const partSize = num('part-size');
+  const count = num('parts');
+  const sha256 = fields.get('sha256') ?? '';
+  if (!HEX.test(sha256)) throw bad('has no valid "# sha256" line');
+  if (BigInt(parts.length) !== count) throw bad(`lists ${parts.length} parts, not ${count}`);
+  const sum = parts.reduce((total, p) => total + p.size, 0n);
+  if (sum !== size) throw bad(`has parts of ${sum} bytes in all, not ${size}`);
+  return { version, name, size, partSize, sha256, time: fields.get('time') ?? '', parts };
+}

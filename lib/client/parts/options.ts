@@ -1,0 +1,70 @@
+// The options of a parts upload and their checks.
+import { ScpipeError } from '../../errors';
+import type { QuoteMode } from '../../protocol/quote';
+import type { RetryEvent } from '../retry';
+import { partName } from './names';
+import type { PartReport, PartsProgress } from './put-parts';
+
+/**
+ * Parts sent at once when not told. At 20 ms one OpenSSH channel carries
+ * ~2 MiB per round trip; four channels carried 256 MiB in a third of one
+ * channel's time (docs/performance.md), and more gained little on 2 cores.
+ */
+export const DEFAULT_PARALLEL = 4;
+/** OpenSSH's default MaxSessions is 10; more channels than this help nobody. */
+export const MAX_PARALLEL = 64;
+
+/** Options of put() that apply to parts. */
+export interface PartsOptions {
+  /** Bytes per part (the last one shorter). */
+  partSize: number | bigint;
+  /** Parts sent at once, each over its own channel (default DEFAULT_PARALLEL). */
+  parallel?: number;
+  /** Resends after a lost connection (default retry.ts DEFAULT_RETRIES; 0: none). */
+  retries?: number;
+  /** Waits before the retries (retry.ts DEFAULT_BACKOFF_MS). */
+  backoffMs?: readonly number[];
+  /** RAM shared by all parts held before they go to files (default 64 MiB). */
+  memoryLimit?: number;
+  spoolDir?: string;
+  signal?: AbortSignal;
+  trace?: (line: string) => void;
+  quote?: QuoteMode;
+  scpPath?: string;
+  onStderrLine?: (line: string) => void;
+  onProgress?: (p: PartsProgress) => void;
+  /** Each part once the remote confirmed it. */
+  onPart?: (part: PartReport) => void;
+  onRetry?: (event: RetryEvent & { file: string }) => void;
+  onRefused?: (lanesLeft: number, message: string) => void;
+  /** A part went on in a spool file. */
+  onSpill?: (index: number) => void;
+  /** The manifest's time (tests). */
+  now?: () => Date;
+}
+
+/** Checked part size and parallelism; ERR_USAGE otherwise. */
+export function checkPartsOptions(opts: PartsOptions): { partSize: number; parallel: number } {
+  const partSize = Number(opts.partSize);
+  if (!Number.isSafeInteger(partSize) || partSize < 1) throw new ScpipeError('ERR_USAGE', `invalid part size: ${String(opts.partSize)}`);
+  const parallel = opts.parallel ?? DEFAULT_PARALLEL;
+  if (!Number.isSafeInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) {
+    throw new ScpipeError('ERR_USAGE', `invalid --parallel ${String(opts.parallel)}: give 1 to ${MAX_PARALLEL}`);
+  }
+  const retries = opts.retries;
+  if (retries !== undefined && (!Number.isSafeInteger(retries) || retries < 0)) throw new ScpipeError('ERR_USAGE', `invalid --retries ${String(retries)}`);
+  return { partSize, parallel };
+}
+
+/** Part indices as names in ranges: "NAME.000000-NAME.000004, NAME.000006". */
+export function describeIndices(name: string, indices: readonly number[]): string {
+  const sorted = [...indices].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    ranges.push(i === j ? partName(name, sorted[i]!) : `${partName(name, sorted[i]!)}..${partName(name, sorted[j]!)}`);
+    i = j + 1;
+  }
+  return ranges.join(', ');
+}

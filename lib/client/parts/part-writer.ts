@@ -1,0 +1,117 @@
+// One part being spooled: in RAM while the budget shared by all parts held
+// allows, else in a private unnamed spool file (lib/spool), hashed as it is
+// taken. finish() yields the part, replayable until it is disposed.
+import { createHash, type Hash } from 'node:crypto';
+import { ChunkList } from '../../spool/chunks';
+import { SpoolFile } from '../../spool/spool-file';
+import { FileSpool, MemorySpool, type Spool } from '../../spool/spools';
+import { SpoolWriter } from '../../spool/writer';
+import type { ScpipeError } from '../../errors';
+
+/** RAM shared by every part held (--memory): taken as parts fill, given back as they are disposed. */
+export class MemoryBudget {
+  private used = 0;
+  constructor(readonly limit: number) {}
+
+  take(bytes: number): boolean {
+    if (this.used + bytes > this.limit) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.used -= bytes;
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+}
+
+/** A spooled part: its bytes, size and SHA-256. */
+export interface SpooledPart {
+  index: number;
+  size: number;
+  sha256: string;
+  onDisk: boolean;
+  spool: Spool;
+  /** Frees the RAM or the file; idempotent. */
+  dispose(): Promise<void>;
+}
+
+/** Takes the bytes of one part; see the file comment. */
+export class PartWriter {
+  size = 0;
+  private readonly hash: Hash = createHash('sha256');
+  private ram: ChunkList | null = new ChunkList();
+  private reserved = 0;
+  private file: SpoolFile | null = null;
+  private writer: SpoolWriter | null = null;
+
+  constructor(
+    readonly index: number,
+    private readonly budget: MemoryBudget,
+    private readonly dir: string,
+    private readonly onFailure: (err: ScpipeError) => void,
+    private readonly onSpill?: (index: number) => void,
+  ) {}
+
+  /** Adds a chunk (kept by reference: the caller must not change it). */
+  async push(chunk: Buffer): Promise<void> {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    if (this.writer === null && this.budget.take(chunk.length)) {
+      this.reserved += chunk.length;
+      this.ram!.push(chunk);
+      return;
+    }
+    if (this.writer === null) await this.spill();
+    this.writer!.push(chunk);
+    if (this.writer!.full) await this.writer!.flush();
+  }
+
+  /** The finished part. */
+  async finish(): Promise<SpooledPart> {
+    let spool: Spool;
+    if (this.writer) {
+      await this.writer.end();
+      spool = new FileSpool(this.file!, this.size);
+    } else {
+      spool = new MemorySpool(this.ram!.take(), this.size);
+    }
+    this.ram = null;
+    const reserved = this.reserved;
+    this.reserved = 0;
+    let disposed: Promise<void> | undefined;
+    return {
+      index: this.index,
+      size: this.size,
+      sha256: this.hash.digest('hex'),
+      onDisk: this.file !== null,
+      spool,
+      dispose: () =>
+        (disposed ??= spool.dispose().then(() => this.budget.give(reserved))),
+    };
+  }
+
+  /** Drops what was taken (a failed run). */
+  async discard(): Promise<void> {
+    this.ram = null;
+    this.budget.give(this.reserved);
+    this.reserved = 0;
+    if (this.writer) await this.writer.idle();
+    await this.file?.close();
+  }
+
+  // The budget is spent: the part goes on in a file, RAM taken so far with it.
+  private async spill(): Promise<void> {
+    this.file = await SpoolFile.create(this.dir);
+    this.onSpill?.(this.index);
+    this.writer = new SpoolWriter(this.file, this.onFailure);
+    const held = this.ram!.takeWithBlocks();
+    this.writer.adopt(held.chunks, held.blocks);
+    this.ram = null;
+    this.budget.give(this.reserved);
+    this.reserved = 0;
+  }
+}

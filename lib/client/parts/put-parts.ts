@@ -1,0 +1,179 @@
+// put() with `partSize`: the stream cut into parts, each spooled and sent as
+// its own file while the next is taken, up to `parallel` at once over
+// channels of one connection, then the manifest, last (DESIGN.md "Beyond two
+// passes"). At most parallel + 1 parts are held: `parallel` sending and one
+// being spooled, so local storage stays under (parallel + 1) x partSize.
+import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../../errors';
+import { spoolDirectory } from '../../spool/options';
+import { DescriptorInput } from '../../spool';
+import { escapeForTerminal } from '../../util/escape';
+import type { Target } from '../connection';
+import type { PutInput } from '../put';
+import { Reconnector } from '../reconnect';
+import { remoteFileName } from '../remote-name';
+import { Readable } from 'node:stream';
+import type { RetryEvent } from '../retry';
+import { cutParts } from './cutter';
+import { Lanes } from './lanes';
+import { formatManifest, MANIFEST_VERSION, type Manifest } from './manifest';
+import { manifestName, partName, splitRemote } from './names';
+import { MemoryBudget, type SpooledPart } from './part-writer';
+import { sendFile, type SendContext } from './send';
+import { describeIndices, checkPartsOptions, type PartsOptions } from './options';
+
+/** One confirmed part, for -v and the result. */
+export interface PartReport {
+  index: number;
+  name: string;
+  size: bigint;
+  sha256: string;
+  /** The lane (channel) it went over, from 0. */
+  lane: number;
+  /** Duration of the attempt that succeeded. */
+  ms: number;
+  attempts: number;
+  spooled: 'memory' | 'disk';
+}
+
+/** Where a parts upload stands. */
+export interface PartsProgress {
+  produced: bigint;
+  confirmed: bigint;
+  inFlight: number;
+  partsConfirmed: number;
+}
+
+/** What a parts upload did. */
+export interface PartsResult {
+  /** The remote directory prefix and the set's name. */
+  dir: string;
+  name: string;
+  bytes: bigint;
+  sha256: string;
+  parts: PartReport[];
+  manifest: Manifest;
+  manifestName: string;
+  /** Lanes left at the end (fewer than asked when channels were refused). */
+  lanes: number;
+}
+
+/** Sends `input` as a parts set; see the file comment. */
+export async function putParts(target: Target, remotePath: string, input: PutInput, opts: PartsOptions): Promise<PartsResult> {
+  throwIfAborted(opts.signal);
+  const { partSize, parallel } = checkPartsOptions(opts);
+  const { dir } = splitRemote(remotePath);
+  const name = remoteFileName(remotePath);
+  if (input instanceof DescriptorInput) throw new ScpipeError('ERR_USAGE', 'parts take a Readable or an async iterable, not a DescriptorInput');
+  const stream = input instanceof Uint8Array ? Readable.from([input]) : input;
+  const inner = new AbortController();
+  const forward = (): void => inner.abort(abortError(opts.signal));
+  opts.signal?.addEventListener('abort', forward, { once: true });
+  const conn = new Reconnector(target, opts.trace);
+  let retried = false;
+  const ctx: SendContext = {
+    ...opts,
+    conn,
+    lanes: new Lanes(parallel, inner.signal),
+    signal: inner.signal,
+    onRetry: (event: RetryEvent & { file: string }) => {
+      retried = true;
+      opts.onRetry?.(event);
+    },
+  };
+  const held = new Lanes(parallel + 1, inner.signal);
+  const reports: PartReport[] = [];
+  const uploads: Promise<void>[] = [];
+  const progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
+  const tell = (): void => opts.onProgress?.({ ...progress });
+  let failure: unknown;
+  const fail = (err: unknown): void => {
+    failure ??= err;
+    inner.abort(err);
+  };
+
+  const upload = async (part: SpooledPart): Promise<void> => {
+    const file = partName(name, part.index);
+    progress.inFlight++;
+    tell();
+    try {
+      const sent = await sendFile(ctx, dir, file, BigInt(part.size), () => part.spool.replay());
+      const report: PartReport = {
+        index: part.index,
+        name: file,
+        size: BigInt(part.size),
+        sha256: part.sha256,
+        lane: sent.lane,
+        ms: sent.ms,
+        attempts: sent.attempts,
+        spooled: part.onDisk ? 'disk' : 'memory',
+      };
+      reports[part.index] = report;
+      progress.confirmed += report.size;
+      progress.partsConfirmed++;
+      opts.onPart?.(report);
+    } finally {
+      progress.inFlight--;
+      tell();
+      await part.dispose();
+      held.release(0);
+    }
+  };
+
+  try {
+    // Connect now: a refused login fails in seconds, not after the first part.
+    const connecting = conn.current().opener.connect(inner.signal);
+    connecting.catch(fail);
+    const cut = await cutParts(stream, {
+      partSize,
+      budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024),
+      spoolDir: spoolDirectory(opts.spoolDir),
+      signal: inner.signal,
+      beforePart: () => held.acquire().then(() => undefined),
+      onPart: (part) => uploads.push(upload(part).catch(fail)),
+      onSpill: opts.onSpill,
+      onProgress: (bytes) => {
+        progress.produced = bytes;
+        tell();
+      },
+    }).catch((err: unknown) => {
+      fail(err);
+      throw err;
+    });
+    await Promise.all(uploads);
+    if (failure !== undefined) throw failure;
+    const manifest: Manifest = {
+      version: MANIFEST_VERSION,
+      name,
+      size: cut.size,
+      partSize: BigInt(partSize),
+      sha256: cut.sha256,
+      time: (opts.now?.() ?? new Date()).toISOString(),
+      parts: reports.map((r) => ({ name: r.name, size: r.size, sha256: r.sha256 })),
+    };
+    const text = Buffer.from(formatManifest(manifest));
+    await sendFile(ctx, dir, manifestName(name), BigInt(text.length), () => text);
+    return { dir, name, bytes: cut.size, sha256: cut.sha256, parts: reports, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity };
+  } catch (err) {
+    fail(err);
+    await Promise.allSettled(uploads);
+    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : failure ?? err, name, reports, retried);
+  } finally {
+    opts.signal?.removeEventListener('abort', forward);
+    conn.close();
+  }
+}
+
+// The run's error, saying the set is incomplete and which parts were confirmed.
+function incomplete(err: unknown, name: string, reports: readonly PartReport[], retried: boolean): ScpipeError {
+  const cause = isScpipeError(err) ? err : new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  const confirmed = reports.filter(Boolean).map((r) => r.index);
+  const shown = escapeForTerminal(name);
+  const left = confirmed.length === 0 ? 'no part confirmed' : `${confirmed.length} part(s) confirmed remotely: ${describeIndices(name, confirmed)}`;
+  // A connection that could not be made again is a lost connection (exit 1), not a failed first connect (255).
+  const code = retried && (cause.code === 'ERR_CONNECT' || cause.code === 'ERR_CONNECT_TIMEOUT') ? 'ERR_LOST_CONNECTION' : cause.code;
+  return new ScpipeError(code, `${cause.message}; the parts set ${shown} is incomplete (no manifest ${shown}.sha256): ${left}`, {
+    ...cause,
+    cause,
+    remoteMessage: cause.remoteMessage,
+  });
+}

@@ -1,0 +1,51 @@
+// A connection that can be made again after it was lost: every attempt takes
+// the current opener and its generation; the first attempt to fail with a
+// loss replaces the opener, and the others, which saw the same generation,
+// then use the new one instead of connecting once each.
+import { isScpipeError, type ScpipeError } from '../errors';
+import { ChannelOpener, type OpenChannel, type Target } from './connection';
+
+/** Failures worth reconnecting for: the connection or the channel went away, or could not be made again. */
+export function isConnectionLoss(err: unknown): boolean {
+  if (!isScpipeError(err)) return false;
+  if (err.code === 'ERR_LOST_CONNECTION' || err.code === 'ERR_CONNECT' || err.code === 'ERR_CONNECT_TIMEOUT') return true;
+  // The remote scp killed (not exited): its sshd went away under it.
+  return err.code === 'ERR_REMOTE_EXIT' && err.exitSignal != null && !isChannelRefused(err);
+}
+
+/** The server refused to open a channel (OpenSSH's MaxSessions and the like). */
+export function isChannelRefused(err: unknown): err is ScpipeError {
+  return isScpipeError(err, 'ERR_REMOTE_EXIT') && typeof (err.cause as { reason?: unknown } | undefined)?.reason === 'number';
+}
+
+/** See the file comment. */
+export class Reconnector {
+  private opener: ChannelOpener;
+  private gen = 0;
+
+  constructor(private readonly target: Target, private readonly log?: (line: string) => void) {
+    this.opener = new ChannelOpener(target, log);
+  }
+
+  /** True when a lost connection can be made again (not a caller's own Client). */
+  get canReconnect(): boolean {
+    return typeof (this.target as { exec?: unknown }).exec !== 'function';
+  }
+
+  /** The opener to use now, and its generation for renew(). */
+  current(): { open: OpenChannel; generation: number; opener: ChannelOpener } {
+    return { open: this.opener.open, generation: this.gen, opener: this.opener };
+  }
+
+  /** After a loss seen on `generation`: the next attempt connects anew (once for all). */
+  renew(generation: number): void {
+    if (generation !== this.gen || !this.canReconnect) return;
+    this.opener.close();
+    this.opener = new ChannelOpener(this.target, this.log);
+    this.gen++;
+  }
+
+  close(): void {
+    this.opener.close();
+  }
+}

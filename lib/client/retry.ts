@@ -1,0 +1,77 @@
+// A generic reconnect/backoff policy: run an attempt, and when it fails with
+// an error the caller calls retryable (a dropped connection, not a refusal),
+// wait and run it again, up to `retries` more times. Used by parts, by
+// single-file put from the spool, and by get.
+import { abortError, throwIfAborted } from '../errors';
+
+/** Retries when nothing else is said: a few, spread over minutes (see DEFAULT_BACKOFF_MS). */
+export const DEFAULT_RETRIES = 5;
+
+/**
+ * Waits before retry 1, 2, ...; past the end, the last one again. The first
+ * is short (a connection reset is often over at once), the later ones ride
+ * out a server restart or a router reboot: 5 retries span about 3.5 minutes.
+ */
+export const DEFAULT_BACKOFF_MS: readonly number[] = [1_000, 5_000, 15_000, 60_000, 120_000];
+
+/** What happened before a retry, for `onRetry`. */
+export interface RetryEvent {
+  /** 1 for the first retry. */
+  retry: number;
+  retries: number;
+  delayMs: number;
+  error: unknown;
+}
+
+/** How to retry. */
+export interface RetryPolicy {
+  /** Further attempts after the first (0: none). */
+  retries?: number;
+  /** Waits before each retry, in ms (default DEFAULT_BACKOFF_MS). */
+  backoffMs?: readonly number[];
+  /** Which failures are worth another attempt; others are thrown at once. */
+  isRetryable: (error: unknown) => boolean;
+  /** Stops waiting and retrying: rejects with abortError(signal). */
+  signal?: AbortSignal;
+  /** Told before each wait (e.g. a line on stderr). */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+/** The wait before retry `retry` (1-based). */
+export function backoffDelay(retry: number, backoffMs: readonly number[] = DEFAULT_BACKOFF_MS): number {
+  if (backoffMs.length === 0) return 0;
+  return backoffMs[Math.min(retry, backoffMs.length) - 1]!;
+}
+
+/** Runs `attempt(n)` (n = 0, 1, ...) until it resolves, fails for good, or the retries are spent. */
+export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
+  const retries = policy.retries ?? DEFAULT_RETRIES;
+  for (let n = 0; ; n++) {
+    throwIfAborted(policy.signal);
+    try {
+      return await attempt(n);
+    } catch (error) {
+      if (policy.signal?.aborted) throw abortError(policy.signal);
+      if (n >= retries || !policy.isRetryable(error)) throw error;
+      const delayMs = backoffDelay(n + 1, policy.backoffMs);
+      policy.onRetry?.({ retry: n + 1, retries, delayMs, error });
+      await sleep(delayMs, policy.signal);
+    }
+  }
+}
+
+/** Resolves after `ms`, or rejects with abortError(signal) when it fires first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  throwIfAborted(signal);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,36 @@
+import { formatManifest, parseManifest, type Manifest } from '../../../../lib/client/parts/manifest';
+
+const hex = (c: string) => c.repeat(64);
+const manifest: Manifest = {
+  version: 1,
+  name: 'db.zst',
+  size: 5n,
+  partSize: 3n,
+  sha256: hex('a'),
+  time: '2026-12-03T23:00:00.000Z',
+  parts: [
+    { name: 'db.zst.000000', size: 3n, sha256: hex('b') },
+    { name: 'db.zst.000001', size: 2n, sha256: hex('c') },
+  ],
+};
+
+describe('manifest', () => {
+  it('round-trips, with sha256sum lines and # comments', () => {
+    const text = formatManifest(manifest);
+    expect(text).toContain(`${hex('b')}  db.zst.000000\n`);
+    expect(text.split('\n').filter((l) => l && !l.startsWith('#'))).toHaveLength(2);
+    expect(text.endsWith('# end\n')).toBe(true);
+    expect(parseManifest(text, 'db.zst')).toEqual(manifest);
+  });
+
+  it.each([
+    ['cut short', (t: string) => t.slice(0, t.length - 6), /incomplete/],
+    ['a part missing', (t: string) => t.replace(`${hex('b')}  db.zst.000000\n`, ''), /lists db\.zst\.000001 where db\.zst\.000000 belongs/],
+    ['a wrong count', (t: string) => t.replace('# parts 2', '# parts 3'), /lists 2 parts, not 3/],
+    ['a wrong total', (t: string) => t.replace('# size 5', '# size 6'), /5 bytes in all, not 6/],
+    ['another version', (t: string) => t.replace('# scpipe parts 1', '# scpipe parts 2'), /version 1/],
+    ['a bad line', (t: string) => t.replace(`${hex('c')}  `, 'zz  '), /bad line/],
+  ])('refuses a manifest with %s', (_what, edit, message) => {
+    expect(() => parseManifest(edit(formatManifest(manifest)), 'db.zst')).toThrow(message);
+  });
+});
