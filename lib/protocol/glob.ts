@@ -1,7 +1,8 @@
 // OpenSSH's name patterns for the "filename matches request" check
 // (docs/protocol.md §5.2): scp.c's brace_expand() and glibc fnmatch(3) with flags
 // 0, ported (picomatch and braces follow shell rules, not these, e.g. for
-// `{a}`, `{}` and leading dots).
+// `{a}`, `{}` and leading dots). Not transport/wildcard.ts: that is ssh_config's
+// `*`/`?` with comma lists and `!`, without brackets, escapes or braces.
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 

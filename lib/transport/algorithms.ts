@@ -8,6 +8,7 @@
 // what it supports; it throws "Unsupported algorithm: X" for a name it lacks.
 import type { ConnectConfig } from 'ssh2';
 import { ScpipeError } from '../errors';
+import { hasWildcard, wildcardRegExp } from './wildcard';
 
 type Category = keyof NonNullable<ConnectConfig['algorithms']>;
 type Entry = string | RegExp;
@@ -63,9 +64,8 @@ function convert(key: AlgorithmKey, spec: string): AlgorithmList {
   }
 }
 
-// A name stays a name (ssh2 refuses the ones it lacks); a pattern becomes an anchored RegExp.
+// A name stays a name (ssh2 refuses the ones it lacks); a pattern becomes a
+// RegExp that ssh2 tests each supported name with. Case counts, as in OpenSSH.
 function toEntry(name: string): Entry {
-  if (!/[*?]/.test(name)) return name;
-  const source = name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`);
+  return hasWildcard(name) ? wildcardRegExp(name, { ignoreCase: false }) : name;
 }

@@ -6,6 +6,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { matchPatternList } from './wildcard';
 
 /** Result of looking a host key up; `file`/`line` name the conflicting entry. */
 export type HostKeyStatus =
@@ -31,50 +32,6 @@ export interface CheckHostKeyOptions {
 export function knownHostsName(host: string, port: number): string {
   const h = host.toLowerCase();
   return port === 22 || port === 0 ? h : `[${h}]:${port}`;
-}
-
-// Matches `text` against one OpenSSH wildcard pattern (`*` any run, `?` one
-// character; everything else literal), case-insensitively (match.c match_pattern).
-export function matchPattern(text: string, pattern: string): boolean {
-  const t = text.toLowerCase();
-  const p = pattern.toLowerCase();
-  // Iterative glob with single-star backtracking: linear-ish, no regex building.
-  let ti = 0;
-  let pi = 0;
-  let starP = -1;
-  let starT = 0;
-  while (ti < t.length) {
-    if (pi < p.length && (p[pi] === '?' || (p[pi] !== '*' && p[pi] === t[ti]))) {
-      ti++;
-      pi++;
-    } else if (pi < p.length && p[pi] === '*') {
-      starP = pi++;
-      starT = ti;
-    } else if (starP !== -1) {
-      pi = starP + 1;
-      ti = ++starT;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.length && p[pi] === '*') pi++;
-  return pi === p.length;
-}
-
-// Matches `text` against a comma-separated pattern list with `!` negation:
-// 1 = matched, -1 = a negated pattern matched (overrides), 0 = no match
-// (OpenSSH match_pattern_list).
-export function matchPatternList(text: string, list: string): 1 | 0 | -1 {
-  let result: 1 | 0 = 0;
-  for (const raw of list.split(',')) {
-    if (raw === '') continue;
-    const negated = raw.startsWith('!');
-    if (matchPattern(text, negated ? raw.slice(1) : raw)) {
-      if (negated) return -1;
-      result = 1;
-    }
-  }
-  return result;
 }
 
 /** Reads the first SSH string of `buf` at `offset`. */

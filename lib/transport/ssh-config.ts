@@ -12,7 +12,7 @@ import { LineType, type Line } from 'ssh-config';
 import { ScpipeError } from '../errors';
 import { ALGORITHM_KEYS, type AlgorithmKey, type AlgorithmSpecs } from './algorithms';
 import { fnmatch } from '../protocol/glob';
-import { matchPattern, matchPatternList } from './known-hosts';
+import { matchPatternList } from './wildcard';
 import { KEYS, expand, hostnameOf, setValue, splitArgs, tokensFor, type State } from './ssh-config-values';
 
 /** What the CLI collected for the connection. */
@@ -130,9 +130,9 @@ function evaluate(lines: Line[], st: State, file: string, baseDir: string, depth
     const param = line.param.toLowerCase();
     const args = valueArgs(line.value);
     if ('config' in line) {
+      // Host takes its patterns as separate words (a comma in one is literal).
       const active = param === 'host'
-        ? args.some((a) => !a.startsWith('!') && matchPattern(st.alias, a)) &&
-          !args.some((a) => a.startsWith('!') && matchPattern(st.alias, a.slice(1)))
+        ? matchPatternList(st.alias, args) === 1
         : 'criteria' in line && matchCriteria(line.criteria, st);
       if (active) evaluate(line.config, st, file, baseDir, depth);
     } else if (param === 'include') {

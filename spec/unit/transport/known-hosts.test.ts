@@ -9,8 +9,6 @@ import {
   fingerprint,
   keyType,
   knownHostsName,
-  matchPattern,
-  matchPatternList,
 } from '../../../lib/transport/known-hosts';
 
 let dir: string;
@@ -49,22 +47,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe('patterns', () => {
-  it('matches wildcards case-insensitively', () => {
-    expect(matchPattern('host.example.com', '*.example.com')).toBe(true);
-    expect(matchPattern('HOST.example.com', 'host.EXAMPLE.com')).toBe(true);
-    expect(matchPattern('host1', 'host?')).toBe(true);
-    expect(matchPattern('host', 'host?')).toBe(false);
-    expect(matchPattern('host12', 'host?')).toBe(false);
-    expect(matchPattern('a.b.c', '*.*')).toBe(true);
-    expect(matchPattern('[h]:2222', '[h]:*')).toBe(true);
-    expect(matchPattern('abc', '*')).toBe(true);
-  });
-  it('honours negation in lists', () => {
-    expect(matchPatternList('a.example.com', '*.example.com,!b.example.com')).toBe(1);
-    expect(matchPatternList('b.example.com', '*.example.com,!b.example.com')).toBe(-1);
-    expect(matchPatternList('c.other', '*.example.com')).toBe(0);
-  });
+describe('names', () => {
   it('names hosts like OpenSSH', () => {
     expect(knownHostsName('Host', 22)).toBe('host');
     expect(knownHostsName('127.0.0.1', 2222)).toBe('[127.0.0.1]:2222');
