@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need: a real OpenSSH server/client, a C
-# compiler for spec/fixtures/rssh-wrapper.c, and two local test accounts.
+# compiler for spec/fixtures/rssh-wrapper.c, and three local test accounts.
 # Idempotent; safe to run in CI (no stdin, no prompts). Must run as root
 # because it installs packages and creates users.
 set -euo pipefail
@@ -56,5 +56,23 @@ for u in scpipe-user scpipe-rssh; do
   chown "$u:" "/home/$u"
   echo "install-test-deps: $u unlocked for pubkey login (password '*')"
 done
+
+# scpipe-sftp: `ForceCommand internal-sftp` in a chroot, the most common
+# sftp-only jail. sshd wants every part of a ChrootDirectory root-owned and
+# not group/other-writable, so the jails live under /srv (not /tmp, which is
+# 1777); each test sshd makes its own jail below this directory.
+u=scpipe-sftp
+if id "$u" >/dev/null 2>&1; then
+  echo "install-test-deps: account $u already exists"
+else
+  useradd --create-home --home-dir "/home/$u" --shell /usr/sbin/nologin "$u"
+  echo "install-test-deps: created account $u (/home/$u, nologin)"
+fi
+usermod -p '*' "$u"
+echo "install-test-deps: $u unlocked for pubkey login (password '*')"
+mkdir -p /srv/scpipe-sftp-jail
+chown root:root /srv/scpipe-sftp-jail
+chmod 0755 /srv/scpipe-sftp-jail
+echo "install-test-deps: ensured /srv/scpipe-sftp-jail (root:root 0755)"
 
 echo "install-test-deps: done"

@@ -6,7 +6,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs/promises';
 import * as path from 'path';
-import { TestSshd, userDir } from '../helpers/sshd';
+import { TestSshd, remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
 interface Result { code: number | null; stdout: string; stderr: string; }
@@ -99,6 +99,61 @@ describe('test sshd harness (system OpenSSH client)', () => {
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain('bad characters');
     }
+  });
+
+  // `sftp -b -` runs a batch from stdin; a failing command makes it exit 1.
+  const sftpBatch = (account: TestSshd['user'], batch: string) =>
+    run('sftp', ['-b', '-', ...sshd.sshArgs(account), sshd.host], batch);
+
+  it('serves sftp to scpipe-sftp inside its chroot, and refuses scp -t', async () => {
+    const dir = await userDir(sshd.sftp, 'jail');
+    expect(dir.startsWith(sshd.sftp.chroot!)).toBe(true);
+    const src = path.join(sshd.dir, 'to-jail.txt');
+    await fs.writeFile(src, 'hello over sftp\n');
+    const put = await sftpBatch(sshd.sftp, `put ${src} ${remotePath(sshd.sftp, dir)}/in.txt\n`);
+    expect(put.code).toBe(0);
+    expect(await fs.readFile(path.join(dir, 'in.txt'), 'utf8')).toBe('hello over sftp\n');
+    const pwd = await sftpBatch(sshd.sftp, 'pwd\n');
+    expect(pwd.stdout).toContain(`Remote working directory: ${sshd.sftp.home}`);
+    const scp = await run('scp', ['-O', ...sshd.sshArgs(sshd.sftp), src, `${sshd.host}:${remotePath(sshd.sftp, dir)}/`]);
+    expect(scp.code).not.toBe(0);
+    expect(scp.stderr).toContain('This service allows sftp connections only.');
+  });
+
+  it('runs sftp-server for scpipe-rssh, as rssh does, unless its conf allows only scp', async () => {
+    const dir = await userDir(sshd.rssh, 'rssh-sftp');
+    const src = path.join(sshd.dir, 'rssh-sftp.txt');
+    await fs.writeFile(src, 'sftp through rssh\n');
+    const ok = await sftpBatch(sshd.rssh, `put ${src} ${dir}/a.txt\n`);
+    expect(ok.code).toBe(0);
+    expect(await fs.readFile(path.join(dir, 'a.txt'), 'utf8')).toBe('sftp through rssh\n');
+    expect(await sshd.rsshLog()).toContainEqual({ accepted: true, command: 'internal-sftp' });
+    try {
+      await sshd.setRsshAllowed(['scp']);
+      const refused = await sftpBatch(sshd.rssh, `put ${src} ${dir}/b.txt\n`);
+      expect(refused.code).not.toBe(0);
+      expect(await fs.readdir(dir)).toEqual(['a.txt']);
+      const scp = await run('scp', ['-O', ...sshd.sshArgs(sshd.rssh), src, `${sshd.host}:${dir}/c.txt`]);
+      expect(scp.code).toBe(0);
+      await sshd.setRsshAllowed(['sftp']);
+      const noScp = await run('scp', ['-O', ...sshd.sshArgs(sshd.rssh), src, `${sshd.host}:${dir}/d.txt`]);
+      expect(noScp.code).not.toBe(0);
+      expect(noScp.stderr).toContain('Allowed commands: sftp');
+    } finally {
+      await sshd.setRsshAllowed(['scp', 'sftp']);
+    }
+  });
+
+  it('lists the sshd processes of open connections, so a test can cut one', async () => {
+    expect(await sshd.connectionPids()).toEqual([]);
+    const child = spawn('ssh', [...sshd.sshArgs(sshd.user), sshd.host, 'echo up; exec cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    const pids = await sshd.connectionPids();
+    expect(pids.length).toBeGreaterThanOrEqual(2); // the monitor and the session
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    expect(await closed).toBe(255);
+    expect(await sshd.connectionPids()).toEqual([]);
   });
 
   it('denies a key authorized for nobody', async () => {
