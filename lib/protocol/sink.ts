@@ -197,7 +197,7 @@ export class ScpSink {
   // EOF: undefined if that is a clean end here, else a lost-connection error.
   private async nextEvent(recordBoundaryOk: boolean): Promise<SinkEvent | undefined> {
     for (;;) {
-      const ev = this.decoder.next();
+      const ev = this.nextDecoded();
       if (ev) return ev;
       const { value, done } = await this.input.next().catch((): IteratorResult<Buffer> => {
         if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
@@ -208,6 +208,19 @@ export class ScpSink {
         throw await this.lostMidway();
       }
       this.decoder.push(value as Buffer);
+    }
+  }
+
+  // A line the decoder cannot parse ends the session as OpenSSH's sink ends
+  // it (scp.c `screwup:`): `\1scp: protocol error: <why>`, then exit 1; a
+  // stray first line (a shell's "No match.") is echoed as `\1scp: <line>`.
+  private nextDecoded(): SinkEvent | undefined {
+    try {
+      return this.decoder.next();
+    } catch (err) {
+      if (err instanceof ScpipeError && err.code === 'ERR_PROTOCOL') this.send(encodeWarning(err.message), 'refuse');
+      else if (err instanceof ScpipeError && err.remoteMessage !== undefined) this.send(encodeWarning(err.remoteMessage), 'refuse');
+      throw err;
     }
   }
 

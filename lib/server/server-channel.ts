@@ -5,6 +5,7 @@
 // `close(status)` sends the exit status and then ends the channel. Its
 // receive window is widened to the link, as a client's (ssh2-window.ts), so
 // uploads over a long link are not capped near 2 MiB per round trip.
+// destroy() by a role is close(1): what it wrote still reaches the client.
 import { PassThrough } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
@@ -32,10 +33,10 @@ export function serveChannel(stream: ServerChannel): ServedChannel {
   // A client that vanished will never read what is still queued for it.
   stream.once('close', () => out.destroy());
   const exit = outDone.then((): ExitStatus => ({ code: 0, signal: null }));
-  const channel: ScpChannel = { stdout: stream, stdin: out, stderr, exit, destroy: () => stream.close() };
-  return {
-    channel,
-    async close(code: number) {
+  let closing: Promise<void> | undefined;
+  // The first close decides the status; later calls wait for it.
+  const close = (code: number): Promise<void> =>
+    (closing ??= (async () => {
       if (!out.writableEnded) out.end();
       await outDone;
       if (stream.writableNeedDrain) await new Promise((r) => stream.once('drain', r).once('close', r));
@@ -43,6 +44,9 @@ export function serveChannel(stream: ServerChannel): ServedChannel {
         stream.exit(code);
         stream.end();
       }
-    },
-  };
+    })());
+  // A role that gives up (a protocol error, a stop) destroys its channel: its
+  // last `\1` still goes out, then exit status 1, as OpenSSH's scp exits 1.
+  const channel: ScpChannel = { stdout: stream, stdin: out, stderr, exit, destroy: () => void close(1) };
+  return { channel, close };
 }

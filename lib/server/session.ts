@@ -72,7 +72,14 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
         leaveDirectory: source.leaveDirectory.bind(source),
         reportLocalError: (err: ScpipeError) => source.reportLocalError(new ScpipeError(err.code, hide(err.message))),
       };
-      await sendLocalPaths(session, [host], {
+      // The root has no name a client may see: in a ChrootDirectory OpenSSH
+      // sends `D0755 0 ` (basename of "/" is empty), which sinks refuse; its
+      // real basename would reveal the host's layout (docs/serve.md).
+      const paths = host === ctx.jail.root ? [] : [host];
+      if (paths.length === 0) {
+        session.reportLocalError(new ScpipeError('ERR_USAGE', `${shown}: cannot send the root directory by name; name the files or directories inside it`));
+      }
+      await sendLocalPaths(session, paths, {
         recursive: parsed.recursive,
         preserve: parsed.preserve,
         signal: ctx.signal,

@@ -132,3 +132,48 @@ describe('logging', () => {
     expect(r.log).toEqual(['me download /a/f 5 bytes ok']);
   });
 });
+
+describe('the root has no name of its own', () => {
+  // In a ChrootDirectory, OpenSSH's `scp -r -f /` sends `D0755 0 \n` (the
+  // basename of "/" is empty), which every sink since 8.0 refuses. We refuse
+  // at the source with a reason, and never send the real root's basename.
+  it.each([
+    ['/', '/'],
+    ['.', '.'],
+    ['/..', '/..'],
+    ['~', '/'], // command-line.ts: the root is the home
+    ['/a/..', '/a/..'],
+  ])('scp -r -f %s is refused without naming the real root', async (path, shown) => {
+    const r = await session(jail, `scp -r -f ${path}`, '\0\0\0\0');
+    expect(r.sent).not.toMatch(/^D/m);
+    expect(r.sent).toBe(`\x01scp: ${shown}: cannot send the root directory by name; name the files or directories inside it\n`);
+    expect(r.exit).toBe(1);
+  });
+
+  it('a directory below the root is still sent by its own name', async () => {
+    const r = await session(jail, 'scp -r -f /a', '\0\0\0\0\0\0');
+    expect(r.sent).toMatch(/^D0\d{3} 0 a\nD0\d{3} 0 b\nE\nE\n$/);
+    expect(r.exit).toBe(0);
+  });
+});
+
+describe('a protocol error from the client', () => {
+  // OpenSSH's sink (scp.c, SCREWUP): run_err("protocol error: %s") sends
+  // `\1scp: protocol error: <why>` and exits 1.
+  it('a stray first line is echoed back as OpenSSH echoes a shell\'s "No match.", with exit status 1', async () => {
+    const r = await session(jail, 'scp -t /a', 'Xgarbage\n');
+    expect(r.sent).toBe('\0\x01scp: Xgarbage\n');
+    expect(r.exit).toBe(1);
+  });
+
+  it.each([
+    ['a garbage record', 'T1 0 1 0\nXgarbage\n', '\0\0', 'expected control record'], // after the T's ack
+    ['a bad mode', 'C0x44 1 f\nz\0', '\0', 'bad mode'],
+    ['a size out of range', 'C0644 99999999999999999999999 f\n', '\0', 'size out of range'],
+  ])('%s gets \\1scp: protocol error and exit status 1', async (_what, input, acks, why) => {
+    const r = await session(jail, 'scp -t /a', input);
+    expect(r.sent).toBe(`${acks}\x01scp: protocol error: ${why}\n`);
+    expect(r.exit).toBe(1);
+    expect(r.log).toEqual([`me upload /a 0 bytes failed: protocol error: ${why}`]);
+  });
+});
