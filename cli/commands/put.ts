@@ -8,6 +8,8 @@ import { ProgressLine } from '../progress';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { openStdin } from '../stdin';
 import { InputCommand } from '../input-command';
+import { runPutParts } from './put-parts';
+import { DEFAULT_PARALLEL, DEFAULT_RETRIES } from '../../lib';
 import { cameAfterEnd, restoreArg } from '../stdio-arg';
 import { escapeForTerminal } from '../../lib/util/escape';
 import type { CommandContext } from '../context';
@@ -21,6 +23,9 @@ interface PutArgs extends SshArgs {
   'spool-dir'?: string;
   size?: string;
   name?: string;
+  'part-size'?: string;
+  parallel?: number;
+  retries?: number;
   /** The words after `--`: the input command. */
   command?: string[];
 }
@@ -64,8 +69,12 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('spool-dir', { type: 'string', describe: 'directory for the spool file (default $TMPDIR or /tmp)', requiresArg: true })
         .option('size', { type: 'string', describe: 'the exact input size in bytes: stream without spooling', requiresArg: true })
         .option('name', { type: 'string', describe: 'file name to announce (default: last part of the path)', requiresArg: true })
+        .option('part-size', { type: 'string', describe: 'send as parts of SIZE (K/M/G) while the stream is produced, then a manifest PATH.sha256', requiresArg: true })
+        .option('parallel', { type: 'number', describe: `with --part-size: parts sent at once, each over its own channel (default ${DEFAULT_PARALLEL})`, requiresArg: true })
+        .option('retries', { type: 'number', describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)`, requiresArg: true })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
         .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '')
+        .example('btrfs send @snap | scpipe put --part-size 1G vault:snap.btrfs', '')
         .example("scpipe put vault:home.tar.zst -- bash -o pipefail -c 'tar -C /home -c . | zstd'", '') as unknown as Argv<PutArgs>,
     handler: (args) => ctx.run((signal, log) => runPut(args, restoreArg(args.target), signal, log, inputCommand(args.command))),
   };
@@ -112,6 +121,23 @@ export async function runPut(
   if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
   const size = args.size === undefined ? undefined : parseByteSize(args.size);
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
+  if (args['part-size'] !== undefined) {
+    if (size !== undefined || args.name !== undefined || args.p) throw new ScpipeError('ERR_USAGE', '--part-size does not go with --size, --name or -p');
+    const producer = command && new InputCommand(command);
+    const input = producer ? producer.input : openStdin(true).input;
+    try {
+      await runPutParts(
+        { ...args, partSize: parseByteSize(args['part-size']), parallel: args.parallel, retries: args.retries, memory: Number(memory), spoolDir: args['spool-dir'], mode },
+        spec,
+        input,
+        signal,
+        log,
+      );
+    } finally {
+      await producer?.stop();
+    }
+    return;
+  }
   const producer = command && new InputCommand(command);
   const stdin: { input: PutInput; fileSize?: bigint } = producer ? { input: producer.input } : openStdin(size !== undefined);
   const progress = ProgressLine.wanted(args.q) ? new ProgressLine(posix.basename(spec.path) || spec.host) : undefined;

@@ -27,6 +27,8 @@ export interface PartsOptions {
   /** RAM shared by all parts held before they go to files (default 64 MiB). */
   memoryLimit?: number;
   spoolDir?: string;
+  /** Mode of the parts and the manifest (default 0o644). */
+  mode?: number;
   signal?: AbortSignal;
   trace?: (line: string) => void;
   quote?: QuoteMode;

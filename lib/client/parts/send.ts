@@ -15,6 +15,7 @@ export interface SendContext {
   conn: Reconnector;
   lanes: Lanes;
   signal: AbortSignal;
+  mode?: number;
   retries?: number;
   backoffMs?: readonly number[];
   trace?: (line: string) => void;
@@ -56,6 +57,7 @@ export async function sendFile(
           await putOverChannel(open, dir + name, input, {
             size,
             name,
+            mode: ctx.mode,
             signal: ctx.signal,
             trace: ctx.trace,
             quote: ctx.quote,

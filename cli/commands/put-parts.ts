@@ -1,0 +1,62 @@
+// `scpipe put --part-size SIZE [--parallel N] [--retries N] host:path`: the
+// stream as a parts set (lib/client/parts), with -v lines per part, retries
+// on stderr, and progress on a terminal.
+import { posix } from 'node:path';
+import { put, formatBytes, ScpipeError, type PartReport, type PutInput } from '../../lib';
+import type { RemoteSpec } from '../../lib';
+import { escapeForTerminal } from '../../lib/util/escape';
+import { PartsProgressLine } from '../parts-progress';
+import { ProgressLine } from '../progress';
+import { say } from '../report';
+import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
+
+/** What runPutParts takes from the command line. */
+export interface PutPartsArgs extends SshArgs {
+  partSize: bigint;
+  parallel?: number;
+  retries?: number;
+  memory: number;
+  spoolDir?: string;
+  mode: number;
+}
+
+/** `-v`'s line for a confirmed part. */
+export function describePart(p: PartReport): string {
+  const rate = p.ms > 0 ? ` (${(Number(p.size) / 1000 / p.ms).toFixed(0)} MB/s)` : '';
+  const again = p.attempts > 1 ? `, attempt ${p.attempts}` : '';
+  return `part ${p.index} ${p.name}: ${formatBytes(p.size)} over channel ${p.lane} in ${(p.ms / 1000).toFixed(2)} s${rate}${again}`;
+}
+
+/** Sends `input` as a parts set; the library's error says what was confirmed. */
+export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: PutInput, signal: AbortSignal, log?: (line: string) => void): Promise<void> {
+  if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}`);
+  const progress = ProgressLine.wanted(args.q) ? new PartsProgressLine(posix.basename(spec.path) || spec.host) : undefined;
+  const started = performance.now();
+  try {
+    const result = await put(connectOptions(spec, args, log), spec.path, input, {
+      ...roleOptions(args, signal, log),
+      partSize: args.partSize,
+      parallel: args.parallel,
+      retries: args.retries,
+      memoryLimit: args.memory,
+      spoolDir: args.spoolDir,
+      mode: args.mode,
+      onPartsProgress: progress && ((p) => progress.update(p)),
+      onPart: log && ((p) => log(describePart(p))),
+      onRetry: (e) => {
+        progress?.done();
+        say(`${escapeForTerminal(e.file)}: ${(e.error as Error).message}; retry ${e.retry} of ${e.retries} in ${(e.delayMs / 1000).toFixed(0)} s`);
+      },
+      onRefused: (left, message) => log?.(`${message}: going on with ${left} channel(s)`),
+      onSpill: log && ((index) => log(`part ${index}: over --memory, spooling to a file`)),
+    });
+    const parts = result.parts!;
+    const seconds = (performance.now() - started) / 1000;
+    log?.(
+      `sent ${parts.bytes} bytes as ${parts.parts.length} part(s) and ${escapeForTerminal(parts.dir + parts.manifestName)} ` +
+        `in ${seconds.toFixed(2)} s (${(Number(parts.bytes) / 1e6 / Math.max(seconds, 0.001)).toFixed(0)} MB/s) over ${parts.lanes} channel(s); sha256 ${parts.sha256}`,
+    );
+  } finally {
+    progress?.done();
+  }
+}

@@ -1,0 +1,78 @@
+// `scpipe put --part-size` end to end through the rssh-restricted account:
+// the remote `cat NAME.[0-9]*` is the input, `sha256sum -c NAME.sha256`
+// passes in the remote directory; a failing producer leaves no manifest;
+// a spool directory far smaller than the stream is enough.
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const sshd = sshdPerSuite();
+const spoolDir = tempDirPerTest('scpipe-test-spool-', { mustEndEmpty: true });
+let dir: string;
+beforeEach(async () => {
+  dir = await userDir(sshd.rssh, 'partscli');
+});
+
+const flags = (): string[] => sshFlags(sshd, sshd.rssh);
+const at = (p: string): string => remote(sshd, sshd.rssh, p);
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+// Deterministic pseudo-random bytes from a seed (so a failure can be reproduced).
+const producer = (bytes: number, seed = 'x'): string[] => [
+  'sh', '-c', `openssl enc -aes-128-ctr -nosalt -pass pass:${seed} -pbkdf2 </dev/zero 2>/dev/null | head -c ${bytes}`,
+];
+const catParts = (name: string): Buffer => execFileSync('sh', ['-c', `cat ${name}.[0-9]*`], { cwd: dir, maxBuffer: 1 << 30 });
+const checkManifest = (name: string): string => execFileSync('sha256sum', ['-c', '--strict', `${name}.sha256`], { cwd: dir, encoding: 'utf8' });
+
+describe('scpipe put --part-size', () => {
+  it.each([1, 4])('sends 192 MiB with --parallel %i: parts in glob order are the stream, sha256sum -c passes', async (parallel) => {
+    const size = 192 * 1024 * 1024 + 12345;
+    const r = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '16M', '--parallel', String(parallel), '-v', at(`${dir}/big.bin`), '--', ...producer(size)], { timeoutMs: 120_000 });
+    expect(r.status).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => /^scpipe: part \d+ /.test(l));
+    expect(lines).toHaveLength(13);
+    expect(lines.find((l) => l.startsWith('scpipe: part 12 '))).toMatch(/big\.bin\.000012: 12\.\d+ KiB over channel \d in [\d.]+ s/);
+    const lanes = new Set(lines.map((l) => /over channel (\d+)/.exec(l)![1]));
+    expect(lanes.size).toBeLessThanOrEqual(parallel);
+    const expected = execFileSync(producer(size)[0]!, producer(size).slice(1), { maxBuffer: 1 << 30 });
+    expect(sha(catParts('big.bin'))).toBe(sha(expected));
+    expect(checkManifest('big.bin').trim().split('\n')).toHaveLength(13);
+    expect(readdirSync(dir)).toHaveLength(14);
+  }, 180_000);
+
+  it('needs local room for parallel + 1 parts only: 80 MiB through a 8 MiB tmpfs spool directory', async () => {
+    const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small]);
+    try {
+      const size = 80 * 1024 * 1024;
+      const r = await runCli(['put', ...flags(), '--spool-dir', small, '--memory', '0', '--part-size', '2M', '--parallel', '2', at(`${dir}/b.bin`), '--', ...producer(size, 'y')], { timeoutMs: 120_000 });
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      expect(sha(catParts('b.bin'))).toBe(sha(execFileSync(producer(size, 'y')[0]!, producer(size, 'y').slice(1), { maxBuffer: 1 << 30 })));
+      expect(checkManifest('b.bin').trim().split('\n')).toHaveLength(40);
+      expect(readdirSync(small)).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
+      await rm(small, { recursive: true });
+    }
+  }, 180_000);
+
+  it('a producer that fails: exit 1, the parts sent stay, no manifest, and the message says what is there', async () => {
+    const r = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', '--parallel', '2', at(`${dir}/f.bin`), '--', 'sh', '-c', 'head -c 3500000 /dev/zero; exit 3']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^scpipe: the input command exited with status 3: .*; the parts set f\.bin is incomplete \(no manifest f\.bin\.sha256\): \d part\(s\) confirmed remotely: f\.bin\.000000/m);
+    const files = readdirSync(dir);
+    expect(files).not.toContain('f.bin.sha256');
+    expect(files.every((f) => /^f\.bin\.00000[0-3]$/.test(f))).toBe(true);
+  });
+
+  it('refuses --part-size with --size', async () => {
+    const r = await runCli(['put', ...flags(), '--part-size', '1M', '--size', '5', at(`${dir}/x`)], { stdin: 'hello' });
+    expect(r).toMatchObject({ status: 2, stderr: 'scpipe: --part-size does not go with --size, --name or -p\n' });
+  });
+});
