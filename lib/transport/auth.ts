@@ -15,7 +15,12 @@ import type { ResolvedHost } from './ssh-config';
 
 /** Inputs of the auth handler. */
 export interface AuthContext {
-  host: ResolvedHost;
+  host: Readonly<ResolvedHost>;
+  /**
+   * Asked before each password or keyboard-interactive attempt; the host
+   * verifier answers false after accepting a changed key (HostVerifier.passwordsAllowed).
+   */
+  passwordsAllowed?: () => boolean;
   /** Environment for SSH_AUTH_SOCK and SCPIPE_PASSWORD; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Asks the user; undefined (or BatchMode) means non-interactive. */
@@ -172,10 +177,11 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     };
   }
 
+  const passwordsAllowed = ctx.passwordsAllowed ?? ((): boolean => true);
   const enabled: Record<string, () => boolean> = {
     publickey: () => ctx.host.pubkeyAuthentication,
-    'keyboard-interactive': () => ctx.host.kbdInteractiveAuthentication,
-    password: () => ctx.host.passwordAuthentication,
+    'keyboard-interactive': () => ctx.host.kbdInteractiveAuthentication && passwordsAllowed(),
+    password: () => ctx.host.passwordAuthentication && passwordsAllowed(),
   };
   const steps: Record<string, Step> = {
     publickey: publickeySteps(),
@@ -197,7 +203,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     lastMethods = methodsLeft ?? [];
     for (const method of order) {
       if (failed) return false;
-      // enabled() is read per call: the host verifier may turn password auth off.
+      // enabled() is read per call: the host key is verified after the handler is made.
       if (!lastMethods.includes(method as AuthenticationType) || !enabled[method]()) continue;
       const attempt = await steps[method]();
       if (failed) return false;

@@ -16,12 +16,8 @@ export interface FirstConnectInfo {
 
 /** Input of createHostVerifier(). */
 export interface HostVerifierOptions {
-  /**
-   * Read for the known_hosts files and StrictHostKeyChecking. When a changed
-   * key is accepted under StrictHostKeyChecking=no, password and
-   * keyboard-interactive auth are switched off on this object (as ssh does).
-   */
-  host: ResolvedHost;
+  /** Read (never changed) for the known_hosts files and StrictHostKeyChecking. */
+  host: Readonly<ResolvedHost>;
   log?: (line: string) => void;
   /**
    * Asked for an unknown key when StrictHostKeyChecking is ask (host.hostKeyAsk):
@@ -37,6 +33,12 @@ export interface HostVerifier {
   verify: (key: Buffer, verify: (ok: boolean) => void) => void;
   /** Why the last key was refused (ERR_HOST_KEY_UNKNOWN / _CHANGED / ERR_CONFIG). */
   failure(): ScpipeError | undefined;
+  /**
+   * False once a changed key was accepted under StrictHostKeyChecking=no: as
+   * ssh, send no password or keyboard-interactive answer to a host that may
+   * be an impostor. For the auth handler (AuthContext.passwordsAllowed).
+   */
+  passwordsAllowed(): boolean;
 }
 
 // Builds the host key verifier for one connection: match → accept; unknown →
@@ -50,6 +52,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
   const lookupPort = host.hostKeyAlias !== undefined ? 22 : host.port;
   const name = knownHostsName(lookupHost, lookupPort);
   let failed: ScpipeError | undefined;
+  let passwordsAllowed = true;
 
   const refuse = (err: ScpipeError): boolean => {
     failed = err;
@@ -92,8 +95,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
           log('@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@');
           log(`The ${type} key sent by ${name} (${fp}) differs from the one in ${where}.`);
           log('StrictHostKeyChecking=no: connecting anyway; password and keyboard-interactive authentication are disabled.');
-          host.passwordAuthentication = false;
-          host.kbdInteractiveAuthentication = false;
+          passwordsAllowed = false;
           return true;
         }
         return refuse(new ScpipeError(
@@ -132,5 +134,6 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
   }) as HostVerifier;
   verifier.verify = verifier;
   verifier.failure = () => failed;
+  verifier.passwordsAllowed = () => passwordsAllowed;
   return verifier;
 }

@@ -51,7 +51,7 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   const log = opts.log;
   const interactive = Boolean(opts.prompt) && !host.batchMode;
   const verifier = createHostVerifier({ host, log });
-  const auth = createAuthHandler({ host, prompt: interactive ? opts.prompt : undefined, log });
+  const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt: interactive ? opts.prompt : undefined, log });
   const connectTimeout = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
   const connecting = connectTcp(host.hostname, host.port, connectTimeout, opts.signal);

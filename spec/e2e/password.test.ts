@@ -1,8 +1,8 @@
 // Password logins against OpenSSH's sshd, as ssh users expect them: from
 // SCPIPE_PASSWORD (never argv), or typed at a prompt on the terminal while
 // stdin carries the data.
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
 import { userDir, withPassword } from '../helpers/sshd';
@@ -59,5 +59,23 @@ describe('password authentication against OpenSSH sshd', () => {
       expect(status).toBe(0);
     });
     expect(await readFile(join(dir, 'tty.txt'), 'utf8')).toBe('typed');
+  });
+
+  it('sends no password to a host whose key changed, even with StrictHostKeyChecking=no (as ssh)', async () => {
+    // A known_hosts that lists another key of the server's type for it.
+    const [name, type] = (await readFile(sshd.knownHostsPath, 'utf8')).trim().split(' ');
+    const keyFile = join(dir, 'other-key');
+    execFileSync('ssh-keygen', ['-q', '-N', '', '-t', type === 'ssh-ed25519' ? 'ed25519' : 'ecdsa', '-f', keyFile]);
+    const other = (await readFile(`${keyFile}.pub`, 'utf8')).split(' ')[1];
+    const knownHosts = join(dir, 'known_hosts');
+    await writeFile(knownHosts, `${name} ${type} ${other}\n`);
+    await withPassword(sshd.user, async (password) => {
+      const args = ['put', '-v', '-F', 'none', '-P', String(sshd.port), '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=no', target('changed.txt')];
+      const r = await runCli(args, { stdin: 'x', env: { SCPIPE_PASSWORD: password } });
+      expect(r.status).toBe(255);
+      expect(r.stderr).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
+      expect(r.stderr).not.toMatch(/trying password|trying keyboard-interactive/);
+    });
+    await expect(access(join(dir, 'changed.txt'))).rejects.toThrow();
   });
 });

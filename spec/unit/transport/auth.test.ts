@@ -82,6 +82,19 @@ describe('createAuthHandler', () => {
       .toEqual(['none', 'keyboard-interactive', 'password']);
   });
 
+  it('asks passwordsAllowed before each password or keyboard-interactive attempt (the host verifier decides after the handler is made)', async () => {
+    let allowed = true;
+    const h = host({ identityFiles: [plainKey] });
+    const { step } = driver({ host: h, env: { SCPIPE_PASSWORD: 'pw' }, passwordsAllowed: () => allowed });
+    expect(((await step(null)) as AnyAuthMethod).type).toBe('publickey');
+    allowed = false; // as after a changed key accepted under StrictHostKeyChecking=no
+    expect(await step(ALL)).toBe(false);
+    expect(h.passwordAuthentication).toBe(true);
+    expect(await types(driver({ host: h, env: { SCPIPE_PASSWORD: 'pw' }, passwordsAllowed: () => true }).step)).toEqual(
+      ['publickey', 'keyboard-interactive', 'password'],
+    );
+  });
+
   it('follows PreferredAuthentications order and drops unlisted methods ("none" first unless a key leads)', async () => {
     const h = host({ identityFiles: [plainKey], preferredAuthentications: ['password', 'publickey'] });
     expect(await types(driver({ host: h, env: { SCPIPE_PASSWORD: 'pw' } }).step)).toEqual(['none', 'password', 'publickey']);

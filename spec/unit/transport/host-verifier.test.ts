@@ -107,14 +107,23 @@ describe('createHostVerifier', () => {
     expect(fs.readFileSync(file, 'utf8')).not.toContain(keyA.toString('base64'));
   });
 
-  it('accepts a changed key under no, loudly, and turns password auth off', async () => {
+  it('accepts a changed key under no, loudly, and says passwords are not allowed (leaving the host as resolved)', async () => {
     const file = kh(entry('[127.0.0.1]:2222', keyB));
     const lines: string[] = [];
     const h = host({ knownHostsFiles: [file], strictHostKeyChecking: 'no' });
-    expect((await verify({ host: h, log: (l) => lines.push(l) }, keyA)).ok).toBe(true);
+    const before = structuredClone(h);
+    const { ok, v } = await verify({ host: h, log: (l) => lines.push(l) }, keyA);
+    expect(ok).toBe(true);
     expect(lines.join('\n')).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
-    expect(h.passwordAuthentication).toBe(false);
-    expect(h.kbdInteractiveAuthentication).toBe(false);
+    expect(v.passwordsAllowed()).toBe(false);
+    expect(h).toEqual(before);
+  });
+
+  it('allows passwords after a known or a new key', async () => {
+    const file = kh(entry('[127.0.0.1]:2222', keyA));
+    expect((await verify({ host: host({ knownHostsFiles: [file] }) }, keyA)).v.passwordsAllowed()).toBe(true);
+    const fresh = kh('');
+    expect((await verify({ host: host({ knownHostsFiles: [fresh], strictHostKeyChecking: 'no' }) }, keyA)).v.passwordsAllowed()).toBe(true);
   });
 
   it('refuses a revoked key even under no', async () => {
