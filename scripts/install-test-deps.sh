@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need: a real OpenSSH server/client, a C
-# compiler for spec/fixtures/rssh-wrapper.c, and three local test accounts.
+# compiler for testkit/rssh-wrapper.c, and three local test accounts.
 # Idempotent; safe to run in CI (no stdin, no prompts). Must run as root
 # because it installs packages and creates users.
 set -euo pipefail

@@ -9,9 +9,8 @@ import * as path from 'path';
  * (feature bit 5, VIRTIO_BALLOON_F_REPORTING): the guest hands memory it
  * has freed back to the host within seconds, and the next page that lands
  * there faults on the host too. Writing a file into the page cache then
- * costs up to 3-4x the CPU time it costs on warm memory, in whichever
- * process writes it (measured here: the remote `scp -t` took 0.6 CPU-s for
- * 1 GiB in one run and 2.0 CPU-s in the next). The "other" CPU column shows it.
+ * costs several times the CPU time it costs on warm memory, in whichever
+ * process writes it; the "other" CPU column shows it (docs/performance.md §1).
  */
 function freePageReporting(): string {
   const dir = '/sys/bus/virtio/drivers/virtio_balloon';
@@ -28,8 +27,7 @@ function freePageReporting(): string {
 }
 
 /**
- * Whether DAMON runs a pageout scheme (seen here: kdamond with action
- * `pageout`, 128 MiB/s at most): it drops memory it has seen unused for a
+ * Whether DAMON runs a pageout scheme: it drops memory it has seen unused for a
  * while, page cache included, so a file the bench has not read for some
  * seconds may come from disk again. One more source of noise between runs.
  */

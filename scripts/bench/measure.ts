@@ -1,6 +1,6 @@
 // What the benchmark measures besides wall time: a process's peak memory, and
 // CPU seconds of this process's reaped children and of the whole machine
-// (see scripts/bench.ts on "client" and "other" CPU).
+// (docs/performance.md §1 on "client" and "other" CPU).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 
@@ -29,7 +29,11 @@ export function pollPeakMemory(pid: number): () => number {
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-/** CPU seconds (user + system) of the children this process has reaped, and of their reaped descendants. */
+/**
+ * CPU seconds (user + system) of the children this process has reaped, and
+ * of their reaped descendants: the "client" of a run (everything its case
+ * spawned). "Other" is machineBusySeconds() over the run minus this.
+ */
 export function reapedCpuSeconds(): number {
   const stat = fs.readFileSync('/proc/self/stat', 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3, state

@@ -1,11 +1,10 @@
 // What NODE_EXTRA_CA_CERTS costs every Node process on this machine. When it
 // is set, Node reads and parses that bundle of certificates at start-up,
 // before any of scpipe's code runs, whether or not a TLS connection is ever
-// made (scpipe makes none). Here it names the system bundle (~150
-// certificates) and `node -e 0` took 50 ms with it, 20 ms without: 30 ms on
-// every scpipe run, a fifth of a 6-byte put, which OpenSSH's scp does not
-// pay. So the bench runs scpipe without it unless told otherwise
-// (--extra-ca keep), and says which in its header, with the cost measured.
+// made (scpipe makes none): a cost on every scpipe run that OpenSSH's scp
+// does not pay, and a large one for a 6-byte put (docs/performance.md §1).
+// So the bench runs scpipe without it unless told otherwise (--extra-ca
+// keep), and says which in its header, with the cost measured.
 import { spawnSync } from 'child_process';
 import { performance } from 'perf_hooks';
 

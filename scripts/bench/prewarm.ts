@@ -7,17 +7,11 @@ const CHUNK = 256 * MiB;
 
 /**
  * On a VM whose balloon has free page reporting on (scripts/bench/machine.ts),
- * memory freed in bulk is handed back to the host: here, once more than
- * 1 GiB is free and waiting, about 200 MiB every 2 s (the kernel's
- * page_reporting parameters: max_waiting_mib, reported_kib). A page taken
- * from what was handed back faults on
- * the host too: touching 4 GiB took 1.6 s right after it was freed and
- * 3.7-4.9 s after 5-30 s. A run's cost then depends on how long ago the run
- * before it freed its gigabytes (its spool and its remote file), that is on
- * its place in the round: with the cases in a fixed cyclic order, the manual
- * two-pass always ran right after pipe-disk, on the memory pipe-disk had
- * just freed, and pipe-disk after the tiny cases, on memory handed back
- * meanwhile (1.46x in one order, 1.03x with the two swapped, same commit).
+ * memory freed in bulk is handed back to the host within seconds (the
+ * kernel's page_reporting parameters), and a page taken from what was handed
+ * back faults on the host too. A run's cost then depends on how long ago the
+ * run before it freed its gigabytes (its spool and its remote file), that is
+ * on its place in the round (docs/performance.md §1).
  *
  * So before each run a child process touches `bytes` of fresh memory and
  * exits: every case then starts on memory the host backs, as on a machine

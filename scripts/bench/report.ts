@@ -1,0 +1,64 @@
+// The bench's results: medians per case, each compared with its reference as
+// a ratio of medians. It sets no targets: judging is left to the reader.
+import { caseNamed } from './cases';
+import { TINY_DATA } from './env';
+
+export interface CaseResult {
+  name: string;
+  seconds: number[];
+  peakMiB: number[];
+  clientCpu: number[];
+  otherCpu: number[];
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+export function summarize(results: CaseResult[], size: number) {
+  const med = new Map(results.map((r) => [r.name, median(r.seconds)]));
+  return results.map((r) => {
+    const c = caseNamed(r.name);
+    const bytes = c.kind === 'tiny' ? TINY_DATA.length : size;
+    const ref = med.get(c.reference);
+    const scale = c.kind === 'upload' ? med.get('ssh-cat') : undefined;
+    return {
+      case: r.name,
+      reference: c.reference,
+      medianSeconds: med.get(r.name)!,
+      mbPerSecond: bytes / 1e6 / med.get(r.name)!,
+      /** This case's median over its reference's (undefined when the reference did not run). */
+      vsReference: ref === undefined ? undefined : med.get(r.name)! / ref,
+      vsSshCat: scale === undefined ? undefined : med.get(r.name)! / scale,
+      medianPeakMiB: r.peakMiB.length ? median(r.peakMiB) : undefined,
+      maxPeakMiB: r.peakMiB.length ? Math.max(...r.peakMiB) : undefined,
+      medianClientCpuSeconds: median(r.clientCpu),
+      medianOtherCpuSeconds: median(r.otherCpu),
+      minSeconds: Math.min(...r.seconds),
+      maxSeconds: Math.max(...r.seconds),
+      seconds: r.seconds,
+      peakMiB: r.peakMiB,
+      clientCpuSeconds: r.clientCpu,
+      otherCpuSeconds: r.otherCpu,
+    };
+  });
+}
+export type Row = ReturnType<typeof summarize>[number];
+
+/** A Markdown table of the rows. */
+export function table(rows: Row[]): string {
+  const f = (x: number | undefined, d: number) => (x === undefined ? '–' : x.toFixed(d));
+  const lines = [
+    '| case | median s | MB/s | median / reference median | median / ssh-cat median | peak memory MiB (RSS + shm, median) | min–max s | CPU s: client / other |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const tiny = caseNamed(r.case).kind === 'tiny';
+    const d = tiny ? 3 : 2; // a tiny run is ~0.1-0.3 s
+    const ref = r.vsReference === undefined ? '–' : r.reference === r.case ? '1.00 (reference)' : `${f(r.vsReference, 2)} × ${r.reference}`;
+    lines.push(`| ${r.case} | ${f(r.medianSeconds, d)} | ${tiny ? '–' : f(r.mbPerSecond, 0)} | ${ref} | ${f(r.vsSshCat, 2)} | ${f(r.medianPeakMiB, 0)} | ${f(r.minSeconds, d)}–${f(r.maxSeconds, d)} | ${f(r.medianClientCpuSeconds, 2)} / ${f(r.medianOtherCpuSeconds, 2)} |`);
+  }
+  return lines.join('\n');
+}
