@@ -1,41 +1,37 @@
 // The private temp file a received file is written to before it replaces the
-// real name (local-sink.ts): `.<name>.scpipe-XXXXXX` in the same directory,
-// so the final rename() is atomic and never crosses a filesystem.
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { openFd } from './fd';
-import { errnoCode } from './strerror';
+// real name (local-sink.ts): `.<name>.scpipe-<pid>-<random>` in the same
+// directory, so the final rename() is atomic and never crosses a filesystem.
+// tmp-promise makes it (O_CREAT|O_EXCL: never an existing file, never through
+// a symlink; mode 0600, so nobody else reads a half-received file).
+import { basename, dirname } from 'node:path';
 
 const NAME_MAX = 255;
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+// What tmp adds to the prefix: `-<pid>-` and 12 random characters.
+const TMP_PART = `-${process.pid}-`.length + 12;
 
-function randomSuffix(length: number): string {
-  let out = '';
-  for (const b of randomBytes(length)) out += ALPHABET[b % ALPHABET.length];
-  return out;
-}
-
-/** A temp-file name next to `finalPath`, short enough for NAME_MAX. */
-export function tempPathFor(finalPath: string): string {
-  const name = `.${basename(finalPath)}.scpipe-${randomSuffix(6)}`;
-  const safe = Buffer.byteLength(name) <= NAME_MAX ? name : `.scpipe-${randomSuffix(12)}`;
-  return join(dirname(finalPath), safe);
+// The tmp prefix for a temp file next to `finalPath`: its name, unless that
+// is too long for NAME_MAX or makes a `..` (a dot file), which tmp refuses.
+function tempPrefixFor(finalPath: string): string {
+  const prefix = `.${basename(finalPath)}.scpipe`;
+  return Buffer.byteLength(prefix) + TMP_PART <= NAME_MAX && !prefix.includes('..') ? prefix : '.scpipe';
 }
 
 /**
- * Creates the temp file: O_EXCL (never an existing file, never through a
- * symlink), O_NOFOLLOW, mode 0600 so nobody else reads a half-received file.
- * Retries a few names if one is taken. Resolves to its path and fd.
+ * Creates the temp file beside `finalPath`, trying a few names if one is
+ * taken. Resolves to its path (in the directory's real path) and an fd the
+ * caller owns and closes.
  */
 export async function createTempFile(finalPath: string): Promise<{ path: string; fd: number }> {
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-  for (let attempt = 0; ; attempt++) {
-    const path = tempPathFor(finalPath);
-    try {
-      return { path, fd: await openFd(path, flags, 0o600) };
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST' || attempt >= 8) throw err;
-    }
-  }
+  // Loaded on first use: a put, which never writes a local file, does not pay its start-up.
+  const { file } = await import('tmp-promise');
+  // `tmpdir`, not `dir`: tmp refuses a `dir` outside os.tmpdir().
+  const { path, fd } = await file({
+    tmpdir: dirname(finalPath),
+    prefix: tempPrefixFor(finalPath),
+    mode: 0o600,
+    tries: 8,
+    keep: true, // removed or renamed by OutputFile; keeps tmp's global list from growing
+    detachDescriptor: true, // the fd is closed by OutputFile
+  });
+  return { path, fd };
 }

@@ -147,7 +147,7 @@ describe('a failed transfer loses nothing', () => {
     const w = await openOrThrow(await createLocalSink(dir, plain), { name: 'f', mode: 0o644, data: '' }, 3n);
     await w.write(Buffer.from('abc'));
     const [temp] = await tempFilesIn(dir);
-    expect(temp).toMatch(/^\.f\.scpipe-[A-Za-z0-9]{6}$/);
+    expect(temp).toMatch(/^\.f\.scpipe-\d+-[A-Za-z0-9]{12}$/);
     expect(await modeOf(join(dir, temp!))).toBe('0600');
     expect(await readdir(dir)).toEqual([temp]);
     expect(await w.finish({ ok: true })).toBeUndefined();
