@@ -6,7 +6,8 @@ import { abortError, ScpipeError } from '../../lib/errors';
 import { AuthorizedKeys } from '../../lib/server/authorized-keys';
 import { defaultHostKeyPath, loadHostKey } from '../../lib/server/host-key';
 import { Jail } from '../../lib/server/jail';
-import { startServer, type ServeAuth } from '../../lib/server/server';
+import { startServer, type ServeAuth, type ServeOptions } from '../../lib/server/server';
+import { DEFAULT_AUTH_LIMITS, DEFAULT_CONNECTION_LIMITS, parseMaxStartups } from '../../lib/index';
 import { parseRemoteSpec } from '../../lib/transport/target';
 import type { CommandContext } from '../context';
 import { say } from '../report';
@@ -20,6 +21,12 @@ interface ServeArgs {
   'no-auth': boolean;
   'read-only': boolean;
   v: boolean;
+  'max-auth-tries': number;
+  'auth-failure-delay': number;
+  'login-grace-time': number;
+  'max-startups': string;
+  'max-per-address': number;
+  'max-sessions': number;
 }
 
 /** The environment variable holding the password for --user. */
@@ -51,6 +58,12 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('no-auth', { type: 'boolean', default: false, describe: 'accept anyone without authentication (tests, demos)' })
         .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
         .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'log protocol detail' })
+        .option('max-auth-tries', { type: 'number', default: DEFAULT_AUTH_LIMITS.maxAuthTries, describe: 'failed logins allowed per connection, then disconnect', requiresArg: true })
+        .option('auth-failure-delay', { type: 'number', default: DEFAULT_AUTH_LIMITS.failureDelayMs / 1000, describe: 'seconds before answering a wrong password', requiresArg: true })
+        .option('login-grace-time', { type: 'number', default: DEFAULT_CONNECTION_LIMITS.loginGraceMs / 1000, describe: 'seconds to log in, then disconnect (0: no limit)', requiresArg: true })
+        .option('max-startups', { type: 'string', default: formatStartups(DEFAULT_CONNECTION_LIMITS.maxStartups), describe: 'unauthenticated connections: START[:RATE:FULL] as sshd\'s MaxStartups', requiresArg: true })
+        .option('max-per-address', { type: 'number', default: DEFAULT_CONNECTION_LIMITS.maxPerAddress, describe: 'unauthenticated connections from one address', requiresArg: true })
+        .option('max-sessions', { type: 'number', default: DEFAULT_CONNECTION_LIMITS.maxSessions, describe: 'sessions open at once per connection', requiresArg: true })
         .example('scpipe serve --root /srv/archive --addr 0.0.0.0:2022', '') as unknown as Argv<ServeArgs>,
     handler: (args) =>
       ctx.run(async (signal) => {
@@ -69,6 +82,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
           readOnly: args['read-only'],
           verbose: args.v,
           log: (line) => say(line),
+          limits: serveLimits(args),
         });
         const where = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
         say(`listening on ${where}:${server.address.port}, root ${jail.root}${args['read-only'] ? ' (read-only)' : ''}`);
@@ -79,6 +93,24 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         // Stopped by SIGINT/SIGTERM: exit 130/143 like every command (cli/exit-status.ts).
         throw abortError(signal);
       }),
+  };
+}
+
+function serveLimits(args: ServeArgs): ServeOptions['limits'] {
+  const count = (name: keyof ServeArgs, min: number): number => {
+    const n = args[name] as number;
+    if (!Number.isFinite(n) || n < min || (name !== 'auth-failure-delay' && name !== 'login-grace-time' && !Number.isInteger(n))) {
+      throw new ScpipeError('ERR_USAGE', `bad --${name} "${String(n)}": give a number of at least ${min}`);
+    }
+    return n;
+  };
+  return {
+    maxAuthTries: count('max-auth-tries', 1),
+    failureDelayMs: count('auth-failure-delay', 0) * 1000,
+    loginGraceMs: count('login-grace-time', 0) * 1000,
+    maxStartups: parseMaxStartups(args['max-startups']),
+    maxPerAddress: count('max-per-address', 1),
+    maxSessions: count('max-sessions', 1),
   };
 }
 
@@ -93,4 +125,8 @@ async function serveAuth(args: ServeArgs): Promise<ServeAuth> {
   });
   if (keys && keys.size === 0 && password === undefined) throw new ScpipeError('ERR_USAGE', `no usable keys in ${keysPath}`);
   return { authorizedKeys: keys, user: args.user, password };
+}
+
+function formatStartups(s: { start: number; rate: number; full: number }): string {
+  return `${s.start}:${s.rate}:${s.full}`;
 }

@@ -8,7 +8,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { Server, utils, type AuthContext, type Connection, type ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { DEFAULT_AUTH_LIMITS, LoginAttempts, type AuthLimits } from './auth-limits';
 import type { AuthorizedKeys } from './authorized-keys';
+import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type Startup } from './connection-limits';
 import type { HostKey } from './host-key';
 import type { Jail } from './jail';
 import { RESTRICTED_BANNER, runSession } from './session';
@@ -35,6 +37,8 @@ export interface ServeOptions {
   readOnly?: boolean;
   verbose?: boolean;
   log?: (line: string) => void;
+  /** Login and connection limits (auth-limits.ts, connection-limits.ts); sshd's defaults. */
+  limits?: Partial<AuthLimits & ConnectionLimits>;
 }
 
 /** A running server. */
@@ -49,27 +53,58 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const clients = new Set<Connection>();
   const stop = new AbortController();
+  const limits = { ...DEFAULT_AUTH_LIMITS, ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
+  const gate = new ConnectionGate(limits);
+  // Admitted connections not logged in yet, by "address port" (unique while open).
+  const startups = new Map<string, Startup>();
   const server = new Server({ hostKeys: [opts.hostKey.privateKey] }, (client, info) => {
     clients.add(client);
     const from = `${info.ip}:${info.port}`;
+    const attempts = new LoginAttempts(limits, info, log);
     let user = '?';
     client.on('authentication', (ctx) => {
       user = ctx.username;
-      const usable = opts.auth.user === undefined || ctx.username === opts.auth.user;
-      if (ctx.method === 'keyboard-interactive' && usable && opts.auth.password !== undefined) {
+      const attempt = {
+        method: ctx.method,
+        user: ctx.username,
+        validUser: opts.auth.none === true || opts.auth.user === undefined || ctx.username === opts.auth.user,
+        key: ctx.method === 'publickey' ? ctx.key : undefined,
+      };
+      const decide = (ok: boolean): void => {
+        if (ok) {
+          // A publickey query ("would this key do?") is not a login yet.
+          if (!(ctx.method === 'publickey' && !ctx.signature)) attempts.accepted(attempt);
+          return ctx.accept();
+        }
+        const refusal = attempts.failed(attempt);
+        const answer = (): void => {
+          if (refusal.disconnect) client.end();
+          else if (clients.has(client)) ctx.reject(methodsFor(opts.auth));
+        };
+        if (refusal.delayMs > 0) setTimeout(answer, refusal.delayMs).unref();
+        else answer();
+      };
+      if (ctx.method === 'keyboard-interactive' && attempt.validUser && opts.auth.password !== undefined) {
         const expected = opts.auth.password;
-        ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) =>
-          equalSecret(answers[0] ?? '', expected) ? ctx.accept() : ctx.reject(methodsFor(opts.auth)),
-        );
+        ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => decide(equalSecret(answers[0] ?? '', expected)));
         return;
       }
-      if (authenticate(ctx, opts.auth)) return ctx.accept();
-      ctx.reject(methodsFor(opts.auth));
+      decide(authenticate(ctx, opts.auth));
     });
     client.on('ready', () => {
+      startups.get(`${info.ip} ${info.port}`)?.authenticated();
       if (opts.verbose) log(`${escapeForTerminal(user)}@${from} authenticated`);
-      client.on('session', (accept) => {
+      let sessions = 0;
+      client.on('session', (accept, reject) => {
+        // sshd's MaxSessions: channels open at once on this connection.
+        if (sessions >= limits.maxSessions) {
+          log(`${escapeForTerminal(user)}@${from} refused a session: ${sessions} open (MaxSessions)`);
+          reject();
+          return;
+        }
+        sessions += 1;
         const session = accept();
+        session.once('close', () => (sessions -= 1));
         let used = false;
         session.on('exec', (acceptExec, _reject, { command }) => {
           const stream: ServerChannel = acceptExec();
@@ -118,6 +153,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Server takes the socket from here.
   const listener = createServer((socket) => {
     socket.setNoDelay(true);
+    const ip = socket.remoteAddress ?? '?';
+    const port = socket.remotePort ?? 0;
+    const startup = gate.admit(socket, ip, () => log(`Timeout before authentication for ${ip} port ${port}`));
+    if (typeof startup === 'string') {
+      log(`drop connection from ${ip} port ${port}: ${startup}`);
+      socket.on('error', () => undefined);
+      // sshd's words, before any version line; then the descriptor is freed
+      // at once (a paused socket would never read the peer's FIN).
+      socket.end('Exceeded MaxStartups\r\n', () => socket.destroy());
+      return;
+    }
+    const key = `${ip} ${port}`;
+    startups.set(key, startup);
+    socket.once('close', () => startups.delete(key));
     server.injectSocket(socket);
   });
   await new Promise<void>((resolve, reject) => {

@@ -15,7 +15,9 @@ let local: string;
 let outside: string; // must never be read or written through the server
 
 beforeAll(async () => {
-  serve = await startServe();
+  // 20 clients log in at once from one address below: more than the default
+  // caps on unauthenticated connections (serve-flood.test.ts tests those).
+  serve = await startServe(['--max-startups', '64', '--max-per-address', '64']);
 });
 afterAll(async () => {
   await serve?.stop();
@@ -208,7 +210,7 @@ describe('serve and scpipe over IPv6', () => {
 
 describe('serve with a password (--user and SCPIPE_SERVE_PASSWORD)', () => {
   it('lets the user in with SCPIPE_PASSWORD, and no one else', async () => {
-    const pw = await startServe(['--user', 'backup'], { SCPIPE_SERVE_PASSWORD: 'correct horse' });
+    const pw = await startServe(['--user', 'backup', '--auth-failure-delay', '0.01'], { SCPIPE_SERVE_PASSWORD: 'correct horse' });
     try {
       const args = ['-F', 'none', '-P', String(pw.port), '-o', `UserKnownHostsFile=${pw.knownHostsPath}`, '-o', 'BatchMode=yes'];
       const ok = await runCli(['put', ...args, 'backup@127.0.0.1:/p.txt'], { stdin: 'pw', env: { SCPIPE_PASSWORD: 'correct horse' } });
@@ -220,6 +222,15 @@ describe('serve with a password (--user and SCPIPE_SERVE_PASSWORD)', () => {
       const other = await runCli(['put', ...args, 'root@127.0.0.1:/r.txt'], { stdin: 'x', env: { SCPIPE_PASSWORD: 'correct horse' } });
       expect(other.status).toBe(255);
       expect(await readdir(pw.root)).toEqual(['p.txt']);
+      // One line per login in sshd's words (docs/serve.md has the fail2ban regex).
+      const logins = pw.log().split('\n').filter((l) => /^scpipe: (Accepted|Failed) /.test(l)).map((l) => l.replace(/port \d+/, 'port N'));
+      expect(logins).toEqual([
+        'scpipe: Accepted keyboard-interactive for backup from 127.0.0.1 port N ssh2',
+        'scpipe: Failed keyboard-interactive for backup from 127.0.0.1 port N ssh2',
+        'scpipe: Failed password for backup from 127.0.0.1 port N ssh2',
+        'scpipe: Failed keyboard-interactive for invalid user root from 127.0.0.1 port N ssh2',
+        'scpipe: Failed password for invalid user root from 127.0.0.1 port N ssh2',
+      ]);
     } finally {
       await pw.stop();
     }
