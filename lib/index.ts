@@ -62,3 +62,5 @@ export type { RemoteSpec } from './transport/target';
 export type { SshOptions, ResolvedHost } from './transport/ssh-config';
 
 export { escapeForTerminal } from './util/escape';
+export { TokenBucket, bandwidthLimit } from './util/token-bucket';
+export type { BandwidthLimit } from './util/token-bucket';

@@ -40,8 +40,8 @@ export interface AuthHandler {
   failure(): ScpipeError | undefined;
 }
 
-/** Like ssh's NumberOfPasswordPrompts. */
-const MAX_TRIES = 3;
+/** ssh's default NumberOfPasswordPrompts. */
+const DEFAULT_TRIES = 3;
 const DEFAULT_ORDER = ['publickey', 'keyboard-interactive', 'password'];
 
 type Step = () => Promise<AnyAuthMethod | null>;
@@ -53,6 +53,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   const log = ctx.log ?? ((): void => undefined);
   const ask = ctx.host.batchMode ? undefined : ctx.prompt;
   const envPassword = env.SCPIPE_PASSWORD;
+  const maxTries = ctx.host.numberOfPasswordPrompts ?? DEFAULT_TRIES;
   const username = ctx.host.user;
   const tried: string[] = [];
   let lastMethods: string[] = [];
@@ -62,7 +63,8 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   /** Yields publickey attempts: the agent, then each loadable identity file. */
   function publickeySteps(): Step {
     const queue: Array<() => Promise<AnyAuthMethod | null>> = [];
-    const sock = env.SSH_AUTH_SOCK;
+    // IdentityAgent: another socket, or none; default SSH_AUTH_SOCK.
+    const sock = ctx.host.identityAgent === 'none' ? undefined : ctx.host.identityAgent ?? env.SSH_AUTH_SOCK;
     if (sock && !ctx.host.identitiesOnly) {
       queue.push(async () => {
         try {
@@ -104,7 +106,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
         log(`skipping encrypted key ${file}: no passphrase and no terminal to ask on`);
         return null;
       }
-      for (let i = 0; i < MAX_TRIES && key instanceof Error; i++) {
+      for (let i = 0; i < maxTries && key instanceof Error; i++) {
         const pass = await askUser(`Enter passphrase for key '${file}': `, false);
         if (pass === null || pass === '') break; // ssh: an empty passphrase skips the key
         key = utils.parseKey(data, pass);
@@ -138,7 +140,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to 3 prompted rounds. */
   function kbdSteps(): Step {
     let count = 0;
-    const limit = envPassword !== undefined ? 1 : ask ? MAX_TRIES : 0;
+    const limit = envPassword !== undefined ? 1 : ask ? maxTries : 0;
     return async () => {
       if (count >= limit) return null;
       count++;
@@ -169,10 +171,10 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       if (envPassword !== undefined) {
         return count++ === 0 ? { type: 'password', username, password: envPassword } : null;
       }
-      if (count >= MAX_TRIES) return null;
+      if (count >= maxTries) return null;
       count++;
       const pw = await askUser(`${username}@${ctx.host.hostname}'s password: `, false);
-      if (pw === null) count = MAX_TRIES; // no terminal or EOF: stop asking
+      if (pw === null) count = maxTries; // no terminal or EOF: stop asking
       return pw === null ? null : { type: 'password', username, password: pw };
     };
   }

@@ -19,6 +19,8 @@ export interface HostVerifierOptions {
   /** Read (never changed) for the known_hosts files and StrictHostKeyChecking. */
   host: Readonly<ResolvedHost>;
   log?: (line: string) => void;
+  /** The server's IP address once connected, for CheckHostIP (none through a proxy, as in ssh). */
+  address?: () => string | undefined;
   /**
    * Asked for an unknown key when StrictHostKeyChecking is ask (host.hostKeyAsk):
    * return true to trust and record it. Absent = refuse, like `yes`.
@@ -60,18 +62,34 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     return false;
   };
 
-  async function record(key: Buffer, type: string): Promise<void> {
+  async function record(key: Buffer, type: string, as = lookupHost): Promise<void> {
     const file = host.knownHostsFiles[0];
     if (file === undefined || file === '/dev/null') return;
     try {
-      await appendKnownHost(file, lookupHost, lookupPort, key);
-      log(`Warning: Permanently added '${name}' (${type}) to the list of known hosts (${file}).`);
+      await appendKnownHost(file, as, lookupPort, key, host.hashKnownHosts);
+      log(`Warning: Permanently added '${knownHostsName(as, lookupPort)}' (${type}) to the list of known hosts (${file}).`);
     } catch (err) {
       log(`Failed to add the host to the list of known hosts (${file}): ${(err as Error).message}`);
     }
   }
 
+  // CheckHostIP: the key is also looked up under the address; a different key
+  // there is warned about, a missing one recorded (ssh does both).
+  async function checkAddress(key: Buffer, type: string): Promise<void> {
+    const ip = opts.address?.();
+    if (!host.checkHostIP || ip === undefined || host.hostKeyAlias !== undefined || ip === lookupHost) return;
+    const result = await checkHostKey({ files: [...host.knownHostsFiles, ...host.globalKnownHostsFiles], host: ip, port: lookupPort, key });
+    if (result.status === 'changed') log(`Warning: the ${type} host key for '${name}' differs from the key for the IP address '${ip}' (${result.file}:${result.line})`);
+    if (result.status === 'unknown') await record(key, type, ip);
+  }
+
   async function decide(key: Buffer): Promise<boolean> {
+    const ok = await decideName(key);
+    if (ok) await checkAddress(key, keyType(key)).catch(() => undefined);
+    return ok;
+  }
+
+  async function decideName(key: Buffer): Promise<boolean> {
     const type = keyType(key);
     const fp = fingerprint(key);
     const files = [...host.knownHostsFiles, ...host.globalKnownHostsFiles];

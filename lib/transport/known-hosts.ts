@@ -3,7 +3,7 @@
 // `|1|salt|hmac` entries, `@revoked` and `@cert-authority` markers. Lookup
 // follows OpenSSH hostfile.c: a matching key is a match; a known key of the
 // same type that differs is a change; only keys of other types is unknown.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { matchPatternList } from './wildcard';
@@ -142,11 +142,17 @@ export async function checkHostKey(opts: CheckHostKeyOptions): Promise<HostKeySt
   return { status: 'unknown' };
 }
 
-// Appends `name keytype base64` (name as knownHostsName) to `file`, creating
-// its directory (0700) and the file (0600) when missing.
-export async function appendKnownHost(file: string, host: string, port: number, key: Buffer): Promise<void> {
+/** `name` hashed as HashKnownHosts writes it: |1|base64(salt)|base64(HMAC-SHA1(salt, name)). */
+export function hashHostName(name: string, salt: Buffer = randomBytes(20)): string {
+  return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+}
+
+// Appends `name keytype base64` (name as knownHostsName, hashed when `hash`)
+// to `file`, creating its directory (0700) and the file (0600) when missing.
+export async function appendKnownHost(file: string, host: string, port: number, key: Buffer, hash = false): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const line = `${knownHostsName(host, port)} ${keyType(key)} ${key.toString('base64')}\n`;
+  const name = knownHostsName(host, port);
+  const line = `${hash ? hashHostName(name) : name} ${keyType(key)} ${key.toString('base64')}\n`;
   const handle = await fsp.open(file, 'a+', 0o600);
   try {
     // Keep a file that lacks a final newline well-formed.

@@ -4,8 +4,10 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import { ScpipeError } from '../errors';
+import { matchPatternList } from './wildcard';
+import { OTHER_KEYWORDS, FILE_ONLY } from './ssh-keywords';
 
-type Kind = 'str' | 'port' | 'bool' | 'strict' | 'time' | 'int' | 'list' | 'files';
+type Kind = 'str' | 'port' | 'bool' | 'strict' | 'time' | 'int' | 'list' | 'files' | 'words' | 'loglevel' | 'family';
 /** The supported keys, lower-cased, with their canonical name and kind. */
 export const KEYS: Record<string, [name: string, kind: Kind]> = {
   hostname: ['HostName', 'str'],
@@ -30,7 +32,30 @@ export const KEYS: Record<string, [name: string, kind: Kind]> = {
   macs: ['MACs', 'str'],
   kexalgorithms: ['KexAlgorithms', 'str'],
   hostkeyalgorithms: ['HostKeyAlgorithms', 'str'],
+  identityfile2: ['IdentityFile', 'files'], // obsolete alias
+  dsaauthentication: ['PubkeyAuthentication', 'bool'], // old alias
+  skeyauthentication: ['KbdInteractiveAuthentication', 'bool'], // old alias
+  tisauthentication: ['KbdInteractiveAuthentication', 'bool'], // old alias
+  loglevel: ['LogLevel', 'loglevel'],
+  compression: ['Compression', 'bool'],
+  proxyjump: ['ProxyJump', 'str'],
+  proxycommand: ['ProxyCommand', 'str'],
+  addressfamily: ['AddressFamily', 'family'],
+  bindaddress: ['BindAddress', 'str'],
+  connectionattempts: ['ConnectionAttempts', 'int'],
+  identityagent: ['IdentityAgent', 'str'],
+  checkhostip: ['CheckHostIP', 'bool'],
+  hashknownhosts: ['HashKnownHosts', 'bool'],
+  numberofpasswordprompts: ['NumberOfPasswordPrompts', 'int'],
+  sendenv: ['SendEnv', 'words'], // accumulates, as in ssh
+  setenv: ['SetEnv', 'words'],
+  tcpkeepalive: ['TCPKeepAlive', 'bool'],
+  keepalive: ['TCPKeepAlive', 'bool'], // obsolete alias
+  tag: ['Tag', 'str'],
+  ignoreunknown: ['IgnoreUnknown', 'str'],
+  refuseconnection: ['RefuseConnection', 'bool'],
 };
+const LOG_LEVELS = ['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE', 'DEBUG', 'DEBUG1', 'DEBUG2', 'DEBUG3'];
 const BOOLS: Record<string, boolean> = { yes: true, true: true, no: false, false: false };
 
 /** Parses a value of `kind`; returns undefined when it is invalid. */
@@ -40,7 +65,12 @@ export function parseValue(kind: Kind, args: string[]): unknown {
     case 'str':
       return v;
     case 'files':
+    case 'words':
       return args;
+    case 'loglevel':
+      return LOG_LEVELS.find((l) => l === v.toUpperCase());
+    case 'family':
+      return /^(any|inet|inet6)$/i.test(v) ? v.toLowerCase() : undefined;
     case 'list':
       return v.split(',').map((s) => s.trim()).filter(Boolean);
     case 'bool': // PubkeyAuthentication also takes unbound/host-bound (= yes)
@@ -72,21 +102,40 @@ export interface State {
   home: string;
   localUser: string;
   values: Map<string, unknown>;
+  /** Keywords of OTHER_KEYWORDS that were set (first value wins), with where from. */
+  other: Map<string, { value: string; origin: string; code: 'ERR_USAGE' | 'ERR_CONFIG' }>;
   identity: string[];
   final: boolean;
   wantFinal: boolean;
 }
 
-/** Records `key` (first value wins; IdentityFile accumulates). Throws on a bad value. */
+/**
+ * Records `key` (first value wins; IdentityFile and SendEnv accumulate).
+ * Throws on a bad value, and on a keyword ssh does not know (unless
+ * IgnoreUnknown, set earlier, matches it), as ssh does.
+ */
 export function setValue(st: State, param: string, args: string[], origin: string, code: 'ERR_USAGE' | 'ERR_CONFIG'): void {
-  const spec = KEYS[param.toLowerCase()];
-  if (!spec) return;
+  const lower = param.toLowerCase();
+  const spec = KEYS[lower];
+  if (!spec) {
+    const other = OTHER_KEYWORDS[lower];
+    if (other) {
+      if (args.length === 0) throw new ScpipeError(code, `${origin}: missing argument for ${other[0]}`);
+      if (!st.other.has(other[0])) st.other.set(other[0], { value: args.join(' '), origin, code });
+      return;
+    }
+    if (FILE_ONLY.has(lower)) throw new ScpipeError(code, `${origin}: ${param} is not allowed here (only in a config file)`);
+    const ignore = st.values.get('IgnoreUnknown') as string | undefined;
+    if (ignore !== undefined && matchPatternList(lower, ignore.toLowerCase()) === 1) return;
+    throw new ScpipeError(code, `${origin}: Bad configuration option: ${JSON.stringify(param)} (not an ssh_config keyword)`);
+  }
   const [name, kind] = spec;
   const value = args.length === 0 ? undefined : parseValue(kind, args);
   if (value === undefined || value === '') {
     throw new ScpipeError(code, `${origin}: bad value for ${name}: ${JSON.stringify(args.join(' '))}`);
   }
   if (name === 'IdentityFile') st.identity.push(...(value as string[]));
+  else if (name === 'SendEnv') st.values.set(name, [...((st.values.get(name) as string[] | undefined) ?? []), ...(value as string[])]);
   else if (!st.values.has(name)) st.values.set(name, value);
 }
 

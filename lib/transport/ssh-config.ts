@@ -10,10 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { parse as parseConfig } from 'ssh-config';
 import { LineType, type Line } from 'ssh-config';
 import { ScpipeError } from '../errors';
-import { ALGORITHM_KEYS, type AlgorithmKey, type AlgorithmSpecs } from './algorithms';
 import { fnmatch } from '../protocol/glob';
 import { matchPatternList } from './wildcard';
-import { KEYS, expand, hostnameOf, setValue, splitArgs, tokensFor, type State } from './ssh-config-values';
+import { expand, hostnameOf, setValue, splitArgs, tokensFor, type State } from './ssh-config-values';
+import { buildResolvedHost, type ResolvedHost } from './resolved-host';
+
+export type { ResolvedHost } from './resolved-host';
 
 /** What the CLI collected for the connection. */
 export interface SshOptions {
@@ -33,44 +35,6 @@ export interface SshOptions {
   systemConfigFile?: string;
 }
 
-/** The effective settings for one connection. */
-export interface ResolvedHost {
-  alias: string;
-  hostname: string;
-  port: number;
-  user: string;
-  /** -i files, then -o/config IdentityFile, expanded (~, %tokens, ${ENV}). */
-  identityFiles: string[];
-  /** ~/.ssh/id_ed25519, id_ecdsa, id_rsa — only when no IdentityFile was given at all (as OpenSSH). */
-  defaultIdentityFiles: string[];
-  identitiesOnly: boolean;
-  /** UserKnownHostsFile; new keys are added to the first. Default ~/.ssh/known_hosts{,2}. */
-  knownHostsFiles: string[];
-  /** GlobalKnownHostsFile, read-only. Default /etc/ssh/ssh_known_hosts{,2}. */
-  globalKnownHostsFiles: string[];
-  /** 'ask' (the OpenSSH default) resolves to 'yes', with hostKeyAsk set. */
-  strictHostKeyChecking: 'yes' | 'no' | 'accept-new';
-  /** StrictHostKeyChecking was ask and BatchMode is off: an interactive caller may confirm a new key. */
-  hostKeyAsk: boolean;
-  /** HostKeyAlias: the name used in known_hosts instead of [hostname]:port. */
-  hostKeyAlias?: string;
-  connectTimeoutMs?: number;
-  /**
-   * Default 15000 (ssh's is 0): scpipe may spool stdin for a long time before
-   * the channel carries data; keepalives stop NAT/firewall idle timeouts from
-   * silently killing the connection, and detect a dead peer.
-   */
-  serverAliveIntervalMs: number;
-  serverAliveCountMax: number;
-  batchMode: boolean;
-  preferredAuthentications?: string[];
-  passwordAuthentication: boolean;
-  pubkeyAuthentication: boolean;
-  kbdInteractiveAuthentication: boolean;
-  /** Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms as given (absent: ssh2's defaults). */
-  algorithms: AlgorithmSpecs;
-}
-
 /** Evaluates one `Match` line's criteria (readconf.c match_cfg_line). */
 function matchCriteria(criteria: Record<string, unknown>, st: State): boolean {
   for (const [rawKey, rawVal] of Object.entries(criteria)) {
@@ -86,6 +50,7 @@ function matchCriteria(criteria: Record<string, unknown>, st: State): boolean {
       case 'originalhost': hit = matchPatternList(st.alias, arg) === 1; break;
       case 'user': hit = matchPatternList((st.values.get('User') as string | undefined) ?? st.localUser, arg) === 1; break;
       case 'localuser': hit = matchPatternList(st.localUser, arg) === 1; break;
+      case 'tagged': hit = matchPatternList((st.values.get('Tag') as string | undefined) ?? '', arg) === 1; break;
       case 'exec': {
         // As ssh: run through the shell; never hand it our stdin (the upload data).
         const cmd = expand(arg, st, tokensFor(st), 'Match exec');
@@ -184,11 +149,7 @@ function localUsername(): string {
 
 function applyOption(st: State, option: string): void {
   const m = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(.*?)\s*$/.exec(option);
-  if (!m || !KEYS[m[1].toLowerCase()]) {
-    const supported = [...new Set(Object.values(KEYS).map(([n]) => n))].join(', ');
-    const key = m ? m[1] : option;
-    throw new ScpipeError('ERR_USAGE', `unsupported -o option ${JSON.stringify(key)}; supported: ${supported}`);
-  }
+  if (!m) throw new ScpipeError('ERR_USAGE', `-o ${JSON.stringify(option)}: give Key=Value (an ssh_config keyword)`);
   setValue(st, m[1], splitArgs(m[2]), '-o', 'ERR_USAGE');
 }
 
@@ -197,7 +158,7 @@ function applyOption(st: State, option: string): void {
 // for a missing -F file or a bad config file.
 export async function resolveHost(alias: string, opts: SshOptions): Promise<ResolvedHost> {
   const home = opts.homeDir ?? os.homedir();
-  const st: State = { alias: alias.toLowerCase(), home, localUser: localUsername(), values: new Map(), identity: [], final: false, wantFinal: false };
+  const st: State = { alias: alias.toLowerCase(), home, localUser: localUsername(), values: new Map(), other: new Map(), identity: [], final: false, wantFinal: false };
   if (opts.port !== undefined) setValue(st, 'Port', [String(opts.port)], '-P', 'ERR_USAGE');
   if (opts.user !== undefined) setValue(st, 'User', [opts.user], 'user@host', 'ERR_USAGE');
   st.identity.push(...(opts.identityFiles ?? []));
@@ -219,42 +180,5 @@ export async function resolveHost(alias: string, opts: SshOptions): Promise<Reso
     st.final = true; // (repeated IdentityFiles are de-duplicated below, as ssh does)
     readAll();
   }
-  const v = <T>(name: string, dflt: T): T => (st.values.has(name) ? (st.values.get(name) as T) : dflt);
-  const tokens = tokensFor(st);
-  const files = (list: string[], what: string): string[] =>
-    list.length === 1 && list[0].toLowerCase() === 'none' ? [] : [...new Set(list.map((f) => expand(f, st, tokens, what)))];
-  const identityFiles = files(st.identity, 'IdentityFile');
-  const strict = v<string>('StrictHostKeyChecking', 'ask');
-  const batchMode = v('BatchMode', false);
-  const connectTimeout = v<number | undefined>('ConnectTimeout', undefined);
-  const resolved: ResolvedHost = {
-    alias,
-    hostname: hostnameOf(st),
-    port: v('Port', 22),
-    user: v('User', st.localUser),
-    identityFiles,
-    defaultIdentityFiles: identityFiles.length > 0 ? [] : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => path.join(sshDir, f)),
-    identitiesOnly: v('IdentitiesOnly', false),
-    knownHostsFiles: files(v('UserKnownHostsFile', ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']), 'UserKnownHostsFile'),
-    globalKnownHostsFiles: files(v('GlobalKnownHostsFile', ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']), 'GlobalKnownHostsFile'),
-    strictHostKeyChecking: strict === 'ask' ? 'yes' : (strict as 'yes' | 'no' | 'accept-new'),
-    hostKeyAsk: strict === 'ask' && !batchMode,
-    serverAliveIntervalMs: v('ServerAliveInterval', 15) * 1000,
-    serverAliveCountMax: v('ServerAliveCountMax', 3),
-    batchMode,
-    passwordAuthentication: v('PasswordAuthentication', true),
-    pubkeyAuthentication: v('PubkeyAuthentication', true),
-    kbdInteractiveAuthentication: v('KbdInteractiveAuthentication', true),
-    algorithms: {},
-  };
-  for (const key of Object.keys(ALGORITHM_KEYS) as AlgorithmKey[]) {
-    const spec = v<string | undefined>(key, undefined);
-    if (spec !== undefined) resolved.algorithms[key] = spec;
-  }
-  const alias2 = v<string | undefined>('HostKeyAlias', undefined);
-  if (alias2 !== undefined) resolved.hostKeyAlias = alias2;
-  if (connectTimeout) resolved.connectTimeoutMs = connectTimeout * 1000;
-  const pref = v<string[] | undefined>('PreferredAuthentications', undefined);
-  if (pref) resolved.preferredAuthentications = pref;
-  return resolved;
+  return buildResolvedHost(st, alias, sshDir);
 }

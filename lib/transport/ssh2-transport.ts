@@ -8,9 +8,10 @@ import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { ssh2Algorithms } from './algorithms';
 import { createAuthHandler } from './auth';
 import { createHostVerifier } from './host-verifier';
-import { coalesceWrites } from './coalesce-writes';
 import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
-import { connectTcp } from './tcp';
+import { openSocket } from './socket';
+import type { HopConnectOptions } from './proxy-jump';
+import type { BandwidthLimit } from '../util/token-bucket';
 import { RECEIVE_WINDOW, widenReceiveWindow } from './ssh2-window';
 
 /** Where and how to connect: a host alias plus ssh-style options. */
@@ -31,6 +32,10 @@ export interface ConnectOptions extends SshOptions {
   transport?: 'ssh2' | 'openssh';
   /** With `transport: 'openssh'`: the ssh program (default `ssh` on PATH). */
   sshPath?: string;
+  /** -l: a bandwidth limit, shared by every connection given the same object (bandwidthLimit()). */
+  bandwidth?: BandwidthLimit;
+  /** How many ProxyJump hops lie before this connection (set for the hops themselves). */
+  jumpDepth?: number;
 }
 
 /** An authenticated ssh2 connection and what it was resolved from. */
@@ -48,15 +53,26 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 /** Connects and authenticates, or rejects with a ScpipeError. */
 export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection> {
   const host = await resolveHost(opts.host, opts);
-  const log = opts.log;
+  // LogLevel VERBOSE or DEBUG*: the connection log without -v, as ssh shows its own.
+  const log = opts.log ?? (/^(VERBOSE|DEBUG\d?)$/.test(host.logLevel ?? '') ? (line: string) => void process.stderr.write(`debug1: ${line}\n`) : undefined);
+  for (const note of host.notes ?? []) log?.(note);
   const interactive = Boolean(opts.prompt) && !host.batchMode;
-  const verifier = createHostVerifier({ host, log });
+  let address: string | undefined; // known once connected; CheckHostIP needs it
+  const verifier = createHostVerifier({ host, log, address: () => address });
   const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt: interactive ? opts.prompt : undefined, log });
   const connectTimeout = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
-  const connecting = connectTcp(host.hostname, host.port, connectTimeout, opts.signal);
-  const [{ Client }, sock] = await Promise.all([loadSsh2(), connecting]);
-  coalesceWrites(sock);
+  const connectHop = async (hop: HopConnectOptions) => {
+    const { client, close } = await connectSsh2({
+      ...hop, jumpDepth: hop.depth, configFile: opts.configFile, homeDir: opts.homeDir, systemConfigFile: opts.systemConfigFile,
+      log: opts.log, prompt: opts.prompt, signal: opts.signal,
+    });
+    return { client, close };
+  };
+  const connecting = openSocket(host, { timeoutMs: connectTimeout, signal: opts.signal, log, bandwidth: opts.bandwidth, jumpDepth: opts.jumpDepth ?? 0, connectHop });
+  const [{ Client }, opened] = await Promise.all([loadSsh2(), connecting]);
+  const sock = opened.sock;
+  address = opened.address;
   const client = new Client();
   const config: ConnectConfig = {
     sock,
@@ -73,6 +89,8 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   };
   const algorithms = ssh2Algorithms(host.algorithms);
   if (algorithms) config.algorithms = algorithms as ConnectConfig['algorithms'];
+  // Compression=yes: zlib where the server offers it (CPU for bandwidth: worth it on slow links only).
+  if (host.compression) config.algorithms = { ...config.algorithms, compress: ['zlib@openssh.com', 'zlib', 'none'] };
   await new Promise<void>((resolve, reject) => {
     const onAbort = (): void => finish(abortError(opts.signal));
     const finish = (err?: Error): void => {
@@ -97,7 +115,7 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     // As ssh -v's "kex: client->server cipher: ...": what was agreed.
     if (log) {
-      client.once('handshake', (n) => log(`kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac || '<implicit>'}`));
+      client.once('handshake', (n) => log(`kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac || '<implicit>'}, compression ${n.cs.compress}`));
     }
     client.once('ready', onReady);
     client.on('error', onError);
@@ -110,14 +128,14 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
       finish(new ScpipeError('ERR_CONFIG', `${(err as Error).message}${hint}`, { cause: err }));
     }
   });
-  log?.(`authenticated to ${host.hostname} ([${sock.remoteAddress}]:${host.port})`);
+  log?.(`authenticated to ${host.hostname} ([${address ?? 'via proxy'}]:${host.port})`);
   // Later errors (a dropped connection) reach the channel as EOF; keep the
   // process from crashing on an unhandled 'error' event.
   client.on('error', (err) => log?.(`connection error: ${err.message}`));
   return {
     client,
     host,
-    exec: (command) => execChannel(client, command, log),
+    exec: (command) => execChannel(client, command, log, host.env),
     close: () => client.end(),
   };
 }
@@ -148,7 +166,7 @@ function describeClientError(err: Error & { level?: string }, host: ResolvedHost
 }
 
 /** Starts `command` on an open connection as a ScpChannel. */
-export function execChannel(client: Client, command: string, log?: (line: string) => void): Promise<ScpChannel> {
+export function execChannel(client: Client, command: string, log?: (line: string) => void, env?: Record<string, string>): Promise<ScpChannel> {
   log?.(`exec: ${command}`);
   const asked = performance.now();
   return new Promise<ScpChannel>((resolve, reject) => {
@@ -166,7 +184,8 @@ export function execChannel(client: Client, command: string, log?: (line: string
       resolve(wrapChannel(stream));
     };
     try {
-      client.exec(command, { pty: false }, started);
+      // SendEnv/SetEnv: sent before the command; the server's AcceptEnv decides.
+      client.exec(command, env ? { pty: false, env } : { pty: false }, started);
     } catch (err) {
       reject(lostBeforeOpen(err as Error)); // ssh2: 'Not connected'
     }

@@ -1,22 +1,54 @@
 // Opens the TCP connection ourselves (instead of letting ssh2 do it) so that
 // ConnectTimeout bounds only the connect, as in ssh, and failures read like
-// ssh's: "connect to host H port P: Connection refused".
+// ssh's: "connect to host H port P: Connection refused". AddressFamily,
+// BindAddress, ConnectionAttempts and TCPKeepAlive apply here.
 import { Socket, isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ScpipeError, abortError } from '../errors';
 
+/** The socket options of ssh_config. */
+export interface TcpOptions {
+  /** AddressFamily: 4 (inet) or 6 (inet6); absent: either. */
+  family?: 4 | 6;
+  /** BindAddress. */
+  localAddress?: string;
+  /** ConnectionAttempts (default 1), one second apart as in ssh. */
+  attempts?: number;
+  /** TCPKeepAlive (default true). */
+  keepAlive?: boolean;
+}
+
 /** Resolves and connects; rejects with ERR_CONNECT / ERR_CONNECT_TIMEOUT. */
-export async function connectTcp(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket> {
-  const where = `connect to host ${host} port ${port}`;
+export async function connectTcp(host: string, port: number, timeoutMs: number, signal?: AbortSignal, opts: TcpOptions = {}): Promise<Socket> {
   let address = host;
-  if (isIP(host) === 0) {
+  const family = isIP(host);
+  if (opts.family !== undefined && family !== 0 && family !== opts.family) {
+    throw new ScpipeError('ERR_CONNECT', `${host} is not an IPv${opts.family} address (AddressFamily)`, { host });
+  }
+  if (family === 0) {
     try {
-      address = (await lookup(host)).address;
+      address = (await lookup(host, { family: opts.family ?? 0 })).address;
     } catch (err) {
       throw new ScpipeError('ERR_CONNECT', `could not resolve hostname ${host}: ${(err as Error).message}`, { host, cause: err });
     }
   }
-  if (signal?.aborted) throw abortError(signal);
+  const attempts = Math.max(1, opts.attempts ?? 1);
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw abortError(signal);
+    try {
+      const sock = await connectOnce(host, address, port, timeoutMs, signal, opts.localAddress);
+      sock.setKeepAlive(opts.keepAlive ?? true);
+      return sock;
+    } catch (err) {
+      if (attempt >= attempts || (err as ScpipeError).code === 'ERR_ABORTED') throw err;
+      await sleep(1000, undefined, { signal }).catch(() => undefined);
+    }
+  }
+}
+
+function connectOnce(host: string, address: string, port: number, timeoutMs: number, signal?: AbortSignal, localAddress?: string): Promise<Socket> {
+  const where = `connect to host ${host} port ${port}`;
   return new Promise<Socket>((resolve, reject) => {
     const sock = new Socket();
     const timer = setTimeout(() => fail(new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: Connection timed out`, { host })), timeoutMs);
@@ -37,7 +69,7 @@ export async function connectTcp(host: string, port: number, timeoutMs: number, 
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     sock.once('error', onError);
-    sock.connect({ host: address, port }, () => {
+    sock.connect({ host: address, port, localAddress }, () => {
       cleanup();
       sock.setNoDelay(true);
       resolve(sock);

@@ -54,15 +54,17 @@ describe('put with ~/.ssh set up like a user has it', () => {
     expect(await readFile(join(dir, 'default.txt'), 'utf8')).toBe('default key');
   });
 
-  it('StrictHostKeyChecking=accept-new records an unknown key and then trusts it', async () => {
+  // HashKnownHosts is given both ways, so that the machine's /etc/ssh/ssh_config (Debian's says yes) does not decide.
+  it.each(['no', 'yes'])('StrictHostKeyChecking=accept-new records an unknown key (HashKnownHosts=%s) and then trusts it', async (hash) => {
     const known = join(home, '.ssh', 'known_hosts');
     const args = (name: string) => [
       'put', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes',
-      `${sshd.rssh.name}@127.0.0.1:${dir}/${name}`,
+      '-o', `HashKnownHosts=${hash}`, `${sshd.rssh.name}@127.0.0.1:${dir}/${name}`,
     ];
     const first = await runCli(args('a'), { stdin: 'a', env: env() });
     expect(first.status).toBe(0);
-    expect(await readFile(known, 'utf8')).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `));
+    const text = await readFile(known, 'utf8');
+    expect(text).toMatch(hash === 'no' ? new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `) : /^\|1\|[A-Za-z0-9+/=]{28}\|[A-Za-z0-9+/=]{28} ssh-ed25519 /);
     const second = await runCli(args('b'), { stdin: 'b', env: env() });
     expect(second).toMatchObject({ status: 0 });
   });
@@ -87,7 +89,7 @@ describe('put with algorithm lists (Ciphers, KexAlgorithms, MACs, HostKeyAlgorit
     const flags = sshFlags(sshd, sshd.rssh, ['-o', 'Ciphers=aes256-ctr', '-o', 'MACs=hmac-sha2-256-etm@openssh.com', '-o', 'KexAlgorithms=^ecdh-sha2-nistp256']);
     const r = await runCli(['put', '-v', ...flags, remote(sshd, sshd.rssh, `${dir}/algos.txt`)], { stdin: 'chosen algorithms', env: env() });
     expect(r.status).toBe(0);
-    expect(r.stderr).toContain('scpipe: kex ecdh-sha2-nistp256, host key ssh-ed25519, cipher aes256-ctr, mac hmac-sha2-256-etm@openssh.com\n');
+    expect(r.stderr).toContain('scpipe: kex ecdh-sha2-nistp256, host key ssh-ed25519, cipher aes256-ctr, mac hmac-sha2-256-etm@openssh.com, compression none\n');
     expect(await readFile(join(dir, 'algos.txt'), 'utf8')).toBe('chosen algorithms');
   });
 

@@ -1,0 +1,81 @@
+// ProxyJump (-J) in the ssh2 transport: connect to the last jump host (itself
+// reached through the hops before it, as `ssh -J a,b` reaches b through a),
+// open a direct-tcpip channel from there to the target, and speak SSH to the
+// target over that channel. Each hop is a full connection of its own, with
+// its host key checked against known_hosts and its own ~/.ssh/config entry;
+// like ssh, a hop sees -F but not the command line's -o options.
+import type { Duplex } from 'node:stream';
+import type { Client } from 'ssh2';
+import { ScpipeError } from '../errors';
+
+/** One `[user@]host[:port]` (or `ssh://[user@]host[:port]`) of a ProxyJump list. */
+export interface JumpHop {
+  user?: string;
+  host: string;
+  port?: number;
+}
+
+/** Parses a ProxyJump list; throws ERR_USAGE on a malformed hop. */
+export function parseJumpHops(spec: string): JumpHop[] {
+  return spec.split(',').map((raw) => {
+    const text = raw.trim().replace(/^ssh:\/\//, '');
+    const m = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s[\]]+)(?::(\d{1,5}))?$/.exec(text);
+    const port = m?.[3] === undefined ? undefined : Number(m[3]);
+    if (!m || (port !== undefined && (port < 1 || port > 65535))) {
+      throw new ScpipeError('ERR_USAGE', `bad ProxyJump hop ${JSON.stringify(raw)}: give [user@]host[:port]`);
+    }
+    const hop: JumpHop = { host: m[2].replace(/^\[(.*)\]$/, '$1') };
+    if (m[1] !== undefined) hop.user = m[1];
+    if (port !== undefined) hop.port = port;
+    return hop;
+  });
+}
+
+/** What a hop needs to connect: where, with the -F / home of the original options. */
+export interface HopConnectOptions {
+  host: string;
+  user?: string;
+  port?: number;
+  /** `ProxyJump=...` for the hops before this one; empty: the hop's own config decides. */
+  options: string[];
+  depth: number;
+}
+
+/** An authenticated hop: its client, and how to close it. */
+export interface HopConnection {
+  client: Client;
+  close(): void;
+}
+
+const MAX_DEPTH = 8;
+
+/**
+ * Opens the connection to `hostname:port` through the hops of `spec`; the
+ * returned stream is the socket for the next SSH connection. Closing that
+ * stream closes the hop's connection.
+ */
+export async function jumpTo(
+  spec: string,
+  hostname: string,
+  port: number,
+  depth: number,
+  connectHop: (o: HopConnectOptions) => Promise<HopConnection>,
+  log?: (line: string) => void,
+): Promise<Duplex> {
+  if (depth >= MAX_DEPTH) throw new ScpipeError('ERR_CONFIG', `ProxyJump: more than ${MAX_DEPTH} hops (is a jump host its own ProxyJump? give it ProxyJump none)`);
+  const hops = parseJumpHops(spec);
+  const last = hops.pop()!;
+  const before = hops.map((h) => `${h.user ? `${h.user}@` : ''}${h.host.includes(':') ? `[${h.host}]` : h.host}${h.port ? `:${h.port}` : ''}`);
+  log?.(`jumping through ${last.host} to ${hostname} port ${port}`);
+  const hop = await connectHop({ ...last, options: before.length ? [`ProxyJump=${before.join(',')}`] : [], depth: depth + 1 });
+  try {
+    const stream = await new Promise<Duplex>((resolve, reject) => {
+      hop.client.forwardOut('127.0.0.1', 0, hostname, port, (err, channel) => (err ? reject(err) : resolve(channel)));
+    });
+    stream.once('close', () => hop.close());
+    return stream;
+  } catch (err) {
+    hop.close();
+    throw new ScpipeError('ERR_CONNECT', `jump host ${last.host} could not connect to ${hostname} port ${port}: ${(err as Error).message}`, { host: hostname, cause: err });
+  }
+}
