@@ -20,6 +20,7 @@ const STATUS: Record<ScpipeErrorCode, number> = {
   ERR_SPOOL: 1,
   ERR_LOCAL_IO: 1,
   ERR_UNSAFE_NAME: 1,
+  ERR_CHECKSUM: 1,
   ERR_ABORTED: 130,
 };
 

@@ -24,6 +24,7 @@ export type ScpipeErrorCode =
   | 'ERR_SPOOL' // the spool could not be written (disk full, permissions)
   | 'ERR_LOCAL_IO' // reading input or writing output failed
   | 'ERR_UNSAFE_NAME' // a name from the peer was refused (docs/protocol.md §5)
+  | 'ERR_CHECKSUM' // a part of a parts set, or the whole stream, does not match its manifest
   // cancellation (exit 130/143)
   | 'ERR_ABORTED';
 

@@ -14,11 +14,14 @@ import type { CommandContext } from '../context';
 import { ProgressLine } from '../progress';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { restoreArg } from '../stdio-arg';
+import { say } from '../report';
 
 interface GetArgs extends SshArgs {
   source: string;
   output?: string;
   p: boolean;
+  parallel?: number;
+  retries?: number;
 }
 
 function localError(what: string): (err: unknown) => never {
@@ -39,6 +42,8 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .positional('source', { type: 'string', demandOption: true, describe: '[user@]host:path of the remote file' })
         .option('output', { type: 'string', describe: 'write to FILE instead of stdout (replaced only when complete)', requiresArg: true })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve times and mode (no effect on stdout)' })
+        .option('parallel', { type: 'number', describe: 'for a parts set (PATH.sha256): parts fetched ahead, each over its own channel (default 4)', requiresArg: true })
+        .option('retries', { type: 'number', describe: 'fetch again after a lost connection, with backoff (default 5; 0: never)', requiresArg: true })
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '') as unknown as Argv<GetArgs>,
     handler: (args) => ctx.run((signal, log) => runGet(args, restoreArg(args.source), args.output, signal, log)),
   };
@@ -46,7 +51,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
 
 /** Writes one remote file to stdout or `output`; shared by `get` and `cp host:f -`. */
 export async function runGet(
-  args: SshArgs & { p?: boolean },
+  args: SshArgs & { p?: boolean; parallel?: number; retries?: number },
   sourceArg: string,
   output: string | undefined,
   signal: AbortSignal,
@@ -58,6 +63,9 @@ export async function runGet(
     const download = await get(connectOptions(spec, args, log), spec.path, {
       ...roleOptions(args, signal, log),
       preserve: Boolean(args.p),
+      parallel: args.parallel,
+      retries: args.retries,
+      onRetry: (e) => say(`${escapeForTerminal(spec.path)}: ${(e.error as Error).message}; retry ${e.retry} of ${e.retries} in ${(e.delayMs / 1000).toFixed(0)} s`),
       onProgress: progress ? (p) => progress.update({ phase: 'send', bytes: p.bytes, total: p.total }) : undefined,
     });
     log?.(`receiving ${escapeForTerminal(download.name)}: ${download.size} bytes, mode ${formatMode(download.mode)}`);

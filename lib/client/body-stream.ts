@@ -19,6 +19,18 @@ export class BodyStream extends Readable {
     await new Promise<void>((resolve) => (this.wake = resolve));
   }
 
+  /**
+   * Resolves once the consumer has read everything pushed so far, or the
+   * stream is gone, or after `limitMs`: bytes already verified reach it
+   * before an error does. Polled: Readable says nothing when its buffer empties.
+   */
+  async drained(limitMs = 30_000): Promise<void> {
+    const end = Date.now() + limitMs;
+    while (!this.destroyed && this.readableLength > 0 && Date.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   /** Ends the stream: the transfer is verified complete. */
   finish(): void {
     if (!this.destroyed) this.push(null);

@@ -2,7 +2,7 @@
 // get() resolves as soon as the file's header arrives, with its size, mode
 // and a Readable body that ends only after the remote confirmed the data and
 // exited 0 (and errors otherwise). A directory or a second file is an error.
-import { ScpipeError, abortError, throwIfAborted } from '../errors';
+import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
 import { buildScpCommand } from '../protocol/command';
 import { NameMatcher, remoteBasename } from '../protocol/names';
@@ -12,7 +12,13 @@ import type { FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-ty
 import type { RoleOptions } from '../protocol/source';
 import { escapeForTerminal } from '../util/escape';
 import { BodyStream } from './body-stream';
-import { ChannelOpener, type OpenChannel, type Target } from './connection';
+import type { OpenChannel, Target } from './connection';
+import { Reconnector } from './reconnect';
+import type { RetryEvent } from './retry';
+import type { Manifest } from './parts/manifest';
+import { fetchManifest, readParts } from './parts/get-parts';
+import { manifestName, splitRemote } from './parts/names';
+import { MAX_PARALLEL } from './parts/options';
 
 /** Options of get(). */
 export interface GetOptions extends RoleOptions {
@@ -23,6 +29,17 @@ export interface GetOptions extends RoleOptions {
   remoteVerbose?: boolean;
   /** Bytes received so far of `total`. */
   onProgress?: (p: { bytes: bigint; total: bigint }) => void;
+  /** A parts set: parts fetched ahead, each over its own channel (default 4). */
+  parallel?: number;
+  /** Fetches again after a lost connection (default retry.ts DEFAULT_RETRIES; 0: none). */
+  retries?: number;
+  backoffMs?: readonly number[];
+  onRetry?: (event: RetryEvent) => void;
+  /** A parts set: RAM for the parts fetched ahead (default 64 MiB), then files in `spoolDir`. */
+  memoryLimit?: number;
+  spoolDir?: string;
+  /** false: `remotePath` is a plain file only, never a parts set. */
+  parts?: boolean;
 }
 
 /** A download under way: what the remote announced, and the bytes. */
@@ -35,6 +52,8 @@ export interface Download {
   body: BodyStream;
   /** Settles with the exit status once the session is over (rejects like body). */
   done: Promise<ExitStatus>;
+  /** When `remotePath` named a parts set: its manifest. */
+  manifest?: Manifest;
 }
 
 /**
@@ -43,16 +62,63 @@ export interface Download {
  * once the transfer is verified (and errors otherwise).
  */
 export async function get(target: Target, remotePath: string, opts: GetOptions = {}): Promise<Download> {
-  const opener = new ChannelOpener(target, opts.trace);
+  const conn = new Reconnector(target, opts.trace);
+  const { opener } = conn.current();
   try {
+    const probe = opts.trace && opts.parts !== false ? sayIfSetToo(opener.open, remotePath, opts) : undefined;
     const download = await getOverChannel(opener.open, remotePath, opts);
-    download.done.then(() => opener.close(), () => opener.close());
+    await probe;
+    download.done.then(() => conn.close(), () => conn.close());
     return download;
   } catch (err) {
     const explained = await opener.explain(err);
-    opener.close();
-    throw explained;
+    if (opts.parts === false || !isMissing(explained)) {
+      conn.close();
+      throw explained;
+    }
+    try {
+      return await getSet(conn, remotePath, opts, explained);
+    } catch (setErr) {
+      conn.close();
+      throw setErr;
+    }
   }
+}
+
+// NAME is not there: NAME.sha256 makes it a parts set (manifest.ts).
+async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, missing: unknown): Promise<Download> {
+  const { dir, base } = splitRemote(remotePath);
+  const parallel = opts.parallel;
+  if (parallel !== undefined && (!Number.isSafeInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL)) {
+    throw new ScpipeError('ERR_USAGE', `invalid --parallel ${String(parallel)}: give 1 to ${MAX_PARALLEL}`);
+  }
+  let manifest: Manifest;
+  try {
+    manifest = await fetchManifest(conn, dir, base, opts);
+  } catch (err) {
+    throw isMissing(err) ? missing : err; // neither a file nor a set: the first message says it
+  }
+  opts.trace?.(`${escapeForTerminal(remotePath)} is a parts set: ${manifest.parts.length} part(s), ${manifest.size} bytes`);
+  const { body, done } = readParts(conn, dir, manifest, opts);
+  done.then(() => conn.close(), () => conn.close());
+  return { name: base, size: manifest.size, mode: 0o644, body, done, manifest };
+}
+
+// -v: a plain file wins over a set of the same name; say so when there is one.
+async function sayIfSetToo(open: OpenChannel, remotePath: string, opts: GetOptions): Promise<void> {
+  const manifest = manifestName(remotePath);
+  try {
+    const probe = await getOverChannel(open, manifest, { signal: opts.signal, quote: opts.quote, scpPath: opts.scpPath });
+    probe.body.on('error', () => undefined);
+    probe.body.destroy();
+  } catch {
+    return; // no set (or no telling): nothing to say
+  }
+  opts.trace?.(`${escapeForTerminal(manifest)} exists too: the plain file ${escapeForTerminal(remotePath)} wins`);
+}
+
+function isMissing(err: unknown): boolean {
+  return isScpipeError(err, 'ERR_REMOTE') && /No such file or directory/.test(err.remoteMessage ?? err.message);
 }
 
 /** Starts downloading `remotePath` through a channel that `open` starts. */

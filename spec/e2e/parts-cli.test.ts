@@ -2,9 +2,9 @@
 // the remote `cat NAME.[0-9]*` is the input, `sha256sum -c NAME.sha256`
 // passes in the remote directory; a failing producer leaves no manifest;
 // a spool directory far smaller than the stream is enough.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +44,21 @@ describe('scpipe put --part-size', () => {
     expect(sha(catParts('big.bin'))).toBe(sha(expected));
     expect(checkManifest('big.bin').trim().split('\n')).toHaveLength(13);
     expect(readdirSync(dir)).toHaveLength(14);
+    const got = await runCli(['get', ...flags(), '--parallel', String(parallel), at(`${dir}/big.bin`)], { timeoutMs: 120_000 });
+    expect(got).toMatchObject({ status: 0, stderr: '' });
+    expect(sha(got.stdout)).toBe(sha(expected));
   }, 180_000);
+
+  it('get of a set with a part removed: exit 1 naming it, stdout has the parts before it only', async () => {
+    const data = randomBytes(5 * 1024 * 1024);
+    expect((await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', at(`${dir}/r.bin`)], { stdin: data })).status).toBe(0);
+    rmSync(join(dir, 'r.bin.000002'));
+    const got = await runCli(['get', ...flags(), '--retries', '0', at(`${dir}/r.bin`)]);
+    expect(got.status).toBe(1);
+    expect(got.stderr).toMatch(/^scpipe: part r\.bin\.000002: remote: scp: .*r\.bin\.000002: No such file or directory\n$/);
+    expect(got.stdout.length).toBe(2 * 1024 * 1024);
+    expect(got.stdout.equals(data.subarray(0, 2 * 1024 * 1024))).toBe(true);
+  });
 
   it('needs local room for parallel + 1 parts only: 80 MiB through a 8 MiB tmpfs spool directory', async () => {
     const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));

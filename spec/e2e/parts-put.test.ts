@@ -6,7 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { put, parseManifest } from '../../lib';
+import { get, put, parseManifest, isScpipeError } from '../../lib';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -61,5 +62,65 @@ describe('put() with partSize', () => {
     expect(manifest).toMatchObject({ size: BigInt(length), partSize: BigInt(SIZE), sha256: createHash('sha256').update(data).digest('hex') });
     expect(manifest.parts.map((p) => p.size)).toEqual(parts.parts.map((p) => p.size));
     expect(readdirSync(dir).sort()).toEqual([...parts.parts.map((p) => p.name), 's.bin.sha256'].sort());
+    const download = await get(target(), `${dir}/s.bin`, { parallel: 2, spoolDir: spoolDir() });
+    expect(download).toMatchObject({ name: 's.bin', size: BigInt(length), manifest: { parts: expect.any(Array) } });
+    expect((await collect(download.body)).equals(data)).toBe(true);
+    await download.done;
+  });
+});
+
+async function collect(body: AsyncIterable<unknown>, into: Buffer[] = []): Promise<Buffer> {
+  for await (const chunk of body) into.push(chunk as Buffer);
+  return Buffer.concat(into);
+}
+
+describe('get() of a parts set', () => {
+  const data = randomBytes(5 * SIZE + 99);
+  beforeEach(async () => {
+    await put(target(), `${dir}/g.bin`, chunked(data), { partSize: SIZE, parallel: 3, spoolDir: spoolDir() });
+  });
+
+  // Whatever went out before the failure is exactly the parts before the bad one.
+  async function failsAt(bad: number, expected: RegExp, code: string): Promise<void> {
+    const download = await get(target(), `${dir}/g.bin`, { parallel: 3, spoolDir: spoolDir(), retries: 0 });
+    const got: Buffer[] = [];
+    const err = await collect(download.body, got).then(() => undefined, (e: unknown) => e);
+    expect(isScpipeError(err) && err.code).toBe(code);
+    expect((err as Error).message).toMatch(expected);
+    expect(Buffer.concat(got).equals(data.subarray(0, bad * SIZE))).toBe(true);
+    await expect(download.done).rejects.toBe(err);
+  }
+
+  it('names a removed part and writes nothing from it on', async () => {
+    unlinkSync(join(dir, 'g.bin.000003'));
+    await failsAt(3, /^part g\.bin\.000003: remote: .*g\.bin\.000003: No such file or directory$/, 'ERR_REMOTE');
+  });
+
+  it('names a part changed in place (same size) and writes nothing from it on', async () => {
+    const file = join(dir, 'g.bin.000002');
+    const bytes = readFileSync(file);
+    bytes[100] ^= 1;
+    writeFileSync(file, bytes);
+    await failsAt(2, /^part g\.bin\.000002 does not match its SHA-256 in the manifest$/, 'ERR_CHECKSUM');
+  });
+
+  it('names a short part', async () => {
+    const file = join(dir, 'g.bin.000001');
+    writeFileSync(file, readFileSync(file).subarray(1));
+    await failsAt(1, /^part g\.bin\.000001 is 65535 bytes, the manifest says 65536$/, 'ERR_CHECKSUM');
+  });
+
+  it('a plain file of the same name wins', async () => {
+    writeFileSync(join(dir, 'g.bin'), 'plain');
+    const trace: string[] = [];
+    const download = await get(target(), `${dir}/g.bin`, { trace: (l) => trace.push(l) });
+    expect((await collect(download.body)).toString()).toBe('plain');
+    expect(download.manifest).toBeUndefined();
+    expect(trace).toContainEqual(expect.stringMatching(/g\.bin\.sha256 exists too: the plain file .*g\.bin wins$/));
+  });
+
+  it('neither a file nor a set: the message is about the file', async () => {
+    const err = await get(target(), `${dir}/none.bin`).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_REMOTE', message: expect.stringMatching(/none\.bin: No such file or directory$/) });
   });
 });

@@ -1,0 +1,158 @@
+// get() of a parts set: the manifest first, then the parts in order, up to
+// `parallel` fetched ahead over channels of one connection. Each part is
+// taken into a spool (RAM up to its share of the memory limit, then a
+// private file) and checked against the manifest's size and SHA-256 before
+// a byte of it goes out, so nothing is written past a part that failed.
+// The whole stream's SHA-256 is checked at the end.
+import { createHash, type Hash } from 'node:crypto';
+import { ScpipeError, abortError, isScpipeError } from '../../errors';
+import type { ExitStatus } from '../../protocol/channel';
+import { spool, type Spool } from '../../spool';
+import { escapeForTerminal } from '../../util/escape';
+import { BodyStream } from '../body-stream';
+import { getOverChannel, type GetOptions } from '../get';
+import { isConnectionLoss, type Reconnector } from '../reconnect';
+import { withRetries } from '../retry';
+import { parseManifest, type Manifest, type PartEntry } from './manifest';
+import { manifestName } from './names';
+import { DEFAULT_PARALLEL } from './options';
+
+const MAX_MANIFEST = 64 * 1024 * 1024;
+
+/** The manifest of set `dir + name`, fetched and checked. */
+export async function fetchManifest(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<Manifest> {
+  const text = await retrying(conn, opts, async (open) => {
+    const download = await getOverChannel(open, dir + manifestName(name), roleOf(opts));
+    if (download.size > BigInt(MAX_MANIFEST)) {
+      download.body.destroy();
+      throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(manifestName(name))} is too large for a manifest (${download.size} bytes)`);
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of download.body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  });
+  return parseManifest(text, name);
+}
+
+/** The set's bytes as a body that ends only once every part and the whole stream checked out. */
+export function readParts(conn: Reconnector, dir: string, manifest: Manifest, opts: GetOptions): { body: BodyStream; done: Promise<ExitStatus> } {
+  const body = new BodyStream();
+  const inner = new AbortController();
+  const forward = (): void => inner.abort(abortError(opts.signal));
+  opts.signal?.addEventListener('abort', forward, { once: true });
+  const parallel = opts.parallel ?? DEFAULT_PARALLEL;
+  const memoryEach = Math.floor((opts.memoryLimit ?? 64 * 1024 * 1024) / parallel);
+  const role = { ...opts, signal: inner.signal };
+  const fetches: Promise<Spool>[] = [];
+  const startNext = (): void => {
+    const entry = manifest.parts[fetches.length];
+    if (entry === undefined) return;
+    const fetching = fetchPart(conn, dir, entry, memoryEach, role);
+    fetching.catch(() => undefined); // awaited in order below
+    fetches.push(fetching);
+  };
+  const done = (async (): Promise<ExitStatus> => {
+    const whole = createHash('sha256');
+    let received = 0n;
+    try {
+      for (let i = 0; i < parallel; i++) startNext();
+      for (let index = 0; index < manifest.parts.length; index++) {
+        const part = await fetches[index]!;
+        try {
+          for await (const chunk of part.replay({ signal: inner.signal })) {
+            whole.update(chunk as Buffer);
+            received += BigInt((chunk as Buffer).length);
+            opts.onProgress?.({ bytes: received, total: manifest.size });
+            await body.write(chunk as Buffer);
+            if (body.destroyed) throw abortError(inner.signal.aborted ? inner.signal : undefined);
+          }
+        } finally {
+          await part.dispose();
+        }
+        startNext();
+      }
+      if (whole.digest('hex') !== manifest.sha256) {
+        throw new ScpipeError('ERR_CHECKSUM', `the parts of ${escapeForTerminal(manifest.name)} do not add up to the stream the manifest describes (SHA-256 differs)`);
+      }
+      body.finish();
+      return { code: 0, signal: null };
+    } catch (err) {
+      inner.abort(err);
+      for (const f of fetches) f.then((s) => s.dispose(), () => undefined);
+      const e = opts.signal?.aborted ? abortError(opts.signal) : (err as Error);
+      if (!opts.signal?.aborted) await body.drained(); // the parts that checked out, whole
+      body.destroy(e);
+      throw e;
+    } finally {
+      opts.signal?.removeEventListener('abort', forward);
+    }
+  })();
+  done.catch(() => undefined); // reported through the body as well
+  return { body, done };
+}
+
+// One part into a spool, hashed on the way, checked against its entry.
+function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, memoryLimit: number, opts: GetOptions): Promise<Spool> {
+  const shown = escapeForTerminal(entry.name);
+  return retrying(conn, opts, async (open) => {
+    let download;
+    try {
+      download = await getOverChannel(open, dir + entry.name, roleOf(opts));
+    } catch (err) {
+      if (isScpipeError(err, 'ERR_REMOTE')) throw new ScpipeError('ERR_REMOTE', `part ${shown}: ${err.message}`, { ...err, cause: err });
+      throw err;
+    }
+    // A part read no further (another failed first) is destroyed with the
+    // run's error; it reaches us through download.done, not as an event.
+    download.body.on('error', () => undefined);
+    if (download.size !== entry.size) {
+      download.body.destroy();
+      throw new ScpipeError('ERR_CHECKSUM', `part ${shown} is ${download.size} bytes, the manifest says ${entry.size}`, { path: entry.name });
+    }
+    const hash = createHash('sha256');
+    const taken = await spool(hashing(download.body, hash), { memoryLimit, spoolDir: opts.spoolDir, signal: opts.signal });
+    try {
+      await download.done;
+      if (hash.digest('hex') !== entry.sha256) {
+        throw new ScpipeError('ERR_CHECKSUM', `part ${shown} does not match its SHA-256 in the manifest`, { path: entry.name });
+      }
+    } catch (err) {
+      await taken.dispose();
+      throw err;
+    }
+    return taken;
+  });
+}
+
+async function* hashing(body: AsyncIterable<unknown>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of body) {
+    hash.update(chunk as Buffer);
+    yield chunk as Buffer;
+  }
+}
+
+// An attempt on the current connection, made again after a lost one.
+function retrying<T>(conn: Reconnector, opts: GetOptions, attempt: (open: ReturnType<Reconnector['current']>['open']) => Promise<T>): Promise<T> {
+  return withRetries(
+    async () => {
+      const { open, generation } = conn.current();
+      try {
+        return await attempt(open);
+      } catch (err) {
+        if (isConnectionLoss(err)) conn.renew(generation);
+        throw err;
+      }
+    },
+    {
+      retries: opts.retries,
+      backoffMs: opts.backoffMs,
+      isRetryable: (err) => conn.canReconnect && isConnectionLoss(err),
+      signal: opts.signal,
+      onRetry: opts.onRetry,
+    },
+  );
+}
+
+function roleOf(opts: GetOptions): GetOptions {
+  return { signal: opts.signal, trace: opts.trace, quote: opts.quote, scpPath: opts.scpPath, onStderrLine: opts.onStderrLine, remoteVerbose: opts.remoteVerbose };
+}
