@@ -22,6 +22,13 @@ export interface CopyOptions extends RoleOptions {
   quote?: QuoteMode;
   scpPath?: string;
   remoteVerbose?: boolean;
+  /**
+   * Default true: a download accepts only the names it asked for (scp's
+   * check). false, as scp -T: any name the remote sends, which a hostile or
+   * odd server (a remote glob, a shell alias) can use to pick what lands in
+   * the target directory; names stay single components either way.
+   */
+  strictNames?: boolean;
   /** Progress of each file: called at its start, returns a per-chunk callback. */
   onFileStart?: (name: string, size: bigint) => ((bytes: bigint) => void) | undefined;
 }
@@ -81,7 +88,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
       const sink = new ScpSink(channel, handler, {
         ...opts,
         recursive: Boolean(opts.recursive),
-        matcher: new NameMatcher(remotePath, { glob }),
+        matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob }),
         maxTopLevel: glob ? undefined : 1,
       });
       await sink.run().catch(async (caught: unknown) => {

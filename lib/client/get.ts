@@ -27,6 +27,8 @@ export interface GetOptions extends RoleOptions {
   quote?: QuoteMode;
   scpPath?: string;
   remoteVerbose?: boolean;
+  /** Default true: the file must come under the name asked for; false as scp -T (see CopyOptions). */
+  strictNames?: boolean;
   /** Bytes received so far of `total`. */
   onProgress?: (p: { bytes: bigint; total: bigint }) => void;
   /** A parts set: parts fetched ahead, each over its own channel (default 4). */
@@ -169,7 +171,7 @@ export async function getOverChannel(
         ...opts,
         signal: inner.signal,
         recursive: false,
-        matcher: new NameMatcher(remotePath, { glob: false }),
+        matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob: false }),
         maxTopLevel: 1,
       });
       const status = await sink.run();
