@@ -10,6 +10,7 @@ import { ScpipeError } from '../lib/errors';
 import { describeIoError } from '../lib/fs/strerror';
 import { BODY_CHUNK } from '../lib/util/body-chunk';
 import { escapeForTerminal } from '../lib/util/escape';
+import { childEnv } from '../lib/index';
 
 // How long stop() waits for the command to exit after SIGTERM.
 const STOP_WAIT_MS = 2000;
@@ -34,7 +35,7 @@ export class InputCommand {
     const [file, ...args] = argv;
     if (file === undefined || file === '') throw new ScpipeError('ERR_USAGE', 'nothing to run after --');
     this.shown = escapeForTerminal(argv.map(shellWord).join(' ').slice(0, 200));
-    this.child = spawn(file, args, { stdio: ['inherit', 'pipe', 'inherit'] });
+    this.child = spawn(file, args, { env: childEnv(), stdio: ['inherit', 'pipe', 'inherit'] });
     this.outcome = new Promise<Outcome>((resolve) => {
       this.child.once('error', (error) => resolve({ error }));
       this.child.once('exit', (code, signal) => resolve({ code, signal }));

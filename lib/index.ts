@@ -48,12 +48,13 @@ export type { ScpCommandOptions } from './protocol/command';
 export { quoteRemotePath, QUOTE_MODES } from './protocol/quote';
 export type { QuoteMode } from './protocol/quote';
 
-export { spool, DescriptorInput, DEFAULT_MEMORY_LIMIT, parseByteSize, formatBytes } from './spool';
+export { spool, DescriptorInput, DEFAULT_MEMORY_LIMIT, parseByteSize, formatBytes, checkSpoolDirectory } from './spool';
 export type { Spool, SpoolOptions, ReplayOptions } from './spool';
 
 export { connectSsh2, execChannel } from './transport/ssh2-transport';
 export type { ConnectOptions, Ssh2Connection } from './transport/ssh2-transport';
 export { spawnChannel } from './transport/child-channel';
+export { childEnv, SECRET_ENV_VARS } from './util/child-env';
 export { openSshChannel, sshArgs } from './transport/openssh-transport';
 export type { OpenSshChannel, OpenSshOptions } from './transport/openssh-transport';
 export { widenReceiveWindow, RECEIVE_WINDOW } from './transport/ssh2-window';

@@ -9,7 +9,7 @@ import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } 
 import { openStdin } from '../stdin';
 import { InputCommand } from '../input-command';
 import { runPutParts } from './put-parts';
-import { DEFAULT_PARALLEL, DEFAULT_RETRIES } from '../../lib';
+import { DEFAULT_PARALLEL, DEFAULT_RETRIES, checkSpoolDirectory } from '../../lib';
 import { cameAfterEnd, restoreArg } from '../stdio-arg';
 import { escapeForTerminal } from '../../lib/util/escape';
 import type { CommandContext } from '../context';
@@ -121,6 +121,7 @@ export async function runPut(
   if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
   const size = args.size === undefined ? undefined : parseByteSize(args.size);
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
+  if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']); // before the command runs or we connect
   if (args['part-size'] !== undefined) {
     if (size !== undefined || args.name !== undefined || args.p) throw new ScpipeError('ERR_USAGE', '--part-size does not go with --size, --name or -p');
     const producer = command && new InputCommand(command);

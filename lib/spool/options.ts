@@ -1,5 +1,8 @@
 // What pass 1 is told: the RAM limit, where to spill, abort and progress.
+import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
+import * as path from 'node:path';
+import { escapeForTerminal } from '../util/escape';
 import { ScpipeError } from '../errors';
 
 /** Bytes kept in RAM before spilling to disk when SpoolOptions.memoryLimit is not given (64 MiB). */
@@ -58,4 +61,22 @@ export function checkMemoryLimit(limit: number | undefined): number {
 /** The spool directory to use: `dir`, else $TMPDIR, else the system's. */
 export function spoolDirectory(dir: string | undefined): string {
   return dir ?? (process.env['TMPDIR'] || os.tmpdir());
+}
+
+/**
+ * Checks that `dir` is a directory this process can create files in, so a
+ * bad --spool-dir fails at start (ERR_USAGE) rather than when a stream first
+ * outgrows memory, after the connection and maybe much of the input.
+ */
+export async function checkSpoolDirectory(dir: string): Promise<void> {
+  const shown = escapeForTerminal(dir);
+  const st = await fsp.stat(dir).catch((err: NodeJS.ErrnoException) => {
+    throw new ScpipeError('ERR_USAGE', `bad --spool-dir "${shown}": ${err.code === 'ENOENT' ? 'No such file or directory' : err.message}`, { path: dir });
+  });
+  if (!st.isDirectory()) throw new ScpipeError('ERR_USAGE', `bad --spool-dir "${shown}": Not a directory`, { path: dir });
+  // A probe, not access(): root passes access(W_OK) on a read-only mount.
+  const probe = await fsp.mkdtemp(path.join(dir, '.scpipe-probe-')).catch((err: NodeJS.ErrnoException) => {
+    throw new ScpipeError('ERR_USAGE', `bad --spool-dir "${shown}": cannot create files there (${err.code ?? err.message})`, { path: dir });
+  });
+  await fsp.rmdir(probe);
 }

@@ -35,6 +35,13 @@ describe('scpipe put -- COMMAND', () => {
     expect(await readFile(join(dir, 'ok.txt'), 'utf8')).toBe('hello\n');
   });
 
+  it("gives the command no secret of scpipe's: SCPIPE_PASSWORD and SCPIPE_SERVE_PASSWORD are unset in it", async () => {
+    const script = 'printf "%s|%s|%s\\n" "${SCPIPE_PASSWORD-unset}" "${SCPIPE_SERVE_PASSWORD-unset}" "${HOME:+home}"';
+    const r = await runCli(put(`${dir}/env.txt`, ['sh', '-c', script]), { env: { SCPIPE_PASSWORD: 'pw', SCPIPE_SERVE_PASSWORD: 'pw2' } });
+    expect(r).toMatchObject({ status: 0 });
+    expect(await readFile(join(dir, 'env.txt'), 'utf8')).toBe('unset|unset|home\n');
+  });
+
   it('uploads a large output through the disk spool byte-exact, with options after the target', async () => {
     const file = join(localDir(), 'data.bin');
     await writeFile(file, randomBytes(40 * 1024 * 1024 + 5));

@@ -86,6 +86,23 @@ describe('openSshChannel over a stand-in ssh', () => {
     expect((err as Error).message).toBe('ssh: u@h: Permission denied (publickey).\\x1b[2J');
   });
 
+  it("never hands scpipe's secrets to ssh (SCPIPE_PASSWORD, SCPIPE_SERVE_PASSWORD); the rest of the environment passes", async () => {
+    const ssh = fakeSsh('env', 'printf "%s|%s|%s" "${SCPIPE_PASSWORD-unset}" "${SCPIPE_SERVE_PASSWORD-unset}" "${SCPIPE_TEST_KEPT-unset}" >&2; exit 1');
+    const saved = { ...process.env };
+    Object.assign(process.env, { SCPIPE_PASSWORD: 'secret1', SCPIPE_SERVE_PASSWORD: 'secret2', SCPIPE_TEST_KEPT: 'kept' });
+    try {
+      const ch = openSshChannel({ host: 'h', sshPath: ssh }, 'c');
+      let err = '';
+      ch.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const ended = new Promise((resolve) => ch.stderr.once('end', resolve));
+      await ch.exit;
+      await ended;
+      expect(err).toBe('unset|unset|kept');
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('ready() resolves at the first byte, which stays readable for the role', async () => {
     const ssh = fakeSsh('answers', 'printf "\\000"; cat >/dev/null; echo bye >&2; exit 0');
     const ch = openSshChannel({ host: 'h', sshPath: ssh }, 'scp -t x');

@@ -1,0 +1,45 @@
+// Inputs refused at start, with exit status 2, before any command runs or any
+// connection is tried: the target port is a closed one on 127.0.0.1, so a
+// check that came after connecting would end in 255 instead.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CLI, runCli } from '../helpers/cli';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const dir = tempDirPerTest('scpipe-test-early-');
+const CLOSED = ['-F', 'none', '-P', '1', '-o', 'BatchMode=yes'];
+
+describe('--spool-dir is checked at start', () => {
+  it.each([
+    ['missing', (d: string) => join(d, 'nope'), /bad --spool-dir ".*nope": No such file or directory/],
+    ['a file', (d: string) => join(d, 'file'), /bad --spool-dir ".*file": Not a directory/],
+    ['not writable (a read-only mount)', () => '/proc', /bad --spool-dir "\/proc": cannot create files there/],
+  ])('%s: exit 2, the producer never runs, nothing is connected', async (_what, spoolDir, message) => {
+    await writeFile(join(dir(), 'file'), '');
+    const marker = join(dir(), 'ran');
+    const r = await runCli(['put', ...CLOSED, '--spool-dir', spoolDir(dir()), '127.0.0.1:x', '--', 'touch', marker]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('a remote path that was not UTF-8 in argv', () => {
+  it('put host:$\'a\\xffb\' is refused (exit 2) instead of storing a\\u{fffd}b', () => {
+    // Raw bytes in argv need a shell: Node's spawn() would encode the string as UTF-8.
+    const r = spawnSync('bash', ['-c', `exec "$0" "$1" put ${CLOSED.join(' ')} "127.0.0.1:a$(printf '\\377')b" </dev/null`, process.execPath, CLI], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME },
+      timeout: 30000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('the remote path "a\uFFFDb" holds bytes that are not UTF-8');
+  });
+
+  it('a name with U+FFFD typed as UTF-8 is refused the same way: argv cannot tell them apart', async () => {
+    const r = await runCli(['put', ...CLOSED, '127.0.0.1:a\uFFFDb'], { stdin: '' });
+    expect(r.status).toBe(2);
+  });
+});
