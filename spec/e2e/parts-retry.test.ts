@@ -1,0 +1,125 @@
+// A parts upload survives a dropped connection: the sshd processes serving
+// it are killed in the middle of a part and once just before the manifest;
+// the run reconnects, resends from the spool and completes byte-exact, with
+// no part twice or half-written. A full remote disk is final: no retry.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { get, put, type RetryEvent } from '../../lib';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { tempDirPerTest } from '../helpers/temp-dir';
+import { waitFor } from '../helpers/async';
+
+const sshd = sshdPerSuite();
+const spoolDir = tempDirPerTest('scpipe-parts-spool-', { mustEndEmpty: true });
+let dir: string;
+beforeEach(async () => {
+  dir = await userDir(sshd.rssh, 'retry');
+});
+
+const target = () => ({
+  host: '127.0.0.1',
+  port: sshd.port,
+  user: sshd.rssh.name,
+  identityFiles: [sshd.rssh.keyPath],
+  configFile: 'none',
+  options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'StrictHostKeyChecking=yes'],
+});
+
+const MiB = 1024 * 1024;
+
+// SIGKILL to every process serving a connection of the test sshd (its per-connection sshd and what runs under it).
+async function dropConnections(): Promise<number> {
+  const pids = await sshd.connectionPids();
+  killAll(pids);
+  return pids.length;
+}
+
+// A process that has exited meanwhile (a remote scp that finished) is fine.
+function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+}
+
+function expectCompleteSet(name: string, data: Buffer, count: number): void {
+  const files = readdirSync(dir).sort();
+  expect(files).toEqual([...Array.from({ length: count }, (_, i) => `${name}.${String(i).padStart(6, '0')}`), `${name}.sha256`]);
+  const joined = Buffer.concat(files.filter((f) => !f.endsWith('.sha256')).map((f) => readFileSync(join(dir, f))));
+  expect(joined.equals(data)).toBe(true);
+  execFileSync('sha256sum', ['-c', '--strict', '--quiet', `${name}.sha256`], { cwd: dir });
+}
+
+describe('parts over a dropped connection', () => {
+  it('killed in the middle of a part: reconnects, resends from the spool, completes byte-exact', async () => {
+    const data = randomBytes(2 * 32 * MiB + 5);
+    const retries: RetryEvent[] = [];
+    const running = put(target(), `${dir}/k.bin`, Readable.from([data]), {
+      partSize: 32 * MiB, parallel: 2, spoolDir: spoolDir(), memoryLimit: 16 * MiB, backoffMs: [0], onRetry: (e) => retries.push(e),
+    });
+    // A part file that has some bytes but not all: the upload is under way.
+    const midPart = (): boolean =>
+      readdirSync(dir).some((f) => /\.\d{6}$/.test(f) && statSync(join(dir, f)).size > 0 && statSync(join(dir, f)).size < 32 * MiB);
+    await waitFor(midPart, 'a part half-written remotely', 60_000);
+    expect(await dropConnections()).toBeGreaterThan(0);
+    const result = await running;
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]!.error).toMatchObject({ code: 'ERR_LOST_CONNECTION' });
+    expect(result.parts!.parts.some((p) => p.attempts > 1)).toBe(true);
+    expectCompleteSet('k.bin', data, 3);
+    const download = await get(target(), `${dir}/k.bin`, { spoolDir: spoolDir() });
+    const back: Buffer[] = [];
+    for await (const chunk of download.body) back.push(chunk as Buffer);
+    expect(Buffer.concat(back).equals(data)).toBe(true);
+  }, 120_000);
+
+  it('killed just before the manifest: the manifest is sent again and the set completes', async () => {
+    const data = randomBytes(3 * MiB);
+    let pids: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* producer(): AsyncGenerator<Buffer> {
+      yield data.subarray(0, 2 * MiB);
+      await gate; // the connection is up: its processes are known
+      yield data.subarray(2 * MiB);
+    }
+    const retries: RetryEvent[] = [];
+    const running = put(target(), `${dir}/m.bin`, producer(), {
+      partSize: MiB, parallel: 2, spoolDir: spoolDir(), backoffMs: [0], onRetry: (e) => retries.push(e),
+      // Called synchronously right before the manifest goes.
+      now: () => {
+        killAll(pids);
+        return new Date('2026-12-03T00:00:00Z');
+      },
+    });
+    await waitFor(async () => (pids = await sshd.connectionPids()).length > 0, 'the connection', 30_000);
+    release();
+    await running;
+    expect(retries.map((e) => (e as RetryEvent & { file: string }).file)).toContain('m.bin.sha256');
+    expectCompleteSet('m.bin', data, 3);
+    expect(readFileSync(join(dir, 'm.bin.sha256'), 'utf8')).toContain('# time 2026-12-03T00:00:00.000Z\n');
+  }, 60_000);
+
+  it('a full remote disk is final: exit with the remote message, no retry, no manifest', async () => {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=3m,uid=${sshd.rssh.uid},gid=${sshd.rssh.gid}`, 'tmpfs', dir]);
+    try {
+      const retries: RetryEvent[] = [];
+      const err = await put(target(), `${dir}/f.bin`, Readable.from([randomBytes(6 * MiB)]), {
+        partSize: MiB, parallel: 1, spoolDir: spoolDir(), backoffMs: [0], onRetry: (e) => retries.push(e),
+      }).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_REMOTE', remoteMessage: expect.stringMatching(/No space left on device/) });
+      expect((err as Error).message).toMatch(/the parts set f\.bin is incomplete \(no manifest f\.bin\.sha256\): \d part\(s\) confirmed remotely: f\.bin\.000000/);
+      expect(retries).toEqual([]);
+      expect(readdirSync(dir)).not.toContain('f.bin.sha256');
+    } finally {
+      execFileSync('umount', [dir]);
+    }
+  });
+});
