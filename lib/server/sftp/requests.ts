@@ -1,0 +1,128 @@
+// Decodes one SFTP request payload into a typed request. Pure; throws
+// BadPacket for a malformed packet (sftp-server treats that as fatal).
+import { readAttrs, type Attrs } from './attrs';
+import { BadPacket, PacketReader, REQ } from './wire';
+
+// One member per operation (so a switch on `op` narrows), each with `id` and `op`.
+type Each<O extends string, T> = O extends unknown ? { id: number; op: O } & T : never;
+
+/** A request the server answers; `id` is the client's request id. */
+export type Request =
+  | Each<'open', { path: string; pflags: number; attrs: Attrs }>
+  | Each<'close' | 'fstat' | 'readdir' | 'fsync' | 'fstatvfs', { handle: Buffer }>
+  | Each<'read', { handle: Buffer; offset: bigint; length: number }>
+  | Each<'write', { handle: Buffer; offset: bigint; data: Buffer }>
+  | Each<'stat' | 'lstat' | 'opendir' | 'remove' | 'rmdir' | 'realpath' | 'readlink' | 'statvfs' | 'expand-path', { path: string }>
+  | Each<'setstat' | 'mkdir', { path: string; attrs: Attrs }>
+  | Each<'fsetstat', { handle: Buffer; attrs: Attrs }>
+  | Each<'rename' | 'posix-rename' | 'hardlink', { from: string; to: string }>
+  | Each<'symlink', { link: string; target: string }>
+  | Each<'limits', object>
+  | Each<'unsupported', { what: string }>;
+
+/** The operations a request can name. */
+export type Op = Request['op'];
+
+/** The request of one operation (or several): `Req<'close'>`. */
+export type Req<O extends Op> = Extract<Request, { op: O }>;
+
+/** How to read SYMLINK's two paths: OpenSSH sends the target first, the draft the link first. */
+export interface DecodeOptions {
+  opensshSymlinkOrder: boolean;
+}
+
+/** The request id of a payload, or undefined when too short to carry one (INIT has none). */
+export function requestId(payload: Buffer): number | undefined {
+  return payload.length >= 5 ? payload.readUInt32BE(1) : undefined;
+}
+
+/** Decodes a request payload (type byte first); INIT is handled by the session. */
+export function decodeRequest(payload: Buffer, opts: DecodeOptions): Request {
+  const r = new PacketReader(payload);
+  const type = r.u8();
+  const id = r.u32();
+  // Trailing bytes are ignored, as sftp-server does.
+  return decodeBody(type, id, r, opts);
+}
+
+function decodeBody(type: number, id: number, r: PacketReader, opts: DecodeOptions): Request {
+  switch (type) {
+    case REQ.OPEN:
+      return { id, op: 'open', path: r.string(), pflags: r.u32(), attrs: readAttrs(r) };
+    case REQ.CLOSE:
+      return { id, op: 'close', handle: r.bytes() };
+    case REQ.READ:
+      return { id, op: 'read', handle: r.bytes(), offset: r.u64(), length: r.u32() };
+    case REQ.WRITE:
+      return { id, op: 'write', handle: r.bytes(), offset: r.u64(), data: r.bytes() };
+    case REQ.FSTAT:
+      return { id, op: 'fstat', handle: r.bytes() };
+    case REQ.READDIR:
+      return { id, op: 'readdir', handle: r.bytes() };
+    case REQ.LSTAT:
+      return { id, op: 'lstat', path: r.string() };
+    case REQ.STAT:
+      return { id, op: 'stat', path: r.string() };
+    case REQ.OPENDIR:
+      return { id, op: 'opendir', path: r.string() };
+    case REQ.REMOVE:
+      return { id, op: 'remove', path: r.string() };
+    case REQ.RMDIR:
+      return { id, op: 'rmdir', path: r.string() };
+    case REQ.REALPATH:
+      return { id, op: 'realpath', path: r.string() };
+    case REQ.READLINK:
+      return { id, op: 'readlink', path: r.string() };
+    case REQ.SETSTAT:
+      return { id, op: 'setstat', path: r.string(), attrs: readAttrs(r) };
+    case REQ.MKDIR:
+      return { id, op: 'mkdir', path: r.string(), attrs: readAttrs(r) };
+    case REQ.FSETSTAT:
+      return { id, op: 'fsetstat', handle: r.bytes(), attrs: readAttrs(r) };
+    case REQ.RENAME:
+      return { id, op: 'rename', from: r.string(), to: r.string() };
+    case REQ.SYMLINK: {
+      const first = r.string();
+      const second = r.string();
+      return opts.opensshSymlinkOrder
+        ? { id, op: 'symlink', target: first, link: second }
+        : { id, op: 'symlink', link: first, target: second };
+    }
+    case REQ.EXTENDED:
+      return decodeExtended(id, r.string(), r);
+    default:
+      throw new BadPacket(`unknown request type ${type}`);
+  }
+}
+
+function decodeExtended(id: number, name: string, r: PacketReader): Request {
+  switch (name) {
+    case 'posix-rename@openssh.com':
+      return { id, op: 'posix-rename', from: r.string(), to: r.string() };
+    case 'hardlink@openssh.com':
+      return { id, op: 'hardlink', from: r.string(), to: r.string() };
+    case 'fsync@openssh.com':
+      return { id, op: 'fsync', handle: r.bytes() };
+    case 'statvfs@openssh.com':
+      return { id, op: 'statvfs', path: r.string() };
+    case 'fstatvfs@openssh.com':
+      return { id, op: 'fstatvfs', handle: r.bytes() };
+    case 'limits@openssh.com':
+      return { id, op: 'limits' };
+    case 'expand-path@openssh.com':
+      return { id, op: 'expand-path', path: r.string() };
+    default:
+      return { id, op: 'unsupported', what: name };
+  }
+}
+
+/** Extensions named in our VERSION reply, with the versions sftp-server gives them. */
+export const ADVERTISED_EXTENSIONS: ReadonlyArray<[string, string]> = [
+  ['posix-rename@openssh.com', '1'],
+  ['statvfs@openssh.com', '2'],
+  ['fstatvfs@openssh.com', '2'],
+  ['hardlink@openssh.com', '1'],
+  ['fsync@openssh.com', '1'],
+  ['limits@openssh.com', '1'],
+  ['expand-path@openssh.com', '1'],
+];

@@ -1,0 +1,42 @@
+// decodeRequest(): each request as OpenSSH's clients encode it, SYMLINK's two
+// orders, extensions, and malformed packets.
+import { decodeRequest, requestId } from '../../../../lib/server/sftp/requests';
+import { ATTR, BadPacket, PacketWriter, REQ } from '../../../../lib/server/sftp/wire';
+
+const openssh = { opensshSymlinkOrder: true };
+const payload = (w: PacketWriter): Buffer => w.finish().subarray(4);
+
+it('decodes OPEN with its flags and permissions', () => {
+  const p = payload(new PacketWriter().u8(REQ.OPEN).u32(9).string('/up').u32(0x1a).u32(ATTR.PERMISSIONS).u32(0o100640));
+  expect(decodeRequest(p, openssh)).toEqual({ id: 9, op: 'open', path: '/up', pflags: 0x1a, attrs: { mode: 0o100640 } });
+  expect(requestId(p)).toBe(9);
+});
+
+it('decodes WRITE with a 64-bit offset and SETSTAT with every attribute', () => {
+  const w = payload(new PacketWriter().u8(REQ.WRITE).u32(1).string(Buffer.from([0, 0, 0, 1])).u64(2n ** 40n).string('abc'));
+  expect(decodeRequest(w, openssh)).toMatchObject({ op: 'write', offset: 2n ** 40n, data: Buffer.from('abc') });
+  const s = payload(
+    new PacketWriter().u8(REQ.SETSTAT).u32(2).string('f').u32(ATTR.SIZE | ATTR.UIDGID | ATTR.PERMISSIONS | ATTR.ACMODTIME | ATTR.EXTENDED)
+      .u64(5n).u32(1).u32(2).u32(0o644).u32(10).u32(20).u32(1).string('k').string('v'),
+  );
+  expect(decodeRequest(s, openssh)).toEqual({ id: 2, op: 'setstat', path: 'f', attrs: { size: 5n, uid: 1, gid: 2, mode: 0o644, atime: 10, mtime: 20 } });
+});
+
+it("reads SYMLINK's paths in OpenSSH's order (target first) from OpenSSH, else the draft's", () => {
+  const p = payload(new PacketWriter().u8(REQ.SYMLINK).u32(3).string('first').string('second'));
+  expect(decodeRequest(p, openssh)).toMatchObject({ op: 'symlink', target: 'first', link: 'second' });
+  expect(decodeRequest(p, { opensshSymlinkOrder: false })).toMatchObject({ op: 'symlink', link: 'first', target: 'second' });
+});
+
+it('decodes the OpenSSH extensions and marks others unsupported', () => {
+  const ext = (name: string, w: (x: PacketWriter) => PacketWriter = (x) => x): Buffer => payload(w(new PacketWriter().u8(REQ.EXTENDED).u32(4).string(name)));
+  expect(decodeRequest(ext('posix-rename@openssh.com', (w) => w.string('a').string('b')), openssh)).toEqual({ id: 4, op: 'posix-rename', from: 'a', to: 'b' });
+  expect(decodeRequest(ext('limits@openssh.com'), openssh)).toEqual({ id: 4, op: 'limits' });
+  expect(decodeRequest(ext('fsync@openssh.com', (w) => w.string(Buffer.alloc(4))), openssh)).toMatchObject({ op: 'fsync' });
+  expect(decodeRequest(ext('copy-data'), openssh)).toEqual({ id: 4, op: 'unsupported', what: 'copy-data' });
+});
+
+it('throws BadPacket for a truncated packet and an unknown type', () => {
+  expect(() => decodeRequest(payload(new PacketWriter().u8(REQ.OPEN).u32(1).u32(100)), openssh)).toThrow(BadPacket);
+  expect(() => decodeRequest(payload(new PacketWriter().u8(99).u32(1)), openssh)).toThrow(/unknown request type 99/);
+});
