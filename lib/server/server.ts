@@ -1,7 +1,8 @@
 // `scpipe serve`: an SSH server (ssh2's Server) that runs nothing but its own
-// scp roles over a jailed root, like an rssh or ForceCommand account with no
-// OpenSSH install. Each session may exec one scp command; shells, ptys,
-// subsystems and forwarding are refused. Many clients at once; a client that
+// scp roles and SFTP subsystem over a jailed root, like an rssh or
+// internal-sftp account with no OpenSSH install. Each session may exec one
+// scp command or open the `sftp` subsystem (sftp/session.ts); shells, ptys,
+// other subsystems and forwarding are refused. Many clients at once; a client that
 // vanishes mid-file costs one log line.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type 
 import type { HostKey } from './host-key';
 import type { Jail } from './jail';
 import { RESTRICTED_BANNER, runSession } from './session';
+import { runSftpSession } from './sftp/session';
 
 /** How clients authenticate. */
 export interface ServeAuth {
@@ -133,7 +135,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           log(`${escapeForTerminal(user)}@${from} refused an interactive shell`);
         });
         session.on('pty', (_a, reject) => reject?.());
-        session.on('subsystem', (_a, reject, { name }) => {
+        session.on('subsystem', (acceptSubsystem, reject, { name }) => {
+          if (name === 'sftp' && !used) {
+            used = true;
+            const who = `${escapeForTerminal(user)}@${from}`;
+            const channel: ServerChannel = acceptSubsystem();
+            void runSftpSession(channel, { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw });
+            return;
+          }
           log(`${escapeForTerminal(user)}@${from} refused subsystem ${escapeForTerminal(name)}`);
           reject?.();
         });

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { CLI, runCli, startCli } from '../helpers/cli';
 import { startServe, type TestServe } from '../helpers/serve';
 import { waitFor } from '../helpers/async';
+import { runProgram, type ProgramRun } from '../helpers/run-program';
 
 let serve: TestServe;
 let local: string;
@@ -34,25 +35,9 @@ afterEach(async () => {
   await rm(outside, { recursive: true, force: true });
 });
 
-interface Run { status: number | null; stdout: string; stderr: string }
-function run(cmd: string, args: string[], input = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-    child.stdin.on('error', () => undefined); // the program may exit without reading it (EPIPE)
-    child.stdin.end(input);
-  });
-}
-const scp = (...args: string[]): Promise<Run> => run('scp', ['-O', '-q', ...serve.sshArgs(), ...args]);
-const ssh = (...args: string[]): Promise<Run> => run('ssh', [...serve.sshArgs(), '127.0.0.1', ...args]);
+const run = runProgram;
+const scp = (...args: string[]): Promise<ProgramRun> => run('scp', ['-O', '-q', ...serve.sshArgs(), ...args]);
+const ssh = (...args: string[]): Promise<ProgramRun> => run('ssh', [...serve.sshArgs(), '127.0.0.1', ...args]);
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 describe('serve with OpenSSH scp -O', () => {

@@ -1,0 +1,25 @@
+// What every SFTP request handler needs from its session.
+import type { HandleTable } from './handles';
+import type { SftpPaths } from './paths';
+import { readOnlyFailure } from './status';
+
+/** One session's state, shared by the handlers. */
+export interface OpsContext {
+  paths: SftpPaths;
+  handles: HandleTable;
+  readOnly: boolean;
+  /** A line for the server log (already prefixed with the client). */
+  log: (line: string) => void;
+  verbose: boolean;
+}
+
+/** Throws permission denied on a --read-only server. */
+export function refuseIfReadOnly(ctx: OpsContext): void {
+  if (ctx.readOnly) throw readOnlyFailure();
+}
+
+/** Safe integer file offset from a uint64, or a failure (Node's fs takes numbers). */
+export function fileOffset(offset: bigint): number {
+  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError('offset too large');
+  return Number(offset);
+}

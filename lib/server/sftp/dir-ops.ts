@@ -1,0 +1,54 @@
+// opendir and readdir. As sftp-server: entries carry lstat() attributes and
+// an `ls -l` longname, a reply holds up to 100 entries, and EOF ends the
+// listing. Differences: `.` and `..` are not listed (Node's opendir skips
+// them; clients add nothing with them), and a reply also stays under the
+// packet limit whatever the names' lengths. An entry that vanished between
+// readdir and lstat is skipped, as there.
+import { lstat, opendir } from 'node:fs/promises';
+import { longName } from './attrs';
+import type { OpsContext } from './context';
+import type { DirEntry } from './handles';
+import { entrySize, handleReply, namesReply, statusReply, type Entry } from './replies';
+import type { Req } from './requests';
+import { toFailure } from './status';
+import { MAX_PACKET, STATUS } from './wire';
+
+const ENTRIES_PER_REPLY = 100;
+
+export async function openDirectory(ctx: OpsContext, req: Req<'opendir'>): Promise<Buffer> {
+  ctx.handles.reserve();
+  const host = await ctx.paths.follow(req.path);
+  let dir;
+  try {
+    dir = await opendir(host);
+  } catch (err) {
+    throw toFailure(err, req.path);
+  }
+  const entry: DirEntry = { kind: 'dir', dir, path: req.path, hostPath: host };
+  return handleReply(req.id, ctx.handles.add(entry));
+}
+
+export async function readDirectory(ctx: OpsContext, req: Req<'readdir'>): Promise<Buffer> {
+  const d = ctx.handles.dir(req.handle);
+  const entries: Entry[] = [];
+  let bytes = 64;
+  try {
+    while (entries.length < ENTRIES_PER_REPLY) {
+      const name = d.held ?? (await d.dir.read())?.name;
+      d.held = undefined;
+      if (name === undefined) break;
+      const stats = await lstat(`${d.hostPath === '/' ? '' : d.hostPath}/${name}`).catch(() => undefined);
+      if (!stats) continue;
+      const e = { name, longname: longName(name, stats), stats };
+      if (bytes + entrySize(e) > MAX_PACKET - 1024) {
+        d.held = name;
+        break;
+      }
+      bytes += entrySize(e);
+      entries.push(e);
+    }
+  } catch (err) {
+    throw toFailure(err, d.path);
+  }
+  return entries.length > 0 ? namesReply(req.id, entries) : statusReply(req.id, STATUS.EOF);
+}

@@ -1,0 +1,182 @@
+// Requests on files: open, read, write, close, fstat, fsetstat, and the
+// fsync/fstatvfs extensions. As sftp-server: the open mode comes from the
+// request's permissions (else 0666, under the server's umask), a read of
+// more than MAX_READ is shortened, a read at the end answers EOF, a write
+// is whole or an error. Differences (docs/serve.md): only regular files
+// open (a FIFO or device in the root cannot block the server), and owners
+// cannot be changed.
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Attrs } from './attrs';
+import { fileOffset, refuseIfReadOnly, type OpsContext } from './context';
+import { closeEntry, type FileEntry } from './handles';
+import { attrsReply, dataReply, handleReply, statusReply } from './replies';
+import type { Req } from './requests';
+import { SftpFailure, toFailure } from './status';
+import { vfsStats } from './statvfs';
+import { MAX_READ, OPEN_FLAG, STATUS } from './wire';
+
+const WRITE_FLAGS = OPEN_FLAG.WRITE | OPEN_FLAG.APPEND | OPEN_FLAG.CREAT | OPEN_FLAG.TRUNC;
+
+/** sftp-server's flags_from_portable(), plus O_NONBLOCK so opening a FIFO cannot hang a worker thread. */
+export function openFlags(pflags: number): number {
+  const read = (pflags & OPEN_FLAG.READ) !== 0;
+  const write = (pflags & OPEN_FLAG.WRITE) !== 0;
+  let flags = read && write ? constants.O_RDWR : write ? constants.O_WRONLY : constants.O_RDONLY;
+  if (pflags & OPEN_FLAG.APPEND) flags |= constants.O_APPEND;
+  if (pflags & OPEN_FLAG.CREAT) flags |= constants.O_CREAT;
+  if (pflags & OPEN_FLAG.TRUNC) flags |= constants.O_TRUNC;
+  if (pflags & OPEN_FLAG.EXCL) flags |= constants.O_EXCL;
+  return flags | constants.O_NONBLOCK | constants.O_NOCTTY;
+}
+
+export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffer> {
+  if (req.pflags & WRITE_FLAGS) refuseIfReadOnly(ctx);
+  ctx.handles.reserve();
+  const host = await ctx.paths.follow(req.path, { create: (req.pflags & OPEN_FLAG.CREAT) !== 0 });
+  const mode = req.attrs.mode === undefined ? 0o666 : req.attrs.mode & 0o7777;
+  let fh;
+  try {
+    fh = await open(host, openFlags(req.pflags), mode);
+  } catch (err) {
+    throw toFailure(err, req.path);
+  }
+  try {
+    if (!(await fh.stat()).isFile()) throw new SftpFailure(STATUS.FAILURE, `${ctx.paths.shown(req.path)}: not a regular file`);
+    ctx.handles.reserve(); // another open may have taken the last slot meanwhile
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw toFailure(err, req.path);
+  }
+  const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0 };
+  return handleReply(req.id, ctx.handles.add(entry));
+}
+
+export async function readFile(ctx: OpsContext, req: Req<'read'>): Promise<Buffer> {
+  const e = ctx.handles.file(req.handle);
+  const len = Math.min(req.length, MAX_READ);
+  const buf = Buffer.allocUnsafe(len);
+  const { bytesRead } = await e.fh.read(buf, 0, len, fileOffset(req.offset)).catch((err: unknown) => {
+    throw toFailure(err, e.path);
+  });
+  if (bytesRead === 0 && len > 0) return statusReply(req.id, STATUS.EOF);
+  e.bytesRead += bytesRead;
+  return dataReply(req.id, buf.subarray(0, bytesRead));
+}
+
+export async function writeFile(ctx: OpsContext, req: Req<'write'>): Promise<Buffer> {
+  const e = ctx.handles.file(req.handle);
+  let position = e.append ? null : fileOffset(req.offset);
+  let done = 0;
+  try {
+    while (done < req.data.length) {
+      const { bytesWritten } = await e.fh.write(req.data, done, req.data.length - done, position);
+      if (bytesWritten === 0) throw new SftpFailure(STATUS.FAILURE, `${ctx.paths.shown(e.path)}: nothing written`);
+      done += bytesWritten;
+      if (position !== null) position += bytesWritten;
+    }
+  } catch (err) {
+    throw toFailure(err, e.path);
+  } finally {
+    e.bytesWritten += done;
+  }
+  return statusReply(req.id, STATUS.OK);
+}
+
+export async function closeHandle(ctx: OpsContext, req: Req<'close'>): Promise<Buffer> {
+  const e = ctx.handles.remove(req.handle);
+  if (e.kind === 'dir') {
+    await closeEntry(e);
+    return statusReply(req.id, STATUS.OK);
+  }
+  let failure: SftpFailure | undefined;
+  try {
+    await e.fh.close();
+  } catch (err) {
+    failure = toFailure(err, e.path);
+  }
+  logTransfer(ctx, e, failure === undefined ? 'ok' : `failed: ${failure.message}`);
+  return failure ? statusReply(req.id, failure.status, failure.message) : statusReply(req.id, STATUS.OK);
+}
+
+/** The transfer log line for a file handle that was closed (by the client, or with the session). */
+export function logTransfer(ctx: OpsContext, e: FileEntry, result: string): void {
+  const upload = e.writable && (e.bytesWritten > 0 || e.bytesRead === 0);
+  const bytes = upload ? e.bytesWritten : e.bytesRead;
+  ctx.log(`sftp ${upload ? 'upload' : 'download'} ${ctx.paths.shown(e.path)} ${bytes} bytes ${result}`);
+}
+
+export async function fstatFile(ctx: OpsContext, req: Req<'fstat'>): Promise<Buffer> {
+  const e = ctx.handles.file(req.handle);
+  try {
+    return attrsReply(req.id, await e.fh.stat());
+  } catch (err) {
+    throw toFailure(err, e.path);
+  }
+}
+
+export async function fsetstatFile(ctx: OpsContext, req: Req<'fsetstat'>): Promise<Buffer> {
+  refuseIfReadOnly(ctx);
+  const e = ctx.handles.file(req.handle);
+  const fh = e.fh;
+  await applyAttrs(req.attrs, e.path, {
+    truncate: (size) => fh.truncate(size),
+    chmod: (mode) => fh.chmod(mode),
+    utimes: (atime, mtime) => fh.utimes(atime, mtime),
+    owner: async () => (await fh.stat()).uid,
+    group: async () => (await fh.stat()).gid,
+  });
+  if (ctx.verbose) ctx.log(`sftp fsetstat ${ctx.paths.shown(e.path)} ok`);
+  return statusReply(req.id, STATUS.OK);
+}
+
+/** How setstat and fsetstat change a file. */
+export interface AttrTarget {
+  truncate(size: number): Promise<void>;
+  chmod(mode: number): Promise<void>;
+  utimes(atime: number, mtime: number): Promise<void>;
+  owner(): Promise<number>;
+  group(): Promise<number>;
+}
+
+/**
+ * Applies size, mode and times in sftp-server's order; every field is tried
+ * and the last failure is reported. Owner and group can only be "changed"
+ * to what they are: a jailed client has no business giving files away.
+ */
+export async function applyAttrs(a: Attrs, clientPath: string, t: AttrTarget): Promise<void> {
+  let failure: SftpFailure | undefined;
+  const attempt = async (step: () => Promise<void>): Promise<void> => {
+    try {
+      await step();
+    } catch (err) {
+      failure = toFailure(err, clientPath);
+    }
+  };
+  if (a.size !== undefined) await attempt(() => t.truncate(fileOffset(a.size!)));
+  if (a.mode !== undefined) await attempt(() => t.chmod(a.mode! & 0o7777));
+  if (a.atime !== undefined && a.mtime !== undefined) await attempt(() => t.utimes(a.atime!, a.mtime!));
+  if (a.uid !== undefined && a.gid !== undefined) {
+    await attempt(async () => {
+      if (a.uid !== (await t.owner()) || a.gid !== (await t.group())) {
+        throw new SftpFailure(STATUS.PERMISSION_DENIED, 'changing the owner is not allowed');
+      }
+    });
+  }
+  if (failure) throw failure;
+}
+
+export async function fsyncFile(ctx: OpsContext, req: Req<'fsync'>): Promise<Buffer> {
+  const e = ctx.handles.file(req.handle);
+  try {
+    await e.fh.sync();
+  } catch (err) {
+    throw toFailure(err, e.path);
+  }
+  return statusReply(req.id, STATUS.OK);
+}
+
+export async function fstatvfsFile(ctx: OpsContext, req: Req<'fstatvfs'>): Promise<Buffer> {
+  const e = ctx.handles.file(req.handle);
+  return vfsStats(ctx, req.id, await ctx.paths.follow(e.path), e.path);
+}

@@ -1,0 +1,153 @@
+// Requests on paths: stat, lstat, setstat, remove, mkdir, rmdir, rename,
+// realpath, readlink, symlink, and the posix-rename, hardlink, statvfs and
+// expand-path extensions; each as sftp-server does it, inside the jail
+// (paths.ts). The root itself cannot be removed, renamed or replaced.
+import { chmod, link, lstat, mkdir, rename, rmdir, stat, symlink, truncate, unlink, utimes } from 'node:fs/promises';
+import { errnoCode } from '../../fs/strerror';
+import { refuseIfReadOnly, type OpsContext } from './context';
+import { applyAttrs } from './file-ops';
+import { attrsReply, pathReply, statusReply } from './replies';
+import type { Req } from './requests';
+import { SftpFailure, toFailure } from './status';
+import { vfsStats } from './statvfs';
+import { STATUS } from './wire';
+
+export async function statPath(ctx: OpsContext, req: Req<'stat' | 'lstat'>): Promise<Buffer> {
+  const host = req.op === 'stat' ? await ctx.paths.follow(req.path) : await ctx.paths.noFollow(req.path);
+  try {
+    return attrsReply(req.id, req.op === 'stat' ? await stat(host) : await lstat(host));
+  } catch (err) {
+    throw toFailure(err, req.path);
+  }
+}
+
+export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise<Buffer> {
+  refuseIfReadOnly(ctx);
+  const host = await ctx.paths.follow(req.path);
+  await applyAttrs(req.attrs, req.path, {
+    truncate: (size) => truncate(host, size),
+    chmod: (mode) => chmod(host, mode),
+    utimes: (atime, mtime) => utimes(host, atime, mtime),
+    owner: async () => (await stat(host)).uid,
+    group: async () => (await stat(host)).gid,
+  });
+  if (ctx.verbose) ctx.log(`sftp setstat ${ctx.paths.shown(req.path)} ok`);
+  return statusReply(req.id, STATUS.OK);
+}
+
+export async function removePath(ctx: OpsContext, req: Req<'remove' | 'rmdir'>): Promise<Buffer> {
+  refuseIfReadOnly(ctx);
+  const host = await child(ctx, req.path);
+  await (req.op === 'remove' ? unlink(host) : rmdir(host)).catch((err: unknown) => {
+    throw toFailure(err, req.path);
+  });
+  return changed(ctx, req.id, `${req.op} ${ctx.paths.shown(req.path)}`);
+}
+
+export async function mkdirPath(ctx: OpsContext, req: Req<'mkdir'>): Promise<Buffer> {
+  refuseIfReadOnly(ctx);
+  const host = await child(ctx, req.path);
+  await mkdir(host, req.attrs.mode === undefined ? 0o777 : req.attrs.mode & 0o7777).catch((err: unknown) => {
+    throw toFailure(err, req.path);
+  });
+  return changed(ctx, req.id, `mkdir ${ctx.paths.shown(req.path)}`);
+}
+
+/**
+ * SSH_FXP_RENAME never replaces (v3): a regular file moves by link() and
+ * unlink(), which fails if the new name exists, without a race; anything
+ * else is renamed only if nothing has the new name. posix-rename replaces,
+ * as rename(2) does. hardlink adds a name (and fails if it exists).
+ */
+export async function renamePath(ctx: OpsContext, req: Req<'rename' | 'posix-rename' | 'hardlink'>): Promise<Buffer> {
+  refuseIfReadOnly(ctx);
+  const from = await child(ctx, req.from);
+  const to = await child(ctx, req.to);
+  try {
+    if (req.op === 'posix-rename') await rename(from, to);
+    else if (req.op === 'hardlink') await hardlink(ctx, from, to, req.from);
+    else await renameNoReplace(from, to);
+  } catch (err) {
+    throw toFailure(err, req.from);
+  }
+  return changed(ctx, req.id, `${req.op} ${ctx.paths.shown(req.from)} ${ctx.paths.shown(req.to)}`);
+}
+
+async function renameNoReplace(from: string, to: string): Promise<void> {
+  const st = await lstat(from);
+  if (st.isFile()) {
+    try {
+      await link(from, to);
+    } catch (err) {
+      if (!['EXDEV', 'EPERM', 'EOPNOTSUPP', 'ENOSYS'].includes(errnoCode(err) ?? '')) throw err;
+      return renameIfAbsent(from, to); // a filesystem without hard links: racy, as in sftp-server
+    }
+    await unlink(from).catch(async (err: unknown) => {
+      await unlink(to).catch(() => undefined);
+      throw err;
+    });
+    return;
+  }
+  await renameIfAbsent(from, to);
+}
+
+async function renameIfAbsent(from: string, to: string): Promise<void> {
+  const exists = await lstat(to).then(
+    () => true,
+    () => false,
+  );
+  if (exists) throw new SftpFailure(STATUS.FAILURE, 'the new name exists');
+  await rename(from, to);
+}
+
+// A second name for a symlink that leads outside would be a new way out.
+async function hardlink(ctx: OpsContext, from: string, to: string, clientFrom: string): Promise<void> {
+  if ((await lstat(from)).isSymbolicLink() && !(await ctx.paths.jail.isInside(from))) {
+    throw new SftpFailure(STATUS.PERMISSION_DENIED, `${ctx.paths.shown(clientFrom)}: symbolic link leads outside the root`);
+  }
+  await link(from, to);
+}
+
+export async function symlinkPath(ctx: OpsContext, req: Req<'symlink'>): Promise<Buffer> {
+  refuseIfReadOnly(ctx);
+  const host = await child(ctx, req.link);
+  const target = await ctx.paths.symlinkTarget(host, req.target, req.link);
+  await symlink(target, host).catch((err: unknown) => {
+    throw toFailure(err, req.link);
+  });
+  return changed(ctx, req.id, `symlink ${ctx.paths.shown(req.link)}`);
+}
+
+export async function realpathPath(ctx: OpsContext, req: Req<'realpath'>): Promise<Buffer> {
+  return pathReply(req.id, await ctx.paths.realpath(req.path));
+}
+
+/** expand-path@openssh.com: `~` and `~/x` are the root (the client's home); `~user` does not exist. */
+export async function expandPath(ctx: OpsContext, req: Req<'expand-path'>): Promise<Buffer> {
+  let p = req.path;
+  if (p === '~') p = '/';
+  else if (p.startsWith('~/')) p = `/${p.slice(2)}`;
+  else if (p.startsWith('~')) throw new SftpFailure(STATUS.NO_SUCH_FILE, 'no such user');
+  return pathReply(req.id, await ctx.paths.realpath(p));
+}
+
+export async function readlinkPath(ctx: OpsContext, req: Req<'readlink'>): Promise<Buffer> {
+  return pathReply(req.id, await ctx.paths.readlink(req.path));
+}
+
+export async function statvfsPath(ctx: OpsContext, req: Req<'statvfs'>): Promise<Buffer> {
+  return vfsStats(ctx, req.id, await ctx.paths.follow(req.path), req.path);
+}
+
+// A name inside the root, never the root itself (the server needs it).
+async function child(ctx: OpsContext, clientPath: string): Promise<string> {
+  const host = await ctx.paths.noFollow(clientPath);
+  if (host === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
+  return host;
+}
+
+// Changes are logged, one line each, like transfers.
+function changed(ctx: OpsContext, id: number, what: string): Buffer {
+  ctx.log(`sftp ${what} ok`);
+  return statusReply(id, STATUS.OK);
+}

@@ -1,0 +1,125 @@
+// Client paths of an SFTP session mapped into the jail (jail.ts has the rules
+// the scp roles use): `follow` for requests that act on what a path leads to
+// (open, stat, opendir, setstat), `noFollow` for those that act on the name
+// itself (lstat, remove, rename, mkdir, rmdir, readlink, symlink's new name),
+// which only need its directories checked. The client's working directory is
+// the root, so relative paths start there and realpath(".") is "/".
+import { readlink, realpath } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { ScpipeError } from '../../errors';
+import { errnoCode } from '../../fs/strerror';
+import { escapeForTerminal } from '../../util/escape';
+import type { Jail } from '../jail';
+import { SftpFailure, toFailure } from './status';
+import { STATUS } from './wire';
+
+/** The jail as an SFTP session uses it. Every method throws SftpFailure. */
+export class SftpPaths {
+  constructor(readonly jail: Jail) {}
+
+  /** The host path for a request that follows `clientPath`; `create` allows a missing last name. */
+  async follow(clientPath: string, opts: { create?: boolean } = {}): Promise<string> {
+    const host = this.resolve(clientPath);
+    try {
+      await this.jail.checkNoEscape(host, { allowMissingLeaf: opts.create === true });
+    } catch (err) {
+      throw toFailure(err, clientPath);
+    }
+    return host;
+  }
+
+  /** The host path for a request on the name itself: only its directories are followed. */
+  async noFollow(clientPath: string): Promise<string> {
+    const host = this.resolve(clientPath);
+    if (host === this.jail.root) return host;
+    try {
+      await this.jail.checkNoEscape(posix.dirname(host), { allowMissingLeaf: false });
+    } catch (err) {
+      throw toFailure(err, clientPath);
+    }
+    return host;
+  }
+
+  /**
+   * The canonical client path: symlinks inside the root resolved, `..`
+   * clamped at `/`. As OpenSSH's sftp_realpath(), the last name may be
+   * missing (a new upload's target); anything else missing is an error.
+   */
+  async realpath(clientPath: string): Promise<string> {
+    const host = this.resolve(clientPath === '' ? '.' : clientPath);
+    let real: string;
+    try {
+      real = await realpath(host);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT' || host === this.jail.root) throw toFailure(err, clientPath);
+      real = posix.join(await this.realDirectory(posix.dirname(host), clientPath), posix.basename(host));
+    }
+    if (!this.jail.contains(real)) throw this.outside(clientPath);
+    return this.jail.display(real);
+  }
+
+  /** A symlink's target as the client may see it; targets outside the root are not shown. */
+  async readlink(clientPath: string): Promise<string> {
+    const host = await this.noFollow(clientPath);
+    let text: string;
+    try {
+      text = await readlink(host);
+    } catch (err) {
+      throw toFailure(err, clientPath);
+    }
+    if (posix.isAbsolute(text)) {
+      if (!this.jail.contains(text)) throw this.outside(clientPath);
+      return this.jail.display(text);
+    }
+    const dir = await this.realDirectory(posix.dirname(host), clientPath);
+    if (!this.jail.contains(posix.resolve(dir, text))) throw this.outside(clientPath);
+    return text;
+  }
+
+  /**
+   * The text to store for a new symlink at `linkHost` pointing at the
+   * client's `target`, or a refusal when it would lead outside the root.
+   * An absolute target (a client path) is stored relative to the link's
+   * directory, so the link means the same inside the root as the client
+   * meant; a relative one is normalised, so no `..` hides behind a name.
+   */
+  async symlinkTarget(linkHost: string, target: string, clientLink: string): Promise<string> {
+    if (target === '' || target.includes('\0')) throw new SftpFailure(STATUS.BAD_MESSAGE, 'bad symbolic link target');
+    const dir = await this.realDirectory(posix.dirname(linkHost), clientLink);
+    const stored = posix.isAbsolute(target) ? posix.relative(dir, this.resolve(target)) || '.' : posix.normalize(target);
+    if (!this.jail.contains(posix.resolve(dir, stored))) {
+      throw new SftpFailure(STATUS.PERMISSION_DENIED, `${escapeForTerminal(clientLink)}: symbolic link would lead outside the root`);
+    }
+    return stored;
+  }
+
+  /** The client's view of a host path, for messages and logs (escaped). */
+  shown(clientPath: string): string {
+    return escapeForTerminal(posix.resolve('/', clientPath));
+  }
+
+  /** jail.resolve() with its refusal as a status. */
+  resolve(clientPath: string): string {
+    try {
+      return this.jail.resolve(clientPath);
+    } catch (err) {
+      throw err instanceof ScpipeError ? new SftpFailure(STATUS.BAD_MESSAGE, err.message) : err;
+    }
+  }
+
+  // The real path of a directory that must exist inside the root.
+  private async realDirectory(hostDir: string, clientPath: string): Promise<string> {
+    let real: string;
+    try {
+      real = await realpath(hostDir);
+    } catch (err) {
+      throw toFailure(err, clientPath);
+    }
+    if (!this.jail.contains(real)) throw this.outside(clientPath);
+    return real;
+  }
+
+  private outside(clientPath: string): SftpFailure {
+    return new SftpFailure(STATUS.PERMISSION_DENIED, `${escapeForTerminal(clientPath)}: symbolic link leads outside the root`);
+  }
+}

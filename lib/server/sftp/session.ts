@@ -1,0 +1,212 @@
+// One `sftp` subsystem channel of `scpipe serve`: reads packets from the
+// channel, runs them against the jail (dispatch.ts) in the order rules of
+// scheduler.ts, writes the replies. Bounded whatever the client queues:
+//   - at most MAX_QUEUED requests (and MAX_QUEUED_BYTES of them) wait; then
+//     the channel is paused, ssh2 stops refilling the client's window, and
+//     the client stops sending;
+//   - while the channel cannot take more replies (a client that does not
+//     read), no new request starts, so replies never pile up beyond the
+//     MAX_RUNNING already running.
+// When the channel closes, the requests still running finish, then every
+// handle is closed (with a log line for each file left open).
+import type { ServerChannel } from 'ssh2';
+import { escapeForTerminal } from '../../util/escape';
+import type { Jail } from '../jail';
+import type { OpsContext } from './context';
+import { dispatch } from './dispatch';
+import { logTransfer } from './file-ops';
+import { PacketFramer } from './framer';
+import { closeEntry, HandleTable } from './handles';
+import { SftpPaths } from './paths';
+import { statusReply, versionReply } from './replies';
+import { ADVERTISED_EXTENSIONS, decodeRequest, requestId, type Request } from './requests';
+import { canStart } from './scheduler';
+import { BadPacket, PacketReader, REQ, STATUS } from './wire';
+
+/** Requests received and not yet started, at most. */
+export const MAX_QUEUED = 64;
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+
+/** What a session needs from the server. */
+export interface SftpSessionOptions {
+  jail: Jail;
+  readOnly: boolean;
+  verbose: boolean;
+  log: (line: string) => void;
+  /** "user@address:port", escaped, for the log. */
+  who: string;
+  /** The client's SSH identification: OpenSSH sends SYMLINK's paths in its own order. */
+  clientIdent: string;
+}
+
+/** Serves SFTP on `channel` until it closes; resolves when every handle is closed. */
+export function runSftpSession(channel: ServerChannel, opts: SftpSessionOptions): Promise<void> {
+  return new SftpSession(channel, opts).done;
+}
+
+// A request waiting to start, and the bytes it holds.
+interface Queued {
+  req: Request;
+  bytes: number;
+}
+
+class SftpSession {
+  readonly done: Promise<void>;
+  private readonly ctx: OpsContext;
+  private readonly framer = new PacketFramer();
+  private readonly queue: Queued[] = [];
+  private queuedBytes = 0;
+  private readonly running = new Set<Request>();
+  private readonly replies: Array<{ packet?: Buffer }> = []; // one per request started, in order
+  private initialised = false;
+  private ended = false; // the client sent EOF or the channel closed: read nothing more
+  private closed = false; // the channel closed: nothing waiting will run
+  private finishing = false;
+  private blocked = false; // the channel's buffer is full: start nothing
+  private finish!: () => void;
+  private readonly opensshOrder: boolean;
+  private readonly isAppend = (handle: Buffer): boolean => {
+    try {
+      const e = this.ctx.handles.get(handle);
+      return e.kind === 'file' && e.append;
+    } catch {
+      return false;
+    }
+  };
+
+  constructor(private readonly channel: ServerChannel, private readonly opts: SftpSessionOptions) {
+    this.done = new Promise((resolve) => (this.finish = resolve));
+    this.opensshOrder = /^SSH-2\.0-OpenSSH/.test(opts.clientIdent);
+    this.ctx = {
+      paths: new SftpPaths(opts.jail),
+      handles: new HandleTable(),
+      readOnly: opts.readOnly,
+      verbose: opts.verbose,
+      log: (line) => opts.log(`${opts.who} ${opts.jail.hideRoot(line)}`),
+    };
+    channel.on('data', (chunk: Buffer) => {
+      this.framer.push(chunk);
+      this.pump();
+    });
+    channel.on('drain', () => {
+      this.blocked = false;
+      this.pump();
+    });
+    channel.on('error', () => undefined); // a vanished client surfaces as close
+    channel.once('end', () => {
+      this.ended = true;
+      this.pump();
+    });
+    channel.once('close', () => {
+      this.ended = this.closed = true;
+      this.queue.length = 0;
+      this.pump();
+    });
+  }
+
+  // Moves packets into the queue, starts what may start, and pauses or
+  // resumes the channel by how full the queue is.
+  private pump(): void {
+    if (!this.closed) {
+      try {
+        this.fill();
+      } catch (err) {
+        this.fatal(err);
+        return;
+      }
+    }
+    while (!this.blocked && this.queue.length > 0 && canStart(this.queue[0]!.req, this.running, this.isAppend)) {
+      const { req, bytes } = this.queue.shift()!;
+      this.queuedBytes -= bytes;
+      this.start(req);
+    }
+    const full = this.queue.length >= MAX_QUEUED || this.queuedBytes >= MAX_QUEUED_BYTES;
+    if (this.ended) this.maybeFinish();
+    else if (full && !this.channel.isPaused()) this.channel.pause();
+    else if (!full && this.channel.isPaused()) this.channel.resume();
+  }
+
+  private fill(): void {
+    while (this.queue.length < MAX_QUEUED && this.queuedBytes < MAX_QUEUED_BYTES) {
+      const payload = this.framer.next();
+      if (!payload) return;
+      if (!this.initialised) {
+        this.init(payload);
+        continue;
+      }
+      let req: Request;
+      try {
+        req = decodeRequest(payload, { opensshSymlinkOrder: this.opensshOrder });
+      } catch (err) {
+        const id = requestId(payload);
+        if (!(err instanceof BadPacket) || !err.message.startsWith('unknown request type') || id === undefined) throw err;
+        // sftp-server logs and ignores it; a reply keeps the client from waiting forever
+        this.replies.push({ packet: statusReply(id, STATUS.OP_UNSUPPORTED, err.message) });
+        this.flush();
+        continue;
+      }
+      this.queue.push({ req, bytes: payload.length });
+      this.queuedBytes += payload.length;
+    }
+  }
+
+  private init(payload: Buffer): void {
+    const r = new PacketReader(payload);
+    if (r.u8() !== REQ.INIT) throw new BadPacket('expected INIT');
+    r.u32(); // the client's version: we speak 3, as sftp-server, whatever it asks
+    this.initialised = true;
+    this.send(versionReply(ADVERTISED_EXTENSIONS));
+  }
+
+  private start(req: Request): void {
+    this.running.add(req);
+    const slot: { packet?: Buffer } = {};
+    this.replies.push(slot);
+    void dispatch(this.ctx, req).then((reply) => {
+      this.running.delete(req);
+      slot.packet = reply;
+      this.flush();
+      this.pump();
+    });
+  }
+
+  // Replies leave in the order the requests came, as from sftp-server:
+  // OpenSSH's sftp and scp (9.2) truncate an in-place download at the
+  // first READ answered out of order.
+  private flush(): void {
+    while (this.replies.length > 0 && this.replies[0]!.packet) this.send(this.replies.shift()!.packet!);
+  }
+
+  private send(packet: Buffer): void {
+    if (this.closed || this.channel.destroyed || !this.channel.writable) return;
+    if (!this.channel.write(packet)) this.blocked = true;
+  }
+
+  private fatal(err: unknown): void {
+    const why = err instanceof Error ? err.message : String(err);
+    this.opts.log(`${this.opts.who} sftp session ended: ${escapeForTerminal(why)}`);
+    this.ended = this.closed = true;
+    this.queue.length = 0;
+    this.channel.close();
+    this.maybeFinish();
+  }
+
+  // Once nothing runs or waits: every handle still open is closed, then the channel.
+  private maybeFinish(): void {
+    if (this.finishing || this.running.size > 0 || (this.queue.length > 0 && !this.closed)) return;
+    this.finishing = true;
+    const open = this.ctx.handles.drain();
+    void Promise.all(
+      open.map(async (e) => {
+        await closeEntry(e);
+        if (e.kind === 'file') logTransfer(this.ctx, e, 'failed: the session ended with the file open');
+      }),
+    ).then(() => {
+      if (!this.channel.destroyed && this.channel.writable) {
+        this.channel.exit(0);
+        this.channel.end();
+      }
+      this.finish();
+    });
+  }
+}

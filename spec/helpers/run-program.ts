@@ -1,0 +1,26 @@
+// Runs a program (OpenSSH's scp, sftp, ssh) to completion with some input,
+// killed after 30 s so a hang fails the test instead of stalling the suite.
+import { spawn } from 'node:child_process';
+
+export interface ProgramRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runProgram(cmd: string, args: string[], input = ''): Promise<ProgramRun> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+    child.stdin.on('error', () => undefined); // the program may exit without reading it (EPIPE)
+    child.stdin.end(input);
+  });
+}

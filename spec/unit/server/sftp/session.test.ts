@@ -1,0 +1,161 @@
+// runSftpSession() over an in-memory channel: replies in request order, a
+// client that stops reading stops the session from reading (bounded memory),
+// malformed input ends the session, and a closed channel closes every handle.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Duplex } from 'node:stream';
+import type { ServerChannel } from 'ssh2';
+import { waitFor } from '../../../helpers/async';
+import { Jail } from '../../../../lib/server/jail';
+import { PacketFramer } from '../../../../lib/server/sftp/framer';
+import { MAX_QUEUED, runSftpSession } from '../../../../lib/server/sftp/session';
+import { MAX_RUNNING } from '../../../../lib/server/sftp/scheduler';
+import { ATTR, PacketWriter, REQ, RES } from '../../../../lib/server/sftp/wire';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'scpipe-test-sftpsession-'));
+  await writeFile(join(root, 'data'), Buffer.alloc(1024 * 1024, 1));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+// The server side of a channel. The test writes requests as the client
+// would (only while the session reads: ssh2's window), and reads replies
+// when it chooses (`stalled`: the client does not read).
+class FakeChannel extends Duplex {
+  stalled = false;
+  readonly replies: Buffer[] = [];
+  private readonly framer = new PacketFramer();
+  private held: Array<() => void> = [];
+  exitCode?: number;
+
+  constructor() {
+    super({ highWaterMark: 64 * 1024 });
+  }
+  override _read(): void {}
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    this.framer.push(chunk);
+    for (let p = this.framer.next(); p; p = this.framer.next()) this.replies.push(Buffer.from(p));
+    if (this.stalled) this.held.push(cb);
+    else cb();
+  }
+  unstall(): void {
+    this.stalled = false;
+    const held = this.held;
+    this.held = [];
+    for (const cb of held) cb();
+  }
+  exit(code: number): void {
+    this.exitCode = code;
+  }
+  close(): void {
+    this.destroy();
+  }
+  send(packet: Buffer): void {
+    this.push(packet);
+  }
+}
+
+const init = (): Buffer => new PacketWriter().u8(REQ.INIT).u32(3).finish();
+const openRead = (id: number, path: string): Buffer => new PacketWriter().u8(REQ.OPEN).u32(id).string(path).u32(1).u32(0).finish();
+const read = (id: number, handle: Buffer, offset: number, len: number): Buffer =>
+  new PacketWriter().u8(REQ.READ).u32(id).string(handle).u64(BigInt(offset)).u32(len).finish();
+const idOf = (reply: Buffer): number => reply.readUInt32BE(1);
+
+function start(opts: { readOnly?: boolean } = {}): { channel: FakeChannel; log: string[]; done: Promise<void> } {
+  const channel = new FakeChannel();
+  const log: string[] = [];
+  const done = runSftpSession(channel as unknown as ServerChannel, {
+    jail: new Jail(root),
+    readOnly: opts.readOnly ?? false,
+    verbose: false,
+    log: (l) => log.push(l),
+    who: 'me@test',
+    clientIdent: 'SSH-2.0-OpenSSH_9.2',
+  });
+  return { channel, log, done };
+}
+
+async function openHandle(channel: FakeChannel, id: number): Promise<Buffer> {
+  channel.send(openRead(id, '/data'));
+  await waitFor(() => channel.replies.some((r) => idOf(r) === id && r[0] === RES.HANDLE), 'the handle');
+  const reply = channel.replies.find((r) => idOf(r) === id)!;
+  return reply.subarray(9, 9 + reply.readUInt32BE(5));
+}
+
+it('answers VERSION 3 with the OpenSSH extensions, and READs in request order', async () => {
+  const { channel } = start();
+  channel.send(init());
+  await waitFor(() => channel.replies.length === 1, 'VERSION');
+  expect(channel.replies[0]![0]).toBe(RES.VERSION);
+  expect(channel.replies[0]!.toString('latin1')).toContain('posix-rename@openssh.com');
+  expect(channel.replies[0]!.toString('latin1')).toContain('limits@openssh.com');
+  const handle = await openHandle(channel, 1);
+  for (let i = 0; i < 32; i++) channel.send(read(100 + i, handle, (31 - i) * 32768, 32768));
+  await waitFor(() => channel.replies.length === 34, 'every READ answered');
+  expect(channel.replies.slice(2).map(idOf)).toEqual(Array.from({ length: 32 }, (_, i) => 100 + i));
+  expect(channel.replies.slice(2).every((r) => r[0] === RES.DATA && r.readUInt32BE(5) === 32768)).toBe(true);
+});
+
+it('stops reading requests while the client does not read replies, and catches up after', async () => {
+  const { channel } = start();
+  channel.send(init());
+  const handle = await openHandle(channel, 1);
+  channel.stalled = true;
+  const total = 400;
+  let sent = 0;
+  // The client sends while the session reads (ssh2 would stop refilling its window otherwise).
+  const feed = (): void => {
+    while (sent < total && !channel.isPaused()) channel.send(read(1000 + sent++, handle, 0, 64 * 1024));
+  };
+  feed();
+  await waitFor(() => channel.isPaused(), 'the session pauses the channel');
+  // Replies written while stalled: one the channel took, then those already running.
+  expect(channel.replies.length - 2).toBeLessThanOrEqual(MAX_RUNNING + 1);
+  expect(sent).toBeLessThanOrEqual(MAX_QUEUED + MAX_RUNNING + 2);
+  expect(channel.writableLength).toBeLessThanOrEqual((MAX_RUNNING + 1) * (64 * 1024 + 64));
+  channel.on('resume', () => setImmediate(feed));
+  channel.unstall();
+  await waitFor(() => channel.replies.length === total + 2, 'every READ answered after the client reads again', 30_000);
+  expect(channel.replies.slice(2).map(idOf)).toEqual(Array.from({ length: total }, (_, i) => 1000 + i));
+});
+
+it('ends the session on a malformed packet', async () => {
+  const { channel, log, done } = start();
+  channel.send(init());
+  channel.send(new PacketWriter().u8(REQ.OPEN).u32(1).u32(5).finish()); // a path of 5 bytes that are not there
+  await done;
+  expect(channel.destroyed).toBe(true);
+  expect(log.join('\n')).toMatch(/sftp session ended: packet too short/);
+});
+
+it('answers an unknown request type with OP_UNSUPPORTED and goes on', async () => {
+  const { channel } = start();
+  channel.send(init());
+  channel.send(new PacketWriter().u8(99).u32(7).finish());
+  await waitFor(() => channel.replies.length === 2, 'a reply');
+  expect(channel.replies[1]![0]).toBe(RES.STATUS);
+  expect(channel.replies[1]!.readUInt32BE(5)).toBe(8);
+});
+
+it('closes every handle when the channel closes, with a log line per file', async () => {
+  const { channel, log, done } = start();
+  channel.send(init());
+  for (let i = 1; i <= 3; i++) await openHandle(channel, i);
+  channel.destroy();
+  await done;
+  expect(log.filter((l) => /sftp download \/data 0 bytes failed: the session ended with the file open/.test(l))).toHaveLength(3);
+});
+
+it('refuses a write open on a read-only server with permission denied', async () => {
+  const { channel } = start({ readOnly: true });
+  channel.send(init());
+  channel.send(new PacketWriter().u8(REQ.OPEN).u32(5).string('/new').u32(0x1a).u32(ATTR.PERMISSIONS).u32(0o644).finish());
+  await waitFor(() => channel.replies.length === 2, 'a reply');
+  expect(idOf(channel.replies[1]!)).toBe(5);
+  expect(channel.replies[1]!.readUInt32BE(5)).toBe(3);
+  expect(channel.replies[1]!.toString('latin1')).toContain('read-only server');
+});
