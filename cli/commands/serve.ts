@@ -1,4 +1,4 @@
-// `scpipe serve [options]`: an scp-only SSH server over a root directory.
+// `scpipe serve [options]`: an scp and SFTP SSH server over a root directory.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -46,7 +46,7 @@ export function parseListenAddress(text: string): { host: string; port: number }
 export function serveCommand(ctx: CommandContext): CommandModule<object, ServeArgs> {
   return {
     command: 'serve',
-    describe: 'run an scp-only SSH server over a root directory',
+    describe: 'run an SSH server for scp and SFTP over a root directory',
     builder: (y: Argv) =>
       y
         .usage('$0 serve [options]')

@@ -72,14 +72,15 @@ describe('serve with OpenSSH scp -O', () => {
     expect(await readFile(join(serve.root, 'with space'), 'utf8')).toBe('quoted');
   });
 
-  it('refuses a shell command and an interactive shell', async () => {
+  it('refuses a shell command, an interactive shell and subsystems other than sftp', async () => {
     const r = await ssh('ls', '/');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('This account is restricted by scpipe serve.');
     const sh = await ssh('-T');
     expect(sh.status).toBe(1);
-    const sftp = await run('sftp', [...serve.sshArgs(), '-b', '-', '127.0.0.1'], 'ls\n');
-    expect(sftp.status).not.toBe(0);
+    const other = await run('ssh', [...serve.sshArgs(), '-s', '127.0.0.1', 'netconf']);
+    expect(other.status).not.toBe(0);
+    expect(serve.log()).toContain('refused subsystem netconf');
   });
 });
 
