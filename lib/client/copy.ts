@@ -3,10 +3,8 @@
 // local target. Problems with single items are reported as they happen
 // (onProblem) and the copy goes on; the call then rejects with the first.
 import { ScpipeError, throwIfAborted } from '../errors';
-import { buildScpCommand } from '../protocol/command';
-import { NameMatcher, remoteBasename } from '../protocol/names';
-import { escapeForTerminal } from '../util/escape';
-import type { QuoteMode } from '../protocol/quote';
+import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
+import { NameMatcher, requireRemoteBasename } from '../protocol/names';
 import { ScpSink } from '../protocol/sink';
 import type { SinkHandler } from '../protocol/sink-types';
 import { ScpSource, type RoleOptions } from '../protocol/source';
@@ -16,12 +14,9 @@ import { ChannelOpener, type Target } from './connection';
 import type { ExitStatus } from '../protocol/channel';
 
 /** Options of upload() and download(). */
-export interface CopyOptions extends RoleOptions {
+export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
   recursive?: boolean;
   preserve?: boolean;
-  quote?: QuoteMode;
-  scpPath?: string;
-  remoteVerbose?: boolean;
   /**
    * Default true: a download accepts only the names it asked for (scp's
    * check). false, as scp -T: any name the remote sends, which a hostile or
@@ -37,16 +32,8 @@ export interface CopyOptions extends RoleOptions {
 export async function upload(target: Target, localPaths: string[], remotePath: string, opts: CopyOptions = {}): Promise<ExitStatus> {
   throwIfAborted(opts.signal);
   if (localPaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
-  const command = buildScpCommand({
-    role: 'sink',
-    path: remotePath === '' ? '.' : remotePath,
-    recursive: opts.recursive,
-    preserve: opts.preserve,
-    targetIsDirectory: localPaths.length > 1, // docs/protocol.md §4.4
-    verbose: opts.remoteVerbose,
-    quote: opts.quote,
-    scpPath: opts.scpPath,
-  });
+  // -d: several sources need a directory (docs/protocol.md §4.4).
+  const command = remoteScpCommand('sink', remotePath, { ...opts, targetIsDirectory: localPaths.length > 1 });
   const opener = new ChannelOpener(target, opts.trace);
   try {
     const source = new ScpSource(await opener.open(command, opts.signal ?? new AbortController().signal, 'sink'), opts);
@@ -76,14 +63,12 @@ export async function download(target: Target, remotePaths: string[], localTarge
   try {
     for (const remotePath of remotePaths) {
       const glob = opts.quote === 'none';
-      if (!glob && remoteBasename(remotePath) === undefined) {
-        throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}" does not name a file or directory to copy`);
-      }
+      if (!glob) requireRemoteBasename(remotePath, 'a file or directory to copy');
       const handler = withProgress(
         await createLocalSink(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive) }),
         opts.onFileStart,
       );
-      const command = buildScpCommand({ role: 'source', path: remotePath, recursive: opts.recursive, preserve: opts.preserve, verbose: opts.remoteVerbose, quote: opts.quote, scpPath: opts.scpPath });
+      const command = remoteScpCommand('source', remotePath, opts);
       const channel = await opener.open(command, opts.signal ?? new AbortController().signal, 'source');
       const sink = new ScpSink(channel, handler, {
         ...opts,

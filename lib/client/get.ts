@@ -4,9 +4,8 @@
 // exited 0 (and errors otherwise). A directory or a second file is an error.
 import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
-import { buildScpCommand } from '../protocol/command';
-import { NameMatcher, remoteBasename } from '../protocol/names';
-import type { QuoteMode } from '../protocol/quote';
+import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
+import { NameMatcher, requireRemoteBasename } from '../protocol/names';
 import { ScpSink } from '../protocol/sink';
 import type { FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
 import type { RoleOptions } from '../protocol/source';
@@ -21,12 +20,9 @@ import { manifestName, splitRemote } from './parts/names';
 import { MAX_PARALLEL } from './parts/options';
 
 /** Options of get(). */
-export interface GetOptions extends RoleOptions {
+export interface GetOptions extends RoleOptions, RemoteCommandOptions {
   /** `-p`: ask for the file's times (reported in `times`). */
   preserve?: boolean;
-  quote?: QuoteMode;
-  scpPath?: string;
-  remoteVerbose?: boolean;
   /** Default true: the file must come under the name asked for; false as scp -T (see CopyOptions). */
   strictNames?: boolean;
   /** Bytes received so far of `total`. */
@@ -130,9 +126,8 @@ export async function getOverChannel(
   opts: GetOptions = {},
 ): Promise<Download> {
   throwIfAborted(opts.signal);
-  const base = remoteBasename(remotePath);
-  if (base === undefined) throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}" does not name a file`);
-  const command = buildScpCommand({ role: 'source', path: remotePath, preserve: opts.preserve, verbose: opts.remoteVerbose, quote: opts.quote, scpPath: opts.scpPath });
+  requireRemoteBasename(remotePath, 'a file');
+  const command = remoteScpCommand('source', remotePath, opts);
   const inner = new AbortController();
   const forward = (): void => inner.abort(abortError(opts.signal));
   opts.signal?.addEventListener('abort', forward, { once: true });

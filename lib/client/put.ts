@@ -5,8 +5,7 @@
 import { Readable } from 'node:stream';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
-import { buildScpCommand } from '../protocol/command';
-import type { QuoteMode } from '../protocol/quote';
+import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
 import { ScpSource, type RoleOptions } from '../protocol/source';
 import type { Times } from '../protocol/records';
 import { DEFAULT_MEMORY_LIMIT, DescriptorInput, formatBytes, spool, type Spill, type Spool } from '../spool';
@@ -32,7 +31,7 @@ export interface PutProgress {
 }
 
 /** Options of put(). */
-export interface PutOptions extends RoleOptions {
+export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   /** Name in the C record; default: the last part of the remote path. */
   name?: string;
   /** Known size: the input is streamed without spooling and must match exactly. */
@@ -51,10 +50,6 @@ export interface PutOptions extends RoleOptions {
   spoolDir?: string;
   /** For a DescriptorInput: where the RAM part beyond 8 MiB is kept (SpoolOptions.memoryDir; false: process memory). */
   memoryDir?: string | false;
-  quote?: QuoteMode;
-  scpPath?: string;
-  /** Ask the remote scp for `-v` diagnostics on its stderr. */
-  remoteVerbose?: boolean;
   onProgress?: (p: PutProgress) => void;
   /** With `partSize`: bytes produced and confirmed, parts in flight. */
   onPartsProgress?: (p: PartsProgress) => void;
@@ -102,14 +97,7 @@ export async function putOverChannel(
 ): Promise<PutResult> {
   throwIfAborted(opts.signal);
   const name = remoteFileName(remotePath, opts.name);
-  const command = buildScpCommand({
-    role: 'sink',
-    path: remotePath === '' ? '.' : remotePath,
-    preserve: opts.preserve,
-    verbose: opts.remoteVerbose,
-    quote: opts.quote,
-    scpPath: opts.scpPath,
-  });
+  const command = remoteScpCommand('sink', remotePath, opts);
   const known = input instanceof Uint8Array ? BigInt(input.length) : opts.size;
   if (known !== undefined && input instanceof DescriptorInput) {
     // Its reader is the spool thread; a stream of known size needs none.

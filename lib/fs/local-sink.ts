@@ -12,6 +12,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
 import { mkdirMode, receivedMode, utimesArgs } from './modes';
+import { joinName } from './join-name';
 import { lstatOrMissing, openOutputFile } from './open-output';
 import { pathError } from './strerror';
 import { resolveTarget } from './target';
@@ -101,11 +102,6 @@ class LocalSink implements SinkHandler {
     if (dir) return joinName(dir.path, name);
     return this.targetIsDirectory ? joinName(this.target, name) : this.target;
   }
-}
-
-// OpenSSH's `targ + "/" + name`, or `"/" + name` when targ is `/`.
-function joinName(dir: string, name: string): string {
-  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
 }
 
 // Runs `fn` on a directory opened with O_NOFOLLOW, so a directory swapped for

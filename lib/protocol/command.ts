@@ -4,8 +4,18 @@
 // with `-`; the path quoted for the remote shell.
 import { quoteRemotePath, type QuoteMode } from './quote';
 
+/** How put, get, upload and download start the remote scp (their shared options). */
+export interface RemoteCommandOptions {
+  /** How remote paths are quoted for the remote shell (default `posix`). */
+  quote?: QuoteMode;
+  /** The remote scp program; default `scp`. Quoted like a path when needed. */
+  scpPath?: string;
+  /** Ask the remote scp for `-v` diagnostics on its stderr. */
+  remoteVerbose?: boolean;
+}
+
 /** What the remote scp should do, and how to spell it. */
-export interface ScpCommandOptions {
+export interface ScpCommandOptions extends Pick<RemoteCommandOptions, 'quote' | 'scpPath'> {
   /** `sink`: `scp -t` (we upload); `source`: `scp -f` (we download). */
   role: 'sink' | 'source';
   path: string;
@@ -14,9 +24,6 @@ export interface ScpCommandOptions {
   preserve?: boolean;
   /** `-d`: the target must be a directory (several sources). */
   targetIsDirectory?: boolean;
-  quote?: QuoteMode;
-  /** The remote scp program; default `scp`. Quoted like a path when needed. */
-  scpPath?: string;
 }
 
 /** The exec command string, e.g. `scp -p -t -- '-odd name'`. */
@@ -32,4 +39,25 @@ export function buildScpCommand(o: ScpCommandOptions): string {
   if (o.path.startsWith('-')) words.push('--');
   words.push(quoteRemotePath(o.path, quote));
   return words.join(' ');
+}
+
+/**
+ * The command a client role runs: `role` on `path` with the caller's
+ * options. An empty sink path (`host:`) is `.`, the login directory.
+ */
+export function remoteScpCommand(
+  role: ScpCommandOptions['role'],
+  path: string,
+  opts: RemoteCommandOptions & Pick<ScpCommandOptions, 'recursive' | 'preserve' | 'targetIsDirectory'>,
+): string {
+  return buildScpCommand({
+    role,
+    path: role === 'sink' && path === '' ? '.' : path,
+    verbose: opts.remoteVerbose,
+    recursive: opts.recursive,
+    preserve: opts.preserve,
+    targetIsDirectory: opts.targetIsDirectory,
+    quote: opts.quote,
+    scpPath: opts.scpPath,
+  });
 }

@@ -60,11 +60,7 @@ export class NameMatcher {
       this.patterns = braceExpand(requestedPath).map(lastComponent);
       return;
     }
-    const base = remoteBasename(requestedPath);
-    if (base === undefined) {
-      throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(requestedPath)}" does not name a file or directory to copy`);
-    }
-    this.patterns = [base];
+    this.patterns = [requireRemoteBasename(requestedPath, 'a file or directory to copy')];
   }
 
   /** True when `name` answers the request: `strcmp(pattern, name) == 0 || fnmatch(pattern, name, 0) == 0`. */
@@ -96,5 +92,12 @@ function lastComponent(path: string): string {
 export function remoteBasename(path: string): string | undefined {
   const base = lastComponent(path);
   if (base === '' || base === '.' || base === '..' || isBareTilde(path)) return undefined;
+  return base;
+}
+
+/** remoteBasename(), or ERR_USAGE `"PATH" does not name WHAT` when it has none. */
+export function requireRemoteBasename(path: string, what: string): string {
+  const base = remoteBasename(path);
+  if (base === undefined) throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(path)}" does not name ${what}`);
   return base;
 }

@@ -17,6 +17,7 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isScpipeError, ScpipeError } from '../errors';
+import { joinName } from '../fs/join-name';
 import { errnoCode, strerror } from '../fs/strerror';
 import { followLinks } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
@@ -191,8 +192,4 @@ function escapeError(shownLink: string): ScpipeError {
   return new ScpipeError('ERR_UNSAFE_NAME', `${escapeForTerminal(shownLink)}: symbolic link leads outside the root`, {
     path: shownLink,
   });
-}
-
-function joinName(dir: string, name: string): string {
-  return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }

@@ -1,6 +1,6 @@
 // The options of a parts upload and their checks.
 import { ScpipeError } from '../../errors';
-import type { QuoteMode } from '../../protocol/quote';
+import type { RemoteCommandOptions } from '../../protocol/command';
 import type { RetryEvent } from '../retry';
 import { partName } from './names';
 import type { PartReport, PartsProgress } from './put-parts';
@@ -15,7 +15,7 @@ export const DEFAULT_PARALLEL = 4;
 export const MAX_PARALLEL = 64;
 
 /** Options of put() that apply to parts. */
-export interface PartsOptions {
+export interface PartsOptions extends RemoteCommandOptions {
   /** Bytes per part (the last one shorter). */
   partSize: number | bigint;
   /** Parts sent at once, each over its own channel (default DEFAULT_PARALLEL). */
@@ -31,8 +31,6 @@ export interface PartsOptions {
   mode?: number;
   signal?: AbortSignal;
   trace?: (line: string) => void;
-  quote?: QuoteMode;
-  scpPath?: string;
   onStderrLine?: (line: string) => void;
   onProgress?: (p: PartsProgress) => void;
   /** Each part once the remote confirmed it. */

@@ -5,13 +5,13 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { putOverChannel, type PutInput } from '../put';
-import type { QuoteMode } from '../../protocol/quote';
+import type { RemoteCommandOptions } from '../../protocol/command';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { withRetries, type RetryEvent } from '../retry';
 import type { Lanes } from './lanes';
 
 /** What every send of a run shares. */
-export interface SendContext {
+export interface SendContext extends RemoteCommandOptions {
   conn: Reconnector;
   lanes: Lanes;
   signal: AbortSignal;
@@ -19,8 +19,6 @@ export interface SendContext {
   retries?: number;
   backoffMs?: readonly number[];
   trace?: (line: string) => void;
-  quote?: QuoteMode;
-  scpPath?: string;
   onStderrLine?: (line: string) => void;
   onRetry?: (event: RetryEvent & { file: string }) => void;
   /** A lane was retired because the server refused a channel. */
@@ -62,6 +60,7 @@ export async function sendFile(
             trace: ctx.trace,
             quote: ctx.quote,
             scpPath: ctx.scpPath,
+            remoteVerbose: ctx.remoteVerbose,
             onStderrLine: ctx.onStderrLine,
             onProgress: onBytes && ((p) => p.phase === 'send' && onBytes(p.bytes)),
           });

@@ -1,4 +1,4 @@
-import { checkIncomingName, NameMatcher, remoteBasename } from '../../../lib/protocol/names';
+import { checkIncomingName, NameMatcher, remoteBasename, requireRemoteBasename } from '../../../lib/protocol/names';
 import { braceExpand, fnmatch } from '../../../lib/protocol/glob';
 
 describe('checkIncomingName (docs/protocol.md §5.1)', () => {
@@ -59,6 +59,17 @@ describe('remoteBasename', () => {
   // and a bare `~` is expanded by the remote shell to a name we cannot know.
   it.each(['', '/', '///', '.', '..', 'dir/.', 'dir/..', 'dir/../', '~', '~/', '~user'])('%j → undefined', (path) => {
     expect(remoteBasename(path)).toBeUndefined();
+  });
+});
+
+describe('requireRemoteBasename (the one "does not name" check of get, download and NameMatcher)', () => {
+  it('gives the basename', () => {
+    expect(requireRemoteBasename('dir/f.txt/', 'a file')).toBe('f.txt');
+  });
+  it('refuses a path without one, escaped, saying what was wanted', () => {
+    expect(() => requireRemoteBasename('x\x1b[2J/..', 'a file')).toThrow(
+      expect.objectContaining({ code: 'ERR_USAGE', message: '"x\\x1b[2J/.." does not name a file' }),
+    );
   });
 });
 
