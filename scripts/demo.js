@@ -3,11 +3,13 @@
 // nothing to set up. It starts `scpipe serve` on 127.0.0.1 over a throwaway
 // root (a fresh host key, --no-auth), pipes a generated stream of unknown
 // size through `scpipe put`, reads it back with `scpipe get`, compares the
-// SHA-256 of both and prints the throughput. Usage: npm run demo [-- --size 1G]
+// SHA-256 of both and prints the throughput. Then, where OpenSSH's scp is
+// installed, fetches the same file with stock `scp` (SFTP mode) and `scp -O`
+// (the SCP protocol): serve speaks both. Usage: npm run demo [-- --size 1G]
 'use strict';
 const { spawn } = require('node:child_process');
 const { createHash, randomFillSync } = require('node:crypto');
-const { mkdirSync, mkdtempSync, rmSync } = require('node:fs');
+const { createReadStream, mkdirSync, mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 
@@ -87,11 +89,36 @@ async function main() {
     console.log(`sha256 received ${b}`);
     if (a !== b || bytes !== SIZE) throw new Error('MISMATCH: the bytes that came back differ');
     console.log('OK: identical');
+
+    // Stock OpenSSH clients against the same server, both protocols.
+    const scpArgs = ['-q', '-F', '/dev/null', '-P', String(port), '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes'];
+    for (const [label, extra] of [['scp (SFTP)', []], ['scp -O (SCP)', ['-O']]]) {
+      const out = join(dir, `scp${extra.length}.bin`);
+      const t3 = process.hrtime.bigint();
+      const scp = spawn('scp', [...scpArgs, ...extra, target, out], { stdio: ['ignore', 'inherit', 'inherit'] });
+      const code = await new Promise((res) => scp.once('close', res).once('error', () => res(null)));
+      if (code === null) {
+        console.log('(OpenSSH scp not found: skipping the stock-client part)');
+        break;
+      }
+      if (code !== 0) throw new Error(`${label} failed with status ${code}`);
+      const secsScp = secs(t3, process.hrtime.bigint());
+      const same = (await hashFile(out)) === a;
+      console.log(`${label.padEnd(13)} ${(SIZE / 2 ** 20).toFixed(0)} MiB to a file: ${secsScp.toFixed(2)} s, ${(mb / secsScp).toFixed(0)} MB/s, ${same ? 'identical' : 'DIFFERENT'}`);
+      if (!same) throw new Error(`MISMATCH: ${label} fetched different bytes`);
+    }
   } finally {
     server.kill('SIGTERM');
     await exited(server);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function hashFile(path) {
+  return new Promise((res, rej) => {
+    const h = createHash('sha256');
+    createReadStream(path).on('data', (d) => h.update(d)).on('end', () => res(h.digest('hex'))).on('error', rej);
+  });
 }
 
 main().catch((err) => {
