@@ -3,6 +3,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { SERVE_CASES, serveDownload } from './serve-cases';
 import { downloadSource, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, shq, track, type Env, type Launch, type Tracked } from './env';
 
 /**
@@ -84,6 +85,7 @@ export const CASES: readonly BenchCase[] = [
     name: 'scp-tiny', command: 'scp -O SMALLFILE host:tiny (the same 6 bytes from a file)', reference: 'scp-tiny', kind: 'tiny', scpipe: false,
     start: (env) => ({ procs: [track('scp', 'scp', [...scp(env), env.smallFile, remote(env, 'tiny')], ['ignore', 'ignore', 'pipe'])] }),
   },
+  ...SERVE_CASES,
 ];
 
 export function caseNamed(name: string): BenchCase {
@@ -132,6 +134,8 @@ function fromFile(env: Env, label: string, cmd: string, args: string[], envVars?
 
 /** Starts a download case with its output going to `out` (a path opened for writing). */
 export function startDownload(env: Env, name: string, out: string): Launch {
+  const viaServe = serveDownload(env, name, out);
+  if (viaServe) return viaServe;
   const fd = fs.openSync(out, 'w');
   try {
     if (name === 'scp-download') {

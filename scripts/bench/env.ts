@@ -5,6 +5,7 @@ import * as path from 'path';
 import type { TestAccount, TestSshd } from '../../testkit/sshd';
 import { EXTRA_CA } from './node-start';
 import type { Options } from './options';
+import type { BenchServe } from './serve-cases';
 
 export interface Env {
   sshd: TestSshd;
@@ -23,6 +24,8 @@ export interface Env {
   /** Where clients connect (sshd's port, or the latency proxy's) and the known_hosts file for it. */
   port: number;
   knownHosts: string;
+  /** `scpipe serve` over remoteDir, for the serve cases. */
+  serve?: BenchServe;
 }
 
 /** The 6 bytes of the start-up cases. */

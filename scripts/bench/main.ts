@@ -16,6 +16,7 @@ import { performance } from 'perf_hooks';
 import { knownHostsFor, startLatencyProxy, type Proxy } from '../../testkit/latency-proxy';
 import { startSshd, userDir, type TestSshd } from '../../testkit/sshd';
 import { caseNamed, remoteOut, type BenchCase } from './cases';
+import { needsServe, startBenchServe, stopBenchServe } from './serve-cases';
 import { downloadSource, killAll, killTree, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, track, TINY_DATA, type Env } from './env';
 import { machine } from './machine';
 import { machineBusySeconds, pollPeakMemory, reapedCpuSeconds } from './measure';
@@ -81,6 +82,7 @@ let tmp: string | undefined;
 
 async function cleanup(): Promise<void> {
   killAll();
+  await stopBenchServe();
   await proxy?.close();
   await sshd?.stop().catch(() => undefined);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -112,6 +114,7 @@ async function setUp(opts: Options): Promise<Env> {
     spoolDir: fs.mkdtempSync(path.join(tmp, 'spool-')),
     home: fs.mkdtempSync(path.join(tmp, 'home-')),
   };
+  if (cases.some((c) => needsServe(c.name))) env.serve = await startBenchServe(env);
   const downloads = cases.filter((c) => c.kind === 'download');
   if (downloads.length) {
     fs.copyFileSync(file, downloadSource(env));
