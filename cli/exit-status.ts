@@ -1,7 +1,7 @@
 // The one place where errors become exit statuses (DESIGN.md "Exit status"):
 // 0 success, 1 transfer / remote / local I/O, 2 usage, 255 connect or auth,
 // 130 / 143 after SIGINT / SIGTERM.
-import { ScpipeError, type ScpipeErrorCode } from '../lib/errors';
+import { ScpipeError, type ScpipeErrorCode } from '../lib';
 
 const STATUS: Record<ScpipeErrorCode, number> = {
   ERR_USAGE: 2,

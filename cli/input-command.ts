@@ -6,11 +6,8 @@
 // an early end of input, and store a truncated backup as a good one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import { ScpipeError } from '../lib/errors';
-import { describeIoError } from '../lib/fs/strerror';
-import { BODY_CHUNK } from '../lib/util/body-chunk';
-import { escapeForTerminal } from '../lib/util/escape';
-import { childEnv } from '../lib/index';
+import { ScpipeError, escapeForTerminal } from '../lib';
+import { BODY_CHUNK, childEnv, describeIoError } from '../lib/internal';
 
 // How long stop() waits for the command to exit after SIGTERM.
 const STOP_WAIT_MS = 2000;

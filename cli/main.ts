@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // The scpipe command line: parses argv with yargs, runs one command, and
 // exits with the status that cli/exit-status.ts chose.
-import yargs, { type CommandModule } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { ScpipeError, isScpipeError } from '../lib';
 import { createContext, type CommandContext } from './context';
-import { beforeEnd, protectArgs, unmarkMessage } from './stdio-arg';
-import { describeFailure, say } from './report';
 import { exitStatusFor } from './exit-status';
-import { lastValueWins } from './last-wins';
-import { ScpipeError, isScpipeError } from '../lib/errors';
+import { describeFailure, say } from './report';
+import { skipHelpCache } from './yargs-limits';
 
 // Each command has its own argument type; yargs takes a list of any of them.
 type CommandBuilder = (ctx: CommandContext) => CommandModule<object, any>;
@@ -26,35 +25,48 @@ const COMMANDS: Record<string, () => Promise<CommandBuilder>> = {
 // the top-level help, or to report a missing or unknown command). The first
 // word that is not an option is the command: the top-level options (-h,
 // --help, --version) take no value.
-function commandsFor(argv: string[]): string[] {
-  const named = beforeEnd(argv).find((arg) => !arg.startsWith('-'));
+function commandsFor(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const named = (end < 0 ? argv : argv.slice(0, end)).find((arg) => !arg.startsWith('-'));
   return named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+}
+
+/**
+ * The parser for `argv`, with the commands it may run. Options are parsed
+ * anywhere before `--` (`get host:f --output x`); after `--` nothing is
+ * (populate--: put's input command, or operands that start with a dash);
+ * an array option takes one value per occurrence (greedy-arrays off), so
+ * `-o A=1 host:f` leaves the target alone.
+ */
+export async function createParser(argv: readonly string[], ctx: CommandContext, onArgs: (args: Record<string, unknown>) => void = () => {}): Promise<Argv> {
+  const commands = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]!()));
+  const parser = yargs([...argv])
+    .scriptName('scpipe')
+    .usage('$0 <command> [options]\n\nMove byte streams over the SCP protocol, to and from scp-only hosts.')
+    .parserConfiguration({ 'boolean-negation': false, 'populate--': true, 'greedy-arrays': false })
+    .middleware((args) => onArgs(args))
+    .command(commands.map((command) => command(ctx)))
+    .demandCommand(1, 'name a command: put, get, cp, serve')
+    .strict()
+    .help('h')
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 80))
+    .fail((msg, err) => {
+      // A message: yargs' own usage error (err, if any, is its parser's). Else a handler's error.
+      throw msg ? new ScpipeError('ERR_USAGE', msg) : err;
+    });
+  skipHelpCache(parser);
+  return parser;
 }
 
 /** Runs scpipe with `argv` (without node and script); resolves the exit status. */
 export async function main(argv: string[]): Promise<number> {
   let verbose = false;
   const ctx = createContext(() => verbose);
-  const commands = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]!()));
-  const parser = yargs(protectArgs(argv))
-    .scriptName('scpipe')
-    .usage('$0 <command> [options]\n\nMove byte streams over the SCP protocol, to and from scp-only hosts.')
-    .middleware(lastValueWins, true)
-    .middleware((args) => {
-      verbose = Boolean(args.v);
-    })
-    .command(commands.map((command) => command(ctx)))
-    .demandCommand(1, 'name a command: put, get, cp, serve')
-    .strict()
-    .parserConfiguration({ 'boolean-negation': false })
-    .help('h')
-    .alias('h', 'help')
-    .version()
-    .wrap(Math.min(100, process.stdout.columns ?? 80))
-    .fail((msg, err) => {
-      throw err ?? new ScpipeError('ERR_USAGE', unmarkMessage(msg));
-    });
-  skipHelpCache(parser);
+  const parser = await createParser(argv, ctx, (args) => {
+    verbose = Boolean(args.v);
+  });
   try {
     await parser.parseAsync();
   } catch (err) {
@@ -63,21 +75,6 @@ export async function main(argv: string[]): Promise<number> {
     return exitStatusFor(err);
   }
   return ctx.status;
-}
-
-/**
- * yargs renders the command's whole help text before it runs the handler
- * (measurable for put's 40 options, on the critical path of every transfer),
- * only to show it if the handler fails with yargs's own failure output. Our
- * fail() throws and main() reports the error without help, so the text was
- * never used. An internal of yargs 17 (lib/command.js calls
- * usage.cacheHelpMessage()); if it is not there, nothing changes.
- */
-function skipHelpCache(parser: object): void {
-  const internals = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } })
-    .getInternalMethods?.();
-  const usage = internals?.getUsageInstance?.();
-  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
 /** Runs scpipe with `argv` and exits the process with its status. */

@@ -1,8 +1,8 @@
 // Progress of a parts upload on a terminal: bytes produced, bytes confirmed,
 // parts in flight and the confirmed rate. One line, redrawn at most four
 // times a second, erased at the end.
-import { formatBytes, type PartsProgress } from '../lib';
-import { escapeForTerminal } from '../lib/util/escape';
+import { escapeForTerminal, type PartsProgress } from '../lib';
+import { formatBytes } from '../lib/internal';
 
 const REDRAW_MS = 250;
 

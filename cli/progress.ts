@@ -1,36 +1,36 @@
 // Progress on stderr, only when it is a terminal and not -q: while spooling,
-// bytes and rate; while sending, percent, bytes, rate and ETA. One line,
-// redrawn at most four times a second, erased at the end.
-import { formatBytes } from '../lib/spool/size'; // not the spool itself: `get` shows progress too
-import type { PutProgress } from '../lib/client/put';
-import { escapeForTerminal } from '../lib/util/escape';
+// bytes and rate; while transferring, percent, bytes, rate and ETA. One line
+// for put, get and cp alike (each file of a cp replaces the last), redrawn
+// at most four times a second, erased at the end.
+import { escapeForTerminal, type Progress } from '../lib';
+import { formatBytes } from '../lib/internal';
 
 const REDRAW_MS = 250;
 
-/** A progress line for one transfer. */
+/** The progress line of a command. */
 export class ProgressLine {
   private last = 0;
   private shown = false;
   private phaseStart = Date.now();
-  private phase: PutProgress['phase'] | undefined;
+  private current: Progress | undefined;
+  private label = '';
 
-  private readonly label: string;
+  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
 
-  /** `label` (a file name, possibly the remote's) is escaped here, for every caller. */
-  constructor(label: string, private readonly out: NodeJS.WriteStream = process.stderr) {
-    this.label = escapeForTerminal(label);
+  /** A progress line, or undefined when none should be shown (-q, or stderr is not a terminal). */
+  static wanted(quiet: boolean): ProgressLine | undefined {
+    return !quiet && process.stderr.isTTY ? new ProgressLine() : undefined;
   }
 
-  /** Whether progress should be shown at all. */
-  static wanted(quiet: boolean): boolean {
-    return !quiet && Boolean(process.stderr.isTTY);
-  }
-
-  update(p: PutProgress): void {
+  /** Shows `p`; a new phase or file starts its rate and ETA afresh. */
+  readonly update = (p: Progress): void => {
     const now = Date.now();
-    if (p.phase !== this.phase) {
-      this.phase = p.phase;
+    const prev = this.current;
+    this.current = p;
+    if (!prev || p.phase !== prev.phase || p.name !== prev.name || p.bytes < prev.bytes) {
       this.phaseStart = now;
+      // The name may be the remote's: escaped here, for every caller.
+      if (p.name !== prev?.name) this.label = escapeForTerminal(p.name);
     } else if (now - this.last < REDRAW_MS && p.bytes !== p.total) {
       return;
     }
@@ -49,9 +49,9 @@ export class ProgressLine {
     const width = this.out.columns ?? 80;
     this.out.write(`\r${text.slice(0, width - 1)}\x1b[K`);
     this.shown = true;
-  }
+  };
 
-  /** Erases the line. */
+  /** Erases the line (before anything else is printed, and at the end). */
   done(): void {
     if (this.shown) this.out.write('\r\x1b[K');
     this.shown = false;

@@ -1,11 +1,15 @@
 // How the CLI talks to the user on stderr: one `scpipe: ` line per error,
 // escaped already where it came from the peer.
-import { ScpipeError } from '../lib/errors';
-import { escapeForTerminal } from '../lib/util/escape';
+import { ScpipeError, escapeForTerminal, type RetryEvent } from '../lib';
 
 /** Writes `scpipe: <message>` to stderr. */
 export function say(message: string): void {
   process.stderr.write(`scpipe: ${message}\n`);
+}
+
+/** Says that `file` failed and is tried again (put's parts, get's parts). */
+export function sayRetry(file: string, e: RetryEvent): void {
+  say(`${escapeForTerminal(file)}: ${(e.error as Error).message}; retry ${e.retry} of ${e.retries} in ${(e.delayMs / 1000).toFixed(0)} s`);
 }
 
 /** The line to show for a failure. */

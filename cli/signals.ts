@@ -1,7 +1,7 @@
 // SIGINT / SIGTERM abort the transfer through an AbortSignal, so the spool is
 // removed and the channel closed before we exit 130 / 143. A second signal
 // exits at once (the spool file is already unlinked, or removed by its exit hook).
-import { abortError } from '../lib/errors';
+import { abortError } from '../lib';
 
 /** An AbortSignal that fires on SIGINT/SIGTERM; `release()` removes the handlers. */
 export function abortOnSignals(): { signal: AbortSignal; release: () => void } {

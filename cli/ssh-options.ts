@@ -2,16 +2,13 @@
 // plus -q -v, the transport, and the remote-command shaping of --quote /
 // --scp-path), and how they become the library's ConnectOptions.
 import type { Argv } from 'yargs';
-import { ScpipeError } from '../lib/errors';
-import { escapeForTerminal } from '../lib/util/escape';
-import { parsePort } from '../lib/transport/ssh-config-values';
-import { QUOTE_MODES, type QuoteMode } from '../lib/protocol/quote';
-import { parseRemoteSpec, type RemoteSpec } from '../lib/transport/target';
-import type { ConnectOptions } from '../lib/transport/ssh2-transport';
+import { ScpipeError, QUOTE_MODES, escapeForTerminal, parseRemoteSpec, type ConnectOptions, type QuoteMode, type RemoteSpec } from '../lib';
+import { parsePort, promptOnTty } from '../lib/internal';
+import { lastValue, single } from './yargs-limits';
 
 /** Parsed shared options. */
 export interface SshArgs {
-  /** As typed; checked by connectOptions(). A string: yargs adds repeated numbers up. */
+  /** As typed; checked by connectOptions(). A string: yargs would add repeated numbers up. */
   P?: string;
   i?: string[];
   F?: string;
@@ -26,31 +23,24 @@ export interface SshArgs {
 const TRANSPORTS = ['ssh2', 'openssh'] as const;
 type Transport = (typeof TRANSPORTS)[number];
 
-/** The options that may be given more than once and add up (see last-wins.ts). */
-export const LIST_OPTIONS = ['i', 'identity', 'o'] as const;
-
-// One value per occurrence (`-o A=1 host:path` must not swallow the target),
-// collected into an array when repeated. Only for LIST_OPTIONS.
-const repeatable = {
-  type: 'string',
-  nargs: 1,
-  requiresArg: true,
-  coerce: (v: string | string[]): string[] => ([] as string[]).concat(v),
-} as const;
+// Given more than once, they add up; one value each ('greedy-arrays' off:
+// `-o A=1 host:path` must not swallow the target).
+const repeatable = { type: 'string', array: true, requiresArg: true } as const;
 
 /** Adds the shared options to a command. */
 export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
   return y
-    .option('P', { alias: 'port', type: 'string', describe: 'remote port', requiresArg: true })
+    .option('P', { alias: 'port', ...single, describe: 'remote port' })
     .option('i', { alias: 'identity', ...repeatable, describe: 'identity (private key) file; repeatable' })
-    .option('F', { type: 'string', describe: 'ssh config file (instead of ~/.ssh/config)', requiresArg: true })
+    .option('F', { ...single, describe: 'ssh config file (instead of ~/.ssh/config)' })
     .option('o', { ...repeatable, describe: 'ssh option Key=Value; repeatable' })
     .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: 'no progress display' })
     .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'protocol trace and connection details on stderr' })
-    .option('quote', { choices: QUOTE_MODES, default: 'posix' as QuoteMode, describe: 'how remote paths are quoted for the remote shell' })
-    .option('scp-path', { type: 'string', default: 'scp', describe: 'remote scp program', requiresArg: true })
+    .option('quote', { choices: QUOTE_MODES, coerce: lastValue, default: 'posix' as QuoteMode, describe: 'how remote paths are quoted for the remote shell' })
+    .option('scp-path', { ...single, default: 'scp', describe: 'remote scp program' })
     .option('transport', {
       choices: TRANSPORTS,
+      coerce: lastValue,
       default: 'ssh2' as Transport,
       describe: 'ssh2: built-in SSH client; openssh: run the system ssh (your whole ~/.ssh/config: ProxyJump, ControlMaster, FIDO keys)',
     }) as unknown as Argv<T & SshArgs>;
@@ -80,8 +70,7 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     options: args.o,
     transport: args.transport,
     log,
-    // Loaded when a passphrase or password is asked for: most runs never do.
-    prompt: async (question, echo) => (await import('../lib/transport/tty-prompt')).promptOnTty(question, echo),
+    prompt: promptOnTty,
   };
 }
 

@@ -5,9 +5,8 @@
 import { createReadStream, fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Readable } from 'node:stream';
-import { ScpipeError } from '../lib/errors';
-import { DescriptorInput } from '../lib/spool';
-import { BODY_CHUNK } from '../lib/util/body-chunk';
+import { ScpipeError } from '../lib';
+import { BODY_CHUNK, DescriptorInput } from '../lib/internal';
 
 /** stdin as put's input, with its size when it is a regular file. */
 export interface StdinInput {

@@ -1,24 +1,37 @@
-// scpipe's public API. Re-exports only; the CLI is built on these alone.
+// scpipe's public API: what a program embedding scpipe uses. Re-exports only.
+// (lib/internal.ts has what the CLI needs beyond this; it is not part of it.)
+
+// Transfers: one stream to or from one remote file, and cp's two directions.
 export { put, putOverChannel } from './client/put';
+export type { PutInput, PutOptions, PutResult } from './client/put';
 export { get, getOverChannel } from './client/get';
-export type { OpenChannel, RemoteRole } from './client/connection';
 export type { Download, GetOptions } from './client/get';
+export { saveDownload } from './client/save-download';
 export { upload, download } from './client/copy';
 export type { CopyOptions } from './client/copy';
-export type { PutInput, PutOptions, PutProgress, PutResult } from './client/put';
-export type { Target } from './client/connection';
+export type { Progress } from './client/progress';
+// A stream as a set of parts with a manifest (put's `partSize`), retried on a lost connection.
 export type { PartsOptions } from './client/parts/options';
 export { DEFAULT_PARALLEL } from './client/parts/options';
 export type { PartReport, PartsProgress, PartsResult } from './client/parts/put-parts';
 export { formatManifest, parseManifest } from './client/parts/manifest';
 export type { Manifest, PartEntry } from './client/parts/manifest';
 export { partName, manifestName } from './client/parts/names';
-export { withRetries, DEFAULT_RETRIES, DEFAULT_BACKOFF_MS } from './client/retry';
+export { DEFAULT_RETRIES } from './client/retry';
 export type { RetryPolicy, RetryEvent } from './client/retry';
+export type { OpenChannel, RemoteRole, Target } from './client/connection';
+export type { ConnectOptions } from './transport/ssh2-transport';
+export type { SshOptions } from './transport/ssh-config';
+export { bandwidthLimit } from './util/token-bucket';
+export type { BandwidthLimit } from './util/token-bucket';
+export { parseRemoteSpec, isRemoteSpec } from './transport/target';
+export type { RemoteSpec } from './transport/target';
 
-export { ScpipeError, isScpipeError } from './errors';
+// Errors: a stable code to branch on, and context.
+export { ScpipeError, isScpipeError, abortError } from './errors';
 export type { ScpipeErrorCode, ScpipeErrorContext } from './errors';
 
+// The SCP protocol roles and codecs, for programs that bring their own channel.
 export type { ScpChannel, ExitStatus } from './protocol/channel';
 export { ScpSource } from './protocol/source';
 export type { OutgoingFile, RoleOptions } from './protocol/source';
@@ -32,36 +45,23 @@ export type { SinkHandler, FileWriter, SourceRecord, SinkEvent } from './protoco
 export { SinkDecoder } from './protocol/sink-decoder';
 export { parseRecord } from './protocol/record-parser';
 export { checkIncomingName, NameMatcher } from './protocol/names';
-export { createLocalSink } from './fs/local-sink';
-export { sendLocalPaths } from './fs/local-source';
+export { buildScpCommand } from './protocol/command';
+export type { ScpCommandOptions, RemoteCommandOptions } from './protocol/command';
+export { quoteRemotePath, QUOTE_MODES } from './protocol/quote';
+export type { QuoteMode } from './protocol/quote';
+export { createLocalSink, sendLocalPaths } from './fs';
+
+// The scp-only SSH server (`scpipe serve`).
 export { startServer } from './server/server';
 export type { ServeOptions, ServeAuth, RunningServer } from './server/server';
 export { Jail } from './server/jail';
 export { AuthorizedKeys } from './server/authorized-keys';
 export { loadHostKey } from './server/host-key';
+export type { HostKey } from './server/host-key';
 export { DEFAULT_AUTH_LIMITS } from './server/auth-limits';
 export type { AuthLimits } from './server/auth-limits';
-export { DEFAULT_CONNECTION_LIMITS, parseMaxStartups } from './server/connection-limits';
+export { DEFAULT_CONNECTION_LIMITS } from './server/connection-limits';
 export type { ConnectionLimits, StartupLimit } from './server/connection-limits';
-export { buildScpCommand } from './protocol/command';
-export type { ScpCommandOptions } from './protocol/command';
-export { quoteRemotePath, QUOTE_MODES } from './protocol/quote';
-export type { QuoteMode } from './protocol/quote';
 
-export { spool, DescriptorInput, DEFAULT_MEMORY_LIMIT, parseByteSize, formatBytes, checkSpoolDirectory } from './spool';
-export type { Spool, SpoolOptions, ReplayOptions } from './spool';
-
-export { connectSsh2, execChannel } from './transport/ssh2-transport';
-export type { ConnectOptions, Ssh2Connection } from './transport/ssh2-transport';
-export { spawnChannel } from './transport/child-channel';
-export { childEnv, SECRET_ENV_VARS } from './util/child-env';
-export { openSshChannel, sshArgs } from './transport/openssh-transport';
-export type { OpenSshChannel, OpenSshOptions } from './transport/openssh-transport';
-export { widenReceiveWindow, RECEIVE_WINDOW } from './transport/ssh2-window';
-export { parseRemoteSpec, isRemoteSpec } from './transport/target';
-export type { RemoteSpec } from './transport/target';
-export type { SshOptions, ResolvedHost } from './transport/ssh-config';
-
+// Peer text (names, messages) made safe to show on a terminal.
 export { escapeForTerminal } from './util/escape';
-export { TokenBucket, bandwidthLimit } from './util/token-bucket';
-export type { BandwidthLimit } from './util/token-bucket';

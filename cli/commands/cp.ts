@@ -2,19 +2,16 @@
 // local path, `[user@]host:path`, or `-` (stdin as the source, stdout as the
 // destination). One side must be remote; remote-to-remote is not supported.
 import type { Argv, CommandModule } from 'yargs';
-import { download, upload } from '../../lib/client/copy';
-import { ScpipeError } from '../../lib/errors';
-import { isRemoteSpec } from '../../lib/transport/target';
+import { ScpipeError, download, isRemoteSpec, upload } from '../../lib';
 import type { CommandContext } from '../context';
+import { allOperands, missingOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
 import { AlreadyReported, say } from '../report';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
 import { runPut } from './put';
-import { restoreArg } from '../stdio-arg';
 
-interface CpArgs extends SshArgs {
-  paths: string[];
+interface CpArgs extends SshArgs, OperandArgs {
   r: boolean;
   p: boolean;
 }
@@ -22,19 +19,19 @@ interface CpArgs extends SshArgs {
 /** Builds the cp command for yargs. */
 export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
   return {
-    command: 'cp <paths..>',
+    command: 'cp',
     describe: 'copy files and trees (-r) between here and a host: SRC... DEST',
     builder: (y: Argv) =>
-      withSshOptions(y)
-        .usage('$0 cp [options] SRC... DEST')
-        .positional('paths', { type: 'string', array: true, describe: 'SRC... DEST: local paths, [user@]host:path, or - for stdin/stdout' })
+      withOperands(withSshOptions(y))
+        .usage('$0 cp [options] SRC... DEST\n\nSRC and DEST: local paths, [user@]host:path, or - for stdin/stdout.')
         .option('r', { alias: 'recursive', type: 'boolean', default: false, describe: 'copy directories recursively' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve modes and times' })
         .example('scpipe cp -r -p ./photos backup@vault:photos-2026', '')
         .example('scpipe cp -r -p backup@vault:photos-2026 ./restore/', '') as unknown as Argv<CpArgs>,
-    handler: (args) =>
-      ctx.run(async (signal, log) => {
-        const paths = (args.paths ?? []).map(restoreArg);
+    handler: (args) => {
+      const paths = allOperands(args);
+      if (paths.length === 0) throw missingOperand();
+      return ctx.run(async (signal, log) => {
         if (paths.length < 2) throw new ScpipeError('ERR_USAGE', 'cp needs at least one source and a destination');
         const dest = paths[paths.length - 1]!;
         const sources = paths.slice(0, -1);
@@ -53,17 +50,17 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           return runGet(args, sources[0]!, undefined, signal, log);
         }
         const reported = new Set<unknown>();
-        const progress = fileProgress(args.q);
+        const progress = ProgressLine.wanted(args.q);
         const common = {
           ...roleOptions(args, signal, log),
           recursive: args.r,
           preserve: args.p,
           onProblem: (err: ScpipeError) => {
             reported.add(err);
-            progress?.erase();
+            progress?.done();
             say(err.message);
           },
-          onFileStart: progress?.onFileStart,
+          onProgress: progress?.update,
         };
         try {
           if (destRemote) {
@@ -82,27 +79,9 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           if (reported.has(err)) throw new AlreadyReported(err);
           throw err;
         } finally {
-          progress?.erase();
+          progress?.done();
         }
-      }),
-  };
-}
-
-/** One progress line per file (each replaces the last); erase() it before printing anything else. */
-function fileProgress(quiet: boolean): { onFileStart: (name: string, size: bigint) => (bytes: bigint) => void; erase: () => void } | undefined {
-  if (!ProgressLine.wanted(quiet)) return undefined;
-  let current: ProgressLine | undefined;
-  return {
-    onFileStart: (name, size) => {
-      current?.done();
-      const line = new ProgressLine(name);
-      current = line;
-      line.update({ phase: 'send', bytes: 0n, total: size });
-      return (bytes) => {
-        line.update({ phase: 'send', bytes, total: size });
-        if (bytes === size) line.done();
-      };
+      });
     },
-    erase: () => current?.done(),
   };
 }

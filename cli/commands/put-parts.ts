@@ -2,12 +2,11 @@
 // stream as a parts set (lib/client/parts), with -v lines per part, retries
 // on stderr, and progress on a terminal.
 import { posix } from 'node:path';
-import { put, formatBytes, ScpipeError, type PartReport, type PutInput } from '../../lib';
-import type { RemoteSpec } from '../../lib';
-import { escapeForTerminal } from '../../lib/util/escape';
+import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec } from '../../lib';
+import { formatBytes } from '../../lib/internal';
 import { PartsProgressLine } from '../parts-progress';
 import { ProgressLine } from '../progress';
-import { say } from '../report';
+import { sayRetry } from '../report';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 
 /** What runPutParts takes from the command line. */
@@ -45,7 +44,7 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
       onPart: log && ((p) => log(describePart(p))),
       onRetry: (e) => {
         progress?.done();
-        say(`${escapeForTerminal(e.file)}: ${(e.error as Error).message}; retry ${e.retry} of ${e.retries} in ${(e.delayMs / 1000).toFixed(0)} s`);
+        sayRetry(e.file, e);
       },
       onRefused: (left, message) => log?.(`${message}: going on with ${left} channel(s)`),
       onSpill: log && ((index) => log(`part ${index}: over --memory, spooling to a file`)),

@@ -1,21 +1,17 @@
 // `scpipe put [options] [user@]host:path`: stdin to one remote file.
-import { posix } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { ScpipeError, isScpipeError } from '../../lib/errors';
-import { put, type PutInput } from '../../lib/client/put';
-import { parseByteSize } from '../../lib/spool';
+import { DEFAULT_PARALLEL, DEFAULT_RETRIES, ScpipeError, escapeForTerminal, isScpipeError, put, type PutInput } from '../../lib';
+import { checkSpoolDirectory, parseByteSize } from '../../lib/internal';
+import type { CommandContext } from '../context';
+import { InputCommand } from '../input-command';
+import { allOperands, missingOperand, operands, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { openStdin } from '../stdin';
-import { InputCommand } from '../input-command';
 import { runPutParts } from './put-parts';
-import { DEFAULT_PARALLEL, DEFAULT_RETRIES, checkSpoolDirectory } from '../../lib';
-import { cameAfterEnd, restoreArg } from '../stdio-arg';
-import { escapeForTerminal } from '../../lib/util/escape';
-import type { CommandContext } from '../context';
+import { single, singleNumber } from '../yargs-limits';
 
-interface PutArgs extends SshArgs {
-  target: string;
+interface PutArgs extends SshArgs, OperandArgs {
   p: boolean;
   mode: string;
   mtime?: string;
@@ -26,8 +22,6 @@ interface PutArgs extends SshArgs {
   'part-size'?: string;
   parallel?: number;
   retries?: number;
-  /** The words after `--`: the input command. */
-  command?: string[];
 }
 
 /** Parses `--mode 0640`. */
@@ -51,32 +45,35 @@ const DEFAULT_MEMORY = '64M';
 /** Builds the put command for yargs. */
 export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> {
   return {
-    command: 'put <target> [command..]',
+    command: 'put',
     describe: "stream stdin, or a command's output, to a remote file ([user@]host:path)",
     builder: (y: Argv) =>
-      withSshOptions(y)
-        .usage('$0 put [options] <target> [-- command [arg...]]')
-        .positional('target', { type: 'string', demandOption: true, describe: '[user@]host:path of the remote file' })
-        .positional('command', {
-          type: 'string',
-          array: true,
-          describe: 'after --: run this command, upload its output, and send nothing unless it exits 0',
-        })
+      withOperands(withSshOptions(y))
+        .usage(
+          '$0 put [options] [user@]host:path [-- command [arg...]]\n\n' +
+            "Streams stdin to the remote file; after --, runs the command, uploads its output, and sends nothing unless it exits 0.",
+        )
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'send --mode and --mtime and have the remote keep them' })
-        .option('mode', { type: 'string', default: DEFAULT_MODE, describe: 'file mode to announce (octal)', requiresArg: true })
-        .option('mtime', { type: 'string', describe: 'modification time with -p (epoch seconds or ISO date; default now)', requiresArg: true })
-        .option('memory', { type: 'string', default: DEFAULT_MEMORY, describe: 'RAM to spool in before spilling to disk (K/M/G)', requiresArg: true })
-        .option('spool-dir', { type: 'string', describe: 'directory for the spool file (default $TMPDIR or /tmp)', requiresArg: true })
-        .option('size', { type: 'string', describe: 'the exact input size in bytes: stream without spooling', requiresArg: true })
-        .option('name', { type: 'string', describe: 'file name to announce (default: last part of the path)', requiresArg: true })
-        .option('part-size', { type: 'string', describe: 'send as parts of SIZE (K/M/G) while the stream is produced, then a manifest PATH.sha256', requiresArg: true })
-        .option('parallel', { type: 'number', describe: `with --part-size: parts sent at once, each over its own channel (default ${DEFAULT_PARALLEL})`, requiresArg: true })
-        .option('retries', { type: 'number', describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)`, requiresArg: true })
+        .option('mode', { ...single, default: DEFAULT_MODE, describe: 'file mode to announce (octal)' })
+        .option('mtime', { ...single, describe: 'modification time with -p (epoch seconds or ISO date; default now)' })
+        .option('memory', { ...single, default: DEFAULT_MEMORY, describe: 'RAM to spool in before spilling to disk (K/M/G)' })
+        .option('spool-dir', { ...single, describe: 'directory for the spool file (default $TMPDIR or /tmp)' })
+        .option('size', { ...single, describe: 'the exact input size in bytes: stream without spooling' })
+        .option('name', { ...single, describe: 'file name to announce (default: last part of the path)' })
+        .option('part-size', { ...single, describe: 'send as parts of SIZE (K/M/G) while the stream is produced, then a manifest PATH.sha256' })
+        .option('parallel', { ...singleNumber, describe: `with --part-size: parts sent at once, each over its own channel (default ${DEFAULT_PARALLEL})` })
+        .option('retries', { ...singleNumber, describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)` })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
         .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '')
         .example('btrfs send @snap | scpipe put --part-size 1G vault:snap.btrfs', '')
         .example("scpipe put vault:home.tar.zst -- bash -o pipefail -c 'tar -C /home -c . | zstd'", '') as unknown as Argv<PutArgs>,
-    handler: (args) => ctx.run((signal, log) => runPut(args, restoreArg(args.target), signal, log, inputCommand(args.command))),
+    handler: (args) => {
+      if (allOperands(args).length === 0) throw missingOperand();
+      return ctx.run((signal, log) => {
+        const { target, command } = putOperands(args);
+        return runPut(args, target, signal, log, command);
+      });
+    },
   };
 }
 
@@ -91,21 +88,26 @@ export function timings(bytes: bigint, spooled: boolean, started: number, sendin
   return `${spooled ? 'spooled' : 'set up'} in ${s(sending - started)}, sent in ${s(ended - sending)}${rate}`;
 }
 
-/** The words of `put host:path -- COMMAND [ARG...]`; refuses words that were not after `--`. */
-export function inputCommand(words: readonly string[] | undefined): string[] | undefined {
-  if (words === undefined || words.length === 0) return undefined;
-  const stray = words.find((word) => !cameAfterEnd(word));
-  if (stray !== undefined) {
+/**
+ * put's target and input command: `put host:path [-- COMMAND [ARG...]]`. A
+ * second word before `--` is refused (the command goes after it); with
+ * nothing before `--`, the target is the first word after it.
+ */
+export function putOperands(args: OperandArgs): { target: string; command?: string[] } {
+  const { before, after } = operands(args);
+  if (before.length > 1) {
     throw new ScpipeError(
       'ERR_USAGE',
-      `unexpected argument "${escapeForTerminal(restoreArg(stray))}": put takes one target; to upload a command's output, give the command after --`,
+      `unexpected argument "${escapeForTerminal(before[1]!)}": put takes one target; to upload a command's output, give the command after --`,
     );
   }
-  return words.map(restoreArg);
+  const [target, ...command] = [...before, ...after];
+  if (target === undefined) throw missingOperand();
+  return { target, command: command.length > 0 ? command : undefined };
 }
 
 /** Options of put that cp shares (cp has no --mode etc.: their defaults apply). */
-export type PutLikeArgs = SshArgs & Partial<Omit<PutArgs, keyof SshArgs | 'target'>>;
+export type PutLikeArgs = SshArgs & Partial<Omit<PutArgs, keyof SshArgs | keyof OperandArgs>>;
 
 /** Streams stdin to `targetArg`; shared by `put` and `cp - host:path`. */
 export async function runPut(
@@ -141,7 +143,7 @@ export async function runPut(
   }
   const producer = command && new InputCommand(command);
   const stdin: { input: PutInput; fileSize?: bigint } = producer ? { input: producer.input } : openStdin(size !== undefined);
-  const progress = ProgressLine.wanted(args.q) ? new ProgressLine(posix.basename(spec.path) || spec.host) : undefined;
+  const progress = ProgressLine.wanted(args.q);
   const started = performance.now();
   let sending: number | undefined; // when pass 2 began
   try {
@@ -155,9 +157,8 @@ export async function runPut(
       name: args.name,
       memoryLimit: Number(memory),
       spoolDir: args['spool-dir'],
-      remoteVerbose: false,
       onProgress: (p) => {
-        if (p.phase === 'send') sending ??= performance.now();
+        if (p.phase === 'transfer') sending ??= performance.now();
         progress?.update(p);
       },
     });

@@ -2,17 +2,26 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { abortError, ScpipeError } from '../../lib/errors';
-import { AuthorizedKeys } from '../../lib/server/authorized-keys';
-import { defaultHostKeyPath, loadHostKey } from '../../lib/server/host-key';
-import { Jail } from '../../lib/server/jail';
-import { startServer, type ServeAuth, type ServeOptions } from '../../lib/server/server';
-import { DEFAULT_AUTH_LIMITS, DEFAULT_CONNECTION_LIMITS, parseMaxStartups } from '../../lib/index';
-import { parseRemoteSpec } from '../../lib/transport/target';
+import {
+  AuthorizedKeys,
+  DEFAULT_AUTH_LIMITS,
+  DEFAULT_CONNECTION_LIMITS,
+  Jail,
+  ScpipeError,
+  abortError,
+  loadHostKey,
+  parseRemoteSpec,
+  startServer,
+  type ServeAuth,
+  type ServeOptions,
+} from '../../lib';
+import { defaultHostKeyPath, parseMaxStartups } from '../../lib/internal';
 import type { CommandContext } from '../context';
+import { operands, unknownArguments, type OperandArgs } from '../operands';
 import { say } from '../report';
+import { single, singleNumber } from '../yargs-limits';
 
-interface ServeArgs {
+interface ServeArgs extends OperandArgs {
   root: string;
   addr: string;
   'host-key'?: string;
@@ -50,23 +59,26 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
     builder: (y: Argv) =>
       y
         .usage('$0 serve [options]')
-        .option('root', { type: 'string', demandOption: true, describe: 'directory the clients see as /', requiresArg: true })
-        .option('addr', { type: 'string', default: '127.0.0.1:2022', describe: 'listen address HOST:PORT', requiresArg: true })
-        .option('host-key', { type: 'string', describe: 'host private key (default: an ed25519 key generated once in ~/.cache/scpipe)', requiresArg: true })
-        .option('authorized-keys', { type: 'string', describe: 'public keys allowed to log in (default ~/.ssh/authorized_keys)', requiresArg: true })
-        .option('user', { type: 'string', describe: `the only user name accepted; with ${PASSWORD_ENV} set, its password`, requiresArg: true })
+        .option('root', { ...single, demandOption: true, describe: 'directory the clients see as /' })
+        .option('addr', { ...single, default: '127.0.0.1:2022', describe: 'listen address HOST:PORT' })
+        .option('host-key', { ...single, describe: 'host private key (default: an ed25519 key generated once in ~/.cache/scpipe)' })
+        .option('authorized-keys', { ...single, describe: 'public keys allowed to log in (default ~/.ssh/authorized_keys)' })
+        .option('user', { ...single, describe: `the only user name accepted; with ${PASSWORD_ENV} set, its password` })
         .option('no-auth', { type: 'boolean', default: false, describe: 'accept anyone without authentication (tests, demos)' })
         .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
         .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'log protocol detail' })
-        .option('max-auth-tries', { type: 'number', default: DEFAULT_AUTH_LIMITS.maxAuthTries, describe: 'failed logins allowed per connection, then disconnect', requiresArg: true })
-        .option('auth-failure-delay', { type: 'number', default: DEFAULT_AUTH_LIMITS.failureDelayMs / 1000, describe: 'seconds before answering a wrong password', requiresArg: true })
-        .option('login-grace-time', { type: 'number', default: DEFAULT_CONNECTION_LIMITS.loginGraceMs / 1000, describe: 'seconds to log in, then disconnect (0: no limit)', requiresArg: true })
-        .option('max-startups', { type: 'string', default: formatStartups(DEFAULT_CONNECTION_LIMITS.maxStartups), describe: 'unauthenticated connections: START[:RATE:FULL] as sshd\'s MaxStartups', requiresArg: true })
-        .option('max-per-address', { type: 'number', default: DEFAULT_CONNECTION_LIMITS.maxPerAddress, describe: 'unauthenticated connections from one address', requiresArg: true })
-        .option('max-sessions', { type: 'number', default: DEFAULT_CONNECTION_LIMITS.maxSessions, describe: 'sessions open at once per connection', requiresArg: true })
+        .option('max-auth-tries', { ...singleNumber, default: DEFAULT_AUTH_LIMITS.maxAuthTries, describe: 'failed logins allowed per connection, then disconnect' })
+        .option('auth-failure-delay', { ...singleNumber, default: DEFAULT_AUTH_LIMITS.failureDelayMs / 1000, describe: 'seconds before answering a wrong password' })
+        .option('login-grace-time', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.loginGraceMs / 1000, describe: 'seconds to log in, then disconnect (0: no limit)' })
+        .option('max-startups', { ...single, default: formatStartups(DEFAULT_CONNECTION_LIMITS.maxStartups), describe: 'unauthenticated connections: START[:RATE:FULL] as sshd\'s MaxStartups' })
+        .option('max-per-address', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.maxPerAddress, describe: 'unauthenticated connections from one address' })
+        .option('max-sessions', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.maxSessions, describe: 'sessions open at once per connection' })
         .example('scpipe serve --root /srv/archive --addr 0.0.0.0:2022', '') as unknown as Argv<ServeArgs>,
-    handler: (args) =>
-      ctx.run(async (signal) => {
+    handler: (args) => {
+      // yargs' strict mode refuses stray words before `--`; these came after it.
+      const { after } = operands(args);
+      if (after.length > 0) throw unknownArguments(after);
+      return ctx.run(async (signal) => {
         const { host, port } = parseListenAddress(args.addr);
         const jail = await Jail.create(args.root).catch((err: unknown) => {
           throw new ScpipeError('ERR_USAGE', `bad --root "${args.root}": ${(err as Error).message}`, { cause: err });
@@ -92,7 +104,8 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         await server.close();
         // Stopped by SIGINT/SIGTERM: exit 130/143 like every command (cli/exit-status.ts).
         throw abortError(signal);
-      }),
+      });
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import { ScpSource, type RoleOptions } from '../protocol/source';
 import { createLocalSink } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
 import { ChannelOpener, type Target } from './connection';
+import type { Progress } from './progress';
 import type { ExitStatus } from '../protocol/channel';
 
 /** Options of upload() and download(). */
@@ -24,8 +25,8 @@ export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
    * the target directory; names stay single components either way.
    */
   strictNames?: boolean;
-  /** Progress of each file: called at its start, returns a per-chunk callback. */
-  onFileStart?: (name: string, size: bigint) => ((bytes: bigint) => void) | undefined;
+  /** Progress of each file in turn (`name`: the local path sent, or the name received). */
+  onProgress?: (p: Progress) => void;
 }
 
 /** Copies local files (and trees with `recursive`) to `remotePath`. */
@@ -43,7 +44,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
         recursive: Boolean(opts.recursive),
         preserve: Boolean(opts.preserve),
         signal: opts.signal,
-        onFileStart: opts.onFileStart,
+        onFileStart: opts.onProgress && fileProgress(opts.onProgress),
       });
       return await source.finish();
     } catch (err) {
@@ -66,7 +67,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
       if (!glob) requireRemoteBasename(remotePath, 'a file or directory to copy');
       const handler = withProgress(
         await createLocalSink(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive) }),
-        opts.onFileStart,
+        opts.onProgress,
       );
       const command = remoteScpCommand('source', remotePath, opts);
       const channel = await opener.open(command, opts.signal ?? new AbortController().signal, 'source');
@@ -88,9 +89,18 @@ export async function download(target: Target, remotePaths: string[], localTarge
   if (problems[0]) throw problems[0];
 }
 
+// Reports one file's progress: its start, then each count of bytes.
+function fileProgress(onProgress: (p: Progress) => void): (name: string, size: bigint) => (bytes: bigint) => void {
+  return (name, total) => {
+    onProgress({ name, phase: 'transfer', bytes: 0n, total });
+    return (bytes) => onProgress({ name, phase: 'transfer', bytes, total });
+  };
+}
+
 // Wraps a handler so each file's bytes are counted for a progress display.
-function withProgress(handler: SinkHandler, onFileStart: CopyOptions['onFileStart']): SinkHandler {
-  if (!onFileStart) return handler;
+function withProgress(handler: SinkHandler, onProgress: CopyOptions['onProgress']): SinkHandler {
+  if (!onProgress) return handler;
+  const onFileStart = fileProgress(onProgress);
   return {
     enterDirectory: (dir, times, depth) => handler.enterDirectory(dir, times, depth),
     leaveDirectory: (depth) => handler.leaveDirectory(depth),
@@ -102,7 +112,7 @@ function withProgress(handler: SinkHandler, onFileStart: CopyOptions['onFileStar
       return {
         write: async (chunk) => {
           n += BigInt(chunk.length);
-          tick?.(n);
+          tick(n);
           await w.write(chunk);
         },
         finish: (r) => w.finish(r),

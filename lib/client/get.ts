@@ -6,6 +6,7 @@ import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../error
 import type { ExitStatus } from '../protocol/channel';
 import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
 import { NameMatcher, requireRemoteBasename } from '../protocol/names';
+import { formatMode } from '../protocol/records';
 import { ScpSink } from '../protocol/sink';
 import type { FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
 import type { RoleOptions } from '../protocol/source';
@@ -18,6 +19,7 @@ import type { Manifest } from './parts/manifest';
 import { fetchManifest, readParts } from './parts/get-parts';
 import { manifestName, splitRemote } from './parts/names';
 import { MAX_PARALLEL } from './parts/options';
+import type { Progress } from './progress';
 
 /** Options of get(). */
 export interface GetOptions extends RoleOptions, RemoteCommandOptions {
@@ -25,8 +27,8 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
   preserve?: boolean;
   /** Default true: the file must come under the name asked for; false as scp -T (see CopyOptions). */
   strictNames?: boolean;
-  /** Bytes received so far of `total`. */
-  onProgress?: (p: { bytes: bigint; total: bigint }) => void;
+  /** The bytes received (`name`: the name the remote announced, or the parts set's name). */
+  onProgress?: (p: Progress) => void;
   /** A parts set: parts fetched ahead, each over its own channel (default 4). */
   parallel?: number;
   /** Fetches again after a lost connection (default retry.ts DEFAULT_RETRIES; 0: none). */
@@ -140,11 +142,14 @@ export async function getOverChannel(
       openFile: async (file, times) => {
         // One file only: the sink refuses a second one first (maxTopLevel: 1, no -r).
         const body = new BodyStream();
+        opts.trace?.(`receiving ${escapeForTerminal(file.name)}: ${file.size} bytes, mode ${formatMode(file.mode)}`);
         let received = 0n;
+        const progress = (): void => opts.onProgress?.({ name: file.name, phase: 'transfer', bytes: received, total: file.size });
+        progress();
         const writer: FileWriter = {
           write: async (chunk) => {
             received += BigInt(chunk.length);
-            opts.onProgress?.({ bytes: received, total: file.size });
+            progress();
             await body.write(chunk);
           },
           finish: async ({ ok, sourceError }) => {

@@ -11,6 +11,7 @@ import type { Times } from '../protocol/records';
 import { DEFAULT_MEMORY_LIMIT, DescriptorInput, formatBytes, spool, type Spill, type Spool } from '../spool';
 import { escapeForTerminal } from '../util/escape';
 import { ChannelOpener, type OpenChannel, type Target } from './connection';
+import type { Progress } from './progress';
 import { remoteFileName } from './remote-name';
 import type { PartsOptions } from './parts/options';
 import { putParts, type PartsProgress, type PartsResult } from './parts/put-parts';
@@ -21,14 +22,6 @@ import { putParts, type PartsProgress, type PartsResult } from './parts/put-part
  * worker thread, the fastest way to take a pipe; it cannot go with `size`.
  */
 export type PutInput = Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorInput;
-
-/** Progress of a put: spooling (size still unknown), then sending. */
-export interface PutProgress {
-  phase: 'spool' | 'send';
-  bytes: bigint;
-  /** Known once sending starts. */
-  total?: bigint;
-}
 
 /** Options of put(). */
 export interface PutOptions extends RoleOptions, RemoteCommandOptions {
@@ -50,7 +43,8 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   spoolDir?: string;
   /** For a DescriptorInput: where the RAM part beyond 8 MiB is kept (SpoolOptions.memoryDir; false: process memory). */
   memoryDir?: string | false;
-  onProgress?: (p: PutProgress) => void;
+  /** Spooling, then sending (`name`: the name announced). */
+  onProgress?: (p: Progress) => void;
   /** With `partSize`: bytes produced and confirmed, parts in flight. */
   onPartsProgress?: (p: PartsProgress) => void;
 }
@@ -127,7 +121,7 @@ export async function putOverChannel(
         memoryDir: opts.memoryDir,
         signal: inner.signal,
         onSpill: opts.trace && ((spill) => opts.trace!(describeSpill(spill, opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT))),
-        onProgress: (bytes) => opts.onProgress?.({ phase: 'spool', bytes }),
+        onProgress: (bytes) => opts.onProgress?.({ name, phase: 'spool', bytes }),
       });
     }
     source = await sourceReady;
@@ -138,7 +132,7 @@ export async function putOverChannel(
       : input instanceof Uint8Array
         ? oneChunk(input)
         : (input as Readable | AsyncIterable<Uint8Array>);
-    opts.onProgress?.({ phase: 'send', bytes: 0n, total: size });
+    opts.onProgress?.({ name, phase: 'transfer', bytes: 0n, total: size });
     await source.sendFile({
       name,
       size,
@@ -146,7 +140,7 @@ export async function putOverChannel(
       times: opts.preserve ? opts.times ?? nowTimes() : undefined,
       body,
       excess: opts.ignoreExcess ? 'ignore' : 'error',
-      onProgress: (bytes) => opts.onProgress?.({ phase: 'send', bytes, total: size }),
+      onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
     });
     if (body instanceof Readable && body !== input) body.destroy(); // a replay not read to the end
     const exit = await source.finish();

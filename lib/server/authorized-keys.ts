@@ -2,8 +2,8 @@
 // after options (`command="…",no-pty ssh-ed25519 AAAA… comment`). Options
 // are ignored: this server runs nothing but its own scp roles anyway.
 import { readFile } from 'node:fs/promises';
-import { utils } from 'ssh2';
 import { ScpipeError } from '../errors';
+import { ssh2 } from './ssh2';
 
 /** Public keys allowed to log in, as SSH wire-format blobs. */
 export class AuthorizedKeys {
@@ -18,7 +18,7 @@ export class AuthorizedKeys {
       // The key is the first "<type> <base64>" pair; options come before it.
       const m = /(?:^|\s|,)((?:ssh|ecdsa|sk)-[A-Za-z0-9@.+-]+)\s+([A-Za-z0-9+/=]+)/.exec(line);
       if (!m) continue;
-      const parsed = utils.parseKey(`${m[1]} ${m[2]}`);
+      const parsed = ssh2().utils.parseKey(`${m[1]} ${m[2]}`);
       if (parsed instanceof Error) continue;
       const key = Array.isArray(parsed) ? parsed[0]! : parsed;
       blobs.push(key.getPublicSSH());

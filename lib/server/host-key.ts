@@ -4,9 +4,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { utils } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { fingerprint } from '../transport/known-hosts';
+import { ssh2 } from './ssh2';
 
 /** A loaded host key: the private key for ssh2 and its public fingerprint. */
 export interface HostKey {
@@ -42,7 +42,7 @@ export async function loadHostKey(path: string, generate: boolean): Promise<Host
     privateKey = Buffer.from(pair.private);
     generated = true;
   }
-  const parsed = utils.parseKey(privateKey);
+  const parsed = ssh2().utils.parseKey(privateKey);
   if (parsed instanceof Error) {
     // A key generated before generateHostKeyPair checked its keys may be one of ssh2's malformed ones.
     const hint = generate && !generated ? ' (remove it, and the next start makes a new one)' : '';
@@ -65,6 +65,7 @@ const GENERATE_ATTEMPTS = 16;
  * a pair is thrown away and another made, before anything is written.
  */
 export function generateHostKeyPair(): { private: string; public: string } {
+  const { utils } = ssh2();
   for (let attempt = 0; attempt < GENERATE_ATTEMPTS; attempt++) {
     const pair = utils.generateKeyPairSync('ed25519');
     if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair;

@@ -6,7 +6,7 @@
 // vanishes mid-file costs one log line.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
-import { Server, utils, type AuthContext, type Connection, type ServerChannel } from 'ssh2';
+import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { DEFAULT_AUTH_LIMITS, LoginAttempts, type AuthLimits } from './auth-limits';
@@ -16,6 +16,7 @@ import type { HostKey } from './host-key';
 import type { Jail } from './jail';
 import { RESTRICTED_BANNER, runSession } from './session';
 import { runSftpSession } from './sftp/session';
+import { ssh2 } from './ssh2';
 
 /** How clients authenticate. */
 export interface ServeAuth {
@@ -59,7 +60,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const gate = new ConnectionGate(limits);
   // Admitted connections not logged in yet, by "address port" (unique while open).
   const startups = new Map<string, Startup>();
-  const server = new Server({ hostKeys: [opts.hostKey.privateKey] }, (client, info) => {
+  const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey] }, (client, info) => {
     clients.add(client);
     const from = `${info.ip}:${info.port}`;
     const attempts = new LoginAttempts(limits, info, log);
@@ -211,7 +212,7 @@ function authenticate(ctx: AuthContext, auth: ServeAuth): boolean {
   if (ctx.method === 'publickey') {
     if (!auth.authorizedKeys || !auth.authorizedKeys.has(ctx.key.data)) return false;
     if (!ctx.signature || !ctx.blob) return true; // the "would this key do?" query
-    const parsed = utils.parseKey(ctx.key.data);
+    const parsed = ssh2().utils.parseKey(ctx.key.data);
     if (parsed instanceof Error) return false;
     const key = Array.isArray(parsed) ? parsed[0]! : parsed;
     return key.verify(ctx.blob, ctx.signature, ctx.hashAlgo as never) === true;

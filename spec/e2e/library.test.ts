@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from 'ssh2';
-import { put, isScpipeError, type PutProgress } from '../../lib';
+import { put, isScpipeError, type Progress } from '../../lib';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -26,10 +26,10 @@ const target = () => ({
 
 describe('library put()', () => {
   it('sends a Buffer without spooling and reports progress', async () => {
-    const seen: PutProgress[] = [];
+    const seen: Progress[] = [];
     const result = await put(target(), `${dir}/buf.bin`, Buffer.from('buffer body'), { onProgress: (p) => seen.push(p) });
     expect(result).toMatchObject({ bytes: 11n, spooled: 'none', exit: { code: 0, signal: null } });
-    expect(seen[seen.length - 1]).toEqual({ phase: 'send', bytes: 11n, total: 11n });
+    expect(seen[seen.length - 1]).toEqual({ name: 'buf.bin', phase: 'transfer', bytes: 11n, total: 11n });
     expect(await readFile(join(dir, 'buf.bin'), 'utf8')).toBe('buffer body');
   });
 

@@ -62,7 +62,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
           for await (const chunk of part.replay({ signal: inner.signal })) {
             whole.update(chunk as Buffer);
             received += BigInt((chunk as Buffer).length);
-            opts.onProgress?.({ bytes: received, total: manifest.size });
+            opts.onProgress?.({ name: manifest.name, phase: 'transfer', bytes: received, total: manifest.size });
             await body.write(chunk as Buffer);
             if (body.destroyed) throw abortError(inner.signal.aborted ? inner.signal : undefined);
           }

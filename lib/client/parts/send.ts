@@ -62,7 +62,7 @@ export async function sendFile(
             scpPath: ctx.scpPath,
             remoteVerbose: ctx.remoteVerbose,
             onStderrLine: ctx.onStderrLine,
-            onProgress: onBytes && ((p) => p.phase === 'send' && onBytes(p.bytes)),
+            onProgress: onBytes && ((p) => p.phase === 'transfer' && onBytes(p.bytes)),
           });
           ctx.lanes.release(lane);
           return { lane, attempts, ms: performance.now() - started };

@@ -40,7 +40,7 @@ describe('dist/cli/launch.js', () => {
       cpSync(path.join(DIST, 'cli'), path.join(copy, 'cli'), { recursive: true });
       cpSync(path.join(DIST, 'lib'), path.join(copy, 'lib'), { recursive: true });
       const out = execFileSync(process.execPath, [path.join(copy, 'cli/launch.js'), 'put', '--help'], { encoding: 'utf8' });
-      expect(out).toContain('scpipe put [options] <target>');
+      expect(out).toContain('scpipe put [options] [user@]host:path');
     });
   });
 });

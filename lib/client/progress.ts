@@ -1,0 +1,17 @@
+// The one progress event of every transfer (put, get, upload, download), so
+// that a program shows them all with one renderer (the CLI's cli/progress.ts).
+
+/**
+ * Progress of one file. Each file's transfer starts with `bytes` 0n; a put
+ * of unknown size reports its spooling first (`total` still unknown).
+ */
+export interface Progress {
+  /** The file, as a user knows it: the name announced to or by the remote, or the local path sent. Unescaped. */
+  name: string;
+  /** `spool`: put measuring its input; `transfer`: the file's bytes on the wire, either direction. */
+  phase: 'spool' | 'transfer';
+  /** Bytes spooled or transferred so far. */
+  bytes: bigint;
+  /** The file's size; undefined while spooling. */
+  total?: bigint;
+}

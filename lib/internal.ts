@@ -1,0 +1,13 @@
+// What the scpipe CLI (cli/) needs from the library beyond its public API
+// (lib/index.ts): tuning and terminal details that are not meant for other
+// programs. Not part of the public API: it may change in any release.
+// Re-exports only.
+export { DescriptorInput } from './spool';
+export { parseByteSize, formatBytes, checkSpoolDirectory } from './spool';
+export { BODY_CHUNK } from './util/body-chunk';
+export { childEnv } from './util/child-env';
+export { describeIoError } from './fs/strerror';
+export { parsePort } from './transport/ssh-config-values';
+export { promptOnTty } from './transport/tty-prompt';
+export { defaultHostKeyPath } from './server/host-key';
+export { parseMaxStartups } from './server/connection-limits';

@@ -1,0 +1,137 @@
+// The command line as yargs parses it with scpipe's configuration: what each
+// command's handler is given, and the usage errors, without running anything.
+import { parseRemoteSpec } from '../../../lib';
+import type { CommandContext } from '../../../cli/context';
+import { createParser, main } from '../../../cli/main';
+import { allOperands } from '../../../cli/operands';
+import { putOperands } from '../../../cli/commands/put';
+import { connectOptions } from '../../../cli/ssh-options';
+
+const STOP = new Error('parsed');
+const idle: CommandContext = { run: async () => undefined, status: 0 };
+
+/** The arguments a command's handler would get for `argv`. */
+async function parse(argv: string[]): Promise<Record<string, unknown> & { _: string[]; '--'?: string[] }> {
+  let seen: unknown;
+  const parser = await createParser(argv, idle, (args) => {
+    seen = args;
+    throw STOP;
+  });
+  try {
+    await parser.parseAsync(); // throws at once or rejects: yargs runs the middleware synchronously here
+    throw new Error('the handler ran');
+  } catch (err) {
+    if (err !== STOP) throw err;
+  }
+  return seen as Record<string, unknown> & { _: string[]; '--'?: string[] };
+}
+
+/** The exit status and stderr of `scpipe argv` that fails before it connects anywhere. */
+async function refused(argv: string[]): Promise<{ status: number; stderr: string }> {
+  let stderr = '';
+  const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    return { status: await main(argv), stderr };
+  } finally {
+    write.mockRestore();
+  }
+}
+
+describe('a lone -', () => {
+  it('is an operand of cp, as stdin (source) or stdout (destination)', async () => {
+    expect(allOperands(await parse(['cp', '-', 'h:f']))).toEqual(['-', 'h:f']);
+    expect(allOperands(await parse(['cp', '-r', 'h:f', '-']))).toEqual(['h:f', '-']);
+  });
+});
+
+describe('--', () => {
+  it('ends the options: what follows is an operand even if it starts with a dash', async () => {
+    expect(allOperands(await parse(['cp', '-r', '--', '-v', 'h:d']))).toEqual(['-v', 'h:d']);
+    expect(allOperands(await parse(['get', '--', 'h:f']))).toEqual(['h:f']);
+    const args = await parse(['cp', '--', '-v', 'h:d']);
+    expect(args.v).toBe(false);
+  });
+
+  it("starts put's input command, whose own options scpipe does not parse", async () => {
+    const args = await parse(['put', '-q', 'h:x', '--', 'bash', '-o', 'pipefail', '-c', 'a | b', '-v', '--', '-']);
+    expect(putOperands(args)).toEqual({ target: 'h:x', command: ['bash', '-o', 'pipefail', '-c', 'a | b', '-v', '--', '-'] });
+    expect(args).toMatchObject({ q: true, v: false });
+    expect(args.o).toBeUndefined();
+  });
+
+  it('without a command, put reads stdin; with nothing before --, the target is the first word after it', async () => {
+    expect(putOperands(await parse(['put', 'h:x']))).toEqual({ target: 'h:x' });
+    expect(putOperands(await parse(['put', 'h:x', '--']))).toEqual({ target: 'h:x' });
+    expect(putOperands(await parse(['put', '--', 'h:x', 'tar']))).toEqual({ target: 'h:x', command: ['tar'] });
+  });
+
+  it('options may follow the operands before it', async () => {
+    const args = await parse(['get', 'h:f', '--output', 'out', '-p']);
+    expect(allOperands(args)).toEqual(['h:f']);
+    expect(args).toMatchObject({ output: 'out', p: true });
+  });
+});
+
+describe('a repeated option', () => {
+  it('-i and -o add up, one value each: the target after -o stays the target', async () => {
+    const args = await parse(['put', '-i', 'k1', '-o', 'Port=1', '--identity', 'k2', '-o', 'User=x', 'h:x']);
+    expect(args).toMatchObject({ i: ['k1', 'k2'], identity: ['k1', 'k2'], o: ['Port=1', 'User=x'] });
+    expect(putOperands(args)).toEqual({ target: 'h:x' });
+  });
+
+  it('a single-valued option takes its last value', async () => {
+    const args = await parse(['put', '--memory', '1K', '-P', '1', '--spool-dir', '/a', '-v', '--memory', '2K', '--port', '22', '--spool-dir', '/b', '-v', 'h:x']);
+    expect(args).toMatchObject({ memory: '2K', P: '22', port: '22', 'spool-dir': '/b', v: true });
+    expect(await parse(['get', '--quote', 'none', '--quote', 'double', '--output', 'a', '--output', 'b', 'h:f'])).toMatchObject({ quote: 'double', output: 'b' });
+    expect(await parse(['serve', '--root', '/a', '--root', '/b', '--addr', ':1', '--addr', ':2'])).toMatchObject({ root: '/b', addr: ':2' });
+  });
+});
+
+describe('usage errors (exit 2)', () => {
+  const HINT = "scpipe: try 'scpipe --help' or 'scpipe <command> --help'\n";
+
+  it.each([
+    [['get', 'h:f', 'extra'], 'Unknown argument: extra'],
+    [['get', '--', 'h:f', 'x', 'y'], 'Unknown arguments: x, y'],
+    [['serve', '--root', '/', 'extra'], 'Unknown argument: extra'],
+    [['serve', '--root', '/', '--', 'extra'], 'Unknown argument: extra'],
+    [['cp', '--bogus', 'a', 'h:'], 'Unknown argument: bogus'],
+    [['frobnicate'], 'Unknown argument: frobnicate'],
+    [['get'], 'Not enough non-option arguments: got 0, need at least 1'],
+    [['put', '-o'], 'Not enough arguments following: o'],
+    [['put', '--quote', 'x', 'h:f'], 'Invalid values:\n  Argument: quote, Given: "x", Choices: "posix", "double", "none"'],
+  ])('%j: %s', async (argv, message) => {
+    expect(await refused(argv)).toEqual({ status: 2, stderr: `scpipe: ${message}\n${HINT}` });
+  });
+
+  it("put's second word before -- is refused, escaped, pointing at --", async () => {
+    expect(await refused(['put', 'h:x', 'tar\x1b[2J'])).toEqual({
+      status: 2,
+      stderr: 'scpipe: unexpected argument "tar\\x1b[2J": put takes one target; to upload a command\'s output, give the command after --\n',
+    });
+  });
+
+  it('cp needs a source and a destination', async () => {
+    expect(await refused(['cp', '-'])).toEqual({ status: 2, stderr: 'scpipe: cp needs at least one source and a destination\n' });
+  });
+});
+
+describe('-P', () => {
+  const base = { q: false, v: false, quote: 'posix' as const, 'scp-path': 'scp', transport: 'ssh2' as const };
+  const spec = parseRemoteSpec('host:f')!;
+
+  it.each([['22', 22], ['1', 1], ['65535', 65535], ['0022', 22]])('takes %j as port %d', (text, port) => {
+    expect(connectOptions(spec, { ...base, P: text }).port).toBe(port);
+  });
+
+  it.each(['0', '65536', '', '22x', '-1', '1e3', ' 22', '2\x1b[2J'])('refuses %j with ERR_USAGE', (text) => {
+    expect(() => connectOptions(spec, { ...base, P: text })).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
+  });
+
+  it('escapes what it shows', () => {
+    expect(() => connectOptions(spec, { ...base, P: '2\x1b[2J' })).toThrow('bad port "2\\x1b[2J"');
+  });
+});
