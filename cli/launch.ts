@@ -3,7 +3,8 @@
 // scripts/bundle.js makes of it, with the V8 code cache made for that file at
 // build time (dist/scpipe.js.cache). Finding, reading and compiling some 70
 // modules one by one was a large part of a small transfer's start-up
-// (docs/performance.md §6).
+// (docs/performance.md §6). ssh2 is not in the bundle: it loads from
+// node_modules, so an update of it applies without a rebuild of scpipe.
 // V8 ignores a cache made by another Node version and compiles as usual; a
 // build without the bundle (tsc alone) loads the modules as usual, and so
 // does a build where tsc ran after the bundle was made (`tsc` alone after
@@ -49,12 +50,9 @@ function isStale(): boolean {
   return entry !== undefined && entry.mtimeMs > statSync(BUNDLE).mtimeMs;
 }
 
-/**
- * Runs the compiled bundle as the CommonJS module BUNDLE. `extra` is set on
- * its module object (scripts/bundle.js passes run.ts's CodeCacheRun).
- */
-export function runBundle(script: Script, extra: object = {}): void {
-  const module = { ...extra, exports: {} };
+/** Runs the compiled bundle as the CommonJS module BUNDLE. */
+export function runBundle(script: Script): void {
+  const module = { exports: {} };
   const wrapper = script.runInThisContext() as CommonJsWrapper;
   wrapper.call(module.exports, module.exports, Module.createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE));
 }
