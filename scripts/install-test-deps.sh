@@ -40,7 +40,7 @@ chmod 0755 /run/sshd
 echo "install-test-deps: ensured /run/sshd"
 
 # scpipe-user: ordinary account. scpipe-rssh: restricted by ForceCommand in
-# the test sshd config (spec/helpers/sshd.ts), imitating rssh.
+# the test sshd config (testkit/sshd.ts), imitating rssh.
 for u in scpipe-user scpipe-rssh; do
   if id "$u" >/dev/null 2>&1; then
     echo "install-test-deps: account $u already exists"

@@ -1,5 +1,5 @@
 /**
- * Proves the e2e harness (spec/helpers/sshd.ts) with the SYSTEM OpenSSH
+ * Proves the e2e harness (testkit/sshd.ts) with the SYSTEM OpenSSH
  * client, independently of scpipe: if these fail, scpipe's e2e failures are
  * about the environment, not scpipe.
  */
