@@ -5,12 +5,12 @@
 import { createReadStream, fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Readable } from 'node:stream';
-import { ScpipeError } from '../lib';
-import { BODY_CHUNK, DescriptorInput } from '../lib/internal';
+import { ScpipeError, type DescriptorSource } from '../lib';
+import { BODY_CHUNK } from '../lib/internal';
 
 /** stdin as put's input, with its size when it is a regular file. */
 export interface StdinInput {
-  input: Readable | DescriptorInput;
+  input: Readable | DescriptorSource;
   /** Size of a regular file on stdin; undefined for a pipe, socket or device. */
   fileSize?: bigint;
 }
@@ -32,5 +32,5 @@ export function openStdin(sizeKnown = false): StdinInput {
   // process cannot exit while one of its threads is blocked in a read).
   // Node restores the descriptor's flags at exit.
   void process.stdin;
-  return { input: new DescriptorInput(0) };
+  return { input: { fd: 0 } };
 }

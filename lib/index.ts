@@ -3,7 +3,7 @@
 
 // Transfers: one stream to or from one remote file, and cp's two directions.
 export { put, putOverChannel } from './client/put';
-export type { PutInput, PutOptions, PutResult } from './client/put';
+export type { DescriptorSource, PutInput, PutOptions, PutResult } from './client/put';
 export { get, getOverChannel } from './client/get';
 export type { Download, GetOptions } from './client/get';
 export { saveDownload } from './client/save-download';

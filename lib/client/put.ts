@@ -17,11 +17,27 @@ import type { PartsOptions } from './parts/options';
 import { putParts, type PartsProgress, type PartsResult } from './parts/put-parts';
 
 /**
- * Anything put() can send. A Uint8Array has a known size and is never
- * spooled. A DescriptorInput (an open fd such as stdin) is spooled by a
- * worker thread, the fastest way to take a pipe; it cannot go with `size`.
+ * An open file descriptor, read to its end: `{ fd: 0 }` for stdin. It is
+ * spooled by a worker thread, the fastest way to take a pipe; it cannot go
+ * with `size` or `partSize`. Create `process.stdin` first and leave it
+ * paused: that makes a pipe non-blocking, so an abort does not wait for the
+ * producer's next byte.
  */
-export type PutInput = Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorInput;
+export interface DescriptorSource {
+  readonly fd: number;
+}
+
+/**
+ * Anything put() can send. A Uint8Array has a known size and is never
+ * spooled; a DescriptorSource is spooled by a worker thread.
+ */
+export type PutInput = Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorSource;
+
+// The spool's own tag for a descriptor (DescriptorInput) in place of a DescriptorSource.
+function spoolable(input: PutInput): Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorInput {
+  if (input instanceof Readable || input instanceof Uint8Array || input instanceof DescriptorInput || Symbol.asyncIterator in input) return input;
+  return new DescriptorInput(input.fd);
+}
 
 /** Options of put(). */
 export interface PutOptions extends RoleOptions, RemoteCommandOptions {
@@ -66,7 +82,8 @@ export interface PutResult {
  *
  *     await put({ host: 'vault', user: 'backup' }, 'db.dump.zst', stream, { signal });
  */
-export async function put(target: Target, remotePath: string, input: PutInput | Readable, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
+export async function put(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
+  const input = spoolable(given);
   if (opts.partSize !== undefined) {
     const parts = await putParts(target, remotePath, input, { ...opts, partSize: opts.partSize, onProgress: opts.onPartsProgress });
     return { bytes: parts.bytes, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts };
@@ -86,16 +103,17 @@ export async function put(target: Target, remotePath: string, input: PutInput | 
 export async function putOverChannel(
   open: OpenChannel,
   remotePath: string,
-  input: PutInput,
+  given: PutInput,
   opts: PutOptions = {},
 ): Promise<PutResult> {
   throwIfAborted(opts.signal);
+  const input = spoolable(given);
   const name = remoteFileName(remotePath, opts.name);
   const command = remoteScpCommand('sink', remotePath, opts);
   const known = input instanceof Uint8Array ? BigInt(input.length) : opts.size;
   if (known !== undefined && input instanceof DescriptorInput) {
     // Its reader is the spool thread; a stream of known size needs none.
-    throw new ScpipeError('ERR_USAGE', 'a DescriptorInput is spooled: with a known size, pass a Readable (e.g. process.stdin)');
+    throw new ScpipeError('ERR_USAGE', 'a file descriptor is spooled: with a known size, pass a Readable (e.g. process.stdin)');
   }
 
   // One controller for both passes: whichever fails first stops the other.

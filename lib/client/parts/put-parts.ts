@@ -5,7 +5,6 @@
 // being spooled, so local storage stays under (parallel + 1) x partSize.
 import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../../errors';
 import { spoolDirectory } from '../../spool/options';
-import { DescriptorInput } from '../../spool';
 import { escapeForTerminal } from '../../util/escape';
 import type { Target } from '../connection';
 import type { PutInput } from '../put';
@@ -63,7 +62,9 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const { partSize, parallel } = checkPartsOptions(opts);
   const { dir } = splitRemote(remotePath);
   const name = remoteFileName(remotePath);
-  if (input instanceof DescriptorInput) throw new ScpipeError('ERR_USAGE', 'parts take a Readable or an async iterable, not a DescriptorInput');
+  if (!(input instanceof Readable || input instanceof Uint8Array || Symbol.asyncIterator in input)) {
+    throw new ScpipeError('ERR_USAGE', 'parts take a Readable or an async iterable, not a file descriptor');
+  }
   const stream = input instanceof Uint8Array ? Readable.from([input]) : input;
   const inner = new AbortController();
   const forward = (): void => inner.abort(abortError(opts.signal));

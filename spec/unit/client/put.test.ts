@@ -1,13 +1,18 @@
 import { describeSpill, putOverChannel } from '../../../lib/client/put';
-import { DescriptorInput } from '../../../lib/spool';
 
 describe('putOverChannel', () => {
-  it('refuses a DescriptorInput with a known size, before opening a channel', async () => {
+  it('refuses a file descriptor with a known size, before opening a channel', async () => {
     const open = jest.fn();
-    await expect(putOverChannel(open, 'f', new DescriptorInput(0), { size: 3n })).rejects.toMatchObject({
+    await expect(putOverChannel(open, 'f', { fd: 0 }, { size: 3n })).rejects.toMatchObject({
       code: 'ERR_USAGE',
-      message: 'a DescriptorInput is spooled: with a known size, pass a Readable (e.g. process.stdin)',
+      message: 'a file descriptor is spooled: with a known size, pass a Readable (e.g. process.stdin)',
     });
+    expect(open).not.toHaveBeenCalled();
+  });
+
+  it('refuses a bad file descriptor', async () => {
+    const open = jest.fn();
+    await expect(putOverChannel(open, 'f', { fd: -1 })).rejects.toMatchObject({ code: 'ERR_USAGE', message: 'invalid file descriptor: -1' });
     expect(open).not.toHaveBeenCalled();
   });
 });
