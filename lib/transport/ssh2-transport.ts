@@ -98,6 +98,8 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
       client.off('ready', onReady);
       client.off('error', onError);
       if (err) {
+        // ssh2 may still report the handshake it lost: not to an unhandled 'error'.
+        client.on('error', () => undefined);
         client.end();
         sock.destroy();
         reject(err);
