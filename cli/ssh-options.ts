@@ -70,6 +70,7 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     options: args.o,
     transport: args.transport,
     log,
+    warn: (line) => void process.stderr.write(`${escapeForTerminal(line)}\n`),
     prompt: promptOnTty,
   };
 }

@@ -18,14 +18,18 @@ export interface FirstConnectInfo {
 export interface HostVerifierOptions {
   /** Read (never changed) for the known_hosts files and StrictHostKeyChecking. */
   host: Readonly<ResolvedHost>;
+  /** -v detail. */
   log?: (line: string) => void;
+  /** What ssh shows at its default log level: the changed-key warning, "Permanently added". Default: log. */
+  warn?: (line: string) => void;
   /** The server's IP address once connected, for CheckHostIP (none through a proxy, as in ssh). */
   address?: () => string | undefined;
   /**
    * Asked for an unknown key when StrictHostKeyChecking is ask (host.hostKeyAsk):
-   * return true to trust and record it. Absent = refuse, like `yes`.
+   * true to trust and record it, false to refuse; null (no terminal) or
+   * absent: refuse like `yes`, saying how to add the key.
    */
-  onFirstConnect?: (info: FirstConnectInfo) => Promise<boolean> | boolean;
+  onFirstConnect?: (info: FirstConnectInfo) => Promise<boolean | null> | boolean | null;
 }
 
 /** An ssh2 `hostVerifier` that remembers why it refused. */
@@ -49,6 +53,7 @@ export interface HostVerifier {
 export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
   const { host } = opts;
   const log = opts.log ?? ((): void => undefined);
+  const warn = opts.warn ?? log;
   // HostKeyAlias is used as-is (no [..]:port), as in ssh.
   const lookupHost = host.hostKeyAlias ?? host.hostname;
   const lookupPort = host.hostKeyAlias !== undefined ? 22 : host.port;
@@ -67,9 +72,9 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     if (file === undefined || file === '/dev/null') return;
     try {
       await appendKnownHost(file, as, lookupPort, key, host.hashKnownHosts);
-      log(`Warning: Permanently added '${knownHostsName(as, lookupPort)}' (${type}) to the list of known hosts (${file}).`);
+      warn(`Warning: Permanently added '${knownHostsName(as, lookupPort)}' (${type}) to the list of known hosts.`);
     } catch (err) {
-      log(`Failed to add the host to the list of known hosts (${file}): ${(err as Error).message}`);
+      warn(`Failed to add the host to the list of known hosts (${file}): ${(err as Error).message}`);
     }
   }
 
@@ -108,11 +113,8 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
       case 'changed': {
         const where = `${result.file}:${result.line}`;
         if (host.strictHostKeyChecking === 'no') {
-          log('@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@');
-          log('@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @');
-          log('@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@');
-          log(`The ${type} key sent by ${name} (${fp}) differs from the one in ${where}.`);
-          log('StrictHostKeyChecking=no: connecting anyway; password and keyboard-interactive authentication are disabled.');
+          // ssh's words (sshconnect.c), on every such connection, not only with -v.
+          for (const line of changedKeyWarning(type, fp, where, result.file)) warn(line);
           passwordsAllowed = false;
           return true;
         }
@@ -127,15 +129,19 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
         break;
     }
     if (host.strictHostKeyChecking === 'yes') {
-      if (host.hostKeyAsk && opts.onFirstConnect) {
-        const ok = await opts.onFirstConnect({ name, keyType: type, fingerprint: fp });
-        if (!ok) return refuse(new ScpipeError('ERR_HOST_KEY_UNKNOWN', `Host key verification failed: ${type} key ${fp} for ${name} was not accepted`, { host: name }));
+      const answer = host.hostKeyAsk && opts.onFirstConnect ? await opts.onFirstConnect({ name, keyType: type, fingerprint: fp }) : null;
+      if (answer === false) return refuse(new ScpipeError('ERR_HOST_KEY_UNKNOWN', `Host key verification failed: ${type} key ${fp} for ${name} was not accepted`, { host: name }));
+      if (answer === true) {
         await record(key, type);
         return true;
       }
+      const why = host.hostKeyAsk ? 'there is no terminal to ask whether to trust it' : 'you have requested strict checking';
+      const port = lookupPort === 22 ? '' : `-p ${lookupPort} `;
       return refuse(new ScpipeError(
         'ERR_HOST_KEY_UNKNOWN',
-        `Host key for ${name} is not known and you have requested strict checking. Its fingerprint is ${fp} (${type})`,
+        `Host key for ${name} is not known and ${why}. Its fingerprint is ${fp} (${type}). ` +
+          `If that is the server's, add it with: ssh-keyscan ${port}-t ${type} ${lookupHost} >> ${host.knownHostsFiles[0] ?? '~/.ssh/known_hosts'} ` +
+          '(or connect once from a terminal, or with -o StrictHostKeyChecking=accept-new)',
         { host: name },
       ));
     }
@@ -154,4 +160,23 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
   verifier.failure = () => failed;
   verifier.passwordsAllowed = () => passwordsAllowed;
   return verifier;
+}
+
+// ssh's warning for a changed key it connects to anyway (sshconnect.c).
+function changedKeyWarning(type: string, fp: string, where: string, file: string): string[] {
+  return [
+    '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+    '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',
+    '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+    'IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!',
+    'Someone could be eavesdropping on you right now (man-in-the-middle attack)!',
+    'It is also possible that a host key has just been changed.',
+    `The fingerprint for the ${type} key sent by the remote host is`,
+    `${fp}.`,
+    'Please contact your system administrator.',
+    `Add correct host key in ${file} to get rid of this message.`,
+    `Offending ${type} key in ${where}`,
+    'Password authentication is disabled to avoid man-in-the-middle attacks.',
+    'Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.',
+  ];
 }

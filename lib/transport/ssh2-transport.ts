@@ -7,7 +7,8 @@ import { ScpipeError, abortError } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { ssh2Algorithms } from './algorithms';
 import { createAuthHandler } from './auth';
-import { createHostVerifier } from './host-verifier';
+import { askFirstConnect } from './host-key-prompt';
+import { createHostVerifier, type FirstConnectInfo } from './host-verifier';
 import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
 import { openSocket } from './socket';
 import type { HopConnectOptions } from './proxy-jump';
@@ -21,7 +22,9 @@ export interface ConnectOptions extends SshOptions {
   signal?: AbortSignal;
   /** Verbose diagnostics (-v), one line each. */
   log?: (line: string) => void;
-  /** Asks the user (passphrases, passwords); absent = non-interactive. */
+  /** What ssh prints at its default log level (a changed host key, "Permanently added"); default: log. */
+  warn?: (line: string) => void;
+  /** Asks the user (passphrases, passwords, a new host key); absent = non-interactive. */
   prompt?: (question: string, echo: boolean) => Promise<string | null>;
   /**
    * `ssh2` (default): this process speaks SSH. `openssh`: each command runs
@@ -58,14 +61,17 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   for (const note of host.notes ?? []) log?.(note);
   const interactive = Boolean(opts.prompt) && !host.batchMode;
   let address: string | undefined; // known once connected; CheckHostIP needs it
-  const verifier = createHostVerifier({ host, log, address: () => address });
+  // LogLevel QUIET, FATAL or ERROR silence ssh's warnings too.
+  const warn = /^(QUIET|FATAL|ERROR)$/.test(host.logLevel ?? '') ? log : (opts.warn ?? log);
+  const onFirstConnect = interactive && opts.prompt ? (info: FirstConnectInfo) => askFirstConnect(opts.prompt!, info) : undefined;
+  const verifier = createHostVerifier({ host, log, warn, onFirstConnect, address: () => address });
   const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt: interactive ? opts.prompt : undefined, log });
   const connectTimeout = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
   const connectHop = async (hop: HopConnectOptions) => {
     const { client, close } = await connectSsh2({
       ...hop, jumpDepth: hop.depth, configFile: opts.configFile, homeDir: opts.homeDir, systemConfigFile: opts.systemConfigFile,
-      log: opts.log, prompt: opts.prompt, signal: opts.signal,
+      log: opts.log, warn: opts.warn, prompt: opts.prompt, signal: opts.signal,
     });
     return { client, close };
   };

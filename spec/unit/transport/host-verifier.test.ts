@@ -119,6 +119,36 @@ describe('createHostVerifier', () => {
     expect(h).toEqual(before);
   });
 
+  it('shows the changed-key warning and "Permanently added" through warn (always on), not only the -v log', async () => {
+    const warned: string[] = [];
+    const verbose: string[] = [];
+    const changed = kh(entry('[127.0.0.1]:2222', keyB));
+    const h = host({ knownHostsFiles: [changed], strictHostKeyChecking: 'no' });
+    expect((await verify({ host: h, log: (l) => verbose.push(l), warn: (l) => warned.push(l) }, keyA)).ok).toBe(true);
+    expect(warned).toEqual(expect.arrayContaining([
+      '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',
+      `Offending ssh-ed25519 key in ${changed}:1`,
+      'Password authentication is disabled to avoid man-in-the-middle attacks.',
+    ]));
+    expect(warned).toContain(`${fingerprint(keyA)}.`);
+    expect(verbose.join('\n')).not.toContain('REMOTE HOST IDENTIFICATION');
+    warned.length = 0;
+    const fresh = kh();
+    expect((await verify({ host: host({ knownHostsFiles: [fresh], strictHostKeyChecking: 'accept-new' }), warn: (l) => warned.push(l) }, keyA)).ok).toBe(true);
+    expect(warned).toEqual(["Warning: Permanently added '[127.0.0.1]:2222' (ssh-ed25519) to the list of known hosts."]);
+  });
+
+  it('under ask without a terminal (null), refuses and says how to add the key', async () => {
+    const file = kh();
+    const { ok, v } = await verify({ host: host({ knownHostsFiles: [file], hostKeyAsk: true }), onFirstConnect: () => null }, keyA);
+    expect(ok).toBe(false);
+    expect(v.failure()!.message).toBe(
+      `Host key for [127.0.0.1]:2222 is not known and there is no terminal to ask whether to trust it. Its fingerprint is ${fingerprint(keyA)} (ssh-ed25519). ` +
+        `If that is the server's, add it with: ssh-keyscan -p 2222 -t ssh-ed25519 127.0.0.1 >> ${file} (or connect once from a terminal, or with -o StrictHostKeyChecking=accept-new)`,
+    );
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
   it('allows passwords after a known or a new key', async () => {
     const file = kh(entry('[127.0.0.1]:2222', keyA));
     expect((await verify({ host: host({ knownHostsFiles: [file] }) }, keyA)).v.passwordsAllowed()).toBe(true);

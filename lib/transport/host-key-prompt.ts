@@ -1,0 +1,27 @@
+// StrictHostKeyChecking=ask, as ssh asks (sshconnect.c, confirm()): the
+// fingerprint, then "yes", "no" or the fingerprint pasted; anything else asks
+// again. The question goes through the caller's prompt (the CLI's is
+// /dev/tty, since stdin is the data); null from it means no terminal.
+import type { FirstConnectInfo } from './host-verifier';
+
+type Prompt = (question: string, echo: boolean) => Promise<string | null>;
+
+// Bounds the re-asking, so a terminal that answers garbage forever cannot hang a run.
+const MAX_QUESTIONS = 10;
+
+/** Asks whether to trust a new host key: true, false, or null (no terminal). */
+export async function askFirstConnect(prompt: Prompt, info: FirstConnectInfo): Promise<boolean | null> {
+  let question =
+    `The authenticity of host '${info.name}' can't be established.\r\n` +
+    `${info.keyType} key fingerprint is ${info.fingerprint}.\r\n` +
+    'Are you sure you want to continue connecting (yes/no/[fingerprint])? ';
+  for (let i = 0; i < MAX_QUESTIONS; i += 1) {
+    const answer = await prompt(question, true);
+    if (answer === null) return i === 0 ? null : false;
+    const a = answer.trim();
+    if (/^yes$/i.test(a) || a === info.fingerprint) return true;
+    if (/^no$/i.test(a)) return false;
+    question = "Please type 'yes', 'no' or the fingerprint: ";
+  }
+  return false;
+}

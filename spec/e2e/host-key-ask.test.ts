@@ -1,0 +1,90 @@
+// StrictHostKeyChecking=ask (the default) against the test sshd: on a
+// terminal (script(1)) the question goes to /dev/tty while the data comes
+// through stdin; without one the run is refused with how to add the key.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, runCli, shellQuote } from '../helpers/cli';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const sshd = sshdPerSuite();
+const local = tempDirPerTest('scpipe-test-ask-');
+let dir: string;
+beforeEach(async () => {
+  dir = await userDir(sshd.user, 'ask');
+});
+
+// Key login, a known_hosts that does not know the server, StrictHostKeyChecking left at ask.
+const args = (knownHosts: string, name: string): string[] => [
+  'put', '-F', 'none', '-P', String(sshd.port), '-i', sshd.user.keyPath, '-o', `UserKnownHostsFile=${knownHosts}`,
+  `${sshd.user.name}@127.0.0.1:${dir}/${name}`,
+];
+
+// Runs `printf data | scpipe …` on a terminal and types `answer` once the question shows.
+function onTerminal(cliArgs: string[], answer: string): Promise<{ status: number | null; out: string }> {
+  const cmd = `printf 'typed' | ${shellQuote([process.execPath, CLI, ...cliArgs])}`;
+  const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+  const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, HOME: process.env.SCPIPE_TEST_HOME } });
+  let out = '';
+  let answered = false;
+  const onOutput = (d: Buffer): void => {
+    out += d.toString();
+    if (!answered && /\(yes\/no\/\[fingerprint\]\)\? $/.test(out)) {
+      answered = true;
+      child.stdin.write(`${answer}\r`);
+    }
+  };
+  child.stdout.on('data', onOutput);
+  child.stderr.on('data', onOutput);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+  return new Promise((resolve) =>
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, out });
+    }),
+  );
+}
+
+describe('StrictHostKeyChecking=ask', () => {
+  it('asks on the terminal with the fingerprint; yes adds the key, and the data still comes from stdin', async () => {
+    const knownHosts = join(local(), 'known_hosts');
+    const r = await onTerminal(args(knownHosts, 'yes.txt'), 'yes');
+    expect(r.out).toContain(`The authenticity of host '[127.0.0.1]:${sshd.port}' can't be established.`);
+    expect(r.out).toMatch(/key fingerprint is SHA256:/);
+    expect(r.out).toContain(`Warning: Permanently added '[127.0.0.1]:${sshd.port}'`);
+    expect(r.status).toBe(0);
+    expect(await readFile(join(dir, 'yes.txt'), 'utf8')).toBe('typed');
+    expect(await readFile(knownHosts, 'utf8')).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} `));
+  });
+
+  it('takes the fingerprint pasted instead of yes', async () => {
+    const knownHosts = join(local(), 'known_hosts');
+    const fp = /SHA256:\S+/.exec((await runCli([...args(join(local(), 'none'), 'x'), '-o', 'BatchMode=yes'], { stdin: '' })).stderr)![0].replace(/\.$/, '');
+    const r = await onTerminal(args(knownHosts, 'fp.txt'), fp);
+    expect(r.status).toBe(0);
+    expect(existsSync(knownHosts)).toBe(true);
+  });
+
+  it('no refuses: exit 255, nothing written, nothing recorded', async () => {
+    const knownHosts = join(local(), 'known_hosts');
+    const r = await onTerminal(args(knownHosts, 'no.txt'), 'no');
+    expect(r.status).toBe(255);
+    expect(r.out).toContain('Host key verification failed');
+    expect(existsSync(join(dir, 'no.txt'))).toBe(false);
+    expect(existsSync(knownHosts)).toBe(false);
+  });
+
+  it('without a terminal refuses as before, saying how to add the key', async () => {
+    // setsid: no controlling terminal, even when the tests run from one.
+    const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+    const r = spawnSync('setsid', ['-w', process.execPath, CLI, ...args(join(local(), 'known_hosts'), 'notty.txt')], {
+      input: 'x', encoding: 'utf8', timeout: 30000, env: { ...env, HOME: process.env.SCPIPE_TEST_HOME },
+    });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('there is no terminal to ask whether to trust it');
+    expect(r.stderr).toContain(`ssh-keyscan -p ${sshd.port} -t `);
+  });
+});

@@ -1,0 +1,46 @@
+// StrictHostKeyChecking=ask's question and the answers ssh takes.
+import { askFirstConnect } from '../../../lib/transport/host-key-prompt';
+
+const info = { name: '[127.0.0.1]:2222', keyType: 'ssh-ed25519', fingerprint: 'SHA256:abcDEF123' };
+
+// A prompt that gives `answers` in turn and records the questions.
+function scripted(answers: Array<string | null>) {
+  const questions: string[] = [];
+  const prompt = async (q: string): Promise<string | null> => {
+    questions.push(q);
+    return answers.shift() ?? null;
+  };
+  return { prompt, questions };
+}
+
+describe('askFirstConnect', () => {
+  it('shows the name and fingerprint as ssh does', async () => {
+    const s = scripted(['yes']);
+    expect(await askFirstConnect(s.prompt, info)).toBe(true);
+    expect(s.questions).toEqual([
+      "The authenticity of host '[127.0.0.1]:2222' can't be established.\r\nssh-ed25519 key fingerprint is SHA256:abcDEF123.\r\n" +
+        'Are you sure you want to continue connecting (yes/no/[fingerprint])? ',
+    ]);
+  });
+
+  it.each([
+    [['yes'], true],
+    [['YES'], true],
+    [['SHA256:abcDEF123'], true],
+    [['no'], false],
+    [['No'], false],
+    [['maybe', 'SHA256:other', ' yes '], true],
+    [['maybe', null], false],
+    [[null], null],
+  ] as Array<[Array<string | null>, boolean | null]>)('answers %j → %j', async (answers, result) => {
+    const s = scripted([...answers]);
+    expect(await askFirstConnect(s.prompt, info)).toBe(result);
+    if (answers.length > 1) expect(s.questions[1]).toBe("Please type 'yes', 'no' or the fingerprint: ");
+  });
+
+  it('gives up (false) after ten answers that are none of them', async () => {
+    const s = scripted(Array(20).fill('what'));
+    expect(await askFirstConnect(s.prompt, info)).toBe(false);
+    expect(s.questions).toHaveLength(10);
+  });
+});
