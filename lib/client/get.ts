@@ -20,6 +20,7 @@ import { fetchManifest, readParts } from './parts/get-parts';
 import { manifestName, splitRemote } from './parts/names';
 import { MAX_PARALLEL } from './parts/options';
 import type { Progress } from './progress';
+import { linkedController } from '../util/abort';
 
 /** Options of get(). */
 export interface GetOptions extends RoleOptions, RemoteCommandOptions {
@@ -130,9 +131,7 @@ export async function getOverChannel(
   throwIfAborted(opts.signal);
   requireRemoteBasename(remotePath, 'a file');
   const command = remoteScpCommand('source', remotePath, opts);
-  const inner = new AbortController();
-  const forward = (): void => inner.abort(abortError(opts.signal));
-  opts.signal?.addEventListener('abort', forward, { once: true });
+  const { controller: inner, unlink } = linkedController(opts.signal);
 
   return new Promise<Download>((resolve, reject) => {
     let download: Download | undefined;
@@ -187,6 +186,6 @@ export async function getOverChannel(
           else reject(e);
         },
       )
-      .finally(() => opts.signal?.removeEventListener('abort', forward));
+      .finally(unlink);
   });
 }

@@ -15,6 +15,7 @@ import type { Progress } from './progress';
 import { remoteFileName } from './remote-name';
 import type { PartsOptions } from './parts/options';
 import { putParts, type PartsProgress, type PartsResult } from './parts/put-parts';
+import { linkedController } from '../util/abort';
 
 /**
  * An open file descriptor, read to its end: `{ fd: 0 }` for stdin. It is
@@ -117,9 +118,7 @@ export async function putOverChannel(
   }
 
   // One controller for both passes: whichever fails first stops the other.
-  const inner = new AbortController();
-  const forward = (): void => inner.abort(abortError(opts.signal));
-  opts.signal?.addEventListener('abort', forward, { once: true });
+  const { controller: inner, unlink } = linkedController(opts.signal);
   const role = { ...opts, signal: inner.signal };
   const sourceReady = (async () => {
     const source = new ScpSource(await open(command, inner.signal, 'sink'), role);
@@ -169,7 +168,7 @@ export async function putOverChannel(
     s?.destroy();
     throw preferCause(err, opts.signal);
   } finally {
-    opts.signal?.removeEventListener('abort', forward);
+    unlink();
     await spooled?.dispose();
   }
 }

@@ -3,6 +3,7 @@
 // wait and run it again, up to `retries` more times. Used by parts, by
 // single-file put from the spool, and by get.
 import { abortError, throwIfAborted } from '../errors';
+import { onAbort } from '../util/abort';
 
 /** Retries when nothing else is said: a few, spread over minutes (see DEFAULT_BACKOFF_MS). */
 export const DEFAULT_RETRIES = 5;
@@ -64,14 +65,13 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   throwIfAborted(signal);
   return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      unlink();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const unlink = onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    });
   });
 }

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { ScpipeError, abortError } from '../errors';
 import { ReplyDecoder, type Reply } from './replies';
 import { escapeForTerminal } from '../util/escape';
+import { onAbort } from '../util/abort';
 
 /** Awaitable replies from a sink. */
 export class ReplyReader {
@@ -41,18 +42,17 @@ export class ReplyReader {
     if (this.ended) return Promise.reject(this.ended);
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise<Reply>((resolve, reject) => {
-      const onAbort = (): void => {
+      const unlink = onAbort(signal, () => {
         this.waiter = undefined;
         reject(abortError(signal));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      });
       this.waiter = {
         resolve: (r) => {
-          signal?.removeEventListener('abort', onAbort);
+          unlink();
           resolve(r);
         },
         reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
+          unlink();
           reject(e);
         },
       };

@@ -17,6 +17,7 @@ import { SinkDecoder } from './sink-decoder';
 import type { FileRecord, ReceivedTimes, SinkEvent, SinkHandler, SourceRecord } from './sink-types';
 import type { RoleOptions } from './source';
 import { waitForExit } from './wait-exit';
+import { onAbort } from '../util/abort';
 
 /** Options of the sink role. */
 export interface SinkOptions extends RoleOptions {
@@ -54,8 +55,7 @@ export class ScpSink {
 
   /** Runs the whole session; resolves with the exit status, or throws the first failure. */
   async run(): Promise<ExitStatus> {
-    const onAbort = (): void => this.channel.destroy();
-    this.opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const unlink = onAbort(this.opts.signal, () => this.channel.destroy());
     try {
       if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
       this.send(OK, 'start'); // §4.2 step 1: the remote source waits for it
@@ -77,7 +77,7 @@ export class ScpSink {
       if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
       throw err;
     } finally {
-      this.opts.signal?.removeEventListener('abort', onAbort);
+      unlink();
     }
   }
 

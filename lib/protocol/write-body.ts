@@ -4,6 +4,7 @@
 // sink stays in step and can be told with a \1 instead of the final \0.
 import type { Writable } from 'node:stream';
 import { abortError } from '../errors';
+import { onAbort } from '../util/abort';
 
 /** What happened to the body: `short` and `long` are failures to report. */
 export interface BodyOutcome {
@@ -93,18 +94,18 @@ class DrainWaiter {
   private failure: { err: unknown } | undefined;
   private readonly onDrain = (): void => this.settle();
   private readonly onError = (err: unknown): void => this.fail(err);
-  private readonly onGone = (): void => this.fail(this.peerGone.reason);
-  private readonly onAbort = (): void => this.fail(abortError(this.signal));
+  private readonly unlinkGone: () => void;
+  private readonly unlinkAbort: () => void;
 
   constructor(
     private readonly out: Writable,
-    private readonly peerGone: AbortSignal,
-    private readonly signal: AbortSignal | undefined,
+    peerGone: AbortSignal,
+    signal: AbortSignal | undefined,
   ) {
     out.on('drain', this.onDrain);
     out.on('error', this.onError);
-    peerGone.addEventListener('abort', this.onGone);
-    signal?.addEventListener('abort', this.onAbort);
+    this.unlinkGone = onAbort(peerGone, () => this.fail(peerGone.reason));
+    this.unlinkAbort = onAbort(signal, () => this.fail(abortError(signal)));
   }
 
   /** Resolves on the next 'drain'; rejects at once if something already failed. */
@@ -118,8 +119,8 @@ class DrainWaiter {
   dispose(): void {
     this.out.off('drain', this.onDrain);
     this.out.off('error', this.onError);
-    this.peerGone.removeEventListener('abort', this.onGone);
-    this.signal?.removeEventListener('abort', this.onAbort);
+    this.unlinkGone();
+    this.unlinkAbort();
   }
 
   private settle(err?: { err: unknown }): void {

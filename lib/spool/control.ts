@@ -2,6 +2,7 @@
 // (abort or a failed write) and a throttled progress reporter.
 import { performance } from 'node:perf_hooks';
 import { abortError } from '../errors';
+import { onAbort } from '../util/abort';
 
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -11,13 +12,10 @@ export class Interrupt {
   private failed = false;
   private failure: unknown;
   private rejectPending: ((err: unknown) => void) | null = null;
-  private readonly onAbort: (() => void) | null = null;
+  private readonly unlink: () => void;
 
-  constructor(private readonly signal: AbortSignal | undefined) {
-    if (signal) {
-      this.onAbort = () => this.fail(abortError(signal));
-      signal.addEventListener('abort', this.onAbort, { once: true });
-    }
+  constructor(signal: AbortSignal | undefined) {
+    this.unlink = onAbort(signal, () => this.fail(abortError(signal)));
   }
 
   fail(err: unknown): void {
@@ -53,7 +51,7 @@ export class Interrupt {
   }
 
   dispose(): void {
-    if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    this.unlink();
     this.rejectPending = null;
   }
 }

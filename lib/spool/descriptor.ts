@@ -21,6 +21,7 @@ import { MEMORY_FILE_AFTER, memoryFileDirectory } from './memory-file';
 import { checkMemoryLimit, spoolDirectory, type SpillTarget, type SpoolOptions } from './options';
 import { SpoolFile, spoolWriteError } from './spool-file';
 import { FileSpool, MemorySpool, type Spool } from './spools';
+import { onAbort } from '../util/abort';
 
 /**
  * An open file descriptor to spool, e.g. `new DescriptorInput(0)` for stdin.
@@ -72,7 +73,7 @@ class DescriptorPass {
   private files: { file: SpoolFile; target: SpillTarget }[] = [];
   private settled = false;
   private exited = false;
-  private readonly onAbort = (): void => this.fail(abortError(this.opts.signal));
+  private readonly unlinkAbort: () => void;
 
   constructor(
     fd: number,
@@ -108,7 +109,7 @@ class DescriptorPass {
       this.fail(new ScpipeError('ERR_SPOOL', 'the spool thread ended early'));
       this.closeFiles();
     });
-    opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.unlinkAbort = onAbort(opts.signal, () => this.fail(abortError(opts.signal)));
   }
 
   private onMessage(message: DescriptorMessage): void {
@@ -202,6 +203,6 @@ class DescriptorPass {
 
   private settle(): void {
     this.settled = true;
-    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    this.unlinkAbort();
   }
 }

@@ -10,6 +10,7 @@ import { escapeForTerminal } from '../util/escape';
 import { describeIoError } from '../fs/strerror';
 import { formatBytes } from './size';
 import type { SpoolFile } from './spool-file';
+import { onAbort } from '../util/abort';
 
 /**
  * Replays chunks held in RAM, as views of at most BODY_CHUNK bytes (no copies).
@@ -110,10 +111,5 @@ export class FileReplay extends Readable {
 
 /** Destroys `stream` with abortError(signal) when `signal` fires; forgets the signal once the stream closes. */
 export function destroyOnAbort(stream: Readable, signal: AbortSignal | undefined): void {
-  if (!signal) return;
-  const onAbort = (): void => {
-    stream.destroy(abortError(signal));
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  stream.once('close', () => signal.removeEventListener('abort', onAbort));
+  stream.once('close', onAbort(signal, () => stream.destroy(abortError(signal))));
 }

@@ -18,6 +18,7 @@ import { ScpipeError, abortError } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { escapeForTerminal } from '../util/escape';
 import { spawnChannel } from './child-channel';
+import { onAbort } from '../util/abort';
 
 /** How to reach the host with the system ssh. */
 export interface OpenSshOptions {
@@ -136,9 +137,11 @@ export function openSshChannel(opts: OpenSshOptions, command: string): OpenSshCh
     connectFailure: () => child.exit.then(failure),
     ready: (signal) =>
       new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(abortError(signal));
+        const unlink = onAbort(signal, () => done(abortError(signal)));
         const done = (err?: Error): void => {
           stdout.off('readable', onReadable);
-          signal?.removeEventListener('abort', onAbort);
+          unlink();
           if (err) reject(err);
           else resolve();
         };
@@ -146,9 +149,6 @@ export function openSshChannel(opts: OpenSshOptions, command: string): OpenSshCh
         const onReadable = (): void => {
           if (stdout.readableLength > 0) done();
         };
-        const onAbort = (): void => done(abortError(signal));
-        if (signal?.aborted) return onAbort();
-        signal?.addEventListener('abort', onAbort, { once: true });
         stdout.on('readable', onReadable);
         child.exit.then((s) => done(failure(s)));
       }),

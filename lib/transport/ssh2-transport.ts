@@ -14,6 +14,7 @@ import { openSocket } from './socket';
 import type { HopConnectOptions } from './proxy-jump';
 import type { BandwidthLimit } from '../util/token-bucket';
 import { RECEIVE_WINDOW, widenReceiveWindow } from './ssh2-window';
+import { onAbort } from '../util/abort';
 
 /** Where and how to connect: a host alias plus ssh-style options. */
 export interface ConnectOptions extends SshOptions {
@@ -98,9 +99,9 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   // Compression=yes: zlib where the server offers it (CPU for bandwidth: worth it on slow links only).
   if (host.compression) config.algorithms = { ...config.algorithms, compress: ['zlib@openssh.com', 'zlib', 'none'] };
   await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => finish(abortError(opts.signal));
+    const unlink = onAbort(opts.signal, () => finish(abortError(opts.signal)));
     const finish = (err?: Error): void => {
-      opts.signal?.removeEventListener('abort', onAbort);
+      unlink();
       client.off('ready', onReady);
       client.off('error', onError);
       if (err) {
@@ -120,7 +121,6 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
       }
       finish(verifier.failure() ?? auth.failure() ?? describeClientError(err, host, auth.triedMethods()));
     };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
     // As ssh -v's "kex: client->server cipher: ...": what was agreed.
     if (log) {
       client.once('handshake', (n) => log(`kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac || '<implicit>'}, compression ${n.cs.compress}`));

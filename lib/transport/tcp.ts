@@ -6,6 +6,7 @@ import { Socket, isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScpipeError, abortError } from '../errors';
+import { onAbort } from '../util/abort';
 
 /** The socket options of ssh_config. */
 export interface TcpOptions {
@@ -52,10 +53,10 @@ function connectOnce(host: string, address: string, port: number, timeoutMs: num
   return new Promise<Socket>((resolve, reject) => {
     const sock = new Socket();
     const timer = setTimeout(() => fail(new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: Connection timed out`, { host })), timeoutMs);
-    const onAbort = (): void => fail(abortError(signal));
+    const unlink = onAbort(signal, () => fail(abortError(signal)));
     const cleanup = (): void => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      unlink();
       sock.off('error', onError);
     };
     const fail = (err: Error): void => {
@@ -67,7 +68,6 @@ function connectOnce(host: string, address: string, port: number, timeoutMs: num
       const why = err.code === 'ECONNREFUSED' ? 'Connection refused' : err.code === 'EHOSTUNREACH' ? 'No route to host' : err.message;
       fail(new ScpipeError('ERR_CONNECT', `${where}: ${why}`, { host, cause: err }));
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
     sock.once('error', onError);
     sock.connect({ host: address, port, localAddress }, () => {
       cleanup();

@@ -5,6 +5,7 @@
 // sleeping per chunk, no polling).
 import { performance } from 'node:perf_hooks';
 import { abortError } from '../errors';
+import { onAbort } from './abort';
 
 interface Waiter {
   n: number;
@@ -56,15 +57,14 @@ export class TokenBucket {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { n: want, resolve, reject };
-      const onAbort = (): void => {
+      const unlink = onAbort(signal, () => {
         const i = this.queue.indexOf(waiter);
         if (i >= 0) this.queue.splice(i, 1);
         reject(abortError(signal));
         this.schedule();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      });
       waiter.resolve = () => {
-        signal?.removeEventListener('abort', onAbort);
+        unlink();
         resolve();
       };
       this.queue.push(waiter);

@@ -16,6 +16,7 @@ import { withRetries } from '../retry';
 import { parseManifest, type Manifest, type PartEntry } from './manifest';
 import { manifestName } from './names';
 import { DEFAULT_PARALLEL } from './options';
+import { linkedController } from '../../util/abort';
 
 const MAX_MANIFEST = 64 * 1024 * 1024;
 
@@ -37,9 +38,7 @@ export async function fetchManifest(conn: Reconnector, dir: string, name: string
 /** The set's bytes as a body that ends only once every part and the whole stream checked out. */
 export function readParts(conn: Reconnector, dir: string, manifest: Manifest, opts: GetOptions): { body: BodyStream; done: Promise<ExitStatus> } {
   const body = new BodyStream();
-  const inner = new AbortController();
-  const forward = (): void => inner.abort(abortError(opts.signal));
-  opts.signal?.addEventListener('abort', forward, { once: true });
+  const { controller: inner, unlink } = linkedController(opts.signal);
   const parallel = opts.parallel ?? DEFAULT_PARALLEL;
   const memoryEach = Math.floor((opts.memoryLimit ?? 64 * 1024 * 1024) / parallel);
   const role = { ...opts, signal: inner.signal };
@@ -84,7 +83,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
       body.destroy(e);
       throw e;
     } finally {
-      opts.signal?.removeEventListener('abort', forward);
+      unlink();
     }
   })();
   done.catch(() => undefined); // reported through the body as well

@@ -1,6 +1,7 @@
 // The channels parts go over: up to `capacity` at once, each with a number
 // (for -v), fewer when the server refuses a channel (OpenSSH's MaxSessions).
 import { abortError } from '../../errors';
+import { onAbort } from '../../util/abort';
 
 /** A counting semaphore whose holders get a lane number; see the file comment. */
 export class Lanes {
@@ -11,7 +12,7 @@ export class Lanes {
   constructor(capacity: number, private readonly signal?: AbortSignal) {
     this.size = capacity;
     for (let lane = capacity - 1; lane >= 0; lane--) this.free.push(lane);
-    signal?.addEventListener('abort', () => this.rejectAll(), { once: true });
+    onAbort(signal, () => this.rejectAll()); // the run's own signal: it goes away with the run
   }
 
   /** Lanes there are now (shrink() lowers it). */

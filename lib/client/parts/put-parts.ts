@@ -19,6 +19,7 @@ import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
 import { sendFile, type SendContext } from './send';
 import { describeIndices, checkPartsOptions, type PartsOptions } from './options';
+import { linkedController } from '../../util/abort';
 
 /** One confirmed part, for -v and the result. */
 export interface PartReport {
@@ -66,9 +67,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     throw new ScpipeError('ERR_USAGE', 'parts take a Readable or an async iterable, not a file descriptor');
   }
   const stream = input instanceof Uint8Array ? Readable.from([input]) : input;
-  const inner = new AbortController();
-  const forward = (): void => inner.abort(abortError(opts.signal));
-  opts.signal?.addEventListener('abort', forward, { once: true });
+  const { controller: inner, unlink } = linkedController(opts.signal);
   const conn = new Reconnector(target, opts.trace);
   let retried = false;
   const ctx: SendContext = {
@@ -159,7 +158,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     await Promise.allSettled(uploads);
     throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : failure ?? err, name, reports, retried);
   } finally {
-    opts.signal?.removeEventListener('abort', forward);
+    unlink();
     conn.close();
   }
 }
