@@ -84,8 +84,11 @@ describe('promptOnTty', () => {
     expect(result()).toEqual({ value: null });
   });
 
-  const hasScript = spawnSync('script', ['--version']).status === 0;
-  /** Runs the prompt on a fresh pty (util-linux script), typing `keys` once the question shows. */
+  /**
+   * Runs the prompt on a fresh pty (util-linux script, which
+   * scripts/install-test-deps.sh installs), typing `keys` once the question
+   * shows: the prompt puts the terminal in raw mode before it writes it.
+   */
   async function onPty(question: string, mode: string, keys: string): Promise<string> {
     const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(runner)} ${JSON.stringify(question)} ${mode}`;
     const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -95,7 +98,7 @@ describe('promptOnTty', () => {
       screen += d.toString('utf8');
       if (!typed && screen.includes(question)) {
         typed = true;
-        setTimeout(() => child.stdin.write(keys), 50); // let raw mode settle
+        child.stdin.write(keys);
       }
     });
     await new Promise<void>((resolve, reject) => {
@@ -105,20 +108,20 @@ describe('promptOnTty', () => {
     return screen;
   }
 
-  (hasScript ? it : it.skip)('reads a hidden answer from the terminal, with backspace', async () => {
+  it('reads a hidden answer from the terminal, with backspace', async () => {
     const screen = await onPty('Passphrase: ', 'noecho', 'sekx\x7fret\r');
     expect(result()).toEqual({ value: 'sekret' });
     expect(screen).toContain('Passphrase: ');
     expect(screen).not.toContain('sek');
   });
 
-  (hasScript ? it : it.skip)('echoes when asked', async () => {
+  it('echoes when asked', async () => {
     const screen = await onPty('Name? ', 'echo', 'bob\r');
     expect(result()).toEqual({ value: 'bob' });
     expect(screen).toContain('Name? bob');
   });
 
-  (hasScript ? it : it.skip)('rejects with ERR_ABORTED on Ctrl-C', async () => {
+  it('rejects with ERR_ABORTED on Ctrl-C', async () => {
     await onPty('Password: ', 'noecho', 'abc\x03');
     expect(result()).toEqual({ code: 'ERR_ABORTED' });
   });
