@@ -1,0 +1,90 @@
+import { escapeForTerminal } from '../../../lib/util/escape';
+
+const hex = (cp: number): string => `\\x${cp.toString(16).padStart(2, '0')}`;
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+// What a terminal acts on: C0, DEL and C1 controls.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+
+describe('escapeForTerminal: every C0 control', () => {
+  const named: Record<number, string> = { 0x09: '\\t', 0x0a: '\\n', 0x0d: '\\r' };
+  it.each(range(0x00, 0x1f))('code point %d becomes its escape', (cp) => {
+    const want = named[cp] ?? hex(cp);
+    expect(escapeForTerminal(`a${String.fromCodePoint(cp)}b`)).toBe(`a${want}b`);
+    expect(escapeForTerminal(Buffer.from([0x61, cp, 0x62]))).toBe(`a${want}b`);
+  });
+
+  it('keeps \\n and \\t for multi-line text (stderr), never \\r, ESC or the rest', () => {
+    const all = String.fromCodePoint(...range(0x00, 0x1f));
+    const out = escapeForTerminal(all, true);
+    expect(out.replace(/[\n\t]/g, '')).not.toMatch(CONTROL);
+    expect(out).toContain('\n');
+    expect(out).toContain('\t');
+    expect(out).toContain('\\r');
+    expect(out).toContain('\\x1b');
+  });
+});
+
+describe('escapeForTerminal: DEL and C1', () => {
+  it('escapes DEL', () => {
+    expect(escapeForTerminal('a\x7fb')).toBe('a\\x7fb');
+  });
+
+  it.each(range(0x80, 0x9f))('escapes C1 code point %d, as a code point and as UTF-8', (cp) => {
+    expect(escapeForTerminal(`<${String.fromCodePoint(cp)}>`)).toBe(`<${hex(cp)}>`);
+    expect(escapeForTerminal(Buffer.from(`<${String.fromCodePoint(cp)}>`, 'utf8'))).toBe(`<${hex(cp)}>`);
+  });
+
+  it('keeps printable Latin-1 and other Unicode', () => {
+    expect(escapeForTerminal('\u00a0é ñ 日本 😀')).toBe('\u00a0é ñ 日本 😀');
+  });
+});
+
+describe('escapeForTerminal: invalid UTF-8', () => {
+  it.each([
+    ['a lone CSI byte (an 8-bit terminal would act on it)', [0x9b, 0x32, 0x4a], '\ufffd2J'],
+    ['a lone continuation byte', [0x61, 0x80, 0x62], 'a\ufffdb'],
+    ['0xff', [0xff], '\ufffd'],
+    ['a truncated sequence', [0xe2, 0x82], '\ufffd'],
+    ['an overlong slash', [0xc0, 0xaf], '\ufffd\ufffd'],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80], '\ufffd\ufffd\ufffd'],
+  ])('replaces %s', (_what, bytes, want) => {
+    const out = escapeForTerminal(Uint8Array.from(bytes));
+    expect(out).toBe(want);
+    expect(out).not.toMatch(CONTROL);
+  });
+
+  it('escapes a lone surrogate in a string', () => {
+    expect(escapeForTerminal('a\ud800b')).toBe('a\\u{d800}b');
+  });
+});
+
+describe('escapeForTerminal: unambiguous', () => {
+  it('doubles a backslash, so an escape in the text cannot pass for an escaped control', () => {
+    expect(escapeForTerminal('\\x1b')).toBe('\\\\x1b');
+    expect(escapeForTerminal('\x1b')).toBe('\\x1b');
+  });
+
+  it('escapes bidi and zero-width marks (names that display as something else)', () => {
+    expect(escapeForTerminal('a\u202eb\u200bc\u2066d')).toBe('a\\u{202e}b\\u{200b}c\\u{2066}d');
+  });
+
+  it('leaves no C0, DEL or C1 in any code point of the BMP', () => {
+    const all = String.fromCodePoint(...range(0, 0xd7ff), ...range(0xe000, 0xffff));
+    expect(escapeForTerminal(all)).not.toMatch(CONTROL);
+  });
+});
+
+describe('escapeForTerminal: long lines', () => {
+  it('escapes a 1 MiB line all the way through, without cutting it', () => {
+    const unit = 'ok\x1b[2J\u009b\r';
+    const line = unit.repeat((1024 * 1024) / unit.length);
+    const out = escapeForTerminal(line);
+    expect(out).toBe('ok\\x1b[2J\\x9b\\r'.repeat((1024 * 1024) / unit.length));
+    expect(out).not.toMatch(CONTROL);
+  });
+
+  it('keeps a long printable line as it is', () => {
+    const line = 'é'.repeat(1 << 20);
+    expect(escapeForTerminal(line)).toBe(line);
+  });
+});
