@@ -1,10 +1,16 @@
 // The local sink and C records: target resolution, modes and times, and the
 // temp file that makes a failed transfer lose nothing (docs/protocol.md §4.3).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, writeFile, chmod } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { createLocalSink } from '../../../lib/fs/local-sink';
-import { modeOf, openOrThrow, receive, tempDir, tempFilesIn } from './helpers';
+import { modeOf, openOrThrow, receive, tempDir, tempFilesIn, type IncomingFile } from './helpers';
+
+/** The ordinary account of the test set-up. */
+const TEST_ACCOUNT = 'scpipe-user';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -14,6 +20,35 @@ beforeEach(async () => {
 afterEach(() => cleanup());
 
 const plain = { preserve: false, recursive: false, umask: 0o022 };
+
+// Root may write any file, so a refusal shows only without its privileges: as
+// root (CI), the sink runs in a child as the ordinary test account
+// (scripts/install-test-deps.sh), which owns `dir` but not the file in it.
+async function receiveUnprivileged(target: string, file: IncomingFile): Promise<{ refused?: string; error?: string }> {
+  if (process.getuid?.() !== 0) return receive(await createLocalSink(target, plain), file);
+  const uid = Number(execFileSync('id', ['-u', TEST_ACCOUNT], { encoding: 'utf8' }));
+  const gid = Number(execFileSync('id', ['-g', TEST_ACCOUNT], { encoding: 'utf8' }));
+  const build = await mkdtemp(join(tmpdir(), 'scpipe-test-child-'));
+  try {
+    await chmod(build, 0o755);
+    const entry = join(build, 'entry.ts');
+    await writeFile(entry, [
+      `import { createLocalSink } from ${JSON.stringify(join(__dirname, '../../../lib/fs/local-sink'))};`,
+      `import { receive } from ${JSON.stringify(join(__dirname, 'helpers'))};`,
+      'const [target, file] = [process.argv[2]!, JSON.parse(process.argv[3]!)];',
+      `createLocalSink(target, ${JSON.stringify(plain)}).then((sink) => receive(sink, file)).then((r) => process.stdout.write(JSON.stringify(r)));`,
+    ].join('\n'));
+    const bundle = join(build, 'child.js');
+    buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'silent' });
+    await chmod(bundle, 0o644);
+    await chown(target, uid, gid);
+    const args = ['--reuid', String(uid), '--regid', String(gid), '--clear-groups', process.execPath, bundle, target, JSON.stringify(file)];
+    const out = execFileSync('setpriv', args, { encoding: 'utf8', timeout: 30_000 });
+    return JSON.parse(out) as { refused?: string; error?: string };
+  } finally {
+    await rm(build, { recursive: true, force: true });
+  }
+}
 const keep = { preserve: true, recursive: false, umask: 0o022 };
 
 describe('target resolution', () => {
@@ -161,12 +196,13 @@ describe('a failed transfer loses nothing', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('refuses to replace a file it may not write, like OpenSSH (mode 0444 is writable by root only)', async () => {
+  it('refuses to replace a file it may not write, like OpenSSH (run as an ordinary account, also under root)', async () => {
     await writeFile(join(dir, 'f'), 'old');
     await chmod(join(dir, 'f'), 0o444);
-    const result = await receive(await createLocalSink(dir, plain), { name: 'f', mode: 0o644, data: 'new' });
-    if (process.getuid?.() === 0) expect(result).toEqual({});
-    else expect(result).toEqual({ refused: `${dir}/f: Permission denied` });
+    const result = await receiveUnprivileged(dir, { name: 'f', mode: 0o644, data: 'new' });
+    expect(result).toEqual({ refused: `${dir}/f: Permission denied` });
+    expect(await readFile(join(dir, 'f'), 'utf8')).toBe('old');
+    expect(await readdir(dir)).toEqual(['f']);
   });
 });
 
