@@ -124,6 +124,19 @@ describe('serve with OpenSSH sftp -b', () => {
   });
 });
 
+describe('serve with the OpenSSH extensions', () => {
+  it('makes hard links inside the root, fsyncs on put -f, and refuses a hard link to a link that leads outside', async () => {
+    await writeFile(join(local, 'f'), 'synced');
+    await symlink(join(outside, 'secret'), join(serve.root, 'out'));
+    const r = await sftp(serve, [`put -f ${join(local, 'f')} f`, 'ln f hard', '-ln out hardout']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/hardout.*Permission denied|Permission denied/);
+    expect((await stat(join(serve.root, 'hard'))).ino).toBe((await stat(join(serve.root, 'f'))).ino);
+    await expect(stat(join(serve.root, 'hardout'))).rejects.toThrow();
+    expect(serve.log()).toMatch(/ sftp hardlink \/f \/hard ok/);
+  });
+});
+
 describe('serve keeps SFTP clients inside the root', () => {
   it('clamps ../ and absolute paths at the root', async () => {
     await writeFile(join(local, 'f'), 'inside');
