@@ -1,0 +1,33 @@
+// Shell completion (`scpipe completion` prints the bash or zsh script, as
+// yargs makes it): commands and options from the yargs definitions, and for
+// a word that is not an option, the Host aliases of ~/.ssh/config as `alias:`.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** The Host names of an ssh_config text that name one host (no wildcards, no negations). */
+export function hostAliases(configText: string): string[] {
+  const names = new Set<string>();
+  for (const line of configText.split('\n')) {
+    const m = /^\s*host\s*(?:=\s*|\s+)(.+)$/i.exec(line);
+    if (!m) continue;
+    for (const word of m[1].replace(/#.*/, '').split(/\s+/)) {
+      if (word && !/[*?!]/.test(word)) names.add(word);
+    }
+  }
+  return [...names];
+}
+
+/** `alias:` candidates for `current` from ~/.ssh/config (nothing when it cannot be read). */
+export function hostCompletions(current: string, home = homedir()): string[] {
+  if (current.startsWith('-') || current.includes(':')) return [];
+  let text = '';
+  try {
+    text = readFileSync(join(home, '.ssh', 'config'), 'utf8');
+  } catch {
+    return [];
+  }
+  const user = current.includes('@') ? current.slice(0, current.indexOf('@') + 1) : '';
+  const host = current.slice(user.length);
+  return hostAliases(text).filter((a) => a.startsWith(host)).map((a) => `${user}${a}:`);
+}

@@ -1,0 +1,94 @@
+// --json: one JSON object describing the run, written when it ends, whether
+// it succeeded or not (docs/json.md has the schema). put and cp write it to
+// stdout; get writes it to stderr, as its stdout carries the data. It
+// changes no exit status. The commands tell the recorder what they learn
+// (bytes, checksum, parts, retries) as they go; the context finishes it.
+import { performance } from 'node:perf_hooks';
+import { ScpipeError } from '../lib';
+
+/** The object --json writes (docs/json.md). */
+export interface JsonSummary {
+  scpipe_json: 1;
+  command: 'put' | 'get' | 'cp';
+  ok: boolean;
+  exit_status: number;
+  destinations: string[];
+  protocol: 'scp' | 'sftp';
+  bytes: number;
+  sha256: string | null;
+  parts: number;
+  retries: number;
+  duration_s: number;
+  error: { code: string; message: string } | null;
+}
+
+/** Collects what a run did, for its summary. */
+export class SummaryRecorder {
+  private readonly started = performance.now();
+  protocol: JsonSummary['protocol'] = 'scp';
+  bytes = 0n;
+  sha256: string | null = null;
+  parts = 0;
+  retries = 0;
+
+  constructor(
+    readonly command: JsonSummary['command'],
+    readonly destinations: string[],
+    private readonly out: { write(text: string): unknown },
+  ) {}
+
+  /** Bytes moved so far (progress): the summary keeps the largest count seen. */
+  progress(bytes: bigint): void {
+    if (bytes > this.bytes) this.bytes = bytes;
+  }
+
+  /** The summary for an end with `err` (undefined: success) and the exit status. */
+  summary(err: unknown, exitStatus: number): JsonSummary {
+    const failed = err !== undefined;
+    if (err instanceof ScpipeError && err.bytes !== undefined) this.progress(BigInt(err.bytes));
+    return {
+      scpipe_json: 1,
+      command: this.command,
+      ok: !failed && exitStatus === 0,
+      exit_status: exitStatus,
+      destinations: this.destinations,
+      protocol: this.protocol,
+      bytes: Number(this.bytes),
+      sha256: this.sha256,
+      parts: this.parts,
+      retries: this.retries,
+      duration_s: Math.round(performance.now() - this.started) / 1000,
+      error: failed ? describe(err) : null,
+    };
+  }
+
+  /** Writes the summary as one line of JSON. */
+  finish(err: unknown, exitStatus: number): void {
+    this.out.write(`${JSON.stringify(this.summary(err, exitStatus))}\n`);
+  }
+}
+
+function describe(err: unknown): { code: string; message: string } {
+  if (err instanceof ScpipeError) return { code: err.code, message: err.message };
+  return { code: 'ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
+let active: SummaryRecorder | undefined;
+
+/** Starts the run's recorder (with --json). */
+export function startSummary(command: JsonSummary['command'], destinations: string[], out: { write(text: string): unknown }): SummaryRecorder {
+  active = new SummaryRecorder(command, destinations, out);
+  return active;
+}
+
+/** The run's recorder, if --json was given. */
+export function summary(): SummaryRecorder | undefined {
+  return active;
+}
+
+/** Ends the run's summary (once). */
+export function finishSummary(err: unknown, exitStatus: number): void {
+  const recorder = active;
+  active = undefined;
+  recorder?.finish(err, exitStatus);
+}

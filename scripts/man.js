@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Builds man/scpipe.1 from the CLI's own --help output (the yargs
+// definitions), so the man page and --help cannot drift. Run after the
+// TypeScript build (npm run build).
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const cli = path.join(root, 'dist', 'cli', 'launch.js');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const COMMANDS = ['put', 'get', 'cp', 'serve'];
+
+function help(args) {
+  // A fixed width, so the page does not depend on the terminal of the build.
+  return execFileSync(process.execPath, [cli, ...args, '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '100' } });
+}
+
+// Roff-safe text: backslashes, hyphens, and a leading dot or quote.
+function esc(text) {
+  return text.replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/, '\\&$1');
+}
+
+// yargs' help: a usage line, a description, then sections "Name:" whose
+// entries are "  flags   description   [type]" with indented continuations.
+function parse(text) {
+  const lines = text.replace(/\s+$/, '').split('\n');
+  const head = [];
+  const sections = [];
+  let section;
+  for (const line of lines) {
+    const title = /^([A-Z][A-Za-z ]*):$/.exec(line);
+    if (title) {
+      section = { title: title[1], entries: [] };
+      sections.push(section);
+    } else if (!section) {
+      head.push(line);
+    } else if (/^ {2}\S/.test(line) || /^ {2,6}--\w/.test(line)) {
+      // An entry; "      --long" is an option without a short letter.
+      const m = /^ +(\S.*?)(?: {2,}(.*))?$/.exec(line);
+      section.entries.push({ term: m[1].trim(), text: (m[2] || '').trim() });
+    } else if (line.trim() && section.entries.length) {
+      const last = section.entries[section.entries.length - 1];
+      last.text = `${last.text} ${line.trim()}`.trim();
+    }
+  }
+  for (const s of sections) for (const e of s.entries) e.text = e.text.replace(/\s+/g, ' ');
+  return { head: head.filter((l) => l.trim()), sections };
+}
+
+function render(name, text) {
+  const { head, sections } = parse(text);
+  const out = [`.SS ${esc(name)}`, '.nf', ...head.slice(0, 1).map(esc), '.fi', ...head.slice(1).map((l) => esc(l.trim())), ''];
+  for (const s of sections) {
+    out.push(`.PP\n.B ${esc(s.title)}`);
+    for (const e of s.entries) out.push('.TP', `.B ${esc(e.term)}`, esc(e.text || ' '));
+  }
+  return out.join('\n');
+}
+
+const page = [
+  `.TH SCPIPE 1 "" "scpipe ${pkg.version}" "User Commands"`,
+  '.SH NAME',
+  `scpipe \\- ${esc(pkg.description)}`,
+  '.SH SYNOPSIS',
+  ...COMMANDS.map((c) => `.B scpipe ${c}\n.RI [ options ] \\&...\n.br`),
+  '.SH DESCRIPTION',
+  render('scpipe', help([])),
+  '.SH COMMANDS',
+  ...COMMANDS.map((c) => render(c, help([c]))),
+  '.SH EXIT STATUS',
+  '0 success; 1 a transfer, remote or local I/O error; 2 a usage error; 255 could not connect or authenticate; 130 or 143 after SIGINT or SIGTERM.',
+  '.SH SEE ALSO',
+  '.BR scp (1),',
+  '.BR ssh (1),',
+  '.BR ssh_config (5)',
+  '',
+].join('\n');
+
+fs.mkdirSync(path.join(root, 'man'), { recursive: true });
+fs.writeFileSync(path.join(root, 'man', 'scpipe.1'), page);

@@ -1,0 +1,25 @@
+import { ScpipeError } from '../../../lib/errors';
+import { SummaryRecorder, type JsonSummary } from '../../../cli/json-summary';
+import { expectSchema } from '../../helpers/json-schema';
+
+describe('SummaryRecorder', () => {
+  it('writes one line of JSON for a success', () => {
+    let text = '';
+    const r = new SummaryRecorder('put', ['h:f'], { write: (t: string) => (text += t) });
+    r.progress(10n);
+    r.progress(5n);
+    r.finish(undefined, 0);
+    expect(text.endsWith('}\n')).toBe(true);
+    const s = JSON.parse(text) as JsonSummary;
+    expectSchema(s);
+    expect(s).toMatchObject({ command: 'put', ok: true, exit_status: 0, destinations: ['h:f'], bytes: 10, error: null });
+  });
+
+  it('reports the error code and message, and the bytes the error carries', () => {
+    const r = new SummaryRecorder('get', ['h:f'], { write: () => true });
+    const s = r.summary(new ScpipeError('ERR_LOST_CONNECTION', 'lost', { bytes: 42n }), 1);
+    expectSchema(s);
+    expect(s).toMatchObject({ ok: false, exit_status: 1, bytes: 42, error: { code: 'ERR_LOST_CONNECTION', message: 'lost' } });
+    expect(r.summary(new Error('boom'), 1).error).toEqual({ code: 'ERR_INTERNAL', message: 'boom' });
+  });
+});
