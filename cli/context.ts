@@ -3,6 +3,8 @@
 import { exitStatusFor } from './exit-status';
 import { AlreadyReported, describeFailure, say } from './report';
 import { abortOnSignals } from './signals';
+import { finishSummary } from './json-summary';
+import { versionLine } from './versions';
 
 /** Runs a command body; records its exit status. */
 export interface CommandContext {
@@ -20,10 +22,13 @@ export function createContext(verbose: () => boolean): CommandContext {
     async run(body) {
       const { signal, release } = abortOnSignals();
       const log = verbose() ? (line: string) => process.stderr.write(`scpipe: ${line}\n`) : undefined;
+      log?.(versionLine());
+      let failure: unknown;
       try {
         await body(signal, log);
         status = 0;
       } catch (err) {
+        failure = err instanceof AlreadyReported ? err.error : err;
         if (err instanceof AlreadyReported) {
           status = exitStatusFor(err.error);
         } else {
@@ -31,6 +36,7 @@ export function createContext(verbose: () => boolean): CommandContext {
           say(describeFailure(err));
         }
       } finally {
+        finishSummary(failure, status); // --json
         release();
       }
     },

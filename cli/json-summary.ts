@@ -4,7 +4,8 @@
 // changes no exit status. The commands tell the recorder what they learn
 // (bytes, checksum, parts, retries) as they go; the context finishes it.
 import { performance } from 'node:perf_hooks';
-import { ScpipeError } from '../lib';
+import type { Argv } from 'yargs';
+import { ScpipeError, type PartsResult, type Progress } from '../lib';
 
 /** The object --json writes (docs/json.md). */
 export interface JsonSummary {
@@ -91,4 +92,48 @@ export function finishSummary(err: unknown, exitStatus: number): void {
   const recorder = active;
   active = undefined;
   recorder?.finish(err, exitStatus);
+}
+
+/** Adds --json to a command (put, get, cp). */
+export function withJsonOption<T>(y: Argv<T>): Argv<T & { json?: boolean }> {
+  return y.option('json', { type: 'boolean', default: false, describe: 'when done, one JSON summary (stdout; get: stderr; docs/json.md)' }) as unknown as Argv<T & { json?: boolean }>;
+}
+
+/** With --json, starts the run's summary: `get` writes it to stderr, as its stdout is the data. */
+export function summaryIfAsked(args: { json?: boolean }, command: JsonSummary['command'], destinations: string[]): void {
+  // get, and cp to '-': stdout carries the data.
+  if (args.json) startSummary(command, destinations, command === 'get' || destinations[0] === '-' ? process.stderr : process.stdout);
+}
+
+/**
+ * Wraps a progress callback so the summary counts the bytes moved: each
+ * file starts again at 0, so a new name adds the last file's count.
+ */
+export function tally(fn?: (p: Progress) => void): ((p: Progress) => void) | undefined {
+  const recorder = active;
+  if (!recorder) return fn;
+  let done = 0n;
+  let last: { name: string; bytes: bigint } | undefined;
+  return (p) => {
+    if (p.phase === 'transfer') {
+      if (last && (last.name !== p.name || p.bytes < last.bytes)) done += last.bytes;
+      last = { name: p.name, bytes: p.bytes };
+      recorder.progress(done + p.bytes);
+    }
+    fn?.(p);
+  };
+}
+
+/** A parts set's facts for the summary: bytes, its SHA-256, parts, retries. */
+export function recordParts(parts: PartsResult): void {
+  if (!active) return;
+  active.progress(parts.bytes);
+  active.sha256 = parts.sha256;
+  active.parts = parts.parts.length;
+  active.retries = Math.max(active.retries, parts.parts.reduce((n, p) => n + p.attempts - 1, 0));
+}
+
+/** One more retry (counted as they happen, so a failed run reports them too). */
+export function recordRetry(): void {
+  if (active) active.retries += 1;
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The scpipe command line: parses argv with yargs, runs one command, and
 // exits with the status that cli/exit-status.ts chose.
-import yargs, { type Argv, type CommandModule } from 'yargs';
+import yargs, { type Argv, type CommandModule, type FallbackCompletionFunction } from 'yargs';
 import { ScpipeError, isScpipeError } from '../lib';
 import { createContext, type CommandContext } from './context';
 import { exitStatusFor } from './exit-status';
 import { describeFailure, say } from './report';
 import { skipHelpCache } from './yargs-limits';
+import { hostCompletions } from './completion';
+import { versionLine } from './versions';
 
 // Each command has its own argument type; yargs takes a list of any of them.
 type CommandBuilder = (ctx: CommandContext) => CommandModule<object, any>;
@@ -50,7 +52,11 @@ export async function createParser(argv: readonly string[], ctx: CommandContext,
     .strict()
     .help('h')
     .alias('h', 'help')
-    .version()
+    // Read only when asked: two package.json files, off the path of every transfer.
+    .version('version', 'show the versions of scpipe, ssh2 and node', argv.includes('--version') ? versionLine() : '')
+    .completion('completion', 'print the bash or zsh completion script (scpipe completion >> ~/.bashrc)', ((current, _argv, defaults, done) => {
+      defaults((_err, list) => done([...(list ?? []), ...hostCompletions(current)]));
+    }) as FallbackCompletionFunction)
     .wrap(Math.min(100, process.stdout.columns ?? 80))
     .fail((msg, err) => {
       // A message: yargs' own usage error (err, if any, is its parser's). Else a handler's error.

@@ -5,9 +5,11 @@ import type { Argv } from 'yargs';
 import { ScpipeError, QUOTE_MODES, escapeForTerminal, parseRemoteSpec, type ConnectOptions, type QuoteMode, type RemoteSpec } from '../lib';
 import { parsePort, promptOnTty } from '../lib/internal';
 import { lastValue, single } from './yargs-limits';
+import { applyScpOptions, withScpOptions, type ScpArgs } from './scp-options';
+import { withJsonOption } from './json-summary';
 
 /** Parsed shared options. */
-export interface SshArgs {
+export interface SshArgs extends ScpArgs {
   /** As typed; checked by connectOptions(). A string: yargs would add repeated numbers up. */
   P?: string;
   i?: string[];
@@ -18,6 +20,7 @@ export interface SshArgs {
   quote: QuoteMode;
   'scp-path': string;
   transport: Transport;
+  json?: boolean;
 }
 
 const TRANSPORTS = ['ssh2', 'openssh'] as const;
@@ -29,7 +32,7 @@ const repeatable = { type: 'string', array: true, requiresArg: true } as const;
 
 /** Adds the shared options to a command. */
 export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
-  return y
+  return withJsonOption(withScpOptions(y))
     .option('P', { alias: 'port', ...single, describe: 'remote port' })
     .option('i', { alias: 'identity', ...repeatable, describe: 'identity (private key) file; repeatable' })
     .option('F', { ...single, describe: 'ssh config file (instead of ~/.ssh/config)' })
@@ -61,7 +64,7 @@ export function remoteArg(arg: string, what: string): RemoteSpec {
 /** Connection options for `spec` from the shared options. */
 export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: string) => void): ConnectOptions {
   const port = args.P === undefined ? undefined : checkPort(args.P);
-  return {
+  return applyScpOptions(args, {
     host: spec.host,
     user: spec.user,
     port: port ?? spec.port,
@@ -72,7 +75,7 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     log,
     warn: (line) => void process.stderr.write(`${escapeForTerminal(line)}\n`),
     prompt: promptOnTty,
-  };
+  });
 }
 
 function checkPort(text: string): number {
@@ -88,6 +91,7 @@ export function roleOptions(args: SshArgs, signal: AbortSignal, log?: (line: str
     quote: args.quote,
     scpPath: args['scp-path'],
     trace: log,
+    strictNames: !args.T,
     onStderrLine: (line: string): void => void process.stderr.write(`${line}\n`),
   };
 }

@@ -7,6 +7,7 @@ import type { CommandContext } from '../context';
 import { allOperands, missingOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
 import { AlreadyReported, say } from '../report';
+import { summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
 import { runPut } from './put';
@@ -31,6 +32,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
     handler: (args) => {
       const paths = allOperands(args);
       if (paths.length === 0) throw missingOperand();
+      summaryIfAsked(args, 'cp', paths.slice(-1));
       return ctx.run(async (signal, log) => {
         if (paths.length < 2) throw new ScpipeError('ERR_USAGE', 'cp needs at least one source and a destination');
         const dest = paths[paths.length - 1]!;
@@ -60,7 +62,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
             progress?.done();
             say(err.message);
           },
-          onProgress: progress?.update,
+          onProgress: tally(progress?.update),
         };
         try {
           if (destRemote) {

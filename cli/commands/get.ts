@@ -6,6 +6,7 @@ import { ScpipeError, get, saveDownload } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, oneOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
+import { recordRetry, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
@@ -32,6 +33,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '') as unknown as Argv<GetArgs>,
     handler: (args) => {
       const source = oneOperand(allOperands(args));
+      summaryIfAsked(args, 'get', [source]);
       return ctx.run((signal, log) => runGet(args, source, args.output, signal, log));
     },
   };
@@ -53,8 +55,11 @@ export async function runGet(
       preserve: Boolean(args.p),
       parallel: args.parallel,
       retries: args.retries,
-      onRetry: (e) => sayRetry(spec.path, e),
-      onProgress: progress?.update,
+      onRetry: (e) => {
+        recordRetry();
+        sayRetry(spec.path, e);
+      },
+      onProgress: tally(progress?.update),
     });
     if (output !== undefined) return await saveDownload(download, output, { preserve: Boolean(args.p) });
     await pipeline(download.body, process.stdout).catch((err: unknown) => {

@@ -1,6 +1,7 @@
 // `scpipe put --part-size SIZE [--parallel N] [--retries N] host:path`: the
 // stream as a parts set (lib/client/parts), with -v lines per part, retries
 // on stderr, and progress on a terminal.
+import { recordParts, recordRetry } from '../json-summary';
 import { posix } from 'node:path';
 import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec } from '../../lib';
 import { formatBytes } from '../../lib/internal';
@@ -43,6 +44,7 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
       onPartsProgress: progress && ((p) => progress.update(p)),
       onPart: log && ((p) => log(describePart(p))),
       onRetry: (e) => {
+        recordRetry();
         progress?.done();
         sayRetry(e.file, e);
       },
@@ -50,6 +52,7 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
       onSpill: log && ((index) => log(`part ${index}: over --memory, spooling to a file`)),
     });
     const parts = result.parts!;
+    recordParts(parts);
     const seconds = (performance.now() - started) / 1000;
     log?.(
       `sent ${parts.bytes} bytes as ${parts.parts.length} part(s) and ${escapeForTerminal(parts.dir + parts.manifestName)} ` +

@@ -6,6 +6,7 @@ import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
 import { allOperands, missingOperand, operands, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
+import { summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { openStdin } from '../stdin';
 import { runPutParts } from './put-parts';
@@ -69,6 +70,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .example("scpipe put vault:home.tar.zst -- bash -o pipefail -c 'tar -C /home -c . | zstd'", '') as unknown as Argv<PutArgs>,
     handler: (args) => {
       if (allOperands(args).length === 0) throw missingOperand();
+      summaryIfAsked(args, 'put', allOperands(args).slice(0, 1));
       return ctx.run((signal, log) => {
         const { target, command } = putOperands(args);
         return runPut(args, target, signal, log, command);
@@ -157,10 +159,10 @@ export async function runPut(
       name: args.name,
       memoryLimit: Number(memory),
       spoolDir: args['spool-dir'],
-      onProgress: (p) => {
+      onProgress: tally((p) => {
         if (p.phase === 'transfer') sending ??= performance.now();
         progress?.update(p);
-      },
+      }),
     });
     log?.(`sent ${result.bytes} bytes (spool: ${result.spooled}) ${timings(result.bytes, result.spooled !== 'none', started, sending ?? started, performance.now())}`);
   } catch (err) {

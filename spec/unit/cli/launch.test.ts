@@ -64,7 +64,7 @@ function ownModulesLoaded(dir: string, dist: string): string[] {
   writeFileSync(hook, "process.on('exit', () => require('fs').writeSync(2, JSON.stringify(Object.keys(require.cache))));");
   const launcher = path.join(dist, 'cli/launch.js');
   const out = spawnSync(process.execPath, ['--require', hook, launcher, '--version'], { encoding: 'utf8' });
-  expect(out.stdout).toBe(`${VERSION}\n`);
+  expect(out.stdout).toMatch(new RegExp(`^scpipe ${VERSION.replace(/\./g, '\\.')} \\(ssh2 \\d+\\.\\d+\\.\\d+, node v`));
   const loaded = JSON.parse(out.stderr) as string[];
   expect(loaded).toContain(launcher);
   return loaded.filter((f) => f.startsWith(dist + path.sep) && f !== launcher && f !== hook);

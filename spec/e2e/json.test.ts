@@ -1,0 +1,76 @@
+// --json: one object when the run ends, for a success, a remote error, an
+// authentication failure and a signal; the exit status is unchanged.
+import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import type { JsonSummary } from '../../cli/json-summary';
+import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { expectSchema } from '../helpers/json-schema';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+
+const sshd = sshdPerSuite();
+let dir: string;
+beforeEach(async () => {
+  dir = await userDir(sshd.rssh, 'json');
+});
+
+const parse = (text: string): JsonSummary => {
+  const lines = text.trim().split('\n');
+  const s = JSON.parse(lines[lines.length - 1]!) as JsonSummary;
+  expectSchema(s);
+  return s;
+};
+
+describe('--json', () => {
+  it('put: success on stdout', async () => {
+    const target = remote(sshd, sshd.rssh, `${dir}/ok`);
+    const r = await runCli(['put', '--json', ...sshFlags(sshd, sshd.rssh), target], { stdin: 'twelve bytes' });
+    expect(r.status).toBe(0);
+    expect(parse(r.stdout.toString())).toMatchObject({ command: 'put', ok: true, exit_status: 0, destinations: [target], protocol: 'scp', bytes: 12, error: null });
+  });
+
+  it('put --part-size: the parts and the SHA-256', async () => {
+    const r = await runCli(['put', '--json', '--part-size', '4', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/set`)], { stdin: 'twelve bytes' });
+    expect(r.status).toBe(0);
+    const manifest = await readFile(join(dir, 'set.sha256'), 'utf8');
+    expect(manifest).toContain('set.000002');
+    expect(parse(r.stdout.toString())).toMatchObject({ ok: true, bytes: 12, parts: 3, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('get: the summary goes to stderr, the data to stdout', async () => {
+    await runCli(['put', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/g`)], { stdin: 'data' });
+    const r = await runCli(['get', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/g`)]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe('data');
+    expect(parse(r.stderr)).toMatchObject({ command: 'get', ok: true, bytes: 4 });
+  });
+
+  it('a remote error: ok false, its code, exit status 1 as without --json', async () => {
+    const r = await runCli(['put', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/no/such/dir/f`)], { stdin: 'x' });
+    expect(r.status).toBe(1);
+    const s = parse(r.stdout.toString());
+    expect(s).toMatchObject({ ok: false, exit_status: 1, error: { code: expect.stringMatching(/^ERR_REMOTE/) } });
+    expect(r.stderr).toContain(s.error!.message);
+  });
+
+  it('an authentication failure: ERR_AUTH, exit status 255', async () => {
+    const r = await runCli(['put', '--json', ...sshFlags(sshd, sshd.rssh, [], sshd.wrongKeyPath), remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: 'x' });
+    expect(r.status).toBe(255);
+    expect(parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 255, bytes: 0, error: { code: 'ERR_AUTH' } });
+  });
+
+  it('a signal: ERR_ABORTED, exit status 143', async () => {
+    const run = startCli(['put', '--json', '--size', '1000000000000', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/endless`)], { stdin: endlessInput() });
+    // Wait until bytes are flowing (the remote file grows), then stop it.
+    const path = join(dir, 'endless');
+    for (let i = 0; i < 200; i++) {
+      const size = await stat(path).then((st) => st.size, () => 0);
+      if (size > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.status).toBe(143);
+    expect(parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 143, error: { code: 'ERR_ABORTED' } });
+  });
+});

@@ -1,0 +1,139 @@
+// scp's options through the CLI, each with its effect checked against the
+// test sshd: -c, -C, -4/-6, -B, -l, -J (a second sshd as the jump host), -S,
+// -T, the refused -3/-R, ssh_config keywords with -o, and --version.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CLI, remote, runCli, runOnTerminal, shellQuote, sshFlags } from '../helpers/cli';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+
+const sshd = sshdPerSuite();
+const jump = sshdPerSuite({ jumpHost: true });
+let dir: string;
+beforeEach(async () => {
+  dir = await userDir(sshd.rssh, 'scpopts');
+});
+
+const put = (flags: string[], name: string, stdin: string | Buffer = 'data', timeoutMs?: number) =>
+  runCli(['put', ...sshFlags(sshd, sshd.rssh), ...flags, remote(sshd, sshd.rssh, `${dir}/${name}`)], { stdin, timeoutMs });
+
+// A config for -J: the jump host's alias, key and known_hosts (hops read -F, not -o).
+async function jumpConfig(jumpKnownHosts = jump.knownHostsPath): Promise<string> {
+  const cfg = join(dir, 'ssh_config');
+  await writeFile(cfg, [
+    'Host jumphost', '  HostName 127.0.0.1', `  Port ${jump.port}`, `  User ${jump.user.name}`, `  IdentityFile ${jump.user.keyPath}`,
+    `  UserKnownHostsFile ${jumpKnownHosts}`, '  GlobalKnownHostsFile /dev/null', '  StrictHostKeyChecking yes', '  BatchMode yes', '',
+  ].join('\n'));
+  return cfg;
+}
+
+describe('scp options through the CLI', () => {
+  it('-c: the cipher asked for is agreed (-v shows it); one ssh2 lacks is refused', async () => {
+    const r = await put(['-v', '-c', 'aes128-ctr'], 'c');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/scpipe: kex .*, cipher aes128-ctr, /);
+    expect(r.stderr).toMatch(/^scpipe: scpipe \S+ \(ssh2 \d+\.\d+\.\d+, node v/m); // -v: the versions, once
+    expect(r.stderr.match(/\(ssh2 /g)).toHaveLength(1);
+    expect((await put(['-c', 'no-such-cipher'], 'c2')).status).toBe(255);
+  });
+
+  it('-C: zlib compression is agreed', async () => {
+    const r = await put(['-v', '-C'], 'z', Buffer.alloc(100_000));
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/compression zlib@openssh\.com/);
+  });
+
+  it('-4 / -6: the address family, against the ::1 listener', async () => {
+    const kh = join(dir, 'kh6');
+    await writeFile(kh, (await readFile(sshd.knownHostsPath, 'utf8')).replace('[127.0.0.1]', '[::1]'));
+    const v6 = (flag: string, name: string) => runCli(
+      ['put', flag, '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-F', 'none', '-o', `UserKnownHostsFile=${kh}`, '-o', 'BatchMode=yes', `${sshd.rssh.name}@[::1]:${dir}/${name}`],
+      { stdin: 'six' },
+    );
+    expect((await v6('-6', 'six')).status).toBe(0);
+    expect(await readFile(join(dir, 'six'), 'utf8')).toBe('six');
+    const refused = await v6('-4', 'four');
+    expect(refused.status).toBe(255);
+    expect(refused.stderr).toMatch(/::1 is not an IPv4 address/);
+    expect((await put(['-4'], 'four-ok')).status).toBe(0);
+    expect((await runCli(['put', '-4', '-6', 'h:f'])).status).toBe(2);
+  });
+
+  it('-B: never asks for a password, even on a terminal', async () => {
+    // scpipe-user may log in with a password; without a key, scpipe would ask for one on the terminal.
+    const args = ['put', '-B', '-P', String(sshd.port), '-F', 'none', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'IdentityAgent=none', `${sshd.user.name}@127.0.0.1:/tmp/never`];
+    const r = await runOnTerminal(`echo x | ${shellQuote([process.execPath, CLI, ...args])}`, { timeoutMs: 30_000 });
+    expect(r.status).toBe(255);
+    expect(r.out).not.toMatch(/password/i);
+    expect(r.out).toMatch(/Permission denied/);
+  });
+
+  it('-l 8000: 10 MB take 9 to 12 s (1 MB/s)', async () => {
+    // --size: streamed as it comes. The send is timed by -v ("sent in X s"): the
+    // process's start-up on a loaded 2-core machine is no part of the limit.
+    const r = await put(['-l', '8000', '--size', '10000000', '-v'], 'limited', Buffer.alloc(10_000_000), 60_000);
+    expect(r.status).toBe(0);
+    const sent = Number(/sent in (\d+\.\d+) s/.exec(r.stderr)?.[1]);
+    expect(sent).toBeGreaterThanOrEqual(9);
+    expect(sent).toBeLessThanOrEqual(12);
+    expect(r.ms / 1000).toBeGreaterThanOrEqual(9);
+    expect((await put(['-l', 'fast'], 'bad')).status).toBe(2);
+  });
+
+  it('-J: through a second sshd as the jump host; a wrong jump host key is refused', async () => {
+    const ok = await put(['-F', await jumpConfig(), '-J', 'jumphost', '-v'], 'jumped', 'via jump');
+    expect(ok.status).toBe(0);
+    expect(await readFile(join(dir, 'jumped'), 'utf8')).toBe('via jump');
+    expect(ok.stderr).toContain(`Host '[127.0.0.1]:${jump.port}' is known and matches`);
+    const wrong = join(dir, 'wrong_kh');
+    await writeFile(wrong, (await readFile(jump.knownHostsPath, 'utf8')).replace(/ssh-ed25519 \S+/, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'));
+    const refused = await put(['-F', await jumpConfig(wrong), '-J', 'jumphost'], 'never');
+    expect(refused.status).toBe(255);
+    expect(refused.stderr).toMatch(new RegExp(`REMOTE HOST IDENTIFICATION HAS CHANGED for \\[127\\.0\\.0\\.1\\]:${jump.port}`));
+  });
+
+  it('-S: the ssh program, with the openssh transport', async () => {
+    const r = await put(['-S', '/usr/bin/ssh'], 's', 'through ssh');
+    expect(r.status).toBe(0);
+    expect(await readFile(join(dir, 's'), 'utf8')).toBe('through ssh');
+    const missing = await put(['-S', '/nonexistent/ssh'], 's2');
+    expect(missing.status).toBe(255);
+    expect(missing.stderr).toMatch(/cannot run \/nonexistent\/ssh/);
+  });
+
+  it('-T: takes a name the remote chose (a remote glob), which the strict check refuses', async () => {
+    await writeFile(join(dir, 'file-1'), 'globbed');
+    const args = (extra: string[]) => ['get', ...sshFlags(sshd, sshd.rssh), '--quote', 'none', ...extra, remote(sshd, sshd.rssh, `${dir}/file-*`)];
+    const strict = await runCli(args([]));
+    expect(strict.status).toBe(1);
+    const loose = await runCli(args(['-T']));
+    
+    expect(loose.status).toBe(0);
+    expect(loose.stdout.toString()).toBe('globbed');
+  });
+
+  it.each(['-3', '-R'])('%s is refused, saying why', async (flag) => {
+    const r = await runCli(['cp', flag, 'a:x', 'b:y']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/copying between two remote hosts is not supported/);
+  });
+
+  it('-o: a keyword with no effect is noted by -v, a refused one names --transport openssh, a misspelt one is an error', async () => {
+    const noted = await put(['-v', '-o', 'ForwardAgent=yes'], 'noted');
+    expect(noted.status).toBe(0);
+    expect(noted.stderr).toContain('ForwardAgent yes: no effect on a transfer');
+    const refused = await put(['-o', 'KnownHostsCommand=/bin/true %H'], 'refused');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/KnownHostsCommand .*: not available in the built-in ssh2 transport .*; use --transport openssh/);
+    const misspelt = await put(['-o', 'LogLevl=ERROR'], 'misspelt');
+    expect(misspelt.status).toBe(2);
+    expect(misspelt.stderr).toMatch(/Bad configuration option: "LogLevl"/);
+    expect((await put(['-o', 'LogLevel=ERROR'], 'loglevel')).status).toBe(0);
+  });
+
+  it('--version names scpipe, ssh2 and node', async () => {
+    const r = await runCli(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toMatch(/^scpipe \d+\.\d+\.\d+ \(ssh2 \d+\.\d+\.\d+, node v\d+/);
+  });
+});

@@ -1,0 +1,28 @@
+// The man page is made from --help (scripts/man.js at build time): every
+// option --help shows for a command is on the page.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../../..');
+const CLI = resolve(ROOT, 'dist/cli/launch.js');
+
+describe('man/scpipe.1', () => {
+  const page = (() => {
+    execFileSync(process.execPath, [resolve(ROOT, 'scripts/man.js')]);
+    return readFileSync(resolve(ROOT, 'man/scpipe.1'), 'utf8');
+  })();
+
+  it.each(['put', 'get', 'cp', 'serve'])('has every option of %s --help', (command) => {
+    const help = execFileSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' });
+    const flags = [...help.matchAll(/^ {2,6}(-\S+(?:, --\S+)?)/gm)].map((m) => m[1]!);
+    expect(flags.length).toBeGreaterThan(5);
+    for (const flag of flags) expect(page).toContain(`.B ${flag.replace(/-/g, '\\-')}`);
+    expect(page).toContain(`.SS ${command}`);
+  });
+
+  it('is a man(7) page with the exit statuses', () => {
+    expect(page.startsWith('.TH SCPIPE 1 ')).toBe(true);
+    expect(page).toMatch(/\.SH EXIT STATUS\n0 success;.*255 could not connect/);
+  });
+});
