@@ -80,6 +80,13 @@ describe('scp options through the CLI', () => {
     expect((await put(['-l', 'fast'], 'bad')).status).toBe(2);
   });
 
+  it('-l is one limit for the run: three parts over parallel channels still share 1 MB/s', async () => {
+    const r = await put(['-l', '8000', '--part-size', '1000000', '--parallel', '3'], 'parts', Buffer.alloc(3_000_000), 60_000);
+    expect(r.status).toBe(0);
+    // At 1 MB/s per channel instead it would take about a second.
+    expect(r.ms / 1000).toBeGreaterThanOrEqual(2.8);
+  });
+
   it('-J: through a second sshd as the jump host; a wrong jump host key is refused', async () => {
     const ok = await put(['-F', await jumpConfig(), '-J', 'jumphost', '-v'], 'jumped', 'via jump');
     expect(ok.status).toBe(0);
