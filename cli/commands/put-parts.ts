@@ -46,7 +46,7 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
       onRetry: (e) => {
         recordRetry();
         progress?.done();
-        sayRetry(e.file, e);
+        sayRetry('file' in e ? e.file : spec.path, e);
       },
       onRefused: (left, message) => log?.(`${message}: going on with ${left} channel(s)`),
       onSpill: log && ((index) => log(`part ${index}: over --memory, spooling to a file`)),

@@ -10,6 +10,7 @@ import { summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { openStdin } from '../stdin';
 import { runPutParts } from './put-parts';
+import { sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
 
 interface PutArgs extends SshArgs, OperandArgs {
@@ -159,6 +160,11 @@ export async function runPut(
       name: args.name,
       memoryLimit: Number(memory),
       spoolDir: args['spool-dir'],
+      retries: args.retries,
+      onRetry: (e) => {
+        progress?.done();
+        sayRetry(spec.path, e);
+      },
       onProgress: tally((p) => {
         if (p.phase === 'transfer') sending ??= performance.now();
         progress?.update(p);

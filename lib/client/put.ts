@@ -10,7 +10,9 @@ import { ScpSource, type RoleOptions } from '../protocol/source';
 import type { Times } from '../protocol/records';
 import { DEFAULT_MEMORY_LIMIT, DescriptorInput, formatBytes, spool, type Spill, type Spool } from '../spool';
 import { escapeForTerminal } from '../util/escape';
-import { ChannelOpener, type OpenChannel, type Target } from './connection';
+import type { OpenChannel, Target } from './connection';
+import { Reconnector, isConnectionLoss } from './reconnect';
+import { DEFAULT_RETRIES, withRetries, type RetryEvent } from './retry';
 import type { Progress } from './progress';
 import { remoteFileName } from './remote-name';
 import type { PartsOptions } from './parts/options';
@@ -64,6 +66,10 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   onProgress?: (p: Progress) => void;
   /** With `partSize`: bytes produced and confirmed, parts in flight. */
   onPartsProgress?: (p: PartsProgress) => void;
+  /** From a spool: sends again after a lost connection (default retry.ts DEFAULT_RETRIES; 0: none). */
+  retries?: number;
+  backoffMs?: readonly number[];
+  onRetry?: (event: RetryEvent) => void;
 }
 
 /** What put() did. */
@@ -89,11 +95,11 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
     const parts = await putParts(target, remotePath, input, { ...opts, partSize: opts.partSize, onProgress: opts.onPartsProgress });
     return { bytes: parts.bytes, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts };
   }
-  const opener = new ChannelOpener(target, opts.trace);
+  const conn = new Reconnector(target, opts.trace);
   try {
-    return await putOverChannel(opener.open, remotePath, input, opts);
+    return await putOverChannel(conn.current().open, remotePath, input, opts, conn);
   } finally {
-    opener.close();
+    conn.close();
   }
 }
 
@@ -106,6 +112,7 @@ export async function putOverChannel(
   remotePath: string,
   given: PutInput,
   opts: PutOptions = {},
+  conn?: Reconnector,
 ): Promise<PutResult> {
   throwIfAborted(opts.signal);
   const input = spoolable(given);
@@ -130,6 +137,19 @@ export async function putOverChannel(
 
   let spooled: Spool | undefined;
   let source: ScpSource | undefined;
+  let connected = false;
+  void sourceReady.then(() => (connected = true), () => undefined);
+  // After a lost connection: connect again and start a new remote scp.
+  const reopened = async (): Promise<ScpSource> => {
+    const again = new ScpSource(await conn!.current().open(command, inner.signal, 'sink'), role);
+    try {
+      await again.start();
+    } catch (err) {
+      again.destroy();
+      throw err;
+    }
+    return again;
+  };
   try {
     if (known === undefined) {
       spooled = await spool(input as Exclude<PutInput, Uint8Array>, {
@@ -141,14 +161,45 @@ export async function putOverChannel(
         onProgress: (bytes) => opts.onProgress?.({ name, phase: 'spool', bytes }),
       });
     }
-    source = await sourceReady;
     const size = spooled ? spooled.size : known!;
-    // The replay needs no signal of its own: the write loop stops on abort.
-    const body = spooled
-      ? spooled.replay()
-      : input instanceof Uint8Array
-        ? oneChunk(input)
-        : (input as Readable | AsyncIterable<Uint8Array>);
+    // Only a spool can be sent again: the whole file, after reconnecting
+    // (retry.ts); a stream of known size went as it came.
+    const retries = spooled && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
+    const exit = await withRetries(
+      async (attempt) => {
+        source = attempt === 0 ? await sourceReady : await reopened();
+        const generation = conn?.current().generation ?? 0;
+        try {
+          return await sendTo(source, name, size, spooled, input, opts);
+        } catch (err) {
+          source.destroy();
+          if (isConnectionLoss(err)) conn?.renew(generation);
+          throw err;
+        }
+      },
+      { retries, backoffMs: opts.backoffMs, isRetryable: (err) => connected && isConnectionLoss(err), signal: opts.signal, onRetry: opts.onRetry },
+    );
+    return { bytes: size, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit };
+  } catch (err) {
+    inner.abort(err);
+    const s = source ?? (await sourceReady.catch(() => undefined));
+    s?.destroy();
+    throw preferCause(err, opts.signal);
+  } finally {
+    unlink();
+    await spooled?.dispose();
+  }
+}
+
+// One attempt at sending the file over `source`, from the spool or the input.
+async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Spool | undefined, input: PutInput, opts: PutOptions): Promise<ExitStatus> {
+  // The replay needs no signal of its own: the write loop stops on abort.
+  const body = spooled
+    ? spooled.replay()
+    : input instanceof Uint8Array
+      ? oneChunk(input)
+      : (input as Readable | AsyncIterable<Uint8Array>);
+  try {
     opts.onProgress?.({ name, phase: 'transfer', bytes: 0n, total: size });
     await source.sendFile({
       name,
@@ -159,17 +210,9 @@ export async function putOverChannel(
       excess: opts.ignoreExcess ? 'ignore' : 'error',
       onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
     });
-    if (body instanceof Readable && body !== input) body.destroy(); // a replay not read to the end
-    const exit = await source.finish();
-    return { bytes: size, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit };
-  } catch (err) {
-    inner.abort(err);
-    const s = source ?? (await sourceReady.catch(() => undefined));
-    s?.destroy();
-    throw preferCause(err, opts.signal);
+    return await source.finish();
   } finally {
-    unlink();
-    await spooled?.dispose();
+    if (body instanceof Readable && body !== input) body.destroy(); // a replay not read to the end
   }
 }
 

@@ -4,15 +4,17 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SERVE_CASES, serveDownload } from './serve-cases';
-import { downloadSource, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, shq, track, type Env, type Launch, type Tracked } from './env';
+import { downloadSet, downloadSource, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, shq, track, type Env, type Launch, type Tracked } from './env';
 
 /**
  * upload: writes env.file's bytes to the remote (checked, then removed);
  * download: reads the remote copy of env.file (checked once, untimed);
+ * parts: writes env.file's bytes as out.000000, out.000001, ... (checked
+ *   concatenated in name order, then removed with any out.sha256);
  * tiny: 6 bytes (TINY_DATA), run TINY_REPEAT times per round;
  * scale: a reference with nothing to check.
  */
-export type CaseKind = 'upload' | 'download' | 'tiny' | 'scale';
+export type CaseKind = 'upload' | 'parts' | 'download' | 'tiny' | 'scale';
 
 export interface BenchCase {
   name: string;
@@ -76,6 +78,23 @@ export const CASES: readonly BenchCase[] = [
   {
     name: 'scp-download', command: 'scp -O host:FILE /dev/null', reference: 'scp-download', kind: 'download', scpipe: false,
     start: (env) => startDownload(env, 'scp-download', '/dev/null'),
+  },
+  {
+    name: 'pipe-parts', command: 'cat FILE | scpipe put --part-size PART (default --parallel)', reference: 'manual-two-pass', kind: 'parts', scpipe: true,
+    start: (env) => pipeIntoScpipe(env, env.file, ['--part-size', String(env.opts.partSize)], 'out'),
+  },
+  {
+    name: 'split-scp', command: "cat FILE | split -b PART --filter 'cat > $FILE && scp -O $FILE host: && rm $FILE'", reference: 'split-scp', kind: 'parts', scpipe: false,
+    start: (env) => {
+      const dest = rsshTarget(env, `${env.remoteDir}/`);
+      const filter = `cat > "$FILE" && ${['scp', ...scp(env)].map(shq).join(' ')} "$FILE" ${shq(dest)} && rm "$FILE"`;
+      const script = `cat ${shq(env.file)} | split -b ${env.opts.partSize} -a 6 -d --filter ${shq(filter)} - ${shq(path.join(env.spoolDir, 'out.'))}`;
+      return { procs: [track('sh', 'sh', ['-c', script], ['ignore', 'ignore', 'pipe'])] };
+    },
+  },
+  {
+    name: 'download-parts', command: 'scpipe get host:SET > /dev/null (a parts set of FILE, default --parallel)', reference: 'scp-download', kind: 'download', scpipe: true,
+    start: (env) => startDownload(env, 'download-parts', '/dev/null'),
   },
   {
     name: 'tiny', command: "printf 'hello\\n' | scpipe put host:tiny (start-up and handshake)", reference: 'scp-tiny', kind: 'tiny', scpipe: true,
@@ -143,7 +162,8 @@ export function startDownload(env: Env, name: string, out: string): Launch {
       return { procs: [track('scp', 'scp', [...scp(env), rsshTarget(env, downloadSource(env)), out], ['ignore', 'ignore', 'pipe'])] };
     }
     const transport = name === 'download-openssh' ? ['--transport', 'openssh'] : [];
-    const args = [env.opts.cli, 'get', '-q', ...transport, ...scpipeSsh(env), rsshTarget(env, downloadSource(env))];
+    const source = name === 'download-parts' ? downloadSet(env) : downloadSource(env);
+    const args = [env.opts.cli, 'get', '-q', ...transport, ...scpipeSsh(env), rsshTarget(env, source)];
     const node = track('scpipe', process.execPath, args, ['ignore', fd, 'pipe'], scpipeEnv(env));
     return { procs: [node], rssPid: node.child.pid };
   } finally {

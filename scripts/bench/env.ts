@@ -99,3 +99,6 @@ export function scpipeEnv(env: Env): NodeJS.ProcessEnv {
 
 /** The source file of the download cases, on the remote side. */
 export const downloadSource = (env: Env): string => path.join(env.remoteDir, 'download-src.bin');
+
+/** The parts set of the download source (download-set.bin.000000 ... and its manifest), for download-parts. */
+export const downloadSet = (env: Env): string => path.join(env.remoteDir, 'download-set.bin');

@@ -17,14 +17,14 @@ import { knownHostsFor, startLatencyProxy, type Proxy } from '../../testkit/late
 import { startSshd, userDir, type TestSshd } from '../../testkit/sshd';
 import { caseNamed, remoteOut, type BenchCase } from './cases';
 import { needsServe, startBenchServe, stopBenchServe } from './serve-cases';
-import { downloadSource, killAll, killTree, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, track, TINY_DATA, type Env } from './env';
+import { downloadSet, downloadSource, killAll, killTree, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, track, TINY_DATA, type Env } from './env';
 import { machine } from './machine';
 import { machineBusySeconds, pollPeakMemory, reapedCpuSeconds } from './measure';
 import { extraCaNote } from './node-start';
 import { parseOptions, usage, type Options } from './options';
 import { prewarmMemory } from './prewarm';
 import { summarize, table, type CaseResult } from './report';
-import { makeTestFile, verifyDownload, verifyRun } from './verify';
+import { makeTestFile, verifyDownload, verifyRun, writePartsSet } from './verify';
 
 const ROOT = path.resolve(__dirname, '../../../..'); // .bench/build/scripts/bench -> the project
 const MiB = 1024 * 1024;
@@ -119,6 +119,7 @@ async function setUp(opts: Options): Promise<Env> {
   if (downloads.length) {
     fs.copyFileSync(file, downloadSource(env));
     fs.chmodSync(downloadSource(env), 0o644);
+    if (downloads.some((c) => c.name === 'download-parts')) writePartsSet(file, env.remoteDir, path.basename(downloadSet(env)), opts.partSize, sha256);
     for (const c of downloads) await verifyDownload(c, env);
   }
   return env;

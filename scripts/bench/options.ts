@@ -5,6 +5,8 @@ import { CASES } from './cases';
 
 export interface Options {
   size: number;
+  /** Part size of the parts cases. */
+  partSize: number;
   runs: number;
   cases: string[];
   rtt: number;
@@ -38,6 +40,7 @@ export function usage(): string {
     '',
     '  --size SIZE          bytes per transfer (default 1G; K, M, G are powers of 1024)',
     '  --runs N             runs per case (default 5; the tiny cases run 4 times as often)',
+    '  --part-size SIZE     part size of the parts cases (default 64M)',
     '  --cases A,B,...      the cases to run (default: all, listed below)',
     '  --rtt MS             add MS of round trip with a relay in front of sshd (default 0)',
     `  --cipher NAME        cipher for both sides (default ${DEFAULT_CIPHER}; "default": each side's own)`,
@@ -55,7 +58,7 @@ export function usage(): string {
 /** Parses the arguments; returns undefined for --help. Throws on a bad one. */
 export function parseOptions(argv: string[], root: string): Options | undefined {
   const opts: Options = {
-    size: 1024 ** 3, runs: 5, cases: CASES.map((c) => c.name), rtt: 0, cipher: DEFAULT_CIPHER, kex: DEFAULT_KEX,
+    size: 1024 ** 3, partSize: 64 * 1024 ** 2, runs: 5, cases: CASES.map((c) => c.name), rtt: 0, cipher: DEFAULT_CIPHER, kex: DEFAULT_KEX,
     prewarm: true, extraCa: false, cli: path.join(root, 'dist/cli/launch.js'), argv,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -64,6 +67,7 @@ export function parseOptions(argv: string[], root: string): Options | undefined 
     if (value === undefined) throw new Error(`${argv[i]} needs a value (see --help)`);
     if (argv[i] === '--size') opts.size = Number(parseByteSize(value));
     else if (argv[i] === '--runs') opts.runs = Number(value);
+    else if (argv[i] === '--part-size') opts.partSize = Number(parseByteSize(value));
     else if (argv[i] === '--cases') opts.cases = value.split(',').map((c) => c.trim());
     else if (argv[i] === '--rtt') opts.rtt = Number(value);
     else if (argv[i] === '--cli') opts.cli = path.resolve(value);

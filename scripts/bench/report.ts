@@ -23,7 +23,7 @@ export function summarize(results: CaseResult[], size: number) {
     const c = caseNamed(r.name);
     const bytes = c.kind === 'tiny' ? TINY_DATA.length : size;
     const ref = med.get(c.reference);
-    const scale = c.kind === 'upload' ? med.get('ssh-cat') : undefined;
+    const scale = c.kind === 'upload' || c.kind === 'parts' ? med.get('ssh-cat') : undefined;
     return {
       case: r.name,
       reference: c.reference,

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { remoteOut, startDownload, type BenchCase } from './cases';
 import { TINY_DATA, type Env } from './env';
+import { formatManifest, partName } from '../../lib';
 
 const BLOCK = 16 * 1024 * 1024;
 
@@ -38,6 +39,19 @@ export async function verifyRun(c: BenchCase, env: Env, hash: boolean): Promise<
     const got = fs.readFileSync(out);
     if (!got.equals(TINY_DATA)) throw new Error(`${c.name}: remote file ${out} holds ${JSON.stringify(got.toString())}`);
     fs.rmSync(out);
+  } else if (c.kind === 'parts') {
+    const names = fs.readdirSync(env.remoteDir).filter((f) => /^out\.\d{6,}$/.test(f)).sort();
+    const hasher = crypto.createHash('sha256');
+    let size = 0;
+    for (const name of names) {
+      const bytes = fs.readFileSync(path.join(env.remoteDir, name));
+      size += bytes.length;
+      if (hash) hasher.update(bytes);
+      fs.rmSync(path.join(env.remoteDir, name));
+    }
+    fs.rmSync(path.join(env.remoteDir, 'out.sha256'), { force: true });
+    if (size !== env.opts.size) throw new Error(`${c.name}: the parts hold ${size} bytes, expected ${env.opts.size}`);
+    if (hash && hasher.digest('hex') !== env.sha256) throw new Error(`${c.name}: the parts' SHA-256 differs from the input's`);
   } else if (c.kind === 'upload') {
     const out = remoteOut(env, c.kind);
     const st = fs.statSync(out, { throwIfNoEntry: false });
@@ -67,4 +81,17 @@ export async function verifyDownload(c: BenchCase, env: Env): Promise<void> {
   } finally {
     fs.rmSync(out, { force: true });
   }
+}
+
+/** Writes `file` as the parts set `dir/name` (parts and manifest), as scpipe put --part-size would. */
+export function writePartsSet(file: string, dir: string, name: string, partSize: number, sha256: string): void {
+  const data = fs.readFileSync(file);
+  const parts = [];
+  for (let i = 0, at = 0; at < data.length || i === 0; i++, at += partSize) {
+    const bytes = data.subarray(at, at + partSize);
+    fs.writeFileSync(path.join(dir, partName(name, i)), bytes, { mode: 0o644 });
+    parts.push({ name: partName(name, i), size: BigInt(bytes.length), sha256: crypto.createHash('sha256').update(bytes).digest('hex') });
+  }
+  const manifest = { version: 1, name, size: BigInt(data.length), partSize: BigInt(partSize), sha256, time: new Date().toISOString(), parts };
+  fs.writeFileSync(path.join(dir, `${name}.sha256`), formatManifest(manifest), { mode: 0o644 });
 }

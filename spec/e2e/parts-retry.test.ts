@@ -123,3 +123,35 @@ describe('parts over a dropped connection', () => {
     }
   });
 });
+
+describe('single-file put over a dropped connection', () => {
+  const halfWritten = (file: string, size: number) => (): boolean => {
+    try {
+      const now = statSync(join(dir, file)).size;
+      return now > 0 && now < size;
+    } catch {
+      return false;
+    }
+  };
+
+  it('from the spool: the whole file is sent again after reconnecting', async () => {
+    const data = randomBytes(64 * MiB);
+    const retries: RetryEvent[] = [];
+    const running = put(target(), `${dir}/one.bin`, Readable.from([data]), { spoolDir: spoolDir(), memoryLimit: MiB, backoffMs: [0], onRetry: (e) => retries.push(e) });
+    await waitFor(halfWritten('one.bin', data.length), 'the file half-written remotely', 60_000);
+    expect(await dropConnections()).toBeGreaterThan(0);
+    await expect(running).resolves.toMatchObject({ bytes: BigInt(data.length), spooled: 'disk' });
+    expect(retries).toHaveLength(1);
+    expect(readFileSync(join(dir, 'one.bin')).equals(data)).toBe(true);
+  }, 120_000);
+
+  it('with a known size (no spool): a lost connection stays final', async () => {
+    const data = randomBytes(64 * MiB);
+    const retries: RetryEvent[] = [];
+    const running = put(target(), `${dir}/sized.bin`, Readable.from([data]), { size: BigInt(data.length), backoffMs: [0], onRetry: (e) => retries.push(e) });
+    await waitFor(halfWritten('sized.bin', data.length), 'the file half-written remotely', 60_000);
+    await dropConnections();
+    await expect(running).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION' });
+    expect(retries).toEqual([]);
+  }, 120_000);
+});
