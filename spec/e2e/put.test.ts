@@ -15,6 +15,11 @@ import { UNNAMED_TARGET, openSpoolFilesIn } from '../helpers/open-files';
 import { memoryFileDirectory } from '../../lib/spool/memory-file';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
+/** Bytes a process has read so far, from any descriptor (/proc/PID/io rchar). */
+async function bytesRead(pid: number): Promise<number> {
+  return Number(/^rchar: (\d+)$/m.exec(await readFile(`/proc/${pid}/io`, 'utf8'))![1]);
+}
+
 const sshd = sshdPerSuite();
 // Whatever happened, no spool file may be left behind.
 const spoolDir = tempDirPerTest('scpipe-test-spool-', { mustEndEmpty: true });
@@ -211,8 +216,10 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     const slow = new PassThrough();
     const run = startCli(put(`${dir}/late.bin`, ['--size', '10', '-v']), { stdin: slow });
     await waitFor(() => run.stderr().includes('< \\0 (ok)'), 'the remote scp -t'); // reading has begun
+    const before = await bytesRead(run.child.pid!);
     slow.write('abcde');
-    await new Promise((r) => setTimeout(r, 300));
+    // The CLI has taken the first bytes and finds the pipe empty before the rest comes.
+    await waitFor(async () => (await bytesRead(run.child.pid!)) >= before + 5, 'the CLI to read the first 5 bytes');
     slow.end('fghij');
     const r = await run.done;
     expect(r.status).toBe(0);

@@ -383,10 +383,25 @@ describe('spool: replay', () => {
   it('honours its consumer: a paused replay buffers about one highWaterMark', async () => {
     const dir = freshDir();
     const s = await take(pattern(32 * MiB, 256 * KiB), { memoryLimit: MiB, spoolDir: dir });
-    const reads = jest.spyOn(fs, 'read');
+    let started = 0;
+    let completed = 0;
+    const realRead = fs.read;
+    const reads = jest.spyOn(fs, 'read').mockImplementation(((...args: unknown[]) => {
+      started++;
+      const callback = args.pop() as (...result: unknown[]) => void;
+      (realRead as (...a: unknown[]) => void)(...args, (...result: unknown[]) => {
+        completed++;
+        callback(...result);
+      });
+    }) as unknown as typeof fs.read);
     const stream = s.replay();
     stream.on('readable', () => undefined); // reads ahead, but nobody consumes
-    await tick(100);
+    // Until the read-ahead stops: every read done, and none started a turn later.
+    await waitFor(async () => {
+      if (completed === 0 || completed !== started) return false;
+      await new Promise(setImmediate);
+      return completed === started;
+    }, 'the read-ahead to stop');
     expect(stream.readableLength).toBeLessThanOrEqual(2 * MiB);
     expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
     expect(reads.mock.calls.every((call) => (call as unknown[])[3] === BODY_CHUNK)).toBe(true);
@@ -414,10 +429,15 @@ describe('spool: replay', () => {
     const listened = s.replay();
     const errors: unknown[] = [];
     listened.on('error', (err) => errors.push(err));
-    listened.once('data', () => listened.pause());
+    let listenedData = false;
+    listened.once('data', () => {
+      listened.pause();
+      listenedData = true;
+    });
     const unlistened = s.replay(); // no 'error' listener: must not crash the process
-    unlistened.resume();
-    await tick(10);
+    let unlistenedBytes = 0;
+    unlistened.on('data', (chunk: Buffer) => (unlistenedBytes += chunk.length));
+    await waitFor(() => listenedData && unlistenedBytes > 0, 'both replays to be reading');
     expect(openFilesIn(dir)).toHaveLength(1);
     await s.dispose();
     expect(listened.destroyed && unlistened.destroyed).toBe(true);
@@ -467,7 +487,7 @@ describe('spool: progress and options', () => {
     const calls: { at: number; bytes: bigint }[] = [];
     async function* slow(): AsyncGenerator<Buffer> {
       for (let i = 0; i < 40; i++) {
-        await tick(10);
+        await tick(10); // the input's own pace (what the progress is measured on), not a wait
         yield Buffer.alloc(1000);
       }
     }
@@ -569,8 +589,7 @@ describe('spool: abort', () => {
     expect(openFilesIn(dir)).toEqual([]);
     expect(fs.readdirSync(dir)).toEqual([]);
     release.resolve();
-    await tick(10);
-    expect(finished).toBe(true); // the input's iterator was returned
+    await waitFor(() => finished, 'the input\'s iterator to be returned');
   });
 
   it('stops reading an input that keeps flowing, and returns its iterator', async () => {
@@ -603,12 +622,11 @@ describe('spool: abort', () => {
     const input = new PassThrough();
     input.write(randomBytes(200 * KiB));
     const promise = spool(input, { memoryLimit: 64 * KiB, spoolDir: dir, signal: controller.signal });
-    await tick(20);
+    await waitFor(() => input.readableLength === 0, 'the spool to take what was written'); // and wait for more
     controller.abort();
     expect((await rejection(promise)).code).toBe('ERR_ABORTED');
     input.write(Buffer.from('more')); // settles the read that was pending
-    await tick(20);
-    expect(input.destroyed).toBe(true);
+    await waitFor(() => input.destroyed, 'the input to be destroyed');
   });
 
   it('leaves no listener on the signal after a successful spool', async () => {
@@ -628,8 +646,10 @@ describe('spool: input errors', () => {
     const boom = Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
     const input = new Readable({ read() {} });
     input.push(randomBytes(MiB));
-    setTimeout(() => input.destroy(boom), 20);
-    const err = await rejection(spool(input, { memoryLimit, spoolDir: dir }));
+    const spooling = spool(input, { memoryLimit, spoolDir: dir });
+    await waitFor(() => input.readableLength === 0, 'the spool to take the MiB');
+    input.destroy(boom);
+    const err = await rejection(spooling);
     expect(err.code).toBe('ERR_LOCAL_IO');
     expect(err.message).toBe('error reading input: I/o error');
     expect(err.cause).toBe(boom);

@@ -4,10 +4,12 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { put } from '../../../lib/client/put';
 import { ChannelOpener } from '../../../lib/client/connection';
 import { isScpipeError } from '../../../lib/errors';
 import { openSshChannel, sshArgs } from '../../../lib/transport/openssh-transport';
+import { waitFor } from '../../helpers/async';
 
 const SAFETY = ['-x', '-oPermitLocalCommand=no', '-oClearAllForwardings=yes', '-oRemoteCommand=none', '-oRequestTTY=no', '-oForwardAgent=no'];
 
@@ -135,7 +137,8 @@ describe('openSshChannel over a stand-in ssh', () => {
     const ch = openSshChannel({ host: 'h', sshPath: ssh }, 'scp -t x');
     await ch.ready();
     expect(await ch.exit).toEqual({ code: 1, signal: null });
-    await new Promise((resolve) => setTimeout(resolve, 50)); // long after the exit
+    // Late: ssh's output has all been taken in (both pipes at their end) before the role reads.
+    await waitFor(() => (ch.stdout as Duplex).writableFinished && (ch.stderr as Duplex).writableFinished, 'ssh\'s output to end');
     const read = async (s: NodeJS.ReadableStream): Promise<string> => {
       let text = '';
       for await (const chunk of s) text += (chunk as Buffer).toString('latin1');
