@@ -25,6 +25,10 @@ export type ScpipeErrorCode =
   | 'ERR_LOCAL_IO' // reading input or writing output failed
   | 'ERR_UNSAFE_NAME' // a name from the peer was refused (docs/protocol.md §5)
   | 'ERR_CHECKSUM' // a part of a parts set, or the whole stream, does not match its manifest
+  | 'ERR_NO_SUCH_FILE' // SFTP: the remote file or its directory does not exist
+  | 'ERR_PERMISSION_DENIED' // SFTP: the server refused access
+  | 'ERR_NO_SPACE' // SFTP: the remote file system is full (told by statvfs after a failed write)
+  | 'ERR_PROTOCOL_REFUSED' // the server refused the protocol asked for (--protocol sftp or scp)
   // cancellation (exit 130/143)
   | 'ERR_ABORTED';
 
@@ -43,6 +47,8 @@ export interface ScpipeErrorContext {
   host?: string;
   /** Bytes moved before the failure. */
   bytes?: bigint;
+  /** SFTP status code (SSH_FX_*) of a failed request. */
+  sftpStatus?: number;
   /** Signal name that caused an abort (SIGINT, SIGTERM). */
   signal?: string;
   cause?: unknown;
@@ -60,6 +66,7 @@ export class ScpipeError extends Error {
   readonly host?: string;
   readonly bytes?: bigint;
   readonly signal?: string;
+  readonly sftpStatus?: number;
 
   constructor(code: ScpipeErrorCode, message: string, context: ScpipeErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });

@@ -4,8 +4,8 @@
  *
  * Three local accounts (created by scripts/install-test-deps.sh) log in with
  * throwaway keys: scpipe-user (any command), scpipe-rssh (ForceCommand =
- * testkit/rssh-wrapper.c, an imitation of Debian's rssh: scp and sftp,
- * or only one of them, setRsshAllowed()) and scpipe-sftp (ForceCommand
+ * testkit/rssh-wrapper.c, an imitation of Debian's rssh: scp only,
+ * or sftp too after setRsshAllowed()) and scpipe-sftp (ForceCommand
  * internal-sftp in a ChrootDirectory: sftp only). Every instance lives in its
  * own /tmp/scpipe-test-* dir and /srv/scpipe-sftp-jail/* jail, so parallel
  * jest workers do not interfere; stop() removes both.
@@ -52,7 +52,11 @@ export interface TestSshd {
   sshArgs(account: TestAccount): string[];
   /** Commands seen by the rssh wrapper, oldest first. */
   rsshLog(): Promise<RsshLogEntry[]>;
-  /** What the rssh wrapper allows from now on (as rssh.conf's allowscp / allowsftp); default both. */
+  /**
+   * What the rssh wrapper allows from now on (as rssh.conf's allowscp /
+   * allowsftp). Starts scp-only, the restriction most SCP tests are about;
+   * SFTP tests through this account allow both.
+   */
   setRsshAllowed(allowed: ReadonlyArray<'scp' | 'sftp'>): Promise<void>;
   /**
    * The sshd processes serving connections (the listener's descendants: each
@@ -299,6 +303,8 @@ async function setUp(dir: string, jail: string, passwd: Record<string, PasswdEnt
   const rsshLogPath = path.join(dir, 'rssh.log');
   await fs.writeFile(rsshLogPath, '', { mode: 0o644 });
   await fs.chown(rsshLogPath, rssh.uid, rssh.gid);
+
+  await fs.writeFile(path.join(dir, 'rssh.conf'), 'allowscp\n', { mode: 0o644 });
 
   const configPath = path.join(dir, 'sshd_config');
   await fs.writeFile(configPath, sshdConfig(dir, jail, opts), { mode: 0o644 });

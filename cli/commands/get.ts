@@ -2,7 +2,7 @@
 // --output FILE), exactly the announced bytes; anything short is an error.
 import { pipeline } from 'node:stream/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { ScpipeError, get, saveDownload } from '../../lib';
+import { ScpipeError, escapeForTerminal, get, saveDownload } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, oneOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
@@ -10,6 +10,7 @@ import { recordRetry, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
+import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 
 interface GetArgs extends SshArgs, OperandArgs {
   output?: string;
@@ -28,7 +29,8 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .usage('$0 get [options] [user@]host:path')
         .option('output', { ...single, describe: 'write to FILE instead of stdout (replaced only when complete)' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve times and mode (no effect on stdout)' })
-        .option('parallel', { ...singleNumber, describe: 'for a parts set (PATH.sha256): parts fetched ahead, each over its own channel (default 4)' })
+        .option('parallel', { ...singleNumber, describe: 'channels at once: SFTP reads (default: from the round trip), or parts fetched ahead for a parts set PATH.sha256 (default 4)' })
+        .options(protocolOptions)
         .option('retries', { ...singleNumber, describe: 'fetch again after a lost connection, with backoff (default 5; 0: never)' })
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '') as unknown as Argv<GetArgs>,
     handler: (args) => {
@@ -41,7 +43,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
 
 /** Writes one remote file to stdout or `output`; shared by `get` and `cp host:f -`. */
 export async function runGet(
-  args: SshArgs & { p?: boolean; parallel?: number; retries?: number },
+  args: SshArgs & ProtocolArgs & { p?: boolean; parallel?: number; retries?: number },
   sourceArg: string,
   output: string | undefined,
   signal: AbortSignal,
@@ -53,6 +55,7 @@ export async function runGet(
     const download = await get(connectOptions(spec, args, log), spec.path, {
       ...roleOptions(args, signal, log),
       preserve: Boolean(args.p),
+      protocol: protocolOf(args),
       parallel: args.parallel,
       retries: args.retries,
       onRetry: (e) => {
@@ -61,6 +64,7 @@ export async function runGet(
       },
       onProgress: tally(progress?.update),
     });
+    log?.(`receiving ${escapeForTerminal(download.name)} over ${download.protocol}: ${download.size} bytes`);
     if (output !== undefined) return await saveDownload(download, output, { preserve: Boolean(args.p) });
     await pipeline(download.body, process.stdout).catch((err: unknown) => {
       if (err instanceof ScpipeError) throw err;

@@ -12,8 +12,9 @@ import { openStdin } from '../stdin';
 import { runPutParts } from './put-parts';
 import { sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
+import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 
-interface PutArgs extends SshArgs, OperandArgs {
+interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
   p: boolean;
   mode: string;
   mtime?: string;
@@ -63,7 +64,8 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('size', { ...single, describe: 'the exact input size in bytes: stream without spooling' })
         .option('name', { ...single, describe: 'file name to announce (default: last part of the path)' })
         .option('part-size', { ...single, describe: 'send as parts of SIZE (K/M/G) while the stream is produced, then a manifest PATH.sha256' })
-        .option('parallel', { ...singleNumber, describe: `with --part-size: parts sent at once, each over its own channel (default ${DEFAULT_PARALLEL})` })
+        .option('parallel', { ...singleNumber, describe: `channels at once: parts with --part-size (default ${DEFAULT_PARALLEL}), SFTP writes (default: from the round trip)` })
+        .options(protocolOptions)
         .option('retries', { ...singleNumber, describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)` })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
         .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '')
@@ -110,7 +112,7 @@ export function putOperands(args: OperandArgs): { target: string; command?: stri
 }
 
 /** Options of put that cp shares (cp has no --mode etc.: their defaults apply). */
-export type PutLikeArgs = SshArgs & Partial<Omit<PutArgs, keyof SshArgs | keyof OperandArgs>>;
+export type PutLikeArgs = SshArgs & Partial<Omit<PutArgs, keyof SshArgs | keyof OperandArgs | 'scp-path'>>;
 
 /** Streams stdin to `targetArg`; shared by `put` and `cp - host:path`. */
 export async function runPut(
@@ -152,6 +154,8 @@ export async function runPut(
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
       ...roleOptions(args, signal, log),
+      protocol: protocolOf(args),
+      parallel: args.parallel,
       size: size ?? stdin.fileSize,
       ignoreExcess: size === undefined && stdin.fileSize !== undefined,
       mode,
@@ -170,6 +174,7 @@ export async function runPut(
         progress?.update(p);
       }),
     });
+    if (result.protocol === 'sftp') log?.(`sftp: ${result.channels} channel(s), nothing spooled`);
     log?.(`sent ${result.bytes} bytes (spool: ${result.spooled}) ${timings(result.bytes, result.spooled !== 'none', started, sending ?? started, performance.now())}`);
   } catch (err) {
     await producer?.stop();

@@ -2,8 +2,10 @@
 // connection options (we connect, and close when done). With options, the
 // transport is ssh2 (one connection, a channel per command) or the system
 // `ssh` binary (`transport: 'openssh'`: one ssh process per command).
-import type { Client } from 'ssh2';
+import { performance } from 'node:perf_hooks';
+import type { Client, SFTPWrapper } from 'ssh2';
 import { ScpipeError, throwIfAborted } from '../errors';
+import { escapeForTerminal } from '../util/escape';
 import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
 import { connectSsh2, execChannel, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
@@ -54,6 +56,40 @@ export class ChannelOpener {
     if (isClient(this.target) || this.target.transport === 'openssh') return;
     this.conn ??= connectSsh2({ log: this.log, ...this.target, signal });
     await this.conn;
+  }
+
+  /**
+   * Opens the `sftp` subsystem on a new channel of the connection, and says
+   * how long that took (channel open, subsystem request, version and limits:
+   * four round trips). Rejects with ERR_PROTOCOL_REFUSED when the server
+   * refuses the subsystem or it ends before it speaks (an rssh that allows
+   * only scp); connection failures keep their codes. ssh2's SFTP client runs
+   * only over its own connection, so not over the openssh transport.
+   */
+  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
+    throwIfAborted(signal);
+    if (!isClient(this.target) && this.target.transport === 'openssh') {
+      throw new ScpipeError('ERR_PROTOCOL_REFUSED', 'SFTP is not spoken over --transport openssh (only SCP)');
+    }
+    let client: Client;
+    if (isClient(this.target)) client = this.target;
+    else {
+      this.conn ??= connectSsh2({ log: this.log, ...this.target, signal });
+      client = (await this.conn).client;
+    }
+    this.log?.('sftp: opening the sftp subsystem');
+    const asked = performance.now();
+    const session = await new Promise<SFTPWrapper>((resolve, reject) => {
+      try {
+        client.sftp((err, sftp) => {
+          if (err) reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));
+          else resolve(sftp);
+        });
+      } catch (err) {
+        reject(new ScpipeError('ERR_LOST_CONNECTION', `the connection is gone: ${(err as Error).message}`, { cause: err }));
+      }
+    });
+    return { session, ms: performance.now() - asked };
   }
 
   /**

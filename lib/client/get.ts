@@ -14,6 +14,8 @@ import { escapeForTerminal } from '../util/escape';
 import { BodyStream } from './body-stream';
 import type { OpenChannel, Target } from './connection';
 import { Reconnector } from './reconnect';
+import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
+import { getSftp } from './sftp-get';
 import type { RetryEvent } from './retry';
 import type { Manifest } from './parts/manifest';
 import { fetchManifest, readParts } from './parts/get-parts';
@@ -24,13 +26,15 @@ import { linkedController } from '../util/abort';
 
 /** Options of get(). */
 export interface GetOptions extends RoleOptions, RemoteCommandOptions {
+  /** `auto` (default): SFTP where the subsystem opens, else SCP; or force one. */
+  protocol?: Protocol;
   /** `-p`: ask for the file's times (reported in `times`). */
   preserve?: boolean;
   /** Default true: the file must come under the name asked for; false as scp -T (see CopyOptions). */
   strictNames?: boolean;
   /** The bytes received (`name`: the name the remote announced, or the parts set's name). */
   onProgress?: (p: Progress) => void;
-  /** A parts set: parts fetched ahead, each over its own channel (default 4). */
+  /** A parts set: parts fetched ahead, each over its own channel (default 4); over SFTP: channels to read over (default from the round trip). */
   parallel?: number;
   /** Fetches again after a lost connection (default retry.ts DEFAULT_RETRIES; 0: none). */
   retries?: number;
@@ -55,6 +59,10 @@ export interface Download {
   done: Promise<ExitStatus>;
   /** When `remotePath` named a parts set: its manifest. */
   manifest?: Manifest;
+  /** The protocol the bytes come over. */
+  protocol: 'scp' | 'sftp';
+  /** Why `auto` chose SCP: the SFTP subsystem's refusal. */
+  protocolReason?: string;
 }
 
 /**
@@ -65,14 +73,19 @@ export interface Download {
 export async function get(target: Target, remotePath: string, opts: GetOptions = {}): Promise<Download> {
   const conn = new Reconnector(target, opts.trace);
   const { opener } = conn.current();
+  const chosen = await chooseProtocol(opener, opts.protocol ?? 'auto', opts.signal, opts.trace).catch((err: unknown) => {
+    conn.close();
+    throw err;
+  });
+  if ('session' in chosen) return getOverSftp(conn, chosen, remotePath, opts);
   try {
     const probe = opts.trace && opts.parts !== false ? sayIfSetToo(opener.open, remotePath, opts) : undefined;
-    const download = await getOverChannel(opener.open, remotePath, opts);
+    const download = { ...(await getOverChannel(opener.open, remotePath, opts)), protocolReason: chosen.reason };
     await probe;
     download.done.then(() => conn.close(), () => conn.close());
     return download;
   } catch (err) {
-    const explained = await opener.explain(err);
+    const explained = scpRefusalHint(await opener.explain(err), opts.protocol);
     if (opts.parts === false || !isMissing(explained)) {
       conn.close();
       throw explained;
@@ -82,6 +95,27 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
     } catch (setErr) {
       conn.close();
       throw setErr;
+    }
+  }
+}
+
+// Over SFTP; a missing file may still be a parts set, fetched over SCP where
+// the host allows it (else the file's own "no such file" is the answer).
+async function getOverSftp(conn: Reconnector, chosen: Parameters<typeof getSftp>[1], remotePath: string, opts: GetOptions): Promise<Download> {
+  try {
+    const download = await getSftp(conn, chosen, remotePath, opts);
+    download.done.then(() => conn.close(), () => conn.close());
+    return download;
+  } catch (err) {
+    if (opts.parts === false || !isScpipeError(err, 'ERR_NO_SUCH_FILE')) {
+      conn.close();
+      throw err;
+    }
+    try {
+      return await getSet(conn, remotePath, { ...opts, protocol: 'scp' }, err);
+    } catch (setErr) {
+      conn.close();
+      throw isScpipeError(setErr, 'ERR_ABORTED') ? setErr : err;
     }
   }
 }
@@ -102,7 +136,7 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
   opts.trace?.(`${escapeForTerminal(remotePath)} is a parts set: ${manifest.parts.length} part(s), ${manifest.size} bytes`);
   const { body, done } = readParts(conn, dir, manifest, opts);
   done.then(() => conn.close(), () => conn.close());
-  return { name: base, size: manifest.size, mode: 0o644, body, done, manifest };
+  return { name: base, size: manifest.size, mode: 0o644, body, done, manifest, protocol: 'scp' };
 }
 
 // -v: a plain file wins over a set of the same name; say so when there is one.
@@ -157,7 +191,7 @@ export async function getOverChannel(
           },
           abort: async () => undefined, // the session's error reaches the body below
         };
-        download = { name: file.name, size: file.size, mode: file.mode, times, body, done };
+        download = { name: file.name, size: file.size, mode: file.mode, times, body, done, protocol: 'scp' };
         resolve(download);
         return writer;
       },

@@ -14,6 +14,8 @@ import type { OpenChannel, Target } from './connection';
 import { Reconnector, isConnectionLoss } from './reconnect';
 import { DEFAULT_RETRIES, withRetries, type RetryEvent } from './retry';
 import type { Progress } from './progress';
+import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
+import { putSftp } from './sftp-put';
 import { remoteFileName } from './remote-name';
 import type { PartsOptions } from './parts/options';
 import { putParts, type PartsProgress, type PartsResult } from './parts/put-parts';
@@ -44,6 +46,10 @@ function spoolable(input: PutInput): Readable | AsyncIterable<Uint8Array> | Uint
 
 /** Options of put(). */
 export interface PutOptions extends RoleOptions, RemoteCommandOptions {
+  /** `auto` (default): SFTP where the subsystem opens, else SCP; or force one. */
+  protocol?: Protocol;
+  /** Over SFTP: channels to write over (default: from the round trip, sftp/lanes.ts). */
+  parallel?: number;
   /** Name in the C record; default: the last part of the remote path. */
   name?: string;
   /** Known size: the input is streamed without spooling and must match exactly. */
@@ -81,6 +87,12 @@ export interface PutResult {
   exit: ExitStatus;
   /** With `partSize`: every part, the manifest and where they went. */
   parts?: PartsResult;
+  /** The protocol the bytes went over (`auto` chooses, see `protocolReason`). */
+  protocol: 'scp' | 'sftp';
+  /** Why `auto` chose SCP: the SFTP subsystem's refusal. */
+  protocolReason?: string;
+  /** Over SFTP: the channels written over. */
+  channels?: number;
 }
 
 /**
@@ -93,11 +105,16 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
   const input = spoolable(given);
   if (opts.partSize !== undefined) {
     const parts = await putParts(target, remotePath, input, { ...opts, partSize: opts.partSize, onProgress: opts.onPartsProgress });
-    return { bytes: parts.bytes, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts };
+    return { bytes: parts.bytes, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts, protocol: 'scp' };
   }
   const conn = new Reconnector(target, opts.trace);
   try {
-    return await putOverChannel(conn.current().open, remotePath, input, opts, conn);
+    const chosen = await chooseProtocol(conn.current().opener, opts.protocol ?? 'auto', opts.signal, opts.trace);
+    if ('session' in chosen) return await putSftp(conn, chosen, remotePath, input, opts);
+    const result = await putOverChannel(conn.current().open, remotePath, input, opts, conn);
+    return { ...result, protocolReason: chosen.reason };
+  } catch (err) {
+    throw scpRefusalHint(err, opts.protocol);
   } finally {
     conn.close();
   }
@@ -179,7 +196,7 @@ export async function putOverChannel(
       },
       { retries, backoffMs: opts.backoffMs, isRetryable: (err) => connected && isConnectionLoss(err), signal: opts.signal, onRetry: opts.onRetry },
     );
-    return { bytes: size, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit };
+    return { bytes: size, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit, protocol: 'scp' };
   } catch (err) {
     inner.abort(err);
     const s = source ?? (await sourceReady.catch(() => undefined));

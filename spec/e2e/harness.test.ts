@@ -124,6 +124,7 @@ describe('test sshd harness (system OpenSSH client)', () => {
     const dir = await userDir(sshd.rssh, 'rssh-sftp');
     const src = path.join(sshd.dir, 'rssh-sftp.txt');
     await fs.writeFile(src, 'sftp through rssh\n');
+    await sshd.setRsshAllowed(['scp', 'sftp']);
     const ok = await sftpBatch(sshd.rssh, `put ${src} ${dir}/a.txt\n`);
     expect(ok.code).toBe(0);
     expect(await fs.readFile(path.join(dir, 'a.txt'), 'utf8')).toBe('sftp through rssh\n');
@@ -140,7 +141,7 @@ describe('test sshd harness (system OpenSSH client)', () => {
       expect(noScp.code).not.toBe(0);
       expect(noScp.stderr).toContain('Allowed commands: sftp');
     } finally {
-      await sshd.setRsshAllowed(['scp', 'sftp']);
+      await sshd.setRsshAllowed(['scp']);
     }
   });
 

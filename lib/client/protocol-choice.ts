@@ -1,0 +1,45 @@
+// --protocol auto|scp|sftp. `auto` opens the sftp subsystem: where it opens,
+// the transfer goes over SFTP (one pass, no spool); where the server refuses
+// it or it ends before it speaks (an scp-only rssh), over SCP, on the same
+// connection: the cost is the one round trip of the refusal.
+import { ScpipeError, isScpipeError } from '../errors';
+import { SftpSession } from '../sftp/session';
+import type { ChannelOpener } from './connection';
+
+/** Which protocol a transfer uses. */
+export type Protocol = 'auto' | 'scp' | 'sftp';
+export const PROTOCOLS: readonly Protocol[] = ['auto', 'scp', 'sftp'];
+
+/** The SFTP session to use, or why not (SCP). */
+export type Choice = { session: SftpSession; ms: number } | { reason?: string };
+
+/** Opens SFTP unless told `scp`; under `auto` a refusal means SCP. */
+export async function chooseProtocol(opener: ChannelOpener, protocol: Protocol, signal: AbortSignal | undefined, log?: (line: string) => void): Promise<Choice> {
+  if (protocol === 'scp') {
+    log?.('protocol: scp (--protocol scp)');
+    return {};
+  }
+  try {
+    const { session, ms } = await opener.sftp(signal ?? new AbortController().signal);
+    log?.(`protocol: sftp (${protocol === 'sftp' ? '--protocol sftp' : 'the sftp subsystem opened'})`);
+    return { session: new SftpSession(session), ms };
+  } catch (err) {
+    if (!isScpipeError(err, 'ERR_PROTOCOL_REFUSED')) throw err;
+    if (protocol === 'sftp') {
+      throw new ScpipeError('ERR_PROTOCOL_REFUSED', `${err.message}; this host may allow only scp: try --protocol scp (or auto)`, { cause: err });
+    }
+    log?.(`protocol: scp (${err.message})`);
+    return { reason: err.message };
+  }
+}
+
+// OpenSSH's internal-sftp refusing a command (session.c).
+const SFTP_ONLY = 'This service allows sftp connections only.';
+
+/** An SCP failure on an sftp-only host, said as such. */
+export function scpRefusalHint(err: unknown, protocol: Protocol | undefined): unknown {
+  if (!isScpipeError(err) || protocol === 'sftp') return err;
+  const said = `${err.message}\n${err.remoteStderr ?? ''}\n${err.remoteMessage ?? ''}`;
+  if (!said.includes(SFTP_ONLY)) return err;
+  return new ScpipeError('ERR_PROTOCOL_REFUSED', `the server allows only SFTP ("${SFTP_ONLY}"): use --protocol sftp (or auto)`, { cause: err });
+}

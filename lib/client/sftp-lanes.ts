@@ -1,0 +1,42 @@
+// Extra channels for an SFTP transfer: each a session of its own with its own
+// handle on the same remote file. A server that refuses more sessions
+// (MaxSessions) leaves the transfer with fewer; it goes on with those.
+import type { OpenMode } from 'ssh2';
+import { SftpSession } from '../sftp/session';
+import { escapeForTerminal } from '../util/escape';
+import type { ChannelOpener } from './connection';
+
+/** A session and its handle on the file. */
+export interface Lane {
+  session: SftpSession;
+  handle: Buffer;
+}
+
+/** Opens up to `count` more sessions with `path` open (`flags`, default read-write); returns those that opened. */
+export async function openLanes(
+  opener: ChannelOpener,
+  path: string,
+  count: number,
+  signal: AbortSignal,
+  log?: (line: string) => void,
+  flags: OpenMode = 'r+',
+): Promise<Lane[]> {
+  if (count <= 0) return [];
+  const opened = await Promise.allSettled(
+    Array.from({ length: count }, async () => {
+      const session = new SftpSession((await opener.sftp(signal)).session);
+      try {
+        return { session, handle: await session.open(path, flags) };
+      } catch (err) {
+        session.end();
+        throw err;
+      }
+    }),
+  );
+  const lanes: Lane[] = [];
+  for (const r of opened) {
+    if (r.status === 'fulfilled') lanes.push(r.value);
+    else log?.(`sftp: a further channel did not open: ${escapeForTerminal((r.reason as Error).message)}`);
+  }
+  return lanes;
+}

@@ -1,0 +1,83 @@
+// Where an SFTP upload goes: the target file (a directory target gets the
+// name, as over SCP), and the temporary name beside it that the bytes go to
+// until they are whole (`.NAME.scpipe-XXXXXX`: hidden, clearly scpipe's,
+// random so that two uploads never share one). SFTP paths are not parsed by a
+// shell, so no quoting applies; a leading `~/` is the login directory, where
+// a relative SFTP path starts.
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { ScpipeError, isScpipeError } from '../errors';
+import type { SftpSession } from '../sftp/session';
+import { escapeForTerminal } from '../util/escape';
+
+/** Where an upload writes. */
+export interface UploadPaths {
+  target: string;
+  temp: string;
+  /** The mode of a file already at `target` (kept without -p, as scp does). */
+  existingMode?: number;
+}
+
+/** The suffix of scpipe's temporary names, before the random part. */
+export const TEMP_MARK = '.scpipe-';
+const NAME_MAX = 255;
+
+/** `~/x` → `x`, `~` and `` → `.`; other paths unchanged. */
+export function sftpPath(remotePath: string): string {
+  if (remotePath === '' || remotePath === '~' || remotePath === '~/') return '.';
+  if (remotePath.startsWith('~/')) return remotePath.slice(2);
+  if (remotePath.startsWith('~')) {
+    throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}": ~user paths need a shell; SFTP cannot expand them (give the full path)`);
+  }
+  return remotePath;
+}
+
+/** A fresh temporary name for `target`, in its directory. */
+export function tempNameFor(target: string): string {
+  const dir = posix.dirname(target);
+  let base = posix.basename(target);
+  const suffix = TEMP_MARK + randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 6);
+  while (Buffer.byteLength(`.${base}${suffix}`) > NAME_MAX) base = base.slice(0, -1);
+  const name = `.${base}${suffix}`;
+  return dir === '.' ? name : posix.join(dir, name);
+}
+
+/** Resolves the target of `put` over SFTP: a directory gets `name` (or the path's last part) inside it. */
+export async function uploadPaths(session: SftpSession, remotePath: string, name?: string): Promise<UploadPaths> {
+  const path = sftpPath(remotePath);
+  const named = fileName(path === '.' ? './' : path, name);
+  const stat = path.endsWith('/') || path === '.' ? 'dir' : await kindOf(session, path);
+  const target = stat === 'dir' ? posix.join(path, named) : path;
+  const existing = stat === 'dir' ? await session.stat(target).catch(absent) : stat === 'missing' ? undefined : stat;
+  if (existing?.isDirectory()) {
+    throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(target)}: is a directory`, { path: target });
+  }
+  return { target, temp: tempNameFor(target), existingMode: existing ? existing.mode & 0o7777 : undefined };
+}
+
+// The name inside a directory target: --name, else the path's last part; a
+// path ending in `/` needs --name, as over SCP. Unlike an SCP C record, a
+// name may hold a newline: SFTP carries it as a length-prefixed string.
+function fileName(path: string, explicit?: string): string {
+  const name = explicit ?? (path.endsWith('/') ? undefined : posix.basename(path));
+  if (name === undefined) {
+    throw new ScpipeError('ERR_USAGE', `the remote path "${escapeForTerminal(path)}" names a directory; give a file name (host:${escapeForTerminal(path.replace(/\/*$/, '/'))}NAME) or --name NAME`);
+  }
+  if (name === '' || name === '.' || name === '..' || name.includes('/')) {
+    throw new ScpipeError('ERR_USAGE', `cannot use "${escapeForTerminal(name)}" as a file name`);
+  }
+  return name;
+}
+
+type Stats = Awaited<ReturnType<SftpSession['stat']>>;
+
+async function kindOf(session: SftpSession, path: string): Promise<'dir' | 'missing' | Stats> {
+  const st = await session.stat(path).catch(absent);
+  if (st === undefined) return 'missing';
+  return st.isDirectory() ? 'dir' : st;
+}
+
+function absent(err: unknown): undefined {
+  if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return undefined;
+  throw err;
+}

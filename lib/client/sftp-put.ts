@@ -1,0 +1,204 @@
+// put over SFTP (DESIGN.md "Beyond two passes"): the stream goes as it comes,
+// with no spool, into a temporary name beside the target, through the
+// pipelined writer over one or more channels; at the end fsync@openssh.com,
+// a size check (fstat), close, and posix-rename@openssh.com onto the target,
+// so the target appears whole or not at all and an old file stays until
+// then. Any failure or abort removes the temporary file. A lost connection
+// is resumed (sftp-resume.ts). How the bytes go: docs/protocol.md §10.
+import { createReadStream } from 'node:fs';
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import type { InputAttributes } from 'ssh2';
+import { ScpipeError, abortError, isScpipeError } from '../errors';
+import { chooseLanes } from '../sftp/lanes';
+import { SftpSession } from '../sftp/session';
+import { SFTP_STATUS } from '../sftp/status';
+import { PipelinedWriter, type WriteLane } from '../sftp/writer';
+import { escapeForTerminal } from '../util/escape';
+import type { PutInput, PutOptions, PutResult } from './put';
+import type { Reconnector } from './reconnect';
+import { uploadPaths, type UploadPaths } from './sftp-paths';
+import { recoverer, type ResumeOptions } from './sftp-resume';
+import { openLanes } from './sftp-lanes';
+
+/** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
+export const HELD_PER_LANE = 8 * 1024 * 1024;
+
+/** Options of an SFTP put beyond put()'s. */
+export interface SftpPutOptions extends PutOptions, ResumeOptions {
+  /** Channels (SFTP sessions) to write over; default chosen from the round trip (lanes.ts). */
+  parallel?: number;
+}
+
+/**
+ * Uploads `input` over SFTP; `first` is the session auto/sftp opened (and
+ * how long it took). Rejects with a ScpipeError; the temporary file is gone
+ * then, unless the connection was lost for good (the message names it).
+ */
+export async function putSftp(
+  conn: Reconnector,
+  first: { session: SftpSession; ms: number },
+  remotePath: string,
+  input: PutInput,
+  opts: SftpPutOptions = {},
+): Promise<PutResult> {
+  const log = opts.trace;
+  const paths = await uploadPaths(first.session, remotePath, opts.name);
+  const rtt = opts.parallel === undefined ? await first.session.roundTripMs() : undefined;
+  const wanted = opts.parallel ?? chooseLanes(rtt!);
+  log?.(`sftp: ${escapeForTerminal(paths.target)} via ${escapeForTerminal(paths.temp)}`);
+  log?.(`sftp: session set up in ${first.ms.toFixed(1)} ms; ${wanted} channel(s) ${rtt === undefined ? '(--parallel)' : `for a round trip of ${rtt.toFixed(2)} ms`}`);
+  const attrs: InputAttributes = { mode: (opts.mode ?? 0o644) & 0o7777 };
+  const handle = await first.session.open(paths.temp, 'wx', attrs);
+  let lanes: WriteLane[] = [{ session: first.session, handle }];
+  let writer: PipelinedWriter | undefined;
+  const fatal = new Stopper();
+  const stop = (): void => writer?.fail(abortError(opts.signal));
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    lanes = lanes.concat(await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log));
+    const { maxWrite } = lanes.map((l) => l.session.limits).reduce((a, b) => (a.maxWrite <= b.maxWrite ? a : b));
+    log?.(`sftp: ${lanes.length} channel(s), writes of ${maxWrite} bytes, up to ${HELD_PER_LANE * lanes.length} bytes in flight`);
+    writer = new PipelinedWriter(lanes, {
+      path: paths.temp,
+      pieceSize: maxWrite,
+      maxHeld: HELD_PER_LANE * lanes.length,
+      recover: recoverer(conn, paths.temp, lanes.length, opts),
+      onAck: (bytes) => opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: BigInt(bytes), total: opts.size }),
+      onFatal: (err) => fatal.stop(err),
+    });
+    opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: 0n, total: opts.size });
+    const bytes = await copyInput(input, writer, fatal.stopped, opts);
+    await writer.flush();
+    lanes = writer.currentLanes;
+    await finish(lanes, paths, bytes, opts);
+    return { bytes: BigInt(bytes), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length };
+  } catch (err) {
+    const failure = opts.signal?.aborted ? abortError(opts.signal) : err;
+    writer?.fail(failure instanceof ScpipeError ? failure : new ScpipeError('ERR_LOCAL_IO', String(failure)));
+    if (input instanceof Readable) input.destroy();
+    const explained = await explainFailure(writer?.currentLanes ?? lanes, paths, failure);
+    throw await removeTemp(writer?.currentLanes ?? lanes, paths, explained, log);
+  } finally {
+    opts.signal?.removeEventListener('abort', stop);
+  }
+}
+
+// The input as chunks; stdin's descriptor is read as process.stdin (the CLI made it non-blocking).
+function chunksOf(input: PutInput): AsyncIterable<Uint8Array> {
+  if (input instanceof Uint8Array) return (async function* () { yield input; })();
+  if (input instanceof Readable || Symbol.asyncIterator in input) return input as AsyncIterable<Uint8Array>;
+  return input.fd === 0 ? process.stdin : createReadStream('', { fd: input.fd, autoClose: false });
+}
+
+// Rejects once the upload failed for good, so a wait for input ends with it.
+class Stopper {
+  private reject!: (err: unknown) => void;
+  readonly stopped = new Promise<never>((_, reject) => (this.reject = reject));
+  constructor() {
+    this.stopped.catch(() => undefined);
+  }
+  stop(err: unknown): void {
+    this.reject(err);
+  }
+}
+
+// The chunks of `input`, ending early (rejecting) when `stopped` rejects.
+async function* until(input: AsyncIterable<Uint8Array>, stopped: Promise<never>): AsyncGenerator<Uint8Array> {
+  const it = input[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await Promise.race([it.next(), stopped]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    void it.return?.()?.catch?.(() => undefined);
+  }
+}
+
+// Writes the input, exactly `size` bytes when known (and stops there with ignoreExcess).
+async function copyInput(input: PutInput, writer: PipelinedWriter, stopped: Promise<never>, opts: SftpPutOptions): Promise<number> {
+  const size = opts.size === undefined ? undefined : Number(opts.size);
+  let total = 0;
+  for await (const chunk of until(chunksOf(input), stopped)) {
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+    let piece = chunk;
+    if (size !== undefined && total + piece.length > size) {
+      if (!opts.ignoreExcess) throw new ScpipeError('ERR_SIZE_MISMATCH', `the input is longer than --size ${size}; nothing was stored`, { bytes: BigInt(total) });
+      piece = piece.subarray(0, size - total);
+    }
+    await writer.write(piece);
+    total += piece.length;
+    if (size !== undefined && total === size && opts.ignoreExcess) break;
+  }
+  if (opts.signal?.aborted) throw abortError(opts.signal);
+  if (size !== undefined && total < size) {
+    throw new ScpipeError('ERR_SIZE_MISMATCH', `the input ended after ${total} of --size ${size} bytes; nothing was stored`, { bytes: BigInt(total) });
+  }
+  return total;
+}
+
+// fsync, size check, mode and times, close, rename (docs/protocol.md §10).
+async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, opts: SftpPutOptions): Promise<void> {
+  const { session, handle } = lanes[0]!;
+  const log = opts.trace;
+  if (session.has('fsync@openssh.com')) await session.fsync(handle, paths.temp);
+  else log?.('sftp: the server offers no fsync@openssh.com: the data may sit in its cache at the rename');
+  const st = await session.fstat(handle, paths.temp);
+  if (st.size !== bytes) {
+    throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.temp)}: the server stored ${st.size} of ${bytes} bytes`, { path: paths.temp });
+  }
+  if (opts.preserve) {
+    const t = opts.times ?? { mtime: BigInt(Math.floor(Date.now() / 1000)), atime: BigInt(Math.floor(Date.now() / 1000)) };
+    await session.fsetstat(handle, { mode: (opts.mode ?? 0o644) & 0o7777, atime: Number(t.atime), mtime: Number(t.mtime) }, paths.temp);
+  } else if (paths.existingMode !== undefined) {
+    await session.fsetstat(handle, { mode: paths.existingMode }, paths.temp); // scp keeps an existing file's mode
+  }
+  await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp)));
+  await rename(session, paths, log);
+  for (const l of lanes) if (l !== lanes[0]) l.session.end();
+}
+
+// posix-rename replaces the target atomically. Plain v3 rename fails when the
+// target exists: then the old file is removed first, and for that moment
+// neither name holds it (said on -v; the new file is whole under the temporary name).
+async function rename(session: SftpSession, paths: UploadPaths, log?: (line: string) => void): Promise<void> {
+  if (session.has('posix-rename@openssh.com')) return session.posixRename(paths.temp, paths.target);
+  try {
+    await session.rename(paths.temp, paths.target);
+  } catch (err) {
+    if (!isScpipeError(err) || err.sftpStatus !== SFTP_STATUS.FAILURE || paths.existingMode === undefined) throw err;
+    log?.(`sftp: no posix-rename@openssh.com: removing the old ${escapeForTerminal(paths.target)} before the rename`);
+    await session.unlink(paths.target);
+    await session.rename(paths.temp, paths.target).catch((e: unknown) => {
+      throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.target)}: removed, but the rename failed: the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, cause: e });
+    });
+  }
+}
+
+// OpenSSH answers a write on a full disk with plain FAILURE: statvfs@openssh.com
+// (before the temporary file is removed) tells whether the disk is full.
+async function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: unknown): Promise<unknown> {
+  if (!isScpipeError(failure, 'ERR_REMOTE') || failure.sftpStatus !== SFTP_STATUS.FAILURE) return failure;
+  const live = lanes.find((l) => !l.session.ended);
+  const free = await live?.session.freeBytes(posix.dirname(paths.temp)).catch(() => undefined);
+  if (free === undefined || free >= live!.session.limits.maxWrite) return failure;
+  return new ScpipeError('ERR_NO_SPACE', `${escapeForTerminal(paths.target)}: no space left on the remote file system (${failure.message})`, { path: paths.target, sftpStatus: failure.sftpStatus, cause: failure });
+}
+
+// Removes the temporary file through a session still alive; says where it is when none is.
+async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unknown, log?: (line: string) => void): Promise<unknown> {
+  const live = lanes.find((l) => !l.session.ended);
+  if (!live) {
+    if (!isScpipeError(failure)) return failure;
+    return new ScpipeError(failure.code, `${failure.message}; the partial upload is left in ${escapeForTerminal(paths.temp)}`, { ...failure, cause: failure });
+  }
+  await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp).catch(() => undefined)));
+  await live.session.unlink(paths.temp).then(
+    () => log?.(`sftp: removed ${escapeForTerminal(paths.temp)}`),
+    (err: unknown) => log?.(`sftp: could not remove ${escapeForTerminal(paths.temp)}: ${(err as Error).message}`),
+  );
+  for (const l of lanes) l.session.end();
+  return failure;
+}

@@ -1,0 +1,137 @@
+// One SFTP session (one channel) as promises, on ssh2's client. ssh2 fails
+// every pending request when the channel ends, but silently drops a request
+// made after that (it never writes to a closed channel, and never answers):
+// so a request on an ended session fails here at once instead of hanging.
+import { performance } from 'node:perf_hooks';
+import type { InputAttributes, OpenMode, SFTPWrapper, Stats } from 'ssh2';
+import { ScpipeError } from '../errors';
+import { sftpError } from './status';
+
+/** What the server accepts per request (limits@openssh.com, as ssh2 read it). */
+export interface SftpLimits {
+  maxWrite: number;
+  maxRead: number;
+}
+
+// Without limits@openssh.com: the 32 KiB of data every server must take
+// (draft-ietf-secsh-filexfer-02 asks servers to take at least 32768 bytes).
+const FALLBACK_LEN = 32 * 1024;
+
+type Done<T> = (err: Error | undefined | null, value?: T) => void;
+
+/** See the file comment. */
+export class SftpSession {
+  private endedBy: string | undefined;
+
+  constructor(readonly raw: SFTPWrapper, readonly label = 'sftp') {
+    const end = (why: string) => () => void (this.endedBy ??= why);
+    raw.on('end', end('the server ended the SFTP session'));
+    raw.on('close', end('the SFTP channel closed'));
+    raw.on('error', () => undefined); // reaches the pending requests as their failure
+  }
+
+  /** Request sizes: ssh2 reads limits@openssh.com when offered; else its guess by server name. */
+  get limits(): SftpLimits {
+    const internals = this.raw as unknown as { _maxWriteLen?: number; _maxReadLen?: number };
+    return { maxWrite: internals._maxWriteLen ?? FALLBACK_LEN, maxRead: internals._maxReadLen ?? FALLBACK_LEN };
+  }
+
+  /** True when the server offered the extension (OpenSSH's are all version "1"). */
+  has(extension: string): boolean {
+    const exts = (this.raw as unknown as { _extensions?: Record<string, string> })._extensions ?? {};
+    return exts[extension] !== undefined;
+  }
+
+  get ended(): boolean {
+    return this.endedBy !== undefined;
+  }
+
+  private call<T>(what: string, path: string, start: (done: Done<T>) => void): Promise<T> {
+    if (this.endedBy !== undefined) {
+      return Promise.reject(new ScpipeError('ERR_LOST_CONNECTION', `${what}: ${this.endedBy}`, { path }));
+    }
+    return new Promise<T>((resolve, reject) => {
+      try {
+        start((err, value) => (err ? reject(sftpError(err, what, path)) : resolve(value as T)));
+      } catch (err) {
+        reject(sftpError(err, what, path)); // ssh2 throws for an extension the server did not offer
+      }
+    });
+  }
+
+  open(path: string, flags: OpenMode, attrs: InputAttributes = {}): Promise<Buffer> {
+    return this.call('open', path, (done) => this.raw.open(path, flags, attrs, done));
+  }
+
+  write(handle: Buffer, data: Buffer, position: number, path: string): Promise<void> {
+    return this.call('write', path, (done) => this.raw.write(handle, data, 0, data.length, position, (err) => done(err)));
+  }
+
+  /** Up to `length` bytes at `position`; fewer at the end of the file (none past it). */
+  read(handle: Buffer, length: number, position: number, path: string): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    return this.call('read', path, (done) =>
+      this.raw.read(handle, buf, 0, length, position, (err: Error | undefined, n: number) => done(err, buf.subarray(0, n ?? 0))),
+    );
+  }
+
+  fstat(handle: Buffer, path: string): Promise<Stats> {
+    return this.call('fstat', path, (done) => this.raw.fstat(handle, done));
+  }
+
+  fsetstat(handle: Buffer, attrs: InputAttributes, path: string): Promise<void> {
+    return this.call('setstat', path, (done) => this.raw.fsetstat(handle, attrs, (err) => done(err)));
+  }
+
+  stat(path: string): Promise<Stats> {
+    return this.call('stat', path, (done) => this.raw.stat(path, done));
+  }
+
+  fsync(handle: Buffer, path: string): Promise<void> {
+    return this.call('fsync', path, (done) => this.raw.ext_openssh_fsync(handle, (err) => done(err)));
+  }
+
+  close(handle: Buffer, path: string): Promise<void> {
+    return this.call('close', path, (done) => this.raw.close(handle, (err) => done(err)));
+  }
+
+  /** posix-rename@openssh.com: replaces `to` atomically. */
+  posixRename(from: string, to: string): Promise<void> {
+    return this.call('rename', to, (done) => this.raw.ext_openssh_rename(from, to, (err) => done(err)));
+  }
+
+  /** SFTP v3 rename: fails when `to` exists. */
+  rename(from: string, to: string): Promise<void> {
+    return this.call('rename', to, (done) => this.raw.rename(from, to, (err) => done(err)));
+  }
+
+  unlink(path: string): Promise<void> {
+    return this.call('remove', path, (done) => this.raw.unlink(path, (err) => done(err)));
+  }
+
+  /** statvfs@openssh.com: free bytes for an unprivileged user, or undefined when not offered. */
+  async freeBytes(path: string): Promise<number | undefined> {
+    if (!this.has('statvfs@openssh.com')) return undefined;
+    const info = await this.call<{ bavail: number; frsize: number }>('statvfs', path, (done) =>
+      this.raw.ext_openssh_statvfs(path, done),
+    );
+    return Number(info.bavail) * Number(info.frsize);
+  }
+
+  /** The round trip of the cheapest request (the best of `tries` `stat .`), in ms. */
+  async roundTripMs(tries = 2): Promise<number> {
+    let best = Infinity;
+    for (let i = 0; i < tries; i++) {
+      const asked = performance.now();
+      await this.stat('.');
+      best = Math.min(best, performance.now() - asked);
+    }
+    return best;
+  }
+
+  /** Ends the channel (pending requests fail). */
+  end(): void {
+    this.endedBy ??= 'the SFTP session was closed';
+    this.raw.end();
+  }
+}

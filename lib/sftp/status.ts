@@ -1,0 +1,50 @@
+// SFTP status codes (docs/protocol.md §10) as ScpipeErrors. OpenSSH's
+// sftp-server sends generic texts ("No such file", "Failure"), and maps
+// ENOSPC and most other errnos to FAILURE; the server's text is kept,
+// escaped, as remoteMessage.
+import { ScpipeError, type ScpipeErrorCode } from '../errors';
+import { escapeForTerminal } from '../util/escape';
+
+/** SSH_FX_* of SFTP v3. */
+export const SFTP_STATUS = {
+  OK: 0,
+  EOF: 1,
+  NO_SUCH_FILE: 2,
+  PERMISSION_DENIED: 3,
+  FAILURE: 4,
+  BAD_MESSAGE: 5,
+  NO_CONNECTION: 6,
+  CONNECTION_LOST: 7,
+  OP_UNSUPPORTED: 8,
+} as const;
+
+const CODES: Record<number, ScpipeErrorCode> = {
+  [SFTP_STATUS.NO_SUCH_FILE]: 'ERR_NO_SUCH_FILE',
+  [SFTP_STATUS.PERMISSION_DENIED]: 'ERR_PERMISSION_DENIED',
+  [SFTP_STATUS.BAD_MESSAGE]: 'ERR_PROTOCOL',
+  [SFTP_STATUS.NO_CONNECTION]: 'ERR_LOST_CONNECTION',
+  [SFTP_STATUS.CONNECTION_LOST]: 'ERR_LOST_CONNECTION',
+};
+
+/** The status code ssh2 put on an error, if any. */
+export function sftpStatus(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * A ScpipeError for a failed SFTP request: `what` says what was asked
+ * ("open", "write"), `path` which file. An error without a status code is
+ * the session going away (ssh2: "No response from server").
+ */
+export function sftpError(err: unknown, what: string, path: string): ScpipeError {
+  if (err instanceof ScpipeError) return err;
+  const status = sftpStatus(err);
+  const shownPath = escapeForTerminal(path);
+  const text = escapeForTerminal((err as Error)?.message ?? String(err));
+  if (status === undefined) {
+    return new ScpipeError('ERR_LOST_CONNECTION', `${shownPath}: ${what}: the SFTP session ended (${text})`, { path, cause: err });
+  }
+  const code = CODES[status] ?? 'ERR_REMOTE';
+  return new ScpipeError(code, `${shownPath}: ${what}: ${text}`, { path, remoteMessage: text, sftpStatus: status, cause: err });
+}

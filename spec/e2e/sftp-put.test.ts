@@ -1,0 +1,195 @@
+// `scpipe put` over SFTP end to end: the built CLI against a real OpenSSH
+// sshd, through the sftp-only jail (ForceCommand internal-sftp, chrooted)
+// and the rssh-like account (which runs sftp-server).
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir, stat, writeFile, chmod, chown } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
+
+const sshd = sshdPerSuite();
+const put = (account: TestAccount, path: string, extra: string[] = []): string[] => [
+  'put', ...sshFlags(sshd, account), ...extra, remote(sshd, account, path),
+];
+const TEMP = /^\.[^/]*\.scpipe-[A-Za-z0-9]{6}$/;
+
+function* chunks(data: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+}
+
+describe.each([
+  ['the sftp-only jail', () => sshd.sftp],
+  ['the rssh-like account', () => sshd.rssh],
+])('scpipe put over SFTP through %s', (_, account) => {
+  let dir: string; // on this machine
+  let rdir: string; // as the account sees it
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    dir = await userDir(account(), 'sftp-put');
+    rdir = remotePath(account(), dir);
+  });
+
+  it.each([
+    ['nothing', 0],
+    ['one byte', 1],
+    ['many bytes', 3 * 261_120 + 5],
+  ])('uploads %s byte-exact in one pass, with no temporary file left', async (_n, size) => {
+    const data = randomBytes(size);
+    const r = await runCli(put(account(), `${rdir}/f.bin`, ['-v']), { stdin: Readable.from(chunks(data, 65536)) });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('scpipe: protocol: sftp (the sftp subsystem opened)');
+    expect(r.stderr).toMatch(/sftp: \d channel\(s\), nothing spooled\n/);
+    expect(r.stderr).toContain(`sent ${size} bytes (spool: none)`);
+    expect((await readFile(join(dir, 'f.bin'))).equals(data)).toBe(true);
+    expect(await readdir(dir)).toEqual(['f.bin']);
+  });
+
+  it('writes over several channels at once (--parallel 3), byte-exact', async () => {
+    const data = randomBytes(20 * 1024 * 1024 + 3);
+    const r = await runCli(put(account(), `${rdir}/par.bin`, ['-v', '--parallel', '3']), { stdin: Readable.from(chunks(data, 65536)) });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('sftp: 3 channel(s), writes of 261120 bytes');
+    expect(r.stderr).toContain('sftp: 3 channel(s), nothing spooled\n');
+    expect((await readFile(join(dir, 'par.bin'))).equals(data)).toBe(true);
+  });
+
+  it('replaces an existing file only when whole, keeping its mode as scp does', async () => {
+    await writeFile(join(dir, 'old.bin'), 'old');
+    await chmod(join(dir, 'old.bin'), 0o600);
+    await chown(join(dir, 'old.bin'), account().uid, account().gid);
+    const r = await runCli(put(account(), `${rdir}/old.bin`), { stdin: 'new contents' });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'old.bin'), 'utf8')).toBe('new contents');
+    expect((await stat(join(dir, 'old.bin'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('names with spaces, quotes, a newline and a leading dash arrive as given (no shell)', async () => {
+    for (const name of ['a b', `it's "q"`, 'new\nline', '-dash', '$(id)']) {
+      const r = await runCli(put(account(), `${rdir}/${name}`), { stdin: name });
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      expect(await readFile(join(dir, name), 'utf8')).toBe(name);
+    }
+    expect((await readdir(dir)).sort()).toEqual(['$(id)', '-dash', 'a b', `it's "q"`, 'new\nline'].sort());
+  });
+
+  it('a directory target gets the --name (or the path) inside it; -p sets mode and time', async () => {
+    const r = await runCli(put(account(), `${rdir}/`, ['--name', 'named.txt', '-p', '--mode', '0640', '--mtime', '1000000000']), { stdin: 'x' });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    const st = await stat(join(dir, 'named.txt'));
+    expect(st.mode & 0o777).toBe(0o640);
+    expect(st.mtimeMs).toBe(1_000_000_000_000);
+  });
+
+  it('a missing directory: exit 1, no such file, nothing created', async () => {
+    const r = await runCli(put(account(), `${rdir}/missing/f.bin`), { stdin: 'x' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/missing\/\.f\.bin\.scpipe-\w{6}: open: No such file/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('permission denied: exit 1 with the server\'s message', async () => {
+    await chmod(dir, 0o555);
+    const r = await runCli(put(account(), `${rdir}/f.bin`), { stdin: 'x' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/open: Permission denied/);
+  });
+
+  it('--size shorter than the input: exit 1 and the temporary file removed, the old target intact', async () => {
+    await writeFile(join(dir, 'keep.bin'), 'old');
+    const r = await runCli(put(account(), `${rdir}/keep.bin`, ['--size', '100']), { stdin: 'short' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('the input ended after 5 of --size 100 bytes');
+    expect(await readdir(dir)).toEqual(['keep.bin']);
+    expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
+  });
+
+  it('a failing -- COMMAND: exit 1, nothing stored, the temporary file removed', async () => {
+    await writeFile(join(dir, 'keep.bin'), 'old');
+    const r = await runCli([...put(account(), `${rdir}/keep.bin`), '--', 'sh', '-c', 'head -c 3000000 /dev/zero; exit 3']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('the input command exited with status 3');
+    expect(await readdir(dir)).toEqual(['keep.bin']);
+    expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s mid-stream: exit %i, the temporary file removed, the old target intact', async (signal, status) => {
+    await writeFile(join(dir, 'keep.bin'), 'old');
+    const endless = endlessInput();
+    try {
+      const run = startCli(put(account(), `${rdir}/keep.bin`), { stdin: endless });
+      await waitFor(async () => (await readdir(dir)).length > 1, 'the temporary file', 30_000);
+      const [temp] = (await readdir(dir)).filter((n) => n !== 'keep.bin');
+      expect(temp).toMatch(TEMP);
+      await waitFor(async () => (await stat(join(dir, temp!))).size > 0, 'data in the temporary file', 30_000);
+      run.child.kill(signal);
+      const r = await run.done;
+      expect(r.status).toBe(status);
+      expect(await readdir(dir)).toEqual(['keep.bin']);
+      expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
+    } finally {
+      endless.destroy();
+    }
+  });
+
+  it('SIGKILL mid-stream: the old target intact, the leftover named as scpipe\'s', async () => {
+    await writeFile(join(dir, 'keep.bin'), 'old');
+    const endless = endlessInput();
+    try {
+      const run = startCli(put(account(), `${rdir}/keep.bin`), { stdin: endless });
+      await waitFor(async () => (await readdir(dir)).length > 1, 'the temporary file', 30_000);
+      run.child.kill('SIGKILL');
+      await run.done;
+      const names = await readdir(dir);
+      expect(names.filter((n) => n !== 'keep.bin')).toEqual([expect.stringMatching(/^\.keep\.bin\.scpipe-\w{6}$/)]);
+      expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
+    } finally {
+      endless.destroy();
+    }
+  });
+});
+
+describe('protocol choice', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await userDir(sshd.rssh, 'choice');
+  });
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+  });
+
+  it('auto falls back to SCP where the sftp subsystem is refused, and says why with -v', async () => {
+    await sshd.setRsshAllowed(['scp']);
+    const r = await runCli(put(sshd.rssh, `${dir}/f.txt`, ['-v']), { stdin: 'over scp' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/scpipe: protocol: scp \(the server refused the sftp subsystem: .+\)/);
+    expect(await readFile(join(dir, 'f.txt'), 'utf8')).toBe('over scp');
+  });
+
+  it('--protocol sftp against an scp-only account fails clearly', async () => {
+    await sshd.setRsshAllowed(['scp']);
+    const r = await runCli(put(sshd.rssh, `${dir}/f.txt`, ['--protocol', 'sftp']), { stdin: 'x' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/refused the sftp subsystem.*try --protocol scp/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('--protocol scp (and -O) against the sftp-only jail suggests --protocol sftp', async () => {
+    const jailDir = remotePath(sshd.sftp, await userDir(sshd.sftp, 'scp'));
+    for (const flag of [['--protocol', 'scp'], ['-O']]) {
+      const r = await runCli(put(sshd.sftp, `${jailDir}/f.txt`, flag), { stdin: 'x' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('the server allows only SFTP ("This service allows sftp connections only."): use --protocol sftp');
+    }
+  });
+
+  it('-O with --protocol sftp is a usage error', async () => {
+    const r = await runCli(put(sshd.rssh, `${dir}/f.txt`, ['-O', '--protocol', 'sftp']), { stdin: 'x' });
+    expect(r.status).toBe(2);
+  });
+});

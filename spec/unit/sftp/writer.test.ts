@@ -1,0 +1,96 @@
+import { ScpipeError } from '../../../lib/errors';
+import { PipelinedWriter } from '../../../lib/sftp/writer';
+import { FakeSession, tick } from './fake-session';
+
+const handle = Buffer.from('h');
+
+describe('PipelinedWriter', () => {
+  it('cuts the stream into pieces at increasing offsets, many in flight, and waits for room', async () => {
+    const s = new FakeSession();
+    const w = new PipelinedWriter([{ session: s.asSession(), handle }], { path: 'f', pieceSize: 4, maxHeld: 8 });
+    await w.write(Buffer.from('abcdef'));
+    await w.write(Buffer.from('gh'));
+    expect(s.writes.map((x) => [x.offset, x.data.toString()])).toEqual([[0, 'abcd'], [4, 'efgh']]);
+    let wrote = false;
+    const third = w.write(Buffer.from('ijkl')).then(() => (wrote = true));
+    await tick();
+    expect(wrote).toBe(false); // 8 bytes held: no room
+    s.ackAll((x) => x.offset === 4); // out of order: still held behind offset 0
+    await tick();
+    expect(wrote).toBe(false);
+    s.ackAll((x) => x.offset === 0);
+    await third;
+    expect(w.ledger.resumePoint).toBe(8);
+    const flushed = w.flush();
+    await tick();
+    s.ackAll();
+    await flushed;
+    expect(Buffer.concat([...s.stored.entries()].sort((a, b) => a[0] - b[0]).map(([, d]) => d)).toString()).toBe('abcdefghijkl');
+  });
+
+  it('spreads requests over the lanes with the least in flight', async () => {
+    const a = new FakeSession();
+    const b = new FakeSession();
+    const w = new PipelinedWriter([{ session: a.asSession(), handle }, { session: b.asSession(), handle }], { path: 'f', pieceSize: 4, maxHeld: 100 });
+    await w.write(Buffer.alloc(16));
+    expect(a.writes.map((x) => x.offset)).toEqual([0, 8]);
+    expect(b.writes.map((x) => x.offset)).toEqual([4, 12]);
+    const flushed = w.flush();
+    a.ackAll();
+    b.ackAll();
+    await flushed;
+    expect(w.bytes).toBe(16);
+  });
+
+  it('a failed write fails the upload (flush rejects with its error)', async () => {
+    const s = new FakeSession();
+    const w = new PipelinedWriter([{ session: s.asSession(), handle }], { path: 'f', pieceSize: 4, maxHeld: 100 });
+    await w.write(Buffer.alloc(8));
+    const flushed = w.flush();
+    s.writes[1]!.fail(new ScpipeError('ERR_REMOTE', 'f: write: Failure'));
+    await expect(flushed).rejects.toMatchObject({ code: 'ERR_REMOTE' });
+    await expect(w.write(Buffer.alloc(4))).rejects.toMatchObject({ code: 'ERR_REMOTE' });
+  });
+
+  it('after a lost session, truncates to the resume point through recover() and sends every held chunk again', async () => {
+    const old = new FakeSession();
+    const fresh = new FakeSession();
+    const resumes: number[] = [];
+    const w = new PipelinedWriter([{ session: old.asSession(), handle }], {
+      path: 'f',
+      pieceSize: 4,
+      maxHeld: 100,
+      recover: async (_err, at) => {
+        resumes.push(at);
+        return [{ session: fresh.asSession(), handle }];
+      },
+    });
+    await w.write(Buffer.from('aaaabbbbcccc'));
+    old.ackAll((x) => x.offset === 0 || x.offset === 8); // 'bbbb' not acknowledged
+    await tick();
+    old.writes[0]!.fail(new ScpipeError('ERR_LOST_CONNECTION', 'gone'));
+    const flushed = w.flush();
+    await tick();
+    await tick();
+    expect(resumes).toEqual([4]);
+    expect(fresh.writes.map((x) => [x.offset, x.data.toString()])).toEqual([[4, 'bbbb'], [8, 'cccc']]);
+    fresh.ackAll();
+    await flushed;
+    expect(w.ledger.resumePoint).toBe(12);
+  });
+
+  it('gives up when recover() throws', async () => {
+    const s = new FakeSession();
+    const w = new PipelinedWriter([{ session: s.asSession(), handle }], {
+      path: 'f',
+      pieceSize: 4,
+      maxHeld: 100,
+      recover: async () => {
+        throw new ScpipeError('ERR_CONNECT', 'no route');
+      },
+    });
+    await w.write(Buffer.alloc(4));
+    s.writes[0]!.fail(new ScpipeError('ERR_LOST_CONNECTION', 'gone'));
+    await expect(w.flush()).rejects.toMatchObject({ code: 'ERR_CONNECT' });
+  });
+});
