@@ -86,6 +86,18 @@ describe('checkHostKey', () => {
     expect(await check([w], '127.0.0.1', 4000, ed1)).toEqual({ status: 'match' });
   });
 
+  it('matches wildcard ports as OpenSSH does: the pattern is matched against "[host]:port" as a whole', async () => {
+    const f = knownHosts(line('[127.0.0.1]:2?22', ed1) + line('[*.example.com]:*', ed2) + line('[10.*]:*,![10.0.0.9]:*', ed1));
+    expect(await check([f], '127.0.0.1', 2022, ed1)).toEqual({ status: 'match' });
+    expect(await check([f], '127.0.0.1', 2122, ed1)).toEqual({ status: 'match' });
+    expect(await check([f], '127.0.0.1', 222, ed1)).toEqual({ status: 'unknown' });
+    expect(await check([f], 'a.example.com', 8022, ed2)).toEqual({ status: 'match' });
+    expect(await check([f], '10.1.2.3', 2222, ed1)).toEqual({ status: 'match' });
+    expect(await check([f], '10.0.0.9', 2222, ed1)).toEqual({ status: 'unknown' });
+    // Port 22 is looked up as the bare name, which no [..]:* pattern matches (nor in ssh).
+    expect(await check([f], 'a.example.com', 22, ed2)).toEqual({ status: 'unknown' });
+  });
+
   it('excludes negated hosts', async () => {
     const f = knownHosts(line('*.example.com,!bad.example.com', ed1));
     expect(await check([f], 'good.example.com', 22, ed1)).toEqual({ status: 'match' });
