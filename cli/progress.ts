@@ -1,7 +1,8 @@
 // Progress on stderr, only when it is a terminal and not -q: while spooling,
-// bytes and rate; while transferring, percent, bytes, rate and ETA. One line
-// for put, get and cp alike (each file of a cp replaces the last), redrawn
-// at most four times a second, erased at the end.
+// bytes and rate; while transferring, percent, bytes, rate and ETA; for a
+// parts upload, bytes produced and confirmed, parts in flight and rate. One
+// line for put, get and cp alike (each file of a cp replaces the last),
+// redrawn at most four times a second, erased at the end.
 import { escapeForTerminal, type Progress } from '../lib';
 import { formatBytes } from '../lib/internal';
 
@@ -38,7 +39,9 @@ export class ProgressLine {
     const seconds = Math.max((now - this.phaseStart) / 1000, 0.001);
     const rate = Number(p.bytes) / seconds;
     let text: string;
-    if (p.phase === 'spool') {
+    if (p.parts) {
+      text = `${this.label}: produced ${formatBytes(p.parts.produced)}, confirmed ${formatBytes(p.bytes)}, ${p.parts.inFlight} part(s) in flight, ${formatBytes(Math.round(rate))}/s`;
+    } else if (p.phase === 'spool') {
       text = `${this.label}: spooling ${formatBytes(p.bytes)}  ${formatBytes(Math.round(rate))}/s`;
     } else {
       const total = p.total ?? 0n;

@@ -2,10 +2,8 @@
 // stream as a parts set (lib/client/parts), with -v lines per part, retries
 // on stderr, and progress on a terminal.
 import { recordParts, recordRetry } from '../json-summary';
-import { posix } from 'node:path';
 import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec } from '../../lib';
 import { formatBytes } from '../../lib/internal';
-import { PartsProgressLine } from '../parts-progress';
 import { ProgressLine } from '../progress';
 import { sayRetry } from '../report';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
@@ -30,7 +28,7 @@ export function describePart(p: PartReport): string {
 /** Sends `input` as a parts set; the library's error says what was confirmed. */
 export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: PutInput, signal: AbortSignal, log?: (line: string) => void): Promise<void> {
   if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}`);
-  const progress = ProgressLine.wanted(args.q) ? new PartsProgressLine(posix.basename(spec.path) || spec.host) : undefined;
+  const progress = ProgressLine.wanted(args.q);
   const started = performance.now();
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, input, {
@@ -41,7 +39,7 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
       memoryLimit: args.memory,
       spoolDir: args.spoolDir,
       mode: args.mode,
-      onPartsProgress: progress && ((p) => progress.update(p)),
+      onProgress: progress?.update,
       onPart: log && ((p) => log(describePart(p))),
       onRetry: (e) => {
         recordRetry();

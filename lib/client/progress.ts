@@ -12,6 +12,8 @@ export interface Progress {
   phase: 'spool' | 'transfer';
   /** Bytes spooled or transferred so far. */
   bytes: bigint;
-  /** The file's size; undefined while spooling. */
+  /** The file's size; undefined while spooling, and for a parts upload. */
   total?: bigint;
+  /** A parts upload (put's `partSize`): `bytes` are those confirmed; these are taken from the input, and on the wire. */
+  parts?: { produced: bigint; inFlight: number };
 }

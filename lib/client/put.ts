@@ -18,7 +18,7 @@ import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice
 import { putSftp } from './sftp-put';
 import { remoteFileName } from './remote-name';
 import type { PartsOptions } from './parts/options';
-import { putParts, type PartsProgress, type PartsResult } from './parts/put-parts';
+import { putParts, type PartsResult } from './parts/put-parts';
 import { linkedController } from '../util/abort';
 
 /**
@@ -70,8 +70,6 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   memoryDir?: string | false;
   /** Spooling, then sending (`name`: the name announced). */
   onProgress?: (p: Progress) => void;
-  /** With `partSize`: bytes produced and confirmed, parts in flight. */
-  onPartsProgress?: (p: PartsProgress) => void;
   /** From a spool: sends again after a lost connection (default retry.ts DEFAULT_RETRIES; 0: none). */
   retries?: number;
   backoffMs?: readonly number[];
@@ -104,7 +102,13 @@ export interface PutResult {
 export async function put(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
   const input = spoolable(given);
   if (opts.partSize !== undefined) {
-    const parts = await putParts(target, remotePath, input, { ...opts, partSize: opts.partSize, onProgress: opts.onPartsProgress });
+    const name = remoteFileName(remotePath);
+    const onProgress = opts.onProgress;
+    const parts = await putParts(target, remotePath, input, {
+      ...opts,
+      partSize: opts.partSize,
+      onProgress: onProgress && ((p) => onProgress({ name, phase: 'transfer', bytes: p.confirmed, parts: { produced: p.produced, inFlight: p.inFlight } })),
+    });
     return { bytes: parts.bytes, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts, protocol: 'scp' };
   }
   const conn = new Reconnector(target, opts.trace);

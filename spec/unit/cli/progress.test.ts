@@ -26,6 +26,13 @@ describe('ProgressLine', () => {
     expect(text()).toMatch(/\rnext: 100% {2}1 B \/ 1 B/);
   });
 
+  it('shows a parts upload: produced, confirmed, parts in flight', () => {
+    const { out, text } = captured();
+    const line = new ProgressLine(out);
+    line.update({ name: 'snap', phase: 'transfer', bytes: 1024n, parts: { produced: 3072n, inFlight: 2 } });
+    expect(text()).toMatch(/\rsnap: produced 3 KiB, confirmed 1 KiB, 2 part\(s\) in flight, \d+(\.\d+)? \S+\/s/);
+  });
+
   it('erases itself with done()', () => {
     const { out, text } = captured();
     const line = new ProgressLine(out);
