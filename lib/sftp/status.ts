@@ -4,19 +4,10 @@
 // escaped, as remoteMessage.
 import { ScpipeError, type ScpipeErrorCode } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { STATUS } from '../server/sftp/wire';
 
-/** SSH_FX_* of SFTP v3. */
-export const SFTP_STATUS = {
-  OK: 0,
-  EOF: 1,
-  NO_SUCH_FILE: 2,
-  PERMISSION_DENIED: 3,
-  FAILURE: 4,
-  BAD_MESSAGE: 5,
-  NO_CONNECTION: 6,
-  CONNECTION_LOST: 7,
-  OP_UNSUPPORTED: 8,
-} as const;
+/** SSH_FX_* of SFTP v3: one table, shared with the server's wire codec. */
+export const SFTP_STATUS = STATUS;
 
 const CODES: Record<number, ScpipeErrorCode> = {
   [SFTP_STATUS.NO_SUCH_FILE]: 'ERR_NO_SUCH_FILE',
