@@ -4,6 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SERVE_CASES, serveDownload } from './serve-cases';
+import { sftpCases, sftpDownload } from './sftp-cases';
 import { downloadSet, downloadSource, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, shq, track, type Env, type Launch, type Tracked } from './env';
 
 /**
@@ -25,6 +26,8 @@ export interface BenchCase {
   kind: CaseKind;
   /** True when the launch runs scpipe, whose peak memory is measured. */
   scpipe: boolean;
+  /** True when it needs the rssh account's sftp subsystem; the others see the account scp-only. */
+  sftp?: boolean;
   start(env: Env): Launch;
 }
 
@@ -104,8 +107,14 @@ export const CASES: readonly BenchCase[] = [
     name: 'scp-tiny', command: 'scp -O SMALLFILE host:tiny (the same 6 bytes from a file)', reference: 'scp-tiny', kind: 'tiny', scpipe: false,
     start: (env) => ({ procs: [track('scp', 'scp', [...scp(env), env.smallFile, remote(env, 'tiny')], ['ignore', 'ignore', 'pipe'])] }),
   },
+  ...sftpCases((env, extra) => pipeIntoScpipe(env, env.file, extra, 'out'), (env, name) => startDownload(env, name, '/dev/null')),
   ...SERVE_CASES,
 ];
+
+/** Opens or closes the rssh account's sftp subsystem for case `c` (rssh.conf, read at each login). */
+export function allowFor(env: Env, c: BenchCase): Promise<void> {
+  return env.sshd.setRsshAllowed(c.sftp ? ['scp', 'sftp'] : ['scp']);
+}
 
 export function caseNamed(name: string): BenchCase {
   const found = CASES.find((c) => c.name === name);
@@ -157,6 +166,8 @@ export function startDownload(env: Env, name: string, out: string): Launch {
   if (viaServe) return viaServe;
   const fd = fs.openSync(out, 'w');
   try {
+    const overSftp = sftpDownload(env, name, out, fd);
+    if (overSftp) return overSftp;
     if (name === 'scp-download') {
       // scp's sink opens the target itself: give it the same path (docs/protocol.md §4.3: /dev/null is never truncated).
       return { procs: [track('scp', 'scp', [...scp(env), rsshTarget(env, downloadSource(env)), out], ['ignore', 'ignore', 'pipe'])] };

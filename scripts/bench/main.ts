@@ -15,7 +15,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { knownHostsFor, startLatencyProxy, type Proxy } from '../../testkit/latency-proxy';
 import { startSshd, userDir, type TestSshd } from '../../testkit/sshd';
-import { caseNamed, remoteOut, type BenchCase } from './cases';
+import { allowFor, caseNamed, remoteOut, type BenchCase } from './cases';
 import { needsServe, startBenchServe, stopBenchServe } from './serve-cases';
 import { downloadSet, downloadSource, killAll, killTree, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, track, TINY_DATA, type Env } from './env';
 import { machine } from './machine';
@@ -41,6 +41,7 @@ async function runOnce(c: BenchCase, env: Env, hash: boolean): Promise<Measured>
   // Untimed: every case starts on memory the host backs (prewarm.ts). A bulk
   // case fills up to twice --size (its spool, the remote file), a tiny one little.
   if (env.opts.prewarm) prewarmMemory(c.kind === 'tiny' ? 512 * MiB : 2 * env.opts.size + 1024 * MiB);
+  await allowFor(env, c);
   const client0 = reapedCpuSeconds();
   const busy0 = machineBusySeconds();
   const t0 = performance.now();
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
   const command = `npm run bench -- ${opts.argv.join(' ')}`.trim().replace(/ --$/, '');
   const header = [
     `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM (${info.memoryBalloon}; ${info.damon}), ${info.kernel}; ${info.ssh}; node ${info.node}`,
-    `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random; tiny cases: ${TINY_DATA.length} bytes), runs: ${opts.runs} per case (tiny cases ${opts.runs * TINY_REPEAT}), interleaved, each round from another case, \`sync\`${opts.prewarm ? ' and prewarm' : ''} before each run; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT relay` : ''}, an rssh-like scp-only account`,
+    `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random; tiny cases: ${TINY_DATA.length} bytes), runs: ${opts.runs} per case (tiny cases ${opts.runs * TINY_REPEAT}), interleaved, each round from another case, \`sync\`${opts.prewarm ? ' and prewarm' : ''} before each run; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT relay` : ''}, an rssh-like account (scp-only; its sftp subsystem opened for the SFTP cases)`,
     `Command: ${command} (scpipe: ${path.relative(ROOT, opts.cli)})`,
     `Algorithms (cipher, key exchange): scpipe ${algorithms.scpipe}; OpenSSH ${algorithms.openssh}`,
     extraCa,

@@ -1,5 +1,6 @@
-// The `scpipe serve` cases: OpenSSH's own clients (`scp -O` and `sftp`)
-// against `scpipe serve`, each compared with the same client against the
+// The `scpipe serve` cases: OpenSSH's own clients (`scp -O`, `sftp`, and
+// `scp` in its default SFTP mode) against `scpipe serve`, each compared with
+// the same client against the
 // loopback sshd's rssh-like account (whose sftp subsystem is OpenSSH's
 // sftp-server). serve runs over the account's directory, so uploads land
 // where verify.ts checks them and downloads read the same source file; with
@@ -72,9 +73,10 @@ function remotePath(env: Env, atServe: boolean, file: string): string {
   return atServe ? `/${path.relative(env.remoteDir, file)}` : file;
 }
 
-function scpUpload(env: Env, atServe: boolean): Launch {
+/** `scp -O` (mode '-O') or `scp -s` (SFTP, OpenSSH 9's default) of the input to `out`. */
+function scpUpload(env: Env, atServe: boolean, mode: '-O' | '-s'): Launch {
   const to = rsshTarget(env, remotePath(env, atServe, path.join(env.remoteDir, 'out')));
-  return { procs: [track('scp', 'scp', ['-O', ...clientArgs(env, atServe), env.file, to], ['ignore', 'ignore', 'pipe'])] };
+  return { procs: [track('scp', 'scp', [mode, ...clientArgs(env, atServe), env.file, to], ['ignore', 'ignore', 'pipe'])] };
 }
 
 function sftpBatch(env: Env, atServe: boolean, command: string): Launch {
@@ -88,12 +90,13 @@ function sftpUpload(env: Env, atServe: boolean): Launch {
   return sftpBatch(env, atServe, `put ${shq(env.file)} ${shq(remotePath(env, atServe, path.join(env.remoteDir, 'out')))}`);
 }
 
-/** A download case into `out`: `scp -O` or `sftp get`, from sshd or serve. */
+/** A download case into `out`: `scp -O`, `scp -s` or `sftp get`, from sshd or serve (scp-sftp-download-sshd: sftp-cases.ts). */
 export function serveDownload(env: Env, name: string, out: string): Launch | undefined {
   const atServe = name.endsWith('-serve');
   const src = remotePath(env, atServe, downloadSource(env));
-  if (name === 'scp-download-serve') {
-    return { procs: [track('scp', 'scp', ['-O', ...clientArgs(env, true), rsshTarget(env, src), out], ['ignore', 'ignore', 'pipe'])] };
+  if (name === 'scp-download-serve' || name === 'scp-sftp-download-serve') {
+    const mode = name === 'scp-download-serve' ? '-O' : '-s';
+    return { procs: [track('scp', 'scp', [mode, ...clientArgs(env, true), rsshTarget(env, src), out], ['ignore', 'ignore', 'pipe'])] };
   }
   if (name === 'sftp-download-sshd' || name === 'sftp-download-serve') return sftpBatch(env, atServe, `get ${shq(src)} ${shq(out)}`);
   return undefined;
@@ -102,10 +105,14 @@ export function serveDownload(env: Env, name: string, out: string): Launch | und
 export const SERVE_CASES: readonly BenchCase[] = [
   {
     name: 'scp-upload-serve', command: 'scp -O FILE serve:out (OpenSSH scp into scpipe serve)', reference: 'scp-file', kind: 'upload', scpipe: false,
-    start: (env) => scpUpload(env, true),
+    start: (env) => scpUpload(env, true, '-O'),
   },
   {
-    name: 'sftp-upload-sshd', command: "sftp -b - host <<< 'put FILE out' (sshd's sftp-server)", reference: 'sftp-upload-sshd', kind: 'upload', scpipe: false,
+    name: 'scp-sftp-upload-serve', command: 'scp FILE serve:out (OpenSSH 9 scp, SFTP mode, into scpipe serve)', reference: 'scp-sftp-upload-sshd', kind: 'upload', scpipe: false,
+    start: (env) => scpUpload(env, true, '-s'),
+  },
+  {
+    name: 'sftp-upload-sshd', command: "sftp -b - host <<< 'put FILE out' (sshd's sftp-server)", reference: 'sftp-upload-sshd', kind: 'upload', scpipe: false, sftp: true,
     start: (env) => sftpUpload(env, false),
   },
   {
@@ -117,7 +124,11 @@ export const SERVE_CASES: readonly BenchCase[] = [
     start: (env) => serveDownload(env, 'scp-download-serve', '/dev/null')!,
   },
   {
-    name: 'sftp-download-sshd', command: "sftp -b - host <<< 'get FILE /dev/null' (sshd's sftp-server)", reference: 'sftp-download-sshd', kind: 'download', scpipe: false,
+    name: 'scp-sftp-download-serve', command: 'scp serve:FILE /dev/null (OpenSSH 9 scp, SFTP mode, out of scpipe serve)', reference: 'scp-sftp-download-sshd', kind: 'download', scpipe: false,
+    start: (env) => serveDownload(env, 'scp-sftp-download-serve', '/dev/null')!,
+  },
+  {
+    name: 'sftp-download-sshd', command: "sftp -b - host <<< 'get FILE /dev/null' (sshd's sftp-server)", reference: 'sftp-download-sshd', kind: 'download', scpipe: false, sftp: true,
     start: (env) => serveDownload(env, 'sftp-download-sshd', '/dev/null')!,
   },
   {

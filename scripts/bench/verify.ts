@@ -2,7 +2,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { remoteOut, startDownload, type BenchCase } from './cases';
+import { allowFor, remoteOut, startDownload, type BenchCase } from './cases';
 import { TINY_DATA, type Env } from './env';
 import { formatManifest, partName } from '../../lib';
 
@@ -71,6 +71,7 @@ export async function verifyRun(c: BenchCase, env: Env, hash: boolean): Promise<
 export async function verifyDownload(c: BenchCase, env: Env): Promise<void> {
   const out = path.join(env.tmp, `verify-${c.name}.bin`);
   try {
+    await allowFor(env, c);
     const { procs } = startDownload(env, c.name, out);
     const results = await Promise.all(procs.map((p) => p.done));
     const bad = results.find((r) => r.code !== 0);
