@@ -63,14 +63,12 @@ export class ChannelOpener {
    * how long that took (channel open, subsystem request, version and limits:
    * four round trips). Rejects with ERR_PROTOCOL_REFUSED when the server
    * refuses the subsystem or it ends before it speaks (an rssh that allows
-   * only scp); connection failures keep their codes. ssh2's SFTP client runs
-   * only over its own connection, so not over the openssh transport.
+   * only scp); connection failures keep their codes. Over the openssh
+   * transport, each call is an `ssh -s … sftp` of its own (openssh-sftp.ts).
    */
   async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
     throwIfAborted(signal);
-    if (!isClient(this.target) && this.target.transport === 'openssh') {
-      throw new ScpipeError('ERR_PROTOCOL_REFUSED', 'SFTP is not spoken over --transport openssh (only SCP)');
-    }
+    if (!isClient(this.target) && this.target.transport === 'openssh') return this.sftpOverSsh(this.target, signal);
     let client: Client;
     if (isClient(this.target)) client = this.target;
     else {
@@ -123,7 +121,57 @@ export class ChannelOpener {
     throwIfAborted(signal);
     if (this.refused) throw this.refused; // do not ask for a password again per command
     const log = target.log ?? this.log;
-    const opts: OpenSshOptions = {
+    const opts = this.sshOptions(target);
+    log?.(`exec: ${command} (ssh ${opts.host})`);
+    // Loaded only for this transport, as ssh2 only for the other (ssh2-transport.ts).
+    const { openSshChannel } = await import('../transport/openssh-transport');
+    const channel = this.track(openSshChannel(opts, command));
+    if (!remoteSpeaksFirst) return channel;
+    try {
+      await channel.ready(signal);
+    } catch (err) {
+      channel.destroy();
+      this.remember(err);
+      throw err;
+    }
+    return channel;
+  }
+
+  // `ssh -s … sftp`, with ssh2's SFTP client over its stdio.
+  private async sftpOverSsh(target: ConnectOptions, signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
+    if (this.refused) throw this.refused;
+    const opts = this.sshOptions(target);
+    (target.log ?? this.log)?.(`sftp: ssh -s ${opts.host} sftp`);
+    const { openSshChannel } = await import('../transport/openssh-transport');
+    const { sftpOverChannel } = await import('../transport/openssh-sftp');
+    const asked = performance.now();
+    try {
+      const session = await sftpOverChannel(this.track(openSshChannel(opts, 'sftp', true)), signal);
+      return { session, ms: performance.now() - asked };
+    } catch (err) {
+      this.remember(err);
+      throw err;
+    }
+  }
+
+  private track(channel: OpenSshChannel): OpenSshChannel {
+    this.children.add(channel);
+    this.started.push(channel);
+    void channel.exit.then(() => this.children.delete(channel));
+    return channel;
+  }
+
+  // An ssh that could not connect: later commands fail the same way at once.
+  private remember(err: unknown): void {
+    if (!(err instanceof ScpipeError) || err.code !== 'ERR_CONNECT') return;
+    this.refused = err;
+    const log = (isClient(this.target) ? undefined : this.target.log) ?? this.log;
+    for (const line of (err.remoteStderr ?? '').split('\n')) if (line) log?.(`ssh: ${line}`);
+  }
+
+  private sshOptions(target: ConnectOptions): OpenSshOptions {
+    const log = target.log ?? this.log;
+    return {
       host: target.host,
       user: target.user,
       port: target.port,
@@ -134,24 +182,5 @@ export class ChannelOpener {
       verbose: Boolean(log),
       batchMode: !target.prompt, // no one to ask: as the ssh2 transport, never prompt
     };
-    log?.(`exec: ${command} (ssh ${opts.host})`);
-    // Loaded only for this transport, as ssh2 only for the other (ssh2-transport.ts).
-    const { openSshChannel } = await import('../transport/openssh-transport');
-    const channel = openSshChannel(opts, command);
-    this.children.add(channel);
-    this.started.push(channel);
-    void channel.exit.then(() => this.children.delete(channel));
-    if (!remoteSpeaksFirst) return channel;
-    try {
-      await channel.ready(signal);
-    } catch (err) {
-      channel.destroy();
-      if (err instanceof ScpipeError && err.code === 'ERR_CONNECT') {
-        this.refused = err;
-        for (const line of (err.remoteStderr ?? '').split('\n')) if (line) log?.(`ssh: ${line}`);
-      }
-      throw err;
-    }
-    return channel;
   }
 }

@@ -80,7 +80,7 @@ const KEEP_STDERR = 8192;
  * first-wins and last-wins ssh versions, as scp's -P and user@host do.
  * BatchMode and the log level come after them, so the user's -o can override.
  */
-export function sshArgs(opts: OpenSshOptions, command: string): string[] {
+export function sshArgs(opts: OpenSshOptions, command: string, subsystem = false): string[] {
   const args = [...SAFETY];
   if (opts.port !== undefined) args.push('-p', String(opts.port));
   if (opts.user !== undefined) args.push('-l', opts.user);
@@ -92,17 +92,21 @@ export function sshArgs(opts: OpenSshOptions, command: string): string[] {
   // refused", "Permission denied"), which are what the user needs to see.
   // ERROR hides only the chatter (banners, "Permanently added").
   args.push(opts.verbose ? '-v' : '-oLogLevel=ERROR');
+  if (subsystem) args.push('-s'); // `command` names a subsystem (sftp), as OpenSSH's sftp runs ssh
   args.push('--', opts.host, command);
   return args;
 }
 
-/** Starts `ssh ... host command` and exposes it as a ScpChannel. Throws ERR_CONNECT when there is no ssh to run. */
-export function openSshChannel(opts: OpenSshOptions, command: string): OpenSshChannel {
+/**
+ * Starts `ssh ... host command` (`-s`: the subsystem `command`) and exposes it
+ * as a ScpChannel. Throws ERR_CONNECT when there is no ssh to run.
+ */
+export function openSshChannel(opts: OpenSshOptions, command: string, subsystem = false): OpenSshChannel {
   const program = opts.sshPath ?? 'ssh';
   if (!findProgram(program)) {
     throw new ScpipeError('ERR_CONNECT', `cannot run ${escapeForTerminal(program)}: not found or not executable (needed by --transport openssh)`, { host: opts.host });
   }
-  const child = spawnChannel(program, sshArgs(opts, command));
+  const child = spawnChannel(program, sshArgs(opts, command, subsystem));
 
   // The role may start reading only after ssh has exited (ready() waits for
   // that when the remote sent nothing), and Node throws away a child's output

@@ -1,0 +1,82 @@
+// SFTP over the openssh transport: `ssh -s host sftp` runs the subsystem, and
+// ssh2's own SFTP client speaks over the child's stdio, so one protocol code
+// (lib/sftp) drives both transports. ssh2's SFTP class is written as a
+// channel of its connection: it needs a sink for its packets
+// (`_protocol.channelData`), a close (`channelClose`) and the channel's
+// window, which ssh keeps for us here (so ours never runs out: what is in
+// flight is bounded by lib/sftp/writer.ts, not by this window).
+import type { SFTPWrapper } from 'ssh2';
+import { ScpipeError, abortError } from '../errors';
+import { onAbort } from '../util/abort';
+import { escapeForTerminal } from '../util/escape';
+import type { OpenSshChannel } from './openssh-transport';
+
+// The part of ssh2's SFTP class this adapter drives (lib/protocol/SFTP.js).
+interface Ssh2Sftp extends SFTPWrapper {
+  push(data: Buffer | null): void;
+  _init(): void;
+}
+type Ssh2SftpClass = new (client: unknown, chanInfo: unknown, cfg: object) => Ssh2Sftp;
+
+function sftpClass(): Ssh2SftpClass {
+  // Not in ssh2's typings, but a stable module of it since 1.0 (its Client.sftp() uses it).
+  return (require('ssh2/lib/protocol/SFTP.js') as { SFTP: Ssh2SftpClass }).SFTP;
+}
+
+/**
+ * Speaks SFTP over `channel` (an ssh started with `-s … sftp`) and resolves
+ * once the server has sent its version (and limits). Rejects with
+ * ERR_CONNECT when ssh never got a session, ERR_PROTOCOL_REFUSED when the
+ * server refused the subsystem or it ended before speaking (an scp-only
+ * account), or the abort error.
+ */
+export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal): Promise<SFTPWrapper> {
+  const outgoing = { id: 0, state: 'open', window: Number.MAX_SAFE_INTEGER, packetSize: Number.MAX_SAFE_INTEGER };
+  const client = {
+    _protocol: {
+      _remoteIdentRaw: undefined, // request sizes then come from limits@openssh.com, or the safe 32 KiB
+      channelData: (_id: number, data: Buffer) => void channel.stdin.write(data),
+      channelClose: () => channel.stdin.end(),
+    },
+  };
+  const incoming = { id: 0, state: 'open', window: Number.MAX_SAFE_INTEGER, packetSize: Number.MAX_SAFE_INTEGER };
+  const sftp = new (sftpClass())(client, { type: 'sftp', incoming, outgoing }, {});
+  channel.stdin.on('error', () => undefined); // an ssh that exited: reported through its exit below
+  channel.stdout.on('data', (chunk: Buffer) => sftp.push(chunk));
+  channel.stdout.once('end', () => sftp.push(null));
+  let stderr = '';
+  channel.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString('utf8')).slice(-4096)));
+  // ssh's last words arrive through a pipe of their own, maybe after its exit.
+  const stderrDone = new Promise<void>((resolve) => channel.stderr.once('end', resolve).once('close', resolve));
+  void channel.exit.then((status) => {
+    outgoing.state = 'closed';
+    sftp.push(null); // fails what is still pending, then 'end' (a second call does nothing)
+    sftp.emit('exit', status.code);
+    sftp.emit('close');
+  });
+
+  return new Promise<SFTPWrapper>((resolve, reject) => {
+    if (signal.aborted) return reject(abortError(signal));
+    const done = (err?: Error): void => {
+      unlink();
+      sftp.off('ready', onReady);
+      sftp.off('error', onError);
+      sftp.off('close', onClose);
+      if (!err) return resolve(sftp);
+      channel.destroy();
+      reject(err);
+    };
+    const unlink = onAbort(signal, () => done(abortError(signal)));
+    const onReady = (): void => done();
+    const onError = (err: Error): void => done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem failed to start: ${escapeForTerminal(err.message)}`, { cause: err }));
+    const onClose = (): void =>
+      void Promise.all([channel.connectFailure(), stderrDone, channel.exit]).then(([failure, , status]) => {
+        if (failure) return done(failure);
+        const said = escapeForTerminal(stderr.replace(/\r\n/g, '\n').trim(), true).split('\n').filter(Boolean).pop();
+        const how = status.code === null ? 'ssh lost the connection' : `exit status ${status.code}`;
+        done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${said ?? `it ended before it spoke (${how})`}`));
+      });
+    sftp.on('ready', onReady).on('error', onError).on('close', onClose);
+    sftp._init();
+  });
+}
