@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
-import { waitFor } from '../helpers/async';
+import { waitFor, waitForSteady } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 let rdir: string; // remote side (owned by scpipe-rssh)
@@ -147,7 +147,7 @@ describe('scpipe get', () => {
     const run = startCli(['get', ...flags(), at(`${rdir}/slow.bin`)]);
     run.child.stdout!.pause(); // nobody reads: the download stalls on backpressure
     await waitFor(() => run.child.stdout!.readableLength > 0, 'the first bytes'); // the transfer has begun
-    await new Promise((r) => setTimeout(r, 500));
+    await waitForSteady(() => run.child.stdout!.readableLength, 'the download to stall');
     run.child.kill('SIGTERM');
     run.child.stdout!.resume();
     const r = await run.done;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CLI, remote, sshFlags } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { waitFor } from '../helpers/async';
+import { waitFor, waitForSteady } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 let rdir: string;
@@ -86,7 +86,7 @@ describe('large and slow transfers', () => {
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(run.pid))), 50);
     await waitFor(() => run.buffered() > 0, 'the first bytes'); // the download has begun; nobody reads stdout
-    await new Promise((r) => setTimeout(r, 3000)); // time to fill every buffer the window allows
+    await waitForSteady(() => run.buffered(), 'every buffer the window allows to fill'); // the download is stalled
     const stalledPeak = peak;
     release();
     const r = await run.done;

@@ -10,6 +10,22 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what 
   }
 }
 
+/**
+ * Waits until `sample` has kept one value for `steadyMs` (a stalled transfer:
+ * every buffer in its way is full); throws (naming `what`) after `timeoutMs`.
+ */
+export async function waitForSteady(sample: () => number, what = 'a steady value', steadyMs = 500, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let value = sample();
+  let since = Date.now();
+  while (Date.now() - since < steadyMs) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+    const now = sample();
+    if (now !== value) [value, since] = [now, Date.now()];
+  }
+}
+
 /** The ScpipeError `promise` rejects with; throws if it resolves or rejects with anything else. */
 export async function rejection(promise: Promise<unknown>): Promise<ScpipeError> {
   try {
