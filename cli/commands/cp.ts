@@ -11,8 +11,9 @@ import { summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
 import { runPut } from './put';
+import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 
-interface CpArgs extends SshArgs, OperandArgs {
+interface CpArgs extends SshArgs, OperandArgs, ProtocolArgs {
   r: boolean;
   p: boolean;
 }
@@ -27,6 +28,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         .usage('$0 cp [options] SRC... DEST\n\nSRC and DEST: local paths, [user@]host:path, or - for stdin/stdout.')
         .option('r', { alias: 'recursive', type: 'boolean', default: false, describe: 'copy directories recursively' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve modes and times' })
+        .options(protocolOptions)
         .example('scpipe cp -r -p ./photos backup@vault:photos-2026', '')
         .example('scpipe cp -r -p backup@vault:photos-2026 ./restore/', '') as unknown as Argv<CpArgs>,
     handler: (args) => {
@@ -57,6 +59,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           ...roleOptions(args, signal, log),
           recursive: args.r,
           preserve: args.p,
+          protocol: protocolOf(args),
           onProblem: (err: ScpipeError) => {
             reported.add(err);
             progress?.done();

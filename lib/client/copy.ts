@@ -1,7 +1,9 @@
-// `cp` in both directions, as `scp -O` does it: local paths to a remote
-// `scp [-r] [-p] [-d] -t DEST`, and a remote `scp [-r] [-p] -f SRC` into a
-// local target. Problems with single items are reported as they happen
-// (onProblem) and the copy goes on; the call then rejects with the first.
+// `cp` in both directions. Over SCP, as `scp -O` does it: local paths to a
+// remote `scp [-r] [-p] [-d] -t DEST`, and a remote `scp [-r] [-p] -f SRC`
+// into a local target. Over SFTP (where `--protocol auto` finds the
+// subsystem, or `sftp` asks for it): sftp-copy.ts, with the same rules.
+// Problems with single items are reported as they happen (onProblem) and
+// the copy goes on; the call then rejects with the first.
 import { ScpipeError, throwIfAborted } from '../errors';
 import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
 import { NameMatcher, requireRemoteBasename } from '../protocol/names';
@@ -11,6 +13,8 @@ import { ScpSource, type RoleOptions } from '../protocol/source';
 import { createLocalSink } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
 import { ChannelOpener, type Target } from './connection';
+import { chooseProtocol, scpRefusalHint, type Choice, type Protocol } from './protocol-choice';
+import { downloadSftp, uploadSftp } from './sftp-copy';
 import type { Progress } from './progress';
 import type { ExitStatus } from '../protocol/channel';
 
@@ -27,6 +31,14 @@ export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
   strictNames?: boolean;
   /** Progress of each file in turn (`name`: the local path sent, or the name received). */
   onProgress?: (p: Progress) => void;
+  /** auto (default): SFTP where the subsystem opens, else SCP; remote globs (quote 'none') need SCP. */
+  protocol?: Protocol;
+}
+
+// The protocol for a copy; an SFTP session is the caller's to end.
+function choose(opener: ChannelOpener, opts: CopyOptions): Promise<Choice> {
+  const protocol = opts.protocol ?? (opts.quote === 'none' ? 'scp' : 'auto');
+  return chooseProtocol(opener, protocol, opts.signal, opts.trace);
 }
 
 /** Copies local files (and trees with `recursive`) to `remotePath`. */
@@ -37,6 +49,15 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   const command = remoteScpCommand('sink', remotePath, { ...opts, targetIsDirectory: localPaths.length > 1 });
   const opener = new ChannelOpener(target, opts.trace);
   try {
+    const chosen = await choose(opener, opts);
+    if ('session' in chosen) {
+      try {
+        await uploadSftp(chosen.session, localPaths, remotePath, opts);
+        return { code: 0, signal: null };
+      } finally {
+        chosen.session.end();
+      }
+    }
     const source = new ScpSource(await opener.open(command, opts.signal ?? new AbortController().signal, 'sink'), opts);
     try {
       await source.start();
@@ -49,7 +70,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
       return await source.finish();
     } catch (err) {
       source.destroy();
-      throw err;
+      throw scpRefusalHint(err, opts.protocol);
     }
   } finally {
     opener.close();
@@ -62,6 +83,14 @@ export async function download(target: Target, remotePaths: string[], localTarge
   const opener = new ChannelOpener(target, opts.trace);
   const problems: ScpipeError[] = [];
   try {
+    const chosen = await choose(opener, opts);
+    if ('session' in chosen) {
+      try {
+        return await downloadSftp(chosen.session, remotePaths, localTarget, opts);
+      } finally {
+        chosen.session.end();
+      }
+    }
     for (const remotePath of remotePaths) {
       const glob = opts.quote === 'none';
       if (!glob) requireRemoteBasename(remotePath, 'a file or directory to copy');
@@ -78,7 +107,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
         maxTopLevel: glob ? undefined : 1,
       });
       await sink.run().catch(async (caught: unknown) => {
-        const err = await opener.explain(caught);
+        const err = scpRefusalHint(await opener.explain(caught), opts.protocol);
         if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT'].includes(err.code)) throw err;
         problems.push(err); // already reported through onProblem when it was an item's problem
       });

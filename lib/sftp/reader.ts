@@ -24,6 +24,12 @@ export interface ReaderOptions {
   pieceSize: number;
   /** Bytes requested and not yet handed on. */
   maxInFlight: number;
+  /**
+   * Also ask for a byte past `size` (pipelined with the last reads): the file
+   * must end there. A file that grew while read, or a server whose fstat
+   * undercounts, is then an error instead of a silently cut copy.
+   */
+  checkEnd?: boolean;
 }
 
 interface Request {
@@ -38,11 +44,12 @@ export async function* readOrdered(lanes: ReadLane[], size: number, opts: Reader
   let next = opts.start ?? 0;
   let lane = 0;
   let outstanding = 0;
-  const issue = (offset: number, length: number): Request => {
+  let endAsked = !opts.checkEnd;
+  const issue = (offset: number, length: number, expected = length): Request => {
     const l = lanes[lane++ % lanes.length]!;
     const data = l.session.read(l.handle, length, offset, opts.path);
     data.catch(() => undefined); // awaited in order below; a later one may fail first
-    return { offset, length, data };
+    return { offset, length: expected, data };
   };
   try {
     for (;;) {
@@ -52,10 +59,21 @@ export async function* readOrdered(lanes: ReadLane[], size: number, opts: Reader
         next += length;
         outstanding += length;
       }
+      if (next >= size && !endAsked) {
+        queue.push(issue(size, 1, 0)); // length 0: nothing is expected
+        endAsked = true;
+      }
       const head = queue.shift();
       if (!head) return;
       const data = await head.data;
       outstanding -= head.length;
+      if (head.length === 0) {
+        if (data.length === 0) continue;
+        throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(opts.path)}: the file is longer than the ${size} bytes its size said (it grew while being read)`, {
+          path: opts.path,
+          bytes: BigInt(size),
+        });
+      }
       if (data.length === 0) {
         throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(opts.path)}: the file ended at ${head.offset} of ${size} bytes (it shrank while being read)`, {
           path: opts.path,

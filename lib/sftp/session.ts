@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { InputAttributes, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { ScpipeError } from '../errors';
-import { sftpError } from './status';
+import { SFTP_STATUS, sftpError } from './status';
 
 /** What the server accepts per request (limits@openssh.com, as ssh2 read it). */
 export interface SftpLimits {
@@ -85,6 +85,28 @@ export class SftpSession {
 
   stat(path: string): Promise<Stats> {
     return this.call('stat', path, (done) => this.raw.stat(path, done));
+  }
+
+  setstat(path: string, attrs: InputAttributes): Promise<void> {
+    return this.call('setstat', path, (done) => this.raw.setstat(path, attrs, (err) => done(err)));
+  }
+
+  mkdir(path: string, attrs: InputAttributes): Promise<void> {
+    return this.call('mkdir', path, (done) => this.raw.mkdir(path, attrs, (err) => done(err)));
+  }
+
+  opendir(path: string): Promise<Buffer> {
+    return this.call('opendir', path, (done) => this.raw.opendir(path, done));
+  }
+
+  /** One batch of a listing (`.` and `..` left out by ssh2), or undefined at its end. */
+  readdir(handle: Buffer, path: string): Promise<unknown[] | undefined> {
+    return this.call<unknown[] | undefined>('readdir', path, (done) =>
+      this.raw.readdir(handle, (err: (Error & { code?: unknown }) | undefined, list: unknown) => {
+        if (err && err.code === SFTP_STATUS.EOF) done(undefined, undefined);
+        else done(err, list as unknown[]);
+      }),
+    );
   }
 
   fsync(handle: Buffer, path: string): Promise<void> {

@@ -43,4 +43,18 @@ describe('readOrdered', () => {
     const got = await collect(readOrdered([{ session: s.asSession(), handle }], 10, { path: 'f', start: 7, pieceSize: 4, maxInFlight: 8 }));
     expect(got.toString()).toBe('789');
   });
+
+  it('with checkEnd, a file longer than its size is an error; one that ends there is read whole', async () => {
+    const s = new FakeSession();
+    s.file = Buffer.from('0123456789');
+    const opts = { path: 'f', pieceSize: 4, maxInFlight: 8, checkEnd: true };
+    await expect(collect(readOrdered([{ session: s.asSession(), handle }], 9, opts))).rejects.toMatchObject({
+      code: 'ERR_REMOTE',
+      message: 'f: the file is longer than the 9 bytes its size said (it grew while being read)',
+    });
+    expect((await collect(readOrdered([{ session: s.asSession(), handle }], 10, opts))).toString()).toBe('0123456789');
+    expect((await collect(readOrdered([{ session: s.asSession(), handle }], 9, { ...opts, checkEnd: false }))).length).toBe(9);
+    s.file = Buffer.alloc(0);
+    expect((await collect(readOrdered([{ session: s.asSession(), handle }], 0, opts))).length).toBe(0);
+  });
 });

@@ -1,0 +1,137 @@
+// The remote end of `cp` downloads over SFTP: remote files and trees walked
+// as OpenSSH's scp does in its SFTP mode (sftp-client.c download_dir with
+// links followed), into the same local sink that SCP downloads use
+// (fs/local-sink.ts: temporary file and rename per file, nothing written
+// through a symlink, modes and times as scp sets them). The top-level name
+// is the one requested; every name below it comes from a checked listing
+// (sftp/listing.ts). Each file is read pipelined to exactly its fstat size,
+// and must end there. A problem with one item is reported (onProblem) and
+// the copy goes on; a lost session, a protocol error or an abort ends it.
+import type { Stats } from 'ssh2';
+import { ScpipeError, abortError, throwIfAborted } from '../errors';
+import type { SinkHandler, ReceivedTimes } from '../protocol/sink-types';
+import { listDirectory } from '../sftp/listing';
+import { readOrdered } from '../sftp/reader';
+import type { SftpSession } from '../sftp/session';
+import { escapeForTerminal } from '../util/escape';
+import { READ_AHEAD_PER_LANE } from './sftp-get';
+import { isFatal } from './sftp-tree-writer';
+
+/** Directory depth at which a download stops descending (OpenSSH's MAX_DIR_DEPTH). */
+export const MAX_DEPTH = 64;
+
+/** Options of SftpTreeReader. */
+export interface TreeReaderOptions {
+  recursive: boolean;
+  preserve: boolean;
+  signal?: AbortSignal;
+  trace?: (line: string) => void;
+  onProblem?: (err: ScpipeError) => void;
+  /** Progress of each file: its start (0 bytes), then bytes as they are stored. */
+  onFileProgress?: (name: string, bytes: bigint, total: bigint) => void;
+  /** Bound on one directory's entries (listing.ts's default when unset). */
+  maxEntries?: number;
+}
+
+/** See the file comment. */
+export class SftpTreeReader {
+  readonly problems: ScpipeError[] = [];
+
+  constructor(private readonly session: SftpSession, private readonly opts: TreeReaderOptions) {}
+
+  /** Copies `path` (its name is `name`) into the sink. */
+  async copy(path: string, name: string, sink: SinkHandler): Promise<void> {
+    await this.guard(async () => {
+      const st = await this.session.stat(path); // follows a link, as scp does
+      await this.item(path, name, st, sink, 0);
+    });
+  }
+
+  private async item(path: string, name: string, st: Stats, sink: SinkHandler, depth: number): Promise<void> {
+    throwIfAborted(this.opts.signal);
+    if (st.isDirectory()) {
+      if (!this.opts.recursive) return this.problem(path, 'is a directory (use -r)');
+      return this.directory(path, name, st, sink, depth);
+    }
+    if (!st.isFile()) return this.problem(path, 'not a regular file');
+    return this.file(path, name, sink, depth);
+  }
+
+  private async directory(path: string, name: string, st: Stats, sink: SinkHandler, depth: number): Promise<void> {
+    if (depth >= MAX_DEPTH) return this.problem(path, `more than ${MAX_DEPTH} directory levels; not descending`);
+    const refused = await sink.enterDirectory({ type: 'D', mode: st.mode & 0o7777, name }, this.timesOf(st), depth);
+    if (refused) return this.report(new ScpipeError('ERR_LOCAL_IO', refused.error, { path }));
+    try {
+      const entries = await this.guard(() =>
+        listDirectory(this.session, path, { maxEntries: this.opts.maxEntries, onBadName: (err) => this.report(err) }),
+      );
+      for (const entry of entries ?? []) {
+        const child = path === '/' ? `/${entry.name}` : `${path}/${entry.name}`;
+        await this.guard(async () => {
+          // A link is followed (stat), as scp does; MAX_DEPTH bounds a loop.
+          const st2 = entry.attrs.isSymbolicLink() ? await this.session.stat(child) : entry.attrs;
+          await this.item(child, entry.name, st2, sink, depth + 1);
+        });
+      }
+    } finally {
+      await sink.leaveDirectory(depth);
+    }
+  }
+
+  private async file(path: string, name: string, sink: SinkHandler, depth: number): Promise<void> {
+    const handle = await this.session.open(path, 'r');
+    try {
+      const st = await this.session.fstat(handle, path);
+      if (!st.isFile()) return this.problem(path, 'not a regular file');
+      const size = BigInt(st.size);
+      const writer = await sink.openFile({ type: 'C', mode: st.mode & 0o7777, size, name }, this.timesOf(st), depth);
+      if ('error' in writer) return this.report(new ScpipeError('ERR_LOCAL_IO', writer.error, { path }));
+      this.opts.onFileProgress?.(name, 0n, size);
+      let stored = 0n;
+      try {
+        const lane = { session: this.session, handle };
+        const pieceSize = this.session.limits.maxRead;
+        for await (const chunk of readOrdered([lane], st.size, { path, pieceSize, maxInFlight: READ_AHEAD_PER_LANE, checkEnd: true })) {
+          if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
+          await writer.write(chunk);
+          stored += BigInt(chunk.length);
+          this.opts.onFileProgress?.(name, stored, size);
+        }
+      } catch (err) {
+        await writer.abort();
+        throw err;
+      }
+      const failed = await writer.finish({ ok: true });
+      if (failed) this.report(new ScpipeError('ERR_LOCAL_IO', failed, { path }));
+      else this.opts.trace?.(`sftp: ${escapeForTerminal(path)}: ${size} bytes`);
+    } finally {
+      await this.session.close(handle, path).catch(() => undefined);
+    }
+  }
+
+  // Runs one item: its problem is reported and the copy goes on, unless nothing more can be done.
+  private async guard<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (caught) {
+      const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : caught;
+      if (isFatal(err)) throw err;
+      this.report(err as ScpipeError);
+      return undefined;
+    }
+  }
+
+  private problem(path: string, why: string): void {
+    this.report(new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: ${why}`, { path }));
+  }
+
+  private report(err: ScpipeError): void {
+    this.problems.push(err);
+    this.opts.onProblem?.(err);
+  }
+
+  private timesOf(st: Stats): ReceivedTimes | undefined {
+    if (!this.opts.preserve) return undefined;
+    return { mtime: BigInt(st.mtime), mtimeUsec: 0, atime: BigInt(st.atime), atimeUsec: 0 };
+  }
+}

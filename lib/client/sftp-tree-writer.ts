@@ -1,0 +1,196 @@
+// The remote end of `cp` uploads over SFTP: what the local walker
+// (fs/local-source.ts, the same one SCP uploads use) sends becomes SFTP
+// requests, as OpenSSH's sftp-client.c upload_dir does it, with put's
+// atomicity per file (docs/protocol.md §10 "cp over SFTP"):
+//   - a file goes to `.NAME.scpipe-XXXXXX` beside its target through the
+//     pipelined writer, then FSTAT (size check), FSETSTAT, CLOSE and
+//     posix-rename, so an old file stays until the new one is whole; any
+//     failure removes the temporary file;
+//   - a directory is MKDIR'ed with u+wx added, so it can be filled, and gets
+//     its real mode (and times with -p) when left; an existing one is used
+//     as it is (chmod only with -p, as scp -t does).
+// A problem with one item is reported (onProblem) and the copy goes on; a
+// lost session or an abort ends it.
+import { posix } from 'node:path';
+import type { InputAttributes } from 'ssh2';
+import { ScpipeError, abortError, isScpipeError } from '../errors';
+import type { SourceSession } from '../fs/local-source';
+import type { Times } from '../protocol/records';
+import type { OutgoingFile } from '../protocol/source';
+import type { SftpSession } from '../sftp/session';
+import { SFTP_STATUS } from '../sftp/status';
+import { PipelinedWriter } from '../sftp/writer';
+import { escapeForTerminal } from '../util/escape';
+import { HELD_PER_LANE } from './sftp-put';
+import { tempNameFor } from './sftp-paths';
+
+/** Options of SftpTreeWriter. */
+export interface TreeWriterOptions {
+  preserve: boolean;
+  signal?: AbortSignal;
+  trace?: (line: string) => void;
+  onProblem?: (err: ScpipeError) => void;
+}
+
+interface OpenDirectory {
+  path: string;
+  mode: number;
+  times?: Times;
+  /** Created by this copy (then its mode is set when left, as scp -t does). */
+  created: boolean;
+}
+
+/** Failures after which nothing more can be sent. */
+export function isFatal(err: unknown): boolean {
+  return !isScpipeError(err) || ['ERR_LOST_CONNECTION', 'ERR_ABORTED', 'ERR_PROTOCOL'].includes(err.code);
+}
+
+/** See the file comment. `target` is resolved: a directory to put entries in, or the one item's path. */
+export class SftpTreeWriter implements SourceSession {
+  readonly problems: ScpipeError[] = [];
+  private readonly stack: OpenDirectory[] = [];
+
+  constructor(
+    private readonly session: SftpSession,
+    private readonly target: { path: string; isDirectory: boolean },
+    private readonly opts: TreeWriterOptions,
+  ) {}
+
+  reportLocalError(error: ScpipeError): void {
+    this.problems.push(error);
+    this.opts.onProblem?.(error);
+  }
+
+  async sendFile(file: OutgoingFile): Promise<boolean> {
+    const path = this.pathFor(file.name);
+    const temp = tempNameFor(path);
+    let handle: Buffer | undefined;
+    let opened = false;
+    try {
+      const existing = await this.session.stat(path).catch(absent);
+      if (existing?.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: is a directory`, { path });
+      handle = await this.session.open(temp, 'wx', { mode: file.mode & 0o7777 });
+      opened = true;
+      await this.writeBody(handle, temp, file);
+      const attrs: InputAttributes = this.opts.preserve ? { mode: file.mode & 0o7777, ...timesAttrs(file.times) } : {};
+      if (!this.opts.preserve && existing) attrs.mode = existing.mode & 0o7777; // scp keeps an existing file's mode
+      // Pipelined: the server handles requests on one handle in order.
+      const [st] = await Promise.all([
+        this.session.fstat(handle, temp),
+        Object.keys(attrs).length > 0 ? this.session.fsetstat(handle, attrs, temp) : undefined,
+      ]);
+      if (st.size !== Number(file.size)) {
+        throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: the server stored ${st.size} of ${file.size} bytes`, { path });
+      }
+      const closing = handle;
+      handle = undefined;
+      await this.session.close(closing, temp);
+      await this.rename(temp, path);
+      this.opts.trace?.(`sftp: ${escapeForTerminal(path)}: ${file.size} bytes`);
+      return true;
+    } catch (caught) {
+      const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : caught;
+      if (opened) await this.removeTemp(handle, temp, err);
+      if (isFatal(err)) throw err;
+      this.reportLocalError(err as ScpipeError);
+      return false;
+    }
+  }
+
+  async enterDirectory(name: string, mode: number, times?: Times): Promise<boolean> {
+    const path = this.pathFor(name);
+    try {
+      let created = true;
+      await this.session.mkdir(path, { mode: (mode & 0o7777) | 0o300 }).catch(async (err: unknown) => {
+        // SFTP v3 has no "exists" status: an existing directory is used as it is.
+        const st = await this.session.stat(path).catch(() => undefined);
+        if (!st) throw err;
+        if (!st.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: Not a directory`, { path });
+        created = false;
+      });
+      this.stack.push({ path, mode: mode & 0o7777, times, created });
+      return true;
+    } catch (err) {
+      if (isFatal(err)) throw err;
+      this.reportLocalError(err as ScpipeError);
+      return false;
+    }
+  }
+
+  async leaveDirectory(): Promise<void> {
+    const dir = this.stack.pop();
+    if (!dir || !(dir.created || this.opts.preserve)) return;
+    const attrs: InputAttributes = { mode: dir.mode, ...(this.opts.preserve ? timesAttrs(dir.times) : {}) };
+    // Errors are ignored, as OpenSSH's upload_dir does.
+    await this.session.setstat(dir.path, attrs).catch((err: unknown) => {
+      if (isFatal(err)) throw err;
+      this.opts.trace?.(`sftp: ${escapeForTerminal(dir.path)}: setting mode and times: ${(err as Error).message}`);
+    });
+  }
+
+  // `dir/name` inside the current directory; the target itself for a top-level item of a non-directory target.
+  private pathFor(name: string): string {
+    const dir = this.stack[this.stack.length - 1];
+    if (dir) return posix.join(dir.path, name);
+    return this.target.isDirectory ? posix.join(this.target.path, name) : this.target.path;
+  }
+
+  // Exactly `size` bytes of the body (a file that grew is cut, as scp does; one that shrank is an error).
+  private async writeBody(handle: Buffer, temp: string, file: OutgoingFile): Promise<void> {
+    const writer = new PipelinedWriter([{ session: this.session, handle }], {
+      path: temp,
+      pieceSize: this.session.limits.maxWrite,
+      maxHeld: HELD_PER_LANE,
+      onAck: (bytes) => file.onProgress?.(BigInt(bytes)),
+    });
+    let sent = 0n;
+    try {
+      for await (const chunk of file.body) {
+        if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
+        const piece = sent + BigInt(chunk.length) > file.size ? chunk.subarray(0, Number(file.size - sent)) : chunk;
+        await writer.write(piece);
+        sent += BigInt(piece.length);
+        if (sent === file.size) break;
+      }
+      await writer.flush();
+    } catch (err) {
+      writer.fail(err instanceof ScpipeError ? err : new ScpipeError('ERR_LOCAL_IO', String(err), { cause: err }));
+      if (err instanceof ScpipeError) throw err;
+      throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.name)}: ${(err as Error).message}`, { cause: err });
+    }
+    if (sent < file.size) {
+      throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.name)}: the file shrank while being sent (${sent} of ${file.size} bytes); not stored`);
+    }
+  }
+
+  // posix-rename replaces atomically; plain v3 RENAME fails on an existing target, which is then removed first.
+  private async rename(temp: string, path: string): Promise<void> {
+    if (this.session.has('posix-rename@openssh.com')) return this.session.posixRename(temp, path);
+    try {
+      await this.session.rename(temp, path);
+    } catch (err) {
+      if (!isScpipeError(err) || err.sftpStatus !== SFTP_STATUS.FAILURE) throw err;
+      this.opts.trace?.(`sftp: no posix-rename@openssh.com: removing the old ${escapeForTerminal(path)} before the rename`);
+      await this.session.unlink(path);
+      await this.session.rename(temp, path);
+    }
+  }
+
+  private async removeTemp(handle: Buffer | undefined, temp: string, why: unknown): Promise<void> {
+    if (this.session.ended) return;
+    if (handle) await this.session.close(handle, temp).catch(() => undefined);
+    await this.session.unlink(temp).then(
+      () => this.opts.trace?.(`sftp: removed ${escapeForTerminal(temp)} (${(why as Error).message})`),
+      () => undefined, // already renamed
+    );
+  }
+}
+
+function timesAttrs(times: Times | undefined): InputAttributes {
+  return times ? { atime: Number(times.atime), mtime: Number(times.mtime) } : {};
+}
+
+function absent(err: unknown): undefined {
+  if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return undefined;
+  throw err;
+}

@@ -1,0 +1,79 @@
+// A directory's listing over SFTP, checked before any name touches the local
+// disk (docs/protocol.md §10 "cp over SFTP"): each name must be one plain component (as
+// OpenSSH's sftp refuses names with `/`), and, beyond OpenSSH, not empty,
+// without control characters and valid UTF-8, since a name that cannot be
+// written back exactly must not be written at all. A bad name is reported
+// and skipped; a listing that repeats a name or never ends (a hostile or
+// broken server) fails the whole directory.
+import type { Stats } from 'ssh2';
+import { ScpipeError } from '../errors';
+import { checkIncomingName } from '../protocol/names';
+import { escapeForTerminal } from '../util/escape';
+import type { SftpSession } from './session';
+
+/** One checked entry: its name and the attributes the server listed. */
+export interface ListedEntry {
+  name: string;
+  attrs: Stats;
+}
+
+/** Options of listDirectory(). */
+export interface ListingOptions {
+  /** Entries one directory may hold before the listing is refused. */
+  maxEntries?: number;
+  /** A name was refused (the listing goes on). */
+  onBadName: (err: ScpipeError) => void;
+}
+
+/** The default bound on one directory's entries: far beyond real trees, bounded memory. */
+export const MAX_ENTRIES = 1_000_000;
+
+/** Lists `path` (opendir, readdir until the end, close). */
+export async function listDirectory(session: SftpSession, path: string, opts: ListingOptions): Promise<ListedEntry[]> {
+  const max = opts.maxEntries ?? MAX_ENTRIES;
+  const handle = await session.opendir(path);
+  const seen = new Set<string>();
+  const entries: ListedEntry[] = [];
+  try {
+    for (;;) {
+      const batch = await session.readdir(handle, path);
+      // OpenSSH's sftp also ends a listing at an empty batch, so a server
+      // that answers nothing forever is not asked forever.
+      if (batch === undefined || batch.length === 0) return entries;
+      if (!Array.isArray(batch)) throw malformed(path);
+      for (const item of batch) {
+        const { filename, attrs } = (item ?? {}) as { filename?: unknown; attrs?: Stats };
+        if (typeof filename !== 'string' || typeof attrs?.isDirectory !== 'function') throw malformed(path);
+        if (filename === '.' || filename === '..') continue;
+        if (seen.has(filename)) {
+          throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(path)}: the server listed "${escapeForTerminal(filename)}" twice; not copying this directory`, { path });
+        }
+        if (seen.size >= max) {
+          throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(path)}: the server listed more than ${max} entries; not copying this directory`, { path });
+        }
+        seen.add(filename);
+        const refused = nameProblem(filename);
+        if (refused) opts.onBadName(new ScpipeError('ERR_UNSAFE_NAME', `${escapeForTerminal(path)}: ${refused}`, { path }));
+        else entries.push({ name: filename, attrs });
+      }
+    }
+  } finally {
+    await session.close(handle, path).catch(() => undefined);
+  }
+}
+
+/** Why a listed name must not be used locally, or undefined when it is fine. */
+export function nameProblem(name: string): string | undefined {
+  try {
+    checkIncomingName(name);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (/[\x00-\x1f\x7f]/.test(name)) return `refusing unsafe name from the remote: "${escapeForTerminal(name)}" (contains a control character)`;
+  if (name.includes('\uFFFD')) return `refusing name from the remote: "${escapeForTerminal(name)}" (not valid UTF-8, it could not be written back unchanged)`;
+  return undefined;
+}
+
+function malformed(path: string): ScpipeError {
+  return new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(path)}: the server answered the listing with something that is not a listing`, { path });
+}

@@ -1,0 +1,200 @@
+// `scpipe cp` over SFTP end to end: the built CLI against a real OpenSSH
+// sshd, through the sftp-only jail (ForceCommand internal-sftp, chrooted)
+// and the normal account (sftp-server), trees both ways with modes and
+// times, problems per file, what is left on disk, and the protocol choice.
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+
+const sshd = sshdPerSuite();
+let local: string;
+
+beforeEach(async () => {
+  local = await mkdtemp(join(tmpdir(), 'scpipe-test-sftpcp-'));
+});
+afterEach(async () => {
+  await rm(local, { recursive: true, force: true });
+});
+
+const cp = (account: TestAccount, args: string[], extra: string[] = []): Promise<Awaited<ReturnType<typeof runCli>>> =>
+  runCli(['cp', ...sshFlags(sshd, account), '-q', ...extra, ...args]);
+const TIME = 1_500_000_000;
+
+// A small tree: files of several sizes and modes, an empty dir, a subdir.
+async function makeTree(root: string, owner?: TestAccount): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>([
+    ['a.txt', Buffer.from('alpha\n')],
+    ['empty', Buffer.alloc(0)],
+    ['sub/big.bin', randomBytes(700_000)],
+    ['sub/deeper/x y', Buffer.from('spaces')],
+  ]);
+  await mkdir(join(root, 'sub', 'deeper'), { recursive: true });
+  await mkdir(join(root, 'emptydir'));
+  for (const [name, data] of files) await writeFile(join(root, name), data);
+  await chmod(join(root, 'a.txt'), 0o640);
+  await chmod(join(root, 'sub'), 0o750);
+  for (const p of ['a.txt', 'empty', 'sub/big.bin', 'sub/deeper/x y', 'sub/deeper', 'sub', 'emptydir', '.']) {
+    await utimes(join(root, p), TIME, TIME);
+    if (owner) await chown(join(root, p), owner.uid, owner.gid);
+  }
+  return files;
+}
+
+async function expectTree(root: string, files: Map<string, Buffer>, preserved: boolean): Promise<void> {
+  for (const [name, data] of files) expect((await readFile(join(root, name))).equals(data)).toBe(true);
+  expect((await readdir(join(root, 'emptydir')))).toEqual([]);
+  expect((await readdir(root)).sort()).toEqual(['a.txt', 'empty', 'emptydir', 'sub']);
+  if (!preserved) return;
+  expect((await stat(join(root, 'a.txt'))).mode & 0o777).toBe(0o640);
+  expect((await stat(join(root, 'sub'))).mode & 0o777).toBe(0o750);
+  for (const p of ['a.txt', 'sub/big.bin', 'sub', 'sub/deeper', 'emptydir']) {
+    expect(Math.floor((await stat(join(root, p))).mtimeMs / 1000)).toBe(TIME);
+  }
+}
+
+describe.each([
+  ['the sftp-only jail', () => sshd.sftp],
+  ['the normal account', () => sshd.user],
+])('scpipe cp over SFTP through %s', (_, account) => {
+  let dir: string; // on this machine
+  let rdir: string; // as the account sees it
+  beforeEach(async () => {
+    dir = await userDir(account(), 'sftp-cp');
+    rdir = remotePath(account(), dir);
+  });
+
+  it('cp -r -p uploads a tree: contents, modes, times, and no temporary file left', async () => {
+    const files = await makeTree(join(local, 'tree'));
+    const r = await cp(account(), ['-r', '-p', '-v', join(local, 'tree'), remote(sshd, account(), `${rdir}/copy`)]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('scpipe: protocol: sftp (the sftp subsystem opened)');
+    await expectTree(join(dir, 'copy'), files, true);
+    // Into an existing directory, the tree goes inside it under its own name.
+    const again = await cp(account(), ['-r', join(local, 'tree'), remote(sshd, account(), rdir)]);
+    expect(again).toMatchObject({ status: 0, stderr: '' });
+    await expectTree(join(dir, 'tree'), files, false);
+    expect((await readdir(dir)).sort()).toEqual(['copy', 'tree']);
+  });
+
+  it('cp -r -p downloads a tree: contents, modes, times; nothing else written', async () => {
+    const files = await makeTree(join(dir, 'tree'), account());
+    const r = await cp(account(), ['-r', '-p', remote(sshd, account(), `${rdir}/tree`), join(local, 'got')]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    await expectTree(join(local, 'got'), files, true);
+    expect(await readdir(local)).toEqual(['got']);
+  });
+
+  it('several files both ways; a missing one is reported, the others are copied, exit 1', async () => {
+    await writeFile(join(local, 'one'), '1');
+    await writeFile(join(local, 'two'), '2');
+    const up = await cp(account(), [join(local, 'one'), join(local, 'missing'), join(local, 'two'), remote(sshd, account(), `${rdir}/`)]);
+    expect(up.status).toBe(1);
+    expect(up.stderr).toMatch(/missing: No such file or directory/);
+    expect((await readdir(dir)).sort()).toEqual(['one', 'two']);
+    const back = join(local, 'back');
+    await mkdir(back);
+    const down = await cp(account(), [remote(sshd, account(), `${rdir}/one`), remote(sshd, account(), `${rdir}/nope`), remote(sshd, account(), `${rdir}/two`), back]);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(/nope: stat: No such file/);
+    expect((await readdir(back)).sort()).toEqual(['one', 'two']);
+    expect(await readFile(join(back, 'two'), 'utf8')).toBe('2');
+  });
+
+  it('replaces an existing remote file only when whole; a failed file leaves the old one', async () => {
+    await writeFile(join(dir, 'keep.txt'), 'old');
+    await chown(join(dir, 'keep.txt'), account().uid, account().gid);
+    await chmod(join(dir, 'keep.txt'), 0o600);
+    await writeFile(join(local, 'keep.txt'), 'new contents');
+    const r = await cp(account(), [join(local, 'keep.txt'), remote(sshd, account(), `${rdir}/keep.txt`)]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'keep.txt'), 'utf8')).toBe('new contents');
+    expect((await stat(join(dir, 'keep.txt'))).mode & 0o777).toBe(0o600); // kept, as scp does
+    // A directory the account may not write: the old file stays, no temporary file.
+    await mkdir(join(dir, 'ro'));
+    await writeFile(join(dir, 'ro', 'f'), 'old');
+    await chmod(join(dir, 'ro'), 0o555);
+    const denied = await cp(account(), [join(local, 'keep.txt'), remote(sshd, account(), `${rdir}/ro/f`)]);
+    expect(denied.status).toBe(1);
+    expect(denied.stderr).toMatch(/Permission denied/);
+    expect(await readdir(join(dir, 'ro'))).toEqual(['f']);
+    expect(await readFile(join(dir, 'ro', 'f'), 'utf8')).toBe('old');
+  });
+
+  it('a download follows a remote symlink (as scp does) and refuses to write through a local one', async () => {
+    await mkdir(join(dir, 'tree'));
+    await writeFile(join(dir, 'target.txt'), 'linked');
+    await symlink('../target.txt', join(dir, 'tree', 'link'));
+    await writeFile(join(dir, 'tree', 'plain'), 'plain');
+    const outside = join(local, 'outside');
+    await writeFile(outside, 'untouched');
+    await mkdir(join(local, 'tree'));
+    await symlink(outside, join(local, 'tree', 'plain'));
+    const r = await cp(account(), ['-r', remote(sshd, account(), `${rdir}/tree`), local]);
+    // The local link is refused (reported, exit 1) as over SCP; the rest arrives.
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/tree\/plain: is a symbolic link \(not followed\)\n$/);
+    expect(await readFile(join(local, 'tree', 'link'), 'utf8')).toBe('linked');
+    expect((await lstat(join(local, 'tree', 'link'))).isFile()).toBe(true);
+    expect(await readFile(outside, 'utf8')).toBe('untouched');
+    expect(await readlink(join(local, 'tree', 'plain'))).toBe(outside);
+    expect((await readdir(join(local, 'tree'))).sort()).toEqual(['link', 'plain']);
+  });
+
+  it('an unreadable remote file is reported; the rest of the tree arrives; no temporary file left', async () => {
+    await mkdir(join(dir, 'tree'));
+    await writeFile(join(dir, 'tree', 'secret'), 'no');
+    await chmod(join(dir, 'tree', 'secret'), 0o600);
+    await writeFile(join(dir, 'tree', 'ok'), 'yes');
+    const r = await cp(account(), ['-r', remote(sshd, account(), `${rdir}/tree`), join(local, 'got')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/secret: open: Permission denied/);
+    expect(await readdir(join(local, 'got'))).toEqual(['ok']);
+  });
+
+  it('a directory without -r is refused, exit 1', async () => {
+    await mkdir(join(dir, 'd'));
+    const r = await cp(account(), [remote(sshd, account(), `${rdir}/d`), local]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/d: is a directory \(use -r\)/);
+    expect(await readdir(local)).toEqual([]);
+  });
+});
+
+describe('cp: the protocol choice', () => {
+  it('auto falls back to SCP where the subsystem is refused; --protocol sftp fails clearly', async () => {
+    await sshd.setRsshAllowed(['scp']);
+    const dir = await userDir(sshd.rssh, 'cp-choice');
+    await writeFile(join(local, 'f.txt'), 'over scp');
+    const r = await cp(sshd.rssh, ['-v', join(local, 'f.txt'), remote(sshd, sshd.rssh, `${dir}/f.txt`)]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/scpipe: protocol: scp \(the server refused the sftp subsystem: .+\)/);
+    expect(await readFile(join(dir, 'f.txt'), 'utf8')).toBe('over scp');
+    const forced = await cp(sshd.rssh, ['--protocol', 'sftp', join(local, 'f.txt'), remote(sshd, sshd.rssh, `${dir}/g.txt`)]);
+    expect(forced.status).toBe(1);
+    expect(forced.stderr).toMatch(/refused the sftp subsystem.*try --protocol scp/);
+    expect(await readdir(dir)).toEqual(['f.txt']);
+  });
+
+  it('-O against the sftp-only jail suggests --protocol sftp', async () => {
+    const jailDir = remotePath(sshd.sftp, await userDir(sshd.sftp, 'cp-O'));
+    await writeFile(join(local, 'f.txt'), 'x');
+    for (const args of [[join(local, 'f.txt'), remote(sshd, sshd.sftp, `${jailDir}/f.txt`)], [remote(sshd, sshd.sftp, `${jailDir}/f.txt`), local]]) {
+      const r = await cp(sshd.sftp, ['-O', ...args]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('use --protocol sftp');
+    }
+  });
+
+  it('--protocol scp still copies trees over SCP where both are allowed', async () => {
+    const dir = await userDir(sshd.user, 'cp-scp');
+    const files = await makeTree(join(local, 'tree'));
+    const r = await cp(sshd.user, ['-r', '-p', '-v', '--protocol', 'scp', join(local, 'tree'), remote(sshd, sshd.user, `${dir}/copy`)]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('protocol: scp (--protocol scp)');
+    await expectTree(join(dir, 'copy'), files, true);
+  });
+});
