@@ -92,7 +92,7 @@ export class SftpTreeWriter implements SourceSession {
       const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : caught;
       if (opened) await this.removeTemp(handle, temp, err);
       if (isFatal(err)) throw err;
-      this.reportLocalError(err as ScpipeError);
+      this.reportLocalError(asTarget(err as ScpipeError, temp, path));
       return false;
     }
   }
@@ -184,6 +184,13 @@ export class SftpTreeWriter implements SourceSession {
       () => undefined, // already renamed
     );
   }
+}
+
+// A failure on the temporary file, said of the target the user named.
+function asTarget(err: ScpipeError, temp: string, path: string): ScpipeError {
+  const shown = escapeForTerminal(temp);
+  if (!err.message.startsWith(`${shown}: `)) return err;
+  return new ScpipeError(err.code, `${escapeForTerminal(path)}: ${err.message.slice(shown.length + 2)}`, { ...err, path, cause: err });
 }
 
 function timesAttrs(times: Times | undefined): InputAttributes {

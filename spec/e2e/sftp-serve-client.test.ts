@@ -1,0 +1,114 @@
+// scpipe's own client against `scpipe serve`, over SFTP: each side is the
+// other's real peer. put and get of a stream, and cp -r -p of trees both
+// ways, byte-exact with modes and times; the jail holds for the client too
+// (a link inside the root that points out is not copied through).
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { runCli } from '../helpers/cli';
+import { startServe, type TestServe } from '../helpers/serve';
+
+let serve: TestServe;
+let local: string;
+
+beforeAll(async () => {
+  serve = await startServe();
+});
+afterAll(async () => {
+  await serve?.stop();
+});
+beforeEach(async () => {
+  local = await mkdtemp(join(tmpdir(), 'scpipe-test-servecp-'));
+});
+afterEach(async () => {
+  await rm(local, { recursive: true, force: true });
+  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
+});
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const at = (path: string): string => `backup@127.0.0.1:${path}`;
+const TIME = 1_400_000_000;
+
+function* chunks(data: Buffer, size: number): Generator<Buffer> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+}
+
+async function tree(root: string): Promise<Map<string, Buffer>> {
+  const files = new Map([
+    ['top.txt', Buffer.from('top')],
+    ['d/mid.bin', randomBytes(1_000_003)],
+    ['d/e/leaf', Buffer.alloc(0)],
+  ]);
+  await mkdir(join(root, 'd', 'e'), { recursive: true });
+  for (const [name, data] of files) await writeFile(join(root, name), data);
+  await chmod(join(root, 'top.txt'), 0o604);
+  await chmod(join(root, 'd'), 0o711);
+  for (const p of ['top.txt', 'd/mid.bin', 'd/e/leaf', 'd/e', 'd', '.']) await utimes(join(root, p), TIME, TIME);
+  return files;
+}
+
+async function expectSame(root: string, files: Map<string, Buffer>): Promise<void> {
+  for (const [name, data] of files) expect(sha(await readFile(join(root, name)))).toBe(sha(data));
+  expect((await stat(join(root, 'top.txt'))).mode & 0o777).toBe(0o604);
+  expect((await stat(join(root, 'd'))).mode & 0o777).toBe(0o711);
+  for (const p of ['top.txt', 'd/mid.bin', 'd', 'd/e', '.']) expect(Math.floor((await stat(join(root, p))).mtimeMs / 1000)).toBe(TIME);
+}
+
+describe('scpipe client against scpipe serve over SFTP', () => {
+  it('put streams in and get streams out, byte-exact, over SFTP', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 11);
+    const up = await runCli(['put', ...serve.scpipeArgs(), '-v', at('/stream.bin')], { stdin: Readable.from(chunks(data, 65536)) });
+    expect(up.status).toBe(0);
+    expect(up.stderr).toContain('protocol: sftp (the sftp subsystem opened)');
+    expect(sha(await readFile(join(serve.root, 'stream.bin')))).toBe(sha(data));
+    expect(await readdir(serve.root)).toEqual(['stream.bin']);
+    const down = await runCli(['get', ...serve.scpipeArgs(), '-v', at('/stream.bin')]);
+    expect(down.status).toBe(0);
+    expect(down.stderr).toContain('over sftp');
+    expect(sha(down.stdout)).toBe(sha(data));
+  });
+
+  it('cp -r -p copies a tree up and back down, contents, modes and times', async () => {
+    const files = await tree(join(local, 'src'));
+    const up = await runCli(['cp', ...serve.scpipeArgs(), '-q', '-r', '-p', '-v', join(local, 'src'), at('/up')]);
+    expect(up.status).toBe(0);
+    expect(up.stderr).toContain('protocol: sftp');
+    await expectSame(join(serve.root, 'up'), files);
+    expect(await readdir(serve.root)).toEqual(['up']);
+    const down = await runCli(['cp', ...serve.scpipeArgs(), '-q', '-r', '-p', at('/up'), join(local, 'back')]);
+    expect(down).toMatchObject({ status: 0, stderr: '' });
+    await expectSame(join(local, 'back'), files);
+    expect((await readdir(local)).sort()).toEqual(['back', 'src']);
+  });
+
+  it('a link inside the root that points out is not copied through; the rest arrives', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'scpipe-test-outside-'));
+    try {
+      await writeFile(join(outside, 'secret'), 'do not read');
+      await mkdir(join(serve.root, 't'));
+      await writeFile(join(serve.root, 't', 'ok'), 'ok');
+      await symlink(join(outside, 'secret'), join(serve.root, 't', 'out'));
+      const r = await runCli(['cp', ...serve.scpipeArgs(), '-q', '-r', at('/t'), join(local, 'got')]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/\/t\/out: /);
+      expect(await readdir(join(local, 'got'))).toEqual(['ok']);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('--read-only serve: a cp upload fails, said of the target, and leaves nothing', async () => {
+    const ro = await startServe(['--read-only']);
+    try {
+      await writeFile(join(local, 'f'), 'x');
+      const r = await runCli(['cp', ...ro.scpipeArgs(), '-q', join(local, 'f'), at('/f')]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe('scpipe: /f: open: read-only server\n');
+      expect(await readdir(ro.root)).toEqual([]);
+    } finally {
+      await ro.stop();
+    }
+  });
+});
