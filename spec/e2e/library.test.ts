@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from 'ssh2';
 import { put, isScpipeError, type Progress } from '../../lib';
-import { userDir } from '../helpers/sshd';
+import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
 const sshd = sshdPerSuite();
@@ -15,14 +15,7 @@ beforeEach(async () => {
   dir = await userDir(sshd.rssh, 'lib');
 });
 
-const target = () => ({
-  host: '127.0.0.1',
-  port: sshd.port,
-  user: sshd.rssh.name,
-  identityFiles: [sshd.rssh.keyPath],
-  configFile: 'none',
-  options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'StrictHostKeyChecking=yes'],
-});
+const target = () => connectOptions(sshd, sshd.rssh);
 
 describe('library put()', () => {
   it('sends a Buffer without spooling and reports progress', async () => {

@@ -5,16 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { remote, runCli, sshFlags, chunks } from '../helpers/cli';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
 const sshd = sshdPerSuite();
 const flags = (account: TestAccount, extra: string[] = []): string[] => ['--transport', 'openssh', ...sshFlags(sshd, account, extra)];
 
-function* chunks(data: Buffer, size: number): Generator<Buffer> {
-  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
-}
 
 describe.each([
   ['the sftp-only jail', () => sshd.sftp],

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { get, put, parseManifest, isScpipeError } from '../../lib';
 import { unlinkSync, writeFileSync } from 'node:fs';
-import { userDir } from '../helpers/sshd';
+import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -19,14 +19,7 @@ beforeEach(async () => {
   dir = await userDir(sshd.rssh, 'parts');
 });
 
-const target = () => ({
-  host: '127.0.0.1',
-  port: sshd.port,
-  user: sshd.rssh.name,
-  identityFiles: [sshd.rssh.keyPath],
-  configFile: 'none',
-  options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'StrictHostKeyChecking=yes'],
-});
+const target = () => connectOptions(sshd, sshd.rssh);
 
 // The stream in odd-sized chunks, so that chunk and part boundaries differ.
 function chunked(data: Buffer, step = 7919): Readable {

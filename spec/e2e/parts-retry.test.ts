@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { get, put, type RetryEvent } from '../../lib';
-import { userDir } from '../helpers/sshd';
+import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
@@ -20,14 +20,7 @@ beforeEach(async () => {
   dir = await userDir(sshd.rssh, 'retry');
 });
 
-const target = () => ({
-  host: '127.0.0.1',
-  port: sshd.port,
-  user: sshd.rssh.name,
-  identityFiles: [sshd.rssh.keyPath],
-  configFile: 'none',
-  options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'StrictHostKeyChecking=yes'],
-});
+const target = () => connectOptions(sshd, sshd.rssh);
 
 const MiB = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { CLI, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
+import { CLI, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli, chunks } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { UNNAMED_TARGET, openSpoolFilesIn } from '../helpers/open-files';
 import { memoryFileDirectory } from '../../lib/spool/memory-file';
@@ -331,9 +331,6 @@ describe('scpipe put failures: what the user sees, what is left', () => {
   });
 });
 
-function* chunks(data: Buffer, size: number): Generator<Buffer> {
-  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
-}
 
 /** Names of spool files in `dir` (a crash of anything else may have left some in /dev/shm). */
 function spoolNames(dir: string): string[] {

@@ -4,14 +4,14 @@
 // symlinks), --read-only, many clients at once, and descriptors released
 // when a client vanishes with files open.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, type SFTPWrapper } from 'ssh2';
 import { waitFor } from '../helpers/async';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
 import { startServe, type TestServe } from '../helpers/serve';
+import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
 
 let serve: TestServe;
 let local: string;
@@ -23,16 +23,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await serve?.stop();
 });
-beforeEach(async () => {
-  local = await mkdtemp(join(tmpdir(), 'scpipe-test-sftplocal-'));
-  outside = await mkdtemp(join(tmpdir(), 'scpipe-test-outside-'));
-  await writeFile(join(outside, 'secret'), 'do not read');
+const localDir = tempDirPerTest('scpipe-test-sftplocal-');
+const outsideDir = outsideDirPerTest();
+beforeEach(() => {
+  [local, outside] = [localDir(), outsideDir()];
 });
 afterEach(async () => {
-  await rm(local, { recursive: true, force: true });
-  expect(await readdir(outside)).toEqual(['secret']);
-  expect(await readFile(join(outside, 'secret'), 'utf8')).toBe('do not read');
-  await rm(outside, { recursive: true, force: true });
   for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
 });
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CLI, runCli, startCli } from '../helpers/cli';
 import { startServe, type TestServe } from '../helpers/serve';
+import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
 
@@ -23,16 +24,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await serve?.stop();
 });
-beforeEach(async () => {
-  local = await mkdtemp(join(tmpdir(), 'scpipe-test-servelocal-'));
-  outside = await mkdtemp(join(tmpdir(), 'scpipe-test-outside-'));
-  await writeFile(join(outside, 'secret'), 'do not read');
-});
-afterEach(async () => {
-  await rm(local, { recursive: true, force: true });
-  expect(await readdir(outside)).toEqual(['secret']);
-  expect(await readFile(join(outside, 'secret'), 'utf8')).toBe('do not read');
-  await rm(outside, { recursive: true, force: true });
+const localDir = tempDirPerTest('scpipe-test-servelocal-');
+const outsideDir = outsideDirPerTest();
+beforeEach(() => {
+  [local, outside] = [localDir(), outsideDir()];
 });
 
 const run = runProgram;

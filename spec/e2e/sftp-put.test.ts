@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { endlessInput, remote, runCli, sshFlags, startCli, chunks } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
@@ -16,9 +16,6 @@ const put = (account: TestAccount, path: string, extra: string[] = []): string[]
 ];
 const TEMP = /^\.[^/]*\.scpipe-[A-Za-z0-9]{6}$/;
 
-function* chunks(data: Buffer, size: number): Generator<Buffer> {
-  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
-}
 
 describe.each([
   ['the sftp-only jail', () => sshd.sftp],

@@ -148,3 +148,8 @@ export function sshFlags(sshd: TestSshd, account: TestAccount, extra: string[] =
 export function remote(sshd: TestSshd, account: TestAccount, path: string): string {
   return `${account.name}@${sshd.host}:${path}`;
 }
+
+/** `data` cut into `size`-byte chunks, for a stdin that arrives in pieces. */
+export function* chunks(data: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+}

@@ -27,3 +27,28 @@ export function tempDirPerTest(prefix: string, opts: { mustEndEmpty?: boolean } 
     return dir;
   };
 }
+
+/**
+ * A directory outside a server's root, holding one file `secret`, for each
+ * test; after the test it must hold just that file, unchanged: nothing was
+ * read through the server and written there, nor anything removed.
+ */
+export function outsideDirPerTest(): () => string {
+  let dir: string | undefined;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-outside-'));
+    fs.writeFileSync(path.join(dir, 'secret'), 'do not read');
+  });
+  afterEach(() => {
+    if (dir === undefined) return;
+    const [left, secret] = [fs.readdirSync(dir), fs.readFileSync(path.join(dir, 'secret'), 'utf8')];
+    fs.rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+    expect(left).toEqual(['secret']);
+    expect(secret).toBe('do not read');
+  });
+  return () => {
+    if (dir === undefined) throw new Error('outsideDirPerTest: only inside a test');
+    return dir;
+  };
+}
