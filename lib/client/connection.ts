@@ -29,6 +29,7 @@ export type OpenChannel = (command: string, signal: AbortSignal, remoteRole?: Re
 /** Opens channels on `target`; `close()` ends a connection we made ourselves. */
 export class ChannelOpener {
   private conn: Promise<Ssh2Connection> | undefined;
+  private connected: Ssh2Connection | undefined;
   private readonly children = new Set<OpenSshChannel>();
   private readonly started: OpenSshChannel[] = [];
   private refused: ScpipeError | undefined;
@@ -43,9 +44,16 @@ export class ChannelOpener {
     if (isClient(this.target)) return execChannel(this.target, command, this.log);
     if (this.target.transport === 'openssh') return this.openSsh(this.target, command, signal, remoteRole === 'sink');
     // One connection for every channel, also when several open at once (parts).
-    this.conn ??= connectSsh2({ log: this.log, ...this.target, signal });
-    return (await this.conn).exec(command);
+    return (await this.connection(signal)).exec(command);
   };
+
+  /** Why our ssh2 connection went away, when it knows (a keepalive timeout). */
+  readonly whyLost = (): string | undefined => this.connected?.whyLost();
+
+  private connection(signal: AbortSignal): Promise<Ssh2Connection> {
+    this.conn ??= connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal }).then((c) => (this.connected = c));
+    return this.conn;
+  }
 
   /**
    * Starts connecting now (ssh2 targets we connect ourselves), so that a
@@ -54,8 +62,7 @@ export class ChannelOpener {
    */
   async connect(signal: AbortSignal): Promise<void> {
     if (isClient(this.target) || this.target.transport === 'openssh') return;
-    this.conn ??= connectSsh2({ log: this.log, ...this.target, signal });
-    await this.conn;
+    await this.connection(signal);
   }
 
   /**
@@ -71,10 +78,7 @@ export class ChannelOpener {
     if (!isClient(this.target) && this.target.transport === 'openssh') return this.sftpOverSsh(this.target, signal);
     let client: Client;
     if (isClient(this.target)) client = this.target;
-    else {
-      this.conn ??= connectSsh2({ log: this.log, ...this.target, signal });
-      client = (await this.conn).client;
-    }
+    else client = (await this.connection(signal)).client;
     this.log?.('sftp: opening the sftp subsystem');
     const asked = performance.now();
     const session = await new Promise<SFTPWrapper>((resolve, reject) => {

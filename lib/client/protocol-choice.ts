@@ -22,7 +22,7 @@ export async function chooseProtocol(opener: ChannelOpener, protocol: Protocol, 
   try {
     const { session, ms } = await opener.sftp(signal ?? new AbortController().signal);
     log?.(`protocol: sftp (${protocol === 'sftp' ? '--protocol sftp' : 'the sftp subsystem opened'})`);
-    return { session: new SftpSession(session), ms };
+    return { session: new SftpSession(session, 'sftp', opener.whyLost), ms };
   } catch (err) {
     if (!isScpipeError(err, 'ERR_PROTOCOL_REFUSED')) throw err;
     if (protocol === 'sftp') {

@@ -2,7 +2,7 @@
 // an error the caller calls retryable (a dropped connection, not a refusal),
 // wait and run it again, up to `retries` more times. Used by parts, by
 // single-file put from the spool, and by get.
-import { abortError, throwIfAborted } from '../errors';
+import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../errors';
 import { onAbort } from '../util/abort';
 
 /** Retries when nothing else is said: a few, spread over minutes (see DEFAULT_BACKOFF_MS). */
@@ -47,13 +47,16 @@ export function backoffDelay(retry: number, backoffMs: readonly number[] = DEFAU
 /** Runs `attempt(n)` (n = 0, 1, ...) until it resolves, fails for good, or the retries are spent. */
 export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
   const retries = policy.retries ?? DEFAULT_RETRIES;
+  let first: unknown;
   for (let n = 0; ; n++) {
     throwIfAborted(policy.signal);
     try {
       return await attempt(n);
     } catch (error) {
       if (policy.signal?.aborted) throw abortError(policy.signal);
-      if (n >= retries || !policy.isRetryable(error)) throw error;
+      if (!policy.isRetryable(error)) throw error;
+      first ??= error;
+      if (n >= retries) throw retriesSpent(first, error, n);
       const delayMs = backoffDelay(n + 1, policy.backoffMs);
       policy.onRetry?.({ retry: n + 1, retries, delayMs, error });
       await sleep(delayMs, policy.signal);
@@ -74,4 +77,17 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(abortError(signal));
     });
   });
+}
+
+/**
+ * The error once `retries` retries after `first` failed too: the first loss
+ * says what went wrong (a keepalive timeout, a killed connection), the last
+ * why it could not be mended. Lost connection (exit 1), also when the last
+ * attempt could not connect at all.
+ */
+export function retriesSpent(first: unknown, last: unknown, retries: number): unknown {
+  if (retries === 0 || first === last || !isScpipeError(first) || !isScpipeError(last)) return last;
+  const code = last.code === 'ERR_CONNECT' || last.code === 'ERR_CONNECT_TIMEOUT' ? 'ERR_LOST_CONNECTION' : last.code;
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = last;
+  return new ScpipeError(code, `${first.message}; ${retries} ${retries === 1 ? 'retry' : 'retries'} failed too, the last: ${last.message}`, { ...fields, cause: last });
 }

@@ -7,7 +7,7 @@
 import type { ScpipeError } from '../errors';
 import type { WriteLane } from '../sftp/writer';
 import { SftpSession } from '../sftp/session';
-import { DEFAULT_RETRIES, backoffDelay, sleep, type RetryEvent } from './retry';
+import { DEFAULT_RETRIES, backoffDelay, retriesSpent, sleep, type RetryEvent } from './retry';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { openLanes } from './sftp-lanes';
 
@@ -41,14 +41,14 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
         error = err;
       }
     }
-    throw error;
+    throw retriesSpent(failure, error, retries);
   };
 }
 
 async function reopen(conn: Reconnector, temp: string, laneCount: number, resumePoint: number, opts: ResumeOptions): Promise<WriteLane[]> {
   const signal = opts.signal ?? new AbortController().signal;
   const { opener } = conn.current();
-  const session = new SftpSession((await opener.sftp(signal)).session);
+  const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
   const handle = await session.open(temp, 'r+');
   await session.fsetstat(handle, { size: resumePoint }, temp);
   opts.trace?.(`sftp: resuming at byte ${resumePoint}`);

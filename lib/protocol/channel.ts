@@ -26,4 +26,9 @@ export interface ScpChannel {
   readonly exit: Promise<ExitStatus>;
   /** Tears the channel down at once (abort, fatal error). Idempotent. */
   destroy(): void;
+  /**
+   * Why the connection under the channel went away, when the transport
+   * knows better than "closed" (a keepalive timeout); else undefined.
+   */
+  whyLost?(): string | undefined;
 }

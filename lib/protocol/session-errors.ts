@@ -14,6 +14,7 @@ const STAGES: Record<string, string> = {
   E: 'after the end of a directory',
   end: 'before confirming the data',
   warn: 'before confirming the data',
+  data: 'while sending the file data',
 };
 
 /** The error for a message the remote sent (a \1 or \2 line, a stray line): escaped once, here. */
@@ -26,12 +27,19 @@ function firstLine(stderr: string): string {
   return stderr.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
 }
 
-/** The error for a remote command that ended with a bad status, or undefined. */
-export function describeExit(status: ExitStatus, stderr: string, stage?: string): ScpipeError | undefined {
+/**
+ * The error for a remote command that ended with a bad status, or undefined.
+ * `whyLost`: what the transport knows of a lost connection (a keepalive
+ * timeout), said instead of the remote's stderr.
+ */
+export function describeExit(status: ExitStatus, stderr: string, stage?: string, whyLost?: string): ScpipeError | undefined {
   if (status.code === 0) return undefined;
   const when = stage ? ` ${STAGES[stage] ?? ''}`.trimEnd() : '';
   const said = firstLine(stderr);
   const tail = said ? `: ${said}` : '';
+  if (whyLost !== undefined && status.code === null && status.signal === null) {
+    return new ScpipeError('ERR_LOST_CONNECTION', `connection lost${when}: ${whyLost}`, { remoteStderr: stderr || undefined });
+  }
   const ctx = { exitCode: status.code, exitSignal: status.signal, remoteStderr: stderr || undefined };
   if (status.code === 127) {
     return new ScpipeError('ERR_REMOTE_EXIT', `remote scp was not found (exit status 127)${tail}; is scp installed there? (see --scp-path)`, ctx);
@@ -51,11 +59,12 @@ export async function explainLoss(
   stage: string,
   exit: Promise<ExitStatus>,
   stderr: RemoteStderr,
+  whyLost?: () => string | undefined,
 ): Promise<ScpipeError> {
   if (!(err instanceof ScpipeError) || err.code !== 'ERR_LOST_CONNECTION') {
     return err instanceof ScpipeError ? err : new ScpipeError('ERR_LOST_CONNECTION', `connection failed: ${String(err)}`, { cause: err });
   }
   const status = await exit.catch((): ExitStatus => ({ code: null, signal: null }));
-  const described = describeExit(status.code === 0 ? { code: null, signal: null } : status, stderr.text(), stage);
+  const described = describeExit(status.code === 0 ? { code: null, signal: null } : status, stderr.text(), stage, whyLost?.());
   return described ?? err;
 }

@@ -69,7 +69,7 @@ export class ScpSink {
       const status = await waitForExit(this.channel.exit, this.opts.signal);
       this.opts.trace?.(`exit status ${status.code ?? status.signal ?? 'none'}`);
       if (this.failures[0]) throw this.failures[0];
-      const bad = describeExit(status, this.stderr.text());
+      const bad = describeExit(status, this.stderr.text(), undefined, this.channel.whyLost?.());
       if (bad) throw bad;
       return status;
     } catch (err) {
@@ -227,9 +227,14 @@ export class ScpSink {
   private async lostMidway(): Promise<ScpipeError> {
     const status = await waitForExit(this.channel.exit, this.opts.signal, 2000);
     const inData = this.decoder.state !== 'record'; // a body or its status byte
-    const why = describeExit(status.code === 0 ? { code: null, signal: null } : status, this.stderr.text());
     const base = inData ? 'connection lost in the middle of a file' : 'connection lost in the middle of a record';
-    return new ScpipeError('ERR_LOST_CONNECTION', why ? `${base} (${why.message})` : base, { exitCode: status.code, exitSignal: status.signal });
+    const whyLost = this.channel.whyLost?.();
+    const ctx = { exitCode: status.code, exitSignal: status.signal };
+    if (whyLost !== undefined) return new ScpipeError('ERR_LOST_CONNECTION', `${base}: ${whyLost}`, ctx);
+    const why = describeExit(status.code === 0 ? { code: null, signal: null } : status, this.stderr.text());
+    // A bare "connection lost" from describeExit would only repeat `base`; its stderr line is worth keeping.
+    const detail = why?.code === 'ERR_LOST_CONNECTION' ? why.message.replace(/^connection lost:? ?/, '') : why?.message;
+    return new ScpipeError('ERR_LOST_CONNECTION', detail ? `${base} (${detail})` : base, ctx);
   }
 }
 

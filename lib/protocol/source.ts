@@ -73,8 +73,9 @@ export class ScpSource {
       peerGone: this.replies.gone,
       signal: this.opts.signal,
       onProgress: file.onProgress,
-    }).catch((err: unknown) => {
-      throw this.opts.signal?.aborted ? abortError(this.opts.signal) : err;
+    }).catch(async (err: unknown) => {
+      if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
+      throw await explainLoss(err, 'data', this.untilExit(2000), this.stderr, this.channel.whyLost);
     });
     const local = this.bodyProblem(file, outcome.sent, outcome.result, outcome.readError);
     const end = await this.send(local ? encodeWarning(`${file.name}: ${local.message}`) : OK, local ? 'warn' : 'end');
@@ -125,7 +126,7 @@ export class ScpSource {
     this.opts.trace?.(`exit status ${status.code ?? status.signal ?? 'none'}`);
     const first = this.failures[0];
     if (first) throw first;
-    const bad = describeExit(status, this.stderr.text());
+    const bad = describeExit(status, this.stderr.text(), undefined, this.channel.whyLost?.());
     if (bad) throw bad;
     return status;
   }
@@ -149,7 +150,7 @@ export class ScpSource {
       r = await this.replies.next(this.opts.signal);
     } catch (err) {
       if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
-      throw await explainLoss(err, what, this.untilExit(2000), this.stderr);
+      throw await explainLoss(err, what, this.untilExit(2000), this.stderr, this.channel.whyLost);
     }
     if (r.kind === 'ok') {
       this.opts.trace?.('< \\0 (ok)');

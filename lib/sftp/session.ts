@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { InputAttributes, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { SFTP_STATUS, sftpError } from './status';
+import { escapeForTerminal } from '../util/escape';
 
 /** What the server accepts per request (limits@openssh.com, as ssh2 read it). */
 export interface SftpLimits {
@@ -23,7 +24,8 @@ type Done<T> = (err: Error | undefined | null, value?: T) => void;
 export class SftpSession {
   private endedBy: string | undefined;
 
-  constructor(readonly raw: SFTPWrapper, readonly label = 'sftp') {
+  /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost). */
+  constructor(readonly raw: SFTPWrapper, readonly label = 'sftp', private readonly whyLost?: () => string | undefined) {
     const end = (why: string) => () => void (this.endedBy ??= why);
     raw.on('end', end('the server ended the SFTP session'));
     raw.on('close', end('the SFTP channel closed'));
@@ -48,15 +50,23 @@ export class SftpSession {
 
   private call<T>(what: string, path: string, start: (done: Done<T>) => void): Promise<T> {
     if (this.endedBy !== undefined) {
-      return Promise.reject(new ScpipeError('ERR_LOST_CONNECTION', `${what}: ${this.endedBy}`, { path }));
+      return Promise.reject(this.explain(new ScpipeError('ERR_LOST_CONNECTION', `${what}: ${this.endedBy}`, { path }), what));
     }
     return new Promise<T>((resolve, reject) => {
       try {
-        start((err, value) => (err ? reject(sftpError(err, what, path)) : resolve(value as T)));
+        start((err, value) => (err ? reject(this.explain(sftpError(err, what, path), what)) : resolve(value as T)));
       } catch (err) {
         reject(sftpError(err, what, path)); // ssh2 throws for an extension the server did not offer
       }
     });
+  }
+
+  // A lost session says why the connection went, when that is known (a keepalive timeout).
+  private explain(err: ScpipeError, what: string): ScpipeError {
+    const why = err.code === 'ERR_LOST_CONNECTION' ? this.whyLost?.() : undefined;
+    if (why === undefined) return err;
+    const where = err.path === undefined ? '' : `${escapeForTerminal(err.path)}: `;
+    return new ScpipeError('ERR_LOST_CONNECTION', `${where}${what}: the SFTP session ended: ${why}`, { path: err.path, cause: err });
   }
 
   open(path: string, flags: OpenMode, attrs: InputAttributes = {}): Promise<Buffer> {

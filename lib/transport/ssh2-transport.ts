@@ -50,6 +50,8 @@ export interface Ssh2Connection {
   exec(command: string): Promise<ScpChannel>;
   /** Closes the connection. */
   close(): void;
+  /** Why the connection died, when we know better than "closed": a keepalive timeout. */
+  whyLost(): string | undefined;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
@@ -139,12 +141,19 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   log?.(`authenticated to ${host.hostname} ([${address ?? 'via proxy'}]:${host.port})`);
   // Later errors (a dropped connection) reach the channel as EOF; keep the
   // process from crashing on an unhandled 'error' event.
-  client.on('error', (err) => log?.(`connection error: ${err.message}`));
+  let lost: string | undefined;
+  const whyLost = (): string | undefined => lost;
+  client.on('error', (err: Error & { level?: string }) => {
+    log?.(`connection error: ${err.message}`);
+    // ssh2 emits this before it destroys the socket, so before any channel closes.
+    if (err.level === 'client-timeout' && /keepalive/i.test(err.message)) lost = keepaliveTimeout(host);
+  });
   return {
     client,
     host,
-    exec: (command) => execChannel(client, command, log, host.env),
+    exec: (command) => execChannel(client, command, log, host.env, whyLost),
     close: () => client.end(),
+    whyLost,
   };
 }
 
@@ -161,6 +170,13 @@ async function loadSsh2(): Promise<typeof import('ssh2')> {
   return import('ssh2');
 }
 
+// ssh's "Timeout, server not responding", with the numbers that made it.
+export function keepaliveTimeout(host: Pick<ResolvedHost, 'serverAliveIntervalMs' | 'serverAliveCountMax'>): string {
+  const interval = host.serverAliveIntervalMs / 1000;
+  const count = host.serverAliveCountMax;
+  return `no answer from the server for ${interval * count} s (ServerAliveInterval ${interval} s × ServerAliveCountMax ${count})`;
+}
+
 function describeClientError(err: Error & { level?: string }, host: ResolvedHost, tried: string[]): ScpipeError {
   const where = `${host.user}@${host.hostname}`;
   if (err.level === 'client-authentication') {
@@ -174,7 +190,13 @@ function describeClientError(err: Error & { level?: string }, host: ResolvedHost
 }
 
 /** Starts `command` on an open connection as a ScpChannel. */
-export function execChannel(client: Client, command: string, log?: (line: string) => void, env?: Record<string, string>): Promise<ScpChannel> {
+export function execChannel(
+  client: Client,
+  command: string,
+  log?: (line: string) => void,
+  env?: Record<string, string>,
+  whyLost?: () => string | undefined,
+): Promise<ScpChannel> {
   log?.(`exec: ${command}`);
   const asked = performance.now();
   return new Promise<ScpChannel>((resolve, reject) => {
@@ -189,7 +211,7 @@ export function execChannel(client: Client, command: string, log?: (line: string
       // Downloads at long round trips (ssh2-window.ts). The open and the exec
       // request were two round trips: half their time bounds one.
       widenReceiveWindow(stream, RECEIVE_WINDOW, (performance.now() - asked) / 2);
-      resolve(wrapChannel(stream));
+      resolve(wrapChannel(stream, whyLost));
     };
     try {
       // SendEnv/SetEnv: sent before the command; the server's AcceptEnv decides.
@@ -204,7 +226,7 @@ function lostBeforeOpen(err: Error): ScpipeError {
   return new ScpipeError('ERR_LOST_CONNECTION', `connection lost before the command started: ${err.message}`, { cause: err });
 }
 
-function wrapChannel(stream: ClientChannel): ScpChannel {
+function wrapChannel(stream: ClientChannel, whyLost?: () => string | undefined): ScpChannel {
   let status: ExitStatus = { code: null, signal: null };
   stream.on('exit', (code: number | null, signal?: string) => {
     status = { code: typeof code === 'number' ? code : null, signal: signal ?? null };
@@ -219,5 +241,6 @@ function wrapChannel(stream: ClientChannel): ScpChannel {
     destroy: () => {
       stream.close();
     },
+    whyLost,
   };
 }

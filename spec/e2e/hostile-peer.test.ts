@@ -119,6 +119,7 @@ describe('cp from a hostile scp -f: refused, exit 1, nothing written', () => {
     const r = await runCli(['get', ...sshFlags(sshd, sshd.user), '--scp-path', script, remote(sshd, sshd.user, 'x')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/connection lost in the middle of a file/);
+    expect(r.stderr).not.toMatch(/\(connection lost\)/); // said once, not twice
     expect(r.stdout.length).toBeLessThanOrEqual(3);
   });
 });
