@@ -7,6 +7,8 @@ export type { DescriptorSource, PutInput, PutOptions, PutResult } from './client
 export { get, getOverChannel } from './client/get';
 export type { Download, GetOptions } from './client/get';
 export { saveDownload } from './client/save-download';
+export { getTo } from './client/get-to';
+export type { GetToOptions } from './client/get-to';
 export { upload, download } from './client/copy';
 export type { CopyOptions } from './client/copy';
 export type { Progress } from './client/progress';

@@ -1,8 +1,8 @@
 // `scpipe get [options] [user@]host:path`: one remote file to stdout (or
 // --output FILE), exactly the announced bytes; anything short is an error.
-import { pipeline } from 'node:stream/promises';
+// A lost connection is retried where that is honest (lib getTo()).
 import type { Argv, CommandModule } from 'yargs';
-import { ScpipeError, escapeForTerminal, get, saveDownload } from '../../lib';
+import { ScpipeError, escapeForTerminal, getTo } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, oneOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
@@ -52,7 +52,7 @@ export async function runGet(
   const spec = remoteArg(sourceArg, 'get');
   const progress = ProgressLine.wanted(args.q);
   try {
-    const download = await get(connectOptions(spec, args, log), spec.path, {
+    await getTo(connectOptions(spec, args, log), spec.path, output ?? process.stdout, {
       ...roleOptions(args, signal, log),
       preserve: Boolean(args.p),
       protocol: protocolOf(args),
@@ -63,14 +63,11 @@ export async function runGet(
         sayRetry(spec.path, e);
       },
       onProgress: tally(progress?.update),
+      onDownload: (download) => log?.(`receiving ${escapeForTerminal(download.name)} over ${download.protocol}: ${download.size} bytes`),
     });
-    log?.(`receiving ${escapeForTerminal(download.name)} over ${download.protocol}: ${download.size} bytes`);
-    if (output !== undefined) return await saveDownload(download, output, { preserve: Boolean(args.p) });
-    await pipeline(download.body, process.stdout).catch((err: unknown) => {
-      if (err instanceof ScpipeError) throw err;
-      throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
-    });
-    await download.done;
+  } catch (err) {
+    if (err instanceof ScpipeError || output !== undefined) throw err;
+    throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
   } finally {
     progress?.done();
   }

@@ -8,7 +8,9 @@ import { ChannelOpener, type OpenChannel, type Target } from './connection';
 /** Failures worth reconnecting for: the connection or the channel went away, or could not be made again. */
 export function isConnectionLoss(err: unknown): boolean {
   if (!isScpipeError(err)) return false;
-  if (err.code === 'ERR_LOST_CONNECTION' || err.code === 'ERR_CONNECT' || err.code === 'ERR_CONNECT_TIMEOUT') return true;
+  if (err.code === 'ERR_CONNECT' || err.code === 'ERR_CONNECT_TIMEOUT') return true;
+  // A remote command that ended with an exit status went away on its own: the connection held.
+  if (err.code === 'ERR_LOST_CONNECTION') return typeof err.exitCode !== 'number';
   // The remote scp killed (not exited): its sshd went away under it.
   return err.code === 'ERR_REMOTE_EXIT' && err.exitSignal != null && !isChannelRefused(err);
 }
@@ -16,6 +18,11 @@ export function isConnectionLoss(err: unknown): boolean {
 /** The server refused to open a channel (OpenSSH's MaxSessions and the like). */
 export function isChannelRefused(err: unknown): err is ScpipeError {
   return isScpipeError(err, 'ERR_REMOTE_EXIT') && typeof (err.cause as { reason?: unknown } | undefined)?.reason === 'number';
+}
+
+/** True when a lost connection to `target` can be made again (not a caller's own Client). */
+export function canReconnect(target: Target): boolean {
+  return typeof (target as { exec?: unknown }).exec !== 'function';
 }
 
 /** See the file comment. */
@@ -29,7 +36,7 @@ export class Reconnector {
 
   /** True when a lost connection can be made again (not a caller's own Client). */
   get canReconnect(): boolean {
-    return typeof (this.target as { exec?: unknown }).exec !== 'function';
+    return canReconnect(this.target);
   }
 
   /** The opener to use now, and its generation for renew(). */

@@ -56,12 +56,27 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
       if (policy.signal?.aborted) throw abortError(policy.signal);
       if (!policy.isRetryable(error)) throw error;
       first ??= error;
-      if (n >= retries) throw retriesSpent(first, error, n);
+      if (n >= retries) throw markRetriesSpent(retriesSpent(first, error, n));
       const delayMs = backoffDelay(n + 1, policy.backoffMs);
       policy.onRetry?.({ retry: n + 1, retries, delayMs, error });
       await sleep(delayMs, policy.signal);
     }
   }
+}
+
+// Failures that already ended a run of retries: an outer loop (getTo) must
+// not start the same retries over again.
+const spent = new WeakSet<object>();
+
+/** Marks `error` as the failure a run of retries ended with; returns it. */
+export function markRetriesSpent<T>(error: T): T {
+  if (typeof error === 'object' && error !== null) spent.add(error);
+  return error;
+}
+
+/** True when `error` ended a run of retries already. */
+export function wereRetriesSpent(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && spent.has(error);
 }
 
 /** Resolves after `ms`, or rejects with abortError(signal) when it fires first. */

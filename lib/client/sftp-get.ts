@@ -5,16 +5,22 @@
 // file that shrinks is an error. Further channels (chosen from the round
 // trip, or --parallel) open the same path and must see the same size and
 // mtime, or they are not used (the file was replaced between the opens).
+// A lost connection is resumed (sftp-resume.ts): the file is opened again
+// on a new connection and read on from the first byte not yet handed on,
+// so stdout gets every byte once; a file that changed meanwhile is an error.
 import { posix } from 'node:path';
+import type { Stats } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
 import { chooseLanes } from '../sftp/lanes';
 import { readOrdered, type ReadLane } from '../sftp/reader';
-import type { SftpSession } from '../sftp/session';
+import { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { BodyStream } from './body-stream';
+import type { ChannelOpener } from './connection';
 import type { Download, GetOptions } from './get';
-import type { Reconnector } from './reconnect';
+import { isConnectionLoss, type Reconnector } from './reconnect';
+import { reconnect } from './sftp-resume';
 import { sftpPath } from './sftp-paths';
 import { openLanes } from './sftp-lanes';
 
@@ -40,29 +46,30 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   const signal = opts.signal ?? new AbortController().signal;
   const rtt = opts.parallel === undefined ? await session.roundTripMs() : undefined;
   const wanted = opts.parallel ?? chooseLanes(rtt!);
-  const lanes: ReadLane[] = [{ session, handle }];
-  for (const lane of await openLanes(conn.current().opener, path, wanted - 1, signal, log, 'r')) {
-    const again = await lane.session.fstat(lane.handle, path).catch(() => undefined);
-    if (again && again.size === size && again.mtime === st.mtime) lanes.push(lane);
-    else {
-      log?.(`sftp: ${escapeForTerminal(path)} changed between opens: not reading it over a further channel`);
-      lane.session.end();
-    }
-  }
-  const { maxRead } = lanes.map((l) => l.session.limits).reduce((a, b) => (a.maxRead <= b.maxRead ? a : b));
-  log?.(`sftp: reading ${size} bytes over ${lanes.length} channel(s)${rtt === undefined ? ' (--parallel)' : ` for a round trip of ${rtt.toFixed(2)} ms`}, reads of ${maxRead} bytes`);
+  let lanes: ReadLane[] = [{ session, handle }, ...(await moreLanes(conn.current().opener, path, st, wanted - 1, signal, log))];
+  log?.(`sftp: reading ${size} bytes over ${lanes.length} channel(s)${rtt === undefined ? ' (--parallel)' : ` for a round trip of ${rtt.toFixed(2)} ms`}, reads of ${maxRead(lanes)} bytes`);
 
   const body = new BodyStream();
   const done = (async (): Promise<ExitStatus> => {
     const stop = (): void => void body.destroy(abortError(opts.signal));
     signal.addEventListener('abort', stop, { once: true });
+    let received = 0;
     try {
-      let received = 0;
-      for await (const chunk of readOrdered(lanes, size, { path, pieceSize: maxRead, maxInFlight: READ_AHEAD_PER_LANE * lanes.length })) {
-        if (body.destroyed) throw signal.aborted ? abortError(signal) : new ScpipeError('ERR_LOCAL_IO', 'the download was not read to its end');
-        received += chunk.length;
-        opts.onProgress?.({ name, phase: 'transfer', bytes: BigInt(received), total: BigInt(size) });
-        await body.write(chunk);
+      for (;;) {
+        try {
+          for await (const chunk of readOrdered(lanes, size, { path, start: received, pieceSize: maxRead(lanes), maxInFlight: READ_AHEAD_PER_LANE * lanes.length })) {
+            if (body.destroyed) throw signal.aborted ? abortError(signal) : new ScpipeError('ERR_LOCAL_IO', 'the download was not read to its end');
+            received += chunk.length;
+            opts.onProgress?.({ name, phase: 'transfer', bytes: BigInt(received), total: BigInt(size) });
+            await body.write(chunk);
+          }
+          break;
+        } catch (err) {
+          if (signal.aborted || body.destroyed || !isConnectionLoss(err)) throw err;
+          for (const l of lanes) l.session.end();
+          const at = received;
+          lanes = await reconnect(conn, err as ScpipeError, { ...opts, signal }, (opener) => reopen(opener, path, st, at, wanted, signal, log));
+        }
       }
       await Promise.all(lanes.map((l) => l.session.close(l.handle, path).catch(() => undefined)));
       body.finish();
@@ -79,4 +86,45 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   done.catch(() => undefined); // the body carries the error too
   const times = opts.preserve ? { mtime: BigInt(st.mtime), mtimeUsec: 0, atime: BigInt(st.atime), atimeUsec: 0 } : undefined;
   return { name, size: BigInt(size), mode: st.mode & 0o7777, times, body, done, protocol: 'sftp' };
+}
+
+// The smallest read limit of the lanes: every request must suit all of them.
+function maxRead(lanes: ReadLane[]): number {
+  return Math.min(...lanes.map((l) => l.session.limits.maxRead));
+}
+
+// The same file has the same size and mtime as at the first open.
+function same(a: Stats, b: Stats): boolean {
+  return a.size === b.size && a.mtime === b.mtime;
+}
+
+// Up to `count` further channels on `path`, those that see the file as `st` does.
+async function moreLanes(opener: ChannelOpener, path: string, st: Stats, count: number, signal: AbortSignal, log?: (line: string) => void): Promise<ReadLane[]> {
+  const lanes: ReadLane[] = [];
+  for (const lane of await openLanes(opener, path, count, signal, log, 'r')) {
+    const again = await lane.session.fstat(lane.handle, path).catch(() => undefined);
+    if (again && same(again, st)) lanes.push(lane);
+    else {
+      log?.(`sftp: ${escapeForTerminal(path)} changed between opens: not reading it over a further channel`);
+      lane.session.end();
+    }
+  }
+  return lanes;
+}
+
+// After a lost connection: the file opened again on the new one, unchanged, and the lanes to read on with.
+async function reopen(opener: ChannelOpener, path: string, st: Stats, at: number, wanted: number, signal: AbortSignal, log?: (line: string) => void): Promise<ReadLane[]> {
+  const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
+  try {
+    const handle = await session.open(path, 'r');
+    const now = await session.fstat(handle, path);
+    if (!same(now, st)) {
+      throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: the file changed while the connection was down (${at} of ${st.size} bytes were read); not reading on`, { path, bytes: BigInt(at) });
+    }
+    log?.(`sftp: reading on from byte ${at}`);
+    return [{ session, handle }, ...(await moreLanes(opener, path, st, wanted - 1, signal, log))];
+  } catch (err) {
+    session.end();
+    throw err;
+  }
 }

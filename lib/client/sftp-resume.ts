@@ -1,13 +1,16 @@
-// Resuming an SFTP upload after a lost connection (docs/protocol.md §10,
-// OpenSSH's way): connect again, open the temporary file again, truncate it
-// to the resume point (everything below it was acknowledged; above it, only
-// what is still held in memory is known to be right), and hand the writer
-// new lanes; it sends every held chunk again. Each loss gets up to `retries`
-// attempts with retry.ts's backoff, announced through onRetry.
+// Going on with an SFTP transfer after a lost connection (docs/protocol.md
+// §10, OpenSSH's way): wait with retry.ts's backoff, connect again, and open
+// the file again. An upload truncates its temporary file to the resume point
+// (everything below it was acknowledged; above it, only what is still held in
+// memory is known to be right) and hands the writer new lanes, which send
+// every held chunk again; a download opens the file again at the first byte
+// it has not handed on (sftp-get.ts). Each loss gets up to `retries`
+// attempts, announced through onRetry.
 import type { ScpipeError } from '../errors';
 import type { WriteLane } from '../sftp/writer';
 import { SftpSession } from '../sftp/session';
-import { DEFAULT_RETRIES, backoffDelay, retriesSpent, sleep, type RetryEvent } from './retry';
+import type { ChannelOpener } from './connection';
+import { DEFAULT_RETRIES, backoffDelay, markRetriesSpent, retriesSpent, sleep, type RetryEvent } from './retry';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { openLanes } from './sftp-lanes';
 
@@ -22,35 +25,39 @@ export interface ResumeOptions {
   onRetry?: (event: RetryEvent) => void;
 }
 
-/** The writer's `recover`: new lanes on `temp` truncated to the resume point, or the last error. */
-export function recoverer(conn: Reconnector, temp: string, laneCount: number, opts: ResumeOptions) {
+/**
+ * After `failure` (a lost connection): up to `retries` times, wait, connect
+ * anew and `reopen` on the new connection; a loss there is tried again,
+ * anything else is final; the error after the last says the first loss too.
+ */
+export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts: ResumeOptions, reopen: (opener: ChannelOpener) => Promise<T>): Promise<T> {
+  if (!conn.canReconnect) throw failure;
   const retries = opts.retries ?? DEFAULT_RETRIES;
-  return async (failure: ScpipeError, resumePoint: number): Promise<WriteLane[]> => {
-    if (!conn.canReconnect) throw failure;
-    let error: unknown = failure;
-    for (let retry = 1; retry <= retries; retry++) {
-      const delayMs = backoffDelay(retry, opts.backoffMs);
-      opts.onRetry?.({ retry, retries, delayMs, error });
-      await sleep(delayMs, opts.signal);
-      const { generation } = conn.current();
-      conn.renew(generation);
-      try {
-        return await reopen(conn, temp, laneCount, resumePoint, opts);
-      } catch (err) {
-        if (!isConnectionLoss(err)) throw err;
-        error = err;
-      }
+  let error: unknown = failure;
+  for (let retry = 1; retry <= retries; retry++) {
+    const delayMs = backoffDelay(retry, opts.backoffMs);
+    opts.onRetry?.({ retry, retries, delayMs, error });
+    await sleep(delayMs, opts.signal);
+    conn.renew(conn.current().generation);
+    try {
+      return await reopen(conn.current().opener);
+    } catch (err) {
+      if (!isConnectionLoss(err)) throw err;
+      error = err;
     }
-    throw retriesSpent(failure, error, retries);
-  };
+  }
+  throw markRetriesSpent(retriesSpent(failure, error, retries));
 }
 
-async function reopen(conn: Reconnector, temp: string, laneCount: number, resumePoint: number, opts: ResumeOptions): Promise<WriteLane[]> {
-  const signal = opts.signal ?? new AbortController().signal;
-  const { opener } = conn.current();
-  const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
-  const handle = await session.open(temp, 'r+');
-  await session.fsetstat(handle, { size: resumePoint }, temp);
-  opts.trace?.(`sftp: resuming at byte ${resumePoint}`);
-  return [{ session, handle }, ...(await openLanes(opener, temp, laneCount - 1, signal, opts.trace))];
+/** The writer's `recover`: new lanes on `temp` truncated to the resume point, or the last error. */
+export function recoverer(conn: Reconnector, temp: string, laneCount: number, opts: ResumeOptions) {
+  return (failure: ScpipeError, resumePoint: number): Promise<WriteLane[]> =>
+    reconnect(conn, failure, opts, async (opener) => {
+      const signal = opts.signal ?? new AbortController().signal;
+      const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
+      const handle = await session.open(temp, 'r+');
+      await session.fsetstat(handle, { size: resumePoint }, temp);
+      opts.trace?.(`sftp: resuming at byte ${resumePoint}`);
+      return [{ session, handle }, ...(await openLanes(opener, temp, laneCount - 1, signal, opts.trace))];
+    });
 }

@@ -1,4 +1,4 @@
-import { backoffDelay, withRetries } from '../../../lib/client/retry';
+import { backoffDelay, wereRetriesSpent, withRetries } from '../../../lib/client/retry';
 import { ScpipeError } from '../../../lib/errors';
 
 const lost = () => new ScpipeError('ERR_LOST_CONNECTION', 'lost');
@@ -26,6 +26,16 @@ describe('withRetries', () => {
     calls = 0;
     await expect(withRetries(async () => { calls++; throw lost(); }, { retries: 2, backoffMs: [0], isRetryable: () => true })).rejects.toThrow('lost');
     expect(calls).toBe(3);
+  });
+
+  it('marks the failure that spent the retries, so an outer loop does not start them over', async () => {
+    const spent = lost();
+    await expect(withRetries(async () => { throw spent; }, { retries: 1, backoffMs: [0], isRetryable: () => true })).rejects.toBe(spent);
+    expect(wereRetriesSpent(spent)).toBe(true);
+    const final = new ScpipeError('ERR_REMOTE', 'refused');
+    await expect(withRetries(async () => { throw final; }, { retries: 1, backoffMs: [0], isRetryable: () => false })).rejects.toBe(final);
+    expect(wereRetriesSpent(final)).toBe(false);
+    expect(wereRetriesSpent(lost())).toBe(false);
   });
 
   it('stops waiting when aborted, leaving no listener', async () => {

@@ -1,0 +1,86 @@
+// get() into a file or a stream, started over after a lost connection where
+// that is honest. SFTP downloads read on by themselves from where they were
+// (sftp-get.ts), and parts sets fetch the lost part again (parts/get-parts.ts);
+// what is left is a single file over SCP, which cannot start at an offset:
+// - into a file: fetched again from the start; the file is replaced only
+//   once a download is complete (save-download.ts), so nothing is doubled;
+// - into a stream: only while no byte has gone out; after that the failure
+//   says how much went out and that a file (--output) would have been retried.
+// A loss before any download began (while opening it) is always retried.
+import { once } from 'node:events';
+import { isScpipeError, ScpipeError } from '../errors';
+import { canReconnect, isConnectionLoss } from './reconnect';
+import { get, type Download, type GetOptions } from './get';
+import { wereRetriesSpent, withRetries } from './retry';
+import { saveDownload } from './save-download';
+import type { Target } from './connection';
+
+/** Options of getTo(). */
+export interface GetToOptions extends GetOptions {
+  /** Told of each download as it starts (a retry starts another). */
+  onDownload?: (download: Download) => void;
+}
+
+/**
+ * Downloads `remotePath` into `output`: a local path (written as
+ * saveDownload() does) or a stream (written, never ended). Resolves with
+ * the download that completed.
+ */
+export async function getTo(target: Target, remotePath: string, output: string | NodeJS.WritableStream, opts: GetToOptions = {}): Promise<Download> {
+  let attempt = 0;
+  let current: Download | undefined;
+  let written = 0;
+  const retryable = (err: unknown): boolean => {
+    if (!canReconnect(target) || !isConnectionLoss(err) || wereRetriesSpent(err)) return false;
+    // The first connection never made is final (exit 255): there was nothing to lose.
+    if (attempt === 1 && current === undefined && isScpipeError(err) && err.code !== 'ERR_LOST_CONNECTION' && err.code !== 'ERR_REMOTE_EXIT') return false;
+    if (current !== undefined && (current.protocol !== 'scp' || current.manifest !== undefined)) return false;
+    return typeof output === 'string' || written === 0;
+  };
+  try {
+    return await withRetries(
+      async () => {
+        attempt++;
+        current = undefined;
+        const download = await get(target, remotePath, opts);
+        current = download;
+        opts.onDownload?.(download);
+        if (typeof output === 'string') await saveDownload(download, output, { preserve: opts.preserve });
+        else {
+          await pour(download, output, (n) => (written += n));
+          await download.done;
+        }
+        return download;
+      },
+      { retries: opts.retries, backoffMs: opts.backoffMs, signal: opts.signal, onRetry: opts.onRetry, isRetryable: retryable },
+    );
+  } catch (err) {
+    throw explain(err, written, typeof output !== 'string' && isConnectionLoss(err) && (opts.retries ?? 1) > 0 && canReconnect(target));
+  }
+}
+
+// A stream's bytes out went too far for a retry: say so. A retry's failed connect is a lost connection (exit 1).
+function explain(err: unknown, written: number, couldRetry: boolean): unknown {
+  if (!isScpipeError(err)) return err;
+  if (couldRetry && written > 0 && !wereRetriesSpent(err) && err.code !== 'ERR_ABORTED') {
+    return new ScpipeError('ERR_LOST_CONNECTION', `${err.message}; ${written} bytes had already been written out, so the file is not fetched again (a download to a file, --output, is)`, { path: err.path, host: err.host, bytes: BigInt(written), cause: err });
+  }
+  return err;
+}
+
+// The body into `out`, never ending it; a write error of `out` ends the download.
+async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n: number) => void): Promise<void> {
+  let failed: unknown;
+  const onError = (err: unknown): void => void (failed ??= err);
+  out.on('error', onError);
+  try {
+    for await (const chunk of download.body as AsyncIterable<Buffer>) {
+      if (failed !== undefined) throw failed;
+      onBytes(chunk.length);
+      if (!out.write(chunk)) await once(out as NodeJS.EventEmitter, 'drain');
+    }
+    if (failed !== undefined) throw failed;
+  } finally {
+    out.off('error', onError);
+  }
+}
