@@ -13,7 +13,7 @@ import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
 import { openSocket } from './socket';
 import type { HopConnectOptions } from './proxy-jump';
 import type { BandwidthLimit } from '../util/token-bucket';
-import { RECEIVE_WINDOW, widenReceiveWindow } from './ssh2-window';
+import { RECEIVE_WINDOW, widenReceiveWindow, type SharedWindow } from './ssh2-window';
 import { onAbort } from '../util/abort';
 
 /** Where and how to connect: a host alias plus ssh-style options. */
@@ -189,6 +189,13 @@ function describeClientError(err: Error & { level?: string }, host: ResolvedHost
   return new ScpipeError('ERR_CONNECT', `${where}: ${err.message}`, { host: host.hostname, cause: err });
 }
 
+const sharedWindows = new WeakMap<Client, SharedWindow>();
+function sharedWindowOf(client: Client): SharedWindow {
+  let shared = sharedWindows.get(client);
+  if (!shared) sharedWindows.set(client, (shared = { channels: 0 }));
+  return shared;
+}
+
 /** Starts `command` on an open connection as a ScpChannel. */
 export function execChannel(
   client: Client,
@@ -209,8 +216,9 @@ export function execChannel(
         return;
       }
       // Downloads at long round trips (ssh2-window.ts). The open and the exec
-      // request were two round trips: half their time bounds one.
-      widenReceiveWindow(stream, RECEIVE_WINDOW, (performance.now() - asked) / 2);
+      // request were two round trips: half their time bounds one. The
+      // connection's channels share one budget.
+      widenReceiveWindow(stream, RECEIVE_WINDOW, (performance.now() - asked) / 2, sharedWindowOf(client));
       resolve(wrapChannel(stream, whyLost));
     };
     try {

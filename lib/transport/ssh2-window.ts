@@ -37,6 +37,21 @@ interface ChannelInternals {
 }
 
 /**
+ * The channels of one connection that share one window budget: a download
+ * over several channels at once (a parts set's parts fetched ahead) gets
+ * `bytes` in all, not `bytes` per channel. Where the link drains more slowly
+ * than the remote `scp` writes (a long link, a busy machine), sshd holds up
+ * to each channel's window in a buffer that it copies as it grows and
+ * compacts (see BYTES_PER_MS), so its CPU grows with the window of every
+ * channel: four 16 MiB windows cost it 6-16 CPU-s per 256 MiB where 2 MiB
+ * windows cost under 1 (docs/performance.md §3).
+ */
+export interface SharedWindow {
+  /** The channels open now that draw on the budget. */
+  channels: number;
+}
+
+/**
  * Widens the receive window of `channel` beyond ssh2's 2 MiB, up to `bytes`,
  * with the protocol's own CHANNEL_WINDOW_ADJUST (RFC 4254 §5.2). A client
  * channel (the remote's stdout and stderr share the window) or a server
@@ -71,7 +86,7 @@ interface ChannelInternals {
  * If ssh2's internals are not what this expects (another major version),
  * nothing is changed and ssh2's own window applies.
  */
-export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes: number, roundTripBoundMs = Infinity): void {
+export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes: number, roundTripBoundMs = Infinity, shared?: SharedWindow): void {
   const ch = channel as unknown as Partial<ChannelInternals>;
   const protocol = ch._client?._protocol;
   if (typeof ch.incoming?.window !== 'number' || typeof ch.outgoing?.id !== 'number' ||
@@ -86,14 +101,20 @@ export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes
   const readers = [channel, channel.stderr].filter(
     (s): s is ClientChannel => typeof (s as Partial<ClientChannel>).readableHighWaterMark === 'number',
   );
+  if (shared) {
+    shared.channels++;
+    channel.once('close', () => { shared.channels--; });
+  }
   const topUp = (): void => {
     const state = internals.outgoing.state;
     if (state !== 'open' && state !== 'eof') return; // closing or closed: nothing more to receive
     const window = internals.incoming.window;
-    if (target - window < Math.min(REFILL_STEP, target / 2)) return;
+    // This channel's share of a shared budget: a window above it is not refilled until it is below.
+    const wanted = shared ? Math.min(target, Math.max(floor, Math.floor(ceiling / Math.max(1, shared.channels)))) : target;
+    if (wanted - window < Math.min(REFILL_STEP, wanted / 2)) return;
     if (readers.some((s) => s.readableLength >= s.readableHighWaterMark)) return;
-    internals.incoming.window = target;
-    protocol.channelWindowAdjust(internals.outgoing.id, target - window);
+    internals.incoming.window = wanted;
+    protocol.channelWindowAdjust(internals.outgoing.id, wanted - window);
   };
 
   // The first data sizes the window (ssh2's CHANNEL_DATA handler calls push).

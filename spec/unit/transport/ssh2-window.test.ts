@@ -238,6 +238,50 @@ describe('widenReceiveWindow on a client channel', () => {
   }, 60_000);
 });
 
+describe('widenReceiveWindow on the channels of one connection', () => {
+  it('shares one budget: two downloads at once get half of RECEIVE_WINDOW each, a later one alone the whole', async () => {
+    // Several channels each with the whole window made OpenSSH's sshd hold
+    // (and copy) that much per channel where the link drained slowly: a
+    // parts set's get took 2-5 times as long as `scp -O` of the same bytes.
+    const total = 24 * MiB;
+    const { server, port, sent } = await serve(total, 0);
+    const { client, close } = await connect(port, 25);
+    type Raw = { incoming: { window: number }; outgoing: { state: string } };
+    try {
+      const both = await Promise.all([execChannel(client, 'x'), execChannel(client, 'x')]);
+      const raws = both.map((ch) => ch.stdout as unknown as Raw);
+      let maxWhileBoth = 0;
+      const probe = setInterval(() => {
+        if (raws.every((r) => r.outgoing.state === 'open')) maxWhileBoth = Math.max(maxWhileBoth, ...raws.map((r) => r.incoming.window));
+      }, 1);
+      const setUpAt = performance.now();
+      for (const ch of both) {
+        ch.stderr.resume();
+        ch.stdin.write('\0');
+      }
+      const received = await Promise.all(both.map((ch) => receiveAfterStall(ch.stdout, 25, sent, setUpAt)));
+      clearInterval(probe);
+      for (const ch of both) expect(await ch.exit).toEqual({ code: 0, signal: null });
+      for (const r of received) {
+        expect({ bytes: r.bytes, sha: r.sha }).toEqual({ bytes: total, sha: expectedSha(total) });
+      }
+      expect(maxWhileBoth).toBeGreaterThan(2 * MiB); // still widened
+      expect(maxWhileBoth).toBeLessThanOrEqual(RECEIVE_WINDOW / 2);
+
+      const alone = await execChannel(client, 'x');
+      alone.stderr.resume();
+      alone.stdin.write('\0');
+      const r = await receiveAfterStall(alone.stdout, 25, sent, performance.now());
+      expect(await alone.exit).toEqual({ code: 0, signal: null });
+      expect(r.sha).toBe(expectedSha(total));
+      expect(r.maxWindow).toBe(RECEIVE_WINDOW);
+    } finally {
+      await close();
+      server.close();
+    }
+  }, 60_000);
+});
+
 describe('windowFor', () => {
   it('sizes the window as round trip × 1 MiB/ms, between ssh2\'s window and the cap (windowFor)', () => {
     const floor = 2 * MiB;
