@@ -2,11 +2,14 @@
 // every pending request when the channel ends, but silently drops a request
 // made after that (it never writes to a closed channel, and never answers):
 // so a request on an ended session fails here at once instead of hanging.
+// A server that breaks the protocol (violations.ts) fails every pending
+// request with ERR_PROTOCOL at once and ends the session.
 import { performance } from 'node:perf_hooks';
 import type { InputAttributes, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { ScpipeError } from '../errors';
-import { SFTP_STATUS, sftpError } from './status';
 import { escapeForTerminal } from '../util/escape';
+import { SFTP_STATUS, sftpError } from './status';
+import { watchViolations } from './violations';
 
 /** What the server accepts per request (limits@openssh.com, as ssh2 read it). */
 export interface SftpLimits {
@@ -23,6 +26,8 @@ type Done<T> = (err: Error | undefined | null, value?: T) => void;
 /** See the file comment. */
 export class SftpSession {
   private endedBy: string | undefined;
+  private violation: ScpipeError | undefined;
+  private readonly pending = new Set<(err: ScpipeError) => void>();
 
   /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost). */
   constructor(readonly raw: SFTPWrapper, readonly label = 'sftp', private readonly whyLost?: () => string | undefined) {
@@ -30,6 +35,17 @@ export class SftpSession {
     raw.on('end', end('the server ended the SFTP session'));
     raw.on('close', end('the SFTP channel closed'));
     raw.on('error', () => undefined); // reaches the pending requests as their failure
+    watchViolations(raw, (why) => this.violated(why));
+  }
+
+  // Fails everything pending now: a hostile server need not answer the close.
+  private violated(why: string): void {
+    if (this.violation) return;
+    this.violation = new ScpipeError('ERR_PROTOCOL', `SFTP protocol error from the server: ${escapeForTerminal(why)}`);
+    this.endedBy ??= this.violation.message;
+    for (const fail of this.pending) fail(this.violation);
+    this.pending.clear();
+    setImmediate(() => this.raw.end()); // not from inside ssh2's packet handler
   }
 
   /** Request sizes: ssh2 reads limits@openssh.com when offered; else its guess by server name. */
@@ -49,14 +65,23 @@ export class SftpSession {
   }
 
   private call<T>(what: string, path: string, start: (done: Done<T>) => void): Promise<T> {
+    if (this.violation) return Promise.reject(this.violation);
     if (this.endedBy !== undefined) {
       return Promise.reject(this.explain(new ScpipeError('ERR_LOST_CONNECTION', `${what}: ${this.endedBy}`, { path }), what));
     }
     return new Promise<T>((resolve, reject) => {
+      const fail = (err: ScpipeError): void => reject(err);
+      this.pending.add(fail);
+      const done: Done<T> = (err, value) => {
+        this.pending.delete(fail);
+        if (this.violation) reject(this.violation);
+        else if (err) reject(this.explain(sftpError(err, what, path), what));
+        else resolve(value as T);
+      };
       try {
-        start((err, value) => (err ? reject(this.explain(sftpError(err, what, path), what)) : resolve(value as T)));
+        start(done);
       } catch (err) {
-        reject(sftpError(err, what, path)); // ssh2 throws for an extension the server did not offer
+        done(err as Error); // ssh2 throws for an extension the server did not offer
       }
     });
   }

@@ -86,8 +86,14 @@ describe('--transport openssh: put, get, cp', () => {
       expect(sb.mode & 0o7777).toBe(sa.mode & 0o7777);
       expect(sb.mtimeMs).toBe(1500000000 * 1000);
     }
+    // Under auto each cp asks for SFTP first, which this scp-only account refuses.
     const log = await sshd.rsshLog();
-    expect(log.slice(-2).map((e) => e.command)).toEqual([`scp -r -p -t '${rdir}/up'`, `scp -r -p -f '${rdir}/up'`]);
+    expect(log.slice(-4)).toEqual([
+      { accepted: false, command: 'internal-sftp' },
+      { accepted: true, command: `scp -r -p -t '${rdir}/up'` },
+      { accepted: false, command: 'internal-sftp' },
+      { accepted: true, command: `scp -r -p -f '${rdir}/up'` },
+    ]);
   });
 
   it('honours an ssh_config given with -F: a Host alias with its own port, user, key and known_hosts', async () => {

@@ -1,0 +1,152 @@
+// `scpipe cp` against a lying SFTP server (spec/helpers/hostile-sftp.ts):
+// names that climb out or hide terminal escapes, listings that never end,
+// files longer or shorter than their size, replies out of order, to
+// requests never made, or too large. Each lie is refused with exit 1 and a
+// typed message (honest reordering is not a lie: it copies byte-exact), and
+// nothing is written outside the target, nor left half-written in it.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SFTPWrapper } from 'ssh2';
+import { runCli } from '../helpers/cli';
+import { startHostileSftp, type FakeEntry, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
+
+let work: string; // work/target is the target; nothing else may appear in work
+let fake: HostileSftp | undefined;
+
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'scpipe-test-hostile-sftp-'));
+  await mkdir(join(work, 'target'));
+});
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+  expect((await readdir(work)).sort()).toEqual(['target']);
+  await rm(work, { recursive: true, force: true });
+});
+
+// A tree from a map of path → entry; `names` lists a directory (default: its children in the map).
+function treeOf(entries: Record<string, FakeEntry>, names?: (path: string, call: number) => string[] | undefined): FakeTree {
+  return {
+    stat: (path) => entries[path],
+    list:
+      names ??
+      ((path, call) => {
+        if (call > 0) return undefined;
+        const prefix = path === '/' ? '/' : `${path}/`;
+        return Object.keys(entries).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/')).map((p) => p.slice(prefix.length));
+      }),
+  };
+}
+
+async function cpFrom(tree: FakeTree, path = '/t', timeoutMs = 60_000): Promise<Awaited<ReturnType<typeof runCli>>> {
+  fake = await startHostileSftp(tree);
+  return runCli(['cp', ...fake.args(), '-q', '-r', `backup@127.0.0.1:${path}`, join(work, 'target')], { timeoutMs });
+}
+
+const files = async (dir: string): Promise<string[]> => (await readdir(dir, { recursive: true })).map(String).sort();
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f]/; // anything but \n reaching the terminal raw
+
+describe('cp over SFTP from a hostile server', () => {
+  it('refuses names that climb out, are absolute, hold "/" or control characters; copies the honest ones', async () => {
+    const bad = ['../escaped', '/tmp/absolute', 'a/b', 'esc\x1b]0;pwned\x07', 'nl\nname', ''];
+    const tree = treeOf(
+      { '/t': { kind: 'dir' }, '/t/ok': { kind: 'file', data: Buffer.from('fine') } },
+      (path, call) => (path === '/t' && call === 0 ? ['ok', ...bad, '.', '..'] : undefined),
+    );
+    const r = await cpFrom(tree);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('refusing unsafe name from the remote: "../escaped" (contains "/")');
+    expect(r.stderr).toContain('"/tmp/absolute" (contains "/")');
+    expect(r.stderr).toContain('"a/b" (contains "/")');
+    expect(r.stderr).toContain('"esc\\x1b]0;pwned\\x07" (contains a control character)');
+    expect(r.stderr).toContain('"nl\\nname" (contains a control character)');
+    expect(r.stderr).toContain('"" (empty)');
+    expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
+    expect(await files(join(work, 'target'))).toEqual(['t', 't/ok']);
+    expect(await readFile(join(work, 'target', 't', 'ok'), 'utf8')).toBe('fine');
+  });
+
+  it('a listing that repeats itself forever fails its directory, after two batches', async () => {
+    const tree = treeOf({ '/t': { kind: 'dir' }, '/t/a': { kind: 'file', data: Buffer.from('a') } }, () => ['a', 'b']);
+    const r = await cpFrom(tree);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/t: the server listed "a" twice; not copying this directory');
+    expect(fake!.readdirs()).toBe(2);
+    expect(await files(join(work, 'target'))).toEqual(['t']);
+  });
+
+  it('a listing of new names without end stops at the bound (1,000,000 entries)', async () => {
+    // 4,000 names a batch, under ssh2's 256 KiB packet limit: 250 batches to the bound.
+    const tree = treeOf({ '/t': { kind: 'dir' } }, (_path, call) => Array.from({ length: 4000 }, (_, i) => `n${call}-${i}`));
+    const r = await cpFrom(tree, '/t', 170_000);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/t: the server listed more than 1000000 entries; not copying this directory');
+    expect(fake!.readdirs()).toBe(251);
+    expect(await files(join(work, 'target'))).toEqual(['t']);
+  }, 180_000);
+
+  it.each([
+    ['longer', 100, 60, /\/f: the file is longer than the 60 bytes its size said \(it grew while being read\)/],
+    ['shorter', 60, 100, /\/f: the file ended at 60 of 100 bytes \(it shrank while being read\)/],
+  ])('a file %s than its size is refused, and no part of it is left', async (_how, real, said, message) => {
+    const tree = treeOf({ '/f': { kind: 'file', data: randomBytes(real), size: said } });
+    const r = await cpFrom(tree, '/f');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(await files(join(work, 'target'))).toEqual([]);
+  });
+
+  it('replies in reverse order are matched by id: the copy is byte-exact', async () => {
+    const data = randomBytes(40 * 32 * 1024 + 5); // 41 reads of ssh2's 32 KiB guess, all in flight at once
+    const held: (() => void)[] = [];
+    const tree: FakeTree = {
+      ...treeOf({ '/f': { kind: 'file', data } }),
+      onRead(sftp: SFTPWrapper, reqid, bytes, offset, length) {
+        const answer = (): void => void (offset >= bytes.length ? sftp.status(reqid, 1) : sftp.data(reqid, bytes.subarray(offset, offset + length)));
+        if (offset >= bytes.length - 5) {
+          answer(); // the end-of-file probe and the tail first,
+          for (const h of held.reverse()) h(); // then everything held, last first
+          held.length = 0;
+        } else held.push(answer);
+        return true;
+      },
+    };
+    const r = await cpFrom(tree, '/f');
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await readFile(join(work, 'target', 'f'))).equals(data)).toBe(true);
+  });
+
+  it('a reply to a request never made is a protocol error, not a hang', async () => {
+    const tree: FakeTree = {
+      ...treeOf({ '/f': { kind: 'file', data: Buffer.from('never delivered') } }),
+      onRead(sftp: SFTPWrapper, reqid) {
+        sftp.data(reqid + 1000, Buffer.from('wrong id'));
+        return true;
+      },
+    };
+    const r = await cpFrom(tree, '/f');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/SFTP protocol error from the server: a reply to request \d+, which is not outstanding/);
+    expect(await files(join(work, 'target'))).toEqual([]);
+  });
+
+  it.each([
+    ['a packet larger than 256 KiB is a protocol error', (sftp: SFTPWrapper, reqid: number) => sftp.data(reqid, Buffer.alloc(300 * 1024)), /SFTP protocol error from the server: Packet length \d+ exceeds max length of 262144/],
+    // ssh2 keeps only the bytes asked for; the end check then finds the file longer than its size.
+    ['more bytes than were asked for are refused', (sftp: SFTPWrapper, reqid: number, length: number) => sftp.data(reqid, Buffer.alloc(length + 10)), /\/f: the file is longer than the 100 bytes its size said/],
+  ])('%s; nothing is left', async (_what, lie, message) => {
+    const tree: FakeTree = {
+      ...treeOf({ '/f': { kind: 'file', data: Buffer.alloc(100) } }),
+      onRead(sftp: SFTPWrapper, reqid, _data, _offset, length) {
+        lie(sftp, reqid, length);
+        return true;
+      },
+    };
+    const r = await cpFrom(tree, '/f');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(await files(join(work, 'target'))).toEqual([]);
+  });
+});

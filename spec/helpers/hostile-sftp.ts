@@ -1,0 +1,141 @@
+// A lying SFTP server for tests: an in-process ssh2 Server on 127.0.0.1
+// whose `sftp` subsystem serves a made-up tree (`FakeTree`) and can be told
+// to lie (names, sizes, listings, reply ids, packet sizes) through hooks.
+// Only for hostile-peer tests; honest peers are the real sshd and serve.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Server, type SFTPWrapper } from 'ssh2';
+import { generateHostKeyPair } from '../../lib/server/host-key';
+
+const OK = 0;
+const EOF = 1;
+const NO_SUCH_FILE = 2;
+const UNSUPPORTED = 8;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+
+/** A listed or stat'ed entry of the fake tree. */
+export interface FakeEntry {
+  kind: 'dir' | 'file';
+  mode?: number;
+  /** A file's bytes (what READ serves). */
+  data?: Buffer;
+  /** What FSTAT and STAT say the size is (default data.length). */
+  size?: number;
+}
+
+/** How the fake answers; `list` is asked once per READDIR of a directory (call 0, 1, …). */
+export interface FakeTree {
+  stat(path: string): FakeEntry | undefined;
+  /** Names for one READDIR (undefined: end of listing). */
+  list(path: string, call: number): string[] | undefined;
+  /** Replaces the answer to a READ: return true when it answered (or chose not to). */
+  onRead?(sftp: SFTPWrapper, reqid: number, data: Buffer, offset: number, length: number): boolean;
+}
+
+/** A running fake. */
+export interface HostileSftp {
+  /** scpipe options that reach it (no host). */
+  args(): string[];
+  /** How many READDIRs it answered. */
+  readdirs(): number;
+  stop(): Promise<void>;
+}
+
+/** Attributes as ssh2's server side sends them. */
+export function attrsOf(e: FakeEntry): { mode: number; uid: number; gid: number; size: number; atime: number; mtime: number } {
+  const size = e.size ?? e.data?.length ?? 0;
+  const mode = (e.kind === 'dir' ? S_IFDIR : S_IFREG) | (e.mode ?? (e.kind === 'dir' ? 0o755 : 0o644));
+  return { mode, uid: 0, gid: 0, size, atime: 1_000_000_000, mtime: 1_000_000_000 };
+}
+
+/** Starts the fake on 127.0.0.1 with a fresh host key; any login is accepted. */
+export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
+  const hostKey = generateHostKeyPair();
+  const clientKey = generateHostKeyPair();
+  const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-fake-sftp-'));
+  let readdirs = 0;
+  const server = new Server({ hostKeys: [hostKey.private] }, (conn) => {
+    conn.on('error', () => undefined);
+    conn.on('authentication', (ctx) => ctx.accept());
+    conn.on('ready', () =>
+      conn.on('session', (accept) => {
+        const session = accept();
+        session.on('sftp', (acceptSftp) => {
+          const sftp = acceptSftp();
+          sftp.on('error', () => undefined);
+          serveTree(sftp, tree, () => readdirs++);
+        });
+      }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const keyPath = join(dir, 'id');
+  await writeFile(keyPath, clientKey.private, { mode: 0o600 });
+  const knownHosts = join(dir, 'known_hosts');
+  await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey.public.trim()}\n`);
+  return {
+    args: () => ['-F', 'none', '-P', String(port), '-i', keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
+    readdirs: () => readdirs,
+    stop: async () => {
+      await new Promise((r) => server.close(r));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void): void {
+  const handles = new Map<string, { path: string; calls: number }>();
+  let next = 0;
+  const newHandle = (path: string): Buffer => {
+    const h = String(next++);
+    handles.set(h, { path, calls: 0 });
+    return Buffer.from(h);
+  };
+  const stat = (reqid: number, path: string): void => {
+    const e = tree.stat(path);
+    if (e) sftp.attrs(reqid, attrsOf(e));
+    else sftp.status(reqid, NO_SUCH_FILE);
+  };
+  sftp.on('STAT', stat);
+  sftp.on('LSTAT', stat);
+  sftp.on('REALPATH', (reqid: number, path: string) => sftp.name(reqid, [{ filename: path, longname: path, attrs: {} as never }]));
+  sftp.on('OPENDIR', (reqid: number, path: string) => {
+    if (tree.stat(path)?.kind !== 'dir') return sftp.status(reqid, NO_SUCH_FILE);
+    sftp.handle(reqid, newHandle(path));
+  });
+  sftp.on('READDIR', (reqid: number, handle: Buffer) => {
+    onReaddir();
+    const h = handles.get(handle.toString())!;
+    const names = tree.list(h.path, h.calls++);
+    if (!names) return sftp.status(reqid, EOF);
+    sftp.name(
+      reqid,
+      names.map((filename) => {
+        const e = tree.stat(h.path === '/' ? `/${filename}` : `${h.path}/${filename}`) ?? { kind: 'file' as const };
+        return { filename, longname: filename, attrs: attrsOf(e) as never };
+      }),
+    );
+  });
+  sftp.on('OPEN', (reqid: number, path: string) => {
+    if (tree.stat(path)?.kind !== 'file') return sftp.status(reqid, NO_SUCH_FILE);
+    sftp.handle(reqid, newHandle(path));
+  });
+  sftp.on('FSTAT', (reqid: number, handle: Buffer) => stat(reqid, handles.get(handle.toString())!.path));
+  sftp.on('READ', (reqid: number, handle: Buffer, offset: number, length: number) => {
+    const data = tree.stat(handles.get(handle.toString())!.path)?.data ?? Buffer.alloc(0);
+    if (tree.onRead?.(sftp, reqid, data, offset, length)) return;
+    if (offset >= data.length) return sftp.status(reqid, EOF);
+    sftp.data(reqid, data.subarray(offset, offset + length));
+  });
+  sftp.on('CLOSE', (reqid: number, handle: Buffer) => {
+    handles.delete(handle.toString());
+    sftp.status(reqid, OK);
+  });
+  for (const other of ['SETSTAT', 'FSETSTAT', 'WRITE', 'MKDIR', 'REMOVE', 'RENAME', 'RMDIR', 'READLINK', 'SYMLINK', 'EXTENDED']) {
+    sftp.on(other, (reqid: number) => sftp.status(reqid, UNSUPPORTED));
+  }
+}
