@@ -67,24 +67,31 @@ export class SftpTreeWriter implements SourceSession {
     let handle: Buffer | undefined;
     let opened = false;
     try {
-      const existing = await this.session.stat(path).catch(absent);
+      // Four round trips a file: stat and open together; the writes; fstat,
+      // fsetstat and close together (a server handles one handle's requests
+      // in order); the rename.
+      const [existingOr, opening] = await Promise.allSettled([
+        this.session.stat(path).catch(absent),
+        this.session.open(temp, 'wx', { mode: file.mode & 0o7777 }),
+      ]);
+      if (opening.status === 'fulfilled') [handle, opened] = [opening.value, true];
+      if (existingOr.status === 'rejected') throw existingOr.reason;
+      const existing = existingOr.value;
       if (existing?.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: is a directory`, { path });
-      handle = await this.session.open(temp, 'wx', { mode: file.mode & 0o7777 });
-      opened = true;
-      await this.writeBody(handle, temp, file);
+      if (opening.status === 'rejected') throw opening.reason;
+      await this.writeBody(handle!, temp, file);
       const attrs: InputAttributes = this.opts.preserve ? { mode: file.mode & 0o7777, ...timesAttrs(file.times) } : {};
       if (!this.opts.preserve && existing) attrs.mode = existing.mode & 0o7777; // scp keeps an existing file's mode
-      // Pipelined: the server handles requests on one handle in order.
+      const closing = handle!;
+      handle = undefined;
       const [st] = await Promise.all([
-        this.session.fstat(handle, temp),
-        Object.keys(attrs).length > 0 ? this.session.fsetstat(handle, attrs, temp) : undefined,
+        this.session.fstat(closing, temp),
+        Object.keys(attrs).length > 0 ? this.session.fsetstat(closing, attrs, temp) : undefined,
+        this.session.close(closing, temp),
       ]);
       if (st.size !== Number(file.size)) {
         throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: the server stored ${st.size} of ${file.size} bytes`, { path });
       }
-      const closing = handle;
-      handle = undefined;
-      await this.session.close(closing, temp);
       await this.rename(temp, path);
       this.opts.trace?.(`sftp: ${escapeForTerminal(path)}: ${file.size} bytes`);
       return true;
