@@ -12,6 +12,7 @@ import type { InputAttributes } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { chooseLanes } from '../sftp/lanes';
 import { SftpSession } from '../sftp/session';
+import { Interrupt } from '../spool/control';
 import { SFTP_STATUS } from '../sftp/status';
 import { PipelinedWriter, type WriteLane } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
@@ -52,7 +53,7 @@ export async function putSftp(
   const handle = await first.session.open(paths.temp, 'wx', attrs);
   let lanes: WriteLane[] = [{ session: first.session, handle }];
   let writer: PipelinedWriter | undefined;
-  const fatal = new Stopper();
+  const fatal = new Interrupt(undefined); // abort: `stop` below
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
   try {
@@ -65,10 +66,10 @@ export async function putSftp(
       maxHeld: HELD_PER_LANE * lanes.length,
       recover: recoverer(conn, paths.temp, lanes.length, opts),
       onAck: (bytes) => opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: BigInt(bytes), total: opts.size }),
-      onFatal: (err) => fatal.stop(err),
+      onFatal: (err) => fatal.fail(err),
     });
     opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: 0n, total: opts.size });
-    const bytes = await copyInput(input, writer, fatal.stopped, opts);
+    const bytes = await copyInput(input, writer, fatal, opts);
     await writer.flush();
     lanes = writer.currentLanes;
     await finish(lanes, paths, bytes, opts);
@@ -81,6 +82,7 @@ export async function putSftp(
     throw await removeTemp(writer?.currentLanes ?? lanes, paths, explained, log);
   } finally {
     opts.signal?.removeEventListener('abort', stop);
+    fatal.dispose();
   }
 }
 
@@ -91,24 +93,16 @@ function chunksOf(input: PutInput): AsyncIterable<Uint8Array> {
   return input.fd === 0 ? process.stdin : createReadStream('', { fd: input.fd, autoClose: false });
 }
 
-// Rejects once the upload failed for good, so a wait for input ends with it.
-class Stopper {
-  private reject!: (err: unknown) => void;
-  readonly stopped = new Promise<never>((_, reject) => (this.reject = reject));
-  constructor() {
-    this.stopped.catch(() => undefined);
-  }
-  stop(err: unknown): void {
-    this.reject(err);
-  }
-}
-
-// The chunks of `input`, ending early (rejecting) when `stopped` rejects.
-async function* until(input: AsyncIterable<Uint8Array>, stopped: Promise<never>): AsyncGenerator<Uint8Array> {
+// The chunks of `input`, ending early (rejecting) once the upload failed for
+// good. Not Promise.race against one long-lived promise: each race leaves a
+// reaction on it that holds the chunk it resolved with, so every chunk of
+// the stream stayed in memory until the end.
+async function* until(input: AsyncIterable<Uint8Array>, fatal: Interrupt): AsyncGenerator<Uint8Array> {
   const it = input[Symbol.asyncIterator]();
   try {
     for (;;) {
-      const next = await Promise.race([it.next(), stopped]);
+      fatal.check();
+      const next = await fatal.race(it.next());
       if (next.done) return;
       yield next.value;
     }
@@ -118,10 +112,10 @@ async function* until(input: AsyncIterable<Uint8Array>, stopped: Promise<never>)
 }
 
 // Writes the input, exactly `size` bytes when known (and stops there with ignoreExcess).
-async function copyInput(input: PutInput, writer: PipelinedWriter, stopped: Promise<never>, opts: SftpPutOptions): Promise<number> {
+async function copyInput(input: PutInput, writer: PipelinedWriter, fatal: Interrupt, opts: SftpPutOptions): Promise<number> {
   const size = opts.size === undefined ? undefined : Number(opts.size);
   let total = 0;
-  for await (const chunk of until(chunksOf(input), stopped)) {
+  for await (const chunk of until(chunksOf(input), fatal)) {
     if (opts.signal?.aborted) throw abortError(opts.signal);
     let piece = chunk;
     if (size !== undefined && total + piece.length > size) {

@@ -151,6 +151,26 @@ describe.each([
   });
 });
 
+describe('scpipe put over SFTP: memory', () => {
+  it('holds what is in flight, not the stream: 192 MiB with a peak RSS under 160 MiB', async () => {
+    // Each chunk once stayed reachable until the end (a Promise.race against
+    // one long-lived promise): 256 MiB took a peak RSS of 389 MiB.
+    const size = 192 * 1024 * 1024;
+    const dir = await userDir(sshd.sftp, 'sftp-mem');
+    const hook = join(dir, 'maxrss-hook.js');
+    const out = join(dir, 'maxrss');
+    await writeFile(hook, `process.on('exit', () => require('fs').writeFileSync(process.env.SCPIPE_TEST_MAXRSS, String(process.resourceUsage().maxRSS)));\n`);
+    const r = await runCli([...put(sshd.sftp, `${remotePath(sshd.sftp, dir)}/big.bin`), '--', 'head', '-c', String(size), '/dev/zero'], {
+      env: { NODE_OPTIONS: `--require ${hook}`, SCPIPE_TEST_MAXRSS: out },
+    });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await stat(join(dir, 'big.bin'))).size).toBe(size);
+    const peakMiB = Number(await readFile(out, 'utf8')) / 1024; // maxRSS is in KiB
+    expect(peakMiB).toBeGreaterThan(0);
+    expect(peakMiB).toBeLessThan(160);
+  }, 120_000);
+});
+
 describe('protocol choice', () => {
   let dir: string;
   beforeEach(async () => {
