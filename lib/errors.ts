@@ -51,7 +51,25 @@ export interface ScpipeErrorContext {
   sftpStatus?: number;
   /** Signal name that caused an abort (SIGINT, SIGTERM). */
   signal?: string;
+  /**
+   * An upload that failed after the remote accepted its header: the remote
+   * file (`path`, else `name`) holds at most `written` of `size` bytes and
+   * was written over any file of that name (docs/failures.md).
+   */
+  cutShort?: CutShort;
   cause?: unknown;
+}
+
+/** See ScpipeErrorContext.cutShort. */
+export interface CutShort {
+  /** The name in the file's header. */
+  name: string;
+  /** The remote path asked for, when known (put). */
+  path?: string;
+  /** Bytes sent into the channel: the remote wrote at most these. */
+  written: bigint;
+  /** Bytes announced. */
+  size: bigint;
 }
 
 /** The one error class of scpipe; branch on `code`. */
@@ -67,6 +85,7 @@ export class ScpipeError extends Error {
   readonly bytes?: bigint;
   readonly signal?: string;
   readonly sftpStatus?: number;
+  readonly cutShort?: CutShort;
 
   constructor(code: ScpipeErrorCode, message: string, context: ScpipeErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });

@@ -3,7 +3,7 @@
 // directory fails in seconds, not after the stream ends; pass 2 replays the
 // spool into the remote `scp -t` (DESIGN.md "Why two passes").
 import { Readable } from 'node:stream';
-import { ScpipeError, abortError, throwIfAborted } from '../errors';
+import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
 import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
 import { ScpSource, type RoleOptions } from '../protocol/source';
@@ -191,7 +191,7 @@ export async function putOverChannel(
         source = attempt === 0 ? await sourceReady : await reopened();
         const generation = conn?.current().generation ?? 0;
         try {
-          return await sendTo(source, name, size, spooled, input, opts);
+          return await sendTo(source, name, size, spooled, input, opts, remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath);
         } catch (err) {
           source.destroy();
           if (isConnectionLoss(err)) conn?.renew(generation);
@@ -213,7 +213,7 @@ export async function putOverChannel(
 }
 
 // One attempt at sending the file over `source`, from the spool or the input.
-async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Spool | undefined, input: PutInput, opts: PutOptions): Promise<ExitStatus> {
+async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Spool | undefined, input: PutInput, opts: PutOptions, remotePath: string): Promise<ExitStatus> {
   // The replay needs no signal of its own: the write loop stops on abort.
   const body = spooled
     ? spooled.replay()
@@ -229,6 +229,7 @@ async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Sp
       times: opts.preserve ? opts.times ?? nowTimes() : undefined,
       body,
       excess: opts.ignoreExcess ? 'ignore' : 'error',
+      remotePath,
       onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
     });
     return await source.finish();
@@ -257,7 +258,7 @@ function nowTimes(): Times {
 
 // A user's abort wins over whatever it caused; otherwise keep the error.
 function preferCause(err: unknown, signal?: AbortSignal): unknown {
-  if (signal?.aborted) return abortError(signal);
+  if (signal?.aborted) return isScpipeError(err, 'ERR_ABORTED') && err.cutShort ? err : abortError(signal);
   if (err instanceof ScpipeError) return err;
   return new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }

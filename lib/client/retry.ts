@@ -53,7 +53,8 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
     try {
       return await attempt(n);
     } catch (error) {
-      if (policy.signal?.aborted) throw abortError(policy.signal);
+      // An abort that says what it cut short (source.ts cutShort) is kept.
+      if (policy.signal?.aborted) throw isScpipeError(error, 'ERR_ABORTED') && error.cutShort ? error : abortError(policy.signal);
       if (!policy.isRetryable(error)) throw error;
       first ??= error;
       if (n >= retries) throw markRetriesSpent(retriesSpent(first, error, n));
@@ -104,5 +105,6 @@ export function retriesSpent(first: unknown, last: unknown, retries: number): un
   if (retries === 0 || first === last || !isScpipeError(first) || !isScpipeError(last)) return last;
   const code = last.code === 'ERR_CONNECT' || last.code === 'ERR_CONNECT_TIMEOUT' ? 'ERR_LOST_CONNECTION' : last.code;
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = last;
-  return new ScpipeError(code, `${first.message}; ${retries} ${retries === 1 ? 'retry' : 'retries'} failed too, the last: ${last.message}`, { ...fields, cause: last });
+  const cutShort = last.cutShort ?? first.cutShort; // what the remote file was left as
+  return new ScpipeError(code, `${first.message}; ${retries} ${retries === 1 ? 'retry' : 'retries'} failed too, the last: ${last.message}`, { ...fields, cutShort, cause: last });
 }

@@ -5,7 +5,7 @@
 // A \1 reply fails that one item and the session goes on (as OpenSSH's does);
 // \2, a stray line, or a lost connection ends it. finish() throws the first
 // failure, so a non-zero exit is never a success even if every ack was \0.
-import { ScpipeError, abortError } from '../errors';
+import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { ExitStatus, ScpChannel } from './channel';
 import { encodeDirectory, encodeEnd, encodeFile, encodeTimes, encodeWarning, OK, type Times } from './records';
@@ -35,6 +35,8 @@ export interface OutgoingFile {
   body: AsyncIterable<Uint8Array>;
   /** `error` (default): a body longer than `size` fails; `ignore`: send the first `size` bytes. */
   excess?: 'error' | 'ignore';
+  /** The remote path, for the message when the file is cut short (default: `name`). */
+  remotePath?: string;
   onProgress?: (sent: bigint) => void;
 }
 
@@ -68,17 +70,24 @@ export class ScpSource {
     }
     const c = await this.send(header, 'C');
     if (c !== true) return this.fail(c); // §4.1: after a \1 to C, send no data
+    // From here on the remote file is open for writing: a failure leaves it cut short.
+    let sent = 0n;
     const outcome = await writeBody(this.channel.stdin, file.body, file.size, {
       excess: file.excess ?? 'error',
       peerGone: this.replies.gone,
       signal: this.opts.signal,
-      onProgress: file.onProgress,
+      onProgress: (n) => {
+        sent = n;
+        file.onProgress?.(n);
+      },
     }).catch(async (err: unknown) => {
-      if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
-      throw await explainLoss(err, 'data', this.untilExit(2000), this.stderr, this.channel.whyLost);
+      if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, sent);
+      throw cutShort(await explainLoss(err, 'data', this.untilExit(2000), this.stderr, this.channel.whyLost), file, sent);
     });
     const local = this.bodyProblem(file, outcome.sent, outcome.result, outcome.readError);
-    const end = await this.send(local ? encodeWarning(`${file.name}: ${local.message}`) : OK, local ? 'warn' : 'end');
+    const end = await this.send(local ? encodeWarning(`${file.name}: ${local.message}`) : OK, local ? 'warn' : 'end').catch((err: unknown) => {
+      throw local ? err : cutShort(err, file, outcome.sent); // sent whole, never confirmed
+    });
     if (local) this.fail(local);
     return end === true ? !local : this.fail(end);
   }
@@ -188,4 +197,22 @@ export class ScpSource {
     return waitForExit(this.channel.exit, this.opts.signal, ms);
   }
 
+}
+
+/**
+ * A failure after the remote accepted the file's header: its file is open,
+ * and what reached it stays. OpenSSH's `scp -t` opens without O_TRUNC and
+ * truncates to the announced size only once all bytes are in, so a file
+ * that was there keeps whatever lay past the new bytes (docs/failures.md).
+ */
+export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath'>, written: bigint): unknown {
+  if (!isScpipeError(err) || (err.code !== 'ERR_LOST_CONNECTION' && err.code !== 'ERR_ABORTED' && err.code !== 'ERR_REMOTE_EXIT')) return err;
+  const shown = escapeForTerminal(file.remotePath ?? file.name);
+  const whole = written === file.size ? `all ${file.size} bytes sent but not confirmed` : `at most ${written} of ${file.size} bytes written`;
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
+  return new ScpipeError(
+    err.code,
+    `${err.message}; the remote file ${shown} is left cut short: ${whole}, over any file of that name, which is replaced (its bytes past the new ones may remain)`,
+    { ...fields, bytes: written, cutShort: { name: file.name, path: file.remotePath, written, size: file.size }, cause: err },
+  );
 }

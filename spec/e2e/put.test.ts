@@ -295,7 +295,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('SIGINT while sending: exit 130', async () => {
+  it('SIGINT while sending: exit 130, and the remote file is said to be cut short', async () => {
     const endless = endlessInput();
     try {
       const run = startCli(put(`${dir}/int.bin`, ['--size', String(10 * 2 ** 30)]), { stdin: endless });
@@ -303,7 +303,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       run.child.kill('SIGINT');
       const r = await run.done;
       expect(r.status).toBe(130);
-      expect(r.stderr).toMatch(/scpipe: interrupted by SIGINT\n$/);
+      expect(r.stderr).toMatch(/^scpipe: interrupted by SIGINT; the remote file \S*\/int\.bin is left cut short: at most \d+ of 10737418240 bytes written, [^\n]*\n$/);
     } finally {
       endless.destroy();
     }

@@ -1,0 +1,104 @@
+// An SCP upload cut off after the remote accepted its header is never
+// silent: the serving sshd is killed mid-file (or the user interrupts), and
+// the message names the remote file, the bytes of the announced size that
+// can have reached it, and that an existing file of that name was replaced;
+// the library error carries the same in `cutShort`. Real OpenSSH `scp -t`
+// keeps what it got (it truncates only at the end), checked on its disk.
+import { chown, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { put, type ScpipeError } from '../../lib';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
+
+const sshd = sshdPerSuite();
+const MiB = 1024 * 1024;
+const SIZE = 64 * MiB;
+
+// The first byte of `path` (undefined while it is missing or empty).
+async function firstByte(path: string): Promise<number | undefined> {
+  const fh = await open(path, 'r').catch(() => undefined);
+  if (!fh) return undefined;
+  try {
+    const { bytesRead, buffer } = await fh.read(Buffer.alloc(1), 0, 1, 0);
+    return bytesRead === 1 ? buffer[0] : undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+// Waits for new bytes (0x01) at the start of `path`, then SIGKILLs every process serving a connection.
+async function killWhenWritten(path: string, said: () => string): Promise<void> {
+  await waitFor(async () => (await firstByte(path)) === 1, `new bytes in the remote file (stderr so far: ${said()})`, 60_000);
+  for (const pid of await sshd.connectionPids()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+describe('a cut-off remote file is never silent', () => {
+  it('put --size, sshd killed mid-file: names the file, the bytes, and the file it replaced', async () => {
+    const dir = await userDir(sshd.user, 'cut');
+    const path = join(dir, 'x.bin');
+    // An older, longer file of that name: scp -t writes over its start.
+    const OLD = SIZE + MiB;
+    await writeFile(path, Buffer.alloc(OLD, 0xee));
+    await chown(path, sshd.user.uid, sshd.user.gid);
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '--size', String(SIZE), remote(sshd, sshd.user, path)], { stdin: input, timeoutMs: 120_000 });
+    input.write(Buffer.alloc(8 * MiB, 1));
+    await killWhenWritten(path, run.stderr);
+    const r = await run.done;
+    input.destroy();
+    expect(r.status).toBe(1);
+    const m = new RegExp(`the remote file ${path.replace(/[.]/g, '\\.')} is left cut short: at most (\\d+) of ${SIZE} bytes written, over any file of that name, which is replaced`).exec(r.stderr);
+    expect(m).not.toBeNull();
+    const written = Number(m![1]);
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(SIZE);
+    // On the remote disk: at most that many new bytes, then the old file's rest.
+    const now = await readFile(path);
+    expect(now.length).toBe(OLD);
+    const fresh = now.indexOf(0xee);
+    expect(fresh).toBeGreaterThan(0);
+    expect(fresh).toBeLessThanOrEqual(written);
+  }, 150_000);
+
+  it('library: put over SCP from the spool, retries 0: the error carries cutShort', async () => {
+    const dir = await userDir(sshd.user, 'cut-lib');
+    const path = join(dir, 'y.bin');
+    const running = put(
+      { host: '127.0.0.1', port: sshd.port, user: sshd.user.name, identityFiles: [sshd.user.keyPath], configFile: 'none', options: [`UserKnownHostsFile=${sshd.knownHostsPath}`] },
+      path,
+      Readable.from([Buffer.alloc(SIZE, 1)]),
+      { protocol: 'scp', retries: 0 },
+    );
+    const failed = running.then(() => undefined, (e: unknown) => e as ScpipeError);
+    await killWhenWritten(path, () => '');
+    const err = await failed;
+    expect(err).toMatchObject({ code: 'ERR_LOST_CONNECTION', cutShort: { name: 'y.bin', path, size: BigInt(SIZE) } });
+    expect(err!.cutShort!.written).toBeGreaterThan(0n);
+    expect(err!.cutShort!.written).toBeLessThan(BigInt(SIZE));
+    expect(err!.bytes).toBe(err!.cutShort!.written);
+    expect(err!.message).toMatch(/^connection lost while sending the file data.*; the remote file .*y\.bin is left cut short: at most \d+ of 67108864 bytes written/);
+  }, 150_000);
+
+  it('put interrupted by SIGINT mid-file: exit 130 and the same words', async () => {
+    const dir = await userDir(sshd.user, 'cut-int');
+    const path = join(dir, 'z.bin');
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '--size', String(SIZE), remote(sshd, sshd.user, path)], { stdin: input, timeoutMs: 120_000 });
+    input.write(Buffer.alloc(4 * MiB, 1));
+    await waitFor(async () => (await stat(path).then((s) => s.size, () => 0)) > 0, 'bytes in the remote file', 60_000);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    input.destroy();
+    expect(r.status).toBe(130);
+    expect(r.stderr).toMatch(/interrupted by SIGINT; the remote file .*z\.bin is left cut short: at most \d+ of 67108864 bytes written/);
+  }, 150_000);
+});
