@@ -196,6 +196,8 @@ function fingerprint(publicKeyLine: string): string {
 export interface SshdOptions {
   /** Let clients open direct-tcpip channels (a jump host for ProxyJump). */
   jumpHost?: boolean;
+  /** Channels (sessions) per connection: sshd's MaxSessions (default 50 here; OpenSSH's is 10). */
+  maxSessions?: number;
 }
 
 /** True when this machine has IPv6 loopback (::1 on lo): the sshd then listens there too. */
@@ -226,7 +228,7 @@ PrintLastLog no
 UseDNS no
 # Tests open many connections quickly; don't let sshd drop them.
 MaxStartups 200
-MaxSessions 50
+MaxSessions ${opts.maxSessions ?? 50}
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
 

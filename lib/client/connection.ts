@@ -9,6 +9,7 @@ import { escapeForTerminal } from '../util/escape';
 import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
 import { connectSsh2, execChannel, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
+import { ConnectionSet } from './connection-set';
 
 /** An open ssh2 Client, or where to connect (and with which transport). */
 export type Target = Client | ConnectOptions;
@@ -28,7 +29,7 @@ export type OpenChannel = (command: string, signal: AbortSignal, remoteRole?: Re
 
 /** Opens channels on `target`; `close()` ends a connection we made ourselves. */
 export class ChannelOpener {
-  private conn: Promise<Ssh2Connection> | undefined;
+  private conns: ConnectionSet | undefined;
   private connected: Ssh2Connection | undefined;
   private readonly children = new Set<OpenSshChannel>();
   private readonly started: OpenSshChannel[] = [];
@@ -43,16 +44,22 @@ export class ChannelOpener {
   readonly open = async (command: string, signal: AbortSignal, remoteRole?: RemoteRole): Promise<ScpChannel> => {
     if (isClient(this.target)) return execChannel(this.target, command, this.log);
     if (this.target.transport === 'openssh') return this.openSsh(this.target, command, signal, remoteRole === 'sink');
-    // One connection for every channel, also when several open at once (parts).
-    return (await this.connection(signal)).exec(command);
+    // One connection for every channel, also when several open at once
+    // (parts); a further one where the server refuses more (connection-set.ts).
+    await this.connection(signal);
+    return this.connections().use(signal, (conn) => conn.exec(command));
   };
 
   /** Why our ssh2 connection went away, when it knows (a keepalive timeout). */
   readonly whyLost = (): string | undefined => this.connected?.whyLost();
 
+  private connections(): ConnectionSet {
+    this.conns ??= new ConnectionSet((signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal }), this.log);
+    return this.conns;
+  }
+
   private connection(signal: AbortSignal): Promise<Ssh2Connection> {
-    this.conn ??= connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal }).then((c) => (this.connected = c));
-    return this.conn;
+    return this.connections().first(signal).then((c) => (this.connected ??= c));
   }
 
   /**
@@ -76,22 +83,25 @@ export class ChannelOpener {
   async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
     throwIfAborted(signal);
     if (!isClient(this.target) && this.target.transport === 'openssh') return this.sftpOverSsh(this.target, signal);
-    let client: Client;
-    if (isClient(this.target)) client = this.target;
-    else client = (await this.connection(signal)).client;
-    this.log?.('sftp: opening the sftp subsystem');
-    const asked = performance.now();
-    const session = await new Promise<SFTPWrapper>((resolve, reject) => {
-      try {
-        client.sftp((err, sftp) => {
-          if (err) reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));
-          else resolve(sftp);
-        });
-      } catch (err) {
-        reject(new ScpipeError('ERR_LOST_CONNECTION', `the connection is gone: ${(err as Error).message}`, { cause: err }));
-      }
-    });
-    return { session, ms: performance.now() - asked };
+    const open = (client: Client): Promise<{ session: SFTPWrapper; ms: number }> => {
+      this.log?.('sftp: opening the sftp subsystem');
+      const asked = performance.now();
+      return new Promise((resolve, reject) => {
+        try {
+          client.sftp((err, sftp) => {
+            if (!err) resolve({ session: sftp, ms: performance.now() - asked });
+            // A numeric reason: the channel itself was refused (MaxSessions), not the subsystem.
+            else if (typeof (err as { reason?: unknown }).reason === 'number') reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to open a channel: ${escapeForTerminal(err.message)}`, { cause: err }));
+            else reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));
+          });
+        } catch (err) {
+          reject(new ScpipeError('ERR_LOST_CONNECTION', `the connection is gone: ${(err as Error).message}`, { cause: err }));
+        }
+      });
+    };
+    if (isClient(this.target)) return open(this.target);
+    await this.connection(signal);
+    return this.connections().use(signal, (conn) => open(conn.client));
   }
 
   /**
@@ -111,7 +121,7 @@ export class ChannelOpener {
 
   /** Closes the connection if we opened it; stops any ssh process still running. */
   close(): void {
-    this.conn?.then((conn) => conn.close(), () => undefined);
+    this.conns?.close();
     for (const child of this.children) child.destroy();
   }
 

@@ -2,8 +2,11 @@
 // the current opener and its generation; the first attempt to fail with a
 // loss replaces the opener, and the others, which saw the same generation,
 // then use the new one instead of connecting once each.
-import { isScpipeError, type ScpipeError } from '../errors';
+import { isScpipeError } from '../errors';
 import { ChannelOpener, type OpenChannel, type Target } from './connection';
+import { isChannelRefused } from './connection-set';
+
+export { isChannelRefused } from './connection-set';
 
 /** Failures worth reconnecting for: the connection or the channel went away, or could not be made again. */
 export function isConnectionLoss(err: unknown): boolean {
@@ -13,11 +16,6 @@ export function isConnectionLoss(err: unknown): boolean {
   if (err.code === 'ERR_LOST_CONNECTION') return typeof err.exitCode !== 'number';
   // The remote scp killed (not exited): its sshd went away under it.
   return err.code === 'ERR_REMOTE_EXIT' && err.exitSignal != null && !isChannelRefused(err);
-}
-
-/** The server refused to open a channel (OpenSSH's MaxSessions and the like). */
-export function isChannelRefused(err: unknown): err is ScpipeError {
-  return isScpipeError(err, 'ERR_REMOTE_EXIT') && typeof (err.cause as { reason?: unknown } | undefined)?.reason === 'number';
 }
 
 /** True when a lost connection to `target` can be made again (not a caller's own Client). */

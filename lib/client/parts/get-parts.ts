@@ -11,7 +11,8 @@ import { spool, type Spool } from '../../spool';
 import { escapeForTerminal } from '../../util/escape';
 import { BodyStream } from '../body-stream';
 import { getOverChannel, type GetOptions } from '../get';
-import { isConnectionLoss, type Reconnector } from '../reconnect';
+import type { OpenChannel } from '../connection';
+import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { withRetries } from '../retry';
 import { parseManifest, type Manifest, type PartEntry } from './manifest';
 import { manifestName } from './names';
@@ -46,7 +47,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
   const startNext = (): void => {
     const entry = manifest.parts[fetches.length];
     if (entry === undefined) return;
-    const fetching = fetchPart(conn, dir, entry, memoryEach, role);
+    const fetching = fetchPart(conn, dir, entry, memoryEach, role, fetches[fetches.length - 1]);
     fetching.catch(() => undefined); // awaited in order below
     fetches.push(fetching);
   };
@@ -91,36 +92,52 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
 }
 
 // One part into a spool, hashed on the way, checked against its entry.
-function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, memoryLimit: number, opts: GetOptions): Promise<Spool> {
-  const shown = escapeForTerminal(entry.name);
+// A channel the server refused (MaxSessions, and no further connection could
+// be made) is asked for again once the part before it is in, then with the
+// retries' backoff.
+function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, memoryLimit: number, opts: GetOptions, before?: Promise<unknown>): Promise<Spool> {
+  let waited = before === undefined;
   return retrying(conn, opts, async (open) => {
-    let download;
     try {
-      download = await getOverChannel(open, dir + entry.name, roleOf(opts));
+      return await fetchPartOnce(open, dir, entry, memoryLimit, opts);
     } catch (err) {
-      if (isScpipeError(err, 'ERR_REMOTE')) throw new ScpipeError('ERR_REMOTE', `part ${shown}: ${err.message}`, { ...err, cause: err });
-      throw err;
+      if (!isChannelRefused(err) || waited) throw err;
+      waited = true;
+      opts.trace?.(`${err.message}: part ${escapeForTerminal(entry.name)} waits for the part before it`);
+      await before!.catch(() => undefined);
+      return fetchPartOnce(open, dir, entry, memoryLimit, opts);
     }
-    // A part read no further (another failed first) is destroyed with the
-    // run's error; it reaches us through download.done, not as an event.
-    download.body.on('error', () => undefined);
-    if (download.size !== entry.size) {
-      download.body.destroy();
-      throw new ScpipeError('ERR_CHECKSUM', `part ${shown} is ${download.size} bytes, the manifest says ${entry.size}`, { path: entry.name });
-    }
-    const hash = createHash('sha256');
-    const taken = await spool(hashing(download.body, hash), { memoryLimit, spoolDir: opts.spoolDir, signal: opts.signal });
-    try {
-      await download.done;
-      if (hash.digest('hex') !== entry.sha256) {
-        throw new ScpipeError('ERR_CHECKSUM', `part ${shown} does not match its SHA-256 in the manifest`, { path: entry.name });
-      }
-    } catch (err) {
-      await taken.dispose();
-      throw err;
-    }
-    return taken;
   });
+}
+
+async function fetchPartOnce(open: OpenChannel, dir: string, entry: PartEntry, memoryLimit: number, opts: GetOptions): Promise<Spool> {
+  const shown = escapeForTerminal(entry.name);
+  let download;
+  try {
+    download = await getOverChannel(open, dir + entry.name, roleOf(opts));
+  } catch (err) {
+    if (isScpipeError(err, 'ERR_REMOTE')) throw new ScpipeError('ERR_REMOTE', `part ${shown}: ${err.message}`, { ...err, cause: err });
+    throw err;
+  }
+  // A part read no further (another failed first) is destroyed with the
+  // run's error; it reaches us through download.done, not as an event.
+  download.body.on('error', () => undefined);
+  if (download.size !== entry.size) {
+    download.body.destroy();
+    throw new ScpipeError('ERR_CHECKSUM', `part ${shown} is ${download.size} bytes, the manifest says ${entry.size}`, { path: entry.name });
+  }
+  const hash = createHash('sha256');
+  const taken = await spool(hashing(download.body, hash), { memoryLimit, spoolDir: opts.spoolDir, signal: opts.signal });
+  try {
+    await download.done;
+    if (hash.digest('hex') !== entry.sha256) {
+      throw new ScpipeError('ERR_CHECKSUM', `part ${shown} does not match its SHA-256 in the manifest`, { path: entry.name });
+    }
+  } catch (err) {
+    await taken.dispose();
+    throw err;
+  }
+  return taken;
 }
 
 async function* hashing(body: AsyncIterable<unknown>, hash: Hash): AsyncGenerator<Buffer> {
@@ -145,7 +162,7 @@ function retrying<T>(conn: Reconnector, opts: GetOptions, attempt: (open: Return
     {
       retries: opts.retries,
       backoffMs: opts.backoffMs,
-      isRetryable: (err) => conn.canReconnect && isConnectionLoss(err),
+      isRetryable: (err) => isChannelRefused(err) || (conn.canReconnect && isConnectionLoss(err)),
       signal: opts.signal,
       onRetry: opts.onRetry,
     },
