@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 let local: string;
@@ -153,6 +154,33 @@ describe.each([
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/secret: open: Permission denied/);
     expect(await readdir(join(local, 'got'))).toEqual(['ok']);
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s mid-file, both ways: exit %i, no temporary file left on either side, the old file intact', async (signal, status) => {
+    await writeFile(join(dir, 'keep.bin'), 'old');
+    await writeFile(join(local, 'keep.bin'), randomBytes(64 * 1024 * 1024));
+    // -l 80000: 10 MB/s, so the copy is still running when the signal comes.
+    const up = startCli(['cp', ...sshFlags(sshd, account()), '-q', '-l', '80000', join(local, 'keep.bin'), remote(sshd, account(), `${rdir}/keep.bin`)]);
+    await waitFor(async () => (await readdir(dir)).length > 1 && (await stat(join(dir, (await readdir(dir)).find((n) => n !== 'keep.bin')!))).size > 0, 'data in the remote temporary file', 30_000);
+    up.child.kill(signal);
+    expect((await up.done).status).toBe(status);
+    expect(await readdir(dir)).toEqual(['keep.bin']);
+    expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
+
+    await writeFile(join(dir, 'big.bin'), randomBytes(64 * 1024 * 1024));
+    await chmod(join(dir, 'big.bin'), 0o644);
+    const back = join(local, 'back');
+    await mkdir(back);
+    await writeFile(join(back, 'big.bin'), 'old');
+    const down = startCli(['cp', ...sshFlags(sshd, account()), '-q', '-l', '80000', remote(sshd, account(), `${rdir}/big.bin`), back]);
+    await waitFor(async () => (await readdir(back)).length > 1, 'the local temporary file', 30_000);
+    down.child.kill(signal);
+    expect((await down.done).status).toBe(status);
+    expect(await readdir(back)).toEqual(['big.bin']);
+    expect(await readFile(join(back, 'big.bin'), 'utf8')).toBe('old');
   });
 
   it('a directory without -r is refused, exit 1', async () => {
