@@ -4,8 +4,10 @@
 // requests never made, or too large. Each lie is refused with exit 1 and a
 // typed message (honest reordering is not a lie: it copies byte-exact), and
 // nothing is written outside the target, nor left half-written in it.
+// Uploads: a server that stores less than it was sent, or refuses a write,
+// gets no rename for that file and its temporary file removed.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
@@ -148,5 +150,29 @@ describe('cp over SFTP from a hostile server', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(await files(join(work, 'target'))).toEqual([]);
+  });
+});
+
+describe('cp over SFTP to a hostile server', () => {
+  async function cpTo(tree: FakeTree): Promise<Awaited<ReturnType<typeof runCli>>> {
+    await writeFile(join(work, 'target', 'a'), randomBytes(100));
+    await writeFile(join(work, 'target', 'b'), randomBytes(50));
+    fake = await startHostileSftp(tree);
+    return runCli(['cp', ...fake.args(), '-q', join(work, 'target', 'a'), join(work, 'target', 'b'), 'backup@127.0.0.1:/up']);
+  }
+  const isTempOfA = (path: string): boolean => /^\/up\/\.a\.scpipe-\w{6}$/.test(path);
+
+  it.each([
+    ['a server that stored less than it was sent', { writtenSize: (path: string, real: number) => (isTempOfA(path) ? real - 5 : real) }, 'scpipe: /up/a: the server stored 95 of 100 bytes\n'],
+    ['a refused write', { failWrite: isTempOfA }, 'scpipe: /up/a: write: write refused\n'],
+  ])('%s: that file is not renamed into place and its temporary file is removed; the next one goes', async (_what, lie, message) => {
+    const r = await cpTo({ ...treeOf({ '/up': { kind: 'dir' } }), ...lie });
+    expect(r).toMatchObject({ status: 1, stderr: message });
+    const { ops, files: stored } = fake!.uploads;
+    expect([...stored.keys()]).toEqual(['/up/b']);
+    expect((await readFile(join(work, 'target', 'b'))).equals(stored.get('/up/b')!)).toBe(true);
+    const tempOfA = ops.find((op) => op.startsWith('open /up/.a.'))!.slice('open '.length);
+    expect(ops).toContain(`remove ${tempOfA}`);
+    expect(ops.filter((op) => op.startsWith('rename'))).toEqual([expect.stringMatching(/^rename \/up\/\.b\.scpipe-\w{6} \/up\/b$/)]);
   });
 });

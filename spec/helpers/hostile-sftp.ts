@@ -1,6 +1,7 @@
 // A lying SFTP server for tests: an in-process ssh2 Server on 127.0.0.1
 // whose `sftp` subsystem serves a made-up tree (`FakeTree`) and can be told
-// to lie (names, sizes, listings, reply ids, packet sizes) through hooks.
+// to lie (names, sizes, listings, reply ids, packet sizes) through hooks;
+// uploads go to memory (`uploads`), with their requests logged.
 // Only for hostile-peer tests; honest peers are the real sshd and serve.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { generateHostKeyPair } from '../../lib/server/host-key';
 const OK = 0;
 const EOF = 1;
 const NO_SUCH_FILE = 2;
+const FAILURE = 4;
 const UNSUPPORTED = 8;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
@@ -33,6 +35,16 @@ export interface FakeTree {
   list(path: string, call: number): string[] | undefined;
   /** Replaces the answer to a READ: return true when it answered (or chose not to). */
   onRead?(sftp: SFTPWrapper, reqid: number, data: Buffer, offset: number, length: number): boolean;
+  /** Uploads: the size FSTAT reports for a file being written (default: the truth). */
+  writtenSize?(path: string, real: number): number;
+  /** Uploads: true to answer a WRITE to `path` with FAILURE. */
+  failWrite?(path: string): boolean;
+}
+
+/** What an upload did to the fake: requests in order, and the files as they stand. */
+export interface Uploads {
+  ops: string[];
+  files: Map<string, Buffer>;
 }
 
 /** A running fake. */
@@ -41,6 +53,7 @@ export interface HostileSftp {
   args(): string[];
   /** How many READDIRs it answered. */
   readdirs(): number;
+  uploads: Uploads;
   stop(): Promise<void>;
 }
 
@@ -57,6 +70,7 @@ export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
   const clientKey = generateHostKeyPair();
   const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-fake-sftp-'));
   let readdirs = 0;
+  const uploads: Uploads = { ops: [], files: new Map() };
   const server = new Server({ hostKeys: [hostKey.private] }, (conn) => {
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx) => ctx.accept());
@@ -66,7 +80,7 @@ export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
           sftp.on('error', () => undefined);
-          serveTree(sftp, tree, () => readdirs++);
+          serveTree(sftp, tree, () => readdirs++, uploads);
         });
       }),
     );
@@ -80,6 +94,7 @@ export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
   return {
     args: () => ['-F', 'none', '-P', String(port), '-i', keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
     readdirs: () => readdirs,
+    uploads,
     stop: async () => {
       await new Promise((r) => server.close(r));
       await rm(dir, { recursive: true, force: true });
@@ -87,7 +102,7 @@ export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
   };
 }
 
-function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void): void {
+function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, uploads: Uploads): void {
   const handles = new Map<string, { path: string; calls: number }>();
   let next = 0;
   const newHandle = (path: string): Buffer => {
@@ -120,22 +135,56 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void): vo
       }),
     );
   });
-  sftp.on('OPEN', (reqid: number, path: string) => {
+  sftp.on('OPEN', (reqid: number, path: string, flags: number) => {
+    if (flags & 0x02) {
+      // SSH_FXF_WRITE: an upload, kept in memory.
+      uploads.ops.push(`open ${path}`);
+      uploads.files.set(path, Buffer.alloc(0));
+      return sftp.handle(reqid, newHandle(path));
+    }
     if (tree.stat(path)?.kind !== 'file') return sftp.status(reqid, NO_SUCH_FILE);
     sftp.handle(reqid, newHandle(path));
   });
-  sftp.on('FSTAT', (reqid: number, handle: Buffer) => stat(reqid, handles.get(handle.toString())!.path));
+  sftp.on('WRITE', (reqid: number, handle: Buffer, offset: number, data: Buffer) => {
+    const path = handles.get(handle.toString())!.path;
+    if (tree.failWrite?.(path)) return sftp.status(reqid, FAILURE, 'write refused');
+    const old = uploads.files.get(path) ?? Buffer.alloc(0);
+    const grown = Buffer.alloc(Math.max(old.length, offset + data.length));
+    old.copy(grown);
+    data.copy(grown, offset);
+    uploads.files.set(path, grown);
+    sftp.status(reqid, OK);
+  });
+  sftp.on('FSTAT', (reqid: number, handle: Buffer) => {
+    const path = handles.get(handle.toString())!.path;
+    const written = uploads.files.get(path);
+    if (!written) return stat(reqid, path);
+    sftp.attrs(reqid, { ...attrsOf({ kind: 'file' }), size: tree.writtenSize?.(path, written.length) ?? written.length });
+  });
   sftp.on('READ', (reqid: number, handle: Buffer, offset: number, length: number) => {
     const data = tree.stat(handles.get(handle.toString())!.path)?.data ?? Buffer.alloc(0);
     if (tree.onRead?.(sftp, reqid, data, offset, length)) return;
     if (offset >= data.length) return sftp.status(reqid, EOF);
     sftp.data(reqid, data.subarray(offset, offset + length));
   });
+  sftp.on('REMOVE', (reqid: number, path: string) => {
+    uploads.ops.push(`remove ${path}`);
+    sftp.status(reqid, uploads.files.delete(path) ? OK : NO_SUCH_FILE);
+  });
+  sftp.on('RENAME', (reqid: number, from: string, to: string) => {
+    uploads.ops.push(`rename ${from} ${to}`);
+    const data = uploads.files.get(from);
+    if (!data) return sftp.status(reqid, NO_SUCH_FILE);
+    uploads.files.delete(from);
+    uploads.files.set(to, data);
+    sftp.status(reqid, OK);
+  });
+  sftp.on('FSETSTAT', (reqid: number) => sftp.status(reqid, OK));
   sftp.on('CLOSE', (reqid: number, handle: Buffer) => {
     handles.delete(handle.toString());
     sftp.status(reqid, OK);
   });
-  for (const other of ['SETSTAT', 'FSETSTAT', 'WRITE', 'MKDIR', 'REMOVE', 'RENAME', 'RMDIR', 'READLINK', 'SYMLINK', 'EXTENDED']) {
+  for (const other of ['SETSTAT', 'MKDIR', 'RMDIR', 'READLINK', 'SYMLINK', 'EXTENDED']) {
     sftp.on(other, (reqid: number) => sftp.status(reqid, UNSUPPORTED));
   }
 }
