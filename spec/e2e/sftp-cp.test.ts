@@ -192,6 +192,21 @@ describe.each([
   });
 });
 
+describe('cp over SFTP with --transport openssh (ssh -s HOST sftp)', () => {
+  it('cp -r -p a tree up and back down through the sftp-only jail', async () => {
+    const dir = await userDir(sshd.sftp, 'cp-openssh');
+    const rdir = remotePath(sshd.sftp, dir);
+    const files = await makeTree(join(local, 'tree'));
+    const up = await cp(sshd.sftp, ['-r', '-p', '-v', join(local, 'tree'), remote(sshd, sshd.sftp, `${rdir}/copy`)], ['--transport', 'openssh']);
+    expect(up.status).toBe(0);
+    expect(up.stderr).toContain('protocol: sftp');
+    await expectTree(join(dir, 'copy'), files, true);
+    const down = await cp(sshd.sftp, ['-r', '-p', remote(sshd, sshd.sftp, `${rdir}/copy`), join(local, 'back')], ['--transport', 'openssh']);
+    expect(down).toMatchObject({ status: 0, stderr: '' });
+    await expectTree(join(local, 'back'), files, true);
+  });
+});
+
 describe('cp: the protocol choice', () => {
   it('auto falls back to SCP where the subsystem is refused; --protocol sftp fails clearly', async () => {
     await sshd.setRsshAllowed(['scp']);
