@@ -9,7 +9,11 @@ export function say(message: string): void {
 
 /** Says that `file` failed and is tried again (put's parts, get's parts). */
 export function sayRetry(file: string, e: RetryEvent): void {
-  say(`${escapeForTerminal(file)}: ${(e.error as Error).message}; retry ${e.retry} of ${e.retries} in ${(e.delayMs / 1000).toFixed(0)} s`);
+  const shown = escapeForTerminal(file);
+  const message = (e.error as Error).message;
+  // An SFTP request's failure names the file already: once is enough.
+  const what = message.startsWith(`${shown}: `) ? message : `${shown}: ${message}`;
+  say(`${what}; retry ${e.retry} of ${e.retries} in ${(e.delayMs / 1000).toFixed(0)} s`);
 }
 
 /** The line to show for a failure. */

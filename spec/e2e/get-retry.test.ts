@@ -52,6 +52,9 @@ function holdStdoutAfter(run: CliRun, bytes: number): Promise<void> {
   });
 }
 
+// The lines that announce a retry, as the user sees them on stderr.
+const retryLines = (stderr: string): string[] => stderr.split('\n').filter((l) => /; retry \d+ of \d+ in \d+ s$/.test(l));
+
 // The size of the one temporary file in `dir` (0 while there is none).
 async function tempSize(dir: string): Promise<number> {
   const [temp] = (await readdir(dir)).filter((f) => f.includes('.scpipe-'));
@@ -69,7 +72,10 @@ describe('get over SFTP: a dropped connection', () => {
     await dropConnections();
     run.child.stdout!.resume();
     const r = await run.done;
-    expect(r.stderr).toMatch(/scpipe: .*s\.bin: .*; retry 1 of 5 in 1 s\n/);
+    // The retry line: the path as given, what went wrong, which retry of how many, and the wait.
+    expect(retryLines(r.stderr)).toEqual([
+      expect.stringMatching(/^scpipe: \/files\/scpipe-sftp-get-retry-\w+\/s\.bin: read: .*SFTP .*; retry 1 of 5 in 1 s$/),
+    ]);
     expect(r.stderr).toMatch(/scpipe: sftp: reading on from byte \d+\n/);
     expect(r.status).toBe(0);
     expect(r.stdout.length).toBe(data.length);
@@ -121,7 +127,9 @@ describe('get over SCP: a dropped connection', () => {
     await waitFor(async () => (await tempSize(local())) >= 4 * MiB, 'bytes in the local temporary file', 60_000);
     await dropConnections();
     const r = await run.done;
-    expect(r.stderr).toMatch(/scpipe: .*c\.bin: .*; retry 1 of 5 in 1 s\n/);
+    expect(retryLines(r.stderr)).toEqual([
+      expect.stringMatching(/^scpipe: \/tmp\/scpipe-test-\w+\/files\/scpipe-user-get-retry-\w+\/c\.bin: connection lost in the middle of a file.*; retry 1 of 5 in 1 s$/),
+    ]);
     expect(r.status).toBe(0);
     expect(await readdir(local())).toEqual(['out.bin']);
     expect((await readFile(out)).equals(data)).toBe(true);

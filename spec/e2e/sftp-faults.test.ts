@@ -1,0 +1,60 @@
+// SFTP faults as users meet them, against OpenSSH's sftp-server through the
+// sftp-only jail: a full remote disk, and a stream of several hundred MB up
+// and back down byte-exact.
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readFile, readdir, writeFile, chown } from 'node:fs/promises';
+import { join } from 'node:path';
+import { remotePath, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+
+const sshd = sshdPerSuite();
+const MiB = 1024 * 1024;
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+// Deterministic pseudo-random bytes from a seed, produced as a pipe.
+const producer = (bytes: number, seed: string): string[] => [
+  'sh', '-c', `openssl enc -aes-128-ctr -nosalt -pass pass:${seed} -pbkdf2 </dev/zero 2>/dev/null | head -c ${bytes}`,
+];
+
+describe('scpipe put over SFTP onto a full remote disk', () => {
+  // User sees: "scpipe: /files/…/keep.bin: no space left on the remote file
+  // system (…)", exit 1, no retry. Left remotely: the old keep.bin as it was,
+  // no .keep.bin.scpipe-XXXXXX; locally: nothing.
+  it('exit 1 with ERR_NO_SPACE\'s message, the temporary file removed, the old target untouched', async () => {
+    const dir = await userDir(sshd.sftp, 'full');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=4m,uid=${sshd.sftp.uid},gid=${sshd.sftp.gid}`, 'tmpfs', dir]);
+    try {
+      await writeFile(join(dir, 'keep.bin'), 'old');
+      await chown(join(dir, 'keep.bin'), sshd.sftp.uid, sshd.sftp.gid);
+      const target = `${remotePath(sshd.sftp, dir)}/keep.bin`;
+      const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, target)], { stdin: Buffer.alloc(16 * MiB), timeoutMs: 60_000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`scpipe: ${target}: no space left on the remote file system (${target.replace(/keep\.bin$/, '')}.keep.bin.scpipe-${r.stderr.match(/scpipe-(\w{6})/)?.[1]}: write: Failure)\n`);
+      expect(await readdir(dir)).toEqual(['keep.bin']);
+      expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
+    } finally {
+      execFileSync('umount', [dir]);
+    }
+  });
+});
+
+describe('several hundred MB over SFTP', () => {
+  // User sees: exit 0 and nothing on stderr, both ways. Left remotely: big.bin
+  // only (no temporary file); the bytes come back as they went.
+  it('300 MiB from a pipe up, and back down to stdout, byte-exact', async () => {
+    const size = 300 * MiB + 7;
+    const dir = await userDir(sshd.sftp, 'big');
+    const target = remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/big.bin`);
+    const up = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--parallel', '2', target, '--', ...producer(size, 'big')], { timeoutMs: 240_000 });
+    expect(up).toMatchObject({ status: 0, stderr: '' });
+    expect(await readdir(dir)).toEqual(['big.bin']);
+    const expected = sha(execFileSync(producer(size, 'big')[0]!, producer(size, 'big').slice(1), { maxBuffer: 1 << 30 }));
+    expect(sha(await readFile(join(dir, 'big.bin')))).toBe(expected);
+    const down = await runCli(['get', ...sshFlags(sshd, sshd.sftp), '--parallel', '2', target], { timeoutMs: 240_000 });
+    expect(down.status).toBe(0);
+    expect(down.stderr).toBe('');
+    expect(down.stdout.length).toBe(size);
+    expect(sha(down.stdout)).toBe(expected);
+  }, 600_000);
+});

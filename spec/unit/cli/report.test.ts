@@ -1,0 +1,30 @@
+import { sayRetry } from '../../../cli/report';
+import { ScpipeError } from '../../../lib/errors';
+
+describe('sayRetry: the line a user sees when a transfer is tried again', () => {
+  const said = (file: string, error: Error, retry = 1, delayMs = 5_000): string => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      sayRetry(file, { retry, retries: 5, delayMs, error });
+      return write.mock.calls.map((c) => String(c[0])).join('');
+    } finally {
+      write.mockRestore();
+    }
+  };
+
+  it('names the file, says what went wrong, which retry of how many and the wait', () => {
+    expect(said('dir/f.bin', new ScpipeError('ERR_LOST_CONNECTION', 'connection lost in the middle of a file'), 2)).toBe(
+      'scpipe: dir/f.bin: connection lost in the middle of a file; retry 2 of 5 in 5 s\n',
+    );
+  });
+
+  it('names the file once when the message names it already (an SFTP request)', () => {
+    expect(said('/files/f.bin', new ScpipeError('ERR_LOST_CONNECTION', '/files/f.bin: read: the SFTP session ended'), 1, 1_000)).toBe(
+      'scpipe: /files/f.bin: read: the SFTP session ended; retry 1 of 5 in 1 s\n',
+    );
+  });
+
+  it('escapes a remote name before it reaches the terminal', () => {
+    expect(said('a\x1b[2Jb', new ScpipeError('ERR_LOST_CONNECTION', 'lost'))).not.toContain('\x1b');
+  });
+});
