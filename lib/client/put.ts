@@ -171,6 +171,22 @@ export async function putOverChannel(
     }
     return again;
   };
+  // Spooling takes as long as the producer: a connection lost meanwhile is
+  // said at once (-v), and fails the run at once unless it can be retried.
+  const spoolRetries = known === undefined && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
+  let lostWhileSpooling: ScpipeError | undefined;
+  let spooling = known === undefined;
+  let unwatch = (): void => undefined;
+  if (spooling) {
+    void sourceReady.then((s) => {
+      if (!spooling || inner.signal.aborted) return;
+      unwatch = s.watchIdle('spool', (err) => {
+        lostWhileSpooling = err;
+        opts.trace?.(`${err.message}${spoolRetries > 0 ? '; will reconnect once the input is spooled' : ''}`);
+        if (spoolRetries === 0) inner.abort(err);
+      });
+    }, () => undefined);
+  }
   try {
     if (known === undefined) {
       spooled = await spool(input as Exclude<PutInput, Uint8Array>, {
@@ -182,6 +198,8 @@ export async function putOverChannel(
         onProgress: (bytes) => opts.onProgress?.({ name, phase: 'spool', bytes }),
       });
     }
+    spooling = false;
+    unwatch();
     const size = spooled ? spooled.size : known!;
     // Only a spool can be sent again: the whole file, after reconnecting
     // (retry.ts); a stream of known size went as it came.
@@ -191,6 +209,7 @@ export async function putOverChannel(
         source = attempt === 0 ? await sourceReady : await reopened();
         const generation = conn?.current().generation ?? 0;
         try {
+          if (attempt === 0 && lostWhileSpooling) throw lostWhileSpooling; // nothing sent: the stage it was lost in
           return await sendTo(source, name, size, spooled, input, opts, remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath);
         } catch (err) {
           source.destroy();
@@ -202,6 +221,8 @@ export async function putOverChannel(
     );
     return { bytes: size, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit, protocol: 'scp' };
   } catch (err) {
+    spooling = false;
+    unwatch();
     inner.abort(err);
     const s = source ?? (await sourceReady.catch(() => undefined));
     s?.destroy();

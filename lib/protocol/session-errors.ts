@@ -15,6 +15,7 @@ const STAGES: Record<string, string> = {
   end: 'before confirming the data',
   warn: 'before confirming the data',
   data: 'while sending the file data',
+  spool: 'while the input was being spooled, before the file header (nothing was sent)',
 };
 
 /** The error for a message the remote sent (a \1 or \2 line, a stray line): escaped once, here. */

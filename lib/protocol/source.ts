@@ -123,6 +123,25 @@ export class ScpSource {
     this.fail(error);
   }
 
+  /**
+   * Calls `onLost` once if the channel goes away while nothing is asked of
+   * it (put spooling its input), with the loss said for `stage`; returns
+   * the function that stops watching.
+   */
+  watchIdle(stage: string, onLost: (err: ScpipeError) => void): () => void {
+    const gone = this.replies.gone;
+    let watching = true;
+    const fire = (): void => {
+      void explainLoss(gone.reason, stage, this.untilExit(2000), this.stderr, this.channel.whyLost).then((err) => watching && onLost(err));
+    };
+    if (gone.aborted) fire();
+    else gone.addEventListener('abort', fire, { once: true });
+    return () => {
+      watching = false;
+      gone.removeEventListener('abort', fire);
+    };
+  }
+
   /** Problems so far (items that were not stored). */
   get problems(): readonly ScpipeError[] {
     return this.failures;

@@ -1,0 +1,58 @@
+// A connection lost while put is still spooling its input (the producer
+// still running, nothing sent yet) is said at once and at its stage, not as
+// "after the file header" once the input ends: with --retries 0 the run
+// fails before the stream ends; with retries, -v says so at once and the
+// file goes over a new connection once the input is spooled.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
+
+const sshd = sshdPerSuite();
+const STAGE = 'connection lost while the input was being spooled, before the file header (nothing was sent)';
+
+async function dropConnections(): Promise<void> {
+  for (const pid of await sshd.connectionPids()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+describe('put: a connection lost while spooling', () => {
+  it('--retries 0: fails at once, while the input is still open, at the right stage', async () => {
+    const dir = await userDir(sshd.user, 'spool-loss');
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '-v', '--retries', '0', remote(sshd, sshd.user, join(dir, 'a.bin'))], { stdin: input });
+    input.write(randomBytes(1024 * 1024));
+    await waitFor(() => run.stderr().includes('< \\0 (ok)'), 'the remote scp -t started', 30_000);
+    await dropConnections();
+    const r = await run.done; // the input is never ended: only the loss can end the run
+    input.destroy();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`scpipe: ${STAGE}`);
+    expect(r.stderr).not.toMatch(/after the file header/);
+  });
+
+  it('with retries: -v says it at once, and the file goes whole over a new connection', async () => {
+    const dir = await userDir(sshd.user, 'spool-retry');
+    const data = randomBytes(3 * 1024 * 1024);
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '-v', remote(sshd, sshd.user, join(dir, 'b.bin'))], { stdin: input });
+    input.write(data.subarray(0, 1024 * 1024));
+    await waitFor(() => run.stderr().includes('< \\0 (ok)'), 'the remote scp -t started', 30_000);
+    await dropConnections();
+    await waitFor(() => run.stderr().includes(`${STAGE}; will reconnect once the input is spooled`), 'the -v line, before the input ends', 30_000);
+    input.end(data.subarray(1024 * 1024));
+    const r = await run.done;
+    expect(r.stderr).toMatch(new RegExp(`b\\.bin: ${STAGE.replace(/[()]/g, '\\$&')}; retry 1 of 5`));
+    expect(r.status).toBe(0);
+    expect((await readFile(join(dir, 'b.bin'))).equals(data)).toBe(true);
+  });
+});
