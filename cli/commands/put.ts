@@ -10,7 +10,7 @@ import { summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { openStdin } from '../stdin';
 import { runPutParts } from './put-parts';
-import { sayRetry } from '../report';
+import { say, sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 
@@ -25,6 +25,7 @@ interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
   'part-size'?: string;
   parallel?: number;
   retries?: number;
+  'remove-stale'?: boolean;
 }
 
 /** Parses `--mode 0640`. */
@@ -67,6 +68,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('parallel', { ...singleNumber, describe: `channels at once: parts with --part-size (default ${DEFAULT_PARALLEL}), SFTP writes (default: from the round trip)` })
         .options(protocolOptions)
         .option('retries', { ...singleNumber, describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)` })
+        .option('remove-stale', { type: 'boolean', default: false, describe: 'over SFTP: first remove the .NAME.scpipe-XXXXXX files an interrupted upload of this target left' })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
         .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '')
         .example('btrfs send @snap | scpipe put --part-size 1G vault:snap.btrfs', '')
@@ -165,6 +167,8 @@ export async function runPut(
       memoryLimit: Number(memory),
       spoolDir: args['spool-dir'],
       retries: args.retries,
+      removeStale: Boolean(args['remove-stale']),
+      onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
       onRetry: (e) => {
         progress?.done();
         sayRetry(spec.path, e);

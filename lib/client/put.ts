@@ -74,6 +74,10 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   retries?: number;
   backoffMs?: readonly number[];
   onRetry?: (event: RetryEvent) => void;
+  /** Over SFTP: first remove the temporary files an interrupted upload of this target left (sftp-stale.ts). */
+  removeStale?: boolean;
+  /** Told of each stale temporary file removed. */
+  onStaleRemoved?: (path: string) => void;
 }
 
 /** What put() did. */

@@ -20,6 +20,7 @@ import type { PutInput, PutOptions, PutResult } from './put';
 import type { Reconnector } from './reconnect';
 import { uploadPaths, type UploadPaths } from './sftp-paths';
 import { recoverer, type ResumeOptions } from './sftp-resume';
+import { removeStaleTemps } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
@@ -45,6 +46,7 @@ export async function putSftp(
 ): Promise<PutResult> {
   const log = opts.trace;
   const paths = await uploadPaths(first.session, remotePath, opts.name);
+  if (opts.removeStale) for (const stale of await removeStaleTemps(first.session, paths.target, paths.temp)) opts.onStaleRemoved?.(stale);
   const rtt = opts.parallel === undefined ? await first.session.roundTripMs() : undefined;
   const wanted = opts.parallel ?? chooseLanes(rtt!);
   log?.(`sftp: ${escapeForTerminal(paths.target)} via ${escapeForTerminal(paths.temp)}`);
