@@ -23,7 +23,7 @@ import { ScpipeError, throwIfAborted, type ScpipeErrorCode } from '../errors';
 import { encodeDirectory, encodeFile, type Times } from '../protocol/records';
 import type { ScpSource } from '../protocol/source';
 import { BODY_CHUNK } from '../util/body-chunk';
-import { escapeForTerminal } from '../util/escape';
+import { escapeBytes, escapeForTerminal } from '../util/escape';
 import { fstatFd, openFd } from './fd';
 import { pathError } from './strerror';
 import { stripTrailingSlashes } from './target';
@@ -140,7 +140,7 @@ class Walker {
         const child = bytes.toString('utf8');
         const childPath = path === '/' ? `/${child}` : `${path}/${child}`;
         if (!Buffer.from(child, 'utf8').equals(bytes)) {
-          const shown = `${escapeForTerminal(path)}/${showBytes(bytes)}`;
+          const shown = `${escapeForTerminal(path)}/${escapeBytes(bytes)}`;
           this.report('ERR_LOCAL_IO', childPath, 'name is not valid UTF-8, not sent', shown);
           continue;
         }
@@ -181,11 +181,4 @@ async function closed(stream: Readable): Promise<void> {
     stream.once('close', resolve);
     stream.destroy();
   });
-}
-
-// A name that is not UTF-8, readable: printable ASCII kept, other bytes \xNN.
-function showBytes(bytes: Buffer): string {
-  let out = '';
-  for (const b of bytes) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-  return out;
 }

@@ -11,9 +11,10 @@
 // - OpenSSH handles the line as a C string, so a NUL byte ends it there. We
 //   keep the NUL in the name, and names.ts refuses it.
 // - A name must be valid UTF-8 (JS strings cannot carry other bytes back to the
-//   file system unchanged); other names fail with "name is not valid UTF-8".
+//   file system unchanged); another name comes as its escaped bytes, marked
+//   `notUtf8`, for the sink to refuse that one entry (sink.ts).
 import { ScpipeError } from '../errors';
-import { escapeForTerminal } from '../util/escape';
+import { escapeBytes, escapeForTerminal } from '../util/escape';
 import { INT64_MAX } from './records';
 import type { SourceRecord, TimesRecord } from './sink-types';
 
@@ -114,11 +115,13 @@ function parseHeader(line: Buffer): SourceRecord {
   const { value: size } = cp.digits();
   if (!cp.take(SPACE)) throw protocolError('size not delimited', line);
   if (size > INT64_MAX) throw protocolError('size out of range', line);
+  const raw = line.subarray(cp.pos);
   let name: string;
   try {
-    name = utf8.decode(line.subarray(cp.pos));
+    name = utf8.decode(raw);
   } catch {
-    throw protocolError('name is not valid UTF-8', line);
+    const shown = escapeBytes(raw);
+    return line[0] === 0x43 ? { type: 'C', mode, size, name: shown, notUtf8: true } : { type: 'D', mode, name: shown, notUtf8: true };
   }
   return line[0] === 0x43 ? { type: 'C', mode, size, name } : { type: 'D', mode, name };
 }

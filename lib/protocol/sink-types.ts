@@ -19,6 +19,8 @@ export interface FileRecord {
   size: bigint;
   /** The name as sent (validated separately, see names.ts). */
   name: string;
+  /** The name's bytes are not UTF-8: `name` is only their escaped form (escapeBytes), to show. */
+  notUtf8?: true;
 }
 
 /** D record: enter a directory (only with -r). */
@@ -26,6 +28,8 @@ export interface DirectoryRecord {
   type: 'D';
   mode: number;
   name: string;
+  /** As FileRecord.notUtf8. */
+  notUtf8?: true;
 }
 
 /** E record: leave the current directory. */

@@ -107,6 +107,13 @@ export class ScpSink {
       case 'C': {
         const times = this.times;
         this.times = undefined;
+        if (r.notUtf8) {
+          // Skipped, as OpenSSH's source skips an entry refused with \1
+          // (for a D, its whole tree): the rest of the copy goes on.
+          if (this.depth === 0) this.topLevel += 1;
+          this.refuse(`${r.name}: name is not valid UTF-8, skipped`);
+          return false;
+        }
         this.checkName(r.name);
         if (r.type === 'D') await this.onDirectory(r, times);
         else await this.onFile(r, times);

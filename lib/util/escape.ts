@@ -34,3 +34,13 @@ export function escapeForTerminal(text: string | Uint8Array, multiline = false):
   }
   return out;
 }
+
+/**
+ * A name that is not valid UTF-8, readable and unambiguous: printable ASCII
+ * kept, every other byte (and a backslash) as `\xNN`.
+ */
+export function escapeBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
+}

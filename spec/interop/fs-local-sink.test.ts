@@ -50,6 +50,24 @@ describe('local sink vs OpenSSH scp -f', () => {
     expect((await readdir(dir)).sort()).toEqual(['local', 'remote']);
   });
 
+  it('skips a name that is not UTF-8 (a file, and a directory with its tree), copies the rest, then fails with it', async () => {
+    const src = join(dir, 'src/tree');
+    await mkdir(join(src, 'sub'), { recursive: true });
+    for (let i = 0; i < 7; i++) await writeFile(join(src, `good${i}`), `file ${i}`);
+    await writeFile(join(src, 'sub/kept'), 'deep');
+    await writeFile(Buffer.from(`${src}/a\xff`, 'latin1'), 'bad');
+    await mkdir(Buffer.from(`${src}/d\xfe`, 'latin1'));
+    await writeFile(Buffer.from(`${src}/d\xfe/inside`, 'latin1'), 'not reached');
+    await mkdir(join(dir, 'dst'));
+    const problems: string[] = [];
+    const handler = await createLocalSink(join(dir, 'dst'), { recursive: true, preserve: false, umask: 0o022 });
+    const run = new ScpSink(spawnChannel('scp', ['-r', '-f', src]), handler, { recursive: true, onProblem: (e) => problems.push(e.message) }).run();
+    await expect(run).rejects.toMatchObject({ code: 'ERR_LOCAL_IO', message: expect.stringMatching(/^(a\\xff|d\\xfe): name is not valid UTF-8, skipped$/) });
+    expect(problems.sort()).toEqual(['a\\xff: name is not valid UTF-8, skipped', 'd\\xfe: name is not valid UTF-8, skipped']);
+    expect((await readdir(join(dir, 'dst/tree'))).sort()).toEqual([...Array.from({ length: 7 }, (_, i) => `good${i}`), 'sub']);
+    expect(await readFile(join(dir, 'dst/tree/sub/kept'), 'utf8')).toBe('deep');
+  });
+
   it('reports a write error (/dev/full) as the one error of that file', async () => {
     await writeFile(join(dir, 'remote'), randomBytes(100000));
     await expect(download(join(dir, 'remote'), '/dev/full', { recursive: false, preserve: false })).rejects.toMatchObject({
