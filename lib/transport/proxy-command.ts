@@ -1,16 +1,15 @@
 // ProxyCommand: the command (run by /bin/sh, as ssh does) is the connection:
 // what we write goes to its stdin, what it prints is the server's side. Its
 // stderr is the user's (ssh lets it through too); scpipe's secrets are not
-// in its environment.
+// in its environment (util/child-env.ts).
 import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
+import { childEnv } from '../util/child-env';
 
 /** Starts `command` and returns its stdio as one Duplex; destroying it stops the command. */
 export function spawnProxyCommand(command: string, log?: (line: string) => void): Duplex {
   log?.(`executing proxy command: ${command}`);
-  const env = { ...process.env };
-  delete env.SCPIPE_PASSWORD;
-  const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv() });
   const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin });
   const stop = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
