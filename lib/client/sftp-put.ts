@@ -159,7 +159,7 @@ async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, opt
 // posix-rename replaces the target atomically. Plain v3 rename fails when the
 // target exists: then the old file is removed first, and for that moment
 // neither name holds it (said on -v; the new file is whole under the temporary name).
-async function rename(session: SftpSession, paths: UploadPaths, log?: (line: string) => void): Promise<void> {
+export async function rename(session: SftpSession, paths: UploadPaths, log?: (line: string) => void): Promise<void> {
   if (session.has('posix-rename@openssh.com')) return session.posixRename(paths.temp, paths.target);
   try {
     await session.rename(paths.temp, paths.target);

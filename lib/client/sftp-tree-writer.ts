@@ -18,10 +18,9 @@ import type { SourceSession } from '../fs/local-source';
 import type { Times } from '../protocol/records';
 import type { OutgoingFile } from '../protocol/source';
 import type { SftpSession } from '../sftp/session';
-import { SFTP_STATUS } from '../sftp/status';
 import { PipelinedWriter } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
-import { HELD_PER_LANE } from './sftp-put';
+import { HELD_PER_LANE, rename } from './sftp-put';
 import { tempNameFor } from './sftp-paths';
 
 /** Options of SftpTreeWriter. */
@@ -92,12 +91,14 @@ export class SftpTreeWriter implements SourceSession {
       if (st.size !== Number(file.size)) {
         throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: the server stored ${st.size} of ${file.size} bytes`, { path });
       }
-      await this.rename(temp, path);
+      await rename(this.session, { target: path, temp, existingMode: existing ? existing.mode & 0o7777 : undefined }, this.opts.trace);
       this.opts.trace?.(`sftp: ${escapeForTerminal(path)}: ${file.size} bytes`);
       return true;
     } catch (caught) {
       const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : caught;
-      if (opened) await this.removeTemp(handle, temp, err);
+      // put's rename() names the temporary file when it removed the old target but could not rename: it stays.
+      const kept = isScpipeError(err) && err.message.includes('the upload is whole in');
+      if (opened && !kept) await this.removeTemp(handle, temp, err);
       if (isFatal(err)) throw err;
       this.reportLocalError(asTarget(err as ScpipeError, temp, path));
       return false;
@@ -167,19 +168,6 @@ export class SftpTreeWriter implements SourceSession {
     }
     if (sent < file.size) {
       throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.name)}: the file shrank while being sent (${sent} of ${file.size} bytes); not stored`);
-    }
-  }
-
-  // posix-rename replaces atomically; plain v3 RENAME fails on an existing target, which is then removed first.
-  private async rename(temp: string, path: string): Promise<void> {
-    if (this.session.has('posix-rename@openssh.com')) return this.session.posixRename(temp, path);
-    try {
-      await this.session.rename(temp, path);
-    } catch (err) {
-      if (!isScpipeError(err) || err.sftpStatus !== SFTP_STATUS.FAILURE) throw err;
-      this.opts.trace?.(`sftp: no posix-rename@openssh.com: removing the old ${escapeForTerminal(path)} before the rename`);
-      await this.session.unlink(path);
-      await this.session.rename(temp, path);
     }
   }
 
