@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): installs what the tests need (OpenSSH server
-# and client, a C compiler for the rssh-like wrapper, two local test accounts;
+# and client, a C compiler for the rssh-like wrapper, three local test accounts;
 # needs root or sudo), builds, and runs every test suite. Extra arguments go to
 # jest, e.g. `npm test -- spec/unit`.
 set -euo pipefail
