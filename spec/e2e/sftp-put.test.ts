@@ -152,9 +152,10 @@ describe.each([
 });
 
 describe('scpipe put over SFTP: memory', () => {
-  it('holds what is in flight, not the stream: 192 MiB with a peak RSS under 160 MiB', async () => {
+  it('holds what is in flight, not the stream: 192 MiB with a peak RSS under 200 MiB', async () => {
     // Each chunk once stayed reachable until the end (a Promise.race against
-    // one long-lived promise): 256 MiB took a peak RSS of 389 MiB.
+    // one long-lived promise): 192 MiB took a peak RSS of 289 MiB, now
+    // ~120 MiB; the bound leaves room for a loaded machine.
     const size = 192 * 1024 * 1024;
     const dir = await userDir(sshd.sftp, 'sftp-mem');
     const hook = join(dir, 'maxrss-hook.js');
@@ -167,7 +168,7 @@ describe('scpipe put over SFTP: memory', () => {
     expect((await stat(join(dir, 'big.bin'))).size).toBe(size);
     const peakMiB = Number(await readFile(out, 'utf8')) / 1024; // maxRSS is in KiB
     expect(peakMiB).toBeGreaterThan(0);
-    expect(peakMiB).toBeLessThan(160);
+    expect(peakMiB).toBeLessThan(200);
   }, 120_000);
 });
 
