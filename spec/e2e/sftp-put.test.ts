@@ -152,24 +152,27 @@ describe.each([
 });
 
 describe('scpipe put over SFTP: memory', () => {
-  it('holds what is in flight, not the stream: 192 MiB with a peak RSS under 200 MiB', async () => {
+  it('holds what is in flight, not the stream: 1 GiB with a peak RSS under 512 MiB', async () => {
     // Each chunk once stayed reachable until the end (a Promise.race against
-    // one long-lived promise): 192 MiB took a peak RSS of 289 MiB, now
-    // ~120 MiB; the bound leaves room for a loaded machine.
-    const size = 192 * 1024 * 1024;
+    // one long-lived promise), so the peak grew with the stream. On an idle
+    // machine the peak is ~110 MiB at any size (docs/performance.md); once,
+    // in a full test run, 192 MiB peaked at 377 MiB, so the bound is set
+    // for the failure this pins (a peak that grows with the stream), with a
+    // stream twice the bound.
+    const size = 1024 * 1024 * 1024;
     const dir = await userDir(sshd.sftp, 'sftp-mem');
     const hook = join(dir, 'maxrss-hook.js');
     const out = join(dir, 'maxrss');
     await writeFile(hook, `process.on('exit', () => require('fs').writeFileSync(process.env.SCPIPE_TEST_MAXRSS, String(process.resourceUsage().maxRSS)));\n`);
-    const r = await runCli([...put(sshd.sftp, `${remotePath(sshd.sftp, dir)}/big.bin`), '--', 'head', '-c', String(size), '/dev/zero'], {
+    const r = await runCli([...put(sshd.sftp, `${remotePath(sshd.sftp, dir)}/big.bin`, ['--parallel', '8']), '--', 'head', '-c', String(size), '/dev/zero'], {
       env: { NODE_OPTIONS: `--require ${hook}`, SCPIPE_TEST_MAXRSS: out },
     });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect((await stat(join(dir, 'big.bin'))).size).toBe(size);
     const peakMiB = Number(await readFile(out, 'utf8')) / 1024; // maxRSS is in KiB
     expect(peakMiB).toBeGreaterThan(0);
-    expect(peakMiB).toBeLessThan(200);
-  }, 120_000);
+    expect(peakMiB).toBeLessThan(512);
+  }, 300_000);
 });
 
 describe('protocol choice', () => {
