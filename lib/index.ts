@@ -20,6 +20,7 @@ export { formatManifest, parseManifest } from './client/parts/manifest';
 export type { Manifest, PartEntry } from './client/parts/manifest';
 export { partName, manifestName } from './client/parts/names';
 export { DEFAULT_RETRIES } from './client/retry';
+export { STALE_AFTER_S } from './client/sftp-stale';
 export { PROTOCOLS } from './client/protocol-choice';
 export type { Protocol } from './client/protocol-choice';
 export { SftpSession } from './sftp/session';

@@ -1,6 +1,6 @@
 // `scpipe put [options] [user@]host:path`: stdin to one remote file.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_PARALLEL, DEFAULT_RETRIES, ScpipeError, escapeForTerminal, isScpipeError, put, type PutInput } from '../../lib';
+import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, escapeForTerminal, isScpipeError, put, type PutInput } from '../../lib';
 import { checkSpoolDirectory, parseByteSize } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
@@ -68,7 +68,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('parallel', { ...singleNumber, describe: `channels at once: parts with --part-size (default ${DEFAULT_PARALLEL}), SFTP writes (default: from the round trip)` })
         .options(protocolOptions)
         .option('retries', { ...singleNumber, describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)` })
-        .option('remove-stale', { type: 'boolean', default: false, describe: 'over SFTP: first remove the .NAME.scpipe-XXXXXX files an interrupted upload of this target left' })
+        .option('remove-stale', { type: 'boolean', default: false, describe: `over SFTP: first remove the .NAME.scpipe-XXXXXX files an interrupted upload of this target left (those not written to for ${STALE_AFTER_S} s)` })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
         .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '')
         .example('btrfs send @snap | scpipe put --part-size 1G vault:snap.btrfs', '')
@@ -169,6 +169,7 @@ export async function runPut(
       retries: args.retries,
       removeStale: Boolean(args['remove-stale']),
       onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
+      onStaleKept: (path, ageS) => say(`kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`),
       onRetry: (e) => {
         progress?.done();
         sayRetry(spec.path, e);

@@ -78,6 +78,8 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   removeStale?: boolean;
   /** Told of each stale temporary file removed. */
   onStaleRemoved?: (path: string) => void;
+  /** Told of each temporary file of this target kept because it was written to `ageS` seconds ago (sftp-stale.ts). */
+  onStaleKept?: (path: string, ageS: number) => void;
 }
 
 /** What put() did. */

@@ -46,7 +46,6 @@ export async function putSftp(
 ): Promise<PutResult> {
   const log = opts.trace;
   const paths = await uploadPaths(first.session, remotePath, opts.name);
-  if (opts.removeStale) for (const stale of await removeStaleTemps(first.session, paths.target, paths.temp)) opts.onStaleRemoved?.(stale);
   const rtt = opts.parallel === undefined ? await first.session.roundTripMs() : undefined;
   const wanted = opts.parallel ?? chooseLanes(rtt!);
   log?.(`sftp: ${escapeForTerminal(paths.target)} via ${escapeForTerminal(paths.temp)}`);
@@ -59,6 +58,7 @@ export async function putSftp(
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
   try {
+    if (opts.removeStale) await sweepStale(first.session, paths, handle, opts);
     lanes = lanes.concat(await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log));
     const { maxWrite } = lanes.map((l) => l.session.limits).reduce((a, b) => (a.maxWrite <= b.maxWrite ? a : b));
     log?.(`sftp: ${lanes.length} channel(s), writes of ${maxWrite} bytes, up to ${HELD_PER_LANE * lanes.length} bytes in flight`);
@@ -93,6 +93,13 @@ function chunksOf(input: PutInput): AsyncIterable<Uint8Array> {
   if (input instanceof Uint8Array) return (async function* () { yield input; })();
   if (input instanceof Readable || Symbol.asyncIterator in input) return input as AsyncIterable<Uint8Array>;
   return input.fd === 0 ? process.stdin : createReadStream('', { fd: input.fd, autoClose: false });
+}
+
+// --remove-stale, once this run's own temporary file exists (its mtime is the server's now).
+async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buffer, opts: SftpPutOptions): Promise<void> {
+  const sweep = await removeStaleTemps(session, paths.target, { path: paths.temp, handle });
+  for (const path of sweep.removed) opts.onStaleRemoved?.(path);
+  for (const { path, ageS } of sweep.kept) opts.onStaleKept?.(path, ageS);
 }
 
 // The chunks of `input`, ending early (rejecting) once the upload failed for

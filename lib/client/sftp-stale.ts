@@ -2,13 +2,24 @@
 // a power cut or a lost connection with the retries spent leave one; every
 // other failure removes its own). scpipe never removes them unasked: one may
 // belong to an upload of the same name still running elsewhere. Asked
-// (`put --remove-stale`), an SFTP upload removes, before it starts, the
+// (`put --remove-stale`), an SFTP upload removes, before it writes, the
 // regular files in the target's directory named as temporary files of this
-// very target, and says each one it removed.
+// very target and not written to for STALE_AFTER_S, and says each one it
+// removed or kept. Ages are read on the server's clock (this run's own new
+// temporary file's mtime), so a skewed local clock cannot shorten them.
 import { posix } from 'node:path';
 import { listDirectory } from '../sftp/listing';
 import type { SftpSession } from '../sftp/session';
 import { TEMP_MARK } from './sftp-paths';
+
+/** A leftover written to more recently than this (seconds) may be a running upload's, and is kept. */
+export const STALE_AFTER_S = 120;
+
+/** What --remove-stale did: the paths removed, and those kept as possibly live (age in seconds). */
+export interface StaleSweep {
+  removed: string[];
+  kept: { path: string; ageS: number }[];
+}
 
 /** True when `name` is a temporary name scpipe gives for a file named `base` (sftp-paths.ts tempNameFor). */
 export function isTempNameOf(name: string, base: string): boolean {
@@ -16,18 +27,24 @@ export function isTempNameOf(name: string, base: string): boolean {
   return name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length));
 }
 
-/** Removes the stale temporary files of `target` but `keep` (this run's own); resolves with the paths removed. */
-export async function removeStaleTemps(session: SftpSession, target: string, keep: string): Promise<string[]> {
+/** Removes the stale temporary files of `target` but this run's own (`own`, open as `handle`). */
+export async function removeStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }): Promise<StaleSweep> {
+  const now = (await session.fstat(own.handle, own.path)).mtime;
   const dir = posix.dirname(target);
   const base = posix.basename(target);
   const entries = await listDirectory(session, dir, { onBadName: () => undefined });
-  const removed: string[] = [];
+  const sweep: StaleSweep = { removed: [], kept: [] };
   for (const { name, attrs } of entries) {
     if (!attrs.isFile() || !isTempNameOf(name, base)) continue;
     const path = dir === '.' ? name : posix.join(dir, name);
-    if (path === keep) continue;
+    if (path === own.path) continue;
+    const ageS = Math.max(0, now - attrs.mtime);
+    if (ageS < STALE_AFTER_S) {
+      sweep.kept.push({ path, ageS });
+      continue;
+    }
     await session.unlink(path);
-    removed.push(path);
+    sweep.removed.push(path);
   }
-  return removed;
+  return sweep;
 }
