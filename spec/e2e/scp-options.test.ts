@@ -1,9 +1,9 @@
 // scp's options through the CLI, each with its effect checked against the
 // test sshd: -c, -C, -4/-6, -B, -l, -J (a second sshd as the jump host), -S,
 // -T, the refused -3/-R, ssh_config keywords with -o, and --version.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLI, remote, runCli, runOnTerminal, shellQuote, sshFlags } from '../helpers/cli';
+import { CLI, remote, runCli, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -35,6 +35,10 @@ describe('scp options through the CLI', () => {
     expect(r.stderr).toMatch(/^scpipe: scpipe \S+ \(ssh2 \d+\.\d+\.\d+, node v/m); // -v: the versions, once
     expect(r.stderr.match(/\(ssh2 /g)).toHaveLength(1);
     expect((await put(['-c', 'no-such-cipher'], 'c2')).status).toBe(255);
+    // The command line an scp user copies in (the AEAD cipher: no separate MAC).
+    const gcm = await put(['-v', '-c', 'aes128-gcm@openssh.com'], 'gcm');
+    expect(gcm.status).toBe(0);
+    expect(gcm.stderr).toMatch(/scpipe: kex .*, cipher aes128-gcm@openssh\.com, /);
   });
 
   it('-C: zlib compression is agreed', async () => {
@@ -59,13 +63,19 @@ describe('scp options through the CLI', () => {
     expect((await runCli(['put', '-4', '-6', 'h:f'])).status).toBe(2);
   });
 
-  it('-B: never asks for a password, even on a terminal', async () => {
+  it('-B: never asks for a password or about a host key, even on a terminal', async () => {
     // scpipe-user may log in with a password; without a key, scpipe would ask for one on the terminal.
     const args = ['put', '-B', '-P', String(sshd.port), '-F', 'none', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'IdentityAgent=none', `${sshd.user.name}@127.0.0.1:/tmp/never`];
     const r = await runOnTerminal(`echo x | ${shellQuote([process.execPath, CLI, ...args])}`, { timeoutMs: 30_000 });
     expect(r.status).toBe(255);
     expect(r.out).not.toMatch(/password/i);
     expect(r.out).toMatch(/Permission denied/);
+    // Nor about a host key it does not know (StrictHostKeyChecking left at ask): refused at once.
+    const unknown = ['put', '-B', '-P', String(sshd.port), '-F', 'none', '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${join(dir, 'empty_kh')}`, `${sshd.rssh.name}@127.0.0.1:${dir}/never`];
+    const k = await runOnTerminal(`echo x | ${shellQuote([process.execPath, CLI, ...unknown])}`, { timeoutMs: 30_000 });
+    expect(k.status).toBe(255);
+    expect(k.out).not.toMatch(/continue connecting/);
+    expect(k.out).toMatch(/is not known and you have requested strict checking/);
   });
 
   it('-l 8000: 10 MB take 9 to 12 s (1 MB/s)', async () => {
@@ -80,11 +90,40 @@ describe('scp options through the CLI', () => {
     expect((await put(['-l', 'fast'], 'bad')).status).toBe(2);
   });
 
-  it('-l is one limit for the run: three parts over parallel channels still share 1 MB/s', async () => {
-    const r = await put(['-l', '8000', '--part-size', '1000000', '--parallel', '3'], 'parts', Buffer.alloc(3_000_000), 60_000);
+  it('-l 8000 through four parallel parts: one smooth limit for the run, 10 MB in 9 to 12 s', async () => {
+    // Sampled while it runs: the parts written so far, across all four
+    // channels, grow at about 1 MB/s in every second-long window (one shared
+    // bucket, no bursts); four separate limits would take 2.5 s in all.
+    const run = startCli(['put', ...sshFlags(sshd, sshd.rssh), '-v', '-l', '8000', '--part-size', '2500000', '--parallel', '4', remote(sshd, sshd.rssh, `${dir}/parts`)],
+      { stdin: Buffer.alloc(10_000_000), timeoutMs: 60_000 });
+    const written = async () => {
+      let sum = 0;
+      for (const name of await readdir(dir)) if (/^parts\.\d+$/.test(name)) sum += await stat(join(dir, name)).then((st) => st.size, () => 0);
+      return sum;
+    };
+    const samples: [ms: number, bytes: number][] = [];
+    let exited = false;
+    void run.done.then(() => (exited = true));
+    while (!exited) {
+      samples.push([performance.now(), await written()]);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const r = await run.done;
     expect(r.status).toBe(0);
-    // At 1 MB/s per channel instead it would take about a second.
-    expect(r.ms / 1000).toBeGreaterThanOrEqual(2.8);
+    expect(r.stderr).toMatch(/over 4 channel\(s\)/);
+    const sent = Number(/sent 10000000 bytes as 4 part\(s\) .* in (\d+\.\d+) s/.exec(r.stderr)?.[1]);
+    expect(sent).toBeGreaterThanOrEqual(9);
+    expect(sent).toBeLessThanOrEqual(12);
+    // Every window of at least a second between 1 MB and 9 MB written: 0.6 to 1.5 MB/s.
+    const flowing = samples.filter(([, b]) => b > 1_000_000 && b < 9_000_000);
+    expect(flowing.length).toBeGreaterThan(10);
+    for (let i = 0, j = 0; i < flowing.length; i++) {
+      while (j < flowing.length && flowing[j]![0] - flowing[i]![0] < 1000) j++;
+      if (j === flowing.length) break;
+      const rate = (flowing[j]![1] - flowing[i]![1]) / ((flowing[j]![0] - flowing[i]![0]) / 1000);
+      expect(rate).toBeGreaterThan(600_000);
+      expect(rate).toBeLessThan(1_500_000);
+    }
   });
 
   it('-J: through a second sshd as the jump host; a wrong jump host key is refused', async () => {
@@ -92,6 +131,12 @@ describe('scp options through the CLI', () => {
     expect(ok.status).toBe(0);
     expect(await readFile(join(dir, 'jumped'), 'utf8')).toBe('via jump');
     expect(ok.stderr).toContain(`Host '[127.0.0.1]:${jump.port}' is known and matches`);
+    expect(ok.stderr).toContain(`Host '[127.0.0.1]:${sshd.port}' is known and matches`);
+    // Two hops (the jump host reached through itself), each hop's key checked.
+    const two = await put(['-F', await jumpConfig(), '-J', 'jumphost,jumphost', '-v'], 'jumped2', 'two hops');
+    expect(two.status).toBe(0);
+    expect(await readFile(join(dir, 'jumped2'), 'utf8')).toBe('two hops');
+    expect(two.stderr.split(`Host '[127.0.0.1]:${jump.port}' is known and matches`)).toHaveLength(3);
     const wrong = join(dir, 'wrong_kh');
     await writeFile(wrong, (await readFile(jump.knownHostsPath, 'utf8')).replace(/ssh-ed25519 \S+/, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'));
     const refused = await put(['-F', await jumpConfig(wrong), '-J', 'jumphost'], 'never');
@@ -114,7 +159,6 @@ describe('scp options through the CLI', () => {
     const strict = await runCli(args([]));
     expect(strict.status).toBe(1);
     const loose = await runCli(args(['-T']));
-    
     expect(loose.status).toBe(0);
     expect(loose.stdout.toString()).toBe('globbed');
   });
