@@ -19,6 +19,18 @@ describe('man/scpipe.1', () => {
     expect(flags.length).toBeGreaterThan(5);
     for (const flag of flags) expect(page).toContain(`.B ${flag.replace(/-/g, '\\-')}`);
     expect(page).toContain(`.SS ${command}`);
+    // The words of each description too, as --help has them (whitespace aside).
+    const flat = (text: string) => text.replace(/\\-/g, '-').replace(/\\e/g, '\\').replace(/\s+/g, ' ');
+    const described = [...help.matchAll(/^ {2,6}-\S+(?:, --\S+)? {2,}(.*(?:\n {10,}\S.*)*)/gm)].map((m) => flat(m[1]!));
+    expect(described.length).toBe(flags.length);
+    for (const text of described) expect(flat(page)).toContain(text);
+  });
+
+  it('is what package.json installs as the man page, and goes into the package', () => {
+    const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { man: string[]; files: string[] };
+    expect(pkg.man).toEqual(['./man/scpipe.1']);
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as [{ files: { path: string }[] }];
+    expect(packed[0].files.map((f) => f.path)).toContain('man/scpipe.1');
   });
 
   it('is a man(7) page with the exit statuses', () => {
