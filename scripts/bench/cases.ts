@@ -86,6 +86,11 @@ export const CASES: readonly BenchCase[] = [
     name: 'pipe-parts', command: 'cat FILE | scpipe put --part-size PART (default --parallel)', reference: 'manual-two-pass', kind: 'parts', scpipe: true,
     start: (env) => pipeIntoScpipe(env, env.file, ['--part-size', String(env.opts.partSize)], 'out'),
   },
+  // The default --parallel chosen from these (docs/performance.md).
+  ...[1, 2, 8].map((parallel): BenchCase => ({
+    name: `pipe-parts-p${parallel}`, command: `cat FILE | scpipe put --part-size PART --parallel ${parallel}`, reference: 'manual-two-pass', kind: 'parts', scpipe: true,
+    start: (env) => pipeIntoScpipe(env, env.file, ['--part-size', String(env.opts.partSize), '--parallel', String(parallel)], 'out'),
+  })),
   {
     name: 'split-scp', command: "cat FILE | split -b PART --filter 'cat > $FILE && scp -O $FILE host: && rm $FILE'", reference: 'split-scp', kind: 'parts', scpipe: false,
     start: (env) => {

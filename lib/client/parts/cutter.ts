@@ -1,11 +1,13 @@
 // Cuts a stream into parts of exactly `partSize` bytes (the last shorter; an
 // empty stream is one empty part), spooling each (part-writer.ts) and
-// hashing the whole stream in the same pass. Before each part it waits for
+// summing each part and the whole stream in the same pass, on a hashing
+// thread (hash-thread.ts): the bytes are copied to it once for both sums. Before each part it waits for
 // room (`beforePart`), so no more parts are held than the uploads allow.
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { ChunkReader } from '../../protocol/chunk-reader';
 import { Interrupt, Progress } from '../../spool/control';
 import { closeInput, openInput, pull, toBuffer } from '../../spool/input';
+import { HashThread } from './hash-thread';
 import { PartWriter, type MemoryBudget, type SpooledPart } from './part-writer';
 
 /** How to cut. */
@@ -32,19 +34,25 @@ export interface CutResult {
 
 /** Reads `input` to its end, handing over parts; see the file comment. */
 export async function cutParts(input: Readable | AsyncIterable<Uint8Array>, opts: CutOptions): Promise<CutResult> {
-  const iterator = openInput(input);
+  // A Readable chunk by chunk: its own iterator joins what is buffered, a copy.
+  const iterator: AsyncIterator<unknown> = input instanceof Readable ? new ChunkReader(input) : openInput(input);
   const interrupt = new Interrupt(opts.signal);
   const progress = new Progress(opts.onProgress);
-  const whole = createHash('sha256');
+  const sums = new HashThread();
+  const whole = sums.newId();
+  const feed = sums.feed([whole]);
   let taken = 0;
   let parts = 0;
   let current: PartWriter | null = null;
   const open = async (): Promise<PartWriter> => {
     await interrupt.race(opts.beforePart());
+    feed.ids = [whole, sums.newId()];
     return new PartWriter(parts, opts.budget, opts.spoolDir, (err) => interrupt.fail(err), opts.onSpill);
   };
   const close = async (): Promise<void> => {
-    const part = await current!.finish();
+    const sha256 = await interrupt.race(feed.digest(feed.ids[1]!));
+    feed.ids = [whole];
+    const part = await current!.finish(sha256);
     current = null;
     parts++;
     opts.onPart(part);
@@ -56,12 +64,12 @@ export async function cutParts(input: Readable | AsyncIterable<Uint8Array>, opts
       if (next.done) break;
       let chunk = toBuffer(next.value, taken);
       taken += chunk.length;
-      whole.update(chunk);
       while (chunk.length > 0) {
         current ??= await open();
         const room = opts.partSize - current.size;
         const piece = chunk.length <= room ? chunk : chunk.subarray(0, room);
         chunk = chunk.subarray(piece.length);
+        await feed.update(piece);
         await current.push(piece);
         if (current.size === opts.partSize) await close();
       }
@@ -71,14 +79,17 @@ export async function cutParts(input: Readable | AsyncIterable<Uint8Array>, opts
       current ??= await open();
       await close();
     }
+    const sha256 = await interrupt.race(feed.digest(whole));
     interrupt.check();
     progress.finish(taken);
-    return { size: BigInt(taken), sha256: whole.digest('hex'), parts };
+    return { size: BigInt(taken), sha256, parts };
   } catch (err) {
-    closeInput(iterator);
+    if (input instanceof Readable) input.destroy();
+    else closeInput(iterator);
     await (current as PartWriter | null)?.discard();
     throw err;
   } finally {
+    sums.close();
     interrupt.dispose();
   }
 }

@@ -1,13 +1,14 @@
 // get() of a parts set: the manifest first, then the parts in order, up to
 // `parallel` fetched ahead over channels of one connection. Each part is
-// taken into a spool (RAM up to its share of the memory limit, then a
-// private file) and checked against the manifest's size and SHA-256 before
-// a byte of it goes out, so nothing is written past a part that failed.
-// The whole stream's SHA-256 is checked at the end.
-import { createHash, type Hash } from 'node:crypto';
+// taken into a spool (RAM within the memory limit shared by the parts held,
+// then a private file) and checked against the manifest's size and SHA-256
+// before a byte of it goes out, so nothing is written past a part that
+// failed. The whole stream's SHA-256 is checked at the end. The sums are
+// computed on a hashing thread (hash-thread.ts).
 import { ScpipeError, abortError, isScpipeError } from '../../errors';
 import type { ExitStatus } from '../../protocol/channel';
-import { spool, type Spool } from '../../spool';
+import { spoolDirectory } from '../../spool/options';
+import { ChunkReader } from '../../protocol/chunk-reader';
 import { escapeForTerminal } from '../../util/escape';
 import { BodyStream } from '../body-stream';
 import { getOverChannel, type GetOptions } from '../get';
@@ -16,6 +17,8 @@ import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconne
 import { withRetries } from '../retry';
 import { parseManifest, type Manifest, type PartEntry } from './manifest';
 import { manifestName } from './names';
+import { HashThread } from './hash-thread';
+import { MemoryBudget, PartWriter, type SpooledPart } from './part-writer';
 import { DEFAULT_PARALLEL } from './options';
 import { linkedController } from '../../util/abort';
 
@@ -41,26 +44,28 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
   const body = new BodyStream();
   const { controller: inner, unlink } = linkedController(opts.signal);
   const parallel = opts.parallel ?? DEFAULT_PARALLEL;
-  const memoryEach = Math.floor((opts.memoryLimit ?? 64 * 1024 * 1024) / parallel);
+  // RAM shared by the parts held, as a parts upload's (part-writer.ts).
+  const held: Held = { budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024), dir: spoolDirectory(opts.spoolDir), sums: new HashThread() };
   const role = { ...opts, signal: inner.signal };
-  const fetches: Promise<Spool>[] = [];
+  const fetches: Promise<SpooledPart>[] = [];
   const startNext = (): void => {
     const entry = manifest.parts[fetches.length];
     if (entry === undefined) return;
-    const fetching = fetchPart(conn, dir, entry, memoryEach, role, fetches[fetches.length - 1]);
+    const fetching = fetchPart(conn, dir, entry, fetches.length, held, role, fetches[fetches.length - 1]);
     fetching.catch(() => undefined); // awaited in order below
     fetches.push(fetching);
   };
   const done = (async (): Promise<ExitStatus> => {
-    const whole = createHash('sha256');
+    const wholeId = held.sums.newId();
+    const whole = held.sums.feed([wholeId]);
     let received = 0n;
     try {
       for (let i = 0; i < parallel; i++) startNext();
       for (let index = 0; index < manifest.parts.length; index++) {
         const part = await fetches[index]!;
         try {
-          for await (const chunk of part.replay({ signal: inner.signal })) {
-            whole.update(chunk as Buffer);
+          for await (const chunk of part.spool.replay({ signal: inner.signal })) {
+            await whole.update(chunk as Buffer);
             received += BigInt((chunk as Buffer).length);
             opts.onProgress?.({ name: manifest.name, phase: 'transfer', bytes: received, total: manifest.size });
             await body.write(chunk as Buffer);
@@ -71,7 +76,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
         }
         startNext();
       }
-      if (whole.digest('hex') !== manifest.sha256) {
+      if ((await whole.digest(wholeId)) !== manifest.sha256) {
         throw new ScpipeError('ERR_CHECKSUM', `the parts of ${escapeForTerminal(manifest.name)} do not add up to the stream the manifest describes (SHA-256 differs)`);
       }
       body.finish();
@@ -84,6 +89,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
       body.destroy(e);
       throw e;
     } finally {
+      held.sums.close();
       unlink();
     }
   })();
@@ -95,22 +101,29 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
 // A channel the server refused (MaxSessions, and no further connection could
 // be made) is asked for again once the part before it is in, then with the
 // retries' backoff.
-function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, memoryLimit: number, opts: GetOptions, before?: Promise<unknown>): Promise<Spool> {
+function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, index: number, held: Held, opts: GetOptions, before?: Promise<unknown>): Promise<SpooledPart> {
   let waited = before === undefined;
   return retrying(conn, opts, async (open) => {
     try {
-      return await fetchPartOnce(open, dir, entry, memoryLimit, opts);
+      return await fetchPartOnce(open, dir, entry, index, held, opts);
     } catch (err) {
       if (!isChannelRefused(err) || waited) throw err;
       waited = true;
       opts.trace?.(`${err.message}: part ${escapeForTerminal(entry.name)} waits for the part before it`);
       await before!.catch(() => undefined);
-      return fetchPartOnce(open, dir, entry, memoryLimit, opts);
+      return fetchPartOnce(open, dir, entry, index, held, opts);
     }
   });
 }
 
-async function fetchPartOnce(open: OpenChannel, dir: string, entry: PartEntry, memoryLimit: number, opts: GetOptions): Promise<Spool> {
+// Where the parts fetched ahead are held: RAM within one budget, then files.
+interface Held {
+  budget: MemoryBudget;
+  dir: string;
+  sums: HashThread;
+}
+
+async function fetchPartOnce(open: OpenChannel, dir: string, entry: PartEntry, index: number, held: Held, opts: GetOptions): Promise<SpooledPart> {
   const shown = escapeForTerminal(entry.name);
   let download;
   try {
@@ -126,24 +139,32 @@ async function fetchPartOnce(open: OpenChannel, dir: string, entry: PartEntry, m
     download.body.destroy();
     throw new ScpipeError('ERR_CHECKSUM', `part ${shown} is ${download.size} bytes, the manifest says ${entry.size}`, { path: entry.name });
   }
-  const hash = createHash('sha256');
-  const taken = await spool(hashing(download.body, hash), { memoryLimit, spoolDir: opts.spoolDir, signal: opts.signal });
+  // Taken as ssh2 pushed it (a stream's iterator joins what is buffered, a copy).
+  let failure: ScpipeError | undefined;
+  const writer = new PartWriter(index, held.budget, held.dir, (err) => (failure ??= err));
+  const id = held.sums.newId();
+  const feed = held.sums.feed([id]);
+  let part: SpooledPart | undefined;
   try {
+    const chunks = new ChunkReader(download.body);
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      if (failure) throw failure;
+      if (opts.signal?.aborted) throw abortError(opts.signal);
+      await feed.update(next.value);
+      await writer.push(next.value);
+    }
     await download.done;
-    if (hash.digest('hex') !== entry.sha256) {
+    part = await writer.finish(await feed.digest(id));
+    if (part.sha256 !== entry.sha256) {
       throw new ScpipeError('ERR_CHECKSUM', `part ${shown} does not match its SHA-256 in the manifest`, { path: entry.name });
     }
+    return part;
   } catch (err) {
-    await taken.dispose();
+    feed.close();
+    download.body.destroy();
+    if (part) await part.dispose();
+    else await writer.discard();
     throw err;
-  }
-  return taken;
-}
-
-async function* hashing(body: AsyncIterable<unknown>, hash: Hash): AsyncGenerator<Buffer> {
-  for await (const chunk of body) {
-    hash.update(chunk as Buffer);
-    yield chunk as Buffer;
   }
 }
 

@@ -1,12 +1,16 @@
 // One part being spooled: in RAM while the budget shared by all parts held
-// allows, else in a private unnamed spool file (lib/spool), hashed as it is
-// taken. finish() yields the part, replayable until it is disposed.
-import { createHash, type Hash } from 'node:crypto';
+// allows, else in a private unnamed spool file (lib/spool). The caller sums
+// it (hash-thread.ts) and gives finish() the sum; finish() yields the part,
+// replayable until it is disposed. Used for
+// both directions: the parts cut from the input, and the parts fetched by get.
 import { ChunkList } from '../../spool/chunks';
 import { SpoolFile } from '../../spool/spool-file';
 import { FileSpool, MemorySpool, type Spool } from '../../spool/spools';
 import { SpoolWriter } from '../../spool/writer';
 import type { ScpipeError } from '../../errors';
+
+// Chunks at least this long are held by reference; shorter ones are packed.
+const KEEP_FROM = 16 * 1024;
 
 /** RAM shared by every part held (--memory): taken as parts fill, given back as they are disposed. */
 export class MemoryBudget {
@@ -42,8 +46,10 @@ export interface SpooledPart {
 /** Takes the bytes of one part; see the file comment. */
 export class PartWriter {
   size = 0;
-  private readonly hash: Hash = createHash('sha256');
-  private ram: ChunkList | null = new ChunkList();
+  // Chunks kept as they came (pipe reads, SSH packets): the budget bounds
+  // them to a few thousand, and packing them into fresh blocks was a copy
+  // and a page fault per 4 KiB (docs/performance.md §3).
+  private ram: ChunkList | null = new ChunkList(KEEP_FROM);
   private reserved = 0;
   private file: SpoolFile | null = null;
   private writer: SpoolWriter | null = null;
@@ -58,7 +64,6 @@ export class PartWriter {
 
   /** Adds a chunk (kept by reference: the caller must not change it). */
   async push(chunk: Buffer): Promise<void> {
-    this.hash.update(chunk);
     this.size += chunk.length;
     if (this.writer === null && this.budget.take(chunk.length)) {
       this.reserved += chunk.length;
@@ -70,8 +75,8 @@ export class PartWriter {
     if (this.writer!.full) await this.writer!.flush();
   }
 
-  /** The finished part. */
-  async finish(): Promise<SpooledPart> {
+  /** The finished part, whose bytes have the SHA-256 `sha256` (hex). */
+  async finish(sha256: string): Promise<SpooledPart> {
     let spool: Spool;
     if (this.writer) {
       await this.writer.end();
@@ -86,7 +91,7 @@ export class PartWriter {
     return {
       index: this.index,
       size: this.size,
-      sha256: this.hash.digest('hex'),
+      sha256,
       onDisk: this.file !== null,
       spool,
       dispose: () =>
