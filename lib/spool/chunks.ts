@@ -38,13 +38,14 @@ export class ChunkList {
 
   /**
    * Appends a chunk. A large chunk is kept by reference, so the caller must not
-   * change it afterwards (the same contract as `Readable.push`).
+   * change it afterwards (the same contract as `Readable.push`); `pack`
+   * overrides the choice by size.
    */
-  push(chunk: Buffer): void {
+  push(chunk: Buffer, pack = chunk.length < this.coalesceBelow): void {
     const length = chunk.length;
     if (length === 0) return;
     this.bytes += length;
-    if (length >= this.coalesceBelow) {
+    if (!pack) {
       this.seal();
       this.chunks.push(chunk);
       return;

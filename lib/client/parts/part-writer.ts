@@ -46,7 +46,7 @@ export interface SpooledPart {
 /** Takes the bytes of one part; see the file comment. */
 export class PartWriter {
   size = 0;
-  // Chunks kept as they came (pipe reads, SSH packets): the budget bounds
+  // Chunks kept as they came (pipe reads): the budget bounds
   // them to a few thousand, and packing them into fresh blocks was a copy
   // and a page fault per 4 KiB (docs/performance.md §3).
   private ram: ChunkList | null = new ChunkList(KEEP_FROM);
@@ -67,7 +67,10 @@ export class PartWriter {
     this.size += chunk.length;
     if (this.writer === null && this.budget.take(chunk.length)) {
       this.reserved += chunk.length;
-      this.ram!.push(chunk);
+      // A view into a larger buffer (ssh2 decrypts in place in the socket's
+      // reads, shared by the packets of several channels) is copied: held by
+      // reference it would keep up to twice the budget alive.
+      this.ram!.push(chunk, chunk.length < KEEP_FROM || chunk.buffer.byteLength > chunk.length * 1.25);
       return;
     }
     if (this.writer === null) await this.spill();
