@@ -198,6 +198,8 @@ export interface SshdOptions {
   jumpHost?: boolean;
   /** Channels (sessions) per connection: sshd's MaxSessions (default 50 here; OpenSSH's is 10). */
   maxSessions?: number;
+  /** A CA public key file: certificates it signed log in (principal: the account name). */
+  trustedUserCAKeys?: string;
 }
 
 /** True when this machine has IPv6 loopback (::1 on lo): the sshd then listens there too. */
@@ -219,6 +221,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
 AuthorizedKeysFile ${dir}/authorized_keys/%u
+${opts.trustedUserCAKeys ? `TrustedUserCAKeys ${opts.trustedUserCAKeys}` : ''}
 AllowUsers ${USER} ${RSSH} ${SFTP}
 AllowTcpForwarding ${opts.jumpHost ? 'local' : 'no'}
 AllowAgentForwarding no

@@ -10,6 +10,7 @@ import { promises as fsp, statSync } from 'node:fs';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, KeyboardInteractiveCallback, ParsedKey, Prompt } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { certificatesFor } from './certificate-files';
 import { fingerprint } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
 
@@ -27,6 +28,8 @@ export interface AuthContext {
   prompt?: (question: string, echo: boolean) => Promise<string | null>;
   /** Verbose trace, one line per call. */
   log?: (line: string) => void;
+  /** Resolves true once the connection can offer certificates (certificate.ts); absent: none offered. */
+  certificates?: Promise<boolean>;
 }
 
 /** The handler for ssh2's `authHandler` option plus what it did. */
@@ -62,7 +65,8 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
 
   /** Yields publickey attempts: the agent, then each loadable identity file. */
   function publickeySteps(): Step {
-    const queue: Array<() => Promise<AnyAuthMethod | null>> = [];
+    const queue: Array<() => Promise<AnyAuthMethod | AnyAuthMethod[] | null>> = [];
+    const ready: AnyAuthMethod[] = [];
     // IdentityAgent: another socket, or none; default SSH_AUTH_SOCK.
     const sock = ctx.host.identityAgent === 'none' ? undefined : ctx.host.identityAgent ?? env.SSH_AUTH_SOCK;
     if (sock && !ctx.host.identitiesOnly) {
@@ -81,15 +85,19 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     const explicit = new Set(ctx.host.identityFiles);
     for (const file of files) queue.push(() => loadIdentity(file, explicit.has(file)));
     return async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const attempt = await next();
-        if (attempt) return attempt;
+      while (ready.length === 0) {
+        const next = queue.shift();
+        if (!next) return null;
+        const attempts = await next();
+        if (attempts) ready.push(...[attempts].flat());
       }
-      return null;
+      return ready.shift()!;
     };
   }
 
-  async function loadIdentity(file: string, explicit: boolean): Promise<AnyAuthMethod | null> {
+  // The key of `file`, after it the same key with each certificate of it
+  // (CertificateFile, FILE-cert.pub) first, as ssh offers them.
+  async function loadIdentity(file: string, explicit: boolean): Promise<AnyAuthMethod[] | null> {
     let data: Buffer;
     try {
       data = await fsp.readFile(file);
@@ -122,8 +130,11 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       log(`${file} is not a private key; skipping`);
       return null;
     }
+    const plain: AnyAuthMethod = { type: 'publickey', username, key: parsed };
     log(`offering public key ${file} ${parsed.type} ${fingerprint(parsed.getPublicSSH())}`);
-    return { type: 'publickey', username, key: parsed };
+    const certified = !(await ctx.certificates) ? [] : (await certificatesFor(parsed, [...ctx.host.certificateFiles, `${file}-cert.pub`], log))
+      .map((key): AnyAuthMethod => ({ type: 'publickey', username, key }));
+    return [...certified, plain];
   }
 
   /** Asks via ctx.prompt; a rejection (Ctrl-C) abandons authentication. */

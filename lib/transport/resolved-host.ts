@@ -20,6 +20,8 @@ export interface ResolvedHost {
   /** ~/.ssh/id_ed25519, id_ecdsa, id_rsa — only when no IdentityFile was given at all (as OpenSSH). */
   defaultIdentityFiles: string[];
   identitiesOnly: boolean;
+  /** CertificateFile, expanded: certificates offered with the identity they certify (as is KEY-cert.pub). */
+  certificateFiles: string[];
   /** UserKnownHostsFile; new keys are added to the first. Default ~/.ssh/known_hosts{,2}. */
   knownHostsFiles: string[];
   /** GlobalKnownHostsFile, read-only. Default /etc/ssh/ssh_known_hosts{,2}. */
@@ -94,6 +96,7 @@ export function buildResolvedHost(st: State, alias: string, sshDir: string): Res
     identityFiles,
     defaultIdentityFiles: identityFiles.length > 0 ? [] : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => path.join(sshDir, f)),
     identitiesOnly: v('IdentitiesOnly', false),
+    certificateFiles: files(v<string[]>('CertificateFile', []), 'CertificateFile'),
     knownHostsFiles: files(v('UserKnownHostsFile', ['~/.ssh/known_hosts', '~/.ssh/known_hosts2']), 'UserKnownHostsFile'),
     globalKnownHostsFiles: files(v('GlobalKnownHostsFile', ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']), 'GlobalKnownHostsFile'),
     strictHostKeyChecking: strict === 'ask' ? 'yes' : (strict as 'yes' | 'no' | 'accept-new'),

@@ -33,6 +33,7 @@ export const KEYS: Record<string, [name: string, kind: Kind]> = {
   kexalgorithms: ['KexAlgorithms', 'str'],
   hostkeyalgorithms: ['HostKeyAlgorithms', 'str'],
   identityfile2: ['IdentityFile', 'files'], // obsolete alias
+  certificatefile: ['CertificateFile', 'files'],
   dsaauthentication: ['PubkeyAuthentication', 'bool'], // old alias
   skeyauthentication: ['KbdInteractiveAuthentication', 'bool'], // old alias
   tisauthentication: ['KbdInteractiveAuthentication', 'bool'], // old alias
@@ -135,7 +136,7 @@ export function setValue(st: State, param: string, args: string[], origin: strin
     throw new ScpipeError(code, `${origin}: bad value for ${name}: ${JSON.stringify(args.join(' '))}`);
   }
   if (name === 'IdentityFile') st.identity.push(...(value as string[]));
-  else if (name === 'SendEnv') st.values.set(name, [...((st.values.get(name) as string[] | undefined) ?? []), ...(value as string[])]);
+  else if (name === 'SendEnv' || name === 'CertificateFile') st.values.set(name, [...((st.values.get(name) as string[] | undefined) ?? []), ...(value as string[])]);
   else if (!st.values.has(name)) st.values.set(name, value);
 }
 

@@ -56,7 +56,6 @@ export const OTHER_KEYWORDS: Record<string, [name: string, effect: KeywordEffect
   pkcs11provider: ['PKCS11Provider', refuse('keys on a PKCS#11 token need ssh\'s provider', NONE)],
   smartcarddevice: ['SmartcardDevice', refuse('keys on a smartcard need ssh\'s provider', NONE)],
   securitykeyprovider: ['SecurityKeyProvider', inert('FIDO (sk-) keys need --transport openssh; ssh2 skips them')],
-  certificatefile: ['CertificateFile', refuse('ssh2 cannot authenticate with OpenSSH certificates', NONE)],
   addkeystoagent: ['AddKeysToAgent', inert('scpipe never adds keys to an agent (as AddKeysToAgent=no)')],
   updatehostkeys: ['UpdateHostKeys', inert("scpipe never learns a server's other host keys (as UpdateHostKeys=no)")],
   forwardagent: ['ForwardAgent', inert('scp turns agent forwarding off (ForwardAgent=no)')],

@@ -7,6 +7,7 @@ import { ScpipeError, abortError } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { ssh2Algorithms } from './algorithms';
 import { createAuthHandler } from './auth';
+import { certificateSupport } from './certificate';
 import { askFirstConnect } from './host-key-prompt';
 import { createHostVerifier, type FirstConnectInfo } from './host-verifier';
 import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
@@ -68,7 +69,8 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   const warn = /^(QUIET|FATAL|ERROR)$/.test(host.logLevel ?? '') ? log : (opts.warn ?? log);
   const onFirstConnect = interactive && opts.prompt ? (info: FirstConnectInfo) => askFirstConnect(opts.prompt!, info) : undefined;
   const verifier = createHostVerifier({ host, log, warn, onFirstConnect, address: () => address });
-  const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt: interactive ? opts.prompt : undefined, log });
+  const certificates = certificateSupport();
+  const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt: interactive ? opts.prompt : undefined, log, certificates: certificates.ready });
   const connectTimeout = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
   const connectHop = async (hop: HopConnectOptions) => {
@@ -131,6 +133,7 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
     client.on('error', onError);
     try {
       client.connect(config);
+      certificates.enable(client);
     } catch (err) {
       // ssh2 checks its options here, the algorithm lists among them ("Unsupported algorithm: x").
       const given = Object.keys(host.algorithms);

@@ -105,7 +105,7 @@ describe('resolveHost', () => {
       alias: 'plain', hostname: 'plain', port: 22, user: localUser,
       identityFiles: [],
       defaultIdentityFiles: ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => path.join(sshDir, f)),
-      identitiesOnly: false,
+      identitiesOnly: false, certificateFiles: [],
       knownHostsFiles: [path.join(sshDir, 'known_hosts'), path.join(sshDir, 'known_hosts2')],
       globalKnownHostsFiles: ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
       strictHostKeyChecking: 'yes', hostKeyAsk: true,

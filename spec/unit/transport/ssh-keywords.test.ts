@@ -99,6 +99,8 @@ describe('keywords beyond the table', () => {
     expect((await resolve(['ProxyJump=a,b', 'ProxyCommand=nc %h %p'])).proxyJump).toBe('a,b');
     expect((await resolve(['ProxyJump=none'])).proxyJump).toBeUndefined();
     expect((await resolve(['IdentityAgent=none'])).identityAgent).toBe('none');
+    // CertificateFile adds up, as IdentityFile does.
+    expect((await resolve(['CertificateFile=~/c1', 'CertificateFile=%d/c2'])).certificateFiles).toEqual([path.join(home, 'c1'), path.join(home, 'c2')]);
   });
 
   it('SendEnv picks variables by pattern but never scpipe\'s own secrets', async () => {

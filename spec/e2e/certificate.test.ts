@@ -1,0 +1,77 @@
+// CertificateFile in the ssh2 transport: the test sshd trusts a user CA
+// (TrustedUserCAKeys), and keys that are in no authorized_keys log in with
+// the certificate the CA signed for them, found next to the key
+// (KEY-cert.pub, as ssh finds it) or named by -o CertificateFile.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFile, readFile, rename } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+
+const keys = mkdtempSync(join(tmpdir(), 'scpipe-test-certs-'));
+const keygen = (...args: string[]) => {
+  const r = spawnSync('ssh-keygen', ['-q', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ssh-keygen ${args.join(' ')}: ${r.stderr}`);
+};
+// The CA, then per key type a key the server does not know and its certificate.
+beforeAll(() => {
+  keygen('-t', 'ed25519', '-N', '', '-C', 'test-ca', '-f', join(keys, 'ca'));
+  for (const type of ['ed25519', 'ecdsa', 'rsa']) {
+    keygen('-t', type, '-N', '', '-f', join(keys, `id_${type}`));
+    keygen('-s', join(keys, 'ca'), '-I', `scpipe-test-${type}`, '-n', 'scpipe-rssh', join(keys, `id_${type}.pub`));
+  }
+  keygen('-t', 'ed25519', '-N', '', '-f', join(keys, 'id_uncertified'));
+});
+afterAll(() => rmSync(keys, { recursive: true, force: true }));
+
+const sshd = sshdPerSuite({ trustedUserCAKeys: join(keys, 'ca.pub') });
+let dir: string;
+beforeEach(async () => {
+  dir = await userDir(sshd.rssh, 'cert');
+});
+
+const put = (key: string, extra: string[], name: string) =>
+  runCli(['put', ...sshFlags(sshd, sshd.rssh, extra, key), remote(sshd, sshd.rssh, `${dir}/${name}`)], { stdin: name });
+
+describe('CertificateFile', () => {
+  it('a key alone, in no authorized_keys, is refused', async () => {
+    const r = await put(join(keys, 'id_uncertified'), [], 'never');
+    expect(r.status).toBe(255);
+    expect(r.stderr).toMatch(/Permission denied/);
+  });
+
+  it.each(['ed25519', 'ecdsa', 'rsa'])('%s: KEY-cert.pub next to the key logs in (-v names it)', async (type) => {
+    const r = await put(join(keys, `id_${type}`), ['-v'], `cert-${type}`);
+    expect(r.stderr).toContain(`offering certificate ${join(keys, `id_${type}-cert.pub`)}`);
+    expect(r.status).toBe(0);
+    expect(await readFile(join(dir, `cert-${type}`), 'utf8')).toBe(`cert-${type}`);
+  });
+
+  it('-o CertificateFile= names a certificate kept elsewhere', async () => {
+    const elsewhere = mkdtempSync(join(keys, 'elsewhere-'));
+    await copyFile(join(keys, 'id_ed25519'), join(elsewhere, 'key'));
+    await copyFile(join(keys, 'id_ed25519-cert.pub'), join(elsewhere, 'the-cert'));
+    expect((await put(join(elsewhere, 'key'), [], 'no-cert')).status).toBe(255);
+    const r = await put(join(elsewhere, 'key'), ['-o', `CertificateFile=${join(elsewhere, 'the-cert')}`], 'named');
+    expect(r.status).toBe(0);
+    expect(await readFile(join(dir, 'named'), 'utf8')).toBe('named');
+  });
+
+  it('a certificate of another key is not offered with this one', async () => {
+    const r = await put(join(keys, 'id_uncertified'), ['-v', '-o', `CertificateFile=${join(keys, 'id_ecdsa-cert.pub')}`], 'other');
+    expect(r.status).toBe(255);
+    expect(r.stderr).not.toContain('offering certificate');
+  });
+
+  it('a file that is not a certificate is skipped, saying why', async () => {
+    const fake = join(keys, 'fake-cert.pub');
+    await copyFile(join(keys, 'id_uncertified.pub'), fake);
+    const r = await put(join(keys, 'id_ed25519'), ['-v', '-o', `CertificateFile=${fake}`], 'fake');
+    expect(r.stderr).toContain(`certificate ${fake} skipped: not a certificate of a supported type (ssh-ed25519)`);
+    expect(r.status).toBe(0); // the real one next to the key still works
+    await rename(fake, `${fake}.done`);
+  });
+});
