@@ -83,19 +83,26 @@ export interface SharedWindow {
  * the target plus the stream buffer (plus the sink's ChunkReader queue,
  * which pauses the stream at the same highWaterMark).
  *
+ * The returned function sizes the window again, from the next data the
+ * peer sends after the call: for a peer whose first data does not wait for
+ * a round trip. OpenSSH's sftp sends its INIT right behind the subsystem
+ * request, without waiting for the reply, so `scpipe serve` times the
+ * client's first request after its VERSION instead (sftp/session.ts).
+ *
  * If ssh2's internals are not what this expects (another major version),
  * nothing is changed and ssh2's own window applies.
  */
-export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes: number, roundTripBoundMs = Infinity, shared?: SharedWindow): void {
+export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes: number, roundTripBoundMs = Infinity, shared?: SharedWindow): () => void {
   const ch = channel as unknown as Partial<ChannelInternals>;
   const protocol = ch._client?._protocol;
+  const unchanged = (): void => undefined;
   if (typeof ch.incoming?.window !== 'number' || typeof ch.outgoing?.id !== 'number' ||
       typeof protocol?.channelWindowAdjust !== 'function' || typeof ch._read !== 'function' ||
-      typeof ch.push !== 'function') return;
+      typeof ch.push !== 'function') return unchanged;
   const internals = ch as ChannelInternals;
   const floor = internals.incoming.window;
   const ceiling = Math.min(Math.floor(bytes), 2 ** 32 - 1);
-  if (ceiling <= floor) return;
+  if (ceiling <= floor) return unchanged;
   let target = floor;
   // What the window fills: the channel, and a client channel's stderr (a server channel's is outgoing).
   const readers = [channel, channel.stderr].filter(
@@ -117,16 +124,21 @@ export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes
     protocol.channelWindowAdjust(internals.outgoing.id, wanted - window);
   };
 
-  // The first data sizes the window (ssh2's CHANNEL_DATA handler calls push).
-  const started = performance.now();
+  // The first data after the clock starts sizes the window (ssh2's CHANNEL_DATA handler calls push).
+  let started = 0;
   const ownPush = internals.push;
-  internals.push = function (this: ChannelInternals, chunk: unknown, encoding?: BufferEncoding): boolean {
+  const timedPush = function (this: ChannelInternals, chunk: unknown, encoding?: BufferEncoding): boolean {
     if (chunk !== null) {
       internals.push = ownPush;
       target = windowFor(Math.min(performance.now() - started, roundTripBoundMs), floor, ceiling);
     }
     return ownPush.call(this, chunk, encoding);
   };
+  const startClock = (): void => {
+    started = performance.now();
+    internals.push = timedPush;
+  };
+  startClock();
   // A client channel's two readers share its window (ssh2 refills from either).
   for (const stream of readers as unknown as Partial<ChannelInternals>[]) {
     const ownRead = stream._read;
@@ -136,6 +148,7 @@ export function widenReceiveWindow(channel: ClientChannel | ServerChannel, bytes
       topUp();
     };
   }
+  return startClock;
 }
 
 /** The window for a link whose first reply took `roundTripMs`: round trip × 1 MiB/ms, within [floor, ceiling]. */

@@ -1,15 +1,21 @@
 // One `sftp` subsystem channel of `scpipe serve`: reads packets from the
 // channel, runs them against the jail (dispatch.ts) in the order rules of
 // scheduler.ts, writes the replies. Bounded whatever the client queues:
+//   - the client's send window is widened to the link as for scp uploads
+//     (ssh2-window.ts): OpenSSH's sftp keeps up to 64 writes of 255 KiB in
+//     flight, which ssh2's fixed 2 MiB window cut to a few per round trip.
+//     The round trip is timed from our VERSION to the client's next request
+//     (its INIT does not wait for the subsystem's reply);
 //   - at most MAX_QUEUED requests (and MAX_QUEUED_BYTES of them) wait; then
-//     the channel is paused, ssh2 stops refilling the client's window, and
-//     the client stops sending;
+//     the channel is paused, the window is no longer refilled, and the
+//     client stops sending;
 //   - while the channel cannot take more replies (a client that does not
 //     read), no new request starts, so replies never pile up beyond the
 //     MAX_RUNNING already running.
 // When the channel closes, the requests still running finish, then every
 // handle is closed (with a log line for each file left open).
 import type { ServerChannel } from 'ssh2';
+import { RECEIVE_WINDOW, widenReceiveWindow } from '../../transport/ssh2-window';
 import { escapeForTerminal } from '../../util/escape';
 import type { Jail } from '../jail';
 import type { OpsContext } from './context';
@@ -59,6 +65,7 @@ class SftpSession {
   private readonly running = new Set<Request>();
   private readonly replies: Array<{ packet?: Buffer }> = []; // one per request started, in order
   private initialised = false;
+  private readonly sizeWindowFromNow: () => void;
   private ended = false; // the client sent EOF or the channel closed: read nothing more
   private closed = false; // the channel closed: nothing waiting will run
   private finishing = false;
@@ -84,6 +91,7 @@ class SftpSession {
       verbose: opts.verbose,
       log: (line) => opts.log(`${opts.who} ${opts.jail.hideRoot(line)}`),
     };
+    this.sizeWindowFromNow = widenReceiveWindow(channel, RECEIVE_WINDOW);
     channel.on('data', (chunk: Buffer) => {
       this.framer.push(chunk);
       this.pump();
@@ -155,6 +163,7 @@ class SftpSession {
     if (r.u8() !== REQ.INIT) throw new BadPacket('expected INIT');
     r.u32(); // the client's version: we speak 3, as sftp-server, whatever it asks
     this.initialised = true;
+    this.sizeWindowFromNow();
     this.send(versionReply(ADVERTISED_EXTENSIONS));
   }
 
