@@ -133,6 +133,11 @@ export function recordParts(parts: PartsResult): void {
   active.retries = Math.max(active.retries, parts.parts.reduce((n, p) => n + p.attempts - 1, 0));
 }
 
+/** The protocol the transfer went over (SCP until one was chosen). */
+export function recordProtocol(protocol: JsonSummary['protocol']): void {
+  if (active) active.protocol = protocol;
+}
+
 /** One more retry (counted as they happen, so a failed run reports them too). */
 export function recordRetry(): void {
   if (active) active.retries += 1;

@@ -1,11 +1,12 @@
-// --protocol auto|scp|sftp and -O (scp, as OpenSSH's scp spells the legacy
-// protocol), for put, get and cp.
+// --protocol auto|scp|sftp, -O (SCP) and -s (SFTP), as OpenSSH's scp
+// spells them, for put, get and cp.
 import { PROTOCOLS, ScpipeError, type Protocol } from '../lib';
 
 /** The parsed options. */
 export interface ProtocolArgs {
   protocol?: Protocol;
   O?: boolean;
+  s?: boolean;
   'scp-path': string;
 }
 
@@ -17,6 +18,7 @@ export const protocolOptions = {
     requiresArg: true,
   },
   O: { type: 'boolean', describe: 'use the SCP protocol (as scp -O): the same as --protocol scp' },
+  s: { type: 'boolean', describe: 'use the SFTP protocol (as scp -s): the same as --protocol sftp' },
 } as const;
 
 /**
@@ -24,10 +26,13 @@ export const protocolOptions = {
  * --scp-path names a remote scp (it means nothing to SFTP).
  */
 export function protocolOf(args: Partial<ProtocolArgs>): Protocol {
-  if (args.O && args.protocol !== undefined && args.protocol !== 'scp') {
-    throw new ScpipeError('ERR_USAGE', `-O means --protocol scp; it does not go with --protocol ${args.protocol}`);
+  if (args.O && args.s) throw new ScpipeError('ERR_USAGE', '-O (SCP) and -s (SFTP) exclude each other');
+  for (const [flag, means] of [['O', 'scp'], ['s', 'sftp']] as const) {
+    if (args[flag] && args.protocol !== undefined && args.protocol !== means) {
+      throw new ScpipeError('ERR_USAGE', `-${flag} means --protocol ${means}; it does not go with --protocol ${args.protocol}`);
+    }
+    if (args[flag]) return means;
   }
-  if (args.O) return 'scp';
   if (args.protocol !== undefined) return args.protocol;
   return args['scp-path'] !== undefined && args['scp-path'] !== 'scp' ? 'scp' : 'auto';
 }

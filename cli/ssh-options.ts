@@ -6,7 +6,7 @@ import { ScpipeError, QUOTE_MODES, escapeForTerminal, parseRemoteSpec, type Conn
 import { parsePort, promptOnTty } from '../lib/internal';
 import { lastValue, single } from './yargs-limits';
 import { applyScpOptions, withScpOptions, type ScpArgs } from './scp-options';
-import { withJsonOption } from './json-summary';
+import { recordProtocol, withJsonOption } from './json-summary';
 
 /** Parsed shared options. */
 export interface SshArgs extends ScpArgs {
@@ -93,5 +93,6 @@ export function roleOptions(args: SshArgs, signal: AbortSignal, log?: (line: str
     trace: log,
     strictNames: !args.T,
     onStderrLine: (line: string): void => void process.stderr.write(`${line}\n`),
+    onProtocol: recordProtocol,
   };
 }

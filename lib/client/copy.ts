@@ -38,7 +38,7 @@ export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
 // The protocol for a copy; an SFTP session is the caller's to end.
 function choose(opener: ChannelOpener, opts: CopyOptions): Promise<Choice> {
   const protocol = opts.protocol ?? (opts.quote === 'none' ? 'scp' : 'auto');
-  return chooseProtocol(opener, protocol, opts.signal, opts.trace);
+  return chooseProtocol(opener, protocol, opts.signal, opts.trace, opts.onProtocol);
 }
 
 /** Copies local files (and trees with `recursive`) to `remotePath`. */

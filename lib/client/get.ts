@@ -73,7 +73,7 @@ export interface Download {
 export async function get(target: Target, remotePath: string, opts: GetOptions = {}): Promise<Download> {
   const conn = new Reconnector(target, opts.trace);
   const { opener } = conn.current();
-  const chosen = await chooseProtocol(opener, opts.protocol ?? 'auto', opts.signal, opts.trace).catch((err: unknown) => {
+  const chosen = await chooseProtocol(opener, opts.protocol ?? 'auto', opts.signal, opts.trace, opts.onProtocol).catch((err: unknown) => {
     conn.close();
     throw err;
   });

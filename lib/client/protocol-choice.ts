@@ -14,14 +14,18 @@ export const PROTOCOLS: readonly Protocol[] = ['auto', 'scp', 'sftp'];
 export type Choice = { session: SftpSession; ms: number } | { reason?: string };
 
 /** Opens SFTP unless told `scp`; under `auto` a refusal means SCP. */
-export async function chooseProtocol(opener: ChannelOpener, protocol: Protocol, signal: AbortSignal | undefined, log?: (line: string) => void): Promise<Choice> {
+export async function chooseProtocol(
+  opener: ChannelOpener, protocol: Protocol, signal: AbortSignal | undefined, log?: (line: string) => void, chosen?: (p: 'scp' | 'sftp') => void,
+): Promise<Choice> {
   if (protocol === 'scp') {
     log?.('protocol: scp (--protocol scp)');
+    chosen?.('scp');
     return {};
   }
   try {
     const { session, ms } = await opener.sftp(signal ?? new AbortController().signal);
     log?.(`protocol: sftp (${protocol === 'sftp' ? '--protocol sftp' : 'the sftp subsystem opened'})`);
+    chosen?.('sftp');
     return { session: new SftpSession(session, 'sftp', opener.whyLost), ms };
   } catch (err) {
     if (!isScpipeError(err, 'ERR_PROTOCOL_REFUSED')) throw err;
@@ -29,6 +33,7 @@ export async function chooseProtocol(opener: ChannelOpener, protocol: Protocol, 
       throw new ScpipeError('ERR_PROTOCOL_REFUSED', `${err.message}; this host may allow only scp: try --protocol scp (or auto)`, { cause: err });
     }
     log?.(`protocol: scp (${err.message})`);
+    chosen?.('scp');
     return { reason: err.message };
   }
 }

@@ -119,7 +119,7 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
   }
   const conn = new Reconnector(target, opts.trace);
   try {
-    const chosen = await chooseProtocol(conn.current().opener, opts.protocol ?? 'auto', opts.signal, opts.trace);
+    const chosen = await chooseProtocol(conn.current().opener, opts.protocol ?? 'auto', opts.signal, opts.trace, opts.onProtocol);
     if ('session' in chosen) return await putSftp(conn, chosen, remotePath, input, opts);
     const result = await putOverChannel(conn.current().open, remotePath, input, opts, conn);
     return { ...result, protocolReason: chosen.reason };

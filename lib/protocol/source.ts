@@ -24,6 +24,8 @@ export interface RoleOptions {
   onStderrLine?: (line: string) => void;
   /** Each item that failed, as it fails (the session goes on; e.g. `cp` prints it). */
   onProblem?: (error: ScpipeError) => void;
+  /** The protocol the transfer goes over, once chosen (`auto` decides after connecting). */
+  onProtocol?: (protocol: 'scp' | 'sftp') => void;
 }
 
 /** One regular file to send. */

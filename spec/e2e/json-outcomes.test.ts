@@ -74,6 +74,20 @@ describe('--json for every command and every end', () => {
     expect(s).toMatchObject({ ok: false, exit_status: 255, bytes: 0, error: { code: 'ERR_AUTH' } });
   });
 
+  it.each(['put', 'get', 'cp'] as const)('%s: protocol names the one that ran (sftp with -s, scp with -O)', async (command) => {
+    const home = await userDir(sshd.user, 'json-protocol');
+    await writeFile(join(home, 'src'), 'sftp');
+    const target = (p: string) => remote(sshd, sshd.user, `${home}/${p}`);
+    for (const [flag, protocol] of [['-s', 'sftp'], ['-O', 'scp']] as const) {
+      const args = {
+        put: ['put', target(`p${flag}`)], get: ['get', target('src')], cp: ['cp', join(dir, 'local'), target(`c${flag}`)],
+      }[command];
+      const r = await runCli([args[0]!, '--json', flag, ...sshFlags(sshd, sshd.user), ...args.slice(1)], { stdin: 'sftp' });
+      expect(r.status).toBe(0);
+      expect(summaryOf(r, lines()[command].stream)).toMatchObject({ ok: true, protocol });
+    }
+  });
+
   // Started slow (-l) on a large input; the signal comes once bytes flow.
   const signalled: [Command, NodeJS.Signals, number][] = [['put', 'SIGINT', 130], ['get', 'SIGTERM', 143], ['cp', 'SIGINT', 130], ['put', 'SIGTERM', 143]];
   it.each(signalled)('%s: %s', async (command, signal, status) => {

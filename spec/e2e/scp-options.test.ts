@@ -1,6 +1,6 @@
 // scp's options through the CLI, each with its effect checked against the
 // test sshd: -c, -C, -4/-6, -B, -l, -J (a second sshd as the jump host), -S,
-// -T, the refused -3/-R, ssh_config keywords with -o, and --version.
+// -T, -s/-O, the refused -3/-R, ssh_config keywords with -o, and --version.
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, remote, runCli, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
@@ -161,6 +161,19 @@ describe('scp options through the CLI', () => {
     const loose = await runCli(args(['-T']));
     expect(loose.status).toBe(0);
     expect(loose.stdout.toString()).toBe('globbed');
+  });
+
+  it('-s / -O: SFTP or SCP, as scp spells them (--json tells which ran)', async () => {
+    const userDirPath = await userDir(sshd.user, 'proto');
+    const run = (flag: string, name: string) => runCli(['put', '--json', flag, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${userDirPath}/${name}`)], { stdin: name });
+    const sftp = await run('-s', 'by-sftp');
+    expect(sftp.status).toBe(0);
+    expect(JSON.parse(sftp.stdout.toString())).toMatchObject({ ok: true, protocol: 'sftp' });
+    const scp = await run('-O', 'by-scp');
+    expect(scp.status).toBe(0);
+    expect(JSON.parse(scp.stdout.toString())).toMatchObject({ ok: true, protocol: 'scp' });
+    expect(await readFile(join(userDirPath, 'by-sftp'), 'utf8')).toBe('by-sftp');
+    expect((await runCli(['put', '-s', '-O', 'h:f'])).status).toBe(2);
   });
 
   it.each(['-3', '-R'])('%s is refused, saying why', async (flag) => {

@@ -6,6 +6,8 @@ describe('protocolOf', () => {
     expect(protocolOf({ protocol: 'sftp' })).toBe('sftp');
     expect(protocolOf({ O: true })).toBe('scp');
     expect(protocolOf({ O: true, protocol: 'scp' })).toBe('scp');
+    expect(protocolOf({ s: true })).toBe('sftp');
+    expect(protocolOf({ s: true, 'scp-path': '/opt/bin/scp' })).toBe('sftp');
     expect(protocolOf({ 'scp-path': 'scp' })).toBe('auto');
     expect(protocolOf({ 'scp-path': '/opt/bin/scp' })).toBe('scp');
     expect(protocolOf({ 'scp-path': '/opt/bin/scp', protocol: 'sftp' })).toBe('sftp');
@@ -13,5 +15,7 @@ describe('protocolOf', () => {
 
   it('refuses -O with another protocol', () => {
     expect(() => protocolOf({ O: true, protocol: 'sftp' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
+    expect(() => protocolOf({ s: true, protocol: 'scp' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
+    expect(() => protocolOf({ s: true, O: true })).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
   });
 });
