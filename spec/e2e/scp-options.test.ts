@@ -137,6 +137,12 @@ describe('scp options through the CLI', () => {
     expect(two.status).toBe(0);
     expect(await readFile(join(dir, 'jumped2'), 'utf8')).toBe('two hops');
     expect(two.stderr.split(`Host '[127.0.0.1]:${jump.port}' is known and matches`)).toHaveLength(3);
+    // The user@host:port form, as scp users write it (the hop's key and known_hosts from the config).
+    const byAddress = join(dir, 'ssh_config_addr');
+    await writeFile(byAddress, ['Host 127.0.0.1', `  IdentityFile ${jump.user.keyPath}`, `  UserKnownHostsFile ${jump.knownHostsPath}`, '  BatchMode yes', ''].join('\n'));
+    const spelled = await put(['-F', byAddress, '-J', `${jump.user.name}@127.0.0.1:${jump.port}`], 'spelled', 'user@host:port');
+    expect(spelled.status).toBe(0);
+    expect(await readFile(join(dir, 'spelled'), 'utf8')).toBe('user@host:port');
     const wrong = join(dir, 'wrong_kh');
     await writeFile(wrong, (await readFile(jump.knownHostsPath, 'utf8')).replace(/ssh-ed25519 \S+/, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'));
     const refused = await put(['-F', await jumpConfig(wrong), '-J', 'jumphost'], 'never');
