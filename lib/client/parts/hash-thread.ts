@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { ScpipeError } from '../../errors';
 import { hashWorker, type HashReply, type HashRequest, type HashWorkerData } from './hash-worker';
 
-const BLOCK = 512 * 1024;
+const BLOCK = 256 * 1024;
 const BLOCKS = 16;
 
 // The worker's source, made once.
