@@ -7,8 +7,8 @@ import type { PartReport, PartsProgress } from './put-parts';
 
 /**
  * Parts sent at once when not told. At 20 ms one OpenSSH channel carries
- * ~2 MiB per round trip; four channels carried 256 MiB in a third of one
- * channel's time (docs/performance.md), and more gained little on 2 cores.
+ * ~2 MiB per round trip; four allow more than two cores send, and eight
+ * were slower and hold twice the spool (docs/performance.md §2, --parallel).
  */
 export const DEFAULT_PARALLEL = 4;
 /** OpenSSH's default MaxSessions is 10; more channels than this help nobody. */
