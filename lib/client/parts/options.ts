@@ -8,7 +8,7 @@ import type { PartReport, PartsProgress } from './put-parts';
 /**
  * Parts sent at once when not told. At 20 ms one OpenSSH channel carries
  * ~2 MiB per round trip; four allow more than two cores send, and eight
- * were slower and hold twice the spool (docs/performance.md §2, --parallel).
+ * gained nothing measurable for nearly twice the spool (docs/performance.md §2).
  */
 export const DEFAULT_PARALLEL = 4;
 /** OpenSSH's default MaxSessions is 10; more channels than this help nobody. */
