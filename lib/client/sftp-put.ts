@@ -5,7 +5,6 @@
 // so the target appears whole or not at all and an old file stays until
 // then. Any failure or abort removes the temporary file. A lost connection
 // is resumed (sftp-resume.ts). How the bytes go: docs/protocol.md §10.
-import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import type { InputAttributes } from 'ssh2';
@@ -22,6 +21,7 @@ import { uploadPaths, type UploadPaths } from './sftp-paths';
 import { recoverer, type ResumeOptions } from './sftp-resume';
 import { removeStaleTemps } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
+import { piecesOf, type PieceSource } from './sftp-pieces';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
 export const HELD_PER_LANE = 8 * 1024 * 1024;
@@ -54,6 +54,7 @@ export async function putSftp(
   const handle = await first.session.open(paths.temp, 'wx', attrs);
   let lanes: WriteLane[] = [{ session: first.session, handle }];
   let writer: PipelinedWriter | undefined;
+  let source: PieceSource | undefined;
   const fatal = new Interrupt(undefined); // abort: `stop` below
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
@@ -62,6 +63,8 @@ export async function putSftp(
     lanes = lanes.concat(await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log));
     const { maxWrite } = lanes.map((l) => l.session.limits).reduce((a, b) => (a.maxWrite <= b.maxWrite ? a : b));
     log?.(`sftp: ${lanes.length} channel(s), writes of ${maxWrite} bytes, up to ${HELD_PER_LANE * lanes.length} bytes in flight`);
+    source = piecesOf(input, maxWrite);
+    const pieces = source;
     writer = new PipelinedWriter(lanes, {
       path: paths.temp,
       pieceSize: maxWrite,
@@ -69,9 +72,11 @@ export async function putSftp(
       recover: recoverer(conn, paths.temp, lanes.length, opts),
       onAck: (bytes) => opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: BigInt(bytes), total: opts.size }),
       onFatal: (err) => fatal.fail(err),
+      onRelease: (data) => pieces.release(data),
     });
     opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: 0n, total: opts.size });
-    const bytes = await copyInput(input, writer, fatal, opts);
+    const bytes = await copyInput(source, writer, fatal, opts);
+    source.close();
     await writer.flush();
     lanes = writer.currentLanes;
     await finish(lanes, paths, bytes, opts);
@@ -79,6 +84,7 @@ export async function putSftp(
   } catch (err) {
     const failure = opts.signal?.aborted ? abortError(opts.signal) : err;
     writer?.fail(failure instanceof ScpipeError ? failure : new ScpipeError('ERR_LOCAL_IO', String(failure)));
+    source?.close();
     if (input instanceof Readable) input.destroy();
     const explained = await explainFailure(writer?.currentLanes ?? lanes, paths, failure);
     throw await removeTemp(writer?.currentLanes ?? lanes, paths, explained, log);
@@ -88,13 +94,6 @@ export async function putSftp(
   }
 }
 
-// The input as chunks; stdin's descriptor is read as process.stdin (the CLI made it non-blocking).
-function chunksOf(input: PutInput): AsyncIterable<Uint8Array> {
-  if (input instanceof Uint8Array) return (async function* () { yield input; })();
-  if (input instanceof Readable || Symbol.asyncIterator in input) return input as AsyncIterable<Uint8Array>;
-  return input.fd === 0 ? process.stdin : createReadStream('', { fd: input.fd, autoClose: false });
-}
-
 // --remove-stale, once this run's own temporary file exists (its mtime is the server's now).
 async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buffer, opts: SftpPutOptions): Promise<void> {
   const sweep = await removeStaleTemps(session, paths.target, { path: paths.temp, handle });
@@ -102,36 +101,24 @@ async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buff
   for (const { path, ageS } of sweep.kept) opts.onStaleKept?.(path, ageS);
 }
 
-// The chunks of `input`, ending early (rejecting) once the upload failed for
-// good. Not Promise.race against one long-lived promise: each race leaves a
-// reaction on it that holds the chunk it resolved with, so every chunk of
-// the stream stayed in memory until the end.
-async function* until(input: AsyncIterable<Uint8Array>, fatal: Interrupt): AsyncGenerator<Uint8Array> {
-  const it = input[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      fatal.check();
-      const next = await fatal.race(it.next());
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    void it.return?.()?.catch?.(() => undefined);
-  }
-}
-
 // Writes the input, exactly `size` bytes when known (and stops there with ignoreExcess).
-async function copyInput(input: PutInput, writer: PipelinedWriter, fatal: Interrupt, opts: SftpPutOptions): Promise<number> {
+// Each read is raced against `fatal` (Interrupt, not Promise.race against one
+// long-lived promise: each race left a reaction on it holding its piece, so
+// the whole stream stayed in memory).
+async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: Interrupt, opts: SftpPutOptions): Promise<number> {
   const size = opts.size === undefined ? undefined : Number(opts.size);
   let total = 0;
-  for await (const chunk of until(chunksOf(input), fatal)) {
+  for (;;) {
+    fatal.check();
+    const next = await fatal.race(source.next());
+    if (next === undefined) break;
     if (opts.signal?.aborted) throw abortError(opts.signal);
-    let piece = chunk;
+    let piece = next;
     if (size !== undefined && total + piece.length > size) {
       if (!opts.ignoreExcess) throw new ScpipeError('ERR_SIZE_MISMATCH', `the input is longer than --size ${size}; nothing was stored`, { bytes: BigInt(total) });
       piece = piece.subarray(0, size - total);
     }
-    await writer.write(piece);
+    await writer.writePiece(piece);
     total += piece.length;
     if (size !== undefined && total === size && opts.ignoreExcess) break;
   }

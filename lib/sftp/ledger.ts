@@ -33,16 +33,19 @@ export class WriteLedger {
     return chunk;
   }
 
-  /** The server acknowledged the chunk at `offset`; releases every leading acknowledged chunk. */
-  ack(offset: number): void {
+  /** The server acknowledged the chunk at `offset`; releases every leading acknowledged chunk and returns them. */
+  ack(offset: number): HeldChunk[] {
     const chunk = this.held.get(offset);
     if (!chunk) throw new Error(`ack of an offset not in flight: ${offset}`);
     chunk.acked = true;
+    const released: HeldChunk[] = [];
     for (const [at, c] of this.held) {
       if (!c.acked) break;
       this.held.delete(at);
       this.heldTotal -= c.data.length;
+      released.push(c);
     }
+    return released;
   }
 
   /** Every byte below this offset is acknowledged. */

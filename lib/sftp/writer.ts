@@ -31,6 +31,8 @@ export interface WriterOptions {
   onAck?: (resumePoint: number) => void;
   /** The upload failed for good (also while the caller waits for input, not in write()). */
   onFatal?: (err: ScpipeError) => void;
+  /** A chunk is acknowledged with everything before it: its buffer is no longer held. */
+  onRelease?: (data: Buffer) => void;
 }
 
 interface LaneState extends WriteLane {
@@ -63,6 +65,18 @@ export class PipelinedWriter {
       await this.room();
       this.send(this.ledger.take(this.cut(this.opts.pieceSize)));
     }
+  }
+
+  /**
+   * Sends `piece` (at most pieceSize bytes) as one request as it is, without
+   * the copy write() may make; not after a write() that left bytes queued.
+   */
+  async writePiece(piece: Buffer): Promise<void> {
+    if (this.pendingBytes > 0) throw new Error('writePiece() after a write() of part of a piece');
+    if (piece.length > this.opts.pieceSize) throw new Error(`a piece of ${piece.length} bytes is over the request size ${this.opts.pieceSize}`);
+    if (piece.length === 0) return;
+    await this.room();
+    this.send(this.ledger.take(piece));
   }
 
   /** Sends what is queued and waits until every byte is acknowledged. */
@@ -177,7 +191,8 @@ export class PipelinedWriter {
       () => {
         if (lane.generation !== this.generation) return; // a lane given up after a loss
         lane.inFlight -= chunk.data.length;
-        this.ledger.ack(chunk.offset);
+        const released = this.ledger.ack(chunk.offset);
+        if (this.opts.onRelease) for (const c of released) this.opts.onRelease(c.data);
         this.opts.onAck?.(this.ledger.resumePoint);
         this.wake?.();
       },

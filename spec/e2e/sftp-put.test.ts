@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { endlessInput, remote, runCli, sshFlags, startCli, chunks } from '../helpers/cli';
+import { endlessInput, remote, runCli, runCliWithFile, sshFlags, startCli, chunks } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
@@ -42,6 +42,19 @@ describe.each([
     expect(r.stderr).toContain(`sent ${size} bytes (spool: none)`);
     expect((await readFile(join(dir, 'f.bin'))).equals(data)).toBe(true);
     expect(await readdir(dir)).toEqual(['f.bin']);
+  });
+
+  it.each([
+    ['a shell pipe (`cat f |`)', true],
+    ['a regular file (`< f`)', false],
+  ])('from %s, in pieces of the write size and a short last one, byte-exact', async (_how, catPipe) => {
+    const data = randomBytes(13 * 261_120 + 12_345); // more pieces than are read ahead
+    const file = join(dir, 'local.bin');
+    await writeFile(file, data);
+    const r = await runCliWithFile(put(account(), `${rdir}/piped.bin`, ['-v']), file, { catPipe });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`sent ${data.length} bytes (spool: none)`);
+    expect((await readFile(join(dir, 'piped.bin'))).equals(data)).toBe(true);
   });
 
   it('writes over several channels at once (--parallel 3), byte-exact', async () => {

@@ -110,13 +110,14 @@ export function runOnTerminal(pipeline: string, opts: { timeoutMs?: number } = {
   });
 }
 
-/** Runs the CLI with stdin redirected from a file (a real `< file`, via sh). */
-export function runCliWithFile(args: string[], file: string, opts: CliOptions = {}): Promise<CliResult> {
+/** Runs the CLI with stdin redirected from a file (a real `< file`, via sh), or with `catPipe` fed by `cat file |` (a real pipe). */
+export function runCliWithFile(args: string[], file: string, opts: CliOptions & { catPipe?: boolean } = {}): Promise<CliResult> {
   const quoted = shellQuote([CLI, ...args]);
   const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+  const command = `${shellQuote([process.execPath])} ${quoted}`;
   return new Promise((resolvePromise) => {
     const started = Date.now();
-    const child = spawn('/bin/sh', ['-c', `exec ${shellQuote([process.execPath])} ${quoted} < ${shellQuote([file])}`], {
+    const child = spawn('/bin/sh', ['-c', opts.catPipe ? `cat ${shellQuote([file])} | ${command}` : `exec ${command} < ${shellQuote([file])}`], {
       env: { ...env, HOME: privateHome(), ...opts.env },
     });
     const out: Buffer[] = [];

@@ -28,6 +28,24 @@ describe('PipelinedWriter', () => {
     expect(Buffer.concat([...s.stored.entries()].sort((a, b) => a[0] - b[0]).map(([, d]) => d)).toString()).toBe('abcdefghijkl');
   });
 
+  it('sends whole pieces as they are and releases each once it and everything before it are acknowledged', async () => {
+    const s = new FakeSession();
+    const released: string[] = [];
+    const w = new PipelinedWriter([{ session: s.asSession(), handle }], { path: 'f', pieceSize: 4, maxHeld: 8, onRelease: (d) => released.push(d.toString()) });
+    await w.writePiece(Buffer.from('abcd'));
+    await w.writePiece(Buffer.from('ef'));
+    expect(s.writes.map((x) => [x.offset, x.data.toString()])).toEqual([[0, 'abcd'], [4, 'ef']]);
+    s.ackAll((x) => x.offset === 4);
+    await tick();
+    expect(released).toEqual([]); // held behind offset 0
+    s.ackAll();
+    await tick();
+    expect(released).toEqual(['abcd', 'ef']);
+    await expect(w.writePiece(Buffer.from('toolong'))).rejects.toThrow('over the request size');
+    await w.flush();
+    expect(w.bytes).toBe(6);
+  });
+
   it('spreads requests over the lanes with the least in flight', async () => {
     const a = new FakeSession();
     const b = new FakeSession();

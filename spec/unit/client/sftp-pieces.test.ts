@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { piecesOf, type PieceSource } from '../../../lib/client/sftp-pieces';
+
+async function drain(source: PieceSource, release = true): Promise<Buffer[]> {
+  const pieces: Buffer[] = [];
+  for (let p = await source.next(); p !== undefined; p = await source.next()) {
+    pieces.push(Buffer.from(p)); // a copy: the piece's buffer may be filled again once released
+    if (release) source.release(p);
+  }
+  return pieces;
+}
+
+describe('piecesOf', () => {
+  it('cuts chunks of any size into pieces of the request size, the last one shorter', async () => {
+    const data = randomBytes(10 * 7 + 3);
+    const chunkSizes = [1, 6, 13, 2, 40, 11];
+    const chunks: Buffer[] = [];
+    for (let at = 0, i = 0; at < data.length; i++) {
+      const n = chunkSizes[i % chunkSizes.length]!;
+      chunks.push(data.subarray(at, at + n));
+      at += n;
+    }
+    const pieces = await drain(piecesOf(Readable.from(chunks), 10));
+    expect(pieces.map((p) => p.length)).toEqual([10, 10, 10, 10, 10, 10, 10, 3]);
+    expect(Buffer.concat(pieces).equals(data)).toBe(true);
+  });
+
+  it('gives nothing for an empty input', async () => {
+    expect(await drain(piecesOf(Readable.from([]), 10))).toEqual([]);
+    expect(await drain(piecesOf(new Uint8Array(0), 10))).toEqual([]);
+  });
+
+  it('passes a whole piece of a chunk on as it is, without a copy', async () => {
+    const data = randomBytes(25);
+    const source = piecesOf(data, 10);
+    const first = (await source.next())!;
+    expect(first.buffer).toBe(data.buffer);
+    expect(first.byteOffset).toBe(data.byteOffset);
+    expect(first.length).toBe(10);
+    source.release(first); // not the pool's: ignored
+    const rest = await drain(source);
+    expect(Buffer.concat([first, ...rest]).equals(data)).toBe(true);
+  });
+
+  it('fills a released piece again instead of a new one, and never one still held', async () => {
+    const chunks = Array.from({ length: 12 }, () => randomBytes(3)); // 36 bytes: pieces are copied
+    const source = piecesOf(Readable.from(chunks), 6);
+    const a = (await source.next())!;
+    const b = (await source.next())!;
+    expect(a.buffer).not.toBe(b.buffer);
+    const aContent = Buffer.from(a);
+    source.release(b);
+    source.release(b); // twice: once only, or two pieces would share a buffer
+    const c = (await source.next())!;
+    expect(c.buffer).toBe(b.buffer);
+    const d = (await source.next())!;
+    expect(d.buffer).not.toBe(c.buffer);
+    expect(d.buffer).not.toBe(a.buffer);
+    expect(a.equals(aContent)).toBe(true); // still held: untouched
+    const all = Buffer.concat(chunks);
+    expect([c, d].map((p) => p.toString('hex'))).toEqual([all.subarray(12, 18), all.subarray(18, 24)].map((p) => p.toString('hex')));
+  });
+
+  it('close() ends the input it iterates', async () => {
+    let returned = false;
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      try {
+        for (;;) yield randomBytes(4);
+      } finally {
+        returned = true;
+      }
+    }
+    const source = piecesOf(endless(), 10);
+    await source.next();
+    source.close();
+    await new Promise((r) => setImmediate(r));
+    expect(returned).toBe(true);
+  });
+});
