@@ -9,7 +9,17 @@
 import { PassThrough } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
-import { RECEIVE_WINDOW, widenReceiveWindow } from '../transport/ssh2-window';
+import { widenReceiveWindow } from '../transport/ssh2-window';
+
+/**
+ * The most a client may send into serve ahead of what serve has taken (scp
+ * uploads and the SFTP subsystem). Smaller than a client's 16 MiB: what
+ * goes beyond the link's bytes in flight waits in the sending OpenSSH's
+ * buffer, which it copies as it grows; where serve is slower than the link
+ * (a busy machine), a 16 MiB window cost OpenSSH's client 10-13 CPU-s per
+ * 256 MiB and made the upload 3x slower (docs/performance.md §3).
+ */
+export const SERVE_RECEIVE_WINDOW = 4 * 1024 * 1024;
 
 /** A ScpChannel over a server exec channel, plus how to finish it. */
 export interface ServedChannel {
@@ -20,7 +30,7 @@ export interface ServedChannel {
 
 /** Wraps `stream`; see the file comment. */
 export function serveChannel(stream: ServerChannel): ServedChannel {
-  widenReceiveWindow(stream, RECEIVE_WINDOW);
+  widenReceiveWindow(stream, SERVE_RECEIVE_WINDOW);
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   out.pipe(stream, { end: false });
   const outDone = new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 // `scpipe serve`'s SFTP subsystem widens the client's send window to the
-// link, as its scp sink does: OpenSSH's sftp keeps up to 64 writes of
+// link, as its scp sink does (up to 4 MiB): OpenSSH's sftp keeps up to 64 writes of
 // 255 KiB in flight, and ssh2's fixed 2 MiB window let only a few of them
 // through per round trip. OpenSSH sends its INIT without waiting for the
 // subsystem's reply, so the round trip is timed from serve's VERSION to the
@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SERVE_RECEIVE_WINDOW } from '../../lib/server/server-channel';
 import { startLatencyProxy, type Proxy } from '../helpers/latency-proxy';
 import { runProgram } from '../helpers/run-program';
 import { startServe, type TestServe } from '../helpers/serve';
@@ -45,9 +46,10 @@ describe('serve SFTP over a 30 ms round trip', () => {
     expect(r.status).toBe(0);
     expect(sha(await readFile(join(serve.root, 'up.bin')))).toBe(sha(data));
     // ssh2 alone tops its 2 MiB window up by about 1 MiB at a time; the
-    // widened window (round trip × 1 MiB/ms, up to 16 MiB) comes as one
-    // adjust of many MiB once the round trip is known.
-    expect(Math.max(...r.adjusts)).toBeGreaterThan(4 * MiB);
+    // widened window (round trip × 1 MiB/ms, up to SERVE_RECEIVE_WINDOW)
+    // comes as one adjust of about 2 MiB more once the round trip is known.
+    expect(Math.max(...r.adjusts)).toBeGreaterThan(1.5 * MiB);
+    expect(Math.max(...r.adjusts)).toBeLessThanOrEqual(SERVE_RECEIVE_WINDOW);
     await rm(join(serve.root, 'up.bin'));
   }, 120_000);
 });

@@ -2,8 +2,9 @@
 // channel, runs them against the jail (dispatch.ts) in the order rules of
 // scheduler.ts, writes the replies. Bounded whatever the client queues:
 //   - the client's send window is widened to the link as for scp uploads
-//     (ssh2-window.ts): OpenSSH's sftp keeps up to 64 writes of 255 KiB in
-//     flight, which ssh2's fixed 2 MiB window cut to a few per round trip.
+//     (ssh2-window.ts, up to SERVE_RECEIVE_WINDOW): OpenSSH's sftp keeps up
+//     to 64 writes of 255 KiB in flight, which ssh2's fixed 2 MiB window cut
+//     to a few per round trip.
 //     The round trip is timed from our VERSION to the client's next request
 //     (its INIT does not wait for the subsystem's reply);
 //   - at most MAX_QUEUED requests (and MAX_QUEUED_BYTES of them) wait; then
@@ -15,9 +16,10 @@
 // When the channel closes, the requests still running finish, then every
 // handle is closed (with a log line for each file left open).
 import type { ServerChannel } from 'ssh2';
-import { RECEIVE_WINDOW, widenReceiveWindow } from '../../transport/ssh2-window';
+import { widenReceiveWindow } from '../../transport/ssh2-window';
 import { escapeForTerminal } from '../../util/escape';
 import type { Jail } from '../jail';
+import { SERVE_RECEIVE_WINDOW } from '../server-channel';
 import type { OpsContext } from './context';
 import { dispatch } from './dispatch';
 import { logTransfer } from './file-ops';
@@ -91,7 +93,7 @@ class SftpSession {
       verbose: opts.verbose,
       log: (line) => opts.log(`${opts.who} ${opts.jail.hideRoot(line)}`),
     };
-    this.sizeWindowFromNow = widenReceiveWindow(channel, RECEIVE_WINDOW);
+    this.sizeWindowFromNow = widenReceiveWindow(channel, SERVE_RECEIVE_WINDOW);
     channel.on('data', (chunk: Buffer) => {
       this.framer.push(chunk);
       this.pump();
