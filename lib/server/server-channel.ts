@@ -15,11 +15,12 @@ import { widenReceiveWindow } from '../transport/ssh2-window';
  * The most a client may send into serve ahead of what serve has taken (scp
  * uploads and the SFTP subsystem). Smaller than a client's 16 MiB: what
  * goes beyond the link's bytes in flight waits in the sending OpenSSH's
- * buffer, which it copies as it grows; where serve is slower than the link
- * (a busy machine), a 16 MiB window cost OpenSSH's client 10-13 CPU-s per
- * 256 MiB and made the upload 3x slower (docs/performance.md §3).
+ * buffer, which it copies as it grows. 8 MiB made uploads at 20 ms ~30%
+ * faster than 4 MiB, idle and with two CPU burners, for ~1 CPU-s per GiB
+ * more in OpenSSH's client; 16 MiB cost that client 10-13 CPU-s per 256 MiB
+ * on a busy machine and made the upload 3x slower (docs/performance.md §3).
  */
-export const SERVE_RECEIVE_WINDOW = 4 * 1024 * 1024;
+export const SERVE_RECEIVE_WINDOW = 8 * 1024 * 1024;
 
 /** A ScpChannel over a server exec channel, plus how to finish it. */
 export interface ServedChannel {

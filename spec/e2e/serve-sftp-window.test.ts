@@ -1,5 +1,5 @@
 // `scpipe serve`'s SFTP subsystem widens the client's send window to the
-// link, as its scp sink does (up to 4 MiB): OpenSSH's sftp keeps up to 64 writes of
+// link, as its scp sink does (up to SERVE_RECEIVE_WINDOW): OpenSSH's sftp keeps up to 64 writes of
 // 255 KiB in flight, and ssh2's fixed 2 MiB window let only a few of them
 // through per round trip. OpenSSH sends its INIT without waiting for the
 // subsystem's reply, so the round trip is timed from serve's VERSION to the
