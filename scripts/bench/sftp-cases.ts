@@ -20,10 +20,11 @@ export function sftpDownload(env: Env, name: string, out: string, fd: number): L
   if (name === 'scp-sftp-download-sshd') {
     return { procs: [track('scp', 'scp', [...scpSftp(env), rsshTarget(env, downloadSource(env)), out], ['ignore', 'ignore', 'pipe'])] };
   }
-  const m = /^sftp-get(?:-p(\d+))?$/.exec(name);
+  const m = /^sftp-get(?:-p(\d+)|-(openssh))?$/.exec(name);
   if (!m) return undefined;
   const parallel = m[1] === undefined ? [] : ['--parallel', m[1]];
-  const args = [env.opts.cli, 'get', '-q', '--protocol', 'sftp', ...parallel, ...scpipeSsh(env), rsshTarget(env, downloadSource(env))];
+  const transport = m[2] === undefined ? [] : ['--transport', 'openssh'];
+  const args = [env.opts.cli, 'get', '-q', '--protocol', 'sftp', ...parallel, ...transport, ...scpipeSsh(env), rsshTarget(env, downloadSource(env))];
   const node = track('scpipe', process.execPath, args, ['ignore', fd, 'pipe'], scpipeEnv(env));
   return { procs: [node], rssPid: node.child.pid };
 }
@@ -45,10 +46,18 @@ export function sftpCases(pipeInto: (env: Env, extra: string[]) => Launch, downl
   return [
     put(), ...PUT_PARALLEL.map(put),
     {
+      name: 'sftp-pipe-openssh', command: 'cat FILE | scpipe put --protocol sftp --transport openssh', reference: 'sftp-upload-sshd', kind: 'upload', scpipe: true, sftp: true,
+      start: (env) => pipeInto(env, ['--protocol', 'sftp', '--transport', 'openssh']),
+    },
+    {
       name: 'scp-sftp-upload-sshd', command: 'scp FILE host:out (OpenSSH 9 scp, SFTP mode)', reference: 'sftp-upload-sshd', kind: 'upload', scpipe: false, sftp: true,
       start: (env) => ({ procs: [track('scp', 'scp', [...scpSftp(env), env.file, rsshTarget(env, path.join(env.remoteDir, 'out'))], ['ignore', 'ignore', 'pipe'])] }),
     },
     get(), ...GET_PARALLEL.map(get),
+    {
+      name: 'sftp-get-openssh', command: 'scpipe get --protocol sftp --transport openssh host:FILE > /dev/null', reference: 'sftp-download-sshd', kind: 'download', scpipe: true, sftp: true,
+      start: (env) => download(env, 'sftp-get-openssh'),
+    },
     {
       name: 'scp-sftp-download-sshd', command: 'scp host:FILE /dev/null (OpenSSH 9 scp, SFTP mode)', reference: 'sftp-download-sshd', kind: 'download', scpipe: false, sftp: true,
       start: (env) => download(env, 'scp-sftp-download-sshd'),
