@@ -10,6 +10,7 @@ import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { SFTP_STATUS, sftpError } from './status';
 import { watchViolations } from './violations';
+import { writeUncopied } from './write-uncopied';
 
 /** What the server accepts per request (limits@openssh.com, as ssh2 read it). */
 export interface SftpLimits {
@@ -98,8 +99,13 @@ export class SftpSession {
     return this.call('open', path, (done) => this.raw.open(path, flags, attrs, done));
   }
 
+  /** `data` must stay unchanged until the returned promise settles (write-uncopied.ts). */
   write(handle: Buffer, data: Buffer, position: number, path: string): Promise<void> {
-    return this.call('write', path, (done) => this.raw.write(handle, data, 0, data.length, position, (err) => done(err)));
+    return this.call('write', path, (done) => {
+      if (!writeUncopied(this.raw, handle, data, position, (err) => done(err))) {
+        this.raw.write(handle, data, 0, data.length, position, (err) => done(err));
+      }
+    });
   }
 
   /** Up to `length` bytes at `position`; fewer at the end of the file (none past it). */
