@@ -4,13 +4,14 @@
 //   producer | scpipe put -C -l 20000 -J bastion -o LogLevel=ERROR vault:file
 // with `vault` and `bastion` (a second test sshd, the jump host) as Host
 // aliases of ~/.ssh/config, and a wrapper reads what happened from --json.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonSummary } from '../../cli/json-summary';
 import { CLI, shellQuote } from '../helpers/cli';
 import { expectSchema } from '../helpers/json-schema';
+import { runProgram, type ProgramRun } from '../helpers/run-program';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -42,20 +43,9 @@ afterAll(async () => {
 });
 
 // Runs `sh -c line` with the HOME above, no agent; resolves status, stdout, stderr.
-function sh(line: string, withHome = home): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function sh(line: string, withHome = home): Promise<ProgramRun> {
   const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
-  return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', line], { env: { ...env, HOME: withHome }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  return runProgram('/bin/sh', ['-c', line], '', { env: { ...env, HOME: withHome }, timeoutMs: 60_000 });
 }
 
 const producer = 'seq 1 600000'; // 4 MB of compressible text

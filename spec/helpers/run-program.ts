@@ -1,5 +1,5 @@
 // Runs a program (OpenSSH's scp, sftp, ssh) to completion with some input,
-// killed after 30 s so a hang fails the test instead of stalling the suite.
+// killed after 30 s (or as asked) so a hang fails the test instead of stalling the suite.
 import { spawn } from 'node:child_process';
 
 export interface ProgramRun {
@@ -8,14 +8,20 @@ export interface ProgramRun {
   stderr: string;
 }
 
-export function runProgram(cmd: string, args: string[], input = ''): Promise<ProgramRun> {
+/** Where and how long: the environment (default this process's), the kill timer (default 30 s). */
+export interface ProgramOptions {
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+export function runProgram(cmd: string, args: string[], input = '', opts: ProgramOptions = {}): Promise<ProgramRun> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
     child.once('close', (status) => {
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
