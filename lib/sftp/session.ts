@@ -3,7 +3,9 @@
 // made after that (it never writes to a closed channel, and never answers):
 // so a request on an ended session fails here at once instead of hanging.
 // A server that breaks the protocol (violations.ts) fails every pending
-// request with ERR_PROTOCOL at once and ends the session.
+// request with ERR_PROTOCOL at once and ends the session. A channel lost
+// while nothing is pending is told to onLost() listeners: an upload waiting
+// for its input learns of it at once, not at its next write.
 import { performance } from 'node:perf_hooks';
 import type { InputAttributes, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { ScpipeError } from '../errors';
@@ -29,10 +31,15 @@ export class SftpSession {
   private endedBy: string | undefined;
   private violation: ScpipeError | undefined;
   private readonly pending = new Set<(err: ScpipeError) => void>();
+  private readonly lostListeners = new Set<() => void>();
 
   /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost). */
   constructor(readonly raw: SFTPWrapper, readonly label = 'sftp', private readonly whyLost?: () => string | undefined) {
-    const end = (why: string) => () => void (this.endedBy ??= why);
+    const end = (why: string) => () => {
+      if (this.endedBy !== undefined) return;
+      this.endedBy = why;
+      for (const tell of [...this.lostListeners]) tell();
+    };
     raw.on('end', end('the server ended the SFTP session'));
     raw.on('close', end('the SFTP channel closed'));
     raw.on('error', () => undefined); // reaches the pending requests as their failure
@@ -63,6 +70,20 @@ export class SftpSession {
 
   get ended(): boolean {
     return this.endedBy !== undefined;
+  }
+
+  /**
+   * Calls `listener` (once) with the error a request on `path` would now
+   * get, when the channel ends other than by end(); returns the unsubscribe.
+   */
+  onLost(path: string, listener: (err: ScpipeError) => void): () => void {
+    const tell = (): void => {
+      this.lostListeners.delete(tell);
+      const err = new ScpipeError('ERR_LOST_CONNECTION', `${escapeForTerminal(path)}: write: the SFTP session ended (${this.endedBy!})`, { path });
+      listener(this.explain(err, 'write'));
+    };
+    this.lostListeners.add(tell);
+    return () => void this.lostListeners.delete(tell);
   }
 
   private call<T>(what: string, path: string, start: (done: Done<T>) => void): Promise<T> {

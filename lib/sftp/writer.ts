@@ -6,7 +6,8 @@
 // the bound on memory: the ledger holds each chunk until it and everything
 // before it are acknowledged. When a write fails because the session went
 // away, `recover` (when given) brings new lanes on a file truncated to the
-// resume point, and every held chunk goes again.
+// resume point, and every held chunk goes again. A lane lost while nothing
+// is in flight (the input is slow) fails the upload at once, the same way.
 import { ScpipeError } from '../errors';
 import { WriteLedger, type HeldChunk } from './ledger';
 import type { SftpSession } from './session';
@@ -51,6 +52,8 @@ export class PipelinedWriter {
   private wake: (() => void) | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private unwatch: (() => void)[] = [];
+  private flushed = false;
 
   constructor(lanes: WriteLane[], private readonly opts: WriterOptions) {
     this.useLanes(lanes);
@@ -87,9 +90,12 @@ export class PipelinedWriter {
     }
     for (;;) {
       await this.settleFailure();
-      if (this.ledger.settled) return;
+      if (this.ledger.settled) break;
       await this.nextEvent();
     }
+    // Done: the caller closes the lanes, and their end is not a loss.
+    this.flushed = true;
+    this.stopWatching();
   }
 
   /** Bytes taken from the stream so far. */
@@ -120,6 +126,7 @@ export class PipelinedWriter {
 
   private giveUp(err: ScpipeError): void {
     this.fatal ??= err;
+    this.stopWatching();
     this.recovery = undefined;
     this.opts.onFatal?.(this.fatal);
     this.wake?.();
@@ -137,6 +144,18 @@ export class PipelinedWriter {
     if (lanes.length === 0) throw new Error('PipelinedWriter needs at least one lane');
     this.generation++;
     this.lanes = lanes.map((l) => ({ ...l, inFlight: 0, generation: this.generation }));
+    this.stopWatching();
+    const generation = this.generation;
+    this.unwatch = lanes.map((l) =>
+      l.session.onLost(this.opts.path, (err) => {
+        if (generation === this.generation && !this.flushed) this.fail(err);
+      }),
+    );
+  }
+
+  private stopWatching(): void {
+    for (const stop of this.unwatch) stop();
+    this.unwatch = [];
   }
 
   // The first `n` queued bytes as one buffer (copied only when they span chunks).

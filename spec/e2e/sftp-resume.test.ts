@@ -36,15 +36,22 @@ describe('put over SFTP: a lost connection', () => {
     expect((await readFile(join(dir, 'r.bin'))).equals(data)).toBe(true);
   });
 
-  it('--retries 0: the run fails and says where the partial upload is', async () => {
+  // The input pauses (a slow producer): nothing is in flight when the
+  // connection goes, and the run fails then, not at the next input.
+  it('--retries 0, while waiting for input: the run fails at once and says where the partial upload is', async () => {
     const dir = await userDir(sshd.sftp, 'no-retry');
     const input = new PassThrough();
-    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), '--retries', '0', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input });
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), '--retries', '0', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input, timeoutMs: 30_000 });
     input.write(randomBytes(4 * 1024 * 1024));
+    // All but the tail of the last write request lands, then nothing moves.
+    let size = -1;
+    let since = Date.now();
     await waitFor(async () => {
       const [temp] = await readdir(dir);
-      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
-    }, 'bytes in the temporary file', 60_000);
+      const now = temp === undefined ? -1 : (await stat(join(dir, temp))).size;
+      if (now !== size) [size, since] = [now, Date.now()];
+      return size > 3 * 1024 * 1024 && Date.now() - since > 500;
+    }, 'the input written to the temporary file', 30_000);
     for (const pid of await sshd.connectionPids()) process.kill(pid, 'SIGKILL');
     const r = await run.done;
     input.destroy();

@@ -20,6 +20,22 @@ export class FakeSession {
   readonly reads: number[] = [];
 
   limits = { maxWrite: 4, maxRead: 4 };
+  private readonly lostListeners = new Set<(err: ScpipeError) => void>();
+
+  onLost(_path: string, listener: (err: ScpipeError) => void): () => void {
+    this.lostListeners.add(listener);
+    return () => void this.lostListeners.delete(listener);
+  }
+
+  /** The channel goes away with nothing pending: tells the onLost() listeners. */
+  lose(): void {
+    this.ended = true;
+    for (const tell of [...this.lostListeners]) tell(new ScpipeError('ERR_LOST_CONNECTION', 'lost'));
+  }
+
+  get watchers(): number {
+    return this.lostListeners.size;
+  }
 
   write(_h: Buffer, data: Buffer, offset: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {

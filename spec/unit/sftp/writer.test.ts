@@ -111,4 +111,55 @@ describe('PipelinedWriter', () => {
     s.writes[0]!.fail(new ScpipeError('ERR_LOST_CONNECTION', 'gone'));
     await expect(w.flush()).rejects.toMatchObject({ code: 'ERR_CONNECT' });
   });
+
+  it('a lane lost while nothing is in flight starts the recovery at once, and the new lanes are watched instead', async () => {
+    const old = new FakeSession();
+    const fresh = new FakeSession();
+    const failures: ScpipeError[] = [];
+    const w = new PipelinedWriter([{ session: old.asSession(), handle }], {
+      path: 'f',
+      pieceSize: 4,
+      maxHeld: 100,
+      recover: async (err) => {
+        failures.push(err);
+        return [{ session: fresh.asSession(), handle }];
+      },
+    });
+    await w.write(Buffer.from('aaaa'));
+    old.ackAll();
+    await tick();
+    old.lose(); // the input is slow: no request is pending
+    await tick();
+    expect(failures.map((e) => e.code)).toEqual(['ERR_LOST_CONNECTION']);
+    expect([old.watchers, fresh.watchers]).toEqual([0, 1]);
+    await w.write(Buffer.from('bbbb'));
+    expect(fresh.writes.map((x) => [x.offset, x.data.toString()])).toEqual([[4, 'bbbb']]);
+    fresh.ackAll();
+    await w.flush();
+    expect(fresh.watchers).toBe(0); // flushed: closing the lanes is no loss
+  });
+
+  it('without recover(), a lane lost while the caller waits for input fails the upload through onFatal', async () => {
+    const s = new FakeSession();
+    const fatal: string[] = [];
+    const w = new PipelinedWriter([{ session: s.asSession(), handle }], { path: 'f', pieceSize: 4, maxHeld: 100, onFatal: (e) => fatal.push(e.code) });
+    await w.write(Buffer.from('aaaa'));
+    s.ackAll();
+    await tick();
+    s.lose();
+    expect(fatal).toEqual(['ERR_LOST_CONNECTION']);
+    await expect(w.write(Buffer.from('bbbb'))).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION' });
+  });
+
+  it('a lane that ends after flush() is not a loss', async () => {
+    const s = new FakeSession();
+    const fatal: string[] = [];
+    const w = new PipelinedWriter([{ session: s.asSession(), handle }], { path: 'f', pieceSize: 4, maxHeld: 100, onFatal: (e) => fatal.push(e.code) });
+    await w.write(Buffer.from('aaaa'));
+    const flushed = w.flush();
+    s.ackAll();
+    await flushed;
+    s.lose();
+    expect(fatal).toEqual([]);
+  });
 });
