@@ -188,8 +188,8 @@ export async function putOverChannel(
       if (!spooling || inner.signal.aborted) return;
       unwatch = s.watchIdle('spool', (err) => {
         lostWhileSpooling = err;
-        opts.trace?.(`${err.message}${spoolRetries > 0 ? '; will reconnect once the input is spooled' : ''}`);
-        if (spoolRetries === 0) inner.abort(err);
+        if (spoolRetries === 0) inner.abort(err); // the run's error says it
+        else opts.trace?.(`${err.message}; will reconnect once the input is spooled`);
       });
     }, () => undefined);
   }

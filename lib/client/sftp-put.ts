@@ -11,7 +11,7 @@ import type { InputAttributes } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { chooseLanes } from '../sftp/lanes';
 import { SftpSession } from '../sftp/session';
-import { Interrupt } from '../spool/control';
+import { Interrupt } from '../util/interrupt';
 import { SFTP_STATUS } from '../sftp/status';
 import { PipelinedWriter, type WriteLane } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';

@@ -2,9 +2,12 @@
 // `size` bytes (docs/protocol.md §4.1 step 2). It never writes past `size`; if the
 // body is short it pads with zeros, as OpenSSH does after a read error, so the
 // sink stays in step and can be told with a \1 instead of the final \0.
+// A wait for input (a slow producer) ends when the peer goes away or the
+// run is aborted: the user hears of it then, not at the next input.
 import type { Writable } from 'node:stream';
 import { abortError } from '../errors';
 import { onAbort } from '../util/abort';
+import { Interrupt } from '../util/interrupt';
 
 /** What happened to the body: `short` and `long` are failures to report. */
 export interface BodyOutcome {
@@ -35,6 +38,11 @@ export async function writeBody(
   let readError: Error | undefined;
   let writeError: unknown;
   const drain = new DrainWaiter(out, opts.peerGone, opts.signal);
+  const waiting = new Interrupt(opts.signal);
+  const unlinkGone = onAbort(opts.peerGone, () => waiting.fail(opts.peerGone.reason));
+  const input = body[Symbol.asyncIterator]();
+  let inputDone = false;
+  let reading = false;
   const write = async (buf: Uint8Array): Promise<void> => {
     if (opts.peerGone.aborted) throw opts.peerGone.reason;
     if (out.write(buf)) return;
@@ -47,7 +55,15 @@ export async function writeBody(
   };
   try {
     try {
-      for await (const chunk of body) {
+      for (;;) {
+        reading = true;
+        const next = await waiting.race(input.next());
+        reading = false;
+        if (next.done === true) {
+          inputDone = true;
+          break;
+        }
+        const chunk = next.value;
         if (opts.signal?.aborted) throw abortError(opts.signal);
         if (chunk.length === 0) continue;
         const room = size - sent;
@@ -68,9 +84,18 @@ export async function writeBody(
       }
       if (result !== 'long' && sent === size) result = 'exact';
     } catch (err) {
+      if (reading && !opts.signal?.aborted && !opts.peerGone.aborted) inputDone = true; // the input's own error: it is over
+      if (!inputDone) {
+        // As for-await does; not awaited while a read is cut short (a generator answers return() only after it).
+        const closing = input.return?.();
+        inputDone = true;
+        if (reading) closing?.catch(() => undefined);
+        else await closing?.catch(() => undefined);
+      }
       if (writeError !== undefined || opts.signal?.aborted || opts.peerGone.aborted) throw err;
       readError = err as Error;
     }
+    if (!inputDone) await input.return?.(); // a break, as for-await does
     for (let left = size - sent; left > 0n; ) {
       const n = left > BigInt(PAD.length) ? PAD.length : Number(left);
       await write(PAD.subarray(0, n));
@@ -78,6 +103,8 @@ export async function writeBody(
     }
   } finally {
     drain.dispose();
+    unlinkGone();
+    waiting.dispose();
   }
   return { sent, result, readError };
 }

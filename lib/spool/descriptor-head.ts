@@ -5,7 +5,7 @@
 // At most two reads, through the thread pool, so a blocking descriptor never
 // blocks the main thread.
 import * as fs from 'node:fs';
-import { Interrupt } from './control';
+import { Interrupt } from '../util/interrupt';
 import { inputError } from './input';
 
 /** Most bytes read here: one pipe's worth. */

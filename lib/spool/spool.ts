@@ -12,7 +12,8 @@ import { SpoolFile } from './spool-file';
 import { FileSpool, MemorySpool, type Spool } from './spools';
 import { SpoolWriter } from './writer';
 import { closeInput, openInput, pull, toBuffer } from './input';
-import { Interrupt, Progress } from './control';
+import { Interrupt } from '../util/interrupt';
+import { Progress } from './control';
 
 /**
  * Takes all of `input`, measuring it into RAM and spilling to a file beyond

@@ -69,6 +69,23 @@ describe('a cut-off remote file is never silent', () => {
     expect(fresh).toBeLessThanOrEqual(written);
   }, 150_000);
 
+  // A slow producer: all it gave so far is on the remote disk and scpipe
+  // waits for more when the connection goes. The user hears of it then.
+  it('put --size, sshd killed while scpipe waits for input: fails at once with the same words', async () => {
+    const dir = await userDir(sshd.user, 'cut-idle');
+    const path = join(dir, 'w.bin');
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '--size', String(SIZE), remote(sshd, sshd.user, path)], { stdin: input, timeoutMs: 30_000 });
+    input.write(Buffer.alloc(4 * MiB, 1));
+    await waitFor(async () => (await stat(path).then((s) => s.size, () => 0)) === 4 * MiB, 'the input on the remote disk', 30_000);
+    for (const pid of await sshd.connectionPids()) process.kill(pid, 'SIGKILL');
+    const r = await run.done;
+    input.destroy();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/connection lost while sending the file data.*; the remote file .*w\.bin is left cut short: at most 4194304 of 67108864 bytes written/);
+    expect((await stat(path)).size).toBe(4 * MiB);
+  }, 60_000);
+
   it('library: put over SCP from the spool, retries 0: the error carries cutShort', async () => {
     const dir = await userDir(sshd.user, 'cut-lib');
     const path = join(dir, 'y.bin');

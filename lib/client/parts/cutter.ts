@@ -5,7 +5,8 @@
 // room (`beforePart`), so no more parts are held than the uploads allow.
 import { Readable } from 'node:stream';
 import { ChunkReader } from '../../protocol/chunk-reader';
-import { Interrupt, Progress } from '../../spool/control';
+import { Interrupt } from '../../util/interrupt';
+import { Progress } from '../../spool/control';
 import { closeInput, openInput, pull, toBuffer } from '../../spool/input';
 import { HashThread } from './hash-thread';
 import { PartWriter, type MemoryBudget, type SpooledPart } from './part-writer';

@@ -109,4 +109,53 @@ describe('writeBody', () => {
     await expect(writeBody(out, chunksOf('abc', 'def'), 6n, options())).rejects.toBe(broken);
     expect(out.listenerCount('drain')).toBe(0);
   });
+
+  // A slow producer: writeBody waits for input when the channel goes. The
+  // user hears of it then; the input is let go (its return() called).
+  it.each([
+    ['the peer goes away', (o: ReturnType<typeof options>, _user: AbortController) => o.peer.abort(new Error('channel closed')), { message: 'channel closed' }],
+    ['the caller aborts', (_o: ReturnType<typeof options>, user: AbortController) => user.abort(), { code: 'ERR_ABORTED' }],
+  ])('rejects a wait for input at once when %s, and lets the input go', async (_what, cut, expected) => {
+    const { out, received } = slowSink();
+    const user = new AbortController();
+    const opts = options({ signal: user.signal });
+    let released = false;
+    let first = true;
+    const input: AsyncIterator<Uint8Array> & AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => input,
+      next: () => {
+        if (!first) return new Promise(() => undefined); // the producer is slow: never answers
+        first = false;
+        return Promise.resolve({ done: false, value: Buffer.from('abc') });
+      },
+      return: async () => {
+        released = true;
+        return { done: true, value: undefined };
+      },
+    };
+    const pending = writeBody(out, input, 10n, opts);
+    await new Promise((r) => setTimeout(r, 5));
+    cut(opts, user);
+    await expect(pending).rejects.toMatchObject(expected);
+    expect(released).toBe(true);
+    expect(Buffer.concat(received).toString()).toBe('abc');
+    expect(getEventListeners(opts.peerGone, 'abort')).toHaveLength(0);
+    expect(getEventListeners(user.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('lets the input go (return()) when it stops at the size, as for-await does', async () => {
+    const { out } = slowSink();
+    let released = 0;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      try {
+        yield Buffer.from('abcd');
+        yield Buffer.from('efgh');
+      } finally {
+        released++;
+      }
+    }
+    const outcome = await writeBody(out, body(), 4n, options({ excess: 'ignore' }));
+    expect(outcome.result).toBe('exact');
+    expect(released).toBe(1);
+  });
 });
