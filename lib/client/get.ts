@@ -79,9 +79,9 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
   });
   if ('session' in chosen) return getOverSftp(conn, chosen, remotePath, opts);
   try {
-    const probe = opts.trace && opts.parts !== false ? sayIfSetToo(opener.open, remotePath, opts) : undefined;
+    const setToo = opts.trace && opts.parts !== false ? isSetToo(opener.open, remotePath, opts) : undefined;
     const download = { ...(await getOverChannel(opener.open, remotePath, opts)), protocolReason: chosen.reason };
-    await probe;
+    if (await setToo) opts.trace?.(`${escapeForTerminal(manifestName(remotePath))} exists too: the plain file ${escapeForTerminal(remotePath)} wins`);
     download.done.then(() => conn.close(), () => conn.close());
     return download;
   } catch (err) {
@@ -139,17 +139,17 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
   return { name: base, size: manifest.size, mode: 0o644, body, done, manifest, protocol: 'scp' };
 }
 
-// -v: a plain file wins over a set of the same name; say so when there is one.
-async function sayIfSetToo(open: OpenChannel, remotePath: string, opts: GetOptions): Promise<void> {
-  const manifest = manifestName(remotePath);
+// -v: a plain file wins over a set of the same name, said (once the plain
+// file is found) when the set's manifest is there too. Never rejects.
+async function isSetToo(open: OpenChannel, remotePath: string, opts: GetOptions): Promise<boolean> {
   try {
-    const probe = await getOverChannel(open, manifest, { signal: opts.signal, quote: opts.quote, scpPath: opts.scpPath });
+    const probe = await getOverChannel(open, manifestName(remotePath), { signal: opts.signal, quote: opts.quote, scpPath: opts.scpPath });
     probe.body.on('error', () => undefined);
     probe.body.destroy();
+    return true;
   } catch {
-    return; // no set (or no telling): nothing to say
+    return false; // no set (or no telling)
   }
-  opts.trace?.(`${escapeForTerminal(manifest)} exists too: the plain file ${escapeForTerminal(remotePath)} wins`);
 }
 
 function isMissing(err: unknown): boolean {

@@ -112,6 +112,14 @@ describe('get() of a parts set', () => {
     expect(trace).toContainEqual(expect.stringMatching(/g\.bin\.sha256 exists too: the plain file .*g\.bin wins$/));
   });
 
+  it('-v of a set with no plain file says it is a set, and not that a plain file wins', async () => {
+    const trace: string[] = [];
+    const download = await get(target(), `${dir}/g.bin`, { trace: (l) => trace.push(l) });
+    expect((await collect(download.body)).equals(data)).toBe(true);
+    expect(trace).toContainEqual(expect.stringMatching(/g\.bin is a parts set: 6 part\(s\), \d+ bytes$/));
+    expect(trace.filter((l) => l.includes('wins'))).toEqual([]);
+  });
+
   it('neither a file nor a set: the message is about the file', async () => {
     const err = await get(target(), `${dir}/none.bin`).then(() => undefined, (e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_REMOTE', message: expect.stringMatching(/none\.bin: No such file or directory$/) });
