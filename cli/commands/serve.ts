@@ -36,6 +36,8 @@ interface ServeArgs extends OperandArgs {
   'max-startups': string;
   'max-per-address': number;
   'max-sessions': number;
+  'client-alive-interval': number;
+  'client-alive-count-max': number;
 }
 
 /** The environment variable holding the password for --user. */
@@ -73,6 +75,8 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('max-startups', { ...single, default: formatStartups(DEFAULT_CONNECTION_LIMITS.maxStartups), describe: 'unauthenticated connections: START[:RATE:FULL] as sshd\'s MaxStartups' })
         .option('max-per-address', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.maxPerAddress, describe: 'unauthenticated connections from one address' })
         .option('max-sessions', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.maxSessions, describe: 'sessions open at once per connection' })
+        .option('client-alive-interval', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.clientAliveIntervalMs / 1000, describe: 'seconds of silence before a logged-in client is asked for an answer (0: never)' })
+        .option('client-alive-count-max', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.clientAliveCountMax, describe: 'unanswered questions before the connection is cut' })
         .example('scpipe serve --root /srv/archive --addr 0.0.0.0:2022', '') as unknown as Argv<ServeArgs>,
     handler: (args) => {
       // yargs' strict mode refuses stray words before `--`; these came after it.
@@ -80,6 +84,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
       if (after.length > 0) throw unknownArguments(after);
       return ctx.run(async (signal) => {
         const { host, port } = parseListenAddress(args.addr);
+        const limits = serveLimits(args); // usage errors before any file is read
         const jail = await Jail.create(args.root).catch((err: unknown) => {
           throw new ScpipeError('ERR_USAGE', `bad --root "${args.root}": ${(err as Error).message}`, { cause: err });
         });
@@ -94,7 +99,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
           readOnly: args['read-only'],
           verbose: args.v,
           log: (line) => say(line),
-          limits: serveLimits(args),
+          limits,
         });
         const where = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
         say(`listening on ${where}:${server.address.port}, root ${jail.root}${args['read-only'] ? ' (read-only)' : ''}`);
@@ -112,7 +117,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
 function serveLimits(args: ServeArgs): ServeOptions['limits'] {
   const count = (name: keyof ServeArgs, min: number): number => {
     const n = args[name] as number;
-    if (!Number.isFinite(n) || n < min || (name !== 'auth-failure-delay' && name !== 'login-grace-time' && !Number.isInteger(n))) {
+    if (!Number.isFinite(n) || n < min || (name !== 'auth-failure-delay' && name !== 'login-grace-time' && name !== 'client-alive-interval' && !Number.isInteger(n))) {
       throw new ScpipeError('ERR_USAGE', `bad --${name} "${String(n)}": give a number of at least ${min}`);
     }
     return n;
@@ -124,6 +129,8 @@ function serveLimits(args: ServeArgs): ServeOptions['limits'] {
     maxStartups: parseMaxStartups(args['max-startups']),
     maxPerAddress: count('max-per-address', 1),
     maxSessions: count('max-sessions', 1),
+    clientAliveIntervalMs: count('client-alive-interval', 0) * 1000,
+    clientAliveCountMax: count('client-alive-count-max', 1),
   };
 }
 

@@ -23,6 +23,10 @@ export interface ConnectionLimits {
   maxPerAddress: number;
   /** Sessions (channels) open at once on one logged-in connection (sshd's MaxSessions). */
   maxSessions: number;
+  /** A logged-in client silent this long is asked for an answer (sshd's ClientAliveInterval), in ms; 0: never. */
+  clientAliveIntervalMs: number;
+  /** Questions left unanswered before the connection is cut (sshd's ClientAliveCountMax). */
+  clientAliveCountMax: number;
 }
 
 /** sshd's defaults; the per-address cap stays below MaxStartups' start, so one address cannot start the drops. */
@@ -31,6 +35,8 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxStartups: { start: 10, rate: 30, full: 100 },
   maxPerAddress: 8,
   maxSessions: 10,
+  clientAliveIntervalMs: 0,
+  clientAliveCountMax: 3,
 };
 
 /** Parses `N` or `start:rate:full` as sshd_config(5) describes MaxStartups. */

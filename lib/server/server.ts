@@ -9,7 +9,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
-import { DEFAULT_AUTH_LIMITS, LoginAttempts, type AuthLimits } from './auth-limits';
+import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, type AuthLimits } from './auth-limits';
 import type { AuthorizedKeys } from './authorized-keys';
 import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type Startup } from './connection-limits';
 import type { HostKey } from './host-key';
@@ -60,7 +60,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const gate = new ConnectionGate(limits);
   // Admitted connections not logged in yet, by "address port" (unique while open).
   const startups = new Map<string, Startup>();
-  const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey] }, (client, info) => {
+  // ClientAlive*: ssh2 asks a logged-in client that has sent nothing for the
+  // interval (keepalive@openssh.com) and cuts it after countMax unanswered.
+  const alive = limits.clientAliveIntervalMs > 0 ? { keepaliveInterval: limits.clientAliveIntervalMs, keepaliveCountMax: limits.clientAliveCountMax } : {};
+  const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey], ...alive }, (client, info) => {
     clients.add(client);
     const from = `${info.ip}:${info.port}`;
     const attempts = new LoginAttempts(limits, info, log);
@@ -151,8 +154,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       client.on('tcpip', (_a, reject) => reject?.());
       client.on('request', (_a, reject) => reject?.());
     });
-    client.on('error', (err) => {
-      if (opts.verbose) log(`${from}: ${err.message}`);
+    client.on('error', (err: Error & { level?: string }) => {
+      // sshd's words, so that existing log watchers match.
+      if (err.level === 'client-timeout') log(`Timeout, client not responding from user ${logUser(user)} ${info.ip} port ${info.port}`);
+      else if (opts.verbose) log(`${from}: ${err.message}`);
     });
     client.on('close', () => clients.delete(client));
   });
@@ -163,6 +168,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Server takes the socket from here.
   const listener = createServer((socket) => {
     socket.setNoDelay(true);
+    socket.setKeepAlive(true); // sshd's TCPKeepAlive yes: a peer gone without a word is found, in the kernel's time
     const ip = socket.remoteAddress ?? '?';
     const port = socket.remotePort ?? 0;
     const startup = gate.admit(socket, ip, () => log(`Timeout before authentication for ${ip} port ${port}`));
