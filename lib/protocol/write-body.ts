@@ -56,6 +56,9 @@ export async function writeBody(
   try {
     try {
       for (;;) {
+        // Gone or aborted before this wait began (the events only cut a wait under way).
+        if (opts.peerGone.aborted) throw opts.peerGone.reason;
+        if (opts.signal?.aborted) throw abortError(opts.signal);
         reading = true;
         const next = await waiting.race(input.next());
         reading = false;

@@ -158,4 +158,21 @@ describe('writeBody', () => {
     expect(outcome.result).toBe('exact');
     expect(released).toBe(1);
   });
+
+  it('does not wait for input at all when the peer is gone before it starts', async () => {
+    const { out } = slowSink();
+    const opts = options();
+    opts.peer.abort(new Error('channel closed'));
+    let asked = 0;
+    const input: AsyncIterator<Uint8Array> & AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => input,
+      next: () => {
+        asked++;
+        return new Promise(() => undefined); // a producer that never writes
+      },
+      return: async () => ({ done: true, value: undefined }),
+    };
+    await expect(writeBody(out, input, 10n, opts)).rejects.toThrow('channel closed');
+    expect(asked).toBe(0);
+  });
 });
