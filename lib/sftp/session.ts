@@ -32,12 +32,14 @@ export class SftpSession {
   private violation: ScpipeError | undefined;
   private readonly pending = new Set<(err: ScpipeError) => void>();
   private readonly lostListeners = new Set<() => void>();
+  private lost = false; // ended by the channel, not by end() or a violation
 
   /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost). */
   constructor(readonly raw: SFTPWrapper, readonly label = 'sftp', private readonly whyLost?: () => string | undefined) {
     const end = (why: string) => () => {
       if (this.endedBy !== undefined) return;
       this.endedBy = why;
+      this.lost = true;
       for (const tell of [...this.lostListeners]) tell();
     };
     raw.on('end', end('the server ended the SFTP session'));
@@ -74,7 +76,8 @@ export class SftpSession {
 
   /**
    * Calls `listener` (once) with the error a request on `path` would now
-   * get, when the channel ends other than by end(); returns the unsubscribe.
+   * get, when the channel ends other than by end() (soon, when it already
+   * has); returns the unsubscribe.
    */
   onLost(path: string, listener: (err: ScpipeError) => void): () => void {
     const tell = (): void => {
@@ -83,6 +86,7 @@ export class SftpSession {
       listener(this.explain(err, 'write'));
     };
     this.lostListeners.add(tell);
+    if (this.lost) queueMicrotask(() => this.lostListeners.has(tell) && tell());
     return () => void this.lostListeners.delete(tell);
   }
 
