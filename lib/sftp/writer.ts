@@ -115,7 +115,8 @@ export class PipelinedWriter {
   fail(err: ScpipeError): void {
     if (this.fatal !== undefined || this.failure !== undefined) return;
     this.failure = err;
-    if (err.code === 'ERR_LOST_CONNECTION' && this.opts.recover) {
+    // After flush() every byte is acknowledged: nothing to send again.
+    if (err.code === 'ERR_LOST_CONNECTION' && this.opts.recover && !this.flushed) {
       this.recovery = this.recover(err).then(
         () => (this.recovery = undefined),
         (e: unknown) => this.giveUp(e instanceof ScpipeError ? e : err),

@@ -162,4 +162,28 @@ describe('PipelinedWriter', () => {
     s.lose();
     expect(fatal).toEqual([]);
   });
+
+  it('a loss reported after flush() (the caller\'s close or rename failed) is not recovered: nothing is left to send', async () => {
+    const s = new FakeSession();
+    let recoveries = 0;
+    const fatal: string[] = [];
+    const w = new PipelinedWriter([{ session: s.asSession(), handle }], {
+      path: 'f',
+      pieceSize: 4,
+      maxHeld: 100,
+      recover: async () => {
+        recoveries++;
+        return [{ session: new FakeSession().asSession(), handle }];
+      },
+      onFatal: (e) => fatal.push(e.code),
+    });
+    await w.write(Buffer.from('aaaa'));
+    const flushed = w.flush();
+    s.ackAll();
+    await flushed;
+    w.fail(new ScpipeError('ERR_LOST_CONNECTION', 'f: rename: the SFTP session ended'));
+    await tick();
+    expect(recoveries).toBe(0);
+    expect(fatal).toEqual(['ERR_LOST_CONNECTION']);
+  });
 });
