@@ -16,9 +16,9 @@ import { SFTP_STATUS } from '../sftp/status';
 import { PipelinedWriter, type WriteLane } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
 import type { PutInput, PutOptions, PutResult } from './put';
-import type { Reconnector } from './reconnect';
+import { isConnectionLoss, type Reconnector } from './reconnect';
 import { uploadPaths, type UploadPaths } from './sftp-paths';
-import { recoverer, type ResumeOptions } from './sftp-resume';
+import { reconnect, recoverer, type ResumeOptions } from './sftp-resume';
 import { removeStaleTemps } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
@@ -55,6 +55,7 @@ export async function putSftp(
   let lanes: WriteLane[] = [{ session: first.session, handle }];
   let writer: PipelinedWriter | undefined;
   let source: PieceSource | undefined;
+  let finishing: WriteLane[] | undefined; // lanes of a finish after a reconnect
   const fatal = new Interrupt(undefined); // abort: `stop` below
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
@@ -79,15 +80,19 @@ export async function putSftp(
     source.close();
     await writer.flush();
     lanes = writer.currentLanes;
-    await finish(lanes, paths, bytes, opts);
+    await finish(lanes, paths, bytes, opts).catch(async (err: unknown) => {
+      if (!isConnectionLoss(err) || !conn.canReconnect) throw err;
+      await finishAgain(conn, err as ScpipeError, paths, bytes, opts, (l) => (finishing = l));
+    });
     return { bytes: BigInt(bytes), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length };
   } catch (err) {
     const failure = opts.signal?.aborted ? abortError(opts.signal) : err;
     writer?.fail(failure instanceof ScpipeError ? failure : new ScpipeError('ERR_LOCAL_IO', String(failure)));
     source?.close();
     if (input instanceof Readable) input.destroy();
-    const explained = await explainFailure(writer?.currentLanes ?? lanes, paths, failure);
-    throw await removeTemp(writer?.currentLanes ?? lanes, paths, explained, log);
+    const last = finishing ?? writer?.currentLanes ?? lanes;
+    const explained = await explainFailure(last, paths, failure);
+    throw await removeTemp(last, paths, explained, log);
   } finally {
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();
@@ -148,6 +153,40 @@ async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, opt
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp)));
   await rename(session, paths, log);
   for (const l of lanes) if (l !== lanes[0]) l.session.end();
+}
+
+// Every byte was acknowledged when the connection went, during the fsync,
+// close or rename: connect again (the retries' backoff), open the temporary
+// file again and finish there; finish() checks its size. Where it is gone,
+// the rename went through before the loss, if the target holds `bytes`.
+async function finishAgain(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, opts: SftpPutOptions, use: (lanes: WriteLane[]) => void): Promise<void> {
+  const signal = opts.signal ?? new AbortController().signal;
+  const again = await reconnect(conn, failure, opts, async (opener) => {
+    const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
+    const handle = await session.open(paths.temp, 'r+').catch((err: unknown) => {
+      if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
+      return undefined;
+    });
+    return { session, handle };
+  });
+  if (again.handle !== undefined) {
+    // A failure here is the caller's, through these lanes (it removes the temporary file).
+    const lanes = [{ session: again.session, handle: again.handle }];
+    use(lanes);
+    opts.trace?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
+    await finish(lanes, paths, bytes, opts);
+    again.session.end();
+    return;
+  }
+  try {
+    const st = await again.session.stat(paths.target).catch(() => undefined);
+    if (st?.size !== bytes) {
+      throw new ScpipeError('ERR_LOST_CONNECTION', `${failure.message}; after reconnecting, ${escapeForTerminal(paths.temp)} is gone and ${escapeForTerminal(paths.target)} ${st === undefined ? 'is missing' : `holds ${st.size} bytes, not ${bytes}`}`, { path: paths.target, cause: failure });
+    }
+    opts.trace?.(`sftp: the rename was done before the connection went: ${escapeForTerminal(paths.target)} holds all ${bytes} bytes`);
+  } finally {
+    again.session.end();
+  }
 }
 
 // posix-rename replaces the target atomically. Plain v3 rename fails when the

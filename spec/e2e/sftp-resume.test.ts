@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { remotePath, userDir } from '../helpers/sshd';
+import { put, type RetryEvent } from '../../lib';
+import { connectOptions, remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
@@ -58,5 +59,44 @@ describe('put over SFTP: a lost connection', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/the partial upload is left in \/files\/.*\/\.r\.bin\.scpipe-\w{6}/);
     expect(await readdir(dir)).toEqual([expect.stringMatching(/^\.r\.bin\.scpipe-\w{6}$/)]);
+  });
+
+  // Every byte is acknowledged when the connection goes: it went during the
+  // fsync, close or rename. The temporary file is whole on the server: the
+  // run connects again, opens it, and finishes there.
+  it('lost after the last acknowledgement (at the fsync or rename): reconnects and finishes, with no data sent again', async () => {
+    const dir = await userDir(sshd.sftp, 'finish');
+    const data = randomBytes(6 * 1024 * 1024);
+    const input = new PassThrough();
+    let pids: number[] | undefined;
+    const retries: RetryEvent[] = [];
+    const trace: string[] = [];
+    let killed = false;
+    const running = put(connectOptions(sshd, sshd.sftp), `${remotePath(sshd.sftp, dir)}/f.bin`, input, {
+      protocol: 'sftp',
+      parallel: 1,
+      backoffMs: [0],
+      trace: (l) => trace.push(l),
+      onRetry: (e) => retries.push(e),
+      onProgress: (p) => {
+        if (pids !== undefined && p.bytes === BigInt(data.length) && !killed) {
+          killed = true;
+          for (const pid of pids) process.kill(pid, 'SIGKILL');
+        }
+      },
+    });
+    input.write(data.subarray(0, 1024 * 1024));
+    // Logged in and writing: the pids are the session's (before, they may be only the pre-authentication ones).
+    await waitFor(async () => (await readdir(dir)).length > 0, 'the temporary file', 30_000);
+    pids = await sshd.connectionPids();
+    input.end(data.subarray(1024 * 1024));
+    const result = await running;
+    expect(killed).toBe(true);
+    expect(result.bytes).toBe(BigInt(data.length));
+    expect(retries).toHaveLength(1);
+    expect(trace).toContainEqual(expect.stringMatching(/^sftp: finishing .*\.f\.bin\.scpipe-\w{6} over a new connection$/));
+    expect(trace.filter((l) => l.startsWith('sftp: resuming'))).toEqual([]);
+    expect(await readdir(dir)).toEqual(['f.bin']);
+    expect((await readFile(join(dir, 'f.bin'))).equals(data)).toBe(true);
   });
 });
