@@ -115,21 +115,22 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
 }
 
 function serveLimits(args: ServeArgs): ServeOptions['limits'] {
-  const count = (name: keyof ServeArgs, min: number): number => {
+  // `whole`: a count; otherwise seconds, which may have a fraction.
+  const count = (name: keyof ServeArgs, min: number, whole = true): number => {
     const n = args[name] as number;
-    if (!Number.isFinite(n) || n < min || (name !== 'auth-failure-delay' && name !== 'login-grace-time' && name !== 'client-alive-interval' && !Number.isInteger(n))) {
+    if (!Number.isFinite(n) || n < min || (whole && !Number.isInteger(n))) {
       throw new ScpipeError('ERR_USAGE', `bad --${name} "${String(n)}": give a number of at least ${min}`);
     }
     return n;
   };
   return {
     maxAuthTries: count('max-auth-tries', 1),
-    failureDelayMs: count('auth-failure-delay', 0) * 1000,
-    loginGraceMs: count('login-grace-time', 0) * 1000,
+    failureDelayMs: count('auth-failure-delay', 0, false) * 1000,
+    loginGraceMs: count('login-grace-time', 0, false) * 1000,
     maxStartups: parseMaxStartups(args['max-startups']),
     maxPerAddress: count('max-per-address', 1),
     maxSessions: count('max-sessions', 1),
-    clientAliveIntervalMs: count('client-alive-interval', 0) * 1000,
+    clientAliveIntervalMs: count('client-alive-interval', 0, false) * 1000,
     clientAliveCountMax: count('client-alive-count-max', 1),
   };
 }

@@ -82,7 +82,10 @@ export async function putSftp(
     lanes = writer.currentLanes;
     await finish(lanes, paths, bytes, opts).catch(async (err: unknown) => {
       if (!isConnectionLoss(err) || !conn.canReconnect) throw err;
-      await finishAgain(conn, err as ScpipeError, paths, bytes, opts, (l) => (finishing = l));
+      finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, opts);
+      if (finishing === undefined) return; // renamed before the loss
+      log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
+      await finish(finishing, paths, bytes, opts);
     });
     return { bytes: BigInt(bytes), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length };
   } catch (err) {
@@ -156,12 +159,13 @@ async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, opt
 }
 
 // Every byte was acknowledged when the connection went, during the fsync,
-// close or rename: connect again (the retries' backoff), open the temporary
-// file again and finish there; finish() checks its size. Where it is gone,
-// the rename went through before the loss, if the target holds `bytes`.
-async function finishAgain(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, opts: SftpPutOptions, use: (lanes: WriteLane[]) => void): Promise<void> {
+// close or rename: connect again (the retries' backoff) and open the
+// temporary file again, to finish there (finish() checks its size). Where
+// it is gone, the rename went through before the loss, if the target holds
+// `bytes`: undefined then. The caller's conn.close() ends the new session.
+async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, opts: SftpPutOptions): Promise<WriteLane[] | undefined> {
   const signal = opts.signal ?? new AbortController().signal;
-  const again = await reconnect(conn, failure, opts, async (opener) => {
+  const { session, handle } = await reconnect(conn, failure, opts, async (opener) => {
     const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
     const handle = await session.open(paths.temp, 'r+').catch((err: unknown) => {
       if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
@@ -169,24 +173,13 @@ async function finishAgain(conn: Reconnector, failure: ScpipeError, paths: Uploa
     });
     return { session, handle };
   });
-  if (again.handle !== undefined) {
-    // A failure here is the caller's, through these lanes (it removes the temporary file).
-    const lanes = [{ session: again.session, handle: again.handle }];
-    use(lanes);
-    opts.trace?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
-    await finish(lanes, paths, bytes, opts);
-    again.session.end();
-    return;
+  if (handle !== undefined) return [{ session, handle }];
+  const st = await session.stat(paths.target).catch(() => undefined);
+  if (st?.size !== bytes) {
+    throw new ScpipeError('ERR_LOST_CONNECTION', `${failure.message}; after reconnecting, ${escapeForTerminal(paths.temp)} is gone and ${escapeForTerminal(paths.target)} ${st === undefined ? 'is missing' : `holds ${st.size} bytes, not ${bytes}`}`, { path: paths.target, cause: failure });
   }
-  try {
-    const st = await again.session.stat(paths.target).catch(() => undefined);
-    if (st?.size !== bytes) {
-      throw new ScpipeError('ERR_LOST_CONNECTION', `${failure.message}; after reconnecting, ${escapeForTerminal(paths.temp)} is gone and ${escapeForTerminal(paths.target)} ${st === undefined ? 'is missing' : `holds ${st.size} bytes, not ${bytes}`}`, { path: paths.target, cause: failure });
-    }
-    opts.trace?.(`sftp: the rename was done before the connection went: ${escapeForTerminal(paths.target)} holds all ${bytes} bytes`);
-  } finally {
-    again.session.end();
-  }
+  opts.trace?.(`sftp: the rename was done before the connection went: ${escapeForTerminal(paths.target)} holds all ${bytes} bytes`);
+  return undefined;
 }
 
 // posix-rename replaces the target atomically. Plain v3 rename fails when the

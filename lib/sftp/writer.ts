@@ -149,7 +149,7 @@ export class PipelinedWriter {
     const generation = this.generation;
     this.unwatch = lanes.map((l) =>
       l.session.onLost(this.opts.path, (err) => {
-        if (generation === this.generation && !this.flushed) this.fail(err);
+        if (generation === this.generation) this.fail(err); // flush() stops the watching
       }),
     );
   }
