@@ -1,52 +1,55 @@
 // The benchmark's --rtt, and a real round trip for the window tests (which
-// import it through spec/helpers/latency-proxy.ts): a TCP
-// relay in front of sshd that delays each chunk by half the round trip in
-// each direction, and a known_hosts entry for it.
+// import it through spec/helpers/latency-proxy.ts): latency-relay.c, a TCP
+// relay in front of a server that delays every byte by half the round trip
+// in each direction, and a known_hosts entry for it.
+import { execFile, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { testkitSource } from './source-file';
 import type { TestSshd } from './sshd';
 
 export interface Proxy { port: number; close(): Promise<void> }
 
-/** A TCP relay to 127.0.0.1:targetPort that delays every chunk by rttMs/2 in each direction. */
-export async function startLatencyProxy(targetPort: number, rttMs: number): Promise<Proxy> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.setNoDelay(true);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
-    }
-    delayedPipe(client, upstream, rttMs / 2);
-    delayedPipe(upstream, client, rttMs / 2);
+const RELAY_SRC = testkitSource('latency-relay.c');
+let relayBinary: Promise<string> | undefined;
+
+// Built once per process with the compiler the test sshd needs anyway.
+function buildRelay(): Promise<string> {
+  relayBinary ??= new Promise<string>((resolve, reject) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-relay-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    const out = path.join(dir, 'latency-relay');
+    execFile('cc', ['-O2', '-Wall', '-o', out, RELAY_SRC], (err, _stdout, stderr) => {
+      if (err) reject(new Error(`building ${RELAY_SRC} failed (needs a C compiler \`cc\`: packages gcc, libc6-dev): ${err.message}\n${stderr}`));
+      else resolve(out);
+    });
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
+  relayBinary.catch(() => (relayBinary = undefined));
+  return relayBinary;
 }
 
-// Copies `from` to `to`, each chunk (and the end) `ms` later than it came.
-// Timers of one duration fire in the order they were set, so order is kept;
-// a full `to` pauses `from` (what is already delayed is bounded by the SSH
-// windows in flight).
-function delayedPipe(from: net.Socket, to: net.Socket, ms: number): void {
-  let waitingForDrain = false;
-  from.on('data', (chunk: Buffer) => {
-    setTimeout(() => {
-      if (to.destroyed || to.write(chunk) || waitingForDrain) return;
-      waitingForDrain = true;
-      from.pause();
-      to.once('drain', () => { waitingForDrain = false; from.resume(); });
-    }, ms);
+/** A TCP relay to 127.0.0.1:targetPort that delays every byte by rttMs/2 in each direction. */
+export async function startLatencyProxy(targetPort: number, rttMs: number): Promise<Proxy> {
+  const relay = spawn(await buildRelay(), [String(targetPort), String(rttMs / 2)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => relay.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    relay.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    relay.once('error', reject);
+    relay.once('exit', (code) => reject(new Error(`latency-relay exited ${code} before it listened`)));
   });
-  from.on('end', () => setTimeout(() => to.end(), ms));
+  return {
+    port,
+    // Its standard input ending is its signal to go (so it also goes when this process dies).
+    close: async () => {
+      relay.stdin!.end();
+      await exited;
+    },
+  };
 }
 
 /** A known_hosts file naming the proxy's port with sshd's host key. */

@@ -14,12 +14,13 @@
  * never skip.
  */
 import { ChildProcess, execFile, spawn } from 'child_process';
-import { existsSync, rmSync } from 'fs';
+import { rmSync } from 'fs';
 import * as fs from 'fs/promises';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as crypto from 'crypto';
+import { testkitSource } from './source-file';
 
 export interface TestAccount {
   name: string;
@@ -76,18 +77,7 @@ const SFTP = 'scpipe-sftp';
 // Created root:root 0755 by scripts/install-test-deps.sh; sshd refuses a
 // ChrootDirectory with any part not root-owned or group/other-writable.
 const JAILS = '/srv/scpipe-sftp-jail';
-// Beside this file, or, when it runs compiled elsewhere (the bench's build
-// under .bench/), in testkit/ of the project that holds it.
-const WRAPPER_SRC = findWrapperSource(__dirname);
-
-function findWrapperSource(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    for (const candidate of [path.join(dir, 'rssh-wrapper.c'), path.join(dir, 'testkit', 'rssh-wrapper.c')]) {
-      if (existsSync(candidate)) return candidate;
-    }
-    if (path.dirname(dir) === dir) return path.join(from, 'rssh-wrapper.c'); // reported as missing later
-  }
-}
+const WRAPPER_SRC = testkitSource('rssh-wrapper.c');
 const HINT = "Fix: run `sudo bash scripts/install-test-deps.sh`, then run the e2e tests as root.";
 const READY_TIMEOUT_MS = 10_000;
 const MAX_LOG_CHARS = 2_000_000;
