@@ -76,7 +76,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('max-per-address', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.maxPerAddress, describe: 'unauthenticated connections from one address' })
         .option('max-sessions', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.maxSessions, describe: 'sessions open at once per connection' })
         .option('client-alive-interval', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.clientAliveIntervalMs / 1000, describe: 'seconds of silence before a logged-in client is asked for an answer (0: never)' })
-        .option('client-alive-count-max', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.clientAliveCountMax, describe: 'unanswered questions before the connection is cut' })
+        .option('client-alive-count-max', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.clientAliveCountMax, describe: 'unanswered questions before the connection is cut (0: ask, never cut)' })
         .example('scpipe serve --root /srv/archive --addr 0.0.0.0:2022', '') as unknown as Argv<ServeArgs>,
     handler: (args) => {
       // yargs' strict mode refuses stray words before `--`; these came after it.
@@ -131,7 +131,7 @@ function serveLimits(args: ServeArgs): ServeOptions['limits'] {
     maxPerAddress: count('max-per-address', 1),
     maxSessions: count('max-sessions', 1),
     clientAliveIntervalMs: count('client-alive-interval', 0, false) * 1000,
-    clientAliveCountMax: count('client-alive-count-max', 1),
+    clientAliveCountMax: count('client-alive-count-max', 0),
   };
 }
 

@@ -25,7 +25,7 @@ export interface ConnectionLimits {
   maxSessions: number;
   /** A logged-in client silent this long is asked for an answer (sshd's ClientAliveInterval), in ms; 0: never. */
   clientAliveIntervalMs: number;
-  /** Questions left unanswered before the connection is cut (sshd's ClientAliveCountMax). */
+  /** Questions left unanswered before the connection is cut (sshd's ClientAliveCountMax); 0: asked, never cut (as sshd since 8.2, to keep a NAT's entry alive). */
   clientAliveCountMax: number;
 }
 

@@ -61,8 +61,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Admitted connections not logged in yet, by "address port" (unique while open).
   const startups = new Map<string, Startup>();
   // ClientAlive*: ssh2 asks a logged-in client that has sent nothing for the
-  // interval (keepalive@openssh.com) and cuts it after countMax unanswered.
-  const alive = limits.clientAliveIntervalMs > 0 ? { keepaliveInterval: limits.clientAliveIntervalMs, keepaliveCountMax: limits.clientAliveCountMax } : {};
+  // interval (keepalive@openssh.com) and cuts it after countMax unanswered
+  // (countMax 0: never; ssh2 takes only a finite count).
+  const countMax = limits.clientAliveCountMax === 0 ? Number.MAX_SAFE_INTEGER : limits.clientAliveCountMax;
+  const alive = limits.clientAliveIntervalMs > 0 ? { keepaliveInterval: limits.clientAliveIntervalMs, keepaliveCountMax: countMax } : {};
   const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey], ...alive }, (client, info) => {
     clients.add(client);
     const from = `${info.ip}:${info.port}`;

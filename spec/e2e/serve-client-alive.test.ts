@@ -1,7 +1,8 @@
 // `scpipe serve --client-alive-interval`: a logged-in client that stops
 // answering (a laptop suspended mid-session, here OpenSSH's ssh stopped with
 // SIGSTOP) is cut after the interval times (count + 1), with sshd's log
-// line; a client that is idle but answers stays. Real OpenSSH clients.
+// line; a client that is idle but answers stays; a count of 0 never cuts.
+// Real OpenSSH clients.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from '../helpers/async';
 import { runCli } from '../helpers/cli';
@@ -57,11 +58,32 @@ describe('serve --client-alive-interval 1 --client-alive-count-max 2', () => {
   }, 60_000);
 });
 
+describe('serve --client-alive-interval 1 --client-alive-count-max 0', () => {
+  it('asks but never cuts, as sshd since 8.2: a frozen client is still connected once thawed', async () => {
+    const keeper = await startServe(['-v', '--client-alive-interval', '1', '--client-alive-count-max', '0']);
+    try {
+      const child = spawn('ssh', [...keeper.sshArgs(), '-o', 'ServerAliveInterval=0', '-N', '127.0.0.1'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      started.push(child);
+      await waitFor(() => / authenticated$/m.test(keeper.log()), 'the client logged in', 15_000);
+      child.kill('SIGSTOP');
+      // Four unanswered questions: a count of 2 cuts at the third (above), 0 never.
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
+      child.kill('SIGCONT');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(keeper.log()).not.toMatch(/Timeout, client not responding/);
+      expect(child.exitCode).toBeNull();
+      child.kill('SIGTERM');
+    } finally {
+      await keeper.stop();
+    }
+  }, 60_000);
+});
+
 describe('serve: the client-alive options are checked before listening', () => {
   it.each([
     [['--client-alive-interval', '-1'], /bad --client-alive-interval "-1": give a number of at least 0/],
-    [['--client-alive-count-max', '0'], /bad --client-alive-count-max "0": give a number of at least 1/],
-    [['--client-alive-count-max', '1.5'], /bad --client-alive-count-max "1.5": give a number of at least 1/],
+    [['--client-alive-count-max', '-1'], /bad --client-alive-count-max "-1": give a number of at least 0/],
+    [['--client-alive-count-max', '1.5'], /bad --client-alive-count-max "1.5": give a number of at least 0/],
   ])('%j: usage error, exit 2', async (args, message) => {
     const r = await runCli(['serve', '--root', serve.root, '--addr', '127.0.0.1:0', ...args]);
     expect(r.status).toBe(2);
