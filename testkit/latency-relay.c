@@ -42,6 +42,7 @@
 #define READ_SIZE (1 << 20)
 #define QUEUE_LIMIT (64u << 20)
 #define MAX_EVENTS 64
+#define GONE 0xffffffffu /* a socket taken out of the epoll set */
 
 struct chunk {
     struct chunk *next;
@@ -158,18 +159,26 @@ static int flow_write(struct flow *f, int64_t now) {
     return 0;
 }
 
+/* Takes socket `i` out of the epoll set: read to its end and shut both ways,
+ * it would report EPOLLHUP for ever. What it sent may still be queued. */
+static void unpoll(struct conn *c, int i) {
+    if (c->polled[i] == GONE) return;
+    if (epoll_ctl(ep, EPOLL_CTL_DEL, c->fds[i], NULL) < 0) die("epoll_ctl");
+    c->polled[i] = GONE;
+}
+
 /* Registers each socket of `c` for what its flows need now. */
 static void poll_conn(struct conn *c) {
     for (int i = 0; i < 2; i++) {
         struct flow *in = &c->flows[i], *out = &c->flows[1 - i];
+        if (c->polled[i] == GONE) continue;
+        if (in->ended && out->done) { unpoll(c, i); continue; }
         uint32_t want = 0;
         if (!in->ended && in->queued < QUEUE_LIMIT) want |= EPOLLIN;
         if (out->blocked) want |= EPOLLOUT;
         if (want == c->polled[i]) continue;
-        /* A socket read to its end and written to its end would report EPOLLHUP for ever: drop it. */
-        int op = in->ended && out->done ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
         struct epoll_event ev = { .events = want, .data.ptr = &c->ends[i] };
-        if (epoll_ctl(ep, op, c->fds[i], &ev) < 0) die("epoll_ctl");
+        if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fds[i], &ev) < 0) die("epoll_ctl");
         c->polled[i] = want;
     }
 }
@@ -274,8 +283,8 @@ int main(int argc, char **argv) {
             uint32_t got = events[e].events;
             struct flow *in = &c->flows[end->idx];
             if (c->dead) continue;
-            /* A reset, or a peer gone both ways before its end of stream was read. */
-            if ((got & EPOLLERR) || ((got & EPOLLHUP) && in->ended)) { close_conn(c); continue; }
+            if (got & EPOLLERR) { close_conn(c); continue; } /* a reset */
+            if ((got & EPOLLHUP) && in->ended) { unpoll(c, end->idx); continue; }
             if (got & EPOLLOUT) c->flows[1 - end->idx].blocked = 0;
             if ((got & (EPOLLIN | EPOLLHUP)) && !in->ended && flow_read(in) < 0) close_conn(c);
         }
