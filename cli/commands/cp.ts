@@ -2,12 +2,13 @@
 // local path, `[user@]host:path`, or `-` (stdin as the source, stdout as the
 // destination). One side must be remote; remote-to-remote is not supported.
 import type { Argv, CommandModule } from 'yargs';
-import { ScpipeError, download, isRemoteSpec, upload } from '../../lib';
+import { DEFAULT_RETRIES, ScpipeError, download, isRemoteSpec, upload, type RetryEvent } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, missingOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
-import { AlreadyReported, say } from '../report';
-import { summaryIfAsked, tally } from '../json-summary';
+import { AlreadyReported, say, sayRetry } from '../report';
+import { recordRetry, summaryIfAsked, tally } from '../json-summary';
+import { singleNumber } from '../yargs-limits';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
 import { runPut } from './put';
@@ -16,6 +17,7 @@ import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-opti
 interface CpArgs extends SshArgs, OperandArgs, ProtocolArgs {
   r: boolean;
   p: boolean;
+  retries?: number;
 }
 
 /** Builds the cp command for yargs. */
@@ -29,6 +31,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         .option('r', { alias: 'recursive', type: 'boolean', default: false, describe: 'copy directories recursively' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve modes and times' })
         .options(protocolOptions)
+        .option('retries', { ...singleNumber, describe: `copy again after a lost connection, with backoff: the sources not finished, the one cut short from its start (default ${DEFAULT_RETRIES}; 0: never)` })
         .example('scpipe cp -r -p ./photos backup@vault:photos-2026', '')
         .example('scpipe cp -r -p backup@vault:photos-2026 ./restore/', '') as unknown as Argv<CpArgs>,
     handler: (args) => {
@@ -66,6 +69,12 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
             say(err.message);
           },
           onProgress: tally(progress?.update),
+          retries: args.retries,
+          onRetry: (e: RetryEvent & { source: string }) => {
+            recordRetry();
+            progress?.done();
+            sayRetry(e.source, e);
+          },
         };
         try {
           if (destRemote) {

@@ -3,18 +3,24 @@
 // into a local target. Over SFTP (where `--protocol auto` finds the
 // subsystem, or `sftp` asks for it): sftp-copy.ts, with the same rules.
 // Problems with single items are reported as they happen (onProblem) and
-// the copy goes on; the call then rejects with the first.
+// the copy goes on; the call then rejects with the first. A lost connection
+// is retried (copy-retry.ts).
+import { stat } from 'node:fs/promises';
 import { ScpipeError, throwIfAborted } from '../errors';
 import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
 import { NameMatcher, requireRemoteBasename } from '../protocol/names';
 import { ScpSink } from '../protocol/sink';
 import type { SinkHandler } from '../protocol/sink-types';
 import { ScpSource, type RoleOptions } from '../protocol/source';
-import { createLocalSink } from '../fs/local-sink';
+import { createLocalSinkAt } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
-import { ChannelOpener, type Target } from './connection';
-import { chooseProtocol, scpRefusalHint, type Choice, type Protocol } from './protocol-choice';
-import { downloadSftp, uploadSftp } from './sftp-copy';
+import { resolveTarget } from '../fs/target';
+import type { Target } from './connection';
+import { copyWithRetries } from './copy-retry';
+import { scpRefusalHint, type Protocol } from './protocol-choice';
+import { isConnectionLoss } from './reconnect';
+import type { RetryEvent } from './retry';
+import { downloadSftp, uploadSftp, type SftpTarget } from './sftp-copy';
 import type { Progress } from './progress';
 import type { ExitStatus } from '../protocol/channel';
 
@@ -33,12 +39,12 @@ export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
   onProgress?: (p: Progress) => void;
   /** auto (default): SFTP where the subsystem opens, else SCP; remote globs (quote 'none') need SCP. */
   protocol?: Protocol;
-}
-
-// The protocol for a copy; an SFTP session is the caller's to end.
-function choose(opener: ChannelOpener, opts: CopyOptions): Promise<Choice> {
-  const protocol = opts.protocol ?? (opts.quote === 'none' ? 'scp' : 'auto');
-  return chooseProtocol(opener, protocol, opts.signal, opts.trace, opts.onProtocol);
+  /** Copies again after a lost connection (copy-retry.ts; default retry.ts DEFAULT_RETRIES; 0: none). */
+  retries?: number;
+  /** Waits before each retry, in ms (default retry.ts DEFAULT_BACKOFF_MS). */
+  backoffMs?: readonly number[];
+  /** Told before each retry; `source` is the one that was being copied. */
+  onRetry?: (event: RetryEvent & { source: string }) => void;
 }
 
 /** Copies local files (and trees with `recursive`) to `remotePath`. */
@@ -47,75 +53,98 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   if (localPaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
   // -d: several sources need a directory (docs/protocol.md §4.4).
   const command = remoteScpCommand('sink', remotePath, { ...opts, targetIsDirectory: localPaths.length > 1 });
-  const opener = new ChannelOpener(target, opts.trace);
+  const left = [...localPaths];
+  let remoteTarget: SftpTarget | undefined;
+  const leftBehind: string[] = [];
+  let overScp = false;
+  // Over SCP the remote scp decides where one directory goes: into DEST when
+  // it is a directory, else as DEST. A first attempt may have made DEST, so a
+  // second would nest the tree inside it: not retried.
+  const oneDirectory = localPaths.length === 1 && Boolean(opts.recursive) && (await isLocalDirectory(localPaths[0]!));
   try {
-    const chosen = await choose(opener, opts);
-    if ('session' in chosen) {
-      try {
-        await uploadSftp(chosen.session, localPaths, remotePath, opts);
-        return { code: 0, signal: null };
-      } finally {
-        chosen.session.end();
+    return await copyWithRetries(target, opts, () => left[0] ?? localPaths[localPaths.length - 1]!, async (opener, chosen, attemptOpts) => {
+      if ('session' in chosen) {
+        try {
+          await uploadSftp(chosen.session, left, remotePath, attemptOpts, {
+            target: remoteTarget,
+            onTarget: (t) => (remoteTarget ??= t),
+            onDone: () => left.shift(),
+            leftBehind,
+          });
+          return { code: 0, signal: null };
+        } finally {
+          chosen.session.end();
+        }
       }
-    }
-    const source = new ScpSource(await opener.open(command, opts.signal ?? new AbortController().signal, 'sink'), opts);
-    try {
-      await source.start();
-      await sendLocalPaths(source, localPaths, {
-        recursive: Boolean(opts.recursive),
-        preserve: Boolean(opts.preserve),
-        signal: opts.signal,
-        onFileStart: opts.onProgress && fileProgress(opts.onProgress),
-      });
-      return await source.finish();
-    } catch (err) {
-      source.destroy();
-      throw scpRefusalHint(err, opts.protocol);
-    }
-  } finally {
-    opener.close();
+      overScp = true;
+      const source = new ScpSource(await opener.open(command, opts.signal ?? new AbortController().signal, 'sink'), attemptOpts);
+      try {
+        await source.start();
+        while (left.length > 0) {
+          await sendLocalPaths(source, [left[0]!], {
+            recursive: Boolean(opts.recursive),
+            preserve: Boolean(opts.preserve),
+            signal: opts.signal,
+            onFileStart: opts.onProgress && fileProgress(opts.onProgress),
+          });
+          left.shift();
+        }
+        return await source.finish();
+      } catch (err) {
+        source.destroy();
+        throw scpRefusalHint(err, opts.protocol);
+      }
+    }, (protocol) => !(protocol === 'scp' && oneDirectory));
+  } catch (err) {
+    if (!oneDirectory || !overScp || !isConnectionLoss(err) || opts.retries === 0) throw err;
+    const e = err as ScpipeError;
+    throw new ScpipeError(e.code, `${e.message}; not copied again: over SCP a second copy of a directory would land inside the one the first attempt may have made`, { ...e, cause: err });
   }
 }
 
 /** Copies each remote path (a file, or a tree with `recursive`) into `localTarget`. */
 export async function download(target: Target, remotePaths: string[], localTarget: string, opts: CopyOptions = {}): Promise<void> {
   throwIfAborted(opts.signal);
-  const opener = new ChannelOpener(target, opts.trace);
-  const problems: ScpipeError[] = [];
-  try {
-    const chosen = await choose(opener, opts);
+  const left = [...remotePaths];
+  // Resolved once: a retry puts a directory where the first attempt did, not inside it.
+  const resolved = await resolveTarget(localTarget);
+  await copyWithRetries(target, opts, () => left[0] ?? remotePaths[remotePaths.length - 1]!, async (opener, chosen, attemptOpts, problems) => {
     if ('session' in chosen) {
       try {
-        return await downloadSftp(chosen.session, remotePaths, localTarget, opts);
+        return await downloadSftp(chosen.session, left, resolved, attemptOpts, () => left.shift());
       } finally {
         chosen.session.end();
       }
     }
-    for (const remotePath of remotePaths) {
+    while (left.length > 0) {
+      const remotePath = left[0]!;
       const glob = opts.quote === 'none';
       if (!glob) requireRemoteBasename(remotePath, 'a file or directory to copy');
       const handler = withProgress(
-        await createLocalSink(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive) }),
+        createLocalSinkAt(resolved, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive) }),
         opts.onProgress,
       );
       const command = remoteScpCommand('source', remotePath, opts);
       const channel = await opener.open(command, opts.signal ?? new AbortController().signal, 'source');
       const sink = new ScpSink(channel, handler, {
-        ...opts,
+        ...attemptOpts,
         recursive: Boolean(opts.recursive),
         matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob }),
         maxTopLevel: glob ? undefined : 1,
       });
       await sink.run().catch(async (caught: unknown) => {
         const err = scpRefusalHint(await opener.explain(caught), opts.protocol);
-        if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT'].includes(err.code)) throw err;
-        problems.push(err); // already reported through onProblem when it was an item's problem
+        if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT'].includes(err.code) || isConnectionLoss(err)) throw err;
+        if (!problems.includes(err)) problems.push(err); // reported through onProblem already when it was an item's problem
       });
+      left.shift();
     }
-  } finally {
-    opener.close();
-  }
-  if (problems[0]) throw problems[0];
+  });
+}
+
+// True for a local directory (or a link to one); anything else is the walker's to report.
+async function isLocalDirectory(path: string): Promise<boolean> {
+  return stat(path).then((st) => st.isDirectory(), () => false);
 }
 
 // Reports one file's progress: its start, then each count of bytes.

@@ -4,8 +4,9 @@
 // then the local walker or the remote tree reader does the rest. Remote
 // paths are SFTP paths: no shell, no globs, `~/` is the login directory.
 import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
-import { createLocalSink } from '../fs/local-sink';
+import { createLocalSinkAt } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
+import type { ResolvedTarget } from '../fs/target';
 import { requireRemoteBasename } from '../protocol/names';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
@@ -14,38 +15,73 @@ import { sftpPath } from './sftp-paths';
 import { SftpTreeReader } from './sftp-tree-reader';
 import { SftpTreeWriter } from './sftp-tree-writer';
 
+/** Where an upload's entries go: into `path` (a directory), or as `path` itself (the one item). */
+export interface SftpTarget {
+  path: string;
+  isDirectory: boolean;
+}
+
+/**
+ * A retry's view of an upload: the target as the first attempt resolved it,
+ * each source as it is finished, and the temporary files a lost session left
+ * (removed by the next attempt).
+ */
+export interface UploadProgress {
+  target?: SftpTarget;
+  onTarget?: (target: SftpTarget) => void;
+  onDone?: (localPath: string) => void;
+  leftBehind?: string[];
+}
+
 /** Uploads `localPaths` to `remotePath` over `session`; rejects with the first problem after trying every item. */
-export async function uploadSftp(session: SftpSession, localPaths: string[], remotePath: string, opts: CopyOptions): Promise<void> {
-  const path = sftpPath(remotePath);
+export async function uploadSftp(session: SftpSession, localPaths: string[], remotePath: string, opts: CopyOptions, progress: UploadProgress = {}): Promise<void> {
+  const target = progress.target ?? (await resolveRemoteTarget(session, sftpPath(remotePath), localPaths.length));
+  progress.onTarget?.(target);
+  for (const temp of progress.leftBehind?.splice(0) ?? []) {
+    await session.unlink(temp).then(() => opts.trace?.(`sftp: removed ${escapeForTerminal(temp)}, left by the lost connection`), () => undefined);
+  }
+  const writer = new SftpTreeWriter(session, target, {
+    preserve: Boolean(opts.preserve),
+    signal: opts.signal,
+    trace: opts.trace,
+    onProblem: opts.onProblem,
+    onLeftBehind: progress.leftBehind && ((temp) => progress.leftBehind!.push(temp)),
+  });
+  for (const localPath of [...localPaths]) {
+    await sendLocalPaths(writer, [localPath], {
+      recursive: Boolean(opts.recursive),
+      preserve: Boolean(opts.preserve),
+      signal: opts.signal,
+      onFileStart: opts.onProgress && ((name, total) => {
+        opts.onProgress!({ name, phase: 'transfer', bytes: 0n, total });
+        return (bytes) => opts.onProgress!({ name, phase: 'transfer', bytes, total });
+      }),
+    });
+    progress.onDone?.(localPath);
+  }
+  if (writer.problems[0]) throw writer.problems[0];
+}
+
+// An existing directory receives entries by name; anything else is the one item's path.
+async function resolveRemoteTarget(session: SftpSession, path: string, sources: number): Promise<SftpTarget> {
   const st = await session.stat(path).catch((err: unknown) => {
     if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return undefined;
     throw err;
   });
   const isDirectory = Boolean(st?.isDirectory());
-  if (localPaths.length > 1 && !isDirectory) {
+  if (sources > 1 && !isDirectory) {
     // As `scp -t -d` answers (docs/protocol.md §4.4).
     throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: Not a directory`, { path });
   }
-  const writer = new SftpTreeWriter(session, { path, isDirectory }, {
-    preserve: Boolean(opts.preserve),
-    signal: opts.signal,
-    trace: opts.trace,
-    onProblem: opts.onProblem,
-  });
-  await sendLocalPaths(writer, localPaths, {
-    recursive: Boolean(opts.recursive),
-    preserve: Boolean(opts.preserve),
-    signal: opts.signal,
-    onFileStart: opts.onProgress && ((name, total) => {
-      opts.onProgress!({ name, phase: 'transfer', bytes: 0n, total });
-      return (bytes) => opts.onProgress!({ name, phase: 'transfer', bytes, total });
-    }),
-  });
-  if (writer.problems[0]) throw writer.problems[0];
+  return { path, isDirectory };
 }
 
-/** Downloads each remote path into `localTarget` over `session`; rejects with the first problem after trying every item. */
-export async function downloadSftp(session: SftpSession, remotePaths: string[], localTarget: string, opts: CopyOptions): Promise<void> {
+/**
+ * Downloads each remote path into `localTarget` (resolved already) over
+ * `session`; rejects with the first problem after trying every item.
+ * `onDone` is told of each path finished.
+ */
+export async function downloadSftp(session: SftpSession, remotePaths: string[], localTarget: ResolvedTarget, opts: CopyOptions, onDone?: (remotePath: string) => void): Promise<void> {
   const reader = new SftpTreeReader(session, {
     recursive: Boolean(opts.recursive),
     preserve: Boolean(opts.preserve),
@@ -54,11 +90,12 @@ export async function downloadSftp(session: SftpSession, remotePaths: string[], 
     onProblem: opts.onProblem,
     onFileProgress: opts.onProgress && ((name, bytes, total) => opts.onProgress!({ name, phase: 'transfer', bytes, total })),
   });
-  for (const remotePath of remotePaths) {
+  for (const remotePath of [...remotePaths]) {
     throwIfAborted(opts.signal);
     const name = requireRemoteBasename(remotePath, 'a file or directory to copy');
-    const sink = await createLocalSink(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive) });
+    const sink = createLocalSinkAt(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive) });
     await reader.copy(sftpPath(remotePath), name, sink);
+    onDone?.(remotePath);
   }
   if (reader.problems[0]) throw reader.problems[0];
 }

@@ -29,6 +29,8 @@ export interface TreeWriterOptions {
   signal?: AbortSignal;
   trace?: (line: string) => void;
   onProblem?: (err: ScpipeError) => void;
+  /** Told of a temporary file that could not be removed because the session was lost (a retry removes it). */
+  onLeftBehind?: (temp: string) => void;
 }
 
 interface OpenDirectory {
@@ -172,7 +174,10 @@ export class SftpTreeWriter implements SourceSession {
   }
 
   private async removeTemp(handle: Buffer | undefined, temp: string, why: unknown): Promise<void> {
-    if (this.session.ended) return;
+    if (this.session.ended) {
+      this.opts.onLeftBehind?.(temp);
+      return;
+    }
     if (handle) await this.session.close(handle, temp).catch(() => undefined);
     await this.session.unlink(temp).then(
       () => this.opts.trace?.(`sftp: removed ${escapeForTerminal(temp)} (${(why as Error).message})`),

@@ -15,7 +15,7 @@ import { mkdirMode, receivedMode, utimesArgs } from './modes';
 import { joinName } from './join-name';
 import { lstatOrMissing, openOutputFile } from './open-output';
 import { pathError } from './strerror';
-import { resolveTarget } from './target';
+import { resolveTarget, type ResolvedTarget } from './target';
 
 /** Options of createLocalSink(). */
 export interface LocalSinkOptions {
@@ -42,7 +42,11 @@ interface OpenDirectory {
  * path of the one top-level file or directory (§4.3 target resolution).
  */
 export async function createLocalSink(target: string, opts: LocalSinkOptions): Promise<SinkHandler> {
-  const resolved = await resolveTarget(target);
+  return createLocalSinkAt(await resolveTarget(target), opts);
+}
+
+/** The sink for a target resolved already (a retry's, which must land where the first attempt did). */
+export function createLocalSinkAt(resolved: ResolvedTarget, opts: LocalSinkOptions): SinkHandler {
   return new LocalSink(resolved.path, resolved.isDirectory, { ...opts, umask: opts.umask ?? process.umask() });
 }
 

@@ -1,0 +1,184 @@
+// `cp` after a dropped connection: the sshd processes serving the copy are
+// killed in the middle of its second file. The copy connects again and goes
+// on: the sources already finished are not sent again, the one cut short is
+// sent again from its start. A directory lands where the first attempt put
+// it, except over SCP to a new name, which is not retried (scp alone decides
+// where a directory goes). Each test says what the user sees and what is left
+// on disk on both sides.
+import { randomBytes } from 'node:crypto';
+import { chown, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, sshFlags, startCli } from '../helpers/cli';
+import { tempDirPerTest } from '../helpers/temp-dir';
+import { waitFor } from '../helpers/async';
+
+const sshd = sshdPerSuite();
+const local = tempDirPerTest('scpipe-test-cp-retry-');
+const MiB = 1024 * 1024;
+const A = randomBytes(1 * MiB);
+const B = randomBytes(24 * MiB);
+// -l 80000 (10 MB/s): the second file takes ~2.5 s, so the kill lands in it.
+const SLOW = ['-l', '80000'];
+
+// SIGKILL to the sshd processes serving the connection (and what runs under them).
+async function dropConnections(): Promise<void> {
+  const pids = await sshd.connectionPids();
+  expect(pids.length).toBeGreaterThan(0);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+}
+
+// The lines that announce a retry, as the user sees them on stderr.
+const retryLines = (stderr: string): string[] => stderr.split('\n').filter((l) => /; retry \d+ of \d+ in \d+ s$/.test(l));
+
+// The size of the file in `dir` whose name matches `name` (0 while there is none).
+async function sizeOf(dir: string, name: RegExp): Promise<number> {
+  const [file] = (await readdir(dir)).filter((f) => name.test(f));
+  return file === undefined ? 0 : (await stat(join(dir, file)).catch(() => ({ size: 0 }))).size;
+}
+
+// a.bin and b.bin in a new local directory.
+async function localSources(): Promise<string[]> {
+  const dir = join(local(), 'src');
+  await mkdir(dir);
+  await writeFile(join(dir, 'a.bin'), A);
+  await writeFile(join(dir, 'b.bin'), B);
+  return [join(dir, 'a.bin'), join(dir, 'b.bin')];
+}
+
+// a.bin and b.bin in a new remote directory of `account`.
+async function remoteSources(account: TestAccount): Promise<{ dir: string; specs: string[] }> {
+  const dir = await userDir(account, 'cp-retry-src');
+  for (const [name, data] of [['a.bin', A], ['b.bin', B]] as const) {
+    await writeFile(join(dir, name), data);
+    await chown(join(dir, name), account.uid, account.gid);
+  }
+  return { dir, specs: ['a.bin', 'b.bin'].map((n) => remote(sshd, account, `${remotePath(account, dir)}/${n}`)) };
+}
+
+describe.each([
+  ['SCP (the scp-only account, auto)', () => sshd.rssh, [] as string[], /^b\.bin$/],
+  ['SFTP (the internal-sftp account)', () => sshd.sftp, [] as string[], /^\.b\.bin\.scpipe-/],
+])('cp of two files up, over %s: a dropped connection', (_name, account, extra, partial) => {
+  // User sees: one retry line, exit 0. Left remotely: a.bin and b.bin,
+  // byte-exact; a.bin not written again (same inode and change time); no
+  // temporary file. Locally: the sources, untouched.
+  it('goes on with the file cut short; the finished one is not sent again', async () => {
+    const sources = await localSources();
+    const dir = await userDir(account(), 'cp-retry-up');
+    const run = startCli(['cp', ...sshFlags(sshd, account()), ...SLOW, ...extra, ...sources, remote(sshd, account(), `${remotePath(account(), dir)}/`)], { timeoutMs: 120_000 });
+    await waitFor(async () => (await sizeOf(dir, partial)) >= 4 * MiB, 'b.bin on its way', 60_000);
+    const before = await stat(join(dir, 'a.bin'));
+    await dropConnections();
+    const r = await run.done;
+    expect(retryLines(r.stderr)).toEqual([expect.stringMatching(/^scpipe: .*b\.bin: .*; retry 1 of 5 in 1 s$/)]);
+    expect(r.status).toBe(0);
+    expect((await readdir(dir)).sort()).toEqual(['a.bin', 'b.bin']);
+    expect((await readFile(join(dir, 'a.bin'))).equals(A)).toBe(true);
+    expect((await readFile(join(dir, 'b.bin'))).equals(B)).toBe(true);
+    const after = await stat(join(dir, 'a.bin'));
+    expect([after.ino, after.ctimeMs]).toEqual([before.ino, before.ctimeMs]);
+  }, 150_000);
+});
+
+describe.each([
+  ['SCP (-O)', () => sshd.user, ['-O']],
+  ['SFTP', () => sshd.sftp, [] as string[]],
+])('cp of two files down, over %s: a dropped connection', (_name, account, extra) => {
+  // User sees: one retry line, exit 0. Left locally: a.bin and b.bin,
+  // byte-exact, a.bin not written again, no temporary file. Remotely: the
+  // sources, untouched.
+  it('goes on with the file cut short; the finished one is not fetched again', async () => {
+    const { specs } = await remoteSources(account());
+    const target = join(local(), 'out');
+    await mkdir(target);
+    const run = startCli(['cp', ...sshFlags(sshd, account()), ...SLOW, ...extra, ...specs, target], { timeoutMs: 120_000 });
+    await waitFor(async () => (await sizeOf(target, /^\.b\.bin\.scpipe-|^\.scpipe-/)) >= 4 * MiB, 'b.bin on its way', 60_000);
+    const before = await stat(join(target, 'a.bin'));
+    await dropConnections();
+    const r = await run.done;
+    expect(retryLines(r.stderr)).toEqual([expect.stringMatching(/^scpipe: .*b\.bin: .*; retry 1 of 5 in 1 s$/)]);
+    expect(r.status).toBe(0);
+    expect((await readdir(target)).sort()).toEqual(['a.bin', 'b.bin']);
+    expect((await readFile(join(target, 'a.bin'))).equals(A)).toBe(true);
+    expect((await readFile(join(target, 'b.bin'))).equals(B)).toBe(true);
+    expect((await stat(join(target, 'a.bin'))).ino).toBe(before.ino);
+  }, 150_000);
+});
+
+describe('cp -r of one directory to a new name: where a retry puts it', () => {
+  async function tree(): Promise<string> {
+    const dir = join(local(), 'tree');
+    await mkdir(dir);
+    await writeFile(join(dir, 'b.bin'), B);
+    return dir;
+  }
+
+  // User sees: a retry line, exit 0. Left remotely: new/b.bin, byte-exact,
+  // and no new/tree (the retry kept the first attempt's reading of "new").
+  it('over SFTP: the retry fills the directory the first attempt made', async () => {
+    const parent = await userDir(sshd.sftp, 'cp-retry-tree');
+    const run = startCli(['cp', '-r', ...sshFlags(sshd, sshd.sftp), ...SLOW, await tree(), remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, parent)}/new`)], { timeoutMs: 120_000 });
+    await waitFor(async () => (await sizeOf(join(parent, 'new'), /^\.b\.bin\.scpipe-/).catch(() => 0)) >= 4 * MiB, 'b.bin on its way', 60_000);
+    await dropConnections();
+    const r = await run.done;
+    expect(retryLines(r.stderr)).toHaveLength(1);
+    expect(r.status).toBe(0);
+    expect(await readdir(join(parent, 'new'))).toEqual(['b.bin']);
+    expect((await readFile(join(parent, 'new', 'b.bin'))).equals(B)).toBe(true);
+  }, 150_000);
+
+  // User sees: exit 1, the lost connection and why it was not retried; no
+  // retry line. Left remotely: new/b.bin cut short (scp writes in place).
+  it('over SCP: not retried, and says why', async () => {
+    const parent = await userDir(sshd.rssh, 'cp-retry-tree');
+    const run = startCli(['cp', '-r', ...sshFlags(sshd, sshd.rssh), ...SLOW, await tree(), remote(sshd, sshd.rssh, `${parent}/new`)], { timeoutMs: 120_000 });
+    await waitFor(async () => (await sizeOf(join(parent, 'new'), /^b\.bin$/).catch(() => 0)) >= 4 * MiB, 'b.bin on its way', 60_000);
+    await dropConnections();
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/; not copied again: over SCP a second copy of a directory would land inside the one the first attempt may have made\n$/);
+    expect(retryLines(r.stderr)).toEqual([]);
+    expect((await stat(join(parent, 'new', 'b.bin'))).size).toBeLessThan(B.length);
+  }, 150_000);
+
+  // User sees: a retry line, exit 0. Left locally: new/b.bin, byte-exact,
+  // and no new/tree.
+  it('down over SCP: the retry fills the local directory the first attempt made', async () => {
+    const dir = await userDir(sshd.user, 'cp-retry-tree');
+    await mkdir(join(dir, 'tree'));
+    await writeFile(join(dir, 'tree', 'b.bin'), B);
+    const target = join(local(), 'new');
+    const run = startCli(['cp', '-r', '-O', ...sshFlags(sshd, sshd.user), ...SLOW, remote(sshd, sshd.user, `${dir}/tree`), target], { timeoutMs: 120_000 });
+    await waitFor(async () => (await sizeOf(target, /^\.b\.bin\.scpipe-|^\.scpipe-/).catch(() => 0)) >= 4 * MiB, 'b.bin on its way', 60_000);
+    await dropConnections();
+    const r = await run.done;
+    expect(retryLines(r.stderr)).toHaveLength(1);
+    expect(r.status).toBe(0);
+    expect(await readdir(target)).toEqual(['b.bin']);
+    expect((await readFile(join(target, 'b.bin'))).equals(B)).toBe(true);
+  }, 150_000);
+});
+
+// User sees: exit 1 with the lost connection, no retry line. Left remotely:
+// a.bin whole, b.bin cut short (SCP writes in place).
+it('cp --retries 0: a dropped connection fails the copy', async () => {
+  const sources = await localSources();
+  const dir = await userDir(sshd.rssh, 'cp-retry-none');
+  const run = startCli(['cp', ...sshFlags(sshd, sshd.rssh), ...SLOW, '--retries', '0', ...sources, remote(sshd, sshd.rssh, `${dir}/`)], { timeoutMs: 120_000 });
+  await waitFor(async () => (await sizeOf(dir, /^b\.bin$/)) >= 4 * MiB, 'b.bin on its way', 60_000);
+  await dropConnections();
+  const r = await run.done;
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/^scpipe: .*connection lost/m);
+  expect(retryLines(r.stderr)).toEqual([]);
+  expect((await readFile(join(dir, 'a.bin'))).equals(A)).toBe(true);
+  expect((await stat(join(dir, 'b.bin'))).size).toBeLessThan(B.length);
+}, 150_000);
