@@ -8,6 +8,7 @@ import { chown, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { dropConnections } from '../helpers/drop-connections';
 import { remote, sshFlags, startCli, type CliRun } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
@@ -15,19 +16,6 @@ import { waitFor } from '../helpers/async';
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-test-get-retry-');
 const MiB = 1024 * 1024;
-
-// SIGKILL to the sshd processes serving the connection (and what runs under them).
-async function dropConnections(): Promise<void> {
-  const pids = await sshd.connectionPids();
-  expect(pids.length).toBeGreaterThan(0);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
-  }
-}
 
 async function remoteFile(account: TestAccount, name: string, data: Buffer): Promise<string> {
   const dir = await userDir(account, 'get-retry');
@@ -69,7 +57,7 @@ describe('get over SFTP: a dropped connection', () => {
     const source = await remoteFile(sshd.sftp, 's.bin', data);
     const run = startCli(['get', ...sshFlags(sshd, sshd.sftp), '-v', '--parallel', '2', source], { timeoutMs: 120_000 });
     await holdStdoutAfter(run, 8 * MiB);
-    await dropConnections();
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
     run.child.stdout!.resume();
     const r = await run.done;
     // The retry line: the path as given, what went wrong, which retry of how many, and the wait.
@@ -90,7 +78,7 @@ describe('get over SFTP: a dropped connection', () => {
     // -l: slow enough (10 MB/s) for the kill to land mid-file.
     const run = startCli(['get', ...sshFlags(sshd, sshd.sftp), '-l', '80000', '--output', out, source], { timeoutMs: 120_000 });
     await waitFor(async () => (await tempSize(local())) >= 4 * MiB, 'bytes in the local temporary file', 60_000);
-    await dropConnections();
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
     const r = await run.done;
     expect(r.stderr).toMatch(/retry 1 of 5 in 1 s/);
     expect(r.status).toBe(0);
@@ -106,7 +94,7 @@ describe('get over SFTP: a dropped connection', () => {
     const out = join(local(), 'out.bin');
     const run = startCli(['get', ...sshFlags(sshd, sshd.sftp), '-l', '80000', '--retries', '0', '--output', out, source], { timeoutMs: 120_000 });
     await waitFor(async () => (await tempSize(local())) > 0, 'bytes in the local temporary file', 60_000);
-    await dropConnections();
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
     const r = await run.done;
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^scpipe: .*n\.bin: read: the SFTP session ended/m);
@@ -125,7 +113,7 @@ describe('get over SCP: a dropped connection', () => {
     await writeFile(out, 'old contents');
     const run = startCli(['get', ...sshFlags(sshd, sshd.user), '-O', '-l', '80000', '--output', out, source], { timeoutMs: 120_000 });
     await waitFor(async () => (await tempSize(local())) >= 4 * MiB, 'bytes in the local temporary file', 60_000);
-    await dropConnections();
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
     const r = await run.done;
     expect(retryLines(r.stderr)).toEqual([
       expect.stringMatching(/^scpipe: \/tmp\/scpipe-test-\w+\/files\/scpipe-user-get-retry-\w+\/c\.bin: connection lost in the middle of a file.*; retry 1 of 5 in 1 s$/),
@@ -143,7 +131,7 @@ describe('get over SCP: a dropped connection', () => {
     const source = await remoteFile(sshd.user, 'p.bin', data);
     const run = startCli(['get', ...sshFlags(sshd, sshd.user), '-O', source], { timeoutMs: 120_000 });
     await holdStdoutAfter(run, 8 * MiB);
-    await dropConnections();
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
     run.child.stdout!.resume();
     const r = await run.done;
     expect(r.status).toBe(1);

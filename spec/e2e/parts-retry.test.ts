@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { get, put, type RetryEvent } from '../../lib';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { dropConnections, killAll } from '../helpers/drop-connections';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
 
@@ -23,24 +24,6 @@ beforeEach(async () => {
 const target = () => connectOptions(sshd, sshd.rssh);
 
 const MiB = 1024 * 1024;
-
-// SIGKILL to every process serving a connection of the test sshd (its per-connection sshd and what runs under it).
-async function dropConnections(): Promise<number> {
-  const pids = await sshd.connectionPids();
-  killAll(pids);
-  return pids.length;
-}
-
-// A process that has exited meanwhile (a remote scp that finished) is fine.
-function killAll(pids: readonly number[]): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
-  }
-}
 
 function expectCompleteSet(name: string, data: Buffer, count: number): void {
   const files = readdirSync(dir).sort();
@@ -61,7 +44,7 @@ describe('parts over a dropped connection', () => {
     const midPart = (): boolean =>
       readdirSync(dir).some((f) => /\.\d{6}$/.test(f) && statSync(join(dir, f)).size > 0 && statSync(join(dir, f)).size < 32 * MiB);
     await waitFor(midPart, 'a part half-written remotely', 60_000);
-    expect(await dropConnections()).toBeGreaterThan(0);
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
     const result = await running;
     expect(retries.length).toBeGreaterThan(0);
     expect(retries[0]!.error).toMatchObject({ code: 'ERR_LOST_CONNECTION' });
@@ -136,7 +119,7 @@ describe('single-file put over a dropped connection', () => {
     const retries: RetryEvent[] = [];
     const running = put(target(), `${dir}/one.bin`, Readable.from([data]), { spoolDir: spoolDir(), memoryLimit: MiB, backoffMs: [0], onRetry: (e) => retries.push(e) });
     await waitFor(halfWritten('one.bin', data.length), 'the file half-written remotely', 60_000);
-    expect(await dropConnections()).toBeGreaterThan(0);
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
     await expect(running).resolves.toMatchObject({ bytes: BigInt(data.length), spooled: 'disk' });
     expect(retries).toHaveLength(1);
     expect(readFileSync(join(dir, 'one.bin')).equals(data)).toBe(true);
@@ -147,7 +130,7 @@ describe('single-file put over a dropped connection', () => {
     const retries: RetryEvent[] = [];
     const running = put(target(), `${dir}/sized.bin`, Readable.from([data]), { size: BigInt(data.length), backoffMs: [0], onRetry: (e) => retries.push(e) });
     await waitFor(halfWritten('sized.bin', data.length), 'the file half-written remotely', 60_000);
-    await dropConnections();
+    await dropConnections(sshd);
     await expect(running).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION' });
     expect(retries).toEqual([]);
   }, 120_000);

@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { put, type RetryEvent } from '../../lib';
 import { connectOptions, remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { dropConnections, killAll } from '../helpers/drop-connections';
 import { remote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 
@@ -25,9 +26,7 @@ describe('put over SFTP: a lost connection', () => {
       const [temp] = await readdir(dir);
       return temp !== undefined && (await stat(join(dir, temp))).size >= 8 * 1024 * 1024;
     }, 'bytes in the temporary file', 60_000);
-    const pids = await sshd.connectionPids();
-    expect(pids.length).toBeGreaterThan(0);
-    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
     await waitFor(() => run.stderr().includes('retry 1 of'), 'the retry line', 30_000);
     input.end(data.subarray(24 * 1024 * 1024));
     const r = await run.done;
@@ -53,7 +52,7 @@ describe('put over SFTP: a lost connection', () => {
       if (now !== size) [size, since] = [now, Date.now()];
       return size > 3 * 1024 * 1024 && Date.now() - since > 500;
     }, 'the input written to the temporary file', 30_000);
-    for (const pid of await sshd.connectionPids()) process.kill(pid, 'SIGKILL');
+    await dropConnections(sshd);
     const r = await run.done;
     input.destroy();
     expect(r.status).toBe(1);
@@ -81,7 +80,7 @@ describe('put over SFTP: a lost connection', () => {
       onProgress: (p) => {
         if (pids !== undefined && p.bytes === BigInt(data.length) && !killed) {
           killed = true;
-          for (const pid of pids) process.kill(pid, 'SIGKILL');
+          killAll(pids);
         }
       },
     });

@@ -9,21 +9,12 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { dropConnections } from '../helpers/drop-connections';
 import { remote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 const STAGE = 'connection lost while the input was being spooled, before the file header (nothing was sent)';
-
-async function dropConnections(): Promise<void> {
-  for (const pid of await sshd.connectionPids()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // exited meanwhile
-    }
-  }
-}
 
 describe('put: a connection lost while spooling', () => {
   it('--retries 0: fails at once, while the input is still open, at the right stage', async () => {
@@ -32,7 +23,7 @@ describe('put: a connection lost while spooling', () => {
     const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '-v', '--retries', '0', remote(sshd, sshd.user, join(dir, 'a.bin'))], { stdin: input });
     input.write(randomBytes(1024 * 1024));
     await waitFor(() => run.stderr().includes('< \\0 (ok)'), 'the remote scp -t started', 30_000);
-    await dropConnections();
+    await dropConnections(sshd);
     const r = await run.done; // the input is never ended: only the loss can end the run
     input.destroy();
     expect(r.status).toBe(1);
@@ -47,7 +38,7 @@ describe('put: a connection lost while spooling', () => {
     const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '-v', remote(sshd, sshd.user, join(dir, 'b.bin'))], { stdin: input });
     input.write(data.subarray(0, 1024 * 1024));
     await waitFor(() => run.stderr().includes('< \\0 (ok)'), 'the remote scp -t started', 30_000);
-    await dropConnections();
+    await dropConnections(sshd);
     await waitFor(() => run.stderr().includes(`${STAGE}; will reconnect once the input is spooled`), 'the -v line, before the input ends', 30_000);
     input.end(data.subarray(1024 * 1024));
     const r = await run.done;
