@@ -7,9 +7,10 @@ import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
 import { sayRetry } from '../report';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
+import { protocolOf, type ProtocolArgs } from '../protocol-option';
 
 /** What runPutParts takes from the command line. */
-export interface PutPartsArgs extends SshArgs {
+export interface PutPartsArgs extends SshArgs, ProtocolArgs {
   partSize: bigint;
   parallel?: number;
   retries?: number;
@@ -34,6 +35,7 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
     const result = await put(connectOptions(spec, args, log), spec.path, input, {
       ...roleOptions(args, signal, log),
       partSize: args.partSize,
+      protocol: protocolOf(args),
       parallel: args.parallel,
       retries: args.retries,
       memoryLimit: args.memory,

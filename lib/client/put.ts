@@ -14,7 +14,7 @@ import type { OpenChannel, Target } from './connection';
 import { Reconnector, isConnectionLoss } from './reconnect';
 import { DEFAULT_RETRIES, withRetries, type RetryEvent } from './retry';
 import type { Progress } from './progress';
-import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
+import { PARTS_NEED_SCP, chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
 import { putSftp } from './sftp-put';
 import { remoteFileName } from './remote-name';
 import type { PartsOptions } from './parts/options';
@@ -108,6 +108,7 @@ export interface PutResult {
 export async function put(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
   const input = spoolable(given);
   if (opts.partSize !== undefined) {
+    if (opts.protocol === 'sftp') throw new ScpipeError('ERR_USAGE', `--part-size does not go with --protocol sftp: ${PARTS_NEED_SCP}`);
     const name = remoteFileName(remotePath);
     const onProgress = opts.onProgress;
     const parts = await putParts(target, remotePath, input, {

@@ -8,10 +8,13 @@ import { readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { userDir } from '../helpers/sshd';
+import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
+
+// Said when parts meet SFTP (lib/client/protocol-choice.ts).
+const PARTS_NEED_SCP = 'parts go through scp -t; without --part-size, put streams over SFTP in one pass, with no spool, and resumes after a lost connection';
 
 const sshd = sshdPerSuite();
 const spoolDir = tempDirPerTest('scpipe-test-spool-', { mustEndEmpty: true });
@@ -89,5 +92,21 @@ describe('scpipe put --part-size', () => {
   it('refuses --part-size with --size', async () => {
     const r = await runCli(['put', ...flags(), '--part-size', '1M', '--size', '5', at(`${dir}/x`)], { stdin: 'hello' });
     expect(r).toMatchObject({ status: 2, stderr: 'scpipe: --part-size does not go with --size, --name or -p\n' });
+  });
+
+  // Parts go through scp -t. User sees: exit 2 and why; nothing is sent.
+  it.each([['--protocol', 'sftp'], ['-s']])('refuses --part-size with %s', async (...protocol) => {
+    const r = await runCli(['put', ...flags(), '--part-size', '1M', ...protocol, at(`${dir}/x`)], { stdin: 'hello' });
+    expect(r).toMatchObject({ status: 2, stderr: `scpipe: --part-size does not go with --protocol sftp: ${PARTS_NEED_SCP}\n` });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  // An internal-sftp host refuses scp -t. User sees: exit 1, the server's
+  // words and what to do instead; nothing is left remotely.
+  it('on an sftp-only host: says parts need scp, and what works there', async () => {
+    const jailed = await userDir(sshd.sftp, 'partscli');
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--part-size', '1M', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, jailed)}/x`)], { stdin: randomBytes(3 * 1024 * 1024) });
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: the server allows only SFTP ("This service allows sftp connections only."): ${PARTS_NEED_SCP}\n` });
+    expect(readdirSync(jailed)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { escapeForTerminal } from '../../util/escape';
 import type { Target } from '../connection';
 import type { PutInput } from '../put';
 import { Reconnector } from '../reconnect';
+import { PARTS_NEED_SCP, scpRefusalHint } from '../protocol-choice';
 import { remoteFileName } from '../remote-name';
 import { Readable } from 'node:stream';
 import type { RetryEvent } from '../retry';
@@ -156,6 +157,9 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   } catch (err) {
     fail(err);
     await Promise.allSettled(uploads);
+    // An sftp-only host refuses the first scp -t: no part can go, and that is the whole answer.
+    const refused = scpRefusalHint(failure ?? err, 'auto', PARTS_NEED_SCP);
+    if (refused !== (failure ?? err) && !opts.signal?.aborted) throw refused;
     throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : failure ?? err, name, reports, retried);
   } finally {
     unlink();
