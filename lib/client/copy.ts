@@ -7,6 +7,7 @@
 // is retried (copy-retry.ts).
 import { stat } from 'node:fs/promises';
 import { ScpipeError, throwIfAborted } from '../errors';
+import { escapeForTerminal } from '../util/escape';
 import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
 import { NameMatcher, requireRemoteBasename } from '../protocol/names';
 import { ScpSink } from '../protocol/sink';
@@ -14,6 +15,7 @@ import type { SinkHandler } from '../protocol/sink-types';
 import { ScpSource, type RoleOptions } from '../protocol/source';
 import { createLocalSinkAt } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
+import { pathError } from '../fs/strerror';
 import { resolveTarget } from '../fs/target';
 import type { Target } from './connection';
 import { copyWithRetries } from './copy-retry';
@@ -108,6 +110,12 @@ export async function download(target: Target, remotePaths: string[], localTarge
   const left = [...remotePaths];
   // Resolved once: a retry puts a directory where the first attempt did, not inside it.
   const resolved = await resolveTarget(localTarget);
+  // Several sources need a directory, as scp's verifydir(): else they would
+  // all be written to the one name, each over the last.
+  if (remotePaths.length > 1 && !resolved.isDirectory) {
+    const message = await stat(localTarget).then(() => `${escapeForTerminal(localTarget)}: Not a directory`, (err: unknown) => pathError(escapeForTerminal(localTarget), err));
+    throw new ScpipeError('ERR_LOCAL_IO', message, { path: localTarget });
+  }
   await copyWithRetries(target, opts, () => left[0] ?? remotePaths[remotePaths.length - 1]!, async (opener, chosen, attemptOpts, problems) => {
     if ('session' in chosen) {
       try {

@@ -57,6 +57,22 @@ async function expectTree(root: string, files: Map<string, Buffer>, preserved: b
   }
 }
 
+// As scp's verifydir(). User sees: exit 1, "TARGET: No such file or
+// directory" or "TARGET: Not a directory"; nothing is copied, and an
+// existing file of that name is left as it was.
+async function expectSeveralNeedDirectory(account: TestAccount, dir: string, rdir: string, extra: string[]): Promise<void> {
+  await writeFile(join(dir, 'f1'), '1');
+  await writeFile(join(dir, 'f2'), '2');
+  const sources = ['f1', 'f2'].map((n) => remote(sshd, account, `${rdir}/${n}`));
+  const missing = await cp(account, [...sources, join(local, 'new')], extra);
+  expect(missing).toMatchObject({ status: 1, stderr: `scpipe: ${join(local, 'new')}: No such file or directory\n` });
+  await writeFile(join(local, 'file'), 'old');
+  const file = await cp(account, [...sources, join(local, 'file')], extra);
+  expect(file).toMatchObject({ status: 1, stderr: `scpipe: ${join(local, 'file')}: Not a directory\n` });
+  expect((await readdir(local)).sort()).toEqual(['file']);
+  expect(await readFile(join(local, 'file'), 'utf8')).toBe('old');
+}
+
 describe.each([
   ['the sftp-only jail', () => sshd.sftp],
   ['the normal account', () => sshd.user],
@@ -103,6 +119,10 @@ describe.each([
     expect(down.stderr).toMatch(/nope: stat: No such file/);
     expect((await readdir(back)).sort()).toEqual(['one', 'two']);
     expect(await readFile(join(back, 'two'), 'utf8')).toBe('2');
+  });
+
+  it('several sources down need a local directory', async () => {
+    await expectSeveralNeedDirectory(account(), dir, rdir, []);
   });
 
   it('replaces an existing remote file only when whole; a failed file leaves the old one', async () => {
@@ -204,6 +224,13 @@ describe('cp over SFTP with --transport openssh (ssh -s HOST sftp)', () => {
     const down = await cp(sshd.sftp, ['-r', '-p', remote(sshd, sshd.sftp, `${rdir}/copy`), join(local, 'back')], ['--transport', 'openssh']);
     expect(down).toMatchObject({ status: 0, stderr: '' });
     await expectTree(join(local, 'back'), files, true);
+  });
+});
+
+describe('cp over SCP (-O)', () => {
+  it('several sources down need a local directory', async () => {
+    const dir = await userDir(sshd.user, 'scp-cp');
+    await expectSeveralNeedDirectory(sshd.user, dir, dir, ['-O']);
   });
 });
 
