@@ -71,7 +71,8 @@ async function resolveRemoteTarget(session: SftpSession, path: string, sources: 
   const isDirectory = Boolean(st?.isDirectory());
   if (sources > 1 && !isDirectory) {
     // As `scp -t -d` answers (docs/protocol.md §4.4).
-    throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: Not a directory`, { path });
+    const why = st === undefined ? 'No such file or directory' : 'Not a directory';
+    throw new ScpipeError(st === undefined ? 'ERR_NO_SUCH_FILE' : 'ERR_REMOTE', `${escapeForTerminal(path)}: ${why}`, { path });
   }
   return { path, isDirectory };
 }

@@ -32,6 +32,13 @@ export function sftpPath(remotePath: string): string {
   return remotePath;
 }
 
+/** A failure on the temporary file `temp`, said of the target `path` the user named. */
+export function asTarget(err: ScpipeError, temp: string, path: string): ScpipeError {
+  const shown = escapeForTerminal(temp);
+  if (!err.message.startsWith(`${shown}: `)) return err;
+  return new ScpipeError(err.code, `${escapeForTerminal(path)}: ${err.message.slice(shown.length + 2)}`, { ...err, path, cause: err });
+}
+
 /** A fresh temporary name for `target`, in its directory. */
 export function tempNameFor(target: string): string {
   const dir = posix.dirname(target);

@@ -17,7 +17,7 @@ import { PipelinedWriter, type WriteLane } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
 import type { PutInput, PutOptions, PutResult } from './put';
 import { isConnectionLoss, type Reconnector } from './reconnect';
-import { uploadPaths, type UploadPaths } from './sftp-paths';
+import { asTarget, uploadPaths, type UploadPaths } from './sftp-paths';
 import { reconnect, recoverer, type ResumeOptions } from './sftp-resume';
 import { removeStaleTemps } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
@@ -51,7 +51,10 @@ export async function putSftp(
   log?.(`sftp: ${escapeForTerminal(paths.target)} via ${escapeForTerminal(paths.temp)}`);
   log?.(`sftp: session set up in ${first.ms.toFixed(1)} ms; ${wanted} channel(s) ${rtt === undefined ? '(--parallel)' : `for a round trip of ${rtt.toFixed(2)} ms`}`);
   const attrs: InputAttributes = { mode: (opts.mode ?? 0o644) & 0o7777 };
-  const handle = await first.session.open(paths.temp, 'wx', attrs);
+  // A missing directory or no permission there, said of the target (as scp -t says it).
+  const handle = await first.session.open(paths.temp, 'wx', attrs).catch((err: unknown) => {
+    throw isScpipeError(err) ? asTarget(err, paths.temp, paths.target) : err;
+  });
   let lanes: WriteLane[] = [{ session: first.session, handle }];
   let writer: PipelinedWriter | undefined;
   let source: PieceSource | undefined;

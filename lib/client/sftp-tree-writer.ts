@@ -21,7 +21,7 @@ import type { SftpSession } from '../sftp/session';
 import { PipelinedWriter } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
 import { HELD_PER_LANE, rename } from './sftp-put';
-import { tempNameFor } from './sftp-paths';
+import { asTarget, tempNameFor } from './sftp-paths';
 
 /** Options of SftpTreeWriter. */
 export interface TreeWriterOptions {
@@ -184,13 +184,6 @@ export class SftpTreeWriter implements SourceSession {
       () => undefined, // already renamed
     );
   }
-}
-
-// A failure on the temporary file, said of the target the user named.
-function asTarget(err: ScpipeError, temp: string, path: string): ScpipeError {
-  const shown = escapeForTerminal(temp);
-  if (!err.message.startsWith(`${shown}: `)) return err;
-  return new ScpipeError(err.code, `${escapeForTerminal(path)}: ${err.message.slice(shown.length + 2)}`, { ...err, path, cause: err });
 }
 
 function timesAttrs(times: Times | undefined): InputAttributes {

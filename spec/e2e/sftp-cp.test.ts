@@ -57,10 +57,25 @@ async function expectTree(root: string, files: Map<string, Buffer>, preserved: b
   }
 }
 
-// As scp's verifydir(). User sees: exit 1, "TARGET: No such file or
-// directory" or "TARGET: Not a directory"; nothing is copied, and an
-// existing file of that name is left as it was.
+// As scp's verifydir() and scp -t -d. User sees: exit 1, "TARGET: No such
+// file or directory" or "TARGET: Not a directory" (over SCP up, from the
+// remote scp); nothing is copied, and an existing file of that name is
+// left as it was, on either side.
 async function expectSeveralNeedDirectory(account: TestAccount, dir: string, rdir: string, extra: string[]): Promise<void> {
+  await writeFile(join(local, 'l1'), '1');
+  await writeFile(join(local, 'l2'), '2');
+  await writeFile(join(dir, 'rfile'), 'old');
+  for (const [name, why] of [['nodir', 'No such file or directory'], ['rfile', 'Not a directory']]) {
+    const up = await cp(account, [join(local, 'l1'), join(local, 'l2'), remote(sshd, account, `${rdir}/${name}`)], extra);
+    expect(up.status).toBe(1);
+    expect(up.stderr).toMatch(new RegExp(`^scpipe: (remote: scp: )?${rdir}/${name}: ${why}\n$`));
+  }
+  expect(await readdir(dir)).toEqual(['rfile']);
+  expect(await readFile(join(dir, 'rfile'), 'utf8')).toBe('old');
+  await rm(join(local, 'l1'));
+  await rm(join(local, 'l2'));
+  await rm(join(dir, 'rfile'));
+
   await writeFile(join(dir, 'f1'), '1');
   await writeFile(join(dir, 'f2'), '2');
   const sources = ['f1', 'f2'].map((n) => remote(sshd, account, `${rdir}/${n}`));
@@ -121,7 +136,7 @@ describe.each([
     expect(await readFile(join(back, 'two'), 'utf8')).toBe('2');
   });
 
-  it('several sources down need a local directory', async () => {
+  it('several sources need a directory, both ways', async () => {
     await expectSeveralNeedDirectory(account(), dir, rdir, []);
   });
 
@@ -228,7 +243,7 @@ describe('cp over SFTP with --transport openssh (ssh -s HOST sftp)', () => {
 });
 
 describe('cp over SCP (-O)', () => {
-  it('several sources down need a local directory', async () => {
+  it('several sources need a directory, both ways', async () => {
     const dir = await userDir(sshd.user, 'scp-cp');
     await expectSeveralNeedDirectory(sshd.user, dir, dir, ['-O']);
   });
