@@ -97,10 +97,14 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
         throw scpRefusalHint(err, opts.protocol);
       }
     }, (protocol) => !(protocol === 'scp' && oneDirectory));
-  } catch (err) {
-    if (!oneDirectory || !overScp || !isConnectionLoss(err) || opts.retries === 0) throw err;
-    const e = err as ScpipeError;
-    throw new ScpipeError(e.code, `${e.message}; not copied again: over SCP a second copy of a directory would land inside the one the first attempt may have made`, { ...e, cause: err });
+  } catch (caught) {
+    let err = caught;
+    if (oneDirectory && overScp && isConnectionLoss(err) && opts.retries !== 0) {
+      err = said(err, 'not copied again: over SCP a second copy of a directory would land inside the one the first attempt may have made');
+    }
+    // Temporary files a lost SFTP session kept, and no later attempt removed: named, as put names its own.
+    if (leftBehind.length > 0) err = said(err, `the partial upload is left in ${leftBehind.map((t) => escapeForTerminal(t)).join(', ')}`);
+    throw err;
   }
 }
 
@@ -148,6 +152,12 @@ export async function download(target: Target, remotePaths: string[], localTarge
       left.shift();
     }
   });
+}
+
+// `err` with `more` said after its message.
+function said(err: unknown, more: string): unknown {
+  if (!(err instanceof ScpipeError)) return err;
+  return new ScpipeError(err.code, `${err.message}; ${more}`, { ...err, cause: err });
 }
 
 // True for a local directory (or a link to one); anything else is the walker's to report.

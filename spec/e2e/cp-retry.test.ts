@@ -169,3 +169,41 @@ it('cp --retries 0: a dropped connection fails the copy', async () => {
   expect((await readFile(join(dir, 'a.bin'))).equals(A)).toBe(true);
   expect((await stat(join(dir, 'b.bin'))).size).toBeLessThan(B.length);
 }, 150_000);
+
+describe('cp over SFTP: a run that ends while the connection is lost names what it left', () => {
+  // The temporary file of the file cut short could not be removed: no session.
+  async function start(extra: string[]): Promise<{ run: CliRun; dir: string; rdir: string }> {
+    const sources = await localSources();
+    const dir = await userDir(sshd.sftp, 'cp-retry-left');
+    const rdir = remotePath(sshd.sftp, dir);
+    const run = startCli(['cp', ...sshFlags(sshd, sshd.sftp), ...SLOW, ...extra, ...sources, remote(sshd, sshd.sftp, `${rdir}/`)], { timeoutMs: 120_000 });
+    await waitFor(async () => (await sizeOf(dir, /^\.b\.bin\.scpipe-/)) >= 4 * MiB, 'b.bin on its way', 60_000);
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    return { run, dir, rdir };
+  }
+
+  // User sees: exit 1, the loss, then "; the partial upload is left in
+  // DIR/.b.bin.scpipe-XXXXXX". Left remotely: a.bin whole, and that file.
+  it('--retries 0', async () => {
+    const { run, dir, rdir } = await start(['--retries', '0']);
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    const [temp] = (await readdir(dir)).filter((f) => f.startsWith('.b.bin.scpipe-'));
+    expect(r.stderr).toMatch(new RegExp(`the SFTP session ended.*; the partial upload is left in ${rdir}/${temp!.replace(/\./g, '\\.')}\\n$`));
+    expect((await readdir(dir)).sort()).toEqual([temp, 'a.bin']);
+    expect((await readFile(join(dir, 'a.bin'))).equals(A)).toBe(true);
+  }, 150_000);
+
+  // User sees: the retry line, then exit 130, "interrupted by SIGINT; the
+  // partial upload is left in …". Left remotely: a.bin whole, and that file.
+  it('SIGINT while waiting to retry', async () => {
+    const { run, dir, rdir } = await start([]);
+    await waitFor(() => retryLines(run.stderr()).length === 1, 'the retry line', 30_000);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    const [temp] = (await readdir(dir)).filter((f) => f.startsWith('.b.bin.scpipe-'));
+    expect(r.stderr).toMatch(new RegExp(`\\nscpipe: interrupted by SIGINT; the partial upload is left in ${rdir}/${temp!.replace(/\./g, '\\.')}\\n$`));
+    expect((await readdir(dir)).sort()).toEqual([temp, 'a.bin']);
+  }, 150_000);
+});
