@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections } from '../helpers/drop-connections';
-import { remote, sshFlags, startCli, type CliRun } from '../helpers/cli';
+import { remote, sshFlags, startCli, type CliResult, type CliRun } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
 
@@ -35,8 +35,8 @@ async function sizeOf(dir: string, name: RegExp): Promise<number> {
 // Drops the connection once 4 MiB of b.bin (its file in `dir` matches
 // `partial`) arrived, then checks what the user gets: one retry line naming
 // b.bin, exit 0, a.bin and b.bin byte-exact and nothing else in `dir`, and
-// a.bin not written again (same inode and change time).
-async function dropInB(run: CliRun, dir: string, partial: RegExp): Promise<void> {
+// a.bin not written again (same inode and change time). Resolves with the run.
+async function dropInB(run: CliRun, dir: string, partial: RegExp): Promise<CliResult> {
   await waitFor(async () => (await sizeOf(dir, partial)) >= 4 * MiB, 'b.bin on its way', 60_000);
   const before = await stat(join(dir, 'a.bin'));
   expect(await dropConnections(sshd)).toBeGreaterThan(0);
@@ -48,6 +48,7 @@ async function dropInB(run: CliRun, dir: string, partial: RegExp): Promise<void>
   expect((await readFile(join(dir, 'b.bin'))).equals(B)).toBe(true);
   const after = await stat(join(dir, 'a.bin'));
   expect([after.ino, after.ctimeMs]).toEqual([before.ino, before.ctimeMs]);
+  return r;
 }
 
 // a.bin and b.bin in a new local directory.
@@ -70,17 +71,19 @@ async function remoteSources(account: TestAccount): Promise<{ dir: string; specs
 }
 
 describe.each([
-  ['SCP (the scp-only account, auto)', () => sshd.rssh, [] as string[], /^b\.bin$/],
-  ['SFTP (the internal-sftp account)', () => sshd.sftp, [] as string[], /^\.b\.bin\.scpipe-/],
-])('cp of two files up, over %s: a dropped connection', (_name, account, extra, partial) => {
+  ['SCP (the scp-only account, auto)', () => sshd.rssh, [] as string[], /^b\.bin$/, 'scp'],
+  ['SFTP (the internal-sftp account)', () => sshd.sftp, [] as string[], /^\.b\.bin\.scpipe-/, 'sftp'],
+])('cp of two files up, over %s: a dropped connection', (_name, account, extra, partial, protocol) => {
   // User sees: one retry line, exit 0. Left remotely: a.bin and b.bin,
   // byte-exact; a.bin not written again (same inode and change time); no
   // temporary file. Locally: the sources, untouched.
   it('goes on with the file cut short; the finished one is not sent again', async () => {
     const sources = await localSources();
     const dir = await userDir(account(), 'cp-retry-up');
-    const run = startCli(['cp', ...sshFlags(sshd, account()), ...SLOW, ...extra, ...sources, remote(sshd, account(), `${remotePath(account(), dir)}/`)], { timeoutMs: 120_000 });
-    await dropInB(run, dir, partial);
+    const run = startCli(['cp', '--json', ...sshFlags(sshd, account()), ...SLOW, ...extra, ...sources, remote(sshd, account(), `${remotePath(account(), dir)}/`)], { timeoutMs: 120_000 });
+    const r = await dropInB(run, dir, partial);
+    // --json counts the retry, and names the protocol that ran.
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ command: 'cp', ok: true, exit_status: 0, retries: 1, protocol: protocol, error: null });
   }, 150_000);
 });
 
