@@ -1,6 +1,6 @@
 // `scpipe put [options] [user@]host:path`: stdin to one remote file.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, escapeForTerminal, isScpipeError, put, type PutInput } from '../../lib';
+import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, escapeForTerminal, put, type PutInput } from '../../lib';
 import { checkSpoolDirectory, parseByteSize } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
@@ -188,10 +188,7 @@ export async function runPut(
     if (failure !== undefined && failure === err && size === undefined) {
       throw new ScpipeError('ERR_LOCAL_IO', `${failure.message}; nothing was sent`, { cause: err });
     }
-    // With --size the bytes went as they came: the remote scp was told they are bad, but keeps them.
-    if (failure !== undefined && isScpipeError(err) && err.cause === failure) {
-      throw new ScpipeError(err.code, `${err.message}; the remote file cannot be trusted: remove or overwrite it`, { bytes: err.bytes, cause: err });
-    }
+    // With --size the bytes went as they came: the library's error says the remote file cannot be trusted.
     throw err;
   } finally {
     progress?.done();

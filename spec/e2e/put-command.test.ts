@@ -84,7 +84,7 @@ describe('scpipe put -- COMMAND', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
       "scpipe: the input command exited with status 4: sh -c 'echo hello; exit 4' (after 6 of 6 bytes); " +
-        'the remote file cannot be trusted: remove or overwrite it\n',
+        `the remote file ${dir}/sized.txt cannot be trusted: remove or overwrite it\n`,
     );
     // The bytes went as they came; the remote scp was told they are bad (it exits 1) and keeps them.
     expect(await readFile(join(dir, 'sized.txt'), 'utf8')).toBe('hello\n');

@@ -206,10 +206,14 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(r.stderr).toBe('scpipe: connect to host 127.0.0.1 port 1: Connection refused\n');
   });
 
-  it('--size larger than the input: exit 1, says how many bytes came', async () => {
+  // User sees: exit 1, how many bytes came, and that the remote file is
+  // not to be trusted. Left remotely: the file, padded with zero bytes to
+  // the announced size (OpenSSH's scp -t keeps it when told of the error).
+  it('--size larger than the input: exit 1, says how many bytes came and what the remote file holds', async () => {
     const r = await runCli(put(`${dir}/short.bin`, ['--size', '10']), { stdin: 'abc' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('scpipe: input ended after 3 bytes, but 10 were announced\n');
+    expect(r.stderr).toBe(`scpipe: input ended after 3 bytes, but 10 were announced; the remote file ${dir}/short.bin cannot be trusted (it holds the first 3 bytes, then 7 zero bytes): remove or overwrite it\n`);
+    expect(await readFile(join(dir, 'short.bin'))).toEqual(Buffer.concat([Buffer.from('abc'), Buffer.alloc(7)]));
   });
 
   it('--size with a pipe whose bytes come late: waits for them (no EAGAIN), sends them unspooled', async () => {
@@ -228,10 +232,12 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(await readFile(join(dir, 'late.bin'), 'utf8')).toBe('abcdefghij');
   });
 
+  // User sees: exit 1, and that the remote file holds only the announced bytes. Left remotely: those bytes.
   it('--size smaller than the input: exit 1', async () => {
     const r = await runCli(put(`${dir}/long.bin`, ['--size', '2']), { stdin: 'abc' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('scpipe: input is longer than the 2 bytes announced\n');
+    expect(r.stderr).toBe(`scpipe: input is longer than the 2 bytes announced; the remote file ${dir}/long.bin cannot be trusted (it holds only the first 2 bytes): remove or overwrite it\n`);
+    expect(await readFile(join(dir, 'long.bin'), 'utf8')).toBe('ab');
   });
 
   it('SIGTERM while spooling: exit 143, spool removed, nothing written remotely', async () => {

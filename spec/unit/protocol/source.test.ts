@@ -107,13 +107,17 @@ describe('ScpSource (docs/protocol.md §4.1)', () => {
     const { peer, stored, status } = await upload([Buffer.from('\0\0\0')], { size: 6n, body: chunksOf('abc') }, { code: 1, signal: null });
     expect(stored).toBe(false);
     expect(peer.sent()).toEqual(Buffer.from('C0644 6 f\nabc\0\0\0\x01scp: f: input ended after 3 bytes, but 6 were announced\n'));
-    expect(status).toMatchObject({ code: 'ERR_SIZE_MISMATCH', bytes: 3n, message: 'input ended after 3 bytes, but 6 were announced' });
+    // The remote hears the plain problem; the user also what is left there.
+    expect(status).toMatchObject({
+      code: 'ERR_SIZE_MISMATCH', bytes: 3n,
+      message: 'input ended after 3 bytes, but 6 were announced; the remote file f cannot be trusted (it holds the first 3 bytes, then 3 zero bytes): remove or overwrite it',
+    });
   });
 
   it('sends only the announced bytes of a long body and reports it', async () => {
     const { peer, status } = await upload([Buffer.from('\0\0\0')], { size: 2n, body: chunksOf('ab', 'c') }, { code: 1, signal: null });
     expect(peer.sent().toString()).toBe('C0644 2 f\nab\x01scp: f: input is longer than the 2 bytes announced\n');
-    expect(status).toMatchObject({ code: 'ERR_SIZE_MISMATCH' });
+    expect(status).toMatchObject({ code: 'ERR_SIZE_MISMATCH', message: 'input is longer than the 2 bytes announced; the remote file f cannot be trusted (it holds only the first 2 bytes): remove or overwrite it' });
   });
 
   it('reports an input read error after padding', async () => {
@@ -123,7 +127,10 @@ describe('ScpSource (docs/protocol.md §4.1)', () => {
     }
     const { peer, status } = await upload([Buffer.from('\0\0\0')], { size: 4n, body: failing() }, { code: 1, signal: null });
     expect(peer.sent().subarray(0, 14)).toEqual(Buffer.from('C0644 4 f\nab\0\0'));
-    expect(status).toMatchObject({ code: 'ERR_LOCAL_IO', message: 'error reading input: EIO boom (after 2 of 4 bytes)' });
+    expect(status).toMatchObject({
+      code: 'ERR_LOCAL_IO',
+      message: 'error reading input: EIO boom (after 2 of 4 bytes); the remote file f cannot be trusted (it holds the first 2 bytes, then 2 zero bytes): remove or overwrite it',
+    });
   });
 
   it('notices a peer that goes away in the middle of the data', async () => {
