@@ -130,6 +130,8 @@ export async function runPut(
   if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
   const size = args.size === undefined ? undefined : parseByteSize(args.size);
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
+  // As scp, times are sent only with -p: said, not silently dropped.
+  if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']); // before the command runs or we connect
   if (args['part-size'] !== undefined) {
     if (size !== undefined || args.name !== undefined || args.p) throw new ScpipeError('ERR_USAGE', '--part-size does not go with --size, --name or -p');

@@ -117,6 +117,13 @@ describe('scpipe put through an rssh-restricted account', () => {
     expect(st.mtime.toISOString()).toBe('2020-01-02T03:04:05.000Z');
   });
 
+  // It was dropped without a word. User sees: exit 2 and what to add; nothing is sent.
+  it('--mtime without -p: a usage error', async () => {
+    const r = await runCli(put(`${dir}/m.bin`, ['--mtime', '2020-01-02T03:04:05Z']), { stdin: 'm' });
+    expect(r).toMatchObject({ status: 2, stderr: 'scpipe: --mtime is sent only with -p: add -p (which also keeps --mode exactly)\n' });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('sends a regular file on stdin without spooling', async () => {
     const file = join(spoolDir(), '..', `scpipe-test-input-${process.pid}`);
     const data = randomBytes(3 * 1024 * 1024);
