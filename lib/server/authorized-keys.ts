@@ -3,6 +3,8 @@
 // are ignored: this server runs nothing but its own scp roles anyway.
 import { readFile } from 'node:fs/promises';
 import { ScpipeError } from '../errors';
+import { errnoCode, strerror } from '../fs/strerror';
+import { escapeForTerminal } from '../util/escape';
 import { ssh2 } from './ssh2';
 
 /** Public keys allowed to log in, as SSH wire-format blobs. */
@@ -31,7 +33,9 @@ export class AuthorizedKeys {
     try {
       return AuthorizedKeys.parse(await readFile(path, 'utf8'));
     } catch (err) {
-      throw new ScpipeError('ERR_USAGE', `cannot read authorized keys ${path}: ${(err as Error).message}`, { path, cause: err });
+      // The errno's words, and for a file that is not there what to give instead.
+      const hint = errnoCode(err) === 'ENOENT' ? ' (name the keys with --authorized-keys FILE)' : '';
+      throw new ScpipeError('ERR_USAGE', `cannot read authorized keys ${escapeForTerminal(path)}: ${strerror(err)}${hint}`, { path, cause: err });
     }
   }
 

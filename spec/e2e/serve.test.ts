@@ -131,6 +131,15 @@ describe('serve with scpipe', () => {
   });
 });
 
+describe('serve: a keys file that is not there', () => {
+  // User sees: exit 2, the errno's words (not Node's), and what to give instead.
+  it('is a usage error that says which option names it', async () => {
+    const missing = join(localDir(), 'no-such-keys');
+    const r = await runCli(['serve', '--root', localDir(), '--addr', '127.0.0.1:0', '--authorized-keys', missing]);
+    expect(r).toMatchObject({ status: 2, stderr: `scpipe: cannot read authorized keys ${missing}: No such file or directory (name the keys with --authorized-keys FILE)\n` });
+  });
+});
+
 describe('serve host key', () => {
   // Starts serve with only --root and --no-auth; resolves with its first two log lines.
   async function firstLines(cache: string, root: string): Promise<string> {
