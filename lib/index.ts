@@ -15,6 +15,7 @@ export type { Progress } from './client/progress';
 // A stream as a set of parts with a manifest (put's `partSize`), retried on a lost connection.
 export type { PartsOptions } from './client/parts/options';
 export { DEFAULT_PARALLEL } from './client/parts/options';
+export { MAX_PARALLEL, checkCounts } from './client/counts';
 export type { PartReport, PartsResult } from './client/parts/put-parts';
 export { formatManifest, parseManifest } from './client/parts/manifest';
 export type { Manifest, PartEntry } from './client/parts/manifest';

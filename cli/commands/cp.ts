@@ -2,7 +2,7 @@
 // local path, `[user@]host:path`, or `-` (stdin as the source, stdout as the
 // destination). One side must be remote; remote-to-remote is not supported.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_RETRIES, ScpipeError, download, isRemoteSpec, upload, type RetryEvent } from '../../lib';
+import { DEFAULT_RETRIES, ScpipeError, checkCounts, download, isRemoteSpec, upload, type RetryEvent } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, missingOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
@@ -39,6 +39,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
       if (paths.length === 0) throw missingOperand();
       summaryIfAsked(args, 'cp', paths.slice(-1));
       return ctx.run(async (signal, log) => {
+        checkCounts(args); // before we connect
         if (paths.length < 2) throw new ScpipeError('ERR_USAGE', 'cp needs at least one source and a destination');
         const dest = paths[paths.length - 1]!;
         const sources = paths.slice(0, -1);

@@ -2,7 +2,7 @@
 // --output FILE), exactly the announced bytes; anything short is an error.
 // A lost connection is retried where that is honest (lib getTo()).
 import type { Argv, CommandModule } from 'yargs';
-import { ScpipeError, escapeForTerminal, getTo } from '../../lib';
+import { ScpipeError, checkCounts, escapeForTerminal, getTo } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, oneOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
@@ -49,6 +49,7 @@ export async function runGet(
   signal: AbortSignal,
   log?: (line: string) => void,
 ): Promise<void> {
+  checkCounts(args); // before we connect
   const spec = remoteArg(sourceArg, 'get');
   const progress = ProgressLine.wanted(args.q);
   try {

@@ -1,6 +1,6 @@
 // `scpipe put [options] [user@]host:path`: stdin to one remote file.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, escapeForTerminal, put, type PutInput } from '../../lib';
+import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, checkCounts, escapeForTerminal, put, type PutInput } from '../../lib';
 import { checkSpoolDirectory, parseByteSize } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
@@ -132,6 +132,7 @@ export async function runPut(
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
   // As scp, times are sent only with -p: said, not silently dropped.
   if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');
+  checkCounts(args); // before the command runs or we connect
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']); // before the command runs or we connect
   if (args['part-size'] !== undefined) {
     if (size !== undefined || args.name !== undefined || args.p) throw new ScpipeError('ERR_USAGE', '--part-size does not go with --size, --name or -p');

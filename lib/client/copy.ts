@@ -19,6 +19,7 @@ import { pathError } from '../fs/strerror';
 import { resolveTarget } from '../fs/target';
 import type { Target } from './connection';
 import { copyWithRetries } from './copy-retry';
+import { checkCounts } from './counts';
 import { scpRefusalHint, type Protocol } from './protocol-choice';
 import { isConnectionLoss } from './reconnect';
 import type { RetryEvent } from './retry';
@@ -52,6 +53,7 @@ export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
 /** Copies local files (and trees with `recursive`) to `remotePath`. */
 export async function upload(target: Target, localPaths: string[], remotePath: string, opts: CopyOptions = {}): Promise<ExitStatus> {
   throwIfAborted(opts.signal);
+  checkCounts(opts);
   if (localPaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
   // -d: several sources need a directory (docs/protocol.md §4.4).
   const command = remoteScpCommand('sink', remotePath, { ...opts, targetIsDirectory: localPaths.length > 1 });
@@ -111,6 +113,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
 /** Copies each remote path (a file, or a tree with `recursive`) into `localTarget`. */
 export async function download(target: Target, remotePaths: string[], localTarget: string, opts: CopyOptions = {}): Promise<void> {
   throwIfAborted(opts.signal);
+  checkCounts(opts);
   const left = [...remotePaths];
   // Resolved once: a retry puts a directory where the first attempt did, not inside it.
   const resolved = await resolveTarget(localTarget);

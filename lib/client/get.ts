@@ -20,7 +20,7 @@ import type { RetryEvent } from './retry';
 import type { Manifest } from './parts/manifest';
 import { fetchManifest, readParts } from './parts/get-parts';
 import { manifestName, splitRemote } from './parts/names';
-import { MAX_PARALLEL } from './parts/options';
+import { checkCounts } from './counts';
 import type { Progress } from './progress';
 import { linkedController } from '../util/abort';
 
@@ -71,6 +71,7 @@ export interface Download {
  * once the transfer is verified (and errors otherwise).
  */
 export async function get(target: Target, remotePath: string, opts: GetOptions = {}): Promise<Download> {
+  checkCounts(opts);
   const conn = new Reconnector(target, opts.trace);
   const { opener } = conn.current();
   const chosen = await chooseProtocol(opener, opts.protocol ?? 'auto', opts.signal, opts.trace, opts.onProtocol).catch((err: unknown) => {
@@ -123,10 +124,6 @@ async function getOverSftp(conn: Reconnector, chosen: Parameters<typeof getSftp>
 // NAME is not there: NAME.sha256 makes it a parts set (manifest.ts).
 async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, missing: unknown): Promise<Download> {
   const { dir, base } = splitRemote(remotePath);
-  const parallel = opts.parallel;
-  if (parallel !== undefined && (!Number.isSafeInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL)) {
-    throw new ScpipeError('ERR_USAGE', `invalid --parallel ${String(parallel)}: give 1 to ${MAX_PARALLEL}`);
-  }
   let manifest: Manifest;
   try {
     manifest = await fetchManifest(conn, dir, base, opts);

@@ -14,6 +14,7 @@ import type { OpenChannel, Target } from './connection';
 import { Reconnector, isConnectionLoss } from './reconnect';
 import { DEFAULT_RETRIES, withRetries, type RetryEvent } from './retry';
 import type { Progress } from './progress';
+import { checkCounts } from './counts';
 import { PARTS_NEED_SCP, chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
 import { putSftp } from './sftp-put';
 import { remoteFileName } from './remote-name';
@@ -106,6 +107,7 @@ export interface PutResult {
  *     await put({ host: 'vault', user: 'backup' }, 'db.dump.zst', stream, { signal });
  */
 export async function put(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
+  checkCounts(opts);
   const input = spoolable(given);
   if (opts.partSize !== undefined) {
     if (opts.protocol === 'sftp') throw new ScpipeError('ERR_USAGE', `--part-size does not go with --protocol sftp: ${PARTS_NEED_SCP}`);

@@ -26,6 +26,25 @@ describe('--spool-dir is checked at start', () => {
   });
 });
 
+describe('--parallel and --retries are checked at start', () => {
+  // They were not for a single file: --retries -1 meant 0, and --parallel 0
+  // over SFTP was taken as it came.
+  it.each([
+    [['put', '--retries', '-1'], 'invalid --retries -1: give 0 or more'],
+    [['put', '--retries', '1.5', '--part-size', '1M'], 'invalid --retries 1.5: give 0 or more'],
+    [['put', '--parallel', '0', '--protocol', 'sftp'], 'invalid --parallel 0: give 1 to 64'],
+    [['get', '--parallel', '65'], 'invalid --parallel 65: give 1 to 64'],
+    [['get', '--retries', '-2'], 'invalid --retries -2: give 0 or more'],
+    [['cp', '--retries', '-1', 'local-file'], 'invalid --retries -1: give 0 or more'],
+  ])('%j: exit 2, the producer never runs, nothing is connected', async (args, message) => {
+    const marker = join(dir(), 'ran');
+    const command = args[0] === 'put' ? ['--', 'touch', marker] : [];
+    const r = await runCli([...args, ...CLOSED, '127.0.0.1:x', ...command]);
+    expect(r).toMatchObject({ status: 2, stderr: `scpipe: ${message}\n` });
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
 describe('a remote path that was not UTF-8 in argv', () => {
   it('put host:$\'a\\xffb\' is refused (exit 2) instead of storing a\\u{fffd}b', () => {
     // Raw bytes in argv need a shell: Node's spawn() would encode the string as UTF-8.

@@ -1,5 +1,6 @@
 // The options of a parts upload and their checks.
 import { ScpipeError } from '../../errors';
+import { checkCounts } from '../counts';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import type { RetryEvent } from '../retry';
 import { partName } from './names';
@@ -11,8 +12,7 @@ import type { PartReport, PartsProgress } from './put-parts';
  * gained nothing measurable for nearly twice the spool (docs/performance.md §2).
  */
 export const DEFAULT_PARALLEL = 4;
-/** OpenSSH's default MaxSessions is 10; more channels than this help nobody. */
-export const MAX_PARALLEL = 64;
+export { MAX_PARALLEL } from '../counts';
 
 /** Options of put() that apply to parts. */
 export interface PartsOptions extends RemoteCommandOptions {
@@ -47,13 +47,8 @@ export interface PartsOptions extends RemoteCommandOptions {
 export function checkPartsOptions(opts: PartsOptions): { partSize: number; parallel: number } {
   const partSize = Number(opts.partSize);
   if (!Number.isSafeInteger(partSize) || partSize < 1) throw new ScpipeError('ERR_USAGE', `invalid part size: ${String(opts.partSize)}`);
-  const parallel = opts.parallel ?? DEFAULT_PARALLEL;
-  if (!Number.isSafeInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) {
-    throw new ScpipeError('ERR_USAGE', `invalid --parallel ${String(opts.parallel)}: give 1 to ${MAX_PARALLEL}`);
-  }
-  const retries = opts.retries;
-  if (retries !== undefined && (!Number.isSafeInteger(retries) || retries < 0)) throw new ScpipeError('ERR_USAGE', `invalid --retries ${String(retries)}`);
-  return { partSize, parallel };
+  checkCounts(opts);
+  return { partSize, parallel: opts.parallel ?? DEFAULT_PARALLEL };
 }
 
 /** Part indices as names in ranges: "NAME.000000-NAME.000004, NAME.000006". */
