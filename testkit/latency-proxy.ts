@@ -4,7 +4,7 @@
 // in each direction, and a known_hosts entry for it.
 import { execFile, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
+import { createHash } from 'crypto';
 import * as path from 'path';
 import { testkitSource } from './source-file';
 import type { TestSshd } from './sshd';
@@ -14,15 +14,21 @@ export interface Proxy { port: number; close(): Promise<void> }
 const RELAY_SRC = testkitSource('latency-relay.c');
 let relayBinary: Promise<string> | undefined;
 
-// Built once per process with the compiler the test sshd needs anyway.
+// Built with the compiler the test sshd needs anyway, into the project's
+// node_modules/.cache (not /tmp, where another user could plant it), named
+// by the source's hash: built once, reused by every test worker and run.
 function buildRelay(): Promise<string> {
   relayBinary ??= new Promise<string>((resolve, reject) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-relay-'));
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    const out = path.join(dir, 'latency-relay');
-    execFile('cc', ['-O2', '-Wall', '-o', out, RELAY_SRC], (err, _stdout, stderr) => {
-      if (err) reject(new Error(`building ${RELAY_SRC} failed (needs a C compiler \`cc\`: packages gcc, libc6-dev): ${err.message}\n${stderr}`));
-      else resolve(out);
+    const hash = createHash('sha256').update(fs.readFileSync(RELAY_SRC)).digest('hex').slice(0, 16);
+    const dir = path.join(path.dirname(path.dirname(RELAY_SRC)), 'node_modules', '.cache', 'scpipe');
+    const out = path.join(dir, `latency-relay-${hash}`);
+    if (fs.existsSync(out)) return resolve(out);
+    fs.mkdirSync(dir, { recursive: true });
+    const building = `${out}.${process.pid}`; // renamed when whole: workers building at once never run half a file
+    execFile('cc', ['-O2', '-Wall', '-o', building, RELAY_SRC], (err, _stdout, stderr) => {
+      if (err) return reject(new Error(`building ${RELAY_SRC} failed (needs a C compiler \`cc\`: packages gcc, libc6-dev): ${err.message}\n${stderr}`));
+      fs.renameSync(building, out);
+      resolve(out);
     });
   });
   relayBinary.catch(() => (relayBinary = undefined));
