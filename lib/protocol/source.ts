@@ -13,7 +13,7 @@ import { RemoteStderr } from './remote-stderr';
 import { ReplyReader } from './reply-reader';
 import { describeExit, explainLoss, remoteError } from './session-errors';
 import { waitForExit } from './wait-exit';
-import { writeBody } from './write-body';
+import { writeBody, type BodyOutcome } from './write-body';
 
 /** Options shared by the SCP roles. */
 export interface RoleOptions {
@@ -90,7 +90,7 @@ export class ScpSource {
     const end = await this.send(local ? encodeWarning(`${file.name}: ${local.message}`) : OK, local ? 'warn' : 'end').catch((err: unknown) => {
       throw local ? err : cutShort(err, file, outcome.sent); // sent whole, never confirmed
     });
-    if (local) this.fail(untrusted(local, file, outcome.sent));
+    if (local) this.fail(untrusted(local, file, outcome));
     return end === true ? !local : this.fail(end);
   }
 
@@ -226,9 +226,9 @@ export class ScpSource {
  * first `size`) and was told it is bad, and OpenSSH's scp -t keeps it. The
  * remote is told the plain problem; the user also what is left there.
  */
-function untrusted(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath'>, sent: bigint): ScpipeError {
+function untrusted(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath'>, { sent, result }: Pick<BodyOutcome, 'sent' | 'result'>): ScpipeError {
   const shown = escapeForTerminal(file.remotePath ?? file.name);
-  const holds = problem.message.startsWith('input is longer') ? ` (it holds only the first ${file.size} bytes)`
+  const holds = result === 'long' ? ` (it holds only the first ${file.size} bytes)`
     : sent < file.size ? ` (it holds the first ${sent} bytes, then ${file.size - sent} zero bytes)` : '';
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = problem;
   return new ScpipeError(problem.code, `${problem.message}; the remote file ${shown} cannot be trusted${holds}: remove or overwrite it`, { ...fields, cause: problem.cause ?? problem });

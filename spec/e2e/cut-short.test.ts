@@ -10,7 +10,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { put, type ScpipeError } from '../../lib';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, sshFlags, startCli } from '../helpers/cli';
+import { remote, sshFlags, startCli, type CliRun } from '../helpers/cli';
+import { dropConnections } from '../helpers/drop-connections';
 import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
@@ -29,16 +30,20 @@ async function firstByte(path: string): Promise<number | undefined> {
   }
 }
 
+// `put -O --size SIZE` into a new directory `dir`, of which the producer has
+// given 4 MiB so far and then waits.
+async function sizedPut(dir: string, name: string, timeoutMs: number): Promise<{ path: string; input: PassThrough; run: CliRun }> {
+  const path = join(await userDir(sshd.user, dir), name);
+  const input = new PassThrough();
+  const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '--size', String(SIZE), remote(sshd, sshd.user, path)], { stdin: input, timeoutMs });
+  input.write(Buffer.alloc(4 * MiB, 1));
+  return { path, input, run };
+}
+
 // Waits for new bytes (0x01) at the start of `path`, then SIGKILLs every process serving a connection.
 async function killWhenWritten(path: string, said: () => string): Promise<void> {
   await waitFor(async () => (await firstByte(path)) === 1, `new bytes in the remote file (stderr so far: ${said()})`, 60_000);
-  for (const pid of await sshd.connectionPids()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // exited meanwhile
-    }
-  }
+  await dropConnections(sshd);
 }
 
 describe('a cut-off remote file is never silent', () => {
@@ -72,13 +77,9 @@ describe('a cut-off remote file is never silent', () => {
   // A slow producer: all it gave so far is on the remote disk and scpipe
   // waits for more when the connection goes. The user hears of it then.
   it('put --size, sshd killed while scpipe waits for input: fails at once with the same words', async () => {
-    const dir = await userDir(sshd.user, 'cut-idle');
-    const path = join(dir, 'w.bin');
-    const input = new PassThrough();
-    const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '--size', String(SIZE), remote(sshd, sshd.user, path)], { stdin: input, timeoutMs: 30_000 });
-    input.write(Buffer.alloc(4 * MiB, 1));
+    const { path, input, run } = await sizedPut('cut-idle', 'w.bin', 30_000);
     await waitFor(async () => (await stat(path).then((s) => s.size, () => 0)) === 4 * MiB, 'the input on the remote disk', 30_000);
-    for (const pid of await sshd.connectionPids()) process.kill(pid, 'SIGKILL');
+    await dropConnections(sshd);
     const r = await run.done;
     input.destroy();
     expect(r.status).toBe(1);
@@ -106,11 +107,7 @@ describe('a cut-off remote file is never silent', () => {
   }, 150_000);
 
   it('put interrupted by SIGINT mid-file: exit 130 and the same words', async () => {
-    const dir = await userDir(sshd.user, 'cut-int');
-    const path = join(dir, 'z.bin');
-    const input = new PassThrough();
-    const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '--size', String(SIZE), remote(sshd, sshd.user, path)], { stdin: input, timeoutMs: 120_000 });
-    input.write(Buffer.alloc(4 * MiB, 1));
+    const { path, input, run } = await sizedPut('cut-int', 'z.bin', 120_000);
     await waitFor(async () => (await stat(path).then((s) => s.size, () => 0)) > 0, 'bytes in the remote file', 60_000);
     run.child.kill('SIGINT');
     const r = await run.done;

@@ -157,10 +157,11 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   } catch (err) {
     fail(err);
     await Promise.allSettled(uploads);
+    const first = failure ?? err;
     // An sftp-only host refuses the first scp -t: no part can go, and that is the whole answer.
-    const refused = scpRefusalHint(failure ?? err, 'auto', PARTS_NEED_SCP);
-    if (refused !== (failure ?? err) && !opts.signal?.aborted) throw refused;
-    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : failure ?? err, name, reports, retried);
+    const refused = scpRefusalHint(first, 'auto', PARTS_NEED_SCP);
+    if (refused !== first && !opts.signal?.aborted) throw refused;
+    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, reports, retried);
   } finally {
     unlink();
     conn.close();
