@@ -133,6 +133,11 @@ export function recordParts(parts: PartsResult): void {
   active.retries = Math.max(active.retries, parts.parts.reduce((n, p) => n + p.attempts - 1, 0));
 }
 
+/** The stream's SHA-256, where it was computed. */
+export function recordSha256(hex: string): void {
+  if (active) active.sha256 = hex;
+}
+
 /** The protocol the transfer went over (SCP until one was chosen). */
 export function recordProtocol(protocol: JsonSummary['protocol']): void {
   if (active) active.protocol = protocol;

@@ -7,6 +7,10 @@ export type { DescriptorSource, PutInput, PutOptions, PutResult } from './client
 export { get, getOverChannel } from './client/get';
 export type { Download, GetOptions } from './client/get';
 export { saveDownload } from './client/save-download';
+export { SumCheck } from './client/sum-check';
+// Checksum files as sha256sum writes and reads them (put and get's --checksum-file, get's --check).
+export { formatChecksumLine, parseChecksumFile, checksumFor, parseSha256 } from './util/checksum-file';
+export type { ChecksumEntry } from './util/checksum-file';
 export { getTo } from './client/get-to';
 export type { GetToOptions } from './client/get-to';
 export { upload, download } from './client/copy';

@@ -11,8 +11,10 @@ import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } 
 import { sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
+import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
+import { recordSha256 } from '../json-summary';
 
-interface GetArgs extends SshArgs, OperandArgs {
+interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   output?: string;
   p: boolean;
   parallel?: number;
@@ -31,8 +33,11 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve times and mode (no effect on stdout)' })
         .option('parallel', { ...singleNumber, describe: 'channels at once: SFTP reads (default: from the round trip), or parts fetched ahead for a parts set PATH.sha256 (default 4)' })
         .options(protocolOptions)
+        .options(checksumFileOption)
+        .options(checkOptions)
         .option('retries', { ...singleNumber, describe: 'fetch again after a lost connection, with backoff (default 5; 0: never)' })
-        .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '') as unknown as Argv<GetArgs>,
+        .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '')
+        .example('scpipe get --check db.dump.zst.sha256 --output db.dump.zst vault:db.dump.zst', '') as unknown as Argv<GetArgs>,
     handler: (args) => {
       const source = oneOperand(allOperands(args));
       summaryIfAsked(args, 'get', [source]);
@@ -43,7 +48,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
 
 /** Writes one remote file to stdout or `output`; shared by `get` and `cp host:f -`. */
 export async function runGet(
-  args: SshArgs & ProtocolArgs & { p?: boolean; parallel?: number; retries?: number },
+  args: SshArgs & ProtocolArgs & ChecksumArgs & { p?: boolean; parallel?: number; retries?: number },
   sourceArg: string,
   output: string | undefined,
   signal: AbortSignal,
@@ -51,14 +56,19 @@ export async function runGet(
 ): Promise<void> {
   checkCounts(args); // before we connect
   const spec = remoteArg(sourceArg, 'get');
+  const expectSha256 = await expectedSha256(args, spec.path);
+  if (args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', "get's stdout carries the file: give --checksum-file a file name");
+  await checkChecksumFile(args['checksum-file']);
   const progress = ProgressLine.wanted(args.q);
   try {
-    await getTo(connectOptions(spec, args, log), spec.path, output ?? process.stdout, {
+    const got = await getTo(connectOptions(spec, args, log), spec.path, output ?? process.stdout, {
       ...roleOptions(args, signal, log),
       preserve: Boolean(args.p),
       protocol: protocolOf(args),
       parallel: args.parallel,
       retries: args.retries,
+      sha256: args['checksum-file'] !== undefined,
+      expectSha256,
       onRetry: (e) => {
         recordRetry();
         sayRetry(spec.path, e);
@@ -66,6 +76,11 @@ export async function runGet(
       onProgress: tally(progress?.update),
       onDownload: (download) => log?.(`receiving ${escapeForTerminal(download.name)} over ${download.protocol}: ${download.size} bytes`),
     });
+    if (got.sha256 !== undefined) {
+      recordSha256(got.sha256);
+      log?.(`sha256 ${got.sha256}${expectSha256 === undefined ? '' : ', as expected'}`);
+      if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], got.sha256, got.manifest?.name ?? got.name);
+    }
   } catch (err) {
     if (err instanceof ScpipeError || output !== undefined) throw err;
     throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });

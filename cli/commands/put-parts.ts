@@ -8,6 +8,7 @@ import { ProgressLine } from '../progress';
 import { sayRetry } from '../report';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
+import { writeChecksumFile } from '../checksums';
 
 /** What runPutParts takes from the command line. */
 export interface PutPartsArgs extends SshArgs, ProtocolArgs {
@@ -17,6 +18,7 @@ export interface PutPartsArgs extends SshArgs, ProtocolArgs {
   memory: number;
   spoolDir?: string;
   mode: number;
+  'checksum-file'?: string;
 }
 
 /** `-v`'s line for a confirmed part. */
@@ -58,6 +60,7 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
       `sent ${parts.bytes} bytes as ${parts.parts.length} part(s) and ${escapeForTerminal(parts.dir + parts.manifestName)} ` +
         `in ${seconds.toFixed(2)} s (${(Number(parts.bytes) / 1e6 / Math.max(seconds, 0.001)).toFixed(0)} MB/s) over ${parts.lanes} channel(s); sha256 ${parts.sha256}`,
     );
+    if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], parts.sha256, result.name);
   } finally {
     progress?.done();
   }

@@ -6,13 +6,14 @@ import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
 import { allOperands, missingOperand, operands, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
-import { summaryIfAsked, tally } from '../json-summary';
+import { recordSha256, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { openStdin } from '../stdin';
 import { runPutParts } from './put-parts';
 import { say, sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
+import { checkChecksumFile, checksumFileOption, writeChecksumFile } from '../checksums';
 
 interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
   p: boolean;
@@ -26,6 +27,7 @@ interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
   parallel?: number;
   retries?: number;
   'remove-stale'?: boolean;
+  'checksum-file'?: string;
 }
 
 /** Parses `--mode 0640`. */
@@ -67,6 +69,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('part-size', { ...single, describe: 'send as parts of SIZE (K/M/G) while the stream is produced, then a manifest PATH.sha256' })
         .option('parallel', { ...singleNumber, describe: `channels at once: parts with --part-size (default ${DEFAULT_PARALLEL}), SFTP writes (default: from the round trip)` })
         .options(protocolOptions)
+        .options(checksumFileOption)
         .option('retries', { ...singleNumber, describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)` })
         .option('remove-stale', { type: 'boolean', default: false, describe: `over SFTP: first remove the .NAME.scpipe-XXXXXX files an interrupted upload of this target left (those not written to for ${STALE_AFTER_S} s)` })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
@@ -134,6 +137,8 @@ export async function runPut(
   if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');
   checkCounts(args); // before the command runs or we connect
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']); // before the command runs or we connect
+  if (args['checksum-file'] === '-' && (args as { json?: boolean }).json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');
+  await checkChecksumFile(args['checksum-file']);
   if (args['part-size'] !== undefined) {
     if (size !== undefined || args.name !== undefined || args.p) throw new ScpipeError('ERR_USAGE', '--part-size does not go with --size, --name or -p');
     const producer = command && new InputCommand(command);
@@ -170,6 +175,7 @@ export async function runPut(
       memoryLimit: Number(memory),
       spoolDir: args['spool-dir'],
       retries: args.retries,
+      sha256: args['checksum-file'] !== undefined,
       removeStale: Boolean(args['remove-stale']),
       onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
       onStaleKept: (path, ageS) => say(`kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`),
@@ -184,6 +190,11 @@ export async function runPut(
     });
     if (result.protocol === 'sftp') log?.(`sftp: ${result.channels} channel(s), nothing spooled`);
     log?.(`sent ${result.bytes} bytes (spool: ${result.spooled}) ${timings(result.bytes, result.spooled !== 'none', started, sending ?? started, performance.now())}`);
+    if (result.sha256 !== undefined) {
+      recordSha256(result.sha256);
+      log?.(`sha256 ${result.sha256}`);
+      await writeChecksumFile(args['checksum-file']!, result.sha256, result.name);
+    }
   } catch (err) {
     await producer?.stop();
     // Spooled, so the command's end came before the first byte could go.

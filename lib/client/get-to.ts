@@ -9,16 +9,22 @@
 // A loss before any download began (while opening it) is always retried.
 import { once } from 'node:events';
 import { isScpipeError, ScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { get, type Download, type GetOptions } from './get';
 import { wereRetriesSpent, withRetries } from './retry';
 import { saveDownload } from './save-download';
 import type { Target } from './connection';
+import { SumCheck } from './sum-check';
 
 /** Options of getTo(). */
 export interface GetToOptions extends GetOptions {
   /** Told of each download as it starts (a retry starts another). */
   onDownload?: (download: Download) => void;
+  /** Compute the SHA-256 of the bytes written out, in the same pass (the result's `sha256`). */
+  sha256?: boolean;
+  /** The SHA-256 (hex, lowercase) the file must have: ERR_CHECKSUM otherwise, and a file output is left as it was. */
+  expectSha256?: string;
 }
 
 /**
@@ -26,7 +32,7 @@ export interface GetToOptions extends GetOptions {
  * saveDownload() does) or a stream (written, never ended). Resolves with
  * the download that completed.
  */
-export async function getTo(target: Target, remotePath: string, output: string | NodeJS.WritableStream, opts: GetToOptions = {}): Promise<Download> {
+export async function getTo(target: Target, remotePath: string, output: string | NodeJS.WritableStream, opts: GetToOptions = {}): Promise<Download & { sha256?: string }> {
   let attempt = 0;
   let current: Download | undefined;
   let written = 0;
@@ -45,12 +51,20 @@ export async function getTo(target: Target, remotePath: string, output: string |
         const download = await get(target, remotePath, opts);
         current = download;
         opts.onDownload?.(download);
-        if (typeof output === 'string') await saveDownload(download, output, { preserve: opts.preserve });
-        else {
-          await pour(download, output, (n) => (written += n));
-          await download.done;
+        const wanted = opts.sha256 || opts.expectSha256 !== undefined;
+        const where = typeof output === 'string' ? `${escapeForTerminal(output)} was left as it was` : 'the bytes written out are not the file expected';
+        const check = wanted ? new SumCheck(download, opts.expectSha256, where) : undefined;
+        try {
+          if (typeof output === 'string') await saveDownload(download, output, { preserve: opts.preserve, check });
+          else {
+            await pour(download, output, (n) => (written += n), check);
+            await download.done;
+            await check?.verify();
+          }
+        } finally {
+          check?.close();
         }
-        return download;
+        return { ...download, sha256: check?.sha256 };
       },
       { retries: opts.retries, backoffMs: opts.backoffMs, signal: opts.signal, onRetry: opts.onRetry, isRetryable: retryable },
     );
@@ -69,7 +83,7 @@ function explain(err: unknown, written: number, couldRetry: boolean): unknown {
 }
 
 // The body into `out`, never ending it; a write error of `out` ends the download.
-async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n: number) => void): Promise<void> {
+async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n: number) => void, check?: SumCheck): Promise<void> {
   let failed: unknown;
   const onError = (err: unknown): void => void (failed ??= err);
   out.on('error', onError);
@@ -77,6 +91,7 @@ async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n:
     for await (const chunk of download.body as AsyncIterable<Buffer>) {
       if (failed !== undefined) throw failed;
       onBytes(chunk.length);
+      await check?.update(chunk);
       if (!out.write(chunk)) await once(out as NodeJS.EventEmitter, 'drain');
     }
     if (failed !== undefined) throw failed;

@@ -21,6 +21,7 @@ import { remoteFileName } from './remote-name';
 import type { PartsOptions } from './parts/options';
 import { putParts, type PartsResult } from './parts/put-parts';
 import { linkedController } from '../util/abort';
+import { StreamSum } from '../util/stream-sum';
 
 /**
  * An open file descriptor, read to its end: `{ fd: 0 }` for stdin. It is
@@ -81,11 +82,15 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   onStaleRemoved?: (path: string) => void;
   /** Told of each temporary file of this target kept because it was written to `ageS` seconds ago (sftp-stale.ts). */
   onStaleKept?: (path: string, ageS: number) => void;
+  /** Compute the SHA-256 of the bytes sent, in the same pass (PutResult.sha256); always done for parts. */
+  sha256?: boolean;
 }
 
 /** What put() did. */
 export interface PutResult {
   bytes: bigint;
+  /** The stored file's name (the last part of its path; a parts set's NAME). */
+  name: string;
   /** Where the stream was measured: not at all (size known), in RAM, or on disk. */
   spooled: 'none' | 'memory' | 'disk';
   command: string;
@@ -98,6 +103,8 @@ export interface PutResult {
   protocolReason?: string;
   /** Over SFTP: the channels written over. */
   channels?: number;
+  /** With `sha256` (or parts): the SHA-256 (hex) of the stream as it was stored. */
+  sha256?: string;
 }
 
 /**
@@ -118,7 +125,7 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
       partSize: opts.partSize,
       onProgress: onProgress && ((p) => onProgress({ name, phase: 'transfer', bytes: p.confirmed, parts: { produced: p.produced, inFlight: p.inFlight } })),
     });
-    return { bytes: parts.bytes, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts, protocol: 'scp' };
+    return { bytes: parts.bytes, name, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts, protocol: 'scp', sha256: parts.sha256 };
   }
   const conn = new Reconnector(target, opts.trace);
   try {
@@ -213,7 +220,7 @@ export async function putOverChannel(
     // Only a spool can be sent again: the whole file, after reconnecting
     // (retry.ts); a stream of known size went as it came.
     const retries = spooled && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
-    const exit = await withRetries(
+    const sent = await withRetries(
       async (attempt) => {
         source = attempt === 0 ? await sourceReady : await reopened();
         const generation = conn?.current().generation ?? 0;
@@ -228,7 +235,7 @@ export async function putOverChannel(
       },
       { retries, backoffMs: opts.backoffMs, isRetryable: (err) => connected && isConnectionLoss(err), signal: opts.signal, onRetry: opts.onRetry },
     );
-    return { bytes: size, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit, protocol: 'scp' };
+    return { bytes: size, name, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit: sent.exit, protocol: 'scp', sha256: sent.sha256 };
   } catch (err) {
     spooling = false;
     unwatch();
@@ -242,14 +249,16 @@ export async function putOverChannel(
   }
 }
 
-// One attempt at sending the file over `source`, from the spool or the input.
-async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Spool | undefined, input: PutInput, opts: PutOptions, remotePath: string): Promise<ExitStatus> {
+// One attempt at sending the file over `source`, from the spool or the
+// input; with `sha256`, the sum of this attempt's bytes (the first `size`).
+async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Spool | undefined, input: PutInput, opts: PutOptions, remotePath: string): Promise<{ exit: ExitStatus; sha256?: string }> {
   // The replay needs no signal of its own: the write loop stops on abort.
   const body = spooled
     ? spooled.replay()
     : input instanceof Uint8Array
       ? oneChunk(input)
       : (input as Readable | AsyncIterable<Uint8Array>);
+  const sum = opts.sha256 ? new StreamSum() : undefined;
   try {
     opts.onProgress?.({ name, phase: 'transfer', bytes: 0n, total: size });
     await source.sendFile({
@@ -257,15 +266,39 @@ async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Sp
       size,
       mode: opts.mode ?? 0o644,
       times: opts.preserve ? opts.times ?? nowTimes() : undefined,
-      body,
+      body: sum ? hashedFirst(body, size, sum) : body,
       excess: opts.ignoreExcess ? 'ignore' : 'error',
       remotePath,
       onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
     });
-    return await source.finish();
+    const exit = await source.finish();
+    return { exit, sha256: await sum?.digest() };
   } finally {
+    sum?.close();
     if (body instanceof Readable && body !== input) body.destroy(); // a replay not read to the end
   }
+}
+
+// `body` as it is read (return() passed on as is), its first `size` bytes added to `sum`.
+function hashedFirst(body: AsyncIterable<Uint8Array>, size: bigint, sum: StreamSum): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const it = body[Symbol.asyncIterator]();
+      let left = size;
+      return {
+        next: async () => {
+          const r = await it.next();
+          if (!r.done && left > 0n) {
+            const chunk = BigInt(r.value.length) <= left ? r.value : r.value.subarray(0, Number(left));
+            left -= BigInt(chunk.length);
+            await sum.update(chunk);
+          }
+          return r;
+        },
+        return: async (value?: unknown) => (it.return ? it.return(value) : { done: true as const, value: undefined }),
+      };
+    },
+  };
 }
 
 /** The `-v` line for a spill. */

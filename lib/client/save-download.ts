@@ -8,13 +8,15 @@ import { openOutputFile } from '../fs/open-output';
 import type { OutputFile } from '../fs/output-file';
 import { resolveTarget } from '../fs/target';
 import type { Download } from './get';
+import type { SumCheck } from './sum-check';
 
 /**
  * Writes `download`'s body to `path` (a symlink the caller gave is followed,
  * as `cp host:f link` does) and resolves once it is verified and in place.
  * `preserve`: the announced mode exactly, and the times (get's `preserve`).
+ * `check`: fed every byte, and asked before the file takes its name.
  */
-export async function saveDownload(download: Download, path: string, opts: { preserve?: boolean } = {}): Promise<void> {
+export async function saveDownload(download: Download, path: string, opts: { preserve?: boolean; check?: SumCheck } = {}): Promise<void> {
   const preserve = Boolean(opts.preserve);
   let file: OutputFile;
   try {
@@ -27,6 +29,7 @@ export async function saveDownload(download: Download, path: string, opts: { pre
     // A write error (ENOSPC) stops the download: OutputFile would drop the rest.
     await pipeline(download.body, async (body: AsyncIterable<Buffer>) => {
       for await (const chunk of body) {
+        await opts.check?.update(chunk);
         await file.write(chunk);
         if (file.failed) return;
       }
@@ -34,6 +37,7 @@ export async function saveDownload(download: Download, path: string, opts: { pre
       if (!file.failed) throw err;
     });
     if (!file.failed) await download.done;
+    if (!file.failed) await opts.check?.verify();
   } catch (err) {
     await file.abort();
     throw err;

@@ -22,6 +22,7 @@ import { reconnect, recoverer, type ResumeOptions } from './sftp-resume';
 import { removeStaleTemps } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
+import { StreamSum } from '../util/stream-sum';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
 export const HELD_PER_LANE = 8 * 1024 * 1024;
@@ -59,6 +60,7 @@ export async function putSftp(
   let writer: PipelinedWriter | undefined;
   let source: PieceSource | undefined;
   let finishing: WriteLane[] | undefined; // lanes of a finish after a reconnect
+  const sum = opts.sha256 ? new StreamSum() : undefined;
   const fatal = new Interrupt(undefined); // abort: `stop` below
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
@@ -79,8 +81,9 @@ export async function putSftp(
       onRelease: (data) => pieces.release(data),
     });
     opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: 0n, total: opts.size });
-    const bytes = await copyInput(source, writer, fatal, opts);
+    const bytes = await copyInput(source, writer, fatal, opts, sum);
     source.close();
+    const sha256 = await sum?.digest();
     await writer.flush();
     lanes = writer.currentLanes;
     await finish(lanes, paths, bytes, opts).catch(async (err: unknown) => {
@@ -90,7 +93,7 @@ export async function putSftp(
       log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
       await finish(finishing, paths, bytes, opts);
     });
-    return { bytes: BigInt(bytes), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length };
+    return { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };
   } catch (err) {
     const failure = opts.signal?.aborted ? abortError(opts.signal) : err;
     writer?.fail(failure instanceof ScpipeError ? failure : new ScpipeError('ERR_LOCAL_IO', String(failure)));
@@ -102,6 +105,7 @@ export async function putSftp(
   } finally {
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();
+    sum?.close();
   }
 }
 
@@ -116,7 +120,7 @@ async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buff
 // Each read is raced against `fatal` (Interrupt, not Promise.race against one
 // long-lived promise: each race left a reaction on it holding its piece, so
 // the whole stream stayed in memory).
-async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: Interrupt, opts: SftpPutOptions): Promise<number> {
+async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: Interrupt, opts: SftpPutOptions, sum?: StreamSum): Promise<number> {
   const size = opts.size === undefined ? undefined : Number(opts.size);
   let total = 0;
   for (;;) {
@@ -129,6 +133,7 @@ async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: In
       if (!opts.ignoreExcess) throw new ScpipeError('ERR_SIZE_MISMATCH', `the input is longer than --size ${size}; nothing was stored`, { bytes: BigInt(total) });
       piece = piece.subarray(0, size - total);
     }
+    await sum?.update(piece);
     await writer.writePiece(piece);
     total += piece.length;
     if (size !== undefined && total === size && opts.ignoreExcess) break;

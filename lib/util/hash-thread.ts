@@ -1,11 +1,11 @@
-// SHA-256 sums computed by a worker thread (hash-worker.ts) for a parts run:
+// SHA-256 sums computed by a worker thread (hash-worker.ts), for parts and for --checksum-file:
 // the main thread only copies the bytes into a few reused blocks of shared
 // memory. A HashFeed adds the same bytes to one or more sums (a part's and
 // the whole stream's), so they are copied once. When every block is in the
 // worker's queue, update() waits: the worker is never more than
 // BLOCKS x BLOCK bytes behind.
 import { Worker } from 'node:worker_threads';
-import { ScpipeError } from '../../errors';
+import { ScpipeError } from '../errors';
 import { hashWorker, type HashReply, type HashRequest, type HashWorkerData } from './hash-worker';
 
 const BLOCK = 256 * 1024;

@@ -1,0 +1,58 @@
+// --checksum-file (put and get) and get's --check / --expect-sha256: the
+// stream's SHA-256, taken in the same pass, written as a sha256sum line or
+// checked against one. Files are checked before anything starts, so a typo
+// costs nothing, not a finished upload.
+import { access, constants, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256 } from '../lib';
+import { describeIoError } from '../lib/internal';
+import { single } from './yargs-limits';
+
+/** The options as yargs gives them. */
+export interface ChecksumArgs {
+  'checksum-file'?: string;
+  check?: string;
+  'expect-sha256'?: string;
+}
+
+/** The options' yargs definitions. */
+export const checksumFileOption = {
+  'checksum-file': { ...single, describe: "write the stream's SHA-256, taken in the same pass, to FILE as sha256sum does (\"HEX  NAME\"; sha256sum -c checks it)" },
+} as const;
+export const checkOptions = {
+  check: { ...single, describe: 'fail (exit 1) unless the file has the SHA-256 that FILE (sha256sum format) gives for its name; --output is then left as it was' },
+  'expect-sha256': { ...single, describe: 'the same with the SHA-256 given as 64 hex digits' },
+} as const;
+
+/** Fails early (ERR_LOCAL_IO) when `file` could not be written: its directory is missing or not writable. */
+export async function checkChecksumFile(file: string | undefined): Promise<void> {
+  if (file === undefined || file === '-') return;
+  const dir = dirname(file);
+  await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
+    throw new ScpipeError('ERR_LOCAL_IO', `--checksum-file ${escapeForTerminal(file)}: ${escapeForTerminal(dir)}: ${describeIoError(err)}`, { path: file });
+  });
+}
+
+/** Writes the sha256sum line of `name` to `file` (`-`: stdout), replacing it. */
+export async function writeChecksumFile(file: string, hex: string, name: string): Promise<void> {
+  const line = formatChecksumLine(hex, name);
+  if (file === '-') {
+    process.stdout.write(line);
+    return;
+  }
+  await writeFile(file, line).catch((err: NodeJS.ErrnoException) => {
+    throw new ScpipeError('ERR_LOCAL_IO', `the transfer is done, but --checksum-file ${escapeForTerminal(file)} could not be written: ${describeIoError(err)}`, { path: file });
+  });
+}
+
+/** The sum get must find: from --expect-sha256, or --check's line for `remotePath`; undefined without either. */
+export async function expectedSha256(args: ChecksumArgs, remotePath: string): Promise<string | undefined> {
+  if (args.check !== undefined && args['expect-sha256'] !== undefined) throw new ScpipeError('ERR_USAGE', '--check and --expect-sha256 do not go together');
+  if (args['expect-sha256'] !== undefined) return parseSha256(args['expect-sha256'], '--expect-sha256');
+  if (args.check === undefined) return undefined;
+  const file = args.check;
+  const text = await readFile(file === '-' ? '/dev/stdin' : file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new ScpipeError('ERR_LOCAL_IO', `--check ${escapeForTerminal(file)}: ${describeIoError(err)}`, { path: file });
+  });
+  return checksumFor(parseChecksumFile(text, file), remotePath, file);
+}

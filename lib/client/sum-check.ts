@@ -1,0 +1,49 @@
+// The SHA-256 of a download, taken as its bytes are written out, and checked
+// against the sum the caller expects before the download counts as done
+// (for a file: before it takes the target's name). A parts set's sum is its
+// manifest's, which get-parts.ts has checked by then.
+import { ScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
+import { StreamSum } from '../util/stream-sum';
+import type { Download } from './get';
+
+/** What saveDownload() and getTo() feed and ask. */
+export class SumCheck {
+  private readonly sum: StreamSum | undefined;
+  private bytes = 0;
+  /** The sum, once verify() resolved. */
+  sha256: string | undefined;
+
+  constructor(
+    private readonly download: Download,
+    private readonly expected: string | undefined,
+    private readonly where: string,
+  ) {
+    this.sum = download.manifest === undefined ? new StreamSum() : undefined;
+  }
+
+  /** Adds bytes written out. */
+  update(chunk: Uint8Array): Promise<void> | undefined {
+    this.bytes += chunk.length;
+    return this.sum?.update(chunk);
+  }
+
+  /** The sum; ERR_CHECKSUM when it is not the one expected. */
+  async verify(): Promise<string> {
+    const hex = this.sum ? await this.sum.digest() : this.download.manifest!.sha256;
+    if (this.expected !== undefined && hex !== this.expected) {
+      throw new ScpipeError(
+        'ERR_CHECKSUM',
+        `${escapeForTerminal(this.download.name)} is not what was expected: its SHA-256 is ${hex}, not ${this.expected}; ${this.where}`,
+        { bytes: BigInt(this.bytes) },
+      );
+    }
+    this.sha256 = hex;
+    return hex;
+  }
+
+  /** Gives up (the download failed). */
+  close(): void {
+    this.sum?.close();
+  }
+}

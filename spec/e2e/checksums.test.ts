@@ -1,0 +1,188 @@
+// The stream's SHA-256, taken in the same pass, end to end against real
+// sshd: put and get write it as sha256sum does (--checksum-file), and get
+// checks a download against one (--check, --expect-sha256) before it counts
+// as done. Each test says what the user sees and what is left on both sides.
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { chunks, remote, runCli, sshFlags } from '../helpers/cli';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const sshd = sshdPerSuite();
+const local = tempDirPerTest('scpipe-test-sums-');
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const sha256sumCheck = (file: string, cwd: string): string => execFileSync('sha256sum', ['-c', '--strict', file], { cwd, encoding: 'utf8' });
+
+describe.each([
+  ['over SCP (-O, the rssh-like account)', () => sshd.rssh, ['-O']],
+  ['over SFTP (the internal-sftp jail)', () => sshd.sftp, []],
+  ['as a parts set (--part-size 1M)', () => sshd.rssh, ['--part-size', '1M']],
+])('put --checksum-file %s', (_how, account, extra) => {
+  let dir: string;
+  let rdir: string;
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    dir = await userDir(account(), 'sums');
+    rdir = remotePath(account(), dir);
+  });
+  const at = (p: string): string => remote(sshd, account(), p);
+
+  it.each([0, 1, 3 * 1024 * 1024 + 17])('%i bytes: writes "HEX  NAME" that sha256sum -c accepts beside the remote file, and --json says the same sum', async (size) => {
+    const data = randomBytes(size);
+    const sums = join(local(), 'f.sha256');
+    const r = await runCli(['put', ...sshFlags(sshd, account()), ...extra, '--json', '--checksum-file', sums, at(`${rdir}/f.bin`)], { stdin: Readable.from(chunks(data, 65536)) });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const line = `${sha(data)}  f.bin\n`;
+    expect(await readFile(sums, 'utf8')).toBe(line);
+    expect(JSON.parse(r.stdout.toString()).sha256).toBe(sha(data));
+    if (extra[0] === '--part-size') {
+      // The stream is the parts in order: restored, it checks against the line.
+      await writeFile(join(local(), 'f.bin'), execFileSync('sh', ['-c', 'cat f.bin.[0-9]*'], { cwd: dir, maxBuffer: 1 << 26 }));
+      expect(sha256sumCheck(sums, local())).toBe('f.bin: OK\n');
+    } else {
+      await writeFile(join(dir, 'f.sha256'), line);
+      expect(sha256sumCheck('f.sha256', dir)).toBe('f.bin: OK\n');
+    }
+  });
+});
+
+describe('put --checksum-file, the edges', () => {
+  let dir: string;
+  let rdir: string;
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    dir = await userDir(sshd.rssh, 'sums-edge');
+    rdir = remotePath(sshd.rssh, dir);
+  });
+  const flags = (): string[] => sshFlags(sshd, sshd.rssh);
+  const at = (p: string): string => remote(sshd, sshd.rssh, p);
+
+  it('--size over SCP: the sum is of the bytes sent', async () => {
+    const data = randomBytes(200_000);
+    const sums = join(local(), 's.sha256');
+    const r = await runCli(['put', ...flags(), '-O', '--size', String(data.length), '--checksum-file', sums, at(`${rdir}/sized.bin`)], { stdin: data });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  sized.bin\n`);
+  });
+
+  it('a name with a newline is escaped as sha256sum escapes it, and sha256sum -c finds the file', async () => {
+    const data = Buffer.from('line\n');
+    const sums = join(local(), 'nl.sha256');
+    const r = await runCli(['put', ...flags(), '--checksum-file', sums, at(`${rdir}/a\nb`)], { stdin: data });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(sums, 'utf8')).toBe(`\\${sha(data)}  a\\nb\n`);
+    await writeFile(join(dir, 'nl.sha256'), await readFile(sums));
+    expect(sha256sumCheck('nl.sha256', dir)).toBe('\\a\\nb: OK\n');
+  });
+
+  it('--checksum-file - writes the line to stdout', async () => {
+    const r = await runCli(['put', ...flags(), '--checksum-file', '-', at(`${rdir}/out.bin`)], { stdin: 'abc' });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout.toString()).toBe(`${sha(Buffer.from('abc'))}  out.bin\n`);
+  });
+
+  it('a checksum file that cannot be written: exit 1 before anything is sent, no remote file', async () => {
+    const r = await runCli(['put', ...flags(), '--checksum-file', join(local(), 'missing', 'x.sha256'), at(`${rdir}/never.bin`)], { stdin: 'abc' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: --checksum-file ${join(local(), 'missing', 'x.sha256')}: ${join(local(), 'missing')}: No such file or directory\n`);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('--checksum-file - with --json: exit 2, both would write to stdout', async () => {
+    const r = await runCli(['put', ...flags(), '--json', '--checksum-file', '-', at(`${rdir}/x.bin`)], { stdin: 'abc' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--checksum-file - and --json would both write to stdout');
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe.each([
+  ['over SCP (-O)', () => sshd.rssh, ['-O']],
+  ['over SFTP', () => sshd.sftp, []],
+])('get with a checksum %s', (_how, account, extra) => {
+  let dir: string;
+  let rdir: string;
+  const data = randomBytes(2 * 1024 * 1024 + 5);
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    dir = await userDir(account(), 'sums-get');
+    rdir = remotePath(account(), dir);
+    await writeFile(join(dir, 'f.bin'), data);
+    execFileSync('chown', [`${account().uid}:${account().gid}`, join(dir, 'f.bin')]);
+  });
+  const get = (more: string[]): Promise<Awaited<ReturnType<typeof runCli>>> =>
+    runCli(['get', ...sshFlags(sshd, account()), ...extra, ...more, remote(sshd, account(), `${rdir}/f.bin`)]);
+
+  it('--checksum-file writes the sum of what came, and --check with that file passes', async () => {
+    const sums = join(local(), 'f.sha256');
+    const first = await get(['--checksum-file', sums]);
+    expect(first).toMatchObject({ status: 0, stderr: '' });
+    expect(first.stdout.equals(data)).toBe(true);
+    expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  f.bin\n`);
+    const again = await get(['--check', sums, '-v']);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain(`scpipe: sha256 ${sha(data)}, as expected\n`);
+    expect(again.stdout.equals(data)).toBe(true);
+  });
+
+  it('a wrong --expect-sha256 with --output: exit 1, the old output file is left as it was, no temporary file', async () => {
+    const out = join(local(), 'f.bin');
+    await writeFile(out, 'old');
+    const wrong = 'ab'.repeat(32);
+    const r = await get(['--expect-sha256', wrong, '--output', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: f.bin is not what was expected: its SHA-256 is ${sha(data)}, not ${wrong}; ${out} was left as it was\n`);
+    expect(await readFile(out, 'utf8')).toBe('old');
+    expect(await readdir(local())).toEqual(['f.bin']);
+  });
+
+  it('a wrong sum in a --check file, to stdout: the bytes went out, exit 1 says they are not the file expected', async () => {
+    const sums = join(local(), 'sums');
+    await writeFile(sums, `${'0'.repeat(64)}  other.bin\n${'cd'.repeat(32)} *f.bin\n`);
+    const r = await get(['--check', sums]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: f.bin is not what was expected: its SHA-256 is ${sha(data)}, not ${'cd'.repeat(32)}; the bytes written out are not the file expected\n`);
+    expect(r.stdout.length).toBe(data.length);
+  });
+});
+
+describe('get --check, before connecting', () => {
+  const at = (): string => remote(sshd, sshd.rssh, '/nonexistent/f.bin');
+  it.each([
+    ['a --check file with no line for the name', (d: string) => writeFile(join(d, 's'), `${'0'.repeat(64)}  a\n${'1'.repeat(64)}  b\n`), ['--check'], 2, 'has no line for f.bin'],
+    ['a --check file that is not one', (d: string) => writeFile(join(d, 's'), 'hello\n'), ['--check'], 2, 'line 1: not a SHA-256 checksum line'],
+    ['a missing --check file', async () => undefined, ['--check'], 1, 'No such file or directory'],
+    ['a bad --expect-sha256', async () => undefined, ['--expect-sha256'], 2, 'is not a SHA-256 (64 hex digits)'],
+  ])('%s: fails with what is wrong, and no connection is made', async (_what, make, option, status, message) => {
+    await make(local());
+    const value = option[0] === '--check' ? join(local(), 's') : 'xyz';
+    // Port 1 refuses: reaching it would be exit 255.
+    const r = await runCli(['get', ...sshFlags(sshd, sshd.rssh), '-P', '1', option[0]!, value, at()]);
+    expect(r.stderr).toContain(message);
+    expect(r.status).toBe(status);
+  });
+});
+
+describe('get --check of a parts set', () => {
+  it('checks against the manifest sum of the whole stream', async () => {
+    const account: TestAccount = sshd.rssh;
+    const dir = await userDir(account, 'sums-set');
+    const rdir = remotePath(account, dir);
+    const data = randomBytes(3 * 1024 * 1024 + 1);
+    const put = await runCli(['put', ...sshFlags(sshd, account), '--part-size', '1M', remote(sshd, account, `${rdir}/set`)], { stdin: data });
+    expect(put).toMatchObject({ status: 0, stderr: '' });
+    const ok = await runCli(['get', ...sshFlags(sshd, account), '--expect-sha256', sha(data), remote(sshd, account, `${rdir}/set`)]);
+    expect(ok).toMatchObject({ status: 0, stderr: '' });
+    expect(ok.stdout.equals(data)).toBe(true);
+    const out = join(local(), 'set');
+    const bad = await runCli(['get', ...sshFlags(sshd, account), '--expect-sha256', 'e'.repeat(64), '--output', out, remote(sshd, account, `${rdir}/set`)]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`is not what was expected: its SHA-256 is ${sha(data)}`);
+    expect(await readdir(local())).toEqual([]);
+  });
+});
