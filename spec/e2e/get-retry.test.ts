@@ -3,7 +3,7 @@
 // byte it had not handed on, to stdout or --output; over SCP a download to
 // --output starts over, and one to stdout, once bytes went out, fails
 // saying so. Each test says what the user sees and what is left on disk.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chown, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
@@ -41,6 +41,7 @@ function holdStdoutAfter(run: CliRun, bytes: number): Promise<void> {
 }
 
 // The lines that announce a retry, as the user sees them on stderr.
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const retryLines = (stderr: string): string[] => stderr.split('\n').filter((l) => /; retry \d+ of \d+ in \d+ s$/.test(l));
 
 // The size of the one temporary file in `dir` (0 while there is none).
@@ -111,10 +112,12 @@ describe('get over SCP: a dropped connection', () => {
     const source = await remoteFile(sshd.user, 'c.bin', data);
     const out = join(local(), 'out.bin');
     await writeFile(out, 'old contents');
-    const run = startCli(['get', ...sshFlags(sshd, sshd.user), '-O', '-l', '80000', '--output', out, source], { timeoutMs: 120_000 });
+    const run = startCli(['get', ...sshFlags(sshd, sshd.user), '-O', '-l', '80000', '--output', out, '--expect-sha256', sha(data), '-v', source], { timeoutMs: 120_000 });
     await waitFor(async () => (await tempSize(local())) >= 4 * MiB, 'bytes in the local temporary file', 60_000);
     expect(await dropConnections(sshd)).toBeGreaterThan(0);
     const r = await run.done;
+    // The sum is of the attempt that completed.
+    expect(r.stderr).toContain(`scpipe: sha256 ${sha(data)}, as expected\n`);
     expect(retryLines(r.stderr)).toEqual([
       expect.stringMatching(/^scpipe: \/tmp\/scpipe-test-\w+\/files\/scpipe-user-get-retry-\w+\/c\.bin: connection lost in the middle of a file.*; retry 1 of 5 in 1 s$/),
     ]);

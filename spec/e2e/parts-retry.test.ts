@@ -3,7 +3,7 @@
 // the run reconnects, resends from the spool and completes byte-exact, with
 // no part twice or half-written. A full remote disk is final: no retry.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -117,10 +117,11 @@ describe('single-file put over a dropped connection', () => {
   it('from the spool: the whole file is sent again after reconnecting', async () => {
     const data = randomBytes(64 * MiB);
     const retries: RetryEvent[] = [];
-    const running = put(target(), `${dir}/one.bin`, Readable.from([data]), { spoolDir: spoolDir(), memoryLimit: MiB, backoffMs: [0], onRetry: (e) => retries.push(e) });
+    const running = put(target(), `${dir}/one.bin`, Readable.from([data]), { spoolDir: spoolDir(), memoryLimit: MiB, backoffMs: [0], onRetry: (e) => retries.push(e), sha256: true });
     await waitFor(halfWritten('one.bin', data.length), 'the file half-written remotely', 60_000);
     expect(await dropConnections(sshd)).toBeGreaterThan(0);
-    await expect(running).resolves.toMatchObject({ bytes: BigInt(data.length), spooled: 'disk' });
+    // The sum is of the attempt that completed, not of the bytes sent twice.
+    await expect(running).resolves.toMatchObject({ bytes: BigInt(data.length), spooled: 'disk', sha256: createHash('sha256').update(data).digest('hex') });
     expect(retries).toHaveLength(1);
     expect(readFileSync(join(dir, 'one.bin')).equals(data)).toBe(true);
   }, 120_000);

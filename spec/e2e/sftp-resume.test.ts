@@ -1,9 +1,10 @@
 // A put over SFTP survives the serving sshd being killed mid-stream: it
 // reconnects, truncates the temporary file to the resume point and goes on,
 // byte-exact (docs/protocol.md §10).
-import { randomBytes } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { put, type RetryEvent } from '../../lib';
 import { connectOptions, remotePath, userDir } from '../helpers/sshd';
@@ -19,7 +20,8 @@ describe('put over SFTP: a lost connection', () => {
     const dir = await userDir(sshd.sftp, 'resume');
     const data = randomBytes(48 * 1024 * 1024);
     const input = new PassThrough();
-    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), '-v', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input, timeoutMs: 120_000 });
+    const sums = join(await mkdtemp(join(tmpdir(), 'scpipe-test-sum-')), 'r.sha256');
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), '-v', '--checksum-file', sums, remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input, timeoutMs: 120_000 });
     input.write(data.subarray(0, 24 * 1024 * 1024));
     // Part of the stream is on the server: cut the connection under it.
     await waitFor(async () => {
@@ -34,6 +36,9 @@ describe('put over SFTP: a lost connection', () => {
     expect(r.status).toBe(0);
     expect(await readdir(dir)).toEqual(['r.bin']);
     expect((await readFile(join(dir, 'r.bin'))).equals(data)).toBe(true);
+    // Each byte counted once, though some went twice.
+    expect(await readFile(sums, 'utf8')).toBe(`${createHash('sha256').update(data).digest('hex')}  r.bin\n`);
+    await rm(dirname(sums), { recursive: true });
   });
 
   // The input pauses (a slow producer): nothing is in flight when the
