@@ -25,6 +25,7 @@ const STATUS: Record<ScpipeErrorCode, number> = {
   ERR_PERMISSION_DENIED: 1,
   ERR_NO_SPACE: 1,
   ERR_PROTOCOL_REFUSED: 1,
+  ERR_EXISTS: 1,
   ERR_ABORTED: 130,
 };
 

@@ -29,6 +29,7 @@ export type ScpipeErrorCode =
   | 'ERR_PERMISSION_DENIED' // SFTP: the server refused access
   | 'ERR_NO_SPACE' // SFTP: the remote file system is full (told by statvfs after a failed write)
   | 'ERR_PROTOCOL_REFUSED' // the server refused the protocol asked for (--protocol sftp or scp)
+  | 'ERR_EXISTS' // --no-clobber: the remote file is there already
   // cancellation (exit 130/143)
   | 'ERR_ABORTED';
 

@@ -19,6 +19,7 @@ export interface PutPartsArgs extends SshArgs, ProtocolArgs {
   spoolDir?: string;
   mode: number;
   'checksum-file'?: string;
+  'no-clobber'?: boolean;
 }
 
 /** `-v`'s line for a confirmed part. */
@@ -43,6 +44,7 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
       memoryLimit: args.memory,
       spoolDir: args.spoolDir,
       mode: args.mode,
+      noClobber: Boolean(args['no-clobber']),
       onProgress: progress?.update,
       onPart: log && ((p) => log(describePart(p))),
       onRetry: (e) => {

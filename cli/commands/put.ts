@@ -28,6 +28,7 @@ interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
   retries?: number;
   'remove-stale'?: boolean;
   'checksum-file'?: string;
+  'no-clobber'?: boolean;
 }
 
 /** Parses `--mode 0640`. */
@@ -70,6 +71,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('parallel', { ...singleNumber, describe: `channels at once: parts with --part-size (default ${DEFAULT_PARALLEL}), SFTP writes (default: from the round trip)` })
         .options(protocolOptions)
         .options(checksumFileOption)
+        .option('no-clobber', { type: 'boolean', default: false, describe: 'never replace a remote file: exit 1 before anything is sent if it exists (over SFTP the final rename refuses too)' })
         .option('retries', { ...singleNumber, describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)` })
         .option('remove-stale', { type: 'boolean', default: false, describe: `over SFTP: first remove the .NAME.scpipe-XXXXXX files an interrupted upload of this target left (those not written to for ${STALE_AFTER_S} s)` })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
@@ -176,6 +178,7 @@ export async function runPut(
       spoolDir: args['spool-dir'],
       retries: args.retries,
       sha256: args['checksum-file'] !== undefined,
+      noClobber: Boolean(args['no-clobber']),
       removeStale: Boolean(args['remove-stale']),
       onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
       onStaleKept: (path, ageS) => say(`kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`),

@@ -22,6 +22,7 @@ import type { PartsOptions } from './parts/options';
 import { putParts, type PartsResult } from './parts/put-parts';
 import { linkedController } from '../util/abort';
 import { StreamSum } from '../util/stream-sum';
+import { refuseExisting } from './scp-exists';
 
 /**
  * An open file descriptor, read to its end: `{ fd: 0 }` for stdin. It is
@@ -84,6 +85,8 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   onStaleKept?: (path: string, ageS: number) => void;
   /** Compute the SHA-256 of the bytes sent, in the same pass (PutResult.sha256); always done for parts. */
   sha256?: boolean;
+  /** Never replace a remote file: ERR_EXISTS before anything is sent (over SCP a check, scp-exists.ts; over SFTP also the final rename). */
+  noClobber?: boolean;
 }
 
 /** What put() did. */
@@ -171,6 +174,9 @@ export async function putOverChannel(
     return source;
   })();
   sourceReady.catch((err: unknown) => inner.abort(err));
+  // --no-clobber: asked beside the set-up and the spool; nothing is sent before it answers.
+  const clear = opts.noClobber ? refuseExisting(open, remotePath, name, { ...opts, signal: inner.signal }) : undefined;
+  clear?.catch((err: unknown) => inner.abort(err));
 
   let spooled: Spool | undefined;
   let source: ScpSource | undefined;
@@ -226,6 +232,7 @@ export async function putOverChannel(
         const generation = conn?.current().generation ?? 0;
         try {
           if (attempt === 0 && lostWhileSpooling) throw lostWhileSpooling; // nothing sent: the stage it was lost in
+          if (attempt === 0) await clear;
           return await sendTo(source, name, size, spooled, input, opts, remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath);
         } catch (err) {
           source.destroy();

@@ -23,6 +23,7 @@ import { removeStaleTemps } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { StreamSum } from '../util/stream-sum';
+import { existsError } from './scp-exists';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
 export const HELD_PER_LANE = 8 * 1024 * 1024;
@@ -47,6 +48,7 @@ export async function putSftp(
 ): Promise<PutResult> {
   const log = opts.trace;
   const paths = await uploadPaths(first.session, remotePath, opts.name);
+  if (opts.noClobber && paths.existingMode !== undefined) throw existsError(paths.target);
   const rtt = opts.parallel === undefined ? await first.session.roundTripMs() : undefined;
   const wanted = opts.parallel ?? chooseLanes(rtt!);
   log?.(`sftp: ${escapeForTerminal(paths.target)} via ${escapeForTerminal(paths.temp)}`);
@@ -101,7 +103,9 @@ export async function putSftp(
     if (input instanceof Readable) input.destroy();
     const last = finishing ?? writer?.currentLanes ?? lanes;
     const explained = await explainFailure(last, paths, failure);
-    throw await removeTemp(last, paths, explained, log);
+    // A whole upload that --no-clobber could not rename stays: the message names it.
+    const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
+    throw await removeTemp(last, paths, explained, log, keep);
   } finally {
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();
@@ -162,7 +166,8 @@ async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, opt
     await session.fsetstat(handle, { mode: paths.existingMode }, paths.temp); // scp keeps an existing file's mode
   }
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp)));
-  await rename(session, paths, log);
+  if (opts.noClobber) await renameNoClobber(session, paths);
+  else await rename(session, paths, log);
   for (const l of lanes) if (l !== lanes[0]) l.session.end();
 }
 
@@ -207,6 +212,21 @@ export async function rename(session: SftpSession, paths: UploadPaths, log?: (li
   }
 }
 
+// --no-clobber: SFTP v3's plain rename refuses an existing target (OpenSSH's
+// sftp-server links the new name, which fails when it is taken), so a file
+// made by someone else during the upload is left as it is; the upload,
+// whole, stays under its temporary name.
+async function renameNoClobber(session: SftpSession, paths: UploadPaths): Promise<void> {
+  try {
+    await session.rename(paths.temp, paths.target);
+  } catch (err) {
+    if (!isScpipeError(err) || err.sftpStatus !== SFTP_STATUS.FAILURE) throw err;
+    const there = await session.stat(paths.target).then(() => true, () => false);
+    if (!there) throw err;
+    throw new ScpipeError('ERR_EXISTS', `${escapeForTerminal(paths.target)}: another program made this file during the upload, and --no-clobber leaves it as it is; the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, cause: err });
+  }
+}
+
 // OpenSSH answers a write on a full disk with plain FAILURE: statvfs@openssh.com
 // (before the temporary file is removed) tells whether the disk is full.
 async function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: unknown): Promise<unknown> {
@@ -218,14 +238,14 @@ async function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: u
 }
 
 // Removes the temporary file through a session still alive; says where it is when none is.
-async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unknown, log?: (line: string) => void): Promise<unknown> {
+async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unknown, log?: (line: string) => void, keep = false): Promise<unknown> {
   const live = lanes.find((l) => !l.session.ended);
   if (!live) {
     if (!isScpipeError(failure)) return failure;
     return new ScpipeError(failure.code, `${failure.message}; the partial upload is left in ${escapeForTerminal(paths.temp)}`, { ...failure, cause: failure });
   }
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp).catch(() => undefined)));
-  await live.session.unlink(paths.temp).then(
+  if (!keep) await live.session.unlink(paths.temp).then(
     () => log?.(`sftp: removed ${escapeForTerminal(paths.temp)}`),
     (err: unknown) => log?.(`sftp: could not remove ${escapeForTerminal(paths.temp)}: ${(err as Error).message}`),
   );

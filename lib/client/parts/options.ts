@@ -39,6 +39,8 @@ export interface PartsOptions extends RemoteCommandOptions {
   onRefused?: (lanesLeft: number, message: string) => void;
   /** A part went on in a spool file. */
   onSpill?: (index: number) => void;
+  /** Never replace a remote file: ERR_EXISTS before any part goes when the set, NAME or its first part is there (scp-exists.ts). */
+  noClobber?: boolean;
   /** The manifest's time (tests). */
   now?: () => Date;
 }

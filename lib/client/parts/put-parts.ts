@@ -21,6 +21,7 @@ import { MemoryBudget, type SpooledPart } from './part-writer';
 import { sendFile, type SendContext } from './send';
 import { describeIndices, checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
+import { refuseAnyExisting } from '../scp-exists';
 
 /** One confirmed part, for -v and the result. */
 export interface PartReport {
@@ -124,6 +125,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // Connect now: a refused login fails in seconds, not after the first part.
     const connecting = conn.current().opener.connect(inner.signal);
     connecting.catch(fail);
+    // --no-clobber: neither the set, nor a plain file of its name, nor a part of an earlier try.
+    if (opts.noClobber) await refuseAnyExisting(conn.current().open, [manifestName(`${dir}${name}`), `${dir}${name}`, `${dir}${partName(name, 0)}`], { ...opts, signal: inner.signal });
     const cut = await cutParts(stream, {
       partSize,
       budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024),
@@ -158,6 +161,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     fail(err);
     await Promise.allSettled(uploads);
     const first = failure ?? err;
+    if (isScpipeError(first, 'ERR_EXISTS')) throw first; // nothing was sent
     // An sftp-only host refuses the first scp -t: no part can go, and that is the whole answer.
     const refused = scpRefusalHint(first, 'auto', PARTS_NEED_SCP);
     if (refused !== first && !opts.signal?.aborted) throw refused;

@@ -1,0 +1,61 @@
+// --no-clobber over SCP: `scp -t` replaces whatever file it is told to
+// write, and the protocol has no way to ask it not to. So before anything is
+// sent, a remote `scp -f` is asked for the file (its header is enough: the
+// channel is closed then, before a byte of data). This is a check, not a
+// lock: a file made between it and the end of the upload is still replaced
+// (docs/failures.md); over SFTP the final rename refuses instead.
+import { ScpipeError, isScpipeError } from '../errors';
+import type { RemoteCommandOptions } from '../protocol/command';
+import { escapeForTerminal } from '../util/escape';
+import type { OpenChannel } from './connection';
+import { getOverChannel } from './get';
+
+/** What a remote path is, as `scp -f` tells it. */
+export type RemoteKind = 'file' | 'missing' | 'not-a-file';
+
+/** Asks `scp -f` for `path`; a reply other than a file, "No such file" or "not a regular file" is an error. */
+export async function scpKindOf(open: OpenChannel, path: string, opts: RemoteCommandOptions & { signal?: AbortSignal }): Promise<RemoteKind> {
+  try {
+    const probe = await getOverChannel(open, path, { signal: opts.signal, quote: opts.quote, scpPath: opts.scpPath, strictNames: false });
+    probe.done.catch(() => undefined);
+    probe.body.on('error', () => undefined);
+    probe.body.destroy();
+    return 'file';
+  } catch (err) {
+    const said = isScpipeError(err) ? err.remoteMessage ?? err.message : '';
+    if (isScpipeError(err, 'ERR_REMOTE') && /No such file or directory/.test(said)) return 'missing';
+    if (isScpipeError(err, 'ERR_REMOTE') && /not a regular file|Is a directory|is a directory/.test(said)) return 'not-a-file';
+    if (isScpipeError(err, 'ERR_ABORTED')) throw err;
+    const why = isScpipeError(err) ? err.message : String(err);
+    throw new ScpipeError('ERR_REMOTE', `--no-clobber: cannot tell whether ${escapeForTerminal(path)} exists: ${why}`, { path, cause: err });
+  }
+}
+
+/**
+ * ERR_EXISTS when the file an SCP upload of `name` to `remotePath` would
+ * write is there already: `remotePath` itself, or `remotePath/name` when it
+ * is a directory (as `scp -t` decides).
+ */
+export async function refuseExisting(open: OpenChannel, remotePath: string, name: string, opts: RemoteCommandOptions & { signal?: AbortSignal }): Promise<void> {
+  const asDir = remotePath.endsWith('/');
+  const first = asDir ? `${remotePath}${name}` : remotePath;
+  let kind = await scpKindOf(open, first, opts);
+  let path = first;
+  if (kind === 'not-a-file' && !asDir) {
+    path = `${remotePath}/${name}`;
+    kind = await scpKindOf(open, path, opts);
+  }
+  if (kind !== 'missing') throw existsError(path);
+}
+
+/** ERR_EXISTS naming the first of `paths` that is there (a file or anything else). */
+export async function refuseAnyExisting(open: OpenChannel, paths: readonly string[], opts: RemoteCommandOptions & { signal?: AbortSignal }): Promise<void> {
+  const kinds = await Promise.all(paths.map((path) => scpKindOf(open, path, opts)));
+  const taken = paths.find((_, i) => kinds[i] !== 'missing');
+  if (taken !== undefined) throw existsError(taken);
+}
+
+/** The error of a target that is there already. */
+export function existsError(path: string): ScpipeError {
+  return new ScpipeError('ERR_EXISTS', `${escapeForTerminal(path)}: the remote file exists, and --no-clobber leaves it as it is`, { path });
+}

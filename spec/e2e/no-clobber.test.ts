@@ -1,0 +1,130 @@
+// put --no-clobber against real sshd: an existing remote file is never
+// replaced. Over SCP a remote `scp -f` is asked first (nothing is sent when
+// the file is there); over SFTP the target is looked at first, and the final
+// rename refuses a file that appeared during the upload. Each test says what
+// the user sees and what is left on both sides.
+import { randomBytes } from 'node:crypto';
+import { chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
+
+const sshd = sshdPerSuite();
+const TEMP = /^\.[^/]*\.scpipe-[A-Za-z0-9]{6}$/;
+
+// A file the account owns, as if an earlier upload had left it.
+async function existing(account: TestAccount, path: string, text: string): Promise<void> {
+  await writeFile(path, text);
+  await chown(path, account.uid, account.gid);
+}
+
+describe.each([
+  ['over SCP (the rssh-like account, scp only)', () => sshd.rssh, ['scp'] as const],
+  ['over SFTP (the internal-sftp jail)', () => sshd.sftp, ['scp', 'sftp'] as const],
+])('put --no-clobber %s', (how, account, allowed) => {
+  let dir: string;
+  let rdir: string;
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(allowed);
+    dir = await userDir(account(), 'noclobber');
+    rdir = remotePath(account(), dir);
+  });
+  const put = (path: string, extra: string[] = []): string[] => ['put', ...sshFlags(sshd, account()), '--no-clobber', ...extra, remote(sshd, account(), path)];
+  const protocol = how.includes('SCP') ? 'scp' : 'sftp';
+
+  // User sees: exit 1, "PATH: the remote file exists, and --no-clobber leaves it as it is". Left: the old file, nothing else.
+  it('an existing file: exit 1 before anything is sent, the file as it was', async () => {
+    await existing(account(), join(dir, 'f.bin'), 'old');
+    const r = await runCli(put(`${rdir}/f.bin`, ['-v']), { stdin: 'new contents' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`scpipe: protocol: ${protocol}`);
+    expect(r.stderr).toMatch(new RegExp(`scpipe: ${rdir}/f\\.bin: the remote file exists, and --no-clobber leaves it as it is\\n$`));
+    expect(await readFile(join(dir, 'f.bin'), 'utf8')).toBe('old');
+    expect(await readdir(dir)).toEqual(['f.bin']);
+  });
+
+  it('the same with --size (nothing spooled): nothing is sent', async () => {
+    await existing(account(), join(dir, 'f.bin'), 'old');
+    const r = await runCli(put(`${rdir}/f.bin`, ['--size', '3']), { stdin: 'new' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('the remote file exists, and --no-clobber leaves it as it is');
+    expect(await readFile(join(dir, 'f.bin'), 'utf8')).toBe('old');
+  });
+
+  it('a directory target: the file that would land inside it is the one checked', async () => {
+    await mkdir(join(dir, 'd'));
+    await chown(join(dir, 'd'), account().uid, account().gid);
+    const first = await runCli(put(`${rdir}/d`), { stdin: 'one' });
+    expect(first).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'd', 'd'), 'utf8')).toBe('one');
+    const second = await runCli(put(`${rdir}/d`), { stdin: 'two' });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toBe(`scpipe: ${rdir}/d/d: the remote file exists, and --no-clobber leaves it as it is\n`);
+    expect(await readFile(join(dir, 'd', 'd'), 'utf8')).toBe('one');
+  });
+
+  it('no file of that name: uploaded as without the option', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 1);
+    const r = await runCli(put(`${rdir}/new.bin`), { stdin: data });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await readFile(join(dir, 'new.bin'))).equals(data)).toBe(true);
+    expect(await readdir(dir)).toEqual(['new.bin']);
+  });
+});
+
+describe('put --no-clobber over SFTP, a file made during the upload', () => {
+  // User sees: exit 1, "...: another program made this file during the
+  // upload, and --no-clobber leaves it as it is; the upload is whole in
+  // TEMP". Left: the other program's file as it wrote it, and the whole
+  // upload under its temporary name (a complete backup is never removed).
+  it('is left as it is, and the whole upload stays under its temporary name', async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const dir = await userDir(sshd.sftp, 'noclobber-race');
+    const rdir = remotePath(sshd.sftp, dir);
+    const data = randomBytes(4 * 1024 * 1024);
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), '--no-clobber', remote(sshd, sshd.sftp, `${rdir}/race.bin`)], { stdin: input, timeoutMs: 60_000 });
+    input.write(data.subarray(0, 1024 * 1024));
+    await waitFor(async () => (await readdir(dir)).some((n) => TEMP.test(n)), 'the temporary file', 30_000);
+    await existing(sshd.sftp, join(dir, 'race.bin'), 'theirs');
+    input.end(data.subarray(1024 * 1024));
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    const temp = (await readdir(dir)).find((n) => TEMP.test(n))!;
+    expect(r.stderr).toBe(`scpipe: ${rdir}/race.bin: another program made this file during the upload, and --no-clobber leaves it as it is; the upload is whole in ${rdir}/${temp}\n`);
+    expect(await readFile(join(dir, 'race.bin'), 'utf8')).toBe('theirs');
+    expect((await readFile(join(dir, temp))).equals(data)).toBe(true);
+  });
+});
+
+describe('put --no-clobber --part-size', () => {
+  let dir: string;
+  let rdir: string;
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    dir = await userDir(sshd.rssh, 'noclobber-parts');
+    rdir = remotePath(sshd.rssh, dir);
+  });
+  const put = (): string[] => ['put', ...sshFlags(sshd, sshd.rssh), '--no-clobber', '--part-size', '1M', remote(sshd, sshd.rssh, `${rdir}/set`)];
+
+  it.each([['the manifest', 'set.sha256'], ['a plain file of the name', 'set'], ['a first part of an earlier try', 'set.000000']])(
+    '%s there: exit 1, no part sent',
+    async (_what, name) => {
+      await existing(sshd.rssh, join(dir, name), 'old');
+      const r = await runCli(put(), { stdin: randomBytes(3 * 1024 * 1024) });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`scpipe: ${rdir}/${name}: the remote file exists, and --no-clobber leaves it as it is\n`);
+      expect(await readdir(dir)).toEqual([name]);
+      expect(await readFile(join(dir, name), 'utf8')).toBe('old');
+    },
+  );
+
+  it('none there: the set is sent', async () => {
+    const r = await runCli(put(), { stdin: randomBytes(3 * 1024 * 1024) });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await readdir(dir)).sort()).toEqual(['set.000000', 'set.000001', 'set.000002', 'set.sha256']);
+  });
+});
