@@ -47,7 +47,7 @@ export class ProgressLine {
       const total = p.total ?? 0n;
       const pct = total === 0n ? 100 : Number((p.bytes * 100n) / total);
       const eta = rate > 0 ? formatEta(Number(total - p.bytes) / rate) : '--:--';
-      text = `${this.label}: ${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${formatBytes(Math.round(rate))}/s  ETA ${eta}`;
+      text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${formatBytes(Math.round(rate))}/s  ETA ${eta}`;
     }
     const width = this.out.columns ?? 80;
     this.out.write(`\r${text.slice(0, width - 1)}\x1b[K`);

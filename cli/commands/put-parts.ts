@@ -20,6 +20,7 @@ export interface PutPartsArgs extends SshArgs, ProtocolArgs {
   mode: number;
   'checksum-file'?: string;
   'no-clobber'?: boolean;
+  verify?: boolean;
 }
 
 /** `-v`'s line for a confirmed part. */
@@ -45,6 +46,7 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
       spoolDir: args.spoolDir,
       mode: args.mode,
       noClobber: Boolean(args['no-clobber']),
+      verify: Boolean(args.verify),
       onProgress: progress?.update,
       onPart: log && ((p) => log(describePart(p))),
       onRetry: (e) => {

@@ -29,6 +29,7 @@ interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
   'remove-stale'?: boolean;
   'checksum-file'?: string;
   'no-clobber'?: boolean;
+  verify?: boolean;
 }
 
 /** Parses `--mode 0640`. */
@@ -71,6 +72,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('parallel', { ...singleNumber, describe: `channels at once: parts with --part-size (default ${DEFAULT_PARALLEL}), SFTP writes (default: from the round trip)` })
         .options(protocolOptions)
         .options(checksumFileOption)
+        .option('verify', { type: 'boolean', default: false, describe: 'read the stored file back and compare its SHA-256 with the one sent (over SFTP before it takes the name); doubles the traffic' })
         .option('no-clobber', { type: 'boolean', default: false, describe: 'never replace a remote file: exit 1 before anything is sent if it exists (over SFTP the final rename refuses too)' })
         .option('retries', { ...singleNumber, describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)` })
         .option('remove-stale', { type: 'boolean', default: false, describe: `over SFTP: first remove the .NAME.scpipe-XXXXXX files an interrupted upload of this target left (those not written to for ${STALE_AFTER_S} s)` })
@@ -179,6 +181,7 @@ export async function runPut(
       retries: args.retries,
       sha256: args['checksum-file'] !== undefined,
       noClobber: Boolean(args['no-clobber']),
+      verify: Boolean(args.verify),
       removeStale: Boolean(args['remove-stale']),
       onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
       onStaleKept: (path, ageS) => say(`kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`),
@@ -196,7 +199,7 @@ export async function runPut(
     if (result.sha256 !== undefined) {
       recordSha256(result.sha256);
       log?.(`sha256 ${result.sha256}`);
-      await writeChecksumFile(args['checksum-file']!, result.sha256, result.name);
+      if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], result.sha256, result.name);
     }
   } catch (err) {
     await producer?.stop();

@@ -8,8 +8,8 @@
 export interface Progress {
   /** The file, as a user knows it: the name announced to or by the remote, or the local path sent. Unescaped. */
   name: string;
-  /** `spool`: put measuring its input; `transfer`: the file's bytes on the wire, either direction. */
-  phase: 'spool' | 'transfer';
+  /** `spool`: put measuring its input; `transfer`: the file's bytes on the wire, either direction; `verify`: put --verify reading the stored file back. */
+  phase: 'spool' | 'transfer' | 'verify';
   /** Bytes spooled or transferred so far. */
   bytes: bigint;
   /** The file's size; undefined while spooling, and for a parts upload. */

@@ -23,6 +23,7 @@ import { putParts, type PartsResult } from './parts/put-parts';
 import { linkedController } from '../util/abort';
 import { StreamSum } from '../util/stream-sum';
 import { refuseExisting } from './scp-exists';
+import { readBackScp, readBackSet } from './read-back';
 
 /**
  * An open file descriptor, read to its end: `{ fd: 0 }` for stdin. It is
@@ -85,6 +86,8 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   onStaleKept?: (path: string, ageS: number) => void;
   /** Compute the SHA-256 of the bytes sent, in the same pass (PutResult.sha256); always done for parts. */
   sha256?: boolean;
+  /** put(): read the stored file back and compare its SHA-256 with the one sent (read-back.ts); over SFTP before the rename. */
+  verify?: boolean;
   /** Never replace a remote file: ERR_EXISTS before anything is sent (over SCP a check, scp-exists.ts; over SFTP also the final rename). */
   noClobber?: boolean;
 }
@@ -128,6 +131,7 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
       partSize: opts.partSize,
       onProgress: onProgress && ((p) => onProgress({ name, phase: 'transfer', bytes: p.confirmed, parts: { produced: p.produced, inFlight: p.inFlight } })),
     });
+    if (opts.verify) await readBackSet(target, parts, opts);
     return { bytes: parts.bytes, name, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts, protocol: 'scp', sha256: parts.sha256 };
   }
   const conn = new Reconnector(target, opts.trace);
@@ -135,6 +139,7 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
     const chosen = await chooseProtocol(conn.current().opener, opts.protocol ?? 'auto', opts.signal, opts.trace, opts.onProtocol);
     if ('session' in chosen) return await putSftp(conn, chosen, remotePath, input, opts);
     const result = await putOverChannel(conn.current().open, remotePath, input, opts, conn);
+    if (opts.verify) await readBackScp(conn, remotePath, result.name, result.bytes, result.sha256!, opts);
     return { ...result, protocolReason: chosen.reason };
   } catch (err) {
     throw scpRefusalHint(err, opts.protocol);
@@ -265,7 +270,7 @@ async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Sp
     : input instanceof Uint8Array
       ? oneChunk(input)
       : (input as Readable | AsyncIterable<Uint8Array>);
-  const sum = opts.sha256 ? new StreamSum() : undefined;
+  const sum = opts.sha256 || opts.verify ? new StreamSum() : undefined;
   try {
     opts.onProgress?.({ name, phase: 'transfer', bytes: 0n, total: size });
     await source.sendFile({

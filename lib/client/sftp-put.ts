@@ -24,6 +24,9 @@ import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { StreamSum } from '../util/stream-sum';
 import { existsError } from './scp-exists';
+import { readBackDiffers, sumOf } from './read-back';
+import { readOrdered, type ReadLane } from '../sftp/reader';
+import { READ_AHEAD_PER_LANE } from './sftp-get';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
 export const HELD_PER_LANE = 8 * 1024 * 1024;
@@ -62,7 +65,7 @@ export async function putSftp(
   let writer: PipelinedWriter | undefined;
   let source: PieceSource | undefined;
   let finishing: WriteLane[] | undefined; // lanes of a finish after a reconnect
-  const sum = opts.sha256 ? new StreamSum() : undefined;
+  const sum = opts.sha256 || opts.verify ? new StreamSum() : undefined;
   const fatal = new Interrupt(undefined); // abort: `stop` below
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
@@ -88,12 +91,12 @@ export async function putSftp(
     const sha256 = await sum?.digest();
     await writer.flush();
     lanes = writer.currentLanes;
-    await finish(lanes, paths, bytes, opts).catch(async (err: unknown) => {
+    await finish(lanes, paths, bytes, sha256, opts).catch(async (err: unknown) => {
       if (!isConnectionLoss(err) || !conn.canReconnect) throw err;
       finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, opts);
       if (finishing === undefined) return; // renamed before the loss
       log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
-      await finish(finishing, paths, bytes, opts);
+      await finish(finishing, paths, bytes, sha256, opts);
     });
     return { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };
   } catch (err) {
@@ -149,8 +152,8 @@ async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: In
   return total;
 }
 
-// fsync, size check, mode and times, close, rename (docs/protocol.md §10).
-async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, opts: SftpPutOptions): Promise<void> {
+// fsync, size check, read-back (--verify), mode and times, close, rename (docs/protocol.md §10).
+async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, sha256: string | undefined, opts: SftpPutOptions): Promise<void> {
   const { session, handle } = lanes[0]!;
   const log = opts.trace;
   if (session.has('fsync@openssh.com')) await session.fsync(handle, paths.temp);
@@ -159,6 +162,7 @@ async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, opt
   if (st.size !== bytes) {
     throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.temp)}: the server stored ${st.size} of ${bytes} bytes`, { path: paths.temp });
   }
+  if (opts.verify) await readBackTemp(lanes, paths, bytes, sha256!, opts);
   if (opts.preserve) {
     const t = opts.times ?? { mtime: BigInt(Math.floor(Date.now() / 1000)), atime: BigInt(Math.floor(Date.now() / 1000)) };
     await session.fsetstat(handle, { mode: (opts.mode ?? 0o644) & 0o7777, atime: Number(t.atime), mtime: Number(t.mtime) }, paths.temp);
@@ -210,6 +214,24 @@ export async function rename(session: SftpSession, paths: UploadPaths, log?: (li
       throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.target)}: removed, but the rename failed: the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, cause: e });
     });
   }
+}
+
+// --verify: the temporary file read back over the lanes' sessions (a handle
+// of their own: the upload's are write-only) before it takes the target's
+// name; one that differs is removed by the caller, and the target stays.
+async function readBackTemp(lanes: WriteLane[], paths: UploadPaths, bytes: number, sent: string, opts: SftpPutOptions): Promise<void> {
+  const started = performance.now();
+  const readers: ReadLane[] = [];
+  try {
+    for (const { session } of lanes) readers.push({ session, handle: await session.open(paths.temp, 'r') });
+    const pieceSize = Math.min(...readers.map((l) => l.session.limits.maxRead));
+    const chunks = readOrdered(readers, bytes, { path: paths.temp, pieceSize, maxInFlight: READ_AHEAD_PER_LANE * readers.length, checkEnd: true });
+    const read = await sumOf(chunks, posix.basename(paths.target), BigInt(bytes), opts.onProgress);
+    if (read !== sent) throw readBackDiffers(paths.target, read, sent, 'the upload was not renamed into place, and the target is as it was');
+  } finally {
+    await Promise.all(readers.map((l) => l.session.close(l.handle, paths.temp).catch(() => undefined)));
+  }
+  opts.trace?.(`verify: read back ${escapeForTerminal(paths.temp)} in ${((performance.now() - started) / 1000).toFixed(2)} s: SHA-256 as sent`);
 }
 
 // --no-clobber: SFTP v3's plain rename refuses an existing target (OpenSSH's

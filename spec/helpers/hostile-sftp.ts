@@ -39,6 +39,8 @@ export interface FakeTree {
   writtenSize?(path: string, real: number): number;
   /** Uploads: true to answer a WRITE to `path` with FAILURE. */
   failWrite?(path: string): boolean;
+  /** Uploads: the bytes stored for a WRITE (default: as sent; a failing disk may store others). READ serves what was stored. */
+  storeWrite?(path: string, offset: number, data: Buffer): Buffer;
 }
 
 /** What an upload did to the fake: requests in order, and the files as they stand. */
@@ -142,7 +144,7 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
       uploads.files.set(path, Buffer.alloc(0));
       return sftp.handle(reqid, newHandle(path));
     }
-    if (tree.stat(path)?.kind !== 'file') return sftp.status(reqid, NO_SUCH_FILE);
+    if (tree.stat(path)?.kind !== 'file' && !uploads.files.has(path)) return sftp.status(reqid, NO_SUCH_FILE);
     sftp.handle(reqid, newHandle(path));
   });
   sftp.on('WRITE', (reqid: number, handle: Buffer, offset: number, data: Buffer) => {
@@ -151,7 +153,7 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
     const old = uploads.files.get(path) ?? Buffer.alloc(0);
     const grown = Buffer.alloc(Math.max(old.length, offset + data.length));
     old.copy(grown);
-    data.copy(grown, offset);
+    (tree.storeWrite?.(path, offset, data) ?? data).copy(grown, offset);
     uploads.files.set(path, grown);
     sftp.status(reqid, OK);
   });
@@ -162,7 +164,8 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
     sftp.attrs(reqid, { ...attrsOf({ kind: 'file' }), size: tree.writtenSize?.(path, written.length) ?? written.length });
   });
   sftp.on('READ', (reqid: number, handle: Buffer, offset: number, length: number) => {
-    const data = tree.stat(handles.get(handle.toString())!.path)?.data ?? Buffer.alloc(0);
+    const path = handles.get(handle.toString())!.path;
+    const data = uploads.files.get(path) ?? tree.stat(path)?.data ?? Buffer.alloc(0);
     if (tree.onRead?.(sftp, reqid, data, offset, length)) return;
     if (offset >= data.length) return sftp.status(reqid, EOF);
     sftp.data(reqid, data.subarray(offset, offset + length));

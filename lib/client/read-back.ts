@@ -1,0 +1,112 @@
+// put --verify: once the remote holds the file, it is read back and its
+// SHA-256 compared with the one taken as the bytes were sent. Over SFTP this
+// happens to the temporary file before the rename (sftp-put.ts), so a copy
+// that does not match never takes the target's name; over SCP the file is
+// in place already, and a mismatch says it cannot be trusted. A parts set is
+// read back as get reads it: each part against the manifest, then the whole.
+import { ScpipeError, isScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
+import { StreamSum } from '../util/stream-sum';
+import type { OpenChannel, Target } from './connection';
+import { getOverChannel, type Download } from './get';
+import type { Progress } from './progress';
+import { Reconnector, isConnectionLoss } from './reconnect';
+import { DEFAULT_RETRIES, withRetries, type RetryEvent } from './retry';
+import type { RemoteCommandOptions } from '../protocol/command';
+import { fetchManifest, readParts } from './parts/get-parts';
+import type { PartsResult } from './parts/put-parts';
+
+/** What a read-back needs of put's options. */
+export interface ReadBackOptions extends RemoteCommandOptions {
+  signal?: AbortSignal;
+  trace?: (line: string) => void;
+  retries?: number;
+  backoffMs?: readonly number[];
+  onRetry?: (event: RetryEvent) => void;
+  onProgress?: (p: Progress) => void;
+  parallel?: number;
+  memoryLimit?: number;
+  spoolDir?: string;
+}
+
+/** The SHA-256 of `chunks`, told as `verify` progress of `name` (of `total` bytes). */
+export async function sumOf(chunks: AsyncIterable<Uint8Array>, name: string, total: bigint, onProgress?: (p: Progress) => void): Promise<string> {
+  const sum = new StreamSum();
+  let bytes = 0n;
+  try {
+    onProgress?.({ name, phase: 'verify', bytes, total });
+    for await (const chunk of chunks) {
+      await sum.update(chunk);
+      bytes += BigInt(chunk.length);
+      onProgress?.({ name, phase: 'verify', bytes, total });
+    }
+    return await sum.digest();
+  } finally {
+    sum.close();
+  }
+}
+
+/** ERR_CHECKSUM for a read-back that differs; `after` says what it means for the file. */
+export function readBackDiffers(path: string, read: string, sent: string, after: string): ScpipeError {
+  return new ScpipeError('ERR_CHECKSUM', `${escapeForTerminal(path)}: read back, its SHA-256 is ${read}, not ${sent} as sent; ${after}`, { path });
+}
+
+/**
+ * Reads back the file an SCP put of `name` to `remotePath` wrote (inside
+ * `remotePath` when that is a directory, as scp -t decided), again from its
+ * start after a lost connection.
+ */
+export async function readBackScp(conn: Reconnector, remotePath: string, name: string, size: bigint, sent: string, opts: ReadBackOptions): Promise<void> {
+  const started = performance.now();
+  let path = remotePath;
+  await withRetries(
+    async () => {
+      const { open, generation } = conn.current();
+      try {
+        const download = await openStored(open, remotePath, name, opts);
+        path = download.path;
+        const read = await sumOf(download.body, name, size, opts.onProgress);
+        await download.done;
+        if (read !== sent) throw readBackDiffers(path, read, sent, 'the remote file cannot be trusted: remove or overwrite it');
+      } catch (err) {
+        if (isConnectionLoss(err)) conn.renew(generation);
+        throw err;
+      }
+    },
+    { retries: conn.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0, backoffMs: opts.backoffMs, isRetryable: isConnectionLoss, signal: opts.signal, onRetry: opts.onRetry },
+  );
+  opts.trace?.(`verify: read back ${escapeForTerminal(path)} in ${((performance.now() - started) / 1000).toFixed(2)} s: SHA-256 as sent`);
+}
+
+// The stored file through `scp -f`: `remotePath`, or the file inside it when it is a directory.
+async function openStored(open: OpenChannel, remotePath: string, name: string, opts: ReadBackOptions): Promise<Download & { path: string }> {
+  const role = { signal: opts.signal, quote: opts.quote, scpPath: opts.scpPath, strictNames: false };
+  if (remotePath.endsWith('/')) return { ...(await getOverChannel(open, `${remotePath}${name}`, role)), path: `${remotePath}${name}` };
+  try {
+    return { ...(await getOverChannel(open, remotePath, role)), path: remotePath };
+  } catch (err) {
+    if (!isScpipeError(err, 'ERR_REMOTE') || !/not a regular file|is a directory/i.test(err.remoteMessage ?? err.message)) throw err;
+    return { ...(await getOverChannel(open, `${remotePath}/${name}`, role)), path: `${remotePath}/${name}` };
+  }
+}
+
+/** Reads back a parts set as get does (each part against the manifest, then the whole stream), and its manifest's sum against the one sent. */
+export async function readBackSet(target: Target, parts: PartsResult, opts: ReadBackOptions): Promise<void> {
+  const started = performance.now();
+  const conn = new Reconnector(target, opts.trace);
+  const shown = escapeForTerminal(parts.dir + parts.name);
+  try {
+    const role = { ...opts, onProgress: undefined };
+    const manifest = await fetchManifest(conn, parts.dir, parts.name, role);
+    if (manifest.sha256 !== parts.sha256) throw readBackDiffers(`${parts.dir}${parts.manifestName}`, manifest.sha256, parts.sha256, `the parts set ${shown} cannot be trusted`);
+    const { body, done } = readParts(conn, parts.dir, manifest, role);
+    await sumOf(body, parts.name, manifest.size, opts.onProgress);
+    await done;
+  } catch (err) {
+    if (!isScpipeError(err)) throw err;
+    throw new ScpipeError(err.code, `verify: ${err.message}`, { ...err, cause: err });
+  } finally {
+    conn.close();
+  }
+  opts.trace?.(`verify: read back ${shown} (${parts.parts.length} part(s)) in ${((performance.now() - started) / 1000).toFixed(2)} s: every part and the whole stream as sent`);
+}

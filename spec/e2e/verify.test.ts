@@ -1,0 +1,87 @@
+// put --verify: the stored file is read back and its SHA-256 compared with
+// the one taken as the bytes went. Against real sshd for the honest cases;
+// a remote that stores other bytes than it was sent (a failing disk) is a
+// remote `scp` that flips a byte after writing (the normal account's
+// --scp-path), and for SFTP the in-process lying server.
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+import { startHostileSftp, type HostileSftp } from '../helpers/hostile-sftp';
+
+const sshd = sshdPerSuite();
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe.each([
+  ['over SCP (-O, the rssh-like account)', () => sshd.rssh, ['-O'], /scpipe: verify: read back \S+\/v\.bin in \d+\.\d\d s: SHA-256 as sent\n/],
+  ['over SFTP (the internal-sftp jail), before the rename', () => sshd.sftp, [], /scpipe: verify: read back \S+\/\.v\.bin\.scpipe-\w{6} in \d+\.\d\d s: SHA-256 as sent\n/],
+  ['as a parts set', () => sshd.rssh, ['--part-size', '1M'], /scpipe: verify: read back \S+\/v\.bin \(5 part\(s\)\) in \d+\.\d\d s: every part and the whole stream as sent\n/],
+])('put --verify %s', (_how, account, extra, said) => {
+  let dir: string;
+  let rdir: string;
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    dir = await userDir(account(), 'verify');
+    rdir = remotePath(account(), dir);
+  });
+
+  it('reads the stored file back; -v says it matched; exit 0 and the file byte-exact', async () => {
+    const data = randomBytes(4 * 1024 * 1024 + 3);
+    const r = await runCli(['put', ...sshFlags(sshd, account()), ...extra, '--verify', '-v', remote(sshd, account(), `${rdir}/v.bin`)], { stdin: data });
+    expect(r.stderr).toMatch(said);
+    expect(r.stderr.split('\n').filter((l) => !l.startsWith('scpipe: ') || /error|fail|cannot/i.test(l))).toEqual(['']);
+    expect(r.status).toBe(0);
+    if (extra[0] === '--part-size') return;
+    expect((await readFile(join(dir, 'v.bin'))).equals(data)).toBe(true);
+    expect(await readdir(dir)).toEqual(['v.bin']);
+  });
+});
+
+describe('put --verify, a remote that stores other bytes than it was sent', () => {
+  // User sees: exit 1, "PATH: read back, its SHA-256 is X, not Y as sent; the
+  // remote file cannot be trusted: remove or overwrite it". Left: the
+  // altered file remotely (scp -t wrote it in place), nothing locally.
+  it('over SCP: exit 1, and the message says the remote file cannot be trusted', async () => {
+    const account: TestAccount = sshd.user;
+    const dir = await userDir(account, 'verify-bad');
+    const rdir = remotePath(account, dir);
+    // Runs the real scp; after a sink run, flips the first byte of the file it wrote.
+    const flipper = join(dir, 'flipping-scp');
+    await writeFile(flipper, '#!/bin/sh\nscp "$@" || exit\ncase "$1" in -t) for last; do :; done; printf X | dd of="$last" bs=1 count=1 conv=notrunc 2>/dev/null;; esac\n');
+    await chmod(flipper, 0o755);
+    const data = randomBytes(1024 * 1024);
+    const r = await runCli(['put', ...sshFlags(sshd, account), '-O', '--scp-path', flipper, '--verify', remote(sshd, account, `${rdir}/v.bin`)], { stdin: data });
+    const stored = await readFile(join(dir, 'v.bin'));
+    expect(stored[0]).toBe(0x58);
+    expect(r.stderr).toBe(`scpipe: ${rdir}/v.bin: read back, its SHA-256 is ${sha(stored)}, not ${sha(data)} as sent; the remote file cannot be trusted: remove or overwrite it\n`);
+    expect(r.status).toBe(1);
+  });
+
+  describe('over SFTP', () => {
+    let fake: HostileSftp | undefined;
+    afterEach(async () => {
+      await fake?.stop();
+      fake = undefined;
+    });
+
+    // User sees: exit 1, "...; the upload was not renamed into place, and
+    // the target is as it was". Left remotely: the old target only (the
+    // temporary file removed, no rename).
+    it('exit 1 before the rename: the temporary file is removed and the target is never replaced', async () => {
+      fake = await startHostileSftp({
+        stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+        list: () => undefined,
+        storeWrite: (_path, offset, data) => (offset === 0 ? Buffer.concat([Buffer.from('X'), data.subarray(1)]) : data),
+      });
+      const data = randomBytes(600_000);
+      const r = await runCli(['put', ...fake.args(), '--verify', 'backup@127.0.0.1:/d/v.bin'], { stdin: data });
+      expect(r.status).toBe(1);
+      const altered = Buffer.concat([Buffer.from('X'), data.subarray(1)]);
+      expect(r.stderr).toBe(`scpipe: /d/v.bin: read back, its SHA-256 is ${sha(altered)}, not ${sha(data)} as sent; the upload was not renamed into place, and the target is as it was\n`);
+      expect(fake.uploads.ops.some((op) => op.startsWith('rename'))).toBe(false);
+      expect([...fake.uploads.files.keys()]).toEqual([]);
+    });
+  });
+});
