@@ -34,13 +34,18 @@ export async function checkChecksumFile(file: string | undefined): Promise<void>
 }
 
 /** Writes the sha256sum line of `name` to `file` (`-`: stdout), replacing it. */
-export async function writeChecksumFile(file: string, hex: string, name: string): Promise<void> {
-  const line = formatChecksumLine(hex, name);
+export function writeChecksumFile(file: string, hex: string, name: string): Promise<void> {
+  return writeChecksumLines(file, hex, [name]);
+}
+
+/** Writes one sha256sum line per distinct name, all with `hex` (one stream stored under several names). */
+export async function writeChecksumLines(file: string, hex: string, names: readonly string[]): Promise<void> {
+  const lines = [...new Set(names)].map((name) => formatChecksumLine(hex, name)).join('');
   if (file === '-') {
-    process.stdout.write(line);
+    process.stdout.write(lines);
     return;
   }
-  await writeFile(file, line).catch((err: NodeJS.ErrnoException) => {
+  await writeFile(file, lines).catch((err: NodeJS.ErrnoException) => {
     throw new ScpipeError('ERR_LOCAL_IO', `the transfer is done, but --checksum-file ${escapeForTerminal(file)} could not be written: ${describeIoError(err)}`, { path: file });
   });
 }

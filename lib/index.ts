@@ -4,6 +4,8 @@
 // Transfers: one stream to or from one remote file, and cp's two directions.
 export { put, putOverChannel } from './client/put';
 export type { DescriptorSource, PutInput, PutOptions, PutResult } from './client/put';
+export { putMany } from './client/put-many';
+export type { Destination, DestinationOutcome } from './client/put-many';
 export { get, getOverChannel } from './client/get';
 export type { Download, GetOptions } from './client/get';
 export { saveDownload } from './client/save-download';

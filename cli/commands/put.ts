@@ -1,6 +1,6 @@
 // `scpipe put [options] [user@]host:path`: stdin to one remote file.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, checkCounts, escapeForTerminal, put, type PutInput } from '../../lib';
+import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, checkCounts, escapeForTerminal, isRemoteSpec, put, type PutInput } from '../../lib';
 import { checkSpoolDirectory, parseByteSize } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
@@ -10,6 +10,7 @@ import { recordSha256, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { openStdin } from '../stdin';
 import { runPutParts } from './put-parts';
+import { runPutMany } from './put-many';
 import { say, sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
@@ -58,8 +59,9 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
     builder: (y: Argv) =>
       withOperands(withSshOptions(y))
         .usage(
-          '$0 put [options] [user@]host:path [-- command [arg...]]\n\n' +
-            "Streams stdin to the remote file; after --, runs the command, uploads its output, and sends nothing unless it exits 0.",
+          '$0 put [options] [user@]host:path [[user@]host:path...] [-- command [arg...]]\n\n' +
+            "Streams stdin to the remote file; after --, runs the command, uploads its output, and sends nothing unless it exits 0. " +
+            'Several targets get the same stream, read once, at the same time.',
         )
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'send --mode and --mtime and have the remote keep them' })
         .option('mode', { ...single, default: DEFAULT_MODE, describe: 'file mode to announce (octal)' })
@@ -82,10 +84,12 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .example("scpipe put vault:home.tar.zst -- bash -o pipefail -c 'tar -C /home -c . | zstd'", '') as unknown as Argv<PutArgs>,
     handler: (args) => {
       if (allOperands(args).length === 0) throw missingOperand();
-      summaryIfAsked(args, 'put', allOperands(args).slice(0, 1));
+      const words = operands(args).before;
+      summaryIfAsked(args, 'put', words.length > 1 && words.every(isRemoteSpec) ? words : allOperands(args).slice(0, 1));
       return ctx.run((signal, log) => {
-        const { target, command } = putOperands(args);
-        return runPut(args, target, signal, log, command);
+        const { targets, command } = putOperands(args);
+        if (targets.length > 1) return runPutMany(args, targets, signal, log, command);
+        return runPut(args, targets[0]!, signal, log, command);
       });
     },
   };
@@ -103,25 +107,55 @@ export function timings(bytes: bigint, spooled: boolean, started: number, sendin
 }
 
 /**
- * put's target and input command: `put host:path [-- COMMAND [ARG...]]`. A
- * second word before `--` is refused (the command goes after it); with
- * nothing before `--`, the target is the first word after it.
+ * put's targets and input command: `put host:path [host:path...] [-- COMMAND
+ * [ARG...]]`. A word before `--` that is not a remote target is refused
+ * (the command goes after it); with nothing before `--`, the target is the
+ * first word after it.
  */
-export function putOperands(args: OperandArgs): { target: string; command?: string[] } {
+export function putOperands(args: OperandArgs): { targets: string[]; command?: string[] } {
   const { before, after } = operands(args);
-  if (before.length > 1) {
+  const stray = before.find((word, i) => i > 0 && !isRemoteSpec(word));
+  if (stray !== undefined) {
     throw new ScpipeError(
       'ERR_USAGE',
-      `unexpected argument "${escapeForTerminal(before[1]!)}": put takes one target; to upload a command's output, give the command after --`,
+      `unexpected argument "${escapeForTerminal(stray)}": put takes remote targets ([user@]host:path); to upload a command's output, give the command after --`,
     );
   }
+  if (before.length > 1) return after.length > 0 ? { targets: before, command: after } : { targets: before };
   const [target, ...command] = [...before, ...after];
   if (target === undefined) throw missingOperand();
-  return { target, command: command.length > 0 ? command : undefined };
+  return command.length > 0 ? { targets: [target], command } : { targets: [target] };
 }
 
 /** Options of put that cp shares (cp has no --mode etc.: their defaults apply). */
 export type PutLikeArgs = SshArgs & Partial<Omit<PutArgs, keyof SshArgs | keyof OperandArgs | 'scp-path'>>;
+
+/** put's options, parsed and checked before the command runs or we connect. */
+export interface CheckedPutArgs {
+  mode: number;
+  memory: number;
+  size?: bigint;
+  mtime?: bigint;
+  partSize?: bigint;
+}
+
+/** Parses and checks put's options (exit 2 for a bad one, 1 for a spool or checksum directory that will not do). */
+export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
+  const mode = parseMode(args.mode ?? DEFAULT_MODE);
+  const memory = parseByteSize(args.memory ?? DEFAULT_MEMORY);
+  if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
+  const size = args.size === undefined ? undefined : parseByteSize(args.size);
+  const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
+  // As scp, times are sent only with -p: said, not silently dropped.
+  if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');
+  checkCounts(args);
+  if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
+  if (args['checksum-file'] === '-' && (args as { json?: boolean }).json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');
+  await checkChecksumFile(args['checksum-file']);
+  const partSize = args['part-size'] === undefined ? undefined : parseByteSize(args['part-size']);
+  if (partSize !== undefined && (size !== undefined || args.name !== undefined || args.p)) throw new ScpipeError('ERR_USAGE', '--part-size does not go with --size, --name or -p');
+  return { mode, memory: Number(memory), size, mtime, partSize };
+}
 
 /** Streams stdin to `targetArg`; shared by `put` and `cp - host:path`. */
 export async function runPut(
@@ -132,24 +166,13 @@ export async function runPut(
   command?: readonly string[],
 ): Promise<void> {
   const spec = remoteArg(targetArg, 'put');
-  const mode = parseMode(args.mode ?? DEFAULT_MODE);
-  const memory = parseByteSize(args.memory ?? DEFAULT_MEMORY);
-  if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
-  const size = args.size === undefined ? undefined : parseByteSize(args.size);
-  const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
-  // As scp, times are sent only with -p: said, not silently dropped.
-  if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');
-  checkCounts(args); // before the command runs or we connect
-  if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']); // before the command runs or we connect
-  if (args['checksum-file'] === '-' && (args as { json?: boolean }).json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');
-  await checkChecksumFile(args['checksum-file']);
-  if (args['part-size'] !== undefined) {
-    if (size !== undefined || args.name !== undefined || args.p) throw new ScpipeError('ERR_USAGE', '--part-size does not go with --size, --name or -p');
+  const { mode, memory, size, mtime, partSize } = await checkPutArgs(args); // before the command runs or we connect
+  if (partSize !== undefined) {
     const producer = command && new InputCommand(command);
     const input = producer ? producer.input : openStdin(true).input;
     try {
       await runPutParts(
-        { ...args, partSize: parseByteSize(args['part-size']), parallel: args.parallel, retries: args.retries, memory: Number(memory), spoolDir: args['spool-dir'], mode },
+        { ...args, partSize, parallel: args.parallel, retries: args.retries, memory, spoolDir: args['spool-dir'], mode },
         spec,
         input,
         signal,
@@ -176,7 +199,7 @@ export async function runPut(
       preserve: Boolean(args.p),
       times: mtime === undefined ? undefined : { mtime, atime: mtime },
       name: args.name,
-      memoryLimit: Number(memory),
+      memoryLimit: memory,
       spoolDir: args['spool-dir'],
       retries: args.retries,
       sha256: args['checksum-file'] !== undefined,

@@ -113,7 +113,7 @@ describe('scpipe put -- COMMAND', () => {
     const r = await runCli(['put', ...flags(), at(`${dir}/x`), 'tar'], { stdin: 'data' });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
-      'scpipe: unexpected argument "tar": put takes one target; to upload a command\'s output, give the command after --\n',
+      'scpipe: unexpected argument "tar": put takes remote targets ([user@]host:path); to upload a command\'s output, give the command after --\n',
     );
     expect(await readdir(dir)).toEqual([]);
   });

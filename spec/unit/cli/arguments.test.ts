@@ -57,15 +57,20 @@ describe('--', () => {
 
   it("starts put's input command, whose own options scpipe does not parse", async () => {
     const args = await parse(['put', '-q', 'h:x', '--', 'bash', '-o', 'pipefail', '-c', 'a | b', '-v', '--', '-']);
-    expect(putOperands(args)).toEqual({ target: 'h:x', command: ['bash', '-o', 'pipefail', '-c', 'a | b', '-v', '--', '-'] });
+    expect(putOperands(args)).toEqual({ targets: ['h:x'], command: ['bash', '-o', 'pipefail', '-c', 'a | b', '-v', '--', '-'] });
     expect(args).toMatchObject({ q: true, v: false });
     expect(args.o).toBeUndefined();
   });
 
   it('without a command, put reads stdin; with nothing before --, the target is the first word after it', async () => {
-    expect(putOperands(await parse(['put', 'h:x']))).toEqual({ target: 'h:x' });
-    expect(putOperands(await parse(['put', 'h:x', '--']))).toEqual({ target: 'h:x' });
-    expect(putOperands(await parse(['put', '--', 'h:x', 'tar']))).toEqual({ target: 'h:x', command: ['tar'] });
+    expect(putOperands(await parse(['put', 'h:x']))).toEqual({ targets: ['h:x'] });
+    expect(putOperands(await parse(['put', 'h:x', '--']))).toEqual({ targets: ['h:x'] });
+    expect(putOperands(await parse(['put', '--', 'h:x', 'tar']))).toEqual({ targets: ['h:x'], command: ['tar'] });
+  });
+
+  it('several remote targets before -- each get the stream', async () => {
+    expect(putOperands(await parse(['put', 'h:x', 'u@g:y']))).toEqual({ targets: ['h:x', 'u@g:y'] });
+    expect(putOperands(await parse(['put', 'h:x', 'g:y', '--', 'tar', 'c']))).toEqual({ targets: ['h:x', 'g:y'], command: ['tar', 'c'] });
   });
 
   it('options may follow the operands before it', async () => {
@@ -79,7 +84,7 @@ describe('a repeated option', () => {
   it('-i and -o add up, one value each: the target after -o stays the target', async () => {
     const args = await parse(['put', '-i', 'k1', '-o', 'Port=1', '--identity', 'k2', '-o', 'User=x', 'h:x']);
     expect(args).toMatchObject({ i: ['k1', 'k2'], identity: ['k1', 'k2'], o: ['Port=1', 'User=x'] });
-    expect(putOperands(args)).toEqual({ target: 'h:x' });
+    expect(putOperands(args)).toEqual({ targets: ['h:x'] });
   });
 
   it('a single-valued option takes its last value', async () => {
@@ -110,7 +115,7 @@ describe('usage errors (exit 2)', () => {
   it("put's second word before -- is refused, escaped, pointing at --", async () => {
     expect(await refused(['put', 'h:x', 'tar\x1b[2J'])).toEqual({
       status: 2,
-      stderr: 'scpipe: unexpected argument "tar\\x1b[2J": put takes one target; to upload a command\'s output, give the command after --\n',
+      stderr: 'scpipe: unexpected argument "tar\\x1b[2J": put takes remote targets ([user@]host:path); to upload a command\'s output, give the command after --\n',
     });
   });
 

@@ -1,0 +1,90 @@
+// `scpipe put [options] host:path host:path... [-- COMMAND]`: one stream to
+// several destinations at once, read once (lib putMany()). Each destination
+// is said on its own: -v lines and retries carry its name, a failure is one
+// `scpipe: DEST: message` line and the others go on. The exit status is the
+// first failed destination's (0 when all succeeded). No progress line: one
+// line cannot show several transfers.
+import { ScpipeError, escapeForTerminal, putMany, type PutResult, type RemoteSpec } from '../../lib';
+import type { Readable } from 'node:stream';
+import { InputCommand } from '../input-command';
+import { recordSha256, summary } from '../json-summary';
+import { AlreadyReported, describeFailure, say, sayRetry } from '../report';
+import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
+import { openStdin } from '../stdin';
+import { protocolOf } from '../protocol-option';
+import { writeChecksumLines } from '../checksums';
+import { checkPutArgs, type PutLikeArgs } from './put';
+
+/** Streams stdin (or COMMAND's output) to every target; see the file comment. */
+export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[], signal: AbortSignal, log?: (line: string) => void, command?: readonly string[]): Promise<void> {
+  const specs: RemoteSpec[] = targetArgs.map((t) => remoteArg(t, 'put'));
+  const { mode, memory, size, mtime, partSize } = await checkPutArgs(args); // before the command runs or we connect
+  const shown = targetArgs.map((t) => escapeForTerminal(t));
+  const logFor = (i: number): ((line: string) => void) | undefined => log && ((line) => log(`${shown[i]}: ${line}`));
+  const producer = command && new InputCommand(command);
+  // A stream (openStdin(true) never gives a descriptor): the branches are read in this thread.
+  const stdin = producer ? { input: producer.input, fileSize: undefined } : (openStdin(true) as { input: Readable; fileSize?: bigint });
+  const started = performance.now();
+  try {
+    const outcomes = await putMany(
+      specs.map((spec, i) => ({ target: connectOptions(spec, args, logFor(i)), remotePath: spec.path })),
+      stdin.input,
+      (i) => ({
+        ...roleOptions(args, signal, logFor(i)),
+        protocol: protocolOf(args),
+        parallel: args.parallel,
+        size: size ?? stdin.fileSize,
+        ignoreExcess: size === undefined && stdin.fileSize !== undefined,
+        mode,
+        preserve: Boolean(args.p),
+        times: mtime === undefined ? undefined : { mtime, atime: mtime },
+        name: args.name,
+        memoryLimit: memory,
+        spoolDir: args['spool-dir'],
+        retries: args.retries,
+        partSize,
+        sha256: args['checksum-file'] !== undefined,
+        noClobber: Boolean(args['no-clobber']),
+        verify: Boolean(args.verify),
+        removeStale: Boolean(args['remove-stale']),
+        onStaleRemoved: (path) => say(`${shown[i]}: removed ${escapeForTerminal(path)}, left by an interrupted upload`),
+        onRetry: (e) => sayRetry(`${targetArgs[i]}${'file' in e ? ` (${String(e.file)})` : ''}`, e),
+      }),
+    );
+    const done: PutResult[] = [];
+    let first: unknown;
+    const failure = producer?.failure;
+    if (failure !== undefined && outcomes.every((o) => !o.ok && (o.error as Error).message === failure.message)) {
+      // The producer failed every target the same way: said once, as for one target.
+      throw new ScpipeError('ERR_LOCAL_IO', `${failure.message}; nothing was stored`, { cause: failure });
+    }
+    if (signal.aborted) {
+      const stopped = outcomes.find((o) => !o.ok);
+      if (stopped && !stopped.ok) throw stopped.error; // SIGINT/SIGTERM: said once
+    }
+    outcomes.forEach((outcome, i) => {
+      if (outcome.ok) {
+        done.push(outcome.result);
+        summary()?.progress(outcome.result.bytes);
+        log?.(`${shown[i]}: sent ${outcome.result.bytes} bytes over ${outcome.result.protocol} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+      } else {
+        first ??= outcome.error;
+        say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(outcome.error)));
+      }
+    });
+    const sum = done.find((r) => r.sha256 !== undefined)?.sha256;
+    if (sum !== undefined) recordSha256(sum);
+    if (args['checksum-file'] !== undefined && sum !== undefined) await writeChecksumLines(args['checksum-file'], sum, done.map((r) => r.name));
+    if (first !== undefined) throw new AlreadyReported(first);
+  } finally {
+    await producer?.stop();
+  }
+}
+
+
+// "user@host:PATH: message", the path said once when the message starts with it.
+function withTarget(target: string, path: string, message: string): string {
+  const shownPath = escapeForTerminal(path);
+  if (message.startsWith(`${shownPath}: `)) return `${escapeForTerminal(target.slice(0, target.length - path.length))}${message}`;
+  return `${escapeForTerminal(target)}: ${message}`;
+}

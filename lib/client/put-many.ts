@@ -1,0 +1,49 @@
+// One stream to several destinations in one run (`put vault:f offsite:f`):
+// the input is read once and split (util/tee.ts), and each destination is a
+// put() of its own, with its own protocol, spool, parts and retries. The
+// slowest destination sets the pace; one that fails is let go and the others
+// go on, so a backup still lands where it can. A failing input (a producer
+// after `--` that dies) fails every destination, as it would fail one.
+import { Readable } from 'node:stream';
+import { ScpipeError } from '../errors';
+import { tee } from '../util/tee';
+import type { Target } from './connection';
+import type { PartsOptions } from './parts/options';
+import { put, type PutOptions, type PutResult } from './put';
+
+/** Where one copy goes. */
+export interface Destination {
+  target: Target;
+  remotePath: string;
+}
+
+/** What became of one destination. */
+export type DestinationOutcome = { ok: true; result: PutResult } | { ok: false; error: unknown };
+
+/**
+ * Sends `input` to every destination at once; resolves with each one's
+ * outcome, in order (never rejects for a destination's failure).
+ * `optionsFor(i)` gives destination i's put() options.
+ *
+ *     const outcomes = await putMany([{ target: vault, remotePath: 'db.zst' }, { target: offsite, remotePath: 'db.zst' }], stream, () => ({ signal }));
+ */
+export async function putMany(
+  destinations: readonly Destination[],
+  input: Readable | AsyncIterable<Uint8Array> | Uint8Array,
+  optionsFor: (i: number) => PutOptions & Partial<Omit<PartsOptions, 'onProgress'>>,
+): Promise<DestinationOutcome[]> {
+  if (destinations.length === 0) throw new ScpipeError('ERR_USAGE', 'putMany() needs at least one destination');
+  const source: AsyncIterable<Uint8Array> = input instanceof Uint8Array ? Readable.from([input]) : input;
+  const split = tee(source, destinations.length);
+  return Promise.all(
+    destinations.map(async ({ target, remotePath }, i): Promise<DestinationOutcome> => {
+      try {
+        return { ok: true, result: await put(target, remotePath, split.branches[i]!, optionsFor(i)) };
+      } catch (error) {
+        return { ok: false, error };
+      } finally {
+        split.close(i); // a put that failed before reading must not hold the others back
+      }
+    }),
+  );
+}

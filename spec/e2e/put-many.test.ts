@@ -1,0 +1,84 @@
+// put to several targets at once: the stream is read once and each target
+// gets all of it, over the protocol it allows (here SCP to the rssh-like
+// account, SFTP to the internal-sftp jail), against real sshd. One target
+// that fails does not stop the others. Each test says what the user sees
+// and what is left on both sides.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { remotePath, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { chunks, remote, runCli, sshFlags } from '../helpers/cli';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const sshd = sshdPerSuite();
+const local = tempDirPerTest('scpipe-test-many-');
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+let scpDir: string;
+let sftpDir: string;
+beforeEach(async () => {
+  await sshd.setRsshAllowed(['scp']);
+  scpDir = await userDir(sshd.rssh, 'many');
+  sftpDir = await userDir(sshd.sftp, 'many');
+});
+// Both accounts' keys: each login takes the one it knows.
+const flags = (): string[] => [...sshFlags(sshd, sshd.rssh), '-i', sshd.sftp.keyPath];
+const toScp = (name: string): string => remote(sshd, sshd.rssh, `${remotePath(sshd.rssh, scpDir)}/${name}`);
+const toSftp = (name: string): string => remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/${name}`);
+
+describe('put to several targets', () => {
+  it('one stream, read once, lands whole on each: SCP on one host, SFTP on the other; -v names each; one checksum line', async () => {
+    const data = randomBytes(40 * 1024 * 1024 + 7); // more than the split holds ahead
+    const sums = join(local(), 'b.sha256');
+    const r = await runCli(['put', ...flags(), '-v', '--json', '--checksum-file', sums, toScp('b.bin'), toSftp('b.bin')], { stdin: Readable.from(chunks(data, 65536)), timeoutMs: 120_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`scpipe: ${toScp('b.bin')}: sent ${data.length} bytes over scp in \\d+\\.\\d\\d s\\n`));
+    expect(r.stderr).toMatch(new RegExp(`scpipe: ${toSftp('b.bin')}: sent ${data.length} bytes over sftp in \\d+\\.\\d\\d s\\n`));
+    expect((await readFile(join(scpDir, 'b.bin'))).equals(data)).toBe(true);
+    expect((await readFile(join(sftpDir, 'b.bin'))).equals(data)).toBe(true);
+    expect(await readdir(sftpDir)).toEqual(['b.bin']);
+    expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  b.bin\n`);
+    const json = JSON.parse(r.stdout.toString());
+    expect(json).toMatchObject({ ok: true, exit_status: 0, destinations: [toScp('b.bin'), toSftp('b.bin')], bytes: data.length, sha256: sha(data) });
+  });
+
+  // User sees: one line, "scpipe: TARGET: open: No such file",
+  // exit 1. Left: the file whole on the other host; nothing on the failed one.
+  it('a target that fails is said on its own line, and the other still gets the whole stream', async () => {
+    const data = randomBytes(8 * 1024 * 1024);
+    const bad = remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/missing/b.bin`);
+    const r = await runCli(['put', ...flags(), toScp('b.bin'), bad], { stdin: data, timeoutMs: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: ${bad}: open: No such file\n`);
+    expect((await readFile(join(scpDir, 'b.bin'))).equals(data)).toBe(true);
+    expect(await readdir(sftpDir)).toEqual([]);
+  });
+
+  // User sees: the producer's failure, once, and "nothing was sent"; exit 1.
+  // Left: nothing on either host (the SCP spool was never sent, the SFTP
+  // temporary file removed).
+  it('a producer after -- that fails: said once, nothing left on either host', async () => {
+    const r = await runCli(['put', ...flags(), toScp('p.bin'), toSftp('p.bin'), '--', 'sh', '-c', 'head -c 3000000 /dev/zero; exit 3']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toBe("scpipe: the input command exited with status 3: sh -c 'head -c 3000000 /dev/zero; exit 3'; nothing was stored\n");
+    expect(await readdir(scpDir)).toEqual([]);
+    expect(await readdir(sftpDir)).toEqual([]);
+  });
+
+  it('the same host twice, under two names, as parts on one and a file on the other', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 1);
+    const r = await runCli(['put', ...flags(), '--part-size', '1M', toScp('set'), toScp('also')], { stdin: data });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await readdir(scpDir)).sort()).toEqual(['also.000000', 'also.000001', 'also.000002', 'also.000003', 'also.sha256', 'set.000000', 'set.000001', 'set.000002', 'set.000003', 'set.sha256']);
+  });
+
+  it('a word before -- that is not a remote target: exit 2, and nothing runs', async () => {
+    const r = await runCli(['put', ...flags(), toScp('x'), 'tar'], { stdin: 'x' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unexpected argument "tar": put takes remote targets ([user@]host:path)');
+    expect(await readdir(scpDir)).toEqual([]);
+  });
+});
