@@ -43,6 +43,10 @@ export const CASES: readonly BenchCase[] = [
     start: (env) => pipeIntoScpipe(env, env.file, [], 'out'),
   },
   {
+    name: 'pipe-disk-sha256', command: 'cat FILE | scpipe put --checksum-file SUMS (the SHA-256 taken in the same pass)', reference: 'manual-two-pass', kind: 'upload', scpipe: true,
+    start: (env) => pipeIntoScpipe(env, env.file, ['--checksum-file', path.join(env.tmp, 'sums.sha256')], 'out'),
+  },
+  {
     name: 'pipe-disk-openssh', command: 'cat FILE | scpipe put --transport openssh', reference: 'manual-two-pass', kind: 'upload', scpipe: true,
     start: (env) => pipeIntoScpipe(env, env.file, ['--transport', 'openssh'], 'out'),
   },

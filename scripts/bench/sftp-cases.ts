@@ -46,6 +46,10 @@ export function sftpCases(pipeInto: (env: Env, extra: string[]) => Launch, downl
   return [
     put(), ...PUT_PARALLEL.map(put),
     {
+      name: 'sftp-pipe-sha256', command: 'cat FILE | scpipe put --protocol sftp --checksum-file SUMS (the SHA-256 taken in the same pass)', reference: 'sftp-upload-sshd', kind: 'upload', scpipe: true, sftp: true,
+      start: (env) => pipeInto(env, ['--protocol', 'sftp', '--checksum-file', path.join(env.tmp, 'sums.sha256')]),
+    },
+    {
       name: 'sftp-pipe-openssh', command: 'cat FILE | scpipe put --protocol sftp --transport openssh', reference: 'sftp-upload-sshd', kind: 'upload', scpipe: true, sftp: true,
       start: (env) => pipeInto(env, ['--protocol', 'sftp', '--transport', 'openssh']),
     },
