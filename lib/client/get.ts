@@ -100,8 +100,8 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
   }
 }
 
-// Over SFTP; a missing file may still be a parts set, fetched over SCP where
-// the host allows it (else the file's own "no such file" is the answer).
+// Over SFTP; a missing file may still be a parts set, fetched over SFTP too
+// (a set copied onto an sftp-only host).
 async function getOverSftp(conn: Reconnector, chosen: Parameters<typeof getSftp>[1], remotePath: string, opts: GetOptions): Promise<Download> {
   try {
     const download = await getSftp(conn, chosen, remotePath, opts);
@@ -113,10 +113,10 @@ async function getOverSftp(conn: Reconnector, chosen: Parameters<typeof getSftp>
       throw err;
     }
     try {
-      return await getSet(conn, remotePath, { ...opts, protocol: 'scp' }, err);
+      return await getSet(conn, remotePath, { ...opts, protocol: 'sftp' }, err);
     } catch (setErr) {
       conn.close();
-      throw isScpipeError(setErr, 'ERR_ABORTED') ? setErr : err;
+      throw setErr;
     }
   }
 }
@@ -133,7 +133,7 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
   opts.trace?.(`${escapeForTerminal(remotePath)} is a parts set: ${manifest.parts.length} part(s), ${manifest.size} bytes`);
   const { body, done } = readParts(conn, dir, manifest, opts);
   done.then(() => conn.close(), () => conn.close());
-  return { name: base, size: manifest.size, mode: 0o644, body, done, manifest, protocol: 'scp' };
+  return { name: base, size: manifest.size, mode: 0o644, body, done, manifest, protocol: opts.protocol === 'sftp' ? 'sftp' : 'scp' };
 }
 
 // -v: a plain file wins over a set of the same name, said (once the plain
@@ -150,6 +150,7 @@ async function isSetToo(open: OpenChannel, remotePath: string, opts: GetOptions)
 }
 
 function isMissing(err: unknown): boolean {
+  if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return true; // over SFTP
   return isScpipeError(err, 'ERR_REMOTE') && /No such file or directory/.test(err.remoteMessage ?? err.message);
 }
 

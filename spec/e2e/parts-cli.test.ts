@@ -110,3 +110,47 @@ describe('scpipe put --part-size', () => {
     expect(readdirSync(jailed)).toEqual([]);
   });
 });
+
+// A set made over SCP, then moved (as an archive admin would) onto a host
+// that allows only SFTP: get finds it there too, and checks it the same way.
+describe('get of a parts set on an sftp-only host', () => {
+  let jailed: string;
+  let data: Buffer;
+  beforeEach(async () => {
+    data = randomBytes(5 * 1024 * 1024 + 3);
+    const put = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', at(`${dir}/s.bin`)], { stdin: data });
+    expect(put).toMatchObject({ status: 0, stderr: '' });
+    jailed = await userDir(sshd.sftp, 'partsftp');
+    for (const name of readdirSync(dir)) {
+      execFileSync('mv', [join(dir, name), jailed]);
+      execFileSync('chown', [`${sshd.sftp.uid}:${sshd.sftp.gid}`, join(jailed, name)]);
+    }
+  });
+  const get = (extra: string[] = []): ReturnType<typeof runCli> =>
+    runCli(['get', ...sshFlags(sshd, sshd.sftp), '--retries', '0', ...extra, remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, jailed)}/s.bin`)]);
+
+  it('restores it byte-exact over SFTP, and --json says so', async () => {
+    const got = await get(['--json']);
+    expect(got.status).toBe(0);
+    expect(got.stdout.equals(data)).toBe(true);
+    expect(JSON.parse(got.stderr)).toMatchObject({ ok: true, protocol: 'sftp', bytes: data.length });
+  });
+
+  // User sees: exit 1, "part s.bin.000003 does not match its SHA-256 in the
+  // manifest"; stdout holds the three parts before it, nothing after.
+  it('an altered part: exit 1 naming it, nothing after it written out', async () => {
+    execFileSync('sh', ['-c', `printf X | dd of=${join(jailed, 's.bin.000003')} bs=1 count=1 conv=notrunc 2>/dev/null`]);
+    const got = await get();
+    expect(got.status).toBe(1);
+    expect(got.stderr).toBe('scpipe: part s.bin.000003 does not match its SHA-256 in the manifest\n');
+    expect(got.stdout.equals(data.subarray(0, 3 * 1024 * 1024))).toBe(true);
+  });
+
+  it('a removed part: exit 1 naming it', async () => {
+    rmSync(join(jailed, 's.bin.000001'));
+    const got = await get();
+    expect(got.status).toBe(1);
+    expect(got.stderr).toMatch(/^scpipe: part s\.bin\.000001: \S+\/s\.bin\.000001: open: No such file\n$/);
+    expect(got.stdout.equals(data.subarray(0, 1024 * 1024))).toBe(true);
+  });
+});

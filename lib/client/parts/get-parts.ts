@@ -11,8 +11,9 @@ import { spoolDirectory } from '../../spool/options';
 import { ChunkReader } from '../../protocol/chunk-reader';
 import { escapeForTerminal } from '../../util/escape';
 import { BodyStream } from '../body-stream';
-import { getOverChannel, type GetOptions } from '../get';
-import type { OpenChannel } from '../connection';
+import { getOverChannel, type Download, type GetOptions } from '../get';
+import { getSftp } from '../sftp-get';
+import { SftpSession } from '../../sftp/session';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { withRetries } from '../retry';
 import { parseManifest, type Manifest, type PartEntry } from './manifest';
@@ -26,8 +27,8 @@ const MAX_MANIFEST = 64 * 1024 * 1024;
 
 /** The manifest of set `dir + name`, fetched and checked. */
 export async function fetchManifest(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<Manifest> {
-  const text = await retrying(conn, opts, async (open) => {
-    const download = await getOverChannel(open, dir + manifestName(name), roleOf(opts));
+  const text = await retrying(conn, opts, async (current) => {
+    const download = await fetchFile(conn, current, dir + manifestName(name), opts);
     if (download.size > BigInt(MAX_MANIFEST)) {
       download.body.destroy();
       throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(manifestName(name))} is too large for a manifest (${download.size} bytes)`);
@@ -103,15 +104,16 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
 // retries' backoff.
 function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, index: number, held: Held, opts: GetOptions, before?: Promise<unknown>): Promise<SpooledPart> {
   let waited = before === undefined;
-  return retrying(conn, opts, async (open) => {
+  return retrying(conn, opts, async (current) => {
+    const open = (): Promise<Download> => fetchFile(conn, current, dir + entry.name, opts);
     try {
-      return await fetchPartOnce(open, dir, entry, index, held, opts);
+      return await fetchPartOnce(open, entry, index, held, opts);
     } catch (err) {
       if (!isChannelRefused(err) || waited) throw err;
       waited = true;
       opts.trace?.(`${err.message}: part ${escapeForTerminal(entry.name)} waits for the part before it`);
       await before!.catch(() => undefined);
-      return fetchPartOnce(open, dir, entry, index, held, opts);
+      return fetchPartOnce(open, entry, index, held, opts);
     }
   });
 }
@@ -123,13 +125,13 @@ interface Held {
   sums: HashThread;
 }
 
-async function fetchPartOnce(open: OpenChannel, dir: string, entry: PartEntry, index: number, held: Held, opts: GetOptions): Promise<SpooledPart> {
+async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, index: number, held: Held, opts: GetOptions): Promise<SpooledPart> {
   const shown = escapeForTerminal(entry.name);
   let download;
   try {
-    download = await getOverChannel(open, dir + entry.name, roleOf(opts));
+    download = await open();
   } catch (err) {
-    if (isScpipeError(err, 'ERR_REMOTE')) throw new ScpipeError('ERR_REMOTE', `part ${shown}: ${err.message}`, { ...err, cause: err });
+    if (isScpipeError(err) && PART_MISSING.has(err.code)) throw new ScpipeError(err.code, `part ${shown}: ${err.message}`, { ...err, cause: err });
     throw err;
   }
   // A part read no further (another failed first) is destroyed with the
@@ -168,13 +170,34 @@ async function fetchPartOnce(open: OpenChannel, dir: string, entry: PartEntry, i
   }
 }
 
+// The remote's answers that name a part it cannot give (scp -f's message, or SFTP's status).
+const PART_MISSING = new Set(['ERR_REMOTE', 'ERR_NO_SUCH_FILE', 'ERR_PERMISSION_DENIED']);
+
+// A file of the set as a download: through `scp -f`, or over SFTP where the
+// set was found over SFTP (an sftp-only host), one channel per file as over
+// SCP. A lost connection is this module's to retry (the file from its start).
+async function fetchFile(conn: Reconnector, current: Current, path: string, opts: GetOptions): Promise<Download> {
+  if (opts.protocol !== 'sftp') return getOverChannel(current.open, path, roleOf(opts));
+  const signal = opts.signal ?? new AbortController().signal;
+  const session = new SftpSession((await current.opener.sftp(signal)).session, 'sftp', current.opener.whyLost);
+  try {
+    return await getSftp(conn, { session }, path, { ...roleOf(opts), parallel: 1, retries: 0 });
+  } catch (err) {
+    session.end();
+    throw err;
+  }
+}
+
+type Current = ReturnType<Reconnector['current']>;
+
 // An attempt on the current connection, made again after a lost one.
-function retrying<T>(conn: Reconnector, opts: GetOptions, attempt: (open: ReturnType<Reconnector['current']>['open']) => Promise<T>): Promise<T> {
+function retrying<T>(conn: Reconnector, opts: GetOptions, attempt: (current: Current) => Promise<T>): Promise<T> {
   return withRetries(
     async () => {
-      const { open, generation } = conn.current();
+      const current = conn.current();
+      const { generation } = current;
       try {
-        return await attempt(open);
+        return await attempt(current);
       } catch (err) {
         if (isConnectionLoss(err)) conn.renew(generation);
         throw err;
