@@ -74,8 +74,16 @@ export async function readBackScp(conn: Reconnector, remotePath: string, name: s
       }
     },
     { retries: conn.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0, backoffMs: opts.backoffMs, isRetryable: isConnectionLoss, signal: opts.signal, onRetry: opts.onRetry },
-  );
+  ).catch((err: unknown) => {
+    throw notVerified(err, `${escapeForTerminal(path)} was stored, but reading it back to verify it failed`);
+  });
   opts.trace?.(`verify: read back ${escapeForTerminal(path)} in ${((performance.now() - started) / 1000).toFixed(2)} s: SHA-256 as sent`);
+}
+
+/** A read-back that failed for another reason than a difference: said as such (`what`: what is known), code and context kept. */
+export function notVerified(err: unknown, what: string): unknown {
+  if (!isScpipeError(err) || err.code === 'ERR_CHECKSUM' || err.code === 'ERR_ABORTED') return err;
+  return new ScpipeError(err.code, `${what}: ${err.message}`, { ...err, cause: err });
 }
 
 // The stored file through `scp -f`: `remotePath`, or the file inside it when it is a directory.
@@ -103,8 +111,7 @@ export async function readBackSet(target: Target, parts: PartsResult, opts: Read
     await sumOf(body, parts.name, manifest.size, opts.onProgress);
     await done;
   } catch (err) {
-    if (!isScpipeError(err)) throw err;
-    throw new ScpipeError(err.code, `verify: ${err.message}`, { ...err, cause: err });
+    throw notVerified(err, `the parts set ${shown} was stored, but reading it back to verify it failed`);
   } finally {
     conn.close();
   }

@@ -24,7 +24,7 @@ import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { StreamSum } from '../util/stream-sum';
 import { existsError } from './scp-exists';
-import { readBackDiffers, sumOf } from './read-back';
+import { notVerified, readBackDiffers, sumOf } from './read-back';
 import { readOrdered, type ReadLane } from '../sftp/reader';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
 
@@ -228,6 +228,9 @@ async function readBackTemp(lanes: WriteLane[], paths: UploadPaths, bytes: numbe
     const chunks = readOrdered(readers, bytes, { path: paths.temp, pieceSize, maxInFlight: READ_AHEAD_PER_LANE * readers.length, checkEnd: true });
     const read = await sumOf(chunks, posix.basename(paths.target), BigInt(bytes), opts.onProgress);
     if (read !== sent) throw readBackDiffers(paths.target, read, sent, 'the upload was not renamed into place, and the target is as it was');
+  } catch (err) {
+    // A lost connection stays one: finish() is retried over a new connection.
+    throw isConnectionLoss(err) ? err : notVerified(err, `${escapeForTerminal(paths.target)}: reading the upload back to verify it failed, so it was not renamed into place`);
   } finally {
     await Promise.all(readers.map((l) => l.session.close(l.handle, paths.temp).catch(() => undefined)));
   }

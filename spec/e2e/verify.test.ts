@@ -59,6 +59,24 @@ describe('put --verify, a remote that stores other bytes than it was sent', () =
     expect(r.status).toBe(1);
   });
 
+  // An upload-only archive (scp -f refused). User sees: exit 1, "PATH was
+  // stored, but reading it back to verify it failed: …". Left: the file,
+  // whole, remotely.
+  it('over SCP to a host that refuses downloads: exit 1 saying the file was stored but not verified', async () => {
+    const account: TestAccount = sshd.user;
+    const dir = await userDir(account, 'verify-upload-only');
+    const rdir = remotePath(account, dir);
+    const uploadOnly = join(dir, 'upload-only-scp');
+    await writeFile(uploadOnly, '#!/bin/sh\ncase "$1" in -f) echo "archive: downloads are not allowed" >&2; exit 1;; esac\nexec scp "$@"\n');
+    await chmod(uploadOnly, 0o755);
+    const data = randomBytes(100_000);
+    const r = await runCli(['put', ...sshFlags(sshd, account), '-O', '--scp-path', uploadOnly, '--verify', remote(sshd, account, `${rdir}/v.bin`)], { stdin: data });
+    expect(r.stderr).toMatch(new RegExp(`^scpipe: ${rdir}/v\\.bin was stored, but reading it back to verify it failed: .*\\n`));
+    expect(r.stderr).toContain('archive: downloads are not allowed');
+    expect(r.status).toBe(1);
+    expect((await readFile(join(dir, 'v.bin'))).equals(data)).toBe(true);
+  });
+
   describe('over SFTP', () => {
     let fake: HostileSftp | undefined;
     afterEach(async () => {
