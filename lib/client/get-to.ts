@@ -54,15 +54,11 @@ export async function getTo(target: Target, remotePath: string, output: string |
         const wanted = opts.sha256 || opts.expectSha256 !== undefined;
         const where = typeof output === 'string' ? `${escapeForTerminal(output)} was left as it was` : 'the bytes written out are not the file expected';
         const check = wanted ? new SumCheck(download, opts.expectSha256, where) : undefined;
-        try {
-          if (typeof output === 'string') await saveDownload(download, output, { preserve: opts.preserve, check });
-          else {
-            await pour(download, output, (n) => (written += n), check);
-            await download.done;
-            await check?.verify();
-          }
-        } finally {
-          check?.close();
+        if (typeof output === 'string') await saveDownload(download, output, { preserve: opts.preserve, check });
+        else {
+          await pour(download, output, (n) => (written += n), check);
+          await download.done;
+          await check?.verify();
         }
         return { ...download, sha256: check?.sha256 };
       },
@@ -91,7 +87,7 @@ async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n:
     for await (const chunk of download.body as AsyncIterable<Buffer>) {
       if (failed !== undefined) throw failed;
       onBytes(chunk.length);
-      await check?.update(chunk);
+      check?.update(chunk);
       if (!out.write(chunk)) await once(out as NodeJS.EventEmitter, 'drain');
     }
     if (failed !== undefined) throw failed;

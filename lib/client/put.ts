@@ -284,9 +284,8 @@ async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Sp
       onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
     });
     const exit = await source.finish();
-    return { exit, sha256: await sum?.digest() };
+    return { exit, sha256: sum?.digest() };
   } finally {
-    sum?.close();
     if (body instanceof Readable && body !== input) body.destroy(); // a replay not read to the end
   }
 }
@@ -303,7 +302,7 @@ function hashedFirst(body: AsyncIterable<Uint8Array>, size: bigint, sum: StreamS
           if (!r.done && left > 0n) {
             const chunk = BigInt(r.value.length) <= left ? r.value : r.value.subarray(0, Number(left));
             left -= BigInt(chunk.length);
-            await sum.update(chunk);
+            sum.update(chunk);
           }
           return r;
         },

@@ -33,17 +33,13 @@ export interface ReadBackOptions extends RemoteCommandOptions {
 export async function sumOf(chunks: AsyncIterable<Uint8Array>, name: string, total: bigint, onProgress?: (p: Progress) => void): Promise<string> {
   const sum = new StreamSum();
   let bytes = 0n;
-  try {
+  onProgress?.({ name, phase: 'verify', bytes, total });
+  for await (const chunk of chunks) {
+    sum.update(chunk);
+    bytes += BigInt(chunk.length);
     onProgress?.({ name, phase: 'verify', bytes, total });
-    for await (const chunk of chunks) {
-      await sum.update(chunk);
-      bytes += BigInt(chunk.length);
-      onProgress?.({ name, phase: 'verify', bytes, total });
-    }
-    return await sum.digest();
-  } finally {
-    sum.close();
   }
+  return sum.digest();
 }
 
 /** ERR_CHECKSUM for a read-back that differs; `after` says what it means for the file. */

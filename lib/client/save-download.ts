@@ -29,7 +29,7 @@ export async function saveDownload(download: Download, path: string, opts: { pre
     // A write error (ENOSPC) stops the download: OutputFile would drop the rest.
     await pipeline(download.body, async (body: AsyncIterable<Buffer>) => {
       for await (const chunk of body) {
-        await opts.check?.update(chunk);
+        opts.check?.update(chunk);
         await file.write(chunk);
         if (file.failed) return;
       }

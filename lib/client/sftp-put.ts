@@ -88,7 +88,7 @@ export async function putSftp(
     opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: 0n, total: opts.size });
     const bytes = await copyInput(source, writer, fatal, opts, sum);
     source.close();
-    const sha256 = await sum?.digest();
+    const sha256 = sum?.digest();
     await writer.flush();
     lanes = writer.currentLanes;
     await finish(lanes, paths, bytes, sha256, opts).catch(async (err: unknown) => {
@@ -112,7 +112,6 @@ export async function putSftp(
   } finally {
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();
-    sum?.close();
   }
 }
 
@@ -140,7 +139,7 @@ async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: In
       if (!opts.ignoreExcess) throw new ScpipeError('ERR_SIZE_MISMATCH', `the input is longer than --size ${size}; nothing was stored`, { bytes: BigInt(total) });
       piece = piece.subarray(0, size - total);
     }
-    await sum?.update(piece);
+    sum?.update(piece);
     await writer.writePiece(piece);
     total += piece.length;
     if (size !== undefined && total === size && opts.ignoreExcess) break;

@@ -23,14 +23,14 @@ export class SumCheck {
   }
 
   /** Adds bytes written out. */
-  update(chunk: Uint8Array): Promise<void> | undefined {
+  update(chunk: Uint8Array): void {
     this.bytes += chunk.length;
-    return this.sum?.update(chunk);
+    this.sum?.update(chunk);
   }
 
   /** The sum; ERR_CHECKSUM when it is not the one expected. */
   async verify(): Promise<string> {
-    const hex = this.sum ? await this.sum.digest() : this.download.manifest!.sha256;
+    const hex = this.sum ? this.sum.digest() : this.download.manifest!.sha256;
     if (this.expected !== undefined && hex !== this.expected) {
       throw new ScpipeError(
         'ERR_CHECKSUM',
@@ -40,10 +40,5 @@ export class SumCheck {
     }
     this.sha256 = hex;
     return hex;
-  }
-
-  /** Gives up (the download failed). */
-  close(): void {
-    this.sum?.close();
   }
 }

@@ -1,4 +1,4 @@
-// SHA-256 sums computed by a worker thread (hash-worker.ts), for parts and for --checksum-file:
+// SHA-256 sums computed by a worker thread (hash-worker.ts) for a parts run:
 // the main thread only copies the bytes into a few reused blocks of shared
 // memory. A HashFeed adds the same bytes to one or more sums (a part's and
 // the whole stream's), so they are copied once. When every block is in the

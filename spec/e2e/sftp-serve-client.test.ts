@@ -70,6 +70,24 @@ describe('scpipe client against scpipe serve over SFTP', () => {
     expect(sha(down.stdout)).toBe(sha(data));
   });
 
+  // The integrity options against scpipe's own server, over both protocols.
+  it.each([['SFTP', []], ['SCP (-O)', ['-O']]])('over %s: put --verify --no-clobber --checksum-file, then get --check', async (_how, extra) => {
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const sums = join(local, 'v.sha256');
+    const put = ['put', ...serve.scpipeArgs(), ...extra, '--verify', '--no-clobber', '--checksum-file', sums, '-v', at('/v.bin')];
+    const first = await runCli(put, { stdin: data });
+    expect(first.stderr).toMatch(/scpipe: verify: read back \S+ in \d+\.\d\d s: SHA-256 as sent\n/);
+    expect(first.status).toBe(0);
+    expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  v.bin\n`);
+    const again = await runCli(put, { stdin: 'other' });
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('scpipe: /v.bin: the remote file exists, and --no-clobber leaves it as it is\n');
+    expect((await readFile(join(serve.root, 'v.bin'))).equals(data)).toBe(true);
+    const got = await runCli(['get', ...serve.scpipeArgs(), ...extra, '--check', sums, at('/v.bin')]);
+    expect(got).toMatchObject({ status: 0, stderr: '' });
+    expect(got.stdout.equals(data)).toBe(true);
+  });
+
   it('cp -r -p copies a tree up and back down, contents, modes and times', async () => {
     const files = await tree(join(local, 'src'));
     const up = await runCli(['cp', ...serve.scpipeArgs(), '-q', '-r', '-p', '-v', join(local, 'src'), at('/up')]);
