@@ -188,6 +188,7 @@ export async function runPut(
   const progress = ProgressLine.wanted(args.q);
   const started = performance.now();
   let sending: number | undefined; // when pass 2 began
+  let verifying: number | undefined; // when --verify's read-back began (the sending had ended)
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
       ...roleOptions(args, signal, log),
@@ -214,11 +215,12 @@ export async function runPut(
       },
       onProgress: tally((p) => {
         if (p.phase === 'transfer') sending ??= performance.now();
+        if (p.phase === 'verify') verifying ??= performance.now();
         progress?.update(p);
       }),
     });
     if (result.protocol === 'sftp') log?.(`sftp: ${result.channels} channel(s), nothing spooled`);
-    log?.(`sent ${result.bytes} bytes (spool: ${result.spooled}) ${timings(result.bytes, result.spooled !== 'none', started, sending ?? started, performance.now())}`);
+    log?.(`sent ${result.bytes} bytes (spool: ${result.spooled}) ${timings(result.bytes, result.spooled !== 'none', started, sending ?? started, verifying ?? performance.now())}`);
     if (result.sha256 !== undefined) {
       recordSha256(result.sha256);
       log?.(`sha256 ${result.sha256}`);

@@ -8,7 +8,9 @@ import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { dropConnections } from '../helpers/drop-connections';
+import { waitFor } from '../helpers/async';
 import { startHostileSftp, type HostileSftp } from '../helpers/hostile-sftp';
 
 const sshd = sshdPerSuite();
@@ -102,4 +104,25 @@ describe('put --verify, a remote that stores other bytes than it was sent', () =
       expect([...fake.uploads.files.keys()]).toEqual([]);
     });
   });
+});
+
+// User sees: a retry line for the read-back, then exit 0. Left: the file,
+// whole, remotely (it is not sent again: only the read-back starts over).
+describe('put --verify, a connection lost during the read-back', () => {
+  it('over SCP: reads it back again over a new connection, and the upload is not sent again', async () => {
+    await sshd.setRsshAllowed(['scp']);
+    const dir = await userDir(sshd.rssh, 'verify-lost');
+    const data = randomBytes(16 * 1024 * 1024);
+    // -l 40000: 5 MB/s each way, so the read-back takes seconds.
+    const run = startCli(['put', ...sshFlags(sshd, sshd.rssh), '-O', '-l', '40000', '--verify', '-v', remote(sshd, sshd.rssh, `${remotePath(sshd.rssh, dir)}/v.bin`)], { stdin: data, timeoutMs: 90_000 });
+    await waitFor(() => /exec: scp -f /.test(run.stderr()), 'the read-back to start', 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    const r = await run.done;
+    expect(r.stderr).toMatch(/; retry 1 of 5 in 1 s\n/);
+    expect(r.stderr.match(/exec: scp -t /g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/scpipe: verify: read back \S+\/v\.bin in \d+\.\d\d s: SHA-256 as sent\n/);
+    expect(r.status).toBe(0);
+    expect((await readFile(join(dir, 'v.bin'))).equals(data)).toBe(true);
+  }, 120_000);
 });
