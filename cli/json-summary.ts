@@ -14,6 +14,7 @@ export interface JsonSummary {
   ok: boolean;
   exit_status: number;
   destinations: string[];
+  failed: string[];
   protocol: 'scp' | 'sftp';
   bytes: number;
   sha256: string | null;
@@ -31,6 +32,8 @@ export class SummaryRecorder {
   sha256: string | null = null;
   parts = 0;
   retries = 0;
+  /** put to several targets: those whose copy failed. */
+  failedTargets: string[] | undefined;
 
   constructor(
     readonly command: JsonSummary['command'],
@@ -53,6 +56,7 @@ export class SummaryRecorder {
       ok: !failed && exitStatus === 0,
       exit_status: exitStatus,
       destinations: this.destinations,
+      failed: this.failedTargets ?? (failed || exitStatus !== 0 ? this.destinations : []),
       protocol: this.protocol,
       bytes: Number(this.bytes),
       sha256: this.sha256,
@@ -131,6 +135,11 @@ export function recordParts(parts: PartsResult): void {
   active.sha256 = parts.sha256;
   active.parts = parts.parts.length;
   active.retries = Math.max(active.retries, parts.parts.reduce((n, p) => n + p.attempts - 1, 0));
+}
+
+/** put to several targets: the ones that failed (the others succeeded). */
+export function recordFailedTargets(targets: string[]): void {
+  if (active) active.failedTargets = targets;
 }
 
 /** The stream's SHA-256, where it was computed. */

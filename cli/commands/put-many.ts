@@ -7,7 +7,7 @@
 import { ScpipeError, escapeForTerminal, putMany, type PutResult, type RemoteSpec } from '../../lib';
 import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
-import { recordSha256, summary } from '../json-summary';
+import { recordFailedTargets, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayRetry } from '../report';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { openStdin } from '../stdin';
@@ -72,6 +72,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(outcome.error)));
       }
     });
+    recordFailedTargets(targetArgs.filter((_, i) => !outcomes[i]!.ok));
     const sum = done.find((r) => r.sha256 !== undefined)?.sha256;
     if (sum !== undefined) recordSha256(sum);
     if (args['checksum-file'] !== undefined && sum !== undefined) await writeChecksumLines(args['checksum-file'], sum, done.map((r) => r.name));

@@ -41,7 +41,7 @@ describe('put to several targets', () => {
     expect(await readdir(sftpDir)).toEqual(['b.bin']);
     expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  b.bin\n`);
     const json = JSON.parse(r.stdout.toString());
-    expect(json).toMatchObject({ ok: true, exit_status: 0, destinations: [toScp('b.bin'), toSftp('b.bin')], bytes: data.length, sha256: sha(data) });
+    expect(json).toMatchObject({ ok: true, exit_status: 0, destinations: [toScp('b.bin'), toSftp('b.bin')], failed: [], bytes: data.length, sha256: sha(data) });
   });
 
   // User sees: one line, "scpipe: TARGET: open: No such file",
@@ -49,8 +49,9 @@ describe('put to several targets', () => {
   it('a target that fails is said on its own line, and the other still gets the whole stream', async () => {
     const data = randomBytes(8 * 1024 * 1024);
     const bad = remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/missing/b.bin`);
-    const r = await runCli(['put', ...flags(), toScp('b.bin'), bad], { stdin: data, timeoutMs: 60_000 });
+    const r = await runCli(['put', ...flags(), '--json', toScp('b.bin'), bad], { stdin: data, timeoutMs: 60_000 });
     expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 1, destinations: [toScp('b.bin'), bad], failed: [bad], bytes: data.length, error: { code: 'ERR_NO_SUCH_FILE' } });
     expect(r.stderr).toBe(`scpipe: ${bad}: open: No such file\n`);
     expect((await readFile(join(scpDir, 'b.bin'))).equals(data)).toBe(true);
     expect(await readdir(sftpDir)).toEqual([]);
