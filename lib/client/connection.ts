@@ -8,7 +8,7 @@ import { ScpipeError, throwIfAborted } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
-import { connectSsh2, execChannel, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
+import { connectSsh2, connectionGone, execChannel, watchEnd, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 import { ConnectionSet } from './connection-set';
 
 /** An open ssh2 Client, or where to connect (and with which transport). */
@@ -86,12 +86,15 @@ export class ChannelOpener {
     const open = (client: Client): Promise<{ session: SFTPWrapper; ms: number }> => {
       this.log?.('sftp: opening the sftp subsystem');
       const asked = performance.now();
+      watchEnd(client);
       return new Promise((resolve, reject) => {
         try {
           client.sftp((err, sftp) => {
             if (!err) resolve({ session: sftp, ms: performance.now() - asked });
             // A numeric reason: the channel itself was refused (MaxSessions), not the subsystem.
             else if (typeof (err as { reason?: unknown }).reason === 'number') reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to open a channel: ${escapeForTerminal(err.message)}`, { cause: err }));
+            // The connection went while the channel or subsystem was being opened: not a refusal.
+            else if (connectionGone(client)) reject(new ScpipeError('ERR_LOST_CONNECTION', `connection lost while opening the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));
             else reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));
           });
         } catch (err) {

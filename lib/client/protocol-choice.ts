@@ -41,9 +41,6 @@ export async function chooseProtocol(
 // OpenSSH's internal-sftp refusing a command (session.c).
 const SFTP_ONLY = 'This service allows sftp connections only.';
 
-/** What to do on an sftp-only host, when parts (which need scp) were asked for. */
-export const PARTS_NEED_SCP = 'parts go through scp -t; without --part-size, put streams over SFTP in one pass, with no spool, and resumes after a lost connection';
-
 /** An SCP failure on an sftp-only host, said as such, with `advice`. */
 export function scpRefusalHint(err: unknown, protocol: Protocol | undefined, advice = 'use --protocol sftp (or auto)'): unknown {
   if (!isScpipeError(err) || protocol === 'sftp') return err;

@@ -15,7 +15,7 @@ import { Reconnector, isConnectionLoss } from './reconnect';
 import { DEFAULT_RETRIES, withRetries, type RetryEvent } from './retry';
 import type { Progress } from './progress';
 import { checkCounts } from './counts';
-import { PARTS_NEED_SCP, chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
+import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
 import { putSftp } from './sftp-put';
 import { remoteFileName } from './remote-name';
 import type { PartsOptions } from './parts/options';
@@ -123,7 +123,6 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
   checkCounts(opts);
   const input = spoolable(given);
   if (opts.partSize !== undefined) {
-    if (opts.protocol === 'sftp') throw new ScpipeError('ERR_USAGE', `--part-size does not go with --protocol sftp: ${PARTS_NEED_SCP}`);
     const name = remoteFileName(remotePath);
     const onProgress = opts.onProgress;
     const parts = await putParts(target, remotePath, input, {
@@ -132,7 +131,7 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
       onProgress: onProgress && ((p) => onProgress({ name, phase: 'transfer', bytes: p.confirmed, parts: { produced: p.produced, inFlight: p.inFlight } })),
     });
     if (opts.verify) await readBackSet(target, parts, opts);
-    return { bytes: parts.bytes, name, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts, protocol: 'scp', sha256: parts.sha256 };
+    return { bytes: parts.bytes, name, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts, protocol: parts.protocol, sha256: parts.sha256 };
   }
   const conn = new Reconnector(target, opts.trace);
   try {

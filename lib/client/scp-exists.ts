@@ -9,6 +9,7 @@ import type { RemoteCommandOptions } from '../protocol/command';
 import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel } from './connection';
 import { getOverChannel } from './get';
+import { scpRefusalHint } from './protocol-choice';
 
 /** What a remote path is, as `scp -f` tells it. */
 export type RemoteKind = 'file' | 'missing' | 'not-a-file';
@@ -26,6 +27,7 @@ export async function scpKindOf(open: OpenChannel, path: string, opts: RemoteCom
     if (isScpipeError(err, 'ERR_REMOTE') && /No such file or directory/.test(said)) return 'missing';
     if (isScpipeError(err, 'ERR_REMOTE') && /not a regular file|Is a directory|is a directory/.test(said)) return 'not-a-file';
     if (isScpipeError(err, 'ERR_ABORTED')) throw err;
+    if (scpRefusalHint(err, 'auto') !== err) throw err; // an sftp-only host: the caller may look over SFTP
     const why = isScpipeError(err) ? err.message : String(err);
     throw new ScpipeError('ERR_REMOTE', `--no-clobber: cannot tell whether ${escapeForTerminal(path)} exists: ${why}`, { path, cause: err });
   }

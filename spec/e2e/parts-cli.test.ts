@@ -13,9 +13,6 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
-// Said when parts meet SFTP (lib/client/protocol-choice.ts).
-const PARTS_NEED_SCP = 'parts go through scp -t; without --part-size, put streams over SFTP in one pass, with no spool, and resumes after a lost connection';
-
 const sshd = sshdPerSuite();
 const spoolDir = tempDirPerTest('scpipe-test-spool-', { mustEndEmpty: true });
 let dir: string;
@@ -94,20 +91,53 @@ describe('scpipe put --part-size', () => {
     expect(r).toMatchObject({ status: 2, stderr: 'scpipe: --part-size does not go with --size, --name or -p\n' });
   });
 
-  // Parts go through scp -t. User sees: exit 2 and why; nothing is sent.
-  it.each([['--protocol', 'sftp'], ['-s']])('refuses --part-size with %s', async (...protocol) => {
-    const r = await runCli(['put', ...flags(), '--part-size', '1M', ...protocol, at(`${dir}/x`)], { stdin: 'hello' });
-    expect(r).toMatchObject({ status: 2, stderr: `scpipe: --part-size does not go with --protocol sftp: ${PARTS_NEED_SCP}\n` });
-    expect(readdirSync(dir)).toEqual([]);
+  // --protocol sftp: the parts go over SFTP, each into a temporary name
+  // renamed when whole. Left: the parts and the manifest, nothing else.
+  it.each([['--protocol', 'sftp'], ['-s']])('with %s: the parts go over SFTP, and sha256sum -c passes', async (...protocol) => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const r = await runCli(['put', ...flags(), '--part-size', '1M', '-v', ...protocol, at(`${dir}/x`)], { stdin: data });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/over \d SFTP channel\(s\); sha256 /);
+    expect(readdirSync(dir).sort()).toEqual(['x.000000', 'x.000001', 'x.000002', 'x.000003', 'x.sha256']);
+    expect(catParts('x').equals(data)).toBe(true);
+    expect(checkManifest('x').trim().split('\n')).toHaveLength(4);
   });
 
-  // An internal-sftp host refuses scp -t. User sees: exit 1, the server's
-  // words and what to do instead; nothing is left remotely.
-  it('on an sftp-only host: says parts need scp, and what works there', async () => {
+  // An internal-sftp host refuses scp -t: under auto the run turns to SFTP
+  // (-v says why) and the set lands whole; get restores it over SFTP.
+  it('on an sftp-only host: the parts go over SFTP, and get restores the set', async () => {
     const jailed = await userDir(sshd.sftp, 'partscli');
-    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--part-size', '1M', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, jailed)}/x`)], { stdin: randomBytes(3 * 1024 * 1024) });
-    expect(r).toMatchObject({ status: 1, stderr: `scpipe: the server allows only SFTP ("This service allows sftp connections only."): ${PARTS_NEED_SCP}\n` });
+    const data = randomBytes(5 * 1024 * 1024 + 1);
+    const target = remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, jailed)}/x`);
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--part-size', '1M', '--json', '-v', target], { stdin: data });
+    expect(r.stderr.split('\n').filter((l) => /error|fail|cannot|refused/i.test(l))).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('scpipe: protocol: sftp for the parts (the server allows only SFTP ("This service allows sftp connections only."): the parts go over SFTP)\n');
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: true, protocol: 'sftp', parts: 6 });
+    expect(readdirSync(jailed).sort()).toEqual(['x.000000', 'x.000001', 'x.000002', 'x.000003', 'x.000004', 'x.000005', 'x.sha256']);
+    expect(execFileSync('sha256sum', ['-c', '--strict', 'x.sha256'], { cwd: jailed, encoding: 'utf8' }).trim().split('\n')).toHaveLength(6);
+    const got = await runCli(['get', ...sshFlags(sshd, sshd.sftp), target]);
+    expect(got).toMatchObject({ status: 0, stderr: '' });
+    expect(got.stdout.equals(data)).toBe(true);
+  });
+
+  // -O forces SCP. User sees: exit 1, the server's words and what to do
+  // instead; nothing is left remotely.
+  it('on an sftp-only host with -O: says the server allows only SFTP, and what to do', async () => {
+    const jailed = await userDir(sshd.sftp, 'partscli');
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '-O', '--part-size', '1M', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, jailed)}/x`)], { stdin: randomBytes(3 * 1024 * 1024) });
+    expect(r).toMatchObject({ status: 1, stderr: 'scpipe: the server allows only SFTP ("This service allows sftp connections only."): use --protocol sftp (or auto)\n' });
     expect(readdirSync(jailed)).toEqual([]);
+  });
+
+  it('on an sftp-only host with --no-clobber: an existing manifest is found over SFTP, and nothing is sent', async () => {
+    const jailed = await userDir(sshd.sftp, 'partscli');
+    execFileSync('sh', ['-c', `echo old > ${jailed}/x.sha256 && chown ${sshd.sftp.uid}:${sshd.sftp.gid} ${jailed}/x.sha256`]);
+    const rjail = remotePath(sshd.sftp, jailed);
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--no-clobber', '--part-size', '1M', remote(sshd, sshd.sftp, `${rjail}/x`)], { stdin: randomBytes(3 * 1024 * 1024) });
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: ${rjail}/x.sha256: the remote file exists, and --no-clobber leaves it as it is\n` });
+    expect(readdirSync(jailed)).toEqual(['x.sha256']);
   });
 });
 

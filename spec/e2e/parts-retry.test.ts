@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { get, put, type RetryEvent } from '../../lib';
-import { connectOptions, userDir } from '../helpers/sshd';
+import { connectOptions, remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections, killAll } from '../helpers/drop-connections';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -54,6 +54,30 @@ describe('parts over a dropped connection', () => {
     const back: Buffer[] = [];
     for await (const chunk of download.body) back.push(chunk as Buffer);
     expect(Buffer.concat(back).equals(data)).toBe(true);
+  }, 120_000);
+
+  // The sftp-only jail: parts go over SFTP into temporary names. User sees
+  // a retry line; left: the whole set, and no temporary file (the part cut
+  // short is resumed in place, then renamed).
+  it('over SFTP (an sftp-only host), killed in the middle of a part: resumes it, completes byte-exact, no temporary file left', async () => {
+    const jailed = await userDir(sshd.sftp, 'retry');
+    const rjail = remotePath(sshd.sftp, jailed);
+    const data = randomBytes(2 * 32 * MiB + 5);
+    const retries: RetryEvent[] = [];
+    const running = put(connectOptions(sshd, sshd.sftp), `${rjail}/k.bin`, Readable.from([data]), {
+      partSize: 32 * MiB, parallel: 2, spoolDir: spoolDir(), memoryLimit: 16 * MiB, backoffMs: [0], onRetry: (e) => retries.push(e),
+    });
+    const midPart = (): boolean =>
+      readdirSync(jailed).some((f) => /\.scpipe-\w{6}$/.test(f) && statSync(join(jailed, f), { throwIfNoEntry: false })?.size! > 0);
+    await waitFor(midPart, 'a part half-written remotely', 60_000);
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    const result = await running;
+    expect(result.protocol).toBe('sftp');
+    expect(retries.length).toBeGreaterThan(0);
+    const files = readdirSync(jailed).sort();
+    expect(files).toEqual(['k.bin.000000', 'k.bin.000001', 'k.bin.000002', 'k.bin.sha256']);
+    expect(Buffer.concat(files.slice(0, 3).map((f) => readFileSync(join(jailed, f)))).equals(data)).toBe(true);
+    execFileSync('sha256sum', ['-c', '--strict', '--quiet', 'k.bin.sha256'], { cwd: jailed });
   }, 120_000);
 
   it('killed just before the manifest: the manifest is sent again and the set completes', async () => {

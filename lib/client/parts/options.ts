@@ -4,6 +4,7 @@ import { checkCounts } from '../counts';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import type { RetryEvent } from '../retry';
 import { partName } from './names';
+import type { Protocol } from '../protocol-choice';
 import type { PartReport, PartsProgress } from './put-parts';
 
 /**
@@ -39,6 +40,10 @@ export interface PartsOptions extends RemoteCommandOptions {
   onRefused?: (lanesLeft: number, message: string) => void;
   /** A part went on in a spool file. */
   onSpill?: (index: number) => void;
+  /** `auto` (default) and `scp`: parts through `scp -t`, and under `auto` over SFTP where the host allows only that; `sftp`: over SFTP. */
+  protocol?: Protocol;
+  /** Told the protocol the parts go over (again if the run turns to SFTP). */
+  onProtocol?: (protocol: 'scp' | 'sftp') => void;
   /** Never replace a remote file: ERR_EXISTS before any part goes when the set, NAME or its first part is there (scp-exists.ts). */
   noClobber?: boolean;
   /** The manifest's time (tests). */

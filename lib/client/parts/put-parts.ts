@@ -9,7 +9,7 @@ import { escapeForTerminal } from '../../util/escape';
 import type { Target } from '../connection';
 import type { PutInput } from '../put';
 import { Reconnector } from '../reconnect';
-import { PARTS_NEED_SCP, scpRefusalHint } from '../protocol-choice';
+import { scpRefusalHint } from '../protocol-choice';
 import { remoteFileName } from '../remote-name';
 import { Readable } from 'node:stream';
 import type { RetryEvent } from '../retry';
@@ -18,10 +18,10 @@ import { Lanes } from './lanes';
 import { formatManifest, MANIFEST_VERSION, type Manifest } from './manifest';
 import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
-import { sendFile, type SendContext } from './send';
+import { sendFile, type PartsProtocol, type SendContext } from './send';
+import { refuseExistingNames } from './no-clobber';
 import { describeIndices, checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
-import { refuseAnyExisting } from '../scp-exists';
 
 /** One confirmed part, for -v and the result. */
 export interface PartReport {
@@ -57,6 +57,8 @@ export interface PartsResult {
   manifestName: string;
   /** Lanes left at the end (fewer than asked when channels were refused). */
   lanes: number;
+  /** The protocol the parts went over. */
+  protocol: 'scp' | 'sftp';
 }
 
 /** Sends `input` as a parts set; see the file comment. */
@@ -72,9 +74,18 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const { controller: inner, unlink } = linkedController(opts.signal);
   const conn = new Reconnector(target, opts.trace);
   let retried = false;
+  // SCP unless asked for SFTP; under auto, SFTP where the host allows only that (send.ts).
+  const protocol: PartsProtocol = { now: opts.protocol === 'sftp' ? 'sftp' : 'scp', fallback: (opts.protocol ?? 'auto') === 'auto' };
+  const toSftp = (why: string): void => {
+    opts.trace?.(`protocol: sftp for the parts (${why})`);
+    opts.onProtocol?.('sftp');
+  };
+  opts.onProtocol?.(protocol.now);
   const ctx: SendContext = {
     ...opts,
     conn,
+    protocol,
+    onProtocol: (_p, why) => toSftp(why),
     lanes: new Lanes(parallel, inner.signal),
     signal: inner.signal,
     onRetry: (event: RetryEvent & { file: string }) => {
@@ -126,7 +137,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     const connecting = conn.current().opener.connect(inner.signal);
     connecting.catch(fail);
     // --no-clobber: neither the set, nor a plain file of its name, nor a part of an earlier try.
-    if (opts.noClobber) await refuseAnyExisting(conn.current().open, [manifestName(`${dir}${name}`), `${dir}${name}`, `${dir}${partName(name, 0)}`], { ...opts, signal: inner.signal });
+    if (opts.noClobber) await refuseExistingNames(conn, protocol, [manifestName(`${dir}${name}`), `${dir}${name}`, `${dir}${partName(name, 0)}`], { ...opts, signal: inner.signal }, toSftp);
     const cut = await cutParts(stream, {
       partSize,
       budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024),
@@ -156,14 +167,14 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     };
     const text = Buffer.from(formatManifest(manifest));
     await sendFile(ctx, dir, manifestName(name), BigInt(text.length), () => text);
-    return { dir, name, bytes: cut.size, sha256: cut.sha256, parts: reports, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity };
+    return { dir, name, bytes: cut.size, sha256: cut.sha256, parts: reports, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity, protocol: protocol.now };
   } catch (err) {
     fail(err);
     await Promise.allSettled(uploads);
     const first = failure ?? err;
     if (isScpipeError(first, 'ERR_EXISTS')) throw first; // nothing was sent
-    // An sftp-only host refuses the first scp -t: no part can go, and that is the whole answer.
-    const refused = scpRefusalHint(first, 'auto', PARTS_NEED_SCP);
+    // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
+    const refused = scpRefusalHint(first, opts.protocol);
     if (refused !== first && !opts.signal?.aborted) throw refused;
     throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, reports, retried);
   } finally {

@@ -1,19 +1,38 @@
 // Sends one file of a parts set (a part or the manifest) over a lane: its
-// own channel running `scp -t`, on the shared connection. A refused channel
-// retires the lane and tries the next; a lost connection is retried from
-// the part's spool after reconnecting (retry.ts), a \1/\2 reply is final.
+// own channel running `scp -t`, or over SFTP (put over SFTP: a temporary
+// name renamed when whole) where the host allows only SFTP, on the shared
+// connection. A refused channel retires the lane and tries the next; a lost
+// connection is retried from the part's spool after reconnecting
+// (retry.ts), a \1/\2 reply or an SFTP status is final.
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { putOverChannel, type PutInput } from '../put';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
-import { withRetries, type RetryEvent } from '../retry';
+import { wereRetriesSpent, withRetries, type RetryEvent } from '../retry';
+import { scpRefusalHint } from '../protocol-choice';
+import { putSftp } from '../sftp-put';
+import { SftpSession } from '../../sftp/session';
 import type { Lanes } from './lanes';
+
+/**
+ * The protocol the parts go over: SCP unless asked for SFTP; under `auto`,
+ * the first `scp -t` an sftp-only host refuses turns the run to SFTP
+ * (`fallback`), and the refused file goes again at once.
+ */
+export interface PartsProtocol {
+  now: 'scp' | 'sftp';
+  fallback: boolean;
+}
 
 /** What every send of a run shares. */
 export interface SendContext extends RemoteCommandOptions {
   conn: Reconnector;
   lanes: Lanes;
+  protocol: PartsProtocol;
+  /** Over SFTP: an existing file of the name is not replaced (the plain rename refuses). */
+  noClobber?: boolean;
+  onProtocol?: (protocol: 'scp' | 'sftp', why: string) => void;
   signal: AbortSignal;
   mode?: number;
   retries?: number;
@@ -43,15 +62,23 @@ export async function sendFile(
   onBytes?: (sent: bigint) => void,
 ): Promise<Sent> {
   let attempts = 0;
+  let using: 'scp' | 'sftp' = ctx.protocol.now;
   return withRetries(
     async () => {
       for (;;) {
         const lane = await ctx.lanes.acquire();
-        const { open, generation } = ctx.conn.current();
+        const current = ctx.conn.current();
+        const { open, generation } = current;
         attempts++;
         const started = performance.now();
         const input = body();
+        using = ctx.protocol.now;
         try {
+          if (using === 'sftp') {
+            await sendSftp(ctx, current.opener, dir + name, size, input, onBytes);
+            ctx.lanes.release(lane);
+            return { lane, attempts, ms: performance.now() - started };
+          }
           await putOverChannel(open, dir + name, input, {
             size,
             name,
@@ -67,6 +94,15 @@ export async function sendFile(
           ctx.lanes.release(lane);
           return { lane, attempts, ms: performance.now() - started };
         } catch (err) {
+          // Refused as SCP (this one, or several sent at once): again over SFTP, said once.
+          const refused = ctx.protocol.fallback && using === 'scp' ? scpRefusalHint(err, 'auto', 'the parts go over SFTP') : err;
+          if (refused !== err) {
+            if (ctx.protocol.now === 'scp') ctx.onProtocol?.('sftp', (refused as Error).message);
+            ctx.protocol.now = 'sftp';
+            ctx.lanes.release(lane);
+            attempts--; // finding the protocol is not a failed attempt
+            continue;
+          }
           if (isChannelRefused(err) && ctx.lanes.retire()) {
             ctx.onRefused?.(ctx.lanes.capacity, err.message);
             continue;
@@ -82,9 +118,32 @@ export async function sendFile(
     {
       retries: ctx.retries,
       backoffMs: ctx.backoffMs,
-      isRetryable: (err) => ctx.conn.canReconnect && isConnectionLoss(err),
+      // Over SFTP put's own retries resume the file where it was: spent, they are not begun again.
+      isRetryable: (err) => ctx.conn.canReconnect && isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err)),
       signal: ctx.signal,
       onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, file: name })),
     },
   );
+}
+
+// One file over its own SFTP channel, as put over SFTP sends it: into a
+// temporary name, resumed in place after a lost connection, renamed onto
+// `path` when whole (so a part is there whole or not at all).
+async function sendSftp(ctx: SendContext, opener: ReturnType<Reconnector['current']>['opener'], path: string, size: bigint, input: PutInput, onBytes?: (sent: bigint) => void): Promise<void> {
+  const session = new SftpSession((await opener.sftp(ctx.signal)).session, 'sftp', opener.whyLost);
+  try {
+    await putSftp(ctx.conn, { session, ms: 0 }, path, input, {
+      size,
+      mode: ctx.mode,
+      parallel: 1,
+      signal: ctx.signal,
+      noClobber: ctx.noClobber,
+      retries: ctx.retries,
+      backoffMs: ctx.backoffMs,
+      onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, file: path.slice(path.lastIndexOf('/') + 1) })),
+      onProgress: onBytes && ((p) => p.phase === 'transfer' && onBytes(p.bytes)),
+    });
+  } finally {
+    session.end();
+  }
 }
