@@ -11,14 +11,13 @@ import { recordFailedTargets, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayRetry } from '../report';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { openStdin } from '../stdin';
-import { protocolOf } from '../protocol-option';
 import { writeChecksumLines } from '../checksums';
-import { checkPutArgs, type PutLikeArgs } from './put';
+import { checkPutArgs, putOptions, type PutLikeArgs } from './put';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
 export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[], signal: AbortSignal, log?: (line: string) => void, command?: readonly string[]): Promise<void> {
   const specs: RemoteSpec[] = targetArgs.map((t) => remoteArg(t, 'put'));
-  const { mode, memory, size, mtime, partSize } = await checkPutArgs(args); // before the command runs or we connect
+  const checked = await checkPutArgs(args); // before the command runs or we connect
   const shown = targetArgs.map((t) => escapeForTerminal(t));
   const logFor = (i: number): ((line: string) => void) | undefined => log && ((line) => log(`${shown[i]}: ${line}`));
   const producer = command && new InputCommand(command);
@@ -30,23 +29,9 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
       specs.map((spec, i) => ({ target: connectOptions(spec, args, logFor(i)), remotePath: spec.path })),
       stdin.input,
       (i) => ({
+        ...putOptions(args, checked, stdin.fileSize),
         ...roleOptions(args, signal, logFor(i)),
-        protocol: protocolOf(args),
-        parallel: args.parallel,
-        size: size ?? stdin.fileSize,
-        ignoreExcess: size === undefined && stdin.fileSize !== undefined,
-        mode,
-        preserve: Boolean(args.p),
-        times: mtime === undefined ? undefined : { mtime, atime: mtime },
-        name: args.name,
-        memoryLimit: memory,
-        spoolDir: args['spool-dir'],
-        retries: args.retries,
-        partSize,
-        sha256: args['checksum-file'] !== undefined,
-        noClobber: Boolean(args['no-clobber']),
-        verify: Boolean(args.verify),
-        removeStale: Boolean(args['remove-stale']),
+        partSize: checked.partSize,
         onStaleRemoved: (path) => say(`${shown[i]}: removed ${escapeForTerminal(path)}, left by an interrupted upload`),
         onRetry: (e) => sayRetry(`${targetArgs[i]}${'file' in e ? ` (${String(e.file)})` : ''}`, e),
       }),

@@ -1,6 +1,6 @@
 // `scpipe put [options] [user@]host:path`: stdin to one remote file.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, checkCounts, escapeForTerminal, isRemoteSpec, put, type PutInput } from '../../lib';
+import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, checkCounts, escapeForTerminal, isRemoteSpec, put, type PutInput, type PutOptions } from '../../lib';
 import { checkSpoolDirectory, parseByteSize } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
@@ -158,6 +158,28 @@ export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   return { mode, memory: Number(memory), size, mtime, partSize };
 }
 
+/** The options of one put() that come straight from the command line (`fileSize`: stdin's, when a regular file). */
+export function putOptions(args: PutLikeArgs, checked: CheckedPutArgs, fileSize: bigint | undefined): PutOptions {
+  const { mode, memory, size, mtime } = checked;
+  return {
+    protocol: protocolOf(args),
+    parallel: args.parallel,
+    size: size ?? fileSize,
+    ignoreExcess: size === undefined && fileSize !== undefined,
+    mode,
+    preserve: Boolean(args.p),
+    times: mtime === undefined ? undefined : { mtime, atime: mtime },
+    name: args.name,
+    memoryLimit: memory,
+    spoolDir: args['spool-dir'],
+    retries: args.retries,
+    sha256: args['checksum-file'] !== undefined,
+    noClobber: Boolean(args['no-clobber']),
+    verify: Boolean(args.verify),
+    removeStale: Boolean(args['remove-stale']),
+  };
+}
+
 /** Streams stdin to `targetArg`; shared by `put` and `cp - host:path`. */
 export async function runPut(
   args: PutLikeArgs,
@@ -167,7 +189,8 @@ export async function runPut(
   command?: readonly string[],
 ): Promise<void> {
   const spec = remoteArg(targetArg, 'put');
-  const { mode, memory, size, mtime, partSize } = await checkPutArgs(args); // before the command runs or we connect
+  const checked = await checkPutArgs(args); // before the command runs or we connect
+  const { mode, memory, size, partSize } = checked;
   if (partSize !== undefined) {
     const producer = command && new InputCommand(command);
     const input = producer ? producer.input : openStdin(true).input;
@@ -192,22 +215,8 @@ export async function runPut(
   let verifying: number | undefined; // when --verify's read-back began (the sending had ended)
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
+      ...putOptions(args, checked, stdin.fileSize),
       ...roleOptions(args, signal, log),
-      protocol: protocolOf(args),
-      parallel: args.parallel,
-      size: size ?? stdin.fileSize,
-      ignoreExcess: size === undefined && stdin.fileSize !== undefined,
-      mode,
-      preserve: Boolean(args.p),
-      times: mtime === undefined ? undefined : { mtime, atime: mtime },
-      name: args.name,
-      memoryLimit: memory,
-      spoolDir: args['spool-dir'],
-      retries: args.retries,
-      sha256: args['checksum-file'] !== undefined,
-      noClobber: Boolean(args['no-clobber']),
-      verify: Boolean(args.verify),
-      removeStale: Boolean(args['remove-stale']),
       onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
       onStaleKept: (path, ageS) => say(`kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`),
       onRetry: (e) => {

@@ -41,20 +41,26 @@ describe.each([
   });
 });
 
+// put --verify -O of `data` to the normal account, whose remote scp is `script` (--scp-path).
+async function putVerifyThrough(script: string, data: Buffer): Promise<{ r: Awaited<ReturnType<typeof runCli>>; dir: string; rdir: string }> {
+  const account: TestAccount = sshd.user;
+  const dir = await userDir(account, 'verify-scp');
+  const rdir = remotePath(account, dir);
+  const scp = join(dir, 'remote-scp');
+  await writeFile(scp, script);
+  await chmod(scp, 0o755);
+  const r = await runCli(['put', ...sshFlags(sshd, account), '-O', '--scp-path', scp, '--verify', remote(sshd, account, `${rdir}/v.bin`)], { stdin: data });
+  return { r, dir, rdir };
+}
+
 describe('put --verify, a remote that stores other bytes than it was sent', () => {
   // User sees: exit 1, "PATH: read back, its SHA-256 is X, not Y as sent; the
   // remote file cannot be trusted: remove or overwrite it". Left: the
   // altered file remotely (scp -t wrote it in place), nothing locally.
   it('over SCP: exit 1, and the message says the remote file cannot be trusted', async () => {
-    const account: TestAccount = sshd.user;
-    const dir = await userDir(account, 'verify-bad');
-    const rdir = remotePath(account, dir);
     // Runs the real scp; after a sink run, flips the first byte of the file it wrote.
-    const flipper = join(dir, 'flipping-scp');
-    await writeFile(flipper, '#!/bin/sh\nscp "$@" || exit\ncase "$1" in -t) for last; do :; done; printf X | dd of="$last" bs=1 count=1 conv=notrunc 2>/dev/null;; esac\n');
-    await chmod(flipper, 0o755);
     const data = randomBytes(1024 * 1024);
-    const r = await runCli(['put', ...sshFlags(sshd, account), '-O', '--scp-path', flipper, '--verify', remote(sshd, account, `${rdir}/v.bin`)], { stdin: data });
+    const { r, dir, rdir } = await putVerifyThrough('#!/bin/sh\nscp "$@" || exit\ncase "$1" in -t) for last; do :; done; printf X | dd of="$last" bs=1 count=1 conv=notrunc 2>/dev/null;; esac\n', data);
     const stored = await readFile(join(dir, 'v.bin'));
     expect(stored[0]).toBe(0x58);
     expect(r.stderr).toBe(`scpipe: ${rdir}/v.bin: read back, its SHA-256 is ${sha(stored)}, not ${sha(data)} as sent; the remote file cannot be trusted: remove or overwrite it\n`);
@@ -65,14 +71,8 @@ describe('put --verify, a remote that stores other bytes than it was sent', () =
   // stored, but reading it back to verify it failed: …". Left: the file,
   // whole, remotely.
   it('over SCP to a host that refuses downloads: exit 1 saying the file was stored but not verified', async () => {
-    const account: TestAccount = sshd.user;
-    const dir = await userDir(account, 'verify-upload-only');
-    const rdir = remotePath(account, dir);
-    const uploadOnly = join(dir, 'upload-only-scp');
-    await writeFile(uploadOnly, '#!/bin/sh\ncase "$1" in -f) echo "archive: downloads are not allowed" >&2; exit 1;; esac\nexec scp "$@"\n');
-    await chmod(uploadOnly, 0o755);
     const data = randomBytes(100_000);
-    const r = await runCli(['put', ...sshFlags(sshd, account), '-O', '--scp-path', uploadOnly, '--verify', remote(sshd, account, `${rdir}/v.bin`)], { stdin: data });
+    const { r, dir, rdir } = await putVerifyThrough('#!/bin/sh\ncase "$1" in -f) echo "archive: downloads are not allowed" >&2; exit 1;; esac\nexec scp "$@"\n', data);
     expect(r.stderr).toMatch(new RegExp(`^scpipe: ${rdir}/v\\.bin was stored, but reading it back to verify it failed: .*\\n`));
     expect(r.stderr).toContain('archive: downloads are not allowed');
     expect(r.status).toBe(1);
