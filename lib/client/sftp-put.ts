@@ -35,6 +35,8 @@ export const HELD_PER_LANE = 8 * 1024 * 1024;
 export interface SftpPutOptions extends PutOptions, ResumeOptions {
   /** Channels (SFTP sessions) to write over; default chosen from the round trip (lanes.ts). */
   parallel?: number;
+  /** Told of a temporary file that no live session could remove (the message names it too). */
+  onLeftBehind?: (temp: string) => void;
 }
 
 /**
@@ -59,6 +61,11 @@ export async function putSftp(
   const attrs: InputAttributes = { mode: (opts.mode ?? 0o644) & 0o7777 };
   // A missing directory or no permission there, said of the target (as scp -t says it).
   const handle = await first.session.open(paths.temp, 'wx', attrs).catch((err: unknown) => {
+    // Lost while opening: the server may have made the file before its answer was lost.
+    if (isConnectionLoss(err)) {
+      opts.onLeftBehind?.(paths.temp);
+      throw new ScpipeError((err as ScpipeError).code, `${(err as ScpipeError).message}; an empty temporary file may be left in ${escapeForTerminal(paths.temp)}`, { ...(err as ScpipeError), cause: err });
+    }
     throw isScpipeError(err) ? asTarget(err, paths.temp, paths.target) : err;
   });
   let lanes: WriteLane[] = [{ session: first.session, handle }];
@@ -108,7 +115,7 @@ export async function putSftp(
     const explained = await explainFailure(last, paths, failure);
     // A whole upload that --no-clobber could not rename stays: the message names it.
     const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
-    throw await removeTemp(last, paths, explained, log, keep);
+    throw await removeTemp(last, paths, explained, log, keep, opts.onLeftBehind);
   } finally {
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();
@@ -262,9 +269,10 @@ async function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: u
 }
 
 // Removes the temporary file through a session still alive; says where it is when none is.
-async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unknown, log?: (line: string) => void, keep = false): Promise<unknown> {
+async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unknown, log?: (line: string) => void, keep = false, onLeftBehind?: (temp: string) => void): Promise<unknown> {
   const live = lanes.find((l) => !l.session.ended);
   if (!live) {
+    onLeftBehind?.(paths.temp);
     if (!isScpipeError(failure)) return failure;
     return new ScpipeError(failure.code, `${failure.message}; the partial upload is left in ${escapeForTerminal(paths.temp)}`, { ...failure, cause: failure });
   }

@@ -12,6 +12,8 @@ import { connectOptions, remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections, killAll } from '../helpers/drop-connections';
 import { tempDirPerTest } from '../helpers/temp-dir';
+import { startHostileSftp } from '../helpers/hostile-sftp';
+import { runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
@@ -79,6 +81,29 @@ describe('parts over a dropped connection', () => {
     expect(Buffer.concat(files.slice(0, 3).map((f) => readFileSync(join(jailed, f)))).equals(data)).toBe(true);
     execFileSync('sha256sum', ['-c', '--strict', '--quiet', 'k.bin.sha256'], { cwd: jailed });
   }, 120_000);
+
+  // The connection goes right after the server made a part's temporary file,
+  // before its answer: the next attempt removes that file. User sees a retry
+  // line, exit 0; left: the set and nothing else.
+  it('over SFTP, lost as a part\'s temporary file was made: the retry removes it, and the set completes', async () => {
+    let dropped = false;
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+      list: () => undefined,
+      dropOnOpen: (path) => !dropped && /\/\.p\.000001\.scpipe-\w{6}$/.test(path) && (dropped = true),
+    });
+    try {
+      const data = randomBytes(3 * MiB);
+      const r = await runCli(['put', ...fake.args(), '-s', '--part-size', '1M', '--parallel', '1', 'backup@127.0.0.1:/d/p'], { stdin: data, timeoutMs: 60_000 });
+      expect(r.stderr).toMatch(/^scpipe: p\.000001: .*an empty temporary file may be left in \/d\/\.p\.000001\.scpipe-\w{6}; retry 1 of 5 in 1 s\n$/);
+      expect(r.status).toBe(0);
+      expect([...fake.uploads.files.keys()].sort()).toEqual(['/d/p.000000', '/d/p.000001', '/d/p.000002', '/d/p.sha256']);
+      expect(Buffer.concat(['/d/p.000000', '/d/p.000001', '/d/p.000002'].map((f) => fake.uploads.files.get(f)!)).equals(data)).toBe(true);
+      expect(fake.uploads.ops.filter((op) => op.startsWith('remove '))).toEqual([expect.stringMatching(/^remove \/d\/\.p\.000001\.scpipe-\w{6}$/)]);
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
 
   it('killed just before the manifest: the manifest is sent again and the set completes', async () => {
     const data = randomBytes(3 * MiB);

@@ -39,6 +39,8 @@ export interface FakeTree {
   writtenSize?(path: string, real: number): number;
   /** Uploads: true to answer a WRITE to `path` with FAILURE. */
   failWrite?(path: string): boolean;
+  /** Uploads: true to make the file, then drop the connection instead of answering the OPEN (lost right after the server made it). */
+  dropOnOpen?(path: string): boolean;
   /** Uploads: the bytes stored for a WRITE (default: as sent; a failing disk may store others). READ serves what was stored. */
   storeWrite?(path: string, offset: number, data: Buffer): Buffer;
 }
@@ -82,7 +84,7 @@ export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
           sftp.on('error', () => undefined);
-          serveTree(sftp, tree, () => readdirs++, uploads);
+          serveTree(sftp, tree, () => readdirs++, uploads, () => conn.end());
         });
       }),
     );
@@ -104,7 +106,7 @@ export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
   };
 }
 
-function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, uploads: Uploads): void {
+function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, uploads: Uploads, drop: () => void): void {
   const handles = new Map<string, { path: string; calls: number }>();
   let next = 0;
   const newHandle = (path: string): Buffer => {
@@ -142,6 +144,7 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
       // SSH_FXF_WRITE: an upload, kept in memory.
       uploads.ops.push(`open ${path}`);
       uploads.files.set(path, Buffer.alloc(0));
+      if (tree.dropOnOpen?.(path)) return drop();
       return sftp.handle(reqid, newHandle(path));
     }
     if (tree.stat(path)?.kind !== 'file' && !uploads.files.has(path)) return sftp.status(reqid, NO_SUCH_FILE);

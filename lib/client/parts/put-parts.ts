@@ -85,6 +85,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     ...opts,
     conn,
     protocol,
+    leftBehind: new Map(),
     onProtocol: (_p, why) => toSftp(why),
     lanes: new Lanes(parallel, inner.signal),
     signal: inner.signal,

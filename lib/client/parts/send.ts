@@ -33,6 +33,8 @@ export interface SendContext extends RemoteCommandOptions {
   /** Over SFTP: an existing file of the name is not replaced (the plain rename refuses). */
   noClobber?: boolean;
   onProtocol?: (protocol: 'scp' | 'sftp', why: string) => void;
+  /** Over SFTP: temporary files of a lost attempt, by target path, removed by the next attempt. */
+  leftBehind?: Map<string, string[]>;
   signal: AbortSignal;
   mode?: number;
   retries?: number;
@@ -132,6 +134,9 @@ export async function sendFile(
 async function sendSftp(ctx: SendContext, opener: ReturnType<Reconnector['current']>['opener'], path: string, size: bigint, input: PutInput, onBytes?: (sent: bigint) => void): Promise<void> {
   const session = new SftpSession((await opener.sftp(ctx.signal)).session, 'sftp', opener.whyLost);
   try {
+    // What an earlier attempt at this file could not remove (its session was lost).
+    for (const temp of ctx.leftBehind?.get(path) ?? []) await session.unlink(temp).catch(() => undefined);
+    ctx.leftBehind?.delete(path);
     await putSftp(ctx.conn, { session, ms: 0 }, path, input, {
       size,
       mode: ctx.mode,
@@ -142,6 +147,7 @@ async function sendSftp(ctx: SendContext, opener: ReturnType<Reconnector['curren
       backoffMs: ctx.backoffMs,
       onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, file: path.slice(path.lastIndexOf('/') + 1) })),
       onProgress: onBytes && ((p) => p.phase === 'transfer' && onBytes(p.bytes)),
+      onLeftBehind: (temp) => ctx.leftBehind?.set(path, [...(ctx.leftBehind.get(path) ?? []), temp]),
     });
   } finally {
     session.end();
