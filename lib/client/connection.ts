@@ -8,7 +8,7 @@ import { ScpipeError, throwIfAborted } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
-import { connectSsh2, connectionGone, execChannel, watchEnd, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
+import { connectSsh2, execChannel, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 import { ConnectionSet } from './connection-set';
 
 /** An open ssh2 Client, or where to connect (and with which transport). */
@@ -86,18 +86,34 @@ export class ChannelOpener {
     const open = (client: Client): Promise<{ session: SFTPWrapper; ms: number }> => {
       this.log?.('sftp: opening the sftp subsystem');
       const asked = performance.now();
-      watchEnd(client);
       return new Promise((resolve, reject) => {
+        // A connection that goes while the subsystem opens: ssh2 either fails
+        // the open as if the server had refused it (no reason code) or, while
+        // it waits for the server's SFTP version, never answers. ssh2 emits
+        // 'close' before either, so that is the answer, not a refusal.
+        let settled = false;
+        const gone = (): void => {
+          if (settled) return;
+          settled = true;
+          reject(new ScpipeError('ERR_LOST_CONNECTION', 'connection lost while opening the sftp subsystem', {}));
+        };
+        client.once('close', gone);
         try {
           client.sftp((err, sftp) => {
+            client.off('close', gone);
+            if (settled) {
+              if (!err) sftp.end();
+              return;
+            }
+            settled = true;
             if (!err) resolve({ session: sftp, ms: performance.now() - asked });
             // A numeric reason: the channel itself was refused (MaxSessions), not the subsystem.
             else if (typeof (err as { reason?: unknown }).reason === 'number') reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to open a channel: ${escapeForTerminal(err.message)}`, { cause: err }));
-            // The connection went while the channel or subsystem was being opened: not a refusal.
-            else if (connectionGone(client)) reject(new ScpipeError('ERR_LOST_CONNECTION', `connection lost while opening the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));
             else reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));
           });
         } catch (err) {
+          client.off('close', gone);
+          settled = true;
           reject(new ScpipeError('ERR_LOST_CONNECTION', `the connection is gone: ${(err as Error).message}`, { cause: err }));
         }
       });

@@ -146,7 +146,6 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   // process from crashing on an unhandled 'error' event.
   let lost: string | undefined;
   const whyLost = (): string | undefined => lost;
-  watchEnd(client);
   client.on('error', (err: Error & { level?: string }) => {
     log?.(`connection error: ${err.message}`);
     // ssh2 emits this before it destroys the socket, so before any channel closes.
@@ -191,27 +190,6 @@ function describeClientError(err: Error & { level?: string }, host: ResolvedHost
     return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });
   }
   return new ScpipeError('ERR_CONNECT', `${where}: ${err.message}`, { host: host.hostname, cause: err });
-}
-
-// Connections that have ended. ssh2 answers a request still pending when the
-// connection goes (a channel open, a subsystem request) as if the server had
-// refused it: this tells the two apart. ssh2 emits 'end' and 'close' before
-// it fails those requests.
-const watched = new WeakSet<Client>();
-const ended = new WeakSet<Client>();
-
-/** Starts noting when `client`'s connection ends (for connectionGone); safe to call again. */
-export function watchEnd(client: Client): void {
-  if (watched.has(client)) return;
-  watched.add(client);
-  const mark = (): void => void ended.add(client);
-  client.once('end', mark);
-  client.once('close', mark);
-}
-
-/** True once a watched connection has ended. */
-export function connectionGone(client: Client): boolean {
-  return ended.has(client);
 }
 
 const sharedWindows = new WeakMap<Client, SharedWindow>();

@@ -6,8 +6,9 @@ import type { Client } from 'ssh2';
 import { ChannelOpener } from '../../../lib/client/connection';
 import { isScpipeError } from '../../../lib/errors';
 
-// A stand-in for ssh2's Client: sftp() fails with `err`, after the connection ended when `ends`.
-function client(err: Error & { reason?: number }, ends: boolean): Client {
+// A stand-in for ssh2's Client: sftp() fails with `err` (undefined: never
+// answers), after the connection ended (as ssh2 says it: end, then close) when `ends`.
+function client(err: (Error & { reason?: number }) | undefined, ends: boolean): Client {
   const c = new EventEmitter() as EventEmitter & { exec: () => void; sftp: (cb: (e: Error) => void) => void };
   c.exec = () => undefined;
   c.sftp = (cb) => {
@@ -16,7 +17,7 @@ function client(err: Error & { reason?: number }, ends: boolean): Client {
         c.emit('end');
         c.emit('close');
       }
-      cb(err);
+      if (err) cb(err);
     });
   };
   return c as unknown as Client;
@@ -30,10 +31,14 @@ describe('ChannelOpener.sftp()', () => {
   it('a subsystem the server refuses: ERR_PROTOCOL_REFUSED', async () => {
     expect(isScpipeError(await failure(client(new Error('Unable to start subsystem: sftp'), false)), 'ERR_PROTOCOL_REFUSED')).toBe(true);
   });
-  it.each(['Unable to start subsystem: sftp', 'No response from server'])('"%s" after the connection ended: ERR_LOST_CONNECTION', async (message) => {
-    const err = await failure(client(new Error(message), true));
-    expect(isScpipeError(err, 'ERR_LOST_CONNECTION')).toBe(true);
-    expect((err as Error).message).toBe(`connection lost while opening the sftp subsystem: ${message}`);
+  it.each([
+    ['"Unable to start subsystem"', new Error('Unable to start subsystem: sftp')],
+    ['"No response from server"', new Error('No response from server')],
+    ['no answer at all (it waited for the version)', undefined],
+  ])('%s after the connection ended: ERR_LOST_CONNECTION', async (_what, err) => {
+    const e = await failure(client(err, true));
+    expect(isScpipeError(e, 'ERR_LOST_CONNECTION')).toBe(true);
+    expect((e as Error).message).toBe('connection lost while opening the sftp subsystem');
   });
   it('a channel refused with a reason code (MaxSessions): ERR_REMOTE_EXIT', async () => {
     expect(isScpipeError(await failure(client(Object.assign(new Error('open failed'), { reason: 2 }), false)), 'ERR_REMOTE_EXIT')).toBe(true);
