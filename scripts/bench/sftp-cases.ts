@@ -50,6 +50,10 @@ export function sftpCases(pipeInto: (env: Env, extra: string[]) => Launch, downl
       start: (env) => pipeInto(env, ['--protocol', 'sftp', '--checksum-file', path.join(env.tmp, 'sums.sha256')]),
     },
     {
+      name: 'sftp-pipe-parts', command: 'cat FILE | scpipe put --protocol sftp --part-size PART (parts over SFTP, default --parallel)', reference: 'sftp-upload-sshd', kind: 'parts', scpipe: true, sftp: true,
+      start: (env) => pipeInto(env, ['--protocol', 'sftp', '--part-size', String(env.opts.partSize)]),
+    },
+    {
       name: 'sftp-pipe-openssh', command: 'cat FILE | scpipe put --protocol sftp --transport openssh', reference: 'sftp-upload-sshd', kind: 'upload', scpipe: true, sftp: true,
       start: (env) => pipeInto(env, ['--protocol', 'sftp', '--transport', 'openssh']),
     },
