@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { get, put, type RetryEvent } from '../../lib';
+import { bandwidthLimit, get, put, type RetryEvent } from '../../lib';
 import { connectOptions, remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections, killAll } from '../helpers/drop-connections';
@@ -39,7 +39,8 @@ describe('parts over a dropped connection', () => {
   it('killed in the middle of a part: reconnects, resends from the spool, completes byte-exact', async () => {
     const data = randomBytes(2 * 32 * MiB + 5);
     const retries: RetryEvent[] = [];
-    const running = put(target(), `${dir}/k.bin`, Readable.from([data]), {
+    // 20 MB/s: the kill lands in the middle of a part even when the machine is busy.
+    const running = put({ ...target(), bandwidth: bandwidthLimit(160_000) }, `${dir}/k.bin`, Readable.from([data]), {
       partSize: 32 * MiB, parallel: 2, spoolDir: spoolDir(), memoryLimit: 16 * MiB, backoffMs: [0], onRetry: (e) => retries.push(e),
     });
     // A part file that has some bytes but not all: the upload is under way.
@@ -66,7 +67,7 @@ describe('parts over a dropped connection', () => {
     const rjail = remotePath(sshd.sftp, jailed);
     const data = randomBytes(2 * 32 * MiB + 5);
     const retries: RetryEvent[] = [];
-    const running = put(connectOptions(sshd, sshd.sftp), `${rjail}/k.bin`, Readable.from([data]), {
+    const running = put({ ...connectOptions(sshd, sshd.sftp), bandwidth: bandwidthLimit(160_000) }, `${rjail}/k.bin`, Readable.from([data]), {
       partSize: 32 * MiB, parallel: 2, spoolDir: spoolDir(), memoryLimit: 16 * MiB, backoffMs: [0], onRetry: (e) => retries.push(e),
     });
     const midPart = (): boolean =>
@@ -153,6 +154,8 @@ describe('parts over a dropped connection', () => {
   });
 });
 
+// The uploads run at 20 MB/s (a bandwidth limit): a kill lands in the middle
+// of the file even when the machine is busy.
 describe('single-file put over a dropped connection', () => {
   const halfWritten = (file: string, size: number) => (): boolean => {
     try {
@@ -166,7 +169,7 @@ describe('single-file put over a dropped connection', () => {
   it('from the spool: the whole file is sent again after reconnecting', async () => {
     const data = randomBytes(64 * MiB);
     const retries: RetryEvent[] = [];
-    const running = put(target(), `${dir}/one.bin`, Readable.from([data]), { spoolDir: spoolDir(), memoryLimit: MiB, backoffMs: [0], onRetry: (e) => retries.push(e), sha256: true });
+    const running = put({ ...target(), bandwidth: bandwidthLimit(160_000) }, `${dir}/one.bin`, Readable.from([data]), { spoolDir: spoolDir(), memoryLimit: MiB, backoffMs: [0], onRetry: (e) => retries.push(e), sha256: true });
     await waitFor(halfWritten('one.bin', data.length), 'the file half-written remotely', 60_000);
     expect(await dropConnections(sshd)).toBeGreaterThan(0);
     // The sum is of the attempt that completed, not of the bytes sent twice.
@@ -178,7 +181,7 @@ describe('single-file put over a dropped connection', () => {
   it('with a known size (no spool): a lost connection stays final', async () => {
     const data = randomBytes(64 * MiB);
     const retries: RetryEvent[] = [];
-    const running = put(target(), `${dir}/sized.bin`, Readable.from([data]), { size: BigInt(data.length), backoffMs: [0], onRetry: (e) => retries.push(e) });
+    const running = put({ ...target(), bandwidth: bandwidthLimit(160_000) }, `${dir}/sized.bin`, Readable.from([data]), { size: BigInt(data.length), backoffMs: [0], onRetry: (e) => retries.push(e) });
     await waitFor(halfWritten('sized.bin', data.length), 'the file half-written remotely', 60_000);
     await dropConnections(sshd);
     await expect(running).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION' });
