@@ -100,7 +100,7 @@ export async function readBackSet(target: Target, parts: PartsResult, opts: Read
   const conn = new Reconnector(target, opts.trace);
   const shown = escapeForTerminal(parts.dir + parts.name);
   try {
-    const role = { ...opts, onProgress: undefined };
+    const role = { ...opts, protocol: parts.protocol, onProgress: undefined }; // where the parts went
     const manifest = await fetchManifest(conn, parts.dir, parts.name, role);
     if (manifest.sha256 !== parts.sha256) throw readBackDiffers(`${parts.dir}${parts.manifestName}`, manifest.sha256, parts.sha256, `the parts set ${shown} cannot be trusted`);
     const { body, done } = readParts(conn, parts.dir, manifest, role);

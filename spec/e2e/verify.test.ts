@@ -20,6 +20,7 @@ describe.each([
   ['over SCP (-O, the rssh-like account)', () => sshd.rssh, ['-O'], /scpipe: verify: read back \S+\/v\.bin in \d+\.\d\d s: SHA-256 as sent\n/],
   ['over SFTP (the internal-sftp jail), before the rename', () => sshd.sftp, [], /scpipe: verify: read back \S+\/\.v\.bin\.scpipe-\w{6} in \d+\.\d\d s: SHA-256 as sent\n/],
   ['as a parts set', () => sshd.rssh, ['--part-size', '1M'], /scpipe: verify: read back \S+\/v\.bin \(5 part\(s\)\) in \d+\.\d\d s: every part and the whole stream as sent\n/],
+  ['as a parts set on the sftp-only host (over SFTP both ways)', () => sshd.sftp, ['--part-size', '1M'], /scpipe: verify: read back \S+\/v\.bin \(5 part\(s\)\) in \d+\.\d\d s: every part and the whole stream as sent\n/],
 ])('put --verify %s', (_how, account, extra, said) => {
   let dir: string;
   let rdir: string;
