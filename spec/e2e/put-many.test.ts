@@ -4,16 +4,18 @@
 // that fails does not stop the others. Each test says what the user sees
 // and what is left on both sides.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { chunks, remote, runCli, sshFlags } from '../helpers/cli';
+import { chunks, endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-test-many-');
+const spool = tempDirPerTest('scpipe-test-many-spool-', { mustEndEmpty: true });
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 let scpDir: string;
@@ -74,6 +76,32 @@ describe('put to several targets', () => {
     const r = await runCli(['put', ...flags(), '--part-size', '1M', toScp('set'), toScp('also')], { stdin: data });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect((await readdir(scpDir)).sort()).toEqual(['also.000000', 'also.000001', 'also.000002', 'also.000003', 'also.sha256', 'set.000000', 'set.000001', 'set.000002', 'set.000003', 'set.sha256']);
+  });
+
+  // User sees: one line, "interrupted by SIGINT", exit 130. Left: nothing
+  // on either host (the SFTP temporary file removed; the SCP spool, never
+  // finished, never sent) and the spool directory empty.
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s while the stream flows: exit %i, said once, nothing left on either host', async (signal, status) => {
+    const endless = endlessInput();
+    try {
+      const run = startCli(['put', ...flags(), '--spool-dir', spool(), toScp('s.bin'), toSftp('s.bin')], { stdin: endless, timeoutMs: 60_000 });
+      const inTemp = async (): Promise<boolean> => {
+        const [temp] = await readdir(sftpDir);
+        return temp !== undefined && (await stat(join(sftpDir, temp))).size > 0;
+      };
+      await waitFor(inTemp, 'data in the SFTP temporary file', 30_000);
+      run.child.kill(signal);
+      const r = await run.done;
+      expect(r.stderr).toBe(`scpipe: interrupted by ${signal}\n`);
+      expect(r.status).toBe(status);
+      expect(await readdir(sftpDir)).toEqual([]);
+      expect(await readdir(scpDir)).toEqual([]);
+    } finally {
+      endless.destroy();
+    }
   });
 
   it('a word before -- that is not a remote target: exit 2, and nothing runs', async () => {
