@@ -2,6 +2,7 @@
 // run at the same time, so a wrong password, a refused command or a missing
 // directory fails in seconds, not after the stream ends; pass 2 replays the
 // spool into the remote `scp -t` (DESIGN.md "Why two passes").
+import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
@@ -21,7 +22,6 @@ import { remoteFileName } from './remote-name';
 import type { PartsOptions } from './parts/options';
 import { putParts, type PartsResult } from './parts/put-parts';
 import { linkedController } from '../util/abort';
-import { StreamSum } from '../util/stream-sum';
 import { refuseExisting } from './scp-exists';
 import { readBackScp, readBackSet } from './read-back';
 
@@ -269,7 +269,7 @@ async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Sp
     : input instanceof Uint8Array
       ? oneChunk(input)
       : (input as Readable | AsyncIterable<Uint8Array>);
-  const sum = opts.sha256 || opts.verify ? new StreamSum() : undefined;
+  const sum = opts.sha256 || opts.verify ? createHash('sha256') : undefined;
   try {
     opts.onProgress?.({ name, phase: 'transfer', bytes: 0n, total: size });
     await source.sendFile({
@@ -283,14 +283,14 @@ async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Sp
       onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
     });
     const exit = await source.finish();
-    return { exit, sha256: sum?.digest() };
+    return { exit, sha256: sum?.digest('hex') };
   } finally {
     if (body instanceof Readable && body !== input) body.destroy(); // a replay not read to the end
   }
 }
 
 // `body` as it is read (return() passed on as is), its first `size` bytes added to `sum`.
-function hashedFirst(body: AsyncIterable<Uint8Array>, size: bigint, sum: StreamSum): AsyncIterable<Uint8Array> {
+function hashedFirst(body: AsyncIterable<Uint8Array>, size: bigint, sum: Hash): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator]: () => {
       const it = body[Symbol.asyncIterator]();

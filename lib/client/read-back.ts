@@ -6,9 +6,10 @@
 // read back as get reads it: each part against the manifest, then the whole.
 import { ScpipeError, isScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
-import { StreamSum } from '../util/stream-sum';
+import { createHash } from 'node:crypto';
 import type { OpenChannel, Target } from './connection';
 import { getOverChannel, type Download } from './get';
+import { isNotAFile } from './scp-exists';
 import type { Progress } from './progress';
 import { Reconnector, isConnectionLoss } from './reconnect';
 import { DEFAULT_RETRIES, withRetries, type RetryEvent } from './retry';
@@ -31,7 +32,7 @@ export interface ReadBackOptions extends RemoteCommandOptions {
 
 /** The SHA-256 of `chunks`, told as `verify` progress of `name` (of `total` bytes). */
 export async function sumOf(chunks: AsyncIterable<Uint8Array>, name: string, total: bigint, onProgress?: (p: Progress) => void): Promise<string> {
-  const sum = new StreamSum();
+  const sum = createHash('sha256');
   let bytes = 0n;
   onProgress?.({ name, phase: 'verify', bytes, total });
   for await (const chunk of chunks) {
@@ -39,7 +40,7 @@ export async function sumOf(chunks: AsyncIterable<Uint8Array>, name: string, tot
     bytes += BigInt(chunk.length);
     onProgress?.({ name, phase: 'verify', bytes, total });
   }
-  return sum.digest();
+  return sum.digest('hex');
 }
 
 /** ERR_CHECKSUM for a read-back that differs; `after` says what it means for the file. */
@@ -89,7 +90,7 @@ async function openStored(open: OpenChannel, remotePath: string, name: string, o
   try {
     return { ...(await getOverChannel(open, remotePath, role)), path: remotePath };
   } catch (err) {
-    if (!isScpipeError(err, 'ERR_REMOTE') || !/not a regular file|is a directory/i.test(err.remoteMessage ?? err.message)) throw err;
+    if (!isNotAFile(err)) throw err;
     return { ...(await getOverChannel(open, `${remotePath}/${name}`, role)), path: `${remotePath}/${name}` };
   }
 }

@@ -14,6 +14,11 @@ import { scpRefusalHint } from './protocol-choice';
 /** What a remote path is, as `scp -f` tells it. */
 export type RemoteKind = 'file' | 'missing' | 'not-a-file';
 
+/** `scp -f`'s answer for a directory (or a device): the file scp -t writes there is inside it. */
+export function isNotAFile(err: unknown): boolean {
+  return isScpipeError(err, 'ERR_REMOTE') && /not a regular file|is a directory/i.test(err.remoteMessage ?? err.message);
+}
+
 /** Asks `scp -f` for `path`; a reply other than a file, "No such file" or "not a regular file" is an error. */
 export async function scpKindOf(open: OpenChannel, path: string, opts: RemoteCommandOptions & { signal?: AbortSignal }): Promise<RemoteKind> {
   try {
@@ -25,7 +30,7 @@ export async function scpKindOf(open: OpenChannel, path: string, opts: RemoteCom
   } catch (err) {
     const said = isScpipeError(err) ? err.remoteMessage ?? err.message : '';
     if (isScpipeError(err, 'ERR_REMOTE') && /No such file or directory/.test(said)) return 'missing';
-    if (isScpipeError(err, 'ERR_REMOTE') && /not a regular file|Is a directory|is a directory/.test(said)) return 'not-a-file';
+    if (isNotAFile(err)) return 'not-a-file';
     if (isScpipeError(err, 'ERR_ABORTED')) throw err;
     if (scpRefusalHint(err, 'auto') !== err) throw err; // an sftp-only host: the caller may look over SFTP
     const why = isScpipeError(err) ? err.message : String(err);

@@ -5,6 +5,7 @@
 // so the target appears whole or not at all and an old file stays until
 // then. Any failure or abort removes the temporary file. A lost connection
 // is resumed (sftp-resume.ts). How the bytes go: docs/protocol.md §10.
+import { createHash, type Hash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import type { InputAttributes } from 'ssh2';
@@ -22,7 +23,6 @@ import { reconnect, recoverer, type ResumeOptions } from './sftp-resume';
 import { removeStaleTemps } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
-import { StreamSum } from '../util/stream-sum';
 import { existsError } from './scp-exists';
 import { notVerified, readBackDiffers, sumOf } from './read-back';
 import { readOrdered, type ReadLane } from '../sftp/reader';
@@ -72,7 +72,7 @@ export async function putSftp(
   let writer: PipelinedWriter | undefined;
   let source: PieceSource | undefined;
   let finishing: WriteLane[] | undefined; // lanes of a finish after a reconnect
-  const sum = opts.sha256 || opts.verify ? new StreamSum() : undefined;
+  const sum = opts.sha256 || opts.verify ? createHash('sha256') : undefined;
   const fatal = new Interrupt(undefined); // abort: `stop` below
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
@@ -95,7 +95,7 @@ export async function putSftp(
     opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: 0n, total: opts.size });
     const bytes = await copyInput(source, writer, fatal, opts, sum);
     source.close();
-    const sha256 = sum?.digest();
+    const sha256 = sum?.digest('hex');
     await writer.flush();
     lanes = writer.currentLanes;
     await finish(lanes, paths, bytes, sha256, opts).catch(async (err: unknown) => {
@@ -133,7 +133,7 @@ async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buff
 // Each read is raced against `fatal` (Interrupt, not Promise.race against one
 // long-lived promise: each race left a reaction on it holding its piece, so
 // the whole stream stayed in memory).
-async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: Interrupt, opts: SftpPutOptions, sum?: StreamSum): Promise<number> {
+async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: Interrupt, opts: SftpPutOptions, sum?: Hash): Promise<number> {
   const size = opts.size === undefined ? undefined : Number(opts.size);
   let total = 0;
   for (;;) {

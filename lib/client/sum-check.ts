@@ -4,12 +4,12 @@
 // manifest's, which get-parts.ts has checked by then.
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
-import { StreamSum } from '../util/stream-sum';
+import { createHash, type Hash } from 'node:crypto';
 import type { Download } from './get';
 
 /** What saveDownload() and getTo() feed and ask. */
 export class SumCheck {
-  private readonly sum: StreamSum | undefined;
+  private readonly sum: Hash | undefined;
   private bytes = 0;
   /** The sum, once verify() resolved. */
   sha256: string | undefined;
@@ -19,7 +19,7 @@ export class SumCheck {
     private readonly expected: string | undefined,
     private readonly where: string,
   ) {
-    this.sum = download.manifest === undefined ? new StreamSum() : undefined;
+    this.sum = download.manifest === undefined ? createHash('sha256') : undefined;
   }
 
   /** Adds bytes written out. */
@@ -30,7 +30,7 @@ export class SumCheck {
 
   /** The sum; ERR_CHECKSUM when it is not the one expected. */
   async verify(): Promise<string> {
-    const hex = this.sum ? this.sum.digest() : this.download.manifest!.sha256;
+    const hex = this.sum ? this.sum.digest('hex') : this.download.manifest!.sha256;
     if (this.expected !== undefined && hex !== this.expected) {
       throw new ScpipeError(
         'ERR_CHECKSUM',

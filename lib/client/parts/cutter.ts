@@ -8,7 +8,7 @@ import { ChunkReader } from '../../protocol/chunk-reader';
 import { Interrupt } from '../../util/interrupt';
 import { Progress } from '../../spool/control';
 import { closeInput, openInput, pull, toBuffer } from '../../spool/input';
-import { HashThread } from '../../util/hash-thread';
+import { HashThread } from './hash-thread';
 import { PartWriter, type MemoryBudget, type SpooledPart } from './part-writer';
 
 /** How to cut. */

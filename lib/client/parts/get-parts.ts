@@ -18,7 +18,7 @@ import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconne
 import { withRetries } from '../retry';
 import { parseManifest, type Manifest, type PartEntry } from './manifest';
 import { manifestName } from './names';
-import { HashThread } from '../../util/hash-thread';
+import { HashThread } from './hash-thread';
 import { MemoryBudget, PartWriter, type SpooledPart } from './part-writer';
 import { DEFAULT_PARALLEL } from './options';
 import { linkedController } from '../../util/abort';

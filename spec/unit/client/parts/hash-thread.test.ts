@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { HashThread } from '../../../lib/util/hash-thread';
+import { HashThread } from '../../../../lib/client/parts/hash-thread';
 
 const sha = (...chunks: Buffer[]): string => {
   const h = createHash('sha256');

@@ -5,7 +5,7 @@
 // worker's queue, update() waits: the worker is never more than
 // BLOCKS x BLOCK bytes behind.
 import { Worker } from 'node:worker_threads';
-import { ScpipeError } from '../errors';
+import { ScpipeError } from '../../errors';
 import { hashWorker, type HashReply, type HashRequest, type HashWorkerData } from './hash-worker';
 
 const BLOCK = 256 * 1024;
