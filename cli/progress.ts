@@ -2,21 +2,44 @@
 // bytes and rate; while transferring, percent, bytes, rate and ETA; for a
 // parts upload, bytes produced and confirmed, parts in flight and rate. One
 // line for put, get and cp alike (each file of a cp replaces the last),
-// redrawn at most four times a second, erased at the end.
+// redrawn at most four times a second, erased at the end. put to several
+// targets has its own line (multi-progress.ts).
 import { escapeForTerminal, type Progress } from '../lib';
 import { formatBytes } from '../lib/internal';
 
 const REDRAW_MS = 250;
 
+/** One line of stderr, redrawn in place. */
+export class StatusLine {
+  private shown = false;
+
+  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
+
+  /** Replaces the line with `text`, cut to the terminal's width. */
+  draw(text: string): void {
+    const width = this.out.columns ?? 80;
+    this.out.write(`\r${text.slice(0, width - 1)}\x1b[K`);
+    this.shown = true;
+  }
+
+  /** Erases the line. */
+  done(): void {
+    if (this.shown) this.out.write('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
 /** The progress line of a command. */
 export class ProgressLine {
   private last = 0;
-  private shown = false;
+  private readonly line: StatusLine;
   private phaseStart = Date.now();
   private current: Progress | undefined;
   private label = '';
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
+  constructor(out: NodeJS.WriteStream = process.stderr) {
+    this.line = new StatusLine(out);
+  }
 
   /** A progress line, or undefined when none should be shown (-q, or stderr is not a terminal). */
   static wanted(quiet: boolean): ProgressLine | undefined {
@@ -49,15 +72,12 @@ export class ProgressLine {
       const eta = rate > 0 ? formatEta(Number(total - p.bytes) / rate) : '--:--';
       text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${formatBytes(Math.round(rate))}/s  ETA ${eta}`;
     }
-    const width = this.out.columns ?? 80;
-    this.out.write(`\r${text.slice(0, width - 1)}\x1b[K`);
-    this.shown = true;
+    this.line.draw(text);
   };
 
   /** Erases the line (before anything else is printed, and at the end). */
   done(): void {
-    if (this.shown) this.out.write('\r\x1b[K');
-    this.shown = false;
+    this.line.done();
   }
 }
 

@@ -1,15 +1,16 @@
 // `scpipe put [options] host:path host:path... [-- COMMAND]`: one stream to
 // several destinations at once, read once (lib putMany()). Each destination
 // is said on its own: -v lines and retries carry its name, a failure is one
-// `scpipe: DEST: message` line and the others go on. The exit status is the
-// first failed destination's (0 when all succeeded). No progress line: one
-// line cannot show several transfers.
+// `scpipe: DEST: message` line as soon as it fails, and the others go on.
+// The exit status is the first failed destination's (0 when all succeeded).
+// The progress line shows every destination (multi-progress.ts).
 import { ScpipeError, escapeForTerminal, putMany, type PutResult, type RemoteSpec } from '../../lib';
 import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayRetry } from '../report';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
+import { MultiProgressLine } from '../multi-progress';
 import { openStdin } from '../stdin';
 import { writeChecksumLines } from '../checksums';
 import { checkPutArgs, putOptions, type PutLikeArgs } from './put';
@@ -24,6 +25,16 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   // A stream (openStdin(true) never gives a descriptor): the branches are read in this thread.
   const stdin = producer ? { input: producer.input, fileSize: undefined } : (openStdin(true) as { input: Readable; fileSize?: bigint });
   const started = performance.now();
+  const progress = MultiProgressLine.wanted(args.q, progressLabels(specs, shown));
+  const said = new Set<number>();
+  // A failure is said when it happens (the others may go on for hours), unless
+  // it is one said once at the end: a signal, or the producer failing every target.
+  const sayFailure = (i: number, error: unknown): void => {
+    if (said.has(i) || signal.aborted || (producer?.failure !== undefined && (error as Error).message === producer.failure.message)) return;
+    said.add(i);
+    progress?.done();
+    say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(error)));
+  };
   try {
     const outcomes = await putMany(
       specs.map((spec, i) => ({ target: connectOptions(spec, args, logFor(i)), remotePath: spec.path })),
@@ -32,10 +43,22 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         ...putOptions(args, checked, stdin.fileSize),
         ...roleOptions(args, signal, logFor(i)),
         partSize: checked.partSize,
-        onStaleRemoved: (path) => say(`${shown[i]}: removed ${escapeForTerminal(path)}, left by an interrupted upload`),
-        onRetry: (e) => sayRetry(`${targetArgs[i]}${'file' in e ? ` (${String(e.file)})` : ''}`, e),
+        onStaleRemoved: (path) => {
+          progress?.done();
+          say(`${shown[i]}: removed ${escapeForTerminal(path)}, left by an interrupted upload`);
+        },
+        onRetry: (e) => {
+          progress?.done();
+          sayRetry(`${targetArgs[i]}${'file' in e ? ` (${String(e.file)})` : ''}`, e);
+        },
+        onProgress: progress && ((p) => progress.update(i, p)),
       }),
+      (i, outcome) => {
+        progress?.settled(i, outcome.ok);
+        if (!outcome.ok) sayFailure(i, outcome.error);
+      },
     );
+    progress?.done();
     const done: PutResult[] = [];
     let first: unknown;
     const failure = producer?.failure;
@@ -54,7 +77,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         log?.(`${shown[i]}: sent ${outcome.result.bytes} bytes over ${outcome.result.protocol} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
       } else {
         first ??= outcome.error;
-        say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(outcome.error)));
+        sayFailure(i, outcome.error);
       }
     });
     recordFailedTargets(targetArgs.filter((_, i) => !outcomes[i]!.ok));
@@ -63,10 +86,19 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     if (args['checksum-file'] !== undefined && sum !== undefined) await writeChecksumLines(args['checksum-file'], sum, done.map((r) => r.name));
     if (first !== undefined) throw new AlreadyReported(first);
   } finally {
+    progress?.done();
     await producer?.stop();
   }
 }
 
+// Each target's name on the progress line: its host, else user@host, else the whole target, whichever tells them apart.
+function progressLabels(specs: readonly RemoteSpec[], shown: readonly string[]): string[] {
+  const distinct = (labels: string[]): boolean => new Set(labels).size === labels.length;
+  const hosts = specs.map((s) => escapeForTerminal(s.host));
+  if (distinct(hosts)) return hosts;
+  const logins = specs.map((s, i) => (s.user === undefined ? hosts[i]! : `${escapeForTerminal(s.user)}@${hosts[i]!}`));
+  return distinct(logins) ? logins : [...shown];
+}
 
 // "user@host:PATH: message", the path said once when the message starts with it.
 function withTarget(target: string, path: string, message: string): string {

@@ -23,7 +23,8 @@ export type DestinationOutcome = { ok: true; result: PutResult } | { ok: false; 
 /**
  * Sends `input` to every destination at once; resolves with each one's
  * outcome, in order (never rejects for a destination's failure).
- * `optionsFor(i)` gives destination i's put() options.
+ * `optionsFor(i)` gives destination i's put() options; `onSettled(i, outcome)`
+ * is called as each one ends, before the others may have.
  *
  *     const outcomes = await putMany([{ target: vault, remotePath: 'db.zst' }, { target: offsite, remotePath: 'db.zst' }], stream, () => ({ signal }));
  */
@@ -31,19 +32,23 @@ export async function putMany(
   destinations: readonly Destination[],
   input: Readable | AsyncIterable<Uint8Array> | Uint8Array,
   optionsFor: (i: number) => PutOptions & Partial<Omit<PartsOptions, 'onProgress'>>,
+  onSettled?: (i: number, outcome: DestinationOutcome) => void,
 ): Promise<DestinationOutcome[]> {
   if (destinations.length === 0) throw new ScpipeError('ERR_USAGE', 'putMany() needs at least one destination');
   const source: AsyncIterable<Uint8Array> = input instanceof Uint8Array ? Readable.from([input]) : input;
   const split = tee(source, destinations.length);
   return Promise.all(
     destinations.map(async ({ target, remotePath }, i): Promise<DestinationOutcome> => {
+      let outcome: DestinationOutcome;
       try {
-        return { ok: true, result: await put(target, remotePath, split.branches[i]!, optionsFor(i)) };
+        outcome = { ok: true, result: await put(target, remotePath, split.branches[i]!, optionsFor(i)) };
       } catch (error) {
-        return { ok: false, error };
+        outcome = { ok: false, error };
       } finally {
         split.close(i); // a put that failed before reading must not hold the others back
       }
+      onSettled?.(i, outcome);
+      return outcome;
     }),
   );
 }

@@ -4,12 +4,12 @@
 // that fails does not stop the others. Each test says what the user sees
 // and what is left on both sides.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { chunks, endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { CLI, chunks, endlessInput, remote, runCli, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -57,6 +57,44 @@ describe('put to several targets', () => {
     expect(r.stderr).toBe(`scpipe: ${bad}: open: No such file\n`);
     expect((await readFile(join(scpDir, 'b.bin'))).equals(data)).toBe(true);
     expect(await readdir(sftpDir)).toEqual([]);
+  });
+
+  // User sees: "scpipe: TARGET: open: No such file" as soon as that target
+  // fails, while the stream still flows to the other (a backup may run for
+  // hours), and not again at the end; exit 1. Left: the file whole on the
+  // other host.
+  it('a target that fails is said at once, not when the stream ends', async () => {
+    const first = randomBytes(1024 * 1024);
+    const rest = randomBytes(2 * 1024 * 1024);
+    const bad = remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/missing/b.bin`);
+    const input = new PassThrough();
+    const run = startCli(['put', ...flags(), toScp('b.bin'), bad], { stdin: input, timeoutMs: 60_000 });
+    input.write(first);
+    await waitFor(() => run.stderr().includes(`scpipe: ${bad}: open: No such file\n`), 'the failure said', 30_000);
+    expect(run.child.exitCode).toBeNull(); // still reading the stream
+    input.end(rest);
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: ${bad}: open: No such file\n`);
+    expect((await readFile(join(scpDir, 'b.bin'))).equals(Buffer.concat([first, rest]))).toBe(true);
+    expect(await readdir(sftpDir)).toEqual([]);
+  });
+
+  // User sees, on a terminal: one progress line naming each target
+  // (user@host here, as both are 127.0.0.1), erased at the end.
+  it('a terminal shows one progress line with every target', async () => {
+    const file = join(local(), 'in.bin');
+    const data = randomBytes(6 * 1024 * 1024);
+    await writeFile(file, data);
+    const args = ['put', ...flags(), toScp('t.bin'), toSftp('t.bin')];
+    const { status, out } = await runOnTerminal(`stty cols 300; cat ${shellQuote([file])} | ${shellQuote([process.execPath, CLI, ...args])}`);
+    expect(status).toBe(0);
+    const scpLabel = `${sshd.rssh.name}@${sshd.host}`;
+    const sftpLabel = `${sshd.sftp.name}@${sshd.host}`;
+    expect(out).toContain(`read 6 MiB `);
+    expect(out).toMatch(new RegExp(`\\| ${scpLabel} done \\| ${sftpLabel} done\x1b\\[K\r\x1b\\[K`)); // the last state, then erased
+    expect((await readFile(join(scpDir, 't.bin'))).equals(data)).toBe(true);
+    expect((await readFile(join(sftpDir, 't.bin'))).equals(data)).toBe(true);
   });
 
   // User sees: the producer's failure, once, and "nothing was sent"; exit 1.

@@ -1,4 +1,5 @@
-import { ProgressLine } from '../../../cli/progress';
+import { ProgressLine, StatusLine } from '../../../cli/progress';
+import { MultiProgressLine } from '../../../cli/multi-progress';
 
 function captured(): { out: NodeJS.WriteStream; text: () => string } {
   let text = '';
@@ -38,6 +39,42 @@ describe('ProgressLine', () => {
     const line = new ProgressLine(out);
     line.update({ name: 'f', phase: 'transfer', bytes: 1n, total: 1n });
     line.done();
+    expect(text().endsWith('\r\x1b[K')).toBe(true);
+  });
+});
+
+describe('MultiProgressLine (put to several targets)', () => {
+  const line = (): { multi: MultiProgressLine; text: () => string; last: () => string } => {
+    const { out, text } = captured();
+    const multi = new MultiProgressLine(['vault', 'offsite'], new StatusLine(out));
+    return { multi, text, last: () => text().split('\r').filter((s) => s !== '' && s !== '\x1b[K').pop()!.replace('\x1b[K', '') };
+  };
+
+  it('shows the input read and each target: connecting, spooling, percent sent, one pass, parts, done, failed', () => {
+    const { multi, last } = line();
+    multi.settled(1, true); // drawn at once
+    expect(last()).toMatch(/^read 0 B \S+ B\/s \| vault connecting \| offsite done$/);
+    multi.settled(1, false);
+    expect(last()).toMatch(/\| vault connecting \| offsite failed$/);
+    // Each update redraws at most four times a second: settled() forces the next draw.
+    multi.update(0, { name: 'f', phase: 'spool', bytes: 3n * 1024n * 1024n });
+    multi.settled(1, false);
+    expect(last()).toMatch(/^read 3 MiB \S+ \S+\/s \| vault spooling 3 MiB \| offsite failed$/);
+    multi.update(0, { name: 'f', phase: 'transfer', bytes: 1024n * 1024n, total: 4n * 1024n * 1024n });
+    multi.settled(1, false);
+    expect(last()).toMatch(/^read 4 MiB .* \| vault 25% \| offsite failed$/); // spooled: all of the input was taken
+    multi.update(1, { name: 'f', phase: 'transfer', bytes: 5n * 1024n * 1024n });
+    multi.settled(0, true);
+    expect(last()).toMatch(/^read 5 MiB .* \| vault done \| offsite 5 MiB$/); // SFTP, one pass: no total
+    multi.update(1, { name: 'f', phase: 'transfer', bytes: 1024n, parts: { produced: 6n * 1024n * 1024n, inFlight: 2 } });
+    multi.settled(0, true);
+    expect(last()).toMatch(/^read 6 MiB .* \| vault done \| offsite 1 KiB confirmed$/);
+  });
+
+  it('erases itself with done()', () => {
+    const { multi, text } = line();
+    multi.settled(0, true);
+    multi.done();
     expect(text().endsWith('\r\x1b[K')).toBe(true);
   });
 });

@@ -1,0 +1,80 @@
+// The progress line of `put` to several targets: one line, as for one target,
+// with the input read so far and its rate, then each target in a few words
+// (spooling, percent sent, confirmed, done, failed). Redrawn at most four
+// times a second on stderr, only when it is a terminal and not -q.
+import type { Progress } from '../lib';
+import { formatBytes } from '../lib/internal';
+import { StatusLine } from './progress';
+
+const REDRAW_MS = 250;
+
+// `spooled`: the target measured the input first, so all of it was taken when its transfer began.
+type State = { kind: 'progress'; p: Progress; spooled: boolean } | { kind: 'done' } | { kind: 'failed' } | undefined;
+
+/** One line for several transfers of the same stream; labels are escaped by the caller. */
+export class MultiProgressLine {
+  private readonly states: State[];
+  private readonly started = Date.now();
+  private last = 0;
+  private read = 0n; // the most any target has taken: the input read so far
+
+  constructor(private readonly labels: readonly string[], private readonly line: StatusLine = new StatusLine()) {
+    this.states = labels.map(() => undefined);
+  }
+
+  /** A line, or undefined when none should be shown (-q, or stderr is not a terminal). */
+  static wanted(quiet: boolean, labels: readonly string[]): MultiProgressLine | undefined {
+    return !quiet && process.stderr.isTTY ? new MultiProgressLine(labels) : undefined;
+  }
+
+  /** Target `i`'s progress. */
+  update(i: number, p: Progress): void {
+    const before = this.states[i];
+    const spooled = p.phase === 'spool' || (before?.kind === 'progress' && before.spooled);
+    this.states[i] = { kind: 'progress', p, spooled };
+    this.read = maxBig(this.read, taken(p, spooled));
+    this.redraw(false);
+  }
+
+  /** Target `i` has ended, well or not. */
+  settled(i: number, ok: boolean): void {
+    this.states[i] = { kind: ok ? 'done' : 'failed' };
+    this.redraw(true);
+  }
+
+  /** Erases the line (before anything else is printed, and at the end). */
+  done(): void {
+    this.line.done();
+  }
+
+  private redraw(now: boolean): void {
+    const time = Date.now();
+    if (!now && time - this.last < REDRAW_MS) return;
+    this.last = time;
+    const rate = Number(this.read) / Math.max((time - this.started) / 1000, 0.001);
+    const each = this.states.map((s, i) => `${this.labels[i]} ${describe(s)}`);
+    this.line.draw(`read ${formatBytes(this.read)} ${formatBytes(Math.round(rate))}/s | ${each.join(' | ')}`);
+  }
+}
+
+// The input bytes a target has taken: spooled, produced into parts, or sent as they came.
+function taken(p: Progress, spooled: boolean): bigint {
+  if (p.parts) return p.parts.produced;
+  if (p.phase === 'verify' || (p.phase === 'transfer' && spooled)) return p.total ?? p.bytes;
+  return p.bytes;
+}
+
+function describe(s: State): string {
+  if (s === undefined) return 'connecting';
+  if (s.kind !== 'progress') return s.kind;
+  const p = s.p;
+  if (p.parts) return `${formatBytes(p.bytes)} confirmed`;
+  if (p.phase === 'spool') return `spooling ${formatBytes(p.bytes)}`;
+  if (p.total === undefined) return formatBytes(p.bytes);
+  const pct = p.total === 0n ? 100 : Number((p.bytes * 100n) / p.total);
+  return `${p.phase === 'verify' ? 'verifying ' : ''}${pct}%`;
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
