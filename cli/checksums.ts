@@ -1,10 +1,10 @@
-// --checksum-file (put and get) and get's --check / --expect-sha256: the
+// --checksum-file (put, get and cp) and get's --check / --expect-sha256: the
 // stream's SHA-256, taken in the same pass, written as a sha256sum line or
 // checked against one. Files are checked before anything starts, so a typo
 // costs nothing, not a finished upload.
 import { access, constants, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256 } from '../lib';
+import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256, type ChecksumEntry } from '../lib';
 import { describeIoError } from '../lib/internal';
 import { single } from './yargs-limits';
 
@@ -39,8 +39,13 @@ export function writeChecksumFile(file: string, hex: string, name: string): Prom
 }
 
 /** Writes one sha256sum line per distinct name, all with `hex` (one stream stored under several names). */
-export async function writeChecksumLines(file: string, hex: string, names: readonly string[]): Promise<void> {
-  const lines = [...new Set(names)].map((name) => formatChecksumLine(hex, name)).join('');
+export function writeChecksumLines(file: string, hex: string, names: readonly string[]): Promise<void> {
+  return writeChecksumEntries(file, [...new Set(names)].map((name) => ({ sha256: hex, name })));
+}
+
+/** Writes one sha256sum line per entry to `file` (`-`: stdout), replacing it. */
+export async function writeChecksumEntries(file: string, entries: readonly ChecksumEntry[]): Promise<void> {
+  const lines = entries.map((e) => formatChecksumLine(e.sha256, e.name)).join('');
   if (file === '-') {
     process.stdout.write(lines);
     return;

@@ -17,6 +17,7 @@ export { getTo } from './client/get-to';
 export type { GetToOptions } from './client/get-to';
 export { upload, download } from './client/copy';
 export type { CopyOptions } from './client/copy';
+export type { CopiedFile } from './client/copied-file';
 export type { Progress } from './client/progress';
 // A stream as a set of parts with a manifest (put's `partSize`), retried on a lost connection.
 export type { PartsOptions } from './client/parts/options';

@@ -2,22 +2,24 @@
 // local path, `[user@]host:path`, or `-` (stdin as the source, stdout as the
 // destination). One side must be remote; remote-to-remote is not supported.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_RETRIES, ScpipeError, checkCounts, download, isRemoteSpec, upload, type RetryEvent } from '../../lib';
+import { DEFAULT_RETRIES, ScpipeError, checkCounts, download, isRemoteSpec, upload, type CopiedFile, type RetryEvent } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, missingOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
 import { AlreadyReported, say, sayRetry } from '../report';
 import { recordRetry, summaryIfAsked, tally } from '../json-summary';
-import { singleNumber } from '../yargs-limits';
+import { single, singleNumber } from '../yargs-limits';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
 import { runPut } from './put';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
+import { checkChecksumFile, writeChecksumEntries } from '../checksums';
 
 interface CpArgs extends SshArgs, OperandArgs, ProtocolArgs {
   r: boolean;
   p: boolean;
   retries?: number;
+  'checksum-file'?: string;
 }
 
 /** Builds the cp command for yargs. */
@@ -32,7 +34,9 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve modes and times' })
         .options(protocolOptions)
         .option('retries', { ...singleNumber, describe: `copy again after a lost connection, with backoff: the sources not finished, the one cut short from its start (default ${DEFAULT_RETRIES}; 0: never)` })
+        .option('checksum-file', { ...single, describe: 'write the SHA-256 of every file copied, taken in the same pass, to FILE as sha256sum does, one line per file named by its local path ("-": stdout)' })
         .example('scpipe cp -r -p ./photos backup@vault:photos-2026', '')
+        .example('scpipe cp -r --checksum-file photos.sha256 photos backup@vault:archive/', '')
         .example('scpipe cp -r -p backup@vault:photos-2026 ./restore/', '') as unknown as Argv<CpArgs>,
     handler: (args) => {
       const paths = allOperands(args);
@@ -57,6 +61,11 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           if (sources.length > 1) throw new ScpipeError('ERR_USAGE', "only one remote file can be copied to '-' (stdout)");
           return runGet(args, sources[0]!, undefined, signal, log);
         }
+        const sumsFile = args['checksum-file'];
+        if (sumsFile === '-' && args.json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');
+        await checkChecksumFile(sumsFile); // before we connect
+        // By local path; a file copied again after a lost connection keeps its place, with the new sum.
+        const sums = new Map<string, string>();
         const reported = new Set<unknown>();
         const progress = ProgressLine.wanted(args.q);
         const common = {
@@ -70,6 +79,8 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
             say(err.message);
           },
           onProgress: tally(progress?.update),
+          sha256: sumsFile !== undefined,
+          onFileCopied: (f: CopiedFile) => sums.set(f.localPath, f.sha256!),
           retries: args.retries,
           onRetry: (e: RetryEvent & { source: string }) => {
             recordRetry();
@@ -91,12 +102,21 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
             await download(connectOptions(specs[0]!, args, log), specs.map((s) => s.path), dest, common);
           }
         } catch (err) {
+          progress?.done();
+          // The files that were stored are listed all the same: the copy's error is the one said.
+          if (sumsFile !== undefined) await writeSums(sumsFile, sums).catch((e: Error) => say(e.message));
           if (reported.has(err)) throw new AlreadyReported(err);
           throw err;
         } finally {
           progress?.done();
         }
+        if (sumsFile !== undefined) await writeSums(sumsFile, sums);
       });
     },
   };
+}
+
+// --checksum-file: one line per file stored, in the order they were first stored.
+function writeSums(file: string, sums: Map<string, string>): Promise<void> {
+  return writeChecksumEntries(file, [...sums].map(([name, sha256]) => ({ sha256, name })));
 }

@@ -24,6 +24,7 @@ import { scpRefusalHint, type Protocol } from './protocol-choice';
 import { isConnectionLoss } from './reconnect';
 import type { RetryEvent } from './retry';
 import { downloadSftp, uploadSftp, type SftpTarget } from './sftp-copy';
+import { copiedFileOptions, type CopiedFile } from './copied-file';
 import type { Progress } from './progress';
 import type { ExitStatus } from '../protocol/channel';
 
@@ -48,6 +49,10 @@ export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
   backoffMs?: readonly number[];
   /** Told before each retry; `source` is the one that was being copied. */
   onRetry?: (event: RetryEvent & { source: string }) => void;
+  /** Take each file's SHA-256 in the same pass, for onFileCopied. */
+  sha256?: boolean;
+  /** A file was stored whole at the other end (again, after a retry copied it again). */
+  onFileCopied?: (file: CopiedFile) => void;
 }
 
 /** Copies local files (and trees with `recursive`) to `remotePath`. */
@@ -85,11 +90,14 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
       try {
         await source.start();
         while (left.length > 0) {
+          const copied = copiedFileOptions(opts);
           await sendLocalPaths(source, [left[0]!], {
             recursive: Boolean(opts.recursive),
             preserve: Boolean(opts.preserve),
             signal: opts.signal,
             onFileStart: opts.onProgress && fileProgress(opts.onProgress),
+            sha256: copied.sha256,
+            onFileSent: copied.onFile,
           });
           left.shift();
         }
@@ -135,8 +143,9 @@ export async function download(target: Target, remotePaths: string[], localTarge
       const remotePath = left[0]!;
       const glob = opts.quote === 'none';
       if (!glob) requireRemoteBasename(remotePath, 'a file or directory to copy');
+      const copied = copiedFileOptions(opts);
       const handler = withProgress(
-        createLocalSinkAt(resolved, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive) }),
+        createLocalSinkAt(resolved, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile }),
         opts.onProgress,
       );
       const command = remoteScpCommand('source', remotePath, opts);

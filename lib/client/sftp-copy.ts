@@ -11,6 +11,7 @@ import { requireRemoteBasename } from '../protocol/names';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import type { CopyOptions } from './copy';
+import { copiedFileOptions } from './copied-file';
 import { sftpPath } from './sftp-paths';
 import { SftpTreeReader } from './sftp-tree-reader';
 import { SftpTreeWriter } from './sftp-tree-writer';
@@ -47,8 +48,11 @@ export async function uploadSftp(session: SftpSession, localPaths: string[], rem
     onProblem: opts.onProblem,
     onLeftBehind: progress.leftBehind && ((temp) => progress.leftBehind!.push(temp)),
   });
+  const copied = copiedFileOptions(opts);
   for (const localPath of [...localPaths]) {
     await sendLocalPaths(writer, [localPath], {
+      sha256: copied.sha256,
+      onFileSent: copied.onFile,
       recursive: Boolean(opts.recursive),
       preserve: Boolean(opts.preserve),
       signal: opts.signal,
@@ -94,7 +98,8 @@ export async function downloadSftp(session: SftpSession, remotePaths: string[], 
   for (const remotePath of [...remotePaths]) {
     throwIfAborted(opts.signal);
     const name = requireRemoteBasename(remotePath, 'a file or directory to copy');
-    const sink = createLocalSinkAt(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive) });
+    const copied = copiedFileOptions(opts);
+    const sink = createLocalSinkAt(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile });
     await reader.copy(sftpPath(remotePath), name, sink);
     onDone?.(remotePath);
   }

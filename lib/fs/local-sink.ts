@@ -8,6 +8,7 @@
 //     name only when all of it arrived and the source ended it with \0, so a
 //     failed transfer leaves the old file as it was.
 // Target resolution, modes, directory handling and error wording follow OpenSSH.
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
@@ -25,8 +26,10 @@ export interface LocalSinkOptions {
   recursive: boolean;
   /** Default process.umask(); applied to new files and directories without -p. */
   umask?: number;
-  /** Called when a file has been stored under its final name. */
-  onFileDone?: (path: string, bytes: bigint) => void;
+  /** Called when a file has been stored under its final name; `sha256` with the option. */
+  onFileDone?: (path: string, bytes: bigint, sha256?: string) => void;
+  /** Take each file's SHA-256 as it is written. */
+  sha256?: boolean;
 }
 
 interface OpenDirectory {
@@ -59,9 +62,20 @@ class LocalSink implements SinkHandler {
     private readonly opts: LocalSinkOptions & { umask: number },
   ) {}
 
-  openFile(file: FileRecord, times: ReceivedTimes | undefined): Promise<FileWriter | { error: string }> {
-    const { preserve, umask, onFileDone: onDone } = this.opts;
-    return openOutputFile(this.pathFor(file.name), { size: file.size, mode: file.mode, preserve, times, umask, onDone });
+  async openFile(file: FileRecord, times: ReceivedTimes | undefined): Promise<FileWriter | { error: string }> {
+    const { preserve, umask, onFileDone } = this.opts;
+    const sum = this.opts.sha256 ? createHash('sha256') : undefined;
+    const onDone = onFileDone && ((path: string, bytes: bigint) => onFileDone(path, bytes, sum?.digest('hex')));
+    const writer = await openOutputFile(this.pathFor(file.name), { size: file.size, mode: file.mode, preserve, times, umask, onDone });
+    if (sum === undefined || 'error' in writer) return writer;
+    return {
+      write: (chunk) => {
+        sum.update(chunk);
+        return writer.write(chunk);
+      },
+      finish: (result) => writer.finish(result),
+      abort: () => writer.abort(),
+    };
   }
 
   async enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {

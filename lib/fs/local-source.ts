@@ -15,6 +15,7 @@
 // a different name); names that are not UTF-8 are refused (records are
 // UTF-8 text); a directory symlink loop is reported once instead of
 // recursing until the path is too long.
+import { createHash, type Hash } from 'node:crypto';
 import { constants, createReadStream, type BigIntStats, type Dir } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -41,6 +42,10 @@ export interface SendLocalOptions {
   signal?: AbortSignal;
   /** A file is about to be sent; may return a progress callback for it. */
   onFileStart?: (path: string, size: bigint) => ((sent: bigint) => void) | undefined;
+  /** A file was stored remotely; `sha256` (with the option) is of the bytes sent, taken as they were read. */
+  onFileSent?: (path: string, size: bigint, sha256?: string) => void;
+  /** Take each file's SHA-256 as it is sent. */
+  sha256?: boolean;
   /**
    * Checked for every path before it is followed (the server's jail): a
    * returned reason refuses it like any other local problem.
@@ -112,7 +117,9 @@ class Walker {
       const mode = Number(st.mode & 0o7777n);
       if (!this.nameFits(path, () => encodeFile(mode, st.size, name))) return;
       const onProgress = this.opts.onFileStart?.(path, st.size);
-      await this.source.sendFile({ name, size: st.size, mode, times: this.timesOf(st), body, excess: 'ignore', onProgress });
+      const sum = this.opts.sha256 ? createHash('sha256') : undefined;
+      const sent = await this.source.sendFile({ name, size: st.size, mode, times: this.timesOf(st), body: sum ? summed(body, st.size, sum) : body, excess: 'ignore', onProgress });
+      if (sent) this.opts.onFileSent?.(path, st.size, sum?.digest('hex'));
     } finally {
       await closed(body);
     }
@@ -175,6 +182,18 @@ class Walker {
 
 // Destroys a read stream and waits for 'close': fs streams close their fd
 // only after a read still running in the thread pool has finished.
+// `body` as it is read, its first `size` bytes added to `sum` (the bytes a
+// file that grew has past them are not sent).
+async function* summed(body: AsyncIterable<Uint8Array>, size: bigint, sum: Hash): AsyncGenerator<Uint8Array> {
+  let left = size;
+  for await (const chunk of body) {
+    const n = BigInt(chunk.length) > left ? Number(left) : chunk.length;
+    sum.update(chunk.subarray(0, n));
+    left -= BigInt(n);
+    yield chunk;
+  }
+}
+
 async function closed(stream: Readable): Promise<void> {
   if (stream.closed) return;
   await new Promise<void>((resolve) => {

@@ -5,7 +5,7 @@
 // it, except over SCP to a new name, which is not retried (scp alone decides
 // where a directory goes). Each test says what the user sees and what is left
 // on disk on both sides.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chown, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
@@ -20,6 +20,7 @@ const local = tempDirPerTest('scpipe-test-cp-retry-');
 const MiB = 1024 * 1024;
 const A = randomBytes(1 * MiB);
 const B = randomBytes(24 * MiB);
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 // -l 80000 (10 MB/s): the second file takes ~2.5 s, so the kill lands in it.
 const SLOW = ['-l', '80000'];
 
@@ -80,10 +81,13 @@ describe.each([
   it('goes on with the file cut short; the finished one is not sent again', async () => {
     const sources = await localSources();
     const dir = await userDir(account(), 'cp-retry-up');
-    const run = startCli(['cp', '--json', ...sshFlags(sshd, account()), ...SLOW, ...extra, ...sources, remote(sshd, account(), `${remotePath(account(), dir)}/`)], { timeoutMs: 120_000 });
+    const sums = join(local(), 'sums');
+    const run = startCli(['cp', '--json', '--checksum-file', sums, ...sshFlags(sshd, account()), ...SLOW, ...extra, ...sources, remote(sshd, account(), `${remotePath(account(), dir)}/`)], { timeoutMs: 120_000 });
     const r = await dropInB(run, dir, partial);
     // --json counts the retry, and names the protocol that ran.
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ command: 'cp', ok: true, exit_status: 0, retries: 1, protocol: protocol, error: null });
+    // Each file once, b.bin with the sum of the copy that completed.
+    expect(await readFile(sums, 'utf8')).toBe(`${sha(A)}  ${sources[0]}\n${sha(B)}  ${sources[1]}\n`);
   }, 150_000);
 });
 
@@ -98,8 +102,10 @@ describe.each([
     const { specs } = await remoteSources(account());
     const target = join(local(), 'out');
     await mkdir(target);
-    const run = startCli(['cp', ...sshFlags(sshd, account()), ...SLOW, ...extra, ...specs, target], { timeoutMs: 120_000 });
+    const sums = join(local(), 'sums');
+    const run = startCli(['cp', '--checksum-file', sums, ...sshFlags(sshd, account()), ...SLOW, ...extra, ...specs, target], { timeoutMs: 120_000 });
     await dropInB(run, target, /^\.b\.bin\.scpipe-|^\.scpipe-/);
+    expect(await readFile(sums, 'utf8')).toBe(`${sha(A)}  ${join(target, 'a.bin')}\n${sha(B)}  ${join(target, 'b.bin')}\n`);
   }, 150_000);
 });
 

@@ -217,6 +217,22 @@ describe('streaming', () => {
     expect(done).toEqual([[`${dir}/big`, BigInt(data.length)]]);
   });
 
+  it('with sha256: the sum of the bytes written, at odd chunk boundaries; none for a file not stored', async () => {
+    const sum = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+    const data = randomBytes(1024 * 1024 + 5);
+    const done: [string, bigint, string | undefined][] = [];
+    const sink = await createLocalSink(dir, { ...plain, sha256: true, onFileDone: (p, n, s) => done.push([p, n, s]) });
+    for (const chunk of [1, 7, 65536, 65537]) {
+      expect(await receive(sink, { name: `f${chunk}`, mode: 0o644, data }, { chunk })).toEqual({});
+    }
+    expect(await receive(sink, { name: 'empty', mode: 0o644, data: '' })).toEqual({});
+    await receive(sink, { name: 'failed', mode: 0o644, data: 'x' }, { ok: false }); // the source said it failed: not stored
+    expect(done).toEqual([
+      ...[1, 7, 65536, 65537].map((c) => [`${dir}/f${c}`, BigInt(data.length), sum(data)]),
+      [`${dir}/empty`, 0n, sum('')],
+    ]);
+  });
+
   it('stores an empty file', async () => {
     expect(await receive(await createLocalSink(dir, plain), { name: 'e', mode: 0o644, data: '' })).toEqual({});
     expect((await stat(join(dir, 'e'))).size).toBe(0);

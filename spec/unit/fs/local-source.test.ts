@@ -1,7 +1,8 @@
 // sendLocalPaths() against a recording source: what it announces for each
 // local path (docs/protocol.md §4.1), and how it reports what it cannot send.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, symlink, utimes, writeFile, chmod } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readdir, symlink, utimes, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScpipeError } from '../../../lib/errors';
 import { sendLocalPaths, type SourceSession } from '../../../lib/fs/local-source';
@@ -80,6 +81,23 @@ describe('sendLocalPaths', () => {
     expect(rec.files[0]!.times).toBeUndefined();
     rec.files[0]!.onProgress!(3n);
     expect(seen).toEqual([`${dir}/f 3`, 'sent 3']);
+  });
+
+  it('with sha256: the sum of the bytes sent, only the first size bytes of a file that grew; none for a file not stored', async () => {
+    const sum = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+    const data = randomBytes(300_000);
+    await writeFile(join(dir, 'grows'), data);
+    await writeFile(join(dir, 'refused'), 'x');
+    const sent: [string, bigint, string | undefined][] = [];
+    // A file that grows between the fstat and the read: scp sends the size it announced.
+    const rec = new (class extends Recorder {
+      override async sendFile(file: OutgoingFile): Promise<boolean> {
+        if (file.name === 'grows') await appendFile(join(dir, 'grows'), 'more bytes');
+        return super.sendFile(file);
+      }
+    })(['refused']);
+    await sendLocalPaths(rec, [join(dir, 'grows'), join(dir, 'refused')], { ...plain, sha256: true, onFileSent: (p, n, s) => sent.push([p, n, s]) });
+    expect(sent).toEqual([[join(dir, 'grows'), 300_000n, sum(data)]]);
   });
 
   it('walks a tree with -r: D, entries, E; strips trailing slashes', async () => {
