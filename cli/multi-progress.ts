@@ -1,10 +1,10 @@
 // The progress line of `put` to several targets: one line, as for one target,
 // with the input read so far and its rate, then each target in a few words
-// (spooling, percent sent, confirmed, done, failed). Redrawn at most four
-// times a second on stderr, only when it is a terminal and not -q.
+// (spooling, percent sent, confirmed, done, failed). Shown as progress.ts
+// shows its line: on a terminal, or with --progress as lines for logs.
 import type { Progress } from '../lib';
 import { formatBytes } from '../lib/internal';
-import { StatusLine } from './progress';
+import { StatusLine, progressMode } from './progress';
 
 const REDRAW_MS = 250;
 
@@ -22,9 +22,10 @@ export class MultiProgressLine {
     this.states = labels.map(() => undefined);
   }
 
-  /** A line, or undefined when none should be shown (-q, or stderr is not a terminal). */
-  static wanted(quiet: boolean, labels: readonly string[]): MultiProgressLine | undefined {
-    return !quiet && process.stderr.isTTY ? new MultiProgressLine(labels) : undefined;
+  /** A line, or undefined when none should be shown (progressMode()). */
+  static wanted(args: { q?: boolean; progress?: boolean }, labels: readonly string[]): MultiProgressLine | undefined {
+    const mode = progressMode(args);
+    return mode && new MultiProgressLine(labels, new StatusLine(process.stderr, mode));
   }
 
   /** Target `i`'s progress. */

@@ -1,22 +1,42 @@
-// Progress on stderr, only when it is a terminal and not -q: while spooling,
-// bytes and rate; while transferring, percent, bytes, rate and ETA; for a
-// parts upload, bytes produced and confirmed, parts in flight and rate. One
-// line for put, get and cp alike (each file of a cp replaces the last),
-// redrawn at most four times a second, erased at the end. put to several
+// Progress on stderr, unless -q: while spooling, bytes and rate; while
+// transferring, percent, bytes, rate and ETA; for a parts upload, bytes
+// produced and confirmed, parts in flight and rate. One line for put, get
+// and cp alike (each file of a cp replaces the last). On a terminal it is
+// redrawn at most four times a second and erased at the end; elsewhere only
+// with --progress, as a plain line every 10 s, for logs. put to several
 // targets has its own line (multi-progress.ts).
 import { escapeForTerminal, type Progress } from '../lib';
 import { formatBytes } from '../lib/internal';
 
 const REDRAW_MS = 250;
+const LINE_EVERY_MS = 10_000;
 
-/** One line of stderr, redrawn in place. */
+/** How progress is shown: redrawn in place on a terminal, or a line now and then (--progress, for logs). */
+export type ProgressMode = 'terminal' | 'lines';
+
+/** The mode for -q and --progress, or undefined for none: a terminal unless -q; elsewhere lines only with --progress. */
+export function progressMode(args: { q?: boolean; progress?: boolean }, stderr: { isTTY?: boolean } = process.stderr): ProgressMode | undefined {
+  if (args.q) return undefined;
+  if (stderr.isTTY) return 'terminal';
+  return args.progress ? 'lines' : undefined;
+}
+
+/** One line of stderr, redrawn in place; in 'lines' mode a plain line at most every 10 s. */
 export class StatusLine {
   private shown = false;
+  private lastLine = -Infinity;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
+  constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly mode: ProgressMode = 'terminal') {}
 
   /** Replaces the line with `text`, cut to the terminal's width. */
   draw(text: string): void {
+    if (this.mode === 'lines') {
+      const now = Date.now();
+      if (now - this.lastLine < LINE_EVERY_MS) return;
+      this.lastLine = now;
+      this.out.write(`scpipe: ${text}\n`);
+      return;
+    }
     const width = this.out.columns ?? 80;
     this.out.write(`\r${text.slice(0, width - 1)}\x1b[K`);
     this.shown = true;
@@ -37,13 +57,14 @@ export class ProgressLine {
   private current: Progress | undefined;
   private label = '';
 
-  constructor(out: NodeJS.WriteStream = process.stderr) {
-    this.line = new StatusLine(out);
+  constructor(out: NodeJS.WriteStream = process.stderr, mode: ProgressMode = 'terminal') {
+    this.line = new StatusLine(out, mode);
   }
 
-  /** A progress line, or undefined when none should be shown (-q, or stderr is not a terminal). */
-  static wanted(quiet: boolean): ProgressLine | undefined {
-    return !quiet && process.stderr.isTTY ? new ProgressLine() : undefined;
+  /** A progress line, or undefined when none should be shown (progressMode()). */
+  static wanted(args: { q?: boolean; progress?: boolean }): ProgressLine | undefined {
+    const mode = progressMode(args);
+    return mode && new ProgressLine(process.stderr, mode);
   }
 
   /** Shows `p`; a new phase or file starts its rate and ETA afresh. */

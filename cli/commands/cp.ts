@@ -67,7 +67,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         // By local path; a file copied again after a lost connection keeps its place, with the new sum.
         const sums = new Map<string, string>();
         const reported = new Set<unknown>();
-        const progress = ProgressLine.wanted(args.q);
+        const progress = ProgressLine.wanted(args);
         const common = {
           ...roleOptions(args, signal, log),
           recursive: args.r,
@@ -80,7 +80,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           },
           onProgress: tally(progress?.update),
           sha256: sumsFile !== undefined,
-          onFileCopied: (f: CopiedFile) => sums.set(f.localPath, f.sha256!),
+          onFileCopied: sumsFile === undefined ? undefined : (f: CopiedFile) => sums.set(f.localPath, f.sha256!),
           retries: args.retries,
           onRetry: (e: RetryEvent & { source: string }) => {
             recordRetry();

@@ -59,7 +59,7 @@ export async function runGet(
   const expectSha256 = await expectedSha256(args, spec.path);
   if (args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', "get's stdout carries the file: give --checksum-file a file name");
   await checkChecksumFile(args['checksum-file']);
-  const progress = ProgressLine.wanted(args.q);
+  const progress = ProgressLine.wanted(args);
   try {
     const got = await getTo(connectOptions(spec, args, log), spec.path, output ?? process.stdout, {
       ...roleOptions(args, signal, log),

@@ -25,7 +25,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   // A stream (openStdin(true) never gives a descriptor): the branches are read in this thread.
   const stdin = producer ? { input: producer.input, fileSize: undefined } : (openStdin(true) as { input: Readable; fileSize?: bigint });
   const started = performance.now();
-  const progress = MultiProgressLine.wanted(args.q, progressLabels(specs, shown));
+  const progress = MultiProgressLine.wanted(args, progressLabels(specs, shown));
   const said = new Set<number>();
   // A failure is said when it happens (the others may go on for hours), unless
   // it is one said once at the end: a signal, or the producer failing every target.

@@ -33,7 +33,7 @@ export function describePart(p: PartReport): string {
 /** Sends `input` as a parts set; the library's error says what was confirmed. */
 export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: PutInput, signal: AbortSignal, log?: (line: string) => void): Promise<void> {
   if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}`);
-  const progress = ProgressLine.wanted(args.q);
+  const progress = ProgressLine.wanted(args);
   const started = performance.now();
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, input, {

@@ -209,7 +209,7 @@ export async function runPut(
   }
   const producer = command && new InputCommand(command);
   const stdin: { input: PutInput; fileSize?: bigint } = producer ? { input: producer.input } : openStdin(size !== undefined);
-  const progress = ProgressLine.wanted(args.q);
+  const progress = ProgressLine.wanted(args);
   const started = performance.now();
   let sending: number | undefined; // when pass 2 began
   let verifying: number | undefined; // when --verify's read-back began (the sending had ended)

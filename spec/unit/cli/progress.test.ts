@@ -1,4 +1,4 @@
-import { ProgressLine, StatusLine } from '../../../cli/progress';
+import { ProgressLine, StatusLine, progressMode } from '../../../cli/progress';
 import { MultiProgressLine } from '../../../cli/multi-progress';
 
 function captured(): { out: NodeJS.WriteStream; text: () => string } {
@@ -76,5 +76,34 @@ describe('MultiProgressLine (put to several targets)', () => {
     multi.settled(0, true);
     multi.done();
     expect(text().endsWith('\r\x1b[K')).toBe(true);
+  });
+});
+
+describe('--progress: lines for logs where stderr is not a terminal', () => {
+  it('the mode: a terminal unless -q; elsewhere lines only with --progress', () => {
+    expect(progressMode({ q: false }, { isTTY: true })).toBe('terminal');
+    expect(progressMode({ q: true, progress: true }, { isTTY: true })).toBeUndefined();
+    expect(progressMode({ q: false }, {})).toBeUndefined();
+    expect(progressMode({ q: false, progress: true }, {})).toBe('lines');
+    expect(progressMode({ q: true, progress: true }, {})).toBeUndefined();
+  });
+
+  it('a plain line, prefixed, at most every 10 s, with no control characters and nothing to erase', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { out, text } = captured();
+      const line = new ProgressLine(out, 'lines');
+      line.update({ name: 'db.zst', phase: 'spool', bytes: 1024n });
+      jest.setSystemTime(1_005_000);
+      line.update({ name: 'db.zst', phase: 'transfer', bytes: 0n, total: 4096n }); // a new phase, but within 10 s
+      jest.setSystemTime(1_010_000);
+      line.update({ name: 'db.zst', phase: 'transfer', bytes: 2048n, total: 4096n });
+      line.done();
+      const lines = text().split('\n');
+      expect(lines).toEqual([expect.stringMatching(/^scpipe: db\.zst: spooling 1 KiB {2}\S+ \S*B\/s$/), expect.stringMatching(/^scpipe: db\.zst: {2}50% {2}2 KiB \/ 4 KiB /), '']);
+      expect(text()).not.toMatch(/[\r\x1b]/);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
