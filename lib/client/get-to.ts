@@ -48,7 +48,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
       async () => {
         attempt++;
         current = undefined;
-        const download = await get(target, remotePath, opts);
+        const download = await get(target, remotePath, { ...opts, wholeStreamSum: opts.sha256 || opts.expectSha256 !== undefined });
         current = download;
         opts.onDownload?.(download);
         const wanted = opts.sha256 || opts.expectSha256 !== undefined;

@@ -45,6 +45,14 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
   spoolDir?: string;
   /** false: `remotePath` is a plain file only, never a parts set. */
   parts?: boolean;
+  /**
+   * A parts set: also sum the whole stream as it goes out and check it
+   * against the manifest's sum, for a caller that reports or compares that
+   * sum (getTo's sha256 and expectSha256 set it). Each part is checked
+   * against its own sum before it goes out either way, so the bytes are the
+   * manifest's without it; it checks the manifest's own last line.
+   */
+  wholeStreamSum?: boolean;
 }
 
 /** A download under way: what the remote announced, and the bytes. */

@@ -185,4 +185,28 @@ describe('get --check of a parts set', () => {
     expect(bad.stderr).toContain(`is not what was expected: its SHA-256 is ${sha(data)}`);
     expect(await readdir(local())).toEqual([]);
   });
+
+  // The manifest's '# sha256' line, which sha256sum -c skips, altered. User
+  // sees: a plain get restores the stream (every part checks out against its
+  // own line, in order); asked for the whole stream's sum, get reports that
+  // the parts do not add up to the manifest's stream, exit 1, and an
+  // --output file is not made.
+  it('a manifest whose whole-stream line was altered: plain get restores the parts; asked for the sum, it says they do not add up', async () => {
+    const account: TestAccount = sshd.rssh;
+    const dir = await userDir(account, 'sums-set-line');
+    const rdir = remotePath(account, dir);
+    const data = randomBytes(2 * 1024 * 1024 + 5);
+    const put = await runCli(['put', ...sshFlags(sshd, account), '--part-size', '1M', remote(sshd, account, `${rdir}/set`)], { stdin: data });
+    expect(put).toMatchObject({ status: 0, stderr: '' });
+    const manifest = join(dir, 'set.sha256');
+    await writeFile(manifest, (await readFile(manifest, 'utf8')).replace(`# sha256 ${sha(data)}`, `# sha256 ${'0'.repeat(64)}`));
+    const plain = await runCli(['get', ...sshFlags(sshd, account), remote(sshd, account, `${rdir}/set`)]);
+    expect(plain).toMatchObject({ status: 0, stderr: '' });
+    expect(plain.stdout.equals(data)).toBe(true);
+    const out = join(local(), 'set');
+    const asked = await runCli(['get', ...sshFlags(sshd, account), '--expect-sha256', sha(data), '--output', out, remote(sshd, account, `${rdir}/set`)]);
+    expect(asked.status).toBe(1);
+    expect(asked.stderr).toBe('scpipe: the parts of set do not add up to the stream the manifest describes (SHA-256 differs)\n');
+    expect(await readdir(local())).toEqual([]);
+  });
 });

@@ -3,7 +3,10 @@
 // taken into a spool (RAM within the memory limit shared by the parts held,
 // then a private file) and checked against the manifest's size and SHA-256
 // before a byte of it goes out, so nothing is written past a part that
-// failed. The whole stream's SHA-256 is checked at the end. The sums are
+// failed. The whole stream's SHA-256 is checked at the end where the caller
+// reports or compares it (wholeStreamSum): the parts, each checked and in
+// the manifest's order, are the manifest's stream without it, and it costs
+// a sixth of the client's CPU (docs/performance.md §3). The sums are
 // computed on a hashing thread (hash-thread.ts).
 import { ScpipeError, abortError, isScpipeError } from '../../errors';
 import type { ExitStatus } from '../../protocol/channel';
@@ -58,7 +61,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
   };
   const done = (async (): Promise<ExitStatus> => {
     const wholeId = held.sums.newId();
-    const whole = held.sums.feed([wholeId]);
+    const whole = opts.wholeStreamSum ? held.sums.feed([wholeId]) : undefined;
     let received = 0n;
     try {
       for (let i = 0; i < parallel; i++) startNext();
@@ -66,7 +69,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
         const part = await fetches[index]!;
         try {
           for await (const chunk of part.spool.replay({ signal: inner.signal })) {
-            await whole.update(chunk as Buffer);
+            await whole?.update(chunk as Buffer);
             received += BigInt((chunk as Buffer).length);
             opts.onProgress?.({ name: manifest.name, phase: 'transfer', bytes: received, total: manifest.size });
             await body.write(chunk as Buffer);
@@ -77,7 +80,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
         }
         startNext();
       }
-      if ((await whole.digest(wholeId)) !== manifest.sha256) {
+      if (whole && (await whole.digest(wholeId)) !== manifest.sha256) {
         throw new ScpipeError('ERR_CHECKSUM', `the parts of ${escapeForTerminal(manifest.name)} do not add up to the stream the manifest describes (SHA-256 differs)`);
       }
       body.finish();
