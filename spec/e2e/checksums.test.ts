@@ -169,18 +169,25 @@ describe('get --check, before connecting', () => {
 });
 
 describe('get --check of a parts set', () => {
-  it('checks against the manifest sum of the whole stream', async () => {
-    const account: TestAccount = sshd.rssh;
-    const dir = await userDir(account, 'sums-set');
-    const rdir = remotePath(account, dir);
-    const data = randomBytes(3 * 1024 * 1024 + 1);
-    const put = await runCli(['put', ...sshFlags(sshd, account), '--part-size', '1M', remote(sshd, account, `${rdir}/set`)], { stdin: data });
+  const account = (): TestAccount => sshd.rssh;
+  const getSet = (rdir: string, args: string[]): ReturnType<typeof runCli> => runCli(['get', ...sshFlags(sshd, account()), ...args, remote(sshd, account(), `${rdir}/set`)]);
+  // `data` put as the set `set` in a new directory of the scp-only account.
+  async function putSet(name: string, data: Buffer): Promise<{ dir: string; rdir: string }> {
+    const dir = await userDir(account(), name);
+    const rdir = remotePath(account(), dir);
+    const put = await runCli(['put', ...sshFlags(sshd, account()), '--part-size', '1M', remote(sshd, account(), `${rdir}/set`)], { stdin: data });
     expect(put).toMatchObject({ status: 0, stderr: '' });
-    const ok = await runCli(['get', ...sshFlags(sshd, account), '--expect-sha256', sha(data), remote(sshd, account, `${rdir}/set`)]);
+    return { dir, rdir };
+  }
+
+  it('checks against the manifest sum of the whole stream', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 1);
+    const { rdir } = await putSet('sums-set', data);
+    const ok = await getSet(rdir, ['--expect-sha256', sha(data)]);
     expect(ok).toMatchObject({ status: 0, stderr: '' });
     expect(ok.stdout.equals(data)).toBe(true);
     const out = join(local(), 'set');
-    const bad = await runCli(['get', ...sshFlags(sshd, account), '--expect-sha256', 'e'.repeat(64), '--output', out, remote(sshd, account, `${rdir}/set`)]);
+    const bad = await getSet(rdir, ['--expect-sha256', 'e'.repeat(64), '--output', out]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(`is not what was expected: its SHA-256 is ${sha(data)}`);
     expect(await readdir(local())).toEqual([]);
@@ -192,19 +199,15 @@ describe('get --check of a parts set', () => {
   // the parts do not add up to the manifest's stream, exit 1, and an
   // --output file is not made.
   it('a manifest whose whole-stream line was altered: plain get restores the parts; asked for the sum, it says they do not add up', async () => {
-    const account: TestAccount = sshd.rssh;
-    const dir = await userDir(account, 'sums-set-line');
-    const rdir = remotePath(account, dir);
     const data = randomBytes(2 * 1024 * 1024 + 5);
-    const put = await runCli(['put', ...sshFlags(sshd, account), '--part-size', '1M', remote(sshd, account, `${rdir}/set`)], { stdin: data });
-    expect(put).toMatchObject({ status: 0, stderr: '' });
+    const { dir, rdir } = await putSet('sums-set-line', data);
     const manifest = join(dir, 'set.sha256');
     await writeFile(manifest, (await readFile(manifest, 'utf8')).replace(`# sha256 ${sha(data)}`, `# sha256 ${'0'.repeat(64)}`));
-    const plain = await runCli(['get', ...sshFlags(sshd, account), remote(sshd, account, `${rdir}/set`)]);
+    const plain = await getSet(rdir, []);
     expect(plain).toMatchObject({ status: 0, stderr: '' });
     expect(plain.stdout.equals(data)).toBe(true);
     const out = join(local(), 'set');
-    const asked = await runCli(['get', ...sshFlags(sshd, account), '--expect-sha256', sha(data), '--output', out, remote(sshd, account, `${rdir}/set`)]);
+    const asked = await getSet(rdir, ['--expect-sha256', sha(data), '--output', out]);
     expect(asked.status).toBe(1);
     expect(asked.stderr).toBe('scpipe: the parts of set do not add up to the stream the manifest describes (SHA-256 differs)\n');
     expect(await readdir(local())).toEqual([]);
