@@ -21,7 +21,9 @@ export function createContext(verbose: () => boolean): CommandContext {
     },
     async run(body) {
       const { signal, release } = abortOnSignals();
-      const log = verbose() ? (line: string) => process.stderr.write(`scpipe: ${line}\n`) : undefined;
+      // On a terminal a -v line first erases the progress line it would land on (the next update redraws it).
+      const erase = process.stderr.isTTY ? '\r\x1b[K' : '';
+      const log = verbose() ? (line: string) => process.stderr.write(`${erase}scpipe: ${line}\n`) : undefined;
       log?.(versionLine());
       let failure: unknown;
       try {

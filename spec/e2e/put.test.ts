@@ -341,6 +341,22 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     }
   });
 
+  // User sees, with -v on a terminal: each -v line on a line of its own,
+  // never glued to the end of the progress line.
+  it('-v lines on a terminal erase the progress line first', async () => {
+    const file = join(spoolDir(), '..', `scpipe-test-progress-v-${process.pid}`);
+    await writeFile(file, randomBytes(8 * 1024 * 1024));
+    try {
+      const { status, out } = await runOnTerminal(`cat ${shellQuote([file])} | ${shellQuote([process.execPath, CLI, ...put(`${dir}/progress-v.bin`), '-v'])}`);
+      expect(status).toBe(0);
+      const visible = out.replace(/\r\n/g, '\n').split('\n').map((line) => line.split('\r').pop()!.replace(/^\x1b\[K/, ''));
+      expect(visible.filter((line) => line.includes('scpipe: ')).length).toBeGreaterThan(3);
+      expect(visible.filter((line) => line.includes('scpipe: ') && !line.startsWith('scpipe: '))).toEqual([]);
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+
   it('a terminal on stdin is refused (exit 2), before connecting', async () => {
     // script(1) gives the CLI a pseudo-terminal as stdin.
     const r = await runOnTerminal(shellQuote([process.execPath, CLI, 'put', 'nobody@192.0.2.1:f']));
