@@ -18,6 +18,7 @@ import { PipelinedWriter, type WriteLane } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
 import type { PutInput, PutOptions, PutResult } from './put';
 import { isConnectionLoss, type Reconnector } from './reconnect';
+import { DEFAULT_RETRIES } from './retry';
 import { asTarget, uploadPaths, type UploadPaths } from './sftp-paths';
 import { reconnect, recoverer, type ResumeOptions } from './sftp-resume';
 import { removeStaleTemps } from './sftp-stale';
@@ -98,13 +99,19 @@ export async function putSftp(
     const sha256 = sum?.digest('hex');
     await writer.flush();
     lanes = writer.currentLanes;
-    await finish(lanes, paths, bytes, sha256, opts).catch(async (err: unknown) => {
-      if (!isConnectionLoss(err) || !conn.canReconnect) throw err;
-      finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, opts);
-      if (finishing === undefined) return; // renamed before the loss
-      log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
-      await finish(finishing, paths, bytes, sha256, opts);
-    });
+    // Every byte is acknowledged: a loss from here on is mended by finishing
+    // over a new connection, as often as --retries allows.
+    for (let lost = 0; ; lost++) {
+      try {
+        await finish(finishing ?? lanes, paths, bytes, sha256, opts);
+        break;
+      } catch (err) {
+        if (!isConnectionLoss(err) || !conn.canReconnect || lost >= (opts.retries ?? DEFAULT_RETRIES)) throw err;
+        finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, opts);
+        if (finishing === undefined) break; // renamed before the loss
+        log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
+      }
+    }
     return { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };
   } catch (err) {
     const failure = opts.signal?.aborted ? abortError(opts.signal) : err;

@@ -176,3 +176,25 @@ describe('cp over SFTP to a hostile server', () => {
     expect(ops.filter((op) => op.startsWith('rename'))).toEqual([expect.stringMatching(/^rename \/up\/\.b\.scpipe-\w{6} \/up\/b$/)]);
   });
 });
+
+describe('put over SFTP: the connection lost at the rename', () => {
+  // Every byte was acknowledged, and the connection goes at the last step,
+  // twice. User sees two retry lines and exit 0; left: the target whole,
+  // no temporary file, and the data sent once.
+  it('twice: each time it connects again and finishes there, with no data sent again', async () => {
+    let drops = 0;
+    fake = await startHostileSftp({ ...treeOf({ '/up': { kind: 'dir' } }), dropOnRename: () => drops++ < 2 });
+    const data = randomBytes(300_000);
+    const r = await runCli(['put', ...fake.args(), '-s', '--parallel', '1', 'backup@127.0.0.1:/up/f.bin'], { stdin: data, timeoutMs: 60_000 });
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([
+      expect.stringMatching(/^scpipe: \/up\/f\.bin: .*; retry 1 of 5 in 1 s$/),
+      expect.stringMatching(/^scpipe: \/up\/f\.bin: .*; retry 1 of 5 in 1 s$/),
+    ]);
+    expect(r.status).toBe(0);
+    const { ops, files: stored } = fake.uploads;
+    expect([...stored.keys()]).toEqual(['/up/f.bin']);
+    expect(stored.get('/up/f.bin')!.equals(data)).toBe(true);
+    expect(ops.filter((op) => op.startsWith('rename'))).toHaveLength(3);
+    expect(ops.filter((op) => op.startsWith('open'))).toHaveLength(3); // made once, reopened twice to finish
+  });
+});

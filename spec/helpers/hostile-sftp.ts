@@ -41,6 +41,8 @@ export interface FakeTree {
   failWrite?(path: string): boolean;
   /** Uploads: true to make the file, then drop the connection instead of answering the OPEN (lost right after the server made it). */
   dropOnOpen?(path: string): boolean;
+  /** Uploads: true to drop the connection instead of doing and answering a RENAME (lost at the last step of an upload). */
+  dropOnRename?(from: string, to: string): boolean;
   /** Uploads: the bytes stored for a WRITE (default: as sent; a failing disk may store others). READ serves what was stored. */
   storeWrite?(path: string, offset: number, data: Buffer): Buffer;
 }
@@ -143,7 +145,8 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
     if (flags & 0x02) {
       // SSH_FXF_WRITE: an upload, kept in memory.
       uploads.ops.push(`open ${path}`);
-      uploads.files.set(path, Buffer.alloc(0));
+      // SSH_FXF_CREAT makes the file afresh; without it (a resumed upload) it is opened as it is.
+      if (flags & 0x08 || !uploads.files.has(path)) uploads.files.set(path, Buffer.alloc(0));
       if (tree.dropOnOpen?.(path)) return drop();
       return sftp.handle(reqid, newHandle(path));
     }
@@ -179,6 +182,7 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
   });
   sftp.on('RENAME', (reqid: number, from: string, to: string) => {
     uploads.ops.push(`rename ${from} ${to}`);
+    if (tree.dropOnRename?.(from, to)) return drop();
     const data = uploads.files.get(from);
     if (!data) return sftp.status(reqid, NO_SUCH_FILE);
     uploads.files.delete(from);
