@@ -4,10 +4,10 @@
 // `scpipe: DEST: message` line as soon as it fails, and the others go on.
 // The exit status is the first failed destination's (0 when all succeeded).
 // The progress line shows every destination (multi-progress.ts).
-import { ScpipeError, escapeForTerminal, putMany, type PutResult, type RemoteSpec } from '../../lib';
+import { ScpipeError, escapeForTerminal, isScpipeError, putMany, type DestinationOutcome, type PutResult, type RemoteSpec } from '../../lib';
 import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
-import { recordFailedTargets, recordSha256, summary } from '../json-summary';
+import { recordFailedTargets, recordParts, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayRetry } from '../report';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
@@ -48,6 +48,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
           say(`${shown[i]}: removed ${escapeForTerminal(path)}, left by an interrupted upload`);
         },
         onRetry: (e) => {
+          recordRetry();
           progress?.done();
           sayRetry(`${targetArgs[i]}${'file' in e ? ` (${String(e.file)})` : ''}`, e);
         },
@@ -62,13 +63,15 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     const done: PutResult[] = [];
     let first: unknown;
     const failure = producer?.failure;
-    if (failure !== undefined && outcomes.every((o) => !o.ok && (o.error as Error).message === failure.message)) {
+    const byProducer = (o: DestinationOutcome): boolean => !o.ok && failure !== undefined && (o.error as Error).message === failure.message;
+    if (failure !== undefined && outcomes.every(byProducer)) {
       // The producer failed every target the same way: said once, as for one target.
       throw new ScpipeError('ERR_LOCAL_IO', `${failure.message}; nothing was stored`, { cause: failure });
     }
     if (signal.aborted) {
-      const stopped = outcomes.find((o) => !o.ok);
-      if (stopped && !stopped.ok) throw stopped.error; // SIGINT/SIGTERM: said once
+      // SIGINT/SIGTERM: said once, whichever target failed first for another reason.
+      const stopped = outcomes.find((o) => !o.ok && isScpipeError(o.error, 'ERR_ABORTED'));
+      if (stopped && !stopped.ok) throw stopped.error;
     }
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) {
@@ -80,7 +83,13 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         sayFailure(i, outcome.error);
       }
     });
+    // Targets the producer failed, beside others that failed for reasons of their own: said once.
+    const spoilt = targetArgs.filter((_, i) => byProducer(outcomes[i]!));
+    if (spoilt.length > 0) say(`${failure!.message}; nothing was stored on ${spoilt.map((t) => escapeForTerminal(t)).join(', ')}`);
     recordFailedTargets(targetArgs.filter((_, i) => !outcomes[i]!.ok));
+    recordManyProtocols(outcomes);
+    const parts = done.find((r) => r.parts !== undefined)?.parts;
+    if (parts !== undefined) recordParts(parts);
     const sum = done.find((r) => r.sha256 !== undefined)?.sha256;
     if (sum !== undefined) recordSha256(sum);
     if (args['checksum-file'] !== undefined && sum !== undefined) await writeChecksumLines(args['checksum-file'], sum, done.map((r) => r.name));
@@ -105,4 +114,10 @@ function withTarget(target: string, path: string, message: string): string {
   const shownPath = escapeForTerminal(path);
   if (message.startsWith(`${shownPath}: `)) return `${escapeForTerminal(target.slice(0, target.length - path.length))}${message}`;
   return `${escapeForTerminal(target)}: ${message}`;
+}
+
+// --json's protocol: sftp only where every target that got that far used it.
+function recordManyProtocols(outcomes: readonly DestinationOutcome[]): void {
+  const used = outcomes.flatMap((o) => (o.ok ? [o.result.protocol] : []));
+  if (used.length > 0) recordProtocol(used.every((p) => p === 'sftp') ? 'sftp' : 'scp');
 }

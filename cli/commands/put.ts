@@ -6,7 +6,7 @@ import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
 import { allOperands, missingOperand, operands, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
-import { recordSha256, summaryIfAsked, tally } from '../json-summary';
+import { recordRetry, recordSha256, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { openStdin } from '../stdin';
 import { runPutParts } from './put-parts';
@@ -220,6 +220,7 @@ export async function runPut(
       onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
       onStaleKept: (path, ageS) => say(`kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`),
       onRetry: (e) => {
+        recordRetry();
         progress?.done();
         sayRetry(spec.path, e);
       },

@@ -109,10 +109,27 @@ describe('put to several targets', () => {
     expect(await readdir(sftpDir)).toEqual([]);
   });
 
-  it('the same host twice, under two names, as parts on one and a file on the other', async () => {
+  // A target that cannot log in (no such account), beside two that the
+  // producer's failure spoils. User sees the refusal, then the producer's
+  // failure once, naming the two; exit 1 (the first failed target's).
+  // Left: nothing on either host.
+  it('a producer that fails beside a target refused for its own reason: both said, each once', async () => {
+    const refused = `nobody@${sshd.host}:/x.bin`;
+    const r = await runCli(['put', ...flags(), toScp('p.bin'), toSftp('p.bin'), refused, '--', 'sh', '-c', 'head -c 3000000 /dev/zero; sleep 1; exit 3']);
+    expect(r.stderr.split('\n').filter((l) => l !== '').sort()).toEqual([
+      `scpipe: ${refused}: nobody@${sshd.host}: Permission denied (tried publickey)`,
+      `scpipe: the input command exited with status 3: sh -c 'head -c 3000000 /dev/zero; sleep 1; exit 3'; nothing was stored on ${toScp('p.bin')}, ${toSftp('p.bin')}`,
+    ]);
+    expect(r.status).toBe(1);
+    expect(await readdir(scpDir)).toEqual([]);
+    expect(await readdir(sftpDir)).toEqual([]);
+  });
+
+  it('the same host twice, under two names, as parts on one and a file on the other; --json counts the parts', async () => {
     const data = randomBytes(3 * 1024 * 1024 + 1);
-    const r = await runCli(['put', ...flags(), '--part-size', '1M', toScp('set'), toScp('also')], { stdin: data });
+    const r = await runCli(['put', ...flags(), '--json', '--part-size', '1M', toScp('set'), toScp('also')], { stdin: data });
     expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: true, parts: 4, protocol: 'scp', bytes: data.length, sha256: sha(data) });
     expect((await readdir(scpDir)).sort()).toEqual(['also.000000', 'also.000001', 'also.000002', 'also.000003', 'also.sha256', 'set.000000', 'set.000001', 'set.000002', 'set.000003', 'set.sha256']);
   });
 
@@ -135,6 +152,26 @@ describe('put to several targets', () => {
       const r = await run.done;
       expect(r.stderr).toBe(`scpipe: interrupted by ${signal}\n`);
       expect(r.status).toBe(status);
+      expect(await readdir(sftpDir)).toEqual([]);
+      expect(await readdir(scpDir)).toEqual([]);
+    } finally {
+      endless.destroy();
+    }
+  });
+
+  // The first target refused at once (no such account), then SIGINT while
+  // the others flow. User sees the refusal once and "interrupted by
+  // SIGINT"; exit 130, not the refusal's 255. Left: nothing on either host.
+  it('SIGINT after the first target was refused: exit 130, each said once', async () => {
+    const endless = endlessInput();
+    const refused = `nobody@${sshd.host}:/x.bin`;
+    try {
+      const run = startCli(['put', ...flags(), '--spool-dir', spool(), refused, toScp('s.bin'), toSftp('s.bin')], { stdin: endless, timeoutMs: 60_000 });
+      await waitFor(async () => (await readdir(sftpDir)).length > 0 && run.stderr().includes('Permission denied'), 'the refusal and the SFTP upload under way', 30_000);
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.stderr).toBe(`scpipe: ${refused}: nobody@${sshd.host}: Permission denied (tried publickey)\nscpipe: interrupted by SIGINT\n`);
+      expect(r.status).toBe(130);
       expect(await readdir(sftpDir)).toEqual([]);
       expect(await readdir(scpDir)).toEqual([]);
     } finally {

@@ -31,11 +31,11 @@ describe('put: a connection lost while spooling', () => {
     expect(r.stderr).not.toMatch(/after the file header/);
   });
 
-  it('with retries: -v says it at once, and the file goes whole over a new connection', async () => {
+  it('with retries: -v says it at once, the file goes whole over a new connection, and --json counts the retry', async () => {
     const dir = await userDir(sshd.user, 'spool-retry');
     const data = randomBytes(3 * 1024 * 1024);
     const input = new PassThrough();
-    const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '-v', remote(sshd, sshd.user, join(dir, 'b.bin'))], { stdin: input });
+    const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '-v', '--json', remote(sshd, sshd.user, join(dir, 'b.bin'))], { stdin: input });
     input.write(data.subarray(0, 1024 * 1024));
     await waitFor(() => run.stderr().includes('< \\0 (ok)'), 'the remote scp -t started', 30_000);
     await dropConnections(sshd);
@@ -44,6 +44,7 @@ describe('put: a connection lost while spooling', () => {
     const r = await run.done;
     expect(r.stderr).toMatch(new RegExp(`b\\.bin: ${STAGE.replace(/[()]/g, '\\$&')}; retry 1 of 5`));
     expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: true, retries: 1 }); // --json counts it
     expect((await readFile(join(dir, 'b.bin'))).equals(data)).toBe(true);
   });
 });
