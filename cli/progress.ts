@@ -3,7 +3,8 @@
 // produced and confirmed, parts in flight and rate. One line for put, get
 // and cp alike (each file of a cp replaces the last). On a terminal it is
 // redrawn at most four times a second and erased at the end; elsewhere only
-// with --progress, as a plain line every 10 s, for logs. put to several
+// with --progress, as a plain line every 10 s and one for the last state,
+// for logs. put to several
 // targets has its own line (multi-progress.ts).
 import { escapeForTerminal, type Progress } from '../lib';
 import { formatBytes } from '../lib/internal';
@@ -21,20 +22,21 @@ export function progressMode(args: { q?: boolean; progress?: boolean }, stderr: 
   return args.progress ? 'lines' : undefined;
 }
 
-/** One line of stderr, redrawn in place; in 'lines' mode a plain line at most every 10 s. */
+/** One line of stderr, redrawn in place; in 'lines' mode a plain line at most every 10 s, and the last at done(). */
 export class StatusLine {
   private shown = false;
-  private lastLine = -Infinity;
+  // A log's first line comes after 10 s, not at the first update (0 bytes, and a rate from a few milliseconds).
+  private lastLine = Date.now();
+  private pending: string | undefined; // a log's latest text not written yet: done() writes it
 
   constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly mode: ProgressMode = 'terminal') {}
 
   /** Replaces the line with `text`, cut to the terminal's width. */
   draw(text: string): void {
     if (this.mode === 'lines') {
+      this.pending = text;
       const now = Date.now();
-      if (now - this.lastLine < LINE_EVERY_MS) return;
-      this.lastLine = now;
-      this.out.write(`scpipe: ${text}\n`);
+      if (now - this.lastLine >= LINE_EVERY_MS) this.flush(now);
       return;
     }
     const width = this.out.columns ?? 80;
@@ -42,10 +44,18 @@ export class StatusLine {
     this.shown = true;
   }
 
-  /** Erases the line. */
+  /** Erases the line; a log gets the last state it has not had yet. */
   done(): void {
+    if (this.mode === 'lines') this.flush(Date.now());
     if (this.shown) this.out.write('\r\x1b[K');
     this.shown = false;
+  }
+
+  private flush(now: number): void {
+    if (this.pending === undefined) return;
+    this.out.write(`scpipe: ${this.pending}\n`);
+    this.pending = undefined;
+    this.lastLine = now;
   }
 }
 
@@ -56,6 +66,8 @@ export class ProgressLine {
   private phaseStart = Date.now();
   private current: Progress | undefined;
   private label = '';
+  private files = 0; // cp: the files transferred so far, this one included
+  private before = 0n; // cp: the bytes of the files before this one
 
   constructor(out: NodeJS.WriteStream = process.stderr, mode: ProgressMode = 'terminal') {
     this.line = new StatusLine(out, mode);
@@ -72,6 +84,10 @@ export class ProgressLine {
     const now = Date.now();
     const prev = this.current;
     this.current = p;
+    if (p.phase === 'transfer' && p.name !== prev?.name) {
+      if (prev?.phase === 'transfer') this.before += prev.bytes;
+      this.files++;
+    }
     if (!prev || p.phase !== prev.phase || p.name !== prev.name || p.bytes < prev.bytes) {
       this.phaseStart = now;
       // The name may be the remote's: escaped here, for every caller.
@@ -87,11 +103,15 @@ export class ProgressLine {
       text = `${this.label}: produced ${formatBytes(p.parts.produced)}, confirmed ${formatBytes(p.bytes)}, ${p.parts.inFlight} part(s) in flight, ${formatBytes(Math.round(rate))}/s`;
     } else if (p.phase === 'spool') {
       text = `${this.label}: spooling ${formatBytes(p.bytes)}  ${formatBytes(Math.round(rate))}/s`;
+    } else if (p.total === undefined) {
+      // Sent as it comes (SFTP from a pipe): no size to reach yet.
+      text = `${this.label}: sent ${formatBytes(p.bytes)}  ${formatBytes(Math.round(rate))}/s`;
     } else {
-      const total = p.total ?? 0n;
+      const total = p.total;
       const pct = total === 0n ? 100 : Number((p.bytes * 100n) / total);
       const eta = rate > 0 ? formatEta(Number(total - p.bytes) / rate) : '--:--';
       text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${formatBytes(Math.round(rate))}/s  ETA ${eta}`;
+      if (this.files > 1) text += `  [file ${this.files}, ${formatBytes(this.before + p.bytes)} in all]`;
     }
     this.line.draw(text);
   };

@@ -39,7 +39,7 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
     .option('F', { ...single, describe: 'ssh config file (instead of ~/.ssh/config)' })
     .option('o', { ...repeatable, describe: 'ssh option Key=Value; repeatable' })
     .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: 'no progress display' })
-    .option('progress', { type: 'boolean', describe: 'progress also when stderr is not a terminal: a line every 10 s, for logs (cron, systemd)' })
+    .option('progress', { type: 'boolean', describe: 'progress also when stderr is not a terminal: a line every 10 s and the last state, for logs (cron, systemd)' })
     .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'protocol trace and connection details on stderr' })
     .option('quote', { choices: QUOTE_MODES, coerce: lastValue, default: 'posix' as QuoteMode, describe: 'how remote paths are quoted for the remote shell' })
     .option('scp-path', { ...single, default: 'scp', describe: 'remote scp program' })

@@ -88,22 +88,51 @@ describe('--progress: lines for logs where stderr is not a terminal', () => {
     expect(progressMode({ q: true, progress: true }, {})).toBeUndefined();
   });
 
-  it('a plain line, prefixed, at most every 10 s, with no control characters and nothing to erase', () => {
+  it('a plain line, prefixed, every 10 s from the start (none at the first update) and the last state at the end, with no control characters', () => {
     jest.useFakeTimers({ now: 1_000_000 });
     try {
       const { out, text } = captured();
       const line = new ProgressLine(out, 'lines');
       line.update({ name: 'db.zst', phase: 'spool', bytes: 1024n });
-      jest.setSystemTime(1_005_000);
-      line.update({ name: 'db.zst', phase: 'transfer', bytes: 0n, total: 4096n }); // a new phase, but within 10 s
       jest.setSystemTime(1_010_000);
+      line.update({ name: 'db.zst', phase: 'spool', bytes: 10n * 1024n * 1024n });
+      jest.setSystemTime(1_015_000);
+      line.update({ name: 'db.zst', phase: 'transfer', bytes: 0n, total: 4096n }); // a new phase, but within 10 s
+      jest.setSystemTime(1_020_000);
       line.update({ name: 'db.zst', phase: 'transfer', bytes: 2048n, total: 4096n });
+      jest.setSystemTime(1_021_000);
+      line.update({ name: 'db.zst', phase: 'transfer', bytes: 4096n, total: 4096n }); // the last state: written at done()
       line.done();
+      line.done(); // once
       const lines = text().split('\n');
-      expect(lines).toEqual([expect.stringMatching(/^scpipe: db\.zst: spooling 1 KiB {2}\S+ \S*B\/s$/), expect.stringMatching(/^scpipe: db\.zst: {2}50% {2}2 KiB \/ 4 KiB /), '']);
+      expect(lines).toEqual([
+        expect.stringMatching(/^scpipe: db\.zst: spooling 10 MiB {2}1 MiB\/s$/),
+        expect.stringMatching(/^scpipe: db\.zst: {2}50% {2}2 KiB \/ 4 KiB /),
+        expect.stringMatching(/^scpipe: db\.zst: 100% {2}4 KiB \/ 4 KiB /),
+        '',
+      ]);
       expect(text()).not.toMatch(/[\r\x1b]/);
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('ProgressLine: sizes not known yet, and cp\'s files', () => {
+  it('a transfer of unknown size (SFTP from a pipe) says what was sent, with no percent or ETA', () => {
+    const { out, text } = captured();
+    new ProgressLine(out).update({ name: 'h.bin', phase: 'transfer', bytes: 5n * 1024n * 1024n });
+    expect(text()).toMatch(/\rh\.bin: sent 5 MiB {2}\S+ \S*B\/s\x1b\[K$/);
+    expect(text()).not.toMatch(/%|ETA/);
+  });
+
+  it('from the second file of a cp on: which file, and the bytes of all so far', () => {
+    const { out, text } = captured();
+    const line = new ProgressLine(out);
+    line.update({ name: 'a', phase: 'transfer', bytes: 1024n, total: 1024n });
+    expect(text()).not.toContain('[file');
+    line.update({ name: 'b', phase: 'transfer', bytes: 0n, total: 2048n });
+    line.update({ name: 'b', phase: 'transfer', bytes: 2048n, total: 2048n });
+    expect(text()).toMatch(/\rb: 100% {2}2 KiB \/ 2 KiB .*\[file 2, 3 KiB in all\]\x1b\[K$/);
   });
 });
