@@ -105,9 +105,12 @@ export async function readBackSet(target: Target, parts: PartsResult, opts: Read
     const manifest = await fetchManifest(conn, parts.dir, parts.name, role);
     if (manifest.sha256 !== parts.sha256) throw readBackDiffers(`${parts.dir}${parts.manifestName}`, manifest.sha256, parts.sha256, `the parts set ${shown} cannot be trusted`);
     const { body, done } = readParts(conn, parts.dir, manifest, role);
-    const read = await sumOf(body, parts.name, manifest.size, opts.onProgress);
-    await done;
-    if (read !== parts.sha256) throw readBackDiffers(parts.dir + parts.name, read, parts.sha256, `the parts of ${shown} do not add up to the stream sent`);
+    const read = await Promise.all([sumOf(body, parts.name, manifest.size, opts.onProgress), done]).catch((err: unknown) => {
+      // A part that differs from its line: said as the read-back's finding.
+      if (!isScpipeError(err, 'ERR_CHECKSUM')) throw err;
+      throw new ScpipeError('ERR_CHECKSUM', `${shown}: read back, ${err.message}; the parts set cannot be trusted`, { ...err, cause: err });
+    });
+    if (read[0] !== parts.sha256) throw readBackDiffers(parts.dir + parts.name, read[0], parts.sha256, `the parts of ${shown} do not add up to the stream sent`);
   } catch (err) {
     throw notVerified(err, `the parts set ${shown} was stored, but reading it back to verify it failed`);
   } finally {

@@ -43,14 +43,14 @@ describe.each([
 });
 
 // put --verify -O of `data` to the normal account, whose remote scp is `script` (--scp-path).
-async function putVerifyThrough(script: string, data: Buffer): Promise<{ r: Awaited<ReturnType<typeof runCli>>; dir: string; rdir: string }> {
+async function putVerifyThrough(script: string, data: Buffer, extra: string[] = []): Promise<{ r: Awaited<ReturnType<typeof runCli>>; dir: string; rdir: string }> {
   const account: TestAccount = sshd.user;
   const dir = await userDir(account, 'verify-scp');
   const rdir = remotePath(account, dir);
   const scp = join(dir, 'remote-scp');
   await writeFile(scp, script);
   await chmod(scp, 0o755);
-  const r = await runCli(['put', ...sshFlags(sshd, account), '-O', '--scp-path', scp, '--verify', remote(sshd, account, `${rdir}/v.bin`)], { stdin: data });
+  const r = await runCli(['put', ...sshFlags(sshd, account), '-O', '--scp-path', scp, '--verify', ...extra, remote(sshd, account, `${rdir}/v.bin`)], { stdin: data });
   return { r, dir, rdir };
 }
 
@@ -65,6 +65,17 @@ describe('put --verify, a remote that stores other bytes than it was sent', () =
     const stored = await readFile(join(dir, 'v.bin'));
     expect(stored[0]).toBe(0x58);
     expect(r.stderr).toBe(`scpipe: ${rdir}/v.bin: read back, its SHA-256 is ${sha(stored)}, not ${sha(data)} as sent; the remote file cannot be trusted: remove or overwrite it\n`);
+    expect(r.status).toBe(1);
+  });
+
+  // A parts set whose second part the remote altered. User sees: exit 1,
+  // "DIR/v.bin: read back, part v.bin.000001 does not match its SHA-256 in
+  // the manifest; the parts set cannot be trusted". Left: the set remotely.
+  it('a parts set: exit 1, naming the part that differs, and saying the set cannot be trusted', async () => {
+    const data = randomBytes(3 * 1024 * 1024);
+    const flipSecond = '#!/bin/sh\nscp "$@" || exit\ncase "$1" in -t) for last; do :; done; case "$last" in *.000001) printf X | dd of="$last" bs=1 count=1 conv=notrunc 2>/dev/null;; esac;; esac\n';
+    const { r, rdir } = await putVerifyThrough(flipSecond, data, ['--part-size', '1M']);
+    expect(r.stderr).toBe(`scpipe: ${rdir}/v.bin: read back, part v.bin.000001 does not match its SHA-256 in the manifest; the parts set cannot be trusted\n`);
     expect(r.status).toBe(1);
   });
 
