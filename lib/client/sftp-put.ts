@@ -25,6 +25,7 @@ import { removeStaleTemps } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { existsError } from './scp-exists';
+import { explainNoSpace } from './sftp-no-space';
 import { notVerified, readBackDiffers, sumOf } from './read-back';
 import { readOrdered, type ReadLane } from '../sftp/reader';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
@@ -265,14 +266,10 @@ async function renameNoClobber(session: SftpSession, paths: UploadPaths): Promis
   }
 }
 
-// OpenSSH answers a write on a full disk with plain FAILURE: statvfs@openssh.com
-// (before the temporary file is removed) tells whether the disk is full.
-async function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: unknown): Promise<unknown> {
-  if (!isScpipeError(failure, 'ERR_REMOTE') || failure.sftpStatus !== SFTP_STATUS.FAILURE) return failure;
-  const live = lanes.find((l) => !l.session.ended);
-  const free = await live?.session.freeBytes(posix.dirname(paths.temp)).catch(() => undefined);
-  if (free === undefined || free >= live!.session.limits.maxWrite) return failure;
-  return new ScpipeError('ERR_NO_SPACE', `${escapeForTerminal(paths.target)}: no space left on the remote file system (${failure.message})`, { path: paths.target, sftpStatus: failure.sftpStatus, cause: failure });
+// A full disk, said as one (sftp-no-space.ts), through a session still
+// alive, before the temporary file is removed.
+function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: unknown): Promise<unknown> {
+  return explainNoSpace(lanes.find((l) => !l.session.ended)?.session, paths.temp, paths.target, failure);
 }
 
 // Removes the temporary file through a session still alive; says where it is when none is.

@@ -22,6 +22,7 @@ import { PipelinedWriter } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
 import { HELD_PER_LANE, rename } from './sftp-put';
 import { asTarget, tempNameFor } from './sftp-paths';
+import { explainNoSpace } from './sftp-no-space';
 
 /** Options of SftpTreeWriter. */
 export interface TreeWriterOptions {
@@ -97,7 +98,7 @@ export class SftpTreeWriter implements SourceSession {
       this.opts.trace?.(`sftp: ${escapeForTerminal(path)}: ${file.size} bytes`);
       return true;
     } catch (caught) {
-      const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : caught;
+      const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : await explainNoSpace(this.session, temp, path, caught);
       // put's rename() names the temporary file when it removed the old target but could not rename: it stays.
       const kept = isScpipeError(err) && err.message.includes('the upload is whole in');
       if (opened && !kept) await this.removeTemp(handle, temp, err);

@@ -3,7 +3,8 @@
 // and back down byte-exact.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFile, readdir, writeFile, chown } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -35,6 +36,29 @@ describe('scpipe put over SFTP onto a full remote disk', () => {
       expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
     } finally {
       execFileSync('umount', [dir]);
+    }
+  });
+});
+
+describe('scpipe cp over SFTP onto a full remote disk', () => {
+  // User sees: "scpipe: /files/…/big.bin: no space left on the remote file
+  // system (…)", the small file copied all the same, exit 1. Left remotely:
+  // small.txt, and no temporary file.
+  it('says the disk is full for the file that did not fit, and copies the rest', async () => {
+    const dir = await userDir(sshd.sftp, 'cp-full');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=4m,uid=${sshd.sftp.uid},gid=${sshd.sftp.gid}`, 'tmpfs', dir]);
+    const local = await mkdtemp(join(tmpdir(), 'scpipe-test-cpfull-'));
+    try {
+      await writeFile(join(local, 'big.bin'), Buffer.alloc(16 * MiB));
+      await writeFile(join(local, 'small.txt'), 'fits');
+      const rdir = remotePath(sshd.sftp, dir);
+      const r = await runCli(['cp', ...sshFlags(sshd, sshd.sftp), join(local, 'big.bin'), join(local, 'small.txt'), remote(sshd, sshd.sftp, `${rdir}/`)], { timeoutMs: 60_000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^scpipe: ${rdir}/big\\.bin: no space left on the remote file system \\(${rdir}/\\.big\\.bin\\.scpipe-\\w{6}: write: Failure\\)\n$`));
+      expect(await readdir(dir)).toEqual(['small.txt']);
+    } finally {
+      execFileSync('umount', [dir]);
+      await rm(local, { recursive: true, force: true });
     }
   });
 });
