@@ -16,6 +16,7 @@ import { recordSha256 } from '../json-summary';
 
 interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   output?: string;
+  parts?: boolean;
   p: boolean;
   parallel?: number;
   retries?: number;
@@ -31,6 +32,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .usage('$0 get [options] [user@]host:path')
         .option('output', { ...single, describe: 'write to FILE instead of stdout (replaced only when complete)' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve times and mode (no effect on stdout)' })
+        .option('parts', { type: 'boolean', describe: 'PATH is a parts set (PATH.sha256 and its parts), also where a plain file PATH is there too' })
         .option('parallel', { ...singleNumber, describe: 'channels at once: SFTP reads (default: from the round trip), or parts fetched ahead for a parts set PATH.sha256 (default 4)' })
         .options(protocolOptions)
         .options(checksumFileOption)
@@ -48,7 +50,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
 
 /** Writes one remote file to stdout or `output`; shared by `get` and `cp host:f -`. */
 export async function runGet(
-  args: SshArgs & ProtocolArgs & ChecksumArgs & { p?: boolean; parallel?: number; retries?: number },
+  args: SshArgs & ProtocolArgs & ChecksumArgs & { p?: boolean; parallel?: number; retries?: number; parts?: boolean },
   sourceArg: string,
   output: string | undefined,
   signal: AbortSignal,
@@ -66,6 +68,7 @@ export async function runGet(
       preserve: Boolean(args.p),
       protocol: protocolOf(args),
       parallel: args.parallel,
+      parts: args.parts,
       retries: args.retries,
       sha256: args['checksum-file'] !== undefined,
       expectSha256,

@@ -14,6 +14,7 @@ import { MultiProgressLine } from '../multi-progress';
 import { openStdin } from '../stdin';
 import { writeChecksumLines } from '../checksums';
 import { checkPutArgs, putOptions, type PutLikeArgs } from './put';
+import { shadowWarning } from './put-parts';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
 export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[], signal: AbortSignal, log?: (line: string) => void, command?: readonly string[]): Promise<void> {
@@ -78,6 +79,8 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         done.push(outcome.result);
         summary()?.progress(outcome.result.bytes);
         log?.(`${shown[i]}: sent ${outcome.result.bytes} bytes over ${outcome.result.protocol} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+        const set = outcome.result.parts;
+        if (set?.shadowed) say(`${escapeForTerminal(targetArgs[i]!)}: ${shadowWarning(set.dir + set.name)}`);
       } else {
         first ??= outcome.error;
         sayFailure(i, outcome.error);

@@ -5,7 +5,7 @@ import { recordParts, recordRetry } from '../json-summary';
 import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec } from '../../lib';
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
-import { sayRetry } from '../report';
+import { say, sayRetry } from '../report';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { writeChecksumFile } from '../checksums';
@@ -65,7 +65,17 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
         `in ${seconds.toFixed(2)} s (${(Number(parts.bytes) / 1e6 / Math.max(seconds, 0.001)).toFixed(0)} MB/s) over ${parts.lanes} ${parts.protocol === 'sftp' ? 'SFTP ' : ''}channel(s); sha256 ${parts.sha256}`,
     );
     if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], parts.sha256, result.name);
+    if (parts.shadowed) {
+      progress?.done();
+      say(shadowWarning(parts.dir + parts.name));
+    }
   } finally {
     progress?.done();
   }
+}
+
+/** The warning for a parts set stored beside a plain file of its name, which `get NAME` returns instead. */
+export function shadowWarning(path: string): string {
+  const shown = escapeForTerminal(path);
+  return `warning: ${shown} is also a plain file, and \`scpipe get ${shown}\` returns that file, not this set: \`scpipe get --parts ${shown}\` returns the set (or remove the plain file)`;
 }

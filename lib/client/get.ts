@@ -43,7 +43,7 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
   /** A parts set: RAM for the parts fetched ahead (default 64 MiB), then files in `spoolDir`. */
   memoryLimit?: number;
   spoolDir?: string;
-  /** false: `remotePath` is a plain file only, never a parts set. */
+  /** false: `remotePath` is a plain file only, never a parts set; true: the parts set only (a plain file of its name is passed over). */
   parts?: boolean;
   /**
    * A parts set: also sum the whole stream as it goes out and check it
@@ -86,6 +86,15 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
     conn.close();
     throw err;
   });
+  if (opts.parts === true) {
+    const notASet = new ScpipeError('ERR_NO_SUCH_FILE', `${escapeForTerminal(remotePath)}: no parts set (no ${escapeForTerminal(manifestName(remotePath))})`, { path: remotePath });
+    const over = 'session' in chosen ? { ...opts, protocol: 'sftp' as const } : opts;
+    if ('session' in chosen) chosen.session.end();
+    return getSet(conn, remotePath, over, notASet).catch((err: unknown) => {
+      conn.close();
+      throw err;
+    });
+  }
   if ('session' in chosen) return getOverSftp(conn, chosen, remotePath, opts);
   try {
     const setToo = opts.trace && opts.parts !== false ? isSetToo(opener.open, remotePath, opts) : undefined;

@@ -19,7 +19,7 @@ import { formatManifest, MANIFEST_VERSION, type Manifest } from './manifest';
 import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
 import { sendFile, type PartsProtocol, type SendContext } from './send';
-import { refuseExistingNames } from './no-clobber';
+import { plainFileThere, refuseExistingNames } from './no-clobber';
 import { describeIndices, checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
 
@@ -59,6 +59,8 @@ export interface PartsResult {
   lanes: number;
   /** The protocol the parts went over. */
   protocol: 'scp' | 'sftp';
+  /** A plain file of the set's name is there too: `get NAME` returns it, and `get` with `parts: true` the set. */
+  shadowed: boolean;
 }
 
 /** Sends `input` as a parts set; see the file comment. */
@@ -168,7 +170,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     };
     const text = Buffer.from(formatManifest(manifest));
     await sendFile(ctx, dir, manifestName(name), BigInt(text.length), () => text);
-    return { dir, name, bytes: cut.size, sha256: cut.sha256, parts: reports, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity, protocol: protocol.now };
+    const shadowed = await plainFileThere(conn, protocol.now, `${dir}${name}`, { ...opts, signal: inner.signal });
+    return { dir, name, bytes: cut.size, sha256: cut.sha256, parts: reports, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity, protocol: protocol.now, shadowed };
   } catch (err) {
     fail(err);
     await Promise.allSettled(uploads);

@@ -1,0 +1,60 @@
+// A parts set NAME stored where a plain file NAME is there already (a
+// nightly job that turned to --part-size under the same name): `get NAME`
+// returns the plain file, so put says so, and `get --parts NAME` returns the
+// set. Against real sshd, over SCP (the scp-only account) and SFTP (the
+// internal-sftp jail).
+import { createHash, randomBytes } from 'node:crypto';
+import { chown, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+
+const sshd = sshdPerSuite();
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe.each([
+  ['SCP, the scp-only account', () => sshd.rssh],
+  ['SFTP, the sftp-only jail', () => sshd.sftp],
+] as const)('a parts set beside a plain file of its name, over %s', (_, account: () => TestAccount) => {
+  let dir: string;
+  let rdir: string;
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(['scp']);
+    dir = await userDir(account(), 'shadow');
+    rdir = remotePath(account(), dir);
+  });
+  const cli = (args: string[], stdin?: Buffer): ReturnType<typeof runCli> => runCli([args[0]!, ...sshFlags(sshd, account()), ...args.slice(1)], { stdin });
+  const at = (name: string): string => remote(sshd, account(), `${rdir}/${name}`);
+
+  // User sees, from put: exit 0 and one warning naming `get --parts`. From
+  // get: the plain file; from get --parts: the set, byte-exact. Left: the
+  // plain file and the set side by side.
+  it('put warns, get returns the plain file, get --parts the set', async () => {
+    const old = Buffer.from('the old plain file\n');
+    await writeFile(join(dir, 'db'), old);
+    await chown(join(dir, 'db'), account().uid, account().gid);
+    const data = randomBytes(2 * 1024 * 1024 + 9);
+    const put = await cli(['put', '--part-size', '1M', at('db')], data);
+    expect(put.status).toBe(0);
+    expect(put.stderr).toBe(`scpipe: warning: ${rdir}/db is also a plain file, and \`scpipe get ${rdir}/db\` returns that file, not this set: \`scpipe get --parts ${rdir}/db\` returns the set (or remove the plain file)\n`);
+    expect((await readdir(dir)).sort()).toEqual(['db', 'db.000000', 'db.000001', 'db.000002', 'db.sha256']);
+    const plain = await cli(['get', at('db')]);
+    expect(plain).toMatchObject({ status: 0, stderr: '' });
+    expect(plain.stdout.equals(old)).toBe(true);
+    const set = await cli(['get', '--parts', at('db')]);
+    expect(set).toMatchObject({ status: 0, stderr: '' });
+    expect(sha(set.stdout)).toBe(sha(data));
+  });
+
+  // User sees: no warning when no plain file is there; get --parts of a name
+  // with no set: "PATH: no parts set (no PATH.sha256)", exit 1.
+  it('no warning without a plain file; get --parts of a plain file is no set', async () => {
+    const data = randomBytes(1024 * 1024 + 1);
+    await writeFile(join(dir, 'plain'), 'x');
+    await chown(join(dir, 'plain'), account().uid, account().gid);
+    expect(await cli(['put', '--part-size', '1M', at('set')], data)).toMatchObject({ status: 0, stderr: '' });
+    const noSet = await cli(['get', '--parts', at('plain')]);
+    expect(noSet).toMatchObject({ status: 1, stderr: `scpipe: ${rdir}/plain: no parts set (no ${rdir}/plain.sha256)\n` });
+  });
+});
