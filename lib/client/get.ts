@@ -19,7 +19,8 @@ import { getSftp } from './sftp-get';
 import type { RetryEvent } from './retry';
 import type { Manifest } from './parts/manifest';
 import { fetchManifest, readParts } from './parts/get-parts';
-import { manifestName, splitRemote } from './parts/names';
+import { manifestName, partName, splitRemote } from './parts/names';
+import { plainFileThere } from './parts/no-clobber';
 import { checkCounts } from './counts';
 import type { Progress } from './progress';
 import { linkedController } from '../util/abort';
@@ -145,7 +146,12 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
   try {
     manifest = await fetchManifest(conn, dir, base, opts);
   } catch (err) {
-    throw isMissing(err) ? missing : err; // neither a file nor a set: the first message says it
+    if (!isMissing(err)) throw err;
+    // Neither a file nor a set: the first message says it, unless parts of an unfinished set are there.
+    const first = `${dir}${partName(base, 0)}`;
+    if (!(await plainFileThere(conn, opts.protocol === 'sftp' ? 'sftp' : 'scp', first, { ...opts, signal: opts.signal ?? new AbortController().signal }))) throw missing;
+    const shown = escapeForTerminal(remotePath);
+    throw new ScpipeError('ERR_NO_SUCH_FILE', `${shown}: no such file, but ${escapeForTerminal(first)} is there: a parts set whose manifest ${escapeForTerminal(manifestName(remotePath))} was never written (its upload did not finish)`, { path: remotePath, cause: missing });
   }
   opts.trace?.(`${escapeForTerminal(remotePath)} is a parts set: ${manifest.parts.length} part(s), ${manifest.size} bytes`);
   const { body, done } = readParts(conn, dir, manifest, opts);

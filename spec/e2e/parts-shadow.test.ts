@@ -1,8 +1,8 @@
 // A parts set NAME stored where a plain file NAME is there already (a
 // nightly job that turned to --part-size under the same name): `get NAME`
 // returns the plain file, so put says so, and `get --parts NAME` returns the
-// set. Against real sshd, over SCP (the scp-only account) and SFTP (the
-// internal-sftp jail).
+// set. A set whose manifest was never written is said as one. Against real
+// sshd, over SCP (the scp-only account) and SFTP (the internal-sftp jail).
 import { createHash, randomBytes } from 'node:crypto';
 import { chown, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,6 +45,16 @@ describe.each([
     const set = await cli(['get', '--parts', at('db')]);
     expect(set).toMatchObject({ status: 0, stderr: '' });
     expect(sha(set.stdout)).toBe(sha(data));
+  });
+
+  // A set whose producer failed after its first part: no manifest. User
+  // sees, from get: what is there and why, not a bare "No such file"; exit 1.
+  it('get of a set whose upload did not finish says so', async () => {
+    const put = await cli(['put', '--part-size', '1M', '--parallel', '1', at('inc'), '--', 'sh', '-c', 'head -c 1500000 /dev/zero; sleep 2; exit 3']);
+    expect(put.status).toBe(1);
+    expect(await readdir(dir)).toContain('inc.000000');
+    const r = await cli(['get', at('inc')]);
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: ${rdir}/inc: no such file, but ${rdir}/inc.000000 is there: a parts set whose manifest ${rdir}/inc.sha256 was never written (its upload did not finish)\n` });
   });
 
   // User sees: no warning when no plain file is there; get --parts of a name

@@ -42,9 +42,10 @@ export async function refuseExistingNames(conn: Reconnector, protocol: PartsProt
 }
 
 /**
- * True when a plain file `path` (the set's own name) is there: `get NAME`
- * returns that file, not the set. Looked up once the set is stored, over
- * the protocol the parts went; a lookup that fails says false.
+ * True when a regular file `path` is there, looked up over `protocol`; a
+ * lookup that fails says false. For a set's own name once the set is stored
+ * (`get NAME` would return that file), and for the first part of a set
+ * whose manifest is missing.
  */
 export async function plainFileThere(conn: Reconnector, protocol: 'scp' | 'sftp', path: string, opts: RemoteCommandOptions & { signal: AbortSignal }): Promise<boolean> {
   try {
