@@ -20,7 +20,7 @@ import type { RetryEvent } from './retry';
 import type { Manifest } from './parts/manifest';
 import { fetchManifest, readParts } from './parts/get-parts';
 import { manifestName, partName, splitRemote } from './parts/names';
-import { plainFileThere } from './parts/no-clobber';
+import { remoteFileThere } from './remote-file-there';
 import { checkCounts } from './counts';
 import type { Progress } from './progress';
 import { linkedController } from '../util/abort';
@@ -149,7 +149,7 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
     if (!isMissing(err)) throw err;
     // Neither a file nor a set: the first message says it, unless parts of an unfinished set are there.
     const first = `${dir}${partName(base, 0)}`;
-    if (!(await plainFileThere(conn, opts.protocol === 'sftp' ? 'sftp' : 'scp', first, { ...opts, signal: opts.signal ?? new AbortController().signal }))) throw missing;
+    if (!(await remoteFileThere(conn, opts.protocol === 'sftp' ? 'sftp' : 'scp', first, { ...opts, signal: opts.signal ?? new AbortController().signal }))) throw missing;
     const shown = escapeForTerminal(remotePath);
     throw new ScpipeError('ERR_NO_SUCH_FILE', `${shown}: no such file, but ${escapeForTerminal(first)} is there: a parts set whose manifest ${escapeForTerminal(manifestName(remotePath))} was never written (its upload did not finish)`, { path: remotePath, cause: missing });
   }

@@ -6,7 +6,7 @@ import { isScpipeError } from '../../errors';
 import { SftpSession } from '../../sftp/session';
 import type { Reconnector } from '../reconnect';
 import { scpRefusalHint } from '../protocol-choice';
-import { existsError, refuseAnyExisting, scpKindOf } from '../scp-exists';
+import { existsError, refuseAnyExisting } from '../scp-exists';
 import { sftpPath } from '../sftp-paths';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import type { PartsProtocol } from './send';
@@ -38,26 +38,5 @@ export async function refuseExistingNames(conn: Reconnector, protocol: PartsProt
     }
   } finally {
     session.end();
-  }
-}
-
-/**
- * True when a regular file `path` is there, looked up over `protocol`; a
- * lookup that fails says false. For a set's own name once the set is stored
- * (`get NAME` would return that file), and for the first part of a set
- * whose manifest is missing.
- */
-export async function plainFileThere(conn: Reconnector, protocol: 'scp' | 'sftp', path: string, opts: RemoteCommandOptions & { signal: AbortSignal }): Promise<boolean> {
-  try {
-    if (protocol === 'scp') return (await scpKindOf(conn.current().open, path, opts)) === 'file';
-    const opener = conn.current().opener;
-    const session = new SftpSession((await opener.sftp(opts.signal)).session, 'sftp', opener.whyLost);
-    try {
-      return (await session.stat(sftpPath(path))).isFile();
-    } finally {
-      session.end();
-    }
-  } catch {
-    return false;
   }
 }

@@ -19,7 +19,8 @@ import { formatManifest, MANIFEST_VERSION, type Manifest } from './manifest';
 import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
 import { sendFile, type PartsProtocol, type SendContext } from './send';
-import { plainFileThere, refuseExistingNames } from './no-clobber';
+import { refuseExistingNames } from './no-clobber';
+import { remoteFileThere } from '../remote-file-there';
 import { describeIndices, checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
 
@@ -170,7 +171,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     };
     const text = Buffer.from(formatManifest(manifest));
     await sendFile(ctx, dir, manifestName(name), BigInt(text.length), () => text);
-    const shadowed = await plainFileThere(conn, protocol.now, `${dir}${name}`, { ...opts, signal: inner.signal });
+    const shadowed = await remoteFileThere(conn, protocol.now, `${dir}${name}`, { ...opts, signal: inner.signal });
     return { dir, name, bytes: cut.size, sha256: cut.sha256, parts: reports, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity, protocol: protocol.now, shadowed };
   } catch (err) {
     fail(err);
