@@ -60,10 +60,21 @@ export async function createParser(argv: readonly string[], ctx: CommandContext,
     .wrap(Math.min(100, process.stdout.columns ?? 80))
     .fail((msg, err) => {
       // A message: yargs' own usage error (err, if any, is its parser's). Else a handler's error.
-      throw msg ? new ScpipeError('ERR_USAGE', msg) : err;
+      throw msg ? new ScpipeError('ERR_USAGE', withoutCamelCase(msg)) : err;
     });
   skipHelpCache(parser);
   return parser;
+}
+
+// yargs names a misspelt `--part-szie` twice, as given and camelCased
+// ("Unknown arguments: part-szie, partSzie"): the user typed one.
+function withoutCamelCase(msg: string): string {
+  const listed = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (!listed) return msg;
+  const names = listed[1]!.split(', ');
+  const camel = (name: string): string => name.replace(/-+([^-])/g, (_, c: string) => c.toUpperCase());
+  const kept = names.filter((n) => !names.some((other) => other !== n && other.includes('-') && camel(other) === n));
+  return `Unknown argument${kept.length > 1 ? 's' : ''}: ${kept.join(', ')}`;
 }
 
 /** Runs scpipe with `argv` (without node and script); resolves the exit status. */

@@ -104,6 +104,8 @@ describe('usage errors (exit 2)', () => {
     [['serve', '--root', '/', 'extra'], 'Unknown argument: extra'],
     [['serve', '--root', '/', '--', 'extra'], 'Unknown argument: extra'],
     [['cp', '--bogus', 'a', 'h:'], 'Unknown argument: bogus'],
+    [['put', '--part-szie', '1M', 'h:f'], 'Unknown argument: part-szie'], // not also "partSzie"
+    [['put', '--part-szie', '1M', '--no-clober', 'h:f'], 'Unknown arguments: part-szie, no-clober'],
     [['frobnicate'], 'Unknown argument: frobnicate'],
     [['get'], 'Not enough non-option arguments: got 0, need at least 1'],
     [['put', '-o'], 'Not enough arguments following: o'],
