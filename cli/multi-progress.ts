@@ -4,9 +4,7 @@
 // shows its line: on a terminal, or with --progress as lines for logs.
 import type { Progress } from '../lib';
 import { formatBytes } from '../lib/internal';
-import { StatusLine, progressMode } from './progress';
-
-const REDRAW_MS = 250;
+import { REDRAW_MS, StatusLine, progressMode } from './progress';
 
 // `spooled`: the target measured the input first, so all of it was taken when its transfer began.
 type State = { kind: 'progress'; p: Progress; spooled: boolean } | { kind: 'done' } | { kind: 'failed' } | undefined;

@@ -9,7 +9,8 @@
 import { escapeForTerminal, type Progress } from '../lib';
 import { formatBytes } from '../lib/internal';
 
-const REDRAW_MS = 250;
+/** A redrawn line changes at most this often (ms). */
+export const REDRAW_MS = 250;
 const LINE_EVERY_MS = 10_000;
 
 /** How progress is shown: redrawn in place on a terminal, or a line now and then (--progress, for logs). */

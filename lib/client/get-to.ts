@@ -48,10 +48,10 @@ export async function getTo(target: Target, remotePath: string, output: string |
       async () => {
         attempt++;
         current = undefined;
-        const download = await get(target, remotePath, { ...opts, wholeStreamSum: opts.sha256 || opts.expectSha256 !== undefined });
+        const wanted = opts.sha256 || opts.expectSha256 !== undefined;
+        const download = await get(target, remotePath, { ...opts, wholeStreamSum: wanted });
         current = download;
         opts.onDownload?.(download);
-        const wanted = opts.sha256 || opts.expectSha256 !== undefined;
         const where = typeof output === 'string' ? `${escapeForTerminal(output)} was left as it was` : 'the bytes written out are not the file expected';
         const check = wanted ? new SumCheck(download, opts.expectSha256, where) : undefined;
         if (typeof output === 'string') await saveDownload(download, output, { preserve: opts.preserve, check });

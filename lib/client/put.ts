@@ -2,7 +2,7 @@
 // run at the same time, so a wrong password, a refused command or a missing
 // directory fails in seconds, not after the stream ends; pass 2 replays the
 // spool into the remote `scp -t` (DESIGN.md "Why two passes").
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
@@ -24,6 +24,7 @@ import { putParts, type PartsResult } from './parts/put-parts';
 import { linkedController } from '../util/abort';
 import { refuseExisting } from './scp-exists';
 import { readBackScp, readBackSet } from './read-back';
+import { hashedFirst } from '../util/hashed-first';
 
 /**
  * An open file descriptor, read to its end: `{ fd: 0 }` for stdin. It is
@@ -289,27 +290,6 @@ async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Sp
   }
 }
 
-// `body` as it is read (return() passed on as is), its first `size` bytes added to `sum`.
-function hashedFirst(body: AsyncIterable<Uint8Array>, size: bigint, sum: Hash): AsyncIterable<Uint8Array> {
-  return {
-    [Symbol.asyncIterator]: () => {
-      const it = body[Symbol.asyncIterator]();
-      let left = size;
-      return {
-        next: async () => {
-          const r = await it.next();
-          if (!r.done && left > 0n) {
-            const chunk = BigInt(r.value.length) <= left ? r.value : r.value.subarray(0, Number(left));
-            left -= BigInt(chunk.length);
-            sum.update(chunk);
-          }
-          return r;
-        },
-        return: async (value?: unknown) => (it.return ? it.return(value) : { done: true as const, value: undefined }),
-      };
-    },
-  };
-}
 
 /** The `-v` line for a spill. */
 export function describeSpill(spill: Spill, memoryLimit: number): string {

@@ -15,7 +15,7 @@
 // a different name); names that are not UTF-8 are refused (records are
 // UTF-8 text); a directory symlink loop is reported once instead of
 // recursing until the path is too long.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, createReadStream, type BigIntStats, type Dir } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -24,6 +24,7 @@ import { ScpipeError, throwIfAborted, type ScpipeErrorCode } from '../errors';
 import { encodeDirectory, encodeFile, type Times } from '../protocol/records';
 import type { ScpSource } from '../protocol/source';
 import { BODY_CHUNK } from '../util/body-chunk';
+import { hashedFirst } from '../util/hashed-first';
 import { escapeBytes, escapeForTerminal } from '../util/escape';
 import { fstatFd, openFd } from './fd';
 import { pathError } from './strerror';
@@ -118,7 +119,7 @@ class Walker {
       if (!this.nameFits(path, () => encodeFile(mode, st.size, name))) return;
       const onProgress = this.opts.onFileStart?.(path, st.size);
       const sum = this.opts.sha256 ? createHash('sha256') : undefined;
-      const sent = await this.source.sendFile({ name, size: st.size, mode, times: this.timesOf(st), body: sum ? summed(body, st.size, sum) : body, excess: 'ignore', onProgress });
+      const sent = await this.source.sendFile({ name, size: st.size, mode, times: this.timesOf(st), body: sum ? hashedFirst(body, st.size, sum) : body, excess: 'ignore', onProgress });
       if (sent) this.opts.onFileSent?.(path, st.size, sum?.digest('hex'));
     } finally {
       await closed(body);
@@ -182,18 +183,6 @@ class Walker {
 
 // Destroys a read stream and waits for 'close': fs streams close their fd
 // only after a read still running in the thread pool has finished.
-// `body` as it is read, its first `size` bytes added to `sum` (the bytes a
-// file that grew has past them are not sent).
-async function* summed(body: AsyncIterable<Uint8Array>, size: bigint, sum: Hash): AsyncGenerator<Uint8Array> {
-  let left = size;
-  for await (const chunk of body) {
-    const n = BigInt(chunk.length) > left ? Number(left) : chunk.length;
-    sum.update(chunk.subarray(0, n));
-    left -= BigInt(n);
-    yield chunk;
-  }
-}
-
 async function closed(stream: Readable): Promise<void> {
   if (stream.closed) return;
   await new Promise<void>((resolve) => {
