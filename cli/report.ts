@@ -7,6 +7,16 @@ export function say(message: string): void {
   process.stderr.write(`scpipe: ${message}\n`);
 }
 
+/**
+ * The warning for an empty stream stored from a pipe or a command (`stored`:
+ * what is there now). Usually the program feeding it failed (`pg_dump |
+ * scpipe put` without pipefail).
+ */
+export function sayEmptyInput(stored: string, fromCommand: boolean): void {
+  const hint = fromCommand ? 'the command exited 0 but wrote nothing' : 'if a program feeding the pipe failed, give it after -- and nothing is stored when it fails';
+  say(`warning: the input was empty: stored ${stored} (${hint})`);
+}
+
 /** Says that `file` failed and is tried again (put's parts, get's parts). */
 export function sayRetry(file: string, e: RetryEvent): void {
   const shown = escapeForTerminal(file);

@@ -8,7 +8,7 @@ import { ScpipeError, escapeForTerminal, isScpipeError, putMany, type Destinatio
 import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordParts, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
-import { AlreadyReported, describeFailure, say, sayRetry } from '../report';
+import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '../report';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
 import { openStdin } from '../stdin';
@@ -89,6 +89,9 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     // Targets the producer failed, beside others that failed for reasons of their own: said once.
     const spoilt = targetArgs.filter((_, i) => byProducer(outcomes[i]!));
     if (spoilt.length > 0) say(`${failure!.message}; nothing was stored on ${spoilt.map((t) => escapeForTerminal(t)).join(', ')}`);
+    if (done.length > 0 && done[0]!.bytes === 0n && checked.size === undefined && stdin.fileSize === undefined) {
+      sayEmptyInput(`an empty file on ${targetArgs.filter((_, i) => outcomes[i]!.ok).map((t) => escapeForTerminal(t)).join(', ')}`, producer !== undefined);
+    }
     recordFailedTargets(targetArgs.filter((_, i) => !outcomes[i]!.ok));
     recordManyProtocols(outcomes);
     const parts = done.find((r) => r.parts !== undefined)?.parts;

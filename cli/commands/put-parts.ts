@@ -5,7 +5,7 @@ import { recordParts, recordRetry } from '../json-summary';
 import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec } from '../../lib';
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
-import { say, sayRetry } from '../report';
+import { say, sayEmptyInput, sayRetry } from '../report';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { writeChecksumFile } from '../checksums';
@@ -31,7 +31,14 @@ export function describePart(p: PartReport): string {
 }
 
 /** Sends `input` as a parts set; the library's error says what was confirmed. */
-export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: PutInput, signal: AbortSignal, log?: (line: string) => void): Promise<void> {
+export async function runPutParts(
+  args: PutPartsArgs,
+  spec: RemoteSpec,
+  input: PutInput,
+  signal: AbortSignal,
+  log?: (line: string) => void,
+  fromCommand = false,
+): Promise<void> {
   if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}`);
   const progress = ProgressLine.wanted(args);
   const started = performance.now();
@@ -65,10 +72,9 @@ export async function runPutParts(args: PutPartsArgs, spec: RemoteSpec, input: P
         `in ${seconds.toFixed(2)} s (${(Number(parts.bytes) / 1e6 / Math.max(seconds, 0.001)).toFixed(0)} MB/s) over ${parts.lanes} ${parts.protocol === 'sftp' ? 'SFTP ' : ''}channel(s); sha256 ${parts.sha256}`,
     );
     if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], parts.sha256, result.name);
-    if (parts.shadowed) {
-      progress?.done();
-      say(shadowWarning(parts.dir + parts.name));
-    }
+    progress?.done();
+    if (parts.bytes === 0n) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, fromCommand);
+    if (parts.shadowed) say(shadowWarning(parts.dir + parts.name));
   } finally {
     progress?.done();
   }

@@ -11,7 +11,7 @@ import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } 
 import { openStdin } from '../stdin';
 import { runPutParts } from './put-parts';
 import { runPutMany } from './put-many';
-import { say, sayRetry } from '../report';
+import { say, sayEmptyInput, sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checksumFileOption, writeChecksumFile } from '../checksums';
@@ -201,6 +201,7 @@ export async function runPut(
         input,
         signal,
         log,
+        producer !== undefined,
       );
     } finally {
       await producer?.stop();
@@ -232,6 +233,10 @@ export async function runPut(
     });
     if (result.protocol === 'sftp') log?.(`sftp: ${result.channels} channel(s), nothing spooled`);
     log?.(`sent ${result.bytes} bytes (spool: ${result.spooled}) ${timings(result.bytes, result.spooled !== 'none', started, sending ?? started, verifying ?? performance.now())}`);
+    if (result.bytes === 0n && stdin.fileSize === undefined && size === undefined) {
+      progress?.done();
+      sayEmptyInput(`${escapeForTerminal(spec.path)} as an empty file`, producer !== undefined);
+    }
     if (result.sha256 !== undefined) {
       recordSha256(result.sha256);
       log?.(`sha256 ${result.sha256}`);

@@ -46,6 +46,17 @@ describe('put to several targets', () => {
     expect(json).toMatchObject({ ok: true, exit_status: 0, destinations: [toScp('b.bin'), toSftp('b.bin')], failed: [], bytes: data.length, sha256: sha(data) });
   });
 
+  // User sees: exit 0 and one warning naming both targets. Left: an empty file on each.
+  it('an empty stream is stored on each, with one warning naming them', async () => {
+    const r = await runCli(['put', ...flags(), toScp('e.bin'), toSftp('e.bin')], { stdin: Buffer.alloc(0), timeoutMs: 60_000 });
+    expect(r).toMatchObject({
+      status: 0,
+      stderr: `scpipe: warning: the input was empty: stored an empty file on ${toScp('e.bin')}, ${toSftp('e.bin')} (if a program feeding the pipe failed, give it after -- and nothing is stored when it fails)\n`,
+    });
+    expect((await readFile(join(scpDir, 'e.bin'))).length).toBe(0);
+    expect((await readFile(join(sftpDir, 'e.bin'))).length).toBe(0);
+  });
+
   // User sees: one line, "scpipe: TARGET: open: No such file",
   // exit 1. Left: the file whole on the other host; nothing on the failed one.
   it('a target that fails is said on its own line, and the other still gets the whole stream', async () => {

@@ -35,10 +35,36 @@ const put = (path: string, extra: string[] = []): string[] => [
 ];
 
 describe('scpipe put through an rssh-restricted account', () => {
-  it('uploads an empty stream', async () => {
+  // `pg_dump | scpipe put` where pg_dump failed at once: the empty file is
+  // stored (exit 0, as asked), and the user sees one warning saying so.
+  it('uploads an empty stream, and warns that it was empty', async () => {
     const r = await runCli(put(`${dir}/empty.bin`), { stdin: Buffer.alloc(0) });
-    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r).toMatchObject({
+      status: 0,
+      stderr: `scpipe: warning: the input was empty: stored ${dir}/empty.bin as an empty file (if a program feeding the pipe failed, give it after -- and nothing is stored when it fails)\n`,
+    });
     expect((await stat(join(dir, 'empty.bin'))).size).toBe(0);
+  });
+
+  it('warns of a command that wrote nothing, and of an empty parts set', async () => {
+    const cmd = await runCli([...put(`${dir}/cmd.bin`), '--', 'true']);
+    expect(cmd).toMatchObject({ status: 0, stderr: `scpipe: warning: the input was empty: stored ${dir}/cmd.bin as an empty file (the command exited 0 but wrote nothing)\n` });
+    const set = await runCli([...put(`${dir}/set.bin`), '--part-size', '1M'], { stdin: Buffer.alloc(0) });
+    expect(set.status).toBe(0);
+    expect(set.stderr).toMatch(/^scpipe: warning: the input was empty: stored the set .*\/set\.bin as one empty part \(/);
+    expect((await stat(join(dir, 'set.bin.000000'))).size).toBe(0);
+  });
+
+  // An empty regular file, or --size 0, is what the user meant: no warning.
+  it('does not warn of an empty regular file or --size 0', async () => {
+    const local = await mkdtemp(join(tmpdir(), 'scpipe-test-empty-'));
+    await writeFile(join(local, 'f'), '');
+    const file = await runCliWithFile(put(`${dir}/file.bin`), join(local, 'f'));
+    await rm(local, { recursive: true });
+    expect(file).toMatchObject({ status: 0, stderr: '' });
+    const sized = await runCli([...put(`${dir}/sized.bin`), '--size', '0'], { stdin: Buffer.alloc(0) });
+    expect(sized).toMatchObject({ status: 0, stderr: '' });
+    expect((await stat(join(dir, 'sized.bin'))).size).toBe(0);
   });
 
   it('uploads a small stream byte-exact, owned by the account, and sends separate flags', async () => {
