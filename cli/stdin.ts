@@ -2,7 +2,7 @@
 // without a spool when it is a regular file (its size is known), otherwise
 // (a pipe, socket or device) spooled by a worker thread straight from fd 0,
 // or, when --size gives the size of such a stream, read as process.stdin.
-import { createReadStream, fstatSync } from 'node:fs';
+import { createReadStream, fstatSync, readFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Readable } from 'node:stream';
 import { ScpipeError, type DescriptorSource } from '../lib';
@@ -13,6 +13,8 @@ export interface StdinInput {
   input: Readable | DescriptorSource;
   /** Size of a regular file on stdin; undefined for a pipe, socket or device. */
   fileSize?: bigint;
+  /** A regular file read again from where stdin began, for a resend after a lost connection. */
+  reread?: () => Readable;
 }
 
 /** Opens stdin for put; `sizeKnown`: --size was given, so a stream is not spooled. */
@@ -22,8 +24,12 @@ export function openStdin(sizeKnown = false): StdinInput {
   }
   const st = fstatSync(0, { bigint: true });
   if (st.isFile()) {
-    // Sequential reads from the current offset, in large blocks.
-    return { input: createReadStream('', { fd: 0, autoClose: false, highWaterMark: BODY_CHUNK }), fileSize: st.size };
+    const start = stdinOffset();
+    // Sequential reads from the current offset, in large blocks; where that
+    // offset is known, reads at it, so that the file can be read again.
+    if (start === undefined) return { input: createReadStream('', { fd: 0, autoClose: false, highWaterMark: BODY_CHUNK }), fileSize: st.size };
+    const from = (): Readable => createReadStream('', { fd: 0, autoClose: false, highWaterMark: BODY_CHUNK, start });
+    return { input: from(), fileSize: st.size > BigInt(start) ? st.size - BigInt(start) : 0n, reread: from };
   }
   if (sizeKnown) return { input: process.stdin };
   // Creating process.stdin (never read) makes a pipe or socket non-blocking,
@@ -33,4 +39,15 @@ export function openStdin(sizeKnown = false): StdinInput {
   // Node restores the descriptor's flags at exit.
   void process.stdin;
   return { input: { fd: 0 } };
+}
+
+// Where stdin's file offset stands (`(head -c 100; scpipe put …) < f` starts
+// past 0): Linux says it in /proc; elsewhere unknown, and the file is not read again.
+function stdinOffset(): number | undefined {
+  try {
+    const pos = /^pos:\s*(\d+)$/m.exec(readFileSync('/proc/self/fdinfo/0', 'utf8'));
+    return pos ? Number(pos[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -11,7 +11,7 @@ import { recordFailedTargets, recordParts, recordProtocol, recordRetry, recordSh
 import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '../report';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
-import { openStdin } from '../stdin';
+import { openStdin, type StdinInput } from '../stdin';
 import { writeChecksumLines } from '../checksums';
 import { checkPutArgs, putOptions, type PutLikeArgs } from './put';
 import { shadowWarning } from './put-parts';
@@ -24,7 +24,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   const logFor = (i: number): ((line: string) => void) | undefined => log && ((line) => log(`${shown[i]}: ${line}`));
   const producer = command && new InputCommand(command);
   // A stream (openStdin(true) never gives a descriptor): the branches are read in this thread.
-  const stdin = producer ? { input: producer.input, fileSize: undefined } : (openStdin(true) as { input: Readable; fileSize?: bigint });
+  const stdin = producer ? { input: producer.input, fileSize: undefined } : (openStdin(true) as StdinInput & { input: Readable });
   const started = performance.now();
   const progress = MultiProgressLine.wanted(args, progressLabels(specs, shown));
   const said = new Set<number>();
@@ -41,7 +41,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
       specs.map((spec, i) => ({ target: connectOptions(spec, args, logFor(i)), remotePath: spec.path })),
       stdin.input,
       (i) => ({
-        ...putOptions(args, checked, stdin.fileSize),
+        ...putOptions(args, checked, stdin),
         ...roleOptions(args, signal, logFor(i)),
         partSize: checked.partSize,
         onStaleRemoved: (path) => {

@@ -8,7 +8,7 @@ import { allOperands, missingOperand, operands, withOperands, type OperandArgs }
 import { ProgressLine } from '../progress';
 import { recordRetry, recordSha256, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
-import { openStdin } from '../stdin';
+import { openStdin, type StdinInput } from '../stdin';
 import { runPutParts } from './put-parts';
 import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
@@ -158,10 +158,12 @@ export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   return { mode, memory: Number(memory), size, mtime, partSize };
 }
 
-/** The options of one put() that come straight from the command line (`fileSize`: stdin's, when a regular file). */
-export function putOptions(args: PutLikeArgs, checked: CheckedPutArgs, fileSize: bigint | undefined): PutOptions {
+/** The options of one put() that come straight from the command line (`stdin`: a regular file's size, and how to read it again). */
+export function putOptions(args: PutLikeArgs, checked: CheckedPutArgs, stdin: Pick<StdinInput, 'fileSize' | 'reread'>): PutOptions {
   const { mode, memory, size, mtime } = checked;
+  const { fileSize, reread } = stdin;
   return {
+    reread,
     protocol: protocolOf(args),
     parallel: args.parallel,
     size: size ?? fileSize,
@@ -209,14 +211,14 @@ export async function runPut(
     return;
   }
   const producer = command && new InputCommand(command);
-  const stdin: { input: PutInput; fileSize?: bigint } = producer ? { input: producer.input } : openStdin(size !== undefined);
+  const stdin: Omit<StdinInput, 'input'> & { input: PutInput } = producer ? { input: producer.input } : openStdin(size !== undefined);
   const progress = ProgressLine.wanted(args);
   const started = performance.now();
   let sending: number | undefined; // when pass 2 began
   let verifying: number | undefined; // when --verify's read-back began (the sending had ended)
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
-      ...putOptions(args, checked, stdin.fileSize),
+      ...putOptions(args, checked, stdin),
       ...roleOptions(args, signal, log),
       onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
       onStaleKept: (path, ageS) => say(`kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`),

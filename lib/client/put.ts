@@ -75,8 +75,17 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   memoryDir?: string | false;
   /** Spooling, then sending (`name`: the name announced). */
   onProgress?: (p: Progress) => void;
-  /** From a spool: sends again after a lost connection (default retry.ts DEFAULT_RETRIES; 0: none). */
+  /**
+   * After a lost connection, send again (default retry.ts DEFAULT_RETRIES; 0:
+   * none): from the spool, a Uint8Array, or `reread`; over SFTP, resumed.
+   */
   retries?: number;
+  /**
+   * With `size`: the input again from its first byte, for an SCP upload sent
+   * again after a lost connection (a regular file: a new read stream from
+   * where the first began). Without it a stream of known size is not resent.
+   */
+  reread?: () => Readable | AsyncIterable<Uint8Array>;
   backoffMs?: readonly number[];
   onRetry?: (event: RetryEvent) => void;
   /** Over SFTP: first remove the temporary files an interrupted upload of this target left (sftp-stale.ts). */
@@ -228,9 +237,10 @@ export async function putOverChannel(
     spooling = false;
     unwatch();
     const size = spooled ? spooled.size : known!;
-    // Only a spool can be sent again: the whole file, after reconnecting
-    // (retry.ts); a stream of known size went as it came.
-    const retries = spooled && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
+    // The whole file is sent again after reconnecting (retry.ts), from what
+    // can give it again; a stream of known size went as it came.
+    const again = spooled ? () => spooled!.replay() : input instanceof Uint8Array ? () => oneChunk(input) : opts.reread;
+    const retries = again && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
     const sent = await withRetries(
       async (attempt) => {
         source = attempt === 0 ? await sourceReady : await reopened();
@@ -238,7 +248,9 @@ export async function putOverChannel(
         try {
           if (attempt === 0 && lostWhileSpooling) throw lostWhileSpooling; // nothing sent: the stage it was lost in
           if (attempt === 0) await clear;
-          return await sendTo(source, name, size, spooled, input, opts, remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath);
+          const first = attempt === 0 && !spooled && !(input instanceof Uint8Array);
+          const body = first ? (input as Readable | AsyncIterable<Uint8Array>) : again!();
+          return await sendTo(source, name, size, body, !first, opts, remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath);
         } catch (err) {
           source.destroy();
           if (isConnectionLoss(err)) conn?.renew(generation);
@@ -261,15 +273,11 @@ export async function putOverChannel(
   }
 }
 
-// One attempt at sending the file over `source`, from the spool or the
-// input; with `sha256`, the sum of this attempt's bytes (the first `size`).
-async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Spool | undefined, input: PutInput, opts: PutOptions, remotePath: string): Promise<{ exit: ExitStatus; sha256?: string }> {
-  // The replay needs no signal of its own: the write loop stops on abort.
-  const body = spooled
-    ? spooled.replay()
-    : input instanceof Uint8Array
-      ? oneChunk(input)
-      : (input as Readable | AsyncIterable<Uint8Array>);
+// One attempt at sending the file over `source`, from `body`: the input, or
+// (`own`) a replay of the spool or the input read again, which needs no
+// signal of its own: the write loop stops on abort. With `sha256`, the sum
+// of this attempt's bytes (the first `size`).
+async function sendTo(source: ScpSource, name: string, size: bigint, body: Readable | AsyncIterable<Uint8Array>, own: boolean, opts: PutOptions, remotePath: string): Promise<{ exit: ExitStatus; sha256?: string }> {
   const sum = opts.sha256 || opts.verify ? createHash('sha256') : undefined;
   try {
     opts.onProgress?.({ name, phase: 'transfer', bytes: 0n, total: size });
@@ -286,7 +294,7 @@ async function sendTo(source: ScpSource, name: string, size: bigint, spooled: Sp
     const exit = await source.finish();
     return { exit, sha256: sum?.digest('hex') };
   } finally {
-    if (body instanceof Readable && body !== input) body.destroy(); // a replay not read to the end
+    if (own && body instanceof Readable) body.destroy(); // a replay not read to the end
   }
 }
 

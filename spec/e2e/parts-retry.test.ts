@@ -4,7 +4,8 @@
 // no part twice or half-written. A full remote disk is final: no retry.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { bandwidthLimit, get, put, type RetryEvent } from '../../lib';
@@ -13,7 +14,7 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections, killAll } from '../helpers/drop-connections';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { startHostileSftp } from '../helpers/hostile-sftp';
-import { runCli } from '../helpers/cli';
+import { remote, runCli, runCliWithFile, sshFlags } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
@@ -178,7 +179,43 @@ describe('single-file put over a dropped connection', () => {
     expect(readFileSync(join(dir, 'one.bin')).equals(data)).toBe(true);
   }, 120_000);
 
-  it('with a known size (no spool): a lost connection stays final', async () => {
+  it('a Uint8Array, or a stream of known size with `reread`: the whole file is sent again from it', async () => {
+    const data = randomBytes(64 * MiB);
+    for (const [name, input, reread] of [
+      ['array.bin', data, undefined],
+      ['reread.bin', Readable.from([data]), () => Readable.from([data])],
+    ] as const) {
+      const retries: RetryEvent[] = [];
+      const running = put({ ...target(), bandwidth: bandwidthLimit(160_000) }, `${dir}/${name}`, input, { size: BigInt(data.length), reread, backoffMs: [0], onRetry: (e) => retries.push(e), sha256: true });
+      await waitFor(halfWritten(name, data.length), 'the file half-written remotely', 60_000);
+      expect(await dropConnections(sshd)).toBeGreaterThan(0);
+      await expect(running).resolves.toMatchObject({ bytes: BigInt(data.length), spooled: 'none', sha256: createHash('sha256').update(data).digest('hex') });
+      expect(retries).toHaveLength(1);
+      expect(readFileSync(join(dir, name)).equals(data)).toBe(true);
+    }
+  }, 240_000);
+
+  // `scpipe put host:f < FILE`: the file is read again from where stdin
+  // began (here 1000 bytes in). User sees the retry line; exit 0; the remote
+  // file is the input from that offset, byte-exact.
+  it('the CLI with a regular file on stdin: read again from where stdin began', async () => {
+    const local = mkdtempSync(join(tmpdir(), 'scpipe-test-file-'));
+    try {
+      const data = randomBytes(64 * MiB);
+      writeFileSync(join(local, 'in'), data);
+      const running = runCliWithFile(['put', ...sshFlags(sshd, sshd.rssh), '-l', '160000', remote(sshd, sshd.rssh, `${dir}/file.bin`)], join(local, 'in'), { skip: 1000, timeoutMs: 120_000 });
+      await waitFor(halfWritten('file.bin', data.length - 1000), 'the file half-written remotely', 60_000);
+      expect(await dropConnections(sshd)).toBeGreaterThan(0);
+      const r = await running;
+      expect(r.stderr).toMatch(new RegExp(`^scpipe: ${dir}/file\\.bin: connection lost while sending the file data[^\\n]*; retry 1 of 5 in 1 s\\n$`));
+      expect(r.status).toBe(0);
+      expect(readFileSync(join(dir, 'file.bin')).equals(data.subarray(1000))).toBe(true);
+    } finally {
+      rmSync(local, { recursive: true });
+    }
+  }, 120_000);
+
+  it('with a known size and nothing to read again: a lost connection stays final', async () => {
     const data = randomBytes(64 * MiB);
     const retries: RetryEvent[] = [];
     const running = put({ ...target(), bandwidth: bandwidthLimit(160_000) }, `${dir}/sized.bin`, Readable.from([data]), { size: BigInt(data.length), backoffMs: [0], onRetry: (e) => retries.push(e) });

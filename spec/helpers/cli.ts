@@ -110,14 +110,19 @@ export function runOnTerminal(pipeline: string, opts: { timeoutMs?: number } = {
   });
 }
 
-/** Runs the CLI with stdin redirected from a file (a real `< file`, via sh), or with `catPipe` fed by `cat file |` (a real pipe). */
-export function runCliWithFile(args: string[], file: string, opts: CliOptions & { catPipe?: boolean } = {}): Promise<CliResult> {
+/**
+ * Runs the CLI with stdin redirected from a file (a real `< file`, via sh;
+ * `skip`: that many bytes read first by dd, so the file offset starts past
+ * 0), or with `catPipe` fed by `cat file |` (a real pipe).
+ */
+export function runCliWithFile(args: string[], file: string, opts: CliOptions & { catPipe?: boolean; skip?: number } = {}): Promise<CliResult> {
   const quoted = shellQuote([CLI, ...args]);
   const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
   const command = `${shellQuote([process.execPath])} ${quoted}`;
   return new Promise((resolvePromise) => {
     const started = Date.now();
-    const child = spawn('/bin/sh', ['-c', opts.catPipe ? `cat ${shellQuote([file])} | ${command}` : `exec ${command} < ${shellQuote([file])}`], {
+    const skip = opts.skip ? `dd bs=${opts.skip} count=1 status=none of=/dev/null; ` : '';
+    const child = spawn('/bin/sh', ['-c', opts.catPipe ? `cat ${shellQuote([file])} | ${command}` : `(${skip}exec ${command}) < ${shellQuote([file])}`], {
       env: { ...env, HOME: privateHome(), ...opts.env },
     });
     const out: Buffer[] = [];
