@@ -1,7 +1,10 @@
 // The one place where errors become exit statuses (DESIGN.md "Exit status"):
 // 0 success, 1 transfer / remote / local I/O, 2 usage, 255 connect or auth,
-// 130 / 143 after SIGINT / SIGTERM.
+// 130 / 143 / 129 after SIGINT / SIGTERM / SIGHUP.
 import { ScpipeError, type ScpipeErrorCode } from '../lib';
+
+/** The exit status after each signal that stops a run: 128 + its number. */
+export const SIGNAL_STATUS = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 
 const STATUS: Record<ScpipeErrorCode, number> = {
   ERR_USAGE: 2,
@@ -32,6 +35,6 @@ const STATUS: Record<ScpipeErrorCode, number> = {
 /** Exit status for a failure (anything not a ScpipeError is an internal error: 1). */
 export function exitStatusFor(err: unknown): number {
   if (!(err instanceof ScpipeError)) return 1;
-  if (err.code === 'ERR_ABORTED') return err.signal === 'SIGTERM' ? 143 : 130;
+  if (err.code === 'ERR_ABORTED') return SIGNAL_STATUS[err.signal as keyof typeof SIGNAL_STATUS] ?? 130;
   return STATUS[err.code];
 }

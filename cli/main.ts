@@ -96,6 +96,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs scpipe with `argv` and exits the process with its status. */
 export function runAndExit(argv: string[]): void {
+  // After SIGHUP stderr may be a terminal that is gone (EIO): what cannot be said is dropped, not a crash.
+  process.stderr.on('error', () => undefined);
   main(argv).then(
     (status) => {
       // Flush stdout/stderr, then exit even if a stray handle (stdin) is open.

@@ -107,7 +107,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         say('shutting down');
         await server.close();
-        // Stopped by SIGINT/SIGTERM: exit 130/143 like every command (cli/exit-status.ts).
+        // Stopped by SIGINT/SIGTERM/SIGHUP: exit 130/143/129 like every command (cli/exit-status.ts).
         throw abortError(signal);
       });
     },

@@ -150,6 +150,7 @@ describe('put to several targets', () => {
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
+    ['SIGHUP', 129], // the terminal or SSH session that ran it is gone
   ] as const)('%s while the stream flows: exit %i, said once, nothing left on either host', async (signal, status) => {
     const endless = endlessInput();
     try {

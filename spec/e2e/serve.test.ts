@@ -175,7 +175,8 @@ describe('serve stops on a signal', () => {
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
-  ] as const)('exits %s → %i after closing, as DESIGN.md says', async (name, status) => {
+    ['SIGHUP', 129], // the terminal or SSH session that ran it is gone
+  ] as const)('exits %s → %i after closing', async (name, status) => {
     const child = spawn(process.execPath, [CLI, 'serve', '--root', local, '--addr', '127.0.0.1:0', '--no-auth'], {
       env: { ...process.env, XDG_CACHE_HOME: join(local, 'cache') },
       stdio: ['ignore', 'ignore', 'pipe'],

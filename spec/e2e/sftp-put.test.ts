@@ -129,6 +129,7 @@ describe.each([
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
+    ['SIGHUP', 129], // the terminal or SSH session that ran it is gone
   ] as const)('%s mid-stream: exit %i, the temporary file removed, the old target intact', async (signal, status) => {
     await writeFile(join(dir, 'keep.bin'), 'old');
     const endless = endlessInput();
