@@ -16,6 +16,8 @@ export interface UploadPaths {
   temp: string;
   /** The mode of a file already at `target` (kept without -p, as scp does). */
   existingMode?: number;
+  /** That file's owner and group (sftp-read-only.ts). */
+  existingOwner?: { uid: number; gid: number };
 }
 
 /** The suffix of scpipe's temporary names, before the random part. */
@@ -59,7 +61,8 @@ export async function uploadPaths(session: SftpSession, remotePath: string, name
   if (existing?.isDirectory()) {
     throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(target)}: is a directory`, { path: target });
   }
-  return { target, temp: tempNameFor(target), existingMode: existing ? existing.mode & 0o7777 : undefined };
+  if (existing === undefined) return { target, temp: tempNameFor(target) };
+  return { target, temp: tempNameFor(target), existingMode: existing.mode & 0o7777, existingOwner: { uid: existing.uid, gid: existing.gid } };
 }
 
 // The name inside a directory target: --name, else the path's last part; a

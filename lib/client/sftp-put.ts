@@ -26,6 +26,7 @@ import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { existsError } from './scp-exists';
 import { explainNoSpace } from './sftp-no-space';
+import { accountOf, deniesWrite, readOnlyError } from './sftp-read-only';
 import { notVerified, readBackDiffers, sumOf } from './read-back';
 import { readOrdered, type ReadLane } from '../sftp/reader';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
@@ -79,6 +80,9 @@ export async function putSftp(
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
   try {
+    if (paths.existingOwner && deniesWrite({ mode: paths.existingMode!, ...paths.existingOwner }, await accountOf(first.session, handle, paths.temp))) {
+      throw readOnlyError(paths.target);
+    }
     if (opts.removeStale) await sweepStale(first.session, paths, handle, opts);
     lanes = lanes.concat(await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log));
     const { maxWrite } = lanes.map((l) => l.session.limits).reduce((a, b) => (a.maxWrite <= b.maxWrite ? a : b));

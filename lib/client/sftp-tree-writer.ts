@@ -23,6 +23,7 @@ import { escapeForTerminal } from '../util/escape';
 import { HELD_PER_LANE, rename } from './sftp-put';
 import { asTarget, tempNameFor } from './sftp-paths';
 import { explainNoSpace } from './sftp-no-space';
+import { accountOf, deniesWrite, readOnlyError, type Account } from './sftp-read-only';
 
 /** Options of SftpTreeWriter. */
 export interface TreeWriterOptions {
@@ -51,6 +52,7 @@ export function isFatal(err: unknown): boolean {
 export class SftpTreeWriter implements SourceSession {
   readonly problems: ScpipeError[] = [];
   private readonly stack: OpenDirectory[] = [];
+  private account?: Promise<Account>; // asked at the first file that exists already
 
   constructor(
     private readonly session: SftpSession,
@@ -81,6 +83,7 @@ export class SftpTreeWriter implements SourceSession {
       const existing = existingOr.value;
       if (existing?.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: is a directory`, { path });
       if (opening.status === 'rejected') throw opening.reason;
+      if (existing && deniesWrite(existing, await (this.account ??= accountOf(this.session, handle!, temp)))) throw readOnlyError(path);
       await this.writeBody(handle!, temp, file);
       const attrs: InputAttributes = this.opts.preserve ? { mode: file.mode & 0o7777, ...timesAttrs(file.times) } : {};
       if (!this.opts.preserve && existing) attrs.mode = existing.mode & 0o7777; // scp keeps an existing file's mode

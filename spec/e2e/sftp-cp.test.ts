@@ -160,6 +160,28 @@ describe.each([
     expect(await readFile(join(dir, 'ro', 'f'), 'utf8')).toBe('old');
   });
 
+  // A read-only file (0444, the account's own; 0644, another's) is what
+  // `scp -t` and OpenSSH's sftp refuse to open. User sees "Permission
+  // denied: the remote file is read-only …", exit 1; the other file is
+  // copied. Left: the old files as they were, no temporary file.
+  it('does not replace a file the account may not write, as scp would not', async () => {
+    await writeFile(join(dir, 'mine'), 'old');
+    await chown(join(dir, 'mine'), account().uid, account().gid);
+    await chmod(join(dir, 'mine'), 0o444);
+    await writeFile(join(dir, 'roots'), 'old'); // root's, 0644
+    await mkdir(join(local, 'up'));
+    for (const name of ['mine', 'roots', 'fresh']) await writeFile(join(local, 'up', name), 'new');
+    const r = await cp(account(), [join(local, 'up', 'mine'), join(local, 'up', 'roots'), join(local, 'up', 'fresh'), remote(sshd, account(), `${rdir}/`)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l !== '').sort()).toEqual(
+      ['mine', 'roots'].map((n) => `scpipe: ${rdir}/${n}: Permission denied: the remote file is read-only to this account, and is not replaced (as scp would not)`),
+    );
+    expect((await readdir(dir)).sort()).toEqual(['fresh', 'mine', 'roots']);
+    expect(await readFile(join(dir, 'mine'), 'utf8')).toBe('old');
+    expect(await readFile(join(dir, 'roots'), 'utf8')).toBe('old');
+    expect(await readFile(join(dir, 'fresh'), 'utf8')).toBe('new');
+  });
+
   it('a download follows a remote symlink (as scp does) and refuses to write through a local one', async () => {
     await mkdir(join(dir, 'tree'));
     await writeFile(join(dir, 'target.txt'), 'linked');
@@ -196,6 +218,7 @@ describe.each([
     ['SIGTERM', 143],
   ] as const)('%s mid-file, both ways: exit %i, no temporary file left on either side, the old file intact', async (signal, status) => {
     await writeFile(join(dir, 'keep.bin'), 'old');
+    await chown(join(dir, 'keep.bin'), account().uid, account().gid); // the account's, as it would be
     await writeFile(join(local, 'keep.bin'), randomBytes(64 * 1024 * 1024));
     // -l 80000: 10 MB/s, so the copy is still running when the signal comes.
     const up = startCli(['cp', ...sshFlags(sshd, account()), '-q', '-l', '80000', join(local, 'keep.bin'), remote(sshd, account(), `${rdir}/keep.bin`)]);

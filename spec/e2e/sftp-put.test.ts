@@ -110,6 +110,7 @@ describe.each([
 
   it('--size shorter than the input: exit 1 and the temporary file removed, the old target intact', async () => {
     await writeFile(join(dir, 'keep.bin'), 'old');
+    await chown(join(dir, 'keep.bin'), account().uid, account().gid); // the account's, as it would be
     const r = await runCli(put(account(), `${rdir}/keep.bin`, ['--size', '100']), { stdin: 'short' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('the input ended after 5 of --size 100 bytes');
@@ -117,8 +118,26 @@ describe.each([
     expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
   });
 
+  // User sees what scp -t says of a 0444 file, "Permission denied", exit 1,
+  // before the stream is sent. Left: the old file, no temporary file.
+  it('does not replace a read-only file, as scp would not', async () => {
+    await writeFile(join(dir, 'ro.bin'), 'old');
+    await chown(join(dir, 'ro.bin'), account().uid, account().gid);
+    await chmod(join(dir, 'ro.bin'), 0o444);
+    const endless = endlessInput();
+    try {
+      const r = await runCli(put(account(), `${rdir}/ro.bin`), { stdin: endless });
+      expect(r).toMatchObject({ status: 1, stderr: `scpipe: ${rdir}/ro.bin: Permission denied: the remote file is read-only to this account, and is not replaced (as scp would not)\n` });
+    } finally {
+      endless.destroy();
+    }
+    expect(await readdir(dir)).toEqual(['ro.bin']);
+    expect(await readFile(join(dir, 'ro.bin'), 'utf8')).toBe('old');
+  });
+
   it('a failing -- COMMAND: exit 1, nothing stored, the temporary file removed', async () => {
     await writeFile(join(dir, 'keep.bin'), 'old');
+    await chown(join(dir, 'keep.bin'), account().uid, account().gid); // the account's, as it would be
     const r = await runCli([...put(account(), `${rdir}/keep.bin`), '--', 'sh', '-c', 'head -c 3000000 /dev/zero; exit 3']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('the input command exited with status 3');
@@ -132,6 +151,7 @@ describe.each([
     ['SIGHUP', 129], // the terminal or SSH session that ran it is gone
   ] as const)('%s mid-stream: exit %i, the temporary file removed, the old target intact', async (signal, status) => {
     await writeFile(join(dir, 'keep.bin'), 'old');
+    await chown(join(dir, 'keep.bin'), account().uid, account().gid); // the account's, as it would be
     const endless = endlessInput();
     try {
       const run = startCli(put(account(), `${rdir}/keep.bin`), { stdin: endless });
@@ -151,6 +171,7 @@ describe.each([
 
   it('SIGKILL mid-stream: the old target intact, the leftover named as scpipe\'s', async () => {
     await writeFile(join(dir, 'keep.bin'), 'old');
+    await chown(join(dir, 'keep.bin'), account().uid, account().gid); // the account's, as it would be
     const endless = endlessInput();
     try {
       const run = startCli(put(account(), `${rdir}/keep.bin`), { stdin: endless });
