@@ -4,13 +4,14 @@
 // a spool directory far smaller than the stream is enough.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const sshd = sshdPerSuite();
@@ -84,6 +85,30 @@ describe('scpipe put --part-size', () => {
     const files = readdirSync(dir);
     expect(files).not.toContain('f.bin.sha256');
     expect(files.every((f) => /^f\.bin\.00000[0-3]$/.test(f))).toBe(true);
+  });
+
+  // SIGINT while parts go over SCP: each scp -t has written part of its
+  // file, which an scp-only account cannot remove. User sees "interrupted by
+  // SIGINT; the parts set s.bin is incomplete …; left cut short remotely:
+  // s.bin.00000N…", exit 130. Left: every part file that is not whole is
+  // named; no manifest.
+  it('SIGINT mid-part: the message names the parts left cut short', async () => {
+    const run = startCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '4M', '--parallel', '2', '-l', '40000', at(`${dir}/s.bin`)], { stdin: randomBytes(20 * 1024 * 1024) });
+    await waitFor(() => readdirSync(dir).some((f) => statSync(join(dir, f)).size > 0), 'a part begun remotely', 30_000);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    const cut = readdirSync(dir).filter((f) => statSync(join(dir, f)).size < 4 * 1024 * 1024).sort();
+    expect(cut.length).toBeGreaterThan(0);
+    expect(readdirSync(dir)).not.toContain('s.bin.sha256');
+    const said = /; left cut short remotely: (.*)\n$/.exec(r.stderr)?.[1];
+    expect(r.stderr).toMatch(/^scpipe: interrupted by SIGINT; the parts set s\.bin is incomplete \(no manifest s\.bin\.sha256\): /);
+    // "s.bin.000000..s.bin.000002, s.bin.000004": ranges, each part once.
+    const named = (said ?? '').split(', ').flatMap((range) => {
+      const [from, to = from] = range.split('..').map((n) => Number(n!.slice(-6)));
+      return Array.from({ length: to! - from! + 1 }, (_, i) => `s.bin.${String(from! + i).padStart(6, '0')}`);
+    });
+    expect(named).toEqual(cut);
   });
 
   it('refuses --part-size with --size', async () => {

@@ -99,6 +99,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   };
   const held = new Lanes(parallel + 1, inner.signal);
   const reports: PartReport[] = [];
+  const cutShort: number[] = []; // parts an scp -t had begun to write when they failed
   const uploads: Promise<void>[] = [];
   const progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
   const tell = (): void => opts.onProgress?.({ ...progress });
@@ -128,6 +129,9 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
       progress.confirmed += report.size;
       progress.partsConfirmed++;
       opts.onPart?.(report);
+    } catch (err) {
+      if (isScpipeError(err) && err.cutShort) cutShort.push(part.index);
+      throw err;
     } finally {
       progress.inFlight--;
       tell();
@@ -181,19 +185,23 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
     const refused = scpRefusalHint(first, opts.protocol);
     if (refused !== first && !opts.signal?.aborted) throw refused;
-    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, reports, retried);
+    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, reports, cutShort, retried);
   } finally {
     unlink();
     conn.close();
   }
 }
 
-// The run's error, saying the set is incomplete and which parts were confirmed.
-function incomplete(err: unknown, name: string, reports: readonly PartReport[], retried: boolean): ScpipeError {
+// The run's error, saying the set is incomplete, which parts were confirmed,
+// and which an scp -t left cut short (an scp-only account cannot remove them).
+function incomplete(err: unknown, name: string, reports: readonly PartReport[], cutShort: readonly number[], retried: boolean): ScpipeError {
   const cause = isScpipeError(err) ? err : new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   const confirmed = reports.filter(Boolean).map((r) => r.index);
   const shown = escapeForTerminal(name);
-  const left = confirmed.length === 0 ? 'no part confirmed' : `${confirmed.length} part(s) confirmed remotely: ${describeIndices(name, confirmed)}`;
+  const cut = cutShort.filter((i) => reports[i] === undefined);
+  const left =
+    (confirmed.length === 0 ? 'no part confirmed' : `${confirmed.length} part(s) confirmed remotely: ${describeIndices(name, confirmed)}`) +
+    (cut.length === 0 ? '' : `; left cut short remotely: ${describeIndices(name, cut)}`);
   // A connection that could not be made again is a lost connection (exit 1), not a failed first connect (255).
   const code = retried && (cause.code === 'ERR_CONNECT' || cause.code === 'ERR_CONNECT_TIMEOUT') ? 'ERR_LOST_CONNECTION' : cause.code;
   return new ScpipeError(code, `${cause.message}; the parts set ${shown} is incomplete (no manifest ${shown}.sha256): ${left}`, {
