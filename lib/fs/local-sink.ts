@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
-import { mkdirMode, receivedMode, utimesArgs } from './modes';
+import { SET_ID_BITS, mkdirMode, receivedMode, utimesArgs } from './modes';
 import { joinName } from './join-name';
 import { lstatOrMissing, openOutputFile } from './open-output';
 import { pathError } from './strerror';
@@ -30,6 +30,8 @@ export interface LocalSinkOptions {
   onFileDone?: (path: string, bytes: bigint, sha256?: string) => void;
   /** Take each file's SHA-256 as it is written. */
   sha256?: boolean;
+  /** Clear setuid and setgid also with -p (serve: every file is the server's user's, maybe root's). */
+  dropSetId?: boolean;
 }
 
 interface OpenDirectory {
@@ -62,11 +64,15 @@ class LocalSink implements SinkHandler {
     private readonly opts: LocalSinkOptions & { umask: number },
   ) {}
 
+  private allowed(mode: number): number {
+    return this.opts.dropSetId ? mode & ~SET_ID_BITS : mode;
+  }
+
   async openFile(file: FileRecord, times: ReceivedTimes | undefined): Promise<FileWriter | { error: string }> {
     const { preserve, umask, onFileDone } = this.opts;
     const sum = this.opts.sha256 ? createHash('sha256') : undefined;
     const onDone = onFileDone && ((path: string, bytes: bigint) => onFileDone(path, bytes, sum?.digest('hex')));
-    const writer = await openOutputFile(this.pathFor(file.name), { size: file.size, mode: file.mode, preserve, times, umask, onDone });
+    const writer = await openOutputFile(this.pathFor(file.name), { size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone });
     if (sum === undefined || 'error' in writer) return writer;
     return {
       write: (chunk) => {
@@ -81,7 +87,7 @@ class LocalSink implements SinkHandler {
   async enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
     const path = this.pathFor(dir.name);
     if (!this.opts.recursive) return { error: `${path}: received directory without -r` }; // the role refuses it first
-    const mode = receivedMode(dir.mode, this.opts.preserve, this.opts.umask);
+    const mode = receivedMode(this.allowed(dir.mode), this.opts.preserve, this.opts.umask);
     const existing = await lstatOrMissing(path);
     if (typeof existing === 'string') return { error: existing };
     if (existing?.isSymbolicLink()) return { error: `${path}: not a directory (symbolic link)` };

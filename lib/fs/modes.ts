@@ -4,6 +4,8 @@ import type { ReceivedTimes } from '../protocol/sink-types';
 
 /** setuid, setgid and sticky: cleared without -p since OpenSSH 10.3 (CVE-2026-35385). */
 export const SPECIAL_BITS = 0o7000;
+/** setuid and setgid: never set by a client of `scpipe serve`, whose files are all the server's user's. */
+export const SET_ID_BITS = 0o6000;
 /** Every permission bit a chmod can set. */
 export const ALL_MODE_BITS = 0o7777;
 

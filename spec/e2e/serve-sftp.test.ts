@@ -134,6 +134,27 @@ describe('serve with the OpenSSH extensions', () => {
 });
 
 describe('serve keeps SFTP clients inside the root', () => {
+  // serve runs as one user for every client (here root): a client must not
+  // make a file that runs as that user. User sees: the chmods succeed (as
+  // the bits are dropped, not refused), the root's chmod is refused. Left:
+  // no setuid or setgid bit anywhere; the root's mode unchanged.
+  it('makes nothing setuid or setgid, over SFTP or scp -O -p, and never chmods the root', async () => {
+    await writeFile(join(local, 'tool'), '#!/bin/sh\n');
+    await chmod(join(local, 'tool'), 0o4755);
+    const rootMode = (await stat(serve.root)).mode & 0o7777;
+    const r = await sftp(serve, [`put -p ${join(local, 'tool')} /tool`, 'chmod 6755 /tool', 'mkdir /d', 'chmod 2777 /d', '-chmod 777 /', '-chmod 777 /d/..']);
+    expect(r.stderr).toMatch(/remote setstat "\/": Permission denied/);
+    expect((await stat(join(serve.root, 'tool'))).mode & 0o7777).toBe(0o755);
+    expect((await stat(join(serve.root, 'd'))).mode & 0o7777).toBe(0o777);
+    expect((await stat(serve.root)).mode & 0o7777).toBe(rootMode);
+    expect(await scp(serve, '-O', '-p', join(local, 'tool'), '127.0.0.1:/tool2')).toMatchObject({ status: 0 });
+    expect((await stat(join(serve.root, 'tool2'))).mode & 0o7777).toBe(0o755);
+    await mkdir(join(local, 'sgid'));
+    await chmod(join(local, 'sgid'), 0o2755);
+    expect(await scp(serve, '-O', '-r', '-p', join(local, 'sgid'), '127.0.0.1:/sgid')).toMatchObject({ status: 0 });
+    expect((await stat(join(serve.root, 'sgid'))).mode & 0o7777).toBe(0o755);
+  });
+
   it('clamps ../ and absolute paths at the root', async () => {
     await writeFile(join(local, 'f'), 'inside');
     expect(await scp(serve, join(local, 'f'), '127.0.0.1:../../../f')).toMatchObject({ status: 0 });

@@ -3,8 +3,8 @@
 // request's permissions (else 0666, under the server's umask), a read of
 // more than MAX_READ is shortened, a read at the end answers EOF, a write
 // is whole or an error. Differences (docs/serve.md): only regular files
-// open (a FIFO or device in the root cannot block the server), and owners
-// cannot be changed.
+// open (a FIFO or device in the root cannot block the server), owners
+// cannot be changed, and no file is made setuid or setgid.
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Attrs } from './attrs';
@@ -15,6 +15,13 @@ import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { vfsStats } from './statvfs';
 import { MAX_READ, OPEN_FLAG, STATUS } from './wire';
+import { SET_ID_BITS } from '../../fs/modes';
+
+/**
+ * The mode bits a client may set: not setuid or setgid. sftp-server runs as
+ * the user it serves; serve runs as one user for every client, maybe root.
+ */
+export const CLIENT_MODE_BITS = 0o7777 & ~SET_ID_BITS;
 
 const WRITE_FLAGS = OPEN_FLAG.WRITE | OPEN_FLAG.APPEND | OPEN_FLAG.CREAT | OPEN_FLAG.TRUNC;
 
@@ -34,7 +41,7 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   if (req.pflags & WRITE_FLAGS) refuseIfReadOnly(ctx);
   ctx.handles.reserve();
   const host = await ctx.paths.follow(req.path, { create: (req.pflags & OPEN_FLAG.CREAT) !== 0 });
-  const mode = req.attrs.mode === undefined ? 0o666 : req.attrs.mode & 0o7777;
+  const mode = req.attrs.mode === undefined ? 0o666 : req.attrs.mode & CLIENT_MODE_BITS;
   let fh;
   try {
     fh = await open(host, openFlags(req.pflags), mode);
@@ -140,7 +147,8 @@ export interface AttrTarget {
 }
 
 /**
- * Applies size, mode and times in sftp-server's order; every field is tried
+ * Applies size, mode and times in sftp-server's order (setuid and setgid
+ * cleared: CLIENT_MODE_BITS); every field is tried
  * and the last failure is reported. Owner and group can only be "changed"
  * to what they are: a jailed client has no business giving files away.
  */
@@ -154,7 +162,7 @@ export async function applyAttrs(a: Attrs, clientPath: string, t: AttrTarget): P
     }
   };
   if (a.size !== undefined) await attempt(() => t.truncate(fileOffset(a.size!)));
-  if (a.mode !== undefined) await attempt(() => t.chmod(a.mode! & 0o7777));
+  if (a.mode !== undefined) await attempt(() => t.chmod(a.mode! & CLIENT_MODE_BITS));
   if (a.atime !== undefined && a.mtime !== undefined) await attempt(() => t.utimes(a.atime!, a.mtime!));
   if (a.uid !== undefined && a.gid !== undefined) {
     await attempt(async () => {

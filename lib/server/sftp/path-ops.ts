@@ -1,11 +1,11 @@
 // Requests on paths: stat, lstat, setstat, remove, mkdir, rmdir, rename,
 // realpath, readlink, symlink, and the posix-rename, hardlink, statvfs and
 // expand-path extensions; each as sftp-server does it, inside the jail
-// (paths.ts). The root itself cannot be removed, renamed or replaced.
+// (paths.ts). The root itself cannot be removed, renamed, replaced or chmodded.
 import { chmod, link, lstat, mkdir, rename, rmdir, stat, symlink, truncate, unlink, utimes } from 'node:fs/promises';
 import { errnoCode } from '../../fs/strerror';
 import { refuseIfReadOnly, type OpsContext } from './context';
-import { applyAttrs } from './file-ops';
+import { CLIENT_MODE_BITS, applyAttrs } from './file-ops';
 import { attrsReply, pathReply, statusReply } from './replies';
 import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
@@ -24,6 +24,7 @@ export async function statPath(ctx: OpsContext, req: Req<'stat' | 'lstat'>): Pro
 export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
   const host = await ctx.paths.follow(req.path);
+  if (host === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
   await applyAttrs(req.attrs, req.path, {
     truncate: (size) => truncate(host, size),
     chmod: (mode) => chmod(host, mode),
@@ -47,7 +48,7 @@ export async function removePath(ctx: OpsContext, req: Req<'remove' | 'rmdir'>):
 export async function mkdirPath(ctx: OpsContext, req: Req<'mkdir'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
   const host = await child(ctx, req.path);
-  await mkdir(host, req.attrs.mode === undefined ? 0o777 : req.attrs.mode & 0o7777).catch((err: unknown) => {
+  await mkdir(host, req.attrs.mode === undefined ? 0o777 : req.attrs.mode & CLIENT_MODE_BITS).catch((err: unknown) => {
     throw toFailure(err, req.path);
   });
   return changed(ctx, req.id, `mkdir ${ctx.paths.shown(req.path)}`);
