@@ -225,7 +225,7 @@ export async function getOverChannel(
         ...opts,
         signal: inner.signal,
         recursive: false,
-        matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob: false }),
+        matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob: opts.quote === 'none' }),
         maxTopLevel: 1,
       });
       const status = await sink.run();

@@ -166,14 +166,23 @@ describe('scp options through the CLI', () => {
     expect(missing.stderr).toMatch(/cannot run \/nonexistent\/ssh/);
   });
 
-  it('-T: takes a name the remote chose (a remote glob), which the strict check refuses', async () => {
-    await writeFile(join(dir, 'file-1'), 'globbed');
-    const args = (extra: string[]) => ['get', ...sshFlags(sshd, sshd.rssh), '--quote', 'none', ...extra, remote(sshd, sshd.rssh, `${dir}/file-*`)];
-    const strict = await runCli(args([]));
-    expect(strict.status).toBe(1);
-    const loose = await runCli(args(['-T']));
-    expect(loose.status).toBe(0);
-    expect(loose.stdout.toString()).toBe('globbed');
+  // --quote none: the remote shell globs, and a name the glob matches is
+  // taken (as OpenSSH's scp checks it); a name the shell made otherwise
+  // needs -T. Under auto, --quote none means SCP (SFTP has no shell).
+  it('--quote none takes what the remote glob matched; -T also a name the remote shell made', async () => {
+    const account = sshd.user;
+    const udir = await userDir(account, 'glob');
+    await writeFile(join(udir, 'file-1'), 'globbed');
+    const get = (extra: string[], path: string) => runCli(['get', ...sshFlags(sshd, account), '--quote', 'none', ...extra, remote(sshd, account, `${udir}/${path}`)]);
+    const globbed = await get(['-v'], 'file-*');
+    expect(globbed).toMatchObject({ status: 0, stdout: Buffer.from('globbed') });
+    expect(globbed.stderr).toContain('protocol: scp');
+    const made = await get([], '$(echo file-1)');
+    expect(made.status).toBe(1);
+    expect(made.stderr).toMatch(/refusing "file-1" from the remote: it does not match the request/);
+    const loose = await get(['-T'], '$(echo file-1)');
+    expect(loose).toMatchObject({ status: 0, stdout: Buffer.from('globbed') });
+    expect((await get(['-s'], 'file-*'))).toMatchObject({ status: 2, stderr: expect.stringContaining('--quote none is for the remote shell of SCP; SFTP paths are literal') });
   });
 
   it('-s / -O: SFTP or SCP, as scp spells them (--json tells which ran)', async () => {
