@@ -11,6 +11,7 @@ import { createReadStream, fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { PutInput } from './put';
+import { inputError, toBuffer } from '../spool/input';
 
 /** The input cut into pieces; see the file comment. */
 export interface PieceSource {
@@ -56,8 +57,10 @@ class PiecePool {
 }
 
 // The chunks copied into the pieces; a chunk holding a whole piece at the start of one is passed on as it is.
+// A failing input and a chunk that is not bytes are ERR_LOCAL_IO, as through the spool (spool/input.ts).
 class ChunkPieces implements PieceSource {
   private rest: Uint8Array = new Uint8Array(0);
+  private taken = 0;
 
   constructor(
     private readonly it: Iterator<Uint8Array> | AsyncIterator<Uint8Array>,
@@ -70,9 +73,15 @@ class ChunkPieces implements PieceSource {
     let fill = 0;
     for (;;) {
       if (this.rest.length === 0) {
-        const r = await this.it.next();
+        let r: IteratorResult<Uint8Array>;
+        try {
+          r = await this.it.next();
+        } catch (err) {
+          throw inputError(err, this.taken);
+        }
         if (r.done) return piece?.subarray(0, fill);
-        this.rest = r.value;
+        this.rest = toBuffer(r.value, this.taken);
+        this.taken += this.rest.length;
         continue;
       }
       if (piece === undefined && this.rest.length >= size) {

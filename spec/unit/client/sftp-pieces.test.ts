@@ -26,6 +26,18 @@ describe('piecesOf', () => {
     expect(Buffer.concat(pieces).equals(data)).toBe(true);
   });
 
+  it('fails with ERR_LOCAL_IO, as the spool does, for an input that fails or gives what is not bytes', async () => {
+    const failing = new Readable({ read() { this.destroy(new Error('disk gone')); } });
+    await expect(piecesOf(failing, 10).next()).rejects.toMatchObject({ name: 'ScpipeError', code: 'ERR_LOCAL_IO', message: 'error reading input: disk gone' });
+    await expect(piecesOf(Readable.from(['abc']), 10).next()).rejects.toMatchObject({ code: 'ERR_LOCAL_IO', message: 'error reading input: expected bytes, got a string' });
+    async function* throws(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from('x');
+      throw new Error('gen failed');
+    }
+    const source = piecesOf(throws(), 10);
+    await expect(source.next()).rejects.toMatchObject({ code: 'ERR_LOCAL_IO', message: 'error reading input: gen failed', bytes: 1n });
+  });
+
   it('gives nothing for an empty input', async () => {
     expect(await drain(piecesOf(Readable.from([]), 10))).toEqual([]);
     expect(await drain(piecesOf(new Uint8Array(0), 10))).toEqual([]);
