@@ -23,7 +23,7 @@ import { manifestName, partName, splitRemote } from './parts/names';
 import { remoteFileThere } from './remote-file-there';
 import { checkCounts } from './counts';
 import type { Progress } from './progress';
-import { linkedController } from '../util/abort';
+import { linkedController, onAbort } from '../util/abort';
 
 /** Options of get(). */
 export interface GetOptions extends RoleOptions, RemoteCommandOptions {
@@ -192,10 +192,13 @@ export async function getOverChannel(
     let download: Download | undefined;
     // Assigned below, before any file can arrive (open() is asynchronous).
     let done: Promise<ExitStatus> = Promise.resolve({ code: null, signal: null });
+    let unwatch = (): void => undefined;
     const handler: SinkHandler = {
       openFile: async (file, times) => {
         // One file only: the sink refuses a second one first (maxTopLevel: 1, no -r).
         const body = new BodyStream();
+        // An abort ends the body at once: the sink may be waiting for a consumer that stopped reading.
+        unwatch = onAbort(inner.signal, () => body.destroy(abortError(opts.signal)));
         opts.trace?.(`receiving ${escapeForTerminal(file.name)}: ${file.size} bytes, mode ${formatMode(file.mode)}`);
         let received = 0n;
         const progress = (): void => opts.onProgress?.({ name: file.name, phase: 'transfer', bytes: received, total: file.size });
@@ -241,6 +244,9 @@ export async function getOverChannel(
           else reject(e);
         },
       )
-      .finally(unlink);
+      .finally(() => {
+        unwatch();
+        unlink();
+      });
   });
 }

@@ -1,11 +1,11 @@
 // The library as another program would use it: an ssh2 Client it owns, or
 // connection options; a Buffer, a Readable, an async iterable; AbortSignal.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client } from 'ssh2';
-import { put, isScpipeError, type Progress } from '../../lib';
+import { get, put, isScpipeError, type Progress } from '../../lib';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -77,5 +77,18 @@ describe('library put()', () => {
   it('rejects with typed errors carrying a stable code and the remote message', async () => {
     const err = await put(target(), `${dir}/no/such/dir/f`, Buffer.from('x')).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_REMOTE', remoteMessage: `scp: ${dir}/no/such/dir/f: No such file or directory` });
+  });
+});
+
+describe('library get()', () => {
+  it('an abort ends a download over SCP whose body is no longer read', async () => {
+    await writeFile(join(dir, 'big'), Buffer.alloc(16 << 20, 7));
+    const ac = new AbortController();
+    const download = await get(target(), `${dir}/big`, { protocol: 'scp', signal: ac.signal });
+    const bodyError = new Promise((resolve) => download.body.once('error', resolve));
+    download.body.once('data', () => download.body.pause()); // the consumer stops reading
+    setTimeout(() => ac.abort(), 200);
+    await expect(download.done).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    expect(await bodyError).toMatchObject({ code: 'ERR_ABORTED' });
   });
 });
