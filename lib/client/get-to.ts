@@ -7,8 +7,8 @@
 // - into a stream: only while no byte has gone out; after that the failure
 //   says how much went out and that a file (--output) would have been retried.
 // A loss before any download began (while opening it) is always retried.
-import { once } from 'node:events';
-import { isScpipeError, ScpipeError } from '../errors';
+import { abortError, isScpipeError, ScpipeError } from '../errors';
+import { describeIoError } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { get, type Download, type GetOptions } from './get';
@@ -56,7 +56,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
         const check = wanted ? new SumCheck(download, opts.expectSha256, where) : undefined;
         if (typeof output === 'string') await saveDownload(download, output, { preserve: opts.preserve, check });
         else {
-          await pour(download, output, (n) => (written += n), check);
+          await pour(download, output, (n) => (written += n), check, opts.signal);
           await download.done;
           await check?.verify();
         }
@@ -78,20 +78,60 @@ function explain(err: unknown, written: number, couldRetry: boolean): unknown {
   return err;
 }
 
-// The body into `out`, never ending it; a write error of `out` ends the download.
-async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n: number) => void, check?: SumCheck): Promise<void> {
+// The body into `out`, never ending it; a write error of `out` ends the
+// download, and so does `out` closing or the signal while it waits for 'drain'.
+async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n: number) => void, check?: SumCheck, signal?: AbortSignal): Promise<void> {
   let failed: unknown;
   const onError = (err: unknown): void => void (failed ??= err);
   out.on('error', onError);
   try {
     for await (const chunk of download.body as AsyncIterable<Buffer>) {
-      if (failed !== undefined) throw failed;
+      if (failed !== undefined) throw outputError(out, failed);
       onBytes(chunk.length);
       check?.update(chunk);
-      if (!out.write(chunk)) await once(out as NodeJS.EventEmitter, 'drain');
+      if (!out.write(chunk)) await drained(out, signal);
     }
-    if (failed !== undefined) throw failed;
+    if (failed !== undefined) throw outputError(out, failed);
   } finally {
     out.off('error', onError);
   }
+}
+
+// 'drain', or why it will never come: an error, the stream closed, an abort.
+function drained(out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void> {
+  const emitter = out as NodeJS.WritableStream & { destroyed?: boolean };
+  if (emitter.destroyed) return Promise.reject(closedError(out));
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  return new Promise<void>((resolve, reject) => {
+    const settle = (err?: unknown): void => {
+      out.off('drain', onDrain);
+      out.off('error', onError);
+      out.off('close', onClose);
+      signal?.removeEventListener('abort', onAbortEvent);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onDrain = (): void => settle();
+    const onError = (err: unknown): void => settle(outputError(out, err));
+    const onClose = (): void => settle(closedError(out));
+    const onAbortEvent = (): void => settle(abortError(signal));
+    out.on('drain', onDrain);
+    out.on('error', onError);
+    out.on('close', onClose);
+    signal?.addEventListener('abort', onAbortEvent, { once: true });
+  });
+}
+
+// The output as a message names it: stdout (the CLI's get), else "the output".
+function outputName(out: NodeJS.WritableStream): string {
+  return out === process.stdout ? 'stdout' : 'the output';
+}
+
+function outputError(out: NodeJS.WritableStream, err: unknown): ScpipeError {
+  if (err instanceof ScpipeError) return err;
+  return new ScpipeError('ERR_LOCAL_IO', `cannot write ${outputName(out)}: ${describeIoError(err)}`, { cause: err });
+}
+
+function closedError(out: NodeJS.WritableStream): ScpipeError {
+  return new ScpipeError('ERR_LOCAL_IO', `cannot write ${outputName(out)}: it was closed before the download ended`);
 }

@@ -3,9 +3,9 @@
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { Client } from 'ssh2';
-import { get, put, isScpipeError, type Progress } from '../../lib';
+import { get, getTo, put, isScpipeError, type Progress } from '../../lib';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -90,5 +90,21 @@ describe('library get()', () => {
     setTimeout(() => ac.abort(), 200);
     await expect(download.done).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     expect(await bodyError).toMatchObject({ code: 'ERR_ABORTED' });
+  });
+
+  it('getTo into a stream: an output that stops draining, closes or fails ends it with a ScpipeError', async () => {
+    await writeFile(join(dir, 'big'), Buffer.alloc(16 << 20, 7));
+    const ac = new AbortController();
+    const stuck = new Writable({ highWaterMark: 1024, write: () => undefined }); // never calls back
+    setTimeout(() => ac.abort(), 200);
+    await expect(getTo(target(), `${dir}/big`, stuck, { protocol: 'scp', signal: ac.signal })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    const closing: Writable = new Writable({ write: () => void closing.destroy() });
+    await expect(getTo(target(), `${dir}/big`, closing, { protocol: 'scp' })).rejects.toMatchObject({
+      code: 'ERR_LOCAL_IO',
+      message: 'cannot write the output: it was closed before the download ended',
+    });
+    const failing = new Writable({ write: (_c, _e, cb) => cb(new Error('disk on fire')) });
+    failing.on('error', () => undefined);
+    await expect(getTo(target(), `${dir}/big`, failing, { protocol: 'scp' })).rejects.toMatchObject({ name: 'ScpipeError', code: 'ERR_LOCAL_IO', message: 'cannot write the output: disk on fire' });
   });
 });
