@@ -5,7 +5,7 @@
 // other subsystems and forwarding are refused. Many clients at once; a client that
 // vanishes mid-file costs one log line.
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
@@ -60,6 +60,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const gate = new ConnectionGate(limits);
   // Admitted connections not logged in yet, by "address port" (unique while open).
   const startups = new Map<string, Startup>();
+  // Sockets ssh2 has not made a connection of yet (no version line from the
+  // client): close() destroys them, or a silent one holds it for the login grace time.
+  const unidentified = new Map<string, Socket>();
   // ClientAlive*: ssh2 asks a logged-in client that has sent nothing for the
   // interval (keepalive@openssh.com) and cuts it after countMax unanswered
   // (countMax 0: never; ssh2 takes only a finite count).
@@ -67,6 +70,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const alive = limits.clientAliveIntervalMs > 0 ? { keepaliveInterval: limits.clientAliveIntervalMs, keepaliveCountMax: countMax } : {};
   const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey], ...alive }, (client, info) => {
     clients.add(client);
+    unidentified.delete(`${info.ip} ${info.port}`);
     const from = `${info.ip}:${info.port}`;
     const attempts = new LoginAttempts(limits, info, log);
     let user = '?';
@@ -184,7 +188,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     const key = `${ip} ${port}`;
     startups.set(key, startup);
-    socket.once('close', () => startups.delete(key));
+    unidentified.set(key, socket);
+    socket.once('close', () => {
+      startups.delete(key);
+      unidentified.delete(key);
+    });
     server.injectSocket(socket);
   });
   await new Promise<void>((resolve, reject) => {
@@ -201,6 +209,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       new Promise<void>((resolve) => {
         stop.abort();
         for (const c of clients) c.end();
+        for (const socket of unidentified.values()) socket.destroy();
         listener.close(() => resolve());
       }),
   };

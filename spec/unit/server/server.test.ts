@@ -100,4 +100,18 @@ describe('startServer', () => {
     });
     expect(refused).toBe('ECONNREFUSED');
   });
+
+  it('close() ends a connection that never sent its version line, at once', async () => {
+    const running = await start();
+    const silent = new Socket();
+    const closed = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    silent.on('error', () => undefined);
+    silent.resume(); // reads, so that it sees the server's end
+    await new Promise<void>((resolve) => silent.connect(running.address.port, '127.0.0.1', resolve));
+    await new Promise((r) => setTimeout(r, 100)); // accepted and handed to ssh2
+    const started = Date.now();
+    await running.close();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(2000); // not the login grace time (120 s)
+  });
 });
