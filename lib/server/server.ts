@@ -17,6 +17,7 @@ import type { Jail } from './jail';
 import { RESTRICTED_BANNER, runSession } from './session';
 import { runSftpSession } from './sftp/session';
 import { ssh2 } from './ssh2';
+import { ownController } from '../util/abort';
 
 /** How clients authenticate. */
 export interface ServeAuth {
@@ -55,7 +56,7 @@ export interface RunningServer {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const clients = new Set<Connection>();
-  const stop = new AbortController();
+  const stop = ownController(); // one listener per session running
   const limits = { ...DEFAULT_AUTH_LIMITS, ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
   const gate = new ConnectionGate(limits);
   // Admitted connections not logged in yet, by "address port" (unique while open).

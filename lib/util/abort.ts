@@ -1,6 +1,7 @@
 // The one way scpipe listens to an AbortSignal: add the listener and get back
 // the function that removes it, so a long-lived signal (the CLI's, a
 // library caller's) is left with no listener once the work is over.
+import { setMaxListeners } from 'node:events';
 import { abortError } from '../errors';
 
 /**
@@ -20,7 +21,19 @@ export function onAbort(signal: AbortSignal | undefined, listener: () => void): 
  * abortError(signal) when that fires. Call unlink() when the work is over.
  */
 export function linkedController(signal: AbortSignal | undefined): { controller: AbortController; unlink: () => void } {
-  const controller = new AbortController();
+  const controller = ownController();
   const unlink = onAbort(signal, () => controller.abort(abortError(signal)));
   return { controller, unlink };
+}
+
+/**
+ * A controller for scpipe's own fan-out: every channel of a parts set or an
+ * SFTP transfer, every session of the server listens to its signal, each
+ * listener removed as its piece ends. More than 10 at once is normal there
+ * (--parallel 8), not the leak Node's MaxListenersExceededWarning suspects.
+ */
+export function ownController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

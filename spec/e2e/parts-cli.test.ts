@@ -61,6 +61,12 @@ describe('scpipe put --part-size', () => {
     expect(got.stdout.equals(data.subarray(0, 2 * 1024 * 1024))).toBe(true);
   });
 
+  it('--parallel 8 says no MaxListenersExceededWarning (its lanes all listen to one internal signal)', async () => {
+    const r = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', '--parallel', '8', at(`${dir}/p8.bin`), '--', ...producer(12 * 1024 * 1024)]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('needs local room for parallel + 1 parts only: 80 MiB through a 8 MiB tmpfs spool directory', async () => {
     const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small]);
