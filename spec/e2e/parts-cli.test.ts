@@ -117,6 +117,18 @@ describe('scpipe put --part-size', () => {
     expect(named).toEqual(cut);
   });
 
+  // put sends any name without a newline; the manifest's "# part NAME SIZE"
+  // lines then hold a space, a CR or U+2028, and get must still read them.
+  it.each([['a space', 'db dump.zst'], ['a CR', 'db\rdump'], ['U+2028', 'db\u2028dump']])('a set whose name holds %s: get restores it', async (_what, name) => {
+    const data = randomBytes(2 * 1024 * 1024 + 7);
+    const put = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', at(`${dir}/${name}`)], { stdin: data });
+    expect(put).toMatchObject({ status: 0, stderr: '' });
+    expect(checkManifest(name).trim().split('\n')).toHaveLength(3);
+    const got = await runCli(['get', ...flags(), at(`${dir}/${name}`)]);
+    expect(got).toMatchObject({ status: 0, stderr: '' });
+    expect(got.stdout.equals(data)).toBe(true);
+  });
+
   it('refuses --part-size with --size', async () => {
     const r = await runCli(['put', ...flags(), '--part-size', '1M', '--size', '5', at(`${dir}/x`)], { stdin: 'hello' });
     expect(r).toMatchObject({ status: 2, stderr: 'scpipe: --part-size does not go with --size, --name or -p\n' });

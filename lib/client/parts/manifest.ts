@@ -68,18 +68,20 @@ export function parseManifest(text: string, name: string): Manifest {
   const sizes = new Map<string, bigint>();
   const parts: PartEntry[] = [];
   for (const line of lines.slice(0, -1)) {
-    const comment = /^# (\S+) (.*)$/.exec(line);
+    // A part's name may hold spaces, a CR or U+2028 (put sends any name
+    // without a newline), so its size is the last word and `[^]` any character.
+    const comment = /^# (\S+) ([^]*)$/.exec(line);
     if (comment) {
       if (comment[1] === 'part') {
-        const [file, size] = comment[2]!.split(' ');
-        if (!file || !/^\d+$/.test(size ?? '')) throw bad(`has a bad line: ${escapeForTerminal(line)}`);
-        sizes.set(file, BigInt(size!));
+        const part = /^([^]+) (\d+)$/.exec(comment[2]!);
+        if (!part) throw bad(`has a bad line: ${escapeForTerminal(line)}`);
+        sizes.set(part[1]!, BigInt(part[2]!));
       } else {
         fields.set(comment[1]!, comment[2]!);
       }
       continue;
     }
-    const entry = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
+    const entry = /^([0-9a-f]{64}) {2}([^]+)$/.exec(line);
     if (!entry) throw bad(`has a bad line: ${escapeForTerminal(line.slice(0, 100))}`);
     const file = entry[2]!;
     if (file !== partName(name, parts.length)) throw bad(`lists ${escapeForTerminal(file)} where ${partName(name, parts.length)} belongs`);

@@ -23,6 +23,11 @@ describe('manifest', () => {
     expect(parseManifest(text, 'db.zst')).toEqual(manifest);
   });
 
+  it.each(['db zst', 'a  b c', 'db\rzst', 'db\u2028zst'])('round-trips a set named %j', (name) => {
+    const named: Manifest = { ...manifest, name, parts: manifest.parts.map((p, i) => ({ ...p, name: `${name}.00000${i}` })) };
+    expect(parseManifest(formatManifest(named), name)).toEqual(named);
+  });
+
   it.each([
     ['cut short', (t: string) => t.slice(0, t.length - 6), /incomplete/],
     ['a part missing', (t: string) => t.replace(`${hex('b')}  db.zst.000000\n`, ''), /lists db\.zst\.000001 where db\.zst\.000000 belongs/],
