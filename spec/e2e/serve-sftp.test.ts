@@ -71,6 +71,21 @@ describe('serve with OpenSSH scp (SFTP mode)', () => {
     expect(await readFile(join(local, 'back', 'a b.txt'), 'utf8')).toBe('spaces');
   });
 
+  // Two Latin-1 names decode to the same U+FFFD name: written, the second
+  // would replace the first with every upload said to be fine. Refused, as
+  // the SCP sink refuses such a name; the rest of the tree still lands.
+  it('refuses names that are not UTF-8 instead of writing them as U+FFFD', async () => {
+    await mkdir(join(local, 'nu'));
+    await writeFile(Buffer.from(`${join(local, 'nu')}/n\xff`, 'latin1'), 'one');
+    await writeFile(Buffer.from(`${join(local, 'nu')}/n\xfe`, 'latin1'), 'two');
+    await writeFile(join(local, 'nu', 'ok.txt'), 'fine');
+    const r = await scp(serve, '-r', join(local, 'nu'), '127.0.0.1:/');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('dest open "/nu/n\\377": Failure');
+    expect(readdirSync(join(serve.root, 'nu'))).toEqual(['ok.txt']);
+    expect(serve.log()).not.toMatch(/upload \/nu\/n\uFFFD/);
+  });
+
   it('treats ~ as the root', async () => {
     await writeFile(join(local, 'f'), 'home');
     expect(await scp(serve, join(local, 'f'), '127.0.0.1:~/f')).toMatchObject({ status: 0 });

@@ -18,7 +18,7 @@ import {
 import { MAX_HANDLES } from './handles';
 import { limitsReply, statusReply } from './replies';
 import type { Request } from './requests';
-import { toFailure } from './status';
+import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
 
 /** The reply to `req`. */
@@ -82,5 +82,7 @@ function run(ctx: OpsContext, req: Request): Promise<Buffer> {
       return Promise.resolve(limitsReply(req.id, MAX_HANDLES));
     case 'unsupported':
       return Promise.resolve(statusReply(req.id, STATUS.OP_UNSUPPORTED, `unsupported extension ${req.what}`));
+    case 'not-utf8':
+      return Promise.reject(new SftpFailure(STATUS.FAILURE, `${req.shown}: name is not valid UTF-8, refused`));
   }
 }

@@ -1,7 +1,7 @@
 // Decodes one SFTP request payload into a typed request. Pure; throws
 // BadPacket for a malformed packet (sftp-server treats that as fatal).
 import { readAttrs, type Attrs } from './attrs';
-import { BadPacket, PacketReader, REQ } from './wire';
+import { BadPacket, NotUtf8, PacketReader, REQ } from './wire';
 
 // One member per operation (so a switch on `op` narrows), each with `id` and `op`.
 type Each<O extends string, T> = O extends unknown ? { id: number; op: O } & T : never;
@@ -18,7 +18,9 @@ export type Request =
   | Each<'rename' | 'posix-rename' | 'hardlink', { from: string; to: string }>
   | Each<'symlink', { link: string; target: string }>
   | Each<'limits', object>
-  | Each<'unsupported', { what: string }>;
+  | Each<'unsupported', { what: string }>
+  // A path that is not UTF-8, refused (wire.ts NotUtf8); `shown`: its bytes escaped, for the message.
+  | Each<'not-utf8', { shown: string }>;
 
 /** The operations a request can name. */
 export type Op = Request['op'];
@@ -42,13 +44,18 @@ export function decodeRequest(payload: Buffer, opts: DecodeOptions): Request {
   const type = r.u8();
   const id = r.u32();
   // Trailing bytes are ignored, as sftp-server does.
-  return decodeBody(type, id, r, opts);
+  try {
+    return decodeBody(type, id, r, opts);
+  } catch (err) {
+    if (err instanceof NotUtf8) return { id, op: 'not-utf8', shown: err.message };
+    throw err;
+  }
 }
 
 function decodeBody(type: number, id: number, r: PacketReader, opts: DecodeOptions): Request {
   switch (type) {
     case REQ.OPEN:
-      return { id, op: 'open', path: r.string(), pflags: r.u32(), attrs: readAttrs(r) };
+      return { id, op: 'open', path: r.path(), pflags: r.u32(), attrs: readAttrs(r) };
     case REQ.CLOSE:
       return { id, op: 'close', handle: r.bytes() };
     case REQ.READ:
@@ -60,36 +67,36 @@ function decodeBody(type: number, id: number, r: PacketReader, opts: DecodeOptio
     case REQ.READDIR:
       return { id, op: 'readdir', handle: r.bytes() };
     case REQ.LSTAT:
-      return { id, op: 'lstat', path: r.string() };
+      return { id, op: 'lstat', path: r.path() };
     case REQ.STAT:
-      return { id, op: 'stat', path: r.string() };
+      return { id, op: 'stat', path: r.path() };
     case REQ.OPENDIR:
-      return { id, op: 'opendir', path: r.string() };
+      return { id, op: 'opendir', path: r.path() };
     case REQ.REMOVE:
-      return { id, op: 'remove', path: r.string() };
+      return { id, op: 'remove', path: r.path() };
     case REQ.RMDIR:
-      return { id, op: 'rmdir', path: r.string() };
+      return { id, op: 'rmdir', path: r.path() };
     case REQ.REALPATH:
-      return { id, op: 'realpath', path: r.string() };
+      return { id, op: 'realpath', path: r.path() };
     case REQ.READLINK:
-      return { id, op: 'readlink', path: r.string() };
+      return { id, op: 'readlink', path: r.path() };
     case REQ.SETSTAT:
-      return { id, op: 'setstat', path: r.string(), attrs: readAttrs(r) };
+      return { id, op: 'setstat', path: r.path(), attrs: readAttrs(r) };
     case REQ.MKDIR:
-      return { id, op: 'mkdir', path: r.string(), attrs: readAttrs(r) };
+      return { id, op: 'mkdir', path: r.path(), attrs: readAttrs(r) };
     case REQ.FSETSTAT:
       return { id, op: 'fsetstat', handle: r.bytes(), attrs: readAttrs(r) };
     case REQ.RENAME:
-      return { id, op: 'rename', from: r.string(), to: r.string() };
+      return { id, op: 'rename', from: r.path(), to: r.path() };
     case REQ.SYMLINK: {
-      const first = r.string();
-      const second = r.string();
+      const first = r.path();
+      const second = r.path();
       return opts.opensshSymlinkOrder
         ? { id, op: 'symlink', target: first, link: second }
         : { id, op: 'symlink', link: first, target: second };
     }
     case REQ.EXTENDED:
-      return decodeExtended(id, r.string(), r);
+      return decodeExtended(id, r.string(), r); // the extension's name
     default:
       throw new BadPacket(`unknown request type ${type}`);
   }
@@ -98,19 +105,19 @@ function decodeBody(type: number, id: number, r: PacketReader, opts: DecodeOptio
 function decodeExtended(id: number, name: string, r: PacketReader): Request {
   switch (name) {
     case 'posix-rename@openssh.com':
-      return { id, op: 'posix-rename', from: r.string(), to: r.string() };
+      return { id, op: 'posix-rename', from: r.path(), to: r.path() };
     case 'hardlink@openssh.com':
-      return { id, op: 'hardlink', from: r.string(), to: r.string() };
+      return { id, op: 'hardlink', from: r.path(), to: r.path() };
     case 'fsync@openssh.com':
       return { id, op: 'fsync', handle: r.bytes() };
     case 'statvfs@openssh.com':
-      return { id, op: 'statvfs', path: r.string() };
+      return { id, op: 'statvfs', path: r.path() };
     case 'fstatvfs@openssh.com':
       return { id, op: 'fstatvfs', handle: r.bytes() };
     case 'limits@openssh.com':
       return { id, op: 'limits' };
     case 'expand-path@openssh.com':
-      return { id, op: 'expand-path', path: r.string() };
+      return { id, op: 'expand-path', path: r.path() };
     default:
       return { id, op: 'unsupported', what: name };
   }

@@ -1,6 +1,7 @@
 // SFTP v3 on the wire (draft-ietf-secsh-filexfer-02, as OpenSSH speaks it;
 // docs/protocol.md §10): packet types, status codes, flags, and a bounds-
 // checked reader for one packet's payload. Pure: no I/O.
+import { escapeBytes } from '../../util/escape';
 
 /** Request packet types (client to server). */
 export const REQ = {
@@ -62,6 +63,13 @@ export const MAX_PACKET = 256 * 1024;
 /** OpenSSH's SFTP_MAX_READ_LENGTH: longer reads are shortened to it. */
 export const MAX_READ = MAX_PACKET - 1024;
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A path in a request that is not UTF-8 (its message: the path's bytes, escaped as `\xNN`). */
+export class NotUtf8 extends Error {
+  override readonly name = 'NotUtf8';
+}
+
 /** A malformed packet: the session ends, as sftp-server's fatal() does. */
 export class BadPacket extends Error {
   override readonly name = 'BadPacket';
@@ -104,6 +112,21 @@ export class PacketReader {
   /** A length-prefixed string as UTF-8 (paths; OpenSSH sends the bytes it has). */
   string(): string {
     return this.bytes().toString('utf8');
+  }
+
+  /**
+   * A path: a string that must be valid UTF-8. Other bytes (a Latin-1 name)
+   * would decode to U+FFFD and name another file, the same one for every
+   * such name, so they are refused (NotUtf8) as the SCP sink refuses them.
+   */
+  path(): string {
+    const b = this.bytes();
+    try {
+      STRICT_UTF8.decode(b);
+    } catch {
+      throw new NotUtf8(escapeBytes(b));
+    }
+    return b.toString('utf8');
   }
 
   /** True when every byte was read. */

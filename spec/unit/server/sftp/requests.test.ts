@@ -40,3 +40,12 @@ it('throws BadPacket for a truncated packet and an unknown type', () => {
   expect(() => decodeRequest(payload(new PacketWriter().u8(REQ.OPEN).u32(1).u32(100)), openssh)).toThrow(BadPacket);
   expect(() => decodeRequest(payload(new PacketWriter().u8(99).u32(1)), openssh)).toThrow(/unknown request type 99/);
 });
+
+it('marks a path that is not UTF-8 (in any field) not-utf8, its bytes escaped; a BOM and U+FFFD sent as UTF-8 pass', () => {
+  const open = payload(new PacketWriter().u8(REQ.OPEN).u32(5).string(Buffer.from('/n\xff', 'latin1')).u32(0x1a).u32(0));
+  expect(decodeRequest(open, openssh)).toEqual({ id: 5, op: 'not-utf8', shown: '/n\\xff' });
+  const rename = payload(new PacketWriter().u8(REQ.RENAME).u32(6).string('ok').string(Buffer.from('b\xe9', 'latin1')));
+  expect(decodeRequest(rename, openssh)).toEqual({ id: 6, op: 'not-utf8', shown: 'b\\xe9' });
+  const fine = payload(new PacketWriter().u8(REQ.LSTAT).u32(7).string('\uFEFFa\uFFFD'));
+  expect(decodeRequest(fine, openssh)).toEqual({ id: 7, op: 'lstat', path: '\uFEFFa\uFFFD' });
+});
