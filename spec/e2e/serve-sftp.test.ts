@@ -5,6 +5,7 @@
 // when a client vanishes with files open.
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, type SFTPWrapper } from 'ssh2';
@@ -275,6 +276,30 @@ describe('serve with many SFTP clients', () => {
     } finally {
       client.end();
     }
+  });
+});
+
+// The transfer log line is what an admin (or a script grepping it) reads:
+// an upload whose writes failed must not be logged "ok" when it is closed.
+describe('serve on a full disk', () => {
+  let full: TestServe;
+  beforeAll(async () => {
+    full = await startServe();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', full.root]);
+  });
+  afterAll(async () => {
+    execFileSync('umount', [full.root]);
+    await full?.stop();
+  });
+
+  it('logs an SFTP upload cut short by ENOSPC as failed, not ok', async () => {
+    await writeFile(join(local, 'big'), randomBytes(3 * 1024 * 1024));
+    const r = await scp(full, join(local, 'big'), '127.0.0.1:/big');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/write remote "\/big": Failure/);
+    await waitFor(() => / sftp upload \/big \d+ bytes /.test(full.log()), 'the transfer log line');
+    expect(full.log()).toMatch(/ sftp upload \/big \d+ bytes failed: \/big: No space left on device\n/);
+    expect(full.log()).not.toMatch(/ sftp upload \/big \d+ bytes ok/);
   });
 });
 

@@ -64,7 +64,7 @@ export async function readFile(ctx: OpsContext, req: Req<'read'>): Promise<Buffe
   const len = Math.min(req.length, MAX_READ);
   const buf = Buffer.allocUnsafe(len);
   const { bytesRead } = await e.fh.read(buf, 0, len, fileOffset(req.offset)).catch((err: unknown) => {
-    throw toFailure(err, e.path);
+    throw ioFailed(e, err);
   });
   if (bytesRead === 0 && len > 0) return statusReply(req.id, STATUS.EOF);
   e.bytesRead += bytesRead;
@@ -83,7 +83,7 @@ export async function writeFile(ctx: OpsContext, req: Req<'write'>): Promise<Buf
       if (position !== null) position += bytesWritten;
     }
   } catch (err) {
-    throw toFailure(err, e.path);
+    throw ioFailed(e, err);
   } finally {
     e.bytesWritten += done;
   }
@@ -102,8 +102,17 @@ export async function closeHandle(ctx: OpsContext, req: Req<'close'>): Promise<B
   } catch (err) {
     failure = toFailure(err, e.path);
   }
-  logTransfer(ctx, e, failure === undefined ? 'ok' : `failed: ${failure.message}`);
+  const failed = failure?.message ?? e.ioFailure;
+  logTransfer(ctx, e, failed === undefined ? 'ok' : `failed: ${failed}`);
   return failure ? statusReply(req.id, failure.status, failure.message) : statusReply(req.id, STATUS.OK);
+}
+
+// A read or write that failed: answered as a status, and remembered for the
+// log line, so an upload the disk cut short is not logged "ok" at its close.
+function ioFailed(e: FileEntry, err: unknown): SftpFailure {
+  const failure = toFailure(err, e.path);
+  e.ioFailure ??= failure.message;
+  return failure;
 }
 
 /** The transfer log line for a file handle that was closed (by the client, or with the session). */

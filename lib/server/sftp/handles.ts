@@ -22,6 +22,8 @@ export interface FileEntry {
   writable: boolean;
   bytesRead: number;
   bytesWritten: number;
+  /** The first read or write that failed (its message): the log line says failed, not ok. */
+  ioFailure?: string;
 }
 
 /** An open directory; `held` is a name read from it that did not fit the last reply. */
