@@ -4,7 +4,7 @@
 // a spool directory far smaller than the stream is enough.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,19 @@ describe('scpipe put --part-size', () => {
     expect(put).toMatchObject({ status: 0, stderr: '' });
     expect(checkManifest(name).trim().split('\n')).toHaveLength(3);
     const got = await runCli(['get', ...flags(), at(`${dir}/${name}`)]);
+    expect(got).toMatchObject({ status: 0, stderr: '' });
+    expect(got.stdout.equals(data)).toBe(true);
+  });
+
+  // A manifest that went through a Windows editor: sha256sum -c still checks
+  // the parts, and get restores the set (it said "incomplete (no "# end" line)").
+  it('a manifest with CRLF line ends: get restores the set', async () => {
+    const data = randomBytes(2 * 1024 * 1024 + 3);
+    expect((await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', at(`${dir}/w.bin`)], { stdin: data })).status).toBe(0);
+    const manifest = join(dir, 'w.bin.sha256');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/\n/g, '\r\n'));
+    expect(checkManifest('w.bin').trim().split('\n')).toHaveLength(3);
+    const got = await runCli(['get', ...flags(), at(`${dir}/w.bin`)]);
     expect(got).toMatchObject({ status: 0, stderr: '' });
     expect(got.stdout.equals(data)).toBe(true);
   });

@@ -61,7 +61,9 @@ const HEX = /^[0-9a-f]{64}$/;
 export function parseManifest(text: string, name: string): Manifest {
   const bad = (why: string): ScpipeError =>
     new ScpipeError('ERR_PROTOCOL', `manifest ${escapeForTerminal(name)}.sha256 ${why}`, { path: `${name}.sha256` });
-  const lines = text.split('\n');
+  // CRLF line ends (a manifest saved by a Windows editor; sha256sum -c takes
+  // them too) are dropped: no line of a manifest ends with a CR of its own.
+  const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines[lines.length - 1] !== '# end') throw bad('is incomplete (no "# end" line)');
   const fields = new Map<string, string>();

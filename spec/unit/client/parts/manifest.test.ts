@@ -28,6 +28,11 @@ describe('manifest', () => {
     expect(parseManifest(formatManifest(named), name)).toEqual(named);
   });
 
+  it('reads a manifest with CRLF line ends, as sha256sum -c does', () => {
+    const crlf = formatManifest(manifest).replace(/\n/g, '\r\n');
+    expect(parseManifest(crlf, 'db.zst')).toEqual(manifest);
+  });
+
   it.each([
     ['cut short', (t: string) => t.slice(0, t.length - 6), /incomplete/],
     ['a part missing', (t: string) => t.replace(`${hex('b')}  db.zst.000000\n`, ''), /lists db\.zst\.000001 where db\.zst\.000000 belongs/],
