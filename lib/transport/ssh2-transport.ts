@@ -104,10 +104,14 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
   if (host.compression) config.algorithms = { ...config.algorithms, compress: ['zlib@openssh.com', 'zlib', 'none'] };
   await new Promise<void>((resolve, reject) => {
     const unlink = onAbort(opts.signal, () => finish(abortError(opts.signal)));
+    let settled = false;
     const finish = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
       unlink();
       client.off('ready', onReady);
       client.off('error', onError);
+      client.off('close', onClose);
       if (err) {
         // ssh2 may still report the handshake it lost: not to an unhandled 'error'.
         client.on('error', () => undefined);
@@ -125,12 +129,19 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
       }
       finish(verifier.failure() ?? auth.failure() ?? describeClientError(err, host, auth.triedMethods()));
     };
+    // A server that closes after its banner (during the key exchange or the
+    // authentication) makes ssh2 emit 'close' alone, and clear its ready
+    // timeout: without this the run would wait forever, or end with status 0
+    // once nothing else keeps the process alive.
+    const onClose = (): void =>
+      finish(verifier.failure() ?? auth.failure() ?? new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: connection closed by ${host.hostname} port ${host.port} during the SSH handshake`, { host: host.hostname }));
     // As ssh -v's "kex: client->server cipher: ...": what was agreed.
     if (log) {
       client.once('handshake', (n) => log(`kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac || '<implicit>'}, compression ${n.cs.compress}`));
     }
     client.once('ready', onReady);
     client.on('error', onError);
+    client.once('close', onClose);
     try {
       client.connect(config);
       certificates.enable(client);

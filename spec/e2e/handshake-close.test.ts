@@ -1,0 +1,67 @@
+// A server that closes the connection after its banner, during the key
+// exchange (a session process that dies, a server restarting, a middlebox
+// cutting the connection): a test double in front of the real sshd that passes
+// on the banner line, then closes both sides. ssh2 reports no error for this,
+// only 'close': scpipe must fail as ssh does (exit 255), not wait forever, and
+// never end with status 0 having sent or received nothing.
+import { readdir } from 'node:fs/promises';
+import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+
+const sshd = sshdPerSuite();
+let proxy: Server;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await userDir(sshd.rssh, 'handshake-close');
+  proxy = createServer((client) => {
+    const upstream = new Socket();
+    for (const s of [client, upstream]) s.on('error', () => undefined);
+    let seen = '';
+    upstream.connect(sshd.port, '127.0.0.1');
+    upstream.on('data', (d: Buffer) => {
+      seen += d.toString('latin1');
+      const end = seen.indexOf('\r\n');
+      if (end < 0) return;
+      client.write(Buffer.from(seen.slice(0, end + 2), 'latin1'), () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    });
+    client.on('close', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+});
+afterAll(async () => {
+  await new Promise((resolve) => proxy.close(resolve));
+});
+
+// The test account's options, with the proxy's port (-P given twice: the last counts).
+function flags(): string[] {
+  return [...sshFlags(sshd, sshd.rssh), '-P', String((proxy.address() as AddressInfo).port)];
+}
+
+const CLOSED = /connection closed by 127\.0\.0\.1 port \d+ during the SSH handshake/;
+
+it('put from a pipe: exit 255 saying the connection closed, nothing stored', async () => {
+  const r = await runCli(['put', ...flags(), remote(sshd, sshd.rssh, `${dir}/x`)], { stdin: Buffer.alloc(100_000, 7), timeoutMs: 30_000 });
+  expect(r.stderr).toMatch(CLOSED);
+  expect(r.status).toBe(255);
+  expect(await readdir(dir)).toEqual([]);
+});
+
+it('put -- COMMAND: exit 255 at once, not a wait for a connection that is gone', async () => {
+  const r = await runCli(['put', ...flags(), remote(sshd, sshd.rssh, `${dir}/y`), '--', 'sh', '-c', 'head -c 1000000 /dev/zero; sleep 1'], { timeoutMs: 30_000 });
+  expect(r.stderr).toMatch(CLOSED);
+  expect(r.status).toBe(255);
+  expect(await readdir(dir)).toEqual([]);
+});
+
+it('get: exit 255, and no byte on stdout', async () => {
+  const r = await runCli(['get', ...flags(), remote(sshd, sshd.rssh, `${dir}/z`)], { timeoutMs: 30_000 });
+  expect(r.stderr).toMatch(CLOSED);
+  expect(r.status).toBe(255);
+  expect(r.stdout.length).toBe(0);
+});
