@@ -112,6 +112,7 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
       client.off('ready', onReady);
       client.off('error', onError);
       client.off('close', onClose);
+      clearTimeout(kexTimer);
       if (err) {
         // ssh2 may still report the handshake it lost: not to an unhandled 'error'.
         client.on('error', () => undefined);
@@ -139,6 +140,17 @@ export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection>
     if (log) {
       client.once('handshake', (n) => log(`kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac || '<implicit>'}, compression ${n.cs.compress}`));
     }
+    // ConnectTimeout bounds the banner and the key exchange too, as in ssh
+    // (ssh_config(5)), counted from the connection made (a ProxyJump's own
+    // set-up is not charged to it); the longer ready timeout bounds the
+    // authentication. Not while a person may be asked about the host key.
+    const kexTimer = host.connectTimeoutMs !== undefined && !interactive
+      ? setTimeout(
+          () => finish(new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH handshake (ConnectTimeout ${host.connectTimeoutMs! / 1000} s)`, { host: host.hostname })),
+          host.connectTimeoutMs,
+        )
+      : undefined;
+    client.once('handshake', () => clearTimeout(kexTimer));
     client.once('ready', onReady);
     client.on('error', onError);
     client.once('close', onClose);

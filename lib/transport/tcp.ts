@@ -1,5 +1,6 @@
 // Opens the TCP connection ourselves (instead of letting ssh2 do it) so that
-// ConnectTimeout bounds only the connect, as in ssh, and failures read like
+// ConnectTimeout bounds the connect (ssh2-transport.ts bounds the banner and
+// key exchange with it too, as ssh does), and failures read like
 // ssh's: "connect to host H port P: Connection refused". AddressFamily,
 // BindAddress, ConnectionAttempts and TCPKeepAlive apply here.
 import { Socket, isIP } from 'node:net';

@@ -1,9 +1,11 @@
+// Faults of the SSH handshake, with test doubles in front of the real sshd.
 // A server that closes the connection after its banner, during the key
 // exchange (a session process that dies, a server restarting, a middlebox
-// cutting the connection): a test double in front of the real sshd that passes
-// on the banner line, then closes both sides. ssh2 reports no error for this,
-// only 'close': scpipe must fail as ssh does (exit 255), not wait forever, and
-// never end with status 0 having sent or received nothing.
+// cutting the connection): a proxy that passes on the banner line, then
+// closes both sides. ssh2 reports no error for this, only 'close': scpipe
+// must fail as ssh does (exit 255), not wait forever, and never end with
+// status 0 having sent or received nothing. A server that accepts and then
+// says nothing (a hung sshd): ConnectTimeout bounds the wait, as in ssh.
 import { readdir } from 'node:fs/promises';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { userDir } from '../helpers/sshd';
@@ -12,6 +14,8 @@ import { remote, runCli, sshFlags } from '../helpers/cli';
 
 const sshd = sshdPerSuite();
 let proxy: Server;
+let silent: Server; // accepts, never answers
+const held: Socket[] = []; // its connections
 let dir: string;
 
 beforeAll(async () => {
@@ -33,14 +37,21 @@ beforeAll(async () => {
     client.on('close', () => upstream.destroy());
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  silent = createServer((socket) => {
+    socket.on('error', () => undefined);
+    held.push(socket);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
 });
 afterAll(async () => {
   await new Promise((resolve) => proxy.close(resolve));
+  held.forEach((s) => s.destroy());
+  await new Promise((resolve) => silent.close(resolve));
 });
 
 // The test account's options, with the proxy's port (-P given twice: the last counts).
-function flags(): string[] {
-  return [...sshFlags(sshd, sshd.rssh), '-P', String((proxy.address() as AddressInfo).port)];
+function flags(server = proxy): string[] {
+  return [...sshFlags(sshd, sshd.rssh), '-P', String((server.address() as AddressInfo).port)];
 }
 
 const CLOSED = /connection closed by 127\.0\.0\.1 port \d+ during the SSH handshake/;
@@ -64,4 +75,12 @@ it('get: exit 255, and no byte on stdout', async () => {
   expect(r.stderr).toMatch(CLOSED);
   expect(r.status).toBe(255);
   expect(r.stdout.length).toBe(0);
+});
+
+it('a server that never sends its banner: -o ConnectTimeout=2 ends the wait after 2 s, exit 255, as ssh', async () => {
+  const r = await runCli(['put', ...flags(silent), '-o', 'ConnectTimeout=2', remote(sshd, sshd.rssh, `${dir}/w`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 30_000 });
+  expect(r.stderr).toBe('scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (ConnectTimeout 2 s)\n');
+  expect(r.status).toBe(255);
+  expect(r.ms).toBeLessThan(10_000); // not the 20 s the whole login may take
+  expect(await readdir(dir)).toEqual([]);
 });
