@@ -10,6 +10,9 @@ export class BodyStream extends Readable {
 
   constructor(highWaterMark = 1024 * 1024) {
     super({ highWaterMark });
+    // The download's `done` rejects with the same error: a caller that has
+    // not yet attached the body anywhere must not crash on it.
+    this.on('error', () => undefined);
   }
 
   /** Pushes a chunk; resolves when the consumer wants more (or the stream is gone). */

@@ -205,6 +205,8 @@ export async function getOverChannel(
         progress();
         const writer: FileWriter = {
           write: async (chunk) => {
+            // A consumer that destroyed the body wants no more: the sink stops the channel, as over SFTP.
+            if (body.destroyed) throw inner.signal.aborted ? abortError(opts.signal) : new ScpipeError('ERR_LOCAL_IO', 'the download was not read to its end');
             received += BigInt(chunk.length);
             progress();
             await body.write(chunk);

@@ -21,7 +21,6 @@ import { onAbort } from '../util/abort';
 export interface ConnectOptions extends SshOptions {
   /** Host name or ~/.ssh/config alias. */
   host: string;
-  signal?: AbortSignal;
   /** Verbose diagnostics (-v), one line each. */
   log?: (line: string) => void;
   /** What ssh prints at its default log level (a changed host key, "Permanently added"); default: log. */
@@ -58,7 +57,7 @@ export interface Ssh2Connection {
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /** Connects and authenticates, or rejects with a ScpipeError. */
-export async function connectSsh2(opts: ConnectOptions): Promise<Ssh2Connection> {
+export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal }): Promise<Ssh2Connection> {
   const host = await resolveHost(opts.host, opts);
   // LogLevel VERBOSE or DEBUG*: the connection log without -v, as ssh shows its own.
   const log = opts.log ?? (/^(VERBOSE|DEBUG\d?)$/.test(host.logLevel ?? '') ? (line: string) => void process.stderr.write(`debug1: ${line}\n`) : undefined);

@@ -92,6 +92,39 @@ describe('library get()', () => {
     expect(await bodyError).toMatchObject({ code: 'ERR_ABORTED' });
   });
 
+  // A caller that gives up on a download destroys its body: the transfer
+  // stops there and `done` says it was not read to its end, over either protocol.
+  it.each(['scp', 'sftp'] as const)('a body destroyed by its reader stops the download over %s; done rejects', async (protocol) => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const size = 64 << 20;
+    await writeFile(join(dir, 'big'), Buffer.alloc(size, 7));
+    let received = 0n;
+    const download = await get(target(), `${dir}/big`, { protocol, onProgress: (p) => (received = p.bytes) });
+    download.body.once('data', () => download.body.destroy());
+    await expect(download.done).rejects.toMatchObject({ code: 'ERR_LOCAL_IO', message: 'the download was not read to its end' });
+    expect(received).toBeLessThan(BigInt(size));
+  });
+
+  // `done` carries the failure: a body not yet attached anywhere (no
+  // 'error' listener) must not crash the caller's process with it.
+  it.each(['scp', 'sftp'] as const)('an abort before the body is read rejects done over %s, and nothing is thrown at the caller', async (protocol) => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    await writeFile(join(dir, 'big'), Buffer.alloc(16 << 20, 7));
+    const ac = new AbortController();
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown): void => void uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const download = await get(target(), `${dir}/big`, { protocol, signal: ac.signal });
+      ac.abort();
+      await expect(download.done).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+  });
+
   it('getTo into a stream: an output that stops draining, closes or fails ends it with a ScpipeError', async () => {
     await writeFile(join(dir, 'big'), Buffer.alloc(16 << 20, 7));
     const ac = new AbortController();
