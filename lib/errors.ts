@@ -16,7 +16,7 @@ export type ScpipeErrorCode =
   | 'ERR_HOST_KEY_CHANGED'
   | 'ERR_CONFIG'
   // the transfer (exit 1)
-  | 'ERR_REMOTE' // the remote scp replied \1 or \2 with a message
+  | 'ERR_REMOTE' // the remote scp replied \1 or \2 with a message (other than the three below)
   | 'ERR_REMOTE_EXIT' // the remote command exited non-zero or by a signal
   | 'ERR_PROTOCOL' // the peer sent bytes that break the protocol
   | 'ERR_LOST_CONNECTION' // the channel closed before the protocol finished
@@ -25,9 +25,9 @@ export type ScpipeErrorCode =
   | 'ERR_LOCAL_IO' // reading input or writing output failed
   | 'ERR_UNSAFE_NAME' // a name from the peer was refused (docs/protocol.md §5)
   | 'ERR_CHECKSUM' // a part of a parts set, or the whole stream, does not match its manifest
-  | 'ERR_NO_SUCH_FILE' // SFTP: the remote file or its directory does not exist
-  | 'ERR_PERMISSION_DENIED' // SFTP: the server refused access
-  | 'ERR_NO_SPACE' // SFTP: the remote file system is full (told by statvfs after a failed write)
+  | 'ERR_NO_SUCH_FILE' // the remote file or its directory does not exist (SFTP's status, or scp's strerror)
+  | 'ERR_PERMISSION_DENIED' // the server refused access (SFTP's status, or scp's strerror)
+  | 'ERR_NO_SPACE' // the remote file system is full (scp's strerror; over SFTP told by statvfs after a failed write)
   | 'ERR_PROTOCOL_REFUSED' // the server refused the protocol asked for (--protocol sftp or scp)
   | 'ERR_EXISTS' // --no-clobber: the remote file is there already
   // cancellation (exit 130/143)

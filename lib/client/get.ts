@@ -173,8 +173,7 @@ async function isSetToo(open: OpenChannel, remotePath: string, opts: GetOptions)
 }
 
 function isMissing(err: unknown): boolean {
-  if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return true; // over SFTP
-  return isScpipeError(err, 'ERR_REMOTE') && /No such file or directory/.test(err.remoteMessage ?? err.message);
+  return isScpipeError(err, 'ERR_NO_SUCH_FILE'); // SFTP's status, or scp's "No such file or directory"
 }
 
 /** Starts downloading `remotePath` through a channel that `open` starts. */

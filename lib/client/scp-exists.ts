@@ -28,8 +28,7 @@ export async function scpKindOf(open: OpenChannel, path: string, opts: RemoteCom
     probe.body.destroy();
     return 'file';
   } catch (err) {
-    const said = isScpipeError(err) ? err.remoteMessage ?? err.message : '';
-    if (isScpipeError(err, 'ERR_REMOTE') && /No such file or directory/.test(said)) return 'missing';
+    if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return 'missing';
     if (isNotAFile(err)) return 'not-a-file';
     if (isScpipeError(err, 'ERR_ABORTED')) throw err;
     if (scpRefusalHint(err, 'auto') !== err) throw err; // an sftp-only host: the caller may look over SFTP

@@ -1,7 +1,7 @@
 // Builds the messages for a remote command that went away or exited badly.
 // The reply reader only knows "EOF"; the exit status and the remote's stderr,
 // which arrive a moment later, say why (rssh refusal, scp not installed).
-import { ScpipeError } from '../errors';
+import { ScpipeError, type ScpipeErrorCode } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { ExitStatus } from './channel';
 import type { RemoteStderr } from './remote-stderr';
@@ -21,7 +21,16 @@ const STAGES: Record<string, string> = {
 /** The error for a message the remote sent (a \1 or \2 line, a stray line): escaped once, here. */
 export function remoteError(rawMessage: string): ScpipeError {
   const text = escapeForTerminal(rawMessage);
-  return new ScpipeError('ERR_REMOTE', `remote: ${text}`, { remoteMessage: text });
+  return new ScpipeError(codeOf(text), `remote: ${text}`, { remoteMessage: text });
+}
+
+// scp says the failures a program most often branches on in strerror's
+// words; they get the codes SFTP's statuses get, whichever protocol ran.
+function codeOf(message: string): ScpipeErrorCode {
+  if (/: No such file or directory$/.test(message)) return 'ERR_NO_SUCH_FILE';
+  if (/: Permission denied$/.test(message)) return 'ERR_PERMISSION_DENIED';
+  if (/: (No space left on device|Disk quota exceeded)$/.test(message)) return 'ERR_NO_SPACE';
+  return 'ERR_REMOTE';
 }
 
 function firstLine(stderr: string): string {

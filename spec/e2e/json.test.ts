@@ -49,7 +49,7 @@ describe('--json', () => {
     const r = await runCli(['put', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/no/such/dir/f`)], { stdin: 'x' });
     expect(r.status).toBe(1);
     const s = parse(r.stdout.toString());
-    expect(s).toMatchObject({ ok: false, exit_status: 1, error: { code: expect.stringMatching(/^ERR_REMOTE/) } });
+    expect(s).toMatchObject({ ok: false, exit_status: 1, error: { code: 'ERR_NO_SUCH_FILE' } }); // a missing directory, over either protocol
     expect(r.stderr).toContain(s.error!.message);
   });
 

@@ -76,7 +76,7 @@ describe('library put()', () => {
 
   it('rejects with typed errors carrying a stable code and the remote message', async () => {
     const err = await put(target(), `${dir}/no/such/dir/f`, Buffer.from('x')).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ERR_REMOTE', remoteMessage: `scp: ${dir}/no/such/dir/f: No such file or directory` });
+    expect(err).toMatchObject({ code: 'ERR_NO_SUCH_FILE', remoteMessage: `scp: ${dir}/no/such/dir/f: No such file or directory` });
   });
 });
 

@@ -86,7 +86,7 @@ describe('get() of a parts set', () => {
 
   it('names a removed part and writes nothing from it on', async () => {
     unlinkSync(join(dir, 'g.bin.000003'));
-    await failsAt(3, /^part g\.bin\.000003: remote: .*g\.bin\.000003: No such file or directory$/, 'ERR_REMOTE');
+    await failsAt(3, /^part g\.bin\.000003: remote: .*g\.bin\.000003: No such file or directory$/, 'ERR_NO_SUCH_FILE');
   });
 
   it('names a part changed in place (same size) and writes nothing from it on', async () => {
@@ -122,6 +122,6 @@ describe('get() of a parts set', () => {
 
   it('neither a file nor a set: the message is about the file', async () => {
     const err = await get(target(), `${dir}/none.bin`).then(() => undefined, (e: unknown) => e);
-    expect(err).toMatchObject({ code: 'ERR_REMOTE', message: expect.stringMatching(/none\.bin: No such file or directory$/) });
+    expect(err).toMatchObject({ code: 'ERR_NO_SUCH_FILE', message: expect.stringMatching(/none\.bin: No such file or directory$/) });
   });
 });

@@ -145,7 +145,7 @@ describe('parts over a dropped connection', () => {
       const err = await put(target(), `${dir}/f.bin`, Readable.from([randomBytes(6 * MiB)]), {
         partSize: MiB, parallel: 1, spoolDir: spoolDir(), backoffMs: [0], onRetry: (e) => retries.push(e),
       }).then(() => undefined, (e: unknown) => e);
-      expect(err).toMatchObject({ code: 'ERR_REMOTE', remoteMessage: expect.stringMatching(/No space left on device/) });
+      expect(err).toMatchObject({ code: 'ERR_NO_SPACE', remoteMessage: expect.stringMatching(/No space left on device/) });
       expect((err as Error).message).toMatch(/the parts set f\.bin is incomplete \(no manifest f\.bin\.sha256\): \d part\(s\) confirmed remotely: f\.bin\.000000/);
       expect(retries).toEqual([]);
       expect(readdirSync(dir)).not.toContain('f.bin.sha256');

@@ -79,7 +79,7 @@ describe('source role vs OpenSSH scp -t', () => {
     await s.start();
     expect(await s.sendFile({ name: 'f', mode: 0o644, size: 3n, body: chunksOf('abc') })).toBe(false);
     await expect(s.finish()).rejects.toMatchObject({
-      code: 'ERR_REMOTE',
+      code: 'ERR_NO_SUCH_FILE', // as SFTP's status: the same code whichever protocol ran
       message: `remote: scp: ${dir}/missing/f: No such file or directory`,
     });
     expect(await readdir(dir)).toEqual([]);
@@ -89,7 +89,7 @@ describe('source role vs OpenSSH scp -t', () => {
     const s = sink('-t', '/dev/full');
     await s.start();
     expect(await s.sendFile({ name: 'f', mode: 0o644, size: 100000n, body: chunksOf(Buffer.alloc(100000)) })).toBe(false);
-    await expect(s.finish()).rejects.toMatchObject({ code: 'ERR_REMOTE', message: 'remote: scp: /dev/full: No space left on device' });
+    await expect(s.finish()).rejects.toMatchObject({ code: 'ERR_NO_SPACE', message: 'remote: scp: /dev/full: No space left on device' });
   });
 
   it('fails at start when -d names something that is not a directory', async () => {

@@ -81,7 +81,7 @@ describe('ScpSink (docs/protocol.md §4.2) over recorded scp -f transcripts', ()
 
   it('reports \\1 lines from the source (missing file, directory without -r) and still stores the rest', async () => {
     const { result, log } = await runSink([transcript('errors')], false);
-    expect(result).toMatchObject({ code: 'ERR_REMOTE' });
+    expect(result).toMatchObject({ code: 'ERR_NO_SUCH_FILE' }); // the first: the missing file
     expect(log.some((l) => l.startsWith('done'))).toBe(true);
   });
 

@@ -40,7 +40,7 @@ describe('ScpSource (docs/protocol.md §4.1)', () => {
       expect(peer.sent().toString()).toBe('C0644 3 f\n');
       expect(peer.ended).toBe(true);
       expect(status).toBeInstanceOf(ScpipeError);
-      expect(status).toMatchObject({ code: 'ERR_REMOTE', remoteMessage: 'scp: /nope/f: No such file or directory' });
+      expect(status).toMatchObject({ code: 'ERR_NO_SUCH_FILE', remoteMessage: 'scp: /nope/f: No such file or directory' });
     }
   });
 
@@ -48,7 +48,7 @@ describe('ScpSource (docs/protocol.md §4.1)', () => {
     const chunks = [Buffer.from('\0\0\x01scp: /dev/full: No space left on device\n')];
     const { stored, status } = await upload(chunks, { size: 3n, body: chunksOf('abc') }, { code: 1, signal: null });
     expect(stored).toBe(false);
-    expect(status).toMatchObject({ code: 'ERR_REMOTE', message: 'remote: scp: /dev/full: No space left on device' });
+    expect(status).toMatchObject({ code: 'ERR_NO_SPACE', message: 'remote: scp: /dev/full: No space left on device' });
   });
 
   it('fails on a \\1 to the initial ack (ambiguous target, -d on a file)', async () => {
