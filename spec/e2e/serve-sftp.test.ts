@@ -87,6 +87,21 @@ describe('serve with OpenSSH scp (SFTP mode)', () => {
     expect(serve.log()).not.toMatch(/upload \/nu\/n\uFFFD/);
   });
 
+  // A name that is not UTF-8 in the root (left there by scp -O's older
+  // clients or the host) used to be lstat'ed as U+FFFD, found missing and
+  // left out of the listing: `scp -r` then ended 0 without it.
+  it('lists a name that is not UTF-8 as its bytes, so scp -r of its directory fails loudly instead of leaving it out', async () => {
+    await mkdir(join(serve.root, 'nud'));
+    await writeFile(Buffer.from(`${join(serve.root, 'nud')}/l\xe9`, 'latin1'), 'latin-1');
+    await writeFile(join(serve.root, 'nud', 'ok'), 'fine');
+    const r = await scp(serve, '-r', '127.0.0.1:/nud', join(local, 'down'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('remote open "/nud/l\\351": Failure');
+    expect(readdirSync(join(local, 'down'))).toEqual(['ok']);
+    const ls = await sftp(serve, ['ls -1 /nud']);
+    expect(ls.stdout).toContain('l\\351\n');
+  });
+
   it('treats ~ as the root', async () => {
     await writeFile(join(local, 'f'), 'home');
     expect(await scp(serve, join(local, 'f'), '127.0.0.1:~/f')).toMatchObject({ status: 0 });

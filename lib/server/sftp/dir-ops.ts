@@ -3,7 +3,11 @@
 // listing. Differences: `.` and `..` are not listed (Node's opendir skips
 // them; clients add nothing with them), and a reply also stays under the
 // packet limit whatever the names' lengths. An entry that vanished between
-// readdir and lstat is skipped, as there.
+// readdir and lstat is skipped, as there. Names are read as bytes: one that
+// is not UTF-8 is listed as the bytes it is (as sftp-server lists it), so a
+// client sees it and fails loudly on it (requests.ts refuses such a path),
+// rather than being lstat'ed under its U+FFFD form, found missing, and left
+// out of an `scp -r` that then ends 0.
 import { lstat, opendir } from 'node:fs/promises';
 import { longName } from './attrs';
 import type { OpsContext } from './context';
@@ -11,7 +15,7 @@ import type { DirEntry } from './handles';
 import { entrySize, handleReply, namesReply, statusReply, type Entry } from './replies';
 import type { Req } from './requests';
 import { toFailure } from './status';
-import { MAX_PACKET, STATUS } from './wire';
+import { MAX_PACKET, STATUS, isUtf8 } from './wire';
 
 const ENTRIES_PER_REPLY = 100;
 
@@ -20,7 +24,7 @@ export async function openDirectory(ctx: OpsContext, req: Req<'opendir'>): Promi
   const host = await ctx.paths.follow(req.path);
   let dir;
   try {
-    dir = await opendir(host);
+    dir = await opendir(host, { encoding: 'buffer' as BufferEncoding });
   } catch (err) {
     throw toFailure(err, req.path);
   }
@@ -34,14 +38,16 @@ export async function readDirectory(ctx: OpsContext, req: Req<'readdir'>): Promi
   let bytes = 64;
   try {
     while (entries.length < ENTRIES_PER_REPLY) {
-      const name = d.held ?? (await d.dir.read())?.name;
+      const raw = d.held ?? ((await d.dir.read())?.name as Buffer | undefined);
       d.held = undefined;
-      if (name === undefined) break;
-      const stats = await lstat(`${d.hostPath === '/' ? '' : d.hostPath}/${name}`).catch(() => undefined);
+      if (raw === undefined) break;
+      const name = isUtf8(raw) ? raw.toString('utf8') : raw;
+      const stats = await lstat(Buffer.concat([Buffer.from(`${d.hostPath === '/' ? '' : d.hostPath}/`), raw])).catch(() => undefined);
       if (!stats) continue;
-      const e = { name, longname: longName(name, stats), stats };
+      const longname = typeof name === 'string' ? longName(name, stats) : Buffer.concat([Buffer.from(longName('', stats)), raw]);
+      const e = { name, longname, stats };
       if (bytes + entrySize(e) > MAX_PACKET - 1024) {
-        d.held = name;
+        d.held = raw;
         break;
       }
       bytes += entrySize(e);

@@ -26,13 +26,13 @@ export interface FileEntry {
   ioFailure?: string;
 }
 
-/** An open directory; `held` is a name read from it that did not fit the last reply. */
+/** An open directory (names read as bytes); `held` is a name read from it that did not fit the last reply. */
 export interface DirEntry {
   kind: 'dir';
   dir: Dir;
   path: string;
   hostPath: string;
-  held?: string;
+  held?: Buffer;
 }
 
 export type HandleEntry = FileEntry | DirEntry;

@@ -49,8 +49,9 @@ export function pathReply(id: number, path: string): Buffer {
 
 /** A directory entry for NAME. */
 export interface Entry {
-  name: string;
-  longname: string;
+  /** A Buffer: a name that is not UTF-8, sent as its bytes. */
+  name: string | Buffer;
+  longname: string | Buffer;
   stats: Stats;
 }
 

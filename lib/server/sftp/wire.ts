@@ -65,6 +65,16 @@ export const MAX_READ = MAX_PACKET - 1024;
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** True when `b` is valid UTF-8 (a file name that a string carries unchanged). */
+export function isUtf8(b: Uint8Array): boolean {
+  try {
+    STRICT_UTF8.decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A path in a request that is not UTF-8 (its message: the path's bytes, escaped as `\xNN`). */
 export class NotUtf8 extends Error {
   override readonly name = 'NotUtf8';
@@ -121,11 +131,7 @@ export class PacketReader {
    */
   path(): string {
     const b = this.bytes();
-    try {
-      STRICT_UTF8.decode(b);
-    } catch {
-      throw new NotUtf8(escapeBytes(b));
-    }
+    if (!isUtf8(b)) throw new NotUtf8(escapeBytes(b));
     return b.toString('utf8');
   }
 
