@@ -15,6 +15,7 @@ import { posix } from 'node:path';
 import type { InputAttributes } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
 import type { SourceSession } from '../fs/local-source';
+import { ALL_MODE_BITS, SPECIAL_BITS } from '../fs/modes';
 import type { Times } from '../protocol/records';
 import type { OutgoingFile } from '../protocol/source';
 import type { SftpSession } from '../sftp/session';
@@ -65,6 +66,13 @@ export class SftpTreeWriter implements SourceSession {
     this.opts.onProblem?.(error);
   }
 
+  // The mode bits a file or directory made here may get: without -p not
+  // setuid, setgid or sticky (OpenSSH's rule, lib/fs/modes.ts). Over SFTP the
+  // client decides, and a server writing as root keeps what it is sent.
+  private get modeBits(): number {
+    return this.opts.preserve ? ALL_MODE_BITS : ALL_MODE_BITS & ~SPECIAL_BITS;
+  }
+
   async sendFile(file: OutgoingFile): Promise<boolean> {
     const path = this.pathFor(file.name);
     const temp = tempNameFor(path);
@@ -76,7 +84,7 @@ export class SftpTreeWriter implements SourceSession {
       // in order); the rename.
       const [existingOr, opening] = await Promise.allSettled([
         this.session.stat(path).catch(absent),
-        this.session.open(temp, 'wx', { mode: file.mode & 0o7777 }),
+        this.session.open(temp, 'wx', { mode: file.mode & this.modeBits }),
       ]);
       if (opening.status === 'fulfilled') [handle, opened] = [opening.value, true];
       if (existingOr.status === 'rejected') throw existingOr.reason;
@@ -86,7 +94,7 @@ export class SftpTreeWriter implements SourceSession {
       if (existing && deniesWrite(existing, await (this.account ??= accountOf(this.session, handle!, temp)))) throw readOnlyError(path);
       await this.writeBody(handle!, temp, file);
       const attrs: InputAttributes = this.opts.preserve ? { mode: file.mode & 0o7777, ...timesAttrs(file.times) } : {};
-      if (!this.opts.preserve && existing) attrs.mode = existing.mode & 0o7777; // scp keeps an existing file's mode
+      if (!this.opts.preserve && existing) attrs.mode = existing.mode & this.modeBits; // scp keeps an existing file's mode, less setuid/setgid
       const closing = handle!;
       handle = undefined;
       const [st] = await Promise.all([
@@ -115,14 +123,14 @@ export class SftpTreeWriter implements SourceSession {
     const path = this.pathFor(name);
     try {
       let created = true;
-      await this.session.mkdir(path, { mode: (mode & 0o7777) | 0o300 }).catch(async (err: unknown) => {
+      await this.session.mkdir(path, { mode: (mode & this.modeBits) | 0o300 }).catch(async (err: unknown) => {
         // SFTP v3 has no "exists" status: an existing directory is used as it is.
         const st = await this.session.stat(path).catch(() => undefined);
         if (!st) throw err;
         if (!st.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: Not a directory`, { path });
         created = false;
       });
-      this.stack.push({ path, mode: mode & 0o7777, times, created });
+      this.stack.push({ path, mode: mode & this.modeBits, times, created });
       return true;
     } catch (err) {
       if (isFatal(err)) throw err;
