@@ -9,6 +9,7 @@ import {
   Jail,
   ScpipeError,
   abortError,
+  escapeForTerminal,
   loadHostKey,
   parseRemoteSpec,
   startServer,
@@ -144,6 +145,7 @@ async function serveAuth(args: ServeArgs): Promise<ServeAuth> {
     if (args['authorized-keys'] !== undefined || password === undefined) throw err;
     return undefined; // a password alone is enough
   });
+  for (const { line, why } of keys?.skipped ?? []) say(`${escapeForTerminal(keysPath)} line ${line}: key skipped: ${escapeForTerminal(why)}`);
   if (keys && keys.size === 0 && password === undefined) throw new ScpipeError('ERR_USAGE', `no usable keys in ${keysPath}`);
   return { authorizedKeys: keys, user: args.user, password };
 }

@@ -1,31 +1,57 @@
 // Reads an OpenSSH authorized_keys file: one public key per line, possibly
-// after options (`command="…",no-pty ssh-ed25519 AAAA… comment`). Options
-// are ignored: this server runs nothing but its own scp roles anyway.
+// after options (`from="10.0.0.0/8",no-pty ssh-ed25519 AAAA… comment`). The
+// options that narrow who may log in are honoured as sshd does (`from=`,
+// `expiry-time=`); those that give a key a meaning this server cannot keep
+// (`command=`, `cert-authority`, ...) make it skip the key, said at start:
+// a key fenced in for sshd must not become a key to the whole root. The rest
+// (no-pty, restrict, permitopen=, ...) forbid what serve never allows.
 import { readFile } from 'node:fs/promises';
 import { ScpipeError } from '../errors';
 import { errnoCode, strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
+import { parseKeyOptions, type KeyOptions } from './key-options';
 import { ssh2 } from './ssh2';
 
-/** Public keys allowed to log in, as SSH wire-format blobs. */
+/** A key line left out, and why (for the start-up log). */
+export interface SkippedKey {
+  line: number;
+  why: string;
+}
+
+interface Entry {
+  blob: Buffer;
+  options: KeyOptions;
+}
+
+/** Public keys allowed to log in, as SSH wire-format blobs, with their options. */
 export class AuthorizedKeys {
-  private constructor(private readonly blobs: Buffer[]) {}
+  private constructor(
+    private readonly entries: Entry[],
+    /** Key lines with options serve cannot honour. */
+    readonly skipped: readonly SkippedKey[],
+  ) {}
 
   /** Parses authorized_keys text; lines that are not keys are skipped. */
   static parse(text: string): AuthorizedKeys {
-    const blobs: Buffer[] = [];
-    for (const raw of text.split('\n')) {
+    const entries: Entry[] = [];
+    const skipped: SkippedKey[] = [];
+    text.split('\n').forEach((raw, i) => {
       const line = raw.trim();
-      if (line === '' || line.startsWith('#')) continue;
+      if (line === '' || line.startsWith('#')) return;
       // The key is the first "<type> <base64>" pair; options come before it.
       const m = /(?:^|\s|,)((?:ssh|ecdsa|sk)-[A-Za-z0-9@.+-]+)\s+([A-Za-z0-9+/=]+)/.exec(line);
-      if (!m) continue;
+      if (!m) return;
       const parsed = ssh2().utils.parseKey(`${m[1]} ${m[2]}`);
-      if (parsed instanceof Error) continue;
+      if (parsed instanceof Error) return;
+      const options = parseKeyOptions(line.slice(0, m.index).trim());
+      if ('refused' in options) {
+        skipped.push({ line: i + 1, why: options.refused });
+        return;
+      }
       const key = Array.isArray(parsed) ? parsed[0]! : parsed;
-      blobs.push(key.getPublicSSH());
-    }
-    return new AuthorizedKeys(blobs);
+      entries.push({ blob: key.getPublicSSH(), options });
+    });
+    return new AuthorizedKeys(entries, skipped);
   }
 
   /** Loads a file; a missing file is an error naming it. */
@@ -41,11 +67,22 @@ export class AuthorizedKeys {
 
   /** How many keys were loaded. */
   get size(): number {
-    return this.blobs.length;
+    return this.entries.length;
   }
 
-  /** True when `blob` (the client's public key) is listed. */
-  has(blob: Buffer): boolean {
-    return this.blobs.some((b) => b.equals(blob));
+  /**
+   * Whether `blob` (the client's public key) may log in from `ip` at `now`:
+   * true, or why not (undefined: not listed). As sshd, any line of the key
+   * whose options allow it will do.
+   */
+  allows(blob: Buffer, ip: string, now = new Date()): true | string | undefined {
+    let why: string | undefined;
+    for (const { blob: listed, options } of this.entries) {
+      if (!listed.equals(blob)) continue;
+      const refusal = options.refusal(ip, now);
+      if (refusal === undefined) return true;
+      why ??= refusal;
+    }
+    return why;
   }
 }

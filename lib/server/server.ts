@@ -102,7 +102,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => decide(equalSecret(answers[0] ?? '', expected)));
         return;
       }
-      decide(authenticate(ctx, opts.auth));
+      decide(authenticate(ctx, opts.auth, info.ip, (why) => log(`Authentication tried for ${logUser(ctx.username)} with correct key but ${why}`)));
     });
     client.on('ready', () => {
       startups.get(`${info.ip} ${info.port}`)?.authenticated();
@@ -223,12 +223,15 @@ function methodsFor(auth: ServeAuth): Array<'publickey' | 'password' | 'keyboard
   return methods;
 }
 
-// True to accept (keyboard-interactive is answered above, asynchronously).
-function authenticate(ctx: AuthContext, auth: ServeAuth): boolean {
+// True to accept (keyboard-interactive is answered above, asynchronously);
+// `refused`: a listed key whose options (from=, expiry-time=) say no here.
+function authenticate(ctx: AuthContext, auth: ServeAuth, ip: string, refused: (why: string) => void): boolean {
   if (auth.none) return true;
   if (auth.user !== undefined && ctx.username !== auth.user) return false;
   if (ctx.method === 'publickey') {
-    if (!auth.authorizedKeys || !auth.authorizedKeys.has(ctx.key.data)) return false;
+    const allowed = auth.authorizedKeys?.allows(ctx.key.data, ip);
+    if (typeof allowed === 'string') refused(allowed);
+    if (allowed !== true) return false;
     if (!ctx.signature || !ctx.blob) return true; // the "would this key do?" query
     const parsed = ssh2().utils.parseKey(ctx.key.data);
     if (parsed instanceof Error) return false;

@@ -1,6 +1,6 @@
 // `scpipe serve` against OpenSSH's own clients (scp -O, ssh) and against
 // scpipe: transfers, refusals, escape attempts, many clients at once.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -128,6 +128,37 @@ describe('serve with scpipe', () => {
     // still healthy
     expect(await runCli(['put', ...serve.scpipeArgs(), 'me@127.0.0.1:/after.bin'], { stdin: 'ok' })).toMatchObject({ status: 0 });
     expect((await readdir(serve.root)).filter((n) => n.includes('dropped'))).toEqual(left);
+  });
+});
+
+// Keys fenced in for sshd stay fenced in: a key only for another address or
+// past its expiry cannot log in, and one with a forced command is skipped.
+// User sees: the skipped line at start; exit 255 for the refused keys, and
+// in serve's log the reason, in sshd's words.
+describe('serve: authorized_keys options', () => {
+  it('honours from= and expiry-time=, and skips a key with a forced command, saying so', async () => {
+    const dir = localDir();
+    for (const name of ['fenced', 'expired', 'cmd', 'ok']) execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', join(dir, name)]);
+    const pub = async (name: string): Promise<string> => (await readFile(join(dir, `${name}.pub`), 'utf8')).trim();
+    const keys = join(dir, 'keys');
+    await writeFile(keys, [
+      `from="10.9.9.9" ${await pub('fenced')}`,
+      `expiry-time="20000101" ${await pub('expired')}`,
+      `command="uptime",no-pty ${await pub('cmd')}`,
+      `from="127.0.0.0/8",expiry-time="29990101" ${await pub('ok')}`,
+    ].join('\n'));
+    const s = await startServe(['--authorized-keys', keys]);
+    try {
+      expect(s.log()).toContain(`scpipe: ${keys} line 3: key skipped: command="…" cannot be kept by serve, which runs only scp and SFTP\n`);
+      const put = (key: string) => runCli(['put', '-F', 'none', '-P', String(s.port), '-i', join(dir, key), '-o', `UserKnownHostsFile=${s.knownHostsPath}`, '-o', 'BatchMode=yes', `me@127.0.0.1:/${key}`], { stdin: key });
+      for (const key of ['fenced', 'expired', 'cmd']) expect((await put(key)).status).toBe(255);
+      expect(s.log()).toContain('Authentication tried for me with correct key but the key is not allowed from 127.0.0.1 (from="10.9.9.9")');
+      expect(s.log()).toMatch(/Authentication tried for me with correct key but the key expired at 2000-01-01T\S+ \(expiry-time\)/);
+      expect(await put('ok')).toMatchObject({ status: 0, stderr: '' });
+      expect(await readdir(s.root)).toEqual(['ok']);
+    } finally {
+      await s.stop();
+    }
   });
 });
 
