@@ -11,6 +11,7 @@
 import { posix } from 'node:path';
 import type { Stats } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
+import { Interrupt } from '../util/interrupt';
 import type { ExitStatus } from '../protocol/channel';
 import { chooseLanes } from '../sftp/lanes';
 import { readOrdered, type ReadLane } from '../sftp/reader';
@@ -36,11 +37,24 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
     throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}" does not name a file`);
   }
   const session = first.session;
-  const handle = await session.open(path, 'r');
-  const st = await session.fstat(handle, path);
+  // A server stuck in a request (an open(2) of a FIFO blocks sftp-server for
+  // good) must not hold up an abort.
+  const interrupt = new Interrupt(opts.signal);
+  let handle: Buffer;
+  let st: Stats;
+  try {
+    // Looked at before it is opened: OpenSSH's sftp-server would block in
+    // the open of a FIFO with no writer, and its whole session with it.
+    const named = await interrupt.race(session.stat(path));
+    if (!named.isFile()) throw notAFile(path, named);
+    handle = await interrupt.race(session.open(path, 'r'));
+    st = await interrupt.race(session.fstat(handle, path));
+  } finally {
+    interrupt.dispose();
+  }
   if (!st.isFile()) {
     await session.close(handle, path).catch(() => undefined);
-    throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: ${st.isDirectory() ? 'is a directory' : 'not a regular file'}`, { path });
+    throw notAFile(path, st);
   }
   const size = st.size;
   const signal = opts.signal ?? new AbortController().signal;
@@ -86,6 +100,10 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   done.catch(() => undefined); // the body carries the error too
   const times = opts.preserve ? { mtime: BigInt(st.mtime), mtimeUsec: 0, atime: BigInt(st.atime), atimeUsec: 0 } : undefined;
   return { name, size: BigInt(size), mode: st.mode & 0o7777, times, body, done, protocol: 'sftp' };
+}
+
+function notAFile(path: string, st: Stats): ScpipeError {
+  return new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: ${st.isDirectory() ? 'is a directory' : 'not a regular file'}`, { path });
 }
 
 // The smallest read limit of the lanes: every request must suit all of them.

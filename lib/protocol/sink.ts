@@ -18,6 +18,7 @@ import type { FileRecord, ReceivedTimes, SinkEvent, SinkHandler, SourceRecord } 
 import type { RoleOptions } from './source';
 import { waitForExit } from './wait-exit';
 import { onAbort } from '../util/abort';
+import { Interrupt } from '../util/interrupt';
 
 /** Options of the sink role. */
 export interface SinkOptions extends RoleOptions {
@@ -38,6 +39,7 @@ export class ScpSink {
   private depth = 0;
   private times: ReceivedTimes | undefined;
   private topLevel = 0;
+  private interrupt = new Interrupt(undefined); // run()'s, on the signal
 
   constructor(private readonly channel: ScpChannel, private readonly handler: SinkHandler, private readonly opts: SinkOptions) {
     this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine);
@@ -56,6 +58,7 @@ export class ScpSink {
   /** Runs the whole session; resolves with the exit status, or throws the first failure. */
   async run(): Promise<ExitStatus> {
     const unlink = onAbort(this.opts.signal, () => this.channel.destroy());
+    this.interrupt = new Interrupt(this.opts.signal);
     try {
       if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
       this.send(OK, 'start'); // §4.2 step 1: the remote source waits for it
@@ -78,6 +81,7 @@ export class ScpSink {
       throw err;
     } finally {
       unlink();
+      this.interrupt.dispose();
     }
   }
 
@@ -206,7 +210,8 @@ export class ScpSink {
     for (;;) {
       const ev = this.nextDecoded();
       if (ev) return ev;
-      const { value, done } = await this.input.next().catch((): IteratorResult<Buffer> => {
+      // Raced against an abort: a channel whose remote stalls closes only when the remote ends.
+      const { value, done } = await this.interrupt.race(this.input.next()).catch((): IteratorResult<Buffer> => {
         if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
         return { value: undefined, done: true };
       });

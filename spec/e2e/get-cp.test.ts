@@ -1,5 +1,6 @@
 // get and cp end to end through the rssh-restricted account, against the
 // real OpenSSH scp on the other side (docs/protocol.md §4.2, §4.3).
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -154,6 +155,33 @@ describe('scpipe get', () => {
     expect(r.status).toBe(143);
     expect(r.stderr).toMatch(/scpipe: interrupted by SIGTERM\n$/);
     expect(r.stdout.length).toBeLessThan(64 << 20);
+  });
+
+  // A remote that stalls (an scp stuck on a dead NFS mount): the channel
+  // closes only when it ends. User sees "interrupted by SIGINT", exit 130,
+  // at once, not when the remote gives up (here after 10 minutes).
+  it('SIGINT while the remote stalls: exit 130 at once, over SCP', async () => {
+    const dir = await userDir(sshd.user, 'stall');
+    const script = join(dir, 'scp.sh');
+    await writeFile(script, '#!/bin/sh\nexec sleep 600\n');
+    await chmod(script, 0o755);
+    const run = startCli(['get', ...userFlags(), '-O', '-v', '--scp-path', script, remote(sshd, sshd.user, 'x.bin')], { timeoutMs: 60_000 });
+    await waitFor(() => run.stderr().includes(`exec: ${script}`) || run.stderr().includes('scp.sh'), 'the remote command to start');
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.signal).toBeNull(); // not the harness's SIGKILL
+    expect(r.status).toBe(130);
+    expect(r.stderr).toMatch(/scpipe: interrupted by SIGINT\n$/);
+  });
+
+  // OpenSSH's sftp-server blocks for good in the open(2) of a FIFO with no
+  // writer. User sees "not a regular file", exit 1, as over SCP.
+  it('a FIFO over SFTP is refused before it is opened', async () => {
+    const dir = await userDir(sshd.user, 'fifo');
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    await chown(join(dir, 'pipe'), sshd.user.uid, sshd.user.gid);
+    const r = await runCli(['get', ...userFlags(), '-s', remote(sshd, sshd.user, join(dir, 'pipe'))], { timeoutMs: 30_000 });
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: ${join(dir, 'pipe')}: not a regular file\n` });
   });
 
   it('cp host:file - is get to stdout', async () => {
