@@ -66,7 +66,7 @@ describe.each([
   it('a missing file: exit 1, no such file, nothing on stdout', async () => {
     const r = await runCli(get(account(), `${rdir}/missing.bin`));
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/missing\.bin: open: No such file/);
+    expect(r.stderr).toMatch(/missing\.bin: stat: No such file/);
     expect(r.stdout.length).toBe(0);
   });
 
