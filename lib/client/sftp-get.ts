@@ -37,6 +37,7 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
     throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}" does not name a file`);
   }
   const session = first.session;
+  const on = { generation: conn.current().generation }; // the connection `first` is on (sftp-resume.ts)
   // A server stuck in a request (an open(2) of a FIFO blocks sftp-server for
   // good) must not hold up an abort.
   const interrupt = new Interrupt(opts.signal);
@@ -82,7 +83,7 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
           if (signal.aborted || body.destroyed || !isConnectionLoss(err)) throw err;
           for (const l of lanes) l.session.end();
           const at = received;
-          lanes = await reconnect(conn, err as ScpipeError, { ...opts, signal }, (opener) => reopen(opener, path, st, at, wanted, signal, log));
+          lanes = await reconnect(conn, err as ScpipeError, { ...opts, signal }, (opener) => reopen(opener, path, st, at, wanted, signal, log), on);
         }
       }
       await Promise.all(lanes.map((l) => l.session.close(l.handle, path).catch(() => undefined)));

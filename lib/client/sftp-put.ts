@@ -20,7 +20,7 @@ import type { PutInput, PutOptions, PutResult } from './put';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { DEFAULT_RETRIES } from './retry';
 import { asTarget, uploadPaths, type UploadPaths } from './sftp-paths';
-import { reconnect, recoverer, type ResumeOptions } from './sftp-resume';
+import { reconnect, recoverer, type OnGeneration, type ResumeOptions } from './sftp-resume';
 import { removeStaleTemps } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
@@ -49,12 +49,14 @@ export interface SftpPutOptions extends PutOptions, ResumeOptions {
  */
 export async function putSftp(
   conn: Reconnector,
-  first: { session: SftpSession; ms: number },
+  first: { session: SftpSession; ms: number; generation?: number },
   remotePath: string,
   input: PutInput,
   opts: SftpPutOptions = {},
 ): Promise<PutResult> {
   const log = opts.trace;
+  // The connection `first` is on: a loss renews that one only (sftp-resume.ts).
+  const on: OnGeneration = { generation: first.generation ?? conn.current().generation };
   const paths = await uploadPaths(first.session, remotePath, opts.name);
   if (opts.noClobber && paths.existingMode !== undefined) throw existsError(paths.target);
   const rtt = opts.parallel === undefined ? await first.session.roundTripMs() : undefined;
@@ -93,7 +95,7 @@ export async function putSftp(
       path: paths.temp,
       pieceSize: maxWrite,
       maxHeld: HELD_PER_LANE * lanes.length,
-      recover: recoverer(conn, paths.temp, lanes.length, opts),
+      recover: recoverer(conn, paths.temp, lanes.length, opts, on),
       onAck: (bytes) => opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: BigInt(bytes), total: opts.size }),
       onFatal: (err) => fatal.fail(err),
       onRelease: (data) => pieces.release(data),
@@ -112,7 +114,7 @@ export async function putSftp(
         break;
       } catch (err) {
         if (!isConnectionLoss(err) || !conn.canReconnect || lost >= (opts.retries ?? DEFAULT_RETRIES)) throw err;
-        finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, opts);
+        finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, opts, on);
         if (finishing === undefined) break; // renamed before the loss
         log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
       }
@@ -198,7 +200,7 @@ async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, sha
 // temporary file again, to finish there (finish() checks its size). Where
 // it is gone, the rename went through before the loss, if the target holds
 // `bytes`: undefined then. The caller's conn.close() ends the new session.
-async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, opts: SftpPutOptions): Promise<WriteLane[] | undefined> {
+async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, opts: SftpPutOptions, on: OnGeneration): Promise<WriteLane[] | undefined> {
   const signal = opts.signal ?? new AbortController().signal;
   const { session, handle } = await reconnect(conn, failure, opts, async (opener) => {
     const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
@@ -207,7 +209,7 @@ async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: Up
       return undefined;
     });
     return { session, handle };
-  });
+  }, on);
   if (handle !== undefined) return [{ session, handle }];
   const st = await session.stat(paths.target).catch(() => undefined);
   if (st?.size !== bytes) {

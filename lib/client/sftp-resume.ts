@@ -26,11 +26,23 @@ export interface ResumeOptions {
 }
 
 /**
- * After `failure` (a lost connection): up to `retries` times, wait, connect
- * anew and `reopen` on the new connection; a loss there is tried again,
- * anything else is final; the error after the last says the first loss too.
+ * The generation of `conn` (Reconnector) a transfer's sessions are on. Other
+ * transfers may share the connection (the parts of a set): a loss renews
+ * only the generation it was seen on, so the connection another one has
+ * made meanwhile is used, not closed under it.
  */
-export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts: ResumeOptions, reopen: (opener: ChannelOpener) => Promise<T>): Promise<T> {
+export interface OnGeneration {
+  generation: number;
+}
+
+/**
+ * After `failure` (a lost connection on `on.generation`): up to `retries`
+ * times, wait, connect anew (once for all who lost that connection) and
+ * `reopen` on the new connection, which `on` then names; a loss there is
+ * tried again, anything else is final; the error after the last says the
+ * first loss too.
+ */
+export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts: ResumeOptions, reopen: (opener: ChannelOpener) => Promise<T>, on: OnGeneration = { generation: conn.current().generation }): Promise<T> {
   if (!conn.canReconnect) throw failure;
   const retries = opts.retries ?? DEFAULT_RETRIES;
   let error: unknown = failure;
@@ -38,9 +50,11 @@ export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts
     const delayMs = backoffDelay(retry, opts.backoffMs);
     opts.onRetry?.({ retry, retries, delayMs, error });
     await sleep(delayMs, opts.signal);
-    conn.renew(conn.current().generation);
+    conn.renew(on.generation);
+    const current = conn.current();
+    on.generation = current.generation;
     try {
-      return await reopen(conn.current().opener);
+      return await reopen(current.opener);
     } catch (err) {
       if (!isConnectionLoss(err)) throw err;
       error = err;
@@ -50,7 +64,7 @@ export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts
 }
 
 /** The writer's `recover`: new lanes on `temp` truncated to the resume point, or the last error. */
-export function recoverer(conn: Reconnector, temp: string, laneCount: number, opts: ResumeOptions) {
+export function recoverer(conn: Reconnector, temp: string, laneCount: number, opts: ResumeOptions, on: OnGeneration) {
   return (failure: ScpipeError, resumePoint: number): Promise<WriteLane[]> =>
     reconnect(conn, failure, opts, async (opener) => {
       const signal = opts.signal ?? new AbortController().signal;
@@ -59,5 +73,5 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
       await session.fsetstat(handle, { size: resumePoint }, temp);
       opts.trace?.(`sftp: resuming at byte ${resumePoint}`);
       return [{ session, handle }, ...(await openLanes(opener, temp, laneCount - 1, signal, opts.trace))];
-    });
+    }, on);
 }

@@ -84,6 +84,31 @@ describe('parts over a dropped connection', () => {
     execFileSync('sha256sum', ['-c', '--strict', '--quiet', 'k.bin.sha256'], { cwd: jailed });
   }, 120_000);
 
+  // Several parts over SFTP lose their one connection at once. Each resumes
+  // on the one new connection, made once for all; none renews the connection
+  // again under the others (which cost each of them a retry more, with the
+  // default backoff over a minute, and could spend their retries). User sees
+  // one retry line per part cut off, each "retry 1 of 5"; left: the set.
+  it('over SFTP, several parts cut off at once: one new connection for all, and each part resumes at its first retry', async () => {
+    const jailed = await userDir(sshd.sftp, 'retry-many');
+    const rjail = remotePath(sshd.sftp, jailed);
+    const data = randomBytes(4 * 8 * MiB + 5);
+    const retries: RetryEvent[] = [];
+    const running = put({ ...connectOptions(sshd, sshd.sftp), bandwidth: bandwidthLimit(160_000) }, `${rjail}/m.bin`, Readable.from([data]), {
+      partSize: 8 * MiB, parallel: 4, spoolDir: spoolDir(), memoryLimit: 16 * MiB, backoffMs: [0], onRetry: (e) => retries.push(e),
+    });
+    const written = (f: string): number => statSync(join(jailed, f), { throwIfNoEntry: false })?.size ?? 0;
+    const twoUnderWay = (): boolean => readdirSync(jailed).filter((f) => /\.scpipe-\w{6}$/.test(f) && written(f) > 0).length >= 2;
+    await waitFor(twoUnderWay, 'two parts half-written remotely', 60_000);
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    await running;
+    expect(retries.length).toBeGreaterThanOrEqual(2);
+    expect(retries.map((e) => e.retry)).toEqual(retries.map(() => 1));
+    const files = readdirSync(jailed).sort();
+    expect(files).toEqual(['m.bin.000000', 'm.bin.000001', 'm.bin.000002', 'm.bin.000003', 'm.bin.000004', 'm.bin.sha256']);
+    expect(Buffer.concat(files.slice(0, 5).map((f) => readFileSync(join(jailed, f)))).equals(data)).toBe(true);
+  }, 120_000);
+
   // The connection goes right after the server made a part's temporary file,
   // before its answer: the next attempt removes that file. User sees a retry
   // line, exit 0; left: the set and nothing else.

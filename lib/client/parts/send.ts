@@ -77,7 +77,7 @@ export async function sendFile(
         using = ctx.protocol.now;
         try {
           if (using === 'sftp') {
-            await sendSftp(ctx, current.opener, dir + name, size, input, onBytes);
+            await sendSftp(ctx, current, dir + name, size, input, onBytes);
             ctx.lanes.release(lane);
             return { lane, attempts, ms: performance.now() - started };
           }
@@ -131,13 +131,13 @@ export async function sendFile(
 // One file over its own SFTP channel, as put over SFTP sends it: into a
 // temporary name, resumed in place after a lost connection, renamed onto
 // `path` when whole (so a part is there whole or not at all).
-async function sendSftp(ctx: SendContext, opener: ReturnType<Reconnector['current']>['opener'], path: string, size: bigint, input: PutInput, onBytes?: (sent: bigint) => void): Promise<void> {
+async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Reconnector['current']>, path: string, size: bigint, input: PutInput, onBytes?: (sent: bigint) => void): Promise<void> {
   const session = new SftpSession((await opener.sftp(ctx.signal)).session, 'sftp', opener.whyLost);
   try {
     // What an earlier attempt at this file could not remove (its session was lost).
     for (const temp of ctx.leftBehind?.get(path) ?? []) await session.unlink(temp).catch(() => undefined);
     ctx.leftBehind?.delete(path);
-    await putSftp(ctx.conn, { session, ms: 0 }, path, input, {
+    await putSftp(ctx.conn, { session, ms: 0, generation }, path, input, {
       size,
       mode: ctx.mode,
       parallel: 1,
