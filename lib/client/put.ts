@@ -187,7 +187,21 @@ export async function putOverChannel(
     await source.start();
     return source;
   })();
-  sourceReady.catch((err: unknown) => inner.abort(err));
+  // Spooling takes as long as the producer: a connection lost meanwhile is
+  // said at once (-v), and fails the run at once unless it can be retried.
+  const spoolRetries = known === undefined && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
+  let lostWhileSpooling: ScpipeError | undefined;
+  let spooling = known === undefined;
+  const firstGeneration = conn?.current().generation ?? 0;
+  sourceReady.catch((err: unknown) => {
+    // Made and lost before the remote scp answered (while it started, or
+    // the channel opened): nothing was sent, so this is a loss while
+    // spooling too, not a failed connect.
+    if (spooling && spoolRetries > 0 && isScpipeError(err, 'ERR_LOST_CONNECTION') && isConnectionLoss(err)) {
+      lostWhileSpooling ??= err;
+      opts.trace?.(`${err.message}; will reconnect once the input is spooled`);
+    } else inner.abort(err);
+  });
   // --no-clobber: asked beside the set-up and the spool; nothing is sent before it answers.
   const clear = opts.noClobber ? refuseExisting(open, remotePath, name, { ...opts, signal: inner.signal }) : undefined;
   clear?.catch((err: unknown) => inner.abort(err));
@@ -207,11 +221,6 @@ export async function putOverChannel(
     }
     return again;
   };
-  // Spooling takes as long as the producer: a connection lost meanwhile is
-  // said at once (-v), and fails the run at once unless it can be retried.
-  const spoolRetries = known === undefined && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
-  let lostWhileSpooling: ScpipeError | undefined;
-  let spooling = known === undefined;
   let unwatch = (): void => undefined;
   if (spooling) {
     void sourceReady.then((s) => {
@@ -243,6 +252,10 @@ export async function putOverChannel(
     const retries = again && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
     const sent = await withRetries(
       async (attempt) => {
+        if (attempt === 0 && lostWhileSpooling && !connected) {
+          conn?.renew(firstGeneration); // the remote scp never answered: no source to close
+          throw lostWhileSpooling;
+        }
         source = attempt === 0 ? await sourceReady : await reopened();
         const generation = conn?.current().generation ?? 0;
         try {
@@ -257,7 +270,7 @@ export async function putOverChannel(
           throw err;
         }
       },
-      { retries, backoffMs: opts.backoffMs, isRetryable: (err) => connected && isConnectionLoss(err), signal: opts.signal, onRetry: opts.onRetry },
+      { retries, backoffMs: opts.backoffMs, isRetryable: (err) => (connected || err === lostWhileSpooling) && isConnectionLoss(err), signal: opts.signal, onRetry: opts.onRetry },
     );
     return { bytes: size, name, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit: sent.exit, protocol: 'scp', sha256: sent.sha256 };
   } catch (err) {
