@@ -142,6 +142,32 @@ describe('scpipe put --part-size', () => {
     expect(got.stdout.equals(data)).toBe(true);
   });
 
+  // A nightly job that reuses one name, stopped part-way: over SCP the old
+  // set's parts are written over one by one. User sees that the earlier set
+  // is spoilt too, and what to do; exit 143. Left: the old manifest, parts
+  // that no longer match it. A run stopped before any part leaves the old
+  // set whole, and says so.
+  it('a set that replaces an earlier one and fails says that the earlier one is spoilt', async () => {
+    const old = randomBytes(8 * 1024 * 1024);
+    expect((await runCli(['put', ...flags(), '--part-size', '4M', at(`${dir}/ns`)], { stdin: old })).status).toBe(0);
+    const run = startCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '4M', '-l', '40000', at(`${dir}/ns`)], { stdin: randomBytes(8 * 1024 * 1024) });
+    const oldPart = readFileSync(join(dir, 'ns.000000'));
+    await waitFor(() => !readFileSync(join(dir, 'ns.000000')).subarray(0, 65536).equals(oldPart.subarray(0, 65536)), 'the first part written over', 30_000);
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.status).toBe(143);
+    expect(r.stderr).toMatch(/^scpipe: interrupted by SIGTERM; the parts set ns is incomplete, and the earlier set of that name is spoilt: its manifest ns\.sha256 is still there, but parts of it were written over \(.*\); give each run a name of its own, or use --no-clobber\n$/);
+    expect(readdirSync(dir)).toContain('ns.sha256');
+    // Before any part went: the earlier set stays whole.
+    const early = await runCli(['put', ...flags(), '--part-size', '4M', at(`${dir}/fresh`), '--', 'sh', '-c', 'exit 3']);
+    expect(early.stderr).toMatch(/the parts set fresh is incomplete \(no manifest fresh\.sha256\)/);
+    expect((await runCli(['put', ...flags(), '--part-size', '4M', at(`${dir}/fresh`)], { stdin: old })).status).toBe(0);
+    const kept = await runCli(['put', ...flags(), '--part-size', '4M', at(`${dir}/fresh`), '--', 'sh', '-c', 'exit 3']);
+    expect(kept).toMatchObject({ status: 1, stderr: expect.stringMatching(/; the parts set fresh was not stored; the earlier set of that name \(fresh\.sha256\) is as it was\n$/) });
+    const back = await runCli(['get', ...flags(), at(`${dir}/fresh`)]);
+    expect(back.stdout.equals(old)).toBe(true);
+  });
+
   it('refuses --part-size with --size', async () => {
     const r = await runCli(['put', ...flags(), '--part-size', '1M', '--size', '5', at(`${dir}/x`)], { stdin: 'hello' });
     expect(r).toMatchObject({ status: 2, stderr: 'scpipe: --part-size does not go with --size, --name or -p\n' });
@@ -236,7 +262,7 @@ describe('get of a parts set on an sftp-only host', () => {
     rmSync(join(jailed, 's.bin.000001'));
     const got = await get();
     expect(got.status).toBe(1);
-    expect(got.stderr).toMatch(/^scpipe: part s\.bin\.000001: \S+\/s\.bin\.000001: open: No such file\n$/);
+    expect(got.stderr).toMatch(/^scpipe: part s\.bin\.000001: \S+\/s\.bin\.000001: stat: No such file\n$/);
     expect(got.stdout.equals(data.subarray(0, 1024 * 1024))).toBe(true);
   });
 });

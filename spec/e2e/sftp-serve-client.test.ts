@@ -101,11 +101,11 @@ describe('scpipe client against scpipe serve over SFTP', () => {
     expect((await readdir(local)).sort()).toEqual(['back', 'src']);
   });
 
-  // Over SFTP the client decides the mode it asks for, and serve (here as
-  // root, like a root SFTP account) keeps what it is sent: without -p that
-  // must not be setuid, setgid or sticky (README: OpenSSH's rules), also for
-  // a file replaced in place of a setuid one.
-  it('cp without -p clears setuid, setgid and sticky on files and directories; -p keeps them', async () => {
+  // Over SFTP the client decides the mode it asks for: without -p that must
+  // not be setuid, setgid or sticky (README: OpenSSH's rules), also for a
+  // file replaced in place of a setuid one. With -p it asks for them, and
+  // serve (here as root) keeps the sticky bit but never makes a set-id file.
+  it('cp without -p clears setuid, setgid and sticky on files and directories; -p asks for them', async () => {
     await mkdir(join(local, 'src', 'shared'), { recursive: true });
     await writeFile(join(local, 'src', 'tool'), 'binary');
     await chmod(join(local, 'src', 'tool'), 0o4755);
@@ -120,8 +120,8 @@ describe('scpipe client against scpipe serve over SFTP', () => {
     expect((await runCli(['cp', ...serve.scpipeArgs(), '-q', join(local, 'src', 'tool'), at('/old/tool')])).status).toBe(0);
     expect(await mode('old/tool')).toBe(0o750);
     expect((await runCli(['cp', ...serve.scpipeArgs(), '-q', '-r', '-p', join(local, 'src'), at('/kept')])).status).toBe(0);
-    expect(await mode('kept/tool')).toBe(0o4755);
-    expect(await mode('kept/shared')).toBe(0o3775);
+    expect(await mode('kept/tool')).toBe(0o755);
+    expect(await mode('kept/shared')).toBe(0o1775);
   });
 
   it('a link inside the root that points out is not copied through; the rest arrives', async () => {

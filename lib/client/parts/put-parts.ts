@@ -99,6 +99,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   };
   const held = new Lanes(parallel + 1, inner.signal);
   const reports: PartReport[] = [];
+  let replacing = false; // an earlier set's manifest is there
   const cutShort: number[] = []; // parts an scp -t had begun to write when they failed
   const uploads: Promise<void>[] = [];
   const progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
@@ -146,6 +147,9 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     connecting.catch(fail);
     // --no-clobber: neither the set, nor a plain file of its name, nor a part of an earlier try.
     if (opts.noClobber) await refuseExistingNames(conn, protocol, [manifestName(`${dir}${name}`), `${dir}${name}`, `${dir}${partName(name, 0)}`], { ...opts, signal: inner.signal }, toSftp);
+    // An earlier set of this name is written over part by part: a failure then leaves neither whole, and says so.
+    else replacing = await remoteFileThere(conn, protocol.now, manifestName(`${dir}${name}`), { ...opts, signal: inner.signal });
+    if (replacing) opts.trace?.(`${escapeForTerminal(manifestName(`${dir}${name}`))} is there: this set replaces that one part by part`);
     const cut = await cutParts(stream, {
       partSize,
       budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024),
@@ -185,7 +189,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
     const refused = scpRefusalHint(first, opts.protocol);
     if (refused !== first && !opts.signal?.aborted) throw refused;
-    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, reports, cutShort, retried);
+    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { reports, cutShort, replacing }, retried);
   } finally {
     unlink();
     conn.close();
@@ -193,8 +197,15 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
 }
 
 // The run's error, saying the set is incomplete, which parts were confirmed,
-// and which an scp -t left cut short (an scp-only account cannot remove them).
-function incomplete(err: unknown, name: string, reports: readonly PartReport[], cutShort: readonly number[], retried: boolean): ScpipeError {
+// which an scp -t left cut short (an scp-only account cannot remove them),
+// and what became of an earlier set of the name whose parts these replaced.
+function incomplete(
+  err: unknown,
+  name: string,
+  state: { reports: readonly PartReport[]; cutShort: readonly number[]; replacing: boolean },
+  retried: boolean,
+): ScpipeError {
+  const { reports, cutShort, replacing } = state;
   const cause = isScpipeError(err) ? err : new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   const confirmed = reports.filter(Boolean).map((r) => r.index);
   const shown = escapeForTerminal(name);
@@ -204,7 +215,13 @@ function incomplete(err: unknown, name: string, reports: readonly PartReport[], 
     (cut.length === 0 ? '' : `; left cut short remotely: ${describeIndices(name, cut)}`);
   // A connection that could not be made again is a lost connection (exit 1), not a failed first connect (255).
   const code = retried && (cause.code === 'ERR_CONNECT' || cause.code === 'ERR_CONNECT_TIMEOUT') ? 'ERR_LOST_CONNECTION' : cause.code;
-  return new ScpipeError(code, `${cause.message}; the parts set ${shown} is incomplete (no manifest ${shown}.sha256): ${left}`, {
+  const begun = confirmed.length + cut.length > 0;
+  const what = !replacing
+    ? `the parts set ${shown} is incomplete (no manifest ${shown}.sha256): ${left}`
+    : begun
+      ? `the parts set ${shown} is incomplete, and the earlier set of that name is spoilt: its manifest ${shown}.sha256 is still there, but parts of it were written over (${left}); give each run a name of its own, or use --no-clobber`
+      : `the parts set ${shown} was not stored; the earlier set of that name (${shown}.sha256) is as it was`;
+  return new ScpipeError(code, `${cause.message}; ${what}`, {
     ...cause,
     cause,
     remoteMessage: cause.remoteMessage,
