@@ -2,8 +2,9 @@
 // stream's SHA-256, taken in the same pass, written as a sha256sum line or
 // checked against one. Files are checked before anything starts, so a typo
 // costs nothing, not a finished upload.
-import { access, constants, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { access, constants, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256, type ChecksumEntry } from '../lib';
 import { describeIoError } from '../lib/internal';
 import { single } from './yargs-limits';
@@ -50,9 +51,25 @@ export async function writeChecksumEntries(file: string, entries: readonly Check
     process.stdout.write(lines);
     return;
   }
-  await writeFile(file, lines).catch((err: NodeJS.ErrnoException) => {
+  await replaceFile(file, lines).catch((err: NodeJS.ErrnoException) => {
     throw new ScpipeError('ERR_LOCAL_IO', `the transfer is done, but --checksum-file ${escapeForTerminal(file)} could not be written: ${describeIoError(err)}`, { path: file });
   });
+}
+
+// A regular file (or none) is replaced only when the new one is written
+// whole, so a full disk leaves the last run's sums, not an empty file; a
+// FIFO or device (/dev/fd/3) is written as it is.
+async function replaceFile(file: string, text: string): Promise<void> {
+  const st = await stat(file).catch(() => undefined);
+  if (st && !st.isFile()) return writeFile(file, text);
+  const temp = join(dirname(file), `.${basename(file)}.scpipe-${randomBytes(6).toString('hex')}`);
+  try {
+    await writeFile(temp, text, { mode: st ? st.mode & 0o777 : 0o666, flag: 'wx' });
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
 }
 
 /** The sum get must find: from --expect-sha256, or --check's line for `remotePath`; undefined without either. */

@@ -4,7 +4,7 @@
 // as done. Each test says what the user sees and what is left on both sides.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
@@ -92,6 +92,30 @@ describe('put --checksum-file, the edges', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`scpipe: --checksum-file ${join(local(), 'missing', 'x.sha256')}: ${join(local(), 'missing')}: No such file or directory\n`);
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  // The checksum file's disk fills while the upload runs. User sees "the
+  // transfer is done, but --checksum-file … could not be written: No space
+  // left on device", exit 1. Left: the file stored remotely; the last run's
+  // checksum file as it was, not an empty one; no temporary file.
+  it('a checksum file that cannot be written at the end keeps the last run\'s sums', async () => {
+    const small = join(local(), 'small');
+    await mkdir(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
+    try {
+      const sums = join(small, 'f.sha256');
+      await writeFile(sums, 'the last run\n');
+      await writeFile(join(small, 'filler'), Buffer.alloc(60 * 1024)).catch(() => undefined);
+      await writeFile(join(small, 'filler2'), Buffer.alloc(16 * 1024)).catch(() => undefined); // to the last block
+      const r = await runCli(['put', ...flags(), '--checksum-file', sums, at(`${rdir}/f.bin`)], { stdin: randomBytes(10_000) });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`scpipe: the transfer is done, but --checksum-file ${sums} could not be written: No space left on device\n`);
+      expect(await readFile(sums, 'utf8')).toBe('the last run\n');
+      expect((await readdir(small)).sort()).toEqual(['f.sha256', 'filler', 'filler2']);
+      expect(await readdir(dir)).toEqual(['f.bin']);
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 
   it('--checksum-file - with --json: exit 2, both would write to stdout', async () => {
