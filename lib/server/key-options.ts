@@ -5,6 +5,7 @@
 // cannot be kept by a server that runs only scp and SFTP, so the key is
 // refused, as sshd refuses a line whose options it cannot parse.
 import { BlockList, isIP } from 'node:net';
+import { matchPattern } from '../transport/wildcard';
 
 /** What a key line's options allow. */
 export interface KeyOptions {
@@ -98,7 +99,7 @@ export function fromAllows(patterns: string, ip: string): boolean {
 
 function matches(pattern: string, address: string): boolean {
   const slash = pattern.indexOf('/');
-  if (slash < 0) return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(address.toLowerCase());
+  if (slash < 0) return matchPattern(address, pattern);
   const [net, bits] = [pattern.slice(0, slash), Number(pattern.slice(slash + 1))];
   const family = isIP(net);
   if (family === 0 || isIP(address) !== family || !Number.isInteger(bits)) return false;
