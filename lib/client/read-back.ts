@@ -79,7 +79,9 @@ export async function readBackScp(conn: Reconnector, remotePath: string, name: s
 
 /** A read-back that failed for another reason than a difference: said as such (`what`: what is known), code and context kept. */
 export function notVerified(err: unknown, what: string): unknown {
-  if (!isScpipeError(err) || err.code === 'ERR_CHECKSUM' || err.code === 'ERR_ABORTED') return err;
+  if (!isScpipeError(err) || err.code === 'ERR_CHECKSUM') return err;
+  // A signal in the read-back: what is stored is said all the same.
+  if (err.code === 'ERR_ABORTED') return new ScpipeError(err.code, `${err.message}; ${what}`, { ...err, cause: err });
   return new ScpipeError(err.code, `${what}: ${err.message}`, { ...err, cause: err });
 }
 

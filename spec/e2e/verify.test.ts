@@ -91,6 +91,26 @@ describe('put --verify, a remote that stores other bytes than it was sent', () =
     expect((await readFile(join(dir, 'v.bin'))).equals(data)).toBe(true);
   });
 
+  // SIGINT while the stored file is read back (the remote's scp -f is
+  // slow). User sees "interrupted by SIGINT; PATH was stored, but reading it
+  // back to verify it failed", exit 130. Left: the file, whole, remotely.
+  it('SIGINT in the read-back over SCP: exit 130, saying the file was stored', async () => {
+    const account: TestAccount = sshd.user;
+    const dir = await userDir(account, 'verify-int');
+    const rdir = remotePath(account, dir);
+    const scp = join(dir, 'remote-scp');
+    await writeFile(scp, '#!/bin/sh\ncase "$1" in -f) exec sleep 600;; esac\nexec scp "$@"\n');
+    await chmod(scp, 0o755);
+    const data = randomBytes(100_000);
+    const run = startCli(['put', ...sshFlags(sshd, account), '-O', '-v', '--scp-path', scp, '--verify', remote(sshd, account, `${rdir}/v.bin`)], { stdin: data, timeoutMs: 60_000 });
+    await waitFor(() => run.stderr().includes('remote-scp\' -f') || run.stderr().includes('remote-scp -f'), 'the read-back to start', 30_000);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(r.stderr).toMatch(new RegExp(`\\nscpipe: interrupted by SIGINT; ${rdir}/v\\.bin was stored, but reading it back to verify it failed\\n$`));
+    expect((await readFile(join(dir, 'v.bin'))).equals(data)).toBe(true);
+  });
+
   describe('over SFTP', () => {
     let fake: HostileSftp | undefined;
     afterEach(async () => {
