@@ -99,7 +99,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   };
   const held = new Lanes(parallel + 1, inner.signal);
   const reports: PartReport[] = [];
-  let replacing = false; // an earlier set's manifest is there
+  let replacing = Promise.resolve(false); // an earlier set's manifest is there
   const cutShort: number[] = []; // parts an scp -t had begun to write when they failed
   const uploads: Promise<void>[] = [];
   const progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
@@ -147,9 +147,17 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     connecting.catch(fail);
     // --no-clobber: neither the set, nor a plain file of its name, nor a part of an earlier try.
     if (opts.noClobber) await refuseExistingNames(conn, protocol, [manifestName(`${dir}${name}`), `${dir}${name}`, `${dir}${partName(name, 0)}`], { ...opts, signal: inner.signal }, toSftp);
-    // An earlier set of this name is written over part by part: a failure then leaves neither whole, and says so.
-    else replacing = await remoteFileThere(conn, protocol.now, manifestName(`${dir}${name}`), { ...opts, signal: inner.signal });
-    if (replacing) opts.trace?.(`${escapeForTerminal(manifestName(`${dir}${name}`))} is there: this set replaces that one part by part`);
+    // An earlier set of this name is written over part by part: a failure
+    // then leaves neither whole, and says so. Looked up beside the first
+    // part, asked only by a failure: the stream need not wait for it, and
+    // a failure of the run (a producer that fails at once) does not stop it.
+    else {
+      const earlier = manifestName(`${dir}${name}`);
+      replacing = remoteFileThere(conn, protocol.now, earlier, { ...opts, signal: opts.signal ?? new AbortController().signal }).then((there) => {
+        if (there) opts.trace?.(`${escapeForTerminal(earlier)} is there: this set replaces that one part by part`);
+        return there;
+      });
+    }
     const cut = await cutParts(stream, {
       partSize,
       budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024),
@@ -189,7 +197,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
     const refused = scpRefusalHint(first, opts.protocol);
     if (refused !== first && !opts.signal?.aborted) throw refused;
-    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { reports, cutShort, replacing }, retried);
+    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { reports, cutShort, replacing: await replacing }, retried);
   } finally {
     unlink();
     conn.close();
