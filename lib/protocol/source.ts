@@ -91,7 +91,7 @@ export class ScpSource {
       throw local ? err : cutShort(err, file, outcome.sent); // sent whole, never confirmed
     });
     if (local) this.fail(untrusted(local, file, outcome));
-    return end === true ? !local : this.fail(end);
+    return end === true ? !local : this.fail(local ? end : leftByRemote(end, file, outcome.sent));
   }
 
   /**
@@ -232,6 +232,22 @@ function untrusted(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size
     : sent < file.size ? ` (it holds the first ${sent} bytes, then ${file.size - sent} zero bytes)` : '';
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = problem;
   return new ScpipeError(problem.code, `${problem.message}; the remote file ${shown} cannot be trusted${holds}: remove or overwrite it`, { ...fields, cause: problem.cause ?? problem });
+}
+
+/**
+ * The sink's error for the data it took: a write that failed (a full disk,
+ * a quota, EIO). OpenSSH's `scp -t` keeps what it wrote and does not remove
+ * the file, which on a full disk holds the space: the user is told. Its
+ * later steps (truncate, set mode, set times) leave the bytes whole.
+ */
+function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath'>, sent: bigint): ScpipeError {
+  if (/: (set times|set mode|truncate): [^:]*$/.test(err.remoteMessage ?? '') || sent === 0n) return err;
+  const shown = escapeForTerminal(file.remotePath ?? file.name);
+  const what = err.code === 'ERR_NO_SPACE' ? 'holding what fit, and its space: remove it' : 'holding what was written before the error';
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
+  return new ScpipeError(err.code, `${err.message}; the remote file ${shown} is left cut short, ${what}`, {
+    ...fields, cutShort: { name: file.name, path: file.remotePath, written: sent, size: file.size }, cause: err,
+  });
 }
 
 /**

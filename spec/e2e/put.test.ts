@@ -184,14 +184,19 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(await readdir(locked)).toEqual([]);
   });
 
-  it('a full remote disk: exit 1, No space left on device', async () => {
+  // scp -t keeps what it wrote, and on an scp-only host the user cannot
+  // list the directory: the message says the file is there, holding the space.
+  it('a full remote disk: exit 1, No space left on device, and the cut-short file that holds the space is named', async () => {
     const small = join(dir, 'small-disk');
     await mkdir(small);
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
     try {
       const r = await runCli(put(`${small}/f.bin`), { stdin: randomBytes(3 * 1024 * 1024) });
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/f.bin: No space left on device\n`);
+      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/f.bin: No space left on device; the remote file ${small}/f.bin is left cut short, holding what fit, and its space: remove it\n`);
+      const left = (await stat(join(small, 'f.bin'))).size;
+      expect(left).toBeGreaterThan(0);
+      expect(left).toBeLessThan(3 * 1024 * 1024);
     } finally {
       execFileSync('umount', [small]);
     }

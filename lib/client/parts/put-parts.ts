@@ -131,7 +131,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
       progress.partsConfirmed++;
       opts.onPart?.(report);
     } catch (err) {
-      if (isScpipeError(err) && err.cutShort) cutShort.push(part.index);
+      // Its own: a part that waited for a lane is rejected with the failure that stopped the run.
+      if (isScpipeError(err) && err.cutShort?.name === file) cutShort.push(part.index);
       throw err;
     } finally {
       progress.inFlight--;
