@@ -25,6 +25,7 @@ import { isConnectionLoss } from './reconnect';
 import type { RetryEvent } from './retry';
 import { downloadSftp, uploadSftp, type SftpTarget } from './sftp-copy';
 import { copiedFileOptions, type CopiedFile } from './copied-file';
+import { scpLanding } from './scp-landing';
 import type { Progress } from './progress';
 import type { ExitStatus } from '../protocol/channel';
 
@@ -98,6 +99,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
             onFileStart: opts.onProgress && fileProgress(opts.onProgress),
             sha256: copied.sha256,
             onFileSent: copied.onFile,
+            remoteFile: (names) => scpLanding(remotePath, names, localPaths.length > 1),
           });
           left.shift();
         }

@@ -52,6 +52,11 @@ export interface SendLocalOptions {
    * returned reason refuses it like any other local problem.
    */
   guard?: (path: string) => Promise<string | undefined>;
+  /**
+   * Where a file lands remotely, from its name and the directories sent
+   * around it (outermost first), for the message when it is cut short.
+   */
+  remoteFile?: (names: readonly string[]) => { path?: string; shown: string };
 }
 
 /**
@@ -76,6 +81,8 @@ export async function sendLocalPaths(source: SourceSession, paths: string[], opt
 class Walker {
   // dev:ino of the directories being sent, to notice a symlink loop.
   private readonly ancestors = new Set<string>();
+  // Names of the directories being sent, outermost first.
+  private readonly dirs: string[] = [];
 
   constructor(private readonly source: SourceSession, private readonly opts: SendLocalOptions) {}
 
@@ -119,7 +126,11 @@ class Walker {
       if (!this.nameFits(path, () => encodeFile(mode, st.size, name))) return;
       const onProgress = this.opts.onFileStart?.(path, st.size);
       const sum = this.opts.sha256 ? createHash('sha256') : undefined;
-      const sent = await this.source.sendFile({ name, size: st.size, mode, times: this.timesOf(st), body: sum ? hashedFirst(body, st.size, sum) : body, excess: 'ignore', onProgress });
+      const where = this.opts.remoteFile?.([...this.dirs, name]);
+      const sent = await this.source.sendFile({
+        name, size: st.size, mode, times: this.timesOf(st), body: sum ? hashedFirst(body, st.size, sum) : body, excess: 'ignore', onProgress,
+        remotePath: where?.path, remoteShown: where?.shown,
+      });
       if (sent) this.opts.onFileSent?.(path, st.size, sum?.digest('hex'));
     } finally {
       await closed(body);
@@ -141,6 +152,7 @@ class Walker {
     try {
       if (!(await this.source.enterDirectory(name, mode, this.timesOf(st)))) return; // refused: no entries, no E
       this.ancestors.add(key);
+      this.dirs.push(name);
       for (let entry = await dir.read(); entry !== null; entry = await dir.read()) {
         throwIfAborted(this.opts.signal);
         const raw: unknown = entry.name;
@@ -155,6 +167,7 @@ class Walker {
         await this.send(childPath, child);
       }
       this.ancestors.delete(key);
+      this.dirs.pop();
       await this.source.leaveDirectory();
     } finally {
       await dir.close().catch(() => undefined);

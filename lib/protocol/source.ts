@@ -39,6 +39,8 @@ export interface OutgoingFile {
   excess?: 'error' | 'ignore';
   /** The remote path, for the message when the file is cut short (default: `name`). */
   remotePath?: string;
+  /** How that message names the file when its path is not certain (cp over SCP); escaped there. */
+  remoteShown?: string;
   onProgress?: (sent: bigint) => void;
 }
 
@@ -226,12 +228,16 @@ export class ScpSource {
  * first `size`) and was told it is bad, and OpenSSH's scp -t keeps it. The
  * remote is told the plain problem; the user also what is left there.
  */
-function untrusted(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath'>, { sent, result }: Pick<BodyOutcome, 'sent' | 'result'>): ScpipeError {
-  const shown = escapeForTerminal(file.remotePath ?? file.name);
+function untrusted(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, { sent, result }: Pick<BodyOutcome, 'sent' | 'result'>): ScpipeError {
+  const shown = shownPath(file);
   const holds = result === 'long' ? ` (it holds only the first ${file.size} bytes)`
     : sent < file.size ? ` (it holds the first ${sent} bytes, then ${file.size - sent} zero bytes)` : '';
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = problem;
   return new ScpipeError(problem.code, `${problem.message}; the remote file ${shown} cannot be trusted${holds}: remove or overwrite it`, { ...fields, cause: problem.cause ?? problem });
+}
+
+function shownPath(file: Pick<OutgoingFile, 'name' | 'remotePath' | 'remoteShown'>): string {
+  return escapeForTerminal(file.remoteShown ?? file.remotePath ?? file.name);
 }
 
 /**
@@ -240,9 +246,9 @@ function untrusted(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size
  * the file, which on a full disk holds the space: the user is told. Its
  * later steps (truncate, set mode, set times) leave the bytes whole.
  */
-function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath'>, sent: bigint): ScpipeError {
+function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, sent: bigint): ScpipeError {
   if (/: (set times|set mode|truncate): [^:]*$/.test(err.remoteMessage ?? '') || sent === 0n) return err;
-  const shown = escapeForTerminal(file.remotePath ?? file.name);
+  const shown = shownPath(file);
   const what = err.code === 'ERR_NO_SPACE' ? 'holding what fit, and its space: remove it' : 'holding what was written before the error';
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
   return new ScpipeError(err.code, `${err.message}; the remote file ${shown} is left cut short, ${what}`, {
@@ -256,9 +262,9 @@ function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size'
  * truncates to the announced size only once all bytes are in, so a file
  * that was there keeps whatever lay past the new bytes (docs/failures.md).
  */
-export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath'>, written: bigint): unknown {
+export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, written: bigint): unknown {
   if (!isScpipeError(err) || (err.code !== 'ERR_LOST_CONNECTION' && err.code !== 'ERR_ABORTED' && err.code !== 'ERR_REMOTE_EXIT')) return err;
-  const shown = escapeForTerminal(file.remotePath ?? file.name);
+  const shown = shownPath(file);
   const whole = written === file.size ? `all ${file.size} bytes sent but not confirmed` : `at most ${written} of ${file.size} bytes written`;
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
   return new ScpipeError(
