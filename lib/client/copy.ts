@@ -26,6 +26,8 @@ import type { RetryEvent } from './retry';
 import { downloadSftp, uploadSftp, type SftpTarget } from './sftp-copy';
 import { copiedFileOptions, type CopiedFile } from './copied-file';
 import { scpLanding } from './scp-landing';
+import { missingButASet, setHint } from './set-hint';
+import { scpKindOf } from './scp-exists';
 import type { Progress } from './progress';
 import type { ExitStatus } from '../protocol/channel';
 
@@ -158,11 +160,14 @@ export async function download(target: Target, remotePaths: string[], localTarge
         matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob }),
         maxTopLevel: glob ? undefined : 1,
       });
+      const before = problems.length;
       await sink.run().catch(async (caught: unknown) => {
         const err = scpRefusalHint(await opener.explain(caught), opts.protocol);
         if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT'].includes(err.code) || isConnectionLoss(err)) throw err;
         if (!problems.includes(err)) problems.push(err); // reported through onProblem already when it was an item's problem
       });
+      const isFile = async (path: string): Promise<boolean> => (await scpKindOf(opener.open, path, attemptOpts)) === 'file';
+      if (!glob && (await missingButASet(problems.slice(before), remotePath, isFile))) attemptOpts.onProblem?.(setHint(remotePath));
       left.shift();
     }
   });

@@ -3,6 +3,7 @@
 // target is the one item's path, and several sources need a directory),
 // then the local walker or the remote tree reader does the rest. Remote
 // paths are SFTP paths: no shell, no globs, `~/` is the login directory.
+import { missingButASet, setHint } from './set-hint';
 import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
 import { createLocalSinkAt } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
@@ -100,7 +101,10 @@ export async function downloadSftp(session: SftpSession, remotePaths: string[], 
     const name = requireRemoteBasename(remotePath, 'a file or directory to copy');
     const copied = copiedFileOptions(opts);
     const sink = createLocalSinkAt(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile });
+    const before = reader.problems.length;
     await reader.copy(sftpPath(remotePath), name, sink);
+    const isFile = async (path: string): Promise<boolean> => (await session.stat(sftpPath(path))).isFile();
+    if (await missingButASet(reader.problems.slice(before), remotePath, isFile)) opts.onProblem?.(setHint(remotePath));
     onDone?.(remotePath);
   }
   if (reader.problems[0]) throw reader.problems[0];

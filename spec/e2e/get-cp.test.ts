@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { userDir } from '../helpers/sshd';
+import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor, waitForSteady } from '../helpers/async';
@@ -293,5 +293,34 @@ describe('scpipe cp -r -p', () => {
   it('refuses remote-to-remote and local-to-local copies (exit 2)', async () => {
     expect((await runCli(['cp', 'a:x', 'b:y'])).status).toBe(2);
     expect((await runCli(['cp', '/tmp/x', '/tmp/y'])).status).toBe(2);
+  });
+});
+
+// A parts set's name is no file: cp fails on it as scp would, and then says
+// what it is and what restores it. Left locally: nothing.
+describe('cp of a parts set by its name', () => {
+  it.each([
+    ['SCP (-O)', () => sshd.rssh, ['-O']],
+    ['SFTP (the internal-sftp account)', () => sshd.sftp, []],
+  ])('over %s: exit 1, the remote\'s "no such file", then that it is a set and that get restores it', async (_name, account, extra) => {
+    const dir = await userDir(account(), 'cp-set');
+    await writeFile(join(dir, 'db.zst.000000'), 'abc');
+    await writeFile(join(dir, 'db.zst.sha256'), `# scpipe parts v1\n${sha(Buffer.from('abc'))}  db.zst.000000\n`);
+    const path = `${remotePath(account(), dir)}/db.zst`;
+    const r = await runCli(['cp', ...sshFlags(sshd, account()), ...extra, remote(sshd, account(), path), local]);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(/db\.zst: (stat: )?No such file/i);
+    expect(lines.slice(1)).toEqual([
+      `scpipe: ${path} is a parts set (its manifest ${path}.sha256 is there): cp copies files; restore the set with scpipe get HOST:${path} -o FILE`,
+      '',
+    ]);
+    expect(await readdir(local)).toEqual([]);
+  });
+
+  it('a missing name that is no set either: only the remote\'s message', async () => {
+    const r = await runCli(['cp', ...flags(), '-O', at(`${rdir}/nope`), local]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/nope: No such file or directory\n`);
   });
 });
