@@ -3,7 +3,7 @@
 
 // Transfers: one stream to or from one remote file, and cp's two directions.
 export { put, putOverChannel } from './client/put';
-export type { DescriptorSource, PutInput, PutOptions, PutResult } from './client/put';
+export type { DescriptorSource, PutInput, PutOptions, PutResult } from './client/put-types';
 export { putMany } from './client/put-many';
 export type { Destination, DestinationOutcome } from './client/put-many';
 export { get, getOverChannel } from './client/get';

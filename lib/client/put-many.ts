@@ -9,7 +9,8 @@ import { ScpipeError } from '../errors';
 import { tee } from '../util/tee';
 import type { Target } from './connection';
 import type { PartsOptions } from './parts/options';
-import { put, type PutOptions, type PutResult } from './put';
+import { put } from './put';
+import type { PutOptions, PutResult } from './put-types';
 
 /** Where one copy goes. */
 export interface Destination {

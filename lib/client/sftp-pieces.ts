@@ -10,7 +10,7 @@
 import { createReadStream, fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import type { PutInput } from './put';
+import type { PutInput } from './put-types';
 import { inputError, toBuffer } from '../spool/input';
 
 /** The input cut into pieces; see the file comment. */

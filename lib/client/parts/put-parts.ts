@@ -7,7 +7,7 @@ import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../../er
 import { spoolDirectory } from '../../spool/options';
 import { escapeForTerminal } from '../../util/escape';
 import type { Target } from '../connection';
-import type { PutInput } from '../put';
+import type { PutInput } from '../put-types';
 import { Reconnector } from '../reconnect';
 import { scpRefusalHint } from '../protocol-choice';
 import { remoteFileName } from '../remote-name';

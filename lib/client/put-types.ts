@@ -1,0 +1,108 @@
+// The types of put(): what it sends, how (PutOptions), and what it did.
+import { Readable } from 'node:stream';
+import type { ExitStatus } from '../protocol/channel';
+import type { RemoteCommandOptions } from '../protocol/command';
+import type { RoleOptions } from '../protocol/source';
+import type { Times } from '../protocol/records';
+import { DescriptorInput } from '../spool';
+import type { Progress } from './progress';
+import type { Protocol } from './protocol-choice';
+import type { RetryEvent } from './retry';
+import type { PartsResult } from './parts/put-parts';
+
+/**
+ * An open file descriptor, read to its end: `{ fd: 0 }` for stdin. It is
+ * spooled by a worker thread, the fastest way to take a pipe; it cannot go
+ * with `size` or `partSize`. Create `process.stdin` first and leave it
+ * paused: that makes a pipe non-blocking, so an abort does not wait for the
+ * producer's next byte.
+ */
+export interface DescriptorSource {
+  readonly fd: number;
+}
+
+/**
+ * Anything put() can send. A Uint8Array has a known size and is never
+ * spooled; a DescriptorSource is spooled by a worker thread.
+ */
+export type PutInput = Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorSource;
+
+// The spool's own tag for a descriptor (DescriptorInput) in place of a DescriptorSource.
+export function spoolable(input: PutInput): Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorInput {
+  if (input instanceof Readable || input instanceof Uint8Array || input instanceof DescriptorInput || Symbol.asyncIterator in input) return input;
+  return new DescriptorInput(input.fd);
+}
+
+/** Options of put(). */
+export interface PutOptions extends RoleOptions, RemoteCommandOptions {
+  /** `auto` (default): SFTP where the subsystem opens, else SCP; or force one. */
+  protocol?: Protocol;
+  /** Over SFTP: channels to write over (default: from the round trip, sftp/lanes.ts). */
+  parallel?: number;
+  /** Name in the C record; default: the last part of the remote path. */
+  name?: string;
+  /** Known size: the input is streamed without spooling and must match exactly. */
+  size?: bigint;
+  /** With `size`: read only `size` bytes and ignore the rest (a file that grows). */
+  ignoreExcess?: boolean;
+  /** File mode to announce (default 0o644). */
+  mode?: number;
+  /** `-p`: send times and ask the remote to keep mode and times. */
+  preserve?: boolean;
+  /** Times sent with `preserve` (default: now). */
+  times?: Times;
+  /** RAM kept before the spool spills to disk (default 64 MiB). */
+  memoryLimit?: number;
+  /** Directory of the spool file (default TMPDIR). */
+  spoolDir?: string;
+  /** For a DescriptorInput: where the RAM part beyond 8 MiB is kept (SpoolOptions.memoryDir; false: process memory). */
+  memoryDir?: string | false;
+  /** Spooling, then sending (`name`: the name announced). */
+  onProgress?: (p: Progress) => void;
+  /**
+   * After a lost connection, send again (default retry.ts DEFAULT_RETRIES; 0:
+   * none): from the spool, a Uint8Array, or `reread`; over SFTP, resumed.
+   */
+  retries?: number;
+  /**
+   * With `size`: the input again from its first byte, for an SCP upload sent
+   * again after a lost connection (a regular file: a new read stream from
+   * where the first began). Without it a stream of known size is not resent.
+   */
+  reread?: () => Readable | AsyncIterable<Uint8Array>;
+  backoffMs?: readonly number[];
+  onRetry?: (event: RetryEvent) => void;
+  /** Over SFTP: first remove the temporary files an interrupted upload of this target left (sftp-stale.ts). */
+  removeStale?: boolean;
+  /** Told of each stale temporary file removed. */
+  onStaleRemoved?: (path: string) => void;
+  /** Told of each temporary file of this target kept because it was written to `ageS` seconds ago (sftp-stale.ts). */
+  onStaleKept?: (path: string, ageS: number) => void;
+  /** Compute the SHA-256 of the bytes sent, in the same pass (PutResult.sha256); always done for parts. */
+  sha256?: boolean;
+  /** put(): read the stored file back and compare its SHA-256 with the one sent (read-back.ts); over SFTP before the rename. */
+  verify?: boolean;
+  /** Never replace a remote file: ERR_EXISTS before anything is sent (over SCP a check, scp-exists.ts; over SFTP also the final rename). */
+  noClobber?: boolean;
+}
+
+/** What put() did. */
+export interface PutResult {
+  bytes: bigint;
+  /** The stored file's name (the last part of its path; a parts set's NAME). */
+  name: string;
+  /** Where the stream was measured: not at all (size known), in RAM, or on disk. */
+  spooled: 'none' | 'memory' | 'disk';
+  command: string;
+  exit: ExitStatus;
+  /** With `partSize`: every part, the manifest and where they went. */
+  parts?: PartsResult;
+  /** The protocol the bytes went over (`auto` chooses, see `protocolReason`). */
+  protocol: 'scp' | 'sftp';
+  /** Why `auto` chose SCP: the SFTP subsystem's refusal. */
+  protocolReason?: string;
+  /** Over SFTP: the channels written over. */
+  channels?: number;
+  /** With `sha256` (or parts): the SHA-256 (hex) of the stream as it was stored. */
+  sha256?: string;
+}

@@ -1,0 +1,91 @@
+// The end of an SFTP upload (docs/protocol.md §10): fsync, the size check,
+// the read-back of --verify, mode and times, close, and the rename onto the
+// target, which makes the upload appear whole or not at all.
+import { posix } from 'node:path';
+import { ScpipeError, isScpipeError } from '../errors';
+import type { SftpSession } from '../sftp/session';
+import { SFTP_STATUS } from '../sftp/status';
+import type { WriteLane } from '../sftp/writer';
+import { readOrdered, type ReadLane } from '../sftp/reader';
+import { escapeForTerminal } from '../util/escape';
+import { isConnectionLoss } from './reconnect';
+import type { UploadPaths } from './sftp-paths';
+import type { SftpPutOptions } from './sftp-put';
+import { notVerified, readBackDiffers, sumOf } from './read-back';
+import { READ_AHEAD_PER_LANE } from './sftp-get';
+
+// fsync, size check, read-back (--verify), mode and times, close, rename (docs/protocol.md §10).
+export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, sha256: string | undefined, opts: SftpPutOptions): Promise<void> {
+  const { session, handle } = lanes[0]!;
+  const log = opts.trace;
+  if (session.has('fsync@openssh.com')) await session.fsync(handle, paths.temp);
+  else log?.('sftp: the server offers no fsync@openssh.com: the data may sit in its cache at the rename');
+  const st = await session.fstat(handle, paths.temp);
+  if (st.size !== bytes) {
+    throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.temp)}: the server stored ${st.size} of ${bytes} bytes`, { path: paths.temp });
+  }
+  if (opts.verify) await readBackTemp(lanes, paths, bytes, sha256!, opts);
+  if (opts.preserve) {
+    const t = opts.times ?? { mtime: BigInt(Math.floor(Date.now() / 1000)), atime: BigInt(Math.floor(Date.now() / 1000)) };
+    await session.fsetstat(handle, { mode: (opts.mode ?? 0o644) & 0o7777, atime: Number(t.atime), mtime: Number(t.mtime) }, paths.temp);
+  } else if (paths.existingMode !== undefined) {
+    await session.fsetstat(handle, { mode: paths.existingMode }, paths.temp); // scp keeps an existing file's mode
+  }
+  await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp)));
+  if (opts.noClobber) await renameNoClobber(session, paths);
+  else await rename(session, paths, log);
+  for (const l of lanes) if (l !== lanes[0]) l.session.end();
+}
+
+// posix-rename replaces the target atomically. Plain v3 rename fails when the
+// target exists: then the old file is removed first, and for that moment
+// neither name holds it (said on -v; the new file is whole under the temporary name).
+export async function rename(session: SftpSession, paths: UploadPaths, log?: (line: string) => void): Promise<void> {
+  if (session.has('posix-rename@openssh.com')) return session.posixRename(paths.temp, paths.target);
+  try {
+    await session.rename(paths.temp, paths.target);
+  } catch (err) {
+    if (!isScpipeError(err) || err.sftpStatus !== SFTP_STATUS.FAILURE || paths.existingMode === undefined) throw err;
+    log?.(`sftp: no posix-rename@openssh.com: removing the old ${escapeForTerminal(paths.target)} before the rename`);
+    await session.unlink(paths.target);
+    await session.rename(paths.temp, paths.target).catch((e: unknown) => {
+      throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.target)}: removed, but the rename failed: the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, cause: e });
+    });
+  }
+}
+
+// --verify: the temporary file read back over the lanes' sessions (a handle
+// of their own: the upload's are write-only) before it takes the target's
+// name; one that differs is removed by the caller, and the target stays.
+async function readBackTemp(lanes: WriteLane[], paths: UploadPaths, bytes: number, sent: string, opts: SftpPutOptions): Promise<void> {
+  const started = performance.now();
+  const readers: ReadLane[] = [];
+  try {
+    for (const { session } of lanes) readers.push({ session, handle: await session.open(paths.temp, 'r') });
+    const pieceSize = Math.min(...readers.map((l) => l.session.limits.maxRead));
+    const chunks = readOrdered(readers, bytes, { path: paths.temp, pieceSize, maxInFlight: READ_AHEAD_PER_LANE * readers.length, checkEnd: true });
+    const read = await sumOf(chunks, posix.basename(paths.target), BigInt(bytes), opts.onProgress);
+    if (read !== sent) throw readBackDiffers(paths.target, read, sent, 'the upload was not renamed into place, and the target is as it was');
+  } catch (err) {
+    // A lost connection stays one: finish() is retried over a new connection.
+    throw isConnectionLoss(err) ? err : notVerified(err, `${escapeForTerminal(paths.target)}: reading the upload back to verify it failed, so it was not renamed into place`);
+  } finally {
+    await Promise.all(readers.map((l) => l.session.close(l.handle, paths.temp).catch(() => undefined)));
+  }
+  opts.trace?.(`verify: read back ${escapeForTerminal(paths.temp)} in ${((performance.now() - started) / 1000).toFixed(2)} s: SHA-256 as sent`);
+}
+
+// --no-clobber: SFTP v3's plain rename refuses an existing target (OpenSSH's
+// sftp-server links the new name, which fails when it is taken), so a file
+// made by someone else during the upload is left as it is; the upload,
+// whole, stays under its temporary name.
+async function renameNoClobber(session: SftpSession, paths: UploadPaths): Promise<void> {
+  try {
+    await session.rename(paths.temp, paths.target);
+  } catch (err) {
+    if (!isScpipeError(err) || err.sftpStatus !== SFTP_STATUS.FAILURE) throw err;
+    const there = await session.stat(paths.target).then(() => true, () => false);
+    if (!there) throw err;
+    throw new ScpipeError('ERR_EXISTS', `${escapeForTerminal(paths.target)}: another program made this file during the upload, and --no-clobber leaves it as it is; the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, cause: err });
+  }
+}
