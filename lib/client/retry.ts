@@ -53,7 +53,7 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
     try {
       return await attempt(n);
     } catch (error) {
-      // An abort that says what it cut short (source.ts cutShort) is kept.
+      // An abort that says what it cut short (cut-short.ts) is kept.
       if (policy.signal?.aborted) throw isScpipeError(error, 'ERR_ABORTED') && error.cutShort ? error : abortError(policy.signal);
       if (!policy.isRetryable(error)) throw error;
       first ??= error;

@@ -1,0 +1,59 @@
+// What an upload that failed after `scp -t` accepted its header leaves
+// remotely, said in its message: the file is open there, and what reached
+// it stays (docs/failures.md "A cut-off remote file").
+import { ScpipeError, isScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
+import type { BodyOutcome } from './write-body';
+import type { OutgoingFile } from './source';
+
+/**
+ * A problem with the input found after the remote took the file's header:
+ * the file got `size` bytes anyway (the rest as zero bytes, or only the
+ * first `size`) and was told it is bad, and OpenSSH's scp -t keeps it. The
+ * remote is told the plain problem; the user also what is left there.
+ */
+export function untrusted(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, { sent, result }: Pick<BodyOutcome, 'sent' | 'result'>): ScpipeError {
+  const shown = shownPath(file);
+  const holds = result === 'long' ? ` (it holds only the first ${file.size} bytes)`
+    : sent < file.size ? ` (it holds the first ${sent} bytes, then ${file.size - sent} zero bytes)` : '';
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = problem;
+  return new ScpipeError(problem.code, `${problem.message}; the remote file ${shown} cannot be trusted${holds}: remove or overwrite it`, { ...fields, cause: problem.cause ?? problem });
+}
+
+function shownPath(file: Pick<OutgoingFile, 'name' | 'remotePath' | 'remoteShown'>): string {
+  return escapeForTerminal(file.remoteShown ?? file.remotePath ?? file.name);
+}
+
+/**
+ * The sink's error for the data it took: a write that failed (a full disk,
+ * a quota, EIO). OpenSSH's `scp -t` keeps what it wrote and does not remove
+ * the file, which on a full disk holds the space: the user is told. Its
+ * later steps (truncate, set mode, set times) leave the bytes whole.
+ */
+export function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, sent: bigint): ScpipeError {
+  if (/: (set times|set mode|truncate): [^:]*$/.test(err.remoteMessage ?? '') || sent === 0n) return err;
+  const shown = shownPath(file);
+  const what = err.code === 'ERR_NO_SPACE' ? 'holding what fit, and its space: remove it' : 'holding what was written before the error';
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
+  return new ScpipeError(err.code, `${err.message}; the remote file ${shown} is left cut short, ${what}`, {
+    ...fields, cutShort: { name: file.name, path: file.remotePath, written: sent, size: file.size }, cause: err,
+  });
+}
+
+/**
+ * A failure after the remote accepted the file's header: its file is open,
+ * and what reached it stays. OpenSSH's `scp -t` opens without O_TRUNC and
+ * truncates to the announced size only once all bytes are in, so a file
+ * that was there keeps whatever lay past the new bytes (docs/failures.md).
+ */
+export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, written: bigint): unknown {
+  if (!isScpipeError(err) || (err.code !== 'ERR_LOST_CONNECTION' && err.code !== 'ERR_ABORTED' && err.code !== 'ERR_REMOTE_EXIT')) return err;
+  const shown = shownPath(file);
+  const whole = written === file.size ? `all ${file.size} bytes sent but not confirmed` : `at most ${written} of ${file.size} bytes written`;
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
+  return new ScpipeError(
+    err.code,
+    `${err.message}; the remote file ${shown} is left cut short: ${whole}, over any file of that name, which is replaced (its bytes past the new ones may remain)`,
+    { ...fields, bytes: written, cutShort: { name: file.name, path: file.remotePath, written, size: file.size }, cause: err },
+  );
+}
