@@ -12,6 +12,7 @@ import { single } from './yargs-limits';
 /** The options as yargs gives them. */
 export interface ChecksumArgs {
   'checksum-file'?: string;
+  checksum?: boolean;
   check?: string;
   'expect-sha256'?: string;
 }
@@ -19,7 +20,19 @@ export interface ChecksumArgs {
 /** The options' yargs definitions. */
 export const checksumFileOption = {
   'checksum-file': { ...single, describe: "write the stream's SHA-256, taken in the same pass, to FILE as sha256sum does (\"HEX  NAME\"; sha256sum -c checks it)" },
+  checksum: { type: 'boolean', describe: "print the SHA-256, taken in the same pass, on stderr as sha256sum does (\"HEX  NAME\") once the transfer is done" },
 } as const;
+
+/** Whether the command must take the SHA-256 as the bytes go. */
+export function wantsSha256(args: Pick<ChecksumArgs, 'checksum-file' | 'checksum'>): boolean {
+  return args['checksum-file'] !== undefined || args.checksum === true;
+}
+
+/** --checksum: the sha256sum lines on stderr (not prefixed: a log keeps them as sha256sum -c reads them), names escaped for a terminal. */
+export function sayChecksums(args: Pick<ChecksumArgs, 'checksum'>, entries: readonly ChecksumEntry[]): void {
+  if (args.checksum !== true) return;
+  process.stderr.write(entries.map((e) => formatChecksumLine(e.sha256, escapeForTerminal(e.name))).join(''));
+}
 export const checkOptions = {
   check: { ...single, describe: 'fail (exit 1) unless the file has the SHA-256 that FILE (sha256sum format) gives for its name; --output is then left as it was' },
   'expect-sha256': { ...single, describe: 'the same with the SHA-256 given as 64 hex digits' },

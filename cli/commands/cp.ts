@@ -2,7 +2,7 @@
 // local path, `[user@]host:path`, or `-` (stdin as the source, stdout as the
 // destination). One side must be remote; remote-to-remote is not supported.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_RETRIES, ScpipeError, checkCounts, download, isRemoteSpec, upload, type CopiedFile, type RetryEvent } from '../../lib';
+import { DEFAULT_RETRIES, ScpipeError, checkCounts, download, isRemoteSpec, upload, type ChecksumEntry, type CopiedFile, type RetryEvent } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, missingOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
@@ -13,13 +13,14 @@ import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } 
 import { runGet } from './get';
 import { runPut } from './put';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
-import { checkChecksumFile, writeChecksumEntries } from '../checksums';
+import { checkChecksumFile, sayChecksums, wantsSha256, writeChecksumEntries } from '../checksums';
 
 interface CpArgs extends SshArgs, OperandArgs, ProtocolArgs {
   r: boolean;
   p: boolean;
   retries?: number;
   'checksum-file'?: string;
+  checksum?: boolean;
 }
 
 /** Builds the cp command for yargs. */
@@ -35,6 +36,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         .options(protocolOptions)
         .option('retries', { ...singleNumber, describe: `copy again after a lost connection, with backoff: the sources not finished, the one cut short from its start (default ${DEFAULT_RETRIES}; 0: never)` })
         .option('checksum-file', { ...single, describe: 'write the SHA-256 of every file copied, taken in the same pass, to FILE as sha256sum does, one line per file named by its local path ("-": stdout)' })
+        .option('checksum', { type: 'boolean', describe: 'print those lines on stderr once the copy ends' })
         .example('scpipe cp -r -p ./photos backup@vault:photos-2026', '')
         .example('scpipe cp -r --checksum-file photos.sha256 photos backup@vault:archive/', '')
         .example('scpipe cp -r -p backup@vault:photos-2026 ./restore/', '') as unknown as Argv<CpArgs>,
@@ -79,8 +81,8 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
             say(err.message);
           },
           onProgress: tally(progress?.update),
-          sha256: sumsFile !== undefined,
-          onFileCopied: sumsFile === undefined ? undefined : (f: CopiedFile) => sums.set(f.localPath, f.sha256!),
+          sha256: wantsSha256(args),
+          onFileCopied: wantsSha256(args) ? (f: CopiedFile) => sums.set(f.localPath, f.sha256!) : undefined,
           retries: args.retries,
           onRetry: (e: RetryEvent & { source: string }) => {
             recordRetry();
@@ -105,12 +107,14 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           progress?.done();
           // The files that were stored are listed all the same: the copy's error is the one said.
           if (sumsFile !== undefined) await writeSums(sumsFile, sums).catch((e: Error) => say(e.message));
+          sayChecksums(args, entriesOf(sums));
           if (reported.has(err)) throw new AlreadyReported(err);
           throw err;
         } finally {
           progress?.done();
         }
         if (sumsFile !== undefined) await writeSums(sumsFile, sums);
+        sayChecksums(args, entriesOf(sums));
       });
     },
   };
@@ -118,5 +122,9 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
 
 // --checksum-file: one line per file stored, in the order they were first stored.
 function writeSums(file: string, sums: Map<string, string>): Promise<void> {
-  return writeChecksumEntries(file, [...sums].map(([name, sha256]) => ({ sha256, name })));
+  return writeChecksumEntries(file, entriesOf(sums));
+}
+
+function entriesOf(sums: Map<string, string>): ChecksumEntry[] {
+  return [...sums].map(([name, sha256]) => ({ sha256, name }));
 }

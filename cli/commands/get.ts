@@ -11,7 +11,7 @@ import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } 
 import { sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
-import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
+import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
 import { recordSha256 } from '../json-summary';
 
 interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
@@ -70,7 +70,7 @@ export async function runGet(
       parallel: args.parallel,
       parts: args.parts,
       retries: args.retries,
-      sha256: args['checksum-file'] !== undefined,
+      sha256: wantsSha256(args),
       expectSha256,
       onRetry: (e) => {
         recordRetry();
@@ -83,6 +83,8 @@ export async function runGet(
       recordSha256(got.sha256);
       log?.(`sha256 ${got.sha256}${expectSha256 === undefined ? '' : ', as expected'}`);
       if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], got.sha256, got.manifest?.name ?? got.name);
+      progress?.done();
+      sayChecksums(args, [{ sha256: got.sha256, name: got.manifest?.name ?? got.name }]);
     }
   } catch (err) {
     if (err instanceof ScpipeError || output !== undefined) throw err;

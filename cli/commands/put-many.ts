@@ -12,7 +12,7 @@ import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
 import { openStdin, type StdinInput } from '../stdin';
-import { writeChecksumLines } from '../checksums';
+import { sayChecksums, writeChecksumLines } from '../checksums';
 import { checkPutArgs, putOptions, type PutLikeArgs } from './put';
 import { shadowWarning } from './put-parts';
 
@@ -99,6 +99,10 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     const sum = done.find((r) => r.sha256 !== undefined)?.sha256;
     if (sum !== undefined) recordSha256(sum);
     if (args['checksum-file'] !== undefined && sum !== undefined) await writeChecksumLines(args['checksum-file'], sum, done.map((r) => r.name));
+    if (sum !== undefined) {
+      progress?.done();
+      sayChecksums(args, [...new Set(done.map((r) => r.name))].map((name) => ({ sha256: sum, name })));
+    }
     if (first !== undefined) throw new AlreadyReported(first);
   } finally {
     progress?.done();

@@ -8,7 +8,7 @@ import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
-import { writeChecksumFile } from '../checksums';
+import { sayChecksums, writeChecksumFile } from '../checksums';
 
 /** What runPutParts takes from the command line. */
 export interface PutPartsArgs extends SshArgs, ProtocolArgs {
@@ -19,6 +19,7 @@ export interface PutPartsArgs extends SshArgs, ProtocolArgs {
   spoolDir?: string;
   mode: number;
   'checksum-file'?: string;
+  checksum?: boolean;
   'no-clobber'?: boolean;
   verify?: boolean;
 }
@@ -73,6 +74,7 @@ export async function runPutParts(
     );
     if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], parts.sha256, result.name);
     progress?.done();
+    sayChecksums(args, [{ sha256: parts.sha256, name: result.name }]);
     if (parts.bytes === 0n) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, fromCommand);
     if (parts.shadowed) say(shadowWarning(parts.dir + parts.name));
   } finally {

@@ -14,7 +14,7 @@ import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
-import { checkChecksumFile, checksumFileOption, writeChecksumFile } from '../checksums';
+import { checkChecksumFile, checksumFileOption, sayChecksums, wantsSha256, writeChecksumFile } from '../checksums';
 
 interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
   p: boolean;
@@ -29,6 +29,7 @@ interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
   retries?: number;
   'remove-stale'?: boolean;
   'checksum-file'?: string;
+  checksum?: boolean;
   'no-clobber'?: boolean;
   verify?: boolean;
 }
@@ -175,7 +176,7 @@ export function putOptions(args: PutLikeArgs, checked: CheckedPutArgs, stdin: Pi
     memoryLimit: memory,
     spoolDir: args['spool-dir'],
     retries: args.retries,
-    sha256: args['checksum-file'] !== undefined,
+    sha256: wantsSha256(args),
     noClobber: Boolean(args['no-clobber']),
     verify: Boolean(args.verify),
     removeStale: Boolean(args['remove-stale']),
@@ -243,6 +244,8 @@ export async function runPut(
       recordSha256(result.sha256);
       log?.(`sha256 ${result.sha256}`);
       if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], result.sha256, result.name);
+      progress?.done();
+      sayChecksums(args, [{ sha256: result.sha256, name: result.name }]);
     }
   } catch (err) {
     await producer?.stop();

@@ -52,6 +52,55 @@ describe.each([
   });
 });
 
+// --checksum: the same lines on stderr, for a look or a log; the data's
+// streams (put's --json on stdout, get's bytes) are left alone.
+describe('--checksum prints the sum on stderr as sha256sum does', () => {
+  let dir: string;
+  let rdir: string;
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    dir = await userDir(sshd.rssh, 'sums-say');
+    rdir = remotePath(sshd.rssh, dir);
+  });
+  const flags = (): string[] => sshFlags(sshd, sshd.rssh);
+  const at = (p: string): string => remote(sshd, sshd.rssh, p);
+  const data = randomBytes(1024 * 1024 + 3);
+
+  it.each([
+    ['SCP', ['-O']],
+    ['SFTP', ['--protocol', 'sftp']],
+    ['a parts set', ['--part-size', '256K']],
+  ])('put over %s: one line, the sum of the stream; nothing on stdout', async (_how, extra) => {
+    const r = await runCli(['put', ...flags(), ...extra, '--checksum', at(`${rdir}/f.bin`)], { stdin: data });
+    expect(r).toMatchObject({ status: 0, stderr: `${sha(data)}  f.bin\n` });
+    expect(r.stdout.length).toBe(0);
+  });
+
+  it('put to two targets: a line for each name', async () => {
+    const r = await runCli(['put', ...flags(), '-O', '--checksum', at(`${rdir}/a.bin`), at(`${rdir}/b.bin`)], { stdin: data });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(`${sha(data)}  a.bin\n${sha(data)}  b.bin\n`);
+  });
+
+  it('get: the bytes on stdout, the line on stderr, and sha256sum -c accepts it beside them', async () => {
+    await writeFile(join(dir, 'g.bin'), data);
+    const r = await runCli(['get', ...flags(), '-O', '--checksum', at(`${rdir}/g.bin`)]);
+    expect(r).toMatchObject({ status: 0, stderr: `${sha(data)}  g.bin\n` });
+    expect(r.stdout.equals(data)).toBe(true);
+    await writeFile(join(local(), 'g.bin'), r.stdout);
+    await writeFile(join(local(), 'g.sha256'), r.stderr);
+    expect(sha256sumCheck('g.sha256', local())).toBe('g.bin: OK\n');
+  });
+
+  it('cp of two files down: a line for each, by local path', async () => {
+    await writeFile(join(dir, 'a.bin'), 'a');
+    await writeFile(join(dir, 'b.bin'), data);
+    const r = await runCli(['cp', ...flags(), '-O', '--checksum', at(`${rdir}/a.bin`), at(`${rdir}/b.bin`), local()]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(`${sha(Buffer.from('a'))}  ${join(local(), 'a.bin')}\n${sha(data)}  ${join(local(), 'b.bin')}\n`);
+  });
+});
+
 describe('put --checksum-file, the edges', () => {
   let dir: string;
   let rdir: string;
