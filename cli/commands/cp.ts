@@ -68,7 +68,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         await checkChecksumFile(sumsFile); // before we connect
         // By local path; a file copied again after a lost connection keeps its place, with the new sum.
         const sums = new Map<string, string>();
-        const reported = new Set<unknown>();
+        const reported = new WeakSet<object>(); // not a list: a hostile remote's problems can be endless
         const progress = ProgressLine.wanted(args);
         const common = {
           ...roleOptions(args, signal, log),
@@ -108,7 +108,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           // The files that were stored are listed all the same: the copy's error is the one said.
           if (sumsFile !== undefined) await writeSums(sumsFile, sums).catch((e: Error) => say(e.message));
           sayChecksums(args, entriesOf(sums));
-          if (reported.has(err)) throw new AlreadyReported(err);
+          if (typeof err === 'object' && err !== null && reported.has(err)) throw new AlreadyReported(err);
           throw err;
         } finally {
           progress?.done();

@@ -16,7 +16,30 @@ import { withRetries } from './retry';
  * end), the options to pass on (their onProblem collects), and the problems
  * so far, for one that was not reported through onProblem.
  */
-export type CopyAttempt<T> = (opener: ChannelOpener, chosen: Choice, opts: CopyOptions, problems: ScpipeError[]) => Promise<T>;
+export type CopyAttempt<T> = (opener: ChannelOpener, chosen: Choice, opts: CopyOptions, problems: Problems) => Promise<T>;
+
+/**
+ * The problems of a copy: the first, thrown at the end, and which errors
+ * were problems. Only the first is held: a hostile remote can send `\1`
+ * lines without end, and each was said as it came.
+ */
+export class Problems {
+  private firstOne: ScpipeError | undefined;
+  private readonly seen = new WeakSet<object>();
+
+  get first(): ScpipeError | undefined {
+    return this.firstOne;
+  }
+
+  add(err: ScpipeError): void {
+    this.firstOne ??= err;
+    this.seen.add(err);
+  }
+
+  has(err: unknown): boolean {
+    return typeof err === 'object' && err !== null && this.seen.has(err);
+  }
+}
 
 /**
  * Runs `attempt` until it finishes, retrying after a lost connection while
@@ -26,11 +49,11 @@ export type CopyAttempt<T> = (opener: ChannelOpener, chosen: Choice, opts: CopyO
 export async function copyWithRetries<T>(
   target: Target, opts: CopyOptions, source: () => string, attempt: CopyAttempt<T>, mayRetry: (protocol: 'scp' | 'sftp') => boolean = () => true,
 ): Promise<T> {
-  const problems: ScpipeError[] = [];
+  const problems = new Problems();
   const attemptOpts: CopyOptions = {
     ...opts,
     onProblem: (err) => {
-      problems.push(err);
+      problems.add(err);
       opts.onProblem?.(err);
     },
   };
@@ -58,10 +81,10 @@ export async function copyWithRetries<T>(
         isRetryable: (err) => connected && canReconnect(target) && isConnectionLoss(err) && protocol !== 'auto' && mayRetry(protocol),
       },
     );
-    if (problems[0]) throw problems[0];
+    if (problems.first) throw problems.first;
     return result;
   } catch (err) {
     // An item's problem thrown by the last attempt: the first of all attempts is the one to tell.
-    throw problems[0] && isScpipeError(err) && problems.includes(err) ? problems[0] : err;
+    throw problems.first && isScpipeError(err) && problems.has(err) ? problems.first : err;
   }
 }

@@ -26,7 +26,7 @@ import type { RetryEvent } from './retry';
 import { downloadSftp, uploadSftp, type SftpTarget } from './sftp-copy';
 import { copiedFileOptions, type CopiedFile } from './copied-file';
 import { scpLanding } from './scp-landing';
-import { missingButASet, setHint } from './set-hint';
+import { MissingWatch, missingButASet, setHint } from './set-hint';
 import { scpKindOf } from './scp-exists';
 import type { Progress } from './progress';
 import type { ExitStatus } from '../protocol/channel';
@@ -154,20 +154,25 @@ export async function download(target: Target, remotePaths: string[], localTarge
       );
       const command = remoteScpCommand('source', remotePath, opts);
       const channel = await opener.open(command, opts.signal ?? new AbortController().signal, 'source');
+      const watch = new MissingWatch();
       const sink = new ScpSink(channel, handler, {
         ...attemptOpts,
+        onProblem: (err) => {
+          watch.note(err);
+          attemptOpts.onProblem?.(err);
+        },
         recursive: Boolean(opts.recursive),
         matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob }),
         maxTopLevel: glob ? undefined : 1,
       });
-      const before = problems.length;
       await sink.run().catch(async (caught: unknown) => {
         const err = scpRefusalHint(await opener.explain(caught), opts.protocol);
         if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT'].includes(err.code) || isConnectionLoss(err)) throw err;
-        if (!problems.includes(err)) problems.push(err); // reported through onProblem already when it was an item's problem
+        watch.note(err);
+        if (!problems.has(err)) problems.add(err); // reported through onProblem already when it was an item's problem
       });
       const isFile = async (path: string): Promise<boolean> => (await scpKindOf(opener.open, path, attemptOpts)) === 'file';
-      if (!glob && (await missingButASet(problems.slice(before), remotePath, isFile))) attemptOpts.onProblem?.(setHint(remotePath));
+      if (!glob && (await missingButASet(watch, remotePath, isFile))) attemptOpts.onProblem?.(setHint(remotePath));
       left.shift();
     }
   });

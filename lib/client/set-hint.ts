@@ -5,9 +5,18 @@ import { ScpipeError, isScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { manifestName } from './parts/names';
 
-/** True when a source just failed as missing and its manifest `isFile`; never rejects. */
-export async function missingButASet(problems: readonly unknown[], remotePath: string, isFile: (path: string) => Promise<boolean>): Promise<boolean> {
-  if (!problems.some((p) => isScpipeError(p, 'ERR_NO_SUCH_FILE'))) return false;
+/** Notes whether one source failed as missing: `note` each of its problems. */
+export class MissingWatch {
+  missing = false;
+
+  note(err: unknown): void {
+    if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) this.missing = true;
+  }
+}
+
+/** True when the source was missing and its manifest `isFile`; never rejects. */
+export async function missingButASet(watch: MissingWatch, remotePath: string, isFile: (path: string) => Promise<boolean>): Promise<boolean> {
+  if (!watch.missing) return false;
   return isFile(manifestName(remotePath)).catch(() => false);
 }
 

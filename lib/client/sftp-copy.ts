@@ -3,7 +3,7 @@
 // target is the one item's path, and several sources need a directory),
 // then the local walker or the remote tree reader does the rest. Remote
 // paths are SFTP paths: no shell, no globs, `~/` is the login directory.
-import { missingButASet, setHint } from './set-hint';
+import { MissingWatch, missingButASet, setHint } from './set-hint';
 import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
 import { createLocalSinkAt } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
@@ -88,12 +88,16 @@ async function resolveRemoteTarget(session: SftpSession, path: string, sources: 
  * `onDone` is told of each path finished.
  */
 export async function downloadSftp(session: SftpSession, remotePaths: string[], localTarget: ResolvedTarget, opts: CopyOptions, onDone?: (remotePath: string) => void): Promise<void> {
+  let watch = new MissingWatch();
   const reader = new SftpTreeReader(session, {
     recursive: Boolean(opts.recursive),
     preserve: Boolean(opts.preserve),
     signal: opts.signal,
     trace: opts.trace,
-    onProblem: opts.onProblem,
+    onProblem: (err) => {
+      watch.note(err);
+      opts.onProblem?.(err);
+    },
     onFileProgress: opts.onProgress && ((name, bytes, total) => opts.onProgress!({ name, phase: 'transfer', bytes, total })),
   });
   for (const remotePath of [...remotePaths]) {
@@ -101,11 +105,11 @@ export async function downloadSftp(session: SftpSession, remotePaths: string[], 
     const name = requireRemoteBasename(remotePath, 'a file or directory to copy');
     const copied = copiedFileOptions(opts);
     const sink = createLocalSinkAt(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile });
-    const before = reader.problems.length;
+    watch = new MissingWatch();
     await reader.copy(sftpPath(remotePath), name, sink);
     const isFile = async (path: string): Promise<boolean> => (await session.stat(sftpPath(path))).isFile();
-    if (await missingButASet(reader.problems.slice(before), remotePath, isFile)) opts.onProblem?.(setHint(remotePath));
+    if (await missingButASet(watch, remotePath, isFile)) opts.onProblem?.(setHint(remotePath));
     onDone?.(remotePath);
   }
-  if (reader.problems[0]) throw reader.problems[0];
+  if (reader.firstProblem) throw reader.firstProblem;
 }

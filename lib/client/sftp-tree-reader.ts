@@ -35,7 +35,8 @@ export interface TreeReaderOptions {
 
 /** See the file comment. */
 export class SftpTreeReader {
-  readonly problems: ScpipeError[] = [];
+  /** The first problem (thrown at the end); the others were said: a hostile listing can hold a million bad names. */
+  firstProblem: ScpipeError | undefined;
 
   constructor(private readonly session: SftpSession, private readonly opts: TreeReaderOptions) {}
 
@@ -126,7 +127,7 @@ export class SftpTreeReader {
   }
 
   private report(err: ScpipeError): void {
-    this.problems.push(err);
+    this.firstProblem ??= err;
     this.opts.onProblem?.(err);
   }
 

@@ -34,7 +34,9 @@ export interface SinkOptions extends RoleOptions {
 export class ScpSink {
   private readonly decoder = new SinkDecoder();
   private readonly stderr: RemoteStderr;
-  private readonly failures: ScpipeError[] = [];
+  // Only the first is kept (thrown at the end); the rest are said as they come:
+  // a hostile source can send `\1` lines without end (docs/protocol.md §8).
+  private firstFailure: ScpipeError | undefined;
   private readonly input: AsyncIterator<Buffer>;
   private depth = 0;
   private times: ReceivedTimes | undefined;
@@ -71,7 +73,7 @@ export class ScpSink {
       this.channel.stdin.end();
       const status = await waitForExit(this.channel.exit, this.opts.signal);
       this.opts.trace?.(`exit status ${status.code ?? status.signal ?? 'none'}`);
-      if (this.failures[0]) throw this.failures[0];
+      if (this.firstFailure) throw this.firstFailure;
       const bad = describeExit(status, this.stderr.text(), undefined, this.channel.whyLost?.());
       if (bad) throw bad;
       return status;
@@ -195,7 +197,7 @@ export class ScpSink {
   }
 
   private problem(err: ScpipeError): void {
-    this.failures.push(err);
+    this.firstFailure ??= err;
     this.opts.onProblem?.(err);
   }
 

@@ -102,6 +102,20 @@ describe('cp from a hostile scp -f: refused, exit 1, nothing written', () => {
     await expectNothingWritten();
   });
 
+  it('\\1 lines without end: memory stays bounded (200,000 of them in a 48 MB heap), exit 1', async () => {
+    const script = join(scripts, 'warning-flood.sh');
+    await writeFile(script, `#!/bin/sh\nhead -c 1 >/dev/null\nyes "$(printf '\\001scp: w')" | head -n 200000\nexit 0\n`);
+    await chmod(script, 0o755);
+    const r = await runCli(['cp', ...sshFlags(sshd, sshd.user), '--scp-path', script, remote(sshd, sshd.user, 'x'), join(work, 'target')], {
+      env: { NODE_OPTIONS: '--max-old-space-size=48' },
+      timeoutMs: 120_000,
+    });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^(scpipe: remote: scp: w\n)+$/);
+    await expectNothingWritten();
+  }, 130_000);
+
   it('get to stdout refuses a directory and a second file', async () => {
     for (const [n, bytes] of [
       ['get-dir', 'D0755 0 x\nE\n'],
