@@ -98,6 +98,10 @@ export async function main(argv: string[]): Promise<number> {
 export function runAndExit(argv: string[]): void {
   // After SIGHUP stderr may be a terminal that is gone (EIO): what cannot be said is dropped, not a crash.
   process.stderr.on('error', () => undefined);
+  // A pipe is written asynchronously by Node: what a slow reader (a log
+  // collector) had not taken was queued without bound and lost at exit,
+  // the final error with it. Blocking writes wait for the reader, as ssh's do.
+  (process.stderr as unknown as { _handle?: { setBlocking?(on: boolean): void } })._handle?.setBlocking?.(true);
   main(argv).then(
     (status) => {
       // Flush stdout/stderr, then exit even if a stray handle (stdin) is open.

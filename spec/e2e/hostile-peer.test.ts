@@ -113,6 +113,8 @@ describe('cp from a hostile scp -f: refused, exit 1, nothing written', () => {
     expect(r.signal).toBeNull();
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^(scpipe: remote: scp: w\n)+$/);
+    // Every line reaches the pipe, however slowly the test reads it: none was queued and dropped at exit.
+    expect(r.stderr.split('\n')).toHaveLength(200_001);
     await expectNothingWritten();
   }, 130_000);
 
