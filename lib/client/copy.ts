@@ -165,7 +165,10 @@ export async function download(target: Target, remotePaths: string[], localTarge
         matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob }),
         maxTopLevel: glob ? undefined : 1,
       });
-      await sink.run().catch(async (caught: unknown) => {
+      await sink.run().then(() => {
+        // An honest `scp -f` sends the path or says why not: silence and exit 0 is a broken remote (a wrapper, a ForceCommand).
+        if (sink.entries === 0) throw new ScpipeError('ERR_REMOTE', `the remote sent no file for "${escapeForTerminal(remotePath)}"`);
+      }).catch(async (caught: unknown) => {
         const err = scpRefusalHint(await opener.explain(caught), opts.protocol);
         if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT'].includes(err.code) || isConnectionLoss(err)) throw err;
         watch.note(err);

@@ -118,6 +118,18 @@ describe('cp from a hostile scp -f: refused, exit 1, nothing written', () => {
     await expectNothingWritten();
   }, 130_000);
 
+  it.each([
+    ['nothing', '', []],
+    ['nothing but an E', 'E\n', []],
+    ['nothing but a T', 'T1 0 1 0\n', []],
+    ['nothing (cp -r)', '', ['-r']],
+  ])('a remote that sends %s and exits 0: exit 1, "sent no file", as get says', async (_what, bytes, flags) => {
+    const script = await fakeScp(`silent-${flags.length}-${bytes.length}`, Buffer.from(bytes));
+    const r = await runCli(['cp', ...flags, ...sshFlags(sshd, sshd.user), '--scp-path', script, remote(sshd, sshd.user, 'x'), join(work, 'target')]);
+    expect(r).toMatchObject({ status: 1, stderr: 'scpipe: the remote sent no file for "x"\n' });
+    await expectNothingWritten();
+  });
+
   it('get to stdout refuses a directory and a second file', async () => {
     for (const [n, bytes] of [
       ['get-dir', 'D0755 0 x\nE\n'],
