@@ -23,6 +23,10 @@ export interface SftpLimits {
 // Without limits@openssh.com: the 32 KiB of data every server must take
 // (draft-ietf-secsh-filexfer-02 asks servers to take at least 32768 bytes).
 const FALLBACK_LEN = 32 * 1024;
+// The most a request carries whatever limits@openssh.com says: OpenSSH's
+// SFTP_MAX_MSG_LENGTH - 1024 (sftp-client.c). Larger reads come back in
+// packets ssh2 refuses (256 KiB), and a write's piece is held whole in memory.
+const MAX_REQUEST_LEN = 256 * 1024 - 1024;
 
 type Done<T> = (err: Error | undefined | null, value?: T) => void;
 
@@ -46,6 +50,10 @@ export class SftpSession {
     raw.on('close', end('the SFTP channel closed'));
     raw.on('error', () => undefined); // reaches the pending requests as their failure
     watchViolations(raw, (why) => this.violated(why));
+    const internals = raw as unknown as { _maxWriteLen?: number; _maxReadLen?: number };
+    for (const key of ['_maxReadLen', '_maxWriteLen'] as const) {
+      if (internals[key] !== undefined && !(internals[key]! <= MAX_REQUEST_LEN)) internals[key] = MAX_REQUEST_LEN; // ssh2 splits requests by these
+    }
   }
 
   // Fails everything pending now: a hostile server need not answer the close.

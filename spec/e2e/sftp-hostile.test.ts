@@ -153,6 +153,47 @@ describe('cp over SFTP from a hostile server', () => {
   });
 });
 
+describe('limits@openssh.com larger than any packet (4 GiB)', () => {
+  // OpenSSH's sftp takes the server's limits only up to its own 255 KiB
+  // (sftp-client.c); larger requests would be answered in packets over
+  // ssh2's 256 KiB bound, or held whole in memory before a write.
+  const huge = { maxPacket: 2 ** 32, maxRead: 2 ** 32, maxWrite: 2 ** 32 };
+
+  it('a download asks for 255 KiB at most, and copies byte-exact', async () => {
+    const data = randomBytes(1024 * 1024);
+    const asked: number[] = [];
+    const tree: FakeTree = {
+      ...treeOf({ '/f': { kind: 'file', data } }),
+      limits: huge,
+      onRead(sftp: SFTPWrapper, reqid, bytes, offset, length) {
+        asked.push(length);
+        if (offset >= bytes.length) sftp.status(reqid, 1);
+        else sftp.data(reqid, bytes.subarray(offset, offset + length));
+        return true;
+      },
+    };
+    const r = await cpFrom(tree, '/f');
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(Math.max(...asked)).toBe(255 * 1024);
+    expect((await readFile(join(work, 'target', 'f'))).equals(data)).toBe(true);
+  });
+
+  it('an upload writes 255 KiB at most, and stores byte-exact', async () => {
+    const data = randomBytes(1024 * 1024);
+    await writeFile(join(work, 'target', 'a'), data);
+    const written: number[] = [];
+    fake = await startHostileSftp({
+      ...treeOf({ '/up': { kind: 'dir' } }),
+      limits: huge,
+      storeWrite: (_path, _offset, piece) => (written.push(piece.length), piece),
+    });
+    const r = await runCli(['cp', ...fake.args(), '-q', join(work, 'target', 'a'), 'backup@127.0.0.1:/up']);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(Math.max(...written)).toBe(255 * 1024);
+    expect(fake.uploads.files.get('/up/a')!.equals(data)).toBe(true);
+  });
+});
+
 describe('cp over SFTP to a hostile server', () => {
   async function cpTo(tree: FakeTree): Promise<Awaited<ReturnType<typeof runCli>>> {
     await writeFile(join(work, 'target', 'a'), randomBytes(100));

@@ -45,6 +45,8 @@ export interface FakeTree {
   dropOnRename?(from: string, to: string): boolean;
   /** Uploads: the bytes stored for a WRITE (default: as sent; a failing disk may store others). READ serves what was stored. */
   storeWrite?(path: string, offset: number, data: Buffer): Buffer;
+  /** Offer limits@openssh.com with these values (ssh2's server offers no extension of its own). */
+  limits?: { maxPacket: number; maxRead: number; maxWrite: number };
 }
 
 /** What an upload did to the fake: requests in order, and the files as they stand. */
@@ -86,6 +88,7 @@ export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
           sftp.on('error', () => undefined);
+          if (tree.limits) offerLimits(sftp, tree.limits);
           serveTree(sftp, tree, () => readdirs++, uploads, () => conn.end());
         });
       }),
@@ -194,7 +197,39 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
     handles.delete(handle.toString());
     sftp.status(reqid, OK);
   });
-  for (const other of ['SETSTAT', 'MKDIR', 'RMDIR', 'READLINK', 'SYMLINK', 'EXTENDED']) {
+  for (const other of ['SETSTAT', 'MKDIR', 'RMDIR', 'READLINK', 'SYMLINK', ...(tree.limits ? [] : ['EXTENDED'])]) {
     sftp.on(other, (reqid: number) => sftp.status(reqid, UNSUPPORTED));
   }
+}
+
+// ssh2's server sends a fixed VERSION (v3, no extensions): this one is
+// swapped for one that offers limits@openssh.com, and the EXTENDED reply is
+// written raw. Both count against the channel's window as ssh2's own would.
+function offerLimits(sftp: SFTPWrapper, limits: NonNullable<FakeTree['limits']>): void {
+  const raw = sftp as unknown as { outgoing: { id: number; window: number }; _protocol: { channelData(id: number, data: Buffer): void } };
+  const send = raw._protocol.channelData.bind(raw._protocol);
+  const u32 = (n: number): Buffer => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+  const u64 = (n: number): Buffer => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(n));
+    return b;
+  };
+  const str = (text: string): Buffer => Buffer.concat([u32(text.length), Buffer.from(text)]);
+  const packet = (...parts: Buffer[]): Buffer => {
+    const body = Buffer.concat(parts);
+    return Buffer.concat([u32(body.length), body]);
+  };
+  const plainVersion = packet(Buffer.from([2]), u32(3));
+  const version = packet(Buffer.from([2]), u32(3), str('limits@openssh.com'), str('1'));
+  raw._protocol.channelData = (id, data) => {
+    if (id !== raw.outgoing.id || !data.equals(plainVersion)) return send(id, data);
+    raw.outgoing.window -= version.length - data.length; // ssh2 counted its own 9 bytes
+    send(id, version);
+  };
+  sftp.on('EXTENDED', (reqid: number, name: string) => {
+    if (name !== 'limits@openssh.com') return sftp.status(reqid, UNSUPPORTED);
+    const reply = packet(Buffer.from([201]), u32(reqid), u64(limits.maxPacket), u64(limits.maxRead), u64(limits.maxWrite), u64(0));
+    raw.outgoing.window -= reply.length;
+    send(raw.outgoing.id, reply);
+  });
 }
