@@ -16,6 +16,7 @@ import type { HopConnectOptions } from './proxy-jump';
 import type { BandwidthLimit } from '../util/token-bucket';
 import { RECEIVE_WINDOW, widenReceiveWindow, type SharedWindow } from './ssh2-window';
 import { onAbort } from '../util/abort';
+import { escapeForTerminal } from '../util/escape';
 
 /** Where and how to connect: a host alias plus ssh-style options. */
 export interface ConnectOptions extends SshOptions {
@@ -169,7 +170,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
   let lost: string | undefined;
   const whyLost = (): string | undefined => lost;
   client.on('error', (err: Error & { level?: string }) => {
-    log?.(`connection error: ${err.message}`);
+    log?.(`connection error: ${escapeForTerminal(err.message)}`);
     // ssh2 emits this before it destroys the socket, so before any channel closes.
     if (err.level === 'client-timeout' && /keepalive/i.test(err.message)) lost = keepaliveTimeout(host);
   });
@@ -211,7 +212,8 @@ function describeClientError(err: Error & { level?: string }, host: ResolvedHost
   if (err.level === 'client-timeout') {
     return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });
   }
-  return new ScpipeError('ERR_CONNECT', `${where}: ${err.message}`, { host: host.hostname, cause: err });
+  // A DISCONNECT's text is the server's, and may come before its host key is checked.
+  return new ScpipeError('ERR_CONNECT', `${where}: ${escapeForTerminal(err.message)}`, { host: host.hostname, cause: err });
 }
 
 const sharedWindows = new WeakMap<Client, SharedWindow>();
@@ -237,7 +239,7 @@ export function execChannel(
         // A numeric reason is the server's refusal (MaxSessions, policy);
         // without one the connection went away before the channel opened.
         if (typeof err.reason !== 'number') reject(lostBeforeOpen(err));
-        else reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${err.message}`, { cause: err }));
+        else reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${escapeForTerminal(err.message)}`, { cause: err }));
         return;
       }
       // Downloads at long round trips (ssh2-window.ts). The open and the exec
