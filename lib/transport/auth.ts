@@ -28,6 +28,8 @@ export interface AuthContext {
   prompt?: (question: string, echo: boolean) => Promise<string | null>;
   /** Verbose trace, one line per call. */
   log?: (line: string) => void;
+  /** What ssh says at its default log level (a private key others can read); default: log. */
+  warn?: (line: string) => void;
   /** Resolves true once the connection can offer certificates (certificate.ts); absent: none offered. */
   certificates?: Promise<boolean>;
 }
@@ -54,6 +56,7 @@ type Step = () => Promise<AnyAuthMethod | null>;
 export function createAuthHandler(ctx: AuthContext): AuthHandler {
   const env = ctx.env ?? process.env;
   const log = ctx.log ?? ((): void => undefined);
+  const warn = ctx.warn ?? log;
   const ask = ctx.host.batchMode ? undefined : ctx.prompt;
   const envPassword = env.SCPIPE_PASSWORD;
   const maxTries = ctx.host.numberOfPasswordPrompts ?? DEFAULT_TRIES;
@@ -100,7 +103,14 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   async function loadIdentity(file: string, explicit: boolean): Promise<AnyAuthMethod[] | null> {
     let data: Buffer;
     try {
-      data = await fsp.readFile(file);
+      const handle = await fsp.open(file, 'r');
+      try {
+        const st = await handle.stat();
+        data = await handle.readFile();
+        if (looksPrivate(data) && tooOpen(st, file)) return null;
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       if (explicit) log(`identity file ${file} not accessible: ${(err as Error).message}`);
       return null;
@@ -135,6 +145,20 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     const certified = !(await ctx.certificates) ? [] : (await certificatesFor(parsed, [...ctx.host.certificateFiles, `${file}-cert.pub`], log))
       .map((key): AnyAuthMethod => ({ type: 'publickey', username, key }));
     return [...certified, plain];
+  }
+
+  // A private key file (a FILE.pub given as IdentityFile is not one).
+  function looksPrivate(data: Buffer): boolean {
+    return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|^PuTTY-User-Key-File-/m.test(data.subarray(0, 4096).toString('latin1'));
+  }
+
+  // ssh ignores a private key of ours that others may read (sshkey_perm_ok),
+  // and says so at its default log level: the key may have leaked.
+  function tooOpen(st: { uid: number; mode: number }, file: string): boolean {
+    if (st.uid !== process.getuid?.() || (st.mode & 0o077) === 0) return false;
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+    warn(`Permissions ${mode} for '${file}' are too open: a private key must not be accessible by others; this key is ignored (chmod 600 '${file}')`);
+    return true;
   }
 
   /** Asks via ctx.prompt; a rejection (Ctrl-C) abandons authentication. */

@@ -1,6 +1,6 @@
 // How users actually connect: Host aliases in ~/.ssh/config, default keys in
 // ~/.ssh, known_hosts policies. Each test gets its own HOME.
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
@@ -81,6 +81,22 @@ describe('put with ~/.ssh set up like a user has it', () => {
     expect(r.status).toBe(255);
     expect(r.stderr).toContain(sshd.hostKeyFingerprint);
     expect(r.stderr).toContain(`${known}:1`);
+  });
+  it('ignores a private key that others can read, as ssh does, and says so', async () => {
+    const key = join(home, '.ssh', 'id_ed25519');
+    await copyFile(sshd.rssh.keyPath, key);
+    await chmod(key, 0o644);
+    const args = ['put', '-P', String(sshd.port), '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, `${sshd.rssh.name}@127.0.0.1:${dir}/open.txt`];
+    const r = await runCli(args, { stdin: 'x', env: env() });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain(`Permissions 0644 for '${key}' are too open`);
+    expect(await readdir(dir)).toEqual([]);
+    await chmod(key, 0o600);
+    expect(await runCli(args, { stdin: 'x', env: env() })).toMatchObject({ status: 0, stderr: '' });
+    // A public key given as IdentityFile is not a private key: no warning for its 0644.
+    await writeFile(`${key}.pub`, `${sshd.rssh.publicKey}\n`, { mode: 0o644 });
+    const withPub = await runCli([...args.slice(0, -1), '-i', `${key}.pub`, '-i', key, args[args.length - 1]], { stdin: 'x', env: env() });
+    expect(withPub).toMatchObject({ status: 0, stderr: '' });
   });
 });
 
