@@ -78,20 +78,27 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     }
   }
 
-  // CheckHostIP: the key is also looked up under the address; a different key
-  // there is warned about, a missing one recorded (ssh does both).
-  async function checkAddress(key: Buffer, type: string): Promise<void> {
+  // CheckHostIP: the key is also looked up under the address; a missing one
+  // is recorded. A different key there is what CheckHostIP is for (a spoofed
+  // name): as ssh, refused unless StrictHostKeyChecking=no, which only warns.
+  async function checkAddress(key: Buffer, type: string): Promise<boolean> {
     const ip = opts.address?.();
-    if (!host.checkHostIP || ip === undefined || host.hostKeyAlias !== undefined || ip === lookupHost) return;
+    if (!host.checkHostIP || ip === undefined || host.hostKeyAlias !== undefined || ip === lookupHost) return true;
     const result = await checkHostKey({ files: [...host.knownHostsFiles, ...host.globalKnownHostsFiles], host: ip, port: lookupPort, key });
-    if (result.status === 'changed') log(`Warning: the ${type} host key for '${name}' differs from the key for the IP address '${ip}' (${result.file}:${result.line})`);
+    if (result.status === 'changed') {
+      const what = `the ${type} host key for '${name}' differs from the key for the IP address '${ip}' (offending key in ${result.file}:${result.line})`;
+      if (host.strictHostKeyChecking === 'no') {
+        warn(`Warning: ${what}`);
+        return true;
+      }
+      return refuse(new ScpipeError('ERR_HOST_KEY_CHANGED', `Host key verification failed: ${what}, and CheckHostIP is on (a DNS spoofing check): refusing to connect; if the address now belongs to this host, remove the old key with ssh-keygen -R '${knownHostsName(ip, lookupPort)}' -f ${result.file}`, { host: name }));
+    }
     if (result.status === 'unknown') await record(key, type, ip);
+    return true;
   }
 
   async function decide(key: Buffer): Promise<boolean> {
-    const ok = await decideName(key);
-    if (ok) await checkAddress(key, keyType(key)).catch(() => undefined);
-    return ok;
+    return (await decideName(key)) && checkAddress(key, keyType(key));
   }
 
   async function decideName(key: Buffer): Promise<boolean> {
