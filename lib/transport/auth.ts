@@ -64,7 +64,6 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   const tried: string[] = [];
   let lastMethods: string[] = [];
   let failed: ScpipeError | undefined;
-  let started = false;
 
   /** Yields publickey attempts: the agent, then each loadable identity file. */
   function publickeySteps(): Step {
@@ -228,8 +227,9 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   const order = (ctx.host.preferredAuthentications ?? DEFAULT_ORDER).filter((m) => m in steps);
 
   async function nextAttempt(methodsLeft: AuthenticationType[] | null): Promise<AnyAuthMethod | false> {
-    if (!started) {
-      started = true;
+    // No answer from the server yet: the first attempt, or one ssh2 could not
+    // send (an agent with no keys, or none it can use): the next key, else "none".
+    if (methodsLeft === null) {
       if (order[0] === 'publickey' && enabled.publickey!()) {
         const attempt = await steps.publickey!();
         if (failed) return false;
@@ -237,7 +237,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       }
       return { type: 'none', username };
     }
-    lastMethods = methodsLeft ?? [];
+    lastMethods = methodsLeft;
     for (const method of order) {
       if (failed) return false;
       // enabled() is read per call: the host key is verified after the handler is made.
