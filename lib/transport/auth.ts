@@ -7,10 +7,11 @@
 // Secrets come only from the SCPIPE_PASSWORD environment variable or the
 // interactive prompt, never argv.
 import { promises as fsp, statSync } from 'node:fs';
-import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, KeyboardInteractiveCallback, ParsedKey, Prompt } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, BaseAgent, IdentityCallback, KeyboardInteractiveCallback, OpenSSHAgent, ParsedKey, Prompt } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { certificatesFor } from './certificate-files';
+import { identityPublicKey, openSshPublicKey } from './identity-public';
 import { fingerprint } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
 
@@ -64,6 +65,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   const tried: string[] = [];
   let lastMethods: string[] = [];
   let failed: ScpipeError | undefined;
+  const agentKeys: Buffer[] = []; // what ssh-agent offered: not asked for again from the file
 
   /** Yields publickey attempts: the agent, then each loadable identity file. */
   function publickeySteps(): Step {
@@ -71,7 +73,8 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     const ready: AnyAuthMethod[] = [];
     // IdentityAgent: another socket, or none; default SSH_AUTH_SOCK.
     const sock = ctx.host.identityAgent === 'none' ? undefined : ctx.host.identityAgent ?? env.SSH_AUTH_SOCK;
-    if (sock && !ctx.host.identitiesOnly) {
+    const files = [...new Set([...ctx.host.identityFiles, ...ctx.host.defaultIdentityFiles])];
+    if (sock) {
       queue.push(async () => {
         try {
           if (!statSync(sock).isSocket()) throw new Error('not a socket');
@@ -79,11 +82,18 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
           log(`ssh-agent socket ${sock} is unusable; skipping the agent`);
           return null;
         }
-        log(`trying keys from ssh-agent at ${sock}`);
-        return { type: 'agent', username, agent: sock };
+        // IdentitiesOnly still uses the agent's copy of an identity file's key
+        // (ssh: a passphrase-less login, and `IdentityFile key.pub` for a key held only there).
+        let only: Buffer[] | undefined;
+        if (ctx.host.identitiesOnly) {
+          only = (await Promise.all(files.map(identityPublicKey))).filter((k): k is Buffer => k !== undefined);
+          if (only.length === 0) return null;
+        }
+        log(`trying keys from ssh-agent at ${sock}${only ? ' (IdentitiesOnly: only those of the identity files)' : ''}`);
+        const { OpenSSHAgent } = await import('ssh2');
+        return { type: 'agent', username, agent: agentOf(OpenSSHAgent, sock, only, agentKeys) };
       });
     }
-    const files = [...new Set([...ctx.host.identityFiles, ...ctx.host.defaultIdentityFiles])];
     const explicit = new Set(ctx.host.identityFiles);
     for (const file of files) queue.push(() => loadIdentity(file, explicit.has(file)));
     return async () => {
@@ -119,6 +129,11 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     const { utils } = await import('ssh2');
     let key = utils.parseKey(data);
     if (key instanceof Error && /no passphrase given/i.test(key.message)) {
+      const pub = openSshPublicKey(data.toString('latin1')) ?? (await identityPublicKey(file));
+      if (pub && agentKeys.some((k) => k.equals(pub))) {
+        log(`skipping encrypted key ${file}: ssh-agent offered it already`);
+        return null;
+      }
       if (!ask) {
         log(`skipping encrypted key ${file}: no passphrase and no terminal to ask on`);
         return null;
@@ -272,4 +287,21 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     serverMethods: () => [...lastMethods],
     failure: () => failed,
   };
+}
+
+// An agent client that offers only the keys in `only` (all when undefined),
+// and notes each key it offers in `offered`.
+function agentOf(Agent: typeof OpenSSHAgent, sock: string, only: Buffer[] | undefined, offered: Buffer[]): BaseAgent {
+  return new (class extends Agent {
+    override getIdentities(cb: IdentityCallback<ParsedKey>): void {
+      super.getIdentities((err, keys) => {
+        if (err || !keys) return cb(err, keys);
+        // OpenSSHAgent lists parsed keys (the typings allow other entries too).
+        const blob = (k: (typeof keys)[number]): Buffer => ('getPublicSSH' in k ? k.getPublicSSH() : Buffer.alloc(0));
+        const kept = only ? keys.filter((k) => only.some((o) => o.equals(blob(k)))) : keys;
+        offered.push(...kept.map(blob));
+        cb(undefined, kept);
+      });
+    }
+  })(sock);
 }

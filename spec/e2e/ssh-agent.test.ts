@@ -3,7 +3,7 @@
 // end the login before the identity files are tried.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
@@ -43,3 +43,47 @@ it('an agent with no keys: the -i key is still offered, as ssh does', async () =
   expect(r).toMatchObject({ status: 0, stderr: '' });
   expect(await readFile(join(dir, 'empty-agent'), 'utf8')).toBe('a');
 });
+
+describe('IdentitiesOnly=yes uses the agent for the identity files\' keys only, as ssh', () => {
+  beforeAll(() => {
+    ssh_add('-D');
+    ssh_add(sshd.wrongKeyPath); // first in the agent: it must not be offered
+    ssh_add(sshd.rssh.keyPath);
+  });
+
+  it('an encrypted key file whose key the agent holds: no passphrase needed (none could be asked here)', async () => {
+    const enc = join(work, 'enc');
+    spawnSync('cp', [sshd.rssh.keyPath, enc]);
+    expect(spawnSync('ssh-keygen', ['-q', '-p', '-N', 'secret', '-f', enc]).status).toBe(0);
+    const r = await runCli(['put', ...flags('-o', 'IdentitiesOnly=yes', '-i', enc), remote(sshd, sshd.rssh, `${dir}/enc`)], { stdin: 'b', env: { SSH_AUTH_SOCK: sock } });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'enc'), 'utf8')).toBe('b');
+  });
+
+  it('IdentityFile naming a public key (KEY.pub) whose private half is only in the agent', async () => {
+    const pub = join(work, 'only.pub');
+    await writeFile(pub, `${sshd.rssh.publicKey}\n`);
+    const r = await runCli(['put', ...flags('-o', 'IdentitiesOnly=yes', '-i', pub, '-v'), remote(sshd, sshd.rssh, `${dir}/pub`)], { stdin: 'c', env: { SSH_AUTH_SOCK: sock } });
+    expect(r.status).toBe(0);
+    expect(await readFile(join(dir, 'pub'), 'utf8')).toBe('c');
+    expect(sshd.logText()).not.toContain(fingerprintOf(sshd.wrongKeyPath));
+  });
+
+  it('no IdentityFile: the default ~/.ssh/id_ed25519 picks its key from the agent', async () => {
+    const home = join(work, 'home');
+    await mkdir(join(home, '.ssh'), { recursive: true, mode: 0o700 });
+    await writeFile(join(home, '.ssh', 'id_ed25519.pub'), `${sshd.rssh.publicKey}\n`);
+    const r = await runCli(['put', ...flags('-o', 'IdentitiesOnly=yes'), remote(sshd, sshd.rssh, `${dir}/default`)], { stdin: 'e', env: { SSH_AUTH_SOCK: sock, HOME: home } });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+  });
+
+  it('an identity file the agent does not hold: the agent offers nothing, the file is tried', async () => {
+    const r = await runCli(['put', ...flags('-o', 'IdentitiesOnly=yes', '-i', sshd.user.keyPath), remote(sshd, sshd.rssh, `${dir}/none`)], { stdin: 'd', env: { SSH_AUTH_SOCK: sock } });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toMatch(/Permission denied \(tried agent,publickey\)/);
+  });
+});
+
+function fingerprintOf(key: string): string {
+  return spawnSync('ssh-keygen', ['-l', '-f', key], { encoding: 'utf8' }).stdout.split(' ')[1];
+}

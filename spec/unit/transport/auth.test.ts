@@ -100,16 +100,18 @@ describe('createAuthHandler', () => {
     expect(await types(driver({ host: h, env: { SCPIPE_PASSWORD: 'pw' } }).step)).toEqual(['none', 'password', 'publickey']);
   });
 
-  it('tries the agent first unless IdentitiesOnly, and skips a dead agent socket', async () => {
+  it('tries the agent first (with IdentitiesOnly, for the identity files\' keys only), and skips a dead agent socket', async () => {
     const sock = path.join(dir, 'agent.sock');
     const server = net.createServer().listen(sock);
     await new Promise((r) => server.once('listening', r));
     try {
       const { step } = driver({ host: host({ identityFiles: [plainKey] }), env: { SSH_AUTH_SOCK: sock } });
-      expect(await step(null)).toEqual({ type: 'agent', username: 'alice', agent: sock });
+      expect(await step(null)).toMatchObject({ type: 'agent', username: 'alice', agent: { socketPath: sock } });
       expect(await step(ALL)).toMatchObject({ type: 'publickey' });
       const only = driver({ host: host({ identityFiles: [plainKey], identitiesOnly: true }), env: { SSH_AUTH_SOCK: sock } });
-      expect(await types(only.step)).toEqual(['publickey']);
+      expect(await types(only.step)).toEqual(['agent', 'publickey']);
+      const noKey = driver({ host: host({ identityFiles: [path.join(dir, 'no-such-key')], identitiesOnly: true }), env: { SSH_AUTH_SOCK: sock } });
+      expect(await types(noKey.step)).toEqual(['none']);
     } finally {
       server.close();
     }

@@ -1,0 +1,54 @@
+// The public half of an identity file without its passphrase, as ssh finds
+// it to pick the agent's copy of a key (IdentitiesOnly, IdentityFile
+// ~/.ssh/key.pub): FILE.pub, FILE itself when it is a public key, or the
+// public key an OpenSSH private key stores unencrypted in its header.
+import { promises as fsp } from 'node:fs';
+
+const OPENSSH = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/;
+const MAGIC = Buffer.from('openssh-key-v1\0', 'latin1');
+
+/** The wire-format public key of an OpenSSH private key file's text (PROTOCOL.key); undefined otherwise. */
+export function openSshPublicKey(text: string): Buffer | undefined {
+  const m = OPENSSH.exec(text);
+  if (!m) return undefined;
+  const buf = Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
+  if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  let off = MAGIC.length;
+  const field = (): Buffer | undefined => {
+    if (off + 4 > buf.length) return undefined;
+    const len = buf.readUInt32BE(off);
+    if (off + 4 + len > buf.length) return undefined;
+    const out = buf.subarray(off + 4, off + 4 + len);
+    off += 4 + len;
+    return out;
+  };
+  if (!field() || !field() || !field()) return undefined; // cipher, kdf name, kdf options
+  if (off + 4 > buf.length || buf.readUInt32BE(off) < 1) return undefined;
+  off += 4; // the number of keys; the first is the one ssh uses
+  return field();
+}
+
+/** A `type base64 [comment]` line's key blob; undefined if `text` is not one. */
+function publicKeyLine(text: string): Buffer | undefined {
+  const m = /^\s*([a-z0-9@.-]+)\s+([A-Za-z0-9+/]+={0,2})(\s|$)/.exec(text);
+  if (!m) return undefined;
+  const blob = Buffer.from(m[2], 'base64');
+  return blob.length > 4 && blob.subarray(4, 4 + blob.readUInt32BE(0)).toString('latin1') === m[1] ? blob : undefined;
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(file, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The public key blob of identity file `file`, or undefined when it cannot be told without the passphrase. */
+export async function identityPublicKey(file: string): Promise<Buffer | undefined> {
+  const pub = await readText(`${file}.pub`);
+  const fromPub = pub === undefined ? undefined : publicKeyLine(pub);
+  if (fromPub) return fromPub;
+  const text = await readText(file);
+  return text === undefined ? undefined : (publicKeyLine(text) ?? openSshPublicKey(text));
+}
