@@ -42,6 +42,8 @@ export interface AuthHandler {
   triedMethods(): string[];
   /** The methods the server last said can continue (empty before the first failure). */
   serverMethods(): string[];
+  /** Identity files not offered, each `FILE (why)`: for the "Permission denied" message. */
+  notOffered(): string[];
   /** Set when authentication was abandoned for a reason other than rejection (Ctrl-C at a prompt). */
   failure(): ScpipeError | undefined;
 }
@@ -66,6 +68,11 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   let lastMethods: string[] = [];
   let failed: ScpipeError | undefined;
   const agentKeys: Buffer[] = []; // what ssh-agent offered: not asked for again from the file
+  const skipped: string[] = [];
+  const skip = (file: string, why: string): null => {
+    skipped.push(`${file} (${why})`);
+    return null;
+  };
 
   /** Yields publickey attempts: the agent, then each loadable identity file. */
   function publickeySteps(): Step {
@@ -116,13 +123,14 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       try {
         const st = await handle.stat();
         data = await handle.readFile();
-        if (looksPrivate(data) && tooOpen(st, file)) return null;
+        if (looksPrivate(data) && tooOpen(st, file)) return skip(file, 'readable by others');
       } finally {
         await handle.close();
       }
     } catch (err) {
-      if (explicit) log(`identity file ${file} not accessible: ${(err as Error).message}`);
-      return null;
+      if (!explicit) return null;
+      log(`identity file ${file} not accessible: ${(err as Error).message}`);
+      return skip(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable');
     }
     // ssh2 is loaded by now (it calls this handler); importing it here keeps it
     // out of start-up (ssh2-transport.ts loadSsh2).
@@ -136,18 +144,20 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       }
       if (!ask) {
         log(`skipping encrypted key ${file}: no passphrase and no terminal to ask on`);
-        return null;
+        return skip(file, ctx.host.batchMode ? 'encrypted, and BatchMode forbids asking for its passphrase' : 'encrypted, and there is no terminal to ask for its passphrase');
       }
       for (let i = 0; i < maxTries && key instanceof Error; i++) {
         const pass = await askUser(`Enter passphrase for key '${file}': `, false);
-        if (pass === null || pass === '') break; // ssh: an empty passphrase skips the key
+        if (pass === null) return skip(file, 'encrypted, and there is no terminal to ask for its passphrase');
+        if (pass === '') return skip(file, 'encrypted; an empty passphrase skips it'); // as ssh
         key = utils.parseKey(data, pass);
         if (key instanceof Error) log(`bad passphrase for ${file}`);
       }
     }
     if (key instanceof Error || Array.isArray(key)) {
-      log(`cannot load key ${file}: ${key instanceof Error ? key.message : 'unexpected format'}`);
-      return null;
+      const why = key instanceof Error ? key.message : 'unexpected format';
+      log(`cannot load key ${file}: ${why}`);
+      return skip(file, /passphrase/i.test(why) ? 'wrong passphrase' : `cannot be read: ${why}`);
     }
     const parsed = key as ParsedKey;
     if (!parsed.isPrivateKey()) {
@@ -285,6 +295,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     handler,
     triedMethods: () => [...tried],
     serverMethods: () => [...lastMethods],
+    notOffered: () => [...skipped],
     failure: () => failed,
   };
 }

@@ -1,6 +1,7 @@
 // How users actually connect: Host aliases in ~/.ssh/config, default keys in
 // ~/.ssh, known_hosts policies. Each test gets its own HOME.
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
@@ -114,6 +115,21 @@ describe('put with ~/.ssh set up like a user has it', () => {
     const warned = await runCli(args('no', 'y'), { stdin: 'y', env: env() });
     expect(warned.status).toBe(0);
     expect(warned.stderr).toMatch(/^Warning: the ssh-ed25519 host key for '\[localhost\]:\d+' differs from the key for the IP address '127\.0\.0\.1'/);
+  });
+  it('Permission denied names the identity files that were not offered, and why', async () => {
+    const enc = join(home, '.ssh', 'enc');
+    await copyFile(sshd.rssh.keyPath, enc);
+    expect(spawnSync('ssh-keygen', ['-q', '-p', '-N', 'secret', '-f', enc]).status).toBe(0);
+    const missing = join(home, '.ssh', 'missing');
+    const r = await runCli(
+      ['put', '-P', String(sshd.port), '-i', missing, '-i', enc, '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, `${sshd.rssh.name}@127.0.0.1:${dir}/x`],
+      { stdin: 'x', env: env() },
+    );
+    expect(r.status).toBe(255);
+    expect(r.stderr).toBe(
+      `scpipe: ${sshd.rssh.name}@127.0.0.1: Permission denied (tried none); not offered: ${missing} (no such file), ` +
+        `${enc} (encrypted, and BatchMode forbids asking for its passphrase)\n`,
+    );
   });
 });
 
