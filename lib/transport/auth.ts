@@ -12,6 +12,7 @@ import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { certificatesFor } from './certificate-files';
 import { identityPublicKey, openSshPublicKey } from './identity-public';
+import { fromPkcs8, isPkcs8 } from './pkcs8-key';
 import { fingerprint } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
 
@@ -135,7 +136,12 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     // ssh2 is loaded by now (it calls this handler); importing it here keeps it
     // out of start-up (ssh2-transport.ts loadSsh2).
     const { utils } = await import('ssh2');
-    let key = utils.parseKey(data);
+    const parse = (pass?: string): ReturnType<typeof utils.parseKey> => {
+      if (!isPkcs8(data)) return utils.parseKey(data, pass);
+      const converted = fromPkcs8(data, pass);
+      return converted instanceof Error ? converted : utils.parseKey(converted);
+    };
+    let key = parse();
     if (key instanceof Error && /no passphrase given/i.test(key.message)) {
       const pub = openSshPublicKey(data.toString('latin1')) ?? (await identityPublicKey(file));
       if (pub && agentKeys.some((k) => k.equals(pub))) {
@@ -150,7 +156,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
         const pass = await askUser(`Enter passphrase for key '${file}': `, false);
         if (pass === null) return skip(file, 'encrypted, and there is no terminal to ask for its passphrase');
         if (pass === '') return skip(file, 'encrypted; an empty passphrase skips it'); // as ssh
-        key = utils.parseKey(data, pass);
+        key = parse(pass);
         if (key instanceof Error) log(`bad passphrase for ${file}`);
       }
     }
