@@ -44,6 +44,8 @@ export interface TestSshd {
   dir: string;
   knownHostsPath: string;
   hostKeyFingerprint: string;
+  /** With SshdOptions.ecdsaHostKey: the second host key's public line (`ecdsa-sha2-nistp256 AAAA...`). */
+  ecdsaHostKey?: string;
   user: TestAccount;
   rssh: TestAccount;
   /** ForceCommand internal-sftp, chrooted: refuses `scp -t`. */
@@ -139,8 +141,8 @@ async function checkPrerequisites(): Promise<Record<string, PasswdEntry>> {
   return accounts;
 }
 
-async function keygen(file: string, comment: string): Promise<string> {
-  await run('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-C', comment, '-f', file]);
+async function keygen(file: string, comment: string, type = 'ed25519'): Promise<string> {
+  await run('ssh-keygen', ['-q', '-N', '', '-t', type, '-C', comment, '-f', file]);
   return (await fs.readFile(`${file}.pub`, 'utf8')).trim();
 }
 
@@ -190,6 +192,8 @@ export interface SshdOptions {
   maxSessions?: number;
   /** A CA public key file: certificates it signed log in (principal: the account name). */
   trustedUserCAKeys?: string;
+  /** A second host key, ECDSA (the first is Ed25519): for clients that choose by known_hosts. */
+  ecdsaHostKey?: boolean;
 }
 
 /** True when this machine has IPv6 loopback (::1 on lo): the sshd then listens there too. */
@@ -202,6 +206,7 @@ function sshdConfig(dir: string, jail: string, opts: SshdOptions): string {
 ListenAddress 127.0.0.1
 ${hasIpv6Loopback() ? 'ListenAddress ::1' : ''}
 HostKey ${dir}/host_ed25519
+${opts.ecdsaHostKey ? `HostKey ${dir}/host_ecdsa` : ''}
 PidFile none
 UsePAM no
 # authorized_keys live in our temp dir, not in a user-owned home.
@@ -266,6 +271,7 @@ async function setUp(dir: string, jail: string, passwd: Record<string, PasswdEnt
   await fs.mkdir(path.join(dir, 'files'), { mode: 0o755 });
 
   const hostPub = await keygen(path.join(dir, 'host_ed25519'), 'scpipe-test-host');
+  const ecdsaPub = opts.ecdsaHostKey ? await keygen(path.join(dir, 'host_ecdsa'), 'scpipe-test-host', 'ecdsa') : undefined;
   const wrongKeyPath = path.join(dir, 'keys', 'wrong');
   await keygen(wrongKeyPath, 'scpipe-test-wrong');
 
@@ -325,6 +331,7 @@ async function setUp(dir: string, jail: string, passwd: Record<string, PasswdEnt
     dir,
     knownHostsPath,
     hostKeyFingerprint: fingerprint(hostPub),
+    ecdsaHostKey: ecdsaPub?.split(/\s+/).slice(0, 2).join(' '),
     user,
     rssh,
     sftp,

@@ -69,3 +69,26 @@ function convert(key: AlgorithmKey, spec: string): AlgorithmList {
 function toEntry(name: string): Entry {
   return hasWildcard(name) ? wildcardRegExp(name, { ignoreCase: false }) : name;
 }
+
+// The host key algorithms ssh2 offers for a key type found in known_hosts
+// (an RSA key signs with SHA-2 as well).
+const FOR_KEY_TYPE: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+// ssh2's serverHostKey list with the algorithms of `knownTypes` first, as ssh
+// orders them when HostKeyAlgorithms is unset or only adds (+) or removes (-):
+// `given` is that list as convert() made it. Names the user removed stay out.
+export function preferKnownHostKeys(given: AlgorithmList | undefined, knownTypes: string[]): AlgorithmList | undefined {
+  if (Array.isArray(given)) return given; // an exact list: the user's order
+  const removed = given?.remove ?? [];
+  const isRemoved = (n: string): boolean => removed.some((e) => (typeof e === 'string' ? e === n : e.test(n)));
+  const first = [...new Set(knownTypes.flatMap((t) => FOR_KEY_TYPE[t] ?? []))].filter((n) => !isRemoved(n));
+  if (first.length === 0) return given;
+  // ssh2 applies the operations in key order, and its prepend skips a name already listed.
+  return { ...(given?.append ? { append: given.append } : {}), remove: [...removed, ...first], prepend: first };
+}

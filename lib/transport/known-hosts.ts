@@ -142,6 +142,20 @@ export async function checkHostKey(opts: CheckHostKeyOptions): Promise<HostKeySt
   return { status: 'unknown' };
 }
 
+// The key types known_hosts holds for a host (plain entries, in file order):
+// ssh offers those host key algorithms first (sshconnect2.c order_hostkeyalgs),
+// so a host known by its ECDSA key is not met with its Ed25519 one.
+export async function knownKeyTypes(files: string[], host: string, port: number): Promise<string[]> {
+  const name = knownHostsName(host, port);
+  const types = new Set<string>();
+  for (const file of files) {
+    const text = await readIfExists(file).catch(() => undefined);
+    if (text === undefined) continue;
+    for (const e of matchingEntries(text, name)) if (e.marker === undefined) types.add(e.type);
+  }
+  return [...types];
+}
+
 /** `name` hashed as HashKnownHosts writes it: |1|base64(salt)|base64(HMAC-SHA1(salt, name)). */
 export function hashHostName(name: string, salt: Buffer = randomBytes(20)): string {
   return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;

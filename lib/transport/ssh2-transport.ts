@@ -5,11 +5,12 @@ import { performance } from 'node:perf_hooks';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
-import { ssh2Algorithms } from './algorithms';
+import { preferKnownHostKeys, ssh2Algorithms } from './algorithms';
 import { createAuthHandler } from './auth';
 import { certificateSupport } from './certificate';
 import { askFirstConnect } from './host-key-prompt';
 import { createHostVerifier, type FirstConnectInfo } from './host-verifier';
+import { knownKeyTypes } from './known-hosts';
 import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
 import { openSocket } from './socket';
 import type { HopConnectOptions } from './proxy-jump';
@@ -98,8 +99,14 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
     readyTimeout: interactive ? 0 : Math.max(connectTimeout, 20_000),
     debug: log && process.env.SCPIPE_DEBUG_SSH ? (line: string) => log(line) : undefined,
   };
-  const algorithms = ssh2Algorithms(host.algorithms);
-  if (algorithms) config.algorithms = algorithms as ConnectConfig['algorithms'];
+  const algorithms = ssh2Algorithms(host.algorithms) ?? {};
+  const hostKeyAlgorithms = host.algorithms.HostKeyAlgorithms;
+  if (hostKeyAlgorithms === undefined || /^[+-]/.test(hostKeyAlgorithms)) {
+    const known = await knownKeyTypes([...host.knownHostsFiles, ...host.globalKnownHostsFiles], host.hostKeyAlias ?? host.hostname, host.hostKeyAlias !== undefined ? 22 : host.port);
+    const ordered = preferKnownHostKeys(algorithms.serverHostKey, known);
+    if (ordered) algorithms.serverHostKey = ordered;
+  }
+  if (Object.keys(algorithms).length) config.algorithms = algorithms as ConnectConfig['algorithms'];
   // Compression=yes: zlib where the server offers it (CPU for bandwidth: worth it on slow links only).
   if (host.compression) config.algorithms = { ...config.algorithms, compress: ['zlib@openssh.com', 'zlib', 'none'] };
   await new Promise<void>((resolve, reject) => {
