@@ -104,7 +104,8 @@ function evaluate(lines: Line[], st: State, file: string, baseDir: string, depth
       if (depth >= 16) throw new ScpipeError('ERR_CONFIG', `${file}: Include nested too deeply`);
       for (const arg of args) {
         const abs = arg === '~' || arg.startsWith('~/') ? st.home + arg.slice(1) : path.resolve(baseDir, arg);
-        for (const inc of globFiles(abs)) readConfig(inc, st, baseDir, depth + 1, false);
+        // ssh checks an included file as it checks ~/.ssh/config, even under -F.
+        for (const inc of globFiles(abs)) readConfig(inc, st, baseDir, depth + 1, true);
       }
     } else {
       setValue(st, line.param, args, file, 'ERR_CONFIG');

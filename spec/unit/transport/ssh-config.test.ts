@@ -170,6 +170,17 @@ describe('resolveHost', () => {
     await expectError(resolve('x'), 'ERR_CONFIG', /Bad owner or permissions/);
   });
 
+  it('refuses an included file others can write, as ssh does, under -F too', async () => {
+    const inc = writeFile('.ssh/conf.d/shared.conf', 'Host *\n  ProxyCommand sh -c id\n');
+    fs.chmodSync(inc, 0o666);
+    writeUserConfig('Include conf.d/*.conf\n');
+    await expectError(resolve('x'), 'ERR_CONFIG', new RegExp(`Bad owner or permissions on ${inc}`));
+    const main = writeFile('main.conf', `Include ${inc}\n`);
+    await expectError(resolve('x', { configFile: main }), 'ERR_CONFIG', /Bad owner or permissions/);
+    fs.chmodSync(inc, 0o644);
+    expect(await resolve('x', { configFile: main })).toMatchObject({ proxyCommand: 'sh -c id' });
+  });
+
   it('follows Include (relative to ~/.ssh, with globs) inside and outside Host blocks', async () => {
     writeFile('.ssh/conf.d/10-a.conf', 'Host inc\n  Port 1001\n');
     writeFile('.ssh/conf.d/20-b.conf', 'Host inc\n  Port 9999\n  User incuser\n');
