@@ -114,8 +114,9 @@ export const OTHER_KEYWORDS: Record<string, [name: string, effect: KeywordEffect
   knownhostscommand: ['KnownHostsCommand', refuse('host keys from a command are not read', NONE)],
   requiredrsasize: ['RequiredRSASize', refuse('RSA key sizes are not checked')],
   rekeylimit: ['RekeyLimit', refuse('ssh2 does not rekey by data volume or time', /^default(\s+none)?$/i)],
-  pubkeyacceptedalgorithms: ['PubkeyAcceptedAlgorithms', refuse('the signature algorithms offered for your keys are not restricted')],
-  pubkeyacceptedkeytypes: ['PubkeyAcceptedAlgorithms', refuse('the signature algorithms offered for your keys are not restricted')],
+  // `+ALGS` only widens ssh's list (`+ssh-rsa` for old servers, in many configs): ssh2 restricts nothing anyway.
+  pubkeyacceptedalgorithms: ['PubkeyAcceptedAlgorithms', refuse('the signature algorithms offered for your keys are not restricted', /^\+/)],
+  pubkeyacceptedkeytypes: ['PubkeyAcceptedAlgorithms', refuse('the signature algorithms offered for your keys are not restricted', /^\+/)],
 };
 
 /** Keywords that only a config file may hold (they shape the file, not the connection). */

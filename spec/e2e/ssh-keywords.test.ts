@@ -73,6 +73,12 @@ describe('every ssh_config keyword with -o, on a real transfer', () => {
     }
   });
 
+  it('PubkeyAcceptedAlgorithms (or PubkeyAcceptedKeyTypes) +ALGS only adds to the list: accepted, and -v notes it', async () => {
+    const log: string[] = [];
+    expect(await send('kw-pubkey-plus', ['PubkeyAcceptedKeyTypes=+ssh-rsa,ssh-dss'], log)).toBe('sent');
+    expect(log).toContain('PubkeyAcceptedAlgorithms +ssh-rsa,ssh-dss: no effect on a transfer (the signature algorithms offered for your keys are not restricted)');
+  });
+
   it(`the ${INERT.length} with no effect on a transfer: accepted all at once, each named in the log`, async () => {
     expect(INERT.length).toBeGreaterThan(60);
     const log: string[] = [];
