@@ -135,7 +135,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
         log?.(`agent: ${err.message}`);
         return;
       }
-      finish(verifier.failure() ?? auth.failure() ?? describeClientError(err, host, auth.triedMethods(), auth.notOffered()));
+      finish(verifier.failure() ?? auth.failure() ?? describeClientError(err, host, auth.triedMethods(), auth.notOffered(), auth.serverMethods()));
     };
     // A server that closes after its banner (during the key exchange or the
     // authentication) makes ssh2 emit 'close' alone, and clear its ready
@@ -210,13 +210,16 @@ export function keepaliveTimeout(host: Pick<ResolvedHost, 'serverAliveIntervalMs
   return `no answer from the server for ${interval * count} s (ServerAliveInterval ${interval} s × ServerAliveCountMax ${count})`;
 }
 
-function describeClientError(err: Error & { level?: string }, host: ResolvedHost, tried: string[], notOffered: string[] = []): ScpipeError {
+function describeClientError(err: Error & { level?: string }, host: ResolvedHost, tried: string[], notOffered: string[] = [], accepts: string[] = []): ScpipeError {
   const where = `${host.user}@${host.hostname}`;
   if (err.level === 'client-authentication') {
     const methods = tried.length ? tried.join(',') : 'none';
+    // What ssh's "Permission denied (publickey,password)" lists: a password
+    // BatchMode did not ask for, say. The names are the server's: escaped.
+    const server = accepts.length ? `; the server accepts ${escapeForTerminal(accepts.join(','))}` : '';
     // ssh says why a key was left out as it goes; here, with the refusal.
     const left = notOffered.length ? `; not offered: ${notOffered.join(', ')}` : '';
-    return new ScpipeError('ERR_AUTH', `${where}: Permission denied (tried ${methods})${left}`, { host: host.hostname, cause: err });
+    return new ScpipeError('ERR_AUTH', `${where}: Permission denied (tried ${methods}${server})${left}`, { host: host.hostname, cause: err });
   }
   if (err.level === 'client-timeout') {
     return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });

@@ -127,7 +127,7 @@ describe('put with ~/.ssh set up like a user has it', () => {
     );
     expect(r.status).toBe(255);
     expect(r.stderr).toBe(
-      `scpipe: ${sshd.rssh.name}@127.0.0.1: Permission denied (tried none); not offered: ${missing} (no such file), ` +
+      `scpipe: ${sshd.rssh.name}@127.0.0.1: Permission denied (tried none; the server accepts publickey); not offered: ${missing} (no such file), ` +
         `${enc} (encrypted, and BatchMode forbids asking for its passphrase)\n`,
     );
   });

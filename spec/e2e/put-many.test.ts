@@ -128,7 +128,7 @@ describe('put to several targets', () => {
     const refused = `nobody@${sshd.host}:/x.bin`;
     const r = await runCli(['put', ...flags(), toScp('p.bin'), toSftp('p.bin'), refused, '--', 'sh', '-c', 'head -c 3000000 /dev/zero; sleep 1; exit 3']);
     expect(r.stderr.split('\n').filter((l) => l !== '').sort()).toEqual([
-      `scpipe: ${refused}: nobody@${sshd.host}: Permission denied (tried publickey)`,
+      `scpipe: ${refused}: nobody@${sshd.host}: Permission denied (tried publickey; the server accepts publickey)`,
       `scpipe: the input command exited with status 3: sh -c 'head -c 3000000 /dev/zero; sleep 1; exit 3'; nothing was stored on ${toScp('p.bin')}, ${toSftp('p.bin')}`,
     ]);
     expect(r.status).toBe(1);
@@ -182,7 +182,7 @@ describe('put to several targets', () => {
       await waitFor(async () => (await readdir(sftpDir)).length > 0 && run.stderr().includes('Permission denied'), 'the refusal and the SFTP upload under way', 30_000);
       run.child.kill('SIGINT');
       const r = await run.done;
-      expect(r.stderr).toBe(`scpipe: ${refused}: nobody@${sshd.host}: Permission denied (tried publickey)\nscpipe: interrupted by SIGINT\n`);
+      expect(r.stderr).toBe(`scpipe: ${refused}: nobody@${sshd.host}: Permission denied (tried publickey; the server accepts publickey)\nscpipe: interrupted by SIGINT\n`);
       expect(r.status).toBe(130);
       expect(await readdir(sftpDir)).toEqual([]);
       expect(await readdir(scpDir)).toEqual([]);

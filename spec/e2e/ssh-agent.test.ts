@@ -80,7 +80,7 @@ describe('IdentitiesOnly=yes uses the agent for the identity files\' keys only, 
   it('an identity file the agent does not hold: the agent offers nothing, the file is tried', async () => {
     const r = await runCli(['put', ...flags('-o', 'IdentitiesOnly=yes', '-i', sshd.user.keyPath), remote(sshd, sshd.rssh, `${dir}/none`)], { stdin: 'd', env: { SSH_AUTH_SOCK: sock } });
     expect(r.status).toBe(255);
-    expect(r.stderr).toMatch(/Permission denied \(tried agent,publickey\)/);
+    expect(r.stderr).toMatch(/Permission denied \(tried agent,publickey; the server accepts publickey\)/);
   });
 });
 
