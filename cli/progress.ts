@@ -69,6 +69,7 @@ export class ProgressLine {
   private label = '';
   private files = 0; // cp: the files transferred so far, this one included
   private before = 0n; // cp: the bytes of the files before this one
+  private behind = false; // an update was skipped (redrawn at most every REDRAW_MS): done() shows it
 
   constructor(out: NodeJS.WriteStream = process.stderr, mode: ProgressMode = 'terminal') {
     this.line = new StatusLine(out, mode);
@@ -94,9 +95,24 @@ export class ProgressLine {
       // The name may be the remote's: escaped here, for every caller.
       if (p.name !== prev?.name) this.label = escapeForTerminal(p.name);
     } else if (now - this.last < REDRAW_MS && p.bytes !== p.total) {
+      this.behind = true;
       return;
     }
     this.last = now;
+    this.behind = false;
+    this.line.draw(this.text(p, now));
+  };
+
+  /** Erases the line (before anything else is printed, and at the end). */
+  done(): void {
+    // A stream of unknown size (SFTP from a pipe, parts) has no update that
+    // reaches a total: its last one may have been skipped, and a log needs it.
+    if (this.behind && this.current) this.line.draw(this.text(this.current, Date.now()));
+    this.behind = false;
+    this.line.done();
+  }
+
+  private text(p: Progress, now: number): string {
     const seconds = Math.max((now - this.phaseStart) / 1000, 0.001);
     const rate = Number(p.bytes) / seconds;
     let text: string;
@@ -114,12 +130,7 @@ export class ProgressLine {
       text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${formatBytes(Math.round(rate))}/s  ETA ${eta}`;
       if (this.files > 1) text += `  [file ${this.files}, ${formatBytes(this.before + p.bytes)} in all]`;
     }
-    this.line.draw(text);
-  };
-
-  /** Erases the line (before anything else is printed, and at the end). */
-  done(): void {
-    this.line.done();
+    return text;
   }
 }
 

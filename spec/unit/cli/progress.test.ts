@@ -135,4 +135,27 @@ describe('ProgressLine: sizes not known yet, and cp\'s files', () => {
     line.update({ name: 'b', phase: 'transfer', bytes: 2048n, total: 2048n });
     expect(text()).toMatch(/\rb: 100% {2}2 KiB \/ 2 KiB .*\[file 2, 3 KiB in all\]\x1b\[K$/);
   });
+
+  // SFTP from a pipe and parts have no total to reach: their last update
+  // may fall within the redraw interval, and the log's last line must be it.
+  it('the last state of a stream of unknown size, even when its last update came within the redraw interval', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { out, text } = captured();
+      const line = new ProgressLine(out, 'lines');
+      line.update({ name: 'db.zst', phase: 'transfer', bytes: 0n });
+      jest.setSystemTime(1_011_000);
+      line.update({ name: 'db.zst', phase: 'transfer', bytes: 256n * 1024n }); // written: 10 s have passed
+      jest.setSystemTime(1_011_100);
+      line.update({ name: 'db.zst', phase: 'transfer', bytes: 3n * 1024n * 1024n }); // skipped: 100 ms after the last
+      line.done();
+      expect(text().split('\n')).toEqual([
+        expect.stringMatching(/^scpipe: db\.zst: sent 256 KiB /),
+        expect.stringMatching(/^scpipe: db\.zst: sent 3 MiB /),
+        '',
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
