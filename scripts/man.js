@@ -46,6 +46,11 @@ function parse(text) {
     }
   }
   for (const s of sections) for (const e of s.entries) e.text = e.text.replace(/\s+/g, ' ');
+  // yargs wraps a long example onto a line of its own, which would read here
+  // as an example of its own: each example runs scpipe, so keep them short.
+  for (const e of sections.find((s) => s.title === 'Examples')?.entries ?? []) {
+    if (!/\bscpipe\b/.test(e.term)) throw new Error(`man.js: an example wrapped in --help (shorten it): "${e.term}"`);
+  }
   return { head: head.filter((l) => l.trim()), sections };
 }
 
@@ -70,7 +75,7 @@ const page = [
   '.SH COMMANDS',
   ...COMMANDS.map((c) => render(c, help([c]))),
   '.SH EXIT STATUS',
-  '0 success; 1 a transfer, remote or local I/O error; 2 a usage error; 255 could not connect or authenticate; 130 or 143 after SIGINT or SIGTERM.',
+  '0 success; 1 a transfer, remote or local I/O error; 2 a usage error; 255 could not connect, verify the host key, or authenticate; 130, 143 or 129 after SIGINT, SIGTERM or SIGHUP.',
   '.SH SEE ALSO',
   '.BR scp (1),',
   '.BR ssh (1),',

@@ -82,8 +82,8 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
         .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '')
         .example('btrfs send @snap | scpipe put --part-size 1G vault:snap.btrfs', '')
-        .example('zfs send tank@tue | zstd | scpipe put --checksum-file tue.sha256 vault:tue.zst offsite:tue.zst', '')
-        .example("scpipe put vault:home.tar.zst -- bash -o pipefail -c 'tar -C /home -c . | zstd'", '') as unknown as Argv<PutArgs>,
+        .example('zfs send tank@tue | scpipe put --checksum-file tue.sha vault:tue offsite:tue', '')
+        .example("scpipe put vault:home.tzst -- bash -o pipefail -c 'tar -C /home -c . | zstd'", '') as unknown as Argv<PutArgs>,
     handler: (args) => {
       if (allOperands(args).length === 0) throw missingOperand();
       const words = operands(args).before;

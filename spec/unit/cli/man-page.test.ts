@@ -36,5 +36,15 @@ describe('man/scpipe.1', () => {
   it('is a man(7) page with the exit statuses', () => {
     expect(page.startsWith('.TH SCPIPE 1 ')).toBe(true);
     expect(page).toMatch(/\.SH EXIT STATUS\n0 success;.*255 could not connect/);
+    // The README's table: SIGHUP (the terminal or SSH session closed) too.
+    expect(page).toMatch(/\.SH EXIT STATUS\n.*130, 143 or 129 after SIGINT, SIGTERM or SIGHUP/);
+  });
+
+  // Each example is one entry, whole: none wrapped into a second "example".
+  it.each(['put', 'get', 'cp', 'serve'])('has the examples of %s whole', (command) => {
+    const section = page.split(/^\.SS /m).find((s) => s.startsWith(`${command}\n`))!;
+    const examples = section.split('.B Examples\n')[1]!.split('.TP\n.B ').slice(1).map((e) => e.split('\n')[0]!);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const example of examples) expect(example).toMatch(/\bscpipe\b/);
   });
 });
