@@ -44,7 +44,7 @@ export async function createParser(argv: readonly string[], ctx: CommandContext,
   const commands = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]!()));
   const parser = yargs([...argv])
     .scriptName('scpipe')
-    .usage('$0 <command> [options]\n\nMove byte streams over the SCP protocol, to and from scp-only hosts.')
+    .usage('$0 <command> [options]\n\nMove byte streams over SCP or SFTP, to and from scp-only and SFTP-only hosts.')
     .parserConfiguration({ 'boolean-negation': false, 'populate--': true, 'greedy-arrays': false })
     .middleware((args) => onArgs(args))
     .command(commands.map((command) => command(ctx)))

@@ -33,6 +33,12 @@ describe('man/scpipe.1', () => {
     expect(packed[0].files.map((f) => f.path)).toContain('man/scpipe.1');
   });
 
+  // scpipe speaks SFTP too (where the host allows it): the name and --help say so.
+  it('names both protocols in NAME and in the description', () => {
+    expect(page).toMatch(/^\.SH NAME\nscpipe \\- .*SFTP/m);
+    expect(page).toMatch(/^\.SS scpipe\n(?:.*\n){1,4}Move byte streams over SCP or SFTP/m);
+  });
+
   it('is a man(7) page with the exit statuses', () => {
     expect(page.startsWith('.TH SCPIPE 1 ')).toBe(true);
     expect(page).toMatch(/\.SH EXIT STATUS\n0 success;.*255 could not connect/);
