@@ -1,4 +1,5 @@
 // The two things scpipe needs that yargs 17's configuration cannot say.
+import { ScpipeError } from '../lib';
 
 /**
  * A repeated single-valued option takes its last value, as with most Unix
@@ -14,8 +15,19 @@ export function lastValue<T>(value: T | T[]): T {
 
 /** A single-valued string option: one value, the last one if repeated. */
 export const single = { type: 'string', requiresArg: true, coerce: lastValue } as const;
-/** A single-valued number option. */
-export const singleNumber = { ...single, type: 'number' } as const;
+/**
+ * A single-valued number option. Without yargs' `number` type, which turns
+ * `abc` into NaN: the message then shows what was typed, not NaN.
+ */
+export function singleNumber(name: string) {
+  const coerce = (value: string | number | Array<string | number>): number => {
+    const text = String(lastValue(value));
+    const n = Number(text);
+    if (text.trim() === '' || Number.isNaN(n)) throw new ScpipeError('ERR_USAGE', `bad --${name} "${text}": give a number`);
+    return n;
+  };
+  return { requiresArg: true, coerce } as const;
+}
 
 /**
  * yargs renders the command's whole help text before it runs the handler

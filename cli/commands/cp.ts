@@ -34,7 +34,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         .option('r', { alias: 'recursive', type: 'boolean', default: false, describe: 'copy directories recursively' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve modes and times' })
         .options(protocolOptions)
-        .option('retries', { ...singleNumber, describe: `copy again after a lost connection, with backoff: the sources not finished, the one cut short from its start (default ${DEFAULT_RETRIES}; 0: never)` })
+        .option('retries', { ...singleNumber('retries'), describe: `copy again after a lost connection, with backoff: the sources not finished, the one cut short from its start (default ${DEFAULT_RETRIES}; 0: never)` })
         .option('checksum-file', { ...single, describe: 'write the SHA-256 of every file copied, taken in the same pass, to FILE as sha256sum does, one line per file named by its local path ("-": stdout)' })
         .option('checksum', { type: 'boolean', describe: 'print those lines on stderr once the copy ends' })
         .example('scpipe cp -r -p ./photos backup@vault:photos-2026', '')

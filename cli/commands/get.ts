@@ -33,11 +33,11 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .option('output', { ...single, describe: 'write to FILE instead of stdout (replaced only when complete)' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve times and mode (no effect on stdout)' })
         .option('parts', { type: 'boolean', describe: 'PATH is a parts set (PATH.sha256 and its parts), also where a plain file PATH is there too' })
-        .option('parallel', { ...singleNumber, describe: 'channels at once: SFTP reads (default: from the round trip), or parts fetched ahead for a parts set PATH.sha256 (default 4)' })
+        .option('parallel', { ...singleNumber('parallel'), describe: 'channels at once: SFTP reads (default: from the round trip), or parts fetched ahead for a parts set PATH.sha256 (default 4)' })
         .options(protocolOptions)
         .options(checksumFileOption)
         .options(checkOptions)
-        .option('retries', { ...singleNumber, describe: 'fetch again after a lost connection, with backoff (default 5; 0: never)' })
+        .option('retries', { ...singleNumber('retries'), describe: 'fetch again after a lost connection, with backoff (default 5; 0: never)' })
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '')
         .example('scpipe get --check db.dump.zst.sha256 --output db.dump.zst vault:db.dump.zst', '') as unknown as Argv<GetArgs>,
     handler: (args) => {

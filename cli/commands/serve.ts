@@ -70,14 +70,14 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('no-auth', { type: 'boolean', default: false, describe: 'accept anyone without authentication (tests, demos)' })
         .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
         .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'log protocol detail' })
-        .option('max-auth-tries', { ...singleNumber, default: DEFAULT_AUTH_LIMITS.maxAuthTries, describe: 'failed logins allowed per connection, then disconnect' })
-        .option('auth-failure-delay', { ...singleNumber, default: DEFAULT_AUTH_LIMITS.failureDelayMs / 1000, describe: 'seconds before answering a wrong password' })
-        .option('login-grace-time', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.loginGraceMs / 1000, describe: 'seconds to log in, then disconnect (0: no limit)' })
+        .option('max-auth-tries', { ...singleNumber('max-auth-tries'), default: DEFAULT_AUTH_LIMITS.maxAuthTries, describe: 'failed logins allowed per connection, then disconnect' })
+        .option('auth-failure-delay', { ...singleNumber('auth-failure-delay'), default: DEFAULT_AUTH_LIMITS.failureDelayMs / 1000, describe: 'seconds before answering a wrong password' })
+        .option('login-grace-time', { ...singleNumber('login-grace-time'), default: DEFAULT_CONNECTION_LIMITS.loginGraceMs / 1000, describe: 'seconds to log in, then disconnect (0: no limit)' })
         .option('max-startups', { ...single, default: formatStartups(DEFAULT_CONNECTION_LIMITS.maxStartups), describe: 'unauthenticated connections: START[:RATE:FULL] as sshd\'s MaxStartups' })
-        .option('max-per-address', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.maxPerAddress, describe: 'unauthenticated connections from one address' })
-        .option('max-sessions', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.maxSessions, describe: 'sessions open at once per connection' })
-        .option('client-alive-interval', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.clientAliveIntervalMs / 1000, describe: 'seconds of silence before a logged-in client is asked for an answer (0: never)' })
-        .option('client-alive-count-max', { ...singleNumber, default: DEFAULT_CONNECTION_LIMITS.clientAliveCountMax, describe: 'unanswered questions before the connection is cut (0: ask, never cut)' })
+        .option('max-per-address', { ...singleNumber('max-per-address'), default: DEFAULT_CONNECTION_LIMITS.maxPerAddress, describe: 'unauthenticated connections from one address' })
+        .option('max-sessions', { ...singleNumber('max-sessions'), default: DEFAULT_CONNECTION_LIMITS.maxSessions, describe: 'sessions open at once per connection' })
+        .option('client-alive-interval', { ...singleNumber('client-alive-interval'), default: DEFAULT_CONNECTION_LIMITS.clientAliveIntervalMs / 1000, describe: 'seconds of silence before a logged-in client is asked for an answer (0: never)' })
+        .option('client-alive-count-max', { ...singleNumber('client-alive-count-max'), default: DEFAULT_CONNECTION_LIMITS.clientAliveCountMax, describe: 'unanswered questions before the connection is cut (0: ask, never cut)' })
         .example('scpipe serve --root /srv/archive --addr 0.0.0.0:2022', '') as unknown as Argv<ServeArgs>,
     handler: (args) => {
       // yargs' strict mode refuses stray words before `--`; these came after it.

@@ -45,6 +45,21 @@ describe('--parallel and --retries are checked at start', () => {
   });
 });
 
+describe('a count that is not a number is named as typed', () => {
+  // yargs' number type made it NaN: 'invalid --retries NaN' named nothing the user typed.
+  it.each([
+    [['put', '--retries', 'abc'], 'bad --retries "abc": give a number'],
+    [['put', '--parallel', '4x'], 'bad --parallel "4x": give a number'],
+    [['get', '--retries='], 'bad --retries "": give a number'],
+    [['cp', '--retries', 'five', 'local-file'], 'bad --retries "five": give a number'],
+    [['serve', '--root', '/', '--max-auth-tries', 'six'], 'bad --max-auth-tries "six": give a number'],
+  ])('%j: exit 2, nothing runs', async (args, message) => {
+    const r = await runCli([...args, ...(args[0] === 'serve' ? [] : [...CLOSED, '127.0.0.1:x'])]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`scpipe: ${message}`);
+  });
+});
+
 describe('a remote path that was not UTF-8 in argv', () => {
   it('put host:$\'a\\xffb\' is refused (exit 2) instead of storing a\\u{fffd}b', () => {
     // Raw bytes in argv need a shell: Node's spawn() would encode the string as UTF-8.
