@@ -40,7 +40,8 @@ export class StatusLine {
       if (now - this.lastLine >= LINE_EVERY_MS) this.flush(now);
       return;
     }
-    const width = this.out.columns ?? 80;
+    // A terminal of unknown size (a pty made without one, as by script(1)) says 0 columns.
+    const width = this.out.columns || 80;
     this.out.write(`\r${text.slice(0, width - 1)}\x1b[K`);
     this.shown = true;
   }

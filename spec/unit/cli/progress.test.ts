@@ -34,6 +34,13 @@ describe('ProgressLine', () => {
     expect(text()).toMatch(/\rsnap: produced 3 KiB, confirmed 1 KiB, 2 part\(s\) in flight, \d+(\.\d+)? \S+\/s/);
   });
 
+  it('shows the whole line on a terminal that says it has 0 columns (a pty made without a size)', () => {
+    const { out, text } = captured();
+    (out as { columns: number }).columns = 0;
+    new ProgressLine(out).update({ name: 'f', phase: 'transfer', bytes: 1n, total: 1n });
+    expect(text()).toMatch(/\rf: 100% {2}1 B \/ 1 B {2}\S+ \S+\/s {2}ETA 0:00\x1b\[K$/);
+  });
+
   it('erases itself with done()', () => {
     const { out, text } = captured();
     const line = new ProgressLine(out);
