@@ -141,6 +141,8 @@ async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buff
 }
 
 // Writes the input, exactly `size` bytes when known (and stops there with ignoreExcess).
+// The size is --size's or a regular file's at the start (it may shrink): the
+// messages say "announced", as SCP's do, not --size.
 // Each read is raced against `fatal` (Interrupt, not Promise.race against one
 // long-lived promise: each race left a reaction on it holding its piece, so
 // the whole stream stayed in memory).
@@ -154,7 +156,7 @@ async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: In
     if (opts.signal?.aborted) throw abortError(opts.signal);
     let piece = next;
     if (size !== undefined && total + piece.length > size) {
-      if (!opts.ignoreExcess) throw new ScpipeError('ERR_SIZE_MISMATCH', `the input is longer than --size ${size}; nothing was stored`, { bytes: BigInt(total) });
+      if (!opts.ignoreExcess) throw new ScpipeError('ERR_SIZE_MISMATCH', `the input is longer than the ${size} bytes announced; nothing was stored`, { bytes: BigInt(total) });
       piece = piece.subarray(0, size - total);
     }
     sum?.update(piece);
@@ -164,7 +166,7 @@ async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: In
   }
   if (opts.signal?.aborted) throw abortError(opts.signal);
   if (size !== undefined && total < size) {
-    throw new ScpipeError('ERR_SIZE_MISMATCH', `the input ended after ${total} of --size ${size} bytes; nothing was stored`, { bytes: BigInt(total) });
+    throw new ScpipeError('ERR_SIZE_MISMATCH', `the input ended after ${total} of the ${size} bytes announced; nothing was stored`, { bytes: BigInt(total) });
   }
   return total;
 }

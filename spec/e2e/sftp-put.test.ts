@@ -113,9 +113,16 @@ describe.each([
     await chown(join(dir, 'keep.bin'), account().uid, account().gid); // the account's, as it would be
     const r = await runCli(put(account(), `${rdir}/keep.bin`, ['--size', '100']), { stdin: 'short' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('the input ended after 5 of --size 100 bytes');
+    expect(r.stderr).toContain('the input ended after 5 of the 100 bytes announced; nothing was stored');
     expect(await readdir(dir)).toEqual(['keep.bin']);
     expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
+  });
+
+  // The size may be a regular file's at the start, not --size: said as SCP says it.
+  it('--size longer input: exit 1, nothing stored, said without naming an option', async () => {
+    const r = await runCli(put(account(), `${rdir}/long.bin`, ['--size', '2']), { stdin: 'abc' });
+    expect(r).toMatchObject({ status: 1, stderr: 'scpipe: the input is longer than the 2 bytes announced; nothing was stored\n' });
+    expect(await readdir(dir)).toEqual([]);
   });
 
   // User sees what scp -t says of a 0444 file, "Permission denied", exit 1,
