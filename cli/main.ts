@@ -48,7 +48,7 @@ export async function createParser(argv: readonly string[], ctx: CommandContext,
     .parserConfiguration({ 'boolean-negation': false, 'populate--': true, 'greedy-arrays': false })
     .middleware((args) => onArgs(args))
     .command(commands.map((command) => command(ctx)))
-    .demandCommand(1, 'name a command: put, get, cp, serve')
+    .demandCommand(1, 'name a command: put, get, cp, serve, completion')
     .strict()
     .help('h')
     .alias('h', 'help')

@@ -70,6 +70,7 @@ const page = [
   `scpipe \\- ${esc(pkg.description)}`,
   '.SH SYNOPSIS',
   ...COMMANDS.map((c) => `.B scpipe ${c}\n.RI [ options ] \\&...\n.br`),
+  '.B scpipe completion\n.br',
   '.SH DESCRIPTION',
   render('scpipe', help([])),
   '.SH COMMANDS',

@@ -39,6 +39,11 @@ describe('man/scpipe.1', () => {
     expect(page).toMatch(/^\.SS scpipe\n(?:.*\n){1,4}Move byte streams over SCP or SFTP/m);
   });
 
+  it('has every command in its SYNOPSIS, completion too', () => {
+    const synopsis = page.split('.SH SYNOPSIS\n')[1]!.split('.SH ')[0]!;
+    for (const c of ['put', 'get', 'cp', 'serve', 'completion']) expect(synopsis).toContain(`.B scpipe ${c}\n`);
+  });
+
   it('is a man(7) page with the exit statuses', () => {
     expect(page.startsWith('.TH SCPIPE 1 ')).toBe(true);
     expect(page).toMatch(/\.SH EXIT STATUS\n0 success;.*255 could not connect/);
