@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { CLI, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
+import { runProgram, type ProgramRun } from '../helpers/run-program';
 import { waitFor, waitForSteady } from '../helpers/async';
 
 const sshd = sshdPerSuite();
@@ -189,6 +190,27 @@ describe('scpipe get', () => {
     const r = await runCli(['cp', ...flags(), at(`${rdir}/dash.txt`), '-']);
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe('to stdout');
+  });
+
+  // Node makes a closed stdout /dev/null (read-write): the file would go nowhere with exit 0.
+  it('a closed stdout (>&-) is refused before connecting, exit 2; > /dev/null and --output /dev/null discard, exit 0', async () => {
+    await remoteFile('nowhere.txt', 'bytes');
+    const sh = (redirect: string, extra: string[] = []): Promise<ProgramRun> =>
+      runProgram('/bin/sh', ['-c', `exec ${shellQuote([process.execPath, CLI, 'get', ...extra, ...flags(), at(`${rdir}/nowhere.txt`)])} ${redirect}`], '', {
+        env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME },
+      });
+    for (const extra of [[], ['-O'], ['-s']]) {
+      const closed = await sh('>&-', extra);
+      expect(closed.status).toBe(2);
+      expect(closed.stderr).toBe('scpipe: stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes): the file would go nowhere; to discard it, give --output /dev/null\n');
+    }
+    const cp = await runProgram('/bin/sh', ['-c', `exec ${shellQuote([process.execPath, CLI, 'cp', ...flags(), at(`${rdir}/nowhere.txt`), '-'])} >&-`], '', {
+      env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME },
+    });
+    expect(cp.status).toBe(2);
+    expect((await sh('> /dev/null')).status).toBe(0);
+    expect((await sh('', ['--output', '/dev/null'])).status).toBe(0);
+    expect((await sh('>&-', ['--output', '/dev/null'])).status).toBe(0);
   });
 });
 

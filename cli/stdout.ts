@@ -1,0 +1,31 @@
+// Where get writes the file: stdout, refused when it was closed
+// (`scpipe get host:f >&-`). Node opens /dev/null read-write in place of a
+// closed descriptor before any of our code runs (node.cc PlatformInit), so
+// the bytes would go nowhere with exit 0, where `cat f >&-` fails. A shell's
+// `> /dev/null` opens it write-only; a parent that asks for /dev/null
+// read-write (Python's DEVNULL, Node's 'ignore') looks the same as a closed
+// stdout and is refused too: --output /dev/null discards on purpose.
+import { readFileSync, readlinkSync } from 'node:fs';
+import { ScpipeError } from '../lib';
+
+const O_ACCMODE = 0o3;
+const O_RDWR = 0o2;
+
+/** Throws ERR_USAGE when stdout looks closed (Linux: /proc tells; elsewhere never). */
+export function refuseClosedStdout(fdinfo = '/proc/self/fdinfo/1', link = '/proc/self/fd/1'): void {
+  let flags: number;
+  try {
+    if (readlinkSync(link) !== '/dev/null') return;
+    const m = /^flags:\s*([0-7]+)$/m.exec(readFileSync(fdinfo, 'utf8'));
+    if (!m) return;
+    flags = parseInt(m[1]!, 8);
+  } catch {
+    return;
+  }
+  if ((flags & O_ACCMODE) !== O_RDWR) return;
+  throw new ScpipeError(
+    'ERR_USAGE',
+    'stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes): the file would go nowhere; to discard it, give --output /dev/null',
+    { path: 'stdout' },
+  );
+}
