@@ -233,9 +233,10 @@ function nowTimes(): Times {
   return { mtime: now, atime: now };
 }
 
-// A user's abort wins over whatever it caused; otherwise keep the error.
+// An abort wins over whatever it caused (kept when it says what it cut
+// short: cut-short.ts); otherwise keep the error.
 function preferCause(err: unknown, signal?: AbortSignal): unknown {
-  if (signal?.aborted) return isScpipeError(err, 'ERR_ABORTED') && err.cutShort ? err : abortError(signal);
+  if (signal?.aborted) return isScpipeError(err) && err.cutShort ? err : abortError(signal);
   if (err instanceof ScpipeError) return err;
   return new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }

@@ -54,7 +54,7 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
       return await attempt(n);
     } catch (error) {
       // An abort that says what it cut short (cut-short.ts) is kept.
-      if (policy.signal?.aborted) throw isScpipeError(error, 'ERR_ABORTED') && error.cutShort ? error : abortError(policy.signal);
+      if (policy.signal?.aborted) throw isScpipeError(error) && error.cutShort ? error : abortError(policy.signal);
       if (!policy.isRetryable(error)) throw error;
       first ??= error;
       if (n >= retries) throw markRetriesSpent(retriesSpent(first, error, n));

@@ -73,7 +73,11 @@ export class ScpSource {
       const t = await this.send(encodeTimes(file.times), 'T');
       if (t !== true) return this.fail(t);
     }
-    const c = await this.send(header, 'C');
+    const c = await this.send(header, 'C').catch((err: unknown) => {
+      // Aborted before the header's reply: scp -t may have made the file already.
+      if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, 0n, true);
+      throw err;
+    });
     if (c !== true) return this.fail(c); // §4.1: after a \1 to C, send no data
     // From here on the remote file is open for writing: a failure leaves it cut short.
     let sent = 0n;
@@ -86,12 +90,16 @@ export class ScpSource {
         file.onProgress?.(n);
       },
     }).catch(async (err: unknown) => {
-      if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, sent);
+      // Aborted, for whatever reason (a signal, or another part of the run that failed): the file is open all the same.
+      if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, sent, true);
       throw cutShort(await explainLoss(err, 'data', this.untilExit(2000), this.stderr, this.channel.whyLost), file, sent);
     });
     const local = this.bodyProblem(file, outcome.sent, outcome.result, outcome.readError);
     const end = await this.send(local ? encodeWarning(`${file.name}: ${local.message}`) : OK, local ? 'warn' : 'end').catch((err: unknown) => {
-      throw local ? err : cutShort(err, file, outcome.sent); // sent whole, never confirmed
+      if (local) throw err;
+      // Sent whole, never confirmed.
+      if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, outcome.sent, true);
+      throw cutShort(err, file, outcome.sent);
     });
     if (local) this.fail(untrusted(local, file, outcome));
     return end === true ? !local : this.fail(local ? end : leftByRemote(end, file, outcome.sent));

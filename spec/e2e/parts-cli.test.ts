@@ -4,7 +4,7 @@
 // a spool directory far smaller than the stream is enough.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +115,48 @@ describe('scpipe put --part-size', () => {
       return Array.from({ length: to! - from! + 1 }, (_, i) => `s.bin.${String(from! + i).padStart(6, '0')}`);
     });
     expect(named).toEqual(cut);
+  });
+
+  // The spool disk fills while a part is on its way: that part's scp -t is
+  // stopped mid-file. User sees "cannot write spool file …; the parts set
+  // c.bin is incomplete …: no part confirmed; left cut short remotely:
+  // c.bin.000000", exit 1 (before, the part left behind was not named).
+  it('a spool disk that fills while a part goes: the message names the part left cut short', async () => {
+    const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', small]);
+    try {
+      // Part 0 is spooled, then sent slowly (1 MB/s); part 1 fills the spool while it goes.
+      const r = await runCli(['put', ...flags(), '--spool-dir', small, '--memory', '0', '--part-size', '4M', '--parallel', '1', '-l', '8000', at(`${dir}/c.bin`), '--',
+        'sh', '-c', '(head -c 4194304 /dev/zero; sleep 2; head -c 4194304 /dev/zero) 2>/dev/null']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^scpipe: cannot write spool file in ${small}: No space left on device \\(wrote [0-9.]+ [KM]iB\\); the parts set c\\.bin is incomplete \\(no manifest c\\.bin\\.sha256\\): no part confirmed; left cut short remotely: c\\.bin\\.000000\n$`));
+      expect(readdirSync(dir)).toEqual(['c.bin.000000']);
+      expect(statSync(join(dir, 'c.bin.000000')).size).toBeLessThan(4 * 1024 * 1024);
+      expect(readdirSync(small)).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
+      await rm(small, { recursive: true });
+    }
+  });
+
+  // The remote disk fills during a part: scp -t keeps what it wrote of it,
+  // and an scp-only account cannot remove it. User sees the remote's "No
+  // space left on device", then "…: 2 part(s) confirmed remotely: …; left
+  // cut short remotely: d.bin.000002", exit 1 (the last was not said).
+  it('a remote disk that fills during a part: the message names that part as left cut short', async () => {
+    const small = join(dir, 'small-disk');
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=2560k,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
+    try {
+      const r = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', '--parallel', '1', at(`${small}/d.bin`)], { stdin: randomBytes(5 * 1024 * 1024) });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/d.bin.000002: No space left on device; the remote file ${small}/d.bin.000002 is left cut short, holding what fit, and its space: remove it; ` +
+        'the parts set d.bin is incomplete (no manifest d.bin.sha256): ' +
+        '2 part(s) confirmed remotely: d.bin.000000..d.bin.000001; left cut short remotely: d.bin.000002\n');
+      expect(readdirSync(small).sort()).toEqual(['d.bin.000000', 'd.bin.000001', 'd.bin.000002']);
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 
   // put sends any name without a newline; the manifest's "# part NAME SIZE"
