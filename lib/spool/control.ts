@@ -4,20 +4,38 @@ import { performance } from 'node:perf_hooks';
 const PROGRESS_INTERVAL_MS = 100;
 
 // Reports progress at most every PROGRESS_INTERVAL_MS, and always at the end.
+// An update that comes too soon is reported when the interval is over: when
+// the input then pauses (a producer that stalls for minutes), the count
+// shown is the bytes before the pause, not those of 100 ms earlier.
 export class Progress {
   private last = performance.now();
+  private latest = 0;
+  private later: NodeJS.Timeout | undefined;
 
   constructor(private readonly callback: ((bytes: bigint) => void) | undefined) {}
 
   update(bytes: number): void {
     if (!this.callback) return;
-    const now = performance.now();
-    if (now - this.last < PROGRESS_INTERVAL_MS) return;
-    this.last = now;
-    this.callback(BigInt(bytes));
+    this.latest = bytes;
+    const wait = PROGRESS_INTERVAL_MS - (performance.now() - this.last);
+    if (wait <= 0) this.tell();
+    else this.later ??= setTimeout(() => this.tell(), wait).unref();
   }
 
   finish(bytes: number): void {
+    this.stop();
     this.callback?.(BigInt(bytes));
+  }
+
+  /** No report from now on (the pass failed). */
+  stop(): void {
+    clearTimeout(this.later);
+    this.later = undefined;
+  }
+
+  private tell(): void {
+    this.stop();
+    this.last = performance.now();
+    this.callback!(BigInt(this.latest));
   }
 }

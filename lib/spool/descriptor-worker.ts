@@ -53,7 +53,7 @@ export const WORKER_COPY = 128 * 1024;
 
 /** What the worker posts to the main thread. */
 export type DescriptorMessage =
-  /** Bytes taken so far, at most every 100 ms. */
+  /** Bytes taken so far, at most every 100 ms, and once more when the input pauses. */
   | { type: 'progress'; bytes: number }
   /**
    * Over the block limit ('memory') or the memory limit or a full memory file
@@ -95,6 +95,7 @@ export function descriptorWorker(): void {
 
   let taken = 0;
   let lastProgress = Date.now();
+  let told = 0; // bytes the last progress message said
   let idle = 0; // ms slept on the last EAGAIN
   let headAt = 0; // bytes of data.head handed out
   // The file being written: which, its descriptor, and the bytes it has.
@@ -133,6 +134,8 @@ export function descriptorWorker(): void {
         return n;
       } catch (err) {
         if (!transient(err)) throw new Failed('read', err);
+        // The producer pauses: what came before it is said now, not when it goes on (maybe hours later).
+        if (idle === 0 && taken !== told) progress(true);
         idle = idle === 0 ? 0.05 : Math.min(idle * 2, 10);
         Atomics.wait(control, 0, RUNNING, idle);
         checkStop();
@@ -211,10 +214,11 @@ export function descriptorWorker(): void {
     }
   };
 
-  const progress = (): void => {
+  const progress = (paused = false): void => {
     const now = Date.now();
-    if (now - lastProgress < PROGRESS_MS) return;
+    if (!paused && now - lastProgress < PROGRESS_MS) return;
     lastProgress = now;
+    told = taken;
     post({ type: 'progress', bytes: taken });
   };
 

@@ -183,6 +183,7 @@ class DescriptorPass {
   private fail(err: unknown): void {
     if (this.settled) return;
     this.settle();
+    this.progress.stop();
     if (!this.exited) {
       // Wakes a worker that waits for the file or sleeps on EAGAIN; one
       // blocked in read() stops when it returns. The file is closed on 'exit'.

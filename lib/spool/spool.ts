@@ -78,6 +78,7 @@ export async function spool(
     interrupt.check();
     progress.finish(taken);
   } catch (err) {
+    progress.stop();
     closeInput(iterator);
     ram = null;
     if (writer) await writer.idle();

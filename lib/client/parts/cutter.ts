@@ -85,6 +85,7 @@ export async function cutParts(input: Readable | AsyncIterable<Uint8Array>, opts
     progress.finish(taken);
     return { size: BigInt(taken), sha256, parts };
   } catch (err) {
+    progress.stop();
     if (input instanceof Readable) input.destroy();
     else closeInput(iterator);
     await (current as PartWriter | null)?.discard();

@@ -123,6 +123,20 @@ describe('spool(DescriptorInput): a non-blocking pipe', () => {
     expect(sha(await readAll(s))).toBe(sha(bytes));
   });
 
+  // The bytes before a pause were said only when the producer went on: a
+  // stall of minutes showed the count from before the pause, or none.
+  it('says the bytes taken so far as soon as the pipe goes idle', async () => {
+    const { reader, writer } = fifo();
+    const bytes = randomBytes(HEAD_SIZE + 40 * 1024);
+    const seen: bigint[] = [];
+    const taken = take(reader, { memoryLimit: 0, spoolDir: freshDir(), onProgress: (b) => seen.push(b) });
+    await new Promise((resolve, reject) => fs.write(writer, bytes, (err) => (err ? reject(err) : resolve(undefined))));
+    await waitFor(() => seen[seen.length - 1] === BigInt(bytes.length), `all the bytes said while the writer pauses (said: ${seen.join(',')})`, 2000);
+    fs.closeSync(writer);
+    forget(writer);
+    expect((await taken).size).toBe(BigInt(bytes.length));
+  });
+
   it('aborts at once while the pipe is idle, and closes the spool file when the thread stops', async () => {
     const { reader, writer } = fifo();
     const dir = freshDir();
