@@ -4,7 +4,8 @@
 // and cp alike (each file of a cp replaces the last). On a terminal it is
 // redrawn at most four times a second and erased at the end; elsewhere only
 // with --progress, as a plain line every 10 s and one for the last state,
-// for logs. put to several
+// for logs. When no byte moves for 10 s the line says for how long, still
+// redrawn (or a line every 10 s). put to several
 // targets has its own line (multi-progress.ts).
 import { escapeForTerminal, type Progress } from '../lib';
 import { formatBytes } from '../lib/internal';
@@ -12,6 +13,10 @@ import { formatBytes } from '../lib/internal';
 /** A redrawn line changes at most this often (ms). */
 export const REDRAW_MS = 250;
 const LINE_EVERY_MS = 10_000;
+// No new bytes for this long (a producer, a reader or a link that stalls):
+// the line is drawn without an update, and says for how long.
+const STALL_MS = 10_000;
+const TICK_MS = 1_000;
 
 /** How progress is shown: redrawn in place on a terminal, or a line now and then (--progress, for logs). */
 export type ProgressMode = 'terminal' | 'lines';
@@ -70,7 +75,9 @@ export class ProgressLine {
   private label = '';
   private files = 0; // cp: the files transferred so far, this one included
   private before = 0n; // cp: the bytes of the files before this one
-  private behind = false; // an update was skipped (redrawn at most every REDRAW_MS): done() shows it
+  private undrawn = false; // the latest update came too soon after the last drawn one: done() draws it
+  private moved = Date.now(); // when the bytes last changed
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(out: NodeJS.WriteStream = process.stderr, mode: ProgressMode = 'terminal') {
     this.line = new StatusLine(out, mode);
@@ -87,6 +94,8 @@ export class ProgressLine {
     const now = Date.now();
     const prev = this.current;
     this.current = p;
+    if (!prev || p.bytes !== prev.bytes || p.parts?.produced !== prev.parts?.produced || p.phase !== prev.phase || p.name !== prev.name) this.moved = now;
+    this.ticker ??= setInterval(() => this.tick(), TICK_MS).unref();
     if (p.phase === 'transfer' && p.name !== prev?.name) {
       if (prev?.phase === 'transfer') this.before += prev.bytes;
       this.files++;
@@ -96,24 +105,29 @@ export class ProgressLine {
       // The name may be the remote's: escaped here, for every caller.
       if (p.name !== prev?.name) this.label = escapeForTerminal(p.name);
     } else if (now - this.last < REDRAW_MS && p.bytes !== p.total) {
-      this.behind = true;
+      this.undrawn = true;
       return;
     }
-    this.last = now;
-    this.behind = false;
-    this.line.draw(this.text(p, now));
+    this.render(p, now);
   };
 
-  /** Erases the line (before anything else is printed, and at the end). */
+  /** Erases the line (before anything else is printed, and at the end); a log's last line is the latest state. */
   done(): void {
-    // A stream of unknown size (SFTP from a pipe, parts) has no update that
-    // reaches a total: its last one may have been skipped, and a log needs it.
-    if (this.behind && this.current) this.line.draw(this.text(this.current, Date.now()));
-    this.behind = false;
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    if (this.undrawn && this.current) this.render(this.current, Date.now());
     this.line.done();
   }
 
-  private text(p: Progress, now: number): string {
+  // While nothing moves no update comes: the line is drawn anyway, saying so.
+  private tick(): void {
+    const now = Date.now();
+    if (this.current && now - this.moved >= STALL_MS) this.render(this.current, now);
+  }
+
+  private render(p: Progress, now: number): void {
+    this.undrawn = false;
+    this.last = now;
     const seconds = Math.max((now - this.phaseStart) / 1000, 0.001);
     const rate = Number(p.bytes) / seconds;
     let text: string;
@@ -131,7 +145,8 @@ export class ProgressLine {
       text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${formatBytes(Math.round(rate))}/s  ETA ${eta}`;
       if (this.files > 1) text += `  [file ${this.files}, ${formatBytes(this.before + p.bytes)} in all]`;
     }
-    return text;
+    if (now - this.moved >= STALL_MS) text += `  (no progress for ${formatEta((now - this.moved) / 1000)})`;
+    this.line.draw(text);
   }
 }
 

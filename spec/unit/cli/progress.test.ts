@@ -146,6 +146,44 @@ describe('--progress: lines for logs where stderr is not a terminal', () => {
       jest.useRealTimers();
     }
   });
+  // A producer that stalls for minutes sends no update: the log had no line
+  // for the whole stall, and a terminal kept the last rate and ETA.
+  it('a stall: a line every 10 s all the same, saying for how long nothing moved', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { out, text } = captured();
+      const line = new ProgressLine(out, 'lines');
+      line.update({ name: 'db.zst', phase: 'spool', bytes: 3n * 1024n * 1024n });
+      jest.advanceTimersByTime(35_000); // no update
+      line.update({ name: 'db.zst', phase: 'spool', bytes: 4n * 1024n * 1024n });
+      line.done();
+      expect(text().split('\n')).toEqual([
+        expect.stringMatching(/^scpipe: db\.zst: spooling 3 MiB {2}\S+ \S+\/s {2}\(no progress for 0:10\)$/),
+        expect.stringMatching(/^scpipe: db\.zst: spooling 3 MiB {2}\S+ \S+\/s {2}\(no progress for 0:20\)$/),
+        expect.stringMatching(/^scpipe: db\.zst: spooling 3 MiB {2}\S+ \S+\/s {2}\(no progress for 0:30\)$/),
+        expect.stringMatching(/^scpipe: db\.zst: spooling 4 MiB {2}\S+ \S+\/s$/),
+        '',
+      ]);
+      jest.advanceTimersByTime(60_000);
+      expect(text().split('\n')).toHaveLength(5); // done(): no more lines
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('a stall on a terminal: the line is redrawn each second with the time', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { out, text } = captured();
+      const line = new ProgressLine(out);
+      line.update({ name: 'f', phase: 'transfer', bytes: 1024n, total: 4096n });
+      jest.advanceTimersByTime(12_000);
+      expect(text()).toMatch(/\rf: {2}25% {2}1 KiB \/ 4 KiB .* {2}\(no progress for 0:12\)\x1b\[K$/);
+      line.done();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
 
 describe('ProgressLine: sizes not known yet, and cp\'s files', () => {
