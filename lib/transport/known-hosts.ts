@@ -105,12 +105,16 @@ function matchingEntries(text: string, name: string): Entry[] {
   return out;
 }
 
+// A file ssh could not open or read is skipped, as ssh does (hostfile.c logs
+// it at debug level only): an /etc/ssh/ssh_known_hosts that is root's alone
+// must not stop every other user's connections. Skipping trusts nothing more.
+const UNREADABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EISDIR', 'ELOOP']);
+
 async function readIfExists(file: string): Promise<string | undefined> {
   try {
     return await fsp.readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (UNREADABLE.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw err;
   }
 }

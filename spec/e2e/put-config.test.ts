@@ -131,6 +131,13 @@ describe('put with ~/.ssh set up like a user has it', () => {
         `${enc} (encrypted, and BatchMode forbids asking for its passphrase)\n`,
     );
   });
+  it('skips a known_hosts file it cannot read (a directory here; root-only elsewhere), as ssh does', async () => {
+    const args = [
+      'put', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', 'BatchMode=yes',
+      '-o', `UserKnownHostsFile=${home} ${sshd.knownHostsPath}`, '-o', `GlobalKnownHostsFile=${home}`, `${sshd.rssh.name}@127.0.0.1:${dir}/unreadable`,
+    ];
+    expect(await runCli(args, { stdin: 'x', env: env() })).toMatchObject({ status: 0, stderr: '' });
+  });
 });
 
 describe('put with algorithm lists (Ciphers, KexAlgorithms, MACs, HostKeyAlgorithms)', () => {
