@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { parse as parseConfig } from 'ssh-config';
 import { LineType, type Line } from 'ssh-config';
 import { ScpipeError } from '../errors';
+import { childEnv } from '../util/child-env';
 import { fnmatch } from '../protocol/glob';
 import { matchPatternList } from './wildcard';
 import { expand, hostnameOf, setValue, splitArgs, tokensFor, type State } from './ssh-config-values';
@@ -52,9 +53,10 @@ function matchCriteria(criteria: Record<string, unknown>, st: State): boolean {
       case 'localuser': hit = matchPatternList(st.localUser, arg) === 1; break;
       case 'tagged': hit = matchPatternList((st.values.get('Tag') as string | undefined) ?? '', arg) === 1; break;
       case 'exec': {
-        // As ssh: run through the shell; never hand it our stdin (the upload data).
+        // As ssh: run through the shell; never hand it our stdin (the upload data),
+        // nor our secrets (SCPIPE_PASSWORD), as no program scpipe starts gets them.
         const cmd = expand(arg, st, tokensFor(st), 'Match exec');
-        hit = spawnSync('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'inherit'] }).status === 0;
+        hit = spawnSync('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'inherit'], env: childEnv() }).status === 0;
         break;
       }
       default:
