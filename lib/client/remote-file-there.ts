@@ -5,7 +5,7 @@ import { SftpSession } from '../sftp/session';
 import type { RemoteCommandOptions } from '../protocol/command';
 import type { Reconnector } from './reconnect';
 import { scpKindOf } from './scp-exists';
-import { sftpPath } from './sftp-paths';
+import { sftpPathOn } from './sftp-paths';
 
 /**
  * True when a regular file `path` is there, looked up over `protocol`; a
@@ -19,7 +19,7 @@ export async function remoteFileThere(conn: Reconnector, protocol: 'scp' | 'sftp
     const opener = conn.current().opener;
     const session = new SftpSession((await opener.sftp(opts.signal)).session, 'sftp', opener.whyLost);
     try {
-      return (await session.stat(sftpPath(path))).isFile();
+      return (await session.stat(await sftpPathOn(session, path))).isFile();
     } finally {
       session.end();
     }

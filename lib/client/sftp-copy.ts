@@ -13,7 +13,7 @@ import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import type { CopyOptions } from './copy';
 import { copiedFileOptions } from './copied-file';
-import { sftpPath } from './sftp-paths';
+import { sftpPathOn } from './sftp-paths';
 import { SftpTreeReader } from './sftp-tree-reader';
 import { SftpTreeWriter } from './sftp-tree-writer';
 
@@ -37,7 +37,7 @@ export interface UploadProgress {
 
 /** Uploads `localPaths` to `remotePath` over `session`; rejects with the first problem after trying every item. */
 export async function uploadSftp(session: SftpSession, localPaths: string[], remotePath: string, opts: CopyOptions, progress: UploadProgress = {}): Promise<void> {
-  const target = progress.target ?? (await resolveRemoteTarget(session, sftpPath(remotePath), localPaths.length));
+  const target = progress.target ?? (await resolveRemoteTarget(session, await sftpPathOn(session, remotePath), localPaths.length));
   progress.onTarget?.(target);
   for (const temp of progress.leftBehind?.splice(0) ?? []) {
     await session.unlink(temp).then(() => opts.trace?.(`sftp: removed ${escapeForTerminal(temp)}, left by the lost connection`), () => undefined);
@@ -106,8 +106,8 @@ export async function downloadSftp(session: SftpSession, remotePaths: string[], 
     const copied = copiedFileOptions(opts);
     const sink = createLocalSinkAt(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile });
     watch = new MissingWatch();
-    await reader.copy(sftpPath(remotePath), name, sink);
-    const isFile = async (path: string): Promise<boolean> => (await session.stat(sftpPath(path))).isFile();
+    await reader.copy(await sftpPathOn(session, remotePath), name, sink);
+    const isFile = async (path: string): Promise<boolean> => (await session.stat(await sftpPathOn(session, path))).isFile();
     if (await missingButASet(watch, remotePath, isFile)) opts.onProblem?.(setHint(remotePath));
     onDone?.(remotePath);
   }

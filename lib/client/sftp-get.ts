@@ -22,7 +22,7 @@ import type { ChannelOpener } from './connection';
 import type { Download, GetOptions } from './get';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { reconnect } from './sftp-resume';
-import { sftpPath } from './sftp-paths';
+import { sftpPathOn } from './sftp-paths';
 import { openLanes } from './sftp-lanes';
 
 /** Bytes requested ahead per channel: the 2 MiB window and the server's queue. */
@@ -31,7 +31,7 @@ export const READ_AHEAD_PER_LANE = 4 * 1024 * 1024;
 /** Starts downloading `remotePath` over SFTP on `first` (the session auto/sftp opened). */
 export async function getSftp(conn: Reconnector, first: { session: SftpSession }, remotePath: string, opts: GetOptions = {}): Promise<Download> {
   const log = opts.trace;
-  const path = sftpPath(remotePath);
+  const path = await sftpPathOn(first.session, remotePath);
   const name = posix.basename(path);
   if (path.endsWith('/') || name === '.' || name === '..' || name === '') {
     throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}" does not name a file`);

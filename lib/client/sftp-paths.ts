@@ -24,14 +24,28 @@ export interface UploadPaths {
 export const TEMP_MARK = '.scpipe-';
 const NAME_MAX = 255;
 
-/** `~/x` → `x`, `~` and `` → `.`; other paths unchanged. */
+/** `~/x` → `x`, `~` and `` → `.`; other paths unchanged (a `~user` path: sftpPathOn()). */
 export function sftpPath(remotePath: string): string {
   if (remotePath === '' || remotePath === '~' || remotePath === '~/') return '.';
   if (remotePath.startsWith('~/')) return remotePath.slice(2);
-  if (remotePath.startsWith('~')) {
-    throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}": ~user paths need a shell; SFTP cannot expand them (give the full path)`);
-  }
+  if (remotePath.startsWith('~')) throw notExpanded(remotePath);
   return remotePath;
+}
+
+/**
+ * sftpPath(), with a `~user/` path expanded by the server, as OpenSSH's scp
+ * has it expanded (expand-path@openssh.com); a trailing `/` is kept, as it
+ * says the path is a directory.
+ */
+export async function sftpPathOn(session: SftpSession, remotePath: string): Promise<string> {
+  if (!remotePath.startsWith('~') || remotePath === '~' || remotePath.startsWith('~/')) return sftpPath(remotePath);
+  const expanded = await session.expandPath(remotePath);
+  if (expanded === undefined) throw notExpanded(remotePath);
+  return remotePath.endsWith('/') && !expanded.endsWith('/') ? `${expanded}/` : expanded;
+}
+
+function notExpanded(remotePath: string): ScpipeError {
+  return new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}": this SFTP server does not expand ~user paths (no expand-path@openssh.com): give the full path, or use SCP (-O)`);
 }
 
 /** A failure on the temporary file `temp`, said of the target `path` the user named. */
@@ -53,7 +67,7 @@ export function tempNameFor(target: string): string {
 
 /** Resolves the target of `put` over SFTP: a directory gets `name` (or the path's last part) inside it. */
 export async function uploadPaths(session: SftpSession, remotePath: string, name?: string): Promise<UploadPaths> {
-  const path = sftpPath(remotePath);
+  const path = await sftpPathOn(session, remotePath);
   const named = fileName(path === '.' ? './' : path, name);
   const stat = path.endsWith('/') || path === '.' ? 'dir' : await kindOf(session, path);
   const target = stat === 'dir' ? posix.join(path, named) : path;

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { InputAttributes, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { expandPath } from './expand-path';
 import { SFTP_STATUS, sftpError } from './status';
 import { watchViolations } from './violations';
 import { writeUncopied } from './write-uncopied';
@@ -205,6 +206,14 @@ export class SftpSession {
 
   unlink(path: string): Promise<void> {
     return this.call('remove', path, (done) => this.raw.unlink(path, (err) => done(err)));
+  }
+
+  /** expand-path@openssh.com: the server's expansion of a `~user/` path, or undefined when not offered. */
+  async expandPath(path: string): Promise<string | undefined> {
+    if (!this.has('expand-path@openssh.com')) return undefined;
+    return this.call<string>('expand-path', path, (done) => {
+      if (!expandPath(this.raw, path, done)) done(new Error('ssh2 cannot send expand-path@openssh.com here'));
+    });
   }
 
   /** statvfs@openssh.com: free bytes for an unprivileged user, or undefined when not offered. */

@@ -17,7 +17,7 @@ const SSH_FXP_WRITE = 6;
 
 /** The parts of ssh2's SFTP client this relies on. */
 interface Internals {
-  _requests: Record<number, { cb?: (err?: Error) => void }>;
+  _requests: Record<number, { cb?: (err?: Error, ...reply: any[]) => void }>;
   _writeReqid: number;
   _maxWriteLen: number;
   _buffer: Buffer[];
@@ -65,6 +65,21 @@ export function writeUncopied(raw: unknown, handle: Buffer, data: Buffer, positi
   s._requests[reqid] = { cb: (err?: Error) => cb(err) };
   send(s, header);
   send(s, data);
+  return true;
+}
+
+/**
+ * Sends one request that ssh2 has no working method for: `build` gets the
+ * request id and returns the whole packet; `cb` hears the answer as ssh2
+ * hands it to its own methods (an error, or a NAME reply's entries). False,
+ * having sent nothing, where ssh2's internals are not as expected.
+ */
+export function sendRequest(raw: unknown, build: (reqid: number) => Buffer, cb: (err?: Error, ...reply: any[]) => void): boolean {
+  const s = internalsOf(raw);
+  if (s === undefined) return false;
+  const reqid = (s._writeReqid = (s._writeReqid + 1) >>> 0);
+  s._requests[reqid] = { cb };
+  send(s, build(reqid));
   return true;
 }
 

@@ -257,3 +257,35 @@ describe('protocol choice', () => {
     expect(r.status).toBe(2);
   });
 });
+
+// OpenSSH's scp has the server expand a `~user/` path over SFTP
+// (expand-path@openssh.com); scpipe refused it with exit 2 where SFTP opened.
+describe('a ~user/ path over SFTP', () => {
+  let dir: string;
+  beforeEach(async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    dir = await userDir(sshd.rssh, 'sftp-tilde');
+  });
+  const viaHome = (name: string) => `~${sshd.rssh.name}/../..${dir}/${name}`; // the server's realpath ends in dir
+
+  it('is expanded by the server for put, get and cp, as OpenSSH\'s scp has it expanded', async () => {
+    const data = randomBytes(300_000);
+    const up = await runCli(put(sshd.rssh, viaHome('t.bin'), ['-s']), { stdin: data });
+    expect(up).toMatchObject({ status: 0, stderr: '' });
+    expect((await readFile(join(dir, 't.bin'))).equals(data)).toBe(true);
+    const down = await runCli(['get', ...sshFlags(sshd, sshd.rssh), '-s', remote(sshd, sshd.rssh, viaHome('t.bin'))]);
+    expect(down.status).toBe(0);
+    expect(down.stdout.equals(data)).toBe(true);
+    const copied = await runCli(['cp', ...sshFlags(sshd, sshd.rssh), '-s', remote(sshd, sshd.rssh, viaHome('t.bin')), join(dir, 'copy.bin')]);
+    expect(copied.status).toBe(0);
+    expect((await readFile(join(dir, 'copy.bin'))).equals(data)).toBe(true);
+    const named = await runCli(put(sshd.rssh, viaHome(''), ['-s', '--name', 'n.bin']), { stdin: 'n' });
+    expect(named.status).toBe(0);
+    expect(await readFile(join(dir, 'n.bin'), 'utf8')).toBe('n');
+  });
+
+  it('a user the server does not know: exit 1 with its answer', async () => {
+    const r = await runCli(put(sshd.rssh, '~scpipe-no-such-user/x', ['-s']), { stdin: 'x' });
+    expect(r).toMatchObject({ status: 1, stderr: 'scpipe: ~scpipe-no-such-user/x: expand-path: no such user\n' });
+  });
+});

@@ -7,7 +7,7 @@ import { SftpSession } from '../../sftp/session';
 import type { Reconnector } from '../reconnect';
 import { scpRefusalHint } from '../protocol-choice';
 import { existsError, refuseAnyExisting } from '../scp-exists';
-import { sftpPath } from '../sftp-paths';
+import { sftpPathOn } from '../sftp-paths';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import type { PartsProtocol } from './send';
 
@@ -27,7 +27,7 @@ export async function refuseExistingNames(conn: Reconnector, protocol: PartsProt
   const session = new SftpSession((await opener.sftp(opts.signal)).session, 'sftp', opener.whyLost);
   try {
     for (const path of paths) {
-      const there = await session.stat(sftpPath(path)).then(
+      const there = await session.stat(await sftpPathOn(session, path)).then(
         () => true,
         (err: unknown) => {
           if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return false;
