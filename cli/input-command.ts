@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { ScpipeError, escapeForTerminal } from '../lib';
-import { BODY_CHUNK, childEnv, describeIoError } from '../lib/internal';
+import { BODY_CHUNK, childEnv, describeIoError, errnoCode } from '../lib/internal';
 
 // How long stop() waits for the command to exit after SIGTERM.
 const STOP_WAIT_MS = 2000;
@@ -49,7 +49,7 @@ export class InputCommand {
     yield* stdout as AsyncIterable<Uint8Array>;
     const outcome = await this.outcome;
     if ('error' in outcome) {
-      this.failure = new ScpipeError('ERR_LOCAL_IO', `cannot run ${this.shown}: ${describeIoError(outcome.error)}`, { cause: outcome.error });
+      this.failure = new ScpipeError('ERR_LOCAL_IO', `cannot run ${this.shown}: ${whySpawnFailed(outcome.error)}`, { cause: outcome.error });
     } else if (outcome.code !== 0) {
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with status ${outcome.code}`;
       this.failure = new ScpipeError('ERR_LOCAL_IO', `the input command ${how}: ${this.shown}`);
@@ -76,4 +76,12 @@ export class InputCommand {
 // A word as a shell would need it, for messages: bare when safe, else in single quotes.
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
+}
+
+// In a shell's words, not Node's ("spawn CMD ENOENT").
+function whySpawnFailed(err: unknown): string {
+  const code = errnoCode(err);
+  if (code === 'ENOENT') return 'command not found';
+  if (code === 'EACCES') return 'Permission denied';
+  return describeIoError(err);
 }

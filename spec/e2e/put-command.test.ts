@@ -70,8 +70,9 @@ describe('scpipe put -- COMMAND', () => {
     [
       'cannot be run',
       ['scpipe-no-such-command', '--x'],
-      'cannot run scpipe-no-such-command --x: spawn scpipe-no-such-command ENOENT',
+      'cannot run scpipe-no-such-command --x: command not found',
     ],
+
   ])('sends nothing when the command %s', async (_what, command, message) => {
     const r = await runCli(put(`${dir}/bad.bin`, command));
     expect(r.status).toBe(1);
