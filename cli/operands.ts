@@ -34,14 +34,14 @@ export function unknownArguments(words: readonly string[]): ScpipeError {
   return new ScpipeError('ERR_USAGE', `Unknown argument${s}: ${words.map((w) => escapeForTerminal(w)).join(', ')}`);
 }
 
-/** A usage error for a missing operand, worded as yargs words it. */
-export function missingOperand(): ScpipeError {
-  return new ScpipeError('ERR_USAGE', 'Not enough non-option arguments: got 0, need at least 1');
+/** A usage error for a missing operand, naming what is missing (`what`: "the remote file to read"). */
+export function missingOperand(what: string): ScpipeError {
+  return new ScpipeError('ERR_USAGE', `name ${what}`);
 }
 
 /** The one operand of get (and, before any `--`, of put): refuses more. */
-export function oneOperand(words: readonly string[]): string {
-  if (words.length === 0) throw missingOperand();
+export function oneOperand(words: readonly string[], what: string): string {
+  if (words.length === 0) throw missingOperand(what);
   if (words.length > 1) throw unknownArguments(words.slice(1));
   return words[0]!;
 }

@@ -42,7 +42,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '')
         .example('scpipe get --check db.dump.zst.sha256 --output db.dump.zst vault:db.dump.zst', '') as unknown as Argv<GetArgs>,
     handler: (args) => {
-      const source = oneOperand(allOperands(args));
+      const source = oneOperand(allOperands(args), 'the remote file to read: [user@]host:path');
       summaryIfAsked(args, 'get', [source]);
       return ctx.run((signal, log) => runGet(args, source, args.output, signal, log));
     },

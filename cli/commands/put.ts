@@ -85,7 +85,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .example('zfs send tank@tue | scpipe put --checksum-file tue.sha vault:tue offsite:tue', '')
         .example("scpipe put vault:home.tzst -- bash -o pipefail -c 'tar -C /home -c . | zstd'", '') as unknown as Argv<PutArgs>,
     handler: (args) => {
-      if (allOperands(args).length === 0) throw missingOperand();
+      if (allOperands(args).length === 0) throw missingOperand('where to store the stream: [user@]host:path');
       const words = operands(args).before;
       summaryIfAsked(args, 'put', words.length > 1 && words.every(isRemoteSpec) ? words : allOperands(args).slice(0, 1));
       return ctx.run((signal, log) => {
@@ -125,7 +125,7 @@ export function putOperands(args: OperandArgs): { targets: string[]; command?: s
   }
   if (before.length > 1) return after.length > 0 ? { targets: before, command: after } : { targets: before };
   const [target, ...command] = [...before, ...after];
-  if (target === undefined) throw missingOperand();
+  if (target === undefined) throw missingOperand('where to store the stream: [user@]host:path');
   return command.length > 0 ? { targets: [target], command } : { targets: [target] };
 }
 

@@ -107,7 +107,9 @@ describe('usage errors (exit 2)', () => {
     [['put', '--part-szie', '1M', 'h:f'], 'Unknown argument: part-szie'], // not also "partSzie"
     [['put', '--part-szie', '1M', '--no-clober', 'h:f'], 'Unknown arguments: part-szie, no-clober'],
     [['frobnicate'], 'Unknown argument: frobnicate'],
-    [['get'], 'Not enough non-option arguments: got 0, need at least 1'],
+    [['get'], 'name the remote file to read: [user@]host:path'],
+    [['put'], 'name where to store the stream: [user@]host:path'],
+    [['cp'], 'name what to copy and where: SRC... DEST, one side [user@]host:path'],
     [['put', '-o'], 'Not enough arguments following: o'],
     [['put', '--quote', 'x', 'h:f'], 'Invalid values:\n  Argument: quote, Given: "x", Choices: "posix", "double", "none"'],
   ])('%j: %s', async (argv, message) => {
