@@ -15,6 +15,7 @@ import { fnmatch } from '../protocol/glob';
 import { matchPatternList } from './wildcard';
 import { expand, hostnameOf, setValue, splitArgs, tokensFor, type State } from './ssh-config-values';
 import { buildResolvedHost, type ResolvedHost } from './resolved-host';
+import { checkCommandLineNames } from './command-line-names';
 
 export type { ResolvedHost } from './resolved-host';
 
@@ -166,6 +167,7 @@ export async function resolveHost(alias: string, opts: SshOptions): Promise<Reso
   if (opts.user !== undefined) setValue(st, 'User', [opts.user], 'user@host', 'ERR_USAGE');
   st.identity.push(...(opts.identityFiles ?? []));
   for (const o of opts.options ?? []) applyOption(st, o);
+  checkCommandLineNames(alias, st.values.get('User') as string | undefined);
   const sshDir = path.join(home, '.ssh');
   const readAll = (): void => {
     if (opts.configFile !== undefined) {
