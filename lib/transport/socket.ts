@@ -22,7 +22,7 @@ export interface SocketOptions {
 }
 
 /** The stream to hand ssh2 as `sock`, and the server's address when it is a direct TCP connection. */
-export async function openSocket(host: ResolvedHost, opts: SocketOptions): Promise<{ sock: Duplex; address?: string }> {
+export async function openSocket(host: ResolvedHost, opts: SocketOptions): Promise<{ sock: Duplex; address?: string; failure: () => Error | undefined }> {
   let sock: Duplex;
   let address: string | undefined;
   if (host.proxyJump !== undefined) {
@@ -41,5 +41,14 @@ export async function openSocket(host: ResolvedHost, opts: SocketOptions): Promi
     address = tcp.remoteAddress;
     sock = tcp;
   }
-  return { sock: opts.bandwidth ? throttle(sock, opts.bandwidth) : sock, address };
+  // ssh2 listens only once it is loaded: an error before that (a ProxyCommand
+  // that exits at once, a reset) must not be an unhandled 'error' that kills
+  // the process; it is kept for the caller, as ssh2 never learns of it.
+  let failure: Error | undefined;
+  const out = opts.bandwidth ? throttle(sock, opts.bandwidth) : sock;
+  out.on('error', (err) => {
+    failure ??= err;
+    opts.log?.(`connection: ${err.message}`);
+  });
+  return { sock: out, address, failure: () => failure };
 }

@@ -162,9 +162,12 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
     client.on('error', onError);
     client.once('close', onClose);
     try {
+      // A stream that ended before ssh2 listened: ssh2 would wait for events long gone.
+      if (sock.destroyed) throw new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: the connection ended before the SSH handshake${host.proxyCommand !== undefined ? ' (the ProxyCommand exited)' : ''}: ${escapeForTerminal(opened.failure()?.message ?? 'closed')}`, { host: host.hostname });
       client.connect(config);
       certificates.enable(client);
     } catch (err) {
+      if (err instanceof ScpipeError) return finish(err);
       // ssh2 checks its options here, the algorithm lists among them ("Unsupported algorithm: x").
       const given = Object.keys(host.algorithms);
       const hint = given.length ? ` (${given.join('/')}; ssh2 supports fewer than OpenSSH: try --transport openssh)` : '';

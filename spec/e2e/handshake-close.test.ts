@@ -84,3 +84,19 @@ it('a server that never sends its banner: -o ConnectTimeout=2 ends the wait afte
   expect(r.ms).toBeLessThan(10_000); // not the 20 s the whole login may take
   expect(await readdir(dir)).toEqual([]);
 });
+
+// A ProxyCommand that exits before the server could speak (a typo'd host in
+// `ssh -W`, a missing nc) ends the stream before ssh2 listens to it: exit 255
+// saying so, never a crash (an unhandled 'error') nor a silent status 0.
+it.each([
+  ['get', []],
+  ['get -l 1000', ['-l', '1000']],
+])('%s through a ProxyCommand that exits at once: exit 255, says the ProxyCommand exited', async (_name, extra) => {
+  for (const command of ['true', 'exit 3']) {
+    const r = await runCli(['get', ...extra, '-F', 'none', '-o', `ProxyCommand=${command}`, '-o', 'BatchMode=yes', 'somehost:x'], { timeoutMs: 30_000 });
+    // (If the command outlives ssh2's start, ssh2 sees the close itself.)
+    expect(r.stderr).toMatch(/^scpipe: \S+@somehost: (the connection ended before the SSH handshake \(the ProxyCommand exited\)|connection closed by somehost port 22 during the SSH handshake)/);
+    expect(r.status).toBe(255);
+    expect(r.stdout.length).toBe(0);
+  }
+});
