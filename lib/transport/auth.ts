@@ -277,7 +277,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       if (failed) return false;
       if (attempt) return attempt;
     }
-    log(`no more authentication methods to try (server allows: ${lastMethods.join(',') || 'none'})`);
+    log(`no more authentication methods to try (server allows: ${escapeForTerminal(lastMethods.join(',')) || 'none'})`); // the server's names
     return false;
   }
 

@@ -56,3 +56,29 @@ it('-v: the same text in the connection log is escaped too', async () => {
   expect(r.status).toBe(255);
   expect(r.stderr).not.toMatch(/[\x1b\x07\r]/);
 });
+
+describe('a server that rejects with method names holding terminal escapes', () => {
+  let evil: Server;
+  beforeAll(async () => {
+    const { Server: SshServer } = await import('ssh2');
+    const { generateHostKeyPair } = await import('../../lib/server/host-key');
+    const hostKey = generateHostKeyPair();
+    const ssh = new SshServer({ hostKeys: [hostKey.private] }, (conn) => {
+      conn.on('error', () => undefined);
+      conn.on('authentication', (ctx) => ctx.reject(['publickey', 'x\x1b]0;pwned\x07\x1b[2J' as 'password']));
+    });
+    await new Promise<void>((resolve) => ssh.listen(0, '127.0.0.1', resolve));
+    evil = ssh as unknown as Server;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => evil.close(resolve));
+  });
+
+  it('the refusal and the -v log show them escaped', async () => {
+    const port = String((evil.address() as AddressInfo).port);
+    const r = await runCli(['get', '-v', '-P', port, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '127.0.0.1:x'], { timeoutMs: 30_000 });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('x\\x1b]0;pwned\\x07\\x1b[2J');
+    expect(r.stderr).not.toMatch(/[\x1b\x07]/);
+  });
+});
