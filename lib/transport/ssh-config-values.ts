@@ -77,7 +77,8 @@ export function parseValue(kind: Kind, args: string[]): unknown {
     case 'bool': // PubkeyAuthentication also takes unbound/host-bound (= yes)
       return /^(unbound|host-bound)$/i.test(v) ? true : BOOLS[v.toLowerCase()];
     case 'strict':
-      return ({ yes: 'yes', on: 'yes', ask: 'ask', no: 'no', off: 'no', 'accept-new': 'accept-new' } as Record<string, string>)[v.toLowerCase()];
+      // readconf.c multistate_strict_hostkey: true and false too
+      return ({ yes: 'yes', true: 'yes', on: 'yes', ask: 'ask', no: 'no', false: 'no', off: 'no', 'accept-new': 'accept-new' } as Record<string, string>)[v.toLowerCase()];
     case 'port':
       return parsePort(v);
     case 'int':

@@ -136,6 +136,9 @@ describe('resolveHost', () => {
     const strict = async (v: string) => resolve('x', { configFile: 'none', options: [`StrictHostKeyChecking=${v}`] });
     expect(await strict('on')).toMatchObject({ strictHostKeyChecking: 'yes', hostKeyAsk: false });
     expect(await strict('off')).toMatchObject({ strictHostKeyChecking: 'no' });
+    // ssh takes true and false too (readconf.c multistate_strict_hostkey).
+    expect(await strict('true')).toMatchObject({ strictHostKeyChecking: 'yes', hostKeyAsk: false });
+    expect(await strict('False')).toMatchObject({ strictHostKeyChecking: 'no' });
     expect(await strict('accept-new')).toMatchObject({ strictHostKeyChecking: 'accept-new' });
     expect(await strict('ask')).toMatchObject({ strictHostKeyChecking: 'yes', hostKeyAsk: true });
     expect(await resolve('batch')).toMatchObject({ strictHostKeyChecking: 'yes', hostKeyAsk: false, batchMode: true });
