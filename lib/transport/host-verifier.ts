@@ -143,11 +143,13 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
         return true;
       }
       const why = host.hostKeyAsk ? 'there is no terminal to ask whether to trust it' : 'you have requested strict checking';
-      const port = lookupPort === 22 ? '' : `-p ${lookupPort} `;
+      // ssh-keyscan reaches the real host and port; a HostKeyAlias is the name to file the key under.
+      const port = host.port === 22 ? '' : `-p ${host.port} `;
+      const rename = host.hostKeyAlias === undefined ? '' : ` | sed 's/^[^ ]*/${name}/'`;
       return refuse(new ScpipeError(
         'ERR_HOST_KEY_UNKNOWN',
         `Host key for ${name} is not known and ${why}. Its fingerprint is ${fp} (${type}). ` +
-          `If that is the server's, add it with: ssh-keyscan ${port}-t ${type} ${lookupHost} >> ${host.knownHostsFiles[0] ?? '~/.ssh/known_hosts'} ` +
+          `If that is the server's, add it with: ssh-keyscan ${port}-t ${type} ${host.hostname}${rename} >> ${host.knownHostsFiles[0] ?? '~/.ssh/known_hosts'} ` +
           '(or connect once from a terminal, or with -o StrictHostKeyChecking=accept-new)',
         { host: name },
       ));

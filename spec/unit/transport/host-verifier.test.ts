@@ -147,6 +147,9 @@ describe('createHostVerifier', () => {
         `If that is the server's, add it with: ssh-keyscan -p 2222 -t ssh-ed25519 127.0.0.1 >> ${file} (or connect once from a terminal, or with -o StrictHostKeyChecking=accept-new)`,
     );
     expect(fs.existsSync(file)).toBe(false);
+    // With a HostKeyAlias, ssh-keyscan still asks the real host and port; the line is filed under the alias.
+    const aliased = await verify({ host: host({ knownHostsFiles: [file], hostKeyAsk: true, hostKeyAlias: 'vault' }), onFirstConnect: () => null }, keyA);
+    expect(aliased.v.failure()!.message).toContain(`add it with: ssh-keyscan -p 2222 -t ssh-ed25519 127.0.0.1 | sed 's/^[^ ]*/vault/' >> ${file} `);
   });
 
   it('allows passwords after a known or a new key', async () => {
