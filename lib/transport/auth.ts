@@ -152,6 +152,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
         log(`skipping encrypted key ${file}: no passphrase and no terminal to ask on`);
         return skip(file, ctx.host.batchMode ? 'encrypted, and BatchMode forbids asking for its passphrase' : 'encrypted, and there is no terminal to ask for its passphrase');
       }
+      if (maxTries === 0) return skip(file, 'encrypted, and NumberOfPasswordPrompts is 0'); // ssh asks nothing then
       for (let i = 0; i < maxTries && key instanceof Error; i++) {
         const pass = await askUser(`Enter passphrase for key '${file}': `, false);
         if (pass === null) return skip(file, 'encrypted, and there is no terminal to ask for its passphrase');

@@ -151,6 +151,13 @@ describe('createAuthHandler', () => {
     expect(questions).toEqual([`Enter passphrase for key '${encKey}': `, `Enter passphrase for key '${encKey}': `]);
   });
 
+  it('NumberOfPasswordPrompts 0: no passphrase asked, and the refusal says why the key was left out', async () => {
+    const prompt = async (): Promise<string> => { throw new Error('asked'); };
+    const { auth, step } = driver({ host: host({ identityFiles: [encKey], numberOfPasswordPrompts: 0 }), env: {}, prompt });
+    expect(await types(step, ['publickey'])).toEqual(['none']);
+    expect(auth.notOffered()).toEqual([`${encKey} (encrypted, and NumberOfPasswordPrompts is 0)`]);
+  });
+
   it('gives up on a passphrase after 3 wrong tries, and never prompts in BatchMode', async () => {
     let asked = 0;
     const prompt = async () => { asked++; return 'nope'; };
