@@ -3,8 +3,11 @@
 // host. ssh2 only learns "rejected"; the reason is kept for the caller to
 // throw (verifier.failure()) once ssh2 reports the failed handshake.
 import { ScpipeError } from '../errors';
-import { appendKnownHost, checkHostKey, fingerprint, keyType, knownHostsName } from './known-hosts';
+import { appendKnownHost, checkHostKey, fingerprint, keyType, knownHostsName, rsaKeyBits } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
+
+/** OpenSSH's default RequiredRSASize. */
+const MIN_RSA_BITS = 1024;
 
 /** What an interactive caller is shown before trusting a new key. */
 export interface FirstConnectInfo {
@@ -104,6 +107,12 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
   async function decideName(key: Buffer): Promise<boolean> {
     const type = keyType(key);
     const fp = fingerprint(key);
+    // ssh refuses an RSA key below RequiredRSASize (default 1024 bits) before
+    // any lookup: such a key can be factored, so it proves nothing.
+    const bits = rsaKeyBits(key);
+    if (bits !== undefined && bits < MIN_RSA_BITS) {
+      return refuse(new ScpipeError('ERR_HOST_KEY_CHANGED', `Bad server host key for ${name}: ${type} key ${fp} has ${bits} bits; ssh refuses RSA keys under ${MIN_RSA_BITS} bits (RequiredRSASize)`, { host: name }));
+    }
     const files = [...host.knownHostsFiles, ...host.globalKnownHostsFiles];
     let result;
     try {

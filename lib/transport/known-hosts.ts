@@ -50,6 +50,18 @@ export function keyType(key: Buffer): string {
   return type.toString('latin1');
 }
 
+// The modulus size of an ssh-rsa public key blob, in bits; undefined for
+// other key types (or a blob too short to hold one).
+export function rsaKeyBits(key: Buffer): number | undefined {
+  if (keyType(key) !== 'ssh-rsa') return undefined;
+  const e = readSshString(key, 4 + 7);
+  const n = e && readSshString(key, 4 + 7 + 4 + e.length);
+  if (!n) return undefined;
+  let i = 0;
+  while (i < n.length && n[i] === 0) i++;
+  return i === n.length ? 0 : (n.length - i) * 8 - (Math.clz32(n[i]) - 24);
+}
+
 // The SHA256 fingerprint of a wire-format public key blob, exactly as
 // `ssh-keygen -lf` prints it: `SHA256:` + unpadded base64.
 export function fingerprint(key: Buffer): string {

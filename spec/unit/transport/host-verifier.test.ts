@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import { Client, Server } from 'ssh2';
 import { isScpipeError } from '../../../lib/errors';
 import { createHostVerifier, type HostVerifierOptions } from '../../../lib/transport/host-verifier';
-import { fingerprint } from '../../../lib/transport/known-hosts';
+import { fingerprint, rsaKeyBits } from '../../../lib/transport/known-hosts';
 import type { ResolvedHost } from '../../../lib/transport/ssh-config';
 import { resolvedHost } from '../../helpers/resolved-host';
 
@@ -136,6 +137,21 @@ describe('createHostVerifier', () => {
     const fresh = kh();
     expect((await verify({ host: host({ knownHostsFiles: [fresh], strictHostKeyChecking: 'accept-new' }), warn: (l) => warned.push(l) }, keyA)).ok).toBe(true);
     expect(warned).toEqual(["Warning: Permanently added '[127.0.0.1]:2222' (ssh-ed25519) to the list of known hosts."]);
+  });
+
+  it('refuses an RSA host key under 1024 bits before any lookup, even under StrictHostKeyChecking=no, as ssh', async () => {
+    const jwk = generateKeyPairSync('rsa', { modulusLength: 768 }).publicKey.export({ format: 'jwk' });
+    const str = (b: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 0, 0].map((_v, i) => (b.length >>> (24 - 8 * i)) & 0xff)), b]);
+    const mpint = (b64: string): Buffer => { const b = Buffer.from(b64, 'base64url'); return str(b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b); };
+    const blob = Buffer.concat([str(Buffer.from('ssh-rsa')), mpint(jwk.e!), mpint(jwk.n!)]);
+    expect(rsaKeyBits(blob)).toBe(768);
+    expect(rsaKeyBits(genKey('rsa-default', 'rsa'))).toBe(3072); // ssh-keygen's default
+    const file = kh();
+    const { ok, v } = await verify({ host: host({ knownHostsFiles: [file], strictHostKeyChecking: 'no' }) }, blob);
+    expect(ok).toBe(false);
+    expect(isScpipeError(v.failure(), 'ERR_HOST_KEY_CHANGED')).toBe(true);
+    expect(v.failure()!.message).toMatch(/has 768 bits; ssh refuses RSA keys under 1024 bits/);
+    expect(fs.existsSync(file)).toBe(false); // not recorded
   });
 
   it('under ask without a terminal (null), refuses and says how to add the key', async () => {
