@@ -11,6 +11,10 @@
 // channel: no window refill while the reader is behind).
 import { finished, type Readable } from 'node:stream';
 
+// Chunks handed out before the queue's array is cut down to those still
+// waiting (the copy costs one pointer per waiting chunk, so it is amortized).
+const COMPACT_AFTER = 1024;
+
 /** An AsyncIterator over a Readable's chunks that never copies them. */
 export class ChunkReader implements AsyncIterator<Buffer> {
   private queue: Buffer[] = [];
@@ -66,6 +70,12 @@ export class ChunkReader implements AsyncIterator<Buffer> {
     this.head += 1;
     if (this.head === this.queue.length) {
       this.queue = [];
+      this.head = 0;
+    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.queue.length) {
+      // A reader slower than the stream keeps the queue near its limit, never
+      // empty: without this, every chunk handed out stayed referenced from
+      // the front of the array, and a download's whole size stayed in memory.
+      this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
     this.queued -= chunk.length;

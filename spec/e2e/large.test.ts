@@ -16,8 +16,9 @@ beforeAll(async () => {
   rdir = await userDir(sshd.rssh, 'large');
 });
 
-// Runs `scpipe get`, hashing stdout as it comes; `gate` may delay reading.
-function getHashed(path: string, gate?: Promise<void>): { pid: number; buffered: () => number; done: Promise<{ status: number | null; sha: string; bytes: number; stderr: string }> } {
+// Runs `scpipe get`, hashing stdout as it comes; `gate` may delay reading;
+// `pauseMsPerMiB` reads slowly: a pause of that long after each MiB.
+function getHashed(path: string, gate?: Promise<void>, pauseMsPerMiB = 0): { pid: number; buffered: () => number; done: Promise<{ status: number | null; sha: string; bytes: number; stderr: string }> } {
   const child = spawn(process.execPath, [CLI, 'get', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, path)], {
     env: { ...process.env, HOME: rdir },
   });
@@ -27,9 +28,16 @@ function getHashed(path: string, gate?: Promise<void>): { pid: number; buffered:
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.pause();
   void (gate ?? Promise.resolve()).then(() => {
+    let sincePause = 0;
     child.stdout.on('data', (d: Buffer) => {
       hash.update(d);
       bytes += d.length;
+      sincePause += d.length;
+      if (pauseMsPerMiB > 0 && sincePause >= 1 << 20) {
+        sincePause = 0;
+        child.stdout.pause();
+        setTimeout(() => child.stdout.resume(), pauseMsPerMiB);
+      }
     });
     child.stdout.resume();
   });
@@ -96,4 +104,27 @@ describe('large and slow transfers', () => {
     expect(stalledPeak).toBeGreaterThan(0);
     expect(stalledPeak / 1024).toBeLessThan(160); // MiB: far below the 512 MiB file
   }, 300_000);
+
+  // A reader that reads, but more slowly than the link (a restore into a
+  // slow `btrfs receive`): the sink's queue never emptied, and it kept every
+  // chunk it had handed out, so memory grew by the whole file (640 MB after
+  // 18 s of a 2 GiB file at 20 MB/s), where a stalled reader stayed flat.
+  it('keeps memory flat with a reader slower than the link, over SCP', async () => {
+    const size = 256 * 2 ** 20;
+    const path = join(rdir, 'slow.bin');
+    const fh = await open(path, 'w');
+    const block = Buffer.alloc(1 << 20, 9);
+    for (let i = 0; i < size / block.length; i++) await fh.write(block);
+    await fh.close();
+    await chmod(path, 0o644);
+    const run = getHashed(path, undefined, 15); // about 60 MB/s
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(run.pid))), 50);
+    const r = await run.done;
+    clearInterval(sampler);
+    expect(r).toMatchObject({ status: 0, bytes: size, stderr: '' });
+    expect(r.sha).toBe(createHash('sha256').update(readFileSync(path)).digest('hex'));
+    expect(peak).toBeGreaterThan(0);
+    expect(peak / 1024).toBeLessThan(200); // MiB: without the fix, above 300
+  }, 120_000);
 });
