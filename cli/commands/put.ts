@@ -156,6 +156,10 @@ export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   await checkChecksumFile(args['checksum-file']);
   const partSize = args['part-size'] === undefined ? undefined : parseByteSize(args['part-size']);
   if (partSize !== undefined && (size !== undefined || args.name !== undefined || args.p)) throw new ScpipeError('ERR_USAGE', '--part-size does not go with --size, --name or -p');
+  // Here, before the producer starts: runPutParts() came after it.
+  if (partSize !== undefined && (partSize > BigInt(Number.MAX_SAFE_INTEGER) || partSize < 1n)) {
+    throw new ScpipeError('ERR_USAGE', `bad --part-size ${partSize}: give 1 byte to 8 PiB, e.g. 64M`);
+  }
   return { mode, memory: Number(memory), size, mtime, partSize };
 }
 
