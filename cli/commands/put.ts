@@ -1,7 +1,8 @@
 // `scpipe put [options] [user@]host:path`: stdin to one remote file.
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, checkCounts, escapeForTerminal, isRemoteSpec, put, type PutInput, type PutOptions } from '../../lib';
-import { checkSpoolDirectory, parseByteSize } from '../../lib/internal';
+import * as os from 'node:os';
+import { checkSpoolDirectory, formatBytes, parseByteSize } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
 import { allOperands, missingOperand, operands, withOperands, type OperandArgs } from '../operands';
@@ -146,6 +147,11 @@ export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   const mode = parseMode(args.mode ?? DEFAULT_MODE);
   const memory = parseByteSize(args.memory ?? DEFAULT_MEMORY);
   if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
+  // More than the machine has: a long stream would be killed for want of
+  // memory hours in, where it should have spilled to --spool-dir.
+  if (memory > BigInt(os.totalmem())) {
+    throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is more than this machine's RAM (${formatBytes(os.totalmem())}): give less; past it the stream goes to --spool-dir`);
+  }
   const size = args.size === undefined ? undefined : parseByteSize(args.size);
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
   // As scp, times are sent only with -p: said, not silently dropped.

@@ -63,6 +63,18 @@ describe('a count that is not a number is named as typed', () => {
   });
 });
 
+describe('--memory is checked at start', () => {
+  // --memory 100T kept a 1 GiB pipe in the process's RAM (1.1 GB RSS): a
+  // long stream would have been killed for want of memory hours in.
+  it('more than the machine\'s RAM: exit 2, the producer never runs, nothing is connected', async () => {
+    const marker = join(dir(), 'ran');
+    const r = await runCli(['put', '--memory', '100T', ...CLOSED, '127.0.0.1:x', '--', 'touch', marker]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^scpipe: --memory 100T is more than this machine's RAM \([0-9.]+ [KMGT]iB\): give less; past it the stream goes to --spool-dir\n$/);
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
 describe('a remote path that was not UTF-8 in argv', () => {
   it('put host:$\'a\\xffb\' is refused (exit 2) instead of storing a\\u{fffd}b', () => {
     // Raw bytes in argv need a shell: Node's spawn() would encode the string as UTF-8.
