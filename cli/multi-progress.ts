@@ -4,7 +4,7 @@
 // shows its line: on a terminal, or with --progress as lines for logs.
 import type { Progress } from '../lib';
 import { formatBytes } from '../lib/internal';
-import { REDRAW_MS, StatusLine, progressMode } from './progress';
+import { REDRAW_MS, STALL_MS, StatusLine, TICK_MS, progressMode, stallNote } from './progress';
 
 // `spooled`: the target measured the input first, so all of it was taken when its transfer began.
 type State = { kind: 'progress'; p: Progress; spooled: boolean } | { kind: 'done' } | { kind: 'failed' } | undefined;
@@ -15,6 +15,9 @@ export class MultiProgressLine {
   private readonly started = Date.now();
   private last = 0;
   private read = 0n; // the most any target has taken: the input read so far
+  private moved = Date.now(); // when a target's bytes or state last changed
+  private seen = ''; // what they were then
+  private ticker: NodeJS.Timeout | undefined;
 
   constructor(private readonly labels: readonly string[], private readonly line: StatusLine = new StatusLine()) {
     this.states = labels.map(() => undefined);
@@ -32,6 +35,8 @@ export class MultiProgressLine {
     const spooled = p.phase === 'spool' || (before?.kind === 'progress' && before.spooled);
     this.states[i] = { kind: 'progress', p, spooled };
     this.read = maxBig(this.read, taken(p, spooled));
+    // While nothing moves no update comes: the line is drawn anyway, saying so (as progress.ts's).
+    this.ticker ??= setInterval(() => Date.now() - this.moved >= STALL_MS && this.redraw(true), TICK_MS).unref();
     this.redraw(false);
   }
 
@@ -43,16 +48,23 @@ export class MultiProgressLine {
 
   /** Erases the line (before anything else is printed, and at the end). */
   done(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
     this.line.done();
   }
 
   private redraw(now: boolean): void {
     const time = Date.now();
+    const state = this.states.map((s) => (s?.kind === 'progress' ? `${s.p.phase} ${s.p.bytes} ${s.p.parts?.produced ?? ''}` : String(s?.kind))).join();
+    if (state !== this.seen) {
+      this.seen = state;
+      this.moved = time;
+    }
     if (!now && time - this.last < REDRAW_MS) return;
     this.last = time;
     const rate = Number(this.read) / Math.max((time - this.started) / 1000, 0.001);
     const each = this.states.map((s, i) => `${this.labels[i]} ${describe(s)}`);
-    this.line.draw(`read ${formatBytes(this.read)} ${formatBytes(Math.round(rate))}/s | ${each.join(' | ')}`);
+    this.line.draw(`read ${formatBytes(this.read)} ${formatBytes(Math.round(rate))}/s | ${each.join(' | ')}${stallNote(time - this.moved)}`);
   }
 }
 

@@ -15,8 +15,13 @@ export const REDRAW_MS = 250;
 const LINE_EVERY_MS = 10_000;
 // No new bytes for this long (a producer, a reader or a link that stalls):
 // the line is drawn without an update, and says for how long.
-const STALL_MS = 10_000;
-const TICK_MS = 1_000;
+export const STALL_MS = 10_000;
+export const TICK_MS = 1_000;
+
+/** What a line adds when nothing moved for `ms` (STALL_MS or more), or ''. */
+export function stallNote(ms: number): string {
+  return ms >= STALL_MS ? `  (no progress for ${formatEta(ms / 1000)})` : '';
+}
 
 /** How progress is shown: redrawn in place on a terminal, or a line now and then (--progress, for logs). */
 export type ProgressMode = 'terminal' | 'lines';
@@ -145,8 +150,7 @@ export class ProgressLine {
       text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${formatBytes(Math.round(rate))}/s  ETA ${eta}`;
       if (this.files > 1) text += `  [file ${this.files}, ${formatBytes(this.before + p.bytes)} in all]`;
     }
-    if (now - this.moved >= STALL_MS) text += `  (no progress for ${formatEta((now - this.moved) / 1000)})`;
-    this.line.draw(text);
+    this.line.draw(text + stallNote(now - this.moved));
   }
 }
 

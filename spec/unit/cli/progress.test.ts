@@ -86,6 +86,31 @@ describe('MultiProgressLine (put to several targets)', () => {
   });
 });
 
+describe('MultiProgressLine: a stall', () => {
+  // put to several targets printed no line while its producer stalled.
+  it('a line every 10 s all the same in a log, saying for how long nothing moved', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { out, text } = captured();
+      const multi = new MultiProgressLine(['vault', 'offsite'], new StatusLine(out, 'lines'));
+      multi.update(0, { name: 'f', phase: 'transfer', bytes: 3n * 1024n * 1024n });
+      multi.update(1, { name: 'f', phase: 'spool', bytes: 3n * 1024n * 1024n });
+      jest.advanceTimersByTime(25_000);
+      multi.settled(0, true);
+      multi.settled(1, true);
+      multi.done();
+      expect(text().split('\n')).toEqual([
+        expect.stringMatching(/^scpipe: read 3 MiB .* \| vault 3 MiB \| offsite spooling 3 MiB {2}\(no progress for 0:10\)$/),
+        expect.stringMatching(/^scpipe: read 3 MiB .* \| vault 3 MiB \| offsite spooling 3 MiB {2}\(no progress for 0:20\)$/),
+        expect.stringMatching(/^scpipe: read 3 MiB .* \| vault done \| offsite done$/),
+        '',
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
 describe('--progress: lines for logs where stderr is not a terminal', () => {
   it('the mode: a terminal unless -q; elsewhere lines only with --progress', () => {
     expect(progressMode({ q: false }, { isTTY: true })).toBe('terminal');
