@@ -54,7 +54,7 @@ export interface ScpipeErrorContext {
   signal?: string;
   /**
    * An upload that failed after the remote accepted its header (or was
-   * aborted after sending it, or was refused at the end of its data): the remote
+   * refused at the end of its data): the remote
    * file (`path`, else `name`) holds at most `written` of `size` bytes and
    * was written over any file of that name (docs/failures.md).
    */

@@ -73,11 +73,7 @@ export class ScpSource {
       const t = await this.send(encodeTimes(file.times), 'T');
       if (t !== true) return this.fail(t);
     }
-    const c = await this.send(header, 'C').catch((err: unknown) => {
-      // Aborted before the header's reply: scp -t may have made the file already.
-      if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, 0n, true);
-      throw err;
-    });
+    const c = await this.send(header, 'C');
     if (c !== true) return this.fail(c); // §4.1: after a \1 to C, send no data
     // From here on the remote file is open for writing: a failure leaves it cut short.
     let sent = 0n;
