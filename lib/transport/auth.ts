@@ -9,7 +9,7 @@
 import { promises as fsp, statSync } from 'node:fs';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, BaseAgent, IdentityCallback, KeyboardInteractiveCallback, OpenSSHAgent, ParsedKey, Prompt } from 'ssh2';
 import { ScpipeError } from '../errors';
-import { escapeForTerminal } from '../util/escape';
+import { escapeForTerminal, peerText } from '../util/escape';
 import { certificatesFor } from './certificate-files';
 import { identityPublicKey, openSshPublicKey } from './identity-public';
 import { fromPkcs8, isPkcs8 } from './pkcs8-key';
@@ -278,7 +278,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       if (failed) return false;
       if (attempt) return attempt;
     }
-    log(`no more authentication methods to try (server allows: ${escapeForTerminal(lastMethods.join(',')) || 'none'})`); // the server's names
+    log(`no more authentication methods to try (server allows: ${peerText(lastMethods.join(',')) || 'none'})`);
     return false;
   }
 

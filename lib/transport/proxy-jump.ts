@@ -7,7 +7,7 @@
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import { ScpipeError } from '../errors';
-import { escapeForTerminal } from '../util/escape';
+import { peerText } from '../util/escape';
 
 /** One `[user@]host[:port]` (or `ssh://[user@]host[:port]`) of a ProxyJump list. */
 export interface JumpHop {
@@ -77,6 +77,6 @@ export async function jumpTo(
     return stream;
   } catch (err) {
     hop.close();
-    throw new ScpipeError('ERR_CONNECT', `jump host ${last.host} could not connect to ${hostname} port ${port}: ${escapeForTerminal((err as Error).message)}`, { host: hostname, cause: err });
+    throw new ScpipeError('ERR_CONNECT', `jump host ${last.host} could not connect to ${hostname} port ${port}: ${peerText((err as Error).message)}`, { host: hostname, cause: err });
   }
 }

@@ -17,7 +17,7 @@ import type { HopConnectOptions } from './proxy-jump';
 import type { BandwidthLimit } from '../util/token-bucket';
 import { RECEIVE_WINDOW, widenReceiveWindow, type SharedWindow } from './ssh2-window';
 import { onAbort } from '../util/abort';
-import { escapeForTerminal } from '../util/escape';
+import { escapeForTerminal, peerText } from '../util/escape';
 
 /** Where and how to connect: a host alias plus ssh-style options. */
 export interface ConnectOptions extends SshOptions {
@@ -180,9 +180,10 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
   let lost: string | undefined;
   const whyLost = (): string | undefined => lost;
   client.on('error', (err: Error & { level?: string }) => {
-    log?.(`connection error: ${escapeForTerminal(err.message)}`);
+    log?.(`connection error: ${peerText(err.message)}`);
     // ssh2 emits this before it destroys the socket, so before any channel closes.
     if (err.level === 'client-timeout' && /keepalive/i.test(err.message)) lost = keepaliveTimeout(host);
+    else if (isDisconnect(err)) lost ??= disconnected(err, host);
   });
   return {
     client,
@@ -227,8 +228,18 @@ function describeClientError(err: Error & { level?: string }, host: ResolvedHost
   if (err.level === 'client-timeout') {
     return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });
   }
-  // A DISCONNECT's text is the server's, and may come before its host key is checked.
-  return new ScpipeError('ERR_CONNECT', `${where}: ${escapeForTerminal(err.message)}`, { host: host.hostname, cause: err });
+  if (isDisconnect(err)) return new ScpipeError('ERR_CONNECT', `${where}: ${disconnected(err, host)}`, { host: host.hostname, cause: err });
+  return new ScpipeError('ERR_CONNECT', `${where}: ${peerText(err.message)}`, { host: host.hostname, cause: err });
+}
+
+// ssh2's error for the server's DISCONNECT: its reason code, and the server's text as the message.
+function isDisconnect(err: Error & { level?: string; code?: unknown }): boolean {
+  return err.level === undefined && typeof err.code === 'number';
+}
+
+// ssh's wording, with the server's text escaped and cut as ssh's log does it.
+function disconnected(err: Error & { code?: unknown }, host: ResolvedHost): string {
+  return `Received disconnect from ${host.hostname} port ${host.port}:${String(err.code)}: ${peerText(err.message)}`;
 }
 
 const sharedWindows = new WeakMap<Client, SharedWindow>();
@@ -254,7 +265,7 @@ export function execChannel(
         // A numeric reason is the server's refusal (MaxSessions, policy);
         // without one the connection went away before the channel opened.
         if (typeof err.reason !== 'number') reject(lostBeforeOpen(err));
-        else reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${escapeForTerminal(err.message)}`, { cause: err }));
+        else reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${peerText(err.message)}`, { cause: err }));
         return;
       }
       // Downloads at long round trips (ssh2-window.ts). The open and the exec
@@ -273,7 +284,7 @@ export function execChannel(
 }
 
 function lostBeforeOpen(err: Error): ScpipeError {
-  return new ScpipeError('ERR_LOST_CONNECTION', `connection lost before the command started: ${err.message}`, { cause: err });
+  return new ScpipeError('ERR_LOST_CONNECTION', `connection lost before the command started: ${peerText(err.message)}`, { cause: err });
 }
 
 function wrapChannel(stream: ClientChannel, whyLost?: () => string | undefined): ScpChannel {

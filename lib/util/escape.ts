@@ -44,3 +44,12 @@ export function escapeBytes(bytes: Uint8Array): string {
   for (const b of bytes) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
   return out;
 }
+
+/** Longest server text said in a message, as ssh's `%.400s` (a DISCONNECT's reason, a refused channel's). */
+export const MAX_PEER_TEXT = 400;
+
+/** A server's free text for a message: cut to MAX_PEER_TEXT characters, then escaped (ssh logs it through strnvis). */
+export function peerText(text: string): string {
+  const chars = Array.from(text);
+  return chars.length > MAX_PEER_TEXT ? `${escapeForTerminal(chars.slice(0, MAX_PEER_TEXT).join(''))}…` : escapeForTerminal(text);
+}

@@ -1,0 +1,43 @@
+// Text a hostile SSH server chooses outside SCP and SFTP: a DISCONNECT's
+// reason, the methods a failed login may go on with. It reaches the terminal
+// escaped and cut to 400 characters, as ssh logs it (strnvis, %.400s), in
+// ssh's words: "Received disconnect from HOST port PORT:CODE: TEXT".
+import { runCli } from '../helpers/cli';
+import { sendDisconnect, startHostileSsh, type HostileSsh } from '../helpers/hostile-ssh';
+
+const EVIL = '\x1b]52;c;cHduZWQ=\x07 \r\x1b[2K\x1b[31mred\x9b';
+const SHOWN = '\\x1b]52;c;cHduZWQ=\\x07 \\r\\x1b[2K\\x1b[31mred\\x9b';
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/; // anything but \n reaching the terminal raw
+
+let fake: HostileSsh | undefined;
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+});
+
+describe('what a hostile SSH server says reaches the terminal escaped and bounded', () => {
+  it('a DISCONNECT during the login: exit 255, its text escaped and cut to 400 characters', async () => {
+    fake = await startHostileSsh({ onAuth: (_ctx, conn) => sendDisconnect(conn, 2, `${EVIL}${'y'.repeat(5000)}`) });
+    const r = await runCli(['get', ...fake.args(), '--retries', '0', '127.0.0.1:f']);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toBe(`scpipe: root@127.0.0.1: Received disconnect from 127.0.0.1 port ${fake.port}:2: ${SHOWN}${'y'.repeat(400 - EVIL.length)}…\n`);
+  });
+
+  it('a DISCONNECT while scp runs: the connection lost, with its text escaped, also in -v', async () => {
+    fake = await startHostileSsh({ onExec: (_channel, _command, conn) => sendDisconnect(conn, 2, `bye ${EVIL}`) });
+    const r = await runCli(['get', ...fake.args(), '-v', '-O', '--retries', '0', '127.0.0.1:f']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`scpipe: connection error: bye ${SHOWN}\n`);
+    expect(r.stderr).toMatch(new RegExp(`connection lost.*: Received disconnect from 127\\.0\\.0\\.1 port ${fake.port}:2: bye ${SHOWN.replace(/[\\[\]]/g, '\\$&')}\\n$`));
+    expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
+  });
+
+  it('the methods a failed login may go on with (-v): escaped', async () => {
+    // ASCII only: ssh2's server counts this list in characters, not bytes.
+    fake = await startHostileSsh({ onAuth: (ctx) => ctx.reject(['publickey', 'pass\x1b]52;c;cHduZWQ=\x07\rword' as 'password']) });
+    const r = await runCli(['get', ...fake.args(), '-v', '--retries', '0', '127.0.0.1:f']);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('(server allows: publickey,pass\\x1b]52;c;cHduZWQ=\\x07\\rword)');
+    expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
+  });
+});

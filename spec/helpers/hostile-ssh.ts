@@ -1,0 +1,70 @@
+// A hostile SSH server for tests: an in-process ssh2 Server on 127.0.0.1
+// whose authentication and exec are the test's hooks, and which can send a
+// DISCONNECT with a text of its choosing (ssh2's own sends none).
+// Only for hostile-peer tests; honest peers are the real sshd and serve.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Server, type AuthContext, type Connection, type ServerChannel } from 'ssh2';
+import { generateHostKeyPair } from '../../lib/server/host-key';
+
+/** What the server does; by default it accepts any login and leaves an exec unanswered. */
+export interface HostileSshHooks {
+  onAuth?(ctx: AuthContext, conn: Connection): void;
+  onExec?(channel: ServerChannel, command: string, conn: Connection): void;
+}
+
+/** A running server. */
+export interface HostileSsh {
+  port: number;
+  /** scpipe options that reach it (no host). */
+  args(): string[];
+  stop(): Promise<void>;
+}
+
+export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSsh> {
+  const hostKey = generateHostKeyPair();
+  const clientKey = generateHostKeyPair();
+  const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-fake-ssh-'));
+  const server = new Server({ hostKeys: [hostKey.private] }, (conn) => {
+    conn.on('error', () => undefined);
+    conn.on('authentication', (ctx) => (hooks.onAuth ? hooks.onAuth(ctx, conn) : ctx.accept()));
+    conn.on('ready', () =>
+      conn.on('session', (accept) => {
+        const session = accept();
+        session.on('exec', (acceptExec, _reject, info) => hooks.onExec?.(acceptExec(), info.command, conn));
+      }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const keyPath = join(dir, 'id');
+  await writeFile(keyPath, clientKey.private, { mode: 0o600 });
+  const knownHosts = join(dir, 'known_hosts');
+  await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey.public.trim()}\n`);
+  return {
+    port,
+    args: () => ['-F', 'none', '-P', String(port), '-i', keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
+    stop: async () => {
+      await new Promise((r) => server.close(r));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sends SSH_MSG_DISCONNECT with `reason` and `text`, through ssh2's packet writer (its disconnect() sends no text). */
+export function sendDisconnect(conn: Connection, reason: number, text: string): void {
+  const { sendPacket } = require('ssh2/lib/protocol/utils.js') as { sendPacket(proto: unknown, packet: Buffer, bypass: boolean): void };
+  const proto = (conn as unknown as { _protocol: { _packetRW: { write: { allocStartKEX: number; alloc(n: number, kex: boolean): Buffer; finalize(p: Buffer, kex: boolean): Buffer } } } })._protocol;
+  const desc = Buffer.from(text);
+  const writer = proto._packetRW.write;
+  let p = writer.allocStartKEX;
+  const packet = writer.alloc(1 + 4 + 4 + desc.length + 4, true);
+  packet[p] = 1; // SSH_MSG_DISCONNECT
+  packet.writeUInt32BE(reason, ++p);
+  packet.writeUInt32BE(desc.length, (p += 4));
+  desc.copy(packet, (p += 4));
+  packet.writeUInt32BE(0, p + desc.length); // language tag
+  sendPacket(proto, writer.finalize(packet, true), true);
+}
