@@ -61,6 +61,8 @@ const HEX = /^[0-9a-f]{64}$/;
 export function parseManifest(text: string, name: string): Manifest {
   const bad = (why: string): ScpipeError =>
     new ScpipeError('ERR_PROTOCOL', `manifest ${escapeForTerminal(name)}.sha256 ${why}`, { path: `${name}.sha256` });
+  // The server's text in a message: a line of a 64 MiB manifest can be that long.
+  const shown = (text: string): string => escapeForTerminal(text.slice(0, 100)) + (text.length > 100 ? '…' : '');
   // CRLF line ends (a manifest saved by a Windows editor; sha256sum -c takes
   // them too) are dropped: no line of a manifest ends with a CR of its own.
   const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
@@ -76,7 +78,7 @@ export function parseManifest(text: string, name: string): Manifest {
     if (comment) {
       if (comment[1] === 'part') {
         const part = /^([^]+) (\d+)$/.exec(comment[2]!);
-        if (!part) throw bad(`has a bad line: ${escapeForTerminal(line)}`);
+        if (!part) throw bad(`has a bad line: ${shown(line)}`);
         sizes.set(part[1]!, BigInt(part[2]!));
       } else {
         fields.set(comment[1]!, comment[2]!);
@@ -84,11 +86,11 @@ export function parseManifest(text: string, name: string): Manifest {
       continue;
     }
     const entry = /^([0-9a-f]{64}) {2}([^]+)$/.exec(line);
-    if (!entry) throw bad(`has a bad line: ${escapeForTerminal(line.slice(0, 100))}`);
+    if (!entry) throw bad(`has a bad line: ${shown(line)}`);
     const file = entry[2]!;
-    if (file !== partName(name, parts.length)) throw bad(`lists ${escapeForTerminal(file)} where ${partName(name, parts.length)} belongs`);
+    if (file !== partName(name, parts.length)) throw bad(`lists ${shown(file)} where ${escapeForTerminal(partName(name, parts.length))} belongs`);
     const size = sizes.get(file);
-    if (size === undefined) throw bad(`gives no size for ${escapeForTerminal(file)}`);
+    if (size === undefined) throw bad(`gives no size for ${shown(file)}`);
     parts.push({ name: file, size, sha256: entry[1]! });
   }
   const version = Number(/^parts (\d+)$/.exec(fields.get('scpipe') ?? '')?.[1]);
@@ -104,6 +106,13 @@ export function parseManifest(text: string, name: string): Manifest {
   const sha256 = fields.get('sha256') ?? '';
   if (!HEX.test(sha256)) throw bad('has no valid "# sha256" line');
   if (BigInt(parts.length) !== count) throw bad(`lists ${parts.length} parts, not ${count}`);
+  // As put cuts a stream (cutter.ts): each part of part-size, the last at most
+  // that. A part of another size is refused before it is fetched: each is
+  // spooled whole before its sum is checked, and a lie could be any size.
+  for (const [i, p] of parts.entries()) {
+    const last = i === parts.length - 1;
+    if (last ? p.size > partSize : p.size !== partSize) throw bad(`gives ${shown(p.name)} ${p.size} bytes, not ${last ? 'at most ' : ''}its part-size ${partSize}`);
+  }
   const sum = parts.reduce((total, p) => total + p.size, 0n);
   if (sum !== size) throw bad(`has parts of ${sum} bytes in all, not ${size}`);
   return { version, name, size, partSize, sha256, time: fields.get('time') ?? '', parts };

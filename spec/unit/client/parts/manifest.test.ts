@@ -40,7 +40,28 @@ describe('manifest', () => {
     ['a wrong total', (t: string) => t.replace('# size 5', '# size 6'), /5 bytes in all, not 6/],
     ['another version', (t: string) => t.replace('# scpipe parts 1', '# scpipe parts 2'), /version 1/],
     ['a bad line', (t: string) => t.replace(`${hex('c')}  `, 'zz  '), /bad line/],
+    ['a part over part-size', (t: string) => t.replace('# part-size 3', '# part-size 2'), /gives db\.zst\.000000 3 bytes, not its part-size 2$/],
+    ['a last part over part-size', (t: string) => t.replace('# part db.zst.000001 2', '# part db.zst.000001 4').replace('# size 5', '# size 7'), /gives db\.zst\.000001 4 bytes, not at most its part-size 3$/],
+    ['a part under part-size before the last', (t: string) => t.replace('# part db.zst.000000 3', '# part db.zst.000000 1').replace('# size 5', '# size 3'), /gives db\.zst\.000000 1 bytes, not its part-size 3$/],
+    ['a part of 2^62 bytes', (t: string) => t.replace('# part db.zst.000001 2', `# part db.zst.000001 ${2n ** 62n}`).replace('# size 5', `# size ${2n ** 62n + 3n}`), /gives db\.zst\.000001 4611686018427387904 bytes, not at most its part-size 3$/],
   ])('refuses a manifest with %s', (_what, edit, message) => {
     expect(() => parseManifest(edit(formatManifest(manifest)), 'db.zst')).toThrow(message);
+  });
+
+  it.each([
+    ['a # part line without a size', (long: string) => `# part ${long}`],
+    ['a line that is no part', (long: string) => long],
+    ['a part of another name', (long: string) => `${hex('d')}  ${long}`],
+  ])('says %s from the server in 100 characters at most, escaped', (_what, line) => {
+    const text = formatManifest(manifest).replace('# end', `${line(`\x1b]52;c;x\x07${'y'.repeat(1_000_000)}`)}\n# end`);
+    let message = '';
+    try {
+      parseManifest(text, 'db.zst');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('\\x1b]52;c;x\\x07yyy');
+    expect(message).not.toMatch(/[\x00-\x1f]/);
+    expect(message.length).toBeLessThan(250);
   });
 });
