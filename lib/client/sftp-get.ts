@@ -72,7 +72,7 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
     try {
       for (;;) {
         try {
-          for await (const chunk of readOrdered(lanes, size, { path, start: received, pieceSize: maxRead(lanes), maxInFlight: READ_AHEAD_PER_LANE * lanes.length })) {
+          for await (const chunk of readOrdered(lanes, size, { path, start: received, pieceSize: maxRead(lanes), maxInFlight: READ_AHEAD_PER_LANE * lanes.length, checkEnd: true })) {
             if (body.destroyed) throw signal.aborted ? abortError(signal) : new ScpipeError('ERR_LOCAL_IO', 'the download was not read to its end');
             received += chunk.length;
             opts.onProgress?.({ name, phase: 'transfer', bytes: BigInt(received), total: BigInt(size) });

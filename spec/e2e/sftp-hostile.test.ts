@@ -100,6 +100,16 @@ describe('cp over SFTP from a hostile server', () => {
     expect(await files(join(work, 'target'))).toEqual([]);
   });
 
+  it('get of a file longer than its size: exit 1, --output left as it was (not a stream silently cut)', async () => {
+    fake = await startHostileSftp(treeOf({ '/f': { kind: 'file', data: randomBytes(100), size: 60 } }));
+    for (const out of [[], ['--output', join(work, 'target', 'out')]]) {
+      const r = await runCli(['get', ...fake.args(), '-s', '--parallel', '1', '--retries', '0', 'backup@127.0.0.1:/f', ...out]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe('scpipe: /f: the file is longer than the 60 bytes its size said (it grew while being read)\n');
+    }
+    expect(await files(join(work, 'target'))).toEqual([]);
+  });
+
   it('replies in reverse order are matched by id: the copy is byte-exact', async () => {
     const data = randomBytes(40 * 32 * 1024 + 5); // 41 reads of ssh2's 32 KiB guess, all in flight at once
     const held: (() => void)[] = [];
