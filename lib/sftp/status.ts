@@ -3,7 +3,7 @@
 // ENOSPC and most other errnos to FAILURE; the server's text is kept,
 // escaped, as remoteMessage.
 import { ScpipeError, type ScpipeErrorCode } from '../errors';
-import { escapeForTerminal } from '../util/escape';
+import { escapeForTerminal, peerText } from '../util/escape';
 import { STATUS } from '../server/sftp/wire';
 
 /** SSH_FX_* of SFTP v3: one table, shared with the server's wire codec. */
@@ -32,7 +32,7 @@ export function sftpError(err: unknown, what: string, path: string): ScpipeError
   if (err instanceof ScpipeError) return err;
   const status = sftpStatus(err);
   const shownPath = escapeForTerminal(path);
-  const text = escapeForTerminal((err as Error)?.message ?? String(err));
+  const text = peerText((err as Error)?.message ?? String(err)); // a STATUS message can be 256 KiB
   if (status === undefined) {
     return new ScpipeError('ERR_LOST_CONNECTION', `${shownPath}: ${what}: the SFTP session ended (${text})`, { path, cause: err });
   }

@@ -110,6 +110,20 @@ describe('cp over SFTP from a hostile server', () => {
     expect(await files(join(work, 'target'))).toEqual([]);
   });
 
+  it('a STATUS message of 100,000 characters with terminal escapes: escaped and cut to 400', async () => {
+    const tree: FakeTree = {
+      ...treeOf({ '/f': { kind: 'file', data: Buffer.from('never delivered') } }),
+      onRead(sftp: SFTPWrapper, reqid) {
+        sftp.status(reqid, 4, `disk \x1b]52;c;eA==\x07\r\x1b[2K${'m'.repeat(100_000)}`);
+        return true;
+      },
+    };
+    const r = await cpFrom(tree, '/f');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: /f: read: disk \\x1b]52;c;eA==\\x07\\r\\x1b[2K${'m'.repeat(400 - 22)}…\n`);
+    expect(await files(join(work, 'target'))).toEqual([]);
+  });
+
   it('replies in reverse order are matched by id: the copy is byte-exact', async () => {
     const data = randomBytes(40 * 32 * 1024 + 5); // 41 reads of ssh2's 32 KiB guess, all in flight at once
     const held: (() => void)[] = [];
