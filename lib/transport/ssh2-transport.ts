@@ -287,10 +287,16 @@ function lostBeforeOpen(err: Error): ScpipeError {
   return new ScpipeError('ERR_LOST_CONNECTION', `connection lost before the command started: ${peerText(err.message)}`, { cause: err });
 }
 
+// An exit-signal's name is the server's text (ssh2 only puts SIG before it):
+// a name as RFC 4254 has them passes, anything else is escaped and cut.
+function signalName(signal: string): string {
+  return /^SIG[A-Za-z0-9@._+-]{1,40}$/.test(signal) ? signal : peerText(signal, 40);
+}
+
 function wrapChannel(stream: ClientChannel, whyLost?: () => string | undefined): ScpChannel {
   let status: ExitStatus = { code: null, signal: null };
   stream.on('exit', (code: number | null, signal?: string) => {
-    status = { code: typeof code === 'number' ? code : null, signal: signal ?? null };
+    status = { code: typeof code === 'number' ? code : null, signal: signal === undefined ? null : signalName(signal) };
   });
   const exit = new Promise<ExitStatus>((resolve) => stream.once('close', () => resolve(status)));
   stream.on('error', () => undefined); // surfaces as EOF to the roles

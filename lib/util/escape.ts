@@ -48,8 +48,8 @@ export function escapeBytes(bytes: Uint8Array): string {
 /** Longest server text said in a message, as ssh's `%.400s` (a DISCONNECT's reason, a refused channel's). */
 export const MAX_PEER_TEXT = 400;
 
-/** A server's free text for a message: cut to MAX_PEER_TEXT characters, then escaped (ssh logs it through strnvis). */
-export function peerText(text: string): string {
+/** A server's free text for a message: cut to `max` characters, then escaped (ssh logs it through strnvis). */
+export function peerText(text: string, max = MAX_PEER_TEXT): string {
   const chars = Array.from(text);
-  return chars.length > MAX_PEER_TEXT ? `${escapeForTerminal(chars.slice(0, MAX_PEER_TEXT).join(''))}…` : escapeForTerminal(text);
+  return chars.length > max ? `${escapeForTerminal(chars.slice(0, max).join(''))}…` : escapeForTerminal(text);
 }

@@ -1,7 +1,8 @@
 // Text a hostile SSH server chooses outside SCP and SFTP: a DISCONNECT's
-// reason, the methods a failed login may go on with. It reaches the terminal
-// escaped and cut to 400 characters, as ssh logs it (strnvis, %.400s), in
-// ssh's words: "Received disconnect from HOST port PORT:CODE: TEXT".
+// reason, the methods a failed login may go on with, an exit-signal's name.
+// It reaches the terminal escaped and cut (400 characters, as ssh logs it
+// through strnvis with %.400s; 40 for a signal name), a DISCONNECT in ssh's
+// words: "Received disconnect from HOST port PORT:CODE: TEXT".
 import { runCli } from '../helpers/cli';
 import { sendDisconnect, startHostileSsh, type HostileSsh } from '../helpers/hostile-ssh';
 
@@ -29,6 +30,27 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`scpipe: connection error: bye ${SHOWN}\n`);
     expect(r.stderr).toMatch(new RegExp(`connection lost.*: Received disconnect from 127\\.0\\.0\\.1 port ${fake.port}:2: bye ${SHOWN.replace(/[\\[\]]/g, '\\$&')}\\n$`));
+    expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
+  });
+
+  it('an exit-signal whose name holds terminal escapes: escaped and cut to 40 characters, also in -v and --json', async () => {
+    const name = `KILL${EVIL}${'Q'.repeat(3000)}`;
+    // ssh2's server sends only the signals it knows: this one is made known to it.
+    (require('ssh2/lib/protocol/constants.js') as { SIGNALS: Record<string, number> }).SIGNALS[name.toUpperCase()] = 1;
+    fake = await startHostileSsh({
+      onExec: (channel, _command, conn) =>
+        channel.once('data', () => {
+          (conn as unknown as { _protocol: { exitSignal(id: number, name: string, core: boolean, msg: string): void } })._protocol.exitSignal(
+            (channel as unknown as { outgoing: { id: number } }).outgoing.id, name, false, '');
+          channel.end();
+        }),
+    });
+    const r = await runCli(['get', ...fake.args(), '-v', '--json', '-O', '--retries', '0', '127.0.0.1:f']);
+    expect(r.status).toBe(1);
+    // Upper case: ssh2's server sends the name so.
+    const shown = `SIGKILL\\x1b]52;C;CHDUZWQ=\\x07 \\r\\x1b[2K\\x1b[31MRED\\x9b${'Q'.repeat(40 - 7 - EVIL.length)}…`;
+    expect(r.stderr).toContain(`scpipe: exit status ${shown}\n`);
+    expect(JSON.parse(r.stderr.split('\n').find((l) => l.startsWith('{'))!).error.message).toBe(`remote command was killed by signal ${shown}`);
     expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
   });
 
