@@ -54,6 +54,15 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
     expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
   });
 
+  it('a refused channel: its description escaped and cut to 400 characters', async () => {
+    fake = await startHostileSsh({ refuseSessions: `no ${EVIL}${'n'.repeat(5000)}` });
+    const r = await runCli(['get', ...fake.args(), '-O', '--retries', '0', '127.0.0.1:f']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`no ${SHOWN}nnn`);
+    expect(r.stderr).not.toContain('n'.repeat(400));
+    expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
+  });
+
   it('the methods a failed login may go on with (-v): escaped', async () => {
     // ASCII only: ssh2's server counts this list in characters, not bytes.
     fake = await startHostileSsh({ onAuth: (ctx) => ctx.reject(['publickey', 'pass\x1b]52;c;cHduZWQ=\x07\rword' as 'password']) });

@@ -13,6 +13,8 @@ import { generateHostKeyPair } from '../../lib/server/host-key';
 export interface HostileSshHooks {
   onAuth?(ctx: AuthContext, conn: Connection): void;
   onExec?(channel: ServerChannel, command: string, conn: Connection): void;
+  /** Refuse every session channel with this description (ssh2's own refusals carry none). */
+  refuseSessions?: string;
 }
 
 /** A running server. */
@@ -31,7 +33,8 @@ export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSs
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx) => (hooks.onAuth ? hooks.onAuth(ctx, conn) : ctx.accept()));
     conn.on('ready', () =>
-      conn.on('session', (accept) => {
+      conn.on('session', (accept, reject) => {
+        if (hooks.refuseSessions !== undefined) return refuseWith(conn, reject, hooks.refuseSessions);
         const session = accept();
         session.on('exec', (acceptExec, _reject, info) => hooks.onExec?.(acceptExec(), info.command, conn));
       }),
@@ -67,4 +70,16 @@ export function sendDisconnect(conn: Connection, reason: number, text: string): 
   desc.copy(packet, (p += 4));
   packet.writeUInt32BE(0, p + desc.length); // language tag
   sendPacket(proto, writer.finalize(packet, true), true);
+}
+
+// ssh2's reject() sends CHANNEL_OPEN_FAILURE with an empty description: this one says `text`.
+function refuseWith(conn: Connection, reject: () => void, text: string): void {
+  const proto = (conn as unknown as { _protocol: { channelOpenFail(remote: number, reason: number, desc?: string): void } })._protocol;
+  const openFail = proto.channelOpenFail;
+  proto.channelOpenFail = (remote, reason) => openFail.call(proto, remote, reason, text);
+  try {
+    reject();
+  } finally {
+    proto.channelOpenFail = openFail;
+  }
 }
