@@ -27,6 +27,12 @@ export interface ListingOptions {
 
 /** The default bound on one directory's entries: far beyond real trees, bounded memory. */
 export const MAX_ENTRIES = 1_000_000;
+/**
+ * Longest name kept: NAME_MAX of Linux's and macOS's file systems. A longer
+ * one could not be made here, and a listing of such names (one of 200 KiB a
+ * packet) would otherwise hold them all.
+ */
+export const MAX_NAME_BYTES = 255;
 
 /** Lists `path` (opendir, readdir until the end, close). */
 export async function listDirectory(session: SftpSession, path: string, opts: ListingOptions): Promise<ListedEntry[]> {
@@ -34,6 +40,7 @@ export async function listDirectory(session: SftpSession, path: string, opts: Li
   const handle = await session.opendir(path);
   const seen = new Set<string>();
   const entries: ListedEntry[] = [];
+  let listed = 0;
   try {
     for (;;) {
       const batch = await session.readdir(handle, path);
@@ -45,11 +52,17 @@ export async function listDirectory(session: SftpSession, path: string, opts: Li
         const { filename, attrs } = (item ?? {}) as { filename?: unknown; attrs?: Stats };
         if (typeof filename !== 'string' || typeof attrs?.isDirectory !== 'function') throw malformed(path);
         if (filename === '.' || filename === '..') continue;
+        if (listed >= max) {
+          throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(path)}: the server listed more than ${max} entries; not copying this directory`, { path });
+        }
+        listed += 1;
+        if (Buffer.byteLength(filename) > MAX_NAME_BYTES) {
+          const shown = `${escapeForTerminal(Array.from(filename).slice(0, 100).join(''))}…`;
+          opts.onBadName(new ScpipeError('ERR_UNSAFE_NAME', `${escapeForTerminal(path)}: refusing name from the remote: "${shown}" (longer than ${MAX_NAME_BYTES} bytes)`, { path }));
+          continue; // not kept: the count above bounds a listing of them
+        }
         if (seen.has(filename)) {
           throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(path)}: the server listed "${escapeForTerminal(filename)}" twice; not copying this directory`, { path });
-        }
-        if (seen.size >= max) {
-          throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(path)}: the server listed more than ${max} entries; not copying this directory`, { path });
         }
         seen.add(filename);
         const refused = nameProblem(filename);

@@ -89,6 +89,24 @@ describe('cp over SFTP from a hostile server', () => {
     expect(await files(join(work, 'target'))).toEqual(['t']);
   }, 180_000);
 
+  it('a listing of names too long for any file system: refused unkept, memory bounded (1,000 names of 100,000 characters in a 48 MB heap)', async () => {
+    const long = (call: number): string => `${call}`.padEnd(100_000, 'n');
+    const tree = treeOf({ '/t': { kind: 'dir' }, '/t/ok': { kind: 'file', data: Buffer.from('fine') } }, (path, call) =>
+      path !== '/t' ? undefined : call < 1000 ? [long(call)] : call === 1000 ? ['ok'] : undefined,
+    );
+    fake = await startHostileSftp(tree);
+    const r = await runCli(['cp', ...fake.args(), '-q', '-r', 'backup@127.0.0.1:/t', join(work, 'target')], {
+      env: { NODE_OPTIONS: '--max-old-space-size=48' },
+      timeoutMs: 120_000,
+    });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    const said = r.stderr.split('\n').filter((l) => l !== '');
+    expect(said).toHaveLength(1000);
+    expect(said[0]).toBe(`scpipe: /t: refusing name from the remote: "0${'n'.repeat(99)}…" (longer than 255 bytes)`);
+    expect(await files(join(work, 'target'))).toEqual(['t', 't/ok']);
+  }, 130_000);
+
   it.each([
     ['longer', 100, 60, /\/f: the file is longer than the 60 bytes its size said \(it grew while being read\)/],
     ['shorter', 60, 100, /\/f: the file ended at 60 of 100 bytes \(it shrank while being read\)/],
