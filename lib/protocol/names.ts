@@ -63,10 +63,15 @@ export class NameMatcher {
     this.patterns = [requireRemoteBasename(requestedPath, 'a file or directory to copy')];
   }
 
-  /** True when `name` answers the request: `strcmp(pattern, name) == 0 || fnmatch(pattern, name, 0) == 0`. */
+  /**
+   * True when `name` answers the request: `strcmp(pattern, name) == 0 ||
+   * fnmatch(pattern, name, 0) == 0`, except that a leading dot must be
+   * matched by a dot in the pattern (FNM_PERIOD): a shell's `*` never
+   * expands to `.bashrc`, so only a hostile remote sends it for one.
+   */
   matches(name: string): boolean {
     if (!this.options.glob) return name === this.patterns[0];
-    return this.patterns.some((p) => p === name || fnmatch(p, name));
+    return this.patterns.some((p) => p === name || (fnmatch(p, name) && (!name.startsWith('.') || p.startsWith('.') || p.startsWith('\\.'))));
   }
 
   /** The request, for error messages (escaped). */

