@@ -28,17 +28,28 @@ export type AlgorithmKey = keyof typeof ALGORITHM_KEYS;
 /** The values given, as written (e.g. { Ciphers: '^aes128-gcm@openssh.com' }). */
 export type AlgorithmSpecs = Partial<Record<AlgorithmKey, string>>;
 
-/** ssh2's `algorithms` for `specs`, or undefined when none was given. Throws ERR_CONFIG on an empty list. */
-export function ssh2Algorithms(specs: AlgorithmSpecs): Ssh2Algorithms | undefined {
+/** ssh2's `algorithms` for `specs`. Throws ERR_CONFIG on an empty list. */
+export function ssh2Algorithms(specs: AlgorithmSpecs): Ssh2Algorithms {
   const result: Ssh2Algorithms = {};
-  let any = false;
   for (const [key, category] of Object.entries(ALGORITHM_KEYS) as [AlgorithmKey, Category][]) {
     const spec = specs[key];
     if (spec === undefined) continue;
     result[category] = convert(key, spec);
-    any = true;
   }
-  return any ? result : undefined;
+  const hostKeys = withoutSha1HostKeys(result.serverHostKey, specs.HostKeyAlgorithms);
+  if (hostKeys) result.serverHostKey = hostKeys;
+  return result;
+}
+
+// ssh stopped offering ssh-rsa (RSA with SHA-1 signatures) as a host key
+// algorithm in OpenSSH 8.8; ssh2 still does. Left out unless HostKeyAlgorithms
+// names it (`+ssh-rsa`, `^ssh-rsa`, or an exact list), as in ssh.
+function withoutSha1HostKeys(given: AlgorithmList | undefined, spec: string | undefined): AlgorithmList | undefined {
+  if (Array.isArray(given)) return given;
+  const names = (list: Entry[] | undefined): boolean => (list ?? []).some((e) => (typeof e === 'string' ? e === 'ssh-rsa' : e.test('ssh-rsa')));
+  if (spec?.startsWith('+') && names(given?.append)) return given;
+  if (spec?.startsWith('^') && names(given?.prepend)) return given;
+  return { ...given, remove: [...(given?.remove ?? []), 'ssh-rsa'] };
 }
 
 function convert(key: AlgorithmKey, spec: string): AlgorithmList {

@@ -99,7 +99,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
     readyTimeout: interactive ? 0 : Math.max(connectTimeout, 20_000),
     debug: log && process.env.SCPIPE_DEBUG_SSH ? (line: string) => log(line) : undefined,
   };
-  const algorithms = ssh2Algorithms(host.algorithms) ?? {};
+  const algorithms = ssh2Algorithms(host.algorithms);
   const hostKeyAlgorithms = host.algorithms.HostKeyAlgorithms;
   if (hostKeyAlgorithms === undefined || /^[+-]/.test(hostKeyAlgorithms)) {
     const known = await knownKeyTypes([...host.knownHostsFiles, ...host.globalKnownHostsFiles], host.hostKeyAlias ?? host.hostname, host.hostKeyAlias !== undefined ? 22 : host.port);

@@ -2,13 +2,21 @@ import { ssh2Algorithms } from '../../../lib/transport/algorithms';
 import { isScpipeError } from '../../../lib/errors';
 
 describe('ssh2Algorithms (ssh_config algorithm lists -> ssh2 algorithms)', () => {
-  it('gives nothing when no list was set, so ssh2 keeps its defaults', () => {
-    expect(ssh2Algorithms({})).toBeUndefined();
+  it('keeps ssh2\'s defaults when no list was set, less ssh-rsa host keys (SHA-1), which ssh dropped in 8.8', () => {
+    expect(ssh2Algorithms({})).toEqual({ serverHostKey: { remove: ['ssh-rsa'] } });
+  });
+
+  it('offers ssh-rsa host keys when HostKeyAlgorithms asks for them, as ssh', () => {
+    expect(ssh2Algorithms({ HostKeyAlgorithms: '+ssh-rsa' })).toEqual({ serverHostKey: { append: ['ssh-rsa'] } });
+    expect(ssh2Algorithms({ HostKeyAlgorithms: '^ssh-rsa' })).toEqual({ serverHostKey: { remove: ['ssh-rsa'], prepend: ['ssh-rsa'] } });
+    expect(ssh2Algorithms({ HostKeyAlgorithms: 'ssh-rsa,ssh-ed25519' })).toEqual({ serverHostKey: ['ssh-rsa', 'ssh-ed25519'] });
+    expect(ssh2Algorithms({ HostKeyAlgorithms: '+ssh-dss' })).toEqual({ serverHostKey: { append: ['ssh-dss'], remove: ['ssh-rsa'] } });
+    expect(ssh2Algorithms({ HostKeyAlgorithms: '-ssh-dss' })).toEqual({ serverHostKey: { remove: ['ssh-dss', 'ssh-rsa'] } });
   });
 
   it('takes a plain list as the exact list, in order', () => {
     expect(ssh2Algorithms({ Ciphers: 'aes256-gcm@openssh.com, aes128-ctr' })).toEqual({
-      cipher: ['aes256-gcm@openssh.com', 'aes128-ctr'],
+      cipher: ['aes256-gcm@openssh.com', 'aes128-ctr'], serverHostKey: { remove: ['ssh-rsa'] },
     });
   });
 
@@ -17,13 +25,13 @@ describe('ssh2Algorithms (ssh_config algorithm lists -> ssh2 algorithms)', () =>
     ['-', 'remove'],
   ])('maps "%s" to ssh2\'s %s', (op, key) => {
     expect(ssh2Algorithms({ KexAlgorithms: `${op}curve25519-sha256,ecdh-sha2-nistp256` })).toEqual({
-      kex: { [key]: ['curve25519-sha256', 'ecdh-sha2-nistp256'] },
+      kex: { [key]: ['curve25519-sha256', 'ecdh-sha2-nistp256'] }, serverHostKey: { remove: ['ssh-rsa'] },
     });
   });
 
   it('maps "^" to remove-then-prepend, so names already in the list move to the front (as OpenSSH)', () => {
     const result = ssh2Algorithms({ KexAlgorithms: '^ecdh-sha2-nistp256' });
-    expect(result).toEqual({ kex: { remove: ['ecdh-sha2-nistp256'], prepend: ['ecdh-sha2-nistp256'] } });
+    expect(result).toEqual({ kex: { remove: ['ecdh-sha2-nistp256'], prepend: ['ecdh-sha2-nistp256'] }, serverHostKey: { remove: ['ssh-rsa'] } });
     expect(Object.keys(result!.kex!)).toEqual(['remove', 'prepend']); // ssh2 applies them in this order
   });
 
