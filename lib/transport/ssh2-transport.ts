@@ -229,7 +229,11 @@ function describeClientError(err: Error & { level?: string }, host: ResolvedHost
     return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });
   }
   if (isDisconnect(err)) return new ScpipeError('ERR_CONNECT', `${where}: ${disconnected(err, host)}`, { host: host.hostname, cause: err });
-  return new ScpipeError('ERR_CONNECT', `${where}: ${peerText(err.message)}`, { host: host.hostname, cause: err });
+  // Most often an old server with only ssh-rsa (SHA-1), which ssh refuses too (algorithms.ts).
+  const hint = /no matching host key format/.test(err.message) && host.algorithms.HostKeyAlgorithms === undefined
+    ? ' (an old server may offer only ssh-rsa, SHA-1 signatures, which ssh refuses too since OpenSSH 8.8; to accept it anyway: -o HostKeyAlgorithms=+ssh-rsa)'
+    : '';
+  return new ScpipeError('ERR_CONNECT', `${where}: ${peerText(err.message)}${hint}`, { host: host.hostname, cause: err });
 }
 
 // ssh2's error for the server's DISCONNECT: its reason code, and the server's text as the message.
