@@ -6,14 +6,13 @@
 // as well, and a login saves a round trip. Without a key, "none" goes first.
 // Secrets come only from the SCPIPE_PASSWORD environment variable or the
 // interactive prompt, never argv.
-import { promises as fsp, statSync } from 'node:fs';
-import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, BaseAgent, IdentityCallback, KeyboardInteractiveCallback, OpenSSHAgent, ParsedKey, Prompt } from 'ssh2';
+import { statSync } from 'node:fs';
+import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, KeyboardInteractiveCallback, Prompt } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal, peerText } from '../util/escape';
-import { certificatesFor } from './certificate-files';
-import { identityPublicKey, openSshPublicKey } from './identity-public';
-import { fromPkcs8, isPkcs8 } from './pkcs8-key';
-import { fingerprint } from './known-hosts';
+import { identityPublicKey } from './identity-public';
+import { loadIdentity, type IdentityContext } from './identity-file';
+import { agentOf } from './agent-filter';
 import type { ResolvedHost } from './ssh-config';
 
 /** Inputs of the auth handler. */
@@ -103,7 +102,12 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       });
     }
     const explicit = new Set(ctx.host.identityFiles);
-    for (const file of files) queue.push(() => loadIdentity(file, explicit.has(file)));
+    const keys: IdentityContext = {
+      username, host: ctx.host, log, warn, agentKeys, certificates: ctx.certificates, skip,
+      ask: ask && ((question) => askUser(question, false)),
+      maxTries,
+    };
+    for (const file of files) queue.push(() => loadIdentity(keys, file, explicit.has(file)));
     return async () => {
       while (ready.length === 0) {
         const next = queue.shift();
@@ -113,83 +117,6 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       }
       return ready.shift()!;
     };
-  }
-
-  // The key of `file`, after it the same key with each certificate of it
-  // (CertificateFile, FILE-cert.pub) first, as ssh offers them.
-  async function loadIdentity(file: string, explicit: boolean): Promise<AnyAuthMethod[] | null> {
-    let data: Buffer;
-    try {
-      const handle = await fsp.open(file, 'r');
-      try {
-        const st = await handle.stat();
-        data = await handle.readFile();
-        if (looksPrivate(data) && tooOpen(st, file)) return skip(file, 'readable by others');
-      } finally {
-        await handle.close();
-      }
-    } catch (err) {
-      if (!explicit) return null;
-      log(`identity file ${file} not accessible: ${(err as Error).message}`);
-      return skip(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable');
-    }
-    // ssh2 is loaded by now (it calls this handler); importing it here keeps it
-    // out of start-up (ssh2-transport.ts loadSsh2).
-    const { utils } = await import('ssh2');
-    const parse = (pass?: string): ReturnType<typeof utils.parseKey> => {
-      if (!isPkcs8(data)) return utils.parseKey(data, pass);
-      const converted = fromPkcs8(data, pass);
-      return converted instanceof Error ? converted : utils.parseKey(converted);
-    };
-    let key = parse();
-    if (key instanceof Error && /no passphrase given/i.test(key.message)) {
-      const pub = openSshPublicKey(data.toString('latin1')) ?? (await identityPublicKey(file));
-      if (pub && agentKeys.some((k) => k.equals(pub))) {
-        log(`skipping encrypted key ${file}: ssh-agent offered it already`);
-        return null;
-      }
-      if (!ask) {
-        log(`skipping encrypted key ${file}: no passphrase and no terminal to ask on`);
-        return skip(file, ctx.host.batchMode ? 'encrypted, and BatchMode forbids asking for its passphrase' : 'encrypted, and there is no terminal to ask for its passphrase');
-      }
-      if (maxTries === 0) return skip(file, 'encrypted, and NumberOfPasswordPrompts is 0'); // ssh asks nothing then
-      for (let i = 0; i < maxTries && key instanceof Error; i++) {
-        const pass = await askUser(`Enter passphrase for key '${file}': `, false);
-        if (pass === null) return skip(file, 'encrypted, and there is no terminal to ask for its passphrase');
-        if (pass === '') return skip(file, 'encrypted; an empty passphrase skips it'); // as ssh
-        key = parse(pass);
-        if (key instanceof Error) log(`bad passphrase for ${file}`);
-      }
-    }
-    if (key instanceof Error || Array.isArray(key)) {
-      const why = key instanceof Error ? key.message : 'unexpected format';
-      log(`cannot load key ${file}: ${why}`);
-      return skip(file, /passphrase/i.test(why) ? 'wrong passphrase' : `cannot be read: ${why}`);
-    }
-    const parsed = key as ParsedKey;
-    if (!parsed.isPrivateKey()) {
-      log(`${file} is not a private key; skipping`);
-      return null;
-    }
-    const plain: AnyAuthMethod = { type: 'publickey', username, key: parsed };
-    log(`offering public key ${file} ${parsed.type} ${fingerprint(parsed.getPublicSSH())}`);
-    const certified = !(await ctx.certificates) ? [] : (await certificatesFor(parsed, [...ctx.host.certificateFiles, `${file}-cert.pub`], log))
-      .map((key): AnyAuthMethod => ({ type: 'publickey', username, key }));
-    return [...certified, plain];
-  }
-
-  // A private key file (a FILE.pub given as IdentityFile is not one).
-  function looksPrivate(data: Buffer): boolean {
-    return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|^PuTTY-User-Key-File-/m.test(data.subarray(0, 4096).toString('latin1'));
-  }
-
-  // ssh ignores a private key of ours that others may read (sshkey_perm_ok),
-  // and says so at its default log level: the key may have leaked.
-  function tooOpen(st: { uid: number; mode: number }, file: string): boolean {
-    if (st.uid !== process.getuid?.() || (st.mode & 0o077) === 0) return false;
-    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-    warn(`Permissions ${mode} for '${file}' are too open: a private key must not be accessible by others; this key is ignored (chmod 600 '${file}')`);
-    return true;
   }
 
   /** Asks via ctx.prompt; a rejection (Ctrl-C) abandons authentication. */
@@ -305,21 +232,4 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     notOffered: () => [...skipped],
     failure: () => failed,
   };
-}
-
-// An agent client that offers only the keys in `only` (all when undefined),
-// and notes each key it offers in `offered`.
-function agentOf(Agent: typeof OpenSSHAgent, sock: string, only: Buffer[] | undefined, offered: Buffer[]): BaseAgent {
-  return new (class extends Agent {
-    override getIdentities(cb: IdentityCallback<ParsedKey>): void {
-      super.getIdentities((err, keys) => {
-        if (err || !keys) return cb(err, keys);
-        // OpenSSHAgent lists parsed keys (the typings allow other entries too).
-        const blob = (k: (typeof keys)[number]): Buffer => ('getPublicSSH' in k ? k.getPublicSSH() : Buffer.alloc(0));
-        const kept = only ? keys.filter((k) => only.some((o) => o.equals(blob(k)))) : keys;
-        offered.push(...kept.map(blob));
-        cb(undefined, kept);
-      });
-    }
-  })(sock);
 }

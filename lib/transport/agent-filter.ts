@@ -1,0 +1,21 @@
+// An ssh-agent client for IdentitiesOnly: it offers only the identity
+// files' own keys, and notes each key it offers (their files are then not
+// asked about).
+import type { BaseAgent, IdentityCallback, OpenSSHAgent, ParsedKey } from 'ssh2';
+
+// An agent client that offers only the keys in `only` (all when undefined),
+// and notes each key it offers in `offered`.
+export function agentOf(Agent: typeof OpenSSHAgent, sock: string, only: Buffer[] | undefined, offered: Buffer[]): BaseAgent {
+  return new (class extends Agent {
+    override getIdentities(cb: IdentityCallback<ParsedKey>): void {
+      super.getIdentities((err, keys) => {
+        if (err || !keys) return cb(err, keys);
+        // OpenSSHAgent lists parsed keys (the typings allow other entries too).
+        const blob = (k: (typeof keys)[number]): Buffer => ('getPublicSSH' in k ? k.getPublicSSH() : Buffer.alloc(0));
+        const kept = only ? keys.filter((k) => only.some((o) => o.equals(blob(k)))) : keys;
+        offered.push(...kept.map(blob));
+        cb(undefined, kept);
+      });
+    }
+  })(sock);
+}

@@ -1,0 +1,105 @@
+// One identity file, as ssh loads it: refused when others can read it,
+// its passphrase asked for (unless ssh-agent offered the key already), PKCS#8
+// converted for ssh2, and offered with each certificate of it first.
+import { promises as fsp } from 'node:fs';
+import type { AnyAuthMethod, ParsedKey } from 'ssh2';
+import { certificatesFor } from './certificate-files';
+import { identityPublicKey, openSshPublicKey } from './identity-public';
+import { fromPkcs8, isPkcs8 } from './pkcs8-key';
+import { fingerprint } from './known-hosts';
+import type { ResolvedHost } from './ssh-config';
+
+/** What loading a key needs from the auth handler. */
+export interface IdentityContext {
+  username: string;
+  host: ResolvedHost;
+  log: (line: string) => void;
+  /** Said at ssh's default log level (a key others can read). */
+  warn: (line: string) => void;
+  /** Asks for a passphrase; absent: no terminal, or BatchMode. Null: no answer. */
+  ask?: (question: string) => Promise<string | null>;
+  maxTries: number;
+  /** Keys ssh-agent offered already: their files are not asked about. */
+  agentKeys: Buffer[];
+  certificates?: Promise<boolean>;
+  /** Notes why `file` was not offered (for the Permission denied message); returns null. */
+  skip: (file: string, why: string) => null;
+}
+
+// The key of `file`, after it the same key with each certificate of it
+// (CertificateFile, FILE-cert.pub) first, as ssh offers them.
+export async function loadIdentity(ctx: IdentityContext, file: string, explicit: boolean): Promise<AnyAuthMethod[] | null> {
+  const { username, log, skip, maxTries } = ctx;
+  let data: Buffer;
+  try {
+    const handle = await fsp.open(file, 'r');
+    try {
+      const st = await handle.stat();
+      data = await handle.readFile();
+      if (looksPrivate(data) && tooOpen(st, file, ctx.warn)) return skip(file, 'readable by others');
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    if (!explicit) return null;
+    log(`identity file ${file} not accessible: ${(err as Error).message}`);
+    return skip(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable');
+  }
+  // ssh2 is loaded by now (it calls this handler); importing it here keeps it
+  // out of start-up (ssh2-transport.ts loadSsh2).
+  const { utils } = await import('ssh2');
+  const parse = (pass?: string): ReturnType<typeof utils.parseKey> => {
+    if (!isPkcs8(data)) return utils.parseKey(data, pass);
+    const converted = fromPkcs8(data, pass);
+    return converted instanceof Error ? converted : utils.parseKey(converted);
+  };
+  let key = parse();
+  if (key instanceof Error && /no passphrase given/i.test(key.message)) {
+    const pub = openSshPublicKey(data.toString('latin1')) ?? (await identityPublicKey(file));
+    if (pub && ctx.agentKeys.some((k) => k.equals(pub))) {
+      log(`skipping encrypted key ${file}: ssh-agent offered it already`);
+      return null;
+    }
+    if (!ctx.ask) {
+      log(`skipping encrypted key ${file}: no passphrase and no terminal to ask on`);
+      return skip(file, ctx.host.batchMode ? 'encrypted, and BatchMode forbids asking for its passphrase' : 'encrypted, and there is no terminal to ask for its passphrase');
+    }
+    if (maxTries === 0) return skip(file, 'encrypted, and NumberOfPasswordPrompts is 0'); // ssh asks nothing then
+    for (let i = 0; i < maxTries && key instanceof Error; i++) {
+      const pass = await ctx.ask(`Enter passphrase for key '${file}': `);
+      if (pass === null) return skip(file, 'encrypted, and there is no terminal to ask for its passphrase');
+      if (pass === '') return skip(file, 'encrypted; an empty passphrase skips it'); // as ssh
+      key = parse(pass);
+      if (key instanceof Error) log(`bad passphrase for ${file}`);
+    }
+  }
+  if (key instanceof Error || Array.isArray(key)) {
+    const why = key instanceof Error ? key.message : 'unexpected format';
+    log(`cannot load key ${file}: ${why}`);
+    return skip(file, /passphrase/i.test(why) ? 'wrong passphrase' : `cannot be read: ${why}`);
+  }
+  const parsed = key as ParsedKey;
+  if (!parsed.isPrivateKey()) {
+    log(`${file} is not a private key; skipping`);
+    return null;
+  }
+  const plain: AnyAuthMethod = { type: 'publickey', username, key: parsed };
+  log(`offering public key ${file} ${parsed.type} ${fingerprint(parsed.getPublicSSH())}`);
+  const certified = !(await ctx.certificates) ? [] : (await certificatesFor(parsed, [...ctx.host.certificateFiles, `${file}-cert.pub`], log))
+    .map((key): AnyAuthMethod => ({ type: 'publickey', username, key }));
+  return [...certified, plain];
+}
+
+// A private key file (a FILE.pub given as IdentityFile is not one).
+function looksPrivate(data: Buffer): boolean {
+  return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|^PuTTY-User-Key-File-/m.test(data.subarray(0, 4096).toString('latin1'));
+}
+
+// ssh ignores a private key of ours that others may read (sshkey_perm_ok),
+// and says so at its default log level: the key may have leaked.
+function tooOpen(st: { uid: number; mode: number }, file: string, warn: (line: string) => void): boolean {
+  if (st.uid !== process.getuid?.() || (st.mode & 0o077) === 0) return false;
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  warn(`Permissions ${mode} for '${file}' are too open: a private key must not be accessible by others; this key is ignored (chmod 600 '${file}')`);
+  return true;
+}
