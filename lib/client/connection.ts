@@ -8,7 +8,8 @@ import { ScpipeError, throwIfAborted } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
-import { connectSsh2, execChannel, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
+import { connectSsh2, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
+import { execChannel } from '../transport/ssh2-exec';
 import { ConnectionSet } from './connection-set';
 
 /** An open ssh2 Client, or where to connect (and with which transport). */

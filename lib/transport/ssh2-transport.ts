@@ -1,10 +1,9 @@
-// The ssh2 transport: connect, verify the host key, authenticate, and run a
-// remote command as a ScpChannel. Errors become ScpipeErrors that the CLI
-// maps to exit status 255 (connect, host key, auth).
-import { performance } from 'node:perf_hooks';
-import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
+// The ssh2 transport: connect, verify the host key, authenticate; a remote
+// command runs as a ScpChannel (ssh2-exec.ts). Errors become ScpipeErrors
+// that the CLI maps to exit status 255 (connect, host key, auth; ssh2-errors.ts).
+import type { Client, ConnectConfig } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
-import type { ExitStatus, ScpChannel } from '../protocol/channel';
+import type { ScpChannel } from '../protocol/channel';
 import { preferKnownHostKeys, ssh2Algorithms } from './algorithms';
 import { createAuthHandler } from './auth';
 import { certificateSupport } from './certificate';
@@ -15,7 +14,8 @@ import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
 import { openSocket } from './socket';
 import type { HopConnectOptions } from './proxy-jump';
 import type { BandwidthLimit } from '../util/token-bucket';
-import { RECEIVE_WINDOW, widenReceiveWindow, type SharedWindow } from './ssh2-window';
+import { describeClientError, disconnected, isDisconnect, keepaliveTimeout } from './ssh2-errors';
+import { execChannel } from './ssh2-exec';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal, peerText } from '../util/escape';
 
@@ -205,113 +205,4 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
 async function loadSsh2(): Promise<typeof import('ssh2')> {
   await new Promise((resolve) => setImmediate(resolve));
   return import('ssh2');
-}
-
-// ssh's "Timeout, server not responding", with the numbers that made it.
-export function keepaliveTimeout(host: Pick<ResolvedHost, 'serverAliveIntervalMs' | 'serverAliveCountMax'>): string {
-  const interval = host.serverAliveIntervalMs / 1000;
-  const count = host.serverAliveCountMax;
-  return `no answer from the server for ${interval * count} s (ServerAliveInterval ${interval} s × ServerAliveCountMax ${count})`;
-}
-
-function describeClientError(err: Error & { level?: string }, host: ResolvedHost, tried: string[], notOffered: string[] = [], accepts: string[] = []): ScpipeError {
-  const where = `${host.user}@${host.hostname}`;
-  if (err.level === 'client-authentication') {
-    const methods = tried.length ? tried.join(',') : 'none';
-    // What ssh's "Permission denied (publickey,password)" lists: a password
-    // BatchMode did not ask for, say. The names are the server's: escaped.
-    const server = accepts.length ? `; the server accepts ${escapeForTerminal(accepts.join(','))}` : '';
-    // ssh says why a key was left out as it goes; here, with the refusal.
-    const left = notOffered.length ? `; not offered: ${notOffered.join(', ')}` : '';
-    return new ScpipeError('ERR_AUTH', `${where}: Permission denied (tried ${methods}${server})${left}`, { host: host.hostname, cause: err });
-  }
-  if (err.level === 'client-timeout') {
-    return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });
-  }
-  if (isDisconnect(err)) return new ScpipeError('ERR_CONNECT', `${where}: ${disconnected(err, host)}`, { host: host.hostname, cause: err });
-  // Most often an old server with only ssh-rsa (SHA-1), which ssh refuses too (algorithms.ts).
-  const hint = /no matching host key format/.test(err.message) && host.algorithms.HostKeyAlgorithms === undefined
-    ? ' (an old server may offer only ssh-rsa, SHA-1 signatures, which ssh refuses too since OpenSSH 8.8; to accept it anyway: -o HostKeyAlgorithms=+ssh-rsa)'
-    : '';
-  return new ScpipeError('ERR_CONNECT', `${where}: ${peerText(err.message)}${hint}`, { host: host.hostname, cause: err });
-}
-
-// ssh2's error for the server's DISCONNECT: its reason code, and the server's text as the message.
-function isDisconnect(err: Error & { level?: string; code?: unknown }): boolean {
-  return err.level === undefined && typeof err.code === 'number';
-}
-
-// ssh's wording, with the server's text escaped and cut as ssh's log does it.
-function disconnected(err: Error & { code?: unknown }, host: ResolvedHost): string {
-  return `Received disconnect from ${host.hostname} port ${host.port}:${String(err.code)}: ${peerText(err.message)}`;
-}
-
-const sharedWindows = new WeakMap<Client, SharedWindow>();
-function sharedWindowOf(client: Client): SharedWindow {
-  let shared = sharedWindows.get(client);
-  if (!shared) sharedWindows.set(client, (shared = { channels: 0 }));
-  return shared;
-}
-
-/** Starts `command` on an open connection as a ScpChannel. */
-export function execChannel(
-  client: Client,
-  command: string,
-  log?: (line: string) => void,
-  env?: Record<string, string>,
-  whyLost?: () => string | undefined,
-): Promise<ScpChannel> {
-  log?.(`exec: ${command}`);
-  const asked = performance.now();
-  return new Promise<ScpChannel>((resolve, reject) => {
-    const started = (err: (Error & { reason?: unknown }) | undefined, stream: ClientChannel): void => {
-      if (err) {
-        // A numeric reason is the server's refusal (MaxSessions, policy);
-        // without one the connection went away before the channel opened.
-        if (typeof err.reason !== 'number') reject(lostBeforeOpen(err));
-        else reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${peerText(err.message)}`, { cause: err }));
-        return;
-      }
-      // Downloads at long round trips (ssh2-window.ts). The open and the exec
-      // request were two round trips: half their time bounds one. The
-      // connection's channels share one budget.
-      widenReceiveWindow(stream, RECEIVE_WINDOW, (performance.now() - asked) / 2, sharedWindowOf(client));
-      resolve(wrapChannel(stream, whyLost));
-    };
-    try {
-      // SendEnv/SetEnv: sent before the command; the server's AcceptEnv decides.
-      client.exec(command, env ? { pty: false, env } : { pty: false }, started);
-    } catch (err) {
-      reject(lostBeforeOpen(err as Error)); // ssh2: 'Not connected'
-    }
-  });
-}
-
-function lostBeforeOpen(err: Error): ScpipeError {
-  return new ScpipeError('ERR_LOST_CONNECTION', `connection lost before the command started: ${peerText(err.message)}`, { cause: err });
-}
-
-// An exit-signal's name is the server's text (ssh2 only puts SIG before it):
-// a name as RFC 4254 has them passes, anything else is escaped and cut.
-function signalName(signal: string): string {
-  return /^SIG[A-Za-z0-9@._+-]{1,40}$/.test(signal) ? signal : peerText(signal, 40);
-}
-
-function wrapChannel(stream: ClientChannel, whyLost?: () => string | undefined): ScpChannel {
-  let status: ExitStatus = { code: null, signal: null };
-  stream.on('exit', (code: number | null, signal?: string) => {
-    status = { code: typeof code === 'number' ? code : null, signal: signal === undefined ? null : signalName(signal) };
-  });
-  const exit = new Promise<ExitStatus>((resolve) => stream.once('close', () => resolve(status)));
-  stream.on('error', () => undefined); // surfaces as EOF to the roles
-  return {
-    stdout: stream,
-    stdin: stream,
-    stderr: stream.stderr,
-    exit,
-    destroy: () => {
-      stream.close();
-    },
-    whyLost,
-  };
 }

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Client, Server } from 'ssh2';
-import { execChannel } from '../../../lib/transport/ssh2-transport';
+import { execChannel } from '../../../lib/transport/ssh2-exec';
 import { startLatencyProxy, type Proxy } from '../../helpers/latency-proxy';
 import { RECEIVE_WINDOW, widenReceiveWindow, windowFor } from '../../../lib/transport/ssh2-window';
 import { generateHostKeyPair } from '../../../lib/server/host-key';

@@ -1,0 +1,45 @@
+// ssh2's connection errors said as ssh says them: a refused login with the
+// methods tried and the keys left out, a timeout, the server's DISCONNECT
+// (its text escaped and cut: it may come before the host key is checked).
+import { ScpipeError } from '../errors';
+import { escapeForTerminal, peerText } from '../util/escape';
+import type { ResolvedHost } from './ssh-config';
+
+// ssh's "Timeout, server not responding", with the numbers that made it.
+export function keepaliveTimeout(host: Pick<ResolvedHost, 'serverAliveIntervalMs' | 'serverAliveCountMax'>): string {
+  const interval = host.serverAliveIntervalMs / 1000;
+  const count = host.serverAliveCountMax;
+  return `no answer from the server for ${interval * count} s (ServerAliveInterval ${interval} s × ServerAliveCountMax ${count})`;
+}
+
+export function describeClientError(err: Error & { level?: string }, host: ResolvedHost, tried: string[], notOffered: string[] = [], accepts: string[] = []): ScpipeError {
+  const where = `${host.user}@${host.hostname}`;
+  if (err.level === 'client-authentication') {
+    const methods = tried.length ? tried.join(',') : 'none';
+    // What ssh's "Permission denied (publickey,password)" lists: a password
+    // BatchMode did not ask for, say. The names are the server's: escaped.
+    const server = accepts.length ? `; the server accepts ${escapeForTerminal(accepts.join(','))}` : '';
+    // ssh says why a key was left out as it goes; here, with the refusal.
+    const left = notOffered.length ? `; not offered: ${notOffered.join(', ')}` : '';
+    return new ScpipeError('ERR_AUTH', `${where}: Permission denied (tried ${methods}${server})${left}`, { host: host.hostname, cause: err });
+  }
+  if (err.level === 'client-timeout') {
+    return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });
+  }
+  if (isDisconnect(err)) return new ScpipeError('ERR_CONNECT', `${where}: ${disconnected(err, host)}`, { host: host.hostname, cause: err });
+  // Most often an old server with only ssh-rsa (SHA-1), which ssh refuses too (algorithms.ts).
+  const hint = /no matching host key format/.test(err.message) && host.algorithms.HostKeyAlgorithms === undefined
+    ? ' (an old server may offer only ssh-rsa, SHA-1 signatures, which ssh refuses too since OpenSSH 8.8; to accept it anyway: -o HostKeyAlgorithms=+ssh-rsa)'
+    : '';
+  return new ScpipeError('ERR_CONNECT', `${where}: ${peerText(err.message)}${hint}`, { host: host.hostname, cause: err });
+}
+
+// ssh2's error for the server's DISCONNECT: its reason code, and the server's text as the message.
+export function isDisconnect(err: Error & { level?: string; code?: unknown }): boolean {
+  return err.level === undefined && typeof err.code === 'number';
+}
+
+// ssh's wording, with the server's text escaped and cut as ssh's log does it.
+export function disconnected(err: Error & { code?: unknown }, host: ResolvedHost): string {
+  return `Received disconnect from ${host.hostname} port ${host.port}:${String(err.code)}: ${peerText(err.message)}`;
+}

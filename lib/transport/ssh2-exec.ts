@@ -1,0 +1,79 @@
+// A remote command on an open ssh2 connection, as the ScpChannel the
+// protocol roles drive: its exit status (a signal's name checked, it is the
+// server's text), a lost connection told apart from a refusal.
+import { performance } from 'node:perf_hooks';
+import type { Client, ClientChannel } from 'ssh2';
+import { ScpipeError } from '../errors';
+import type { ExitStatus, ScpChannel } from '../protocol/channel';
+import { peerText } from '../util/escape';
+import { RECEIVE_WINDOW, widenReceiveWindow, type SharedWindow } from './ssh2-window';
+
+const sharedWindows = new WeakMap<Client, SharedWindow>();
+function sharedWindowOf(client: Client): SharedWindow {
+  let shared = sharedWindows.get(client);
+  if (!shared) sharedWindows.set(client, (shared = { channels: 0 }));
+  return shared;
+}
+
+/** Starts `command` on an open connection as a ScpChannel. */
+export function execChannel(
+  client: Client,
+  command: string,
+  log?: (line: string) => void,
+  env?: Record<string, string>,
+  whyLost?: () => string | undefined,
+): Promise<ScpChannel> {
+  log?.(`exec: ${command}`);
+  const asked = performance.now();
+  return new Promise<ScpChannel>((resolve, reject) => {
+    const started = (err: (Error & { reason?: unknown }) | undefined, stream: ClientChannel): void => {
+      if (err) {
+        // A numeric reason is the server's refusal (MaxSessions, policy);
+        // without one the connection went away before the channel opened.
+        if (typeof err.reason !== 'number') reject(lostBeforeOpen(err));
+        else reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${peerText(err.message)}`, { cause: err }));
+        return;
+      }
+      // Downloads at long round trips (ssh2-window.ts). The open and the exec
+      // request were two round trips: half their time bounds one. The
+      // connection's channels share one budget.
+      widenReceiveWindow(stream, RECEIVE_WINDOW, (performance.now() - asked) / 2, sharedWindowOf(client));
+      resolve(wrapChannel(stream, whyLost));
+    };
+    try {
+      // SendEnv/SetEnv: sent before the command; the server's AcceptEnv decides.
+      client.exec(command, env ? { pty: false, env } : { pty: false }, started);
+    } catch (err) {
+      reject(lostBeforeOpen(err as Error)); // ssh2: 'Not connected'
+    }
+  });
+}
+
+function lostBeforeOpen(err: Error): ScpipeError {
+  return new ScpipeError('ERR_LOST_CONNECTION', `connection lost before the command started: ${peerText(err.message)}`, { cause: err });
+}
+
+// An exit-signal's name is the server's text (ssh2 only puts SIG before it):
+// a name as RFC 4254 has them passes, anything else is escaped and cut.
+function signalName(signal: string): string {
+  return /^SIG[A-Za-z0-9@._+-]{1,40}$/.test(signal) ? signal : peerText(signal, 40);
+}
+
+function wrapChannel(stream: ClientChannel, whyLost?: () => string | undefined): ScpChannel {
+  let status: ExitStatus = { code: null, signal: null };
+  stream.on('exit', (code: number | null, signal?: string) => {
+    status = { code: typeof code === 'number' ? code : null, signal: signal === undefined ? null : signalName(signal) };
+  });
+  const exit = new Promise<ExitStatus>((resolve) => stream.once('close', () => resolve(status)));
+  stream.on('error', () => undefined); // surfaces as EOF to the roles
+  return {
+    stdout: stream,
+    stdin: stream,
+    stderr: stream.stderr,
+    exit,
+    destroy: () => {
+      stream.close();
+    },
+    whyLost,
+  };
+}
