@@ -18,6 +18,7 @@ import { describeClientError, disconnected, isDisconnect, keepaliveTimeout } fro
 import { execChannel } from './ssh2-exec';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal, peerText } from '../util/escape';
+import { guardPreamble, MAX_PRE_BANNER_LINES } from './preamble-guard';
 
 /** Where and how to connect: a host alias plus ssh-style options. */
 export interface ConnectOptions extends SshOptions {
@@ -166,6 +167,11 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
       if (sock.destroyed) throw new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: the connection ended before the SSH handshake${host.proxyCommand !== undefined ? ' (the ProxyCommand exited)' : ''}: ${escapeForTerminal(opened.failure()?.message ?? 'closed')}`, { host: host.hostname });
       client.connect(config);
       certificates.enable(client);
+      // After ssh2's own listener, so the socket's first bytes reach it too.
+      const unguard = guardPreamble(sock, () =>
+        finish(new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: banner exchange: more than ${MAX_PRE_BANNER_LINES} lines before the server's SSH version line`, { host: host.hostname })),
+      );
+      client.once('greeting', unguard).once('handshake', unguard);
     } catch (err) {
       if (err instanceof ScpipeError) return finish(err);
       // ssh2 checks its options here, the algorithm lists among them ("Unsupported algorithm: x").

@@ -3,6 +3,8 @@
 // It reaches the terminal escaped and cut (400 characters, as ssh logs it
 // through strnvis with %.400s; 40 for a signal name), a DISCONNECT in ssh's
 // words: "Received disconnect from HOST port PORT:CODE: TEXT".
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { runCli } from '../helpers/cli';
 import { sendDisconnect, startHostileSsh, type HostileSsh } from '../helpers/hostile-ssh';
 
@@ -19,14 +21,14 @@ afterEach(async () => {
 describe('what a hostile SSH server says reaches the terminal escaped and bounded', () => {
   it('a DISCONNECT during the login: exit 255, its text escaped and cut to 400 characters', async () => {
     fake = await startHostileSsh({ onAuth: (_ctx, conn) => sendDisconnect(conn, 2, `${EVIL}${'y'.repeat(5000)}`) });
-    const r = await runCli(['get', ...fake.args(), '--retries', '0', '127.0.0.1:f']);
+    const r = await runCli(['get', ...fake.args(), '--retries', '0', 'backup@127.0.0.1:f']);
     expect(r.status).toBe(255);
-    expect(r.stderr).toBe(`scpipe: root@127.0.0.1: Received disconnect from 127.0.0.1 port ${fake.port}:2: ${SHOWN}${'y'.repeat(400 - EVIL.length)}…\n`);
+    expect(r.stderr).toBe(`scpipe: backup@127.0.0.1: Received disconnect from 127.0.0.1 port ${fake.port}:2: ${SHOWN}${'y'.repeat(400 - EVIL.length)}…\n`);
   });
 
   it('a DISCONNECT while scp runs: the connection lost, with its text escaped, also in -v', async () => {
     fake = await startHostileSsh({ onExec: (_channel, _command, conn) => sendDisconnect(conn, 2, `bye ${EVIL}`) });
-    const r = await runCli(['get', ...fake.args(), '-v', '-O', '--retries', '0', '127.0.0.1:f']);
+    const r = await runCli(['get', ...fake.args(), '-v', '-O', '--retries', '0', 'backup@127.0.0.1:f']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`scpipe: connection error: bye ${SHOWN}\n`);
     expect(r.stderr).toMatch(new RegExp(`connection lost.*: Received disconnect from 127\\.0\\.0\\.1 port ${fake.port}:2: bye ${SHOWN.replace(/[\\[\]]/g, '\\$&')}\\n$`));
@@ -45,7 +47,7 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
           channel.end();
         }),
     });
-    const r = await runCli(['get', ...fake.args(), '-v', '--json', '-O', '--retries', '0', '127.0.0.1:f']);
+    const r = await runCli(['get', ...fake.args(), '-v', '--json', '-O', '--retries', '0', 'backup@127.0.0.1:f']);
     expect(r.status).toBe(1);
     // Upper case: ssh2's server sends the name so.
     const shown = `SIGKILL\\x1b]52;C;CHDUZWQ=\\x07 \\r\\x1b[2K\\x1b[31MRED\\x9b${'Q'.repeat(40 - 7 - EVIL.length)}…`;
@@ -56,17 +58,42 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
 
   it('a refused channel: its description escaped and cut to 400 characters', async () => {
     fake = await startHostileSsh({ refuseSessions: `no ${EVIL}${'n'.repeat(5000)}` });
-    const r = await runCli(['get', ...fake.args(), '-O', '--retries', '0', '127.0.0.1:f']);
+    const r = await runCli(['get', ...fake.args(), '-O', '--retries', '0', 'backup@127.0.0.1:f']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`no ${SHOWN}nnn`);
     expect(r.stderr).not.toContain('n'.repeat(400));
     expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
   });
 
+  it('lines before the version line without end: given up after 1,024, as ssh does (exit 255), not a busy wait for the timeout', async () => {
+    const line = Buffer.from(`${'x'.repeat(200)}\r\n`.repeat(1000));
+    const sockets = new Set<Socket>();
+    const flood: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      const pump = (): void => {
+        while (!socket.destroyed && socket.write(line));
+      };
+      socket.on('drain', pump);
+      pump();
+    });
+    await new Promise<void>((r) => flood.listen(0, '127.0.0.1', r));
+    try {
+      const port = (flood.address() as AddressInfo).port;
+      const r = await runCli(['get', '-F', 'none', '-P', String(port), '-o', 'BatchMode=yes', '--retries', '0', 'backup@127.0.0.1:f'], { timeoutMs: 60_000 });
+      expect(r.status).toBe(255);
+      expect(r.stderr).toBe("scpipe: backup@127.0.0.1: banner exchange: more than 1024 lines before the server's SSH version line\n");
+      expect(r.ms).toBeLessThan(10_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => flood.close(r));
+    }
+  });
+
   it('the methods a failed login may go on with (-v): escaped', async () => {
     // ASCII only: ssh2's server counts this list in characters, not bytes.
     fake = await startHostileSsh({ onAuth: (ctx) => ctx.reject(['publickey', 'pass\x1b]52;c;cHduZWQ=\x07\rword' as 'password']) });
-    const r = await runCli(['get', ...fake.args(), '-v', '--retries', '0', '127.0.0.1:f']);
+    const r = await runCli(['get', ...fake.args(), '-v', '--retries', '0', 'backup@127.0.0.1:f']);
     expect(r.status).toBe(255);
     expect(r.stderr).toContain('(server allows: publickey,pass\\x1b]52;c;cHduZWQ=\\x07\\rword)');
     expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
