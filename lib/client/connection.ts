@@ -4,7 +4,8 @@
 // `ssh` binary (`transport: 'openssh'`: one ssh process per command).
 import { performance } from 'node:perf_hooks';
 import type { Client, SFTPWrapper } from 'ssh2';
-import { ScpipeError, throwIfAborted } from '../errors';
+import { ScpipeError, abortError, throwIfAborted } from '../errors';
+import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
@@ -96,12 +97,22 @@ export class ChannelOpener {
         const gone = (): void => {
           if (settled) return;
           settled = true;
+          unlink();
           reject(new ScpipeError('ERR_LOST_CONNECTION', 'connection lost while opening the sftp subsystem', {}));
         };
+        // A server that opens the subsystem and never sends its version must
+        // not hold up a signal: the session, if it ever comes, is ended below.
+        const unlink = onAbort(signal, () => {
+          if (settled) return;
+          settled = true;
+          client.off('close', gone);
+          reject(abortError(signal));
+        });
         client.once('close', gone);
         try {
           client.sftp((err, sftp) => {
             client.off('close', gone);
+            unlink();
             if (settled) {
               if (!err) sftp.end();
               return;
@@ -114,6 +125,7 @@ export class ChannelOpener {
           });
         } catch (err) {
           client.off('close', gone);
+          unlink();
           settled = true;
           reject(new ScpipeError('ERR_LOST_CONNECTION', `the connection is gone: ${(err as Error).message}`, { cause: err }));
         }

@@ -5,7 +5,8 @@
 // words: "Received disconnect from HOST port PORT:CODE: TEXT".
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { runCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
+import { runCli, startCli } from '../helpers/cli';
 import { sendDisconnect, startHostileSsh, type HostileSsh } from '../helpers/hostile-ssh';
 
 const EVIL = '\x1b]52;c;cHduZWQ=\x07 \r\x1b[2K\x1b[31mred\x9b';
@@ -88,6 +89,19 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
       for (const s of sockets) s.destroy();
       await new Promise((r) => flood.close(r));
     }
+  });
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('an sftp subsystem that never sends its version: %s ends the run at once (exit %i)', async (signal, status) => {
+    fake = await startHostileSsh({ silentSftp: true });
+    const run = startCli(['get', ...fake.args(), '-v', '--retries', '0', 'backup@127.0.0.1:f']);
+    await waitFor(() => run.stderr().includes('sftp: opening the sftp subsystem'), 'the subsystem asked for');
+    await new Promise((r) => setTimeout(r, 200)); // the request is out, the answer never comes
+    run.child.kill(signal);
+    const r = await run.done;
+    expect(r.status).toBe(status);
   });
 
   it('the methods a failed login may go on with (-v): escaped', async () => {

@@ -15,6 +15,8 @@ export interface HostileSshHooks {
   onExec?(channel: ServerChannel, command: string, conn: Connection): void;
   /** Refuse every session channel with this description (ssh2's own refusals carry none). */
   refuseSessions?: string;
+  /** Open the sftp subsystem and never say a word on it (no VERSION). */
+  silentSftp?: boolean;
 }
 
 /** A running server. */
@@ -37,6 +39,8 @@ export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSs
         if (hooks.refuseSessions !== undefined) return refuseWith(conn, reject, hooks.refuseSessions);
         const session = accept();
         session.on('exec', (acceptExec, _reject, info) => hooks.onExec?.(acceptExec(), info.command, conn));
+        // Without an 'sftp' listener ssh2 hands the subsystem over as a plain channel.
+        session.on('subsystem', (acceptSubsystem, reject) => (hooks.silentSftp ? acceptSubsystem() : reject()));
       }),
     );
   });
