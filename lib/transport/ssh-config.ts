@@ -25,11 +25,11 @@ export interface SshOptions {
   configFile?: string;
   /** -o 'Key=Value' / 'Key Value' (repeatable); keys are case-insensitive. */
   options?: string[];
-  /** -P PORT; beats -o Port, as scp passes it to ssh as -p after the -o options. */
+  /** -P PORT; -o Port beats it, as scp passes it to ssh as -p after the -o options, and ssh keeps the first. */
   port?: number;
   /** -i FILE (repeatable); tried before any IdentityFile from -o or the config. */
   identityFiles?: string[];
-  /** The user from user@host; beats -o User, as scp passes it to ssh as -l. */
+  /** The user from user@host; -o User beats it, as scp passes it to ssh as -l after the -o options. */
   user?: string;
   /** Home directory for ~, %d and the default files (tests); default os.homedir(). */
   homeDir?: string;
@@ -163,10 +163,11 @@ function applyOption(st: State, option: string): void {
 export async function resolveHost(alias: string, opts: SshOptions): Promise<ResolvedHost> {
   const home = opts.homeDir ?? os.homedir();
   const st: State = { alias: alias.toLowerCase(), home, localUser: localUsername(), values: new Map(), other: new Map(), identity: [], final: false, wantFinal: false };
-  if (opts.port !== undefined) setValue(st, 'Port', [String(opts.port)], '-P', 'ERR_USAGE');
-  if (opts.user !== undefined) setValue(st, 'User', [opts.user], 'user@host', 'ERR_USAGE');
   st.identity.push(...(opts.identityFiles ?? []));
   for (const o of opts.options ?? []) applyOption(st, o);
+  // After -o, as scp hands them to ssh (-p, -l), whose first value wins.
+  if (opts.port !== undefined) setValue(st, 'Port', [String(opts.port)], '-P', 'ERR_USAGE');
+  if (opts.user !== undefined) setValue(st, 'User', [opts.user], 'user@host', 'ERR_USAGE');
   checkCommandLineNames(alias, st.values.get('User') as string | undefined);
   const sshDir = path.join(home, '.ssh');
   const readAll = (): void => {

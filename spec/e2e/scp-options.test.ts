@@ -48,6 +48,15 @@ describe('scp options through the CLI', () => {
     expect(r.stderr).toMatch(/compression zlib@openssh\.com/);
   });
 
+  // scp hands its own -P and user@ to ssh as -p and -l after the user's -o
+  // options, and ssh keeps the first value: -o Port and -o User win.
+  it('-o Port beats -P, and -o User beats user@, as with scp', async () => {
+    const base = ['-i', sshd.rssh.keyPath, '-F', 'none', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'BatchMode=yes'];
+    const r = await runCli(['put', ...base, '-P', '1', '-o', `Port=${sshd.port}`, '-o', `User=${sshd.rssh.name}`, `nobody@127.0.0.1:${dir}/o-wins`], { stdin: 'o' });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'o-wins'), 'utf8')).toBe('o');
+  });
+
   it('-4 / -6: the address family, against the ::1 listener', async () => {
     const kh = join(dir, 'kh6');
     await writeFile(kh, (await readFile(sshd.knownHostsPath, 'utf8')).replace('[127.0.0.1]', '[::1]'));

@@ -116,7 +116,7 @@ describe('resolveHost', () => {
     });
   });
 
-  it('gives -o precedence over the config, and -P / user@ over -o', async () => {
+  it('gives -o precedence over the config, and over -P / user@ (as scp: it passes -p and -l after the -o options)', async () => {
     const h = await resolve('web', {
       options: ['port=1234', 'User  other', 'StrictHostKeyChecking=no', 'UserKnownHostsFile /dev/null', 'IdentitiesOnly=yes', 'batchmode yes'],
       identityFiles: ['/keys/cli'],
@@ -124,7 +124,8 @@ describe('resolveHost', () => {
     expect(h).toMatchObject({ port: 1234, user: 'other', strictHostKeyChecking: 'no', knownHostsFiles: ['/dev/null'], identitiesOnly: true, batchMode: true });
     expect(h.identityFiles[0]).toBe('/keys/cli');
     expect(h.identityFiles).toHaveLength(3);
-    const h2 = await resolve('web', { options: ['Port=1234', 'User=other'], port: 4321, user: 'cliuser' });
+    expect(await resolve('web', { options: ['Port=1234', 'User=other'], port: 4321, user: 'cliuser' })).toMatchObject({ port: 1234, user: 'other' });
+    const h2 = await resolve('web', { port: 4321, user: 'cliuser' });
     expect(h2).toMatchObject({ port: 4321, user: 'cliuser' });
     // %r in the config's IdentityFile sees the command-line user
     expect(h2.identityFiles[0]).toBe(path.join(sshDir, 'id_web.example.com_cliuser'));
