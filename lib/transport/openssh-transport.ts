@@ -75,18 +75,18 @@ const SAFETY = [
 const KEEP_STDERR = 8192;
 
 /**
- * The argument vector for `ssh` (without the program). -p and -l come before
- * the user's -o options, so they win over `-o Port`/`-o User` with both
- * first-wins and last-wins ssh versions, as scp's -P and user@host do.
- * BatchMode and the log level come after them, so the user's -o can override.
+ * The argument vector for `ssh` (without the program). The user's -o options
+ * come before -p and -l, as scp orders them, so `-o Port`/`-o User` win (ssh
+ * keeps the first value). BatchMode and the log level come after them, so the
+ * user's -o can override.
  */
 export function sshArgs(opts: OpenSshOptions, command: string, subsystem = false): string[] {
   const args = [...SAFETY];
+  for (const option of opts.options ?? []) args.push('-o', option);
   if (opts.port !== undefined) args.push('-p', String(opts.port));
   if (opts.user !== undefined) args.push('-l', opts.user);
   if (opts.configFile !== undefined) args.push('-F', opts.configFile);
   for (const file of opts.identityFiles ?? []) args.push('-i', file);
-  for (const option of opts.options ?? []) args.push('-o', option);
   if (opts.batchMode) args.push('-oBatchMode=yes');
   // Not -q: LogLevel QUIET also silences ssh's fatal messages ("Connection
   // refused", "Permission denied"), which are what the user needs to see.

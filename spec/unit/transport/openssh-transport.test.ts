@@ -14,7 +14,7 @@ import { waitFor } from '../../helpers/async';
 const SAFETY = ['-x', '-oPermitLocalCommand=no', '-oClearAllForwardings=yes', '-oRemoteCommand=none', '-oRequestTTY=no', '-oForwardAgent=no'];
 
 describe('sshArgs', () => {
-  it('puts the safety options first, then -p -l -F -i -o, the log level, --, host and command', () => {
+  it('puts the safety options first, then -o (before -p and -l, as scp: ssh keeps the first value), -p -l -F -i, the log level, --, host and command', () => {
     const args = sshArgs(
       {
         host: 'vault',
@@ -28,11 +28,11 @@ describe('sshArgs', () => {
     );
     expect(args).toEqual([
       ...SAFETY,
+      '-o', 'BatchMode=yes', '-o', 'ProxyJump=jump',
       '-p', '2222',
       '-l', 'backup',
       '-F', 'none',
       '-i', '~/.ssh/a', '-i', 'b key',
-      '-o', 'BatchMode=yes', '-o', 'ProxyJump=jump',
       '-oLogLevel=ERROR',
       '--', 'vault', "scp -t 'x y'",
     ]);
@@ -238,7 +238,7 @@ describe('ChannelOpener with transport openssh', () => {
       await ch.exit;
       opener.close();
     }
-    const base = '-x -oPermitLocalCommand=no -oClearAllForwardings=yes -oRemoteCommand=none -oRequestTTY=no -oForwardAgent=no -p 2222 -l u -F cfg -i k -o ProxyJump=j';
+    const base = '-x -oPermitLocalCommand=no -oClearAllForwardings=yes -oRemoteCommand=none -oRequestTTY=no -oForwardAgent=no -o ProxyJump=j -p 2222 -l u -F cfg -i k';
     expect(calls()).toEqual([
       `${base} -oBatchMode=yes -oLogLevel=ERROR -- h scp -t 'x'`,
       `${base} -oLogLevel=ERROR -- h scp -t 'x'`,
