@@ -23,6 +23,9 @@ function isClient(target: Target): target is Client {
   return typeof (target as Client).exec === 'function';
 }
 
+/** How long an opened sftp subsystem may take to send its SFTP version (sftp-server answers at once). */
+export const SFTP_VERSION_WAIT_MS = 10_000;
+
 /** What a remote command runs: the sink (`scp -t`) or the source (`scp -f`). */
 export type RemoteRole = 'sink' | 'source';
 
@@ -100,14 +103,30 @@ export class ChannelOpener {
           unlink();
           reject(new ScpipeError('ERR_LOST_CONNECTION', 'connection lost while opening the sftp subsystem', {}));
         };
+        let silent: NodeJS.Timeout | undefined;
         // A server that opens the subsystem and never sends its version must
         // not hold up a signal: the session, if it ever comes, is ended below.
-        const unlink = onAbort(signal, () => {
+        const abort = onAbort(signal, () => {
           if (settled) return;
           settled = true;
           client.off('close', gone);
+          clearTimeout(silent);
           reject(abortError(signal));
         });
+        // Nor hold up the run: a forced command that is not sftp-server (an
+        // authorized_keys command="scp -t DIR") takes the subsystem and waits.
+        // Under auto this is a refusal, and SCP goes next.
+        if (!settled) silent = setTimeout(() => {
+          if (settled) return;
+          settled = true;
+          client.off('close', gone);
+          abort();
+          reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem sent no SFTP version in ${SFTP_VERSION_WAIT_MS / 1000} s (the account's forced command may not be sftp-server)`));
+        }, SFTP_VERSION_WAIT_MS);
+        const unlink = (): void => {
+          abort();
+          clearTimeout(silent);
+        };
         client.once('close', gone);
         try {
           client.sftp((err, sftp) => {

@@ -3,7 +3,12 @@
 // It reaches the terminal escaped and cut (400 characters, as ssh logs it
 // through strnvis with %.400s; 40 for a signal name), a DISCONNECT in ssh's
 // words: "Received disconnect from HOST port PORT:CODE: TEXT".
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServerChannel } from 'ssh2';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '../helpers/async';
 import { runCli, startCli } from '../helpers/cli';
@@ -104,6 +109,28 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
     expect(r.status).toBe(status);
   });
 
+  // An account whose forced command is `scp -t DIR` (authorized_keys
+  // command=): the subsystem request runs it too, and it never speaks SFTP.
+  // Modelled by a subsystem that stays silent and an exec that runs the real
+  // scp -t into DIR whatever was asked. User sees: exit 0 after the wait;
+  // left: DIR/f holding the input.
+  it('under auto, a subsystem silent for 10 s is taken as a refusal: the upload goes over SCP', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-forced-'));
+    try {
+      fake = await startHostileSsh({ silentSftp: true, onExec: (channel) => forcedScp(channel, dir) });
+      const r = await runCli(['put', ...fake.args(), '-v', '--retries', '0', 'backup@127.0.0.1:f'], { stdin: 'stored by scp', timeoutMs: 60_000 });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain("protocol: scp (the sftp subsystem sent no SFTP version in 10 s (the account's forced command may not be sftp-server))");
+      expect(await readFile(join(dir, 'f'), 'utf8')).toBe('stored by scp');
+      // --protocol sftp says the same, and what to try.
+      const forced = await runCli(['put', ...fake.args(), '--protocol', 'sftp', '--retries', '0', 'backup@127.0.0.1:g'], { stdin: 'x', timeoutMs: 60_000 });
+      expect(forced.status).toBe(1);
+      expect(forced.stderr).toMatch(/sent no SFTP version in 10 s .*; this host may allow only scp: try --protocol scp/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('the methods a failed login may go on with (-v): escaped', async () => {
     // ASCII only: ssh2's server counts this list in characters, not bytes.
     fake = await startHostileSsh({ onAuth: (ctx) => ctx.reject(['publickey', 'pass\x1b]52;c;cHduZWQ=\x07\rword' as 'password']) });
@@ -113,3 +140,15 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
     expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
   });
 });
+
+// OpenSSH's own `scp -t DIR` on `channel`, as a forced command runs it.
+function forcedScp(channel: ServerChannel, dir: string): void {
+  const scp = spawn('scp', ['-t', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  channel.pipe(scp.stdin);
+  scp.stdout.pipe(channel, { end: false });
+  scp.stderr.pipe(channel.stderr, { end: false });
+  scp.on('close', (code) => {
+    channel.exit(code ?? 1);
+    channel.end();
+  });
+}
