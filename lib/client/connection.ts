@@ -47,12 +47,12 @@ export class ChannelOpener {
    * command runs, a `sink` (`scp -t`, which speaks first) or a `source`.
    */
   readonly open = async (command: string, signal: AbortSignal, remoteRole?: RemoteRole): Promise<ScpChannel> => {
-    if (isClient(this.target)) return execChannel(this.target, command, this.log);
+    if (isClient(this.target)) return execChannel(this.target, command, this.log, undefined, undefined, signal);
     if (this.target.transport === 'openssh') return this.openSsh(this.target, command, signal, remoteRole === 'sink');
     // One connection for every channel, also when several open at once
     // (parts); a further one where the server refuses more (connection-set.ts).
     await this.connection(signal);
-    return this.connections().use(signal, (conn) => conn.exec(command));
+    return this.connections().use(signal, (conn) => conn.exec(command, signal));
   };
 
   /** Why our ssh2 connection went away, when it knows (a keepalive timeout). */

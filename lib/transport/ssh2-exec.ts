@@ -3,7 +3,8 @@
 // server's text), a lost connection told apart from a refusal.
 import { performance } from 'node:perf_hooks';
 import type { Client, ClientChannel } from 'ssh2';
-import { ScpipeError } from '../errors';
+import { ScpipeError, abortError } from '../errors';
+import { onAbort } from '../util/abort';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { peerText } from '../util/escape';
 import { RECEIVE_WINDOW, widenReceiveWindow, type SharedWindow } from './ssh2-window';
@@ -22,11 +23,25 @@ export function execChannel(
   log?: (line: string) => void,
   env?: Record<string, string>,
   whyLost?: () => string | undefined,
+  signal?: AbortSignal,
 ): Promise<ScpChannel> {
   log?.(`exec: ${command}`);
   const asked = performance.now();
   return new Promise<ScpChannel>((resolve, reject) => {
+    // A server that never answers the channel open or the exec request must
+    // not hold up a signal: a channel that comes after it is closed.
+    let settled = false;
+    const unlink = onAbort(signal, () => {
+      settled = true;
+      reject(abortError(signal));
+    });
     const started = (err: (Error & { reason?: unknown }) | undefined, stream: ClientChannel): void => {
+      unlink();
+      if (settled) {
+        if (!err) stream.close();
+        return;
+      }
+      settled = true;
       if (err) {
         // A numeric reason is the server's refusal (MaxSessions, policy);
         // without one the connection went away before the channel opened.
@@ -44,6 +59,8 @@ export function execChannel(
       // SendEnv/SetEnv: sent before the command; the server's AcceptEnv decides.
       client.exec(command, env ? { pty: false, env } : { pty: false }, started);
     } catch (err) {
+      unlink();
+      settled = true;
       reject(lostBeforeOpen(err as Error)); // ssh2: 'Not connected'
     }
   });

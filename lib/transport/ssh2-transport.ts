@@ -50,7 +50,7 @@ export interface Ssh2Connection {
   client: Client;
   host: ResolvedHost;
   /** Runs a command without a PTY (docs/protocol.md §1) and returns its channel. */
-  exec(command: string): Promise<ScpChannel>;
+  exec(command: string, signal?: AbortSignal): Promise<ScpChannel>;
   /** Closes the connection. */
   close(): void;
   /** Why the connection died, when we know better than "closed": a keepalive timeout. */
@@ -194,7 +194,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
   return {
     client,
     host,
-    exec: (command) => execChannel(client, command, log, host.env, whyLost),
+    exec: (command, signal) => execChannel(client, command, log, host.env, whyLost, signal),
     close: () => client.end(),
     whyLost,
   };

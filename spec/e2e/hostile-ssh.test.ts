@@ -131,6 +131,19 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
     }
   }, 90_000);
 
+  it.each([
+    ['the channel open', 'session'],
+    ['the exec request', 'exec'],
+  ] as const)('a server that never answers %s: SIGTERM ends the run at once (exit 143)', async (_what, ignore) => {
+    fake = await startHostileSsh({ ignore });
+    const run = startCli(['get', ...fake.args(), '-v', '-O', '--retries', '0', 'backup@127.0.0.1:f']);
+    await waitFor(() => run.stderr().includes("exec: scp -f 'f'"), 'the command asked for');
+    await new Promise((r) => setTimeout(r, 200)); // the request is out, the answer never comes
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.status).toBe(143);
+  });
+
   it('the methods a failed login may go on with (-v): escaped', async () => {
     // ASCII only: ssh2's server counts this list in characters, not bytes.
     fake = await startHostileSsh({ onAuth: (ctx) => ctx.reject(['publickey', 'pass\x1b]52;c;cHduZWQ=\x07\rword' as 'password']) });

@@ -17,6 +17,8 @@ export interface HostileSshHooks {
   refuseSessions?: string;
   /** Open the sftp subsystem and never say a word on it (no VERSION). */
   silentSftp?: boolean;
+  /** Never answer: a session channel's open, or an exec request on it. */
+  ignore?: 'session' | 'exec';
 }
 
 /** A running server. */
@@ -37,8 +39,9 @@ export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSs
     conn.on('ready', () =>
       conn.on('session', (accept, reject) => {
         if (hooks.refuseSessions !== undefined) return refuseWith(conn, reject, hooks.refuseSessions);
+        if (hooks.ignore === 'session') return;
         const session = accept();
-        session.on('exec', (acceptExec, _reject, info) => hooks.onExec?.(acceptExec(), info.command, conn));
+        session.on('exec', (acceptExec, _reject, info) => hooks.ignore !== 'exec' && hooks.onExec?.(acceptExec(), info.command, conn));
         // Without an 'sftp' listener ssh2 hands the subsystem over as a plain channel.
         session.on('subsystem', (acceptSubsystem, reject) => (hooks.silentSftp ? acceptSubsystem() : reject()));
       }),
