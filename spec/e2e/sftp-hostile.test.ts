@@ -11,7 +11,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
-import { runCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
+import { runCli, startCli } from '../helpers/cli';
 import { startHostileSftp, type FakeEntry, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
 
 let work: string; // work/target is the target; nothing else may appear in work
@@ -258,6 +259,21 @@ describe('cp over SFTP to a hostile server', () => {
     expect(ops).toContain(`remove ${tempOfA}`);
     expect(ops.filter((op) => op.startsWith('rename'))).toEqual([expect.stringMatching(/^rename \/up\/\.b\.scpipe-\w{6} \/up\/b$/)]);
   });
+});
+
+describe('a server that stops answering', () => {
+  // The signal ends the transfer at once; the clean-up (removing the
+  // temporary file) would wait for the server for ever: it gets 10 s.
+  it('SIGTERM while an OPEN is never answered: exit 143 within the 10 s grace, saying why', async () => {
+    fake = await startHostileSftp({ ...treeOf({ '/up': { kind: 'dir' } }), ignoreOpen: () => true });
+    const run = startCli(['put', ...fake.args(), '-s', '--parallel', '1', 'backup@127.0.0.1:/up/f'], { stdin: 'data' });
+    await waitFor(() => fake!.uploads.ops.some((op) => op.endsWith('(not answered)')), 'the OPEN asked for');
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.status).toBe(143);
+    expect(r.stderr).toContain('scpipe: interrupted by SIGTERM; the server did not answer for 10 s: exiting without it (a temporary file there may be left)\n');
+    expect(r.ms).toBeLessThan(20_000);
+  }, 30_000);
 });
 
 describe('put over SFTP: the connection lost at the rename', () => {

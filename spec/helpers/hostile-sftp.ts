@@ -45,6 +45,8 @@ export interface FakeTree {
   dropOnRename?(from: string, to: string): boolean;
   /** Uploads: the bytes stored for a WRITE (default: as sent; a failing disk may store others). READ serves what was stored. */
   storeWrite?(path: string, offset: number, data: Buffer): Buffer;
+  /** True to never answer an OPEN of `path` (a server that stopped answering). */
+  ignoreOpen?(path: string): boolean;
   /** Offer limits@openssh.com with these values (ssh2's server offers no extension of its own). */
   limits?: { maxPacket: number; maxRead: number; maxWrite: number };
 }
@@ -145,6 +147,7 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
     );
   });
   sftp.on('OPEN', (reqid: number, path: string, flags: number) => {
+    if (tree.ignoreOpen?.(path)) return void uploads.ops.push(`open ${path} (not answered)`);
     if (flags & 0x02) {
       // SSH_FXF_WRITE: an upload, kept in memory.
       uploads.ops.push(`open ${path}`);
