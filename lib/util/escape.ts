@@ -9,7 +9,10 @@ function isUnsafe(cp: number): boolean {
     cp < 0x20 || // C0 controls
     cp === 0x7f || // DEL
     (cp >= 0x80 && cp < 0xa0) || // C1 controls (0x9b is a CSI on some terminals)
+    cp === 0x061c || // Arabic letter mark: a direction mark too
     (cp >= 0x200b && cp <= 0x200f) || // zero-width and direction marks
+    cp === 0x2028 || cp === 0x2029 || // line and paragraph separators: a line break to some renderers
+    cp === 0xfeff || // zero-width no-break space
     (cp >= 0x202a && cp <= 0x202e) || // bidi embeddings and overrides
     (cp >= 0x2066 && cp <= 0x2069) || // bidi isolates
     (cp >= 0xd800 && cp <= 0xdfff) // lone surrogates

@@ -66,6 +66,11 @@ describe('escapeForTerminal: unambiguous', () => {
 
   it('escapes bidi and zero-width marks (names that display as something else)', () => {
     expect(escapeForTerminal('a\u202eb\u200bc\u2066d')).toBe('a\\u{202e}b\\u{200b}c\\u{2066}d');
+    expect(escapeForTerminal('a\u061cb\ufeffc')).toBe('a\\u{61c}b\\u{feff}c');
+  });
+
+  it('escapes the line and paragraph separators (a name shown as two lines)', () => {
+    expect(escapeForTerminal('db\u2028dump\u2029')).toBe('db\\u{2028}dump\\u{2029}');
   });
 
   it('leaves no C0, DEL or C1 in any code point of the BMP', () => {
