@@ -30,6 +30,12 @@ import { finish } from './sftp-finish';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
 export const HELD_PER_LANE = 8 * 1024 * 1024;
+/**
+ * And over all channels: each byte in flight is held twice (its request and
+ * ssh2's packets), so 4 channels × 8 MiB peaked at 147–157 MiB RSS at 20 ms;
+ * 3 windows per channel still keep each one full (docs/performance.md §3).
+ */
+export const HELD_MAX = 24 * 1024 * 1024;
 
 /** Options of an SFTP put beyond put()'s. */
 export interface SftpPutOptions extends PutOptions, ResumeOptions {
@@ -85,13 +91,14 @@ export async function putSftp(
     if (opts.removeStale) await sweepStale(first.session, paths, handle, opts);
     lanes = lanes.concat(await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log));
     const { maxWrite } = lanes.map((l) => l.session.limits).reduce((a, b) => (a.maxWrite <= b.maxWrite ? a : b));
-    log?.(`sftp: ${lanes.length} channel(s), writes of ${maxWrite} bytes, up to ${HELD_PER_LANE * lanes.length} bytes in flight`);
+    const maxHeld = Math.min(HELD_PER_LANE * lanes.length, HELD_MAX);
+    log?.(`sftp: ${lanes.length} channel(s), writes of ${maxWrite} bytes, up to ${maxHeld} bytes in flight`);
     source = piecesOf(input, maxWrite);
     const pieces = source;
     writer = new PipelinedWriter(lanes, {
       path: paths.temp,
       pieceSize: maxWrite,
-      maxHeld: HELD_PER_LANE * lanes.length,
+      maxHeld,
       recover: recoverer(conn, paths.temp, lanes.length, opts, on),
       onAck: (bytes) => opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: BigInt(bytes), total: opts.size }),
       onFatal: (err) => fatal.fail(err),
