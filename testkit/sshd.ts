@@ -194,6 +194,8 @@ export interface SshdOptions {
   trustedUserCAKeys?: string;
   /** A second host key, ECDSA (the first is Ed25519): for clients that choose by known_hosts. */
   ecdsaHostKey?: boolean;
+  /** sshd's RekeyLimit (e.g. '1M'): a re-key every that much data, as a long transfer meets them. */
+  rekeyLimit?: string;
 }
 
 /** True when this machine has IPv6 loopback (::1 on lo): the sshd then listens there too. */
@@ -227,6 +229,7 @@ UseDNS no
 # Tests open many connections quickly; don't let sshd drop them.
 MaxStartups 200
 MaxSessions ${opts.maxSessions ?? 50}
+${opts.rekeyLimit ? `RekeyLimit ${opts.rekeyLimit}` : ''}
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
 

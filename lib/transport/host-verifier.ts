@@ -37,9 +37,10 @@ export interface HostVerifierOptions {
 
 /** An ssh2 `hostVerifier` that remembers why it refused. */
 export interface HostVerifier {
-  (key: Buffer, verify: (ok: boolean) => void): void;
+  /** A re-key's answer comes at once (a boolean); the first key's through `verify`. */
+  (key: Buffer, verify: (ok: boolean) => void): boolean | void;
   /** The same function, for `hostVerifier: verifier.verify`. */
-  verify: (key: Buffer, verify: (ok: boolean) => void) => void;
+  verify: (key: Buffer, verify: (ok: boolean) => void) => boolean | void;
   /** Why the last key was refused (ERR_HOST_KEY_UNKNOWN / _CHANGED / ERR_CONFIG). */
   failure(): ScpipeError | undefined;
   /**
@@ -167,9 +168,22 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     return true;
   }
 
-  const verifier = ((key: Buffer, verify: (ok: boolean) => void): void => {
+  let accepted: Buffer | undefined; // the key of the first exchange
+  const verifier = ((key: Buffer, verify: (ok: boolean) => void): boolean | void => {
+    // A re-key (sshd's RekeyLimit: every 1 to 64 GiB of a long transfer)
+    // offers the key again. Answered at once: ssh2's asynchronous answer
+    // then broke an upload in flight (sshd: "Bad packet length", the
+    // connection lost), and ssh too accepts only the key it began with.
+    if (accepted !== undefined) {
+      if (key.equals(accepted)) return true;
+      failed = new ScpipeError('ERR_HOST_KEY_CHANGED', `the host key of ${name} changed during the connection`, { host: name });
+      return false;
+    }
     failed = undefined;
-    decide(key).then(verify, (err: unknown) => {
+    decide(key).then((ok) => {
+      if (ok) accepted = Buffer.from(key);
+      verify(ok);
+    }, (err: unknown) => {
       refuse(new ScpipeError('ERR_HOST_KEY_UNKNOWN', `cannot verify the host key of ${name}: ${(err as Error).message}`, { host: name, cause: err }));
       verify(false);
     });

@@ -48,6 +48,16 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('createHostVerifier', () => {
+  // A re-key's check answered asynchronously broke uploads in flight (spec/e2e/rekey.test.ts).
+  it('answers a re-key at once: the first key again is accepted, another refused as changed', async () => {
+    const { ok, v } = await verify({ host: host({ knownHostsFiles: [kh(entry('[127.0.0.1]:2222', keyA))] }) }, keyA);
+    expect(ok).toBe(true);
+    const never = (): void => { throw new Error('asked through the callback'); };
+    expect(v(keyA, never)).toBe(true);
+    expect(v(keyB, never)).toBe(false);
+    expect(v.failure()).toMatchObject({ code: 'ERR_HOST_KEY_CHANGED', message: 'the host key of [127.0.0.1]:2222 changed during the connection' });
+  });
+
   it('accepts a known key', async () => {
     const file = kh(entry('[127.0.0.1]:2222', keyA));
     const { ok, v } = await verify({ host: host({ knownHostsFiles: [file] }) }, keyA);
