@@ -51,7 +51,7 @@ it.each([
 
 it('an encrypted PKCS#8 key under BatchMode: not offered, and the message says why', async () => {
   const key = join(keys, 'enc-pkcs8');
-  execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-aes-256-cbc', '-pass', 'pass:secret', '-out', key]);
+  execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-aes-256-cbc', '-pass', 'pass:secret', '-out', key], { stdio: ['ignore', 'ignore', 'pipe'] }); // its progress dots would clutter the test log
   expect(await readFile(key, 'utf8')).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
   const r = await runCli(['put', '-P', String(sshd.port), '-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, remote(sshd, sshd.rssh, `${dir}/enc`)], { stdin: 'x' });
   expect(r.status).toBe(255);
