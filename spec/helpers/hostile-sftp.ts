@@ -3,12 +3,8 @@
 // to lie (names, sizes, listings, reply ids, packet sizes) through hooks;
 // uploads go to memory (`uploads`), with their requests logged.
 // Only for hostile-peer tests; honest peers are the real sshd and serve.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Server, type SFTPWrapper } from 'ssh2';
-import { generateHostKeyPair } from '../../lib/server/host-key';
+import { fakeEndpoint } from './fake-endpoint';
 
 const OK = 0;
 const EOF = 1;
@@ -76,12 +72,10 @@ export function attrsOf(e: FakeEntry): { mode: number; uid: number; gid: number;
 
 /** Starts the fake on 127.0.0.1 with a fresh host key; any login is accepted. */
 export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
-  const hostKey = generateHostKeyPair();
-  const clientKey = generateHostKeyPair();
-  const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-fake-sftp-'));
+  const endpoint = await fakeEndpoint('scpipe-test-fake-sftp-');
   let readdirs = 0;
   const uploads: Uploads = { ops: [], files: new Map() };
-  const server = new Server({ hostKeys: [hostKey.private] }, (conn) => {
+  const server = new Server({ hostKeys: [endpoint.hostKey] }, (conn) => {
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx) => ctx.accept());
     conn.on('ready', () =>
@@ -96,21 +90,8 @@ export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
       }),
     );
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  const keyPath = join(dir, 'id');
-  await writeFile(keyPath, clientKey.private, { mode: 0o600 });
-  const knownHosts = join(dir, 'known_hosts');
-  await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey.public.trim()}\n`);
-  return {
-    args: () => ['-F', 'none', '-P', String(port), '-i', keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
-    readdirs: () => readdirs,
-    uploads,
-    stop: async () => {
-      await new Promise((r) => server.close(r));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const { args, stop } = await endpoint.listen(server);
+  return { args, readdirs: () => readdirs, uploads, stop };
 }
 
 function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, uploads: Uploads, drop: () => void): void {

@@ -2,12 +2,8 @@
 // whose authentication and exec are the test's hooks, and which can send a
 // DISCONNECT with a text of its choosing (ssh2's own sends none).
 // Only for hostile-peer tests; honest peers are the real sshd and serve.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Server, type AuthContext, type Connection, type ServerChannel } from 'ssh2';
-import { generateHostKeyPair } from '../../lib/server/host-key';
+import { fakeEndpoint, type Listening } from './fake-endpoint';
 
 /** What the server does; by default it accepts any login and leaves an exec unanswered. */
 export interface HostileSshHooks {
@@ -22,18 +18,12 @@ export interface HostileSshHooks {
 }
 
 /** A running server. */
-export interface HostileSsh {
-  port: number;
-  /** scpipe options that reach it (no host). */
-  args(): string[];
-  stop(): Promise<void>;
-}
+/** A running server: its port, scpipe's options that reach it (no host), its end. */
+export type HostileSsh = Listening;
 
 export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSsh> {
-  const hostKey = generateHostKeyPair();
-  const clientKey = generateHostKeyPair();
-  const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-fake-ssh-'));
-  const server = new Server({ hostKeys: [hostKey.private] }, (conn) => {
+  const endpoint = await fakeEndpoint('scpipe-test-fake-ssh-');
+  const server = new Server({ hostKeys: [endpoint.hostKey] }, (conn) => {
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx) => (hooks.onAuth ? hooks.onAuth(ctx, conn) : ctx.accept()));
     conn.on('ready', () =>
@@ -47,20 +37,7 @@ export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSs
       }),
     );
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  const keyPath = join(dir, 'id');
-  await writeFile(keyPath, clientKey.private, { mode: 0o600 });
-  const knownHosts = join(dir, 'known_hosts');
-  await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey.public.trim()}\n`);
-  return {
-    port,
-    args: () => ['-F', 'none', '-P', String(port), '-i', keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
-    stop: async () => {
-      await new Promise((r) => server.close(r));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return endpoint.listen(server);
 }
 
 /** Sends SSH_MSG_DISCONNECT with `reason` and `text`, through ssh2's packet writer (its disconnect() sends no text). */
