@@ -33,7 +33,7 @@ function shownPath(file: Pick<OutgoingFile, 'name' | 'remotePath' | 'remoteShown
 export function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, sent: bigint): ScpipeError {
   if (/: (set times|set mode|truncate): [^:]*$/.test(err.remoteMessage ?? '') || sent === 0n) return err;
   const shown = shownPath(file);
-  const what = err.code === 'ERR_NO_SPACE' ? 'holding what fit, and its space: remove it' : 'holding what was written before the error';
+  const what = err.code === 'ERR_NO_SPACE' ? 'holding what fit, and its space: remove it, or store an empty file over it' : 'holding what was written before the error';
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
   return new ScpipeError(err.code, `${err.message}; the remote file ${shown} is left cut short, ${what}`, {
     ...fields, cutShort: { name: file.name, path: file.remotePath, written: sent, size: file.size }, cause: err,

@@ -150,7 +150,7 @@ describe('scpipe put --part-size', () => {
     try {
       const r = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', '--parallel', '1', at(`${small}/d.bin`)], { stdin: randomBytes(5 * 1024 * 1024) });
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/d.bin.000002: No space left on device; the remote file ${small}/d.bin.000002 is left cut short, holding what fit, and its space: remove it; ` +
+      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/d.bin.000002: No space left on device; the remote file ${small}/d.bin.000002 is left cut short, holding what fit, and its space: remove it, or store an empty file over it; ` +
         'the parts set d.bin is incomplete (no manifest d.bin.sha256): ' +
         '2 part(s) confirmed remotely: d.bin.000000..d.bin.000001; left cut short remotely: d.bin.000002\n');
       expect(readdirSync(small).sort()).toEqual(['d.bin.000000', 'd.bin.000001', 'd.bin.000002']);

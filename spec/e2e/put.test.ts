@@ -193,10 +193,14 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     try {
       const r = await runCli(put(`${small}/f.bin`), { stdin: randomBytes(3 * 1024 * 1024) });
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/f.bin: No space left on device; the remote file ${small}/f.bin is left cut short, holding what fit, and its space: remove it\n`);
+      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/f.bin: No space left on device; the remote file ${small}/f.bin is left cut short, holding what fit, and its space: remove it, or store an empty file over it\n`);
       const left = (await stat(join(small, 'f.bin'))).size;
       expect(left).toBeGreaterThan(0);
       expect(left).toBeLessThan(3 * 1024 * 1024);
+      // What the message advises where nothing can be removed: an empty file over it frees the space.
+      const emptied = await runCli(put(`${small}/f.bin`), { stdin: '' });
+      expect(emptied.status).toBe(0);
+      expect((await stat(join(small, 'f.bin'))).size).toBe(0);
     } finally {
       execFileSync('umount', [small]);
     }

@@ -91,7 +91,7 @@ describe('source role vs OpenSSH scp -t', () => {
     expect(await s.sendFile({ name: 'f', mode: 0o644, size: 100000n, body: chunksOf(Buffer.alloc(100000)) })).toBe(false);
     await expect(s.finish()).rejects.toMatchObject({
       code: 'ERR_NO_SPACE',
-      message: 'remote: scp: /dev/full: No space left on device; the remote file f is left cut short, holding what fit, and its space: remove it',
+      message: 'remote: scp: /dev/full: No space left on device; the remote file f is left cut short, holding what fit, and its space: remove it, or store an empty file over it',
       cutShort: { name: 'f', written: 100000n, size: 100000n },
     });
   });

@@ -48,7 +48,7 @@ describe('ScpSource (docs/protocol.md §4.1)', () => {
     const chunks = [Buffer.from('\0\0\x01scp: /dev/full: No space left on device\n')];
     const { stored, status } = await upload(chunks, { size: 3n, body: chunksOf('abc') }, { code: 1, signal: null });
     expect(stored).toBe(false);
-    expect(status).toMatchObject({ code: 'ERR_NO_SPACE', message: 'remote: scp: /dev/full: No space left on device; the remote file f is left cut short, holding what fit, and its space: remove it' });
+    expect(status).toMatchObject({ code: 'ERR_NO_SPACE', message: 'remote: scp: /dev/full: No space left on device; the remote file f is left cut short, holding what fit, and its space: remove it, or store an empty file over it' });
   });
 
   it('a failure to set times or mode after the data leaves the file whole: nothing more is said', async () => {
