@@ -125,12 +125,13 @@ describe('put --verify, a remote that stores other bytes than it was sent', () =
       fake = await startHostileSftp({
         stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
         list: () => undefined,
-        storeWrite: (_path, offset, data) => (offset === 0 ? Buffer.concat([Buffer.from('X'), data.subarray(1)]) : data),
+        // The first byte flipped: a fixed 'X' matched one random input in 256.
+        storeWrite: (_path, offset, data) => (offset === 0 ? Buffer.concat([Buffer.from([data[0]! ^ 0xff]), data.subarray(1)]) : data),
       });
       const data = randomBytes(600_000);
       const r = await runCli(['put', ...fake.args(), '--verify', 'backup@127.0.0.1:/d/v.bin'], { stdin: data });
       expect(r.status).toBe(1);
-      const altered = Buffer.concat([Buffer.from('X'), data.subarray(1)]);
+      const altered = Buffer.concat([Buffer.from([data[0]! ^ 0xff]), data.subarray(1)]);
       expect(r.stderr).toBe(`scpipe: /d/v.bin: read back, its SHA-256 is ${sha(altered)}, not ${sha(data)} as sent; the upload was not renamed into place, and the target is as it was\n`);
       expect(fake.uploads.ops.some((op) => op.startsWith('rename'))).toBe(false);
       expect([...fake.uploads.files.keys()]).toEqual([]);
