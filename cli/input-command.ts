@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { ScpipeError, escapeForTerminal } from '../lib';
-import { BODY_CHUNK, childEnv, describeIoError, errnoCode } from '../lib/internal';
+import { BODY_CHUNK, childEnv, errnoCode, strerror } from '../lib/internal';
 
 // How long stop() waits for the command to exit after SIGTERM.
 const STOP_WAIT_MS = 2000;
@@ -80,8 +80,5 @@ function shellWord(word: string): string {
 
 // In a shell's words, not Node's ("spawn CMD ENOENT").
 function whySpawnFailed(err: unknown): string {
-  const code = errnoCode(err);
-  if (code === 'ENOENT') return 'command not found';
-  if (code === 'EACCES') return 'Permission denied';
-  return describeIoError(err);
+  return errnoCode(err) === 'ENOENT' ? 'command not found' : strerror(err);
 }

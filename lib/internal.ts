@@ -5,7 +5,7 @@
 export { parseByteSize, formatBytes, checkSpoolDirectory } from './spool';
 export { BODY_CHUNK } from './util/body-chunk';
 export { childEnv } from './util/child-env';
-export { describeIoError, errnoCode } from './fs/strerror';
+export { describeIoError, errnoCode, strerror } from './fs/strerror';
 export { parsePort } from './transport/ssh-config-values';
 export { promptOnTty } from './transport/tty-prompt';
 export { defaultHostKeyPath } from './server/host-key';
