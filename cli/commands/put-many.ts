@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordParts, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '../report';
+import { withSpoolFullHint } from '../spool-full';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
 import { openStdin, type StdinInput } from '../stdin';
@@ -34,7 +35,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     if (said.has(i) || signal.aborted || (producer?.failure !== undefined && (error as Error).message === producer.failure.message)) return;
     said.add(i);
     progress?.done();
-    say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(error)));
+    say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(checked.partSize === undefined ? withSpoolFullHint(error) : error)));
   };
   try {
     const outcomes = await putMany(

@@ -13,6 +13,7 @@ import { openStdin, type StdinInput } from '../stdin';
 import { runPutParts } from './put-parts';
 import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
+import { withSpoolFullHint } from '../spool-full';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checksumFileOption, sayChecksums, wantsSha256, writeChecksumFile } from '../checksums';
@@ -265,7 +266,7 @@ export async function runPut(
       throw new ScpipeError('ERR_LOCAL_IO', `${failure.message}; nothing was sent`, { cause: err });
     }
     // With --size the bytes went as they came: the library's error says the remote file cannot be trusted.
-    throw err;
+    throw withSpoolFullHint(err);
   } finally {
     progress?.done();
   }
