@@ -196,6 +196,8 @@ export interface SshdOptions {
   ecdsaHostKey?: boolean;
   /** sshd's RekeyLimit (e.g. '1M'): a re-key every that much data, as a long transfer meets them. */
   rekeyLimit?: string;
+  /** sshd's Banner: this text is sent to clients before they log in. */
+  banner?: string;
 }
 
 /** True when this machine has IPv6 loopback (::1 on lo): the sshd then listens there too. */
@@ -230,6 +232,7 @@ UseDNS no
 MaxStartups 200
 MaxSessions ${opts.maxSessions ?? 50}
 ${opts.rekeyLimit ? `RekeyLimit ${opts.rekeyLimit}` : ''}
+${opts.banner !== undefined ? `Banner ${dir}/banner` : ''}
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
 
@@ -311,6 +314,7 @@ async function setUp(dir: string, jail: string, passwd: Record<string, PasswdEnt
   await fs.writeFile(path.join(dir, 'rssh.conf'), 'allowscp\n', { mode: 0o644 });
 
   const configPath = path.join(dir, 'sshd_config');
+  if (opts.banner !== undefined) await fs.writeFile(path.join(dir, 'banner'), opts.banner, { mode: 0o644 });
   await fs.writeFile(configPath, sshdConfig(dir, jail, opts), { mode: 0o644 });
 
   const { proc, port, log } = await launch(configPath);

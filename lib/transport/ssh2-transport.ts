@@ -28,6 +28,12 @@ export interface ConnectOptions extends SshOptions {
   log?: (line: string) => void;
   /** What ssh prints at its default log level (a changed host key, "Permanently added"); default: log. */
   warn?: (line: string) => void;
+  /**
+   * The server's login banner (sshd's `Banner`: a notice, a quota warning),
+   * one escaped line at a time, as ssh shows it at its default log level;
+   * default: log. Not shown under LogLevel QUIET, FATAL or ERROR.
+   */
+  banner?: (line: string) => void;
   /** Asks the user (passphrases, passwords, a new host key); absent = non-interactive. */
   prompt?: (question: string, echo: boolean) => Promise<string | null>;
   /**
@@ -68,7 +74,8 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
   const interactive = Boolean(opts.prompt) && !host.batchMode;
   let address: string | undefined; // known once connected; CheckHostIP needs it
   // LogLevel QUIET, FATAL or ERROR silence ssh's warnings too.
-  const warn = /^(QUIET|FATAL|ERROR)$/.test(host.logLevel ?? '') ? log : (opts.warn ?? log);
+  const quiet = /^(QUIET|FATAL|ERROR)$/.test(host.logLevel ?? '');
+  const warn = quiet ? log : (opts.warn ?? log);
   const onFirstConnect = interactive && opts.prompt ? (info: FirstConnectInfo) => askFirstConnect(opts.prompt!, info) : undefined;
   const verifier = createHostVerifier({ host, log, warn, onFirstConnect, address: () => address });
   const certificates = certificateSupport();
@@ -159,6 +166,8 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
         )
       : undefined;
     client.once('handshake', () => clearTimeout(kexTimer));
+    const banner = quiet ? log : (opts.banner ?? log);
+    if (banner) showBanners(client, banner);
     client.once('ready', onReady);
     client.on('error', onError);
     client.once('close', onClose);
@@ -211,4 +220,18 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
 async function loadSsh2(): Promise<typeof import('ssh2')> {
   await new Promise((resolve) => setImmediate(resolve));
   return import('ssh2');
+}
+
+/** Most banner lines shown from one server: a hostile one could send banners until the login times out. */
+const MAX_BANNER_LINES = 1_000;
+
+function showBanners(client: Client, say: (line: string) => void): void {
+  let shown = 0;
+  client.on('banner', (text: string) => {
+    for (const line of text.replace(/\r?\n$/, '').split(/\r?\n/)) {
+      if (shown++ === MAX_BANNER_LINES) say(`(more banner lines from the server not shown)`);
+      if (shown > MAX_BANNER_LINES) return;
+      say(peerText(line, 1_000));
+    }
+  });
 }
