@@ -19,8 +19,9 @@ export { upload, download } from './client/copy';
 export type { CopyOptions } from './client/copy';
 export type { CopiedFile } from './client/copied-file';
 export type { Progress } from './client/progress';
+export type { Spill } from './spool/options';
 // A stream as a set of parts with a manifest (put's `partSize`), retried on a lost connection.
-export type { PartsOptions } from './client/parts/options';
+export type { PartsOptions, PartSpill } from './client/parts/options';
 export { DEFAULT_PARALLEL } from './client/parts/options';
 export { MAX_PARALLEL, checkCounts } from './client/counts';
 export type { PartReport, PartsResult } from './client/parts/put-parts';

@@ -10,6 +10,7 @@ import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordParts, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
+import { ramSpoolWarning } from '../ram-spool';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
 import { openStdin, type StdinInput } from '../stdin';
@@ -27,6 +28,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   // A stream (openStdin(true) never gives a descriptor): the branches are read in this thread.
   const stdin = producer ? { input: producer.input, fileSize: undefined } : (openStdin(true) as StdinInput & { input: Readable });
   const started = performance.now();
+  const ramSpool = ramSpoolWarning(args['spool-dir'], checked.partSize !== undefined);
   const progress = MultiProgressLine.wanted(args, progressLabels(specs, shown));
   const said = new Set<number>();
   // A failure is said when it happens (the others may go on for hours), unless
@@ -55,6 +57,11 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
           sayRetry(`${targetArgs[i]}${'file' in e ? ` (${String(e.file)})` : ''}`, e);
         },
         onProgress: progress && ((p) => progress.update(i, p)),
+        onSpill: (spill) => {
+          if (!ramSpool) return;
+          progress?.done();
+          ramSpool(spill);
+        },
       }),
       (i, outcome) => {
         progress?.settled(i, outcome.ok);

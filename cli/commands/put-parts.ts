@@ -6,6 +6,7 @@ import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, ty
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry } from '../report';
+import { ramSpoolWarning } from '../ram-spool';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { sayChecksums, writeChecksumFile } from '../checksums';
@@ -43,6 +44,7 @@ export async function runPutParts(
   if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}: give 1 byte to 8 PiB, e.g. 64M`);
   const progress = ProgressLine.wanted(args);
   const started = performance.now();
+  const ramSpool = ramSpoolWarning(args.spoolDir, true);
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, input, {
       ...roleOptions(args, signal, log),
@@ -63,7 +65,12 @@ export async function runPutParts(
         sayRetry('file' in e ? e.file : spec.path, e);
       },
       onRefused: (left, message) => log?.(`${message}: going on with ${left} channel(s)`),
-      onSpill: log && ((index) => log(`part ${index}: over --memory, spooling to a file`)),
+      onSpill: (spill) => {
+        if ('part' in spill) log?.(`part ${spill.part}: over --memory, spooling to a file`);
+        if (!ramSpool) return;
+        progress?.done();
+        ramSpool(spill);
+      },
     });
     const parts = result.parts!;
     recordParts(parts);

@@ -14,6 +14,7 @@ import { runPutParts } from './put-parts';
 import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
+import { ramSpoolWarning } from '../ram-spool';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checksumFileOption, sayChecksums, wantsSha256, writeChecksumFile } from '../checksums';
@@ -228,10 +229,15 @@ export async function runPut(
   const started = performance.now();
   let sending: number | undefined; // when pass 2 began
   let verifying: number | undefined; // when --verify's read-back began (the sending had ended)
+  const ramSpool = ramSpoolWarning(args['spool-dir'], false);
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
       ...putOptions(args, checked, stdin),
       ...roleOptions(args, signal, log),
+      onSpill: ramSpool && ((spill) => {
+        progress?.done();
+        ramSpool(spill);
+      }),
       onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
       onStaleKept: (path, ageS) => say(`kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`),
       onRetry: (e) => {

@@ -4,7 +4,7 @@ import type { ExitStatus } from '../protocol/channel';
 import type { RemoteCommandOptions } from '../protocol/command';
 import type { RoleOptions } from '../protocol/source';
 import type { Times } from '../protocol/records';
-import { DescriptorInput } from '../spool';
+import { DescriptorInput, type Spill } from '../spool';
 import type { Progress } from './progress';
 import type { Protocol } from './protocol-choice';
 import type { RetryEvent } from './retry';
@@ -57,6 +57,8 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   spoolDir?: string;
   /** For a DescriptorInput: where the RAM part beyond 8 MiB is kept (SpoolOptions.memoryDir; false: process memory). */
   memoryDir?: string | false;
+  /** Told when the spool goes on in a file: where, after how many bytes (the first spill past memoryLimit is `to: 'disk'`). */
+  onSpill?: (spill: Spill) => void;
   /** Spooling, then sending (`name`: the name announced). */
   onProgress?: (p: Progress) => void;
   /**

@@ -142,7 +142,10 @@ export async function putOverChannel(
         spoolDir: opts.spoolDir,
         memoryDir: opts.memoryDir,
         signal: inner.signal,
-        onSpill: opts.trace && ((spill) => opts.trace!(describeSpill(spill, opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT))),
+        onSpill: (spill) => {
+          opts.trace?.(describeSpill(spill, opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT));
+          opts.onSpill?.(spill);
+        },
         onProgress: (bytes) => opts.onProgress?.({ name, phase: 'spool', bytes }),
       });
     }

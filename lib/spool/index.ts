@@ -2,7 +2,8 @@
 // or a private temporary file) and its replay in pass 2. Re-exports only.
 export { spool } from './spool';
 export { DescriptorInput } from './descriptor';
-export { DEFAULT_MEMORY_LIMIT, checkSpoolDirectory } from './options';
+export { DEFAULT_MEMORY_LIMIT, checkSpoolDirectory, spoolDirectory } from './options';
+export { ramFileSystemFree } from './ram-fs';
 export type { SpoolOptions, Spill } from './options';
 export type { Spool, ReplayOptions } from './spools';
 export { parseByteSize, formatBytes } from './size';

@@ -14,14 +14,12 @@
 // up anyway, the worker moves on to the disk spool file.
 import * as fs from 'node:fs';
 import type { SpoolOptions } from './options';
+import { isRamFileSystem } from './ram-fs';
 
 /** The RAM part is kept in the process's memory up to this many bytes, and in a memory file beyond them. */
 export const MEMORY_FILE_AFTER = 8 * 1024 * 1024;
 /** The default memory-file directory on Linux. */
 export const DEFAULT_MEMORY_DIR = '/dev/shm';
-
-const TMPFS_MAGIC = 0x01021994;
-const RAMFS_MAGIC = 0x858458f6;
 
 /**
  * The directory for the memory file of a spool with `memoryLimit`, or null
@@ -40,7 +38,7 @@ export function memoryFileDirectory(opts: Pick<SpoolOptions, 'memoryDir'>, memor
   } catch {
     return null;
   }
-  if (!explicit && stats.type !== TMPFS_MAGIC && stats.type !== RAMFS_MAGIC) return null;
+  if (!explicit && !isRamFileSystem(stats)) return null;
   const free = stats.bavail * stats.bsize;
   const size = stats.blocks * stats.bsize;
   return free - memoryLimit >= size / 10 ? dir : null;

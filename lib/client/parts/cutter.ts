@@ -10,6 +10,7 @@ import { Progress } from '../../spool/control';
 import { closeInput, openInput, pull, toBuffer } from '../../spool/input';
 import { HashThread } from './hash-thread';
 import { PartWriter, type MemoryBudget, type SpooledPart } from './part-writer';
+import type { PartSpill } from './options';
 
 /** How to cut. */
 export interface CutOptions {
@@ -21,7 +22,7 @@ export interface CutOptions {
   beforePart: () => Promise<void>;
   /** Takes each finished part (in order). */
   onPart: (part: SpooledPart) => void;
-  onSpill?: (index: number) => void;
+  onSpill?: (spill: PartSpill) => void;
   /** Bytes taken so far (throttled). */
   onProgress?: (bytes: bigint) => void;
 }

@@ -6,6 +6,7 @@ import type { RetryEvent } from '../retry';
 import { partName } from './names';
 import type { Protocol } from '../protocol-choice';
 import type { PartReport, PartsProgress } from './put-parts';
+import type { Spill } from '../../spool/options';
 
 /**
  * Parts sent at once when not told. At 20 ms one OpenSSH channel carries
@@ -38,8 +39,8 @@ export interface PartsOptions extends RemoteCommandOptions {
   onPart?: (part: PartReport) => void;
   onRetry?: (event: RetryEvent & { file: string }) => void;
   onRefused?: (lanesLeft: number, message: string) => void;
-  /** A part went on in a spool file. */
-  onSpill?: (index: number) => void;
+  /** A part went on in a spool file (`bytes`: of that part, when it did). */
+  onSpill?: (spill: PartSpill) => void;
   /** `auto` (default) and `scp`: parts through `scp -t`, and under `auto` over SFTP where the host allows only that; `sftp`: over SFTP. */
   protocol?: Protocol;
   /** Told the protocol the parts go over (again if the run turns to SFTP). */
@@ -70,3 +71,6 @@ export function describeIndices(name: string, indices: readonly number[]): strin
   }
   return ranges.join(', ');
 }
+
+/** A part that went on in a spool file in `dir`, past the memory budget. */
+export type PartSpill = Spill & { part: number };

@@ -8,6 +8,7 @@ import { SpoolFile } from '../../spool/spool-file';
 import { FileSpool, MemorySpool, type Spool } from '../../spool/spools';
 import { SpoolWriter } from '../../spool/writer';
 import type { ScpipeError } from '../../errors';
+import type { PartSpill } from './options';
 
 // Chunks at least this long are held by reference; shorter ones are packed.
 const KEEP_FROM = 16 * 1024;
@@ -59,7 +60,7 @@ export class PartWriter {
     private readonly budget: MemoryBudget,
     private readonly dir: string,
     private readonly onFailure: (err: ScpipeError) => void,
-    private readonly onSpill?: (index: number) => void,
+    private readonly onSpill?: (spill: PartSpill) => void,
   ) {}
 
   /** Adds a chunk (kept by reference: the caller must not change it). */
@@ -114,7 +115,7 @@ export class PartWriter {
   // The budget is spent: the part goes on in a file, RAM taken so far with it.
   private async spill(): Promise<void> {
     this.file = await SpoolFile.create(this.dir);
-    this.onSpill?.(this.index);
+    this.onSpill?.({ to: 'disk', dir: this.dir, bytes: this.size, part: this.index });
     this.writer = new SpoolWriter(this.file, this.onFailure);
     const held = this.ram!.takeWithBlocks();
     this.writer.adopt(held.chunks, held.blocks);
