@@ -4,7 +4,7 @@
 // `scpipe: DEST: message` line as soon as it fails, and the others go on.
 // The exit status is the first failed destination's (0 when all succeeded).
 // The progress line shows every destination (multi-progress.ts).
-import { ScpipeError, escapeForTerminal, isScpipeError, putMany, type DestinationOutcome, type PutResult, type RemoteSpec } from '../../lib';
+import { ScpipeError, abortError, escapeForTerminal, isScpipeError, putMany, type DestinationOutcome, type PutResult, type RemoteSpec } from '../../lib';
 import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordParts, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
@@ -80,7 +80,16 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     if (signal.aborted) {
       // SIGINT/SIGTERM: said once, whichever target failed first for another reason.
       const stopped = outcomes.find((o) => !o.ok && isScpipeError(o.error, 'ERR_ABORTED'));
-      if (stopped && !stopped.ok) throw stopped.error;
+      if (stopped && !stopped.ok) {
+        // But what each target was left with (a file cut short, a set without
+        // its manifest) is said for every one: a cut-short SCP file has the
+        // target's name and would otherwise pass for a whole one.
+        const bare = abortError(signal).message;
+        const news = outcomes.flatMap((o, i) => (!o.ok && !said.has(i) && (o.error as Error).message !== bare ? [i] : []));
+        if (news.length === 0) throw stopped.error;
+        for (const i of news) say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure((outcomes[i] as { error: unknown }).error)));
+        throw new AlreadyReported(stopped.error);
+      }
     }
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) {

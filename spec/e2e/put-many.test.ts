@@ -191,6 +191,28 @@ describe('put to several targets', () => {
     }
   });
 
+  // With --size the SCP target (given second) writes its file in place as the bytes come;
+  // SIGINT then leaves it cut short under the target's own name. User sees
+  // that target's line saying so (as put to that one target alone says),
+  // not only "interrupted by SIGINT"; exit 130. Left: the cut-short file on
+  // the SCP host, nothing on the SFTP one.
+  it('SIGINT while an SCP target writes in place: that target is said cut short, exit 130', async () => {
+    const endless = endlessInput();
+    try {
+      const run = startCli(['put', ...flags(), '--size', String(1 << 30), toSftp('c.bin'), toScp('c.bin')], { stdin: endless, timeoutMs: 60_000 });
+      const written = async (): Promise<boolean> => ((await stat(join(scpDir, 'c.bin')).catch(() => undefined))?.size ?? 0) > 0;
+      await waitFor(written, 'data in the SCP target', 30_000);
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.status).toBe(130);
+      expect(r.stderr).toMatch(new RegExp(`^scpipe: ${toScp('c.bin')}: interrupted by SIGINT; the remote file \\S+/c\\.bin is left cut short: at most \\d+ of ${1 << 30} bytes written`, 'm'));
+      expect(await readdir(scpDir)).toEqual(['c.bin']);
+      expect(await readdir(sftpDir)).toEqual([]);
+    } finally {
+      endless.destroy();
+    }
+  });
+
   it('a word before -- that is not a remote target: exit 2, and nothing runs', async () => {
     const r = await runCli(['put', ...flags(), toScp('x'), 'tar'], { stdin: 'x' });
     expect(r.status).toBe(2);
