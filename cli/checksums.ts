@@ -31,8 +31,17 @@ export function wantsSha256(args: Pick<ChecksumArgs, 'checksum-file' | 'checksum
 /** --checksum: the sha256sum lines on stderr (not prefixed: a log keeps them as sha256sum -c reads them), names escaped for a terminal. */
 export function sayChecksums(args: Pick<ChecksumArgs, 'checksum'>, entries: readonly ChecksumEntry[]): void {
   if (args.checksum !== true) return;
-  process.stderr.write(entries.map((e) => formatChecksumLine(e.sha256, escapeForTerminal(e.name))).join(''));
+  process.stderr.write(entries.map((e) => terminalChecksumLine(e.sha256, e.name)).join(''));
 }
+
+// escapeForTerminal() writes a backslash, newline and CR as sha256sum does
+// (`\\`, `\n`, `\r`), so an escaped name only needs sha256sum's leading
+// backslash: escaping the escaped name again would name another file.
+function terminalChecksumLine(hex: string, name: string): string {
+  const shown = escapeForTerminal(name);
+  return shown === name ? formatChecksumLine(hex, name) : `\\${hex}  ${shown}\n`;
+}
+
 export const checkOptions = {
   check: { ...single, describe: 'fail (exit 1) unless the file has the SHA-256 that FILE (sha256sum format) gives for its name; --output is then left as it was' },
   'expect-sha256': { ...single, describe: 'the same with the SHA-256 given as 64 hex digits' },

@@ -82,6 +82,15 @@ describe('--checksum prints the sum on stderr as sha256sum does', () => {
     expect(r.stderr).toBe(`${sha(data)}  a.bin\n${sha(data)}  b.bin\n`);
   });
 
+  // A name sha256sum escapes (backslash, newline): the line is the one
+  // sha256sum writes, so a log of it checks the file, not another name.
+  it.each([['a backslash', 'b\\s.bin'], ['a newline', 'n\nl.bin']])('put of a name with %s: the line sha256sum writes, and sha256sum -c accepts it', async (_what, name) => {
+    const r = await runCli(['put', ...flags(), '--checksum', at(`${rdir}/${name}`)], { stdin: data });
+    expect(r).toMatchObject({ status: 0, stderr: `\\${sha(data)}  ${name.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n` });
+    await writeFile(join(dir, 'said.sha256'), r.stderr);
+    expect(sha256sumCheck('said.sha256', dir)).toMatch(/^[^\n]*: OK\n$/);
+  });
+
   it('get: the bytes on stdout, the line on stderr, and sha256sum -c accepts it beside them', async () => {
     await writeFile(join(dir, 'g.bin'), data);
     const r = await runCli(['get', ...flags(), '-O', '--checksum', at(`${rdir}/g.bin`)]);
