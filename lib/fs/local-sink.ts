@@ -32,6 +32,11 @@ export interface LocalSinkOptions {
   sha256?: boolean;
   /** Clear setuid and setgid also with -p (serve: every file is the server's user's, maybe root's). */
   dropSetId?: boolean;
+  /**
+   * Refuse to write into a device or FIFO (serve): opening a FIFO no one reads
+   * blocks one of libuv's four threads for ever, and four of them every client.
+   */
+  regularFilesOnly?: boolean;
 }
 
 interface OpenDirectory {
@@ -72,7 +77,9 @@ class LocalSink implements SinkHandler {
     const { preserve, umask, onFileDone } = this.opts;
     const sum = this.opts.sha256 ? createHash('sha256') : undefined;
     const onDone = onFileDone && ((path: string, bytes: bigint) => onFileDone(path, bytes, sum?.digest('hex')));
-    const writer = await openOutputFile(this.pathFor(file.name), { size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone });
+    const writer = await openOutputFile(this.pathFor(file.name), {
+      size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly,
+    });
     if (sum === undefined || 'error' in writer) return writer;
     return {
       write: (chunk) => {

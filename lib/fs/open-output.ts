@@ -23,6 +23,8 @@ export interface OutputFileOptions {
   times?: ReceivedTimes;
   umask: number;
   onDone?: (path: string, bytes: bigint) => void;
+  /** Refuse a device or FIFO instead of writing into it (serve: see LocalSinkOptions). */
+  regularOnly?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function openOutputFile(path: string, opts: OutputFileOptions): Pro
   const common = { path, size: opts.size, onDone: opts.onDone };
   if (existing?.isSymbolicLink()) return { error: `${path}: is a symbolic link (not followed)` };
   if (existing?.isDirectory()) return { error: `${path}: Is a directory` };
+  if (existing && !existing.isFile() && opts.regularOnly) return { error: `${path}: not a regular file` };
   if (existing && !existing.isFile()) {
     // /dev/null, a FIFO, a tty: write into it, as OpenSSH does; no temp
     // file, no truncate, no chmod or times on a device node.

@@ -116,7 +116,7 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promi
       if (!st) return `${display}: No such file or directory`;
       if (!st.isDirectory()) return `${display}: Not a directory`;
     }
-    return await createLocalSink(target, { preserve: command.preserve, recursive: command.recursive, dropSetId: true });
+    return await createLocalSink(target, { preserve: command.preserve, recursive: command.recursive, dropSetId: true, regularFilesOnly: true });
   } catch (err) {
     return ctx.jail.hideRoot(err instanceof Error ? err.message : String(err));
   }
