@@ -15,7 +15,7 @@ import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
 import { openStdin, type StdinInput } from '../stdin';
 import { sayChecksums, writeChecksumLines } from '../checksums';
-import { checkPutArgs, putOptions, type PutLikeArgs } from './put';
+import { checkPutArgs, putOptions, type PutLikeArgs } from './put-args';
 import { shadowWarning } from './put-parts';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */

@@ -1,14 +1,12 @@
 // `scpipe put [options] [user@]host:path`: stdin to one remote file.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, checkCounts, escapeForTerminal, isRemoteSpec, put, type PutInput, type PutOptions } from '../../lib';
-import * as os from 'node:os';
-import { checkSpoolDirectory, formatBytes, parseByteSize } from '../../lib/internal';
+import { DEFAULT_PARALLEL, DEFAULT_RETRIES, STALE_AFTER_S, ScpipeError, escapeForTerminal, isRemoteSpec, put, type PutInput } from '../../lib';
 import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
-import { allOperands, missingOperand, operands, withOperands, type OperandArgs } from '../operands';
+import { allOperands, missingOperand, operands, withOperands } from '../operands';
 import { ProgressLine } from '../progress';
 import { recordRetry, recordSha256, summaryIfAsked, tally } from '../json-summary';
-import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
+import { connectOptions, remoteArg, roleOptions, withSshOptions } from '../ssh-options';
 import { openStdin, type StdinInput } from '../stdin';
 import { runPutParts } from './put-parts';
 import { runPutMany } from './put-many';
@@ -16,44 +14,9 @@ import { say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
 import { ramSpoolWarning } from '../ram-spool';
 import { single, singleNumber } from '../yargs-limits';
-import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
-import { checkChecksumFile, checksumFileOption, sayChecksums, wantsSha256, writeChecksumFile } from '../checksums';
-
-interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
-  p: boolean;
-  mode: string;
-  mtime?: string;
-  memory: string;
-  'spool-dir'?: string;
-  size?: string;
-  name?: string;
-  'part-size'?: string;
-  parallel?: number;
-  retries?: number;
-  'remove-stale'?: boolean;
-  'checksum-file'?: string;
-  checksum?: boolean;
-  'no-clobber'?: boolean;
-  verify?: boolean;
-}
-
-/** Parses `--mode 0640`. */
-export function parseMode(text: string): number {
-  if (!/^[0-7]{3,4}$/.test(text)) throw new ScpipeError('ERR_USAGE', `bad --mode "${text}": give 3 or 4 octal digits, e.g. 0640`);
-  return parseInt(text, 8);
-}
-
-/** Parses `--mtime` as seconds since the epoch or an ISO 8601 date. */
-export function parseMtime(text: string): bigint {
-  if (/^\d+$/.test(text)) return BigInt(text);
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new ScpipeError('ERR_USAGE', `bad --mtime "${text}": give seconds since 1970 or a date like 2026-11-21T10:00:00Z`);
-  return BigInt(Math.floor(ms / 1000));
-}
-
-// Defaults of --mode and --memory, also for `cp -`, which has no such options.
-const DEFAULT_MODE = '0644';
-const DEFAULT_MEMORY = '64M';
+import { protocolOptions } from '../protocol-option';
+import { checksumFileOption, sayChecksums, writeChecksumFile } from '../checksums';
+import { DEFAULT_MEMORY, DEFAULT_MODE, checkPutArgs, putOperands, putOptions, type PutArgs, type PutLikeArgs } from './put-args';
 
 /** Builds the put command for yargs. */
 export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> {
@@ -109,90 +72,6 @@ export function timings(bytes: bigint, spooled: boolean, started: number, sendin
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   const rate = ended > sending ? ` (${(Number(bytes) / 1000 / (ended - sending)).toFixed(0)} MB/s)` : '';
   return `${spooled ? 'spooled' : 'set up'} in ${s(sending - started)}, sent in ${s(ended - sending)}${rate}`;
-}
-
-/**
- * put's targets and input command: `put host:path [host:path...] [-- COMMAND
- * [ARG...]]`. A word before `--` that is not a remote target is refused
- * (the command goes after it); with nothing before `--`, the target is the
- * first word after it.
- */
-export function putOperands(args: OperandArgs): { targets: string[]; command?: string[] } {
-  const { before, after } = operands(args);
-  const stray = before.find((word, i) => i > 0 && !isRemoteSpec(word));
-  if (stray !== undefined) {
-    throw new ScpipeError(
-      'ERR_USAGE',
-      `unexpected argument "${escapeForTerminal(stray)}": put takes remote targets ([user@]host:path); to upload a command's output, give the command after --`,
-    );
-  }
-  if (before.length > 1) return after.length > 0 ? { targets: before, command: after } : { targets: before };
-  const [target, ...command] = [...before, ...after];
-  if (target === undefined) throw missingOperand('where to store the stream: [user@]host:path');
-  return command.length > 0 ? { targets: [target], command } : { targets: [target] };
-}
-
-/** Options of put that cp shares (cp has no --mode etc.: their defaults apply). */
-export type PutLikeArgs = SshArgs & Partial<Omit<PutArgs, keyof SshArgs | keyof OperandArgs | 'scp-path'>>;
-
-/** put's options, parsed and checked before the command runs or we connect. */
-export interface CheckedPutArgs {
-  mode: number;
-  memory: number;
-  size?: bigint;
-  mtime?: bigint;
-  partSize?: bigint;
-}
-
-/** Parses and checks put's options (exit 2 for a bad one, 1 for a spool or checksum directory that will not do). */
-export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
-  const mode = parseMode(args.mode ?? DEFAULT_MODE);
-  const memory = parseByteSize(args.memory ?? DEFAULT_MEMORY);
-  if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
-  // More than the machine has: a long stream would be killed for want of
-  // memory hours in, where it should have spilled to --spool-dir.
-  if (memory > BigInt(os.totalmem())) {
-    throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is more than this machine's RAM (${formatBytes(os.totalmem())}): give less; past it the stream goes to --spool-dir`);
-  }
-  const size = args.size === undefined ? undefined : parseByteSize(args.size);
-  const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
-  // As scp, times are sent only with -p: said, not silently dropped.
-  if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');
-  checkCounts(args);
-  if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
-  if (args['checksum-file'] === '-' && (args as { json?: boolean }).json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');
-  await checkChecksumFile(args['checksum-file']);
-  const partSize = args['part-size'] === undefined ? undefined : parseByteSize(args['part-size']);
-  if (partSize !== undefined && (size !== undefined || args.name !== undefined || args.p)) throw new ScpipeError('ERR_USAGE', '--part-size does not go with --size, --name or -p');
-  // Here, before the producer starts: runPutParts() came after it.
-  if (partSize !== undefined && (partSize > BigInt(Number.MAX_SAFE_INTEGER) || partSize < 1n)) {
-    throw new ScpipeError('ERR_USAGE', `bad --part-size ${partSize}: give 1 byte to 8 PiB, e.g. 64M`);
-  }
-  return { mode, memory: Number(memory), size, mtime, partSize };
-}
-
-/** The options of one put() that come straight from the command line (`stdin`: a regular file's size, and how to read it again). */
-export function putOptions(args: PutLikeArgs, checked: CheckedPutArgs, stdin: Pick<StdinInput, 'fileSize' | 'reread'>): PutOptions {
-  const { mode, memory, size, mtime } = checked;
-  const { fileSize, reread } = stdin;
-  return {
-    reread,
-    protocol: protocolOf(args),
-    parallel: args.parallel,
-    size: size ?? fileSize,
-    ignoreExcess: size === undefined && fileSize !== undefined,
-    mode,
-    preserve: Boolean(args.p),
-    times: mtime === undefined ? undefined : { mtime, atime: mtime },
-    name: args.name,
-    memoryLimit: memory,
-    spoolDir: args['spool-dir'],
-    retries: args.retries,
-    sha256: wantsSha256(args),
-    noClobber: Boolean(args['no-clobber']),
-    verify: Boolean(args.verify),
-    removeStale: Boolean(args['remove-stale']),
-  };
 }
 
 /** Streams stdin to `targetArg`; shared by `put` and `cp - host:path`. */

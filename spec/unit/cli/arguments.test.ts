@@ -4,7 +4,7 @@ import { parseRemoteSpec } from '../../../lib';
 import type { CommandContext } from '../../../cli/context';
 import { createParser, main } from '../../../cli/main';
 import { allOperands } from '../../../cli/operands';
-import { putOperands } from '../../../cli/commands/put';
+import { putOperands } from '../../../cli/commands/put-args';
 import { connectOptions } from '../../../cli/ssh-options';
 
 const STOP = new Error('parsed');

@@ -1,4 +1,5 @@
-import { parseMode, parseMtime, timings } from '../../../cli/commands/put';
+import { timings } from '../../../cli/commands/put';
+import { parseMode, parseMtime } from '../../../cli/commands/put-args';
 
 describe('put option parsing', () => {
   it('parses octal modes', () => {
