@@ -37,6 +37,14 @@ export interface LocalSinkOptions {
    * blocks one of libuv's four threads for ever, and four of them every client.
    */
   regularFilesOnly?: boolean;
+  /**
+   * serve's jail, for each file or directory before it is created or changed:
+   * `hold` is waited for, then `guard` asked (a reason refuses the entry),
+   * and the hold released once the entry is open or made. The jail holds its
+   * renames back meanwhile, so a directory checked is the one used.
+   */
+  guard?: (path: string) => Promise<string | undefined>;
+  hold?: () => Promise<() => void>;
 }
 
 interface OpenDirectory {
@@ -77,9 +85,10 @@ class LocalSink implements SinkHandler {
     const { preserve, umask, onFileDone } = this.opts;
     const sum = this.opts.sha256 ? createHash('sha256') : undefined;
     const onDone = onFileDone && ((path: string, bytes: bigint) => onFileDone(path, bytes, sum?.digest('hex')));
-    const writer = await openOutputFile(this.pathFor(file.name), {
+    const path = this.pathFor(file.name);
+    const writer = await this.held(path, () => openOutputFile(path, {
       size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly,
-    });
+    }));
     if (sum === undefined || 'error' in writer) return writer;
     return {
       write: (chunk) => {
@@ -94,6 +103,10 @@ class LocalSink implements SinkHandler {
   async enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
     const path = this.pathFor(dir.name);
     if (!this.opts.recursive) return { error: `${path}: received directory without -r` }; // the role refuses it first
+    return this.held(path, () => this.makeDirectory(path, dir, times));
+  }
+
+  private async makeDirectory(path: string, dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
     const mode = receivedMode(this.allowed(dir.mode), this.opts.preserve, this.opts.umask);
     const existing = await lstatOrMissing(path);
     if (typeof existing === 'string') return { error: existing };
@@ -119,11 +132,24 @@ class LocalSink implements SinkHandler {
     if (!dir) return;
     // After E, like OpenSSH: times, then the real mode (a D0555 tree could be
     // filled because mkdir added u+rwx). Errors are ignored as in OpenSSH 8.3+.
-    await withDirectory(dir.path, async (h) => {
-      const times = dir.times && utimesArgs(dir.times);
-      if (times) await h.utimes(times[0], times[1]).catch(() => undefined);
-      if (dir.mode !== undefined) await h.chmod(dir.mode).catch(() => undefined);
-    });
+    await this.held(dir.path, () =>
+      withDirectory(dir.path, async (h) => {
+        const times = dir.times && utimesArgs(dir.times);
+        if (times) await h.utimes(times[0], times[1]).catch(() => undefined);
+        if (dir.mode !== undefined) await h.chmod(dir.mode).catch(() => undefined);
+      }),
+    );
+  }
+
+  // `use` between the options' hold and its release, if the guard lets `path` pass.
+  private async held<T>(path: string, use: () => Promise<T>): Promise<T | { error: string }> {
+    const release = await this.opts.hold?.();
+    try {
+      const refused = await this.opts.guard?.(path);
+      return refused === undefined ? await use() : { error: refused };
+    } finally {
+      release?.();
+    }
   }
 
   // `target/<name>` inside the current directory; at the top level of a

@@ -53,6 +53,11 @@ export interface SendLocalOptions {
    */
   guard?: (path: string) => Promise<string | undefined>;
   /**
+   * Waited for before each path's guard, and released once it is open (serve:
+   * the jail holds its renames back meanwhile, so the path checked is the one opened).
+   */
+  hold?: () => Promise<() => void>;
+  /**
    * Where a file lands remotely, from its name and the directories sent
    * around it (outermost first), for the message when it is cut short.
    */
@@ -95,27 +100,40 @@ class Walker {
   }
 
   async send(path: string, name: string): Promise<void> {
-    const refused = await this.opts.guard?.(path);
-    if (refused !== undefined) return this.report('ERR_UNSAFE_NAME', path, refused);
-    let st: BigIntStats;
-    try {
-      st = await stat(path, { bigint: true }); // follows symlinks, like OpenSSH
-    } catch (err) {
-      return this.reportIo(path, err); // a dangling symlink: "No such file or directory"
-    }
-    if (st.isDirectory() && this.opts.recursive) return this.sendDirectory(path, name, st);
-    if (!st.isFile()) return this.report('ERR_LOCAL_IO', path, 'not a regular file'); // never opened: a FIFO would block
-    return this.sendFile(path, name);
+    const opened = await this.open(path, name);
+    if (opened === undefined) return;
+    if ('dir' in opened) return this.sendDirectory(path, name, opened.st, opened.dir);
+    return this.sendFile(path, name, opened.fd);
   }
 
-  private async sendFile(path: string, name: string): Promise<void> {
-    let fd: number;
+  // Checks, stats and opens `path` inside the options' hold (the guard
+  // checked what is opened); a problem is reported and gives undefined.
+  private async open(path: string, name: string): Promise<{ fd: number } | { dir: Dir; st: BigIntStats } | undefined> {
+    const release = await this.opts.hold?.();
+    const refuse = (code: ScpipeErrorCode, reason: string): undefined => void this.report(code, path, reason);
     try {
+      const refused = await this.opts.guard?.(path);
+      if (refused !== undefined) return refuse('ERR_UNSAFE_NAME', refused);
+      const st = await stat(path, { bigint: true }); // follows symlinks, like OpenSSH
+      if (st.isDirectory() && this.opts.recursive) {
+        if (this.ancestors.has(`${st.dev}:${st.ino}`)) return refuse('ERR_LOCAL_IO', 'directory loop (a symbolic link to a parent), not sent');
+        if (!this.nameFits(path, () => encodeDirectory(Number(st.mode & 0o7777n), name))) return undefined;
+        // Names as bytes: a name that is not UTF-8 must be refused, not
+        // mangled. OpenSSH opens it before sending D.
+        return { dir: await opendir(path, { encoding: 'buffer' as BufferEncoding }), st };
+      }
+      if (!st.isFile()) return refuse('ERR_LOCAL_IO', 'not a regular file'); // never opened: a FIFO would block
       // O_NONBLOCK: if it became a FIFO since stat(), open must not hang (OpenSSH does the same).
-      fd = await openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      return { fd: await openFd(path, constants.O_RDONLY | constants.O_NONBLOCK) };
     } catch (err) {
-      return this.reportIo(path, err);
+      this.reportIo(path, err); // a dangling symlink: "No such file or directory"
+      return undefined;
+    } finally {
+      release?.();
     }
+  }
+
+  private async sendFile(path: string, name: string, fd: number): Promise<void> {
     // The stream owns the fd from here and closes it in `closed()`, even when
     // sendFile() returns before reading it (a \1 to T or C); see fd.ts.
     const body = createReadStream(path, { fd, autoClose: false, highWaterMark: BODY_CHUNK });
@@ -137,18 +155,9 @@ class Walker {
     }
   }
 
-  private async sendDirectory(path: string, name: string, st: BigIntStats): Promise<void> {
+  private async sendDirectory(path: string, name: string, st: BigIntStats, dir: Dir): Promise<void> {
     const key = `${st.dev}:${st.ino}`;
-    if (this.ancestors.has(key)) return this.report('ERR_LOCAL_IO', path, 'directory loop (a symbolic link to a parent), not sent');
     const mode = Number(st.mode & 0o7777n);
-    if (!this.nameFits(path, () => encodeDirectory(mode, name))) return;
-    let dir: Dir;
-    try {
-      // Names as bytes: a name that is not UTF-8 must be refused, not mangled.
-      dir = await opendir(path, { encoding: 'buffer' as BufferEncoding });
-    } catch (err) {
-      return this.reportIo(path, err); // OpenSSH opens it before sending D
-    }
     try {
       if (!(await this.source.enterDirectory(name, mode, this.timesOf(st)))) return; // refused: no entries, no E
       this.ancestors.add(key);

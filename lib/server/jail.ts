@@ -10,10 +10,10 @@
 // carry no `cause`, whose Node message would name the host path.
 //
 // Remaining race: Node has no openat()/O_BENEATH/RESOLVE_BENEATH, so we check
-// the path and then the caller opens it by name. A local user who can swap a
-// checked directory for a symlink in between could escape. The server is
-// meant for roots that only it writes; the local sink's O_NOFOLLOW below the
-// target narrows the window, it does not close it.
+// the path and then the caller opens it by name. The server's own renames
+// wait for those (`names`, name-lock.ts), so a client cannot race them; a
+// local user who swaps a checked directory for a symlink in between could
+// still escape. The server is meant for roots that only it writes.
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isScpipeError, ScpipeError } from '../errors';
@@ -21,11 +21,15 @@ import { joinName } from '../fs/join-name';
 import { errnoCode, strerror } from '../fs/strerror';
 import { followLinks } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
+import { NameLock } from './name-lock';
 
 /** A root directory that client paths are confined to. */
 export class Jail {
   /** The real, absolute path of the root (no symlinks, no trailing slash). */
   readonly root: string;
+
+  /** Held around every check and the use after it, alone by requests that move names (name-lock.ts). */
+  readonly names = new NameLock();
 
   // The root where it begins a path in a message; see hideRoot().
   private readonly rootInText: RegExp;

@@ -16,6 +16,7 @@ import { escapeForTerminal } from '../util/escape';
 import { parseScpCommand, type ScpCommand } from './command-line';
 import type { Jail } from './jail';
 import { serveChannel } from './server-channel';
+import { sinkGuard } from './sink-guard';
 
 /** rssh's refusal text, so users of scp-only hosts recognise it. */
 export const RESTRICTED_BANNER =
@@ -84,6 +85,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
         preserve: parsed.preserve,
         signal: ctx.signal,
         guard: async (p) => ((await ctx.jail.isInside(p)) ? undefined : 'symbolic link leads outside the root, not sent'),
+        hold: () => ctx.jail.names.hold(),
         onFileStart: () => {
           const before = bytes;
           return (sent) => {
@@ -116,7 +118,16 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promi
       if (!st) return `${display}: No such file or directory`;
       if (!st.isDirectory()) return `${display}: Not a directory`;
     }
-    return await createLocalSink(target, { preserve: command.preserve, recursive: command.recursive, dropSetId: true, regularFilesOnly: true });
+    return await createLocalSink(target, {
+      preserve: command.preserve,
+      recursive: command.recursive,
+      dropSetId: true,
+      regularFilesOnly: true,
+      // Checked again for every file and directory: the client may have
+      // moved a symlink into the path since (an SFTP rename in another session).
+      guard: sinkGuard(ctx.jail),
+      hold: () => ctx.jail.names.hold(),
+    });
   } catch (err) {
     return ctx.jail.hideRoot(err instanceof Error ? err.message : String(err));
   }

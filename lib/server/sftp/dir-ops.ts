@@ -34,6 +34,9 @@ export async function openDirectory(ctx: OpsContext, req: Req<'opendir'>): Promi
 
 export async function readDirectory(ctx: OpsContext, req: Req<'readdir'>): Promise<Buffer> {
   const d = ctx.handles.dir(req.handle);
+  // Entries are lstat'ed by name: the directory's path must still lead inside
+  // (a rename since opendir could have put a symlink to elsewhere there).
+  await ctx.paths.follow(d.path);
   const entries: Entry[] = [];
   let bytes = 64;
   try {

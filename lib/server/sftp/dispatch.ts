@@ -17,14 +17,22 @@ import {
 } from './path-ops';
 import { MAX_HANDLES } from './handles';
 import { limitsReply, statusReply } from './replies';
-import type { Request } from './requests';
+import type { Op, Request } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
+
+// Requests that can put a symbolic link where a directory was run alone;
+// those on handles need no lock (their path was checked at open, and they
+// use the descriptor); every other one checks paths and then uses them by
+// name, which the first kind must not interleave with (name-lock.ts).
+const MOVES_NAMES: ReadonlySet<Op> = new Set(['rename', 'posix-rename', 'hardlink', 'symlink']);
+const ON_HANDLES: ReadonlySet<Op> = new Set(['close', 'read', 'write', 'fstat', 'fsetstat', 'fsync', 'limits', 'unsupported', 'not-utf8']);
 
 /** The reply to `req`. */
 export async function dispatch(ctx: OpsContext, req: Request): Promise<Buffer> {
   try {
-    return await run(ctx, req);
+    if (ON_HANDLES.has(req.op)) return await run(ctx, req);
+    return await ctx.paths.jail.names.with(MOVES_NAMES.has(req.op), () => run(ctx, req));
   } catch (err) {
     const failure = toFailure(err);
     if (ctx.verbose) ctx.log(`sftp ${req.op} failed: ${failure.message}`);
