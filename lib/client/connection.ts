@@ -39,6 +39,11 @@ export class ChannelOpener {
   private readonly children = new Set<OpenSshChannel>();
   private readonly started: OpenSshChannel[] = [];
   private refused: ScpipeError | undefined;
+  // openssh: the first ssh's proof that the host can be reached (it got a
+  // session), which the others wait for; settled, `reachedHost` says how.
+  private firstSession: Promise<void> | undefined;
+  private reachedHost = false;
+  private sessionWaiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
 
   constructor(private readonly target: Target, private readonly log?: (line: string) => void) {}
 
@@ -54,6 +59,16 @@ export class ChannelOpener {
     await this.connection(signal);
     return this.connections().use(signal, (conn) => conn.exec(command, signal));
   };
+
+  /**
+   * True once the host was reached (an ssh2 connection made, or an ssh that
+   * got a session): a failure after that is a lost connection worth a retry,
+   * one before it is a failed connect, final (exit 255).
+   */
+  get reached(): boolean {
+    if (isClient(this.target)) return true;
+    return this.target.transport === 'openssh' ? this.reachedHost : this.connected !== undefined;
+  }
 
   /** Why our ssh2 connection went away, when it knows (a keepalive timeout). */
   readonly whyLost = (): string | undefined => this.connected?.whyLost();
@@ -73,8 +88,49 @@ export class ChannelOpener {
    * opened later share this connection.
    */
   async connect(signal: AbortSignal): Promise<void> {
-    if (isClient(this.target) || this.target.transport === 'openssh') return;
+    if (isClient(this.target)) return;
+    // openssh: settles with the first ssh started (none runs before a channel is opened).
+    if (this.target.transport === 'openssh') return this.sessionMade(signal);
     await this.connection(signal);
+  }
+
+  // Settles once the first ssh got a session (or could not: its ERR_CONNECT).
+  private sessionMade(signal: AbortSignal): Promise<void> {
+    if (this.reachedHost) return Promise.resolve();
+    if (this.refused) return Promise.reject(this.refused);
+    return new Promise<void>((resolve, reject) => {
+      const waiter = { resolve: () => (unlink(), resolve()), reject: (err: unknown) => (unlink(), reject(err)) };
+      const unlink = onAbort(signal, () => {
+        this.sessionWaiters = this.sessionWaiters.filter((w) => w !== waiter);
+        reject(abortError(signal));
+      });
+      this.sessionWaiters.push(waiter);
+    });
+  }
+
+  // The first ssh of this opener: the others wait until it got a session, so
+  // that a host that cannot be reached fails once, with ssh's message, and
+  // is not retried as a lost connection (and a ControlMaster is up before
+  // they connect through it).
+  private async firstOrWait(channel: () => OpenSshChannel, signal: AbortSignal): Promise<OpenSshChannel> {
+    if (this.firstSession) {
+      await this.sessionMade(signal);
+      return channel();
+    }
+    const first = channel();
+    this.firstSession = first.ready().then(
+      () => {
+        this.reachedHost = true;
+        for (const w of this.sessionWaiters.splice(0)) w.resolve();
+      },
+      (err: unknown) => {
+        this.remember(err);
+        for (const w of this.sessionWaiters.splice(0)) w.reject(err);
+        throw err;
+      },
+    );
+    this.firstSession.catch(() => undefined);
+    return first;
   }
 
   /**
@@ -190,7 +246,7 @@ export class ChannelOpener {
     log?.(`exec: ${command} (ssh ${opts.host})`);
     // Loaded only for this transport, as ssh2 only for the other (ssh2-transport.ts).
     const { openSshChannel } = await import('../transport/openssh-transport');
-    const channel = this.track(openSshChannel(opts, command));
+    const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, command)), signal);
     if (!remoteSpeaksFirst) return channel;
     try {
       await channel.ready(signal);
@@ -211,7 +267,8 @@ export class ChannelOpener {
     const { sftpOverChannel } = await import('../transport/openssh-sftp');
     const asked = performance.now();
     try {
-      const session = await sftpOverChannel(this.track(openSshChannel(opts, 'sftp', true)), signal);
+      const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, 'sftp', true)), signal);
+      const session = await sftpOverChannel(channel, signal);
       return { session, ms: performance.now() - asked };
     } catch (err) {
       this.remember(err);

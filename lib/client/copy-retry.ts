@@ -66,10 +66,11 @@ export async function copyWithRetries<T>(
         try {
           // A retry's protocol was said, and chosen, by the first attempt.
           const chosen = await chooseProtocol(opener, protocol, opts.signal, connected ? undefined : opts.trace, connected ? undefined : opts.onProtocol);
-          connected = true;
           protocol = 'session' in chosen ? 'sftp' : 'scp';
           return await attempt(opener, chosen, attemptOpts, problems);
         } finally {
+          // Under --protocol scp nothing connects before the first file's channel.
+          connected ||= opener.reached;
           opener.close();
         }
       },

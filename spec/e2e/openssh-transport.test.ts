@@ -198,6 +198,29 @@ describe('--transport openssh: failures', () => {
     expect(c.status).toBe(255);
   });
 
+  it('a host never reached is not retried as a lost connection: cp -O both ways, and a parts set, exit 255 at once', async () => {
+    await writeFile(join(local, 'f'), 'x');
+    const runs = [
+      await runCli(['cp', '-O', ...wrongKeyFlags(), at(`${rdir}/f`), local]),
+      await runCli(['cp', '-O', ...wrongKeyFlags(), join(local, 'f'), at(`${rdir}/f`)]),
+      await runCli(['put', ...wrongKeyFlags(), '--part-size', '1K', '--parallel', '3', at(`${rdir}/set`)], { stdin: randomBytes(5000) }),
+      await runCli(['put', ...wrongKeyFlags(), '-s', '--part-size', '1K', '--parallel', '3', at(`${rdir}/set`)], { stdin: randomBytes(5000) }),
+    ];
+    for (const r of runs) {
+      expect(r.status).toBe(255);
+      expect(r.stderr).toContain('Permission denied (publickey)');
+      expect(r.stderr).not.toContain('retry');
+      expect(r.ms).toBeLessThan(10000);
+    }
+    expect(await readdir(rdir)).toEqual([]);
+  });
+
+  it('cp -O to a closed port with the ssh2 transport too: exit 255 at once, no retries', async () => {
+    await writeFile(join(local, 'f'), 'x');
+    const r = await runCli(['cp', '-O', '-P', '1', '-F', 'none', '-o', 'BatchMode=yes', join(local, 'f'), 'x@127.0.0.1:f']);
+    expect(r).toMatchObject({ status: 255, stderr: 'scpipe: connect to host 127.0.0.1 port 1: Connection refused\n' });
+  });
+
   it('the rssh refusal of a non-scp command is still the remote\'s message, exit 1', async () => {
     const r = await runCli(['put', ...flags(), '--scp-path', '/bin/sh', at(`${rdir}/f`)], { stdin: 'x' });
     expect(r.status).toBe(1);
