@@ -268,7 +268,7 @@ export class ChannelOpener {
     const asked = performance.now();
     try {
       const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, 'sftp', true)), signal);
-      const session = await sftpOverChannel(channel, signal);
+      const session = await sftpOverChannel(channel, signal, (line) => this.warn(line));
       return { session, ms: performance.now() - asked };
     } catch (err) {
       this.remember(err);
@@ -285,10 +285,19 @@ export class ChannelOpener {
 
   // An ssh that could not connect: later commands fail the same way at once.
   private remember(err: unknown): void {
-    if (!(err instanceof ScpipeError) || err.code !== 'ERR_CONNECT') return;
+    if (!(err instanceof ScpipeError) || err.code !== 'ERR_CONNECT' || this.refused) return; // said once
     this.refused = err;
     const log = (isClient(this.target) ? undefined : this.target.log) ?? this.log;
-    for (const line of (err.remoteStderr ?? '').split('\n')) if (line) log?.(`ssh: ${line}`);
+    const lines = (err.remoteStderr ?? '').split('\n').filter(Boolean);
+    if (log) for (const line of lines) log(`ssh: ${line}`);
+    // Without -v, what ssh said before its last line (the message): a changed host key's warning, as scp shows it.
+    else for (const line of lines.slice(0, -1)) this.warn(line);
+  }
+
+  // ssh's words, already escaped, shown as ssh shows them at its default log level.
+  private warn(line: string): void {
+    if (isClient(this.target)) return;
+    (this.target.warn ?? ((l: string) => void process.stderr.write(`${l}\n`)))(line);
   }
 
   private sshOptions(target: ConnectOptions): OpenSshOptions {

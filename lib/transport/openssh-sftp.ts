@@ -10,6 +10,7 @@ import { ScpipeError, abortError } from '../errors';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import type { OpenSshChannel } from './openssh-transport';
+import { RemoteStderr } from '../protocol/remote-stderr';
 
 // The part of ssh2's SFTP class this adapter drives (lib/protocol/SFTP.js).
 interface Ssh2Sftp extends SFTPWrapper {
@@ -30,7 +31,7 @@ function sftpClass(): Ssh2SftpClass {
  * server refused the subsystem or it ended before speaking (an scp-only
  * account), or the abort error.
  */
-export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal): Promise<SFTPWrapper> {
+export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, onLine?: (escapedLine: string) => void): Promise<SFTPWrapper> {
   const outgoing = { id: 0, state: 'open', window: Number.MAX_SAFE_INTEGER, packetSize: Number.MAX_SAFE_INTEGER };
   const client = {
     _protocol: {
@@ -46,6 +47,16 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal): P
   channel.stdout.once('end', () => sftp.push(null));
   let stderr = '';
   channel.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString('utf8')).slice(-4096)));
+  // ssh's own lines (a changed host key under StrictHostKeyChecking=no) are
+  // shown once SFTP is up; before, they may be a refusal's, which under auto
+  // is no error and goes unsaid, as with the ssh2 transport.
+  new RemoteStderr(channel.stderr, (line) => (shown ? onLine?.(line) : held.push(line)));
+  const held: string[] = [];
+  let shown = false;
+  const showHeld = (): void => {
+    shown = true;
+    for (const line of held.splice(0)) onLine?.(line);
+  };
   // ssh's last words arrive through a pipe of their own, maybe after its exit.
   const stderrDone = new Promise<void>((resolve) => channel.stderr.once('end', resolve).once('close', resolve));
   void channel.exit.then((status) => {
@@ -62,7 +73,10 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal): P
       sftp.off('ready', onReady);
       sftp.off('error', onError);
       sftp.off('close', onClose);
-      if (!err) return resolve(sftp);
+      if (!err) {
+        showHeld();
+        return resolve(sftp);
+      }
       channel.destroy();
       reject(err);
     };

@@ -120,7 +120,12 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     said = (said + chunk.toString('utf8')).slice(-KEEP_STDERR);
   });
   pipeline(child.stdout, stdout, () => undefined); // an error reaches the role as one on `stdout`
-  pipeline(child.stderr, stderr, () => undefined);
+  // What ssh says before it has a session is held back: if it never gets
+  // one, its words are the connect error's (not also the role's, which would
+  // show them twice); once it has, they reach the role as they are.
+  const held = opts.verbose ? undefined : new HeldBack();
+  pipeline(child.stderr, held ? held.stream : stderr, () => undefined);
+  if (held) pipeline(held.stream, stderr, () => undefined);
 
   const received = (): boolean => ((child.stdout as Partial<Socket>).bytesRead ?? 0) > 0 || stdout.readableLength > 0;
   const failure = (status: ExitStatus): ScpipeError | undefined => {
@@ -130,6 +135,10 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     const message = last ? (last.startsWith('ssh: ') ? last : `ssh: ${last}`) : `ssh: could not connect to ${escapeForTerminal(opts.host)} (exit status 255)`;
     return new ScpipeError('ERR_CONNECT', message, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
   };
+
+  const proven = (): void => held?.release();
+  child.stdout.once('data', proven);
+  void child.exit.then((s) => (failure(s) ? held?.drop() : proven()));
 
   return {
     stdout,
@@ -158,6 +167,47 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
       }),
   };
 }
+
+// Holds what passes until release() (then passes all of it on) or drop().
+// Bounded: past HOLD_MAX bytes (a LogLevel DEBUG run) it lets everything
+// through rather than stall ssh on a full pipe.
+class HeldBack {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private state: 'holding' | 'open' | 'dropped' = 'holding';
+  private ended: (() => void) | undefined;
+  readonly stream = new Transform({
+    transform: (chunk: Buffer, _encoding, callback) => {
+      if (this.state === 'open') return callback(null, chunk);
+      if (this.state === 'holding') {
+        this.chunks.push(chunk);
+        this.size += chunk.length;
+        if (this.size > HOLD_MAX) this.release();
+      }
+      callback();
+    },
+    flush: (callback) => {
+      // ssh's stderr ends before its exit status is known: the end waits for that.
+      if (this.state === 'holding') this.ended = callback;
+      else callback();
+    },
+  });
+
+  release(): void {
+    if (this.state !== 'holding') return;
+    this.state = 'open';
+    for (const chunk of this.chunks.splice(0)) this.stream.push(chunk);
+    this.ended?.();
+  }
+
+  drop(): void {
+    if (this.state !== 'holding') return;
+    this.state = 'dropped';
+    this.chunks = [];
+    this.ended?.();
+  }
+}
+const HOLD_MAX = 64 * 1024;
 
 // ssh ends its own messages with \r\n (for a terminal in raw mode); pass
 // plain lines on, so they are not shown with an escaped \r. Bytes are kept

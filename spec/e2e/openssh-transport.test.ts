@@ -185,7 +185,7 @@ describe('--transport openssh: failures', () => {
     await writeFile(empty, '');
     const r = await runCli(['put', '--transport', 'openssh', '-o', `UserKnownHostsFile=${empty}`, '-o', 'GlobalKnownHostsFile=/dev/null', ...sshFlags(sshd, sshd.rssh), at(`${rdir}/f`)], { stdin: 'x' });
     expect(r.status).toBe(255);
-    expect(r.stderr).toBe('scpipe: ssh: Host key verification failed.\n');
+    expect(r.stderr).toBe(`No ED25519 host key is known for [127.0.0.1]:${sshd.port} and you have requested strict checking.\nscpipe: ssh: Host key verification failed.\n`); // ssh's words, as scp shows them
     expect(await readdir(rdir)).toEqual([]);
   });
 
@@ -219,6 +219,27 @@ describe('--transport openssh: failures', () => {
     await writeFile(join(local, 'f'), 'x');
     const r = await runCli(['cp', '-O', '-P', '1', '-F', 'none', '-o', 'BatchMode=yes', join(local, 'f'), 'x@127.0.0.1:f']);
     expect(r).toMatchObject({ status: 255, stderr: 'scpipe: connect to host 127.0.0.1 port 1: Connection refused\n' });
+  });
+
+  it("ssh's own words are shown once: a changed host key's warning over SFTP and SCP, a refused connection's line", async () => {
+    const changed = join(local, 'known_hosts');
+    const wrongKey = readFileSync(`${sshd.wrongKeyPath}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+    await writeFile(changed, `[127.0.0.1]:${sshd.port} ${wrongKey}\n`);
+    // ssh keeps an option's first value: these come before sshFlags' own.
+    const changedFlags = (...extra: string[]): string[] => ['--transport', 'openssh', ...extra, '-o', `UserKnownHostsFile=${changed}`, ...sshFlags(sshd, sshd.user)];
+    const udir = await userDir(sshd.user, 'openssh-words');
+    const count = (text: string, what: string): number => text.split(what).length - 1;
+    for (const protocol of ['sftp', 'scp']) {
+      const warned = await runCli(['put', ...changedFlags('-o', 'StrictHostKeyChecking=no'), '--protocol', protocol, remote(sshd, sshd.user, `${udir}/${protocol}`)], { stdin: 'x' });
+      expect(warned.status).toBe(0);
+      expect(count(warned.stderr, 'REMOTE HOST IDENTIFICATION HAS CHANGED')).toBe(1);
+      const refused = await runCli(['put', ...changedFlags(), '--protocol', protocol, remote(sshd, sshd.user, `${udir}/no-${protocol}`)], { stdin: 'x' });
+      expect(refused.status).toBe(255);
+      expect(count(refused.stderr, 'REMOTE HOST IDENTIFICATION HAS CHANGED')).toBe(1);
+      expect(refused.stderr).toMatch(/\nscpipe: ssh: Host key verification failed\.\n$/);
+    }
+    const r = await runCli(['get', '-O', '--transport', 'openssh', '-P', '1', '-F', 'none', '-o', 'BatchMode=yes', 'x@127.0.0.1:f']);
+    expect(r).toMatchObject({ status: 255, stderr: 'scpipe: ssh: connect to host 127.0.0.1 port 1: Connection refused\n' });
   });
 
   it('the rssh refusal of a non-scp command is still the remote\'s message, exit 1', async () => {
