@@ -54,6 +54,13 @@ export async function getTo(target: Target, remotePath: string, output: string |
         opts.onDownload?.(download);
         const where = typeof output === 'string' ? `${escapeForTerminal(output)} was left as it was` : 'the bytes written out are not the file expected';
         const check = wanted ? new SumCheck(download, opts.expectSha256, where) : undefined;
+        try {
+          check?.checkManifest(typeof output === 'string' ? `${escapeForTerminal(output)} was left as it was` : 'nothing was written out');
+        } catch (err) {
+          download.body.destroy(); // no part is fetched
+          download.done.catch(() => undefined);
+          throw err;
+        }
         if (typeof output === 'string') await saveDownload(download, output, { preserve: opts.preserve, check });
         else {
           await pour(download, output, (n) => (written += n), check, opts.signal);

@@ -28,6 +28,21 @@ export class SumCheck {
     this.sum?.update(chunk);
   }
 
+  /**
+   * A parts set's sum is its manifest's, known before a byte is fetched:
+   * ERR_CHECKSUM at once when it is not the one expected (`where`: what is
+   * left), so a restore is not fed a whole stream that is then said wrong.
+   */
+  checkManifest(where: string): void {
+    const manifest = this.download.manifest;
+    if (manifest === undefined || this.expected === undefined || manifest.sha256 === this.expected) return;
+    throw new ScpipeError(
+      'ERR_CHECKSUM',
+      `${escapeForTerminal(this.download.name)} is not what was expected: its manifest gives its SHA-256 as ${manifest.sha256}, not ${this.expected}; ${where}`,
+      { bytes: 0n },
+    );
+  }
+
   /** The sum; ERR_CHECKSUM when it is not the one expected. */
   async verify(): Promise<string> {
     const hex = this.sum ? this.sum.digest('hex') : this.download.manifest!.sha256;

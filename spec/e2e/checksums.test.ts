@@ -272,13 +272,24 @@ describe('get --check of a parts set', () => {
     const out = join(local(), 'set');
     const bad = await getSet(rdir, ['--expect-sha256', 'e'.repeat(64), '--output', out]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain(`is not what was expected: its SHA-256 is ${sha(data)}`);
+    expect(bad.stderr).toContain(`is not what was expected: its manifest gives its SHA-256 as ${sha(data)}`);
     expect(await readdir(local())).toEqual([]);
+  });
+
+  // A restore piped on (`get --check F vault:set | btrfs receive`): the
+  // manifest says the set's sum before a part is fetched. User sees exit 1
+  // naming both sums, and not one byte on stdout.
+  it('a wrong --expect-sha256 to stdout: refused before a byte goes out', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 1);
+    const { rdir } = await putSet('sums-set-early', data);
+    const bad = await getSet(rdir, ['--expect-sha256', 'e'.repeat(64)]);
+    expect(bad).toMatchObject({ status: 1, stderr: `scpipe: set is not what was expected: its manifest gives its SHA-256 as ${sha(data)}, not ${'e'.repeat(64)}; nothing was written out\n` });
+    expect(bad.stdout.length).toBe(0);
   });
 
   // The manifest's '# sha256' line, which sha256sum -c skips, altered. User
   // sees: a plain get restores the stream (every part checks out against its
-  // own line, in order); asked for the whole stream's sum, get reports that
+  // own line, in order); asked for the whole stream's sum (--checksum-file), get reports that
   // the parts do not add up to the manifest's stream, exit 1, and an
   // --output file is not made.
   it('a manifest whose whole-stream line was altered: plain get restores the parts; asked for the sum, it says they do not add up', async () => {
@@ -290,7 +301,7 @@ describe('get --check of a parts set', () => {
     expect(plain).toMatchObject({ status: 0, stderr: '' });
     expect(plain.stdout.equals(data)).toBe(true);
     const out = join(local(), 'set');
-    const asked = await getSet(rdir, ['--expect-sha256', sha(data), '--output', out]);
+    const asked = await getSet(rdir, ['--checksum-file', join(local(), 'sum'), '--output', out]);
     expect(asked.status).toBe(1);
     expect(asked.stderr).toBe('scpipe: the parts of set do not add up to the stream the manifest describes (SHA-256 differs)\n');
     expect(await readdir(local())).toEqual([]);
