@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { access, constants, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256, type ChecksumEntry } from '../lib';
-import { describeIoError } from '../lib/internal';
+import { describeIoError, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
 
 /** The options as yargs gives them. */
@@ -54,6 +54,10 @@ export async function checkChecksumFile(file: string | undefined): Promise<void>
   await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
     throw new ScpipeError('ERR_LOCAL_IO', `--checksum-file ${escapeForTerminal(file)}: ${escapeForTerminal(dir)}: ${describeIoError(err)}`, { path: file });
   });
+  // A directory given for the file would fail only once the transfer is done.
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+    throw new ScpipeError('ERR_LOCAL_IO', `--checksum-file ${escapeForTerminal(file)}: ${strerror({ code: 'EISDIR' })}`, { path: file });
+  }
 }
 
 /** Writes the sha256sum line of `name` to `file` (`-`: stdout), replacing it. */

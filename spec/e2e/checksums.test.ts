@@ -152,6 +152,12 @@ describe('put --checksum-file, the edges', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('a directory given as the checksum file: exit 1 before anything is sent, no remote file', async () => {
+    const r = await runCli(['put', ...flags(), '--checksum-file', local(), at(`${rdir}/never.bin`)], { stdin: 'abc' });
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: --checksum-file ${local()}: Is a directory\n` });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   // The checksum file's disk fills while the upload runs. User sees "the
   // transfer is done, but --checksum-file … could not be written: No space
   // left on device", exit 1. Left: the file stored remotely; the last run's
