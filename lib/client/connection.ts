@@ -11,7 +11,11 @@ import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
 import { connectSsh2, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
+import { ASK_AGAIN } from '../transport/ask-again';
 import { ConnectionSet } from './connection-set';
+
+// ssh2's words when the subsystem request fails or its channel closes before the answer.
+const SUBSYSTEM_FAILED = /^Unable to start subsystem/;
 
 /** An open ssh2 Client, or where to connect (and with which transport). */
 export type Target = Client | ConnectOptions;
@@ -184,26 +188,39 @@ export class ChannelOpener {
           clearTimeout(silent);
         };
         client.once('close', gone);
-        try {
-          client.sftp((err, sftp) => {
+        let askedAgain = 0;
+        const ask = (): void => {
+          try {
+            client.sftp((err, sftp) => {
+              const noReason = err && typeof (err as { reason?: unknown }).reason !== 'number';
+              // The request failed with the connection up: perhaps closed before it
+              // started (ask-again.ts). Not a subsystem that started and spoke nonsense.
+              if (noReason && SUBSYSTEM_FAILED.test(err.message) && !settled && askedAgain < ASK_AGAIN) {
+                askedAgain++;
+                this.log?.(`sftp: the server did not start the subsystem (${escapeForTerminal(err.message)}); asking again on a new channel`);
+                ask();
+                return;
+              }
+              client.off('close', gone);
+              unlink();
+              if (settled) {
+                if (!err) sftp.end();
+                return;
+              }
+              settled = true;
+              if (!err) resolve({ session: sftp, ms: performance.now() - asked });
+              // A numeric reason: the channel itself was refused (MaxSessions), not the subsystem.
+              else if (!noReason) reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to open a channel: ${escapeForTerminal(err.message)}`, { cause: err }));
+              else reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));
+            });
+          } catch (err) {
             client.off('close', gone);
             unlink();
-            if (settled) {
-              if (!err) sftp.end();
-              return;
-            }
             settled = true;
-            if (!err) resolve({ session: sftp, ms: performance.now() - asked });
-            // A numeric reason: the channel itself was refused (MaxSessions), not the subsystem.
-            else if (typeof (err as { reason?: unknown }).reason === 'number') reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to open a channel: ${escapeForTerminal(err.message)}`, { cause: err }));
-            else reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));
-          });
-        } catch (err) {
-          client.off('close', gone);
-          unlink();
-          settled = true;
-          reject(new ScpipeError('ERR_LOST_CONNECTION', `the connection is gone: ${(err as Error).message}`, { cause: err }));
-        }
+            reject(new ScpipeError('ERR_LOST_CONNECTION', `the connection is gone: ${(err as Error).message}`, { cause: err }));
+          }
+        };
+        ask();
       });
     };
     if (isClient(this.target)) return open(this.target);

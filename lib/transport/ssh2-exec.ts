@@ -8,6 +8,7 @@ import { onAbort } from '../util/abort';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { peerText } from '../util/escape';
 import { RECEIVE_WINDOW, widenReceiveWindow, type SharedWindow } from './ssh2-window';
+import { ASK_AGAIN, watchConnection } from './ask-again';
 
 const sharedWindows = new WeakMap<Client, SharedWindow>();
 function sharedWindowOf(client: Client): SharedWindow {
@@ -31,12 +32,23 @@ export function execChannel(
     // A server that never answers the channel open or the exec request must
     // not hold up a signal: a channel that comes after it is closed.
     let settled = false;
+    let askedAgain = 0;
+    const conn = watchConnection(client);
     const unlink = onAbort(signal, () => {
       settled = true;
+      conn.stop();
       reject(abortError(signal));
     });
     const started = (err: (Error & { reason?: unknown }) | undefined, stream: ClientChannel): void => {
+      // No reason, connection up: the server failed or closed the channel before the command ran (ask-again.ts).
+      if (err && !settled && typeof err.reason !== 'number' && conn.up() && askedAgain < ASK_AGAIN) {
+        askedAgain++;
+        log?.(`exec: the server did not run the command (${peerText(err.message)}); asking again on a new channel`);
+        exec();
+        return;
+      }
       unlink();
+      conn.stop();
       if (settled) {
         if (!err) stream.close();
         return;
@@ -44,9 +56,11 @@ export function execChannel(
       settled = true;
       if (err) {
         // A numeric reason is the server's refusal (MaxSessions, policy);
-        // without one the connection went away before the channel opened.
-        if (typeof err.reason !== 'number') reject(lostBeforeOpen(err));
-        else reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${peerText(err.message)}`, { cause: err }));
+        // without one, the connection went away before the channel opened,
+        // or it stayed up and the server would not run the command.
+        if (typeof err.reason === 'number') reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${peerText(err.message)}`, { cause: err }));
+        else if (!conn.up()) reject(lostBeforeOpen(err));
+        else reject(new ScpipeError('ERR_REMOTE_EXIT', `the server would not run the command, asked ${ASK_AGAIN + 1} times: ${peerText(err.message)}`, { cause: err }));
         return;
       }
       // Downloads at long round trips (ssh2-window.ts). The open and the exec
@@ -55,14 +69,18 @@ export function execChannel(
       widenReceiveWindow(stream, RECEIVE_WINDOW, (performance.now() - asked) / 2, sharedWindowOf(client));
       resolve(wrapChannel(stream, whyLost));
     };
-    try {
-      // SendEnv/SetEnv: sent before the command; the server's AcceptEnv decides.
-      client.exec(command, env ? { pty: false, env } : { pty: false }, started);
-    } catch (err) {
-      unlink();
-      settled = true;
-      reject(lostBeforeOpen(err as Error)); // ssh2: 'Not connected'
-    }
+    const exec = (): void => {
+      try {
+        // SendEnv/SetEnv: sent before the command; the server's AcceptEnv decides.
+        client.exec(command, env ? { pty: false, env } : { pty: false }, started);
+      } catch (err) {
+        unlink();
+        conn.stop();
+        settled = true;
+        reject(lostBeforeOpen(err as Error)); // ssh2: 'Not connected'
+      }
+    };
+    exec();
   });
 }
 

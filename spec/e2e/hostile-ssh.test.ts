@@ -3,16 +3,14 @@
 // It reaches the terminal escaped and cut (400 characters, as ssh logs it
 // through strnvis with %.400s; 40 for a signal name), a DISCONNECT in ssh's
 // words: "Received disconnect from HOST port PORT:CODE: TEXT".
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServerChannel } from 'ssh2';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '../helpers/async';
 import { runCli, startCli } from '../helpers/cli';
-import { sendDisconnect, startHostileSsh, type HostileSsh } from '../helpers/hostile-ssh';
+import { forcedScp, sendDisconnect, startHostileSsh, type HostileSsh } from '../helpers/hostile-ssh';
 
 const EVIL = '\x1b]52;c;cHduZWQ=\x07 \r\x1b[2K\x1b[31mred\x9b';
 const SHOWN = '\\x1b]52;c;cHduZWQ=\\x07 \\r\\x1b[2K\\x1b[31mred\\x9b';
@@ -153,15 +151,3 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
     expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
   });
 });
-
-// OpenSSH's own `scp -t DIR` on `channel`, as a forced command runs it.
-function forcedScp(channel: ServerChannel, dir: string): void {
-  const scp = spawn('scp', ['-t', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
-  channel.pipe(scp.stdin);
-  scp.stdout.pipe(channel, { end: false });
-  scp.stderr.pipe(channel.stderr, { end: false });
-  scp.on('close', (code) => {
-    channel.exit(code ?? 1);
-    channel.end();
-  });
-}

@@ -2,6 +2,7 @@
 // whose authentication and exec are the test's hooks, and which can send a
 // DISCONNECT with a text of its choosing (ssh2's own sends none).
 // Only for hostile-peer tests; honest peers are the real sshd and serve.
+import { spawn } from 'node:child_process';
 import { Server, type AuthContext, type Connection, type ServerChannel } from 'ssh2';
 import { fakeEndpoint, type Listening } from './fake-endpoint';
 
@@ -15,6 +16,14 @@ export interface HostileSshHooks {
   silentSftp?: boolean;
   /** Never answer: a session channel's open, or an exec request on it. */
   ignore?: 'session' | 'exec';
+  /**
+   * Close this many session channels when their exec or subsystem request
+   * comes, without answering it, as Dropbear before 2024.86 closes a channel
+   * whose command has not started when another command exits (its bug #321).
+   */
+  closeUnstarted?: number;
+  /** Run OpenSSH's sftp-server in this directory for the sftp subsystem. */
+  sftpServerIn?: string;
 }
 
 /** A running server. */
@@ -23,6 +32,7 @@ export type HostileSsh = Listening;
 
 export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSsh> {
   const endpoint = await fakeEndpoint('scpipe-test-fake-ssh-');
+  let closeLeft = hooks.closeUnstarted ?? 0;
   const server = new Server({ hostKeys: [endpoint.hostKey] }, (conn) => {
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx) => (hooks.onAuth ? hooks.onAuth(ctx, conn) : ctx.accept()));
@@ -31,9 +41,20 @@ export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSs
         if (hooks.refuseSessions !== undefined) return refuseWith(conn, reject, hooks.refuseSessions);
         if (hooks.ignore === 'session') return;
         const session = accept();
-        session.on('exec', (acceptExec, _reject, info) => hooks.ignore !== 'exec' && hooks.onExec?.(acceptExec(), info.command, conn));
+        const closeUnstarted = (): boolean => {
+          if (!closeLeft) return false;
+          closeLeft--;
+          const id = (session as unknown as { _chanInfo: { outgoing: { id: number } } })._chanInfo.outgoing.id;
+          (conn as unknown as { _protocol: { channelClose(id: number): void } })._protocol.channelClose(id);
+          return true;
+        };
+        session.on('exec', (acceptExec, _reject, info) => !closeUnstarted() && hooks.ignore !== 'exec' && hooks.onExec?.(acceptExec(), info.command, conn));
         // Without an 'sftp' listener ssh2 hands the subsystem over as a plain channel.
-        session.on('subsystem', (acceptSubsystem, reject) => (hooks.silentSftp ? acceptSubsystem() : reject()));
+        session.on('subsystem', (acceptSubsystem, reject) => {
+          if (closeUnstarted()) return;
+          if (hooks.sftpServerIn) return sftpServer(acceptSubsystem(), hooks.sftpServerIn);
+          return hooks.silentSftp ? acceptSubsystem() : reject();
+        });
       }),
     );
   });
@@ -66,4 +87,27 @@ function refuseWith(conn: Connection, reject: () => void, text: string): void {
   } finally {
     proto.channelOpenFail = openFail;
   }
+}
+
+// OpenSSH's sftp-server on `channel`, started in `dir`.
+function sftpServer(channel: ServerChannel, dir: string): void {
+  const child = spawn('/usr/lib/openssh/sftp-server', [], { cwd: dir, stdio: ['pipe', 'pipe', 'ignore'] });
+  channel.pipe(child.stdin);
+  child.stdout.pipe(channel, { end: false });
+  child.on('close', (code) => {
+    channel.exit(code ?? 1);
+    channel.end();
+  });
+}
+
+/** OpenSSH's own `scp -t DIR` on `channel`, as a forced command runs it. */
+export function forcedScp(channel: ServerChannel, dir: string): void {
+  const scp = spawn('scp', ['-t', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  channel.pipe(scp.stdin);
+  scp.stdout.pipe(channel, { end: false });
+  scp.stderr.pipe(channel.stderr, { end: false });
+  scp.on('close', (code) => {
+    channel.exit(code ?? 1);
+    channel.end();
+  });
 }
