@@ -1,8 +1,8 @@
 // Reads and appends OpenSSH known_hosts files (sshd(8) "SSH_KNOWN_HOSTS FILE
 // FORMAT"): plain and wildcard host patterns, `[host]:port` entries, hashed
 // `|1|salt|hmac` entries, `@revoked` and `@cert-authority` markers. Lookup
-// follows OpenSSH hostfile.c: a matching key is a match; a known key of the
-// same type that differs is a change; only keys of other types is unknown.
+// follows OpenSSH hostfile.c: a matching key is a match; any other known key
+// for the host, of whatever type, is a change.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -132,14 +132,16 @@ async function readIfExists(file: string): Promise<string | undefined> {
 }
 
 // Looks a server key up in known_hosts files. Revoked wins; then an equal key
-// is a match; then a different key of the same type is 'changed' (first such
-// entry reported); otherwise 'unknown' (even if keys of other types are known,
-// as OpenSSH then asks). @cert-authority lines never match plain keys.
+// is a match; then any other key is 'changed' (a same-type entry reported
+// first): a host known by an Ed25519 key that now offers only RSA is refused,
+// as ssh does (hostfile.c check_hostkeys_by_key_or_type), not taken as new.
+// Otherwise 'unknown'. @cert-authority lines never match plain keys.
 export async function checkHostKey(opts: CheckHostKeyOptions): Promise<HostKeyStatus> {
   const name = knownHostsName(opts.host, opts.port);
   const type = keyType(opts.key);
   let matched = false;
   let changed: { file: string; line: number } | undefined;
+  let otherType: { file: string; line: number } | undefined;
   for (const file of opts.files) {
     const text = await readIfExists(file);
     if (text === undefined) continue;
@@ -149,12 +151,13 @@ export async function checkHostKey(opts: CheckHostKeyOptions): Promise<HostKeySt
         if (equal) return { status: 'revoked' };
       } else if (e.marker === undefined) {
         if (equal) matched = true;
-        else if (e.type === type && changed === undefined) changed = { file, line: e.line };
+        else if (e.type === type) changed ??= { file, line: e.line };
+        else otherType ??= { file, line: e.line };
       }
     }
   }
   if (matched) return { status: 'match' };
-  if (changed) return { status: 'changed', ...changed };
+  if (changed ?? otherType) return { status: 'changed', ...(changed ?? otherType)! };
   return { status: 'unknown' };
 }
 

@@ -67,7 +67,7 @@ describe('createHostVerifier', () => {
   });
 
   it('refuses an unknown key under yes, with the fingerprint', async () => {
-    const file = kh(entry('[127.0.0.1]:2222', keyEcdsa)); // another type only: still unknown
+    const file = kh(entry('[127.0.0.1]:2223', keyEcdsa)); // another port's key: unknown here
     const { ok, v } = await verify({ host: host({ knownHostsFiles: [file] }) }, keyA);
     expect(ok).toBe(false);
     const err = v.failure();

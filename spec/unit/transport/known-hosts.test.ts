@@ -127,9 +127,13 @@ describe('checkHostKey', () => {
     expect(await check([f], 'myhost', 22, ed1)).toEqual({ status: 'changed', file: f, line: 3 });
   });
 
-  it('treats a host known only by keys of other types as unknown', async () => {
+  // ssh too: "REMOTE HOST IDENTIFICATION HAS CHANGED ... Offending ECDSA key" (hostfile.c).
+  it('reports a host known only by keys of other types as changed, a same-type entry first', async () => {
     const f = knownHosts(line('myhost', ecdsa));
-    expect(await check([f], 'myhost', 22, ed1)).toEqual({ status: 'unknown' });
+    expect(await check([f], 'myhost', 22, ed1)).toEqual({ status: 'changed', file: f, line: 1 });
+    const both = knownHosts(line('myhost', ecdsa) + line('myhost', ed2));
+    expect(await check([both], 'myhost', 22, ed1)).toEqual({ status: 'changed', file: both, line: 2 });
+    expect(await check([both], 'otherhost', 22, ed1)).toEqual({ status: 'unknown' });
   });
 
   it('prefers a match in any file over a conflicting entry in another', async () => {
