@@ -16,7 +16,7 @@ import { escapeForTerminal } from '../util/escape';
 import { parseScpCommand, type ScpCommand } from './command-line';
 import type { Jail } from './jail';
 import { serveChannel } from './server-channel';
-import { sinkGuard } from './sink-guard';
+import { sinkGuard, sourceGuard } from './entry-guard';
 
 /** rssh's refusal text, so users of scp-only hosts recognise it. */
 export const RESTRICTED_BANNER =
@@ -84,7 +84,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
         recursive: parsed.recursive,
         preserve: parsed.preserve,
         signal: ctx.signal,
-        guard: async (p) => ((await ctx.jail.isInside(p)) ? undefined : 'symbolic link leads outside the root, not sent'),
+        guard: sourceGuard(ctx.jail),
         hold: () => ctx.jail.names.hold(),
         onFileStart: () => {
           const before = bytes;

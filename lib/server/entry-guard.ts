@@ -1,0 +1,67 @@
+// Guards of serve's scp roles (local-sink.ts and local-source.ts `guard`):
+// each entry a transfer makes or sends must lead inside the root, checked
+// again for every entry since the client may have moved a symlink into the
+// path since the last one (name-lock.ts holds serve's own renames back
+// during the check and the use). A realpath() or a walk from the root for
+// every entry made a tree 1,500 deep cost a minute of the thread pool (each
+// lookup walks the whole path again); so a directory found inside is
+// remembered by device and inode, and one stat() then says whether its path
+// still leads to it. A directory inode has one place and the server's
+// renames keep it inside the root; a new one is inside when its parent is
+// and it is a directory, not a link. Only symbolic links cost a realpath().
+import { lstat, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { escapeForTerminal } from '../util/escape';
+import type { Jail } from './jail';
+
+type Guard = (path: string) => Promise<string | undefined>;
+
+/** The sink's guard: the directory a new entry goes into leads inside (the sink refuses a link as the entry itself). */
+export function sinkGuard(jail: Jail): Guard {
+  const dirs = new InsideDirs(jail);
+  return async (path) => {
+    const dir = posix.dirname(path);
+    try {
+      if (!(await dirs.leadInside(dir))) return `${escapeForTerminal(jail.display(dir))}: symbolic link leads outside the root`;
+    } catch {
+      // missing, or not a directory: the open or mkdir that follows says so
+    }
+    return undefined;
+  };
+}
+
+/** The source's guard: following the entry (as stat and open do) stays inside. */
+export function sourceGuard(jail: Jail): Guard {
+  const dirs = new InsideDirs(jail);
+  return async (path) => {
+    try {
+      const inDir = path === jail.root || (await dirs.leadInside(posix.dirname(path)));
+      if (inDir && (!(await lstat(path)).isSymbolicLink() || (await jail.isInside(path)))) return undefined;
+    } catch {
+      return undefined; // missing: the stat that follows says "No such file or directory"
+    }
+    return 'symbolic link leads outside the root, not sent';
+  };
+}
+
+// Directories known to lead inside the root, by path, with what they led to.
+class InsideDirs {
+  private readonly known = new Map<string, string>(); // path → "dev:ino"
+
+  constructor(private readonly jail: Jail) {}
+
+  /** True when `dir` leads to a directory inside the root; throws when it leads nowhere. */
+  async leadInside(dir: string): Promise<boolean> {
+    if (!this.jail.contains(dir)) return false;
+    const st = await stat(dir);
+    const id = `${st.dev}:${st.ino}`;
+    if (this.known.get(dir) === id) return true;
+    const lst = await lstat(dir);
+    const inside =
+      dir === this.jail.root ||
+      (lst.isDirectory() && (await this.leadInside(posix.dirname(dir)))) ||
+      (lst.isSymbolicLink() && (await this.jail.isInside(dir)));
+    if (inside) this.known.set(dir, id);
+    return inside;
+  }
+}
