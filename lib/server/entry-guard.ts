@@ -11,7 +11,6 @@
 // and it is a directory, not a link. Only symbolic links cost a realpath().
 import { lstat, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { escapeForTerminal } from '../util/escape';
 import type { Jail } from './jail';
 
 type Guard = (path: string) => Promise<string | undefined>;
@@ -22,7 +21,8 @@ export function sinkGuard(jail: Jail): Guard {
   return async (path) => {
     const dir = posix.dirname(path);
     try {
-      if (!(await dirs.leadInside(dir))) return `${escapeForTerminal(jail.display(dir))}: symbolic link leads outside the root`;
+      // A host path, as in the sink's other messages, which the session shows from the root.
+      if (!(await dirs.leadInside(dir))) return `${dir}: symbolic link leads outside the root`;
     } catch {
       // missing, or not a directory: the open or mkdir that follows says so
     }

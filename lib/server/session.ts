@@ -78,7 +78,8 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
       // real basename would reveal the host's layout (docs/serve.md).
       const paths = host === ctx.jail.root ? [] : [host];
       if (paths.length === 0) {
-        session.reportLocalError(new ScpipeError('ERR_USAGE', `${shown}: cannot send the root directory by name; name the files or directories inside it`));
+        // The client's own words, not hidden again (see openUploadTarget).
+        source.reportLocalError(new ScpipeError('ERR_USAGE', `${shown}: cannot send the root directory by name; name the files or directories inside it`));
       }
       await sendLocalPaths(session, paths, {
         recursive: parsed.recursive,
@@ -110,9 +111,17 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
 async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promise<SinkHandler | string> {
   const display = escapeForTerminal(command.path);
   if (ctx.readOnly) return `${display}: read-only server`;
-  const target = ctx.jail.resolve(command.path);
+  let target: string;
   try {
+    target = ctx.jail.resolve(command.path);
     await ctx.jail.checkNoEscape(target, { allowMissingLeaf: true });
+  } catch (err) {
+    // The jail speaks in client paths already. Hiding the root in them again
+    // turned a client path that begins with the real root's path into
+    // another, and so told the client where the root is on the host.
+    return err instanceof Error ? err.message : String(err);
+  }
+  try {
     if (command.targetIsDirectory) {
       const st = await stat(target).catch(() => undefined);
       if (!st) return `${display}: No such file or directory`;
