@@ -106,12 +106,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
     client.on('ready', () => {
       startups.get(`${info.ip} ${info.port}`)?.authenticated();
-      if (opts.verbose) log(`${escapeForTerminal(user)}@${from} authenticated`);
+      // As in the login lines: one word, cut at 100 characters, however long the name a client logged in with.
+      const who = `${logUser(user)}@${from}`;
+      if (opts.verbose) log(`${who} authenticated`);
       let sessions = 0;
       client.on('session', (accept, reject) => {
         // sshd's MaxSessions: channels open at once on this connection.
         if (sessions >= limits.maxSessions) {
-          log(`${escapeForTerminal(user)}@${from} refused a session: ${sessions} open (MaxSessions)`);
+          log(`${who} refused a session: ${sessions} open (MaxSessions)`);
           reject();
           return;
         }
@@ -133,7 +135,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
             readOnly: Boolean(opts.readOnly),
             log,
             verbose: Boolean(opts.verbose),
-            who: `${escapeForTerminal(user)}@${from}`,
+            who,
             signal: stop.signal,
           });
         });
@@ -143,18 +145,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           stream.stderr.write(RESTRICTED_BANNER);
           stream.exit(1);
           stream.end();
-          log(`${escapeForTerminal(user)}@${from} refused an interactive shell`);
+          log(`${who} refused an interactive shell`);
         });
         session.on('pty', (_a, reject) => reject?.());
         session.on('subsystem', (acceptSubsystem, reject, { name }) => {
           if (name === 'sftp' && !used) {
             used = true;
-            const who = `${escapeForTerminal(user)}@${from}`;
             const channel: ServerChannel = acceptSubsystem();
             void runSftpSession(channel, { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw });
             return;
           }
-          log(`${escapeForTerminal(user)}@${from} refused subsystem ${escapeForTerminal(name)}`);
+          log(`${who} refused subsystem ${escapeForTerminal(name)}`);
           reject?.();
         });
       });
