@@ -198,6 +198,8 @@ export interface SshdOptions {
   rekeyLimit?: string;
   /** sshd's Banner: this text is sent to clients before they log in. */
   banner?: string;
+  /** No `Subsystem sftp` line: the server refuses the subsystem itself (OpenSSH's default config has one). */
+  noSftpSubsystem?: boolean;
 }
 
 /** True when this machine has IPv6 loopback (::1 on lo): the sshd then listens there too. */
@@ -234,7 +236,7 @@ MaxSessions ${opts.maxSessions ?? 50}
 ${opts.rekeyLimit ? `RekeyLimit ${opts.rekeyLimit}` : ''}
 ${opts.banner !== undefined ? `Banner ${dir}/banner` : ''}
 LogLevel VERBOSE
-Subsystem sftp internal-sftp
+${opts.noSftpSubsystem ? '' : 'Subsystem sftp internal-sftp'}
 
 Match User ${RSSH}
   ForceCommand ${dir}/rssh-wrapper

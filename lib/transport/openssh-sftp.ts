@@ -9,7 +9,7 @@ import type { SFTPWrapper } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
-import type { OpenSshChannel } from './openssh-transport';
+import { isSubsystemRefusal, type OpenSshChannel } from './openssh-transport';
 import { RemoteStderr } from '../protocol/remote-stderr';
 
 // The part of ssh2's SFTP class this adapter drives (lib/protocol/SFTP.js).
@@ -87,7 +87,12 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
       void Promise.all([channel.connectFailure(), stderrDone, channel.exit]).then(([failure, , status]) => {
         if (failure) return done(failure);
         const said = escapeForTerminal(stderr.replace(/\r\n/g, '\n').trim(), true).split('\n').filter(Boolean).pop();
-        const how = status.code === null ? 'ssh lost the connection' : `exit status ${status.code}`;
+        // ssh lost its connection or was ended (by a retry's reconnect, too): no refusal, so no fallback to SCP and a retry may follow.
+        if (status.code === null && !isSubsystemRefusal(said)) {
+          const how = status.signal ? `ssh was ended by ${status.signal}` : 'ssh lost the connection';
+          return done(new ScpipeError('ERR_LOST_CONNECTION', `${how} while the sftp subsystem opened${said ? `: ${said}` : ''}`));
+        }
+        const how = `exit status ${status.code}`;
         done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${said ?? `it ended before it spoke (${how})`}`));
       });
     sftp.on('ready', onReady).on('error', onError).on('close', onClose);

@@ -132,6 +132,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     if (status.code !== 255 || received()) return undefined;
     const text = escapeForTerminal(said.replace(/\r\n/g, '\n').trim(), true);
     const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
+    if (subsystem && isSubsystemRefusal(last)) return undefined; // logged in: the server said no to the subsystem
     const message = last ? (last.startsWith('ssh: ') ? last : `ssh: ${last}`) : `ssh: could not connect to ${escapeForTerminal(opts.host)} (exit status 255)`;
     return new ScpipeError('ERR_CONNECT', message, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
   };
@@ -166,6 +167,14 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
         child.exit.then((s) => done(failure(s)));
       }),
   };
+}
+
+/**
+ * True for ssh's line when the server refused the subsystem (no `Subsystem
+ * sftp` in its sshd_config): ssh exits 255 then, as for a failed connect.
+ */
+export function isSubsystemRefusal(line: string | undefined): boolean {
+  return line !== undefined && /subsystem request failed on channel \d+/.test(line); // OpenSSH's ssh.c, ssh_subsystem_reply()
 }
 
 // Holds what passes until release() (then passes all of it on) or drop().

@@ -8,6 +8,8 @@ import { Readable } from 'node:stream';
 import { remote, runCli, sshFlags, chunks } from '../helpers/cli';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { ChannelOpener } from '../../lib/client/connection';
+import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 const flags = (account: TestAccount, extra: string[] = []): string[] => ['--transport', 'openssh', ...sshFlags(sshd, account, extra)];
@@ -78,5 +80,37 @@ describe('--transport openssh where SFTP is refused', () => {
     expect(r.status).toBe(255);
     expect(r.stderr).toMatch(/^scpipe: ssh: .*Permission denied/m);
     expect(r.stderr.match(/Permission denied/g)).toHaveLength(1);
+  });
+});
+
+describe('--transport openssh on a server with no sftp subsystem', () => {
+  const plain = sshdPerSuite({ noSftpSubsystem: true });
+
+  it('auto goes over SCP (ssh exits 255 there, which is no failed connect), --protocol sftp is exit 1', async () => {
+    const dir = await userDir(plain.user, 'openssh-no-subsystem');
+    const args = (...extra: string[]): string[] => ['--transport', 'openssh', ...sshFlags(plain, plain.user), ...extra];
+    const put = await runCli(['put', ...args('-v'), remote(plain, plain.user, `${dir}/f`)], { stdin: 'over scp' });
+    expect(put.status).toBe(0);
+    expect(put.stderr).toMatch(/protocol: scp \(the server refused the sftp subsystem: subsystem request failed on channel 0\)/);
+    expect(await readFile(join(dir, 'f'), 'utf8')).toBe('over scp');
+    const get = await runCli(['get', ...args(), remote(plain, plain.user, `${dir}/f`)]);
+    expect(get).toMatchObject({ status: 0, stderr: '' });
+    expect(get.stdout.toString()).toBe('over scp');
+    const forced = await runCli(['get', ...args('-s'), remote(plain, plain.user, `${dir}/f`)]);
+    expect(forced.status).toBe(1);
+    expect(forced.stderr).toBe('scpipe: the server refused the sftp subsystem: subsystem request failed on channel 0; this host may allow only scp: try --protocol scp (or auto)\n');
+  });
+});
+
+describe('--transport openssh: an ssh ended while the sftp subsystem opens', () => {
+  it('is a lost connection (retried by parts), not the server refusing SFTP', async () => {
+    const opener = new ChannelOpener({ transport: 'openssh', host: '127.0.0.1', user: sshd.sftp.name, port: sshd.port, identityFiles: [sshd.sftp.keyPath], configFile: 'none', options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'BatchMode=yes'] });
+    const children = (): number => (opener as unknown as { children: Set<unknown> }).children.size;
+    (await opener.sftp(new AbortController().signal)).session.end(); // the host is reached: no more waiting for a first ssh
+    await waitFor(() => children() === 0);
+    const second = opener.sftp(new AbortController().signal);
+    await waitFor(() => children() === 1); // its ssh runs, the subsystem has not answered yet
+    opener.close(); // as a retry's reconnect closes the lost connection's channels
+    await expect(second).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION' });
   });
 });
