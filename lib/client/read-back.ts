@@ -4,7 +4,7 @@
 // that does not match never takes the target's name; over SCP the file is
 // in place already, and a mismatch says it cannot be trusted. A parts set is
 // read back as get reads it: each part against the manifest, then the whole.
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { createHash } from 'node:crypto';
 import type { OpenChannel, Target } from './connection';
@@ -30,12 +30,13 @@ export interface ReadBackOptions extends RemoteCommandOptions {
   spoolDir?: string;
 }
 
-/** The SHA-256 of `chunks`, told as `verify` progress of `name` (of `total` bytes). */
-export async function sumOf(chunks: AsyncIterable<Uint8Array>, name: string, total: bigint, onProgress?: (p: Progress) => void): Promise<string> {
+/** The SHA-256 of `chunks`, told as `verify` progress of `name` (of `total` bytes); ERR_ABORTED once `signal` fires. */
+export async function sumOf(chunks: AsyncIterable<Uint8Array>, name: string, total: bigint, onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<string> {
   const sum = createHash('sha256');
   let bytes = 0n;
   onProgress?.({ name, phase: 'verify', bytes, total });
   for await (const chunk of chunks) {
+    throwIfAborted(signal);
     sum.update(chunk);
     bytes += BigInt(chunk.length);
     onProgress?.({ name, phase: 'verify', bytes, total });

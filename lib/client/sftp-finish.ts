@@ -2,7 +2,7 @@
 // the read-back of --verify, mode and times, close, and the rename onto the
 // target, which makes the upload appear whole or not at all.
 import { posix } from 'node:path';
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
 import type { SftpSession } from '../sftp/session';
 import { SFTP_STATUS } from '../sftp/status';
 import type { WriteLane } from '../sftp/writer';
@@ -32,6 +32,8 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
     await session.fsetstat(handle, { mode: paths.existingMode }, paths.temp); // scp keeps an existing file's mode
   }
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp)));
+  // A signal during the fsync or read-back: the target stays as it was (the caller removes the temporary file).
+  throwIfAborted(opts.signal);
   if (opts.noClobber) await renameNoClobber(session, paths);
   else await rename(session, paths, log);
   for (const l of lanes) if (l !== lanes[0]) l.session.end();
@@ -64,7 +66,7 @@ async function readBackTemp(lanes: WriteLane[], paths: UploadPaths, bytes: numbe
     for (const { session } of lanes) readers.push({ session, handle: await session.open(paths.temp, 'r') });
     const pieceSize = Math.min(...readers.map((l) => l.session.limits.maxRead));
     const chunks = readOrdered(readers, bytes, { path: paths.temp, pieceSize, maxInFlight: READ_AHEAD_PER_LANE * readers.length, checkEnd: true });
-    const read = await sumOf(chunks, posix.basename(paths.target), BigInt(bytes), opts.onProgress);
+    const read = await sumOf(chunks, posix.basename(paths.target), BigInt(bytes), opts.onProgress, opts.signal);
     if (read !== sent) throw readBackDiffers(paths.target, read, sent, 'the upload was not renamed into place, and the target is as it was');
   } catch (err) {
     // A lost connection stays one: finish() is retried over a new connection.

@@ -4,7 +4,7 @@
 // remote `scp` that flips a byte after writing (the normal account's
 // --scp-path), and for SFTP the in-process lying server.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -137,6 +137,32 @@ describe('put --verify, a remote that stores other bytes than it was sent', () =
       expect([...fake.uploads.files.keys()]).toEqual([]);
     });
   });
+});
+
+// SIGINT while the SFTP upload is read back, before the rename. User sees
+// "interrupted by SIGINT", exit 130. Left: the old target as it was, no
+// temporary file (docs/failures.md "--verify").
+describe('put --verify over SFTP, SIGINT in the read-back', () => {
+  it('exit 130; the target is as it was and the temporary file is removed', async () => {
+    const dir = await userDir(sshd.sftp, 'verify-sftp-int');
+    await writeFile(join(dir, 'v.bin'), 'old');
+    await chown(join(dir, 'v.bin'), sshd.sftp.uid, sshd.sftp.gid);
+    const data = randomBytes(16 * 1024 * 1024);
+    // -l 40000: 5 MB/s each way, so the read-back takes seconds.
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), '-l', '40000', '--verify', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/v.bin`)], { stdin: data, timeoutMs: 90_000 });
+    const whole = async (): Promise<boolean> => {
+      const temp = (await readdir(dir)).find((n) => n.startsWith('.v.bin.scpipe-'));
+      return temp !== undefined && (await stat(join(dir, temp)).catch(() => undefined))?.size === data.length;
+    };
+    await waitFor(whole, 'the whole upload in the temporary file', 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(r.stderr).toMatch(/^scpipe: interrupted by SIGINT/);
+    expect(await readdir(dir)).toEqual(['v.bin']);
+    expect(await readFile(join(dir, 'v.bin'), 'utf8')).toBe('old');
+  }, 120_000);
 });
 
 // User sees: a retry line for the read-back, then exit 0. Left: the file,
