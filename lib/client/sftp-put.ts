@@ -82,6 +82,7 @@ export async function putSftp(
   let finishing: WriteLane[] | undefined; // lanes of a finish after a reconnect
   const sum = opts.sha256 || opts.verify ? createHash('sha256') : undefined;
   const fatal = new Interrupt(undefined); // abort: `stop` below
+  let whole = false; // every byte acknowledged: what is left is the whole upload, not part of it
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
   try {
@@ -109,6 +110,7 @@ export async function putSftp(
     source.close();
     const sha256 = sum?.digest('hex');
     await writer.flush();
+    whole = true;
     lanes = writer.currentLanes;
     // Every byte is acknowledged: a loss from here on is mended by finishing
     // over a new connection, as often as --retries allows.
@@ -133,7 +135,7 @@ export async function putSftp(
     const explained = await explainFailure(last, paths, failure);
     // A whole upload that --no-clobber could not rename stays: the message names it.
     const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
-    throw await removeTemp(last, paths, explained, log, keep, opts.onLeftBehind);
+    throw await removeTemp(last, paths, explained, log, keep, opts.onLeftBehind, whole);
   } finally {
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();
@@ -209,12 +211,14 @@ function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: unknown
 }
 
 // Removes the temporary file through a session still alive; says where it is when none is.
-async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unknown, log?: (line: string) => void, keep = false, onLeftBehind?: (temp: string) => void): Promise<unknown> {
+async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unknown, log?: (line: string) => void, keep = false, onLeftBehind?: (temp: string) => void, whole = false): Promise<unknown> {
   const live = lanes.find((l) => !l.session.ended);
   if (!live) {
     onLeftBehind?.(paths.temp);
     if (!isScpipeError(failure)) return failure;
-    return new ScpipeError(failure.code, `${failure.message}; the partial upload is left in ${escapeForTerminal(paths.temp)}`, { ...failure, cause: failure });
+    // Lost in the fsync, the --verify read-back or the rename: every byte is there, just not under the target's name.
+    const left = whole ? `the upload, whole but not renamed into place, is left in ${escapeForTerminal(paths.temp)}` : `the partial upload is left in ${escapeForTerminal(paths.temp)}`;
+    return new ScpipeError(failure.code, `${failure.message}; ${left}`, { ...failure, cause: failure });
   }
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp).catch(() => undefined)));
   if (!keep) await live.session.unlink(paths.temp).then(

@@ -165,6 +165,32 @@ describe('put --verify over SFTP, SIGINT in the read-back', () => {
   }, 120_000);
 });
 
+// The connection lost in the SFTP read-back, no retries. User sees the loss
+// and that the upload is left whole under its temporary name (not "partial":
+// every byte was acknowledged), exit 1. Left: the old target, and that file.
+describe('put --verify over SFTP, the connection lost in the read-back with --retries 0', () => {
+  it('exit 1, naming the temporary file as the whole upload; the target is as it was', async () => {
+    const dir = await userDir(sshd.sftp, 'verify-sftp-lost');
+    await writeFile(join(dir, 'v.bin'), 'old');
+    await chown(join(dir, 'v.bin'), sshd.sftp.uid, sshd.sftp.gid);
+    const data = randomBytes(16 * 1024 * 1024);
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), '-l', '40000', '--retries', '0', '--verify', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/v.bin`)], { stdin: data, timeoutMs: 90_000 });
+    let temp: string | undefined;
+    const whole = async (): Promise<boolean> => {
+      temp = (await readdir(dir)).find((n) => n.startsWith('.v.bin.scpipe-'));
+      return temp !== undefined && (await stat(join(dir, temp)).catch(() => undefined))?.size === data.length;
+    };
+    await waitFor(whole, 'the whole upload in the temporary file', 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`; the upload, whole but not renamed into place, is left in \\S+/${temp!.replace(/\./g, '\\.')}\n$`));
+    expect(await readFile(join(dir, 'v.bin'), 'utf8')).toBe('old');
+    expect((await readFile(join(dir, temp!))).equals(data)).toBe(true);
+  }, 120_000);
+});
+
 // User sees: a retry line for the read-back, then exit 0. Left: the file,
 // whole, remotely (it is not sent again: only the read-back starts over).
 describe('put --verify, a connection lost during the read-back', () => {
