@@ -60,12 +60,14 @@ export function checksumFor(entries: readonly ChecksumEntry[], name: string, fil
   throw new ScpipeError('ERR_USAGE', `${escapeForTerminal(file)} ${why}`, { path: file });
 }
 
+// A leading backslash marks an escaped name in both forms (`sha256sum --tag` too).
 function parseLine(line: string): ChecksumEntry | undefined {
-  const tagged = /^SHA256 \((.*)\) = ([0-9a-fA-F]{64})$/.exec(line);
-  if (tagged) return { sha256: tagged[2]!.toLowerCase(), name: tagged[1]! };
   const escaped = line.startsWith('\\');
-  const plain = /^([0-9a-fA-F]{64}) [ *](.*)$/.exec(escaped ? line.slice(1) : line);
+  const body = escaped ? line.slice(1) : line;
+  const unescape = (name: string): string => (escaped ? name.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c)) : name);
+  const tagged = /^SHA256 \((.*)\) = ([0-9a-fA-F]{64})$/.exec(body);
+  if (tagged) return { sha256: tagged[2]!.toLowerCase(), name: unescape(tagged[1]!) };
+  const plain = /^([0-9a-fA-F]{64}) [ *](.*)$/.exec(body);
   if (!plain) return undefined;
-  const name = escaped ? plain[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c)) : plain[2]!;
-  return { sha256: plain[1]!.toLowerCase(), name };
+  return { sha256: plain[1]!.toLowerCase(), name: unescape(plain[2]!) };
 }

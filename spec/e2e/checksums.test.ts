@@ -219,6 +219,18 @@ describe.each([
     expect(again.stdout.equals(data)).toBe(true);
   });
 
+  // sha256sum --tag of a name it escapes (a backslash): its line starts with
+  // a backslash too. User sees exit 0, the file checked against that line.
+  it('--check with sha256sum --tag lines, one for a name with a backslash', async () => {
+    await writeFile(join(local(), 'f.bin'), data);
+    await writeFile(join(local(), 'b\\s'), 'other');
+    const sums = join(local(), 'tag.sha256');
+    await writeFile(sums, execFileSync('sha256sum', ['--tag', 'b\\s', 'f.bin'], { cwd: local() }));
+    const r = await get(['--check', sums]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout.equals(data)).toBe(true);
+  });
+
   it('a wrong --expect-sha256 with --output: exit 1, the old output file is left as it was, no temporary file', async () => {
     const out = join(local(), 'f.bin');
     await writeFile(out, 'old');

@@ -27,6 +27,14 @@ describe('parseChecksumFile', () => {
       { sha256: A, name: 'three (3)' },
     ]);
   });
+  it('reads sha256sum --tag lines whose names it escaped (a leading backslash)', () => {
+    // As GNU sha256sum 9.1 --tag writes `back\slash` and `new<LF>line`.
+    const text = `\\SHA256 (back\\\\slash) = ${A}\n\\SHA256 (new\\nline) = ${B}\n`;
+    expect(parseChecksumFile(text, 'f')).toEqual([
+      { sha256: A, name: 'back\\slash' },
+      { sha256: B, name: 'new\nline' },
+    ]);
+  });
   it.each([['a short sum', `${'a'.repeat(63)}  x`], ['no name separator', `${A}x`], ['md5sum output', 'd41d8cd98f00b204e9800998ecf8427e  x']])(
     'refuses %s, naming the line',
     (_what, line) => {
