@@ -200,6 +200,8 @@ export interface SshdOptions {
   banner?: string;
   /** No `Subsystem sftp` line: the server refuses the subsystem itself (OpenSSH's default config has one). */
   noSftpSubsystem?: boolean;
+  /** sshd's Ciphers (e.g. Dropbear's set, without AES-GCM). */
+  ciphers?: string;
 }
 
 /** True when this machine has IPv6 loopback (::1 on lo): the sshd then listens there too. */
@@ -235,6 +237,7 @@ MaxStartups 200
 MaxSessions ${opts.maxSessions ?? 50}
 ${opts.rekeyLimit ? `RekeyLimit ${opts.rekeyLimit}` : ''}
 ${opts.banner !== undefined ? `Banner ${dir}/banner` : ''}
+${opts.ciphers ? `Ciphers ${opts.ciphers}` : ''}
 LogLevel VERBOSE
 ${opts.noSftpSubsystem ? '' : 'Subsystem sftp internal-sftp'}
 

@@ -5,6 +5,7 @@ import type { Client, ConnectConfig } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
 import type { ScpChannel } from '../protocol/channel';
 import { preferKnownHostKeys, ssh2Algorithms } from './algorithms';
+import { chachaBeforeCtr, ssh2DefaultCiphers } from './cipher-order';
 import { createAuthHandler } from './auth';
 import { certificateSupport } from './certificate';
 import { askFirstConnect } from './host-key-prompt';
@@ -113,6 +114,10 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
     const known = await knownKeyTypes([...host.knownHostsFiles, ...host.globalKnownHostsFiles], host.hostKeyAlias ?? host.hostname, host.hostKeyAlias !== undefined ? 22 : host.port);
     const ordered = preferKnownHostKeys(algorithms.serverHostKey, known);
     if (ordered) algorithms.serverHostKey = ordered;
+  }
+  if (host.algorithms.Ciphers === undefined) {
+    const ciphers = chachaBeforeCtr(ssh2DefaultCiphers());
+    if (ciphers) algorithms.cipher = ciphers;
   }
   if (Object.keys(algorithms).length) config.algorithms = algorithms as ConnectConfig['algorithms'];
   // Compression=yes: zlib where the server offers it (CPU for bandwidth: worth it on slow links only).
