@@ -74,8 +74,17 @@ export interface CutShort {
   size: bigint;
 }
 
+// Marks a ScpipeError of any copy of scpipe: a program and a library of its
+// own may each load one, and `instanceof` should not depend on which.
+const BRAND = Symbol.for('scpipe.ScpipeError');
+
 /** The one error class of scpipe; branch on `code`. */
 export class ScpipeError extends Error {
+  /** True for a ScpipeError made by any copy of scpipe in the process. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
   override readonly name = 'ScpipeError';
   readonly code: ScpipeErrorCode;
   readonly remoteMessage?: string;
@@ -96,6 +105,7 @@ export class ScpipeError extends Error {
     Object.assign(this, fields);
   }
 }
+Object.defineProperty(ScpipeError.prototype, BRAND, { value: true });
 
 /** True when `err` is a ScpipeError, optionally with the given code. */
 export function isScpipeError(err: unknown, code?: ScpipeErrorCode): err is ScpipeError {
