@@ -104,8 +104,35 @@ export class ScpipeError extends Error {
     const { cause: _cause, ...fields } = context;
     Object.assign(this, fields);
   }
+
+  /**
+   * What JSON.stringify() writes: name, code, message and the context, byte
+   * counts as numbers (as in `--json`). Without it a bigint field throws.
+   */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== 'name' && key !== 'code' && value !== undefined) out[key] = plain(value);
+    }
+    if (this.cause !== undefined) out.cause = this.cause instanceof Error ? causeJson(this.cause) : plain(this.cause);
+    return out;
+  }
 }
 Object.defineProperty(ScpipeError.prototype, BRAND, { value: true });
+
+// A context value for toJSON(): bigints (bytes, cutShort's sizes) as numbers.
+function plain(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]));
+}
+
+// A cause that is an Error: its own toJSON() if it is a ScpipeError, else the fields a log needs.
+function causeJson(cause: Error): unknown {
+  if (cause instanceof ScpipeError) return cause.toJSON();
+  const { code } = cause as { code?: unknown };
+  return { name: cause.name, message: cause.message, ...(code === undefined ? {} : { code: plain(code) }) };
+}
 
 /** True when `err` is a ScpipeError, optionally with the given code. */
 export function isScpipeError(err: unknown, code?: ScpipeErrorCode): err is ScpipeError {

@@ -25,3 +25,30 @@ describe('ScpipeError from another copy of scpipe', () => {
     expect(new Error('x') instanceof ScpipeError).toBe(false);
   });
 });
+
+describe('ScpipeError as JSON', () => {
+  // A daemon logging errors as JSON: bigint fields made JSON.stringify throw.
+  it('gives code, message and context, byte counts as numbers', () => {
+    const err = new ScpipeError('ERR_SIZE_MISMATCH', 'the input is longer', {
+      bytes: 12n,
+      path: 'db.zst',
+      cutShort: { name: 'db.zst', written: 5n, size: 10n },
+      cause: Object.assign(new Error('EPIPE'), { code: 'EPIPE' }),
+    });
+    expect(JSON.parse(JSON.stringify(err))).toEqual({
+      name: 'ScpipeError',
+      code: 'ERR_SIZE_MISMATCH',
+      message: 'the input is longer',
+      bytes: 12,
+      path: 'db.zst',
+      cutShort: { name: 'db.zst', written: 5, size: 10 },
+      cause: { name: 'Error', message: 'EPIPE', code: 'EPIPE' },
+    });
+  });
+
+  it('writes a ScpipeError cause as itself, and any other cause as it is', () => {
+    const inner = new ScpipeError('ERR_LOST_CONNECTION', 'lost', { bytes: 3n });
+    expect(JSON.parse(JSON.stringify(new ScpipeError('ERR_REMOTE', 'outer', { cause: inner }))).cause).toEqual({ name: 'ScpipeError', code: 'ERR_LOST_CONNECTION', message: 'lost', bytes: 3 });
+    expect(JSON.parse(JSON.stringify(new ScpipeError('ERR_ABORTED', 'aborted', { cause: 'SIGINT', signal: 'SIGINT' })))).toEqual({ name: 'ScpipeError', code: 'ERR_ABORTED', message: 'aborted', signal: 'SIGINT', cause: 'SIGINT' });
+  });
+});
