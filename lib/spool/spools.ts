@@ -25,7 +25,7 @@ export interface Spool {
    * Linux the file never has a name, and elsewhere on POSIX it is unlinked as
    * soon as it is opened, so this is undefined.
    */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /**
    * A new Readable of exactly the bytes taken, from the start; may be called
    * any number of times (e.g. to retry), also concurrently. Emitted chunks
