@@ -1,6 +1,7 @@
 // The package's .d.ts as a TypeScript program that depends on scpipe meets
 // them: emitted from lib/index.ts as `npm run build` does, then compiled
-// with the strictest options and skipLibCheck off.
+// with the strictest options and skipLibCheck off, and walked for types a
+// public signature names that the package does not export.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -8,6 +9,7 @@ import * as ts from 'typescript';
 
 const ROOT = resolve(__dirname, '../../..');
 let out: string;
+let index: string;
 
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'scpipe-dts-'));
@@ -15,6 +17,7 @@ beforeAll(() => {
   const program = ts.createProgram([join(ROOT, 'lib/index.ts')], { ...config.options, outDir: out, emitDeclarationOnly: true, declaration: true, sourceMap: false, declarationMap: false });
   const emitted = program.emit();
   expect(emitted.diagnostics).toEqual([]);
+  index = join(out, 'lib/index.d.ts');
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -31,5 +34,33 @@ describe('the published declarations', () => {
     ['bundler', { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }],
   ])('compile with every strict option and skipLibCheck off (%s)', (_name, resolution) => {
     expect(compile({ ...resolution, target: ts.ScriptTarget.ES2022, strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noImplicitOverride: true, noPropertyAccessFromIndexSignature: true })).toEqual([]);
+  });
+
+  it('name in public signatures only types the package exports', () => {
+    const program = ts.createProgram([index], { types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] });
+    const checker = program.getTypeChecker();
+    const resolveAlias = (s: ts.Symbol): ts.Symbol => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s);
+    const exported = new Set(checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(index)!)!).map(resolveAlias));
+    const unnamed = new Set<string>();
+    const seen = new Set<ts.Node>();
+    const visit = (node: ts.Node): void => {
+      // Private members are not the API (and their types are elided anyway).
+      if (ts.canHaveModifiers(node) && ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword)) return;
+      if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node) || ts.isTypeQueryNode(node)) {
+        const name = ts.isTypeReferenceNode(node) ? node.typeName : ts.isTypeQueryNode(node) ? node.exprName : node.expression;
+        const symbol = checker.getSymbolAtLocation(name);
+        for (const decl of (symbol && resolveAlias(symbol).declarations) ?? []) {
+          if (!decl.getSourceFile().fileName.startsWith(out) || ts.isTypeParameterDeclaration(decl)) continue;
+          if (!exported.has(resolveAlias(symbol!))) unnamed.add(`${resolveAlias(symbol!).name} (${relative(out, decl.getSourceFile().fileName)})`);
+          if (!seen.has(decl)) {
+            seen.add(decl);
+            visit(decl);
+          }
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    for (const symbol of exported) for (const decl of symbol.declarations ?? []) visit(decl);
+    expect([...unnamed].sort()).toEqual([]);
   });
 });
