@@ -134,6 +134,15 @@ function causeJson(cause: Error): unknown {
   return { name: cause.name, message: cause.message, ...(code === undefined ? {} : { code: plain(code) }) };
 }
 
+/**
+ * `err` itself when it is a ScpipeError; anything else (a caller's callback
+ * that threw, a bug) as ERR_LOCAL_IO with it as the `cause`.
+ */
+export function asScpipeError(err: unknown): ScpipeError {
+  if (err instanceof ScpipeError) return err;
+  return new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}
+
 /** True when `err` is a ScpipeError, optionally with the given code. */
 export function isScpipeError(err: unknown, code?: ScpipeErrorCode): err is ScpipeError {
   return err instanceof ScpipeError && (code === undefined || err.code === code);

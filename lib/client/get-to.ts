@@ -7,7 +7,7 @@
 // - into a stream: only while no byte has gone out; after that the failure
 //   says how much went out and that a file (--output) would have been retried.
 // A loss before any download began (while opening it) is always retried.
-import { abortError, isScpipeError, ScpipeError } from '../errors';
+import { abortError, asScpipeError, isScpipeError, ScpipeError } from '../errors';
 import { describeIoError } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
 import { canReconnect, isConnectionLoss } from './reconnect';
@@ -78,7 +78,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
 
 // A stream's bytes out went too far for a retry: say so. A retry's failed connect is a lost connection (exit 1).
 function explain(err: unknown, written: number, couldRetry: boolean): unknown {
-  if (!isScpipeError(err)) return err;
+  if (!isScpipeError(err)) return asScpipeError(err);
   if (couldRetry && written > 0 && !wereRetriesSpent(err) && err.code !== 'ERR_ABORTED') {
     return new ScpipeError('ERR_LOST_CONNECTION', `${err.message}; ${written} bytes had already been written out, so the file is not fetched again (a download to a file, --output, is)`, { path: err.path, host: err.host, bytes: BigInt(written), cause: err });
   }

@@ -2,7 +2,7 @@
 // get() resolves as soon as the file's header arrives, with its size, mode
 // and a Readable body that ends only after the remote confirmed the data and
 // exited 0 (and errors otherwise). A directory or a second file is an error.
-import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../errors';
+import { ScpipeError, abortError, asScpipeError, isScpipeError, throwIfAborted } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
 import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
 import { NameMatcher, requireRemoteBasename } from '../protocol/names';
@@ -104,7 +104,7 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
     download.done.then(() => conn.close(), () => conn.close());
     return download;
   } catch (err) {
-    const explained = scpRefusalHint(await opener.explain(err), opts.protocol);
+    const explained = asScpipeError(scpRefusalHint(await opener.explain(err), opts.protocol));
     if (opts.parts === false || !isMissing(explained)) {
       conn.close();
       throw explained;
@@ -232,7 +232,7 @@ export async function getOverChannel(
         matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob: opts.quote === 'none' }),
         maxTopLevel: 1,
       });
-      const status = await sink.run();
+      const status = await sink.run().catch((err: unknown) => Promise.reject(asScpipeError(err)));
       if (!download) throw new ScpipeError('ERR_REMOTE', `the remote sent no file for "${escapeForTerminal(remotePath)}"`);
       return status;
     })();
@@ -240,7 +240,7 @@ export async function getOverChannel(
       .then(
         () => download?.body.finish(),
         (err: unknown) => {
-          const e = (opts.signal?.aborted ? abortError(opts.signal) : err) as Error;
+          const e = opts.signal?.aborted ? abortError(opts.signal) : asScpipeError(err);
           if (download) download.body.destroy(e);
           else reject(e);
         },

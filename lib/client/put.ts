@@ -4,7 +4,7 @@
 // spool into the remote `scp -t` (DESIGN.md "Why two passes").
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../errors';
+import { ScpipeError, abortError, asScpipeError, isScpipeError, throwIfAborted } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
@@ -54,7 +54,7 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
     if (opts.verify) await readBackScp(conn, remotePath, result.name, result.bytes, result.sha256!, opts);
     return { ...result, protocolReason: chosen.reason };
   } catch (err) {
-    throw scpRefusalHint(err, opts.protocol);
+    throw asScpipeError(scpRefusalHint(err, opts.protocol));
   } finally {
     conn.close();
   }
@@ -240,6 +240,5 @@ function nowTimes(): Times {
 // short: cut-short.ts); otherwise keep the error.
 function preferCause(err: unknown, signal?: AbortSignal): unknown {
   if (signal?.aborted) return isScpipeError(err) && err.cutShort ? err : abortError(signal);
-  if (err instanceof ScpipeError) return err;
-  return new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return asScpipeError(err);
 }

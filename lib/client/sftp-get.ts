@@ -10,7 +10,7 @@
 // so stdout gets every byte once; a file that changed meanwhile is an error.
 import { posix } from 'node:path';
 import type { Stats } from 'ssh2';
-import { ScpipeError, abortError } from '../errors';
+import { ScpipeError, abortError, asScpipeError } from '../errors';
 import { Interrupt } from '../util/interrupt';
 import type { ExitStatus } from '../protocol/channel';
 import { chooseLanes } from '../sftp/lanes';
@@ -90,8 +90,8 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
       body.finish();
       return { code: 0, signal: null };
     } catch (err) {
-      const e = signal.aborted ? abortError(signal) : err;
-      body.destroy(e as Error);
+      const e = signal.aborted ? abortError(signal) : asScpipeError(err);
+      body.destroy(e);
       throw e;
     } finally {
       signal.removeEventListener('abort', stop);

@@ -1,0 +1,61 @@
+// A callback of the library's caller that throws (onProgress here): the
+// transfer stops and the call rejects with a ScpipeError, ERR_LOCAL_IO with
+// the callback's error as its cause, over SCP and SFTP alike, as the
+// README promises of every rejection.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { get, getTo, put, isScpipeError } from '../../lib';
+import { connectOptions, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+
+const sshd = sshdPerSuite();
+const target = () => connectOptions(sshd, sshd.user);
+const boom = new Error('progress callback failed');
+const onProgress = (): void => {
+  throw boom;
+};
+
+function expectCallbackError(err: unknown): void {
+  expect(isScpipeError(err, 'ERR_LOCAL_IO')).toBe(true);
+  expect((err as Error).cause).toBe(boom);
+}
+
+describe.each(['scp', 'sftp'] as const)('a throwing onProgress over %s', (protocol) => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await userDir(sshd.user, `cb-${protocol}`);
+    await writeFile(join(dir, 'there'), Buffer.alloc(1 << 20, 7));
+  });
+
+  it('rejects put', async () => {
+    expectCallbackError(await put(target(), `${dir}/up`, Buffer.alloc(1 << 20), { protocol, onProgress }).catch((e: unknown) => e));
+  });
+
+  it('rejects get, or its done', async () => {
+    const err = await get(target(), `${dir}/there`, { protocol, onProgress })
+      .then(async (d) => {
+        d.body.resume();
+        d.body.on('error', () => undefined);
+        await d.done;
+      })
+      .catch((e: unknown) => e);
+    expectCallbackError(err);
+  });
+
+  it('rejects done when it throws once bytes arrived', async () => {
+    const later = (p: { bytes: bigint }): void => {
+      if (p.bytes > 0n) throw boom;
+    };
+    const download = await get(target(), `${dir}/there`, { protocol, onProgress: later });
+    download.body.resume();
+    const bodyError = new Promise((resolve) => download.body.on('error', resolve));
+    expectCallbackError(await download.done.catch((e: unknown) => e));
+    expectCallbackError(await bodyError);
+  });
+
+  it('rejects getTo', async () => {
+    const sink = new Writable({ write: (_c, _e, cb) => cb() });
+    expectCallbackError(await getTo(target(), `${dir}/there`, sink, { protocol, onProgress, retries: 0 }).catch((e: unknown) => e));
+  });
+});
