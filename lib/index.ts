@@ -84,6 +84,7 @@ export type { LocalSinkOptions, SendLocalOptions, SourceSession } from './fs';
 export { startServer } from './server/server';
 export type { ServeOptions, ServeAuth, RunningServer } from './server/server';
 export { Jail } from './server/jail';
+export type { NameLock } from './server/name-lock';
 export { AuthorizedKeys } from './server/authorized-keys';
 export type { SkippedKey } from './server/authorized-keys';
 export { loadHostKey } from './server/host-key';
