@@ -311,10 +311,11 @@ export class ChannelOpener {
     else for (const line of lines.slice(0, -1)) this.warn(line);
   }
 
-  // ssh's words, already escaped, shown as ssh shows them at its default log level.
+  // ssh's words, shown as ssh shows them at its default log level: to `warn`,
+  // else to the log, as the ssh2 transport's (a library writes no stderr unasked).
   private warn(line: string): void {
     if (isClient(this.target)) return;
-    (this.target.warn ?? ((l: string) => void process.stderr.write(`${l}\n`)))(line);
+    (this.target.warn ?? this.target.log ?? this.log)?.(line);
   }
 
   private sshOptions(target: ConnectOptions): OpenSshOptions {
