@@ -77,10 +77,21 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
       // The producer failed every target the same way: said once, as for one target.
       throw new ScpipeError('ERR_LOCAL_IO', `${failure.message}; nothing was stored`, { cause: failure });
     }
+    // --checksum-file / --checksum for the targets that stored the whole stream (also those done before a signal).
+    const stored = outcomes.flatMap((o) => (o.ok ? [o.result] : []));
+    const writeSums = async (): Promise<void> => {
+      const sum = stored.find((r) => r.sha256 !== undefined)?.sha256;
+      if (sum === undefined) return;
+      recordSha256(sum);
+      if (args['checksum-file'] !== undefined) await writeChecksumLines(args['checksum-file'], sum, stored.map((r) => r.name));
+      progress?.done();
+      sayChecksums(args, [...new Set(stored.map((r) => r.name))].map((name) => ({ sha256: sum, name })));
+    };
     if (signal.aborted) {
       // SIGINT/SIGTERM: said once, whichever target failed first for another reason.
       const stopped = outcomes.find((o) => !o.ok && isScpipeError(o.error, 'ERR_ABORTED'));
       if (stopped && !stopped.ok) {
+        await writeSums().catch((err: unknown) => say(describeFailure(err))); // the signal's status stands
         // But what each target was left with (a file cut short, a set without
         // its manifest) is said for every one: a cut-short SCP file has the
         // target's name and would otherwise pass for a whole one.
@@ -113,13 +124,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     recordManyProtocols(outcomes);
     const parts = done.find((r) => r.parts !== undefined)?.parts;
     if (parts !== undefined) recordParts(parts);
-    const sum = done.find((r) => r.sha256 !== undefined)?.sha256;
-    if (sum !== undefined) recordSha256(sum);
-    if (args['checksum-file'] !== undefined && sum !== undefined) await writeChecksumLines(args['checksum-file'], sum, done.map((r) => r.name));
-    if (sum !== undefined) {
-      progress?.done();
-      sayChecksums(args, [...new Set(done.map((r) => r.name))].map((name) => ({ sha256: sum, name })));
-    }
+    await writeSums();
     if (first !== undefined) throw new AlreadyReported(first);
   } finally {
     progress?.done();

@@ -17,6 +17,12 @@ const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-test-many-');
 const spool = tempDirPerTest('scpipe-test-many-spool-', { mustEndEmpty: true });
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+// The test sshd's processes running as `uid`: an account's session and what it runs (its scp).
+const processesOf = async (uid: number): Promise<number[]> => {
+  const pids = await sshd.connectionPids();
+  const mine = await Promise.all(pids.map(async (pid) => /^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] === String(uid)));
+  return pids.filter((_, i) => mine[i]);
+};
 
 let scpDir: string;
 let sftpDir: string;
@@ -212,6 +218,33 @@ describe('put to several targets', () => {
       endless.destroy();
     }
   });
+
+  // SIGINT once the SFTP target has stored the whole stream, while the SCP
+  // target's server is stalled (its session processes stopped). User sees
+  // exit 130 and, as when a target fails otherwise, --checksum-file holds
+  // the sum of what the SFTP target stored.
+  it('SIGINT after one target stored the stream: --checksum-file is written for it, exit 130', async () => {
+    const data = randomBytes(4 * 1024 * 1024);
+    const sums = join(local(), 'k.sha256');
+    const input = new PassThrough();
+    const run = startCli(['put', ...flags(), '--spool-dir', spool(), '--checksum-file', sums, toSftp('k.bin'), toScp('k.bin')], { stdin: input, timeoutMs: 90_000 });
+    input.write(data.subarray(0, 1024 * 1024));
+    await waitFor(async () => (await readdir(sftpDir)).length > 0, 'the SFTP upload under way', 30_000);
+    const rsshPids = await processesOf(sshd.rssh.uid);
+    expect(rsshPids.length).toBeGreaterThan(0);
+    for (const pid of rsshPids) process.kill(pid, 'SIGSTOP');
+    try {
+      input.end(data.subarray(1024 * 1024));
+      await waitFor(async () => (await readdir(sftpDir)).includes('k.bin'), 'the SFTP target stored', 30_000);
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.status).toBe(130);
+      expect((await readFile(join(sftpDir, 'k.bin'))).equals(data)).toBe(true);
+      expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  k.bin\n`);
+    } finally {
+      for (const pid of rsshPids) process.kill(pid, 'SIGKILL');
+    }
+  }, 60_000);
 
   it('a word before -- that is not a remote target: exit 2, and nothing runs', async () => {
     const r = await runCli(['put', ...flags(), toScp('x'), 'tar'], { stdin: 'x' });
