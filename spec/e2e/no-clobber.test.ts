@@ -100,6 +100,29 @@ describe('put --no-clobber over SFTP, a file made during the upload', () => {
   });
 });
 
+describe('put --no-clobber --part-size over SFTP, a part made during the upload', () => {
+  // User sees: exit 1, that part's name refused, and that the set is
+  // incomplete with the parts confirmed (as any set that fails says), not
+  // only "the remote file exists", which reads as "nothing was sent".
+  // Left: the parts sent, the other program's file, no manifest.
+  it('says the set is incomplete and which parts were stored', async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const dir = await userDir(sshd.sftp, 'noclobber-parts-race');
+    const rdir = remotePath(sshd.sftp, dir);
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), '--no-clobber', '--parallel', '1', '--part-size', '1M', remote(sshd, sshd.sftp, `${rdir}/set`)], { stdin: input, timeoutMs: 60_000 });
+    input.write(randomBytes(2 * 1024 * 1024 + 1));
+    await waitFor(async () => (await readdir(dir)).includes('set.000001'), 'the second part', 30_000);
+    await existing(sshd.sftp, join(dir, 'set.000002'), 'theirs');
+    input.end(randomBytes(1024 * 1024));
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: ${rdir}/set.000002: the remote file exists, and --no-clobber leaves it as it is; the parts set set is incomplete (no manifest set.sha256): 2 part(s) confirmed remotely: set.000000..set.000001\n`);
+    expect((await readdir(dir)).sort()).toEqual(['set.000000', 'set.000001', 'set.000002']);
+    expect(await readFile(join(dir, 'set.000002'), 'utf8')).toBe('theirs');
+  });
+});
+
 describe('put --no-clobber --part-size', () => {
   let dir: string;
   let rdir: string;

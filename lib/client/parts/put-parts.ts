@@ -105,6 +105,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
   const tell = (): void => opts.onProgress?.({ ...progress });
   let failure: unknown;
+  let checked = false; // --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part
   const fail = (err: unknown): void => {
     failure ??= err;
     inner.abort(err);
@@ -147,7 +148,10 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     const connecting = conn.current().opener.connect(inner.signal);
     connecting.catch(fail);
     // --no-clobber: neither the set, nor a plain file of its name, nor a part of an earlier try.
-    if (opts.noClobber) await refuseExistingNames(conn, protocol, [manifestName(`${dir}${name}`), `${dir}${name}`, `${dir}${partName(name, 0)}`], { ...opts, signal: inner.signal }, toSftp);
+    if (opts.noClobber) {
+      await refuseExistingNames(conn, protocol, [manifestName(`${dir}${name}`), `${dir}${name}`, `${dir}${partName(name, 0)}`], { ...opts, signal: inner.signal }, toSftp);
+      checked = true;
+    }
     // An earlier set of this name is written over part by part: a failure
     // then leaves neither whole, and says so. Looked up beside the first
     // part, asked only by a failure: the stream need not wait for it, and
@@ -194,7 +198,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     fail(err);
     await Promise.allSettled(uploads);
     const first = failure ?? err;
-    if (isScpipeError(first, 'ERR_EXISTS')) throw first; // nothing was sent
+    // Refused by the check above: nothing was sent. A part's SFTP rename refused later (a name made meanwhile) is a set left incomplete.
+    if (isScpipeError(first, 'ERR_EXISTS') && !checked) throw first;
     // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
     const refused = scpRefusalHint(first, opts.protocol);
     if (refused !== first && !opts.signal?.aborted) throw refused;
