@@ -97,7 +97,11 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         // target's name and would otherwise pass for a whole one.
         const bare = abortError(signal).message;
         const news = outcomes.flatMap((o, i) => (!o.ok && !said.has(i) && (o.error as Error).message !== bare ? [i] : []));
-        if (news.length === 0) throw stopped.error;
+        // A target that stored the whole stream first is said too: "interrupted" alone reads as "nothing landed".
+        const whole = outcomes.flatMap((o, i) => (o.ok ? [i] : []));
+        if (news.length === 0 && whole.length === 0) throw stopped.error;
+        for (const i of whole) say(`${shown[i]}: stored whole before the signal`);
+        if (news.length === 0) say(describeFailure(stopped.error));
         for (const i of news) say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure((outcomes[i] as { error: unknown }).error)));
         throw new AlreadyReported(stopped.error);
       }

@@ -221,8 +221,8 @@ describe('put to several targets', () => {
 
   // SIGINT once the SFTP target has stored the whole stream, while the SCP
   // target's server is stalled (its session processes stopped). User sees
-  // exit 130 and, as when a target fails otherwise, --checksum-file holds
-  // the sum of what the SFTP target stored.
+  // exit 130, a line saying the SFTP target stored the stream whole, and,
+  // as when a target fails otherwise, --checksum-file holds its sum.
   it('SIGINT after one target stored the stream: --checksum-file is written for it, exit 130', async () => {
     const data = randomBytes(4 * 1024 * 1024);
     const sums = join(local(), 'k.sha256');
@@ -239,6 +239,7 @@ describe('put to several targets', () => {
       run.child.kill('SIGINT');
       const r = await run.done;
       expect(r.status).toBe(130);
+      expect(r.stderr).toMatch(new RegExp(`^scpipe: ${toSftp('k.bin')}: stored whole before the signal\n`));
       expect((await readFile(join(sftpDir, 'k.bin'))).equals(data)).toBe(true);
       expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  k.bin\n`);
     } finally {
