@@ -5,12 +5,15 @@
 // connection takes as many again. Where one cannot be made (MaxStartups, a
 // per-user limit, a refused login), the refusal stands, and the caller goes
 // on with the channels it has (parts: fewer lanes; SFTP: fewer sessions).
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
+import { onAbort } from '../util/abort';
 import type { Ssh2Connection } from '../transport/ssh2-transport';
 import { sleep } from './retry';
 
 /** Connections to one host in one run, at most: more would not be a polite client. */
 export const MAX_CONNECTIONS = 4;
+/** How long a channel waits for a connection of its own before it shares one (spread()). */
+const SHARE_AFTER_MS = 2000;
 /** Waits before asking a refusing connection again (about 3 s in all). */
 const REFUSED_WAITS_MS = [50, 100, 200, 400, 800, 1600];
 
@@ -22,11 +25,16 @@ export function isChannelRefused(err: unknown): err is ScpipeError {
 /** See the file comment. */
 export class ConnectionSet {
   private readonly conns: Promise<Ssh2Connection>[] = [];
+  private readonly open = new Map<number, number>(); // channels held on connection i (spread())
+  private readonly released: (() => void)[] = []; // spread() calls waiting for a channel to go
+  private readonly failed = new Set<number>(); // further connections that could not be made (spread())
   private full = false;
 
   constructor(
     private readonly connect: (signal: AbortSignal) => Promise<Ssh2Connection>,
     private readonly log?: (line: string) => void,
+    /** Whether a server takes one channel per connection at most at a time (server-quirks.ts). */
+    private readonly alone?: (conn: Ssh2Connection) => string | undefined,
   ) {}
 
   /** The first connection (made on first use). */
@@ -40,8 +48,10 @@ export class ConnectionSet {
    * Where no further connection can be made, asks again after a moment, a
    * few times: the server may still count a channel that has just closed.
    */
-  async use<T>(signal: AbortSignal, open: (conn: Ssh2Connection) => Promise<T>): Promise<T> {
+  async use<T>(signal: AbortSignal, open: (conn: Ssh2Connection) => Promise<T>, until?: (value: T) => Promise<unknown>): Promise<T> {
     let conn = await this.first(signal);
+    const why = until && this.alone?.(conn);
+    if (why) return this.spread(signal, open, until, why);
     let waits = 0;
     for (let i = 0; ; ) {
       try {
@@ -58,6 +68,63 @@ export class ConnectionSet {
         if (waits >= REFUSED_WAITS_MS.length) throw err;
         await sleep(REFUSED_WAITS_MS[waits++]!, signal);
       }
+    }
+  }
+
+  // A channel on a connection that holds none (made now, up to
+  // MAX_CONNECTIONS; else the first to let its channel go, waited for a
+  // moment), else on the one holding fewest: some callers hold several
+  // sessions at once and must not wait for each other. Held until `until`
+  // settles (the server's close: its command has ended by then).
+  private async spread<T>(signal: AbortSignal, open: (conn: Ssh2Connection) => Promise<T>, until: (value: T) => Promise<unknown>, why: string, waited = false): Promise<T> {
+    const held = (i: number): number => this.open.get(i) ?? 0;
+    let i = this.conns.findIndex((_, j) => held(j) === 0 && !this.failed.has(j));
+    if (i < 0 && !waited && (this.full || this.conns.length >= MAX_CONNECTIONS)) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, SHARE_AFTER_MS);
+        const unlink = onAbort(signal, done);
+        const waiting = this.released;
+        waiting.push(done);
+        function done(): void {
+          clearTimeout(timer);
+          unlink();
+          if (waiting.includes(done)) waiting.splice(waiting.indexOf(done), 1);
+          resolve();
+        }
+      });
+      throwIfAborted(signal);
+      return this.spread(signal, open, until, why, true);
+    }
+    if (i < 0 && !this.full && this.conns.length < MAX_CONNECTIONS) {
+      i = this.conns.length;
+      this.conns.push(this.connect(signal));
+      this.conns[i]!.then(
+        () => this.log?.(`${why}: opened connection ${i + 1} for a channel of its own`),
+        () => (this.full = true),
+      );
+    }
+    if (i < 0) i = this.conns.reduce((best, _, j) => (!this.failed.has(j) && held(j) < held(best) ? j : best), 0);
+    this.open.set(i, held(i) + 1);
+    const release = (): void => {
+      this.open.set(i, held(i) - 1);
+      this.released[0]?.();
+    };
+    let conn: Ssh2Connection;
+    try {
+      conn = await this.conns[i]!;
+    } catch (err) {
+      release();
+      if (i === 0) throw err;
+      this.failed.add(i);
+      return this.spread(signal, open, until, why, waited); // a further connection failed: the others serve
+    }
+    try {
+      const value = await open(conn);
+      until(value).then(release, release);
+      return value;
+    } catch (err) {
+      release();
+      throw err;
     }
   }
 

@@ -12,6 +12,7 @@ import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transp
 import { connectSsh2, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
 import { ASK_AGAIN } from '../transport/ask-again';
+import { oneChannelEach } from '../transport/server-quirks';
 import { ConnectionSet } from './connection-set';
 
 // ssh2's words when the subsystem request fails or its channel closes before the answer.
@@ -61,7 +62,7 @@ export class ChannelOpener {
     // One connection for every channel, also when several open at once
     // (parts); a further one where the server refuses more (connection-set.ts).
     await this.connection(signal);
-    return this.connections().use(signal, (conn) => conn.exec(command, signal));
+    return this.connections().use(signal, (conn) => conn.exec(command, signal), (channel) => channel.exit);
   };
 
   /**
@@ -78,7 +79,7 @@ export class ChannelOpener {
   readonly whyLost = (): string | undefined => this.connected?.whyLost();
 
   private connections(): ConnectionSet {
-    this.conns ??= new ConnectionSet((signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal }), this.log);
+    this.conns ??= new ConnectionSet((signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal }), this.log, (conn) => oneChannelEach(conn.client));
     return this.conns;
   }
 
@@ -225,7 +226,7 @@ export class ChannelOpener {
     };
     if (isClient(this.target)) return open(this.target);
     await this.connection(signal);
-    return this.connections().use(signal, (conn) => open(conn.client));
+    return this.connections().use(signal, (conn) => open(conn.client), ({ session }) => new Promise((closed) => session.once('close', closed)));
   }
 
   /**

@@ -24,6 +24,14 @@ export interface HostileSshHooks {
   closeUnstarted?: number;
   /** Run OpenSSH's sftp-server in this directory for the sftp subsystem. */
   sftpServerIn?: string;
+  /** The software version it sends (`SSH-2.0-<ident>`), e.g. an old Dropbear's. */
+  ident?: string;
+  /**
+   * Close, unanswered, an exec request that comes while another channel of
+   * the connection is open: Dropbear's bug #321 (see closeUnstarted), made
+   * certain rather than left to timing.
+   */
+  closeWhenShared?: boolean;
 }
 
 /** A running server. */
@@ -33,7 +41,8 @@ export type HostileSsh = Listening;
 export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSsh> {
   const endpoint = await fakeEndpoint('scpipe-test-fake-ssh-');
   let closeLeft = hooks.closeUnstarted ?? 0;
-  const server = new Server({ hostKeys: [endpoint.hostKey] }, (conn) => {
+  const server = new Server({ hostKeys: [endpoint.hostKey], ...(hooks.ident ? { ident: hooks.ident } : {}) }, (conn) => {
+    let sessions = 0;
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx) => (hooks.onAuth ? hooks.onAuth(ctx, conn) : ctx.accept()));
     conn.on('ready', () =>
@@ -41,9 +50,11 @@ export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSs
         if (hooks.refuseSessions !== undefined) return refuseWith(conn, reject, hooks.refuseSessions);
         if (hooks.ignore === 'session') return;
         const session = accept();
+        sessions++;
+        session.once('close', () => sessions--);
         const closeUnstarted = (): boolean => {
-          if (!closeLeft) return false;
-          closeLeft--;
+          if (!closeLeft && !(hooks.closeWhenShared && sessions > 1)) return false;
+          if (closeLeft) closeLeft--;
           const id = (session as unknown as { _chanInfo: { outgoing: { id: number } } })._chanInfo.outgoing.id;
           (conn as unknown as { _protocol: { channelClose(id: number): void } })._protocol.channelClose(id);
           return true;

@@ -46,4 +46,55 @@ describe('ConnectionSet', () => {
     await expect(set.use(signal, async () => { throw lost; })).rejects.toBe(lost);
     expect(made).toBe(2);
   }, 20_000);
+
+  describe('a server that takes one channel per connection at a time (server-quirks.ts)', () => {
+    const id = (c: Ssh2Connection): number => (c as unknown as { id: number }).id;
+    const held = () => {
+      let end!: () => void;
+      return { done: new Promise<void>((r) => (end = r)), end: () => end() };
+    };
+
+    it('gives each held channel a connection of its own, and reuses one let go', async () => {
+      let made = 0;
+      const lines: string[] = [];
+      const set = new ConnectionSet(async () => conn(made++), (l) => lines.push(l), () => 'old');
+      const a = held();
+      const b = held();
+      expect(await set.use(signal, async (c) => id(c), () => a.done)).toBe(0);
+      expect(await set.use(signal, async (c) => id(c), () => b.done)).toBe(1);
+      a.end();
+      await a.done;
+      expect(await set.use(signal, async (c) => id(c), () => new Promise(() => undefined))).toBe(0);
+      expect(made).toBe(2);
+      expect(lines).toEqual(['old: opened connection 2 for a channel of its own']);
+      // Without `until` (nothing to hold it by) a channel goes on the first connection, as before.
+      expect(await set.use(signal, async (c) => id(c))).toBe(0);
+    });
+
+    it('all connections held: waits for one to be let go, then shares the least used after a while', async () => {
+      let made = 0;
+      const set = new ConnectionSet(async () => conn(made++), undefined, () => 'old');
+      const hold = Array.from({ length: MAX_CONNECTIONS }, held);
+      for (const h of hold) await set.use(signal, async (c) => id(c), () => h.done);
+      expect(made).toBe(MAX_CONNECTIONS);
+      setTimeout(() => hold[2]!.end(), 50);
+      const started = Date.now();
+      expect(await set.use(signal, async (c) => id(c), () => new Promise(() => undefined))).toBe(2);
+      expect(Date.now() - started).toBeLessThan(1000);
+      // None let go: after the wait it shares rather than waits for ever (sessions held together).
+      expect(await set.use(signal, async (c) => id(c), () => new Promise(() => undefined))).toBe(0);
+      expect(made).toBe(MAX_CONNECTIONS);
+    }, 10_000);
+
+    it('a further connection that cannot be made: the channel goes on one there is, no other is tried', async () => {
+      let made = 0;
+      const set = new ConnectionSet(async () => {
+        if (made++ > 0) throw new ScpipeError('ERR_CONNECT', 'refused');
+        return conn(0);
+      }, undefined, () => 'old');
+      expect(await set.use(signal, async (c) => id(c), () => new Promise(() => undefined))).toBe(0);
+      expect(await set.use(signal, async (c) => id(c), () => new Promise(() => undefined))).toBe(0);
+      expect(made).toBe(2);
+    }, 10_000);
+  });
 });
