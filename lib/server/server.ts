@@ -179,7 +179,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     socket.setKeepAlive(true); // sshd's TCPKeepAlive yes: a peer gone without a word is found, in the kernel's time
     const ip = socket.remoteAddress ?? '?';
     const port = socket.remotePort ?? 0;
-    const startup = gate.admit(socket, ip, () => log(`Timeout before authentication for ${ip} port ${port}`));
+    let timedOut = false;
+    const startup = gate.admit(socket, ip, () => {
+      timedOut = true;
+      log(`Timeout before authentication for ${ip} port ${port}`);
+    });
     if (typeof startup === 'string') {
       log(`drop connection from ${ip} port ${port}: ${startup}`);
       socket.on('error', () => undefined);
@@ -192,6 +196,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     startups.set(key, startup);
     unidentified.set(key, socket);
     socket.once('close', () => {
+      // Closed before ssh2 took a version line from it (a scanner, an HTTP
+      // request, an SSH-1 client that ssh2 hung up on): said in sshd's older
+      // words, which fail2ban's sshd filter matches in its "ddos" mode.
+      if (unidentified.has(key) && !timedOut && !stop.signal.aborted) log(`Did not receive identification string from ${ip} port ${port}`);
       startups.delete(key);
       unidentified.delete(key);
     });
