@@ -2,7 +2,7 @@
 // realpath, readlink, symlink, and the posix-rename, hardlink, statvfs and
 // expand-path extensions; each as sftp-server does it, inside the jail
 // (paths.ts). The root itself cannot be removed, renamed, replaced or chmodded.
-import { chmod, link, lstat, mkdir, rename, rmdir, stat, symlink, truncate, unlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, realpath, rename, rmdir, stat, symlink, truncate, unlink, utimes } from 'node:fs/promises';
 import { errnoCode } from '../../fs/strerror';
 import { refuseIfReadOnly, type OpsContext } from './context';
 import { CLIENT_MODE_BITS, applyAttrs } from './file-ops';
@@ -24,7 +24,8 @@ export async function statPath(ctx: OpsContext, req: Req<'stat' | 'lstat'>): Pro
 export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
   const host = await ctx.paths.follow(req.path);
-  if (host === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
+  // By what it leads to: a symlink to the root (`ln -s . /me`) is the root too.
+  if ((await realpath(host).catch(() => host)) === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
   await applyAttrs(req.attrs, req.path, {
     truncate: (size) => truncate(host, size),
     chmod: (mode) => chmod(host, mode),

@@ -1,0 +1,27 @@
+// The root of `scpipe serve` cannot be chmodded by a client (docs/serve.md:
+// a mode it chose, 0777, would open the root to every local user). The
+// check compared the path named with the root, so a symlink to the root
+// (`ln -s . /me`, a link inside) let `chmod 777 /me` through.
+import { stat } from 'node:fs/promises';
+import { runProgram } from '../helpers/run-program';
+import { startServe, type TestServe } from '../helpers/serve';
+
+let serve: TestServe;
+beforeAll(async () => {
+  serve = await startServe();
+});
+afterAll(async () => {
+  await serve?.stop();
+});
+
+const sftp = (batch: string[]) => runProgram('sftp', ['-q', ...serve.sshArgs(), '-b', '-', '127.0.0.1'], `${batch.join('\n')}\n`);
+
+it('refuses chmod of the root through a symlink to it', async () => {
+  const before = (await stat(serve.root)).mode;
+  expect(await sftp(['ln -s . /me'])).toMatchObject({ status: 0 });
+  const r = await sftp(['chmod 777 /me']);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('remote setstat "/me": Permission denied');
+  expect(await sftp(['chmod 700 /'])).toMatchObject({ status: 1 });
+  expect((await stat(serve.root)).mode).toBe(before);
+});
