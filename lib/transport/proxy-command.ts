@@ -9,7 +9,9 @@ import { childEnv } from '../util/child-env';
 /** Starts `command` and returns its stdio as one Duplex; destroying it stops the command. */
 export function spawnProxyCommand(command: string, log?: (line: string) => void): Duplex {
   log?.(`executing proxy command: ${command}`);
-  const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv() });
+  // `exec`, as ssh runs it: the command is then our child itself, so stopping
+  // it stops the command, not only a shell (dash does not exec by itself).
+  const child = spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv() });
   const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin });
   const stop = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
