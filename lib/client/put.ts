@@ -72,7 +72,7 @@ export async function putOverChannel(
   conn?: Reconnector,
 ): Promise<PutResult> {
   throwIfAborted(opts.signal);
-  const input = spoolable(given);
+  const input = fitBuffer(spoolable(given), opts);
   const name = remoteFileName(remotePath, opts.name);
   const command = remoteScpCommand('sink', remotePath, opts);
   const known = input instanceof Uint8Array ? BigInt(input.length) : opts.size;
@@ -225,6 +225,16 @@ export function describeSpill(spill: Spill, memoryLimit: number): string {
   if (spill.to === 'memory') return `spool: past ${after}, RAM goes on in a memory file in ${dir}`;
   if (spill.bytes >= memoryLimit) return `spool: over the memory limit (${formatBytes(memoryLimit)}): spilling to a file in ${dir}`;
   return `spool: the memory file is full or could not be made after ${after}: spilling to a file in ${dir}`;
+}
+
+// A Uint8Array with `size`: its first `size` bytes with ignoreExcess; any
+// other difference is refused before a byte is sent (SFTP refuses it too).
+function fitBuffer<T>(input: T | Uint8Array, opts: PutOptions): T | Uint8Array {
+  if (!(input instanceof Uint8Array) || opts.size === undefined || BigInt(input.length) === opts.size) return input;
+  const { size } = opts;
+  if (size < BigInt(input.length) && opts.ignoreExcess) return input.subarray(0, Number(size));
+  const why = size < BigInt(input.length) ? `the input is longer than the ${size} bytes announced` : `the input ended after ${input.length} of the ${size} bytes announced`;
+  throw new ScpipeError('ERR_SIZE_MISMATCH', `${why}; nothing was stored`, { bytes: 0n });
 }
 
 async function* oneChunk(buf: Uint8Array): AsyncGenerator<Uint8Array> {
