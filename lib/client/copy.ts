@@ -6,7 +6,7 @@
 // the copy goes on; the call then rejects with the first. A lost connection
 // is retried (copy-retry.ts).
 import { stat } from 'node:fs/promises';
-import { ScpipeError, throwIfAborted } from '../errors';
+import { ScpipeError, asScpipeError, throwIfAborted } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
 import { NameMatcher, requireRemoteBasename } from '../protocol/names';
@@ -118,7 +118,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
     }
     // Temporary files a lost SFTP session kept, and no later attempt removed: named, as put names its own.
     if (leftBehind.length > 0) err = said(err, `the partial upload is left in ${leftBehind.map((t) => escapeForTerminal(t)).join(', ')}`);
-    throw err;
+    throw asScpipeError(err);
   }
 }
 
@@ -178,7 +178,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
       if (!glob && (await missingButASet(watch, remotePath, isFile))) attemptOpts.onProblem?.(setHint(remotePath));
       left.shift();
     }
-  });
+  }).catch((err: unknown) => Promise.reject(asScpipeError(err)));
 }
 
 // `err` with `more` said after its message.

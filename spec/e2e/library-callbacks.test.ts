@@ -1,11 +1,12 @@
 // A callback of the library's caller that throws (onProgress here): the
-// transfer stops and the call rejects with a ScpipeError, ERR_LOCAL_IO with
-// the callback's error as its cause, over SCP and SFTP alike, as the
-// README promises of every rejection.
-import { writeFile } from 'node:fs/promises';
+// transfer stops and the call (put, get, getTo, upload, download) rejects
+// with a ScpipeError, ERR_LOCAL_IO with the callback's error as its cause,
+// over SCP and SFTP alike, as the README promises of every rejection.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { get, getTo, put, isScpipeError } from '../../lib';
+import { download, get, getTo, put, upload, isScpipeError } from '../../lib';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -57,5 +58,16 @@ describe.each(['scp', 'sftp'] as const)('a throwing onProgress over %s', (protoc
   it('rejects getTo', async () => {
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
     expectCallbackError(await getTo(target(), `${dir}/there`, sink, { protocol, onProgress, retries: 0 }).catch((e: unknown) => e));
+  });
+
+  it('rejects upload and download', async () => {
+    const local = await mkdtemp(join(tmpdir(), 'scpipe-cb-'));
+    try {
+      await writeFile(join(local, 'f'), Buffer.alloc(1 << 20));
+      expectCallbackError(await upload(target(), [join(local, 'f')], `${dir}/up`, { protocol, onProgress, retries: 0 }).catch((e: unknown) => e));
+      expectCallbackError(await download(target(), [`${dir}/there`], local, { protocol, onProgress, retries: 0 }).catch((e: unknown) => e));
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
   });
 });
