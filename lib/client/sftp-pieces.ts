@@ -7,11 +7,12 @@
 // 3-4 times the CPU, most of it page faults on the fresh 64 KiB buffers of
 // each read (docs/performance.md §3). Anything else (a Readable, an
 // iterable, a regular file) is copied into the pieces.
-import { createReadStream, fstatSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { PutInput } from './put-types';
 import { inputError, toBuffer } from '../spool/input';
+import { descriptorChunks } from './descriptor-chunks';
 
 /** The input cut into pieces; see the file comment. */
 export interface PieceSource {
@@ -31,8 +32,7 @@ export function piecesOf(input: PutInput, pieceSize: number): PieceSource {
   // libuv never closes descriptors 0-2, so a socket of our own on stdin leaves it open.
   const st = fstatSync(input.fd);
   if (input.fd <= 2 && (st.isFIFO() || st.isSocket())) return new PipePieces(input.fd, pool);
-  const stream = input.fd === 0 ? process.stdin : createReadStream('', { fd: input.fd, autoClose: false });
-  return new ChunkPieces(stream[Symbol.asyncIterator](), pool);
+  return new ChunkPieces(input.fd === 0 ? process.stdin[Symbol.asyncIterator]() : descriptorChunks(input.fd), pool);
 }
 
 // Buffers of pieceSize bytes, each its own ArrayBuffer: lent out, and given back once acknowledged.

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { piecesOf, type PieceSource } from '../../../lib/client/sftp-pieces';
 
@@ -88,5 +92,46 @@ describe('piecesOf', () => {
     source.close();
     await new Promise((r) => setImmediate(r));
     expect(returned).toBe(true);
+  });
+
+  describe('of a non-blocking pipe descriptor other than stdin', () => {
+    // As a program opens a FIFO with O_NONBLOCK: reads answer EAGAIN until the producer writes.
+    let dir: string;
+    let reader: number;
+    let writer: number;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'scpipe-fifo-'));
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      reader = openSync(join(dir, 'fifo'), constants.O_RDONLY | constants.O_NONBLOCK);
+      writer = openSync(join(dir, 'fifo'), constants.O_WRONLY);
+    });
+    afterEach(() => {
+      closeSync(reader);
+      try {
+        closeSync(writer);
+      } catch {
+        // closed by the test
+      }
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('waits for the producer instead of failing with EAGAIN', async () => {
+      const data = randomBytes(5000);
+      const pieces = drain(piecesOf({ fd: reader }, 1000));
+      for (let at = 0; at < data.length; at += 700) {
+        await new Promise((r) => setTimeout(r, 5));
+        writeSync(writer, data.subarray(at, at + 700));
+      }
+      closeSync(writer);
+      expect(Buffer.concat(await pieces).equals(data)).toBe(true);
+    });
+
+    it('close() ends it while it waits', async () => {
+      const source = piecesOf({ fd: reader }, 1000);
+      const first = source.next();
+      await new Promise((r) => setTimeout(r, 20));
+      source.close();
+      expect(await first).toBeUndefined();
+    });
   });
 });
