@@ -6,17 +6,13 @@ import { performance } from 'node:perf_hooks';
 import type { Client, SFTPWrapper } from 'ssh2';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import { onAbort } from '../util/abort';
-import { escapeForTerminal } from '../util/escape';
 import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
 import { connectSsh2, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
-import { ASK_AGAIN } from '../transport/ask-again';
+import { openSftpSubsystem } from './sftp-open';
 import { oneChannelEach } from '../transport/server-quirks';
 import { ConnectionSet } from './connection-set';
-
-// ssh2's words when the subsystem request fails or its channel closes before the answer.
-const SUBSYSTEM_FAILED = /^Unable to start subsystem/;
 
 /** An open ssh2 Client, or where to connect (and with which transport). */
 export type Target = Client | ConnectOptions;
@@ -27,9 +23,6 @@ export type Target = Client | ConnectOptions;
 function isClient(target: Target): target is Client {
   return typeof (target as Client).exec === 'function';
 }
-
-/** How long an opened sftp subsystem may take to send its SFTP version (sftp-server answers at once). */
-export const SFTP_VERSION_WAIT_MS = 10_000;
 
 /** What a remote command runs: the sink (`scp -t`) or the source (`scp -f`). */
 export type RemoteRole = 'sink' | 'source';
@@ -149,81 +142,7 @@ export class ChannelOpener {
   async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
     throwIfAborted(signal);
     if (!isClient(this.target) && this.target.transport === 'openssh') return this.sftpOverSsh(this.target, signal);
-    const open = (client: Client): Promise<{ session: SFTPWrapper; ms: number }> => {
-      this.log?.('sftp: opening the sftp subsystem');
-      const asked = performance.now();
-      return new Promise((resolve, reject) => {
-        // A connection that goes while the subsystem opens: ssh2 either fails
-        // the open as if the server had refused it (no reason code) or, while
-        // it waits for the server's SFTP version, never answers. ssh2 emits
-        // 'close' before either, so that is the answer, not a refusal.
-        let settled = false;
-        const gone = (): void => {
-          if (settled) return;
-          settled = true;
-          unlink();
-          reject(new ScpipeError('ERR_LOST_CONNECTION', 'connection lost while opening the sftp subsystem', {}));
-        };
-        let silent: NodeJS.Timeout | undefined;
-        // A server that opens the subsystem and never sends its version must
-        // not hold up a signal: the session, if it ever comes, is ended below.
-        const abort = onAbort(signal, () => {
-          if (settled) return;
-          settled = true;
-          client.off('close', gone);
-          clearTimeout(silent);
-          reject(abortError(signal));
-        });
-        // Nor hold up the run: a forced command that is not sftp-server (an
-        // authorized_keys command="scp -t DIR") takes the subsystem and waits.
-        // Under auto this is a refusal, and SCP goes next.
-        if (!settled) silent = setTimeout(() => {
-          if (settled) return;
-          settled = true;
-          client.off('close', gone);
-          abort();
-          reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem sent no SFTP version in ${SFTP_VERSION_WAIT_MS / 1000} s (the account's forced command may not be sftp-server)`));
-        }, SFTP_VERSION_WAIT_MS);
-        const unlink = (): void => {
-          abort();
-          clearTimeout(silent);
-        };
-        client.once('close', gone);
-        let askedAgain = 0;
-        const ask = (): void => {
-          try {
-            client.sftp((err, sftp) => {
-              const noReason = err && typeof (err as { reason?: unknown }).reason !== 'number';
-              // The request failed with the connection up: perhaps closed before it
-              // started (ask-again.ts). Not a subsystem that started and spoke nonsense.
-              if (noReason && SUBSYSTEM_FAILED.test(err.message) && !settled && askedAgain < ASK_AGAIN) {
-                askedAgain++;
-                this.log?.(`sftp: the server did not start the subsystem (${escapeForTerminal(err.message)}); asking again on a new channel`);
-                ask();
-                return;
-              }
-              client.off('close', gone);
-              unlink();
-              if (settled) {
-                if (!err) sftp.end();
-                return;
-              }
-              settled = true;
-              if (!err) resolve({ session: sftp, ms: performance.now() - asked });
-              // A numeric reason: the channel itself was refused (MaxSessions), not the subsystem.
-              else if (!noReason) reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to open a channel: ${escapeForTerminal(err.message)}`, { cause: err }));
-              else reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));
-            });
-          } catch (err) {
-            client.off('close', gone);
-            unlink();
-            settled = true;
-            reject(new ScpipeError('ERR_LOST_CONNECTION', `the connection is gone: ${(err as Error).message}`, { cause: err }));
-          }
-        };
-        ask();
-      });
-    };
+    const open = (client: Client): Promise<{ session: SFTPWrapper; ms: number }> => openSftpSubsystem(client, signal, this.log);
     if (isClient(this.target)) return open(this.target);
     await this.connection(signal);
     return this.connections().use(signal, (conn) => open(conn.client), ({ session }) => new Promise((closed) => session.once('close', closed)));
