@@ -84,7 +84,8 @@ export async function runGet(
     if (got.sha256 !== undefined) {
       recordSha256(got.sha256);
       log?.(`sha256 ${got.sha256}${expectSha256 === undefined ? '' : ', as expected'}`);
-      if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], got.sha256, got.manifest?.name ?? got.name);
+      // The file as it is here: the output path as given (sha256sum -c then checks it), else the remote name.
+      if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], got.sha256, output ?? got.manifest?.name ?? got.name);
       progress?.done();
       sayChecksums(args, [{ sha256: got.sha256, name: got.manifest?.name ?? got.name }]);
     }

@@ -219,6 +219,15 @@ describe.each([
     expect(again.stdout.equals(data)).toBe(true);
   });
 
+  it('with --output, the line names the output file as given, and sha256sum -c checks it', async () => {
+    const sums = join(local(), 'out.sha256');
+    const out = join(local(), 'restored.bin');
+    const r = await get(['--output', out, '--checksum-file', sums]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  ${out}\n`);
+    expect(execFileSync('sha256sum', ['-c', sums], { encoding: 'utf8' })).toBe(`${out}: OK\n`);
+  });
+
   // sha256sum --tag of a name it escapes (a backslash): its line starts with
   // a backslash too. User sees exit 0, the file checked against that line.
   it('--check with sha256sum --tag lines, one for a name with a backslash', async () => {
