@@ -85,9 +85,10 @@ export async function runGet(
       recordSha256(got.sha256);
       log?.(`sha256 ${got.sha256}${expectSha256 === undefined ? '' : ', as expected'}`);
       // The file as it is here: the output path as given (sha256sum -c then checks it), else the remote name.
-      if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], got.sha256, output ?? got.manifest?.name ?? got.name);
+      const name = output ?? got.manifest?.name ?? got.name;
+      if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], got.sha256, name);
       progress?.done();
-      sayChecksums(args, [{ sha256: got.sha256, name: got.manifest?.name ?? got.name }]);
+      sayChecksums(args, [{ sha256: got.sha256, name }]);
     }
   } catch (err) {
     if (err instanceof ScpipeError || output !== undefined) throw err;
