@@ -91,7 +91,10 @@ class SftpSession {
       handles: new HandleTable(),
       readOnly: opts.readOnly,
       verbose: opts.verbose,
-      log: (line) => opts.log(`${opts.who} ${opts.jail.hideRoot(line)}`),
+      // Not through hideRoot(): the lines hold client paths only (handlers build
+      // their messages from them), and one that begins with the root's real
+      // path would be logged as another.
+      log: (line) => opts.log(`${opts.who} ${line}`),
     };
     this.sizeWindowFromNow = widenReceiveWindow(channel, SERVE_RECEIVE_WINDOW);
     channel.on('data', (chunk: Buffer) => {
