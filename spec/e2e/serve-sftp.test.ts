@@ -19,7 +19,9 @@ let local: string;
 let outside: string; // must never be read or written through the server
 
 beforeAll(async () => {
-  serve = await startServe();
+  // 20 clients log in at once from one address below: more than the default
+  // caps on unauthenticated connections (serve-flood.test.ts tests those).
+  serve = await startServe(['--max-startups', '64', '--max-per-address', '64']);
 });
 afterAll(async () => {
   await serve?.stop();
