@@ -5,12 +5,15 @@
 // during the check and the use). A realpath() or a walk from the root for
 // every entry made a tree 1,500 deep cost a minute of the thread pool (each
 // lookup walks the whole path again); so a directory found inside is
-// remembered by device and inode, and one stat() then says whether its path
-// still leads to it. A directory inode has one place and the server's
-// renames keep it inside the root; a new one is inside when its parent is
-// and it is a directory, not a link. Only symbolic links cost a realpath().
-import { lstat, stat } from 'node:fs/promises';
+// remembered by device, inode and change time, and one stat() then says
+// whether its path still leads to it. A directory inode has one place and
+// the server's renames keep it inside the root (the change time tells a
+// reused inode number apart, and any change only costs a new check); a new
+// one is inside when its parent is and it is a directory, not a link. Only
+// symbolic links cost a realpath().
+import { lstat } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { InsideDirs } from './inside-dirs';
 import type { Jail } from './jail';
 
 type Guard = (path: string) => Promise<string | undefined>;
@@ -42,26 +45,4 @@ export function sourceGuard(jail: Jail): Guard {
     }
     return 'symbolic link leads outside the root, not sent';
   };
-}
-
-// Directories known to lead inside the root, by path, with what they led to.
-class InsideDirs {
-  private readonly known = new Map<string, string>(); // path → "dev:ino"
-
-  constructor(private readonly jail: Jail) {}
-
-  /** True when `dir` leads to a directory inside the root; throws when it leads nowhere. */
-  async leadInside(dir: string): Promise<boolean> {
-    if (!this.jail.contains(dir)) return false;
-    const st = await stat(dir);
-    const id = `${st.dev}:${st.ino}`;
-    if (this.known.get(dir) === id) return true;
-    const lst = await lstat(dir);
-    const inside =
-      dir === this.jail.root ||
-      (lst.isDirectory() && (await this.leadInside(posix.dirname(dir)))) ||
-      (lst.isSymbolicLink() && (await this.jail.isInside(dir)));
-    if (inside) this.known.set(dir, id);
-    return inside;
-  }
 }
