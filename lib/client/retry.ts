@@ -84,14 +84,16 @@ export function wereRetriesSpent(error: unknown): boolean {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   throwIfAborted(signal);
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      unlink();
-      resolve();
-    }, ms);
+    // The timer after the listener: if listening throws, no timer fires into `unlink` unmade.
+    let timer: NodeJS.Timeout | undefined;
     const unlink = onAbort(signal, () => {
       clearTimeout(timer);
       reject(abortError(signal));
     });
+    timer = setTimeout(() => {
+      unlink();
+      resolve();
+    }, ms);
   });
 }
 

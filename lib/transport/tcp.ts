@@ -53,8 +53,8 @@ function connectOnce(host: string, address: string, port: number, timeoutMs: num
   const where = `connect to host ${host} port ${port}`;
   return new Promise<Socket>((resolve, reject) => {
     const sock = new Socket();
-    const timer = setTimeout(() => fail(new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: Connection timed out`, { host })), timeoutMs);
-    const unlink = onAbort(signal, () => fail(abortError(signal)));
+    let timer: NodeJS.Timeout | undefined;
+    let unlink = (): void => undefined;
     const cleanup = (): void => {
       clearTimeout(timer);
       unlink();
@@ -69,6 +69,9 @@ function connectOnce(host: string, address: string, port: number, timeoutMs: num
       const why = err.code === 'ECONNREFUSED' ? 'Connection refused' : err.code === 'EHOSTUNREACH' ? 'No route to host' : err.message;
       fail(new ScpipeError('ERR_CONNECT', `${where}: ${why}`, { host, cause: err }));
     };
+    // Armed once `fail` exists: a throw above must leave no timer to fire into it.
+    unlink = onAbort(signal, () => fail(abortError(signal)));
+    timer = setTimeout(() => fail(new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: Connection timed out`, { host })), timeoutMs);
     sock.once('error', onError);
     sock.connect({ host: address, port, localAddress }, () => {
       cleanup();

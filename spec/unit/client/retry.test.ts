@@ -1,4 +1,4 @@
-import { backoffDelay, wereRetriesSpent, withRetries } from '../../../lib/client/retry';
+import { backoffDelay, sleep, wereRetriesSpent, withRetries } from '../../../lib/client/retry';
 import { ScpipeError } from '../../../lib/errors';
 
 const lost = () => new ScpipeError('ERR_LOST_CONNECTION', 'lost');
@@ -47,5 +47,21 @@ describe('withRetries', () => {
   it('repeats the last delay past the schedule', () => {
     expect(backoffDelay(1, [5, 7])).toBe(5);
     expect(backoffDelay(9, [5, 7])).toBe(7);
+  });
+});
+
+describe('sleep', () => {
+  // A timer armed before a listener that throws fired into a half-made closure: a ReferenceError that crashed the process.
+  it('arms no timer when it cannot listen to the signal', async () => {
+    const uncaught: unknown[] = [];
+    const note = (err: unknown): void => void uncaught.push(err);
+    process.on('uncaughtException', note);
+    try {
+      await expect(sleep(10, new AbortController() as unknown as AbortSignal)).rejects.toBeDefined();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    } finally {
+      process.off('uncaughtException', note);
+    }
+    expect(uncaught).toEqual([]);
   });
 });
