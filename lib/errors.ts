@@ -161,5 +161,13 @@ export function abortError(signal: AbortSignal | undefined): ScpipeError {
 
 /** Throws the abort error if the signal has already fired. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
+  checkSignal(signal);
   if (signal?.aborted) throw abortError(signal);
+}
+
+/** ERR_USAGE for a `signal` that is not an AbortSignal (the AbortController itself, say). */
+export function checkSignal(signal: AbortSignal | undefined): void {
+  const s = signal as Partial<AbortSignal> | null | undefined;
+  if (s == null || (typeof s.addEventListener === 'function' && typeof s.aborted === 'boolean')) return;
+  throw new ScpipeError('ERR_USAGE', `signal: not an AbortSignal${s instanceof AbortController ? ' (an AbortController: pass its .signal)' : ''}`);
 }

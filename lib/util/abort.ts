@@ -2,7 +2,7 @@
 // the function that removes it, so a long-lived signal (the CLI's, a
 // library caller's) is left with no listener once the work is over.
 import { setMaxListeners } from 'node:events';
-import { abortError } from '../errors';
+import { abortError, checkSignal } from '../errors';
 
 /**
  * Calls `listener` once when `signal` aborts; returns what removes it (safe
@@ -11,6 +11,7 @@ import { abortError } from '../errors';
  */
 export function onAbort(signal: AbortSignal | undefined, listener: () => void): () => void {
   if (!signal) return () => undefined;
+  checkSignal(signal);
   signal.addEventListener('abort', listener, { once: true });
   return () => signal.removeEventListener('abort', listener);
 }

@@ -57,7 +57,7 @@ describe('sleep', () => {
     const note = (err: unknown): void => void uncaught.push(err);
     process.on('uncaughtException', note);
     try {
-      await expect(sleep(10, new AbortController() as unknown as AbortSignal)).rejects.toBeDefined();
+      await expect((async () => sleep(10, new AbortController() as unknown as AbortSignal))()).rejects.toBeDefined();
       await new Promise((resolve) => setTimeout(resolve, 60));
     } finally {
       process.off('uncaughtException', note);

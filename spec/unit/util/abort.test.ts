@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { isScpipeError } from '../../../lib/errors';
+import { isScpipeError, throwIfAborted } from '../../../lib/errors';
+import { put } from '../../../lib/client/put';
 import { sleep } from '../../../lib/client/retry';
 import { ReplyReader } from '../../../lib/protocol/reply-reader';
 import { waitForExit } from '../../../lib/protocol/wait-exit';
@@ -37,6 +38,20 @@ describe('onAbort', () => {
 
   it('takes no signal', () => {
     expect(() => onAbort(undefined, () => undefined)()).not.toThrow();
+  });
+
+  // A slip easily made in JavaScript: it was an ERR_LOCAL_IO "unexpected failure: signal.addEventListener is not a function".
+  it('refuses what is not an AbortSignal with ERR_USAGE, and says so of an AbortController', () => {
+    const controller = new AbortController();
+    expect(() => onAbort(controller as unknown as AbortSignal, () => undefined)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message: 'signal: not an AbortSignal (an AbortController: pass its .signal)' }));
+    expect(() => throwIfAborted({} as AbortSignal)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message: 'signal: not an AbortSignal' }));
+    expect(() => throwIfAborted(controller.signal)).not.toThrow();
+  });
+
+  it('makes put() reject with ERR_USAGE before it connects', async () => {
+    const target = { host: '127.0.0.1', port: 9, configFile: 'none' };
+    const err = await put(target, 'f', Buffer.from('x'), { signal: new AbortController() as unknown as AbortSignal }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_USAGE' });
   });
 });
 
