@@ -71,10 +71,12 @@ export async function explainLoss(
   stderr: RemoteStderr,
   whyLost?: () => string | undefined,
 ): Promise<ScpipeError> {
+  // Heard even when not waited for: it rejects on an abort, maybe after we return.
+  const status = exit.catch((): ExitStatus => ({ code: null, signal: null }));
   if (!(err instanceof ScpipeError) || err.code !== 'ERR_LOST_CONNECTION') {
     return err instanceof ScpipeError ? err : new ScpipeError('ERR_LOST_CONNECTION', `connection failed: ${String(err)}`, { cause: err });
   }
-  const status = await exit.catch((): ExitStatus => ({ code: null, signal: null }));
-  const described = describeExit(status.code === 0 ? { code: null, signal: null } : status, stderr.text(), stage, whyLost?.());
+  const exited = await status;
+  const described = describeExit(exited.code === 0 ? { code: null, signal: null } : exited, stderr.text(), stage, whyLost?.());
   return described ?? err;
 }

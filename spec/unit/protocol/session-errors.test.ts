@@ -1,0 +1,32 @@
+// explainLoss() waits for the exit status only for a lost connection; for
+// any other failure the exit promise it was given must not be left to reject
+// unheard. It rejects when the run is aborted after the failure (put aborts
+// its own signal on any failure), and an unhandled rejection ends the
+// process of a program embedding scpipe.
+import { PassThrough } from 'node:stream';
+import { ScpipeError } from '../../../lib/errors';
+import type { ExitStatus } from '../../../lib/protocol/channel';
+import { RemoteStderr } from '../../../lib/protocol/remote-stderr';
+import { explainLoss } from '../../../lib/protocol/session-errors';
+
+describe('explainLoss', () => {
+  it.each([
+    ['a ScpipeError of another kind', new ScpipeError('ERR_PROTOCOL', 'bad reply')],
+    ['an error that is not a ScpipeError', new TypeError('Cannot mix BigInt and other types')],
+  ])('leaves no unhandled rejection of the exit it did not wait for (%s)', async (_what, err) => {
+    const unhandled: unknown[] = [];
+    const note = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', note);
+    try {
+      let fail!: (e: Error) => void;
+      const exit = new Promise<ExitStatus>((_resolve, reject) => (fail = reject));
+      const explained = await explainLoss(err, 'data', exit, new RemoteStderr(new PassThrough()));
+      expect(explained).toBeInstanceOf(ScpipeError);
+      fail(new ScpipeError('ERR_ABORTED', 'aborted'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('unhandledRejection', note);
+    }
+    expect(unhandled).toEqual([]);
+  });
+});
