@@ -5,6 +5,7 @@ import type { RemoteCommandOptions } from '../protocol/command';
 import type { RoleOptions } from '../protocol/source';
 import type { Times } from '../protocol/records';
 import { DescriptorInput, type Spill } from '../spool';
+import { ScpipeError } from '../errors';
 import type { Progress } from './progress';
 import type { Protocol } from './protocol-choice';
 import type { RetryEvent } from './retry';
@@ -28,7 +29,16 @@ export interface DescriptorSource {
 export type PutInput = Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorSource;
 
 // The spool's own tag for a descriptor (DescriptorInput) in place of a DescriptorSource.
-export function spoolable(input: PutInput): Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorInput {
+// Also where a JavaScript caller's slips are refused before anything starts:
+// a string (or nothing) to send, or a `size` that is a number, which broke
+// the SCP data phase after the remote file was opened (and so emptied).
+export function spoolable(input: PutInput, opts: Pick<PutOptions, 'size'> = {}): Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorInput {
+  if (opts.size !== undefined && (typeof opts.size !== 'bigint' || opts.size < 0n)) {
+    throw new ScpipeError('ERR_USAGE', `size: give a bigint of 0 or more (as 1024n), not ${typeof opts.size} ${String(opts.size)}`);
+  }
+  if (typeof input !== 'object' || input === null) {
+    throw new ScpipeError('ERR_USAGE', `nothing to send: give a Readable, an async iterable of bytes, a Uint8Array or { fd }, not ${input === null ? 'null' : typeof input}`);
+  }
   if (input instanceof Readable || input instanceof Uint8Array || input instanceof DescriptorInput || Symbol.asyncIterator in input) return input;
   return new DescriptorInput(input.fd);
 }

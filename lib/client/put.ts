@@ -34,7 +34,7 @@ import { hashedFirst } from '../util/hashed-first';
  */
 export async function put(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
   checkCounts(opts);
-  const input = spoolable(given);
+  const input = spoolable(given, opts);
   if (opts.partSize !== undefined) {
     const name = remoteFileName(remotePath);
     const onProgress = opts.onProgress;
@@ -72,7 +72,7 @@ export async function putOverChannel(
   conn?: Reconnector,
 ): Promise<PutResult> {
   throwIfAborted(opts.signal);
-  const input = fitBuffer(spoolable(given), opts);
+  const input = fitBuffer(spoolable(given, opts), opts);
   const name = remoteFileName(remotePath, opts.name);
   const command = remoteScpCommand('sink', remotePath, opts);
   const known = input instanceof Uint8Array ? BigInt(input.length) : opts.size;

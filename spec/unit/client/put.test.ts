@@ -1,4 +1,4 @@
-import { describeSpill, putOverChannel } from '../../../lib/client/put';
+import { describeSpill, put, putOverChannel } from '../../../lib/client/put';
 
 describe('putOverChannel', () => {
   it('refuses a file descriptor with a known size, before opening a channel', async () => {
@@ -13,6 +13,24 @@ describe('putOverChannel', () => {
   it('refuses a bad file descriptor', async () => {
     const open = jest.fn();
     await expect(putOverChannel(open, 'f', { fd: -1 })).rejects.toMatchObject({ code: 'ERR_USAGE', message: 'invalid file descriptor: -1' });
+    expect(open).not.toHaveBeenCalled();
+  });
+});
+
+describe('put() of what a JavaScript caller may slip in', () => {
+  // Checked before connecting (nothing listens on port 9 here). A number for
+  // `size` reached the SCP data phase with the remote file already opened.
+  const target = { host: '127.0.0.1', port: 9, configFile: 'none' };
+
+  it.each([
+    ['a number size', Buffer.from('x'), { size: 1 as unknown as bigint }, 'size: give a bigint of 0 or more (as 1024n), not number 1'],
+    ['a negative size', Buffer.from('x'), { size: -1n }, 'size: give a bigint of 0 or more (as 1024n), not bigint -1'],
+    ['a string to send', 'hello' as unknown as Uint8Array, {}, 'nothing to send: give a Readable, an async iterable of bytes, a Uint8Array or { fd }, not string'],
+    ['null to send', null as unknown as Uint8Array, {}, 'nothing to send: give a Readable, an async iterable of bytes, a Uint8Array or { fd }, not null'],
+  ])('refuses %s with ERR_USAGE', async (_what, input, opts, message) => {
+    await expect(put(target, 'f', input, opts)).rejects.toMatchObject({ code: 'ERR_USAGE', message });
+    const open = jest.fn();
+    await expect(putOverChannel(open, 'f', input, opts)).rejects.toMatchObject({ code: 'ERR_USAGE', message });
     expect(open).not.toHaveBeenCalled();
   });
 });
