@@ -46,7 +46,13 @@ export class ChannelOpener {
   private reachedHost = false;
   private sessionWaiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
 
-  constructor(private readonly target: Target, private readonly log?: (line: string) => void) {}
+  constructor(private readonly target: Target, private readonly log?: (line: string) => void) {
+    // A JavaScript caller's slip, refused in its words rather than as a TypeError deep in the connect.
+    const host = (target as Partial<ConnectOptions> | null)?.host;
+    if (target === null || typeof target !== 'object' || (!isClient(target) && (typeof host !== 'string' || host === ''))) {
+      throw new ScpipeError('ERR_USAGE', 'target: give connection options with a host ({ host, user, … }) or a connected ssh2 Client');
+    }
+  }
 
   /**
    * Runs `command`, connecting first if needed. `remoteRole`: what the

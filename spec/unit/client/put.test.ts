@@ -1,4 +1,6 @@
 import { describeSpill, put, putOverChannel } from '../../../lib/client/put';
+import { get } from '../../../lib/client/get';
+import type { Target } from '../../../lib/client/connection';
 
 describe('putOverChannel', () => {
   it('refuses a file descriptor with a known size, before opening a channel', async () => {
@@ -32,6 +34,17 @@ describe('put() of what a JavaScript caller may slip in', () => {
     const open = jest.fn();
     await expect(putOverChannel(open, 'f', input, opts)).rejects.toMatchObject({ code: 'ERR_USAGE', message });
     expect(open).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['no host', { user: 'backup' }],
+    ['an empty host', { host: '' }],
+    ['null', null],
+    ['a string', 'backup@vault'],
+  ])('refuses a target with %s with ERR_USAGE', async (_what, bad) => {
+    const message = 'target: give connection options with a host ({ host, user, … }) or a connected ssh2 Client';
+    await expect(put(bad as unknown as Target, 'f', Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_USAGE', message });
+    await expect(get(bad as unknown as Target, 'f')).rejects.toMatchObject({ code: 'ERR_USAGE', message });
   });
 });
 
