@@ -60,7 +60,7 @@ export async function createParser(argv: readonly string[], ctx: CommandContext,
     .wrap(Math.min(100, process.stdout.columns ?? 80))
     .fail((msg, err) => {
       // A message: yargs' own usage error (err, if any, is its parser's). Else a handler's error.
-      throw msg ? new ScpipeError('ERR_USAGE', withoutCamelCase(msg)) : err;
+      throw msg ? new ScpipeError('ERR_USAGE', withTreeHint(withoutCamelCase(msg), argv)) : err;
     });
   skipHelpCache(parser);
   return parser;
@@ -75,6 +75,14 @@ function withoutCamelCase(msg: string): string {
   const camel = (name: string): string => name.replace(/-+([^-])/g, (_, c: string) => c.toUpperCase());
   const kept = names.filter((n) => !names.some((other) => other !== n && other.includes('-') && camel(other) === n));
   return `Unknown argument${kept.length > 1 ? 's' : ''}: ${kept.join(', ')}`;
+}
+
+// scp's -r on put or get, which move one stream: point at the command that copies trees.
+function withTreeHint(msg: string, argv: readonly string[]): string {
+  const command = commandsFor(argv);
+  if (command.length !== 1 || !['put', 'get'].includes(command[0]!)) return msg;
+  if (!/^Unknown arguments?: (.*, )?r(, |$)/.test(msg)) return msg;
+  return `${msg} (${command[0]} moves one stream; to copy a directory tree as scp -r does, use scpipe cp -r)`;
 }
 
 /** Runs scpipe with `argv` (without node and script); resolves the exit status. */

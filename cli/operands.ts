@@ -4,7 +4,7 @@
 // Commands declare no positionals: yargs' positional pass drops a lone `-`
 // (cp's stdin and stdout) and fills none from after `--`.
 import type { Argv } from 'yargs';
-import { ScpipeError, escapeForTerminal } from '../lib';
+import { ScpipeError, escapeForTerminal, isRemoteSpec } from '../lib';
 
 /** For a command that takes operands: yargs refuses unknown options, the command checks its operands. */
 export function withOperands<T>(y: Argv<T>): Argv<T> {
@@ -39,9 +39,31 @@ export function missingOperand(what: string): ScpipeError {
   return new ScpipeError('ERR_USAGE', `name ${what}`);
 }
 
-/** The one operand of get (and, before any `--`, of put): refuses more. */
-export function oneOperand(words: readonly string[], what: string): string {
-  if (words.length === 0) throw missingOperand(what);
-  if (words.length > 1) throw unknownArguments(words.slice(1));
-  return words[0]!;
+/**
+ * scp's habits that leave a stray word before the remote one: `-p 2222`
+ * (scp's -p keeps times; its port is -P). Undefined when `word` is not that.
+ */
+export function portMistake(word: string, args: { p?: boolean }): ScpipeError | undefined {
+  if (!args.p || !/^\d+$/.test(word)) return undefined;
+  return new ScpipeError('ERR_USAGE', `unexpected argument "${word}": -p keeps times and modes, as in scp; give the port with -P ${word}`);
+}
+
+/**
+ * get's one remote file. scp users add a local destination (`get host:f
+ * out`) or a second remote file: say what get does instead of "Unknown argument".
+ */
+export function getOperand(words: readonly string[], args: { p?: boolean }): string {
+  if (words.length === 0) throw missingOperand('the remote file to read: [user@]host:path');
+  if (words.length === 1) return words[0]!;
+  const [first, ...rest] = words as [string, ...string[]];
+  const port = portMistake(first, args);
+  if (port) throw port;
+  const shown = (w: string): string => `"${escapeForTerminal(w)}"`;
+  if (rest.some(isRemoteSpec) || !isRemoteSpec(first)) {
+    throw new ScpipeError('ERR_USAGE', `get reads one remote file, got ${words.map(shown).join(' ')}: run get once for each, or copy several with scpipe cp SRC... DIR`);
+  }
+  if (rest.length === 1) {
+    throw new ScpipeError('ERR_USAGE', `get writes to stdout, not to ${shown(rest[0]!)}: give --output ${shown(rest[0]!)} or redirect with > (scpipe cp copies as scp does)`);
+  }
+  throw unknownArguments(rest);
 }

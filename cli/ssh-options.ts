@@ -54,7 +54,7 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
 /** Parses `[user@]host:path` or throws a usage error. */
 export function remoteArg(arg: string, what: string): RemoteSpec {
   const spec = parseRemoteSpec(arg);
-  if (!spec) throw new ScpipeError('ERR_USAGE', `${what} needs a remote [user@]host:path, got "${arg}"`);
+  if (!spec) throw new ScpipeError('ERR_USAGE', `${what} needs a remote [user@]host:path, got "${escapeForTerminal(arg)}"`);
   // Node decodes argv lossily: bytes that are not UTF-8 arrive as U+FFFD, and
   // the remote would get a different name. Refuse rather than rename.
   if (spec.path.includes('\uFFFD')) {

@@ -4,7 +4,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ScpipeError, checkCounts, escapeForTerminal, getTo } from '../../lib';
 import type { CommandContext } from '../context';
-import { allOperands, oneOperand, withOperands, type OperandArgs } from '../operands';
+import { allOperands, getOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
 import { refuseClosedStdout } from '../stdout';
 import { recordRetry, summaryIfAsked, tally } from '../json-summary';
@@ -42,7 +42,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '')
         .example('scpipe get --check db.dump.zst.sha256 --output db.dump.zst vault:db.dump.zst', '') as unknown as Argv<GetArgs>,
     handler: (args) => {
-      const source = oneOperand(allOperands(args), 'the remote file to read: [user@]host:path');
+      const source = getOperand(allOperands(args), args);
       summaryIfAsked(args, 'get', [source]);
       return ctx.run((signal, log) => runGet(args, source, args.output, signal, log));
     },

@@ -3,7 +3,7 @@
 import { ScpipeError, checkCounts, escapeForTerminal, isRemoteSpec, type PutOptions } from '../../lib';
 import * as os from 'node:os';
 import { checkSpoolDirectory, formatBytes, parseByteSize } from '../../lib/internal';
-import { missingOperand, operands, type OperandArgs } from '../operands';
+import { missingOperand, operands, portMistake, type OperandArgs } from '../operands';
 import type { SshArgs } from '../ssh-options';
 import type { StdinInput } from '../stdin';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
@@ -51,8 +51,10 @@ export const DEFAULT_MEMORY = '64M';
  * (the command goes after it); with nothing before `--`, the target is the
  * first word after it.
  */
-export function putOperands(args: OperandArgs): { targets: string[]; command?: string[] } {
+export function putOperands(args: OperandArgs & { p?: boolean }): { targets: string[]; command?: string[] } {
   const { before, after } = operands(args);
+  const port = before.length > 1 && !isRemoteSpec(before[0]!) ? portMistake(before[0]!, args) : undefined;
+  if (port) throw port;
   const stray = before.find((word, i) => i > 0 && !isRemoteSpec(word));
   if (stray !== undefined) {
     throw new ScpipeError(

@@ -99,7 +99,12 @@ describe('usage errors (exit 2)', () => {
   const HINT = "scpipe: try 'scpipe --help' or 'scpipe <command> --help'\n";
 
   it.each([
-    [['get', 'h:f', 'extra'], 'Unknown argument: extra'],
+    // scp's habits: a local destination, a second remote file, -p for the port, -r.
+    [['get', 'h:f', 'extra'], 'get writes to stdout, not to "extra": give --output "extra" or redirect with > (scpipe cp copies as scp does)'],
+    [['get', 'h:a', 'h:b'], 'get reads one remote file, got "h:a" "h:b": run get once for each, or copy several with scpipe cp SRC... DIR'],
+    [['get', '-p', '2222', 'h:f'], 'unexpected argument "2222": -p keeps times and modes, as in scp; give the port with -P 2222'],
+    [['get', '-r', 'h:f'], 'Unknown argument: r (get moves one stream; to copy a directory tree as scp -r does, use scpipe cp -r)'],
+    [['put', '-r', 'h:f'], 'Unknown argument: r (put moves one stream; to copy a directory tree as scp -r does, use scpipe cp -r)'],
     [['get', '--', 'h:f', 'x', 'y'], 'Unknown arguments: x, y'],
     [['serve', '--root', '/', 'extra'], 'Unknown argument: extra'],
     [['serve', '--root', '/', '--', 'extra'], 'Unknown argument: extra'],
@@ -121,6 +126,17 @@ describe('usage errors (exit 2)', () => {
       status: 2,
       stderr: 'scpipe: unexpected argument "tar\\x1b[2J": put takes remote targets ([user@]host:path); to upload a command\'s output, give the command after --\n',
     });
+  });
+
+  it("put's -p PORT (scp's port is -P) is named, not taken for the target", async () => {
+    expect(await refused(['put', '-p', '2222', 'h:f'])).toEqual({
+      status: 2,
+      stderr: 'scpipe: unexpected argument "2222": -p keeps times and modes, as in scp; give the port with -P 2222\n',
+    });
+  });
+
+  it('a target without a colon is shown escaped', async () => {
+    expect(await refused(['put', 'vault\x1b[2J'])).toMatchObject({ status: 2, stderr: expect.stringContaining('got "vault\\x1b[2J"') });
   });
 
   it('cp needs a source and a destination', async () => {
