@@ -23,6 +23,10 @@ export function openStdin(sizeKnown = false): StdinInput {
     throw new ScpipeError('ERR_STDIN_IS_TTY', 'refusing to read data from a terminal; pipe a stream in, e.g. `tar c dir | scpipe put host:dir.tar`');
   }
   const st = fstatSync(0, { bigint: true });
+  // Node reads a directory on fd 0 as an empty stream: `put < DIR` stored an empty file, exit 0.
+  if (st.isDirectory()) {
+    throw new ScpipeError('ERR_USAGE', 'stdin is a directory; put sends one stream: pipe the tree in (`tar -C DIR -c . | scpipe put host:DIR.tar`) or copy it with `scpipe cp -r DIR host:`');
+  }
   if (st.isFile()) {
     const start = stdinOffset();
     // Sequential reads from the current offset, in large blocks; where that

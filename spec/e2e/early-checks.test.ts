@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLI, runCli } from '../helpers/cli';
+import { CLI, runCli, runCliWithFile } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const dir = tempDirPerTest('scpipe-test-early-');
@@ -90,5 +90,14 @@ describe('a remote path that was not UTF-8 in argv', () => {
   it('a name with U+FFFD typed as UTF-8 is refused the same way: argv cannot tell them apart', async () => {
     const r = await runCli(['put', ...CLOSED, '127.0.0.1:a\uFFFDb'], { stdin: '' });
     expect(r.status).toBe(2);
+  });
+});
+
+describe('a directory on stdin', () => {
+  // Node reads it as an empty stream: over SFTP an empty file was stored, exit 0.
+  it('is refused with exit 2 before connecting, pointing at tar and cp -r', async () => {
+    const r = await runCliWithFile(['put', ...CLOSED, '127.0.0.1:x'], dir());
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^scpipe: stdin is a directory; .*scpipe cp -r DIR host:/);
   });
 });
