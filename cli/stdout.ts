@@ -6,6 +6,7 @@
 // read-write (Python's DEVNULL, Node's 'ignore') looks the same as a closed
 // stdout and is refused too: --output /dev/null discards on purpose.
 import { readFileSync, readlinkSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { ScpipeError } from '../lib';
 
 const O_ACCMODE = 0o3;
@@ -28,4 +29,14 @@ export function refuseClosedStdout(fdinfo = '/proc/self/fdinfo/1', link = '/proc
     'stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes): the file would go nowhere; to discard it, give --output /dev/null',
     { path: 'stdout' },
   );
+}
+
+/**
+ * Throws ERR_USAGE when stdout is a terminal, as put refuses one on stdin
+ * (and zstd, gzip): the remote's bytes would reach it raw, escape sequences
+ * and all, mixed with the progress line.
+ */
+export function refuseTerminalStdout(): void {
+  if (!isatty(1)) return;
+  throw new ScpipeError('ERR_USAGE', 'refusing to write the file to a terminal; pipe or redirect it, e.g. `scpipe get host:f | less` or `> f`, or give --output FILE', { path: 'stdout' });
 }

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLI, runCli, runCliWithFile } from '../helpers/cli';
+import { CLI, runCli, runCliWithFile, runOnTerminal, shellQuote } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const dir = tempDirPerTest('scpipe-test-early-');
@@ -99,5 +99,16 @@ describe('a directory on stdin', () => {
     const r = await runCliWithFile(['put', ...CLOSED, '127.0.0.1:x'], dir());
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^scpipe: stdin is a directory; .*scpipe cp -r DIR host:/);
+  });
+});
+
+describe('get to a terminal', () => {
+  // The remote's bytes went to it raw (escape sequences too), mixed with the
+  // progress line, whose last \r\e[K erased a final line without a newline.
+  it.each([['get'], ['cp']])('%s: refused with exit 2 before connecting', async (command) => {
+    const source = command === 'get' ? ['127.0.0.1:x'] : ['127.0.0.1:x', '-'];
+    const r = await runOnTerminal(shellQuote([process.execPath, CLI, command, ...CLOSED, ...source]));
+    expect(r.status).toBe(2);
+    expect(r.out).toContain('scpipe: refusing to write the file to a terminal; pipe or redirect it');
   });
 });
