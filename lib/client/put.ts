@@ -74,7 +74,9 @@ export async function putOverChannel(
   throwIfAborted(opts.signal);
   const input = fitBuffer(spoolable(given, opts), opts);
   const name = remoteFileName(remotePath, opts.name);
-  const command = remoteScpCommand('sink', remotePath, opts);
+  // `dir/` names a directory (--name gives the file): -d makes scp -t say a
+  // missing one is missing, not "dir/: Is a directory".
+  const command = remoteScpCommand('sink', remotePath, { ...opts, targetIsDirectory: remotePath.endsWith('/') });
   const known = input instanceof Uint8Array ? BigInt(input.length) : opts.size;
   if (known !== undefined && input instanceof DescriptorInput) {
     // Its reader is the spool thread; a stream of known size needs none.
