@@ -62,10 +62,17 @@ export function putOperands(args: OperandArgs & { p?: boolean }): { targets: str
       `unexpected argument "${escapeForTerminal(stray)}": put takes remote targets ([user@]host:path); to upload a command's output, give the command after --`,
     );
   }
-  if (before.length > 1) return after.length > 0 ? { targets: before, command: after } : { targets: before };
+  if (before.length > 1) return after.length > 0 ? { targets: before, command: misplacedOption(after) } : { targets: before };
   const [target, ...command] = [...before, ...after];
   if (target === undefined) throw missingOperand('where to store the stream: [user@]host:path');
-  return command.length > 0 ? { targets: [target], command } : { targets: [target] };
+  return command.length > 0 ? { targets: [target], command: misplacedOption(command) } : { targets: [target] };
+}
+
+// No program's name starts with a dash: `put host:f -- -v` is an option of
+// scpipe's put after the --, which failed as "cannot run -v: command not found" (exit 1).
+function misplacedOption(command: string[]): string[] {
+  if (!command[0]!.startsWith('-')) return command;
+  throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(command[0]!)}" after -- is taken as the command to run: give scpipe's options before --, the command after it`);
 }
 
 /** Options of put that cp shares (cp has no --mode etc.: their defaults apply). */

@@ -139,6 +139,13 @@ describe('usage errors (exit 2)', () => {
     expect(await refused(['put', 'vault\x1b[2J'])).toMatchObject({ status: 2, stderr: expect.stringContaining('got "vault\\x1b[2J"') });
   });
 
+  it("an option of scpipe's after -- is named, not run as a command", async () => {
+    expect(await refused(['put', 'h:f', '--', '--part-size', '1M'])).toEqual({
+      status: 2,
+      stderr: 'scpipe: "--part-size" after -- is taken as the command to run: give scpipe\'s options before --, the command after it\n',
+    });
+  });
+
   it('cp needs a source and a destination', async () => {
     expect(await refused(['cp', '-'])).toEqual({ status: 2, stderr: 'scpipe: cp needs at least one source and a destination\n' });
   });
