@@ -10,3 +10,4 @@ export { parsePort } from './transport/ssh-config-values';
 export { promptOnTty } from './transport/tty-prompt';
 export { defaultHostKeyPath } from './server/host-key';
 export { parseMaxStartups } from './server/connection-limits';
+export { namesDirectory, namesNoFile } from './client/remote-name';

@@ -2,7 +2,7 @@
 // command runs or anything connects), and the put() options they make.
 import { ScpipeError, checkCounts, escapeForTerminal, isRemoteSpec, type PutOptions } from '../../lib';
 import * as os from 'node:os';
-import { checkSpoolDirectory, formatBytes, parseByteSize } from '../../lib/internal';
+import { checkSpoolDirectory, formatBytes, namesDirectory, namesNoFile, parseByteSize } from '../../lib/internal';
 import { missingOperand, operands, portMistake, type OperandArgs } from '../operands';
 import type { SshArgs } from '../ssh-options';
 import type { StdinInput } from '../stdin';
@@ -73,6 +73,15 @@ export function putOperands(args: OperandArgs & { p?: boolean }): { targets: str
 function misplacedOption(command: string[]): string[] {
   if (!command[0]!.startsWith('-')) return command;
   throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(command[0]!)}" after -- is taken as the command to run: give scpipe's options before --, the command after it`);
+}
+
+/**
+ * A target that names a directory (`host:`, `host:dir/`) needs --name: said
+ * before the command runs or we connect (it came after connecting, so a
+ * host that was down made it exit 255).
+ */
+export function checkTargetName(path: string, args: PutLikeArgs): void {
+  if (args.name === undefined && namesNoFile(path)) throw namesDirectory(path, args['part-size'] === undefined); // a set takes no --name
 }
 
 /** Options of put that cp shares (cp has no --mode etc.: their defaults apply). */

@@ -15,12 +15,13 @@ import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
 import { openStdin, type StdinInput } from '../stdin';
 import { sayChecksums, writeChecksumLines } from '../checksums';
-import { checkPutArgs, putOptions, type PutLikeArgs } from './put-args';
+import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './put-args';
 import { shadowWarning } from './put-parts';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
 export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[], signal: AbortSignal, log?: (line: string) => void, command?: readonly string[]): Promise<void> {
   const specs: RemoteSpec[] = targetArgs.map((t) => remoteArg(t, 'put'));
+  for (const spec of specs) checkTargetName(spec.path, args);
   const checked = await checkPutArgs(args); // before the command runs or we connect
   const shown = targetArgs.map((t) => escapeForTerminal(t));
   const logFor = (i: number): ((line: string) => void) | undefined => log && ((line) => log(`${shown[i]}: ${line}`));

@@ -16,7 +16,7 @@ import { ramSpoolWarning } from '../ram-spool';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOptions } from '../protocol-option';
 import { checksumFileOption, sayChecksums, writeChecksumFile } from '../checksums';
-import { DEFAULT_MEMORY, DEFAULT_MODE, checkPutArgs, putOperands, putOptions, type PutArgs, type PutLikeArgs } from './put-args';
+import { DEFAULT_MEMORY, DEFAULT_MODE, checkPutArgs, checkTargetName, putOperands, putOptions, type PutArgs, type PutLikeArgs } from './put-args';
 
 /** Builds the put command for yargs. */
 export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> {
@@ -83,6 +83,7 @@ export async function runPut(
   command?: readonly string[],
 ): Promise<void> {
   const spec = remoteArg(targetArg, 'put');
+  checkTargetName(spec.path, args);
   const checked = await checkPutArgs(args); // before the command runs or we connect
   const { mode, memory, size, partSize } = checked;
   if (partSize !== undefined) {

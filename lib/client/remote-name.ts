@@ -1,6 +1,7 @@
 // The name a put announces in its C record: the last part of the remote path,
 // unless the path names a directory, which needs an explicit name.
 import { ScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
 import { remoteBasename } from '../protocol/names';
 import { checkOutgoingName } from '../protocol/records';
 
@@ -11,12 +12,19 @@ export function remoteFileName(remotePath: string, explicit?: string): string {
     return explicit;
   }
   const base = remoteBasename(remotePath);
-  if (base === undefined || remotePath.endsWith('/')) {
-    throw new ScpipeError(
-      'ERR_USAGE',
-      `the remote path "${remotePath}" names a directory; give a file name (host:${remotePath.replace(/\/*$/, '/')}NAME) or --name NAME`,
-    );
-  }
+  if (base === undefined || remotePath.endsWith('/')) throw namesDirectory(remotePath);
   checkOutgoingName(base);
   return base;
+}
+
+/** True when `remotePath` names a directory, so put needs --name (a name, not checked here). */
+export function namesNoFile(remotePath: string): boolean {
+  return remoteBasename(remotePath) === undefined || remotePath.endsWith('/');
+}
+
+/** The usage error for a put target that names a directory (`host:`, `host:dir/`, `host:.`). */
+export function namesDirectory(remotePath: string, nameAllowed = true): ScpipeError {
+  // `host:` is the login directory: the name goes right after the colon, not after a `/` (the root).
+  const dir = remotePath === '' ? '' : remotePath.replace(/\/*$/, '/');
+  return new ScpipeError('ERR_USAGE', `the remote path "${escapeForTerminal(remotePath)}" names a directory; give a file name (host:${escapeForTerminal(dir)}NAME)${nameAllowed ? ' or --name NAME' : ''}`);
 }

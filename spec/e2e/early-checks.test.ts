@@ -112,3 +112,19 @@ describe('get to a terminal', () => {
     expect(r.out).toContain('scpipe: refusing to write the file to a terminal; pipe or redirect it');
   });
 });
+
+describe('a put target that names a directory', () => {
+  // It was refused only after connecting (exit 255 when the host was down), and
+  // `host:` was told to use host:/NAME, the root directory.
+  it.each([
+    [['127.0.0.1:'], 'the remote path "" names a directory; give a file name (host:NAME) or --name NAME'],
+    [['--part-size', '1M', '127.0.0.1:'], 'the remote path "" names a directory; give a file name (host:NAME)'],
+    [['127.0.0.1:d/'], 'the remote path "d/" names a directory; give a file name (host:d/NAME) or --name NAME'],
+    [['127.0.0.1:f', '127.0.0.1:.'], 'the remote path "." names a directory; give a file name (host:./NAME) or --name NAME'],
+  ])('%j: exit 2 before connecting, the producer never runs', async (targets, message) => {
+    const marker = join(dir(), 'ran');
+    const r = await runCli(['put', ...CLOSED, ...targets, '--', 'touch', marker]);
+    expect(r).toMatchObject({ status: 2, stderr: `scpipe: ${message}\n` });
+    expect(existsSync(marker)).toBe(false);
+  });
+});
