@@ -20,6 +20,12 @@ describe('the package', () => {
     expect(linked.filter((path) => !packed.includes(path))).toEqual([]);
   });
 
+  it('has the licence its package.json names', () => {
+    expect(JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')).license).toBe('MIT');
+    expect(packed).toContain('LICENSE');
+    expect(readFileSync(resolve(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
+  });
+
   it('has none of the tests, the bench or the test kit', () => {
     expect(packed.filter((p) => /^(spec|testkit|scripts|\.bench|\.ci)\//.test(p))).toEqual([]);
   });
