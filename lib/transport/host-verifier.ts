@@ -2,6 +2,8 @@
 // StrictHostKeyChecking does, using the known_hosts files of the resolved
 // host. ssh2 only learns "rejected"; the reason is kept for the caller to
 // throw (verifier.failure()) once ssh2 reports the failed handshake.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ScpipeError } from '../errors';
 import { appendKnownHost, checkHostKey, fingerprint, keyType, knownHostsName, rsaKeyBits } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
@@ -156,10 +158,13 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
       // ssh-keyscan reaches the real host and port; a HostKeyAlias is the name to file the key under.
       const port = host.port === 22 ? '' : `-p ${host.port} `;
       const rename = host.hostKeyAlias === undefined ? '' : ` | sed 's/^[^ ]*/${name}/'`;
+      const file = host.knownHostsFiles[0] ?? '~/.ssh/known_hosts';
+      // A fresh account (a cron user) has no ~/.ssh yet: `>>` alone would fail there.
+      const mkdir = existsSync(dirname(file)) ? '' : `mkdir -p -m 700 ${dirname(file)} && `;
       return refuse(new ScpipeError(
         'ERR_HOST_KEY_UNKNOWN',
         `Host key for ${name} is not known and ${why}. Its fingerprint is ${fp} (${type}). ` +
-          `If that is the server's, add it with: ssh-keyscan ${port}-t ${type} ${host.hostname}${rename} >> ${host.knownHostsFiles[0] ?? '~/.ssh/known_hosts'} ` +
+          `If that is the server's, add it with: ${mkdir}ssh-keyscan ${port}-t ${type} ${host.hostname}${rename} >> ${file} ` +
           '(or connect once from a terminal, or with -o StrictHostKeyChecking=accept-new)',
         { host: name },
       ));

@@ -178,6 +178,13 @@ describe('createHostVerifier', () => {
     expect(aliased.v.failure()!.message).toContain(`add it with: ssh-keyscan -p 2222 -t ssh-ed25519 127.0.0.1 | sed 's/^[^ ]*/vault/' >> ${file} `);
   });
 
+  // A fresh account (a cron user) has no ~/.ssh: the hint makes it first, or its `>>` fails.
+  it('says to make the known_hosts directory first where it does not exist', async () => {
+    const file = path.join(kh(), '..', 'no-such-dir', 'known_hosts');
+    const { v } = await verify({ host: host({ knownHostsFiles: [file], hostKeyAsk: true }), onFirstConnect: () => null }, keyA);
+    expect(v.failure()!.message).toContain(`add it with: mkdir -p -m 700 ${path.dirname(file)} && ssh-keyscan -p 2222 -t ssh-ed25519 127.0.0.1 >> ${file} `);
+  });
+
   it('allows passwords after a known or a new key', async () => {
     const file = kh(entry('[127.0.0.1]:2222', keyA));
     expect((await verify({ host: host({ knownHostsFiles: [file] }) }, keyA)).v.passwordsAllowed()).toBe(true);
