@@ -30,6 +30,9 @@ export type RemoteRole = 'sink' | 'source';
 /** Starts a remote command as a channel (ChannelOpener.open, or your own). */
 export type OpenChannel = (command: string, signal: AbortSignal, remoteRole?: RemoteRole) => Promise<ScpChannel>;
 
+// openssh: the ServerAliveInterval to add for a target (keepaliveDefault()), found once.
+const keepalives = new WeakMap<ConnectOptions, Promise<number | undefined>>();
+
 /** Opens channels on `target`; `close()` ends a connection we made ourselves. */
 export class ChannelOpener {
   private conns: ConnectionSet | undefined;
@@ -185,10 +188,10 @@ export class ChannelOpener {
     throwIfAborted(signal);
     if (this.refused) throw this.refused; // do not ask for a password again per command
     const log = target.log ?? this.log;
-    const opts = this.sshOptions(target);
-    log?.(`exec: ${command} (ssh ${opts.host})`);
     // Loaded only for this transport, as ssh2 only for the other (ssh2-transport.ts).
-    const { openSshChannel } = await import('../transport/openssh-transport');
+    const { openSshChannel, keepaliveDefault } = await import('../transport/openssh-transport');
+    const opts = await this.sshOptions(target, keepaliveDefault);
+    log?.(`exec: ${command} (ssh ${opts.host})`);
     const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, command)), signal);
     if (!remoteSpeaksFirst) return channel;
     try {
@@ -204,9 +207,9 @@ export class ChannelOpener {
   // `ssh -s … sftp`, with ssh2's SFTP client over its stdio.
   private async sftpOverSsh(target: ConnectOptions, signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
     if (this.refused) throw this.refused;
-    const opts = this.sshOptions(target);
+    const { openSshChannel, keepaliveDefault } = await import('../transport/openssh-transport');
+    const opts = await this.sshOptions(target, keepaliveDefault);
     (target.log ?? this.log)?.(`sftp: ssh -s ${opts.host} sftp`);
-    const { openSshChannel } = await import('../transport/openssh-transport');
     const { sftpOverChannel } = await import('../transport/openssh-sftp');
     const asked = performance.now();
     try {
@@ -244,9 +247,9 @@ export class ChannelOpener {
     (this.target.warn ?? this.target.log ?? this.log)?.(line);
   }
 
-  private sshOptions(target: ConnectOptions): OpenSshOptions {
+  private async sshOptions(target: ConnectOptions, keepaliveDefault: (opts: OpenSshOptions) => Promise<number | undefined>): Promise<OpenSshOptions> {
     const log = target.log ?? this.log;
-    return {
+    const opts: OpenSshOptions = {
       host: target.host,
       user: target.user,
       port: target.port,
@@ -257,5 +260,8 @@ export class ChannelOpener {
       verbose: Boolean(log),
       batchMode: !target.prompt, // no one to ask: as the ssh2 transport, never prompt
     };
+    // Asked of `ssh -G` once per run's target (each reconnect makes a new opener).
+    if (!keepalives.has(target)) keepalives.set(target, keepaliveDefault(opts));
+    return { ...opts, serverAliveInterval: await keepalives.get(target) };
   }
 }

@@ -10,6 +10,7 @@
 // rejects with ERR_CONNECT carrying ssh's last stderr line. Any other 255 is a
 // connection lost mid-way: `exit` then reports no status, as the ssh2
 // transport does when a connection drops.
+import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
@@ -18,6 +19,7 @@ import { ScpipeError, abortError } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { escapeForTerminal } from '../util/escape';
 import { spawnChannel } from './child-channel';
+import { childEnv } from '../util/child-env';
 import { onAbort } from '../util/abort';
 
 /** How to reach the host with the system ssh. */
@@ -40,6 +42,8 @@ export interface OpenSshOptions {
   verbose?: boolean;
   /** Never prompt (`-oBatchMode=yes`), unless an -o option says otherwise. */
   batchMode?: boolean;
+  /** `-oServerAliveInterval=N` (keepaliveDefault()): the built-in transport's default, where the user set none. */
+  serverAliveInterval?: number;
 }
 
 /** A ScpChannel over an ssh child process. */
@@ -88,6 +92,7 @@ export function sshArgs(opts: OpenSshOptions, command: string, subsystem = false
   if (opts.configFile !== undefined) args.push('-F', opts.configFile);
   for (const file of opts.identityFiles ?? []) args.push('-i', file);
   if (opts.batchMode) args.push('-oBatchMode=yes');
+  if (opts.serverAliveInterval !== undefined) args.push(`-oServerAliveInterval=${opts.serverAliveInterval}`);
   // Not -q: LogLevel QUIET also silences ssh's fatal messages ("Connection
   // refused", "Permission denied"), which are what the user needs to see.
   // ERROR hides only the chatter (banners, "Permanently added").
@@ -95,6 +100,27 @@ export function sshArgs(opts: OpenSshOptions, command: string, subsystem = false
   if (subsystem) args.push('-s'); // `command` names a subsystem (sftp), as OpenSSH's sftp runs ssh
   args.push('--', opts.host, command);
   return args;
+}
+
+/** The ssh2 transport's ServerAliveInterval when none is set (resolved-host.ts), in seconds. */
+export const DEFAULT_SERVER_ALIVE_S = 15;
+
+/**
+ * `DEFAULT_SERVER_ALIVE_S` when neither the command line nor the user's
+ * ssh_config sets ServerAliveInterval (`ssh -G` says 0), else undefined: ssh's
+ * own default is no keepalive, and a server that stops answering would then
+ * hold the run for hours (until TCP gives up), where ssh2's ends in 45 s.
+ * Asked of the system ssh only: another program (-S) may not know -G.
+ */
+export function keepaliveDefault(opts: OpenSshOptions): Promise<number | undefined> {
+  if (opts.sshPath !== undefined || (opts.options ?? []).some((o) => /^\s*serveraliveinterval\b/i.test(o))) return Promise.resolve(undefined);
+  const args = sshArgs({ ...opts, serverAliveInterval: undefined, verbose: false }, '').slice(0, -3); // without `-- host command`
+  return new Promise((resolve) => {
+    execFile('ssh', [...args, '-G', '--', opts.host], { encoding: 'utf8', env: childEnv(), timeout: 5_000 }, (_err, stdout) => {
+      const set = /^serveraliveinterval (\d+)$/m.exec(stdout ?? '');
+      resolve(set && set[1] === '0' ? DEFAULT_SERVER_ALIVE_S : undefined);
+    });
+  });
 }
 
 /**

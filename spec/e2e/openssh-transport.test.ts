@@ -153,6 +153,30 @@ describe('--transport openssh: interrupted', () => {
   });
 });
 
+describe('--transport openssh: a server that stops answering', () => {
+  it('ends the run as the ssh2 transport does (ServerAliveInterval 15 s where the user set none), not hours later', async () => {
+    const endless = endlessInput();
+    // Without BatchMode, whose ServerAliveInterval is 300 s in ssh.
+    const flagsNoBatch = ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', 'none'];
+    const args = ['put', '--transport', 'openssh', ...flagsNoBatch, '-o', 'ServerAliveCountMax=1', '-s', '--retries', '0', at(`${rdir}/stalled`)];
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const run = startCli(args, { stdin: endless });
+    let stopped: number[] = [];
+    try {
+      await waitFor(async () => (await readdir(rdir)).length > 0); // data is flowing
+      stopped = await sshd.connectionPids();
+      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      const r = await run.done;
+      expect(r.status).toBe(1);
+      expect(r.ms).toBeLessThan(45_000);
+    } finally {
+      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      endless.destroy();
+      run.child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
+
 describe('--transport openssh: failures', () => {
   it('a wrong key: exit 255 with ssh\'s Permission denied, fast, while stdin is still open', async () => {
     const endless = endlessInput();
