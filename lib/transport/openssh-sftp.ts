@@ -89,8 +89,7 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
         const said = escapeForTerminal(stderr.replace(/\r\n/g, '\n').trim(), true).split('\n').filter(Boolean).pop();
         // ssh lost its connection or was ended (by a retry's reconnect, too): no refusal, so no fallback to SCP and a retry may follow.
         if (status.code === null && !isSubsystemRefusal(said)) {
-          const how = status.signal ? `ssh was ended by ${status.signal}` : 'ssh lost the connection';
-          return done(new ScpipeError('ERR_LOST_CONNECTION', `${how} while the sftp subsystem opened${said ? `: ${said}` : ''}`));
+          return done(new ScpipeError('ERR_LOST_CONNECTION', `ssh lost the connection while the sftp subsystem opened${said ? `: ${said}` : ''}`));
         }
         const how = `exit status ${status.code}`;
         done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${said ?? `it ended before it spoke (${how})`}`));

@@ -171,8 +171,10 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     stdout,
     stdin: child.stdin,
     stderr,
-    // ssh's own 255 is not the remote command's status: report "none", as a dropped connection.
-    exit: child.exit.then((s) => (s.code === 255 ? { code: null, signal: null } : s)),
+    // ssh's own 255 is not the remote command's status: report "none", as a
+    // dropped connection. Nor is a signal that ended ssh itself (ours, when a
+    // retry drops the old channels): a remote one reaches us as ssh's 255.
+    exit: child.exit.then((s) => (s.code === 255 || s.signal !== null ? { code: null, signal: null } : s)),
     destroy: () => child.destroy(),
     connectFailure: () => child.exit.then(failure),
     ready: (signal) =>

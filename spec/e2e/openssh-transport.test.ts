@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
+import { ChannelOpener } from '../../lib/client/connection';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -175,6 +176,19 @@ describe('--transport openssh: a server that stops answering', () => {
       run.child.kill('SIGKILL');
     }
   }, 60_000);
+});
+
+describe('--transport openssh: channels a retry drops', () => {
+  it('an ssh we end is a lost connection, not a remote command killed by a signal', async () => {
+    await writeFile(join(rdir, 'f'), 'x');
+    const opener = new ChannelOpener({
+      transport: 'openssh', host: '127.0.0.1', user: sshd.rssh.name, port: sshd.port, identityFiles: [sshd.rssh.keyPath], configFile: 'none',
+      options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'BatchMode=yes'],
+    });
+    const channel = await opener.open(`scp -f '${rdir}/f'`, new AbortController().signal, 'source');
+    opener.close(); // as Reconnector.renew() ends the lost connection's channels
+    expect(await channel.exit).toEqual({ code: null, signal: null });
+  });
 });
 
 describe('--transport openssh: failures', () => {
