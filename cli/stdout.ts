@@ -6,8 +6,11 @@
 // read-write (Python's DEVNULL, Node's 'ignore') looks the same as a closed
 // stdout and is refused too: --output /dev/null discards on purpose.
 import { readFileSync, readlinkSync } from 'node:fs';
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { isatty } from 'node:tty';
-import { ScpipeError } from '../lib';
+import { ScpipeError, escapeForTerminal } from '../lib';
+import { describeIoError } from '../lib/internal';
 
 const O_ACCMODE = 0o3;
 const O_RDWR = 0o2;
@@ -39,4 +42,20 @@ export function refuseClosedStdout(fdinfo = '/proc/self/fdinfo/1', link = '/proc
 export function refuseTerminalStdout(): void {
   if (!isatty(1)) return;
   throw new ScpipeError('ERR_USAGE', 'refusing to write the file to a terminal; pipe or redirect it, e.g. `scpipe get host:f | less` or `> f`, or give --output FILE', { path: 'stdout' });
+}
+
+/**
+ * get --output FILE, checked before connecting (it was found only after the
+ * login): its directory must be there and writable, and FILE not a directory
+ * (scp copies into one; --output names the file).
+ */
+export async function checkOutputFile(file: string): Promise<void> {
+  const dir = dirname(file);
+  await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
+    throw new ScpipeError('ERR_LOCAL_IO', `--output ${escapeForTerminal(file)}: ${escapeForTerminal(dir)}: ${describeIoError(err)}`, { path: file });
+  });
+  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+    const into = `${file.replace(/\/*$/, '/')}NAME`;
+    throw new ScpipeError('ERR_LOCAL_IO', `--output ${escapeForTerminal(file)} is a directory: give the file's name (--output ${escapeForTerminal(into)}), or copy into it with scpipe cp host:path ${escapeForTerminal(file)}`, { path: file });
+  }
 }

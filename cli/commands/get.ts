@@ -6,7 +6,7 @@ import { ScpipeError, checkCounts, escapeForTerminal, getTo } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, getOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
-import { refuseClosedStdout, refuseTerminalStdout } from '../stdout';
+import { checkOutputFile, refuseClosedStdout, refuseTerminalStdout } from '../stdout';
 import { recordRetry, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { sayRetry } from '../report';
@@ -61,7 +61,7 @@ export async function runGet(
   if (output === undefined) {
     refuseClosedStdout();
     refuseTerminalStdout();
-  }
+  } else await checkOutputFile(output);
   const spec = remoteArg(sourceArg, 'get');
   const expectSha256 = await expectedSha256(args, spec.path);
   if (args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', "get's stdout carries the file: give --checksum-file a file name");

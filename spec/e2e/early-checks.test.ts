@@ -128,3 +128,19 @@ describe('a put target that names a directory', () => {
     expect(existsSync(marker)).toBe(false);
   });
 });
+
+describe('get --output is checked before connecting', () => {
+  // Both were found only after the login; a directory was "exdir/: Is a directory", with no way out.
+  it('a missing directory: exit 1, naming it', async () => {
+    const r = await runCli(['get', ...CLOSED, '--output', join(dir(), 'nope', 'f'), '127.0.0.1:x']);
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: --output ${join(dir(), 'nope', 'f')}: ${join(dir(), 'nope')}: No such file or directory\n` });
+  });
+
+  it('a directory: exit 1, saying how to name the file or copy into it', async () => {
+    const r = await runCli(['get', ...CLOSED, '--output', `${dir()}/`, '127.0.0.1:x']);
+    expect(r).toMatchObject({
+      status: 1,
+      stderr: `scpipe: --output ${dir()}/ is a directory: give the file's name (--output ${dir()}/NAME), or copy into it with scpipe cp host:path ${dir()}/\n`,
+    });
+  });
+});
