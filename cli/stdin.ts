@@ -7,6 +7,7 @@ import { isatty } from 'node:tty';
 import type { Readable } from 'node:stream';
 import { ScpipeError, type DescriptorSource } from '../lib';
 import { BODY_CHUNK } from '../lib/internal';
+import { looksClosed } from './stdout';
 
 /** stdin as put's input, with its size when it is a regular file. */
 export interface StdinInput {
@@ -21,6 +22,10 @@ export interface StdinInput {
 export function openStdin(sizeKnown = false): StdinInput {
   if (isatty(0)) {
     throw new ScpipeError('ERR_STDIN_IS_TTY', 'refusing to read data from a terminal; pipe a stream in, e.g. `tar c dir | scpipe put host:dir.tar`');
+  }
+  // Node reads a closed stdin (`<&-`) as /dev/null: an empty file was stored, exit 0.
+  if (looksClosed(0)) {
+    throw new ScpipeError('ERR_USAGE', 'stdin is closed (or /dev/null opened read-write, which is what a closed stdin becomes): nothing to send; to store an empty file, give < /dev/null');
   }
   const st = fstatSync(0, { bigint: true });
   // Node reads a directory on fd 0 as an empty stream: `put < DIR` stored an empty file, exit 0.

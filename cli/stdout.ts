@@ -15,18 +15,23 @@ import { describeIoError } from '../lib/internal';
 const O_ACCMODE = 0o3;
 const O_RDWR = 0o2;
 
+/**
+ * True when descriptor `fd` is /dev/null opened read-write: what Node puts
+ * in place of a closed one (Linux: /proc tells; elsewhere never).
+ */
+export function looksClosed(fd: number, fdinfo = `/proc/self/fdinfo/${fd}`, link = `/proc/self/fd/${fd}`): boolean {
+  try {
+    if (readlinkSync(link) !== '/dev/null') return false;
+    const m = /^flags:\s*([0-7]+)$/m.exec(readFileSync(fdinfo, 'utf8'));
+    return m !== null && (parseInt(m[1]!, 8) & O_ACCMODE) === O_RDWR;
+  } catch {
+    return false;
+  }
+}
+
 /** Throws ERR_USAGE when stdout looks closed (Linux: /proc tells; elsewhere never). */
 export function refuseClosedStdout(fdinfo = '/proc/self/fdinfo/1', link = '/proc/self/fd/1'): void {
-  let flags: number;
-  try {
-    if (readlinkSync(link) !== '/dev/null') return;
-    const m = /^flags:\s*([0-7]+)$/m.exec(readFileSync(fdinfo, 'utf8'));
-    if (!m) return;
-    flags = parseInt(m[1]!, 8);
-  } catch {
-    return;
-  }
-  if ((flags & O_ACCMODE) !== O_RDWR) return;
+  if (!looksClosed(1, fdinfo, link)) return;
   throw new ScpipeError(
     'ERR_USAGE',
     'stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes): the file would go nowhere; to discard it, give --output /dev/null',

@@ -144,3 +144,15 @@ describe('get --output is checked before connecting', () => {
     });
   });
 });
+
+describe('a closed stdin', () => {
+  // Node puts /dev/null (read-write) in its place: an empty file was stored, exit 0.
+  it('put <&-: exit 2 before connecting; < /dev/null is still an empty input', () => {
+    const put = shellQuote([process.execPath, CLI, 'put', ...CLOSED, '127.0.0.1:x']);
+    const closed = spawnSync('/bin/sh', ['-c', `exec ${put} <&-`], { encoding: 'utf8', env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
+    expect(closed.status).toBe(2);
+    expect(closed.stderr).toMatch(/^scpipe: stdin is closed .*give < \/dev\/null\n/);
+    const empty = spawnSync('/bin/sh', ['-c', `exec ${put} < /dev/null`], { encoding: 'utf8', env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
+    expect(empty.status).toBe(255); // it went on to connect
+  });
+});
