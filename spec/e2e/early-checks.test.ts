@@ -156,3 +156,11 @@ describe('a closed stdin', () => {
     expect(empty.status).toBe(255); // it went on to connect
   });
 });
+
+describe('put --part-size to a host it cannot connect to', () => {
+  // It said "the parts set x is incomplete (no manifest x.sha256): no part confirmed", as if some of it were there.
+  it('exit 255, saying nothing was stored', async () => {
+    const r = await runCli(['put', ...CLOSED, '--part-size', '1M', '127.0.0.1:x'], { stdin: 'data' });
+    expect(r).toMatchObject({ status: 255, stderr: 'scpipe: connect to host 127.0.0.1 port 1: Connection refused; nothing was stored\n' });
+  });
+});

@@ -210,6 +210,9 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   }
 }
 
+// Errors from before a session existed: no part can have been written.
+const NO_SESSION = new Set(['ERR_CONNECT', 'ERR_CONNECT_TIMEOUT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED', 'ERR_CONFIG']);
+
 // The run's error, saying the set is incomplete, which parts were confirmed,
 // which an scp -t left cut short (an scp-only account cannot remove them),
 // and what became of an earlier set of the name whose parts these replaced.
@@ -230,7 +233,11 @@ function incomplete(
   // A connection that could not be made again is a lost connection (exit 1), not a failed first connect (255).
   const code = retried && (cause.code === 'ERR_CONNECT' || cause.code === 'ERR_CONNECT_TIMEOUT') ? 'ERR_LOST_CONNECTION' : cause.code;
   const begun = confirmed.length + cut.length > 0;
-  const what = !replacing
+  // Never connected, or refused at the login: "the parts set is incomplete" read as if some of it were there.
+  const neverConnected = !retried && !begun && !replacing && NO_SESSION.has(cause.code);
+  const what = neverConnected
+    ? 'nothing was stored'
+    : !replacing
     ? `the parts set ${shown} is incomplete (no manifest ${shown}.sha256): ${left}`
     : begun
       ? `the parts set ${shown} is incomplete, and the earlier set of that name is spoilt: its manifest ${shown}.sha256 is still there, but parts of it were written over (${left}); give each run a name of its own, or use --no-clobber`
