@@ -74,7 +74,7 @@ export async function putSftp(
       opts.onLeftBehind?.(paths.temp);
       throw new ScpipeError((err as ScpipeError).code, `${(err as ScpipeError).message}; an empty temporary file may be left in ${escapeForTerminal(paths.temp)}`, { ...(err as ScpipeError), cause: err });
     }
-    throw isScpipeError(err) ? asTarget(err, paths.temp, paths.target) : err;
+    throw isScpipeError(err) ? missingDirectory(asTarget(err, paths.temp, paths.target), paths.target) : err;
   });
   let lanes: WriteLane[] = [{ session: first.session, handle }];
   let writer: PipelinedWriter | undefined;
@@ -227,4 +227,12 @@ async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unkno
   );
   for (const l of lanes) l.session.end();
   return failure;
+}
+
+// Creating a new name ('wx') finds no such file only for its directory; sftp-server
+// says "No such file" also for a file in the way (ENOTDIR), which scp -t calls "Not a directory".
+function missingDirectory(err: ScpipeError, target: string): ScpipeError {
+  if (err.code !== 'ERR_NO_SUCH_FILE') return err;
+  const dir = escapeForTerminal(posix.dirname(target));
+  return new ScpipeError(err.code, `${err.message} (the directory ${dir} is not there, or is a file)`, { ...err, cause: err });
 }

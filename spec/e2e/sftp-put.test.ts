@@ -93,11 +93,12 @@ describe.each([
     expect(st.mtimeMs).toBe(1_000_000_000_000);
   });
 
-  // Said of the file the user named, as scp -t says it (not of the temporary name).
+  // Said of the file the user named, as scp -t says it (not of the temporary name), with
+  // what sftp-server's "No such file" means here: the directory (or a file in its place).
   it('a missing directory: exit 1, no such file, nothing created', async () => {
     const r = await runCli(put(account(), `${rdir}/missing/f.bin`), { stdin: 'x' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: ${rdir}/missing/f.bin: open: No such file\n`);
+    expect(r.stderr).toBe(`scpipe: ${rdir}/missing/f.bin: open: No such file (the directory ${rdir}/missing is not there, or is a file)\n`);
     expect(await readdir(dir)).toEqual([]);
   });
 
