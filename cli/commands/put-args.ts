@@ -1,6 +1,7 @@
 // put's command-line options: their types, parsing and checks (before the
 // command runs or anything connects), and the put() options they make.
 import { ScpipeError, checkCounts, escapeForTerminal, isRemoteSpec, type PutOptions } from '../../lib';
+import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import { checkSpoolDirectory, formatBytes, namesDirectory, namesNoFile, parseByteSize } from '../../lib/internal';
 import { missingOperand, operands, portMistake, type OperandArgs } from '../operands';
@@ -55,6 +56,13 @@ export function putOperands(args: OperandArgs & { p?: boolean }): { targets: str
   const { before, after } = operands(args);
   const port = before.length > 1 && !isRemoteSpec(before[0]!) ? portMistake(before[0]!, args) : undefined;
   if (port) throw port;
+  // scp's order (`put FILE host:path`), or a file after the target: put reads stdin.
+  const file = before.length > 1 && !isRemoteSpec(before[0]!) ? before[0] : before.find((word, i) => i > 0 && !isRemoteSpec(word) && existsSync(word));
+  if (file !== undefined) {
+    const shown = escapeForTerminal(file);
+    const target = escapeForTerminal(before.find(isRemoteSpec) ?? 'host:path');
+    throw new ScpipeError('ERR_USAGE', `unexpected argument "${shown}": put sends its stdin, not a named file: scpipe put ${target} < ${shown} (or scpipe cp ${shown} ${target}, as scp)`);
+  }
   const stray = before.find((word, i) => i > 0 && !isRemoteSpec(word));
   if (stray !== undefined) {
     throw new ScpipeError(

@@ -146,6 +146,12 @@ describe('usage errors (exit 2)', () => {
     });
   });
 
+  it("put FILE host:path (scp's order) and put host:path FILE point at < FILE and cp", async () => {
+    const hint = 'unexpected argument "package.json": put sends its stdin, not a named file: scpipe put h:f < package.json (or scpipe cp package.json h:f, as scp)';
+    expect(await refused(['put', 'package.json', 'h:f'])).toEqual({ status: 2, stderr: `scpipe: ${hint}\n` });
+    expect(await refused(['put', 'h:f', 'package.json'])).toEqual({ status: 2, stderr: `scpipe: ${hint}\n` });
+  });
+
   it('cp needs a source and a destination', async () => {
     expect(await refused(['cp', '-'])).toEqual({ status: 2, stderr: 'scpipe: cp needs at least one source and a destination\n' });
   });
