@@ -87,4 +87,15 @@ describe('StrictHostKeyChecking=ask', () => {
     expect(r.stderr).toContain('there is no terminal to ask whether to trust it');
     expect(r.stderr).toContain(`ssh-keyscan -p ${sshd.port} -t `);
   });
+
+  it('where the known_hosts directory is missing (a new account), the line makes it first', () => {
+    // `ssh-keyscan … >> ~/.ssh/known_hosts` alone failed in the shell: No such file or directory.
+    const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+    const sshDir = join(local(), 'new-home', '.ssh');
+    const r = spawnSync('setsid', ['-w', process.execPath, CLI, ...args(join(sshDir, 'known_hosts'), 'notty.txt')], {
+      input: 'x', encoding: 'utf8', timeout: 30000, env: { ...env, HOME: process.env.SCPIPE_TEST_HOME },
+    });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain(`add it with: mkdir -p -m 700 ${sshDir} && ssh-keyscan -p ${sshd.port} -t `);
+  });
 });
