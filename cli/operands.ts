@@ -34,8 +34,15 @@ export function unknownArguments(words: readonly string[]): ScpipeError {
   return new ScpipeError('ERR_USAGE', `Unknown argument${s}: ${words.map((w) => escapeForTerminal(w)).join(', ')}`);
 }
 
-/** A usage error for a missing operand, naming what is missing (`what`: "the remote file to read"). */
-export function missingOperand(what: string): ScpipeError {
+/**
+ * A usage error for a missing operand, naming what is missing (`what`: "the
+ * remote file to read"), or the -P that took it (`-P host:f`, the port forgotten).
+ */
+export function missingOperand(what: string, args?: object): ScpipeError {
+  const port = (args as { P?: unknown } | undefined)?.P;
+  if (typeof port === 'string' && isRemoteSpec(port)) {
+    return new ScpipeError('ERR_USAGE', `-P takes a port number, and took "${escapeForTerminal(port)}": give -P PORT before the target (-P 2222 host:path)`);
+  }
   return new ScpipeError('ERR_USAGE', `name ${what}`);
 }
 
@@ -53,7 +60,7 @@ export function portMistake(word: string, args: { p?: boolean }): ScpipeError | 
  * out`) or a second remote file: say what get does instead of "Unknown argument".
  */
 export function getOperand(words: readonly string[], args: { p?: boolean }): string {
-  if (words.length === 0) throw missingOperand('the remote file to read: [user@]host:path');
+  if (words.length === 0) throw missingOperand('the remote file to read: [user@]host:path', args);
   if (words.length === 1) return words[0]!;
   const [first, ...rest] = words as [string, ...string[]];
   const port = portMistake(first, args);

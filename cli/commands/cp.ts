@@ -42,7 +42,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         .example('scpipe cp -r -p backup@vault:photos-2026 ./restore/', '') as unknown as Argv<CpArgs>,
     handler: (args) => {
       const paths = allOperands(args);
-      if (paths.length === 0) throw missingOperand('what to copy and where: SRC... DEST, one side [user@]host:path');
+      if (paths.length === 0) throw missingOperand('what to copy and where: SRC... DEST, one side [user@]host:path', args);
       summaryIfAsked(args, 'cp', paths.slice(-1));
       return ctx.run(async (signal, log) => {
         checkCounts(args); // before we connect

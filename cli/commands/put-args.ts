@@ -72,7 +72,7 @@ export function putOperands(args: OperandArgs & { p?: boolean }): { targets: str
   }
   if (before.length > 1) return after.length > 0 ? { targets: before, command: misplacedOption(after) } : { targets: before };
   const [target, ...command] = [...before, ...after];
-  if (target === undefined) throw missingOperand('where to store the stream: [user@]host:path');
+  if (target === undefined) throw missingOperand('where to store the stream: [user@]host:path', args);
   return command.length > 0 ? { targets: [target], command: misplacedOption(command) } : { targets: [target] };
 }
 

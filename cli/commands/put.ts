@@ -51,7 +51,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .example('zfs send tank@tue | scpipe put --checksum-file tue.sha vault:tue offsite:tue', '')
         .example("scpipe put vault:home.tzst -- bash -o pipefail -c 'tar -C /home -c . | zstd'", '') as unknown as Argv<PutArgs>,
     handler: (args) => {
-      if (allOperands(args).length === 0) throw missingOperand('where to store the stream: [user@]host:path');
+      if (allOperands(args).length === 0) throw missingOperand('where to store the stream: [user@]host:path', args);
       const words = operands(args).before;
       summaryIfAsked(args, 'put', words.length > 1 && words.every(isRemoteSpec) ? words : allOperands(args).slice(0, 1));
       return ctx.run((signal, log) => {

@@ -99,6 +99,8 @@ describe('usage errors (exit 2)', () => {
   const HINT = "scpipe: try 'scpipe --help' or 'scpipe <command> --help'\n";
 
   it.each([
+    [['put', '-P', 'h:f'], '-P takes a port number, and took "h:f": give -P PORT before the target (-P 2222 host:path)'],
+    [['get', '-P', 'h:f'], '-P takes a port number, and took "h:f": give -P PORT before the target (-P 2222 host:path)'],
     // scp's habits: a local destination, a second remote file, -p for the port, -r.
     [['get', 'h:f', 'extra'], 'get writes to stdout, not to "extra": give --output "extra" or redirect with > (scpipe cp copies as scp does)'],
     [['get', 'h:a', 'h:b'], 'get reads one remote file, got "h:a" "h:b": run get once for each, or copy several with scpipe cp SRC... DIR'],
