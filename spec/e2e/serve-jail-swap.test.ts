@@ -14,7 +14,7 @@ import { Client, type SFTPWrapper } from 'ssh2';
 import { readFileSync } from 'node:fs';
 import { waitFor } from '../helpers/async';
 import { runProgram } from '../helpers/run-program';
-import { startServe, type TestServe } from '../helpers/serve';
+import { sftpBatch, startServe, type TestServe } from '../helpers/serve';
 
 let serve: TestServe;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ afterAll(async () => {
   await serve?.stop();
 });
 
-const sftp = (batch: string[]) => runProgram('sftp', ['-q', ...serve.sshArgs(), '-b', '-', '127.0.0.1'], `${batch.join('\n')}\n`);
+const sftp = (batch: string[]) => sftpBatch(serve, batch);
 
 // OpenSSH's ssh running `command`, its stdin written by the test (a hand-driven scp -t).
 function driveScp(command: string) {

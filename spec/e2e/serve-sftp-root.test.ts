@@ -4,8 +4,7 @@
 // (`ln -s . /me`, a link inside) let `chmod 777 /me` through.
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runProgram } from '../helpers/run-program';
-import { startServe, type TestServe } from '../helpers/serve';
+import { sftpBatch, startServe, type TestServe } from '../helpers/serve';
 
 let serve: TestServe;
 beforeAll(async () => {
@@ -15,7 +14,7 @@ afterAll(async () => {
   await serve?.stop();
 });
 
-const sftp = (batch: string[]) => runProgram('sftp', ['-q', ...serve.sshArgs(), '-b', '-', '127.0.0.1'], `${batch.join('\n')}\n`);
+const sftp = (batch: string[]) => sftpBatch(serve, batch);
 
 it('refuses chmod of the root through a symlink to it', async () => {
   const before = (await stat(serve.root)).mode;

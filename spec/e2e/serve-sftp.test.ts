@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Client, type SFTPWrapper } from 'ssh2';
 import { waitFor } from '../helpers/async';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
-import { startServe, type TestServe } from '../helpers/serve';
+import { sftpBatch, startServe, type TestServe } from '../helpers/serve';
 import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
 
 let serve: TestServe;
@@ -39,8 +39,7 @@ const sha = (b: Buffer | string): string => createHash('sha256').update(b).diges
 // OpenSSH's scp in its default mode, which is SFTP since 9.0.
 const scp = (s: TestServe, ...args: string[]): Promise<ProgramRun> => runProgram('scp', ['-q', ...s.sshArgs(), ...args]);
 // `sftp -b -`: the batch on stdin; a failing command ends the batch with status 1.
-const sftp = (s: TestServe, batch: string[]): Promise<ProgramRun> =>
-  runProgram('sftp', ['-q', ...s.sshArgs(), '-b', '-', '127.0.0.1'], `${batch.join('\n')}\n`);
+const sftp = sftpBatch;
 
 describe('serve with OpenSSH scp (SFTP mode)', () => {
   it('takes an upload and gives it back', async () => {

@@ -6,6 +6,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from './cli';
+import { runProgram, type ProgramRun } from './run-program';
 
 export interface TestServe {
   port: number;
@@ -86,3 +87,7 @@ export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = 
     },
   };
 }
+
+/** OpenSSH's `sftp -b -` against `serve`, one batch command a line. */
+export const sftpBatch = (serve: TestServe, batch: string[]): Promise<ProgramRun> =>
+  runProgram('sftp', ['-q', ...serve.sshArgs(), '-b', '-', '127.0.0.1'], `${batch.join('\n')}\n`);
