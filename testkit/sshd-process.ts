@@ -99,3 +99,21 @@ export async function descendantPids(pid: number): Promise<number[]> {
   return [...parents.keys()].filter(below);
 }
 
+
+/**
+ * Kills what still runs with `text` (an instance's directory) in its command
+ * line: a session's children outlive their sshd (a test's stand-in `scp` that
+ * sleeps to stall a transfer went on for its whole sleep after the suite).
+ */
+export async function killMentioning(text: string): Promise<void> {
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(text)) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}

@@ -21,7 +21,7 @@ import * as path from 'path';
 import * as crypto from 'crypto';
 import { testkitSource } from './source-file';
 import { RSSH, SFTP, USER, sshdConfig, type SshdOptions } from './sshd-config';
-import { SSHD, descendantPids, kill, launch } from './sshd-process';
+import { SSHD, descendantPids, kill, killMentioning, launch } from './sshd-process';
 
 export { hasIpv6Loopback, type SshdOptions } from './sshd-config';
 
@@ -277,6 +277,7 @@ async function setUp(dir: string, jail: string, passwd: Record<string, PasswdEnt
       stopping ??= (async () => {
         process.removeListener('exit', onExit);
         await kill(proc);
+        await killMentioning(dir);
         await fs.rm(dir, { recursive: true, force: true });
         await fs.rm(jail, { recursive: true, force: true });
       })();
