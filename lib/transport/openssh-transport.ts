@@ -20,6 +20,7 @@ import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { escapeForTerminal } from '../util/escape';
 import { spawnChannel } from './child-channel';
 import { childEnv } from '../util/child-env';
+import { DEFAULT_SERVER_ALIVE_S } from './resolved-host';
 import { onAbort } from '../util/abort';
 
 /** How to reach the host with the system ssh. */
@@ -101,9 +102,6 @@ export function sshArgs(opts: OpenSshOptions, command: string, subsystem = false
   args.push('--', opts.host, command);
   return args;
 }
-
-/** The ssh2 transport's ServerAliveInterval when none is set (resolved-host.ts), in seconds. */
-export const DEFAULT_SERVER_ALIVE_S = 15;
 
 /**
  * `DEFAULT_SERVER_ALIVE_S` when neither the command line nor the user's

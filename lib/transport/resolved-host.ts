@@ -9,6 +9,9 @@ import { expand, hostnameOf, tokensFor, type State } from './ssh-config-values';
 import { OTHER_KEYWORDS, refusal } from './ssh-keywords';
 import { matchPattern } from './wildcard';
 
+/** ServerAliveInterval where none is set, in seconds (ssh's is 0: see serverAliveIntervalMs). */
+export const DEFAULT_SERVER_ALIVE_S = 15;
+
 /** The effective settings for one connection. */
 export interface ResolvedHost {
   alias: string;
@@ -101,7 +104,7 @@ export function buildResolvedHost(st: State, alias: string, sshDir: string): Res
     globalKnownHostsFiles: files(v('GlobalKnownHostsFile', ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']), 'GlobalKnownHostsFile'),
     strictHostKeyChecking: strict === 'ask' ? 'yes' : (strict as 'yes' | 'no' | 'accept-new'),
     hostKeyAsk: strict === 'ask' && !batchMode,
-    serverAliveIntervalMs: v('ServerAliveInterval', 15) * 1000,
+    serverAliveIntervalMs: v('ServerAliveInterval', DEFAULT_SERVER_ALIVE_S) * 1000,
     serverAliveCountMax: v('ServerAliveCountMax', 3),
     batchMode,
     passwordAuthentication: v('PasswordAuthentication', true),
