@@ -120,7 +120,7 @@ export class Jail {
     // name needs looking at. The walk below costs a round trip to the thread
     // pool per name, each walking the whole prefix again: ~200 ms for a path
     // 1,500 deep, which every request of a client could ask for.
-    if (p !== this.root && (await this.dirs.leadInside(posix.dirname(p)).catch(() => false))) {
+    if (p !== this.root && (await this.leadsInside(posix.dirname(p)).catch(() => false))) {
       return this.checkLeaf(p, opts.allowMissingLeaf);
     }
     const names = this.relativeNames(p);
@@ -138,6 +138,15 @@ export class Jail {
       }
       cur = st.isSymbolicLink() ? await this.follow(next, p, shownLink, leaf && opts.allowMissingLeaf) : next;
     }
+  }
+
+  /**
+   * True when directory `dir` leads to a directory inside the root; throws
+   * when it leads nowhere. One stat() for a directory found inside before
+   * (inside-dirs.ts): serve's scp roles ask it for every entry (entry-guard.ts).
+   */
+  leadsInside(dir: string): Promise<boolean> {
+    return this.dirs.leadInside(dir);
   }
 
   // checkNoEscape()'s last step for `p`, whose directory leads inside.
