@@ -3,11 +3,12 @@
 // checked against one. Files are checked before anything starts, so a typo
 // costs nothing, not a finished upload.
 import { randomBytes } from 'node:crypto';
-import { access, constants, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256, type ChecksumEntry } from '../lib';
 import { describeIoError, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
+import { checkFileToWrite } from './file-to-write';
 
 /** The options as yargs gives them. */
 export interface ChecksumArgs {
@@ -47,15 +48,10 @@ export const checkOptions = {
   'expect-sha256': { ...single, describe: 'the same with the SHA-256 given as 64 hex digits' },
 } as const;
 
-/** Fails early (ERR_LOCAL_IO) when `file` could not be written: its directory is missing or not writable. */
+/** Fails early (ERR_LOCAL_IO) when `file` could not be written: its directory is missing or not writable, or it is a directory. */
 export async function checkChecksumFile(file: string | undefined): Promise<void> {
   if (file === undefined || file === '-') return;
-  const dir = dirname(file);
-  await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
-    throw new ScpipeError('ERR_LOCAL_IO', `--checksum-file ${escapeForTerminal(file)}: ${escapeForTerminal(dir)}: ${describeIoError(err)}`, { path: file });
-  });
-  // A directory given for the file would fail only once the transfer is done.
-  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+  if ((await checkFileToWrite('--checksum-file', file)).isDirectory) {
     throw new ScpipeError('ERR_LOCAL_IO', `--checksum-file ${escapeForTerminal(file)}: ${strerror({ code: 'EISDIR' })}`, { path: file });
   }
 }

@@ -6,8 +6,11 @@ import { escapeForTerminal, type Spill } from '../lib';
 import { formatBytes, ramFileSystemFree } from '../lib/internal';
 import { say } from './report';
 
-/** The onSpill for a run whose spool directory is `spoolDir` (undefined: the default); says the warning at most once. */
-export function ramSpoolWarning(spoolDir: string | undefined, parts: boolean): ((spill: Spill) => void) | undefined {
+/**
+ * The onSpill for a run whose spool directory is `spoolDir` (undefined: the
+ * default); says the warning at most once, after `before` (erasing a progress line).
+ */
+export function ramSpoolWarning(spoolDir: string | undefined, parts: boolean, before?: () => void): ((spill: Spill) => void) | undefined {
   if (spoolDir !== undefined) return undefined;
   let said = false;
   return (spill) => {
@@ -15,6 +18,7 @@ export function ramSpoolWarning(spoolDir: string | undefined, parts: boolean): (
     said = true;
     const free = ramFileSystemFree(spill.dir);
     if (free === undefined) return;
+    before?.();
     const cost = parts ? 'each part past --memory takes memory there' : 'the stream takes memory there, and fails if it outgrows it';
     say(`warning: spooling in ${escapeForTerminal(spill.dir)}, a file system in RAM (tmpfs, ${formatBytes(free)} free): ${cost}; --spool-dir on a disk (e.g. /var/tmp) avoids it`);
   };

@@ -6,11 +6,9 @@
 // read-write (Python's DEVNULL, Node's 'ignore') looks the same as a closed
 // stdout and is refused too: --output /dev/null discards on purpose.
 import { readFileSync, readlinkSync } from 'node:fs';
-import { access, constants, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { isatty } from 'node:tty';
 import { ScpipeError, escapeForTerminal } from '../lib';
-import { describeIoError } from '../lib/internal';
+import { checkFileToWrite } from './file-to-write';
 
 const O_ACCMODE = 0o3;
 const O_RDWR = 0o2;
@@ -55,11 +53,7 @@ export function refuseTerminalStdout(): void {
  * (scp copies into one; --output names the file).
  */
 export async function checkOutputFile(file: string): Promise<void> {
-  const dir = dirname(file);
-  await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
-    throw new ScpipeError('ERR_LOCAL_IO', `--output ${escapeForTerminal(file)}: ${escapeForTerminal(dir)}: ${describeIoError(err)}`, { path: file });
-  });
-  if ((await stat(file).catch(() => undefined))?.isDirectory()) {
+  if ((await checkFileToWrite('--output', file)).isDirectory) {
     const into = `${file.replace(/\/*$/, '/')}NAME`;
     throw new ScpipeError('ERR_LOCAL_IO', `--output ${escapeForTerminal(file)} is a directory: give the file's name (--output ${escapeForTerminal(into)}), or copy into it with scpipe cp host:path ${escapeForTerminal(file)}`, { path: file });
   }

@@ -29,8 +29,8 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   // A stream (openStdin(true) never gives a descriptor): the branches are read in this thread.
   const stdin = producer ? { input: producer.input, fileSize: undefined } : (openStdin(true) as StdinInput & { input: Readable });
   const started = performance.now();
-  const ramSpool = ramSpoolWarning(args['spool-dir'], checked.partSize !== undefined);
   const progress = MultiProgressLine.wanted(args, progressLabels(specs, shown));
+  const ramSpool = ramSpoolWarning(args['spool-dir'], checked.partSize !== undefined, () => progress?.done());
   const said = new Set<number>();
   // A failure is said when it happens (the others may go on for hours), unless
   // it is one said once at the end: a signal, or the producer failing every target.
@@ -58,11 +58,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
           sayRetry(`${targetArgs[i]}${'file' in e ? ` (${String(e.file)})` : ''}`, e);
         },
         onProgress: progress && ((p) => progress.update(i, p)),
-        onSpill: (spill) => {
-          if (!ramSpool) return;
-          progress?.done();
-          ramSpool(spill);
-        },
+        onSpill: ramSpool,
       }),
       (i, outcome) => {
         progress?.settled(i, outcome.ok);

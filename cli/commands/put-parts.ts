@@ -44,7 +44,7 @@ export async function runPutParts(
   if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}: give 1 byte to 8 PiB, e.g. 64M`);
   const progress = ProgressLine.wanted(args);
   const started = performance.now();
-  const ramSpool = ramSpoolWarning(args.spoolDir, true);
+  const ramSpool = ramSpoolWarning(args.spoolDir, true, () => progress?.done());
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, input, {
       ...roleOptions(args, signal, log),
@@ -67,9 +67,7 @@ export async function runPutParts(
       onRefused: (left, message) => log?.(`${message}: going on with ${left} channel(s)`),
       onSpill: (spill) => {
         if ('part' in spill) log?.(`part ${spill.part}: over --memory, spooling to a file`);
-        if (!ramSpool) return;
-        progress?.done();
-        ramSpool(spill);
+        ramSpool?.(spill);
       },
     });
     const parts = result.parts!;

@@ -109,15 +109,11 @@ export async function runPut(
   const started = performance.now();
   let sending: number | undefined; // when pass 2 began
   let verifying: number | undefined; // when --verify's read-back began (the sending had ended)
-  const ramSpool = ramSpoolWarning(args['spool-dir'], false);
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
       ...putOptions(args, checked, stdin),
       ...roleOptions(args, signal, log),
-      onSpill: ramSpool && ((spill) => {
-        progress?.done();
-        ramSpool(spill);
-      }),
+      onSpill: ramSpoolWarning(args['spool-dir'], false, () => progress?.done()),
       onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
       onStaleKept: (path, ageS) => say(`kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`),
       onRetry: (e) => {

@@ -1,0 +1,16 @@
+// A local file a run writes once its transfer is done (--output,
+// --checksum-file): checked before connecting, so that a missing or
+// read-only directory fails at once, not after hours of transfer.
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ScpipeError, escapeForTerminal } from '../lib';
+import { describeIoError } from '../lib/internal';
+
+/** ERR_LOCAL_IO when `file`'s directory cannot take it; else whether `file` is a directory now. */
+export async function checkFileToWrite(option: string, file: string): Promise<{ isDirectory: boolean }> {
+  const dir = dirname(file);
+  await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
+    throw new ScpipeError('ERR_LOCAL_IO', `${option} ${escapeForTerminal(file)}: ${escapeForTerminal(dir)}: ${describeIoError(err)}`, { path: file });
+  });
+  return { isDirectory: Boolean((await stat(file).catch(() => undefined))?.isDirectory()) };
+}
