@@ -86,6 +86,7 @@ export type { ServeOptions, ServeAuth, RunningServer } from './server/server';
 export { Jail } from './server/jail';
 export type { NameLock } from './server/name-lock';
 export { AuthorizedKeys } from './server/authorized-keys';
+export { AuthorizedKeysFile } from './server/keys-file';
 export type { SkippedKey } from './server/authorized-keys';
 export { loadHostKey } from './server/host-key';
 export type { HostKey } from './server/host-key';

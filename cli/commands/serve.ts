@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import {
-  AuthorizedKeys,
+  AuthorizedKeysFile,
   DEFAULT_AUTH_LIMITS,
   DEFAULT_CONNECTION_LIMITS,
   Jail,
@@ -65,7 +65,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('root', { ...single, demandOption: true, describe: 'directory the clients see as /' })
         .option('addr', { ...single, default: '127.0.0.1:2022', describe: 'listen address HOST:PORT' })
         .option('host-key', { ...single, describe: 'host private key (default: an ed25519 key generated once in ~/.cache/scpipe)' })
-        .option('authorized-keys', { ...single, describe: 'public keys allowed to log in (default ~/.ssh/authorized_keys)' })
+        .option('authorized-keys', { ...single, describe: 'public keys allowed to log in, read again when changed (default ~/.ssh/authorized_keys)' })
         .option('user', { ...single, describe: `the only user name accepted; with ${PASSWORD_ENV} set, its password` })
         .option('no-auth', { type: 'boolean', default: false, describe: 'accept anyone without authentication (tests, demos)' })
         .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
@@ -141,13 +141,14 @@ async function serveAuth(args: ServeArgs): Promise<ServeAuth> {
   const password = process.env[PASSWORD_ENV];
   if (password !== undefined && args.user === undefined) throw new ScpipeError('ERR_USAGE', `${PASSWORD_ENV} is set: name the user with --user`);
   const keysPath = args['authorized-keys'] ?? join(homedir(), '.ssh', 'authorized_keys');
-  const keys = await AuthorizedKeys.load(keysPath).catch((err: unknown) => {
+  // Read again at a login whenever it changed, as sshd does: a key removed is refused without a restart.
+  const file = await AuthorizedKeysFile.load(keysPath, say).catch((err: unknown) => {
     if (args['authorized-keys'] !== undefined || password === undefined) throw err;
     return undefined; // a password alone is enough
   });
-  for (const { line, why } of keys?.skipped ?? []) say(`${escapeForTerminal(keysPath)} line ${line}: key skipped: ${escapeForTerminal(why)}`);
-  if (keys && keys.size === 0 && password === undefined) throw new ScpipeError('ERR_USAGE', `no usable keys in ${keysPath}`);
-  return { authorizedKeys: keys, user: args.user, password };
+  for (const { line, why } of file?.loaded.skipped ?? []) say(`${escapeForTerminal(keysPath)} line ${line}: key skipped: ${escapeForTerminal(why)}`);
+  if (file && file.loaded.size === 0 && password === undefined) throw new ScpipeError('ERR_USAGE', `no usable keys in ${keysPath}`);
+  return { authorizedKeysFile: file, user: args.user, password };
 }
 
 function formatStartups(s: { start: number; rate: number; full: number }): string {

@@ -11,6 +11,7 @@ import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, type AuthLimits } from './auth-limits';
 import type { AuthorizedKeys } from './authorized-keys';
+import type { AuthorizedKeysFile } from './keys-file';
 import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type Startup } from './connection-limits';
 import type { HostKey } from './host-key';
 import type { Jail } from './jail';
@@ -23,6 +24,8 @@ import { ownController } from '../util/abort';
 export interface ServeAuth {
   /** Public keys allowed (any user name unless `user` is set). */
   authorizedKeys?: AuthorizedKeys;
+  /** Instead of authorizedKeys: a file of them, read again at a login when it changed (as sshd reads authorized_keys). */
+  authorizedKeysFile?: AuthorizedKeysFile;
   /** The only user name accepted, when set. */
   user?: string;
   /** Password for `user` (password and keyboard-interactive). */
@@ -102,7 +105,15 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => decide(equalSecret(answers[0] ?? '', expected)));
         return;
       }
-      decide(authenticate(ctx, opts.auth, info.ip, (why) => log(`Authentication tried for ${logUser(ctx.username)} with correct key but ${why}`)));
+      const refused = (why: string): void => log(`Authentication tried for ${logUser(ctx.username)} with correct key but ${why}`);
+      const file = opts.auth.authorizedKeysFile;
+      if (ctx.method === 'publickey' && file) {
+        void file.current().then((keys) => {
+          if (clients.has(client)) decide(authenticate(ctx, { ...opts.auth, authorizedKeys: keys }, info.ip, refused));
+        });
+        return;
+      }
+      decide(authenticate(ctx, opts.auth, info.ip, refused));
     });
     client.on('ready', () => {
       startups.get(`${info.ip} ${info.port}`)?.authenticated();
@@ -227,7 +238,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
 function methodsFor(auth: ServeAuth): Array<'publickey' | 'password' | 'keyboard-interactive'> {
   const methods: Array<'publickey' | 'password' | 'keyboard-interactive'> = [];
-  if (auth.authorizedKeys) methods.push('publickey');
+  if (auth.authorizedKeys || auth.authorizedKeysFile) methods.push('publickey');
   if (auth.password !== undefined) methods.push('password', 'keyboard-interactive');
   return methods;
 }

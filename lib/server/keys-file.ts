@@ -1,0 +1,68 @@
+// An authorized_keys file read again whenever it changed, as sshd reads it at
+// every login: a key removed from the file is refused from the next login on,
+// without a restart that would cut every transfer in flight. One stat() per
+// key offered; the file is read and parsed only when its stat changed.
+import { readFile, stat } from 'node:fs/promises';
+import { strerror } from '../fs/strerror';
+import { escapeForTerminal } from '../util/escape';
+import { AuthorizedKeys } from './authorized-keys';
+
+/** An authorized_keys file, loaded at start and re-read when it changes. */
+export class AuthorizedKeysFile {
+  private keys: AuthorizedKeys;
+  private stamp: string;
+  private pending: Promise<AuthorizedKeys> | undefined;
+
+  private constructor(
+    readonly path: string,
+    loaded: { keys: AuthorizedKeys; stamp: string },
+    private readonly log: (line: string) => void,
+  ) {
+    this.keys = loaded.keys;
+    this.stamp = loaded.stamp;
+  }
+
+  /** Loads `path` now: a file that cannot be read is an error, as at start it should be. */
+  static async load(path: string, log: (line: string) => void = () => undefined): Promise<AuthorizedKeysFile> {
+    const stamp = (await stampOf(path)) ?? 'missing';
+    return new AuthorizedKeysFile(path, { keys: await AuthorizedKeys.load(path), stamp }, log);
+  }
+
+  /** The keys as loaded last (what start-up checks). */
+  get loaded(): AuthorizedKeys {
+    return this.keys;
+  }
+
+  /**
+   * The keys as the file says now. A file gone or unreadable allows no key
+   * (sshd refuses too), said once in the log until it can be read again.
+   */
+  current(): Promise<AuthorizedKeys> {
+    this.pending ??= this.refresh().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async refresh(): Promise<AuthorizedKeys> {
+    // Stamped before the read: a change during the read shows at the next login.
+    const stamp = (await stampOf(this.path)) ?? 'missing';
+    if (stamp === this.stamp) return this.keys;
+    const shown = escapeForTerminal(this.path);
+    this.stamp = stamp;
+    try {
+      const keys = AuthorizedKeys.parse(await readFile(this.path, 'utf8'));
+      this.keys = keys;
+      this.log(`${shown} changed: ${keys.size} ${keys.size === 1 ? 'key' : 'keys'} from now on`);
+      for (const { line, why } of keys.skipped) this.log(`${shown} line ${line}: key skipped: ${escapeForTerminal(why)}`);
+    } catch (err) {
+      this.keys = AuthorizedKeys.parse('');
+      this.log(`cannot read authorized keys ${shown}: ${strerror(err)}; every key is refused until it can be read`);
+    }
+    return this.keys;
+  }
+}
+
+// What changes when the file is edited, replaced (a new inode) or removed.
+async function stampOf(path: string): Promise<string | undefined> {
+  const st = await stat(path, { bigint: true }).catch(() => undefined);
+  return st && `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
