@@ -1,6 +1,7 @@
 // The one place where errors become exit statuses (DESIGN.md "Exit status"):
 // 0 success, 1 transfer / remote / local I/O, 2 usage, 255 connect or auth,
-// 130 / 143 / 129 after SIGINT / SIGTERM / SIGHUP.
+// 130 / 143 / 129 after SIGINT / SIGTERM / SIGHUP (serve stops cleanly on
+// SIGTERM and exits 0, as sshd: commands/serve.ts).
 import { ScpipeError, type ScpipeErrorCode } from '../lib';
 
 /** The exit status after each signal that stops a run: 128 + its number. */

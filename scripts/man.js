@@ -76,7 +76,7 @@ const page = [
   '.SH COMMANDS',
   ...COMMANDS.map((c) => render(c, help([c]))),
   '.SH EXIT STATUS',
-  '0 success; 1 a transfer, remote or local I/O error; 2 a usage error; 255 could not connect, verify the host key, or authenticate; 130, 143 or 129 after SIGINT, SIGTERM or SIGHUP.',
+  '0 success; 1 a transfer, remote or local I/O error; 2 a usage error; 255 could not connect, verify the host key, or authenticate; 130, 143 or 129 after SIGINT, SIGTERM or SIGHUP (serve: 0 after SIGTERM, as sshd).',
   '.SH SEE ALSO',
   '.BR scp (1),',
   '.BR ssh (1),',

@@ -106,10 +106,17 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         say(`listening on ${where}:${server.address.port}, root ${jail.root}${args['read-only'] ? ' (read-only)' : ''}`);
         say(`host key ${hostKey.fingerprint} (${hostKey.generated ? 'generated' : 'from'} ${hostKey.path})`);
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-        say('shutting down');
+        const stopped = abortError(signal);
+        say(`${stopped.signal ?? 'stopped'}: shutting down`);
         await server.close();
-        // Stopped by SIGINT/SIGTERM/SIGHUP: exit 130/143/129 like every command (cli/exit-status.ts).
-        throw abortError(signal);
+        // SIGTERM is how a service is stopped (systemctl stop, docker stop, kill):
+        // exit 0 as sshd does, or systemd counts every stop as a failure (143).
+        // SIGINT/SIGHUP: 130/129 like every command (cli/exit-status.ts).
+        if (stopped.signal === 'SIGTERM') {
+          say('stopped');
+          return;
+        }
+        throw stopped;
       });
     },
   };

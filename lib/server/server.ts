@@ -51,14 +51,29 @@ export interface ServeOptions {
 /** A running server. */
 export interface RunningServer {
   address: AddressInfo;
-  /** Stops listening and closes every connection. */
+  /**
+   * Stops listening, cuts every transfer (an scp upload's temporary file is
+   * removed) and closes every connection; resolves once each session has
+   * cleaned up and logged its line, or after SHUTDOWN_GRACE_MS, when the
+   * connections still open are dropped.
+   */
   close(): Promise<void>;
 }
+
+/** How long close() waits for sessions to clean up and clients to hang up. */
+export const SHUTDOWN_GRACE_MS = 5_000;
 
 /** Starts listening; resolves once the port is bound. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const clients = new Set<Connection>();
+  // Every accepted socket, and every session still running, for close().
+  const sockets = new Set<Socket>();
+  const sessions = new Set<Promise<void>>();
+  const track = (session: Promise<void>): void => {
+    sessions.add(session);
+    void session.finally(() => sessions.delete(session));
+  };
   const stop = ownController(); // one listener per session running
   const limits = { ...DEFAULT_AUTH_LIMITS, ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
   const gate = new ConnectionGate(limits);
@@ -141,14 +156,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
             return;
           }
           used = true;
-          void runSession(stream, command, {
+          track(runSession(stream, command, {
             jail: opts.jail,
             readOnly: Boolean(opts.readOnly),
             log,
             verbose: Boolean(opts.verbose),
             who,
             signal: stop.signal,
-          });
+          }));
         });
         // An interactive login gets rssh's answer instead of a shell.
         session.on('shell', (acceptShell) => {
@@ -163,7 +178,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           if (name === 'sftp' && !used) {
             used = true;
             const channel: ServerChannel = acceptSubsystem();
-            void runSftpSession(channel, { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw });
+            track(runSftpSession(channel, { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw }));
             return;
           }
           log(`${who} refused subsystem ${escapeForTerminal(name)}`);
@@ -187,6 +202,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Server takes the socket from here.
   const listener = createServer((socket) => {
     socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     socket.setKeepAlive(true); // sshd's TCPKeepAlive yes: a peer gone without a word is found, in the kernel's time
     const ip = socket.remoteAddress ?? '?';
     const port = socket.remotePort ?? 0;
@@ -226,13 +243,24 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   server.on('error', (err: Error) => log(`server error: ${err.message}`));
   return {
     address: listener.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        stop.abort();
-        for (const c of clients) c.end();
-        for (const socket of unidentified.values()) socket.destroy();
-        listener.close(() => resolve());
-      }),
+    close: async () => {
+      listener.close();
+      stop.abort(new ScpipeError('ERR_ABORTED', 'the server is shutting down')); // the log line of each transfer cut
+      for (const c of clients) c.end();
+      for (const socket of unidentified.values()) socket.destroy();
+      // Sessions end when their channel closes (SFTP) or on the abort (scp);
+      // a client that stopped reading or answering must not hold the exit.
+      const settled = Promise.all([...sessions]).then(() => Promise.all([...sockets].map((s) => new Promise((r) => s.once('close', r)))));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), SHUTDOWN_GRACE_MS)));
+      const outcome = await Promise.race([settled, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        const n = sockets.size;
+        log(`shutdown: ${n} ${n === 1 ? 'connection' : 'connections'} still open after ${SHUTDOWN_GRACE_MS / 1000} s: dropped`);
+        for (const socket of sockets) socket.destroy();
+      }
+    },
   };
 }
 
