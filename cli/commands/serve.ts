@@ -105,6 +105,10 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         const where = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
         say(`listening on ${where}:${server.address.port}, root ${jail.root}${args['read-only'] ? ' (read-only)' : ''}`);
         say(`host key ${hostKey.fingerprint} (${hostKey.generated ? 'generated' : 'from'} ${hostKey.path})`);
+        if (hostKey.openMode !== undefined) {
+          // sshd refuses such a key ("UNPROTECTED PRIVATE KEY FILE!"); a warning keeps running servers running.
+          say(`warning: host key ${escapeForTerminal(hostKey.path)} has mode ${hostKey.openMode.toString(8).padStart(4, '0')}: a local user who reads it can pose as this server; chmod 600 it`);
+        }
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         const stopped = abortError(signal);
         say(`${stopped.signal ?? 'stopped'}: shutting down`);

@@ -1,10 +1,12 @@
 // The server's host key: the file the user named, or an ed25519 key made once
 // and kept in the user's cache directory, so clients see the same key on
 // every start (and known_hosts keeps working).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ScpipeError } from '../errors';
+import { strerror } from '../fs/strerror';
+import { escapeForTerminal } from '../util/escape';
 import { fingerprint } from '../transport/known-hosts';
 import { ssh2 } from './ssh2';
 
@@ -15,6 +17,8 @@ export interface HostKey {
   fingerprint: string; // "SHA256:…" as ssh-keygen -lf prints it
   path: string;
   generated: boolean;
+  /** Set when group or others may read the file (sshd refuses such a key): its mode. */
+  openMode?: number;
 }
 
 /** Where the generated key lives: $XDG_CACHE_HOME/scpipe, else ~/.cache/scpipe. */
@@ -30,7 +34,7 @@ export async function loadHostKey(path: string, generate: boolean): Promise<Host
     privateKey = await readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !generate) {
-      throw new ScpipeError('ERR_USAGE', `cannot read host key ${path}: ${(err as Error).message}`, { path, cause: err });
+      throw new ScpipeError('ERR_USAGE', `cannot read host key ${escapeForTerminal(path)}: ${strerror(err)}`, { path, cause: err });
     }
   }
   let generated = false;
@@ -46,11 +50,19 @@ export async function loadHostKey(path: string, generate: boolean): Promise<Host
   if (parsed instanceof Error) {
     // A key generated before generateHostKeyPair checked its keys may be one of ssh2's malformed ones.
     const hint = generate && !generated ? ' (remove it, and the next start makes a new one)' : '';
-    throw new ScpipeError('ERR_USAGE', `cannot use host key ${path}: ${parsed.message}${hint}`, { path });
+    throw new ScpipeError('ERR_USAGE', `cannot use host key ${escapeForTerminal(path)}: ${parsed.message}${hint}`, { path });
   }
   const key = Array.isArray(parsed) ? parsed[0]! : parsed;
+  // The .pub beside it parses too, and ssh2's Server would fail on it with a stack trace.
+  if (!key.isPrivateKey()) {
+    throw new ScpipeError('ERR_USAGE', `cannot use host key ${escapeForTerminal(path)}: it is a public key; give the private key`, { path });
+  }
+  const st = await stat(path);
+  const mode = st.mode & 0o777;
   const blob = key.getPublicSSH();
-  return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint: fingerprint(blob), path, generated };
+  // As sshd's sshkey_perm_ok(): only a file of our own user is judged.
+  const openMode = st.uid === process.getuid?.() && (mode & 0o077) !== 0 ? mode : undefined;
+  return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint: fingerprint(blob), path, generated, ...(openMode !== undefined && { openMode }) };
 }
 
 // How many keys generateHostKeyPair makes before it gives up (each fails

@@ -74,4 +74,29 @@ describe('loadHostKey(path, generate)', () => {
     // A key the user named with --host-key is theirs: no such advice.
     await expect(loadHostKey(file, false)).rejects.toMatchObject({ message: `cannot use host key ${file}: Malformed OpenSSH private key` });
   });
+
+  // ssh-keygen leaves KEY and KEY.pub side by side; --host-key KEY.pub
+  // parsed, then ssh2's Server threw: "internal error" and a stack trace, exit 1.
+  it('refuses a public key with a usage error', async () => {
+    const file = path.join(tempDir(), 'hk');
+    execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', file]);
+    await expect(loadHostKey(`${file}.pub`, false)).rejects.toMatchObject({
+      code: 'ERR_USAGE',
+      message: `cannot use host key ${file}.pub: it is a public key; give the private key`,
+    });
+  });
+
+  it("says the errno's words for a file that is not there", async () => {
+    const file = path.join(tempDir(), 'none', 'hk');
+    await expect(loadHostKey(file, false)).rejects.toMatchObject({ code: 'ERR_USAGE', message: `cannot read host key ${file}: No such file or directory` });
+  });
+
+  // sshd refuses a host key others may read; serve says so (cli/commands/serve.ts).
+  it('tells the mode of a key that group or others may read', async () => {
+    const file = path.join(tempDir(), 'hk');
+    execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', file]);
+    expect((await loadHostKey(file, false)).openMode).toBeUndefined();
+    fs.chmodSync(file, 0o644);
+    expect((await loadHostKey(file, false)).openMode).toBe(0o644);
+  });
 });
