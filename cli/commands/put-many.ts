@@ -16,7 +16,7 @@ import { MultiProgressLine } from '../multi-progress';
 import { openStdin, type StdinInput } from '../stdin';
 import { sayChecksums, writeChecksumLines } from '../checksums';
 import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './put-args';
-import { shadowWarning } from './put-parts';
+import { shadowWarning, staleWarning } from './put-parts';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
 export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[], signal: AbortSignal, log?: (line: string) => void, command?: readonly string[]): Promise<void> {
@@ -110,6 +110,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         log?.(`${shown[i]}: sent ${outcome.result.bytes} bytes over ${outcome.result.protocol} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
         const set = outcome.result.parts;
         if (set?.shadowed) say(`${escapeForTerminal(targetArgs[i]!)}: ${shadowWarning(set.dir + set.name)}`);
+        if (set?.staleAfter !== undefined) say(`${escapeForTerminal(targetArgs[i]!)}: ${staleWarning(set.dir, set.name, set.staleAfter)}`);
       } else {
         first ??= outcome.error;
         sayFailure(i, outcome.error);

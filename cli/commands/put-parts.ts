@@ -82,6 +82,7 @@ export async function runPutParts(
     sayChecksums(args, [{ sha256: parts.sha256, name: result.name }]);
     if (parts.bytes === 0n) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, fromCommand);
     if (parts.shadowed) say(shadowWarning(parts.dir + parts.name));
+    if (parts.staleAfter !== undefined) say(staleWarning(parts.dir, parts.name, parts.staleAfter));
   } finally {
     progress?.done();
   }
@@ -91,4 +92,13 @@ export async function runPutParts(
 export function shadowWarning(path: string): string {
   const shown = escapeForTerminal(path);
   return `warning: ${shown} is also a plain file, and \`scpipe get ${shown}\` returns that file, not this set: \`scpipe get --parts ${shown}\` returns the set (or remove the plain file)`;
+}
+
+/** The warning for parts an earlier, longer set of this name left past this set's last. */
+export function staleWarning(dir: string, name: string, first: string): string {
+  return (
+    `warning: ${escapeForTerminal(dir + first)} (and maybe more after it) is left from an earlier, longer set of this name: ` +
+    `\`scpipe get\` and the manifest leave it out, but \`cat ${escapeForTerminal(name)}.[0-9]*\` would add it, and it takes space ` +
+    `(remove it, or on an scp-only host store an empty file over it)`
+  );
 }

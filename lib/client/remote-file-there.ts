@@ -4,7 +4,7 @@
 import { SftpSession } from '../sftp/session';
 import type { RemoteCommandOptions } from '../protocol/command';
 import type { Reconnector } from './reconnect';
-import { scpKindOf } from './scp-exists';
+import { scpFileSize } from './scp-exists';
 import { sftpPathOn } from './sftp-paths';
 
 /**
@@ -14,16 +14,22 @@ import { sftpPathOn } from './sftp-paths';
  * whose manifest is missing.
  */
 export async function remoteFileThere(conn: Reconnector, protocol: 'scp' | 'sftp', path: string, opts: RemoteCommandOptions & { signal: AbortSignal }): Promise<boolean> {
+  return (await remoteFileSize(conn, protocol, path, opts)) !== undefined;
+}
+
+/** The size of the regular file `path`, or undefined when none is there or the lookup fails. */
+export async function remoteFileSize(conn: Reconnector, protocol: 'scp' | 'sftp', path: string, opts: RemoteCommandOptions & { signal: AbortSignal }): Promise<bigint | undefined> {
   try {
-    if (protocol === 'scp') return (await scpKindOf(conn.current().open, path, opts)) === 'file';
+    if (protocol === 'scp') return await scpFileSize(conn.current().open, path, opts);
     const opener = conn.current().opener;
     const session = new SftpSession((await opener.sftp(opts.signal)).session, 'sftp', opener.whyLost);
     try {
-      return (await session.stat(await sftpPathOn(session, path))).isFile();
+      const attrs = await session.stat(await sftpPathOn(session, path));
+      return attrs.isFile() ? BigInt(attrs.size) : undefined;
     } finally {
       session.end();
     }
   } catch {
-    return false;
+    return undefined;
   }
 }

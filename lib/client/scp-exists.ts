@@ -19,13 +19,19 @@ export function isNotAFile(err: unknown): boolean {
   return isScpipeError(err, 'ERR_REMOTE') && /not a regular file|is a directory/i.test(err.remoteMessage ?? err.message);
 }
 
+/** The size `scp -f` announces for the file `path`, read from its header alone; its errors as they come. */
+export async function scpFileSize(open: OpenChannel, path: string, opts: RemoteCommandOptions & { signal?: AbortSignal }): Promise<bigint> {
+  const probe = await getOverChannel(open, path, { signal: opts.signal, quote: opts.quote, scpPath: opts.scpPath, strictNames: false });
+  probe.done.catch(() => undefined);
+  probe.body.on('error', () => undefined);
+  probe.body.destroy();
+  return probe.size;
+}
+
 /** Asks `scp -f` for `path`; a reply other than a file, "No such file" or "not a regular file" is an error. */
 export async function scpKindOf(open: OpenChannel, path: string, opts: RemoteCommandOptions & { signal?: AbortSignal }): Promise<RemoteKind> {
   try {
-    const probe = await getOverChannel(open, path, { signal: opts.signal, quote: opts.quote, scpPath: opts.scpPath, strictNames: false });
-    probe.done.catch(() => undefined);
-    probe.body.on('error', () => undefined);
-    probe.body.destroy();
+    await scpFileSize(open, path, opts);
     return 'file';
   } catch (err) {
     if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return 'missing';

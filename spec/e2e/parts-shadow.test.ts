@@ -1,7 +1,8 @@
 // A parts set NAME stored where a plain file NAME is there already (a
 // nightly job that turned to --part-size under the same name): `get NAME`
 // returns the plain file, so put says so, and `get --parts NAME` returns the
-// set. A set whose manifest was never written is said as one. Against real
+// set. A set whose manifest was never written is said as one, and so are
+// parts an earlier, longer set of the name left. Against real
 // sshd, over SCP (the scp-only account) and SFTP (the internal-sftp jail).
 import { createHash, randomBytes } from 'node:crypto';
 import { chown, readdir, writeFile } from 'node:fs/promises';
@@ -45,6 +46,25 @@ describe.each([
     const set = await cli(['get', '--parts', at('db')]);
     expect(set).toMatchObject({ status: 0, stderr: '' });
     expect(sha(set.stdout)).toBe(sha(data));
+  });
+
+  // A nightly set under one name, shorter than the night before's: that
+  // set's last parts stay (nothing is removed: an scp-only account cannot).
+  // User sees: exit 0 and one warning naming the first such part; once it
+  // is stored over empty (the scp-only remedy), no warning.
+  it('put warns of parts an earlier, longer set left past its last', async () => {
+    const first = randomBytes(4 * 1024 * 1024);
+    expect(await cli(['put', '--part-size', '1M', at('night')], first)).toMatchObject({ status: 0, stderr: '' });
+    const second = randomBytes(2 * 1024 * 1024);
+    const put = await cli(['put', '--part-size', '1M', at('night')], second);
+    expect(put.status).toBe(0);
+    expect(put.stderr).toBe(
+      `scpipe: warning: ${rdir}/night.000002 (and maybe more after it) is left from an earlier, longer set of this name: ` +
+        '`scpipe get` and the manifest leave it out, but `cat night.[0-9]*` would add it, and it takes space (remove it, or on an scp-only host store an empty file over it)\n',
+    );
+    expect((await readdir(dir)).sort()).toEqual(['night.000000', 'night.000001', 'night.000002', 'night.000003', 'night.sha256']);
+    for (const stale of ['night.000002', 'night.000003']) expect((await cli(['put', at(stale)], Buffer.alloc(0))).status).toBe(0);
+    expect(await cli(['put', '--part-size', '1M', at('night')], second)).toMatchObject({ status: 0, stderr: '' });
   });
 
   // A set whose producer failed after its first part: no manifest. User

@@ -20,7 +20,7 @@ import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
 import { sendFile, type PartsProtocol, type SendContext } from './send';
 import { refuseExistingNames } from './no-clobber';
-import { remoteFileThere } from '../remote-file-there';
+import { remoteFileSize, remoteFileThere } from '../remote-file-there';
 import { describeIndices, checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
 
@@ -62,6 +62,13 @@ export interface PartsResult {
   protocol: 'scp' | 'sftp';
   /** A plain file of the set's name is there too: `get NAME` returns it, and `get` with `parts: true` the set. */
   shadowed: boolean;
+  /**
+   * The part name just past this set's last (`NAME.000003` after 3 parts)
+   * when a file of that name is there: left by an earlier, longer set of
+   * this name and not empty. Not in the manifest, so `get` ignores it, but
+   * it takes space and `cat NAME.[0-9]*` would add it.
+   */
+  staleAfter?: string;
 }
 
 /** Sends `input` as a parts set; see the file comment. */
@@ -192,8 +199,15 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     };
     const text = Buffer.from(formatManifest(manifest));
     await sendFile(ctx, dir, manifestName(name), BigInt(text.length), () => text);
-    const shadowed = await remoteFileThere(conn, protocol.now, `${dir}${name}`, { ...opts, signal: inner.signal });
-    return { dir, name, bytes: cut.size, sha256: cut.sha256, parts: reports, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity, protocol: protocol.now, shadowed };
+    // Both looked up at once, for warnings: nothing is removed (an scp-only
+    // account cannot). An empty stale part (one stored over to free it) is no harm.
+    const next = partName(name, reports.length);
+    const [shadowed, stale] = await Promise.all([
+      remoteFileThere(conn, protocol.now, `${dir}${name}`, { ...opts, signal: inner.signal }),
+      remoteFileSize(conn, protocol.now, `${dir}${next}`, { ...opts, signal: inner.signal }),
+    ]);
+    const staleAfter = stale !== undefined && stale > 0n ? next : undefined;
+    return { dir, name, bytes: cut.size, sha256: cut.sha256, parts: reports, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity, protocol: protocol.now, shadowed, staleAfter };
   } catch (err) {
     fail(err);
     await Promise.allSettled(uploads);
