@@ -30,6 +30,7 @@ const STATUS: Record<ScpipeErrorCode, number> = {
   ERR_NO_SPACE: 1,
   ERR_PROTOCOL_REFUSED: 1,
   ERR_EXISTS: 1,
+  ERR_CONFLICT: 1,
   ERR_ABORTED: 130,
 };
 

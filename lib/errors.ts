@@ -30,6 +30,7 @@ export type ScpipeErrorCode =
   | 'ERR_NO_SPACE' // the remote file system is full (scp's strerror; over SFTP told by statvfs after a failed write)
   | 'ERR_PROTOCOL_REFUSED' // the server refused the protocol asked for (--protocol sftp or scp)
   | 'ERR_EXISTS' // --no-clobber: the remote file is there already
+  | 'ERR_CONFLICT' // another run stored a parts set of the same name while this one sent its parts
   // cancellation (exit 130/143)
   | 'ERR_ABORTED';
 

@@ -23,6 +23,7 @@ import { refuseExistingNames } from './no-clobber';
 import { remoteFileSize, remoteFileThere } from '../remote-file-there';
 import { describeIndices, checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
+import { changedSince, conflictError, manifestStamp, type Stamp } from './concurrent-set';
 
 /** One confirmed part, for -v and the result. */
 export interface PartReport {
@@ -107,6 +108,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const held = new Lanes(parallel + 1, inner.signal);
   const reports: PartReport[] = [];
   let replacing = Promise.resolve(false); // an earlier set's manifest is there
+  // The manifest as it was before the first part went (concurrent-set.ts); undefined: not known.
+  let earlier: Promise<Stamp | undefined> = Promise.resolve(undefined);
   const cutShort: number[] = []; // parts an scp -t had begun to write when they failed
   const uploads: Promise<void>[] = [];
   const progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
@@ -123,6 +126,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     progress.inFlight++;
     tell();
     try {
+      await earlier; // taken before a part of this run can be there
       const sent = await sendFile(ctx, dir, file, BigInt(part.size), () => part.spool.replay());
       const report: PartReport = {
         index: part.index,
@@ -158,16 +162,18 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     if (opts.noClobber) {
       await refuseExistingNames(conn, protocol, [manifestName(`${dir}${name}`), `${dir}${name}`, `${dir}${partName(name, 0)}`], { ...opts, signal: inner.signal }, toSftp);
       checked = true;
+      earlier = Promise.resolve(null);
     }
     // An earlier set of this name is written over part by part: a failure
     // then leaves neither whole, and says so. Looked up beside the first
     // part, asked only by a failure: the stream need not wait for it, and
     // a failure of the run (a producer that fails at once) does not stop it.
     else {
-      const earlier = manifestName(`${dir}${name}`);
-      replacing = remoteFileThere(conn, protocol.now, earlier, { ...opts, signal: opts.signal ?? new AbortController().signal }).then((there) => {
-        if (there) opts.trace?.(`${escapeForTerminal(earlier)} is there: this set replaces that one part by part`);
-        return there;
+      const path = manifestName(`${dir}${name}`);
+      earlier = manifestStamp(conn, protocol.now, path, { ...opts, signal: opts.signal ?? new AbortController().signal });
+      replacing = earlier.then((stamp) => {
+        if (stamp) opts.trace?.(`${escapeForTerminal(path)} is there: this set replaces that one part by part`);
+        return Boolean(stamp);
       });
     }
     const cut = await cutParts(stream, {
@@ -197,8 +203,12 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
       time: (opts.now?.() ?? new Date()).toISOString(),
       parts: reports.map((r) => ({ name: r.name, size: r.size, sha256: r.sha256 })),
     };
+    const before = await earlier;
+    const now = before === undefined ? undefined : await manifestStamp(conn, protocol.now, manifestName(`${dir}${name}`), { ...opts, signal: inner.signal });
     const text = Buffer.from(formatManifest(manifest));
     await sendFile(ctx, dir, manifestName(name), BigInt(text.length), () => text);
+    // Still written: the other run's, older, is the likelier to list parts this one wrote over.
+    if (before !== undefined && now !== undefined && changedSince(before, now)) throw conflictError(`${dir}${name}`, manifestName(`${dir}${name}`), before);
     // Both looked up at once, for warnings: nothing is removed (an scp-only
     // account cannot). An empty stale part (one stored over to free it) is no harm.
     const next = partName(name, reports.length);
@@ -214,6 +224,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     const first = failure ?? err;
     // Refused by the check above: nothing was sent. A part's SFTP rename refused later (a name made meanwhile) is a set left incomplete.
     if (isScpipeError(first, 'ERR_EXISTS') && !checked) throw first;
+    if (isScpipeError(first, 'ERR_CONFLICT')) throw first;
     // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
     const refused = scpRefusalHint(first, opts.protocol);
     if (refused !== first && !opts.signal?.aborted) throw refused;
