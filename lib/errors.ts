@@ -20,7 +20,7 @@ export type ScpipeErrorCode =
   | 'ERR_REMOTE_EXIT' // the remote command exited non-zero or by a signal
   | 'ERR_PROTOCOL' // the peer sent bytes that break the protocol
   | 'ERR_LOST_CONNECTION' // the channel closed before the protocol finished
-  | 'ERR_SIZE_MISMATCH' // the input was shorter or longer than --size
+  | 'ERR_SIZE_MISMATCH' // the input was shorter or longer than --size, or than a parts set's manifest can list
   | 'ERR_SPOOL' // the spool could not be written (disk full, permissions)
   | 'ERR_LOCAL_IO' // reading input or writing output failed
   | 'ERR_UNSAFE_NAME' // a name from the peer was refused (docs/protocol.md §5)

@@ -7,6 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { get, put, parseManifest, isScpipeError } from '../../lib';
+import { MAX_MANIFEST_BYTES, manifestHeadBytes, manifestPartBytes } from '../../lib/client/parts/manifest';
+import { partName } from '../../lib/client/parts/names';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -59,6 +61,35 @@ describe('put() with partSize', () => {
     expect(download).toMatchObject({ name: 's.bin', size: BigInt(length), manifest: { parts: expect.any(Array) } });
     expect((await collect(download.body)).equals(data)).toBe(true);
     await download.done;
+  });
+});
+
+describe('put() with partSize: a set get could not read', () => {
+  const PART = 1024;
+  // Room for the lines of three parts of p.bin and no more.
+  const room = manifestHeadBytes('p.bin', BigInt(PART)) + [0, 1, 2].reduce((n, i) => n + manifestPartBytes(partName('p.bin', i), BigInt(PART)), 0);
+
+  it('is stopped at the first part its manifest has no room for, naming the parts stored', async () => {
+    const err = await put(target(), `${dir}/p.bin`, chunked(randomBytes(3 * PART + 1), 100), { partSize: PART, parallel: 3, spoolDir: spoolDir(), maxManifestBytes: room }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'ERR_SIZE_MISMATCH' });
+    expect((err as Error).message).toMatch(/^the stream is longer than 3 parts of 1024 bytes \(3072 bytes\), the most a manifest get reads \(\d+ bytes\) can list: give a larger --part-size; the parts set p\.bin is incomplete \(no manifest p\.bin\.sha256\): 3 part\(s\) confirmed remotely: p\.bin\.000000\.\.p\.bin\.000002$/);
+    expect(readdirSync(dir).sort()).toEqual(['p.bin.000000', 'p.bin.000001', 'p.bin.000002']);
+  });
+
+  it('fills the room exactly: the manifest is that size at most, and get reads it', async () => {
+    const data = randomBytes(3 * PART);
+    await put(target(), `${dir}/p.bin`, chunked(data, 100), { partSize: PART, parallel: 1, spoolDir: spoolDir(), maxManifestBytes: room });
+    expect(readFileSync(join(dir, 'p.bin.sha256')).length).toBeLessThanOrEqual(room);
+    expect((await collect((await get(target(), `${dir}/p.bin`, { spoolDir: spoolDir() })).body)).equals(data)).toBe(true);
+  });
+
+  it('get refuses a manifest over its limit (an older put made it), saying how to restore the set by hand', async () => {
+    writeFileSync(join(dir, 'big.sha256'), Buffer.alloc(MAX_MANIFEST_BYTES + 1, 0x23));
+    const err = await get(target(), `${dir}/big`, { spoolDir: spoolDir() }).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_PROTOCOL', message: expect.stringMatching(/big\.sha256 is too large for a manifest \(67108865 bytes; get reads up to 67108864\): check and join its parts with sha256sum -c and cat \(docs\/parts\.md "Without scpipe"\)$/) });
   });
 });
 

@@ -19,22 +19,24 @@ import { getSftp } from '../sftp-get';
 import { SftpSession } from '../../sftp/session';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { withRetries } from '../retry';
-import { parseManifest, type Manifest, type PartEntry } from './manifest';
+import { MAX_MANIFEST_BYTES, parseManifest, type Manifest, type PartEntry } from './manifest';
 import { manifestName } from './names';
 import { HashThread } from './hash-thread';
 import { MemoryBudget, PartWriter, type SpooledPart } from './part-writer';
 import { DEFAULT_PARALLEL } from './options';
 import { linkedController } from '../../util/abort';
 
-const MAX_MANIFEST = 64 * 1024 * 1024;
-
 /** The manifest of set `dir + name`, fetched and checked. */
 export async function fetchManifest(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<Manifest> {
   const text = await retrying(conn, opts, async (current) => {
     const download = await fetchFile(conn, current, dir + manifestName(name), opts);
-    if (download.size > BigInt(MAX_MANIFEST)) {
+    if (download.size > BigInt(MAX_MANIFEST_BYTES)) {
       download.body.destroy();
-      throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(manifestName(name))} is too large for a manifest (${download.size} bytes)`);
+      // put stores none this large (put-parts.ts); an older scpipe's set can be joined by hand.
+      throw new ScpipeError(
+        'ERR_PROTOCOL',
+        `${escapeForTerminal(manifestName(name))} is too large for a manifest (${download.size} bytes; get reads up to ${MAX_MANIFEST_BYTES}): check and join its parts with sha256sum -c and cat (docs/parts.md "Without scpipe")`,
+      );
     }
     const chunks: Buffer[] = [];
     for await (const chunk of download.body) chunks.push(chunk as Buffer);

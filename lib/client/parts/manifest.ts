@@ -18,6 +18,25 @@ import { partName } from './names';
 
 export const MANIFEST_VERSION = 1;
 
+/**
+ * The largest manifest get reads, whole, into memory (some 600 bytes a part
+ * once parsed). put stops a set before its manifest would pass it, so every
+ * set put stores, get restores.
+ */
+export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
+/** The most the manifest's lines other than the parts' can take, for set `name` of `partSize`. */
+export function manifestHeadBytes(name: string, partSize: bigint): number {
+  // The widest total size (20 digits) and time; parts: [] writes "0" for a count of up to 20 digits.
+  const widest = formatManifest({ version: MANIFEST_VERSION, name, size: 2n ** 64n, partSize, sha256: '0'.repeat(64), time: new Date(8.64e15).toISOString(), parts: [] });
+  return Buffer.byteLength(widest) + 20;
+}
+
+/** The bytes a part adds to the manifest: its `# part` line and its sum line. */
+export function manifestPartBytes(file: string, size: bigint): number {
+  return Buffer.byteLength(`# part ${file} ${size}\n${'0'.repeat(64)}  ${file}\n`);
+}
+
 /** One part: its file name, size and SHA-256 (hex). */
 export interface PartEntry {
   name: string;

@@ -47,6 +47,8 @@ export interface PartsOptions extends RemoteCommandOptions {
   onProtocol?: (protocol: 'scp' | 'sftp') => void;
   /** Never replace a remote file: ERR_EXISTS before any part goes when the set, NAME or its first part is there (scp-exists.ts). */
   noClobber?: boolean;
+  /** The largest manifest to make (tests; default manifest.ts MAX_MANIFEST_BYTES, what get reads). */
+  maxManifestBytes?: number;
   /** The manifest's time (tests). */
   now?: () => Date;
 }

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import type { RetryEvent } from '../retry';
 import { cutParts } from './cutter';
 import { Lanes } from './lanes';
-import { formatManifest, MANIFEST_VERSION, type Manifest } from './manifest';
+import { formatManifest, MANIFEST_VERSION, MAX_MANIFEST_BYTES, manifestHeadBytes, manifestPartBytes, type Manifest } from './manifest';
 import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
 import { sendFile, type PartsProtocol, type SendContext } from './send';
@@ -114,6 +114,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const uploads: Promise<void>[] = [];
   const progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
   const tell = (): void => opts.onProgress?.({ ...progress });
+  const room = new ManifestRoom(name, BigInt(partSize), opts.maxManifestBytes ?? MAX_MANIFEST_BYTES);
   let failure: unknown;
   let checked = false; // --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part
   const fail = (err: unknown): void => {
@@ -181,7 +182,15 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
       budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024),
       spoolDir: spoolDirectory(opts.spoolDir),
       signal: inner.signal,
-      beforePart: () => held.acquire().then(() => undefined),
+      beforePart: async () => {
+        const full = room.take();
+        if (full) {
+          // The parts cut so far are whole: stored whole, not cut short.
+          await Promise.allSettled(uploads);
+          throw full;
+        }
+        await held.acquire();
+      },
       onPart: (part) => uploads.push(upload(part).catch(fail)),
       onSpill: opts.onSpill,
       onProgress: (bytes) => {
@@ -272,4 +281,31 @@ function incomplete(
     cause,
     remoteMessage: cause.remoteMessage,
   });
+}
+
+// Counts what the manifest will take as each part begins, and stops the
+// stream at the first part that would make it larger than get reads: a set
+// put stores and get refuses would be restorable only by hand.
+class ManifestRoom {
+  private bytes: number;
+  private parts = 0;
+
+  constructor(private readonly name: string, private readonly partSize: bigint, private readonly limit: number) {
+    this.bytes = manifestHeadBytes(name, partSize);
+  }
+
+  /** Makes room for the next part's lines, or gives the ERR_SIZE_MISMATCH that stops the run. */
+  take(): ScpipeError | undefined {
+    const bytes = this.bytes + manifestPartBytes(partName(this.name, this.parts), this.partSize);
+    if (bytes > this.limit) {
+      const carried = this.partSize * BigInt(this.parts);
+      return new ScpipeError(
+        'ERR_SIZE_MISMATCH',
+        `the stream is longer than ${this.parts} parts of ${this.partSize} bytes (${carried} bytes), the most a manifest get reads (${this.limit} bytes) can list: give a larger --part-size`,
+      );
+    }
+    this.bytes = bytes;
+    this.parts++;
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
-import { formatManifest, parseManifest, type Manifest } from '../../../../lib/client/parts/manifest';
+import { formatManifest, manifestHeadBytes, manifestPartBytes, parseManifest, type Manifest } from '../../../../lib/client/parts/manifest';
+import { partName } from '../../../../lib/client/parts/names';
 
 const hex = (c: string) => c.repeat(64);
 const manifest: Manifest = {
@@ -63,5 +64,15 @@ describe('manifest', () => {
     expect(message).toContain('\\x1b]52;c;x\\x07yyy');
     expect(message).not.toMatch(/[\x00-\x1f]/);
     expect(message.length).toBeLessThan(250);
+  });
+
+  it('the room put counts for a manifest is at least what it takes (a name with a space and a multibyte character)', () => {
+    for (const name of ['db.zst', 'my bäckup']) {
+      const parts = [1048576n, 1048576n, 7n].map((size, i) => ({ name: partName(name, i), size, sha256: 'f'.repeat(64) }));
+      const text = formatManifest({ version: 1, name, size: 2097159n, partSize: 1048576n, sha256: 'e'.repeat(64), time: new Date().toISOString(), parts });
+      const counted = manifestHeadBytes(name, 1048576n) + parts.reduce((n, p) => n + manifestPartBytes(p.name, 1048576n), 0);
+      expect(counted).toBeGreaterThanOrEqual(Buffer.byteLength(text));
+      expect(counted - Buffer.byteLength(text)).toBeLessThan(100);
+    }
   });
 });
