@@ -184,6 +184,21 @@ describe('scpipe put --part-size', () => {
     expect(got.stdout.equals(data)).toBe(true);
   });
 
+  // An admin's notes in the manifest, which sha256sum -c skips: a line
+  // appended after "# end", a "#" line without a space, a
+  // comment that begins like one of put's. get restores the set.
+  it('a manifest with an admin\'s notes added (after "# end" too): get restores the set', async () => {
+    const data = randomBytes(2 * 1024 * 1024 + 3);
+    expect((await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', at(`${dir}/n.bin`)], { stdin: data })).status).toBe(0);
+    const manifest = join(dir, 'n.bin.sha256');
+    const text = readFileSync(manifest, 'utf8').replace('# time', '#checked by bob\n# size of the disk: 4T\n# time');
+    writeFileSync(manifest, `${text}# copied to tape 2026-12-05\n`);
+    expect(checkManifest('n.bin').trim().split('\n')).toHaveLength(3);
+    const got = await runCli(['get', ...flags(), at(`${dir}/n.bin`)]);
+    expect(got).toMatchObject({ status: 0, stderr: '' });
+    expect(got.stdout.equals(data)).toBe(true);
+  });
+
   // A nightly job that reuses one name, stopped part-way: over SCP the old
   // set's parts are written over one by one. User sees that the earlier set
   // is spoilt too, and what to do; exit 143. Left: the old manifest, parts

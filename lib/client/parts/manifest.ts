@@ -76,6 +76,17 @@ export function formatManifest(m: Manifest): string {
 
 const HEX = /^[0-9a-f]{64}$/;
 
+// The "# KEY VALUE" lines put writes once, by the form of their value; any
+// other comment ("# size of the disk: 4T") is a note.
+const FIELDS: Record<string, RegExp> = {
+  scpipe: /^parts \d+$/,
+  size: /^\d+$/,
+  'part-size': /^\d+$/,
+  parts: /^\d+$/,
+  sha256: HEX,
+  time: /^[+-]?\d{4,6}-\d\d-\d\dT\S*$/,
+};
+
 /** Parses and checks a manifest of set `name`; ERR_PROTOCOL names what is wrong. */
 export function parseManifest(text: string, name: string): Manifest {
   const bad = (why: string): ScpipeError =>
@@ -85,12 +96,16 @@ export function parseManifest(text: string, name: string): Manifest {
   // CRLF line ends (a manifest saved by a Windows editor; sha256sum -c takes
   // them too) are dropped: no line of a manifest ends with a CR of its own.
   const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
-  if (lines[lines.length - 1] === '') lines.pop();
-  if (lines[lines.length - 1] !== '# end') throw bad('is incomplete (no "# end" line)');
+  // Comments and empty lines an admin added after "# end" (sha256sum -c
+  // skips them) leave the manifest whole; anything else there does not.
+  const end = lines.lastIndexOf('# end');
+  if (end < 0) throw bad('is incomplete (no "# end" line)');
+  const after = lines.slice(end + 1).find((line) => line !== '' && !line.startsWith('#'));
+  if (after !== undefined) throw bad(`has a line after "# end": ${shown(after)}`);
   const fields = new Map<string, string>();
   const sizes = new Map<string, bigint>();
   const parts: PartEntry[] = [];
-  for (const line of lines.slice(0, -1)) {
+  for (const line of lines.slice(0, end)) {
     // A part's name may hold spaces, a CR or U+2028 (put sends any name
     // without a newline), so its size is the last word and `[^]` any character.
     const comment = /^# (\S+) ([^]*)$/.exec(line);
@@ -99,11 +114,15 @@ export function parseManifest(text: string, name: string): Manifest {
         const part = /^([^]+) (\d+)$/.exec(comment[2]!);
         if (!part) throw bad(`has a bad line: ${shown(line)}`);
         sizes.set(part[1]!, BigInt(part[2]!));
-      } else {
+      } else if (FIELDS[comment[1]!]?.test(comment[2]!)) {
+        // An added "# sha256 …" must not stand in for put's own, nor be passed over.
+        if (fields.has(comment[1]!)) throw bad(`has two "# ${comment[1]}" lines`);
         fields.set(comment[1]!, comment[2]!);
       }
       continue;
     }
+    // Other comments and empty lines, as sha256sum -c takes them: an admin's notes.
+    if (line === '' || line.startsWith('#')) continue;
     const entry = /^([0-9a-f]{64}) {2}([^]+)$/.exec(line);
     if (!entry) throw bad(`has a bad line: ${shown(line)}`);
     const file = entry[2]!;
@@ -113,6 +132,7 @@ export function parseManifest(text: string, name: string): Manifest {
     parts.push({ name: file, size, sha256: entry[1]! });
   }
   const version = Number(/^parts (\d+)$/.exec(fields.get('scpipe') ?? '')?.[1]);
+  if (version > MANIFEST_VERSION) throw bad(`is of format version ${version}, and this scpipe reads version ${MANIFEST_VERSION}: a newer scpipe made it; restore with that one`);
   if (version !== MANIFEST_VERSION) throw bad(`is not an scpipe parts manifest of version ${MANIFEST_VERSION}`);
   const num = (key: string): bigint => {
     const value = fields.get(key);

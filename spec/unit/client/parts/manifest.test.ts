@@ -35,11 +35,22 @@ describe('manifest', () => {
   });
 
   it.each([
+    ['comments after "# end"', (t: string) => `${t}# copied to tape\n\n#ok\n`],
+    ['a "#" line without a space and an empty line', (t: string) => t.replace('# time', '#checked\n\n# time')],
+    ['a note that begins as put\'s lines do', (t: string) => t.replace('# time', '# size of the disk: 4T\n# sha256 checked by bob\n# time')],
+  ])('reads a manifest with %s, as sha256sum -c does', (_what, edit) => {
+    expect(parseManifest(edit(formatManifest(manifest)), 'db.zst')).toEqual(manifest);
+  });
+
+  it.each([
+    ['a sum line after "# end"', (t: string) => `${t}${hex('d')}  db.zst.000002\n`, /has a line after "# end": d{64} {2}db\.zst\.000002$/],
+    ['a second "# sha256" line', (t: string) => t.replace('# time', `# sha256 ${hex('e')}\n# time`), /has two "# sha256" lines$/],
+    ['a newer format version', (t: string) => t.replace('# scpipe parts 1', '# scpipe parts 2'), /is of format version 2, and this scpipe reads version 1: a newer scpipe made it; restore with that one$/],
     ['cut short', (t: string) => t.slice(0, t.length - 6), /incomplete/],
     ['a part missing', (t: string) => t.replace(`${hex('b')}  db.zst.000000\n`, ''), /lists db\.zst\.000001 where db\.zst\.000000 belongs/],
     ['a wrong count', (t: string) => t.replace('# parts 2', '# parts 3'), /lists 2 parts, not 3/],
     ['a wrong total', (t: string) => t.replace('# size 5', '# size 6'), /5 bytes in all, not 6/],
-    ['another version', (t: string) => t.replace('# scpipe parts 1', '# scpipe parts 2'), /version 1/],
+    ['another version', (t: string) => t.replace('# scpipe parts 1', '# scpipe parts 0'), /is not an scpipe parts manifest of version 1$/],
     ['a bad line', (t: string) => t.replace(`${hex('c')}  `, 'zz  '), /bad line/],
     ['a part over part-size', (t: string) => t.replace('# part-size 3', '# part-size 2'), /gives db\.zst\.000000 3 bytes, not its part-size 2$/],
     ['a last part over part-size', (t: string) => t.replace('# part db.zst.000001 2', '# part db.zst.000001 4').replace('# size 5', '# size 7'), /gives db\.zst\.000001 4 bytes, not at most its part-size 3$/],
