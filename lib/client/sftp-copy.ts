@@ -3,6 +3,7 @@
 // target is the one item's path, and several sources need a directory),
 // then the local walker or the remote tree reader does the rest. Remote
 // paths are SFTP paths: no shell, no globs, `~/` is the login directory.
+import { stat } from 'node:fs/promises';
 import { MissingWatch, missingButASet, setHint } from './set-hint';
 import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
 import { createLocalSinkAt } from '../fs/local-sink';
@@ -38,6 +39,7 @@ export interface UploadProgress {
 /** Uploads `localPaths` to `remotePath` over `session`; rejects with the first problem after trying every item. */
 export async function uploadSftp(session: SftpSession, localPaths: string[], remotePath: string, opts: CopyOptions, progress: UploadProgress = {}): Promise<void> {
   const target = progress.target ?? (await resolveRemoteTarget(session, await sftpPathOn(session, remotePath), localPaths.length));
+  if (!progress.target) await refuseFileIntoMissingDirectory(session, target, localPaths);
   progress.onTarget?.(target);
   for (const temp of progress.leftBehind?.splice(0) ?? []) {
     await session.unlink(temp).then(() => opts.trace?.(`sftp: removed ${escapeForTerminal(temp)}, left by the lost connection`), () => undefined);
@@ -80,6 +82,20 @@ async function resolveRemoteTarget(session: SftpSession, path: string, sources: 
     throw new ScpipeError(st === undefined ? 'ERR_NO_SUCH_FILE' : 'ERR_REMOTE', `${escapeForTerminal(path)}: ${why}`, { path });
   }
   return { path, isDirectory };
+}
+
+// `f host:dir/` where dir is not a directory: scp -t's open("dir/") fails at
+// once (EISDIR). Over SFTP the file would go whole to a temporary name and
+// only its rename fail, after every byte was sent: refused before, in the
+// words of the several-sources check. A directory (-r) may make `dir/`.
+async function refuseFileIntoMissingDirectory(session: SftpSession, target: SftpTarget, localPaths: string[]): Promise<void> {
+  if (target.isDirectory || !target.path.endsWith('/') || localPaths.length !== 1) return;
+  // A directory, or a source that cannot be read: the walker says what it is.
+  if (!(await stat(localPaths[0]!).then((st) => st.isFile(), () => false))) return;
+  const bare = target.path.replace(/\/+$/, '') || '/';
+  const there = await session.stat(bare).then(() => true, (err: unknown) => (isScpipeError(err, 'ERR_NO_SUCH_FILE') ? false : Promise.reject(err)));
+  const why = there ? 'Not a directory' : 'No such file or directory';
+  throw new ScpipeError(there ? 'ERR_REMOTE' : 'ERR_NO_SUCH_FILE', `${escapeForTerminal(target.path)}: ${why}`, { path: target.path });
 }
 
 /**

@@ -140,6 +140,27 @@ describe.each([
     await expectSeveralNeedDirectory(account(), dir, rdir, []);
   });
 
+  // As scp -t, whose open("nodir/") fails before a byte: a target ending in
+  // `/` that is not a directory refuses a file before it is sent, rather than
+  // after all of it went to a temporary name whose rename then failed.
+  it('a file to TARGET/ that is not a directory is refused before it is sent; a tree makes TARGET', async () => {
+    await writeFile(join(local, 'f'), randomBytes(1 << 20));
+    await writeFile(join(dir, 'rfile'), 'old');
+    for (const [name, why] of [['nodir', 'No such file or directory'], ['rfile', 'Not a directory']]) {
+      const r = await cp(account(), ['-v', join(local, 'f'), remote(sshd, account(), `${rdir}/${name}/`)]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`\nscpipe: ${rdir}/${name}/: ${why}\n$`));
+      expect(r.stderr).not.toMatch(/scpipe-[A-Za-z0-9]{6}/); // no temporary file was made
+    }
+    expect(await readdir(dir)).toEqual(['rfile']);
+    expect(await readFile(join(dir, 'rfile'), 'utf8')).toBe('old');
+    await mkdir(join(local, 'tree'));
+    await writeFile(join(local, 'tree', 'g'), 'g');
+    const tree = await cp(account(), ['-r', join(local, 'tree'), remote(sshd, account(), `${rdir}/made/`)]);
+    expect(tree).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'made', 'g'), 'utf8')).toBe('g');
+  });
+
   it('replaces an existing remote file only when whole; a failed file leaves the old one', async () => {
     await writeFile(join(dir, 'keep.txt'), 'old');
     await chown(join(dir, 'keep.txt'), account().uid, account().gid);
