@@ -34,6 +34,9 @@ export interface OutputFileOptions {
 export async function openOutputFile(path: string, opts: OutputFileOptions): Promise<OutputFile | { error: string }> {
   const existing = await lstatOrMissing(path);
   if (typeof existing === 'string') return { error: existing };
+  // `dir/` names a directory, which open(O_CREAT) refuses at once; the temp
+  // file beside it would take every byte before its rename failed.
+  if (existing === undefined && path.endsWith('/')) return { error: `${path}: No such file or directory` };
   const common = { path, size: opts.size, onDone: opts.onDone };
   if (existing?.isSymbolicLink()) return { error: `${path}: is a symbolic link (not followed)` };
   if (existing?.isDirectory()) return { error: `${path}: Is a directory` };

@@ -80,6 +80,18 @@ describe('target resolution', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  // `scp host:f restore/` with no restore: refused at the C record, as
+  // OpenSSH's open() refuses it, not after the body filled a temp file.
+  it('refuses a target ending in / that is not a directory before the body, and creates nothing', async () => {
+    await writeFile(join(dir, 'file'), 'old');
+    for (const [name, why] of [['nodir', 'No such file or directory'], ['file', 'Not a directory']]) {
+      const sink = await createLocalSink(join(dir, `${name}/`), plain);
+      expect(await receive(sink, { name: 'f', mode: 0o644, data: 'abc' })).toEqual({ refused: `${dir}/${name}/: ${why}` });
+    }
+    expect(await readdir(dir)).toEqual(['file']);
+    expect(await readFile(join(dir, 'file'), 'utf8')).toBe('old');
+  });
+
   it('refuses to replace a directory with a file', async () => {
     await mkdir(join(dir, 'd'));
     const sink = await createLocalSink(dir, plain);
