@@ -127,7 +127,10 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promi
       if (!st) return `${display}: No such file or directory`;
       if (!st.isDirectory()) return `${display}: Not a directory`;
     }
-    return await createLocalSink(target, {
+    // `nodir/` names a directory: a file is refused there, as OpenSSH's open()
+    // refuses it, not stored as `nodir` (a second upload would replace it).
+    const asGiven = command.path.endsWith('/') && target !== ctx.jail.root ? `${target}/` : target;
+    return await createLocalSink(asGiven, {
       preserve: command.preserve,
       recursive: command.recursive,
       dropSetId: true,

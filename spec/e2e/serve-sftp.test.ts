@@ -103,6 +103,28 @@ describe('serve with OpenSSH scp (SFTP mode)', () => {
     expect(ls.stdout).toContain('l\\351\n');
   });
 
+  // As sftp-server, whose open("nodir/", O_CREAT) fails (EISDIR): the
+  // file is not stored as `nodir`, where the next upload would replace it.
+  it('refuses a file to DIR/ where DIR is missing or a file; a tree makes DIR', async () => {
+    await writeFile(join(local, 'f'), 'new');
+    await writeFile(join(serve.root, 'file'), 'old');
+    await symlink(outside, join(serve.root, 'out'));
+    for (const name of ['nodir', 'file', 'out']) {
+      const r = await scp(serve, join(local, 'f'), `127.0.0.1:/${name}/`);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`dest open "/${name}/"`);
+    }
+    const batch = await sftp(serve, ['put ' + join(local, 'f') + ' /nodir/']);
+    expect(batch.status).toBe(1);
+    expect(await readdir(outside)).toEqual(['secret']);
+    expect(await readFile(join(serve.root, 'file'), 'utf8')).toBe('old');
+    expect((await readdir(serve.root)).sort()).toEqual(['file', 'out']);
+    await mkdir(join(local, 'tree'));
+    await writeFile(join(local, 'tree', 'g'), 'g');
+    expect(await scp(serve, '-r', join(local, 'tree'), '127.0.0.1:/made/')).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(serve.root, 'made', 'g'), 'utf8')).toBe('g');
+  });
+
   it('treats ~ as the root', async () => {
     await writeFile(join(local, 'f'), 'home');
     expect(await scp(serve, join(local, 'f'), '127.0.0.1:~/f')).toMatchObject({ status: 0 });

@@ -67,6 +67,26 @@ describe('serve with OpenSSH scp -O', () => {
     expect(await readFile(join(serve.root, 'with space'), 'utf8')).toBe('quoted');
   });
 
+  // As OpenSSH's scp -t, whose open("nodir/") fails: storing the file as
+  // `nodir` would let the next night's upload replace it, exit 0 each time.
+  it('refuses a file to DIR/ where DIR is missing or a file; a tree with -r makes DIR', async () => {
+    await writeFile(join(local, 'f'), 'new');
+    await writeFile(join(serve.root, 'file'), 'old');
+    await symlink(outside, join(serve.root, 'out'));
+    for (const [name, why] of [['nodir', 'No such file or directory'], ['file', 'Not a directory']]) {
+      expect(await scp(join(local, 'f'), `127.0.0.1:/${name}/`)).toMatchObject({ status: 1, stderr: `scp: /${name}/: ${why}\n` });
+    }
+    expect((await scp(join(local, 'f'), '127.0.0.1:/out/')).status).toBe(1);
+    expect(await readdir(outside)).toEqual(['secret']);
+    expect(await readFile(join(serve.root, 'file'), 'utf8')).toBe('old');
+    expect(await readdir(serve.root)).not.toContain('nodir');
+    await mkdir(join(local, 'tree'));
+    await writeFile(join(local, 'tree', 'g'), 'g');
+    expect(await scp('-r', join(local, 'tree'), '127.0.0.1:/made/')).toMatchObject({ status: 0 });
+    expect(await readFile(join(serve.root, 'made', 'g'), 'utf8')).toBe('g');
+    for (const name of ['file', 'out', 'made']) await rm(join(serve.root, name), { recursive: true });
+  });
+
   it('refuses a shell command, an interactive shell and subsystems other than sftp', async () => {
     const r = await ssh('ls', '/');
     expect(r.status).toBe(1);

@@ -17,7 +17,13 @@ import { STATUS } from './wire';
 export class SftpPaths {
   constructor(readonly jail: Jail) {}
 
-  /** The host path for a request that follows `clientPath`; `create` allows a missing last name. */
+  /**
+   * The host path for a request that follows `clientPath`; `create` allows a
+   * missing last name. A trailing `/` is kept, as sftp-server hands the path
+   * to the kernel: `nodir/` must be a directory, so opening it to write fails
+   * (EISDIR) rather than making a file `nodir`. The jail checks the name
+   * without it, since lstat() would follow a link the slash ends.
+   */
   async follow(clientPath: string, opts: { create?: boolean } = {}): Promise<string> {
     const host = this.resolve(clientPath);
     try {
@@ -25,7 +31,7 @@ export class SftpPaths {
     } catch (err) {
       throw toFailure(err, clientPath);
     }
-    return host;
+    return clientPath.endsWith('/') && host !== this.jail.root ? `${host}/` : host;
   }
 
   /** The host path for a request on the name itself: only its directories are followed. */
