@@ -9,6 +9,7 @@ import { describeFailure, say } from './report';
 import { skipHelpCache } from './yargs-limits';
 import { hostCompletions } from './completion';
 import { versionLine } from './versions';
+import { closeHungUpStdioAtExit } from './hung-up-stdio';
 
 // Each command has its own argument type; yargs takes a list of any of them.
 type CommandBuilder = (ctx: CommandContext) => CommandModule<object, any>;
@@ -106,6 +107,7 @@ export async function main(argv: string[]): Promise<number> {
 export function runAndExit(argv: string[]): void {
   // After SIGHUP stderr may be a terminal that is gone (EIO): what cannot be said is dropped, not a crash.
   process.stderr.on('error', () => undefined);
+  closeHungUpStdioAtExit();
   // A pipe is written asynchronously by Node: what a slow reader (a log
   // collector) had not taken was queued without bound and lost at exit,
   // the final error with it. Blocking writes wait for the reader, as ssh's do.
