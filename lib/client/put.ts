@@ -105,11 +105,11 @@ export async function putOverChannel(
     if (spooling && spoolRetries > 0 && isScpipeError(err, 'ERR_LOST_CONNECTION') && isConnectionLoss(err)) {
       lostWhileSpooling ??= err;
       opts.trace?.(`${err.message}; will reconnect once the input is spooled`);
-    } else inner.abort(err);
+    } else inner.abort(asScpipeError(err)); // a plain Error as the reason would reach the user as "aborted"
   });
   // --no-clobber: asked beside the set-up and the spool; nothing is sent before it answers.
   const clear = opts.noClobber ? refuseExisting(open, remotePath, name, { ...opts, signal: inner.signal }) : undefined;
-  clear?.catch((err: unknown) => inner.abort(err));
+  clear?.catch((err: unknown) => inner.abort(asScpipeError(err)));
 
   let spooled: Spool | undefined;
   let source: ScpSource | undefined;

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { describeSpill, put, putOverChannel } from '../../../lib/client/put';
 import { get } from '../../../lib/client/get';
 import type { Target } from '../../../lib/client/connection';
@@ -16,6 +17,18 @@ describe('putOverChannel', () => {
     const open = jest.fn();
     await expect(putOverChannel(open, 'f', { fd: -1 })).rejects.toMatchObject({ code: 'ERR_USAGE', message: 'invalid file descriptor: -1' });
     expect(open).not.toHaveBeenCalled();
+  });
+
+  it('says what failed while connecting, not "aborted" (exit 130), when it is not a ScpipeError', async () => {
+    // As ssh2's lazy require failing for want of file descriptors (ulimit -n 24)
+    // did, while the input was still being spooled.
+    const open = (): Promise<never> => Promise.reject(new Error("Cannot find module 'asn1'"));
+    const input = new Readable({ read() { /* a producer that has not written yet */ } });
+    await expect(putOverChannel(open, 'f', input)).rejects.toMatchObject({
+      code: 'ERR_LOCAL_IO',
+      message: "unexpected failure: Cannot find module 'asn1'",
+    });
+    input.destroy();
   });
 });
 
