@@ -6,6 +6,7 @@
 // refused, as sshd refuses a line whose options it cannot parse.
 import { BlockList, isIP } from 'node:net';
 import { matchPattern } from '../transport/wildcard';
+import { plainAddress } from './plain-address';
 
 /** What a key line's options allow. */
 export interface KeyOptions {
@@ -85,7 +86,7 @@ function parseExpiry(text: string): Date | undefined {
  * pattern refuses, else any match allows. Host names never match an address.
  */
 export function fromAllows(patterns: string, ip: string): boolean {
-  const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  const address = plainAddress(ip);
   let allowed = false;
   for (const raw of patterns.split(',')) {
     const negated = raw.startsWith('!');

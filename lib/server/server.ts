@@ -19,6 +19,7 @@ import { RESTRICTED_BANNER, runSession } from './session';
 import { runSftpSession } from './sftp/session';
 import { ssh2 } from './ssh2';
 import { ownController } from '../util/abort';
+import { plainAddress } from './plain-address';
 
 /** How clients authenticate. */
 export interface ServeAuth {
@@ -87,7 +88,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // (countMax 0: never; ssh2 takes only a finite count).
   const countMax = limits.clientAliveCountMax === 0 ? Number.MAX_SAFE_INTEGER : limits.clientAliveCountMax;
   const alive = limits.clientAliveIntervalMs > 0 ? { keepaliveInterval: limits.clientAliveIntervalMs, keepaliveCountMax: countMax } : {};
-  const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey], ...alive }, (client, info) => {
+  const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey], ...alive }, (client, connInfo) => {
+    const info = { ...connInfo, ip: plainAddress(connInfo.ip) };
     clients.add(client);
     unidentified.delete(`${info.ip} ${info.port}`);
     const from = `${info.ip}:${info.port}`;
@@ -205,7 +207,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.setKeepAlive(true); // sshd's TCPKeepAlive yes: a peer gone without a word is found, in the kernel's time
-    const ip = socket.remoteAddress ?? '?';
+    const ip = plainAddress(socket.remoteAddress ?? '?');
     const port = socket.remotePort ?? 0;
     let timedOut = false;
     const startup = gate.admit(socket, ip, () => {
