@@ -12,7 +12,7 @@ import { escapeForTerminal } from '../util/escape';
 import { parseKeyOptions, type KeyOptions } from './key-options';
 import { ssh2 } from './ssh2';
 
-/** A key line left out, and why (for the start-up log). */
+/** A line left out, and why (for the log at start and when the file changed). */
 export interface SkippedKey {
   line: number;
   why: string;
@@ -27,11 +27,11 @@ interface Entry {
 export class AuthorizedKeys {
   private constructor(
     private readonly entries: Entry[],
-    /** Key lines with options serve cannot honour. */
+    /** Lines that are not keys serve can keep: options it cannot honour, or no readable key. */
     readonly skipped: readonly SkippedKey[],
   ) {}
 
-  /** Parses authorized_keys text; lines that are not keys are skipped. */
+  /** Parses authorized_keys text; blank lines and comments are ignored, other lines that are not keys skipped. */
   static parse(text: string): AuthorizedKeys {
     const entries: Entry[] = [];
     const skipped: SkippedKey[] = [];
@@ -40,9 +40,17 @@ export class AuthorizedKeys {
       if (line === '' || line.startsWith('#')) return;
       // The key is the first "<type> <base64>" pair; options come before it.
       const m = /(?:^|\s|,)((?:ssh|ecdsa|sk)-[A-Za-z0-9@.+-]+)\s+([A-Za-z0-9+/=]+)/.exec(line);
-      if (!m) return;
+      // Said, not silently dropped: a key pasted across two lines, or cut
+      // short, otherwise fails every login with no hint why.
+      if (!m) {
+        skipped.push({ line: i + 1, why: 'no public key in this line' });
+        return;
+      }
       const parsed = ssh2().utils.parseKey(`${m[1]} ${m[2]}`);
-      if (parsed instanceof Error) return;
+      if (parsed instanceof Error) {
+        skipped.push({ line: i + 1, why: `the key cannot be read: ${parsed.message}` });
+        return;
+      }
       const options = parseKeyOptions(line.slice(0, m.index).trim());
       if ('refused' in options) {
         skipped.push({ line: i + 1, why: options.refused });

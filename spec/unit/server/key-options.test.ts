@@ -73,6 +73,17 @@ describe('AuthorizedKeys', () => {
     expect(AuthorizedKeys.parse('').allows(blob(), '127.0.0.1', NOW)).toBeUndefined();
   });
 
+  // A key pasted across two lines used to vanish without a word, and every login with it failed.
+  it('names the lines that hold no key it can read', () => {
+    const [type, data, comment] = KEY.split(' ');
+    const keys = AuthorizedKeys.parse(`# keys\n\n${type} ${data!.slice(0, 30)}\n${data!.slice(30)} ${comment ?? ''}\n${KEY}\n`);
+    expect(keys.size).toBe(1);
+    expect(keys.skipped).toEqual([
+      { line: 3, why: 'the key cannot be read: Malformed OpenSSH public key' },
+      { line: 4, why: 'no public key in this line' },
+    ]);
+  });
+
   it('skips a key it cannot keep, naming its line', () => {
     const keys = AuthorizedKeys.parse(`# keys\ncommand="uptime",no-pty ${KEY} monitor\n`);
     expect(keys.size).toBe(0);
