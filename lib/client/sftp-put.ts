@@ -27,6 +27,7 @@ import { existsError } from './scp-exists';
 import { explainNoSpace } from './sftp-no-space';
 import { accountOf, deniesWrite, readOnlyError } from './sftp-read-only';
 import { finish } from './sftp-finish';
+import { keepFresh } from './sftp-keep-fresh';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
 export const HELD_PER_LANE = 8 * 1024 * 1024;
@@ -85,6 +86,9 @@ export async function putSftp(
   let whole = false; // every byte acknowledged: what is left is the whole upload, not part of it
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
+  const made = first.session.fstat(handle, paths.temp);
+  made.catch(() => undefined);
+  const fresh = keepFresh(() => (writer?.currentLanes ?? lanes)[0], made, paths.temp);
   try {
     if (paths.existingOwner && deniesWrite({ mode: paths.existingMode!, ...paths.existingOwner }, await accountOf(first.session, handle, paths.temp))) {
       throw readOnlyError(paths.target);
@@ -101,7 +105,10 @@ export async function putSftp(
       pieceSize: maxWrite,
       maxHeld,
       recover: recoverer(conn, paths.temp, lanes.length, opts, on),
-      onAck: (bytes) => opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: BigInt(bytes), total: opts.size }),
+      onAck: (bytes) => {
+        fresh.wrote();
+        opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: BigInt(bytes), total: opts.size });
+      },
       onFatal: (err) => fatal.fail(err),
       onRelease: (data) => pieces.release(data),
     });
@@ -110,6 +117,7 @@ export async function putSftp(
     source.close();
     const sha256 = sum?.digest('hex');
     await writer.flush();
+    fresh.stop();
     whole = true;
     lanes = writer.currentLanes;
     // Every byte is acknowledged: a loss from here on is mended by finishing
@@ -137,6 +145,7 @@ export async function putSftp(
     const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
     throw await removeTemp(last, paths, explained, log, keep, opts.onLeftBehind, whole);
   } finally {
+    fresh.stop();
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();
   }

@@ -1,13 +1,16 @@
 // The temporary file a SIGKILLed SFTP upload leaves: named as scpipe's, kept
 // by later runs (it may be another upload's, still running), and removed
 // when the user asks (`put --remove-stale`) once it is no longer written to.
-import { readFile, readdir, utimes } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
-import { waitFor } from '../helpers/async';
+import { waitFor, waitForSteady } from '../helpers/async';
 import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { STALE_AFTER_S } from '../../lib';
+import { TOUCH_AFTER_MS } from '../../lib/client/sftp-keep-fresh';
 
 const sshd = sshdPerSuite();
 
@@ -50,4 +53,40 @@ describe('a stale temporary file after a SIGKILLed SFTP upload', () => {
     expect(await readdir(dir)).toEqual(['t.bin']);
     expect(await readFile(join(dir, 't.bin'), 'utf8')).toBe('second');
   }, 90_000);
+});
+
+describe('a live SFTP upload whose input pauses', () => {
+  // An input silent for minutes (an incremental tar walking unchanged
+  // files) wrote nothing, so another run's --remove-stale took the live
+  // upload's temporary file for a leftover and removed it; the upload then
+  // failed at its rename ("rename: No such file"). Its file is aged here
+  // instead of waiting 120 s. User sees: --remove-stale keeps it ("kept
+  // …"), and the paused upload, once its input ends, exits 0. Left
+  // remotely: t.bin holding the paused upload's bytes (renamed last).
+  it('keeps its temporary file fresh, so --remove-stale keeps it', async () => {
+    const dir = await userDir(sshd.sftp, 'paused');
+    const target = remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/t.bin`);
+    const go = join(dir, 'go');
+    const head = randomBytes(1024 * 1024);
+    const tail = randomBytes(1000);
+    await writeFile(join(dir, 'head'), head);
+    await writeFile(join(dir, 'tail'), tail);
+    const producer = `cat ${join(dir, 'head')}; i=0; while [ ! -e ${go} ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done; cat ${join(dir, 'tail')}`;
+    const paused = startCli(['put', ...sshFlags(sshd, sshd.sftp), target, '--', 'sh', '-c', producer], { timeoutMs: 120_000 });
+    const temp = async (): Promise<string | undefined> => (await readdir(dir)).find((n) => n.startsWith('.t.bin.scpipe-'));
+    await waitFor(async () => (await temp()) !== undefined, 'the temporary file', 30_000);
+    const name = (await temp())!;
+    // Aged once the paused upload has written what it will before its input goes on.
+    await waitForSteady(() => statSync(join(dir, name)).size, 'the first bytes written', 1000);
+    const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
+    await utimes(join(dir, name), old, old);
+    // Touched within TOUCH_AFTER_MS of the last write, plus the check's own period.
+    await waitFor(async () => (await stat(join(dir, name))).mtimeMs > Date.now() - STALE_AFTER_S * 1000, 'the file touched', TOUCH_AFTER_MS * 2);
+    const other = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--remove-stale', target], { stdin: 'other' });
+    expect(other.status).toBe(0);
+    expect(other.stderr).toMatch(/^scpipe: kept .*\.t\.bin\.scpipe-\w{6}: written to \d+ s ago, another upload may still be writing it/);
+    await writeFile(go, '');
+    expect(await paused.done).toMatchObject({ status: 0, stderr: '' });
+    expect((await readFile(join(dir, 't.bin'))).equals(Buffer.concat([head, tail]))).toBe(true);
+  }, 120_000);
 });
