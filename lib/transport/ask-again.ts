@@ -12,9 +12,26 @@ export const ASK_AGAIN = 3;
 /** Whether `client` is still up while its requests go out (ssh2 emits 'close' before it fails their channels). */
 export function watchConnection(client: Client): { up(): boolean; stop(): void } {
   let up = true;
+  let watching = true;
   const gone = (): void => {
     up = false;
   };
+  // One listener per request in flight, and --parallel allows 64: each
+  // raises the limit, or Node warns of a leak ("11 close listeners added").
+  raiseMaxListeners(client, 1);
   client.once('close', gone);
-  return { up: () => up, stop: () => client.off('close', gone) };
+  return {
+    up: () => up,
+    stop: () => {
+      if (!watching) return;
+      watching = false;
+      client.off('close', gone);
+      raiseMaxListeners(client, -1);
+    },
+  };
+}
+
+function raiseMaxListeners(client: Client, by: number): void {
+  const max = client.getMaxListeners();
+  if (max !== 0) client.setMaxListeners(max + by); // 0: unlimited already
 }

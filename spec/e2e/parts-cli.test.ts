@@ -67,6 +67,17 @@ describe('scpipe put --part-size', () => {
     expect(r.stderr).not.toContain('MaxListenersExceededWarning');
   });
 
+  // --parallel 10 to 64 (allowed: 1 to 64) holds that many exec requests at
+  // once on one connection: stderr holds no Node warning of a "memory leak".
+  it('put and get with --parallel 12: no MaxListenersExceededWarning on stderr', async () => {
+    const data = randomBytes(12 * 64 * 1024 + 1);
+    const put = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '64k', '--parallel', '12', at(`${dir}/l.bin`)], { stdin: data });
+    expect(put).toMatchObject({ status: 0, stderr: '' });
+    const got = await runCli(['get', ...flags(), '--parallel', '12', at(`${dir}/l.bin`)]);
+    expect(got).toMatchObject({ status: 0, stderr: '' });
+    expect(got.stdout.equals(data)).toBe(true);
+  });
+
   it('needs local room for parallel + 1 parts only: 80 MiB through a 8 MiB tmpfs spool directory', async () => {
     const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small]);
