@@ -14,6 +14,8 @@ import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
 import { recordSha256 } from '../json-summary';
+import { checkSpoolDirectory } from '../../lib/internal';
+import { withPartsSpoolFullHint } from '../spool-full';
 
 interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   output?: string;
@@ -21,6 +23,7 @@ interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   p: boolean;
   parallel?: number;
   retries?: number;
+  'spool-dir'?: string;
 }
 
 /** Builds the get command for yargs. */
@@ -39,6 +42,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .options(checksumFileOption)
         .options(checkOptions)
         .option('retries', { ...singleNumber('retries'), describe: 'fetch again after a lost connection, with backoff (default 5; 0: never)' })
+        .option('spool-dir', { ...single, describe: 'a parts set: directory for the parts fetched ahead past 64 MiB of RAM, (parallel + 1) parts at most (default $TMPDIR or /tmp)' })
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '')
         .example('scpipe get --check db.dump.zst.sha256 --output db.dump.zst vault:db.dump.zst', '') as unknown as Argv<GetArgs>,
     handler: (args) => {
@@ -51,7 +55,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
 
 /** Writes one remote file to stdout or `output`; shared by `get` and `cp host:f -`. */
 export async function runGet(
-  args: SshArgs & ProtocolArgs & ChecksumArgs & { p?: boolean; parallel?: number; retries?: number; parts?: boolean },
+  args: SshArgs & ProtocolArgs & ChecksumArgs & { p?: boolean; parallel?: number; retries?: number; parts?: boolean; 'spool-dir'?: string },
   sourceArg: string,
   output: string | undefined,
   signal: AbortSignal,
@@ -66,6 +70,7 @@ export async function runGet(
   const expectSha256 = await expectedSha256(args, spec.path);
   if (args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', "get's stdout carries the file: give --checksum-file a file name");
   await checkChecksumFile(args['checksum-file']);
+  if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
   const progress = ProgressLine.wanted(args);
   try {
     const got = await getTo(connectOptions(spec, args, log), spec.path, output ?? process.stdout, {
@@ -75,6 +80,7 @@ export async function runGet(
       parallel: args.parallel,
       parts: args.parts,
       retries: args.retries,
+      spoolDir: args['spool-dir'],
       sha256: wantsSha256(args),
       expectSha256,
       onRetry: (e) => {
@@ -94,7 +100,7 @@ export async function runGet(
       sayChecksums(args, [{ sha256: got.sha256, name }]);
     }
   } catch (err) {
-    if (err instanceof ScpipeError || output !== undefined) throw err;
+    if (err instanceof ScpipeError || output !== undefined) throw withPartsSpoolFullHint(err);
     throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
   } finally {
     progress?.done();
