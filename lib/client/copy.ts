@@ -27,6 +27,7 @@ import { downloadSftp, uploadSftp, type SftpTarget } from './sftp-copy';
 import { copiedFileOptions, type CopiedFile } from './copied-file';
 import { scpLanding } from './scp-landing';
 import { MissingWatch, missingButASet, setHint } from './set-hint';
+import { hasWildcard, wildcardHint } from './glob-hint';
 import { scpKindOf } from './scp-exists';
 import type { Progress } from './progress';
 import type { ExitStatus } from '../protocol/channel';
@@ -176,6 +177,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
       });
       const isFile = async (path: string): Promise<boolean> => (await scpKindOf(opener.open, path, attemptOpts)) === 'file';
       if (!glob && (await missingButASet(watch, remotePath, isFile))) attemptOpts.onProblem?.(setHint(remotePath));
+      else if (!glob && watch.missing && hasWildcard(remotePath)) attemptOpts.onProblem?.(wildcardHint(remotePath));
       left.shift();
     }
   }).catch((err: unknown) => Promise.reject(asScpipeError(err)));

@@ -5,6 +5,7 @@
 // paths are SFTP paths: no shell, no globs, `~/` is the login directory.
 import { stat } from 'node:fs/promises';
 import { MissingWatch, missingButASet, setHint } from './set-hint';
+import { hasWildcard, wildcardHint } from './glob-hint';
 import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
 import { createLocalSinkAt } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
@@ -125,6 +126,7 @@ export async function downloadSftp(session: SftpSession, remotePaths: string[], 
     await reader.copy(await sftpPathOn(session, remotePath), name, sink);
     const isFile = async (path: string): Promise<boolean> => (await session.stat(await sftpPathOn(session, path))).isFile();
     if (await missingButASet(watch, remotePath, isFile)) opts.onProblem?.(setHint(remotePath));
+    else if (watch.missing && hasWildcard(remotePath)) opts.onProblem?.(wildcardHint(remotePath));
     onDone?.(remotePath);
   }
   if (reader.firstProblem) throw reader.firstProblem;

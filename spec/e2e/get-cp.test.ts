@@ -340,6 +340,26 @@ describe('cp of a parts set by its name', () => {
     expect(await readdir(local)).toEqual([]);
   });
 
+  // scp has the remote expand `host:dir/*.gz` (its shell, or sftp's glob);
+  // scpipe asks for the name literally, and says so when it is missing.
+  it.each([
+    ['SCP (-O)', () => sshd.rssh, ['-O']],
+    ['SFTP (the internal-sftp account)', () => sshd.sftp, []],
+  ])('over %s: a missing source with a wildcard is said to be taken literally, with what expands it', async (_name, account, extra) => {
+    const dir = await userDir(account(), 'cp-glob');
+    await writeFile(join(dir, 'a.gz'), 'a');
+    const path = `${remotePath(account(), dir)}/*.gz`;
+    const r = await runCli(['cp', ...sshFlags(sshd, account()), ...extra, remote(sshd, account(), path), local]);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(/\*\.gz: (stat: )?No such file/i);
+    expect(lines.slice(1)).toEqual([
+      `scpipe: ${path}: not expanded: scpipe takes remote paths literally; name the files, or let the remote shell expand them with -O --quote none (an sftp-only host has no shell)`,
+      '',
+    ]);
+    expect(await readdir(local)).toEqual([]);
+  });
+
   it('a missing name that is no set either: only the remote\'s message', async () => {
     const r = await runCli(['cp', ...flags(), '-O', at(`${rdir}/nope`), local]);
     expect(r.status).toBe(1);
