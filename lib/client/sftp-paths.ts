@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import { ScpipeError, isScpipeError } from '../errors';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
+import { throughLinks } from './sftp-links';
 
 /** Where an upload writes. */
 export interface UploadPaths {
@@ -70,8 +71,9 @@ export async function uploadPaths(session: SftpSession, remotePath: string, name
   const path = await sftpPathOn(session, remotePath);
   const named = fileName(path === '.' ? './' : path, name);
   const stat = path.endsWith('/') || path === '.' ? 'dir' : await kindOf(session, path);
-  const target = stat === 'dir' ? posix.join(path, named) : path;
-  const existing = stat === 'dir' ? await session.stat(target).catch(absent) : stat === 'missing' ? undefined : stat;
+  // Through a symbolic link, as scp -t writes (sftp-links.ts).
+  const target = await throughLinks(session, stat === 'dir' ? posix.join(path, named) : path);
+  const existing = await session.stat(target).catch(absent);
   if (existing?.isDirectory()) {
     throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(target)}: is a directory`, { path: target });
   }

@@ -24,6 +24,7 @@ import { escapeForTerminal } from '../util/escape';
 import { HELD_PER_LANE } from './sftp-put';
 import { rename } from './sftp-finish';
 import { asTarget, tempNameFor } from './sftp-paths';
+import { throughLinks } from './sftp-links';
 import { explainNoSpace } from './sftp-no-space';
 import { accountOf, deniesWrite, readOnlyError, type Account } from './sftp-read-only';
 
@@ -75,19 +76,30 @@ export class SftpTreeWriter implements SourceSession {
   }
 
   async sendFile(file: OutgoingFile): Promise<boolean> {
-    const path = this.pathFor(file.name);
-    const temp = tempNameFor(path);
+    let path = this.pathFor(file.name);
+    let temp = tempNameFor(path);
     let handle: Buffer | undefined;
     let opened = false;
     try {
-      // Four round trips a file: stat and open together; the writes; fstat,
-      // fsetstat and close together (a server handles one handle's requests
-      // in order); the rename.
-      const [existingOr, opening] = await Promise.allSettled([
+      // Four round trips a file: stat, lstat and open together; the writes;
+      // fstat, fsetstat and close together (a server handles one handle's
+      // requests in order); the rename.
+      const mode = file.mode & this.modeBits;
+      let [existingOr, opening, linkOr] = await Promise.allSettled([
         this.session.stat(path).catch(absent),
-        this.session.open(temp, 'wx', { mode: file.mode & this.modeBits }),
+        this.session.open(temp, 'wx', { mode }),
+        this.session.lstat(path).catch(absent),
       ]);
       if (opening.status === 'fulfilled') [handle, opened] = [opening.value, true];
+      if (linkOr.status === 'fulfilled' && linkOr.value?.isSymbolicLink()) {
+        // Written through, as scp -t writes (sftp-links.ts): the temporary file goes beside the file the link leads to.
+        if (opened) await this.removeTemp(handle, temp, new Error('the target is a symbolic link'));
+        [handle, opened] = [undefined, false];
+        path = await throughLinks(this.session, path);
+        temp = tempNameFor(path);
+        [existingOr, opening] = await Promise.allSettled([this.session.stat(path).catch(absent), this.session.open(temp, 'wx', { mode })]);
+        if (opening.status === 'fulfilled') [handle, opened] = [opening.value, true];
+      }
       if (existingOr.status === 'rejected') throw existingOr.reason;
       const existing = existingOr.value;
       if (existing?.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: is a directory`, { path });

@@ -164,6 +164,14 @@ export class SftpSession {
     return this.call('stat', path, (done) => this.raw.stat(path, done));
   }
 
+  lstat(path: string): Promise<Stats> {
+    return this.call('lstat', path, (done) => this.raw.lstat(path, done));
+  }
+
+  readlink(path: string): Promise<string> {
+    return this.call('readlink', path, (done) => this.raw.readlink(path, done));
+  }
+
   setstat(path: string, attrs: InputAttributes): Promise<void> {
     return this.call('setstat', path, (done) => this.raw.setstat(path, attrs, (err) => done(err)));
   }

@@ -143,6 +143,28 @@ describe.each([
   // As scp -t, whose open("nodir/") fails before a byte: a target ending in
   // `/` that is not a directory refuses a file before it is sent, rather than
   // after all of it went to a temporary name whose rename then failed.
+  // OpenSSH's scp -t and sftp open the target, following a link: renaming
+  // over it would drop the link and put the bytes beside it, maybe on another disk.
+  it('writes through a remote symbolic link, as scp does: the link stays, the file it leads to gets the bytes', async () => {
+    await mkdir(join(dir, 'big'));
+    await mkdir(join(dir, 't'));
+    await writeFile(join(dir, 'big', 'x'), 'old');
+    for (const p of ['big', 'big/x', 't']) await chown(join(dir, p), account().uid, account().gid);
+    await symlink('big/x', join(dir, 'top'));
+    await symlink('../big/new', join(dir, 't', 'f')); // dangling: made where it leads, as open(O_CREAT) would
+    await writeFile(join(local, 'f'), 'new');
+    await mkdir(join(local, 't'));
+    await writeFile(join(local, 't', 'f'), 'tree');
+    expect(await cp(account(), [join(local, 'f'), remote(sshd, account(), `${rdir}/top`)])).toMatchObject({ status: 0, stderr: '' });
+    expect(await cp(account(), ['-r', join(local, 't'), remote(sshd, account(), rdir)])).toMatchObject({ status: 0, stderr: '' });
+    expect(await readlink(join(dir, 'top'))).toBe('big/x');
+    expect(await readlink(join(dir, 't', 'f'))).toBe('../big/new');
+    expect(await readFile(join(dir, 'big', 'x'), 'utf8')).toBe('new');
+    expect(await readFile(join(dir, 'big', 'new'), 'utf8')).toBe('tree');
+    expect((await readdir(join(dir, 'big'))).sort()).toEqual(['new', 'x']);
+    expect((await readdir(dir)).sort()).toEqual(['big', 't', 'top']);
+  });
+
   it('a file to TARGET/ that is not a directory is refused before it is sent; a tree makes TARGET', async () => {
     await writeFile(join(local, 'f'), randomBytes(1 << 20));
     await writeFile(join(dir, 'rfile'), 'old');

@@ -2,7 +2,7 @@
 // sshd, through the sftp-only jail (ForceCommand internal-sftp, chrooted)
 // and the rssh-like account (which runs sftp-server).
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, stat, writeFile, chmod, chown } from 'node:fs/promises';
+import { readFile, readdir, readlink, stat, writeFile, chmod, chown, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
@@ -55,6 +55,19 @@ describe.each([
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`sent ${data.length} bytes (spool: none)`);
     expect((await readFile(join(dir, 'piped.bin'))).equals(data)).toBe(true);
+  });
+
+  // As scp -t and sftp write: through the link, which stays (sftp-links.ts).
+  it('writes through a symbolic link at the target, into the file it leads to', async () => {
+    await mkdir(join(dir, 'big'));
+    await writeFile(join(dir, 'big', 'db.dump'), 'old');
+    for (const p of ['big', 'big/db.dump']) await chown(join(dir, p), account().uid, account().gid);
+    await symlink('big/db.dump', join(dir, 'db.dump'));
+    const r = await runCli(put(account(), `${rdir}/db.dump`), { stdin: 'new' });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readlink(join(dir, 'db.dump'))).toBe('big/db.dump');
+    expect(await readFile(join(dir, 'big', 'db.dump'), 'utf8')).toBe('new');
+    expect(await readdir(join(dir, 'big'))).toEqual(['db.dump']);
   });
 
   it('writes over several channels at once (--parallel 3), byte-exact', async () => {
