@@ -4,7 +4,7 @@
 // throw (verifier.failure()) once ssh2 reports the failed handshake.
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ScpipeError } from '../errors';
+import { ScpipeError, isScpipeError } from '../errors';
 import { appendKnownHost, checkHostKey, fingerprint, keyType, knownHostsName, rsaKeyBits } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
 
@@ -189,7 +189,8 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
       if (ok) accepted = Buffer.from(key);
       verify(ok);
     }, (err: unknown) => {
-      refuse(new ScpipeError('ERR_HOST_KEY_UNKNOWN', `cannot verify the host key of ${name}: ${(err as Error).message}`, { host: name, cause: err }));
+      // Ctrl-C at the question is an interrupt (130, as ssh dies of SIGINT there), not a key that could not be checked.
+      refuse(isScpipeError(err, 'ERR_ABORTED') ? err : new ScpipeError('ERR_HOST_KEY_UNKNOWN', `cannot verify the host key of ${name}: ${(err as Error).message}`, { host: name, cause: err }));
       verify(false);
     });
   }) as HostVerifier;

@@ -77,6 +77,15 @@ describe('StrictHostKeyChecking=ask', () => {
     expect(existsSync(knownHosts)).toBe(false);
   });
 
+  it('Ctrl-C at the question is an interrupt: exit 130 as ssh, nothing written, nothing recorded', async () => {
+    const knownHosts = join(local(), 'known_hosts');
+    const r = await onTerminal(args(knownHosts, 'intr.txt'), '\x03');
+    expect(r.out).toContain('interrupted by SIGINT');
+    expect(r.status).toBe(130);
+    expect(existsSync(join(dir, 'intr.txt'))).toBe(false);
+    expect(existsSync(knownHosts)).toBe(false);
+  });
+
   it('without a terminal refuses as before, saying how to add the key', async () => {
     // setsid: no controlling terminal, even when the tests run from one.
     const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
