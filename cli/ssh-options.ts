@@ -78,8 +78,16 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     warn: (line) => void process.stderr.write(`${escapeForTerminal(line)}\n`),
     // As scp: shown unless -q; escaped by the library. On a terminal the spool's progress line may be up.
     banner: args.q ? () => undefined : (line) => void process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`),
-    prompt: promptOnTty,
+    prompt: (question, echo) => promptOnTty(question, echo, sayBackgroundOnce),
   });
+}
+
+let saidBackground = false;
+// The refusal that follows says "no terminal"; this says why there is one all the same.
+function sayBackgroundOnce(): void {
+  if (saidBackground) return;
+  saidBackground = true;
+  process.stderr.write('scpipe: not asking on the terminal: scpipe runs in its background (under `timeout`, give it --foreground)\n');
 }
 
 function checkPort(text: string): number {

@@ -53,15 +53,42 @@ export function feedLine(state: LineState, chunk: string, echo: boolean): LineFe
   return { output };
 }
 
+/**
+ * True when this process has a controlling terminal whose foreground is
+ * another process group (`timeout` without --foreground, a `&` job). Linux
+ * only (/proc); elsewhere false.
+ */
+export function inTerminalBackground(stat = '/proc/self/stat'): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(stat, 'latin1');
+  } catch {
+    return false;
+  }
+  // After "pid (comm) ": state ppid pgrp session tty_nr tpgid; comm may hold spaces and parentheses.
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const pgrp = Number(f[2]);
+  const tpgid = Number(f[5]);
+  return tpgid > 0 && pgrp > 0 && tpgid !== pgrp;
+}
+
 // Writes `question` to /dev/tty and reads one line from it, without echo when
-// `echo` is false. Resolves null when there is no controlling terminal (or on
-// Ctrl-D); rejects with ERR_ABORTED on Ctrl-C.
-export function promptOnTty(question: string, echo: boolean): Promise<string | null> {
+// `echo` is false. Resolves null when there is no controlling terminal, when
+// this process is in its background (`onBackground` is called then), or on
+// Ctrl-D; rejects with ERR_ABORTED on Ctrl-C.
+export function promptOnTty(question: string, echo: boolean, onBackground?: () => void): Promise<string | null> {
   let rfd: number;
   let wfd: number;
   try {
     rfd = fs.openSync('/dev/tty', 'r');
   } catch {
+    return Promise.resolve(null);
+  }
+  // Raw mode from the background stops the process (SIGTTOU), and a SIGTERM
+  // caught meanwhile only restarts that stop: `timeout 60 scpipe …` never ended.
+  if (inTerminalBackground()) {
+    fs.closeSync(rfd);
+    onBackground?.();
     return Promise.resolve(null);
   }
   try {

@@ -97,6 +97,25 @@ describe('StrictHostKeyChecking=ask', () => {
     expect(r.stderr).toContain(`ssh-keyscan -p ${sshd.port} -t `);
   });
 
+  it('in the background of its terminal (under timeout), refuses at once instead of stopping for good', async () => {
+    // Raw mode from a background process group stops it (SIGTTOU); timeout's
+    // SIGTERM + SIGCONT only restarted the stop, so `timeout 20 scpipe` never ended.
+    const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+    const cmd = `printf x | timeout 20 ${shellQuote([process.execPath, CLI, ...args(join(local(), 'known_hosts'), 'bg.txt')])}; echo "status=$?"`;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, HOME: process.env.SCPIPE_TEST_HOME } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40000);
+    const started = Date.now();
+    await new Promise((resolve) => child.once('close', resolve));
+    clearTimeout(timer);
+    expect(out).toContain('status=255');
+    expect(Date.now() - started).toBeLessThan(15000);
+    expect(out).toContain('not asking on the terminal: scpipe runs in its background (under `timeout`, give it --foreground)');
+    expect(out).toContain('there is no terminal to ask whether to trust it');
+    expect(existsSync(join(dir, 'bg.txt'))).toBe(false);
+  });
+
   it('where the known_hosts directory is missing (a new account), the line makes it first', () => {
     // `ssh-keyscan … >> ~/.ssh/known_hosts` alone failed in the shell: No such file or directory.
     const { SSH_AUTH_SOCK: _agent, ...env } = process.env;

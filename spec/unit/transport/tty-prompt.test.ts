@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { feedLine, type LineState } from '../../../lib/transport/tty-prompt';
+import { feedLine, inTerminalBackground, type LineState } from '../../../lib/transport/tty-prompt';
 
 const fresh = (): LineState => ({ value: '', inEscape: false });
 
@@ -124,5 +124,27 @@ describe('promptOnTty', () => {
   it('rejects with ERR_ABORTED on Ctrl-C', async () => {
     await onPty('Password: ', 'noecho', 'abc\x03');
     expect(result()).toEqual({ code: 'ERR_ABORTED' });
+  });
+});
+
+describe('inTerminalBackground', () => {
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-stat-'))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const stat = (text: string): string => {
+    const file = path.join(dir, `stat${n++}`);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+  // Fields after "(comm) ": state ppid pgrp session tty_nr tpgid …
+  it('is true when the terminal foreground is another process group, even with ") " in the command name', () => {
+    expect(inTerminalBackground(stat('4242 (no) de (x) S 4200 4242 4100 34817 4100 4194304 0 0'))).toBe(true);
+    expect(inTerminalBackground(stat('4242 (node) S 4200 4242 4100 34817 4242 4194304 0 0'))).toBe(false);
+  });
+
+  it('is false without a terminal (tpgid -1) or without /proc', () => {
+    expect(inTerminalBackground(stat('4242 (node) S 1 4242 4242 0 -1 4194304 0 0'))).toBe(false);
+    expect(inTerminalBackground('/nonexistent/stat')).toBe(false);
   });
 });
