@@ -2,8 +2,8 @@
 // yargs makes it): commands and options from the yargs definitions, and for
 // a word that is not an option, the Host aliases of ~/.ssh/config as `alias:`.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { homeDirectory } from '../lib/internal';
 
 /** The Host names of an ssh_config text that name one host (no wildcards, no negations). */
 export function hostAliases(configText: string): string[] {
@@ -19,11 +19,11 @@ export function hostAliases(configText: string): string[] {
 }
 
 /** `alias:` candidates for `current` from ~/.ssh/config (nothing when it cannot be read). */
-export function hostCompletions(current: string, home = homedir()): string[] {
+export function hostCompletions(current: string, home?: string): string[] {
   if (current.startsWith('-') || current.includes(':')) return [];
   let text = '';
   try {
-    text = readFileSync(join(home, '.ssh', 'config'), 'utf8');
+    text = readFileSync(join(home ?? homeDirectory(), '.ssh', 'config'), 'utf8');
   } catch {
     return [];
   }

@@ -5,6 +5,7 @@
 export { parseByteSize, formatBytes, checkSpoolDirectory, spoolDirectory, ramFileSystemFree } from './spool';
 export { BODY_CHUNK } from './util/body-chunk';
 export { childEnv } from './util/child-env';
+export { homeDirectory } from './util/home';
 export { describeIoError, errnoCode, strerror } from './fs/strerror';
 export { parsePort } from './transport/ssh-config-values';
 export { promptOnTty } from './transport/tty-prompt';

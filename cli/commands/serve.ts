@@ -1,5 +1,4 @@
 // `scpipe serve [options]`: an scp and SFTP SSH server over a root directory.
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import {
@@ -16,7 +15,7 @@ import {
   type ServeAuth,
   type ServeOptions,
 } from '../../lib';
-import { defaultHostKeyPath, parseMaxStartups } from '../../lib/internal';
+import { defaultHostKeyPath, homeDirectory, parseMaxStartups } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { operands, unknownArguments, type OperandArgs } from '../operands';
 import { say } from '../report';
@@ -151,7 +150,7 @@ async function serveAuth(args: ServeArgs): Promise<ServeAuth> {
   if (args['no-auth']) return { none: true };
   const password = process.env[PASSWORD_ENV];
   if (password !== undefined && args.user === undefined) throw new ScpipeError('ERR_USAGE', `${PASSWORD_ENV} is set: name the user with --user`);
-  const keysPath = args['authorized-keys'] ?? join(homedir(), '.ssh', 'authorized_keys');
+  const keysPath = args['authorized-keys'] ?? join(homeDirectory(), '.ssh', 'authorized_keys');
   // Read again at a login whenever it changed, as sshd does: a key removed is refused without a restart.
   const file = await AuthorizedKeysFile.load(keysPath, say).catch((err: unknown) => {
     if (args['authorized-keys'] !== undefined || password === undefined) throw err;

@@ -2,11 +2,11 @@
 // and kept in the user's cache directory, so clients see the same key on
 // every start (and known_hosts keeps working).
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ScpipeError } from '../errors';
 import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
+import { homeDirectory } from '../util/home';
 import { fingerprint } from '../transport/known-hosts';
 import { ssh2 } from './ssh2';
 
@@ -23,7 +23,7 @@ export interface HostKey {
 
 /** Where the generated key lives: $XDG_CACHE_HOME/scpipe, else ~/.cache/scpipe. */
 export function defaultHostKeyPath(env: NodeJS.ProcessEnv = process.env): string {
-  const cache = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  const cache = env.XDG_CACHE_HOME || join(homeDirectory(), '.cache');
   return join(cache, 'scpipe', 'serve_host_ed25519_key');
 }
 

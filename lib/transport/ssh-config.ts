@@ -4,13 +4,13 @@
 // obtained wins. Host/Match blocks and Include are evaluated here over the
 // syntax tree from the `ssh-config` package.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse as parseConfig } from 'ssh-config';
 import { LineType, type Line } from 'ssh-config';
 import { ScpipeError } from '../errors';
 import { childEnv } from '../util/child-env';
+import { homeDirectory, localUsername, noUserName } from '../util/home';
 import { fnmatch } from '../protocol/glob';
 import { matchPatternList } from './wildcard';
 import { expand, hostnameOf, setValue, splitArgs, tokensFor, type State } from './ssh-config-values';
@@ -31,7 +31,7 @@ export interface SshOptions {
   identityFiles?: string[];
   /** The user from user@host; -o User beats it, as scp passes it to ssh as -l after the -o options. */
   user?: string;
-  /** Home directory for ~, %d and the default files (tests); default os.homedir(). */
+  /** Home directory for ~, %d and the default files (tests); default homeDirectory(). */
   homeDir?: string;
   /** System-wide config read after the user's; default /etc/ssh/ssh_config; 'none' skips it. */
   systemConfigFile?: string;
@@ -143,14 +143,6 @@ function readConfig(file: string, st: State, baseDir: string, depth: number, che
   return true;
 }
 
-function localUsername(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? process.env.LOGNAME ?? '';
-  }
-}
-
 function applyOption(st: State, option: string): void {
   const m = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(.*?)\s*$/.exec(option);
   if (!m) throw new ScpipeError('ERR_USAGE', `-o ${JSON.stringify(option)}: give Key=Value (an ssh_config keyword)`);
@@ -161,7 +153,7 @@ function applyOption(st: State, option: string): void {
 // like `ssh -G alias`. Throws ERR_USAGE for a bad or unsupported -o, ERR_CONFIG
 // for a missing -F file or a bad config file.
 export async function resolveHost(alias: string, opts: SshOptions): Promise<ResolvedHost> {
-  const home = opts.homeDir ?? os.homedir();
+  const home = opts.homeDir ?? homeDirectory();
   const st: State = { alias: alias.toLowerCase(), home, localUser: localUsername(), values: new Map(), other: new Map(), identity: [], final: false, wantFinal: false };
   st.identity.push(...(opts.identityFiles ?? []));
   for (const o of opts.options ?? []) applyOption(st, o);
@@ -186,5 +178,7 @@ export async function resolveHost(alias: string, opts: SshOptions): Promise<Reso
     st.final = true; // (repeated IdentityFiles are de-duplicated below, as ssh does)
     readAll();
   }
-  return buildResolvedHost(st, alias, sshDir);
+  const resolved = buildResolvedHost(st, alias, sshDir);
+  if (resolved.user === '') throw noUserName(alias); // ssh: "No user exists for uid N"
+  return resolved;
 }
