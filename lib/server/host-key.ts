@@ -40,9 +40,15 @@ export async function loadHostKey(path: string, generate: boolean): Promise<Host
   let generated = false;
   if (!privateKey) {
     const pair = generateHostKeyPair();
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await writeFile(path, pair.private, { mode: 0o600, flag: 'wx' });
-    await writeFile(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });
+    try {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await writeFile(path, pair.private, { mode: 0o600, flag: 'wx' });
+      await writeFile(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });
+    } catch (err) {
+      // A service user with no writable home (ProtectHome=, nobody): say what to give instead of a stack trace.
+      const where = escapeForTerminal((err as NodeJS.ErrnoException).path ?? path);
+      throw new ScpipeError('ERR_USAGE', `cannot save a new host key: ${where}: ${strerror(err)}; give one with --host-key FILE`, { path, cause: err });
+    }
     privateKey = Buffer.from(pair.private);
     generated = true;
   }

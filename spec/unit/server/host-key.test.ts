@@ -99,4 +99,16 @@ describe('loadHostKey(path, generate)', () => {
     fs.chmodSync(file, 0o644);
     expect((await loadHostKey(file, false)).openMode).toBe(0o644);
   });
+
+  // A service user with no writable home got "internal error" and a stack
+  // trace, exit 1. (Root writes anywhere: a cache directory that is a
+  // dangling link, as to a disk not mounted, cannot be made either.)
+  it('says where it could not save a new key, and what to give instead', async () => {
+    const cache = path.join(tempDir(), 'cache');
+    fs.symlinkSync(path.join(tempDir(), 'not-mounted', 'cache'), cache);
+    await expect(loadHostKey(path.join(cache, 'key'), true)).rejects.toMatchObject({
+      code: 'ERR_USAGE',
+      message: `cannot save a new host key: ${cache}: No such file or directory; give one with --host-key FILE`,
+    });
+  });
 });
