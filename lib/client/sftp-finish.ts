@@ -34,9 +34,23 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp)));
   // A signal during the fsync or read-back: the target stays as it was (the caller removes the temporary file).
   throwIfAborted(opts.signal);
-  if (opts.noClobber) await renameNoClobber(session, paths);
-  else await rename(session, paths, log);
+  await (opts.noClobber ? renameNoClobber(session, paths) : rename(session, paths, log)).catch((err: unknown) => tempGone(session, paths, err));
   for (const l of lanes) if (l !== lanes[0]) l.session.end();
+}
+
+// A rename refused for want of its source: the temporary file was removed
+// while this run wrote to it (by hand, or by a --remove-stale that took it
+// for a leftover). "rename: No such file" alone read as the target's fault.
+async function tempGone(session: SftpSession, paths: UploadPaths, err: unknown): Promise<never> {
+  if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
+  const gone = await session.stat(paths.temp).then(() => false, (e: unknown) => isScpipeError(e, 'ERR_NO_SUCH_FILE'));
+  const dirThere = await session.stat(posix.dirname(paths.temp)).then(() => true, () => false);
+  if (!gone || !dirThere) throw err;
+  throw new ScpipeError(
+    'ERR_NO_SUCH_FILE',
+    `${escapeForTerminal(paths.target)}: the temporary file ${escapeForTerminal(paths.temp)} was removed during the upload (by hand, or by another run's --remove-stale), so nothing was stored, and the target is as it was`,
+    { path: paths.temp, cause: err },
+  );
 }
 
 // posix-rename replaces the target atomically. Plain v3 rename fails when the

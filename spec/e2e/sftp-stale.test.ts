@@ -2,7 +2,7 @@
 // by later runs (it may be another upload's, still running), and removed
 // when the user asks (`put --remove-stale`) once it is no longer written to.
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { chown, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
@@ -89,4 +89,27 @@ describe('a live SFTP upload whose input pauses', () => {
     expect(await paused.done).toMatchObject({ status: 0, stderr: '' });
     expect((await readFile(join(dir, 't.bin'))).equals(Buffer.concat([head, tail]))).toBe(true);
   }, 120_000);
+
+  // Its temporary file removed meanwhile (by hand, or by a --remove-stale
+  // of a version without the above). User sees, once the input ends: exit 1
+  // and what happened, where it said "t.bin: rename: No such file". Left:
+  // the old t.bin.
+  it('says its temporary file was removed, when it was', async () => {
+    const dir = await userDir(sshd.sftp, 'removed');
+    const rdir = remotePath(sshd.sftp, dir);
+    await writeFile(join(dir, 't.bin'), 'old');
+    await chown(join(dir, 't.bin'), sshd.sftp.uid, sshd.sftp.gid);
+    const go = join(dir, 'go');
+    const producer = `head -c 1048576 /dev/zero; i=0; while [ ! -e ${go} ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done; head -c 1000 /dev/zero`;
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${rdir}/t.bin`), '--', 'sh', '-c', producer], { timeoutMs: 60_000 });
+    let name: string | undefined;
+    await waitFor(async () => (name = (await readdir(dir)).find((n) => n.startsWith('.t.bin.scpipe-'))) !== undefined, 'the temporary file', 30_000);
+    await rm(join(dir, name!));
+    await writeFile(go, '');
+    expect(await run.done).toMatchObject({
+      status: 1,
+      stderr: `scpipe: ${rdir}/t.bin: the temporary file ${rdir}/${name} was removed during the upload (by hand, or by another run's --remove-stale), so nothing was stored, and the target is as it was\n`,
+    });
+    expect(await readFile(join(dir, 't.bin'), 'utf8')).toBe('old');
+  });
 });
