@@ -85,7 +85,7 @@ export async function runGet(
       expectSha256,
       onRetry: (e) => {
         recordRetry();
-        sayRetry(spec.path, e);
+        sayRetry(e.file ?? spec.path, e);
       },
       onProgress: tally(progress?.update),
       onDownload: (download) => log?.(`receiving ${escapeForTerminal(download.name)} over ${download.protocol}: ${download.size} bytes`),

@@ -40,7 +40,8 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
   /** Fetches again after a lost connection (default retry.ts DEFAULT_RETRIES; 0: none). */
   retries?: number;
   backoffMs?: readonly number[];
-  onRetry?: (event: RetryEvent) => void;
+  /** Each retry; `file`: the part of a parts set fetched again. */
+  onRetry?: (event: RetryEvent & { file?: string }) => void;
   /** A parts set: RAM for the parts fetched ahead (default 64 MiB), then files in `spoolDir`. */
   memoryLimit?: number;
   spoolDir?: string;

@@ -109,7 +109,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
 // retries' backoff.
 function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, index: number, held: Held, opts: GetOptions, before?: Promise<unknown>): Promise<SpooledPart> {
   let waited = before === undefined;
-  return retrying(conn, opts, async (current) => {
+  return retrying(conn, { ...opts, onRetry: opts.onRetry && ((e) => opts.onRetry!({ ...e, file: entry.name })) }, async (current) => {
     const open = (): Promise<Download> => fetchFile(conn, current, dir + entry.name, opts);
     try {
       return await fetchPartOnce(open, entry, index, held, opts);
