@@ -18,14 +18,18 @@ export function withSpoolFullHint(err: unknown): unknown {
   );
 }
 
-/** A get of a parts set whose local spool filled: the parts fetched ahead are held there, so say how to give them room. */
-export function withPartsSpoolFullHint(err: unknown): unknown {
+// What the parts held in the spool directory are, and how to give them room.
+const PARTS_HELD = {
+  get: 'the parts fetched ahead are held there, (--parallel + 1) parts at most: give --spool-dir on a larger disk, or a lower --parallel',
+  put: 'the parts waiting to be sent are held in the spool directory, (--parallel + 1) parts at most: give --spool-dir on a larger disk, or a smaller --part-size or --parallel',
+};
+
+/** A parts set's get or put whose local spool filled, with the way past it added; else `err`. */
+export function withPartsSpoolFullHint(err: unknown, role: 'get' | 'put'): unknown {
   if (!isScpipeError(err, 'ERR_SPOOL')) return err;
-  const code = (err.cause as { code?: unknown } | undefined)?.code;
+  // A put's error says what the set is left as; the disk's error is its cause's cause.
+  const spool = isScpipeError(err.cause, 'ERR_SPOOL') ? err.cause : err;
+  const code = (spool.cause as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !FULL.has(code)) return err;
-  return new ScpipeError(
-    'ERR_SPOOL',
-    `${err.message}; the parts fetched ahead are held there, (--parallel + 1) parts at most: give --spool-dir on a larger disk, or a lower --parallel`,
-    { path: err.path, bytes: err.bytes, cause: err.cause },
-  );
+  return new ScpipeError('ERR_SPOOL', `${err.message}; ${PARTS_HELD[role]}`, { ...err, cause: err.cause });
 }

@@ -100,7 +100,7 @@ export async function runGet(
       sayChecksums(args, [{ sha256: got.sha256, name }]);
     }
   } catch (err) {
-    if (err instanceof ScpipeError || output !== undefined) throw withPartsSpoolFullHint(err);
+    if (err instanceof ScpipeError || output !== undefined) throw withPartsSpoolFullHint(err, 'get');
     throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
   } finally {
     progress?.done();

@@ -10,6 +10,7 @@ import { ramSpoolWarning } from '../ram-spool';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { sayChecksums, writeChecksumFile } from '../checksums';
+import { withPartsSpoolFullHint } from '../spool-full';
 
 /** What runPutParts takes from the command line. */
 export interface PutPartsArgs extends SshArgs, ProtocolArgs {
@@ -83,6 +84,8 @@ export async function runPutParts(
     if (parts.bytes === 0n) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, fromCommand);
     if (parts.shadowed) say(shadowWarning(parts.dir + parts.name));
     if (parts.staleAfter !== undefined) say(staleWarning(parts.dir, parts.name, parts.staleAfter));
+  } catch (err) {
+    throw withPartsSpoolFullHint(err, 'put');
   } finally {
     progress?.done();
   }

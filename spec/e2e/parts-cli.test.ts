@@ -154,7 +154,9 @@ describe('scpipe put --part-size', () => {
   // The spool disk fills while a part is on its way: that part's scp -t is
   // stopped mid-file. User sees "cannot write spool file …; the parts set
   // c.bin is incomplete …: no part confirmed; left cut short remotely:
-  // c.bin.000000", exit 1 (before, the part left behind was not named).
+  // c.bin.000000; the parts waiting to be sent are held in the spool
+  // directory …: give --spool-dir on a larger disk, …", exit 1 (before, the
+  // part left behind was not named, nor the way past a full spool).
   it('a spool disk that fills while a part goes: the message names the part left cut short', async () => {
     const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', small]);
@@ -163,7 +165,7 @@ describe('scpipe put --part-size', () => {
       const r = await runCli(['put', ...flags(), '--spool-dir', small, '--memory', '0', '--part-size', '4M', '--parallel', '1', '-l', '8000', at(`${dir}/c.bin`), '--',
         'sh', '-c', '(head -c 4194304 /dev/zero; sleep 2; head -c 4194304 /dev/zero) 2>/dev/null']);
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`^scpipe: cannot write spool file in ${small}: No space left on device \\(wrote [0-9.]+ [KM]iB\\); the parts set c\\.bin is incomplete \\(no manifest c\\.bin\\.sha256\\): no part confirmed; left cut short remotely: c\\.bin\\.000000\n$`));
+      expect(r.stderr).toMatch(new RegExp(`^scpipe: cannot write spool file in ${small}: No space left on device \\(wrote [0-9.]+ [KM]iB\\); the parts set c\\.bin is incomplete \\(no manifest c\\.bin\\.sha256\\): no part confirmed; left cut short remotely: c\\.bin\\.000000; the parts waiting to be sent are held in the spool directory, \\(--parallel \\+ 1\\) parts at most: give --spool-dir on a larger disk, or a smaller --part-size or --parallel\n$`));
       expect(readdirSync(dir)).toEqual(['c.bin.000000']);
       expect(statSync(join(dir, 'c.bin.000000')).size).toBeLessThan(4 * 1024 * 1024);
       expect(readdirSync(small)).toEqual([]);
