@@ -194,7 +194,7 @@ export class SftpTreeWriter implements SourceSession {
       throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.name)}: ${(err as Error).message}`, { cause: err });
     }
     if (sent < file.size) {
-      throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.name)}: the file shrank while being sent (${sent} of ${file.size} bytes); not stored`);
+      throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.localPath ?? file.name)}: the file shrank while being sent (${sent} of ${file.size} bytes); not stored`);
     }
   }
 

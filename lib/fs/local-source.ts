@@ -147,7 +147,7 @@ class Walker {
       const where = this.opts.remoteFile?.([...this.dirs, name]);
       const sent = await this.source.sendFile({
         name, size: st.size, mode, times: this.timesOf(st), body: sum ? hashedFirst(body, st.size, sum) : body, excess: 'ignore', onProgress,
-        remotePath: where?.path, remoteShown: where?.shown,
+        remotePath: where?.path, remoteShown: where?.shown, localPath: path,
       });
       if (sent) this.opts.onFileSent?.(path, st.size, sum?.digest('hex'));
     } finally {

@@ -43,6 +43,8 @@ export interface OutgoingFile {
   /** How that message names the file when its path is not certain (cp over SCP); escaped there. */
   remoteShown?: string;
   onProgress?: (sent: bigint) => void;
+  /** The local file the body is read from (cp), named when it shrinks while being sent. */
+  localPath?: string;
 }
 
 /** Drives a remote `scp -t` over a channel. */
@@ -97,7 +99,9 @@ export class ScpSource {
       if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, outcome.sent, true);
       throw cutShort(err, file, outcome.sent);
     });
-    if (local) this.fail(untrusted(local, file, outcome));
+    // The remote heard of `name`; the user is told which local file it was.
+    const shown = local && file.localPath !== undefined ? new ScpipeError(local.code, `${escapeForTerminal(file.localPath)}: ${local.message}`, { ...local, cause: local }) : local;
+    if (shown) this.fail(untrusted(shown, file, outcome));
     return end === true ? !local : this.fail(local ? end : leftByRemote(end, file, outcome.sent));
   }
 
@@ -211,6 +215,9 @@ export class ScpSource {
     if (readError) {
       const why = (readError as { code?: string }).code === 'ERR_LOCAL_IO' ? readError.message : `error reading input: ${readError.message}`;
       return new ScpipeError('ERR_LOCAL_IO', `${why} (after ${sent} of ${file.size} bytes)`, { bytes, cause: readError });
+    }
+    if (result === 'short' && file.localPath !== undefined) {
+      return new ScpipeError('ERR_SIZE_MISMATCH', `the file shrank while being sent (${sent} of ${file.size} bytes)`, { bytes, path: file.localPath });
     }
     if (result === 'short') {
       return new ScpipeError('ERR_SIZE_MISMATCH', `input ended after ${sent} bytes, but ${file.size} were announced`, { bytes });

@@ -63,7 +63,7 @@ describe('sendLocalPaths', () => {
     const rec = new Recorder();
     await sendLocalPaths(rec, [f], { ...plain, preserve: true });
     expect(rec.files).toEqual([
-      { name: 'sp ace.txt', size: 5n, mode: 0o4751, times: { mtime: 1_000_000_000n, atime: 1_100_000_000n }, excess: 'ignore', onProgress: undefined, data: 'hello' },
+      { name: 'sp ace.txt', size: 5n, mode: 0o4751, times: { mtime: 1_000_000_000n, atime: 1_100_000_000n }, excess: 'ignore', onProgress: undefined, data: 'hello', localPath: f },
     ]);
   });
 

@@ -3,11 +3,11 @@ import { ScpSource } from '../../../lib/protocol/source';
 import { ScpipeError } from '../../../lib/errors';
 import { chunksOf, everySplit, fakePeer } from '../../helpers/fake-channel';
 
-async function upload(chunks: Buffer[], file: { name?: string; size: bigint; body: AsyncIterable<Uint8Array> }, exit = { code: 0, signal: null }) {
+async function upload(chunks: Buffer[], file: { name?: string; size: bigint; body: AsyncIterable<Uint8Array>; localPath?: string }, exit = { code: 0, signal: null }) {
   const peer = fakePeer({ chunks, exit });
   const source = new ScpSource(peer.channel);
   await source.start();
-  const stored = await source.sendFile({ name: file.name ?? 'f', mode: 0o644, size: file.size, body: file.body });
+  const stored = await source.sendFile({ name: file.name ?? 'f', mode: 0o644, size: file.size, body: file.body, localPath: file.localPath });
   const status = await source.finish().catch((e: unknown) => e);
   return { peer, stored, status };
 }
@@ -118,6 +118,17 @@ describe('ScpSource (docs/protocol.md §4.1)', () => {
     expect(status).toMatchObject({
       code: 'ERR_SIZE_MISMATCH', bytes: 3n,
       message: 'input ended after 3 bytes, but 6 were announced; the remote file f cannot be trusted (it holds the first 3 bytes, then 3 zero bytes): remove or overwrite it',
+    });
+  });
+
+  // cp -r of a tree where a file is truncated meanwhile: which one, among
+  // many of that name, and in cp's words, not put's "input".
+  it('a local file that shrank is named by its local path for the user; the remote hears its name', async () => {
+    const { peer, status } = await upload([Buffer.from('\0\0\0')], { size: 6n, body: chunksOf('abc'), localPath: 'tree/sub/f' }, { code: 1, signal: null });
+    expect(peer.sent()).toEqual(Buffer.from('C0644 6 f\nabc\0\0\0\x01scp: f: the file shrank while being sent (3 of 6 bytes)\n'));
+    expect(status).toMatchObject({
+      code: 'ERR_SIZE_MISMATCH', bytes: 3n,
+      message: 'tree/sub/f: the file shrank while being sent (3 of 6 bytes); the remote file f cannot be trusted (it holds the first 3 bytes, then 3 zero bytes): remove or overwrite it',
     });
   });
 
