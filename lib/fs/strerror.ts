@@ -27,6 +27,7 @@ const GLIBC: Record<string, string> = {
   ENOTEMPTY: 'Directory not empty',
   ENXIO: 'No such device or address',
   EPERM: 'Operation not permitted',
+  EPIPE: 'Broken pipe',
   EROFS: 'Read-only file system',
   ETXTBSY: 'Text file busy',
   EXDEV: 'Invalid cross-device link',

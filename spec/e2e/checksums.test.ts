@@ -3,13 +3,13 @@
 // checks a download against one (--check, --expect-sha256) before it counts
 // as done. Each test says what the user sees and what is left on both sides.
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { chunks, remote, runCli, sshFlags } from '../helpers/cli';
+import { CLI, chunks, remote, runCli, shellQuote, sshFlags } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const sshd = sshdPerSuite();
@@ -143,6 +143,18 @@ describe('put --checksum-file, the edges', () => {
     const r = await runCli(['put', ...flags(), '--checksum-file', '-', at(`${rdir}/out.bin`)], { stdin: 'abc' });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(r.stdout.toString()).toBe(`${sha(Buffer.from('abc'))}  out.bin\n`);
+  });
+
+  it.each([
+    ['a full disk', '> /dev/full', 'No space left on device'],
+    ['a reader that exited', '| true', 'Broken pipe'],
+  ])('--checksum-file - to a stdout that cannot take it (%s): exit 1, saying the sum was not written', async (_why, redirect, reason) => {
+    const cli = shellQuote([process.execPath, CLI, 'put', ...flags(), '--checksum-file', '-', at(`${rdir}/lost.bin`)]);
+    // `| true` has exited by the time the file is stored; pipefail gives scpipe's status.
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `printf abc | ${cli} ${redirect}`], { encoding: 'utf8', env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME }, timeout: 30_000 });
+    expect(r.stderr).toContain(`the transfer is done, but --checksum-file - (stdout) could not be written: ${reason}`);
+    expect(r.status).toBe(1);
+    expect(await readFile(join(dir, 'lost.bin'), 'utf8')).toBe('abc');
   });
 
   it('a checksum file that cannot be written: exit 1 before anything is sent, no remote file', async () => {
