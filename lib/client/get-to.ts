@@ -8,7 +8,7 @@
 //   says how much went out and that a file (--output) would have been retried.
 // A loss before any download began (while opening it) is always retried.
 import { abortError, asScpipeError, isScpipeError, ScpipeError } from '../errors';
-import { describeIoError } from '../fs/strerror';
+import { describeIoError, errnoCode } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { get, type Download, type GetOptions } from './get';
@@ -136,7 +136,9 @@ function outputName(out: NodeJS.WritableStream): string {
 
 function outputError(out: NodeJS.WritableStream, err: unknown): ScpipeError {
   if (err instanceof ScpipeError) return err;
-  return new ScpipeError('ERR_LOCAL_IO', `cannot write ${outputName(out)}: ${describeIoError(err)}`, { cause: err });
+  // EPIPE is the reader exiting (`| head`, a pg_restore that failed); libuv calls it "write EPIPE".
+  const why = errnoCode(err) === 'EPIPE' ? 'Broken pipe (the program reading it exited before the end of the file)' : describeIoError(err);
+  return new ScpipeError('ERR_LOCAL_IO', `cannot write ${outputName(out)}: ${why}`, { cause: err });
 }
 
 function closedError(out: NodeJS.WritableStream): ScpipeError {
