@@ -3,7 +3,7 @@
 // and the channel closed before we exit 130 / 143 / 129. A second signal
 // exits at once (the spool file is already unlinked, or removed by its exit hook),
 // and so does the first one after GRACE_MS: the clean-up may wait for a
-// server that never answers (an SFTP temporary file to remove).
+// server that never answers (an SFTP temporary file to remove). Either says so.
 import { abortError } from '../lib';
 import { SIGNAL_STATUS } from './exit-status';
 import { say } from './report';
@@ -11,16 +11,28 @@ import { say } from './report';
 /** How long the clean-up after a signal may wait for the server. */
 export const GRACE_MS = 10_000;
 
+// What a clean-up cut short may leave (a local temporary file is removed at exit), and what removes it.
+const LEFT = 'an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run';
+
+// Says `message` on a line of its own (erasing a progress line) and exits with the signal's status.
+function exitNow(message: string, name: keyof typeof SIGNAL_STATUS): never {
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  say(message);
+  process.exit(SIGNAL_STATUS[name]);
+}
+
 /** An AbortSignal that fires on SIGINT/SIGTERM/SIGHUP; `release()` removes the handlers. */
 export function abortOnSignals(): { signal: AbortSignal; release: () => void } {
   const ac = new AbortController();
   const handlers = (Object.keys(SIGNAL_STATUS) as (keyof typeof SIGNAL_STATUS)[]).map((name) => {
     const handler = (): void => {
-      if (ac.signal.aborted) process.exit(SIGNAL_STATUS[name]);
+      // Ctrl-C pressed twice: what the clean-up had not done yet (an SFTP
+      // temporary file to remove, the message naming what is left) is not
+      // done, and the user is told, on a line of its own, not after the progress.
+      if (ac.signal.aborted) exitNow(`interrupted by ${name} again: exiting without waiting for the clean-up (${LEFT})`, name);
       ac.abort(abortError({ reason: name } as AbortSignal));
       setTimeout(() => {
-        say(`interrupted by ${name}; the server did not answer for ${GRACE_MS / 1000} s: exiting without it (a temporary file there may be left)`);
-        process.exit(SIGNAL_STATUS[name]);
+        exitNow(`interrupted by ${name}; the server did not answer for ${GRACE_MS / 1000} s: exiting without it (${LEFT})`, name);
       }, GRACE_MS).unref();
     };
     process.on(name, handler);

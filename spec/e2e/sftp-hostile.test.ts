@@ -271,8 +271,21 @@ describe('a server that stops answering', () => {
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r.status).toBe(143);
-    expect(r.stderr).toContain('scpipe: interrupted by SIGTERM; the server did not answer for 10 s: exiting without it (a temporary file there may be left)\n');
+    expect(r.stderr).toContain('scpipe: interrupted by SIGTERM; the server did not answer for 10 s: exiting without it (an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run)\n');
     expect(r.ms).toBeLessThan(20_000);
+  }, 30_000);
+
+  it('a second signal (Ctrl-C twice) exits at once, saying what the clean-up it cut short may leave', async () => {
+    fake = await startHostileSftp({ ...treeOf({ '/up': { kind: 'dir' } }), ignoreOpen: () => true });
+    const run = startCli(['put', ...fake.args(), '-s', '--parallel', '1', 'backup@127.0.0.1:/up/f'], { stdin: 'data' });
+    await waitFor(() => fake!.uploads.ops.some((op) => op.endsWith('(not answered)')), 'the OPEN asked for');
+    run.child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(r.stderr).toContain('scpipe: interrupted by SIGINT again: exiting without waiting for the clean-up (an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run)\n');
+    expect(r.ms).toBeLessThan(5_000);
   }, 30_000);
 });
 
