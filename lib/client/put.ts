@@ -108,7 +108,9 @@ export async function putOverChannel(
     } else inner.abort(asScpipeError(err)); // a plain Error as the reason would reach the user as "aborted"
   });
   // --no-clobber: asked beside the set-up and the spool; nothing is sent before it answers.
-  const clear = opts.noClobber ? refuseExisting(open, remotePath, name, { ...opts, signal: inner.signal }) : undefined;
+  const clear = opts.noClobber
+    ? refuseExisting(open, remotePath, name, { ...opts, signal: inner.signal }).then(() => opts.trace?.(`--no-clobber: ${escapeForTerminal(remotePath)}: no file there yet`))
+    : undefined;
   clear?.catch((err: unknown) => inner.abort(asScpipeError(err)));
 
   let spooled: Spool | undefined;
@@ -169,6 +171,9 @@ export async function putOverChannel(
         try {
           if (attempt === 0 && lostWhileSpooling) throw lostWhileSpooling; // nothing sent: the stage it was lost in
           if (attempt === 0) await clear;
+          // A spool takes as long as its producer: asked again just before the
+          // header, so a file another run made meanwhile is not replaced either.
+          if (attempt === 0 && clear && spooled) await refuseExisting(open, remotePath, name, role);
           const first = attempt === 0 && !spooled && !(input instanceof Uint8Array);
           const body = first ? (input as Readable | AsyncIterable<Uint8Array>) : again!();
           return await sendTo(source, name, size, body, !first, opts, remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath);

@@ -3,7 +3,8 @@
 // sent, a remote `scp -f` is asked for the file (its header is enough: the
 // channel is closed then, before a byte of data). This is a check, not a
 // lock: a file made between it and the end of the upload is still replaced
-// (docs/failures.md); over SFTP the final rename refuses instead.
+// (docs/failures.md; put.ts asks again once a spool is done); over SFTP the
+// final rename refuses instead.
 import { ScpipeError, isScpipeError } from '../errors';
 import type { RemoteCommandOptions } from '../protocol/command';
 import { escapeForTerminal } from '../util/escape';

@@ -100,6 +100,29 @@ describe('put --no-clobber over SFTP, a file made during the upload', () => {
   });
 });
 
+describe('put --no-clobber over SCP, a file made while the input is spooled', () => {
+  // Two cron runs of one name with --no-clobber: each asked scp -f at its
+  // start, neither found the file, and the one whose spool ended last
+  // replaced the other's (exit 0 both). User sees now: exit 1, "the remote
+  // file exists" (-v says when the first look found nothing). Left: the
+  // other program's file as it wrote it.
+  it('is not replaced: the file is looked for again before the header', async () => {
+    await sshd.setRsshAllowed(['scp']);
+    const dir = await userDir(sshd.rssh, 'noclobber-spool');
+    const rdir = remotePath(sshd.rssh, dir);
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.rssh), '-v', '--no-clobber', remote(sshd, sshd.rssh, `${rdir}/spool.bin`)], { stdin: input, timeoutMs: 60_000 });
+    input.write(randomBytes(1024 * 1024));
+    await waitFor(() => run.stderr().includes(`--no-clobber: ${rdir}/spool.bin: no file there yet`), 'the first look for the file', 30_000);
+    await existing(sshd.rssh, join(dir, 'spool.bin'), 'theirs');
+    input.end(randomBytes(1024 * 1024));
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    expect(r.stderr.endsWith(`\nscpipe: ${rdir}/spool.bin: the remote file exists, and --no-clobber leaves it as it is\n`)).toBe(true);
+    expect(await readFile(join(dir, 'spool.bin'), 'utf8')).toBe('theirs');
+  });
+});
+
 describe('put --no-clobber --part-size over SFTP, a part made during the upload', () => {
   // User sees: exit 1, that part's name refused, and that the set is
   // incomplete with the parts confirmed (as any set that fails says), not
