@@ -18,6 +18,7 @@ import type { Jail } from './jail';
 import { RESTRICTED_BANNER, runSession } from './session';
 import { runSftpSession } from './sftp/session';
 import { ssh2 } from './ssh2';
+import { ssh2Ready } from '../transport/ssh2-load';
 import { ownController } from '../util/abort';
 import { plainAddress } from './plain-address';
 
@@ -67,6 +68,7 @@ export const SHUTDOWN_GRACE_MS = 5_000;
 /** Starts listening; resolves once the port is bound. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  await ssh2Ready(); // else every connection is dropped unlogged
   const clients = new Set<Connection>();
   // Every accepted socket, and every session still running, for close().
   const sockets = new Set<Socket>();

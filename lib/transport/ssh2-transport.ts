@@ -16,6 +16,7 @@ import { openSocket } from './socket';
 import type { HopConnectOptions } from './proxy-jump';
 import type { BandwidthLimit } from '../util/token-bucket';
 import { describeClientError, disconnected, isDisconnect, keepaliveTimeout } from './ssh2-errors';
+import { cryptoFailure, ssh2Module } from './ssh2-load';
 import { execChannel } from './ssh2-exec';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal, peerText } from '../util/escape';
@@ -148,7 +149,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
         log?.(`agent: ${err.message}`);
         return;
       }
-      finish(verifier.failure() ?? auth.failure() ?? describeClientError(err, host, auth.triedMethods(), auth.notOffered(), auth.serverMethods()));
+      finish(verifier.failure() ?? auth.failure() ?? cryptoFailure(err, `${host.user}@${host.hostname}`) ?? describeClientError(err, host, auth.triedMethods(), auth.notOffered(), auth.serverMethods()));
     };
     // A server that closes after its banner (during the key exchange or the
     // authentication) makes ssh2 emit 'close' alone, and clear its ready
@@ -224,7 +225,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
 // waits one turn of the event loop (strace shows connect() before the load).
 async function loadSsh2(): Promise<typeof import('ssh2')> {
   await new Promise((resolve) => setImmediate(resolve));
-  return import('ssh2');
+  return ssh2Module();
 }
 
 /** Most banner lines shown from one server: a hostile one could send banners until the login times out. */
