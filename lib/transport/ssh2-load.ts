@@ -3,6 +3,7 @@
 // WebAssembly cannot reserve its address space (`ulimit -v` under about
 // 10 GiB) the rejection came first and killed scpipe, dumping the module's
 // source. Caught here: the connection then fails with cryptoFailure()'s words.
+import { closeSync, openSync } from 'node:fs';
 import { ScpipeError } from '../errors';
 
 let loaded: typeof import('ssh2') | undefined;
@@ -18,6 +19,8 @@ export function ssh2Module(): typeof import('ssh2') {
   console.warn = () => undefined;
   try {
     loaded = require('ssh2') as typeof import('ssh2');
+  } catch (err) {
+    throw outOfDescriptors(err) ?? err;
   } finally {
     console.warn = warn;
   }
@@ -45,4 +48,17 @@ export function cryptoFailure(err: unknown, where: string): ScpipeError | undefi
 function describe(err: unknown, where: string, fix: string): ScpipeError {
   const why = /Out of memory/i.test(String((err as Error)?.message)) ? 'WebAssembly could not reserve its memory (an address-space limit, `ulimit -v`, below about 10 GiB?)' : String((err as Error)?.message);
   return new ScpipeError('ERR_CONNECT', `${where}: ssh2 cannot start its ciphers: ${why}; ${fix}`, { cause: err });
+}
+
+// Node's require() says "Cannot find module 'asn1'" when it cannot open the
+// file for want of a descriptor (`ulimit -n 24`): ask the system which it is.
+function outOfDescriptors(err: unknown): ScpipeError | undefined {
+  if ((err as { code?: unknown })?.code !== 'MODULE_NOT_FOUND') return undefined;
+  try {
+    closeSync(openSync('/dev/null', 'r'));
+    return undefined;
+  } catch (probe) {
+    if ((probe as { code?: unknown }).code !== 'EMFILE') return undefined;
+    return new ScpipeError('ERR_CONNECT', 'cannot load ssh2: Too many open files (the open-file limit, `ulimit -n`, is too low: 64 is enough)', { cause: err });
+  }
 }
