@@ -17,8 +17,13 @@ import { escapeForTerminal } from '../util/escape';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
 import { isFatal } from './sftp-tree-writer';
 
-/** Directory depth at which a download stops descending (OpenSSH's MAX_DIR_DEPTH). */
-export const MAX_DEPTH = 64;
+/**
+ * Directory depth at which a download stops descending. OpenSSH's scp stops
+ * at 64 (MAX_DIR_DEPTH), its guard against link loops; loops are found here
+ * by real path, so this only bounds a hostile server's endless tree, and
+ * `cp -r` restores the deep trees it uploads (node_modules) from an sftp-only host.
+ */
+export const MAX_DEPTH = 1024;
 
 /** Options of SftpTreeReader. */
 export interface TreeReaderOptions {
@@ -44,21 +49,27 @@ export class SftpTreeReader {
   async copy(path: string, name: string, sink: SinkHandler): Promise<void> {
     await this.guard(async () => {
       const st = await this.session.stat(path); // follows a link, as scp does
-      await this.item(path, name, st, sink, 0);
+      await this.item(path, name, st, sink, 0, []);
     });
   }
 
-  private async item(path: string, name: string, st: Stats, sink: SinkHandler, depth: number): Promise<void> {
+  // `chain`: the real paths of the directories being walked, outermost first.
+  private async item(path: string, name: string, st: Stats, sink: SinkHandler, depth: number, chain: string[], linked = true): Promise<void> {
     throwIfAborted(this.opts.signal);
     if (st.isDirectory()) {
       if (!this.opts.recursive) return this.problem(path, 'is a directory (use -r)');
-      return this.directory(path, name, st, sink, depth);
+      // A directory reached through a link may be one being walked: a loop. Found
+      // by its real path (SFTP has no inode numbers); one below needs no round trip.
+      const parent = chain[chain.length - 1];
+      const real = linked || parent === undefined ? await this.session.realpath(path) : `${parent === '/' ? '' : parent}/${name}`;
+      if (chain.includes(real)) return this.problem(path, 'directory loop (a symbolic link to a parent), not copied');
+      return this.directory(path, name, st, sink, depth, [...chain, real]);
     }
     if (!st.isFile()) return this.problem(path, 'not a regular file');
     return this.file(path, name, sink, depth);
   }
 
-  private async directory(path: string, name: string, st: Stats, sink: SinkHandler, depth: number): Promise<void> {
+  private async directory(path: string, name: string, st: Stats, sink: SinkHandler, depth: number, chain: string[]): Promise<void> {
     if (depth >= MAX_DEPTH) return this.problem(path, `more than ${MAX_DEPTH} directory levels; not descending`);
     const refused = await sink.enterDirectory({ type: 'D', mode: st.mode & 0o7777, name }, this.timesOf(st), depth);
     if (refused) return this.report(new ScpipeError('ERR_LOCAL_IO', refused.error, { path }));
@@ -69,9 +80,10 @@ export class SftpTreeReader {
       for (const entry of entries ?? []) {
         const child = path === '/' ? `/${entry.name}` : `${path}/${entry.name}`;
         await this.guard(async () => {
-          // A link is followed (stat), as scp does; MAX_DEPTH bounds a loop.
-          const st2 = entry.attrs.isSymbolicLink() ? await this.session.stat(child) : entry.attrs;
-          await this.item(child, entry.name, st2, sink, depth + 1);
+          // A link is followed (stat), as scp does; item() refuses a loop.
+          const linked = entry.attrs.isSymbolicLink();
+          const st2 = linked ? await this.session.stat(child) : entry.attrs;
+          await this.item(child, entry.name, st2, sink, depth + 1, chain, linked);
         });
       }
     } finally {

@@ -172,6 +172,11 @@ export class SftpSession {
     return this.call('readlink', path, (done) => this.raw.readlink(path, done));
   }
 
+  /** The server's canonical path (links followed). */
+  realpath(path: string): Promise<string> {
+    return this.call('realpath', path, (done) => this.raw.realpath(path, done));
+  }
+
   setstat(path: string, attrs: InputAttributes): Promise<void> {
     return this.call('setstat', path, (done) => this.raw.setstat(path, attrs, (err) => done(err)));
   }

@@ -2,6 +2,7 @@
 // sshd, through the sftp-only jail (ForceCommand internal-sftp, chrooted)
 // and the normal account (sftp-server), trees both ways with modes and
 // times, problems per file, what is left on disk, and the protocol choice.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -143,6 +144,29 @@ describe.each([
   // As scp -t, whose open("nodir/") fails before a byte: a target ending in
   // `/` that is not a directory refuses a file before it is sent, rather than
   // after all of it went to a temporary name whose rename then failed.
+  // OpenSSH's scp stops at 64 levels in its SFTP mode, its guard against
+  // link loops; scpipe uploads deeper trees, so it must fetch them back
+  // (an sftp-only host has no SCP to fall back on), and finds loops by real path.
+  it('cp -r downloads a tree deeper than 64 levels, and refuses link loops by their real path', async () => {
+    const tree = join(dir, 't');
+    const deep = join(tree, ...Array<string>(70).fill('d'));
+    await mkdir(deep, { recursive: true });
+    await writeFile(join(deep, 'bottom'), 'deep');
+    await mkdir(join(tree, 'A'));
+    await mkdir(join(tree, 'B'));
+    await writeFile(join(tree, 'A', 'fa'), 'a');
+    await symlink('../B', join(tree, 'A', 'x'));
+    await symlink('../A', join(tree, 'B', 'y'));
+    await symlink('.', join(tree, 'self'));
+    execFileSync('chown', ['-hR', `${account().uid}:${account().gid}`, tree]);
+    const r = await cp(account(), ['-r', remote(sshd, account(), `${rdir}/t`), join(local, 'got')]);
+    expect(r.status).toBe(1);
+    const loop = (p: string): string => `scpipe: ${rdir}/t/${p}: directory loop (a symbolic link to a parent), not copied`;
+    expect(r.stderr.split('\n').filter((l) => l !== '').sort()).toEqual([loop('A/x/y'), loop('B/y/x'), loop('self')].sort());
+    expect(await readFile(join(local, 'got', ...Array<string>(70).fill('d'), 'bottom'), 'utf8')).toBe('deep');
+    expect(await readFile(join(local, 'got', 'B', 'y', 'fa'), 'utf8')).toBe('a');
+  });
+
   // OpenSSH's scp -t and sftp open the target, following a link: renaming
   // over it would drop the link and put the bytes beside it, maybe on another disk.
   it('writes through a remote symbolic link, as scp does: the link stays, the file it leads to gets the bytes', async () => {
