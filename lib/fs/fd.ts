@@ -2,11 +2,13 @@
 // numeric fd and own it: they close it once, after any read or write still
 // running in the thread pool (a FileHandle would be closed twice, or its
 // close() would wait forever for a finished stream that holds a reference).
-import { fchmod, fstat, futimes, open, type BigIntStats, type Mode, type OpenMode } from 'node:fs';
+import { close, fchmod, fstat, futimes, open, type BigIntStats, type Mode, type OpenMode } from 'node:fs';
 import { promisify } from 'node:util';
 
 /** open(2): resolves to the fd. */
 export const openFd: (path: string, flags: OpenMode, mode?: Mode) => Promise<number> = promisify(open);
+/** close(2), for an fd no stream has taken yet. */
+export const closeFd: (fd: number) => Promise<void> = promisify(close);
 /** fchmod(2). */
 export const fchmodFd: (fd: number, mode: Mode) => Promise<void> = promisify(fchmod);
 /** futimes(2) with fractional seconds (see modes.ts utimeSeconds). */

@@ -26,7 +26,7 @@ import type { ScpSource } from '../protocol/source';
 import { BODY_CHUNK } from '../util/body-chunk';
 import { hashedFirst } from '../util/hashed-first';
 import { escapeBytes, escapeForTerminal } from '../util/escape';
-import { fstatFd, openFd } from './fd';
+import { closeFd, fstatFd, openFd } from './fd';
 import { pathError } from './strerror';
 import { stripTrailingSlashes } from './target';
 
@@ -134,11 +134,14 @@ class Walker {
   }
 
   private async sendFile(path: string, name: string, fd: number): Promise<void> {
-    // The stream owns the fd from here and closes it in `closed()`, even when
+    // Once made, the stream owns the fd and closes it in `closed()`, even when
     // sendFile() returns before reading it (a \1 to T or C); see fd.ts.
-    const body = createReadStream(path, { fd, autoClose: false, highWaterMark: BODY_CHUNK });
+    let body: Readable | undefined;
     try {
       const st = await fstatFd(fd); // what we send, not what stat() saw before the open
+      // Each read allocates a buffer of highWaterMark bytes: one of 256 KiB per
+      // small file made 5,000 files mostly garbage collection.
+      body = createReadStream(path, { fd, autoClose: false, highWaterMark: st.size < BigInt(BODY_CHUNK) ? Math.max(Number(st.size), 1) : BODY_CHUNK });
       if (!st.isFile()) return this.report('ERR_LOCAL_IO', path, 'not a regular file');
       const mode = Number(st.mode & 0o7777n);
       if (!this.nameFits(path, () => encodeFile(mode, st.size, name))) return;
@@ -151,7 +154,8 @@ class Walker {
       });
       if (sent) this.opts.onFileSent?.(path, st.size, sum?.digest('hex'));
     } finally {
-      await closed(body);
+      if (body) await closed(body);
+      else await closeFd(fd); // fstat failed before the stream took the fd
     }
   }
 
