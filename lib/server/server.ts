@@ -21,6 +21,7 @@ import { ssh2 } from './ssh2';
 import { ssh2Ready } from '../transport/ssh2-load';
 import { ownController } from '../util/abort';
 import { plainAddress } from './plain-address';
+import { ROOT_UNAVAILABLE, RootWatch } from './root-watch';
 
 /** How clients authenticate. */
 export interface ServeAuth {
@@ -80,6 +81,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const stop = ownController(); // one listener per session running
   const limits = { ...DEFAULT_AUTH_LIMITS, ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
   const gate = new ConnectionGate(limits);
+  const rootWatch = await RootWatch.start(opts.jail.root, log);
+  // Runs a session unless the root is not the directory it was (root-watch.ts); the client is told why on stderr.
+  const ifRootThere = async (channel: ServerChannel, run: () => Promise<void>): Promise<void> => {
+    if ((await rootWatch.check()) === undefined) return run();
+    channel.stderr.write(`scpipe serve: ${ROOT_UNAVAILABLE}\n`);
+    channel.exit(1);
+    channel.end();
+  };
   // Admitted connections not logged in yet, by "address port" (unique while open).
   const startups = new Map<string, Startup>();
   // Sockets ssh2 has not made a connection of yet (no version line from the
@@ -160,14 +169,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
             return;
           }
           used = true;
-          track(runSession(stream, command, {
+          track(ifRootThere(stream, () => runSession(stream, command, {
             jail: opts.jail,
             readOnly: Boolean(opts.readOnly),
             log,
             verbose: Boolean(opts.verbose),
             who,
             signal: stop.signal,
-          }));
+          })));
         });
         // An interactive login gets rssh's answer instead of a shell.
         session.on('shell', (acceptShell) => {
@@ -182,7 +191,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           if (name === 'sftp' && !used) {
             used = true;
             const channel: ServerChannel = acceptSubsystem();
-            track(runSftpSession(channel, { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw }));
+            track(ifRootThere(channel, () => runSftpSession(channel, { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw })));
             return;
           }
           log(`${who} refused subsystem ${escapeForTerminal(name)}`);
