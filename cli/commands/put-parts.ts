@@ -7,6 +7,7 @@ import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { ramSpoolWarning } from '../ram-spool';
+import { staleKept, staleRemoved } from '../stale-lines';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { sayChecksums, writeChecksumFile } from '../checksums';
@@ -24,6 +25,7 @@ export interface PutPartsArgs extends SshArgs, ProtocolArgs {
   checksum?: boolean;
   'no-clobber'?: boolean;
   verify?: boolean;
+  'remove-stale'?: boolean;
 }
 
 /** `-v`'s line for a confirmed part. */
@@ -58,6 +60,9 @@ export async function runPutParts(
       mode: args.mode,
       noClobber: Boolean(args['no-clobber']),
       verify: Boolean(args.verify),
+      removeStale: Boolean(args['remove-stale']),
+      onStaleRemoved: (path) => say(staleRemoved(path)),
+      onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
       onProgress: progress?.update,
       onPart: log && ((p) => log(describePart(p))),
       onRetry: (e) => {

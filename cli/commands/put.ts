@@ -13,6 +13,7 @@ import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
 import { ramSpoolWarning } from '../ram-spool';
+import { staleKept, staleRemoved } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOptions } from '../protocol-option';
 import { checksumFileOption, sayChecksums, writeChecksumFile } from '../checksums';
@@ -44,7 +45,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('verify', { type: 'boolean', default: false, describe: 'read the stored file back and compare its SHA-256 with the one sent (over SFTP before it takes the name); doubles the traffic' })
         .option('no-clobber', { type: 'boolean', default: false, describe: 'never replace a remote file: exit 1 before anything is sent if it exists (over SFTP the final rename refuses too)' })
         .option('retries', { ...singleNumber('retries'), describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)` })
-        .option('remove-stale', { type: 'boolean', default: false, describe: `over SFTP: first remove the .NAME.scpipe-XXXXXX files an interrupted upload of this target left (those not written to for ${STALE_AFTER_S} s)` })
+        .option('remove-stale', { type: 'boolean', default: false, describe: `over SFTP: first remove the .NAME.scpipe-XXXXXX files an interrupted upload of this target (with --part-size: of its parts and manifest) left (those not written to for ${STALE_AFTER_S} s)` })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
         .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '')
         .example('btrfs send @snap | scpipe put --part-size 1G vault:snap.btrfs', '')
@@ -114,8 +115,8 @@ export async function runPut(
       ...putOptions(args, checked, stdin),
       ...roleOptions(args, signal, log),
       onSpill: ramSpoolWarning(args['spool-dir'], false, () => progress?.done()),
-      onStaleRemoved: (path) => say(`removed ${escapeForTerminal(path)}, left by an interrupted upload`),
-      onStaleKept: (path, ageS) => say(`kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`),
+      onStaleRemoved: (path) => say(staleRemoved(path)),
+      onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
       onRetry: (e) => {
         recordRetry();
         progress?.done();

@@ -44,6 +44,10 @@ export interface SftpPutOptions extends PutOptions, ResumeOptions {
   parallel?: number;
   /** Told of a temporary file that no live session could remove (the message names it too). */
   onLeftBehind?: (temp: string) => void;
+  /** With removeStale: the names in the target's directory that are temporary files to sweep (sftp-stale.ts). */
+  staleNames?: (name: string) => boolean;
+  /** With removeStale: told once the sweep is over (done or failed). */
+  onSwept?: () => void;
 }
 
 /**
@@ -153,7 +157,7 @@ export async function putSftp(
 
 // --remove-stale, once this run's own temporary file exists (its mtime is the server's now).
 async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buffer, opts: SftpPutOptions): Promise<void> {
-  const sweep = await removeStaleTemps(session, paths.target, { path: paths.temp, handle });
+  const sweep = await removeStaleTemps(session, paths.target, { path: paths.temp, handle }, opts.staleNames).finally(() => opts.onSwept?.());
   for (const path of sweep.removed) opts.onStaleRemoved?.(path);
   for (const { path, ageS } of sweep.kept) opts.onStaleKept?.(path, ageS);
 }

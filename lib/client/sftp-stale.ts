@@ -27,15 +27,20 @@ export function isTempNameOf(name: string, base: string): boolean {
   return name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length));
 }
 
-/** Removes the stale temporary files of `target` but this run's own (`own`, open as `handle`). */
-export async function removeStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }): Promise<StaleSweep> {
+/**
+ * Removes the stale temporary files of `target` but this run's own (`own`,
+ * open as `handle`); `isTemp` says which names in its directory are (default:
+ * the target's own; a parts set's are those of its parts and manifest).
+ */
+export async function removeStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean): Promise<StaleSweep> {
   const now = (await session.fstat(own.handle, own.path)).mtime;
   const dir = posix.dirname(target);
   const base = posix.basename(target);
+  const ours = isTemp ?? ((name: string) => isTempNameOf(name, base));
   const entries = await listDirectory(session, dir, { onBadName: () => undefined });
   const sweep: StaleSweep = { removed: [], kept: [] };
   for (const { name, attrs } of entries) {
-    if (!attrs.isFile() || !isTempNameOf(name, base)) continue;
+    if (!attrs.isFile() || !ours(name)) continue;
     const path = dir === '.' ? name : posix.join(dir, name);
     if (path === own.path) continue;
     const ageS = Math.max(0, now - attrs.mtime);

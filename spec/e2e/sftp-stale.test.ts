@@ -113,3 +113,31 @@ describe('a live SFTP upload whose input pauses', () => {
     expect(await readFile(join(dir, 't.bin'), 'utf8')).toBe('old');
   });
 });
+
+describe('put --remove-stale --part-size over SFTP', () => {
+  // A parts run killed over SFTP leaves its parts' and manifest's temporary
+  // files (`.db.000003.scpipe-XXXXXX`); --remove-stale said nothing and
+  // removed none of them. User sees now: a line for each one removed or
+  // kept, none for this run's own, exit 0. Left: the set, the fresh
+  // leftover, and what is not this set's (another name's, the plain file's).
+  it('removes the stale temporary files of the set, and only those', async () => {
+    const dir = await userDir(sshd.sftp, 'stale-parts');
+    const rdir = remotePath(sshd.sftp, dir);
+    const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
+    const stale = ['.db.000000.scpipe-AAAAAA', '.db.000007.scpipe-BBBBBB', '.db.sha256.scpipe-CCCCCC'];
+    const others = ['.db.scpipe-DDDDDD', '.dbx.000001.scpipe-EEEEEE', '.db.01.scpipe-GGGGGG'];
+    for (const name of [...stale, ...others, '.db.000001.scpipe-FFFFFF']) {
+      await writeFile(join(dir, name), 'x');
+      await chown(join(dir, name), sshd.sftp.uid, sshd.sftp.gid);
+      if (name !== '.db.000001.scpipe-FFFFFF') await utimes(join(dir, name), old, old);
+    }
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--remove-stale', '--part-size', '1M', remote(sshd, sshd.sftp, `${rdir}/db`)], { stdin: randomBytes(3 * 1024 * 1024) });
+    expect(r.status).toBe(0);
+    // "kept" sorts before "removed".
+    expect(r.stderr.split('\n').filter(Boolean).sort()).toEqual([
+      expect.stringMatching(new RegExp(`^scpipe: kept ${rdir}/\\.db\\.000001\\.scpipe-FFFFFF: written to \\d+ s ago, another upload may still be writing it`)),
+      ...stale.map((name) => `scpipe: removed ${rdir}/${name}, left by an interrupted upload`).sort(),
+    ]);
+    expect((await readdir(dir)).sort()).toEqual(['.db.000001.scpipe-FFFFFF', ...others, 'db.000000', 'db.000001', 'db.000002', 'db.sha256'].sort());
+  });
+});

@@ -41,6 +41,13 @@ export function partIndex(name: string, file: string): number | undefined {
   return base + Number(suffix.slice(nines));
 }
 
+/** True when `file` is a temporary name an SFTP upload gives a part or the manifest of set `name` (`.NAME.000003.scpipe-XXXXXX`). */
+export function isSetTempName(file: string, name: string): boolean {
+  const m = /^\.(.*)\.scpipe-[A-Za-z0-9]{6}$/.exec(file);
+  if (m === null) return false;
+  return m[1] === manifestName(name) || partIndex(name, m[1]!) !== undefined;
+}
+
 /** `dir/file` for a remote directory prefix ('' or ending in '/'). */
 export function joinRemote(dir: string, file: string): string {
   return `${dir}${file}`;

@@ -49,6 +49,12 @@ export interface PartsOptions extends RemoteCommandOptions {
   noClobber?: boolean;
   /** The largest manifest to make (tests; default manifest.ts MAX_MANIFEST_BYTES, what get reads). */
   maxManifestBytes?: number;
+  /** Over SFTP: first remove the temporary files of this set's parts and manifest that an interrupted run left (sftp-stale.ts). */
+  removeStale?: boolean;
+  /** Told of each stale temporary file removed. */
+  onStaleRemoved?: (path: string) => void;
+  /** Told of each one kept as possibly live (written to `ageS` seconds ago). */
+  onStaleKept?: (path: string, ageS: number) => void;
   /** The manifest's time (tests). */
   now?: () => Date;
 }

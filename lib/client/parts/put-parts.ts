@@ -18,7 +18,7 @@ import { Lanes } from './lanes';
 import { formatManifest, MANIFEST_VERSION, MAX_MANIFEST_BYTES, manifestHeadBytes, manifestPartBytes, type Manifest } from './manifest';
 import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
-import { sendFile, type PartsProtocol, type SendContext } from './send';
+import { sendFile, staleSweepOnce, type PartsProtocol, type SendContext } from './send';
 import { refuseExistingNames } from './no-clobber';
 import { remoteFileSize, remoteFileThere } from '../remote-file-there';
 import { describeIndices, checkPartsOptions, type PartsOptions } from './options';
@@ -100,6 +100,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     onProtocol: (_p, why) => toSftp(why),
     lanes: new Lanes(parallel, inner.signal),
     signal: inner.signal,
+    staleSweep: opts.removeStale ? staleSweepOnce(name, opts.onStaleRemoved, opts.onStaleKept) : undefined,
     onRetry: (event: RetryEvent & { file: string }) => {
       retried = true;
       opts.onRetry?.(event);

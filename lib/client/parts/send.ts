@@ -15,6 +15,7 @@ import { scpRefusalHint } from '../protocol-choice';
 import { putSftp } from '../sftp-put';
 import { SftpSession } from '../../sftp/session';
 import type { Lanes } from './lanes';
+import { isSetTempName } from './names';
 
 /**
  * The protocol the parts go over: SCP unless asked for SFTP; under `auto`,
@@ -43,6 +44,8 @@ export interface SendContext extends RemoteCommandOptions {
   trace?: (line: string) => void;
   onStderrLine?: (line: string) => void;
   onRetry?: (event: RetryEvent & { file: string }) => void;
+  /** --remove-stale: swept by the first part to go over SFTP, before any other part makes its temporary file. */
+  staleSweep?: StaleSweepOnce;
   /** A lane was retired because the server refused a channel. */
   onRefused?: (lanesLeft: number, message: string) => void;
 }
@@ -129,16 +132,43 @@ export async function sendFile(
   );
 }
 
+/** The one sweep of a set's stale temporary files (sftp-stale.ts), and when it is over. */
+export interface StaleSweepOnce {
+  name: string;
+  claimed: boolean;
+  over: Promise<void>;
+  end: () => void;
+  onRemoved?: (path: string) => void;
+  onKept?: (path: string, ageS: number) => void;
+}
+
+/** A sweep for set `name`, to be done once. */
+export function staleSweepOnce(name: string, onRemoved?: (path: string) => void, onKept?: (path: string, ageS: number) => void): StaleSweepOnce {
+  let end = (): void => undefined;
+  const over = new Promise<void>((resolve) => (end = resolve));
+  return { name, claimed: false, over, end, onRemoved, onKept };
+}
+
 // One file over its own SFTP channel, as put over SFTP sends it: into a
 // temporary name, resumed in place after a lost connection, renamed onto
 // `path` when whole (so a part is there whole or not at all).
 async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Reconnector['current']>, path: string, size: bigint, input: PutInput, onBytes?: (sent: bigint) => void): Promise<void> {
   const session = new SftpSession((await opener.sftp(ctx.signal)).session, 'sftp', opener.whyLost);
+  // The first part to go sweeps; the others wait, so that none of this run's own is taken for stale.
+  const sweep = ctx.staleSweep;
+  const mine = sweep !== undefined && !sweep.claimed;
+  if (mine) sweep.claimed = true;
   try {
     // What an earlier attempt at this file could not remove (its session was lost).
     for (const temp of ctx.leftBehind?.get(path) ?? []) await session.unlink(temp).catch(() => undefined);
     ctx.leftBehind?.delete(path);
+    if (!mine) await sweep?.over;
     await putSftp(ctx.conn, { session, ms: 0, generation }, path, input, {
+      removeStale: mine,
+      staleNames: mine ? (file) => isSetTempName(file, sweep!.name) : undefined,
+      onStaleRemoved: sweep?.onRemoved,
+      onStaleKept: sweep?.onKept,
+      onSwept: mine ? sweep!.end : undefined,
       size,
       mode: ctx.mode,
       parallel: 1,
@@ -151,6 +181,7 @@ async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Rec
       onLeftBehind: (temp) => ctx.leftBehind?.set(path, [...(ctx.leftBehind.get(path) ?? []), temp]),
     });
   } finally {
+    if (mine) sweep!.end(); // failed before its sweep: the others go on without
     session.end();
   }
 }
