@@ -152,7 +152,7 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
     const first = `${dir}${partName(base, 0)}`;
     if (!(await remoteFileThere(conn, opts.protocol === 'sftp' ? 'sftp' : 'scp', first, { ...opts, signal: opts.signal ?? new AbortController().signal }))) throw missing;
     const shown = escapeForTerminal(remotePath);
-    throw new ScpipeError('ERR_NO_SUCH_FILE', `${shown}: no such file, but ${escapeForTerminal(first)} is there: a parts set whose manifest ${escapeForTerminal(manifestName(remotePath))} was never written (its upload did not finish)`, { path: remotePath, cause: missing });
+    throw new ScpipeError('ERR_NO_SUCH_FILE', `${shown}: no such file, but ${escapeForTerminal(first)} is there: a parts set without its manifest ${escapeForTerminal(manifestName(remotePath))}: its upload did not finish, or is still running`, { path: remotePath, cause: missing });
   }
   opts.trace?.(`${escapeForTerminal(remotePath)} is a parts set: ${manifest.parts.length} part(s), ${manifest.size} bytes`);
   const { body, done } = readParts(conn, dir, manifest, opts);

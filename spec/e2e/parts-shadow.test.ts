@@ -9,7 +9,8 @@ import { chown, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -74,7 +75,25 @@ describe.each([
     expect(put.status).toBe(1);
     expect(await readdir(dir)).toContain('inc.000000');
     const r = await cli(['get', at('inc')]);
-    expect(r).toMatchObject({ status: 1, stderr: `scpipe: ${rdir}/inc: no such file, but ${rdir}/inc.000000 is there: a parts set whose manifest ${rdir}/inc.sha256 was never written (its upload did not finish)\n` });
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: ${rdir}/inc: no such file, but ${rdir}/inc.000000 is there: a parts set without its manifest ${rdir}/inc.sha256: its upload did not finish, or is still running\n` });
+  });
+
+  // A get while the first upload of the set still runs (a restore test
+  // started before the nightly job ended). User sees: exit 1, the same
+  // words, which no longer say the upload "did not finish"; once it ends,
+  // get returns the set.
+  it('get while the set is being stored: said as maybe still running', async () => {
+    const go = join(dir, 'go');
+    const producer = `head -c 1500000 /dev/zero; i=0; while [ ! -e ${go} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done`;
+    const put = startCli(['put', ...sshFlags(sshd, account()), '--part-size', '1M', '--parallel', '1', at('run'), '--', 'sh', '-c', producer], { timeoutMs: 60_000 });
+    await waitFor(async () => (await readdir(dir)).includes('run.000000'), 'the first part', 30_000);
+    const early = await cli(['get', at('run')]);
+    expect(early).toMatchObject({ status: 1, stderr: `scpipe: ${rdir}/run: no such file, but ${rdir}/run.000000 is there: a parts set without its manifest ${rdir}/run.sha256: its upload did not finish, or is still running\n` });
+    await writeFile(go, '');
+    expect(await put.done).toMatchObject({ status: 0, stderr: '' });
+    const late = await cli(['get', at('run')]);
+    expect(late).toMatchObject({ status: 0, stderr: '' });
+    expect(late.stdout.length).toBe(1500000);
   });
 
   // User sees: no warning when no plain file is there; get --parts of a name
