@@ -18,7 +18,7 @@ import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice
 import { getSftp } from './sftp-get';
 import type { RetryEvent } from './retry';
 import type { Manifest } from './parts/manifest';
-import { fetchManifest, readParts } from './parts/get-parts';
+import { fetchManifestFile, readParts } from './parts/get-parts';
 import { manifestName, partName, splitRemote } from './parts/names';
 import { remoteFileThere } from './remote-file-there';
 import { checkCounts } from './counts';
@@ -144,8 +144,9 @@ async function getOverSftp(conn: Reconnector, chosen: Parameters<typeof getSftp>
 async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, missing: unknown): Promise<Download> {
   const { dir, base } = splitRemote(remotePath);
   let manifest: Manifest;
+  let mode: number;
   try {
-    manifest = await fetchManifest(conn, dir, base, opts);
+    ({ manifest, mode } = await fetchManifestFile(conn, dir, base, opts));
   } catch (err) {
     if (!isMissing(err)) throw err;
     // Neither a file nor a set: the first message says it, unless parts of an unfinished set are there.
@@ -157,7 +158,17 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
   opts.trace?.(`${escapeForTerminal(remotePath)} is a parts set: ${manifest.parts.length} part(s), ${manifest.size} bytes`);
   const { body, done } = readParts(conn, dir, manifest, opts);
   done.then(() => conn.close(), () => conn.close());
-  return { name: base, size: manifest.size, mode: 0o644, body, done, manifest, protocol: opts.protocol === 'sftp' ? 'sftp' : 'scp' };
+  // -p keeps the set's mode (put --mode gave it to every file of the set) and its time, when it was completed.
+  return { name: base, size: manifest.size, mode, times: setTimes(manifest.time), body, done, manifest, protocol: opts.protocol === 'sftp' ? 'sftp' : 'scp' };
+}
+
+// The manifest's "# time" (ISO 8601) as the set's modification and access time; none if it is not one.
+function setTimes(time: string): ReceivedTimes | undefined {
+  const ms = Date.parse(time);
+  if (!Number.isFinite(ms) || ms < 0) return undefined;
+  const seconds = BigInt(Math.floor(ms / 1000));
+  const usec = (ms % 1000) * 1000;
+  return { mtime: seconds, mtimeUsec: usec, atime: seconds, atimeUsec: usec };
 }
 
 // -v: a plain file wins over a set of the same name, said (once the plain

@@ -220,6 +220,24 @@ describe('scpipe put --part-size', () => {
     expect(got.stdout.equals(data)).toBe(true);
   });
 
+  // A private backup (put --mode 0600) restored with -p: the set's mode
+  // and the time it was completed (its manifest's "# time"), as scp -p
+  // keeps a file's; before, -p gave every set 0644, wider than asked.
+  it('get -p --output of a set keeps its mode (put --mode 0600) and the time it was completed', async () => {
+    const data = randomBytes(300 * 1024);
+    expect((await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '100k', '--mode', '0600', at(`${dir}/m.bin`)], { stdin: data })).status).toBe(0);
+    const time = /^# time (\S+)$/m.exec(readFileSync(join(dir, 'm.bin.sha256'), 'utf8'))![1]!;
+    const out = join(await mkdtemp(join(tmpdir(), 'scpipe-test-out-')), 'm.bin');
+    try {
+      expect(await runCli(['get', ...flags(), '-p', '--output', out, at(`${dir}/m.bin`)])).toMatchObject({ status: 0, stderr: '' });
+      expect(readFileSync(out).equals(data)).toBe(true);
+      expect(statSync(out).mode & 0o7777).toBe(0o600);
+      expect(statSync(out).mtime.toISOString()).toBe(time);
+    } finally {
+      await rm(join(out, '..'), { recursive: true });
+    }
+  });
+
   // An admin's notes in the manifest, which sha256sum -c skips: a line
   // appended after "# end", a "#" line without a space, a
   // comment that begins like one of put's. get restores the set.

@@ -28,7 +28,12 @@ import { linkedController } from '../../util/abort';
 
 /** The manifest of set `dir + name`, fetched and checked. */
 export async function fetchManifest(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<Manifest> {
-  const text = await retrying(conn, opts, async (current) => {
+  return (await fetchManifestFile(conn, dir, name, opts)).manifest;
+}
+
+/** fetchManifest(), with the manifest file's mode: the set's (put gives its parts and manifest one mode). */
+export async function fetchManifestFile(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<{ manifest: Manifest; mode: number }> {
+  const { text, mode } = await retrying(conn, opts, async (current) => {
     const download = await fetchFile(conn, current, dir + manifestName(name), opts);
     if (download.size > BigInt(MAX_MANIFEST_BYTES)) {
       download.body.destroy();
@@ -40,9 +45,9 @@ export async function fetchManifest(conn: Reconnector, dir: string, name: string
     }
     const chunks: Buffer[] = [];
     for await (const chunk of download.body) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return { text: Buffer.concat(chunks).toString('utf8'), mode: download.mode };
   });
-  return parseManifest(text, name);
+  return { manifest: parseManifest(text, name), mode };
 }
 
 /** The set's bytes as a body that ends only once every part and the whole stream checked out. */
