@@ -10,7 +10,7 @@ import { say } from './report';
  * The onSpill for a run whose spool directory is `spoolDir` (undefined: the
  * default); says the warning at most once, after `before` (erasing a progress line).
  */
-export function ramSpoolWarning(spoolDir: string | undefined, parts: boolean, before?: () => void): ((spill: Spill) => void) | undefined {
+export function ramSpoolWarning(spoolDir: string | undefined, parts: boolean | 'fetched', before?: () => void): ((spill: Spill) => void) | undefined {
   if (spoolDir !== undefined) return undefined;
   let said = false;
   return (spill) => {
@@ -19,7 +19,12 @@ export function ramSpoolWarning(spoolDir: string | undefined, parts: boolean, be
     const free = ramFileSystemFree(spill.dir);
     if (free === undefined) return;
     before?.();
-    const cost = parts ? 'each part past --memory takes memory there' : 'the stream takes memory there, and fails if it outgrows it';
+    const cost =
+      parts === 'fetched'
+        ? "the parts fetched ahead take memory there past get's 64 MiB, (--parallel + 1) parts at most"
+        : parts
+          ? 'each part past --memory takes memory there'
+          : 'the stream takes memory there, and fails if it outgrows it';
     say(`warning: spooling in ${escapeForTerminal(spill.dir)}, a file system in RAM (tmpfs, ${formatBytes(free)} free): ${cost}; --spool-dir on a disk (e.g. /var/tmp) avoids it`);
   };
 }

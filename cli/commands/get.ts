@@ -16,6 +16,7 @@ import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sa
 import { recordSha256 } from '../json-summary';
 import { checkSpoolDirectory } from '../../lib/internal';
 import { withPartsSpoolFullHint } from '../spool-full';
+import { ramSpoolWarning } from '../ram-spool';
 
 interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   output?: string;
@@ -81,6 +82,7 @@ export async function runGet(
       parts: args.parts,
       retries: args.retries,
       spoolDir: args['spool-dir'],
+      onSpill: ramSpoolWarning(args['spool-dir'], 'fetched', () => progress?.done()),
       sha256: wantsSha256(args),
       expectSha256,
       onRetry: (e) => {

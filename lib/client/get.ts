@@ -18,6 +18,7 @@ import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice
 import { getSftp } from './sftp-get';
 import type { RetryEvent } from './retry';
 import type { Manifest } from './parts/manifest';
+import type { PartSpill } from './parts/options';
 import { fetchManifestFile, readParts } from './parts/get-parts';
 import { manifestName, partName, splitRemote } from './parts/names';
 import { remoteFileThere } from './remote-file-there';
@@ -45,6 +46,8 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
   /** A parts set: RAM for the parts fetched ahead (default 64 MiB), then files in `spoolDir`. */
   memoryLimit?: number;
   spoolDir?: string;
+  /** A parts set: a part fetched ahead went on in a spool file in `dir` (on a RAM file system, it still takes memory). */
+  onSpill?: (spill: PartSpill) => void;
   /** false: `remotePath` is a plain file only, never a parts set; true: the parts set only (a plain file of its name is passed over). */
   parts?: boolean;
   /**

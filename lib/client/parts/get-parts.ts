@@ -153,7 +153,7 @@ async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, in
   }
   // Taken as ssh2 pushed it (a stream's iterator joins what is buffered, a copy).
   let failure: ScpipeError | undefined;
-  const writer = new PartWriter(index, held.budget, held.dir, (err) => (failure ??= err));
+  const writer = new PartWriter(index, held.budget, held.dir, (err) => (failure ??= err), opts.onSpill);
   const id = held.sums.newId();
   const feed = held.sums.feed([id]);
   let part: SpooledPart | undefined;
