@@ -137,6 +137,11 @@ export function recordParts(parts: PartsResult): void {
   active.retries = Math.max(active.retries, parts.parts.reduce((n, p) => n + p.attempts - 1, 0));
 }
 
+/** get of a parts set: how many parts it was restored from. */
+export function recordPartsFetched(count: number): void {
+  if (active) active.parts = count;
+}
+
 /** put to several targets: the ones that failed (the others succeeded). */
 export function recordFailedTargets(targets: string[]): void {
   if (active) active.failedTargets = targets;
