@@ -8,12 +8,13 @@
 // A write error (ENOSPC, EIO) does not stop the protocol: the rest of the body
 // is accepted and dropped ("Keep reading so we stay sync'd up", §4.3) and
 // finish() returns the single error for this file (§3 note_err).
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, unlinkSync, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import type { FileWriter, ReceivedTimes } from '../protocol/sink-types';
 import { fchmodFd, futimesFd } from './fd';
 import { utimesArgs } from './modes';
 import { pathError, strerror } from './strerror';
+import { cancelRemoveAtExit, removeAtExit } from '../spool/exit-cleanup';
 
 const HIGH_WATER_MARK = 1024 * 1024;
 
@@ -40,8 +41,15 @@ export class OutputFile implements FileWriter {
   private written = 0n;
   private writeError: unknown;
   private settled = false;
+  // A second Ctrl-C exits at once, before abort() ran: the temp file goes then.
+  private readonly removeTempAtExit: (() => void) | undefined;
 
   constructor(private readonly plan: OutputPlan) {
+    const { tempPath } = plan;
+    if (tempPath !== undefined) {
+      this.removeTempAtExit = () => unlinkSync(tempPath);
+      removeAtExit(this.removeTempAtExit);
+    }
     // The stream owns the fd; autoClose false keeps it open after the data
     // for fchmod/futimes, and destroy() closes it (see fd.ts).
     this.stream = createWriteStream(plan.path, { fd: plan.fd, autoClose: false, highWaterMark: HIGH_WATER_MARK });
@@ -102,6 +110,7 @@ export class OutputFile implements FileWriter {
     if (this.plan.tempPath !== undefined) {
       try {
         await rename(this.plan.tempPath, path);
+        cancelRemoveAtExit(this.removeTempAtExit!);
       } catch (err) {
         await this.discard();
         return pathError(path, err);
@@ -138,5 +147,6 @@ export class OutputFile implements FileWriter {
   private async discard(): Promise<void> {
     await this.closeFd();
     if (this.plan.tempPath !== undefined) await unlink(this.plan.tempPath).catch(() => undefined);
+    if (this.removeTempAtExit) cancelRemoveAtExit(this.removeTempAtExit);
   }
 }
