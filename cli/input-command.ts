@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { ScpipeError, escapeForTerminal } from '../lib';
 import { BODY_CHUNK, childEnv, errnoCode, strerror } from '../lib/internal';
+import { descendantsOf } from './process-tree';
 
 // How long stop() waits for the command to exit after SIGTERM.
 const STOP_WAIT_MS = 2000;
@@ -58,15 +59,24 @@ export class InputCommand {
   }
 
   /**
-   * Ends the command if it still runs (SIGTERM, after which its stdout is
-   * closed, so a pipeline behind it gets SIGPIPE) and waits up to 2 s for it
+   * Ends the command if it still runs (SIGTERM to it and to the processes it
+   * started; its stdout is closed, so a pipeline behind it gets SIGPIPE) and waits up to 2 s for it
    * to exit. For when put failed or was interrupted.
    */
   async stop(): Promise<void> {
     const child = this.child;
     child.stdout?.destroy();
     if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    // Its own children too, found before it exits and they are reparented out of reach.
+    const below = descendantsOf(child.pid);
     child.kill('SIGTERM');
+    for (const pid of below) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.outcome, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
     clearTimeout(timer);

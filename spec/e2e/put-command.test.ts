@@ -110,6 +110,21 @@ describe('scpipe put -- COMMAND', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it("on SIGTERM ends what the command started too: bash -c 'pg_dump | zstd' leaves no pg_dump behind", async () => {
+    const marker = `scpipe-test-${process.pid}-${Date.now()}-below`;
+    // The stand-in for a producer stalled on a lock: it would outlive bash, and wait on.
+    const run = startCli(put(`${dir}/tree.bin`, ['bash', '-o', 'pipefail', '-c', `(exec -a ${marker} sleep 30) | cat`], ['-v']));
+    await waitFor(() => run.stderr().includes('< \\0 (ok)'), 'the remote scp -t');
+    expect(pids(marker)).toHaveLength(1);
+    // Its exit, not run.done: the stdio pipes stay open while a leftover holds them.
+    const exited = new Promise((resolve) => run.child.once('exit', resolve));
+    run.child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    await waitFor(() => pids(marker).length === 0, 'the command\'s own children gone', 5_000);
+    expect((await run.done).stderr).toMatch(/scpipe: interrupted by SIGTERM\n$/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('refuses a second argument without -- (exit 2), before running or connecting to anything', async () => {
     const r = await runCli(['put', ...flags(), at(`${dir}/x`), 'tar'], { stdin: 'data' });
     expect(r.status).toBe(2);
