@@ -65,8 +65,10 @@ export class InputCommand {
    */
   async stop(): Promise<void> {
     const child = this.child;
-    child.stdout?.destroy();
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+      child.stdout?.destroy();
+      return;
+    }
     // Its own children too, found before it exits and they are reparented out of reach.
     const below = descendantsOf(child.pid);
     child.kill('SIGTERM');
@@ -77,6 +79,10 @@ export class InputCommand {
         // already gone
       }
     }
+    // Closed after the signal, not before: its stdout is a socket, and a
+    // write into one closed with data unread fails "Connection reset by
+    // peer", which the command printed as if the network had failed.
+    child.stdout?.destroy();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.outcome, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
     clearTimeout(timer);

@@ -125,6 +125,15 @@ describe('scpipe put -- COMMAND', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('a put that fails stops the command quietly: only scpipe says why, not the command ("Connection reset by peer")', async () => {
+    const big = join(localDir(), 'big.bin');
+    await writeFile(big, Buffer.alloc(8 << 20));
+    const target = remote(sshd, sshd.sftp, '/no-such-dir/f.bin'); // SFTP fails at the open, while the command writes
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), target, '--', 'sh', '-c', `while :; do cat ${big}; done`]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^scpipe: \/no-such-dir\/f\.bin: open: No such file[^\n]*\n$/);
+  });
+
   it('refuses a second argument without -- (exit 2), before running or connecting to anything', async () => {
     const r = await runCli(['put', ...flags(), at(`${dir}/x`), 'tar'], { stdin: 'data' });
     expect(r.status).toBe(2);
