@@ -9,6 +9,7 @@ import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseC
 import { describeIoError, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
+import { looksClosed } from './stdout';
 
 /** The options as yargs gives them. */
 export interface ChecksumArgs {
@@ -50,7 +51,12 @@ export const checkOptions = {
 
 /** Fails early (ERR_LOCAL_IO) when `file` could not be written: its directory is missing or not writable, or it is a directory. */
 export async function checkChecksumFile(file: string | undefined): Promise<void> {
-  if (file === undefined || file === '-') return;
+  if (file === undefined) return;
+  if (file === '-') {
+    // Node puts /dev/null in place of a closed stdout: the line would go nowhere, with exit 0.
+    if (!looksClosed(1)) return;
+    throw new ScpipeError('ERR_USAGE', 'stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes): --checksum-file - would write the line nowhere; give a file name', { path: 'stdout' });
+  }
   if ((await checkFileToWrite('--checksum-file', file)).isDirectory) {
     throw new ScpipeError('ERR_LOCAL_IO', `--checksum-file ${escapeForTerminal(file)}: ${strerror({ code: 'EISDIR' })}`, { path: file });
   }

@@ -157,6 +157,20 @@ describe('put --checksum-file, the edges', () => {
     expect(await readFile(join(dir, 'lost.bin'), 'utf8')).toBe('abc');
   });
 
+  // `>&-`: the line went nowhere, with exit 0.
+  const toStdout = (redirect: string, name: string): { status: number | null; stderr: string } => {
+    const cmd = `printf abc | ${shellQuote([process.execPath, CLI, 'put', ...flags(), '--checksum-file', '-', at(`${rdir}/${name}`)])} ${redirect}`;
+    const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 30000, env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
+    return { status: r.status, stderr: r.stderr };
+  };
+
+  it('--checksum-file - with stdout closed: exit 2 before anything is sent', async () => {
+    const r = toStdout('>&-', 'closed.bin');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes): --checksum-file - would write the line nowhere');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('a checksum file that cannot be written: exit 1 before anything is sent, no remote file', async () => {
     const r = await runCli(['put', ...flags(), '--checksum-file', join(local(), 'missing', 'x.sha256'), at(`${rdir}/never.bin`)], { stdin: 'abc' });
     expect(r.status).toBe(1);
