@@ -7,6 +7,8 @@
 
 const GLIBC: Record<string, string> = {
   EACCES: 'Permission denied',
+  EADDRINUSE: 'Address already in use', // serve's listen
+  EADDRNOTAVAIL: 'Cannot assign requested address',
   EAGAIN: 'Resource temporarily unavailable',
   EBADF: 'Bad file descriptor',
   EBUSY: 'Device or resource busy',

@@ -9,6 +9,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { strerror } from '../fs/strerror';
 import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, type AuthLimits } from './auth-limits';
 import type { AuthorizedKeys } from './authorized-keys';
 import type { AuthorizedKeysFile } from './keys-file';
@@ -248,7 +249,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   await new Promise<void>((resolve, reject) => {
     listener.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new ScpipeError('ERR_CONNECT', `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: err })),
+      // The errno's words, as sshd's "Bind to port 2022 on 0.0.0.0 failed: Address already in use.", not Node's.
+      reject(new ScpipeError('ERR_CONNECT', `cannot listen on ${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}: ${strerror(err)}`, { cause: err })),
     );
     listener.listen(opts.port, opts.host, () => resolve());
   });

@@ -80,7 +80,7 @@ describe('startServer', () => {
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const { port } = busy.address() as AddressInfo;
     try {
-      await expect(start(port)).rejects.toMatchObject({ code: 'ERR_CONNECT', message: expect.stringContaining(`cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`) });
+      await expect(start(port)).rejects.toMatchObject({ code: 'ERR_CONNECT', message: `cannot listen on 127.0.0.1:${port}: Address already in use` });
     } finally {
       busy.close();
     }
