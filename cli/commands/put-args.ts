@@ -126,7 +126,8 @@ export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   if (partSize !== undefined && (size !== undefined || args.name !== undefined || args.p)) throw new ScpipeError('ERR_USAGE', '--part-size does not go with --size, --name or -p');
   // Here, before the producer starts: runPutParts() came after it.
   if (partSize !== undefined && (partSize > BigInt(Number.MAX_SAFE_INTEGER) || partSize < 1n)) {
-    throw new ScpipeError('ERR_USAGE', `bad --part-size ${partSize}: give 1 byte to 8 PiB, e.g. 64M`);
+    // As typed: 8192T is 8 PiB, one byte past the largest part (2^53 - 1 bytes).
+    throw new ScpipeError('ERR_USAGE', `bad --part-size ${escapeForTerminal(args['part-size']!)}: give 1 byte to just under 8 PiB (8191T), e.g. 64M`);
   }
   return { mode, memory: Number(memory), size, mtime, partSize };
 }

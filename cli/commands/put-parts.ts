@@ -44,7 +44,7 @@ export async function runPutParts(
   log?: (line: string) => void,
   fromCommand = false,
 ): Promise<void> {
-  if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}: give 1 byte to 8 PiB, e.g. 64M`);
+  if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}: give 1 byte to just under 8 PiB (8191T), e.g. 64M`);
   const progress = ProgressLine.wanted(args);
   const started = performance.now();
   const ramSpool = ramSpoolWarning(args.spoolDir, true, () => progress?.done());

@@ -37,8 +37,9 @@ describe('--parallel and --retries are checked at start', () => {
     [['get', '--retries', '-2'], 'invalid --retries -2: give 0 or more'],
     [['cp', '--retries', '-1', 'local-file'], 'invalid --retries -1: give 0 or more'],
     // It said "bad --part-size 0", not what a part size may be.
-    [['put', '--part-size', '0'], 'bad --part-size 0: give 1 byte to 8 PiB, e.g. 64M'],
-    [['put', '--part-size', '8192T'], 'bad --part-size 9007199254740992: give 1 byte to 8 PiB, e.g. 64M'],
+    [['put', '--part-size', '0'], 'bad --part-size 0: give 1 byte to just under 8 PiB (8191T), e.g. 64M'],
+    // It said "give 1 byte to 8 PiB" of 8192T, which is 8 PiB, in bytes.
+    [['put', '--part-size', '8192T'], 'bad --part-size 8192T: give 1 byte to just under 8 PiB (8191T), e.g. 64M'],
   ])('%j: exit 2, the producer never runs, nothing is connected', async (args, message) => {
     const marker = join(dir(), 'ran');
     const command = args[0] === 'put' ? ['--', 'touch', marker] : [];
