@@ -75,7 +75,7 @@ export function inTerminalBackground(stat = '/proc/self/stat'): boolean {
 // Writes `question` to /dev/tty and reads one line from it, without echo when
 // `echo` is false. Resolves null when there is no controlling terminal, when
 // this process is in its background (`onBackground` is called then), or on
-// Ctrl-D; rejects with ERR_ABORTED on Ctrl-C.
+// Ctrl-D; rejects with ERR_ABORTED on Ctrl-C, and raises SIGINT.
 export function promptOnTty(question: string, echo: boolean, onBackground?: () => void): Promise<string | null> {
   let rfd: number;
   let wfd: number;
@@ -141,7 +141,14 @@ export function promptOnTty(question: string, echo: boolean, onBackground?: () =
       if (fed.output) write(fed.output);
       if (fed.done === 'enter') finish(state.value);
       else if (fed.done === 'eof') finish(null);
-      else if (fed.done === 'interrupt') finish(new ScpipeError('ERR_ABORTED', 'interrupted by SIGINT', { signal: 'SIGINT' }));
+      else if (fed.done === 'interrupt') {
+        finish(new ScpipeError('ERR_ABORTED', 'interrupted by SIGINT', { signal: 'SIGINT' }));
+        // Raw mode swallowed the terminal's SIGINT: raise it, as ssh's
+        // readpassphrase() does, so the CLI's handler stops the whole run
+        // (every target of a put to several), not only the connection that
+        // asked. Without a handler it would kill us before the rejection is seen.
+        if (process.listenerCount('SIGINT') > 0) process.kill(process.pid, 'SIGINT');
+      }
     };
     const onEnd = (): void => finish(null);
     process.once('exit', restore);

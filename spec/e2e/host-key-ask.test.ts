@@ -86,6 +86,15 @@ describe('StrictHostKeyChecking=ask', () => {
     expect(existsSync(knownHosts)).toBe(false);
   });
 
+  it('Ctrl-C at the question of one of two targets stops the run, as the terminal\'s Ctrl-C would: exit 130', async () => {
+    const knownHosts = join(local(), 'known_hosts');
+    const two = [...args(knownHosts, 'one.txt'), `${sshd.user.name}@127.0.0.1:${dir}/two.txt`];
+    const r = await onTerminal(two, '\x03');
+    expect(r.status).toBe(130);
+    expect(existsSync(join(dir, 'one.txt'))).toBe(false);
+    expect(existsSync(join(dir, 'two.txt'))).toBe(false);
+  });
+
   it('without a terminal refuses as before, saying how to add the key', async () => {
     // setsid: no controlling terminal, even when the tests run from one.
     const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
