@@ -226,6 +226,8 @@ function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: unknown
 // Removes the temporary file through a session still alive; says where it is when none is.
 async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unknown, log?: (line: string) => void, keep = false, onLeftBehind?: (temp: string) => void, whole = false): Promise<unknown> {
   const live = lanes.find((l) => !l.session.ended);
+  // The temporary file itself is not there (sftp-resume.ts): nothing is left to name.
+  if (!live && isScpipeError(failure, 'ERR_NO_SUCH_FILE') && failure.path === paths.temp) return failure;
   if (!live) {
     onLeftBehind?.(paths.temp);
     if (!isScpipeError(failure)) return failure;

@@ -6,7 +6,8 @@
 // every held chunk again; a download opens the file again at the first byte
 // it has not handed on (sftp-get.ts). Each loss gets up to `retries`
 // attempts, announced through onRetry.
-import type { ScpipeError } from '../errors';
+import { ScpipeError, isScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
 import type { WriteLane } from '../sftp/writer';
 import { SftpSession } from '../sftp/session';
 import type { ChannelOpener } from './connection';
@@ -69,7 +70,11 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
     reconnect(conn, failure, opts, async (opener) => {
       const signal = opts.signal ?? new AbortController().signal;
       const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
-      const handle = await session.open(temp, 'r+');
+      // Gone after the backoff's waits (up to minutes unwritten): removed by hand, or taken for a leftover.
+      const handle = await session.open(temp, 'r+').catch((err: unknown) => {
+        if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
+        throw new ScpipeError('ERR_NO_SUCH_FILE', `${escapeForTerminal(temp)}: this upload's temporary file was removed while the connection was down (by hand, or by another run's --remove-stale), so nothing was stored`, { path: temp, cause: err });
+      });
       await session.fsetstat(handle, { size: resumePoint }, temp);
       opts.trace?.(`sftp: resuming at byte ${resumePoint}`);
       return [{ session, handle }, ...(await openLanes(opener, temp, laneCount - 1, signal, opts.trace))];

@@ -103,4 +103,30 @@ describe('put over SFTP: a lost connection', () => {
     expect(await readdir(dir)).toEqual(['f.bin']);
     expect((await readFile(join(dir, 'f.bin'))).equals(data)).toBe(true);
   });
+
+  // The temporary file removed while the connection was down (the
+  // backoff waits up to minutes, so another run's --remove-stale may take it
+  // for a leftover). User sees: exit 1, "…: the temporary file was removed
+  // while the connection was down …", where it said "open: No such file;
+  // the partial upload is left in TEMP", naming a file that is not there.
+  // Left: nothing.
+  it('the temporary file removed while the connection was down: said so', async () => {
+    const dir = await userDir(sshd.sftp, 'resume-gone');
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input, timeoutMs: 60_000 });
+    input.write(randomBytes(4 * 1024 * 1024));
+    let temp: string | undefined;
+    await waitFor(async () => {
+      [temp] = await readdir(dir);
+      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
+    }, 'bytes in the temporary file', 30_000);
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    await waitFor(() => run.stderr().includes('retry 1 of'), 'the retry line', 30_000);
+    await rm(join(dir, temp!));
+    input.end(randomBytes(1024));
+    const r = await run.done;
+    expect(r.status).toBe(1);
+    expect(r.stderr.endsWith(`\nscpipe: ${remotePath(sshd.sftp, dir)}/${temp}: this upload's temporary file was removed while the connection was down (by hand, or by another run's --remove-stale), so nothing was stored\n`)).toBe(true);
+    expect(await readdir(dir)).toEqual([]);
+  });
 });
