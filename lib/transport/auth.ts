@@ -130,11 +130,20 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     }
   }
 
+  // ssh's refusal names no password it could not ask for; a cron job's user needs to hear of SCPIPE_PASSWORD.
+  let saidNoPassword = false;
+  const noPassword = (): null => {
+    if (saidNoPassword) return null;
+    saidNoPassword = true;
+    return skip('password', `${ask ? 'none: no answer from a terminal' : 'BatchMode forbids asking for it'}, and SCPIPE_PASSWORD is not set`);
+  };
+
   /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to 3 prompted rounds. */
   function kbdSteps(): Step {
     let count = 0;
     const limit = envPassword !== undefined ? 1 : ask ? maxTries : 0;
     return async () => {
+      if (limit === 0) return noPassword();
       if (count >= limit) return null;
       count++;
       const respond = (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback): void => {
@@ -146,7 +155,10 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
             else {
               const q = (i === 0 && header ? `${header}\n` : '') + escapeForTerminal(p.prompt);
               const answer = await askUser(q, Boolean(p.echo));
-              if (answer === null) count = limit; // no terminal or EOF: stop asking
+              if (answer === null) {
+                if (count === 1) noPassword();
+                count = limit; // no terminal or EOF: stop asking
+              }
               answers.push(answer ?? '');
             }
           }
@@ -167,6 +179,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       if (count >= maxTries) return null;
       count++;
       const pw = await askUser(`${username}@${ctx.host.hostname}'s password: `, false);
+      if (pw === null && count === 1) noPassword();
       if (pw === null) count = maxTries; // no terminal or EOF: stop asking
       return pw === null ? null : { type: 'password', username, password: pw };
     };

@@ -1,7 +1,7 @@
 // Password logins against OpenSSH's sshd, as ssh users expect them: from
 // SCPIPE_PASSWORD (never argv), or typed at a prompt on the terminal while
 // stdin carries the data.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
@@ -33,6 +33,19 @@ describe('password authentication against OpenSSH sshd', () => {
       expect(r.status).toBe(255);
       expect(r.stderr).toMatch(/Permission denied/);
     });
+  });
+
+  it('without a terminal (cron), the refusal says no password was asked for and SCPIPE_PASSWORD is not set', () => {
+    // It said only "tried none; the server accepts publickey,password". setsid: no controlling terminal.
+    const { SSH_AUTH_SOCK: _agent, SCPIPE_PASSWORD: _pw, ...env } = process.env;
+    const r = spawnSync('setsid', ['-w', process.execPath, CLI, 'put', ...flags(), target('cron.txt')], {
+      input: 'x', encoding: 'utf8', timeout: 30000, env: { ...env, HOME: process.env.SCPIPE_TEST_HOME },
+    });
+    expect(r.stderr).toBe(
+      `scpipe: ${sshd.user.name}@127.0.0.1: Permission denied (tried none; the server accepts publickey,password); ` +
+        'not offered: password (none: no answer from a terminal, and SCPIPE_PASSWORD is not set)\n',
+    );
+    expect(r.status).toBe(255);
   });
 
   it('asks on the terminal, not on stdin, which carries the data', async () => {
