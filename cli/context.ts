@@ -5,6 +5,7 @@ import { AlreadyReported, describeFailure, say } from './report';
 import { abortOnSignals } from './signals';
 import { finishSummary } from './json-summary';
 import { versionLine } from './versions';
+import { eraseLine } from './erase-line';
 
 /** Runs a command body; records its exit status. */
 export interface CommandContext {
@@ -22,7 +23,7 @@ export function createContext(verbose: () => boolean): CommandContext {
     async run(body) {
       const { signal, release } = abortOnSignals();
       // On a terminal a -v line first erases the progress line it would land on (the next update redraws it).
-      const erase = process.stderr.isTTY ? '\r\x1b[K' : '';
+      const erase = process.stderr.isTTY ? eraseLine(process.stderr.columns || 80) : '';
       const log = verbose() ? (line: string) => process.stderr.write(`${erase}scpipe: ${line}\n`) : undefined;
       log?.(versionLine());
       let failure: unknown;

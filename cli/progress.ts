@@ -9,6 +9,7 @@
 // targets has its own line (multi-progress.ts).
 import { escapeForTerminal, type Progress } from '../lib';
 import { formatBytes } from '../lib/internal';
+import { endOfLine, eraseLine } from './erase-line';
 
 /** A redrawn line changes at most this often (ms). */
 export const REDRAW_MS = 250;
@@ -52,14 +53,15 @@ export class StatusLine {
     }
     // A terminal of unknown size (a pty made without one, as by script(1)) says 0 columns.
     const width = this.out.columns || 80;
-    this.out.write(`\r${text.slice(0, width - 1)}\x1b[K`);
+    const cut = text.slice(0, width - 1);
+    this.out.write(`\r${cut}${endOfLine(cut, width)}`);
     this.shown = true;
   }
 
   /** Erases the line; a log gets the last state it has not had yet. */
   done(): void {
     if (this.mode === 'lines') this.flush(Date.now());
-    if (this.shown) this.out.write('\r\x1b[K');
+    if (this.shown) this.out.write(eraseLine(this.out.columns || 80));
     this.shown = false;
   }
 

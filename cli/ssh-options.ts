@@ -7,6 +7,7 @@ import { parsePort, promptOnTty } from '../lib/internal';
 import { lastValue, single } from './yargs-limits';
 import { applyScpOptions, withScpOptions, type ScpArgs } from './scp-options';
 import { recordProtocol, withJsonOption } from './json-summary';
+import { eraseLine } from './erase-line';
 
 /** Parsed shared options. */
 export interface SshArgs extends ScpArgs {
@@ -77,7 +78,7 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     log,
     warn: (line) => void process.stderr.write(`${escapeForTerminal(line)}\n`),
     // As scp: shown unless -q; escaped by the library. On a terminal the spool's progress line may be up.
-    banner: args.q ? () => undefined : (line) => void process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}\n`),
+    banner: args.q ? () => undefined : (line) => void process.stderr.write(`${process.stderr.isTTY ? eraseLine(process.stderr.columns || 80) : ''}${line}\n`),
     prompt: (question, echo) => promptOnTty(question, echo, sayBackgroundOnce),
   });
 }

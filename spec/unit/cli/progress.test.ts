@@ -48,6 +48,26 @@ describe('ProgressLine', () => {
     line.done();
     expect(text().endsWith('\r\x1b[K')).toBe(true);
   });
+
+  it('on TERM=dumb (Emacs shell-mode, which prints ESC[K as ^[[K) blanks the line with spaces instead', () => {
+    const term = process.env.TERM;
+    process.env.TERM = 'dumb';
+    try {
+      const { out, text } = captured();
+      (out as { columns: number }).columns = 40;
+      const line = new ProgressLine(out);
+      line.update({ name: 'f', phase: 'transfer', bytes: 1n, total: 1n });
+      line.done();
+      expect(text()).not.toContain('\x1b');
+      const drawn = text().split('\r').filter(Boolean);
+      expect(drawn[0]).toMatch(/^f: 100% .* +$/);
+      expect(drawn.map((d) => d.length)).toEqual([39, 39]);
+      expect(text().endsWith(`\r${' '.repeat(39)}\r`)).toBe(true);
+    } finally {
+      if (term === undefined) delete process.env.TERM;
+      else process.env.TERM = term;
+    }
+  });
 });
 
 describe('MultiProgressLine (put to several targets)', () => {
