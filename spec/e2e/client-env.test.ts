@@ -2,9 +2,9 @@
 // uid (no passwd entry), a cron or systemd unit without HOME or USER. Run
 // through setpriv as a uid nobody has, with a copy of the key it may read.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLI } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -13,12 +13,26 @@ const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-test-clientenv-');
 const UID = 54321;
 
-// Whether a process of UID can run the CLI at all (the clone may sit in a directory only root can enter).
-const usable = ((): boolean => {
-  if (process.getuid?.() !== 0 || spawnSync('getent', ['passwd', String(UID)]).status === 0) return false;
-  return spawnSync('setpriv', ['--reuid', String(UID), '--regid', String(UID), '--clear-groups', process.execPath, CLI, '--version']).status === 0;
-})();
-const itAsNobody = usable ? it : it.skip;
+// A copy of the built CLI and its runtime modules that UID can reach
+// wherever the clone is (one under /root is closed to other users).
+let cli: string;
+const cleanups: string[] = [];
+beforeAll(() => {
+  if (process.getuid?.() !== 0) throw new Error('this test runs scpipe as another uid: run the tests as root, as the sshd tests must be');
+  if (spawnSync('getent', ['passwd', String(UID)]).status === 0) throw new Error(`uid ${UID} has a passwd entry here: this test needs one that has none`);
+  const repo = join(__dirname, '..', '..');
+  const root = mkdtempSync('/tmp/scpipe-test-cli-');
+  cleanups.push(root);
+  cpSync(join(repo, 'dist'), join(root, 'dist'), { recursive: true, preserveTimestamps: true }); // the bundle stays newer than the modules (cli/launch.ts)
+  cpSync(join(repo, 'package.json'), join(root, 'package.json'));
+  for (const m of ['ssh2', 'asn1', 'bcrypt-pbkdf', 'tweetnacl', 'safer-buffer', 'cpu-features', 'nan', 'buildcheck']) {
+    if (existsSync(join(repo, 'node_modules', m))) cpSync(join(repo, 'node_modules', m), join(root, 'node_modules', m), { recursive: true });
+  }
+  chmodSync(root, 0o755);
+  cli = join(root, 'dist', 'cli', 'launch.js');
+  expect(spawnSync('setpriv', ['--reuid', String(UID), '--regid', String(UID), '--clear-groups', process.execPath, cli, '--version'], { encoding: 'utf8' }).stderr).toBe('');
+});
+afterAll(() => Promise.all(cleanups.map((d) => rm(d, { recursive: true, force: true }))));
 
 let dir: string;
 beforeEach(async () => {
@@ -34,27 +48,27 @@ function putAs(env: Record<string, string>, target: string, cwd: string): { stat
   chmodSync(key, 0o600);
   const r = spawnSync('setpriv', [
     '--reuid', String(UID), '--regid', String(UID), '--clear-groups',
-    process.execPath, CLI, 'put', '-P', String(sshd.port), '-i', key, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'BatchMode=yes', target,
+    process.execPath, cli, 'put', '-P', String(sshd.port), '-i', key, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'BatchMode=yes', target,
   ], { input: 'data', encoding: 'utf8', cwd, env: { PATH: process.env.PATH!, ...env }, timeout: 30000 });
   return { status: r.status, stderr: r.stderr };
 }
 
 describe('a client without a passwd entry', () => {
-  itAsNobody('with HOME set, works as any user', () => {
+  it('with HOME set, works as any user', () => {
     const r = putAs({ HOME: local() }, `${sshd.user.name}@127.0.0.1:${dir}/with-home`, local());
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(readFileSync(join(dir, 'with-home'), 'utf8')).toBe('data');
   });
 
-  itAsNobody('without HOME, says it cannot tell the home directory (exit 255), not a bare system error', () => {
+  it('without HOME, says it cannot tell the home directory (exit 255), not a bare system error', () => {
     const r = putAs({}, `${sshd.user.name}@127.0.0.1:${dir}/no-home`, local());
     expect(r.stderr).toBe(`scpipe: cannot tell the home directory for ~/.ssh: HOME is not set and uid ${UID} has no home in the passwd file; set HOME\n`);
     expect(r.status).toBe(255);
     expect(existsSync(join(dir, 'no-home'))).toBe(false);
   });
 
-  itAsNobody('with an empty HOME, never reads ./.ssh/config of the current directory', () => {
+  it('with an empty HOME, never reads ./.ssh/config of the current directory', () => {
     // It did, as ~/.ssh/config, and ran its ProxyCommand.
     const marker = join(local(), 'proxy-ran');
     mkdirSync(join(local(), '.ssh'));
@@ -65,7 +79,7 @@ describe('a client without a passwd entry', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
-  itAsNobody('without USER and no user@, says there is no user name (exit 255), not "@host: Permission denied"', () => {
+  it('without USER and no user@, says there is no user name (exit 255), not "@host: Permission denied"', () => {
     const r = putAs({ HOME: local() }, `127.0.0.1:${dir}/no-user`, local());
     expect(r.stderr).toBe(`scpipe: no user name to log in to 127.0.0.1 as: uid ${UID} has no passwd entry and USER is not set; give user@host\n`);
     expect(r.status).toBe(255);
