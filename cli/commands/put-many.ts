@@ -17,6 +17,7 @@ import { openStdin, type StdinInput } from '../stdin';
 import { sayChecksums, writeChecksumLines } from '../checksums';
 import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './put-args';
 import { shadowWarning, staleWarning } from './put-parts';
+import { staleKept, staleRemoved } from '../stale-lines';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
 export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[], signal: AbortSignal, log?: (line: string) => void, command?: readonly string[]): Promise<void> {
@@ -50,7 +51,11 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         partSize: checked.partSize,
         onStaleRemoved: (path) => {
           progress?.done();
-          say(`${shown[i]}: removed ${escapeForTerminal(path)}, left by an interrupted upload`);
+          say(`${shown[i]}: ${staleRemoved(path)}`);
+        },
+        onStaleKept: (path, ageS) => {
+          progress?.done();
+          say(`${shown[i]}: ${staleKept(path, ageS)}`);
         },
         onRetry: (e) => {
           recordRetry();

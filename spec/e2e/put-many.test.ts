@@ -52,6 +52,17 @@ describe('put to several targets', () => {
     expect(json).toMatchObject({ ok: true, exit_status: 0, destinations: [toScp('b.bin'), toSftp('b.bin')], failed: [], bytes: data.length, sha256: sha(data) });
   });
 
+  // --remove-stale with several targets said what it removed but not what
+  // it kept. User sees now: "TARGET: kept PATH: written to N s ago, …" for a
+  // fresh leftover on the SFTP target, exit 0. Left: that leftover and b.bin.
+  it('--remove-stale says a leftover it keeps, naming the target', async () => {
+    await writeFile(join(sftpDir, '.b.bin.scpipe-AAAAAA'), 'x');
+    const r = await runCli(['put', ...flags(), '--remove-stale', toScp('b.bin'), toSftp('b.bin')], { stdin: 'data' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^scpipe: ${toSftp('b.bin')}: kept ${remotePath(sshd.sftp, sftpDir)}/\\.b\\.bin\\.scpipe-AAAAAA: written to \\d+ s ago, another upload may still be writing it`));
+    expect((await readdir(sftpDir)).sort()).toEqual(['.b.bin.scpipe-AAAAAA', 'b.bin']);
+  });
+
   // User sees: exit 0 and one warning naming both targets. Left: an empty file on each.
   it('an empty stream is stored on each, with one warning naming them', async () => {
     const r = await runCli(['put', ...flags(), toScp('e.bin'), toSftp('e.bin')], { stdin: Buffer.alloc(0), timeoutMs: 60_000 });
