@@ -72,11 +72,27 @@ export function inTerminalBackground(stat = '/proc/self/stat'): boolean {
   return tpgid > 0 && pgrp > 0 && tpgid !== pgrp;
 }
 
+// One question at a time: a put to several targets connects to each at
+// once, and two questions on the screen with two readers of /dev/tty split
+// what is typed between them. After a Ctrl-C the ones still queued are not asked.
+let turn: Promise<unknown> = Promise.resolve();
+let interrupted = false;
+
 // Writes `question` to /dev/tty and reads one line from it, without echo when
 // `echo` is false. Resolves null when there is no controlling terminal, when
 // this process is in its background (`onBackground` is called then), or on
 // Ctrl-D; rejects with ERR_ABORTED on Ctrl-C, and raises SIGINT.
 export function promptOnTty(question: string, echo: boolean, onBackground?: () => void): Promise<string | null> {
+  const mine = turn.then(() => (interrupted ? Promise.reject(interruptError()) : askOnTty(question, echo, onBackground)));
+  turn = mine.catch(() => undefined);
+  return mine;
+}
+
+function interruptError(): ScpipeError {
+  return new ScpipeError('ERR_ABORTED', 'interrupted by SIGINT', { signal: 'SIGINT' });
+}
+
+function askOnTty(question: string, echo: boolean, onBackground?: () => void): Promise<string | null> {
   let rfd: number;
   let wfd: number;
   try {
@@ -142,7 +158,8 @@ export function promptOnTty(question: string, echo: boolean, onBackground?: () =
       if (fed.done === 'enter') finish(state.value);
       else if (fed.done === 'eof') finish(null);
       else if (fed.done === 'interrupt') {
-        finish(new ScpipeError('ERR_ABORTED', 'interrupted by SIGINT', { signal: 'SIGINT' }));
+        interrupted = true;
+        finish(interruptError());
         // Raw mode swallowed the terminal's SIGINT: raise it, as ssh's
         // readpassphrase() does, so the CLI's handler stops the whole run
         // (every target of a put to several), not only the connection that

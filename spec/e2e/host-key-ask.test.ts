@@ -9,6 +9,7 @@ import { CLI, runCli, shellQuote } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
+import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-test-ask-');
@@ -93,6 +94,32 @@ describe('StrictHostKeyChecking=ask', () => {
     expect(r.status).toBe(130);
     expect(existsSync(join(dir, 'one.txt'))).toBe(false);
     expect(existsSync(join(dir, 'two.txt'))).toBe(false);
+  });
+
+  it('two targets ask one at a time: the second question shows once the first is answered', async () => {
+    const knownHosts = join(local(), 'known_hosts');
+    const two = [...args(knownHosts, 'a.txt'), `${sshd.user.name}@127.0.0.1:${dir}/b.txt`];
+    const cmd = `printf 'typed' | ${shellQuote([process.execPath, CLI, ...two])}`;
+    const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, HOME: process.env.SCPIPE_TEST_HOME } });
+    let out = '';
+    const asked = (): number => out.split('(yes/no/[fingerprint])? ').length - 1;
+    const shownAtAnswer: number[] = [];
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    const done = new Promise<number | null>((resolve) => child.once('close', (status) => resolve(status)));
+    for (let n = 1; n <= 2; n += 1) {
+      await waitFor(() => asked() >= n, `question ${n}`, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // time for a second question to show, were both asked at once
+      shownAtAnswer.push(asked());
+      child.stdin.write('yes\r');
+    }
+    const status = await done;
+    clearTimeout(timer);
+    expect(shownAtAnswer).toEqual([1, 2]);
+    expect(status).toBe(0);
+    expect(await readFile(join(dir, 'a.txt'), 'utf8')).toBe('typed');
+    expect(await readFile(join(dir, 'b.txt'), 'utf8')).toBe('typed');
   });
 
   it('without a terminal refuses as before, saying how to add the key', async () => {
