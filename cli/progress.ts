@@ -8,7 +8,7 @@
 // redrawn (or a line every 10 s). put to several
 // targets has its own line (multi-progress.ts).
 import { escapeForTerminal, type Progress } from '../lib';
-import { formatBytes } from '../lib/internal';
+import { formatBytes, isAskingOnTty } from '../lib/internal';
 import { endOfLine, eraseLine } from './erase-line';
 
 /** A redrawn line changes at most this often (ms). */
@@ -51,6 +51,8 @@ export class StatusLine {
       if (now - this.lastLine >= LINE_EVERY_MS) this.flush(now);
       return;
     }
+    // A question on the terminal (one target's host key, while another target's bytes move) is not drawn over.
+    if (isAskingOnTty()) return;
     // A terminal of unknown size (a pty made without one, as by script(1)) says 0 columns.
     const width = this.out.columns || 80;
     const cut = text.slice(0, width - 1);

@@ -77,6 +77,12 @@ export function inTerminalBackground(stat = '/proc/self/stat'): boolean {
 // what is typed between them. After a Ctrl-C the ones still queued are not asked.
 let turn: Promise<unknown> = Promise.resolve();
 let interrupted = false;
+let asking = false;
+
+/** True while a question waits for its answer on the terminal: the progress line must not draw over it. */
+export function isAskingOnTty(): boolean {
+  return asking;
+}
 
 // Writes `question` to /dev/tty and reads one line from it, without echo when
 // `echo` is false. Resolves null when there is no controlling terminal, when
@@ -140,6 +146,7 @@ function askOnTty(question: string, echo: boolean, onBackground?: () => void): P
       }
     };
     const finish = (result: string | null | ScpipeError): void => {
+      asking = false;
       input.off('data', onData);
       input.off('end', onEnd);
       input.off('error', onEnd);
@@ -174,6 +181,7 @@ function askOnTty(question: string, echo: boolean, onBackground?: () => void): P
     input.on('data', onData);
     input.once('end', onEnd);
     input.once('error', onEnd);
+    asking = true;
     write(question);
   });
 }

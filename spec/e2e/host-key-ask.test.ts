@@ -96,7 +96,7 @@ describe('StrictHostKeyChecking=ask', () => {
     expect(existsSync(join(dir, 'two.txt'))).toBe(false);
   });
 
-  it('two targets ask one at a time: the second question shows once the first is answered', async () => {
+  it('two targets ask one at a time: the second question shows once the first is answered, with no progress line drawn over it', async () => {
     const knownHosts = join(local(), 'known_hosts');
     const two = [...args(knownHosts, 'a.txt'), `${sshd.user.name}@127.0.0.1:${dir}/b.txt`];
     const cmd = `printf 'typed' | ${shellQuote([process.execPath, CLI, ...two])}`;
@@ -105,6 +105,7 @@ describe('StrictHostKeyChecking=ask', () => {
     let out = '';
     const asked = (): number => out.split('(yes/no/[fingerprint])? ').length - 1;
     const shownAtAnswer: number[] = [];
+    const afterQuestion: string[] = []; // what the terminal showed after each question, when it was answered
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
     const done = new Promise<number | null>((resolve) => child.once('close', (status) => resolve(status)));
@@ -112,11 +113,14 @@ describe('StrictHostKeyChecking=ask', () => {
       await waitFor(() => asked() >= n, `question ${n}`, 20_000);
       await new Promise((resolve) => setTimeout(resolve, 500)); // time for a second question to show, were both asked at once
       shownAtAnswer.push(asked());
+      afterQuestion.push(out.slice(out.lastIndexOf('(yes/no/[fingerprint])? ')));
       child.stdin.write('yes\r');
     }
     const status = await done;
     clearTimeout(timer);
     expect(shownAtAnswer).toEqual([1, 2]);
+    // The first target's progress line ("read 5 B …") is not drawn over the open question.
+    expect(afterQuestion[1]).not.toContain('read ');
     expect(status).toBe(0);
     expect(await readFile(join(dir, 'a.txt'), 'utf8')).toBe('typed');
     expect(await readFile(join(dir, 'b.txt'), 'utf8')).toBe('typed');
