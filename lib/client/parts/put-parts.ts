@@ -15,13 +15,15 @@ import { Readable } from 'node:stream';
 import type { RetryEvent } from '../retry';
 import { cutParts } from './cutter';
 import { Lanes } from './lanes';
-import { formatManifest, MANIFEST_VERSION, MAX_MANIFEST_BYTES, manifestHeadBytes, manifestPartBytes, type Manifest } from './manifest';
+import { formatManifest, MANIFEST_VERSION, MAX_MANIFEST_BYTES, type Manifest } from './manifest';
+import { ManifestRoom } from './manifest-room';
+import { incomplete } from './incomplete';
 import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
 import { sendFile, staleSweepOnce, type PartsProtocol, type SendContext } from './send';
 import { refuseExistingNames } from './no-clobber';
 import { remoteFileSize, remoteFileThere } from '../remote-file-there';
-import { describeIndices, checkPartsOptions, type PartsOptions } from './options';
+import { checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
 import { changedSince, conflictError, manifestStamp, type Stamp } from './concurrent-set';
 
@@ -242,71 +244,5 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   } finally {
     unlink();
     conn.close();
-  }
-}
-
-// Errors from before a session existed: no part can have been written.
-const NO_SESSION = new Set(['ERR_CONNECT', 'ERR_CONNECT_TIMEOUT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED', 'ERR_CONFIG']);
-
-// The run's error, saying the set is incomplete, which parts were confirmed,
-// which an scp -t left cut short (an scp-only account cannot remove them),
-// and what became of an earlier set of the name whose parts these replaced.
-function incomplete(
-  err: unknown,
-  name: string,
-  state: { reports: readonly PartReport[]; cutShort: readonly number[]; replacing: boolean },
-  retried: boolean,
-): ScpipeError {
-  const { reports, cutShort, replacing } = state;
-  const cause = isScpipeError(err) ? err : new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-  const confirmed = reports.filter(Boolean).map((r) => r.index);
-  const shown = escapeForTerminal(name);
-  const cut = cutShort.filter((i) => reports[i] === undefined);
-  const left =
-    (confirmed.length === 0 ? 'no part confirmed' : `${confirmed.length} part(s) confirmed remotely: ${describeIndices(name, confirmed)}`) +
-    (cut.length === 0 ? '' : `; left cut short remotely: ${describeIndices(name, cut)}`);
-  // A connection that could not be made again is a lost connection (exit 1), not a failed first connect (255).
-  const code = retried && (cause.code === 'ERR_CONNECT' || cause.code === 'ERR_CONNECT_TIMEOUT') ? 'ERR_LOST_CONNECTION' : cause.code;
-  const begun = confirmed.length + cut.length > 0;
-  // Never connected, or refused at the login: "the parts set is incomplete" read as if some of it were there.
-  const neverConnected = !retried && !begun && !replacing && NO_SESSION.has(cause.code);
-  const what = neverConnected
-    ? 'nothing was stored'
-    : !replacing
-    ? `the parts set ${shown} is incomplete (no manifest ${shown}.sha256): ${left}`
-    : begun
-      ? `the parts set ${shown} is incomplete, and the earlier set of that name is spoilt: its manifest ${shown}.sha256 is still there, but parts of it were written over (${left}); give each run a name of its own, or use --no-clobber`
-      : `the parts set ${shown} was not stored; the earlier set of that name (${shown}.sha256) is as it was`;
-  return new ScpipeError(code, `${cause.message}; ${what}`, {
-    ...cause,
-    cause,
-    remoteMessage: cause.remoteMessage,
-  });
-}
-
-// Counts what the manifest will take as each part begins, and stops the
-// stream at the first part that would make it larger than get reads: a set
-// put stores and get refuses would be restorable only by hand.
-class ManifestRoom {
-  private bytes: number;
-  private parts = 0;
-
-  constructor(private readonly name: string, private readonly partSize: bigint, private readonly limit: number) {
-    this.bytes = manifestHeadBytes(name, partSize);
-  }
-
-  /** Makes room for the next part's lines, or gives the ERR_SIZE_MISMATCH that stops the run. */
-  take(): ScpipeError | undefined {
-    const bytes = this.bytes + manifestPartBytes(partName(this.name, this.parts), this.partSize);
-    if (bytes > this.limit) {
-      const carried = this.partSize * BigInt(this.parts);
-      return new ScpipeError(
-        'ERR_SIZE_MISMATCH',
-        `the stream is longer than ${this.parts} parts of ${this.partSize} bytes (${carried} bytes), the most a manifest get reads (${this.limit} bytes) can list: give a larger --part-size`,
-      );
-    }
-    this.bytes = bytes;
-    this.parts++;
-    return undefined;
   }
 }

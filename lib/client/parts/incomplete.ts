@@ -1,0 +1,45 @@
+// The error of a parts upload that did not end with its manifest: it says
+// the set is incomplete, which parts were confirmed, which an scp -t left cut
+// short (an scp-only account cannot remove them), and what became of an
+// earlier set of the name whose parts these replaced.
+import { ScpipeError, isScpipeError } from '../../errors';
+import { escapeForTerminal } from '../../util/escape';
+import { describeIndices } from './options';
+import type { PartReport } from './put-parts';
+
+// Errors from before a session existed: no part can have been written.
+const NO_SESSION = new Set(['ERR_CONNECT', 'ERR_CONNECT_TIMEOUT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED', 'ERR_CONFIG']);
+
+/** The run's error `err`, saying what is left of the set (see the file comment). */
+export function incomplete(
+  err: unknown,
+  name: string,
+  state: { reports: readonly PartReport[]; cutShort: readonly number[]; replacing: boolean },
+  retried: boolean,
+): ScpipeError {
+  const { reports, cutShort, replacing } = state;
+  const cause = isScpipeError(err) ? err : new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  const confirmed = reports.filter(Boolean).map((r) => r.index);
+  const shown = escapeForTerminal(name);
+  const cut = cutShort.filter((i) => reports[i] === undefined);
+  const left =
+    (confirmed.length === 0 ? 'no part confirmed' : `${confirmed.length} part(s) confirmed remotely: ${describeIndices(name, confirmed)}`) +
+    (cut.length === 0 ? '' : `; left cut short remotely: ${describeIndices(name, cut)}`);
+  // A connection that could not be made again is a lost connection (exit 1), not a failed first connect (255).
+  const code = retried && (cause.code === 'ERR_CONNECT' || cause.code === 'ERR_CONNECT_TIMEOUT') ? 'ERR_LOST_CONNECTION' : cause.code;
+  const begun = confirmed.length + cut.length > 0;
+  // Never connected, or refused at the login: "the parts set is incomplete" read as if some of it were there.
+  const neverConnected = !retried && !begun && !replacing && NO_SESSION.has(cause.code);
+  const what = neverConnected
+    ? 'nothing was stored'
+    : !replacing
+    ? `the parts set ${shown} is incomplete (no manifest ${shown}.sha256): ${left}`
+    : begun
+      ? `the parts set ${shown} is incomplete, and the earlier set of that name is spoilt: its manifest ${shown}.sha256 is still there, but parts of it were written over (${left}); give each run a name of its own, or use --no-clobber`
+      : `the parts set ${shown} was not stored; the earlier set of that name (${shown}.sha256) is as it was`;
+  return new ScpipeError(code, `${cause.message}; ${what}`, {
+    ...cause,
+    cause,
+    remoteMessage: cause.remoteMessage,
+  });
+}
