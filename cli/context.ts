@@ -39,7 +39,11 @@ export function createContext(verbose: () => boolean): CommandContext {
           say(describeFailure(err));
         }
       } finally {
-        finishSummary(failure, status); // --json
+        const lost = await finishSummary(failure, status); // --json
+        if (lost && status === 0) {
+          status = exitStatusFor(lost);
+          say(describeFailure(lost));
+        }
         release();
       }
     },

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Argv } from 'yargs';
 import { ScpipeError, type PartsResult, type Progress } from '../lib';
+import { describeIoError } from '../lib/internal';
 
 /** The object --json writes (docs/json.md). */
 export interface JsonSummary {
@@ -24,6 +25,9 @@ export interface JsonSummary {
   error: { code: string; message: string } | null;
 }
 
+/** Where the summary goes: stdout, or stderr for get. */
+type SummaryOut = { write(text: string, done: (err?: Error | null) => void): unknown; once?(event: 'error', fn: () => void): unknown };
+
 /** Collects what a run did, for its summary. */
 export class SummaryRecorder {
   private readonly started = performance.now();
@@ -38,7 +42,7 @@ export class SummaryRecorder {
   constructor(
     readonly command: JsonSummary['command'],
     readonly destinations: string[],
-    private readonly out: { write(text: string): unknown },
+    private readonly out: SummaryOut,
   ) {}
 
   /** Bytes moved so far (progress): the summary keeps the largest count seen. */
@@ -67,9 +71,14 @@ export class SummaryRecorder {
     };
   }
 
-  /** Writes the summary as one line of JSON. */
-  finish(err: unknown, exitStatus: number): void {
-    this.out.write(`${JSON.stringify(this.summary(err, exitStatus))}\n`);
+  /** Writes the summary as one line of JSON; rejects with the write's error (a full disk, a reader gone). */
+  finish(err: unknown, exitStatus: number): Promise<void> {
+    const line = `${JSON.stringify(this.summary(err, exitStatus))}\n`;
+    return new Promise((resolve, reject) => {
+      // The callback has the error; the 'error' event that follows it, unheard, would crash us.
+      this.out.once?.('error', () => undefined);
+      this.out.write(line, (e?: Error | null) => (e ? reject(e) : resolve()));
+    });
   }
 }
 
@@ -81,7 +90,7 @@ function describe(err: unknown): { code: string; message: string } {
 let active: SummaryRecorder | undefined;
 
 /** Starts the run's recorder (with --json). */
-export function startSummary(command: JsonSummary['command'], destinations: string[], out: { write(text: string): unknown }): SummaryRecorder {
+export function startSummary(command: JsonSummary['command'], destinations: string[], out: SummaryOut): SummaryRecorder {
   active = new SummaryRecorder(command, destinations, out);
   return active;
 }
@@ -91,11 +100,20 @@ export function summary(): SummaryRecorder | undefined {
   return active;
 }
 
-/** Ends the run's summary (once). */
-export function finishSummary(err: unknown, exitStatus: number): void {
+/**
+ * Ends the run's summary (once). Resolves to the error of a summary that
+ * could not be written: a script reading it would find nothing, so that is
+ * a failure of the run, as sha256sum's "write error" is.
+ */
+export async function finishSummary(err: unknown, exitStatus: number): Promise<ScpipeError | undefined> {
   const recorder = active;
   active = undefined;
-  recorder?.finish(err, exitStatus);
+  try {
+    await recorder?.finish(err, exitStatus);
+    return undefined;
+  } catch (e) {
+    return new ScpipeError('ERR_LOCAL_IO', `the --json summary could not be written: ${describeIoError(e)}`, { cause: e });
+  }
 }
 
 /** Adds --json to a command (put, get, cp). */

@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import type { JsonSummary } from '../../cli/json-summary';
-import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { spawnSync } from 'node:child_process';
+import { CLI, endlessInput, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { expectSchema } from '../helpers/json-schema';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -39,6 +40,16 @@ describe('--json', () => {
     const got = await runCli(['get', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/set`)]);
     expect(got.stdout.toString()).toBe('twelve bytes');
     expect(parse(got.stderr)).toMatchObject({ command: 'get', ok: true, bytes: 12, parts: 3 });
+  });
+
+  // A script reading the summary from a full disk would find nothing; it
+  // was exit 0. User sees: the reason, exit 1. Left: the file, stored.
+  it('put: a summary that cannot be written (a full disk) is exit 1, saying so', async () => {
+    const cli = shellQuote([process.execPath, CLI, 'put', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/full`)]);
+    const r = spawnSync('sh', ['-c', `printf data | ${cli} > /dev/full`], { encoding: 'utf8', env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME }, timeout: 30_000 });
+    expect(r.stderr).toBe('scpipe: the --json summary could not be written: No space left on device\n');
+    expect(r.status).toBe(1);
+    expect(await readFile(join(dir, 'full'), 'utf8')).toBe('data');
   });
 
   it('get: the summary goes to stderr, the data to stdout', async () => {
