@@ -4,6 +4,7 @@
 // then the local walker or the remote tree reader does the rest. Remote
 // paths are SFTP paths: no shell, no globs, `~/` is the login directory.
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { MissingWatch, missingButASet, setHint } from './set-hint';
 import { hasWildcard, wildcardHint } from './glob-hint';
 import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
@@ -119,9 +120,13 @@ export async function downloadSftp(session: SftpSession, remotePaths: string[], 
   });
   for (const remotePath of [...remotePaths]) {
     throwIfAborted(opts.signal);
-    const name = requireRemoteBasename(remotePath, 'a file or directory to copy');
+    // The root of a chroot or of `serve` has no name: with -r its entries go
+    // into the target (made if missing, else merged into), as `scp -r host:/ DIR` does.
+    const whole = opts.recursive && isTopDirectory(remotePath);
+    const name = whole ? basename(localTarget.path) : requireRemoteBasename(remotePath, 'a file or directory to copy');
     const copied = copiedFileOptions(opts);
-    const sink = createLocalSinkAt(localTarget, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile });
+    const into = whole ? { ...localTarget, isDirectory: false } : localTarget;
+    const sink = createLocalSinkAt(into, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile });
     watch = new MissingWatch();
     await reader.copy(await sftpPathOn(session, remotePath), name, sink);
     const isFile = async (path: string): Promise<boolean> => (await session.stat(await sftpPathOn(session, path))).isFile();
@@ -130,4 +135,10 @@ export async function downloadSftp(session: SftpSession, remotePaths: string[], 
     onDone?.(remotePath);
   }
   if (reader.firstProblem) throw reader.firstProblem;
+}
+
+// `/`, `.` and their spellings (`//`, `/.`, `./`): the remote root or the
+// login directory, which no name stands for.
+function isTopDirectory(path: string): boolean {
+  return /^(\/+|\/*\.\/*)$/.test(path);
 }

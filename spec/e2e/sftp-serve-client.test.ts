@@ -101,6 +101,23 @@ describe('scpipe client against scpipe serve over SFTP', () => {
     expect((await readdir(local)).sort()).toEqual(['back', 'src']);
   });
 
+  // Restoring a whole jail: its root has no name to copy by. It was refused
+  // (exit 2). User sees nothing; left: the root's entries in the target,
+  // made when missing and merged into when there, as `scp -r host:/ DIR`.
+  it.each(['/', '.', '/.'])('cp -r host:%s DIR copies the root\'s entries into DIR', async (root) => {
+    const files = await tree(join(serve.root, 'src'));
+    await writeFile(join(serve.root, 'top'), 'top');
+    const down = await runCli(['cp', ...serve.scpipeArgs(), '-q', '-r', '-p', at(root), join(local, 'all')]);
+    expect(down).toMatchObject({ status: 0, stderr: '' });
+    expect((await readdir(join(local, 'all'))).sort()).toEqual(['src', 'top']);
+    await expectSame(join(local, 'all', 'src'), files);
+    await writeFile(join(serve.root, 'later'), 'later');
+    expect(await runCli(['cp', ...serve.scpipeArgs(), '-q', '-r', at(root), join(local, 'all')])).toMatchObject({ status: 0, stderr: '' });
+    expect((await readdir(join(local, 'all'))).sort()).toEqual(['later', 'src', 'top']);
+    // Without -r, as a file, it is still refused.
+    expect(await runCli(['cp', ...serve.scpipeArgs(), '-q', at(root), join(local, 'f')])).toMatchObject({ status: 2 });
+  });
+
   // Over SFTP the client decides the mode it asks for: without -p that must
   // not be setuid, setgid or sticky (README: OpenSSH's rules), also for a
   // file replaced in place of a setuid one. With -p it asks for them, and
