@@ -5,6 +5,7 @@
 // and so does the first one after GRACE_MS: the clean-up may wait for a
 // server that never answers (an SFTP temporary file to remove). Either says so.
 import { abortError } from '../lib';
+import { cancelQuestionOnTty } from '../lib/internal';
 import { SIGNAL_STATUS } from './exit-status';
 import { say } from './report';
 
@@ -30,6 +31,7 @@ export function abortOnSignals(): { signal: AbortSignal; release: () => void } {
       // temporary file to remove, the message naming what is left) is not
       // done, and the user is told, on a line of its own, not after the progress.
       if (ac.signal.aborted) exitNow(`interrupted by ${name} again: exiting without waiting for the clean-up (${LEFT})`, name);
+      cancelQuestionOnTty(name); // a host-key or passphrase question: end its line first
       ac.abort(abortError({ reason: name } as AbortSignal));
       setTimeout(() => {
         exitNow(`interrupted by ${name}; the server did not answer for ${GRACE_MS / 1000} s: exiting without it (${LEFT})`, name);

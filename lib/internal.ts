@@ -8,7 +8,7 @@ export { childEnv } from './util/child-env';
 export { homeDirectory } from './util/home';
 export { describeIoError, errnoCode, strerror } from './fs/strerror';
 export { parsePort } from './transport/ssh-config-values';
-export { isAskingOnTty, promptOnTty } from './transport/tty-prompt';
+export { cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty-prompt';
 export { defaultHostKeyPath } from './server/host-key';
 export { parseMaxStartups } from './server/connection-limits';
 export { namesDirectory, namesNoFile } from './client/remote-name';

@@ -84,6 +84,19 @@ export function isAskingOnTty(): boolean {
   return asking;
 }
 
+// Ends the open question, if any, as Ctrl-C would (without raising SIGINT).
+let cancelOpen: ((name: string) => void) | undefined;
+
+/**
+ * A signal came while a question is open (SIGTERM, SIGHUP): the question
+ * ends on its own line and the terminal leaves raw mode, so the message
+ * that follows is not written after the question. Queued ones are not asked.
+ */
+export function cancelQuestionOnTty(name: string): void {
+  interrupted = true;
+  cancelOpen?.(name);
+}
+
 // Writes `question` to /dev/tty and reads one line from it, without echo when
 // `echo` is false. Resolves null when there is no controlling terminal, when
 // this process is in its background (`onBackground` is called then), or on
@@ -147,6 +160,7 @@ function askOnTty(question: string, echo: boolean, onBackground?: () => void): P
     };
     const finish = (result: string | null | ScpipeError): void => {
       asking = false;
+      cancelOpen = undefined;
       input.off('data', onData);
       input.off('end', onEnd);
       input.off('error', onEnd);
@@ -182,6 +196,7 @@ function askOnTty(question: string, echo: boolean, onBackground?: () => void): P
     input.once('end', onEnd);
     input.once('error', onEnd);
     asking = true;
+    cancelOpen = (name) => finish(new ScpipeError('ERR_ABORTED', `interrupted by ${name}`, { signal: name }));
     write(question);
   });
 }

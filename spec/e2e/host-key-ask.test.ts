@@ -126,6 +126,26 @@ describe('StrictHostKeyChecking=ask', () => {
     expect(await readFile(join(dir, 'b.txt'), 'utf8')).toBe('typed');
   });
 
+  it('SIGTERM at the question ends its line first: the message is on a line of its own, exit 143', async () => {
+    const knownHosts = join(local(), 'known_hosts');
+    const cmd = `printf 'typed' | ${shellQuote([process.execPath, CLI, ...args(knownHosts, 'term.txt')])}`;
+    const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, HOME: process.env.SCPIPE_TEST_HOME } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    const done = new Promise<number | null>((resolve) => child.once('close', (status) => resolve(status)));
+    await waitFor(() => out.endsWith('(yes/no/[fingerprint])? '), 'the question', 20_000);
+    // The CLI itself, as `kill PID` from another terminal reaches it (not the pty's process group).
+    const pid = spawnSync('pgrep', ['-f', `^${process.execPath} .*UserKnownHostsFile=${knownHosts}`], { encoding: 'utf8' }).stdout.trim().split('\n')[0]!;
+    process.kill(Number(pid), 'SIGTERM');
+    const status = await done;
+    clearTimeout(timer);
+    expect(status).toBe(143);
+    expect(out).toMatch(/\(yes\/no\/\[fingerprint\]\)\? \r*\nscpipe: interrupted by SIGTERM\r*\n/);
+    expect(existsSync(join(dir, 'term.txt'))).toBe(false);
+  });
+
   it('without a terminal refuses as before, saying how to add the key', async () => {
     // setsid: no controlling terminal, even when the tests run from one.
     const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
