@@ -21,7 +21,7 @@ export function ramSpoolWarning(spoolDir: string | undefined, parts: boolean | '
     before?.();
     const cost =
       parts === 'fetched'
-        ? "the parts fetched ahead take memory there past get's 64 MiB, (--parallel + 1) parts at most"
+        ? 'the parts fetched ahead take memory there past --memory, (--parallel + 1) parts at most'
         : parts
           ? 'each part past --memory takes memory there'
           : 'the stream takes memory there, and fails if it outgrows it';

@@ -17,6 +17,7 @@ import { recordPartsFetched, recordSha256 } from '../json-summary';
 import { checkSpoolDirectory } from '../../lib/internal';
 import { withPartsSpoolFullHint } from '../spool-full';
 import { ramSpoolWarning } from '../ram-spool';
+import { parseMemory } from './put-args';
 
 interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   output?: string;
@@ -24,6 +25,7 @@ interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   p: boolean;
   parallel?: number;
   retries?: number;
+  memory?: string;
   'spool-dir'?: string;
 }
 
@@ -43,7 +45,8 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .options(checksumFileOption)
         .options(checkOptions)
         .option('retries', { ...singleNumber('retries'), describe: 'fetch again after a lost connection, with backoff (default 5; 0: never)' })
-        .option('spool-dir', { ...single, describe: 'a parts set: directory for the parts fetched ahead past 64 MiB of RAM, (parallel + 1) parts at most (default $TMPDIR or /tmp)' })
+        .option('memory', { ...single, describe: 'a parts set: RAM for the parts fetched ahead before they go to --spool-dir (K/M/G; default 64M)' })
+        .option('spool-dir', { ...single, describe: 'a parts set: directory for the parts fetched ahead past --memory, (parallel + 1) parts at most (default $TMPDIR or /tmp)' })
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '')
         .example('scpipe get --check db.dump.zst.sha256 --output db.dump.zst vault:db.dump.zst', '') as unknown as Argv<GetArgs>,
     handler: (args) => {
@@ -56,7 +59,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
 
 /** Writes one remote file to stdout or `output`; shared by `get` and `cp host:f -`. */
 export async function runGet(
-  args: SshArgs & ProtocolArgs & ChecksumArgs & { p?: boolean; parallel?: number; retries?: number; parts?: boolean; 'spool-dir'?: string },
+  args: SshArgs & ProtocolArgs & ChecksumArgs & { p?: boolean; parallel?: number; retries?: number; parts?: boolean; memory?: string; 'spool-dir'?: string },
   sourceArg: string,
   output: string | undefined,
   signal: AbortSignal,
@@ -71,6 +74,7 @@ export async function runGet(
   const expectSha256 = await expectedSha256(args, spec.path);
   if (args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', "get's stdout carries the file: give --checksum-file a file name");
   await checkChecksumFile(args['checksum-file']);
+  const memoryLimit = args.memory === undefined ? undefined : parseMemory(args.memory);
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
   const progress = ProgressLine.wanted(args);
   try {
@@ -81,6 +85,7 @@ export async function runGet(
       parallel: args.parallel,
       parts: args.parts,
       retries: args.retries,
+      memoryLimit,
       spoolDir: args['spool-dir'],
       onSpill: ramSpoolWarning(args['spool-dir'], 'fetched', () => progress?.done()),
       sha256: wantsSha256(args),

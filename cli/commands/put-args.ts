@@ -104,16 +104,22 @@ export interface CheckedPutArgs {
   partSize?: bigint;
 }
 
-/** Parses and checks put's options (exit 2 for a bad one, 1 for a spool or checksum directory that will not do). */
-export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
-  const mode = parseMode(args.mode ?? DEFAULT_MODE);
-  const memory = parseByteSize(args.memory ?? DEFAULT_MEMORY);
-  if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is too large`);
+/** --memory (put, and get of a parts set) in bytes: exit 2 for one that is not a size or is more than the machine's RAM. */
+export function parseMemory(value: string): number {
+  const memory = parseByteSize(value);
+  if (memory > BigInt(Number.MAX_SAFE_INTEGER)) throw new ScpipeError('ERR_USAGE', `--memory ${value} is too large`);
   // More than the machine has: a long stream would be killed for want of
   // memory hours in, where it should have spilled to --spool-dir.
   if (memory > BigInt(os.totalmem())) {
-    throw new ScpipeError('ERR_USAGE', `--memory ${args.memory} is more than this machine's RAM (${formatBytes(os.totalmem())}): give less; past it the stream goes to --spool-dir`);
+    throw new ScpipeError('ERR_USAGE', `--memory ${value} is more than this machine's RAM (${formatBytes(os.totalmem())}): give less; past it the stream goes to --spool-dir`);
   }
+  return Number(memory);
+}
+
+/** Parses and checks put's options (exit 2 for a bad one, 1 for a spool or checksum directory that will not do). */
+export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
+  const mode = parseMode(args.mode ?? DEFAULT_MODE);
+  const memory = parseMemory(args.memory ?? DEFAULT_MEMORY);
   const size = args.size === undefined ? undefined : parseByteSize(args.size);
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
   // As scp, times are sent only with -p: said, not silently dropped.

@@ -108,11 +108,39 @@ describe('scpipe put --part-size', () => {
       const full = await runCli(['get', ...flags(), '--parallel', '2', at(`${dir}/t.bin`)], { env: { ...process.env, TMPDIR: small }, timeoutMs: 120_000 });
       expect(full.status).toBe(1);
       // Said first: the default spool directory is a tmpfs, so the parts held there take memory.
-      expect(full.stderr).toMatch(new RegExp(`^scpipe: warning: spooling in ${small}, a file system in RAM \\(tmpfs, 16 MiB free\\): the parts fetched ahead take memory there past get's 64 MiB, \\(--parallel \\+ 1\\) parts at most; --spool-dir on a disk \\(e\\.g\\. /var/tmp\\) avoids it\nscpipe: cannot write spool file in ${small}: No space left on device \\(wrote [^)]*\\); the parts fetched ahead are held there, \\(--parallel \\+ 1\\) parts at most: give --spool-dir on a larger disk, or a lower --parallel\n$`));
+      expect(full.stderr).toMatch(new RegExp(`^scpipe: warning: spooling in ${small}, a file system in RAM \\(tmpfs, 16 MiB free\\): the parts fetched ahead take memory there past --memory, \\(--parallel \\+ 1\\) parts at most; --spool-dir on a disk \\(e\\.g\\. /var/tmp\\) avoids it\nscpipe: cannot write spool file in ${small}: No space left on device \\(wrote [^)]*\\); the parts fetched ahead are held there, \\(--parallel \\+ 1\\) parts at most: give --spool-dir on a larger disk, or a lower --parallel\n$`));
       const got = await runCli(['get', ...flags(), '--parallel', '2', '--spool-dir', spoolDir(), at(`${dir}/t.bin`)], { env: { ...process.env, TMPDIR: small }, timeoutMs: 120_000 });
       expect(got).toMatchObject({ status: 0, stderr: '' });
       expect(sha(got.stdout)).toBe(sha(execFileSync(producer(size, 't')[0]!, producer(size, 't').slice(1), { maxBuffer: 1 << 30 })));
       expect(readdirSync(small)).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
+      await rm(small, { recursive: true });
+    }
+  }, 180_000);
+
+  // get --memory: the RAM the parts fetched ahead take before they spill.
+  // Three parts of 8M held at most (--parallel 2) fit get's default 64 MiB,
+  // so a 4 MiB tmpfs $TMPDIR is never touched; with --memory 0 every part
+  // goes there and none fits: exit 1, as above. A size beyond the
+  // machine's RAM is exit 2 before connecting.
+  it('get --memory sets the RAM for the parts fetched ahead', async () => {
+    const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
+    try {
+      const size = 24 * 1024 * 1024;
+      expect((await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '8M', at(`${dir}/m.bin`), '--', ...producer(size, 'm')], { timeoutMs: 120_000 })).status).toBe(0);
+      const env = { ...process.env, TMPDIR: small };
+      const inRam = await runCli(['get', ...flags(), '--parallel', '2', at(`${dir}/m.bin`)], { env, timeoutMs: 120_000 });
+      expect(inRam).toMatchObject({ status: 0, stderr: '' });
+      expect(inRam.stdout.length).toBe(size);
+      const spilled = await runCli(['get', ...flags(), '--parallel', '2', '--memory', '0', at(`${dir}/m.bin`)], { env, timeoutMs: 120_000 });
+      expect(spilled.status).toBe(1);
+      expect(spilled.stderr).toContain(`cannot write spool file in ${small}: No space left on device`);
+      expect(readdirSync(small)).toEqual([]);
+      const tooMuch = await runCli(['get', ...flags(), '--memory', '1000T', at(`${dir}/m.bin`)]);
+      expect(tooMuch.status).toBe(2);
+      expect(tooMuch.stderr).toContain("--memory 1000T is more than this machine's RAM");
     } finally {
       execFileSync('umount', [small]);
       await rm(small, { recursive: true });
