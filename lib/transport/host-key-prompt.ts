@@ -9,8 +9,19 @@ type Prompt = (question: string, echo: boolean) => Promise<string | null>;
 // Bounds the re-asking, so a terminal that answers garbage forever cannot hang a run.
 const MAX_QUESTIONS = 10;
 
+// A put to several targets on one host meets the same new key on each
+// connection: asked once, and the answer holds for the others of the run.
+const answers = new Map<string, Promise<boolean | null>>();
+
 /** Asks whether to trust a new host key: true, false, or null (no terminal). */
-export async function askFirstConnect(prompt: Prompt, info: FirstConnectInfo): Promise<boolean | null> {
+export function askFirstConnect(prompt: Prompt, info: FirstConnectInfo): Promise<boolean | null> {
+  const key = `${info.name} ${info.keyType} ${info.fingerprint}`;
+  let answer = answers.get(key);
+  if (answer === undefined) answers.set(key, (answer = ask(prompt, info)));
+  return answer;
+}
+
+async function ask(prompt: Prompt, info: FirstConnectInfo): Promise<boolean | null> {
   let question =
     `The authenticity of host '${info.name}' can't be established.\r\n` +
     `${info.keyType} key fingerprint is ${info.fingerprint}.\r\n` +

@@ -53,6 +53,10 @@ export interface HostVerifier {
   passwordsAllowed(): boolean;
 }
 
+// Additions to known_hosts, one at a time across the run's connections, each
+// looking first whether the key is there already.
+let recording: Promise<unknown> = Promise.resolve();
+
 // Builds the host key verifier for one connection: match → accept; unknown →
 // refuse (yes), ask onFirstConnect (ask), or record and accept (accept-new,
 // no); changed → refuse unless StrictHostKeyChecking=no; revoked → refuse.
@@ -76,12 +80,19 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
   async function record(key: Buffer, type: string, as = lookupHost): Promise<void> {
     const file = host.knownHostsFiles[0];
     if (file === undefined || file === '/dev/null') return;
-    try {
-      await appendKnownHost(file, as, lookupPort, key, host.hashKnownHosts);
-      warn(`Warning: Permanently added '${knownHostsName(as, lookupPort)}' (${type}) to the list of known hosts.`);
-    } catch (err) {
-      warn(`Failed to add the host to the list of known hosts (${file}): ${(err as Error).message}`);
-    }
+    const add = async (): Promise<void> => {
+      // Another connection of the run (a put to several targets on one host) may have added it meanwhile.
+      if ((await checkHostKey({ files: [file], host: as, port: lookupPort, key }).catch(() => undefined))?.status === 'match') return;
+      try {
+        await appendKnownHost(file, as, lookupPort, key, host.hashKnownHosts);
+        warn(`Warning: Permanently added '${knownHostsName(as, lookupPort)}' (${type}) to the list of known hosts.`);
+      } catch (err) {
+        warn(`Failed to add the host to the list of known hosts (${file}): ${(err as Error).message}`);
+      }
+    };
+    const mine = recording.then(add);
+    recording = mine.catch(() => undefined);
+    await mine;
   }
 
   // CheckHostIP: the key is also looked up under the address; a missing one

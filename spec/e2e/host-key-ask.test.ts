@@ -2,7 +2,7 @@
 // terminal (script(1)) the question goes to /dev/tty while the data comes
 // through stdin; without one the run is refused with how to add the key.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli, shellQuote } from '../helpers/cli';
@@ -98,7 +98,12 @@ describe('StrictHostKeyChecking=ask', () => {
 
   it('two targets ask one at a time: the second question shows once the first is answered, with no progress line drawn over it', async () => {
     const knownHosts = join(local(), 'known_hosts');
-    const two = [...args(knownHosts, 'a.txt'), `${sshd.user.name}@127.0.0.1:${dir}/b.txt`];
+    // Two names for the server (HostKeyAlias), so that each has a question of its own.
+    const config = join(local(), 'config');
+    const block = (alias: string): string =>
+      `Host ${alias}\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user.name}\n  IdentityFile ${sshd.user.keyPath}\n  UserKnownHostsFile ${knownHosts}\n  HostKeyAlias ${alias}\n`;
+    await writeFile(config, block('first') + block('second'));
+    const two = ['put', '-F', config, `first:${dir}/a.txt`, `second:${dir}/b.txt`];
     const cmd = `printf 'typed' | ${shellQuote([process.execPath, CLI, ...two])}`;
     const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
     const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, HOME: process.env.SCPIPE_TEST_HOME } });
@@ -124,6 +129,20 @@ describe('StrictHostKeyChecking=ask', () => {
     expect(status).toBe(0);
     expect(await readFile(join(dir, 'a.txt'), 'utf8')).toBe('typed');
     expect(await readFile(join(dir, 'b.txt'), 'utf8')).toBe('typed');
+  });
+
+  // Two targets on one host meet the same key: it was asked twice, and
+  // added to known_hosts twice. User sees: one question; left: both files
+  // stored, one known_hosts line.
+  it('two targets on one host: one question for its key, one line in known_hosts', async () => {
+    const knownHosts = join(local(), 'known_hosts');
+    const two = [...args(knownHosts, 'same1.txt'), `${sshd.user.name}@127.0.0.1:${dir}/same2.txt`];
+    const r = await onTerminal(two, 'yes');
+    expect(r.status).toBe(0);
+    expect(r.out.split('(yes/no/[fingerprint])? ').length - 1).toBe(1);
+    expect(await readFile(join(dir, 'same1.txt'), 'utf8')).toBe('typed');
+    expect(await readFile(join(dir, 'same2.txt'), 'utf8')).toBe('typed');
+    expect((await readFile(knownHosts, 'utf8')).trim().split('\n')).toHaveLength(1);
   });
 
   it('SIGTERM at the question ends its line first: the message is on a line of its own, exit 143', async () => {
