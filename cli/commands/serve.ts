@@ -18,7 +18,7 @@ import {
 import { defaultHostKeyPath, homeDirectory, parseMaxStartups } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { operands, unknownArguments, type OperandArgs } from '../operands';
-import { say } from '../report';
+import { serveLog } from '../serve-log';
 import { single, singleNumber } from '../yargs-limits';
 
 interface ServeArgs extends OperandArgs {
@@ -83,12 +83,14 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
       const { after } = operands(args);
       if (after.length > 0) throw unknownArguments(after);
       return ctx.run(async (signal) => {
+        const logger = serveLog();
+        const say = logger.say;
         const { host, port } = parseListenAddress(args.addr);
         const limits = serveLimits(args); // usage errors before any file is read
         const jail = await Jail.create(args.root).catch((err: unknown) => {
           throw new ScpipeError('ERR_USAGE', `bad --root "${args.root}": ${(err as Error).message}`, { cause: err });
         });
-        const auth = await serveAuth(args);
+        const auth = await serveAuth(args, say);
         const hostKey = await loadHostKey(args['host-key'] ?? defaultHostKeyPath(), args['host-key'] === undefined);
         const server = await startServer({
           jail,
@@ -115,11 +117,9 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         // SIGTERM is how a service is stopped (systemctl stop, docker stop, kill):
         // exit 0 as sshd does, or systemd counts every stop as a failure (143).
         // SIGINT/SIGHUP: 130/129 like every command (cli/exit-status.ts).
-        if (stopped.signal === 'SIGTERM') {
-          say('stopped');
-          return;
-        }
-        throw stopped;
+        if (stopped.signal === 'SIGTERM') say('stopped');
+        await logger.flush(2000);
+        if (stopped.signal !== 'SIGTERM') throw stopped;
       });
     },
   };
@@ -146,7 +146,7 @@ function serveLimits(args: ServeArgs): ServeOptions['limits'] {
   };
 }
 
-async function serveAuth(args: ServeArgs): Promise<ServeAuth> {
+async function serveAuth(args: ServeArgs, say: (line: string) => void): Promise<ServeAuth> {
   if (args['no-auth']) return { none: true };
   const password = process.env[PASSWORD_ENV];
   if (password !== undefined && args.user === undefined) throw new ScpipeError('ERR_USAGE', `${PASSWORD_ENV} is set: name the user with --user`);

@@ -1,0 +1,41 @@
+// serve's log lines on stderr. A reader that stops reading (a stopped
+// `logger`, a terminal paused with Ctrl-S, a stalled journald) must not stop
+// every client: the blocking stderr every other command gets (main.ts) would
+// stop the event loop at the first full pipe. So serve writes without
+// blocking, and past MAX_QUEUED bytes waiting it drops lines and says later
+// how many, as a full syslog socket drops sshd's.
+
+/** Bytes of log lines held for a slow reader before lines are dropped. */
+export const MAX_QUEUED = 1024 * 1024;
+
+type LogOut = Pick<NodeJS.WriteStream, 'write' | 'writableLength' | 'once' | 'off'> & { _handle?: { setBlocking?(on: boolean): void } };
+
+/** serve's logger on `out`; see the file comment. */
+export function serveLog(out: LogOut = process.stderr): { say(line: string): void; flush(ms: number): Promise<void> } {
+  out._handle?.setBlocking?.(false);
+  let dropped = 0;
+  return {
+    say(line) {
+      if (out.writableLength > MAX_QUEUED) {
+        dropped++;
+        return;
+      }
+      if (dropped > 0) out.write(`scpipe: ${dropped} log line(s) dropped: the log's reader did not keep up\n`);
+      dropped = 0;
+      out.write(`scpipe: ${line}\n`);
+    },
+    // Waits, at most `ms`, for what is queued to be written: the last lines before exit.
+    flush(ms) {
+      if (out.writableLength === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          out.off('drain', done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        out.once('drain', done);
+      });
+    },
+  };
+}
