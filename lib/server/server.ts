@@ -4,15 +4,13 @@
 // scp command or open the `sftp` subsystem (sftp/session.ts); shells, ptys,
 // other subsystems and forwarding are refused. Many clients at once; a client that
 // vanishes mid-file costs one log line.
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import type { AuthContext, Connection, ServerChannel } from 'ssh2';
+import type { Connection, ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { strerror } from '../fs/strerror';
 import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, type AuthLimits } from './auth-limits';
-import type { AuthorizedKeys } from './authorized-keys';
-import type { AuthorizedKeysFile } from './keys-file';
+import { answerLogin, type ServeAuth } from './login';
 import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type Startup } from './connection-limits';
 import type { HostKey } from './host-key';
 import type { Jail } from './jail';
@@ -24,19 +22,7 @@ import { ownController } from '../util/abort';
 import { plainAddress } from './plain-address';
 import { ROOT_UNAVAILABLE, RootWatch } from './root-watch';
 
-/** How clients authenticate. */
-export interface ServeAuth {
-  /** Public keys allowed (any user name unless `user` is set). */
-  authorizedKeys?: AuthorizedKeys;
-  /** Instead of authorizedKeys: a file of them, read again at a login when it changed (as sshd reads authorized_keys). */
-  authorizedKeysFile?: AuthorizedKeysFile;
-  /** The only user name accepted, when set. */
-  user?: string;
-  /** Password for `user` (password and keyboard-interactive). */
-  password?: string;
-  /** Accept everyone without authentication (explicit --no-auth only). */
-  none?: boolean;
-}
+export type { ServeAuth } from './login';
 
 /** Options of startServer(). */
 export interface ServeOptions {
@@ -109,40 +95,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     let user = '?';
     client.on('authentication', (ctx) => {
       user = ctx.username;
-      const attempt = {
-        method: ctx.method,
-        user: ctx.username,
-        validUser: opts.auth.none === true || opts.auth.user === undefined || ctx.username === opts.auth.user,
-        key: ctx.method === 'publickey' ? ctx.key : undefined,
-      };
-      const decide = (ok: boolean): void => {
-        if (ok) {
-          // A publickey query ("would this key do?") is not a login yet.
-          if (!(ctx.method === 'publickey' && !ctx.signature)) attempts.accepted(attempt);
-          return ctx.accept();
-        }
-        const refusal = attempts.failed(attempt);
-        const answer = (): void => {
-          if (refusal.disconnect) client.end();
-          else if (clients.has(client)) ctx.reject(methodsFor(opts.auth));
-        };
-        if (refusal.delayMs > 0) setTimeout(answer, refusal.delayMs).unref();
-        else answer();
-      };
-      if (ctx.method === 'keyboard-interactive' && attempt.validUser && opts.auth.password !== undefined) {
-        const expected = opts.auth.password;
-        ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => decide(equalSecret(answers[0] ?? '', expected)));
-        return;
-      }
-      const refused = (why: string): void => log(`Authentication tried for ${logUser(ctx.username)} with correct key but ${why}`);
-      const file = opts.auth.authorizedKeysFile;
-      if (ctx.method === 'publickey' && file) {
-        void file.current().then((keys) => {
-          if (clients.has(client)) decide(authenticate(ctx, { ...opts.auth, authorizedKeys: keys }, info.ip, refused));
-        });
-        return;
-      }
-      decide(authenticate(ctx, opts.auth, info.ip, refused));
+      answerLogin(ctx, { auth: opts.auth, attempts, ip: info.ip, log, live: () => clients.has(client), end: () => client.end() });
     });
     client.on('ready', () => {
       startups.get(`${info.ip} ${info.port}`)?.authenticated();
@@ -277,36 +230,4 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
     },
   };
-}
-
-function methodsFor(auth: ServeAuth): Array<'publickey' | 'password' | 'keyboard-interactive'> {
-  const methods: Array<'publickey' | 'password' | 'keyboard-interactive'> = [];
-  if (auth.authorizedKeys || auth.authorizedKeysFile) methods.push('publickey');
-  if (auth.password !== undefined) methods.push('password', 'keyboard-interactive');
-  return methods;
-}
-
-// True to accept (keyboard-interactive is answered above, asynchronously);
-// `refused`: a listed key whose options (from=, expiry-time=) say no here.
-function authenticate(ctx: AuthContext, auth: ServeAuth, ip: string, refused: (why: string) => void): boolean {
-  if (auth.none) return true;
-  if (auth.user !== undefined && ctx.username !== auth.user) return false;
-  if (ctx.method === 'publickey') {
-    const allowed = auth.authorizedKeys?.allows(ctx.key.data, ip);
-    if (typeof allowed === 'string') refused(allowed);
-    if (allowed !== true) return false;
-    if (!ctx.signature || !ctx.blob) return true; // the "would this key do?" query
-    const parsed = ssh2().utils.parseKey(ctx.key.data);
-    if (parsed instanceof Error) return false;
-    const key = Array.isArray(parsed) ? parsed[0]! : parsed;
-    return key.verify(ctx.blob, ctx.signature, ctx.hashAlgo as never) === true;
-  }
-  if (ctx.method === 'password') return auth.password !== undefined && equalSecret(ctx.password, auth.password);
-  return false;
-}
-
-function equalSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
