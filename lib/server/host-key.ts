@@ -41,6 +41,12 @@ export async function loadHostKey(path: string, generate: boolean): Promise<Host
   if (!privateKey) {
     const pair = generateHostKeyPair();
     try {
+      // ~/.cache/scpipe is made as needed, never the home itself: a service
+      // user's HOME=/nonexistent would become a directory at the top of /.
+      const home = dirname(dirname(dirname(path)));
+      await stat(home).catch((err: NodeJS.ErrnoException) => {
+        throw Object.assign(err, { path: home });
+      });
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       await writeFile(path, pair.private, { mode: 0o600, flag: 'wx' });
       await writeFile(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });

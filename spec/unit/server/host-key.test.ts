@@ -100,6 +100,17 @@ describe('loadHostKey(path, generate)', () => {
     expect((await loadHostKey(file, false)).openMode).toBe(0o644);
   });
 
+  // HOME=/nonexistent (Debian's service users): as root, mkdir -p made
+  // /nonexistent/.cache/scpipe at the top of the file system.
+  it('never makes the home directory itself', async () => {
+    const home = path.join(tempDir(), 'nonexistent');
+    await expect(loadHostKey(path.join(home, '.cache', 'scpipe', 'key'), true)).rejects.toMatchObject({
+      code: 'ERR_USAGE',
+      message: `cannot save a new host key: ${home}: No such file or directory; give one with --host-key FILE`,
+    });
+    expect(fs.existsSync(home)).toBe(false);
+  });
+
   // A service user with no writable home got "internal error" and a stack
   // trace, exit 1. (Root writes anywhere: a cache directory that is a
   // dangling link, as to a disk not mounted, cannot be made either.)
