@@ -79,9 +79,12 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     warn: (line) => void process.stderr.write(`${escapeForTerminal(line)}\n`),
     // As scp: shown unless -q; escaped by the library. On a terminal the spool's progress line may be up.
     banner: args.q ? () => undefined : (line) => void process.stderr.write(`${process.stderr.isTTY ? eraseLine(process.stderr.columns || 80) : ''}${line}\n`),
-    prompt: (question, echo) => promptOnTty(question, echo, sayBackgroundOnce),
+    prompt: ttyPrompt,
   });
 }
+
+// One function for every connection of the run: a host key is asked about once per run (host-key-prompt.ts).
+const ttyPrompt = (question: string, echo: boolean): Promise<string | null> => promptOnTty(question, echo, sayBackgroundOnce);
 
 let saidBackground = false;
 // The refusal that follows says "no terminal"; this says why there is one all the same.

@@ -10,14 +10,17 @@ type Prompt = (question: string, echo: boolean) => Promise<string | null>;
 const MAX_QUESTIONS = 10;
 
 // A put to several targets on one host meets the same new key on each
-// connection: asked once, and the answer holds for the others of the run.
-const answers = new Map<string, Promise<boolean | null>>();
+// connection: asked once through the run's prompt, and the answer holds for
+// the others.
+const answers = new WeakMap<Prompt, Map<string, Promise<boolean | null>>>();
 
 /** Asks whether to trust a new host key: true, false, or null (no terminal). */
 export function askFirstConnect(prompt: Prompt, info: FirstConnectInfo): Promise<boolean | null> {
+  let asked = answers.get(prompt);
+  if (asked === undefined) answers.set(prompt, (asked = new Map()));
   const key = `${info.name} ${info.keyType} ${info.fingerprint}`;
-  let answer = answers.get(key);
-  if (answer === undefined) answers.set(key, (answer = ask(prompt, info)));
+  let answer = asked.get(key);
+  if (answer === undefined) asked.set(key, (answer = ask(prompt, info)));
   return answer;
 }
 

@@ -23,6 +23,15 @@ describe('askFirstConnect', () => {
     ]);
   });
 
+  // A put to several targets on one host: one question, its answer for all.
+  it('asks once per key through one prompt; another key is asked again', async () => {
+    const s = scripted(['yes', 'no']);
+    const [a, b] = await Promise.all([askFirstConnect(s.prompt, info), askFirstConnect(s.prompt, info)]);
+    expect([a, b, s.questions.length]).toEqual([true, true, 1]);
+    expect(await askFirstConnect(s.prompt, { ...info, fingerprint: 'SHA256:other' })).toBe(false);
+    expect(s.questions.length).toBe(2);
+  });
+
   it.each([
     [['yes'], true],
     [['YES'], true],
