@@ -27,6 +27,11 @@ export function describeClientError(err: Error & { level?: string }, host: Resol
     return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });
   }
   if (isDisconnect(err)) return new ScpipeError('ERR_CONNECT', `${where}: ${disconnected(err, host)}`, { host: host.hostname, cause: err });
+  // The server went away mid-handshake and a write found out first (else only 'close' tells, ssh2-transport.ts).
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EPIPE' || code === 'ECONNRESET') {
+    return new ScpipeError('ERR_CONNECT', `${where}: connection closed by ${host.hostname} port ${host.port} during the SSH handshake${code === 'ECONNRESET' ? ' (reset)' : ''}`, { host: host.hostname, cause: err });
+  }
   // Most often an old server with only ssh-rsa (SHA-1), which ssh refuses too (algorithms.ts).
   const hint = /no matching host key format/.test(err.message) && host.algorithms.HostKeyAlgorithms === undefined
     ? ' (an old server may offer only ssh-rsa, SHA-1 signatures, which ssh refuses too since OpenSSH 8.8; to accept it anyway: -o HostKeyAlgorithms=+ssh-rsa)'
