@@ -80,6 +80,10 @@ export class ProgressLine {
   private last = 0;
   private readonly line: StatusLine;
   private phaseStart = Date.now();
+  // The bytes already there at the phase's first update (a spool's first
+  // report comes with megabytes): the rate is of the bytes since, not of
+  // all of them over the milliseconds since that update.
+  private phaseBytes = 0n;
   private current: Progress | undefined;
   private label = '';
   private files = 0; // cp: the files transferred so far, this one included
@@ -111,6 +115,7 @@ export class ProgressLine {
     }
     if (!prev || p.phase !== prev.phase || p.name !== prev.name || p.bytes < prev.bytes) {
       this.phaseStart = now;
+      this.phaseBytes = p.bytes;
       // The name may be the remote's: escaped here, for every caller.
       if (p.name !== prev?.name) this.label = escapeForTerminal(p.name);
     } else if (now - this.last < REDRAW_MS && p.bytes !== p.total) {
@@ -137,21 +142,22 @@ export class ProgressLine {
   private render(p: Progress, now: number): void {
     this.undrawn = false;
     this.last = now;
-    const seconds = Math.max((now - this.phaseStart) / 1000, 0.001);
-    const rate = Number(p.bytes) / seconds;
+    // At the phase's first update no time has passed: no rate yet.
+    const rate = now > this.phaseStart ? Number(p.bytes - this.phaseBytes) / ((now - this.phaseStart) / 1000) : undefined;
+    const perSecond = rate === undefined ? '--/s' : `${formatBytes(Math.round(rate))}/s`;
     let text: string;
     if (p.parts) {
-      text = `${this.label}: produced ${formatBytes(p.parts.produced)}, confirmed ${formatBytes(p.bytes)}, ${p.parts.inFlight} part(s) in flight, ${formatBytes(Math.round(rate))}/s`;
+      text = `${this.label}: produced ${formatBytes(p.parts.produced)}, confirmed ${formatBytes(p.bytes)}, ${p.parts.inFlight} part(s) in flight, ${perSecond}`;
     } else if (p.phase === 'spool') {
-      text = `${this.label}: spooling ${formatBytes(p.bytes)}  ${formatBytes(Math.round(rate))}/s`;
+      text = `${this.label}: spooling ${formatBytes(p.bytes)}  ${perSecond}`;
     } else if (p.total === undefined) {
       // Sent as it comes (SFTP from a pipe): no size to reach yet.
-      text = `${this.label}: sent ${formatBytes(p.bytes)}  ${formatBytes(Math.round(rate))}/s`;
+      text = `${this.label}: sent ${formatBytes(p.bytes)}  ${perSecond}`;
     } else {
       const total = p.total;
       const pct = total === 0n ? 100 : Number((p.bytes * 100n) / total);
-      const eta = rate > 0 ? formatEta(Number(total - p.bytes) / rate) : '--:--';
-      text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${formatBytes(Math.round(rate))}/s  ETA ${eta}`;
+      const eta = p.bytes >= total ? formatEta(0) : rate ? formatEta(Number(total - p.bytes) / rate) : '--:--';
+      text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${perSecond}  ETA ${eta}`;
       if (this.files > 1) text += `  [file ${this.files}, ${formatBytes(this.before + p.bytes)} in all]`;
     }
     this.line.draw(text + stallNote(now - this.moved));
