@@ -9,6 +9,7 @@ import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { ScpipeError, escapeForTerminal } from '../lib';
 import { BODY_CHUNK, childEnv, errnoCode, strerror } from '../lib/internal';
 import { descendantsOf } from './process-tree';
+import { shellWord } from '../lib/util/shell-word';
 
 // How long stop() waits for the command to exit after SIGTERM.
 const STOP_WAIT_MS = 2000;
@@ -87,11 +88,6 @@ export class InputCommand {
     await Promise.race([this.outcome, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
     clearTimeout(timer);
   }
-}
-
-// A word as a shell would need it, for messages: bare when safe, else in single quotes.
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'"'"'`)}'`;
 }
 
 // In a shell's words, not Node's ("spawn CMD ENOENT").

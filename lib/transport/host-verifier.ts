@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { ScpipeError, isScpipeError } from '../errors';
 import { appendKnownHost, checkHostKey, fingerprint, keyType, knownHostsName, rsaKeyBits } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
+import { shellWord } from '../util/shell-word';
 
 /** OpenSSH's default RequiredRSASize. */
 const MIN_RSA_BITS = 1024;
@@ -108,7 +109,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
         warn(`Warning: ${what}`);
         return true;
       }
-      return refuse(new ScpipeError('ERR_HOST_KEY_CHANGED', `Host key verification failed: ${what}, and CheckHostIP is on (a DNS spoofing check): refusing to connect; if the address now belongs to this host, remove the old key with ssh-keygen -R '${knownHostsName(ip, lookupPort)}' -f ${result.file}`, { host: name }));
+      return refuse(new ScpipeError('ERR_HOST_KEY_CHANGED', `Host key verification failed: ${what}, and CheckHostIP is on (a DNS spoofing check): refusing to connect; if the address now belongs to this host, remove the old key with ssh-keygen -R '${knownHostsName(ip, lookupPort)}' -f ${shellWord(result.file)}`, { host: name }));
     }
     if (result.status === 'unknown') await record(key, type, ip);
     return true;
@@ -151,7 +152,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
         return refuse(new ScpipeError(
           'ERR_HOST_KEY_CHANGED',
           `REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}: it sent ${type} key ${fp}, which differs from the key in ${where} ` +
-            `(possible man-in-the-middle attack, or the host key was replaced; if you trust the new key, remove the old one with ssh-keygen -R '${name}' -f ${result.file})`,
+            `(possible man-in-the-middle attack, or the host key was replaced; if you trust the new key, remove the old one with ssh-keygen -R '${name}' -f ${shellWord(result.file)})`,
           { host: name, path: result.file },
         ));
       }
@@ -169,9 +170,10 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
       // ssh-keyscan reaches the real host and port; a HostKeyAlias is the name to file the key under.
       const port = host.port === 22 ? '' : `-p ${host.port} `;
       const rename = host.hostKeyAlias === undefined ? '' : ` | sed 's/^[^ ]*/${name}/'`;
-      const file = host.knownHostsFiles[0] ?? '~/.ssh/known_hosts';
+      const first = host.knownHostsFiles[0];
+      const file = first === undefined ? '~/.ssh/known_hosts' : shellWord(first); // the shell expands the ~
       // A fresh account (a cron user) has no ~/.ssh yet: `>>` alone would fail there.
-      const mkdir = existsSync(dirname(file)) ? '' : `mkdir -p -m 700 ${dirname(file)} && `;
+      const mkdir = first !== undefined && existsSync(dirname(first)) ? '' : `mkdir -p -m 700 ${first === undefined ? '~/.ssh' : shellWord(dirname(first))} && `;
       return refuse(new ScpipeError(
         'ERR_HOST_KEY_UNKNOWN',
         `Host key for ${name} is not known and ${why}. Its fingerprint is ${fp} (${type}). ` +

@@ -185,6 +185,25 @@ describe('createHostVerifier', () => {
     expect(v.failure()!.message).toContain(`add it with: mkdir -p -m 700 ${path.dirname(file)} && ssh-keyscan -p 2222 -t ssh-ed25519 127.0.0.1 >> ${file} `);
   });
 
+  // The hint is pasted into a shell: a path with a space, `$` or `'` must stay one word.
+  it('quotes the known_hosts paths of the commands it prints, so a shell reads them back as they are', async () => {
+    const odd = path.join(kh(), '..', "my $HOME's keys");
+    fs.mkdirSync(odd);
+    const asShell = (word: string): string => execFileSync('sh', ['-c', `printf %s ${word}`], { encoding: 'utf8' });
+    const unknown = path.join(odd, 'known_hosts');
+    const { v } = await verify({ host: host({ knownHostsFiles: [unknown], hostKeyAsk: true }), onFirstConnect: () => null }, keyA);
+    const appended = / >> ('[^']*(?:'"'"'[^']*)*') \(/.exec(v.failure()!.message)?.[1];
+    expect(appended && asShell(appended)).toBe(unknown);
+    const missing = path.join(odd, 'no .ssh', 'known_hosts');
+    const made = await verify({ host: host({ knownHostsFiles: [missing], hostKeyAsk: true }), onFirstConnect: () => null }, keyA);
+    const dirWord = /mkdir -p -m 700 (.*) && ssh-keyscan/.exec(made.v.failure()!.message)?.[1];
+    expect(dirWord && asShell(dirWord)).toBe(path.dirname(missing));
+    fs.writeFileSync(unknown, entry('[127.0.0.1]:2222', keyB));
+    const changed = await verify({ host: host({ knownHostsFiles: [unknown] }) }, keyA);
+    const removeFrom = /ssh-keygen -R '\[127\.0\.0\.1\]:2222' -f (.*)\)$/.exec(changed.v.failure()!.message)?.[1];
+    expect(removeFrom && asShell(removeFrom)).toBe(unknown);
+  });
+
   it('allows passwords after a known or a new key', async () => {
     const file = kh(entry('[127.0.0.1]:2222', keyA));
     expect((await verify({ host: host({ knownHostsFiles: [file] }) }, keyA)).v.passwordsAllowed()).toBe(true);
