@@ -43,8 +43,12 @@ export class StatusLine {
 
   constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly mode: ProgressMode = 'terminal') {}
 
-  /** Replaces the line with `text`, cut to the terminal's width. */
-  draw(text: string): void {
+  /**
+   * Replaces the line with `text`, cut to the terminal's width. Where it
+   * starts with `label` (a file's path, often the longest part), the label
+   * loses its start first, so the numbers after it stay (as scp's meter).
+   */
+  draw(text: string, label = ''): void {
     if (this.mode === 'lines') {
       this.pending = text;
       const now = Date.now();
@@ -55,7 +59,7 @@ export class StatusLine {
     if (isAskingOnTty()) return;
     // A terminal of unknown size (a pty made without one, as by script(1)) says 0 columns.
     const width = this.out.columns || 80;
-    const cut = text.slice(0, width - 1);
+    const cut = shorten(text, label, width - 1).slice(0, width - 1);
     this.out.write(`\r${cut}${endOfLine(cut, width)}`);
     this.shown = true;
   }
@@ -73,6 +77,15 @@ export class StatusLine {
     this.pending = undefined;
     this.lastLine = now;
   }
+}
+
+// `text` in `room` columns by cutting the start of its leading `label` to
+// "…" and the end of the path, as far as the label allows (a few characters).
+function shorten(text: string, label: string, room: number): string {
+  const over = text.length - room;
+  if (over <= 0 || !label || !text.startsWith(label)) return text;
+  const keep = Math.max(label.length - over - 1, Math.min(label.length, 8));
+  return keep >= label.length ? text : `…${label.slice(label.length - keep)}${text.slice(label.length)}`;
 }
 
 /** The progress line of a command. */
@@ -160,7 +173,7 @@ export class ProgressLine {
       text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${perSecond}  ETA ${eta}`;
       if (this.files > 1) text += `  [file ${this.files}, ${formatBytes(this.before + p.bytes)} in all]`;
     }
-    this.line.draw(text + stallNote(now - this.moved));
+    this.line.draw(text + stallNote(now - this.moved), this.label);
   }
 }
 

@@ -64,6 +64,19 @@ describe('ProgressLine', () => {
     expect(text()).toMatch(/\rf: 100% {2}1 B \/ 1 B {2}--\/s {2}ETA 0:00\x1b\[K$/);
   });
 
+  // cp -r on an 80-column terminal: a long path left no room for the
+  // percent, rate and ETA, cut off at the right edge.
+  it('on a narrow terminal shortens a long path from its start, keeping the numbers', () => {
+    const { out, text } = captured();
+    (out as { columns: number }).columns = 60;
+    const line = new ProgressLine(out);
+    const name = '/home/me/photos/2026/holiday/day-03/IMG_20260714_101500.jpg';
+    line.update({ name, phase: 'transfer', bytes: 1n, total: 2n });
+    const drawn = text().replace(/^\r|\x1b\[K$/g, '');
+    expect(drawn).toHaveLength(59);
+    expect(drawn).toMatch(/^…[^ ]*\/IMG_20260714_101500\.jpg:  50% {2}1 B \/ 2 B {2}\S+( \S+)?\/s {2}ETA \S+$/);
+  });
+
   it('erases itself with done()', () => {
     const { out, text } = captured();
     const line = new ProgressLine(out);
