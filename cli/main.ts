@@ -61,7 +61,7 @@ export async function createParser(argv: readonly string[], ctx: CommandContext,
     .wrap(Math.min(100, process.stdout.columns ?? 80))
     .fail((msg, err) => {
       // A message: yargs' own usage error (err, if any, is its parser's). Else a handler's error.
-      throw msg ? new ScpipeError('ERR_USAGE', withTreeHint(withoutCamelCase(msg), argv)) : err;
+      throw msg ? new ScpipeError('ERR_USAGE', withDashes(withTreeHint(withoutCamelCase(msg), argv), argv)) : err;
     });
   skipHelpCache(parser);
   return parser;
@@ -76,6 +76,24 @@ function withoutCamelCase(msg: string): string {
   const camel = (name: string): string => name.replace(/-+([^-])/g, (_, c: string) => c.toUpperCase());
   const kept = names.filter((n) => !names.some((other) => other !== n && other.includes('-') && camel(other) === n));
   return `Unknown argument${kept.length > 1 ? 's' : ''}: ${kept.join(', ')}`;
+}
+
+// yargs names options without their dashes ("Unknown argument: x" for -x,
+// "Not enough arguments following: o"): an option is named as typed, so it
+// is not taken for an operand (GNU: "invalid option -- 'x'").
+function withDashes(msg: string, argv: readonly string[]): string {
+  const end = argv.indexOf('--');
+  const options = (end === -1 ? argv : argv.slice(0, end)).filter((w) => w.startsWith('-'));
+  const dashed = (name: string): string => {
+    if (options.some((w) => w === `--${name}` || w.startsWith(`--${name}=`))) return `--${name}`;
+    if (name.length === 1 && options.some((w) => /^-[^-]/.test(w) && w.includes(name))) return `-${name}`;
+    return name;
+  };
+  const unknown = /^(Unknown arguments?: )(.*?)( \(.*)?$/s.exec(msg);
+  if (unknown) return `${unknown[1]}${unknown[2]!.split(', ').map(dashed).join(', ')}${unknown[3] ?? ''}`;
+  const following = /^(Not enough arguments following: )(.*)$/.exec(msg);
+  if (following) return `${following[1]}${following[2]!.length === 1 ? '-' : '--'}${following[2]}`;
+  return msg.replace(/^(Invalid values?:\n {2}Argument: )([\w-]+)/, (_, head: string, name: string) => `${head}${name.length === 1 ? '-' : '--'}${name}`);
 }
 
 // scp's -r on put or get, which move one stream: point at the command that copies trees.

@@ -105,20 +105,24 @@ describe('usage errors (exit 2)', () => {
     [['get', 'h:f', 'extra'], 'get writes to stdout, not to "extra": give --output "extra" or redirect with > (scpipe cp copies as scp does)'],
     [['get', 'h:a', 'h:b'], 'get reads one remote file, got "h:a" "h:b": run get once for each, or copy several with scpipe cp SRC... DIR'],
     [['get', '-p', '2222', 'h:f'], 'unexpected argument "2222": -p keeps times and modes, as in scp; give the port with -P 2222'],
-    [['get', '-r', 'h:f'], 'Unknown argument: r (get moves one stream; to copy a directory tree as scp -r does, use scpipe cp -r)'],
-    [['put', '-r', 'h:f'], 'Unknown argument: r (put moves one stream; to copy a directory tree as scp -r does, use scpipe cp -r)'],
+    [['get', '-r', 'h:f'], 'Unknown argument: -r (get moves one stream; to copy a directory tree as scp -r does, use scpipe cp -r)'],
+    [['put', '-r', 'h:f'], 'Unknown argument: -r (put moves one stream; to copy a directory tree as scp -r does, use scpipe cp -r)'],
     [['get', '--', 'h:f', 'x', 'y'], 'Unknown arguments: x, y'],
     [['serve', '--root', '/', 'extra'], 'Unknown argument: extra'],
     [['serve', '--root', '/', '--', 'extra'], 'Unknown argument: extra'],
-    [['cp', '--bogus', 'a', 'h:'], 'Unknown argument: bogus'],
-    [['put', '--part-szie', '1M', 'h:f'], 'Unknown argument: part-szie'], // not also "partSzie"
-    [['put', '--part-szie', '1M', '--no-clober', 'h:f'], 'Unknown arguments: part-szie, no-clober'],
+    [['cp', '--bogus', 'a', 'h:'], 'Unknown argument: --bogus'],
+    [['put', '--part-szie', '1M', 'h:f'], 'Unknown argument: --part-szie'], // not also "partSzie"
+    [['put', '--part-szie', '1M', '--no-clober', 'h:f'], 'Unknown arguments: --part-szie, --no-clober'],
     [['frobnicate'], 'Unknown argument: frobnicate'],
+    // An option is named with its dashes, not taken for an operand: "x" was -x, not the file x.
+    [['get', '-x', 'x', 'h:f'], 'Unknown argument: -x'],
+    [['put', '-qZ', 'h:f'], 'Unknown argument: -Z'],
+    [['put', '--memry=1G', 'h:f'], 'Unknown argument: --memry'],
     [['get'], 'name the remote file to read: [user@]host:path'],
     [['put'], 'name where to store the stream: [user@]host:path'],
     [['cp'], 'name what to copy and where: SRC... DEST, one side [user@]host:path'],
-    [['put', '-o'], 'Not enough arguments following: o'],
-    [['put', '--quote', 'x', 'h:f'], 'Invalid values:\n  Argument: quote, Given: "x", Choices: "posix", "double", "none"'],
+    [['put', '-o'], 'Not enough arguments following: -o'],
+    [['put', '--quote', 'x', 'h:f'], 'Invalid values:\n  Argument: --quote, Given: "x", Choices: "posix", "double", "none"'],
   ])('%j: %s', async (argv, message) => {
     expect(await refused(argv)).toEqual({ status: 2, stderr: `scpipe: ${message}\n${HINT}` });
   });
