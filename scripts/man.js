@@ -51,12 +51,17 @@ function parse(text) {
   for (const e of sections.find((s) => s.title === 'Examples')?.entries ?? []) {
     if (!/\bscpipe\b/.test(e.term)) throw new Error(`man.js: an example wrapped in --help (shorten it): "${e.term}"`);
   }
-  return { head: head.filter((l) => l.trim()), sections };
+  // The usage runs to the first blank line: yargs wraps a long one (put's) at
+  // its width, and the page must not run its end into the description.
+  const blank = head.findIndex((l) => !l.trim());
+  const usage = (blank === -1 ? head : head.slice(0, blank)).map((l) => l.trim()).join(' ');
+  return { usage, head: (blank === -1 ? [] : head.slice(blank)).filter((l) => l.trim()), sections };
 }
 
 function render(name, text) {
-  const { head, sections } = parse(text);
-  const out = [`.SS ${esc(name)}`, '.nf', ...head.slice(0, 1).map(esc), '.fi', ...head.slice(1).map((l) => esc(l.trim())), ''];
+  const { usage, head, sections } = parse(text);
+  // Filled, not .nf: put's usage is wider than 80 columns.
+  const out = [`.SS ${esc(name)}`, esc(usage), '.PP', ...head.map((l) => esc(l.trim())), ''];
   for (const s of sections) {
     out.push(`.PP\n.B ${esc(s.title)}`);
     for (const e of s.entries) out.push('.TP', `.B ${esc(e.term)}`, esc(e.text || ' '));

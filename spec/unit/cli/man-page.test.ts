@@ -33,6 +33,12 @@ describe('man/scpipe.1', () => {
     expect(packed[0].files.map((f) => f.path)).toContain('man/scpipe.1');
   });
 
+  // yargs wraps put's usage in --help; the page took its first line as the
+  // usage and ran "[arg...]]" into the description.
+  it('gives each usage whole, apart from the description', () => {
+    expect(page).toContain('.SS put\nscpipe put [options] [user@]host:path [[user@]host:path...] [\\-\\- command [arg...]]\n.PP\nStreams stdin');
+  });
+
   // scpipe speaks SFTP too (where the host allows it): the name and --help say so.
   it('names both protocols in NAME and in the description', () => {
     expect(page).toMatch(/^\.SH NAME\nscpipe \\- .*SFTP/m);
