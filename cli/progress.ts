@@ -169,7 +169,9 @@ export class ProgressLine {
     } else {
       const total = p.total;
       const pct = total === 0n ? 100 : Number((p.bytes * 100n) / total);
-      const eta = p.bytes >= total ? formatEta(0) : rate ? formatEta(Number(total - p.bytes) / rate) : '--:--';
+      // While nothing moves, an ETA from the rate before is a guess that never comes (scp: "- stalled -").
+      const stalled = now - this.moved >= STALL_MS;
+      const eta = p.bytes >= total ? formatEta(0) : rate && !stalled ? formatEta(Number(total - p.bytes) / rate) : '--:--';
       text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${perSecond}  ETA ${eta}`;
       if (this.files > 1) text += `  [file ${this.files}, ${formatBytes(this.before + p.bytes)} in all]`;
     }

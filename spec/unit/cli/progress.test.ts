@@ -258,8 +258,12 @@ describe('--progress: lines for logs where stderr is not a terminal', () => {
       const { out, text } = captured();
       const line = new ProgressLine(out);
       line.update({ name: 'f', phase: 'transfer', bytes: 1024n, total: 4096n });
+      jest.advanceTimersByTime(1_000);
+      line.update({ name: 'f', phase: 'transfer', bytes: 2048n, total: 4096n });
+      expect(text()).toMatch(/\rf: {2}50% {2}2 KiB \/ 4 KiB {2}\S+ KiB\/s {2}ETA 0:0[12]\x1b\[K$/);
       jest.advanceTimersByTime(12_000);
-      expect(text()).toMatch(/\rf: {2}25% {2}1 KiB \/ 4 KiB .* {2}\(no progress for 0:12\)\x1b\[K$/);
+      // No ETA while stalled: "ETA 0:02" for a minute would be a promise broken.
+      expect(text()).toMatch(/\rf: {2}50% {2}2 KiB \/ 4 KiB .* {2}ETA --:-- {2}\(no progress for 0:12\)\x1b\[K$/);
       line.done();
     } finally {
       jest.useRealTimers();
