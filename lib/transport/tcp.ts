@@ -32,7 +32,7 @@ export async function connectTcp(host: string, port: number, timeoutMs: number, 
     try {
       address = (await lookup(host, { family: opts.family ?? 0 })).address;
     } catch (err) {
-      throw new ScpipeError('ERR_CONNECT', `could not resolve hostname ${host}: ${(err as Error).message}`, { host, cause: err });
+      throw new ScpipeError('ERR_CONNECT', `could not resolve hostname ${host}: ${whyUnresolved(err)}`, { host, cause: err });
     }
   }
   const attempts = Math.max(1, opts.attempts ?? 1);
@@ -47,6 +47,18 @@ export async function connectTcp(host: string, port: number, timeoutMs: number, 
       await sleep(1000, undefined, { signal }).catch(() => undefined);
     }
   }
+}
+
+// In ssh's words (getaddrinfo's gai_strerror), not Node's "getaddrinfo ENOTFOUND HOST".
+const RESOLVER_ERRORS: Record<string, string> = {
+  ENOTFOUND: 'Name or service not known',
+  EAI_AGAIN: 'Temporary failure in name resolution',
+  EAI_FAIL: 'Non-recoverable failure in name resolution',
+  ENODATA: 'No address associated with hostname',
+};
+
+function whyUnresolved(err: unknown): string {
+  return RESOLVER_ERRORS[(err as NodeJS.ErrnoException).code ?? ''] ?? (err as Error).message;
 }
 
 function connectOnce(host: string, address: string, port: number, timeoutMs: number, signal?: AbortSignal, localAddress?: string): Promise<Socket> {

@@ -17,4 +17,13 @@ describe('connectTcp', () => {
     }
     expect(uncaught).toEqual([]);
   });
+
+  // Node said "getaddrinfo ENOTFOUND nosuchhost.invalid"; ssh says what getaddrinfo means.
+  it('says an unknown host name in ssh\'s words', async () => {
+    // .invalid never resolves (RFC 6761): not found, or no resolver to ask.
+    await expect(connectTcp('nosuchhost.invalid', 22, 5000)).rejects.toMatchObject({
+      code: 'ERR_CONNECT',
+      message: expect.stringMatching(/^could not resolve hostname nosuchhost\.invalid: (Name or service not known|Temporary failure in name resolution)$/),
+    });
+  });
 });
