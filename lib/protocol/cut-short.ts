@@ -55,7 +55,7 @@ export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' 
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
   return new ScpipeError(
     err.code,
-    `${err.message}; the remote file ${shown} is left cut short: ${whole}, over any file of that name, which is replaced (its bytes past the new ones may remain)`,
+    `${err.message}; the remote file ${shown} is left cut short: ${whole}, over the start of any file of that name (a longer one keeps its bytes past them)`,
     { ...fields, bytes: written, cutShort: { name: file.name, path: file.remotePath, written, size: file.size }, cause: err },
   );
 }
