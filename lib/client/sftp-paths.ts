@@ -27,8 +27,9 @@ const NAME_MAX = 255;
 
 /** `~/x` → `x`, `~` and `` → `.`; other paths unchanged (a `~user` path: sftpPathOn()). */
 export function sftpPath(remotePath: string): string {
-  if (remotePath === '' || remotePath === '~' || remotePath === '~/') return '.';
-  if (remotePath.startsWith('~/')) return remotePath.slice(2);
+  if (remotePath === '' || remotePath === '~') return '.';
+  // Every slash after the `~` goes, as in scp's prepare_remote_path(): `~//x` is the home's x, not `/x`.
+  if (remotePath.startsWith('~/')) return remotePath.replace(/^~\/+/, '') || '.';
   if (remotePath.startsWith('~')) throw notExpanded(remotePath);
   return remotePath;
 }

@@ -303,3 +303,25 @@ describe('a ~user/ path over SFTP', () => {
     expect(r).toMatchObject({ status: 1, stderr: 'scpipe: ~scpipe-no-such-user/x: expand-path: no such user\n' });
   });
 });
+
+// OpenSSH's scp drops every slash after `~` (prepare_remote_path()); scpipe
+// dropped one, so over SFTP `~//x` was `/x`, from the server's root, not the home.
+describe('a ~// path over SFTP', () => {
+  it('is in the login directory for put, get and cp, as scp has it', async () => {
+    const jail = sshd.sftp.chroot!;
+    const mine = join(jail, sshd.sftp.home, 'files');
+    await mkdir(mine);
+    await chown(mine, sshd.sftp.uid, sshd.sftp.gid);
+    await writeFile(join(jail, 'files', 't.txt'), 'the root one'); // what `/files/t.txt` is
+    const up = await runCli(put(sshd.sftp, '~//files/t.txt'), { stdin: 'home' });
+    expect(up).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(mine, 't.txt'), 'utf8')).toBe('home');
+    const down = await runCli(['get', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, '~///files/t.txt')]);
+    expect(down).toMatchObject({ status: 0, stderr: '' });
+    expect(down.stdout.toString()).toBe('home');
+    const copied = await runCli(['cp', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, '~//files/t.txt'), join(mine, 'c.txt')]);
+    expect(copied).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(mine, 'c.txt'), 'utf8')).toBe('home');
+    expect(await readFile(join(jail, 'files', 't.txt'), 'utf8')).toBe('the root one');
+  });
+});
