@@ -70,7 +70,8 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
   return applyScpOptions(args, {
     host: spec.host,
     user: spec.user,
-    port: port ?? spec.port,
+    // An scp:// URI's port beats -P, as in scp (do_cmd() uses -P only for a target without one).
+    port: spec.port ?? port,
     identityFiles: args.i,
     configFile: args.F,
     options: args.o,

@@ -57,6 +57,16 @@ describe('scp options through the CLI', () => {
     expect(await readFile(join(dir, 'o-wins'), 'utf8')).toBe('o');
   });
 
+  // scp's do_cmd() falls back on -P only when the target names no port.
+  it('the port of an scp:// URI beats -P, and -o Port beats both, as with scp', async () => {
+    const base = ['-i', sshd.rssh.keyPath, '-F', 'none', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'BatchMode=yes'];
+    const uri = `scp://${sshd.rssh.name}@127.0.0.1:${sshd.port}/${dir}/uri`;
+    expect(await runCli(['put', ...base, '-P', '1', uri], { stdin: 'u' })).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'uri'), 'utf8')).toBe('u');
+    const refused = await runCli(['put', ...base, '-o', 'Port=1', uri], { stdin: 'x' });
+    expect(refused).toMatchObject({ status: 255, stderr: 'scpipe: connect to host 127.0.0.1 port 1: Connection refused\n' });
+  });
+
   it('-4 / -6: the address family, against the ::1 listener', async () => {
     const kh = join(dir, 'kh6');
     await writeFile(kh, (await readFile(sshd.knownHostsPath, 'utf8')).replace('[127.0.0.1]', '[::1]'));
