@@ -97,8 +97,9 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           } else {
             const specs = sources.map((s) => remoteArg(s, 'cp'));
             for (const spec of specs) {
-              if (spec.host !== specs[0]!.host || spec.user !== specs[0]!.user) {
-                throw new ScpipeError('ERR_USAGE', 'copy from one host at a time');
+              // One connection serves them all: an scp:// source's port must be the others' too.
+              if (spec.host !== specs[0]!.host || spec.user !== specs[0]!.user || spec.port !== specs[0]!.port) {
+                throw new ScpipeError('ERR_USAGE', 'copy from one host (one user, one port) at a time');
               }
             }
             await download(connectOptions(specs[0]!, args, log), specs.map((s) => s.path), dest, common);

@@ -316,6 +316,16 @@ describe('scpipe cp -r -p', () => {
     expect((await runCli(['cp', 'a:x', 'b:y'])).status).toBe(2);
     expect((await runCli(['cp', '/tmp/x', '/tmp/y'])).status).toBe(2);
   });
+
+  // All sources go over one connection: one on another port (an scp:// URI's) was read from the first's.
+  it('sources on one host but different ports are refused (exit 2), not all read from the first port', async () => {
+    await remoteFile('a', 'a');
+    await remoteFile('b', 'b');
+    const uri = (port: number, name: string): string => `scp://${sshd.rssh.name}@127.0.0.1:${port}/${rdir}/${name}`;
+    const r = await runCli(['cp', ...flags(), uri(sshd.port, 'a'), uri(1, 'b'), local]);
+    expect(r).toMatchObject({ status: 2, stderr: 'scpipe: copy from one host (one user, one port) at a time\n' });
+    expect(await readdir(local)).toEqual([]);
+  });
 });
 
 // A parts set's name is no file: cp fails on it as scp would, and then says
