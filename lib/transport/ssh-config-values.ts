@@ -2,6 +2,7 @@
 // collected into: parsing (`Port=abc` is refused), first-value-wins, and the
 // ~ / %token / ${ENV} expansion ssh applies to file names (ssh_config(5)).
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import * as os from 'node:os';
 import { ScpipeError } from '../errors';
 import { matchPatternList } from './wildcard';
@@ -169,10 +170,11 @@ export function tokensFor(st: State): Record<string, string> {
   };
 }
 
-/** HostName, or the alias when none was set (%h expanded). */
+/** HostName, or the alias when none was set (%h expanded); a name in lower case, an address as it is, as ssh.c has it. */
 export function hostnameOf(st: State): string {
   const hn = st.values.get('HostName') as string | undefined;
-  return hn === undefined ? st.alias : hn.replace(/%([%h])/g, (_m, t: string) => (t === 'h' ? st.alias : '%'));
+  const host = hn === undefined ? st.alias : hn.replace(/%([%h])/g, (_m, t: string) => (t === 'h' ? st.alias : '%'));
+  return isIP(host) ? host : host.toLowerCase();
 }
 
 /** A TCP port as ssh takes one: decimal digits, 1 to 65535; undefined otherwise. */

@@ -98,9 +98,10 @@ function evaluate(lines: Line[], st: State, file: string, baseDir: string, depth
     const param = line.param.toLowerCase();
     const args = valueArgs(line.value);
     if ('config' in line) {
-      // Host takes its patterns as separate words (a comma in one is literal).
+      // Host takes its patterns as separate words (a comma in one is literal), and
+      // compares case and all, as readconf.c match_pattern(): `Host web` is not `WEB`.
       const active = param === 'host'
-        ? matchPatternList(st.alias, args) === 1
+        ? matchPatternList(st.alias, args, { ignoreCase: false }) === 1
         : 'criteria' in line && matchCriteria(line.criteria, st);
       if (active) evaluate(line.config, st, file, baseDir, depth);
     } else if (param === 'include') {
@@ -154,7 +155,7 @@ function applyOption(st: State, option: string): void {
 // for a missing -F file or a bad config file.
 export async function resolveHost(alias: string, opts: SshOptions): Promise<ResolvedHost> {
   const home = opts.homeDir ?? homeDirectory();
-  const st: State = { alias: alias.toLowerCase(), home, localUser: localUsername(), values: new Map(), other: new Map(), identity: [], final: false, wantFinal: false };
+  const st: State = { alias, home, localUser: localUsername(), values: new Map(), other: new Map(), identity: [], final: false, wantFinal: false };
   st.identity.push(...(opts.identityFiles ?? []));
   for (const o of opts.options ?? []) applyOption(st, o);
   // After -o, as scp hands them to ssh (-p, -l), whose first value wins.

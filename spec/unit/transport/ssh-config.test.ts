@@ -96,7 +96,18 @@ describe('resolveHost', () => {
       preferredAuthentications: ['password', 'publickey'],
     });
     expect(await resolve('secret.internal')).toMatchObject({ user: 'fallback', strictHostKeyChecking: 'yes' });
-    expect(await resolve('DB.Internal')).toMatchObject({ user: 'internal', hostname: 'db.internal' });
+    // A Host pattern is compared case and all (readconf.c match_pattern()); the host name is then in lower case.
+    expect(await resolve('DB.Internal')).toMatchObject({ user: 'fallback', port: 2222, hostname: 'db.internal' });
+  });
+
+  it('agrees with ssh -G on the case of Host patterns, Match originalhost and the host name', async () => {
+    const cfg = writeFile('cfg', 'Host Web\n  Port 2001\nHost db\n  HostName %h.Example.COM\n  Port 2002\nMatch originalhost cap*\n  Port 2003\nHost *\n  Port 2004\n');
+    for (const host of ['Web', 'web', 'WEB', 'db', 'DB', 'CAPX', 'capx', 'FE80::1%ETH0']) {
+      const out = execFileSync('ssh', ['-G', '-F', cfg, host], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const g = new Map(out.split('\n').map((l) => [l.slice(0, l.indexOf(' ')).toLowerCase(), l.slice(l.indexOf(' ') + 1)]));
+      const h = await resolveHost(host, { configFile: cfg });
+      expect([host, h.hostname, String(h.port)]).toEqual([host, g.get('hostname'), g.get('port')]);
+    }
   });
 
   it('uses defaults when nothing is configured', async () => {
