@@ -38,11 +38,15 @@ function colonIndex(arg: string): number {
 }
 
 function decodeUriPart(part: string, what: string, arg: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(part);
+    decoded = decodeURIComponent(part);
   } catch {
     throw new ScpipeError('ERR_USAGE', `invalid %-escape in the ${what} of ${JSON.stringify(arg)}`);
   }
+  // No name can hold a NUL: an SFTP server would drop the session, scp calls the URI invalid.
+  if (decoded.includes('\0')) throw new ScpipeError('ERR_USAGE', `%00 (a NUL byte) in the ${what} of ${JSON.stringify(arg)}: no name can hold it`);
+  return decoded;
 }
 
 /** Strips the brackets of `[addr]`, as OpenSSH cleanhostname() does. */
