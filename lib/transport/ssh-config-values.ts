@@ -173,7 +173,12 @@ export function tokensFor(st: State): Record<string, string> {
 /** HostName, or the alias when none was set (%h expanded); a name in lower case, an address as it is, as ssh.c has it. */
 export function hostnameOf(st: State): string {
   const hn = st.values.get('HostName') as string | undefined;
-  const host = hn === undefined ? st.alias : hn.replace(/%([%h])/g, (_m, t: string) => (t === 'h' ? st.alias : '%'));
+  // ssh stops at any other token (percent_expand: unknown key) rather than look up a name holding it.
+  const host = hn === undefined ? st.alias : hn.replace(/%(.?)/gs, (_m, t: string) => {
+    if (t === 'h') return st.alias;
+    if (t === '%') return '%';
+    throw new ScpipeError('ERR_CONFIG', `HostName ${hn}: unknown token %${t} (HostName takes %h and %%)`);
+  });
   return isIP(host) ? host : host.toLowerCase();
 }
 

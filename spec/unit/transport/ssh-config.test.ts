@@ -100,6 +100,13 @@ describe('resolveHost', () => {
     expect(await resolve('DB.Internal')).toMatchObject({ user: 'fallback', port: 2222, hostname: 'db.internal' });
   });
 
+  // ssh: "percent_expand: unknown key %r", exit 255, before any look-up of a name with a `%` in it.
+  it('a HostName with a token other than %h and %%: a config error, as in ssh', async () => {
+    writeUserConfig('Host tk\n  HostName %r.%p\nHost pct\n  HostName a%%b%h\n');
+    await expectError(resolve('tk'), 'ERR_CONFIG', /^HostName %r\.%p: unknown token %r \(HostName takes %h and %%\)$/);
+    expect((await resolve('pct')).hostname).toBe('a%bpct');
+  });
+
   it('agrees with ssh -G on the case of Host patterns, Match originalhost and the host name', async () => {
     const cfg = writeFile('cfg', 'Host Web\n  Port 2001\nHost db\n  HostName %h.Example.COM\n  Port 2002\nMatch originalhost cap*\n  Port 2003\nHost *\n  Port 2004\n');
     for (const host of ['Web', 'web', 'WEB', 'db', 'DB', 'CAPX', 'capx', 'FE80::1%ETH0']) {
