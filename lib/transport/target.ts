@@ -70,16 +70,18 @@ function parseScpUri(arg: string): RemoteSpec {
   let user: string | undefined;
   if (at !== -1) {
     // ";fingerprint=..." connection parameters are accepted and ignored, as by scp.
+    // An empty user (`scp://@host/`, a variable left unset) is refused, as scp refuses it (parse_uri()).
     const u = decodeUriPart(authority.slice(0, at).split(';')[0], 'user', arg);
-    user = u === '' ? undefined : u;
+    if (u === '') throw new ScpipeError('ERR_USAGE', `missing user name before the @ in ${JSON.stringify(arg)}`);
+    user = u;
   }
   let hostPort = authority.slice(at + 1);
   let port: number | undefined;
   const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostPort);
   if (!m) throw new ScpipeError('ERR_USAGE', `invalid scp:// URI ${JSON.stringify(arg)}`);
   hostPort = m[1];
-  if (m[2] !== undefined && m[2] !== '') {
-    port = parsePort(m[2]);
+  if (m[2] !== undefined) {
+    port = parsePort(m[2]); // `scp://host:/x` too: scp's a2port("") fails
     if (port === undefined) throw new ScpipeError('ERR_USAGE', `invalid port in ${JSON.stringify(arg)}`);
   }
   const host = requireHost(cleanHost(hostPort), arg);

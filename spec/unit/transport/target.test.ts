@@ -39,7 +39,7 @@ describe('parseRemoteSpec', () => {
     expect(isRemoteSpec('scp://h/x')).toBe(true);
   });
 
-  it.each(['user@:path', '[]:path', 'scp://u@:22/x', 'scp://h:99999/x', 'scp://h/%zz', 'scp://h/f%00.x', 'scp://u%00@h/x'])('rejects %j', (arg) => {
+  it.each(['user@:path', '[]:path', 'scp://u@:22/x', 'scp://h:99999/x', 'scp://h/%zz', 'scp://h/f%00.x', 'scp://u%00@h/x', 'scp://@h/x', 'scp://;fp=x@h/x', 'scp://h:/x'])('rejects %j', (arg) => {
     let err: unknown;
     try {
       parseRemoteSpec(arg);
