@@ -34,12 +34,36 @@ export function parseMode(text: string): number {
   return parseInt(text, 8);
 }
 
-/** Parses `--mtime` as seconds since the epoch or an ISO 8601 date. */
+// The largest time SFTP (version 3, a uint32) carries: 2106-02-07T06:28:15Z.
+const SFTP_TIME_MAX = 0xffffffffn;
+// The largest an SCP T record carries (OpenSSH's time_t).
+const SCP_TIME_MAX = 0x7fffffffffffffffn;
+
+/**
+ * Parses `--mtime` as seconds since the epoch (a fraction, as `stat -c %.Y`
+ * prints, is cut to whole seconds, as neither protocol carries it) or an ISO
+ * 8601 date. Only a date that starts YYYY-MM-DD goes to Date.parse: V8 reads
+ * `-1` or `1.5` as dates in 2001.
+ */
 export function parseMtime(text: string): bigint {
-  if (/^\d+$/.test(text)) return BigInt(text);
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new ScpipeError('ERR_USAGE', `bad --mtime "${text}": give seconds since 1970 or a date like 2026-11-21T10:00:00Z`);
+  const bad = (why: string): ScpipeError => new ScpipeError('ERR_USAGE', `bad --mtime "${escapeForTerminal(text)}": ${why}`);
+  const seconds = /^\s*(\d+)(?:\.\d*)?\s*$/.exec(text);
+  if (seconds) {
+    const value = BigInt(seconds[1]!);
+    if (value > SCP_TIME_MAX) throw bad(`more than ${SCP_TIME_MAX} seconds, the most a time can be`);
+    return value;
+  }
+  if (/^\s*-\d/.test(text)) throw bad('a time before 1970 cannot be sent (scp and SFTP carry no negative times)');
+  const ms = /^\s*\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(ms)) throw bad('give seconds since 1970 or a date like 2026-11-21T10:00:00Z');
+  if (ms < 0) throw bad('a time before 1970 cannot be sent (scp and SFTP carry no negative times)');
   return BigInt(Math.floor(ms / 1000));
+}
+
+/** Refuses an --mtime that SFTP would cut to 32 bits (2106 becomes 1970 again) unless SCP is forced. */
+function checkMtimeProtocol(mtime: bigint | undefined, args: PutLikeArgs): void {
+  if (mtime === undefined || mtime <= SFTP_TIME_MAX || protocolOf(args) === 'scp') return;
+  throw new ScpipeError('ERR_USAGE', `--mtime ${escapeForTerminal(args.mtime!)} is after 2106-02-07T06:28:15Z, the last time SFTP can carry: give -O to send it over SCP`);
 }
 
 // Defaults of --mode and --memory, also for `cp -`, which has no such options.
@@ -124,6 +148,7 @@ export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
   // As scp, times are sent only with -p: said, not silently dropped.
   if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');
+  checkMtimeProtocol(mtime, args);
   checkCounts(args);
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
   if (args['checksum-file'] === '-' && (args as { json?: boolean }).json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');

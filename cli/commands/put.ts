@@ -33,7 +33,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         )
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'send --mode and --mtime and have the remote keep them' })
         .option('mode', { ...single, default: DEFAULT_MODE, describe: 'file mode to announce (octal)' })
-        .option('mtime', { ...single, describe: 'modification time with -p (epoch seconds or ISO date; default now)' })
+        .option('mtime', { ...single, describe: 'modification time with -p (epoch seconds or ISO date YYYY-MM-DD...; after 2106 only with -O; default now)' })
         .option('memory', { ...single, default: DEFAULT_MEMORY, describe: 'RAM to spool in before spilling to disk (K/M/G)' })
         .option('spool-dir', { ...single, describe: 'directory for the spool file (default $TMPDIR or /tmp)' })
         .option('size', { ...single, describe: 'the exact input size in bytes: stream without spooling' })

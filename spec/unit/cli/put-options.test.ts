@@ -1,5 +1,5 @@
 import { timings } from '../../../cli/commands/put';
-import { parseMode, parseMtime } from '../../../cli/commands/put-args';
+import { checkPutArgs, parseMode, parseMtime, type PutLikeArgs } from '../../../cli/commands/put-args';
 
 describe('put option parsing', () => {
   it('parses octal modes', () => {
@@ -16,6 +16,26 @@ describe('put option parsing', () => {
     expect(parseMtime('1000000000')).toBe(1000000000n);
     expect(parseMtime('2020-01-02T03:04:05Z')).toBe(1577934245n);
     expect(() => parseMtime('yesterday')).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
+  });
+
+  it('reads --mtime numbers as seconds, never as V8 dates in 2001', () => {
+    expect(parseMtime('1700000000.123456789')).toBe(1700000000n); // stat -c %.Y
+    expect(parseMtime('4294967296')).toBe(4294967296n);
+    expect(parseMtime('9223372036854775807')).toBe(9223372036854775807n);
+    for (const t of ['-1', '-86400', '1969-12-31T23:59:59Z']) {
+      expect(() => parseMtime(t)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message: expect.stringContaining('before 1970') }));
+    }
+    for (const t of ['1.5.2', '12 3', '9223372036854775808', 'Tuesday 2026']) {
+      expect(() => parseMtime(t)).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
+    }
+  });
+
+  it('refuses an --mtime after 2106 unless SCP is forced: SFTP would store it modulo 2^32', async () => {
+    const base = { q: false, v: 0, quote: 'posix', 'scp-path': undefined, transport: 'ssh2' } as unknown as PutLikeArgs;
+    const args = { ...base, p: true, mtime: '5000000000' };
+    await expect(checkPutArgs(args)).rejects.toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('give -O') });
+    await expect(checkPutArgs({ ...args, O: true })).resolves.toMatchObject({ mtime: 5000000000n });
+    await expect(checkPutArgs({ ...base, p: true, mtime: '4294967295' })).resolves.toMatchObject({ mtime: 4294967295n });
   });
 });
 
