@@ -36,8 +36,8 @@ export function parseMode(text: string): number {
 
 // The largest time SFTP (version 3, a uint32) carries: 2106-02-07T06:28:15Z.
 const SFTP_TIME_MAX = 0xffffffffn;
-// The largest an SCP T record carries (OpenSSH's time_t).
-const SCP_TIME_MAX = 0x7fffffffffffffffn;
+// The largest size or time SCP carries (OpenSSH's off_t and time_t).
+const INT64_MAX = 0x7fffffffffffffffn;
 
 /**
  * Parses `--mtime` as seconds since the epoch (a fraction, as `stat -c %.Y`
@@ -50,7 +50,7 @@ export function parseMtime(text: string): bigint {
   const seconds = /^\s*(\d+)(?:\.\d*)?\s*$/.exec(text);
   if (seconds) {
     const value = BigInt(seconds[1]!);
-    if (value > SCP_TIME_MAX) throw bad(`more than ${SCP_TIME_MAX} seconds, the most a time can be`);
+    if (value > INT64_MAX) throw bad(`more than ${INT64_MAX} seconds, the most a time can be`);
     return value;
   }
   if (/^\s*-\d/.test(text)) throw bad('a time before 1970 cannot be sent (scp and SFTP carry no negative times)');
@@ -145,6 +145,8 @@ export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   const mode = parseMode(args.mode ?? DEFAULT_MODE);
   const memory = parseMemory(args.memory ?? DEFAULT_MEMORY);
   const size = args.size === undefined ? undefined : parseByteSize(args.size);
+  // SCP cannot announce more (OpenSSH: `size out of range`); said before a byte is read, for SFTP too.
+  if (size !== undefined && size > INT64_MAX) throw new ScpipeError('ERR_USAGE', `bad --size ${escapeForTerminal(args.size!)}: more than 2^63-1 bytes, the most a file can hold`);
   const mtime = args.mtime === undefined ? undefined : parseMtime(args.mtime);
   // As scp, times are sent only with -p: said, not silently dropped.
   if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');

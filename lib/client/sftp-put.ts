@@ -178,7 +178,7 @@ async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: In
     if (opts.signal?.aborted) throw abortError(opts.signal);
     let piece = next;
     if (size !== undefined && total + piece.length > size) {
-      if (!opts.ignoreExcess) throw new ScpipeError('ERR_SIZE_MISMATCH', `the input is longer than the ${size} bytes announced; nothing was stored`, { bytes: BigInt(total) });
+      if (!opts.ignoreExcess) throw new ScpipeError('ERR_SIZE_MISMATCH', `the input is longer than the ${opts.size} bytes announced; nothing was stored`, { bytes: BigInt(total) });
       piece = piece.subarray(0, size - total);
     }
     sum?.update(piece);
@@ -188,7 +188,7 @@ async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: In
   }
   if (opts.signal?.aborted) throw abortError(opts.signal);
   if (size !== undefined && total < size) {
-    throw new ScpipeError('ERR_SIZE_MISMATCH', `the input ended after ${total} of the ${size} bytes announced; nothing was stored`, { bytes: BigInt(total) });
+    throw new ScpipeError('ERR_SIZE_MISMATCH', `the input ended after ${total} of the ${opts.size} bytes announced; nothing was stored`, { bytes: BigInt(total) });
   }
   return total;
 }
