@@ -4,7 +4,7 @@
 // -S runs another ssh program (the openssh transport), -T turns off the
 // check of the names a download receives. -3 and -R are refused, saying why.
 import type { Argv } from 'yargs';
-import { ScpipeError, bandwidthLimit, type BandwidthLimit, type ConnectOptions } from '../lib';
+import { ScpipeError, bandwidthLimit, escapeForTerminal, type BandwidthLimit, type ConnectOptions } from '../lib';
 import { single } from './yargs-limits';
 
 /** Parsed scp options. */
@@ -82,9 +82,12 @@ function refuseRemoteToRemote(args: ScpArgs): void {
   }
 }
 
-/** -l: Kbit/s, a positive number (scp takes an integer; fractions do no harm). */
+/**
+ * -l: Kbit/s, at least 1 as in scp (which takes an integer; fractions above 1
+ * do no harm). Below 1 a 2 TB stream would take millennia: a typo, refused.
+ */
 export function parseLimit(text: string): number {
   const n = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(n > 0)) throw new ScpipeError('ERR_USAGE', `bad -l "${text}": give a bandwidth in Kbit/s, e.g. -l 8000`);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(n >= 1)) throw new ScpipeError('ERR_USAGE', `bad -l "${escapeForTerminal(text)}": give a bandwidth in Kbit/s, at least 1, e.g. -l 8000`);
   return n;
 }
