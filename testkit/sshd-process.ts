@@ -101,15 +101,18 @@ export async function descendantPids(pid: number): Promise<number[]> {
 
 
 /**
- * Kills what still runs with `text` (an instance's directory) in its command
- * line: a session's children outlive their sshd (a test's stand-in `scp` that
- * sleeps to stall a transfer went on for its whole sleep after the suite).
+ * Kills what still runs of an instance: with `text` (its directory) in its
+ * command line, or started by one of its sessions (SSH_CONNECTION ends with
+ * its `port`). A session's children outlive their sshd: a test's stand-in
+ * `scp` that runs `exec sleep 600` to stall a transfer mentions nothing else.
  */
-export async function killMentioning(text: string): Promise<void> {
+export async function killMentioning(text: string, port?: number): Promise<void> {
+  const session = port === undefined ? undefined : new RegExp(String.raw`(^|\x00)SSH_CONNECTION=\S+ \d+ \S+ ${port}(\x00|$)`);
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     const cmdline = await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes(text)) continue;
+    const ours = cmdline.includes(text) || (session !== undefined && session.test(await fs.readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '')));
+    if (!ours) continue;
     try {
       process.kill(Number(entry), 'SIGKILL');
     } catch {

@@ -277,7 +277,7 @@ async function setUp(dir: string, jail: string, passwd: Record<string, PasswdEnt
       stopping ??= (async () => {
         process.removeListener('exit', onExit);
         await kill(proc);
-        await killMentioning(dir);
+        await killMentioning(dir, port);
         await fs.rm(dir, { recursive: true, force: true });
         await fs.rm(jail, { recursive: true, force: true });
       })();
