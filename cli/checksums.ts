@@ -9,7 +9,7 @@ import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseC
 import { describeIoError, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
-import { looksClosed } from './stdout';
+import { looksClosed, writeWhole } from './stdout';
 
 /** The options as yargs gives them. */
 export interface ChecksumArgs {
@@ -75,23 +75,10 @@ export function writeChecksumLines(file: string, hex: string, names: readonly st
 /** Writes one sha256sum line per entry to `file` (`-`: stdout), replacing it. */
 export async function writeChecksumEntries(file: string, entries: readonly ChecksumEntry[]): Promise<void> {
   const lines = entries.map((e) => formatChecksumLine(e.sha256, e.name)).join('');
-  const written = file === '-' ? writeStdout(lines) : replaceFile(file, lines);
+  const written = file === '-' ? writeWhole(process.stdout, lines) : replaceFile(file, lines);
   await written.catch((err: NodeJS.ErrnoException) => {
     const what = file === '-' ? '- (stdout)' : escapeForTerminal(file);
     throw new ScpipeError('ERR_LOCAL_IO', `the transfer is done, but --checksum-file ${what} could not be written: ${strerror(err)}`, { path: file });
-  });
-}
-
-// A stdout that cannot take the line (a reader that exited, a full disk)
-// fails as a file would, as sha256sum's does: the sum is lost otherwise.
-function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // The callback has the error; the 'error' event that follows it, unheard, would crash us.
-    process.stdout.once('error', () => undefined);
-    process.stdout.write(text, (err) => {
-      if (err) reject(err);
-      else resolve();
-    });
   });
 }
 

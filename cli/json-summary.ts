@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Argv } from 'yargs';
 import { ScpipeError, type PartsResult, type Progress } from '../lib';
 import { describeIoError } from '../lib/internal';
+import { writeWhole, type WholeOut } from './stdout';
 
 /** The object --json writes (docs/json.md). */
 export interface JsonSummary {
@@ -26,7 +27,7 @@ export interface JsonSummary {
 }
 
 /** Where the summary goes: stdout, or stderr for get. */
-type SummaryOut = { write(text: string, done: (err?: Error | null) => void): unknown; once?(event: 'error', fn: () => void): unknown };
+type SummaryOut = WholeOut;
 
 /** Collects what a run did, for its summary. */
 export class SummaryRecorder {
@@ -73,13 +74,9 @@ export class SummaryRecorder {
 
   /** Writes the summary as one line of JSON; rejects with the write's error (a full disk, a reader gone). */
   finish(err: unknown, exitStatus: number): Promise<void> {
-    const line = `${JSON.stringify(this.summary(err, exitStatus))}\n`;
-    return new Promise((resolve, reject) => {
-      // The callback has the error; the 'error' event that follows it, unheard, would crash us.
-      this.out.once?.('error', () => undefined);
-      this.out.write(line, (e?: Error | null) => (e ? reject(e) : resolve()));
-    });
+    return writeWhole(this.out, `${JSON.stringify(this.summary(err, exitStatus))}\n`);
   }
+
 }
 
 function describe(err: unknown): { code: string; message: string } {

@@ -58,3 +58,19 @@ export async function checkOutputFile(file: string): Promise<void> {
     throw new ScpipeError('ERR_LOCAL_IO', `--output ${escapeForTerminal(file)} is a directory: give the file's name (--output ${escapeForTerminal(into)}), or copy into it with scpipe cp host:path ${escapeForTerminal(file)}`, { path: file });
   }
 }
+
+/** What writeWhole() writes to: a stream, or a test's stand-in. */
+export type WholeOut = { write(text: string, done: (err?: Error | null) => void): unknown; once?(event: 'error', fn: () => void): unknown };
+
+/**
+ * Writes `text` to `out` (stdout, or stderr for get's summary) and resolves
+ * once it is written; rejects with the write's error (a full disk, a
+ * reader that exited), so a line the user relies on is not lost with exit 0.
+ */
+export function writeWhole(out: WholeOut, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // The callback has the error; the 'error' event that follows it, unheard, would crash us.
+    out.once?.('error', () => undefined);
+    out.write(text, (err?: Error | null) => (err ? reject(err) : resolve()));
+  });
+}
