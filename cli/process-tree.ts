@@ -3,6 +3,7 @@
 // running (a pg_dump waiting on a lock would wait on, holding its
 // connection). Linux tells through /proc; elsewhere the list is empty.
 import { readFileSync, readdirSync } from 'node:fs';
+import { statFields } from '../lib/internal';
 
 /** The pids below `pid` (children, theirs, ...), read from /proc; [] where there is none. */
 export function descendantsOf(pid: number, proc = '/proc'): number[] {
@@ -21,8 +22,7 @@ export function descendantsOf(pid: number, proc = '/proc'): number[] {
     } catch {
       continue; // gone meanwhile
     }
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const ppid = Number(statFields(stat)[1]);
     const list = children.get(ppid) ?? [];
     list.push(Number(entry));
     children.set(ppid, list);

@@ -6,6 +6,7 @@ export { parseByteSize, formatBytes, checkSpoolDirectory, spoolDirectory, ramFil
 export { BODY_CHUNK } from './util/body-chunk';
 export { childEnv } from './util/child-env';
 export { homeDirectory } from './util/home';
+export { statFields } from './util/proc-stat';
 export { describeIoError, errnoCode, strerror } from './fs/strerror';
 export { parsePort } from './transport/ssh-config-values';
 export { cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty-prompt';

@@ -3,6 +3,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs/promises';
 import * as net from 'net';
+import { statFields } from '../lib/util/proc-stat';
 
 export const SSHD = '/usr/sbin/sshd';
 const READY_TIMEOUT_MS = 10_000;
@@ -89,8 +90,7 @@ export async function descendantPids(pid: number): Promise<number[]> {
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    if (stat) parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    if (stat) parents.set(Number(entry), Number(statFields(stat)[1]));
   }
   const below = (p: number): boolean => {
     for (let up = parents.get(p); up !== undefined; up = parents.get(up)) if (up === pid) return true;

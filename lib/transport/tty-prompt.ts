@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import { ScpipeError } from '../errors';
+import { statFields } from '../util/proc-stat';
 
 /** Line-editing state carried between chunks of terminal input. */
 export interface LineState {
@@ -65,8 +66,7 @@ export function inTerminalBackground(stat = '/proc/self/stat'): boolean {
   } catch {
     return false;
   }
-  // After "pid (comm) ": state ppid pgrp session tty_nr tpgid; comm may hold spaces and parentheses.
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const f = statFields(text);
   const pgrp = Number(f[2]);
   const tpgid = Number(f[5]);
   return tpgid > 0 && pgrp > 0 && tpgid !== pgrp;
