@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
+import { withTmpfs } from '../helpers/tmpfs';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
@@ -79,19 +80,14 @@ describe('scpipe put --part-size', () => {
   });
 
   it('needs local room for parallel + 1 parts only: 80 MiB through a 8 MiB tmpfs spool directory', async () => {
-    const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small]);
-    try {
+    await withTmpfs('8m', async (small) => {
       const size = 80 * 1024 * 1024;
       const r = await runCli(['put', ...flags(), '--spool-dir', small, '--memory', '0', '--part-size', '2M', '--parallel', '2', at(`${dir}/b.bin`), '--', ...producer(size, 'y')], { timeoutMs: 120_000 });
       expect(r).toMatchObject({ status: 0, stderr: '' });
       expect(sha(catParts('b.bin'))).toBe(sha(execFileSync(producer(size, 'y')[0]!, producer(size, 'y').slice(1), { maxBuffer: 1 << 30 })));
       expect(checkManifest('b.bin').trim().split('\n')).toHaveLength(40);
       expect(readdirSync(small)).toEqual([]);
-    } finally {
-      execFileSync('umount', [small]);
-      await rm(small, { recursive: true });
-    }
+    });
   }, 180_000);
 
   // Restoring parts of 40M with --parallel 2: up to three held, 120 MiB,
@@ -100,9 +96,7 @@ describe('scpipe put --part-size', () => {
   // and the message says where they were held and what to do; --spool-dir
   // elsewhere restores the set, with no warning.
   it('get of a set: the parts fetched ahead go to --spool-dir; a full one says so', async () => {
-    const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', small]);
-    try {
+    await withTmpfs('16m', async (small) => {
       const size = 120 * 1024 * 1024;
       expect((await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '40M', at(`${dir}/t.bin`), '--', ...producer(size, 't')], { timeoutMs: 120_000 })).status).toBe(0);
       const full = await runCli(['get', ...flags(), '--parallel', '2', at(`${dir}/t.bin`)], { env: { ...process.env, TMPDIR: small }, timeoutMs: 120_000 });
@@ -113,10 +107,7 @@ describe('scpipe put --part-size', () => {
       expect(got).toMatchObject({ status: 0, stderr: '' });
       expect(sha(got.stdout)).toBe(sha(execFileSync(producer(size, 't')[0]!, producer(size, 't').slice(1), { maxBuffer: 1 << 30 })));
       expect(readdirSync(small)).toEqual([]);
-    } finally {
-      execFileSync('umount', [small]);
-      await rm(small, { recursive: true });
-    }
+    });
   }, 180_000);
 
   // get --memory: the RAM the parts fetched ahead take before they spill.
@@ -125,9 +116,7 @@ describe('scpipe put --part-size', () => {
   // goes there and none fits: exit 1, as above. A size beyond the
   // machine's RAM is exit 2 before connecting.
   it('get --memory sets the RAM for the parts fetched ahead', async () => {
-    const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
-    try {
+    await withTmpfs('4m', async (small) => {
       const size = 24 * 1024 * 1024;
       expect((await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '8M', at(`${dir}/m.bin`), '--', ...producer(size, 'm')], { timeoutMs: 120_000 })).status).toBe(0);
       const env = { ...process.env, TMPDIR: small };
@@ -141,10 +130,7 @@ describe('scpipe put --part-size', () => {
       const tooMuch = await runCli(['get', ...flags(), '--memory', '1000T', at(`${dir}/m.bin`)]);
       expect(tooMuch.status).toBe(2);
       expect(tooMuch.stderr).toContain("--memory 1000T is more than this machine's RAM");
-    } finally {
-      execFileSync('umount', [small]);
-      await rm(small, { recursive: true });
-    }
+    });
   }, 180_000);
 
   it('a producer that fails: exit 1, the parts sent stay, no manifest, and the message says what is there', async () => {
@@ -188,9 +174,7 @@ describe('scpipe put --part-size', () => {
   // directory …: give --spool-dir on a larger disk, …", exit 1 (before, the
   // part left behind was not named, nor the way past a full spool).
   it('a spool disk that fills while a part goes: the message names the part left cut short', async () => {
-    const small = await mkdtemp(join(tmpdir(), 'scpipe-test-tmpfs-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', small]);
-    try {
+    await withTmpfs('6m', async (small) => {
       // Part 0 is spooled, then sent slowly (1 MB/s); part 1 fills the spool while it goes.
       const r = await runCli(['put', ...flags(), '--spool-dir', small, '--memory', '0', '--part-size', '4M', '--parallel', '1', '-l', '8000', at(`${dir}/c.bin`), '--',
         'sh', '-c', '(head -c 4194304 /dev/zero; sleep 2; head -c 4194304 /dev/zero) 2>/dev/null']);
@@ -199,10 +183,7 @@ describe('scpipe put --part-size', () => {
       expect(readdirSync(dir)).toEqual(['c.bin.000000']);
       expect(statSync(join(dir, 'c.bin.000000')).size).toBeLessThan(4 * 1024 * 1024);
       expect(readdirSync(small)).toEqual([]);
-    } finally {
-      execFileSync('umount', [small]);
-      await rm(small, { recursive: true });
-    }
+    });
   });
 
   // The remote disk fills during a part: scp -t keeps what it wrote of it,
