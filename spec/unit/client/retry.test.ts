@@ -1,5 +1,6 @@
 import { backoffDelay, sleep, wereRetriesSpent, withRetries } from '../../../lib/client/retry';
 import { ScpipeError } from '../../../lib/errors';
+import { uncaughtDuring } from '../../helpers/uncaught';
 
 const lost = () => new ScpipeError('ERR_LOST_CONNECTION', 'lost');
 
@@ -53,15 +54,9 @@ describe('withRetries', () => {
 describe('sleep', () => {
   // A timer armed before a listener that throws fired into a half-made closure: a ReferenceError that crashed the process.
   it('arms no timer when it cannot listen to the signal', async () => {
-    const uncaught: unknown[] = [];
-    const note = (err: unknown): void => void uncaught.push(err);
-    process.on('uncaughtException', note);
-    try {
+    const uncaught = await uncaughtDuring(async () => {
       await expect((async () => sleep(10, new AbortController() as unknown as AbortSignal))()).rejects.toBeDefined();
-      await new Promise((resolve) => setTimeout(resolve, 60));
-    } finally {
-      process.off('uncaughtException', note);
-    }
+    }, 60);
     expect(uncaught).toEqual([]);
   });
 });

@@ -2,19 +2,14 @@
 // timer left armed fired into a half-made closure and crashed the process
 // (a ReferenceError thrown from a Timeout), seconds after the call rejected.
 import { connectTcp } from '../../../lib/transport/tcp';
+import { uncaughtDuring } from '../../helpers/uncaught';
 
 describe('connectTcp', () => {
   it('rejects a signal it cannot listen to and arms no timer', async () => {
-    const uncaught: unknown[] = [];
-    const note = (err: unknown): void => void uncaught.push(err);
-    process.on('uncaughtException', note);
-    try {
+    const uncaught = await uncaughtDuring(async () => {
       // A common slip in JavaScript: the AbortController for its signal.
       await expect(connectTcp('127.0.0.1', 9, 20, new AbortController() as unknown as AbortSignal)).rejects.toBeDefined();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      process.off('uncaughtException', note);
-    }
+    }, 100);
     expect(uncaught).toEqual([]);
   });
 
