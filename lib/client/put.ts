@@ -199,6 +199,11 @@ export async function putOverChannel(
   }
 }
 
+// A stream that ends short of its `--size` is padded to it (the remote scp
+// is told, and the file is at least whole-sized) only while the gap costs
+// less than a second even on a slow link; past that the file is cut off.
+const MAX_PAD = 1n << 20n;
+
 // One attempt at sending the file over `source`, from `body`: the input, or
 // (`own`) a replay of the spool or the input read again, which needs no
 // signal of its own: the write loop stops on abort. With `sha256`, the sum
@@ -214,6 +219,7 @@ async function sendTo(source: ScpSource, name: string, size: bigint, body: Reada
       times: opts.preserve ? opts.times ?? nowTimes() : undefined,
       body: sum ? hashedFirst(body, size, sum) : body,
       excess: opts.ignoreExcess ? 'ignore' : 'error',
+      maxPad: MAX_PAD,
       remotePath,
       onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
     });

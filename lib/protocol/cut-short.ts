@@ -46,10 +46,10 @@ export function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' |
  * truncates to the announced size only once all bytes are in, so a file
  * that was there keeps whatever lay past the new bytes (docs/failures.md).
  */
-export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, written: bigint, aborted = false): unknown {
+export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, written: bigint, always = false): unknown {
   if (!isScpipeError(err)) return err;
-  // Aborted (a signal, or another part of the run that failed, whose error this is): the file is open all the same.
-  if (!aborted && err.code !== 'ERR_LOST_CONNECTION' && err.code !== 'ERR_ABORTED' && err.code !== 'ERR_REMOTE_EXIT') return err;
+  // `always`: aborted (a signal, or another part of the run that failed) or cut off on purpose: the file is open all the same.
+  if (!always && err.code !== 'ERR_LOST_CONNECTION' && err.code !== 'ERR_ABORTED' && err.code !== 'ERR_REMOTE_EXIT') return err;
   const shown = shownPath(file);
   const whole = written === file.size ? `all ${file.size} bytes sent but not confirmed` : `at most ${written} of ${file.size} bytes written`;
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;

@@ -43,6 +43,8 @@ export interface OutgoingFile {
   /** How that message names the file when its path is not certain (cp over SCP); escaped there. */
   remoteShown?: string;
   onProgress?: (sent: bigint) => void;
+  /** A body short by more than this is cut off, not padded with zeros (write-body.ts). */
+  maxPad?: bigint;
   /** The local file the body is read from (cp), named when it shrinks while being sent. */
   localPath?: string;
 }
@@ -81,6 +83,7 @@ export class ScpSource {
     let sent = 0n;
     const outcome = await writeBody(this.channel.stdin, file.body, file.size, {
       excess: file.excess ?? 'error',
+      maxPad: file.maxPad,
       peerGone: this.replies.gone,
       signal: this.opts.signal,
       onProgress: (n) => {
@@ -93,6 +96,13 @@ export class ScpSource {
       throw cutShort(await explainLoss(err, 'data', this.untilExit(2000), this.stderr, this.channel.whyLost), file, sent);
     });
     const local = this.bodyProblem(file, outcome.sent, outcome.result, outcome.readError);
+    if (local && !outcome.padded) {
+      // EOF in the middle of the data: the remote scp -t gives up, keeping what it wrote.
+      this.channel.stdin.end();
+      await this.untilExit(2000).catch(() => undefined);
+      this.channel.destroy();
+      throw cutShort(local, file, outcome.sent, true);
+    }
     const end = await this.send(local ? encodeWarning(`${file.name}: ${local.message}`) : OK, local ? 'warn' : 'end').catch((err: unknown) => {
       if (local) throw err;
       // Sent whole, never confirmed.

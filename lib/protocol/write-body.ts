@@ -2,6 +2,8 @@
 // `size` bytes (docs/protocol.md §4.1 step 2). It never writes past `size`; if the
 // body is short it pads with zeros, as OpenSSH does after a read error, so the
 // sink stays in step and can be told with a \1 instead of the final \0.
+// With `maxPad`, a longer gap is not padded (a `--size 2T` stream that died
+// early would send terabytes of zeros): the caller cuts the file off instead.
 // A wait for input (a slow producer) ends when the peer goes away or the
 // run is aborted: the user hears of it then, not at the next input.
 import type { Writable } from 'node:stream';
@@ -14,6 +16,7 @@ export interface BodyOutcome {
   sent: bigint; // bytes of the body written (padding not counted)
   result: 'exact' | 'short' | 'long';
   readError?: Error; // the body's own error (the input failed part-way)
+  padded: boolean; // false: short by more than `maxPad`, nothing past `sent` was written
 }
 
 export interface WriteBodyOptions {
@@ -22,6 +25,8 @@ export interface WriteBodyOptions {
   peerGone: AbortSignal; // fires (with the error as reason) when the peer goes away
   signal?: AbortSignal;
   onProgress?: (sent: bigint) => void;
+  /** The most zero bytes to pad a short body with (default: no limit). */
+  maxPad?: bigint;
 }
 
 const PAD = Buffer.alloc(256 * 1024);
@@ -99,6 +104,7 @@ export async function writeBody(
       readError = err as Error;
     }
     if (!inputDone) await input.return?.(); // a break, as for-await does
+    if (opts.maxPad !== undefined && size - sent > opts.maxPad) return { sent, result, readError, padded: false };
     for (let left = size - sent; left > 0n; ) {
       const n = left > BigInt(PAD.length) ? PAD.length : Number(left);
       await write(PAD.subarray(0, n));
@@ -109,7 +115,7 @@ export async function writeBody(
     unlinkGone();
     waiting.dispose();
   }
-  return { sent, result, readError };
+  return { sent, result, readError, padded: true };
 }
 
 /**

@@ -258,6 +258,16 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(await readFile(join(dir, 'short.bin'))).toEqual(Buffer.concat([Buffer.from('abc'), Buffer.alloc(7)]));
   });
 
+  // A producer that died long before its --size: no gigabyte of zeros is sent.
+  // User sees: exit 1 at once, that the remote file is cut short. Left
+  // remotely: at most the 3 bytes that came (scp -t writes whole blocks).
+  it('--size far larger than the input: exit 1 at once, the remote file cut off, not padded', async () => {
+    const r = await runCli(put(`${dir}/cut.bin`, ['--size', '1G']), { stdin: 'abc' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`scpipe: input ended after 3 bytes, but 1073741824 were announced; the remote file ${dir}/cut.bin is left cut short: at most 3 of 1073741824 bytes written, over the start of any file of that name (a longer one keeps its bytes past them)\n`);
+    expect((await stat(join(dir, 'cut.bin'))).size).toBeLessThanOrEqual(3);
+  });
+
   it('--size with a pipe whose bytes come late: waits for them (no EAGAIN), sends them unspooled', async () => {
     const slow = new PassThrough();
     const run = startCli(put(`${dir}/late.bin`, ['--size', '10', '-v']), { stdin: slow });

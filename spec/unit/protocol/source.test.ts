@@ -3,12 +3,12 @@ import { ScpSource } from '../../../lib/protocol/source';
 import { ScpipeError } from '../../../lib/errors';
 import { chunksOf, everySplit, fakePeer } from '../../helpers/fake-channel';
 
-async function upload(chunks: Buffer[], file: { name?: string; size: bigint; body: AsyncIterable<Uint8Array>; localPath?: string }, exit = { code: 0, signal: null }) {
+async function upload(chunks: Buffer[], file: { name?: string; size: bigint; body: AsyncIterable<Uint8Array>; localPath?: string; maxPad?: bigint }, exit = { code: 0, signal: null }) {
   const peer = fakePeer({ chunks, exit });
   const source = new ScpSource(peer.channel);
   await source.start();
-  const stored = await source.sendFile({ name: file.name ?? 'f', mode: 0o644, size: file.size, body: file.body, localPath: file.localPath });
-  const status = await source.finish().catch((e: unknown) => e);
+  const stored = await source.sendFile({ name: file.name ?? 'f', mode: 0o644, size: file.size, body: file.body, localPath: file.localPath, maxPad: file.maxPad }).catch((e: unknown) => e);
+  const status = stored instanceof Error ? stored : await source.finish().catch((e: unknown) => e);
   return { peer, stored, status };
 }
 
@@ -118,6 +118,17 @@ describe('ScpSource (docs/protocol.md §4.1)', () => {
     expect(status).toMatchObject({
       code: 'ERR_SIZE_MISMATCH', bytes: 3n,
       message: 'input ended after 3 bytes, but 6 were announced; the remote file f cannot be trusted (it holds the first 3 bytes, then 3 zero bytes): remove or overwrite it',
+    });
+  });
+
+  // `put --size 2T` whose producer died early: no terabytes of zeros, the file is cut off at once.
+  it('a body short by more than maxPad: EOF after its bytes, no \\1, the file said to be cut short', async () => {
+    const { peer, status } = await upload([Buffer.from('\0\0')], { size: 1000n, body: chunksOf('abc'), maxPad: 10n }, { code: 1, signal: null });
+    expect(peer.sent()).toEqual(Buffer.from('C0644 1000 f\nabc'));
+    expect(peer.ended).toBe(true);
+    expect(status).toMatchObject({
+      code: 'ERR_SIZE_MISMATCH', bytes: 3n, cutShort: { name: 'f', written: 3n, size: 1000n },
+      message: 'input ended after 3 bytes, but 1000 were announced; the remote file f is left cut short: at most 3 of 1000 bytes written, over the start of any file of that name (a longer one keeps its bytes past them)',
     });
   });
 

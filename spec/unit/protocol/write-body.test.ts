@@ -44,7 +44,7 @@ describe('writeBody', () => {
 
     const outcome = await writeBody(out, chunksOf(...parts), size, opts);
 
-    expect(outcome).toEqual({ sent: size, result: 'exact', readError: undefined });
+    expect(outcome).toEqual({ sent: size, result: 'exact', readError: undefined, padded: true });
     await new Promise((resolve) => out.end(resolve));
     expect(Buffer.concat(received).toString()).toBe(parts.join(''));
     expect(out.listenerCount('drain')).toBe(before.drain);
@@ -62,6 +62,18 @@ describe('writeBody', () => {
     expect(Buffer.concat(received)).toEqual(Buffer.from('abc\0\0\0\0\0'));
   });
 
+  // A `--size` stream that died early: past maxPad the caller cuts the file off.
+  it.each([
+    [5n, true, 'abc\0\0\0\0\0'],
+    [4n, false, 'abc'],
+  ])('a body 5 bytes short with maxPad %s: padded %s', async (maxPad, padded, expected) => {
+    const { out, received } = slowSink();
+    const outcome = await writeBody(out, chunksOf('abc'), 8n, options({ maxPad }));
+    await new Promise((resolve) => out.end(resolve));
+    expect(outcome).toMatchObject({ result: 'short', sent: 3n, padded });
+    expect(Buffer.concat(received).toString('latin1')).toBe(expected);
+  });
+
   // excess: 'ignore' is a regular file that grew after its size was announced:
   // OpenSSH sends the announced bytes and succeeds. The extra bytes may come
   // in the chunk that also holds the last announced ones, or after it.
@@ -73,7 +85,7 @@ describe('writeBody', () => {
     for (const excess of ['error', 'ignore'] as const) {
       const { out, received } = slowSink();
       const outcome = await writeBody(out, chunksOf(...parts), size, options({ excess }));
-      expect(outcome).toEqual({ sent: size, result: excess === 'error' ? 'long' : 'exact', readError: undefined });
+      expect(outcome).toEqual({ sent: size, result: excess === 'error' ? 'long' : 'exact', readError: undefined, padded: true });
       await new Promise((resolve) => out.end(resolve));
       expect(Buffer.concat(received).toString()).toBe(expected);
     }
