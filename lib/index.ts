@@ -50,7 +50,7 @@ export type { ConnectOptions } from './transport/ssh2-transport';
 export type { SshOptions } from './transport/ssh-config';
 export { bandwidthLimit } from './util/token-bucket';
 export type { BandwidthLimit, BucketClock, TokenBucket } from './util/token-bucket';
-export { parseRemoteSpec, isRemoteSpec } from './transport/target';
+export { parseRemoteSpec, isRemoteSpec, formatRemoteSpec } from './transport/target';
 export type { RemoteSpec } from './transport/target';
 
 // Errors: a stable code to branch on, and context.

@@ -2,7 +2,7 @@
 // stream as a parts set (lib/client/parts), with -v lines per part, retries
 // on stderr, and progress on a terminal.
 import { recordParts, recordRetry } from '../json-summary';
-import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec } from '../../lib';
+import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec, formatRemoteSpec } from '../../lib';
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry } from '../report';
@@ -87,7 +87,7 @@ export async function runPutParts(
     progress?.done();
     sayChecksums(args, [{ sha256: parts.sha256, name: result.name }]);
     if (parts.bytes === 0n) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, fromCommand);
-    if (parts.shadowed) say(shadowWarning(parts.dir + parts.name));
+    if (parts.shadowed) say(shadowWarning(spec, parts.dir + parts.name));
     if (parts.staleAfter !== undefined) say(staleWarning(parts.dir, parts.name, parts.staleAfter));
   } catch (err) {
     throw withPartsSpoolFullHint(err, 'put');
@@ -97,9 +97,9 @@ export async function runPutParts(
 }
 
 /** The warning for a parts set stored beside a plain file of its name, which `get NAME` returns instead. */
-export function shadowWarning(path: string): string {
-  const shown = escapeForTerminal(path);
-  return `warning: ${shown} is also a plain file, and \`scpipe get ${shown}\` returns that file, not this set: \`scpipe get --parts ${shown}\` returns the set (or remove the plain file)`;
+export function shadowWarning(spec: RemoteSpec, path: string): string {
+  const target = escapeForTerminal(formatRemoteSpec(spec, path));
+  return `warning: ${escapeForTerminal(path)} is also a plain file, and \`scpipe get ${target}\` returns that file, not this set: \`scpipe get --parts ${target}\` returns the set (or remove the plain file)`;
 }
 
 /** The warning for parts an earlier, longer set of this name left past this set's last. */

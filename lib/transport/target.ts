@@ -113,3 +113,12 @@ export function parseRemoteSpec(arg: string): RemoteSpec | null {
 export function isRemoteSpec(arg: string): boolean {
   return arg.startsWith('scp://') || colonIndex(arg) !== -1;
 }
+
+// The argument that names `path` on the host of `spec`, for a command the
+// user is told to run (`get` of the set just stored); a port from an scp://
+// URI comes first as `-P PORT`. Not escaped: the caller escapes it.
+export function formatRemoteSpec(spec: RemoteSpec, path: string): string {
+  const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
+  const user = spec.user === undefined ? '' : `${spec.user}@`;
+  return `${spec.port === undefined ? '' : `-P ${spec.port} `}${user}${host}:${path}`;
+}

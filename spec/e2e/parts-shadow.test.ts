@@ -39,7 +39,7 @@ describe.each([
     const data = randomBytes(2 * 1024 * 1024 + 9);
     const put = await cli(['put', '--part-size', '1M', at('db')], data);
     expect(put.status).toBe(0);
-    expect(put.stderr).toBe(`scpipe: warning: ${rdir}/db is also a plain file, and \`scpipe get ${rdir}/db\` returns that file, not this set: \`scpipe get --parts ${rdir}/db\` returns the set (or remove the plain file)\n`);
+    expect(put.stderr).toBe(`scpipe: warning: ${rdir}/db is also a plain file, and \`scpipe get ${at('db')}\` returns that file, not this set: \`scpipe get --parts ${at('db')}\` returns the set (or remove the plain file)\n`);
     expect((await readdir(dir)).sort()).toEqual(['db', 'db.000000', 'db.000001', 'db.000002', 'db.sha256']);
     const plain = await cli(['get', at('db')]);
     expect(plain).toMatchObject({ status: 0, stderr: '' });

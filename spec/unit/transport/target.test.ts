@@ -1,4 +1,4 @@
-import { isRemoteSpec, parseRemoteSpec } from '../../../lib/transport/target';
+import { formatRemoteSpec, isRemoteSpec, parseRemoteSpec } from '../../../lib/transport/target';
 import { isScpipeError } from '../../../lib/errors';
 
 describe('parseRemoteSpec', () => {
@@ -47,5 +47,15 @@ describe('parseRemoteSpec', () => {
       err = e;
     }
     expect(isScpipeError(err, 'ERR_USAGE')).toBe(true);
+  });
+
+  it.each([
+    [{ host: 'h', path: 'x' }, 'h:x'],
+    [{ user: 'a@b', host: 'fe80::1%eth0', path: 'dir/f' }, 'a@b@[fe80::1%eth0]:dir/f'],
+    [{ host: 'h', port: 2222, path: '' }, '-P 2222 h:'],
+  ])('formats %j as %s, which parses back', (spec, want) => {
+    expect(formatRemoteSpec(spec, spec.path)).toBe(want);
+    const { port: _p, ...rest } = spec as { port?: number };
+    expect(parseRemoteSpec(want.replace(/^-P \d+ /, ''))).toEqual(rest);
   });
 });
