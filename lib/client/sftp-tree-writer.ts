@@ -53,6 +53,8 @@ export function isFatal(err: unknown): boolean {
 
 /** See the file comment. `target` is resolved: a directory to put entries in, or the one item's path. */
 export class SftpTreeWriter implements SourceSession {
+  /** Small files at once: each costs four round trips, which overlap (docs/performance.md). */
+  readonly filesInFlight = 16;
   readonly problems: ScpipeError[] = [];
   private readonly stack: OpenDirectory[] = [];
   private account?: Promise<Account>; // asked at the first file that exists already
@@ -76,7 +78,7 @@ export class SftpTreeWriter implements SourceSession {
   }
 
   async sendFile(file: OutgoingFile): Promise<boolean> {
-    let path = this.pathFor(file.name);
+    let path = this.pathFor(file.name); // before any await: the walk goes on (filesInFlight)
     let temp = tempNameFor(path);
     let handle: Buffer | undefined;
     let opened = false;

@@ -31,7 +31,18 @@ import { pathError } from './strerror';
 import { stripTrailingSlashes } from './target';
 
 /** The part of ScpSource that sendLocalPaths() drives (tests pass a recorder). */
-export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'leaveDirectory' | 'reportLocalError'>;
+export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'leaveDirectory' | 'reportLocalError'> & {
+  /**
+   * Small files that may be in flight at once (SFTP; SCP answers each file
+   * before the next). sendFile() must take the file's place in the tree
+   * before its first await: the walk goes on meanwhile.
+   */
+  readonly filesInFlight?: number;
+};
+
+// A file up to this size may overlap others (filesInFlight): its round
+// trips, not its bytes, are its cost. A larger one goes alone, after them.
+const SMALL_FILE = 1n << 20n;
 
 /** Options of sendLocalPaths(). */
 export interface SendLocalOptions {
@@ -70,16 +81,21 @@ export interface SendLocalOptions {
  */
 export async function sendLocalPaths(source: SourceSession, paths: string[], opts: SendLocalOptions): Promise<void> {
   const walker = new Walker(source, opts);
-  for (const given of paths) {
-    throwIfAborted(opts.signal);
-    const path = stripTrailingSlashes(given);
-    const name = basename(path);
-    if (name === '' || name === '.' || name === '..') {
-      // The sink would end the session on it (§5.1 "unexpected filename").
-      walker.report('ERR_USAGE', given, `cannot send "${name || '/'}" by name; name the files or directory inside`);
-      continue;
+  try {
+    for (const given of paths) {
+      throwIfAborted(opts.signal);
+      const path = stripTrailingSlashes(given);
+      const name = basename(path);
+      if (name === '' || name === '.' || name === '..') {
+        // The sink would end the session on it (§5.1 "unexpected filename").
+        walker.report('ERR_USAGE', given, `cannot send "${name || '/'}" by name; name the files or directory inside`);
+        continue;
+      }
+      await walker.send(path, name);
     }
-    await walker.send(path, name);
+    await walker.settle();
+  } finally {
+    await walker.abandon(); // after a failure: the files still in flight end (and clean up) before this returns
   }
 }
 
@@ -88,6 +104,9 @@ class Walker {
   private readonly ancestors = new Set<string>();
   // Names of the directories being sent, outermost first.
   private readonly dirs: string[] = [];
+  // Small files in flight (filesInFlight), oldest first: retired in walk
+  // order, so onFileSent and a fatal error come as they would one by one.
+  private readonly inFlight: Promise<() => void>[] = [];
 
   constructor(private readonly source: SourceSession, private readonly opts: SendLocalOptions) {}
 
@@ -137,6 +156,7 @@ class Walker {
     // Once made, the stream owns the fd and closes it in `closed()`, even when
     // sendFile() returns before reading it (a \1 to T or C); see fd.ts.
     let body: Readable | undefined;
+    let handedOver = false;
     try {
       const st = await fstatFd(fd); // what we send, not what stat() saw before the open
       // Each read allocates a buffer of highWaterMark bytes: one of 256 KiB per
@@ -145,18 +165,57 @@ class Walker {
       if (!st.isFile()) return this.report('ERR_LOCAL_IO', path, 'not a regular file');
       const mode = Number(st.mode & 0o7777n);
       if (!this.nameFits(path, () => encodeFile(mode, st.size, name))) return;
+      const window = this.source.filesInFlight ?? 1;
+      const overlaps = window > 1 && st.size <= SMALL_FILE;
+      if (overlaps) {
+        while (this.inFlight.length >= window) await this.retireOne();
+      } else {
+        await this.settle();
+      }
       const onProgress = this.opts.onFileStart?.(path, st.size);
       const sum = this.opts.sha256 ? createHash('sha256') : undefined;
       const where = this.opts.remoteFile?.([...this.dirs, name]);
-      const sent = await this.source.sendFile({
+      const sending = this.source.sendFile({
         name, size: st.size, mode, times: this.timesOf(st), body: sum ? hashedFirst(body, st.size, sum) : body, excess: 'ignore', onProgress,
         remotePath: where?.path, remoteShown: where?.shown, localPath: path,
       });
-      if (sent) this.opts.onFileSent?.(path, st.size, sum?.digest('hex'));
+      const report = (sent: boolean) => (): void => {
+        if (sent) this.opts.onFileSent?.(path, st.size, sum?.digest('hex'));
+      };
+      const stream = body;
+      handedOver = true;
+      const done = sending.then(report).finally(() => closed(stream));
+      if (overlaps) {
+        done.catch(() => undefined); // heard when retired, in walk order; not an unhandled rejection meanwhile
+        this.inFlight.push(done);
+      } else (await done)();
     } finally {
-      if (body) await closed(body);
-      else await closeFd(fd); // fstat failed before the stream took the fd
+      // Once handed over, `done` closes the stream.
+      if (!handedOver && body) await closed(body);
+      else if (!handedOver) await closeFd(fd); // fstat failed before the stream took the fd
     }
+  }
+
+  /** Waits for every file in flight, in walk order; the first fatal error is thrown once all have ended. */
+  async settle(): Promise<void> {
+    while (this.inFlight.length > 0) await this.retireOne();
+  }
+
+  /** Lets the files still in flight end, their errors unheard (the run already failed). */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.inFlight.splice(0));
+  }
+
+  private async retireOne(): Promise<void> {
+    const oldest = this.inFlight.shift()!;
+    let report: () => void;
+    try {
+      report = await oldest;
+    } catch (err) {
+      await this.abandon();
+      throw err;
+    }
+    report();
   }
 
   private async sendDirectory(path: string, name: string, st: BigIntStats, dir: Dir): Promise<void> {
@@ -181,6 +240,7 @@ class Walker {
       }
       this.ancestors.delete(key);
       this.dirs.pop();
+      await this.settle(); // its mode (maybe read-only) and times are set once its files are in
       await this.source.leaveDirectory();
     } finally {
       await dir.close().catch(() => undefined);
