@@ -15,6 +15,7 @@ import { readOrdered } from '../sftp/reader';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
+import { PREFETCH_FILES, fetchWhole, fetchable, type Fetched } from './sftp-prefetch';
 import { isFatal } from './sftp-tree-writer';
 
 /**
@@ -77,9 +78,24 @@ export class SftpTreeReader {
       const entries = await this.guard(() =>
         listDirectory(this.session, path, { maxEntries: this.opts.maxEntries, onBadName: (err) => this.report(err) }),
       );
-      for (const entry of entries ?? []) {
-        const child = path === '/' ? `/${entry.name}` : `${path}/${entry.name}`;
+      const list = entries ?? [];
+      const childOf = (name: string): string => (path === '/' ? `/${name}` : `${path}/${name}`);
+      // Fetches under way of the small files from here on (sftp-prefetch.ts); never rejected.
+      const ahead = new Map<number, Promise<Fetched>>();
+      let next = 0;
+      for (let i = 0; i < list.length; i++) {
+        const entry = list[i]!;
+        const child = childOf(entry.name);
+        next = Math.max(next, i);
+        for (; next < list.length && next - i < PREFETCH_FILES && fetchable(list[next]!); next++) {
+          ahead.set(next, fetchWhole(this.session, childOf(list[next]!.name)));
+        }
+        const fetched = ahead.get(i);
+        ahead.delete(i);
         await this.guard(async () => {
+          const got = fetched && (await fetched);
+          if (got && 'error' in got) throw got.error;
+          if (got && 'st' in got) return this.store(child, entry.name, got.st, got.chunks, sink, depth + 1);
           // A link is followed (stat), as scp does; item() refuses a loop.
           const linked = entry.attrs.isSymbolicLink();
           const st2 = linked ? await this.session.stat(child) : entry.attrs;
@@ -95,31 +111,37 @@ export class SftpTreeReader {
     const handle = await this.session.open(path, 'r');
     try {
       const st = await this.session.fstat(handle, path);
-      if (!st.isFile()) return this.problem(path, 'not a regular file');
-      const size = BigInt(st.size);
-      const writer = await sink.openFile({ type: 'C', mode: st.mode & 0o7777, size, name }, this.timesOf(st), depth);
-      if ('error' in writer) return this.report(new ScpipeError('ERR_LOCAL_IO', writer.error, { path }));
-      this.opts.onFileProgress?.(name, 0n, size);
-      let stored = 0n;
-      try {
-        const lane = { session: this.session, handle };
-        const pieceSize = this.session.limits.maxRead;
-        for await (const chunk of readOrdered([lane], st.size, { path, pieceSize, maxInFlight: READ_AHEAD_PER_LANE, checkEnd: true })) {
-          if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
-          await writer.write(chunk);
-          stored += BigInt(chunk.length);
-          this.opts.onFileProgress?.(name, stored, size);
-        }
-      } catch (err) {
-        await writer.abort();
-        throw err;
-      }
-      const failed = await writer.finish({ ok: true });
-      if (failed) this.report(new ScpipeError('ERR_LOCAL_IO', failed, { path }));
-      else this.opts.trace?.(`sftp: ${escapeForTerminal(path)}: ${size} bytes`);
+      const lane = { session: this.session, handle };
+      const pieceSize = this.session.limits.maxRead;
+      const chunks = readOrdered([lane], st.size, { path, pieceSize, maxInFlight: READ_AHEAD_PER_LANE, checkEnd: true });
+      await this.store(path, name, st, chunks, sink, depth);
     } finally {
       await this.session.close(handle, path).catch(() => undefined);
     }
+  }
+
+  // Stores one remote file, described by its open handle's `st`, from its bytes as they are read (or were, ahead).
+  private async store(path: string, name: string, st: Stats, chunks: AsyncIterable<Buffer> | Buffer[], sink: SinkHandler, depth: number): Promise<void> {
+    if (!st.isFile()) return this.problem(path, 'not a regular file');
+    const size = BigInt(st.size);
+    const writer = await sink.openFile({ type: 'C', mode: st.mode & 0o7777, size, name }, this.timesOf(st), depth);
+    if ('error' in writer) return this.report(new ScpipeError('ERR_LOCAL_IO', writer.error, { path }));
+    this.opts.onFileProgress?.(name, 0n, size);
+    let stored = 0n;
+    try {
+      for await (const chunk of chunks) {
+        if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
+        await writer.write(chunk);
+        stored += BigInt(chunk.length);
+        this.opts.onFileProgress?.(name, stored, size);
+      }
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    const failed = await writer.finish({ ok: true });
+    if (failed) this.report(new ScpipeError('ERR_LOCAL_IO', failed, { path }));
+    else this.opts.trace?.(`sftp: ${escapeForTerminal(path)}: ${size} bytes`);
   }
 
   // Runs one item: its problem is reported and the copy goes on, unless nothing more can be done.
