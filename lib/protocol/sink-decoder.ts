@@ -87,6 +87,16 @@ export class SinkDecoder {
     return this.current === 'record' && this.queue.length === 0;
   }
 
+  /**
+   * The input ended after a whole body, before its status byte: takes that
+   * as `\0` and goes back to a record boundary (true); false anywhere else.
+   */
+  endWithoutStatus(): boolean {
+    if (this.failure || this.current !== 'status' || this.queue.length !== 0) return false;
+    this.current = 'record';
+    return true;
+  }
+
   /** Bytes pushed but not yet returned in an event. */
   get pendingBytes(): number {
     return this.queue.length;

@@ -28,6 +28,13 @@ export interface SinkOptions extends RoleOptions {
   matcher?: { matches(name: string): boolean; describe(): string };
   /** Most top-level entries accepted (1 for a literal path: one path, one entry). */
   maxTopLevel?: number;
+  /**
+   * Asked when the input ends right after a file's last byte, before the
+   * source's status byte: true stores the file as sent whole. libssh2's scp
+   * upload (curl's scp://) sends its EOF there, never that byte, and
+   * OpenSSH's scp -t keeps the file it has written (docs/protocol.md §7).
+   */
+  bodyEndsAtEof?: () => boolean;
 }
 
 /** Drives a remote `scp -f` and stores what it sends through a SinkHandler. */
@@ -219,6 +226,10 @@ export class ScpSink {
       });
       if (done) {
         if (recordBoundaryOk && this.decoder.atBoundary()) return undefined;
+        if (this.opts.bodyEndsAtEof?.() && this.decoder.endWithoutStatus()) {
+          this.opts.trace?.('< EOF after the whole body, without its status byte (libssh2): taken as \\0');
+          return { kind: 'status', reply: { kind: 'ok' } };
+        }
         throw await this.lostMidway();
       }
       this.decoder.push(value as Buffer);

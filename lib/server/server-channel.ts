@@ -27,6 +27,8 @@ export interface ServedChannel {
   channel: ScpChannel;
   /** Waits for the role's output to reach the channel, sends `code`, closes. */
   close(code: number): Promise<void>;
+  /** The client has sent its EOF and not closed the channel (nor lost the connection). */
+  clientEof(): boolean;
 }
 
 /** Wraps `stream`; see the file comment. */
@@ -59,5 +61,8 @@ export function serveChannel(stream: ServerChannel): ServedChannel {
   // A role that gives up (a protocol error, a stop) destroys its channel: its
   // last `\1` still goes out, then exit status 1, as OpenSSH's scp exits 1.
   const channel: ScpChannel = { stdout: stream, stdin: out, stderr, exit, destroy: () => void close(1) };
-  return { channel, close };
+  // ssh2 keeps the client's half in `incoming.state`: 'eof' after its
+  // CHANNEL_EOF, 'closed' once it closed the channel or the connection dropped.
+  const clientEof = (): boolean => (stream as unknown as { incoming?: { state?: string } }).incoming?.state === 'eof';
+  return { channel, close, clientEof };
 }

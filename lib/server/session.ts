@@ -62,7 +62,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
         throw new ScpipeError('ERR_REMOTE', local);
       }
       const handler = clientViewSink(local, hide, (n) => (bytes += n));
-      await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace }).run();
+      await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace, bodyEndsAtEof: served.clientEof }).run();
     } else {
       const source = new ScpSource(served.channel, { signal: ctx.signal, trace });
       await source.start();
