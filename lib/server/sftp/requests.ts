@@ -33,6 +33,17 @@ export interface DecodeOptions {
   opensshSymlinkOrder: boolean;
 }
 
+// Clients that send SYMLINK's paths in OpenSSH's order to every server,
+// not only to OpenSSH's: paramiko, libssh2 (curl's sftp://), Go's pkg/sftp
+// (rclone) and JSch, besides OpenSSH. The others seen (ssh2, libssh, WinSCP)
+// send the draft's order to a server that is not OpenSSH, as serve is not.
+const OPENSSH_ORDER = /^SSH-2\.0-(OpenSSH|paramiko_|libssh2_|Go\b|JSCH)/i;
+
+/** Whether the client with this identification line sends SYMLINK's target first. */
+export function opensshSymlinkOrder(clientIdent: string): boolean {
+  return OPENSSH_ORDER.test(clientIdent);
+}
+
 /** The request id of a payload, or undefined when too short to carry one (INIT has none). */
 export function requestId(payload: Buffer): number | undefined {
   return payload.length >= 5 ? payload.readUInt32BE(1) : undefined;

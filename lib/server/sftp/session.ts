@@ -27,7 +27,7 @@ import { PacketFramer } from './framer';
 import { closeEntry, HandleTable } from './handles';
 import { SftpPaths } from './paths';
 import { statusReply, versionReply } from './replies';
-import { ADVERTISED_EXTENSIONS, decodeRequest, requestId, type Request } from './requests';
+import { ADVERTISED_EXTENSIONS, decodeRequest, opensshSymlinkOrder, requestId, type Request } from './requests';
 import { canStart } from './scheduler';
 import { BadPacket, PacketReader, REQ, STATUS } from './wire';
 
@@ -43,7 +43,7 @@ export interface SftpSessionOptions {
   log: (line: string) => void;
   /** "user@address:port", escaped, for the log. */
   who: string;
-  /** The client's SSH identification: OpenSSH sends SYMLINK's paths in its own order. */
+  /** The client's SSH identification: it tells in which order SYMLINK's paths come. */
   clientIdent: string;
 }
 
@@ -85,7 +85,7 @@ class SftpSession {
 
   constructor(private readonly channel: ServerChannel, private readonly opts: SftpSessionOptions) {
     this.done = new Promise((resolve) => (this.finish = resolve));
-    this.opensshOrder = /^SSH-2\.0-OpenSSH/.test(opts.clientIdent);
+    this.opensshOrder = opensshSymlinkOrder(opts.clientIdent);
     this.ctx = {
       paths: new SftpPaths(opts.jail),
       handles: new HandleTable(),

@@ -1,6 +1,6 @@
 // decodeRequest(): each request as OpenSSH's clients encode it, SYMLINK's two
 // orders, extensions, and malformed packets.
-import { decodeRequest, requestId } from '../../../../lib/server/sftp/requests';
+import { decodeRequest, opensshSymlinkOrder, requestId } from '../../../../lib/server/sftp/requests';
 import { ATTR, BadPacket, PacketWriter, REQ } from '../../../../lib/server/sftp/wire';
 
 const openssh = { opensshSymlinkOrder: true };
@@ -26,6 +26,17 @@ it("reads SYMLINK's paths in OpenSSH's order (target first) from OpenSSH, else t
   const p = payload(new PacketWriter().u8(REQ.SYMLINK).u32(3).string('first').string('second'));
   expect(decodeRequest(p, openssh)).toMatchObject({ op: 'symlink', target: 'first', link: 'second' });
   expect(decodeRequest(p, { opensshSymlinkOrder: false })).toMatchObject({ op: 'symlink', link: 'first', target: 'second' });
+});
+
+// paramiko and libssh2 (curl) send OpenSSH's order to every server: read as
+// the draft's, their `ln -s tgt lnk` made a link named tgt, or failed on it.
+it("takes SYMLINK's order from the client's identification", () => {
+  for (const ident of ['SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3', 'SSH-2.0-paramiko_2.12.0', 'SSH-2.0-libssh2_1.10.0', 'SSH-2.0-Go', 'SSH-2.0-JSCH-0.1.54']) {
+    expect([ident, opensshSymlinkOrder(ident)]).toEqual([ident, true]);
+  }
+  for (const ident of ['SSH-2.0-ssh2js1.17.0', 'SSH-2.0-libssh_0.10.4', 'SSH-2.0-WinSCP_release_6.3.5', 'SSH-2.0-GoAnywhere']) {
+    expect([ident, opensshSymlinkOrder(ident)]).toEqual([ident, false]);
+  }
 });
 
 it('decodes the OpenSSH extensions and marks others unsupported', () => {
