@@ -339,6 +339,23 @@ describe('serve on a full disk', () => {
     expect(full.log()).toMatch(/ sftp upload \/big \d+ bytes failed: \/big: No space left on device\n/);
     expect(full.log()).not.toMatch(/ sftp upload \/big \d+ bytes ok/);
   });
+
+  // PuTTY's pscp -sftp hangs up after a failed write without closing the
+  // handle: the line said only that the session ended, not the full disk.
+  it('keeps the reason of a failed write when the client hangs up with the file open', async () => {
+    const client = await connect(full);
+    const sftpSession = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
+    const handle = await new Promise<Buffer>((resolve, reject) => sftpSession.open('/left', 'w', (err, h) => (err ? reject(err) : resolve(h))));
+    const chunk = randomBytes(32 * 1024);
+    let failed: Error | undefined;
+    for (let offset = 0; !failed && offset < 4 * 1024 * 1024; offset += chunk.length) {
+      failed = await new Promise<Error | undefined>((resolve) => sftpSession.write(handle, chunk, 0, chunk.length, offset, (err) => resolve(err ?? undefined)));
+    }
+    expect(failed).toBeDefined();
+    client.destroy();
+    await waitFor(() => / sftp upload \/left \d+ bytes /.test(full.log()), 'the transfer log line');
+    expect(full.log()).toMatch(/ sftp upload \/left \d+ bytes failed: \/left: No space left on device \(the session ended with the file open\)\n/);
+  });
 });
 
 function connect(s: TestServe): Promise<Client> {

@@ -117,9 +117,24 @@ function ioFailed(e: FileEntry, err: unknown): SftpFailure {
 
 /** The transfer log line for a file handle that was closed (by the client, or with the session). */
 export function logTransfer(ctx: OpsContext, e: FileEntry, result: string): void {
-  const upload = e.writable && (e.bytesWritten > 0 || e.bytesRead === 0);
+  const upload = isUpload(e);
   const bytes = upload ? e.bytesWritten : e.bytesRead;
   ctx.log(`sftp ${upload ? 'upload' : 'download'} ${ctx.paths.shown(e.path)} ${bytes} bytes ${result}`);
+}
+
+/**
+ * The log's result for a file the session ended with open. A read or write
+ * that failed (a full disk) says why; an upload may be short, SFTP having no
+ * "complete"; a download sent what was asked (lftp's `pget` never closes).
+ */
+export function leftOpenResult(e: FileEntry): string {
+  const why = 'the session ended with the file open';
+  if (e.ioFailure !== undefined) return `failed: ${e.ioFailure} (${why})`;
+  return isUpload(e) ? `failed: ${why}` : `not closed: ${why}`;
+}
+
+function isUpload(e: FileEntry): boolean {
+  return e.writable && (e.bytesWritten > 0 || e.bytesRead === 0);
 }
 
 export async function fstatFile(ctx: OpsContext, req: Req<'fstat'>): Promise<Buffer> {

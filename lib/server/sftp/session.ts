@@ -22,7 +22,7 @@ import type { Jail } from '../jail';
 import { SERVE_RECEIVE_WINDOW } from '../server-channel';
 import type { OpsContext } from './context';
 import { dispatch } from './dispatch';
-import { logTransfer } from './file-ops';
+import { leftOpenResult, logTransfer } from './file-ops';
 import { PacketFramer } from './framer';
 import { closeEntry, HandleTable } from './handles';
 import { SftpPaths } from './paths';
@@ -213,7 +213,7 @@ class SftpSession {
     void Promise.all(
       open.map(async (e) => {
         await closeEntry(e);
-        if (e.kind === 'file') logTransfer(this.ctx, e, 'failed: the session ended with the file open');
+        if (e.kind === 'file') logTransfer(this.ctx, e, leftOpenResult(e));
       }),
     ).then(() => {
       if (!this.channel.destroyed && this.channel.writable) {

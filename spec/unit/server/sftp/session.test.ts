@@ -147,7 +147,7 @@ it('closes every handle when the channel closes, with a log line per file', asyn
   for (let i = 1; i <= 3; i++) await openHandle(channel, i);
   channel.destroy();
   await done;
-  expect(log.filter((l) => /sftp download \/data 0 bytes failed: the session ended with the file open/.test(l))).toHaveLength(3);
+  expect(log.filter((l) => /sftp download \/data 0 bytes not closed: the session ended with the file open/.test(l))).toHaveLength(3);
 });
 
 it('refuses a write open on a read-only server with permission denied', async () => {
