@@ -29,6 +29,16 @@ export interface RoleOptions {
   onProtocol?: (protocol: 'scp' | 'sftp') => void;
 }
 
+/** Options of the source role. */
+export interface SourceOptions extends RoleOptions {
+  /**
+   * Asked when the sink ends its input where it should acknowledge a file's
+   * data: true takes the file as received. libssh2's scp download (curl's
+   * scp://) reads the data, then sends EOF, never that `\0`.
+   */
+  ackEndsAtEof?: () => boolean;
+}
+
 /** One regular file to send. */
 export interface OutgoingFile {
   name: string;
@@ -55,7 +65,7 @@ export class ScpSource {
   private readonly stderr: RemoteStderr;
   private readonly failures: ScpipeError[] = [];
 
-  constructor(private readonly channel: ScpChannel, private readonly opts: RoleOptions = {}) {
+  constructor(private readonly channel: ScpChannel, private readonly opts: SourceOptions = {}) {
     this.replies = new ReplyReader(channel.stdout);
     this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine);
     channel.stdin.on('error', () => undefined); // surfaces through the reply reader
@@ -201,6 +211,10 @@ export class ScpSource {
       r = await this.replies.next(this.opts.signal);
     } catch (err) {
       if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
+      if (what === 'end' && this.opts.ackEndsAtEof?.()) {
+        this.opts.trace?.('< EOF instead of the ack after the data (libssh2): taken as \\0');
+        return true;
+      }
       throw await explainLoss(err, what, this.untilExit(2000), this.stderr, this.channel.whyLost);
     }
     if (r.kind === 'ok') {

@@ -29,10 +29,12 @@ export interface ServedChannel {
   close(code: number): Promise<void>;
   /** The client has sent its EOF and not closed the channel (nor lost the connection). */
   clientEof(): boolean;
+  /** The client has sent its EOF or closed the channel, over a connection still up. */
+  clientEnded(): boolean;
 }
 
 /** Wraps `stream`; see the file comment. */
-export function serveChannel(stream: ServerChannel): ServedChannel {
+export function serveChannel(stream: ServerChannel, connected: () => boolean = () => true): ServedChannel {
   widenReceiveWindow(stream, SERVE_RECEIVE_WINDOW);
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   out.pipe(stream, { end: false });
@@ -63,6 +65,8 @@ export function serveChannel(stream: ServerChannel): ServedChannel {
   const channel: ScpChannel = { stdout: stream, stdin: out, stderr, exit, destroy: () => void close(1) };
   // ssh2 keeps the client's half in `incoming.state`: 'eof' after its
   // CHANNEL_EOF, 'closed' once it closed the channel or the connection dropped.
-  const clientEof = (): boolean => (stream as unknown as { incoming?: { state?: string } }).incoming?.state === 'eof';
-  return { channel, close, clientEof };
+  const incoming = (): string | undefined => (stream as unknown as { incoming?: { state?: string } }).incoming?.state;
+  const clientEof = (): boolean => incoming() === 'eof';
+  const clientEnded = (): boolean => (incoming() === 'eof' || incoming() === 'closed') && connected();
+  return { channel, close, clientEof, clientEnded };
 }

@@ -103,6 +103,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const who = `${logUser(user)}@${from}`;
       if (opts.verbose) log(`${who} authenticated`);
       let sessions = 0;
+      // ssh2 says the connection ended before it closes its channels, so a
+      // channel that ends while this is false was ended by the client.
+      let connected = true;
+      client.once('end', () => (connected = false)).once('close', () => (connected = false));
       client.on('session', (accept, reject) => {
         // sshd's MaxSessions: channels open at once on this connection.
         if (sessions >= limits.maxSessions) {
@@ -130,6 +134,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
             verbose: Boolean(opts.verbose),
             who,
             signal: stop.signal,
+            connected: () => connected,
           })));
         });
         // An interactive login gets rssh's answer instead of a shell.

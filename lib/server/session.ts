@@ -32,6 +32,8 @@ export interface SessionContext {
   /** "user@address:port" for the log. */
   who: string;
   signal?: AbortSignal;
+  /** The client's connection is still up (a channel that ends now was ended by the client). */
+  connected?: () => boolean;
 }
 
 // An scp command that command-line.ts accepted.
@@ -47,7 +49,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
     stream.end();
     return;
   }
-  const served = serveChannel(stream);
+  const served = serveChannel(stream, ctx.connected);
   const shown = escapeForTerminal(parsed.path);
   const direction = parsed.role === 'sink' ? 'upload' : 'download';
   let bytes = 0;
@@ -64,7 +66,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
       const handler = clientViewSink(local, hide, (n) => (bytes += n));
       await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace, bodyEndsAtEof: served.clientEof }).run();
     } else {
-      const source = new ScpSource(served.channel, { signal: ctx.signal, trace });
+      const source = new ScpSource(served.channel, { signal: ctx.signal, trace, ackEndsAtEof: served.clientEnded });
       await source.start();
       const host = ctx.jail.resolve(parsed.path);
       const session = {

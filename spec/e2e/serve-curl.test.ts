@@ -34,6 +34,14 @@ const localDir = tempDirPerTest('scpipe-test-curl-');
 
 const curl = (...args: string[]) =>
   runProgram('curl', ['-sS', '--key', serve.keyPath, '--hostpubsha256', serve.hostKeyFingerprint.replace(/^SHA256:/, ''), ...args]);
+const connect = async (): Promise<Client> => {
+  const client = new Client();
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', resolve).once('error', reject);
+    client.connect({ host: '127.0.0.1', port: serve.port, username: 'backup', privateKey: readFileSync(serve.keyPath) });
+  });
+  return client;
+};
 const url = (scheme: 'scp' | 'sftp', path: string): string => `${scheme}://backup@127.0.0.1:${serve.port}${path}`;
 
 // libssh2 sends EOF after the last byte, never the `\0` after it; serve took
@@ -49,17 +57,42 @@ it('stores a curl scp:// upload, which ends without the status byte', async () =
   expect(serve.log()).toContain(` upload /up.bin ${data.length} bytes ok\n`);
 });
 
+// libssh2 reads the data, then sends EOF, never the `\0` that acknowledges
+// it: serve's log said the download failed, in words meant for a client
+// ("the remote file is left cut short").
+it('logs a curl scp:// download, which ends without the ack, as ok', async () => {
+  const data = randomBytes(1024 * 1024 + 3);
+  await writeFile(join(serve.root, 'down.bin'), data);
+  expect(await curl('-o', join(localDir(), 'down.bin'), url('scp', '/down.bin'))).toMatchObject({ status: 0, stderr: '' });
+  expect((await readFile(join(localDir(), 'down.bin'))).equals(data)).toBe(true);
+  await waitFor(() => serve.log().includes(' download /down.bin '));
+  expect(serve.log()).toContain(` download /down.bin ${data.length} bytes ok\n`);
+});
+
+// The same download cut by a dropped connection, not ended by its client,
+// may not have reached it: still failed.
+it('logs an scp download whose connection drops before the ack as failed', async () => {
+  await writeFile(join(serve.root, 'drop.bin'), randomBytes(1000));
+  const client = await connect();
+  const ch = await new Promise<ClientChannel>((resolve, reject) => client.exec('scp -f /drop.bin', (err, c) => (err ? reject(err) : resolve(c))));
+  let got = 0;
+  ch.on('data', (d: Buffer) => (got += d.length));
+  ch.write('\0');
+  await waitFor(() => got > 0); // the C line
+  ch.write('\0');
+  await waitFor(() => got >= 1000 + 'C0644 1000 drop.bin\n'.length + 1); // the data and the source's \0
+  client.destroy(); // the socket, without a word
+  await waitFor(() => serve.log().includes(' download /drop.bin '));
+  expect(serve.log()).toMatch(/ download \/drop\.bin 1000 bytes failed: connection lost/);
+});
+
 // Only the client's own EOF says the body is whole: a channel closed without
 // one, or an EOF short of the size, still leaves nothing under the name.
 it.each([
   ['closes the channel after the last byte, without EOF', 'closed', 'hello', (ch: ClientChannel) => ch.close()],
   ['sends EOF before the last byte', 'short', 'hel', (ch: ClientChannel) => ch.end()],
 ])('removes an scp upload whose client %s', async (_what, name, body, hangUp) => {
-  const client = new Client();
-  await new Promise<void>((resolve, reject) => {
-    client.once('ready', resolve).once('error', reject);
-    client.connect({ host: '127.0.0.1', port: serve.port, username: 'backup', privateKey: readFileSync(serve.keyPath) });
-  });
+  const client = await connect();
   try {
     const ch = await new Promise<ClientChannel>((resolve, reject) => client.exec(`scp -t /${name}`, (err, c) => (err ? reject(err) : resolve(c))));
     let got = '';
