@@ -78,6 +78,14 @@ export function parseScpCommand(command: string): ScpCommand {
   return { ok: true, role, ...flags, path: homeToRoot(paths[0]!) };
 }
 
+/**
+ * Whether a command, refused or not, starts with the word scp: its client
+ * speaks SCP and reads a refusal from the protocol, not from stderr.
+ */
+export function namesScp(command: string): boolean {
+  return isScpProgram(/^[ \t]*([^ \t]*)/.exec(command)![1]!);
+}
+
 // `scp`, or an absolute path to a program named scp (`/usr/bin/scp`): rssh
 // compares with PATH_SCP and its basename; we run our own role either way.
 function isScpProgram(text: string): boolean {

@@ -13,7 +13,7 @@ import { ScpSink } from '../protocol/sink';
 import type { FileWriter, SinkHandler } from '../protocol/sink-types';
 import { ScpSource } from '../protocol/source';
 import { escapeForTerminal } from '../util/escape';
-import { parseScpCommand, type ScpCommand } from './command-line';
+import { namesScp, parseScpCommand, type ScpCommand } from './command-line';
 import type { Jail } from './jail';
 import { serveChannel } from './server-channel';
 import { sinkGuard, sourceGuard } from './entry-guard';
@@ -43,7 +43,10 @@ type ScpRequest = Extract<ScpCommand, { ok: true }>;
 export async function runSession(stream: ServerChannel, command: string, ctx: SessionContext): Promise<void> {
   const parsed = parseScpCommand(command);
   if (!parsed.ok) {
-    stream.stderr.write(`scpipe serve: ${parsed.reason}${RESTRICTED_BANNER}`);
+    // pscp -scp and libssh2 never read stderr or the exit status: a refused
+    // scp (a wildcard) said only there was, to them, a copy of nothing.
+    if (namesScp(command)) stream.write(encodeWarning(`scpipe serve: ${parsed.reason}`));
+    else stream.stderr.write(`scpipe serve: ${parsed.reason}${RESTRICTED_BANNER}`);
     ctx.log(`${ctx.who} refused command: ${escapeForTerminal(command)}`);
     stream.exit(1);
     stream.end();

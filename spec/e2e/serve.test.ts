@@ -87,6 +87,15 @@ describe('serve with OpenSSH scp -O', () => {
     for (const name of ['file', 'out', 'made']) await rm(join(serve.root, name), { recursive: true });
   });
 
+  // pscp -scp reads neither stderr nor the exit status: `pscp -scp
+  // 'host:/d/*.txt' .` copied nothing and exited 0 when the refusal was only there.
+  it('refuses an scp command it will not run in the protocol too, where every scp client reads it', async () => {
+    const r = await ssh('scp -f /*.txt');
+    expect(r).toMatchObject({ status: 1, stdout: '\x01scp: scpipe serve: wildcards are not expanded\n' });
+    expect(await scp('127.0.0.1:/*.txt', local)).toMatchObject({ status: 1, stderr: 'scp: scpipe serve: wildcards are not expanded\n' });
+    expect((await ssh('scp -qt /x')).stdout).toBe('\x01scp: scpipe serve: option not allowed: -qt\n');
+  });
+
   it('refuses a shell command, an interactive shell and subsystems other than sftp', async () => {
     const r = await ssh('ls', '/');
     expect(r.status).toBe(1);

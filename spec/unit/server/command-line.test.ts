@@ -1,4 +1,4 @@
-import { parseScpCommand, type ScpCommand } from '../../../lib/server/command-line';
+import { namesScp, parseScpCommand, type ScpCommand } from '../../../lib/server/command-line';
 import { splitWords } from '../../../lib/server/words';
 import { buildScpCommand, type ScpCommandOptions } from '../../../lib/protocol/command';
 import type { QuoteMode } from '../../../lib/protocol/quote';
@@ -134,6 +134,11 @@ describe('parseScpCommand: refused commands', () => {
   it.each(REFUSED)('%j', (command, reason) => {
     expect(parseScpCommand(command)).toEqual({ ok: false, reason });
   });
+});
+
+it('tells a refused command that starts with scp from another', () => {
+  for (const c of ['scp -f *.txt', '  /usr/bin/scp -qt x', 'scp']) expect([c, namesScp(c)]).toEqual([c, true]);
+  for (const c of ['ls /', 'scpx -f a', '"scp" -f a', '', 'sh -c scp']) expect([c, namesScp(c)]).toEqual([c, false]);
 });
 
 // Paths our own client must get through intact (as in quote.test.ts).
