@@ -5,6 +5,7 @@
 import { ScpipeError, isScpipeError } from '../errors';
 import { SftpSession } from '../sftp/session';
 import type { ChannelOpener } from './connection';
+import { WOULD_NOT_RUN } from '../transport/ssh2-exec';
 
 /** Which protocol a transfer uses. */
 export type Protocol = 'auto' | 'scp' | 'sftp';
@@ -44,6 +45,9 @@ const SFTP_ONLY = 'This service allows sftp connections only.';
 /** An SCP failure on an sftp-only host, said as such, with `advice`. */
 export function scpRefusalHint(err: unknown, protocol: Protocol | undefined, advice = 'use --protocol sftp (or auto)'): unknown {
   if (!isScpipeError(err) || protocol === 'sftp') return err;
+  // An SFTP-only server that runs no command at all (one built on paramiko)
+  // fails the exec request itself, every time it is asked.
+  if (err.message.startsWith(WOULD_NOT_RUN)) return new ScpipeError('ERR_PROTOCOL_REFUSED', `the server runs no scp (${err.message}): ${advice}`, { cause: err });
   const said = `${err.message}\n${err.remoteStderr ?? ''}\n${err.remoteMessage ?? ''}`;
   if (!said.includes(SFTP_ONLY)) return err;
   return new ScpipeError('ERR_PROTOCOL_REFUSED', `the server allows only SFTP ("${SFTP_ONLY}"): ${advice}`, { cause: err });

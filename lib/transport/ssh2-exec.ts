@@ -17,6 +17,9 @@ function sharedWindowOf(client: Client): SharedWindow {
   return shared;
 }
 
+/** How the error begins when the server fails every exec request (protocol-choice.ts reads it). */
+export const WOULD_NOT_RUN = 'the server would not run the command';
+
 /** Starts `command` on an open connection as a ScpChannel. */
 export function execChannel(
   client: Client,
@@ -60,7 +63,7 @@ export function execChannel(
         // or it stayed up and the server would not run the command.
         if (typeof err.reason === 'number') reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${peerText(err.message)}`, { cause: err }));
         else if (!conn.up()) reject(lostBeforeOpen(err));
-        else reject(new ScpipeError('ERR_REMOTE_EXIT', `the server would not run the command, asked ${ASK_AGAIN + 1} times: ${peerText(err.message)}`, { cause: err }));
+        else reject(new ScpipeError('ERR_REMOTE_EXIT', `${WOULD_NOT_RUN}, asked ${ASK_AGAIN + 1} times: ${peerText(err.message)}`, { cause: err }));
         return;
       }
       // Downloads at long round trips (ssh2-window.ts). The open and the exec

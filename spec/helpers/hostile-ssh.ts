@@ -16,6 +16,8 @@ export interface HostileSshHooks {
   silentSftp?: boolean;
   /** Never answer: a session channel's open, or an exec request on it. */
   ignore?: 'session' | 'exec';
+  /** Fail every exec request (CHANNEL_FAILURE), as an SFTP-only server built on paramiko does. */
+  refuseExec?: boolean;
   /**
    * Close this many session channels when their exec or subsystem request
    * comes, without answering it, as Dropbear before 2024.86 closes a channel
@@ -59,7 +61,10 @@ export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSs
           (conn as unknown as { _protocol: { channelClose(id: number): void } })._protocol.channelClose(id);
           return true;
         };
-        session.on('exec', (acceptExec, _reject, info) => !closeUnstarted() && hooks.ignore !== 'exec' && hooks.onExec?.(acceptExec(), info.command, conn));
+        session.on('exec', (acceptExec, rejectExec, info) => {
+          if (hooks.refuseExec) return rejectExec();
+          return !closeUnstarted() && hooks.ignore !== 'exec' && hooks.onExec?.(acceptExec(), info.command, conn);
+        });
         // Without an 'sftp' listener ssh2 hands the subsystem over as a plain channel.
         session.on('subsystem', (acceptSubsystem, reject) => {
           if (closeUnstarted()) return;
