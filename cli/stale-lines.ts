@@ -1,6 +1,7 @@
 // What `put --remove-stale` says of each leftover temporary file, for a
-// single file and for a parts set alike.
+// single file and for a parts set alike, and what `put` says of one unasked.
 import { STALE_AFTER_S, escapeForTerminal } from '../lib';
+import { formatBytes } from '../lib/internal';
 
 /** The line for a temporary file removed. */
 export function staleRemoved(path: string): string {
@@ -10,4 +11,16 @@ export function staleRemoved(path: string): string {
 /** The line for one kept as possibly another upload's, written to `ageS` seconds ago. */
 export function staleKept(path: string, ageS: number): string {
   return `kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`;
+}
+
+/** The warning for a temporary file an earlier upload of this target left, found unasked. */
+export function staleFound(path: string, ageS: number, bytes: number): string {
+  return `warning: ${escapeForTerminal(path)} (${formatBytes(bytes)}, last written ${formatAge(ageS)} ago) is left by an upload of this file that did not finish; --remove-stale removes it`;
+}
+
+function formatAge(s: number): string {
+  if (s < 2 * 60) return `${s} s`;
+  if (s < 2 * 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 2 * 86400) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86400)} days`;
 }

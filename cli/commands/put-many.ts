@@ -17,7 +17,7 @@ import { openStdin, type StdinInput } from '../stdin';
 import { sayChecksums, writeChecksumLines } from '../checksums';
 import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './put-args';
 import { shadowWarning, staleWarning } from './put-parts';
-import { staleKept, staleRemoved } from '../stale-lines';
+import { staleFound, staleKept, staleRemoved } from '../stale-lines';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
 export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[], signal: AbortSignal, log?: (line: string) => void, command?: readonly string[]): Promise<void> {
@@ -56,6 +56,10 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         onStaleKept: (path, ageS) => {
           progress?.done();
           say(`${shown[i]}: ${staleKept(path, ageS)}`);
+        },
+        onStaleFound: (path, ageS, bytes) => {
+          progress?.done();
+          say(`${shown[i]}: ${staleFound(path, ageS, bytes)}`);
         },
         onRetry: (e) => {
           recordRetry();

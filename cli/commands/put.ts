@@ -13,7 +13,7 @@ import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
 import { ramSpoolWarning } from '../ram-spool';
-import { staleKept, staleRemoved } from '../stale-lines';
+import { staleFound, staleKept, staleRemoved } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOptions } from '../protocol-option';
 import { checksumFileOption, sayChecksums, writeChecksumFile } from '../checksums';
@@ -117,6 +117,10 @@ export async function runPut(
       onSpill: ramSpoolWarning(args['spool-dir'], false, () => progress?.done()),
       onStaleRemoved: (path) => say(staleRemoved(path)),
       onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
+      onStaleFound: (path, ageS, bytes) => {
+        progress?.done();
+        say(staleFound(path, ageS, bytes));
+      },
       onRetry: (e) => {
         recordRetry();
         progress?.done();

@@ -90,6 +90,8 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   onStaleRemoved?: (path: string) => void;
   /** Told of each temporary file of this target kept because it was written to `ageS` seconds ago (sftp-stale.ts). */
   onStaleKept?: (path: string, ageS: number) => void;
+  /** Without removeStale, over SFTP: told after a single-file upload of each temporary file of this target left by an earlier one (`ageS` old, `bytes` long). */
+  onStaleFound?: (path: string, ageS: number, bytes: number) => void;
   /** Compute the SHA-256 of the bytes sent, in the same pass (PutResult.sha256); always done for parts. */
   sha256?: boolean;
   /** put(): read the stored file back and compare its SHA-256 with the one sent (read-back.ts); over SFTP before the rename. */

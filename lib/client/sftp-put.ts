@@ -20,7 +20,7 @@ import { isConnectionLoss, type Reconnector } from './reconnect';
 import { DEFAULT_RETRIES } from './retry';
 import { asTarget, uploadPaths, type UploadPaths } from './sftp-paths';
 import { reconnect, recoverer, type OnGeneration, type ResumeOptions } from './sftp-resume';
-import { removeStaleTemps } from './sftp-stale';
+import { STALE_AFTER_S, findStaleTemps, removeStaleTemps, type StaleTemp } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { existsError } from './scp-exists';
@@ -98,6 +98,10 @@ export async function putSftp(
       throw readOnlyError(paths.target);
     }
     if (opts.removeStale) await sweepStale(first.session, paths, handle, opts);
+    // Unasked: looked for while the bytes go, said once they are stored (a listing that fails says nothing).
+    const leftovers: Promise<StaleTemp[]> | undefined = !opts.removeStale && opts.onStaleFound
+      ? findStaleTemps(first.session, paths.target, { path: paths.temp, handle }, opts.staleNames).catch(() => [])
+      : undefined;
     lanes = lanes.concat(await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log));
     const { maxWrite } = lanes.map((l) => l.session.limits).reduce((a, b) => (a.maxWrite <= b.maxWrite ? a : b));
     const maxHeld = Math.min(HELD_PER_LANE * lanes.length, HELD_MAX);
@@ -137,6 +141,7 @@ export async function putSftp(
         log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
       }
     }
+    for (const left of (await leftovers) ?? []) if (left.ageS >= STALE_AFTER_S) opts.onStaleFound!(left.path, left.ageS, left.bytes);
     return { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };
   } catch (err) {
     const failure = opts.signal?.aborted ? abortError(opts.signal) : err;

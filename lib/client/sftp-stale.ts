@@ -5,7 +5,9 @@
 // (`put --remove-stale`), an SFTP upload removes, before it writes, the
 // regular files in the target's directory named as temporary files of this
 // very target and not written to for STALE_AFTER_S, and says each one it
-// removed or kept. Ages are read on the server's clock (this run's own new
+// removed or kept. Unasked, a single-file upload looks for them while it
+// sends and names those past STALE_AFTER_S once it is done, so a killed
+// 1 TB upload does not hold its space unseen. Ages are read on the server's clock (this run's own new
 // temporary file's mtime), so a skewed local clock cannot shorten them.
 import { posix } from 'node:path';
 import { listDirectory } from '../sftp/listing';
@@ -27,23 +29,37 @@ export function isTempNameOf(name: string, base: string): boolean {
   return name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length));
 }
 
+/** A temporary file of the target found in its directory: its age on the server's clock, and its size. */
+export interface StaleTemp {
+  path: string;
+  ageS: number;
+  bytes: number;
+}
+
 /**
- * Removes the stale temporary files of `target` but this run's own (`own`,
- * open as `handle`); `isTemp` says which names in its directory are (default:
- * the target's own; a parts set's are those of its parts and manifest).
+ * The temporary files of `target` in its directory but this run's own
+ * (`own`, open as `handle`); `isTemp` says which names are (default: the
+ * target's own; a parts set's are those of its parts and manifest).
  */
-export async function removeStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean): Promise<StaleSweep> {
+export async function findStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean): Promise<StaleTemp[]> {
   const now = (await session.fstat(own.handle, own.path)).mtime;
   const dir = posix.dirname(target);
   const base = posix.basename(target);
   const ours = isTemp ?? ((name: string) => isTempNameOf(name, base));
   const entries = await listDirectory(session, dir, { onBadName: () => undefined });
-  const sweep: StaleSweep = { removed: [], kept: [] };
+  const found: StaleTemp[] = [];
   for (const { name, attrs } of entries) {
     if (!attrs.isFile() || !ours(name)) continue;
     const path = dir === '.' ? name : posix.join(dir, name);
-    if (path === own.path) continue;
-    const ageS = Math.max(0, now - attrs.mtime);
+    if (path !== own.path) found.push({ path, ageS: Math.max(0, now - attrs.mtime), bytes: attrs.size });
+  }
+  return found;
+}
+
+/** Removes the stale temporary files of `target` (findStaleTemps), keeping those written to lately. */
+export async function removeStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean): Promise<StaleSweep> {
+  const sweep: StaleSweep = { removed: [], kept: [] };
+  for (const { path, ageS } of await findStaleTemps(session, target, own, isTemp)) {
     if (ageS < STALE_AFTER_S) {
       sweep.kept.push({ path, ageS });
       continue;

@@ -10,15 +10,19 @@ import { waitFor, waitForSteady } from '../helpers/async';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import { STALE_AFTER_S } from '../../lib';
+import { formatBytes } from '../../lib/internal';
 import { TOUCH_AFTER_MS } from '../../lib/client/sftp-keep-fresh';
 
 const sshd = sshdPerSuite();
 
 describe('a stale temporary file after a SIGKILLed SFTP upload', () => {
-  // User sees: nothing about it on a plain later run (exit 0, the leftover
-  // stays); with --remove-stale while it is fresh "scpipe: kept …: written to
-  // N s ago, another upload may still be writing it …", exit 0; once it is
-  // older "scpipe: removed /files/…/.t.bin.scpipe-XXXXXX, left by an
+  // User sees: nothing about it on a plain later run while it may be live
+  // (exit 0, the leftover stays); with --remove-stale while it is fresh
+  // "scpipe: kept …: written to N s ago, another upload may still be writing
+  // it …", exit 0; once it is older, a plain run warns of it ("scpipe:
+  // warning: … (SIZE, last written 3 min ago) is left by an upload of this
+  // file that did not finish; --remove-stale removes it", exit 0), and
+  // --remove-stale says "scpipe: removed /files/…/.t.bin.scpipe-XXXXXX, left by an
   // interrupted upload" and exit 0. Left remotely: t.bin, and after the
   // second --remove-stale nothing else.
   it('stays through a later run, is kept by --remove-stale while fresh, and removed once old', async () => {
@@ -47,6 +51,13 @@ describe('a stale temporary file after a SIGKILLed SFTP upload', () => {
 
     const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
     await utimes(join(dir, stale), old, old);
+    const size = (await stat(join(dir, stale))).size;
+    const warned = await runCli(['put', ...sshFlags(sshd, sshd.sftp), target], { stdin: 'second' });
+    expect(warned.status).toBe(0);
+    const shown = `${remotePath(sshd.sftp, dir)}/${stale} (${formatBytes(size)}, last written`;
+    expect(warned.stderr).toMatch(/^scpipe: warning: .* min ago\) is left by an upload of this file that did not finish; --remove-stale removes it\n$/);
+    expect(warned.stderr.startsWith(`scpipe: warning: ${shown} `)).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual([stale, 't.bin']);
     const asked = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--remove-stale', target], { stdin: 'second' });
     expect(asked.status).toBe(0);
     expect(asked.stderr).toBe(`scpipe: removed ${remotePath(sshd.sftp, dir)}/${stale}, left by an interrupted upload\n`);
