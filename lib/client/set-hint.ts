@@ -25,7 +25,7 @@ export function setHint(remotePath: string): ScpipeError {
   const shown = escapeForTerminal(remotePath);
   return new ScpipeError(
     'ERR_NO_SUCH_FILE',
-    `${shown} is a parts set (its manifest ${escapeForTerminal(manifestName(remotePath))} is there): cp copies files; restore the set with scpipe get HOST:${shown} -o FILE`,
+    `${shown} is a parts set (its manifest ${escapeForTerminal(manifestName(remotePath))} is there): cp copies files; restore the set with scpipe get --output FILE HOST:${shown}`,
     { path: remotePath },
   );
 }

@@ -329,7 +329,8 @@ describe('scpipe cp -r -p', () => {
 });
 
 // A parts set's name is no file: cp fails on it as scp would, and then says
-// what it is and what restores it. Left locally: nothing.
+// what it is and what restores it, as a command that runs as written (get's
+// -o is ssh's option, not --output). Left locally: nothing.
 describe('cp of a parts set by its name', () => {
   it.each([
     ['SCP (-O)', () => sshd.rssh, ['-O']],
@@ -344,7 +345,7 @@ describe('cp of a parts set by its name', () => {
     const lines = r.stderr.split('\n');
     expect(lines[0]).toMatch(/db\.zst: (stat: )?No such file/i);
     expect(lines.slice(1)).toEqual([
-      `scpipe: ${path} is a parts set (its manifest ${path}.sha256 is there): cp copies files; restore the set with scpipe get HOST:${path} -o FILE`,
+      `scpipe: ${path} is a parts set (its manifest ${path}.sha256 is there): cp copies files; restore the set with scpipe get --output FILE HOST:${path}`,
       '',
     ]);
     expect(await readdir(local)).toEqual([]);
