@@ -72,7 +72,8 @@ export async function runGet(
   } else await checkOutputFile(output);
   const spec = remoteArg(sourceArg, 'get');
   const expectSha256 = await expectedSha256(args, spec.path);
-  if (args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', "get's stdout carries the file: give --checksum-file a file name");
+  // With --output, stdout is free for the line (`get --output f --checksum-file - > f.sha256`).
+  if (args['checksum-file'] === '-' && output === undefined) throw new ScpipeError('ERR_USAGE', 'stdout carries the file: give --checksum-file a file name (or the file --output)');
   await checkChecksumFile(args['checksum-file']);
   const memoryLimit = args.memory === undefined ? undefined : parseMemory(args.memory);
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);

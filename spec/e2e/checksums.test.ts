@@ -254,6 +254,19 @@ describe.each([
     expect(execFileSync('sha256sum', ['-c', sums], { encoding: 'utf8' })).toBe(`${out}: OK\n`);
   });
 
+  // put's `-` is stdout; with --output, get's stdout is free for the line too
+  // (it was refused: "get's stdout carries the file"). To stdout, still refused.
+  it('with --output, --checksum-file - writes the line to stdout; without it, exit 2', async () => {
+    const out = join(local(), 'restored.bin');
+    const r = await get(['--output', out, '--checksum-file', '-']);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout.toString()).toBe(`${sha(data)}  ${out}\n`);
+    expect((await readFile(out)).equals(data)).toBe(true);
+    const refused = await get(['--checksum-file', '-']);
+    expect(refused).toMatchObject({ status: 2, stderr: 'scpipe: stdout carries the file: give --checksum-file a file name (or the file --output)\n' });
+    expect(refused.stdout.length).toBe(0);
+  });
+
   // sha256sum --tag of a name it escapes (a backslash): its line starts with
   // a backslash too. User sees exit 0, the file checked against that line.
   it('--check with sha256sum --tag lines, one for a name with a backslash', async () => {
