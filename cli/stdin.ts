@@ -2,9 +2,9 @@
 // without a spool when it is a regular file (its size is known), otherwise
 // (a pipe, socket or device) spooled by a worker thread straight from fd 0,
 // or, when --size gives the size of such a stream, read as process.stdin.
-import { createReadStream, fstatSync, readFileSync } from 'node:fs';
+import { createReadStream, fstatSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { isatty } from 'node:tty';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ScpipeError, type DescriptorSource } from '../lib';
 import { BODY_CHUNK } from '../lib/internal';
 import { looksClosed } from './stdout';
@@ -40,6 +40,9 @@ export function openStdin(sizeKnown = false): StdinInput {
     const from = (): Readable => createReadStream('', { fd: 0, autoClose: false, highWaterMark: BODY_CHUNK, start });
     return { input: from(), fileSize: st.size > BigInt(start) ? st.size - BigInt(start) : 0n, reread: from };
   }
+  // `< /dev/null` stores an empty file on purpose (the docs' way to free a
+  // file left cut short on an scp-only host): an empty file, with no warning.
+  if (isDevNull(st)) return { input: Readable.from([]), fileSize: 0n, reread: () => Readable.from([]) };
   if (sizeKnown) return { input: process.stdin };
   // Creating process.stdin (never read) makes a pipe or socket non-blocking,
   // so the spool thread never sits in a read() that only the producer can
@@ -58,5 +61,13 @@ function stdinOffset(): number | undefined {
     return pos ? Number(pos[1]) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function isDevNull(st: BigIntStats): boolean {
+  try {
+    return st.isCharacterDevice() && st.rdev === statSync('/dev/null', { bigint: true }).rdev;
+  } catch {
+    return false;
   }
 }

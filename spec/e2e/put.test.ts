@@ -55,13 +55,17 @@ describe('scpipe put through an rssh-restricted account', () => {
     expect((await stat(join(dir, 'set.bin.000000'))).size).toBe(0);
   });
 
-  // An empty regular file, or --size 0, is what the user meant: no warning.
-  it('does not warn of an empty regular file or --size 0', async () => {
+  // An empty regular file, /dev/null, or --size 0 is what the user meant: no warning.
+  it('does not warn of an empty regular file, /dev/null or --size 0', async () => {
     const local = await mkdtemp(join(tmpdir(), 'scpipe-test-empty-'));
     await writeFile(join(local, 'f'), '');
     const file = await runCliWithFile(put(`${dir}/file.bin`), join(local, 'f'));
     await rm(local, { recursive: true });
     expect(file).toMatchObject({ status: 0, stderr: '' });
+    // `< /dev/null`, as docs/failures.md stores an empty file over one cut short (it warned "if a program feeding the pipe failed").
+    const devNull = await runCliWithFile(put(`${dir}/null.bin`), '/dev/null');
+    expect(devNull).toMatchObject({ status: 0, stderr: '' });
+    expect((await stat(join(dir, 'null.bin'))).size).toBe(0);
     const sized = await runCli([...put(`${dir}/sized.bin`), '--size', '0'], { stdin: Buffer.alloc(0) });
     expect(sized).toMatchObject({ status: 0, stderr: '' });
     expect((await stat(join(dir, 'sized.bin'))).size).toBe(0);
