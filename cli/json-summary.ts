@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Argv } from 'yargs';
 import { ScpipeError, type PartsResult, type Progress } from '../lib';
-import { describeIoError } from '../lib/internal';
+import { strerror } from '../lib/internal';
 import { writeWhole, type WholeOut } from './stdout';
 
 /** The object --json writes (docs/json.md). */
@@ -109,7 +109,7 @@ export async function finishSummary(err: unknown, exitStatus: number): Promise<S
     await recorder?.finish(err, exitStatus);
     return undefined;
   } catch (e) {
-    return new ScpipeError('ERR_LOCAL_IO', `the --json summary could not be written: ${describeIoError(e)}`, { cause: e });
+    return new ScpipeError('ERR_LOCAL_IO', `the --json summary could not be written: ${strerror(e)}`, { cause: e });
   }
 }
 

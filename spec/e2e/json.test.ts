@@ -52,6 +52,16 @@ describe('--json', () => {
     expect(await readFile(join(dir, 'full'), 'utf8')).toBe('data');
   });
 
+  // A reader that exited (`| head -c0`, a crashed collector) was said as
+  // Node's "write EPIPE"; the user sees strerror's words, as for the full disk.
+  it('put: a summary whose reader exited is exit 1, "Broken pipe"', async () => {
+    const cli = shellQuote([process.execPath, CLI, 'put', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/gone`)]);
+    const r = spawnSync('bash', ['-c', `set -o pipefail; printf data | ${cli} | true`], { encoding: 'utf8', env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME }, timeout: 30_000 });
+    expect(r.stderr).toBe('scpipe: the --json summary could not be written: Broken pipe\n');
+    expect(r.status).toBe(1);
+    expect(await readFile(join(dir, 'gone'), 'utf8')).toBe('data');
+  });
+
   it('get: the summary goes to stderr, the data to stdout', async () => {
     await runCli(['put', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/g`)], { stdin: 'data' });
     const r = await runCli(['get', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/g`)]);
