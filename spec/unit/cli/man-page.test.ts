@@ -57,9 +57,16 @@ describe('man/scpipe.1', () => {
     expect(page).toMatch(/\.SH EXIT STATUS\n.*130, 143 or 129 after SIGINT, SIGTERM or SIGHUP/);
   });
 
+  // Environment variables are no options, so --help cannot show them; a cron
+  // job's author reading `man scpipe` found no way to give a password.
+  it('names the environment variables scpipe reads', () => {
+    const env = page.split('.SH ENVIRONMENT\n')[1]?.split('.SH ')[0] ?? '';
+    for (const name of ['SCPIPE_PASSWORD', 'SCPIPE_SERVE_PASSWORD', 'SSH_AUTH_SOCK', 'TMPDIR', 'HOME']) expect(env).toContain(`.B ${name}\n`);
+  });
+
   // Each example is one entry, whole: none wrapped into a second "example".
   it.each(['put', 'get', 'cp', 'serve'])('has the examples of %s whole', (command) => {
-    const section = page.split(/^\.SS /m).find((s) => s.startsWith(`${command}\n`))!;
+    const section = page.split(/^\.SS /m).find((s) => s.startsWith(`${command}\n`))!.split(/^\.SH /m)[0]!;
     const examples = section.split('.B Examples\n')[1]!.split('.TP\n.B ').slice(1).map((e) => e.split('\n')[0]!);
     expect(examples.length).toBeGreaterThan(0);
     for (const example of examples) expect(example).toMatch(/\bscpipe\b/);
