@@ -77,6 +77,22 @@ export async function jumpTo(
     return stream;
   } catch (err) {
     hop.close();
-    throw new ScpipeError('ERR_CONNECT', `jump host ${last.host} could not connect to ${hostname} port ${port}: ${peerText((err as Error).message)}`, { host: hostname, cause: err });
+    throw new ScpipeError('ERR_CONNECT', `jump host ${last.host} could not connect to ${hostname} port ${port}: ${openFailure(err)}`, { host: hostname, cause: err });
   }
+}
+
+// RFC 4254 5.1's reasons, in OpenSSH's words (channels.c, reason2txt): ssh2
+// keeps only the code, and "open failed" alone reads as if the target were down.
+const OPEN_FAILURE_REASONS: Record<number, string> = {
+  1: 'administratively prohibited',
+  2: 'connect failed',
+  3: 'unknown channel type',
+  4: 'resource shortage',
+};
+
+/** What the jump host said when it refused the channel: `administratively prohibited: open failed`. */
+function openFailure(err: unknown): string {
+  const text = peerText((err as Error).message).replace(/^\(SSH\) Channel open failure: /, '');
+  const reason = OPEN_FAILURE_REASONS[(err as { reason?: unknown }).reason as number];
+  return reason ? `${reason}: ${text}` : text;
 }

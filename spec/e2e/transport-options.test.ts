@@ -29,6 +29,11 @@ async function writeConfig(jumpKnownHosts: string): Promise<void> {
     `  User ${jump.user.name}`,
     `  IdentityFile ${jump.user.keyPath}`,
     `  UserKnownHostsFile ${jumpKnownHosts}`,
+    'Host noforward', // the target's sshd itself: AllowTcpForwarding no
+    '  HostName 127.0.0.1',
+    `  Port ${sshd.port}`,
+    `  User ${sshd.user.name}`,
+    `  IdentityFile ${sshd.user.keyPath}`,
     'Host *',
     `  UserKnownHostsFile ${sshd.knownHostsPath}`,
     '  GlobalKnownHostsFile /dev/null',
@@ -65,6 +70,19 @@ describe('ssh2 transport options against real sshds', () => {
     await writeConfig(wrong);
     const err = await put(target(['ProxyJump=jumphost']), `${dir}/never`, Buffer.from('x')).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_HOST_KEY_CHANGED', message: expect.stringContaining(`[127.0.0.1]:${jump.port}`) });
+    await expect(readFile(join(dir, 'never'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  // A jump host whose sshd forbids forwarding: the refusal's reason, in
+  // OpenSSH's words (`channel 0: open failed: administratively prohibited: open
+  // failed`); it was ssh2's "(SSH) Channel open failure: open failed", which
+  // reads as if the target were down.
+  it('ProxyJump: a jump host that forbids forwarding is said to, as ssh says it', async () => {
+    const err = await put(target(['ProxyJump=noforward']), `${dir}/never`, Buffer.from('x')).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'ERR_CONNECT',
+      message: `jump host noforward could not connect to 127.0.0.1 port ${sshd.port}: administratively prohibited: open failed`,
+    });
     await expect(readFile(join(dir, 'never'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
