@@ -14,6 +14,7 @@ import { runGet } from './get';
 import { runPut } from './put';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, sayChecksums, wantsSha256, writeChecksumEntries } from '../checksums';
+import { namesDirectory, namesNoFile } from '../../lib/internal';
 
 interface CpArgs extends SshArgs, OperandArgs, ProtocolArgs {
   r: boolean;
@@ -57,6 +58,9 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         if (!destRemote && remoteSources.length === 0) throw new ScpipeError('ERR_USAGE', 'one side must be remote ([user@]host:path); use cp(1) for local copies');
         if (sources.includes('-')) {
           if (sources.length > 1 || !destRemote) throw new ScpipeError('ERR_USAGE', "'-' (stdin) must be the only source, copied to a remote file");
+          // cp takes no --name, which put's own message would offer.
+          const { path } = remoteArg(dest, 'put');
+          if (namesNoFile(path)) throw namesDirectory(path, false);
           return runPut(args, dest, signal, log);
         }
         if (dest === '-') {

@@ -130,6 +130,13 @@ describe('a put target that names a directory', () => {
   });
 });
 
+// `cp - host:dir/` runs put, whose hint offered --name; cp has none, and
+// following it gave "Unknown argument: --name".
+it('cp - to a directory: exit 2 before connecting, naming only what cp takes', async () => {
+  const r = await runCli(['cp', ...CLOSED, '-', '127.0.0.1:d/'], { stdin: 'x' });
+  expect(r).toMatchObject({ status: 2, stderr: 'scpipe: the remote path "d/" names a directory; give a file name (host:d/NAME)\n' });
+});
+
 describe('get --output is checked before connecting', () => {
   // Both were found only after the login; a directory was "exdir/: Is a directory", with no way out.
   it('a missing directory: exit 1, naming it', async () => {
