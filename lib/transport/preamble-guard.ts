@@ -10,11 +10,11 @@ export const MAX_PRE_BANNER_LINES = 1024;
 const VERSION_START = 'SSH-';
 
 /**
- * Watches `sock` until the server's version line starts; calls `onTooMany`
- * (once) when more than MAX_PRE_BANNER_LINES lines came before it. Returns
- * the function that stops watching.
+ * Watches `sock` until the server's version line starts (then calls
+ * `onVersion`); calls `onTooMany` (once) when more than MAX_PRE_BANNER_LINES
+ * lines came before it. Returns the function that stops watching.
  */
-export function guardPreamble(sock: Readable, onTooMany: () => void): () => void {
+export function guardPreamble(sock: Readable, onTooMany: () => void, onVersion?: () => void): () => void {
   let lines = 0;
   let head = ''; // the current line's first bytes, up to four
   const stop = (): void => void sock.off('data', onData);
@@ -30,7 +30,11 @@ export function guardPreamble(sock: Readable, onTooMany: () => void): () => void
         }
       } else if (head.length < VERSION_START.length) {
         head += String.fromCharCode(byte);
-        if (head === VERSION_START) return stop();
+        if (head === VERSION_START) {
+          stop();
+          onVersion?.();
+          return;
+        }
       }
     }
   }

@@ -134,6 +134,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
       client.off('error', onError);
       client.off('close', onClose);
       clearTimeout(kexTimer);
+      clearTimeout(bannerTimer);
       if (err) {
         // ssh2 may still report the handshake it lost: not to an unhandled 'error'.
         client.on('error', () => undefined);
@@ -165,13 +166,16 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
     // (ssh_config(5)), counted from the connection made (a ProxyJump's own
     // set-up is not charged to it); the longer ready timeout bounds the
     // authentication. Not while a person may be asked about the host key.
-    const kexTimer = host.connectTimeoutMs !== undefined && !interactive
-      ? setTimeout(
-          () => finish(new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH handshake (ConnectTimeout ${host.connectTimeoutMs! / 1000} s)`, { host: host.hostname })),
-          host.connectTimeoutMs,
-        )
-      : undefined;
+    const timedOut = (): void =>
+      finish(new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH handshake (ConnectTimeout ${host.connectTimeoutMs! / 1000} s)`, { host: host.hostname }));
+    const kexTimer = host.connectTimeoutMs !== undefined && !interactive ? setTimeout(timedOut, host.connectTimeoutMs) : undefined;
+    // The banner comes before any question, so it is bounded whoever may be
+    // asked: a server that accepts and never speaks (a stopped sshd) hung
+    // every run without BatchMode, a cron job's too.
+    const bannerTimer = host.connectTimeoutMs !== undefined && interactive ? setTimeout(timedOut, host.connectTimeoutMs) : undefined;
+    const bannerCame = (): void => clearTimeout(bannerTimer);
     client.once('handshake', () => clearTimeout(kexTimer));
+    client.once('greeting', bannerCame).once('handshake', bannerCame);
     const banner = quiet ? log : (opts.banner ?? log);
     if (banner) showBanners(client, banner);
     client.once('ready', onReady);
@@ -185,6 +189,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal 
       // After ssh2's own listener, so the socket's first bytes reach it too.
       const unguard = guardPreamble(sock, () =>
         finish(new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: banner exchange: more than ${MAX_PRE_BANNER_LINES} lines before the server's SSH version line`, { host: host.hostname })),
+        bannerCame,
       );
       client.once('greeting', unguard).once('handshake', unguard);
     } catch (err) {

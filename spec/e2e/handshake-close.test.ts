@@ -85,6 +85,20 @@ it('a server that never sends its banner: -o ConnectTimeout=2 ends the wait afte
   expect(await readdir(dir)).toEqual([]);
 });
 
+// Without BatchMode (a cron job's usual command line) nothing bounded the
+// wait: ConnectTimeout was held back for a person who might be asked about
+// the host key, a question that comes only after the banner. ssh bounds the
+// banner exchange by ConnectTimeout either way.
+it('a server that never sends its banner, without BatchMode: ConnectTimeout ends the wait too', async () => {
+  const port = String((silent.address() as AddressInfo).port);
+  const args = ['-P', port, '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', 'none', '-o', 'ConnectTimeout=2'];
+  const r = await runCli(['put', ...args, remote(sshd, sshd.rssh, `${dir}/v`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 30_000 });
+  expect(r.stderr).toBe('scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (ConnectTimeout 2 s)\n');
+  expect(r.status).toBe(255);
+  expect(r.ms).toBeLessThan(10_000);
+  expect(await readdir(dir)).toEqual([]);
+});
+
 // A ProxyCommand that exits before the server could speak (a typo'd host in
 // `ssh -W`, a missing nc) ends the stream before ssh2 listens to it: exit 255
 // saying so, never a crash (an unhandled 'error') nor a silent status 0.
