@@ -43,6 +43,7 @@ export async function runPutParts(
   signal: AbortSignal,
   log?: (line: string) => void,
   fromCommand = false,
+  sizeKnown = false, // a regular file or /dev/null on stdin: an empty one is what was meant
 ): Promise<void> {
   if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}: give 1 byte to just under 8 PiB (8191T), e.g. 64M`);
   const progress = ProgressLine.wanted(args);
@@ -86,7 +87,7 @@ export async function runPutParts(
     if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], parts.sha256, result.name);
     progress?.done();
     sayChecksums(args, [{ sha256: parts.sha256, name: result.name }]);
-    if (parts.bytes === 0n) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, fromCommand);
+    if (parts.bytes === 0n && !sizeKnown) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, fromCommand);
     if (parts.shadowed) say(shadowWarning(spec, parts.dir + parts.name));
     if (parts.staleAfter !== undefined) say(staleWarning(parts.dir, parts.name, parts.staleAfter));
   } catch (err) {

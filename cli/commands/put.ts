@@ -89,15 +89,16 @@ export async function runPut(
   const { mode, memory, size, partSize } = checked;
   if (partSize !== undefined) {
     const producer = command && new InputCommand(command);
-    const input = producer ? producer.input : openStdin(true).input;
+    const stdin = producer ? undefined : openStdin(true);
     try {
       await runPutParts(
         { ...args, partSize, parallel: args.parallel, retries: args.retries, memory, spoolDir: args['spool-dir'], mode },
         spec,
-        input,
+        producer ? producer.input : stdin!.input,
         signal,
         log,
         producer !== undefined,
+        stdin?.fileSize !== undefined,
       );
     } finally {
       await producer?.stop();

@@ -66,6 +66,9 @@ describe('scpipe put through an rssh-restricted account', () => {
     const devNull = await runCliWithFile(put(`${dir}/null.bin`), '/dev/null');
     expect(devNull).toMatchObject({ status: 0, stderr: '' });
     expect((await stat(join(dir, 'null.bin'))).size).toBe(0);
+    const nullSet = await runCliWithFile([...put(`${dir}/nullset.bin`), '--part-size', '1M'], '/dev/null');
+    expect(nullSet).toMatchObject({ status: 0, stderr: '' });
+    expect((await stat(join(dir, 'nullset.bin.000000'))).size).toBe(0);
     const sized = await runCli([...put(`${dir}/sized.bin`), '--size', '0'], { stdin: Buffer.alloc(0) });
     expect(sized).toMatchObject({ status: 0, stderr: '' });
     expect((await stat(join(dir, 'sized.bin'))).size).toBe(0);
