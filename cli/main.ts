@@ -10,6 +10,7 @@ import { skipHelpCache } from './yargs-limits';
 import { hostCompletions } from './completion';
 import { versionLine } from './versions';
 import { closeHungUpStdioAtExit } from './hung-up-stdio';
+import { refuseNotUtf8 } from './argv-utf8';
 
 // Each command has its own argument type; yargs takes a list of any of them.
 type CommandBuilder = (ctx: CommandContext) => CommandModule<object, any>;
@@ -112,6 +113,7 @@ export async function main(argv: string[]): Promise<number> {
     verbose = Boolean(args.v);
   });
   try {
+    refuseNotUtf8(argv);
     await parser.parseAsync();
   } catch (err) {
     say(describeFailure(err));

@@ -56,11 +56,7 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
 export function remoteArg(arg: string, what: string): RemoteSpec {
   const spec = parseRemoteSpec(arg);
   if (!spec) throw new ScpipeError('ERR_USAGE', `${what} needs a remote [user@]host:path, got "${escapeForTerminal(arg)}"`);
-  // Node decodes argv lossily: bytes that are not UTF-8 arrive as U+FFFD, and
-  // the remote would get a different name. Refuse rather than rename.
-  if (spec.path.includes('\uFFFD')) {
-    throw new ScpipeError('ERR_USAGE', `the remote path "${escapeForTerminal(spec.path)}" holds bytes that are not UTF-8 (shown as \uFFFD); scpipe cannot pass them on unchanged: use a UTF-8 name`);
-  }
+  // Bytes that are not UTF-8 were refused before parsing (argv-utf8.ts).
   return spec;
 }
 

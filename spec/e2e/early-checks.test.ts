@@ -2,7 +2,7 @@
 // connection is tried: the target port is a closed one on 127.0.0.1, so a
 // check that came after connecting would end in 255 instead.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, runCli, runCliWithFile, runOnTerminal, shellQuote } from '../helpers/cli';
@@ -86,6 +86,24 @@ describe('a remote path that was not UTF-8 in argv', () => {
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('the remote path "a\uFFFDb" holds bytes that are not UTF-8');
+  });
+
+  // --name, --output and --checksum-file were taken as decoded: a file
+  // stored, remotely or here, as a\u{fffd}b, exit 0.
+  it.each([
+    ['put', '--name', 'the argument "a\uFFFDb"'],
+    ['put', '--checksum-file', 'the argument "a\uFFFDb"'],
+    ['get', '--output', 'the argument "a\uFFFDb"'],
+    ['get', '--checksum-file', 'the argument "a\uFFFDb"'],
+  ])('%s %s $\'a\\xffb\' is refused (exit 2), nothing made here', (command, option, shown) => {
+    const r = spawnSync('bash', ['-c', `cd "$2" && exec "$0" "$1" ${command} ${CLOSED.join(' ')} ${option} "a$(printf '\\377')b" 127.0.0.1:x/ </dev/null`, process.execPath, CLI, dir()], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME },
+      timeout: 30000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${shown} holds bytes that are not UTF-8`);
+    expect(readdirSync(dir())).toEqual([]);
   });
 
   it('a name with U+FFFD typed as UTF-8 is refused the same way: argv cannot tell them apart', async () => {
