@@ -22,7 +22,8 @@ import type { PartsOptions } from './parts/options';
 import { putParts } from './parts/put-parts';
 import { spoolable, type PutInput, type PutOptions, type PutResult } from './put-types';
 import { linkedController } from '../util/abort';
-import { refuseExisting } from './scp-exists';
+import { refuseExisting, refuseTooLong } from './scp-exists';
+import { longNameBytes } from '../protocol/name-max';
 import { readBackScp, readBackSet } from './read-back';
 import { hashedFirst } from '../util/hashed-first';
 
@@ -112,6 +113,10 @@ export async function putOverChannel(
     ? refuseExisting(open, remotePath, name, { ...opts, signal: inner.signal }).then(() => opts.trace?.(`--no-clobber: ${escapeForTerminal(remotePath)}: no file there yet`))
     : undefined;
   clear?.catch((err: unknown) => inner.abort(asScpipeError(err)));
+  // A name too long for the remote: said now, not after the whole stream is spooled.
+  const file = remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath;
+  const fits = refuseTooLong(open, longNameBytes(file) === undefined && opts.name !== undefined ? `${remotePath}/${name}` : file, role);
+  fits.catch((err: unknown) => inner.abort(asScpipeError(err)));
 
   let spooled: Spool | undefined;
   let source: ScpSource | undefined;
@@ -170,7 +175,7 @@ export async function putOverChannel(
         const generation = conn?.current().generation ?? 0;
         try {
           if (attempt === 0 && lostWhileSpooling) throw lostWhileSpooling; // nothing sent: the stage it was lost in
-          if (attempt === 0) await clear;
+          if (attempt === 0) await Promise.all([clear, fits]);
           // A spool takes as long as its producer: asked again just before the
           // header, so a file another run made meanwhile is not replaced either.
           if (attempt === 0 && clear && spooled) await refuseExisting(open, remotePath, name, role);

@@ -11,6 +11,7 @@ import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel } from './connection';
 import { getOverChannel } from './get';
 import { scpRefusalHint } from './protocol-choice';
+import { isNameTooLong, longNameBytes, nameTooLongError } from '../protocol/name-max';
 
 /** What a remote path is, as `scp -f` tells it. */
 export type RemoteKind = 'file' | 'missing' | 'not-a-file';
@@ -71,4 +72,18 @@ export async function refuseAnyExisting(open: OpenChannel, paths: readonly strin
 /** The error of a target that is there already. */
 export function existsError(path: string): ScpipeError {
   return new ScpipeError('ERR_EXISTS', `${escapeForTerminal(path)}: the remote file exists, and --no-clobber leaves it as it is`, { path });
+}
+
+/**
+ * ERR_REMOTE when the remote says `path` is too long a name (name-max.ts):
+ * asked only of a path with a component over NAME_MAX, as scp -t would say
+ * it only at the header, after the whole stream. Any other answer passes.
+ */
+export async function refuseTooLong(open: OpenChannel, path: string, opts: RemoteCommandOptions & { signal?: AbortSignal }): Promise<void> {
+  if (longNameBytes(path) === undefined) return;
+  try {
+    await scpFileSize(open, path, opts);
+  } catch (err) {
+    if (isNameTooLong(err)) throw nameTooLongError(path, err);
+  }
 }

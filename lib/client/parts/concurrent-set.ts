@@ -16,11 +16,12 @@ import { getOverChannel } from '../get';
 import { scpRefusalHint } from '../protocol-choice';
 import type { Reconnector } from '../reconnect';
 import { sftpPathOn } from '../sftp-paths';
+import { isNameTooLong, nameTooLongError } from '../../protocol/name-max';
 
 /** A manifest's size and modification time (seconds); null when none is there. */
 export type Stamp = { size: bigint; mtime: bigint } | null;
 
-/** The stamp of `path`, or undefined when it cannot be looked up (an upload-only host, a lost connection). */
+/** The stamp of `path`, or undefined when it cannot be looked up (an upload-only host, a lost connection); a name too long is an error. */
 export async function manifestStamp(conn: Reconnector, protocol: 'scp' | 'sftp', path: string, opts: RemoteCommandOptions & { signal: AbortSignal }): Promise<Stamp | undefined> {
   try {
     if (protocol === 'scp') {
@@ -31,7 +32,9 @@ export async function manifestStamp(conn: Reconnector, protocol: 'scp' | 'sftp',
       }
     }
     return await sftpStamp(conn, path, opts);
-  } catch {
+  } catch (err) {
+    // Its parts' names are as long (.000000, .sha256): none could be stored.
+    if (isNameTooLong(err)) throw nameTooLongError(path, err, "the parts set's names (NAME.000000 … NAME.sha256, 7 bytes longer than NAME)");
     return undefined;
   }
 }

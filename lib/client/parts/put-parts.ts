@@ -26,6 +26,7 @@ import { remoteFileSize, remoteFileThere } from '../remote-file-there';
 import { checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
 import { changedSince, conflictError, manifestStamp, type Stamp } from './concurrent-set';
+import { isNameTooLong } from '../../protocol/name-max';
 
 /** One confirmed part, for -v and the result. */
 export interface PartReport {
@@ -175,10 +176,12 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     else {
       const path = manifestName(`${dir}${name}`);
       earlier = manifestStamp(conn, protocol.now, path, { ...opts, signal: opts.signal ?? new AbortController().signal });
+      // A name too long for the remote: said now, not once the first part is cut.
+      earlier.catch(fail);
       replacing = earlier.then((stamp) => {
         if (stamp) opts.trace?.(`${escapeForTerminal(path)} is there: this set replaces that one part by part`);
         return Boolean(stamp);
-      });
+      }, () => false);
     }
     const cut = await cutParts(stream, {
       partSize,
@@ -237,6 +240,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // Refused by the check above: nothing was sent. A part's SFTP rename refused later (a name made meanwhile) is a set left incomplete.
     if (isScpipeError(first, 'ERR_EXISTS') && !checked) throw first;
     if (isScpipeError(first, 'ERR_CONFLICT')) throw first;
+    if (isNameTooLong(first) && reports.length === 0 && cutShort.length === 0) throw first; // no name of the set could be made
     // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
     const refused = scpRefusalHint(first, opts.protocol);
     if (refused !== first && !opts.signal?.aborted) throw refused;
