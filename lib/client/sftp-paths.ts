@@ -10,6 +10,7 @@ import { ScpipeError, isScpipeError } from '../errors';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { throughLinks } from './sftp-links';
+import { NAME_MAX } from '../protocol/name-max';
 
 /** Where an upload writes. */
 export interface UploadPaths {
@@ -23,7 +24,6 @@ export interface UploadPaths {
 
 /** The suffix of scpipe's temporary names, before the random part. */
 export const TEMP_MARK = '.scpipe-';
-const NAME_MAX = 255;
 
 /** `~/x` → `x`, `~` and `` → `.`; other paths unchanged (a `~user` path: sftpPathOn()). */
 export function sftpPath(remotePath: string): string {
@@ -57,13 +57,25 @@ export function asTarget(err: ScpipeError, temp: string, path: string): ScpipeEr
   return new ScpipeError(err.code, `${escapeForTerminal(path)}: ${err.message.slice(shown.length + 2)}`, { ...err, path, cause: err });
 }
 
+/**
+ * What a temporary name of `base` holds between its `.` and TEMP_MARK: `base`,
+ * cut (by whole characters, so no half of a pair becomes U+FFFD) to keep the
+ * name within NAME_MAX, as rsync cuts its `.NAME.XXXXXX`. The same for every
+ * run, so that --remove-stale finds a long target's leftovers too.
+ */
+export function tempStem(base: string): string {
+  const chars = Array.from(base);
+  const room = NAME_MAX - 1 - TEMP_MARK.length - 6;
+  let bytes = Buffer.byteLength(base);
+  while (bytes > room) bytes -= Buffer.byteLength(chars.pop()!);
+  return chars.join('');
+}
+
 /** A fresh temporary name for `target`, in its directory. */
 export function tempNameFor(target: string): string {
   const dir = posix.dirname(target);
-  let base = posix.basename(target);
   const suffix = TEMP_MARK + randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 6);
-  while (Buffer.byteLength(`.${base}${suffix}`) > NAME_MAX) base = base.slice(0, -1);
-  const name = `.${base}${suffix}`;
+  const name = `.${tempStem(posix.basename(target))}${suffix}`;
   return dir === '.' ? name : posix.join(dir, name);
 }
 

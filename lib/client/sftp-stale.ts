@@ -12,7 +12,7 @@
 import { posix } from 'node:path';
 import { listDirectory } from '../sftp/listing';
 import type { SftpSession } from '../sftp/session';
-import { TEMP_MARK } from './sftp-paths';
+import { TEMP_MARK, tempStem } from './sftp-paths';
 
 /** A leftover written to more recently than this (seconds) may be a running upload's, and is kept. */
 export const STALE_AFTER_S = 120;
@@ -25,7 +25,7 @@ export interface StaleSweep {
 
 /** True when `name` is a temporary name scpipe gives for a file named `base` (sftp-paths.ts tempNameFor). */
 export function isTempNameOf(name: string, base: string): boolean {
-  const prefix = `.${base}${TEMP_MARK}`;
+  const prefix = `.${tempStem(base)}${TEMP_MARK}`;
   return name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length));
 }
 

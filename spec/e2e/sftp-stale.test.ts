@@ -152,3 +152,52 @@ describe('put --remove-stale --part-size over SFTP', () => {
     expect((await readdir(dir)).sort()).toEqual(['.db.000001.scpipe-FFFFFF', ...others, 'db.000000', 'db.000001', 'db.000002', 'db.sha256'].sort());
   });
 });
+
+describe('put --remove-stale of a target whose temporary name is cut to fit 255 bytes', () => {
+  // `.NAME.scpipe-XXXXXX` of a name over 240 bytes is cut to fit NAME_MAX,
+  // and --remove-stale, looking for the whole name, never found it: the
+  // leftover of a killed 2 TB upload stayed, said by no run. User sees now:
+  // "removed …", exit 0; left: the target alone.
+  it.each([
+    ['250 ASCII bytes', 'l'.repeat(250)],
+    ['a character of 4 bytes across the cut', `${'l'.repeat(239)}\u{1F600}tail`],
+  ])('%s: the leftover of a killed upload is removed', async (_what, name) => {
+    const dir = await userDir(sshd.sftp, 'stale-long');
+    const target = remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/${name}`);
+    const endless = endlessInput();
+    try {
+      const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), target], { stdin: endless });
+      await waitFor(async () => (await readdir(dir)).length > 0, 'the temporary file', 30_000);
+      run.child.kill('SIGKILL');
+      await run.done;
+    } finally {
+      endless.destroy();
+    }
+    const [stale] = await readdir(dir);
+    expect(Buffer.byteLength(stale!)).toBeLessThanOrEqual(255);
+    expect(stale).not.toContain('\uFFFD');
+    const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
+    await utimes(join(dir, stale!), old, old);
+    const asked = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--remove-stale', target], { stdin: 'second' });
+    expect(asked).toMatchObject({ status: 0, stderr: `scpipe: removed ${remotePath(sshd.sftp, dir)}/${stale}, left by an interrupted upload\n` });
+    expect(await readdir(dir)).toEqual([name]);
+  }, 90_000);
+
+  it('a set of a 240-byte name: its parts\' cut temporary names are removed, another set\'s kept', async () => {
+    const dir = await userDir(sshd.sftp, 'stale-long-parts');
+    const rdir = remotePath(sshd.sftp, dir);
+    const name = 's'.repeat(240);
+    const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
+    const cut = (file: string): string => `.${file.slice(0, 255 - 15)}.scpipe-AAAAAA`;
+    const stale = [cut(`${name}.000003`)];
+    const others = [`.${'t'.repeat(240)}.scpipe-BBBBBB`];
+    for (const file of [...stale, ...others]) {
+      await writeFile(join(dir, file), 'x');
+      await chown(join(dir, file), sshd.sftp.uid, sshd.sftp.gid);
+      await utimes(join(dir, file), old, old);
+    }
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--remove-stale', '--part-size', '1M', remote(sshd, sshd.sftp, `${rdir}/${name}`)], { stdin: randomBytes(1024) });
+    expect(r).toMatchObject({ status: 0, stderr: `scpipe: removed ${rdir}/${stale[0]}, left by an interrupted upload\n` });
+    expect((await readdir(dir)).sort()).toEqual([...others, `${name}.000000`, `${name}.sha256`].sort());
+  });
+});

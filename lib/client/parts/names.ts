@@ -4,6 +4,9 @@
 // split's suffixes do, so that a shell glob (NAME.[0-9]*), which sorts by
 // bytes, still lists the parts in stream order.
 
+import { NAME_MAX } from '../../protocol/name-max';
+import { tempStem } from '../sftp-paths';
+
 const WIDTH = 6;
 
 /** The suffix of part `index` (0-based). */
@@ -45,7 +48,11 @@ export function partIndex(name: string, file: string): number | undefined {
 export function isSetTempName(file: string, name: string): boolean {
   const m = /^\.(.*)\.scpipe-[A-Za-z0-9]{6}$/.exec(file);
   if (m === null) return false;
-  return m[1] === manifestName(name) || partIndex(name, m[1]!) !== undefined;
+  const stem = m[1]!;
+  if (stem === tempStem(manifestName(name)) || partIndex(name, stem) !== undefined) return true;
+  // A part's name cut to fit NAME_MAX (sftp-paths.ts tempStem): its index is cut off with it.
+  if (Buffer.byteLength(file) !== NAME_MAX) return false;
+  return `${name}.`.startsWith(stem) || (stem.startsWith(`${name}.`) && /^\d*$/.test(stem.slice(name.length + 1)));
 }
 
 /** `dir/file` for a remote directory prefix ('' or ending in '/'). */

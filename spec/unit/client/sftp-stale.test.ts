@@ -18,3 +18,18 @@ describe('isTempNameOf: what --remove-stale may remove', () => {
     expect(isTempNameOf(name, 'db.dump')).toBe(false);
   });
 });
+
+describe('isTempNameOf: a name cut to fit 255 bytes', () => {
+  it.each([
+    ['250 bytes', 'a'.repeat(250)],
+    ['a 4-byte character across the cut', `${'a'.repeat(239)}\u{1F600}b`],
+    ['3-byte characters', '\u3042'.repeat(85)],
+  ])('%s: its temporary names are known, within 255 bytes, whole characters', (_what, base) => {
+    for (let i = 0; i < 20; i++) {
+      const temp = tempNameFor(`dir/${base}`).slice('dir/'.length);
+      expect(Buffer.byteLength(temp)).toBeLessThanOrEqual(255);
+      expect(Buffer.from(temp).toString()).toBe(temp); // no lone surrogate (it would go out as U+FFFD)
+      expect(isTempNameOf(temp, base)).toBe(true);
+    }
+  });
+});
