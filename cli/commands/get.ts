@@ -37,7 +37,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
     builder: (y: Argv) =>
       withOperands(withSshOptions(y))
         .usage('$0 get [options] [user@]host:path')
-        .option('output', { ...single, describe: 'write to FILE instead of stdout (replaced only when complete)' })
+        .option('output', { ...single, describe: 'write to FILE instead of stdout (replaced only when complete; - is stdout)' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve times and mode (no effect on stdout)' })
         .option('parts', { type: 'boolean', describe: 'PATH is a parts set (PATH.sha256 and its parts), also where a plain file PATH is there too' })
         .option('parallel', { ...singleNumber('parallel'), describe: 'channels at once: SFTP reads (default: from the round trip), or parts fetched ahead for a parts set PATH.sha256 (default 4)' })
@@ -52,7 +52,8 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
     handler: (args) => {
       const source = getOperand(allOperands(args), args);
       summaryIfAsked(args, 'get', [source]);
-      return ctx.run((signal, log) => runGet(args, source, args.output, signal, log));
+      // `-` is stdout, as for --checksum-file and cp's `-` (a file named - is ./-).
+      return ctx.run((signal, log) => runGet(args, source, args.output === '-' ? undefined : args.output, signal, log));
     },
   };
 }

@@ -1,8 +1,9 @@
 // get to a pipe whose reader stops early (`scpipe get … | head -c 1`).
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, remote, shellQuote, sshFlags } from '../helpers/cli';
+import { CLI, remote, runCli, shellQuote, sshFlags } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -14,4 +15,20 @@ it('says the reader stopped, in the words of GNU tools, not "write EPIPE" (exit 
   const cmd = `${shellQuote([process.execPath, CLI, 'get', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/big`)])} | head -c 1 >/dev/null; echo "status=\${PIPESTATUS[0]}" >&2`;
   const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30000, env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
   expect(r.stderr).toBe('scpipe: cannot write stdout: Broken pipe (the program reading it exited before the end of the file)\nstatus=1\n');
+});
+
+// `--output -` made a file named `-` in the working directory, exit 0, and
+// the pipe after get read nothing: `-` is stdout, as for --checksum-file.
+it('--output - writes stdout, and no file named -', async () => {
+  const dir = await userDir(sshd.user, 'output-dash');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const cwd = await mkdtemp(join(tmpdir(), 'scpipe-test-dash-'));
+  try {
+    const r = await runCli(['get', ...sshFlags(sshd, sshd.user), '--output', '-', remote(sshd, sshd.user, `${dir}/f`)], { cwd });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout.toString()).toBe('the bytes');
+    expect(await readdir(cwd)).toEqual([]);
+  } finally {
+    await rm(cwd, { recursive: true });
+  }
 });
