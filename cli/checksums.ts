@@ -10,6 +10,7 @@ import { describeIoError, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
 import { looksClosed, writeWhole } from './stdout';
+import { NAME_MAX } from '../lib/protocol/name-max';
 
 /** The options as yargs gives them. */
 export interface ChecksumArgs {
@@ -78,7 +79,9 @@ export async function writeChecksumEntries(file: string, entries: readonly Check
   const written = file === '-' ? writeWhole(process.stdout, lines) : replaceFile(file, lines);
   await written.catch((err: NodeJS.ErrnoException) => {
     const what = file === '-' ? '- (stdout)' : escapeForTerminal(file);
-    throw new ScpipeError('ERR_LOCAL_IO', `the transfer is done, but --checksum-file ${what} could not be written: ${strerror(err)}`, { path: file });
+    // The sums of hours of transfer are not lost with the file: said here instead.
+    process.stderr.write(entries.map((e) => terminalChecksumLine(e.sha256, e.name)).join(''));
+    throw new ScpipeError('ERR_LOCAL_IO', `the transfer is done, but --checksum-file ${what} could not be written: ${strerror(err)} (its lines are above)`, { path: file });
   });
 }
 
@@ -88,7 +91,7 @@ export async function writeChecksumEntries(file: string, entries: readonly Check
 async function replaceFile(file: string, text: string): Promise<void> {
   const st = await stat(file).catch(() => undefined);
   if (st && !st.isFile()) return writeFile(file, text);
-  const temp = join(dirname(file), `.${basename(file)}.scpipe-${randomBytes(6).toString('hex')}`);
+  const temp = join(dirname(file), `.${fitName(basename(file), 21)}.scpipe-${randomBytes(6).toString('hex')}`);
   try {
     await writeFile(temp, text, { mode: st ? st.mode & 0o777 : 0o666, flag: 'wx' });
     await rename(temp, file);
@@ -96,6 +99,15 @@ async function replaceFile(file: string, text: string): Promise<void> {
     await rm(temp, { force: true });
     throw err;
   }
+}
+
+// `name` cut by whole characters so that `extra` bytes more fit in NAME_MAX:
+// a FILE of a valid 240-byte name failed at the end ("File name too long").
+function fitName(name: string, extra: number): string {
+  const chars = Array.from(name);
+  let bytes = Buffer.byteLength(name);
+  while (bytes + 1 + extra > NAME_MAX) bytes -= Buffer.byteLength(chars.pop()!);
+  return chars.join('');
 }
 
 /** The sum get must find: from --expect-sha256, or --check's line for `remotePath`; undefined without either. */

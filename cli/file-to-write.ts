@@ -4,7 +4,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ScpipeError, escapeForTerminal } from '../lib';
-import { describeIoError } from '../lib/internal';
+import { describeIoError, strerror } from '../lib/internal';
 
 /** ERR_LOCAL_IO when `file`'s directory cannot take it; else whether `file` is a directory now. */
 export async function checkFileToWrite(option: string, file: string): Promise<{ isDirectory: boolean }> {
@@ -12,5 +12,10 @@ export async function checkFileToWrite(option: string, file: string): Promise<{ 
   await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
     throw new ScpipeError('ERR_LOCAL_IO', `${option} ${escapeForTerminal(file)}: ${escapeForTerminal(dir)}: ${describeIoError(err)}`, { path: file });
   });
-  return { isDirectory: Boolean((await stat(file).catch(() => undefined))?.isDirectory()) };
+  // A name too long (ENAMETOOLONG even where nothing is there yet) is said now, not at the end.
+  const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENAMETOOLONG') return undefined;
+    throw new ScpipeError('ERR_LOCAL_IO', `${option} ${escapeForTerminal(file)}: ${strerror(err)}`, { path: file });
+  });
+  return { isDirectory: Boolean(st?.isDirectory()) };
 }

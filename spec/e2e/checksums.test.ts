@@ -178,6 +178,21 @@ describe('put --checksum-file, the edges', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  // A valid name of 235-255 bytes failed at the end: its temporary name
+  // (`.NAME.scpipe-` and 12 more) was over 255 bytes. One over 255 bytes
+  // failed at the end too, after the whole upload.
+  it('a checksum file of a 255-byte name is written; of 256, exit 1 before anything is sent', async () => {
+    const long = join(local(), 'k'.repeat(255));
+    const ok = await runCli(['put', ...flags(), '--checksum-file', long, at(`${rdir}/f.bin`)], { stdin: 'abc' });
+    expect(ok).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(long, 'utf8')).toBe(`${sha(Buffer.from('abc'))}  f.bin\n`);
+    expect(await readdir(local())).toEqual(['k'.repeat(255)]);
+    const tooLong = `${long}k`;
+    const r = await runCli(['put', ...flags(), '--checksum-file', tooLong, at(`${rdir}/never.bin`)], { stdin: 'abc' });
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: --checksum-file ${tooLong}: File name too long\n` });
+    expect(await readdir(dir)).toEqual(['f.bin']);
+  });
+
   it('a directory given as the checksum file: exit 1 before anything is sent, no remote file', async () => {
     const r = await runCli(['put', ...flags(), '--checksum-file', local(), at(`${rdir}/never.bin`)], { stdin: 'abc' });
     expect(r).toMatchObject({ status: 1, stderr: `scpipe: --checksum-file ${local()}: Is a directory\n` });
@@ -197,9 +212,11 @@ describe('put --checksum-file, the edges', () => {
       await writeFile(sums, 'the last run\n');
       await writeFile(join(small, 'filler'), Buffer.alloc(60 * 1024)).catch(() => undefined);
       await writeFile(join(small, 'filler2'), Buffer.alloc(16 * 1024)).catch(() => undefined); // to the last block
-      const r = await runCli(['put', ...flags(), '--checksum-file', sums, at(`${rdir}/f.bin`)], { stdin: randomBytes(10_000) });
+      const data = randomBytes(10_000);
+      const r = await runCli(['put', ...flags(), '--checksum-file', sums, at(`${rdir}/f.bin`)], { stdin: data });
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`scpipe: the transfer is done, but --checksum-file ${sums} could not be written: No space left on device\n`);
+      // The line is not lost with the file: hours of upload made it.
+      expect(r.stderr).toBe(`${sha(data)}  f.bin\nscpipe: the transfer is done, but --checksum-file ${sums} could not be written: No space left on device (its lines are above)\n`);
       expect(await readFile(sums, 'utf8')).toBe('the last run\n');
       expect((await readdir(small)).sort()).toEqual(['f.sha256', 'filler', 'filler2']);
       expect(await readdir(dir)).toEqual(['f.bin']);
