@@ -71,7 +71,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
     } else {
       const source = new ScpSource(served.channel, { signal: ctx.signal, trace, ackEndsAtEof: served.clientEnded });
       await source.start();
-      const host = ctx.jail.resolve(parsed.path);
+      const host = lostBytes(parsed.path) ? undefined : ctx.jail.resolve(parsed.path);
       const session = {
         sendFile: source.sendFile.bind(source),
         enterDirectory: source.enterDirectory.bind(source),
@@ -81,8 +81,9 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
       // The root has no name a client may see: in a ChrootDirectory OpenSSH
       // sends `D0755 0 ` (basename of "/" is empty), which sinks refuse; its
       // real basename would reveal the host's layout (docs/serve.md).
-      const paths = host === ctx.jail.root ? [] : [host];
-      if (paths.length === 0) {
+      const paths = host === ctx.jail.root || host === undefined ? [] : [host];
+      if (host === undefined) source.reportLocalError(new ScpipeError('ERR_UNSAFE_NAME', notUtf8(shown)));
+      else if (paths.length === 0) {
         // The client's own words, not hidden again (see openUploadTarget).
         source.reportLocalError(new ScpipeError('ERR_USAGE', `${shown}: cannot send the root directory by name; name the files or directories inside it`));
       }
@@ -108,6 +109,17 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   ctx.log(`${ctx.who} ${direction} ${shown} ${bytes} bytes ${problem === undefined ? 'ok' : `failed: ${problem}`}`);
 }
 
+// ssh2 decodes the exec command as UTF-8: bytes that are not (a latin-1
+// name from `scp -O`) arrive as U+FFFD, and a file would be stored, or sent,
+// under another name. Refused, as the SFTP side refuses such a path.
+function lostBytes(path: string): boolean {
+  return path.includes('\uFFFD');
+}
+
+function notUtf8(shown: string): string {
+  return `${shown}: path is not valid UTF-8 (scpipe serve cannot use its bytes unchanged)`;
+}
+
 // The local sink for an upload, or the refusal to send instead of the first
 // \0. OpenSSH's sink refuses there only for -d (verifydir, §4.1 step 1); we
 // also refuse uploads on a read-only server and targets whose path leads
@@ -116,6 +128,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
 async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promise<SinkHandler | string> {
   const display = escapeForTerminal(command.path);
   if (ctx.readOnly) return `${display}: read-only server`;
+  if (lostBytes(command.path)) return notUtf8(display);
   let target: string;
   try {
     target = ctx.jail.resolve(command.path);

@@ -1,12 +1,12 @@
 // `scpipe serve` against OpenSSH's own clients (scp -O, ssh) and against
 // scpipe: transfers, refusals, escape attempts, many clients at once.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CLI, runCli, startCli } from '../helpers/cli';
+import { CLI, runCli, shellQuote, startCli } from '../helpers/cli';
 import { startServe, type TestServe } from '../helpers/serve';
 import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
@@ -381,5 +381,29 @@ describe('serve keeps clients inside the root', () => {
     } finally {
       await ro.stop();
     }
+  });
+});
+
+// ssh2 hands serve the exec command decoded as UTF-8: `scp -O f
+// host:lat$'\xe9'` was stored as lat\u{fffd}, exit 0, and a download of
+// lat$'\xe9' sent the file lat\u{fffd}, another file. Both refused now.
+describe('serve with OpenSSH scp -O: a path that is not UTF-8', () => {
+  const scpRaw = (words: string): { status: number | null; stderr: string } =>
+    spawnSync('bash', ['-c', `exec scp -O -q ${shellQuote(serve.sshArgs())} ${words}`], { encoding: 'utf8', timeout: 30000 });
+
+  it('an upload to it is refused (exit 1), nothing stored', async () => {
+    await writeFile(join(local, 'f'), 'latin-1');
+    const r = scpRaw(`${shellQuote([join(local, 'f')])} "127.0.0.1:/up-lat$(printf '\\351')"`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('path is not valid UTF-8');
+    expect((await readdir(serve.root)).filter((n) => n.startsWith('up-lat'))).toEqual([]);
+  });
+
+  it('a download of it is refused (exit 1), not the file named with U+FFFD', async () => {
+    await writeFile(join(serve.root, 'down-lat\uFFFD'), 'another file');
+    const r = scpRaw(`"127.0.0.1:/down-lat$(printf '\\351')" ${shellQuote([join(local, 'got')])}`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('path is not valid UTF-8');
+    expect(await readdir(local)).toEqual([]);
   });
 });
