@@ -26,7 +26,11 @@ export function replyFromLine(line: Uint8Array): Reply {
   return { kind, message: Buffer.from(line.subarray(kind === 'unexpected' ? 0 : 1)).toString('utf8') };
 }
 
-type Pending = { kind: 'warning' | 'fatal' | 'unexpected'; parts: Buffer[]; length: number };
+// A message's first bytes, and its last ones once it outgrows MAX_LINE_BYTES
+// (`dropped` counts what went between): scp's "PATH: File name too long" for
+// a path near PATH_MAX keeps its reason, which comes last.
+type Pending = { kind: 'warning' | 'fatal' | 'unexpected'; parts: Buffer[]; length: number; tail: Buffer; dropped: number };
+const HEAD_BYTES = Math.floor(MAX_LINE_BYTES / 2);
 
 /** Incremental reply decoder. */
 export class ReplyDecoder {
@@ -45,7 +49,7 @@ export class ReplyDecoder {
           continue;
         }
         const kind = replyKind(byte);
-        this.pending = { kind, parts: [], length: 0 };
+        this.pending = { kind, parts: [], length: 0, tail: Buffer.alloc(0), dropped: 0 };
         // A stray line keeps its first byte as text; \1 and \2 drop theirs.
         if (kind !== 'unexpected') i += 1;
         continue;
@@ -56,9 +60,10 @@ export class ReplyDecoder {
       i = end;
       if (nl !== -1) {
         i += 1;
-        const { kind, parts } = this.pending;
+        const kind = this.pending.kind;
+        const message = this.text();
         this.pending = undefined;
-        this.ready.push({ kind, message: Buffer.concat(parts).toString('utf8') });
+        this.ready.push({ kind, message });
       }
     }
   }
@@ -75,17 +80,29 @@ export class ReplyDecoder {
 
   /** The text of an unfinished message line (for errors at EOF). */
   partialText(): string {
-    return this.pending ? Buffer.concat(this.pending.parts).toString('utf8') : '';
+    return this.pending ? this.text() : '';
   }
 
-  // Keeps at most one line's worth of message: a peer that never sends a
-  // newline must not grow our memory (docs/protocol.md §8).
+  private text(): string {
+    const p = this.pending!;
+    const head = Buffer.concat(p.parts).toString('utf8');
+    if (p.tail.length === 0) return head;
+    return `${head}${p.dropped > 0 ? ` [${p.dropped} bytes left out] ` : ''}${p.tail.toString('utf8')}`;
+  }
+
+  // Keeps at most one line's worth of message, its head and its tail: a peer
+  // that never sends a newline must not grow our memory (docs/protocol.md §8).
   private keep(bytes: Uint8Array): void {
     const p = this.pending!;
-    const room = MAX_LINE_BYTES - p.length;
-    if (room <= 0 || bytes.length === 0) return;
-    const taken = Buffer.from(bytes.subarray(0, room));
+    const room = HEAD_BYTES - p.length;
+    if (bytes.length === 0) return;
+    const taken = Buffer.from(bytes.subarray(0, Math.max(0, room)));
     p.parts.push(taken);
     p.length += taken.length;
+    if (taken.length === bytes.length) return;
+    const tail = Buffer.concat([p.tail, bytes.subarray(taken.length)]);
+    const keep = MAX_LINE_BYTES - HEAD_BYTES;
+    p.dropped += Math.max(0, tail.length - keep);
+    p.tail = tail.length > keep ? Buffer.from(tail.subarray(tail.length - keep)) : tail;
   }
 }

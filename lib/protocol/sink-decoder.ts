@@ -23,6 +23,9 @@ import type { SinkEvent } from './sink-types';
 import { replyFromLine, type Reply } from './replies';
 import { remoteError } from './session-errors';
 
+// A \1/\2 message line may be this many times maxLine: a PATH_MAX path and its reason, with room.
+const MESSAGE_LINES = 8;
+
 /** What the decoder expects next. */
 export type SinkDecoderState = 'record' | 'data' | 'status';
 
@@ -111,7 +114,7 @@ export class SinkDecoder {
     const head = this.queue.peek();
     if (head === undefined) return undefined;
     if (head === NL) throw protocolError('unexpected <newline>');
-    const line = this.line('header line too long');
+    const line = this.line('header line too long', this.limitFor(head));
     if (!line) return undefined;
     const wasFirst = this.first;
     this.first = false;
@@ -138,7 +141,7 @@ export class SinkDecoder {
       this.queue.take(1);
       reply = { kind: 'ok' };
     } else {
-      const line = this.line('reply line too long');
+      const line = this.line('reply line too long', this.limitFor(head));
       if (!line) return undefined;
       reply = replyFromLine(line);
     }
@@ -146,14 +149,21 @@ export class SinkDecoder {
     return { kind: 'status', reply };
   }
 
+  // A \1 or \2 line is the remote's error: scp's `PATH: strerror` for a path
+  // near PATH_MAX (4 KiB) is longer than a record may be, and was said as
+  // "protocol error: … line too long" instead of its reason.
+  private limitFor(first: number): number {
+    return first === 1 || first === 2 ? this.maxLine * MESSAGE_LINES : this.maxLine;
+  }
+
   // Takes one whole line without its `\n`, or returns undefined while it is
   // incomplete. Looks no further than `maxLine` bytes, so a peer that never
   // sends a newline fails as soon as that is certain.
-  private line(tooLong: string): Buffer | undefined {
-    const nl = this.queue.indexOf(NL, this.scanned, this.maxLine);
+  private line(tooLong: string, limit: number): Buffer | undefined {
+    const nl = this.queue.indexOf(NL, this.scanned, limit);
     if (nl === -1) {
-      this.scanned = Math.min(this.queue.length, this.maxLine);
-      if (this.queue.length >= this.maxLine) throw protocolError(tooLong);
+      this.scanned = Math.min(this.queue.length, limit);
+      if (this.queue.length >= limit) throw protocolError(tooLong);
       return undefined;
     }
     this.scanned = 0;

@@ -40,10 +40,28 @@ describe('ReplyDecoder (docs/protocol.md §3)', () => {
   it('keeps at most one line of a message that never ends (bounded memory)', () => {
     const d = new ReplyDecoder();
     for (let i = 0; i < 1000; i++) d.push(Buffer.alloc(10000, 0x41));
-    expect(d.partialText().length).toBe(2047);
+    const shown = `${'A'.repeat(1023)} [${10_000_000 - 2047} bytes left out] ${'A'.repeat(1024)}`;
+    expect(d.partialText()).toBe(shown);
     d.push(Buffer.from('\n\0'));
-    expect(d.shift()).toEqual({ kind: 'unexpected', message: 'A'.repeat(2047) });
+    expect(d.shift()).toEqual({ kind: 'unexpected', message: shown });
     expect(d.shift()).toEqual({ kind: 'ok' });
+  });
+
+  // scp's message for a path near PATH_MAX (4 KiB) was cut after 2047 bytes,
+  // inside the path: the reason, which comes last, was lost.
+  it('keeps the end of a long message, where scp puts the reason', () => {
+    const path = `/${'d'.repeat(100)}`.repeat(40);
+    const d = new ReplyDecoder();
+    for (const b of Buffer.from(`\x01scp: ${path}/f: File name too long\n`)) d.push(Buffer.from([b]));
+    const m = d.shift();
+    expect(m).toMatchObject({ kind: 'warning', message: expect.stringMatching(/^scp: \/d{100}\/.* \[\d+ bytes left out\] .*\/f: File name too long$/) });
+    expect(Buffer.byteLength((m as { message: string }).message)).toBeLessThan(2100);
+  });
+
+  it('a message of exactly 2047 bytes is kept whole', () => {
+    const d = new ReplyDecoder();
+    d.push(Buffer.from(`\x01${'B'.repeat(2047)}\n`));
+    expect(d.shift()).toEqual({ kind: 'warning', message: 'B'.repeat(2047) });
   });
 
   it('treats shell noise before the first ack as a stray line', () => {

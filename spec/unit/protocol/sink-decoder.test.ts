@@ -263,7 +263,16 @@ describe('SinkDecoder: hostile sources', () => {
   it('honours a smaller maxLine, for lines and status messages', () => {
     fails('C0644 1 abcdefgh\n', 'ERR_PROTOCOL', 'protocol error: header line too long', { maxLine: 16 });
     expect(decode([Buffer.from('C0644 1 abcdefg\n')], { maxLine: 16 }).log).toEqual([C(0o644, 1n, 'abcdefg')]);
-    fails('C0644 1 f\nx\x01scp: 0123456789\n', 'ERR_PROTOCOL', 'protocol error: reply line too long', { maxLine: 16 });
+    fails(`C0644 1 f\nx\x01scp: ${'0'.repeat(16 * 8)}\n`, 'ERR_PROTOCOL', 'protocol error: reply line too long', { maxLine: 16 });
+  });
+
+  // scp's "PATH: File name too long" for a path near PATH_MAX is over 4 KiB:
+  // it was "protocol error: header line too long", its reason lost.
+  it('takes a \\1 or \\2 message of up to 8 lines, as the remote\'s error, not a protocol error', () => {
+    const message = `scp: /${'d'.repeat(4100)}: File name too long`;
+    expect(decode([Buffer.from(`\x01${message}\n`)]).log).toEqual([warning(message)]);
+    expect(decode([Buffer.from(`C0644 1 f\nx\x01${message}\n`)]).log.at(-1)).toEqual({ status: { kind: 'warning', message } });
+    fails(`\x02${'e'.repeat(MAX_LINE_BYTES * 8)}\n`, 'ERR_PROTOCOL', 'protocol error: header line too long');
   });
 
   it('keeps \\1 lines raw in the record (escaping is for display)', () => {
