@@ -23,7 +23,7 @@ import { putParts } from './parts/put-parts';
 import { spoolable, type PutInput, type PutOptions, type PutResult } from './put-types';
 import { linkedController } from '../util/abort';
 import { refuseExisting, refuseTooLong } from './scp-exists';
-import { longNameBytes } from '../protocol/name-max';
+import { whyTooLong } from '../protocol/name-max';
 import { readBackScp, readBackSet } from './read-back';
 import { hashedFirst } from '../util/hashed-first';
 
@@ -115,7 +115,7 @@ export async function putOverChannel(
   clear?.catch((err: unknown) => inner.abort(asScpipeError(err)));
   // A name too long for the remote: said now, not after the whole stream is spooled.
   const file = remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath;
-  const fits = refuseTooLong(open, longNameBytes(file) === undefined && opts.name !== undefined ? `${remotePath}/${name}` : file, role);
+  const fits = refuseTooLong(open, whyTooLong(file) === undefined && opts.name !== undefined ? `${remotePath}/${name}` : file, role);
   fits.catch((err: unknown) => inner.abort(asScpipeError(err)));
 
   let spooled: Spool | undefined;

@@ -11,7 +11,7 @@ import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel } from './connection';
 import { getOverChannel } from './get';
 import { scpRefusalHint } from './protocol-choice';
-import { isNameTooLong, longNameBytes, nameTooLongError } from '../protocol/name-max';
+import { isNameTooLong, nameTooLongError, whyTooLong } from '../protocol/name-max';
 
 /** What a remote path is, as `scp -f` tells it. */
 export type RemoteKind = 'file' | 'missing' | 'not-a-file';
@@ -76,11 +76,11 @@ export function existsError(path: string): ScpipeError {
 
 /**
  * ERR_REMOTE when the remote says `path` is too long a name (name-max.ts):
- * asked only of a path with a component over NAME_MAX, as scp -t would say
+ * asked only of a path with a name over NAME_MAX or over PATH_MAX, as scp -t would say
  * it only at the header, after the whole stream. Any other answer passes.
  */
 export async function refuseTooLong(open: OpenChannel, path: string, opts: RemoteCommandOptions & { signal?: AbortSignal }): Promise<void> {
-  if (longNameBytes(path) === undefined) return;
+  if (whyTooLong(path) === undefined) return;
   try {
     await scpFileSize(open, path, opts);
   } catch (err) {

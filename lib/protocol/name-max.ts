@@ -9,10 +9,15 @@ import { escapeForTerminal } from '../util/escape';
 
 export const NAME_MAX = 255;
 
-/** The bytes of the longest component of `path` when over NAME_MAX, else undefined. */
-export function longNameBytes(path: string): number | undefined {
+// Linux's PATH_MAX counts the NUL: a path of 4096 bytes is too long.
+const PATH_MAX = 4096;
+
+/** Why `path` may be too long for the remote (a name over NAME_MAX, a path over PATH_MAX), else undefined. */
+export function whyTooLong(path: string): string | undefined {
   const longest = Math.max(...path.split('/').map((part) => Buffer.byteLength(part)));
-  return longest > NAME_MAX ? longest : undefined;
+  if (longest > NAME_MAX) return `a name of ${longest} bytes; most file systems take at most ${NAME_MAX}`;
+  const bytes = Buffer.byteLength(path);
+  return bytes >= PATH_MAX ? `a path of ${bytes} bytes; Linux takes at most ${PATH_MAX - 1}` : undefined;
 }
 
 /** True when `err` is the remote refusing a name as too long (scp's strerror, or sftp-server's "Bad message" for a long one: status.ts). */
@@ -22,7 +27,7 @@ export function isNameTooLong(err: unknown): boolean {
 
 /** The error of a remote that refused `path` (told by `what`, e.g. "the parts set's names") as too long. */
 export function nameTooLongError(path: string, err: unknown, what = 'its name'): ScpipeError {
-  const bytes = longNameBytes(path);
-  const size = bytes === undefined ? '' : ` (${bytes} bytes; most file systems take at most ${NAME_MAX})`;
+  const why = whyTooLong(path);
+  const size = why === undefined ? '' : ` (${why})`;
   return new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: File name too long${size}: the remote refused ${what}; nothing was sent: give a shorter name`, { path, cause: err });
 }

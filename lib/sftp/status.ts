@@ -5,7 +5,7 @@
 import { ScpipeError, type ScpipeErrorCode } from '../errors';
 import { escapeForTerminal, peerText } from '../util/escape';
 import { STATUS } from '../server/sftp/wire';
-import { NAME_MAX, longNameBytes } from '../protocol/name-max';
+import { whyTooLong } from '../protocol/name-max';
 
 /** SSH_FX_* of SFTP v3: one table, shared with the server's wire codec. */
 export const SFTP_STATUS = STATUS;
@@ -38,9 +38,9 @@ export function sftpError(err: unknown, what: string, path: string): ScpipeError
     return new ScpipeError('ERR_LOST_CONNECTION', `${shownPath}: ${what}: the SFTP session ended (${text})`, { path, cause: err });
   }
   // sftp-server's word for ENAMETOOLONG (and EINVAL): said as what it most likely is.
-  const bytes = status === SFTP_STATUS.BAD_MESSAGE ? longNameBytes(path) : undefined;
-  if (bytes !== undefined) {
-    return new ScpipeError('ERR_REMOTE', `${shownPath}: ${what}: File name too long (a name of ${bytes} bytes, most file systems take at most ${NAME_MAX}; the server said "${text}")`, { path, remoteMessage: text, sftpStatus: status, cause: err });
+  const why = status === SFTP_STATUS.BAD_MESSAGE ? whyTooLong(path) : undefined;
+  if (why !== undefined) {
+    return new ScpipeError('ERR_REMOTE', `${shownPath}: ${what}: File name too long (${why}; the server said "${text}")`, { path, remoteMessage: text, sftpStatus: status, cause: err });
   }
   const code = CODES[status] ?? 'ERR_REMOTE';
   return new ScpipeError(code, `${shownPath}: ${what}: ${text}`, { path, remoteMessage: text, sftpStatus: status, cause: err });
