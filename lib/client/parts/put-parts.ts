@@ -27,6 +27,7 @@ import { checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
 import { changedSince, conflictError, manifestStamp, type Stamp } from './concurrent-set';
 import { isNameTooLong } from '../../protocol/name-max';
+import { refuseDirectorySet } from './set-not-dir';
 
 /** One confirmed part, for -v and the result. */
 export interface PartReport {
@@ -175,7 +176,12 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // a failure of the run (a producer that fails at once) does not stop it.
     else {
       const path = manifestName(`${dir}${name}`);
-      earlier = manifestStamp(conn, protocol.now, path, { ...opts, signal: opts.signal ?? new AbortController().signal });
+      const lookup = { ...opts, signal: opts.signal ?? new AbortController().signal };
+      // One lookup after the other, both before any part's channel opens.
+      earlier = manifestStamp(conn, protocol.now, path, lookup).then(async (stamp) => {
+        await refuseDirectorySet(conn, protocol.now, `${dir}${name}`, lookup);
+        return stamp;
+      });
       // A name too long for the remote: said now, not once the first part is cut.
       earlier.catch(fail);
       replacing = earlier.then((stamp) => {
@@ -240,7 +246,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // Refused by the check above: nothing was sent. A part's SFTP rename refused later (a name made meanwhile) is a set left incomplete.
     if (isScpipeError(first, 'ERR_EXISTS') && !checked) throw first;
     if (isScpipeError(first, 'ERR_CONFLICT')) throw first;
-    if (isNameTooLong(first) && reports.length === 0 && cutShort.length === 0) throw first; // no name of the set could be made
+    // No name of the set could be made, or the set was named as a directory: nothing was sent.
+    if ((isNameTooLong(first) || isScpipeError(first, 'ERR_USAGE')) && reports.length === 0 && cutShort.length === 0) throw first;
     // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
     const refused = scpRefusalHint(first, opts.protocol);
     if (refused !== first && !opts.signal?.aborted) throw refused;
