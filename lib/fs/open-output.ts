@@ -4,12 +4,13 @@
 // and renamed over it only once complete (output-file.ts). Used by the local
 // sink for each file of a download, and by `get --output`.
 import { constants, type Stats } from 'node:fs';
-import { access, lstat } from 'node:fs/promises';
+import { access, lstat, readlink } from 'node:fs/promises';
 import type { ReceivedTimes } from '../protocol/sink-types';
 import { openFd } from './fd';
 import { receivedMode, replacedMode } from './modes';
 import { OutputFile } from './output-file';
 import { errnoCode, pathError } from './strerror';
+import { isDescriptorLink } from './target';
 import { createTempFile } from './temp-file';
 
 /** How the file is to be stored. */
@@ -38,6 +39,11 @@ export async function openOutputFile(path: string, opts: OutputFileOptions): Pro
   // file beside it would take every byte before its rename failed.
   if (existing === undefined && path.endsWith('/')) return { error: `${path}: No such file or directory` };
   const common = { path, size: opts.size, onDone: opts.onDone };
+  if (existing?.isSymbolicLink() && !opts.regularOnly && (await isDescriptorLinkAt(path))) {
+    // /dev/stdout to a pipe (target.ts): written in place, through the link.
+    const fd = await openFd(path, constants.O_WRONLY).catch((err: unknown) => pathError(path, err));
+    return typeof fd === 'string' ? { error: fd } : new OutputFile({ ...common, fd });
+  }
   if (existing?.isSymbolicLink()) return { error: `${path}: is a symbolic link (not followed)` };
   if (existing?.isDirectory()) return { error: `${path}: Is a directory` };
   if (existing && !existing.isFile() && opts.regularOnly) return { error: `${path}: not a regular file` };
@@ -60,6 +66,11 @@ export async function openOutputFile(path: string, opts: OutputFileOptions): Pro
     return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
   }
   return new OutputFile({ ...common, tempPath: temp.path, fd: temp.fd, mode, times: opts.times });
+}
+
+async function isDescriptorLinkAt(path: string): Promise<boolean> {
+  const text = await readlink(path).catch(() => undefined);
+  return text !== undefined && (await isDescriptorLink(path, text));
 }
 
 /** lstat(), undefined when missing, or the error text. */

@@ -10,6 +10,18 @@ import { strerror } from './strerror';
 /** Symlink hops we follow through one chain (Linux's limit, MAXSYMLINKS). */
 const MAX_HOPS = 40;
 
+// A descriptor's link (/proc/PID/fd/N, where /dev/stdout and /dev/fd/N lead):
+// open() goes to the open file itself, whatever the link's text says, and for a
+// pipe or socket that text ("pipe:[1234]") is no path at all.
+const DESCRIPTOR_DIR = /^\/proc\/(?:\d+|self|thread-self)(?:\/task\/\d+)?\/fd$/;
+
+/** Whether the link `path` (its text: `text`) is a descriptor's that names no file: open() follows it, readlink() cannot. */
+export async function isDescriptorLink(path: string, text: string): Promise<boolean> {
+  if (posix.isAbsolute(text)) return false;
+  const dir = await realpath(posix.dirname(path)).catch(() => undefined); // /dev/fd is /proc/self/fd
+  return dir !== undefined && DESCRIPTOR_DIR.test(dir);
+}
+
 /** Where the sink writes: into `path` (a directory) or to `path` itself. */
 export interface ResolvedTarget {
   path: string;
@@ -47,6 +59,7 @@ export function stripTrailingSlashes(path: string): string {
  * (it must exist, as for open()) and only its last name is kept. `onHop` sees
  * each of those real directories before anything in it is looked at, so a
  * caller can refuse one by throwing (the server's jail: outside its root).
+ * A descriptor's link to a pipe or socket is itself the end (isDescriptorLink).
  * Rejects with open()'s errno: ENOENT or ENOTDIR for a missing directory,
  * EISDIR for a link ending in `/`, `.` or `..`, ELOOP for a long chain.
  */
@@ -57,6 +70,7 @@ export async function followLinks(path: string, onHop?: (dir: string) => void): 
     if (!st?.isSymbolicLink()) return cur;
     if (hops >= MAX_HOPS) throw errnoError('ELOOP', path);
     const to = await readlink(cur);
+    if (await isDescriptorLink(cur, to)) return cur;
     const raw = posix.isAbsolute(to) ? to : `${posix.dirname(cur)}/${to}`;
     const dir = await realpath(posix.dirname(raw));
     onHop?.(dir);

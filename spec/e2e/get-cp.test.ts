@@ -212,6 +212,23 @@ describe('scpipe get', () => {
     expect((await sh('', ['--output', '/dev/null'])).status).toBe(0);
     expect((await sh('>&-', ['--output', '/dev/null'])).status).toBe(0);
   });
+
+  // /dev/stdout leads to /proc/PID/fd/1, whose link text for a pipe is
+  // "pipe:[N]", no path: open() goes to the pipe itself, as scp -O's does.
+  it('--output /dev/stdout, /dev/fd/1 and cp host:f /dev/stdout write into the pipe stdout is', async () => {
+    const data = randomBytes(300000);
+    const file = join(await userDir(sshd.user, 'piped'), 'piped.bin');
+    await writeFile(file, data);
+    await chmod(file, 0o644);
+    const source = remote(sshd, sshd.user, file);
+    for (const protocol of ['-O', '-s']) {
+      for (const args of [['get', '--output', '/dev/stdout', source], ['get', '--output', '/dev/fd/1', source], ['cp', source, '/dev/stdout']]) {
+        const cmd = `${shellQuote([process.execPath, CLI, args[0]!, protocol, ...userFlags(), ...args.slice(1)])} | sha256sum; echo "status=\${PIPESTATUS[0]}"`;
+        const r = await runProgram('bash', ['-c', cmd], '', { env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
+        expect({ args, protocol, stderr: r.stderr, stdout: r.stdout }).toEqual({ args, protocol, stderr: '', stdout: `${sha(data)}  -\nstatus=0\n` });
+      }
+    }
+  });
 });
 
 async function makeTree(root: string, owner?: { uid: number; gid: number }): Promise<void> {
