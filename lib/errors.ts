@@ -27,7 +27,7 @@ export type ScpipeErrorCode =
   | 'ERR_CHECKSUM' // a part of a parts set, or the whole stream, does not match its manifest
   | 'ERR_NO_SUCH_FILE' // the remote file or its directory does not exist (SFTP's status, or scp's strerror)
   | 'ERR_PERMISSION_DENIED' // the server refused access (SFTP's status, or scp's strerror)
-  | 'ERR_NO_SPACE' // the remote file system is full (scp's strerror; over SFTP told by statvfs after a failed write)
+  | 'ERR_NO_SPACE' // the remote file system is full (scp's strerror; over SFTP told by statvfs after a failed open, mkdir or write)
   | 'ERR_PROTOCOL_REFUSED' // the server refused the protocol asked for (--protocol sftp or scp)
   | 'ERR_EXISTS' // --no-clobber: the remote file is there already
   | 'ERR_CONFLICT' // another run stored a parts set of the same name while this one sent its parts

@@ -80,7 +80,7 @@ export async function putSftp(
       throw new ScpipeError((err as ScpipeError).code, `${(err as ScpipeError).message}; an empty temporary file may be left in ${escapeForTerminal(paths.temp)}`, { ...(err as ScpipeError), cause: err });
     }
     throw isScpipeError(err) ? missingDirectory(asTarget(err, paths.temp, paths.target), paths.target) : err;
-  });
+  }).catch(async (err: unknown) => { throw await explainNoSpace(first.session, paths.temp, paths.target, err); });
   let lanes: WriteLane[] = [{ session: first.session, handle }];
   let writer: PipelinedWriter | undefined;
   let source: PieceSource | undefined;

@@ -141,7 +141,7 @@ export class SftpTreeWriter implements SourceSession {
       await this.session.mkdir(path, { mode: (mode & this.modeBits) | 0o300 }).catch(async (err: unknown) => {
         // SFTP v3 has no "exists" status: an existing directory is used as it is.
         const st = await this.session.stat(path).catch(() => undefined);
-        if (!st) throw err;
+        if (!st) throw await explainNoSpace(this.session, path, path, err);
         if (!st.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: Not a directory`, { path });
         created = false;
       });

@@ -23,6 +23,16 @@ export interface SftpLimits {
 
 // Without limits@openssh.com: the 32 KiB of data every server must take
 // (draft-ietf-secsh-filexfer-02 asks servers to take at least 32768 bytes).
+/** What statvfs@openssh.com says of a remote file system. */
+export interface RemoteFileSystem {
+  freeBytes: number;
+  /** undefined where the file system counts none (btrfs, vfat say 0 of 0). */
+  freeInodes?: number;
+  readOnly: boolean;
+}
+
+const ST_RDONLY = 1n; // statvfs(3)'s f_flag bit
+
 const FALLBACK_LEN = 32 * 1024;
 // The most a request carries whatever limits@openssh.com says: OpenSSH's
 // SFTP_MAX_MSG_LENGTH - 1024 (sftp-client.c). Larger reads come back in
@@ -229,13 +239,17 @@ export class SftpSession {
     });
   }
 
-  /** statvfs@openssh.com: free bytes for an unprivileged user, or undefined when not offered. */
-  async freeBytes(path: string): Promise<number | undefined> {
+  /** statvfs@openssh.com (ssh2 names its fields `f_…`): room for an unprivileged user, or undefined when not offered. */
+  async fileSystem(path: string): Promise<RemoteFileSystem | undefined> {
     if (!this.has('statvfs@openssh.com')) return undefined;
-    const info = await this.call<{ bavail: number; frsize: number }>('statvfs', path, (done) =>
+    const info = await this.call<Record<'f_bavail' | 'f_frsize' | 'f_files' | 'f_favail' | 'f_flag', number | bigint>>('statvfs', path, (done) =>
       this.raw.ext_openssh_statvfs(path, done),
     );
-    return Number(info.bavail) * Number(info.frsize);
+    return {
+      freeBytes: Number(info.f_bavail) * Number(info.f_frsize),
+      freeInodes: Number(info.f_files) > 0 ? Number(info.f_favail) : undefined,
+      readOnly: (BigInt(info.f_flag) & ST_RDONLY) !== 0n,
+    };
   }
 
   /** The round trip of the cheapest request (the best of `tries` `stat .`), in ms. */

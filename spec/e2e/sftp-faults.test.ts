@@ -3,7 +3,7 @@
 // and back down byte-exact.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chown, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -81,4 +81,31 @@ describe('several hundred MB over SFTP', () => {
     expect(down.stdout.length).toBe(size);
     expect(sha(down.stdout)).toBe(expected);
   }, 600_000);
+});
+
+describe('a read-only or inode-less remote file system over SFTP', () => {
+  // sftp-server says EROFS and ENOSPC at open() or mkdir() as a bare
+  // "Failure"; scp -t says "Read-only file system", "No space left on device".
+  // User sees the cause from statvfs, exit 1; nothing is left remotely.
+  it.each([
+    ['read-only', 'ro,size=1m', 'the remote file system is read-only'],
+    ['out of inodes', 'nr_inodes=1,size=64m', 'no space left on the remote file system: no free inodes'],
+  ])('%s: put and cp -r say so, not "open: Failure"', async (_, options, said) => {
+    const dir = await userDir(sshd.sftp, 'fs-flags');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `${options},uid=${sshd.sftp.uid},gid=${sshd.sftp.gid}`, 'tmpfs', dir]);
+    const local = await mkdtemp(join(tmpdir(), 'scpipe-test-fsflags-'));
+    try {
+      const rdir = remotePath(sshd.sftp, dir);
+      const put = await runCli(['put', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${rdir}/f.bin`)], { stdin: Buffer.alloc(MiB), timeoutMs: 60_000 });
+      expect(put).toMatchObject({ status: 1, stderr: `scpipe: ${rdir}/f.bin: ${said} (${rdir}/f.bin: open: Failure)\n` });
+      await mkdir(join(local, 'tree'));
+      await writeFile(join(local, 'tree', 'x'), 'x');
+      const cp = await runCli(['cp', '-r', ...sshFlags(sshd, sshd.sftp), join(local, 'tree'), remote(sshd, sshd.sftp, `${rdir}/`)], { timeoutMs: 60_000 });
+      expect(cp).toMatchObject({ status: 1, stderr: `scpipe: ${rdir}/tree: ${said} (${rdir}/tree: mkdir: Failure)\n` });
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      execFileSync('umount', [dir]);
+      await rm(local, { recursive: true, force: true });
+    }
+  });
 });
