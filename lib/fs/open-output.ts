@@ -65,7 +65,7 @@ export async function openOutputFile(path: string, opts: OutputFileOptions): Pro
   } catch (err) {
     return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
   }
-  return new OutputFile({ ...common, tempPath: temp.path, fd: temp.fd, mode, times: opts.times });
+  return new OutputFile({ ...common, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, times: opts.times });
 }
 
 async function isDescriptorLinkAt(path: string): Promise<boolean> {

@@ -28,6 +28,12 @@ export interface OutputPlan {
   fd: number;
   /** Mode to set before the rename; undefined to leave the mode alone. */
   mode?: number;
+  /**
+   * -p: a mode that cannot be set is an error, as for scp -p and cp -p.
+   * Without it the mode only undoes the private temp file's 0600, and a file
+   * system without modes (FAT: chmod fails) keeps its own, as scp's would.
+   */
+  modeRequired?: boolean;
   /** Times to set once the source's status byte was \0 (-p). */
   times?: ReceivedTimes;
   /** The announced size: anything else is not stored. */
@@ -95,7 +101,9 @@ export class OutputFile implements FileWriter {
     if (this.writeError === undefined && result.ok) {
       // After the data: a write by a non-root owner would clear setuid again.
       if (this.plan.mode !== undefined) {
-        await fchmodFd(fd, this.plan.mode).catch((err: unknown) => (problem ??= `${path}: set mode: ${strerror(err)}`));
+        await fchmodFd(fd, this.plan.mode).catch((err: unknown) => {
+          if (this.plan.modeRequired) problem ??= `${path}: set mode: ${strerror(err)}`;
+        });
       }
       const times = this.plan.times && utimesArgs(this.plan.times);
       if (times) {
