@@ -20,7 +20,7 @@ export DEBIAN_FRONTEND=noninteractive
 # for the terminal tests; util-linux: setsid(1) (no terminal) and setpriv(1)
 # (a test run as an ordinary account); curl: a libssh2 client of `scpipe serve`;
 # fusefat, dosfstools: a FAT image mounted without the kernel's vfat module
-# (get-vfat.test.ts; skipped without /dev/fuse).
+# (get-vfat.test.ts, which also needs /dev/fuse).
 PACKAGES=(openssh-server openssh-client gcc libc6-dev python3 bsdutils util-linux curl fusefat dosfstools)
 
 # Only hit the network when something is actually missing.
