@@ -10,13 +10,21 @@ export function withSpoolFullHint(err: unknown): unknown {
   if (!isScpipeError(err, 'ERR_SPOOL')) return err;
   const code = (err.cause as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !FULL.has(code)) return err;
+  const past = code === 'EFBIG'
+    ? 'each a file of its own; or give --spool-dir on a file system that holds a file of the whole stream (FAT holds at most 4 GiB; see also ulimit -f)'
+    : 'with bounded disk; or give --spool-dir on a larger disk';
   return new ScpipeError(
     'ERR_SPOOL',
-    `${err.message}; nothing was sent: over SCP the whole stream is spooled before it goes. ` +
-      '--part-size (e.g. 1G) sends it in parts as it comes, with bounded disk; or give --spool-dir on a larger disk',
+    `${err.message}; nothing was sent: over SCP the whole stream is spooled before it goes. --part-size (e.g. 1G) sends it in parts as it comes, ${past}`,
     { path: err.path, bytes: err.bytes, cause: err.cause },
   );
 }
+
+// EFBIG: the file system's largest file (FAT: 4 GiB), or `ulimit -f`, not its room.
+const PART_TOO_LARGE = {
+  get: 'a part is larger than the largest file the spool directory\'s file system holds (FAT: 4 GiB; see also ulimit -f): give --spool-dir on another file system',
+  put: 'a part is larger than the largest file the spool directory\'s file system holds (FAT: 4 GiB; see also ulimit -f): give a smaller --part-size, or --spool-dir on another file system',
+};
 
 // What the parts held in the spool directory are, and how to give them room.
 const PARTS_HELD = {
@@ -31,5 +39,5 @@ export function withPartsSpoolFullHint(err: unknown, role: 'get' | 'put'): unkno
   const spool = isScpipeError(err.cause, 'ERR_SPOOL') ? err.cause : err;
   const code = (spool.cause as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !FULL.has(code)) return err;
-  return new ScpipeError('ERR_SPOOL', `${err.message}; ${PARTS_HELD[role]}`, { ...err, cause: err.cause });
+  return new ScpipeError('ERR_SPOOL', `${err.message}; ${(code === 'EFBIG' ? PART_TOO_LARGE : PARTS_HELD)[role]}`, { ...err, cause: err.cause });
 }

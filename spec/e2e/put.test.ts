@@ -1,7 +1,7 @@
 // `scpipe put` end to end: the built CLI against a real OpenSSH sshd, through
 // the rssh-restricted account (ForceCommand wrapper, docs/protocol.md §6).
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -360,6 +360,17 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  // A FAT spool disk stops a file at 4 GiB (EFBIG), as `ulimit -f` does
+  // here: more room on that disk would not help, a file system that holds
+  // larger files would. User sees that, exit 1; nothing left on either side.
+  it('a spool past the largest file its file system holds (EFBIG) says so, not "a larger disk"', async () => {
+    const cmd = `ulimit -f 1024; head -c ${4 << 20} /dev/zero | ${shellQuote([process.execPath, CLI, 'put', ...sshFlags(sshd, sshd.rssh), '--spool-dir', spoolDir(), '--memory', '0', remote(sshd, sshd.rssh, `${dir}/big.bin`)])}`;
+    const r = runOnBash(cmd);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^scpipe: cannot write spool file in ${spoolDir()}: File too large \\(wrote 1 MiB\\); nothing was sent: over SCP the whole stream is spooled before it goes\\. --part-size \\(e\\.g\\. 1G\\) sends it in parts as it comes, each a file of its own; or give --spool-dir on a file system that holds a file of the whole stream \\(FAT holds at most 4 GiB; see also ulimit -f\\)\n$`));
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('SIGINT while sending: exit 130, and the remote file is said to be cut short', async () => {
     const endless = endlessInput();
     try {
@@ -432,4 +443,9 @@ function newSpoolNames(before: string[]): string[] {
 /** True when process `pid` holds a spool file in `dir` open. */
 function holdsSpoolFile(pid: number, dir: string): boolean {
   return openSpoolFilesIn(dir, pid).length > 0;
+}
+
+// `bash -c CMD` as the CLI runs: its exit status and stderr.
+function runOnBash(cmd: string): { status: number | null; stderr: string } {
+  return spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
 }
