@@ -241,12 +241,18 @@ async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unkno
     return new ScpipeError(failure.code, `${failure.message}; ${left}`, { ...failure, cause: failure });
   }
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp).catch(() => undefined)));
+  let kept: unknown;
   if (!keep) await live.session.unlink(paths.temp).then(
     () => log?.(`sftp: removed ${escapeForTerminal(paths.temp)}`),
-    (err: unknown) => log?.(`sftp: could not remove ${escapeForTerminal(paths.temp)}: ${(err as Error).message}`),
+    (err: unknown) => {
+      log?.(`sftp: could not remove ${escapeForTerminal(paths.temp)}: ${(err as Error).message}`);
+      if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) kept = err; // a file system gone read-only keeps it
+    },
   );
   for (const l of lanes) l.session.end();
-  return failure;
+  if (kept === undefined || !isScpipeError(failure)) return failure;
+  onLeftBehind?.(paths.temp);
+  return new ScpipeError(failure.code, `${failure.message}; the partial upload is left in ${escapeForTerminal(paths.temp)} (removing it failed: ${(kept as Error).message})`, { ...failure, cause: failure });
 }
 
 // Creating a new name ('wx') finds no such file only for its directory; sftp-server

@@ -127,9 +127,10 @@ export class SftpTreeWriter implements SourceSession {
       const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : await explainNoSpace(this.session, temp, path, caught);
       // put's rename() names the temporary file when it removed the old target but could not rename: it stays.
       const kept = isScpipeError(err) && err.message.includes('the upload is whole in');
-      if (opened && !kept) await this.removeTemp(handle, temp, err);
+      const stayed = opened && !kept ? await this.removeTemp(handle, temp, err) : undefined;
       if (isFatal(err)) throw err;
-      this.reportLocalError(asTarget(err as ScpipeError, temp, path));
+      const said = asTarget(err as ScpipeError, temp, path);
+      this.reportLocalError(stayed === undefined ? said : new ScpipeError(said.code, `${said.message}; the partial upload is left in ${escapeForTerminal(temp)} (removing it failed: ${stayed})`, { ...said, cause: said }));
       return false;
     }
   }
@@ -200,15 +201,16 @@ export class SftpTreeWriter implements SourceSession {
     }
   }
 
-  private async removeTemp(handle: Buffer | undefined, temp: string, why: unknown): Promise<void> {
+  // Undefined, or why the temporary file stays though the session is alive (a file system gone read-only).
+  private async removeTemp(handle: Buffer | undefined, temp: string, why: unknown): Promise<string | undefined> {
     if (this.session.ended) {
       this.opts.onLeftBehind?.(temp);
-      return;
+      return undefined;
     }
     if (handle) await this.session.close(handle, temp).catch(() => undefined);
-    await this.session.unlink(temp).then(
-      () => this.opts.trace?.(`sftp: removed ${escapeForTerminal(temp)} (${(why as Error).message})`),
-      () => undefined, // already renamed
+    return this.session.unlink(temp).then(
+      () => void this.opts.trace?.(`sftp: removed ${escapeForTerminal(temp)} (${(why as Error).message})`),
+      (err: unknown) => (isScpipeError(err, 'ERR_NO_SUCH_FILE') ? undefined : (err as Error).message), // not there: already renamed
     );
   }
 }

@@ -3,9 +3,10 @@
 // and back down byte-exact.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
@@ -105,6 +106,42 @@ describe('a read-only or inode-less remote file system over SFTP', () => {
       expect(await readdir(dir)).toEqual([]);
     } finally {
       execFileSync('umount', [dir]);
+      await rm(local, { recursive: true, force: true });
+    }
+  });
+});
+
+// A temporary file the server cannot remove after a failed write (a file
+// system gone read-only after an error; here an append-only directory, where
+// files are made but never removed, on a full ext4) holds the partial upload:
+// it is named, as for a lost connection. Exit 1.
+const canLoopExt4 = existsSync('/dev/loop-control') && ['/sbin/mkfs.ext4', '/usr/sbin/mkfs.ext4'].some(existsSync) && ['/usr/bin/chattr', '/bin/chattr'].some(existsSync);
+(canLoopExt4 ? describe : describe.skip)('a temporary file the remote cannot remove', () => {
+  it('put and cp name it after the failure', async () => {
+    const dir = await userDir(sshd.sftp, 'append-only');
+    const image = join(await mkdtemp(join(tmpdir(), 'scpipe-test-ext4-')), 'fs.img');
+    execFileSync('truncate', ['-s', '8M', image]);
+    execFileSync('mkfs.ext4', ['-q', image]);
+    execFileSync('mount', ['-o', 'loop', image, dir]);
+    const local = await mkdtemp(join(tmpdir(), 'scpipe-test-append-'));
+    try {
+      await chown(dir, sshd.sftp.uid, sshd.sftp.gid);
+      execFileSync('chattr', ['+a', dir]);
+      const rdir = remotePath(sshd.sftp, dir);
+      const put = await runCli(['put', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${rdir}/p.bin`)], { stdin: Buffer.alloc(16 * MiB), timeoutMs: 60_000 });
+      expect(put.status).toBe(1);
+      const putTemp = `${rdir}/.p.bin.scpipe-${put.stderr.match(/scpipe-(\w{6})/)?.[1]}`;
+      expect(put.stderr).toBe(`scpipe: ${rdir}/p.bin: no space left on the remote file system (${putTemp}: write: Failure); the partial upload is left in ${putTemp} (removing it failed: ${putTemp}: remove: Permission denied)\n`);
+      await writeFile(join(local, 'c.bin'), Buffer.alloc(16 * MiB));
+      const cp = await runCli(['cp', ...sshFlags(sshd, sshd.sftp), join(local, 'c.bin'), remote(sshd, sshd.sftp, `${rdir}/`)], { timeoutMs: 60_000 });
+      expect(cp.status).toBe(1);
+      const cpTemp = `${rdir}/.c.bin.scpipe-${cp.stderr.match(/scpipe-(\w{6})/)?.[1]}`;
+      expect(cp.stderr).toBe(`scpipe: ${rdir}/c.bin: no space left on the remote file system (${cpTemp}: write: Failure); the partial upload is left in ${cpTemp} (removing it failed: ${cpTemp}: remove: Permission denied)\n`);
+      expect((await readdir(dir)).sort()).toEqual([posix.basename(cpTemp), posix.basename(putTemp), 'lost+found'].sort());
+    } finally {
+      execFileSync('chattr', ['-a', dir]);
+      execFileSync('umount', [dir]);
+      await rm(posix.dirname(image), { recursive: true, force: true });
       await rm(local, { recursive: true, force: true });
     }
   });
