@@ -9,7 +9,7 @@
 //     failed transfer leaves the old file as it was.
 // Target resolution, modes, directory handling and error wording follow OpenSSH.
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, lstatSync, type Stats } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
 import { SET_ID_BITS, mkdirMode, receivedMode, utimesArgs } from './modes';
@@ -52,6 +52,8 @@ interface OpenDirectory {
   /** The mode to set after E; undefined to leave it (an existing directory without -p). */
   mode?: number;
   times?: ReceivedTimes;
+  /** Made by this sink: every file in it is new, so one found there is a name it already stored. */
+  made?: boolean;
 }
 
 /**
@@ -77,6 +79,25 @@ class LocalSink implements SinkHandler {
     private readonly opts: LocalSinkOptions & { umask: number },
   ) {}
 
+  // The regular files this sink stored, by inode: on a file system that
+  // ignores case, README and readme are one file, and scp -r would store the
+  // second over the first; GNU cp -r refuses ("will not overwrite just-created").
+  private readonly made = new Map<string, string>();
+
+  private remember(path: string): void {
+    const st = statIfFile(path);
+    if (st) this.made.set(`${st.dev}:${st.ino}`, path);
+  }
+
+  // The file this sink stored that `path` names too ('' when not known by
+  // name), or undefined. FUSE numbers each name apart, so a file found in a
+  // directory the sink made counts too.
+  private madeAt(path: string): string | undefined {
+    const st = statIfFile(path);
+    if (!st) return undefined;
+    return this.made.get(`${st.dev}:${st.ino}`) ?? (this.stack[this.stack.length - 1]?.made ? '' : undefined);
+  }
+
   private allowed(mode: number): number {
     return this.opts.dropSetId ? mode & ~SET_ID_BITS : mode;
   }
@@ -84,8 +105,16 @@ class LocalSink implements SinkHandler {
   async openFile(file: FileRecord, times: ReceivedTimes | undefined): Promise<FileWriter | { error: string }> {
     const { preserve, umask, onFileDone } = this.opts;
     const sum = this.opts.sha256 ? createHash('sha256') : undefined;
-    const onDone = onFileDone && ((path: string, bytes: bigint) => onFileDone(path, bytes, sum?.digest('hex')));
     const path = this.pathFor(file.name);
+    const madeBefore = this.madeAt(path);
+    if (madeBefore !== undefined) {
+      const which = madeBefore === '' ? 'the file this copy has just made under that name' : `${madeBefore}, which this copy has just made`;
+      return { error: `${path}: will not overwrite ${which} (a file system that ignores case, as FAT does, takes both names for one)` };
+    }
+    const onDone = (done: string, bytes: bigint): void => {
+      this.remember(done);
+      onFileDone?.(done, bytes, sum?.digest('hex'));
+    };
     const writer = await this.held(path, () => openOutputFile(path, {
       size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly,
     }));
@@ -123,7 +152,7 @@ class LocalSink implements SinkHandler {
     } catch (err) {
       return { error: pathError(path, err) };
     }
-    this.stack.push({ path, mode, times });
+    this.stack.push({ path, mode, times, made: true });
     return undefined;
   }
 
@@ -158,6 +187,16 @@ class LocalSink implements SinkHandler {
     const dir = this.stack[this.stack.length - 1];
     if (dir) return joinName(dir.path, name);
     return this.targetIsDirectory ? joinName(this.target, name) : this.target;
+  }
+}
+
+// lstat() of a regular file (one lookup a file: cheap beside its transfer), else undefined.
+function statIfFile(path: string): Stats | undefined {
+  try {
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    return st?.isFile() ? st : undefined;
+  } catch {
+    return undefined; // ENOTDIR and the like: openOutputFile says them
   }
 }
 

@@ -57,6 +57,26 @@ describe('onto a FAT file system', () => {
     await rm(join(fat, 'cp.dump'));
   });
 
+  // FAT ignores case: README and readme are one file there. OpenSSH's scp -r
+  // stores the second over the first, exit 0; GNU cp -r refuses ("will not
+  // overwrite just-created"). User sees the file not copied named, exit 1;
+  // left: the first one as it came.
+  it.each([['-O'], ['-s']])('cp -r of names that differ in case keeps the first and says why the second was not copied (%s)', async (protocol) => {
+    const tree = join(await userDir(sshd.user, 'vfat-case'), 'tree');
+    execFileSync('mkdir', [tree]);
+    await writeFile(join(tree, 'README'), 'upper\n');
+    await writeFile(join(tree, 'readme'), 'lower\n');
+    execFileSync('chmod', ['-R', 'a+rX', tree]);
+    const r = await runCli(['cp', '-r', protocol, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, tree), join(fat, 'tree')]);
+    expect(r.status).toBe(1);
+    const [first, second] = r.stderr.includes('/README: will') ? ['readme', 'README'] : ['README', 'readme'];
+    // fusefat numbers each name apart, so the file is known by its directory, which this copy made (the kernel's vfat: by inode, named).
+    expect(r.stderr).toBe(`scpipe: ${join(fat, 'tree', second)}: will not overwrite the file this copy has just made under that name (a file system that ignores case, as FAT does, takes both names for one)\n`);
+    expect(await readdir(join(fat, 'tree'))).toHaveLength(1);
+    expect(await readFile(join(fat, 'tree', first), 'utf8')).toBe(first === 'README' ? 'upper\n' : 'lower\n');
+    await rm(join(fat, 'tree'), { recursive: true });
+  });
+
   it('with -p the mode that could not be set is said, exit 1, as scp -p and cp -p say it', async () => {
     const r = await runCli(['get', '-p', ...sshFlags(sshd, sshd.user), '--output', join(fat, 'p.dump'), remote(sshd, sshd.user, source)]);
     expect(r.status).toBe(1);
