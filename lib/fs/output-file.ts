@@ -13,7 +13,7 @@ import { rename, unlink } from 'node:fs/promises';
 import type { FileWriter, ReceivedTimes } from '../protocol/sink-types';
 import { fchmodFd, futimesFd } from './fd';
 import { utimesArgs } from './modes';
-import { pathError, strerror } from './strerror';
+import { errnoCode, pathError, strerror } from './strerror';
 import { cancelRemoveAtExit, removeAtExit } from '../spool/exit-cleanup';
 
 const HIGH_WATER_MARK = 1024 * 1024;
@@ -112,16 +112,15 @@ export class OutputFile implements FileWriter {
       await this.closeFd(); // a failing close (NFS, quota) is a write error too
     }
     if (this.writeError !== undefined || !result.ok) {
-      await this.discard(); // if the source failed, it has said so; keep the old file
-      return this.writeError === undefined ? undefined : pathError(path, this.writeError);
+      const left = await this.discard(); // if the source failed, it has said so; keep the old file
+      return this.writeError === undefined ? undefined : pathError(path, this.writeError) + (left ?? '');
     }
     if (this.plan.tempPath !== undefined) {
       try {
         await rename(this.plan.tempPath, path);
         cancelRemoveAtExit(this.removeTempAtExit!);
       } catch (err) {
-        await this.discard();
-        return pathError(path, err);
+        return pathError(path, err) + ((await this.discard()) ?? '');
       }
     }
     this.plan.onDone?.(path, this.written);
@@ -152,9 +151,18 @@ export class OutputFile implements FileWriter {
     });
   }
 
-  private async discard(): Promise<void> {
+  // Undefined, or what to add to the error when the temp file could not be
+  // removed (a file system gone read-only after an error): it holds the part received.
+  private async discard(): Promise<string | undefined> {
     await this.closeFd();
-    if (this.plan.tempPath !== undefined) await unlink(this.plan.tempPath).catch(() => undefined);
+    const temp = this.plan.tempPath;
+    let left: string | undefined;
+    if (temp !== undefined) {
+      await unlink(temp).catch((err: unknown) => {
+        if (errnoCode(err) !== 'ENOENT') left = `; the partial file is left in ${temp} (removing it failed: ${strerror(err)})`;
+      });
+    }
     if (this.removeTempAtExit) cancelRemoveAtExit(this.removeTempAtExit);
+    return left;
   }
 }

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -227,6 +228,38 @@ describe('scpipe get', () => {
         const r = await runProgram('bash', ['-c', cmd], '', { env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
         expect({ args, protocol, stderr: r.stderr, stdout: r.stdout }).toEqual({ args, protocol, stderr: '', stdout: `${sha(data)}  -\nstatus=0\n` });
       }
+    }
+  });
+});
+
+// A temporary file that cannot be removed after a failed write (a file
+// system gone read-only after an error; here an append-only directory on a
+// full ext4, where files are made but never removed) holds what came: it is
+// named. User sees the write error, then where the partial file is, exit 1.
+const canLoopExt4 = existsSync('/dev/loop-control') && ['/sbin/mkfs.ext4', '/usr/sbin/mkfs.ext4'].some(existsSync) && ['/usr/bin/chattr', '/bin/chattr'].some(existsSync);
+(canLoopExt4 ? describe : describe.skip)('a local temporary file that cannot be removed', () => {
+  it.each([['-O'], ['-s']])('get --output names it after the write error (%s)', async (protocol) => {
+    const source = join(await userDir(sshd.user, 'stuck-temp'), 'big.bin');
+    await writeFile(source, Buffer.alloc(16 << 20));
+    await chmod(source, 0o644);
+    const image = join(local, 'fs.img');
+    const mnt = join(local, 'mnt');
+    await mkdir(mnt);
+    execFileSync('truncate', ['-s', '8M', image]);
+    execFileSync('mkfs.ext4', ['-q', image]);
+    execFileSync('mount', ['-o', 'loop', image, mnt]);
+    try {
+      execFileSync('chattr', ['+a', mnt]);
+      const r = await runCli(['get', protocol, ...userFlags(), '--output', join(mnt, 'got'), remote(sshd, sshd.user, source)]);
+      const left = (await readdir(mnt)).filter((n) => n.startsWith('.got.scpipe-'));
+      expect(left).toHaveLength(1);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 1,
+        stderr: `scpipe: ${join(mnt, 'got')}: No space left on device; the partial file is left in ${join(mnt, left[0]!)} (removing it failed: Operation not permitted)\n`,
+      });
+    } finally {
+      execFileSync('chattr', ['-a', mnt]);
+      execFileSync('umount', [mnt]);
     }
   });
 });
