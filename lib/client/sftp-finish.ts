@@ -29,7 +29,12 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
     const t = opts.times ?? { mtime: BigInt(Math.floor(Date.now() / 1000)), atime: BigInt(Math.floor(Date.now() / 1000)) };
     await session.fsetstat(handle, { mode: (opts.mode ?? 0o644) & 0o7777, atime: Number(t.atime), mtime: Number(t.mtime) }, paths.temp);
   } else if (paths.existingMode !== undefined) {
-    await session.fsetstat(handle, { mode: paths.existingMode }, paths.temp); // scp keeps an existing file's mode
+    // scp keeps an existing file's mode; where the file system has none (FAT:
+    // EPERM), scp warns and stores the file, and so do we rather than drop the upload.
+    await session.fsetstat(handle, { mode: paths.existingMode }, paths.temp).catch((err: unknown) => {
+      if (isConnectionLoss(err)) throw err;
+      log?.(`sftp: ${escapeForTerminal(paths.temp)}: the old file's mode could not be kept: ${(err as Error).message}`);
+    });
   }
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp)));
   // A signal during the fsync or read-back: the target stays as it was (the caller removes the temporary file).

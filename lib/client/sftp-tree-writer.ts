@@ -22,6 +22,7 @@ import type { SftpSession } from '../sftp/session';
 import { PipelinedWriter } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
 import { HELD_PER_LANE } from './sftp-put';
+import { isConnectionLoss } from './reconnect';
 import { rename } from './sftp-finish';
 import { asTarget, tempNameFor } from './sftp-paths';
 import { throughLinks } from './sftp-links';
@@ -112,9 +113,14 @@ export class SftpTreeWriter implements SourceSession {
       if (!this.opts.preserve && existing) attrs.mode = existing.mode & this.modeBits; // scp keeps an existing file's mode, less setuid/setgid
       const closing = handle!;
       handle = undefined;
+      // Without -p only an existing file's mode is kept, where the file system has modes (FAT has none: scp warns and stores the file).
+      const keepMode = (err: unknown): void => {
+        if (this.opts.preserve || isConnectionLoss(err)) throw err;
+        this.opts.trace?.(`sftp: ${escapeForTerminal(temp)}: the old file's mode could not be kept: ${(err as Error).message}`);
+      };
       const [st] = await Promise.all([
         this.session.fstat(closing, temp),
-        Object.keys(attrs).length > 0 ? this.session.fsetstat(closing, attrs, temp) : undefined,
+        Object.keys(attrs).length > 0 ? this.session.fsetstat(closing, attrs, temp).catch(keepMode) : undefined,
         this.session.close(closing, temp),
       ]);
       if (st.size !== Number(file.size)) {

@@ -29,11 +29,13 @@ describe('onto a FAT file system', () => {
   beforeAll(async () => {
     requireFat();
     work = await mkdtemp(join(tmpdir(), 'scpipe-test-vfat-'));
+    await chmod(work, 0o755); // the test account reaches the stick
     fat = join(work, 'stick');
     execFileSync('truncate', ['-s', '64M', join(work, 'fat.img')]);
     execFileSync('mkfs.vfat', [join(work, 'fat.img')], { stdio: 'ignore' });
     execFileSync('mkdir', [fat]);
-    execFileSync('fusefat', ['-o', 'rw+', join(work, 'fat.img'), fat], { stdio: 'ignore' });
+    // allow_other: the test account writes there too, as to a FAT disk on the server (no permission checks).
+    execFileSync('fusefat', ['-o', 'rw+', '-o', 'allow_other', join(work, 'fat.img'), fat], { stdio: 'ignore' });
     const dir = await userDir(sshd.user, 'vfat');
     source = join(dir, 'db.dump');
     await writeFile(source, data);
@@ -75,6 +77,25 @@ describe('onto a FAT file system', () => {
     expect(await readdir(join(fat, 'tree'))).toHaveLength(1);
     expect(await readFile(join(fat, 'tree', first), 'utf8')).toBe(first === 'README' ? 'upper\n' : 'lower\n');
     await rm(join(fat, 'tree'), { recursive: true });
+  });
+
+  // Over SFTP a file replaced keeps the old one's mode (as scp does), set
+  // before the rename; on FAT that fails, and the whole upload was dropped,
+  // exit 1, the old file kept: a nightly backup onto one name never replaced.
+  // OpenSSH's scp warns ("remote fsetstat") and stores it. User sees exit 0.
+  it('put and cp over SFTP replace a file on a FAT server without -p, exit 0', async () => {
+    const target = join(fat, 'nightly.dump');
+    await writeFile(target, 'last night');
+    const put = await runCli(['put', '-s', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, target)], { stdin: 'tonight' });
+    expect({ status: put.status, stderr: put.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(await readFile(target, 'utf8')).toBe('tonight');
+    const local = join(work, 'tomorrow.dump');
+    await writeFile(local, 'tomorrow');
+    const cp = await runCli(['cp', '-s', ...sshFlags(sshd, sshd.user), local, remote(sshd, sshd.user, target)]);
+    expect({ status: cp.status, stderr: cp.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(await readFile(target, 'utf8')).toBe('tomorrow');
+    expect(await readdir(fat)).toEqual(['nightly.dump']);
+    await rm(target);
   });
 
   it('with -p the mode that could not be set is said, exit 1, as scp -p and cp -p say it', async () => {
