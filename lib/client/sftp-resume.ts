@@ -75,6 +75,12 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
         if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
         throw new ScpipeError('ERR_NO_SUCH_FILE', `${escapeForTerminal(temp)}: this upload's temporary file was removed while the connection was down (by hand, or by another run's --remove-stale), so nothing was stored`, { path: temp, cause: err });
       });
+      // Cut below the resume point meanwhile: setting the size would fill the gap with
+      // zeros under a target of the right size. A stream cannot go back to resend it.
+      const { size } = await session.fstat(handle, temp);
+      if (size < resumePoint) {
+        throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(temp)}: this upload's temporary file was cut to ${size} bytes while the connection was down, below the ${resumePoint} the server had acknowledged (by hand, or by another program), and the stream cannot be sent again from there, so nothing was stored`, { path: temp });
+      }
       await session.fsetstat(handle, { size: resumePoint }, temp);
       opts.trace?.(`sftp: resuming at byte ${resumePoint}`);
       return [{ session, handle }, ...(await openLanes(opener, temp, laneCount - 1, signal, opts.trace))];

@@ -2,7 +2,7 @@
 // reconnects, truncates the temporary file to the resume point and goes on,
 // byte-exact (docs/protocol.md §10).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -128,5 +128,31 @@ describe('put over SFTP: a lost connection', () => {
     expect(r.status).toBe(1);
     expect(r.stderr.endsWith(`\nscpipe: ${remotePath(sshd.sftp, dir)}/${temp}: this upload's temporary file was removed while the connection was down (by hand, or by another run's --remove-stale), so nothing was stored\n`)).toBe(true);
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  // The temporary file cut shorter than the resume point while the
+  // connection was down (by hand, a full-disk cleanup): truncating it "to"
+  // the resume point would then grow it with zeros, and the held bytes
+  // resent above them would make a target of the right size with a hole of
+  // zeros in it, exit 0. OpenSSH's `sftp reput` resumes from the remote
+  // size; a stream cannot go back, so the run must fail and store nothing.
+  it('the temporary file cut short while the connection was down: fails, and stores nothing', async () => {
+    const dir = await userDir(sshd.sftp, 'resume-cut');
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input, timeoutMs: 60_000 });
+    input.write(randomBytes(4 * 1024 * 1024));
+    let temp: string | undefined;
+    await waitFor(async () => {
+      [temp] = await readdir(dir);
+      return temp !== undefined && (await stat(join(dir, temp))).size >= 2 * 1024 * 1024;
+    }, 'bytes in the temporary file', 30_000);
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    await waitFor(() => run.stderr().includes('retry 1 of'), 'the retry line', 30_000);
+    await truncate(join(dir, temp!), 1024 * 1024);
+    input.end(randomBytes(1024));
+    const r = await run.done;
+    expect(r.stderr).toMatch(/was cut to 1048576 bytes while the connection was down, below the \d+ the server had acknowledged/);
+    expect(r.status).toBe(1);
+    expect(await readdir(dir)).not.toContain('r.bin');
   });
 });
