@@ -32,6 +32,8 @@ export type OpenChannel = (command: string, signal: AbortSignal, remoteRole?: Re
 
 // openssh: the ServerAliveInterval to add for a target (keepaliveDefault()), found once.
 const keepalives = new WeakMap<ConnectOptions, Promise<number | undefined>>();
+// ssh's exit 255 before a session, by what it refused (openssh-transport.ts refusalCode()).
+const NO_SESSION: readonly string[] = ['ERR_CONNECT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED'];
 
 /** Opens channels on `target`; `close()` ends a connection we made ourselves. */
 export class ChannelOpener {
@@ -231,7 +233,7 @@ export class ChannelOpener {
 
   // An ssh that could not connect: later commands fail the same way at once.
   private remember(err: unknown): void {
-    if (!(err instanceof ScpipeError) || err.code !== 'ERR_CONNECT' || this.refused) return; // said once
+    if (!(err instanceof ScpipeError) || !NO_SESSION.includes(err.code) || this.refused) return; // said once
     this.refused = err;
     const log = (isClient(this.target) ? undefined : this.target.log) ?? this.log;
     const lines = (err.remoteStderr ?? '').split('\n').filter(Boolean);

@@ -171,7 +171,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
         if (sink.entries === 0) throw new ScpipeError('ERR_REMOTE', `the remote sent no file for "${escapeForTerminal(remotePath)}"`);
       }).catch(async (caught: unknown) => {
         const err = scpRefusalHint(await opener.explain(caught), opts.protocol);
-        if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT'].includes(err.code) || isConnectionLoss(err)) throw err;
+        if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED'].includes(err.code) || isConnectionLoss(err)) throw err;
         watch.note(err);
         if (!problems.has(err)) problems.add(err); // reported through onProblem already when it was an item's problem
       });

@@ -15,7 +15,7 @@ import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { PassThrough, Transform, pipeline } from 'node:stream';
-import { ScpipeError, abortError } from '../errors';
+import { ScpipeError, abortError, type ScpipeErrorCode } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { escapeForTerminal } from '../util/escape';
 import { spawnChannel } from './child-channel';
@@ -122,6 +122,18 @@ export function keepaliveDefault(opts: OpenSshOptions): Promise<number | undefin
 }
 
 /**
+ * The code for ssh's exit 255 before a session, from its words: a login or a
+ * host key that ssh refused is final (a retry after a lost connection would
+ * only be refused again, minutes of backoff later), as with the ssh2 transport.
+ */
+export function refusalCode(text: string, last: string | undefined): ScpipeErrorCode {
+  if (last === undefined) return 'ERR_CONNECT';
+  if (/Permission denied \(|Too many authentication failures/.test(last)) return 'ERR_AUTH';
+  if (!/^Host key verification failed\.?$/.test(last)) return 'ERR_CONNECT';
+  return /IDENTIFICATION HAS CHANGED|has changed and you have requested strict checking|REVOKED HOST KEY/.test(text) ? 'ERR_HOST_KEY_CHANGED' : 'ERR_HOST_KEY_UNKNOWN';
+}
+
+/**
  * Starts `ssh ... host command` (`-s`: the subsystem `command`) and exposes it
  * as a ScpChannel. Throws ERR_CONNECT when there is no ssh to run.
  */
@@ -158,7 +170,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
     if (subsystem && isSubsystemRefusal(last)) return undefined; // logged in: the server said no to the subsystem
     const message = last ? (last.startsWith('ssh: ') ? last : `ssh: ${last}`) : `ssh: could not connect to ${escapeForTerminal(opts.host)} (exit status 255)`;
-    return new ScpipeError('ERR_CONNECT', message, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
+    return new ScpipeError(refusalCode(text, last), message, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
   };
 
   const proven = (): void => held?.release();

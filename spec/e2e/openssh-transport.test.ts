@@ -8,12 +8,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { ChannelOpener } from '../../lib/client/connection';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { dropConnections } from '../helpers/drop-connections';
 
 const sshd = sshdPerSuite();
 let rdir: string;
@@ -188,6 +189,56 @@ describe('--transport openssh: channels a retry drops', () => {
     const channel = await opener.open(`scp -f '${rdir}/f'`, new AbortController().signal, 'source');
     opener.close(); // as Reconnector.renew() ends the lost connection's channels
     expect(await channel.exit).toEqual({ code: null, signal: null });
+  });
+});
+
+// A retry after a lost connection that ssh refuses to log in (a host key
+// that changed meanwhile, the key taken out of authorized_keys) is final,
+// as with the ssh2 transport: before, each ssh exit 255 was taken for a
+// host not reached, and the run retried for minutes, each line saying the
+// refusal again, to end as a lost connection (exit 1).
+describe('--transport openssh: a retry refused', () => {
+  // Over SFTP, whose stream waits for its producer: the loss comes mid-file, at a known point.
+  const cutThenRefuse = async (refuse: () => Promise<void>, knownHosts: string): Promise<{ status: number | null; stderr: string }> => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const input = new PassThrough();
+    const run = startCli(['put', '--transport', 'openssh', '-s', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes', '-F', 'none', at(`${rdir}/f`)], { stdin: input, timeoutMs: 60_000 });
+    try {
+      input.write(randomBytes(1024 * 1024));
+      await waitFor(async () => (await readdir(rdir)).length > 0 && (await stat(join(rdir, (await readdir(rdir))[0]!))).size > 0, 'bytes in the temporary file', 30_000);
+      await dropConnections(sshd);
+      await waitFor(() => run.stderr().includes('retry 1 of'), 'the retry line', 30_000);
+      await refuse();
+      input.end(randomBytes(1024));
+      return await run.done;
+    } finally {
+      input.destroy();
+      await sshd.setRsshAllowed(['scp']);
+    }
+  };
+
+  it('a host key that changed while the connection was down: exit 255 at the first retry, ssh\'s words', async () => {
+    const knownHosts = join(local, 'known_hosts');
+    await writeFile(knownHosts, await readFile(sshd.knownHostsPath));
+    const wrongKey = readFileSync(`${sshd.wrongKeyPath}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+    const r = await cutThenRefuse(() => writeFile(knownHosts, `[127.0.0.1]:${sshd.port} ${wrongKey}\n`), knownHosts);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
+    expect(r.stderr).toMatch(/scpipe: ssh: Host key verification failed\.; the partial upload is left in \S+\/\.f\.scpipe-\w{6}\n$/);
+    expect(r.stderr.match(/; retry \d of 5 in/g)).toHaveLength(1);
+  });
+
+  it('the key taken out of authorized_keys while the connection was down: exit 255 at the first retry', async () => {
+    const keys = join(sshd.dir, 'authorized_keys', sshd.rssh.name);
+    const saved = await readFile(keys);
+    try {
+      const r = await cutThenRefuse(() => writeFile(keys, ''), sshd.knownHostsPath);
+      expect(r.status).toBe(255);
+      expect(r.stderr).toMatch(/Permission denied \(publickey\)\.; the partial upload is left in \S+\/\.f\.scpipe-\w{6}\n$/);
+      expect(r.stderr.match(/; retry \d of 5 in/g)).toHaveLength(1);
+    } finally {
+      await writeFile(keys, saved);
+    }
   });
 });
 

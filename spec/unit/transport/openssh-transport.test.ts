@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { put } from '../../../lib/client/put';
 import { ChannelOpener } from '../../../lib/client/connection';
 import { isScpipeError } from '../../../lib/errors';
-import { openSshChannel, sshArgs } from '../../../lib/transport/openssh-transport';
+import { openSshChannel, refusalCode, sshArgs } from '../../../lib/transport/openssh-transport';
 import { waitFor } from '../../helpers/async';
 
 const SAFETY = ['-x', '-oPermitLocalCommand=no', '-oClearAllForwardings=yes', '-oRemoteCommand=none', '-oRequestTTY=no', '-oForwardAgent=no'];
@@ -209,11 +209,21 @@ describe('ChannelOpener with transport openssh', () => {
     });
   });
 
+  // A refusal is final (not retried as a lost connection, reconnect.ts): told from ssh's last words.
+  it('ssh refusing the login or the host key is ERR_AUTH / ERR_HOST_KEY_*, anything else ERR_CONNECT', () => {
+    expect(refusalCode('u@h: Permission denied (publickey,password).', 'u@h: Permission denied (publickey,password).')).toBe('ERR_AUTH');
+    expect(refusalCode('Received disconnect from 1.2.3.4 port 22:2: Too many authentication failures', 'Received disconnect from 1.2.3.4 port 22:2: Too many authentication failures')).toBe('ERR_AUTH');
+    expect(refusalCode('@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @\nHost key for h has changed and you have requested strict checking.\nHost key verification failed.', 'Host key verification failed.')).toBe('ERR_HOST_KEY_CHANGED');
+    expect(refusalCode('No ED25519 host key is known for h and you have requested strict checking.\nHost key verification failed.', 'Host key verification failed.')).toBe('ERR_HOST_KEY_UNKNOWN');
+    expect(refusalCode('ssh: connect to host h port 22: Connection refused', 'ssh: connect to host h port 22: Connection refused')).toBe('ERR_CONNECT');
+    expect(refusalCode('', undefined)).toBe('ERR_CONNECT');
+  });
+
   it('after a refused connection, later commands fail at once without running ssh again', async () => {
     const { ssh, calls } = fakeSsh('refused-once', 'echo "u@h: Permission denied (publickey)." >&2; exit 255');
     const opener = new ChannelOpener({ host: 'h', transport: 'openssh', sshPath: ssh });
-    await expect(opener.open("scp -t 'a'", signal, 'sink')).rejects.toMatchObject({ code: 'ERR_CONNECT' });
-    await expect(opener.open("scp -t 'b'", signal, 'sink')).rejects.toMatchObject({ code: 'ERR_CONNECT' });
+    await expect(opener.open("scp -t 'a'", signal, 'sink')).rejects.toMatchObject({ code: 'ERR_AUTH' });
+    await expect(opener.open("scp -t 'b'", signal, 'sink')).rejects.toMatchObject({ code: 'ERR_AUTH' });
     expect(calls()).toHaveLength(1);
     opener.close();
   });
