@@ -55,7 +55,7 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
     } catch (error) {
       // An abort that says what it cut short (cut-short.ts) is kept.
       if (policy.signal?.aborted) throw isScpipeError(error) && error.cutShort ? error : abortError(policy.signal);
-      if (!policy.isRetryable(error)) throw error;
+      if (!policy.isRetryable(error)) throw first === undefined ? error : retryRefused(first, error, n);
       first ??= error;
       if (n >= retries) throw markRetriesSpent(retriesSpent(first, error, n));
       const delayMs = backoffDelay(n + 1, policy.backoffMs);
@@ -109,4 +109,19 @@ export function retriesSpent(first: unknown, last: unknown, retries: number): un
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = last;
   const cutShort = last.cutShort ?? first.cutShort; // what the remote file was left as
   return new ScpipeError(code, `${first.message}; ${retries} ${retries === 1 ? 'retry' : 'retries'} failed too, the last: ${last.message}`, { ...fields, cutShort, cause: last });
+}
+
+// Refusals at the login: the retry never reached the remote, so what the first loss left there stands.
+const AT_LOGIN = new Set(['ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED', 'ERR_CONFIG']);
+
+/**
+ * The error once retry `retry` after `first` was refused at the login (a host
+ * key that changed meanwhile, a key taken out of authorized_keys): the
+ * refusal's code (exit 255, as ssh's), with the first loss's message, which
+ * says what it left remotely (a file cut short). Other failures as they are.
+ */
+export function retryRefused(first: unknown, last: unknown, retry: number): unknown {
+  if (!isScpipeError(first) || !isScpipeError(last) || !AT_LOGIN.has(last.code)) return last;
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = last;
+  return new ScpipeError(last.code, `${first.message}; retry ${retry} was refused: ${last.message}`, { ...fields, cutShort: first.cutShort, cause: last });
 }

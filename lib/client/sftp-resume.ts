@@ -11,7 +11,7 @@ import { escapeForTerminal } from '../util/escape';
 import type { WriteLane } from '../sftp/writer';
 import { SftpSession } from '../sftp/session';
 import type { ChannelOpener } from './connection';
-import { DEFAULT_RETRIES, backoffDelay, markRetriesSpent, retriesSpent, sleep, type RetryEvent } from './retry';
+import { DEFAULT_RETRIES, backoffDelay, markRetriesSpent, retriesSpent, retryRefused, sleep, type RetryEvent } from './retry';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { openLanes } from './sftp-lanes';
 
@@ -57,7 +57,7 @@ export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts
     try {
       return await reopen(current.opener);
     } catch (err) {
-      if (!isConnectionLoss(err)) throw err;
+      if (!isConnectionLoss(err)) throw retryRefused(failure, err, retry);
       error = err;
     }
   }

@@ -224,7 +224,7 @@ describe('--transport openssh: a retry refused', () => {
     const r = await cutThenRefuse(() => writeFile(knownHosts, `[127.0.0.1]:${sshd.port} ${wrongKey}\n`), knownHosts);
     expect(r.status).toBe(255);
     expect(r.stderr).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
-    expect(r.stderr).toMatch(/scpipe: ssh: Host key verification failed\.; the partial upload is left in \S+\/\.f\.scpipe-\w{6}\n$/);
+    expect(r.stderr).toMatch(/: write: the SFTP session ended \(.*\); retry 1 was refused: ssh: Host key verification failed\.; the partial upload is left in \S+\/\.f\.scpipe-\w{6}\n$/);
     expect(r.stderr.match(/; retry \d of 5 in/g)).toHaveLength(1);
   });
 
@@ -234,7 +234,7 @@ describe('--transport openssh: a retry refused', () => {
     try {
       const r = await cutThenRefuse(() => writeFile(keys, ''), sshd.knownHostsPath);
       expect(r.status).toBe(255);
-      expect(r.stderr).toMatch(/Permission denied \(publickey\)\.; the partial upload is left in \S+\/\.f\.scpipe-\w{6}\n$/);
+      expect(r.stderr).toMatch(/: write: the SFTP session ended \(.*\); retry 1 was refused: ssh: scpipe-rssh@127\.0\.0\.1: Permission denied \(publickey\)\.; the partial upload is left in \S+\/\.f\.scpipe-\w{6}\n$/);
       expect(r.stderr.match(/; retry \d of 5 in/g)).toHaveLength(1);
     } finally {
       await writeFile(keys, saved);

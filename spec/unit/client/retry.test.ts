@@ -29,6 +29,20 @@ describe('withRetries', () => {
     expect(calls).toBe(3);
   });
 
+  it('a retry refused at the login is final, with its code, after the first loss and what it left', async () => {
+    const cutShort = { name: 'f', path: 'd/f', written: 10n, size: 20n };
+    const first = new ScpipeError('ERR_LOST_CONNECTION', 'lost; the remote file d/f is left cut short', { cutShort });
+    const refused = new ScpipeError('ERR_HOST_KEY_CHANGED', 'REMOTE HOST IDENTIFICATION HAS CHANGED', { host: 'h' });
+    let calls = 0;
+    const err = await withRetries(async () => { throw calls++ === 0 ? first : refused; }, { retries: 5, backoffMs: [0], isRetryable: (e) => e === first }).catch((e: unknown) => e);
+    expect(calls).toBe(2);
+    expect(err).toMatchObject({ code: 'ERR_HOST_KEY_CHANGED', host: 'h', cutShort, message: 'lost; the remote file d/f is left cut short; retry 1 was refused: REMOTE HOST IDENTIFICATION HAS CHANGED' });
+    // Any other final failure is its own.
+    const full = new ScpipeError('ERR_NO_SPACE', 'disk full');
+    calls = 0;
+    await expect(withRetries(async () => { throw calls++ === 0 ? first : full; }, { retries: 5, backoffMs: [0], isRetryable: (e) => e === first })).rejects.toBe(full);
+  });
+
   it('marks the failure that spent the retries, so an outer loop does not start them over', async () => {
     const spent = lost();
     await expect(withRetries(async () => { throw spent; }, { retries: 1, backoffMs: [0], isRetryable: () => true })).rejects.toBe(spent);
