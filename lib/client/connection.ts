@@ -17,6 +17,15 @@ import { ConnectionSet } from './connection-set';
 /** An open ssh2 Client, or where to connect (and with which transport). */
 export type Target = Client | ConnectOptions;
 
+// Host keys accepted with no known_hosts line to hold them, per target: the
+// openers a reconnection makes (reconnect.ts) share them (host-verifier.ts).
+const hostKeys = new WeakMap<ConnectOptions, Map<string, Buffer>>();
+function hostKeysOf(target: ConnectOptions): Map<string, Buffer> {
+  let keys = hostKeys.get(target);
+  if (keys === undefined) hostKeys.set(target, (keys = new Map()));
+  return keys;
+}
+
 // Tells a Client from options without loading ssh2 (`instanceof Client` would:
 // the CLI loads it only once it is connecting, ssh2-transport.ts). Options are
 // plain data; a Client has methods.
@@ -83,7 +92,8 @@ export class ChannelOpener {
   readonly whyLost = (): string | undefined => this.connected?.whyLost();
 
   private connections(): ConnectionSet {
-    this.conns ??= new ConnectionSet((signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal }), this.log, (conn) => oneChannelEach(conn.client));
+    const keys = hostKeysOf(this.target as ConnectOptions);
+    this.conns ??= new ConnectionSet((signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal, hostKeys: keys }), this.log, (conn) => oneChannelEach(conn.client));
     return this.conns;
   }
 

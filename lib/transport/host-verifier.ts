@@ -36,6 +36,13 @@ export interface HostVerifierOptions {
    * absent: refuse like `yes`, saying how to add the key.
    */
   onFirstConnect?: (info: FirstConnectInfo) => Promise<boolean | null> | boolean | null;
+  /**
+   * The keys earlier connections of this run accepted with no known_hosts
+   * line (UserKnownHostsFile=/dev/null, a file it could not write), by
+   * known_hosts name: a reconnection after a lost connection is held to the
+   * key it began with, as a re-key is, and is not asked about again.
+   */
+  earlier?: Map<string, Buffer>;
 }
 
 /** An ssh2 `hostVerifier` that remembers why it refused. */
@@ -159,11 +166,30 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
       case 'unknown':
         break;
     }
+    const before = opts.earlier?.get(name);
+    if (before !== undefined) {
+      if (before.equals(key)) {
+        log(`Host '${name}' sent the ${type} key this run accepted at its first connection (${fp}).`);
+        return true;
+      }
+      const what = `it sent ${type} key ${fp}, not the ${keyType(before)} key ${fingerprint(before)} this run accepted at its first connection`;
+      if (host.strictHostKeyChecking === 'no') {
+        warn(`Warning: REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}: ${what}; password and keyboard-interactive authentication are disabled`);
+        passwordsAllowed = false;
+        return true;
+      }
+      return refuse(new ScpipeError(
+        'ERR_HOST_KEY_CHANGED',
+        `REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}: ${what} (another server answers there, or the host key was replaced; no known_hosts file holds that key, so the new one is not taken on trust in the middle of a run)`,
+        { host: name },
+      ));
+    }
     if (host.strictHostKeyChecking === 'yes') {
       const answer = host.hostKeyAsk && opts.onFirstConnect ? await opts.onFirstConnect({ name, keyType: type, fingerprint: fp }) : null;
       if (answer === false) return refuse(new ScpipeError('ERR_HOST_KEY_UNKNOWN', `Host key verification failed: ${type} key ${fp} for ${name} was not accepted`, { host: name }));
       if (answer === true) {
         await record(key, type);
+        opts.earlier?.set(name, Buffer.from(key));
         return true;
       }
       const why = host.hostKeyAsk ? 'there is no terminal to ask whether to trust it' : 'you have requested strict checking';
@@ -183,6 +209,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
       ));
     }
     await record(key, type); // accept-new, and no (OpenSSH adds the key in both cases)
+    opts.earlier?.set(name, Buffer.from(key));
     return true;
   }
 

@@ -90,6 +90,34 @@ describe('createHostVerifier', () => {
     expect((await verify({ host: host({ knownHostsFiles: [file], strictHostKeyChecking: 'accept-new' }) }, keyB)).ok).toBe(false);
   });
 
+  // A reconnection after a lost connection, where known_hosts could not keep
+  // the key (/dev/null, a file it cannot write): before, a different server
+  // answering there was accepted as new, silently, in the middle of the run.
+  it('holds a reconnection to the key the run accepted first, when no known_hosts line could', async () => {
+    const h = host({ knownHostsFiles: ['/dev/null'], strictHostKeyChecking: 'accept-new' });
+    const earlier = new Map<string, Buffer>();
+    expect((await verify({ host: h, earlier }, keyA)).ok).toBe(true);
+    expect((await verify({ host: h, earlier }, keyA)).ok).toBe(true);
+    const other = await verify({ host: h, earlier }, keyB);
+    expect(other.ok).toBe(false);
+    expect(other.v.failure()).toMatchObject({ code: 'ERR_HOST_KEY_CHANGED', message: expect.stringContaining(`REMOTE HOST IDENTIFICATION HAS CHANGED for [127.0.0.1]:2222: it sent ssh-ed25519 key ${fingerprint(keyB)}, not the ssh-ed25519 key ${fingerprint(keyA)} this run accepted at its first connection`) });
+    // Asked once under ask: the reconnection is not asked about again.
+    const asked: unknown[] = [];
+    const ask = { host: host({ knownHostsFiles: ['/dev/null'], hostKeyAsk: true }), earlier: new Map<string, Buffer>(), onFirstConnect: (info: unknown) => (asked.push(info), true) };
+    expect((await verify(ask, keyA)).ok).toBe(true);
+    expect((await verify(ask, keyA)).ok).toBe(true);
+    expect(asked).toHaveLength(1);
+    expect((await verify(ask, keyB)).ok).toBe(false);
+    // Under no, as a changed key: a warning, and no passwords.
+    const lines: string[] = [];
+    const no = { host: host({ knownHostsFiles: ['/dev/null'], strictHostKeyChecking: 'no' }), earlier: new Map<string, Buffer>(), warn: (l: string) => lines.push(l) };
+    expect((await verify(no, keyA)).ok).toBe(true);
+    const changed = await verify(no, keyB);
+    expect(changed.ok).toBe(true);
+    expect(changed.v.passwordsAllowed()).toBe(false);
+    expect(lines.join('\n')).toContain('REMOTE HOST IDENTIFICATION HAS CHANGED');
+  });
+
   it('asks onFirstConnect when StrictHostKeyChecking was ask', async () => {
     const file = kh();
     const seen: unknown[] = [];
