@@ -26,6 +26,15 @@ function hostKeysOf(target: ConnectOptions): Map<string, Buffer> {
   return keys;
 }
 
+// The password and key passphrases typed at a target's first login, for the logins of its
+// reconnections (auth.ts AuthContext.typed): per target, as hostKeysOf().
+const typed = new WeakMap<ConnectOptions, { password?: string; passphrases?: Map<string, string> }>();
+function typedFor(target: ConnectOptions): { password?: string; passphrases?: Map<string, string> } {
+  let kept = typed.get(target);
+  if (kept === undefined) typed.set(target, (kept = {}));
+  return kept;
+}
+
 // Tells a Client from options without loading ssh2 (`instanceof Client` would:
 // the CLI loads it only once it is connecting, ssh2-transport.ts). Options are
 // plain data; a Client has methods.
@@ -93,7 +102,7 @@ export class ChannelOpener {
 
   private connections(): ConnectionSet {
     const keys = hostKeysOf(this.target as ConnectOptions);
-    this.conns ??= new ConnectionSet((signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal, hostKeys: keys }), this.log, (conn) => oneChannelEach(conn.client));
+    this.conns ??= new ConnectionSet((signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal, hostKeys: keys, typed: typedFor(this.target as ConnectOptions) }), this.log, (conn) => oneChannelEach(conn.client));
     return this.conns;
   }
 

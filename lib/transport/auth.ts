@@ -33,6 +33,13 @@ export interface AuthContext {
   warn?: (line: string) => void;
   /** Resolves true once the connection can offer certificates (certificate.ts); absent: none offered. */
   certificates?: Promise<boolean>;
+  /**
+   * The password and key passphrases typed at an earlier connection of this
+   * run, kept for its reconnections (`--retries`): tried first instead of
+   * asking again, so an unattended run does not wait at a prompt after a
+   * lost connection.
+   */
+  typed?: { password?: string; passphrases?: Map<string, string> };
 }
 
 /** The handler for ssh2's `authHandler` option plus what it did. */
@@ -106,6 +113,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       username, host: ctx.host, log, warn, agentKeys, certificates: ctx.certificates, skip,
       ask: ask && ((question) => askUser(question, false)),
       maxTries,
+      passphrases: ctx.typed && (ctx.typed.passphrases ??= new Map()),
     };
     for (const file of files) queue.push(() => loadIdentity(keys, file, explicit.has(file)));
     return async () => {
@@ -172,15 +180,23 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   /** password: once with SCPIPE_PASSWORD, else up to 3 prompts. */
   function passwordSteps(): Step {
     let count = 0;
+    let again = ctx.typed?.password; // once, not counted as a prompt
     return async () => {
       if (envPassword !== undefined) {
         return count++ === 0 ? { type: 'password', username, password: envPassword } : null;
+      }
+      if (again !== undefined) {
+        const password = again;
+        again = undefined;
+        log('password: the one typed at the first connection');
+        return { type: 'password', username, password };
       }
       if (count >= maxTries) return null;
       count++;
       const pw = await askUser(`${username}@${ctx.host.hostname}'s password: `, false);
       if (pw === null && count === 1) noPassword();
       if (pw === null) count = maxTries; // no terminal or EOF: stop asking
+      if (pw !== null && ctx.typed) ctx.typed.password = pw; // the last one typed: the one that worked, if any did
       return pw === null ? null : { type: 'password', username, password: pw };
     };
   }

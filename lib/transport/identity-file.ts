@@ -22,6 +22,8 @@ export interface IdentityContext {
   /** Keys ssh-agent offered already: their files are not asked about. */
   agentKeys: Buffer[];
   certificates?: Promise<boolean>;
+  /** Passphrases typed at an earlier connection of the run, by file: tried before asking again (AuthContext.typed). */
+  passphrases?: Map<string, string>;
   /** Notes why `file` was not offered (for the Permission denied message); returns null. */
   skip: (file: string, why: string) => null;
 }
@@ -64,13 +66,17 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
       log(`skipping encrypted key ${file}: no passphrase and no terminal to ask on`);
       return skip(file, ctx.host.batchMode ? 'encrypted, and BatchMode forbids asking for its passphrase' : 'encrypted, and there is no terminal to ask for its passphrase');
     }
-    if (maxTries === 0) return skip(file, 'encrypted, and NumberOfPasswordPrompts is 0'); // ssh asks nothing then
+    const typed = ctx.passphrases?.get(file);
+    if (typed !== undefined) key = parse(typed);
+    if (!(key instanceof Error)) log(`key ${file}: the passphrase typed at the first connection`);
+    else if (maxTries === 0) return skip(file, 'encrypted, and NumberOfPasswordPrompts is 0'); // ssh asks nothing then
     for (let i = 0; i < maxTries && key instanceof Error; i++) {
       const pass = await ctx.ask(`Enter passphrase for key '${file}': `);
       if (pass === null) return skip(file, 'encrypted, and there is no terminal to ask for its passphrase');
       if (pass === '') return skip(file, 'encrypted; an empty passphrase skips it'); // as ssh
       key = parse(pass);
       if (key instanceof Error) log(`bad passphrase for ${file}`);
+      else ctx.passphrases?.set(file, pass);
     }
   }
   if (key instanceof Error || Array.isArray(key)) {

@@ -68,7 +68,7 @@ export interface Ssh2Connection {
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /** Connects and authenticates, or rejects with a ScpipeError. */
-export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal; hostKeys?: Map<string, Buffer> }): Promise<Ssh2Connection> {
+export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal; hostKeys?: Map<string, Buffer>; typed?: { password?: string; passphrases?: Map<string, string> } }): Promise<Ssh2Connection> {
   const host = await resolveHost(opts.host, opts);
   // LogLevel VERBOSE or DEBUG*: the connection log without -v, as ssh shows its own.
   const log = opts.log ?? (/^(VERBOSE|DEBUG\d?)$/.test(host.logLevel ?? '') ? (line: string) => void process.stderr.write(`debug1: ${line}\n`) : undefined);
@@ -81,7 +81,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   const onFirstConnect = interactive && opts.prompt ? (info: FirstConnectInfo) => askFirstConnect(opts.prompt!, info) : undefined;
   const verifier = createHostVerifier({ host, log, warn, onFirstConnect, address: () => address, earlier: opts.hostKeys });
   const certificates = certificateSupport();
-  const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt: interactive ? opts.prompt : undefined, log, warn, certificates: certificates.ready });
+  const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt: interactive ? opts.prompt : undefined, log, warn, certificates: certificates.ready, typed: opts.typed });
   const connectTimeout = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
   const connectHop = async (hop: HopConnectOptions) => {

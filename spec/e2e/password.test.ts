@@ -2,11 +2,13 @@
 // SCPIPE_PASSWORD (never argv), or typed at a prompt on the terminal while
 // stdin carries the data.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
 import { userDir, withPassword } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { dropConnections } from '../helpers/drop-connections';
+import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 let dir: string;
@@ -72,6 +74,50 @@ describe('password authentication against OpenSSH sshd', () => {
       expect(status).toBe(0);
     });
     expect(await readFile(join(dir, 'tty.txt'), 'utf8')).toBe('typed');
+  });
+
+  // A reconnection after a lost connection (--retries) asked for the password
+  // or the key's passphrase again and waited at the prompt: an unattended run
+  // (in tmux, at night) then stood still. What was typed once is kept for the run's logins.
+  async function typedOnceThenCut(args: string[], question: string, answer: string, name: string): Promise<void> {
+    const cmd = `(head -c 1048576 /dev/zero; sleep 4; printf tail) | ${[process.execPath, CLI, 'put', '-s', ...args, target(name)].map((a) => `'${a}'`).join(' ')}`;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
+    let out = '';
+    let prompts = 0;
+    const onOutput = (d: Buffer): void => {
+      out += d.toString();
+      const asked = out.split(question).length - 1;
+      for (; prompts < asked; prompts++) if (prompts === 0) child.stdin.write(`${answer}\r`);
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    await waitFor(async () => (await readdir(dir)).some((f) => f.startsWith(`.${name}.scpipe-`)), 'the temporary file', 20000);
+    await dropConnections(sshd);
+    const status = await closed;
+    clearTimeout(timer);
+    expect(out).toContain('retry 1 of 5');
+    expect(prompts).toBe(1);
+    expect(status).toBe(0);
+    expect((await readFile(join(dir, name))).length).toBe(1048576 + 4);
+  }
+
+  it('a reconnection does not ask for the typed password again', async () => {
+    await withPassword(sshd.user, (password) => typedOnceThenCut(flags(), "'s password:", password, 'again.bin'));
+  });
+
+  it("a reconnection does not ask for the key's passphrase again", async () => {
+    const key = join(dir, 'locked');
+    execFileSync('ssh-keygen', ['-q', '-N', 'secret words', '-t', 'ed25519', '-f', key]);
+    const keys = join(sshd.dir, 'authorized_keys', sshd.user.name);
+    const saved = await readFile(keys);
+    await writeFile(keys, Buffer.concat([saved, await readFile(`${key}.pub`)]));
+    try {
+      await typedOnceThenCut([...flags(), '-i', key], 'Enter passphrase for key', 'secret words', 'key.bin');
+    } finally {
+      await writeFile(keys, saved);
+    }
   });
 
   it('sends no password to a host whose key changed, even with StrictHostKeyChecking=no (as ssh)', async () => {
