@@ -115,13 +115,18 @@ export function retriesSpent(first: unknown, last: unknown, retries: number): un
 const AT_LOGIN = new Set(['ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED', 'ERR_CONFIG']);
 
 /**
- * The error once retry `retry` after `first` was refused at the login (a host
- * key that changed meanwhile, a key taken out of authorized_keys): the
- * refusal's code (exit 255, as ssh's), with the first loss's message, which
- * says what it left remotely (a file cut short). Other failures as they are.
+ * The error once retry `retry` after `first` failed for good: refused at the
+ * login (a host key that changed meanwhile, a key taken out of
+ * authorized_keys), or refused by the remote before it wrote (the file made
+ * read-only meanwhile), while the first loss left a remote file cut short.
+ * The failure's code (a refusal's exit 255, as ssh's), with the first loss's
+ * message, which says what it left remotely. Other failures as they are (a
+ * missing file or directory: what was cut short went with it).
  */
 export function retryRefused(first: unknown, last: unknown, retry: number): unknown {
-  if (!isScpipeError(first) || !isScpipeError(last) || !AT_LOGIN.has(last.code)) return last;
+  if (!isScpipeError(first) || !isScpipeError(last)) return last;
+  const atLogin = AT_LOGIN.has(last.code);
+  if (!atLogin && (first.cutShort === undefined || last.cutShort !== undefined || last.code === 'ERR_NO_SUCH_FILE')) return last;
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = last;
-  return new ScpipeError(last.code, `${first.message}; retry ${retry} was refused: ${last.message}`, { ...fields, cutShort: first.cutShort, cause: last });
+  return new ScpipeError(last.code, `${first.message}; retry ${retry} ${atLogin ? 'was refused' : 'failed'}: ${last.message}`, { ...fields, cutShort: first.cutShort, cause: last });
 }

@@ -5,7 +5,7 @@
 // and its message still says what the first loss left remotely: before, it
 // was the refusal alone, and the file `scp -t` left cut short went unsaid.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 // An SCP put from the spool, at 1 MB/s, cut once bytes are in the remote file; `refuse` runs during the first backoff.
-async function cutThenRefuse(knownHosts: string, refuse: () => Promise<void>): Promise<{ status: number | null; stderr: string; file: string }> {
+async function cutThenRefuse(knownHosts: string, refuse: (file: string) => Promise<void>): Promise<{ status: number | null; stderr: string; file: string }> {
   const dir = await userDir(sshd.rssh, 'refused');
   const file = join(dir, 'f.bin');
   const flags = ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes', '-F', 'none'];
@@ -32,7 +32,7 @@ async function cutThenRefuse(knownHosts: string, refuse: () => Promise<void>): P
   await waitFor(async () => ((await stat(file).catch(() => undefined))?.size ?? 0) > 0, 'bytes in the remote file', 30_000);
   await dropConnections(sshd);
   await waitFor(() => run.stderr().includes('retry 1 of'), 'the retry line', 30_000);
-  await refuse();
+  await refuse(file);
   return { ...(await run.done), file };
 }
 
@@ -60,4 +60,15 @@ it('the key taken out of authorized_keys while the connection was down: refused 
   } finally {
     await writeFile(keys, saved);
   }
+});
+
+// The remote refuses the retry before writing (the file made read-only
+// meanwhile): before, only `remote: scp: …: Permission denied`, and the file
+// the first attempt left cut short under the target's name went unsaid.
+it('the remote file made read-only while the connection was down: exit 1, the file cut short still said', async () => {
+  const r = await cutThenRefuse(sshd.knownHostsPath, (file) => chmod(file, 0o444));
+  expect(r.status).toBe(1);
+  const last = r.stderr.trimEnd().split('\n').pop()!;
+  expect(last).toMatch(/^scpipe: connection lost while sending the file data; the remote file \S+\/f\.bin is left cut short: at most \d+ of 8388608 bytes written, .*; retry 1 failed: remote: scp: \S+\/f\.bin: Permission denied$/);
+  expect((await stat(r.file)).size).toBeLessThan(8 * 1024 * 1024);
 });

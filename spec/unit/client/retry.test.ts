@@ -37,10 +37,20 @@ describe('withRetries', () => {
     const err = await withRetries(async () => { throw calls++ === 0 ? first : refused; }, { retries: 5, backoffMs: [0], isRetryable: (e) => e === first }).catch((e: unknown) => e);
     expect(calls).toBe(2);
     expect(err).toMatchObject({ code: 'ERR_HOST_KEY_CHANGED', host: 'h', cutShort, message: 'lost; the remote file d/f is left cut short; retry 1 was refused: REMOTE HOST IDENTIFICATION HAS CHANGED' });
-    // Any other final failure is its own.
-    const full = new ScpipeError('ERR_NO_SPACE', 'disk full');
+    // Refused by the remote before it wrote (the file made read-only): the same, with the remote's code.
+    const denied = new ScpipeError('ERR_PERMISSION_DENIED', 'remote: scp: d/f: Permission denied');
     calls = 0;
-    await expect(withRetries(async () => { throw calls++ === 0 ? first : full; }, { retries: 5, backoffMs: [0], isRetryable: (e) => e === first })).rejects.toBe(full);
+    await expect(withRetries(async () => { throw calls++ === 0 ? first : denied; }, { retries: 5, backoffMs: [0], isRetryable: (e) => e === first }))
+      .rejects.toMatchObject({ code: 'ERR_PERMISSION_DENIED', cutShort, message: 'lost; the remote file d/f is left cut short; retry 1 failed: remote: scp: d/f: Permission denied' });
+    // Any other final failure is its own: one that left its own file, a missing directory, or after a loss that left none.
+    for (const [before, after] of [
+      [first, new ScpipeError('ERR_NO_SPACE', 'disk full', { cutShort })],
+      [first, new ScpipeError('ERR_NO_SUCH_FILE', 'd: No such file or directory')],
+      [lost(), denied],
+    ]) {
+      calls = 0;
+      await expect(withRetries(async () => { throw calls++ === 0 ? before : after; }, { retries: 5, backoffMs: [0], isRetryable: (e) => e === before })).rejects.toBe(after);
+    }
   });
 
   it('marks the failure that spent the retries, so an outer loop does not start them over', async () => {
