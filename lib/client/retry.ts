@@ -49,20 +49,32 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
   const retries = policy.retries ?? DEFAULT_RETRIES;
   let first: unknown;
   for (let n = 0; ; n++) {
+    if (first !== undefined && policy.signal?.aborted) throw abortedAfter(policy.signal, first);
     throwIfAborted(policy.signal);
     try {
       return await attempt(n);
     } catch (error) {
       // An abort that says what it cut short (cut-short.ts) is kept.
-      if (policy.signal?.aborted) throw isScpipeError(error) && error.cutShort ? error : abortError(policy.signal);
+      if (policy.signal?.aborted) throw isScpipeError(error) && error.cutShort ? error : abortedAfter(policy.signal, first);
       if (!policy.isRetryable(error)) throw first === undefined ? error : retryRefused(first, error, n);
       first ??= error;
       if (n >= retries) throw markRetriesSpent(retriesSpent(first, error, n));
       const delayMs = backoffDelay(n + 1, policy.backoffMs);
       policy.onRetry?.({ retry: n + 1, retries, delayMs, error });
-      await sleep(delayMs, policy.signal);
+      await sleep(delayMs, policy.signal).catch((err: unknown) => {
+        throw policy.signal?.aborted ? abortedAfter(policy.signal, first) : err;
+      });
     }
   }
+}
+
+// A signal between attempts: what the first loss left remotely (a file cut
+// short under the target's name) is still said, as a signal mid-transfer says it.
+function abortedAfter(signal: AbortSignal, first: unknown): ScpipeError {
+  const abort = abortError(signal);
+  if (!isScpipeError(first) || first.cutShort === undefined) return abort;
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = abort;
+  return new ScpipeError('ERR_ABORTED', `${abort.message} while retrying: ${first.message}`, { ...fields, cutShort: first.cutShort, cause: abort });
 }
 
 // Failures that already ended a run of retries: an outer loop (getTo) must
