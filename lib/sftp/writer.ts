@@ -8,7 +8,7 @@
 // away, `recover` (when given) brings new lanes on a file truncated to the
 // resume point, and every held chunk goes again. A lane lost while nothing
 // is in flight (the input is slow) fails the upload at once, the same way.
-import { ScpipeError } from '../errors';
+import { ScpipeError, asScpipeError } from '../errors';
 import { WriteLedger, type HeldChunk } from './ledger';
 import type { SftpSession } from './session';
 
@@ -212,8 +212,14 @@ export class PipelinedWriter {
         if (lane.generation !== this.generation) return; // a lane given up after a loss
         lane.inFlight -= chunk.data.length;
         const released = this.ledger.ack(chunk.offset);
-        if (this.opts.onRelease) for (const c of released) this.opts.onRelease(c.data);
-        this.opts.onAck?.(this.ledger.resumePoint);
+        try {
+          if (this.opts.onRelease) for (const c of released) this.opts.onRelease(c.data);
+          this.opts.onAck?.(this.ledger.resumePoint);
+        } catch (err) {
+          // A caller's callback (onProgress) that throws stops the upload: thrown here it
+          // was an unhandled rejection, and the writer waited for a wake that never came.
+          this.fail(asScpipeError(err));
+        }
         this.wake?.();
       },
       (err: ScpipeError) => {

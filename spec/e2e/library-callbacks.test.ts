@@ -2,7 +2,7 @@
 // transfer stops and the call (put, get, getTo, upload, download) rejects
 // with a ScpipeError, ERR_LOCAL_IO with the callback's error as its cause,
 // over SCP and SFTP alike, as the README promises of every rejection.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -31,6 +31,23 @@ describe.each(['scp', 'sftp'] as const)('a throwing onProgress over %s', (protoc
 
   it('rejects put', async () => {
     expectCallbackError(await put(target(), `${dir}/up`, Buffer.alloc(1 << 20), { protocol, onProgress }).catch((e: unknown) => e));
+  });
+
+  it('rejects put when it throws once bytes are confirmed, and leaves no temporary file', async () => {
+    const later = (p: { bytes: bigint }): void => {
+      if (p.bytes > 0n) throw boom;
+    };
+    const unhandled: unknown[] = [];
+    const note = (err: unknown): void => void unhandled.push(err);
+    process.on('unhandledRejection', note);
+    try {
+      expectCallbackError(await put(target(), `${dir}/up`, Buffer.alloc(4 << 20), { protocol, onProgress: later, retries: 0 }).catch((e: unknown) => e));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      process.off('unhandledRejection', note);
+    }
+    expect(unhandled).toEqual([]);
+    if (protocol === 'sftp') expect(await readdir(dir)).toEqual(['there']);
   });
 
   it('rejects get, or its done', async () => {
