@@ -72,6 +72,19 @@ describe.each(['scp', 'sftp'] as const)('a throwing onProgress over %s', (protoc
     expectCallbackError(await bodyError);
   });
 
+  it("rejects done of a parts set's download when it throws once bytes arrived", async () => {
+    await put(target(), `${dir}/set`, Buffer.alloc(1 << 20, 3), { protocol, partSize: 256 * 1024, retries: 0 });
+    const later = (p: { bytes: bigint }): void => {
+      if (p.bytes > 0n) throw boom;
+    };
+    const download = await get(target(), `${dir}/set`, { protocol, onProgress: later });
+    expect(download.manifest).toBeDefined();
+    download.body.resume();
+    const bodyError = new Promise((resolve) => download.body.on('error', resolve));
+    expectCallbackError(await download.done.catch((e: unknown) => e));
+    expectCallbackError(await bodyError);
+  });
+
   it('rejects getTo', async () => {
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
     expectCallbackError(await getTo(target(), `${dir}/there`, sink, { protocol, onProgress, retries: 0 }).catch((e: unknown) => e));

@@ -8,7 +8,7 @@
 // the manifest's order, are the manifest's stream without it, and it costs
 // a sixth of the client's CPU (docs/performance.md §3). The sums are
 // computed on a hashing thread (hash-thread.ts).
-import { ScpipeError, abortError, isScpipeError } from '../../errors';
+import { ScpipeError, abortError, asScpipeError, isScpipeError } from '../../errors';
 import type { ExitStatus } from '../../protocol/channel';
 import { spoolDirectory } from '../../spool/options';
 import { ChunkReader } from '../../protocol/chunk-reader';
@@ -95,7 +95,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
     } catch (err) {
       inner.abort(err);
       for (const f of fetches) f.then((s) => s.dispose(), () => undefined);
-      const e = opts.signal?.aborted ? abortError(opts.signal) : (err as Error);
+      const e = opts.signal?.aborted ? abortError(opts.signal) : asScpipeError(err); // a callback's throw too
       if (!opts.signal?.aborted) await body.drained(); // the parts that checked out, whole
       body.destroy(e);
       throw e;
