@@ -5,7 +5,7 @@
 // go on, so a backup still lands where it can. A failing input (a producer
 // after `--` that dies) fails every destination, as it would fail one.
 import { Readable } from 'node:stream';
-import { ScpipeError } from '../errors';
+import { ScpipeError, asScpipeError } from '../errors';
 import { tee } from '../util/tee';
 import type { Target } from './connection';
 import type { PartsOptions } from './parts/options';
@@ -25,7 +25,8 @@ export type DestinationOutcome = { ok: true; result: PutResult } | { ok: false; 
  * Sends `input` to every destination at once; resolves with each one's
  * outcome, in order (never rejects for a destination's failure).
  * `optionsFor(i)` gives destination i's put() options; `onSettled(i, outcome)`
- * is called as each one ends, before the others may have.
+ * is called as each one ends, before the others may have; if it throws,
+ * putMany rejects with ERR_LOCAL_IO once every destination has ended.
  *
  *     const outcomes = await putMany([{ target: vault, remotePath: 'db.zst' }, { target: offsite, remotePath: 'db.zst' }], stream, () => ({ signal }));
  */
@@ -38,18 +39,27 @@ export async function putMany(
   if (destinations.length === 0) throw new ScpipeError('ERR_USAGE', 'putMany() needs at least one destination');
   const source: AsyncIterable<Uint8Array> = input instanceof Uint8Array ? Readable.from([input]) : input;
   const split = tee(source, destinations.length);
-  return Promise.all(
+  // onSettled throwing is the caller's failure, not a destination's: it is
+  // said once every put has ended, so none goes on after putMany settled.
+  let thrown: { err: unknown } | undefined;
+  const outcomes = await Promise.all(
     destinations.map(async ({ target, remotePath }, i): Promise<DestinationOutcome> => {
       let outcome: DestinationOutcome;
       try {
         outcome = { ok: true, result: await put(target, remotePath, split.branches[i]!, optionsFor(i)) };
       } catch (error) {
-        outcome = { ok: false, error };
+        outcome = { ok: false, error: asScpipeError(error) };
       } finally {
         split.close(i); // a put that failed before reading must not hold the others back
       }
-      onSettled?.(i, outcome);
+      try {
+        onSettled?.(i, outcome);
+      } catch (err) {
+        thrown ??= { err };
+      }
       return outcome;
     }),
   );
+  if (thrown) throw asScpipeError(thrown.err);
+  return outcomes;
 }

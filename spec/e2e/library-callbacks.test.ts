@@ -2,11 +2,11 @@
 // transfer stops and the call (put, get, getTo, upload, download) rejects
 // with a ScpipeError, ERR_LOCAL_IO with the callback's error as its cause,
 // over SCP and SFTP alike, as the README promises of every rejection.
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { download, get, getTo, put, upload, isScpipeError } from '../../lib';
+import { bandwidthLimit, download, get, getTo, put, putMany, upload, isScpipeError } from '../../lib';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -99,5 +99,34 @@ describe.each(['scp', 'sftp'] as const)('a throwing onProgress over %s', (protoc
     } finally {
       await rm(local, { recursive: true, force: true });
     }
+  });
+});
+
+// putMany's own callbacks: a throw is the caller's failure, said once every
+// destination has ended (none goes on writing after putMany settled).
+describe('putMany', () => {
+  it('a throwing onSettled rejects with ERR_LOCAL_IO once the slower destination has ended too', async () => {
+    const dir = await userDir(sshd.user, 'cb-many');
+    const ended: number[] = [];
+    const slow = { ...target(), bandwidth: bandwidthLimit(16_000) }; // 2 MB/s: about a second behind
+    const destinations = [{ target: target(), remotePath: `${dir}/fast` }, { target: slow, remotePath: `${dir}/slow` }];
+    const err = await putMany(destinations, Buffer.alloc(2 << 20, 1), () => ({ protocol: 'scp', retries: 0 }), (i) => {
+      ended.push(i);
+      if (i === 0) throw boom;
+    }).catch((e: unknown) => e);
+    expectCallbackError(err);
+    expect(ended.sort()).toEqual([0, 1]);
+    expect((await stat(join(dir, 'slow'))).size).toBe(2 << 20);
+  });
+
+  it('optionsFor that throws fails its destination with ERR_LOCAL_IO; the other is stored', async () => {
+    const dir = await userDir(sshd.user, 'cb-many');
+    const destinations = [{ target: target(), remotePath: `${dir}/a` }, { target: target(), remotePath: `${dir}/b` }];
+    const outcomes = await putMany(destinations, Buffer.from('data'), (i) => {
+      if (i === 1) throw boom;
+      return { retries: 0 };
+    });
+    expect(outcomes[0]!.ok).toBe(true);
+    expectCallbackError(outcomes[1]!.ok ? undefined : outcomes[1]!.error);
   });
 });
