@@ -89,21 +89,20 @@ export class ScpSource {
     }
     const c = await this.send(header, 'C');
     if (c !== true) return this.fail(c); // §4.1: after a \1 to C, send no data
-    // From here on the remote file is open for writing: a failure leaves it cut short.
-    let sent = 0n;
+    // From here on the remote file is open for writing: a failure leaves it cut short,
+    // with at most the bytes handed to the channel (a piece not yet drained too).
+    let handed = 0n;
     const outcome = await writeBody(this.channel.stdin, file.body, file.size, {
       excess: file.excess ?? 'error',
       maxPad: file.maxPad,
       peerGone: this.replies.gone,
       signal: this.opts.signal,
-      onProgress: (n) => {
-        sent = n;
-        file.onProgress?.(n);
-      },
+      onProgress: (n) => file.onProgress?.(n),
+      onHanded: (n) => (handed = n),
     }).catch(async (err: unknown) => {
       // Aborted, for whatever reason (a signal, or another part of the run that failed): the file is open all the same.
-      if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, sent, true);
-      throw cutShort(await explainLoss(err, 'data', this.untilExit(2000), this.stderr, this.channel.whyLost), file, sent);
+      if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, handed, true);
+      throw cutShort(await explainLoss(err, 'data', this.untilExit(2000), this.stderr, this.channel.whyLost), file, handed);
     });
     const local = this.bodyProblem(file, outcome.sent, outcome.result, outcome.readError);
     if (local && !outcome.padded) {

@@ -27,9 +27,14 @@ export interface WriteBodyOptions {
   onProgress?: (sent: bigint) => void;
   /** The most zero bytes to pad a short body with (default: no limit). */
   maxPad?: bigint;
+  /** Body bytes handed to `out` so far, the piece still waiting for 'drain' too: at most these reached the peer. */
+  onHanded?: (handed: bigint) => void;
 }
 
-const PAD = Buffer.alloc(256 * 1024);
+// The most handed to `out` at once: a larger chunk (a whole Uint8Array) goes
+// in pieces, so the bytes handed and not yet drained stay few.
+const PIECE = 256 * 1024;
+const PAD = Buffer.alloc(PIECE);
 
 /** Writes `size` bytes of `body` into `out`, then stops. */
 export async function writeBody(
@@ -80,9 +85,13 @@ export async function writeBody(
           break;
         }
         const part = BigInt(chunk.length) > room ? chunk.subarray(0, Number(room)) : chunk;
-        await write(part);
-        sent += BigInt(part.length);
-        opts.onProgress?.(sent);
+        for (let at = 0; at < part.length; at += PIECE) {
+          const piece = part.length <= PIECE ? part : part.subarray(at, at + PIECE);
+          opts.onHanded?.(sent + BigInt(piece.length));
+          await write(piece);
+          sent += BigInt(piece.length);
+          opts.onProgress?.(sent);
+        }
         if (part.length < chunk.length) {
           // More than `size`: an error, or (a file that grew) the rest is not ours.
           if (opts.excess === 'error') result = 'long';

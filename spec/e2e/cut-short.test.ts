@@ -8,7 +8,7 @@ import { chown, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { put, type ScpipeError } from '../../lib';
-import { userDir } from '../helpers/sshd';
+import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, sshFlags, startCli, type CliRun } from '../helpers/cli';
 import { dropConnections } from '../helpers/drop-connections';
@@ -104,6 +104,30 @@ describe('a cut-off remote file is never silent', () => {
     expect(err!.cutShort!.written).toBeLessThan(BigInt(SIZE));
     expect(err!.bytes).toBe(err!.cutShort!.written);
     expect(err!.message).toMatch(/^connection lost while sending the file data.*; the remote file .*y\.bin is left cut short: at most \d+ of 67108864 bytes written/);
+  }, 150_000);
+
+  // A Uint8Array went to the channel as one write: until it drained, the
+  // error said "at most 0 of 67108864 bytes written" over a file whose start
+  // was already new bytes. Now the bytes handed over count (in 256 KiB pieces).
+  it('library: a Uint8Array aborted mid-file: cutShort.written is at least what reached the remote file', async () => {
+    const dir = await userDir(sshd.user, 'cut-buf');
+    const path = join(dir, 'b.bin');
+    await writeFile(path, Buffer.alloc(SIZE + MiB, 0xee));
+    await chown(path, sshd.user.uid, sshd.user.gid);
+    const ac = new AbortController();
+    const running = put(connectOptions(sshd, sshd.user), path, Buffer.alloc(SIZE, 1), { protocol: 'scp', retries: 0, signal: ac.signal });
+    const failed = running.then(() => undefined, (e: unknown) => e as ScpipeError);
+    await waitFor(async () => (await firstByte(path)) === 1, 'new bytes in the remote file', 60_000);
+    ac.abort();
+    const err = await failed;
+    await waitFor(async () => (await sshd.connectionPids()).length === 0, 'the remote scp to end', 10_000);
+    const held = await readFile(path);
+    const reached = held.indexOf(0xee);
+    expect(reached).toBeGreaterThan(0);
+    expect(err).toMatchObject({ code: 'ERR_ABORTED', cutShort: { name: 'b.bin', path, size: BigInt(SIZE) } });
+    expect(err!.cutShort!.written).toBeGreaterThanOrEqual(BigInt(reached));
+    expect(err!.cutShort!.written).toBeLessThan(BigInt(SIZE));
+    expect(err!.message).toContain(`is left cut short: at most ${err!.cutShort!.written} of ${SIZE} bytes written`);
   }, 150_000);
 
   it('put interrupted by SIGINT mid-file: exit 130 and the same words', async () => {
