@@ -61,9 +61,11 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
       if (n >= retries) throw markRetriesSpent(retriesSpent(first, error, n));
       const delayMs = backoffDelay(n + 1, policy.backoffMs);
       policy.onRetry?.({ retry: n + 1, retries, delayMs, error });
-      await sleep(delayMs, policy.signal).catch((err: unknown) => {
+      try {
+        await sleep(delayMs, policy.signal); // throws at once when already aborted (in onRetry)
+      } catch (err) {
         throw policy.signal?.aborted ? abortedAfter(policy.signal, first) : err;
-      });
+      }
     }
   }
 }

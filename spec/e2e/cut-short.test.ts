@@ -130,6 +130,31 @@ describe('a cut-off remote file is never silent', () => {
     expect(err!.message).toContain(`is left cut short: at most ${err!.cutShort!.written} of ${SIZE} bytes written`);
   }, 150_000);
 
+  // The error of an abort in the wait before a retry said only "aborted":
+  // the file the lost attempt had begun stayed cut short, unsaid.
+  it('library: aborted while waiting to retry: the error still names the file cut short', async () => {
+    const dir = await userDir(sshd.user, 'cut-wait');
+    const path = join(dir, 'r.bin');
+    const ac = new AbortController();
+    const retried: unknown[] = [];
+    const running = put(connectOptions(sshd, sshd.user), path, Buffer.alloc(SIZE, 1), {
+      protocol: 'scp', retries: 3, backoffMs: [60_000], signal: ac.signal,
+      onRetry: (e) => {
+        retried.push(e.error);
+        ac.abort();
+      },
+    });
+    const failed = running.then(() => undefined, (e: unknown) => e as ScpipeError);
+    await killWhenWritten(path, () => '');
+    const err = await failed;
+    expect(retried).toHaveLength(1);
+    const lost = (retried[0] as ScpipeError).cutShort!;
+    expect(lost).toMatchObject({ name: 'r.bin', path, size: BigInt(SIZE) });
+    expect(err).toMatchObject({ code: 'ERR_ABORTED', cutShort: lost });
+    expect(err!.message).toBe(`aborted while retrying: ${(retried[0] as ScpipeError).message}`);
+    expect(err!.message).toContain(`the remote file ${path} is left cut short: at most ${lost.written} of ${SIZE} bytes written`);
+  }, 150_000);
+
   it('put interrupted by SIGINT mid-file: exit 130 and the same words', async () => {
     const { path, input, run } = await sizedPut('cut-int', 'z.bin', 120_000);
     await waitFor(async () => (await stat(path).then((s) => s.size, () => 0)) > 0, 'bytes in the remote file', 60_000);
