@@ -50,7 +50,13 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
   const conn = new Reconnector(target, opts.trace);
   try {
     const chosen = await chooseProtocol(conn.current().opener, opts.protocol ?? 'auto', opts.signal, opts.trace, opts.onProtocol);
-    if ('session' in chosen) return await putSftp(conn, chosen, remotePath, input, opts);
+    if ('session' in chosen) {
+      try {
+        return await putSftp(conn, chosen, remotePath, input, opts);
+      } finally {
+        chosen.session.end(); // its channel: a caller's Client outlives this call
+      }
+    }
     const result = await putOverChannel(conn.current().open, remotePath, input, opts, conn);
     if (opts.verify) await readBackScp(conn, remotePath, result.name, result.bytes, result.sha256!, opts);
     return { ...result, protocolReason: chosen.reason };

@@ -141,3 +141,31 @@ describe('library get()', () => {
     await expect(getTo(target(), `${dir}/big`, failing, { protocol: 'scp' })).rejects.toMatchObject({ name: 'ScpipeError', code: 'ERR_LOCAL_IO', message: 'cannot write the output: disk on fire' });
   });
 });
+
+// A caller's Client outlives each call: whatever channel a call opened on it
+// must be closed when the call ends. An SFTP put left its first channel
+// open, so under OpenSSH's default MaxSessions 10 the 10th call was refused.
+describe('library put() over SFTP on an ssh2 Client the caller owns', () => {
+  const sshd10 = sshdPerSuite({ maxSessions: 10 });
+
+  it('closes its channels: a dozen puts in a row, some failing, under MaxSessions 10', async () => {
+    const own = await userDir(sshd10.user, 'own-client');
+    const client = new Client();
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', resolve).once('error', reject);
+      client.connect({ host: '127.0.0.1', port: sshd10.port, username: sshd10.user.name, privateKey: readFileSync(sshd10.user.keyPath) });
+    });
+    try {
+      const outcomes: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const path = i % 4 === 3 ? `${own}/no/such/dir/f` : `${own}/f${i}`;
+        const r = await put(client, path, Buffer.from(`body ${i}`), { protocol: 'sftp', noClobber: i === 5 ? true : undefined }).then((res) => res.protocol, (e: unknown) => (e as { code: string }).code);
+        outcomes.push(r);
+      }
+      expect(outcomes).toEqual(['sftp', 'sftp', 'sftp', 'ERR_NO_SUCH_FILE', 'sftp', 'sftp', 'sftp', 'ERR_NO_SUCH_FILE', 'sftp', 'sftp', 'sftp', 'ERR_NO_SUCH_FILE']);
+      expect(await readFile(join(own, 'f10'), 'utf8')).toBe('body 10');
+    } finally {
+      client.end();
+    }
+  });
+});
