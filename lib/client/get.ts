@@ -130,6 +130,7 @@ async function getOverSftp(conn: Reconnector, chosen: Parameters<typeof getSftp>
     download.done.then(() => conn.close(), () => conn.close());
     return download;
   } catch (err) {
+    chosen.session.end(); // its channel: a caller's Client outlives this call
     if (opts.parts === false || !isScpipeError(err, 'ERR_NO_SUCH_FILE')) {
       conn.close();
       throw err;

@@ -145,10 +145,10 @@ describe('library get()', () => {
 // A caller's Client outlives each call: whatever channel a call opened on it
 // must be closed when the call ends. An SFTP put left its first channel
 // open, so under OpenSSH's default MaxSessions 10 the 10th call was refused.
-describe('library put() over SFTP on an ssh2 Client the caller owns', () => {
+describe('library put() and get() over SFTP on an ssh2 Client the caller owns', () => {
   const sshd10 = sshdPerSuite({ maxSessions: 10 });
 
-  it('closes its channels: a dozen puts in a row, some failing, under MaxSessions 10', async () => {
+  it('closes its channels: a dozen puts in a row, some failing, and gets of missing files and sets, under MaxSessions 10', async () => {
     const own = await userDir(sshd10.user, 'own-client');
     const client = new Client();
     await new Promise<void>((resolve, reject) => {
@@ -164,6 +164,15 @@ describe('library put() over SFTP on an ssh2 Client the caller owns', () => {
       }
       expect(outcomes).toEqual(['sftp', 'sftp', 'sftp', 'ERR_NO_SUCH_FILE', 'sftp', 'sftp', 'sftp', 'ERR_NO_SUCH_FILE', 'sftp', 'sftp', 'sftp', 'ERR_NO_SUCH_FILE']);
       expect(await readFile(join(own, 'f10'), 'utf8')).toBe('body 10');
+      // get over SFTP of a missing file, and of a parts set (missing as a file first)
+      await put(client, `${own}/set`, Buffer.alloc(3000, 7), { protocol: 'sftp', partSize: 1024 });
+      for (let i = 0; i < 6; i++) {
+        await expect(get(client, `${own}/none`, { protocol: 'sftp' })).rejects.toMatchObject({ code: 'ERR_NO_SUCH_FILE' });
+        const set = await get(client, `${own}/set`, { protocol: 'sftp' });
+        set.body.resume();
+        await set.done;
+      }
+      expect((await put(client, `${own}/last`, Buffer.from('last'), { protocol: 'sftp' })).protocol).toBe('sftp');
     } finally {
       client.end();
     }
