@@ -60,7 +60,10 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   const size = st.size;
   const signal = opts.signal ?? new AbortController().signal;
   const rtt = opts.parallel === undefined ? await session.roundTripMs() : undefined;
-  const wanted = opts.parallel ?? chooseLanes(rtt!);
+  // No more channels than the file has reads: one that reads nothing still
+  // opens the file, and a server logs it as a download of 0 bytes.
+  const reads = Math.max(1, Math.ceil(size / maxRead([{ session, handle }])));
+  const wanted = Math.min(opts.parallel ?? chooseLanes(rtt!), reads);
   let lanes: ReadLane[] = [{ session, handle }, ...(await moreLanes(conn.current().opener, path, st, wanted - 1, signal, log))];
   log?.(`sftp: reading ${size} bytes over ${lanes.length} channel(s)${rtt === undefined ? ' (--parallel)' : ` for a round trip of ${rtt.toFixed(2)} ms`}, reads of ${maxRead(lanes)} bytes`);
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { runCli } from '../helpers/cli';
 import { startServe, type TestServe } from '../helpers/serve';
+import { waitFor } from '../helpers/async';
 
 let serve: TestServe;
 let local: string;
@@ -68,6 +69,19 @@ describe('scpipe client against scpipe serve over SFTP', () => {
     expect(down.status).toBe(0);
     expect(down.stderr).toContain('over sftp');
     expect(sha(down.stdout)).toBe(sha(data));
+  });
+
+  // A file of one read, fetched with --parallel 3: the two channels that
+  // read nothing opened it too, and serve's log showed three downloads, two
+  // of them "0 bytes ok".
+  it('get of a small file over several channels: one download in the server log', async () => {
+    await writeFile(join(serve.root, 'small.bin'), 'abc');
+    const down = await runCli(['get', ...serve.scpipeArgs(), '--parallel', '3', at('/small.bin')]);
+    expect(down.status).toBe(0);
+    expect(down.stdout.toString()).toBe('abc');
+    await waitFor(() => serve.log().includes('download /small.bin 3 bytes ok'), 'the download in the log');
+    const lines = serve.log().split('\n').filter((l) => l.includes('download /small.bin'));
+    expect(lines).toEqual([expect.stringMatching(/sftp download \/small\.bin 3 bytes ok$/)]);
   });
 
   // The integrity options against scpipe's own server, over both protocols.
