@@ -2,6 +2,7 @@
 // stream before its first byte), or under the parts a get fetches ahead; say
 // what gets the stream through.
 import { ScpipeError, isScpipeError } from '../lib';
+import { NO_INODES, outOfInodes } from '../lib/internal';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
@@ -10,6 +11,9 @@ export function withSpoolFullHint(err: unknown): unknown {
   if (!isScpipeError(err, 'ERR_SPOOL')) return err;
   const code = (err.cause as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !FULL.has(code)) return err;
+  if (code === 'ENOSPC' && err.path !== undefined && outOfInodes(err.path)) {
+    return new ScpipeError('ERR_SPOOL', `${err.message}; nothing was sent: ${NO_INODES}`, { path: err.path, bytes: err.bytes, cause: err.cause });
+  }
   const past = code === 'EFBIG'
     ? 'each a file of its own; or give --spool-dir on a file system that holds a file of the whole stream (FAT holds at most 4 GiB; see also ulimit -f)'
     : 'with bounded disk; or give --spool-dir on a larger disk';

@@ -4,6 +4,7 @@ export { spool } from './spool';
 export { DescriptorInput } from './descriptor';
 export { DEFAULT_MEMORY_LIMIT, checkSpoolDirectory, spoolDirectory } from './options';
 export { ramFileSystemFree } from './ram-fs';
+export { NO_INODES, outOfInodes } from './no-inodes';
 export type { SpoolOptions, Spill } from './options';
 export type { Spool, ReplayOptions } from './spools';
 export { parseByteSize, formatBytes } from './size';

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { escapeForTerminal } from '../util/escape';
 import { ScpipeError } from '../errors';
+import { NO_INODES, outOfInodes } from './no-inodes';
 
 /** Bytes kept in RAM before spilling to disk when SpoolOptions.memoryLimit is not given (64 MiB). */
 export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
@@ -76,7 +77,8 @@ export async function checkSpoolDirectory(dir: string): Promise<void> {
   if (!st.isDirectory()) throw new ScpipeError('ERR_USAGE', `bad --spool-dir "${shown}": Not a directory`, { path: dir });
   // A probe, not access(): root passes access(W_OK) on a read-only mount.
   const probe = await fsp.mkdtemp(path.join(dir, '.scpipe-probe-')).catch((err: NodeJS.ErrnoException) => {
-    throw new ScpipeError('ERR_USAGE', `bad --spool-dir "${shown}": cannot create files there (${err.code ?? err.message})`, { path: dir });
+    const why = err.code === 'ENOSPC' && outOfInodes(dir) ? `: ${NO_INODES}` : ` (${err.code ?? err.message})`;
+    throw new ScpipeError('ERR_USAGE', `bad --spool-dir "${shown}": cannot create files there${why}`, { path: dir });
   });
   await fsp.rmdir(probe);
 }

@@ -371,6 +371,25 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  // A spool disk out of inodes (df shows room, df -i none) says ENOSPC when
+  // the spool file is made: --part-size or a larger disk would not help.
+  it('a spool directory out of inodes says so, from $TMPDIR (exit 1) and from --spool-dir (exit 2)', async () => {
+    const small = await mkdtemp(join(tmpdir(), 'scpipe-test-noinodes-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'nr_inodes=1,size=16m', 'tmpfs', small]);
+    try {
+      const args = ['put', ...sshFlags(sshd, sshd.rssh), '--memory', '0', remote(sshd, sshd.rssh, `${dir}/f.bin`)];
+      const fromTmpdir = await runCli(args, { stdin: randomBytes(1 << 20), env: { TMPDIR: small } });
+      const said = 'its file system has no free inode left (df -i), however much room it has: give --spool-dir on another file system';
+      expect(fromTmpdir).toMatchObject({ status: 1, stderr: `scpipe: cannot create spool file in ${small}: No space left on device; nothing was sent: ${said}\n` });
+      const given = await runCli([...args, '--spool-dir', small], { stdin: randomBytes(1 << 20) });
+      expect(given).toMatchObject({ status: 2, stderr: `scpipe: bad --spool-dir "${small}": cannot create files there: ${said}\n` });
+    } finally {
+      execFileSync('umount', [small]);
+      await rm(small, { recursive: true, force: true });
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('SIGINT while sending: exit 130, and the remote file is said to be cut short', async () => {
     const endless = endlessInput();
     try {
