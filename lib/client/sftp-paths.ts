@@ -10,7 +10,7 @@ import { ScpipeError, isScpipeError } from '../errors';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { throughLinks } from './sftp-links';
-import { NAME_MAX } from '../protocol/name-max';
+import { NAME_MAX, PATH_MAX } from '../protocol/name-max';
 
 /** Where an upload writes. */
 export interface UploadPaths {
@@ -60,12 +60,16 @@ export function asTarget(err: ScpipeError, temp: string, path: string): ScpipeEr
 /**
  * What a temporary name of `base` holds between its `.` and TEMP_MARK: `base`,
  * cut (by whole characters, so no half of a pair becomes U+FFFD) to keep the
- * name within NAME_MAX, as rsync cuts its `.NAME.XXXXXX`. The same for every
+ * name within NAME_MAX, as rsync cuts its `.NAME.XXXXXX`, and the path in
+ * `dir` within PATH_MAX where `dir` is absolute (a target that scp -t can
+ * write failed over SFTP for its temporary path alone). The same for every
  * run, so that --remove-stale finds a long target's leftovers too.
  */
-export function tempStem(base: string): string {
+export function tempStem(base: string, dir = '.'): string {
   const chars = Array.from(base);
-  const room = NAME_MAX - 1 - TEMP_MARK.length - 6;
+  const added = 1 + TEMP_MARK.length + 6;
+  const pathRoom = dir.startsWith('/') ? PATH_MAX - 1 - Buffer.byteLength(dir.replace(/\/*$/, '/')) - added : Infinity;
+  const room = Math.max(0, Math.min(NAME_MAX - added, pathRoom));
   let bytes = Buffer.byteLength(base);
   while (bytes > room) bytes -= Buffer.byteLength(chars.pop()!);
   return chars.join('');
@@ -75,7 +79,7 @@ export function tempStem(base: string): string {
 export function tempNameFor(target: string): string {
   const dir = posix.dirname(target);
   const suffix = TEMP_MARK + randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 6);
-  const name = `.${tempStem(posix.basename(target))}${suffix}`;
+  const name = `.${tempStem(posix.basename(target), dir)}${suffix}`;
   return dir === '.' ? name : posix.join(dir, name);
 }
 

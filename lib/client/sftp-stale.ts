@@ -23,9 +23,9 @@ export interface StaleSweep {
   kept: { path: string; ageS: number }[];
 }
 
-/** True when `name` is a temporary name scpipe gives for a file named `base` (sftp-paths.ts tempNameFor). */
-export function isTempNameOf(name: string, base: string): boolean {
-  const prefix = `.${tempStem(base)}${TEMP_MARK}`;
+/** True when `name` is a temporary name scpipe gives for a file named `base` in `dir` (sftp-paths.ts tempNameFor). */
+export function isTempNameOf(name: string, base: string, dir?: string): boolean {
+  const prefix = `.${tempStem(base, dir)}${TEMP_MARK}`;
   return name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length));
 }
 
@@ -45,7 +45,7 @@ export async function findStaleTemps(session: SftpSession, target: string, own: 
   const now = (await session.fstat(own.handle, own.path)).mtime;
   const dir = posix.dirname(target);
   const base = posix.basename(target);
-  const ours = isTemp ?? ((name: string) => isTempNameOf(name, base));
+  const ours = isTemp ?? ((name: string) => isTempNameOf(name, base, dir));
   const entries = await listDirectory(session, dir, { onBadName: () => undefined });
   const found: StaleTemp[] = [];
   for (const { name, attrs } of entries) {

@@ -10,7 +10,7 @@ import { escapeForTerminal } from '../util/escape';
 export const NAME_MAX = 255;
 
 // Linux's PATH_MAX counts the NUL: a path of 4096 bytes is too long.
-const PATH_MAX = 4096;
+export const PATH_MAX = 4096;
 
 /** Why `path` may be too long for the remote (a name over NAME_MAX, a path over PATH_MAX), else undefined. */
 export function whyTooLong(path: string): string | undefined {

@@ -2,7 +2,7 @@
 // run fails before it reads on, saying so, not once the whole stream is
 // spooled (SCP) or the first part is cut (a parts set), and a name that fits
 // is stored byte-exact. OpenSSH's sftp-server says "Bad message" for it.
-import { readdir } from 'node:fs/promises';
+import { chown, mkdir, readdir } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -93,4 +93,20 @@ describe('a path of 4096 bytes over SCP', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^scpipe: remote: scp: \/.*\/f+: File name too long\n$/);
   });
+});
+
+it('a target path of 4095 bytes is stored over SFTP, as over SCP', async () => {
+  const dir = await userDir(sshd.sftp, 'path-max-sftp');
+  const rdir = dir.slice(sshd.sftp.chroot!.length);
+  // The real path the server resolves is the chroot's; the client sees rdir.
+  let sub = '';
+  while (Buffer.byteLength(rdir + sub) + 101 < 4000) sub += `/${'d'.repeat(100)}`;
+  await mkdir(dir + sub, { recursive: true });
+  await chown(dir, sshd.sftp.uid, sshd.sftp.gid);
+  const path = `${rdir}${sub}/${'f'.repeat(4095 - Buffer.byteLength(rdir + sub) - 1)}`;
+  expect(Buffer.byteLength(path)).toBe(4095);
+  for (let d = dir + sub; d !== dir; d = d.slice(0, d.lastIndexOf('/'))) await chown(d, sshd.sftp.uid, sshd.sftp.gid);
+  const r = await runCli(['put', '--protocol', 'sftp', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, path)], { stdin: 'at PATH_MAX' });
+  expect(r).toMatchObject({ status: 0, stderr: '' });
+  expect(await readdir(dir + sub)).toEqual([path.slice(path.lastIndexOf('/') + 1)]);
 });

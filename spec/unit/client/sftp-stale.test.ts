@@ -33,3 +33,21 @@ describe('isTempNameOf: a name cut to fit 255 bytes', () => {
     }
   });
 });
+
+describe('tempNameFor: a target path near PATH_MAX', () => {
+  // A 4095-byte target that scp -t writes failed over SFTP: its temporary
+  // path was 15 bytes longer than Linux takes.
+  it('keeps an absolute temporary path within 4095 bytes, and knows it again', () => {
+    const dir = `/${'d'.repeat(100)}`.repeat(39);
+    const base = 'f'.repeat(4095 - dir.length - 1);
+    const temp = tempNameFor(`${dir}/${base}`);
+    expect(Buffer.byteLength(temp)).toBeLessThanOrEqual(4095);
+    expect(temp.startsWith(`${dir}/.f`)).toBe(true);
+    expect(isTempNameOf(temp.slice(dir.length + 1), base, dir)).toBe(true);
+  });
+
+  it('leaves a relative path as NAME_MAX alone allows (the server\'s directory is not known)', () => {
+    const temp = tempNameFor(`rel/${'f'.repeat(200)}`);
+    expect(temp).toMatch(/^rel\/\.f{200}\.scpipe-[A-Za-z0-9]{6}$/);
+  });
+});
