@@ -34,7 +34,7 @@ export { STALE_AFTER_S } from './client/sftp-stale';
 export { PROTOCOLS } from './client/protocol-choice';
 export type { Protocol } from './client/protocol-choice';
 export { SftpSession } from './sftp/session';
-export type { SftpLimits } from './sftp/session';
+export type { SftpLimits, RemoteFileSystem } from './sftp/session';
 export { PipelinedWriter } from './sftp/writer';
 export type { WriteLane, WriterOptions } from './sftp/writer';
 export { WriteLedger } from './sftp/ledger';
@@ -60,7 +60,7 @@ export type { ScpipeErrorCode, ScpipeErrorContext, CutShort } from './errors';
 // The SCP protocol roles and codecs, for programs that bring their own channel.
 export type { ScpChannel, ExitStatus } from './protocol/channel';
 export { ScpSource } from './protocol/source';
-export type { OutgoingFile, RoleOptions } from './protocol/source';
+export type { OutgoingFile, RoleOptions, SourceOptions } from './protocol/source';
 export { encodeFile, encodeDirectory, encodeEnd, encodeTimes, encodeWarning, encodeFatal, MAX_LINE_BYTES } from './protocol/records';
 export type { Times } from './protocol/records';
 export { ReplyDecoder } from './protocol/replies';
