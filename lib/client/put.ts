@@ -95,8 +95,14 @@ export async function putOverChannel(
   const role = { ...opts, signal: inner.signal };
   const sourceReady = (async () => {
     const source = new ScpSource(await open(command, inner.signal, 'sink'), role);
-    if (inner.signal.aborted) source.destroy();
-    await source.start();
+    try {
+      if (inner.signal.aborted) throw abortError(inner.signal);
+      await source.start();
+    } catch (err) {
+      // Its channel too: no one else holds this source, and a caller's Client outlives the call.
+      source.destroy();
+      throw err;
+    }
     return source;
   })();
   // Spooling takes as long as the producer: a connection lost meanwhile is

@@ -1,6 +1,6 @@
 // The library as another program would use it: an ssh2 Client it owns, or
 // connection options; a Buffer, a Readable, an async iterable; AbortSignal.
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { chown, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -177,4 +177,29 @@ describe('library put() and get() over SFTP on an ssh2 Client the caller owns', 
       client.end();
     }
   });
+
+  // An abort while the remote scp had not yet said it was ready left that
+  // channel open (a parts upload has several lanes in that state at once).
+  it('an SCP put aborted before the remote scp answered closes its channel: ten of them, then a put', async () => {
+    const own = await userDir(sshd10.user, 'own-client-scp');
+    const slowScp = join(own, 'slow-scp');
+    await writeFile(slowScp, '#!/bin/sh\nsleep 2\nexec scp "$@"\n', { mode: 0o755 });
+    await chown(slowScp, sshd10.user.uid, sshd10.user.gid);
+    const client = new Client();
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', resolve).once('error', reject);
+      client.connect({ host: '127.0.0.1', port: sshd10.port, username: sshd10.user.name, privateKey: readFileSync(sshd10.user.keyPath) });
+    });
+    try {
+      for (let i = 0; i < 10; i++) {
+        const ac = new AbortController();
+        setTimeout(() => ac.abort(), 300);
+        await expect(put(client, `${own}/f`, Buffer.from('x'), { protocol: 'scp', scpPath: slowScp, signal: ac.signal })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+      }
+      expect((await put(client, `${own}/last`, Buffer.from('last'), { protocol: 'scp' })).protocol).toBe('scp');
+      expect(await readFile(join(own, 'last'), 'utf8')).toBe('last');
+    } finally {
+      client.end();
+    }
+  }, 60_000);
 });
