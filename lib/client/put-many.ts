@@ -10,7 +10,7 @@ import { tee } from '../util/tee';
 import type { Target } from './connection';
 import type { PartsOptions } from './parts/options';
 import { put } from './put';
-import type { PutOptions, PutResult } from './put-types';
+import { spoolable, type PutOptions, type PutResult } from './put-types';
 
 /** Where one copy goes. */
 export interface Destination {
@@ -37,6 +37,7 @@ export async function putMany(
   onSettled?: (i: number, outcome: DestinationOutcome) => void,
 ): Promise<DestinationOutcome[]> {
   if (destinations.length === 0) throw new ScpipeError('ERR_USAGE', 'putMany() needs at least one destination');
+  spoolable(input); // refuses what put() refuses (a stream that has already ended) before any destination starts
   const source: AsyncIterable<Uint8Array> = input instanceof Uint8Array ? Readable.from([input]) : input;
   const split = tee(source, destinations.length);
   // onSettled throwing is the caller's failure, not a destination's: it is

@@ -39,6 +39,11 @@ export function spoolable(input: PutInput, opts: Pick<PutOptions, 'size'> = {}):
   if (typeof input !== 'object' || input === null) {
     throw new ScpipeError('ERR_USAGE', `nothing to send: give a Readable, an async iterable of bytes, a Uint8Array or { fd }, not ${input === null ? 'null' : typeof input}`);
   }
+  // A stream whose 'end' was already emitted gave its bytes to someone else:
+  // sent, it would store an empty file over the target.
+  if (input instanceof Readable && input.readableEnded) {
+    throw new ScpipeError('ERR_USAGE', 'the input stream has already ended (its bytes were read before this call): nothing was stored');
+  }
   if (input instanceof Readable || input instanceof Uint8Array || input instanceof DescriptorInput || Symbol.asyncIterator in input) return input;
   return new DescriptorInput(input.fd);
 }

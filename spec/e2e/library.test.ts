@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { Client } from 'ssh2';
-import { get, getTo, put, isScpipeError, type Progress } from '../../lib';
+import { get, getTo, put, putMany, isScpipeError, type Progress } from '../../lib';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -51,6 +51,18 @@ describe('library put()', () => {
     } finally {
       client.end();
     }
+  });
+
+  it('refuses a stream that has already ended, and leaves the remote file as it was', async () => {
+    await put(target(), `${dir}/kept`, Buffer.from('the last good backup'));
+    const used = Readable.from([Buffer.from('read elsewhere')]);
+    used.resume();
+    await new Promise((resolve) => used.once('end', resolve));
+    const err = await put(target(), `${dir}/kept`, used).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_USAGE', message: 'the input stream has already ended (its bytes were read before this call): nothing was stored' });
+    expect(await readFile(join(dir, 'kept'), 'utf8')).toBe('the last good backup');
+    await expect(putMany([{ target: target(), remotePath: `${dir}/kept` }], used, () => ({}))).rejects.toMatchObject({ code: 'ERR_USAGE' });
+    expect(await readFile(join(dir, 'kept'), 'utf8')).toBe('the last good backup');
   });
 
   it('rejects a pre-aborted signal before connecting', async () => {
