@@ -34,6 +34,17 @@ import { hashedFirst } from '../util/hashed-first';
  *     await put({ host: 'vault', user: 'backup' }, 'db.dump.zst', stream, { signal });
  */
 export async function put(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
+  try {
+    return await putInput(target, remotePath, given, opts);
+  } catch (err) {
+    // As a pipeline ends its streams: a producer writing into the input
+    // (a child's stdout) gets EPIPE instead of blocking for ever on a stream no one reads.
+    if (given instanceof Readable) given.destroy();
+    throw err;
+  }
+}
+
+async function putInput(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>>): Promise<PutResult> {
   checkCounts(opts);
   const input = spoolable(given, opts);
   if (opts.partSize !== undefined) {

@@ -3,7 +3,7 @@
 import { chown, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { Client } from 'ssh2';
 import { get, getTo, put, putMany, isScpipeError, type Progress } from '../../lib';
 import { connectOptions, userDir } from '../helpers/sshd';
@@ -63,6 +63,20 @@ describe('library put()', () => {
     expect(await readFile(join(dir, 'kept'), 'utf8')).toBe('the last good backup');
     await expect(putMany([{ target: target(), remotePath: `${dir}/kept` }], used, () => ({}))).rejects.toMatchObject({ code: 'ERR_USAGE' });
     expect(await readFile(join(dir, 'kept'), 'utf8')).toBe('the last good backup');
+  });
+
+  // A producer (a child's stdout) writing into an input no one reads any more
+  // blocked for ever after a failed login, or an SFTP upload refused at its open.
+  it('ends the input stream when it fails, also before reading it', async () => {
+    const refused = new PassThrough();
+    refused.write('some bytes');
+    const wrongKey = { ...target(), identityFiles: [sshd.user.keyPath] };
+    await expect(put(wrongKey, `${dir}/never`, refused, { retries: 0 })).rejects.toMatchObject({ code: 'ERR_AUTH' });
+    expect(refused.destroyed).toBe(true);
+    const jailed = new PassThrough();
+    jailed.write('some bytes');
+    await expect(put(connectOptions(sshd, sshd.sftp), '/no/such/dir/f', jailed, { retries: 0 })).rejects.toMatchObject({ code: 'ERR_NO_SUCH_FILE' });
+    expect(jailed.destroyed).toBe(true);
   });
 
   it('rejects a pre-aborted signal before connecting', async () => {
