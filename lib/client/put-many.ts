@@ -61,6 +61,8 @@ export async function putMany(
       return outcome;
     }),
   );
+  // Every destination failed before the input's end: end it, as put() does, so its producer gets EPIPE.
+  if (input instanceof Readable && !input.readableEnded) input.destroy();
   if (thrown) throw asScpipeError(thrown.err);
   return outcomes;
 }

@@ -79,6 +79,15 @@ describe('library put()', () => {
     expect(jailed.destroyed).toBe(true);
   });
 
+  it('putMany ends the input stream when every destination failed', async () => {
+    const refused = new PassThrough();
+    refused.write('some bytes');
+    const wrongKey = { ...target(), identityFiles: [sshd.user.keyPath] };
+    const outcomes = await putMany([{ target: wrongKey, remotePath: `${dir}/a` }, { target: wrongKey, remotePath: `${dir}/b` }], refused, () => ({ retries: 0 }));
+    expect(outcomes.map((o) => o.ok)).toEqual([false, false]);
+    expect(refused.destroyed).toBe(true);
+  });
+
   it('rejects a pre-aborted signal before connecting', async () => {
     const ac = new AbortController();
     ac.abort();
