@@ -59,3 +59,13 @@ export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' 
     { ...fields, bytes: written, cutShort: { name: file.name, path: file.remotePath, written, size: file.size }, cause: err },
   );
 }
+
+/**
+ * A short input cut off on purpose (write-body.ts `maxPad`): said as cut
+ * short, its cause the input's own error when it had one, as untrusted() does.
+ */
+export function cutOff(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, written: bigint): ScpipeError {
+  const said = cutShort(problem, file, written, true) as ScpipeError;
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = said;
+  return new ScpipeError(said.code, said.message, { ...fields, cause: problem.cause ?? problem });
+}

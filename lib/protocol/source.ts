@@ -14,7 +14,7 @@ import { ReplyReader } from './reply-reader';
 import { describeExit, explainLoss, remoteError } from './session-errors';
 import { waitForExit } from './wait-exit';
 import { writeBody } from './write-body';
-import { cutShort, leftByRemote, untrusted } from './cut-short';
+import { cutOff, cutShort, leftByRemote, untrusted } from './cut-short';
 
 /** Options shared by the SCP roles. */
 export interface RoleOptions {
@@ -110,7 +110,7 @@ export class ScpSource {
       this.channel.stdin.end();
       await this.untilExit(2000).catch(() => undefined);
       this.channel.destroy();
-      throw cutShort(local, file, outcome.sent, true);
+      throw cutOff(local, file, outcome.sent);
     }
     const end = await this.send(local ? encodeWarning(`${file.name}: ${local.message}`) : OK, local ? 'warn' : 'end').catch((err: unknown) => {
       if (local) throw err;

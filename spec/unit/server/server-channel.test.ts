@@ -34,6 +34,6 @@ describe('serveChannel', () => {
   it('puts no listener of its own on each chunk of output: the pipe is the only reader', () => {
     const served = serveChannel(new FakeExecChannel() as unknown as ServerChannel);
     expect(served.channel.stdin.listenerCount('data')).toBe(1);
-    expect(Object.keys(served)).toEqual(['channel', 'close']);
+    expect(Object.keys(served)).toEqual(['channel', 'close', 'clientEof', 'clientEnded']);
   });
 });
