@@ -15,6 +15,22 @@ import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 
+// An upload into `dir` whose connection is dropped once its temporary file
+// holds `bytes`; it waits to retry, its input still open.
+async function droppedUpload(dir: string, bytes: number): Promise<{ input: PassThrough; run: ReturnType<typeof startCli>; temp: string }> {
+  const input = new PassThrough();
+  const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input, timeoutMs: 60_000 });
+  input.write(randomBytes(4 * 1024 * 1024));
+  let temp: string | undefined;
+  await waitFor(async () => {
+    [temp] = await readdir(dir);
+    return temp !== undefined && (await stat(join(dir, temp))).size >= bytes;
+  }, 'bytes in the temporary file', 30_000);
+  expect(await dropConnections(sshd)).toBeGreaterThan(0);
+  await waitFor(() => run.stderr().includes('retry 1 of'), 'the retry line', 30_000);
+  return { input, run, temp: temp! };
+}
+
 describe('put over SFTP: a lost connection', () => {
   it('reconnects and ends byte-exact after the serving sshd is killed mid-stream', async () => {
     const dir = await userDir(sshd.sftp, 'resume');
@@ -112,17 +128,8 @@ describe('put over SFTP: a lost connection', () => {
   // Left: nothing.
   it('the temporary file removed while the connection was down: said so', async () => {
     const dir = await userDir(sshd.sftp, 'resume-gone');
-    const input = new PassThrough();
-    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input, timeoutMs: 60_000 });
-    input.write(randomBytes(4 * 1024 * 1024));
-    let temp: string | undefined;
-    await waitFor(async () => {
-      [temp] = await readdir(dir);
-      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
-    }, 'bytes in the temporary file', 30_000);
-    expect(await dropConnections(sshd)).toBeGreaterThan(0);
-    await waitFor(() => run.stderr().includes('retry 1 of'), 'the retry line', 30_000);
-    await rm(join(dir, temp!));
+    const { input, run, temp } = await droppedUpload(dir, 1);
+    await rm(join(dir, temp));
     input.end(randomBytes(1024));
     const r = await run.done;
     expect(r.status).toBe(1);
@@ -138,17 +145,8 @@ describe('put over SFTP: a lost connection', () => {
   // size; a stream cannot go back, so the run must fail and store nothing.
   it('the temporary file cut short while the connection was down: fails, and stores nothing', async () => {
     const dir = await userDir(sshd.sftp, 'resume-cut');
-    const input = new PassThrough();
-    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input, timeoutMs: 60_000 });
-    input.write(randomBytes(4 * 1024 * 1024));
-    let temp: string | undefined;
-    await waitFor(async () => {
-      [temp] = await readdir(dir);
-      return temp !== undefined && (await stat(join(dir, temp))).size >= 2 * 1024 * 1024;
-    }, 'bytes in the temporary file', 30_000);
-    expect(await dropConnections(sshd)).toBeGreaterThan(0);
-    await waitFor(() => run.stderr().includes('retry 1 of'), 'the retry line', 30_000);
-    await truncate(join(dir, temp!), 1024 * 1024);
+    const { input, run, temp } = await droppedUpload(dir, 2 * 1024 * 1024);
+    await truncate(join(dir, temp), 1024 * 1024);
     input.end(randomBytes(1024));
     const r = await run.done;
     expect(r.stderr).toMatch(/was cut to 1048576 bytes while the connection was down, below the \d+ the server had acknowledged/);

@@ -15,6 +15,21 @@ import { TOUCH_AFTER_MS } from '../../lib/client/sftp-keep-fresh';
 
 const sshd = sshdPerSuite();
 
+// An upload of `target` SIGKILLed once its temporary file is in `dir`; that file's name.
+async function killedUpload(target: string, dir: string): Promise<string> {
+  const endless = endlessInput();
+  try {
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), target], { stdin: endless });
+    await waitFor(async () => (await readdir(dir)).length > 0, 'the temporary file', 30_000);
+    run.child.kill('SIGKILL');
+    await run.done;
+  } finally {
+    endless.destroy();
+  }
+  const [stale] = await readdir(dir);
+  return stale!;
+}
+
 describe('a stale temporary file after a SIGKILLed SFTP upload', () => {
   // User sees: nothing about it on a plain later run while it may be live
   // (exit 0, the leftover stays); with --remove-stale while it is fresh
@@ -28,16 +43,7 @@ describe('a stale temporary file after a SIGKILLed SFTP upload', () => {
   it('stays through a later run, is kept by --remove-stale while fresh, and removed once old', async () => {
     const dir = await userDir(sshd.sftp, 'stale');
     const target = remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/t.bin`);
-    const endless = endlessInput();
-    try {
-      const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), target], { stdin: endless });
-      await waitFor(async () => (await readdir(dir)).length > 0, 'the temporary file', 30_000);
-      run.child.kill('SIGKILL');
-      await run.done;
-    } finally {
-      endless.destroy();
-    }
-    const [stale] = await readdir(dir);
+    const stale = await killedUpload(target, dir);
     expect(stale).toMatch(/^\.t\.bin\.scpipe-\w{6}$/);
 
     const plain = await runCli(['put', ...sshFlags(sshd, sshd.sftp), target], { stdin: 'first' });
@@ -164,20 +170,11 @@ describe('put --remove-stale of a target whose temporary name is cut to fit 255 
   ])('%s: the leftover of a killed upload is removed', async (_what, name) => {
     const dir = await userDir(sshd.sftp, 'stale-long');
     const target = remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/${name}`);
-    const endless = endlessInput();
-    try {
-      const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), target], { stdin: endless });
-      await waitFor(async () => (await readdir(dir)).length > 0, 'the temporary file', 30_000);
-      run.child.kill('SIGKILL');
-      await run.done;
-    } finally {
-      endless.destroy();
-    }
-    const [stale] = await readdir(dir);
-    expect(Buffer.byteLength(stale!)).toBeLessThanOrEqual(255);
+    const stale = await killedUpload(target, dir);
+    expect(Buffer.byteLength(stale)).toBeLessThanOrEqual(255);
     expect(stale).not.toContain('\uFFFD');
     const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
-    await utimes(join(dir, stale!), old, old);
+    await utimes(join(dir, stale), old, old);
     const asked = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--remove-stale', target], { stdin: 'second' });
     expect(asked).toMatchObject({ status: 0, stderr: `scpipe: removed ${remotePath(sshd.sftp, dir)}/${stale}, left by an interrupted upload\n` });
     expect(await readdir(dir)).toEqual([name]);
