@@ -29,6 +29,7 @@ import { escapeBytes, escapeForTerminal } from '../util/escape';
 import { closeFd, fstatFd, openFd } from './fd';
 import { pathError } from './strerror';
 import { stripTrailingSlashes } from './target';
+import { InOrderWindow } from '../util/in-order-window';
 
 /** The part of ScpSource that sendLocalPaths() drives (tests pass a recorder). */
 export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'leaveDirectory' | 'reportLocalError'> & {
@@ -93,9 +94,9 @@ export async function sendLocalPaths(source: SourceSession, paths: string[], opt
       }
       await walker.send(path, name);
     }
-    await walker.settle();
+    await walker.inFlight.settle();
   } finally {
-    await walker.abandon(); // after a failure: the files still in flight end (and clean up) before this returns
+    await walker.inFlight.abandon(); // after a failure: the files still in flight end (and clean up) before this returns
   }
 }
 
@@ -104,9 +105,9 @@ class Walker {
   private readonly ancestors = new Set<string>();
   // Names of the directories being sent, outermost first.
   private readonly dirs: string[] = [];
-  // Small files in flight (filesInFlight), oldest first: retired in walk
-  // order, so onFileSent and a fatal error come as they would one by one.
-  private readonly inFlight: Promise<() => void>[] = [];
+  // Small files in flight (filesInFlight): retired in walk order, so
+  // onFileSent and a fatal error come as they would one by one.
+  readonly inFlight = new InOrderWindow();
 
   constructor(private readonly source: SourceSession, private readonly opts: SendLocalOptions) {}
 
@@ -168,9 +169,9 @@ class Walker {
       const window = this.source.filesInFlight ?? 1;
       const overlaps = window > 1 && st.size <= SMALL_FILE;
       if (overlaps) {
-        while (this.inFlight.length >= window) await this.retireOne();
+        while (this.inFlight.size >= window) await this.inFlight.retireOne();
       } else {
-        await this.settle();
+        await this.inFlight.settle();
       }
       const onProgress = this.opts.onFileStart?.(path, st.size);
       const sum = this.opts.sha256 ? createHash('sha256') : undefined;
@@ -185,37 +186,13 @@ class Walker {
       const stream = body;
       handedOver = true;
       const done = sending.then(report).finally(() => closed(stream));
-      if (overlaps) {
-        done.catch(() => undefined); // heard when retired, in walk order; not an unhandled rejection meanwhile
-        this.inFlight.push(done);
-      } else (await done)();
+      if (overlaps) this.inFlight.add(done);
+      else (await done)();
     } finally {
       // Once handed over, `done` closes the stream.
       if (!handedOver && body) await closed(body);
       else if (!handedOver) await closeFd(fd); // fstat failed before the stream took the fd
     }
-  }
-
-  /** Waits for every file in flight, in walk order; the first fatal error is thrown once all have ended. */
-  async settle(): Promise<void> {
-    while (this.inFlight.length > 0) await this.retireOne();
-  }
-
-  /** Lets the files still in flight end, their errors unheard (the run already failed). */
-  async abandon(): Promise<void> {
-    await Promise.allSettled(this.inFlight.splice(0));
-  }
-
-  private async retireOne(): Promise<void> {
-    const oldest = this.inFlight.shift()!;
-    let report: () => void;
-    try {
-      report = await oldest;
-    } catch (err) {
-      await this.abandon();
-      throw err;
-    }
-    report();
   }
 
   private async sendDirectory(path: string, name: string, st: BigIntStats, dir: Dir): Promise<void> {
@@ -240,7 +217,7 @@ class Walker {
       }
       this.ancestors.delete(key);
       this.dirs.pop();
-      await this.settle(); // its mode (maybe read-only) and times are set once its files are in
+      await this.inFlight.settle(); // its mode (maybe read-only) and times are set once its files are in
       await this.source.leaveDirectory();
     } finally {
       await dir.close().catch(() => undefined);

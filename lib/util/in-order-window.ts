@@ -1,0 +1,43 @@
+// Tasks that run at once but are retired in the order they were started
+// (a reorder buffer): each task's promise resolves to what to do once it is
+// retired, so reports come in start order whatever order the tasks end in.
+// A task's failure is thrown at its turn, once every other task has ended.
+
+/** See the file comment. */
+export class InOrderWindow {
+  private readonly tasks: Promise<() => void>[] = [];
+
+  /** Tasks started and not yet retired. */
+  get size(): number {
+    return this.tasks.length;
+  }
+
+  /** Adds a started task; its rejection is heard when it is retired, not as an unhandled rejection meanwhile. */
+  add(task: Promise<() => void>): void {
+    task.catch(() => undefined);
+    this.tasks.push(task);
+  }
+
+  /** Retires the oldest task: waits for it and runs its report. */
+  async retireOne(): Promise<void> {
+    const oldest = this.tasks.shift()!;
+    let report: () => void;
+    try {
+      report = await oldest;
+    } catch (err) {
+      await this.abandon();
+      throw err;
+    }
+    report();
+  }
+
+  /** Retires every task, in order. */
+  async settle(): Promise<void> {
+    while (this.tasks.length > 0) await this.retireOne();
+  }
+
+  /** Lets the tasks left end, their outcomes unheard (the run already failed). */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.tasks.splice(0));
+  }
+}
