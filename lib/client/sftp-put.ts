@@ -20,7 +20,7 @@ import { isConnectionLoss, type Reconnector } from './reconnect';
 import { DEFAULT_RETRIES } from './retry';
 import { asTarget, uploadPaths, type UploadPaths } from './sftp-paths';
 import { reconnect, recoverer, type OnGeneration, type ResumeOptions } from './sftp-resume';
-import { STALE_AFTER_S, findStaleTemps, removeStaleTemps, type StaleTemp } from './sftp-stale';
+import { STALE_AFTER_S, STALE_LOOK_GRACE_MS, findStaleTemps, removeStaleTemps, type StaleTemp } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { existsError } from './scp-exists';
@@ -93,14 +93,17 @@ export async function putSftp(
   const made = first.session.fstat(handle, paths.temp);
   made.catch(() => undefined);
   const fresh = keepFresh(() => (writer?.currentLanes ?? lanes)[0], made, paths.temp);
+  const lookEnd = new AbortController(); // ends the look for leftovers (below)
+  let lookTimer: NodeJS.Timeout | undefined;
   try {
     if (paths.existingOwner && deniesWrite({ mode: paths.existingMode!, ...paths.existingOwner }, await accountOf(first.session, handle, paths.temp))) {
       throw readOnlyError(paths.target);
     }
     if (opts.removeStale) await sweepStale(first.session, paths, handle, opts);
-    // Unasked: looked for while the bytes go, said once they are stored (a listing that fails says nothing).
+    // Unasked: looked for while the bytes go, said once they are stored (a
+    // listing that fails says nothing; one still going soon after is cut short).
     const leftovers: Promise<StaleTemp[]> | undefined = !opts.removeStale && opts.onStaleFound
-      ? findStaleTemps(first.session, paths.target, { path: paths.temp, handle }, opts.staleNames).catch(() => [])
+      ? findStaleTemps(first.session, paths.target, { path: paths.temp, handle }, opts.staleNames, lookEnd.signal).catch(() => [])
       : undefined;
     lanes = lanes.concat(await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log));
     const { maxWrite } = lanes.map((l) => l.session.limits).reduce((a, b) => (a.maxWrite <= b.maxWrite ? a : b));
@@ -141,6 +144,7 @@ export async function putSftp(
         log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
       }
     }
+    lookTimer = setTimeout(() => lookEnd.abort(), STALE_LOOK_GRACE_MS);
     for (const left of (await leftovers) ?? []) if (left.ageS >= STALE_AFTER_S) opts.onStaleFound!(left.path, left.ageS, left.bytes);
     return { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };
   } catch (err) {
@@ -154,6 +158,8 @@ export async function putSftp(
     const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
     throw await removeTemp(last, paths, explained, log, keep, opts.onLeftBehind, whole);
   } finally {
+    clearTimeout(lookTimer);
+    lookEnd.abort();
     fresh.stop();
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();

@@ -17,6 +17,13 @@ import { TEMP_MARK, tempStem } from './sftp-paths';
 /** A leftover written to more recently than this (seconds) may be a running upload's, and is kept. */
 export const STALE_AFTER_S = 120;
 
+/**
+ * How long a stored upload still waits for its unasked look for leftovers:
+ * a drop directory of 200,000 files takes 2,000 round trips to list, and a
+ * small upload there waited for all of them (48 s at 20 ms) to end.
+ */
+export const STALE_LOOK_GRACE_MS = 1000;
+
 /** What --remove-stale did: the paths removed, and those kept as possibly live (age in seconds). */
 export interface StaleSweep {
   removed: string[];
@@ -39,14 +46,15 @@ export interface StaleTemp {
 /**
  * The temporary files of `target` in its directory but this run's own
  * (`own`, open as `handle`); `isTemp` says which names are (default: the
- * target's own; a parts set's are those of its parts and manifest).
+ * target's own; a parts set's are those of its parts and manifest). Once
+ * `until` is aborted, those found so far.
  */
-export async function findStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean): Promise<StaleTemp[]> {
+export async function findStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean, until?: AbortSignal): Promise<StaleTemp[]> {
   const now = (await session.fstat(own.handle, own.path)).mtime;
   const dir = posix.dirname(target);
   const base = posix.basename(target);
   const ours = isTemp ?? ((name: string) => isTempNameOf(name, base, dir));
-  const entries = await listDirectory(session, dir, { onBadName: () => undefined });
+  const entries = await listDirectory(session, dir, { onBadName: () => undefined, only: ours, until });
   const found: StaleTemp[] = [];
   for (const { name, attrs } of entries) {
     if (!attrs.isFile() || !ours(name)) continue;

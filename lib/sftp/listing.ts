@@ -23,6 +23,10 @@ export interface ListingOptions {
   maxEntries?: number;
   /** A name was refused (the listing goes on). */
   onBadName: (err: ScpipeError) => void;
+  /** Only names it accepts are checked and kept: the rest are counted, not held in memory. */
+  only?: (name: string) => boolean;
+  /** Aborted: no further batch is asked for, and the entries so far are returned. */
+  until?: AbortSignal;
 }
 
 /** The default bound on one directory's entries: far beyond real trees, bounded memory. */
@@ -42,7 +46,7 @@ export async function listDirectory(session: SftpSession, path: string, opts: Li
   const entries: ListedEntry[] = [];
   let listed = 0;
   try {
-    for (;;) {
+    while (!opts.until?.aborted) {
       const batch = await session.readdir(handle, path);
       // OpenSSH's sftp also ends a listing at an empty batch, so a server
       // that answers nothing forever is not asked forever.
@@ -56,6 +60,7 @@ export async function listDirectory(session: SftpSession, path: string, opts: Li
           throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(path)}: the server listed more than ${max} entries; not copying this directory`, { path });
         }
         listed += 1;
+        if (opts.only && !opts.only(filename)) continue;
         if (Buffer.byteLength(filename) > MAX_NAME_BYTES) {
           const shown = `${escapeForTerminal(Array.from(filename).slice(0, 100).join(''))}…`;
           opts.onBadName(new ScpipeError('ERR_UNSAFE_NAME', `${escapeForTerminal(path)}: refusing name from the remote: "${shown}" (longer than ${MAX_NAME_BYTES} bytes)`, { path }));
@@ -70,6 +75,7 @@ export async function listDirectory(session: SftpSession, path: string, opts: Li
         else entries.push({ name: filename, attrs });
       }
     }
+    return entries;
   } finally {
     await session.close(handle, path).catch(() => undefined);
   }

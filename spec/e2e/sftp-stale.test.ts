@@ -8,6 +8,9 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor, waitForSteady } from '../helpers/async';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startLatencyProxy } from '../helpers/latency-proxy';
 import { statSync } from 'node:fs';
 import { STALE_AFTER_S } from '../../lib';
 import { formatBytes } from '../../lib/internal';
@@ -197,4 +200,32 @@ describe('put --remove-stale of a target whose temporary name is cut to fit 255 
     expect(r).toMatchObject({ status: 0, stderr: `scpipe: removed ${rdir}/${stale[0]}, left by an interrupted upload\n` });
     expect((await readdir(dir)).sort()).toEqual([...others, `${name}.000000`, `${name}.sha256`].sort());
   });
+});
+
+describe('the look for leftovers in a large directory', () => {
+  // A drop directory of many files (30,000 here; 200,000 took 48 s at a
+  // 20 ms round trip): the listing, 100 names a round trip, went on after
+  // the small upload was stored, and the run waited for all of it. User
+  // sees: exit 0, nothing on stderr, within seconds (the listing is cut off
+  // 1 s after the file is stored). Left remotely: t.txt.
+  it('does not hold a small upload for the whole listing', async () => {
+    const dir = await userDir(sshd.sftp, 'many');
+    await promisify(execFile)('sh', ['-c', 'seq 1 30000 | sed s/^/f/ | xargs touch'], { cwd: dir });
+    const proxy = await startLatencyProxy(sshd.port, 100);
+    try {
+      const known = join(dir, 'known_hosts_relay');
+      await writeFile(known, (await readFile(sshd.knownHostsPath, 'utf8')).replace(`:${sshd.port} `, `:${proxy.port} `));
+      const flags = sshFlags(sshd, sshd.sftp).map((f) => (f === String(sshd.port) ? String(proxy.port) : f === `UserKnownHostsFile=${sshd.knownHostsPath}` ? `UserKnownHostsFile=${known}` : f));
+      const started = Date.now();
+      const r = await runCli(['put', ...flags, remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/t.txt`)], { stdin: 'small' });
+      const took = Date.now() - started;
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      expect(await readFile(join(dir, 't.txt'), 'utf8')).toBe('small');
+      // 300 round trips of 100 ms to list it all; the upload itself is a dozen.
+      expect(took).toBeLessThan(12_000);
+    } finally {
+      await proxy.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
