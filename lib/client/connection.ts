@@ -35,6 +35,20 @@ function typedFor(target: ConnectOptions): { password?: string; passphrases?: Ma
   return kept;
 }
 
+// Those two are a run's: each public call (put, get, getTo, upload, download)
+// works on its own copy of the caller's options, so a program that reuses one
+// object for many runs is not held to a key, or offered a password, from an
+// earlier one (a server reinstalled meanwhile was refused as "changed").
+const runs = new WeakSet<object>();
+
+/** `target` as one run's own (a copy of connection options; a Client as it is); one already a run's is kept. */
+export function oneRun(target: Target): Target {
+  if (target === null || typeof target !== 'object' || isClient(target) || runs.has(target)) return target;
+  const copy = { ...target };
+  runs.add(copy);
+  return copy;
+}
+
 // Tells a Client from options without loading ssh2 (`instanceof Client` would:
 // the CLI loads it only once it is connecting, ssh2-transport.ts). Options are
 // plain data; a Client has methods.

@@ -12,7 +12,7 @@ import type { FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-ty
 import type { RoleOptions } from '../protocol/source';
 import { escapeForTerminal } from '../util/escape';
 import { BodyStream } from './body-stream';
-import type { OpenChannel, Target } from './connection';
+import { oneRun, type OpenChannel, type Target } from './connection';
 import { Reconnector } from './reconnect';
 import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
 import { getSftp } from './sftp-get';
@@ -84,6 +84,7 @@ export interface Download {
  * once the transfer is verified (and errors otherwise).
  */
 export async function get(target: Target, remotePath: string, opts: GetOptions = {}): Promise<Download> {
+  target = oneRun(target); // connection.ts: host keys and typed passwords are this call's
   checkCounts(opts);
   const conn = new Reconnector(target, opts.trace);
   const { opener } = conn.current();

@@ -11,7 +11,7 @@ import { ScpSource } from '../protocol/source';
 import type { Times } from '../protocol/records';
 import { DEFAULT_MEMORY_LIMIT, DescriptorInput, formatBytes, spool, type Spill, type Spool } from '../spool';
 import { escapeForTerminal } from '../util/escape';
-import type { OpenChannel, Target } from './connection';
+import { oneRun, type OpenChannel, type Target } from './connection';
 import { Reconnector, isConnectionLoss } from './reconnect';
 import { DEFAULT_RETRIES, withRetries } from './retry';
 import { checkCounts } from './counts';
@@ -34,6 +34,7 @@ import { hashedFirst } from '../util/hashed-first';
  *     await put({ host: 'vault', user: 'backup' }, 'db.dump.zst', stream, { signal });
  */
 export async function put(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
+  target = oneRun(target); // connection.ts: host keys and typed passwords are this call's
   try {
     return await putInput(target, remotePath, given, opts);
   } catch (err) {

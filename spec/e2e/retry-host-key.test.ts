@@ -12,6 +12,7 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections } from '../helpers/drop-connections';
 import { remote, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
+import { put } from '../../lib';
 
 const first = sshdPerSuite();
 const second = sshdPerSuite();
@@ -38,4 +39,28 @@ it('accept-new with /dev/null for known_hosts: a retry that meets another host k
   expect((await stat(file)).size).toBeLessThan(8 * 1024 * 1024);
   expect((await readFile(join(second.dir, 'rssh.log'), 'utf8'))).toBe('');
   await rm(flag);
+});
+
+// The key is held for one run only: a program that reuses one options object
+// for its nightly put() was refused ("REMOTE HOST IDENTIFICATION HAS
+// CHANGED … this run accepted at its first connection") once the server was
+// reinstalled, where ssh with /dev/null for known_hosts takes each new key.
+// Library caller sees: both puts resolve. Left: f1 on the first server, f2 on the second.
+it('accept-new with /dev/null for known_hosts: a later put() with the same options object takes the new key', async () => {
+  await appendFile(join(second.dir, 'authorized_keys', second.user.name), `${first.user.publicKey}\n`);
+  const dir = await userDir(first.user, 'later-run');
+  const flag = join(dir, 'second');
+  const proxy = join(dir, 'proxy.js');
+  await writeFile(proxy, `const fs = require('fs'); const port = fs.existsSync(${JSON.stringify(flag)}) ? ${second.port} : ${first.port}; const s = require('net').connect(port, '127.0.0.1'); s.on('error', () => process.exit(1)); process.stdin.pipe(s); s.pipe(process.stdout);\n`);
+  const target = {
+    host: '127.0.0.1', port: first.port, user: first.user.name, identityFiles: [first.user.keyPath], configFile: 'none',
+    options: ['UserKnownHostsFile=/dev/null', 'GlobalKnownHostsFile=/dev/null', 'StrictHostKeyChecking=accept-new', 'BatchMode=yes', `ProxyCommand=${process.execPath} ${proxy}`],
+    warn: () => undefined,
+  };
+  const away = await userDir(second.user, 'later-run');
+  await put(target, `${dir}/f1`, Buffer.from('one'));
+  await writeFile(flag, '');
+  await put(target, `${away}/f2`, Buffer.from('two'));
+  expect(await readFile(join(dir, 'f1'), 'utf8')).toBe('one');
+  expect(await readFile(join(away, 'f2'), 'utf8')).toBe('two');
 });
