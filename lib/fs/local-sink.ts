@@ -54,6 +54,8 @@ interface OpenDirectory {
   times?: ReceivedTimes;
   /** Made by this sink: every file in it is new, so one found there is a name it already stored. */
   made?: boolean;
+  /** The regular files stored in it, by inode (see `madeAt`); dropped when it is left. */
+  stored: Map<string, string>;
 }
 
 /**
@@ -79,14 +81,21 @@ class LocalSink implements SinkHandler {
     private readonly opts: LocalSinkOptions & { umask: number },
   ) {}
 
-  // The regular files this sink stored, by inode: on a file system that
+  // The regular files this sink stored, by inode, per directory (names that
+  // one lookup takes for one file are in one directory): on a file system that
   // ignores case, README and readme are one file, and scp -r would store the
   // second over the first; GNU cp -r refuses ("will not overwrite just-created").
-  private readonly made = new Map<string, string>();
+  // Kept only while the directory is being filled, so memory follows the
+  // largest directory, not the tree.
+  private readonly storedAtTop = new Map<string, string>();
 
-  private remember(path: string): void {
+  private storedHere(): Map<string, string> {
+    return this.stack[this.stack.length - 1]?.stored ?? this.storedAtTop;
+  }
+
+  private remember(path: string, stored: Map<string, string>): void {
     const st = statIfFile(path);
-    if (st) this.made.set(`${st.dev}:${st.ino}`, path);
+    if (st) stored.set(`${st.dev}:${st.ino}`, path);
   }
 
   // The file this sink stored that `path` names too ('' when not known by
@@ -95,7 +104,7 @@ class LocalSink implements SinkHandler {
   private madeAt(path: string): string | undefined {
     const st = statIfFile(path);
     if (!st) return undefined;
-    return this.made.get(`${st.dev}:${st.ino}`) ?? (this.stack[this.stack.length - 1]?.made ? '' : undefined);
+    return this.storedHere().get(`${st.dev}:${st.ino}`) ?? (this.stack[this.stack.length - 1]?.made ? '' : undefined);
   }
 
   private allowed(mode: number): number {
@@ -111,8 +120,9 @@ class LocalSink implements SinkHandler {
       const which = madeBefore === '' ? 'the file this copy has just made under that name' : `${madeBefore}, which this copy has just made`;
       return { error: `${path}: will not overwrite ${which} (a file system that ignores case, as FAT does, takes both names for one)` };
     }
+    const stored = this.storedHere();
     const onDone = (done: string, bytes: bigint): void => {
-      this.remember(done);
+      this.remember(done, stored);
       onFileDone?.(done, bytes, sum?.digest('hex'));
     };
     const writer = await this.held(path, () => openOutputFile(path, {
@@ -144,7 +154,7 @@ class LocalSink implements SinkHandler {
     if (existing) {
       // OpenSSH chmods an existing directory only with -p, before filling it.
       if (this.opts.preserve) await withDirectory(path, (h) => h.chmod(mode));
-      this.stack.push({ path, mode: this.opts.preserve ? mode : undefined, times });
+      this.stack.push({ path, mode: this.opts.preserve ? mode : undefined, times, stored: new Map() });
       return undefined;
     }
     try {
@@ -152,7 +162,7 @@ class LocalSink implements SinkHandler {
     } catch (err) {
       return { error: pathError(path, err) };
     }
-    this.stack.push({ path, mode, times, made: true });
+    this.stack.push({ path, mode, times, made: true, stored: new Map() });
     return undefined;
   }
 
