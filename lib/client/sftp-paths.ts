@@ -75,6 +75,17 @@ export function tempStem(base: string, dir = '.'): string {
   return chars.join('');
 }
 
+/**
+ * The stem an older scpipe gave `base` where tempStem() now cuts: it cut by
+ * UTF-16 units, so a 4-byte character at the cut went out half, as U+FFFD.
+ * --remove-stale knows such leftovers too (sftp-stale.ts).
+ */
+export function legacyTempStem(base: string): string {
+  let stem = base;
+  while (Buffer.byteLength(stem) > NAME_MAX - 1 - TEMP_MARK.length - 6) stem = stem.slice(0, -1);
+  return Buffer.from(stem).toString();
+}
+
 /** A fresh temporary name for `target`, in its directory. */
 export function tempNameFor(target: string): string {
   const dir = posix.dirname(target);

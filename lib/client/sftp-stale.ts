@@ -10,9 +10,10 @@
 // 1 TB upload does not hold its space unseen. Ages are read on the server's clock (this run's own new
 // temporary file's mtime), so a skewed local clock cannot shorten them.
 import { posix } from 'node:path';
+import { isScpipeError } from '../errors';
 import { listDirectory } from '../sftp/listing';
 import type { SftpSession } from '../sftp/session';
-import { TEMP_MARK, tempStem } from './sftp-paths';
+import { TEMP_MARK, legacyTempStem, tempStem } from './sftp-paths';
 
 /** A leftover written to more recently than this (seconds) may be a running upload's, and is kept. */
 export const STALE_AFTER_S = 120;
@@ -32,8 +33,10 @@ export interface StaleSweep {
 
 /** True when `name` is a temporary name scpipe gives for a file named `base` in `dir` (sftp-paths.ts tempNameFor). */
 export function isTempNameOf(name: string, base: string, dir?: string): boolean {
-  const prefix = `.${tempStem(base, dir)}${TEMP_MARK}`;
-  return name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length));
+  return [tempStem(base, dir), legacyTempStem(base)].some((stem) => {
+    const prefix = `.${stem}${TEMP_MARK}`;
+    return name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length));
+  });
 }
 
 /** A temporary file of the target found in its directory: its age on the server's clock, and its size. */
@@ -54,7 +57,8 @@ export async function findStaleTemps(session: SftpSession, target: string, own: 
   const dir = posix.dirname(target);
   const base = posix.basename(target);
   const ours = isTemp ?? ((name: string) => isTempNameOf(name, base, dir));
-  const entries = await listDirectory(session, dir, { onBadName: () => undefined, only: ours, until });
+  // An older scpipe's cut name may hold U+FFFD (sftp-paths.ts legacyTempStem).
+  const entries = await listDirectory(session, dir, { onBadName: () => undefined, only: ours, until, keepReplaced: true });
   const found: StaleTemp[] = [];
   for (const { name, attrs } of entries) {
     if (!attrs.isFile() || !ours(name)) continue;
@@ -72,7 +76,13 @@ export async function removeStaleTemps(session: SftpSession, target: string, own
       sweep.kept.push({ path, ageS });
       continue;
     }
-    await session.unlink(path);
+    try {
+      await session.unlink(path);
+    } catch (err) {
+      // Gone meanwhile, or a name of bytes that are not UTF-8, listed with a U+FFFD it does not hold.
+      if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) continue;
+      throw err;
+    }
     sweep.removed.push(path);
   }
   return sweep;

@@ -27,6 +27,11 @@ export interface ListingOptions {
   only?: (name: string) => boolean;
   /** Aborted: no further batch is asked for, and the entries so far are returned. */
   until?: AbortSignal;
+  /**
+   * Keep a name holding U+FFFD, which may stand for bytes that are not UTF-8:
+   * for a caller that only looks for a name of its own making in it.
+   */
+  keepReplaced?: boolean;
 }
 
 /** The default bound on one directory's entries: far beyond real trees, bounded memory. */
@@ -70,7 +75,7 @@ export async function listDirectory(session: SftpSession, path: string, opts: Li
           throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(path)}: the server listed "${escapeForTerminal(filename)}" twice; not copying this directory`, { path });
         }
         seen.add(filename);
-        const refused = nameProblem(filename);
+        const refused = nameProblem(filename, opts.keepReplaced);
         if (refused) opts.onBadName(new ScpipeError('ERR_UNSAFE_NAME', `${escapeForTerminal(path)}: ${refused}`, { path }));
         else entries.push({ name: filename, attrs });
       }
@@ -82,14 +87,14 @@ export async function listDirectory(session: SftpSession, path: string, opts: Li
 }
 
 /** Why a listed name must not be used locally, or undefined when it is fine. */
-export function nameProblem(name: string): string | undefined {
+export function nameProblem(name: string, keepReplaced = false): string | undefined {
   try {
     checkIncomingName(name);
   } catch (err) {
     return (err as Error).message;
   }
   if (/[\x00-\x1f\x7f]/.test(name)) return `refusing unsafe name from the remote: "${escapeForTerminal(name)}" (contains a control character)`;
-  if (name.includes('\uFFFD')) return `refusing name from the remote: "${escapeForTerminal(name)}" (not valid UTF-8, it could not be written back unchanged)`;
+  if (name.includes('\uFFFD') && !keepReplaced) return `refusing name from the remote: "${escapeForTerminal(name)}" (not valid UTF-8, it could not be written back unchanged)`;
   return undefined;
 }
 

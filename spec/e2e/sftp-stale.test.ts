@@ -183,6 +183,45 @@ describe('put --remove-stale of a target whose temporary name is cut to fit 255 
     expect(await readdir(dir)).toEqual([name]);
   }, 90_000);
 
+  // An older scpipe cut by UTF-16 units: a 4-byte character at the cut went
+  // out half, as U+FFFD (as 5e7921a left `.lll….scpipe-XXXXXX` of a killed
+  // upload), and --remove-stale, looking for the whole-character cut, left
+  // it (exit 0, no word of it). User sees now: "removed …", exit 0.
+  it.each([
+    ['a file', `${'l'.repeat(237)}\u{1F600}bbbbb`, [] as string[]],
+    ['a parts set', `${'s'.repeat(237)}\u{1F600}`, ['--part-size', '1M']],
+  ])('%s: the leftover of an older scpipe, its character cut in half, is removed', async (_what, name, extra) => {
+    const dir = await userDir(sshd.sftp, 'stale-legacy');
+    const rdir = remotePath(sshd.sftp, dir);
+    const stale = `.${name.slice(0, 237)}\uFFFD.scpipe-OLDOLD`;
+    expect(Buffer.byteLength(stale)).toBe(255);
+    const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
+    await writeFile(join(dir, stale), 'x');
+    await chown(join(dir, stale), sshd.sftp.uid, sshd.sftp.gid);
+    await utimes(join(dir, stale), old, old);
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--remove-stale', ...extra, remote(sshd, sshd.sftp, `${rdir}/${name}`)], { stdin: 'new' });
+    expect(r).toMatchObject({ status: 0, stderr: `scpipe: removed ${rdir}/${stale}, left by an interrupted upload\n` });
+    expect(await readdir(dir)).not.toContain(stale);
+  });
+
+  // Bytes that are not UTF-8 where that U+FFFD would be (a 4-byte character
+  // cut at a byte) are listed as U+FFFD too; the file under the name
+  // written back is not there. User sees: exit 0, the file stored; left:
+  // that file, not scpipe's.
+  it('a name of bytes that are not UTF-8 there is left, and the put goes on', async () => {
+    const dir = await userDir(sshd.sftp, 'stale-legacy-bytes');
+    const name = `${'l'.repeat(237)}\u{1F600}bbbbb`;
+    const other = Buffer.concat([Buffer.from(`.${'l'.repeat(237)}`), Buffer.from([0xf0, 0x9f, 0x98]), Buffer.from('.scpipe-OLDOLD')]);
+    const otherPath = Buffer.concat([Buffer.from(`${dir}/`), other]);
+    await writeFile(otherPath, 'x');
+    const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
+    await chown(otherPath, sshd.sftp.uid, sshd.sftp.gid);
+    await utimes(otherPath, old, old);
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--remove-stale', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/${name}`)], { stdin: 'new' });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await readdir(dir, { encoding: 'buffer' })).map((b) => b.toString('hex')).sort()).toEqual([other.toString('hex'), Buffer.from(name).toString('hex')].sort());
+  });
+
   it('a set of a 240-byte name: its parts\' cut temporary names are removed, another set\'s kept', async () => {
     const dir = await userDir(sshd.sftp, 'stale-long-parts');
     const rdir = remotePath(sshd.sftp, dir);

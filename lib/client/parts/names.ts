@@ -5,7 +5,7 @@
 // bytes, still lists the parts in stream order.
 
 import { NAME_MAX } from '../../protocol/name-max';
-import { tempStem } from '../sftp-paths';
+import { legacyTempStem, tempStem } from '../sftp-paths';
 
 const WIDTH = 6;
 
@@ -49,7 +49,8 @@ export function isSetTempName(file: string, name: string): boolean {
   const m = /^\.(.*)\.scpipe-[A-Za-z0-9]{6}$/.exec(file);
   if (m === null) return false;
   const stem = m[1]!;
-  if (stem === tempStem(manifestName(name)) || partIndex(name, stem) !== undefined) return true;
+  // A cut stem is the same for every part and the manifest, where it falls inside NAME.
+  if (stem === tempStem(manifestName(name)) || stem === legacyTempStem(manifestName(name)) || partIndex(name, stem) !== undefined) return true;
   // A part's name cut to fit NAME_MAX (sftp-paths.ts tempStem): its index is cut off with it.
   if (Buffer.byteLength(file) !== NAME_MAX) return false;
   return `${name}.`.startsWith(stem) || (stem.startsWith(`${name}.`) && /^\d*$/.test(stem.slice(name.length + 1)));

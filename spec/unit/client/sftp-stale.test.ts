@@ -34,6 +34,17 @@ describe('isTempNameOf: a name cut to fit 255 bytes', () => {
   });
 });
 
+describe('isTempNameOf: an older scpipe\'s cut, a 4-byte character cut in half', () => {
+  // It cut by UTF-16 units; the lone half went out as U+FFFD.
+  const base = `${'a'.repeat(237)}\u{1F600}bbbbb`;
+  it('knows it', () => {
+    expect(isTempNameOf(`.${'a'.repeat(237)}\uFFFD.scpipe-abc123`, base)).toBe(true);
+  });
+  it('leaves another name\'s alone', () => {
+    expect(isTempNameOf(`.${'a'.repeat(236)}b\uFFFD.scpipe-abc123`, base)).toBe(false);
+  });
+});
+
 describe('tempNameFor: a target path near PATH_MAX', () => {
   // A 4095-byte target that scp -t writes failed over SFTP: its temporary
   // path was 15 bytes longer than Linux takes.
