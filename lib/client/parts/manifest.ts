@@ -96,6 +96,10 @@ export function parseManifest(text: string, name: string): Manifest {
   // CRLF line ends (a manifest saved by a Windows editor; sha256sum -c takes
   // them too) are dropped: no line of a manifest ends with a CR of its own.
   const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+  // A newer format is named before anything in it is judged by this one's
+  // rules: its lines, its end, its part names may all have changed.
+  const declared = Number(lines.map((line) => /^# scpipe parts (\d+)$/.exec(line)?.[1]).find((v) => v !== undefined));
+  if (declared > MANIFEST_VERSION) throw bad(`is of format version ${declared}, and this scpipe reads version ${MANIFEST_VERSION}: a newer scpipe made it; restore with that one`);
   // Comments and empty lines an admin added after "# end" (sha256sum -c
   // skips them) leave the manifest whole; anything else there does not.
   const end = lines.lastIndexOf('# end');
@@ -132,7 +136,6 @@ export function parseManifest(text: string, name: string): Manifest {
     parts.push({ name: file, size, sha256: entry[1]! });
   }
   const version = Number(/^parts (\d+)$/.exec(fields.get('scpipe') ?? '')?.[1]);
-  if (version > MANIFEST_VERSION) throw bad(`is of format version ${version}, and this scpipe reads version ${MANIFEST_VERSION}: a newer scpipe made it; restore with that one`);
   if (version !== MANIFEST_VERSION) throw bad(`is not an scpipe parts manifest of version ${MANIFEST_VERSION}`);
   const num = (key: string): bigint => {
     const value = fields.get(key);

@@ -46,6 +46,10 @@ describe('manifest', () => {
     ['a sum line after "# end"', (t: string) => `${t}${hex('d')}  db.zst.000002\n`, /has a line after "# end": d{64} {2}db\.zst\.000002$/],
     ['a second "# sha256" line', (t: string) => t.replace('# time', `# sha256 ${hex('e')}\n# time`), /has two "# sha256" lines$/],
     ['a newer format version', (t: string) => t.replace('# scpipe parts 1', '# scpipe parts 2'), /is of format version 2, and this scpipe reads version 1: a newer scpipe made it; restore with that one$/],
+    // Whatever else it changed: it is named as newer, not refused as broken.
+    ['a newer format version with part lines of another form', (t: string) => t.replace('# scpipe parts 1', '# scpipe parts 2').replace(`${hex('b')}  db.zst.000000`, `sha256:${hex('b')} 3 db.zst.p0`), /is of format version 2, and this scpipe reads version 1: a newer scpipe made it; restore with that one$/],
+    ['a newer format version without "# end"', (t: string) => t.replace('# scpipe parts 1', '# scpipe parts 3').replace('# end\n', ''), /is of format version 3, and this scpipe reads version 1/],
+    ['a newer format version naming its parts otherwise', (t: string) => t.replace('# scpipe parts 1', '# scpipe parts 2').replace(/db\.zst\.00000(\d)/g, 'db.zst.part$1'), /is of format version 2, and this scpipe reads version 1/],
     ['cut short', (t: string) => t.slice(0, t.length - 6), /incomplete/],
     ['a part missing', (t: string) => t.replace(`${hex('b')}  db.zst.000000\n`, ''), /lists db\.zst\.000001 where db\.zst\.000000 belongs/],
     ['a wrong count', (t: string) => t.replace('# parts 2', '# parts 3'), /lists 2 parts, not 3/],
