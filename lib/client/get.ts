@@ -22,6 +22,7 @@ import type { PartSpill } from './parts/options';
 import { fetchManifestFile, readParts } from './parts/get-parts';
 import { manifestName, partName, splitRemote } from './parts/names';
 import { remoteFileThere } from './remote-file-there';
+import { isNotAFile } from './scp-exists';
 import { checkCounts } from './counts';
 import type { Progress } from './progress';
 import { linkedController, onAbort } from '../util/abort';
@@ -110,7 +111,7 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
     return download;
   } catch (err) {
     const explained = asScpipeError(scpRefusalHint(await opener.explain(err), opts.protocol));
-    if (opts.parts === false || !isMissing(explained)) {
+    if (opts.parts === false || !(isMissing(explained) || isNotAFile(explained))) {
       conn.close();
       throw explained;
     }
@@ -132,7 +133,7 @@ async function getOverSftp(conn: Reconnector, chosen: Parameters<typeof getSftp>
     return download;
   } catch (err) {
     chosen.session.end(); // its channel: a caller's Client outlives this call
-    if (opts.parts === false || !isScpipeError(err, 'ERR_NO_SUCH_FILE')) {
+    if (opts.parts === false || !(isScpipeError(err, 'ERR_NO_SUCH_FILE') || isNotAFile(err))) {
       conn.close();
       throw err;
     }
@@ -145,7 +146,8 @@ async function getOverSftp(conn: Reconnector, chosen: Parameters<typeof getSftp>
   }
 }
 
-// NAME is not there: NAME.sha256 makes it a parts set (manifest.ts).
+// NAME is not there, or is a directory (an earlier scpipe stored `put
+// --part-size host:DIR` beside DIR): NAME.sha256 makes it a parts set (manifest.ts).
 async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, missing: unknown): Promise<Download> {
   const { dir, base } = splitRemote(remotePath);
   let manifest: Manifest;
@@ -154,6 +156,7 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
     ({ manifest, mode } = await fetchManifestFile(conn, dir, base, opts));
   } catch (err) {
     if (!isMissing(err)) throw err;
+    if (!isMissing(missing)) throw missing; // a directory, and no set beside it
     // Neither a file nor a set: the first message says it, unless parts of an unfinished set are there.
     const first = `${dir}${partName(base, 0)}`;
     if (!(await remoteFileThere(conn, opts.protocol === 'sftp' ? 'sftp' : 'scp', first, { ...opts, signal: opts.signal ?? new AbortController().signal }))) throw missing;
