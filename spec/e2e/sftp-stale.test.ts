@@ -30,6 +30,8 @@ async function killedUpload(target: string, dir: string): Promise<string> {
     endless.destroy();
   }
   const [stale] = await readdir(dir);
+  // The server may still be writing what the killed client had sent: aged before that ends, the file would look live.
+  await waitForSteady(() => statSync(join(dir, stale!)).size, "the killed upload's last writes", 1000);
   return stale!;
 }
 
