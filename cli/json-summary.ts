@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { ScpipeError, type PartsResult, type Progress } from '../lib';
 import { strerror } from '../lib/internal';
 import { writeWhole, type WholeOut } from './stdout';
+import { FileTally } from './file-tally';
 
 /** The object --json writes (docs/json.md). */
 export interface JsonSummary {
@@ -126,19 +127,14 @@ export function summaryIfAsked(args: { json?: boolean }, command: JsonSummary['c
 
 /**
  * Wraps a progress callback so the summary counts the bytes moved: each
- * file starts again at 0, so a new name adds the last file's count.
+ * file's, as the updates of files in flight together interleave (cp over SFTP).
  */
 export function tally(fn?: (p: Progress) => void): ((p: Progress) => void) | undefined {
   const recorder = active;
   if (!recorder) return fn;
-  let done = 0n;
-  let last: { name: string; bytes: bigint } | undefined;
+  const files = new FileTally(true);
   return (p) => {
-    if (p.phase === 'transfer') {
-      if (last && (last.name !== p.name || p.bytes < last.bytes)) done += last.bytes;
-      last = { name: p.name, bytes: p.bytes };
-      recorder.progress(done + p.bytes);
-    }
+    if (p.phase === 'transfer') recorder.progress(files.add(p));
     fn?.(p);
   };
 }

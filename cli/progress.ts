@@ -10,6 +10,7 @@
 import { escapeForTerminal, type Progress } from '../lib';
 import { formatBytes, isAskingOnTty } from '../lib/internal';
 import { endOfLine, eraseLine } from './erase-line';
+import { FileTally } from './file-tally';
 
 /** A redrawn line changes at most this often (ms). */
 export const REDRAW_MS = 250;
@@ -99,8 +100,8 @@ export class ProgressLine {
   private phaseBytes = 0n;
   private current: Progress | undefined;
   private label = '';
-  private files = 0; // cp: the files transferred so far, this one included
-  private before = 0n; // cp: the bytes of the files before this one
+  private readonly files = new FileTally(false); // cp: the files started so far, and their bytes
+  private inAll = 0n;
   private undrawn = false; // the latest update came too soon after the last drawn one: done() draws it
   private moved = Date.now(); // when the bytes last changed
   private ticker: NodeJS.Timeout | undefined;
@@ -122,10 +123,7 @@ export class ProgressLine {
     this.current = p;
     if (!prev || p.bytes !== prev.bytes || p.parts?.produced !== prev.parts?.produced || p.phase !== prev.phase || p.name !== prev.name) this.moved = now;
     this.ticker ??= setInterval(() => this.tick(), TICK_MS).unref();
-    if (p.phase === 'transfer' && p.name !== prev?.name) {
-      if (prev?.phase === 'transfer') this.before += prev.bytes;
-      this.files++;
-    }
+    if (p.phase === 'transfer') this.inAll = this.files.add(p);
     if (!prev || p.phase !== prev.phase || p.name !== prev.name || p.bytes < prev.bytes) {
       this.phaseStart = now;
       this.phaseBytes = p.bytes;
@@ -173,7 +171,7 @@ export class ProgressLine {
       const stalled = now - this.moved >= STALL_MS;
       const eta = p.bytes >= total ? formatEta(0) : rate && !stalled ? formatEta(Number(total - p.bytes) / rate) : '--:--';
       text = `${this.label}: ${p.phase === 'verify' ? 'verifying ' : ''}${String(pct).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(total)}  ${perSecond}  ETA ${eta}`;
-      if (this.files > 1) text += `  [file ${this.files}, ${formatBytes(this.before + p.bytes)} in all]`;
+      if (this.files.files > 1) text += `  [file ${this.files.files}, ${formatBytes(this.inAll)} in all]`;
     }
     this.line.draw(text + stallNote(now - this.moved), this.label);
   }

@@ -1,12 +1,12 @@
 // --json: one object when the run ends, for a success, a remote error, an
 // authentication failure and a signal; the exit status is unchanged.
 import { join } from 'node:path';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import type { JsonSummary } from '../../cli/json-summary';
 import { spawnSync } from 'node:child_process';
 import { CLI, endlessInput, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { expectSchema } from '../helpers/json-schema';
-import { userDir } from '../helpers/sshd';
+import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
 const sshd = sshdPerSuite();
@@ -68,6 +68,29 @@ describe('--json', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe('data');
     expect(parse(r.stderr)).toMatchObject({ command: 'get', ok: true, bytes: 4 });
+  });
+
+  // Over SFTP up to 16 small files are in flight at once: their progress
+  // updates interleave, and each switch once added a file's count again
+  // (10,761,000 bytes up said 12,849,960).
+  it('cp over SFTP: the bytes of a tree of small files, each counted once, both ways', async () => {
+    const into = await userDir(sshd.sftp, 'json-cp');
+    const tree = join(into, 'tree');
+    await mkdir(tree);
+    let total = 0;
+    for (let i = 0; i < 34; i++) {
+      const size = 300_000 + i * 1_000;
+      await writeFile(join(tree, `f${i}`), Buffer.alloc(size, i));
+      total += size;
+    }
+    const local = join(into, 'local');
+    await mkdir(local);
+    const down = await runCli(['cp', '--json', '-r', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, remotePath(sshd.sftp, tree)), local]);
+    expect(down.status).toBe(0);
+    expect(parse(down.stdout.toString())).toMatchObject({ ok: true, protocol: 'sftp', bytes: total });
+    const up = await runCli(['cp', '--json', '-r', ...sshFlags(sshd, sshd.sftp), join(local, 'tree'), remote(sshd, sshd.sftp, remotePath(sshd.sftp, join(into, 'again')))]);
+    expect(up.status).toBe(0);
+    expect(parse(up.stdout.toString())).toMatchObject({ ok: true, protocol: 'sftp', bytes: total });
   });
 
   it('a remote error: ok false, its code, exit status 1 as without --json', async () => {

@@ -289,6 +289,17 @@ describe('ProgressLine: sizes not known yet, and cp\'s files', () => {
     expect(text()).toMatch(/\rb: 100% {2}2 KiB \/ 2 KiB .*\[file 2, 3 KiB in all\]\x1b\[K$/);
   });
 
+  // cp over SFTP has up to 16 small files in flight: their updates interleave.
+  // Each switch of name once counted a file again ("[file 6, 3 KiB in all]" for 2 files of 1 KiB).
+  it('files in flight together: each counted once, with its latest bytes', () => {
+    const { out, text } = captured();
+    const line = new ProgressLine(out);
+    for (const [name, bytes] of [['a', 0n], ['b', 0n], ['a', 512n], ['b', 512n], ['a', 1024n], ['b', 1024n]] as const) {
+      line.update({ name, phase: 'transfer', bytes, total: 1024n });
+    }
+    expect(text()).toMatch(/\rb: 100% {2}1 KiB \/ 1 KiB .*\[file 2, 2 KiB in all\]\x1b\[K$/);
+  });
+
   // SFTP from a pipe and parts have no total to reach: their last update
   // may fall within the redraw interval, and the log's last line must be it.
   it('the last state of a stream of unknown size, even when its last update came within the redraw interval', () => {
