@@ -70,6 +70,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   const left = [...localPaths];
   let remoteTarget: SftpTarget | undefined;
   const leftBehind: string[] = [];
+  const made = new Set<string>();
   let overScp = false;
   // Over SCP the remote scp decides where one directory goes: into DEST when
   // it is a directory, else as DEST. A first attempt may have made DEST, so a
@@ -84,6 +85,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
             onTarget: (t) => (remoteTarget ??= t),
             onDone: () => left.shift(),
             leftBehind,
+            made,
           });
           return { code: 0, signal: null };
         } finally {

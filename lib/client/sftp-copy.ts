@@ -36,6 +36,8 @@ export interface UploadProgress {
   onTarget?: (target: SftpTarget) => void;
   onDone?: (localPath: string) => void;
   leftBehind?: string[];
+  /** The directories made so far (a retry fills one left read-only again). */
+  made?: Set<string>;
 }
 
 /** Uploads `localPaths` to `remotePath` over `session`; rejects with the first problem after trying every item. */
@@ -52,6 +54,7 @@ export async function uploadSftp(session: SftpSession, localPaths: string[], rem
     trace: opts.trace,
     onProblem: opts.onProblem,
     onLeftBehind: progress.leftBehind && ((temp) => progress.leftBehind!.push(temp)),
+    made: progress.made,
   });
   const copied = copiedFileOptions(opts);
   for (const localPath of [...localPaths]) {

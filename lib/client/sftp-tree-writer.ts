@@ -37,6 +37,11 @@ export interface TreeWriterOptions {
   onProblem?: (err: ScpipeError) => void;
   /** Told of a temporary file that could not be removed because the session was lost (a retry removes it). */
   onLeftBehind?: (temp: string) => void;
+  /**
+   * The directories this copy made, kept across retries: one an earlier
+   * attempt made and left read-only (0555) is this copy's to fill again.
+   */
+  made?: Set<string>;
 }
 
 interface OpenDirectory {
@@ -150,8 +155,15 @@ export class SftpTreeWriter implements SourceSession {
         const st = await this.session.stat(path).catch(() => undefined);
         if (!st) throw await explainNoSpace(this.session, path, path, err);
         if (!st.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: Not a directory`, { path });
-        created = false;
+        created = this.opts.made?.has(path) ?? false;
+        // Made by an attempt before a lost connection, and given its real mode when left: writable again while it is filled.
+        if (created && (st.mode & 0o300) !== 0o300) {
+          await this.session.setstat(path, { mode: (st.mode & 0o7777) | 0o300 }).catch((e: unknown) => {
+            if (isFatal(e)) throw e; // else its files say why they cannot be stored
+          });
+        }
       });
+      if (created) this.opts.made?.add(path);
       this.stack.push({ path, mode: mode & this.modeBits, times, created });
       return true;
     } catch (err) {

@@ -6,7 +6,7 @@
 // where a directory goes). Each test says what the user sees and what is left
 // on disk on both sides.
 import { createHash, randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, opendir, readFile, readdir, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -128,6 +128,42 @@ describe('cp -r of one directory to a new name: where a retry puts it', () => {
     expect(retryLines(r.stderr)).toHaveLength(1);
     expect(r.status).toBe(0);
     expect(await readdir(join(parent, 'new'))).toEqual(['b.bin']);
+    expect((await readFile(join(parent, 'new', 'b.bin'))).equals(B)).toBe(true);
+  }, 150_000);
+
+  // A directory the first attempt made and left read-only (0555, its mode
+  // set once its files were in) is filled again by the retry. Before, each
+  // of its files said "open: Permission denied" and the copy exited 1,
+  // though the first attempt had stored them. User sees: a retry line, exit
+  // 0. Left remotely: new/RO/x and new/b.bin byte-exact, RO 0555 again.
+  it('over SFTP: the retry fills again a read-only directory the first attempt made', async () => {
+    // The walk (opendir order, not readdir's sorted one) must leave the read-only directory before b.bin: a name that comes first.
+    const dir = join(local(), 'tree');
+    await mkdir(dir);
+    await writeFile(join(dir, 'b.bin'), B);
+    let ro = '';
+    for (let i = 0; i < 50 && ro === ''; i++) {
+      await mkdir(join(dir, `ro${i}`));
+      const order: string[] = [];
+      for await (const entry of await opendir(dir)) order.push(entry.name);
+      if (order.indexOf(`ro${i}`) < order.indexOf('b.bin')) ro = `ro${i}`;
+      else await rmdir(join(dir, `ro${i}`));
+    }
+    expect(ro).not.toBe('');
+    await writeFile(join(dir, ro, 'x'), 'x\n');
+    await chmod(join(dir, ro), 0o555);
+    const parent = await userDir(sshd.sftp, 'cp-retry-ro');
+    const run = startCli(['cp', '-r', ...sshFlags(sshd, sshd.sftp), ...SLOW, dir, remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, parent)}/new`)], { timeoutMs: 120_000 });
+    await waitFor(async () => (await sizeOf(join(parent, 'new'), /^\.b\.bin\.scpipe-/).catch(() => 0)) >= 4 * MiB, 'b.bin on its way', 60_000);
+    expect((await stat(join(parent, 'new', ro))).mode & 0o777).toBe(0o555);
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    const r = await run.done;
+    expect(r.stderr).not.toContain('Permission denied');
+    expect(retryLines(r.stderr)).toHaveLength(1);
+    expect(r.status).toBe(0);
+    expect((await readdir(join(parent, 'new'))).sort()).toEqual(['b.bin', ro]);
+    expect(await readFile(join(parent, 'new', ro, 'x'), 'utf8')).toBe('x\n');
+    expect((await stat(join(parent, 'new', ro))).mode & 0o777).toBe(0o555);
     expect((await readFile(join(parent, 'new', 'b.bin'))).equals(B)).toBe(true);
   }, 150_000);
 
