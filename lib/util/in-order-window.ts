@@ -1,7 +1,8 @@
 // Tasks that run at once but are retired in the order they were started
 // (a reorder buffer): each task's promise resolves to what to do once it is
 // retired, so reports come in start order whatever order the tasks end in.
-// A task's failure is thrown at its turn, once every other task has ended.
+// A task's failure is thrown at its turn, once every other task has ended
+// (and those that succeeded meanwhile are reported).
 
 /** See the file comment. */
 export class InOrderWindow {
@@ -36,8 +37,19 @@ export class InOrderWindow {
     while (this.tasks.length > 0) await this.retireOne();
   }
 
-  /** Lets the tasks left end, their outcomes unheard (the run already failed). */
+  /**
+   * Lets the tasks left end, their failures unheard (the run already
+   * failed); those that succeeded are reported all the same, in order (a
+   * checksum file lists every file stored).
+   */
   async abandon(): Promise<void> {
-    await Promise.allSettled(this.tasks.splice(0));
+    for (const ended of await Promise.allSettled(this.tasks.splice(0))) {
+      if (ended.status !== 'fulfilled') continue;
+      try {
+        ended.value();
+      } catch {
+        // A report that throws (a caller's callback): the run's own error is the one said.
+      }
+    }
   }
 }

@@ -104,6 +104,22 @@ describe('sendLocalPaths with filesInFlight', () => {
     expect(session.events.filter((e) => e.startsWith('E'))).toEqual([]);
   });
 
+  // Files after the one that failed may have been stored meanwhile: they are
+  // reported all the same (cp --checksum-file lists every file stored, also
+  // when the copy ends with an error). Before, only those before it were.
+  it('a fatal error: the files in flight that were stored are still reported, in walk order', async () => {
+    const names = Array.from({ length: 6 }, (_, i) => `f${i}`);
+    await tree(names);
+    const session = new Overlapping(4, (name) => (name === 'f0' ? 30 : 1), 'f0');
+    const sent: string[] = [];
+    const failed = await sendLocalPaths(session, [join(dir, 't')], { recursive: true, preserve: false, onFileSent: (path) => sent.push(path) }).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: 'ERR_LOST_CONNECTION' });
+    const walked = session.events.filter((e) => e.startsWith('start ')).map((e) => e.split(' ')[1]!);
+    const stored = walked.filter((n) => session.data.has(n));
+    expect(stored.length).toBeGreaterThan(0);
+    expect(sent).toEqual(stored.map((n) => join(dir, 't', n)));
+  });
+
   it('without filesInFlight, one file at a time (SCP)', async () => {
     await tree(['a', 'b', 'c']);
     const session = new Overlapping(1, () => 3);
