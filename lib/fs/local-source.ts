@@ -140,11 +140,11 @@ class Walker {
         if (!this.nameFits(path, () => encodeDirectory(Number(st.mode & 0o7777n), name))) return undefined;
         // Names as bytes: a name that is not UTF-8 must be refused, not
         // mangled. OpenSSH opens it before sending D.
-        return { dir: await opendir(path, { encoding: 'buffer' as BufferEncoding }), st };
+        return { dir: await this.withDescriptor(() => opendir(path, { encoding: 'buffer' as BufferEncoding })), st };
       }
       if (!st.isFile()) return refuse('ERR_LOCAL_IO', 'not a regular file'); // never opened: a FIFO would block
       // O_NONBLOCK: if it became a FIFO since stat(), open must not hang (OpenSSH does the same).
-      return { fd: await openFd(path, constants.O_RDONLY | constants.O_NONBLOCK) };
+      return { fd: await this.withDescriptor(() => openFd(path, constants.O_RDONLY | constants.O_NONBLOCK)) };
     } catch (err) {
       this.reportIo(path, err); // a dangling symlink: "No such file or directory"
       return undefined;
@@ -192,6 +192,20 @@ class Walker {
       // Once handed over, `done` closes the stream.
       if (!handedOver && body) await closed(body);
       else if (!handedOver) await closeFd(fd); // fstat failed before the stream took the fd
+    }
+  }
+
+  // Out of descriptors (a low `ulimit -n`) while files in flight hold some:
+  // one of them ends, closing its own, and the open is tried again.
+  private async withDescriptor<T>(open: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await open();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'EMFILE' && code !== 'ENFILE') || this.inFlight.unfinished === 0) throw err;
+        await this.inFlight.oneEnds();
+      }
     }
   }
 

@@ -7,6 +7,7 @@
 /** See the file comment. */
 export class InOrderWindow {
   private readonly tasks: Promise<() => void>[] = [];
+  private readonly running = new Set<Promise<void>>(); // tasks not ended yet, retired or not
 
   /** Tasks started and not yet retired. */
   get size(): number {
@@ -15,8 +16,20 @@ export class InOrderWindow {
 
   /** Adds a started task; its rejection is heard when it is retired, not as an unhandled rejection meanwhile. */
   add(task: Promise<() => void>): void {
-    task.catch(() => undefined);
+    const ended = task.then(() => undefined, () => undefined);
+    this.running.add(ended);
+    void ended.then(() => this.running.delete(ended));
     this.tasks.push(task);
+  }
+
+  /** Tasks that have not ended yet. */
+  get unfinished(): number {
+    return this.running.size;
+  }
+
+  /** Resolves when one of the unfinished tasks ends (at once when none is). */
+  async oneEnds(): Promise<void> {
+    await Promise.race([...this.running, ...(this.running.size === 0 ? [undefined] : [])]);
   }
 
   /** Retires the oldest task: waits for it and runs its report. */

@@ -3,7 +3,7 @@
 // A preload takes every descriptor left once the TCP connect has begun
 // (where the CLI loads ssh2), so the test does not depend on how many Node holds.
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, remote, sshFlags } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
@@ -37,4 +37,44 @@ it('says the open-file limit is too low (exit 255), not "Cannot find module"', a
   });
   expect(r.stderr).toBe('scpipe: cannot load ssh2: Too many open files (the open-file limit, `ulimit -n`, is too low: 64 is enough)\n');
   expect(r.status).toBe(255);
+});
+
+// cp over SFTP keeps up to 16 small files in flight, each with its
+// descriptor. Few descriptors left (a low `ulimit -n`; here all but four
+// taken once the walk starts): a file waits for one in flight to end.
+// Before, each open that found none said "Too many open files", exit 1,
+// where one file at a time had worked. User sees: exit 0, nothing on
+// stderr; left remotely: every file, byte-exact.
+const FEW_LEFT = `
+const fs = require('fs');
+const fsp = require('fs/promises');
+const opendir = fsp.opendir;
+let taken = false;
+fsp.opendir = function (...args) {
+  if (!taken) {
+    taken = true;
+    const fds = [];
+    for (let i = 0; i < 100000; i++) {
+      try { fds.push(fs.openSync('/dev/null', 'r')); } catch { break; }
+    }
+    for (const fd of fds.splice(-4)) fs.closeSync(fd);
+  }
+  return opendir.apply(this, args);
+};
+`;
+
+it('cp over SFTP with few descriptors left: the small files wait for one, not fail', async () => {
+  const tree = join(local(), 'tree');
+  await mkdir(tree);
+  for (let i = 0; i < 40; i++) await writeFile(join(tree, `f${i}`), `file ${i}\n`.repeat(i + 1));
+  const hook = join(local(), 'few-left.js');
+  await writeFile(hook, FEW_LEFT);
+  const dir = await userDir(sshd.user, 'nofile-cp');
+  const r = spawnSync(process.execPath, [CLI, 'cp', '-r', '-q', ...sshFlags(sshd, sshd.user), tree, remote(sshd, sshd.user, `${dir}/tree`)], {
+    encoding: 'utf8', timeout: 60000,
+    env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME, NODE_OPTIONS: `--require ${hook}` },
+  });
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+  expect((await readdir(join(dir, 'tree'))).length).toBe(40);
+  for (let i = 0; i < 40; i++) expect(await readFile(join(dir, 'tree', `f${i}`), 'utf8')).toBe(`file ${i}\n`.repeat(i + 1));
 });
