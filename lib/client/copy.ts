@@ -140,10 +140,11 @@ export async function download(target: Target, remotePaths: string[], localTarge
     const message = await stat(localTarget).then(() => `${escapeForTerminal(localTarget)}: Not a directory`, (err: unknown) => pathError(escapeForTerminal(localTarget), err));
     throw new ScpipeError('ERR_LOCAL_IO', message, { path: localTarget });
   }
+  const made = new Set<string>();
   await copyWithRetries(target, opts, () => left[0] ?? remotePaths[remotePaths.length - 1]!, async (opener, chosen, attemptOpts, problems) => {
     if ('session' in chosen) {
       try {
-        return await downloadSftp(chosen.session, left, resolved, attemptOpts, () => left.shift());
+        return await downloadSftp(chosen.session, left, resolved, attemptOpts, () => left.shift(), made);
       } finally {
         chosen.session.end();
       }
@@ -154,7 +155,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
       if (!glob) requireRemoteBasename(remotePath, 'a file or directory to copy');
       const copied = copiedFileOptions(opts);
       const handler = withProgress(
-        createLocalSinkAt(resolved, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile }),
+        createLocalSinkAt(resolved, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile, made }),
         opts.onProgress,
       );
       const command = remoteScpCommand('source', remotePath, opts);

@@ -106,9 +106,11 @@ async function refuseFileIntoMissingDirectory(session: SftpSession, target: Sftp
 /**
  * Downloads each remote path into `localTarget` (resolved already) over
  * `session`; rejects with the first problem after trying every item.
- * `onDone` is told of each path finished.
+ * `onDone` is told of each path finished; `made` gathers the directories made (a retry's sink fills one left read-only again).
  */
-export async function downloadSftp(session: SftpSession, remotePaths: string[], localTarget: ResolvedTarget, opts: CopyOptions, onDone?: (remotePath: string) => void): Promise<void> {
+export async function downloadSftp(
+  session: SftpSession, remotePaths: string[], localTarget: ResolvedTarget, opts: CopyOptions, onDone?: (remotePath: string) => void, made?: Set<string>,
+): Promise<void> {
   let watch = new MissingWatch();
   const reader = new SftpTreeReader(session, {
     recursive: Boolean(opts.recursive),
@@ -129,7 +131,7 @@ export async function downloadSftp(session: SftpSession, remotePaths: string[], 
     const name = whole ? basename(localTarget.path) : requireRemoteBasename(remotePath, 'a file or directory to copy');
     const copied = copiedFileOptions(opts);
     const into = whole ? { ...localTarget, isDirectory: false } : localTarget;
-    const sink = createLocalSinkAt(into, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile });
+    const sink = createLocalSinkAt(into, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile, made });
     watch = new MissingWatch();
     await reader.copy(await sftpPathOn(session, remotePath), name, sink);
     const isFile = async (path: string): Promise<boolean> => (await session.stat(await sftpPathOn(session, path))).isFile();

@@ -45,6 +45,8 @@ export interface LocalSinkOptions {
    */
   guard?: (path: string) => Promise<string | undefined>;
   hold?: () => Promise<() => void>;
+  /** The directories this copy made, kept across cp's retries: one an earlier attempt left read-only is filled again. */
+  made?: Set<string>;
 }
 
 interface OpenDirectory {
@@ -152,9 +154,11 @@ class LocalSink implements SinkHandler {
     if (existing?.isSymbolicLink()) return { error: `${path}: not a directory (symbolic link)` };
     if (existing && !existing.isDirectory()) return { error: `${path}: Not a directory` };
     if (existing) {
+      // Made by an attempt before a lost connection and given its real mode when left (0555 maybe): writable while filled again.
+      const ours = this.opts.made?.has(path) ?? false;
       // OpenSSH chmods an existing directory only with -p, before filling it.
-      if (this.opts.preserve) await withDirectory(path, (h) => h.chmod(mode));
-      this.stack.push({ path, mode: this.opts.preserve ? mode : undefined, times, stored: new Map() });
+      if (ours || this.opts.preserve) await withDirectory(path, (h) => h.chmod(ours ? mkdirMode(mode) : mode));
+      this.stack.push({ path, mode: ours || this.opts.preserve ? mode : undefined, times, stored: new Map() });
       return undefined;
     }
     try {
@@ -162,6 +166,7 @@ class LocalSink implements SinkHandler {
     } catch (err) {
       return { error: pathError(path, err) };
     }
+    this.opts.made?.add(path);
     this.stack.push({ path, mode, times, made: true, stored: new Map() });
     return undefined;
   }

@@ -52,6 +52,19 @@ async function dropInB(run: CliRun, dir: string, partial: RegExp): Promise<CliRe
   return r;
 }
 
+// A new directory in `dir` that a walk (opendir order, not readdir's sorted
+// one; a remote listing is the server's readdir order) meets before `name`.
+async function dirBefore(dir: string, name: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    await mkdir(join(dir, `ro${i}`));
+    const order: string[] = [];
+    for await (const entry of await opendir(dir)) order.push(entry.name);
+    if (order.indexOf(`ro${i}`) < order.indexOf(name)) return `ro${i}`;
+    await rmdir(join(dir, `ro${i}`));
+  }
+  throw new Error(`no name found that comes before ${name} in ${dir}`);
+}
+
 // a.bin and b.bin in a new local directory.
 async function localSources(): Promise<string[]> {
   const dir = join(local(), 'src');
@@ -137,19 +150,10 @@ describe('cp -r of one directory to a new name: where a retry puts it', () => {
   // though the first attempt had stored them. User sees: a retry line, exit
   // 0. Left remotely: new/RO/x and new/b.bin byte-exact, RO 0555 again.
   it('over SFTP: the retry fills again a read-only directory the first attempt made', async () => {
-    // The walk (opendir order, not readdir's sorted one) must leave the read-only directory before b.bin: a name that comes first.
     const dir = join(local(), 'tree');
     await mkdir(dir);
     await writeFile(join(dir, 'b.bin'), B);
-    let ro = '';
-    for (let i = 0; i < 50 && ro === ''; i++) {
-      await mkdir(join(dir, `ro${i}`));
-      const order: string[] = [];
-      for await (const entry of await opendir(dir)) order.push(entry.name);
-      if (order.indexOf(`ro${i}`) < order.indexOf('b.bin')) ro = `ro${i}`;
-      else await rmdir(join(dir, `ro${i}`));
-    }
-    expect(ro).not.toBe('');
+    const ro = await dirBefore(dir, 'b.bin');
     await writeFile(join(dir, ro, 'x'), 'x\n');
     await chmod(join(dir, ro), 0o555);
     const parent = await userDir(sshd.sftp, 'cp-retry-ro');
@@ -185,6 +189,40 @@ describe('cp -r of one directory to a new name: where a retry puts it', () => {
 
   // User sees: a retry line, exit 0. Left locally: new/b.bin, byte-exact,
   // and no new/tree.
+  // Run by a user who is not root (root writes into 0555 anyway). Before,
+  // each file of the read-only directory the first attempt had made and
+  // left said "Permission denied" on the retry, exit 1. User sees: a retry
+  // line, exit 0. Left locally: new/RO/x and new/b.bin, RO 0555 again.
+  it.each([['-s'], ['-O']])('down (%s), not as root: the retry fills again a read-only directory the first attempt made', async (protocol) => {
+    const dir = await userDir(sshd.user, 'cp-retry-ro-down');
+    await mkdir(join(dir, 'tree'));
+    await writeFile(join(dir, 'tree', 'b.bin'), B);
+    const ro = await dirBefore(join(dir, 'tree'), 'b.bin');
+    await writeFile(join(dir, 'tree', ro, 'x'), 'x\n');
+    await chmod(join(dir, 'tree', ro), 0o555);
+    // The CLI runs as scpipe-rssh's uid, in a home of its own with its copy of the key.
+    const as = sshd.rssh;
+    await chmod(local(), 0o755);
+    const home = join(local(), 'home');
+    await mkdir(home);
+    await writeFile(join(home, 'key'), await readFile(sshd.user.keyPath), { mode: 0o600 });
+    await writeFile(join(home, 'known_hosts'), await readFile(sshd.knownHostsPath));
+    for (const p of [home, join(home, 'key'), join(home, 'known_hosts')]) await chown(p, as.uid, as.gid);
+    const flags = ['-P', String(sshd.port), '-i', join(home, 'key'), '-o', `UserKnownHostsFile=${join(home, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none'];
+    const target = join(home, 'new');
+    const run = startCli(['cp', '-r', protocol, ...flags, ...SLOW, remote(sshd, sshd.user, `${dir}/tree`), target], { timeoutMs: 120_000, user: as, env: { HOME: home }, cwd: home });
+    await waitFor(async () => ((await stat(join(target, ro)).catch(() => undefined))?.mode ?? 0) % 0o1000 === 0o555, `${ro} made and left`, 60_000);
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    const r = await run.done;
+    expect(r.stderr).not.toContain('Permission denied');
+    expect(retryLines(r.stderr)).toHaveLength(1);
+    expect(r.status).toBe(0);
+    expect((await readdir(target)).sort()).toEqual(['b.bin', ro]);
+    expect(await readFile(join(target, ro, 'x'), 'utf8')).toBe('x\n');
+    expect((await stat(join(target, ro))).mode & 0o777).toBe(0o555);
+    expect((await readFile(join(target, 'b.bin'))).equals(B)).toBe(true);
+  }, 150_000);
+
   it('down over SCP: the retry fills the local directory the first attempt made', async () => {
     const dir = await userDir(sshd.user, 'cp-retry-tree');
     await mkdir(join(dir, 'tree'));

@@ -30,6 +30,8 @@ export interface CliOptions {
   /** Working directory (default: the test's). */
   cwd?: string;
   timeoutMs?: number;
+  /** Run as this user (the tests run as root, whom no directory mode stops). */
+  user?: { uid: number; gid: number };
 }
 
 // Made once per test run by spec/global-setup.js (and removed by its teardown).
@@ -46,6 +48,8 @@ export function startCli(args: string[], opts: CliOptions = {}): CliRun {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...env, HOME: privateHome(), ...opts.env },
     cwd: opts.cwd,
+    uid: opts.user?.uid,
+    gid: opts.user?.gid,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const started = Date.now();
