@@ -125,7 +125,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
   };
 }
 
-// --checksum-file: one line per file stored, in the order they were first stored.
+// --checksum-file: one line per file stored, in the order of the walk (files in flight at once are reported in it), a file stored again (a retry) at its first place.
 function writeSums(file: string, sums: Map<string, string>): Promise<void> {
   return writeChecksumEntries(file, entriesOf(sums));
 }
