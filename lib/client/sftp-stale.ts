@@ -33,10 +33,13 @@ export interface StaleSweep {
 
 /** True when `name` is a temporary name scpipe gives for a file named `base` in `dir` (sftp-paths.ts tempNameFor). */
 export function isTempNameOf(name: string, base: string, dir?: string): boolean {
-  return [tempStem(base, dir), legacyTempStem(base)].some((stem) => {
-    const prefix = `.${stem}${TEMP_MARK}`;
-    return name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length));
-  });
+  return tempNameTest(base, dir)(name);
+}
+
+// The same test with its prefixes made once: a listing asks it of every name.
+function tempNameTest(base: string, dir?: string): (name: string) => boolean {
+  const prefixes = [tempStem(base, dir), legacyTempStem(base)].map((stem) => `.${stem}${TEMP_MARK}`);
+  return (name) => prefixes.some((prefix) => name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length)));
 }
 
 /** A temporary file of the target found in its directory: its age on the server's clock, and its size. */
@@ -56,7 +59,7 @@ export async function findStaleTemps(session: SftpSession, target: string, own: 
   const now = (await session.fstat(own.handle, own.path)).mtime;
   const dir = posix.dirname(target);
   const base = posix.basename(target);
-  const ours = isTemp ?? ((name: string) => isTempNameOf(name, base, dir));
+  const ours = isTemp ?? tempNameTest(base, dir);
   // An older scpipe's cut name may hold U+FFFD (sftp-paths.ts legacyTempStem).
   const entries = await listDirectory(session, dir, { onBadName: () => undefined, only: ours, until, keepReplaced: true });
   const found: StaleTemp[] = [];
