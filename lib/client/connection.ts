@@ -17,25 +17,22 @@ import { ConnectionSet } from './connection-set';
 /** An open ssh2 Client, or where to connect (and with which transport). */
 export type Target = Client | ConnectOptions;
 
-// Host keys accepted with no known_hosts line to hold them, per target: the
-// openers a reconnection makes (reconnect.ts) share them (host-verifier.ts).
-const hostKeys = new WeakMap<ConnectOptions, Map<string, Buffer>>();
-function hostKeysOf(target: ConnectOptions): Map<string, Buffer> {
-  let keys = hostKeys.get(target);
-  if (keys === undefined) hostKeys.set(target, (keys = new Map()));
-  return keys;
+// What a target's first connection learnt, for the openers a reconnection
+// makes (reconnect.ts): host keys accepted with no known_hosts line to hold
+// them (host-verifier.ts), and the password and key passphrases typed at its
+// login (auth.ts AuthContext.typed).
+interface Learnt {
+  hostKeys: Map<string, Buffer>;
+  typed: { password?: string; passphrases?: Map<string, string> };
 }
-
-// The password and key passphrases typed at a target's first login, for the logins of its
-// reconnections (auth.ts AuthContext.typed): per target, as hostKeysOf().
-const typed = new WeakMap<ConnectOptions, { password?: string; passphrases?: Map<string, string> }>();
-function typedFor(target: ConnectOptions): { password?: string; passphrases?: Map<string, string> } {
-  let kept = typed.get(target);
-  if (kept === undefined) typed.set(target, (kept = {}));
+const learnt = new WeakMap<ConnectOptions, Learnt>();
+function learntOf(target: ConnectOptions): Learnt {
+  let kept = learnt.get(target);
+  if (kept === undefined) learnt.set(target, (kept = { hostKeys: new Map(), typed: {} }));
   return kept;
 }
 
-// Those two are a run's: each public call (put, get, getTo, upload, download)
+// What it learnt is a run's: each public call (put, get, getTo, upload, download)
 // works on its own copy of the caller's options, so a program that reuses one
 // object for many runs is not held to a key, or offered a password, from an
 // earlier one (a server reinstalled meanwhile was refused as "changed").
@@ -115,8 +112,8 @@ export class ChannelOpener {
   readonly whyLost = (): string | undefined => this.connected?.whyLost();
 
   private connections(): ConnectionSet {
-    const keys = hostKeysOf(this.target as ConnectOptions);
-    this.conns ??= new ConnectionSet((signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal, hostKeys: keys, typed: typedFor(this.target as ConnectOptions) }), this.log, (conn) => oneChannelEach(conn.client));
+    const { hostKeys, typed } = learntOf(this.target as ConnectOptions);
+    this.conns ??= new ConnectionSet((signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal, hostKeys, typed }), this.log, (conn) => oneChannelEach(conn.client));
     return this.conns;
   }
 
