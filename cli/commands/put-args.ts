@@ -151,6 +151,8 @@ export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   // As scp, times are sent only with -p: said, not silently dropped.
   if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');
   checkMtimeProtocol(mtime, args);
+  // SCP writes under the final name (parts too): there is never a temporary file to sweep.
+  if (args['remove-stale'] && protocolOf(args) === 'scp') throw new ScpipeError('ERR_USAGE', '--remove-stale removes what an SFTP upload leaves; SCP (-O) leaves no temporary files: drop one of them');
   checkCounts(args);
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
   if (args['checksum-file'] === '-' && (args as { json?: boolean }).json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');

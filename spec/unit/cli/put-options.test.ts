@@ -40,6 +40,15 @@ describe('put option parsing', () => {
 });
 
 describe("put -v's timings", () => {
+  it('refuses --remove-stale with SCP forced, where it would do nothing', async () => {
+    const base = { q: false, v: 0, quote: 'posix', 'scp-path': undefined, transport: 'ssh2', 'remove-stale': true } as unknown as PutLikeArgs;
+    for (const forced of [{ O: true }, { protocol: 'scp' }, { 'scp-path': '/usr/bin/scp' }]) {
+      await expect(checkPutArgs({ ...base, ...forced } as PutLikeArgs)).rejects.toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining('SCP (-O) leaves no temporary files') });
+    }
+    await expect(checkPutArgs(base)).resolves.toMatchObject({ mode: 0o644 });
+    await expect(checkPutArgs({ ...base, s: true } as PutLikeArgs)).resolves.toMatchObject({ mode: 0o644 });
+  });
+
   it('says how long until the first byte could go, then how long the sending took and at what rate', () => {
     expect(timings(1_000_000_000n, true, 1000, 2200, 4200)).toBe('spooled in 1.20 s, sent in 2.00 s (500 MB/s)');
     expect(timings(10n, false, 0, 150, 151)).toBe('set up in 0.15 s, sent in 0.00 s (0 MB/s)');
