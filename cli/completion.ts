@@ -31,3 +31,19 @@ export function hostCompletions(current: string, home?: string): string[] {
   const host = current.slice(user.length);
   return hostAliases(text).filter((a) => a.startsWith(host)).map((a) => `${user}${a}:`);
 }
+
+/** What `scpipe completion --help` prints: yargs would print the script itself. */
+export const COMPLETION_HELP = `scpipe completion
+
+Print the shell completion script for $SHELL (bash or zsh) on stdout:
+  scpipe completion >> ~/.bashrc     (bash)
+  scpipe completion >> ~/.zshrc      (zsh)
+It completes commands, options, and the Host names of ~/.ssh/config as alias:
+`;
+
+/** Whether argv is `completion` with -h/--help (before any --). */
+export function asksCompletionHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  const words = end < 0 ? argv : argv.slice(0, end);
+  return words.find((w) => !w.startsWith('-')) === 'completion' && words.some((w) => w === '-h' || w === '--help');
+}

@@ -7,7 +7,7 @@ import { createContext, type CommandContext } from './context';
 import { exitStatusFor } from './exit-status';
 import { describeFailure, say } from './report';
 import { skipHelpCache } from './yargs-limits';
-import { hostCompletions } from './completion';
+import { COMPLETION_HELP, asksCompletionHelp, hostCompletions } from './completion';
 import { versionLine } from './versions';
 import { closeHungUpStdioAtExit } from './hung-up-stdio';
 import { refuseNotUtf8 } from './argv-utf8';
@@ -114,6 +114,10 @@ export async function main(argv: string[]): Promise<number> {
   });
   try {
     refuseNotUtf8(argv);
+    if (asksCompletionHelp(argv)) {
+      process.stdout.write(COMPLETION_HELP);
+      return 0;
+    }
     await parser.parseAsync();
   } catch (err) {
     say(describeFailure(err));

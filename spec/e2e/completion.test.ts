@@ -42,6 +42,16 @@ function bashTab(env: NodeJS.ProcessEnv, words: string[]): string[] {
 }
 
 describe('scpipe completion', () => {
+  it('--help says how to install the script instead of printing it', () => {
+    const env = setUp();
+    for (const args of [['completion', '--help'], ['completion', '-h'], ['--help', 'completion']]) {
+      const r = spawnSync('scpipe', args, { env, encoding: 'utf8', timeout: 30_000 });
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      expect(r.stdout).toContain('scpipe completion >> ~/.bashrc');
+      expect(r.stdout).not.toContain('_scpipe_yargs_completions');
+    }
+  });
+
   it('bash: commands, options, and Host aliases of ~/.ssh/config as alias:', () => {
     const env = setUp();
     expect(bashTab(env, ['scpipe', 'p'])).toEqual(['put']);
