@@ -237,7 +237,9 @@ export class ScpSource {
     const bytes = sent;
     if (readError) {
       const why = (readError as { code?: string }).code === 'ERR_LOCAL_IO' ? readError.message : `error reading input: ${readError.message}`;
-      return new ScpipeError('ERR_LOCAL_IO', `${why} (after ${sent} of ${file.size} bytes)`, { bytes, cause: readError });
+      // A ScpipeError of the input's (or of a caller's callback) passes on what it wraps.
+      const cause = readError instanceof ScpipeError ? (readError.cause ?? readError) : readError;
+      return new ScpipeError('ERR_LOCAL_IO', `${why} (after ${sent} of ${file.size} bytes)`, { bytes, cause });
     }
     if (result === 'short' && file.localPath !== undefined) {
       return new ScpipeError('ERR_SIZE_MISMATCH', `the file shrank while being sent (${sent} of ${file.size} bytes)`, { bytes, path: file.localPath });

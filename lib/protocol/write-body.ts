@@ -7,7 +7,7 @@
 // A wait for input (a slow producer) ends when the peer goes away or the
 // run is aborted: the user hears of it then, not at the next input.
 import type { Writable } from 'node:stream';
-import { abortError } from '../errors';
+import { ScpipeError, abortError } from '../errors';
 import { onAbort } from '../util/abort';
 import { Interrupt } from '../util/interrupt';
 
@@ -48,6 +48,7 @@ export async function writeBody(
   let readError: Error | undefined;
   let writeError: unknown;
   const drain = new DrainWaiter(out, opts.peerGone, opts.signal);
+  const progress = callingBack(opts.onProgress);
   const waiting = new Interrupt(opts.signal);
   const unlinkGone = onAbort(opts.peerGone, () => waiting.fail(opts.peerGone.reason));
   const input = body[Symbol.asyncIterator]();
@@ -90,7 +91,7 @@ export async function writeBody(
           opts.onHanded?.(sent + BigInt(piece.length));
           await write(piece);
           sent += BigInt(piece.length);
-          opts.onProgress?.(sent);
+          progress(sent);
         }
         if (part.length < chunk.length) {
           // More than `size`: an error, or (a file that grew) the rest is not ours.
@@ -125,6 +126,18 @@ export async function writeBody(
     waiting.dispose();
   }
   return { sent, result, readError, padded: true };
+}
+
+// The caller's callback that throws stops the upload as the caller's own
+// failure (SFTP's writer says the same), not as an error reading the input.
+function callingBack(onProgress: ((sent: bigint) => void) | undefined): (sent: bigint) => void {
+  return (sent) => {
+    try {
+      onProgress?.(sent);
+    } catch (err) {
+      throw new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
+  };
 }
 
 /**

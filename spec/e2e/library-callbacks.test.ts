@@ -20,6 +20,8 @@ const onProgress = (): void => {
 function expectCallbackError(err: unknown): void {
   expect(isScpipeError(err, 'ERR_LOCAL_IO')).toBe(true);
   expect((err as Error).cause).toBe(boom);
+  // The caller's failure, not the input's.
+  expect((err as Error).message).not.toContain('reading input');
 }
 
 describe.each(['scp', 'sftp'] as const)('a throwing onProgress over %s', (protocol) => {
