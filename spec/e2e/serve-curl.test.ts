@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Client, type ClientChannel } from 'ssh2';
 import { waitFor } from '../helpers/async';
 import { runProgram } from '../helpers/run-program';
-import { startServe, type TestServe } from '../helpers/serve';
+import { servePerSuite } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const protocols = (() => {
@@ -23,13 +23,7 @@ if (!/\bscp\b/.test(protocols) || !/\bsftp\b/.test(protocols)) {
   throw new Error('these tests need curl with scp:// and sftp:// (libssh2): run `sudo bash scripts/install-test-deps.sh` (apt-get install curl)');
 }
 
-let serve: TestServe;
-beforeAll(async () => {
-  serve = await startServe();
-});
-afterAll(async () => {
-  await serve?.stop();
-});
+const serve = servePerSuite();
 const localDir = tempDirPerTest('scpipe-test-curl-');
 
 const curl = (...args: string[]) =>

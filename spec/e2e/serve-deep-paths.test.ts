@@ -8,15 +8,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, type SFTPWrapper } from 'ssh2';
-import { startServe, type TestServe } from '../helpers/serve';
+import { servePerSuite } from '../helpers/serve';
 
-let serve: TestServe;
-beforeAll(async () => {
-  serve = await startServe();
-});
-afterAll(async () => {
-  await serve?.stop();
-});
+const serve = servePerSuite();
 
 async function sftpClient(): Promise<{ client: Client; sftp: SFTPWrapper }> {
   const client = new Client();

@@ -14,15 +14,9 @@ import { Client, type SFTPWrapper } from 'ssh2';
 import { readFileSync } from 'node:fs';
 import { waitFor } from '../helpers/async';
 import { runProgram } from '../helpers/run-program';
-import { sftpBatch, startServe, type TestServe } from '../helpers/serve';
+import { sftpBatch, servePerSuite } from '../helpers/serve';
 
-let serve: TestServe;
-beforeAll(async () => {
-  serve = await startServe();
-});
-afterAll(async () => {
-  await serve?.stop();
-});
+const serve = servePerSuite();
 
 const sftp = (batch: string[]) => sftpBatch(serve, batch);
 

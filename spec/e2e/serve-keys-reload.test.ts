@@ -5,16 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startServe, sftpBatch, type TestServe } from '../helpers/serve';
+import { servePerSuite, sftpBatch } from '../helpers/serve';
 import { runProgram } from '../helpers/run-program';
 
-let serve: TestServe;
-beforeAll(async () => {
-  serve = await startServe();
-});
-afterAll(async () => {
-  await serve?.stop();
-});
+const serve = servePerSuite();
 
 const keysFile = (): string => join(serve.dir, 'authorized_keys');
 const lsWith = (key: string) =>

@@ -5,15 +5,9 @@
 // matches in its "ddos" mode.
 import { connect } from 'node:net';
 import { waitFor } from '../helpers/async';
-import { startServe, type TestServe } from '../helpers/serve';
+import { servePerSuite } from '../helpers/serve';
 
-let serve: TestServe;
-beforeAll(async () => {
-  serve = await startServe();
-});
-afterAll(async () => {
-  await serve?.stop();
-});
+const serve = servePerSuite();
 
 // Sends `bytes` and waits until the server has hung up or 2 s have passed; returns the local port.
 function visit(bytes: string): Promise<number> {

@@ -4,15 +4,9 @@
 // sent it, spaces and all, and whole: a client logging in with a key under a
 // name of its choosing could put any words, at any length, in every line.
 import { runProgram } from '../helpers/run-program';
-import { startServe, type TestServe } from '../helpers/serve';
+import { servePerSuite } from '../helpers/serve';
 
-let serve: TestServe;
-beforeAll(async () => {
-  serve = await startServe();
-});
-afterAll(async () => {
-  await serve?.stop();
-});
+const serve = servePerSuite();
 
 it('writes a chosen user name as one word of at most 100 characters in transfer lines', async () => {
   const user = `evil from 192.0.2.66 port 1 ssh2 ${'y'.repeat(300)}`;

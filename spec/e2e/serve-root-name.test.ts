@@ -4,18 +4,12 @@
 // the real root's path came back shortened, and any other did not: an
 // oracle for guessing the root.
 import { runProgram } from '../helpers/run-program';
-import { startServe, type TestServe } from '../helpers/serve';
+import { servePerSuite } from '../helpers/serve';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
-let serve: TestServe;
-beforeAll(async () => {
-  serve = await startServe();
-});
-afterAll(async () => {
-  await serve?.stop();
-});
+const serve = servePerSuite();
 const localDir = tempDirPerTest('scpipe-test-serveroot-');
 
 it('answers an upload under a guess of the real root as under any other missing directory', async () => {

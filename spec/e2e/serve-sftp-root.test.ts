@@ -4,15 +4,9 @@
 // (`ln -s . /me`, a link inside) let `chmod 777 /me` through.
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sftpBatch, startServe, type TestServe } from '../helpers/serve';
+import { sftpBatch, servePerSuite } from '../helpers/serve';
 
-let serve: TestServe;
-beforeAll(async () => {
-  serve = await startServe();
-});
-afterAll(async () => {
-  await serve?.stop();
-});
+const serve = servePerSuite();
 
 const sftp = (batch: string[]) => sftpBatch(serve, batch);
 

@@ -11,21 +11,15 @@ import { join } from 'node:path';
 import { Client, type SFTPWrapper } from 'ssh2';
 import { waitFor } from '../helpers/async';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
-import { sftpBatch, startServe, type TestServe } from '../helpers/serve';
+import { sftpBatch, servePerSuite, startServe, type TestServe } from '../helpers/serve';
 import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
 
-let serve: TestServe;
+// 20 clients log in at once from one address below: more than the default
+// caps on unauthenticated connections (serve-flood.test.ts tests those).
+const serve = servePerSuite(['--max-startups', '64', '--max-per-address', '64']);
 let local: string;
 let outside: string; // must never be read or written through the server
 
-beforeAll(async () => {
-  // 20 clients log in at once from one address below: more than the default
-  // caps on unauthenticated connections (serve-flood.test.ts tests those).
-  serve = await startServe(['--max-startups', '64', '--max-per-address', '64']);
-});
-afterAll(async () => {
-  await serve?.stop();
-});
 const localDir = tempDirPerTest('scpipe-test-sftplocal-');
 const outsideDir = outsideDirPerTest();
 beforeEach(() => {

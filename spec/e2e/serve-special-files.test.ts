@@ -8,16 +8,10 @@ import { constants, openSync, closeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runProgram } from '../helpers/run-program';
-import { startServe, type TestServe } from '../helpers/serve';
+import { servePerSuite } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
-let serve: TestServe;
-beforeAll(async () => {
-  serve = await startServe();
-});
-afterAll(async () => {
-  await serve?.stop();
-});
+const serve = servePerSuite();
 const localDir = tempDirPerTest('scpipe-test-servespecial-');
 
 // Lets writers blocked in open() go (without the fix), so the server can stop.

@@ -7,23 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CLI, runCli, shellQuote, startCli } from '../helpers/cli';
-import { startServe, type TestServe } from '../helpers/serve';
+import { servePerSuite, startServe } from '../helpers/serve';
 import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
 
-let serve: TestServe;
+// 20 clients log in at once from one address below: more than the default
+// caps on unauthenticated connections (serve-flood.test.ts tests those).
+const serve = servePerSuite(['--max-startups', '64', '--max-per-address', '64']);
 let local: string;
 let outside: string; // must never be read or written through the server
 
-beforeAll(async () => {
-  // 20 clients log in at once from one address below: more than the default
-  // caps on unauthenticated connections (serve-flood.test.ts tests those).
-  serve = await startServe(['--max-startups', '64', '--max-per-address', '64']);
-});
-afterAll(async () => {
-  await serve?.stop();
-});
 const localDir = tempDirPerTest('scpipe-test-servelocal-');
 const outsideDir = outsideDirPerTest();
 beforeEach(() => {

@@ -89,5 +89,23 @@ export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = 
 }
 
 /** OpenSSH's `sftp -b -` against `serve`, one batch command a line. */
+/**
+ * Registers beforeAll/afterAll in the current scope and returns the serve
+ * they start (startServe's arguments). The object is filled in by
+ * beforeAll, so read it inside tests and hooks only.
+ */
+export function servePerSuite(...args: Parameters<typeof startServe>): TestServe {
+  const serve = {} as TestServe;
+  let started: TestServe | undefined;
+  beforeAll(async () => {
+    started = await startServe(...args);
+    Object.assign(serve, started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return serve;
+}
+
 export const sftpBatch = (serve: TestServe, batch: string[]): Promise<ProgramRun> =>
   runProgram('sftp', ['-q', ...serve.sshArgs(), '-b', '-', '127.0.0.1'], `${batch.join('\n')}\n`);
