@@ -16,7 +16,6 @@ const put = (account: TestAccount, path: string, extra: string[] = []): string[]
 ];
 const TEMP = /^\.[^/]*\.scpipe-[A-Za-z0-9]{6}$/;
 
-
 describe.each([
   ['the sftp-only jail', () => sshd.sftp],
   ['the rssh-like account', () => sshd.rssh],
@@ -28,6 +27,28 @@ describe.each([
     dir = await userDir(account(), 'sftp-put');
     rdir = remotePath(account(), dir);
   });
+
+  // keep.bin holding "old", the account's own, as a target being replaced would be.
+  async function oldTarget(): Promise<void> {
+    await writeFile(join(dir, 'keep.bin'), 'old');
+    await chown(join(dir, 'keep.bin'), account().uid, account().gid);
+  }
+
+  // An endless upload onto keep.bin, killed with `signal` once its temporary file holds data.
+  async function killMidStream(signal: NodeJS.Signals): ReturnType<typeof runCli> {
+    const endless = endlessInput();
+    try {
+      const run = startCli(put(account(), `${rdir}/keep.bin`), { stdin: endless });
+      await waitFor(async () => (await readdir(dir)).length > 1, 'the temporary file', 30_000);
+      const [temp] = (await readdir(dir)).filter((n) => n !== 'keep.bin');
+      expect(temp).toMatch(TEMP);
+      await waitFor(async () => (await stat(join(dir, temp!))).size > 0, 'data in the temporary file', 30_000);
+      run.child.kill(signal);
+      return await run.done;
+    } finally {
+      endless.destroy();
+    }
+  }
 
   it.each([
     ['nothing', 0],
@@ -123,8 +144,7 @@ describe.each([
   });
 
   it('--size shorter than the input: exit 1 and the temporary file removed, the old target intact', async () => {
-    await writeFile(join(dir, 'keep.bin'), 'old');
-    await chown(join(dir, 'keep.bin'), account().uid, account().gid); // the account's, as it would be
+    await oldTarget();
     const r = await runCli(put(account(), `${rdir}/keep.bin`, ['--size', '100']), { stdin: 'short' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('the input ended after 5 of the 100 bytes announced; nothing was stored');
@@ -157,8 +177,7 @@ describe.each([
   });
 
   it('a failing -- COMMAND: exit 1, nothing stored, the temporary file removed', async () => {
-    await writeFile(join(dir, 'keep.bin'), 'old');
-    await chown(join(dir, 'keep.bin'), account().uid, account().gid); // the account's, as it would be
+    await oldTarget();
     const r = await runCli([...put(account(), `${rdir}/keep.bin`), '--', 'sh', '-c', 'head -c 3000000 /dev/zero; exit 3']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('the input command exited with status 3');
@@ -171,40 +190,19 @@ describe.each([
     ['SIGTERM', 143],
     ['SIGHUP', 129], // the terminal or SSH session that ran it is gone
   ] as const)('%s mid-stream: exit %i, the temporary file removed, the old target intact', async (signal, status) => {
-    await writeFile(join(dir, 'keep.bin'), 'old');
-    await chown(join(dir, 'keep.bin'), account().uid, account().gid); // the account's, as it would be
-    const endless = endlessInput();
-    try {
-      const run = startCli(put(account(), `${rdir}/keep.bin`), { stdin: endless });
-      await waitFor(async () => (await readdir(dir)).length > 1, 'the temporary file', 30_000);
-      const [temp] = (await readdir(dir)).filter((n) => n !== 'keep.bin');
-      expect(temp).toMatch(TEMP);
-      await waitFor(async () => (await stat(join(dir, temp!))).size > 0, 'data in the temporary file', 30_000);
-      run.child.kill(signal);
-      const r = await run.done;
-      expect(r.status).toBe(status);
-      expect(await readdir(dir)).toEqual(['keep.bin']);
-      expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
-    } finally {
-      endless.destroy();
-    }
+    await oldTarget();
+    const r = await killMidStream(signal);
+    expect(r.status).toBe(status);
+    expect(await readdir(dir)).toEqual(['keep.bin']);
+    expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
   });
 
   it('SIGKILL mid-stream: the old target intact, the leftover named as scpipe\'s', async () => {
-    await writeFile(join(dir, 'keep.bin'), 'old');
-    await chown(join(dir, 'keep.bin'), account().uid, account().gid); // the account's, as it would be
-    const endless = endlessInput();
-    try {
-      const run = startCli(put(account(), `${rdir}/keep.bin`), { stdin: endless });
-      await waitFor(async () => (await readdir(dir)).length > 1, 'the temporary file', 30_000);
-      run.child.kill('SIGKILL');
-      await run.done;
-      const names = await readdir(dir);
-      expect(names.filter((n) => n !== 'keep.bin')).toEqual([expect.stringMatching(/^\.keep\.bin\.scpipe-\w{6}$/)]);
-      expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
-    } finally {
-      endless.destroy();
-    }
+    await oldTarget();
+    await killMidStream('SIGKILL');
+    const names = await readdir(dir);
+    expect(names.filter((n) => n !== 'keep.bin')).toEqual([expect.stringMatching(/^\.keep\.bin\.scpipe-\w{6}$/)]);
+    expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
   });
 });
 
