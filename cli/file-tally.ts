@@ -14,6 +14,11 @@ export class FileTally {
   /** restartsCount: a file that starts again (fewer bytes than before) adds the bytes of its earlier attempt, moved all the same. */
   constructor(private readonly restartsCount: boolean) {}
 
+  /** Files started and not yet complete: more than one while files are in flight together. */
+  get inFlight(): number {
+    return this.open.size;
+  }
+
   /** Takes a transfer update; returns the bytes of all files so far. */
   add(p: Progress): bigint {
     const prev = this.open.get(p.name);

@@ -102,6 +102,7 @@ export class ProgressLine {
   private label = '';
   private readonly files = new FileTally(false); // cp: the files started so far, and their bytes
   private inAll = 0n;
+  private firstTransfer: number | undefined; // the rate of all files in flight together is since then
   private undrawn = false; // the latest update came too soon after the last drawn one: done() draws it
   private moved = Date.now(); // when the bytes last changed
   private ticker: NodeJS.Timeout | undefined;
@@ -123,13 +124,23 @@ export class ProgressLine {
     this.current = p;
     if (!prev || p.bytes !== prev.bytes || p.parts?.produced !== prev.parts?.produced || p.phase !== prev.phase || p.name !== prev.name) this.moved = now;
     this.ticker ??= setInterval(() => this.tick(), TICK_MS).unref();
-    if (p.phase === 'transfer') this.inAll = this.files.add(p);
+    if (p.phase === 'transfer') {
+      this.firstTransfer ??= now;
+      this.inAll = this.files.add(p);
+    }
+    // Files in flight together (cp over SFTP) switch names at every update:
+    // drawn as often as one file's bytes, not at each switch.
+    const together = this.files.inFlight > 1;
     if (!prev || p.phase !== prev.phase || p.name !== prev.name || p.bytes < prev.bytes) {
       this.phaseStart = now;
       this.phaseBytes = p.bytes;
       // The name may be the remote's: escaped here, for every caller.
       if (p.name !== prev?.name) this.label = escapeForTerminal(p.name);
-    } else if (now - this.last < REDRAW_MS && p.bytes !== p.total) {
+      if (together && now - this.last < REDRAW_MS) {
+        this.undrawn = true;
+        return;
+      }
+    } else if (now - this.last < REDRAW_MS && (together || p.bytes !== p.total)) {
       this.undrawn = true;
       return;
     }
@@ -154,7 +165,10 @@ export class ProgressLine {
     this.undrawn = false;
     this.last = now;
     // At the phase's first update no time has passed: no rate yet.
-    const rate = now > this.phaseStart ? Number(p.bytes - this.phaseBytes) / ((now - this.phaseStart) / 1000) : undefined;
+    // Files in flight together: one file's rate since its last switch means nothing; all files' since the first is the rate.
+    const rate = this.files.inFlight > 1 && this.firstTransfer !== undefined
+      ? (now > this.firstTransfer ? Number(this.inAll) / ((now - this.firstTransfer) / 1000) : undefined)
+      : now > this.phaseStart ? Number(p.bytes - this.phaseBytes) / ((now - this.phaseStart) / 1000) : undefined;
     const perSecond = rate === undefined ? '--/s' : `${formatBytes(Math.round(rate))}/s`;
     let text: string;
     if (p.parts) {

@@ -300,6 +300,31 @@ describe('ProgressLine: sizes not known yet, and cp\'s files', () => {
     expect(text()).toMatch(/\rb: 100% {2}1 KiB \/ 1 KiB .*\[file 2, 2 KiB in all\]\x1b\[K$/);
   });
 
+  // 16 files in flight switch names at every update: the line was redrawn at
+  // each switch, jumping between names, each with a rate of "--/s".
+  it('files in flight together: drawn at most every 250 ms, with the rate of all of them', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { out, text } = captured();
+      const line = new ProgressLine(out);
+      const names = Array.from({ length: 16 }, (_, i) => `f${i}`);
+      for (const name of names) line.update({ name, phase: 'transfer', bytes: 0n, total: 1024n * 1024n });
+      for (let step = 1; step <= 4; step++) {
+        jest.setSystemTime(1_000_000 + step * 100);
+        for (const name of names) line.update({ name, phase: 'transfer', bytes: BigInt(step) * 128n * 1024n, total: 1024n * 1024n });
+      }
+      // 80 updates over 400 ms: the first drawn, then one each 250 ms.
+      expect(text().split('\r').filter((d) => d.startsWith('f'))).toHaveLength(2);
+      jest.setSystemTime(1_001_000);
+      line.update({ name: 'f0', phase: 'transfer', bytes: 5n * 128n * 1024n, total: 1024n * 1024n });
+      // 8.1 MiB of all files in the second since the first update.
+      expect(text()).toMatch(/\rf0: {2}62% {2}640 KiB \/ 1 MiB {2}8\.1 MiB\/s {2}ETA 0:00 {2}\[file 16, 8\.1 MiB in all\]\x1b\[K$/);
+      line.done();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   // SFTP from a pipe and parts have no total to reach: their last update
   // may fall within the redraw interval, and the log's last line must be it.
   it('the last state of a stream of unknown size, even when its last update came within the redraw interval', () => {
