@@ -14,8 +14,12 @@ import type { SftpPutOptions } from './sftp-put';
 import { notVerified, readBackDiffers, sumOf } from './read-back';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
 
-// fsync, size check, read-back (--verify), mode and times, close, rename (docs/protocol.md §10).
-export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, sha256: string | undefined, opts: SftpPutOptions): Promise<void> {
+/**
+ * fsync, size check, read-back (--verify), mode and times, close, rename
+ * (docs/protocol.md §10). Resolves with what -p could not keep of a file
+ * stored all the same (a server disk without modes), to be said, exit 1.
+ */
+export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, sha256: string | undefined, opts: SftpPutOptions): Promise<ScpipeError | undefined> {
   const { session, handle } = lanes[0]!;
   const log = opts.trace;
   if (session.has('fsync@openssh.com')) await session.fsync(handle, paths.temp);
@@ -25,9 +29,10 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
     throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.temp)}: the server stored ${st.size} of ${bytes} bytes`, { path: paths.temp });
   }
   if (opts.verify) await readBackTemp(lanes, paths, bytes, sha256!, opts);
+  let notKept: ScpipeError | undefined;
   if (opts.preserve) {
     const t = opts.times ?? { mtime: BigInt(Math.floor(Date.now() / 1000)), atime: BigInt(Math.floor(Date.now() / 1000)) };
-    await session.fsetstat(handle, { mode: (opts.mode ?? 0o644) & 0o7777, atime: Number(t.atime), mtime: Number(t.mtime) }, paths.temp);
+    notKept = await keepModeAndTimes(session, handle, paths, (opts.mode ?? 0o644) & 0o7777, { atime: Number(t.atime), mtime: Number(t.mtime) });
   } else if (paths.existingMode !== undefined) {
     // scp keeps an existing file's mode; where the file system has none (FAT:
     // EPERM), scp warns and stores the file, and so do we rather than drop the upload.
@@ -41,6 +46,27 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
   throwIfAborted(opts.signal);
   await (opts.noClobber ? renameNoClobber(session, paths) : rename(session, paths, log)).catch((err: unknown) => tempGone(session, paths, err));
   for (const l of lanes) if (l !== lanes[0]) l.session.end();
+  return notKept;
+}
+
+// -p onto a server disk without modes (FAT: sftp-server's fchmod fails, and
+// with it the times sent in the same request): scp -p and GNU cp -p store
+// the data and say what was not kept, exit 1, where the upload was dropped.
+// The times are then set alone.
+async function keepModeAndTimes(session: SftpSession, handle: Buffer, paths: UploadPaths, mode: number, times: { atime: number; mtime: number }): Promise<ScpipeError | undefined> {
+  const failed = (err: unknown): ScpipeError => {
+    if (isConnectionLoss(err) || !isScpipeError(err) || err.sftpStatus === undefined) throw err;
+    return err;
+  };
+  try {
+    await session.fsetstat(handle, { mode, ...times }, paths.temp);
+    return undefined;
+  } catch (err) {
+    const refused = failed(err);
+    const timesKept = await session.fsetstat(handle, times, paths.temp).then(() => true, (e: unknown) => (failed(e), false));
+    const what = timesKept ? 'its mode' : 'its mode and times';
+    return new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.target)}: stored, but -p could not keep ${what}: the server said "${refused.remoteMessage ?? ''}"`, { path: paths.target, remoteMessage: refused.remoteMessage, sftpStatus: refused.sftpStatus, cause: refused });
+  }
 }
 
 // A rename refused for want of its source: the temporary file was removed

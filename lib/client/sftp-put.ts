@@ -95,6 +95,8 @@ export async function putSftp(
   const fresh = keepFresh(() => (writer?.currentLanes ?? lanes)[0], made, paths.temp);
   const lookEnd = new AbortController(); // ends the look for leftovers (below)
   let lookTimer: NodeJS.Timeout | undefined;
+  let notKept: ScpipeError | undefined; // -p could not keep the mode or times of the stored file
+  let result: PutResult;
   try {
     if (paths.existingOwner && deniesWrite({ mode: paths.existingMode!, ...paths.existingOwner }, await accountOf(first.session, handle, paths.temp))) {
       throw readOnlyError(paths.target);
@@ -135,7 +137,7 @@ export async function putSftp(
     // over a new connection, as often as --retries allows.
     for (let lost = 0; ; lost++) {
       try {
-        await finish(finishing ?? lanes, paths, bytes, sha256, opts);
+        notKept = await finish(finishing ?? lanes, paths, bytes, sha256, opts);
         break;
       } catch (err) {
         if (!isConnectionLoss(err) || !conn.canReconnect || lost >= (opts.retries ?? DEFAULT_RETRIES)) throw err;
@@ -146,7 +148,7 @@ export async function putSftp(
     }
     lookTimer = setTimeout(() => lookEnd.abort(), STALE_LOOK_GRACE_MS);
     for (const left of (await leftovers) ?? []) if (left.ageS >= STALE_AFTER_S) opts.onStaleFound!(left.path, left.ageS, left.bytes);
-    return { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };
+    result = { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };
   } catch (err) {
     const failure = opts.signal?.aborted ? abortError(opts.signal) : err;
     writer?.fail(failure instanceof ScpipeError ? failure : new ScpipeError('ERR_LOCAL_IO', String(failure)));
@@ -164,6 +166,9 @@ export async function putSftp(
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();
   }
+  // Stored, and the temporary file is gone: said as the run's failure, nothing to remove.
+  if (notKept) throw notKept;
+  return result;
 }
 
 // --remove-stale, once this run's own temporary file exists (its mtime is the server's now).

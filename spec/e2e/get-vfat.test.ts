@@ -98,6 +98,22 @@ describe('onto a FAT file system', () => {
     await rm(target);
   });
 
+  // put -p over SFTP onto a server's FAT disk: sftp-server's fchmod fails
+  // and the whole finished upload was dropped (exit 1, nothing stored).
+  // scp -O -p and GNU cp -p store the data and say what they could not keep.
+  // User sees exit 1 naming the file as stored; left: the file with its
+  // bytes, no temporary file. (fusefat sets a file's time at its close, after
+  // any fsetstat, so the time sent is not looked at here.)
+  it('put -p over SFTP stores the file, and says the mode could not be kept, exit 1', async () => {
+    const target = join(fat, 'kept.dump');
+    const r = await runCli(['put', '-s', '-p', '--mtime', '1700000000', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, target)], { stdin: 'tonight' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^scpipe: ${target.replace(/[.]/g, '\\.')}: stored, but -p could not keep its mode: the server said ".+"\n$`));
+    expect(await readFile(target, 'utf8')).toBe('tonight');
+    expect(await readdir(fat)).toEqual(['kept.dump']);
+    await rm(target);
+  });
+
   it('with -p the mode that could not be set is said, exit 1, as scp -p and cp -p say it', async () => {
     const r = await runCli(['get', '-p', ...sshFlags(sshd, sshd.user), '--output', join(fat, 'p.dump'), remote(sshd, sshd.user, source)]);
     expect(r.status).toBe(1);
