@@ -13,6 +13,7 @@ import type { UploadPaths } from './sftp-paths';
 import type { SftpPutOptions } from './sftp-put';
 import { notVerified, readBackDiffers, sumOf } from './read-back';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
+import { notKept, refusal, setTimesAlone } from './sftp-preserve';
 
 /**
  * fsync, size check, read-back (--verify), mode and times, close, rename
@@ -29,10 +30,10 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
     throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.temp)}: the server stored ${st.size} of ${bytes} bytes`, { path: paths.temp });
   }
   if (opts.verify) await readBackTemp(lanes, paths, bytes, sha256!, opts);
-  let notKept: ScpipeError | undefined;
+  let lost: ScpipeError | undefined;
   if (opts.preserve) {
     const t = opts.times ?? { mtime: BigInt(Math.floor(Date.now() / 1000)), atime: BigInt(Math.floor(Date.now() / 1000)) };
-    notKept = await keepModeAndTimes(session, handle, paths, (opts.mode ?? 0o644) & 0o7777, { atime: Number(t.atime), mtime: Number(t.mtime) });
+    lost = await keepModeAndTimes(session, handle, paths, (opts.mode ?? 0o644) & 0o7777, { atime: Number(t.atime), mtime: Number(t.mtime) });
   } else if (paths.existingMode !== undefined) {
     // scp keeps an existing file's mode; where the file system has none (FAT:
     // EPERM), scp warns and stores the file, and so do we rather than drop the upload.
@@ -46,26 +47,17 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
   throwIfAborted(opts.signal);
   await (opts.noClobber ? renameNoClobber(session, paths) : rename(session, paths, log)).catch((err: unknown) => tempGone(session, paths, err));
   for (const l of lanes) if (l !== lanes[0]) l.session.end();
-  return notKept;
+  return lost;
 }
 
-// -p onto a server disk without modes (FAT: sftp-server's fchmod fails, and
-// with it the times sent in the same request): scp -p and GNU cp -p store
-// the data and say what was not kept, exit 1, where the upload was dropped.
-// The times are then set alone.
+// -p: mode and times in one request, the times alone where the mode is refused (sftp-preserve.ts).
 async function keepModeAndTimes(session: SftpSession, handle: Buffer, paths: UploadPaths, mode: number, times: { atime: number; mtime: number }): Promise<ScpipeError | undefined> {
-  const failed = (err: unknown): ScpipeError => {
-    if (isConnectionLoss(err) || !isScpipeError(err) || err.sftpStatus === undefined) throw err;
-    return err;
-  };
   try {
     await session.fsetstat(handle, { mode, ...times }, paths.temp);
     return undefined;
   } catch (err) {
-    const refused = failed(err);
-    const timesKept = await session.fsetstat(handle, times, paths.temp).then(() => true, (e: unknown) => (failed(e), false));
-    const what = timesKept ? 'its mode' : 'its mode and times';
-    return new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.target)}: stored, but -p could not keep ${what}: the server said "${refused.remoteMessage ?? ''}"`, { path: paths.target, remoteMessage: refused.remoteMessage, sftpStatus: refused.sftpStatus, cause: refused });
+    const refused = refusal(err);
+    return notKept(paths.target, refused, await setTimesAlone(session.fsetstat(handle, times, paths.temp)));
   }
 }
 

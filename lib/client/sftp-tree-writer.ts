@@ -24,6 +24,7 @@ import { escapeForTerminal } from '../util/escape';
 import { HELD_PER_LANE } from './sftp-put';
 import { isConnectionLoss } from './reconnect';
 import { rename } from './sftp-finish';
+import { notKept, refusal, setTimesAlone } from './sftp-preserve';
 import { asTarget, tempNameFor } from './sftp-paths';
 import { throughLinks } from './sftp-links';
 import { explainNoSpace } from './sftp-no-space';
@@ -119,9 +120,12 @@ export class SftpTreeWriter implements SourceSession {
       const closing = handle!;
       handle = undefined;
       // Without -p only an existing file's mode is kept, where the file system has modes (FAT has none: scp warns and stores the file).
+      // With -p the file is stored too, and what was not kept said (sftp-preserve.ts).
+      let refused: ScpipeError | undefined;
       const keepMode = (err: unknown): void => {
-        if (this.opts.preserve || isConnectionLoss(err)) throw err;
-        this.opts.trace?.(`sftp: ${escapeForTerminal(temp)}: the old file's mode could not be kept: ${(err as Error).message}`);
+        if (this.opts.preserve) refused = refusal(err);
+        else if (isConnectionLoss(err)) throw err;
+        else this.opts.trace?.(`sftp: ${escapeForTerminal(temp)}: the old file's mode could not be kept: ${(err as Error).message}`);
       };
       const [st] = await Promise.all([
         this.session.fstat(closing, temp),
@@ -131,8 +135,10 @@ export class SftpTreeWriter implements SourceSession {
       if (st.size !== Number(file.size)) {
         throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: the server stored ${st.size} of ${file.size} bytes`, { path });
       }
+      const timesKept = refused && (await setTimesAlone(this.session.setstat(temp, timesAttrs(file.times))));
       await rename(this.session, { target: path, temp, existingMode: existing ? existing.mode & 0o7777 : undefined }, this.opts.trace);
       this.opts.trace?.(`sftp: ${escapeForTerminal(path)}: ${file.size} bytes`);
+      if (refused) this.reportLocalError(notKept(path, refused, timesKept === true));
       return true;
     } catch (caught) {
       const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : await explainNoSpace(this.session, temp, path, caught);

@@ -114,6 +114,22 @@ describe('onto a FAT file system', () => {
     await rm(target);
   });
 
+  it('cp -p over SFTP stores each file there, and says of each that its mode could not be kept, exit 1', async () => {
+    const tree = join(work, 'tree');
+    execFileSync('mkdir', ['-p', join(tree, 'sub')]);
+    await writeFile(join(tree, 'a'), 'a\n');
+    await writeFile(join(tree, 'sub', 'b'), 'b\n');
+    const r = await runCli(['cp', '-r', '-p', '-s', ...sshFlags(sshd, sshd.user), tree, remote(sshd, sshd.user, join(fat, 'tree'))]);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.split('\n').filter(Boolean).sort();
+    expect(lines).toEqual([join(fat, 'tree', 'a'), join(fat, 'tree', 'sub', 'b')].map((f) => expect.stringMatching(new RegExp(`^scpipe: ${f.replace(/[.]/g, '\\.')}: stored, but -p could not keep its mode: the server said ".+"$`))));
+    expect(await readFile(join(fat, 'tree', 'a'), 'utf8')).toBe('a\n');
+    expect(await readFile(join(fat, 'tree', 'sub', 'b'), 'utf8')).toBe('b\n');
+    expect((await readdir(join(fat, 'tree'))).sort()).toEqual(['a', 'sub']);
+    await rm(join(fat, 'tree'), { recursive: true });
+    await rm(tree, { recursive: true });
+  });
+
   it('with -p the mode that could not be set is said, exit 1, as scp -p and cp -p say it', async () => {
     const r = await runCli(['get', '-p', ...sshFlags(sshd, sshd.user), '--output', join(fat, 'p.dump'), remote(sshd, sshd.user, source)]);
     expect(r.status).toBe(1);
