@@ -13,6 +13,7 @@ import { escapeForTerminal } from '../util/escape';
 import { expandPath } from './expand-path';
 import { SFTP_STATUS, sftpError } from './status';
 import { watchViolations } from './violations';
+import { readUncopied, type Done } from './read-uncopied';
 import { writeUncopied } from './write-uncopied';
 
 /** What the server accepts per request (limits@openssh.com, as ssh2 read it). */
@@ -21,8 +22,6 @@ export interface SftpLimits {
   maxRead: number;
 }
 
-// Without limits@openssh.com: the 32 KiB of data every server must take
-// (draft-ietf-secsh-filexfer-02 asks servers to take at least 32768 bytes).
 /** What statvfs@openssh.com says of a remote file system. */
 export interface RemoteFileSystem {
   freeBytes: number;
@@ -33,13 +32,14 @@ export interface RemoteFileSystem {
 
 const ST_RDONLY = 1n; // statvfs(3)'s f_flag bit
 
+// Without limits@openssh.com: the 32 KiB of data every server must take
+// (draft-ietf-secsh-filexfer-02 asks servers to take at least 32768 bytes).
 const FALLBACK_LEN = 32 * 1024;
 // The most a request carries whatever limits@openssh.com says: OpenSSH's
 // SFTP_MAX_MSG_LENGTH - 1024 (sftp-client.c). Larger reads come back in
 // packets ssh2 refuses (256 KiB), and a write's piece is held whole in memory.
 const MAX_REQUEST_LEN = 256 * 1024 - 1024;
 
-type Done<T> = (err: Error | undefined | null, value?: T) => void;
 
 /** See the file comment. */
 export class SftpSession {
@@ -268,35 +268,4 @@ export class SftpSession {
     this.endedBy ??= 'the SFTP session was closed';
     this.raw.end();
   }
-}
-
-// ssh2 copies each reply's data into the buffer given to read(). Where its
-// internals are as expected (`_requests`, `_writeReqid`: the request just
-// made, with that buffer), the request is left without one, and ssh2 hands
-// over the data as a slice of the reply it has just decrypted into fresh
-// memory: one copy of every downloaded byte less (docs/performance.md §3).
-// A reply longer than asked is cut, as ssh2 does. The first read checks
-// the internals with a buffer of its own; once they are known to fit,
-// reads pass one shared buffer that nothing writes to.
-let uncopied: boolean | undefined;
-let unwritten = Buffer.alloc(0);
-
-function readUncopied(raw: SFTPWrapper, handle: Buffer, length: number, position: number, done: Done<Buffer>): void {
-  if (uncopied && unwritten.length < length) unwritten = Buffer.allocUnsafeSlow(length);
-  const buf = uncopied ? unwritten : Buffer.allocUnsafe(length);
-  raw.read(handle, buf, 0, length, position, (err: Error | undefined, n: number) => done(err, buf.subarray(0, n ?? 0)));
-  const internals = raw as unknown as { _requests?: Record<number, { buffer?: unknown; cb?: unknown }>; _writeReqid?: number };
-  const req = typeof internals._writeReqid === 'number' ? internals._requests?.[internals._writeReqid] : undefined;
-  const fits = req !== undefined && Buffer.isBuffer(req.buffer) && req.buffer.buffer === buf.buffer && req.buffer.length === length && typeof req.cb === 'function';
-  if (!fits) {
-    if (uncopied) throw new Error('ssh2 read request not where it was: not reading into a shared buffer');
-    uncopied = false;
-    return;
-  }
-  uncopied = true;
-  req.buffer = undefined;
-  req.cb = (err: (Error & { code?: unknown }) | undefined, data?: Buffer) => {
-    if (err) done(err.code === SFTP_STATUS.EOF ? undefined : err, Buffer.alloc(0));
-    else done(undefined, Buffer.isBuffer(data) ? data.subarray(0, length) : Buffer.alloc(0));
-  };
 }
