@@ -2,14 +2,11 @@
 // run at the same time, so a wrong password, a refused command or a missing
 // directory fails in seconds, not after the stream ends; pass 2 replays the
 // spool into the remote `scp -t` (DESIGN.md "Why two passes").
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ScpipeError, abortError, asScpipeError, isScpipeError, throwIfAborted } from '../errors';
-import type { ExitStatus } from '../protocol/channel';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
-import type { Times } from '../protocol/records';
-import { DEFAULT_MEMORY_LIMIT, DescriptorInput, formatBytes, spool, type Spill, type Spool } from '../spool';
+import { DEFAULT_MEMORY_LIMIT, DescriptorInput, spool, type Spool } from '../spool';
 import { escapeForTerminal } from '../util/escape';
 import { oneRun, type OpenChannel, type Target } from './connection';
 import { Reconnector, isConnectionLoss } from './reconnect';
@@ -25,7 +22,7 @@ import { linkedController } from '../util/abort';
 import { refuseExisting, refuseTooLong } from './scp-exists';
 import { whyTooLong } from '../protocol/name-max';
 import { readBackScp, readBackSet } from './read-back';
-import { hashedFirst } from '../util/hashed-first';
+import { describeSpill, fitBuffer, oneChunk, preferCause, sendTo } from './scp-send';
 
 /**
  * Uploads `input` (a Readable, an async iterable of bytes, or a Buffer) to
@@ -226,71 +223,4 @@ export async function putOverChannel(
     unlink();
     await spooled?.dispose();
   }
-}
-
-// A stream that ends short of its `--size` is padded to it (the remote scp
-// is told, and the file is at least whole-sized) only while the gap costs
-// less than a second even on a slow link; past that the file is cut off.
-const MAX_PAD = 1n << 20n;
-
-// One attempt at sending the file over `source`, from `body`: the input, or
-// (`own`) a replay of the spool or the input read again, which needs no
-// signal of its own: the write loop stops on abort. With `sha256`, the sum
-// of this attempt's bytes (the first `size`).
-async function sendTo(source: ScpSource, name: string, size: bigint, body: Readable | AsyncIterable<Uint8Array>, own: boolean, opts: PutOptions, remotePath: string): Promise<{ exit: ExitStatus; sha256?: string }> {
-  const sum = opts.sha256 || opts.verify ? createHash('sha256') : undefined;
-  try {
-    opts.onProgress?.({ name, phase: 'transfer', bytes: 0n, total: size });
-    await source.sendFile({
-      name,
-      size,
-      mode: opts.mode ?? 0o644,
-      times: opts.preserve ? opts.times ?? nowTimes() : undefined,
-      body: sum ? hashedFirst(body, size, sum) : body,
-      excess: opts.ignoreExcess ? 'ignore' : 'error',
-      maxPad: MAX_PAD,
-      remotePath,
-      onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
-    });
-    const exit = await source.finish();
-    return { exit, sha256: sum?.digest('hex') };
-  } finally {
-    if (own && body instanceof Readable) body.destroy(); // a replay not read to the end
-  }
-}
-
-
-/** The `-v` line for a spill. */
-export function describeSpill(spill: Spill, memoryLimit: number): string {
-  const after = formatBytes(spill.bytes);
-  const dir = escapeForTerminal(spill.dir);
-  if (spill.to === 'memory') return `spool: past ${after}, RAM goes on in a memory file in ${dir}`;
-  if (spill.bytes >= memoryLimit) return `spool: over the memory limit (${formatBytes(memoryLimit)}): spilling to a file in ${dir}`;
-  return `spool: the memory file is full or could not be made after ${after}: spilling to a file in ${dir}`;
-}
-
-// A Uint8Array with `size`: its first `size` bytes with ignoreExcess; any
-// other difference is refused before a byte is sent (SFTP refuses it too).
-function fitBuffer<T>(input: T | Uint8Array, opts: PutOptions): T | Uint8Array {
-  if (!(input instanceof Uint8Array) || opts.size === undefined || BigInt(input.length) === opts.size) return input;
-  const { size } = opts;
-  if (size < BigInt(input.length) && opts.ignoreExcess) return input.subarray(0, Number(size));
-  const why = size < BigInt(input.length) ? `the input is longer than the ${size} bytes announced` : `the input ended after ${input.length} of the ${size} bytes announced`;
-  throw new ScpipeError('ERR_SIZE_MISMATCH', `${why}; nothing was stored`, { bytes: 0n });
-}
-
-async function* oneChunk(buf: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield buf;
-}
-
-function nowTimes(): Times {
-  const now = BigInt(Math.floor(Date.now() / 1000));
-  return { mtime: now, atime: now };
-}
-
-// An abort wins over whatever it caused (kept when it says what it cut
-// short: cut-short.ts); otherwise keep the error.
-function preferCause(err: unknown, signal?: AbortSignal): unknown {
-  if (signal?.aborted) return isScpipeError(err) && err.cutShort ? err : abortError(signal);
-  return asScpipeError(err);
 }

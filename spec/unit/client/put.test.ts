@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { describeSpill, put, putOverChannel } from '../../../lib/client/put';
+import { put, putOverChannel } from '../../../lib/client/put';
+import { describeSpill } from '../../../lib/client/scp-send';
 import { get } from '../../../lib/client/get';
 import type { Target } from '../../../lib/client/connection';
 
