@@ -3,7 +3,7 @@
 // then still takes memory, and a stream larger than the tmpfs fails after
 // hours. Said once, at the first spill; a --spool-dir given is the user's choice.
 import { escapeForTerminal, type Spill } from '../lib';
-import { formatBytes, ramFileSystemFree } from '../lib/internal';
+import { formatBytes, ramFileSystemFree, spoolDirectory, spoolDirectoryProblem } from '../lib/internal';
 import { say } from './report';
 
 /**
@@ -27,4 +27,19 @@ export function ramSpoolWarning(spoolDir: string | undefined, parts: boolean | '
           : 'the stream takes memory there, and fails if it outgrows it';
     say(`warning: spooling in ${escapeForTerminal(spill.dir)}, a file system in RAM (tmpfs, ${formatBytes(free)} free): ${cost}; --spool-dir on a disk (e.g. /var/tmp) avoids it`);
   };
+}
+
+/**
+ * The default spool directory ($TMPDIR, else /tmp) that cannot take a file
+ * (read-only, missing, out of inodes) is said at start, while the stream is
+ * still to come: it was found only at the first spill, past --memory, with
+ * that much of a producer's output consumed. A warning, not a refusal: a
+ * stream that fits in --memory never needs it.
+ */
+export async function unusableSpoolWarning(memory: number): Promise<void> {
+  const dir = spoolDirectory(undefined);
+  const why = await spoolDirectoryProblem(dir);
+  if (why === undefined) return;
+  const whence = process.env['TMPDIR'] ? '$TMPDIR' : 'the default';
+  say(`warning: the spool directory ${escapeForTerminal(dir)} (${whence}): ${why}: a stream past --memory (${formatBytes(memory)}) will fail; give --spool-dir`);
 }

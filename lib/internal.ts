@@ -2,7 +2,7 @@
 // (lib/index.ts): tuning and terminal details that are not meant for other
 // programs. Not part of the public API: it may change in any release.
 // Re-exports only.
-export { parseByteSize, formatBytes, checkSpoolDirectory, spoolDirectory, ramFileSystemFree, NO_INODES, outOfInodes } from './spool';
+export { parseByteSize, formatBytes, checkSpoolDirectory, spoolDirectory, spoolDirectoryProblem, ramFileSystemFree, NO_INODES, outOfInodes } from './spool';
 export { BODY_CHUNK } from './util/body-chunk';
 export { childEnv } from './util/child-env';
 export { homeDirectory } from './util/home';

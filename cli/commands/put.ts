@@ -12,10 +12,10 @@ import { runPutParts } from './put-parts';
 import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
-import { ramSpoolWarning } from '../ram-spool';
+import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
 import { staleFound, staleKept, staleRemoved } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
-import { protocolOptions } from '../protocol-option';
+import { protocolOf, protocolOptions } from '../protocol-option';
 import { checksumFileOption, sayChecksums, writeChecksumFile } from '../checksums';
 import { DEFAULT_MEMORY, DEFAULT_MODE, checkPutArgs, checkTargetName, putOperands, putOptions, type PutArgs, type PutLikeArgs } from './put-args';
 
@@ -88,8 +88,9 @@ export async function runPut(
   const checked = await checkPutArgs(args); // before the command runs or we connect
   const { mode, memory, size, partSize } = checked;
   if (partSize !== undefined) {
+    const stdin = command ? undefined : openStdin(true);
+    if (args['spool-dir'] === undefined && stdin?.fileSize === undefined) await unusableSpoolWarning(memory);
     const producer = command && new InputCommand(command);
-    const stdin = producer ? undefined : openStdin(true);
     try {
       await runPutParts(
         { ...args, partSize, parallel: args.parallel, retries: args.retries, memory, spoolDir: args['spool-dir'], mode },
@@ -105,8 +106,11 @@ export async function runPut(
     }
     return;
   }
+  const piped = command ? undefined : openStdin(size !== undefined);
+  // Spooled: over SCP (or where auto may choose it), with neither --size nor a regular file's size.
+  if (args['spool-dir'] === undefined && size === undefined && piped?.fileSize === undefined && protocolOf(args) !== 'sftp') await unusableSpoolWarning(memory);
   const producer = command && new InputCommand(command);
-  const stdin: Omit<StdinInput, 'input'> & { input: PutInput } = producer ? { input: producer.input } : openStdin(size !== undefined);
+  const stdin: Omit<StdinInput, 'input'> & { input: PutInput } = producer ? { input: producer.input } : piped!;
   const progress = ProgressLine.wanted(args);
   const started = performance.now();
   let sending: number | undefined; // when pass 2 began

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { escapeForTerminal } from '../util/escape';
 import { ScpipeError } from '../errors';
 import { NO_INODES, outOfInodes } from './no-inodes';
+import { strerror } from '../fs/strerror';
 
 /** Bytes kept in RAM before spilling to disk when SpoolOptions.memoryLimit is not given (64 MiB). */
 export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
@@ -70,15 +71,20 @@ export function spoolDirectory(dir: string | undefined): string {
  * outgrows memory, after the connection and maybe much of the input.
  */
 export async function checkSpoolDirectory(dir: string): Promise<void> {
-  const shown = escapeForTerminal(dir);
-  const st = await fsp.stat(dir).catch((err: NodeJS.ErrnoException) => {
-    throw new ScpipeError('ERR_USAGE', `bad --spool-dir "${shown}": ${err.code === 'ENOENT' ? 'No such file or directory' : err.message}`, { path: dir });
-  });
-  if (!st.isDirectory()) throw new ScpipeError('ERR_USAGE', `bad --spool-dir "${shown}": Not a directory`, { path: dir });
+  const why = await spoolDirectoryProblem(dir);
+  if (why !== undefined) throw new ScpipeError('ERR_USAGE', `bad --spool-dir "${escapeForTerminal(dir)}": ${why}`, { path: dir });
+}
+
+/** Why no spool file can be made in `dir` ("Not a directory", "cannot create files there (Read-only file system)"), or undefined when one can. */
+export async function spoolDirectoryProblem(dir: string): Promise<string | undefined> {
+  const st = await fsp.stat(dir).catch((err: unknown) => strerror(err));
+  if (typeof st === 'string') return st;
+  if (!st.isDirectory()) return 'Not a directory';
   // A probe, not access(): root passes access(W_OK) on a read-only mount.
-  const probe = await fsp.mkdtemp(path.join(dir, '.scpipe-probe-')).catch((err: NodeJS.ErrnoException) => {
-    const why = err.code === 'ENOSPC' && outOfInodes(dir) ? `: ${NO_INODES}` : ` (${err.code ?? err.message})`;
-    throw new ScpipeError('ERR_USAGE', `bad --spool-dir "${shown}": cannot create files there${why}`, { path: dir });
-  });
+  const probe = await fsp.mkdtemp(path.join(dir, '.scpipe-probe-')).catch((err: NodeJS.ErrnoException) => ({ err }));
+  if (typeof probe !== 'string') {
+    return `cannot create files there${probe.err.code === 'ENOSPC' && outOfInodes(dir) ? `: ${NO_INODES}` : ` (${strerror(probe.err)})`}`;
+  }
   await fsp.rmdir(probe);
+  return undefined;
 }

@@ -26,6 +26,31 @@ describe('--spool-dir is checked at start', () => {
   });
 });
 
+// $TMPDIR that cannot take a file was found only at the first spill, past
+// --memory, with that much of the producer's output consumed. User sees a
+// warning before anything runs (exit 255 here: the port is closed); a put
+// that never spools (--size, a regular file, SFTP forced) says nothing.
+describe('a default spool directory that cannot take files is warned of at start', () => {
+  it.each([
+    ['missing', (d: string) => join(d, 'nope'), 'No such file or directory'],
+    ['a file', (d: string) => join(d, 'file'), 'Not a directory'],
+  ])('%s', async (_what, tmp, why) => {
+    await writeFile(join(dir(), 'file'), '');
+    const env = { TMPDIR: tmp(dir()) };
+    const warning = `scpipe: warning: the spool directory ${env.TMPDIR} ($TMPDIR): ${why}: a stream past --memory (64 MiB) will fail; give --spool-dir\n`;
+    for (const extra of [[], ['--part-size', '1M']]) {
+      const r = await runCli(['put', ...CLOSED, ...extra, '127.0.0.1:x'], { stdin: 'data', env });
+      expect(r.status).toBe(255);
+      expect(r.stderr.startsWith(warning)).toBe(true);
+    }
+    for (const never of [['--size', '4'], ['-s']]) {
+      const r = await runCli(['put', ...CLOSED, ...never, '127.0.0.1:x'], { stdin: 'data', env });
+      expect(r.status).toBe(255);
+      expect(r.stderr).not.toContain('warning');
+    }
+  });
+});
+
 describe('--parallel and --retries are checked at start', () => {
   // They were not for a single file: --retries -1 meant 0, and --parallel 0
   // over SFTP was taken as it came.

@@ -380,7 +380,8 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       const args = ['put', ...sshFlags(sshd, sshd.rssh), '--memory', '0', remote(sshd, sshd.rssh, `${dir}/f.bin`)];
       const fromTmpdir = await runCli(args, { stdin: randomBytes(1 << 20), env: { TMPDIR: small } });
       const said = 'its file system has no free inode left (df -i), however much room it has: give --spool-dir on another file system';
-      expect(fromTmpdir).toMatchObject({ status: 1, stderr: `scpipe: cannot create spool file in ${small}: No space left on device; nothing was sent: ${said}\n` });
+      const warned = `scpipe: warning: the spool directory ${small} ($TMPDIR): cannot create files there: ${said}: a stream past --memory (0 B) will fail; give --spool-dir\n`;
+      expect(fromTmpdir).toMatchObject({ status: 1, stderr: `${warned}scpipe: cannot create spool file in ${small}: No space left on device; nothing was sent: ${said}\n` });
       const given = await runCli([...args, '--spool-dir', small], { stdin: randomBytes(1 << 20) });
       expect(given).toMatchObject({ status: 2, stderr: `scpipe: bad --spool-dir "${small}": cannot create files there: ${said}\n` });
     } finally {
