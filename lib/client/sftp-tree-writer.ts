@@ -14,7 +14,7 @@
 import { posix } from 'node:path';
 import type { InputAttributes } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
-import type { SourceSession } from '../fs/local-source';
+import type { SourceSession, TimeRange } from '../fs/local-source';
 import { ALL_MODE_BITS, SPECIAL_BITS } from '../fs/modes';
 import type { Times } from '../protocol/records';
 import type { OutgoingFile } from '../protocol/source';
@@ -53,6 +53,9 @@ interface OpenDirectory {
   created: boolean;
 }
 
+// SFTP version 3's times are uint32 seconds.
+const SFTP_TIMES: TimeRange = { latest: 0xffffffffn, said: 'SFTP carries times from 1970 to 2106-02-07T06:28:15Z' };
+
 /** Failures after which nothing more can be sent. */
 export function isFatal(err: unknown): boolean {
   return !isScpipeError(err) || ['ERR_LOST_CONNECTION', 'ERR_ABORTED', 'ERR_PROTOCOL'].includes(err.code);
@@ -62,6 +65,7 @@ export function isFatal(err: unknown): boolean {
 export class SftpTreeWriter implements SourceSession {
   /** Small files at once: each costs four round trips, which overlap (docs/performance.md). */
   readonly filesInFlight = 16;
+  readonly timeRange = SFTP_TIMES;
   readonly problems: ScpipeError[] = [];
   private readonly stack: OpenDirectory[] = [];
   private account?: Promise<Account>; // asked at the first file that exists already

@@ -39,7 +39,17 @@ export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'lea
    * before its first await: the walk goes on meanwhile.
    */
   readonly filesInFlight?: number;
+  /** The times the protocol carries with -p (default: SCP's, none before 1970). */
+  readonly timeRange?: TimeRange;
 };
+
+/** The times a protocol carries: from 1970 to `latest` (seconds), `said` in a message. */
+export interface TimeRange {
+  latest?: bigint;
+  said: string;
+}
+
+const SCP_TIMES: TimeRange = { said: 'scp carries no time before 1970' };
 
 // A file up to this size may overlap others (filesInFlight): its round
 // trips, not its bytes, are its cost. A larger one goes alone, after them.
@@ -177,7 +187,7 @@ class Walker {
       const sum = this.opts.sha256 ? createHash('sha256') : undefined;
       const where = this.opts.remoteFile?.([...this.dirs, name]);
       const sending = this.source.sendFile({
-        name, size: st.size, mode, times: this.timesOf(st), body: sum ? hashedFirst(body, st.size, sum) : body, excess: 'ignore', onProgress,
+        name, size: st.size, mode, times: this.timesOf(path, st), body: sum ? hashedFirst(body, st.size, sum) : body, excess: 'ignore', onProgress,
         remotePath: where?.path, remoteShown: where?.shown, localPath: path,
       });
       const report = (sent: boolean) => (): void => {
@@ -213,7 +223,7 @@ class Walker {
     const key = `${st.dev}:${st.ino}`;
     const mode = Number(st.mode & 0o7777n);
     try {
-      if (!(await this.source.enterDirectory(name, mode, this.timesOf(st)))) return; // refused: no entries, no E
+      if (!(await this.source.enterDirectory(name, mode, this.timesOf(path, st)))) return; // refused: no entries, no E
       this.ancestors.add(key);
       this.dirs.push(name);
       for (let entry = await dir.read(); entry !== null; entry = await dir.read()) {
@@ -250,12 +260,27 @@ class Walker {
     }
   }
 
-  // T record values: whole seconds, as OpenSSH's do_times() sends them.
-  private timesOf(st: BigIntStats): Times | undefined {
+  // T record values: whole seconds, as OpenSSH's do_times() sends them. A
+  // time the protocol cannot carry is sent as the nearest one it can, and
+  // reported (exit 1, as GNU cp -p), not wrapped or clamped in silence.
+  private timesOf(path: string, st: BigIntStats): Times | undefined {
     if (!this.opts.preserve) return undefined;
     const second = 1_000_000_000n;
-    return { mtime: st.mtimeNs / second, atime: st.atimeNs / second };
+    const range = this.source.timeRange ?? SCP_TIMES;
+    const fit = (t: bigint): bigint => (t < 0n ? 0n : range.latest !== undefined && t > range.latest ? range.latest : t);
+    const times = { mtime: st.mtimeNs / second, atime: st.atimeNs / second };
+    const kept = { mtime: fit(times.mtime), atime: fit(times.atime) };
+    if (kept.mtime !== times.mtime || kept.atime !== times.atime) {
+      const [which, was, now] = kept.mtime !== times.mtime ? ['modification', times.mtime, kept.mtime] : ['access', times.atime, kept.atime];
+      this.report('ERR_LOCAL_IO', path, `its ${which} time ${isoTime(was)} cannot be kept (${range.said}): stored with ${isoTime(now)}`);
+    }
+    return kept;
   }
+}
+
+// 1960-01-01T00:00:00Z: whole seconds, as a time is sent.
+function isoTime(s: bigint): string {
+  return new Date(Number(s) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 // Destroys a read stream and waits for 'close': fs streams close their fd
