@@ -67,6 +67,7 @@ export class SftpTreeWriter implements SourceSession {
   readonly filesInFlight = 16;
   readonly timeRange = SFTP_TIMES;
   readonly problems: ScpipeError[] = [];
+  readonly keepsSticky = true;
   private readonly stack: OpenDirectory[] = [];
   private account?: Promise<Account>; // asked at the first file that exists already
 

@@ -33,6 +33,8 @@ import { InOrderWindow } from '../util/in-order-window';
 
 /** The part of ScpSource that sendLocalPaths() drives (tests pass a recorder). */
 export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'leaveDirectory' | 'reportLocalError'> & {
+  /** The sticky bit is sent (SFTP); a C/D record has no room for it (OpenSSH's FILEMODEMASK). */
+  readonly keepsSticky?: boolean;
   /**
    * Small files that may be in flight at once (SFTP; SCP answers each file
    * before the next). sendFile() must take the file's place in the tree
@@ -176,6 +178,7 @@ class Walker {
       if (!st.isFile()) return this.report('ERR_LOCAL_IO', path, 'not a regular file');
       const mode = Number(st.mode & 0o7777n);
       if (!this.nameFits(path, () => encodeFile(mode, st.size, name))) return;
+      this.checkSticky(path, mode);
       const window = this.source.filesInFlight ?? 1;
       const overlaps = window > 1 && st.size <= SMALL_FILE;
       if (overlaps) {
@@ -222,6 +225,7 @@ class Walker {
   private async sendDirectory(path: string, name: string, st: BigIntStats, dir: Dir): Promise<void> {
     const key = `${st.dev}:${st.ino}`;
     const mode = Number(st.mode & 0o7777n);
+    this.checkSticky(path, mode);
     try {
       if (!(await this.source.enterDirectory(name, mode, this.timesOf(path, st)))) return; // refused: no entries, no E
       this.ancestors.add(key);
@@ -246,6 +250,14 @@ class Walker {
     } finally {
       await dir.close().catch(() => undefined);
     }
+  }
+
+  // With -p over SCP a sticky directory (a shared 1777 one) would land
+  // world-writable without it, as OpenSSH's scp leaves it, in silence: said, exit 1.
+  private checkSticky(path: string, mode: number): void {
+    if (!this.opts.preserve || this.source.keepsSticky || (mode & 0o1000) === 0) return;
+    const octal = (m: number): string => m.toString(8).padStart(4, '0');
+    this.report('ERR_LOCAL_IO', path, `its sticky bit (mode ${octal(mode)}) cannot be kept (an scp record carries none): stored as ${octal(mode & ~0o1000)}`);
   }
 
   // encodeFile()/encodeDirectory() refuse names the protocol cannot carry
