@@ -51,7 +51,8 @@ export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' 
   // `always`: aborted (a signal, or another part of the run that failed) or cut off on purpose: the file is open all the same.
   if (!always && err.code !== 'ERR_LOST_CONNECTION' && err.code !== 'ERR_ABORTED' && err.code !== 'ERR_REMOTE_EXIT') return err;
   const shown = shownPath(file);
-  const whole = written === file.size ? `all ${file.size} bytes sent but not confirmed` : `at most ${written} of ${file.size} bytes written`;
+  // Bytes handed to the connection, not bytes that arrived (ssh2 queues past the window, -l holds more back).
+  const whole = written === file.size ? `at most ${written} of ${file.size} bytes written (all handed to the connection, none confirmed)` : `at most ${written} of ${file.size} bytes written`;
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
   return new ScpipeError(
     err.code,
