@@ -9,6 +9,7 @@ import type { ReceivedTimes } from '../protocol/sink-types';
 import { openFd } from './fd';
 import { receivedMode, replacedMode } from './modes';
 import { OutputFile } from './output-file';
+import { plantedByOther } from './planted';
 import { errnoCode, pathError } from './strerror';
 import { isDescriptorLink } from './target';
 import { createTempFile } from './temp-file';
@@ -46,6 +47,8 @@ export async function openOutputFile(path: string, opts: OutputFileOptions): Pro
   }
   if (existing?.isSymbolicLink()) return { error: `${path}: is a symbolic link (not followed)` };
   if (existing?.isDirectory()) return { error: `${path}: Is a directory` };
+  const planted = existing && (await plantedByOther(path, existing));
+  if (planted) return { error: `${path}: not written: ${planted}` };
   if (existing && !existing.isFile() && opts.regularOnly) return { error: `${path}: not a regular file` };
   if (existing && !existing.isFile()) {
     // /dev/null, a FIFO, a tty: write into it, as OpenSSH does; no temp

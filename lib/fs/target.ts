@@ -5,6 +5,7 @@
 import { lstat, readlink, realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { ScpipeError } from '../errors';
+import { plantedByOther } from './planted';
 import { strerror } from './strerror';
 
 /** Symlink hops we follow through one chain (Linux's limit, MAXSYMLINKS). */
@@ -33,16 +34,29 @@ export interface ResolvedTarget {
  * entries under it. Otherwise the target is the output path; if it is a
  * symlink the user gave, we write where it points, as OpenSSH's open()
  * would, even when it dangles. Symlinks *below* the target are never followed.
- * Rejects with ERR_LOCAL_IO when open() could not write through the link.
+ * Rejects with ERR_LOCAL_IO when open() could not write through the link,
+ * or when a link in the chain is another user's in a sticky directory (planted.ts).
  */
 export async function resolveTarget(target: string): Promise<ResolvedTarget> {
-  const st = await stat(target).catch(() => undefined);
-  if (st?.isDirectory()) return { path: stripTrailingSlashes(target), isDirectory: true };
   try {
+    // `x/` is followed by stat() below even where x is a link: its chain is looked at first.
+    await followLinks(stripTrailingSlashes(target)).catch((err: unknown) => {
+      if (plantedDetail(err) !== undefined) throw err;
+    });
+    const st = await stat(target).catch(() => undefined);
+    if (st?.isDirectory()) return { path: stripTrailingSlashes(target), isDirectory: true };
     return { path: await followLinks(target), isDirectory: false };
   } catch (err) {
-    throw new ScpipeError('ERR_LOCAL_IO', `${target}: ${strerror(err)}`, { path: target, cause: err });
+    const planted = plantedDetail(err);
+    const why = planted === undefined ? strerror(err) : `not followed: ${planted}`;
+    throw new ScpipeError('ERR_LOCAL_IO', `${target}: ${why}`, { path: target, cause: err });
   }
+}
+
+// What followLinks() said of a link another user planted (planted.ts), or undefined.
+function plantedDetail(err: unknown): string | undefined {
+  const detail = (err as { planted?: unknown } | null)?.planted;
+  return typeof detail === 'string' ? detail : undefined;
 }
 
 /** `dir///` → `dir`; `/` stays `/` (OpenSSH's source does the same, §5.1). */
@@ -61,7 +75,9 @@ export function stripTrailingSlashes(path: string): string {
  * caller can refuse one by throwing (the server's jail: outside its root).
  * A descriptor's link to a pipe or socket is itself the end (isDescriptorLink).
  * Rejects with open()'s errno: ENOENT or ENOTDIR for a missing directory,
- * EISDIR for a link ending in `/`, `.` or `..`, ELOOP for a long chain.
+ * EISDIR for a link ending in `/`, `.` or `..`, ELOOP for a long chain,
+ * EACCES (with `planted`, the reason) for a link another user put in a
+ * shared sticky directory, which the kernel would not follow either.
  */
 export async function followLinks(path: string, onHop?: (dir: string) => void): Promise<string> {
   let cur = path;
@@ -69,6 +85,8 @@ export async function followLinks(path: string, onHop?: (dir: string) => void): 
     const st = await lstat(cur).catch(() => undefined); // missing: open() creates it; other errors: open() reports them
     if (!st?.isSymbolicLink()) return cur;
     if (hops >= MAX_HOPS) throw errnoError('ELOOP', path);
+    const planted = await plantedByOther(cur, st);
+    if (planted !== undefined) throw Object.assign(errnoError('EACCES', path), { planted }); // as fs.protected_symlinks
     const to = await readlink(cur);
     if (await isDescriptorLink(cur, to)) return cur;
     const raw = posix.isAbsolute(to) ? to : `${posix.dirname(cur)}/${to}`;

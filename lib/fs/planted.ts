@@ -1,0 +1,27 @@
+// A name another user put in a shared sticky directory (/tmp) before we
+// write there: a symlink to the user's ~/.bashrc, a FIFO that reads the
+// backup, a file whose mode we would keep. The kernel refuses to follow or
+// O_CREAT-open those for scp and cp (fs.protected_symlinks, protected_fifos,
+// protected_regular), but scpipe follows links with readlink() and opens the
+// end without O_CREAT, which those checks never see; so it asks the same here.
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+
+const S_ISVTX = 0o1000;
+const GROUP_OR_OTHERS_WRITE = 0o022;
+
+/**
+ * Why `path` (its lstat: `st`) must not be followed or written into, or
+ * undefined: it lies in a sticky directory that others can write to, and
+ * belongs neither to us nor to the directory's owner (the kernel's rule).
+ */
+export async function plantedByOther(path: string, st: Stats): Promise<string | undefined> {
+  const euid = process.geteuid?.();
+  if (euid === undefined || st.uid === euid) return undefined;
+  const dirPath = posix.dirname(path);
+  const dir = await stat(dirPath).catch(() => undefined);
+  if (!dir || (dir.mode & S_ISVTX) === 0 || (dir.mode & GROUP_OR_OTHERS_WRITE) === 0 || dir.uid === st.uid) return undefined;
+  const what = st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a FIFO' : st.isFile() ? 'a file' : 'a special file';
+  return `${what} of another user (uid ${st.uid}) in ${dirPath}, a sticky directory others can write to: remove it or give another name`;
+}
