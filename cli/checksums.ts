@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256, type ChecksumEntry } from '../lib';
-import { describeIoError, strerror } from '../lib/internal';
+import { describeIoError, followLinks, plantedDetail, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
 import { looksClosed, writeWhole } from './stdout';
@@ -81,14 +81,19 @@ export async function writeChecksumEntries(file: string, entries: readonly Check
     const what = file === '-' ? '- (stdout)' : escapeForTerminal(file);
     // The sums of hours of transfer are not lost with the file: said here instead.
     process.stderr.write(entries.map((e) => terminalChecksumLine(e.sha256, e.name)).join(''));
-    throw new ScpipeError('ERR_LOCAL_IO', `the transfer is done, but --checksum-file ${what} could not be written: ${strerror(err)} (its lines are above)`, { path: file });
+    const planted = plantedDetail(err);
+    const why = planted === undefined ? strerror(err) : `not followed: ${planted}`;
+    throw new ScpipeError('ERR_LOCAL_IO', `the transfer is done, but --checksum-file ${what} could not be written: ${why} (its lines are above)`, { path: file });
   });
 }
 
 // A regular file (or none) is replaced only when the new one is written
 // whole, so a full disk leaves the last run's sums, not an empty file; a
-// FIFO or device (/dev/fd/3) is written as it is.
-async function replaceFile(file: string, text: string): Promise<void> {
+// FIFO or device (/dev/fd/3) is written as it is. A symlink the user made
+// (sums -> sums.2026-12) is written through, as `sha256sum > sums` and
+// --output write, not replaced by a file.
+async function replaceFile(given: string, text: string): Promise<void> {
+  const file = await followLinks(given);
   const st = await stat(file).catch(() => undefined);
   if (st && !st.isFile()) return writeFile(file, text);
   const temp = join(dirname(file), `.${fitName(basename(file), 21)}.scpipe-${randomBytes(6).toString('hex')}`);

@@ -4,13 +4,18 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ScpipeError, escapeForTerminal } from '../lib';
-import { describeIoError, strerror } from '../lib/internal';
+import { describeIoError, followLinks, plantedDetail, strerror } from '../lib/internal';
 
 /** ERR_LOCAL_IO when `file`'s directory cannot take it; else whether `file` is a directory now. */
 export async function checkFileToWrite(option: string, file: string): Promise<{ isDirectory: boolean }> {
   const dir = dirname(file);
   await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
     throw new ScpipeError('ERR_LOCAL_IO', `${option} ${escapeForTerminal(file)}: ${escapeForTerminal(dir)}: ${describeIoError(err)}`, { path: file });
+  });
+  // Another user's link at the name in /tmp (planted.ts) is refused at the end: said now.
+  await followLinks(file).catch((err: unknown) => {
+    const planted = plantedDetail(err);
+    if (planted !== undefined) throw new ScpipeError('ERR_LOCAL_IO', `${option} ${escapeForTerminal(file)}: not followed: ${escapeForTerminal(planted)}`, { path: file });
   });
   // A name too long (ENAMETOOLONG even where nothing is there yet) is said now, not at the end.
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => {

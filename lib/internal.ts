@@ -8,6 +8,7 @@ export { childEnv } from './util/child-env';
 export { homeDirectory } from './util/home';
 export { statFields } from './util/proc-stat';
 export { describeIoError, errnoCode, strerror } from './fs/strerror';
+export { followLinks, plantedDetail } from './fs/target';
 export { parsePort } from './transport/ssh-config-values';
 export { cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty-prompt';
 export { defaultHostKeyPath } from './server/host-key';

@@ -53,8 +53,8 @@ export async function resolveTarget(target: string): Promise<ResolvedTarget> {
   }
 }
 
-// What followLinks() said of a link another user planted (planted.ts), or undefined.
-function plantedDetail(err: unknown): string | undefined {
+/** What followLinks() said of a link another user planted (planted.ts), or undefined. */
+export function plantedDetail(err: unknown): string | undefined {
   const detail = (err as { planted?: unknown } | null)?.planted;
   return typeof detail === 'string' ? detail : undefined;
 }

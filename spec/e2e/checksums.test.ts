@@ -4,7 +4,7 @@
 // as done. Each test says what the user sees and what is left on both sides.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, lchown, mkdir, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
@@ -191,6 +191,34 @@ describe('put --checksum-file, the edges', () => {
     const r = await runCli(['put', ...flags(), '--checksum-file', tooLong, at(`${rdir}/never.bin`)], { stdin: 'abc' });
     expect(r).toMatchObject({ status: 1, stderr: `scpipe: --checksum-file ${tooLong}: File name too long\n` });
     expect(await readdir(dir)).toEqual(['f.bin']);
+  });
+
+  // `sums -> sums.2026-12`, as `sha256sum > sums` and --output write through it.
+  // Before: the link was replaced by a file, sums.2026-12 kept the last run's.
+  it('a checksum file that is a symlink of ours is written through, the link kept', async () => {
+    const dated = join(local(), 'sums.2026-12');
+    await writeFile(dated, 'the last run\n');
+    await symlink('sums.2026-12', join(local(), 'sums'));
+    const r = await runCli(['put', ...flags(), '--checksum-file', join(local(), 'sums'), at(`${rdir}/l.bin`)], { stdin: 'abc' });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(dated, 'utf8')).toBe(`${sha(Buffer.from('abc'))}  l.bin\n`);
+    expect(await readlink(join(local(), 'sums'))).toBe('sums.2026-12');
+    expect((await readdir(local())).sort()).toEqual(['sums', 'sums.2026-12']);
+  });
+
+  it("another user's symlink at the checksum file's name in a sticky directory: exit 1 before anything is sent", async () => {
+    const shared = join(local(), 'shared');
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    const mine = join(local(), 'mine');
+    await writeFile(mine, 'keep\n');
+    const link = join(shared, 'sums');
+    await symlink(mine, link);
+    await lchown(link, 65534, 65534);
+    const r = await runCli(['put', ...flags(), '--checksum-file', link, at(`${rdir}/never.bin`)], { stdin: 'abc' });
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: --checksum-file ${link}: not followed: a symbolic link of another user (uid 65534) in ${shared}, a sticky directory others can write to: remove it or give another name\n` });
+    expect(await readFile(mine, 'utf8')).toBe('keep\n');
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('a directory given as the checksum file: exit 1 before anything is sent, no remote file', async () => {
