@@ -2,7 +2,7 @@
 // numeric fd and own it: they close it once, after any read or write still
 // running in the thread pool (a FileHandle would be closed twice, or its
 // close() would wait forever for a finished stream that holds a reference).
-import { close, fchmod, fstat, futimes, open, type BigIntStats, type Mode, type OpenMode } from 'node:fs';
+import { close, fchmod, fchown, fstat, futimes, open, type BigIntStats, type Mode, type OpenMode } from 'node:fs';
 import { promisify } from 'node:util';
 
 /** open(2): resolves to the fd. */
@@ -11,6 +11,8 @@ export const openFd: (path: string, flags: OpenMode, mode?: Mode) => Promise<num
 export const closeFd: (fd: number) => Promise<void> = promisify(close);
 /** fchmod(2). */
 export const fchmodFd: (fd: number, mode: Mode) => Promise<void> = promisify(fchmod);
+/** fchown(2). */
+export const fchownFd: (fd: number, uid: number, gid: number) => Promise<void> = promisify(fchown);
 /** futimes(2) with fractional seconds (see modes.ts utimeSeconds). */
 export const futimesFd: (fd: number, atime: number, mtime: number) => Promise<void> = promisify(futimes);
 

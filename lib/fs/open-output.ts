@@ -68,7 +68,14 @@ export async function openOutputFile(path: string, opts: OutputFileOptions): Pro
   } catch (err) {
     return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
   }
-  return new OutputFile({ ...common, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, times: opts.times });
+  const owner = existing && ownerToKeep(existing);
+  return new OutputFile({ ...common, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, owner, times: opts.times });
+}
+
+// The old file's owner, when root replaces another's file (only root may give a file away).
+function ownerToKeep(existing: Stats): { uid: number; gid: number } | undefined {
+  if (process.geteuid?.() !== 0 || (existing.uid === 0 && existing.gid === process.getegid?.())) return undefined;
+  return { uid: existing.uid, gid: existing.gid };
 }
 
 async function isDescriptorLinkAt(path: string): Promise<boolean> {

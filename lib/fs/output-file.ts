@@ -11,7 +11,7 @@
 import { createWriteStream, unlinkSync, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import type { FileWriter, ReceivedTimes } from '../protocol/sink-types';
-import { fchmodFd, futimesFd } from './fd';
+import { fchmodFd, fchownFd, futimesFd } from './fd';
 import { utimesArgs } from './modes';
 import { errnoCode, pathError, strerror } from './strerror';
 import { cancelRemoveAtExit, removeAtExit } from '../spool/exit-cleanup';
@@ -34,6 +34,12 @@ export interface OutputPlan {
    * system without modes (FAT: chmod fails) keeps its own, as scp's would.
    */
   modeRequired?: boolean;
+  /**
+   * The owner of the file replaced, when it is not ours (root writing into a
+   * user's directory): OpenSSH writes into the old file, which keeps its owner;
+   * the temp file that replaces it takes it over, or the user loses their file.
+   */
+  owner?: { uid: number; gid: number };
   /** Times to set once the source's status byte was \0 (-p). */
   times?: ReceivedTimes;
   /** The announced size: anything else is not stored. */
@@ -99,6 +105,11 @@ export class OutputFile implements FileWriter {
     }
     let problem: string | undefined;
     if (this.writeError === undefined && result.ok) {
+      const { owner } = this.plan;
+      if (owner) {
+        // Before the chmod, whose bits chown would clear. A file system without owners (FAT) keeps its own, as for the mode.
+        await fchownFd(fd, owner.uid, owner.gid).catch(() => undefined);
+      }
       // After the data: a write by a non-root owner would clear setuid again.
       if (this.plan.mode !== undefined) {
         await fchmodFd(fd, this.plan.mode).catch((err: unknown) => {

@@ -66,6 +66,24 @@ describe('scpipe get', () => {
     expect(r.stdout.length).toBe(0);
   });
 
+  // Root restoring into a user's directory: scp writes into the old file, which
+  // keeps its owner. Before, the file became root's 0600 and its user could no longer read it.
+  it("as root, --output and cp over a user's file keep its owner and mode", async () => {
+    await remoteFile('own.bin', 'restored');
+    const out = join(local, 'theirs.img');
+    await writeFile(out, 'old');
+    await chmod(out, 0o640);
+    await chown(out, 65534, 65534);
+    const r = await runCli(['get', ...flags(), '--output', out, at(`${rdir}/own.bin`)]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(out, 'utf8')).toBe('restored');
+    expect(await stat(out)).toMatchObject({ uid: 65534, gid: 65534, mode: 0o100640 });
+    await writeFile(out, 'old');
+    const c = await runCli(['cp', ...flags(), at(`${rdir}/own.bin`), out]);
+    expect(c).toMatchObject({ status: 0, stderr: '' });
+    expect(await stat(out)).toMatchObject({ uid: 65534, gid: 65534, mode: 0o100640 });
+  });
+
   it('--output replaces the file only when the transfer is complete', async () => {
     await remoteFile('o.txt', 'new content');
     const out = join(local, 'o.txt');
