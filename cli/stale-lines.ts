@@ -18,6 +18,11 @@ export function staleFound(path: string, ageS: number, bytes: number): string {
   return `warning: ${escapeForTerminal(path)} (${formatBytes(bytes)}, last written ${formatAge(ageS)} ago) is left by an upload of this file that did not finish; --remove-stale removes it`;
 }
 
+/** The warning for a temporary file a killed `get --output` of this file left beside it (local-leftovers.ts). */
+export function localLeftoverFound(path: string, ageS: number, bytes: number): string {
+  return `warning: ${escapeForTerminal(path)} (${formatBytes(bytes)}, last written ${formatAge(ageS)} ago) is left by a download of this file that did not finish; remove it (rm) unless one is still running`;
+}
+
 function formatAge(s: number): string {
   if (s < 2 * 60) return `${s} s`;
   if (s < 2 * 3600) return `${Math.floor(s / 60)} min`;

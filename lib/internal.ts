@@ -9,6 +9,7 @@ export { homeDirectory } from './util/home';
 export { statFields } from './util/proc-stat';
 export { describeIoError, errnoCode, strerror } from './fs/strerror';
 export { followLinks, plantedDetail } from './fs/target';
+export { isTempNameFor } from './fs/temp-file';
 export { parsePort } from './transport/ssh-config-values';
 export { cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty-prompt';
 export { defaultHostKeyPath } from './server/host-key';

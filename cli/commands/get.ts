@@ -9,12 +9,14 @@ import { ProgressLine } from '../progress';
 import { checkOutputFile, refuseClosedStdout, refuseTerminalStdout } from '../stdout';
 import { recordRetry, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
-import { sayRetry } from '../report';
+import { say, sayRetry } from '../report';
+import { findLocalLeftovers } from '../local-leftovers';
+import { localLeftoverFound } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
 import { recordPartsFetched, recordSha256 } from '../json-summary';
-import { checkSpoolDirectory } from '../../lib/internal';
+import { checkSpoolDirectory, followLinks } from '../../lib/internal';
 import { withPartsSpoolFullHint } from '../spool-full';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
@@ -108,6 +110,11 @@ export async function runGet(
       if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], got.sha256, name);
       progress?.done();
       sayChecksums(args, [{ sha256: got.sha256, name }]);
+    }
+    if (output !== undefined) {
+      progress?.done();
+      const stored = await followLinks(output).catch(() => output); // the temp files are beside the link's end
+      for (const left of await findLocalLeftovers(stored)) say(localLeftoverFound(left.path, left.ageS, left.bytes));
     }
   } catch (err) {
     if (err instanceof ScpipeError || output !== undefined) throw withPartsSpoolFullHint(err, 'get');

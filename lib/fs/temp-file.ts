@@ -17,6 +17,17 @@ function tempPrefixFor(finalPath: string): string {
 }
 
 /**
+ * Whether `name` (in `finalPath`'s directory) is a temp file createTempFile()
+ * made for `finalPath`: `<prefix>-<pid>-<12 of [0-9A-Za-z]>`. False for every
+ * name when the prefix is the shared `.scpipe` (a name too long to tell).
+ */
+export function isTempNameFor(name: string, finalPath: string): boolean {
+  const prefix = tempPrefixFor(finalPath);
+  if (prefix === '.scpipe' || !name.startsWith(`${prefix}-`)) return false;
+  return /^\d+-[0-9A-Za-z]{12}$/.test(name.slice(prefix.length + 1));
+}
+
+/**
  * Creates the temp file beside `finalPath`, trying a few names if one is
  * taken. Resolves to its path (in the directory's real path) and an fd the
  * caller owns and closes.

@@ -84,6 +84,24 @@ describe('scpipe get', () => {
     expect(await stat(out)).toMatchObject({ uid: 65534, gid: 65534, mode: 0o100640 });
   });
 
+  // A SIGKILLed (OOM-killed) restore leaves its 0600 temp file; a later run stored
+  // the file and said nothing, so a killed 2 TB download held its space unseen.
+  it('--output names the temporary files a killed download of that file left, once stored', async () => {
+    await remoteFile('k.bin', 'whole');
+    const out = join(local, 'k.bin');
+    const old = join(local, '.k.bin.scpipe-4242-AbCdEfGhIjKl');
+    await writeFile(old, Buffer.alloc(3000));
+    await utimes(old, new Date(Date.now() - 3 * 3600_000), new Date(Date.now() - 3 * 3600_000));
+    await writeFile(join(local, '.k.bin.scpipe-4243-ZyXwVuTsRqPo'), 'fresh: maybe a download still running');
+    await writeFile(join(local, '.other.scpipe-4244-AbCdEfGhIjKl'), 'another file');
+    await utimes(join(local, '.other.scpipe-4244-AbCdEfGhIjKl'), new Date(0), new Date(0));
+    const r = await runCli(['get', ...flags(), '--output', out, at(`${rdir}/k.bin`)]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(`scpipe: warning: ${old} (2.9 KiB, last written 3 h ago) is left by a download of this file that did not finish; remove it (rm) unless one is still running\n`);
+    expect(await readFile(out, 'utf8')).toBe('whole');
+    expect(existsSync(old)).toBe(true); // never removed unasked
+  });
+
   it('--output replaces the file only when the transfer is complete', async () => {
     await remoteFile('o.txt', 'new content');
     const out = join(local, 'o.txt');

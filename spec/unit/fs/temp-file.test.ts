@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { createTempFile } from '../../../lib/fs/temp-file';
+import { createTempFile, isTempNameFor } from '../../../lib/fs/temp-file';
 
 let dir: string;
 beforeEach(() => {
@@ -38,5 +38,20 @@ describe('createTempFile (the local sink temp file, made by tmp-promise)', () =>
 
   it('rejects with ENOENT when the directory is missing', async () => {
     await expect(createTempFile(join(dir, 'missing', 'f'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('isTempNameFor (a killed get --output leftover of that very file)', () => {
+  it('knows the names createTempFile gives, and no others', async () => {
+    const target = join(dir, 'big.img');
+    const made = await createTempFile(target);
+    closeSync(made.fd);
+    expect(isTempNameFor(basename(made.path), target)).toBe(true);
+    expect(isTempNameFor('.big.img.scpipe-12-AbCdEfGhIjKl', target)).toBe(true);
+    expect(isTempNameFor('.big.img.scpipe-12-AbCdEfGhIjK', target)).toBe(false); // 11 random characters
+    expect(isTempNameFor('.big.img.old.scpipe-12-AbCdEfGhIjKl', target)).toBe(false); // another file's
+    expect(isTempNameFor('.big.img.scpipe-AbCdEf', target)).toBe(false); // an SFTP upload's remote name
+    const long = join(dir, 'x'.repeat(250));
+    expect(isTempNameFor('.scpipe-12-AbCdEfGhIjKl', long)).toBe(false); // the shared prefix names no file
   });
 });
