@@ -15,6 +15,7 @@ import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandle
 import { SET_ID_BITS, mkdirMode, receivedMode, utimesArgs } from './modes';
 import { joinName } from './join-name';
 import { lstatOrMissing, openOutputFile } from './open-output';
+import { plantedByOther } from './planted';
 import { pathError } from './strerror';
 import { resolveTarget, type ResolvedTarget } from './target';
 
@@ -153,6 +154,8 @@ class LocalSink implements SinkHandler {
     if (typeof existing === 'string') return { error: existing };
     if (existing?.isSymbolicLink()) return { error: `${path}: not a directory (symbolic link)` };
     if (existing && !existing.isDirectory()) return { error: `${path}: Not a directory` };
+    const planted = existing && (await plantedByOther(path, existing));
+    if (planted) return { error: `${path}: not written into: ${planted}` };
     if (existing) {
       // Made by an attempt before a lost connection and given its real mode when left (0555 maybe): writable while filled again.
       const ours = this.opts.made?.has(path) ?? false;

@@ -4,6 +4,8 @@
 // O_CREAT-open those for scp and cp (fs.protected_symlinks, protected_fifos,
 // protected_regular), but scpipe follows links with readlink() and opens the
 // end without O_CREAT, which those checks never see; so it asks the same here.
+// A directory of theirs is refused too: its owner can swap what is in it for
+// links between our checks and our writes (the scp/rsync race on /tmp).
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
@@ -22,6 +24,6 @@ export async function plantedByOther(path: string, st: Stats): Promise<string | 
   const dirPath = posix.dirname(path);
   const dir = await stat(dirPath).catch(() => undefined);
   if (!dir || (dir.mode & S_ISVTX) === 0 || (dir.mode & GROUP_OR_OTHERS_WRITE) === 0 || dir.uid === st.uid) return undefined;
-  const what = st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a FIFO' : st.isFile() ? 'a file' : 'a special file';
+  const what = st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a FIFO' : st.isFile() ? 'a file' : st.isDirectory() ? 'a directory' : 'a special file';
   return `${what} of another user (uid ${st.uid}) in ${dirPath}, a sticky directory others can write to: remove it or give another name`;
 }

@@ -44,9 +44,16 @@ export async function resolveTarget(target: string): Promise<ResolvedTarget> {
       if (plantedDetail(err) !== undefined) throw err;
     });
     const st = await stat(target).catch(() => undefined);
-    if (st?.isDirectory()) return { path: stripTrailingSlashes(target), isDirectory: true };
+    if (st?.isDirectory()) {
+      const dir = stripTrailingSlashes(target);
+      const own = await lstat(dir).catch(() => undefined);
+      const planted = own?.isDirectory() ? await plantedByOther(dir, own) : undefined;
+      if (planted !== undefined) throw new ScpipeError('ERR_LOCAL_IO', `${target}: not written into: ${planted}`, { path: target });
+      return { path: dir, isDirectory: true };
+    }
     return { path: await followLinks(target), isDirectory: false };
   } catch (err) {
+    if (err instanceof ScpipeError) throw err;
     const planted = plantedDetail(err);
     const why = planted === undefined ? strerror(err) : `not followed: ${planted}`;
     throw new ScpipeError('ERR_LOCAL_IO', `${target}: ${why}`, { path: target, cause: err });

@@ -4,7 +4,7 @@
 // scp and cp (fs.protected_symlinks, _fifos, _regular); get --output and cp
 // must refuse them too, before any byte is written, and leave them alone.
 import { execFileSync } from 'node:child_process';
-import { chmod, lchown, chown, lstat, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lchown, chown, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
@@ -14,12 +14,13 @@ import { remote, runCli, sshFlags } from '../helpers/cli';
 const sshd = sshdPerSuite();
 const OTHER = 65534; // nobody: any uid that is not ours nor the directory's
 let rfile: string;
+let rdir: string;
 let home: string; // a directory of ours, outside the shared one
 let shared: string; // mode 1777, like /tmp
 let victim: string;
 
 beforeAll(async () => {
-  const rdir = await userDir(sshd.rssh, 'planted');
+  rdir = await userDir(sshd.rssh, 'planted');
   rfile = join(rdir, 'backup.img');
   await writeFile(rfile, 'BACKUP');
   await chmod(rfile, 0o644);
@@ -74,6 +75,28 @@ describe('a name another user put in a sticky directory', () => {
     await writeFile(victim, 'x');
     expect((await get(await plantedLink(victim))).status).toBe(0);
     expect(await readFile(victim, 'utf8')).toBe('BACKUP');
+  });
+
+  // Their directory: they can swap what is in it for links to ours between
+  // our checks and our writes (scp and GNU cp copy into it all the same).
+  it('cp -r does not copy into a directory of theirs', async () => {
+    const tree = join(rdir, 'tree');
+    await mkdir(tree, { recursive: true });
+    await writeFile(join(tree, 'authorized_keys'), 'key');
+    await chmod(tree, 0o755);
+    await chmod(join(tree, 'authorized_keys'), 0o644);
+    const theirs = join(shared, 'tree');
+    await mkdir(theirs);
+    await chmod(theirs, 0o777);
+    await chown(theirs, OTHER, OTHER);
+    const r = await runCli(['cp', '-r', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, tree), `${shared}/`], { timeoutMs: 20_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${theirs}: not written into: a directory of another user (uid ${OTHER}) in ${shared}`);
+    expect(await readdir(theirs)).toEqual([]);
+    const named = await cp(theirs); // named as the target: the same
+    expect(named.status).toBe(1);
+    expect(named.stderr).toContain(`${theirs}: not written into: a directory of another user`);
+    expect(await readdir(theirs)).toEqual([]);
   });
 
   it('does not write into their FIFO', async () => {
