@@ -15,6 +15,8 @@ export interface SshdOptions {
   maxSessions?: number;
   /** A CA public key file: certificates it signed log in (principal: the account name). */
   trustedUserCAKeys?: string;
+  /** A host CA's private key file: the Ed25519 host key is certified by it (principals 127.0.0.1, localhost), and sshd offers the certificate. */
+  hostCertificateCA?: string;
   /** A second host key, ECDSA (the first is Ed25519): for clients that choose by known_hosts. */
   ecdsaHostKey?: boolean;
   /** sshd's RekeyLimit (e.g. '1M'): a re-key every that much data, as a long transfer meets them. */
@@ -38,6 +40,7 @@ ListenAddress 127.0.0.1
 ${hasIpv6Loopback() ? 'ListenAddress ::1' : ''}
 HostKey ${dir}/host_ed25519
 ${opts.ecdsaHostKey ? `HostKey ${dir}/host_ecdsa` : ''}
+${opts.hostCertificateCA ? `HostCertificate ${dir}/host_ed25519-cert.pub` : ''}
 PidFile none
 UsePAM no
 # authorized_keys live in our temp dir, not in a user-owned home.

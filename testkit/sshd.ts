@@ -182,6 +182,9 @@ async function setUp(dir: string, jail: string, passwd: Record<string, PasswdEnt
   await fs.mkdir(path.join(dir, 'files'), { mode: 0o755 });
 
   const hostPub = await keygen(path.join(dir, 'host_ed25519'), 'scpipe-test-host');
+  if (opts.hostCertificateCA) {
+    await run('ssh-keygen', ['-q', '-s', opts.hostCertificateCA, '-I', 'scpipe-test-host', '-h', '-n', '127.0.0.1,localhost', path.join(dir, 'host_ed25519.pub')]);
+  }
   const ecdsaPub = opts.ecdsaHostKey ? await keygen(path.join(dir, 'host_ecdsa'), 'scpipe-test-host', 'ecdsa') : undefined;
   const wrongKeyPath = path.join(dir, 'keys', 'wrong');
   await keygen(wrongKeyPath, 'scpipe-test-wrong');

@@ -166,6 +166,10 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
       case 'unknown':
         break;
     }
+    // A site that trusts its hosts through a CA has no plain key to find:
+    // say why, rather than only "not known" (ssh2 cannot check host certificates).
+    const ca = result.certAuthority;
+    const caSays = ca && `known_hosts trusts a certificate authority for ${name} (@cert-authority in ${ca.file}:${ca.line}), but the ssh2 transport cannot check host certificates`;
     const before = opts.earlier?.get(name);
     if (before !== undefined) {
       if (before.equals(key)) {
@@ -185,6 +189,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
       ));
     }
     if (host.strictHostKeyChecking === 'yes') {
+      if (caSays && host.hostKeyAsk && opts.onFirstConnect) warn(`Warning: ${caSays}: check the fingerprint as for a host with no certificate`);
       const answer = host.hostKeyAsk && opts.onFirstConnect ? await opts.onFirstConnect({ name, keyType: type, fingerprint: fp }) : null;
       if (answer === false) return refuse(new ScpipeError('ERR_HOST_KEY_UNKNOWN', `Host key verification failed: ${type} key ${fp} for ${name} was not accepted`, { host: name }));
       if (answer === true) {
@@ -202,12 +207,13 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
       const mkdir = first !== undefined && existsSync(dirname(first)) ? '' : `mkdir -p -m 700 ${first === undefined ? '~/.ssh' : shellWord(dirname(first))} && `;
       return refuse(new ScpipeError(
         'ERR_HOST_KEY_UNKNOWN',
-        `Host key for ${name} is not known and ${why}. Its fingerprint is ${fp} (${type}). ` +
+        `Host key for ${name} is not known and ${why}.${caSays ? ` ${caSays}: use --transport openssh, whose ssh checks them, or trust the host's own key.` : ''} Its fingerprint is ${fp} (${type}). ` +
           `If that is the server's, add it with: ${mkdir}ssh-keyscan ${port}-t ${type} ${host.hostname}${rename} >> ${file} ` +
           '(or connect once from a terminal, or with -o StrictHostKeyChecking=accept-new)',
         { host: name },
       ));
     }
+    if (caSays) warn(`Warning: ${caSays}: its own key is taken on first use instead (--transport openssh checks the certificate)`);
     await record(key, type); // accept-new, and no (OpenSSH adds the key in both cases)
     opts.earlier?.set(name, Buffer.from(key));
     return true;

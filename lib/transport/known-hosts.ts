@@ -11,7 +11,7 @@ import { matchPatternList } from './wildcard';
 /** Result of looking a host key up; `file`/`line` name the conflicting entry. */
 export type HostKeyStatus =
   | { status: 'match' }
-  | { status: 'unknown' }
+  | { status: 'unknown'; certAuthority?: { file: string; line: number } }
   | { status: 'changed'; file: string; line: number }
   | { status: 'revoked' };
 
@@ -135,13 +135,15 @@ async function readIfExists(file: string): Promise<string | undefined> {
 // is a match; then any other key is 'changed' (a same-type entry reported
 // first): a host known by an Ed25519 key that now offers only RSA is refused,
 // as ssh does (hostfile.c check_hostkeys_by_key_or_type), not taken as new.
-// Otherwise 'unknown'. @cert-authority lines never match plain keys.
+// Otherwise 'unknown'. @cert-authority lines never match plain keys; the
+// first one for the host is named, as the key may be known only through it.
 export async function checkHostKey(opts: CheckHostKeyOptions): Promise<HostKeyStatus> {
   const name = knownHostsName(opts.host, opts.port);
   const type = keyType(opts.key);
   let matched = false;
   let changed: { file: string; line: number } | undefined;
   let otherType: { file: string; line: number } | undefined;
+  let certAuthority: { file: string; line: number } | undefined;
   for (const file of opts.files) {
     const text = await readIfExists(file);
     if (text === undefined) continue;
@@ -153,12 +155,14 @@ export async function checkHostKey(opts: CheckHostKeyOptions): Promise<HostKeySt
         if (equal) matched = true;
         else if (e.type === type) changed ??= { file, line: e.line };
         else otherType ??= { file, line: e.line };
+      } else {
+        certAuthority ??= { file, line: e.line };
       }
     }
   }
   if (matched) return { status: 'match' };
   if (changed ?? otherType) return { status: 'changed', ...(changed ?? otherType)! };
-  return { status: 'unknown' };
+  return certAuthority ? { status: 'unknown', certAuthority } : { status: 'unknown' };
 }
 
 // The key types known_hosts holds for a host (plain entries, in file order):

@@ -148,12 +148,12 @@ describe('checkHostKey', () => {
     expect(await check([f], 'myhost', 22, ed2)).toEqual({ status: 'changed', file: f, line: 1 });
   });
 
-  it('ignores @cert-authority lines, bad markers and malformed lines', async () => {
+  it('ignores @cert-authority lines (naming the first), bad markers and malformed lines', async () => {
     const f = knownHosts(
       line('myhost', ed2, '@cert-authority') + line('myhost', ed2, '@bogus') +
         'myhost ssh-ed25519\nmyhost ssh-rsa ' + ed2.toString('base64') + '\nmyhost 1024 35 12345\n',
     );
-    expect(await check([f], 'myhost', 22, ed1)).toEqual({ status: 'unknown' });
+    expect(await check([f], 'myhost', 22, ed1)).toEqual({ status: 'unknown', certAuthority: { file: f, line: 1 } });
   });
 
   it('skips missing files', async () => {
