@@ -29,10 +29,16 @@ export function parseKeyOptions(text: string): KeyOptions | { refused: string } 
   let from: string | undefined;
   let expiry: Date | undefined;
   for (const { name, value } of words) {
-    if (name === 'from' && value !== undefined) from = value;
-    else if (name === 'expiry-time' && value !== undefined) {
-      expiry = parseExpiry(value);
-      if (expiry === undefined) return { refused: `expiry-time="${value}" is not a time sshd reads (YYYYMMDD[HHMM[SS]][Z])` };
+    if (name === 'from' && value !== undefined) {
+      // sshd refuses the line ("multiple "from" clauses"): taking the last
+      // one let `from="10.0.0.1",from="*"` in from anywhere.
+      if (from !== undefined) return { refused: 'from= is given twice (sshd refuses the line: multiple "from" clauses)' };
+      from = value;
+    } else if (name === 'expiry-time' && value !== undefined) {
+      const at = parseExpiry(value);
+      if (at === undefined) return { refused: `expiry-time="${value}" is not a time sshd reads (YYYYMMDD[HHMM[SS]][Z])` };
+      // Given twice, the earliest counts, as in sshd (not the last: a key expired by the first stayed open).
+      if (expiry === undefined || at.getTime() < expiry.getTime()) expiry = at;
     } else if (!NOTHING_TO_DO.has(name)) {
       return { refused: `${name}${value === undefined ? '' : '="…"'} cannot be kept by serve, which runs only scp and SFTP` };
     }

@@ -43,6 +43,14 @@ describe('parseKeyOptions', () => {
     expect(refusal('expiry-time="20261205120001Z"')).toBeUndefined();
   });
 
+  // Both were taken from the last one: an expired key, or one fenced to an address, logged in from anywhere.
+  it('takes the earliest of two expiry-time=, and refuses a line with two from=, as sshd', () => {
+    expect(refusal('expiry-time="20000101",expiry-time="29990101"')).toMatch(/^the key expired at 2000-01-0/);
+    expect(refusal('expiry-time="29990101",expiry-time="20000101"')).toMatch(/^the key expired at 2000-01-0/);
+    const o = parseKeyOptions('from="10.9.9.9",from="127.0.0.1"');
+    expect('refused' in o && o.refused).toBe('from= is given twice (sshd refuses the line: multiple "from" clauses)');
+  });
+
   it('checks from=, a quoted list holding commas', () => {
     expect(refusal('from="10.0.0.1,10.0.0.2",no-pty')).toBe('the key is not allowed from 127.0.0.1 (from="10.0.0.1,10.0.0.2")');
     expect(refusal('FROM="127.0.0.1"')).toBeUndefined();
