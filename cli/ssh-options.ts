@@ -81,7 +81,8 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
 }
 
 // One function for every connection of the run: a host key is asked about once per run (host-key-prompt.ts).
-const ttyPrompt = (question: string, echo: boolean): Promise<string | null> => promptOnTty(question, echo, sayBackgroundOnce);
+const ttyPrompt = (question: string, echo: boolean): Promise<string | null> =>
+  promptOnTty(question, echo, sayBackgroundOnce, (line) => void process.stderr.write(`scpipe: ${escapeForTerminal(line)}\n`));
 
 let saidBackground = false;
 // The refusal that follows says "no terminal"; this says why there is one all the same.

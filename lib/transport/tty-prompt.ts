@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import { ScpipeError } from '../errors';
+import { askpassProgram, runAskpass } from './askpass';
 import { statFields } from '../util/proc-stat';
 
 /** Line-editing state carried between chunks of terminal input. */
@@ -100,11 +101,26 @@ export function cancelQuestionOnTty(name: string): void {
 // Writes `question` to /dev/tty and reads one line from it, without echo when
 // `echo` is false. Resolves null when there is no controlling terminal, when
 // this process is in its background (`onBackground` is called then), or on
-// Ctrl-D; rejects with ERR_ABORTED on Ctrl-C, and raises SIGINT.
-export function promptOnTty(question: string, echo: boolean, onBackground?: () => void): Promise<string | null> {
-  const mine = turn.then(() => (interrupted ? Promise.reject(interruptError()) : askOnTty(question, echo, onBackground)));
+// Ctrl-D; rejects with ERR_ABORTED on Ctrl-C, and raises SIGINT. Where ssh
+// would run SSH_ASKPASS instead (no terminal and a display, or
+// SSH_ASKPASS_REQUIRE), that program answers (askpass.ts).
+export function promptOnTty(question: string, echo: boolean, onBackground?: () => void, warn?: (line: string) => void): Promise<string | null> {
+  const ask = (): Promise<string | null> => {
+    const program = askpassProgram(haveTty());
+    return program === undefined ? askOnTty(question, echo, onBackground) : runAskpass(program, question, warn ?? (() => undefined));
+  };
+  const mine = turn.then(() => (interrupted ? Promise.reject(interruptError()) : ask()));
   turn = mine.catch(() => undefined);
   return mine;
+}
+
+function haveTty(): boolean {
+  try {
+    fs.closeSync(fs.openSync('/dev/tty', 'r'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function interruptError(): ScpipeError {
