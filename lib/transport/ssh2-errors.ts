@@ -26,7 +26,17 @@ export function describeClientError(err: Error & { level?: string }, host: Resol
   if (err.level === 'client-timeout') {
     return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });
   }
-  if (isDisconnect(err)) return new ScpipeError('ERR_CONNECT', `${where}: ${disconnected(err, host)}`, { host: host.hostname, cause: err });
+  if (isDisconnect(err)) {
+    // sshd's MaxAuthTries (6) ends the login after that many keys: an agent
+    // holding more, offered first, cuts off the -i key. ssh says no more; say what helps.
+    if (/Too many authentication failures/.test(err.message)) {
+      const fix = tried.includes('agent')
+        ? "each key offered counts against the server's MaxAuthTries, ssh-agent's first: -o IdentitiesOnly=yes offers only the -i/IdentityFile keys"
+        : "each key offered counts against the server's MaxAuthTries: offer fewer, -i the one to use with -o IdentitiesOnly=yes";
+      return new ScpipeError('ERR_AUTH', `${where}: ${disconnected(err, host)} (${fix})`, { host: host.hostname, cause: err });
+    }
+    return new ScpipeError('ERR_CONNECT', `${where}: ${disconnected(err, host)}`, { host: host.hostname, cause: err });
+  }
   // The server went away mid-handshake and a write found out first (else only 'close' tells, ssh2-transport.ts).
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EPIPE' || code === 'ECONNRESET') {

@@ -87,3 +87,24 @@ describe('IdentitiesOnly=yes uses the agent for the identity files\' keys only, 
 function fingerprintOf(key: string): string {
   return spawnSync('ssh-keygen', ['-l', '-f', key], { encoding: 'utf8' }).stdout.split(' ')[1];
 }
+
+// sshd's MaxAuthTries (6) ends the login once the agent's keys used up the
+// tries, before the -i key: ssh only relays "Too many authentication failures".
+describe('an agent holding more keys than the server allows tries', () => {
+  beforeAll(() => {
+    ssh_add('-D');
+    for (let i = 0; i < 7; i++) {
+      const key = join(work, `many-${i}`);
+      spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+      ssh_add(key);
+    }
+  });
+
+  it('the refusal says what to do (exit 255), and IdentitiesOnly=yes then logs in', async () => {
+    const r = await runCli(['put', ...flags('-i', sshd.rssh.keyPath), remote(sshd, sshd.rssh, `${dir}/many`)], { stdin: 'm', env: { SSH_AUTH_SOCK: sock } });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toMatch(/Too many authentication failures \(each key offered counts against the server's MaxAuthTries, ssh-agent's first: -o IdentitiesOnly=yes offers only the -i\/IdentityFile keys\)\n$/);
+    const only = await runCli(['put', ...flags('-i', sshd.rssh.keyPath, '-o', 'IdentitiesOnly=yes'), remote(sshd, sshd.rssh, `${dir}/many`)], { stdin: 'm', env: { SSH_AUTH_SOCK: sock } });
+    expect(only).toMatchObject({ status: 0, stderr: '' });
+  });
+});
