@@ -154,17 +154,25 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       if (limit === 0) return noPassword();
       if (count >= limit) return null;
       count++;
+      // SCPIPE_PASSWORD answers the attempt's first hidden prompt only: a
+      // second one (a 2FA code after the password) must not be sent the password.
+      let envUsed = false;
       const respond = (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback): void => {
         void (async () => {
           const answers: string[] = [];
           const header = [name, instructions].filter(Boolean).map((t) => escapeForTerminal(t, true)).join('\n');
           for (const [i, p] of prompts.entries()) {
-            if (envPassword !== undefined && !p.echo) answers.push(envPassword);
-            else {
+            if (envPassword !== undefined && !p.echo && !envUsed) {
+              envUsed = true;
+              answers.push(envPassword);
+            } else {
               const q = (i === 0 && header ? `${header}\n` : '') + escapeForTerminal(p.prompt);
               const answer = await askUser(q, Boolean(p.echo));
               if (answer === null) {
-                if (count === 1) noPassword();
+                if (envPassword !== undefined) {
+                  const cannot = ask ? 'no answer from a terminal' : 'BatchMode forbids asking';
+                  skip(`an answer to '${escapeForTerminal(p.prompt)}'`, `SCPIPE_PASSWORD answers only the first hidden prompt, the password; ${cannot}`);
+                } else if (count === 1) noPassword();
                 count = limit; // no terminal or EOF: stop asking
               }
               answers.push(answer ?? '');
