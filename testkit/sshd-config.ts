@@ -25,6 +25,8 @@ export interface SshdOptions {
   banner?: string;
   /** No `Subsystem sftp` line: the server refuses the subsystem itself (OpenSSH's default config has one). */
   noSftpSubsystem?: boolean;
+  /** sshd's PubkeyAcceptedAlgorithms (e.g. a hardened 'ssh-ed25519,rsa-sha2-512'). */
+  pubkeyAcceptedAlgorithms?: string;
   /** sshd's Ciphers (e.g. Dropbear's set, without AES-GCM). */
   ciphers?: string;
 }
@@ -64,6 +66,7 @@ MaxSessions ${opts.maxSessions ?? 50}
 ${opts.rekeyLimit ? `RekeyLimit ${opts.rekeyLimit}` : ''}
 ${opts.banner !== undefined ? `Banner ${dir}/banner` : ''}
 ${opts.ciphers ? `Ciphers ${opts.ciphers}` : ''}
+${opts.pubkeyAcceptedAlgorithms ? `PubkeyAcceptedAlgorithms ${opts.pubkeyAcceptedAlgorithms}` : ''}
 LogLevel VERBOSE
 ${opts.noSftpSubsystem ? '' : 'Subsystem sftp internal-sftp'}
 

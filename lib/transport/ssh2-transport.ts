@@ -8,6 +8,7 @@ import { preferKnownHostKeys, ssh2Algorithms } from './algorithms';
 import { chachaBeforeCtr, ssh2DefaultCiphers } from './cipher-order';
 import { createAuthHandler } from './auth';
 import { certificateSupport } from './certificate';
+import { preferRsaSha512 } from './rsa-sha2';
 import { askFirstConnect } from './host-key-prompt';
 import { createHostVerifier, type FirstConnectInfo } from './host-verifier';
 import { knownKeyTypes } from './known-hosts';
@@ -186,6 +187,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
       if (sock.destroyed) throw new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: the connection ended before the SSH handshake${host.proxyCommand !== undefined ? ' (the ProxyCommand exited)' : ''}: ${escapeForTerminal(opened.failure()?.message ?? 'closed')}`, { host: host.hostname });
       client.connect(config);
       certificates.enable(client);
+      preferRsaSha512(client);
       // After ssh2's own listener, so the socket's first bytes reach it too.
       const unguard = guardPreamble(sock, () =>
         finish(new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: banner exchange: more than ${MAX_PRE_BANNER_LINES} lines before the server's SSH version line`, { host: host.hostname })),
