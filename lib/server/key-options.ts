@@ -33,6 +33,8 @@ export function parseKeyOptions(text: string): KeyOptions | { refused: string } 
       // sshd refuses the line ("multiple "from" clauses"): taking the last
       // one let `from="10.0.0.1",from="*"` in from anywhere.
       if (from !== undefined) return { refused: 'from= is given twice (sshd refuses the line: multiple "from" clauses)' };
+      // sshd matches " 10.0.0.1" literally, never; trimmed it let in an address sshd refuses.
+      if (/(?:^|,)\s|\s(?:,|$)/.test(value)) return { refused: `from="${value}" has a space around a pattern, which sshd never matches (write the list without spaces)` };
       from = value;
     } else if (name === 'expiry-time' && value !== undefined) {
       const at = parseExpiry(value);

@@ -51,6 +51,12 @@ describe('parseKeyOptions', () => {
     expect('refused' in o && o.refused).toBe('from= is given twice (sshd refuses the line: multiple "from" clauses)');
   });
 
+  // sshd matches " 127.0.0.1" literally, so never; trimmed, it let 127.0.0.1 in.
+  it('refuses a from= list with a space around a pattern', () => {
+    const o = parseKeyOptions('from="10.9.9.9, 127.0.0.1"');
+    expect('refused' in o && o.refused).toBe('from="10.9.9.9, 127.0.0.1" has a space around a pattern, which sshd never matches (write the list without spaces)');
+  });
+
   it('checks from=, a quoted list holding commas', () => {
     expect(refusal('from="10.0.0.1,10.0.0.2",no-pty')).toBe('the key is not allowed from 127.0.0.1 (from="10.0.0.1,10.0.0.2")');
     expect(refusal('FROM="127.0.0.1"')).toBeUndefined();
