@@ -92,9 +92,10 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       queue.push(async () => {
         try {
           if (!statSync(sock).isSocket()) throw new Error('not a socket');
-        } catch {
+        } catch (err) {
           log(`ssh-agent socket ${sock} is unusable; skipping the agent`);
-          return null;
+          // Named in a refusal: a run whose agent died (or a stale SSH_AUTH_SOCK) otherwise says only "tried none".
+          return skip(`ssh-agent at ${sock}`, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such socket: the agent is not running' : 'not a socket');
         }
         // IdentitiesOnly still uses the agent's copy of an identity file's key
         // (ssh: a passphrase-less login, and `IdentityFile key.pub` for a key held only there).

@@ -117,6 +117,8 @@ describe('createAuthHandler', () => {
     }
     const dead = driver({ host: host({ identityFiles: [plainKey] }), env: { SSH_AUTH_SOCK: path.join(dir, 'no-such.sock') } });
     expect(await types(dead.step)).toEqual(['publickey']);
+    // Named where the refusal lists what was not offered: an agent that died mid-run, a stale SSH_AUTH_SOCK.
+    expect(dead.auth.notOffered()).toContain(`ssh-agent at ${path.join(dir, 'no-such.sock')} (no such socket: the agent is not running)`);
   });
 
   it('uses default identity files only when they exist', async () => {
