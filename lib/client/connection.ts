@@ -11,7 +11,7 @@ import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transp
 import { connectSsh2, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
-import { oneChannelEach } from '../transport/server-quirks';
+import { oneChannelEach, scpOptionsOf, scpOptionsStick } from '../transport/server-quirks';
 import { ConnectionSet } from './connection-set';
 
 /** An open ssh2 Client, or where to connect (and with which transport). */
@@ -67,6 +67,8 @@ const NO_SESSION: readonly string[] = ['ERR_CONNECT', 'ERR_AUTH', 'ERR_HOST_KEY_
 /** Opens channels on `target`; `close()` ends a connection we made ourselves. */
 export class ChannelOpener {
   private conns: ConnectionSet | undefined;
+  // mod_sftp: the connections for each set of scp options (scpOptionsStick()).
+  private byOptions: Map<string, ConnectionSet> | undefined;
   private connected: Ssh2Connection | undefined;
   private readonly children = new Set<OpenSshChannel>();
   private readonly started: OpenSshChannel[] = [];
@@ -94,8 +96,8 @@ export class ChannelOpener {
     if (this.target.transport === 'openssh') return this.openSsh(this.target, command, signal, remoteRole === 'sink');
     // One connection for every channel, also when several open at once
     // (parts); a further one where the server refuses more (connection-set.ts).
-    await this.connection(signal);
-    return this.connections().use(signal, (conn) => conn.exec(command, signal), (channel) => channel.exit);
+    const first = await this.connection(signal);
+    return this.connectionsFor(first, command).use(signal, (conn) => conn.exec(command, signal), (channel) => channel.exit);
   };
 
   /**
@@ -112,9 +114,31 @@ export class ChannelOpener {
   readonly whyLost = (): string | undefined => this.connected?.whyLost();
 
   private connections(): ConnectionSet {
-    const { hostKeys, typed } = learntOf(this.target as ConnectOptions);
-    this.conns ??= new ConnectionSet((signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal, hostKeys, typed }), this.log, (conn) => oneChannelEach(conn.client));
+    this.conns ??= new ConnectionSet(this.connector(), this.log, (conn) => oneChannelEach(conn.client));
     return this.conns;
+  }
+
+  // The connections `command` may run on: all of them, except on a server
+  // whose scp keeps earlier commands' options (server-quirks.ts), where the
+  // first set of options takes the first connection and each other set gets
+  // connections of its own.
+  private connectionsFor(first: Ssh2Connection, command: string): ConnectionSet {
+    const why = scpOptionsStick(first.client);
+    if (why === undefined) return this.connections();
+    const options = scpOptionsOf(command);
+    this.byOptions ??= new Map([[options, this.connections()]]);
+    let set = this.byOptions.get(options);
+    if (set === undefined) {
+      this.log?.(`${why}: \`${options}\` commands get a connection of their own`);
+      set = new ConnectionSet(this.connector(), this.log);
+      this.byOptions.set(options, set);
+    }
+    return set;
+  }
+
+  private connector(): (signal: AbortSignal) => Promise<Ssh2Connection> {
+    const { hostKeys, typed } = learntOf(this.target as ConnectOptions);
+    return (signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal, hostKeys, typed });
   }
 
   private connection(signal: AbortSignal): Promise<Ssh2Connection> {
@@ -207,6 +231,7 @@ export class ChannelOpener {
   /** Closes the connection if we opened it; stops any ssh process still running. */
   close(): void {
     this.conns?.close();
+    for (const set of this.byOptions?.values() ?? []) if (set !== this.conns) set.close();
     for (const child of this.children) child.destroy();
   }
 

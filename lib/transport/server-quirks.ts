@@ -13,3 +13,27 @@ export function oneChannelEach(client: Client): string | undefined {
   if (!m || Number(m[1]) * 1000 + Number(m[2]) >= 2024086) return undefined;
   return `the server is dropbear_${m[1]}.${m[2]} (before 2024.86 it may close a channel opened as another command ends)`;
 }
+
+// ProFTPD's mod_sftp ORs the options of every `scp` command of a connection
+// into one set it never clears (scp.c `scp_opts`), and takes a command as a
+// download once any before it had `-f`: an `scp -t` after the `scp -f` that
+// looks for an existing set was run as a download ("No such file or
+// directory"), so every parts upload to it failed. A command therefore runs
+// only on connections that ran commands with the very same options.
+
+/** Why `client`'s server should run each set of scp options on connections of their own, or undefined. */
+export function scpOptionsStick(client: Client): string | undefined {
+  const version = (client as unknown as { _remoteVer?: string })._remoteVer ?? '';
+  if (!/^mod_sftp\b/.test(version)) return undefined;
+  return `the server is ${version} (ProFTPD), whose scp keeps the options of earlier scp commands on a connection`;
+}
+
+/**
+ * The options of an scp command line as protocol/command.ts builds it
+ * (`scp -r -p -t 'path'` → `-r -p -t`): the program word, then single-letter
+ * flags up to `--` or the path.
+ */
+export function scpOptionsOf(command: string): string {
+  const m = /^(?:'[^']*'|"(?:[^"\\]|\\.)*"|\S+)((?:\s+-[a-z])*)/.exec(command);
+  return (m?.[1] ?? '').trim().split(/\s+/).filter(Boolean).join(' ');
+}

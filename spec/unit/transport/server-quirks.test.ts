@@ -1,5 +1,5 @@
 import type { Client } from 'ssh2';
-import { oneChannelEach } from '../../../lib/transport/server-quirks';
+import { oneChannelEach, scpOptionsOf, scpOptionsStick } from '../../../lib/transport/server-quirks';
 
 const server = (version: string | undefined) => ({ _remoteVer: version }) as unknown as Client;
 
@@ -14,5 +14,29 @@ describe('oneChannelEach (Dropbear bug #321, fixed in 2024.86)', () => {
 
   it('names only the digits it read, never the rest of the server text', () => {
     expect(oneChannelEach(server('dropbear_2020.81\x1b[31m'))).toContain('dropbear_2020.81 (');
+  });
+});
+
+describe('scpOptionsStick (ProFTPD mod_sftp keeps every scp command\'s options on the connection)', () => {
+  it('mod_sftp: each set of scp options on connections of its own', () => {
+    expect(scpOptionsStick(server('mod_sftp'))).toBe('the server is mod_sftp (ProFTPD), whose scp keeps the options of earlier scp commands on a connection');
+    expect(scpOptionsStick(server('mod_sftp/1.1.1'))).toContain('mod_sftp/1.1.1 (ProFTPD)');
+  });
+
+  it.each(['OpenSSH_9.2p1', 'dropbear_2022.83', 'AsyncSSH_2.10.1', undefined])('%s: any connection', (v) => {
+    expect(scpOptionsStick(server(v))).toBeUndefined();
+  });
+});
+
+describe('scpOptionsOf', () => {
+  it.each([
+    ["scp -t 'a/b'", '-t'],
+    ["scp -p -f 'x.sha256'", '-p -f'],
+    ["scp -v -r -p -d -t 'dir'", '-v -r -p -d -t'],
+    ["scp -t -- '-odd -f name'", '-t'],
+    ["'/opt/my scp' -p -t 'x -f y'", '-p -t'],
+    ['scp -f a\\ -t\\ b', '-f'],
+  ])('%s: %s', (command, options) => {
+    expect(scpOptionsOf(command)).toBe(options);
   });
 });
