@@ -76,6 +76,13 @@ async function tempGone(session: SftpSession, paths: UploadPaths, err: unknown):
   );
 }
 
+// How a v3 RENAME says the new name is taken: OpenSSH's FAILURE, or
+// FILE_ALREADY_EXISTS (11, of SFTP v5), which ProFTPD's mod_sftp sends in v3 too.
+const FILE_ALREADY_EXISTS = 11;
+function refusedAsTaken(err: unknown): boolean {
+  return isScpipeError(err) && (err.sftpStatus === SFTP_STATUS.FAILURE || err.sftpStatus === FILE_ALREADY_EXISTS);
+}
+
 // posix-rename replaces the target atomically. Plain v3 rename fails when the
 // target exists: then the old file is removed first, and for that moment
 // neither name holds it (said on -v; the new file is whole under the temporary name).
@@ -84,7 +91,7 @@ export async function rename(session: SftpSession, paths: UploadPaths, log?: (li
   try {
     await session.rename(paths.temp, paths.target);
   } catch (err) {
-    if (!isScpipeError(err) || err.sftpStatus !== SFTP_STATUS.FAILURE || paths.existingMode === undefined) throw err;
+    if (!refusedAsTaken(err) || paths.existingMode === undefined) throw err;
     log?.(`sftp: no posix-rename@openssh.com: removing the old ${escapeForTerminal(paths.target)} before the rename`);
     await session.unlink(paths.target);
     await session.rename(paths.temp, paths.target).catch((e: unknown) => {
@@ -122,7 +129,7 @@ async function renameNoClobber(session: SftpSession, paths: UploadPaths): Promis
   try {
     await session.rename(paths.temp, paths.target);
   } catch (err) {
-    if (!isScpipeError(err) || err.sftpStatus !== SFTP_STATUS.FAILURE) throw err;
+    if (!refusedAsTaken(err)) throw err;
     const there = await session.stat(paths.target).then(() => true, () => false);
     if (!there) throw err;
     throw new ScpipeError('ERR_EXISTS', `${escapeForTerminal(paths.target)}: another program made this file during the upload, and --no-clobber leaves it as it is; the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, cause: err });

@@ -41,6 +41,8 @@ export interface FakeTree {
   dropOnRename?(from: string, to: string): boolean;
   /** Uploads: the bytes stored for a WRITE (default: as sent; a failing disk may store others). READ serves what was stored. */
   storeWrite?(path: string, offset: number, data: Buffer): Buffer;
+  /** Uploads: a status to answer a RENAME with instead of doing it (ProFTPD's FILE_ALREADY_EXISTS, 11, for a name taken). */
+  renameStatus?(from: string, to: string): number | undefined;
   /** True to never answer an OPEN of `path` (a server that stopped answering). */
   ignoreOpen?(path: string): boolean;
   /** Offer limits@openssh.com with these values (ssh2's server offers no extension of its own). */
@@ -164,12 +166,16 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
     sftp.data(reqid, data.subarray(offset, offset + length));
   });
   sftp.on('REMOVE', (reqid: number, path: string) => {
+    // A file of the tree counts as removed too (the tree is the test's to change: ops tells it).
+    const there = uploads.files.delete(path) || tree.stat(path)?.kind === 'file';
     uploads.ops.push(`remove ${path}`);
-    sftp.status(reqid, uploads.files.delete(path) ? OK : NO_SUCH_FILE);
+    sftp.status(reqid, there ? OK : NO_SUCH_FILE);
   });
   sftp.on('RENAME', (reqid: number, from: string, to: string) => {
     uploads.ops.push(`rename ${from} ${to}`);
     if (tree.dropOnRename?.(from, to)) return drop();
+    const refused = tree.renameStatus?.(from, to);
+    if (refused !== undefined) return statusOfAnyCode(sftp, reqid, refused, 'File already exists');
     const data = uploads.files.get(from);
     if (!data) return sftp.status(reqid, NO_SUCH_FILE);
     uploads.files.delete(from);
@@ -184,6 +190,22 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
   for (const other of ['SETSTAT', 'MKDIR', 'RMDIR', 'READLINK', 'SYMLINK', ...(tree.limits ? [] : ['EXTENDED'])]) {
     sftp.on(other, (reqid: number) => sftp.status(reqid, UNSUPPORTED));
   }
+}
+
+// A STATUS with a code ssh2's server refuses to send (the v4+ ones), written
+// raw, counted against the channel's window as ssh2's own would be.
+function statusOfAnyCode(sftp: SFTPWrapper, reqid: number, code: number, text: string): void {
+  const raw = sftp as unknown as { outgoing: { id: number; window: number }; _protocol: { channelData(id: number, data: Buffer): void } };
+  const body = Buffer.alloc(1 + 4 + 4 + 4 + text.length + 4);
+  body[0] = 101; // SSH_FXP_STATUS
+  body.writeUInt32BE(reqid, 1);
+  body.writeUInt32BE(code, 5);
+  body.writeUInt32BE(text.length, 9);
+  body.write(text, 13, 'latin1');
+  const packet = Buffer.concat([Buffer.from([0, 0, 0, 0]), body]);
+  packet.writeUInt32BE(body.length, 0);
+  raw.outgoing.window -= packet.length;
+  raw._protocol.channelData(raw.outgoing.id, packet);
 }
 
 // ssh2's server sends a fixed VERSION (v3, no extensions): this one is
