@@ -11,7 +11,7 @@ import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transp
 import { connectSsh2, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
-import { oneChannelEach, scpOptionsOf, scpOptionsStick } from '../transport/server-quirks';
+import { modSftpCommand, oneChannelEach, scpOptionsOf, scpOptionsStick } from '../transport/server-quirks';
 import { ConnectionSet } from './connection-set';
 
 /** An open ssh2 Client, or where to connect (and with which transport). */
@@ -97,7 +97,8 @@ export class ChannelOpener {
     // One connection for every channel, also when several open at once
     // (parts); a further one where the server refuses more (connection-set.ts).
     const first = await this.connection(signal);
-    return this.connectionsFor(first, command).use(signal, (conn) => conn.exec(command, signal), (channel) => channel.exit);
+    const said = scpOptionsStick(first.client) ? modSftpCommand(command) : command;
+    return this.connectionsFor(first, command).use(signal, (conn) => conn.exec(said, signal), (channel) => channel.exit);
   };
 
   /**

@@ -37,3 +37,17 @@ export function scpOptionsOf(command: string): string {
   const m = /^(?:'[^']*'|"(?:[^"\\]|\\.)*"|\S+)((?:\s+-[a-z])*)/.exec(command);
   return (m?.[1] ?? '').trim().split(/\s+/).filter(Boolean).join(' ');
 }
+
+/**
+ * `command` with its path as mod_sftp reads a word: it splits an exec
+ * request at white space itself (no shell), reading only double quotes
+ * (`\` escapes within), and takes off single quotes only around a whole
+ * word, so quote.ts's `'it'\''s a file'` was several words and refused
+ * ("Unable to exec"). A path in any other form is left as it is.
+ */
+export function modSftpCommand(command: string): string {
+  const m = /^(\S+(?:\s+-[a-z])*(?:\s+--)?\s+)((?:'[^']*'|\\['!])+)$/.exec(command);
+  if (!m) return command;
+  const path = m[2]!.replace(/'([^']*)'|\\(['!])/g, (_all, quoted: string | undefined, escaped: string) => quoted ?? escaped);
+  return `${m[1]}"${path.replace(/["\\]/g, '\\$&')}"`;
+}

@@ -4,9 +4,11 @@
 // for an existing set with `scp -f`, failed with "No such file or directory". Modelled by an ssh2 server with mod_sftp's
 // version that runs each command with the options its connection gathered,
 // through the real scp; scpipe gives each set of options connections of its own.
+// mod_sftp also splits the command into words itself, reading double quotes
+// only: scpipe sends the path to it in double quotes.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection, ServerChannel } from 'ssh2';
@@ -26,15 +28,25 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-// `scp [-flags] PATH` run with every flag its connection has seen, `-f` winning over `-t`, as mod_sftp does.
+// `scp [-flags] PATH` run with every flag its connection has seen, `-f`
+// winning over `-t`, and PATH split into words as mod_sftp splits it
+// (pr_str_get_word: white space, double quotes with `\` escapes; single
+// quotes taken off a whole word only); more than one word is refused.
 function runGathered(channel: ServerChannel, command: string, gathered: WeakMap<Connection, Set<string>>, conn: Connection): void {
-  const m = /^scp((?: -[a-z])*) (.*)$/.exec(command)!;
+  const m = /^scp((?: -[a-z])*) (.*)$/s.exec(command)!;
   const seen = gathered.get(conn) ?? new Set<string>();
   gathered.set(conn, seen);
   for (const f of m[1]!.trim().split(' ')) seen.add(f);
   const flags = [...seen].filter((f) => f !== '-t' && f !== '-f');
   flags.push(seen.has('-f') ? '-f' : '-t');
-  const child = spawn('sh', ['-c', `scp ${flags.join(' ')} ${m[2]}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const words = modSftpWords(m[2]!);
+  if (words[0] === '--') flags.push(words.shift()!);
+  if (words.length !== 1) {
+    channel.stderr.write(`scp: ${words.length} paths\n`);
+    channel.exit(1);
+    return void channel.end();
+  }
+  const child = spawn('scp', [...flags, words[0]!], { stdio: ['pipe', 'pipe', 'pipe'] });
   channel.pipe(child.stdin);
   child.stdout.pipe(channel, { end: false });
   child.stderr.pipe(channel.stderr, { end: false });
@@ -42,6 +54,24 @@ function runGathered(channel: ServerChannel, command: string, gathered: WeakMap<
     channel.exit(code ?? 1);
     channel.end();
   });
+}
+
+function modSftpWords(text: string): string[] {
+  const words: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (i >= text.length) return words;
+    let word = '';
+    const quoted = text[i] === '"';
+    if (quoted) i++;
+    while (i < text.length && (quoted ? text[i] !== '"' : !/\s/.test(text[i]!))) {
+      if (text[i] === '\\' && quoted && i + 1 < text.length) i++;
+      word += text[i++];
+    }
+    i++;
+    words.push(!quoted && word.length > 1 && word.startsWith("'") && word.endsWith("'") ? word.slice(1, -1) : word);
+  }
 }
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -57,4 +87,16 @@ it('a parts set over SCP is stored whole, its `scp -f` look-ups on a connection 
   const back = await runCli(['get', ...fake!.args(), '-O', `backup@127.0.0.1:${dir}/set.bin`]);
   expect(back.status).toBe(0);
   expect(sha(back.stdout)).toBe(sha(data));
+});
+
+it('names with white space, quotes, `!` and `\\` go and come back over SCP (mod_sftp reads double quotes only)', async () => {
+  const name = `it's a "file" ! \\ $x`;
+  const r = await runCli(['put', ...fake!.args(), '-O', `backup@127.0.0.1:${dir}/${name}`], { stdin: Buffer.from('one\n') });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(await readFile(join(dir, name), 'utf8')).toBe('one\n');
+  await writeFile(join(dir, name), 'two\n');
+  const back = await runCli(['get', ...fake!.args(), '-O', `backup@127.0.0.1:${dir}/${name}`]);
+  expect(back.stderr).toBe('');
+  expect(back.stdout.toString()).toBe('two\n');
 });

@@ -1,5 +1,5 @@
 import type { Client } from 'ssh2';
-import { oneChannelEach, scpOptionsOf, scpOptionsStick } from '../../../lib/transport/server-quirks';
+import { modSftpCommand, oneChannelEach, scpOptionsOf, scpOptionsStick } from '../../../lib/transport/server-quirks';
 
 const server = (version: string | undefined) => ({ _remoteVer: version }) as unknown as Client;
 
@@ -38,5 +38,18 @@ describe('scpOptionsOf', () => {
     ['scp -f a\\ -t\\ b', '-f'],
   ])('%s: %s', (command, options) => {
     expect(scpOptionsOf(command)).toBe(options);
+  });
+});
+
+describe('modSftpCommand (mod_sftp splits at white space, reads double quotes only)', () => {
+  it.each([
+    ["scp -t 'a/b'", 'scp -t "a/b"'],
+    ["scp -p -f 'it'\\''s a file'", 'scp -p -f "it\'s a file"'],
+    ["scp -t -- '-x y'", 'scp -t -- "-x y"'],
+    ["scp -t 'say '\\!' \"hi\" \\ '", 'scp -t "say ! \\"hi\\" \\\\ "'],
+    ["scp -t ~/'a b'", "scp -t ~/'a b'"],
+    ['scp -t a\\ b', 'scp -t a\\ b'],
+  ])('%s → %s', (command, said) => {
+    expect(modSftpCommand(command)).toBe(said);
   });
 });
