@@ -48,8 +48,10 @@ export class ConnectionSet {
    * Where no further connection can be made, asks again after a moment, a
    * few times: the server may still count a channel that has just closed.
    */
-  async use<T>(signal: AbortSignal, open: (conn: Ssh2Connection) => Promise<T>, until?: (value: T) => Promise<unknown>): Promise<T> {
+  async use<T>(signal: AbortSignal, open: (conn: Ssh2Connection) => Promise<T>, until?: (value: T) => Promise<unknown>, aloneWhy?: string): Promise<T> {
     let conn = await this.first(signal);
+    // aloneWhy: this channel must never share its connection (waits for one instead).
+    if (until && aloneWhy) return this.spread(signal, open, until, aloneWhy, false, false);
     const why = until && this.alone?.(conn);
     if (why) return this.spread(signal, open, until, why);
     let waits = 0;
@@ -76,12 +78,12 @@ export class ConnectionSet {
   // moment), else on the one holding fewest: some callers hold several
   // sessions at once and must not wait for each other. Held until `until`
   // settles (the server's close: its command has ended by then).
-  private async spread<T>(signal: AbortSignal, open: (conn: Ssh2Connection) => Promise<T>, until: (value: T) => Promise<unknown>, why: string, waited = false): Promise<T> {
+  private async spread<T>(signal: AbortSignal, open: (conn: Ssh2Connection) => Promise<T>, until: (value: T) => Promise<unknown>, why: string, waited = false, share = true): Promise<T> {
     const held = (i: number): number => this.open.get(i) ?? 0;
     let i = this.conns.findIndex((_, j) => held(j) === 0 && !this.failed.has(j));
     if (i < 0 && !waited && (this.full || this.conns.length >= MAX_CONNECTIONS)) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, SHARE_AFTER_MS);
+        const timer = share ? setTimeout(done, SHARE_AFTER_MS) : undefined;
         const unlink = onAbort(signal, done);
         const waiting = this.released;
         waiting.push(done);
@@ -93,7 +95,7 @@ export class ConnectionSet {
         }
       });
       throwIfAborted(signal);
-      return this.spread(signal, open, until, why, true);
+      return this.spread(signal, open, until, why, share, share);
     }
     if (i < 0 && !this.full && this.conns.length < MAX_CONNECTIONS) {
       i = this.conns.length;
@@ -116,7 +118,7 @@ export class ConnectionSet {
       release();
       if (i === 0) throw err;
       this.failed.add(i);
-      return this.spread(signal, open, until, why, waited); // a further connection failed: the others serve
+      return this.spread(signal, open, until, why, waited, share); // a further connection failed: the others serve
     }
     try {
       const value = await open(conn);

@@ -11,7 +11,7 @@ import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transp
 import { connectSsh2, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
-import { modSftpCommand, oneChannelEach, scpOptionsOf, scpOptionsStick } from '../transport/server-quirks';
+import { modSftpCommand, oneChannelEach, oneDownloadEach, scpOptionsOf, scpOptionsStick } from '../transport/server-quirks';
 import { ConnectionSet } from './connection-set';
 
 /** An open ssh2 Client, or where to connect (and with which transport). */
@@ -97,8 +97,10 @@ export class ChannelOpener {
     // One connection for every channel, also when several open at once
     // (parts); a further one where the server refuses more (connection-set.ts).
     const first = await this.connection(signal);
-    const said = scpOptionsStick(first.client) ? modSftpCommand(command) : command;
-    return this.connectionsFor(first, command).use(signal, (conn) => conn.exec(said, signal), (channel) => channel.exit);
+    const modSftp = scpOptionsStick(first.client) !== undefined;
+    const said = modSftp ? modSftpCommand(command) : command;
+    const alone = modSftp && /(?:^| )-f$/.test(scpOptionsOf(command)) ? oneDownloadEach(first.client) : undefined;
+    return this.connectionsFor(first, command).use(signal, (conn) => conn.exec(said, signal), (channel) => channel.exit, alone);
   };
 
   /**

@@ -51,3 +51,12 @@ export function modSftpCommand(command: string): string {
   const path = m[2]!.replace(/'([^']*)'|\\(['!])/g, (_all, quoted: string | undefined, escaped: string) => quoted ?? escaped);
   return `${m[1]}"${path.replace(/["\\]/g, '\\$&')}"`;
 }
+
+// mod_sftp's scp keeps one download's state per connection, not per channel
+// (scp.c: `need_confirm` and the like are static): two `scp -f` at once on a
+// connection hang, four reset it. So each download has a connection to itself.
+
+/** Why `client`'s server should get one `scp -f` per connection at a time, or undefined. */
+export function oneDownloadEach(client: Client): string | undefined {
+  return scpOptionsStick(client) && 'the server is mod_sftp (ProFTPD), whose scp serves one download per connection at a time';
+}

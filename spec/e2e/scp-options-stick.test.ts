@@ -5,7 +5,8 @@
 // version that runs each command with the options its connection gathered,
 // through the real scp; scpipe gives each set of options connections of its own.
 // mod_sftp also splits the command into words itself, reading double quotes
-// only: scpipe sends the path to it in double quotes.
+// only: scpipe sends the path to it in double quotes. And its scp serves one
+// download per connection at a time: each `scp -f` gets a connection to itself.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -32,6 +33,8 @@ afterEach(async () => {
 // winning over `-t`, and PATH split into words as mod_sftp splits it
 // (pr_str_get_word: white space, double quotes with `\` escapes; single
 // quotes taken off a whole word only); more than one word is refused.
+const downloading = new WeakMap<Connection, number>();
+
 function runGathered(channel: ServerChannel, command: string, gathered: WeakMap<Connection, Set<string>>, conn: Connection): void {
   const m = /^scp((?: -[a-z])*) (.*)$/s.exec(command)!;
   const seen = gathered.get(conn) ?? new Set<string>();
@@ -46,7 +49,12 @@ function runGathered(channel: ServerChannel, command: string, gathered: WeakMap<
     channel.exit(1);
     return void channel.end();
   }
+  // Its scp serves one download per connection: a second `scp -f` at once resets the connection.
+  const downloads = (downloading.get(conn) ?? 0) + (flags.includes('-f') ? 1 : 0);
+  if (downloads > 1) return void conn.end();
+  downloading.set(conn, downloads);
   const child = spawn('scp', [...flags, words[0]!], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.on('close', () => flags.includes('-f') && downloading.set(conn, downloading.get(conn)! - 1));
   channel.pipe(child.stdin);
   child.stdout.pipe(channel, { end: false });
   child.stderr.pipe(channel.stderr, { end: false });
@@ -99,4 +107,14 @@ it('names with white space, quotes, `!` and `\\` go and come back over SCP (mod_
   const back = await runCli(['get', ...fake!.args(), '-O', `backup@127.0.0.1:${dir}/${name}`]);
   expect(back.stderr).toBe('');
   expect(back.stdout.toString()).toBe('two\n');
+});
+
+it('get -O of a parts set, 4 parts at once: each download on a connection of its own, byte-exact', async () => {
+  const data = randomBytes(4 * 256 * 1024);
+  const up = await runCli(['put', ...fake!.args(), '-O', '--part-size', '256K', `backup@127.0.0.1:${dir}/s.bin`], { stdin: data });
+  expect(up.status).toBe(0);
+  const back = await runCli(['get', ...fake!.args(), '-v', '-O', '--retries', '0', '--parallel', '4', `backup@127.0.0.1:${dir}/s.bin`]);
+  expect(back.stderr).toContain('the server is mod_sftp (ProFTPD), whose scp serves one download per connection at a time: opened connection 2 for a channel of its own');
+  expect(back.status).toBe(0);
+  expect(sha(back.stdout)).toBe(sha(data));
 });
