@@ -26,10 +26,14 @@ export function remoteError(rawMessage: string): ScpipeError {
 
 // scp says the failures a program most often branches on in strerror's
 // words; they get the codes SFTP's statuses get, whichever protocol ran.
+// OpenSSH's (and ProFTPD's) put them after the path, asyncssh's before it
+// (`scp: No such file or directory: /path`): get of a parts set took that
+// answer for its missing plain file as a failure.
 function codeOf(message: string): ScpipeErrorCode {
-  if (/: No such file or directory$/.test(message)) return 'ERR_NO_SUCH_FILE';
-  if (/: Permission denied$/.test(message)) return 'ERR_PERMISSION_DENIED';
-  if (/: (No space left on device|Disk quota exceeded)$/.test(message)) return 'ERR_NO_SPACE';
+  const says = (why: string): boolean => new RegExp(`: (?:${why})$|^(?:scp: )?(?:${why}): `).test(message);
+  if (says('No such file or directory')) return 'ERR_NO_SUCH_FILE';
+  if (says('Permission denied')) return 'ERR_PERMISSION_DENIED';
+  if (says('No space left on device|Disk quota exceeded')) return 'ERR_NO_SPACE';
   return 'ERR_REMOTE';
 }
 

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { ScpipeError } from '../../../lib/errors';
 import type { ExitStatus } from '../../../lib/protocol/channel';
 import { RemoteStderr } from '../../../lib/protocol/remote-stderr';
-import { explainLoss } from '../../../lib/protocol/session-errors';
+import { explainLoss, remoteError } from '../../../lib/protocol/session-errors';
 
 describe('explainLoss', () => {
   it.each([
@@ -28,5 +28,19 @@ describe('explainLoss', () => {
       process.off('unhandledRejection', note);
     }
     expect(unhandled).toEqual([]);
+  });
+});
+
+describe('remoteError codes, whichever side of the path scp puts strerror', () => {
+  it.each([
+    ['scp: dir/f: No such file or directory', 'ERR_NO_SUCH_FILE'], // OpenSSH
+    ['dir/f: No such file or directory', 'ERR_NO_SUCH_FILE'], // ProFTPD mod_sftp
+    ['scp: No such file or directory: /srv/dir/f', 'ERR_NO_SUCH_FILE'], // asyncssh
+    ['scp: Permission denied: /srv/dir/f', 'ERR_PERMISSION_DENIED'],
+    ['scp: No space left on device: /srv/dir/f', 'ERR_NO_SPACE'],
+    ['scp: dir/No such file or directory: is a name', 'ERR_REMOTE'],
+    ['scp: dir/f: not a regular file', 'ERR_REMOTE'],
+  ])('%s: %s', (message, code) => {
+    expect(remoteError(message).code).toBe(code);
   });
 });
