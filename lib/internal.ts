@@ -15,3 +15,4 @@ export { cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty
 export { defaultHostKeyPath } from './server/host-key';
 export { parseMaxStartups } from './server/connection-limits';
 export { namesDirectory, namesNoFile } from './client/remote-name';
+export { partsOf } from './client/parts/manifest';

@@ -17,7 +17,7 @@ import { Reconnector } from './reconnect';
 import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
 import { getSftp } from './sftp-get';
 import type { RetryEvent } from './retry';
-import type { Manifest } from './parts/manifest';
+import { partsOf, type Manifest } from './parts/manifest';
 import type { PartSpill } from './parts/options';
 import { fetchManifestFile, readParts } from './parts/get-parts';
 import { manifestName, partName, splitRemote } from './parts/names';
@@ -163,7 +163,7 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
     const shown = escapeForTerminal(remotePath);
     throw new ScpipeError('ERR_NO_SUCH_FILE', `${shown}: no such file, but ${escapeForTerminal(first)} is there: a parts set without its manifest ${escapeForTerminal(manifestName(remotePath))}: its upload did not finish, or is still running`, { path: remotePath, cause: missing });
   }
-  opts.trace?.(`${escapeForTerminal(remotePath)} is a parts set: ${manifest.parts.length} part(s), ${manifest.size} bytes`);
+  opts.trace?.(`${escapeForTerminal(remotePath)} is a parts set: ${partsOf(manifest).count} part(s), ${manifest.size} bytes`);
   const { body, done } = readParts(conn, dir, manifest, opts);
   done.then(() => conn.close(), () => conn.close());
   // -p keeps the set's mode (put --mode gave it to every file of the set) and its time, when it was completed.

@@ -19,7 +19,8 @@ import { getSftp } from '../sftp-get';
 import { SftpSession } from '../../sftp/session';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { withRetries } from '../retry';
-import { MAX_MANIFEST_BYTES, parseManifest, type Manifest, type PartEntry } from './manifest';
+import { partsOf, type Manifest, type PartEntry } from './manifest';
+import { ManifestReader } from './manifest-reader';
 import { manifestName } from './names';
 import { HashThread } from './hash-thread';
 import { MemoryBudget, PartWriter, type SpooledPart } from './part-writer';
@@ -33,21 +34,13 @@ export async function fetchManifest(conn: Reconnector, dir: string, name: string
 
 /** fetchManifest(), with the manifest file's mode: the set's (put gives its parts and manifest one mode). */
 export async function fetchManifestFile(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<{ manifest: Manifest; mode: number }> {
-  const { text, mode } = await retrying(conn, opts, async (current) => {
+  return retrying(conn, opts, async (current) => {
     const download = await fetchFile(conn, current, dir + manifestName(name), opts);
-    if (download.size > BigInt(MAX_MANIFEST_BYTES)) {
-      download.body.destroy();
-      // put stores none this large (put-parts.ts); an older scpipe's set can be joined by hand.
-      throw new ScpipeError(
-        'ERR_PROTOCOL',
-        `${escapeForTerminal(manifestName(name))} is too large for a manifest (${download.size} bytes; get reads up to ${MAX_MANIFEST_BYTES}): check and join its parts with sha256sum -c and cat (docs/parts.md "Without scpipe")`,
-      );
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of download.body) chunks.push(chunk as Buffer);
-    return { text: Buffer.concat(chunks).toString('utf8'), mode: download.mode };
+    // Read as it comes, line by line: a set of millions of parts has a manifest of hundreds of MB.
+    const reader = new ManifestReader(name);
+    for await (const chunk of download.body) reader.push(chunk as Buffer);
+    return { manifest: reader.end(), mode: download.mode };
   });
-  return { manifest: parseManifest(text, name), mode };
 }
 
 /** The set's bytes as a body that ends only once every part and the whole stream checked out. */
@@ -58,13 +51,15 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
   // RAM shared by the parts held, as a parts upload's (part-writer.ts).
   const held: Held = { budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024), dir: spoolDirectory(opts.spoolDir), sums: new HashThread() };
   const role = { ...opts, signal: inner.signal };
-  const fetches: Promise<SpooledPart>[] = [];
+  const list = partsOf(manifest);
+  // The parts fetched ahead, not yet written out: only these are held, whatever the set's length.
+  const fetches = new Map<number, Promise<SpooledPart>>();
+  let started = 0;
   const startNext = (): void => {
-    const entry = manifest.parts[fetches.length];
-    if (entry === undefined) return;
-    const fetching = fetchPart(conn, dir, entry, fetches.length, held, role, fetches[fetches.length - 1]);
+    if (started >= list.count) return;
+    const fetching = fetchPart(conn, dir, list.at(started), started, held, role, fetches.get(started - 1));
     fetching.catch(() => undefined); // awaited in order below
-    fetches.push(fetching);
+    fetches.set(started++, fetching);
   };
   const done = (async (): Promise<ExitStatus> => {
     const wholeId = held.sums.newId();
@@ -72,8 +67,9 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
     let received = 0n;
     try {
       for (let i = 0; i < parallel; i++) startNext();
-      for (let index = 0; index < manifest.parts.length; index++) {
-        const part = await fetches[index]!;
+      for (let index = 0; index < list.count; index++) {
+        const part = await fetches.get(index)!;
+        fetches.delete(index);
         try {
           for await (const chunk of part.spool.replay({ signal: inner.signal })) {
             await whole?.update(chunk as Buffer);
@@ -94,7 +90,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
       return { code: 0, signal: null };
     } catch (err) {
       inner.abort(err);
-      for (const f of fetches) f.then((s) => s.dispose(), () => undefined);
+      for (const f of fetches.values()) f.then((s) => s.dispose(), () => undefined);
       const e = opts.signal?.aborted ? abortError(opts.signal) : asScpipeError(err); // a callback's throw too
       if (!opts.signal?.aborted) await body.drained(); // the parts that checked out, whole
       body.destroy(e);

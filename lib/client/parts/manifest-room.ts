@@ -1,30 +1,23 @@
-// Counts what the manifest will take as each part begins, and stops the
-// stream at the first part that would make it larger than get reads: a set
-// put stores and get refuses would be restorable only by hand.
+// Counts the parts as each begins, and stops the stream at the first one
+// past the most a set may have (manifest.ts MAX_PARTS): a set put stores
+// and get refuses would be restorable only by hand.
 import { ScpipeError } from '../../errors';
-import { manifestHeadBytes, manifestPartBytes } from './manifest';
-import { partName } from './names';
 
 /** The manifest's room for more parts. */
 export class ManifestRoom {
-  private bytes: number;
   private parts = 0;
 
-  constructor(private readonly name: string, private readonly partSize: bigint, private readonly limit: number) {
-    this.bytes = manifestHeadBytes(name, partSize);
-  }
+  constructor(private readonly partSize: bigint, private readonly limit: number) {}
 
-  /** Makes room for the next part's lines, or gives the ERR_SIZE_MISMATCH that stops the run. */
+  /** Makes room for the next part, or gives the ERR_SIZE_MISMATCH that stops the run. */
   take(): ScpipeError | undefined {
-    const bytes = this.bytes + manifestPartBytes(partName(this.name, this.parts), this.partSize);
-    if (bytes > this.limit) {
+    if (this.parts >= this.limit) {
       const carried = this.partSize * BigInt(this.parts);
       return new ScpipeError(
         'ERR_SIZE_MISMATCH',
-        `the stream is longer than ${this.parts} parts of ${this.partSize} bytes (${carried} bytes), the most a manifest get reads (${this.limit} bytes) can list: give a larger --part-size`,
+        `the stream is longer than ${this.parts} parts of ${this.partSize} bytes (${carried} bytes), the most parts a set may have: give a larger --part-size`,
       );
     }
-    this.bytes = bytes;
     this.parts++;
     return undefined;
   }

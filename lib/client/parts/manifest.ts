@@ -12,30 +12,16 @@
 //   <hex>  NAME.000000
 //   ...
 //   # end
-import { ScpipeError } from '../../errors';
-import { escapeForTerminal } from '../../util/escape';
 import { partName } from './names';
 
 export const MANIFEST_VERSION = 1;
 
 /**
- * The largest manifest get reads, whole, into memory (some 600 bytes a part
- * once parsed). put stops a set before its manifest would pass it, so every
- * set put stores, get restores.
+ * The most parts a set may have: put stops a stream at the first part past
+ * it, get refuses a manifest listing more. get holds 32 bytes a part (its
+ * SHA-256) while it restores, 128 MiB at most; 2 TB in 1 MiB parts is 2M.
  */
-export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
-
-/** The most the manifest's lines other than the parts' can take, for set `name` of `partSize`. */
-export function manifestHeadBytes(name: string, partSize: bigint): number {
-  // The widest total size (20 digits) and time; parts: [] writes "0" for a count of up to 20 digits.
-  const widest = formatManifest({ version: MANIFEST_VERSION, name, size: 2n ** 64n, partSize, sha256: '0'.repeat(64), time: new Date(8.64e15).toISOString(), parts: [] });
-  return Buffer.byteLength(widest) + 20;
-}
-
-/** The bytes a part adds to the manifest: its `# part` line and its sum line. */
-export function manifestPartBytes(file: string, size: bigint): number {
-  return Buffer.byteLength(`# part ${file} ${size}\n${'0'.repeat(64)}  ${file}\n`);
-}
+export const MAX_PARTS = 4 * 1024 * 1024;
 
 /** One part: its file name, size and SHA-256 (hex). */
 export interface PartEntry {
@@ -60,102 +46,62 @@ export interface Manifest {
 
 /** The manifest's text. */
 export function formatManifest(m: Manifest): string {
-  const lines = [
-    `# scpipe parts ${m.version}`,
-    `# size ${m.size}`,
-    `# part-size ${m.partSize}`,
-    `# parts ${m.parts.length}`,
-    `# sha256 ${m.sha256}`,
-    `# time ${m.time}`,
-    // sha256sum checks these; the sizes are get's (a comment sha256sum skips).
-    ...m.parts.flatMap((p) => [`# part ${p.name} ${p.size}`, `${p.sha256}  ${p.name}`]),
-    '# end',
-  ];
-  return `${lines.join('\n')}\n`;
+  return Buffer.concat([...manifestPieces(m, partsOf(m))]).toString('utf8');
 }
 
-const HEX = /^[0-9a-f]{64}$/;
-
-// The "# KEY VALUE" lines put writes once, by the form of their value; any
-// other comment ("# size of the disk: 4T") is a note.
-const FIELDS: Record<string, RegExp> = {
-  scpipe: /^parts \d+$/,
-  size: /^\d+$/,
-  'part-size': /^\d+$/,
-  parts: /^\d+$/,
-  sha256: HEX,
-  time: /^[+-]?\d{4,6}-\d\d-\d\dT\S*$/,
-};
-
-/** Parses and checks a manifest of set `name`; ERR_PROTOCOL names what is wrong. */
-export function parseManifest(text: string, name: string): Manifest {
-  const bad = (why: string): ScpipeError =>
-    new ScpipeError('ERR_PROTOCOL', `manifest ${escapeForTerminal(name)}.sha256 ${why}`, { path: `${name}.sha256` });
-  // The server's text in a message: a line of a 64 MiB manifest can be that long.
-  const shown = (text: string): string => escapeForTerminal(text.slice(0, 100)) + (text.length > 100 ? '…' : '');
-  // CRLF line ends (a manifest saved by a Windows editor; sha256sum -c takes
-  // them too) are dropped: no line of a manifest ends with a CR of its own.
-  const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
-  // A newer format is named before anything in it is judged by this one's
-  // rules: its lines, its end, its part names may all have changed.
-  const declared = Number(lines.map((line) => /^# scpipe parts (\d+)$/.exec(line)?.[1]).find((v) => v !== undefined));
-  if (declared > MANIFEST_VERSION) throw bad(`is of format version ${declared}, and this scpipe reads version ${MANIFEST_VERSION}: a newer scpipe made it; restore with that one`);
-  // Comments and empty lines an admin added after "# end" (sha256sum -c
-  // skips them) leave the manifest whole; anything else there does not.
-  const end = lines.lastIndexOf('# end');
-  if (end < 0) throw bad('is incomplete (no "# end" line)');
-  const after = lines.slice(end + 1).find((line) => line !== '' && !line.startsWith('#'));
-  if (after !== undefined) throw bad(`has a line after "# end": ${shown(after)}`);
-  const fields = new Map<string, string>();
-  const sizes = new Map<string, bigint>();
-  const parts: PartEntry[] = [];
-  for (const line of lines.slice(0, end)) {
-    // A part's name may hold spaces, a CR or U+2028 (put sends any name
-    // without a newline), so its size is the last word and `[^]` any character.
-    const comment = /^# (\S+) ([^]*)$/.exec(line);
-    if (comment) {
-      if (comment[1] === 'part') {
-        const part = /^([^]+) (\d+)$/.exec(comment[2]!);
-        if (!part) throw bad(`has a bad line: ${shown(line)}`);
-        sizes.set(part[1]!, BigInt(part[2]!));
-      } else if (FIELDS[comment[1]!]?.test(comment[2]!)) {
-        // An added "# sha256 …" must not stand in for put's own, nor be passed over.
-        if (fields.has(comment[1]!)) throw bad(`has two "# ${comment[1]}" lines`);
-        fields.set(comment[1]!, comment[2]!);
-      }
-      continue;
+/** The manifest's text in pieces of some 64 KiB: one of millions of parts is no single string (V8 caps those at 512 MiB). */
+export function* manifestPieces(head: Omit<Manifest, 'parts'>, parts: PartList): Generator<Buffer> {
+  let text = [
+    `# scpipe parts ${head.version}`,
+    `# size ${head.size}`,
+    `# part-size ${head.partSize}`,
+    `# parts ${parts.count}`,
+    `# sha256 ${head.sha256}`,
+    `# time ${head.time}`,
+    '',
+  ].join('\n');
+  for (let index = 0; index < parts.count; index++) {
+    const p = parts.at(index);
+    // sha256sum checks the second; the size is get's (a comment sha256sum skips).
+    text += `# part ${p.name} ${p.size}\n${p.sha256}  ${p.name}\n`;
+    if (text.length >= 64 * 1024) {
+      yield Buffer.from(text);
+      text = '';
     }
-    // Other comments and empty lines, as sha256sum -c takes them: an admin's notes.
-    if (line === '' || line.startsWith('#')) continue;
-    const entry = /^([0-9a-f]{64}) {2}([^]+)$/.exec(line);
-    if (!entry) throw bad(`has a bad line: ${shown(line)}`);
-    const file = entry[2]!;
-    if (file !== partName(name, parts.length)) throw bad(`lists ${shown(file)} where ${escapeForTerminal(partName(name, parts.length))} belongs`);
-    const size = sizes.get(file);
-    if (size === undefined) throw bad(`gives no size for ${shown(file)}`);
-    parts.push({ name: file, size, sha256: entry[1]! });
   }
-  const version = Number(/^parts (\d+)$/.exec(fields.get('scpipe') ?? '')?.[1]);
-  if (version !== MANIFEST_VERSION) throw bad(`is not an scpipe parts manifest of version ${MANIFEST_VERSION}`);
-  const num = (key: string): bigint => {
-    const value = fields.get(key);
-    if (value === undefined || !/^\d+$/.test(value)) throw bad(`has no valid "# ${key}" line`);
-    return BigInt(value);
+  yield Buffer.from(`${text}# end\n`);
+}
+
+/** The parts of a manifest one at a time, without a list of them all (get of a set of millions). */
+export interface PartList {
+  count: number;
+  at(index: number): PartEntry;
+}
+
+const TABLE = Symbol('parts table');
+
+/**
+ * A manifest whose parts are read one at a time: `parts`, a list of them
+ * all, is made on first use only (a library caller's); scpipe reads them
+ * through partsOf(), so a set of millions takes no object per part.
+ */
+export function manifestOf(head: Omit<Manifest, 'parts'>, table: PartList): Manifest {
+  let parts: PartEntry[] | undefined;
+  const manifest = { ...head } as Manifest;
+  Object.defineProperty(manifest, 'parts', { enumerable: true, get: () => (parts ??= Array.from({ length: table.count }, (_, i) => table.at(i))) });
+  Object.defineProperty(manifest, TABLE, { value: table });
+  return manifest;
+}
+
+/** The parts as ManifestReader keeps them: 32 bytes a part (its SHA-256), the names and sizes following from the index. */
+export function digestTable(name: string, partSize: bigint, count: number, lastSize: bigint, digests: Buffer): PartList {
+  return {
+    count,
+    at: (index) => ({ name: partName(name, index), size: index === count - 1 ? lastSize : partSize, sha256: digests.toString('hex', index * 32, index * 32 + 32) }),
   };
-  const size = num('size');
-  const partSize = num('part-size');
-  const count = num('parts');
-  const sha256 = fields.get('sha256') ?? '';
-  if (!HEX.test(sha256)) throw bad('has no valid "# sha256" line');
-  if (BigInt(parts.length) !== count) throw bad(`lists ${parts.length} parts, not ${count}`);
-  // As put cuts a stream (cutter.ts): each part of part-size, the last at most
-  // that. A part of another size is refused before it is fetched: each is
-  // spooled whole before its sum is checked, and a lie could be any size.
-  for (const [i, p] of parts.entries()) {
-    const last = i === parts.length - 1;
-    if (last ? p.size > partSize : p.size !== partSize) throw bad(`gives ${shown(p.name)} ${p.size} bytes, not ${last ? 'at most ' : ''}its part-size ${partSize}`);
-  }
-  const sum = parts.reduce((total, p) => total + p.size, 0n);
-  if (sum !== size) throw bad(`has parts of ${sum} bytes in all, not ${size}`);
-  return { version, name, size, partSize, sha256, time: fields.get('time') ?? '', parts };
+}
+
+/** The parts of `m`, read one at a time. */
+export function partsOf(m: Manifest): PartList {
+  return (m as Manifest & { [TABLE]?: PartList })[TABLE] ?? { count: m.parts.length, at: (index) => m.parts[index]! };
 }

@@ -47,8 +47,8 @@ export interface PartsOptions extends RemoteCommandOptions {
   onProtocol?: (protocol: 'scp' | 'sftp') => void;
   /** Never replace a remote file: ERR_EXISTS before any part goes when the set, NAME or its first part is there (scp-exists.ts). */
   noClobber?: boolean;
-  /** The largest manifest to make (tests; default manifest.ts MAX_MANIFEST_BYTES, what get reads). */
-  maxManifestBytes?: number;
+  /** The most parts to make (tests; default manifest.ts MAX_PARTS, what get reads). */
+  maxParts?: number;
   /** Over SFTP: first remove the temporary files of this set's parts and manifest that an interrupted run left (sftp-stale.ts). */
   removeStale?: boolean;
   /** Told of each stale temporary file removed. */

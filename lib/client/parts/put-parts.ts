@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import type { RetryEvent } from '../retry';
 import { cutParts } from './cutter';
 import { Lanes } from './lanes';
-import { formatManifest, MANIFEST_VERSION, MAX_MANIFEST_BYTES, type Manifest } from './manifest';
+import { manifestOf, manifestPieces, MANIFEST_VERSION, MAX_PARTS, partsOf, type Manifest } from './manifest';
 import { ManifestRoom } from './manifest-room';
 import { incomplete } from './incomplete';
 import { manifestName, partName, splitRemote } from './names';
@@ -119,7 +119,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const uploads: Promise<void>[] = [];
   const progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
   const tell = (): void => opts.onProgress?.({ ...progress });
-  const room = new ManifestRoom(name, BigInt(partSize), opts.maxManifestBytes ?? MAX_MANIFEST_BYTES);
+  const room = new ManifestRoom(BigInt(partSize), opts.maxParts ?? MAX_PARTS);
   let failure: unknown;
   let checked = false; // --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part
   const fail = (err: unknown): void => {
@@ -215,19 +215,25 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     });
     await Promise.all(uploads);
     if (failure !== undefined) throw failure;
-    const manifest: Manifest = {
+    const head: Omit<Manifest, 'parts'> = {
       version: MANIFEST_VERSION,
       name,
       size: cut.size,
       partSize: BigInt(partSize),
       sha256: cut.sha256,
       time: (opts.now?.() ?? new Date()).toISOString(),
-      parts: reports.map((r) => ({ name: r.name, size: r.size, sha256: r.sha256 })),
     };
+    const manifest = manifestOf(head, {
+      count: reports.length,
+      at: (index) => ({ name: reports[index]!.name, size: reports[index]!.size, sha256: reports[index]!.sha256 }),
+    });
     const before = await earlier;
     const now = before === undefined ? undefined : await manifestStamp(conn, protocol.now, manifestName(`${dir}${name}`), { ...opts, signal: inner.signal });
-    const text = Buffer.from(formatManifest(manifest));
-    await sendFile(ctx, dir, manifestName(name), BigInt(text.length), () => text);
+    // Made as it goes out (twice: its size first), not held: a set of millions of parts has one of hundreds of MB.
+    const pieces = (): Generator<Buffer> => manifestPieces(manifest, partsOf(manifest));
+    let length = 0n;
+    for (const piece of pieces()) length += BigInt(piece.length);
+    await sendFile(ctx, dir, manifestName(name), length, () => Readable.from(pieces()));
     // Still written: the other run's, older, is the likelier to list parts this one wrote over.
     if (before !== undefined && now !== undefined && changedSince(before, now)) throw conflictError(`${dir}${name}`, manifestName(`${dir}${name}`), before);
     // Both looked up at once, for warnings: nothing is removed (an scp-only
