@@ -144,8 +144,8 @@ export function recordParts(parts: PartsResult): void {
   if (!active) return;
   active.progress(parts.bytes);
   active.sha256 = parts.sha256;
-  active.parts = parts.parts.length;
-  active.retries = Math.max(active.retries, parts.parts.reduce((n, p) => n + p.attempts - 1, 0));
+  active.parts = parts.count;
+  active.retries = Math.max(active.retries, parts.resends);
 }
 
 /** get of a parts set: how many parts it was restored from. */

@@ -81,7 +81,7 @@ export async function runPutParts(
     recordParts(parts);
     const seconds = (performance.now() - started) / 1000;
     log?.(
-      `sent ${parts.bytes} bytes as ${parts.parts.length} part(s) and ${escapeForTerminal(parts.dir + parts.manifestName)} ` +
+      `sent ${parts.bytes} bytes as ${parts.count} part(s) and ${escapeForTerminal(parts.dir + parts.manifestName)} ` +
         `in ${seconds.toFixed(2)} s (${(Number(parts.bytes) / 1e6 / Math.max(seconds, 0.001)).toFixed(0)} MB/s) over ${parts.lanes} ${parts.protocol === 'sftp' ? 'SFTP ' : ''}channel(s); sha256 ${parts.sha256}`,
     );
     if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], parts.sha256, result.name);

@@ -54,7 +54,7 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
       onProgress: onProgress && ((p) => onProgress({ name, phase: 'transfer', bytes: p.confirmed, parts: { produced: p.produced, inFlight: p.inFlight } })),
     });
     if (opts.verify) await readBackSet(target, parts, opts);
-    return { bytes: parts.bytes, name, spooled: parts.parts.some((p) => p.spooled === 'disk') ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts, protocol: parts.protocol, sha256: parts.sha256 };
+    return { bytes: parts.bytes, name, spooled: parts.onDisk ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts, protocol: parts.protocol, sha256: parts.sha256 };
   }
   const conn = new Reconnector(target, opts.trace);
   try {

@@ -119,5 +119,5 @@ export async function readBackSet(target: Target, parts: PartsResult, opts: Read
   } finally {
     conn.close();
   }
-  opts.trace?.(`verify: read back ${shown} (${parts.parts.length} part(s)) in ${((performance.now() - started) / 1000).toFixed(2)} s: every part and the whole stream as sent`);
+  opts.trace?.(`verify: read back ${shown} (${parts.count} part(s)) in ${((performance.now() - started) / 1000).toFixed(2)} s: every part and the whole stream as sent`);
 }

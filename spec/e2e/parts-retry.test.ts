@@ -54,6 +54,7 @@ describe('parts over a dropped connection', () => {
     expect(retries.length).toBeGreaterThan(0);
     expect(retries[0]!.error).toMatchObject({ code: 'ERR_LOST_CONNECTION' });
     expect(result.parts!.parts.some((p) => p.attempts > 1)).toBe(true);
+    expect(result.parts!).toMatchObject({ count: 3, resends: result.parts!.parts.reduce((n, p) => n + p.attempts - 1, 0), onDisk: true });
     expectCompleteSet('k.bin', data, 3);
     const download = await get(target(), `${dir}/k.bin`, { spoolDir: spoolDir() });
     const back: Buffer[] = [];

@@ -5,7 +5,7 @@
 import { ScpipeError, isScpipeError } from '../../errors';
 import { escapeForTerminal } from '../../util/escape';
 import { describeIndices } from './options';
-import type { PartReport } from './put-parts';
+import type { PartLog } from './part-log';
 
 // Errors from before a session existed: no part can have been written.
 const NO_SESSION = new Set(['ERR_CONNECT', 'ERR_CONNECT_TIMEOUT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED', 'ERR_CONFIG']);
@@ -14,14 +14,14 @@ const NO_SESSION = new Set(['ERR_CONNECT', 'ERR_CONNECT_TIMEOUT', 'ERR_AUTH', 'E
 export function incomplete(
   err: unknown,
   name: string,
-  state: { reports: readonly PartReport[]; cutShort: readonly number[]; replacing: boolean },
+  state: { confirmed: Pick<PartLog, 'has' | 'indices'>; cutShort: readonly number[]; replacing: boolean },
   retried: boolean,
 ): ScpipeError {
-  const { reports, cutShort, replacing } = state;
+  const { cutShort, replacing } = state;
   const cause = isScpipeError(err) ? err : new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-  const confirmed = reports.filter(Boolean).map((r) => r.index);
+  const confirmed = state.confirmed.indices();
   const shown = escapeForTerminal(name);
-  const cut = cutShort.filter((i) => reports[i] === undefined);
+  const cut = cutShort.filter((i) => !state.confirmed.has(i));
   const left =
     (confirmed.length === 0 ? 'no part confirmed' : `${confirmed.length} part(s) confirmed remotely: ${describeIndices(name, confirmed)}`) +
     (cut.length === 0 ? '' : `; left cut short remotely: ${describeIndices(name, cut)}`);

@@ -17,6 +17,7 @@ import { cutParts } from './cutter';
 import { Lanes } from './lanes';
 import { manifestOf, manifestPieces, MANIFEST_VERSION, MAX_PARTS, partsOf, type Manifest } from './manifest';
 import { ManifestRoom } from './manifest-room';
+import { PartLog } from './part-log';
 import { incomplete } from './incomplete';
 import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
@@ -58,7 +59,14 @@ export interface PartsResult {
   name: string;
   bytes: bigint;
   sha256: string;
+  /** Each part's report, made when first read (a set may have millions: `count`, `resends` and `onDisk` need no list). */
   parts: PartReport[];
+  /** Parts in the set. */
+  count: number;
+  /** Sends of a part past its first (after a lost connection). */
+  resends: number;
+  /** A part went through a spool file (past the memory limit). */
+  onDisk: boolean;
   manifest: Manifest;
   manifestName: string;
   /** Lanes left at the end (fewer than asked when channels were refused). */
@@ -111,7 +119,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     },
   };
   const held = new Lanes(parallel + 1, inner.signal);
-  const reports: PartReport[] = [];
+  const log = new PartLog(name, BigInt(partSize)); // 48 bytes a part, not an object each
   let replacing = Promise.resolve(false); // an earlier set's manifest is there
   // The manifest as it was before the first part went (concurrent-set.ts); undefined: not known.
   let earlier: Promise<Stamp | undefined> = Promise.resolve(undefined);
@@ -144,7 +152,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
         attempts: sent.attempts,
         spooled: part.onDisk ? 'disk' : 'memory',
       };
-      reports[part.index] = report;
+      log.add(report);
       progress.confirmed += report.size;
       progress.partsConfirmed++;
       opts.onPart?.(report);
@@ -224,8 +232,11 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
       time: (opts.now?.() ?? new Date()).toISOString(),
     };
     const manifest = manifestOf(head, {
-      count: reports.length,
-      at: (index) => ({ name: reports[index]!.name, size: reports[index]!.size, sha256: reports[index]!.sha256 }),
+      count: log.length,
+      at: (index) => {
+        const r = log.at(index);
+        return { name: r.name, size: r.size, sha256: r.sha256 };
+      },
     });
     const before = await earlier;
     const now = before === undefined ? undefined : await manifestStamp(conn, protocol.now, manifestName(`${dir}${name}`), { ...opts, signal: inner.signal });
@@ -238,13 +249,16 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     if (before !== undefined && now !== undefined && changedSince(before, now)) throw conflictError(`${dir}${name}`, manifestName(`${dir}${name}`), before);
     // Both looked up at once, for warnings: nothing is removed (an scp-only
     // account cannot). An empty stale part (one stored over to free it) is no harm.
-    const next = partName(name, reports.length);
+    const next = partName(name, log.length);
     const [shadowed, stale] = await Promise.all([
       remoteFileThere(conn, protocol.now, `${dir}${name}`, { ...opts, signal: inner.signal }),
       remoteFileSize(conn, protocol.now, `${dir}${next}`, { ...opts, signal: inner.signal }),
     ]);
     const staleAfter = stale !== undefined && stale > 0n ? next : undefined;
-    return { dir, name, bytes: cut.size, sha256: cut.sha256, parts: reports, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity, protocol: protocol.now, shadowed, staleAfter };
+    const result = { dir, name, bytes: cut.size, sha256: cut.sha256, count: log.length, resends: log.resends, onDisk: log.onDisk, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity, protocol: protocol.now, shadowed, staleAfter } as PartsResult;
+    let list: PartReport[] | undefined;
+    Object.defineProperty(result, 'parts', { enumerable: true, get: () => (list ??= log.list()) });
+    return result;
   } catch (err) {
     fail(err);
     await Promise.allSettled(uploads);
@@ -253,11 +267,11 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     if (isScpipeError(first, 'ERR_EXISTS') && !checked) throw first;
     if (isScpipeError(first, 'ERR_CONFLICT')) throw first;
     // No name of the set could be made, or the set was named as a directory: nothing was sent.
-    if ((isNameTooLong(first) || isScpipeError(first, 'ERR_USAGE')) && reports.length === 0 && cutShort.length === 0) throw first;
+    if ((isNameTooLong(first) || isScpipeError(first, 'ERR_USAGE')) && log.confirmed === 0 && cutShort.length === 0) throw first;
     // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
     const refused = scpRefusalHint(first, opts.protocol);
     if (refused !== first && !opts.signal?.aborted) throw refused;
-    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { reports, cutShort, replacing: await replacing }, retried);
+    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { confirmed: log, cutShort, replacing: await replacing }, retried);
   } finally {
     unlink();
     conn.close();
