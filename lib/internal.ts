@@ -16,3 +16,4 @@ export { defaultHostKeyPath } from './server/host-key';
 export { parseMaxStartups } from './server/connection-limits';
 export { namesDirectory, namesNoFile } from './client/remote-name';
 export { partsOf } from './client/parts/manifest';
+export { MAX_PARTS } from './client/parts/manifest';

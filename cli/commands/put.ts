@@ -9,6 +9,7 @@ import { recordRetry, recordSha256, summaryIfAsked, tally } from '../json-summar
 import { connectOptions, remoteArg, roleOptions, withSshOptions } from '../ssh-options';
 import { openStdin, type StdinInput } from '../stdin';
 import { runPutParts } from './put-parts';
+import { checkPartCount } from '../part-count';
 import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
@@ -92,6 +93,7 @@ export async function runPut(
     if (args['spool-dir'] === undefined && stdin?.fileSize === undefined) await unusableSpoolWarning(memory);
     const producer = command && new InputCommand(command);
     try {
+      checkPartCount(stdin?.fileSize, partSize, args['part-size']!);
       await runPutParts(
         { ...args, partSize, parallel: args.parallel, retries: args.retries, memory, spoolDir: args['spool-dir'], mode },
         spec,

@@ -3,7 +3,7 @@
 // check that came after connecting would end in 255 instead.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, runCli, runCliWithFile, runOnTerminal, shellQuote } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -137,6 +137,23 @@ describe('a remote path that was not UTF-8 in argv', () => {
     const r = await runCli(['put', ...CLOSED, '127.0.0.1:a\uFFFDb'], { stdin: '' });
     expect(r.status).toBe(255);
     expect(r.stderr).not.toContain('not UTF-8');
+  });
+});
+
+describe('put --part-size of a file on stdin with more parts than a set may have', () => {
+  // It was sent part by part for hours (4194304 parts of 1K: 4 GiB) and
+  // stopped at the part past the limit, exit 1. User sees now: exit 2 before
+  // connecting, the least part size that fits.
+  it('is refused before connecting, naming a part size that fits; one that fits is not', async () => {
+    const big = join(dir(), 'sparse');
+    await writeFile(big, '');
+    await truncate(big, 5 * 2 ** 30);
+    const r = await runCliWithFile(['put', ...CLOSED, '--part-size', '1K', '127.0.0.1:x'], big);
+    expect(r).toMatchObject({ status: 2, stderr: 'scpipe: bad --part-size 1K: stdin is 5 GiB (5368709120 bytes), 5242880 parts of it, more than a set may have (4194304): give --part-size 2K or more\n' });
+    await truncate(big, 4 * 2 ** 30);
+    const fits = await runCliWithFile(['put', ...CLOSED, '--part-size', '1K', '127.0.0.1:x'], big);
+    expect(fits.stderr).not.toMatch(/part-size/);
+    expect(fits.status).toBe(255); // the connection, refused on port 1
   });
 });
 
