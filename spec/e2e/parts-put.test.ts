@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { get, put, parseManifest, isScpipeError } from '../../lib';
-import { closeSync, openSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { digestTable, manifestOf, manifestPieces, partsOf } from '../../lib/client/parts/manifest';
+import { closeSync, openSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { digestTable, manifestOf, manifestPieces, MAX_MANIFEST_BYTES, partsOf } from '../../lib/client/parts/manifest';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -96,6 +96,15 @@ describe('put() with partSize: a set get could not read', () => {
     await put(target(), `${dir}/p.bin`, chunked(data, 100), { partSize: PART, parallel: 1, spoolDir: spoolDir(), maxParts: 3 });
     expect(readdirSync(dir).sort()).toEqual(['p.bin.000000', 'p.bin.000001', 'p.bin.000002', 'p.bin.sha256']);
     expect((await collect((await get(target(), `${dir}/p.bin`, { spoolDir: spoolDir() })).body)).equals(data)).toBe(true);
+  });
+
+  // A hostile or mistaken server's file of gigabytes: refused by its size, not read for hours.
+  it('get refuses a manifest larger than any put makes, before reading it', async () => {
+    const file = join(dir, 'huge.sha256');
+    writeFileSync(file, '');
+    truncateSync(file, MAX_MANIFEST_BYTES + 1);
+    const err = await get(target(), `${dir}/huge`, { spoolDir: spoolDir() }).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_PROTOCOL', message: `huge.sha256 is ${MAX_MANIFEST_BYTES + 1} bytes, more than the manifest of the longest set put makes (${MAX_MANIFEST_BYTES} bytes): it is no manifest of a parts set` });
   });
 
   it('get reads a manifest of 700,000 parts (68 MB, more than it once refused) as it comes, and fetches the parts it lists', async () => {

@@ -19,7 +19,7 @@ import { getSftp } from '../sftp-get';
 import { SftpSession } from '../../sftp/session';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { withRetries } from '../retry';
-import { partsOf, type Manifest, type PartEntry } from './manifest';
+import { MAX_MANIFEST_BYTES, partsOf, type Manifest, type PartEntry } from './manifest';
 import { ManifestReader } from './manifest-reader';
 import { manifestName } from './names';
 import { HashThread } from './hash-thread';
@@ -36,6 +36,10 @@ export async function fetchManifest(conn: Reconnector, dir: string, name: string
 export async function fetchManifestFile(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<{ manifest: Manifest; mode: number }> {
   return retrying(conn, opts, async (current) => {
     const download = await fetchFile(conn, current, dir + manifestName(name), opts);
+    if (download.size > BigInt(MAX_MANIFEST_BYTES)) {
+      download.body.destroy();
+      throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(manifestName(name))} is ${download.size} bytes, more than the manifest of the longest set put makes (${MAX_MANIFEST_BYTES} bytes): it is no manifest of a parts set`);
+    }
     // Read as it comes, line by line: a set of millions of parts has a manifest of hundreds of MB.
     const reader = new ManifestReader(name);
     for await (const chunk of download.body) reader.push(chunk as Buffer);

@@ -12,6 +12,7 @@
 //   <hex>  NAME.000000
 //   ...
 //   # end
+import { NAME_MAX } from '../../protocol/name-max';
 import { partName } from './names';
 
 export const MANIFEST_VERSION = 1;
@@ -22,6 +23,13 @@ export const MANIFEST_VERSION = 1;
  * SHA-256) while it restores, 128 MiB at most; 2 TB in 1 MiB parts is 2M.
  */
 export const MAX_PARTS = 4 * 1024 * 1024;
+
+/**
+ * The largest manifest get reads: that of MAX_PARTS parts of the longest
+ * names (~600 bytes a part), and room for an admin's notes. A server's file
+ * larger than that is no manifest put wrote, and is not read for hours.
+ */
+export const MAX_MANIFEST_BYTES = MAX_PARTS * (2 * NAME_MAX + 100) + 64 * 1024 * 1024;
 
 /** One part: its file name, size and SHA-256 (hex). */
 export interface PartEntry {
