@@ -42,7 +42,10 @@ export async function fetchManifestFile(conn: Reconnector, dir: string, name: st
     }
     // Read as it comes, line by line: a set of millions of parts has a manifest of hundreds of MB.
     const reader = new ManifestReader(name);
-    for await (const chunk of download.body) reader.push(chunk as Buffer);
+    for await (const chunk of download.body) {
+      reader.push(chunk as Buffer);
+      if (reader.settled) break; // refused at line 9: the other 250 MB are not read
+    }
     return { manifest: reader.end(), mode: download.mode };
   });
 }

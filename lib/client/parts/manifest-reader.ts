@@ -63,6 +63,11 @@ export class ManifestReader {
     this.take(bytes.subarray(start));
   }
 
+  /** What end() says is settled (something is wrong, and the format version is known): the rest need not be read. */
+  get settled(): boolean {
+    return this.failure !== undefined && this.declared !== undefined;
+  }
+
   /** The manifest once all of it came; throws what is wrong with it. */
   end(): Manifest {
     if (this.heldBytes > 0 || this.skipping) this.lineDone(); // a last line without its newline

@@ -89,6 +89,21 @@ describe('ManifestReader: the manifest read as it comes', () => {
     expect(MAX_PARTS).toBeGreaterThan(2 * 1024 * 1024); // 2 TiB in 1 MiB parts
   });
 
+  it('is settled at the first line wrong once the version is known, so the rest need not be read', () => {
+    const text = formatManifest(manifest);
+    const reader = new ManifestReader(name);
+    reader.push(Buffer.from(text.replace(`${hex('b')}  `, `${hex('b')} `).slice(0, text.indexOf('# part ') + 200)));
+    expect(reader.settled).toBe(true);
+    expect(() => reader.end()).toThrow(/\(line 8\) has a bad line/);
+    // A version line may come later (after a note): not settled before it.
+    const late = new ManifestReader(name);
+    late.push(Buffer.from(`${hex('e')} x\n# scpipe parts 2\n`.slice(0, 68)));
+    expect(late.settled).toBe(false);
+    late.push(Buffer.from(`${hex('e')} x\n# scpipe parts 2\n`.slice(68)));
+    expect(late.settled).toBe(true);
+    expect(() => late.end()).toThrow(/is of format version 2/);
+  });
+
   it('refuses a line too long to be the manifest\'s, whatever the chunks, showing its start escaped', () => {
     const long = `# note \x1b[31m${'y'.repeat(MAX_LINE_BYTES)}\n`;
     const bytes = Buffer.from(formatManifest(manifest).replace('# time', `${long}# time`));
