@@ -127,7 +127,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const uploads: Promise<void>[] = [];
   const progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
   const tell = (): void => opts.onProgress?.({ ...progress });
-  const room = new ManifestRoom(BigInt(partSize), opts.maxParts ?? MAX_PARTS);
+  const room = new ManifestRoom(BigInt(partSize), opts.maxParts ?? MAX_PARTS, name);
   let failure: unknown;
   let checked = false; // --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part
   const fail = (err: unknown): void => {
