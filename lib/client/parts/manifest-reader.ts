@@ -154,6 +154,8 @@ export class ManifestReader {
         if (this.fields.has(key)) throw this.badLine(`has two "# ${key}" lines`);
         this.fields.set(key, value);
         if (key === 'part-size') this.partSize = BigInt(value);
+        // Said at its line, before millions of part lines are read to count them.
+        if (key === 'parts' && BigInt(value) > BigInt(this.maxParts)) throw this.badLine(`gives ${value} parts, more than ${this.maxParts}, the most put makes`);
       }
       return;
     }

@@ -83,9 +83,15 @@ describe('ManifestReader: the manifest read as it comes', () => {
   it('refuses a set of more parts than put makes at the part past them, having held no more', () => {
     const big = manifestOf({ version: 1, name: 'x', size: 6n, partSize: 1n, sha256: hex('a'), time: manifest.time }, digestTable('x', 1n, 6, 1n, Buffer.alloc(6 * 32)));
     const reader = new ManifestReader('x', 5);
-    for (const piece of manifestPieces(big, partsOf(big))) reader.push(piece);
+    // A "# parts" line that says 5 (a lie): the part past them is refused.
+    for (const piece of manifestPieces(big, partsOf(big))) reader.push(Buffer.from(piece.toString().replace('# parts 6\n', '# parts 5\n')));
     expect(() => reader.end()).toThrow('manifest x.sha256 (line 18) lists more than 5 parts, the most put makes');
     expect((reader as unknown as { digests: Buffer }).digests.length).toBe(5 * 32);
+    // Its "# parts" line says so first, the rest unread.
+    const counted = new ManifestReader('x', 5);
+    counted.push(Buffer.from('# scpipe parts 1\n# size 6\n# part-size 1\n# parts 6\n'));
+    expect(counted.settled).toBe(true);
+    expect(() => counted.end()).toThrow('manifest x.sha256 (line 4) gives 6 parts, more than 5, the most put makes');
     expect(MAX_PARTS).toBeGreaterThan(2 * 1024 * 1024); // 2 TiB in 1 MiB parts
   });
 
