@@ -16,6 +16,7 @@ import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
 import { openSocket } from './socket';
 import type { HopConnectOptions } from './proxy-jump';
 import type { BandwidthLimit } from '../util/token-bucket';
+import { aliveWhileReceiving } from './ssh2-keepalive';
 import { describeClientError, disconnected, isDisconnect, keepaliveTimeout } from './ssh2-errors';
 import { cryptoFailure, ssh2Module } from './ssh2-load';
 import { execChannel } from './ssh2-exec';
@@ -203,6 +204,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     }
   });
   log?.(`authenticated to ${host.hostname} ([${address ?? 'via proxy'}]:${host.port})`);
+aliveWhileReceiving(client, sock, host.serverAliveIntervalMs);
   // Later errors (a dropped connection) reach the channel as EOF; keep the
   // process from crashing on an unhandled 'error' event.
   let lost: string | undefined;
