@@ -62,7 +62,7 @@ export function execChannel(
         // without one, the connection went away before the channel opened,
         // or it stayed up and the server would not run the command.
         if (typeof err.reason === 'number') reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to run the command: ${peerText(err.message)}`, { cause: err }));
-        else if (!conn.up()) reject(lostBeforeOpen(err));
+        else if (!conn.up()) reject(lostBeforeOpen(err, whyLost?.()));
         else reject(new ScpipeError('ERR_REMOTE_EXIT', `${WOULD_NOT_RUN}, asked ${ASK_AGAIN + 1} times: ${peerText(err.message)}`, { cause: err }));
         return;
       }
@@ -80,15 +80,16 @@ export function execChannel(
         unlink();
         conn.stop();
         settled = true;
-        reject(lostBeforeOpen(err as Error)); // ssh2: 'Not connected'
+        reject(lostBeforeOpen(err as Error, whyLost?.())); // ssh2: 'Not connected'
       }
     };
     exec();
   });
 }
 
-function lostBeforeOpen(err: Error): ScpipeError {
-  return new ScpipeError('ERR_LOST_CONNECTION', `connection lost before the command started: ${peerText(err.message)}`, { cause: err });
+// ssh2's words ("No response from server") only where the transport knows no better (a keepalive timeout).
+function lostBeforeOpen(err: Error, why?: string): ScpipeError {
+  return new ScpipeError('ERR_LOST_CONNECTION', `connection lost before the command started: ${why ?? peerText(err.message)}`, { cause: err });
 }
 
 // An exit-signal's name is the server's text (ssh2 only puts SIG before it):

@@ -4,13 +4,14 @@
 // after the stage it happened in; with retries, each retry says why, and
 // when they are spent the keepalive timeout is still the first thing said.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { get, put, startServer, Jail, type RetryEvent, type RunningServer } from '../../lib';
 import { generateHostKeyPair } from '../../lib/server/host-key';
+import { waitFor } from '../helpers/async';
 
 const KEEPALIVE = 'no answer from the server for 2 s (ServerAliveInterval 1 s × ServerAliveCountMax 2)';
 
@@ -154,6 +155,19 @@ describe('a keepalive timeout is said as ssh says it', () => {
     const sending = put(target(), '/s.bin', input, { protocol: 'sftp', retries: 0, onProgress: (p) => p.bytes > 0n && proxy.cut() });
     await expect(sending).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION', message: expect.stringContaining(`the SFTP session ended: ${KEEPALIVE}`) });
     input.destroy();
+  });
+
+  it('put of a parts set over SCP: a part whose channel is never answered says why, not ssh2\'s "No response from server"', async () => {
+    // The next part asks for its channel once the link is dead.
+    async function* input(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(1024, 3);
+      await waitFor(() => stat(join(root, 'unopened.000000')).then((s) => s.size === 1024, () => false), 'the first part', 15_000);
+      await new Promise((r) => setTimeout(r, 200)); // its exit status on its way through the proxy
+      proxy.cut();
+      yield Buffer.alloc(1024, 4);
+    }
+    const sending = put(target(), '/unopened', Readable.from(input()), { protocol: 'scp', partSize: 1024, parallel: 1, retries: 0 });
+    await expect(sending).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION', message: expect.stringContaining(`connection lost before the command started: ${KEEPALIVE}`) });
   });
 
   it('get over SCP: the body fails in the middle of the file, said once', async () => {
