@@ -146,13 +146,19 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
       } else resolve();
     };
     const onReady = (): void => finish();
+    // ssh2's ready timeout (no one to ask: BatchMode) bounds the key exchange and the login together,
+    // where ssh has no bound without ConnectTimeout: the message says which bound it was.
+    const loginTimedOut = (err: Error & { level?: string }): ScpipeError | undefined =>
+      err.level === 'client-timeout' && /handshake/i.test(err.message)
+        ? new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH handshake (no login within ${config.readyTimeout! / 1000} s)`, { host: host.hostname, cause: err })
+        : undefined;
     const onError = (err: Error & { level?: string }): void => {
       // An agent that fails is not fatal: ssh2 goes on with the next method.
       if (err.level === 'agent') {
         log?.(`agent: ${err.message}`);
         return;
       }
-      finish(verifier.failure() ?? auth.failure() ?? cryptoFailure(err, `${host.user}@${host.hostname}`) ?? describeClientError(err, host, auth.triedMethods(), auth.notOffered(), auth.serverMethods()));
+      finish(verifier.failure() ?? auth.failure() ?? cryptoFailure(err, `${host.user}@${host.hostname}`) ?? loginTimedOut(err) ?? describeClientError(err, host, auth.triedMethods(), auth.notOffered(), auth.serverMethods()));
     };
     // A server that closes after its banner (during the key exchange or the
     // authentication) makes ssh2 emit 'close' alone, and clear its ready

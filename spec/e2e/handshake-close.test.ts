@@ -85,6 +85,17 @@ it('a server that never sends its banner: -o ConnectTimeout=2 ends the wait afte
   expect(await readdir(dir)).toEqual([]);
 });
 
+// BatchMode without ConnectTimeout: no one to ask, so scpipe gives the key
+// exchange and the login 30 s together (ssh would wait for ever). The words
+// said only "timed out", naming no bound the user had set or could look up.
+it('a server that never sends its banner, BatchMode, no ConnectTimeout: given up after 30 s, saying that bound', async () => {
+  const r = await runCli(['put', ...flags(silent), remote(sshd, sshd.rssh, `${dir}/b`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 60_000 });
+  expect(r.stderr).toBe('scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (no login within 30 s)\n');
+  expect(r.status).toBe(255);
+  expect(r.ms).toBeGreaterThan(29_000);
+  expect(await readdir(dir)).toEqual([]);
+}, 70_000);
+
 // Without BatchMode (a cron job's usual command line) nothing bounded the
 // wait: ConnectTimeout was held back for a person who might be asked about
 // the host key, a question that comes only after the banner. ssh bounds the
