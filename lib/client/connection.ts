@@ -24,11 +24,13 @@ export type Target = Client | ConnectOptions;
 interface Learnt {
   hostKeys: Map<string, Buffer>;
   typed: { password?: string; passphrases?: Map<string, string> };
+  /** A connection of this run got through its login: the next ones are reconnections. */
+  connected: boolean;
 }
 const learnt = new WeakMap<ConnectOptions, Learnt>();
 function learntOf(target: ConnectOptions): Learnt {
   let kept = learnt.get(target);
-  if (kept === undefined) learnt.set(target, (kept = { hostKeys: new Map(), typed: {} }));
+  if (kept === undefined) learnt.set(target, (kept = { hostKeys: new Map(), typed: {}, connected: false }));
   return kept;
 }
 
@@ -140,8 +142,13 @@ export class ChannelOpener {
   }
 
   private connector(): (signal: AbortSignal) => Promise<Ssh2Connection> {
-    const { hostKeys, typed } = learntOf(this.target as ConnectOptions);
-    return (signal) => connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal, hostKeys, typed });
+    const kept = learntOf(this.target as ConnectOptions);
+    const { hostKeys, typed } = kept;
+    return async (signal) => {
+      const conn = await connectSsh2({ log: this.log, ...(this.target as ConnectOptions), signal, hostKeys, typed, reconnection: kept.connected });
+      kept.connected = true;
+      return conn;
+    };
   }
 
   private connection(signal: AbortSignal): Promise<Ssh2Connection> {

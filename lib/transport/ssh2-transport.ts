@@ -69,8 +69,13 @@ export interface Ssh2Connection {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
-/** Connects and authenticates, or rejects with a ScpipeError. */
-export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal; hostKeys?: Map<string, Buffer>; typed?: { password?: string; passphrases?: Map<string, string> } }): Promise<Ssh2Connection> {
+/**
+ * Connects and authenticates, or rejects with a ScpipeError.
+ * `reconnection`: another connection of the same run got through its login (a
+ * retry's): no one is asked in its key exchange, so without ConnectTimeout it
+ * is bounded all the same (30 s), not waited for as long as a hung server stays hung.
+ */
+export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal; hostKeys?: Map<string, Buffer>; typed?: { password?: string; passphrases?: Map<string, string> }; reconnection?: boolean }): Promise<Ssh2Connection> {
   const host = await resolveHost(opts.host, opts);
   // LogLevel VERBOSE or DEBUG*: the connection log without -v, as ssh shows its own.
   const log = opts.log ?? (/^(VERBOSE|DEBUG\d?)$/.test(host.logLevel ?? '') ? (line: string) => void process.stderr.write(`debug1: ${line}\n`) : undefined);
@@ -174,13 +179,14 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     // (ssh_config(5)), counted from the connection made (a ProxyJump's own
     // set-up is not charged to it); the longer ready timeout bounds the
     // authentication. Not while a person may be asked about the host key.
+    const kexBound = host.connectTimeoutMs ?? (opts.reconnection ? DEFAULT_CONNECT_TIMEOUT_MS : undefined);
     const timedOut = (): void =>
-      finish(new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH handshake (ConnectTimeout ${host.connectTimeoutMs! / 1000} s)`, { host: host.hostname }));
-    const kexTimer = host.connectTimeoutMs !== undefined && !interactive ? setTimeout(timedOut, host.connectTimeoutMs) : undefined;
+      finish(new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH handshake (ConnectTimeout ${kexBound! / 1000} s${host.connectTimeoutMs === undefined ? ', the default for a reconnection' : ''})`, { host: host.hostname }));
+    const kexTimer = kexBound !== undefined && (!interactive || opts.reconnection) ? setTimeout(timedOut, kexBound) : undefined;
     // The banner comes before any question, so it is bounded whoever may be
     // asked: a server that accepts and never speaks (a stopped sshd) hung
     // every run without BatchMode, a cron job's too.
-    const bannerTimer = host.connectTimeoutMs !== undefined && interactive ? setTimeout(timedOut, host.connectTimeoutMs) : undefined;
+    const bannerTimer = host.connectTimeoutMs !== undefined && interactive && !opts.reconnection ? setTimeout(timedOut, host.connectTimeoutMs) : undefined;
     const bannerCame = (): void => clearTimeout(bannerTimer);
     client.once('handshake', () => clearTimeout(kexTimer));
     client.once('greeting', bannerCame).once('handshake', bannerCame);

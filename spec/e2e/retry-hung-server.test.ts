@@ -1,0 +1,48 @@
+// A server that hangs (its sshd stopped: a host in swap death) is found by the
+// keepalives; the retry then connects to a listener whose kernel accepts the
+// TCP connection but which never sends its banner. Without ConnectTimeout
+// and without BatchMode, that reconnection was waited for as long as the
+// server stayed hung, with "retry 1 of 1 in 1 s" the last word for hours.
+// No one is asked in a reconnection's key exchange, so it is bounded (30 s).
+import { execFile } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { waitFor } from '../helpers/async';
+import { remote, startCli } from '../helpers/cli';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+
+const sshd = sshdPerSuite();
+
+async function listenerPids(): Promise<number[]> {
+  const { stdout } = await promisify(execFile)('pgrep', ['-f', `${sshd.dir}/sshd_config`]).catch(() => ({ stdout: '' }));
+  return stdout.split('\n').filter(Boolean).map(Number);
+}
+
+it('without ConnectTimeout or BatchMode, the retry\'s reconnection to a hung sshd ends after 30 s, saying so', async () => {
+  await sshd.setRsshAllowed(['scp', 'sftp']);
+  const dir = await userDir(sshd.rssh, 'retry-hung');
+  const input = new Readable({ read() {} });
+  input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+  const flags = ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', 'none',
+    '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
+  const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
+  const stopped: number[] = [];
+  try {
+    await waitFor(async () => {
+      const temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
+      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
+    }, 'the first bytes stored', 20_000);
+    stopped.push(...(await listenerPids()), ...(await sshd.connectionPids()));
+    expect(stopped.length).toBeGreaterThan(1);
+    for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+    const r = await run.done;
+    expect(r.stderr).toContain('1 retry failed too, the last: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (ConnectTimeout 30 s, the default for a reconnection)');
+    expect(r.status).toBe(1);
+  } finally {
+    for (const pid of stopped) process.kill(pid, 'SIGCONT');
+    input.destroy();
+  }
+}, 120_000);
