@@ -54,6 +54,9 @@ describe('manifest', () => {
     ['a part missing', (t: string) => t.replace(`${hex('b')}  db.zst.000000\n`, ''), /\(line 8\) has "# part db\.zst\.000001" where the sum line of db\.zst\.000000 belongs \(its "# part" line is line 7\)$/],
     ['a part and its size missing', (t: string) => t.replace(`# part db.zst.000000 3\n${hex('b')}  db.zst.000000\n`, ''), /\(line 7\) has "# part db\.zst\.000001" where "# part db\.zst\.000000" belongs$/],
     ['a wrong count', (t: string) => t.replace('# parts 2', '# parts 3'), /lists 2 parts, not 3/],
+    // Without the stream's sum, get would fetch every part and only then fail.
+    ['no "# sha256" line', (t: string) => t.replace(`# sha256 ${hex('a')}\n`, ''), /has no valid "# sha256" line$/],
+    ['a "# sha256" line that is no SHA-256 (a note, then)', (t: string) => t.replace(`# sha256 ${hex('a')}`, '# sha256 abc'), /has no valid "# sha256" line$/],
     ['a wrong total', (t: string) => t.replace('# size 5', '# size 6'), /5 bytes in all, not 6/],
     ['another version', (t: string) => t.replace('# scpipe parts 1', '# scpipe parts 0'), /is not an scpipe parts manifest of version 1$/],
     ['a bad line', (t: string) => t.replace(`${hex('c')}  `, 'zz  '), /bad line/],
