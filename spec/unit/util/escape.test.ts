@@ -1,4 +1,4 @@
-import { escapeForTerminal } from '../../../lib/util/escape';
+import { MAX_PEER_TEXT, escapeBytes, escapeForTerminal, peerText } from '../../../lib/util/escape';
 
 const hex = (cp: number): string => `\\x${cp.toString(16).padStart(2, '0')}`;
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -91,5 +91,32 @@ describe('escapeForTerminal: long lines', () => {
   it('keeps a long printable line as it is', () => {
     const line = 'é'.repeat(1 << 20);
     expect(escapeForTerminal(line)).toBe(line);
+  });
+});
+
+// A name that is not UTF-8 (a remote file made by a Latin-1 system) is shown byte by byte.
+describe('escapeBytes', () => {
+  it('keeps printable ASCII, and writes every other byte and the backslash as \\xNN', () => {
+    const every = Buffer.from(range(0x00, 0xff));
+    const out = escapeBytes(every);
+    expect(out).not.toMatch(CONTROL);
+    for (const b of range(0x00, 0xff)) {
+      const printable = b >= 0x20 && b < 0x7f && b !== 0x5c;
+      expect(escapeBytes(Buffer.from([0x61, b, 0x62]))).toBe(`a${printable ? String.fromCharCode(b) : hex(b)}b`);
+    }
+  });
+});
+
+// A server's free text (a DISCONNECT's reason) is cut to 400 characters as ssh's %.400s.
+describe('peerText', () => {
+  it('keeps a text of exactly the limit whole, and cuts one character more, marking the cut', () => {
+    const limit = 'y'.repeat(MAX_PEER_TEXT);
+    expect(peerText(limit)).toBe(limit);
+    expect(peerText(`${limit}z`)).toBe(`${limit}…`);
+    expect(peerText('\x1b[2Jab', 5)).toBe('\\x1b[2Ja…');
+  });
+
+  it('counts characters, not UTF-16 units: an emoji at the cut is not split into a lone surrogate', () => {
+    expect(peerText('ab😀c', 3)).toBe('ab😀…');
   });
 });
