@@ -106,9 +106,12 @@ describe('startServer', () => {
     const silent = new Socket();
     const closed = new Promise<void>((resolve) => silent.once('close', () => resolve()));
     silent.on('error', () => undefined);
-    silent.resume(); // reads, so that it sees the server's end
+    // The server's version line shows it was accepted and handed to ssh2 (a
+    // fixed wait let close() come first on a loaded machine, proving nothing).
+    const greeted = new Promise<string>((resolve) => silent.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
     await new Promise<void>((resolve) => silent.connect(running.address.port, '127.0.0.1', resolve));
-    await new Promise((r) => setTimeout(r, 100)); // accepted and handed to ssh2
+    expect(await greeted).toMatch(/^SSH-2\.0-/);
+    silent.resume(); // reads on, so that it sees the server's end
     const started = Date.now();
     await running.close();
     await closed;
