@@ -20,8 +20,9 @@ export DEBIAN_FRONTEND=noninteractive
 # for the terminal tests; util-linux: setsid(1) (no terminal) and setpriv(1)
 # (a test run as an ordinary account); curl: a libssh2 client of `scpipe serve`;
 # fusefat, dosfstools: a FAT image mounted without the kernel's vfat module
-# (get-vfat.test.ts, which also needs /dev/fuse).
-PACKAGES=(openssh-server openssh-client gcc libc6-dev python3 bsdutils util-linux curl fusefat dosfstools)
+# (get-vfat.test.ts, which also needs /dev/fuse); e2fsprogs: mkfs.ext4 and chattr
+# for an append-only ext4 on a loop device (sftp-faults, get-cp).
+PACKAGES=(openssh-server openssh-client gcc libc6-dev python3 bsdutils util-linux curl fusefat dosfstools e2fsprogs)
 
 # Only hit the network when something is actually missing.
 missing=()

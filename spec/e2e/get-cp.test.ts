@@ -3,11 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { requireLoopExt4 } from '../helpers/loop-ext4';
 import { CLI, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
 import { waitFor, waitForSteady } from '../helpers/async';
@@ -272,9 +272,9 @@ describe('scpipe get', () => {
 // system gone read-only after an error; here an append-only directory on a
 // full ext4, where files are made but never removed) holds what came: it is
 // named. User sees the write error, then where the partial file is, exit 1.
-const canLoopExt4 = existsSync('/dev/loop-control') && ['/sbin/mkfs.ext4', '/usr/sbin/mkfs.ext4'].some(existsSync) && ['/usr/bin/chattr', '/bin/chattr'].some(existsSync);
-(canLoopExt4 ? describe : describe.skip)('a local temporary file that cannot be removed', () => {
+describe('a local temporary file that cannot be removed', () => {
   it.each([['-O'], ['-s']])('get --output names it after the write error (%s)', async (protocol) => {
+    requireLoopExt4();
     const source = join(await userDir(sshd.user, 'stuck-temp'), 'big.bin');
     await writeFile(source, Buffer.alloc(16 << 20));
     await chmod(source, 0o644);

@@ -3,12 +3,12 @@
 // and back down byte-exact.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { requireLoopExt4 } from '../helpers/loop-ext4';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 
 const sshd = sshdPerSuite();
@@ -115,9 +115,9 @@ describe('a read-only or inode-less remote file system over SFTP', () => {
 // system gone read-only after an error; here an append-only directory, where
 // files are made but never removed, on a full ext4) holds the partial upload:
 // it is named, as for a lost connection. Exit 1.
-const canLoopExt4 = existsSync('/dev/loop-control') && ['/sbin/mkfs.ext4', '/usr/sbin/mkfs.ext4'].some(existsSync) && ['/usr/bin/chattr', '/bin/chattr'].some(existsSync);
-(canLoopExt4 ? describe : describe.skip)('a temporary file the remote cannot remove', () => {
+describe('a temporary file the remote cannot remove', () => {
   it('put and cp name it after the failure', async () => {
+    requireLoopExt4();
     const dir = await userDir(sshd.sftp, 'append-only');
     const image = join(await mkdtemp(join(tmpdir(), 'scpipe-test-ext4-')), 'fs.img');
     execFileSync('truncate', ['-s', '8M', image]);
