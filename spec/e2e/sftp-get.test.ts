@@ -1,7 +1,7 @@
 // `scpipe get` over SFTP end to end, through the sftp-only jail and the
 // rssh-like account, against OpenSSH's sftp-server.
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, readdir, writeFile, chown } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -71,8 +71,16 @@ describe.each([
   });
 
   it('a directory: exit 1', async () => {
+    await mkdir(join(dir, 'adir'));
+    await chown(join(dir, 'adir'), account().uid, account().gid);
+    const r = await runCli(get(account(), `${rdir}/adir`));
+    expect({ status: r.status, stderr: r.stderr, stdout: r.stdout.length }).toEqual({ status: 1, stderr: `scpipe: ${rdir}/adir: is a directory\n`, stdout: 0 });
+  });
+
+  // This was the directory test, and passed on this usage error: no request went out.
+  it('a path ending in "..": usage error, exit 2, nothing asked of the server', async () => {
     const r = await runCli(get(account(), `${rdir}/x/..`));
-    expect(r.status).not.toBe(0);
+    expect({ status: r.status, stderr: r.stderr, stdout: r.stdout.length }).toEqual({ status: 2, stderr: `scpipe: "${rdir}/x/.." does not name a file\n`, stdout: 0 });
   });
 
   it('permission denied: exit 1 with the server\'s message', async () => {
