@@ -23,4 +23,5 @@ it('agrees on chacha20-poly1305 as ssh does, unless Ciphers says otherwise', asy
   expect(r.stderr).toMatch(new RegExp(`kex [^\\n]*, cipher ${expected},`));
   const asked = await runCli(['put', ...sshFlags(sshd, sshd.rssh), '-v', '-o', 'Ciphers=aes256-ctr,chacha20-poly1305@openssh.com', remote(sshd, sshd.rssh, `${dir}/b`)], { stdin: 'b' });
   expect(asked.stderr).toMatch(/kex [^\n]*, cipher aes256-ctr,/);
+  expect(asked.status).toBe(0);
 });

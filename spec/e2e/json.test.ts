@@ -38,6 +38,7 @@ describe('--json', () => {
     expect(parse(r.stdout.toString())).toMatchObject({ ok: true, bytes: 12, parts: 3, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     // Restored: the parts it came from (before, 0, as for a plain file).
     const got = await runCli(['get', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/set`)]);
+    expect(got.status).toBe(0);
     expect(got.stdout.toString()).toBe('twelve bytes');
     expect(parse(got.stderr)).toMatchObject({ command: 'get', ok: true, bytes: 12, parts: 3 });
   });

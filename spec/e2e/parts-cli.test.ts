@@ -299,11 +299,12 @@ describe('scpipe put --part-size', () => {
     expect(readdirSync(dir)).toContain('ns.sha256');
     // Before any part went: the earlier set stays whole.
     const early = await runCli(['put', ...flags(), '--part-size', '4M', at(`${dir}/fresh`), '--', 'sh', '-c', 'exit 3']);
-    expect(early.stderr).toMatch(/the parts set fresh is incomplete \(no manifest fresh\.sha256\)/);
+    expect(early).toMatchObject({ status: 1, stderr: expect.stringMatching(/the parts set fresh is incomplete \(no manifest fresh\.sha256\)/) });
     expect((await runCli(['put', ...flags(), '--part-size', '4M', at(`${dir}/fresh`)], { stdin: old })).status).toBe(0);
     const kept = await runCli(['put', ...flags(), '--part-size', '4M', at(`${dir}/fresh`), '--', 'sh', '-c', 'exit 3']);
     expect(kept).toMatchObject({ status: 1, stderr: expect.stringMatching(/; the parts set fresh was not stored; the earlier set of that name \(fresh\.sha256\) is as it was\n$/) });
     const back = await runCli(['get', ...flags(), at(`${dir}/fresh`)]);
+    expect(back.status).toBe(0);
     expect(back.stdout.equals(old)).toBe(true);
   });
 
