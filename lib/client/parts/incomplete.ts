@@ -37,8 +37,10 @@ export function incomplete(
     : begun
       ? `the parts set ${shown} is incomplete, and the earlier set of that name is spoilt: its manifest ${shown}.sha256 is still there, but parts of it were written over (${left}); give each run a name of its own, or use --no-clobber`
       : `the parts set ${shown} was not stored; the earlier set of that name (${shown}.sha256) is as it was`;
+  // Without its code: spread in, the cause's own `code` overrode the one worked out above.
+  const { code: _code, ...fields } = cause;
   return new ScpipeError(code, `${cause.message}; ${what}`, {
-    ...cause,
+    ...fields,
     cause,
     remoteMessage: cause.remoteMessage,
   });
