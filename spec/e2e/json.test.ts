@@ -8,6 +8,7 @@ import { CLI, endlessInput, remote, runCli, shellQuote, sshFlags, startCli } fro
 import { expectSchema } from '../helpers/json-schema';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 let dir: string;
@@ -110,13 +111,10 @@ describe('--json', () => {
 
   it('a signal: ERR_ABORTED, exit status 143', async () => {
     const run = startCli(['put', '--json', '--size', '1000000000000', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/endless`)], { stdin: endlessInput() });
-    // Wait until bytes are flowing (the remote file grows), then stop it.
+    // Wait until bytes are flowing (the remote file grows), then stop it: a
+    // wait that ran out went on, and proved the signal during the login.
     const path = join(dir, 'endless');
-    for (let i = 0; i < 200; i++) {
-      const size = await stat(path).then((st) => st.size, () => 0);
-      if (size > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(async () => (await stat(path).then((st) => st.size, () => 0)) > 0, 'bytes in the remote file', 60_000);
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r.status).toBe(143);
