@@ -68,6 +68,8 @@ describe('parseRecord: accepted like OpenSSH', () => {
     // OpenSSH acks this line but sets no times: the sink asks timesInRange().
     expect(timesInRange(huge)).toBe(false);
     expect(timesInRange({ ...huge, mtime: INT64_MAX })).toBe(true);
+    // Either time out of range: a huge atime with a sane mtime is no better.
+    expect(timesInRange({ ...huge, mtime: 1n, atime: INT64_MAX + 1n })).toBe(false);
   });
 });
 
