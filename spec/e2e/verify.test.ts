@@ -36,9 +36,16 @@ describe.each([
     expect(r.stderr).toMatch(said);
     expect(r.stderr.split('\n').filter((l) => !l.startsWith('scpipe: ') || /error|fail|cannot/i.test(l))).toEqual(['']);
     expect(r.status).toBe(0);
-    if (extra[0] === '--part-size') return;
-    expect((await readFile(join(dir, 'v.bin'))).equals(data)).toBe(true);
-    expect(await readdir(dir)).toEqual(['v.bin']);
+    if (extra[0] === '--part-size') {
+      // Five parts of 1 MiB (the last 3 bytes over 4 MiB) and the manifest, nothing else; the parts are the stream.
+      const parts = ['v.bin.000000', 'v.bin.000001', 'v.bin.000002', 'v.bin.000003', 'v.bin.000004'];
+      expect((await readdir(dir)).sort()).toEqual([...parts, 'v.bin.sha256']);
+      expect(Buffer.concat(await Promise.all(parts.map((p) => readFile(join(dir, p))))).equals(data)).toBe(true);
+      expect(await readFile(join(dir, 'v.bin.sha256'), 'utf8')).toContain(`# sha256 ${sha(data)}\n`);
+    } else {
+      expect((await readFile(join(dir, 'v.bin'))).equals(data)).toBe(true);
+      expect(await readdir(dir)).toEqual(['v.bin']);
+    }
   });
 });
 
