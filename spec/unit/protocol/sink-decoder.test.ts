@@ -279,3 +279,36 @@ describe('SinkDecoder: hostile sources', () => {
     expect(decode([Buffer.from('\x01scp: \x1b]0;pwned\x07\n')]).log).toEqual([warning('scp: \x1b]0;pwned\x07')]);
   });
 });
+
+// A source that ends a file's body with EOF instead of its status byte
+// (libssh2): taken as \0 only right after a whole body, never over a reply
+// line the source had begun: a cut "\1scp: f: read error" is no success.
+describe('SinkDecoder.endWithoutStatus', () => {
+  const afterBody = (body: string, size = 3n): SinkDecoder => {
+    const d = new SinkDecoder();
+    d.push(Buffer.concat([encodeFile(0o644, size, 'f'), Buffer.from(body)]));
+    expect(d.next()).toMatchObject({ kind: 'record', record: { type: 'C' } });
+    d.beginData(size);
+    expect(d.next()).toMatchObject({ kind: 'data' });
+    return d;
+  };
+
+  it('takes EOF right after the whole body as \\0, back at a record boundary', () => {
+    const d = afterBody('abc');
+    expect(d.endWithoutStatus()).toBe(true);
+    expect(d.atBoundary()).toBe(true);
+  });
+
+  it('not when a \\1 line had begun', () => {
+    const d = afterBody('abc\x01scp: f: read err');
+    expect(d.next()).toBeUndefined();
+    expect(d.endWithoutStatus()).toBe(false);
+    expect(d.state).toBe('status');
+  });
+
+  it('not in the middle of the body', () => {
+    const d = afterBody('ab', 3n);
+    expect(d.endWithoutStatus()).toBe(false);
+    expect(d.state).toBe('data');
+  });
+});
