@@ -272,6 +272,9 @@ describe('SinkDecoder: hostile sources', () => {
     const message = `scp: /${'d'.repeat(4100)}: File name too long`;
     expect(decode([Buffer.from(`\x01${message}\n`)]).log).toEqual([warning(message)]);
     expect(decode([Buffer.from(`C0644 1 f\nx\x01${message}\n`)]).log.at(-1)).toEqual({ status: { kind: 'warning', message } });
+    // A \2 (scp's fatal error) as well: its reason is what the user must see.
+    expect(decode([Buffer.from(`\x02${message}\n`)]).log).toEqual([{ record: { type: 'fatal', message } }]);
+    expect(decode([Buffer.from(`C0644 1 f\nx\x02${message}\n`)]).log.at(-1)).toEqual({ status: { kind: 'fatal', message } });
     fails(`\x02${'e'.repeat(MAX_LINE_BYTES * 8)}\n`, 'ERR_PROTOCOL', 'protocol error: header line too long');
   });
 
