@@ -97,6 +97,27 @@ describe('PipelinedWriter', () => {
     expect(w.ledger.resumePoint).toBe(12);
   });
 
+  // A resume truncates the file and sends again: for a full disk or a refused
+  // write that is a loop, and the server's reason would be lost.
+  it('a failed write that is no lost session fails the upload even with recover(): no truncation, nothing sent again', async () => {
+    const s = new FakeSession();
+    let recoveries = 0;
+    const w = new PipelinedWriter([{ session: s.asSession(), handle }], {
+      path: 'f',
+      pieceSize: 4,
+      maxHeld: 100,
+      recover: async () => {
+        recoveries++;
+        return [{ session: new FakeSession().asSession(), handle }];
+      },
+    });
+    await w.write(Buffer.alloc(8));
+    const flushed = w.flush();
+    s.writes[1]!.fail(new ScpipeError('ERR_NO_SPACE', 'f: write: no space left on the remote file system'));
+    await expect(flushed).rejects.toMatchObject({ code: 'ERR_NO_SPACE' });
+    expect(recoveries).toBe(0);
+  });
+
   it('gives up when recover() throws', async () => {
     const s = new FakeSession();
     const w = new PipelinedWriter([{ session: s.asSession(), handle }], {
