@@ -315,3 +315,22 @@ describe('SinkDecoder.endWithoutStatus', () => {
     expect(d.state).toBe('data');
   });
 });
+
+describe('SinkDecoder after a protocol violation', () => {
+  it('stays failed: the next call throws the same error, and does not read on to the next record', () => {
+    const d = new SinkDecoder();
+    d.push(Buffer.from('E\nQbad\nE\n'));
+    expect(d.next()).toEqual({ kind: 'record', record: { type: 'E' } });
+    const thrown = (): unknown => {
+      try {
+        d.next();
+      } catch (err) {
+        return err;
+      }
+      return 'no error';
+    };
+    const first = thrown();
+    expect(first).toMatchObject({ code: 'ERR_PROTOCOL', message: 'protocol error: expected control record' });
+    expect(thrown()).toBe(first);
+  });
+});
