@@ -94,6 +94,28 @@ describe('ScpSink (docs/protocol.md §4.2) over recorded scp -f transcripts', ()
     expect(result).toMatchObject({ code: 'ERR_LOST_CONNECTION', message: expect.stringMatching(new RegExp(`^connection lost in the middle of a ${where}\\b`)) });
   });
 
+  // What follows a body decides whether the file is kept: only \0 is a file
+  // sent whole. A \1 (the source could not read it all) is a failed file,
+  // stray text or a lost connection a failed copy; neither is kept as good.
+  it('a \\1 after the body: the file is finished as failed, and the copy fails with the source\'s message', async () => {
+    const { result, log } = await runSink([Buffer.from('C0644 2 foo\nab\x01scp: foo: Input/output error\n')], false);
+    expect(log).toEqual(['open foo 2 644', `done foo false ${createHash('sha256').update('ab').digest('hex').slice(0, 8)}`]);
+    expect(result).toMatchObject({ message: expect.stringContaining('foo: Input/output error') });
+    expect((result as { code?: unknown }).code).not.toBe(0);
+  });
+
+  it('stray text after the body: the file is aborted, not finished', async () => {
+    const { result, log } = await runSink([Buffer.from('C0644 2 foo\nabnot a status\n')], false);
+    expect(log).toEqual(['open foo 2 644', 'abort foo']);
+    expect(result).toBeInstanceOf(Error);
+  });
+
+  it('a connection lost in the body: the file is aborted', async () => {
+    const { result, log } = await runSink([Buffer.from('C0644 5 foo\nab')], false);
+    expect(log).toEqual(['open foo 5 644', 'abort foo']);
+    expect(result).toMatchObject({ code: 'ERR_LOST_CONNECTION' });
+  });
+
   it('sends \\1 and fails on a directory without -r', async () => {
     const { result, sent } = await runSink([Buffer.from('D0755 0 d\nE\n')], false);
     expect(result).toMatchObject({ code: 'ERR_PROTOCOL' });
