@@ -31,6 +31,11 @@ describe('incomplete', () => {
     expect({ code: err.code, message: err.message }).toEqual({ code: 'ERR_AUTH', message: 'Permission denied (publickey); nothing was stored' });
   });
 
+  it('refused at the login of a retry: not "nothing was stored" (a session was had before), the set is said incomplete', () => {
+    const err = incomplete(new ScpipeError('ERR_AUTH', 'Permission denied (publickey)'), 'db', { reports: [], cutShort: [], replacing: false }, true);
+    expect(err.message).toBe('Permission denied (publickey); the parts set db is incomplete (no manifest db.sha256): no part confirmed');
+  });
+
   it('a connection that cannot be made again after a retry is a lost connection (exit 1), not a failed first connect (255)', () => {
     const err = incomplete(new ScpipeError('ERR_CONNECT', 'Connection refused'), 'db', { reports: sparse(0), cutShort: [], replacing: false }, true);
     expect(err.code).toBe('ERR_LOST_CONNECTION');
