@@ -35,10 +35,10 @@ function recorder(opts: { refuse?: string; slow?: boolean } = {}): { handler: Si
   return { handler, log };
 }
 
-async function runSink(chunks: Buffer[], recursive: boolean, opts: { refuse?: string; slow?: boolean } = {}) {
+async function runSink(chunks: Buffer[], recursive: boolean, opts: { refuse?: string; slow?: boolean; maxTopLevel?: number } = {}) {
   const peer = fakePeer({ chunks, closeEarly: true });
   const { handler, log } = recorder(opts);
-  const sink = new ScpSink(peer.channel, handler, { recursive });
+  const sink = new ScpSink(peer.channel, handler, { recursive, maxTopLevel: opts.maxTopLevel });
   const result = await sink.run().catch((e: unknown) => e);
   // Let the peer take in what the sink wrote before it returned.
   for (let i = 0; i < 1000 && (peer.channel.stdin.writableLength > 0 || i < 3); i++) await new Promise((r) => setImmediate(r));
@@ -114,6 +114,17 @@ describe('ScpSink (docs/protocol.md §4.2) over recorded scp -f transcripts', ()
     const { result, log } = await runSink([Buffer.from('C0644 5 foo\nab')], false);
     expect(log).toEqual(['open foo 5 644', 'abort foo']);
     expect(result).toMatchObject({ code: 'ERR_LOST_CONNECTION' });
+  });
+
+  // `get` to stdout asks for one file: a second from the remote is refused (DESIGN.md safety rules).
+  it('with maxTopLevel 1, refuses a second top-level entry, and counts no entry inside a directory', async () => {
+    const two = await runSink([Buffer.from('C0644 1 a\nx\0C0644 1 b\ny\0')], false, { maxTopLevel: 1 });
+    expect(two.result).toMatchObject({ code: 'ERR_UNSAFE_NAME', message: 'refusing "b": the remote sent more entries than were requested' });
+    expect(two.log.filter((l) => l.startsWith('open'))).toEqual(['open a 1 644']);
+    expect(two.sent.toString()).toBe('\0\0\0\x01scp: protocol error: unexpected extra file\n');
+    const tree = await runSink([Buffer.from('D0755 0 d\nC0644 1 a\nx\0C0644 1 b\ny\0E\n')], true, { maxTopLevel: 1 });
+    expect(tree.result).toEqual({ code: 0, signal: null });
+    expect(tree.log.filter((l) => l.startsWith('open'))).toEqual(['open a 1 644', 'open b 1 644']);
   });
 
   it('sends \\1 and fails on a directory without -r', async () => {
