@@ -1,6 +1,7 @@
 // get and cp end to end through the rssh-restricted account, against the
 // real OpenSSH scp on the other side (docs/protocol.md §4.2, §4.3).
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -3,19 +3,20 @@
 import { ScpipeError } from '../../../../lib/errors';
 import { incomplete } from '../../../../lib/client/parts/incomplete';
 import type { PartReport } from '../../../../lib/client/parts/put-parts';
+import { PartLog } from '../../../../lib/client/parts/part-log';
 
 const report = (index: number): PartReport => ({ index, name: `db.00000${index}`, size: 4n, sha256: 'a'.repeat(64), lane: 0, ms: 1, attempts: 1, spooled: 'memory' });
-// Parts confirm out of order: reports is sparse where a part is still missing.
-const sparse = (...indices: number[]): PartReport[] => {
-  const reports: PartReport[] = [];
-  for (const i of indices) reports[i] = report(i);
-  return reports;
+// Parts confirm out of order: the log has gaps where a part is still missing.
+const confirmedOnly = (...indices: number[]): PartLog => {
+  const log = new PartLog('db', 4n);
+  for (const i of indices) log.add(report(i));
+  return log;
 };
 const lost = new ScpipeError('ERR_LOST_CONNECTION', 'connection lost');
 
 describe('incomplete', () => {
   it('names the confirmed parts, as ranges, and those cut short, and keeps the cause', () => {
-    const err = incomplete(lost, 'db', { reports: sparse(0, 1, 2, 4), cutShort: [3, 4], replacing: false }, false);
+    const err = incomplete(lost, 'db', { confirmed: confirmedOnly(0, 1, 2, 4), cutShort: [3, 4], replacing: false }, false);
     expect(err.code).toBe('ERR_LOST_CONNECTION');
     // Part 4 was confirmed on a later try: it is not "cut short".
     expect(err.message).toBe('connection lost; the parts set db is incomplete (no manifest db.sha256): 4 part(s) confirmed remotely: db.000000..db.000002, db.000004; left cut short remotely: db.000003');
@@ -23,42 +24,42 @@ describe('incomplete', () => {
   });
 
   it('says no part was confirmed when none was', () => {
-    expect(incomplete(lost, 'db', { reports: [], cutShort: [], replacing: false }, false).message).toBe('connection lost; the parts set db is incomplete (no manifest db.sha256): no part confirmed');
+    expect(incomplete(lost, 'db', { confirmed: confirmedOnly(), cutShort: [], replacing: false }, false).message).toBe('connection lost; the parts set db is incomplete (no manifest db.sha256): no part confirmed');
   });
 
   it('says nothing was stored, with its own code (exit 255), when no session was had', () => {
-    const err = incomplete(new ScpipeError('ERR_AUTH', 'Permission denied (publickey)'), 'db', { reports: [], cutShort: [], replacing: false }, false);
+    const err = incomplete(new ScpipeError('ERR_AUTH', 'Permission denied (publickey)'), 'db', { confirmed: confirmedOnly(), cutShort: [], replacing: false }, false);
     expect({ code: err.code, message: err.message }).toEqual({ code: 'ERR_AUTH', message: 'Permission denied (publickey); nothing was stored' });
   });
 
   it('refused at the login of a retry: not "nothing was stored" (a session was had before), the set is said incomplete', () => {
-    const err = incomplete(new ScpipeError('ERR_AUTH', 'Permission denied (publickey)'), 'db', { reports: [], cutShort: [], replacing: false }, true);
+    const err = incomplete(new ScpipeError('ERR_AUTH', 'Permission denied (publickey)'), 'db', { confirmed: confirmedOnly(), cutShort: [], replacing: false }, true);
     expect(err.message).toBe('Permission denied (publickey); the parts set db is incomplete (no manifest db.sha256): no part confirmed');
   });
 
   it('a connection that cannot be made again after a retry is a lost connection (exit 1), not a failed first connect (255)', () => {
-    const err = incomplete(new ScpipeError('ERR_CONNECT', 'Connection refused'), 'db', { reports: sparse(0), cutShort: [], replacing: false }, true);
+    const err = incomplete(new ScpipeError('ERR_CONNECT', 'Connection refused'), 'db', { confirmed: confirmedOnly(0), cutShort: [], replacing: false }, true);
     expect(err.code).toBe('ERR_LOST_CONNECTION');
     expect(err.message).toBe('Connection refused; the parts set db is incomplete (no manifest db.sha256): 1 part(s) confirmed remotely: db.000000');
   });
 
   it('over an earlier set: spoilt once a part went, as it was when none did', () => {
-    expect(incomplete(lost, 'db', { reports: sparse(0), cutShort: [], replacing: true }, false).message).toBe(
+    expect(incomplete(lost, 'db', { confirmed: confirmedOnly(0), cutShort: [], replacing: true }, false).message).toBe(
       'connection lost; the parts set db is incomplete, and the earlier set of that name is spoilt: its manifest db.sha256 is still there, but parts of it were written over (1 part(s) confirmed remotely: db.000000); give each run a name of its own, or use --no-clobber',
     );
     // Only cut short, none confirmed: the earlier set's part was still written over.
-    expect(incomplete(lost, 'db', { reports: [], cutShort: [0], replacing: true }, false).message).toMatch(/the earlier set of that name is spoilt/);
-    expect(incomplete(lost, 'db', { reports: [], cutShort: [], replacing: true }, false).message).toBe('connection lost; the parts set db was not stored; the earlier set of that name (db.sha256) is as it was');
+    expect(incomplete(lost, 'db', { confirmed: confirmedOnly(), cutShort: [0], replacing: true }, false).message).toMatch(/the earlier set of that name is spoilt/);
+    expect(incomplete(lost, 'db', { confirmed: confirmedOnly(), cutShort: [], replacing: true }, false).message).toBe('connection lost; the parts set db was not stored; the earlier set of that name (db.sha256) is as it was');
     // Refused at the login, over an earlier set: that set is said to be as it was, not "nothing was stored" alone.
-    expect(incomplete(new ScpipeError('ERR_AUTH', 'denied'), 'db', { reports: [], cutShort: [], replacing: true }, false).message).toMatch(/is as it was$/);
+    expect(incomplete(new ScpipeError('ERR_AUTH', 'denied'), 'db', { confirmed: confirmedOnly(), cutShort: [], replacing: true }, false).message).toMatch(/is as it was$/);
   });
 
   it('escapes the set name', () => {
-    expect(incomplete(lost, 'd\x1b[2Jb', { reports: [], cutShort: [], replacing: false }, false).message).toContain('the parts set d\\x1b[2Jb is incomplete (no manifest d\\x1b[2Jb.sha256)');
+    expect(incomplete(lost, 'd\x1b[2Jb', { confirmed: confirmedOnly(), cutShort: [], replacing: false }, false).message).toContain('the parts set d\\x1b[2Jb is incomplete (no manifest d\\x1b[2Jb.sha256)');
   });
 
   it('a failure that is no ScpipeError is an unexpected one, exit 1', () => {
-    const err = incomplete(new TypeError('x is undefined'), 'db', { reports: [], cutShort: [], replacing: false }, false);
+    const err = incomplete(new TypeError('x is undefined'), 'db', { confirmed: confirmedOnly(), cutShort: [], replacing: false }, false);
     expect({ code: err.code, message: err.message }).toEqual({ code: 'ERR_LOCAL_IO', message: 'unexpected failure: x is undefined; the parts set db is incomplete (no manifest db.sha256): no part confirmed' });
   });
 });
