@@ -13,47 +13,10 @@ import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
 import { modSftpCommand, oneChannelEach, oneDownloadEach, scpOptionsOf, scpOptionsStick } from '../transport/server-quirks';
 import { ConnectionSet } from './connection-set';
+import { isClient, learntOf } from './run-target';
 
 /** An open ssh2 Client, or where to connect (and with which transport). */
 export type Target = Client | ConnectOptions;
-
-// What a target's first connection learnt, for the openers a reconnection
-// makes (reconnect.ts): host keys accepted with no known_hosts line to hold
-// them (host-verifier.ts), and the password and key passphrases typed at its
-// login (auth.ts AuthContext.typed).
-interface Learnt {
-  hostKeys: Map<string, Buffer>;
-  typed: { password?: string; passphrases?: Map<string, string> };
-  /** A connection of this run got through its login: the next ones are reconnections. */
-  connected: boolean;
-}
-const learnt = new WeakMap<ConnectOptions, Learnt>();
-function learntOf(target: ConnectOptions): Learnt {
-  let kept = learnt.get(target);
-  if (kept === undefined) learnt.set(target, (kept = { hostKeys: new Map(), typed: {}, connected: false }));
-  return kept;
-}
-
-// What it learnt is a run's: each public call (put, get, getTo, upload, download)
-// works on its own copy of the caller's options, so a program that reuses one
-// object for many runs is not held to a key, or offered a password, from an
-// earlier one (a server reinstalled meanwhile was refused as "changed").
-const runs = new WeakSet<object>();
-
-/** `target` as one run's own (a copy of connection options; a Client as it is); one already a run's is kept. */
-export function oneRun(target: Target): Target {
-  if (target === null || typeof target !== 'object' || isClient(target) || runs.has(target)) return target;
-  const copy = { ...target };
-  runs.add(copy);
-  return copy;
-}
-
-// Tells a Client from options without loading ssh2 (`instanceof Client` would:
-// the CLI loads it only once it is connecting, ssh2-transport.ts). Options are
-// plain data; a Client has methods.
-function isClient(target: Target): target is Client {
-  return typeof (target as Client).exec === 'function';
-}
 
 /** What a remote command runs: the sink (`scp -t`) or the source (`scp -f`). */
 export type RemoteRole = 'sink' | 'source';

@@ -17,7 +17,8 @@ import { createLocalSinkAt } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
 import { pathError } from '../fs/strerror';
 import { resolveTarget } from '../fs/target';
-import { oneRun, type Target } from './connection';
+import type { Target } from './connection';
+import { oneRun } from './run-target';
 import { copyWithRetries } from './copy-retry';
 import { checkCounts } from './counts';
 import { scpRefusalHint, type Protocol } from './protocol-choice';
@@ -61,7 +62,7 @@ export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
 
 /** Copies local files (and trees with `recursive`) to `remotePath`. */
 export async function upload(target: Target, localPaths: string[], remotePath: string, opts: CopyOptions = {}): Promise<ExitStatus> {
-  target = oneRun(target); // connection.ts: host keys and typed passwords are this call's
+  target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
   throwIfAborted(opts.signal);
   checkCounts(opts);
   if (localPaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
@@ -128,7 +129,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
 
 /** Copies each remote path (a file, or a tree with `recursive`) into `localTarget`. */
 export async function download(target: Target, remotePaths: string[], localTarget: string, opts: CopyOptions = {}): Promise<void> {
-  target = oneRun(target); // connection.ts: host keys and typed passwords are this call's
+  target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
   throwIfAborted(opts.signal);
   checkCounts(opts);
   const left = [...remotePaths];

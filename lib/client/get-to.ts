@@ -14,7 +14,8 @@ import { canReconnect, isConnectionLoss } from './reconnect';
 import { get, type Download, type GetOptions } from './get';
 import { wereRetriesSpent, withRetries } from './retry';
 import { saveDownload } from './save-download';
-import { oneRun, type Target } from './connection';
+import type { Target } from './connection';
+import { oneRun } from './run-target';
 import { SumCheck } from './sum-check';
 
 /** Options of getTo(). */
@@ -33,7 +34,7 @@ export interface GetToOptions extends GetOptions {
  * the download that completed.
  */
 export async function getTo(target: Target, remotePath: string, output: string | NodeJS.WritableStream, opts: GetToOptions = {}): Promise<Download & { sha256?: string }> {
-  target = oneRun(target); // connection.ts: host keys and typed passwords are this call's
+  target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
   let attempt = 0;
   let current: Download | undefined;
   let written = 0;

@@ -12,7 +12,8 @@ import type { FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-ty
 import type { RoleOptions } from '../protocol/source';
 import { escapeForTerminal } from '../util/escape';
 import { BodyStream } from './body-stream';
-import { oneRun, type OpenChannel, type Target } from './connection';
+import type { OpenChannel, Target } from './connection';
+import { oneRun } from './run-target';
 import { Reconnector } from './reconnect';
 import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
 import { getSftp } from './sftp-get';
@@ -85,7 +86,7 @@ export interface Download {
  * once the transfer is verified (and errors otherwise).
  */
 export async function get(target: Target, remotePath: string, opts: GetOptions = {}): Promise<Download> {
-  target = oneRun(target); // connection.ts: host keys and typed passwords are this call's
+  target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
   checkCounts(opts);
   const conn = new Reconnector(target, opts.trace);
   const { opener } = conn.current();

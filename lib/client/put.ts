@@ -8,7 +8,8 @@ import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
 import { DEFAULT_MEMORY_LIMIT, DescriptorInput, spool, type Spool } from '../spool';
 import { escapeForTerminal } from '../util/escape';
-import { oneRun, type OpenChannel, type Target } from './connection';
+import type { OpenChannel, Target } from './connection';
+import { oneRun } from './run-target';
 import { Reconnector, isConnectionLoss } from './reconnect';
 import { DEFAULT_RETRIES, withRetries } from './retry';
 import { checkCounts } from './counts';
@@ -31,7 +32,7 @@ import { describeSpill, fitBuffer, oneChunk, preferCause, sendTo } from './scp-s
  *     await put({ host: 'vault', user: 'backup' }, 'db.dump.zst', stream, { signal });
  */
 export async function put(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
-  target = oneRun(target); // connection.ts: host keys and typed passwords are this call's
+  target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
   try {
     return await putInput(target, remotePath, given, opts);
   } catch (err) {
