@@ -30,6 +30,7 @@ import { closeFd, fstatFd, openFd } from './fd';
 import { pathError } from './strerror';
 import { stripTrailingSlashes } from './target';
 import { InOrderWindow } from '../util/in-order-window';
+import { timesToSend, type TimeRange } from './sent-times';
 
 /** The part of ScpSource that sendLocalPaths() drives (tests pass a recorder). */
 export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'leaveDirectory' | 'reportLocalError'> & {
@@ -45,13 +46,6 @@ export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'lea
   readonly timeRange?: TimeRange;
 };
 
-/** The times a protocol carries: from 1970 to `latest` (seconds), `said` in a message. */
-export interface TimeRange {
-  latest?: bigint;
-  said: string;
-}
-
-const SCP_TIMES: TimeRange = { said: 'scp carries no time before 1970' };
 
 // A file up to this size may overlap others (filesInFlight): its round
 // trips, not its bytes, are its cost. A larger one goes alone, after them.
@@ -272,27 +266,13 @@ class Walker {
     }
   }
 
-  // T record values: whole seconds, as OpenSSH's do_times() sends them. A
-  // time the protocol cannot carry is sent as the nearest one it can, and
-  // reported (exit 1, as GNU cp -p), not wrapped or clamped in silence.
+  // With -p: the times to send (sent-times.ts), what they could not keep reported (exit 1).
   private timesOf(path: string, st: BigIntStats): Times | undefined {
     if (!this.opts.preserve) return undefined;
-    const second = 1_000_000_000n;
-    const range = this.source.timeRange ?? SCP_TIMES;
-    const fit = (t: bigint): bigint => (t < 0n ? 0n : range.latest !== undefined && t > range.latest ? range.latest : t);
-    const times = { mtime: st.mtimeNs / second, atime: st.atimeNs / second };
-    const kept = { mtime: fit(times.mtime), atime: fit(times.atime) };
-    if (kept.mtime !== times.mtime || kept.atime !== times.atime) {
-      const [which, was, now] = kept.mtime !== times.mtime ? ['modification', times.mtime, kept.mtime] : ['access', times.atime, kept.atime];
-      this.report('ERR_LOCAL_IO', path, `its ${which} time ${isoTime(was)} cannot be kept (${range.said}): stored with ${isoTime(now)}`);
-    }
-    return kept;
+    const { times, lost } = timesToSend(st, this.source.timeRange);
+    if (lost !== undefined) this.report('ERR_LOCAL_IO', path, lost);
+    return times;
   }
-}
-
-// 1960-01-01T00:00:00Z: whole seconds, as a time is sent.
-function isoTime(s: bigint): string {
-  return new Date(Number(s) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 // Destroys a read stream and waits for 'close': fs streams close their fd
