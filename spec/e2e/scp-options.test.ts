@@ -98,19 +98,20 @@ describe('scp options through the CLI', () => {
     expect(k.out).toMatch(/is not known and you have requested strict checking/);
   });
 
-  it('-l 8000: 10 MB take 9 to 12 s (1 MB/s)', async () => {
+  // What a limit promises is a floor on the time (never faster): an upper
+  // bound would time the machine, which a loaded one breaks.
+  it('-l 8000: 10 MB take at least 9 s (1 MB/s)', async () => {
     // --size: streamed as it comes. The send is timed by -v ("sent in X s"): the
     // process's start-up on a loaded 2-core machine is no part of the limit.
     const r = await put(['-l', '8000', '--size', '10000000', '-v'], 'limited', Buffer.alloc(10_000_000), 60_000);
     expect(r.status).toBe(0);
     const sent = Number(/sent in (\d+\.\d+) s/.exec(r.stderr)?.[1]);
     expect(sent).toBeGreaterThanOrEqual(9);
-    expect(sent).toBeLessThanOrEqual(12);
     expect(r.ms / 1000).toBeGreaterThanOrEqual(9);
     expect((await put(['-l', 'fast'], 'bad')).status).toBe(2);
   });
 
-  it('-l 8000 through four parallel parts: one smooth limit for the run, 10 MB in 9 to 12 s', async () => {
+  it('-l 8000 through four parallel parts: one smooth limit for the run, 10 MB in at least 9 s', async () => {
     // Sampled while it runs: the parts written so far, across all four
     // channels, grow at about 1 MB/s in every second-long window (one shared
     // bucket, no bursts); four separate limits would take 2.5 s in all.
@@ -137,15 +138,14 @@ describe('scp options through the CLI', () => {
     const first = samples.find(([, b]) => b > 0)![0];
     const last = samples.find(([, b]) => b >= 10_000_000)![0];
     expect((last - first) / 1000).toBeGreaterThanOrEqual(9 - 0.5); // the samples are 0.25 s apart
-    expect((last - first) / 1000).toBeLessThanOrEqual(12);
-    // Every window of at least a second between 1 MB and 9 MB written: 0.6 to 1.5 MB/s.
+    // Every window of at least a second between 1 MB and 9 MB written: under 1.5 MB/s
+    // (no burst: four limits of their own would be 4 MB/s; a floor would time the machine).
     const flowing = samples.filter(([, b]) => b > 1_000_000 && b < 9_000_000);
     expect(flowing.length).toBeGreaterThan(10);
     for (let i = 0, j = 0; i < flowing.length; i++) {
       while (j < flowing.length && flowing[j]![0] - flowing[i]![0] < 1000) j++;
       if (j === flowing.length) break;
       const rate = (flowing[j]![1] - flowing[i]![1]) / ((flowing[j]![0] - flowing[i]![0]) / 1000);
-      expect(rate).toBeGreaterThan(600_000);
       expect(rate).toBeLessThan(1_500_000);
     }
   });
