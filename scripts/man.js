@@ -89,7 +89,7 @@ const page = [
   '.TP\n.B SSH_AUTH_SOCK',
   esc('the ssh-agent to take keys from (IdentityAgent overrides it)'),
   '.TP\n.B SSH_ASKPASS, SSH_ASKPASS_REQUIRE',
-  esc('as in ssh: the program asked for a passphrase or password where no terminal can ask and DISPLAY is set, or always with SSH_ASKPASS_REQUIRE=force (prefer: when DISPLAY is set; never: not at all); it gets no SCPIPE_PASSWORD'),
+  esc('as in ssh: the program asked for a passphrase or password where no terminal can ask and DISPLAY (or WAYLAND_DISPLAY) is set, or always with SSH_ASKPASS_REQUIRE=force (prefer: before the terminal, where a display is set; never: not at all); it gets no SCPIPE_PASSWORD'),
   '.TP\n.B TMPDIR',
   esc('where spool files go without --spool-dir (else /tmp)'),
   '.TP\n.B HOME',
