@@ -38,7 +38,8 @@ export const COMPLETION_HELP = `scpipe completion
 Print the shell completion script for $SHELL (bash or zsh) on stdout:
   scpipe completion >> ~/.bashrc     (bash)
   scpipe completion >> ~/.zshrc      (zsh)
-It completes commands, options, and the Host names of ~/.ssh/config as alias:
+It completes commands, options, and the Host aliases of ~/.ssh/config as
+targets (vault completes to vault:).
 `;
 
 /** Whether argv is `completion` with -h/--help (before any --). */

@@ -49,6 +49,7 @@ describe('scpipe completion', () => {
       expect(r).toMatchObject({ status: 0, stderr: '' });
       expect(r.stdout).toContain('scpipe completion >> ~/.bashrc');
       expect(r.stdout).not.toContain('_scpipe_yargs_completions');
+      expect(r.stdout).toContain('Host aliases of ~/.ssh/config as\ntargets (vault completes to vault:)');
     }
   });
 
