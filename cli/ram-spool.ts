@@ -29,17 +29,30 @@ export function ramSpoolWarning(spoolDir: string | undefined, parts: boolean | '
   };
 }
 
+/** What a put may spool: one file over SCP (`scp`), or where auto may choose SCP (`auto`); or parts of a set. */
+export type SpoolUse = { protocol: 'scp' | 'auto' } | { partSize: bigint; parallel: number };
+
 /**
  * The default spool directory ($TMPDIR, else /tmp) that cannot take a file
  * (read-only, missing, out of inodes) is said at start, while the stream is
  * still to come: it was found only at the first spill, past --memory, with
  * that much of a producer's output consumed. A warning, not a refusal: a
- * stream that fits in --memory never needs it.
+ * stream that fits in --memory never needs it, nor does SFTP, nor a set
+ * whose parts held at once (parallel + 1) fit in it, which is not warned of.
  */
-export async function unusableSpoolWarning(memory: number): Promise<void> {
+export async function unusableSpoolWarning(memory: number, use: SpoolUse): Promise<void> {
+  let fails: string;
+  if ('partSize' in use) {
+    const held = BigInt(use.parallel + 1);
+    if (held * use.partSize <= BigInt(memory)) return;
+    fails = `a part that finds --memory (${formatBytes(memory)}) full will fail (up to ${held} parts of ${formatBytes(use.partSize)} are held at once)`;
+  } else {
+    const stream = `a stream past --memory (${formatBytes(memory)}) will fail`;
+    fails = use.protocol === 'scp' ? stream : `over SCP (a host without SFTP) ${stream}`;
+  }
   const dir = spoolDirectory(undefined);
   const why = await spoolDirectoryProblem(dir);
   if (why === undefined) return;
   const whence = process.env['TMPDIR'] ? '$TMPDIR' : 'the default';
-  say(`warning: the spool directory ${escapeForTerminal(dir)} (${whence}): ${why}: a stream past --memory (${formatBytes(memory)}) will fail; give --spool-dir`);
+  say(`warning: the spool directory ${escapeForTerminal(dir)} (${whence}): ${why}: ${fails}; give --spool-dir`);
 }

@@ -90,7 +90,7 @@ export async function runPut(
   const { mode, memory, size, partSize } = checked;
   if (partSize !== undefined) {
     const stdin = command ? undefined : openStdin(true);
-    if (args['spool-dir'] === undefined && stdin?.fileSize === undefined) await unusableSpoolWarning(memory);
+    if (args['spool-dir'] === undefined && stdin?.fileSize === undefined) await unusableSpoolWarning(memory, { partSize, parallel: args.parallel ?? DEFAULT_PARALLEL });
     const producer = command && new InputCommand(command);
     try {
       checkPartCount(stdin?.fileSize, partSize, args['part-size']!);
@@ -110,7 +110,8 @@ export async function runPut(
   }
   const piped = command ? undefined : openStdin(size !== undefined);
   // Spooled: over SCP (or where auto may choose it), with neither --size nor a regular file's size.
-  if (args['spool-dir'] === undefined && size === undefined && piped?.fileSize === undefined && protocolOf(args) !== 'sftp') await unusableSpoolWarning(memory);
+  const protocol = protocolOf(args);
+  if (args['spool-dir'] === undefined && size === undefined && piped?.fileSize === undefined && protocol !== 'sftp') await unusableSpoolWarning(memory, { protocol });
   const producer = command && new InputCommand(command);
   const stdin: Omit<StdinInput, 'input'> & { input: PutInput } = producer ? { input: producer.input } : piped!;
   const progress = ProgressLine.wanted(args);

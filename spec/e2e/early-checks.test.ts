@@ -28,8 +28,10 @@ describe('--spool-dir is checked at start', () => {
 
 // $TMPDIR that cannot take a file was found only at the first spill, past
 // --memory, with that much of the producer's output consumed. User sees a
-// warning before anything runs (exit 255 here: the port is closed); a put
-// that never spools (--size, a regular file, SFTP forced) says nothing.
+// warning before anything runs (exit 255 here: the port is closed), saying
+// when it fails: over SCP past --memory, for parts when those held at once
+// do not fit in it. A put that never spools (--size, a regular file, SFTP
+// forced, parts that fit in --memory) says nothing.
 describe('a default spool directory that cannot take files is warned of at start', () => {
   it.each([
     ['missing', (d: string) => join(d, 'nope'), 'No such file or directory'],
@@ -37,13 +39,18 @@ describe('a default spool directory that cannot take files is warned of at start
   ])('%s', async (_what, tmp, why) => {
     await writeFile(join(dir(), 'file'), '');
     const env = { TMPDIR: tmp(dir()) };
-    const warning = `scpipe: warning: the spool directory ${env.TMPDIR} ($TMPDIR): ${why}: a stream past --memory (64 MiB) will fail; give --spool-dir\n`;
-    for (const extra of [[], ['--part-size', '1M']]) {
+    const warning = (fails: string): string => `scpipe: warning: the spool directory ${env.TMPDIR} ($TMPDIR): ${why}: ${fails}; give --spool-dir\n`;
+    const stream = 'a stream past --memory (64 MiB) will fail';
+    for (const [extra, fails] of [
+      [['-O'], stream],
+      [[], `over SCP (a host without SFTP) ${stream}`],
+      [['--part-size', '13M'], 'a part that finds --memory (64 MiB) full will fail (up to 5 parts of 13 MiB are held at once)'],
+    ] as const) {
       const r = await runCli(['put', ...CLOSED, ...extra, '127.0.0.1:x'], { stdin: 'data', env });
       expect(r.status).toBe(255);
-      expect(r.stderr.startsWith(warning)).toBe(true);
+      expect(r.stderr.startsWith(warning(fails))).toBe(true);
     }
-    for (const never of [['--size', '4'], ['-s']]) {
+    for (const never of [['--size', '4'], ['-s'], ['--part-size', '12M'], ['--part-size', '32M', '--parallel', '1']]) {
       const r = await runCli(['put', ...CLOSED, ...never, '127.0.0.1:x'], { stdin: 'data', env });
       expect(r.status).toBe(255);
       expect(r.stderr).not.toContain('warning');
