@@ -4,13 +4,14 @@
 // `scpipe: DEST: message` line as soon as it fails, and the others go on.
 // The exit status is the first failed destination's (0 when all succeeded).
 // The progress line shows every destination (multi-progress.ts).
-import { ScpipeError, abortError, escapeForTerminal, isScpipeError, putMany, type DestinationOutcome, type PutResult, type RemoteSpec } from '../../lib';
+import { DEFAULT_PARALLEL, ScpipeError, abortError, escapeForTerminal, isScpipeError, putMany, type DestinationOutcome, type PutResult, type RemoteSpec } from '../../lib';
 import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordParts, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
-import { ramSpoolWarning } from '../ram-spool';
+import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
+import { protocolOf } from '../protocol-option';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
 import { openStdin, type StdinInput } from '../stdin';
@@ -29,6 +30,12 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   const producer = command && new InputCommand(command);
   // A stream (openStdin(true) never gives a descriptor): the branches are read in this thread.
   const stdin = producer ? { input: producer.input, fileSize: undefined } : (openStdin(true) as StdinInput & { input: Readable });
+  // As for one target, said at start: each SCP target spools its own copy there.
+  if (args['spool-dir'] === undefined && checked.size === undefined && stdin.fileSize === undefined) {
+    const protocol = protocolOf(args);
+    if (checked.partSize !== undefined) await unusableSpoolWarning(checked.memory, { partSize: checked.partSize, parallel: args.parallel ?? DEFAULT_PARALLEL });
+    else if (protocol !== 'sftp') await unusableSpoolWarning(checked.memory, { protocol });
+  }
   const started = performance.now();
   const progress = MultiProgressLine.wanted(args, progressLabels(specs, shown));
   const ramSpool = ramSpoolWarning(args['spool-dir'], checked.partSize !== undefined, () => progress?.done());

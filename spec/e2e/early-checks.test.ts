@@ -50,6 +50,10 @@ describe('a default spool directory that cannot take files is warned of at start
       expect(r.status).toBe(255);
       expect(r.stderr.startsWith(warning(fails))).toBe(true);
     }
+    // Several targets (each SCP one spools its own copy) were not warned of at all.
+    const many = await runCli(['put', ...CLOSED, '-O', '127.0.0.1:x', '127.0.0.1:y'], { stdin: 'data', env });
+    expect(many.status).toBe(255);
+    expect(many.stderr.startsWith(warning(stream))).toBe(true);
     for (const never of [['--size', '4'], ['-s'], ['--part-size', '12M'], ['--part-size', '32M', '--parallel', '1']]) {
       const r = await runCli(['put', ...CLOSED, ...never, '127.0.0.1:x'], { stdin: 'data', env });
       expect(r.status).toBe(255);
