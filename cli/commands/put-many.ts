@@ -19,6 +19,7 @@ import { sayChecksums, writeChecksumLines } from '../checksums';
 import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './put-args';
 import { shadowWarning, staleWarning } from './put-parts';
 import { staleFound, staleKept, staleRemoved } from '../stale-lines';
+import { smallPartsWatch } from '../small-parts';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
 export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[], signal: AbortSignal, log?: (line: string) => void, command?: readonly string[]): Promise<void> {
@@ -39,6 +40,10 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   const started = performance.now();
   const progress = MultiProgressLine.wanted(args, progressLabels(specs, shown));
   const ramSpool = ramSpoolWarning(args['spool-dir'], checked.partSize !== undefined, () => progress?.done());
+  const small = checked.partSize === undefined ? undefined : smallPartsWatch(checked.partSize, args['part-size']!, stdin.fileSize !== undefined, (warning) => {
+    progress?.done();
+    say(warning);
+  });
   const said = new Set<number>();
   // A failure is said when it happens (the others may go on for hours), unless
   // it is one said once at the end: a signal, or the producer failing every target.
@@ -73,7 +78,10 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
           progress?.done();
           sayRetry(`${targetArgs[i]}${'file' in e ? ` (${String(e.file)})` : ''}`, e);
         },
-        onProgress: progress && ((p) => progress.update(i, p)),
+        onProgress: (progress || small) && ((p) => {
+          if (p.parts) small?.(p.parts.produced);
+          progress?.update(i, p);
+        }),
         onSpill: ramSpool,
       }),
       (i, outcome) => {

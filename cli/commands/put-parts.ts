@@ -12,10 +12,13 @@ import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { sayChecksums, writeChecksumFile } from '../checksums';
 import { withPartsSpoolFullHint } from '../spool-full';
+import { smallPartsWatch } from '../small-parts';
 
 /** What runPutParts takes from the command line. */
 export interface PutPartsArgs extends SshArgs, ProtocolArgs {
   partSize: bigint;
+  /** --part-size as typed (`1K`), for messages. */
+  'part-size'?: string;
   parallel?: number;
   retries?: number;
   memory: number;
@@ -49,6 +52,10 @@ export async function runPutParts(
   const progress = ProgressLine.wanted(args);
   const started = performance.now();
   const ramSpool = ramSpoolWarning(args.spoolDir, true, () => progress?.done());
+  const small = smallPartsWatch(args.partSize, args['part-size'] ?? String(args.partSize), sizeKnown, (warning) => {
+    progress?.done();
+    say(warning);
+  });
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, input, {
       ...roleOptions(args, signal, log),
@@ -64,7 +71,10 @@ export async function runPutParts(
       removeStale: Boolean(args['remove-stale']),
       onStaleRemoved: (path) => say(staleRemoved(path)),
       onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
-      onProgress: progress?.update,
+      onProgress: (progress || small) && ((p) => {
+        if (p.parts) small?.(p.parts.produced);
+        progress?.update(p);
+      }),
       onPart: log && ((p) => log(describePart(p))),
       onRetry: (e) => {
         recordRetry();

@@ -68,6 +68,21 @@ describe('scpipe put --part-size', () => {
     expect(r.stderr).not.toContain('MaxListenersExceededWarning');
   });
 
+  // A set holds at most 4194304 parts: 4 GiB at --part-size 1K. From a pipe
+  // that was taken silently and a long stream stopped hours in; now said
+  // once the stream passes 256 parts, and not for a shorter one.
+  it('a pipe in parts under 64K: warned once the stream passes 256 parts, with the most the set may hold', async () => {
+    const data = randomBytes(300);
+    const r = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1', '--parallel', '8', at(`${dir}/tiny.bin`)], { stdin: data, timeoutMs: 60_000 });
+    expect(r).toMatchObject({
+      status: 0,
+      stderr: 'scpipe: warning: --part-size 1: a set holds at most 4194304 parts, so this one stops once the stream passes 4 MiB (exit 1, the parts sent left without a manifest); for a longer stream give a larger --part-size (a 2 TB stream wants parts of a GiB or so)\n',
+    });
+    expect(catParts('tiny.bin').equals(data)).toBe(true);
+    const short = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1', '--parallel', '8', at(`${dir}/tiny2.bin`)], { stdin: data.subarray(0, 256), timeoutMs: 60_000 });
+    expect(short).toMatchObject({ status: 0, stderr: '' });
+  }, 120_000);
+
   // --parallel 10 to 64 (allowed: 1 to 64) holds that many exec requests at
   // once on one connection: stderr holds no Node warning of a "memory leak".
   it('put and get with --parallel 12: no MaxListenersExceededWarning on stderr', async () => {
