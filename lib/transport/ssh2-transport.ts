@@ -23,6 +23,7 @@ import { execChannel } from './ssh2-exec';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal, peerText } from '../util/escape';
 import { guardPreamble, MAX_PRE_BANNER_LINES } from './preamble-guard';
+import { LoginBound } from './login-bound';
 
 /** Where and how to connect: a host alias plus ssh-style options. */
 export interface ConnectOptions extends SshOptions {
@@ -68,12 +69,15 @@ export interface Ssh2Connection {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** The least a login is given, whatever ConnectTimeout says (a slow PAM or LDAP login is no dead server). */
+const MIN_LOGIN_MS = 20_000;
 
 /**
  * Connects and authenticates, or rejects with a ScpipeError.
  * `reconnection`: another connection of the same run got through its login (a
  * retry's): no one is asked in its key exchange, so without ConnectTimeout it
- * is bounded all the same (30 s), not waited for as long as a hung server stays hung.
+ * is bounded all the same (30 s), not waited for as long as a hung server stays hung;
+ * so is its login, but for the time a question waits for the person (login-bound.ts).
  */
 export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal; hostKeys?: Map<string, Buffer>; typed?: { password?: string; passphrases?: Map<string, string> }; reconnection?: boolean }): Promise<Ssh2Connection> {
   const host = await resolveHost(opts.host, opts);
@@ -88,7 +92,11 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   const onFirstConnect = interactive && opts.prompt ? (info: FirstConnectInfo) => askFirstConnect(opts.prompt!, info) : undefined;
   const verifier = createHostVerifier({ host, log, warn, onFirstConnect, address: () => address, earlier: opts.hostKeys });
   const certificates = certificateSupport();
-  const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt: interactive ? opts.prompt : undefined, log, warn, certificates: certificates.ready, typed: opts.typed });
+  // A reconnection's login is bounded even where someone may be asked, the clock stopped while they are (login-bound.ts).
+  let loginExpired = (): void => undefined;
+  const login = opts.reconnection && interactive ? new LoginBound(Math.max(host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, MIN_LOGIN_MS), () => loginExpired()) : undefined;
+  const prompt = interactive && opts.prompt ? (login ? login.prompts(opts.prompt) : opts.prompt) : undefined;
+  const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt, log, warn, certificates: certificates.ready, typed: opts.typed });
   const connectTimeout = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
   const connectHop = async (hop: HopConnectOptions) => {
@@ -113,7 +121,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     keepaliveInterval: host.serverAliveIntervalMs,
     keepaliveCountMax: host.serverAliveCountMax,
     // A person typing a passphrase must not be timed out; otherwise bound the handshake.
-    readyTimeout: interactive ? 0 : Math.max(connectTimeout, 20_000),
+    readyTimeout: interactive ? 0 : Math.max(connectTimeout, MIN_LOGIN_MS),
     debug: log && process.env.SCPIPE_DEBUG_SSH ? (line: string) => log(line) : undefined,
   };
   const algorithms = ssh2Algorithms(host.algorithms);
@@ -142,6 +150,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
       client.off('close', onClose);
       clearTimeout(kexTimer);
       clearTimeout(bannerTimer);
+      login?.stop();
       if (err) {
         // ssh2 may still report the handshake it lost: not to an unhandled 'error'.
         client.on('error', () => undefined);
@@ -189,6 +198,12 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     const bannerTimer = host.connectTimeoutMs !== undefined && interactive && !opts.reconnection ? setTimeout(timedOut, host.connectTimeoutMs) : undefined;
     const bannerCame = (): void => clearTimeout(bannerTimer);
     client.once('handshake', () => clearTimeout(kexTimer));
+    if (login) {
+      const bound = host.connectTimeoutMs === undefined ? ', the default for a reconnection' : login.ms > host.connectTimeoutMs ? `; a login is given ${MIN_LOGIN_MS / 1000} s at least` : '';
+      loginExpired = () =>
+        finish(new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH login: the server finished the key exchange, then did not answer for ${login.ms / 1000} s (ConnectTimeout ${kexBound! / 1000} s${bound})`, { host: host.hostname }));
+      client.once('handshake', () => login.start());
+    }
     client.once('greeting', bannerCame).once('handshake', bannerCame);
     const banner = quiet ? log : (opts.banner ?? log);
     if (banner) showBanners(client, banner);

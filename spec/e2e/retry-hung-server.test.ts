@@ -5,7 +5,8 @@
 // server stayed hung, with "retry 1 of 1 in 1 s" the last word for hours.
 // No one is asked in a reconnection's key exchange, so it is bounded (30 s).
 import { execFile } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -13,6 +14,8 @@ import { waitFor } from '../helpers/async';
 import { remote, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { knownHostsFor } from '../helpers/latency-proxy';
+import { startLoginStallProxy } from '../helpers/login-stall-proxy';
 
 const sshd = sshdPerSuite();
 
@@ -44,5 +47,38 @@ it('without ConnectTimeout or BatchMode, the retry\'s reconnection to a hung ssh
   } finally {
     for (const pid of stopped) process.kill(pid, 'SIGCONT');
     input.destroy();
+  }
+}, 120_000);
+
+// The same after the key exchange: a reconnection whose server never answers
+// the login (its PAM or LDAP hung) had no bound at all without BatchMode, as
+// someone could be asked there. It is bounded as the handshake is, the clock
+// stopped only while a question waits for the person.
+it('without ConnectTimeout or BatchMode, a reconnection whose server never answers the login ends after 30 s, saying so', async () => {
+  await sshd.setRsshAllowed(['scp', 'sftp']);
+  const dir = await userDir(sshd.rssh, 'retry-login');
+  const proxy = await startLoginStallProxy(sshd.port);
+  const local = await mkdtemp(join(tmpdir(), 'scpipe-test-login-stall-'));
+  const input = new Readable({ read() {} });
+  input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+  try {
+    const flags = ['-P', String(proxy.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHostsFor(sshd, proxy.port, join(local, 'known_hosts'))}`,
+      '-o', 'StrictHostKeyChecking=yes', '-F', 'none', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
+    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
+    await waitFor(async () => {
+      const temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
+      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
+    }, 'the first bytes stored', 20_000);
+    proxy.stall();
+    const started = Date.now();
+    const r = await run.done;
+    expect(proxy.stalledLogins()).toBe(1);
+    expect(r.stderr).toContain('1 retry failed too, the last: scpipe-rssh@127.0.0.1: timed out during the SSH login: the server finished the key exchange, then did not answer for 30 s (ConnectTimeout 30 s, the default for a reconnection)');
+    expect(r.status).toBe(1);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  } finally {
+    input.destroy();
+    await proxy.close();
+    await rm(local, { recursive: true, force: true });
   }
 }, 120_000);
