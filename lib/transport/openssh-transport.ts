@@ -22,6 +22,7 @@ import { spawnChannel } from './child-channel';
 import { childEnv } from '../util/child-env';
 import { DEFAULT_SERVER_ALIVE_S } from './resolved-host';
 import { onAbort } from '../util/abort';
+import { execRefused, isExecRefusal } from './exec-refusal';
 
 /** How to reach the host with the system ssh. */
 export interface OpenSshOptions {
@@ -169,6 +170,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     const text = escapeForTerminal(said.replace(/\r\n/g, '\n').trim(), true);
     const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
     if (subsystem && isSubsystemRefusal(last)) return undefined; // logged in: the server said no to the subsystem
+    if (!subsystem && isExecRefusal(last)) return execRefused(command, last!.startsWith('ssh: ') ? last! : `ssh: ${last}`, opts.host, text || undefined);
     const message = last ? (last.startsWith('ssh: ') ? last : `ssh: ${last}`) : `ssh: could not connect to ${escapeForTerminal(opts.host)} (exit status 255)`;
     return new ScpipeError(refusalCode(text, last), message, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
   };

@@ -16,8 +16,8 @@ export interface HostileSshHooks {
   silentSftp?: boolean;
   /** Never answer: a session channel's open, or an exec request on it. */
   ignore?: 'session' | 'exec';
-  /** Fail every exec request (CHANNEL_FAILURE), as an SFTP-only server built on paramiko does. */
-  refuseExec?: boolean;
+  /** Fail every exec request (CHANNEL_FAILURE), as an SFTP-only server built on paramiko does; or those the function picks. */
+  refuseExec?: boolean | ((command: string) => boolean);
   /**
    * Close this many session channels when their exec or subsystem request
    * comes, without answering it, as Dropbear before 2024.86 closes a channel
@@ -62,7 +62,7 @@ export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSs
           return true;
         };
         session.on('exec', (acceptExec, rejectExec, info) => {
-          if (hooks.refuseExec) return rejectExec();
+          if (hooks.refuseExec === true || (typeof hooks.refuseExec === 'function' && hooks.refuseExec(info.command))) return rejectExec();
           return !closeUnstarted() && hooks.ignore !== 'exec' && hooks.onExec?.(acceptExec(), info.command, conn);
         });
         // Without an 'sftp' listener ssh2 hands the subsystem over as a plain channel.
