@@ -1,7 +1,8 @@
 // An ssh-agent client for IdentitiesOnly: it offers only the identity
 // files' own keys, and notes each key it offers (their files are then not
-// asked about).
-import type { BaseAgent, IdentityCallback, OpenSSHAgent, ParsedKey } from 'ssh2';
+// asked about); it signs with RSA SHA-512 where rsa-sha2.ts offered that.
+import type { BaseAgent, IdentityCallback, OpenSSHAgent, ParsedKey, SignCallback, SigningRequestOptions } from 'ssh2';
+import { agentSignOptions } from './rsa-sha2';
 
 // An agent client that offers only the keys in `only` (all when undefined),
 // and notes each key it offers in `offered`.
@@ -16,6 +17,12 @@ export function agentOf(Agent: typeof OpenSSHAgent, sock: string, only: Buffer[]
         offered.push(...kept.map(blob));
         cb(undefined, kept);
       });
+    }
+
+    // An RSA key offered as rsa-sha2-512 is signed so (rsa-sha2.ts), whatever hash ssh2 asked for.
+    override sign(pubKey: ParsedKey | Buffer | string, data: Buffer, options?: SigningRequestOptions | SignCallback, cb?: SignCallback): boolean {
+      if (typeof options === 'function') return super.sign(pubKey, data, options);
+      return super.sign(pubKey, data, agentSignOptions(pubKey, options), cb);
     }
   })(sock);
 }

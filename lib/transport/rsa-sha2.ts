@@ -2,7 +2,11 @@
 // does (its PubkeyAcceptedAlgorithms puts 512 first). ssh2 1.x takes
 // rsa-sha2-256 whenever listed, so a server that accepts only rsa-sha2-512
 // (PubkeyAcceptedAlgorithms rsa-sha2-512,...) refused a key ssh logs in with.
-// Agent keys are left to ssh2 (the agent signs them; its hash is ssh2's choice).
+// An RSA key in ssh-agent likewise: ssh2 asks the agent for the hash of its
+// own choice from inside client.js, so the agent client (agent-filter.ts)
+// turns that request into SSH_AGENT_RSA_SHA2_512 for a key offered here as
+// rsa-sha2-512 (agentSignOptions), as ssh asks it.
+import type { SigningRequestOptions } from 'ssh2';
 
 // The parts of ssh2's Protocol (lib/protocol/Protocol.js, ssh2 1.x) used here.
 interface ProtocolInternals {
@@ -12,6 +16,10 @@ interface ProtocolInternals {
 interface SigningKey {
   isPrivateKey(): boolean;
   sign(data: Buffer, algo?: string): Buffer | Error;
+}
+interface PublicKey {
+  type: string;
+  isPrivateKey(): boolean;
 }
 type Sign = (data: Buffer, done: (signature: Buffer) => void) => void;
 
@@ -28,7 +36,21 @@ export function preferRsaSha512(client: unknown): boolean {
   };
   const original = p.authPK.bind(p);
   p.authPK = (username, key, keyAlgo, cbSign) => {
-    if (keyAlgo !== 'rsa-sha2-256' || !serverSigAlgs.includes('rsa-sha2-512') || !isPrivate(key)) return original(username, key, keyAlgo, cbSign);
+    if (keyAlgo !== 'rsa-sha2-256' || !serverSigAlgs.includes('rsa-sha2-512')) return original(username, key, keyAlgo, cbSign);
+    if (isAgentRsa(key)) {
+      if (typeof cbSign !== 'function') return original(username, key, 'rsa-sha2-512');
+      // ssh2's signer asks the agent at once (AgentContext.sign): for this key, with SHA-512.
+      const sign: Sign = (data, done) => {
+        sha512Asked.add(key);
+        try {
+          (cbSign as Sign)(data, done);
+        } finally {
+          sha512Asked.delete(key);
+        }
+      };
+      return original(username, key, 'rsa-sha2-512', sign);
+    }
+    if (!isPrivate(key)) return original(username, key, keyAlgo, cbSign);
     if (typeof cbSign !== 'function') return original(username, key, 'rsa-sha2-512'); // the query: no signature yet
     const sign: Sign = (data, done) => {
       const signature = key.sign(data, 'sha512');
@@ -43,4 +65,17 @@ export function preferRsaSha512(client: unknown): boolean {
 function isPrivate(key: unknown): key is SigningKey {
   const k = key as Partial<SigningKey> | null;
   return typeof k?.isPrivateKey === 'function' && typeof k.sign === 'function' && k.isPrivateKey();
+}
+
+// Agent keys (ssh2's parsed public keys) being signed for as rsa-sha2-512 right now.
+const sha512Asked = new WeakSet<object>();
+
+/** The agent sign request's options for `pubKey`: SHA-512 where preferRsaSha512 offered it as rsa-sha2-512. */
+export function agentSignOptions(pubKey: unknown, options: SigningRequestOptions | undefined): SigningRequestOptions | undefined {
+  return typeof pubKey === 'object' && pubKey !== null && sha512Asked.has(pubKey) ? { ...options, hash: 'sha512' } : options;
+}
+
+function isAgentRsa(key: unknown): key is PublicKey {
+  const k = key as Partial<PublicKey> | null;
+  return k?.type === 'ssh-rsa' && typeof k.isPrivateKey === 'function' && !k.isPrivateKey();
 }

@@ -1,8 +1,10 @@
 // An RSA key file against a server that accepts only rsa-sha2-512 (a
 // hardened PubkeyAcceptedAlgorithms): ssh signs with rsa-sha2-512 and logs
-// in; so does scpipe (ssh2 alone signed with rsa-sha2-256 and was refused).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+// in; so does scpipe (ssh2 alone signed with rsa-sha2-256 and was refused),
+// with the key in a file or in ssh-agent.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -31,4 +33,26 @@ it('scpipe logs in with it too, signing with rsa-sha2-512', async () => {
   const r = await runCli(['get', ...sshFlags(sshd, sshd.user, ['-o', 'IdentitiesOnly=yes'], rsa), remote(sshd, sshd.user, '/etc/hostname')]);
   expect(r).toMatchObject({ status: 0, stderr: '' });
   expect(sshd.logText()).toMatch(/Accepted publickey for scpipe-user .* RSA SHA256:/);
+});
+
+// ssh asks the agent for an rsa-sha2-512 signature (SSH_AGENT_RSA_SHA2_512);
+// ssh2 asked for rsa-sha2-256 and was refused: 'Permission denied (tried agent,none; …)', exit 255.
+it('scpipe logs in with the RSA key held by ssh-agent too, asking the agent for rsa-sha2-512', async () => {
+  const sock = join(keys, 'agent.sock');
+  const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+    execFileSync('ssh-add', ['-q', rsa], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+    // Only its public half on disk here: the key can come from the agent alone.
+    await mkdir(join(keys, 'pub'));
+    const pub = join(keys, 'pub', 'agent_rsa.pub');
+    await copyFile(`${rsa}.pub`, pub);
+    const accepted = (): number => sshd.logText().match(/Accepted publickey for scpipe-user .* RSA SHA256:/g)?.length ?? 0;
+    const before = accepted();
+    const r = await runCli(['get', ...sshFlags(sshd, sshd.user, ['-o', 'IdentitiesOnly=yes'], pub), remote(sshd, sshd.user, '/etc/hostname')], { env: { SSH_AUTH_SOCK: sock } });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(accepted()).toBe(before + 1);
+  } finally {
+    agent.kill();
+  }
 });
