@@ -94,11 +94,24 @@ const TABLE = Symbol('parts table');
  * through partsOf(), so a set of millions takes no object per part.
  */
 export function manifestOf(head: Omit<Manifest, 'parts'>, table: PartList): Manifest {
-  let parts: PartEntry[] | undefined;
   const manifest = { ...head } as Manifest;
-  Object.defineProperty(manifest, 'parts', { enumerable: true, get: () => (parts ??= Array.from({ length: table.count }, (_, i) => table.at(i))) });
-  Object.defineProperty(manifest, TABLE, { value: table });
+  lazyList(manifest, 'parts', () => Array.from({ length: table.count }, (_, i) => table.at(i)));
+  // Once a caller has the list (and may have edited it, as before it was made lazily), it is the parts.
+  Object.defineProperty(manifest, TABLE, { get: () => (Object.getOwnPropertyDescriptor(manifest, 'parts')?.get ? table : undefined) });
   return manifest;
+}
+
+/**
+ * Gives `object[key]` a list made when first read, which then is a plain
+ * property again, as it was before the list was made lazily: code written
+ * for that may set it, delete it or edit the list, and what it made counts.
+ */
+export function lazyList<T extends object, K extends keyof T>(object: T, key: K, make: () => T[K]): void {
+  const settle = (value: T[K]): T[K] => {
+    Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+    return value;
+  };
+  Object.defineProperty(object, key, { enumerable: true, configurable: true, get: () => settle(make()), set: settle });
 }
 
 /** The parts as ManifestReader keeps them: 32 bytes a part (its SHA-256), the names and sizes following from the index. */

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import type { RetryEvent } from '../retry';
 import { cutParts } from './cutter';
 import { Lanes } from './lanes';
-import { manifestOf, manifestPieces, MANIFEST_VERSION, MAX_PARTS, partsOf, type Manifest } from './manifest';
+import { lazyList, manifestOf, manifestPieces, MANIFEST_VERSION, MAX_PARTS, partsOf, type Manifest } from './manifest';
 import { ManifestRoom } from './manifest-room';
 import { PartLog } from './part-log';
 import { incomplete } from './incomplete';
@@ -256,8 +256,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     ]);
     const staleAfter = stale !== undefined && stale > 0n ? next : undefined;
     const result = { dir, name, bytes: cut.size, sha256: cut.sha256, count: log.length, resends: log.resends, onDisk: log.onDisk, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity, protocol: protocol.now, shadowed, staleAfter } as PartsResult;
-    let list: PartReport[] | undefined;
-    Object.defineProperty(result, 'parts', { enumerable: true, get: () => (list ??= log.list()) });
+    lazyList(result, 'parts', () => log.list());
     return result;
   } catch (err) {
     fail(err);
