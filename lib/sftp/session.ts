@@ -252,6 +252,11 @@ export class SftpSession {
     };
   }
 
+  /** fileSystem()'s free bytes: the call of scpipe before b570fdd, kept for code written for it. */
+  async freeBytes(path: string): Promise<number | undefined> {
+    return (await this.fileSystem(path))?.freeBytes;
+  }
+
   /** The round trip of the cheapest request (the best of `tries` `stat .`), in ms. */
   async roundTripMs(tries = 2): Promise<number> {
     let best = Infinity;
