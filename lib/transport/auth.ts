@@ -13,6 +13,7 @@ import { escapeForTerminal, peerText } from '../util/escape';
 import { identityPublicKey } from './identity-public';
 import { loadIdentity, type IdentityContext } from './identity-file';
 import { agentOf } from './agent-filter';
+import { isLazyKeyAgent } from './lazy-key';
 import type { ResolvedHost } from './ssh-config';
 
 /** Inputs of the auth handler. */
@@ -251,7 +252,9 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     nextAttempt(methodsLeft).then(
       (attempt) => {
         if (attempt) {
-          if (!tried.includes(attempt.type)) tried.push(attempt.type);
+          // A lazy key file is offered as an agent of one key (lazy-key.ts): it is a key file's publickey.
+          const type = attempt.type === 'agent' && isLazyKeyAgent(attempt.agent) ? 'publickey' : attempt.type;
+          if (!tried.includes(type)) tried.push(type);
           log(`authentication: trying ${attempt.type}`);
         }
         next(attempt as AnyAuthMethod);

@@ -7,6 +7,7 @@ import { certificatesFor } from './certificate-files';
 import { identityPublicKey, openSshPublicKey } from './identity-public';
 import { fromPkcs8, isPkcs8 } from './pkcs8-key';
 import { fingerprint } from './known-hosts';
+import { lazyKeyAgent } from './lazy-key';
 import type { ResolvedHost } from './ssh-config';
 
 /** What loading a key needs from the auth handler. */
@@ -70,13 +71,19 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
     if (typed !== undefined) key = parse(typed);
     if (!(key instanceof Error)) log(`key ${file}: the passphrase typed at the first connection`);
     else if (maxTries === 0) return skip(file, 'encrypted, and NumberOfPasswordPrompts is 0'); // ssh asks nothing then
-    for (let i = 0; i < maxTries && key instanceof Error; i++) {
-      const pass = await ctx.ask(`Enter passphrase for key '${file}': `);
-      if (pass === null) return skip(file, 'encrypted, and there is no terminal to ask for its passphrase');
-      if (pass === '') return skip(file, 'encrypted; an empty passphrase skips it'); // as ssh
-      key = parse(pass);
-      if (key instanceof Error) log(`bad passphrase for ${file}`);
-      else ctx.passphrases?.set(file, pass);
+    else {
+      let asked: Promise<ParsedKey | null> | undefined;
+      const unlock = (): Promise<ParsedKey | null> => (asked ??= askPassphrase(ctx, file, parse));
+      // Asked only if the server accepts the key, as ssh does (lazy-key.ts); with a certificate, first.
+      const publicKey = pub && utils.parseKey(pub);
+      if (publicKey && !(publicKey instanceof Error) && !Array.isArray(publicKey) && !(await hasCertificate(ctx, publicKey, file))) {
+        log(`offering public key ${file} ${publicKey.type} ${fingerprint(publicKey.getPublicSSH())} (encrypted: its passphrase is asked if the server accepts it)`);
+        const { BaseAgent } = await import('ssh2');
+        return [{ type: 'agent', username, agent: lazyKeyAgent(BaseAgent, publicKey, unlock) }];
+      }
+      const unlocked = await unlock();
+      if (unlocked === null) return null;
+      key = unlocked;
     }
   }
   if (key instanceof Error || Array.isArray(key)) {
@@ -108,4 +115,32 @@ function tooOpen(st: { uid: number; mode: number }, file: string, warn: (line: s
   const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
   warn(`Permissions ${mode} for '${file}' are too open: a private key must not be accessible by others; this key is ignored (chmod 600 '${file}')`);
   return true;
+}
+
+// Up to NumberOfPasswordPrompts questions for `file`'s passphrase: its key, or
+// null with the reason noted (no answer, an empty one, or only wrong ones).
+async function askPassphrase(ctx: IdentityContext, file: string, parse: (pass?: string) => ParsedKey | ParsedKey[] | Error): Promise<ParsedKey | null> {
+  // Typed meanwhile at another connection of the run (it is asked later now): not asked again.
+  const typed = ctx.passphrases?.get(file);
+  const again = typed === undefined ? undefined : parse(typed);
+  if (again !== undefined && !(again instanceof Error) && !Array.isArray(again)) return again;
+  for (let i = 0; i < ctx.maxTries; i++) {
+    const pass = await ctx.ask!(`Enter passphrase for key '${file}': `);
+    if (pass === null) return ctx.skip(file, 'encrypted, and there is no terminal to ask for its passphrase');
+    if (pass === '') return ctx.skip(file, 'encrypted; an empty passphrase skips it'); // as ssh
+    const key = parse(pass);
+    if (key instanceof Error || Array.isArray(key)) {
+      ctx.log(`bad passphrase for ${file}`);
+      continue;
+    }
+    ctx.passphrases?.set(file, pass);
+    return key;
+  }
+  return ctx.skip(file, 'wrong passphrase');
+}
+
+// Whether a certificate of `key` would be offered (they go first, signed by the key, so it is unlocked first).
+async function hasCertificate(ctx: IdentityContext, key: ParsedKey, file: string): Promise<boolean> {
+  if (!(await ctx.certificates)) return false;
+  return (await certificatesFor(key, [...ctx.host.certificateFiles, `${file}-cert.pub`], () => undefined)).length > 0;
 }

@@ -7,6 +7,9 @@
 // turns that request into SSH_AGENT_RSA_SHA2_512 for a key offered here as
 // rsa-sha2-512 (agentSignOptions), as ssh asks it.
 import type { SigningRequestOptions } from 'ssh2';
+// An encrypted key file (lazy-key.ts) is unlocked when ssh2 asks its one-key
+// agent to sign: then with SHA-512 too.
+import { isLazyKey, signLazyKeyWith } from './lazy-key';
 
 // The parts of ssh2's Protocol (lib/protocol/Protocol.js, ssh2 1.x) used here.
 interface ProtocolInternals {
@@ -37,6 +40,11 @@ export function preferRsaSha512(client: unknown): boolean {
   const original = p.authPK.bind(p);
   p.authPK = (username, key, keyAlgo, cbSign) => {
     if (keyAlgo !== 'rsa-sha2-256' || !serverSigAlgs.includes('rsa-sha2-512')) return original(username, key, keyAlgo, cbSign);
+    if (isLazyKey(key)) {
+      // An encrypted key file, unlocked when ssh2 asks its one-key agent to sign: then with SHA-512.
+      signLazyKeyWith(key as object, 'sha512');
+      return original(username, key, 'rsa-sha2-512', cbSign);
+    }
     if (isAgentRsa(key)) {
       if (typeof cbSign !== 'function') return original(username, key, 'rsa-sha2-512');
       // ssh2's signer asks the agent at once (AgentContext.sign): for this key, with SHA-512.

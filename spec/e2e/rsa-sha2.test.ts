@@ -1,10 +1,10 @@
 // An RSA key file against a server that accepts only rsa-sha2-512 (a
 // hardened PubkeyAcceptedAlgorithms): ssh signs with rsa-sha2-512 and logs
 // in; so does scpipe (ssh2 alone signed with rsa-sha2-256 and was refused),
-// with the key in a file or in ssh-agent.
+// with the key in a file, an encrypted one, or in ssh-agent.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -55,4 +55,18 @@ it('scpipe logs in with the RSA key held by ssh-agent too, asking the agent for 
   } finally {
     agent.kill();
   }
+});
+
+// An encrypted one is offered by its public key and unlocked only once the
+// server accepts it (lazy-key.ts): it still signs with rsa-sha2-512.
+it('an encrypted RSA key file logs in too, its passphrase given by SSH_ASKPASS', async () => {
+  const enc = join(keys, 'id_rsa_enc');
+  execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', 'pass phrase', '-f', enc]);
+  await appendFile(join(sshd.dir, 'authorized_keys', sshd.user.name), await readFile(`${enc}.pub`));
+  const askpass = join(keys, 'askpass');
+  await writeFile(askpass, "#!/bin/sh\necho 'pass phrase'\n");
+  await chmod(askpass, 0o755);
+  const flags = sshFlags(sshd, sshd.user, ['-o', 'IdentitiesOnly=yes'], enc).map((a) => (a === 'BatchMode=yes' ? 'BatchMode=no' : a));
+  const r = await runCli(['get', ...flags, remote(sshd, sshd.user, '/etc/hostname')], { env: { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', SSH_AUTH_SOCK: '' } });
+  expect(r).toMatchObject({ status: 0, stderr: '' });
 });
