@@ -5,13 +5,16 @@
 // protected_regular), but scpipe follows links with readlink() and opens the
 // end without O_CREAT, which those checks never see; so it asks the same here.
 // A directory of theirs is refused too: its owner can swap what is in it for
-// links between our checks and our writes (the scp/rsync race on /tmp).
+// links between our checks and our writes (the scp/rsync race on /tmp). Only
+// where anyone could have made it (world-writable, as protected_symlinks): in
+// a team's sticky group directory (3775) a colleague's is where the team works.
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 
 const S_ISVTX = 0o1000;
 const GROUP_OR_OTHERS_WRITE = 0o022;
+const OTHERS_WRITE = 0o002;
 
 /**
  * Why `path` (its lstat: `st`) must not be followed or written into, or
@@ -23,7 +26,10 @@ export async function plantedByOther(path: string, st: Stats): Promise<string | 
   if (euid === undefined || st.uid === euid) return undefined;
   const dirPath = posix.dirname(path);
   const dir = await stat(dirPath).catch(() => undefined);
-  if (!dir || (dir.mode & S_ISVTX) === 0 || (dir.mode & GROUP_OR_OTHERS_WRITE) === 0 || dir.uid === st.uid) return undefined;
-  const what = st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a FIFO' : st.isFile() ? 'a file' : st.isDirectory() ? 'a directory' : 'a special file';
+  const writable = st.isDirectory() ? OTHERS_WRITE : GROUP_OR_OTHERS_WRITE;
+  if (!dir || (dir.mode & S_ISVTX) === 0 || (dir.mode & writable) === 0 || dir.uid === st.uid) return undefined;
+  // Their directory may hold their work (root restoring into a user's /tmp/job): not "remove it".
+  if (st.isDirectory()) return `a directory of another user (uid ${st.uid}) in ${dirPath}, a sticky directory anyone can write to: copy into a directory of your own (or run as uid ${st.uid})`;
+  const what = st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a FIFO' : st.isFile() ? 'a file' : 'a special file';
   return `${what} of another user (uid ${st.uid}) in ${dirPath}, a sticky directory others can write to: remove it or give another name`;
 }

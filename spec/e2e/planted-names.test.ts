@@ -91,12 +91,31 @@ describe('a name another user put in a sticky directory', () => {
     await chown(theirs, OTHER, OTHER);
     const r = await runCli(['cp', '-r', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, tree), `${shared}/`], { timeoutMs: 20_000 });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`${theirs}: not written into: a directory of another user (uid ${OTHER}) in ${shared}`);
+    expect(r.stderr).toContain(`${theirs}: not written into: a directory of another user (uid ${OTHER}) in ${shared}, a sticky directory anyone can write to: copy into a directory of your own (or run as uid ${OTHER})`);
     expect(await readdir(theirs)).toEqual([]);
     const named = await cp(theirs); // named as the target: the same
     expect(named.status).toBe(1);
     expect(named.stderr).toContain(`${theirs}: not written into: a directory of another user`);
     expect(await readdir(theirs)).toEqual([]);
+  });
+
+  // A team's sticky group directory (3775, not world-writable): only the team
+  // could have made a directory there, and copying into a colleague's is the
+  // point of it; the kernel has no rule for directories, GNU cp copies in.
+  it('cp -r copies into a colleague\'s directory in a sticky group directory (3775)', async () => {
+    const tree = join(rdir, 'team');
+    await mkdir(tree, { recursive: true });
+    await writeFile(join(tree, 'db.dump'), 'dump');
+    await chmod(tree, 0o755);
+    await chmod(join(tree, 'db.dump'), 0o644);
+    await chmod(shared, 0o3775);
+    const theirs = join(shared, 'team');
+    await mkdir(theirs);
+    await chmod(theirs, 0o2777);
+    await chown(theirs, OTHER, OTHER);
+    const r = await runCli(['cp', '-r', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, tree), `${shared}/`], { timeoutMs: 20_000 });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(await readFile(join(theirs, 'db.dump'), 'utf8')).toBe('dump');
   });
 
   it('does not write into their FIFO', async () => {
