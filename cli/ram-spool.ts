@@ -34,17 +34,19 @@ export type SpoolUse = { protocol: 'scp' | 'auto' } | { partSize: bigint; parall
 
 /**
  * The default spool directory ($TMPDIR, else /tmp) that cannot take a file
- * (read-only, missing, out of inodes) is said at start, while the stream is
- * still to come: it was found only at the first spill, past --memory, with
- * that much of a producer's output consumed. A warning, not a refusal: a
- * stream that fits in --memory never needs it, nor does SFTP, nor a set
- * whose parts held at once (parallel + 1) fit in it, which is not warned of.
+ * (read-only, missing, out of inodes) is said while the stream is still to
+ * come: it was found only at the first spill, past --memory, with that much
+ * of a producer's output consumed. A warning, not a refusal: a stream that
+ * fits in --memory never needs it, nor does SFTP, nor a set whose parts held
+ * at once (parallel + 1) fit in it, which is not warned of. Looked at now;
+ * the returned function says it (once), so a put under --protocol auto says
+ * it only once SCP is chosen (a read-only /tmp under ProtectSystem=strict).
  */
-export async function unusableSpoolWarning(memory: number, use: SpoolUse): Promise<void> {
+export async function unusableSpoolWarning(memory: number, use: SpoolUse): Promise<() => void> {
   let fails: string;
   if ('partSize' in use) {
     const held = BigInt(use.parallel + 1);
-    if (held * use.partSize <= BigInt(memory)) return;
+    if (held * use.partSize <= BigInt(memory)) return () => undefined;
     fails = `a part that finds --memory (${formatBytes(memory)}) full will fail (up to ${held} parts of ${formatBytes(use.partSize)} are held at once)`;
   } else {
     const stream = `a stream past --memory (${formatBytes(memory)}) will fail`;
@@ -52,7 +54,11 @@ export async function unusableSpoolWarning(memory: number, use: SpoolUse): Promi
   }
   const dir = spoolDirectory(undefined);
   const why = await spoolDirectoryProblem(dir);
-  if (why === undefined) return;
-  const whence = process.env['TMPDIR'] ? '$TMPDIR' : 'the default';
-  say(`warning: the spool directory ${escapeForTerminal(dir)} (${whence}): ${why}: ${fails}; give --spool-dir`);
+  let said = why === undefined;
+  return () => {
+    if (said) return;
+    said = true;
+    const whence = process.env['TMPDIR'] ? '$TMPDIR' : 'the default';
+    say(`warning: the spool directory ${escapeForTerminal(dir)} (${whence}): ${why}: ${fails}; give --spool-dir`);
+  };
 }

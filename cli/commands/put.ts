@@ -5,7 +5,7 @@ import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
 import { allOperands, missingOperand, operands, withOperands } from '../operands';
 import { ProgressLine } from '../progress';
-import { recordRetry, recordSha256, summaryIfAsked, tally } from '../json-summary';
+import { recordProtocol, recordRetry, recordSha256, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions } from '../ssh-options';
 import { openStdin, type StdinInput } from '../stdin';
 import { runPutParts } from './put-parts';
@@ -90,7 +90,7 @@ export async function runPut(
   const { mode, memory, size, partSize } = checked;
   if (partSize !== undefined) {
     const stdin = command ? undefined : openStdin(true);
-    if (args['spool-dir'] === undefined && stdin?.fileSize === undefined) await unusableSpoolWarning(memory, { partSize, parallel: args.parallel ?? DEFAULT_PARALLEL });
+    if (args['spool-dir'] === undefined && stdin?.fileSize === undefined) (await unusableSpoolWarning(memory, { partSize, parallel: args.parallel ?? DEFAULT_PARALLEL }))();
     const producer = command && new InputCommand(command);
     try {
       checkPartCount(stdin?.fileSize, partSize, args['part-size']!);
@@ -109,9 +109,10 @@ export async function runPut(
     return;
   }
   const piped = command ? undefined : openStdin(size !== undefined);
-  // Spooled: over SCP (or where auto may choose it), with neither --size nor a regular file's size.
+  // Spooled: over SCP (under auto, once chosen), with neither --size nor a regular file's size.
   const protocol = protocolOf(args);
-  if (args['spool-dir'] === undefined && size === undefined && piped?.fileSize === undefined && protocol !== 'sftp') await unusableSpoolWarning(memory, { protocol });
+  const spoolWarning = args['spool-dir'] === undefined && size === undefined && piped?.fileSize === undefined && protocol !== 'sftp' ? await unusableSpoolWarning(memory, { protocol: 'scp' }) : undefined;
+  if (protocol === 'scp') spoolWarning?.();
   const producer = command && new InputCommand(command);
   const stdin: Omit<StdinInput, 'input'> & { input: PutInput } = producer ? { input: producer.input } : piped!;
   const progress = ProgressLine.wanted(args);
@@ -122,6 +123,10 @@ export async function runPut(
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
       ...putOptions(args, checked, stdin),
       ...roleOptions(args, signal, log),
+      onProtocol: (chosen) => {
+        recordProtocol(chosen);
+        if (chosen === 'scp') spoolWarning?.(); // before the stream is read
+      },
       onSpill: ramSpoolWarning(args['spool-dir'], false, () => progress?.done()),
       onStaleRemoved: (path) => say(staleRemoved(path)),
       onStaleKept: (path, ageS) => say(staleKept(path, ageS)),

@@ -31,7 +31,8 @@ describe('--spool-dir is checked at start', () => {
 // warning before anything runs (exit 255 here: the port is closed), saying
 // when it fails: over SCP past --memory, for parts when those held at once
 // do not fit in it. A put that never spools (--size, a regular file, SFTP
-// forced, parts that fit in --memory) says nothing.
+// forced, parts that fit in --memory) says nothing, nor does auto before SCP
+// is chosen (spool-warning.test.ts).
 describe('a default spool directory that cannot take files is warned of at start', () => {
   it.each([
     ['missing', (d: string) => join(d, 'nope'), 'No such file or directory'],
@@ -43,7 +44,6 @@ describe('a default spool directory that cannot take files is warned of at start
     const stream = 'a stream past --memory (64 MiB) will fail';
     for (const [extra, fails] of [
       [['-O'], stream],
-      [[], `over SCP (a host without SFTP) ${stream}`],
       [['--part-size', '13M'], 'a part that finds --memory (64 MiB) full will fail (up to 5 parts of 13 MiB are held at once)'],
     ] as const) {
       const r = await runCli(['put', ...CLOSED, ...extra, '127.0.0.1:x'], { stdin: 'data', env });
@@ -54,7 +54,7 @@ describe('a default spool directory that cannot take files is warned of at start
     const many = await runCli(['put', ...CLOSED, '-O', '127.0.0.1:x', '127.0.0.1:y'], { stdin: 'data', env });
     expect(many.status).toBe(255);
     expect(many.stderr.startsWith(warning(stream))).toBe(true);
-    for (const never of [['--size', '4'], ['-s'], ['--part-size', '12M'], ['--part-size', '32M', '--parallel', '1']]) {
+    for (const never of [['--size', '4'], ['-s'], [], ['--part-size', '12M'], ['--part-size', '32M', '--parallel', '1']]) {
       const r = await runCli(['put', ...CLOSED, ...never, '127.0.0.1:x'], { stdin: 'data', env });
       expect(r.status).toBe(255);
       expect(r.stderr).not.toContain('warning');
