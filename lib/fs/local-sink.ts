@@ -154,11 +154,12 @@ class LocalSink implements SinkHandler {
     if (typeof existing === 'string') return { error: existing };
     if (existing?.isSymbolicLink()) return { error: `${path}: not a directory (symbolic link)` };
     if (existing && !existing.isDirectory()) return { error: `${path}: Not a directory` };
-    const planted = existing && (await plantedByOther(path, existing));
+    // Made by an attempt before a lost connection: ours whatever owner it shows (NFS root_squash or all_squash make it nobody's).
+    const ours = existing !== undefined && (this.opts.made?.has(path) ?? false);
+    const planted = existing && !ours && (await plantedByOther(path, existing));
     if (planted) return { error: `${path}: not written into: ${planted}` };
     if (existing) {
-      // Made by an attempt before a lost connection and given its real mode when left (0555 maybe): writable while filled again.
-      const ours = this.opts.made?.has(path) ?? false;
+      // Given its real mode when left (0555 maybe): writable while filled again.
       // OpenSSH chmods an existing directory only with -p, before filling it.
       if (ours || this.opts.preserve) await withDirectory(path, (h) => h.chmod(ours ? mkdirMode(mode) : mode));
       this.stack.push({ path, mode: ours || this.opts.preserve ? mode : undefined, times, stored: new Map() });

@@ -237,6 +237,27 @@ describe('cp -r of one directory to a new name: where a retry puts it', () => {
     expect(await readdir(target)).toEqual(['b.bin']);
     expect((await readFile(join(target, 'b.bin'))).equals(B)).toBe(true);
   }, 150_000);
+
+  // On NFS with root_squash (all_squash: for anyone) the directory the first
+  // attempt made shows another owner (nobody); in a sticky directory anyone
+  // can write to, the retry refused it as another user's (planted.ts).
+  it('down over SCP into a sticky directory: the retry fills the directory it made, whatever owner it shows', async () => {
+    const dir = await userDir(sshd.user, 'cp-retry-squash');
+    await mkdir(join(dir, 'tree'));
+    await writeFile(join(dir, 'tree', 'b.bin'), B);
+    const shared = local();
+    await chmod(shared, 0o1777);
+    const made = join(shared, 'tree');
+    const run = startCli(['cp', '-r', '-O', ...sshFlags(sshd, sshd.user), ...SLOW, remote(sshd, sshd.user, `${dir}/tree`), `${shared}/`], { timeoutMs: 120_000 });
+    await waitFor(async () => (await sizeOf(made, /^\.b\.bin\.scpipe-/).catch(() => 0)) >= 4 * MiB, 'b.bin on its way', 60_000);
+    await chown(made, 65534, 65534); // as the server's squash shows it
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    const r = await run.done;
+    expect(retryLines(r.stderr)).toHaveLength(1);
+    expect(r.status).toBe(0);
+    expect(await readdir(made)).toEqual(['b.bin']);
+    expect((await readFile(join(made, 'b.bin'))).equals(B)).toBe(true);
+  }, 150_000);
 });
 
 // User sees: exit 1 with the lost connection, no retry line. Left remotely:
