@@ -1,5 +1,6 @@
 // put's command-line options: their types, parsing and checks (before the
 // command runs or anything connects), and the put() options they make.
+import { say } from '../report';
 import { ScpipeError, checkCounts, escapeForTerminal, isRemoteSpec, type PutOptions } from '../../lib';
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
@@ -151,8 +152,9 @@ export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   // As scp, times are sent only with -p: said, not silently dropped.
   if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');
   checkMtimeProtocol(mtime, args);
-  // SCP writes under the final name (parts too): there is never a temporary file to sweep.
-  if (args['remove-stale'] && protocolOf(args) === 'scp') throw new ScpipeError('ERR_USAGE', '--remove-stale removes what an SFTP upload leaves; SCP (-O) leaves no temporary files: drop one of them');
+  // SCP writes under the final name (parts too): there is never a temporary
+  // file to sweep. Said, not refused: a nightly job that gives both stored its backups before.
+  if (args['remove-stale'] && protocolOf(args) === 'scp') say('warning: --remove-stale removes what an SFTP upload leaves; with SCP (-O) there is none, so it does nothing');
   checkCounts(args);
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
   if (args['checksum-file'] === '-' && (args as { json?: boolean }).json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');

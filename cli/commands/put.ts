@@ -46,7 +46,7 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
         .option('verify', { type: 'boolean', default: false, describe: 'read the stored file back and compare its SHA-256 with the one sent (over SFTP before it takes the name); doubles the traffic' })
         .option('no-clobber', { type: 'boolean', default: false, describe: 'never replace a remote file: exit 1 before anything is sent if it exists (over SFTP the final rename refuses too)' })
         .option('retries', { ...singleNumber('retries'), describe: `resend after a lost connection, with backoff (default ${DEFAULT_RETRIES}; 0: never)` })
-        .option('remove-stale', { type: 'boolean', default: false, describe: `over SFTP (not with -O): first remove the .NAME.scpipe-XXXXXX files an interrupted upload of this target (with --part-size: of its parts and manifest) left (those not written to for ${STALE_AFTER_S} s)` })
+        .option('remove-stale', { type: 'boolean', default: false, describe: `over SFTP (with -O it does nothing): first remove the .NAME.scpipe-XXXXXX files an interrupted upload of this target (with --part-size: of its parts and manifest) left (those not written to for ${STALE_AFTER_S} s)` })
         .example('btrfs send @snap | zstd | scpipe put backup@vault:snap.btrfs.zst', '')
         .example('pg_dump db | scpipe put --memory 1G vault:db.sql', '')
         .example('btrfs send @snap | scpipe put --part-size 1G vault:snap.btrfs', '')
