@@ -46,7 +46,6 @@ export type SourceSession = Pick<ScpSource, 'sendFile' | 'enterDirectory' | 'lea
   readonly timeRange?: TimeRange;
 };
 
-
 // A file up to this size may overlap others (filesInFlight): its round
 // trips, not its bytes, are its cost. A larger one goes alone, after them.
 const SMALL_FILE = 1n << 20n;

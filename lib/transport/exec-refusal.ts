@@ -7,6 +7,7 @@
 // server-quirks.ts modSftpCommand; ssh does not say the server's version here).
 import { ScpipeError } from '../errors';
 import { WOULD_NOT_RUN } from './ssh2-exec';
+import { quotedPathOf } from './server-quirks';
 
 /** True for ssh's line when the server refused the exec request. */
 export function isExecRefusal(line: string | undefined): boolean {
@@ -17,7 +18,7 @@ export function isExecRefusal(line: string | undefined): boolean {
 // splits at white space itself takes apart: white space, or a quote or `!`
 // escaped outside the quotes (mod_sftp takes a quote pair off a whole word only).
 function splitByOwnWords(command: string): boolean {
-  const path = /^\S+(?:\s+-[a-z])*(?:\s+--)?\s+((?:'[^']*'|\\['!])+)$/.exec(command)?.[1];
+  const path = quotedPathOf(command)?.path;
   return path !== undefined && /\s|\\['!]/.test(path);
 }
 

@@ -46,10 +46,20 @@ export function scpOptionsOf(command: string): string {
  * ("Unable to exec"). A path in any other form is left as it is.
  */
 export function modSftpCommand(command: string): string {
+  const split = quotedPathOf(command);
+  if (!split) return command;
+  const path = split.path.replace(/'([^']*)'|\\(['!])/g, (_all, quoted: string | undefined, escaped: string) => quoted ?? escaped);
+  return `${split.head}"${path.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * An scp command line as protocol/command.ts builds it, split into its head
+ * (the program and its flags, up to and with `--`) and its path as quote.ts's
+ * posix quoting wrote it; undefined for a path quoted otherwise.
+ */
+export function quotedPathOf(command: string): { head: string; path: string } | undefined {
   const m = /^(\S+(?:\s+-[a-z])*(?:\s+--)?\s+)((?:'[^']*'|\\['!])+)$/.exec(command);
-  if (!m) return command;
-  const path = m[2]!.replace(/'([^']*)'|\\(['!])/g, (_all, quoted: string | undefined, escaped: string) => quoted ?? escaped);
-  return `${m[1]}"${path.replace(/["\\]/g, '\\$&')}"`;
+  return m ? { head: m[1]!, path: m[2]! } : undefined;
 }
 
 // mod_sftp's scp keeps one download's state per connection, not per channel
