@@ -3,7 +3,8 @@
 // lets each new one through its key exchange only: the server's bytes after
 // its SSH_MSG_NEWKEYS are dropped, so the login is never answered (a server
 // whose PAM or LDAP hangs). Before NEWKEYS the packets are in clear text.
-import { createServer, Socket, type AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import { startTcpRelay } from './tcp-relay';
 
 export interface LoginStallProxy {
   port: number;
@@ -49,30 +50,19 @@ function untilNewKeys(from: Socket, to: Socket, done: () => void): void {
 }
 
 export async function startLoginStallProxy(targetPort: number): Promise<LoginStallProxy> {
-  const sockets = new Set<Socket>();
   let stalled = false;
   let stalledLogins = 0;
   const live: { client: Socket; upstream: Socket }[] = [];
-  const server = createServer((client) => {
-    const upstream = new Socket();
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => (client.destroy(), upstream.destroy()));
-    }
-    upstream.connect(targetPort, '127.0.0.1');
-    if (stalled) {
-      client.pipe(upstream);
-      untilNewKeys(upstream, client, () => stalledLogins++);
-    } else {
-      client.pipe(upstream);
+  const relay = await startTcpRelay(targetPort, (client, upstream) => {
+    client.pipe(upstream);
+    if (stalled) untilNewKeys(upstream, client, () => stalledLogins++);
+    else {
       upstream.pipe(client);
       live.push({ client, upstream });
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    port: (server.address() as AddressInfo).port,
+    port: relay.port,
     stall: () => {
       stalled = true;
       for (const { client, upstream } of live) {
@@ -83,9 +73,6 @@ export async function startLoginStallProxy(targetPort: number): Promise<LoginSta
       }
     },
     stalledLogins: () => stalledLogins,
-    close: async () => {
-      sockets.forEach((s) => s.destroy());
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: () => relay.close(),
   };
 }

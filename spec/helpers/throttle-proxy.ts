@@ -1,7 +1,8 @@
 // A TCP relay to 127.0.0.1:targetPort that passes at most `bytesPerSecond`
 // each way, holding little itself (a slow link: the backlog stays in the
 // senders' buffers, in order, as on a real uplink).
-import { createServer, Socket, type AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import { startTcpRelay } from './tcp-relay';
 
 export interface ThrottleProxy { port: number; close(): Promise<void> }
 
@@ -39,25 +40,15 @@ function throttle(from: Socket, to: Socket, bytesPerSecond: number): () => void 
 }
 
 export async function startThrottleProxy(targetPort: number, bytesPerSecond: number): Promise<ThrottleProxy> {
-  const sockets = new Set<Socket>();
   const stops: (() => void)[] = [];
-  const server = createServer((client) => {
-    const upstream = new Socket();
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => (client.destroy(), upstream.destroy()));
-    }
-    upstream.connect(targetPort, '127.0.0.1');
+  const relay = await startTcpRelay(targetPort, (client, upstream) => {
     stops.push(throttle(client, upstream, bytesPerSecond), throttle(upstream, client, bytesPerSecond));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    port: (server.address() as AddressInfo).port,
+    port: relay.port,
     close: async () => {
       stops.forEach((stop) => stop());
-      sockets.forEach((s) => s.destroy());
-      await new Promise((resolve) => server.close(resolve));
+      await relay.close();
     },
   };
 }
