@@ -9,6 +9,7 @@ import { ScpipeError, isScpipeError } from '../../../lib/errors';
 import { spool, type Spool, type SpoolOptions } from '../../../lib/spool';
 import { BODY_CHUNK } from '../../../lib/util/body-chunk';
 import { WRITE_BATCH } from '../../../lib/spool/writer';
+import { SpoolFile } from '../../../lib/spool/spool-file';
 import * as release from '../../../lib/spool/release';
 import { rejection, waitFor } from '../../helpers/async';
 import { UNNAMED_TARGET, openFilesIn, openSpoolFilesIn } from '../../helpers/open-files';
@@ -627,6 +628,32 @@ describe('spool: abort', () => {
     expect((await rejection(promise)).code).toBe('ERR_ABORTED');
     input.write(Buffer.from('more')); // settles the read that was pending
     await waitFor(() => input.destroyed, 'the input to be destroyed');
+  });
+
+  it('rejects when aborted while the last batch is being written, and leaves no file', async () => {
+    // The input has ended, so only the check after the final write can see the abort.
+    const dir = freshDir();
+    const controller = new AbortController();
+    let ended = false;
+    async function* input(): AsyncGenerator<Buffer> {
+      yield* pattern(3 * MiB, 64 * KiB);
+      ended = true;
+    }
+    const append = SpoolFile.prototype.append;
+    const spy = jest.spyOn(SpoolFile.prototype, 'append').mockImplementation(function (this: SpoolFile, buffers) {
+      if (ended) controller.abort(new ScpipeError('ERR_ABORTED', 'interrupted by SIGTERM', { signal: 'SIGTERM' }));
+      return append.call(this, buffers);
+    });
+    try {
+      const err = await rejection(spool(input(), { memoryLimit: MiB, spoolDir: dir, signal: controller.signal }));
+      expect(err.message).toBe('interrupted by SIGTERM');
+      expect(ended).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(openFilesIn(dir)).toEqual([]);
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 
   it('leaves no listener on the signal after a successful spool', async () => {
