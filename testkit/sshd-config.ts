@@ -25,6 +25,8 @@ export interface SshdOptions {
   banner?: string;
   /** No `Subsystem sftp` line: the server refuses the subsystem itself (OpenSSH's default config has one). */
   noSftpSubsystem?: boolean;
+  /** The `Subsystem sftp` command instead of internal-sftp (for the accounts without ForceCommand). */
+  sftpSubsystem?: string;
   /** sshd's PubkeyAcceptedAlgorithms (e.g. a hardened 'ssh-ed25519,rsa-sha2-512'). */
   pubkeyAcceptedAlgorithms?: string;
   /** sshd's Ciphers (e.g. Dropbear's set, without AES-GCM). */
@@ -68,7 +70,7 @@ ${opts.banner !== undefined ? `Banner ${dir}/banner` : ''}
 ${opts.ciphers ? `Ciphers ${opts.ciphers}` : ''}
 ${opts.pubkeyAcceptedAlgorithms ? `PubkeyAcceptedAlgorithms ${opts.pubkeyAcceptedAlgorithms}` : ''}
 LogLevel VERBOSE
-${opts.noSftpSubsystem ? '' : 'Subsystem sftp internal-sftp'}
+${opts.noSftpSubsystem ? '' : `Subsystem sftp ${opts.sftpSubsystem ?? 'internal-sftp'}`}
 
 Match User ${RSSH}
   ForceCommand ${dir}/rssh-wrapper

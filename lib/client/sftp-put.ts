@@ -24,7 +24,7 @@ import { STALE_AFTER_S, STALE_LOOK_GRACE_MS, findStaleTemps, removeStaleTemps, t
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { existsError } from './scp-exists';
-import { explainNoSpace } from './sftp-no-space';
+import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError } from './sftp-read-only';
 import { finish } from './sftp-finish';
 import { keepFresh } from './sftp-keep-fresh';
@@ -80,7 +80,7 @@ export async function putSftp(
       throw new ScpipeError((err as ScpipeError).code, `${(err as ScpipeError).message}; an empty temporary file may be left in ${escapeForTerminal(paths.temp)}`, { ...(err as ScpipeError), cause: err });
     }
     throw isScpipeError(err) ? missingDirectory(asTarget(err, paths.temp, paths.target), paths.target) : err;
-  }).catch(async (err: unknown) => { throw await explainNoSpace(first.session, paths.temp, paths.target, err); });
+  }).catch(async (err: unknown) => { throw await explainSftpFailure(first.session, paths.temp, paths.target, err); });
   let lanes: WriteLane[] = [{ session: first.session, handle }];
   let writer: PipelinedWriter | undefined;
   let source: PieceSource | undefined;
@@ -233,10 +233,10 @@ async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: Up
   return undefined;
 }
 
-// A full disk, said as one (sftp-no-space.ts), through a session still
+// A bare Failure said as its cause (sftp-failure-cause.ts), through a session still
 // alive, before the temporary file is removed.
 function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: unknown): Promise<unknown> {
-  return explainNoSpace(lanes.find((l) => !l.session.ended)?.session, paths.temp, paths.target, failure);
+  return explainSftpFailure(lanes.find((l) => !l.session.ended)?.session, paths.temp, paths.target, failure);
 }
 
 // Removes the temporary file through a session still alive; says where it is when none is.

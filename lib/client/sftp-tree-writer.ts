@@ -28,7 +28,7 @@ import { rename } from './sftp-finish';
 import { notKept, refusal, setTimesAlone } from './sftp-preserve';
 import { asTarget, tempNameFor } from './sftp-paths';
 import { throughLinks } from './sftp-links';
-import { explainNoSpace } from './sftp-no-space';
+import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError, type Account } from './sftp-read-only';
 
 /** Options of SftpTreeWriter. */
@@ -147,7 +147,7 @@ export class SftpTreeWriter implements SourceSession {
       if (refused) this.reportLocalError(notKept(path, refused, timesKept === true));
       return true;
     } catch (caught) {
-      const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : await explainNoSpace(this.session, temp, path, caught);
+      const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : await explainSftpFailure(this.session, temp, path, caught);
       // put's rename() names the temporary file when it removed the old target but could not rename: it stays.
       const kept = isScpipeError(err) && err.message.includes('the upload is whole in');
       const stayed = opened && !kept ? await this.removeTemp(handle, temp, err) : undefined;
@@ -165,7 +165,7 @@ export class SftpTreeWriter implements SourceSession {
       await this.session.mkdir(path, { mode: (mode & this.modeBits) | 0o300 }).catch(async (err: unknown) => {
         // SFTP v3 has no "exists" status: an existing directory is used as it is.
         const st = await this.session.stat(path).catch(() => undefined);
-        if (!st) throw await explainNoSpace(this.session, path, path, err);
+        if (!st) throw await explainSftpFailure(this.session, path, path, err);
         if (!st.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: Not a directory`, { path });
         created = this.opts.made?.has(path) ?? false;
         // Made by an attempt before a lost connection, and given its real mode when left: writable again while it is filled.

@@ -1,0 +1,42 @@
+// SFTP v3 says a full disk, a file system out of inodes, a read-only one,
+// FAT's 4 GiB limit, a quota and an I/O error all as a bare FAILURE
+// ("write: Failure"). What the server's statvfs@openssh.com and the file's
+// own size establish is said as the cause, as scp -t says it from errno;
+// what they rule out is said too, and nothing more is claimed.
+import { posix } from 'node:path';
+import { ScpipeError, isScpipeError } from '../errors';
+import type { SftpSession } from '../sftp/session';
+import { SFTP_STATUS } from '../sftp/status';
+import { escapeForTerminal } from '../util/escape';
+
+// FAT's largest file; the kernel cuts the write that crosses it short, and refuses the next.
+const FAT_MAX_FILE = 2 ** 32 - 1;
+// OpenSSH's sftp-server's text for SSH_FX_FAILURE: it gives no errno.
+const NO_REASON = 'Failure';
+const MiB = 1024 * 1024;
+
+/**
+ * `failure` said as its cause for `target`: ERR_NO_SPACE when `temp`'s file
+ * system has less room than one write or no free inode; a read-only file
+ * system; a file stopped at FAT's 4 GiB - 1; else, for a bare "Failure" on a
+ * file system with room, what is left to suspect. Ask before `temp` is removed.
+ */
+export async function explainSftpFailure(session: SftpSession | undefined, temp: string, target: string, failure: unknown): Promise<unknown> {
+  if (!isScpipeError(failure, 'ERR_REMOTE') || failure.sftpStatus !== SFTP_STATUS.FAILURE || session === undefined || session.ended) return failure;
+  const fs = await session.fileSystem(posix.dirname(temp)).catch(() => undefined);
+  if (fs === undefined) return failure;
+  const said = (code: 'ERR_NO_SPACE' | 'ERR_REMOTE', what: string): ScpipeError =>
+    new ScpipeError(code, `${escapeForTerminal(target)}: ${what} (${failure.message})`, { path: target, remoteMessage: failure.remoteMessage, sftpStatus: failure.sftpStatus, cause: failure });
+  if (fs.readOnly) return said('ERR_REMOTE', 'the remote file system is read-only');
+  if (fs.freeBytes < session.limits.maxWrite) return said('ERR_NO_SPACE', 'no space left on the remote file system');
+  if (fs.freeInodes === 0) return said('ERR_NO_SPACE', 'no space left on the remote file system: no free inodes');
+  const size = await session.stat(temp).then((st) => (st.isFile() ? st.size : undefined), () => undefined);
+  if (size === FAT_MAX_FILE) {
+    return said('ERR_REMOTE', `the remote file stopped at ${FAT_MAX_FILE} bytes (4 GiB - 1), the largest file FAT holds: the remote directory is likely on a FAT file system; store it on another one there, or send it in parts (--part-size 2G)`);
+  }
+  if (failure.remoteMessage !== NO_REASON) return failure;
+  // No file yet (open, mkdir): a file size limit is not in question.
+  const suspects = size === undefined ? 'a disk quota or an I/O error' : 'a disk quota, a limit on file size or an I/O error';
+  const stopped = size === undefined ? '' : `; the file stopped at ${size} bytes`;
+  return said('ERR_REMOTE', `the server gave no reason, and its file system is not full (${Math.floor(fs.freeBytes / MiB)} MiB free${stopped}): ${suspects} there may be the cause; the server's log or its administrator can tell which`);
+}

@@ -1,0 +1,72 @@
+// Write failures that OpenSSH's sftp-server answers with a bare "Failure"
+// while the disk has room. A limit on file size is the one such failure the
+// kernel makes on demand: its sftp-server runs under prlimit --fsize with
+// SIGXFSZ ignored, so write() fails with EFBIG as on FAT at 4 GiB - 1 (the
+// kernel cuts the write that crosses the limit short, and refuses the next,
+// for RLIMIT_FSIZE as for a file system's largest file).
+import { chmodSync, createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+
+const MiB = 1024 * 1024;
+// The limit is read at each session's start, so one sshd serves every test.
+const wrapperDir = mkdtempSync(join(tmpdir(), 'scpipe-test-fsize-'));
+const limitFile = join(wrapperDir, 'limit');
+writeFileSync(join(wrapperDir, 'sftp-server'), `#!/bin/sh\ntrap '' XFSZ\nexec prlimit --fsize=$(cat ${limitFile}) /usr/lib/openssh/sftp-server\n`);
+chmodSync(wrapperDir, 0o755);
+chmodSync(join(wrapperDir, 'sftp-server'), 0o755);
+const sshd = sshdPerSuite({ sftpSubsystem: join(wrapperDir, 'sftp-server') });
+afterAll(() => rm(wrapperDir, { recursive: true, force: true }));
+
+async function fileSizeLimit(bytes: number): Promise<void> {
+  await writeFile(limitFile, String(bytes));
+  await chmod(limitFile, 0o644);
+}
+
+describe('a write refused with a bare Failure on a remote disk with room', () => {
+  // User sees: "scpipe: DIR/f.bin: the server gave no reason, and its file
+  // system is not full (N MiB free; the file stopped at 1048576 bytes): a
+  // disk quota, a limit on file size or an I/O error …", exit 1, once (no
+  // retry, which would say more). Left remotely: nothing.
+  it('put and cp say what is ruled out and what is left to suspect, not just "write: Failure"', async () => {
+    await fileSizeLimit(MiB);
+    const dir = await userDir(sshd.user, 'fsize');
+    const said = (name: string): RegExp =>
+      new RegExp(`^scpipe: ${dir}/${name}: the server gave no reason, and its file system is not full \\(\\d+ MiB free; the file stopped at ${MiB} bytes\\): a disk quota, a limit on file size or an I/O error there may be the cause; the server's log or its administrator can tell which \\(${dir}/\\.${name.replace('.', '\\.')}\\.scpipe-\\w{6}: write: Failure\\)\n$`);
+    const put = await runCli(['put', '-s', '--retries', '3', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f.bin`)], { stdin: Buffer.alloc(8 * MiB) });
+    expect(put.status).toBe(1);
+    expect(put.stderr).toMatch(said('f.bin'));
+    const local = await mkdtemp(join(tmpdir(), 'scpipe-test-fsize-src-'));
+    try {
+      await writeFile(join(local, 'c.bin'), Buffer.alloc(8 * MiB));
+      const cp = await runCli(['cp', '-s', ...sshFlags(sshd, sshd.user), join(local, 'c.bin'), remote(sshd, sshd.user, `${dir}/`)]);
+      expect(cp.status).toBe(1);
+      expect(cp.stderr).toMatch(said('c.bin'));
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+// Writes 4 GiB to the local disk (about 30 s on 2 cores): the limit cannot be met with less.
+describe('a remote file that stops at 4 GiB - 1 bytes, as on FAT', () => {
+  // User sees: "scpipe: DIR/big.bin: the remote file stopped at 4294967295
+  // bytes (4 GiB - 1), the largest file FAT holds: …", exit 1. Left
+  // remotely: nothing (the 4 GiB temporary file is removed).
+  it('put names FAT\'s limit and what to do', async () => {
+    await fileSizeLimit(2 ** 32 - 1);
+    const dir = await userDir(sshd.user, 'fat-limit');
+    const put = await runCli(['put', '-s', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/big.bin`)], {
+      stdin: createReadStream('/dev/zero', { end: 2 ** 32 + 4 * MiB - 1 }),
+      timeoutMs: 170_000,
+    });
+    expect(put.status).toBe(1);
+    expect(put.stderr).toMatch(new RegExp(`^scpipe: ${dir}/big\\.bin: the remote file stopped at 4294967295 bytes \\(4 GiB - 1\\), the largest file FAT holds: the remote directory is likely on a FAT file system; store it on another one there, or send it in parts \\(--part-size 2G\\) \\(${dir}/\\.big\\.bin\\.scpipe-\\w{6}: write: Failure\\)\n$`));
+    expect(await readdir(dir)).toEqual([]);
+  }, 180_000);
+});
