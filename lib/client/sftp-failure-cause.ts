@@ -18,8 +18,9 @@ const MiB = 1024 * 1024;
 /**
  * `failure` said as its cause for `target`: ERR_NO_SPACE when `temp`'s file
  * system has less room than one write or no free inode; a read-only file
- * system; a file stopped at FAT's 4 GiB - 1; else, for a bare "Failure" on a
- * file system with room, what is left to suspect. Ask before `temp` is removed.
+ * system; a file stopped at FAT's 4 GiB - 1; a server's own reason said of
+ * `target`; else, for a bare "Failure" on a file system with room, what is
+ * left to suspect. Ask before `temp` is removed.
  */
 export async function explainSftpFailure(session: SftpSession | undefined, temp: string, target: string, failure: unknown): Promise<unknown> {
   if (!isScpipeError(failure, 'ERR_REMOTE') || failure.sftpStatus !== SFTP_STATUS.FAILURE || session === undefined || session.ended) return failure;
@@ -34,7 +35,8 @@ export async function explainSftpFailure(session: SftpSession | undefined, temp:
   if (size === FAT_MAX_FILE) {
     return said('ERR_REMOTE', `the remote file stopped at ${FAT_MAX_FILE} bytes (4 GiB - 1), the largest file FAT holds: the remote directory is likely on a FAT file system; store it on another one there, or send it in parts (--part-size 2G)`);
   }
-  if (failure.remoteMessage !== NO_REASON) return failure;
+  // The server's own reason (scpipe serve's "File too large"): said of the target, not only the temporary name.
+  if (failure.remoteMessage !== NO_REASON) return size === undefined ? failure : said('ERR_REMOTE', `the remote file stopped at ${size} bytes`);
   // No file yet (open, mkdir): a file size limit is not in question.
   const suspects = size === undefined ? 'a disk quota or an I/O error' : 'a disk quota, a limit on file size or an I/O error';
   const stopped = size === undefined ? '' : `; the file stopped at ${size} bytes`;

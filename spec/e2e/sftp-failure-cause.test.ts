@@ -4,12 +4,14 @@
 // SIGXFSZ ignored, so write() fails with EFBIG as on FAT at 4 GiB - 1 (the
 // kernel cuts the write that crosses the limit short, and refuses the next,
 // for RLIMIT_FSIZE as for a file system's largest file).
+import { execFileSync } from 'node:child_process';
 import { chmodSync, createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { servePerSuite } from '../helpers/serve';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 
 const MiB = 1024 * 1024;
@@ -69,4 +71,30 @@ describe('a remote file that stops at 4 GiB - 1 bytes, as on FAT', () => {
     expect(put.stderr).toMatch(new RegExp(`^scpipe: ${dir}/big\\.bin: the remote file stopped at 4294967295 bytes \\(4 GiB - 1\\), the largest file FAT holds: the remote directory is likely on a FAT file system; store it on another one there, or send it in parts \\(--part-size 2G\\) \\(${dir}/\\.big\\.bin\\.scpipe-\\w{6}: write: Failure\\)\n$`));
     expect(await readdir(dir)).toEqual([]);
   }, 180_000);
+});
+
+describe('scpipe serve under a limit on file size', () => {
+  // serve says its reason ("File too large"; Node ignores SIGXFSZ). User
+  // sees: "scpipe: /p.bin: the remote file stopped at 1048576 bytes (…:
+  // File too large)", exit 1: the target, where only the temporary name,
+  // already removed, was said. Left remotely: nothing.
+  const serve = servePerSuite();
+  it('put and cp name the target and how far the file got', async () => {
+    execFileSync('prlimit', ['--pid', String(serve.process.pid), `--fsize=${MiB}`]);
+    const said = (name: string): RegExp =>
+      new RegExp(`^scpipe: /${name}: the remote file stopped at ${MiB} bytes \\((/\\.${name.replace('.', '\\.')}\\.scpipe-\\w{6}): write: \\1: File too large\\)\n$`);
+    const put = await runCli(['put', '-s', ...serve.scpipeArgs(), '127.0.0.1:/p.bin'], { stdin: Buffer.alloc(8 * MiB) });
+    expect(put.status).toBe(1);
+    expect(put.stderr).toMatch(said('p.bin'));
+    const local = await mkdtemp(join(tmpdir(), 'scpipe-test-fsize-src-'));
+    try {
+      await writeFile(join(local, 'c.bin'), Buffer.alloc(8 * MiB));
+      const cp = await runCli(['cp', '-s', ...serve.scpipeArgs(), join(local, 'c.bin'), '127.0.0.1:/']);
+      expect(cp.status).toBe(1);
+      expect(cp.stderr).toMatch(said('c.bin'));
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
+    expect(await readdir(serve.root)).toEqual([]);
+  });
 });
