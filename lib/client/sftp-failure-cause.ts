@@ -37,8 +37,8 @@ export async function explainSftpFailure(session: SftpSession | undefined, temp:
   }
   // The server's own reason (scpipe serve's "File too large"): said of the target, not only the temporary name.
   if (failure.remoteMessage !== NO_REASON) return size === undefined ? failure : said('ERR_REMOTE', `the remote file stopped at ${size} bytes`);
-  // No file yet (open, mkdir): a file size limit is not in question.
-  const suspects = size === undefined ? 'a disk quota or an I/O error' : 'a disk quota, a limit on file size or an I/O error';
-  const stopped = size === undefined ? '' : `; the file stopped at ${size} bytes`;
-  return said('ERR_REMOTE', `the server gave no reason, and its file system is not full (${Math.floor(fs.freeBytes / MiB)} MiB free${stopped}): ${suspects} there may be the cause; the server's log or its administrator can tell which`);
+  const free = Math.floor(fs.freeBytes / MiB);
+  // No file (open, mkdir): sftp-server's Failure there is also EEXIST (a dangling link in the way), EMFILE, EMLINK; none is guessed.
+  if (size === undefined) return said('ERR_REMOTE', `the server gave no reason; its file system is neither full nor read-only, with ${free} MiB free`);
+  return said('ERR_REMOTE', `the server gave no reason, and its file system is not full (${free} MiB free; the file stopped at ${size} bytes): a disk quota, a limit on file size or an I/O error there may be the cause; the server's log or its administrator can tell which`);
 }

@@ -6,7 +6,7 @@
 // for RLIMIT_FSIZE as for a file system's largest file).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
@@ -15,17 +15,18 @@ import { servePerSuite } from '../helpers/serve';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 
 const MiB = 1024 * 1024;
-// The limit is read at each session's start, so one sshd serves every test.
+// The limits are read at each session's start, so one sshd serves every test.
 const wrapperDir = mkdtempSync(join(tmpdir(), 'scpipe-test-fsize-'));
 const limitFile = join(wrapperDir, 'limit');
-writeFileSync(join(wrapperDir, 'sftp-server'), `#!/bin/sh\ntrap '' XFSZ\nexec prlimit --fsize=$(cat ${limitFile}) /usr/lib/openssh/sftp-server\n`);
+writeFileSync(join(wrapperDir, 'sftp-server'), `#!/bin/sh\ntrap '' XFSZ\nexec prlimit $(cat ${limitFile}) /usr/lib/openssh/sftp-server\n`);
 chmodSync(wrapperDir, 0o755);
 chmodSync(join(wrapperDir, 'sftp-server'), 0o755);
 const sshd = sshdPerSuite({ sftpSubsystem: join(wrapperDir, 'sftp-server') });
 afterAll(() => rm(wrapperDir, { recursive: true, force: true }));
 
-async function fileSizeLimit(bytes: number): Promise<void> {
-  await writeFile(limitFile, String(bytes));
+// prlimit's options for the next sessions' sftp-server.
+async function serverLimits(options: string): Promise<void> {
+  await writeFile(limitFile, options);
   await chmod(limitFile, 0o644);
 }
 
@@ -35,7 +36,7 @@ describe('a write refused with a bare Failure on a remote disk with room', () =>
   // disk quota, a limit on file size or an I/O error …", exit 1, once (no
   // retry, which would say more). Left remotely: nothing.
   it('put and cp say what is ruled out and what is left to suspect, not just "write: Failure"', async () => {
-    await fileSizeLimit(MiB);
+    await serverLimits(`--fsize=${MiB}`);
     const dir = await userDir(sshd.user, 'fsize');
     const said = (name: string): RegExp =>
       new RegExp(`^scpipe: ${dir}/${name}: the server gave no reason, and its file system is not full \\(\\d+ MiB free; the file stopped at ${MiB} bytes\\): a disk quota, a limit on file size or an I/O error there may be the cause; the server's log or its administrator can tell which \\(${dir}/\\.${name.replace('.', '\\.')}\\.scpipe-\\w{6}: write: Failure\\)\n$`);
@@ -55,13 +56,37 @@ describe('a write refused with a bare Failure on a remote disk with room', () =>
   });
 });
 
+describe('a mkdir refused with a bare Failure on a remote disk with room', () => {
+  // A dangling symlink where cp -r makes a directory: mkdir() says EEXIST,
+  // sftp-server "Failure", and stat() finds nothing. User sees: "scpipe:
+  // DIR/tree: the server gave no reason; its file system is neither full nor
+  // read-only, with N MiB free (…: mkdir: Failure)", exit 1, with no cause
+  // guessed (it is neither a quota nor an I/O error). Left remotely: the link.
+  it('cp -r says what is ruled out, and guesses no cause', async () => {
+    await serverLimits('');
+    const dir = await userDir(sshd.user, 'mkdir');
+    await symlink('nowhere', join(dir, 'tree'));
+    const local = await mkdtemp(join(tmpdir(), 'scpipe-test-mkdir-src-'));
+    try {
+      await mkdir(join(local, 'tree'));
+      await writeFile(join(local, 'tree', 'x'), 'x');
+      const cp = await runCli(['cp', '-r', '-s', ...sshFlags(sshd, sshd.user), join(local, 'tree'), remote(sshd, sshd.user, `${dir}/`)]);
+      expect(cp.status).toBe(1);
+      expect(cp.stderr).toMatch(new RegExp(`^scpipe: ${dir}/tree: the server gave no reason; its file system is neither full nor read-only, with \\d+ MiB free \\(${dir}/tree: mkdir: Failure\\)\n$`));
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
+    expect(await readdir(dir)).toEqual(['tree']);
+  });
+});
+
 // Writes 4 GiB to the local disk (about 30 s on 2 cores): the limit cannot be met with less.
 describe('a remote file that stops at 4 GiB - 1 bytes, as on FAT', () => {
   // User sees: "scpipe: DIR/big.bin: the remote file stopped at 4294967295
   // bytes (4 GiB - 1), the largest file FAT holds: …", exit 1. Left
   // remotely: nothing (the 4 GiB temporary file is removed).
   it('put names FAT\'s limit and what to do', async () => {
-    await fileSizeLimit(2 ** 32 - 1);
+    await serverLimits(`--fsize=${2 ** 32 - 1}`);
     const dir = await userDir(sshd.user, 'fat-limit');
     const put = await runCli(['put', '-s', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/big.bin`)], {
       stdin: createReadStream('/dev/zero', { end: 2 ** 32 + 4 * MiB - 1 }),
