@@ -31,14 +31,19 @@ export async function explainSftpFailure(session: SftpSession | undefined, temp:
   if (fs.readOnly) return said('ERR_REMOTE', 'the remote file system is read-only');
   if (fs.freeBytes < session.limits.maxWrite) return said('ERR_NO_SPACE', 'no space left on the remote file system');
   if (fs.freeInodes === 0) return said('ERR_NO_SPACE', 'no space left on the remote file system: no free inodes');
-  const size = await session.stat(temp).then((st) => (st.isFile() ? st.size : undefined), () => undefined);
+  const st = await session.stat(temp).catch(() => undefined);
+  const size = st?.isFile() ? st.size : undefined;
   if (size === FAT_MAX_FILE) {
     return said('ERR_REMOTE', `the remote file stopped at ${FAT_MAX_FILE} bytes (4 GiB - 1), the largest file FAT holds: the remote directory is likely on a FAT file system; store it on another one there, or send it in parts (--part-size 2G)`);
   }
   // The server's own reason (scpipe serve's "File too large"): said of the target, not only the temporary name.
   if (failure.remoteMessage !== NO_REASON) return size === undefined ? failure : said('ERR_REMOTE', `the remote file stopped at ${size} bytes`);
   const free = Math.floor(fs.freeBytes / MiB);
-  // No file (open, mkdir): sftp-server's Failure there is also EEXIST (a dangling link in the way), EMFILE, EMLINK; none is guessed.
+  // mkdir over a link to nothing: EEXIST, which scp -t says as "File exists".
+  if (st === undefined && (await session.lstat(temp).then((l) => l.isSymbolicLink(), () => false))) {
+    return said('ERR_REMOTE', 'File exists: a symbolic link to nothing is in the way');
+  }
+  // No file (open, mkdir): sftp-server's Failure there is also EMFILE, EMLINK; none is guessed.
   if (size === undefined) return said('ERR_REMOTE', `the server gave no reason; its file system is neither full nor read-only, with ${free} MiB free`);
   return said('ERR_REMOTE', `the server gave no reason, and its file system is not full (${free} MiB free; the file stopped at ${size} bytes): a disk quota, a limit on file size or an I/O error there may be the cause; the server's log or its administrator can tell which`);
 }

@@ -13,6 +13,7 @@ import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { servePerSuite } from '../helpers/serve';
 import { remote, runCli, sshFlags } from '../helpers/cli';
+import { requireLoopExt4 } from '../helpers/loop-ext4';
 
 const MiB = 1024 * 1024;
 // The limits are read at each session's start, so one sshd serves every test.
@@ -56,13 +57,12 @@ describe('a write refused with a bare Failure on a remote disk with room', () =>
   });
 });
 
-describe('a mkdir refused with a bare Failure on a remote disk with room', () => {
-  // A dangling symlink where cp -r makes a directory: mkdir() says EEXIST,
-  // sftp-server "Failure", and stat() finds nothing. User sees: "scpipe:
-  // DIR/tree: the server gave no reason; its file system is neither full nor
-  // read-only, with N MiB free (…: mkdir: Failure)", exit 1, with no cause
-  // guessed (it is neither a quota nor an I/O error). Left remotely: the link.
-  it('cp -r says what is ruled out, and guesses no cause', async () => {
+describe('a symbolic link to nothing where cp -r makes a directory', () => {
+  // mkdir() says EEXIST, sftp-server "Failure", and stat() finds nothing.
+  // User sees: "scpipe: DIR/tree: File exists: a symbolic link to nothing is
+  // in the way (…: mkdir: Failure)", exit 1, as scp -r says "File exists".
+  // Left remotely: the link alone.
+  it('cp -r names the link in the way', async () => {
     await serverLimits('');
     const dir = await userDir(sshd.user, 'mkdir');
     await symlink('nowhere', join(dir, 'tree'));
@@ -72,12 +72,41 @@ describe('a mkdir refused with a bare Failure on a remote disk with room', () =>
       await writeFile(join(local, 'tree', 'x'), 'x');
       const cp = await runCli(['cp', '-r', '-s', ...sshFlags(sshd, sshd.user), join(local, 'tree'), remote(sshd, sshd.user, `${dir}/`)]);
       expect(cp.status).toBe(1);
-      expect(cp.stderr).toMatch(new RegExp(`^scpipe: ${dir}/tree: the server gave no reason; its file system is neither full nor read-only, with \\d+ MiB free \\(${dir}/tree: mkdir: Failure\\)\n$`));
+      expect(cp.stderr).toBe(`scpipe: ${dir}/tree: File exists: a symbolic link to nothing is in the way (${dir}/tree: mkdir: Failure)\n`);
     } finally {
       await rm(local, { recursive: true, force: true });
     }
     expect(await readdir(dir)).toEqual(['tree']);
   });
+});
+
+describe('a mkdir refused with a bare Failure on a remote disk with room', () => {
+  // A directory with ext4's most subdirectories (65000 links, without
+  // dir_nlink): mkdir() says EMLINK, sftp-server "Failure". User sees:
+  // "scpipe: DIR/tree: the server gave no reason; its file system is neither
+  // full nor read-only, with N MiB free (…: mkdir: Failure)", exit 1, with
+  // no cause guessed (it is neither a quota nor an I/O error).
+  it('cp -r says what is ruled out, and guesses no cause', async () => {
+    requireLoopExt4();
+    await serverLimits('');
+    const dir = await userDir(sshd.user, 'emlink');
+    const work = await mkdtemp(join(tmpdir(), 'scpipe-test-emlink-'));
+    execFileSync('truncate', ['-s', '100M', join(work, 'fs.img')]);
+    execFileSync('mkfs.ext4', ['-q', '-b', '1024', '-N', '66000', '-O', '^dir_nlink', join(work, 'fs.img')]);
+    execFileSync('mount', ['-o', 'loop', join(work, 'fs.img'), dir]);
+    try {
+      execFileSync('sh', ['-c', 'mkdir full && cd full && seq 1 64998 | xargs mkdir'], { cwd: dir });
+      execFileSync('chown', [`${sshd.user.uid}:${sshd.user.gid}`, join(dir, 'full')]);
+      await mkdir(join(work, 'tree'));
+      await writeFile(join(work, 'tree', 'x'), 'x');
+      const cp = await runCli(['cp', '-r', '-s', ...sshFlags(sshd, sshd.user), join(work, 'tree'), remote(sshd, sshd.user, `${dir}/full/`)]);
+      expect(cp.status).toBe(1);
+      expect(cp.stderr).toMatch(new RegExp(`^scpipe: ${dir}/full/tree: the server gave no reason; its file system is neither full nor read-only, with \\d+ MiB free \\(${dir}/full/tree: mkdir: Failure\\)\n$`));
+    } finally {
+      execFileSync('umount', [dir]);
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 // Writes 4 GiB to the local disk (about 30 s on 2 cores): the limit cannot be met with less.
