@@ -6,11 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256, type ChecksumEntry } from '../lib';
-import { describeIoError, followLinks, plantedDetail, strerror } from '../lib/internal';
+import { NAME_MAX, describeIoError, followLinks, plantedDetail, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
 import { looksClosed, writeWhole } from './stdout';
-import { NAME_MAX } from '../lib/protocol/name-max';
 
 /** The options as yargs gives them. */
 export interface ChecksumArgs {

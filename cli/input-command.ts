@@ -7,9 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { ScpipeError, escapeForTerminal } from '../lib';
-import { BODY_CHUNK, childEnv, errnoCode, strerror } from '../lib/internal';
+import { BODY_CHUNK, childEnv, errnoCode, shellWord, strerror } from '../lib/internal';
 import { descendantsOf } from './process-tree';
-import { shellWord } from '../lib/util/shell-word';
 
 // How long stop() waits for the command to exit after SIGTERM.
 const STOP_WAIT_MS = 2000;

@@ -5,6 +5,7 @@
 export { parseByteSize, formatBytes, checkSpoolDirectory, spoolDirectory, spoolDirectoryProblem, ramFileSystemFree, NO_INODES, outOfInodes } from './spool';
 export { BODY_CHUNK } from './util/body-chunk';
 export { childEnv } from './util/child-env';
+export { shellWord } from './util/shell-word';
 export { homeDirectory } from './util/home';
 export { statFields } from './util/proc-stat';
 export { describeIoError, errnoCode, strerror } from './fs/strerror';
@@ -17,3 +18,4 @@ export { parseMaxStartups } from './server/connection-limits';
 export { namesDirectory, namesNoFile } from './client/remote-name';
 export { partsOf } from './client/parts/manifest';
 export { MAX_PARTS } from './client/parts/manifest';
+export { NAME_MAX } from './protocol/name-max';
