@@ -15,10 +15,11 @@ export function aliveWhileReceiving(client: Client, sock: NodeJS.ReadableStream,
   const reset = (client as unknown as KeepaliveInternals)._resetKA;
   if (intervalMs <= 0 || typeof reset !== 'function') return;
   // A reset restarts ssh2's timer: at most a couple per interval, not one per chunk.
+  // Monotonic: a wall clock stepped back an hour would keep every reset away for that hour.
   const every = Math.min(1_000, intervalMs / 2);
-  let last = 0;
+  let last = -Infinity;
   sock.on('data', () => {
-    const now = Date.now();
+    const now = performance.now();
     if (now - last < every) return;
     last = now;
     reset.call(client);

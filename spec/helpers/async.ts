@@ -3,9 +3,9 @@ import { ScpipeError } from '../../lib/errors';
 
 /** Polls `condition` every 10 ms until it holds; throws (naming `what`) after `timeoutMs`. */
 export async function waitFor(condition: () => boolean | Promise<boolean>, what = 'condition', timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
+  const end = performance.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -15,14 +15,14 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what 
  * every buffer in its way is full); throws (naming `what`) after `timeoutMs`.
  */
 export async function waitForSteady(sample: () => number, what = 'a steady value', steadyMs = 500, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
+  const end = performance.now() + timeoutMs;
   let value = sample();
-  let since = Date.now();
-  while (Date.now() - since < steadyMs) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+  let since = performance.now();
+  while (performance.now() - since < steadyMs) {
+    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
     const now = sample();
-    if (now !== value) [value, since] = [now, Date.now()];
+    if (now !== value) [value, since] = [now, performance.now()];
   }
 }
 
