@@ -12,10 +12,10 @@ type State = { kind: 'progress'; p: Progress; spooled: boolean } | { kind: 'done
 /** One line for several transfers of the same stream; labels are escaped by the caller. */
 export class MultiProgressLine {
   private readonly states: State[];
-  private readonly started = Date.now();
-  private last = 0;
+  private readonly started = performance.now();
+  private last = -Infinity; // when the line was last drawn
   private read = 0n; // the most any target has taken: the input read so far
-  private moved = Date.now(); // when a target's bytes or state last changed
+  private moved = performance.now(); // when a target's bytes or state last changed
   private seen = ''; // what they were then
   private ticker: NodeJS.Timeout | undefined;
 
@@ -36,7 +36,7 @@ export class MultiProgressLine {
     this.states[i] = { kind: 'progress', p, spooled };
     this.read = maxBig(this.read, taken(p, spooled));
     // While nothing moves no update comes: the line is drawn anyway, saying so (as progress.ts's).
-    this.ticker ??= setInterval(() => Date.now() - this.moved >= STALL_MS && this.redraw(true), TICK_MS).unref();
+    this.ticker ??= setInterval(() => performance.now() - this.moved >= STALL_MS && this.redraw(true), TICK_MS).unref();
     this.redraw(false);
   }
 
@@ -54,7 +54,7 @@ export class MultiProgressLine {
   }
 
   private redraw(now: boolean): void {
-    const time = Date.now();
+    const time = performance.now();
     const state = this.states.map((s) => (s?.kind === 'progress' ? `${s.p.phase} ${s.p.bytes} ${s.p.parts?.produced ?? ''}` : String(s?.kind))).join();
     if (state !== this.seen) {
       this.seen = state;

@@ -6,7 +6,8 @@
 // with --progress, as a plain line every 10 s and one for the last state,
 // for logs. When no byte moves for 10 s the line says for how long, still
 // redrawn (or a line every 10 s). put to several
-// targets has its own line (multi-progress.ts).
+// targets has its own line (multi-progress.ts). Times are monotonic: a wall
+// clock stepped back (NTP, a resumed VM) froze the line for as long.
 import { escapeForTerminal, type Progress } from '../lib';
 import { formatBytes, isAskingOnTty } from '../lib/internal';
 import { endOfLine, eraseLine } from './erase-line';
@@ -39,7 +40,7 @@ export function progressMode(args: { q?: boolean; progress?: boolean }, stderr: 
 export class StatusLine {
   private shown = false;
   // A log's first line comes after 10 s, not at the first update (0 bytes, and a rate from a few milliseconds).
-  private lastLine = Date.now();
+  private lastLine = performance.now();
   private pending: string | undefined; // a log's latest text not written yet: done() writes it
 
   constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly mode: ProgressMode = 'terminal') {}
@@ -52,7 +53,7 @@ export class StatusLine {
   draw(text: string, label = ''): void {
     if (this.mode === 'lines') {
       this.pending = text;
-      const now = Date.now();
+      const now = performance.now();
       if (now - this.lastLine >= LINE_EVERY_MS) this.flush(now);
       return;
     }
@@ -67,7 +68,7 @@ export class StatusLine {
 
   /** Erases the line; a log gets the last state it has not had yet. */
   done(): void {
-    if (this.mode === 'lines') this.flush(Date.now());
+    if (this.mode === 'lines') this.flush(performance.now());
     if (this.shown) this.out.write(eraseLine(this.out.columns || 80));
     this.shown = false;
   }
@@ -91,9 +92,9 @@ function shorten(text: string, label: string, room: number): string {
 
 /** The progress line of a command. */
 export class ProgressLine {
-  private last = 0;
+  private last = -Infinity; // when the line was last drawn
   private readonly line: StatusLine;
-  private phaseStart = Date.now();
+  private phaseStart = performance.now();
   // The bytes already there at the phase's first update (a spool's first
   // report comes with megabytes): the rate is of the bytes since, not of
   // all of them over the milliseconds since that update.
@@ -104,7 +105,7 @@ export class ProgressLine {
   private inAll = 0n;
   private firstTransfer: number | undefined; // the rate of all files in flight together is since then
   private undrawn = false; // the latest update came too soon after the last drawn one: done() draws it
-  private moved = Date.now(); // when the bytes last changed
+  private moved = performance.now(); // when the bytes last changed
   private ticker: NodeJS.Timeout | undefined;
 
   constructor(out: NodeJS.WriteStream = process.stderr, mode: ProgressMode = 'terminal') {
@@ -119,7 +120,7 @@ export class ProgressLine {
 
   /** Shows `p`; a new phase or file starts its rate and ETA afresh. */
   readonly update = (p: Progress): void => {
-    const now = Date.now();
+    const now = performance.now();
     const prev = this.current;
     this.current = p;
     if (!prev || p.bytes !== prev.bytes || p.parts?.produced !== prev.parts?.produced || p.phase !== prev.phase || p.name !== prev.name) this.moved = now;
@@ -151,13 +152,13 @@ export class ProgressLine {
   done(): void {
     clearInterval(this.ticker);
     this.ticker = undefined;
-    if (this.undrawn && this.current) this.render(this.current, Date.now());
+    if (this.undrawn && this.current) this.render(this.current, performance.now());
     this.line.done();
   }
 
   // While nothing moves no update comes: the line is drawn anyway, saying so.
   private tick(): void {
-    const now = Date.now();
+    const now = performance.now();
     if (this.current && now - this.moved >= STALL_MS) this.render(this.current, now);
   }
 

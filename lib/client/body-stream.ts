@@ -28,8 +28,8 @@ export class BodyStream extends Readable {
    * before an error does. Polled: Readable says nothing when its buffer empties.
    */
   async drained(limitMs = 30_000): Promise<void> {
-    const end = Date.now() + limitMs;
-    while (!this.destroyed && this.readableLength > 0 && Date.now() < end) {
+    const end = performance.now() + limitMs;
+    while (!this.destroyed && this.readableLength > 0 && performance.now() < end) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }

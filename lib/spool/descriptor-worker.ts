@@ -94,7 +94,7 @@ export function descriptorWorker(): void {
   }
 
   let taken = 0;
-  let lastProgress = Date.now();
+  let lastProgress = performance.now();
   let told = 0; // bytes the last progress message said
   let idle = 0; // ms slept on the last EAGAIN
   let headAt = 0; // bytes of data.head handed out
@@ -215,7 +215,7 @@ export function descriptorWorker(): void {
   };
 
   const progress = (paused = false): void => {
-    const now = Date.now();
+    const now = performance.now();
     if (!paused && now - lastProgress < PROGRESS_MS) return;
     lastProgress = now;
     told = taken;

@@ -1,5 +1,15 @@
 import { ProgressLine, StatusLine, progressMode } from '../../../cli/progress';
 import { MultiProgressLine } from '../../../cli/multi-progress';
+import { waitFor } from '../../helpers/async';
+
+// Fake timers whose monotonic clock is the fake wall clock, so that
+// jest.setSystemTime() moves both (the lines time themselves by performance.now()).
+function fakeClock(now: number): void {
+  jest.useFakeTimers({ now, doNotFake: ['performance'] });
+  jest.spyOn(performance, 'now').mockImplementation(() => Date.now());
+}
+
+afterEach(() => jest.restoreAllMocks());
 
 function captured(): { out: NodeJS.WriteStream; text: () => string } {
   let text = '';
@@ -37,7 +47,7 @@ describe('ProgressLine', () => {
   // A spool's first report comes with the megabytes read so far: a rate of
   // them over the milliseconds since said "28.3 GiB/s" for a 190 MiB/s pipe.
   it('gives no rate at a phase\'s first update, then the rate of the bytes since', () => {
-    jest.useFakeTimers({ now: 1_000_000 });
+    fakeClock(1_000_000);
     try {
       const { out, text } = captured();
       const line = new ProgressLine(out);
@@ -145,7 +155,7 @@ describe('MultiProgressLine (put to several targets)', () => {
 describe('MultiProgressLine: a stall', () => {
   // put to several targets printed no line while its producer stalled.
   it('a line every 10 s all the same in a log, saying for how long nothing moved', () => {
-    jest.useFakeTimers({ now: 1_000_000 });
+    fakeClock(1_000_000);
     try {
       const { out, text } = captured();
       const multi = new MultiProgressLine(['vault', 'offsite'], new StatusLine(out, 'lines'));
@@ -177,7 +187,7 @@ describe('--progress: lines for logs where stderr is not a terminal', () => {
   });
 
   it('a plain line, prefixed, every 10 s from the start (none at the first update) and the last state at the end, with no control characters', () => {
-    jest.useFakeTimers({ now: 1_000_000 });
+    fakeClock(1_000_000);
     try {
       const { out, text } = captured();
       const line = new ProgressLine(out, 'lines');
@@ -208,7 +218,7 @@ describe('--progress: lines for logs where stderr is not a terminal', () => {
   // too soon after the one before: a log's last line said "sent 14.7 MiB"
   // of an upload of 28.6 MiB that had ended well.
   it('the last line is the latest state, also when that update came too soon to be drawn', () => {
-    jest.useFakeTimers({ now: 1_000_000 });
+    fakeClock(1_000_000);
     try {
       const { out, text } = captured();
       const line = new ProgressLine(out, 'lines');
@@ -230,7 +240,7 @@ describe('--progress: lines for logs where stderr is not a terminal', () => {
   // A producer that stalls for minutes sends no update: the log had no line
   // for the whole stall, and a terminal kept the last rate and ETA.
   it('a stall: a line every 10 s all the same, saying for how long nothing moved', () => {
-    jest.useFakeTimers({ now: 1_000_000 });
+    fakeClock(1_000_000);
     try {
       const { out, text } = captured();
       const line = new ProgressLine(out, 'lines');
@@ -253,7 +263,7 @@ describe('--progress: lines for logs where stderr is not a terminal', () => {
   });
 
   it('a stall on a terminal: the line is redrawn each second with the time', () => {
-    jest.useFakeTimers({ now: 1_000_000 });
+    fakeClock(1_000_000);
     try {
       const { out, text } = captured();
       const line = new ProgressLine(out);
@@ -303,7 +313,7 @@ describe('ProgressLine: sizes not known yet, and cp\'s files', () => {
   // 16 files in flight switch names at every update: the line was redrawn at
   // each switch, jumping between names, each with a rate of "--/s".
   it('files in flight together: drawn at most every 250 ms, with the rate of all of them', () => {
-    jest.useFakeTimers({ now: 1_000_000 });
+    fakeClock(1_000_000);
     try {
       const { out, text } = captured();
       const line = new ProgressLine(out);
@@ -328,7 +338,7 @@ describe('ProgressLine: sizes not known yet, and cp\'s files', () => {
   // SFTP from a pipe and parts have no total to reach: their last update
   // may fall within the redraw interval, and the log's last line must be it.
   it('the last state of a stream of unknown size, even when its last update came within the redraw interval', () => {
-    jest.useFakeTimers({ now: 1_000_000 });
+    fakeClock(1_000_000);
     try {
       const { out, text } = captured();
       const line = new ProgressLine(out, 'lines');
@@ -346,5 +356,40 @@ describe('ProgressLine: sizes not known yet, and cp\'s files', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+// Timed by the wall clock, a step back (NTP, a resumed VM) kept every update
+// "too soon after the last drawn one" for as long as the step.
+describe('a wall clock stepped back an hour', () => {
+  function stepBack(): void {
+    const real = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => real() - 3_600_000);
+  }
+
+  it('does not freeze the progress line', async () => {
+    const { out, text } = captured();
+    const line = new ProgressLine(out);
+    line.update({ name: 'a.bin', phase: 'transfer', bytes: 1n, total: 1_000_000n });
+    stepBack();
+    let bytes = 1n;
+    await waitFor(() => {
+      line.update({ name: 'a.bin', phase: 'transfer', bytes: ++bytes, total: 1_000_000n });
+      return text().split('\r').filter((d) => d.startsWith('a.bin')).length >= 2;
+    }, 'the line drawn again', 3_000);
+    line.done();
+  });
+
+  it('does not freeze the line of put to several targets', async () => {
+    const { out, text } = captured();
+    const multi = new MultiProgressLine(['x:a', 'y:a'], new StatusLine(out));
+    multi.update(0, { name: 'a', phase: 'transfer', bytes: 1n, total: 1_000_000n });
+    stepBack();
+    let bytes = 1n;
+    await waitFor(() => {
+      multi.update(0, { name: 'a', phase: 'transfer', bytes: ++bytes, total: 1_000_000n });
+      return text().split('\r').filter((d) => d.startsWith('read')).length >= 2;
+    }, 'the line drawn again', 3_000);
+    multi.done();
   });
 });
