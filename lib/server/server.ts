@@ -7,7 +7,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Connection, ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
-import { escapeForTerminal } from '../util/escape';
+import { escapeForTerminal, peerText } from '../util/escape';
 import { strerror } from '../fs/strerror';
 import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, type AuthLimits } from './auth-limits';
 import { answerLogin, type ServeAuth } from './login';
@@ -163,7 +163,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     client.on('error', (err: Error & { level?: string }) => {
       // sshd's words, so that existing log watchers match.
       if (err.level === 'client-timeout') log(`Timeout, client not responding from user ${logUser(user)} ${info.ip} port ${info.port}`);
-      else if (opts.verbose) log(`${from}: ${err.message}`);
+      // A client's DISCONNECT comes as an error with the client's own text.
+      else if (opts.verbose) log(`${from}: ${peerText(err.message)}`);
     });
     client.on('close', () => clients.delete(client));
   });
