@@ -1,22 +1,21 @@
-// `get`: one remote file as a stream. The sink role runs in the background;
-// get() resolves as soon as the file's header arrives, with its size, mode
-// and a Readable body that ends only after the remote confirmed the data and
-// exited 0 (and errors otherwise). A directory or a second file is an error.
-import { ScpipeError, abortError, asScpipeError, isScpipeError, throwIfAborted } from '../errors';
+// `get`: one remote file (or a parts set) as a stream, over SFTP or SCP
+// (scp-get.ts), as the host allows. get() resolves as soon as the file's
+// header arrives, with its size, mode and a Readable body that ends only after
+// the remote confirmed the data (and errors otherwise). A directory or a
+// second file is an error.
+import { ScpipeError, asScpipeError, isScpipeError } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
-import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command';
-import { NameMatcher, requireRemoteBasename } from '../protocol/names';
-import { formatMode } from '../protocol/records';
-import { ScpSink } from '../protocol/sink';
-import type { FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
+import type { RemoteCommandOptions } from '../protocol/command';
+import type { ReceivedTimes } from '../protocol/sink-types';
 import type { RoleOptions } from '../protocol/source';
 import { escapeForTerminal } from '../util/escape';
-import { BodyStream } from './body-stream';
+import type { BodyStream } from './body-stream';
 import type { OpenChannel, Target } from './connection';
 import { oneRun } from './run-target';
 import { Reconnector } from './reconnect';
 import { chooseProtocol, scpRefusalHint, type Protocol } from './protocol-choice';
 import { getSftp } from './sftp-get';
+import { getOverChannel } from './scp-get';
 import type { RetryEvent } from './retry';
 import { partsOf, type Manifest } from './parts/manifest';
 import type { PartSpill } from './parts/options';
@@ -26,7 +25,6 @@ import { remoteFileThere } from './remote-file-there';
 import { isNotAFile } from './scp-exists';
 import { checkCounts } from './counts';
 import type { Progress } from './progress';
-import { linkedController, onAbort } from '../util/abort';
 
 /** Options of get(). */
 export interface GetOptions extends RoleOptions, RemoteCommandOptions {
@@ -195,80 +193,4 @@ async function isSetToo(open: OpenChannel, remotePath: string, opts: GetOptions)
 
 function isMissing(err: unknown): boolean {
   return isScpipeError(err, 'ERR_NO_SUCH_FILE'); // SFTP's status, or scp's "No such file or directory"
-}
-
-/** Starts downloading `remotePath` through a channel that `open` starts. */
-export async function getOverChannel(
-  open: OpenChannel,
-  remotePath: string,
-  opts: GetOptions = {},
-): Promise<Download> {
-  throwIfAborted(opts.signal);
-  requireRemoteBasename(remotePath, 'a file');
-  const command = remoteScpCommand('source', remotePath, opts);
-  const { controller: inner, unlink } = linkedController(opts.signal);
-
-  return new Promise<Download>((resolve, reject) => {
-    let download: Download | undefined;
-    // Assigned below, before any file can arrive (open() is asynchronous).
-    let done: Promise<ExitStatus> = Promise.resolve({ code: null, signal: null });
-    let unwatch = (): void => undefined;
-    const handler: SinkHandler = {
-      openFile: async (file, times) => {
-        // One file only: the sink refuses a second one first (maxTopLevel: 1, no -r).
-        const body = new BodyStream();
-        // An abort ends the body at once: the sink may be waiting for a consumer that stopped reading.
-        unwatch = onAbort(inner.signal, () => body.destroy(abortError(opts.signal)));
-        opts.trace?.(`receiving ${escapeForTerminal(file.name)}: ${file.size} bytes, mode ${formatMode(file.mode)}`);
-        let received = 0n;
-        const progress = (): void => opts.onProgress?.({ name: file.name, phase: 'transfer', bytes: received, total: file.size });
-        progress();
-        const writer: FileWriter = {
-          write: async (chunk) => {
-            // A consumer that destroyed the body wants no more: the sink stops the channel, as over SFTP.
-            if (body.destroyed) throw inner.signal.aborted ? abortError(opts.signal) : new ScpipeError('ERR_LOCAL_IO', 'the download was not read to its end');
-            received += BigInt(chunk.length);
-            progress();
-            await body.write(chunk);
-          },
-          finish: async ({ ok, sourceError }) => {
-            if (!ok) body.destroy(new ScpipeError('ERR_REMOTE', `remote: ${sourceError ?? 'transfer failed'}`, { remoteMessage: sourceError })); // already escaped
-            return undefined;
-          },
-          abort: async () => undefined, // the session's error reaches the body below
-        };
-        download = { name: file.name, size: file.size, mode: file.mode, times, body, done, protocol: 'scp' };
-        resolve(download);
-        return writer;
-      },
-      enterDirectory: async (dir) => ({ error: `${dir.name}: is a directory` }),
-      leaveDirectory: async () => undefined,
-    };
-    done = (async () => {
-      const channel = await open(command, inner.signal, 'source');
-      const sink = new ScpSink(channel, handler, {
-        ...opts,
-        signal: inner.signal,
-        recursive: false,
-        matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob: opts.quote === 'none' }),
-        maxTopLevel: 1,
-      });
-      const status = await sink.run().catch((err: unknown) => Promise.reject(asScpipeError(err)));
-      if (!download) throw new ScpipeError('ERR_REMOTE', `the remote sent no file for "${escapeForTerminal(remotePath)}"`);
-      return status;
-    })();
-    done
-      .then(
-        () => download?.body.finish(),
-        (err: unknown) => {
-          const e = opts.signal?.aborted ? abortError(opts.signal) : asScpipeError(err);
-          if (download) download.body.destroy(e);
-          else reject(e);
-        },
-      )
-      .finally(() => {
-        unwatch();
-        unlink();
-      });
-  });
 }

@@ -9,7 +9,7 @@ import { ScpipeError, isScpipeError } from '../errors';
 import type { RemoteCommandOptions } from '../protocol/command';
 import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel } from './connection';
-import { getOverChannel } from './get';
+import { getOverChannel } from './scp-get';
 import { scpRefusalHint } from './protocol-choice';
 import { isNameTooLong, nameTooLongError, whyTooLong } from '../protocol/name-max';
 

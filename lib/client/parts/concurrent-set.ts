@@ -12,7 +12,7 @@ import { ScpipeError, isScpipeError } from '../../errors';
 import { SftpSession } from '../../sftp/session';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import { escapeForTerminal } from '../../util/escape';
-import { getOverChannel } from '../get';
+import { getOverChannel } from '../scp-get';
 import { scpRefusalHint } from '../protocol-choice';
 import type { Reconnector } from '../reconnect';
 import { sftpPathOn } from '../sftp-paths';

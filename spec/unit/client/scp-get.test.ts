@@ -1,5 +1,5 @@
 // getOverChannel's check of the remote path, before any channel is opened.
-import { getOverChannel } from '../../../lib/client/get';
+import { getOverChannel } from '../../../lib/client/scp-get';
 import type { OpenChannel } from '../../../lib/client/connection';
 import { fakePeer } from '../../helpers/fake-channel';
 
