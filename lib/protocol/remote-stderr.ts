@@ -2,6 +2,7 @@
 // window stalls: docs/protocol.md §1, §9), keeps its tail for error messages, and
 // hands each complete line to an optional listener, already escaped.
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { escapeForTerminal } from '../util/escape';
 
 const KEEP_BYTES = 8192;
@@ -10,10 +11,15 @@ const KEEP_BYTES = 8192;
 export class RemoteStderr {
   private tail = '';
   private line = '';
+  // SSH's packets may cut a character of several UTF-8 bytes in two: its bytes wait for the rest.
+  private readonly utf8 = new StringDecoder('utf8');
 
   constructor(stream: Readable, private readonly onLine?: (escapedLine: string) => void) {
-    stream.on('data', (chunk: Buffer) => this.add(chunk.toString('utf8')));
-    stream.on('end', () => this.flush());
+    stream.on('data', (chunk: Buffer) => this.add(this.utf8.write(chunk)));
+    stream.on('end', () => {
+      this.add(this.utf8.end());
+      this.flush();
+    });
     stream.on('error', () => undefined); // the channel's own error path reports failures
   }
 
