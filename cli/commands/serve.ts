@@ -88,7 +88,8 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         const { host, port } = parseListenAddress(args.addr);
         const limits = serveLimits(args); // usage errors before any file is read
         const jail = await Jail.create(args.root).catch((err: unknown) => {
-          throw new ScpipeError('ERR_USAGE', `bad --root "${args.root}": ${(err as Error).message}`, { cause: err });
+          // Jail.create() names the root, escaped.
+          throw new ScpipeError('ERR_USAGE', `bad --root: ${(err as Error).message}`, { path: args.root, cause: err });
         });
         const auth = await serveAuth(args, say);
         const hostKey = await loadHostKey(args['host-key'] ?? defaultHostKeyPath(), args['host-key'] === undefined);

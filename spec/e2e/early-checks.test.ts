@@ -246,3 +246,15 @@ describe('put --part-size to a host it cannot connect to', () => {
     expect(r).toMatchObject({ status: 255, stderr: 'scpipe: connect to host 127.0.0.1 port 1: Connection refused; nothing was stored\n' });
   });
 });
+
+describe('serve --root that cannot be served', () => {
+  // The path was printed raw (an escape sequence in it acted on the
+  // terminal), and twice: 'bad --root "/x": server root /x: …'.
+  it.each([
+    ['/nonexistent/a\x1b[2Jb', 'bad --root: server root /nonexistent/a\\x1b[2Jb: No such file or directory'],
+    ['/dev/null', 'bad --root: server root /dev/null: Not a directory'],
+  ])('%j: exit 2, said once, escaped', async (root, message) => {
+    const r = await runCli(['serve', '--root', root, '--addr', '127.0.0.1:0']);
+    expect(r).toMatchObject({ status: 2, stderr: `scpipe: ${message}\n` });
+  });
+});
