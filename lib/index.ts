@@ -26,7 +26,7 @@ export type { Spill, SpillTarget } from './spool/options';
 export type { PartsOptions, PartSpill } from './client/parts/options';
 export { DEFAULT_PARALLEL } from './client/parts/options';
 export { MAX_PARALLEL, checkCounts } from './client/counts';
-export type { PartReport, PartsProgress, PartsResult } from './client/parts/put-parts';
+export type { PartReport, PartsProgress, PartsResult } from './client/parts/put-parts-types';
 export { formatManifest } from './client/parts/manifest';
 export { parseManifest } from './client/parts/manifest-reader';
 export type { Manifest, PartEntry } from './client/parts/manifest';

@@ -9,7 +9,7 @@ import { ScpipeError } from '../errors';
 import type { Progress } from './progress';
 import type { Protocol } from './protocol-choice';
 import type { RetryEvent } from './retry';
-import type { PartsResult } from './parts/put-parts';
+import type { PartsResult } from './parts/put-parts-types';
 
 /**
  * An open file descriptor, read to its end: `{ fd: 0 }` for stdin. It is

@@ -16,7 +16,7 @@ import { Reconnector, isConnectionLoss } from './reconnect';
 import { DEFAULT_RETRIES, withRetries, type RetryEvent } from './retry';
 import type { RemoteCommandOptions } from '../protocol/command';
 import { fetchManifest, readParts } from './parts/get-parts';
-import type { PartsResult } from './parts/put-parts';
+import type { PartsResult } from './parts/put-parts-types';
 
 /** What a read-back needs of put's options. */
 export interface ReadBackOptions extends RemoteCommandOptions {

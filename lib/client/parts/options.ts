@@ -5,7 +5,7 @@ import type { RemoteCommandOptions } from '../../protocol/command';
 import type { RetryEvent } from '../retry';
 import { partName } from './names';
 import type { Protocol } from '../protocol-choice';
-import type { PartReport, PartsProgress } from './put-parts';
+import type { PartReport, PartsProgress } from './put-parts-types';
 import type { Spill } from '../../spool/options';
 
 /**

@@ -2,7 +2,7 @@
 // 48 bytes a part in a few arrays, not an object each, as a set may have
 // millions (manifest.ts MAX_PARTS). A part's report is made when asked.
 import { partName } from './names';
-import type { PartReport } from './put-parts';
+import type { PartReport } from './put-parts-types';
 
 const CONFIRMED = 1;
 const ON_DISK = 2;

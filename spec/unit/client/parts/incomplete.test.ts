@@ -2,7 +2,7 @@
 // code (the exit status: 1 for a transfer, 255 only when no session was had).
 import { ScpipeError } from '../../../../lib/errors';
 import { incomplete } from '../../../../lib/client/parts/incomplete';
-import type { PartReport } from '../../../../lib/client/parts/put-parts';
+import type { PartReport } from '../../../../lib/client/parts/put-parts-types';
 import { PartLog } from '../../../../lib/client/parts/part-log';
 
 const report = (index: number): PartReport => ({ index, name: `db.00000${index}`, size: 4n, sha256: 'a'.repeat(64), lane: 0, ms: 1, attempts: 1, spooled: 'memory' });

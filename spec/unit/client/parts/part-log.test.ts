@@ -1,5 +1,5 @@
 import { PartLog } from '../../../../lib/client/parts/part-log';
-import type { PartReport } from '../../../../lib/client/parts/put-parts';
+import type { PartReport } from '../../../../lib/client/parts/put-parts-types';
 import { partName } from '../../../../lib/client/parts/names';
 
 const report = (index: number, size = 4n, extra: Partial<PartReport> = {}): PartReport => ({
