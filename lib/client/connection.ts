@@ -8,6 +8,7 @@ import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import { onAbort } from '../util/abort';
 import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
+import type { SshDefaults } from '../transport/openssh-defaults';
 import { connectSsh2, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
@@ -24,8 +25,8 @@ export type RemoteRole = 'sink' | 'source';
 /** Starts a remote command as a channel (ChannelOpener.open, or your own). */
 export type OpenChannel = (command: string, signal: AbortSignal, remoteRole?: RemoteRole) => Promise<ScpChannel>;
 
-// openssh: the ServerAliveInterval to add for a target (keepaliveDefault()), found once.
-const keepalives = new WeakMap<ConnectOptions, Promise<number | undefined>>();
+// openssh: what to add to ssh's defaults for a target (openssh-defaults.ts), found once.
+const defaults = new WeakMap<ConnectOptions, Promise<SshDefaults>>();
 // ssh's exit 255 before a session, by what it refused (openssh-transport.ts refusalCode()).
 const NO_SESSION: readonly string[] = ['ERR_CONNECT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED'];
 
@@ -157,6 +158,7 @@ export class ChannelOpener {
     this.firstSession = first.ready().then(
       () => {
         this.reachedHost = true;
+        learntOf(this.target as ConnectOptions).connected = true;
         for (const w of this.sessionWaiters.splice(0)) w.resolve();
       },
       (err: unknown) => {
@@ -219,8 +221,8 @@ export class ChannelOpener {
     if (this.refused) throw this.refused; // do not ask for a password again per command
     const log = target.log ?? this.log;
     // Loaded only for this transport, as ssh2 only for the other (ssh2-transport.ts).
-    const { openSshChannel, keepaliveDefault } = await import('../transport/openssh-transport');
-    const opts = await this.sshOptions(target, keepaliveDefault);
+    const { openSshChannel } = await import('../transport/openssh-transport');
+    const opts = await this.sshOptions(target);
     log?.(`exec: ${command} (ssh ${opts.host})`);
     const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, command)), signal);
     if (!remoteSpeaksFirst) return channel;
@@ -237,8 +239,8 @@ export class ChannelOpener {
   // `ssh -s … sftp`, with ssh2's SFTP client over its stdio.
   private async sftpOverSsh(target: ConnectOptions, signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
     if (this.refused) throw this.refused;
-    const { openSshChannel, keepaliveDefault } = await import('../transport/openssh-transport');
-    const opts = await this.sshOptions(target, keepaliveDefault);
+    const { openSshChannel } = await import('../transport/openssh-transport');
+    const opts = await this.sshOptions(target);
     (target.log ?? this.log)?.(`sftp: ssh -s ${opts.host} sftp`);
     const { sftpOverChannel } = await import('../transport/openssh-sftp');
     const asked = performance.now();
@@ -277,7 +279,7 @@ export class ChannelOpener {
     (this.target.warn ?? this.target.log ?? this.log)?.(line);
   }
 
-  private async sshOptions(target: ConnectOptions, keepaliveDefault: (opts: OpenSshOptions) => Promise<number | undefined>): Promise<OpenSshOptions> {
+  private async sshOptions(target: ConnectOptions): Promise<OpenSshOptions> {
     const log = target.log ?? this.log;
     const opts: OpenSshOptions = {
       host: target.host,
@@ -291,7 +293,12 @@ export class ChannelOpener {
       batchMode: !target.prompt, // no one to ask: as the ssh2 transport, never prompt
     };
     // Asked of `ssh -G` once per run's target (each reconnect makes a new opener).
-    if (!keepalives.has(target)) keepalives.set(target, keepaliveDefault(opts));
-    return { ...opts, serverAliveInterval: await keepalives.get(target) };
+    const { sshDefaults, RECONNECT_TIMEOUT_S } = await import('../transport/openssh-defaults');
+    if (!defaults.has(target)) defaults.set(target, sshDefaults(opts));
+    const found = (await defaults.get(target))!;
+    // A retry's ssh (another of this run got a session) is bounded as the
+    // ssh2 transport's reconnection is: no one is asked before the banner.
+    const reconnection = learntOf(target).connected && !found.connectTimeoutSet;
+    return { ...opts, serverAliveInterval: found.serverAliveInterval, connectTimeout: reconnection ? RECONNECT_TIMEOUT_S : undefined, aliveBoundS: found.aliveBoundS };
   }
 }

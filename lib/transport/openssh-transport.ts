@@ -10,17 +10,15 @@
 // rejects with ERR_CONNECT carrying ssh's last stderr line. Any other 255 is a
 // connection lost mid-way: `exit` then reports no status, as the ssh2
 // transport does when a connection drops.
-import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { PassThrough, Transform, pipeline } from 'node:stream';
 import { ScpipeError, abortError, type ScpipeErrorCode } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { escapeForTerminal } from '../util/escape';
 import { spawnChannel } from './child-channel';
-import { childEnv } from '../util/child-env';
-import { DEFAULT_SERVER_ALIVE_S } from './resolved-host';
 import { onAbort } from '../util/abort';
 import { execRefused, isExecRefusal } from './exec-refusal';
 
@@ -44,8 +42,12 @@ export interface OpenSshOptions {
   verbose?: boolean;
   /** Never prompt (`-oBatchMode=yes`), unless an -o option says otherwise. */
   batchMode?: boolean;
-  /** `-oServerAliveInterval=N` (keepaliveDefault()): the built-in transport's default, where the user set none. */
+  /** `-oServerAliveInterval=N` (openssh-defaults.ts): the built-in transport's default, where the user set none. */
   serverAliveInterval?: number;
+  /** `-oConnectTimeout=N`: a reconnection's bound where the user set none (openssh-defaults.ts), named in its timeout's message. */
+  connectTimeout?: number;
+  /** ServerAliveInterval × ServerAliveCountMax in effect (seconds), to name when ssh ends silently after it. */
+  aliveBoundS?: number;
 }
 
 /** A ScpChannel over an ssh child process. */
@@ -95,6 +97,7 @@ export function sshArgs(opts: OpenSshOptions, command: string, subsystem = false
   for (const file of opts.identityFiles ?? []) args.push('-i', file);
   if (opts.batchMode) args.push('-oBatchMode=yes');
   if (opts.serverAliveInterval !== undefined) args.push(`-oServerAliveInterval=${opts.serverAliveInterval}`);
+  if (opts.connectTimeout !== undefined) args.push(`-oConnectTimeout=${opts.connectTimeout}`);
   // Not -q: LogLevel QUIET also silences ssh's fatal messages ("Connection
   // refused", "Permission denied"), which are what the user needs to see.
   // ERROR hides only the chatter (banners, "Permanently added").
@@ -102,24 +105,6 @@ export function sshArgs(opts: OpenSshOptions, command: string, subsystem = false
   if (subsystem) args.push('-s'); // `command` names a subsystem (sftp), as OpenSSH's sftp runs ssh
   args.push('--', opts.host, command);
   return args;
-}
-
-/**
- * `DEFAULT_SERVER_ALIVE_S` when neither the command line nor the user's
- * ssh_config sets ServerAliveInterval (`ssh -G` says 0), else undefined: ssh's
- * own default is no keepalive, and a server that stops answering would then
- * hold the run for hours (until TCP gives up), where ssh2's ends in 45 s.
- * Asked of the system ssh only: another program (-S) may not know -G.
- */
-export function keepaliveDefault(opts: OpenSshOptions): Promise<number | undefined> {
-  if (opts.sshPath !== undefined || (opts.options ?? []).some((o) => /^\s*serveraliveinterval\b/i.test(o))) return Promise.resolve(undefined);
-  const args = sshArgs({ ...opts, serverAliveInterval: undefined, verbose: false }, '').slice(0, -3); // without `-- host command`
-  return new Promise((resolve) => {
-    execFile('ssh', [...args, '-G', '--', opts.host], { encoding: 'utf8', env: childEnv(), timeout: 5_000 }, (_err, stdout) => {
-      const set = /^serveraliveinterval (\d+)$/m.exec(stdout ?? '');
-      resolve(set && set[1] === '0' ? DEFAULT_SERVER_ALIVE_S : undefined);
-    });
-  });
 }
 
 /**
@@ -144,6 +129,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     throw new ScpipeError('ERR_CONNECT', `cannot run ${escapeForTerminal(program)}: not found or not executable (needed by --transport openssh)`, { host: opts.host });
   }
   const child = spawnChannel(program, sshArgs(opts, command, subsystem));
+  const started = performance.now();
 
   // The role may start reading only after ssh has exited (ready() waits for
   // that when the remote sent nothing), and Node throws away a child's output
@@ -171,7 +157,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
     if (subsystem && isSubsystemRefusal(last)) return undefined; // logged in: the server said no to the subsystem
     if (!subsystem && isExecRefusal(last)) return execRefused(command, last!.startsWith('ssh: ') ? last! : `ssh: ${last}`, opts.host, text || undefined);
-    const message = last ? (last.startsWith('ssh: ') ? last : `ssh: ${last}`) : `ssh: could not connect to ${escapeForTerminal(opts.host)} (exit status 255)`;
+    const message = last ? withBound(last.startsWith('ssh: ') ? last : `ssh: ${last}`, opts) : silentExit(opts, performance.now() - started);
     return new ScpipeError(refusalCode(text, last), message, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
   };
 
@@ -207,6 +193,23 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
         child.exit.then((s) => done(failure(s)));
       }),
   };
+}
+
+// ssh's timeout (`Connection timed out during banner exchange`) with the
+// bound scpipe set, which the user did not: they would not know of it.
+function withBound(message: string, opts: OpenSshOptions): string {
+  if (opts.connectTimeout === undefined || !/timed out/i.test(message)) return message;
+  return `${message} (ConnectTimeout ${opts.connectTimeout} s, the default for a reconnection)`;
+}
+
+// ssh's 255 with no word. At LogLevel ERROR, ssh does not say that the server
+// stopped answering in the key exchange or the login for ServerAliveInterval ×
+// ServerAliveCountMax, nor that it closed the connection (both are INFO
+// lines): an exit no sooner than that bound names both.
+function silentExit(opts: OpenSshOptions, ms: number): string {
+  const failed = `ssh: could not connect to ${escapeForTerminal(opts.host)} (exit status 255`;
+  if (opts.aliveBoundS === undefined || ms < opts.aliveBoundS * 1000) return `${failed})`;
+  return `${failed} after ${Math.round(ms / 1000)} s, without a word: ssh ends so when the server does not answer the key exchange or the login for ServerAliveInterval × ServerAliveCountMax, ${opts.aliveBoundS} s, or closes the connection)`;
 }
 
 /**

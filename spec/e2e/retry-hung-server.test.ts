@@ -3,7 +3,9 @@
 // TCP connection but which never sends its banner. Without ConnectTimeout
 // and without BatchMode, that reconnection was waited for as long as the
 // server stayed hung, with "retry 1 of 1 in 1 s" the last word for hours.
-// No one is asked in a reconnection's key exchange, so it is bounded (30 s).
+// No one is asked in a reconnection's key exchange, so it is bounded (30 s),
+// with either transport: for the system ssh, each retry is a new ssh process,
+// which gets ConnectTimeout 30 unless the user set one.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -82,3 +84,64 @@ it('without ConnectTimeout or BatchMode, a reconnection whose server never answe
     await rm(local, { recursive: true, force: true });
   }
 }, 120_000);
+
+describe('--transport openssh', () => {
+  it('without ConnectTimeout, the retry\'s reconnection to a hung sshd ends after 30 s, saying so', async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const dir = await userDir(sshd.rssh, 'retry-hung-openssh');
+    const input = new Readable({ read() {} });
+    input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+    const flags = ['--transport', 'openssh', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', 'none',
+      '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
+    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
+    const stopped: number[] = [];
+    try {
+      await waitFor(async () => {
+        const temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
+        return temp !== undefined && (await stat(join(dir, temp))).size > 0;
+      }, 'the first bytes stored', 20_000);
+      stopped.push(...(await listenerPids()), ...(await sshd.connectionPids()));
+      expect(stopped.length).toBeGreaterThan(1);
+      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      const started = Date.now();
+      const r = await run.done;
+      expect(r.stderr).toContain('1 retry failed too, the last: ssh: Connection timed out during banner exchange (ConnectTimeout 30 s, the default for a reconnection)');
+      expect(r.status).toBe(1);
+      expect(Date.now() - started).toBeLessThan(60_000);
+    } finally {
+      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      input.destroy();
+    }
+  }, 120_000);
+
+  // ssh bounds each wait in the key exchange and the login by ServerAliveInterval ×
+  // ServerAliveCountMax (on by default: openssh-defaults.ts), but says so only at LogLevel INFO.
+  it('a reconnection whose server never answers the login ends, saying what ssh would not', async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const dir = await userDir(sshd.rssh, 'retry-login-openssh');
+    const proxy = await startLoginStallProxy(sshd.port);
+    const local = await mkdtemp(join(tmpdir(), 'scpipe-test-login-stall-'));
+    const input = new Readable({ read() {} });
+    input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+    try {
+      const flags = ['--transport', 'openssh', '-P', String(proxy.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHostsFor(sshd, proxy.port, join(local, 'known_hosts'))}`,
+        '-o', 'StrictHostKeyChecking=yes', '-F', 'none', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
+      const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
+      await waitFor(async () => {
+        const temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
+        return temp !== undefined && (await stat(join(dir, temp))).size > 0;
+      }, 'the first bytes stored', 20_000);
+      proxy.stall();
+      const started = Date.now();
+      const r = await run.done;
+      expect(proxy.stalledLogins()).toBe(1);
+      expect(r.stderr).toMatch(/1 retry failed too, the last: ssh: could not connect to 127\.0\.0\.1 \(exit status 255 after \d+ s, without a word: ssh ends so when the server does not answer the key exchange or the login for ServerAliveInterval × ServerAliveCountMax, 2 s, or closes the connection\)/);
+      expect(r.status).toBe(1);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      input.destroy();
+      await proxy.close();
+      await rm(local, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

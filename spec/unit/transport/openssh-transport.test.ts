@@ -45,6 +45,12 @@ describe('sshArgs', () => {
     ]);
   });
 
+  it("puts the keepalive and a reconnection's ConnectTimeout after the user's -o, which win (ssh keeps the first value)", () => {
+    expect(sshArgs({ host: 'h', options: ['ConnectTimeout=5'], serverAliveInterval: 15, connectTimeout: 30 }, 'c')).toEqual([
+      ...SAFETY, '-o', 'ConnectTimeout=5', '-oServerAliveInterval=15', '-oConnectTimeout=30', '-oLogLevel=ERROR', '--', 'h', 'c',
+    ]);
+  });
+
   it('never forces ControlMaster off and never requests a TTY', () => {
     const args = sshArgs({ host: 'h', options: ['ControlMaster=auto'] }, 'c');
     expect(args.filter((a) => /controlmaster/i.test(a))).toEqual(['ControlMaster=auto']);

@@ -1,0 +1,49 @@
+// What the openssh transport adds to ssh's own defaults, asked of `ssh -G`
+// once per run's target: a keepalive (ssh's default is none) and, for a
+// retry's reconnection, a ConnectTimeout (ssh's default is none either), as
+// the built-in transport bounds both.
+import { execFile } from 'node:child_process';
+import { childEnv } from '../util/child-env';
+import { DEFAULT_SERVER_ALIVE_S } from './resolved-host';
+import { sshArgs, type OpenSshOptions } from './openssh-transport';
+
+/** ConnectTimeout of a reconnection where the user set none, in seconds (the ssh2 transport's too). */
+export const RECONNECT_TIMEOUT_S = 30;
+
+/** The settings scpipe adds for a target, and what ssh's keepalive then bounds. */
+export interface SshDefaults {
+  /** `-oServerAliveInterval=N` to add: none is set (`ssh -G` says 0). */
+  serverAliveInterval?: number;
+  /** The user set ConnectTimeout (or it could not be asked: another program, -S). */
+  connectTimeoutSet: boolean;
+  /**
+   * ServerAliveInterval × ServerAliveCountMax in effect, in seconds: ssh also
+   * bounds each wait for the server in the key exchange and the login by it,
+   * and says so only at LogLevel INFO (openssh-transport.ts names it).
+   */
+  aliveBoundS?: number;
+}
+
+/**
+ * The defaults for `opts`. Asked of the system ssh only: another program
+ * (-S) may not know -G, and gets none added.
+ */
+export function sshDefaults(opts: OpenSshOptions): Promise<SshDefaults> {
+  const optionSet = (name: string): boolean => (opts.options ?? []).some((o) => new RegExp(`^\\s*${name}\\b`, 'i').test(o));
+  if (opts.sshPath !== undefined) return Promise.resolve({ connectTimeoutSet: true });
+  const args = sshArgs({ ...opts, serverAliveInterval: undefined, connectTimeout: undefined, verbose: false }, '').slice(0, -3); // without `-- host command`
+  return new Promise((resolve) => {
+    execFile('ssh', [...args, '-G', '--', opts.host], { encoding: 'utf8', env: childEnv(), timeout: 5_000 }, (_err, stdout) => {
+      const value = (key: string): string | undefined => new RegExp(`^${key} (\\S+)$`, 'm').exec(stdout ?? '')?.[1];
+      const interval = value('serveraliveinterval');
+      const count = Number(value('serveralivecountmax') ?? 3);
+      const addAlive = interval === '0' && !optionSet('serveraliveinterval');
+      const aliveS = addAlive ? DEFAULT_SERVER_ALIVE_S : Number(interval ?? 0);
+      resolve({
+        serverAliveInterval: addAlive ? DEFAULT_SERVER_ALIVE_S : undefined,
+        connectTimeoutSet: value('connecttimeout') !== 'none',
+        aliveBoundS: aliveS > 0 && count > 0 ? aliveS * count : undefined,
+      });
+    });
+  });
+}
