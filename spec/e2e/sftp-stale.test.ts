@@ -164,6 +164,34 @@ describe('put --remove-stale --part-size over SFTP', () => {
   });
 });
 
+describe('put --part-size over SFTP without --remove-stale', () => {
+  // A parts run killed over SFTP leaves its parts' and manifest's temporary
+  // files; a later run said nothing of them unless given --remove-stale,
+  // where a single file's run warns. User sees now: a warning for each one
+  // not written to for 120 s ("scpipe: warning: …/.db.000007.scpipe-BBBBBB
+  // (1 B, last written 3 min ago) is left by an upload of this file that did
+  // not finish; --remove-stale removes it"), none for a fresh one or
+  // another name's, exit 0. Left: all of them, and the set.
+  it('warns of the stale temporary files of the set, and removes nothing', async () => {
+    const dir = await userDir(sshd.sftp, 'stale-parts-warn');
+    const rdir = remotePath(sshd.sftp, dir);
+    const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
+    const stale = ['.db.000000.scpipe-AAAAAA', '.db.000007.scpipe-BBBBBB', '.db.sha256.scpipe-CCCCCC'];
+    const others = ['.db.scpipe-DDDDDD', '.dbx.000001.scpipe-EEEEEE', '.db.000001.scpipe-FFFFFF'];
+    for (const name of [...stale, ...others]) {
+      await writeFile(join(dir, name), 'x');
+      await chown(join(dir, name), sshd.sftp.uid, sshd.sftp.gid);
+      if (name !== '.db.000001.scpipe-FFFFFF') await utimes(join(dir, name), old, old);
+    }
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--part-size', '1M', remote(sshd, sshd.sftp, `${rdir}/db`)], { stdin: randomBytes(3 * 1024 * 1024) });
+    expect(r.status).toBe(0);
+    expect(r.stderr.split('\n').filter(Boolean).sort()).toEqual(
+      stale.map((name) => `scpipe: warning: ${rdir}/${name} (${formatBytes(1)}, last written 3 min ago) is left by an upload of this file that did not finish; --remove-stale removes it`).sort(),
+    );
+    expect((await readdir(dir)).sort()).toEqual([...stale, ...others, 'db.000000', 'db.000001', 'db.000002', 'db.sha256'].sort());
+  });
+});
+
 describe('put --remove-stale of a target whose temporary name is cut to fit 255 bytes', () => {
   // `.NAME.scpipe-XXXXXX` of a name over 240 bytes is cut to fit NAME_MAX,
   // and --remove-stale, looking for the whole name, never found it: the
@@ -249,7 +277,10 @@ describe('the look for leftovers in a large directory', () => {
   // the small upload was stored, and the run waited for all of it. User
   // sees: exit 0, nothing on stderr, within seconds (the listing is cut off
   // 1 s after the file is stored). Left remotely: t.txt.
-  it('does not hold a small upload for the whole listing', async () => {
+  it.each([
+    ['a file', [] as string[]],
+    ['a parts set', ['--part-size', '1M']],
+  ])('does not hold a small upload for the whole listing: %s', async (_what, extra) => {
     const dir = await userDir(sshd.sftp, 'many');
     await promisify(execFile)('sh', ['-c', 'seq 1 30000 | sed s/^/f/ | xargs touch'], { cwd: dir });
     const proxy = await startLatencyProxy(sshd.port, 100);
@@ -258,10 +289,10 @@ describe('the look for leftovers in a large directory', () => {
       await writeFile(known, (await readFile(sshd.knownHostsPath, 'utf8')).replace(`:${sshd.port} `, `:${proxy.port} `));
       const flags = sshFlags(sshd, sshd.sftp).map((f) => (f === String(sshd.port) ? String(proxy.port) : f === `UserKnownHostsFile=${sshd.knownHostsPath}` ? `UserKnownHostsFile=${known}` : f));
       const started = Date.now();
-      const r = await runCli(['put', ...flags, remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/t.txt`)], { stdin: 'small' });
+      const r = await runCli(['put', ...flags, ...extra, remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/t.txt`)], { stdin: 'small' });
       const took = Date.now() - started;
       expect(r).toMatchObject({ status: 0, stderr: '' });
-      expect(await readFile(join(dir, 't.txt'), 'utf8')).toBe('small');
+      expect(await readFile(join(dir, extra.length > 0 ? 't.txt.000000' : 't.txt'), 'utf8')).toBe('small');
       // 300 round trips of 100 ms to list it all; the upload itself is a dozen.
       expect(took).toBeLessThan(12_000);
     } finally {

@@ -60,6 +60,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     lanes: new Lanes(parallel, inner.signal),
     signal: inner.signal,
     staleSweep: opts.removeStale ? staleSweepOnce(name, opts.onStaleRemoved, opts.onStaleKept) : undefined,
+    staleLook: !opts.removeStale && opts.onStaleFound ? { name, claimed: false, onFound: opts.onStaleFound } : undefined,
     onRetry: (event: RetryEvent & { file: string }) => {
       retried = true;
       opts.onRetry?.(event);

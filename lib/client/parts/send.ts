@@ -46,6 +46,12 @@ export interface SendContext extends RemoteCommandOptions {
   onRetry?: (event: RetryEvent & { file: string }) => void;
   /** --remove-stale: swept by the first part to go over SFTP, before any other part makes its temporary file. */
   staleSweep?: StaleSweepOnce;
+  /**
+   * Unasked: the first part to go over SFTP looks for the set's leftovers
+   * while it goes and names those past STALE_AFTER_S, as a single-file
+   * upload does (sftp-stale.ts); one look, cut short soon after that part is stored.
+   */
+  staleLook?: { name: string; claimed: boolean; onFound: (path: string, ageS: number, bytes: number) => void };
   /** A lane was retired because the server refused a channel. */
   onRefused?: (lanesLeft: number, message: string) => void;
 }
@@ -158,6 +164,8 @@ async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Rec
   const sweep = ctx.staleSweep;
   const mine = sweep !== undefined && !sweep.claimed;
   if (mine) sweep.claimed = true;
+  const look = ctx.staleLook !== undefined && !ctx.staleLook.claimed ? ctx.staleLook : undefined;
+  if (look) look.claimed = true;
   try {
     // What an earlier attempt at this file could not remove (its session was lost).
     for (const temp of ctx.leftBehind?.get(path) ?? []) await session.unlink(temp).catch(() => undefined);
@@ -165,7 +173,8 @@ async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Rec
     if (!mine) await sweep?.over;
     await putSftp(ctx.conn, { session, ms: 0, generation }, path, input, {
       removeStale: mine,
-      staleNames: mine ? (file) => isSetTempName(file, sweep!.name) : undefined,
+      staleNames: mine ? (file) => isSetTempName(file, sweep!.name) : look ? (file) => isSetTempName(file, look.name) : undefined,
+      onStaleFound: look?.onFound,
       onStaleRemoved: sweep?.onRemoved,
       onStaleKept: sweep?.onKept,
       onSwept: mine ? sweep!.end : undefined,
