@@ -30,6 +30,7 @@ import { asTarget, tempNameFor } from './sftp-paths';
 import { throughLinks } from './sftp-links';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError, type Account } from './sftp-read-only';
+import { OrderedLines } from '../util/ordered-lines';
 
 /** Options of SftpTreeWriter. */
 export interface TreeWriterOptions {
@@ -71,12 +72,15 @@ export class SftpTreeWriter implements SourceSession {
   readonly keepsSticky = true;
   private readonly stack: OpenDirectory[] = [];
   private account?: Promise<Account>; // asked at the first file that exists already
+  private readonly lines: OrderedLines; // -v: each file's lines in walk order
 
   constructor(
     private readonly session: SftpSession,
     private readonly target: { path: string; isDirectory: boolean },
     private readonly opts: TreeWriterOptions,
-  ) {}
+  ) {
+    this.lines = new OrderedLines(opts.trace);
+  }
 
   reportLocalError(error: ScpipeError): void {
     this.problems.push(error);
@@ -95,6 +99,7 @@ export class SftpTreeWriter implements SourceSession {
     let temp = tempNameFor(path);
     let handle: Buffer | undefined;
     let opened = false;
+    const lines = this.lines.begin();
     try {
       // Four round trips a file: stat, lstat and open together; the writes;
       // fstat, fsetstat and close together (a server handles one handle's
@@ -131,7 +136,7 @@ export class SftpTreeWriter implements SourceSession {
       const keepMode = (err: unknown): void => {
         if (this.opts.preserve) refused = refusal(err);
         else if (isConnectionLoss(err)) throw err;
-        else this.opts.trace?.(`sftp: ${escapeForTerminal(temp)}: the old file's mode could not be kept: ${(err as Error).message}`);
+        else lines.say(`sftp: ${escapeForTerminal(temp)}: the old file's mode could not be kept: ${(err as Error).message}`);
       };
       const [st] = await Promise.all([
         this.session.fstat(closing, temp),
@@ -142,8 +147,8 @@ export class SftpTreeWriter implements SourceSession {
         throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: the server stored ${st.size} of ${file.size} bytes`, { path });
       }
       const timesKept = refused && (await setTimesAlone(this.session.setstat(temp, timesAttrs(file.times))));
-      await rename(this.session, { target: path, temp, existingMode: existing ? existing.mode & 0o7777 : undefined }, this.opts.trace);
-      this.opts.trace?.(`sftp: ${escapeForTerminal(path)}: ${file.size} bytes`);
+      await rename(this.session, { target: path, temp, existingMode: existing ? existing.mode & 0o7777 : undefined }, lines.say);
+      lines.say(`sftp: ${escapeForTerminal(path)}: ${file.size} bytes`);
       if (refused) this.reportLocalError(notKept(path, refused, timesKept === true));
       return true;
     } catch (caught) {
@@ -155,6 +160,8 @@ export class SftpTreeWriter implements SourceSession {
       const said = asTarget(err as ScpipeError, temp, path);
       this.reportLocalError(stayed === undefined ? said : new ScpipeError(said.code, `${said.message}; the partial upload is left in ${escapeForTerminal(temp)} (removing it failed: ${stayed})`, { ...said, cause: said }));
       return false;
+    } finally {
+      lines.end();
     }
   }
 

@@ -4,7 +4,7 @@
 // times, problems per file, what is left on disk, and the protocol choice.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, opendir, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
@@ -371,5 +371,26 @@ describe('cp: the protocol choice', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('protocol: scp (--protocol scp)');
     await expectTree(join(dir, 'copy'), files, true);
+  });
+});
+
+describe('cp -r -v over SFTP', () => {
+  // Small files go 16 at a time; each one's -v line came when its round
+  // trips ended, so a tree's first file, the largest, was said after the
+  // small ones behind it. User sees now: the files' lines in the order the
+  // walk sends them (as the SCP copy says them), exit 0.
+  it('says the files stored in walk order, not in the order they end', async () => {
+    const dir = await userDir(sshd.sftp, 'sftp-cp-order');
+    const tree = join(local, 'tree');
+    await mkdir(tree);
+    for (let i = 0; i < 24; i++) await writeFile(join(tree, `f${i}`), 'x');
+    const walk: string[] = []; // the walk's order: the directory's own (readdir sorts)
+    for await (const entry of await opendir(tree)) walk.push(entry.name);
+    await writeFile(join(tree, walk[0]!), randomBytes(1024 * 1024 - 1)); // the first is the slowest
+    const r = await cp(sshd.sftp, ['-r', '-v', tree, remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/copy`)]);
+    expect(r.status).toBe(0);
+    const said = [...r.stderr.matchAll(/^scpipe: sftp: .*\/copy\/(f\d+): \d+ bytes$/gm)].map((m) => m[1]);
+    expect(said).toEqual(walk);
+    expect((await readdir(join(dir, 'copy'))).sort()).toEqual([...walk].sort());
   });
 });
