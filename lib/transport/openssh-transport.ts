@@ -14,13 +14,14 @@ import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PassThrough, Transform, pipeline } from 'node:stream';
+import { PassThrough, pipeline } from 'node:stream';
 import { ScpipeError, abortError, type ScpipeErrorCode } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { escapeForTerminal } from '../util/escape';
 import { spawnChannel } from './child-channel';
 import { onAbort } from '../util/abort';
 import { execRefused, isExecRefusal } from './exec-refusal';
+import { HeldBack, crlfToLf } from './ssh-stderr';
 
 /** How to reach the host with the system ssh. */
 export interface OpenSshOptions {
@@ -218,65 +219,6 @@ function silentExit(opts: OpenSshOptions, ms: number): string {
  */
 export function isSubsystemRefusal(line: string | undefined): boolean {
   return line !== undefined && /subsystem request failed on channel \d+/.test(line); // OpenSSH's ssh.c, ssh_subsystem_reply()
-}
-
-// Holds what passes until release() (then passes all of it on) or drop().
-// Bounded: past HOLD_MAX bytes (a LogLevel DEBUG run) it lets everything
-// through rather than stall ssh on a full pipe.
-class HeldBack {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private state: 'holding' | 'open' | 'dropped' = 'holding';
-  private ended: (() => void) | undefined;
-  readonly stream = new Transform({
-    transform: (chunk: Buffer, _encoding, callback) => {
-      if (this.state === 'open') return callback(null, chunk);
-      if (this.state === 'holding') {
-        this.chunks.push(chunk);
-        this.size += chunk.length;
-        if (this.size > HOLD_MAX) this.release();
-      }
-      callback();
-    },
-    flush: (callback) => {
-      // ssh's stderr ends before its exit status is known: the end waits for that.
-      if (this.state === 'holding') this.ended = callback;
-      else callback();
-    },
-  });
-
-  release(): void {
-    if (this.state !== 'holding') return;
-    this.state = 'open';
-    for (const chunk of this.chunks.splice(0)) this.stream.push(chunk);
-    this.ended?.();
-  }
-
-  drop(): void {
-    if (this.state !== 'holding') return;
-    this.state = 'dropped';
-    this.chunks = [];
-    this.ended?.();
-  }
-}
-const HOLD_MAX = 64 * 1024;
-
-// ssh ends its own messages with \r\n (for a terminal in raw mode); pass
-// plain lines on, so they are not shown with an escaped \r. Bytes are kept
-// as they are otherwise (latin1 maps each byte to one character and back).
-function crlfToLf(): Transform {
-  let heldCR = false;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      let text = (heldCR ? '\r' : '') + chunk.toString('latin1');
-      heldCR = text.endsWith('\r');
-      if (heldCR) text = text.slice(0, -1);
-      callback(null, Buffer.from(text.replace(/\r\n/g, '\n'), 'latin1'));
-    },
-    flush(callback) {
-      callback(null, heldCR ? Buffer.from('\r') : undefined);
-    },
-  });
 }
 
 // True when `program` (a path, or a name looked up on PATH) is executable.

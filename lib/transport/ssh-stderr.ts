@@ -1,0 +1,62 @@
+// ssh's stderr on its way to the role (openssh-transport.ts): held back
+// until ssh has a session, and its \r\n line ends made plain.
+import { Transform } from 'node:stream';
+
+// Holds what passes until release() (then passes all of it on) or drop().
+// Bounded: past HOLD_MAX bytes (a LogLevel DEBUG run) it lets everything
+// through rather than stall ssh on a full pipe.
+export class HeldBack {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private state: 'holding' | 'open' | 'dropped' = 'holding';
+  private ended: (() => void) | undefined;
+  readonly stream = new Transform({
+    transform: (chunk: Buffer, _encoding, callback) => {
+      if (this.state === 'open') return callback(null, chunk);
+      if (this.state === 'holding') {
+        this.chunks.push(chunk);
+        this.size += chunk.length;
+        if (this.size > HOLD_MAX) this.release();
+      }
+      callback();
+    },
+    flush: (callback) => {
+      // ssh's stderr ends before its exit status is known: the end waits for that.
+      if (this.state === 'holding') this.ended = callback;
+      else callback();
+    },
+  });
+
+  release(): void {
+    if (this.state !== 'holding') return;
+    this.state = 'open';
+    for (const chunk of this.chunks.splice(0)) this.stream.push(chunk);
+    this.ended?.();
+  }
+
+  drop(): void {
+    if (this.state !== 'holding') return;
+    this.state = 'dropped';
+    this.chunks = [];
+    this.ended?.();
+  }
+}
+const HOLD_MAX = 64 * 1024;
+
+// ssh ends its own messages with \r\n (for a terminal in raw mode); pass
+// plain lines on, so they are not shown with an escaped \r. Bytes are kept
+// as they are otherwise (latin1 maps each byte to one character and back).
+export function crlfToLf(): Transform {
+  let heldCR = false;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      let text = (heldCR ? '\r' : '') + chunk.toString('latin1');
+      heldCR = text.endsWith('\r');
+      if (heldCR) text = text.slice(0, -1);
+      callback(null, Buffer.from(text.replace(/\r\n/g, '\n'), 'latin1'));
+    },
+    flush(callback) {
+      callback(null, heldCR ? Buffer.from('\r') : undefined);
+    },
+  });
+}
