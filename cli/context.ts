@@ -9,7 +9,8 @@ import { eraseLine } from './erase-line';
 
 /** Runs a command body; records its exit status. */
 export interface CommandContext {
-  run(body: (signal: AbortSignal, log?: (line: string) => void) => Promise<void>): Promise<void>;
+  /** `again`: what a signal after the first does (abortOnSignals); by default, exit at once. */
+  run(body: (signal: AbortSignal, log?: (line: string) => void) => Promise<void>, again?: (name: string) => void): Promise<void>;
   readonly status: number;
 }
 
@@ -20,8 +21,8 @@ export function createContext(verbose: () => boolean): CommandContext {
     get status() {
       return status;
     },
-    async run(body) {
-      const { signal, release } = abortOnSignals();
+    async run(body, again) {
+      const { signal, release } = abortOnSignals(again);
       // On a terminal a -v line first erases the progress line it would land on (the next update redraws it).
       const erase = process.stderr.isTTY ? eraseLine(process.stderr.columns || 80) : '';
       const log = verbose() ? (line: string) => process.stderr.write(`${erase}scpipe: ${line}\n`) : undefined;

@@ -22,17 +22,23 @@ function exitNow(message: string, name: keyof typeof SIGNAL_STATUS): never {
   process.exit(SIGNAL_STATUS[name]);
 }
 
-/** An AbortSignal that fires on SIGINT/SIGTERM/SIGHUP; `release()` removes the handlers. */
-export function abortOnSignals(): { signal: AbortSignal; release: () => void } {
+/**
+ * An AbortSignal that fires on SIGINT/SIGTERM/SIGHUP; `release()` removes the
+ * handlers. With `again`, a later signal calls it instead of exiting, and no
+ * GRACE_MS timer runs: the caller (serve) bounds its own stop.
+ */
+export function abortOnSignals(again?: (name: keyof typeof SIGNAL_STATUS) => void): { signal: AbortSignal; release: () => void } {
   const ac = new AbortController();
   const handlers = (Object.keys(SIGNAL_STATUS) as (keyof typeof SIGNAL_STATUS)[]).map((name) => {
     const handler = (): void => {
       // Ctrl-C pressed twice: what the clean-up had not done yet (an SFTP
       // temporary file to remove, the message naming what is left) is not
       // done, and the user is told, on a line of its own, not after the progress.
+      if (ac.signal.aborted && again) return again(name);
       if (ac.signal.aborted) exitNow(`interrupted by ${name} again: exiting without waiting for the clean-up (${LEFT})`, name);
       cancelQuestionOnTty(name); // a host-key or passphrase question: end its line first
       ac.abort(abortError({ reason: name } as AbortSignal));
+      if (again) return;
       setTimeout(() => {
         exitNow(`interrupted by ${name}; the server did not answer for ${GRACE_MS / 1000} s: exiting without it (${LEFT})`, name);
       }, GRACE_MS).unref();

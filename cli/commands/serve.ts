@@ -18,7 +18,9 @@ import {
 import { defaultHostKeyPath, homeDirectory, parseMaxStartups } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { operands, unknownArguments, type OperandArgs } from '../operands';
+import { SIGNAL_STATUS } from '../exit-status';
 import { serveLog } from '../serve-log';
+import { DEFAULT_STOP_TIMEOUT_S, drainServer } from '../serve-stop';
 import { single, singleNumber } from '../yargs-limits';
 
 interface ServeArgs extends OperandArgs {
@@ -38,6 +40,7 @@ interface ServeArgs extends OperandArgs {
   'max-sessions': number;
   'client-alive-interval': number;
   'client-alive-count-max': number;
+  'stop-timeout': number;
 }
 
 /** The environment variable holding the password for --user. */
@@ -77,16 +80,25 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('max-sessions', { ...singleNumber('max-sessions'), default: DEFAULT_CONNECTION_LIMITS.maxSessions, describe: 'sessions open at once per connection' })
         .option('client-alive-interval', { ...singleNumber('client-alive-interval'), default: DEFAULT_CONNECTION_LIMITS.clientAliveIntervalMs / 1000, describe: 'seconds of silence before a logged-in client is asked for an answer (0: never)' })
         .option('client-alive-count-max', { ...singleNumber('client-alive-count-max'), default: DEFAULT_CONNECTION_LIMITS.clientAliveCountMax, describe: 'unanswered questions before the connection is cut (0: ask, never cut)' })
+        .option('stop-timeout', { ...singleNumber('stop-timeout'), default: DEFAULT_STOP_TIMEOUT_S, describe: 'seconds a stop waits for transfers in progress, then cuts them (0: cut at once); a second signal cuts at once' })
         .example('scpipe serve --root /srv/archive --addr 0.0.0.0:2022', '') as unknown as Argv<ServeArgs>,
     handler: (args) => {
       // yargs' strict mode refuses stray words before `--`; these came after it.
       const { after } = operands(args);
       if (after.length > 0) throw unknownArguments(after);
+      // A signal during the stop: cut what still runs now; a third exits (ctx.run's default for a second).
+      let cutNow: ((name: string) => void) | undefined;
+      const again = (name: string): void => {
+        if (cutNow) return cutNow(name);
+        process.stderr.write(`scpipe: ${name} again: exiting without waiting for the transfers being cut\n`);
+        process.exit(SIGNAL_STATUS[name as keyof typeof SIGNAL_STATUS] ?? 130);
+      };
       return ctx.run(async (signal) => {
         const logger = serveLog();
         const say = logger.say;
         const { host, port } = parseListenAddress(args.addr);
         const limits = serveLimits(args); // usage errors before any file is read
+        const stopTimeout = seconds(args, 'stop-timeout');
         const jail = await Jail.create(args.root).catch((err: unknown) => {
           // Jail.create() names the root, escaped.
           throw new ScpipeError('ERR_USAGE', `bad --root: ${(err as Error).message}`, { path: args.root, cause: err });
@@ -114,6 +126,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         const stopped = abortError(signal);
         say(`${stopped.signal ?? 'stopped'}: shutting down`);
+        await drainServer(server, stopTimeout, say, (cut) => (cutNow = cut));
         await server.close();
         // SIGTERM is how a service is stopped (systemctl stop, docker stop, kill):
         // exit 0 as sshd does, or systemd counts every stop as a failure (143).
@@ -121,29 +134,32 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         if (stopped.signal === 'SIGTERM') say('stopped');
         await logger.flush(2000);
         if (stopped.signal !== 'SIGTERM') throw stopped;
-      });
+      }, again);
     },
   };
 }
 
+// A number option: `whole`, a count; otherwise seconds, which may have a fraction.
+function count(args: ServeArgs, name: keyof ServeArgs, min: number, whole = true): number {
+  const n = args[name] as number;
+  if (!Number.isFinite(n) || n < min || (whole && !Number.isInteger(n))) {
+    throw new ScpipeError('ERR_USAGE', `bad --${name} "${String(n)}": give a number of at least ${min}`);
+  }
+  return n;
+}
+
+const seconds = (args: ServeArgs, name: keyof ServeArgs): number => count(args, name, 0, false);
+
 function serveLimits(args: ServeArgs): ServeOptions['limits'] {
-  // `whole`: a count; otherwise seconds, which may have a fraction.
-  const count = (name: keyof ServeArgs, min: number, whole = true): number => {
-    const n = args[name] as number;
-    if (!Number.isFinite(n) || n < min || (whole && !Number.isInteger(n))) {
-      throw new ScpipeError('ERR_USAGE', `bad --${name} "${String(n)}": give a number of at least ${min}`);
-    }
-    return n;
-  };
   return {
-    maxAuthTries: count('max-auth-tries', 1),
-    failureDelayMs: count('auth-failure-delay', 0, false) * 1000,
-    loginGraceMs: count('login-grace-time', 0, false) * 1000,
+    maxAuthTries: count(args, 'max-auth-tries', 1),
+    failureDelayMs: count(args, 'auth-failure-delay', 0, false) * 1000,
+    loginGraceMs: count(args, 'login-grace-time', 0, false) * 1000,
     maxStartups: parseMaxStartups(args['max-startups']),
-    maxPerAddress: count('max-per-address', 1),
-    maxSessions: count('max-sessions', 1),
-    clientAliveIntervalMs: count('client-alive-interval', 0, false) * 1000,
-    clientAliveCountMax: count('client-alive-count-max', 0),
+    maxPerAddress: count(args, 'max-per-address', 1),
+    maxSessions: count(args, 'max-sessions', 1),
+    clientAliveIntervalMs: count(args, 'client-alive-interval', 0, false) * 1000,
+    clientAliveCountMax: count(args, 'client-alive-count-max', 0),
   };
 }
 

@@ -21,6 +21,7 @@ import { ssh2Ready } from '../transport/ssh2-load';
 import { ownController } from '../util/abort';
 import { plainAddress } from './plain-address';
 import { ROOT_UNAVAILABLE, RootWatch } from './root-watch';
+import { CLIENT_HANGUP_MS, Draining, refuseStopping, settleWithin } from './draining';
 
 export type { ServeAuth } from './login';
 
@@ -42,6 +43,14 @@ export interface ServeOptions {
 export interface RunningServer {
   address: AddressInfo;
   /**
+   * Stops accepting connections, sessions and commands and lets the sessions
+   * running finish (draining.ts), for at most `ms`; resolves with the number
+   * still running then (0: every one finished). close() cuts those.
+   */
+  drain(ms: number): Promise<number>;
+  /** Sessions running (scp commands, SFTP sessions). */
+  running(): number;
+  /**
    * Stops listening, cuts every transfer (an scp upload's temporary file is
    * removed) and closes every connection; resolves once each session has
    * cleaned up and logged its line, or after SHUTDOWN_GRACE_MS, when the
@@ -61,11 +70,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // Every accepted socket, and every session still running, for close().
   const sockets = new Set<Socket>();
   const sessions = new Set<Promise<void>>();
-  const track = (session: Promise<void>): void => {
+  const track = (client: Connection, session: Promise<void>): void => {
     sessions.add(session);
-    void session.finally(() => sessions.delete(session));
+    const ended = draining.started(client);
+    void session.finally(() => {
+      sessions.delete(session);
+      ended();
+    });
   };
   const stop = ownController(); // one listener per session running
+  const draining = new Draining();
   const limits = { ...DEFAULT_AUTH_LIMITS, ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
   const gate = new ConnectionGate(limits);
   const rootWatch = await RootWatch.start(opts.jail.root, log);
@@ -107,7 +121,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // channel that ends while this is false was ended by the client.
       let connected = true;
       client.once('end', () => (connected = false)).once('close', () => (connected = false));
+      if (draining.active) client.end(); // logged in as the stop began
       client.on('session', (accept, reject) => {
+        if (draining.active) {
+          reject();
+          return;
+        }
         // sshd's MaxSessions: channels open at once on this connection.
         if (sessions >= limits.maxSessions) {
           log(`${who} refused a session: ${sessions} open (MaxSessions)`);
@@ -127,7 +146,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
             return;
           }
           used = true;
-          track(ifRootThere(stream, () => runSession(stream, command, {
+          if (draining.active) return refuseStopping(stream);
+          track(client, ifRootThere(stream, () => runSession(stream, command, {
             jail: opts.jail,
             readOnly: Boolean(opts.readOnly),
             log,
@@ -150,7 +170,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           if (name === 'sftp' && !used) {
             used = true;
             const channel: ServerChannel = acceptSubsystem();
-            track(ifRootThere(channel, () => runSftpSession(channel, { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw })));
+            if (draining.active) return refuseStopping(channel);
+            const sftpOpts = { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw, drain: draining.signal };
+            track(client, ifRootThere(channel, () => runSftpSession(channel, sftpOpts)));
             return;
           }
           log(`${who} refused subsystem ${escapeForTerminal(name)}`);
@@ -200,7 +222,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // Closed before ssh2 took a version line from it (a scanner, an HTTP
       // request, an SSH-1 client that ssh2 hung up on): said in sshd's older
       // words, which fail2ban's sshd filter matches in its "ddos" mode.
-      if (unidentified.has(key) && !timedOut && !stop.signal.aborted) log(`Did not receive identification string from ${ip} port ${port}`);
+      if (unidentified.has(key) && !timedOut && !draining.active) log(`Did not receive identification string from ${ip} port ${port}`);
       startups.delete(key);
       unidentified.delete(key);
     });
@@ -215,21 +237,29 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   listener.on('error', (err: Error) => log(`server error: ${err.message}`));
   server.on('error', (err: Error) => log(`server error: ${err.message}`));
+  const closed = (): Promise<unknown> => Promise.all([...sockets].map((s) => new Promise((r) => s.once('close', r))));
   return {
     address: listener.address() as AddressInfo,
+    running: () => sessions.size,
+    drain: async (ms) => {
+      listener.close();
+      for (const socket of unidentified.values()) socket.destroy();
+      draining.start(clients);
+      // Then the clients hang up themselves (draining.ts's CLIENT_HANGUP_MS), or close() ends them.
+      const finished = await settleWithin(Promise.all([...sessions]), ms);
+      if (finished) await settleWithin(closed(), CLIENT_HANGUP_MS + 500);
+      return sessions.size;
+    },
     close: async () => {
       listener.close();
+      draining.start([]);
       stop.abort(new ScpipeError('ERR_ABORTED', 'the server is shutting down')); // the log line of each transfer cut
       for (const c of clients) c.end();
       for (const socket of unidentified.values()) socket.destroy();
       // Sessions end when their channel closes (SFTP) or on the abort (scp);
       // a client that stopped reading or answering must not hold the exit.
-      const settled = Promise.all([...sessions]).then(() => Promise.all([...sockets].map((s) => new Promise((r) => s.once('close', r)))));
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), SHUTDOWN_GRACE_MS)));
-      const outcome = await Promise.race([settled, late]);
-      clearTimeout(timer);
-      if (outcome === 'late') {
+      const settled = Promise.all([...sessions]).then(closed);
+      if (!(await settleWithin(settled, SHUTDOWN_GRACE_MS))) {
         const n = sockets.size;
         log(`shutdown: ${n} ${n === 1 ? 'connection' : 'connections'} still open after ${SHUTDOWN_GRACE_MS / 1000} s: dropped`);
         for (const socket of sockets) socket.destroy();

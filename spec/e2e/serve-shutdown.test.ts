@@ -1,80 +1,176 @@
 // `scpipe serve` stopped as a service is stopped (systemctl stop, docker
-// stop: SIGTERM). It exited 143, which systemd counts as a failure of every
-// stop (sshd exits 0 on SIGTERM); it exited as soon as the sockets closed,
-// so the transfers in flight could lose their log line; and a client that
-// stopped answering held the exit for the CLI's 10 s, with a message meant
-// for a client ("the server did not answer").
+// stop: SIGTERM). It cut every transfer in flight at once, where sshd's
+// stop leaves its sessions running: a restart lost every upload under way.
+// Now it stops accepting, lets what runs finish for --stop-timeout seconds,
+// then cuts the rest (a second signal cuts at once), logging each; it exits
+// 0 as sshd does, not 143, which systemd counts as a failed stop; and a
+// client that stopped answering does not hold the exit for long.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
+import { runProgram } from '../helpers/run-program';
 import { startServe, type TestServe } from '../helpers/serve';
 
-let serve: TestServe;
+let serve: TestServe | undefined;
 const clients: ChildProcess[] = [];
-beforeEach(async () => {
-  serve = await startServe();
-});
 afterEach(async () => {
   for (const c of clients.splice(0)) {
     c.kill('SIGCONT');
     c.kill('SIGKILL');
   }
   await serve?.stop();
+  serve = undefined;
 });
+
+async function started(extra: string[] = ['--stop-timeout', '60']): Promise<TestServe> {
+  serve = await startServe(extra);
+  return serve;
+}
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 }
 
-// OpenSSH's scp, 8 Mbit/s at most, so that the file is in flight when the server stops.
-function slowScp(source: string, target: string, sftp: boolean): ChildProcess {
-  const child = spawn('scp', [...(sftp ? [] : ['-O']), '-q', '-l', '8000', ...serve.sshArgs(), source, `127.0.0.1:${target}`], { stdio: 'ignore' });
-  clients.push(child);
-  return child;
+interface Client {
+  child: ChildProcess;
+  stderr: () => string;
 }
 
-it('on SIGTERM cuts the transfers in flight, logs each, leaves no temporary file and exits 0', async () => {
-  const big = join(serve.dir, 'big');
-  await writeFile(big, Buffer.alloc(20 << 20, 7));
-  const scp = slowScp(big, '/scp.bin', false);
-  const sftp = slowScp(big, '/sftp.bin', true);
-  await waitFor(async () => (await readdir(serve.root)).length === 2, 'both uploads under way');
-  await waitFor(() => (serve.log().match(/Accepted publickey/g) ?? []).length === 2, 'both logins');
-  serve.process.kill('SIGTERM');
-  expect(await exited(serve.process)).toBe(0);
-  const log = serve.log();
-  expect(log).toContain('scpipe: SIGTERM: shutting down\n');
-  expect(log).toMatch(/@127\.0\.0\.1:\d+ upload \/scp\.bin \d+ bytes failed: the server is shutting down\n/);
-  expect(log).toMatch(/@127\.0\.0\.1:\d+ sftp upload \/sftp\.bin \d+ bytes failed: the session ended with the file open\n/);
+// An OpenSSH client at 8 Mbit/s at most, so that its file is in flight when the server stops.
+function slow(s: TestServe, how: 'scp -O' | 'scp' | 'sftp', source: string, target: string): Client {
+  const args = how === 'sftp' ? ['-l', '8000', ...s.sshArgs(), '-b', '-', '127.0.0.1'] : [...(how === 'scp -O' ? ['-O'] : []), '-l', '8000', ...s.sshArgs(), source, `127.0.0.1:${target}`];
+  const child = spawn(how === 'sftp' ? 'sftp' : 'scp', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+  clients.push(child);
+  child.stdin!.end(how === 'sftp' ? `put ${source} ${target}\n` : '');
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return { child, stderr: () => stderr };
+}
+
+// Three uploads, one per client, under way.
+async function threeUploads(s: TestServe, size: number): Promise<{ clients: Client[]; data: Buffer }> {
+  const data = Buffer.alloc(size, 7);
+  const big = join(s.dir, 'big');
+  await writeFile(big, data);
+  const list = [slow(s, 'scp -O', big, '/scp-O.bin'), slow(s, 'scp', big, '/scp.bin'), slow(s, 'sftp', big, '/sftp.bin')];
+  await waitFor(() => (s.log().match(/Accepted publickey/g) ?? []).length === 3, 'three logins');
+  await waitFor(async () => (await readdir(s.root)).length === 3, 'three uploads under way');
+  return { clients: list, data };
+}
+
+it('on SIGTERM accepts nothing new, lets the uploads in flight finish whole, and exits 0', async () => {
+  const s = await started();
+  const { clients: uploads, data } = await threeUploads(s, 3 << 20);
+  s.process.kill('SIGTERM');
+  await waitFor(() => s.log().includes('a second signal cuts them now'), 'the stop begun');
+  const late = await runProgram('scp', [...s.sshArgs(), join(s.dir, 'big'), '127.0.0.1:/late.bin']);
+  expect(late.status).not.toBe(0);
+  expect(late.stderr).toMatch(/Connection refused/);
+  for (const u of uploads) expect([await exited(u.child), u.stderr(), s.log()]).toEqual([0, '', s.log()]);
+  expect(await exited(s.process)).toBe(0);
+  const log = s.log();
+  expect(log).toContain('scpipe: SIGTERM: shutting down\nscpipe: waiting up to 60 s for 3 sessions in progress; accepting nothing new (a second signal cuts them now)\n');
+  expect(log).toMatch(/upload \/scp-O\.bin 3145728 bytes ok\n/);
+  expect(log).toMatch(/sftp upload \/scp\.bin 3145728 bytes ok\n/);
+  expect(log).toMatch(/sftp upload \/sftp\.bin 3145728 bytes ok\n/);
+  expect(log.endsWith('scpipe: every session finished\nscpipe: stopped\n')).toBe(true);
+  expect((await readdir(s.root)).sort()).toEqual(['scp-O.bin', 'scp.bin', 'sftp.bin']);
+  for (const name of ['scp-O.bin', 'scp.bin', 'sftp.bin']) expect((await readFile(join(s.root, name))).equals(data)).toBe(true);
+}, 30_000);
+
+it('ends idle connections and idle sftp sessions at once', async () => {
+  const s = await started();
+  // An interactive sftp waiting at its prompt, and a connection with no session.
+  const sftp = spawn('sftp', [...s.sshArgs(), '127.0.0.1'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  let said = '';
+  sftp.stdout!.on('data', (d: Buffer) => (said += d.toString()));
+  sftp.stdin!.write('pwd\n');
+  const idle = spawn('ssh', [...s.sshArgs(), '-N', '127.0.0.1'], { stdio: 'ignore' });
+  clients.push(sftp, idle);
+  await waitFor(() => (s.log().match(/Accepted publickey/g) ?? []).length === 2, 'two logins');
+  await waitFor(() => said.includes('Remote working directory: /'), 'the sftp session open');
+  const t0 = Date.now();
+  s.process.kill('SIGTERM');
+  expect(await exited(s.process)).toBe(0);
+  expect(Date.now() - t0).toBeLessThan(8_000);
+  expect(s.log()).toContain('waiting up to 60 s for 1 session in progress; accepting nothing new (a second signal cuts them now)\nscpipe: every session finished\nscpipe: stopped\n');
+  expect(await exited(idle)).not.toBe(0);
+}, 30_000);
+
+it('cuts what still runs after --stop-timeout, logs each, and leaves no partial scp file', async () => {
+  const s = await started(['--stop-timeout', '1']);
+  const { clients: uploads } = await threeUploads(s, 20 << 20);
+  s.process.kill('SIGTERM');
+  expect(await exited(s.process)).toBe(0);
+  const log = s.log();
+  expect(log).toContain('scpipe: 3 sessions still in progress after 1 s: cut\n');
+  expect(log).toMatch(/upload \/scp-O\.bin \d+ bytes failed: the server is shutting down\n/);
+  expect(log).toMatch(/sftp upload \/sftp\.bin \d+ bytes failed: the session ended with the file open\n/);
   expect(log.endsWith('scpipe: stopped\n')).toBe(true);
   // scp -t received into a temporary name, removed; SFTP writes in place, as sftp-server.
-  expect(await readdir(serve.root)).toEqual(['sftp.bin']);
-  expect(await exited(scp)).not.toBe(0);
-  expect(await exited(sftp)).not.toBe(0);
-});
+  expect((await readdir(s.root)).sort()).toEqual(['scp.bin', 'sftp.bin']);
+  // What OpenSSH's clients say; scp's exit status too (sftp -b may not exit at all).
+  for (const u of uploads) await waitFor(() => u.stderr().includes('Received disconnect from 127.0.0.1'), 'the client told');
+  for (const u of uploads.slice(0, 2)) expect(await exited(u.child)).toBe(1);
+}, 30_000);
 
-it('does not wait for a client that stopped answering for more than 5 s', async () => {
+it('cuts at once on a second signal', async () => {
+  const s = await started();
+  await threeUploads(s, 20 << 20);
+  s.process.kill('SIGTERM');
+  await waitFor(() => s.log().includes('a second signal cuts them now'), 'the stop begun');
+  const t0 = Date.now();
+  s.process.kill('SIGTERM');
+  expect(await exited(s.process)).toBe(0);
+  expect(Date.now() - t0).toBeLessThan(5_000);
+  expect(s.log()).toContain('scpipe: SIGTERM again: cutting 3 sessions still in progress\n');
+  expect(s.log()).toMatch(/upload \/scp-O\.bin \d+ bytes failed: the server is shutting down\n/);
+  expect(await readdir(s.root)).not.toContain('scp-O.bin');
+}, 30_000);
+
+it('does not wait for a client that stopped answering for more than 5 s once cutting', async () => {
+  const s = await started(['--stop-timeout', '0']);
   // ssh running the sink by hand, then stopped: it will never close its side.
-  const ssh = spawn('ssh', [...serve.sshArgs(), '127.0.0.1', 'scp -t /held'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const ssh = spawn('ssh', [...s.sshArgs(), '127.0.0.1', 'scp -t /held'], { stdio: ['pipe', 'ignore', 'ignore'] });
   clients.push(ssh);
   ssh.stdin!.on('error', () => undefined);
   ssh.stdin!.write(`C0644 1000000 held\n${'x'.repeat(1000)}`);
-  await waitFor(async () => (await readdir(serve.root)).length === 1, 'the upload under way');
+  await waitFor(async () => (await readdir(s.root)).length === 1, 'the upload under way');
   ssh.kill('SIGSTOP');
-  const started = Date.now();
-  serve.process.kill('SIGTERM');
-  expect(await exited(serve.process)).toBe(0);
-  const took = Date.now() - started;
+  const t0 = Date.now();
+  s.process.kill('SIGTERM');
+  expect(await exited(s.process)).toBe(0);
+  const took = Date.now() - t0;
   expect(took).toBeGreaterThan(4_000);
   expect(took).toBeLessThan(9_000);
-  expect(serve.log()).toContain('scpipe: shutdown: 1 connection still open after 5 s: dropped\n');
-  expect(serve.log()).not.toContain('did not answer');
-  expect(await readdir(serve.root)).toEqual([]);
-});
+  expect(s.log()).toContain('scpipe: shutdown: 1 connection still open after 5 s: dropped\n');
+  expect(s.log()).not.toContain('did not answer');
+  expect(await readdir(s.root)).toEqual([]);
+}, 30_000);
+
+it('exits at once on a third signal, while the cut waits for a client that stopped answering', async () => {
+  const s = await started();
+  const ssh = spawn('ssh', [...s.sshArgs(), '127.0.0.1', 'scp -t /held'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  clients.push(ssh);
+  ssh.stdin!.on('error', () => undefined);
+  ssh.stdin!.write(`C0644 1000000 held\n${'x'.repeat(1000)}`);
+  await waitFor(async () => (await readdir(s.root)).length === 1, 'the upload under way');
+  ssh.kill('SIGSTOP');
+  s.process.kill('SIGTERM');
+  await waitFor(() => s.log().includes('a second signal cuts them now'), 'the stop begun');
+  s.process.kill('SIGTERM');
+  await waitFor(() => s.log().includes('SIGTERM again: cutting 1 session still in progress'), 'the cut begun');
+  const t0 = Date.now();
+  s.process.kill('SIGTERM');
+  expect(await exited(s.process)).toBe(143);
+  expect(Date.now() - t0).toBeLessThan(3_000);
+  expect(s.log()).toContain('scpipe: SIGTERM again: exiting without waiting for the transfers being cut\n');
+}, 30_000);
 
 it('exits 130 on SIGINT, as every command', async () => {
-  serve.process.kill('SIGINT');
-  expect(await exited(serve.process)).toBe(130);
-  expect(serve.log()).toContain('scpipe: SIGINT: shutting down\nscpipe: interrupted by SIGINT\n');
+  const s = await started();
+  s.process.kill('SIGINT');
+  expect(await exited(s.process)).toBe(130);
+  expect(s.log()).toContain('scpipe: SIGINT: shutting down\nscpipe: interrupted by SIGINT\n');
 });

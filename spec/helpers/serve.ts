@@ -37,7 +37,7 @@ export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = 
   await writeFile(join(dir, 'authorized_keys'), await readFile(`${keyPath}.pub`));
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--root', root, '--addr', host.includes(':') ? `[${host}]:0` : `${host}:0`, '--host-key', hostKey, '--authorized-keys', join(dir, 'authorized_keys'), ...extra],
+    [CLI, 'serve', '--root', root, '--addr', host.includes(':') ? `[${host}]:0` : `${host}:0`, '--host-key', hostKey, '--authorized-keys', join(dir, 'authorized_keys'), ...stopAtOnce(extra), ...extra],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
   );
   let log = '';
@@ -86,6 +86,12 @@ export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = 
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+// stop() cuts what runs, as every test but those of the stop wants: no test
+// waits for a transfer it left behind.
+function stopAtOnce(extra: string[]): string[] {
+  return extra.includes('--stop-timeout') ? [] : ['--stop-timeout', '0'];
 }
 
 /** OpenSSH's `sftp -b -` against `serve`, one batch command a line. */

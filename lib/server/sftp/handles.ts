@@ -46,6 +46,13 @@ export class HandleTable {
     return this.open.size;
   }
 
+  /** Files open (directories not counted). */
+  files(): number {
+    let n = 0;
+    for (const e of this.open.values()) if (e.kind === 'file') n++;
+    return n;
+  }
+
   /** Throws FAILURE when the cap is reached; check before opening a descriptor. */
   reserve(): void {
     if (this.open.size >= MAX_HANDLES) {

@@ -14,7 +14,10 @@
 //     read), no new request starts, so replies never pile up beyond the
 //     MAX_RUNNING already running.
 // When the channel closes, the requests still running finish, then every
-// handle is closed (with a log line for each file left open).
+// handle is closed (with a log line for each file left open). While the
+// server drains (draining.ts), the session ends itself once idle: no file
+// open, nothing running or waiting, and no request for QUIET_MS (a client
+// between two files of one copy opens the next one at once).
 import type { ServerChannel } from 'ssh2';
 import { widenReceiveWindow } from '../../transport/ssh2-window';
 import { escapeForTerminal } from '../../util/escape';
@@ -34,6 +37,8 @@ import { BadPacket, PacketReader, REQ, STATUS } from './wire';
 /** Requests received and not yet started, at most. */
 export const MAX_QUEUED = 64;
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+/** While draining, how long a session with nothing open must be silent before it is ended. */
+export const QUIET_MS = 2_000;
 
 /** What a session needs from the server. */
 export interface SftpSessionOptions {
@@ -45,6 +50,8 @@ export interface SftpSessionOptions {
   who: string;
   /** The client's SSH identification: it tells in which order SYMLINK's paths come. */
   clientIdent: string;
+  /** Aborts when the server starts draining: end once idle. */
+  drain?: AbortSignal;
 }
 
 /** Serves SFTP on `channel` until it closes; resolves when every handle is closed. */
@@ -73,6 +80,8 @@ class SftpSession {
   private finishing = false;
   private blocked = false; // the channel's buffer is full: start nothing
   private finish!: () => void;
+  private lastRequest = Date.now();
+  private idleTimer?: NodeJS.Timeout;
   private readonly opensshOrder: boolean;
   private readonly isAppend = (handle: Buffer): boolean => {
     try {
@@ -98,6 +107,7 @@ class SftpSession {
     };
     this.sizeWindowFromNow = widenReceiveWindow(channel, SERVE_RECEIVE_WINDOW);
     channel.on('data', (chunk: Buffer) => {
+      this.lastRequest = Date.now();
       this.framer.push(chunk);
       this.pump();
     });
@@ -115,6 +125,22 @@ class SftpSession {
       this.queue.length = 0;
       this.pump();
     });
+    const drain = opts.drain;
+    if (drain?.aborted) this.endIfIdle();
+    else drain?.addEventListener('abort', () => this.endIfIdle(), { once: true });
+  }
+
+  // Draining: ends the session once idle (see the file comment), else looks again later.
+  private endIfIdle(): void {
+    if (this.ended) return;
+    const quietFor = Date.now() - this.lastRequest;
+    const files = this.ctx.handles.files();
+    if (files === 0 && this.running.size === 0 && this.queue.length === 0 && quietFor >= QUIET_MS) {
+      this.ended = this.closed = true; // what arrives now is not run
+      this.maybeFinish();
+      return;
+    }
+    this.idleTimer = setTimeout(() => this.endIfIdle(), Math.max(QUIET_MS - quietFor, 100));
   }
 
   // Moves packets into the queue, starts what may start, and pauses or
@@ -209,6 +235,7 @@ class SftpSession {
   private maybeFinish(): void {
     if (this.finishing || this.running.size > 0 || (this.queue.length > 0 && !this.closed)) return;
     this.finishing = true;
+    clearTimeout(this.idleTimer);
     const open = this.ctx.handles.drain();
     void Promise.all(
       open.map(async (e) => {
