@@ -27,6 +27,12 @@ export function isTempNameFor(name: string, finalPath: string): boolean {
   return /^\d+-[0-9A-Za-z]{12}$/.test(name.slice(prefix.length + 1));
 }
 
+/** The PID in a name createTempFile() may have made (`.NAME.scpipe-PID-XXXXXXXXXXXX`), or undefined. */
+export function tempFilePid(name: string): number | undefined {
+  const m = /^\.(?:.+\.)?scpipe-(\d+)-[0-9A-Za-z]{12}$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
  * Creates the temp file beside `finalPath`, trying a few names if one is
  * taken. Resolves to its path (in the directory's real path) and an fd the

@@ -21,6 +21,7 @@ import { ssh2Ready } from '../transport/ssh2-load';
 import { ownController } from '../util/abort';
 import { plainAddress } from './plain-address';
 import { ROOT_UNAVAILABLE, RootWatch } from './root-watch';
+import { logLeftovers } from './leftovers';
 import { CLIENT_HANGUP_MS, Draining, refuseStopping, settleWithin } from './draining';
 
 export type { ServeAuth } from './login';
@@ -235,6 +236,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     );
     listener.listen(opts.port, opts.host, () => resolve());
   });
+  void logLeftovers(opts.jail.root, log, stop.signal); // in the background: a large root takes a while
   listener.on('error', (err: Error) => log(`server error: ${err.message}`));
   server.on('error', (err: Error) => log(`server error: ${err.message}`));
   const closed = (): Promise<unknown> => Promise.all([...sockets].map((s) => new Promise((r) => s.once('close', r))));

@@ -1,0 +1,73 @@
+// Temporary files a serve that was killed (SIGKILL, a power loss, a
+// TimeoutStopSec that ran out) left in its root: the `.NAME.scpipe-PID-X…`
+// names scp uploads are received into. Looked for once at start, in the
+// background, and logged for the operator, never removed: a client may have
+// stored a file under such a name, and another serve on the same root (here
+// or on another host) may be writing one. So a name counts only when no
+// process of its PID runs here and it was not written to for LEFTOVER_AGE_MS.
+import { lstat, opendir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { tempFilePid } from '../fs/temp-file';
+import { escapeForTerminal } from '../util/escape';
+
+/** How long a temporary file must have gone unwritten to count as left over. */
+export const LEFTOVER_AGE_MS = 60 * 60 * 1000;
+
+/** Files named, at most, in the log line. */
+const NAMED = 10;
+
+/** What the walk found: client paths (`/dir/.f.scpipe-…`), the first NAMED of `count`. */
+export interface Leftovers {
+  named: string[];
+  count: number;
+}
+
+// Whether a process of `pid` runs here (EPERM: it does, as another user's).
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Walks `root` (not following links, not leaving its file system) for left
+ * temporary files; stops early when `signal` aborts. Unreadable directories
+ * are passed over.
+ */
+export async function findLeftovers(root: string, signal?: AbortSignal, now = Date.now()): Promise<Leftovers> {
+  const found: Leftovers = { named: [], count: 0 };
+  const device = (await lstat(root)).dev;
+  const dirs = [root];
+  while (dirs.length > 0 && !signal?.aborted) {
+    const dir = dirs.pop()!;
+    const entries = await opendir(dir).catch(() => undefined);
+    if (!entries) continue;
+    for await (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        const st = await lstat(path).catch(() => undefined);
+        if (st?.dev === device) dirs.push(path);
+        continue;
+      }
+      const pid = e.isFile() ? tempFilePid(e.name) : undefined;
+      if (pid === undefined || running(pid)) continue;
+      const st = await lstat(path).catch(() => undefined);
+      if (!st || now - st.mtimeMs < LEFTOVER_AGE_MS) continue;
+      found.count += 1;
+      if (found.named.length < NAMED) found.named.push(`/${relative(root, path)}`);
+    }
+  }
+  return found;
+}
+
+/** Logs what findLeftovers() finds in `root`, if anything; never throws. */
+export async function logLeftovers(root: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  const found = await findLeftovers(root, signal).catch(() => undefined);
+  if (!found || found.count === 0 || signal?.aborted) return;
+  const more = found.count > found.named.length ? ` and ${found.count - found.named.length} more` : '';
+  const files = found.count === 1 ? 'temporary file' : 'temporary files';
+  log(`found ${found.count} ${files} of uploads cut by a serve that was killed, not written to for over ${LEFTOVER_AGE_MS / 3_600_000} h: ${found.named.map((name) => escapeForTerminal(name)).join(', ')}${more}; remove them once no other serve on this root writes them`);
+}
