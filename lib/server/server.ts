@@ -172,7 +172,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
             used = true;
             const channel: ServerChannel = acceptSubsystem();
             if (draining.active) return refuseStopping(channel);
-            const sftpOpts = { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw, drain: draining.signal };
+            const sftpOpts = { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw, drain: draining.signal, cut: stop.signal };
             track(client, ifRootThere(channel, () => runSftpSession(channel, sftpOpts)));
             return;
           }

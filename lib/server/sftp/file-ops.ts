@@ -6,7 +6,7 @@
 // open (a FIFO or device in the root cannot block the server), owners
 // cannot be changed, and no file is made setuid or setgid.
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { lstat, open } from 'node:fs/promises';
 import type { Attrs } from './attrs';
 import { fileOffset, refuseIfReadOnly, type OpsContext } from './context';
 import { closeEntry, type FileEntry } from './handles';
@@ -42,6 +42,8 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   ctx.handles.reserve();
   const host = await ctx.paths.follow(req.path, { create: (req.pflags & OPEN_FLAG.CREAT) !== 0 });
   const mode = req.attrs.mode === undefined ? 0o666 : req.attrs.mode & CLIENT_MODE_BITS;
+  // Whether this open makes the file: checked just before, as O_EXCL alone tells and it refuses an existing one.
+  const creates = (req.pflags & OPEN_FLAG.CREAT) !== 0 && (await lstat(host).then(() => false, () => true));
   let fh;
   try {
     fh = await open(host, openFlags(req.pflags), mode);
@@ -55,7 +57,7 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
     await fh.close().catch(() => undefined);
     throw toFailure(err, req.path);
   }
-  const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0 };
+  const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0, created: creates ? host : undefined };
   return handleReply(req.id, ctx.handles.add(entry));
 }
 
@@ -133,7 +135,7 @@ export function leftOpenResult(e: FileEntry): string {
   return isUpload(e) ? `failed: ${why}` : `not closed: ${why}`;
 }
 
-function isUpload(e: FileEntry): boolean {
+export function isUpload(e: FileEntry): boolean {
   return e.writable && (e.bytesWritten > 0 || e.bytesRead === 0);
 }
 

@@ -24,6 +24,8 @@ export interface FileEntry {
   bytesWritten: number;
   /** The first read or write that failed (its message): the log line says failed, not ok. */
   ioFailure?: string;
+  /** The host path, when this open created the file: a cut upload's file is removed (cut-upload.ts). */
+  created?: string;
 }
 
 /** An open directory (names read as bytes); `held` is a name read from it that did not fit the last reply. */

@@ -25,7 +25,8 @@ import type { Jail } from '../jail';
 import { SERVE_RECEIVE_WINDOW } from '../server-channel';
 import type { OpsContext } from './context';
 import { dispatch } from './dispatch';
-import { leftOpenResult, logTransfer } from './file-ops';
+import { closeCutUpload } from './cut-upload';
+import { isUpload, leftOpenResult, logTransfer } from './file-ops';
 import { PacketFramer } from './framer';
 import { closeEntry, HandleTable } from './handles';
 import { SftpPaths } from './paths';
@@ -52,6 +53,8 @@ export interface SftpSessionOptions {
   clientIdent: string;
   /** Aborts when the server starts draining: end once idle. */
   drain?: AbortSignal;
+  /** Aborts when the server cuts what runs: an upload left open is its file cut short (cut-upload.ts). */
+  cut?: AbortSignal;
 }
 
 /** Serves SFTP on `channel` until it closes; resolves when every handle is closed. */
@@ -239,6 +242,7 @@ class SftpSession {
     const open = this.ctx.handles.drain();
     void Promise.all(
       open.map(async (e) => {
+        if (e.kind === 'file' && isUpload(e) && this.opts.cut?.aborted) return logTransfer(this.ctx, e, await closeCutUpload(e));
         await closeEntry(e);
         if (e.kind === 'file') logTransfer(this.ctx, e, leftOpenResult(e));
       }),
