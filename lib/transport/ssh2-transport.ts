@@ -89,7 +89,12 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   // LogLevel QUIET, FATAL or ERROR silence ssh's warnings too.
   const quiet = /^(QUIET|FATAL|ERROR)$/.test(host.logLevel ?? '');
   const warn = quiet ? log : (opts.warn ?? log);
-  const onFirstConnect = interactive && opts.prompt ? (info: FirstConnectInfo) => askFirstConnect(opts.prompt!, info) : undefined;
+  // ConnectTimeout bounds the banner and the key exchange where someone may be asked too (ssh_config(5)),
+  // the clock stopped while the host key question waits for the person (login-bound.ts).
+  let handshakeExpired = (): void => undefined;
+  const asked = interactive && !opts.reconnection && host.connectTimeoutMs !== undefined ? new LoginBound(host.connectTimeoutMs, () => handshakeExpired()) : undefined;
+  const askHostKey = asked ? asked.prompts(askFirstConnect) : askFirstConnect;
+  const onFirstConnect = interactive && opts.prompt ? (info: FirstConnectInfo) => askHostKey(opts.prompt!, info) : undefined;
   const verifier = createHostVerifier({ host, log, warn, onFirstConnect, address: () => address, earlier: opts.hostKeys });
   const certificates = certificateSupport();
   // A reconnection's login is bounded even where someone may be asked, the clock stopped while they are (login-bound.ts).
@@ -149,7 +154,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
       client.off('error', onError);
       client.off('close', onClose);
       clearTimeout(kexTimer);
-      clearTimeout(bannerTimer);
+      asked?.stop();
       login?.stop();
       if (err) {
         // ssh2 may still report the handshake it lost: not to an unhandled 'error'.
@@ -187,24 +192,26 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     // ConnectTimeout bounds the banner and the key exchange too, as in ssh
     // (ssh_config(5)), counted from the connection made (a ProxyJump's own
     // set-up is not charged to it); the longer ready timeout bounds the
-    // authentication. Not while a person may be asked about the host key.
+    // authentication.
     const kexBound = host.connectTimeoutMs ?? (opts.reconnection ? DEFAULT_CONNECT_TIMEOUT_MS : undefined);
     const timedOut = (): void =>
       finish(new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH handshake (ConnectTimeout ${kexBound! / 1000} s${host.connectTimeoutMs === undefined ? ', the default for a reconnection' : ''})`, { host: host.hostname }));
     const kexTimer = kexBound !== undefined && (!interactive || opts.reconnection) ? setTimeout(timedOut, kexBound) : undefined;
-    // The banner comes before any question, so it is bounded whoever may be
-    // asked: a server that accepts and never speaks (a stopped sshd) hung
-    // every run without BatchMode, a cron job's too.
-    const bannerTimer = host.connectTimeoutMs !== undefined && interactive && !opts.reconnection ? setTimeout(timedOut, host.connectTimeoutMs) : undefined;
-    const bannerCame = (): void => clearTimeout(bannerTimer);
-    client.once('handshake', () => clearTimeout(kexTimer));
+    // Where someone may be asked, the banner and the key exchange are bounded
+    // all the same: a server that accepts and never speaks (a stopped sshd),
+    // or a link that loses the key exchange, hung every run without BatchMode.
+    handshakeExpired = timedOut;
+    asked?.start();
+    client.once('handshake', () => {
+      clearTimeout(kexTimer);
+      asked?.stop();
+    });
     if (login) {
       const bound = host.connectTimeoutMs === undefined ? ', the default for a reconnection' : login.ms > host.connectTimeoutMs ? `; a login is given ${MIN_LOGIN_MS / 1000} s at least` : '';
       loginExpired = () =>
         finish(new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH login: the server finished the key exchange, then did not answer for ${login.ms / 1000} s (ConnectTimeout ${kexBound! / 1000} s${bound})`, { host: host.hostname }));
       client.once('handshake', () => login.start());
     }
-    client.once('greeting', bannerCame).once('handshake', bannerCame);
     const banner = quiet ? log : (opts.banner ?? log);
     if (banner) showBanners(client, banner);
     client.once('ready', onReady);
@@ -219,7 +226,6 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
       // After ssh2's own listener, so the socket's first bytes reach it too.
       const unguard = guardPreamble(sock, () =>
         finish(new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: banner exchange: more than ${MAX_PRE_BANNER_LINES} lines before the server's SSH version line`, { host: host.hostname })),
-        bannerCame,
       );
       client.once('greeting', unguard).once('handshake', unguard);
     } catch (err) {

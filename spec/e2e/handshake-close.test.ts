@@ -11,6 +11,7 @@ import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
+import { startTcpRelay } from '../helpers/tcp-relay';
 
 const sshd = sshdPerSuite();
 let proxy: Server;
@@ -108,6 +109,33 @@ it('a server that never sends its banner, without BatchMode: ConnectTimeout ends
   expect(r.status).toBe(255);
   expect(r.ms).toBeLessThan(10_000);
   expect(await readdir(dir)).toEqual([]);
+});
+
+// A link that loses all after the server's version line (a path MTU black
+// hole drops the server's large key exchange reply): ConnectTimeout bounds
+// the key exchange too, as ssh_config(5) says and as under BatchMode. Without
+// BatchMode only the banner was bounded, and the key exchange had no end.
+it('a server that stops after its version line, without BatchMode: ConnectTimeout ends the key exchange', async () => {
+  const relay = await startTcpRelay(sshd.port, (client, upstream) => {
+    client.pipe(upstream);
+    let head = Buffer.alloc(0);
+    upstream.on('data', (d: Buffer) => {
+      if (head.includes(0x0a)) return; // the version line passed: nothing more
+      head = Buffer.concat([head, d]);
+      const eol = head.indexOf(0x0a);
+      if (eol >= 0) client.write(head.subarray(0, eol + 1));
+    });
+  });
+  try {
+    const args = ['-P', String(relay.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', 'none', '-o', 'ConnectTimeout=2'];
+    const r = await runCli(['put', ...args, remote(sshd, sshd.rssh, `${dir}/k`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 15_000 });
+    expect(r.stderr).toBe('scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (ConnectTimeout 2 s)\n');
+    expect(r.status).toBe(255);
+    expect(r.ms).toBeLessThan(10_000);
+    expect(await readdir(dir)).toEqual([]);
+  } finally {
+    await relay.close();
+  }
 });
 
 // A ProxyCommand that exits before the server could speak (a typo'd host in
