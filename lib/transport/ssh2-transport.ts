@@ -23,7 +23,8 @@ import { execChannel } from './ssh2-exec';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal, peerText } from '../util/escape';
 import { guardPreamble, MAX_PRE_BANNER_LINES } from './preamble-guard';
-import { LoginBound } from './login-bound';
+import { HandshakeClock } from './handshake-clock';
+import { DEFAULT_CONNECT_TIMEOUT_MS, handshakeBounds } from './handshake-bounds';
 
 /** Where and how to connect: a host alias plus ssh-style options. */
 export interface ConnectOptions extends SshOptions {
@@ -68,16 +69,10 @@ export interface Ssh2Connection {
   whyLost(): string | undefined;
 }
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
-/** The least a login is given, whatever ConnectTimeout says (a slow PAM or LDAP login is no dead server). */
-const MIN_LOGIN_MS = 20_000;
-
 /**
  * Connects and authenticates, or rejects with a ScpipeError.
  * `reconnection`: another connection of the same run got through its login (a
- * retry's): no one is asked in its key exchange, so without ConnectTimeout it
- * is bounded all the same (30 s), not waited for as long as a hung server stays hung;
- * so is its login, but for the time a question waits for the person (login-bound.ts).
+ * retry's): bounded even without ConnectTimeout (handshake-bounds.ts).
  */
 export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal; hostKeys?: Map<string, Buffer>; typed?: { password?: string; passphrases?: Map<string, string> }; reconnection?: boolean }): Promise<Ssh2Connection> {
   const host = await resolveHost(opts.host, opts);
@@ -89,20 +84,15 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   // LogLevel QUIET, FATAL or ERROR silence ssh's warnings too.
   const quiet = /^(QUIET|FATAL|ERROR)$/.test(host.logLevel ?? '');
   const warn = quiet ? log : (opts.warn ?? log);
-  // ConnectTimeout bounds the banner and the key exchange where someone may be asked too (ssh_config(5)),
-  // the clock stopped while the host key question waits for the person (login-bound.ts).
-  let handshakeExpired = (): void => undefined;
-  const asked = interactive && !opts.reconnection && host.connectTimeoutMs !== undefined ? new LoginBound(host.connectTimeoutMs, () => handshakeExpired()) : undefined;
-  const askHostKey = asked ? asked.prompts(askFirstConnect) : askFirstConnect;
+  // The one clock of the banner, key exchange and login; it stands still while someone is asked.
+  let expired = (_err: Error): void => undefined;
+  const clock = new HandshakeClock(handshakeBounds(host, { interactive, reconnection: opts.reconnection }, log), (err) => expired(err));
+  const askHostKey = clock.asks(askFirstConnect); // the question itself, not the prompt: its answer holds for the run
   const onFirstConnect = interactive && opts.prompt ? (info: FirstConnectInfo) => askHostKey(opts.prompt!, info) : undefined;
   const verifier = createHostVerifier({ host, log, warn, onFirstConnect, address: () => address, earlier: opts.hostKeys });
   const certificates = certificateSupport();
-  // A reconnection's login is bounded even where someone may be asked, the clock stopped while they are (login-bound.ts).
-  let loginExpired = (): void => undefined;
-  const login = opts.reconnection && interactive ? new LoginBound(Math.max(host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, MIN_LOGIN_MS), () => loginExpired()) : undefined;
-  const prompt = interactive && opts.prompt ? (login ? login.prompts(opts.prompt) : opts.prompt) : undefined;
+  const prompt = interactive && opts.prompt ? clock.asks(opts.prompt) : undefined;
   const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt, log, warn, certificates: certificates.ready, typed: opts.typed });
-  const connectTimeout = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
   const connectHop = async (hop: HopConnectOptions) => {
     const { client, close } = await connectSsh2({
@@ -111,7 +101,8 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     });
     return { client, close };
   };
-  const connecting = openSocket(host, { timeoutMs: connectTimeout, signal: opts.signal, log, bandwidth: opts.bandwidth, jumpDepth: opts.jumpDepth ?? 0, connectHop });
+  const timeoutMs = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS; // the TCP connect's own bound (tcp.ts)
+  const connecting = openSocket(host, { timeoutMs, signal: opts.signal, log, bandwidth: opts.bandwidth, jumpDepth: opts.jumpDepth ?? 0, connectHop });
   const [{ Client }, opened] = await Promise.all([loadSsh2(), connecting]);
   const sock = opened.sock;
   address = opened.address;
@@ -125,8 +116,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     hostVerifier: verifier.verify as ConnectConfig['hostVerifier'],
     keepaliveInterval: host.serverAliveIntervalMs,
     keepaliveCountMax: host.serverAliveCountMax,
-    // A person typing a passphrase must not be timed out; otherwise bound the handshake.
-    readyTimeout: interactive ? 0 : Math.max(connectTimeout, MIN_LOGIN_MS),
+    readyTimeout: 0, // the clock bounds the handshake
     debug: log && process.env.SCPIPE_DEBUG_SSH ? (line: string) => log(line) : undefined,
   };
   const algorithms = ssh2Algorithms(host.algorithms);
@@ -150,12 +140,10 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
       if (settled) return;
       settled = true;
       unlink();
+      clock.stop();
       client.off('ready', onReady);
       client.off('error', onError);
       client.off('close', onClose);
-      clearTimeout(kexTimer);
-      asked?.stop();
-      login?.stop();
       if (err) {
         // ssh2 may still report the handshake it lost: not to an unhandled 'error'.
         client.on('error', () => undefined);
@@ -164,54 +152,26 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
         reject(err);
       } else resolve();
     };
+    expired = finish;
     const onReady = (): void => finish();
-    // ssh2's ready timeout (no one to ask: BatchMode) bounds the key exchange and the login together,
-    // where ssh has no bound without ConnectTimeout: the message says which bound it was.
-    const loginTimedOut = (err: Error & { level?: string }): ScpipeError | undefined =>
-      err.level === 'client-timeout' && /handshake/i.test(err.message)
-        ? new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH handshake (no login within ${config.readyTimeout! / 1000} s)`, { host: host.hostname, cause: err })
-        : undefined;
     const onError = (err: Error & { level?: string }): void => {
       // An agent that fails is not fatal: ssh2 goes on with the next method.
       if (err.level === 'agent') {
         log?.(`agent: ${err.message}`);
         return;
       }
-      finish(verifier.failure() ?? auth.failure() ?? cryptoFailure(err, `${host.user}@${host.hostname}`) ?? loginTimedOut(err) ?? describeClientError(err, host, auth.triedMethods(), auth.notOffered(), auth.serverMethods()));
+      finish(verifier.failure() ?? auth.failure() ?? cryptoFailure(err, `${host.user}@${host.hostname}`) ?? describeClientError(err, host, auth.triedMethods(), auth.notOffered(), auth.serverMethods()));
     };
     // A server that closes after its banner (during the key exchange or the
-    // authentication) makes ssh2 emit 'close' alone, and clear its ready
-    // timeout: without this the run would wait forever, or end with status 0
-    // once nothing else keeps the process alive.
+    // authentication) makes ssh2 emit 'close' alone: without this the run
+    // would wait forever, or end with status 0 once nothing else keeps the process alive.
     const onClose = (): void =>
       finish(verifier.failure() ?? auth.failure() ?? new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: connection closed by ${host.hostname} port ${host.port} during the SSH handshake`, { host: host.hostname }));
     // As ssh -v's "kex: client->server cipher: ...": what was agreed.
     if (log) {
       client.once('handshake', (n) => log(`kex ${n.kex}, host key ${n.serverHostKey}, cipher ${n.cs.cipher}, mac ${n.cs.mac || '<implicit>'}, compression ${n.cs.compress}`));
     }
-    // ConnectTimeout bounds the banner and the key exchange too, as in ssh
-    // (ssh_config(5)), counted from the connection made (a ProxyJump's own
-    // set-up is not charged to it); the longer ready timeout bounds the
-    // authentication.
-    const kexBound = host.connectTimeoutMs ?? (opts.reconnection ? DEFAULT_CONNECT_TIMEOUT_MS : undefined);
-    const timedOut = (): void =>
-      finish(new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH handshake (ConnectTimeout ${kexBound! / 1000} s${host.connectTimeoutMs === undefined ? ', the default for a reconnection' : ''})`, { host: host.hostname }));
-    const kexTimer = kexBound !== undefined && (!interactive || opts.reconnection) ? setTimeout(timedOut, kexBound) : undefined;
-    // Where someone may be asked, the banner and the key exchange are bounded
-    // all the same: a server that accepts and never speaks (a stopped sshd),
-    // or a link that loses the key exchange, hung every run without BatchMode.
-    handshakeExpired = timedOut;
-    asked?.start();
-    client.once('handshake', () => {
-      clearTimeout(kexTimer);
-      asked?.stop();
-    });
-    if (login) {
-      const bound = host.connectTimeoutMs === undefined ? ', the default for a reconnection' : login.ms > host.connectTimeoutMs ? `; a login is given ${MIN_LOGIN_MS / 1000} s at least` : '';
-      loginExpired = () =>
-        finish(new ScpipeError('ERR_CONNECT_TIMEOUT', `${host.user}@${host.hostname}: timed out during the SSH login: the server finished the key exchange, then did not answer for ${login.ms / 1000} s (ConnectTimeout ${kexBound! / 1000} s${bound})`, { host: host.hostname }));
-      client.once('handshake', () => login.start());
-    }
+    client.once('handshake', () => clock.enter('login'));
     const banner = quiet ? log : (opts.banner ?? log);
     if (banner) showBanners(client, banner);
     client.once('ready', onReady);
@@ -220,14 +180,16 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     try {
       // A stream that ended before ssh2 listened: ssh2 would wait for events long gone.
       if (sock.destroyed) throw new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: the connection ended before the SSH handshake${host.proxyCommand !== undefined ? ' (the ProxyCommand exited)' : ''}: ${escapeForTerminal(opened.failure()?.message ?? 'closed')}`, { host: host.hostname });
+      clock.enter('banner');
       client.connect(config);
       certificates.enable(client);
       preferRsaSha512(client);
       // After ssh2's own listener, so the socket's first bytes reach it too.
       const unguard = guardPreamble(sock, () =>
         finish(new ScpipeError('ERR_CONNECT', `${host.user}@${host.hostname}: banner exchange: more than ${MAX_PRE_BANNER_LINES} lines before the server's SSH version line`, { host: host.hostname })),
+        () => clock.enter('kex'),
       );
-      client.once('greeting', unguard).once('handshake', unguard);
+      client.once('greeting', () => (unguard(), clock.enter('kex'))).once('handshake', unguard);
     } catch (err) {
       if (err instanceof ScpipeError) return finish(err);
       // ssh2 checks its options here, the algorithm lists among them ("Unsupported algorithm: x").
@@ -237,7 +199,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     }
   });
   log?.(`authenticated to ${host.hostname} ([${address ?? 'via proxy'}]:${host.port})`);
-aliveWhileReceiving(client, sock, host.serverAliveIntervalMs);
+  aliveWhileReceiving(client, sock, host.serverAliveIntervalMs);
   // Later errors (a dropped connection) reach the channel as EOF; keep the
   // process from crashing on an unhandled 'error' event.
   let lost: string | undefined;

@@ -1,5 +1,5 @@
 // Opens the TCP connection ourselves (instead of letting ssh2 do it) so that
-// ConnectTimeout bounds the connect (ssh2-transport.ts bounds the banner and
+// ConnectTimeout bounds the connect (handshake-bounds.ts bounds the banner and
 // key exchange with it too, as ssh does), and failures read like
 // ssh's: "connect to host H port P: Connection refused". AddressFamily,
 // BindAddress, ConnectionAttempts and TCPKeepAlive apply here.

@@ -6,12 +6,16 @@
 // must fail as ssh does (exit 255), not wait forever, and never end with
 // status 0 having sent or received nothing. A server that accepts and then
 // says nothing (a hung sshd): ConnectTimeout bounds the wait, as in ssh.
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { startTcpRelay } from '../helpers/tcp-relay';
+import { startLoginStallProxy } from '../helpers/login-stall-proxy';
+import { knownHostsFor } from '../helpers/latency-proxy';
 
 const sshd = sshdPerSuite();
 let proxy: Server;
@@ -137,6 +141,27 @@ it('a server that stops after its version line, without BatchMode: ConnectTimeou
     await relay.close();
   }
 });
+
+// Under BatchMode the login is bounded with the key exchange, at least 20 s
+// whatever ConnectTimeout says: a server whose PAM or LDAP hung after the key
+// exchange is given up, saying the bound, not waited for.
+it('BatchMode, a server that never answers the login: given up after 20 s (ConnectTimeout 2 s), saying that bound', async () => {
+  const proxy = await startLoginStallProxy(sshd.port);
+  const local = await mkdtemp(join(tmpdir(), 'scpipe-test-batch-login-'));
+  try {
+    proxy.stall();
+    const args = sshFlags({ ...sshd, port: proxy.port, knownHostsPath: knownHostsFor(sshd, proxy.port, join(local, 'known_hosts')) }, sshd.rssh, ['-o', 'ConnectTimeout=2']);
+    const r = await runCli(['put', ...args, remote(sshd, sshd.rssh, `${dir}/l`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 60_000 });
+    expect(r.stderr).toBe('scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (no login within 20 s)\n');
+    expect(r.status).toBe(255);
+    expect(proxy.stalledLogins()).toBe(1);
+    expect(r.ms).toBeGreaterThan(19_000);
+    expect(await readdir(dir)).toEqual([]);
+  } finally {
+    await proxy.close();
+    await rm(local, { recursive: true, force: true });
+  }
+}, 70_000);
 
 // A ProxyCommand that exits before the server could speak (a typo'd host in
 // `ssh -W`, a missing nc) ends the stream before ssh2 listens to it: exit 255
