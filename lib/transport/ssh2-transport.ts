@@ -94,10 +94,11 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   const prompt = interactive && opts.prompt ? clock.asks(opts.prompt) : undefined;
   const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt, log, warn, certificates: certificates.ready, typed: opts.typed });
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
+  // A reconnection's jump hosts got through their logins before too: bounded as it is.
   const connectHop = async (hop: HopConnectOptions) => {
     const { client, close } = await connectSsh2({
       ...hop, jumpDepth: hop.depth, configFile: opts.configFile, homeDir: opts.homeDir, systemConfigFile: opts.systemConfigFile,
-      log: opts.log, warn: opts.warn, prompt: opts.prompt, signal: opts.signal,
+      log: opts.log, warn: opts.warn, prompt: opts.prompt, signal: opts.signal, reconnection: opts.reconnection,
     });
     return { client, close };
   };

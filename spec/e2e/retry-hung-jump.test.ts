@@ -1,0 +1,64 @@
+// A retry through a ProxyJump host that hung: the jump host's own connection
+// is a reconnection too (it got through its login for the first attempt),
+// so it is bounded as the target's is. It was set up as a first connection,
+// someone possibly to be asked, and without ConnectTimeout or BatchMode a
+// jump host whose PAM or LDAP hung held the retry for as long as it stayed hung.
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { waitFor } from '../helpers/async';
+import { remote, startCli } from '../helpers/cli';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { knownHostsFor } from '../helpers/latency-proxy';
+import { startLoginStallProxy } from '../helpers/login-stall-proxy';
+
+const sshd = sshdPerSuite();
+const jump = sshdPerSuite({ jumpHost: true });
+
+it('without ConnectTimeout or BatchMode, a retry whose jump host never answers the login ends after 30 s, saying so', async () => {
+  await sshd.setRsshAllowed(['scp', 'sftp']);
+  const dir = await userDir(sshd.rssh, 'retry-jump');
+  const proxy = await startLoginStallProxy(jump.port);
+  const local = await mkdtemp(join(tmpdir(), 'scpipe-test-jump-stall-'));
+  const input = new Readable({ read() {} });
+  input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+  try {
+    const cfg = join(local, 'ssh_config');
+    await writeFile(cfg, [
+      'Host jumphost',
+      '  HostName 127.0.0.1',
+      `  Port ${proxy.port}`,
+      `  User ${jump.user.name}`,
+      `  IdentityFile ${jump.user.keyPath}`,
+      `  UserKnownHostsFile ${knownHostsFor(jump, proxy.port, join(local, 'known_hosts'))}`,
+      'Host *',
+      `  UserKnownHostsFile ${sshd.knownHostsPath}`,
+      '  GlobalKnownHostsFile /dev/null',
+      '  StrictHostKeyChecking yes',
+      '  IdentityAgent none',
+      '  ServerAliveInterval 1', // the jump host's connection too: the first attempt's loss is found at once
+      '  ServerAliveCountMax 2',
+      '',
+    ].join('\n'));
+    const flags = ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-F', cfg, '-o', 'ProxyJump=jumphost',
+      '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
+    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
+    await waitFor(async () => {
+      const temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
+      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
+    }, 'the first bytes stored', 20_000);
+    proxy.stall();
+    const started = Date.now();
+    const r = await run.done;
+    expect(proxy.stalledLogins()).toBe(1);
+    expect(r.stderr).toContain(`1 retry failed too, the last: ${jump.user.name}@127.0.0.1: timed out during the SSH login: the server finished the key exchange, then did not answer for 30 s (ConnectTimeout 30 s, the default for a reconnection)`);
+    expect(r.status).toBe(1);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  } finally {
+    input.destroy();
+    await proxy.close();
+    await rm(local, { recursive: true, force: true });
+  }
+}, 120_000);
