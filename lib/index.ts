@@ -80,7 +80,7 @@ export type { ScpCommandOptions, RemoteCommandOptions } from './protocol/command
 export { quoteRemotePath, QUOTE_MODES } from './protocol/quote';
 export type { QuoteMode } from './protocol/quote';
 export { createLocalSink, sendLocalPaths } from './fs';
-export type { LocalSinkOptions, SendLocalOptions, SourceSession, TimeRange } from './fs';
+export type { LocalSinkHandler, LocalSinkOptions, SendLocalOptions, SourceSession, TimeRange } from './fs';
 
 // The scp-only SSH server (`scpipe serve`).
 export { startServer } from './server/server';

@@ -156,7 +156,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
       if (!glob) requireRemoteBasename(remotePath, 'a file or directory to copy');
       const copied = copiedFileOptions(opts);
       const handler = withProgress(
-        createLocalSinkAt(resolved, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile, made }),
+        createLocalSinkAt(resolved, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile, made, trace: opts.trace }),
         opts.onProgress,
       );
       const command = remoteScpCommand('source', remotePath, opts);
@@ -215,6 +215,7 @@ function withProgress(handler: SinkHandler, onProgress: CopyOptions['onProgress'
   return {
     enterDirectory: (dir, times, depth) => handler.enterDirectory(dir, times, depth),
     leaveDirectory: (depth) => handler.leaveDirectory(depth),
+    close: () => handler.close?.() ?? Promise.resolve(),
     openFile: async (file, times, depth) => {
       const w = await handler.openFile(file, times, depth);
       if ('error' in w) return w;

@@ -131,9 +131,13 @@ export async function downloadSftp(
     const name = whole ? basename(localTarget.path) : requireRemoteBasename(remotePath, 'a file or directory to copy');
     const copied = copiedFileOptions(opts);
     const into = whole ? { ...localTarget, isDirectory: false } : localTarget;
-    const sink = createLocalSinkAt(into, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile, made });
+    const sink = createLocalSinkAt(into, { preserve: Boolean(opts.preserve), recursive: Boolean(opts.recursive), sha256: copied.sha256, onFileDone: copied.onFile, made, trace: opts.trace });
     watch = new MissingWatch();
-    await reader.copy(await sftpPathOn(session, remotePath), name, sink);
+    try {
+      await reader.copy(await sftpPathOn(session, remotePath), name, sink);
+    } finally {
+      await sink.close();
+    }
     const isFile = async (path: string): Promise<boolean> => (await session.stat(await sftpPathOn(session, path))).isFile();
     if (await missingButASet(watch, remotePath, isFile)) opts.onProblem?.(setHint(remotePath));
     else if (watch.missing && hasWildcard(remotePath)) opts.onProblem?.(wildcardHint(remotePath));

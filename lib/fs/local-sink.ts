@@ -3,16 +3,20 @@
 // with two deliberate differences that keep a hostile or broken transfer
 // from doing damage:
 //   - it writes only under the target: a symlink below the target is never
-//     followed, whether the peer names it in C or in D (lstat + O_NOFOLLOW);
+//     followed, whether the peer names it in C or in D (lstat + O_NOFOLLOW),
+//     nor one another user swaps in later: each directory is held open and
+//     its entries are named through it (dir-handle.ts);
 //   - a file is received into a private temp file and renamed over the real
 //     name only when all of it arrived and the source ended it with \0, so a
 //     failed transfer leaves the old file as it was.
 // Target resolution, modes, directory handling and error wording follow OpenSSH.
 import { createHash } from 'node:crypto';
-import { constants, lstatSync, type Stats } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { lstatSync, type Stats } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { posix } from 'node:path';
 import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
 import { SET_ID_BITS, mkdirMode, receivedMode, utimesArgs } from './modes';
+import { DirHandle, holdDirectory, namesByHandle } from './dir-handle';
 import { joinName } from './join-name';
 import { lstatOrMissing, openOutputFile } from './open-output';
 import { plantedByOther } from './planted';
@@ -48,10 +52,12 @@ export interface LocalSinkOptions {
   hold?: () => Promise<() => void>;
   /** The directories this copy made, kept across cp's retries: one an earlier attempt left read-only is filled again. */
   made?: Set<string>;
+  /** -v: told where directories cannot be held (no /proc). */
+  trace?: (line: string) => void;
 }
 
 interface OpenDirectory {
-  path: string;
+  dir: DirHandle;
   /** The mode to set after E; undefined to leave it (an existing directory without -p). */
   mode?: number;
   times?: ReceivedTimes;
@@ -66,23 +72,26 @@ interface OpenDirectory {
  * receives entries as `target/<name>`; anything else is itself the output
  * path of the one top-level file or directory (§4.3 target resolution).
  */
-export async function createLocalSink(target: string, opts: LocalSinkOptions): Promise<SinkHandler> {
+export async function createLocalSink(target: string, opts: LocalSinkOptions): Promise<LocalSinkHandler> {
   return createLocalSinkAt(await resolveTarget(target), opts);
 }
 
 /** The sink for a target resolved already (a retry's, which must land where the first attempt did). */
-export function createLocalSinkAt(resolved: ResolvedTarget, opts: LocalSinkOptions): SinkHandler {
-  return new LocalSink(resolved.path, resolved.isDirectory, { ...opts, umask: opts.umask ?? process.umask() });
+export function createLocalSinkAt(resolved: ResolvedTarget, opts: LocalSinkOptions): LocalSinkHandler {
+  return new LocalSink(resolved, { ...opts, umask: opts.umask ?? process.umask() });
 }
 
-class LocalSink implements SinkHandler {
-  private readonly stack: OpenDirectory[] = [];
+/** The local sink's SinkHandler, with close(): its open directories are let go (the copy is over). */
+export type LocalSinkHandler = SinkHandler & { close(): Promise<void> };
 
+class LocalSink implements LocalSinkHandler {
+  private readonly stack: OpenDirectory[] = [];
   constructor(
-    private readonly target: string,
-    private readonly targetIsDirectory: boolean,
+    private readonly resolved: ResolvedTarget,
     private readonly opts: LocalSinkOptions & { umask: number },
-  ) {}
+  ) {
+    if (!namesByHandle()) opts.trace?.('local: no /proc/self/fd: directories are written into by name, as scp does (one swapped for a link is followed)');
+  }
 
   // The regular files this sink stored, by inode, per directory (names that
   // one lookup takes for one file are in one directory): on a file system that
@@ -118,19 +127,25 @@ class LocalSink implements SinkHandler {
     const { preserve, umask, onFileDone } = this.opts;
     const sum = this.opts.sha256 ? createHash('sha256') : undefined;
     const path = this.pathFor(file.name);
-    const madeBefore = this.madeAt(path);
-    if (madeBefore !== undefined) {
-      const which = madeBefore === '' ? 'the file this copy has just made under that name' : `${madeBefore}, which this copy has just made`;
-      return { error: `${path}: will not overwrite ${which} (a file system that ignores case, as FAT does, takes both names for one)` };
-    }
     const stored = this.storedHere();
-    const onDone = (done: string, bytes: bigint): void => {
-      this.remember(done, stored);
-      onFileDone?.(done, bytes, sum?.digest('hex'));
-    };
-    const writer = await this.held(path, () => openOutputFile(path, {
-      size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly,
-    }));
+    const writer = await this.held(path, async () => {
+      const where = await this.through(file.name, path);
+      if ('error' in where) return where;
+      const { at, top } = where;
+      const madeBefore = this.madeAt(at);
+      if (madeBefore !== undefined) {
+        await top?.close();
+        const which = madeBefore === '' ? 'the file this copy has just made under that name' : `${madeBefore}, which this copy has just made`;
+        return { error: `${path}: will not overwrite ${which} (a file system that ignores case, as FAT does, takes both names for one)` };
+      }
+      const onDone = (done: string, bytes: bigint): void => {
+        this.remember(at, stored);
+        onFileDone?.(done, bytes, sum?.digest('hex'));
+      };
+      return openOutputFile(path, {
+        size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly,
+      }, { at, dir: top }); // `top` is the writer's to close from here
+    });
     if (sum === undefined || 'error' in writer) return writer;
     return {
       write: (chunk) => {
@@ -145,33 +160,45 @@ class LocalSink implements SinkHandler {
   async enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
     const path = this.pathFor(dir.name);
     if (!this.opts.recursive) return { error: `${path}: received directory without -r` }; // the role refuses it first
-    return this.held(path, () => this.makeDirectory(path, dir, times));
+    return this.held(path, async () => {
+      const where = await this.through(dir.name, path);
+      if ('error' in where) return where;
+      try {
+        return await this.makeDirectory(path, where.at, dir, times);
+      } finally {
+        await where.top?.close(); // the new directory has its own handle
+      }
+    });
   }
 
-  private async makeDirectory(path: string, dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
+  private async makeDirectory(path: string, at: string, dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
     const mode = receivedMode(this.allowed(dir.mode), this.opts.preserve, this.opts.umask);
-    const existing = await lstatOrMissing(path);
+    const existing = await lstatOrMissing(at, path);
     if (typeof existing === 'string') return { error: existing };
     if (existing?.isSymbolicLink()) return { error: `${path}: not a directory (symbolic link)` };
     if (existing && !existing.isDirectory()) return { error: `${path}: Not a directory` };
     // Made by an attempt before a lost connection: ours whatever owner it shows (NFS root_squash or all_squash make it nobody's).
     const ours = existing !== undefined && (this.opts.made?.has(path) ?? false);
-    const planted = existing && !ours && (await plantedByOther(path, existing));
+    const planted = existing && !ours && (await plantedByOther(at, existing, path));
     if (planted) return { error: `${path}: not written into: ${planted}` };
     if (existing) {
+      const handle = await holdDirectory(path, at, existing);
+      if (!(handle instanceof DirHandle)) return handle;
       // Given its real mode when left (0555 maybe): writable while filled again.
       // OpenSSH chmods an existing directory only with -p, before filling it.
-      if (ours || this.opts.preserve) await withDirectory(path, (h) => h.chmod(ours ? mkdirMode(mode) : mode));
-      this.stack.push({ path, mode: ours || this.opts.preserve ? mode : undefined, times, stored: new Map() });
+      if (ours || this.opts.preserve) await handle.chmod(ours ? mkdirMode(mode) : mode).catch(() => undefined);
+      this.stack.push({ dir: handle, mode: ours || this.opts.preserve ? mode : undefined, times, stored: new Map() });
       return undefined;
     }
     try {
-      await mkdir(path, mkdirMode(mode));
+      await mkdir(at, mkdirMode(mode));
     } catch (err) {
       return { error: pathError(path, err) };
     }
     this.opts.made?.add(path);
-    this.stack.push({ path, mode, times, made: true, stored: new Map() });
+    const handle = await holdDirectory(path, at);
+    if (!(handle instanceof DirHandle)) return handle;
+    this.stack.push({ dir: handle, mode, times, made: true, stored: new Map() });
     return undefined;
   }
 
@@ -180,13 +207,16 @@ class LocalSink implements SinkHandler {
     if (!dir) return;
     // After E, like OpenSSH: times, then the real mode (a D0555 tree could be
     // filled because mkdir added u+rwx). Errors are ignored as in OpenSSH 8.3+.
-    await this.held(dir.path, () =>
-      withDirectory(dir.path, async (h) => {
-        const times = dir.times && utimesArgs(dir.times);
-        if (times) await h.utimes(times[0], times[1]).catch(() => undefined);
-        if (dir.mode !== undefined) await h.chmod(dir.mode).catch(() => undefined);
-      }),
-    );
+    await this.held(dir.dir.path, async () => {
+      const times = dir.times && utimesArgs(dir.times);
+      if (times) await dir.dir.utimes(times[0], times[1]).catch(() => undefined);
+      if (dir.mode !== undefined) await dir.dir.chmod(dir.mode).catch(() => undefined);
+    });
+    await dir.dir.close();
+  }
+
+  async close(): Promise<void> {
+    for (const dir of this.stack.splice(0).reverse()) await dir.dir.close();
   }
 
   // `use` between the options' hold and its release, if the guard lets `path` pass.
@@ -204,8 +234,24 @@ class LocalSink implements SinkHandler {
   // non-directory target, the target itself whatever the name (§4.3).
   private pathFor(name: string): string {
     const dir = this.stack[this.stack.length - 1];
-    if (dir) return joinName(dir.path, name);
-    return this.targetIsDirectory ? joinName(this.target, name) : this.target;
+    if (dir) return dir.dir.shown(name);
+    const { path: target, isDirectory } = this.resolved;
+    return isDirectory ? joinName(target, name) : target;
+  }
+
+  // What names pathFor(name) (`path`) in calls: through the open directory; at
+  // the top level through `top`, opened for this entry: the caller closes it.
+  private async through(name: string, path: string): Promise<{ at: string; top?: DirHandle } | { error: string }> {
+    const dir = this.stack[this.stack.length - 1];
+    if (dir) return { at: dir.dir.at(name) };
+    const { path: target, isDirectory, id } = this.resolved;
+    try {
+      // The target the user named is followed; one replaced since it was resolved is not used.
+      const top = isDirectory ? await DirHandle.open(target, { follow: true, same: id }) : (await DirHandle.parentOf(target)).dir;
+      return { at: top.at(isDirectory ? name : posix.basename(target)), top };
+    } catch (err) {
+      return { error: (err as { changed?: boolean }).changed ? `${target}: not written into: another directory took its place since the copy began` : pathError(path, err) };
+    }
   }
 }
 
@@ -216,21 +262,5 @@ function statIfFile(path: string): Stats | undefined {
     return st?.isFile() ? st : undefined;
   } catch {
     return undefined; // ENOTDIR and the like: openOutputFile says them
-  }
-}
-
-// Runs `fn` on a directory opened with O_NOFOLLOW, so a directory swapped for
-// a symlink after we created it is not chmodded through the link. Errors are
-// ignored: OpenSSH ignores them for directories.
-async function withDirectory(path: string, fn: (h: FileHandle) => Promise<void>): Promise<void> {
-  const flags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
-  const handle = await open(path, flags).catch(() => undefined);
-  if (!handle) return;
-  try {
-    await fn(handle);
-  } catch {
-    // ignored, see above
-  } finally {
-    await handle.close();
   }
 }

@@ -6,6 +6,7 @@
 import { constants, type Stats } from 'node:fs';
 import { access, lstat, readlink } from 'node:fs/promises';
 import type { ReceivedTimes } from '../protocol/sink-types';
+import { DirHandle } from './dir-handle';
 import { openFd } from './fd';
 import { receivedMode, replacedMode } from './modes';
 import { OutputFile } from './output-file';
@@ -31,45 +32,63 @@ export interface OutputFileOptions {
 
 /**
  * Opens `path` for a received file, or says why not in OpenSSH's words
- * (`path: strerror`). A symlink at `path` is never followed.
+ * (`path: strerror`). A symlink at `path` is never followed. `through`:
+ * the path to use in calls (a name under an open directory, dir-handle.ts)
+ * and that directory if it is handed over (closed once the file is settled);
+ * without it, `path`'s own directory is opened so.
  */
-export async function openOutputFile(path: string, opts: OutputFileOptions): Promise<OutputFile | { error: string }> {
-  const existing = await lstatOrMissing(path);
+export async function openOutputFile(path: string, opts: OutputFileOptions, through?: { at: string; dir?: DirHandle }): Promise<OutputFile | { error: string }> {
+  let via = through;
+  if (!via) {
+    try {
+      const parent = await DirHandle.parentOf(path);
+      via = { at: parent.dir.at(parent.name), dir: parent.dir };
+    } catch (err) {
+      return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
+    }
+  }
+  const opened = await openAt(path, via.at, opts, via.dir);
+  if ('error' in opened) await via.dir?.close();
+  return opened;
+}
+
+async function openAt(path: string, at: string, opts: OutputFileOptions, dir?: DirHandle): Promise<OutputFile | { error: string }> {
+  const existing = await lstatOrMissing(at, path);
   if (typeof existing === 'string') return { error: existing };
   // `dir/` names a directory, which open(O_CREAT) refuses at once; the temp
   // file beside it would take every byte before its rename failed.
-  if (existing === undefined && path.endsWith('/')) return { error: `${path}: No such file or directory` };
-  const common = { path, size: opts.size, onDone: opts.onDone };
-  if (existing?.isSymbolicLink() && !opts.regularOnly && (await isDescriptorLinkAt(path))) {
+  if (path.endsWith('/') && !existing?.isDirectory()) return { error: `${path}: ${existing ? 'Not a directory' : 'No such file or directory'}` };
+  const common = { path, size: opts.size, onDone: opts.onDone, dir };
+  if (existing?.isSymbolicLink() && !opts.regularOnly && (await isDescriptorLinkAt(at))) {
     // /dev/stdout to a pipe (target.ts): written in place, through the link.
-    const fd = await openFd(path, constants.O_WRONLY).catch((err: unknown) => pathError(path, err));
+    const fd = await openFd(at, constants.O_WRONLY).catch((err: unknown) => pathError(path, err));
     return typeof fd === 'string' ? { error: fd } : new OutputFile({ ...common, fd });
   }
   if (existing?.isSymbolicLink()) return { error: `${path}: is a symbolic link (not followed)` };
   if (existing?.isDirectory()) return { error: `${path}: Is a directory` };
-  const planted = existing && (await plantedByOther(path, existing));
+  const planted = existing && (await plantedByOther(at, existing, path));
   if (planted) return { error: `${path}: not written: ${planted}` };
   if (existing && !existing.isFile() && opts.regularOnly) return { error: `${path}: not a regular file` };
   if (existing && !existing.isFile()) {
     // /dev/null, a FIFO, a tty: write into it, as OpenSSH does; no temp
     // file, no truncate, no chmod or times on a device node.
-    const fd = await openFd(path, constants.O_WRONLY | constants.O_NOFOLLOW).catch((err: unknown) => pathError(path, err));
+    const fd = await openFd(at, constants.O_WRONLY | constants.O_NOFOLLOW).catch((err: unknown) => pathError(path, err));
     return typeof fd === 'string' ? { error: fd } : new OutputFile({ ...common, fd });
   }
   if (existing) {
     // OpenSSH opens the old file for writing; do not replace what it could not write.
-    const denied = await access(path, constants.W_OK).then(() => undefined, (err: unknown) => pathError(path, err));
+    const denied = await access(at, constants.W_OK).then(() => undefined, (err: unknown) => pathError(path, err));
     if (denied) return { error: denied };
   }
   const mode = existing ? replacedMode(opts.mode, existing.mode, opts.preserve) : receivedMode(opts.mode, opts.preserve, opts.umask);
   let temp;
   try {
-    temp = await createTempFile(path);
+    temp = await createTempFile(path, at);
   } catch (err) {
     return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
   }
   const owner = existing && ownerToKeep(existing);
-  return new OutputFile({ ...common, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, owner, times: opts.times });
+  return new OutputFile({ ...common, at, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, owner, times: opts.times });
 }
 
 // The old file's owner, when root replaces another's file (only root may give a file away).
@@ -83,11 +102,11 @@ async function isDescriptorLinkAt(path: string): Promise<boolean> {
   return text !== undefined && (await isDescriptorLink(path, text));
 }
 
-/** lstat(), undefined when missing, or the error text. */
-export async function lstatOrMissing(path: string): Promise<Stats | undefined | string> {
+/** lstat(), undefined when missing, or the error text (naming `shown`). */
+export async function lstatOrMissing(path: string, shown = path): Promise<Stats | undefined | string> {
   try {
     return await lstat(path);
   } catch (err) {
-    return errnoCode(err) === 'ENOENT' ? undefined : pathError(path, err);
+    return errnoCode(err) === 'ENOENT' ? undefined : pathError(shown, err);
   }
 }

@@ -10,8 +10,11 @@
 // finish() returns the single error for this file (§3 note_err).
 import { createWriteStream, unlinkSync, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
+import { posix } from 'node:path';
 import type { FileWriter, ReceivedTimes } from '../protocol/sink-types';
+import type { DirHandle } from './dir-handle';
 import { fchmodFd, fchownFd, futimesFd } from './fd';
+import { joinName } from './join-name';
 import { utimesArgs } from './modes';
 import { errnoCode, pathError, strerror } from './strerror';
 import { cancelRemoveAtExit, removeAtExit } from '../spool/exit-cleanup';
@@ -22,7 +25,11 @@ const HIGH_WATER_MARK = 1024 * 1024;
 export interface OutputPlan {
   /** The final path, used in messages and as the rename target. */
   path: string;
-  /** The temp file to rename over `path`; undefined when `fd` is `path` itself. */
+  /** `path` as given to system calls, when it differs (a name under an open directory, dir-handle.ts). */
+  at?: string;
+  /** The directory `at` names through, held for this file alone: closed once it is settled. */
+  dir?: DirHandle;
+  /** The temp file (as `at`) to rename over `path`; undefined when `fd` is `path` itself. */
   tempPath?: string;
   /** Open for writing; from now on owned (and closed) by the OutputFile. */
   fd: number;
@@ -128,13 +135,14 @@ export class OutputFile implements FileWriter {
     }
     if (this.plan.tempPath !== undefined) {
       try {
-        await rename(this.plan.tempPath, path);
+        await rename(this.plan.tempPath, this.plan.at ?? path);
         cancelRemoveAtExit(this.removeTempAtExit!);
       } catch (err) {
         return pathError(path, err) + ((await this.discard()) ?? '');
       }
     }
     this.plan.onDone?.(path, this.written);
+    await this.plan.dir?.close();
     return problem; // like OpenSSH: the data is stored, a mode/times failure is still reported
   }
 
@@ -170,9 +178,11 @@ export class OutputFile implements FileWriter {
     let left: string | undefined;
     if (temp !== undefined) {
       await unlink(temp).catch((err: unknown) => {
-        if (errnoCode(err) !== 'ENOENT') left = `; the partial file is left in ${temp} (removing it failed: ${strerror(err)})`;
+          const shown = joinName(posix.dirname(this.plan.path), posix.basename(temp)); // not its /proc/self/fd name
+        if (errnoCode(err) !== 'ENOENT') left = `; the partial file is left in ${shown} (removing it failed: ${strerror(err)})`;
       });
     }
+    await this.plan.dir?.close();
     if (this.removeTempAtExit) cancelRemoveAtExit(this.removeTempAtExit);
     return left;
   }

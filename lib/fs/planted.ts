@@ -17,15 +17,15 @@ const GROUP_OR_OTHERS_WRITE = 0o022;
 const OTHERS_WRITE = 0o002;
 
 /**
- * Why `path` (its lstat: `st`) must not be followed or written into, or
- * undefined: it lies in a sticky directory that others can write to, and
- * belongs neither to us nor to the directory's owner (the kernel's rule).
+ * Why `path` (its lstat: `st`; `shown` in messages) must not be followed or
+ * written into, or undefined: it lies in a sticky directory that others can
+ * write to, and belongs neither to us nor to the directory's owner (the kernel's rule).
  */
-export async function plantedByOther(path: string, st: Stats): Promise<string | undefined> {
+export async function plantedByOther(path: string, st: Stats, shown = path): Promise<string | undefined> {
   const euid = process.geteuid?.();
   if (euid === undefined || st.uid === euid) return undefined;
-  const dirPath = posix.dirname(path);
-  const dir = await stat(dirPath).catch(() => undefined);
+  const dirPath = posix.dirname(shown);
+  const dir = await stat(posix.dirname(path)).catch(() => undefined);
   const writable = st.isDirectory() ? OTHERS_WRITE : GROUP_OR_OTHERS_WRITE;
   if (!dir || (dir.mode & S_ISVTX) === 0 || (dir.mode & writable) === 0 || dir.uid === st.uid) return undefined;
   // Their directory may hold their work (root restoring into a user's /tmp/job): not "remove it".

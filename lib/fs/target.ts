@@ -27,6 +27,8 @@ export async function isDescriptorLink(path: string, text: string): Promise<bool
 export interface ResolvedTarget {
   path: string;
   isDirectory: boolean;
+  /** The directory's identity when resolved: the sink writes into no other. */
+  id?: { dev: number; ino: number };
 }
 
 /**
@@ -49,7 +51,7 @@ export async function resolveTarget(target: string): Promise<ResolvedTarget> {
       const own = await lstat(dir).catch(() => undefined);
       const planted = own?.isDirectory() ? await plantedByOther(dir, own) : undefined;
       if (planted !== undefined) throw new ScpipeError('ERR_LOCAL_IO', `${target}: not written into: ${planted}`, { path: target });
-      return { path: dir, isDirectory: true };
+      return { path: dir, isDirectory: true, id: { dev: st.dev, ino: st.ino } };
     }
     return { path: await followLinks(target), isDirectory: false };
   } catch (err) {

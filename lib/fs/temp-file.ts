@@ -1,16 +1,24 @@
 // The private temp file a received file is written to before it replaces the
 // real name (local-sink.ts): `.<name>.scpipe-<pid>-<random>` in the same
 // directory, so the final rename() is atomic and never crosses a filesystem.
-// tmp-promise makes it (O_CREAT|O_EXCL: never an existing file, never through
-// a symlink; mode 0600, so nobody else reads a half-received file).
+// Made with O_CREAT|O_EXCL (never an existing file, never through a symlink)
+// and mode 0600, so nobody else reads a half-received file. Not by tmp, whose
+// realpath() of the directory would name it by path again (dir-handle.ts).
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { openFd } from './fd';
+import { joinName } from './join-name';
+import { errnoCode } from './strerror';
+
+const EXCLUSIVE = constants.O_CREAT | constants.O_EXCL | constants.O_RDWR;
 
 const NAME_MAX = 255;
-// What tmp adds to the prefix: `-<pid>-` and 12 random characters.
+// What is added to the prefix: `-<pid>-` and 12 random characters.
 const TMP_PART = `-${process.pid}-`.length + 12;
 
-// The tmp prefix for a temp file next to `finalPath`: its name, unless that
-// is too long for NAME_MAX or makes a `..` (a dot file), which tmp refuses.
+// The prefix of a temp file next to `finalPath`: its name, unless that is too
+// long for NAME_MAX or makes a `..` (a dot file), which tmp refused.
 function tempPrefixFor(finalPath: string): string {
   const prefix = `.${basename(finalPath)}.scpipe`;
   return Buffer.byteLength(prefix) + TMP_PART <= NAME_MAX && !prefix.includes('..') ? prefix : '.scpipe';
@@ -34,21 +42,25 @@ export function tempFilePid(name: string): number | undefined {
 }
 
 /**
- * Creates the temp file beside `finalPath`, trying a few names if one is
- * taken. Resolves to its path (in the directory's real path) and an fd the
- * caller owns and closes.
+ * Creates the temp file beside `finalPath` (in the directory of `where`, the
+ * path to use in calls: dir-handle.ts), trying a few names if one is taken.
+ * Resolves to its path there and an fd the caller owns and closes.
  */
-export async function createTempFile(finalPath: string): Promise<{ path: string; fd: number }> {
-  // Loaded on first use: a put, which never writes a local file, does not pay its start-up.
-  const { file } = await import('tmp-promise');
-  // `tmpdir`, not `dir`: tmp refuses a `dir` outside os.tmpdir().
-  const { path, fd } = await file({
-    tmpdir: dirname(finalPath),
-    prefix: tempPrefixFor(finalPath),
-    mode: 0o600,
-    tries: 8,
-    keep: true, // removed or renamed by OutputFile; keeps tmp's global list from growing
-    detachDescriptor: true, // the fd is closed by OutputFile
-  });
-  return { path, fd };
+export async function createTempFile(finalPath: string, where = finalPath): Promise<{ path: string; fd: number }> {
+  const dir = dirname(where);
+  const prefix = tempPrefixFor(finalPath);
+  for (let tries = 1; ; tries++) {
+    const path = joinName(dir, `${prefix}-${process.pid}-${randomChars(12)}`);
+    try {
+      return { path, fd: await openFd(path, EXCLUSIVE, 0o600) };
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST' || tries >= 8) throw err;
+    }
+  }
+}
+
+// tmp's alphabet, so isTempNameFor() knows the names of earlier versions too.
+function randomChars(n: number): string {
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  return [...randomBytes(n)].map((b) => alphabet[b % alphabet.length]).join('');
 }

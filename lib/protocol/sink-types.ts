@@ -87,4 +87,6 @@ export interface SinkHandler {
   enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined, depth: number): Promise<{ error: string } | undefined>;
   /** The E record of the current directory: apply its mode and times. */
   leaveDirectory(depth: number): Promise<void>;
+  /** The session is over, however it ended (every writer settled): let go of what is held open. */
+  close?(): Promise<void>;
 }

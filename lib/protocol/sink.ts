@@ -91,6 +91,7 @@ export class ScpSink {
     } finally {
       unlink();
       this.interrupt.dispose();
+      await this.handler.close?.();
     }
   }
 

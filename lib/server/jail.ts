@@ -13,7 +13,9 @@
 // the path and then the caller opens it by name. The server's own renames
 // wait for those (`names`, name-lock.ts), so a client cannot race them; a
 // local user who swaps a checked directory for a symlink in between could
-// still escape. The server is meant for roots that only it writes.
+// still escape, except in an scp -t upload, whose sink writes through the
+// directories it checked, held open (fs/dir-handle.ts). The server is meant
+// for roots that only it writes.
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isScpipeError, ScpipeError } from '../errors';

@@ -189,5 +189,6 @@ function clientViewSink(inner: SinkHandler, hide: (text: string) => string, coun
       return refused && { error: hide(refused.error) };
     },
     leaveDirectory: (depth) => inner.leaveDirectory(depth),
+    close: () => inner.close?.() ?? Promise.resolve(),
   };
 }

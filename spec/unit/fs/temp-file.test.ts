@@ -9,7 +9,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('createTempFile (the local sink temp file, made by tmp-promise)', () => {
+describe('createTempFile (the local sink temp file)', () => {
   it.each([
     ['f', /^\.f\.scpipe-\d+-[A-Za-z0-9]{12}$/],
     ['.bashrc', /^\.scpipe-\d+-[A-Za-z0-9]{12}$/], // `..bashrc`: tmp refuses a `..` in a prefix
