@@ -117,3 +117,14 @@ it('get --output: the directory swapped for a link mid-download keeps the file',
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
   expect((await readFile(join(`${sub}.moved`, 'out.img'))).equals(BODY)).toBe(true);
 });
+
+// Without /proc (a chroot, a container without it) names are used as scp uses them, and -v says so.
+it('cp -r -v without /proc: copies by name and says so', async () => {
+  const into = join(local, 'no-proc');
+  await mkdir(into);
+  const noProc = ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /proc && exec "$@"', 'sh'];
+  const r = await runCli(['cp', ...sshFlags(sshd, sshd.rssh), '-v', '-O', '-r', remote(sshd, sshd.rssh, tree), into], { wrapper: noProc, timeoutMs: 30_000 });
+  expect(r.status).toBe(0);
+  expect(r.stderr).toContain('local: no /proc/self/fd: directories are written into by name, as scp does (one swapped for a link is followed)\n');
+  for (const f of FILES) expect((await readFile(join(into, 'tree', f))).equals(BODY)).toBe(true);
+});

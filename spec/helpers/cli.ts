@@ -32,6 +32,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Run as this user (the tests run as root, whom no directory mode stops). */
   user?: { uid: number; gid: number };
+  /** A command that runs the CLI as its last arguments (`unshare -m sh -c '…; exec "$@"' sh`). */
+  wrapper?: string[];
 }
 
 // Made once per test run by spec/global-setup.js (and removed by its teardown).
@@ -45,7 +47,8 @@ function privateHome(): string {
 export function startCli(args: string[], opts: CliOptions = {}): CliRun {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
   const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [command, ...argv] = [...(opts.wrapper ?? []), process.execPath, CLI, ...args];
+  const child = spawn(command!, argv, {
     env: { ...env, HOME: privateHome(), ...opts.env },
     cwd: opts.cwd,
     uid: opts.user?.uid,
