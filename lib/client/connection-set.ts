@@ -135,6 +135,11 @@ export class ConnectionSet {
     for (const c of this.conns) c.then((conn) => conn.close(), () => undefined);
   }
 
+  /** Ends every connection made at once, with what is queued on it (Ssh2Connection.drop()). */
+  drop(): void {
+    for (const c of this.conns) c.then((conn) => conn.drop(), () => undefined);
+  }
+
   // Connection `i`, made now if it is the next one and may be made.
   private at(i: number, signal: AbortSignal, refusal: ScpipeError): Promise<Ssh2Connection> | undefined {
     if (i < this.conns.length) return this.conns[i];

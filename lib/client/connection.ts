@@ -210,6 +210,13 @@ export class ChannelOpener {
     for (const child of this.children) child.destroy();
   }
 
+  /** As close(), but what is queued on our connections is discarded, not sent first. */
+  drop(): void {
+    this.conns?.drop();
+    for (const set of this.byOptions?.values() ?? []) if (set !== this.conns) set.drop();
+    for (const child of this.children) child.destroy();
+  }
+
   // One ssh process per command. When the remote speaks first (`scp -t` sends
   // its \0 at once, docs/protocol.md §4.1), wait for that byte: an ssh that exits
   // 255 before it could not connect or authenticate, and fails here as

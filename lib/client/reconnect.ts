@@ -50,6 +50,19 @@ export class Reconnector {
     this.gen++;
   }
 
+  /**
+   * Ends the connection at once, discarding the requests queued on it, and
+   * the next attempt connects anew: after an abort on a slow link, where
+   * those requests would hold up the clean-up (sftp-remove-temp.ts). Only
+   * the connection of `generation`: a newer one is already fresh.
+   */
+  drop(generation: number): void {
+    if (generation !== this.gen || !this.canReconnect) return;
+    this.opener.drop();
+    this.opener = new ChannelOpener(this.target, this.log);
+    this.gen++;
+  }
+
   close(): void {
     this.opener.close();
   }

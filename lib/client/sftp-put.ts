@@ -27,6 +27,7 @@ import { existsError } from './scp-exists';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError } from './sftp-read-only';
 import { finish } from './sftp-finish';
+import { removeTemp, removeTempAfterAbort } from './sftp-remove-temp';
 import { keepFresh } from './sftp-keep-fresh';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
@@ -158,7 +159,9 @@ export async function putSftp(
     const explained = await explainFailure(last, paths, failure);
     // A whole upload that --no-clobber could not rename stays: the message names it.
     const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
-    throw await removeTemp(last, paths, explained, log, keep, opts.onLeftBehind, whole);
+    const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole };
+    // After a signal, not for as long as the writes queued on a slow link take (sftp-remove-temp.ts).
+    throw isScpipeError(explained, 'ERR_ABORTED') && !keep ? await removeTempAfterAbort(conn, last, paths, explained, removal) : await removeTemp(last, paths, explained, removal);
   } finally {
     clearTimeout(lookTimer);
     lookEnd.abort();
@@ -237,33 +240,6 @@ async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: Up
 // alive, before the temporary file is removed.
 function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: unknown): Promise<unknown> {
   return explainSftpFailure(lanes.find((l) => !l.session.ended)?.session, paths.temp, paths.target, failure);
-}
-
-// Removes the temporary file through a session still alive; says where it is when none is.
-async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unknown, log?: (line: string) => void, keep = false, onLeftBehind?: (temp: string) => void, whole = false): Promise<unknown> {
-  const live = lanes.find((l) => !l.session.ended);
-  // The temporary file itself is not there (sftp-resume.ts): nothing is left to name.
-  if (!live && isScpipeError(failure, 'ERR_NO_SUCH_FILE') && failure.path === paths.temp) return failure;
-  if (!live) {
-    onLeftBehind?.(paths.temp);
-    if (!isScpipeError(failure)) return failure;
-    // Lost in the fsync, the --verify read-back or the rename: every byte is there, just not under the target's name.
-    const left = whole ? `the upload, whole but not renamed into place, is left in ${escapeForTerminal(paths.temp)}` : `the partial upload is left in ${escapeForTerminal(paths.temp)}`;
-    return new ScpipeError(failure.code, `${failure.message}; ${left}`, { ...failure, cause: failure });
-  }
-  await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp).catch(() => undefined)));
-  let kept: unknown;
-  if (!keep) await live.session.unlink(paths.temp).then(
-    () => log?.(`sftp: removed ${escapeForTerminal(paths.temp)}`),
-    (err: unknown) => {
-      log?.(`sftp: could not remove ${escapeForTerminal(paths.temp)}: ${(err as Error).message}`);
-      if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) kept = err; // a file system gone read-only keeps it
-    },
-  );
-  for (const l of lanes) l.session.end();
-  if (kept === undefined || !isScpipeError(failure)) return failure;
-  onLeftBehind?.(paths.temp);
-  return new ScpipeError(failure.code, `${failure.message}; the partial upload is left in ${escapeForTerminal(paths.temp)} (removing it failed: ${(kept as Error).message})`, { ...failure, cause: failure });
 }
 
 // Creating a new name ('wx') finds no such file only for its directory; sftp-server

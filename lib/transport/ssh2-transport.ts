@@ -1,6 +1,8 @@
 // The ssh2 transport: connect, verify the host key, authenticate; a remote
 // command runs as a ScpChannel (ssh2-exec.ts). Errors become ScpipeErrors
 // that the CLI maps to exit status 255 (connect, host key, auth; ssh2-errors.ts).
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Client, ConnectConfig } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
 import type { ScpChannel } from '../protocol/channel';
@@ -65,6 +67,11 @@ export interface Ssh2Connection {
   exec(command: string, signal?: AbortSignal): Promise<ScpChannel>;
   /** Closes the connection. */
   close(): void;
+  /**
+   * Ends the connection at once, discarding what is queued for it: the
+   * requests behind a slow link are not worth waiting for after an abort.
+   */
+  drop(): void;
   /** Why the connection died, when we know better than "closed": a keepalive timeout. */
   whyLost(): string | undefined;
 }
@@ -216,8 +223,17 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     host,
     exec: (command, signal) => execChannel(client, command, log, host.env, whyLost, signal),
     close: () => client.end(),
+    drop: () => dropSocket(sock),
     whyLost,
   };
+}
+
+// A TCP socket is reset, so that its kernel buffer is not sent either; a
+// ProxyCommand's or ProxyJump's stream is destroyed (its process or channel ends).
+function dropSocket(sock: Duplex): void {
+  const tcp = sock as Partial<Socket>;
+  if (typeof tcp.resetAndDestroy === 'function' && !sock.destroyed) tcp.resetAndDestroy();
+  else sock.destroy();
 }
 
 // Loading ssh2 is a noticeable part of a small transfer's start-up, even
