@@ -17,12 +17,13 @@ import { createLocalSinkAt } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
 import { pathError } from '../fs/strerror';
 import { resolveTarget } from '../fs/target';
-import type { Target } from './connection';
+import { ChannelOpener, type Target } from './connection';
 import { oneRun } from './run-target';
 import { copyWithRetries } from './copy-retry';
 import { checkCounts } from './counts';
 import { scpRefusalHint, type Protocol } from './protocol-choice';
-import { isConnectionLoss } from './reconnect';
+import { canReconnect, isConnectionLoss } from './reconnect';
+import { RemovalAfterAbort } from './sftp-remove-temp';
 import type { RetryEvent } from './retry';
 import { downloadSftp, uploadSftp, type SftpTarget } from './sftp-copy';
 import { copiedFileOptions, type CopiedFile } from './copied-file';
@@ -80,6 +81,8 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   try {
     return await copyWithRetries(target, opts, () => left[0] ?? localPaths[localPaths.length - 1]!, async (opener, chosen, attemptOpts) => {
       if ('session' in chosen) {
+        // Made only if an abort's clean-up needs it: the connection to drop is `opener`'s.
+        const fresh = canReconnect(target) ? new ChannelOpener(target, opts.trace) : undefined;
         try {
           await uploadSftp(chosen.session, left, remotePath, attemptOpts, {
             target: remoteTarget,
@@ -87,10 +90,12 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
             onDone: () => left.shift(),
             leftBehind,
             made,
+            afterAbort: fresh && new RemovalAfterAbort(() => opener.drop(), () => fresh, opts.trace),
           });
           return { code: 0, signal: null };
         } finally {
           chosen.session.end();
+          fresh?.close();
         }
       }
       overScp = true;

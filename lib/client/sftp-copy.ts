@@ -19,6 +19,7 @@ import { copiedFileOptions } from './copied-file';
 import { sftpPathOn } from './sftp-paths';
 import { SftpTreeReader } from './sftp-tree-reader';
 import { SftpTreeWriter } from './sftp-tree-writer';
+import type { RemovalAfterAbort } from './sftp-remove-temp';
 
 /** Where an upload's entries go: into `path` (a directory), or as `path` itself (the one item). */
 export interface SftpTarget {
@@ -38,6 +39,8 @@ export interface UploadProgress {
   leftBehind?: string[];
   /** The directories made so far (a retry fills one left read-only again). */
   made?: Set<string>;
+  /** After an abort: where a removal the session is too slow for goes. */
+  afterAbort?: RemovalAfterAbort;
 }
 
 /** Uploads `localPaths` to `remotePath` over `session`; rejects with the first problem after trying every item. */
@@ -55,6 +58,7 @@ export async function uploadSftp(session: SftpSession, localPaths: string[], rem
     onProblem: opts.onProblem,
     onLeftBehind: progress.leftBehind && ((temp) => progress.leftBehind!.push(temp)),
     made: progress.made,
+    afterAbort: progress.afterAbort,
   });
   const copied = copiedFileOptions(opts);
   for (const localPath of [...localPaths]) {

@@ -3,7 +3,8 @@
 // its requests would wait behind megabytes of writes already handed to the
 // connection (minutes at 150 KB/s), so when it is not done within a second
 // the connection is dropped with all it holds and a new one removes the file,
-// within a bound. What cannot be removed is named in the message.
+// within a bound (cp's uploads too: sftp-tree-writer.ts). What cannot be
+// removed is named in the message.
 import { ScpipeError, isScpipeError } from '../errors';
 import { SftpSession } from '../sftp/session';
 import type { WriteLane } from '../sftp/writer';

@@ -24,6 +24,7 @@ import { PipelinedWriter } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
 import { HELD_PER_LANE } from './sftp-put';
 import { isConnectionLoss } from './reconnect';
+import type { RemovalAfterAbort } from './sftp-remove-temp';
 import { rename } from './sftp-finish';
 import { notKept, refusal, setTimesAlone } from './sftp-preserve';
 import { asTarget, tempNameFor } from './sftp-paths';
@@ -45,6 +46,8 @@ export interface TreeWriterOptions {
    * attempt made and left read-only (0555) is this copy's to fill again.
    */
   made?: Set<string>;
+  /** After an abort: where a removal the session is too slow for goes (sftp-remove-temp.ts). */
+  afterAbort?: RemovalAfterAbort;
 }
 
 interface OpenDirectory {
@@ -244,11 +247,16 @@ export class SftpTreeWriter implements SourceSession {
       this.opts.onLeftBehind?.(temp);
       return undefined;
     }
-    if (handle) await this.session.close(handle, temp).catch(() => undefined);
-    return this.session.unlink(temp).then(
-      () => void this.opts.trace?.(`sftp: removed ${escapeForTerminal(temp)} (${(why as Error).message})`),
-      (err: unknown) => (isScpipeError(err, 'ERR_NO_SUCH_FILE') ? undefined : (err as Error).message), // not there: already renamed
-    );
+    const onLive = (async () => {
+      if (handle) await this.session.close(handle, temp).catch(() => undefined);
+      return this.session.unlink(temp).then(
+        () => void this.opts.trace?.(`sftp: removed ${escapeForTerminal(temp)} (${(why as Error).message})`),
+        (err: unknown) => (isScpipeError(err, 'ERR_NO_SUCH_FILE') ? undefined : (err as Error)), // not there: already renamed
+      );
+    })();
+    const aborted = isScpipeError(why, 'ERR_ABORTED') && this.opts.afterAbort;
+    const kept = aborted ? await aborted.settle(temp, onLive) : await onLive;
+    return kept === undefined ? undefined : (kept as Error).message;
   }
 }
 

@@ -1,7 +1,7 @@
 // A signal during an upload over SFTP on a slow link ends scpipe within a
 // couple of seconds and leaves no temporary file, though megabytes of write
 // requests are still queued behind the link (a 150 KB/s relay in front of
-// the real sshd): put and parts.
+// the real sshd): put, parts and cp.
 import { mkdtemp, readdir, readFile, rm, stat, writeFile, chown } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,5 +86,17 @@ describe.each([
     } finally {
       endless.destroy();
     }
+  }, 150_000);
+
+  it(`cp: exit ${status} within 3 s, the temporary file removed, the old target intact`, async () => {
+    const { dir, rdir } = await target(`abort-slow-cp-${signal}`);
+    const source = join(local, `keep-${signal}.bin`);
+    await writeFile(source, Buffer.alloc(32 << 20, 1));
+    const r = await interrupt(['cp', ...flags(), source, remote(sshd, sshd.sftp, `${rdir}/keep.bin`)], dir, signal);
+    expect(r.stderr).toBe(`scpipe: interrupted by ${signal}\n`);
+    expect(r.status).toBe(status);
+    expect(r.ms).toBeLessThan(3_000);
+    expect(await readdir(dir)).toEqual(['keep.bin']);
+    expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
   }, 150_000);
 });
