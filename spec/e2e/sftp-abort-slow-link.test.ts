@@ -100,3 +100,21 @@ describe.each([
     expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
   }, 150_000);
 });
+
+it('put: where a new connection cannot remove the temporary file either, exits within the bound and names it', async () => {
+  const stalling = await startThrottleProxy(sshd.port, 150_000, { stallAfterFirst: true });
+  const { dir, rdir } = await target('abort-slow-stalled');
+  const endless = endlessInput();
+  try {
+    const args = ['put', ...sshFlags({ ...sshd, port: stalling.port, knownHostsPath: knownHostsFor(sshd, stalling.port, join(local, 'known_hosts-stalled')) }, sshd.sftp), '--retries', '0'];
+    const r = await interrupt([...args, remote(sshd, sshd.sftp, `${rdir}/keep.bin`)], dir, 'SIGINT', endless);
+    const [temp] = (await readdir(dir)).filter(isTemp);
+    expect(r.stderr).toBe(`scpipe: interrupted by SIGINT; the partial upload is left in ${rdir}/${temp} (removing it failed: over a new connection: no answer within 5 s)\n`);
+    expect(r.status).toBe(130);
+    expect(r.ms).toBeLessThan(8_000);
+    expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
+  } finally {
+    endless.destroy();
+    await stalling.close();
+  }
+}, 150_000);

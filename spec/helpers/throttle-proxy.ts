@@ -39,9 +39,12 @@ function throttle(from: Socket, to: Socket, bytesPerSecond: number): () => void 
   return () => clearInterval(timer);
 }
 
-export async function startThrottleProxy(targetPort: number, bytesPerSecond: number): Promise<ThrottleProxy> {
+/** `stallAfterFirst`: connections after the first pass nothing (the link went down for new ones). */
+export async function startThrottleProxy(targetPort: number, bytesPerSecond: number, opts: { stallAfterFirst?: boolean } = {}): Promise<ThrottleProxy> {
   const stops: (() => void)[] = [];
+  let connections = 0;
   const relay = await startTcpRelay(targetPort, (client, upstream) => {
+    if (opts.stallAfterFirst && connections++ > 0) return;
     stops.push(throttle(client, upstream, bytesPerSecond), throttle(upstream, client, bytesPerSecond));
   });
   return {
