@@ -101,6 +101,20 @@ describe.each([
   }, 150_000);
 });
 
+it('put --transport openssh: SIGINT ends it within 3 s with exit 130, the temporary file removed', async () => {
+  const { dir, rdir } = await target('abort-slow-openssh');
+  const endless = endlessInput();
+  try {
+    const r = await interrupt(['put', '--transport', 'openssh', ...flags(), remote(sshd, sshd.sftp, `${rdir}/keep.bin`)], dir, 'SIGINT', endless);
+    expect(r.stderr).toBe('scpipe: interrupted by SIGINT\n');
+    expect(r.status).toBe(130);
+    expect(r.ms).toBeLessThan(3_000);
+    expect(await readdir(dir)).toEqual(['keep.bin']);
+  } finally {
+    endless.destroy();
+  }
+}, 150_000);
+
 it('put: where a new connection cannot remove the temporary file either, exits within the bound and names it', async () => {
   const stalling = await startThrottleProxy(sshd.port, 150_000, { stallAfterFirst: true });
   const { dir, rdir } = await target('abort-slow-stalled');
