@@ -21,6 +21,7 @@ import type { Times } from '../protocol/records';
 import type { OutgoingFile } from '../protocol/source';
 import type { SftpSession } from '../sftp/session';
 import { PipelinedWriter } from '../sftp/writer';
+import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import { HELD_PER_LANE } from './sftp-put';
 import { isConnectionLoss } from './reconnect';
@@ -221,6 +222,8 @@ export class SftpTreeWriter implements SourceSession {
       maxHeld: HELD_PER_LANE,
       onAck: (bytes) => file.onProgress?.(BigInt(bytes)),
     });
+    // A write waiting for room waits for acknowledgements that a slow link holds back for minutes: an abort ends it.
+    const unlisten = onAbort(this.opts.signal, () => writer.fail(abortError(this.opts.signal)));
     let sent = 0n;
     try {
       for await (const chunk of file.body) {
@@ -235,6 +238,8 @@ export class SftpTreeWriter implements SourceSession {
       writer.fail(err instanceof ScpipeError ? err : new ScpipeError('ERR_LOCAL_IO', String(err), { cause: err }));
       if (err instanceof ScpipeError) throw err;
       throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.name)}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      unlisten();
     }
     if (sent < file.size) {
       throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.localPath ?? file.name)}: the file shrank while being sent (${sent} of ${file.size} bytes); not stored`);

@@ -2,7 +2,7 @@
 // couple of seconds and leaves no temporary file, though megabytes of write
 // requests are still queued behind the link (a 150 KB/s relay in front of
 // the real sshd): put, parts and cp.
-import { mkdtemp, readdir, readFile, rm, stat, writeFile, chown } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, chown } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -43,7 +43,7 @@ async function target(name: string): Promise<{ dir: string; rdir: string }> {
 // Runs `args`, sends `signal` once a temporary file in `dir` holds data; the run and how long it took to end after the signal.
 async function interrupt(args: string[], dir: string, signal: NodeJS.Signals, stdin?: Readable) {
   const run = startCli(args, { stdin, timeoutMs: 120_000 });
-  const temps = async (): Promise<string[]> => (await readdir(dir)).filter(isTemp);
+  const temps = async (): Promise<string[]> => (await readdir(dir).catch(() => [])).filter(isTemp);
   await waitFor(async () => {
     for (const t of await temps()) if (((await stat(join(dir, t)).catch(() => undefined))?.size ?? 0) > 300_000) return true;
     return false;
@@ -100,6 +100,18 @@ describe.each([
     expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
   }, 150_000);
 });
+
+it('cp -r of several files: SIGINT ends it within 3 s with exit 130, no temporary file left', async () => {
+  const dir = await userDir(sshd.sftp, 'abort-slow-cp-r');
+  const tree = join(local, 'tree');
+  await mkdir(tree);
+  for (const name of ['a', 'b', 'c', 'd']) await writeFile(join(tree, name), Buffer.alloc(8 << 20, 2));
+  const r = await interrupt(['cp', '-r', ...flags(), tree, remote(sshd, sshd.sftp, remotePath(sshd.sftp, dir))], join(dir, 'tree'), 'SIGINT');
+  expect(r.stderr).toBe('scpipe: interrupted by SIGINT\n');
+  expect(r.status).toBe(130);
+  expect(r.ms).toBeLessThan(3_000);
+  expect((await readdir(join(dir, 'tree'))).filter(isTemp)).toEqual([]);
+}, 150_000);
 
 it('put --transport openssh: SIGINT ends it within 3 s with exit 130, the temporary file removed', async () => {
   const { dir, rdir } = await target('abort-slow-openssh');
