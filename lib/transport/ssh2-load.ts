@@ -5,6 +5,7 @@
 // source. Caught here: the connection then fails with cryptoFailure()'s words.
 import { closeSync, openSync } from 'node:fs';
 import { ScpipeError } from '../errors';
+import { OPEN_FILE_LIMIT_HINT } from '../util/limits';
 
 let loaded: typeof import('ssh2') | undefined;
 let init: Promise<void> | undefined;
@@ -59,6 +60,6 @@ function outOfDescriptors(err: unknown): ScpipeError | undefined {
     return undefined;
   } catch (probe) {
     if ((probe as { code?: unknown }).code !== 'EMFILE') return undefined;
-    return new ScpipeError('ERR_CONNECT', 'cannot load ssh2: Too many open files (the open-file limit, `ulimit -n`, is too low: 64 is enough)', { cause: err });
+    return new ScpipeError('ERR_CONNECT', `cannot load ssh2: Too many open files (${OPEN_FILE_LIMIT_HINT})`, { cause: err });
   }
 }

@@ -8,6 +8,7 @@ import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScpipeError, abortError } from '../errors';
 import { onAbort } from '../util/abort';
+import { OPEN_FILE_LIMIT_HINT } from '../util/limits';
 
 /** The socket options of ssh_config. */
 export interface TcpOptions {
@@ -61,6 +62,13 @@ function whyUnresolved(err: unknown): string {
   return RESOLVER_ERRORS[(err as NodeJS.ErrnoException).code ?? ''] ?? (err as Error).message;
 }
 
+// In ssh's words; Node's EMFILE says "connect EMFILE 10.0.0.1:22 - Local (undefined:undefined)".
+const CONNECT_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'Connection refused',
+  EHOSTUNREACH: 'No route to host',
+  EMFILE: `Too many open files (${OPEN_FILE_LIMIT_HINT})`,
+};
+
 function connectOnce(host: string, address: string, port: number, timeoutMs: number, signal?: AbortSignal, localAddress?: string): Promise<Socket> {
   const where = `connect to host ${host} port ${port}`;
   return new Promise<Socket>((resolve, reject) => {
@@ -78,7 +86,7 @@ function connectOnce(host: string, address: string, port: number, timeoutMs: num
       reject(err);
     };
     const onError = (err: NodeJS.ErrnoException): void => {
-      const why = err.code === 'ECONNREFUSED' ? 'Connection refused' : err.code === 'EHOSTUNREACH' ? 'No route to host' : err.message;
+      const why = CONNECT_ERRORS[err.code ?? ''] ?? err.message;
       fail(new ScpipeError('ERR_CONNECT', `${where}: ${why}`, { host, cause: err }));
     };
     // Armed once `fail` exists: a throw above must leave no timer to fire into it.

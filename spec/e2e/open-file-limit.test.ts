@@ -39,6 +39,34 @@ it('says the open-file limit is too low (exit 255), not "Cannot find module"', a
   expect(r.status).toBe(255);
 });
 
+// No descriptor left for the socket itself (`ulimit -n 24` with --parallel 8
+// here): Node said "connect EMFILE 127.0.0.1:PORT - Local (undefined:undefined)",
+// which names neither the limit nor what to do.
+const NONE_FOR_SOCKET = `
+const fs = require('fs');
+const net = require('net');
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function (...args) {
+  for (let i = 0; i < 100000; i++) {
+    try { fs.openSync('/dev/null', 'r'); } catch { break; }
+  }
+  return connect.apply(this, args);
+};
+`;
+
+it('says the open-file limit is too low when the socket gets no descriptor (exit 255)', async () => {
+  const dir = await userDir(sshd.user, 'nofile-socket');
+  const hook = join(local(), 'none-for-socket.js');
+  await writeFile(hook, NONE_FOR_SOCKET);
+  const r = spawnSync(process.execPath, [CLI, 'put', '-q', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], {
+    input: 'data', encoding: 'utf8', timeout: 30000,
+    env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME, NODE_OPTIONS: `--require ${hook}` },
+  });
+  expect(r.stderr).toBe(`scpipe: connect to host 127.0.0.1 port ${sshd.port}: Too many open files (the open-file limit, \`ulimit -n\`, is too low: 64 is enough)\n`);
+  expect(r.status).toBe(255);
+  expect(await readdir(dir)).toEqual([]);
+});
+
 // cp over SFTP keeps up to 16 small files in flight, each with its
 // descriptor. Few descriptors left (a low `ulimit -n`; here all but four
 // taken once the walk starts): a file waits for one in flight to end.
