@@ -22,6 +22,7 @@ import { checkMemoryLimit, spoolDirectory, type SpillTarget, type SpoolOptions }
 import { SpoolFile, spoolWriteError } from './spool-file';
 import { FileSpool, MemorySpool, type Spool } from './spools';
 import { onAbort } from '../util/abort';
+import { whyNotStarted } from '../util/limits';
 
 /**
  * An open file descriptor to spool, e.g. `new DescriptorInput(0)` for stdin.
@@ -95,13 +96,17 @@ class DescriptorPass {
       ended: head.ended,
       control: this.control.buffer as SharedArrayBuffer,
     };
-    this.worker = new Worker(workerSource, {
-      eval: true,
-      workerData,
-      transferList: [head.bytes.buffer as ArrayBuffer],
-      name: 'scpipe spool',
-      stdin: false,
-    });
+    try {
+      this.worker = new Worker(workerSource, {
+        eval: true,
+        workerData,
+        transferList: [head.bytes.buffer as ArrayBuffer],
+        name: 'scpipe spool',
+        stdin: false,
+      });
+    } catch (err) {
+      throw new ScpipeError('ERR_SPOOL', `cannot start the spool thread: ${whyNotStarted(err)}`, { cause: err });
+    }
     this.worker.on('message', (message: DescriptorMessage) => this.onMessage(message));
     this.worker.on('error', (err) => this.fail(new ScpipeError('ERR_SPOOL', `the spool thread failed: ${err.message}`, { cause: err })));
     this.worker.on('exit', () => {

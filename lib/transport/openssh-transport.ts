@@ -20,6 +20,7 @@ import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { escapeForTerminal } from '../util/escape';
 import { spawnChannel } from './child-channel';
 import { onAbort } from '../util/abort';
+import { whyNotStarted } from '../util/limits';
 import { execRefused, isExecRefusal } from './exec-refusal';
 import { HeldBack, crlfToLf } from './ssh-stderr';
 
@@ -162,9 +163,13 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     return new ScpipeError(refusalCode(text, last), message, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
   };
 
+  // An ssh that never ran (fork refused) exits "127": not the remote's "scp: not found".
+  const outcome = Promise.all([child.notStarted, child.exit]).then(([notStarted, s]) =>
+    notStarted ? new ScpipeError('ERR_CONNECT', `cannot run ${escapeForTerminal(program)}: ${whyNotStarted(notStarted)}`, { host: opts.host, cause: notStarted }) : failure(s),
+  );
   const proven = (): void => held?.release();
   child.stdout.once('data', proven);
-  void child.exit.then((s) => (failure(s) ? held?.drop() : proven()));
+  void outcome.then((f) => (f ? held?.drop() : proven()));
 
   return {
     stdout,
@@ -175,7 +180,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     // retry drops the old channels): a remote one reaches us as ssh's 255.
     exit: child.exit.then((s) => (s.code === 255 || s.signal !== null ? { code: null, signal: null } : s)),
     destroy: () => child.destroy(),
-    connectFailure: () => child.exit.then(failure),
+    connectFailure: () => outcome,
     ready: (signal) =>
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(abortError(signal));
@@ -191,7 +196,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
           if (stdout.readableLength > 0) done();
         };
         stdout.on('readable', onReadable);
-        child.exit.then((s) => done(failure(s)));
+        void outcome.then(done);
       }),
   };
 }

@@ -3,3 +3,22 @@
 
 /** Said after "Too many open files" (EMFILE) wherever a descriptor was refused. */
 export const OPEN_FILE_LIMIT_HINT = 'the open-file limit, `ulimit -n`, is too low: 64 is enough';
+
+/** Said after "Resource temporarily unavailable" (EAGAIN) where a thread or process was refused. */
+export const PROCESS_LIMIT_HINT =
+  'the process limit, `ulimit -u`, counts this user\'s threads too and is too low: scpipe needs about 16, and one more per connection with --transport openssh';
+
+// strerror(3)'s words for the errors a limit causes; Node's Worker says only "EAGAIN".
+const REASONS: Record<string, string> = {
+  EAGAIN: `Resource temporarily unavailable (${PROCESS_LIMIT_HINT})`,
+  EMFILE: `Too many open files (${OPEN_FILE_LIMIT_HINT})`,
+  ENFILE: 'Too many open files in system',
+  ENOMEM: 'Cannot allocate memory',
+};
+
+/** Why a thread or a child process could not be started, naming the limit where one did it. */
+export function whyNotStarted(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' && e.code.startsWith('E') && !e.code.startsWith('ERR_') ? e.code : String(e?.message ?? '').trim();
+  return REASONS[code] ?? String(e?.message ?? err);
+}

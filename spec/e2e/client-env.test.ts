@@ -2,9 +2,9 @@
 // uid (no passwd entry), a cron or systemd unit without HOME or USER. Run
 // through setpriv as a uid nobody has, with a copy of the key it may read.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cliForAnyUserPerSuite } from '../helpers/cli-for-any-user';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -13,26 +13,13 @@ const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-test-clientenv-');
 const UID = 54321;
 
-// A copy of the built CLI and its runtime modules that UID can reach
-// wherever the clone is (one under /root is closed to other users).
+const copy = cliForAnyUserPerSuite();
 let cli: string;
-const cleanups: string[] = [];
 beforeAll(() => {
-  if (process.getuid?.() !== 0) throw new Error('this test runs scpipe as another uid: run the tests as root, as the sshd tests must be');
   if (spawnSync('getent', ['passwd', String(UID)]).status === 0) throw new Error(`uid ${UID} has a passwd entry here: this test needs one that has none`);
-  const repo = join(__dirname, '..', '..');
-  const root = mkdtempSync('/tmp/scpipe-test-cli-');
-  cleanups.push(root);
-  cpSync(join(repo, 'dist'), join(root, 'dist'), { recursive: true, preserveTimestamps: true }); // the bundle stays newer than the modules (cli/launch.ts)
-  cpSync(join(repo, 'package.json'), join(root, 'package.json'));
-  for (const m of ['ssh2', 'asn1', 'bcrypt-pbkdf', 'tweetnacl', 'safer-buffer', 'cpu-features', 'nan', 'buildcheck']) {
-    if (existsSync(join(repo, 'node_modules', m))) cpSync(join(repo, 'node_modules', m), join(root, 'node_modules', m), { recursive: true });
-  }
-  chmodSync(root, 0o755);
-  cli = join(root, 'dist', 'cli', 'launch.js');
+  cli = copy();
   expect(spawnSync('setpriv', ['--reuid', String(UID), '--regid', String(UID), '--clear-groups', process.execPath, cli, '--version'], { encoding: 'utf8' }).stderr).toBe('');
 });
-afterAll(() => Promise.all(cleanups.map((d) => rm(d, { recursive: true, force: true }))));
 
 let dir: string;
 beforeEach(async () => {

@@ -6,6 +6,7 @@
 // BLOCKS x BLOCK bytes behind.
 import { Worker } from 'node:worker_threads';
 import { ScpipeError } from '../../errors';
+import { whyNotStarted } from '../../util/limits';
 import { hashWorker, type HashReply, type HashRequest, type HashWorkerData } from './hash-worker';
 
 const BLOCK = 256 * 1024;
@@ -30,7 +31,11 @@ export class HashThread {
     this.free = this.blocks.map((_, i) => i);
     workerSource ??= `(${hashWorker.toString()})()`;
     const workerData: HashWorkerData = { blocks: shared };
-    this.worker = new Worker(workerSource, { eval: true, workerData, name: 'scpipe sha256', stdin: false });
+    try {
+      this.worker = new Worker(workerSource, { eval: true, workerData, name: 'scpipe sha256', stdin: false });
+    } catch (err) {
+      throw new ScpipeError('ERR_LOCAL_IO', `cannot start the hashing thread: ${whyNotStarted(err)}`, { cause: err });
+    }
     this.worker.unref(); // the run's connection keeps the process alive while a sum is awaited
     this.worker.on('message', (m: HashReply) => this.onMessage(m));
     this.worker.on('error', (err) => this.fail(new ScpipeError('ERR_LOCAL_IO', `the hashing thread failed: ${err.message}`, { cause: err })));
