@@ -26,6 +26,7 @@ export class BodyStream extends Readable {
    * Resolves once the consumer has read everything pushed so far, or the
    * stream is gone, or after `limitMs`: bytes already verified reach it
    * before an error does. Polled: Readable says nothing when its buffer empties.
+   * Timed by the monotonic clock: a wall clock stepped back does not add the step.
    */
   async drained(limitMs = 30_000): Promise<void> {
     const end = performance.now() + limitMs;
