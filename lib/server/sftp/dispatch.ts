@@ -20,6 +20,7 @@ import { limitsReply, statusReply } from './replies';
 import type { Op, Request } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
+import { SERVER_OPEN_FILE_HINT } from '../../util/limits';
 
 // Requests that can put a symbolic link where a directory was run alone;
 // those on handles need no lock (their path was checked at open, and they
@@ -35,7 +36,9 @@ export async function dispatch(ctx: OpsContext, req: Request): Promise<Buffer> {
     return await ctx.paths.jail.names.with(MOVES_NAMES.has(req.op), () => run(ctx, req));
   } catch (err) {
     const failure = toFailure(err);
-    if (ctx.verbose) ctx.log(`sftp ${req.op} failed: ${failure.message}`);
+    // Out of descriptors is the server's own trouble, not the client's: its operator is told, -v or not.
+    if (failure.errno === 'EMFILE' || failure.errno === 'ENFILE') ctx.log(`sftp ${req.op} failed: ${failure.message} (${SERVER_OPEN_FILE_HINT})`);
+    else if (ctx.verbose) ctx.log(`sftp ${req.op} failed: ${failure.message}`);
     return statusReply(req.id, failure.status, failure.message);
   }
 }

@@ -10,7 +10,7 @@ import { STATUS, type StatusCode } from './wire';
 /** A failure to answer with STATUS. */
 export class SftpFailure extends Error {
   override readonly name = 'SftpFailure';
-  constructor(readonly status: StatusCode, message: string) {
+  constructor(readonly status: StatusCode, message: string, readonly errno?: string) {
     super(message);
   }
 }
@@ -56,7 +56,7 @@ export function toFailure(err: unknown, clientPath?: string): SftpFailure {
   }
   const code = errnoCode(err);
   const text = code === undefined ? 'Failure' : strerror(err);
-  return new SftpFailure(statusOfErrno(code), clientPath === undefined ? text : `${escapeForTerminal(clientPath)}: ${text}`);
+  return new SftpFailure(statusOfErrno(code), clientPath === undefined ? text : `${escapeForTerminal(clientPath)}: ${text}`, code);
 }
 
 /** The refusal every write request gets on a --read-only server. */
