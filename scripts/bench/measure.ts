@@ -4,23 +4,44 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 
+/** `pid` and its descendants, from /proc/PID/task/TID/children (processes gone meanwhile left out). */
+function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      for (const tid of fs.readdirSync(`/proc/${tree[i]}/task`)) {
+        tree.push(...fs.readFileSync(`/proc/${tree[i]}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+      }
+    } catch { /* exited */ }
+  }
+  return tree;
+}
+
+const statusKiB = (status: string, field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+
 /**
- * Peak memory of `pid` while polling, in MiB: its resident set plus the
- * growth of the machine's shared memory (/proc/meminfo Shmem), where
- * scpipe's memory file on /dev/shm is counted (lib/spool/memory-file.ts).
- * The larger of VmHWM (peak RSS) and the largest VmRSS + Shmem growth seen.
+ * Peak memory of `pid` and what it started while polling, in MiB: the
+ * resident sets of the process and its descendants (the ssh processes of
+ * --transport openssh, one per channel) plus the growth of the machine's
+ * shared memory (/proc/meminfo Shmem), where scpipe's memory file on
+ * /dev/shm is counted (lib/spool/memory-file.ts). The larger of `pid`'s
+ * VmHWM (its peak RSS, between polls too) and the largest sum seen.
  */
 export function pollPeakMemory(pid: number): () => number {
-  const shmemKiB = (): number => Number(/^Shmem:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
+  const shmemKiB = (): number => statusKiB(fs.readFileSync('/proc/meminfo', 'utf8'), 'Shmem');
   const shmem0 = shmemKiB();
   let peakKiB = 0;
   const read = () => {
-    try {
-      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-      const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
-      const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
-      peakKiB = Math.max(peakKiB, hwm, rss + Math.max(0, shmemKiB() - shmem0));
-    } catch { /* exited */ }
+    let hwm = 0;
+    let rss = 0;
+    for (const p of processTree(pid)) {
+      try {
+        const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
+        if (p === pid) hwm = statusKiB(status, 'VmHWM');
+        rss += statusKiB(status, 'VmRSS');
+      } catch { /* exited */ }
+    }
+    peakKiB = Math.max(peakKiB, hwm, rss + Math.max(0, shmemKiB() - shmem0));
   };
   read();
   const timer = setInterval(read, 20);
