@@ -84,5 +84,8 @@ export function parseOptions(argv: string[], root: string): Options | undefined 
   if (!(opts.rtt >= 0) || opts.rtt > 10_000) throw new Error(`bad --rtt ${opts.rtt} (milliseconds)`);
   const unknown = opts.cases.filter((c) => !CASES.some((k) => k.name === c));
   if (unknown.length) throw new Error(`unknown case(s) ${unknown.join(', ')} (see --help)`);
+  // Twice would mean twice the runs of its reference and two rows sharing one median.
+  const twice = opts.cases.find((c, i) => opts.cases.indexOf(c) !== i);
+  if (twice !== undefined) throw new Error(`--cases names ${twice} twice`);
   return opts;
 }
