@@ -18,6 +18,7 @@ import { startSshd, userDir, type TestSshd } from '../../testkit/sshd';
 import { allowFor, caseNamed, remoteOut, type BenchCase } from './cases';
 import { needsServe, startBenchServe, stopBenchServe } from './serve-cases';
 import { downloadSet, downloadSource, killAll, killTree, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, track, TINY_DATA, type Env } from './env';
+import { interrupted, runInterruptibly } from './interrupt';
 import { machine } from './machine';
 import { machineBusySeconds, pollPeakMemory, reapedCpuSeconds } from './measure';
 import { extraCaNote } from './node-start';
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
       for (const r of order) {
         const c = caseNamed(r.name);
         if (rep > 0 && c.kind !== 'tiny') continue;
+        if (interrupted()) return; // the signal's handler is cleaning up: a new run would race it
         const m = await runOnce(c, env, run === 1);
         r.seconds.push(m.seconds);
         r.clientCpu.push(m.clientCpu);
@@ -178,18 +180,4 @@ async function main(): Promise<void> {
   console.error(`wrote ${path.join(ROOT, '.bench/results.json')}`);
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\n${sig}: cleaning up`);
-    void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
-  });
-}
-
-main().then(
-  () => cleanup(),
-  async (err: unknown) => {
-    console.error(`bench: ERROR: ${err instanceof Error ? err.message : String(err)}`);
-    await cleanup();
-    process.exit(1);
-  },
-);
+runInterruptibly(main, cleanup);
