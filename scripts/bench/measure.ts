@@ -19,17 +19,27 @@ function processTree(pid: number): number[] {
 
 const statusKiB = (status: string, field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
 
+/** KiB in use on the file system of scpipe's memory file (lib/spool/memory-file.ts). */
+function shmUsedKiB(): number {
+  try {
+    const st = fs.statfsSync('/dev/shm');
+    return ((st.blocks - st.bfree) * st.bsize) / 1024;
+  } catch {
+    return 0; // none: the memory file stays in the process
+  }
+}
+
 /**
  * Peak memory of `pid` and what it started while polling, in MiB: the
  * resident sets of the process and its descendants (the ssh processes of
- * --transport openssh, one per channel) plus the growth of the machine's
- * shared memory (/proc/meminfo Shmem), where scpipe's memory file on
- * /dev/shm is counted (lib/spool/memory-file.ts). The larger of `pid`'s
- * VmHWM (its peak RSS, between polls too) and the largest sum seen.
+ * --transport openssh, one per channel) plus what /dev/shm grew by, where
+ * scpipe's memory file is (lib/spool/memory-file.ts). Not the machine's
+ * Shmem, which counts every tmpfs: with /tmp in RAM, the spool and the
+ * remote file sshd writes. The larger of `pid`'s VmHWM (its peak RSS,
+ * between polls too) and the largest sum seen.
  */
 export function pollPeakMemory(pid: number): () => number {
-  const shmemKiB = (): number => statusKiB(fs.readFileSync('/proc/meminfo', 'utf8'), 'Shmem');
-  const shmem0 = shmemKiB();
+  const shm0 = shmUsedKiB();
   let peakKiB = 0;
   const read = () => {
     let hwm = 0;
@@ -41,7 +51,7 @@ export function pollPeakMemory(pid: number): () => number {
         rss += statusKiB(status, 'VmRSS');
       } catch { /* exited */ }
     }
-    peakKiB = Math.max(peakKiB, hwm, rss + Math.max(0, shmemKiB() - shmem0));
+    peakKiB = Math.max(peakKiB, hwm, rss + Math.max(0, shmUsedKiB() - shm0));
   };
   read();
   const timer = setInterval(read, 20);
