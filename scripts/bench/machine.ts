@@ -47,6 +47,19 @@ function damonPageout(): string {
   return 'no DAMON pageout';
 }
 
+/**
+ * Where the bench's temporary files go (the input, the spools, sshd's
+ * directory with the remote files), and whether that is a tmpfs: then the
+ * "disk" spool and the remote file are in RAM, and the disk cases measure none.
+ */
+export function tmpdirKind(dir: string): string {
+  try {
+    return `${dir} (${fs.statfsSync(dir).type === 0x01021994 ? 'tmpfs: spools and remote files in RAM' : 'not a tmpfs'})`;
+  } catch {
+    return dir;
+  }
+}
+
 export function machine(): Record<string, string> {
   const cpu = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
   const sshV = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
@@ -57,7 +70,7 @@ export function machine(): Record<string, string> {
     ssh: (sshV.stderr || sshV.stdout).trim(),
     node: process.version,
     kernel: `${os.type()} ${os.release()}`,
-    tmpdir: os.tmpdir(),
+    tmpdir: tmpdirKind(os.tmpdir()),
     memoryBalloon: freePageReporting(),
     damon: damonPageout(),
   };

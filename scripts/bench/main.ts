@@ -165,6 +165,7 @@ async function main(): Promise<void> {
   const command = `npm run bench -- ${opts.argv.join(' ')}`.trim().replace(/ --$/, '');
   const header = [
     `Machine: ${info.nproc} CPUs (${info.cpu}), ${info.memory} RAM (${info.memoryBalloon}; ${info.damon}), ${info.kernel}; ${info.ssh}; node ${info.node}`,
+    `Temporary files: ${info.tmpdir}`,
     `Size: ${opts.size} bytes (${(opts.size / MiB).toFixed(0)} MiB, random; tiny cases: ${TINY_DATA.length} bytes), runs: ${opts.runs} per case (tiny cases ${opts.runs * TINY_REPEAT}), interleaved, each round from another case, \`sync\`${opts.prewarm ? ' and prewarm' : ''} before each run; loopback sshd${opts.rtt ? ` behind a ${opts.rtt} ms RTT relay` : ''}, an rssh-like account (scp-only; its sftp subsystem opened for the SFTP cases)`,
     `Command: ${command} (scpipe: ${path.relative(ROOT, opts.cli)})`,
     `Algorithms (cipher, key exchange): scpipe ${algorithms.scpipe}; OpenSSH ${algorithms.openssh}`,
