@@ -24,7 +24,7 @@ import { machineBusySeconds, pollPeakMemory, reapedCpuSeconds } from './measure'
 import { extraCaNote } from './node-start';
 import { parseOptions, usage, type Options } from './options';
 import { prewarmMemory } from './prewarm';
-import { summarize, table, type CaseResult } from './report';
+import { missingReferences, summarize, table, type CaseResult } from './report';
 import { makeTestFile, verifyDownload, verifyRun, writePartsSet } from './verify';
 
 const ROOT = path.resolve(__dirname, '../../../..'); // .bench/build/scripts/bench -> the project
@@ -133,6 +133,7 @@ async function main(): Promise<void> {
     console.log(usage());
     return;
   }
+  for (const note of missingReferences(opts.cases)) console.error(note);
   const env = await setUp(opts);
   const algorithms = await negotiated(env);
   if (algorithms.scpipe !== algorithms.openssh) console.error(`note: the sides use different algorithms (${JSON.stringify(algorithms)})`);

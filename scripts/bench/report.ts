@@ -47,6 +47,13 @@ export function summarize(results: CaseResult[], size: number) {
 }
 export type Row = ReturnType<typeof summarize>[number];
 
+/** A line for each case whose reference was not among the cases run: its ratio column shows "–". */
+export function missingReferences(names: readonly string[]): string[] {
+  return names
+    .filter((name) => !names.includes(caseNamed(name).reference))
+    .map((name) => `note: no ratio for ${name}: its reference ${caseNamed(name).reference} did not run (add it to --cases)`);
+}
+
 /** A Markdown table of the rows. */
 export function table(rows: Row[]): string {
   const f = (x: number | undefined, d: number) => (x === undefined ? '–' : x.toFixed(d));
