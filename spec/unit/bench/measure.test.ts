@@ -47,10 +47,12 @@ describe('shared memory', () => {
   });
 
   test('a file written to another tmpfs (a /tmp in RAM holding the spool or the remote file) is not', async () => {
-    await withTmpfs('200m', async (dir) => {
+    await withTmpfs('400m', async (dir) => {
       const stop = pollPeakMemory(idle());
+      writeFileSync(join(dir, 'spool'), written);
       writeFileSync(join(dir, 'remote-file'), written);
-      expect(stop()).toBeLessThan(150);
+      // 300 MiB written; the margin is for other programs' use of /dev/shm meanwhile.
+      expect(stop()).toBeLessThan(200);
     });
   });
 });
