@@ -29,6 +29,9 @@ export async function startBenchServe(env: Env): Promise<BenchServe> {
   fs.copyFileSync(`${env.sshd.rssh.keyPath}.pub`, path.join(dir, 'authorized_keys'));
   const child = spawn(process.execPath, [env.opts.cli, 'serve', '--root', env.remoteDir, '--addr', '127.0.0.1:0', '--host-key', hostKey,
     '--authorized-keys', path.join(dir, 'authorized_keys')], { stdio: ['ignore', 'ignore', 'pipe'], env: scpipeEnv(env) });
+  // Known at once, so a Ctrl-C while it starts stops it too.
+  const mine: { child: ChildProcess; proxy?: Proxy } = { child };
+  running = mine;
   const servePort = await new Promise<number>((resolve, reject) => {
     let log = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -40,7 +43,11 @@ export async function startBenchServe(env: Env): Promise<BenchServe> {
   });
   child.stderr!.resume();
   const proxy = env.opts.rtt > 0 ? await startLatencyProxy(servePort, env.opts.rtt) : undefined;
-  running = { child, proxy };
+  mine.proxy = proxy;
+  if (running !== mine) {
+    await proxy?.close();
+    throw new Error('scpipe serve was stopped while it started');
+  }
   const port = proxy?.port ?? servePort;
   const knownHosts = path.join(dir, 'known_hosts');
   const pub = fs.readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/);
@@ -54,7 +61,7 @@ export async function stopBenchServe(): Promise<void> {
   running = undefined;
   if (!r) return;
   await r.proxy?.close();
-  if (r.child.exitCode === null) {
+  if (r.child.exitCode === null && r.child.signalCode === null) {
     r.child.kill('SIGTERM');
     await new Promise((resolve) => r.child.once('exit', resolve));
   }
