@@ -111,7 +111,8 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         } catch (err) {
           progress?.done();
           // The files that were stored are listed all the same: the copy's error is the one said.
-          if (sumsFile !== undefined) await writeSums(sumsFile, sums).catch((e: Error) => say(e.message));
+          // With none stored, the last run's sums stay: an empty file would only lose them.
+          if (sumsFile !== undefined && sums.size > 0) await writeSums(sumsFile, sums).catch((e: Error) => say(e.message));
           sayChecksums(args, entriesOf(sums));
           if (typeof err === 'object' && err !== null && reported.has(err)) throw new AlreadyReported(err);
           throw err;

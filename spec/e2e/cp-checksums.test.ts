@@ -95,6 +95,23 @@ describe.each([
     expect(await readFile(sums, 'utf8')).toBe(`${sha('fine')}  ok\n`);
     expect(await readdir(dir)).toEqual(['ok']);
   });
+
+  // A nightly `cp --checksum-file sums` that failed before storing a file
+  // emptied the sums of the last good run. User sees: the error, exit 1 or
+  // 255. Left: the sums file as it was, nothing copied.
+  it('a copy that stores nothing leaves an existing sums file as it was', async () => {
+    const sums = join(local(), 'sums');
+    await writeFile(sums, `${sha('last run')}  last\n`);
+    const missing = await cp(['-r', '--checksum-file', sums, remote(sshd, account(), `${rdir}/missing`), `${local()}/`]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/missing: .*No such file\b/);
+    await writeFile(join(local(), 'f'), 'x');
+    const denied = await runCli(['cp', ...sshFlags(sshd, account(), [], sshd.wrongKeyPath), '-q', ...extra, '--checksum-file', sums, join(local(), 'f'), remote(sshd, account(), `${rdir}/`)]);
+    expect(denied.status).toBe(255);
+    expect(await readFile(sums, 'utf8')).toBe(`${sha('last run')}  last\n`);
+    expect(await readdir(dir)).toEqual([]);
+    expect((await readdir(local())).sort()).toEqual(['f', 'sums']);
+  });
 });
 
 describe('cp --checksum-file, before anything is copied', () => {
