@@ -49,7 +49,16 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
       coerce: lastValue,
       default: 'ssh2' as Transport,
       describe: 'ssh2: built-in SSH client; openssh: run the system ssh (your whole ~/.ssh/config: ProxyJump, ControlMaster, FIDO keys)',
+    })
+    .check((argv) => {
+      refuseQuietProgress(argv as { q?: boolean; progress?: boolean });
+      return true;
     }) as unknown as Argv<T & SshArgs>;
+}
+
+// -q turned --progress off without a word: a cron job asking for both logged nothing.
+function refuseQuietProgress(args: { q?: boolean; progress?: boolean }): void {
+  if (args.q && args.progress) throw new ScpipeError('ERR_USAGE', '-q (no progress) and --progress contradict each other: drop one (-q also hides the login banner)');
 }
 
 /** Parses `[user@]host:path` or throws a usage error. */
