@@ -65,7 +65,8 @@ export class SummaryRecorder {
       failed: this.failedTargets ?? (failed || exitStatus !== 0 ? this.destinations : []),
       protocol: this.protocol,
       bytes: Number(this.bytes),
-      sha256: this.sha256,
+      // A sum that differs is still the stream's sum: the message names it.
+      sha256: this.sha256 ?? (err instanceof ScpipeError ? err.sha256 ?? null : null),
       parts: this.parts,
       retries: this.retries,
       duration_s: Math.round(performance.now() - this.started) / 1000,

@@ -51,6 +51,8 @@ export interface ScpipeErrorContext {
   bytes?: bigint;
   /** SFTP status code (SSH_FX_*) of a failed request. */
   sftpStatus?: number;
+  /** ERR_CHECKSUM: the stream's SHA-256 (hex), taken as its bytes went (put --verify) or came (get). */
+  sha256?: string;
   /** Signal name that caused an abort (SIGINT, SIGTERM). */
   signal?: string;
   /**
@@ -97,6 +99,7 @@ export class ScpipeError extends Error {
   readonly bytes?: bigint;
   readonly signal?: string;
   readonly sftpStatus?: number;
+  readonly sha256?: string;
   readonly cutShort?: CutShort;
 
   constructor(code: ScpipeErrorCode, message: string, context: ScpipeErrorContext = {}) {

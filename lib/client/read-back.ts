@@ -47,7 +47,7 @@ export async function sumOf(chunks: AsyncIterable<Uint8Array>, name: string, tot
 
 /** ERR_CHECKSUM for a read-back that differs; `after` says what it means for the file. */
 export function readBackDiffers(path: string, read: string, sent: string, after: string): ScpipeError {
-  return new ScpipeError('ERR_CHECKSUM', `${escapeForTerminal(path)}: read back, its SHA-256 is ${read}, not ${sent} as sent; ${after}`, { path });
+  return new ScpipeError('ERR_CHECKSUM', `${escapeForTerminal(path)}: read back, its SHA-256 is ${read}, not ${sent} as sent; ${after}`, { path, sha256: sent });
 }
 
 /**

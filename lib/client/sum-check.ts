@@ -50,7 +50,7 @@ export class SumCheck {
       throw new ScpipeError(
         'ERR_CHECKSUM',
         `${escapeForTerminal(this.download.name)} is not what was expected: its SHA-256 is ${hex}, not ${this.expected}; ${this.where}`,
-        { bytes: BigInt(this.bytes) },
+        { bytes: BigInt(this.bytes), sha256: hex },
       );
     }
     this.sha256 = hex;

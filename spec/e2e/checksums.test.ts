@@ -335,6 +335,19 @@ describe.each([
     expect(await readdir(local())).toEqual(['f.bin']);
   });
 
+  // --json gave "sha256": null here while the message named the sum taken.
+  // User sees now: the same sum in the summary (stderr) as in the message.
+  it('a wrong --expect-sha256 with --json: the summary gives the sum taken, as the message does', async () => {
+    const out = join(local(), 'f.bin');
+    const wrong = 'ab'.repeat(32);
+    const r = await get(['--json', '--expect-sha256', wrong, '--output', out]);
+    expect(r.status).toBe(1);
+    const [said, json] = r.stderr.split('\n');
+    expect(said).toBe(`scpipe: f.bin is not what was expected: its SHA-256 is ${sha(data)}, not ${wrong}; ${out} was left as it was`);
+    expect(JSON.parse(json!)).toMatchObject({ ok: false, exit_status: 1, sha256: sha(data), bytes: data.length, error: { code: 'ERR_CHECKSUM' } });
+    expect(await readdir(local())).toEqual([]);
+  });
+
   it('a wrong sum in a --check file, to stdout: the bytes went out, exit 1 says they are not the file expected', async () => {
     const sums = join(local(), 'sums');
     await writeFile(sums, `${'0'.repeat(64)}  other.bin\n${'cd'.repeat(32)} *f.bin\n`);

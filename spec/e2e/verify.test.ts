@@ -75,6 +75,16 @@ describe('put --verify, a remote that stores other bytes than it was sent', () =
     expect(r.status).toBe(1);
   });
 
+  // --json gave "sha256": null here, though the sum as sent is in the
+  // message. User sees now: that sum in the summary, exit 1.
+  it('over SCP with --json: the summary gives the SHA-256 as sent', async () => {
+    const data = randomBytes(64 * 1024);
+    const { r } = await putVerifyThrough('#!/bin/sh\nscp "$@" || exit\ncase "$1" in -t) for last; do :; done; printf X | dd of="$last" bs=1 count=1 conv=notrunc 2>/dev/null;; esac\n', data, ['--json']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`read back, its SHA-256 is [0-9a-f]{64}, not ${sha(data)} as sent; the remote file cannot be trusted`));
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 1, sha256: sha(data), error: { code: 'ERR_CHECKSUM' } });
+  });
+
   // A parts set whose second part the remote altered. User sees: exit 1,
   // "DIR/v.bin: read back, part v.bin.000001 does not match its SHA-256 in
   // the manifest; the parts set cannot be trusted". Left: the set remotely.
