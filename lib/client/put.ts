@@ -23,6 +23,7 @@ import { linkedController } from '../util/abort';
 import { refuseExisting, refuseTooLong } from './scp-exists';
 import { whyTooLong } from '../protocol/name-max';
 import { readBackScp, readBackSet } from './read-back';
+import { scpStoredName } from './scp-stored-name';
 import { describeSpill, fitBuffer, oneChunk, preferCause, sendTo } from './scp-send';
 
 /**
@@ -69,7 +70,8 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
     }
     const result = await putOverChannel(conn.current().open, remotePath, input, opts, conn);
     if (opts.verify) await readBackScp(conn, remotePath, result.name, result.bytes, result.sha256!, opts);
-    return { ...result, protocolReason: chosen.reason };
+    const name = opts.name === undefined ? result.name : await scpStoredName(conn.current().open, remotePath, result.name, opts);
+    return { ...result, name, protocolReason: chosen.reason };
   } catch (err) {
     throw asScpipeError(scpRefusalHint(err, opts.protocol));
   } finally {

@@ -2,13 +2,15 @@
 // must be a directory (-d, as OpenSSH's scp does for a directory target), so
 // a missing one is said to be missing. Without it, scp -t tried to create a
 // file named "DIR/" and said "Is a directory" of a directory that is not there.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 
 const sshd = sshdPerSuite();
+const sha = (b: string): string => createHash('sha256').update(b).digest('hex');
 
 describe('put --name NAME host:DIR/ over SCP (the rssh-like account)', () => {
   beforeEach(() => sshd.setRsshAllowed(['scp']));
@@ -28,5 +30,23 @@ describe('put --name NAME host:DIR/ over SCP (the rssh-like account)', () => {
     const r = await runCli(put(`${remotePath(sshd.rssh, dir)}/`), { stdin: 'hi' });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(await readFile(join(dir, 'n'), 'utf8')).toBe('hi');
+  });
+
+  // To a file path scp -t stores at the path, whatever name is announced;
+  // the checksum line named the --name file, which was never made. User
+  // sees now: the line names the stored file, alone and beside an SFTP
+  // target. Left: DIR/f on each, no file n.
+  it('a file path: the checksum line names the stored file, not NAME', async () => {
+    const dir = await userDir(sshd.rssh, 'name-file');
+    const jail = await userDir(sshd.sftp, 'name-file');
+    const sums = join(dir, '..', `${basename(dir)}.sha256`);
+    const r = await runCli([...put(`${remotePath(sshd.rssh, dir)}/f`), '--checksum', '--checksum-file', sums], { stdin: 'hi' });
+    expect(r).toMatchObject({ status: 0, stderr: `${sha('hi')}  f\n` });
+    expect(await readFile(sums, 'utf8')).toBe(`${sha('hi')}  f\n`);
+    const both = await runCli(['put', ...sshFlags(sshd, sshd.rssh), '-i', sshd.sftp.keyPath, '--name', 'n', '--checksum', remote(sshd, sshd.rssh, `${remotePath(sshd.rssh, dir)}/g`), remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, jail)}/g`)], { stdin: 'hi' });
+    expect(both).toMatchObject({ status: 0, stderr: `${sha('hi')}  g\n` });
+    expect((await readdir(dir)).sort()).toEqual(['f', 'g']);
+    expect(await readdir(jail)).toEqual(['g']);
+    await rm(sums);
   });
 });
