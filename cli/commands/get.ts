@@ -70,6 +70,8 @@ export async function runGet(
 ): Promise<void> {
   checkCounts(args); // before we connect
   if (output === undefined) {
+    // `get -p host:f > f` kept neither mode nor times, without a word.
+    if (args.p) throw new ScpipeError('ERR_USAGE', '-p keeps a mode and times, which stdout cannot take: write to a file (get --output FILE, cp SRC FILE)');
     refuseClosedStdout();
     refuseTerminalStdout();
   } else await checkOutputFile(output);

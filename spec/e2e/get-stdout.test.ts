@@ -32,3 +32,19 @@ it('--output - writes stdout, and no file named -', async () => {
     await rm(cwd, { recursive: true });
   }
 });
+
+// `get -p host:f > f` exited 0 and kept neither mode nor times. User sees
+// now: exit 2 naming -p and what to do, for get and `cp -p host:f -`, before
+// a byte is fetched. Left: stdout empty, the remote file as it was.
+it('-p to stdout is refused, exit 2', async () => {
+  const dir = await userDir(sshd.user, 'p-stdout');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const said = 'scpipe: -p keeps a mode and times, which stdout cannot take: write to a file (get --output FILE, cp SRC FILE)\n';
+  for (const args of [['get', '-p'], ['get', '-p', '--output', '-'], ['cp', '-p']]) {
+    const last = args[0] === 'cp' ? ['-'] : [];
+    const r = await runCli([...args, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`), ...last]);
+    expect(r).toMatchObject({ status: 2, stderr: said });
+    expect(r.stdout.length).toBe(0);
+  }
+  expect(await readdir(dir)).toEqual(['f']);
+});
