@@ -51,7 +51,7 @@ export interface ScpipeErrorContext {
   bytes?: bigint;
   /** SFTP status code (SSH_FX_*) of a failed request. */
   sftpStatus?: number;
-  /** ERR_CHECKSUM: the stream's SHA-256 (hex), taken as its bytes went (put --verify) or came (get). */
+  /** ERR_CHECKSUM: the stream's SHA-256 (hex), taken as its bytes went (put --verify) or came (get; a parts set's: its manifest's). */
   sha256?: string;
   /** Signal name that caused an abort (SIGINT, SIGTERM). */
   signal?: string;

@@ -39,7 +39,7 @@ export class SumCheck {
     throw new ScpipeError(
       'ERR_CHECKSUM',
       `${escapeForTerminal(this.download.name)} is not what was expected: its manifest gives its SHA-256 as ${manifest.sha256}, not ${this.expected}; ${where}`,
-      { bytes: 0n },
+      { bytes: 0n, sha256: manifest.sha256 },
     );
   }
 

@@ -394,9 +394,11 @@ describe('get --check of a parts set', () => {
     expect(ok).toMatchObject({ status: 0, stderr: '' });
     expect(ok.stdout.equals(data)).toBe(true);
     const out = join(local(), 'set');
-    const bad = await getSet(rdir, ['--expect-sha256', 'e'.repeat(64), '--output', out]);
+    const bad = await getSet(rdir, ['--expect-sha256', 'e'.repeat(64), '--output', out, '--json']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(`is not what was expected: its manifest gives its SHA-256 as ${sha(data)}`);
+    // The summary gives the set's sum, as it does when the set matches.
+    expect(JSON.parse(bad.stderr.split('\n')[1]!)).toMatchObject({ ok: false, sha256: sha(data), bytes: 0, error: { code: 'ERR_CHECKSUM' } });
     expect(await readdir(local())).toEqual([]);
   });
 
