@@ -29,11 +29,15 @@ export function stallNote(ms: number): string {
 /** How progress is shown: redrawn in place on a terminal, or a line now and then (--progress, for logs). */
 export type ProgressMode = 'terminal' | 'lines';
 
-/** The mode for -q and --progress, or undefined for none: a terminal unless -q; elsewhere lines only with --progress. */
+/**
+ * The mode for -q and --progress, or undefined for none: a terminal unless -q;
+ * elsewhere lines only with --progress. --progress asked for wins over -q, which
+ * then hides only the banner (a cron job's log wants the lines, not the notice).
+ */
 export function progressMode(args: { q?: boolean; progress?: boolean }, stderr: { isTTY?: boolean } = process.stderr): ProgressMode | undefined {
+  if (args.progress) return stderr.isTTY ? 'terminal' : 'lines';
   if (args.q) return undefined;
-  if (stderr.isTTY) return 'terminal';
-  return args.progress ? 'lines' : undefined;
+  return stderr.isTTY ? 'terminal' : undefined;
 }
 
 /** One line of stderr, redrawn in place; in 'lines' mode a plain line at most every 10 s, and the last at done(). */

@@ -39,7 +39,7 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
     .option('i', { alias: 'identity', ...repeatable, describe: 'identity (private key) file; repeatable' })
     .option('F', { ...single, describe: 'ssh config file (instead of ~/.ssh/config)' })
     .option('o', { ...repeatable, describe: 'ssh option Key=Value; repeatable' })
-    .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: "no progress display, and no server's login banner" })
+    .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: "no progress display (unless --progress is given too), and no server's login banner" })
     .option('progress', { type: 'boolean', describe: 'progress also when stderr is not a terminal: a line every 10 s and the last state, for logs (cron, systemd)' })
     .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'protocol trace and connection details on stderr' })
     .option('quote', { choices: QUOTE_MODES, coerce: lastValue, default: 'posix' as QuoteMode, describe: 'how remote paths are quoted for the remote shell' })
@@ -49,16 +49,7 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
       coerce: lastValue,
       default: 'ssh2' as Transport,
       describe: 'ssh2: built-in SSH client; openssh: run the system ssh (your whole ~/.ssh/config: ProxyJump, ControlMaster, FIDO keys)',
-    })
-    .check((argv) => {
-      refuseQuietProgress(argv as { q?: boolean; progress?: boolean });
-      return true;
     }) as unknown as Argv<T & SshArgs>;
-}
-
-// -q turned --progress off without a word: a cron job asking for both logged nothing.
-function refuseQuietProgress(args: { q?: boolean; progress?: boolean }): void {
-  if (args.q && args.progress) throw new ScpipeError('ERR_USAGE', '-q (no progress) and --progress contradict each other: drop one (-q also hides the login banner)');
 }
 
 /** Parses `[user@]host:path` or throws a usage error. */

@@ -1,7 +1,7 @@
 // sshd's Banner (a legal notice, an archive service's quota warning) is shown
 // on stderr as scp shows it, escaped: it comes from the server, before the
 // host is even authenticated. -q hides it, as scp -q does, and so does
-// LogLevel ERROR (ssh's own switch for it).
+// LogLevel ERROR (ssh's own switch for it); -q --progress shows the progress alone.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remote, runCli, sshFlags } from '../helpers/cli';
@@ -25,5 +25,11 @@ describe("the server's login banner", () => {
 
   it.each([[['-q']], [['-o', 'LogLevel=ERROR']]])('is not shown with %j', async (extra) => {
     expect(await put(extra)).toBe('');
+  });
+
+  // A cron job's log wants the progress lines but not the notice: -q once
+  // silenced --progress without a word. User sees: the last progress line alone.
+  it('is not shown with -q --progress, while the progress lines are', async () => {
+    expect(await put(['-q', '--progress'])).toMatch(/^scpipe: f: [^\n]*4 B[^\n]*\n$/);
   });
 });

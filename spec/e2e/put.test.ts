@@ -425,20 +425,6 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     }
   });
 
-  // `-q --progress` in a cron job: -q won without a word and the log got no
-  // progress. User sees now: the conflict named, exit 2, for put, get and cp
-  // alike. Left: nothing stored, the input not read.
-  it('-q with --progress is refused, naming both', async () => {
-    const said = "scpipe: -q (no progress) and --progress contradict each other: drop one (-q also hides the login banner)\nscpipe: try 'scpipe --help' or 'scpipe <command> --help'\n";
-    const r = await runCli([...put(`${dir}/quiet.bin`), '-q', '--progress'], { stdin: 'data' });
-    expect(r).toMatchObject({ status: 2, stderr: said });
-    const g = await runCli(['get', ...sshFlags(sshd, sshd.rssh), '--progress', '-q', '--output', join(spoolDir(), '..', 'never'), remote(sshd, sshd.rssh, `${dir}/quiet.bin`)]);
-    expect(g).toMatchObject({ status: 2, stderr: said });
-    const c = await runCli(['cp', ...sshFlags(sshd, sshd.rssh), '-q', '--progress', '-r', spoolDir(), remote(sshd, sshd.rssh, `${dir}/`)]);
-    expect(c).toMatchObject({ status: 2, stderr: said });
-    expect(await readdir(dir)).toEqual([]);
-  });
-
   // User sees, with -v on a terminal: each -v line on a line of its own,
   // never glued to the end of the progress line.
   it('-v lines on a terminal erase the progress line first', async () => {

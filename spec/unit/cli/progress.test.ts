@@ -174,12 +174,13 @@ describe('MultiProgressLine: a stall', () => {
 });
 
 describe('--progress: lines for logs where stderr is not a terminal', () => {
-  it('the mode: a terminal unless -q; elsewhere lines only with --progress', () => {
+  it('the mode: a terminal unless -q; elsewhere lines only with --progress, which -q does not silence', () => {
     expect(progressMode({ q: false }, { isTTY: true })).toBe('terminal');
-    expect(progressMode({ q: true, progress: true }, { isTTY: true })).toBeUndefined();
+    expect(progressMode({ q: true }, { isTTY: true })).toBeUndefined();
+    expect(progressMode({ q: true, progress: true }, { isTTY: true })).toBe('terminal');
     expect(progressMode({ q: false }, {})).toBeUndefined();
     expect(progressMode({ q: false, progress: true }, {})).toBe('lines');
-    expect(progressMode({ q: true, progress: true }, {})).toBeUndefined();
+    expect(progressMode({ q: true, progress: true }, {})).toBe('lines');
   });
 
   it('a plain line, prefixed, every 10 s from the start (none at the first update) and the last state at the end, with no control characters', () => {
