@@ -22,7 +22,7 @@ import { checkMemoryLimit, spoolDirectory, type SpillTarget, type SpoolOptions }
 import { SpoolFile, spoolWriteError } from './spool-file';
 import { FileSpool, MemorySpool, type Spool } from './spools';
 import { onAbort } from '../util/abort';
-import { whyNotStarted } from '../util/limits';
+import { threadFailure, whyNotStarted } from '../util/limits';
 
 /**
  * An open file descriptor to spool, e.g. `new DescriptorInput(0)` for stdin.
@@ -108,7 +108,7 @@ class DescriptorPass {
       throw new ScpipeError('ERR_SPOOL', `cannot start the spool thread: ${whyNotStarted(err)}`, { cause: err });
     }
     this.worker.on('message', (message: DescriptorMessage) => this.onMessage(message));
-    this.worker.on('error', (err) => this.fail(new ScpipeError('ERR_SPOOL', `the spool thread failed: ${err.message}`, { cause: err })));
+    this.worker.on('error', (err) => this.fail(new ScpipeError('ERR_SPOOL', threadFailure('the spool thread', err), { cause: err })));
     this.worker.on('exit', () => {
       this.exited = true;
       this.fail(new ScpipeError('ERR_SPOOL', 'the spool thread ended early'));

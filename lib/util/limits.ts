@@ -23,5 +23,19 @@ const REASONS: Record<string, string> = {
 export function whyNotStarted(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' && e.code.startsWith('E') && !e.code.startsWith('ERR_') ? e.code : String(e?.message ?? '').trim();
-  return REASONS[code] ?? String(e?.message ?? err);
+  return REASONS[code] ?? REASONS[initFailure(err) ?? ''] ?? String(e?.message ?? err);
+}
+
+// A Worker whose thread starts but cannot set itself up (no descriptor left
+// for its event loop) fails later, by its 'error' event: "Worker
+// initialization failure: EMFILE". Its errno, or undefined for any other error.
+function initFailure(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e?.code !== 'ERR_WORKER_INIT_FAILED') return undefined;
+  return /\b(E[A-Z]+)$/.exec(String(e.message ?? ''))?.[1];
+}
+
+/** What a thread's 'error' event says: that it could not start (and why), or that it failed. */
+export function threadFailure(what: string, err: Error): string {
+  return initFailure(err) ? `cannot start ${what}: ${whyNotStarted(err)}` : `${what} failed: ${err.message}`;
 }

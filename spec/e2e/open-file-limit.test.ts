@@ -3,6 +3,7 @@
 // A preload takes every descriptor left once the TCP connect has begun
 // (where the CLI loads ssh2), so the test does not depend on how many Node holds.
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, remote, sshFlags } from '../helpers/cli';
@@ -106,3 +107,59 @@ it('cp over SFTP with few descriptors left: the small files wait for one, not fa
   expect((await readdir(join(dir, 'tree'))).length).toBe(40);
   for (let i = 0; i < 40; i++) expect(await readFile(join(dir, 'tree', `f${i}`), 'utf8')).toBe(`file ${i}\n`.repeat(i + 1));
 });
+
+// No descriptor left for a thread's own event loop (`ulimit -n 22`): its
+// Worker starts, then fails by its 'error' event. A preload takes every
+// descriptor while the thread sets itself up, and gives them back once it
+// has failed. Before: "the spool thread failed: Worker initialization failure: EMFILE".
+const NONE_FOR_THREAD = `
+const fs = require('fs');
+const threads = require('worker_threads');
+const Worker = threads.Worker;
+threads.Worker = class extends Worker {
+  constructor(...args) {
+    const fds = [];
+    for (let i = 0; i < 100000; i++) {
+      try { fds.push(fs.openSync('/dev/null', 'r')); } catch { break; }
+    }
+    super(...args);
+    const release = () => fds.splice(0).forEach((fd) => fs.closeSync(fd));
+    this.once('online', release);
+    this.once('error', release);
+  }
+};
+`;
+
+const TOO_MANY_FILES = 'Too many open files (the open-file limit, `ulimit -n`, is too low: 64 is enough)';
+
+function runWithNoThread(name: string, args: string[], input = ''): { status: number | null; stderr: string } {
+  const hook = join(local(), `${name}.js`);
+  writeFileSync(hook, NONE_FOR_THREAD);
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    input, encoding: 'utf8', timeout: 30000,
+    env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME, NODE_OPTIONS: `--require ${hook}` },
+  });
+  return { status: r.status, stderr: r.stderr };
+}
+
+it('put of a pipe over SCP: says the spool thread got no descriptor for the open-file limit (exit 1), leaves nothing', async () => {
+  const dir = await userDir(sshd.user, 'nofile-spool');
+  const r = runWithNoThread('spool', ['put', '-q', '-O', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], 'x'.repeat(3 << 20));
+  expect(r).toEqual({ status: 1, stderr: `scpipe: cannot start the spool thread: ${TOO_MANY_FILES}\n` });
+  expect(await readdir(dir)).toEqual([]);
+});
+
+// A get of a parts set starts its hashing thread once the manifest is read,
+// over a connection already made.
+it('get of a parts set: says the hashing thread got no descriptor for the open-file limit (exit 1), leaves no --output', async () => {
+  const dir = await userDir(sshd.user, 'nofile-hash');
+  const put = spawnSync(process.execPath, [CLI, 'put', '-q', '--part-size', '1K', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/set`)], {
+    input: 'y'.repeat(3000), encoding: 'utf8', timeout: 30000, env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME },
+  });
+  expect({ status: put.status, stderr: put.stderr }).toEqual({ status: 0, stderr: '' });
+  const out = join(local(), 'out');
+  const r = runWithNoThread('hash', ['get', '-q', '--output', out, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/set`)]);
+  expect(r).toEqual({ status: 1, stderr: `scpipe: cannot start the hashing thread: ${TOO_MANY_FILES}\n` });
+  expect(await readdir(local())).toEqual(['hash.js']);
+});
+

@@ -6,7 +6,7 @@
 // BLOCKS x BLOCK bytes behind.
 import { Worker } from 'node:worker_threads';
 import { ScpipeError } from '../../errors';
-import { whyNotStarted } from '../../util/limits';
+import { threadFailure, whyNotStarted } from '../../util/limits';
 import { hashWorker, type HashReply, type HashRequest, type HashWorkerData } from './hash-worker';
 
 const BLOCK = 256 * 1024;
@@ -38,7 +38,7 @@ export class HashThread {
     }
     this.worker.unref(); // the run's connection keeps the process alive while a sum is awaited
     this.worker.on('message', (m: HashReply) => this.onMessage(m));
-    this.worker.on('error', (err) => this.fail(new ScpipeError('ERR_LOCAL_IO', `the hashing thread failed: ${err.message}`, { cause: err })));
+    this.worker.on('error', (err) => this.fail(new ScpipeError('ERR_LOCAL_IO', threadFailure('the hashing thread', err), { cause: err })));
     this.worker.on('exit', () => this.fail(new ScpipeError('ERR_LOCAL_IO', 'the hashing thread ended early')));
   }
 
