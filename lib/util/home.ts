@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from './escape';
+import { OPEN_FILE_LIMIT_HINT } from './limits';
 
 type UserInfo = () => { username: string; homedir: string };
 
@@ -29,7 +30,11 @@ export function localUsername(env: NodeJS.ProcessEnv = process.env, userInfo: Us
 }
 
 /** ERR_CONFIG for a login that has no user name: none given, and localUsername() found none. */
-export function noUserName(host: string): ScpipeError {
+export function noUserName(host: string, userInfo: UserInfo = os.userInfo): ScpipeError {
+  if (passwdUnreadable(userInfo)) {
+    // Out of descriptors, the passwd file could not be read: not a uid without an entry.
+    return new ScpipeError('ERR_CONFIG', `no user name to log in to ${escapeForTerminal(host)} as: cannot read the passwd file: Too many open files (${OPEN_FILE_LIMIT_HINT})`);
+  }
   return new ScpipeError('ERR_CONFIG', `no user name to log in to ${escapeForTerminal(host)} as: ${whoAmI()} has no passwd entry and USER is not set; give user@host`);
 }
 
@@ -38,6 +43,15 @@ function passwdEntry(userInfo: UserInfo): { username: string; homedir: string } 
     return userInfo();
   } catch {
     return undefined; // ENOENT: no passwd entry for this uid
+  }
+}
+
+function passwdUnreadable(userInfo: UserInfo): boolean {
+  try {
+    userInfo();
+    return false;
+  } catch (err) {
+    return (err as { info?: { code?: unknown } }).info?.code === 'EMFILE';
   }
 }
 

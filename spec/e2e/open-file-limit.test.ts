@@ -163,3 +163,32 @@ it('get of a parts set: says the hashing thread got no descriptor for the open-f
   expect(await readdir(local())).toEqual(['hash.js']);
 });
 
+// No descriptor left to read /etc/passwd with (`ulimit -n 19`), no user in
+// the target and no USER: it said "uid 0 has no passwd entry", which sends
+// the user looking at an entry that is there. A preload takes every
+// descriptor around each passwd lookup.
+const NONE_FOR_PASSWD = `
+const fs = require('fs');
+const os = require('os');
+const userInfo = os.userInfo;
+os.userInfo = function (...args) {
+  const fds = [];
+  for (let i = 0; i < 100000; i++) {
+    try { fds.push(fs.openSync('/dev/null', 'r')); } catch { break; }
+  }
+  try { return userInfo.apply(this, args); } finally { fds.forEach((fd) => fs.closeSync(fd)); }
+};
+`;
+
+it('a target without a user, no USER, and no descriptor to read the passwd file with: says the open-file limit (exit 255)', async () => {
+  const hook = join(local(), 'none-for-passwd.js');
+  await writeFile(hook, NONE_FOR_PASSWD);
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: process.env.SCPIPE_TEST_HOME, NODE_OPTIONS: `--require ${hook}` };
+  delete env.USER;
+  delete env.LOGNAME;
+  const r = spawnSync(process.execPath, [CLI, 'put', '-q', ...sshFlags(sshd, sshd.user), `${sshd.host}:f`], { input: 'data', encoding: 'utf8', timeout: 30000, env });
+  expect({ status: r.status, stderr: r.stderr }).toEqual({
+    status: 255,
+    stderr: `scpipe: no user name to log in to ${sshd.host} as: cannot read the passwd file: ${TOO_MANY_FILES}\n`,
+  });
+});
