@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
+import { CLI } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
 import { startServe, type TestServe } from '../helpers/serve';
 
@@ -128,6 +129,26 @@ it('cuts at once on a second signal', async () => {
   expect(s.log()).toContain('scpipe: SIGTERM again: cutting 3 sessions still in progress\n');
   expect(s.log()).toMatch(/upload \/scp-O\.bin \d+ bytes failed: the server is shutting down\n/);
   expect(await readdir(s.root)).toEqual([]);
+}, 30_000);
+
+// scpipe put over SFTP writes into a temporary name it created: the cut
+// removes that name too, so nothing is left for --remove-stale.
+it('a cut scpipe put over SFTP leaves no temporary file in the root', async () => {
+  const s = await started(['--stop-timeout', '0']);
+  const child = spawn(process.execPath, [CLI, 'put', '-q', '--retries', '0', ...s.scpipeArgs(), 'backup@127.0.0.1:/db.zst'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  clients.push(child);
+  child.stdin!.on('error', () => undefined); // EPIPE once put has exited
+  child.stdin!.write(Buffer.alloc(1 << 20, 7)); // then the producer pauses
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  await waitFor(async () => (await readdir(s.root)).some((n) => n.startsWith('.db.zst.scpipe-')), 'the upload under way');
+  s.process.kill('SIGTERM');
+  expect(await exited(s.process)).toBe(0);
+  expect(s.log()).toMatch(/sftp upload \/\.db\.zst\.scpipe-\w+ \d+ bytes failed: the server is shutting down \(removed: the upload had created it\)\n/);
+  expect(await readdir(s.root)).toEqual([]);
+  expect(await exited(child)).toBe(1);
+  // The client cannot tell that the server removed it, and names it as left.
+  expect(stderr).toMatch(/^scpipe: \/\.db\.zst\.scpipe-\w+: write: the SFTP session ended \(the server ended the SFTP session\); the partial upload is left in \/\.db\.zst\.scpipe-\w+\n$/);
 }, 30_000);
 
 it('does not wait for a client that stopped answering for more than 5 s once cutting', async () => {
