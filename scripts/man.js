@@ -92,6 +92,8 @@ const page = [
   esc('as in ssh: the program asked for a passphrase or password where no terminal can ask and DISPLAY (or WAYLAND_DISPLAY) is set, or always with SSH_ASKPASS_REQUIRE=force (prefer: before the terminal, where a display is set; never: not at all); it gets no SCPIPE_PASSWORD'),
   '.TP\n.B TMPDIR',
   esc('where spool files go without --spool-dir (else /tmp)'),
+  '.TP\n.B XDG_CACHE_HOME',
+  esc('serve: where its default host key is made, in scpipe/ (else ~/.cache/scpipe)'),
   '.TP\n.B HOME',
   esc('where ~/.ssh/config, ~/.ssh/known_hosts, the default keys and serve\'s default host key are looked for, when it is an absolute path (else the passwd entry\'s home)'),
   '.SH EXIT STATUS',

@@ -66,7 +66,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .usage('$0 serve [options]')
         .option('root', { ...single, demandOption: true, describe: 'directory the clients see as /' })
         .option('addr', { ...single, default: '127.0.0.1:2022', describe: 'listen address HOST:PORT' })
-        .option('host-key', { ...single, describe: 'host private key (default: an ed25519 key generated once in ~/.cache/scpipe)' })
+        .option('host-key', { ...single, describe: 'host private key (default: an ed25519 key generated once in ~/.cache/scpipe, or $XDG_CACHE_HOME/scpipe)' })
         .option('authorized-keys', { ...single, describe: 'public keys allowed to log in, read again when changed (default ~/.ssh/authorized_keys)' })
         .option('user', { ...single, describe: `the only user name accepted; with ${PASSWORD_ENV} set, its password` })
         .option('no-auth', { type: 'boolean', default: false, describe: 'accept anyone without authentication (tests, demos)' })

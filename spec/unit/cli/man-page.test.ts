@@ -61,7 +61,7 @@ describe('man/scpipe.1', () => {
   // job's author reading `man scpipe` found no way to give a password.
   it('names the environment variables scpipe reads', () => {
     const env = page.split('.SH ENVIRONMENT\n')[1]?.split('.SH ')[0] ?? '';
-    for (const name of ['SCPIPE_PASSWORD', 'SCPIPE_SERVE_PASSWORD', 'SSH_AUTH_SOCK', 'TMPDIR', 'HOME']) expect(env).toContain(`.B ${name}\n`);
+    for (const name of ['SCPIPE_PASSWORD', 'SCPIPE_SERVE_PASSWORD', 'SSH_AUTH_SOCK', 'TMPDIR', 'HOME', 'XDG_CACHE_HOME']) expect(env).toContain(`.B ${name}\n`);
   });
 
   // Each example is one entry, whole: none wrapped into a second "example".
