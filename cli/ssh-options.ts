@@ -39,7 +39,7 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
     .option('i', { alias: 'identity', ...repeatable, describe: 'identity (private key) file; repeatable' })
     .option('F', { ...single, describe: 'ssh config file (instead of ~/.ssh/config)' })
     .option('o', { ...repeatable, describe: 'ssh option Key=Value; repeatable' })
-    .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: "no progress display (unless --progress is given too), and no server's login banner" })
+    .option('q', { alias: 'quiet', type: 'boolean', default: false, describe: "no progress display (unless --progress is given too), no server's login banner, no ssh warnings" })
     .option('progress', { type: 'boolean', describe: 'progress also when stderr is not a terminal: a line every 10 s and the last state, for logs (cron, systemd)' })
     .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'protocol trace and connection details on stderr' })
     .option('quote', { choices: QUOTE_MODES, coerce: lastValue, default: 'posix' as QuoteMode, describe: 'how remote paths are quoted for the remote shell' })
@@ -73,7 +73,8 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     options: args.o,
     transport: args.transport,
     log,
-    warn: (line) => void process.stderr.write(`${escapeForTerminal(line)}\n`),
+    // -q: ssh's warnings ("Permanently added …") only with -v, as scp -q runs ssh -q.
+    warn: args.q ? (line) => log?.(line) : (line) => void process.stderr.write(`${escapeForTerminal(line)}\n`),
     // As scp: shown unless -q; escaped by the library. On a terminal the spool's progress line may be up.
     banner: args.q ? () => undefined : (line) => void process.stderr.write(`${process.stderr.isTTY ? eraseLine(process.stderr.columns || 80) : ''}${line}\n`),
     prompt: ttyPrompt,
