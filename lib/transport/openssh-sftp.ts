@@ -45,12 +45,11 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
   channel.stdin.on('error', () => undefined); // an ssh that exited: reported through its exit below
   channel.stdout.on('data', (chunk: Buffer) => sftp.push(chunk));
   channel.stdout.once('end', () => sftp.push(null));
-  let stderr = '';
-  channel.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString('utf8')).slice(-4096)));
   // ssh's own lines (a changed host key under StrictHostKeyChecking=no) are
   // shown once SFTP is up; before, they may be a refusal's, which under auto
   // is no error and goes unsaid, as with the ssh2 transport.
-  new RemoteStderr(channel.stderr, (line) => (shown ? onLine?.(line) : held.push(line)));
+  // Its tail (decoded across chunks: ssh may cut a UTF-8 character in two) words a refusal.
+  const stderr = new RemoteStderr(channel.stderr, (line) => (shown ? onLine?.(line) : held.push(line)));
   const held: string[] = [];
   let shown = false;
   const showHeld = (): void => {
@@ -86,7 +85,7 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
     const onClose = (): void =>
       void Promise.all([channel.connectFailure(), stderrDone, channel.exit]).then(([failure, , status]) => {
         if (failure) return done(failure);
-        const said = escapeForTerminal(stderr.replace(/\r\n/g, '\n').trim(), true).split('\n').filter(Boolean).pop();
+        const said = stderr.text().split('\n').filter(Boolean).pop();
         // ssh lost its connection or was ended (by a retry's reconnect, too): no refusal, so no fallback to SCP and a retry may follow.
         if (status.code === null && !isSubsystemRefusal(said)) {
           return done(new ScpipeError('ERR_LOST_CONNECTION', `ssh lost the connection while the sftp subsystem opened${said ? `: ${said}` : ''}`));

@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PassThrough, pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { ScpipeError, abortError, type ScpipeErrorCode } from '../errors';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { escapeForTerminal } from '../util/escape';
@@ -139,10 +140,11 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   // streams of our own (with backpressure), which keep them for the role.
   // stderr's tail is also kept here, for the connect error's message.
   let said = '';
+  const utf8 = new StringDecoder('utf8'); // ssh's writes may cut a UTF-8 character in two
   const stdout = new PassThrough({ highWaterMark: 64 * 1024 });
   const stderr = crlfToLf();
   child.stderr.on('data', (chunk: Buffer) => {
-    said = (said + chunk.toString('utf8')).slice(-KEEP_STDERR);
+    said = (said + utf8.write(chunk)).slice(-KEEP_STDERR);
   });
   pipeline(child.stdout, stdout, () => undefined); // an error reaches the role as one on `stdout`
   // What ssh says before it has a session is held back: if it never gets

@@ -9,6 +9,7 @@ import { put } from '../../../lib/client/put';
 import { ChannelOpener } from '../../../lib/client/connection';
 import { isScpipeError } from '../../../lib/errors';
 import { openSshChannel, refusalCode, sshArgs } from '../../../lib/transport/openssh-transport';
+import { sftpOverChannel } from '../../../lib/transport/openssh-sftp';
 import { waitFor } from '../../helpers/async';
 
 const SAFETY = ['-x', '-oPermitLocalCommand=no', '-oClearAllForwardings=yes', '-oRemoteCommand=none', '-oRequestTTY=no', '-oForwardAgent=no'];
@@ -152,6 +153,33 @@ describe('openSshChannel over a stand-in ssh', () => {
     };
     expect(await read(ch.stdout)).toBe('\x01scp: nope\n');
     expect(await read(ch.stderr)).toBe('line\nbare\rcr\r');
+  });
+
+  // ssh's message comes in two writes that cut "é" (c3 a9) in two: the script
+  // waits for a byte on its stdin, sent once the first half has been read.
+  const SPLIT = 'printf "ssh: Could not resolve hostname r\\303" >&2; head -c 1 >/dev/null; printf "\\251seau: Nom inconnu\\n" >&2';
+
+  it("a UTF-8 character cut in two by ssh's writes is whole in the connect error", async () => {
+    const ssh = fakeSsh('split-utf8', `${SPLIT}; exit 255`);
+    const ch = openSshChannel({ host: 'h', sshPath: ssh, verbose: true }, 'scp -t x');
+    let seen = 0;
+    ch.stderr.on('data', (d: Buffer) => (seen += d.length));
+    const err = ch.ready().catch((e: Error) => e);
+    await waitFor(() => seen > 0, "ssh's first write");
+    ch.stdin.write('x');
+    expect((await err as Error).message).toBe('ssh: Could not resolve hostname réseau: Nom inconnu');
+  });
+
+  it("a UTF-8 character cut in two by ssh's writes is whole in an sftp refusal", async () => {
+    // `head` takes the SFTP init (9 bytes) and the byte sent after the first half.
+    const ssh = fakeSsh('split-utf8-sftp', SPLIT.replace('head -c 1', 'head -c 10') + '; exit 1');
+    const ch = openSshChannel({ host: 'h', sshPath: ssh, verbose: true }, 'sftp', true);
+    let seen = 0;
+    ch.stderr.on('data', (d: Buffer) => (seen += d.length));
+    const err = sftpOverChannel(ch, new AbortController().signal).catch((e: Error) => e);
+    await waitFor(() => seen > 0, "ssh's first write");
+    ch.stdin.write('x');
+    expect(await err).toMatchObject({ code: 'ERR_PROTOCOL_REFUSED', message: 'the server refused the sftp subsystem: ssh: Could not resolve hostname réseau: Nom inconnu' });
   });
 
   it('a 255 after data (connection dropped) reports no exit status', async () => {
