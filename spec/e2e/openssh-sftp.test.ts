@@ -105,7 +105,7 @@ describe('--transport openssh on a server with no sftp subsystem', () => {
 describe('--transport openssh: an ssh ended while the sftp subsystem opens', () => {
   it('is a lost connection (retried by parts), not the server refusing SFTP', async () => {
     const opener = new ChannelOpener({ transport: 'openssh', host: '127.0.0.1', user: sshd.sftp.name, port: sshd.port, identityFiles: [sshd.sftp.keyPath], configFile: 'none', options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'BatchMode=yes'] });
-    const children = (): number => (opener as unknown as { children: Set<unknown> }).children.size;
+    const children = (): number => (opener as unknown as { ssh: { children: Set<unknown> } }).ssh.children.size;
     (await opener.sftp(new AbortController().signal)).session.end(); // the host is reached: no more waiting for a first ssh
     await waitFor(() => children() === 0);
     const second = opener.sftp(new AbortController().signal);

@@ -1,0 +1,184 @@
+// The openssh transport's side of ChannelOpener (connection.ts): one `ssh`
+// process per command and per SFTP session, the first of which proves the
+// host can be reached before the others start, and a refusal said once.
+import { performance } from 'node:perf_hooks';
+import type { SFTPWrapper } from 'ssh2';
+import { ScpipeError, abortError, throwIfAborted } from '../errors';
+import { onAbort } from '../util/abort';
+import type { ScpChannel } from '../protocol/channel';
+import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
+import type { SshDefaults } from '../transport/openssh-defaults';
+import type { ConnectOptions } from '../transport/ssh2-transport';
+import { learntOf } from './run-target';
+
+// openssh: what to add to ssh's defaults for a target (openssh-defaults.ts), found once.
+const defaults = new WeakMap<ConnectOptions, Promise<SshDefaults>>();
+// ssh's exit 255 before a session, by what it refused (openssh-transport.ts refusalCode()).
+const NO_SESSION: readonly string[] = ['ERR_CONNECT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED'];
+
+/** The ssh processes of one ChannelOpener whose target's transport is openssh. */
+export class SshProcesses {
+  private readonly children = new Set<OpenSshChannel>();
+  private readonly started: OpenSshChannel[] = [];
+  private refused: ScpipeError | undefined;
+  // The first ssh's proof that the host can be reached (it got a session),
+  // which the others wait for; settled, `reachedHost` says how.
+  private firstSession: Promise<void> | undefined;
+  private reachedHost = false;
+  private sessionWaiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+
+  constructor(private readonly target: ConnectOptions, private readonly log?: (line: string) => void) {}
+
+  /** True once an ssh got a session. */
+  get reached(): boolean {
+    return this.reachedHost;
+  }
+
+  /** For ChannelOpener.explain(): an ssh that never got a session is a connect error. */
+  async explain(err: unknown): Promise<unknown> {
+    if (err instanceof ScpipeError && err.code === 'ERR_ABORTED') return err;
+    for (const channel of this.started) {
+      const failure = await channel.connectFailure();
+      if (failure) return failure;
+    }
+    return err;
+  }
+
+  /** Stops any ssh process still running. */
+  close(): void {
+    for (const child of this.children) child.destroy();
+  }
+
+  // Settles once the first ssh got a session (or could not: its ERR_CONNECT).
+  sessionMade(signal: AbortSignal): Promise<void> {
+    if (this.reachedHost) return Promise.resolve();
+    if (this.refused) return Promise.reject(this.refused);
+    return new Promise<void>((resolve, reject) => {
+      const waiter = { resolve: () => (unlink(), resolve()), reject: (err: unknown) => (unlink(), reject(err)) };
+      const unlink = onAbort(signal, () => {
+        this.sessionWaiters = this.sessionWaiters.filter((w) => w !== waiter);
+        reject(abortError(signal));
+      });
+      this.sessionWaiters.push(waiter);
+    });
+  }
+
+  // The first ssh of this opener: the others wait until it got a session, so
+  // that a host that cannot be reached fails once, with ssh's message, and
+  // is not retried as a lost connection (and a ControlMaster is up before
+  // they connect through it).
+  private async firstOrWait(channel: () => OpenSshChannel, signal: AbortSignal): Promise<OpenSshChannel> {
+    if (this.firstSession) {
+      await this.sessionMade(signal);
+      return channel();
+    }
+    const first = channel();
+    this.firstSession = first.ready().then(
+      () => {
+        this.reachedHost = true;
+        learntOf(this.target).connected = true;
+        for (const w of this.sessionWaiters.splice(0)) w.resolve();
+      },
+      (err: unknown) => {
+        this.remember(err);
+        for (const w of this.sessionWaiters.splice(0)) w.reject(err);
+        throw err;
+      },
+    );
+    this.firstSession.catch(() => undefined);
+    return first;
+  }
+
+  // One ssh process per command. When the remote speaks first (`scp -t` sends
+  // its \0 at once, docs/protocol.md §4.1), wait for that byte: an ssh that exits
+  // 255 before it could not connect or authenticate, and fails here as
+  // ERR_CONNECT (exit status 255), not as a remote error. A remote `scp -f`
+  // waits for us (§4.2), so there is nothing to wait for; a failed connection
+  // then reaches the role as a lost connection with ssh's message.
+  async open(command: string, signal: AbortSignal, remoteSpeaksFirst: boolean): Promise<ScpChannel> {
+    const target = this.target;
+    throwIfAborted(signal);
+    if (this.refused) throw this.refused; // do not ask for a password again per command
+    const log = target.log ?? this.log;
+    // Loaded only for this transport, as ssh2 only for the other (ssh2-transport.ts).
+    const { openSshChannel } = await import('../transport/openssh-transport');
+    const opts = await this.sshOptions(target);
+    log?.(`exec: ${command} (ssh ${opts.host})`);
+    const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, command)), signal);
+    if (!remoteSpeaksFirst) return channel;
+    try {
+      await channel.ready(signal);
+    } catch (err) {
+      channel.destroy();
+      this.remember(err);
+      throw err;
+    }
+    return channel;
+  }
+
+  // `ssh -s … sftp`, with ssh2's SFTP client over its stdio.
+  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
+    const target = this.target;
+    if (this.refused) throw this.refused;
+    const { openSshChannel } = await import('../transport/openssh-transport');
+    const opts = await this.sshOptions(target);
+    (target.log ?? this.log)?.(`sftp: ssh -s ${opts.host} sftp`);
+    const { sftpOverChannel } = await import('../transport/openssh-sftp');
+    const asked = performance.now();
+    try {
+      const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, 'sftp', true)), signal);
+      const session = await sftpOverChannel(channel, signal, (line) => this.warn(line));
+      return { session, ms: performance.now() - asked };
+    } catch (err) {
+      this.remember(err);
+      throw err;
+    }
+  }
+
+  private track(channel: OpenSshChannel): OpenSshChannel {
+    this.children.add(channel);
+    this.started.push(channel);
+    void channel.exit.then(() => this.children.delete(channel));
+    return channel;
+  }
+
+  // An ssh that could not connect: later commands fail the same way at once.
+  private remember(err: unknown): void {
+    if (!(err instanceof ScpipeError) || !NO_SESSION.includes(err.code) || this.refused) return; // said once
+    this.refused = err;
+    const log = this.target.log ?? this.log;
+    const lines = (err.remoteStderr ?? '').split('\n').filter(Boolean);
+    if (log) for (const line of lines) log(`ssh: ${line}`);
+    // Without -v, what ssh said before its last line (the message): a changed host key's warning, as scp shows it.
+    else for (const line of lines.slice(0, -1)) this.warn(line);
+  }
+
+  // ssh's words, shown as ssh shows them at its default log level: to `warn`,
+  // else to the log, as the ssh2 transport's (a library writes no stderr unasked).
+  private warn(line: string): void {
+    (this.target.warn ?? this.target.log ?? this.log)?.(line);
+  }
+
+  private async sshOptions(target: ConnectOptions): Promise<OpenSshOptions> {
+    const log = target.log ?? this.log;
+    const opts: OpenSshOptions = {
+      host: target.host,
+      user: target.user,
+      port: target.port,
+      identityFiles: target.identityFiles,
+      configFile: target.configFile,
+      options: target.options,
+      sshPath: target.sshPath,
+      verbose: Boolean(log),
+      batchMode: !target.prompt, // no one to ask: as the ssh2 transport, never prompt
+    };
+    // Asked of `ssh -G` once per run's target (each reconnect makes a new opener).
+    const { sshDefaults, RECONNECT_TIMEOUT_S } = await import('../transport/openssh-defaults');
+    if (!defaults.has(target)) defaults.set(target, sshDefaults(opts));
+    const found = (await defaults.get(target))!;
+    // A retry's ssh (another of this run got a session) is bounded as the
+    // ssh2 transport's reconnection is: no one is asked before the banner.
+    const reconnection = learntOf(target).connected && !found.connectTimeoutSet;
+    return { ...opts, serverAliveInterval: found.serverAliveInterval, connectTimeout: reconnection ? RECONNECT_TIMEOUT_S : undefined, aliveBoundS: found.aliveBoundS };
+  }
+}
