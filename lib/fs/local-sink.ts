@@ -12,14 +12,13 @@
 // Target resolution, modes, directory handling and error wording follow OpenSSH.
 import { createHash } from 'node:crypto';
 import { lstatSync, type Stats } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
-import { SET_ID_BITS, mkdirMode, receivedMode, utimesArgs } from './modes';
-import { DirHandle, holdDirectory, namesByHandle } from './dir-handle';
+import { SET_ID_BITS, utimesArgs } from './modes';
+import { DirHandle, namesByHandle } from './dir-handle';
 import { joinName } from './join-name';
-import { lstatOrMissing, openOutputFile } from './open-output';
-import { plantedByOther } from './planted';
+import { openOutputFile } from './open-output';
+import { openReceivedDirectory, type OpenDirectory } from './sink-directory';
 import { pathError } from './strerror';
 import { resolveTarget, type ResolvedTarget } from './target';
 
@@ -54,17 +53,6 @@ export interface LocalSinkOptions {
   made?: Set<string>;
   /** -v: told where directories cannot be held (no /proc). */
   trace?: (line: string) => void;
-}
-
-interface OpenDirectory {
-  dir: DirHandle;
-  /** The mode to set after E; undefined to leave it (an existing directory without -p). */
-  mode?: number;
-  times?: ReceivedTimes;
-  /** Made by this sink: every file in it is new, so one found there is a name it already stored. */
-  made?: boolean;
-  /** The regular files stored in it, by inode (see `madeAt`); dropped when it is left. */
-  stored: Map<string, string>;
 }
 
 /**
@@ -164,42 +152,14 @@ class LocalSink implements LocalSinkHandler {
       const where = await this.through(dir.name, path);
       if ('error' in where) return where;
       try {
-        return await this.makeDirectory(path, where.at, dir, times);
+        const opened = await openReceivedDirectory(path, where.at, this.allowed(dir.mode), times, this.opts);
+        if ('error' in opened) return opened;
+        this.stack.push(opened);
+        return undefined;
       } finally {
         await where.top?.close(); // the new directory has its own handle
       }
     });
-  }
-
-  private async makeDirectory(path: string, at: string, dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
-    const mode = receivedMode(this.allowed(dir.mode), this.opts.preserve, this.opts.umask);
-    const existing = await lstatOrMissing(at, path);
-    if (typeof existing === 'string') return { error: existing };
-    if (existing?.isSymbolicLink()) return { error: `${path}: not a directory (symbolic link)` };
-    if (existing && !existing.isDirectory()) return { error: `${path}: Not a directory` };
-    // Made by an attempt before a lost connection: ours whatever owner it shows (NFS root_squash or all_squash make it nobody's).
-    const ours = existing !== undefined && (this.opts.made?.has(path) ?? false);
-    const planted = existing && !ours && (await plantedByOther(at, existing, path));
-    if (planted) return { error: `${path}: not written into: ${planted}` };
-    if (existing) {
-      const handle = await holdDirectory(path, at, existing);
-      if (!(handle instanceof DirHandle)) return handle;
-      // Given its real mode when left (0555 maybe): writable while filled again.
-      // OpenSSH chmods an existing directory only with -p, before filling it.
-      if (ours || this.opts.preserve) await handle.chmod(ours ? mkdirMode(mode) : mode).catch(() => undefined);
-      this.stack.push({ dir: handle, mode: ours || this.opts.preserve ? mode : undefined, times, stored: new Map() });
-      return undefined;
-    }
-    try {
-      await mkdir(at, mkdirMode(mode));
-    } catch (err) {
-      return { error: pathError(path, err) };
-    }
-    this.opts.made?.add(path);
-    const handle = await holdDirectory(path, at);
-    if (!(handle instanceof DirHandle)) return handle;
-    this.stack.push({ dir: handle, mode, times, made: true, stored: new Map() });
-    return undefined;
   }
 
   async leaveDirectory(): Promise<void> {
