@@ -7,22 +7,21 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Connection, ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
-import { escapeForTerminal, peerText } from '../util/escape';
+import { peerText } from '../util/escape';
 import { strerror } from '../fs/strerror';
 import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, type AuthLimits } from './auth-limits';
 import { answerLogin, type ServeAuth } from './login';
 import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type Startup } from './connection-limits';
 import type { HostKey } from './host-key';
 import type { Jail } from './jail';
-import { RESTRICTED_BANNER, runSession } from './session';
-import { runSftpSession } from './sftp/session';
+import { answerSessions } from './session-requests';
 import { ssh2 } from './ssh2';
 import { ssh2Ready } from '../transport/ssh2-load';
 import { ownController } from '../util/abort';
 import { plainAddress } from './plain-address';
 import { ROOT_UNAVAILABLE, RootWatch } from './root-watch';
 import { logLeftovers } from './leftovers';
-import { CLIENT_HANGUP_MS, Draining, refuseStopping, settleWithin } from './draining';
+import { CLIENT_HANGUP_MS, Draining, settleWithin } from './draining';
 
 export type { ServeAuth } from './login';
 
@@ -117,68 +116,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // As in the login lines: one word, cut at 100 characters, however long the name a client logged in with.
       const who = `${logUser(user)}@${from}`;
       if (opts.verbose) log(`${who} authenticated`);
-      let sessions = 0;
       // ssh2 says the connection ended before it closes its channels, so a
       // channel that ends while this is false was ended by the client.
       let connected = true;
       client.once('end', () => (connected = false)).once('close', () => (connected = false));
       if (draining.active) client.end(); // logged in as the stop began
-      client.on('session', (accept, reject) => {
-        if (draining.active) {
-          reject();
-          return;
-        }
-        // sshd's MaxSessions: channels open at once on this connection.
-        if (sessions >= limits.maxSessions) {
-          log(`${who} refused a session: ${sessions} open (MaxSessions)`);
-          reject();
-          return;
-        }
-        sessions += 1;
-        const session = accept();
-        session.once('close', () => (sessions -= 1));
-        let used = false;
-        session.on('exec', (acceptExec, _reject, { command }) => {
-          const stream: ServerChannel = acceptExec();
-          if (used) {
-            stream.stderr.write('scpipe serve: one command per session\n');
-            stream.exit(1);
-            stream.end();
-            return;
-          }
-          used = true;
-          if (draining.active) return refuseStopping(stream);
-          track(client, ifRootThere(stream, () => runSession(stream, command, {
-            jail: opts.jail,
-            readOnly: Boolean(opts.readOnly),
-            log,
-            verbose: Boolean(opts.verbose),
-            who,
-            signal: stop.signal,
-            connected: () => connected,
-          })));
-        });
-        // An interactive login gets rssh's answer instead of a shell.
-        session.on('shell', (acceptShell) => {
-          const stream = acceptShell();
-          stream.stderr.write(RESTRICTED_BANNER);
-          stream.exit(1);
-          stream.end();
-          log(`${who} refused an interactive shell`);
-        });
-        session.on('pty', (_a, reject) => reject?.());
-        session.on('subsystem', (acceptSubsystem, reject, { name }) => {
-          if (name === 'sftp' && !used) {
-            used = true;
-            const channel: ServerChannel = acceptSubsystem();
-            if (draining.active) return refuseStopping(channel);
-            const sftpOpts = { jail: opts.jail, readOnly: Boolean(opts.readOnly), verbose: Boolean(opts.verbose), log, who, clientIdent: info.header.identRaw, drain: draining.signal, cut: stop.signal };
-            track(client, ifRootThere(channel, () => runSftpSession(channel, sftpOpts)));
-            return;
-          }
-          log(`${who} refused subsystem ${escapeForTerminal(name)}`);
-          reject?.();
-        });
+      answerSessions(client, {
+        jail: opts.jail,
+        readOnly: Boolean(opts.readOnly),
+        verbose: Boolean(opts.verbose),
+        log,
+        who,
+        maxSessions: limits.maxSessions,
+        clientIdent: info.header.identRaw,
+        draining,
+        cut: stop.signal,
+        connected: () => connected,
+        run: (channel, session) => track(client, ifRootThere(channel, session)),
       });
       client.on('tcpip', (_a, reject) => reject?.());
       client.on('request', (_a, reject) => reject?.());

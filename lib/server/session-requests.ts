@@ -1,0 +1,93 @@
+// What the session channels of a logged-in connection of `scpipe serve`
+// (server.ts) may ask for: one scp command or the `sftp` subsystem each, at
+// most MaxSessions open at once; a shell gets rssh's answer, ptys and other
+// subsystems are refused.
+import type { Connection, ServerChannel } from 'ssh2';
+import { escapeForTerminal } from '../util/escape';
+import { refuseStopping, type Draining } from './draining';
+import type { Jail } from './jail';
+import { RESTRICTED_BANNER, runSession } from './session';
+import { runSftpSession } from './sftp/session';
+
+/** What answerSessions() needs of the server and the connection. */
+export interface SessionContext {
+  jail: Jail;
+  readOnly: boolean;
+  verbose: boolean;
+  log: (line: string) => void;
+  /** `user@address:port`, for the log lines. */
+  who: string;
+  /** sshd's MaxSessions. */
+  maxSessions: number;
+  /** The client's version line (the SFTP session follows OpenSSH's symlink order by it). */
+  clientIdent: string;
+  draining: Draining;
+  /** Aborted when the server closes: cuts every transfer. */
+  cut: AbortSignal;
+  /** False once the client ended the connection. */
+  connected: () => boolean;
+  /** Runs a session on `channel`, counted by the server for drain() and close(). */
+  run: (channel: ServerChannel, session: () => Promise<void>) => void;
+}
+
+/** Answers `client`'s session channels and their requests. */
+export function answerSessions(client: Connection, ctx: SessionContext): void {
+  let sessions = 0;
+  client.on('session', (accept, reject) => {
+    if (ctx.draining.active) {
+      reject();
+      return;
+    }
+    // sshd's MaxSessions: channels open at once on this connection.
+    if (sessions >= ctx.maxSessions) {
+      ctx.log(`${ctx.who} refused a session: ${sessions} open (MaxSessions)`);
+      reject();
+      return;
+    }
+    sessions += 1;
+    const session = accept();
+    session.once('close', () => (sessions -= 1));
+    let used = false;
+    session.on('exec', (acceptExec, _reject, { command }) => {
+      const stream: ServerChannel = acceptExec();
+      if (used) {
+        stream.stderr.write('scpipe serve: one command per session\n');
+        stream.exit(1);
+        stream.end();
+        return;
+      }
+      used = true;
+      if (ctx.draining.active) return refuseStopping(stream);
+      ctx.run(stream, () => runSession(stream, command, {
+        jail: ctx.jail,
+        readOnly: ctx.readOnly,
+        log: ctx.log,
+        verbose: ctx.verbose,
+        who: ctx.who,
+        signal: ctx.cut,
+        connected: ctx.connected,
+      }));
+    });
+    // An interactive login gets rssh's answer instead of a shell.
+    session.on('shell', (acceptShell) => {
+      const stream = acceptShell();
+      stream.stderr.write(RESTRICTED_BANNER);
+      stream.exit(1);
+      stream.end();
+      ctx.log(`${ctx.who} refused an interactive shell`);
+    });
+    session.on('pty', (_a, reject) => reject?.());
+    session.on('subsystem', (acceptSubsystem, reject, { name }) => {
+      if (name === 'sftp' && !used) {
+        used = true;
+        const channel: ServerChannel = acceptSubsystem();
+        if (ctx.draining.active) return refuseStopping(channel);
+        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut };
+        ctx.run(channel, () => runSftpSession(channel, sftpOpts));
+        return;
+      }
+      ctx.log(`${ctx.who} refused subsystem ${escapeForTerminal(name)}`);
+      reject?.();
+    });
+  });
+}
