@@ -124,17 +124,6 @@ export function logTransfer(ctx: OpsContext, e: FileEntry, result: string): void
   ctx.log(`sftp ${upload ? 'upload' : 'download'} ${ctx.paths.shown(e.path)} ${bytes} bytes ${result}`);
 }
 
-/**
- * The log's result for a file the session ended with open. A read or write
- * that failed (a full disk) says why; an upload may be short, SFTP having no
- * "complete"; a download sent what was asked (lftp's `pget` never closes).
- */
-export function leftOpenResult(e: FileEntry): string {
-  const why = 'the session ended with the file open';
-  if (e.ioFailure !== undefined) return `failed: ${e.ioFailure} (${why})`;
-  return isUpload(e) ? `failed: ${why}` : `not closed: ${why}`;
-}
-
 export function isUpload(e: FileEntry): boolean {
   return e.writable && (e.bytesWritten > 0 || e.bytesRead === 0);
 }

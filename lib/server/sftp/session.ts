@@ -25,10 +25,9 @@ import type { Jail } from '../jail';
 import { SERVE_RECEIVE_WINDOW } from '../server-channel';
 import type { OpsContext } from './context';
 import { dispatch } from './dispatch';
-import { closeCutUpload } from './cut-upload';
-import { isUpload, leftOpenResult, logTransfer } from './file-ops';
 import { PacketFramer } from './framer';
-import { closeEntry, HandleTable } from './handles';
+import { HandleTable } from './handles';
+import { closeLeftOpen } from './left-open';
 import { SftpPaths } from './paths';
 import { statusReply, versionReply } from './replies';
 import { ADVERTISED_EXTENSIONS, decodeRequest, opensshSymlinkOrder, requestId, type Request } from './requests';
@@ -239,14 +238,7 @@ class SftpSession {
     if (this.finishing || this.running.size > 0 || (this.queue.length > 0 && !this.closed)) return;
     this.finishing = true;
     clearTimeout(this.idleTimer);
-    const open = this.ctx.handles.drain();
-    void Promise.all(
-      open.map(async (e) => {
-        if (e.kind === 'file' && isUpload(e) && this.opts.cut?.aborted) return logTransfer(this.ctx, e, await closeCutUpload(e));
-        await closeEntry(e);
-        if (e.kind === 'file') logTransfer(this.ctx, e, leftOpenResult(e));
-      }),
-    ).then(() => {
+    void closeLeftOpen(this.ctx, this.opts.cut).then(() => {
       if (!this.channel.destroyed && this.channel.writable) {
         this.channel.exit(0);
         this.channel.end();
