@@ -6,13 +6,11 @@
 // as well, and a login saves a round trip. Without a key, "none" goes first.
 // Secrets come only from the SCPIPE_PASSWORD environment variable or the
 // interactive prompt, never argv.
-import { statSync } from 'node:fs';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, KeyboardInteractiveCallback, Prompt } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal, peerText } from '../util/escape';
-import { identityPublicKey } from './identity-public';
-import { loadIdentity, type IdentityContext } from './identity-file';
-import { agentOf } from './agent-filter';
+import type { IdentityContext } from './identity-file';
+import { publickeySteps } from './publickey-steps';
 import { isLazyKeyAgent } from './lazy-key';
 import type { ResolvedHost } from './ssh-config';
 
@@ -81,53 +79,6 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     skipped.push(`${file} (${why})`);
     return null;
   };
-
-  /** Yields publickey attempts: the agent, then each loadable identity file. */
-  function publickeySteps(): Step {
-    const queue: Array<() => Promise<AnyAuthMethod | AnyAuthMethod[] | null>> = [];
-    const ready: AnyAuthMethod[] = [];
-    // IdentityAgent: another socket, or none; default SSH_AUTH_SOCK.
-    const sock = ctx.host.identityAgent === 'none' ? undefined : ctx.host.identityAgent ?? env.SSH_AUTH_SOCK;
-    const files = [...new Set([...ctx.host.identityFiles, ...ctx.host.defaultIdentityFiles])];
-    if (sock) {
-      queue.push(async () => {
-        try {
-          if (!statSync(sock).isSocket()) throw new Error('not a socket');
-        } catch (err) {
-          log(`ssh-agent socket ${sock} is unusable; skipping the agent`);
-          // Named in a refusal: a run whose agent died (or a stale SSH_AUTH_SOCK) otherwise says only "tried none".
-          return skip(`ssh-agent at ${sock}`, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such socket: the agent is not running' : 'not a socket');
-        }
-        // IdentitiesOnly still uses the agent's copy of an identity file's key
-        // (ssh: a passphrase-less login, and `IdentityFile key.pub` for a key held only there).
-        let only: Buffer[] | undefined;
-        if (ctx.host.identitiesOnly) {
-          only = (await Promise.all(files.map(identityPublicKey))).filter((k): k is Buffer => k !== undefined);
-          if (only.length === 0) return null;
-        }
-        log(`trying keys from ssh-agent at ${sock}${only ? ' (IdentitiesOnly: only those of the identity files)' : ''}`);
-        const { OpenSSHAgent } = await import('ssh2');
-        return { type: 'agent', username, agent: agentOf(OpenSSHAgent, sock, only, agentKeys) };
-      });
-    }
-    const explicit = new Set(ctx.host.identityFiles);
-    const keys: IdentityContext = {
-      username, host: ctx.host, log, warn, agentKeys, certificates: ctx.certificates, skip,
-      ask: ask && ((question) => askUser(question, false)),
-      maxTries,
-      passphrases: ctx.typed && (ctx.typed.passphrases ??= new Map()),
-    };
-    for (const file of files) queue.push(() => loadIdentity(keys, file, explicit.has(file)));
-    return async () => {
-      while (ready.length === 0) {
-        const next = queue.shift();
-        if (!next) return null;
-        const attempts = await next();
-        if (attempts) ready.push(...[attempts].flat());
-      }
-      return ready.shift()!;
-    };
-  }
 
   /** Asks via ctx.prompt; a rejection (Ctrl-C) abandons authentication. */
   async function askUser(question: string, echo: boolean): Promise<string | null> {
@@ -217,8 +168,16 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     'keyboard-interactive': () => ctx.host.kbdInteractiveAuthentication && passwordsAllowed(),
     password: () => ctx.host.passwordAuthentication && passwordsAllowed(),
   };
+  const keys: IdentityContext = {
+    username, host: ctx.host, log, warn, agentKeys, certificates: ctx.certificates, skip,
+    ask: ask && ((question) => askUser(question, false)),
+    maxTries,
+    passphrases: ctx.typed && (ctx.typed.passphrases ??= new Map()),
+  };
+  // IdentityAgent: another socket, or none; default SSH_AUTH_SOCK.
+  const sock = ctx.host.identityAgent === 'none' ? undefined : ctx.host.identityAgent ?? env.SSH_AUTH_SOCK;
   const steps: Record<string, Step> = {
-    publickey: publickeySteps(),
+    publickey: publickeySteps(keys, sock),
     'keyboard-interactive': kbdSteps(),
     password: passwordSteps(),
   };
