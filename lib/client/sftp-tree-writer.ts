@@ -20,10 +20,8 @@ import { ALL_MODE_BITS, SPECIAL_BITS } from '../fs/modes';
 import type { Times } from '../protocol/records';
 import type { OutgoingFile } from '../protocol/source';
 import type { SftpSession } from '../sftp/session';
-import { PipelinedWriter } from '../sftp/writer';
-import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
-import { HELD_PER_LANE } from './sftp-put';
+import { writeFileBody } from './sftp-file-body';
 import { isConnectionLoss } from './reconnect';
 import type { RemovalAfterAbort } from './sftp-remove-temp';
 import { rename } from './sftp-finish';
@@ -129,7 +127,7 @@ export class SftpTreeWriter implements SourceSession {
       if (existing?.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: is a directory`, { path });
       if (opening.status === 'rejected') throw opening.reason;
       if (existing && deniesWrite(existing, await (this.account ??= accountOf(this.session, handle!, temp)))) throw readOnlyError(path);
-      await this.writeBody(handle!, temp, file);
+      await writeFileBody(this.session, handle!, temp, file, this.opts.signal);
       const attrs: InputAttributes = this.opts.preserve ? { mode: file.mode & 0o7777, ...timesAttrs(file.times) } : {};
       if (!this.opts.preserve && existing) attrs.mode = existing.mode & this.modeBits; // scp keeps an existing file's mode, less setuid/setgid
       const closing = handle!;
@@ -212,38 +210,6 @@ export class SftpTreeWriter implements SourceSession {
     const dir = this.stack[this.stack.length - 1];
     if (dir) return posix.join(dir.path, name);
     return this.target.isDirectory ? posix.join(this.target.path, name) : this.target.path;
-  }
-
-  // Exactly `size` bytes of the body (a file that grew is cut, as scp does; one that shrank is an error).
-  private async writeBody(handle: Buffer, temp: string, file: OutgoingFile): Promise<void> {
-    const writer = new PipelinedWriter([{ session: this.session, handle }], {
-      path: temp,
-      pieceSize: this.session.limits.maxWrite,
-      maxHeld: HELD_PER_LANE,
-      onAck: (bytes) => file.onProgress?.(BigInt(bytes)),
-    });
-    // A write waiting for room waits for acknowledgements that a slow link holds back for minutes: an abort ends it.
-    const unlisten = onAbort(this.opts.signal, () => writer.fail(abortError(this.opts.signal)));
-    let sent = 0n;
-    try {
-      for await (const chunk of file.body) {
-        if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
-        const piece = sent + BigInt(chunk.length) > file.size ? chunk.subarray(0, Number(file.size - sent)) : chunk;
-        await writer.write(piece);
-        sent += BigInt(piece.length);
-        if (sent === file.size) break;
-      }
-      await writer.flush();
-    } catch (err) {
-      writer.fail(err instanceof ScpipeError ? err : new ScpipeError('ERR_LOCAL_IO', String(err), { cause: err }));
-      if (err instanceof ScpipeError) throw err;
-      throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.name)}: ${(err as Error).message}`, { cause: err });
-    } finally {
-      unlisten();
-    }
-    if (sent < file.size) {
-      throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.localPath ?? file.name)}: the file shrank while being sent (${sent} of ${file.size} bytes); not stored`);
-    }
   }
 
   // Undefined, or why the temporary file stays though the session is alive (a file system gone read-only).
