@@ -11,35 +11,15 @@ import type { InputAttributes, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { expandPath } from './expand-path';
+import { remoteFileSystem, type RemoteFileSystem, type StatvfsReply } from './statvfs';
 import { SFTP_STATUS, sftpError } from './status';
 import { watchViolations } from './violations';
 import { readUncopied, type Done } from './read-uncopied';
+import { capRequestLengths, requestLimits, type SftpLimits } from './request-limits';
 import { writeUncopied } from './write-uncopied';
 
-/** What the server accepts per request (limits@openssh.com, as ssh2 read it). */
-export interface SftpLimits {
-  maxWrite: number;
-  maxRead: number;
-}
-
-/** What statvfs@openssh.com says of a remote file system. */
-export interface RemoteFileSystem {
-  freeBytes: number;
-  /** undefined where the file system counts none (btrfs, vfat say 0 of 0). */
-  freeInodes?: number;
-  readOnly: boolean;
-}
-
-const ST_RDONLY = 1n; // statvfs(3)'s f_flag bit
-
-// Without limits@openssh.com: the 32 KiB of data every server must take
-// (draft-ietf-secsh-filexfer-02 asks servers to take at least 32768 bytes).
-const FALLBACK_LEN = 32 * 1024;
-// The most a request carries whatever limits@openssh.com says: OpenSSH's
-// SFTP_MAX_MSG_LENGTH - 1024 (sftp-client.c). Larger reads come back in
-// packets ssh2 refuses (256 KiB), and a write's piece is held whole in memory.
-const MAX_REQUEST_LEN = 256 * 1024 - 1024;
-
+export type { SftpLimits } from './request-limits';
+export type { RemoteFileSystem } from './statvfs';
 
 /** See the file comment. */
 export class SftpSession {
@@ -61,10 +41,7 @@ export class SftpSession {
     raw.on('close', end('the SFTP channel closed'));
     raw.on('error', () => undefined); // reaches the pending requests as their failure
     watchViolations(raw, (why) => this.violated(why));
-    const internals = raw as unknown as { _maxWriteLen?: number; _maxReadLen?: number };
-    for (const key of ['_maxReadLen', '_maxWriteLen'] as const) {
-      if (internals[key] !== undefined && !(internals[key]! <= MAX_REQUEST_LEN)) internals[key] = MAX_REQUEST_LEN; // ssh2 splits requests by these
-    }
+    capRequestLengths(raw);
   }
 
   // Fails everything pending now: a hostile server need not answer the close.
@@ -79,8 +56,7 @@ export class SftpSession {
 
   /** Request sizes: ssh2 reads limits@openssh.com when offered; else its guess by server name. */
   get limits(): SftpLimits {
-    const internals = this.raw as unknown as { _maxWriteLen?: number; _maxReadLen?: number };
-    return { maxWrite: internals._maxWriteLen ?? FALLBACK_LEN, maxRead: internals._maxReadLen ?? FALLBACK_LEN };
+    return requestLimits(this.raw);
   }
 
   /** True when the server offered the extension (OpenSSH's are all version "1"). */
@@ -242,14 +218,8 @@ export class SftpSession {
   /** statvfs@openssh.com (ssh2 names its fields `f_…`): room for an unprivileged user, or undefined when not offered. */
   async fileSystem(path: string): Promise<RemoteFileSystem | undefined> {
     if (!this.has('statvfs@openssh.com')) return undefined;
-    const info = await this.call<Record<'f_bavail' | 'f_frsize' | 'f_files' | 'f_favail' | 'f_flag', number | bigint>>('statvfs', path, (done) =>
-      this.raw.ext_openssh_statvfs(path, done),
-    );
-    return {
-      freeBytes: Number(info.f_bavail) * Number(info.f_frsize),
-      freeInodes: Number(info.f_files) > 0 ? Number(info.f_favail) : undefined,
-      readOnly: (BigInt(info.f_flag) & ST_RDONLY) !== 0n,
-    };
+    const info = await this.call<StatvfsReply>('statvfs', path, (done) => this.raw.ext_openssh_statvfs(path, done));
+    return remoteFileSystem(info);
   }
 
   /** fileSystem()'s free bytes: the call of scpipe before b570fdd, kept for code written for it. */
