@@ -20,6 +20,7 @@ import { sftpPathOn } from './sftp-paths';
 import { SftpTreeReader } from './sftp-tree-reader';
 import { SftpTreeWriter } from './sftp-tree-writer';
 import type { RemovalAfterAbort } from './sftp-remove-temp';
+import { linkedController } from '../util/abort';
 
 /** Where an upload's entries go: into `path` (a directory), or as `path` itself (the one item). */
 export interface SftpTarget {
@@ -51,9 +52,19 @@ export async function uploadSftp(session: SftpSession, localPaths: string[], rem
   for (const temp of progress.leftBehind?.splice(0) ?? []) {
     await session.unlink(temp).then(() => opts.trace?.(`sftp: removed ${escapeForTerminal(temp)}, left by the lost connection`), () => undefined);
   }
+  // Each file in flight (16) listens for the abort: on a signal of scpipe's own, not the caller's, whose 10 would warn of a leak.
+  const { controller, unlink } = linkedController(opts.signal);
+  try {
+    await uploadWith(session, target, localPaths, opts, progress, controller.signal);
+  } finally {
+    unlink();
+  }
+}
+
+async function uploadWith(session: SftpSession, target: SftpTarget, localPaths: string[], opts: CopyOptions, progress: UploadProgress, signal: AbortSignal): Promise<void> {
   const writer = new SftpTreeWriter(session, target, {
     preserve: Boolean(opts.preserve),
-    signal: opts.signal,
+    signal,
     trace: opts.trace,
     onProblem: opts.onProblem,
     onLeftBehind: progress.leftBehind && ((temp) => progress.leftBehind!.push(temp)),
