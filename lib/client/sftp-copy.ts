@@ -86,6 +86,7 @@ async function uploadWith(session: SftpSession, target: SftpTarget, localPaths: 
     });
     progress.onDone?.(localPath);
   }
+  await writer.said(); // each problem reported before the first is thrown
   if (writer.problems[0]) throw writer.problems[0];
 }
 

@@ -30,7 +30,7 @@ import { asTarget, tempNameFor } from './sftp-paths';
 import { throughLinks } from './sftp-links';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError, type Account } from './sftp-read-only';
-import { OrderedLines } from '../util/ordered-lines';
+import { OrderedLines, type LineTurn } from '../util/ordered-lines';
 
 /** Options of SftpTreeWriter. */
 export interface TreeWriterOptions {
@@ -84,9 +84,17 @@ export class SftpTreeWriter implements SourceSession {
     this.lines = new OrderedLines(opts.trace);
   }
 
-  reportLocalError(error: ScpipeError): void {
+  // Said in its turn among the files in flight, so -v and the errors keep the walk's order.
+  reportLocalError(error: ScpipeError, turn?: LineTurn): void {
+    const own = turn ?? this.lines.begin();
     this.problems.push(error);
-    this.opts.onProblem?.(error);
+    own.later(() => this.opts.onProblem?.(error));
+    if (!turn) own.end();
+  }
+
+  /** Settles once every problem and -v line so far has been said. */
+  said(): Promise<void> {
+    return this.lines.said();
   }
 
   // The mode bits a file or directory made here may get: without -p not
@@ -151,16 +159,16 @@ export class SftpTreeWriter implements SourceSession {
       const timesKept = refused && (await setTimesAlone(this.session.setstat(temp, timesAttrs(file.times))));
       await rename(this.session, { target: path, temp, existingMode: existing ? existing.mode & 0o7777 : undefined }, lines.say);
       lines.say(`sftp: ${escapeForTerminal(path)}: ${file.size} bytes`);
-      if (refused) this.reportLocalError(notKept(path, refused, timesKept === true));
+      if (refused) this.reportLocalError(notKept(path, refused, timesKept === true), lines);
       return true;
     } catch (caught) {
       const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : await explainSftpFailure(this.session, temp, path, caught);
       // put's rename() names the temporary file when it removed the old target but could not rename: it stays.
       const kept = isScpipeError(err) && err.message.includes('the upload is whole in');
-      const stayed = opened && !kept ? await this.removeTemp(handle, temp, err) : undefined;
+      const stayed = opened && !kept ? await this.removeTemp(handle, temp, err, lines.say) : undefined;
       if (isFatal(err)) throw err;
       const said = asTarget(err as ScpipeError, temp, path);
-      this.reportLocalError(stayed === undefined ? said : new ScpipeError(said.code, `${said.message}; the partial upload is left in ${escapeForTerminal(temp)} (removing it failed: ${stayed})`, { ...said, cause: said }));
+      this.reportLocalError(stayed === undefined ? said : new ScpipeError(said.code, `${said.message}; the partial upload is left in ${escapeForTerminal(temp)} (removing it failed: ${stayed})`, { ...said, cause: said }), lines);
       return false;
     } finally {
       lines.end();
@@ -213,7 +221,7 @@ export class SftpTreeWriter implements SourceSession {
   }
 
   // Undefined, or why the temporary file stays though the session is alive (a file system gone read-only).
-  private async removeTemp(handle: Buffer | undefined, temp: string, why: unknown): Promise<string | undefined> {
+  private async removeTemp(handle: Buffer | undefined, temp: string, why: unknown, trace = this.opts.trace): Promise<string | undefined> {
     if (this.session.ended) {
       this.opts.onLeftBehind?.(temp);
       return undefined;
@@ -221,7 +229,7 @@ export class SftpTreeWriter implements SourceSession {
     const onLive = (async () => {
       if (handle) await this.session.close(handle, temp).catch(() => undefined);
       return this.session.unlink(temp).then(
-        () => void this.opts.trace?.(`sftp: removed ${escapeForTerminal(temp)} (${(why as Error).message})`),
+        () => void trace?.(`sftp: removed ${escapeForTerminal(temp)} (${(why as Error).message})`),
         (err: unknown) => (isScpipeError(err, 'ERR_NO_SUCH_FILE') ? undefined : (err as Error)), // not there: already renamed
       );
     })();

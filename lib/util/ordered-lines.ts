@@ -5,6 +5,8 @@
 /** One task's lines: held by say() until end() and every earlier task's end. */
 export interface LineTurn {
   say(line: string): void;
+  /** Runs `action` in the task's turn, with or without an output (a failure's report). */
+  later(action: () => void): void;
   end(): void;
 }
 
@@ -16,12 +18,18 @@ export class OrderedLines {
 
   /** A task begins (call in start order); its end() must be called however it ends. */
   begin(): LineTurn {
-    const held: string[] = [];
+    const held: (() => void)[] = [];
     let end!: () => void;
     const ended = new Promise<void>((resolve) => (end = resolve));
     this.last = Promise.all([this.last, ended]).then(() => {
-      for (const line of held.splice(0)) this.out?.(line);
+      for (const action of held.splice(0)) action();
     });
-    return { say: (line) => (this.out ? held.push(line) : undefined), end };
+    const out = this.out;
+    return { say: (line) => (out ? held.push(() => out(line)) : undefined), later: (action) => held.push(action), end };
+  }
+
+  /** Settles once every task begun so far has ended and had its turn. */
+  said(): Promise<void> {
+    return this.last;
   }
 }

@@ -393,6 +393,28 @@ describe('cp -r -v over SFTP', () => {
     expect(said).toEqual(walk);
     expect((await readdir(join(dir, 'copy'))).sort()).toEqual([...walk].sort());
   });
+
+  // A file that failed was said as soon as it failed, ahead of the slower
+  // files walked before it. User sees now: its error between the files
+  // before and after it, as the SCP copy says it; exit 1.
+  it('says a file that failed in walk order too', async () => {
+    const dir = await userDir(sshd.sftp, 'sftp-cp-order-failed');
+    const tree = join(local, 'tree');
+    await mkdir(tree);
+    for (let i = 0; i < 12; i++) await writeFile(join(tree, `f${i}`), 'x');
+    const walk: string[] = [];
+    for await (const entry of await opendir(tree)) walk.push(entry.name);
+    await writeFile(join(tree, walk[0]!), randomBytes(1024 * 1024 - 1));
+    const copy = `${remotePath(sshd.sftp, dir)}/copy`;
+    await mkdir(join(dir, 'copy', 'tree', walk[3]!, 'in-the-way'), { recursive: true }); // a directory where the file goes
+    for (const p of ['copy', 'copy/tree', `copy/tree/${walk[3]!}`]) await chown(join(dir, p), sshd.sftp.uid, sshd.sftp.gid);
+    const r = await cp(sshd.sftp, ['-r', '-v', tree, remote(sshd, sshd.sftp, `${copy}/`)]);
+    expect(r.status).toBe(1);
+    const said = [...r.stderr.matchAll(/^scpipe: (?:sftp: )?.*\/copy\/tree\/(f\d+)(: \d+ bytes|: .*)$/gm)]
+      .filter((m) => !m[0].includes('removed'))
+      .map((m) => (m[2]!.match(/^: \d+ bytes$/) ? m[1] : `${m[1]} failed`));
+    expect(said).toEqual(walk.map((name, i) => (i === 3 ? `${name} failed` : name)));
+  });
 });
 
 describe('cp -r over SFTP of many small files', () => {

@@ -32,4 +32,17 @@ describe('OrderedLines', () => {
     await settled();
     expect(out).toEqual(['x']);
   });
+
+  it('runs a task\'s later() actions in its turn, also with no output (-v off), and said() waits for them', async () => {
+    const done: string[] = [];
+    const lines = new OrderedLines();
+    const [slow, failed] = [lines.begin(), lines.begin()];
+    failed.later(() => done.push('failed'));
+    failed.end();
+    await settled();
+    expect(done).toEqual([]);
+    slow.end();
+    await lines.said();
+    expect(done).toEqual(['failed']);
+  });
 });
