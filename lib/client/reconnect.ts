@@ -27,6 +27,7 @@ export function canReconnect(target: Target): boolean {
 export class Reconnector {
   private opener: ChannelOpener;
   private gen = 0;
+  private dropped = new Set<number>();
 
   constructor(private readonly target: Target, private readonly log?: (line: string) => void) {
     this.opener = new ChannelOpener(target, log);
@@ -60,7 +61,12 @@ export class Reconnector {
     if (generation !== this.gen || !this.canReconnect) return;
     this.opener.drop();
     this.opener = new ChannelOpener(this.target, this.log);
-    this.gen++;
+    this.dropped.add(this.gen++);
+  }
+
+  /** True when drop() ended the connection of `generation`: what its sessions left is still on the server. */
+  wasDropped(generation: number): boolean {
+    return this.dropped.has(generation);
   }
 
   close(): void {

@@ -161,7 +161,7 @@ export async function putSftp(
     const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
     const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole };
     // After a signal, not for as long as the writes queued on a slow link take (sftp-remove-temp.ts).
-    throw isScpipeError(explained, 'ERR_ABORTED') && !keep ? await removeTempAfterAbort(conn, last, paths, explained, removal) : await removeTemp(last, paths, explained, removal);
+    throw isScpipeError(explained, 'ERR_ABORTED') && !keep ? await removeTempAfterAbort(conn, last, paths, explained, removal, on.generation) : await removeTemp(last, paths, explained, removal);
   } finally {
     clearTimeout(lookTimer);
     lookEnd.abort();

@@ -33,12 +33,13 @@ export interface RemoveOptions {
  * After an abort: removeTemp(), but over a new connection where the old one
  * does not answer in time (see the file comment).
  */
-export async function removeTempAfterAbort(conn: Reconnector, lanes: WriteLane[], paths: UploadPaths, failure: ScpipeError, opts: RemoveOptions): Promise<unknown> {
-  if (!lanes.some((l) => !l.session.ended) || !conn.canReconnect) return removeTemp(lanes, paths, failure, opts);
-  const { generation } = conn.current();
+export async function removeTempAfterAbort(conn: Reconnector, lanes: WriteLane[], paths: UploadPaths, failure: ScpipeError, opts: RemoveOptions, generation = conn.current().generation): Promise<unknown> {
+  const live = lanes.some((l) => !l.session.ended);
+  // A clean-up beside this one (another part) may have dropped the lanes' connection first: the file is still there.
+  if ((!live && !conn.wasDropped(generation)) || !conn.canReconnect) return removeTemp(lanes, paths, failure, opts);
   const removal = new RemovalAfterAbort(() => conn.drop(generation), () => conn.current().opener, opts.log);
   try {
-    return leftIn(failure, paths, await removal.settle(paths.temp, removeOverLive(lanes, paths, opts.log)), opts.onLeftBehind);
+    return leftIn(failure, paths, await removal.settle(paths.temp, live ? removeOverLive(lanes, paths, opts.log) : undefined), opts.onLeftBehind);
   } finally {
     removal.end();
   }
@@ -57,12 +58,25 @@ export class RemovalAfterAbort {
   /** `drop` ends the old connection with what is queued; `opener` gives the one to open the new session on. */
   constructor(private readonly drop: () => void, private readonly opener: () => ChannelOpener, private readonly log?: (line: string) => void) {}
 
-  /** Resolves what kept `temp` (undefined once removed); `onLive` is its removal over the old session, resolving the same. */
-  async settle(temp: string, onLive: Promise<unknown>): Promise<unknown> {
-    onLive.catch(() => undefined);
-    const inTime = await within(onLive.then((kept) => ({ kept })), ABORT_LIVE_MS);
-    if (inTime && !isConnectionLoss(inTime.kept)) return inTime.kept;
-    this.log?.(`sftp: ${inTime ? 'the connection went' : `no answer within ${ABORT_LIVE_MS} ms (writes queued on the link)`}: removing ${escapeForTerminal(temp)} over a new connection`);
+  /** True once a removal dropped the old connection: a session found ended since then left its file behind. */
+  get dropped(): boolean {
+    return this.fresh !== undefined;
+  }
+
+  /**
+   * Resolves what kept `temp` (undefined once removed); `onLive` is its
+   * removal over the old session, resolving the same; none: that session
+   * was dropped, straight to the new one.
+   */
+  async settle(temp: string, onLive: Promise<unknown> | undefined): Promise<unknown> {
+    let how = 'the connection was dropped';
+    if (onLive) {
+      onLive.catch(() => undefined);
+      const inTime = await within(onLive.then((kept) => ({ kept })), ABORT_LIVE_MS);
+      if (inTime && !isConnectionLoss(inTime.kept)) return inTime.kept;
+      how = inTime ? 'the connection went' : `no answer within ${ABORT_LIVE_MS} ms (writes queued on the link)`;
+    }
+    this.log?.(`sftp: ${how}: removing ${escapeForTerminal(temp)} over a new connection`);
     if (!this.fresh) {
       this.drop();
       this.deadline = Date.now() + ABORT_FRESH_MS;

@@ -222,6 +222,9 @@ export class SftpTreeWriter implements SourceSession {
 
   // Undefined, or why the temporary file stays though the session is alive (a file system gone read-only).
   private async removeTemp(handle: Buffer | undefined, temp: string, why: unknown, trace = this.opts.trace): Promise<string | undefined> {
+    const aborted = isScpipeError(why, 'ERR_ABORTED') && this.opts.afterAbort;
+    // Ended by another file's clean-up dropping the connection: the file is still there.
+    if (this.session.ended && aborted && aborted.dropped) return ((await aborted.settle(temp, undefined)) as Error | undefined)?.message;
     if (this.session.ended) {
       this.opts.onLeftBehind?.(temp);
       return undefined;
@@ -233,7 +236,6 @@ export class SftpTreeWriter implements SourceSession {
         (err: unknown) => (isScpipeError(err, 'ERR_NO_SUCH_FILE') ? undefined : (err as Error)), // not there: already renamed
       );
     })();
-    const aborted = isScpipeError(why, 'ERR_ABORTED') && this.opts.afterAbort;
     const kept = aborted ? await aborted.settle(temp, onLive) : await onLive;
     return kept === undefined ? undefined : (kept as Error).message;
   }
