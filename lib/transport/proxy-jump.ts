@@ -42,10 +42,11 @@ export interface HopConnectOptions {
   depth: number;
 }
 
-/** An authenticated hop: its client, and how to close it. */
+/** An authenticated hop: its client, and how to close it, or end it at once. */
 export interface HopConnection {
   client: Client;
   close(): void;
+  drop(): void;
 }
 
 const MAX_DEPTH = 8;
@@ -73,7 +74,17 @@ export async function jumpTo(
     const stream = await new Promise<Duplex>((resolve, reject) => {
       hop.client.forwardOut('127.0.0.1', 0, hostname, port, (err, channel) => (err ? reject(err) : resolve(channel)));
     });
-    stream.once('close', () => hop.close());
+    let closed = false;
+    stream.once('close', () => ((closed = true), hop.close()));
+    // ssh2's Channel.destroy() only asks the hop to close the channel: a
+    // frozen hop never answers, and its connection would hold the run until
+    // its own keepalive gave up (ssh kills its ProxyJump's `ssh -W` at once).
+    const destroy = stream.destroy.bind(stream);
+    stream.destroy = (err?: Error) => {
+      destroy(err);
+      if (!closed) hop.drop();
+      return stream;
+    };
     return stream;
   } catch (err) {
     hop.close();

@@ -103,11 +103,11 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
   // A reconnection's jump hosts got through their logins before too: bounded as it is.
   const connectHop = async (hop: HopConnectOptions) => {
-    const { client, close } = await connectSsh2({
+    const { client, close, drop } = await connectSsh2({
       ...hop, jumpDepth: hop.depth, configFile: opts.configFile, homeDir: opts.homeDir, systemConfigFile: opts.systemConfigFile,
       log: opts.log, warn: opts.warn, prompt: opts.prompt, signal: opts.signal, reconnection: opts.reconnection,
     });
-    return { client, close };
+    return { client, close, drop };
   };
   const timeoutMs = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS; // the TCP connect's own bound (tcp.ts)
   const connecting = openSocket(host, { timeoutMs, signal: opts.signal, log, bandwidth: opts.bandwidth, jumpDepth: opts.jumpDepth ?? 0, connectHop });

@@ -62,3 +62,50 @@ it('without ConnectTimeout or BatchMode, a retry whose jump host never answers t
     await rm(local, { recursive: true, force: true });
   }
 }, 120_000);
+
+// The jump host's own ssh_config sets no keepalive: ssh's -o options do not reach it.
+it('a jump host that freezes mid-transfer: the run ends at the target keepalive, not held by the jump host connection', async () => {
+  await sshd.setRsshAllowed(['scp', 'sftp']);
+  const dir = await userDir(sshd.rssh, 'frozen-jump');
+  const proxy = await startLoginStallProxy(jump.port);
+  const local = await mkdtemp(join(tmpdir(), 'scpipe-test-jump-frozen-'));
+  const input = new Readable({ read() {} });
+  input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+  try {
+    const cfg = join(local, 'ssh_config');
+    await writeFile(cfg, [
+      'Host jumphost',
+      '  HostName 127.0.0.1',
+      `  Port ${proxy.port}`,
+      `  User ${jump.user.name}`,
+      `  IdentityFile ${jump.user.keyPath}`,
+      `  UserKnownHostsFile ${knownHostsFor(jump, proxy.port, join(local, 'known_hosts'))}`,
+      'Host *',
+      `  UserKnownHostsFile ${sshd.knownHostsPath}`,
+      '  GlobalKnownHostsFile /dev/null',
+      '  StrictHostKeyChecking yes',
+      '  IdentityAgent none',
+      '',
+    ].join('\n'));
+    const flags = ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-F', cfg, '-o', 'ProxyJump=jumphost',
+      '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '0'];
+    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
+    let temp: string | undefined;
+    await waitFor(async () => {
+      temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
+      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
+    }, 'the first bytes stored', 20_000);
+    proxy.stall();
+    const started = Date.now();
+    const r = await run.done;
+    expect(r.stderr).toBe(`scpipe: ${dir}/${temp}: write: the SFTP session ended: no answer from the server for 2 s (ServerAliveInterval 1 s × ServerAliveCountMax 2); the partial upload is left in ${dir}/${temp}\n`);
+    expect(r.status).toBe(1);
+    // Before, about 60 s: until the jump host connection's own keepalive (15 s × 3) gave up.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await readdir(dir)).toEqual([temp]);
+  } finally {
+    input.destroy();
+    await proxy.close();
+    await rm(local, { recursive: true, force: true });
+  }
+}, 120_000);
