@@ -6,7 +6,7 @@
 // like ssh, a hop sees -F but not the command line's -o options.
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
-import { ScpipeError } from '../errors';
+import { ScpipeError, isScpipeError } from '../errors';
 import { peerText } from '../util/escape';
 
 /** One `[user@]host[:port]` (or `ssh://[user@]host[:port]`) of a ProxyJump list. */
@@ -63,6 +63,7 @@ export async function jumpTo(
   depth: number,
   connectHop: (o: HopConnectOptions) => Promise<HopConnection>,
   log?: (line: string) => void,
+  bound: { ms: number; said: string } = { ms: 30_000, said: '30 s' },
 ): Promise<Duplex> {
   if (depth >= MAX_DEPTH) throw new ScpipeError('ERR_CONFIG', `ProxyJump: more than ${MAX_DEPTH} hops (is a jump host its own ProxyJump? give it ProxyJump none)`);
   const hops = parseJumpHops(spec);
@@ -70,8 +71,13 @@ export async function jumpTo(
   const before = hops.map((h) => `${h.user ? `${h.user}@` : ''}${h.host.includes(':') ? `[${h.host}]` : h.host}${h.port ? `:${h.port}` : ''}`);
   log?.(`jumping through ${last.host} to ${hostname} port ${port}`);
   const hop = await connectHop({ ...last, options: before.length ? [`ProxyJump=${before.join(',')}`] : [], depth: depth + 1 });
+  let timer: NodeJS.Timeout | undefined;
   try {
+    // The jump host answers once its own connect to the target is made: a
+    // target that drops SYNs would hold the run for the jump host's TCP
+    // timeout (minutes), where ssh's ConnectTimeout covers this wait too.
     const stream = await new Promise<Duplex>((resolve, reject) => {
+      timer = setTimeout(() => reject(new ScpipeError('ERR_CONNECT_TIMEOUT', `jump host ${last.host} could not connect to ${hostname} port ${port}: no answer within ${bound.said}`, { host: hostname })), bound.ms);
       hop.client.forwardOut('127.0.0.1', 0, hostname, port, (err, channel) => (err ? reject(err) : resolve(channel)));
     });
     let closed = false;
@@ -87,8 +93,14 @@ export async function jumpTo(
     };
     return stream;
   } catch (err) {
+    if (isScpipeError(err, 'ERR_CONNECT_TIMEOUT')) {
+      hop.drop();
+      throw err;
+    }
     hop.close();
     throw new ScpipeError('ERR_CONNECT', `jump host ${last.host} could not connect to ${hostname} port ${port}: ${openFailure(err)}`, { host: hostname, cause: err });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

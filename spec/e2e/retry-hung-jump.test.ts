@@ -3,12 +3,13 @@
 // so it is bounded as the target's is. It was set up as a first connection,
 // someone possibly to be asked, and without ConnectTimeout or BatchMode a
 // jump host whose PAM or LDAP hung held the retry for as long as it stayed hung.
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { waitFor } from '../helpers/async';
-import { remote, startCli } from '../helpers/cli';
+import { remote, runCli, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { knownHostsFor } from '../helpers/latency-proxy';
@@ -109,3 +110,47 @@ it('a jump host that freezes mid-transfer: the run ends at the target keepalive,
     await rm(local, { recursive: true, force: true });
   }
 }, 120_000);
+
+// A target that drops the jump host's SYNs (a listener whose queue is full): the jump host's
+// connect would wait out its TCP timeout (minutes); ssh's ConnectTimeout covers this wait too.
+it('a jump host whose connect to the target gets no answer: bounded by ConnectTimeout, saying so', async () => {
+  const hole = spawn('python3', ['-c', [
+    'import socket, sys, time',
+    "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)",
+    'port = s.getsockname()[1]',
+    'fill = [socket.socket() for i in range(3)]',
+    'for c in fill:',
+    '    c.setblocking(False)',
+    "    try: c.connect(('127.0.0.1', port))",
+    '    except BlockingIOError: pass',
+    'print(port, flush=True)',
+    'time.sleep(120)',
+  ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const local = await mkdtemp(join(tmpdir(), 'scpipe-test-jump-hole-'));
+  try {
+    const port = await new Promise<string>((resolve) => hole.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    const cfg = join(local, 'ssh_config');
+    await writeFile(cfg, [
+      'Host jumphost',
+      '  HostName 127.0.0.1',
+      `  Port ${jump.port}`,
+      `  User ${jump.user.name}`,
+      `  IdentityFile ${jump.user.keyPath}`,
+      `  UserKnownHostsFile ${jump.knownHostsPath}`,
+      'Host *',
+      '  GlobalKnownHostsFile /dev/null',
+      '  StrictHostKeyChecking yes',
+      '  IdentityAgent none',
+      '',
+    ].join('\n'));
+    const started = Date.now();
+    const r = await runCli(['put', '-s', '-P', port, '-i', sshd.rssh.keyPath, '-F', cfg, '-o', 'ProxyJump=jumphost', '-o', 'ConnectTimeout=2',
+      '--retries', '0', `${sshd.rssh.name}@127.0.0.1:f`], { stdin: 'data', timeoutMs: 60_000 });
+    expect(r.stderr).toBe(`scpipe: jump host jumphost could not connect to 127.0.0.1 port ${port}: no answer within 2 s (ConnectTimeout)\n`);
+    expect(r.status).toBe(255);
+    expect(Date.now() - started).toBeLessThan(15_000); // before: the jump host's TCP timeout, about 2 min
+  } finally {
+    hole.kill();
+    await rm(local, { recursive: true, force: true });
+  }
+}, 90_000);
