@@ -152,7 +152,7 @@ class LocalSink implements LocalSinkHandler {
       const where = await this.through(dir.name, path);
       if ('error' in where) return where;
       try {
-        const opened = await openReceivedDirectory(path, where.at, this.allowed(dir.mode), times, this.opts);
+        const opened = await openReceivedDirectory(path, where.at, this.allowed(dir.mode), times, this.opts, this.stack.length);
         if ('error' in opened) return opened;
         this.stack.push(opened);
         return undefined;

@@ -9,6 +9,11 @@ import { lstatOrMissing } from './open-output';
 import { plantedByOther } from './planted';
 import { pathError } from './strerror';
 
+// Levels of a received tree held open, a descriptor each: deeper ones are named
+// through the deepest held (a swap needs write access to a directory the copy
+// made), so a tree deeper than a low hard `ulimit -n` is still copied, as scp copies it.
+export const HELD_LEVELS = 16;
+
 /** A directory the sink is filling. */
 export interface OpenDirectory {
   dir: DirHandle;
@@ -29,8 +34,12 @@ export interface DirectoryOptions {
   made?: Set<string>;
 }
 
-/** Makes the directory `path` (named `at` in calls) or takes the one there, held open; `dirMode` as received. */
-export async function openReceivedDirectory(path: string, at: string, dirMode: number, times: ReceivedTimes | undefined, opts: DirectoryOptions): Promise<OpenDirectory | { error: string }> {
+/**
+ * Makes the directory `path` (named `at` in calls) or takes the one there,
+ * held open at a `depth` below HELD_LEVELS; `dirMode` as received.
+ */
+export async function openReceivedDirectory(path: string, at: string, dirMode: number, times: ReceivedTimes | undefined, opts: DirectoryOptions, depth = 0): Promise<OpenDirectory | { error: string }> {
+  const hold = depth < HELD_LEVELS;
   const mode = receivedMode(dirMode, opts.preserve, opts.umask);
   const existing = await lstatOrMissing(at, path);
   if (typeof existing === 'string') return { error: existing };
@@ -41,7 +50,7 @@ export async function openReceivedDirectory(path: string, at: string, dirMode: n
   const planted = existing && !ours && (await plantedByOther(at, existing, path));
   if (planted) return { error: `${path}: not written into: ${planted}` };
   if (existing) {
-    const handle = await holdDirectory(path, at, existing);
+    const handle = await holdDirectory(path, at, existing, hold);
     if (!(handle instanceof DirHandle)) return handle;
     // Given its real mode when left (0555 maybe): writable while filled again.
     // OpenSSH chmods an existing directory only with -p, before filling it.
@@ -54,7 +63,7 @@ export async function openReceivedDirectory(path: string, at: string, dirMode: n
     return { error: pathError(path, err) };
   }
   opts.made?.add(path);
-  const handle = await holdDirectory(path, at);
+  const handle = await holdDirectory(path, at, undefined, hold);
   if (!(handle instanceof DirHandle)) return handle;
   return { dir: handle, mode, times, made: true, stored: new Map() };
 }
