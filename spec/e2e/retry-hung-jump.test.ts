@@ -4,52 +4,58 @@
 // someone possibly to be asked, and without ConnectTimeout or BatchMode a
 // jump host whose PAM or LDAP hung held the retry for as long as it stayed hung.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { waitFor } from '../helpers/async';
 import { remote, runCli, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
 import { knownHostsFor } from '../helpers/latency-proxy';
 import { startLoginStallProxy } from '../helpers/login-stall-proxy';
 
 const sshd = sshdPerSuite();
 const jump = sshdPerSuite({ jumpHost: true });
 
+/** An ssh_config in `local` naming `jumphost` (at `port`, its key in `knownHosts`), with `extra` lines for every host. */
+async function jumpConfig(local: string, port: number, knownHosts: string, extra: string[] = []): Promise<string> {
+  const cfg = join(local, 'ssh_config');
+  await writeFile(cfg, [
+    'Host jumphost',
+    '  HostName 127.0.0.1',
+    `  Port ${port}`,
+    `  User ${jump.user.name}`,
+    `  IdentityFile ${jump.user.keyPath}`,
+    `  UserKnownHostsFile ${knownHosts}`,
+    'Host *',
+    ...extra,
+    '  GlobalKnownHostsFile /dev/null',
+    '  StrictHostKeyChecking yes',
+    '  IdentityAgent none',
+    '',
+  ].join('\n'));
+  return cfg;
+}
+
+/** To the target's scp-only account through `jumphost`, with a keepalive that gives up after 2 s. */
+function throughJump(cfg: string): string[] {
+  return ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-F', cfg, '-o', 'ProxyJump=jumphost',
+    '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2'];
+}
+
 it('without ConnectTimeout or BatchMode, a retry whose jump host never answers the login ends after 30 s, saying so', async () => {
   await sshd.setRsshAllowed(['scp', 'sftp']);
   const dir = await userDir(sshd.rssh, 'retry-jump');
   const proxy = await startLoginStallProxy(jump.port);
   const local = await mkdtemp(join(tmpdir(), 'scpipe-test-jump-stall-'));
-  const input = new Readable({ read() {} });
-  input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+  const input = stallingInput();
   try {
-    const cfg = join(local, 'ssh_config');
-    await writeFile(cfg, [
-      'Host jumphost',
-      '  HostName 127.0.0.1',
-      `  Port ${proxy.port}`,
-      `  User ${jump.user.name}`,
-      `  IdentityFile ${jump.user.keyPath}`,
-      `  UserKnownHostsFile ${knownHostsFor(jump, proxy.port, join(local, 'known_hosts'))}`,
-      'Host *',
-      `  UserKnownHostsFile ${sshd.knownHostsPath}`,
-      '  GlobalKnownHostsFile /dev/null',
-      '  StrictHostKeyChecking yes',
-      '  IdentityAgent none',
-      '  ServerAliveInterval 1', // the jump host's connection too: the first attempt's loss is found at once
-      '  ServerAliveCountMax 2',
-      '',
-    ].join('\n'));
-    const flags = ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-F', cfg, '-o', 'ProxyJump=jumphost',
-      '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
+    // The jump host's connection keeps alive too: the first attempt's loss is found at once.
+    const cfg = await jumpConfig(local, proxy.port, knownHostsFor(jump, proxy.port, join(local, 'known_hosts')),
+      [`  UserKnownHostsFile ${sshd.knownHostsPath}`, '  ServerAliveInterval 1', '  ServerAliveCountMax 2']);
+    const flags = [...throughJump(cfg), '--retries', '1'];
     const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
-    await waitFor(async () => {
-      const temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
-      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
-    }, 'the first bytes stored', 20_000);
+    await tempWithBytes(dir, 'f');
     proxy.stall();
     const started = Date.now();
     const r = await run.done;
@@ -70,32 +76,13 @@ it('a jump host that freezes mid-transfer: the run ends at the target keepalive,
   const dir = await userDir(sshd.rssh, 'frozen-jump');
   const proxy = await startLoginStallProxy(jump.port);
   const local = await mkdtemp(join(tmpdir(), 'scpipe-test-jump-frozen-'));
-  const input = new Readable({ read() {} });
-  input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+  const input = stallingInput();
   try {
-    const cfg = join(local, 'ssh_config');
-    await writeFile(cfg, [
-      'Host jumphost',
-      '  HostName 127.0.0.1',
-      `  Port ${proxy.port}`,
-      `  User ${jump.user.name}`,
-      `  IdentityFile ${jump.user.keyPath}`,
-      `  UserKnownHostsFile ${knownHostsFor(jump, proxy.port, join(local, 'known_hosts'))}`,
-      'Host *',
-      `  UserKnownHostsFile ${sshd.knownHostsPath}`,
-      '  GlobalKnownHostsFile /dev/null',
-      '  StrictHostKeyChecking yes',
-      '  IdentityAgent none',
-      '',
-    ].join('\n'));
-    const flags = ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-F', cfg, '-o', 'ProxyJump=jumphost',
-      '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '0'];
+    const cfg = await jumpConfig(local, proxy.port, knownHostsFor(jump, proxy.port, join(local, 'known_hosts')),
+      [`  UserKnownHostsFile ${sshd.knownHostsPath}`]);
+    const flags = [...throughJump(cfg), '--retries', '0'];
     const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
-    let temp: string | undefined;
-    await waitFor(async () => {
-      temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
-      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
-    }, 'the first bytes stored', 20_000);
+    const temp = await tempWithBytes(dir, 'f');
     proxy.stall();
     const started = Date.now();
     const r = await run.done;
@@ -129,20 +116,7 @@ it('a jump host whose connect to the target gets no answer: bounded by ConnectTi
   const local = await mkdtemp(join(tmpdir(), 'scpipe-test-jump-hole-'));
   try {
     const port = await new Promise<string>((resolve) => hole.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
-    const cfg = join(local, 'ssh_config');
-    await writeFile(cfg, [
-      'Host jumphost',
-      '  HostName 127.0.0.1',
-      `  Port ${jump.port}`,
-      `  User ${jump.user.name}`,
-      `  IdentityFile ${jump.user.keyPath}`,
-      `  UserKnownHostsFile ${jump.knownHostsPath}`,
-      'Host *',
-      '  GlobalKnownHostsFile /dev/null',
-      '  StrictHostKeyChecking yes',
-      '  IdentityAgent none',
-      '',
-    ].join('\n'));
+    const cfg = await jumpConfig(local, jump.port, jump.knownHostsPath);
     const started = Date.now();
     const r = await runCli(['put', '-s', '-P', port, '-i', sshd.rssh.keyPath, '-F', cfg, '-o', 'ProxyJump=jumphost', '-o', 'ConnectTimeout=2',
       '--retries', '0', `${sshd.rssh.name}@127.0.0.1:f`], { stdin: 'data', timeoutMs: 60_000 });

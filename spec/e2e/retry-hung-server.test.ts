@@ -7,15 +7,14 @@
 // with either transport: for the system ssh, each retry is a new ssh process,
 // which gets ConnectTimeout 30 unless the user set one.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { waitFor } from '../helpers/async';
 import { remote, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
 import { knownHostsFor } from '../helpers/latency-proxy';
 import { startLoginStallProxy } from '../helpers/login-stall-proxy';
 
@@ -29,17 +28,13 @@ async function listenerPids(): Promise<number[]> {
 it('without ConnectTimeout or BatchMode, the retry\'s reconnection to a hung sshd ends after 30 s, saying so', async () => {
   await sshd.setRsshAllowed(['scp', 'sftp']);
   const dir = await userDir(sshd.rssh, 'retry-hung');
-  const input = new Readable({ read() {} });
-  input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+  const input = stallingInput();
   const flags = ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', 'none',
     '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
   const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
   const stopped: number[] = [];
   try {
-    await waitFor(async () => {
-      const temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
-      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
-    }, 'the first bytes stored', 20_000);
+    await tempWithBytes(dir, 'f');
     stopped.push(...(await listenerPids()), ...(await sshd.connectionPids()));
     expect(stopped.length).toBeGreaterThan(1);
     for (const pid of stopped) process.kill(pid, 'SIGSTOP');
@@ -61,16 +56,12 @@ it('without ConnectTimeout or BatchMode, a reconnection whose server never answe
   const dir = await userDir(sshd.rssh, 'retry-login');
   const proxy = await startLoginStallProxy(sshd.port);
   const local = await mkdtemp(join(tmpdir(), 'scpipe-test-login-stall-'));
-  const input = new Readable({ read() {} });
-  input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+  const input = stallingInput();
   try {
     const flags = ['-P', String(proxy.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHostsFor(sshd, proxy.port, join(local, 'known_hosts'))}`,
       '-o', 'StrictHostKeyChecking=yes', '-F', 'none', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
     const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
-    await waitFor(async () => {
-      const temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
-      return temp !== undefined && (await stat(join(dir, temp))).size > 0;
-    }, 'the first bytes stored', 20_000);
+    await tempWithBytes(dir, 'f');
     proxy.stall();
     const started = Date.now();
     const r = await run.done;
@@ -89,17 +80,13 @@ describe('--transport openssh', () => {
   it('without ConnectTimeout, the retry\'s reconnection to a hung sshd ends after 30 s, saying so', async () => {
     await sshd.setRsshAllowed(['scp', 'sftp']);
     const dir = await userDir(sshd.rssh, 'retry-hung-openssh');
-    const input = new Readable({ read() {} });
-    input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+    const input = stallingInput();
     const flags = ['--transport', 'openssh', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', 'none',
       '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
     const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
     const stopped: number[] = [];
     try {
-      await waitFor(async () => {
-        const temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
-        return temp !== undefined && (await stat(join(dir, temp))).size > 0;
-      }, 'the first bytes stored', 20_000);
+      await tempWithBytes(dir, 'f');
       stopped.push(...(await listenerPids()), ...(await sshd.connectionPids()));
       expect(stopped.length).toBeGreaterThan(1);
       for (const pid of stopped) process.kill(pid, 'SIGSTOP');
@@ -121,16 +108,12 @@ describe('--transport openssh', () => {
     const dir = await userDir(sshd.rssh, 'retry-login-openssh');
     const proxy = await startLoginStallProxy(sshd.port);
     const local = await mkdtemp(join(tmpdir(), 'scpipe-test-login-stall-'));
-    const input = new Readable({ read() {} });
-    input.push(Buffer.alloc(1024 * 1024, 5)); // then nothing: the input stays open
+    const input = stallingInput();
     try {
       const flags = ['--transport', 'openssh', '-P', String(proxy.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHostsFor(sshd, proxy.port, join(local, 'known_hosts'))}`,
         '-o', 'StrictHostKeyChecking=yes', '-F', 'none', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
       const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
-      await waitFor(async () => {
-        const temp = (await readdir(dir)).find((n) => n.startsWith('.f.scpipe-'));
-        return temp !== undefined && (await stat(join(dir, temp))).size > 0;
-      }, 'the first bytes stored', 20_000);
+      await tempWithBytes(dir, 'f');
       proxy.stall();
       const started = Date.now();
       const r = await run.done;
