@@ -6,6 +6,7 @@
 // after `--` that dies) fails every destination, as it would fail one.
 import { Readable } from 'node:stream';
 import { ScpipeError, asScpipeError } from '../errors';
+import { linkedController } from '../util/abort';
 import { tee } from '../util/tee';
 import type { Target } from './connection';
 import type { PartsOptions } from './parts/options';
@@ -43,11 +44,19 @@ export async function putMany(
   // onSettled throwing is the caller's failure, not a destination's: it is
   // said once every put has ended, so none goes on after putMany settled.
   let thrown: { err: unknown } | undefined;
+  // Each put() listens for the abort: on a signal of scpipe's own, not the caller's, whose 10 would warn of a leak.
+  const links = new Map<AbortSignal, ReturnType<typeof linkedController>>();
+  const withOwnSignal = (opts: ReturnType<typeof optionsFor>): ReturnType<typeof optionsFor> => {
+    if (opts.signal === undefined) return opts;
+    let link = links.get(opts.signal);
+    if (link === undefined) links.set(opts.signal, (link = linkedController(opts.signal)));
+    return { ...opts, signal: link.controller.signal };
+  };
   const outcomes = await Promise.all(
     destinations.map(async ({ target, remotePath }, i): Promise<DestinationOutcome> => {
       let outcome: DestinationOutcome;
       try {
-        outcome = { ok: true, result: await put(target, remotePath, split.branches[i]!, optionsFor(i)) };
+        outcome = { ok: true, result: await put(target, remotePath, split.branches[i]!, withOwnSignal(optionsFor(i))) };
       } catch (error) {
         outcome = { ok: false, error: asScpipeError(error) };
       } finally {
@@ -60,7 +69,9 @@ export async function putMany(
       }
       return outcome;
     }),
-  );
+  ).finally(() => {
+    for (const link of links.values()) link.unlink();
+  });
   // Every destination failed before the input's end: end it, as put() does, so its producer gets EPIPE.
   if (input instanceof Readable && !input.readableEnded) input.destroy();
   if (thrown) throw asScpipeError(thrown.err);
