@@ -69,7 +69,7 @@ export class HandshakeClock {
     if (this.timer === undefined || this.phase === undefined) return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const spent = Date.now() - this.since;
+    const spent = performance.now() - this.since;
     for (const [bound, left] of this.left) if (bound.phases.includes(this.phase)) this.left.set(bound, left - spent);
   }
 
@@ -80,7 +80,7 @@ export class HandshakeClock {
     for (const [bound, left] of this.left) if (bound.phases.includes(phase) && (first === undefined || left < this.left.get(first)!)) first = bound;
     if (first === undefined) return;
     const bound = first;
-    this.since = Date.now();
+    this.since = performance.now();
     this.timer = setTimeout(() => {
       this.stop();
       this.expired(bound.error(phase));

@@ -36,6 +36,20 @@ describe('HandshakeClock: one timer per phase of the SSH set-up', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  // Timed by the wall clock, a step back (NTP, a resumed VM) between two phases
+  // gave the bound the step on top: an hour more for a hung server.
+  it('a wall clock stepped back an hour between phases adds nothing to the bound', () => {
+    const expired = jest.fn();
+    const clock = new HandshakeClock([bound(10_000, ['banner', 'kex'], 'connect')], expired);
+    clock.enter('banner');
+    jest.advanceTimersByTime(4_000);
+    jest.setSystemTime(Date.now() - 3_600_000);
+    clock.enter('kex');
+    jest.advanceTimersByTime(6_000);
+    expect(expired).toHaveBeenCalledTimes(1);
+    expect(expired.mock.calls[0][0].message).toBe('connect in kex');
+  });
+
   it('the bound nearest its end decides; a longer one over the login goes on with what is left of it', () => {
     const expired = jest.fn();
     const clock = new HandshakeClock([bound(10_000, ['banner', 'kex'], 'connect'), bound(20_000, ['banner', 'kex', 'login'], 'batch')], expired);
