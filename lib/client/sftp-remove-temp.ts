@@ -79,7 +79,7 @@ export class RemovalAfterAbort {
     this.log?.(`sftp: ${how}: removing ${escapeForTerminal(temp)} over a new connection`);
     if (!this.fresh) {
       this.drop();
-      this.deadline = Date.now() + ABORT_FRESH_MS;
+      this.deadline = performance.now() + ABORT_FRESH_MS;
       const opener = this.opener();
       this.fresh = opener.sftp(AbortSignal.timeout(ABORT_FRESH_MS)).then(({ session }) => new SftpSession(session, 'sftp', opener.whyLost));
       this.fresh.catch(() => undefined);
@@ -90,7 +90,7 @@ export class RemovalAfterAbort {
         if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
       },
     );
-    const done = await within(removed.then(() => ({ kept: undefined }), (err: unknown) => ({ kept: err })), this.deadline - Date.now());
+    const done = await within(removed.then(() => ({ kept: undefined }), (err: unknown) => ({ kept: err })), this.deadline - performance.now());
     const late = new Error(`no answer within ${ABORT_FRESH_MS / 1000} s`);
     const kept = done ? done.kept : late;
     if (kept === undefined) return undefined;

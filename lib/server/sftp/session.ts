@@ -82,7 +82,7 @@ class SftpSession {
   private finishing = false;
   private blocked = false; // the channel's buffer is full: start nothing
   private finish!: () => void;
-  private lastRequest = Date.now();
+  private lastRequest = performance.now();
   private idleTimer?: NodeJS.Timeout;
   private readonly opensshOrder: boolean;
   private readonly isAppend = (handle: Buffer): boolean => {
@@ -109,7 +109,7 @@ class SftpSession {
     };
     this.sizeWindowFromNow = widenReceiveWindow(channel, SERVE_RECEIVE_WINDOW);
     channel.on('data', (chunk: Buffer) => {
-      this.lastRequest = Date.now();
+      this.lastRequest = performance.now();
       this.framer.push(chunk);
       this.pump();
     });
@@ -135,7 +135,7 @@ class SftpSession {
   // Draining: ends the session once idle (see the file comment), else looks again later.
   private endIfIdle(): void {
     if (this.ended) return;
-    const quietFor = Date.now() - this.lastRequest;
+    const quietFor = performance.now() - this.lastRequest;
     const files = this.ctx.handles.files();
     if (files === 0 && this.running.size === 0 && this.queue.length === 0 && quietFor >= QUIET_MS) {
       this.ended = this.closed = true; // what arrives now is not run
