@@ -18,7 +18,8 @@ export interface JsonSummary {
   exit_status: number;
   destinations: string[];
   failed: string[];
-  protocol: 'scp' | 'sftp';
+  protocol: Protocol;
+  protocols: (Protocol | null)[];
   bytes: number;
   sha256: string | null;
   parts: number;
@@ -27,25 +28,30 @@ export interface JsonSummary {
   error: { code: string; message: string } | null;
 }
 
+type Protocol = 'scp' | 'sftp';
+
 /** Where the summary goes: stdout, or stderr for get. */
 type SummaryOut = WholeOut;
 
 /** Collects what a run did, for its summary. */
 export class SummaryRecorder {
   private readonly started = performance.now();
-  protocol: JsonSummary['protocol'] = 'scp';
+  /** Each destination's protocol, once chosen (cp and get: the last one chosen). */
+  readonly protocols: (Protocol | null)[];
   bytes = 0n;
   sha256: string | null = null;
   parts = 0;
   retries = 0;
-  /** put to several targets: those whose copy failed. */
-  failedTargets: string[] | undefined;
+  /** put to several targets: whether each one's copy failed. */
+  failedTargets: boolean[] | undefined;
 
   constructor(
     readonly command: JsonSummary['command'],
     readonly destinations: string[],
     private readonly out: SummaryOut,
-  ) {}
+  ) {
+    this.protocols = destinations.map(() => null);
+  }
 
   /** Bytes moved so far (progress): the summary keeps the largest count seen. */
   progress(bytes: bigint): void {
@@ -56,14 +62,16 @@ export class SummaryRecorder {
   summary(err: unknown, exitStatus: number): JsonSummary {
     const failed = err !== undefined;
     if (err instanceof ScpipeError && err.bytes !== undefined) this.progress(BigInt(err.bytes));
+    const failedEach = this.failedTargets ?? this.destinations.map(() => failed || exitStatus !== 0);
     return {
       scpipe_json: 1,
       command: this.command,
       ok: !failed && exitStatus === 0,
       exit_status: exitStatus,
       destinations: this.destinations,
-      failed: this.failedTargets ?? (failed || exitStatus !== 0 ? this.destinations : []),
-      protocol: this.protocol,
+      failed: this.destinations.filter((_, i) => failedEach[i]),
+      protocol: overallProtocol(this.protocols, failedEach),
+      protocols: [...this.protocols],
       bytes: Number(this.bytes),
       // A sum that differs is still the stream's sum: the message names it.
       sha256: this.sha256 ?? (err instanceof ScpipeError ? err.sha256 ?? null : null),
@@ -79,6 +87,14 @@ export class SummaryRecorder {
     return writeWhole(this.out, `${JSON.stringify(this.summary(err, exitStatus))}\n`);
   }
 
+}
+
+// sftp only where every destination that stored the stream used it; where
+// none did, every one that chose a protocol before it failed; else scp.
+function overallProtocol(protocols: readonly (Protocol | null)[], failed: readonly boolean[]): Protocol {
+  const stored = protocols.filter((p, i) => p !== null && !failed[i]);
+  const chosen = stored.length > 0 ? stored : protocols.filter((p) => p !== null);
+  return chosen.length > 0 && chosen.every((p) => p === 'sftp') ? 'sftp' : 'scp';
 }
 
 function describe(err: unknown): { code: string; message: string } {
@@ -154,9 +170,9 @@ export function recordPartsFetched(count: number): void {
   if (active) active.parts = count;
 }
 
-/** put to several targets: the ones that failed (the others succeeded). */
-export function recordFailedTargets(targets: string[]): void {
-  if (active) active.failedTargets = targets;
+/** put to several targets: whether each one failed (the others succeeded). */
+export function recordFailedTargets(failed: boolean[]): void {
+  if (active) active.failedTargets = failed;
 }
 
 /** The stream's SHA-256, where it was computed. */
@@ -164,9 +180,9 @@ export function recordSha256(hex: string): void {
   if (active) active.sha256 = hex;
 }
 
-/** The protocol the transfer went over (SCP until one was chosen). */
-export function recordProtocol(protocol: JsonSummary['protocol']): void {
-  if (active) active.protocol = protocol;
+/** The protocol destination `target` (put to several) chose; for one destination, the last chosen. */
+export function recordProtocol(protocol: Protocol, target = 0): void {
+  if (active && target < active.protocols.length) active.protocols[target] = protocol;
 }
 
 /** One more retry (counted as they happen, so a failed run reports them too). */

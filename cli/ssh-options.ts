@@ -108,6 +108,6 @@ export function roleOptions(args: SshArgs, signal: AbortSignal, log?: (line: str
     trace: log,
     strictNames: !args.T,
     onStderrLine: (line: string): void => void process.stderr.write(`${line}\n`),
-    onProtocol: recordProtocol,
+    onProtocol: (protocol: 'scp' | 'sftp'): void => recordProtocol(protocol),
   };
 }

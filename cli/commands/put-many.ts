@@ -61,6 +61,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         ...putOptions(args, checked, stdin),
         ...roleOptions(args, signal, logFor(i)),
         partSize: checked.partSize,
+        onProtocol: (chosen) => recordProtocol(chosen, i),
         onStaleRemoved: (path) => {
           progress?.done();
           say(`${shown[i]}: ${staleRemoved(path)}`);
@@ -131,6 +132,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
       if (outcome.ok) {
         done.push(outcome.result);
         summary()?.progress(outcome.result.bytes);
+        recordProtocol(outcome.result.protocol, i);
         log?.(`${shown[i]}: sent ${outcome.result.bytes} bytes over ${outcome.result.protocol} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
         const set = outcome.result.parts;
         if (set?.shadowed) say(`${escapeForTerminal(targetArgs[i]!)}: ${shadowWarning(specs[i]!, set.dir + set.name)}`);
@@ -146,8 +148,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     if (done.length > 0 && done[0]!.bytes === 0n && checked.size === undefined && stdin.fileSize === undefined) {
       sayEmptyInput(`an empty file on ${targetArgs.filter((_, i) => outcomes[i]!.ok).map((t) => escapeForTerminal(t)).join(', ')}`, producer !== undefined);
     }
-    recordFailedTargets(targetArgs.filter((_, i) => !outcomes[i]!.ok));
-    recordManyProtocols(outcomes);
+    recordFailedTargets(outcomes.map((o) => !o.ok));
     const parts = done.find((r) => r.parts !== undefined)?.parts;
     if (parts !== undefined) recordParts(parts);
     await writeSums();
@@ -172,10 +173,4 @@ function withTarget(target: string, path: string, message: string): string {
   const shownPath = escapeForTerminal(path);
   if (message.startsWith(`${shownPath}: `)) return `${escapeForTerminal(target.slice(0, target.length - path.length))}${message}`;
   return `${escapeForTerminal(target)}: ${message}`;
-}
-
-// --json's protocol: sftp only where every target that got that far used it.
-function recordManyProtocols(outcomes: readonly DestinationOutcome[]): void {
-  const used = outcomes.flatMap((o) => (o.ok ? [o.result.protocol] : []));
-  if (used.length > 0) recordProtocol(used.every((p) => p === 'sftp') ? 'sftp' : 'scp');
 }

@@ -11,8 +11,14 @@ export function expectSchema(s: JsonSummary): void {
   expect(Object.keys(s).sort()).toEqual(DOCUMENTED.map(([field]) => field).sort());
   for (const [field, type] of DOCUMENTED) {
     const value = (s as unknown as Record<string, unknown>)[field];
-    const actual = value === null ? 'null' : Array.isArray(value) ? 'string[]' : typeof value;
-    expect(type.split(/\s*\\\|\s*/)).toContain(actual);
+    if (Array.isArray(value)) {
+      // `string[]`, `(string \| null)[]`: each element one of the types in the brackets.
+      const element = /^\(?(.*?)\)?\[\]$/.exec(type);
+      expect(element).not.toBeNull();
+      for (const v of value) expect(alternatives(element![1]!)).toContain(typeOf(v));
+    } else {
+      expect(alternatives(type)).toContain(typeOf(value));
+    }
   }
   expect(s.scpipe_json).toBe(1);
   expect(['put', 'get', 'cp']).toContain(s.command);
@@ -20,9 +26,14 @@ export function expectSchema(s: JsonSummary): void {
   expect(Number.isInteger(s.exit_status)).toBe(true);
   expect(s.destinations.every((d) => typeof d === 'string')).toBe(true);
   expect(['scp', 'sftp']).toContain(s.protocol);
+  expect(s.protocols).toHaveLength(s.destinations.length);
+  for (const p of s.protocols) expect(['scp', 'sftp', null]).toContain(p);
   for (const n of [s.bytes, s.parts, s.retries]) expect(Number.isInteger(n) && n >= 0).toBe(true);
   expect(s.sha256 === null || /^[0-9a-f]{64}$/.test(s.sha256)).toBe(true);
   expect(s.duration_s).toBeGreaterThanOrEqual(0);
   if (s.ok) expect(s.error).toBeNull();
   else expect(s.error).toEqual({ code: expect.stringMatching(/^ERR_[A-Z_]+$/), message: expect.any(String) });
 }
+
+const typeOf = (v: unknown): string => (v === null ? 'null' : typeof v);
+const alternatives = (type: string): string[] => type.split(/\s*\\\|\s*/);
