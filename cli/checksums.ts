@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256, type ChecksumEntry } from '../lib';
-import { NAME_MAX, describeIoError, followLinks, plantedDetail, strerror } from '../lib/internal';
+import { NAME_MAX, describeIoError, followLinks, outOfDescriptors, plantedDetail, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
 import { looksClosed, writeWhole } from './stdout';
@@ -81,7 +81,7 @@ export async function writeChecksumEntries(file: string, entries: readonly Check
     // The sums of hours of transfer are not lost with the file: said here instead.
     process.stderr.write(entries.map((e) => terminalChecksumLine(e.sha256, e.name)).join(''));
     const planted = plantedDetail(err);
-    const why = planted === undefined ? strerror(err) : `not followed: ${planted}`;
+    const why = planted === undefined ? outOfDescriptors(err) ?? strerror(err) : `not followed: ${planted}`;
     throw new ScpipeError('ERR_LOCAL_IO', `the transfer is done, but --checksum-file ${what} could not be written: ${why} (its lines are above)`, { path: file });
   });
 }
@@ -121,7 +121,7 @@ export async function expectedSha256(args: ChecksumArgs, remotePath: string): Pr
   if (args.check === undefined) return undefined;
   const file = args.check;
   const text = await readFile(file === '-' ? '/dev/stdin' : file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new ScpipeError('ERR_LOCAL_IO', `--check ${escapeForTerminal(file)}: ${describeIoError(err)}`, { path: file });
+    throw new ScpipeError('ERR_LOCAL_IO', `--check ${escapeForTerminal(file)}: ${outOfDescriptors(err) ?? describeIoError(err)}`, { path: file });
   });
   return checksumFor(parseChecksumFile(text, file), remotePath, file);
 }

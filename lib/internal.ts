@@ -8,6 +8,7 @@ export { childEnv } from './util/child-env';
 export { shellWord } from './util/shell-word';
 export { homeDirectory } from './util/home';
 export { statFields } from './util/proc-stat';
+export { outOfDescriptors } from './util/limits';
 export { describeIoError, errnoCode, strerror } from './fs/strerror';
 export { followLinks, plantedDetail } from './fs/target';
 export { isTempNameFor } from './fs/temp-file';

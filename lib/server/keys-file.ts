@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
+import { SERVER_OPEN_FILE_HINT, outOfDescriptors } from '../util/limits';
 import { AuthorizedKeys } from './authorized-keys';
 
 /** An authorized_keys file, loaded at start and re-read when it changes. */
@@ -55,7 +56,13 @@ export class AuthorizedKeysFile {
       for (const { line, why } of keys.skipped) this.log(`${shown} line ${line}: key skipped: ${escapeForTerminal(why)}`);
     } catch (err) {
       this.keys = AuthorizedKeys.parse('');
-      this.log(`cannot read authorized keys ${shown}: ${strerror(err)}; every key is refused until it can be read`);
+      if (outOfDescriptors(err) !== undefined) {
+        // The server's want, not the file's: read again at the next login, not only once the file changes.
+        this.stamp = 'unread';
+        this.log(`cannot read authorized keys ${shown}: ${strerror(err)} (${SERVER_OPEN_FILE_HINT}); this login is refused, the next one reads it again`);
+      } else {
+        this.log(`cannot read authorized keys ${shown}: ${strerror(err)}; every key is refused until it can be read`);
+      }
     }
     return this.keys;
   }

@@ -8,6 +8,7 @@ import { ScpipeError, isScpipeError } from '../errors';
 import { appendKnownHost, checkHostKey, fingerprint, keyType, knownHostsName, rsaKeyBits } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
 import { shellWord } from '../util/shell-word';
+import { outOfDescriptors } from '../util/limits';
 
 /** OpenSSH's default RequiredRSASize. */
 const MIN_RSA_BITS = 1024;
@@ -140,7 +141,9 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     try {
       result = await checkHostKey({ files, host: lookupHost, port: lookupPort, key });
     } catch (err) {
-      return refuse(new ScpipeError('ERR_CONFIG', `cannot read known_hosts: ${(err as Error).message}`, { host: name, cause: err }));
+      const limit = outOfDescriptors(err);
+      const why = limit === undefined ? (err as Error).message : `${(err as NodeJS.ErrnoException).path ?? 'known_hosts'}: ${limit}`;
+      return refuse(new ScpipeError('ERR_CONFIG', `cannot read known_hosts: ${why}`, { host: name, cause: err }));
     }
     switch (result.status) {
       case 'match':

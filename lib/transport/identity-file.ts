@@ -9,6 +9,7 @@ import { fromPkcs8, isPkcs8 } from './pkcs8-key';
 import { fingerprint } from './known-hosts';
 import { lazyKeyAgent } from './lazy-key';
 import type { ResolvedHost } from './ssh-config';
+import { outOfDescriptors } from '../util/limits';
 
 /** What loading a key needs from the auth handler. */
 export interface IdentityContext {
@@ -44,9 +45,11 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
       await handle.close();
     }
   } catch (err) {
-    if (!explicit) return null;
+    // Out of descriptors is said even for a default key: "Permission denied" alone would hide the cause.
+    const limit = outOfDescriptors(err);
+    if (!explicit && limit === undefined) return null;
     log(`identity file ${file} not accessible: ${(err as Error).message}`);
-    return skip(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable');
+    return skip(file, limit !== undefined ? `not readable: ${limit}` : (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable');
   }
   // ssh2 is loaded by now (it calls this handler); importing it here keeps it
   // out of start-up (ssh2-transport.ts loadSsh2).

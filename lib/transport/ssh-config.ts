@@ -10,6 +10,7 @@ import { parse as parseConfig } from 'ssh-config';
 import { LineType, type Line } from 'ssh-config';
 import { ScpipeError } from '../errors';
 import { childEnv } from '../util/child-env';
+import { outOfDescriptors } from '../util/limits';
 import { homeDirectory, localUsername, noUserName } from '../util/home';
 import { fnmatch } from '../protocol/glob';
 import { matchPatternList } from './wildcard';
@@ -132,7 +133,7 @@ function readConfig(file: string, st: State, baseDir: string, depth: number, che
   } catch (err) {
     if (err instanceof ScpipeError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new ScpipeError('ERR_CONFIG', `cannot read ${file}: ${(err as Error).message}`, { path: file, cause: err });
+    throw new ScpipeError('ERR_CONFIG', `cannot read ${file}: ${outOfDescriptors(err) ?? (err as Error).message}`, { path: file, cause: err });
   }
   let lines: Line[];
   try {

@@ -19,6 +19,16 @@ const REASONS: Record<string, string> = {
   ENOMEM: 'Cannot allocate memory',
 };
 
+/**
+ * strerror's words for a file that could not be opened for want of a
+ * descriptor, naming the open-file limit (EMFILE, this process's) or the
+ * system's (ENFILE); undefined for any other error.
+ */
+export function outOfDescriptors(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'EMFILE' || code === 'ENFILE' ? REASONS[code] : undefined;
+}
+
 /** Why a thread or a child process could not be started, naming the limit where one did it. */
 export function whyNotStarted(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
