@@ -67,6 +67,11 @@ export function killAll(): void {
   for (const child of active) killTree(child);
 }
 
+/** The tracked processes still running, one line each (for what a stopped clean-up left). */
+export function liveProcesses(): string[] {
+  return [...active].filter((c) => c.exitCode === null && c.signalCode === null).map((c) => `process ${c.pid} (${c.spawnargs.slice(0, 2).join(' ')}), in its own process group`);
+}
+
 export const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** `user@127.0.0.1:path` on the rssh account. */

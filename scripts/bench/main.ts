@@ -17,7 +17,7 @@ import { knownHostsFor, startLatencyProxy, type Proxy } from '../../testkit/late
 import { startSshd, userDir, type TestSshd } from '../../testkit/sshd';
 import { allowFor, caseNamed, remoteOut, type BenchCase } from './cases';
 import { needsServe, startBenchServe, stopBenchServe } from './serve-cases';
-import { downloadSet, downloadSource, killAll, killTree, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, track, TINY_DATA, type Env } from './env';
+import { downloadSet, downloadSource, killAll, killTree, liveProcesses, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, track, TINY_DATA, type Env } from './env';
 import { interrupted, runInterruptibly } from './interrupt';
 import { machine } from './machine';
 import { machineBusySeconds, pollPeakMemory, reapedCpuSeconds } from './measure';
@@ -25,14 +25,11 @@ import { extraCaNote } from './node-start';
 import { parseOptions, usage, type Options } from './options';
 import { prewarmMemory } from './prewarm';
 import { missingReferences, summarize, table, type CaseResult } from './report';
+import { runRounds, TINY_REPEAT, type Measured } from './rounds';
 import { makeTestFile, verifyDownload, verifyRun, writePartsSet } from './verify';
 
 const ROOT = path.resolve(__dirname, '../../../..'); // .bench/build/scripts/bench -> the project
 const MiB = 1024 * 1024;
-/** The tiny cases take a fraction of a second: each round runs them this many times, alternating. */
-const TINY_REPEAT = 4;
-
-interface Measured { seconds: number; peakMiB?: number; clientCpu: number; otherCpu: number }
 
 /** One timed run of a case; throws (with the commands' stderr) if anything failed. */
 async function runOnce(c: BenchCase, env: Env, hash: boolean): Promise<Measured> {
@@ -81,20 +78,31 @@ async function negotiated(env: Env): Promise<{ scpipe: string; openssh: string }
 let sshd: TestSshd | undefined;
 let proxy: Proxy | undefined;
 let tmp: string | undefined;
+// What is up and not yet removed, by clean-up step: said if a third signal stops the clean-up.
+const standing = new Map<'serve' | 'relay' | 'sshd' | 'tmp', string>();
 
 async function cleanup(): Promise<void> {
   killAll();
   await stopBenchServe();
+  standing.delete('serve');
   await proxy?.close();
+  standing.delete('relay');
   await sshd?.stop().catch(() => undefined);
+  standing.delete('sshd');
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  standing.delete('tmp');
 }
+
+const leftBehind = (): string[] => [...liveProcesses(), ...standing.values()];
 
 async function setUp(opts: Options): Promise<Env> {
   if (!fs.existsSync(opts.cli)) throw new Error(`${opts.cli} is missing: run \`npm run build\` first`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-bench-'));
+  standing.set('tmp', `the temporary files in ${tmp}`);
+  standing.set('sshd', 'sshd, if it started (its files in a /tmp/scpipe-test-* directory)');
   try {
     sshd = await startSshd();
+    standing.set('sshd', `sshd on 127.0.0.1:${sshd.port} (its files in ${sshd.dir})`);
   } catch (err) {
     throw new Error(`the bench needs root and \`sudo bash scripts/install-test-deps.sh\` run once.\n${(err as Error).message}`);
   }
@@ -107,7 +115,11 @@ async function setUp(opts: Options): Promise<Env> {
   }
   const smallFile = path.join(tmp, 'small.bin');
   fs.writeFileSync(smallFile, TINY_DATA, { mode: 0o644 });
-  if (opts.rtt > 0) proxy = await startLatencyProxy(sshd.port, opts.rtt);
+  if (opts.rtt > 0) {
+    standing.set('relay', 'the latency relay in front of sshd');
+    proxy = await startLatencyProxy(sshd.port, opts.rtt);
+    standing.set('relay', `the latency relay on 127.0.0.1:${proxy.port}, in front of sshd`);
+  }
   const port = proxy?.port ?? sshd.port;
   const env: Env = {
     sshd, opts, tmp, file, sha256, smallFile, port,
@@ -116,7 +128,11 @@ async function setUp(opts: Options): Promise<Env> {
     spoolDir: fs.mkdtempSync(path.join(tmp, 'spool-')),
     home: fs.mkdtempSync(path.join(tmp, 'home-')),
   };
-  if (cases.some((c) => needsServe(c.name))) env.serve = await startBenchServe(env);
+  if (cases.some((c) => needsServe(c.name))) {
+    standing.set('serve', `scpipe serve${opts.rtt > 0 ? ' and its latency relay' : ''}`);
+    env.serve = await startBenchServe(env);
+    standing.set('serve', `scpipe serve on 127.0.0.1:${env.serve.port}${opts.rtt > 0 ? ' (its latency relay)' : ''}`);
+  }
   const downloads = cases.filter((c) => c.kind === 'download');
   if (downloads.length) {
     fs.copyFileSync(file, downloadSource(env));
@@ -140,26 +156,14 @@ async function main(): Promise<void> {
   const extraCa = extraCaNote(opts.extraCa);
   const loadBefore = os.loadavg()[0]!.toFixed(2);
   const results: CaseResult[] = opts.cases.map((name) => ({ name, seconds: [], peakMiB: [], clientCpu: [], otherCpu: [] }));
-  for (let run = 1; run <= opts.runs; run++) {
-    // Every case once, then the tiny ones again (alternating) up to TINY_REPEAT times.
-    // Each round starts at another case, so no case always follows the same one.
-    const order = results.map((_, i) => results[(i + run - 1) % results.length]!);
-    for (let rep = 0; rep < TINY_REPEAT; rep++) {
-      for (const r of order) {
-        const c = caseNamed(r.name);
-        if (rep > 0 && c.kind !== 'tiny') continue;
-        if (interrupted()) return; // the signal's handler is cleaning up: a new run would race it
-        const m = await runOnce(c, env, run === 1);
-        r.seconds.push(m.seconds);
-        r.clientCpu.push(m.clientCpu);
-        r.otherCpu.push(m.otherCpu);
-        if (m.peakMiB !== undefined) r.peakMiB.push(m.peakMiB);
-        const tiny = c.kind === 'tiny';
-        const label = tiny ? `${(run - 1) * TINY_REPEAT + rep + 1}/${opts.runs * TINY_REPEAT}` : `${run}/${opts.runs}`;
-        console.error(`run ${label} ${r.name}: ${m.seconds.toFixed(tiny ? 3 : 2)} s (CPU s: client ${m.clientCpu.toFixed(2)}, other ${m.otherCpu.toFixed(2)})${m.peakMiB === undefined ? '' : `, peak memory ${m.peakMiB.toFixed(0)} MiB`}`);
-      }
-    }
-  }
+  const finished = await runRounds(results, {
+    runs: opts.runs,
+    isTiny: (name) => caseNamed(name).kind === 'tiny',
+    runOnce: (name, first) => runOnce(caseNamed(name), env, first),
+    stopped: interrupted,
+    say: (line) => console.error(line),
+  });
+  if (!finished) return;
 
   const rows = summarize(results, opts.size);
   const info = machine();
@@ -180,6 +184,11 @@ async function main(): Promise<void> {
   const json = { date: new Date().toISOString(), machine: info, size: opts.size, runs: opts.runs, rttMs: opts.rtt, algorithms, nodeExtraCaCerts: extraCa, command, table: tbl, cases: rows };
   fs.writeFileSync(path.join(ROOT, '.bench/results.json'), JSON.stringify(json, null, 2) + '\n');
   console.error(`wrote ${path.join(ROOT, '.bench/results.json')}`);
+  const failed = results.filter((r) => r.failed !== undefined);
+  if (failed.length) {
+    console.error(`bench: ERROR: ${failed.map((r) => `${r.name} failed ${r.failed}`).join('; ')} (the table has the runs that finished)`);
+    process.exitCode = 1;
+  }
 }
 
-runInterruptibly(main, cleanup);
+runInterruptibly(main, cleanup, leftBehind);

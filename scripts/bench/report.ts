@@ -9,6 +9,8 @@ export interface CaseResult {
   peakMiB: number[];
   clientCpu: number[];
   otherCpu: number[];
+  /** Set when a run of the case failed: which run, and why (its first line). The case ran no more. */
+  failed?: string;
 }
 
 export const median = (xs: number[]): number => {
@@ -17,27 +19,33 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
+// A case whose every run failed has no figures: undefined, shown as "–".
+const ifAny = (xs: number[], f: (xs: number[]) => number): number | undefined => (xs.length ? f(xs) : undefined);
+
 export function summarize(results: CaseResult[], size: number) {
-  const med = new Map(results.map((r) => [r.name, median(r.seconds)]));
+  const med = new Map(results.flatMap((r) => (r.seconds.length ? [[r.name, median(r.seconds)] as const] : [])));
   return results.map((r) => {
     const c = caseNamed(r.name);
     const bytes = c.kind === 'tiny' ? TINY_DATA.length : size;
+    const own = med.get(r.name);
     const ref = med.get(c.reference);
     const scale = c.kind === 'upload' || c.kind === 'parts' ? med.get('ssh-cat') : undefined;
     return {
       case: r.name,
       reference: c.reference,
-      medianSeconds: med.get(r.name)!,
-      mbPerSecond: bytes / 1e6 / med.get(r.name)!,
+      /** Why the case stopped (which run failed, and its first line); undefined when every run finished. */
+      failed: r.failed,
+      medianSeconds: own,
+      mbPerSecond: own === undefined ? undefined : bytes / 1e6 / own,
       /** This case's median over its reference's (undefined when the reference did not run). */
-      vsReference: ref === undefined ? undefined : med.get(r.name)! / ref,
-      vsSshCat: scale === undefined ? undefined : med.get(r.name)! / scale,
-      medianPeakMiB: r.peakMiB.length ? median(r.peakMiB) : undefined,
-      maxPeakMiB: r.peakMiB.length ? Math.max(...r.peakMiB) : undefined,
-      medianClientCpuSeconds: median(r.clientCpu),
-      medianOtherCpuSeconds: median(r.otherCpu),
-      minSeconds: Math.min(...r.seconds),
-      maxSeconds: Math.max(...r.seconds),
+      vsReference: ref === undefined || own === undefined ? undefined : own / ref,
+      vsSshCat: scale === undefined || own === undefined ? undefined : own / scale,
+      medianPeakMiB: ifAny(r.peakMiB, median),
+      maxPeakMiB: ifAny(r.peakMiB, (xs) => Math.max(...xs)),
+      medianClientCpuSeconds: ifAny(r.clientCpu, median),
+      medianOtherCpuSeconds: ifAny(r.otherCpu, median),
+      minSeconds: ifAny(r.seconds, (xs) => Math.min(...xs)),
+      maxSeconds: ifAny(r.seconds, (xs) => Math.max(...xs)),
       seconds: r.seconds,
       peakMiB: r.peakMiB,
       clientCpuSeconds: r.clientCpu,
@@ -65,7 +73,9 @@ export function table(rows: Row[]): string {
     const tiny = caseNamed(r.case).kind === 'tiny';
     const d = tiny ? 3 : 2; // a tiny run is ~0.1-0.3 s
     const ref = r.vsReference === undefined ? '–' : r.reference === r.case ? '1.00 (reference)' : `${f(r.vsReference, 2)} × ${r.reference}`;
-    lines.push(`| ${r.case} | ${f(r.medianSeconds, d)} | ${tiny ? '–' : f(r.mbPerSecond, 0)} | ${ref} | ${f(r.vsSshCat, 2)} | ${f(r.medianPeakMiB, 0)} | ${f(r.minSeconds, d)}–${f(r.maxSeconds, d)} | ${f(r.medianClientCpuSeconds, 2)} / ${f(r.medianOtherCpuSeconds, 2)} |`);
+    const name = r.failed === undefined ? r.case : `${r.case} (FAILED ${r.failed.split(':')[0]}; ${r.seconds.length} ${r.seconds.length === 1 ? 'run' : 'runs'} finished)`;
+    lines.push(`| ${name} | ${f(r.medianSeconds, d)} | ${tiny ? '–' : f(r.mbPerSecond, 0)} | ${ref} | ${f(r.vsSshCat, 2)} | ${f(r.medianPeakMiB, 0)} | ${f(r.minSeconds, d)}–${f(r.maxSeconds, d)} | ${f(r.medianClientCpuSeconds, 2)} / ${f(r.medianOtherCpuSeconds, 2)} |`);
   }
+  for (const r of rows) if (r.failed !== undefined) lines.push('', `${r.case} FAILED ${r.failed}`);
   return lines.join('\n');
 }
