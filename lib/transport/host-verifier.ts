@@ -173,6 +173,10 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     // say why, rather than only "not known" (ssh2 cannot check host certificates).
     const ca = result.certAuthority;
     const caSays = ca && `known_hosts trusts a certificate authority for ${name} (@cert-authority in ${ca.file}:${ca.line}), but the ssh2 transport cannot check host certificates`;
+    // UserKnownHostsFile none: ssh has no file to record a new key in, and refuses it whatever StrictHostKeyChecking says.
+    if (host.knownHostsFiles.length === 0) {
+      return refuse(new ScpipeError('ERR_HOST_KEY_UNKNOWN', `Host key verification failed: ${type} key ${fp} for ${name} is not known, and UserKnownHostsFile is none, so there is no file to record it in: refused whatever StrictHostKeyChecking says, as ssh refuses it (name a UserKnownHostsFile, or add the key to a GlobalKnownHostsFile)`, { host: name }));
+    }
     const before = opts.earlier?.get(name);
     if (before !== undefined) {
       if (before.equals(key)) {
