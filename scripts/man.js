@@ -83,7 +83,7 @@ const page = [
   // Not options, so not in --help: what a cron job or unit file needs to know.
   '.SH ENVIRONMENT',
   '.TP\n.B SCPIPE_PASSWORD',
-  esc('the password (or keyboard-interactive answer) to log in with, where no key works and no terminal can ask; it answers only the first hidden keyboard-interactive prompt (a second, such as a 2FA code, is asked on the terminal); never passed to a program scpipe starts'),
+  esc('the password (or keyboard-interactive answer) to log in to the destination with, where no key works and no terminal can ask (a ProxyJump host is never sent it); it answers only the first hidden keyboard-interactive prompt (a second, such as a 2FA code, is asked on the terminal); never passed to a program scpipe starts'),
   '.TP\n.B SCPIPE_SERVE_PASSWORD',
   esc('serve: with --user, the password that user logs in with'),
   '.TP\n.B SSH_AUTH_SOCK',

@@ -24,6 +24,8 @@ export interface AuthContext {
   passwordsAllowed?: () => boolean;
   /** Environment for SSH_AUTH_SOCK and SCPIPE_PASSWORD; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** A ProxyJump hop, not the destination: never sent SCPIPE_PASSWORD. */
+  jumpHost?: boolean;
   /** Asks the user; undefined (or BatchMode) means non-interactive. */
   prompt?: (question: string, echo: boolean) => Promise<string | null>;
   /** Verbose trace, one line per call. */
@@ -67,7 +69,9 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   const log = ctx.log ?? ((): void => undefined);
   const warn = ctx.warn ?? log;
   const ask = ctx.host.batchMode ? undefined : ctx.prompt;
-  const envPassword = env.SCPIPE_PASSWORD;
+  // SCPIPE_PASSWORD is the destination's: a jump host is another machine, often another's, and must not learn it.
+  const envPassword = ctx.jumpHost ? undefined : env.SCPIPE_PASSWORD;
+  const noEnvPassword = ctx.jumpHost && env.SCPIPE_PASSWORD !== undefined ? 'SCPIPE_PASSWORD is for the destination, never sent to a ProxyJump host' : 'SCPIPE_PASSWORD is not set';
   const maxTries = ctx.host.numberOfPasswordPrompts ?? DEFAULT_TRIES;
   const username = ctx.host.user;
   const tried: string[] = [];
@@ -96,7 +100,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   const noPassword = (): null => {
     if (saidNoPassword) return null;
     saidNoPassword = true;
-    return skip('password', `${ask ? 'none: no answer from a terminal' : 'BatchMode forbids asking for it'}, and SCPIPE_PASSWORD is not set`);
+    return skip('password', `${ask ? 'none: no answer from a terminal' : 'BatchMode forbids asking for it'}, and ${noEnvPassword}`);
   };
 
   /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to 3 prompted rounds. */

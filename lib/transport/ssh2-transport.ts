@@ -99,7 +99,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   const verifier = createHostVerifier({ host, log, warn, onFirstConnect, address: () => address, earlier: opts.hostKeys });
   const certificates = certificateSupport();
   const prompt = interactive && opts.prompt ? clock.asks(opts.prompt) : undefined;
-  const auth = createAuthHandler({ host, passwordsAllowed: verifier.passwordsAllowed, prompt, log, warn, certificates: certificates.ready, typed: opts.typed });
+  const auth = createAuthHandler({ host, jumpHost: (opts.jumpDepth ?? 0) > 0, passwordsAllowed: verifier.passwordsAllowed, prompt, log, warn, certificates: certificates.ready, typed: opts.typed });
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
   // A reconnection's jump hosts got through their logins before too: bounded as it is.
   const connectHop = async (hop: HopConnectOptions) => {
