@@ -135,6 +135,8 @@ export class SftpTreeWriter implements SourceSession {
       if (existing?.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: is a directory`, { path });
       if (opening.status === 'rejected') throw opening.reason;
       if (existing && deniesWrite(existing, await (this.account ??= accountOf(this.session, handle!, temp)))) throw readOnlyError(path);
+      // Replacing a file: the bytes on their way are readable by no more than the old file was (a mode-less disk: said at the end).
+      if (existing && mode & 0o077 & ~existing.mode) await this.session.fsetstat(handle!, { mode: (mode & existing.mode & 0o777) | 0o600 }, temp).catch(() => undefined);
       await writeFileBody(this.session, handle!, temp, file, this.opts.signal);
       const attrs: InputAttributes = this.opts.preserve ? { mode: file.mode & 0o7777, ...timesAttrs(file.times) } : {};
       if (!this.opts.preserve && existing) attrs.mode = existing.mode & this.modeBits; // scp keeps an existing file's mode, less setuid/setgid
