@@ -139,7 +139,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     const files = [...host.knownHostsFiles, ...host.globalKnownHostsFiles];
     let result;
     try {
-      result = await checkHostKey({ files, host: lookupHost, port: lookupPort, key });
+      result = await checkHostKey({ files, host: lookupHost, port: lookupPort, key, portless: host.hostKeyAlias === undefined });
     } catch (err) {
       const limit = outOfDescriptors(err);
       const why = limit === undefined ? (err as Error).message : `${(err as NodeJS.ErrnoException).path ?? 'known_hosts'}: ${limit}`;

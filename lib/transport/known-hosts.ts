@@ -25,6 +25,12 @@ export interface CheckHostKeyOptions {
   port: number;
   /** The server's public key blob in SSH wire format (as ssh2's hostVerifier gets it). */
   key: Buffer;
+  /**
+   * A host no entry knows on this port is known by an entry for the bare
+   * host (port 22) with this very key, as ssh's "checking without port
+   * identifier" finds it (not with a HostKeyAlias).
+   */
+  portless?: boolean;
 }
 
 // The name a host is filed under in known_hosts: `host` for port 22,
@@ -162,6 +168,7 @@ export async function checkHostKey(opts: CheckHostKeyOptions): Promise<HostKeySt
   }
   if (matched) return { status: 'match' };
   if (changed ?? otherType) return { status: 'changed', ...(changed ?? otherType)! };
+  if (opts.portless && opts.port !== 22 && (await checkHostKey({ ...opts, port: 22, portless: false })).status === 'match') return { status: 'match' };
   return certAuthority ? { status: 'unknown', certAuthority } : { status: 'unknown' };
 }
 
