@@ -31,6 +31,7 @@ interface ServeArgs extends OperandArgs {
   user?: string;
   'no-auth': boolean;
   'read-only': boolean;
+  'append-only': boolean;
   v: boolean;
   'max-auth-tries': number;
   'auth-failure-delay': number;
@@ -71,6 +72,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('user', { ...single, describe: `the only user name accepted; with ${PASSWORD_ENV} set, its password` })
         .option('no-auth', { type: 'boolean', default: false, describe: 'accept anyone without authentication (tests, demos)' })
         .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
+        .option('append-only', { type: 'boolean', default: false, describe: 'clients may add files and directories and read, never change or remove what exists (backups a compromised client cannot destroy)' })
         .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'log protocol detail' })
         .option('max-auth-tries', { ...singleNumber('max-auth-tries'), default: DEFAULT_AUTH_LIMITS.maxAuthTries, describe: 'failed logins allowed per connection, then disconnect' })
         .option('auth-failure-delay', { ...singleNumber('auth-failure-delay'), default: DEFAULT_AUTH_LIMITS.failureDelayMs / 1000, describe: 'seconds before answering a wrong password' })
@@ -97,6 +99,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         const logger = serveLog();
         const say = logger.say;
         const { host, port } = parseListenAddress(args.addr);
+        if (args['read-only'] && args['append-only']) throw new ScpipeError('ERR_USAGE', '--read-only and --append-only: give one');
         const limits = serveLimits(args); // usage errors before any file is read
         const stopTimeout = seconds(args, 'stop-timeout');
         const jail = await Jail.create(args.root).catch((err: unknown) => {
@@ -112,12 +115,13 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
           host,
           port,
           readOnly: args['read-only'],
+          appendOnly: args['append-only'],
           verbose: args.v,
           log: (line) => say(line),
           limits,
         });
         const where = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
-        say(`listening on ${where}:${server.address.port}, root ${jail.root}${args['read-only'] ? ' (read-only)' : ''}`);
+        say(`listening on ${where}:${server.address.port}, root ${jail.root}${args['read-only'] ? ' (read-only)' : args['append-only'] ? ' (append-only)' : ''}`);
         say(`host key ${hostKey.fingerprint} (${hostKey.generated ? 'generated' : 'from'} ${hostKey.path})`);
         if (hostKey.openMode !== undefined) {
           // sshd refuses such a key ("UNPROTECTED PRIVATE KEY FILE!"); a warning keeps running servers running.

@@ -33,6 +33,8 @@ export interface ServeOptions {
   host: string;
   port: number;
   readOnly?: boolean;
+  /** Clients may add and read, never change or remove what exists (docs/serve.md). */
+  appendOnly?: boolean;
   verbose?: boolean;
   log?: (line: string) => void;
   /** Login and connection limits (auth-limits.ts, connection-limits.ts); sshd's defaults. */
@@ -124,6 +126,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       answerSessions(client, {
         jail: opts.jail,
         readOnly: Boolean(opts.readOnly),
+        appendOnly: Boolean(opts.appendOnly),
         verbose: Boolean(opts.verbose),
         log,
         who,

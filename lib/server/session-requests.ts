@@ -13,6 +13,7 @@ import { runSftpSession } from './sftp/session';
 export interface SessionContext {
   jail: Jail;
   readOnly: boolean;
+  appendOnly: boolean;
   verbose: boolean;
   log: (line: string) => void;
   /** `user@address:port`, for the log lines. */
@@ -61,6 +62,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
       ctx.run(stream, () => runSession(stream, command, {
         jail: ctx.jail,
         readOnly: ctx.readOnly,
+        appendOnly: ctx.appendOnly,
         log: ctx.log,
         verbose: ctx.verbose,
         who: ctx.who,
@@ -82,7 +84,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
         used = true;
         const channel: ServerChannel = acceptSubsystem();
         if (ctx.draining.active) return refuseStopping(channel);
-        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut };
+        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, appendOnly: ctx.appendOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut };
         ctx.run(channel, () => runSftpSession(channel, sftpOpts));
         return;
       }

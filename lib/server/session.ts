@@ -26,6 +26,8 @@ export const RESTRICTED_BANNER =
 export interface SessionContext {
   jail: Jail;
   readOnly: boolean;
+  /** Uploads may only add files (docs/serve.md, append-only). */
+  appendOnly?: boolean;
   /** One line per transfer, and -v detail. */
   log: (line: string) => void;
   verbose: boolean;

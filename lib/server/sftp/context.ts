@@ -8,6 +8,10 @@ export interface OpsContext {
   paths: SftpPaths;
   handles: HandleTable;
   readOnly: boolean;
+  /** --append-only: nothing that exists is changed or removed (append-only.ts). */
+  appendOnly: boolean;
+  /** Directories this session made (append-only: their mode and times may still be set). */
+  madeHere: Set<string>;
   /** A line for the server log (already prefixed with the client). */
   log: (line: string) => void;
   verbose: boolean;

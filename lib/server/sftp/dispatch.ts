@@ -1,5 +1,6 @@
 // Runs one decoded request and returns the reply packet; a failure becomes
 // a STATUS reply. Never throws.
+import { AppendOnlyRefusal } from './append-only';
 import type { OpsContext } from './context';
 import { openDirectory, readDirectory } from './dir-ops';
 import { closeHandle, fstatFile, fsetstatFile, fstatvfsFile, fsyncFile, openFile, readFile, writeFile } from './file-ops';
@@ -38,6 +39,8 @@ export async function dispatch(ctx: OpsContext, req: Request): Promise<Buffer> {
     const failure = toFailure(err);
     // Out of descriptors is the server's own trouble, not the client's: its operator is told, -v or not.
     if (failure.errno === 'EMFILE' || failure.errno === 'ENFILE') ctx.log(`sftp ${req.op} failed: ${failure.message} (${SERVER_OPEN_FILE_HINT})`);
+    // What a compromised client tried is the operator's business, -v or not.
+    else if (failure instanceof AppendOnlyRefusal) ctx.log(`sftp ${req.op} refused: ${failure.message}`);
     else if (ctx.verbose) ctx.log(`sftp ${req.op} failed: ${failure.message}`);
     return statusReply(req.id, failure.status, failure.message);
   }

@@ -8,6 +8,7 @@
 import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import type { Attrs } from './attrs';
+import { appendOnlyOpenFlags, refuseAttrChange } from './append-only';
 import { fileOffset, refuseIfReadOnly, type OpsContext } from './context';
 import { closeEntry, type FileEntry } from './handles';
 import { attrsReply, dataReply, handleReply, statusReply } from './replies';
@@ -46,7 +47,8 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   const creates = (req.pflags & OPEN_FLAG.CREAT) !== 0 && (await lstat(host).then(() => false, () => true));
   let fh;
   try {
-    fh = await open(host, openFlags(req.pflags), mode);
+    const flags = openFlags(req.pflags);
+    fh = await open(host, ctx.appendOnly && req.pflags & WRITE_FLAGS ? await appendOnlyOpenFlags(req.path, host, flags) : flags, mode);
   } catch (err) {
     throw toFailure(err, req.path);
   }
@@ -140,6 +142,7 @@ export async function fstatFile(ctx: OpsContext, req: Req<'fstat'>): Promise<Buf
 export async function fsetstatFile(ctx: OpsContext, req: Req<'fsetstat'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
   const e = ctx.handles.file(req.handle);
+  if (ctx.appendOnly) await refuseAttrChange(ctx, e.path, e.created ?? (await ctx.paths.follow(e.path)), e.created !== undefined);
   const fh = e.fh;
   await applyAttrs(req.attrs, e.path, {
     truncate: (size) => fh.truncate(size),

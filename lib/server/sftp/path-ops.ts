@@ -4,7 +4,9 @@
 // (paths.ts). The root itself cannot be removed, renamed, replaced or chmodded.
 import { chmod, link, lstat, mkdir, realpath, rename, rmdir, stat, symlink, truncate, unlink, utimes } from 'node:fs/promises';
 import { errnoCode } from '../../fs/strerror';
+import { refuseAttrChange, refuseMove, refused } from './append-only';
 import { refuseIfReadOnly, type OpsContext } from './context';
+import { NameTaken, storeNew } from '../../fs/store-new';
 import { CLIENT_MODE_BITS, applyAttrs } from './file-ops';
 import { attrsReply, pathReply, statusReply } from './replies';
 import type { Req } from './requests';
@@ -26,6 +28,7 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
   const host = await ctx.paths.follow(req.path);
   // By what it leads to: a symlink to the root (`ln -s . /me`) is the root too.
   if ((await realpath(host).catch(() => host)) === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
+  await refuseAttrChange(ctx, req.path, host, false);
   await applyAttrs(req.attrs, req.path, {
     truncate: (size) => truncate(host, size),
     chmod: (mode) => chmod(host, mode),
@@ -39,6 +42,7 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
 
 export async function removePath(ctx: OpsContext, req: Req<'remove' | 'rmdir'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
+  if (ctx.appendOnly) throw refused(req.path, 'nothing is removed');
   const host = await child(ctx, req.path);
   await (req.op === 'remove' ? unlink(host) : rmdir(host)).catch((err: unknown) => {
     throw toFailure(err, req.path);
@@ -52,6 +56,7 @@ export async function mkdirPath(ctx: OpsContext, req: Req<'mkdir'>): Promise<Buf
   await mkdir(host, req.attrs.mode === undefined ? 0o777 : req.attrs.mode & CLIENT_MODE_BITS).catch((err: unknown) => {
     throw toFailure(err, req.path);
   });
+  if (ctx.appendOnly) rememberMade(ctx, host);
   return changed(ctx, req.id, `mkdir ${ctx.paths.shown(req.path)}`);
 }
 
@@ -63,8 +68,10 @@ export async function mkdirPath(ctx: OpsContext, req: Req<'mkdir'>): Promise<Buf
  */
 export async function renamePath(ctx: OpsContext, req: Req<'rename' | 'posix-rename' | 'hardlink'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
+  if (ctx.appendOnly && req.op === 'hardlink') throw refused(req.to, 'links are not made');
   const from = await child(ctx, req.from);
   const to = await child(ctx, req.to);
+  if (ctx.appendOnly) return storeUpload(ctx, req, from, to);
   try {
     if (req.op === 'posix-rename') await rename(from, to);
     else if (req.op === 'hardlink') await hardlink(ctx, from, to, req.from);
@@ -112,6 +119,7 @@ async function hardlink(ctx: OpsContext, from: string, to: string, clientFrom: s
 
 export async function symlinkPath(ctx: OpsContext, req: Req<'symlink'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
+  if (ctx.appendOnly) throw refused(req.link, 'links are not made');
   const host = await child(ctx, req.link);
   const target = await ctx.paths.symlinkTarget(host, req.target, req.link);
   await symlink(target, host).catch((err: unknown) => {
@@ -139,6 +147,28 @@ export async function readlinkPath(ctx: OpsContext, req: Req<'readlink'>): Promi
 
 export async function statvfsPath(ctx: OpsContext, req: Req<'statvfs'>): Promise<Buffer> {
   return vfsStats(ctx, req.id, await ctx.paths.follow(req.path), req.path);
+}
+
+// --append-only: rename and posix-rename only move an upload's temporary
+// file onto a new name; one that exists with the same bytes (a retry's
+// re-upload) counts as stored, and the temporary file goes.
+async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-rename' | 'hardlink'>, from: string, to: string): Promise<Buffer> {
+  await refuseMove(req.from, from);
+  let how;
+  try {
+    how = await storeNew(from, to);
+  } catch (err) {
+    throw err instanceof NameTaken ? refused(req.to, 'it exists, and existing files are not replaced') : toFailure(err, req.from);
+  }
+  const same = how === 'identical' ? ' (the name held the same bytes already: kept)' : '';
+  return changed(ctx, req.id, `${req.op} ${ctx.paths.shown(req.from)} ${ctx.paths.shown(req.to)}${same}`);
+}
+
+// Bounded: past it, a directory made long ago in a session only keeps its mode and times.
+const MADE_REMEMBERED = 4096;
+
+function rememberMade(ctx: OpsContext, host: string): void {
+  if (ctx.madeHere.size < MADE_REMEMBERED) ctx.madeHere.add(host);
 }
 
 // A name inside the root, never the root itself (the server needs it).

@@ -44,6 +44,7 @@ export const QUIET_MS = 2_000;
 export interface SftpSessionOptions {
   jail: Jail;
   readOnly: boolean;
+  appendOnly?: boolean;
   verbose: boolean;
   log: (line: string) => void;
   /** "user@address:port", escaped, for the log. */
@@ -101,6 +102,8 @@ class SftpSession {
       paths: new SftpPaths(opts.jail),
       handles: new HandleTable(),
       readOnly: opts.readOnly,
+      appendOnly: opts.appendOnly ?? false,
+      madeHere: new Set(),
       verbose: opts.verbose,
       // Not through hideRoot(): the lines hold client paths only (handlers build
       // their messages from them), and one that begins with the root's real

@@ -1,0 +1,68 @@
+// --append-only over SFTP: a client may make new files and directories and
+// read, never change or remove what exists (as restic's rest-server
+// --append-only and borg's append-only repositories), so a compromised
+// client cannot destroy the backups already stored. An upload's temporary
+// name (`.NAME.scpipe-XXXXXX`, scpipe's own client) stays the client's until
+// it is moved onto a new name: a retry reopens it, and the move is its store.
+import { constants } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { OpsContext } from './context';
+import { SftpFailure } from './status';
+import { STATUS } from './wire';
+import { escapeForTerminal } from '../../util/escape';
+
+/** A refusal of --append-only: permission denied, with the reason; always logged. */
+export class AppendOnlyRefusal extends SftpFailure {
+  constructor(clientPath: string, why: string) {
+    super(STATUS.PERMISSION_DENIED, `${escapeForTerminal(clientPath)}: append-only server: ${why}`, 'EACCES');
+  }
+}
+
+const TEMP_NAME = /^\..+\.scpipe-[A-Za-z0-9]{6}$/;
+
+/** Whether `clientPath` names an upload's temporary file, by its name alone. */
+export function isUploadTempName(clientPath: string): boolean {
+  return TEMP_NAME.test(posix.basename(clientPath));
+}
+
+/**
+ * The open flags to use for a write open on an append-only server, or a
+ * refusal: a new name is created exclusively (O_EXCL: no race with another
+ * client's), an existing temporary file of an upload is reopened as it is.
+ */
+export async function appendOnlyOpenFlags(clientPath: string, host: string, flags: number): Promise<number> {
+  const st = await lstat(host).catch(() => undefined);
+  if (st === undefined) {
+    if ((flags & constants.O_CREAT) === 0) return flags; // ENOENT from open itself
+    return flags | constants.O_EXCL | constants.O_NOFOLLOW;
+  }
+  if (isUploadTempName(clientPath) && ownTemp(st)) return flags | constants.O_NOFOLLOW;
+  throw refused(clientPath, 'it exists, and existing files are not written to');
+}
+
+/** Refuses a change of the mode, times or size of `clientPath` unless it is new (made by this session, or an upload's temporary file). */
+export async function refuseAttrChange(ctx: OpsContext, clientPath: string, host: string, created: boolean): Promise<void> {
+  if (!ctx.appendOnly || created || ctx.madeHere.has(host)) return;
+  const st = await lstat(host).catch(() => undefined);
+  if (st && isUploadTempName(clientPath) && ownTemp(st)) return;
+  throw refused(clientPath, 'the mode, times and size of existing files are kept');
+}
+
+/** Refuses moving `clientFrom` away unless it is an upload's temporary file (moved onto a new name: storeNew()). */
+export async function refuseMove(clientFrom: string, host: string): Promise<void> {
+  const st = await lstat(host).catch(() => undefined);
+  if (st && isUploadTempName(clientFrom) && ownTemp(st)) return;
+  throw refused(clientFrom, 'only an upload\'s temporary file is renamed, onto a new name');
+}
+
+/** The refusal of a request on `clientPath`, and why. */
+export function refused(clientPath: string, why: string): AppendOnlyRefusal {
+  return new AppendOnlyRefusal(clientPath, why);
+}
+
+// A regular file with one name: a temporary name hard-linked to a stored
+// file (made before the server was append-only) would reach that file.
+function ownTemp(st: { isFile(): boolean; nlink: number }): boolean {
+  return st.isFile() && st.nlink === 1;
+}

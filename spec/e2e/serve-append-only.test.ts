@@ -1,0 +1,86 @@
+// `scpipe serve --append-only`: a backup target a compromised client cannot
+// destroy. OpenSSH's own clients (scp in SFTP mode, scp -O, sftp) may add
+// files and directories and read them back, and every change to what exists
+// is refused with permission denied and logged; scpipe's own uploads (SFTP
+// and SCP, parts, cp -r) still work into it.
+import { chmod, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runProgram, type ProgramRun } from '../helpers/run-program';
+import { sftpBatch, servePerSuite, type TestServe } from '../helpers/serve';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const serve = servePerSuite(['--append-only']);
+const localDir = tempDirPerTest('scpipe-test-append-');
+let local: string;
+beforeEach(() => {
+  local = localDir();
+});
+afterEach(async () => {
+  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
+});
+
+const scp = (s: TestServe, ...args: string[]): Promise<ProgramRun> => runProgram('scp', ['-q', ...s.sshArgs(), ...args]);
+
+// What is in the root, file → content, directories as `/`.
+async function tree(dir: string, prefix = ''): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) {
+      out[`${prefix}${e.name}/`] = '';
+      Object.assign(out, await tree(join(dir, e.name), `${prefix}${e.name}/`));
+    } else out[`${prefix}${e.name}`] = await readFile(join(dir, e.name), 'utf8');
+  }
+  return out;
+}
+
+async function stored(): Promise<void> {
+  await writeFile(join(serve.root, 'backup'), 'precious');
+  await chmod(join(serve.root, 'backup'), 0o644);
+  await utimes(join(serve.root, 'backup'), 1500000000, 1500000000);
+  await mkdir(join(serve.root, 'dir'), 0o755);
+  await writeFile(join(serve.root, 'dir', 'inside'), 'also precious');
+}
+
+describe('serve --append-only over SFTP', () => {
+  it('takes new files and directories from sftp and scp, and gives them back', async () => {
+    await stored();
+    await writeFile(join(local, 'f'), 'new data');
+    await mkdir(join(local, 't', 'sub'), { recursive: true });
+    await writeFile(join(local, 't', 'sub', 'x'), 'x');
+    await chmod(join(local, 't', 'sub', 'x'), 0o640);
+    await utimes(join(local, 't', 'sub', 'x'), 1400000000, 1400000000);
+    expect(await sftpBatch(serve, [`put ${join(local, 'f')} new`, 'mkdir made', `put ${join(local, 'f')} made/one`, `put ${join(local, 'f')} dir/two`])).toMatchObject({ status: 0 });
+    expect(await scp(serve, '-r', '-p', join(local, 't'), '127.0.0.1:/')).toMatchObject({ status: 0, stderr: '' });
+    expect(await scp(serve, '127.0.0.1:/new', join(local, 'back'))).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(local, 'back'), 'utf8')).toBe('new data');
+    const x = await stat(join(serve.root, 't', 'sub', 'x'));
+    expect([x.mode & 0o777, x.mtimeMs]).toEqual([0o640, 1400000000000]);
+    expect(await tree(serve.root)).toEqual({
+      backup: 'precious', 'dir/': '', 'dir/inside': 'also precious', 'dir/two': 'new data', new: 'new data',
+      'made/': '', 'made/one': 'new data', 't/': '', 't/sub/': '', 't/sub/x': 'x',
+    });
+  });
+
+  it('refuses every change to what exists with permission denied, logged, and leaves it as it was', async () => {
+    await stored();
+    await writeFile(join(local, 'f'), 'evil, and longer than what it would replace'); // reput appends only past the end
+    const commands = [
+      `put ${join(local, 'f')} backup`, `reput ${join(local, 'f')} backup`, 'rm backup', 'rm dir/inside', 'rmdir dir',
+      'rename backup gone', 'rename dir gone', 'chmod 000 backup', 'chmod 000 dir', 'ln -s backup link', 'ln backup hard',
+    ];
+    for (const command of commands) {
+      const r = await sftpBatch(serve, [command]);
+      expect({ command, status: r.status, denied: /Permission denied/.test(r.stderr) }).toEqual({ command, status: 1, denied: true });
+    }
+    const r = await scp(serve, join(local, 'f'), '127.0.0.1:/backup');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/Permission denied/);
+    expect(await tree(serve.root)).toEqual({ backup: 'precious', 'dir/': '', 'dir/inside': 'also precious' });
+    const st = await stat(join(serve.root, 'backup'));
+    expect([st.mode & 0o777, st.mtimeMs]).toEqual([0o644, 1500000000000]);
+    expect(serve.log()).toContain('sftp remove refused: /backup: append-only server: nothing is removed');
+    expect(serve.log()).toContain('sftp open refused: /backup: append-only server: it exists, and existing files are not written to');
+    expect(serve.log()).toContain('sftp setstat refused: /backup: append-only server: the mode, times and size of existing files are kept');
+    expect(serve.log()).toContain('sftp posix-rename refused: /backup: append-only server: only an upload\'s temporary file is renamed, onto a new name');
+  });
+});
