@@ -51,6 +51,12 @@ export interface LocalSinkOptions {
   hold?: () => Promise<() => void>;
   /** The directories this copy made, kept across cp's retries: one an earlier attempt left read-only is filled again. */
   made?: Set<string>;
+  /**
+   * serve's --append-only: a file is stored only under a new name (or one
+   * holding the same bytes: a retry's); an existing directory is entered
+   * but its mode and times are kept.
+   */
+  appendOnly?: boolean;
   /** -v: told where directories cannot be held (no /proc). */
   trace?: (line: string) => void;
 }
@@ -131,7 +137,7 @@ class LocalSink implements LocalSinkHandler {
         onFileDone?.(done, bytes, sum?.digest('hex'));
       };
       return openOutputFile(path, {
-        size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly,
+        size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly, newOnly: this.opts.appendOnly,
       }, { at, dir: top }); // `top` is the writer's to close from here
     });
     if (sum === undefined || 'error' in writer) return writer;

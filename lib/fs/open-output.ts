@@ -14,6 +14,7 @@ import { plantedByOther } from './planted';
 import { errnoCode, pathError } from './strerror';
 import { isDescriptorLink } from './target';
 import { createTempFile } from './temp-file';
+import { appendOnlyRefusal } from './store-new';
 
 /** How the file is to be stored. */
 export interface OutputFileOptions {
@@ -28,6 +29,8 @@ export interface OutputFileOptions {
   onDone?: (path: string, bytes: bigint) => void;
   /** Refuse a device or FIFO instead of writing into it (serve: see LocalSinkOptions). */
   regularOnly?: boolean;
+  /** Store only under a new name, or one holding the same bytes (serve's --append-only, store-new.ts). */
+  newOnly?: boolean;
 }
 
 /**
@@ -75,6 +78,8 @@ async function openAt(path: string, at: string, opts: OutputFileOptions, dir?: D
     const fd = await openFd(at, constants.O_WRONLY | constants.O_NOFOLLOW).catch((err: unknown) => pathError(path, err));
     return typeof fd === 'string' ? { error: fd } : new OutputFile({ ...common, fd });
   }
+  // Refused before the body when the sizes tell already: only the same bytes may be sent again.
+  if (existing && opts.newOnly && BigInt(existing.size) !== opts.size) return { error: appendOnlyRefusal(path) };
   if (existing) {
     // OpenSSH opens the old file for writing; do not replace what it could not write.
     const denied = await access(at, constants.W_OK).then(() => undefined, (err: unknown) => pathError(path, err));
@@ -87,8 +92,8 @@ async function openAt(path: string, at: string, opts: OutputFileOptions, dir?: D
   } catch (err) {
     return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
   }
-  const owner = existing && ownerToKeep(existing);
-  return new OutputFile({ ...common, at, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, owner, times: opts.times });
+  const owner = existing && !opts.newOnly ? ownerToKeep(existing) : undefined;
+  return new OutputFile({ ...common, at, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, owner, times: opts.times, newOnly: opts.newOnly });
 }
 
 // The old file's owner, when root replaces another's file (only root may give a file away).

@@ -18,6 +18,7 @@ import { joinName } from './join-name';
 import { utimesArgs } from './modes';
 import { errnoCode, pathError, strerror } from './strerror';
 import { cancelRemoveAtExit, removeAtExit } from '../spool/exit-cleanup';
+import { NameTaken, appendOnlyRefusal, storeNew } from './store-new';
 
 const HIGH_WATER_MARK = 1024 * 1024;
 
@@ -52,6 +53,8 @@ export interface OutputPlan {
   /** The announced size: anything else is not stored. */
   size: bigint;
   onDone?: (path: string, bytes: bigint) => void;
+  /** Store only under a new name, or one holding these very bytes (store-new.ts). */
+  newOnly?: boolean;
 }
 
 /** The FileWriter of the local sink. */
@@ -135,10 +138,12 @@ export class OutputFile implements FileWriter {
     }
     if (this.plan.tempPath !== undefined) {
       try {
-        await rename(this.plan.tempPath, this.plan.at ?? path);
+        if (this.plan.newOnly) await storeNew(this.plan.tempPath, this.plan.at ?? path);
+        else await rename(this.plan.tempPath, this.plan.at ?? path);
         cancelRemoveAtExit(this.removeTempAtExit!);
       } catch (err) {
-        return pathError(path, err) + ((await this.discard()) ?? '');
+        const why = err instanceof NameTaken ? appendOnlyRefusal(path) : pathError(path, err);
+        return why + ((await this.discard()) ?? '');
       }
     }
     this.plan.onDone?.(path, this.written);

@@ -32,6 +32,8 @@ export interface DirectoryOptions {
   umask: number;
   /** The directories this copy made, kept across cp's retries. */
   made?: Set<string>;
+  /** serve's --append-only: an existing directory keeps its mode and times. */
+  appendOnly?: boolean;
 }
 
 /**
@@ -54,8 +56,9 @@ export async function openReceivedDirectory(path: string, at: string, dirMode: n
     if (!(handle instanceof DirHandle)) return handle;
     // Given its real mode when left (0555 maybe): writable while filled again.
     // OpenSSH chmods an existing directory only with -p, before filling it.
-    if (ours || opts.preserve) await handle.chmod(ours ? mkdirMode(mode) : mode).catch(() => undefined);
-    return { dir: handle, mode: ours || opts.preserve ? mode : undefined, times, stored: new Map() };
+    const change = ours || (opts.preserve && !opts.appendOnly);
+    if (change) await handle.chmod(ours ? mkdirMode(mode) : mode).catch(() => undefined);
+    return { dir: handle, mode: change ? mode : undefined, times: opts.appendOnly ? undefined : times, stored: new Map() };
   }
   try {
     await mkdir(at, mkdirMode(mode));

@@ -12,6 +12,11 @@ export class NameTaken extends Error {
   override readonly name = 'NameTaken';
 }
 
+/** What an append-only serve says over SCP of a file it will not replace. */
+export function appendOnlyRefusal(path: string): string {
+  return `${path}: Permission denied (append-only server: it exists, and existing files are not replaced)`;
+}
+
 /** What storeNew() did: moved `from` to `to`, or found `to` identical and removed `from`. */
 export type Stored = 'stored' | 'identical';
 

@@ -155,6 +155,7 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promi
       recursive: command.recursive,
       dropSetId: true,
       regularFilesOnly: true,
+      appendOnly: ctx.appendOnly,
       // Checked again for every file and directory: the client may have
       // moved a symlink into the path since (an SFTP rename in another session).
       guard: sinkGuard(ctx.jail),

@@ -84,3 +84,39 @@ describe('serve --append-only over SFTP', () => {
     expect(serve.log()).toContain('sftp posix-rename refused: /backup: append-only server: only an upload\'s temporary file is renamed, onto a new name');
   });
 });
+
+describe('serve --append-only over SCP (scp -O)', () => {
+  it('takes new files, refuses to replace one with other bytes, takes the same bytes again as stored', async () => {
+    await stored();
+    await writeFile(join(local, 'f'), 'new data');
+    await writeFile(join(local, 'same'), 'precious');
+    await writeFile(join(local, 'other'), 'precioux'); // same size: received, then compared
+    expect(await scp(serve, '-O', join(local, 'f'), '127.0.0.1:/new')).toMatchObject({ status: 0, stderr: '' });
+    expect(await scp(serve, '-O', join(local, 'same'), '127.0.0.1:/backup')).toMatchObject({ status: 0, stderr: '' });
+    for (const from of ['f', 'other']) {
+      expect(await scp(serve, '-O', join(local, from), '127.0.0.1:/backup')).toEqual(expect.objectContaining({
+        status: 1, stderr: 'scp: /backup: Permission denied (append-only server: it exists, and existing files are not replaced)\n',
+      }));
+    }
+    expect(await tree(serve.root)).toEqual({ backup: 'precious', 'dir/': '', 'dir/inside': 'also precious', new: 'new data' });
+    expect(serve.log()).toMatch(/upload \/backup 8 bytes failed: \/backup: Permission denied \(append-only server: it exists, and existing files are not replaced\)/);
+  });
+
+  it('scp -r -p adds to an existing directory, whose mode and times it keeps, and leaves its files as they are', async () => {
+    await stored();
+    const before = await stat(join(serve.root, 'dir'));
+    await mkdir(join(local, 'dir'));
+    await writeFile(join(local, 'dir', 'inside'), 'evil!!!!!!!!!');
+    await writeFile(join(local, 'dir', 'added'), 'added');
+    await chmod(join(local, 'dir'), 0o700);
+    await utimes(join(local, 'dir'), 1300000000, 1300000000);
+    const r = await scp(serve, '-O', '-r', '-p', join(local, 'dir'), '127.0.0.1:/');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('scp: /dir/inside: Permission denied (append-only server: it exists, and existing files are not replaced)\n');
+    expect(await tree(serve.root)).toEqual({ backup: 'precious', 'dir/': '', 'dir/inside': 'also precious', 'dir/added': 'added' });
+    const after = await stat(join(serve.root, 'dir'));
+    expect(after.mode & 0o777).toBe(0o755);
+    expect(after.mtimeMs).not.toBe(1300000000000);
+    expect(before.mode).toBe(after.mode);
+  });
+});
