@@ -56,6 +56,19 @@ export async function refuseMove(clientFrom: string, host: string): Promise<void
   throw refused(clientFrom, 'only an upload\'s temporary file is renamed, onto a new name');
 }
 
+// Bounded: past it, a session only keeps what it made as any client's.
+const MADE_REMEMBERED = 4096;
+
+/** Remembers a directory this session made, for refuseAttrChange(). */
+export function rememberMade(ctx: OpsContext, host: string): void {
+  if (ctx.madeHere.size < MADE_REMEMBERED) ctx.madeHere.add(host);
+}
+
+/** Remembers an upload's temporary file this session created: it may remove it. */
+export function rememberTemp(ctx: OpsContext, clientPath: string, host: string): void {
+  if (isUploadTempName(clientPath)) rememberMade(ctx, host);
+}
+
 /** The refusal of a request on `clientPath`, and why. */
 export function refused(clientPath: string, why: string): AppendOnlyRefusal {
   return new AppendOnlyRefusal(clientPath, why);

@@ -10,7 +10,7 @@ export interface OpsContext {
   readOnly: boolean;
   /** --append-only: nothing that exists is changed or removed (append-only.ts). */
   appendOnly: boolean;
-  /** Directories this session made (append-only: their mode and times may still be set). */
+  /** Directories and upload temporary files this session made (append-only: still the client's to change). */
   madeHere: Set<string>;
   /** A line for the server log (already prefixed with the client). */
   log: (line: string) => void;

@@ -8,7 +8,7 @@
 import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import type { Attrs } from './attrs';
-import { appendOnlyOpenFlags, refuseAttrChange } from './append-only';
+import { appendOnlyOpenFlags, refuseAttrChange, rememberTemp } from './append-only';
 import { fileOffset, refuseIfReadOnly, type OpsContext } from './context';
 import { closeEntry, type FileEntry } from './handles';
 import { attrsReply, dataReply, handleReply, statusReply } from './replies';
@@ -59,6 +59,7 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
     await fh.close().catch(() => undefined);
     throw toFailure(err, req.path);
   }
+  if (ctx.appendOnly && creates) rememberTemp(ctx, req.path, host);
   const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0, created: creates ? host : undefined };
   return handleReply(req.id, ctx.handles.add(entry));
 }

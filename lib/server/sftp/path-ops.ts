@@ -4,7 +4,7 @@
 // (paths.ts). The root itself cannot be removed, renamed, replaced or chmodded.
 import { chmod, link, lstat, mkdir, realpath, rename, rmdir, stat, symlink, truncate, unlink, utimes } from 'node:fs/promises';
 import { errnoCode } from '../../fs/strerror';
-import { refuseAttrChange, refuseMove, refused } from './append-only';
+import { isUploadTempName, refuseAttrChange, refuseMove, refused, rememberMade } from './append-only';
 import { refuseIfReadOnly, type OpsContext } from './context';
 import { NameTaken, storeNew } from '../../fs/store-new';
 import { CLIENT_MODE_BITS, applyAttrs } from './file-ops';
@@ -42,8 +42,8 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
 
 export async function removePath(ctx: OpsContext, req: Req<'remove' | 'rmdir'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
-  if (ctx.appendOnly) throw refused(req.path, 'nothing is removed');
   const host = await child(ctx, req.path);
+  if (ctx.appendOnly && !ownUploadTemp(ctx, req, host)) throw refused(req.path, 'nothing is removed');
   await (req.op === 'remove' ? unlink(host) : rmdir(host)).catch((err: unknown) => {
     throw toFailure(err, req.path);
   });
@@ -157,6 +157,7 @@ async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-rename' |
   let how;
   try {
     how = await storeNew(from, to);
+    ctx.madeHere.delete(from);
   } catch (err) {
     throw err instanceof NameTaken ? refused(req.to, 'it exists, and existing files are not replaced') : toFailure(err, req.from);
   }
@@ -164,11 +165,10 @@ async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-rename' |
   return changed(ctx, req.id, `${req.op} ${ctx.paths.shown(req.from)} ${ctx.paths.shown(req.to)}${same}`);
 }
 
-// Bounded: past it, a directory made long ago in a session only keeps its mode and times.
-const MADE_REMEMBERED = 4096;
-
-function rememberMade(ctx: OpsContext, host: string): void {
-  if (ctx.madeHere.size < MADE_REMEMBERED) ctx.madeHere.add(host);
+// An upload's temporary file that this session created, and so may remove:
+// a refused or failed upload takes its own away, and nothing stored.
+function ownUploadTemp(ctx: OpsContext, req: Req<'remove' | 'rmdir'>, host: string): boolean {
+  return req.op === 'remove' && isUploadTempName(req.path) && ctx.madeHere.delete(host);
 }
 
 // A name inside the root, never the root itself (the server needs it).
