@@ -13,6 +13,11 @@ export function staleKept(path: string, ageS: number): string {
   return `kept ${escapeForTerminal(path)}: written to ${ageS} s ago, another upload may still be writing it (--remove-stale removes such files once ${STALE_AFTER_S} s old)`;
 }
 
+/** The warning, once, that the server refused to remove a leftover (an append-only server), `reason` naming it: `left` of them stay. */
+export function staleRefused(reason: string, left: number): string {
+  return `warning: --remove-stale: ${reason}: ${left} temporary file(s) left by interrupted uploads stay there; the upload goes on`;
+}
+
 /** The warning for a temporary file an earlier upload of this target left, found unasked. */
 export function staleFound(path: string, ageS: number, bytes: number): string {
   return `warning: ${escapeForTerminal(path)} (${formatBytes(bytes)}, last written ${formatAge(ageS)} ago) is left by an upload of this file that did not finish; --remove-stale removes it`;

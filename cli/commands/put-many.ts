@@ -18,7 +18,7 @@ import { openStdin, type StdinInput } from '../stdin';
 import { sayChecksums, writeChecksumLines } from '../checksums';
 import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './put-args';
 import { shadowWarning, staleWarning } from './put-parts';
-import { staleFound, staleKept, staleRemoved } from '../stale-lines';
+import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
 import { smallPartsWatch } from '../small-parts';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
@@ -69,6 +69,10 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         onStaleKept: (path, ageS) => {
           progress?.done();
           say(`${shown[i]}: ${staleKept(path, ageS)}`);
+        },
+        onStaleRefused: (_path, reason, left) => {
+          progress?.done();
+          say(`${shown[i]}: ${staleRefused(reason, left)}`);
         },
         onStaleFound: (path, ageS, bytes) => {
           progress?.done();

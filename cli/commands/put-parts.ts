@@ -7,7 +7,7 @@ import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { ramSpoolWarning } from '../ram-spool';
-import { staleFound, staleKept, staleRemoved } from '../stale-lines';
+import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { sayChecksums, writeChecksumFile } from '../checksums';
@@ -71,6 +71,7 @@ export async function runPutParts(
       removeStale: Boolean(args['remove-stale']),
       onStaleRemoved: (path) => say(staleRemoved(path)),
       onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
+      onStaleRefused: (_path, reason, left) => say(staleRefused(reason, left)),
       onStaleFound: (path, ageS, bytes) => {
         progress?.done();
         say(staleFound(path, ageS, bytes));

@@ -14,7 +14,7 @@ import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
 import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
-import { staleFound, staleKept, staleRemoved } from '../stale-lines';
+import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions } from '../protocol-option';
 import { checksumFileOption, sayChecksums, writeChecksumFile } from '../checksums';
@@ -130,6 +130,7 @@ export async function runPut(
       onSpill: ramSpoolWarning(args['spool-dir'], false, () => progress?.done()),
       onStaleRemoved: (path) => say(staleRemoved(path)),
       onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
+      onStaleRefused: (_path, reason, left) => say(staleRefused(reason, left)),
       onStaleFound: (path, ageS, bytes) => {
         progress?.done();
         say(staleFound(path, ageS, bytes));

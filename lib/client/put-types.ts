@@ -95,6 +95,8 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   onStaleRemoved?: (path: string) => void;
   /** Told of each temporary file of this target kept because it was written to `ageS` seconds ago (sftp-stale.ts). */
   onStaleKept?: (path: string, ageS: number) => void;
+  /** With removeStale: told once that the server refused to remove `path` (permission denied, `reason`), so `left` stale files stay; the upload goes on. */
+  onStaleRefused?: (path: string, reason: string, left: number) => void;
   /** Without removeStale, over SFTP: told after a single-file upload of each temporary file of this target left by an earlier one (`ageS` old, `bytes` long). */
   onStaleFound?: (path: string, ageS: number, bytes: number) => void;
   /** Compute the SHA-256 of the bytes sent, in the same pass (PutResult.sha256); always done for parts. */

@@ -181,6 +181,7 @@ async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buff
   const sweep = await removeStaleTemps(session, paths.target, { path: paths.temp, handle }, opts.staleNames).finally(() => opts.onSwept?.());
   for (const path of sweep.removed) opts.onStaleRemoved?.(path);
   for (const { path, ageS } of sweep.kept) opts.onStaleKept?.(path, ageS);
+  if (sweep.refused) opts.onStaleRefused?.(sweep.refused.path, sweep.refused.reason, sweep.refused.left);
 }
 
 // Writes the input, exactly `size` bytes when known (and stops there with ignoreExcess).

@@ -29,6 +29,8 @@ export const STALE_LOOK_GRACE_MS = 1000;
 export interface StaleSweep {
   removed: string[];
   kept: { path: string; ageS: number }[];
+  /** The server refused to remove this one (permission denied: an append-only or read-only server): the sweep stopped there, `left` files in all kept. */
+  refused?: { path: string; reason: string; left: number };
 }
 
 /** True when `name` is a temporary name scpipe gives for a file named `base` in `dir` (sftp-paths.ts tempNameFor). */
@@ -74,7 +76,8 @@ export async function findStaleTemps(session: SftpSession, target: string, own: 
 /** Removes the stale temporary files of `target` (findStaleTemps), keeping those written to lately. */
 export async function removeStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean): Promise<StaleSweep> {
   const sweep: StaleSweep = { removed: [], kept: [] };
-  for (const { path, ageS } of await findStaleTemps(session, target, own, isTemp)) {
+  const found = await findStaleTemps(session, target, own, isTemp);
+  for (const [i, { path, ageS }] of found.entries()) {
     if (ageS < STALE_AFTER_S) {
       sweep.kept.push({ path, ageS });
       continue;
@@ -84,6 +87,11 @@ export async function removeStaleTemps(session: SftpSession, target: string, own
     } catch (err) {
       // Gone meanwhile, or a name of bytes that are not UTF-8, listed with a U+FFFD it does not hold.
       if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) continue;
+      // Removing is not allowed there (serve --append-only): said once, and the upload goes on.
+      if (isScpipeError(err, 'ERR_PERMISSION_DENIED')) {
+        sweep.refused = { path, reason: err.message, left: found.slice(i).filter((f) => f.ageS >= STALE_AFTER_S).length };
+        return sweep;
+      }
       throw err;
     }
     sweep.removed.push(path);

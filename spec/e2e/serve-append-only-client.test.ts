@@ -2,9 +2,13 @@
 // SCP, parts with their manifest, cp -r, and what an upload onto an existing
 // name, and --remove-stale, say there.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli';
+import { STALE_AFTER_S } from '../../lib';
+import { runCli, startCli } from '../helpers/cli';
+import { startTcpRelay } from '../helpers/tcp-relay';
+import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
+import type { Socket } from 'node:net';
 import { servePerSuite } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -19,6 +23,7 @@ afterEach(async () => {
 });
 
 const at = (path: string): string => `backup@127.0.0.1:${path}`;
+const LEFT = '2 temporary file(s) left by interrupted uploads stay there; the upload goes on';
 
 describe('scpipe into serve --append-only', () => {
   it.each([['SFTP', []], ['SCP', ['-O']]])('put over %s stores a new file, and refuses an existing one, which stays', async (_name, extra) => {
@@ -53,5 +58,64 @@ describe('scpipe into serve --append-only', () => {
     expect(await runCli(['cp', ...serve.scpipeArgs(), '-q', '-r', join(local, 't'), at('/')])).toMatchObject({ status: 0, stderr: '' });
     expect((await readdir(join(serve.root, 't', 'sub'))).sort()).toEqual(['b', 'c']);
     expect(await readFile(join(serve.root, 't', 'a'), 'utf8')).toBe('a');
+  });
+
+  // Nothing may be removed there: the sweep says so once and the upload goes on.
+  it.each([['put', 'f.bin', [], '.f.bin.scpipe-AbCdE1'], ['put --part-size', 'set', ['--part-size', '64K'], '.set.000000.scpipe-AbCdE1']])(
+    '%s --remove-stale stores the upload and says once that the leftovers stay', async (_name, target, extra, leftover) => {
+      const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
+      for (const name of [leftover, leftover.replace('AbCdE1', 'AbCdE2')]) {
+        await writeFile(join(serve.root, name), 'left by a killed upload');
+        await utimes(join(serve.root, name), old, old);
+      }
+      const r = await runCli(['put', ...serve.scpipeArgs(), '-s', '-q', '--remove-stale', ...extra, at(`/${target}`)], { stdin: 'data' });
+      expect(r.status).toBe(0);
+      const [one, two] = [leftover, leftover.replace('AbCdE1', 'AbCdE2')].map((n) => `/${n}: remove: /${n}: append-only server: nothing is removed`);
+      expect([`scpipe: warning: --remove-stale: ${one}: ${LEFT}\n`, `scpipe: warning: --remove-stale: ${two}: ${LEFT}\n`]).toContain(r.stderr); // listing order
+      const stored = extra.length ? `${target}.000000` : target;
+      expect(await readFile(join(serve.root, stored), 'utf8')).toBe('data');
+      expect((await readdir(serve.root)).filter((n) => n.includes('scpipe-')).sort()).toEqual([leftover, leftover.replace('AbCdE1', 'AbCdE2')]);
+      expect(serve.log()).toContain(`sftp remove refused: /${leftover.slice(0, -1)}`); // 1 or 2, by listing order
+    });
+
+  // A retry reopens its temporary file, which holds no stored backup yet.
+  it('put over SFTP rides over a dropped connection: the retry goes on in its temporary file', async () => {
+    const sockets: Socket[] = [];
+    const relay = await startTcpRelay(serve.port, (client, upstream) => {
+      sockets.push(client, upstream);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    try {
+      const knownHosts = join(local, 'known_hosts');
+      await writeFile(knownHosts, (await readFile(serve.knownHostsPath, 'utf8')).replace(`]:${serve.port} `, `]:${relay.port} `));
+      const args = serve.scpipeArgs().map((a) => (a === String(serve.port) ? String(relay.port) : a.replace(serve.knownHostsPath, knownHosts)));
+      const input = stallingInput();
+      const run = startCli(['put', ...args, '-s', '-q', '--retries', '2', at('/r.bin')], { stdin: input });
+      await tempWithBytes(serve.root, 'r.bin');
+      sockets.splice(0).forEach((s) => s.destroy());
+      input.push(Buffer.alloc(1024, 6));
+      input.push(null);
+      const r = await run.done;
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/retry/);
+      expect((await readFile(join(serve.root, 'r.bin'))).equals(Buffer.concat([Buffer.alloc(1024 * 1024, 5), Buffer.alloc(1024, 6)]))).toBe(true);
+      expect(await readdir(serve.root)).toEqual(['r.bin']);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  // The parts a run stored stay; a run sending the same set again (a retry
+  // whose acknowledgement was lost) finds each part with its own bytes.
+  it.each([['SCP', []], ['SFTP', ['-s']]])('put --part-size over %s sends parts again that are there with the same bytes', async (_name, extra) => {
+    const data = randomBytes(200_000);
+    const put = ['put', ...serve.scpipeArgs(), ...extra, '-q', '--part-size', '64K', at('/again')];
+    expect(await runCli(put, { stdin: data })).toMatchObject({ status: 0, stderr: '' });
+    await rm(join(serve.root, 'again.sha256')); // as if the first run had been cut before its manifest
+    expect(await runCli(put, { stdin: data })).toMatchObject({ status: 0, stderr: '' });
+    const got = await runCli(['get', ...serve.scpipeArgs(), '-q', at('/again')]);
+    expect(got.stdout.equals(data)).toBe(true);
+    if (extra.length) expect(serve.log()).toMatch(/ \/again\.000000 \(the name held the same bytes already: kept\) ok/);
   });
 });

@@ -55,6 +55,8 @@ export interface PartsOptions extends RemoteCommandOptions {
   onStaleRemoved?: (path: string) => void;
   /** Told of each one kept as possibly live (written to `ageS` seconds ago). */
   onStaleKept?: (path: string, ageS: number) => void;
+  /** With removeStale: told once that the server refused to remove `path` (permission denied, `reason`), so `left` stale files stay; the upload goes on. */
+  onStaleRefused?: (path: string, reason: string, left: number) => void;
   /** Without removeStale, over SFTP: told of each temporary file of this set's parts and manifest not written to for STALE_AFTER_S (sftp-stale.ts), left there. */
   onStaleFound?: (path: string, ageS: number, bytes: number) => void;
   /** The manifest's time (tests). */

@@ -59,7 +59,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     onProtocol: (_p, why) => toSftp(why),
     lanes: new Lanes(parallel, inner.signal),
     signal: inner.signal,
-    staleSweep: opts.removeStale ? staleSweepOnce(name, opts.onStaleRemoved, opts.onStaleKept) : undefined,
+    staleSweep: opts.removeStale ? staleSweepOnce(name, opts.onStaleRemoved, opts.onStaleKept, opts.onStaleRefused) : undefined,
     staleLook: !opts.removeStale && opts.onStaleFound ? { name, claimed: false, onFound: opts.onStaleFound } : undefined,
     onRetry: (event: RetryEvent & { file: string }) => {
       retried = true;

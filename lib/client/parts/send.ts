@@ -146,13 +146,14 @@ export interface StaleSweepOnce {
   end: () => void;
   onRemoved?: (path: string) => void;
   onKept?: (path: string, ageS: number) => void;
+  onRefused?: (path: string, reason: string, left: number) => void;
 }
 
 /** A sweep for set `name`, to be done once. */
-export function staleSweepOnce(name: string, onRemoved?: (path: string) => void, onKept?: (path: string, ageS: number) => void): StaleSweepOnce {
+export function staleSweepOnce(name: string, onRemoved?: (path: string) => void, onKept?: (path: string, ageS: number) => void, onRefused?: StaleSweepOnce['onRefused']): StaleSweepOnce {
   let end = (): void => undefined;
   const over = new Promise<void>((resolve) => (end = resolve));
-  return { name, claimed: false, over, end, onRemoved, onKept };
+  return { name, claimed: false, over, end, onRemoved, onKept, onRefused };
 }
 
 // One file over its own SFTP channel, as put over SFTP sends it: into a
@@ -177,6 +178,7 @@ async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Rec
       onStaleFound: look?.onFound,
       onStaleRemoved: sweep?.onRemoved,
       onStaleKept: sweep?.onKept,
+      onStaleRefused: sweep?.onRefused,
       onSwept: mine ? sweep!.end : undefined,
       size,
       mode: ctx.mode,
