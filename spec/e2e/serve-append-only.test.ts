@@ -5,6 +5,7 @@
 // and SCP, parts, cp -r) still work into it.
 import { chmod, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runCli } from '../helpers/cli';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
 import { sftpBatch, servePerSuite, type TestServe } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -119,4 +120,9 @@ describe('serve --append-only over SCP (scp -O)', () => {
     expect(after.mtimeMs).not.toBe(1300000000000);
     expect(before.mode).toBe(after.mode);
   });
+});
+
+it('--append-only with --read-only is a usage error', async () => {
+  const r = await runCli(['serve', '--root', local, '--read-only', '--append-only', '--addr', '127.0.0.1:0']);
+  expect(r).toMatchObject({ status: 2, stderr: 'scpipe: --read-only and --append-only: give one\n' });
 });
