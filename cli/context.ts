@@ -3,7 +3,7 @@
 import { exitStatusFor } from './exit-status';
 import { AlreadyReported, describeFailure, say } from './report';
 import { abortOnSignals } from './signals';
-import { finishSummary } from './json-summary';
+import { finishSummary, refuseClosedSummary } from './json-summary';
 import { versionLine } from './versions';
 import { eraseLine } from './erase-line';
 
@@ -29,6 +29,7 @@ export function createContext(verbose: () => boolean): CommandContext {
       log?.(versionLine());
       let failure: unknown;
       try {
+        refuseClosedSummary();
         await body(signal, log);
         status = 0;
       } catch (err) {

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Argv } from 'yargs';
 import { ScpipeError, type PartsResult, type Progress } from '../lib';
 import { strerror } from '../lib/internal';
-import { writeWhole, type WholeOut } from './stdout';
+import { looksClosed, writeWhole, type WholeOut } from './stdout';
 import { FileTally } from './file-tally';
 
 /** The object --json writes (docs/json.md). */
@@ -138,8 +138,25 @@ export function withJsonOption<T>(y: Argv<T>): Argv<T & { json?: boolean }> {
 
 /** With --json, starts the run's summary: `get` writes it to stderr, as its stdout is the data. */
 export function summaryIfAsked(args: { json?: boolean }, command: JsonSummary['command'], destinations: string[]): void {
+  if (!args.json) return;
   // get, and cp to '-': stdout carries the data.
-  if (args.json) startSummary(command, destinations, command === 'get' || destinations[0] === '-' ? process.stderr : process.stdout);
+  const toStderr = command === 'get' || destinations[0] === '-';
+  startSummary(command, destinations, toStderr ? process.stderr : process.stdout);
+  closedSummaryStream = looksClosed(toStderr ? 2 : 1) ? (toStderr ? 'stderr' : 'stdout') : undefined;
+}
+
+let closedSummaryStream: 'stdout' | 'stderr' | undefined;
+
+/**
+ * Throws ERR_USAGE, before anything starts, when the summary's stream was
+ * closed (`put --json >&-`): Node puts /dev/null there, so the summary would
+ * go nowhere with exit 0, as `--checksum-file -` would (refused likewise).
+ */
+export function refuseClosedSummary(): void {
+  const stream = closedSummaryStream;
+  closedSummaryStream = undefined;
+  if (stream === undefined) return;
+  throw new ScpipeError('ERR_USAGE', `${stream} is closed (or /dev/null opened read-write, which is what a closed ${stream} becomes): --json would write the summary nowhere; give it a pipe or a file`, { path: stream });
 }
 
 /**

@@ -64,6 +64,24 @@ describe('--json', () => {
     expect(await readFile(join(dir, 'gone'), 'utf8')).toBe('data');
   });
 
+  // Node puts /dev/null in place of a closed descriptor: the summary went
+  // nowhere with exit 0, where `--checksum-file -` to a closed stdout is refused.
+  it('put to a closed stdout is refused before connecting: exit 2, nothing stored', async () => {
+    const cli = shellQuote([process.execPath, CLI, 'put', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/closed`)]);
+    const r = spawnSync('sh', ['-c', `printf data | ${cli} >&-`], { encoding: 'utf8', env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME }, timeout: 30_000 });
+    expect(r.stderr).toBe('scpipe: stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes): --json would write the summary nowhere; give it a pipe or a file\n');
+    expect(r.status).toBe(2);
+    await expect(stat(join(dir, 'closed'))).rejects.toThrow('ENOENT');
+  });
+
+  it('get with a closed stderr, where its summary goes, is refused: exit 2, no data', async () => {
+    const cli = shellQuote([process.execPath, CLI, 'get', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/src`)]);
+    await writeFile(join(dir, 'src'), 'data');
+    const r = spawnSync('sh', ['-c', `${cli} 2>&-`], { encoding: 'utf8', env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME }, timeout: 30_000 });
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(2);
+  });
+
   it('get: the summary goes to stderr, the data to stdout', async () => {
     await runCli(['put', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/g`)], { stdin: 'data' });
     const r = await runCli(['get', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/g`)]);
