@@ -182,6 +182,11 @@ export function recordParts(parts: PartsResult): void {
   active.retries = Math.max(active.retries, parts.resends);
 }
 
+/** put of a parts set: one more part confirmed (the run's count until it ends). */
+export function recordPartConfirmed(): void {
+  if (active) active.parts += 1;
+}
+
 /** get of a parts set: how many parts it was restored from. */
 export function recordPartsFetched(count: number): void {
   if (active) active.parts = count;

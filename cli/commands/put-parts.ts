@@ -1,7 +1,7 @@
 // `scpipe put --part-size SIZE [--parallel N] [--retries N] host:path`: the
 // stream as a parts set (lib/client/parts), with -v lines per part, retries
 // on stderr, and progress on a terminal.
-import { recordParts, recordRetry } from '../json-summary';
+import { recordPartConfirmed, recordParts, recordRetry, tally } from '../json-summary';
 import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec, formatRemoteSpec } from '../../lib';
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
@@ -76,11 +76,15 @@ export async function runPutParts(
         progress?.done();
         say(staleFound(path, ageS, bytes));
       },
-      onProgress: (progress || small) && ((p) => {
+      // --json counts the bytes and parts confirmed as they are, so a run cut short says how far it got.
+      onProgress: tally((progress || small) && ((p) => {
         if (p.parts) small?.(p.parts.produced);
         progress?.update(p);
-      }),
-      onPart: log && ((p) => log(describePart(p))),
+      })),
+      onPart: (p) => {
+        recordPartConfirmed();
+        log?.(describePart(p));
+      },
       onRetry: (e) => {
         recordRetry();
         progress?.done();

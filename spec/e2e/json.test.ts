@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import type { JsonSummary } from '../../cli/json-summary';
 import { spawnSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { CLI, endlessInput, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { expectSchema } from '../helpers/json-schema';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -42,6 +43,21 @@ describe('--json', () => {
     expect(got.status).toBe(0);
     expect(got.stdout.toString()).toBe('twelve bytes');
     expect(parse(got.stderr)).toMatchObject({ command: 'get', ok: true, bytes: 12, parts: 3 });
+  });
+
+  // The parts confirmed before the run was stopped are on the server; the
+  // summary said bytes 0, parts 0, where the message named them.
+  it('put --part-size cut short by a signal: the bytes and parts confirmed so far', async () => {
+    const input = new PassThrough();
+    const run = startCli(['put', '--json', '-v', '--part-size', '4', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/cut`)], { stdin: input });
+    input.write('12345678'); // two whole parts; the input stays open
+    // Parts go over channels of their own: part 1 may be confirmed before part 0.
+    await waitFor(() => ['part 0 cut.000000: ', 'part 1 cut.000001: '].every((line) => run.stderr().includes(line)), 'both parts confirmed', 30_000);
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.status).toBe(143);
+    expect(r.stderr).toContain('2 part(s) confirmed remotely: cut.000000..cut.000001');
+    expect(parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 143, bytes: 8, parts: 2, error: { code: 'ERR_ABORTED' } });
   });
 
   // A script reading the summary from a full disk would find nothing; it
