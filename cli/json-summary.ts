@@ -131,6 +131,17 @@ export async function finishSummary(err: unknown, exitStatus: number): Promise<S
   }
 }
 
+/**
+ * Ends the run's summary at once, where the process exits without waiting
+ * (a second signal, a server that does not answer the clean-up): stdout and
+ * stderr write synchronously to pipes and files, so it is out before the exit.
+ */
+export function finishSummaryBeforeExit(err: unknown, exitStatus: number): void {
+  const recorder = active;
+  active = undefined;
+  recorder?.finish(err, exitStatus).catch(() => undefined); // the exit follows: nothing else to tell
+}
+
 /** Adds --json to a command (put, get, cp). */
 export function withJsonOption<T>(y: Argv<T>): Argv<T & { json?: boolean }> {
   return y.option('json', { type: 'boolean', default: false, describe: 'when done, one JSON summary (stdout; get: stderr; docs/json.md)' }) as unknown as Argv<T & { json?: boolean }>;

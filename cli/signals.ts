@@ -4,10 +4,11 @@
 // exits at once (the spool file is already unlinked, or removed by its exit hook),
 // and so does the first one after GRACE_MS: the clean-up may wait for a
 // server that never answers (an SFTP temporary file to remove). Either says so.
-import { abortError } from '../lib';
+import { ScpipeError, abortError } from '../lib';
 import { cancelQuestionOnTty } from '../lib/internal';
 import { SIGNAL_STATUS } from './exit-status';
 import { say } from './report';
+import { finishSummaryBeforeExit } from './json-summary';
 
 /** How long the clean-up after a signal may wait for the server. */
 export const GRACE_MS = 10_000;
@@ -19,6 +20,8 @@ const LEFT = 'an upload over SFTP may leave its temporary file .NAME.scpipe-XXXX
 function exitNow(message: string, name: keyof typeof SIGNAL_STATUS): never {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   say(message);
+  // --json promises one summary for every run, this one too.
+  finishSummaryBeforeExit(new ScpipeError('ERR_ABORTED', message, { signal: name }), SIGNAL_STATUS[name]);
   process.exit(SIGNAL_STATUS[name]);
 }
 
