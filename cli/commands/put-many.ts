@@ -83,7 +83,9 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
           progress?.done();
           sayRetry(`${targetArgs[i]}${'file' in e ? ` (${String(e.file)})` : ''}`, e);
         },
-        onProgress: (progress || small) && ((p) => {
+        onProgress: (summary() || progress || small) && ((p) => {
+          // --json: as far as the furthest target got, so a run cut short says how far (a success, what was stored).
+          if (p.phase === 'transfer') summary()?.progress(p.bytes);
           if (p.parts) small?.(p.parts.produced);
           progress?.update(i, p);
         }),

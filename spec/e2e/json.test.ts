@@ -1,7 +1,7 @@
 // --json: one object when the run ends, for a success, a remote error, an
 // authentication failure and a signal; the exit status is unchanged.
 import { join } from 'node:path';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import type { JsonSummary } from '../../cli/json-summary';
 import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
@@ -58,6 +58,26 @@ describe('--json', () => {
     expect(r.status).toBe(143);
     expect(r.stderr).toContain('2 part(s) confirmed remotely: cut.000000..cut.000001');
     expect(parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 143, bytes: 8, parts: 2, error: { code: 'ERR_ABORTED' } });
+  });
+
+  // With several targets the summary said bytes 0 after a signal, where one
+  // target alone says how far it got.
+  // (Over SFTP: an SCP target's error carries its bytes, which the summary took.)
+  it('put to several targets cut short by a signal: the bytes sent so far', async () => {
+    const home = await userDir(sshd.user, 'json-many');
+    const targets = ['many-a', 'many-b'].map((name) => remote(sshd, sshd.user, `${home}/${name}`));
+    const run = startCli(['put', '--json', '-s', '-l', '8000', ...sshFlags(sshd, sshd.user), ...targets], { stdin: endlessInput() });
+    const sent = async (): Promise<number> => {
+      const temp = (await readdir(home)).find((name) => name.startsWith('.many-a.scpipe-'));
+      return temp === undefined ? 0 : stat(join(home, temp)).then((st) => st.size, () => 0);
+    };
+    await waitFor(async () => (await sent()) > 100_000, 'bytes in the temporary file', 60_000);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    const s = parse(r.stdout.toString());
+    expect(s).toMatchObject({ ok: false, exit_status: 130, failed: targets, error: { code: 'ERR_ABORTED' } });
+    expect(s.bytes).toBeGreaterThan(0);
   });
 
   // A script reading the summary from a full disk would find nothing; it
