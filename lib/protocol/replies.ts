@@ -28,9 +28,12 @@ export function replyFromLine(line: Uint8Array): Reply {
 
 // A message's first bytes, and its last ones once it outgrows MAX_LINE_BYTES
 // (`dropped` counts what went between): scp's "PATH: File name too long" for
-// a path near PATH_MAX keeps its reason, which comes last.
-type Pending = { kind: 'warning' | 'fatal' | 'unexpected'; parts: Buffer[]; length: number; tail: Buffer; dropped: number };
+// a path near PATH_MAX keeps its reason, which comes last. The tail is kept as
+// pieces and cut back only once it holds twice what is kept: a peer that sends
+// a long line a byte at a time costs a byte's work per byte, not a tail's copy.
+type Pending = { kind: 'warning' | 'fatal' | 'unexpected'; parts: Buffer[]; length: number; tail: Buffer[]; tailLength: number; dropped: number };
 const HEAD_BYTES = Math.floor(MAX_LINE_BYTES / 2);
+const TAIL_BYTES = MAX_LINE_BYTES - HEAD_BYTES;
 
 /** Incremental reply decoder. */
 export class ReplyDecoder {
@@ -49,7 +52,7 @@ export class ReplyDecoder {
           continue;
         }
         const kind = replyKind(byte);
-        this.pending = { kind, parts: [], length: 0, tail: Buffer.alloc(0), dropped: 0 };
+        this.pending = { kind, parts: [], length: 0, tail: [], tailLength: 0, dropped: 0 };
         // A stray line keeps its first byte as text; \1 and \2 drop theirs.
         if (kind !== 'unexpected') i += 1;
         continue;
@@ -86,8 +89,10 @@ export class ReplyDecoder {
   private text(): string {
     const p = this.pending!;
     const head = Buffer.concat(p.parts).toString('utf8');
-    if (p.tail.length === 0) return head;
-    return `${head}${p.dropped > 0 ? ` [${p.dropped} bytes left out] ` : ''}${p.tail.toString('utf8')}`;
+    if (p.tailLength === 0) return head;
+    const tail = Buffer.concat(p.tail, p.tailLength);
+    const dropped = p.dropped + Math.max(0, tail.length - TAIL_BYTES);
+    return `${head}${dropped > 0 ? ` [${dropped} bytes left out] ` : ''}${tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8')}`;
   }
 
   // Keeps at most one line's worth of message, its head and its tail: a peer
@@ -96,13 +101,22 @@ export class ReplyDecoder {
     const p = this.pending!;
     const room = HEAD_BYTES - p.length;
     if (bytes.length === 0) return;
-    const taken = Buffer.from(bytes.subarray(0, Math.max(0, room)));
-    p.parts.push(taken);
-    p.length += taken.length;
-    if (taken.length === bytes.length) return;
-    const tail = Buffer.concat([p.tail, bytes.subarray(taken.length)]);
-    const keep = MAX_LINE_BYTES - HEAD_BYTES;
-    p.dropped += Math.max(0, tail.length - keep);
-    p.tail = tail.length > keep ? Buffer.from(tail.subarray(tail.length - keep)) : tail;
+    const taken = Math.min(Math.max(0, room), bytes.length);
+    if (taken > 0) {
+      p.parts.push(Buffer.from(bytes.subarray(0, taken)));
+      p.length += taken;
+    }
+    if (taken === bytes.length) return;
+    // Only the last TAIL_BYTES of a chunk can be kept: a huge chunk is not copied whole.
+    const rest = bytes.subarray(taken);
+    const kept = rest.subarray(Math.max(0, rest.length - TAIL_BYTES));
+    p.dropped += rest.length - kept.length;
+    p.tail.push(Buffer.from(kept));
+    p.tailLength += kept.length;
+    if (p.tailLength < 2 * TAIL_BYTES) return;
+    const tail = Buffer.concat(p.tail, p.tailLength);
+    p.dropped += tail.length - TAIL_BYTES;
+    p.tail = [Buffer.from(tail.subarray(tail.length - TAIL_BYTES))];
+    p.tailLength = TAIL_BYTES;
   }
 }

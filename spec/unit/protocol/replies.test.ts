@@ -47,6 +47,20 @@ describe('ReplyDecoder (docs/protocol.md §3)', () => {
     expect(d.shift()).toEqual({ kind: 'ok' });
   });
 
+  // Each chunk past the message's first 1023 bytes left an empty piece
+  // behind and copied the whole kept tail: a peer sending a never-ending
+  // message in one-byte packets grew memory by ~200 bytes a packet.
+  it('keeps a message that never ends bounded when it comes a byte at a time', () => {
+    const d = new ReplyDecoder();
+    d.push(Buffer.from([1]));
+    const byte = Buffer.from('A');
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 400_000; i++) d.push(byte);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(30_000_000);
+    d.push(Buffer.from('\n'));
+    expect(d.shift()).toEqual({ kind: 'warning', message: `${'A'.repeat(1023)} [${400_000 - 2047} bytes left out] ${'A'.repeat(1024)}` });
+  });
+
   // scp's message for a path near PATH_MAX (4 KiB) was cut after 2047 bytes,
   // inside the path: the reason, which comes last, was lost.
   it('keeps the end of a long message, where scp puts the reason', () => {
