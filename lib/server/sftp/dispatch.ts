@@ -28,7 +28,7 @@ import { SERVER_OPEN_FILE_HINT } from '../../util/limits';
 // use the descriptor); every other one checks paths and then uses them by
 // name, which the first kind must not interleave with (name-lock.ts).
 const MOVES_NAMES: ReadonlySet<Op> = new Set(['rename', 'posix-rename', 'hardlink', 'symlink']);
-const ON_HANDLES: ReadonlySet<Op> = new Set(['close', 'read', 'write', 'fstat', 'fsetstat', 'fsync', 'limits', 'unsupported', 'not-utf8']);
+const ON_HANDLES: ReadonlySet<Op> = new Set(['close', 'read', 'write', 'fstat', 'fsetstat', 'fsync', 'limits', 'unsupported', 'unknown-type', 'not-utf8']);
 
 /** The reply to `req`. */
 export async function dispatch(ctx: OpsContext, req: Request): Promise<Buffer> {
@@ -96,6 +96,8 @@ function run(ctx: OpsContext, req: Request): Promise<Buffer> {
       return Promise.resolve(limitsReply(req.id, MAX_HANDLES));
     case 'unsupported':
       return Promise.resolve(statusReply(req.id, STATUS.OP_UNSUPPORTED, `unsupported extension ${req.what}`));
+    case 'unknown-type': // sftp-server logs and ignores it; a reply keeps the client from waiting forever
+      return Promise.resolve(statusReply(req.id, STATUS.OP_UNSUPPORTED, `unknown request type ${req.type}`));
     case 'not-utf8':
       return Promise.reject(new SftpFailure(STATUS.FAILURE, `${req.shown}: name is not valid UTF-8, refused`));
   }

@@ -1,7 +1,7 @@
 // Decodes one SFTP request payload into a typed request. Pure; throws
 // BadPacket for a malformed packet (sftp-server treats that as fatal).
 import { readAttrs, type Attrs } from './attrs';
-import { BadPacket, NotUtf8, PacketReader, REQ } from './wire';
+import { NotUtf8, PacketReader, REQ } from './wire';
 
 // One member per operation (so a switch on `op` narrows), each with `id` and `op`.
 type Each<O extends string, T> = O extends unknown ? { id: number; op: O } & T : never;
@@ -19,6 +19,8 @@ export type Request =
   | Each<'symlink', { link: string; target: string }>
   | Each<'limits', object>
   | Each<'unsupported', { what: string }>
+  // A request type SFTP v3 does not have: answered OP_UNSUPPORTED in its turn, as every reply is.
+  | Each<'unknown-type', { type: number }>
   // A path that is not UTF-8, refused (wire.ts NotUtf8); `shown`: its bytes escaped, for the message.
   | Each<'not-utf8', { shown: string }>;
 
@@ -42,11 +44,6 @@ const OPENSSH_ORDER = /^SSH-2\.0-(OpenSSH|paramiko_|libssh2_|Go\b|JSCH)/i;
 /** Whether the client with this identification line sends SYMLINK's target first. */
 export function opensshSymlinkOrder(clientIdent: string): boolean {
   return OPENSSH_ORDER.test(clientIdent);
-}
-
-/** The request id of a payload, or undefined when too short to carry one (INIT has none). */
-export function requestId(payload: Buffer): number | undefined {
-  return payload.length >= 5 ? payload.readUInt32BE(1) : undefined;
 }
 
 /** Decodes a request payload (type byte first); INIT is handled by the session. */
@@ -109,7 +106,7 @@ function decodeBody(type: number, id: number, r: PacketReader, opts: DecodeOptio
     case REQ.EXTENDED:
       return decodeExtended(id, r.string(), r); // the extension's name
     default:
-      throw new BadPacket(`unknown request type ${type}`);
+      return { id, op: 'unknown-type', type };
   }
 }
 

@@ -29,10 +29,10 @@ import { PacketFramer } from './framer';
 import { HandleTable } from './handles';
 import { closeLeftOpen } from './left-open';
 import { SftpPaths } from './paths';
-import { statusReply, versionReply } from './replies';
-import { ADVERTISED_EXTENSIONS, decodeRequest, opensshSymlinkOrder, requestId, type Request } from './requests';
+import { versionReply } from './replies';
+import { ADVERTISED_EXTENSIONS, decodeRequest, opensshSymlinkOrder, type Request } from './requests';
 import { canStart } from './scheduler';
-import { BadPacket, PacketReader, REQ, STATUS } from './wire';
+import { BadPacket, PacketReader, REQ } from './wire';
 
 /** Requests received and not yet started, at most. */
 export const MAX_QUEUED = 64;
@@ -178,17 +178,7 @@ class SftpSession {
         this.init(payload);
         continue;
       }
-      let req: Request;
-      try {
-        req = decodeRequest(payload, { opensshSymlinkOrder: this.opensshOrder });
-      } catch (err) {
-        const id = requestId(payload);
-        if (!(err instanceof BadPacket) || !err.message.startsWith('unknown request type') || id === undefined) throw err;
-        // sftp-server logs and ignores it; a reply keeps the client from waiting forever
-        this.replies.push({ packet: statusReply(id, STATUS.OP_UNSUPPORTED, err.message) });
-        this.flush();
-        continue;
-      }
+      const req = decodeRequest(payload, { opensshSymlinkOrder: this.opensshOrder });
       this.queue.push({ req, bytes: payload.length });
       this.queuedBytes += payload.length;
     }

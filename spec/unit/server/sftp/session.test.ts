@@ -141,6 +141,18 @@ it('answers an unknown request type with OP_UNSUPPORTED and goes on', async () =
   expect(channel.replies[1]!.readUInt32BE(5)).toBe(8);
 });
 
+// Its reply went out at once, ahead of the replies of requests that came
+// before it in the same data and had not started yet.
+it('answers an unknown request type in its turn, after the requests sent before it', async () => {
+  const { channel } = start();
+  channel.send(init());
+  await waitFor(() => channel.replies.length === 1, 'VERSION');
+  const stat = new PacketWriter().u8(REQ.STAT).u32(1).string('/data').finish();
+  channel.send(Buffer.concat([stat, stat, new PacketWriter().u8(99).u32(2).finish()]));
+  await waitFor(() => channel.replies.length === 4, 'three replies');
+  expect(channel.replies.slice(1).map((r) => [r[0], idOf(r)])).toEqual([[RES.ATTRS, 1], [RES.ATTRS, 1], [RES.STATUS, 2]]);
+});
+
 it('closes every handle when the channel closes, with a log line per file', async () => {
   const { channel, log, done } = start();
   channel.send(init());
