@@ -5,6 +5,7 @@
 // over several channels of one connection lost the connection at random.
 // One channel per connection at a time avoids it (ssh runs one per process).
 import type { Client } from 'ssh2';
+import { peerText } from '../util/escape';
 
 /** Why `client`'s server should get one channel per connection at a time, or undefined. */
 export function oneChannelEach(client: Client): string | undefined {
@@ -25,7 +26,8 @@ export function oneChannelEach(client: Client): string | undefined {
 export function scpOptionsStick(client: Client): string | undefined {
   const version = (client as unknown as { _remoteVer?: string })._remoteVer ?? '';
   if (!/^mod_sftp\b/.test(version)) return undefined;
-  return `the server is ${version} (ProFTPD), whose scp keeps the options of earlier scp commands on a connection`;
+  // The server's own text, said with -v: escaped (ssh2 takes any byte but a space in a version).
+  return `the server is ${peerText(version, 100)} (ProFTPD), whose scp keeps the options of earlier scp commands on a connection`;
 }
 
 /**

@@ -23,6 +23,12 @@ describe('scpOptionsStick (ProFTPD mod_sftp keeps every scp command\'s options o
     expect(scpOptionsStick(server('mod_sftp/1.1.1'))).toContain('mod_sftp/1.1.1 (ProFTPD)');
   });
 
+  // The version came from the server and went to the terminal (-v) as it was.
+  it('escapes the version a server sent', () => {
+    expect(scpOptionsStick(server('mod_sftp\x1b]0;owned\x07\x1b[2J'))).toContain('the server is mod_sftp\\x1b]0;owned\\x07\\x1b[2J (ProFTPD)');
+    expect(scpOptionsStick(server(`mod_sftp/${'x'.repeat(500)}`))).toContain(`mod_sftp/${'x'.repeat(91)}… (ProFTPD)`);
+  });
+
   it.each(['OpenSSH_9.2p1', 'dropbear_2022.83', 'AsyncSSH_2.10.1', undefined])('%s: any connection', (v) => {
     expect(scpOptionsStick(server(v))).toBeUndefined();
   });
