@@ -177,6 +177,7 @@ class ByteQueue {
   private head = 0; // index of the front chunk
   private offset = 0; // bytes of the front chunk already taken
   length = 0;
+  private resume: { index: number; base: number } | undefined; // where indexOf() last stopped
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
@@ -188,15 +189,21 @@ class ByteQueue {
     return this.length === 0 ? undefined : this.chunks[this.head]![this.offset];
   }
 
-  // Position of `byte` counted from the front, searching [from, limit).
+  // Position of `byte` counted from the front, searching [from, limit). A
+  // line that comes a byte a packet is thousands of chunks: the search goes
+  // on from the chunk where the last one stopped (`resume`, until something
+  // is taken), not from the front, or each byte would cost a pass over all.
   indexOf(byte: number, from: number, limit: number): number {
+    let i = this.head;
     let base = -this.offset; // position of the current chunk's first byte
-    for (let i = this.head; i < this.chunks.length && base < limit; i++) {
+    if (this.resume !== undefined && this.resume.base <= from) ({ index: i, base } = this.resume);
+    for (; i < this.chunks.length && base < limit; i++) {
       const chunk = this.chunks[i]!;
       const start = Math.max(from - base, 0);
       const end = Math.min(chunk.length, limit - base);
       const at = start < end ? chunk.subarray(0, end).indexOf(byte, start) : -1;
       if (at !== -1) return base + at;
+      this.resume = { index: i, base };
       base += chunk.length;
     }
     return -1;
@@ -207,6 +214,7 @@ class ByteQueue {
     const front = this.chunks[this.head]!;
     const n = Math.min(max, front.length - this.offset);
     const view = front.subarray(this.offset, this.offset + n);
+    this.resume = undefined; // positions count from the front, which moves
     this.offset += n;
     this.length -= n;
     if (this.offset === front.length) this.dropFront();
