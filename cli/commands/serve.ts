@@ -15,7 +15,7 @@ import {
   type ServeAuth,
   type ServeOptions,
 } from '../../lib';
-import { defaultHostKeyPath, homeDirectory, parseMaxStartups } from '../../lib/internal';
+import { defaultHostKeyPath, findHome, parseMaxStartups } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { operands, unknownArguments, type OperandArgs } from '../operands';
 import { SIGNAL_STATUS } from '../exit-status';
@@ -171,15 +171,24 @@ async function serveAuth(args: ServeArgs, say: (line: string) => void): Promise<
   if (args['no-auth']) return { none: true };
   const password = process.env[PASSWORD_ENV];
   if (password !== undefined && args.user === undefined) throw new ScpipeError('ERR_USAGE', `${PASSWORD_ENV} is set: name the user with --user`);
-  const keysPath = args['authorized-keys'] ?? join(homeDirectory(), '.ssh', 'authorized_keys');
+  const keysPath = args['authorized-keys'] ?? defaultKeysPath(password !== undefined);
   // Read again at a login whenever it changed, as sshd does: a key removed is refused without a restart.
-  const file = await AuthorizedKeysFile.load(keysPath, say).catch((err: unknown) => {
+  const file = keysPath === undefined ? undefined : await AuthorizedKeysFile.load(keysPath, say).catch((err: unknown) => {
     if (args['authorized-keys'] !== undefined || password === undefined) throw err;
     return undefined; // a password alone is enough
   });
-  for (const { line, why } of file?.loaded.skipped ?? []) say(`${escapeForTerminal(keysPath)} line ${line}: key skipped: ${escapeForTerminal(why)}`);
+  for (const { line, why } of file?.loaded.skipped ?? []) say(`${escapeForTerminal(keysPath!)} line ${line}: key skipped: ${escapeForTerminal(why)}`);
   if (file && file.loaded.size === 0 && password === undefined) throw new ScpipeError('ERR_USAGE', `no usable keys in ${keysPath}`);
   return { authorizedKeysFile: file, user: args.user, password };
+}
+
+// ~/.ssh/authorized_keys. With no home: none when a password is given (a password alone
+// is enough), else a usage error (exit 2, as for a keys file that is not there).
+function defaultKeysPath(passwordGiven: boolean): string | undefined {
+  const home = findHome();
+  if (typeof home === 'string') return join(home, '.ssh', 'authorized_keys');
+  if (passwordGiven) return undefined;
+  throw new ScpipeError('ERR_USAGE', `cannot tell where ~/.ssh/authorized_keys is: ${home.why}; name the keys with --authorized-keys FILE`);
 }
 
 function formatStartups(s: { start: number; rate: number; full: number }): string {

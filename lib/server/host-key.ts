@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { ScpipeError } from '../errors';
 import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
-import { homeDirectory } from '../util/home';
+import { findHome } from '../util/home';
 import { fingerprint } from '../transport/known-hosts';
 import { ssh2 } from './ssh2';
 
@@ -22,9 +22,15 @@ export interface HostKey {
 }
 
 /** Where the generated key lives: $XDG_CACHE_HOME/scpipe, else ~/.cache/scpipe. */
-export function defaultHostKeyPath(env: NodeJS.ProcessEnv = process.env): string {
-  const cache = env.XDG_CACHE_HOME || join(homeDirectory(), '.cache');
-  return join(cache, 'scpipe', 'serve_host_ed25519_key');
+export function defaultHostKeyPath(env: NodeJS.ProcessEnv = process.env, userInfo?: () => { username: string; homedir: string }): string {
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg) return join(xdg, 'scpipe', 'serve_host_ed25519_key');
+  const home = findHome(env, userInfo);
+  if (typeof home !== 'string') {
+    // A service user without a home (systemd DynamicUser=, a container's uid): exit 2 with what to give, not ~/.ssh's advice.
+    throw new ScpipeError('ERR_USAGE', `cannot tell where to keep a generated host key (~/.cache/scpipe): ${home.why}; give one with --host-key FILE`);
+  }
+  return join(home, '.cache', 'scpipe', 'serve_host_ed25519_key');
 }
 
 /** Loads `path`, or with `generate`, creates it when it does not exist yet. */

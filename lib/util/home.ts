@@ -16,12 +16,19 @@ type UserInfo = () => { username: string; homedir: string };
  * for the uid and no HOME): os.homedir() threw a bare system error there.
  */
 export function homeDirectory(env: NodeJS.ProcessEnv = process.env, userInfo: UserInfo = os.userInfo): string {
+  const found = findHome(env, userInfo);
+  if (typeof found === 'string') return found;
+  throw new ScpipeError('ERR_CONFIG', `cannot tell the home directory for ~/.ssh: ${found.why}; set HOME`);
+}
+
+/** homeDirectory()'s answer, or why there is none (`HOME is not set and uid 54321 has no home in the passwd file`), for callers with their own advice. */
+export function findHome(env: NodeJS.ProcessEnv = process.env, userInfo: UserInfo = os.userInfo): string | { why: string } {
   const home = env.HOME;
   if (home && path.isAbsolute(home)) return home;
   const entry = passwdEntry(userInfo);
   if (entry?.homedir && path.isAbsolute(entry.homedir)) return entry.homedir;
   const given = home === undefined ? 'not set' : `"${escapeForTerminal(home)}", not an absolute path`;
-  throw new ScpipeError('ERR_CONFIG', `cannot tell the home directory for ~/.ssh: HOME is ${given} and ${whoAmI()} has no home in the passwd file; set HOME`);
+  return { why: `HOME is ${given} and ${whoAmI()} has no home in the passwd file` };
 }
 
 /** The login name to use when none is given: the passwd entry's, else USER or LOGNAME, else ''. */

@@ -1,0 +1,54 @@
+// `scpipe serve` as a service account runs it: an ordinary uid (here one with
+// no passwd entry, as systemd's DynamicUser= or a container gives), with a
+// bare environment. Run through setpriv, as client-env.test.ts runs put.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliForAnyUserPerSuite } from '../helpers/cli-for-any-user';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const local = tempDirPerTest('scpipe-test-serveuser-');
+const UID = 54323;
+const copy = cliForAnyUserPerSuite();
+
+beforeAll(() => {
+  if (spawnSync('getent', ['passwd', String(UID)]).status === 0) throw new Error(`uid ${UID} has a passwd entry here: this test needs one that has none`);
+});
+
+// The command line to run `scpipe serve ARGS` as UID.
+function asUid(args: string[]): string[] {
+  return ['--reuid', String(UID), '--regid', String(UID), '--clear-groups', process.execPath, copy(), 'serve', ...args];
+}
+
+// A root and an authorized_keys file of UID's own, in this test's directory.
+function rootAndKeys(): { root: string; keys: string } {
+  const root = join(local(), 'root');
+  const keys = join(local(), 'authorized_keys');
+  mkdirSync(root);
+  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', join(local(), 'id'), '-C', 'client']);
+  renameSync(join(local(), 'id.pub'), keys);
+  for (const p of [local(), root, keys]) chownSync(p, UID, UID);
+  return { root, keys };
+}
+
+// Runs serve as UID with exactly `env` (PATH added) until it exits, for the refusals before it listens.
+function serveRefusal(args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string } {
+  const r = spawnSync('setpriv', asUid(args), { cwd: local(), env: { PATH: process.env.PATH!, ...env }, encoding: 'utf8', timeout: 30000 });
+  return { status: r.status, stderr: r.stderr };
+}
+
+describe('serve as a uid with no home', () => {
+  it('says the generated host key has no place and to give --host-key (exit 2), not advice about ~/.ssh', () => {
+    const { root, keys } = rootAndKeys();
+    const r = serveRefusal(['--root', root, '--authorized-keys', keys, '--addr', '127.0.0.1:0']);
+    expect(r.stderr).toBe(`scpipe: cannot tell where to keep a generated host key (~/.cache/scpipe): HOME is not set and uid ${UID} has no home in the passwd file; give one with --host-key FILE\n`);
+    expect(r.status).toBe(2);
+  });
+
+  it('without --authorized-keys, says to name them (exit 2)', () => {
+    const { root } = rootAndKeys();
+    const r = serveRefusal(['--root', root, '--addr', '127.0.0.1:0']);
+    expect(r.stderr).toBe(`scpipe: cannot tell where ~/.ssh/authorized_keys is: HOME is not set and uid ${UID} has no home in the passwd file; name the keys with --authorized-keys FILE\n`);
+    expect(r.status).toBe(2);
+  });
+});
