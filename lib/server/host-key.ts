@@ -2,7 +2,7 @@
 // and kept in the user's cache directory, so clients see the same key on
 // every start (and known_hosts keeps working).
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { ScpipeError } from '../errors';
 import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
@@ -21,10 +21,14 @@ export interface HostKey {
   openMode?: number;
 }
 
-/** Where the generated key lives: $XDG_CACHE_HOME/scpipe, else ~/.cache/scpipe. */
+/**
+ * Where the generated key lives: $XDG_CACHE_HOME/scpipe, else ~/.cache/scpipe.
+ * A relative XDG_CACHE_HOME is ignored, as the XDG spec asks: it put the key
+ * below whatever directory serve was started in, a new key for each.
+ */
 export function defaultHostKeyPath(env: NodeJS.ProcessEnv = process.env, userInfo?: () => { username: string; homedir: string }): string {
   const xdg = env.XDG_CACHE_HOME;
-  if (xdg) return join(xdg, 'scpipe', 'serve_host_ed25519_key');
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'scpipe', 'serve_host_ed25519_key');
   const home = findHome(env, userInfo);
   if (typeof home !== 'string') {
     // A service user without a home (systemd DynamicUser=, a container's uid): exit 2 with what to give, not ~/.ssh's advice.

@@ -1,9 +1,10 @@
 // `scpipe serve` as a service account runs it: an ordinary uid (here one with
 // no passwd entry, as systemd's DynamicUser= or a container gives), with a
 // bare environment. Run through setpriv, as client-env.test.ts runs put.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, renameSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '../helpers/async';
 import { cliForAnyUserPerSuite } from '../helpers/cli-for-any-user';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -50,5 +51,28 @@ describe('serve as a uid with no home', () => {
     const r = serveRefusal(['--root', root, '--addr', '127.0.0.1:0']);
     expect(r.stderr).toBe(`scpipe: cannot tell where ~/.ssh/authorized_keys is: HOME is not set and uid ${UID} has no home in the passwd file; name the keys with --authorized-keys FILE\n`);
     expect(r.status).toBe(2);
+  });
+});
+
+describe('serve with a relative XDG_CACHE_HOME', () => {
+  it('ignores it, as XDG asks, and keeps the key in ~/.cache, not below the directory it started in', async () => {
+    const { root, keys } = rootAndKeys();
+    const home = join(local(), 'home');
+    mkdirSync(home);
+    chownSync(home, UID, UID);
+    const child = spawn('setpriv', asUid(['--root', root, '--authorized-keys', keys, '--addr', '127.0.0.1:0']), {
+      cwd: local(),
+      env: { PATH: process.env.PATH!, HOME: home, XDG_CACHE_HOME: 'cache' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+    await waitFor(() => /host key/.test(log) || child.exitCode !== null, 'the host key line');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(log).toMatch(new RegExp(`host key SHA256:\\S+ \\(generated ${join(home, '.cache', 'scpipe', 'serve_host_ed25519_key')}\\)`));
+    expect(existsSync(join(local(), 'cache'))).toBe(false);
+    expect(readdirSync(join(home, '.cache', 'scpipe')).sort()).toEqual(['serve_host_ed25519_key', 'serve_host_ed25519_key.pub']);
   });
 });
