@@ -1,9 +1,10 @@
 // The server's host key: the file the user named, or an ed25519 key made once
 // and kept in the user's cache directory, so clients see the same key on
 // every start (and known_hosts keeps working).
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ScpipeError } from '../errors';
+import { makeDirs } from '../fs/make-dirs';
 import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
 import { findHome } from '../util/home';
@@ -57,7 +58,7 @@ export async function loadHostKey(path: string, generate: boolean): Promise<Host
       await stat(home).catch((err: NodeJS.ErrnoException) => {
         throw Object.assign(err, { path: home });
       });
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await makeDirs(dirname(path), 0o700);
       await writeFile(path, pair.private, { mode: 0o600, flag: 'wx' });
       await writeFile(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });
     } catch (err) {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ScpipeError, isScpipeError } from '../errors';
+import { strerror } from '../fs/strerror';
 import { appendKnownHost, checkHostKey, fingerprint, keyType, knownHostsName, rsaKeyBits } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
 import { shellWord } from '../util/shell-word';
@@ -96,7 +97,9 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
         await appendKnownHost(file, as, lookupPort, key, host.hashKnownHosts);
         warn(`Warning: Permanently added '${knownHostsName(as, lookupPort)}' (${type}) to the list of known hosts.`);
       } catch (err) {
-        warn(`Failed to add the host to the list of known hosts (${file}): ${(err as Error).message}`);
+        // In the C library's words, naming the directory when that was what failed (a read-only home).
+        const at = (err as NodeJS.ErrnoException).path;
+        warn(`Failed to add the host to the list of known hosts (${file}): ${at && at !== file ? `${at}: ` : ''}${strerror(err)}`);
       }
     };
     const mine = recording.then(add);

@@ -6,6 +6,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { makeDirs } from '../fs/make-dirs';
 import { matchPatternList } from './wildcard';
 
 /** Result of looking a host key up; `file`/`line` name the conflicting entry. */
@@ -194,7 +195,7 @@ export function hashHostName(name: string, salt: Buffer = randomBytes(20)): stri
 // Appends `name keytype base64` (name as knownHostsName, hashed when `hash`)
 // to `file`, creating its directory (0700) and the file (0600) when missing.
 export async function appendKnownHost(file: string, host: string, port: number, key: Buffer, hash = false): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await makeDirs(path.dirname(file), 0o700);
   const name = knownHostsName(host, port);
   const line = `${hash ? hashHostName(name) : name} ${keyType(key)} ${key.toString('base64')}\n`;
   const handle = await fsp.open(file, 'a+', 0o600);
