@@ -16,7 +16,8 @@
 // still escape, except in an scp -t upload, whose sink writes through the
 // directories it checked, held open (fs/dir-handle.ts). The server is meant
 // for roots that only it writes.
-import { lstat, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isScpipeError, ScpipeError } from '../errors';
 import { joinName } from '../fs/join-name';
@@ -55,8 +56,13 @@ export class Jail {
     try {
       real = await realpath(root);
       if (!(await stat(real)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      // A root serve's own user cannot list or enter (a service user given root's 0700
+      // directory) failed every request of every client, while serve looked healthy.
+      await access(real, constants.R_OK | constants.X_OK);
     } catch (err) {
-      throw new ScpipeError('ERR_USAGE', `server root ${shown}: ${strerror(err)}`, { path: root, cause: err });
+      const uid = process.getuid?.();
+      const who = errnoCode(err) === 'EACCES' && uid !== undefined ? ` (to uid ${uid}, which serve runs as)` : '';
+      throw new ScpipeError('ERR_USAGE', `server root ${shown}: ${strerror(err)}${who}`, { path: root, cause: err });
     }
     return new Jail(real);
   }

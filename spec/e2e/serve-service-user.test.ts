@@ -2,7 +2,7 @@
 // no passwd entry, as systemd's DynamicUser= or a container gives), with a
 // bare environment. Run through setpriv, as client-env.test.ts runs put.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
 import { cliForAnyUserPerSuite } from '../helpers/cli-for-any-user';
@@ -74,5 +74,16 @@ describe('serve with a relative XDG_CACHE_HOME', () => {
     expect(log).toMatch(new RegExp(`host key SHA256:\\S+ \\(generated ${join(home, '.cache', 'scpipe', 'serve_host_ed25519_key')}\\)`));
     expect(existsSync(join(local(), 'cache'))).toBe(false);
     expect(readdirSync(join(home, '.cache', 'scpipe')).sort()).toEqual(['serve_host_ed25519_key', 'serve_host_ed25519_key.pub']);
+  });
+});
+
+describe('serve with a root its uid may not enter', () => {
+  it('refuses it at start (exit 2), naming the uid, before it listens and fails every request', () => {
+    const { root, keys } = rootAndKeys();
+    chownSync(root, 0, 0);
+    chmodSync(root, 0o700);
+    const r = serveRefusal(['--root', root, '--authorized-keys', keys, '--host-key', '/nonexistent', '--addr', '127.0.0.1:0'], { HOME: local() });
+    expect(r.stderr).toBe(`scpipe: bad --root: server root ${root}: Permission denied (to uid ${UID}, which serve runs as)\n`);
+    expect(r.status).toBe(2);
   });
 });
