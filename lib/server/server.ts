@@ -8,8 +8,8 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Connection, ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { peerText } from '../util/escape';
-import { strerror } from '../fs/strerror';
 import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, type AuthLimits } from './auth-limits';
+import { listenError } from './listen-error';
 import { answerLogin, type ServeAuth } from './login';
 import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type Startup } from './connection-limits';
 import type { HostKey } from './host-key';
@@ -187,10 +187,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     server.injectSocket(socket);
   });
   await new Promise<void>((resolve, reject) => {
-    listener.once('error', (err: NodeJS.ErrnoException) =>
-      // The errno's words, as sshd's "Bind to port 2022 on 0.0.0.0 failed: Address already in use.", not Node's.
-      reject(new ScpipeError('ERR_CONNECT', `cannot listen on ${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}: ${strerror(err)}`, { cause: err })),
-    );
+    listener.once('error', (err: NodeJS.ErrnoException) => reject(listenError(opts.host, opts.port, err)));
     listener.listen(opts.port, opts.host, () => resolve());
   });
   void logLeftovers(opts.jail.root, log, stop.signal); // in the background: a large root takes a while

@@ -2,7 +2,7 @@
 // no passwd entry, as systemd's DynamicUser= or a container gives), with a
 // bare environment. Run through setpriv, as client-env.test.ts runs put.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
 import { cliForAnyUserPerSuite } from '../helpers/cli-for-any-user';
@@ -85,5 +85,16 @@ describe('serve with a root its uid may not enter', () => {
     const r = serveRefusal(['--root', root, '--authorized-keys', keys, '--host-key', '/nonexistent', '--addr', '127.0.0.1:0'], { HOME: local() });
     expect(r.stderr).toBe(`scpipe: bad --root: server root ${root}: Permission denied (to uid ${UID}, which serve runs as)\n`);
     expect(r.status).toBe(2);
+  });
+});
+
+describe('serve on a low port as an ordinary uid', () => {
+  it('says why the kernel refused it and which ports it may use (exit 255)', () => {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+    if (!(first > 1)) throw new Error(`net.ipv4.ip_unprivileged_port_start is ${first} here: this test needs port 1 to be a privileged one`);
+    const { root, keys } = rootAndKeys();
+    const r = serveRefusal(['--root', root, '--authorized-keys', keys, '--addr', '127.0.0.1:1'], { HOME: local() });
+    expect(r.stderr).toBe(`scpipe: cannot listen on 127.0.0.1:1: Permission denied: ports below ${first} need root or CAP_NET_BIND_SERVICE; give a port of ${first} or above\n`);
+    expect(r.status).toBe(255);
   });
 });
