@@ -19,7 +19,9 @@ const NO_SESSION: readonly string[] = ['ERR_CONNECT', 'ERR_AUTH', 'ERR_HOST_KEY_
 /** The ssh processes of one ChannelOpener whose target's transport is openssh. */
 export class SshProcesses {
   private readonly children = new Set<OpenSshChannel>();
-  private readonly started: OpenSshChannel[] = [];
+  // For explain(): the ssh processes that may yet prove a connect failure. One
+  // that ended without is let go, or a set of thousands of parts kept them all.
+  private readonly started = new Set<OpenSshChannel>();
   private refused: ScpipeError | undefined;
   // The first ssh's proof that the host can be reached (it got a session),
   // which the others wait for; settled, `reachedHost` says how.
@@ -28,6 +30,11 @@ export class SshProcesses {
   private sessionWaiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
 
   constructor(private readonly target: ConnectOptions, private readonly log?: (line: string) => void) {}
+
+  /** The ssh processes explain() still looks at (running, or ended without a session). */
+  get kept(): number {
+    return this.started.size;
+  }
 
   /** True once an ssh got a session. */
   get reached(): boolean {
@@ -137,8 +144,9 @@ export class SshProcesses {
 
   private track(channel: OpenSshChannel): OpenSshChannel {
     this.children.add(channel);
-    this.started.push(channel);
+    this.started.add(channel);
     void channel.exit.then(() => this.children.delete(channel));
+    void channel.connectFailure().then((failure) => failure === undefined && this.started.delete(channel));
     return channel;
   }
 
