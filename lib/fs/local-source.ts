@@ -26,6 +26,7 @@ import type { ScpSource } from '../protocol/source';
 import { BODY_CHUNK } from '../util/body-chunk';
 import { hashedFirst } from '../util/hashed-first';
 import { escapeBytes, escapeForTerminal } from '../util/escape';
+import { entryNames } from './dir-entries';
 import { closeFd, fstatFd, openFd } from './fd';
 import { pathError } from './strerror';
 import { stripTrailingSlashes } from './target';
@@ -223,10 +224,8 @@ class Walker {
       if (!(await this.source.enterDirectory(name, mode, this.timesOf(path, st)))) return; // refused: no entries, no E
       this.ancestors.add(key);
       this.dirs.push(name);
-      for (let entry = await dir.read(); entry !== null; entry = await dir.read()) {
+      for await (const bytes of entryNames(dir, this.dirs.length - 1)) {
         throwIfAborted(this.opts.signal);
-        const raw: unknown = entry.name;
-        const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
         const child = bytes.toString('utf8');
         const childPath = path === '/' ? `/${child}` : `${path}/${child}`;
         if (!Buffer.from(child, 'utf8').equals(bytes)) {
@@ -241,7 +240,7 @@ class Walker {
       await this.inFlight.settle(); // its mode (maybe read-only) and times are set once its files are in
       await this.source.leaveDirectory();
     } finally {
-      await dir.close().catch(() => undefined);
+      await dir.close().catch(() => undefined); // closed already when read whole
     }
   }
 

@@ -217,3 +217,27 @@ it.each([['-s'], ['-O']])('cp -r %s downloads a tree deeper than the open-file l
     expect(await readFile(join(dest, ...levels.slice(0, i), 'f'), 'utf8')).toBe(`level ${i}\n`);
   }
 });
+
+// An upload held each directory it walked open while sending its entries,
+// one descriptor a level: a tree deeper than a low hard `ulimit -n` allows
+// said "d0/…/d43: Too many open files", exit 1 (OpenSSH's scp stops there
+// too). User sees now: exit 0, nothing on stderr; left remotely: the whole
+// tree, byte-exact; below the first levels a directory's names are read
+// whole and it is closed before they are sent.
+it.each([['-s'], ['-O']])('cp -r %s uploads a tree deeper than the open-file limit (a hard ulimit -n 64), whole', async (protocol) => {
+  const dir = await userDir(sshd.user, `deep-up${protocol}`);
+  const levels = Array.from({ length: 100 }, (_, i) => `d${i}`);
+  for (let i = 1; i <= levels.length; i++) {
+    const at = join(local(), 'deep', ...levels.slice(0, i));
+    await mkdir(at, { recursive: true });
+    await writeFile(join(at, 'f'), `level ${i}\n`);
+  }
+  const r = await runCli(['cp', '-r', protocol, ...sshFlags(sshd, sshd.user), join(local(), 'deep'), remote(sshd, sshd.user, dir)], {
+    wrapper: ['prlimit', '--nofile=64:64', '--'],
+  });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  for (let i = 1; i <= levels.length; i++) {
+    expect(await readFile(join(dir, 'deep', ...levels.slice(0, i), 'f'), 'utf8')).toBe(`level ${i}\n`);
+  }
+});
