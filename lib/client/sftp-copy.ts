@@ -87,7 +87,7 @@ async function uploadWith(session: SftpSession, target: SftpTarget, localPaths: 
     progress.onDone?.(localPath);
   }
   await writer.said(); // each problem reported before the first is thrown
-  if (writer.problems[0]) throw writer.problems[0];
+  if (writer.problems.first) throw writer.problems.first;
 }
 
 // An existing directory receives entries by name; anything else is the one item's path.

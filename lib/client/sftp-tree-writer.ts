@@ -31,6 +31,7 @@ import { throughLinks } from './sftp-links';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError, type Account } from './sftp-read-only';
 import { OrderedLines, type LineTurn } from '../util/ordered-lines';
+import { KeptProblems } from '../util/kept-problems';
 
 /** Options of SftpTreeWriter. */
 export interface TreeWriterOptions {
@@ -70,7 +71,7 @@ export class SftpTreeWriter implements SourceSession {
   /** Small files at once: each costs four round trips, which overlap (docs/performance.md). */
   readonly filesInFlight = 16;
   readonly timeRange = SFTP_TIMES;
-  readonly problems: ScpipeError[] = [];
+  readonly problems = new KeptProblems();
   readonly keepsSticky = true;
   private readonly stack: OpenDirectory[] = [];
   private account?: Promise<Account>; // asked at the first file that exists already
@@ -87,7 +88,7 @@ export class SftpTreeWriter implements SourceSession {
   // Said in its turn among the files in flight, so -v and the errors keep the walk's order.
   reportLocalError(error: ScpipeError, turn?: LineTurn): void {
     const own = turn ?? this.lines.begin();
-    this.problems.push(error);
+    this.problems.add(error);
     own.later(() => this.opts.onProblem?.(error));
     if (!turn) own.end();
   }

@@ -15,6 +15,7 @@ import { describeExit, explainLoss, remoteError } from './session-errors';
 import { waitForExit } from './wait-exit';
 import { writeBody } from './write-body';
 import { cutOff, cutShort, leftByRemote, untrusted } from './cut-short';
+import { KeptProblems } from '../util/kept-problems';
 
 /** Options shared by the SCP roles. */
 export interface RoleOptions {
@@ -63,7 +64,7 @@ export interface OutgoingFile {
 export class ScpSource {
   private readonly replies: ReplyReader;
   private readonly stderr: RemoteStderr;
-  private readonly failures: ScpipeError[] = [];
+  private readonly failures = new KeptProblems();
 
   constructor(private readonly channel: ScpChannel, private readonly opts: SourceOptions = {}) {
     this.replies = new ReplyReader(channel.stdout);
@@ -174,9 +175,9 @@ export class ScpSource {
     };
   }
 
-  /** Problems so far (items that were not stored). */
+  /** Problems so far (items that were not stored): the first 100 (onProblem is told of every one). */
   get problems(): readonly ScpipeError[] {
-    return this.failures;
+    return this.failures.items;
   }
 
   /** Sends EOF and waits for the exit status; throws the first failure. */
@@ -184,7 +185,7 @@ export class ScpSource {
     this.channel.stdin.end();
     const status = await this.untilExit();
     this.opts.trace?.(`exit status ${status.code ?? status.signal ?? 'none'}`);
-    const first = this.failures[0];
+    const first = this.failures.first;
     if (first) throw first;
     const bad = describeExit(status, this.stderr.text(), undefined, this.channel.whyLost?.());
     if (bad) throw bad;
@@ -228,7 +229,7 @@ export class ScpSource {
   }
 
   private fail(err: ScpipeError): false {
-    this.failures.push(err);
+    this.failures.add(err);
     this.opts.onProblem?.(err);
     return false;
   }

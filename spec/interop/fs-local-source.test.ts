@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { sendLocalPaths } from '../../lib/fs/local-source';
 import { ScpSource } from '../../lib/protocol/source';
 import { spawnChannel } from '../../lib/transport/child-channel';
+import { KEPT_PROBLEMS } from '../../lib/util/kept-problems';
 import { snapshotTree, tempDir } from '../unit/fs/helpers';
 
 let dir: string;
@@ -107,6 +108,24 @@ describe('sendLocalPaths vs OpenSSH scp -t', () => {
     );
     const got = await snapshotTree(join(dst, 'tree'), { mtimes: false });
     expect(got.map((e) => e.path)).toEqual(['good', 'sub', 'sub/good too']);
+  });
+
+  // A tree of 200,000 unreadable files held 200,000 errors (~160 MiB) to throw the first.
+  it('keeps only the first problems of a tree with more FIFOs than that, says each, throws the first', async () => {
+    const tree = join(src, 'tree');
+    await mkdir(tree);
+    const fifos = KEPT_PROBLEMS + 50;
+    execFileSync('mkfifo', Array.from({ length: fifos }, (_, i) => join(tree, `p${String(i).padStart(3, '0')}`)));
+    await writeFile(join(tree, 'good'), 'good');
+    let said = 0;
+    const source = new ScpSource(spawnChannel('scp', ['-r', '-t', dst]), { onProblem: () => void said++ });
+    await source.start();
+    await sendLocalPaths(source, [tree], { recursive: true, preserve: false });
+    const first = source.problems[0];
+    await expect(source.finish()).rejects.toBe(first);
+    expect(said).toBe(fifos);
+    expect(source.problems).toHaveLength(KEPT_PROBLEMS);
+    expect(await readdir(join(dst, 'tree'))).toEqual(['good']);
   });
 
   it('refuses "." and a directory without -r, and goes on with the next item', async () => {
