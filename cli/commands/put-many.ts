@@ -59,6 +59,8 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
       stdin.input,
       (i) => ({
         ...putOptions(args, checked, stdin),
+        // --memory is the run's: each target spools its own copy, so eight SCP targets held eight times --memory in RAM.
+        memoryLimit: Math.floor(checked.memory / specs.length),
         ...roleOptions(args, signal, logFor(i)),
         partSize: checked.partSize,
         onProtocol: (chosen) => recordProtocol(chosen, i),

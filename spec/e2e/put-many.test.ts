@@ -4,7 +4,7 @@
 // that fails does not stop the others. Each test says what the user sees
 // and what is left on both sides.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -55,6 +55,26 @@ describe('put to several targets', () => {
   // --remove-stale with several targets said what it removed but not what
   // it kept. User sees now: "TARGET: kept PATH: written to N s ago, …" for a
   // fresh leftover on the SFTP target, exit 0. Left: that leftover and b.bin.
+  // Each target spools its own copy: eight SCP targets held eight times
+  // --memory in RAM (589 MiB peak for a 256 MiB stream at the default 64M).
+  // Now --memory is the run's, shared: 3 MiB to two targets under --memory
+  // 4M spills (here to a tmpfs TMPDIR, which is said) where it stayed in RAM.
+  it('--memory is the whole run\'s: two SCP targets share it, and a stream past it spills', async () => {
+    const tmp = await mkdtemp('/dev/shm/scpipe-test-many-');
+    try {
+      const data = randomBytes(3 * 1024 * 1024);
+      const r = await runCli(['put', ...sshFlags(sshd, sshd.rssh), '--memory', '4M', toScp('m1.bin'), toScp('m2.bin')], {
+        stdin: Readable.from(chunks(data, 65536)), env: { TMPDIR: tmp }, timeoutMs: 60_000,
+      });
+      expect(r.stderr).toMatch(/^scpipe: warning: spooling in \/dev\/shm\/scpipe-test-many-\w+, a file system in RAM/);
+      expect(r.status).toBe(0);
+      for (const name of ['m1.bin', 'm2.bin']) expect(sha(await readFile(join(scpDir, name)))).toBe(sha(data));
+      expect(await readdir(tmp)).toEqual([]);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('--remove-stale says a leftover it keeps, naming the target', async () => {
     await writeFile(join(sftpDir, '.b.bin.scpipe-AAAAAA'), 'x');
     const r = await runCli(['put', ...flags(), '--remove-stale', toScp('b.bin'), toSftp('b.bin')], { stdin: 'data' });
