@@ -42,14 +42,17 @@ export type SpoolUse = { protocol: 'scp' | 'auto' } | { partSize: bigint; parall
  * the returned function says it (once), so a put under --protocol auto says
  * it only once SCP is chosen (a read-only /tmp under ProtectSystem=strict).
  */
-export async function unusableSpoolWarning(memory: number, use: SpoolUse): Promise<() => void> {
+export async function unusableSpoolWarning(memory: number, use: SpoolUse, targets = 1): Promise<() => void> {
+  // put to several targets shares --memory among them (each spools its own copy).
+  const share = Math.floor(memory / targets);
+  const limit = targets > 1 ? `--memory (${formatBytes(memory)}, ${formatBytes(share)} for each of ${targets} targets)` : `--memory (${formatBytes(memory)})`;
   let fails: string;
   if ('partSize' in use) {
     const held = BigInt(use.parallel + 1);
-    if (held * use.partSize <= BigInt(memory)) return () => undefined;
-    fails = `a part that finds --memory (${formatBytes(memory)}) full will fail (up to ${held} parts of ${formatBytes(use.partSize)} are held at once)`;
+    if (held * use.partSize <= BigInt(share)) return () => undefined;
+    fails = `a part that finds ${limit} full will fail (up to ${held} parts of ${formatBytes(use.partSize)} are held at once)`;
   } else {
-    const stream = `a stream past --memory (${formatBytes(memory)}) will fail`;
+    const stream = `a stream past ${limit} will fail`;
     fails = use.protocol === 'scp' ? stream : `over SCP (a host without SFTP) ${stream}`;
   }
   const dir = spoolDirectory(undefined);

@@ -34,8 +34,8 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   // As for one target, said at start: each SCP target spools its own copy there.
   if (args['spool-dir'] === undefined && checked.size === undefined && stdin.fileSize === undefined) {
     const protocol = protocolOf(args);
-    if (checked.partSize !== undefined) (await unusableSpoolWarning(checked.memory, { partSize: checked.partSize, parallel: args.parallel ?? DEFAULT_PARALLEL }))();
-    else if (protocol !== 'sftp') (await unusableSpoolWarning(checked.memory, { protocol }))();
+    if (checked.partSize !== undefined) (await unusableSpoolWarning(checked.memory, { partSize: checked.partSize, parallel: args.parallel ?? DEFAULT_PARALLEL }, specs.length))();
+    else if (protocol !== 'sftp') (await unusableSpoolWarning(checked.memory, { protocol }, specs.length))();
   }
   const started = performance.now();
   const progress = MultiProgressLine.wanted(args, progressLabels(specs, shown));
