@@ -2,14 +2,13 @@
 // StrictHostKeyChecking does, using the known_hosts files of the resolved
 // host. ssh2 only learns "rejected"; the reason is kept for the caller to
 // throw (verifier.failure()) once ssh2 reports the failed handshake.
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { ScpipeError, isScpipeError } from '../errors';
 import { strerror } from '../fs/strerror';
 import { appendKnownHost, checkHostKey, fingerprint, keyType, knownHostsName, rsaKeyBits } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
 import { shellWord } from '../util/shell-word';
 import { outOfDescriptors } from '../util/limits';
+import { addKeyCommand, changedKeyWarning } from './host-key-messages';
 
 /** OpenSSH's default RequiredRSASize. */
 const MIN_RSA_BITS = 1024;
@@ -208,17 +207,10 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
         return true;
       }
       const why = host.hostKeyAsk ? 'there is no terminal to ask whether to trust it' : 'you have requested strict checking';
-      // ssh-keyscan reaches the real host and port; a HostKeyAlias is the name to file the key under.
-      const port = host.port === 22 ? '' : `-p ${host.port} `;
-      const rename = host.hostKeyAlias === undefined ? '' : ` | sed 's/^[^ ]*/${name}/'`;
-      const first = host.knownHostsFiles[0];
-      const file = first === undefined ? '~/.ssh/known_hosts' : shellWord(first); // the shell expands the ~
-      // A fresh account (a cron user) has no ~/.ssh yet: `>>` alone would fail there.
-      const mkdir = first !== undefined && existsSync(dirname(first)) ? '' : `mkdir -p -m 700 ${first === undefined ? '~/.ssh' : shellWord(dirname(first))} && `;
       return refuse(new ScpipeError(
         'ERR_HOST_KEY_UNKNOWN',
         `Host key for ${name} is not known and ${why}.${caSays ? ` ${caSays}: use --transport openssh, whose ssh checks them, or trust the host's own key.` : ''} Its fingerprint is ${fp} (${type}). ` +
-          `If that is the server's, add it with: ${mkdir}ssh-keyscan ${port}-t ${type} ${host.hostname}${rename} >> ${file} ` +
+          `If that is the server's, add it with: ${addKeyCommand(host, name, type)} ` +
           '(or connect once from a terminal, or with -o StrictHostKeyChecking=accept-new)',
         { host: name },
       ));
@@ -254,23 +246,4 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
   verifier.failure = () => failed;
   verifier.passwordsAllowed = () => passwordsAllowed;
   return verifier;
-}
-
-// ssh's warning for a changed key it connects to anyway (sshconnect.c).
-function changedKeyWarning(type: string, fp: string, where: string, file: string): string[] {
-  return [
-    '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
-    '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',
-    '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
-    'IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!',
-    'Someone could be eavesdropping on you right now (man-in-the-middle attack)!',
-    'It is also possible that a host key has just been changed.',
-    `The fingerprint for the ${type} key sent by the remote host is`,
-    `${fp}.`,
-    'Please contact your system administrator.',
-    `Add correct host key in ${file} to get rid of this message.`,
-    `Offending ${type} key in ${where}`,
-    'Password authentication is disabled to avoid man-in-the-middle attacks.',
-    'Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.',
-  ];
 }

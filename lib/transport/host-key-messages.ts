@@ -1,0 +1,37 @@
+// What ssh says of a host key it will not simply trust: the banner for a
+// changed key it connects to anyway, and how to add an unknown one.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ResolvedHost } from './ssh-config';
+import { shellWord } from '../util/shell-word';
+
+/** ssh's warning for a changed key it connects to anyway (sshconnect.c). */
+export function changedKeyWarning(type: string, fp: string, where: string, file: string): string[] {
+  return [
+    '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+    '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',
+    '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+    'IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!',
+    'Someone could be eavesdropping on you right now (man-in-the-middle attack)!',
+    'It is also possible that a host key has just been changed.',
+    `The fingerprint for the ${type} key sent by the remote host is`,
+    `${fp}.`,
+    'Please contact your system administrator.',
+    `Add correct host key in ${file} to get rid of this message.`,
+    `Offending ${type} key in ${where}`,
+    'Password authentication is disabled to avoid man-in-the-middle attacks.',
+    'Keyboard-interactive authentication is disabled to avoid man-in-the-middle attacks.',
+  ];
+}
+
+/** The command that adds the key of `host` (known_hosts name `name`) to the user's known_hosts. */
+export function addKeyCommand(host: Readonly<ResolvedHost>, name: string, type: string): string {
+  // ssh-keyscan reaches the real host and port; a HostKeyAlias is the name to file the key under.
+  const port = host.port === 22 ? '' : `-p ${host.port} `;
+  const rename = host.hostKeyAlias === undefined ? '' : ` | sed 's/^[^ ]*/${name}/'`;
+  const first = host.knownHostsFiles[0];
+  const file = first === undefined ? '~/.ssh/known_hosts' : shellWord(first); // the shell expands the ~
+  // A fresh account (a cron user) has no ~/.ssh yet: `>>` alone would fail there.
+  const mkdir = first !== undefined && existsSync(dirname(first)) ? '' : `mkdir -p -m 700 ${first === undefined ? '~/.ssh' : shellWord(dirname(first))} && `;
+  return `${mkdir}ssh-keyscan ${port}-t ${type} ${host.hostname}${rename} >> ${file}`;
+}
