@@ -6,19 +6,18 @@ import type { Duplex } from 'node:stream';
 import type { Client, ConnectConfig } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
 import type { ScpChannel } from '../protocol/channel';
-import { preferKnownHostKeys, ssh2Algorithms } from './algorithms';
-import { chachaBeforeCtr, ssh2DefaultCiphers } from './cipher-order';
 import { createAuthHandler } from './auth';
 import { certificateSupport } from './certificate';
 import { preferRsaSha512 } from './rsa-sha2';
 import { askFirstConnect } from './host-key-prompt';
 import { createHostVerifier, type FirstConnectInfo } from './host-verifier';
-import { knownKeyTypes } from './known-hosts';
 import { resolveHost, type ResolvedHost, type SshOptions } from './ssh-config';
 import { openSocket } from './socket';
 import type { HopConnectOptions } from './proxy-jump';
 import type { BandwidthLimit } from '../util/token-bucket';
 import { aliveWhileReceiving } from './ssh2-keepalive';
+import { showBanners } from './ssh2-banner';
+import { algorithmsFor } from './ssh2-host-algorithms';
 import { describeClientError, disconnected, isDisconnect, keepaliveTimeout } from './ssh2-errors';
 import { cryptoFailure, ssh2Module } from './ssh2-load';
 import { execChannel } from './ssh2-exec';
@@ -127,20 +126,8 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     readyTimeout: 0, // the clock bounds the handshake
     debug: log && process.env.SCPIPE_DEBUG_SSH ? (line: string) => log(line) : undefined,
   };
-  const algorithms = ssh2Algorithms(host.algorithms);
-  const hostKeyAlgorithms = host.algorithms.HostKeyAlgorithms;
-  if (hostKeyAlgorithms === undefined || /^[+-]/.test(hostKeyAlgorithms)) {
-    const known = await knownKeyTypes([...host.knownHostsFiles, ...host.globalKnownHostsFiles], host.hostKeyAlias ?? host.hostname, host.hostKeyAlias !== undefined ? 22 : host.port);
-    const ordered = preferKnownHostKeys(algorithms.serverHostKey, known);
-    if (ordered) algorithms.serverHostKey = ordered;
-  }
-  if (host.algorithms.Ciphers === undefined) {
-    const ciphers = chachaBeforeCtr(ssh2DefaultCiphers());
-    if (ciphers) algorithms.cipher = ciphers;
-  }
-  if (Object.keys(algorithms).length) config.algorithms = algorithms as ConnectConfig['algorithms'];
-  // Compression=yes: zlib where the server offers it (CPU for bandwidth: worth it on slow links only).
-  if (host.compression) config.algorithms = { ...config.algorithms, compress: ['zlib@openssh.com', 'zlib', 'none'] };
+  const algorithms = await algorithmsFor(host);
+  if (algorithms) config.algorithms = algorithms;
   await new Promise<void>((resolve, reject) => {
     const unlink = onAbort(opts.signal, () => finish(abortError(opts.signal)));
     let settled = false;
@@ -247,18 +234,4 @@ function dropSocket(sock: Duplex): void {
 async function loadSsh2(): Promise<typeof import('ssh2')> {
   await new Promise((resolve) => setImmediate(resolve));
   return ssh2Module();
-}
-
-/** Most banner lines shown from one server: a hostile one could send banners until the login times out. */
-const MAX_BANNER_LINES = 1_000;
-
-function showBanners(client: Client, say: (line: string) => void): void {
-  let shown = 0;
-  client.on('banner', (text: string) => {
-    for (const line of text.replace(/\r?\n$/, '').split(/\r?\n/)) {
-      if (shown++ === MAX_BANNER_LINES) say(`(more banner lines from the server not shown)`);
-      if (shown > MAX_BANNER_LINES) return;
-      say(peerText(line, 1_000));
-    }
-  });
 }
