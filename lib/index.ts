@@ -62,7 +62,7 @@ export type { ScpipeErrorCode, ScpipeErrorContext, CutShort } from './errors';
 // The SCP protocol roles and codecs, for programs that bring their own channel.
 export type { ScpChannel, ExitStatus } from './protocol/channel';
 export { ScpSource } from './protocol/source';
-export type { OutgoingFile, RoleOptions, SourceOptions } from './protocol/source';
+export type { OutgoingFile, RoleOptions, SourceOptions } from './protocol/source-types';
 export { encodeFile, encodeDirectory, encodeEnd, encodeTimes, encodeWarning, encodeFatal, MAX_LINE_BYTES } from './protocol/records';
 export type { Times } from './protocol/records';
 export { ReplyDecoder } from './protocol/replies';

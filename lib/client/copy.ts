@@ -12,7 +12,8 @@ import { remoteScpCommand, type RemoteCommandOptions } from '../protocol/command
 import { NameMatcher, requireRemoteBasename } from '../protocol/names';
 import { ScpSink } from '../protocol/sink';
 import type { SinkHandler } from '../protocol/sink-types';
-import { ScpSource, type RoleOptions } from '../protocol/source';
+import { ScpSource } from '../protocol/source';
+import type { RoleOptions } from '../protocol/source-types';
 import { createLocalSinkAt } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
 import { pathError } from '../fs/strerror';

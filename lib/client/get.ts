@@ -7,7 +7,7 @@ import { ScpipeError, asScpipeError, isScpipeError } from '../errors';
 import type { ExitStatus } from '../protocol/channel';
 import type { RemoteCommandOptions } from '../protocol/command';
 import type { ReceivedTimes } from '../protocol/sink-types';
-import type { RoleOptions } from '../protocol/source';
+import type { RoleOptions } from '../protocol/source-types';
 import { escapeForTerminal } from '../util/escape';
 import type { BodyStream } from './body-stream';
 import type { OpenChannel, Target } from './connection';

@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import type { ExitStatus } from '../protocol/channel';
 import type { RemoteCommandOptions } from '../protocol/command';
-import type { RoleOptions } from '../protocol/source';
+import type { RoleOptions } from '../protocol/source-types';
 import type { Times } from '../protocol/records';
 import { DescriptorInput, type Spill } from '../spool';
 import { ScpipeError } from '../errors';

@@ -2,7 +2,7 @@
 // its record announced, through the pipelined writer, into the open
 // temporary file.
 import { ScpipeError, abortError } from '../errors';
-import type { OutgoingFile } from '../protocol/source';
+import type { OutgoingFile } from '../protocol/source-types';
 import type { SftpSession } from '../sftp/session';
 import { PipelinedWriter } from '../sftp/writer';
 import { onAbort } from '../util/abort';

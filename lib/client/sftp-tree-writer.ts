@@ -18,7 +18,7 @@ import type { SourceSession } from '../fs/local-source';
 import type { TimeRange } from '../fs/sent-times';
 import { ALL_MODE_BITS, SPECIAL_BITS } from '../fs/modes';
 import type { Times } from '../protocol/records';
-import type { OutgoingFile } from '../protocol/source';
+import type { OutgoingFile } from '../protocol/source-types';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { writeFileBody } from './sftp-file-body';

@@ -4,7 +4,7 @@
 import { ScpipeError, isScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { BodyOutcome } from './write-body';
-import type { OutgoingFile } from './source';
+import type { OutgoingFile } from './source-types';
 
 /**
  * A problem with the input found after the remote took the file's header:

@@ -15,7 +15,7 @@ import { RemoteStderr } from './remote-stderr';
 import { describeExit, remoteError } from './session-errors';
 import { SinkDecoder } from './sink-decoder';
 import type { FileRecord, ReceivedTimes, SinkEvent, SinkHandler, SourceRecord } from './sink-types';
-import type { RoleOptions } from './source';
+import type { RoleOptions } from './source-types';
 import { waitForExit } from './wait-exit';
 import { onAbort } from '../util/abort';
 import { Interrupt } from '../util/interrupt';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ScpipeError } from '../../../lib/errors';
 import type { ScpipeError as ErrorType } from '../../../lib/errors';
 import { sendLocalPaths, type SourceSession } from '../../../lib/fs/local-source';
-import type { OutgoingFile } from '../../../lib/protocol/source';
+import type { OutgoingFile } from '../../../lib/protocol/source-types';
 import { tempDir } from './helpers';
 
 let dir: string;
