@@ -6,6 +6,7 @@ import { ScpipeError } from '../../errors';
 import { escapeForTerminal } from '../../util/escape';
 import { digestTable, MANIFEST_VERSION, MAX_PARTS, manifestOf, type Manifest } from './manifest';
 import { partName } from './names';
+import { BoundedLines } from '../../util/bounded-lines';
 
 /** The longest line read: a part's line is at most ~330 bytes (NAME_MAX), an admin's note may be longer. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -27,9 +28,7 @@ const VERSION = /^# scpipe parts (\d+)$/;
 
 /** A manifest of set `name` read as it comes; ERR_PROTOCOL names the line that is wrong. */
 export class ManifestReader {
-  private held: Buffer[] = [];
-  private heldBytes = 0;
-  private skipping = false; // the rest of a line too long to read
+  private readonly lines = new BoundedLines(MAX_LINE_BYTES, (text, tooLong) => this.lineDone(text, tooLong));
   private line = 0;
   private failure: ScpipeError | undefined;
   private declared: number | undefined; // a newer format is named before what is wrong by this one's rules
@@ -49,18 +48,7 @@ export class ManifestReader {
 
   /** Takes the manifest's next bytes. */
   push(chunk: Uint8Array): void {
-    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let start = 0;
-    for (let nl = bytes.indexOf(0x0a); nl >= 0; nl = bytes.indexOf(0x0a, start)) {
-      // A line whole in this chunk is read from it, not copied.
-      if (this.heldBytes === 0 && !this.skipping && nl - start <= MAX_LINE_BYTES) this.lineDone(bytes.toString('utf8', start, nl));
-      else {
-        this.take(bytes.subarray(start, nl));
-        this.lineDone();
-      }
-      start = nl + 1;
-    }
-    this.take(bytes.subarray(start));
+    this.lines.push(chunk);
   }
 
   /** What end() says is settled (something is wrong, and the format version is known): the rest need not be read. */
@@ -70,7 +58,7 @@ export class ManifestReader {
 
   /** The manifest once all of it came; throws what is wrong with it. */
   end(): Manifest {
-    if (this.heldBytes > 0 || this.skipping) this.lineDone(); // a last line without its newline
+    this.lines.end(); // a last line without its newline
     if (this.declared !== undefined && this.declared > MANIFEST_VERSION) {
       throw this.bad(`is of format version ${this.declared}, and this scpipe reads version ${MANIFEST_VERSION}: a newer scpipe made it; restore with that one`);
     }
@@ -91,25 +79,9 @@ export class ManifestReader {
     return manifestOf({ version, name: this.name, size, partSize, sha256, time: this.fields.get('time') ?? '' }, digestTable(this.name, partSize, this.count, this.lastSize, digests));
   }
 
-  private take(bytes: Uint8Array): void {
-    if (this.skipping || bytes.length === 0) return;
-    if (this.heldBytes + bytes.length > MAX_LINE_BYTES) {
-      // Its start is kept to be shown; the rest is not read.
-      this.held.push(Buffer.from(bytes.subarray(0, Math.max(0, MAX_LINE_BYTES - this.heldBytes))));
-      this.skipping = true;
-      return;
-    }
-    this.held.push(Buffer.from(bytes));
-    this.heldBytes += bytes.length;
-  }
-
-  private lineDone(whole?: string): void {
+  private lineDone(line: string, tooLong: boolean): void {
     this.line++;
-    let text = whole ?? Buffer.concat(this.held).toString('utf8');
-    const tooLong = this.skipping;
-    this.held = [];
-    this.heldBytes = 0;
-    this.skipping = false;
+    let text = line;
     // CRLF line ends (a manifest saved by a Windows editor; sha256sum -c
     // takes them too) are dropped: no line of a manifest ends with a CR of
     // its own. So is the byte order mark such an editor puts first.
