@@ -5,7 +5,7 @@
 // so the target appears whole or not at all and an old file stays until
 // then. Any failure or abort removes the temporary file. A lost connection
 // is resumed (sftp-resume.ts). How the bytes go: docs/protocol.md §10.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import type { InputAttributes } from 'ssh2';
@@ -29,6 +29,7 @@ import { accountOf, deniesWrite, readOnlyError } from './sftp-read-only';
 import { finish } from './sftp-finish';
 import { removeTemp, removeTempAfterAbort } from './sftp-remove-temp';
 import { keepFresh } from './sftp-keep-fresh';
+import { copyInput } from './sftp-put-input';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
 export const HELD_PER_LANE = 8 * 1024 * 1024;
@@ -182,37 +183,6 @@ async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buff
   for (const path of sweep.removed) opts.onStaleRemoved?.(path);
   for (const { path, ageS } of sweep.kept) opts.onStaleKept?.(path, ageS);
   if (sweep.refused) opts.onStaleRefused?.(sweep.refused.path, sweep.refused.reason, sweep.refused.left);
-}
-
-// Writes the input, exactly `size` bytes when known (and stops there with ignoreExcess).
-// The size is --size's or a regular file's at the start (it may shrink): the
-// messages say "announced", as SCP's do, not --size.
-// Each read is raced against `fatal` (Interrupt, not Promise.race against one
-// long-lived promise: each race left a reaction on it holding its piece, so
-// the whole stream stayed in memory).
-async function copyInput(source: PieceSource, writer: PipelinedWriter, fatal: Interrupt, opts: SftpPutOptions, sum?: Hash): Promise<number> {
-  const size = opts.size === undefined ? undefined : Number(opts.size);
-  let total = 0;
-  for (;;) {
-    fatal.check();
-    const next = await fatal.race(source.next());
-    if (next === undefined) break;
-    if (opts.signal?.aborted) throw abortError(opts.signal);
-    let piece = next;
-    if (size !== undefined && total + piece.length > size) {
-      if (!opts.ignoreExcess) throw new ScpipeError('ERR_SIZE_MISMATCH', `the input is longer than the ${opts.size} bytes announced; nothing was stored`, { bytes: BigInt(total) });
-      piece = piece.subarray(0, size - total);
-    }
-    sum?.update(piece);
-    await writer.writePiece(piece);
-    total += piece.length;
-    if (size !== undefined && total === size && opts.ignoreExcess) break;
-  }
-  if (opts.signal?.aborted) throw abortError(opts.signal);
-  if (size !== undefined && total < size) {
-    throw new ScpipeError('ERR_SIZE_MISMATCH', `the input ended after ${total} of the ${opts.size} bytes announced; nothing was stored`, { bytes: BigInt(total) });
-  }
-  return total;
 }
 
 // Every byte was acknowledged when the connection went, during the fsync,
