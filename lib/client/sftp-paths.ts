@@ -131,7 +131,8 @@ async function kindOf(session: SftpSession, path: string): Promise<'dir' | 'miss
   return st.isDirectory() ? 'dir' : st;
 }
 
-function absent(err: unknown): undefined {
+/** For a stat's catch(): a missing file is undefined; any other failure is thrown. */
+export function absent(err: unknown): undefined {
   if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return undefined;
   throw err;
 }

@@ -2,7 +2,9 @@
 // with it the times sent in the same request. scp -p and GNU cp -p store the
 // data and say what was not kept (exit 1); so does scpipe, where it dropped
 // the file: the times are set alone, and the file is stored.
+import type { InputAttributes } from 'ssh2';
 import { ScpipeError, isScpipeError } from '../errors';
+import type { Times } from '../protocol/records';
 import { escapeForTerminal } from '../util/escape';
 import { isConnectionLoss } from './reconnect';
 
@@ -26,4 +28,9 @@ export function notKept(target: string, refused: ScpipeError, timesKept: boolean
     sftpStatus: refused.sftpStatus,
     cause: refused,
   });
+}
+
+/** The attributes that set `times` (SFTP's are whole seconds); none without times. */
+export function timesAttrs(times: Times | undefined): InputAttributes {
+  return times ? { atime: Number(times.atime), mtime: Number(times.mtime) } : {};
 }

@@ -25,8 +25,8 @@ import { writeFileBody } from './sftp-file-body';
 import { isConnectionLoss } from './reconnect';
 import type { RemovalAfterAbort } from './sftp-remove-temp';
 import { rename } from './sftp-finish';
-import { notKept, refusal, setTimesAlone } from './sftp-preserve';
-import { asTarget, tempNameFor } from './sftp-paths';
+import { notKept, refusal, setTimesAlone, timesAttrs } from './sftp-preserve';
+import { absent, asTarget, tempNameFor } from './sftp-paths';
 import { throughLinks } from './sftp-links';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError, type Account } from './sftp-read-only';
@@ -242,13 +242,4 @@ export class SftpTreeWriter implements SourceSession {
     const kept = aborted ? await aborted.settle(temp, onLive) : await onLive;
     return kept === undefined ? undefined : (kept as Error).message;
   }
-}
-
-function timesAttrs(times: Times | undefined): InputAttributes {
-  return times ? { atime: Number(times.atime), mtime: Number(times.mtime) } : {};
-}
-
-function absent(err: unknown): undefined {
-  if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return undefined;
-  throw err;
 }
