@@ -3,6 +3,7 @@
 // running in the thread pool (a FileHandle would be closed twice, or its
 // close() would wait forever for a finished stream that holds a reference).
 import { close, fchmod, fchown, fstat, futimes, open, type BigIntStats, type Mode, type OpenMode } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 
 /** open(2): resolves to the fd. */
@@ -20,5 +21,14 @@ export const futimesFd: (fd: number, atime: number, mtime: number) => Promise<vo
 export function fstatFd(fd: number): Promise<BigIntStats> {
   return new Promise((resolve, reject) => {
     fstat(fd, { bigint: true }, (err, st) => (err ? reject(err) : resolve(st)));
+  });
+}
+
+/** Destroys an fs stream and waits for 'close': it closes its fd only after a read or write still running in the thread pool. */
+export async function destroyed(stream: Readable | Writable): Promise<void> {
+  if (stream.closed) return;
+  await new Promise<void>((resolve) => {
+    stream.once('close', resolve);
+    stream.destroy();
   });
 }

@@ -27,7 +27,7 @@ import { BODY_CHUNK } from '../util/body-chunk';
 import { hashedFirst } from '../util/hashed-first';
 import { escapeBytes, escapeForTerminal } from '../util/escape';
 import { entryNames } from './dir-entries';
-import { closeFd, fstatFd, openFd } from './fd';
+import { closeFd, destroyed, fstatFd, openFd } from './fd';
 import { pathError } from './strerror';
 import { stripTrailingSlashes } from './target';
 import { InOrderWindow } from '../util/in-order-window';
@@ -160,7 +160,7 @@ class Walker {
   }
 
   private async sendFile(path: string, name: string, fd: number): Promise<void> {
-    // Once made, the stream owns the fd and closes it in `closed()`, even when
+    // Once made, the stream owns the fd and closes it in `destroyed()`, even when
     // sendFile() returns before reading it (a \1 to T or C); see fd.ts.
     let body: Readable | undefined;
     let handedOver = false;
@@ -192,12 +192,12 @@ class Walker {
       };
       const stream = body;
       handedOver = true;
-      const done = sending.then(report).finally(() => closed(stream));
+      const done = sending.then(report).finally(() => destroyed(stream));
       if (overlaps) this.inFlight.add(done);
       else (await done)();
     } finally {
       // Once handed over, `done` closes the stream.
-      if (!handedOver && body) await closed(body);
+      if (!handedOver && body) await destroyed(body);
       else if (!handedOver) await closeFd(fd); // fstat failed before the stream took the fd
     }
   }
@@ -271,14 +271,4 @@ class Walker {
     if (lost !== undefined) this.report('ERR_LOCAL_IO', path, lost);
     return times;
   }
-}
-
-// Destroys a read stream and waits for 'close': fs streams close their fd
-// only after a read still running in the thread pool has finished.
-async function closed(stream: Readable): Promise<void> {
-  if (stream.closed) return;
-  await new Promise<void>((resolve) => {
-    stream.once('close', resolve);
-    stream.destroy();
-  });
 }

@@ -13,7 +13,7 @@ import { rename, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { FileWriter, ReceivedTimes } from '../protocol/sink-types';
 import type { DirHandle } from './dir-handle';
-import { fchmodFd, fchownFd, futimesFd } from './fd';
+import { destroyed, fchmodFd, fchownFd, futimesFd } from './fd';
 import { joinName } from './join-name';
 import { utimesArgs } from './modes';
 import { errnoCode, pathError, strerror } from './strerror';
@@ -130,7 +130,7 @@ export class OutputFile implements FileWriter {
       if (times) {
         await futimesFd(fd, times[0], times[1]).catch((err: unknown) => (problem ??= `${path}: set times: ${strerror(err)}`));
       }
-      await this.closeFd(); // a failing close (NFS, quota) is a write error too
+      await destroyed(this.stream); // a failing close (NFS, quota) is a write error too
     }
     if (this.writeError !== undefined || !result.ok) {
       const left = await this.discard(); // if the source failed, it has said so; keep the old file
@@ -166,19 +166,10 @@ export class OutputFile implements FileWriter {
     });
   }
 
-  // destroy() closes the fd, after a write still running in the thread pool.
-  private async closeFd(): Promise<void> {
-    if (this.stream.closed) return;
-    await new Promise<void>((resolve) => {
-      this.stream.once('close', resolve);
-      this.stream.destroy();
-    });
-  }
-
   // Undefined, or what to add to the error when the temp file could not be
   // removed (a file system gone read-only after an error): it holds the part received.
   private async discard(): Promise<string | undefined> {
-    await this.closeFd();
+    await destroyed(this.stream);
     const temp = this.plan.tempPath;
     let left: string | undefined;
     if (temp !== undefined) {
