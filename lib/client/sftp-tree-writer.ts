@@ -14,7 +14,7 @@
 import { posix } from 'node:path';
 import type { InputAttributes } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
-import type { SourceSession } from '../fs/local-source';
+import type { SourceSession } from '../fs/local-source-types';
 import type { TimeRange } from '../fs/sent-times';
 import { ALL_MODE_BITS, SPECIAL_BITS } from '../fs/modes';
 import type { Times } from '../protocol/records';

@@ -6,7 +6,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScpipeError } from '../../../lib/errors';
 import type { ScpipeError as ErrorType } from '../../../lib/errors';
-import { sendLocalPaths, type SourceSession } from '../../../lib/fs/local-source';
+import { sendLocalPaths } from '../../../lib/fs/local-source';
+import type { SourceSession } from '../../../lib/fs/local-source-types';
 import type { OutgoingFile } from '../../../lib/protocol/source-types';
 import { tempDir } from './helpers';
 
