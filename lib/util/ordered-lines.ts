@@ -1,6 +1,11 @@
 // Lines of tasks that run at once, said in the order the tasks began (as
 // in-order-window.ts retires their reports), whatever order they end in:
 // `-v` shows files in walk order, not in the order their round trips end.
+// Why not the window's retire actions: it retires a task only when the walk
+// needs room or settles (a fatal error is thrown there), so -v would lag up
+// to 16 files; the lines come from the SFTP writer, behind the SourceSession
+// an ScpSource also is (it has no turns); and a problem the walker reports
+// (a refused name) is no task of the window.
 
 /** One task's lines: held by say() until end() and every earlier task's end. */
 export interface LineTurn {
