@@ -68,7 +68,7 @@ export type { Times } from './protocol/records';
 export { ReplyDecoder } from './protocol/replies';
 export type { Reply } from './protocol/replies';
 export { ScpSink } from './protocol/sink';
-export type { SinkOptions } from './protocol/sink';
+export type { SinkOptions } from './protocol/sink-types';
 export type { SinkHandler, FileWriter, SourceRecord, SinkEvent, ReceivedTimes, FileRecord, DirectoryRecord, TimesRecord, EndRecord, MessageRecord } from './protocol/sink-types';
 export { SinkDecoder } from './protocol/sink-decoder';
 export type { SinkDecoderOptions, SinkDecoderState } from './protocol/sink-decoder';

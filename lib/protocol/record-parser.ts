@@ -15,7 +15,7 @@
 //   `notUtf8`, for the sink to refuse that one entry (sink.ts).
 import { ScpipeError } from '../errors';
 import { escapeBytes, escapeForTerminal } from '../util/escape';
-import { INT64_MAX } from './records';
+import { formatMode, INT64_MAX } from './records';
 import type { SourceRecord, TimesRecord } from './sink-types';
 
 const SPACE = 0x20;
@@ -124,4 +124,20 @@ function parseHeader(line: Buffer): SourceRecord {
     return line[0] === 0x43 ? { type: 'C', mode, size, name: shown, notUtf8: true } : { type: 'D', mode, name: shown, notUtf8: true };
   }
   return line[0] === 0x43 ? { type: 'C', mode, size, name } : { type: 'D', mode, name };
+}
+
+/** A parsed record as its line, escaped, for the -v trace. */
+export function describeRecord(r: SourceRecord): string {
+  switch (r.type) {
+    case 'C':
+      return `C${formatMode(r.mode)} ${r.size} ${escapeForTerminal(r.name)}`;
+    case 'D':
+      return `D${formatMode(r.mode)} 0 ${escapeForTerminal(r.name)}`;
+    case 'E':
+      return 'E';
+    case 'T':
+      return `T${r.mtime} ${r.mtimeUsec} ${r.atime} ${r.atimeUsec}`;
+    default:
+      return `${r.type}: ${escapeForTerminal(r.message)}`;
+  }
 }

@@ -1,7 +1,8 @@
 // Types shared by the sink side: the records a source sends (parsed), the
-// events of the sans-I/O sink decoder, and the handler through which the
-// sink role (sink.ts) stores what it receives (stdout, local files).
+// events of the sans-I/O sink decoder, the handler through which the
+// sink role (sink.ts) stores what it receives (stdout, local files), and its options.
 import type { Reply } from './replies';
+import type { RoleOptions } from './source-types';
 
 /** T record: times for the next C or D (docs/protocol.md §2). */
 export interface TimesRecord {
@@ -89,4 +90,21 @@ export interface SinkHandler {
   leaveDirectory(depth: number): Promise<void>;
   /** The session is over, however it ended (every writer settled): let go of what is held open. */
   close?(): Promise<void>;
+}
+
+/** Options of the sink role. */
+export interface SinkOptions extends RoleOptions {
+  /** `-r`: directories are allowed. */
+  recursive: boolean;
+  /** Checks each top-level name against what was requested (docs/protocol.md §5.2). */
+  matcher?: { matches(name: string): boolean; describe(): string };
+  /** Most top-level entries accepted (1 for a literal path: one path, one entry). */
+  maxTopLevel?: number;
+  /**
+   * Asked when the input ends right after a file's last byte, before the
+   * source's status byte: true stores the file as sent whole. libssh2's scp
+   * upload (curl's scp://) sends its EOF there, never that byte, and
+   * OpenSSH's scp -t keeps the file it has written (docs/protocol.md §7).
+   */
+  bodyEndsAtEof?: () => boolean;
 }

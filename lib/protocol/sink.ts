@@ -10,32 +10,15 @@ import { escapeForTerminal } from '../util/escape';
 import type { ExitStatus, ScpChannel } from './channel';
 import { ChunkReader } from './chunk-reader';
 import { checkIncomingName } from './names';
-import { encodeWarning, formatMode, OK } from './records';
+import { encodeWarning, OK } from './records';
 import { RemoteStderr } from './remote-stderr';
 import { describeExit, remoteError } from './session-errors';
 import { SinkDecoder } from './sink-decoder';
-import type { FileRecord, ReceivedTimes, SinkEvent, SinkHandler, SourceRecord } from './sink-types';
-import type { RoleOptions } from './source-types';
+import type { FileRecord, ReceivedTimes, SinkEvent, SinkHandler, SinkOptions, SourceRecord } from './sink-types';
+import { describeRecord } from './record-parser';
 import { waitForExit } from './wait-exit';
 import { onAbort } from '../util/abort';
 import { Interrupt } from '../util/interrupt';
-
-/** Options of the sink role. */
-export interface SinkOptions extends RoleOptions {
-  /** `-r`: directories are allowed. */
-  recursive: boolean;
-  /** Checks each top-level name against what was requested (docs/protocol.md §5.2). */
-  matcher?: { matches(name: string): boolean; describe(): string };
-  /** Most top-level entries accepted (1 for a literal path: one path, one entry). */
-  maxTopLevel?: number;
-  /**
-   * Asked when the input ends right after a file's last byte, before the
-   * source's status byte: true stores the file as sent whole. libssh2's scp
-   * upload (curl's scp://) sends its EOF there, never that byte, and
-   * OpenSSH's scp -t keeps the file it has written (docs/protocol.md §7).
-   */
-  bodyEndsAtEof?: () => boolean;
-}
 
 /** Drives a remote `scp -f` and stores what it sends through a SinkHandler. */
 export class ScpSink {
@@ -261,20 +244,5 @@ export class ScpSink {
     // A bare "connection lost" from describeExit would only repeat `base`; its stderr line is worth keeping.
     const detail = why?.code === 'ERR_LOST_CONNECTION' ? why.message.replace(/^connection lost:? ?/, '') : why?.message;
     return new ScpipeError('ERR_LOST_CONNECTION', detail ? `${base} (${detail})` : base, ctx);
-  }
-}
-
-function describeRecord(r: SourceRecord): string {
-  switch (r.type) {
-    case 'C':
-      return `C${formatMode(r.mode)} ${r.size} ${escapeForTerminal(r.name)}`;
-    case 'D':
-      return `D${formatMode(r.mode)} 0 ${escapeForTerminal(r.name)}`;
-    case 'E':
-      return 'E';
-    case 'T':
-      return `T${r.mtime} ${r.mtimeUsec} ${r.atime} ${r.atimeUsec}`;
-    default:
-      return `${r.type}: ${escapeForTerminal(r.message)}`;
   }
 }

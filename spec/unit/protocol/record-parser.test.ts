@@ -1,4 +1,4 @@
-import { parseRecord, timesInRange } from '../../../lib/protocol/record-parser';
+import { describeRecord, parseRecord, timesInRange } from '../../../lib/protocol/record-parser';
 import { INT64_MAX } from '../../../lib/protocol/records';
 import { encodeDirectory, encodeEnd, encodeFatal, encodeFile, encodeTimes, encodeWarning } from '../../../lib/protocol/records';
 import type { TimesRecord } from '../../../lib/protocol/sink-types';
@@ -128,5 +128,15 @@ describe('parseRecord: refused, with OpenSSH wording (docs/protocol.md §2, §4.
       caught = err;
     }
     expect(caught).toMatchObject({ code: 'ERR_PROTOCOL', message: 'protocol error: bad mode', remoteMessage: 'C644 1 \\x1b[2J\\x9b' });
+  });
+});
+
+describe('describeRecord: a record as -v traces it', () => {
+  it('gives each record as its line, the names and messages escaped', () => {
+    expect(describeRecord(parseRecord(line(encodeFile(0o644, 5n, 'a\x1bb'))))).toBe('C0644 5 a\\x1bb');
+    expect(describeRecord(parseRecord(line(encodeDirectory(0o750, 'sub'))))).toBe('D0750 0 sub');
+    expect(describeRecord(parseRecord(line(encodeEnd())))).toBe('E');
+    expect(describeRecord(parseRecord(line(encodeTimes({ mtime: 1000000000n, atime: 1100000000n }))))).toBe('T1000000000 0 1100000000 0');
+    expect(describeRecord(parseRecord(line(encodeWarning('no \x07 such file'))))).toBe('warning: scp: no \\x07 such file');
   });
 });
