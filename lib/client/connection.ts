@@ -8,6 +8,7 @@ import type { ScpChannel } from '../protocol/channel';
 import { connectSsh2, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
+import { SftpSession } from '../sftp/session';
 import { modSftpCommand, oneChannelEach, oneDownloadEach, scpOptionsOf, scpOptionsStick } from '../transport/server-quirks';
 import { ConnectionSet } from './connection-set';
 import { isClient, learntOf } from './run-target';
@@ -133,6 +134,11 @@ export class ChannelOpener {
     if (isClient(this.target)) return open(this.target);
     await this.connection(signal);
     return this.connections().use(signal, (conn) => open(conn.client), ({ session }) => new Promise((closed) => session.once('close', closed)));
+  }
+
+  /** sftp(), as an SftpSession that names this connection's loss in its errors. */
+  async sftpSession(signal: AbortSignal): Promise<SftpSession> {
+    return new SftpSession((await this.sftp(signal)).session, 'sftp', this.whyLost);
   }
 
   /**

@@ -1,7 +1,6 @@
 // Whether a regular file is at a remote path, for a warning or a better
 // message (never for a decision that could lose data): over SCP a remote
 // `scp -f` is asked (scp-exists.ts), over SFTP a stat.
-import { SftpSession } from '../sftp/session';
 import type { RemoteCommandOptions } from '../protocol/command';
 import type { Reconnector } from './reconnect';
 import { scpFileSize } from './scp-exists';
@@ -22,7 +21,7 @@ export async function remoteFileSize(conn: Reconnector, protocol: 'scp' | 'sftp'
   try {
     if (protocol === 'scp') return await scpFileSize(conn.current().open, path, opts);
     const opener = conn.current().opener;
-    const session = new SftpSession((await opener.sftp(opts.signal)).session, 'sftp', opener.whyLost);
+    const session = await opener.sftpSession(opts.signal);
     try {
       const attrs = await session.stat(await sftpPathOn(session, path));
       return attrs.isFile() ? BigInt(attrs.size) : undefined;

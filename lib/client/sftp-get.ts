@@ -136,7 +136,7 @@ async function moreLanes(opener: ChannelOpener, path: string, st: Stats, count: 
 
 // After a lost connection: the file opened again on the new one, unchanged, and the lanes to read on with.
 async function reopen(opener: ChannelOpener, path: string, st: Stats, at: number, wanted: number, signal: AbortSignal, log?: (line: string) => void): Promise<ReadLane[]> {
-  const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
+  const session = await opener.sftpSession(signal);
   try {
     const handle = await session.open(path, 'r');
     const now = await session.fstat(handle, path);

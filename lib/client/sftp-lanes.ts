@@ -24,7 +24,7 @@ export async function openLanes(
   if (count <= 0) return [];
   const opened = await Promise.allSettled(
     Array.from({ length: count }, async () => {
-      const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
+      const session = await opener.sftpSession(signal);
       try {
         return { session, handle: await session.open(path, flags) };
       } catch (err) {

@@ -193,7 +193,7 @@ async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buff
 async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, opts: SftpPutOptions, on: OnGeneration): Promise<WriteLane[] | undefined> {
   const signal = opts.signal ?? new AbortController().signal;
   const { session, handle } = await reconnect(conn, failure, opts, async (opener) => {
-    const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
+    const session = await opener.sftpSession(signal);
     const handle = await session.open(paths.temp, 'r+').catch((err: unknown) => {
       if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
       return undefined;

@@ -81,7 +81,7 @@ export class RemovalAfterAbort {
       this.drop();
       this.deadline = performance.now() + ABORT_FRESH_MS;
       const opener = this.opener();
-      this.fresh = opener.sftp(AbortSignal.timeout(ABORT_FRESH_MS)).then(({ session }) => new SftpSession(session, 'sftp', opener.whyLost));
+      this.fresh = opener.sftpSession(AbortSignal.timeout(ABORT_FRESH_MS));
       this.fresh.catch(() => undefined);
     }
     const removed = this.fresh.then((session) => session.unlink(temp)).then(

@@ -9,7 +9,6 @@
 import { ScpipeError, isScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { WriteLane } from '../sftp/writer';
-import { SftpSession } from '../sftp/session';
 import type { ChannelOpener } from './connection';
 import { DEFAULT_RETRIES, backoffDelay, markRetriesSpent, retriesSpent, retryRefused, sleep, type RetryEvent } from './retry';
 import { isConnectionLoss, type Reconnector } from './reconnect';
@@ -69,7 +68,7 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
   return (failure: ScpipeError, resumePoint: number): Promise<WriteLane[]> =>
     reconnect(conn, failure, opts, async (opener) => {
       const signal = opts.signal ?? new AbortController().signal;
-      const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
+      const session = await opener.sftpSession(signal);
       // Gone after the backoff's waits (up to minutes unwritten): removed by hand, or taken for a leftover.
       const handle = await session.open(temp, 'r+').catch((err: unknown) => {
         if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;

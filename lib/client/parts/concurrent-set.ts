@@ -9,7 +9,6 @@
 // check, not a lock: two runs whose manifests go within the same round trip
 // are not told apart.
 import { ScpipeError, isScpipeError } from '../../errors';
-import { SftpSession } from '../../sftp/session';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import { escapeForTerminal } from '../../util/escape';
 import { getOverChannel } from '../scp-get';
@@ -56,7 +55,7 @@ async function scpStamp(conn: Reconnector, path: string, opts: RemoteCommandOpti
 
 async function sftpStamp(conn: Reconnector, path: string, opts: { signal: AbortSignal }): Promise<Stamp> {
   const opener = conn.current().opener;
-  const session = new SftpSession((await opener.sftp(opts.signal)).session, 'sftp', opener.whyLost);
+  const session = await opener.sftpSession(opts.signal);
   try {
     const attrs = await session.stat(await sftpPathOn(session, path));
     return { size: BigInt(attrs.size), mtime: BigInt(attrs.mtime) };

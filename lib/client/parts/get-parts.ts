@@ -17,7 +17,6 @@ import { BodyStream } from '../body-stream';
 import type { Download, GetOptions } from '../get';
 import { getOverChannel } from '../scp-get';
 import { getSftp } from '../sftp-get';
-import { SftpSession } from '../../sftp/session';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { withRetries } from '../retry';
 import { MAX_MANIFEST_BYTES, partsOf, type Manifest, type PartEntry } from './manifest';
@@ -193,7 +192,7 @@ const PART_MISSING = new Set(['ERR_REMOTE', 'ERR_NO_SUCH_FILE', 'ERR_PERMISSION_
 async function fetchFile(conn: Reconnector, current: Current, path: string, opts: GetOptions): Promise<Download> {
   if (opts.protocol !== 'sftp') return getOverChannel(current.open, path, roleOf(opts));
   const signal = opts.signal ?? new AbortController().signal;
-  const session = new SftpSession((await current.opener.sftp(signal)).session, 'sftp', current.opener.whyLost);
+  const session = await current.opener.sftpSession(signal);
   try {
     return await getSftp(conn, { session }, path, { ...roleOf(opts), parallel: 1, retries: 0 });
   } catch (err) {

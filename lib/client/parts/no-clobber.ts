@@ -3,7 +3,6 @@
 // Over SCP a remote `scp -f` is asked (scp-exists.ts); where the host allows
 // only SFTP, the run turns to SFTP and the names are looked up there.
 import { isScpipeError } from '../../errors';
-import { SftpSession } from '../../sftp/session';
 import type { Reconnector } from '../reconnect';
 import { scpRefusalHint } from '../protocol-choice';
 import { existsError, refuseAnyExisting } from '../scp-exists';
@@ -24,7 +23,7 @@ export async function refuseExistingNames(conn: Reconnector, protocol: PartsProt
     }
   }
   const opener = conn.current().opener;
-  const session = new SftpSession((await opener.sftp(opts.signal)).session, 'sftp', opener.whyLost);
+  const session = await opener.sftpSession(opts.signal);
   try {
     for (const path of paths) {
       const there = await session.stat(await sftpPathOn(session, path)).then(

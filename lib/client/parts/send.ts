@@ -13,7 +13,6 @@ import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconne
 import { wereRetriesSpent, withRetries, type RetryEvent } from '../retry';
 import { scpRefusalHint } from '../protocol-choice';
 import { putSftp } from '../sftp-put';
-import { SftpSession } from '../../sftp/session';
 import type { Lanes } from './lanes';
 import { isSetTempName } from './names';
 
@@ -160,7 +159,7 @@ export function staleSweepOnce(name: string, onRemoved?: (path: string) => void,
 // temporary name, resumed in place after a lost connection, renamed onto
 // `path` when whole (so a part is there whole or not at all).
 async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Reconnector['current']>, path: string, size: bigint, input: PutInput, onBytes?: (sent: bigint) => void): Promise<void> {
-  const session = new SftpSession((await opener.sftp(ctx.signal)).session, 'sftp', opener.whyLost);
+  const session = await opener.sftpSession(ctx.signal);
   // The first part to go sweeps; the others wait, so that none of this run's own is taken for stale.
   const sweep = ctx.staleSweep;
   const mine = sweep !== undefined && !sweep.claimed;

@@ -4,7 +4,6 @@
 // part goes, saying how to name a set inside it.
 import { ScpipeError, isScpipeError } from '../../errors';
 import type { RemoteCommandOptions } from '../../protocol/command';
-import { SftpSession } from '../../sftp/session';
 import { escapeForTerminal } from '../../util/escape';
 import type { Reconnector } from '../reconnect';
 import { scpKindOf } from '../scp-exists';
@@ -26,7 +25,7 @@ export async function refuseDirectorySet(conn: Reconnector, protocol: 'scp' | 's
 
 async function sftpIsDirectory(conn: Reconnector, path: string, signal: AbortSignal): Promise<boolean> {
   const opener = conn.current().opener;
-  const session = new SftpSession((await opener.sftp(signal)).session, 'sftp', opener.whyLost);
+  const session = await opener.sftpSession(signal);
   try {
     return (await session.stat(await sftpPathOn(session, path))).isDirectory();
   } finally {
