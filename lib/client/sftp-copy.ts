@@ -16,7 +16,7 @@ import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import type { CopyOptions } from './copy';
 import { copiedFileOptions } from './copied-file';
-import { sftpPathOn } from './sftp-paths';
+import { absent, sftpPathOn } from './sftp-paths';
 import { SftpTreeReader } from './sftp-tree-reader';
 import { SftpTreeWriter } from './sftp-tree-writer';
 import type { RemovalAfterAbort } from './sftp-remove-temp';
@@ -92,10 +92,7 @@ async function uploadWith(session: SftpSession, target: SftpTarget, localPaths: 
 
 // An existing directory receives entries by name; anything else is the one item's path.
 async function resolveRemoteTarget(session: SftpSession, path: string, sources: number): Promise<SftpTarget> {
-  const st = await session.stat(path).catch((err: unknown) => {
-    if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return undefined;
-    throw err;
-  });
+  const st = await session.stat(path).catch(absent);
   const isDirectory = Boolean(st?.isDirectory());
   if (sources > 1 && !isDirectory) {
     // As `scp -t -d` answers (docs/protocol.md §4.4).
