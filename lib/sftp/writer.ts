@@ -210,6 +210,9 @@ export class PipelinedWriter {
     lane.session.write(lane.handle, chunk.data, chunk.offset, this.opts.path).then(
       () => {
         if (lane.generation !== this.generation) return; // a lane given up after a loss
+        // After a loss, another lane's answers are not taken: the file is cut back to the
+        // resume point of the loss, so what they acknowledge goes again (docs/protocol.md §10).
+        if (this.failure !== undefined) return;
         lane.inFlight -= chunk.data.length;
         const released = this.ledger.ack(chunk.offset);
         try {

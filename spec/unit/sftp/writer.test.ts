@@ -97,6 +97,43 @@ describe('PipelinedWriter', () => {
     expect(w.ledger.resumePoint).toBe(12);
   });
 
+  // One channel of several ends (its sftp-server killed): the others answer
+  // on during the backoff, but the file is still cut to the resume point of
+  // the loss, so what they acknowledge then must go again, not be released.
+  it('acknowledgements on the other lanes after a loss are not taken: every chunk above the truncation goes again', async () => {
+    const a = new FakeSession();
+    const b = new FakeSession();
+    const fresh = new FakeSession();
+    const resumes: number[] = [];
+    let recovered = (): void => undefined;
+    const w = new PipelinedWriter([{ session: a.asSession(), handle }, { session: b.asSession(), handle }], {
+      path: 'f',
+      pieceSize: 4,
+      maxHeld: 100,
+      recover: async (_err, at) => {
+        resumes.push(at);
+        await new Promise<void>((r) => (recovered = r)); // the backoff
+        return [{ session: fresh.asSession(), handle }];
+      },
+    });
+    await w.write(Buffer.from('aaaabbbbcccc')); // a: 0 and 8, b: 4
+    a.ackAll((x) => x.offset === 0);
+    await tick();
+    a.writes[0]!.fail(new ScpipeError('ERR_LOST_CONNECTION', 'gone')); // 'cccc' at 8
+    const flushed = w.flush();
+    await tick();
+    b.ackAll(); // 'bbbb' at 4, answered during the backoff
+    await tick();
+    recovered();
+    await tick();
+    await tick();
+    expect(resumes).toEqual([4]);
+    expect(fresh.writes.map((x) => [x.offset, x.data.toString()])).toEqual([[4, 'bbbb'], [8, 'cccc']]);
+    fresh.ackAll();
+    await flushed;
+    expect(w.ledger.resumePoint).toBe(12);
+  });
+
   // A resume truncates the file and sends again: for a full disk or a refused
   // write that is a loop, and the server's reason would be lost.
   it('a failed write that is no lost session fails the upload even with recover(): no truncation, nothing sent again', async () => {
