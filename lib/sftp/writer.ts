@@ -117,10 +117,14 @@ export class PipelinedWriter {
     this.failure = err;
     // After flush() every byte is acknowledged: nothing to send again.
     if (err.code === 'ERR_LOST_CONNECTION' && this.opts.recover && !this.flushed) {
-      this.recovery = this.recover(err).then(
-        () => (this.recovery = undefined),
+      // Cleared only if still this one's: new lanes lost at once have begun the next.
+      const recovery: Promise<void> = this.recover(err).then(
+        () => {
+          if (this.recovery === recovery) this.recovery = undefined;
+        },
         (e: unknown) => this.giveUp(e instanceof ScpipeError ? e : err),
       );
+      this.recovery = recovery;
     } else this.giveUp(err);
     this.wake?.();
   }

@@ -22,8 +22,10 @@ export class FakeSession {
   limits = { maxWrite: 4, maxRead: 4 };
   private readonly lostListeners = new Set<(err: ScpipeError) => void>();
 
+  // As SftpSession's: a session already lost tells a new listener soon.
   onLost(_path: string, listener: (err: ScpipeError) => void): () => void {
     this.lostListeners.add(listener);
+    if (this.ended) queueMicrotask(() => this.lostListeners.delete(listener) && listener(new ScpipeError('ERR_LOST_CONNECTION', 'lost')));
     return () => void this.lostListeners.delete(listener);
   }
 
@@ -38,6 +40,7 @@ export class FakeSession {
   }
 
   write(_h: Buffer, data: Buffer, offset: number): Promise<void> {
+    if (this.ended) return Promise.reject(new ScpipeError('ERR_LOST_CONNECTION', 'lost'));
     return new Promise<void>((resolve, reject) => {
       this.writes.push({
         offset,

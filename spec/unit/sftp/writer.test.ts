@@ -134,6 +134,42 @@ describe('PipelinedWriter', () => {
     expect(w.ledger.resumePoint).toBe(12);
   });
 
+  // The connection made for the resume is lost at once: a second recovery
+  // starts from the first one's end, and flush() waits for it, so the caller
+  // finishes over live lanes, and none is left watched.
+  it('a recovery whose new lanes are already lost is followed by another, which flush() waits for', async () => {
+    const old = new FakeSession();
+    const dead = new FakeSession();
+    dead.ended = true;
+    const fresh = new FakeSession();
+    let recoveries = 0;
+    let again = (): void => undefined;
+    const w = new PipelinedWriter([{ session: old.asSession(), handle }], {
+      path: 'f',
+      pieceSize: 4,
+      maxHeld: 100,
+      recover: async () => {
+        if (++recoveries === 1) return [{ session: dead.asSession(), handle }];
+        await new Promise<void>((r) => (again = r)); // the backoff
+        return [{ session: fresh.asSession(), handle }];
+      },
+    });
+    await w.write(Buffer.from('aaaa'));
+    old.ackAll();
+    await tick();
+    old.lose();
+    await tick();
+    expect(recoveries).toBe(2);
+    let flushed = false;
+    const flushing = w.flush().then(() => (flushed = true));
+    await tick();
+    expect(flushed).toBe(false);
+    again();
+    await flushing;
+    expect(w.currentLanes.map((l) => l.session)).toEqual([fresh.asSession()]);
+    expect([old.watchers, dead.watchers, fresh.watchers]).toEqual([0, 0, 0]);
+  });
+
   // A resume truncates the file and sends again: for a full disk or a refused
   // write that is a loop, and the server's reason would be lost.
   it('a failed write that is no lost session fails the upload even with recover(): no truncation, nothing sent again', async () => {
