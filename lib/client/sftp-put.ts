@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import type { InputAttributes } from 'ssh2';
+import type { InputAttributes, Stats } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { chooseLanes } from '../sftp/lanes';
 import { SftpSession } from '../sftp/session';
@@ -145,7 +145,7 @@ export async function putSftp(
         break;
       } catch (err) {
         if (!isConnectionLoss(err) || !conn.canReconnect || lost >= (opts.retries ?? DEFAULT_RETRIES)) throw err;
-        finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, opts, on);
+        finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, made, opts, on);
         if (finishing === undefined) break; // renamed before the loss
         log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
       }
@@ -189,8 +189,9 @@ async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buff
 // close or rename: connect again (the retries' backoff) and open the
 // temporary file again, to finish there (finish() checks its size). Where
 // it is gone, the rename went through before the loss, if the target holds
-// `bytes`: undefined then. The caller's conn.close() ends the new session.
-async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, opts: SftpPutOptions, on: OnGeneration): Promise<WriteLane[] | undefined> {
+// `bytes` and (without -p) is not older than the temporary file was made (`made`):
+// undefined then. The caller's conn.close() ends the new session.
+async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, made: Promise<Stats>, opts: SftpPutOptions, on: OnGeneration): Promise<WriteLane[] | undefined> {
   const signal = opts.signal ?? new AbortController().signal;
   const { session, handle } = await reconnect(conn, failure, opts, async (opener) => {
     const session = await opener.sftpSession(signal);
@@ -202,8 +203,10 @@ async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: Up
   }, on);
   if (handle !== undefined) return [{ session, handle }];
   const st = await session.stat(paths.target).catch(() => undefined);
-  if (st?.size !== bytes) {
-    throw new ScpipeError('ERR_LOST_CONNECTION', `${failure.message}; after reconnecting, ${escapeForTerminal(paths.temp)} is gone and ${escapeForTerminal(paths.target)} ${st === undefined ? 'is missing' : `holds ${st.size} bytes, not ${bytes}`}`, { path: paths.target, cause: failure });
+  // The old file of the same size (the temporary one removed by another run's --remove-stale).
+  const older = st !== undefined && !opts.preserve && (await made.then((m) => st.mtime < m.mtime, () => false));
+  if (st?.size !== bytes || older) {
+    throw new ScpipeError('ERR_LOST_CONNECTION', `${failure.message}; after reconnecting, ${escapeForTerminal(paths.temp)} is gone and ${escapeForTerminal(paths.target)} ${st === undefined ? 'is missing' : older ? 'holds a file older than this upload' : `holds ${st.size} bytes, not ${bytes}`}`, { path: paths.target, cause: failure });
   }
   opts.trace?.(`sftp: the rename was done before the connection went: ${escapeForTerminal(paths.target)} holds all ${bytes} bytes`);
   return undefined;

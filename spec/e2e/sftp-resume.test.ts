@@ -2,7 +2,8 @@
 // reconnects, truncates the temporary file to the resume point and goes on,
 // byte-exact (docs/protocol.md §10).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
+import { chown, mkdtemp, readFile, readdir, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -118,6 +119,42 @@ describe('put over SFTP: a lost connection', () => {
     expect(trace.filter((l) => l.startsWith('sftp: resuming'))).toEqual([]);
     expect(await readdir(dir)).toEqual(['f.bin']);
     expect((await readFile(join(dir, 'f.bin'))).equals(data)).toBe(true);
+  });
+
+  // Lost at the fsync or rename, and the temporary file removed before the
+  // reconnection (another run's --remove-stale during the backoff): a target
+  // of the same size, older than this upload, is the old file, not this
+  // upload renamed. User saw: exit 0, and the old backup in place.
+  it('lost after the last acknowledgement, the temporary file gone and an older target of the same size: fails, the target as it was', async () => {
+    const dir = await userDir(sshd.sftp, 'finish-gone');
+    const old = randomBytes(2 * 1024 * 1024);
+    await writeFile(join(dir, 'f.bin'), old);
+    await chown(join(dir, 'f.bin'), sshd.sftp.uid, sshd.sftp.gid);
+    await utimes(join(dir, 'f.bin'), new Date(Date.now() - 86_400_000), new Date(Date.now() - 86_400_000));
+    const data = randomBytes(old.length);
+    const input = new PassThrough();
+    let pids: number[] | undefined;
+    let killed = false;
+    const running = put(connectOptions(sshd, sshd.sftp), `${remotePath(sshd.sftp, dir)}/f.bin`, input, {
+      protocol: 'sftp',
+      parallel: 1,
+      backoffMs: [0],
+      onProgress: (p) => {
+        if (pids !== undefined && p.bytes === BigInt(data.length) && !killed) {
+          killed = true;
+          killAll(pids);
+          for (const name of readdirSync(dir)) if (name.startsWith('.f.bin.scpipe-')) rmSync(join(dir, name));
+        }
+      },
+    });
+    input.write(data.subarray(0, 1024 * 1024));
+    await waitFor(async () => (await readdir(dir)).length > 1, 'the temporary file', 30_000);
+    pids = await sshd.connectionPids();
+    input.end(data.subarray(1024 * 1024));
+    await expect(running).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION', message: expect.stringMatching(/is gone and .*\/f\.bin holds a file older than this upload/) });
+    expect(killed).toBe(true);
+    expect(await readdir(dir)).toEqual(['f.bin']);
+    expect((await readFile(join(dir, 'f.bin'))).equals(old)).toBe(true);
   });
 
   // The temporary file removed while the connection was down (the
