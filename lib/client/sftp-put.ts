@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import type { InputAttributes, Stats } from 'ssh2';
+import type { InputAttributes } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { chooseLanes } from '../sftp/lanes';
 import { SftpSession } from '../sftp/session';
@@ -19,7 +19,7 @@ import type { PutInput, PutOptions, PutResult } from './put-types';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { DEFAULT_RETRIES } from './retry';
 import { asTarget, uploadPaths, type UploadPaths } from './sftp-paths';
-import { reconnect, recoverer, type OnGeneration, type ResumeOptions } from './sftp-resume';
+import { recoverer, reopenToFinish, type OnGeneration, type ResumeOptions } from './sftp-resume';
 import { STALE_AFTER_S, STALE_LOOK_GRACE_MS, findStaleTemps, removeStaleTemps, type StaleTemp } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
@@ -183,33 +183,6 @@ async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buff
   for (const path of sweep.removed) opts.onStaleRemoved?.(path);
   for (const { path, ageS } of sweep.kept) opts.onStaleKept?.(path, ageS);
   if (sweep.refused) opts.onStaleRefused?.(sweep.refused.path, sweep.refused.reason, sweep.refused.left);
-}
-
-// Every byte was acknowledged when the connection went, during the fsync,
-// close or rename: connect again (the retries' backoff) and open the
-// temporary file again, to finish there (finish() checks its size). Where
-// it is gone, the rename went through before the loss, if the target holds
-// `bytes` and (without -p) is not older than the temporary file was made (`made`):
-// undefined then. The caller's conn.close() ends the new session.
-async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, made: Promise<Stats>, opts: SftpPutOptions, on: OnGeneration): Promise<WriteLane[] | undefined> {
-  const signal = opts.signal ?? new AbortController().signal;
-  const { session, handle } = await reconnect(conn, failure, opts, async (opener) => {
-    const session = await opener.sftpSession(signal);
-    const handle = await session.open(paths.temp, 'r+').catch((err: unknown) => {
-      if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
-      return undefined;
-    });
-    return { session, handle };
-  }, on);
-  if (handle !== undefined) return [{ session, handle }];
-  const st = await session.stat(paths.target).catch(() => undefined);
-  // The old file of the same size (the temporary one removed by another run's --remove-stale).
-  const older = st !== undefined && !opts.preserve && (await made.then((m) => st.mtime < m.mtime, () => false));
-  if (st?.size !== bytes || older) {
-    throw new ScpipeError('ERR_LOST_CONNECTION', `${failure.message}; after reconnecting, ${escapeForTerminal(paths.temp)} is gone and ${escapeForTerminal(paths.target)} ${st === undefined ? 'is missing' : older ? 'holds a file older than this upload' : `holds ${st.size} bytes, not ${bytes}`}`, { path: paths.target, cause: failure });
-  }
-  opts.trace?.(`sftp: the rename was done before the connection went: ${escapeForTerminal(paths.target)} holds all ${bytes} bytes`);
-  return undefined;
 }
 
 // A bare Failure said as its cause (sftp-failure-cause.ts), through a session still

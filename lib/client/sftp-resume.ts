@@ -4,8 +4,10 @@
 // (everything below it was acknowledged; above it, only what is still held in
 // memory is known to be right) and hands the writer new lanes, which send
 // every held chunk again; a download opens the file again at the first byte
-// it has not handed on (sftp-get.ts). Each loss gets up to `retries`
-// attempts, announced through onRetry.
+// it has not handed on (sftp-get.ts); an upload lost once every byte was
+// acknowledged opens its temporary file again to finish there. Each loss
+// gets up to `retries` attempts, announced through onRetry.
+import type { Stats } from 'ssh2';
 import { ScpipeError, isScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { WriteLane } from '../sftp/writer';
@@ -13,6 +15,8 @@ import type { ChannelOpener } from './connection';
 import { DEFAULT_RETRIES, backoffDelay, markRetriesSpent, retriesSpent, retryRefused, sleep, type RetryEvent } from './retry';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { openLanes } from './sftp-lanes';
+import type { UploadPaths } from './sftp-paths';
+import type { SftpPutOptions } from './sftp-put';
 
 /** Options of the resume. */
 export interface ResumeOptions {
@@ -84,4 +88,31 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
       opts.trace?.(`sftp: resuming at byte ${resumePoint}`);
       return [{ session, handle }, ...(await openLanes(opener, temp, laneCount - 1, signal, opts.trace))];
     }, on);
+}
+
+// Every byte was acknowledged when the connection went, during the fsync,
+// close or rename: connect again (the retries' backoff) and open the
+// temporary file again, to finish there (finish() checks its size). Where
+// it is gone, the rename went through before the loss, if the target holds
+// `bytes` and (without -p) is not older than the temporary file was made (`made`):
+// undefined then. The caller's conn.close() ends the new session.
+export async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, made: Promise<Stats>, opts: SftpPutOptions, on: OnGeneration): Promise<WriteLane[] | undefined> {
+  const signal = opts.signal ?? new AbortController().signal;
+  const { session, handle } = await reconnect(conn, failure, opts, async (opener) => {
+    const session = await opener.sftpSession(signal);
+    const handle = await session.open(paths.temp, 'r+').catch((err: unknown) => {
+      if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
+      return undefined;
+    });
+    return { session, handle };
+  }, on);
+  if (handle !== undefined) return [{ session, handle }];
+  const st = await session.stat(paths.target).catch(() => undefined);
+  // The old file of the same size (the temporary one removed by another run's --remove-stale).
+  const older = st !== undefined && !opts.preserve && (await made.then((m) => st.mtime < m.mtime, () => false));
+  if (st?.size !== bytes || older) {
+    throw new ScpipeError('ERR_LOST_CONNECTION', `${failure.message}; after reconnecting, ${escapeForTerminal(paths.temp)} is gone and ${escapeForTerminal(paths.target)} ${st === undefined ? 'is missing' : older ? 'holds a file older than this upload' : `holds ${st.size} bytes, not ${bytes}`}`, { path: paths.target, cause: failure });
+  }
+  opts.trace?.(`sftp: the rename was done before the connection went: ${escapeForTerminal(paths.target)} holds all ${bytes} bytes`);
+  return undefined;
 }
