@@ -92,6 +92,7 @@ export async function putSftp(
   const sum = opts.sha256 || opts.verify ? createHash('sha256') : undefined;
   const fatal = new Interrupt(undefined); // abort: `stop` below
   let whole = false; // every byte acknowledged: what is left is the whole upload, not part of it
+  let gone = false; // the temporary file was not there to finish: nothing is left
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
   const made = first.session.fstat(handle, paths.temp);
@@ -145,7 +146,7 @@ export async function putSftp(
         break;
       } catch (err) {
         if (!isConnectionLoss(err) || !conn.canReconnect || lost >= (opts.retries ?? DEFAULT_RETRIES)) throw err;
-        finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, made, opts, on);
+        finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, made, opts, on, () => (gone = true));
         if (finishing === undefined) break; // renamed before the loss
         log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
       }
@@ -162,7 +163,7 @@ export async function putSftp(
     const explained = await explainFailure(last, paths, failure);
     // A whole upload that --no-clobber could not rename stays: the message names it.
     const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
-    const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole };
+    const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole, gone };
     // After a signal, not for as long as the writes queued on a slow link take (sftp-remove-temp.ts).
     throw isScpipeError(explained, 'ERR_ABORTED') && !keep ? await removeTempAfterAbort(conn, last, paths, explained, removal, on.generation) : await removeTemp(last, paths, explained, removal);
   } finally {

@@ -27,6 +27,8 @@ export interface RemoveOptions {
   keep?: boolean;
   /** Every byte was acknowledged: what is left is the whole upload. */
   whole?: boolean;
+  /** The temporary file was found gone (after a reconnection): nothing is left to name. */
+  gone?: boolean;
 }
 
 /**
@@ -115,7 +117,7 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
 export async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure: unknown, opts: RemoveOptions = {}): Promise<unknown> {
   const live = lanes.some((l) => !l.session.ended);
   // The temporary file itself is not there (sftp-resume.ts): nothing is left to name.
-  if (!live && isScpipeError(failure, 'ERR_NO_SUCH_FILE') && failure.path === paths.temp) return failure;
+  if (!live && (opts.gone || (isScpipeError(failure, 'ERR_NO_SUCH_FILE') && failure.path === paths.temp))) return failure;
   if (!live) {
     opts.onLeftBehind?.(paths.temp);
     if (!isScpipeError(failure)) return failure;

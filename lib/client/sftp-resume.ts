@@ -95,8 +95,8 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
 // temporary file again, to finish there (finish() checks its size). Where
 // it is gone, the rename went through before the loss, if the target holds
 // `bytes` and (without -p) is not older than the temporary file was made (`made`):
-// undefined then. The caller's conn.close() ends the new session.
-export async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, made: Promise<Stats>, opts: SftpPutOptions, on: OnGeneration): Promise<WriteLane[] | undefined> {
+// undefined then; else onGone(), and the error. The caller's conn.close() ends the new session.
+export async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, made: Promise<Stats>, opts: SftpPutOptions, on: OnGeneration, onGone?: () => void): Promise<WriteLane[] | undefined> {
   const signal = opts.signal ?? new AbortController().signal;
   const { session, handle } = await reconnect(conn, failure, opts, async (opener) => {
     const session = await opener.sftpSession(signal);
@@ -111,6 +111,7 @@ export async function reopenToFinish(conn: Reconnector, failure: ScpipeError, pa
   // The old file of the same size (the temporary one removed by another run's --remove-stale).
   const older = st !== undefined && !opts.preserve && (await made.then((m) => st.mtime < m.mtime, () => false));
   if (st?.size !== bytes || older) {
+    onGone?.();
     throw new ScpipeError('ERR_LOST_CONNECTION', `${failure.message}; after reconnecting, ${escapeForTerminal(paths.temp)} is gone and ${escapeForTerminal(paths.target)} ${st === undefined ? 'is missing' : older ? 'holds a file older than this upload' : `holds ${st.size} bytes, not ${bytes}`}`, { path: paths.target, cause: failure });
   }
   opts.trace?.(`sftp: the rename was done before the connection went: ${escapeForTerminal(paths.target)} holds all ${bytes} bytes`);
