@@ -1,10 +1,11 @@
-// A put over SFTP on two channels whose one channel ends (its internal-sftp
-// process killed, as an OOM killer or an admin does) while the other one is
-// behind: the other answers its writes during the backoff, and the file,
-// cut back to where the loss left it, must still end byte-exact.
+// A put or get over SFTP on two channels whose one channel ends (its
+// internal-sftp process killed, as an OOM killer or an admin does) while the
+// other one is behind: the other answers during the backoff, and the file,
+// cut back to where the loss left it, or the stream, read on from the first
+// byte not handed on, must still end byte-exact.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { chown, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -23,7 +24,7 @@ async function sessionPids(): Promise<number[]> {
   return pids.filter((pid) => !parents.has(pid));
 }
 
-it('one of two channels lost while the other is behind: resumed byte-exact', async () => {
+it('put: one of two channels lost while the other is behind: resumed byte-exact', async () => {
   const dir = await userDir(sshd.sftp, 'lane-lost');
   const data = randomBytes(40 * 1024 * 1024);
   const input = new PassThrough();
@@ -51,5 +52,37 @@ it('one of two channels lost while the other is behind: resumed byte-exact', asy
   } finally {
     if (behind !== undefined) process.kill(behind, 'SIGCONT');
     input.destroy();
+  }
+}, 150_000);
+
+it('get: one of two channels lost while the other is behind: read on byte-exact', async () => {
+  const dir = await userDir(sshd.sftp, 'get-lane-lost');
+  const data = randomBytes(32 * 1024 * 1024);
+  await writeFile(join(dir, 's.bin'), data);
+  await chown(join(dir, 's.bin'), sshd.sftp.uid, sshd.sftp.gid);
+  const run = startCli(['get', ...sshFlags(sshd, sshd.sftp), '--parallel', '2', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/s.bin`)], { timeoutMs: 120_000 });
+  const stdout = run.child.stdout!;
+  stdout.pause(); // held up by its reader: both channels stay open, mid-file
+  let got = 0;
+  stdout.on('data', (d: Buffer) => (got += d.length));
+  stdout.pause();
+  let behind: number | undefined;
+  try {
+    let sessions: number[] = [];
+    await waitFor(async () => (sessions = await sessionPids()).length === 2, 'two channels', 30_000);
+    [behind] = sessions;
+    process.kill(behind!, 'SIGSTOP');
+    stdout.resume();
+    await waitForSteady(() => got, 'the download held up by the stopped channel', 700);
+    expect(got).toBeLessThan(data.length);
+    process.kill(sessions[1]!, 'SIGKILL');
+    process.kill(behind!, 'SIGCONT');
+    behind = undefined;
+    const r = await run.done;
+    expect(r.stderr).toContain('retry 1 of');
+    expect(r.status).toBe(0);
+    expect(r.stdout.equals(data)).toBe(true);
+  } finally {
+    if (behind !== undefined) process.kill(behind, 'SIGCONT');
   }
 }, 150_000);
