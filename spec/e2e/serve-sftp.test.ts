@@ -6,12 +6,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, type SFTPWrapper } from 'ssh2';
+import type { SFTPWrapper } from 'ssh2';
 import { waitFor } from '../helpers/async';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
-import { sftpBatch, servePerSuite, startServe, type TestServe } from '../helpers/serve';
+import { sftpBatch, servePerSuite, ssh2Client, startServe, type TestServe } from '../helpers/serve';
 import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
 
 // 20 clients log in at once from one address below: more than the default
@@ -283,7 +283,7 @@ describe('serve with many SFTP clients', () => {
     const fds = (): number => readdirSync(`/proc/${pid}/fd`).length;
     await writeFile(join(serve.root, 'r'), 'read me');
     const before = fds();
-    const client = await connect(serve);
+    const client = await ssh2Client(serve);
     const sftpSession = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
     const open = (path: string, flags: 'r' | 'w'): Promise<Buffer> =>
       new Promise((resolve, reject) => sftpSession.open(path, flags, (err, h) => (err ? reject(err) : resolve(h))));
@@ -296,7 +296,7 @@ describe('serve with many SFTP clients', () => {
   });
 
   it('caps the handles one session may hold', async () => {
-    const client = await connect(serve);
+    const client = await ssh2Client(serve);
     try {
       const s = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, x) => (err ? reject(err) : resolve(x))));
       await writeFile(join(serve.root, 'r'), 'r');
@@ -337,7 +337,7 @@ describe('serve on a full disk', () => {
   // PuTTY's pscp -sftp hangs up after a failed write without closing the
   // handle: the line said only that the session ended, not the full disk.
   it('keeps the reason of a failed write when the client hangs up with the file open', async () => {
-    const client = await connect(full);
+    const client = await ssh2Client(full);
     const sftpSession = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
     const handle = await new Promise<Buffer>((resolve, reject) => sftpSession.open('/left', 'w', (err, h) => (err ? reject(err) : resolve(h))));
     const chunk = randomBytes(32 * 1024);
@@ -351,11 +351,3 @@ describe('serve on a full disk', () => {
     expect(full.log()).toMatch(/ sftp upload \/left \d+ bytes failed: \/left: No space left on device \(the session ended with the file open\)\n/);
   });
 });
-
-function connect(s: TestServe): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    client.on('ready', () => resolve(client)).on('error', reject);
-    client.connect({ host: '127.0.0.1', port: s.port, username: 'backup', privateKey: readFileSync(s.keyPath) });
-  });
-}

@@ -5,6 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'ssh2';
 import { CLI } from './cli';
 import { runProgram, type ProgramRun } from './run-program';
 
@@ -115,3 +116,12 @@ export function servePerSuite(...args: Parameters<typeof startServe>): TestServe
 
 export const sftpBatch = (serve: TestServe, batch: string[]): Promise<ProgramRun> =>
   runProgram('sftp', ['-q', ...serve.sshArgs(), '-b', '-', '127.0.0.1'], `${batch.join('\n')}\n`);
+
+/** An ssh2 client logged in to `s`: for requests OpenSSH's clients do not send. */
+export function ssh2Client(s: TestServe): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    client.on('ready', () => resolve(client)).on('error', reject);
+    readFile(s.keyPath).then((privateKey) => client.connect({ host: '127.0.0.1', port: s.port, username: 'backup', privateKey }), reject);
+  });
+}

@@ -4,7 +4,7 @@
 // client cannot destroy the backups already stored. An upload's temporary
 // name (`.NAME.scpipe-XXXXXX`, scpipe's own client) stays the client's until
 // it is moved onto a new name: a retry reopens it, and the move is its store.
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { OpsContext } from './context';
@@ -49,10 +49,10 @@ export async function refuseAttrChange(ctx: OpsContext, clientPath: string, host
   throw refused(clientPath, 'the mode, times and size of existing files are kept');
 }
 
-/** Refuses moving `clientFrom` away unless it is an upload's temporary file (moved onto a new name: storeNew()). */
-export async function refuseMove(clientFrom: string, host: string): Promise<void> {
+/** Refuses moving `clientFrom` away unless it is an upload's temporary file (moved onto a new name: storeNew()); its stat. */
+export async function refuseMove(clientFrom: string, host: string): Promise<Stats> {
   const st = await lstat(host).catch(() => undefined);
-  if (st && isUploadTempName(clientFrom) && ownTemp(st)) return;
+  if (st && isUploadTempName(clientFrom) && ownTemp(st)) return st;
   throw refused(clientFrom, 'only an upload\'s temporary file is renamed, onto a new name');
 }
 

@@ -8,7 +8,8 @@
 import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import type { Attrs } from './attrs';
-import { appendOnlyOpenFlags, refuseAttrChange, rememberTemp } from './append-only';
+import { appendOnlyOpenFlags, refused, rememberTemp } from './append-only';
+import { guardOpened, releaseGuard } from './store-guard';
 import { fileOffset, refuseIfReadOnly, type OpsContext } from './context';
 import { closeEntry, type FileEntry } from './handles';
 import { attrsReply, dataReply, handleReply, statusReply } from './replies';
@@ -52,15 +53,19 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   } catch (err) {
     throw toFailure(err, req.path);
   }
+  let guard;
   try {
-    if (!(await fh.stat()).isFile()) throw new SftpFailure(STATUS.FAILURE, `${ctx.paths.shown(req.path)}: not a regular file`);
+    const st = await fh.stat();
+    if (!st.isFile()) throw new SftpFailure(STATUS.FAILURE, `${ctx.paths.shown(req.path)}: not a regular file`);
+    if (ctx.appendOnly && req.pflags & WRITE_FLAGS) guard = await guardOpened(req.path, host, st);
     ctx.handles.reserve(); // another open may have taken the last slot meanwhile
   } catch (err) {
+    if (guard) releaseGuard(guard);
     await fh.close().catch(() => undefined);
     throw toFailure(err, req.path);
   }
   if (ctx.appendOnly && creates) rememberTemp(ctx, req.path, host);
-  const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0, created: creates ? host : undefined };
+  const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0, created: creates ? host : undefined, guard };
   return handleReply(req.id, ctx.handles.add(entry));
 }
 
@@ -78,6 +83,10 @@ export async function readFile(ctx: OpsContext, req: Req<'read'>): Promise<Buffe
 
 export async function writeFile(ctx: OpsContext, req: Req<'write'>): Promise<Buffer> {
   const e = ctx.handles.file(req.handle);
+  return e.guard ? e.guard.run(e.path, () => writeAll(ctx, e, req)) : writeAll(ctx, e, req);
+}
+
+async function writeAll(ctx: OpsContext, e: FileEntry, req: Req<'write'>): Promise<Buffer> {
   let position = e.append ? null : fileOffset(req.offset);
   let done = 0;
   try {
@@ -102,6 +111,7 @@ export async function closeHandle(ctx: OpsContext, req: Req<'close'>): Promise<B
     return statusReply(req.id, STATUS.OK);
   }
   let failure: SftpFailure | undefined;
+  if (e.guard) releaseGuard(e.guard);
   try {
     await e.fh.close();
   } catch (err) {
@@ -143,15 +153,17 @@ export async function fstatFile(ctx: OpsContext, req: Req<'fstat'>): Promise<Buf
 export async function fsetstatFile(ctx: OpsContext, req: Req<'fsetstat'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
   const e = ctx.handles.file(req.handle);
-  if (ctx.appendOnly) await refuseAttrChange(ctx, e.path, e.created ?? (await ctx.paths.follow(e.path)), e.created !== undefined);
+  // By the handle's own file: only one open for writing (a new file, an upload's temporary file) is still the client's.
+  if (ctx.appendOnly && !e.guard) throw refused(e.path, 'the mode, times and size of existing files are kept');
   const fh = e.fh;
-  await applyAttrs(req.attrs, e.path, {
+  const apply = (): Promise<void> => applyAttrs(req.attrs, e.path, {
     truncate: (size) => fh.truncate(size),
     chmod: (mode) => fh.chmod(mode),
     utimes: (atime, mtime) => fh.utimes(atime, mtime),
     owner: async () => (await fh.stat()).uid,
     group: async () => (await fh.stat()).gid,
   });
+  await (e.guard ? e.guard.run(e.path, apply) : apply());
   if (ctx.verbose) ctx.log(`sftp fsetstat ${ctx.paths.shown(e.path)} ok`);
   return statusReply(req.id, STATUS.OK);
 }

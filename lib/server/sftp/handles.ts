@@ -6,6 +6,7 @@
 import type { Dir } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { SftpFailure } from './status';
+import { releaseGuard, type WriteGuard } from './store-guard';
 import { STATUS } from './wire';
 
 /** Open handles per session (reported by limits@openssh.com). */
@@ -26,6 +27,8 @@ export interface FileEntry {
   ioFailure?: string;
   /** The host path, when this open created the file: a cut upload's file is removed (cut-upload.ts). */
   created?: string;
+  /** --append-only: a write handle, stopped once its file is stored (store-guard.ts). */
+  guard?: WriteGuard;
 }
 
 /** An open directory (names read as bytes); `held` is a name read from it that did not fit the last reply. */
@@ -107,6 +110,7 @@ export class HandleTable {
 /** Closes an entry's descriptor; never throws. */
 export async function closeEntry(e: HandleEntry): Promise<void> {
   try {
+    if (e.kind === 'file' && e.guard) releaseGuard(e.guard);
     if (e.kind === 'file') await e.fh.close();
     else await e.dir.close();
   } catch {

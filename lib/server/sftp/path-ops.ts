@@ -12,6 +12,7 @@ import { attrsReply, pathReply, statusReply } from './replies';
 import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { vfsStats } from './statvfs';
+import { fileKey, guardOpened, releaseGuard, storeWithoutWriters } from './store-guard';
 import { STATUS } from './wire';
 
 export async function statPath(ctx: OpsContext, req: Req<'stat' | 'lstat'>): Promise<Buffer> {
@@ -29,13 +30,19 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
   // By what it leads to: a symlink to the root (`ln -s . /me`) is the root too.
   if ((await realpath(host).catch(() => host)) === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
   await refuseAttrChange(ctx, req.path, host, false);
-  await applyAttrs(req.attrs, req.path, {
+  const apply = (): Promise<void> => applyAttrs(req.attrs, req.path, {
     truncate: (size) => truncate(host, size),
     chmod: (mode) => chmod(host, mode),
     utimes: (atime, mtime) => utimes(host, atime, mtime),
     owner: async () => (await stat(host)).uid,
     group: async () => (await stat(host)).gid,
   });
+  // An upload's temporary file is changed only while no rename is storing it (store-guard.ts).
+  const st = ctx.appendOnly ? await lstat(host).catch(() => undefined) : undefined;
+  if (st?.isFile()) {
+    const guard = await guardOpened(req.path, host, st);
+    await guard.run(req.path, apply).finally(() => releaseGuard(guard));
+  } else await apply();
   if (ctx.verbose) ctx.log(`sftp setstat ${ctx.paths.shown(req.path)} ok`);
   return statusReply(req.id, STATUS.OK);
 }
@@ -153,12 +160,17 @@ export async function statvfsPath(ctx: OpsContext, req: Req<'statvfs'>): Promise
 // file onto a new name; one that exists with the same bytes (a retry's
 // re-upload) counts as stored, and the temporary file goes.
 async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-rename' | 'hardlink'>, from: string, to: string): Promise<Buffer> {
-  await refuseMove(req.from, from);
+  const key = fileKey(await refuseMove(req.from, from));
   let how;
   try {
-    how = await storeNew(from, to);
+    how = await storeWithoutWriters(key, async () => {
+      // Still the file whose writers were stopped: not one made under the name since.
+      if (fileKey(await lstat(from)) !== key) throw refused(req.from, 'it changed while it was being stored');
+      return storeNew(from, to);
+    });
     ctx.madeHere.delete(from);
   } catch (err) {
+    if (err instanceof SftpFailure) throw err;
     throw err instanceof NameTaken ? refused(req.to, 'it exists, and existing files are not replaced') : toFailure(err, req.from);
   }
   const same = how === 'identical' ? ' (the name held the same bytes already: kept)' : '';

@@ -1,0 +1,83 @@
+// `scpipe serve --append-only`: a write handle held on an upload's
+// temporary file writes no more once that file is stored under its name,
+// whoever holds it: a compromised client that opened another client's upload
+// in progress, or kept its own open past the rename, cannot change a stored
+// file through it (the uploader's read-back would not see it).
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Client, OpenMode, SFTPWrapper } from 'ssh2';
+import { sftpBatch, servePerSuite, ssh2Client } from '../helpers/serve';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const serve = servePerSuite(['--append-only']);
+const localDir = tempDirPerTest('scpipe-test-append-handles-');
+let client: Client;
+let sftp: SFTPWrapper;
+beforeEach(async () => {
+  client = await ssh2Client(serve);
+  sftp = await new Promise((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
+});
+afterEach(async () => {
+  client.end();
+  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
+});
+
+const call = <T>(f: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> =>
+  new Promise((resolve, reject) => f((err, value) => (err ? reject(err) : resolve(value as T))));
+const open = (path: string, flags: OpenMode): Promise<Buffer> => call((cb) => sftp.open(path, flags, cb));
+const write = (h: Buffer, data: string): Promise<void> => call((cb) => sftp.write(h, Buffer.from(data), 0, data.length, 0, cb));
+const truncate = (h: Buffer): Promise<void> => call((cb) => sftp.fsetstat(h, { size: 0 }, cb));
+const stored = /append-only server: this upload was stored under its name meanwhile, and stored files are not written to/;
+
+describe('serve --append-only: write handles on an upload stored meanwhile', () => {
+  it('refuses writes and truncation through a handle another client opened on the upload before its rename', async () => {
+    const local = localDir();
+    await writeFile(join(local, 'dump'), 'the real backup');
+    const temp = '/.db.dump.scpipe-AbCdE1';
+    expect(await sftpBatch(serve, [`put ${join(local, 'dump')} ${temp}`])).toMatchObject({ status: 0 });
+    const held = await open(temp, 'r+');
+    expect(await sftpBatch(serve, [`rename ${temp} /db.dump`])).toMatchObject({ status: 0 });
+    await expect(write(held, 'EVIL')).rejects.toThrow(stored);
+    await expect(truncate(held)).rejects.toThrow(stored);
+    expect(await readFile(join(serve.root, 'db.dump'), 'utf8')).toBe('the real backup');
+    expect(serve.log()).toMatch(/sftp write refused: \/\.db\.dump\.scpipe-AbCdE1: append-only server: this upload was stored/);
+    expect(serve.log()).toMatch(/sftp fsetstat refused: \/\.db\.dump\.scpipe-AbCdE1: append-only server: this upload was stored/);
+  });
+
+  it('refuses a mode or time change through a read handle whose name now leads to another upload', async () => {
+    const local = localDir();
+    await writeFile(join(local, 'dump'), 'the real backup');
+    const temp = '/.db.dump.scpipe-AbCdE1';
+    expect(await sftpBatch(serve, [`put ${join(local, 'dump')} ${temp}`])).toMatchObject({ status: 0 });
+    const reading = await open(temp, 'r');
+    expect(await sftpBatch(serve, [`rename ${temp} /db.dump`, `put ${join(local, 'dump')} ${temp}`])).toMatchObject({ status: 0 });
+    const before = await stat(join(serve.root, 'db.dump'));
+    await expect(call((cb) => sftp.fsetstat(reading, { mode: 0, atime: 1000, mtime: 1000 }, cb))).rejects.toThrow(/append-only server: the mode, times and size of existing files are kept/);
+    const after = await stat(join(serve.root, 'db.dump'));
+    expect([after.mode, after.mtimeMs]).toEqual([before.mode, before.mtimeMs]);
+    expect(serve.log()).toMatch(/sftp fsetstat refused: \/\.db\.dump\.scpipe-AbCdE1: append-only server: the mode, times/);
+  });
+
+  it('refuses writes through the uploader\'s own handle kept open past its rename', async () => {
+    const temp = '/.mine.scpipe-XyZ123';
+    const own = await open(temp, 'w');
+    await write(own, 'stored');
+    await call((cb) => sftp.rename(temp, '/mine', cb));
+    await expect(write(own, 'EVIL!!')).rejects.toThrow(stored);
+    await expect(truncate(own)).rejects.toThrow(stored);
+    await call((cb) => sftp.close(own, cb));
+    expect(await readFile(join(serve.root, 'mine'), 'utf8')).toBe('stored');
+  });
+
+  it('still lets a client reopen an upload not stored yet and write on (a resume)', async () => {
+    const temp = '/.resumed.scpipe-Res123';
+    const first = await open(temp, 'w');
+    await write(first, 'part one');
+    const again = await open(temp, 'r+');
+    await call((cb) => sftp.write(again, Buffer.from(' and two'), 0, 8, 8, cb));
+    await call((cb) => sftp.close(again, cb));
+    await call((cb) => sftp.close(first, cb));
+    await call((cb) => sftp.rename(temp, '/resumed', cb));
+    expect(await readFile(join(serve.root, 'resumed'), 'utf8')).toBe('part one and two');
+  });
+});
