@@ -34,7 +34,8 @@ export function isUploadTempName(clientPath: string): boolean {
 export async function appendOnlyOpenFlags(clientPath: string, host: string, flags: number): Promise<number> {
   const st = await lstat(host).catch(() => undefined);
   if (st === undefined) {
-    if ((flags & constants.O_CREAT) === 0) return flags; // ENOENT from open itself
+    // Said here, not left to open(): a file stored under the name meanwhile would be opened for writing.
+    if ((flags & constants.O_CREAT) === 0) throw new SftpFailure(STATUS.NO_SUCH_FILE, `${escapeForTerminal(clientPath)}: No such file or directory`, 'ENOENT');
     return flags | constants.O_EXCL | constants.O_NOFOLLOW;
   }
   if (isUploadTempName(clientPath) && ownTemp(st)) return flags | constants.O_NOFOLLOW;
