@@ -20,6 +20,15 @@ export function untrusted(problem: ScpipeError, file: Pick<OutgoingFile, 'name' 
   return new ScpipeError(problem.code, `${problem.message}; the remote file ${shown} cannot be trusted${holds}: remove or overwrite it`, { ...fields, cause: problem.cause ?? problem });
 }
 
+/**
+ * Whether the sink refused the file as an append-only server does (scpipe
+ * serve --append-only: `Permission denied (append-only server: …)`): it
+ * received into a name of its own and left the file of that name as it was.
+ */
+export function refusedByAppendOnly(err: unknown): boolean {
+  return isScpipeError(err) && /\(append-only server: [^)]*\)$/.test(err.remoteMessage ?? '');
+}
+
 function shownPath(file: Pick<OutgoingFile, 'name' | 'remotePath' | 'remoteShown'>): string {
   return escapeForTerminal(file.remoteShown ?? file.remotePath ?? file.name);
 }
@@ -31,7 +40,7 @@ function shownPath(file: Pick<OutgoingFile, 'name' | 'remotePath' | 'remoteShown
  * later steps (truncate, set mode, set times) leave the bytes whole.
  */
 export function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, sent: bigint): ScpipeError {
-  if (/: (set times|set mode|truncate): [^:]*$/.test(err.remoteMessage ?? '') || sent === 0n) return err;
+  if (/: (set times|set mode|truncate): [^:]*$/.test(err.remoteMessage ?? '') || sent === 0n || refusedByAppendOnly(err)) return err;
   const shown = shownPath(file);
   const what = err.code === 'ERR_NO_SPACE' ? 'holding what fit, and its space: remove it, or store an empty file over it' : 'holding what was written before the error';
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
@@ -50,6 +59,7 @@ export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' 
   if (!isScpipeError(err)) return err;
   // `always`: aborted (a signal, or another part of the run that failed) or cut off on purpose: the file is open all the same.
   if (!always && err.code !== 'ERR_LOST_CONNECTION' && err.code !== 'ERR_ABORTED' && err.code !== 'ERR_REMOTE_EXIT') return err;
+  if (refusedByAppendOnly(err)) return err;
   const shown = shownPath(file);
   // Bytes handed to the connection, not bytes that arrived (ssh2 queues past the window, -l holds more back).
   const whole = written === file.size ? `at most ${written} of ${file.size} bytes written (all handed to the connection, none confirmed)` : `at most ${written} of ${file.size} bytes written`;

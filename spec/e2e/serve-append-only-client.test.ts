@@ -118,4 +118,19 @@ describe('scpipe into serve --append-only', () => {
     expect(got.stdout.equals(data)).toBe(true);
     if (extra.length) expect(serve.log()).toMatch(/ \/again\.000000 \(the name held the same bytes already: kept\) ok/);
   });
+
+  it('put --part-size onto names taken ahead with junk fails, and says that nothing there was written over', async () => {
+    await writeFile(join(serve.root, 'taken.000001'), 'junk'); // a part's name, the part's size: refused once received
+    await writeFile(join(serve.root, 'mtaken.sha256'), 'junk'); // the manifest's name
+    const put = (name: string): Promise<{ status: number | null; stderr: string }> =>
+      runCli(['put', ...serve.scpipeArgs(), '-q', '--part-size', '4', at(`/${name}`)], { stdin: 'real backup data' });
+    const part = await put('taken');
+    expect(part.status).toBe(1);
+    expect(part.stderr).toMatch(/^scpipe: remote: scp: \/taken\.000001: Permission denied \(append-only server: it exists, and existing files are not replaced\); the parts set taken is incomplete \(no manifest taken\.sha256\): \d part\(s\) confirmed remotely: [^;]*\n$/);
+    const manifest = await put('mtaken');
+    expect(manifest.status).toBe(1);
+    expect(manifest.stderr).toBe('scpipe: remote: scp: /mtaken.sha256: Permission denied (append-only server: it exists, and existing files are not replaced); the parts set mtaken is incomplete (4 part(s) confirmed remotely: mtaken.000000..mtaken.000003); the earlier set of that name (mtaken.sha256) is as it was: an append-only server writes over nothing; give each run a name of its own\n');
+    expect(await readFile(join(serve.root, 'taken.000001'), 'utf8')).toBe('junk');
+    expect(await readFile(join(serve.root, 'mtaken.sha256'), 'utf8')).toBe('junk');
+  });
 });

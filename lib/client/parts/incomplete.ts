@@ -1,8 +1,10 @@
 // The error of a parts upload that did not end with its manifest: it says
 // the set is incomplete, which parts were confirmed, which an scp -t left cut
 // short (an scp-only account cannot remove them), and what became of an
-// earlier set of the name whose parts these replaced.
+// earlier set of the name whose parts these replaced (nothing, when an
+// append-only server refused a name that was taken).
 import { ScpipeError, isScpipeError } from '../../errors';
+import { refusedByAppendOnly } from '../../protocol/cut-short';
 import { escapeForTerminal } from '../../util/escape';
 import { describeIndices } from './options';
 import type { PartLog } from './part-log';
@@ -34,6 +36,8 @@ export function incomplete(
     ? 'nothing was stored'
     : !replacing
     ? `the parts set ${shown} is incomplete (no manifest ${shown}.sha256): ${left}`
+    : refusedByAppendOnly(cause)
+      ? `the parts set ${shown} is incomplete (${left}); the earlier set of that name (${shown}.sha256) is as it was: an append-only server writes over nothing; give each run a name of its own`
     : begun
       ? `the parts set ${shown} is incomplete, and the earlier set of that name is spoilt: its manifest ${shown}.sha256 is still there, but parts of it were written over (${left}); give each run a name of its own, or use --no-clobber`
       : `the parts set ${shown} was not stored; the earlier set of that name (${shown}.sha256) is as it was`;
