@@ -16,6 +16,7 @@ import type { HostKey } from './host-key';
 import type { Jail } from './jail';
 import { answerSessions } from './session-requests';
 import { ssh2 } from './ssh2';
+import { fingerprint } from '../transport/known-hosts';
 import { ssh2Ready } from '../transport/ssh2-load';
 import { ownController } from '../util/abort';
 import { plainAddress } from './plain-address';
@@ -109,8 +110,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const from = `${info.ip}:${info.port}`;
     const attempts = new LoginAttempts(limits, info, log);
     let user = '?';
+    // Who logged in, for --append-only's uploads in progress: the last attempt is the one accepted.
+    let login = '';
     client.on('authentication', (ctx) => {
       user = ctx.username;
+      login = ctx.method === 'publickey' ? `key ${fingerprint(ctx.key.data)}` : `user ${ctx.username}`;
       answerLogin(ctx, { auth: opts.auth, attempts, ip: info.ip, log, live: () => clients.has(client), end: () => client.end() });
     });
     client.on('ready', () => {
@@ -130,6 +134,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         verbose: Boolean(opts.verbose),
         log,
         who,
+        login,
         maxSessions: limits.maxSessions,
         clientIdent: info.header.identRaw,
         draining,

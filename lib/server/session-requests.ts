@@ -18,6 +18,8 @@ export interface SessionContext {
   log: (line: string) => void;
   /** `user@address:port`, for the log lines. */
   who: string;
+  /** The login's key (or user name): an upload in progress is its own (--append-only). */
+  login: string;
   /** sshd's MaxSessions. */
   maxSessions: number;
   /** The client's version line (the SFTP session follows OpenSSH's symlink order by it). */
@@ -84,7 +86,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
         used = true;
         const channel: ServerChannel = acceptSubsystem();
         if (ctx.draining.active) return refuseStopping(channel);
-        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, appendOnly: ctx.appendOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut };
+        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, appendOnly: ctx.appendOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, login: ctx.login, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut };
         ctx.run(channel, () => runSftpSession(channel, sftpOpts));
         return;
       }

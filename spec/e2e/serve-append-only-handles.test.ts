@@ -2,8 +2,10 @@
 // temporary file writes no more once that file is stored under its name,
 // whoever holds it: a compromised client that opened another client's upload
 // in progress, or kept its own open past the rename, cannot change a stored
-// file through it (the uploader's read-back would not see it).
-import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+// file through it (the uploader's read-back would not see it). And only the
+// login (key) that made an upload's temporary file may go on with it.
+import { execFileSync } from 'node:child_process';
+import { appendFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client, OpenMode, SFTPWrapper } from 'ssh2';
 import { sftpBatch, servePerSuite, ssh2Client } from '../helpers/serve';
@@ -29,7 +31,7 @@ const write = (h: Buffer, data: string): Promise<void> => call((cb) => sftp.writ
 const truncate = (h: Buffer): Promise<void> => call((cb) => sftp.fsetstat(h, { size: 0 }, cb));
 const stored = /append-only server: this upload was stored under its name meanwhile, and stored files are not written to/;
 
-describe('serve --append-only: write handles on an upload stored meanwhile', () => {
+describe('serve --append-only: uploads in progress', () => {
   it('refuses writes and truncation through a handle another client opened on the upload before its rename', async () => {
     const local = localDir();
     await writeFile(join(local, 'dump'), 'the real backup');
@@ -79,5 +81,30 @@ describe('serve --append-only: write handles on an upload stored meanwhile', () 
     await call((cb) => sftp.close(first, cb));
     await call((cb) => sftp.rename(temp, '/resumed', cb));
     expect(await readFile(join(serve.root, 'resumed'), 'utf8')).toBe('part one and two');
+  });
+
+  it('refuses a client with another key the upload in progress of another, and lets its own key go on with it', async () => {
+    const local = localDir();
+    await writeFile(join(local, 'dump'), 'the real backup');
+    const other = join(local, 'other_key');
+    execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', other]);
+    await appendFile(join(serve.dir, 'authorized_keys'), await readFile(`${other}.pub`));
+    const temp = '/.db.dump.scpipe-AbCdE1';
+    expect(await sftpBatch(serve, [`put ${join(local, 'dump')} ${temp}`])).toMatchObject({ status: 0 });
+    const stranger = await ssh2Client(serve, other);
+    try {
+      const s: SFTPWrapper = await new Promise((resolve, reject) => stranger.sftp((err, x) => (err ? reject(err) : resolve(x))));
+      const notYours = /append-only server: it is an upload in progress of another login \(another key\), and only its own may go on with it/;
+      await expect(call((cb) => s.open(temp, 'r+', cb))).rejects.toThrow(notYours);
+      await expect(call((cb) => s.setstat(temp, { size: 0 }, cb))).rejects.toThrow(notYours);
+      await expect(call((cb) => s.rename(temp, '/elsewhere', cb))).rejects.toThrow(notYours);
+    } finally {
+      stranger.end();
+    }
+    expect(serve.log()).toMatch(/sftp open refused: \/\.db\.dump\.scpipe-AbCdE1: append-only server: it is an upload in progress of another login/);
+    const resumed = await open(temp, 'r+'); // its own key, on a new connection: a resume
+    await call((cb) => sftp.close(resumed, cb));
+    expect(await sftpBatch(serve, [`rename ${temp} /db.dump`])).toMatchObject({ status: 0 });
+    expect(await readFile(join(serve.root, 'db.dump'), 'utf8')).toBe('the real backup');
   });
 });

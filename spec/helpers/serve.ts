@@ -117,11 +117,11 @@ export function servePerSuite(...args: Parameters<typeof startServe>): TestServe
 export const sftpBatch = (serve: TestServe, batch: string[]): Promise<ProgramRun> =>
   runProgram('sftp', ['-q', ...serve.sshArgs(), '-b', '-', '127.0.0.1'], `${batch.join('\n')}\n`);
 
-/** An ssh2 client logged in to `s`: for requests OpenSSH's clients do not send. */
-export function ssh2Client(s: TestServe): Promise<Client> {
+/** An ssh2 client logged in to `s` (with `keyPath`, else its own key): for requests OpenSSH's clients do not send. */
+export function ssh2Client(s: TestServe, keyPath = s.keyPath): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     client.on('ready', () => resolve(client)).on('error', reject);
-    readFile(s.keyPath).then((privateKey) => client.connect({ host: '127.0.0.1', port: s.port, username: 'backup', privateKey }), reject);
+    readFile(keyPath).then((privateKey) => client.connect({ host: '127.0.0.1', port: s.port, username: 'backup', privateKey }), reject);
   });
 }

@@ -12,6 +12,8 @@ export interface OpsContext {
   appendOnly: boolean;
   /** Directories and upload temporary files this session made (append-only: still the client's to change). */
   madeHere: Set<string>;
+  /** The login's key (or user name): only its sessions write into its uploads in progress (upload-owners.ts). */
+  login: string;
   /** A line for the server log (already prefixed with the client). */
   log: (line: string) => void;
   verbose: boolean;

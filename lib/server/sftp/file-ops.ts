@@ -8,7 +8,8 @@
 import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import type { Attrs } from './attrs';
-import { appendOnlyOpenFlags, refused, rememberTemp } from './append-only';
+import { appendOnlyOpenFlags, isUploadTempName, refused, rememberTemp } from './append-only';
+import { claimUpload, refuseOthersUpload } from './upload-owners';
 import { guardOpened, releaseGuard } from './store-guard';
 import { fileOffset, refuseIfReadOnly, type OpsContext } from './context';
 import { closeEntry, type FileEntry } from './handles';
@@ -57,7 +58,11 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new SftpFailure(STATUS.FAILURE, `${ctx.paths.shown(req.path)}: not a regular file`);
-    if (ctx.appendOnly && req.pflags & WRITE_FLAGS) guard = await guardOpened(req.path, host, st);
+    if (ctx.appendOnly && req.pflags & WRITE_FLAGS) {
+      guard = await guardOpened(req.path, host, st);
+      if (creates && isUploadTempName(req.path)) claimUpload(guard.key, ctx.login);
+      else refuseOthersUpload(guard.key, ctx.login, req.path);
+    }
     ctx.handles.reserve(); // another open may have taken the last slot meanwhile
   } catch (err) {
     if (guard) releaseGuard(guard);

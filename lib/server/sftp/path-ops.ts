@@ -13,6 +13,7 @@ import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { vfsStats } from './statvfs';
 import { fileKey, guardOpened, releaseGuard, storeWithoutWriters } from './store-guard';
+import { forgetUpload, refuseOthersUpload } from './upload-owners';
 import { STATUS } from './wire';
 
 export async function statPath(ctx: OpsContext, req: Req<'stat' | 'lstat'>): Promise<Buffer> {
@@ -41,7 +42,12 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
   const st = ctx.appendOnly ? await lstat(host).catch(() => undefined) : undefined;
   if (st?.isFile()) {
     const guard = await guardOpened(req.path, host, st);
-    await guard.run(req.path, apply).finally(() => releaseGuard(guard));
+    try {
+      refuseOthersUpload(guard.key, ctx.login, req.path);
+      await guard.run(req.path, apply);
+    } finally {
+      releaseGuard(guard);
+    }
   } else await apply();
   if (ctx.verbose) ctx.log(`sftp setstat ${ctx.paths.shown(req.path)} ok`);
   return statusReply(req.id, STATUS.OK);
@@ -161,6 +167,7 @@ export async function statvfsPath(ctx: OpsContext, req: Req<'statvfs'>): Promise
 // re-upload) counts as stored, and the temporary file goes.
 async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-rename' | 'hardlink'>, from: string, to: string): Promise<Buffer> {
   const key = fileKey(await refuseMove(req.from, from));
+  refuseOthersUpload(key, ctx.login, req.from);
   let how;
   try {
     how = await storeWithoutWriters(key, async () => {
@@ -168,6 +175,7 @@ async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-rename' |
       if (fileKey(await lstat(from)) !== key) throw refused(req.from, 'it changed while it was being stored');
       return storeNew(from, to);
     });
+    forgetUpload(key);
     ctx.madeHere.delete(from);
   } catch (err) {
     if (err instanceof SftpFailure) throw err;

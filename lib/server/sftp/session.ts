@@ -49,6 +49,8 @@ export interface SftpSessionOptions {
   log: (line: string) => void;
   /** "user@address:port", escaped, for the log. */
   who: string;
+  /** The login's key (or user name): an upload in progress is its own (--append-only). */
+  login?: string;
   /** The client's SSH identification: it tells in which order SYMLINK's paths come. */
   clientIdent: string;
   /** Aborts when the server starts draining: end once idle. */
@@ -104,6 +106,7 @@ class SftpSession {
       readOnly: opts.readOnly,
       appendOnly: opts.appendOnly ?? false,
       madeHere: new Set(),
+      login: opts.login ?? '',
       verbose: opts.verbose,
       // Not through hideRoot(): the lines hold client paths only (handlers build
       // their messages from them), and one that begins with the root's real
