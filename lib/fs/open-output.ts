@@ -14,7 +14,7 @@ import { plantedByOther } from './planted';
 import { errnoCode, pathError } from './strerror';
 import { isDescriptorLink } from './target';
 import { createTempFile } from './temp-file';
-import { appendOnlyRefusal } from './store-new';
+import { TEMP_NAME_REFUSAL, appendOnlyRefusal, isUploadTempName } from './store-new';
 
 /** How the file is to be stored. */
 export interface OutputFileOptions {
@@ -80,6 +80,7 @@ async function openAt(path: string, at: string, opts: OutputFileOptions, dir?: D
   }
   // Refused before the body when the sizes tell already: only the same bytes may be sent again.
   if (existing && opts.newOnly && BigInt(existing.size) !== opts.size) return { error: appendOnlyRefusal(path) };
+  if (opts.newOnly && isUploadTempName(path)) return { error: `${path}: Permission denied (append-only server: ${TEMP_NAME_REFUSAL})` };
   if (existing) {
     // OpenSSH opens the old file for writing; do not replace what it could not write.
     const denied = await access(at, constants.W_OK).then(() => undefined, (err: unknown) => pathError(path, err));

@@ -5,6 +5,7 @@
 // connection had already stored is no overwrite, and must not fail.
 import { createReadStream } from 'node:fs';
 import { link, lstat, rename, unlink } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { errnoCode } from './strerror';
 
 /** Why storeNew() did not store: the name holds other content. */
@@ -16,6 +17,18 @@ export class NameTaken extends Error {
 export function appendOnlyRefusal(path: string): string {
   return `${path}: Permission denied (append-only server: it exists, and existing files are not replaced)`;
 }
+
+// scpipe's client names an upload's temporary file `.NAME.scpipe-XXXXXX`
+// (SFTP): an append-only serve lets its own login go on writing it.
+const UPLOAD_TEMP_NAME = /^\..+\.scpipe-[A-Za-z0-9]{6}$/;
+
+/** Whether `path` names an upload's temporary file, by its last name alone. */
+export function isUploadTempName(path: string): boolean {
+  return UPLOAD_TEMP_NAME.test(basename(path));
+}
+
+/** What an append-only serve says of storing under a temporary file's name: such a file stays writable. */
+export const TEMP_NAME_REFUSAL = 'the name of an upload\'s temporary file is not one to store under';
 
 /** What storeNew() did: moved `from` to `to`, or found `to` identical and removed `from`. */
 export type Stored = 'stored' | 'identical';

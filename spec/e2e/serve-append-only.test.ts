@@ -103,6 +103,18 @@ describe('serve --append-only over SCP (scp -O)', () => {
     expect(serve.log()).toMatch(/upload \/backup 8 bytes failed: \/backup: Permission denied \(append-only server: it exists, and existing files are not replaced\)/);
   });
 
+  it('stores nothing under the name of an upload\'s temporary file, which would stay writable (scp -O, sftp rename)', async () => {
+    await writeFile(join(local, 'f'), 'new data');
+    expect(await scp(serve, '-O', join(local, 'f'), '127.0.0.1:/.x.scpipe-AbCdE1')).toEqual(expect.objectContaining({
+      status: 1, stderr: 'scp: /.x.scpipe-AbCdE1: Permission denied (append-only server: the name of an upload\'s temporary file is not one to store under)\n',
+    }));
+    expect(await sftpBatch(serve, [`put ${join(local, 'f')} /.up.scpipe-Up1234`])).toMatchObject({ status: 0 });
+    const r = await sftpBatch(serve, ['rename /.up.scpipe-Up1234 /.st.scpipe-St1234']);
+    expect([r.status, /Permission denied/.test(r.stderr)]).toEqual([1, true]);
+    expect(await tree(serve.root)).toEqual({ '.up.scpipe-Up1234': 'new data' });
+    expect(serve.log()).toMatch(/sftp posix-rename refused: \/\.st\.scpipe-St1234: append-only server: the name of an upload's temporary file is not one to store under/);
+  });
+
   it('scp -r -p adds to an existing directory, whose mode and times it keeps, and leaves its files as they are', async () => {
     await stored();
     const before = await stat(join(serve.root, 'dir'));

@@ -6,11 +6,11 @@
 // it is moved onto a new name: a retry reopens it, and the move is its store.
 import { constants, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { posix } from 'node:path';
 import type { OpsContext } from './context';
 import { SftpFailure } from './status';
 import { STATUS } from './wire';
 import { escapeForTerminal } from '../../util/escape';
+import { isUploadTempName } from '../../fs/store-new';
 
 /** A refusal of --append-only: permission denied, with the reason; always logged. */
 export class AppendOnlyRefusal extends SftpFailure {
@@ -19,12 +19,7 @@ export class AppendOnlyRefusal extends SftpFailure {
   }
 }
 
-const TEMP_NAME = /^\..+\.scpipe-[A-Za-z0-9]{6}$/;
-
-/** Whether `clientPath` names an upload's temporary file, by its name alone. */
-export function isUploadTempName(clientPath: string): boolean {
-  return TEMP_NAME.test(posix.basename(clientPath));
-}
+export { isUploadTempName };
 
 /**
  * The open flags to use for a write open on an append-only server, or a

@@ -6,7 +6,7 @@ import { chmod, link, lstat, mkdir, realpath, rename, rmdir, stat, symlink, trun
 import { errnoCode } from '../../fs/strerror';
 import { isUploadTempName, refuseAttrChange, refuseMove, refused, rememberMade } from './append-only';
 import { refuseIfReadOnly, type OpsContext } from './context';
-import { NameTaken, storeNew } from '../../fs/store-new';
+import { NameTaken, TEMP_NAME_REFUSAL, storeNew } from '../../fs/store-new';
 import { CLIENT_MODE_BITS, applyAttrs } from './file-ops';
 import { attrsReply, pathReply, statusReply } from './replies';
 import type { Req } from './requests';
@@ -167,6 +167,7 @@ export async function statvfsPath(ctx: OpsContext, req: Req<'statvfs'>): Promise
 // re-upload) counts as stored, and the temporary file goes.
 async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-rename' | 'hardlink'>, from: string, to: string): Promise<Buffer> {
   const key = fileKey(await refuseMove(req.from, from));
+  if (isUploadTempName(req.to)) throw refused(req.to, TEMP_NAME_REFUSAL);
   refuseOthersUpload(key, ctx.login, req.from);
   let how;
   try {
