@@ -261,8 +261,9 @@ describe('put to several targets', () => {
     const run = startCli(['put', ...flags(), '--spool-dir', spool(), '--checksum-file', sums, toSftp('k.bin'), toScp('k.bin')], { stdin: input, timeoutMs: 90_000 });
     input.write(data.subarray(0, 1024 * 1024));
     await waitFor(async () => (await readdir(sftpDir)).length > 0, 'the SFTP upload under way', 30_000);
-    const rsshPids = await processesOf(sshd.rssh.uid);
-    expect(rsshPids.length).toBeGreaterThan(0);
+    // The SCP target may still be logging in on a loaded machine: wait for its session's processes.
+    let rsshPids: number[] = [];
+    await waitFor(async () => (rsshPids = await processesOf(sshd.rssh.uid)).length > 0, "the SCP target's session", 30_000);
     for (const pid of rsshPids) process.kill(pid, 'SIGSTOP');
     try {
       input.end(data.subarray(1024 * 1024));
