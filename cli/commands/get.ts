@@ -40,7 +40,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
       withOperands(withSshOptions(y))
         .usage('$0 get [options] [user@]host:path')
         .option('output', { ...single, describe: 'write to FILE instead of stdout (replaced only when complete; - is stdout)' })
-        .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'preserve times and mode (no effect on stdout)' })
+        .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: "keep the remote file's mode and times (with --output; to stdout: refused, exit 2)" })
         .option('parts', { type: 'boolean', describe: 'PATH is a parts set (PATH.sha256 and its parts), also where a plain file PATH is there too' })
         .option('parallel', { ...singleNumber('parallel'), describe: 'channels at once: SFTP reads (default: from the round trip), or parts fetched ahead for a parts set PATH.sha256 (default 4)' })
         .options(protocolOptions)

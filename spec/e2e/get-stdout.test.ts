@@ -48,3 +48,13 @@ it('-p to stdout is refused, exit 2', async () => {
   }
   expect(await readdir(dir)).toEqual(['f']);
 });
+
+// get --help (and so the man page) said -p had "no effect on stdout", where
+// it is refused there. User sees now: the help says so.
+it('get --help says -p is refused to stdout', async () => {
+  const r = await runCli(['get', '--help']);
+  expect(r.status).toBe(0);
+  const help = r.stdout.toString().replace(/\s+/g, ' ');
+  expect(help).toContain("-p, --preserve keep the remote file's mode and times (with --output; to stdout: refused, exit 2)");
+  expect(help).not.toContain('no effect on stdout');
+});
