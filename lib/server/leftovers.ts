@@ -68,6 +68,6 @@ export async function logLeftovers(root: string, log: (line: string) => void, si
   const found = await findLeftovers(root, signal).catch(() => undefined);
   if (!found || found.count === 0 || signal?.aborted) return;
   const more = found.count > found.named.length ? ` and ${found.count - found.named.length} more` : '';
-  const files = found.count === 1 ? 'temporary file' : 'temporary files';
-  log(`found ${found.count} ${files} of uploads cut by a serve that was killed, not written to for over ${LEFTOVER_AGE_MS / 3_600_000} h: ${found.named.map((name) => escapeForTerminal(name)).join(', ')}${more}; remove them once no other serve on this root writes them`);
+  const [files, them] = found.count === 1 ? ['temporary file', 'it'] : ['temporary files', 'them'];
+  log(`found ${found.count} ${files} of uploads cut by a serve that was killed, not written to for over ${LEFTOVER_AGE_MS / 3_600_000} h: ${found.named.map((name) => escapeForTerminal(name)).join(', ')}${more}; remove ${them} once no other serve on this root writes ${them}`);
 }

@@ -59,6 +59,21 @@ it('logs, at start, the temporary files a killed serve left, and removes none', 
   expect((await readdir(join(root, 'sub'))).length).toBe(2);
 });
 
+// One file was named and then called "them". User sees now: "remove it".
+it('speaks of a single file left as it', async () => {
+  const name = `.one.bin.scpipe-${deadPid()}-Ab3dEf6hIj9k`;
+  await writeFile(join(root, name), 'x');
+  const longAgo = (Date.now() - 2 * 3600_000) / 1000;
+  await utimes(join(root, name), longAgo, longAgo);
+  serve = await startServe(['--root', root]);
+  await waitFor(() => serve!.log().includes('temporary file'), 'the leftover logged');
+  const line = serve.log().split('\n').find((l) => l.includes('temporary file'))!;
+  expect(line).toBe(
+    `scpipe: found 1 temporary file of uploads cut by a serve that was killed, not written to for over 1 h: /${name}; remove it once no other serve on this root writes it`,
+  );
+  expect(await readdir(root)).toEqual([name]);
+});
+
 it('says nothing when there is nothing left over', async () => {
   await writeFile(join(root, `.fresh.scpipe-${deadPid()}-Ab3dEf6hIj9k`), 'x');
   serve = await startServe(['--root', root]);
