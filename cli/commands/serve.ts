@@ -9,13 +9,14 @@ import {
   ScpipeError,
   abortError,
   escapeForTerminal,
+  isScpipeError,
   loadHostKey,
   parseRemoteSpec,
   startServer,
   type ServeAuth,
   type ServeOptions,
 } from '../../lib';
-import { defaultHostKeyPath, findHome, parseMaxStartups } from '../../lib/internal';
+import { defaultHostKeyPath, errnoCode, findHome, parseMaxStartups } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { operands, unknownArguments, type OperandArgs } from '../operands';
 import { SIGNAL_STATUS } from '../exit-status';
@@ -174,8 +175,11 @@ async function serveAuth(args: ServeArgs, say: (line: string) => void): Promise<
   const keysPath = args['authorized-keys'] ?? defaultKeysPath(password !== undefined);
   // Read again at a login whenever it changed, as sshd does: a key removed is refused without a restart.
   const file = keysPath === undefined ? undefined : await AuthorizedKeysFile.load(keysPath, say).catch((err: unknown) => {
-    if (args['authorized-keys'] !== undefined || password === undefined) throw err;
-    return undefined; // a password alone is enough
+    if (args['authorized-keys'] !== undefined) throw err;
+    if (password !== undefined) return undefined; // a password alone is enough
+    // The default file is not there: say which option names another one.
+    if (isScpipeError(err) && errnoCode(err.cause) === 'ENOENT') throw new ScpipeError('ERR_USAGE', `${err.message} (name the keys with --authorized-keys FILE)`, { path: keysPath, cause: err });
+    throw err;
   });
   for (const { line, why } of file?.loaded.skipped ?? []) say(`${escapeForTerminal(keysPath!)} line ${line}: key skipped: ${escapeForTerminal(why)}`);
   if (file && file.loaded.size === 0 && password === undefined) throw new ScpipeError('ERR_USAGE', `no usable keys in ${keysPath}`);

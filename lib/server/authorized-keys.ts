@@ -7,7 +7,7 @@
 // (no-pty, restrict, permitopen=, ...) forbid what serve never allows.
 import { readFile } from 'node:fs/promises';
 import { ScpipeError } from '../errors';
-import { errnoCode, strerror } from '../fs/strerror';
+import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
 import { SERVER_OPEN_FILE_HINT, outOfDescriptors } from '../util/limits';
 import { parseKeyOptions, type KeyOptions } from './key-options';
@@ -68,8 +68,8 @@ export class AuthorizedKeys {
     try {
       return AuthorizedKeys.parse(await readFile(path, 'utf8'));
     } catch (err) {
-      // The errno's words, and for a file that is not there what to give instead.
-      const hint = errnoCode(err) === 'ENOENT' ? ' (name the keys with --authorized-keys FILE)' : outOfDescriptors(err) !== undefined ? ` (${SERVER_OPEN_FILE_HINT})` : '';
+      // The errno's words; out of descriptors, the limit to raise.
+      const hint = outOfDescriptors(err) !== undefined ? ` (${SERVER_OPEN_FILE_HINT})` : '';
       throw new ScpipeError('ERR_USAGE', `cannot read authorized keys ${escapeForTerminal(path)}: ${strerror(err)}${hint}`, { path, cause: err });
     }
   }
