@@ -189,6 +189,7 @@ export async function putOverChannel(
     // can give it again; a stream of known size went as it came.
     const again = spooled ? () => spooled!.replay() : input instanceof Uint8Array ? () => oneChunk(input) : opts.reread;
     const retries = again && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
+    let headerTried = false; // an attempt began to send: what is there may be our own partial file
     const sent = await withRetries(
       async (attempt) => {
         if (attempt === 0 && lostWhileSpooling && !connected) {
@@ -201,8 +202,10 @@ export async function putOverChannel(
           if (attempt === 0 && lostWhileSpooling) throw lostWhileSpooling; // nothing sent: the stage it was lost in
           if (attempt === 0) await Promise.all([clear, fits]);
           // A spool takes as long as its producer: asked again just before the
-          // header, so a file another run made meanwhile is not replaced either.
-          if (attempt === 0 && clear && spooled) await refuseExisting(open, remotePath, name, role);
+          // header, so a file another run made meanwhile is not replaced either;
+          // again on a retry that nothing of ours was sent before (lost while spooling).
+          if (clear && spooled && !headerTried) await refuseExisting(conn?.current().open ?? open, remotePath, name, role);
+          headerTried = true;
           const first = attempt === 0 && !spooled && !(input instanceof Uint8Array);
           const body = first ? (input as Readable | AsyncIterable<Uint8Array>) : again!();
           return await sendTo(source, name, size, body, !first, opts, remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath);

@@ -11,6 +11,7 @@ import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
+import { dropConnections } from '../helpers/drop-connections';
 
 const sshd = sshdPerSuite();
 const TEMP = /^\.[^/]*\.scpipe-[A-Za-z0-9]{6}$/;
@@ -120,6 +121,34 @@ describe('put --no-clobber over SCP, a file made while the input is spooled', ()
     expect(r.status).toBe(1);
     expect(r.stderr.endsWith(`\nscpipe: ${rdir}/spool.bin: the remote file exists, and --no-clobber leaves it as it is\n`)).toBe(true);
     expect(await readFile(join(dir, 'spool.bin'), 'utf8')).toBe('theirs');
+  });
+});
+
+describe('put --no-clobber over SCP, a connection lost while the input is spooled', () => {
+  // The retry after the loss sent the spool without looking again, so a
+  // file another program made meanwhile was replaced (exit 0). User sees
+  // now: exit 1, "the remote file exists"; left: the other program's file.
+  it('is retried, and the file is still looked for again before the header', async () => {
+    await sshd.setRsshAllowed(['scp']);
+    const dir = await userDir(sshd.rssh, 'noclobber-loss');
+    const rdir = remotePath(sshd.rssh, dir);
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.rssh), '-v', '--no-clobber', remote(sshd, sshd.rssh, `${rdir}/lost.bin`)], { stdin: input, timeoutMs: 60_000 });
+    try {
+      input.write(randomBytes(1024 * 1024));
+      await waitFor(() => run.stderr().includes(`--no-clobber: ${rdir}/lost.bin: no file there yet`) && run.stderr().includes('< \\0 (ok)'), 'the first look and the remote scp -t', 30_000);
+      await dropConnections(sshd);
+      await waitFor(() => run.stderr().includes('will reconnect once the input is spooled'), 'the loss said', 30_000);
+      await existing(sshd.rssh, join(dir, 'lost.bin'), 'theirs');
+      input.end(randomBytes(1024 * 1024));
+      const r = await run.done;
+      expect(r.stderr).toMatch(/retry 1 of 5/);
+      expect(r.status).toBe(1);
+      expect(r.stderr.endsWith(`\nscpipe: ${rdir}/lost.bin: the remote file exists, and --no-clobber leaves it as it is\n`)).toBe(true);
+      expect(await readFile(join(dir, 'lost.bin'), 'utf8')).toBe('theirs');
+    } finally {
+      input.destroy();
+    }
   });
 });
 
