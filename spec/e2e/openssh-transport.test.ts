@@ -15,6 +15,8 @@ import { ChannelOpener } from '../../lib/client/connection';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections } from '../helpers/drop-connections';
+import { startThrottleProxy } from '../helpers/throttle-proxy';
+import { knownHostsFor } from '../helpers/latency-proxy';
 
 const sshd = sshdPerSuite();
 let rdir: string;
@@ -238,6 +240,61 @@ describe('--transport openssh: a retry refused', () => {
       expect(r.stderr.match(/; retry \d of 5 in/g)).toHaveLength(1);
     } finally {
       await writeFile(keys, saved);
+    }
+  });
+});
+
+describe('--transport openssh: a connection lost mid-transfer over SFTP', () => {
+  it('put resumes over new ssh processes: exit 0, the exact bytes, no temporary file, no ssh left', async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const data = randomBytes(4 * 1024 * 1024);
+    const input = new PassThrough();
+    const target = `${rdir}/resumed-${process.pid}.bin`;
+    const run = startCli(['put', ...flags(), '-s', at(target)], { stdin: input, timeoutMs: 60_000 });
+    try {
+      input.write(data.subarray(0, 2 * 1024 * 1024));
+      await waitFor(async () => {
+        const names = await readdir(rdir);
+        return names.length > 0 && (await stat(join(rdir, names[0]!))).size > 0;
+      }, 'bytes in the temporary file', 30_000);
+      await dropConnections(sshd);
+      await waitFor(() => run.stderr().includes('retry 1 of 5'), 'the retry line', 30_000);
+      input.end(data.subarray(2 * 1024 * 1024));
+      const r = await run.done;
+      expect(r).toMatchObject({ status: 0 });
+      expect(sha(await readFile(join(rdir, `resumed-${process.pid}.bin`)))).toBe(sha(data));
+      expect(await readdir(rdir)).toEqual([`resumed-${process.pid}.bin`]);
+      await waitFor(async () => sshProcessesFor(String(sshd.port)).length === 0, 'no ssh left', 10_000);
+    } finally {
+      input.destroy();
+      await sshd.setRsshAllowed(['scp']);
+    }
+  });
+});
+
+describe('--transport openssh: a connection lost mid-download over SFTP', () => {
+  it('get reads on over a new ssh from the first byte not yet written: stdout gets every byte once, exit 0', async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const data = randomBytes(4 * 1024 * 1024);
+    await writeFile(join(rdir, 'g.bin'), data);
+    const proxy = await startThrottleProxy(sshd.port, 1_500_000);
+    try {
+      const args = ['get', '--transport', 'openssh', '-s', '-P', String(proxy.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHostsFor(sshd, proxy.port, join(local, 'known_hosts'))}`,
+        '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none', remote(sshd, sshd.rssh, `${rdir}/g.bin`)];
+      const run = startCli(args, { timeoutMs: 60_000 });
+      let out = 0;
+      run.child.stdout!.on('data', (d: Buffer) => (out += d.length));
+      await waitFor(() => out >= 512 * 1024, 'bytes on stdout', 30_000);
+      await dropConnections(sshd);
+      const r = await run.done;
+      expect(r.stderr).toMatch(/retry 1 of 5/);
+      expect(r.status).toBe(0);
+      expect(r.stdout.length).toBe(data.length);
+      expect(sha(r.stdout)).toBe(sha(data));
+      await waitFor(async () => sshProcessesFor(String(proxy.port)).length === 0, 'no ssh left', 10_000);
+    } finally {
+      await proxy.close();
+      await sshd.setRsshAllowed(['scp']);
     }
   });
 });
