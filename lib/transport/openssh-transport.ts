@@ -161,6 +161,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
     if (subsystem && isSubsystemRefusal(last)) return undefined; // logged in: the server said no to the subsystem
     if (!subsystem && isExecRefusal(last)) return execRefused(command, last!.startsWith('ssh: ') ? last! : `ssh: ${last}`, opts.host, text || undefined);
+    if (isSessionLoss(text)) return undefined; // logged in, then lost before the remote said a word (`scp -f` waits for us): a dropped connection
     const message = last ? withBound(last.startsWith('ssh: ') ? last : `ssh: ${last}`, opts) : silentExit(opts, performance.now() - started);
     return new ScpipeError(refusalCode(text, last), message, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
   };
@@ -226,6 +227,11 @@ function silentExit(opts: OpenSshOptions, ms: number): string {
  */
 export function isSubsystemRefusal(line: string | undefined): boolean {
   return line !== undefined && /subsystem request failed on channel \d+/.test(line); // OpenSSH's ssh.c, ssh_subsystem_reply()
+}
+
+// ssh's lines from its session loop (clientloop.c), said only once it had a session.
+function isSessionLoss(text: string): boolean {
+  return /^(Connection to \S+ closed by remote host\.?|client_loop: .+)$/m.test(text);
 }
 
 // True when `program` (a path, or a name looked up on PATH) is executable.

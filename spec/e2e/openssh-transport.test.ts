@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -296,6 +296,32 @@ describe('--transport openssh: a connection lost mid-download over SFTP', () => 
       await proxy.close();
       await sshd.setRsshAllowed(['scp']);
     }
+  });
+});
+
+// A connection lost after the login, before the remote `scp -f` has sent
+// its header (here one that takes its time to start): ssh exits 255 having
+// received nothing, which was taken for a host never reached (exit 255, not
+// retried). User sees now, as with the ssh2 transport: a retry, exit 0.
+describe.each([['openssh'], ['ssh2']])('--transport %s: a connection lost before the remote scp -f answered', (transport) => {
+  it('get is retried over a new connection: stdout gets the file once, exit 0', async () => {
+    const dir = await userDir(sshd.user, `lost-before-header-${transport}`);
+    const slow = join(dir, 'slow-scp');
+    // The first run waits before it becomes scp, leaving a mark; a retry is scp at once.
+    await writeFile(slow, `#!/bin/sh\nif [ ! -e "$0.started" ]; then touch "$0.started"; sleep 30; fi\nexec scp "$@"\n`);
+    await chmod(slow, 0o755);
+    await chown(slow, sshd.user.uid, sshd.user.gid);
+    const data = randomBytes(64 * 1024);
+    await writeFile(join(dir, 'f.bin'), data);
+    await chown(join(dir, 'f.bin'), sshd.user.uid, sshd.user.gid);
+    const run = startCli(['get', '--transport', transport, ...sshFlags(sshd, sshd.user), '-O', '--scp-path', slow, remote(sshd, sshd.user, join(dir, 'f.bin'))], { timeoutMs: 60_000 });
+    await waitFor(() => stat(`${slow}.started`).then(() => true, () => false), 'the remote scp starting', 30_000);
+    await dropConnections(sshd);
+    const r = await run.done;
+    expect(r.stderr).toMatch(/f\.bin: connection lost\b.*; retry 1 of 5 in 1 s\n$/);
+    expect(r.stderr).not.toMatch(/could not connect/);
+    expect(r.status).toBe(0);
+    expect(r.stdout.equals(data)).toBe(true);
   });
 });
 
