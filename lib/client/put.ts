@@ -136,7 +136,8 @@ export async function putOverChannel(
   const clear = opts.noClobber
     ? refuseExisting(open, remotePath, name, { ...opts, signal: inner.signal }).then(() => opts.trace?.(`--no-clobber: ${escapeForTerminal(remotePath)}: no file there yet`))
     : undefined;
-  clear?.catch((err: unknown) => inner.abort(asScpipeError(err)));
+  // Lost with the connection while a retry may follow: the look is made again before the header (below).
+  clear?.catch((err: unknown) => (spoolRetries > 0 && isConnectionLoss(err) ? undefined : inner.abort(asScpipeError(err))));
   // A name too long for the remote: said now, not after the whole stream is spooled.
   const file = remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath;
   const fits = refuseTooLong(open, whyTooLong(file) === undefined && opts.name !== undefined ? `${remotePath}/${name}` : file, role);
@@ -203,8 +204,8 @@ export async function putOverChannel(
           if (attempt === 0) await Promise.all([clear, fits]);
           // A spool takes as long as its producer: asked again just before the
           // header, so a file another run made meanwhile is not replaced either;
-          // again on a retry that nothing of ours was sent before (lost while spooling).
-          if (clear && spooled && !headerTried) await refuseExisting(conn?.current().open ?? open, remotePath, name, role);
+          // again on a retry that nothing of ours was sent before (lost while spooling or looking).
+          if (clear && !headerTried && (spooled || attempt > 0)) await refuseExisting(conn?.current().open ?? open, remotePath, name, role);
           headerTried = true;
           const first = attempt === 0 && !spooled && !(input instanceof Uint8Array);
           const body = first ? (input as Readable | AsyncIterable<Uint8Array>) : again!();

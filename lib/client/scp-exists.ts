@@ -11,6 +11,7 @@ import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel } from './connection';
 import { getOverChannel } from './scp-get';
 import { scpRefusalHint } from './protocol-choice';
+import { isConnectionLoss } from './reconnect';
 import { isNameTooLong, nameTooLongError, whyTooLong } from '../protocol/name-max';
 
 /** What a remote path is, as `scp -f` tells it. */
@@ -39,6 +40,7 @@ export async function scpKindOf(open: OpenChannel, path: string, opts: RemoteCom
     if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return 'missing';
     if (isNotAFile(err)) return 'not-a-file';
     if (isScpipeError(err, 'ERR_ABORTED')) throw err;
+    if (isConnectionLoss(err)) throw err; // nothing learnt: the caller's retry looks again
     if (scpRefusalHint(err, 'auto') !== err) throw err; // an sftp-only host: the caller may look over SFTP
     const why = isScpipeError(err) ? err.message : String(err);
     throw new ScpipeError('ERR_REMOTE', `--no-clobber: cannot tell whether ${escapeForTerminal(path)} exists: ${why}`, { path, cause: err });

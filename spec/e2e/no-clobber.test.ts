@@ -4,7 +4,7 @@
 // rename refuses a file that appeared during the upload. Each test says what
 // the user sees and what is left on both sides.
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
@@ -146,6 +146,37 @@ describe('put --no-clobber over SCP, a connection lost while the input is spoole
       expect(r.status).toBe(1);
       expect(r.stderr.endsWith(`\nscpipe: ${rdir}/lost.bin: the remote file exists, and --no-clobber leaves it as it is\n`)).toBe(true);
       expect(await readFile(join(dir, 'lost.bin'), 'utf8')).toBe('theirs');
+    } finally {
+      input.destroy();
+    }
+  });
+});
+
+describe('put --no-clobber over SCP, a connection lost while the first look runs', () => {
+  // The look (a remote scp -f, here one slow to start) cut by the loss
+  // ended the run at once, "cannot tell whether PATH exists", though nothing
+  // was sent and the loss was retried. User sees now: a retry, exit 0, the
+  // file looked for again before the header. Left: the whole file.
+  it('is retried: the file is looked for again and stored, exit 0', async () => {
+    const dir = await userDir(sshd.user, 'noclobber-look-lost');
+    const slow = join(dir, 'slow-scp');
+    // The first scp -f (the look) waits before it becomes scp, leaving a mark; any other is scp at once.
+    await writeFile(slow, `#!/bin/sh\ncase " $* " in *" -f "*) if [ ! -e "$0.started" ]; then touch "$0.started"; sleep 30; fi;; esac\nexec scp "$@"\n`);
+    await chmod(slow, 0o755);
+    await chown(slow, sshd.user.uid, sshd.user.gid);
+    const data = randomBytes(2 * 1024 * 1024);
+    const input = new PassThrough();
+    const run = startCli(['put', ...sshFlags(sshd, sshd.user), '-O', '-v', '--no-clobber', '--scp-path', slow, remote(sshd, sshd.user, join(dir, 'f.bin'))], { stdin: input, timeoutMs: 60_000 });
+    try {
+      input.write(data.subarray(0, 1024 * 1024));
+      await waitFor(async () => run.stderr().includes('< \\0 (ok)') && (await readdir(dir)).includes('slow-scp.started'), 'the look and the remote scp -t', 30_000);
+      await dropConnections(sshd);
+      await waitFor(() => run.stderr().includes('will reconnect once the input is spooled') || run.child.exitCode !== null, 'the loss said', 30_000);
+      input.end(data.subarray(1024 * 1024));
+      const r = await run.done;
+      expect(r.stderr).toMatch(/retry 1 of 5/);
+      expect(r.status).toBe(0);
+      expect((await readFile(join(dir, 'f.bin'))).equals(data)).toBe(true);
     } finally {
       input.destroy();
     }
