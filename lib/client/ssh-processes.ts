@@ -28,6 +28,7 @@ export class SshProcesses {
   private firstSession: Promise<void> | undefined;
   private reachedHost = false;
   private sessionWaiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+  private closed = false;
 
   constructor(private readonly target: ConnectOptions, private readonly log?: (line: string) => void) {}
 
@@ -51,8 +52,9 @@ export class SshProcesses {
     return err;
   }
 
-  /** Stops any ssh process still running. */
+  /** Stops any ssh process still running; none starts after. */
   close(): void {
+    this.closed = true;
     for (const child of this.children) child.destroy();
   }
 
@@ -75,8 +77,11 @@ export class SshProcesses {
   // is not retried as a lost connection (and a ControlMaster is up before
   // they connect through it).
   private async firstOrWait(channel: () => OpenSshChannel, signal: AbortSignal): Promise<OpenSshChannel> {
+    if (this.closed) throw this.closedError();
     if (this.firstSession) {
       await this.sessionMade(signal);
+      // Closed meanwhile (the first ssh ended by us, no refusal): an ssh started now would outlive its opener.
+      if (this.closed) throw this.closedError();
       return channel();
     }
     const first = channel();
@@ -148,6 +153,10 @@ export class SshProcesses {
     void channel.exit.then(() => this.children.delete(channel));
     void channel.connectFailure().then((failure) => failure === undefined && this.started.delete(channel));
     return channel;
+  }
+
+  private closedError(): ScpipeError {
+    return new ScpipeError('ERR_LOST_CONNECTION', 'the connection was closed before ssh logged in', { host: this.target.host });
   }
 
   // An ssh that could not connect: later commands fail the same way at once.

@@ -194,6 +194,32 @@ describe('--transport openssh: channels a retry drops', () => {
   });
 });
 
+// An opener closed (a retry dropping a lost connection's channels, a run's
+// end) while its first ssh was still logging in and another channel waited
+// for it: the first ssh, ended by us, was taken for a session made, and the
+// waiting channel then started an ssh of its own that nothing ended.
+describe('--transport openssh: an opener closed while its first ssh logs in', () => {
+  it('starts no further ssh: the waiting channel fails, and no ssh is left', async () => {
+    await writeFile(join(rdir, 'f'), 'x');
+    const opener = new ChannelOpener({
+      transport: 'openssh', host: '127.0.0.1', user: sshd.rssh.name, port: sshd.port, identityFiles: [sshd.rssh.keyPath], configFile: 'none',
+      options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'BatchMode=yes'],
+    });
+    const ssh = (opener as unknown as { ssh: { children: Set<unknown>; sessionWaiters: unknown[] } }).ssh;
+    const signal = new AbortController().signal;
+    const first = opener.open(`scp -f '${rdir}/f'`, signal, 'source');
+    const second = opener.open(`scp -f '${rdir}/f'`, signal, 'source');
+    await waitFor(() => ssh.children.size === 1 && ssh.sessionWaiters.length === 1, 'the first ssh started, the second channel waiting');
+    opener.close();
+    const firstChannel = await first;
+    expect(await firstChannel.exit).toEqual({ code: null, signal: null });
+    await expect(second).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION' });
+    await expect(opener.open(`scp -f '${rdir}/f'`, signal, 'source')).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION' }); // nor later
+    await waitFor(() => sshProcessesFor(`${rdir}/f`).length === 0, 'no ssh left', 10_000);
+    expect(ssh.children.size).toBe(0);
+  });
+});
+
 // A retry after a lost connection that ssh refuses to log in (a host key
 // that changed meanwhile, the key taken out of authorized_keys) is final,
 // as with the ssh2 transport: before, each ssh exit 255 was taken for a
