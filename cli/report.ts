@@ -7,13 +7,19 @@ export function say(message: string): void {
   process.stderr.write(`scpipe: ${message}\n`);
 }
 
+/** Where an empty input came from: a command after --, a pipe, or /dev/null on stdin. */
+export type EmptyInputSource = 'command' | 'pipe' | 'devnull';
+
 /**
- * The warning for an empty stream stored from a pipe or a command (`stored`:
- * what is there now). Usually the program feeding it failed (`pg_dump |
- * scpipe put` without pipefail).
+ * The warning for an empty stream stored (`stored`: what is there now).
+ * Usually the program feeding it failed (`pg_dump | scpipe put` without
+ * pipefail), or a service ran put with no input at all.
  */
-export function sayEmptyInput(stored: string, fromCommand: boolean): void {
-  const hint = fromCommand ? 'the command exited 0 but wrote nothing' : 'if a program feeding the pipe failed, give it after -- and nothing is stored when it fails';
+export function sayEmptyInput(stored: string, from: EmptyInputSource): void {
+  const hint =
+    from === 'command' ? 'the command exited 0 but wrote nothing'
+    : from === 'devnull' ? 'stdin is /dev/null, as for a service given no input; to store an empty file on purpose, give --size 0'
+    : 'if a program feeding the pipe failed, give it after -- and nothing is stored when it fails';
   say(`warning: the input was empty: stored ${stored} (${hint})`);
 }
 

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { ScpipeError, type DescriptorSource } from '../lib';
 import { BODY_CHUNK } from '../lib/internal';
 import { looksClosed } from './stdout';
+import type { EmptyInputSource } from './report';
 
 /** stdin as put's input, with its size when it is a regular file. */
 export interface StdinInput {
@@ -16,6 +17,8 @@ export interface StdinInput {
   fileSize?: bigint;
   /** A regular file read again from where stdin began, for a resend after a lost connection. */
   reread?: () => Readable;
+  /** stdin is /dev/null: what a service unit gets when it was given no input. */
+  devNull?: true;
 }
 
 /** Opens stdin for put; `sizeKnown`: --size was given, so a stream is not spooled. */
@@ -25,7 +28,7 @@ export function openStdin(sizeKnown = false): StdinInput {
   }
   // Node reads a closed stdin (`<&-`) as /dev/null: an empty file was stored, exit 0.
   if (looksClosed(0)) {
-    throw new ScpipeError('ERR_USAGE', 'stdin is closed (or /dev/null opened read-write, which is what a closed stdin becomes): nothing to send; to store an empty file, give < /dev/null');
+    throw new ScpipeError('ERR_USAGE', 'stdin is closed (or /dev/null opened read-write, which is what a closed stdin becomes): nothing to send; to store an empty file, give --size 0 < /dev/null');
   }
   const st = fstatSync(0, { bigint: true });
   // Node reads a directory on fd 0 as an empty stream: `put < DIR` stored an empty file, exit 0.
@@ -40,9 +43,9 @@ export function openStdin(sizeKnown = false): StdinInput {
     const from = (): Readable => createReadStream('', { fd: 0, autoClose: false, highWaterMark: BODY_CHUNK, start });
     return { input: from(), fileSize: st.size > BigInt(start) ? st.size - BigInt(start) : 0n, reread: from };
   }
-  // `< /dev/null` stores an empty file on purpose (the docs' way to free a
-  // file left cut short on an scp-only host): an empty file, with no warning.
-  if (isDevNull(st)) return { input: Readable.from([]), fileSize: 0n, reread: () => Readable.from([]) };
+  // `< /dev/null` stores an empty file; put warns of it unless --size 0 says it
+  // was meant: it is also systemd's stdin for a unit whose input was forgotten.
+  if (isDevNull(st)) return { input: Readable.from([]), fileSize: 0n, reread: () => Readable.from([]), devNull: true };
   if (sizeKnown) return { input: process.stdin };
   // Creating process.stdin (never read) makes a pipe or socket non-blocking,
   // so the spool thread never sits in a read() that only the producer can
@@ -51,6 +54,17 @@ export function openStdin(sizeKnown = false): StdinInput {
   // Node restores the descriptor's flags at exit.
   void process.stdin;
   return { input: { fd: 0 } };
+}
+
+/**
+ * What to warn of if the input turns out empty, or undefined where an empty
+ * file is what was meant: --size 0, or an empty regular file on stdin.
+ */
+export function emptyInputSource(stdin: Pick<StdinInput, 'fileSize' | 'devNull'> | undefined, sizeGiven: boolean): EmptyInputSource | undefined {
+  if (sizeGiven) return undefined;
+  if (stdin === undefined) return 'command';
+  if (stdin.devNull) return 'devnull';
+  return stdin.fileSize === undefined ? 'pipe' : undefined;
 }
 
 // Where stdin's file offset stands (`(head -c 100; scpipe put …) < f` starts

@@ -14,7 +14,7 @@ import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
 import { protocolOf } from '../protocol-option';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
-import { openStdin, type StdinInput } from '../stdin';
+import { emptyInputSource, openStdin, type StdinInput } from '../stdin';
 import { sayChecksums, writeChecksumLines } from '../checksums';
 import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './put-args';
 import { shadowWarning, staleWarning } from './put-parts';
@@ -30,7 +30,8 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   const logFor = (i: number): ((line: string) => void) | undefined => log && ((line) => log(`${shown[i]}: ${line}`));
   const producer = command && new InputCommand(command);
   // A stream (openStdin(true) never gives a descriptor): the branches are read in this thread.
-  const stdin = producer ? { input: producer.input, fileSize: undefined } : (openStdin(true) as StdinInput & { input: Readable });
+  const piped = producer ? undefined : (openStdin(true) as StdinInput & { input: Readable });
+  const stdin = piped ?? { input: producer!.input, fileSize: undefined };
   // As for one target, said at start: each SCP target spools its own copy there.
   if (args['spool-dir'] === undefined && checked.size === undefined && stdin.fileSize === undefined) {
     const protocol = protocolOf(args);
@@ -153,8 +154,9 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     // Targets the producer failed, beside others that failed for reasons of their own: said once.
     const spoilt = targetArgs.filter((_, i) => byProducer(outcomes[i]!));
     if (spoilt.length > 0) say(`${failure!.message}; nothing was stored on ${spoilt.map((t) => escapeForTerminal(t)).join(', ')}`);
-    if (done.length > 0 && done[0]!.bytes === 0n && checked.size === undefined && stdin.fileSize === undefined) {
-      sayEmptyInput(`an empty file on ${targetArgs.filter((_, i) => outcomes[i]!.ok).map((t) => escapeForTerminal(t)).join(', ')}`, producer !== undefined);
+    const empty = emptyInputSource(piped, checked.size !== undefined);
+    if (done.length > 0 && done[0]!.bytes === 0n && empty !== undefined) {
+      sayEmptyInput(`an empty file on ${targetArgs.filter((_, i) => outcomes[i]!.ok).map((t) => escapeForTerminal(t)).join(', ')}`, empty);
     }
     recordFailedTargets(outcomes.map((o) => !o.ok));
     const parts = done.find((r) => r.parts !== undefined)?.parts;

@@ -5,7 +5,7 @@ import { recordPartConfirmed, recordParts, recordRetry, tally } from '../json-su
 import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec, formatRemoteSpec } from '../../lib';
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
-import { say, sayEmptyInput, sayRetry } from '../report';
+import { say, sayEmptyInput, sayRetry, type EmptyInputSource } from '../report';
 import { ramSpoolWarning } from '../ram-spool';
 import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
@@ -44,9 +44,9 @@ export async function runPutParts(
   spec: RemoteSpec,
   input: PutInput,
   signal: AbortSignal,
-  log?: (line: string) => void,
-  fromCommand = false,
-  sizeKnown = false, // a regular file or /dev/null on stdin: an empty one is what was meant
+  log: ((line: string) => void) | undefined,
+  empty: EmptyInputSource | undefined, // what to warn of if nothing came (undefined: an empty file was meant)
+  sizeKnown = false, // a regular file or /dev/null on stdin
 ): Promise<void> {
   if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}: give 1 byte to just under 8 PiB (8191T), e.g. 64M`);
   const progress = ProgressLine.wanted(args);
@@ -106,7 +106,7 @@ export async function runPutParts(
     if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], parts.sha256, result.name);
     progress?.done();
     sayChecksums(args, [{ sha256: parts.sha256, name: result.name }]);
-    if (parts.bytes === 0n && !sizeKnown) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, fromCommand);
+    if (parts.bytes === 0n && empty !== undefined) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, empty);
     if (parts.shadowed) say(shadowWarning(spec, parts.dir + parts.name));
     if (parts.staleAfter !== undefined) say(staleWarning(parts.dir, parts.name, parts.staleAfter));
   } catch (err) {

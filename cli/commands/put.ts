@@ -7,7 +7,7 @@ import { allOperands, missingOperand, operands, withOperands } from '../operands
 import { ProgressLine } from '../progress';
 import { recordProtocol, recordRetry, recordSha256, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions } from '../ssh-options';
-import { openStdin, type StdinInput } from '../stdin';
+import { emptyInputSource, openStdin, type StdinInput } from '../stdin';
 import { runPutParts } from './put-parts';
 import { checkPartCount } from '../part-count';
 import { runPutMany } from './put-many';
@@ -100,7 +100,7 @@ export async function runPut(
         producer ? producer.input : stdin!.input,
         signal,
         log,
-        producer !== undefined,
+        emptyInputSource(stdin, size !== undefined),
         stdin?.fileSize !== undefined,
       );
     } finally {
@@ -148,9 +148,10 @@ export async function runPut(
     });
     if (result.protocol === 'sftp') log?.(`sftp: ${result.channels} channel(s), nothing spooled`);
     log?.(`sent ${result.bytes} bytes (spool: ${result.spooled}) ${timings(result.bytes, result.spooled !== 'none', started, sending ?? started, verifying ?? performance.now())}`);
-    if (result.bytes === 0n && stdin.fileSize === undefined && size === undefined) {
+    const empty = emptyInputSource(piped, size !== undefined);
+    if (result.bytes === 0n && empty !== undefined) {
       progress?.done();
-      sayEmptyInput(`${escapeForTerminal(spec.path)} as an empty file`, producer !== undefined);
+      sayEmptyInput(`${escapeForTerminal(spec.path)} as an empty file`, empty);
     }
     if (result.sha256 !== undefined) {
       recordSha256(result.sha256);

@@ -239,7 +239,7 @@ describe('a closed stdin', () => {
     const put = shellQuote([process.execPath, CLI, 'put', ...CLOSED, '127.0.0.1:x']);
     const closed = spawnSync('/bin/sh', ['-c', `exec ${put} <&-`], { encoding: 'utf8', env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
     expect(closed.status).toBe(2);
-    expect(closed.stderr).toMatch(/^scpipe: stdin is closed .*give < \/dev\/null\n/);
+    expect(closed.stderr).toMatch(/^scpipe: stdin is closed .*give --size 0 < \/dev\/null\n/);
     const empty = spawnSync('/bin/sh', ['-c', `exec ${put} < /dev/null`], { encoding: 'utf8', env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
     expect(empty.status).toBe(255); // it went on to connect
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { CLI, chunks, endlessInput, remote, runCli, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
+import { CLI, chunks, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -92,6 +92,17 @@ describe('put to several targets', () => {
     });
     expect((await readFile(join(scpDir, 'e.bin'))).length).toBe(0);
     expect((await readFile(join(sftpDir, 'e.bin'))).length).toBe(0);
+  });
+
+  // A service given no input (stdin /dev/null): said as such, with how to mean it.
+  it('/dev/null on stdin is stored on each, with a warning that says it was /dev/null', async () => {
+    const r = await runCliWithFile(['put', ...flags(), toScp('n.bin'), toSftp('n.bin')], '/dev/null');
+    expect(r).toMatchObject({
+      status: 0,
+      stderr: `scpipe: warning: the input was empty: stored an empty file on ${toScp('n.bin')}, ${toSftp('n.bin')} (stdin is /dev/null, as for a service given no input; to store an empty file on purpose, give --size 0)\n`,
+    });
+    expect((await readFile(join(scpDir, 'n.bin'))).length).toBe(0);
+    expect((await readFile(join(sftpDir, 'n.bin'))).length).toBe(0);
   });
 
   // User sees: one line, "scpipe: TARGET: open: No such file (the directory DIR is not there, or is a file)",

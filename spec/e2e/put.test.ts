@@ -55,23 +55,31 @@ describe('scpipe put through an rssh-restricted account', () => {
     expect((await stat(join(dir, 'set.bin.000000'))).size).toBe(0);
   });
 
-  // An empty regular file, /dev/null, or --size 0 is what the user meant: no warning.
-  it('does not warn of an empty regular file, /dev/null or --size 0', async () => {
+  // A systemd unit that forgot StandardInput= runs put on /dev/null: the
+  // nightly backup became 0 bytes with exit 0 and no word.
+  it('warns of /dev/null on stdin, one file or a parts set', async () => {
+    const hint = '(stdin is /dev/null, as for a service given no input; to store an empty file on purpose, give --size 0)';
+    const devNull = await runCliWithFile(put(`${dir}/null.bin`), '/dev/null');
+    expect(devNull).toMatchObject({ status: 0, stderr: `scpipe: warning: the input was empty: stored ${dir}/null.bin as an empty file ${hint}\n` });
+    expect((await stat(join(dir, 'null.bin'))).size).toBe(0);
+    const nullSet = await runCliWithFile([...put(`${dir}/nullset.bin`), '--part-size', '1M'], '/dev/null');
+    expect(nullSet).toMatchObject({ status: 0, stderr: `scpipe: warning: the input was empty: stored the set ${dir}/nullset.bin as one empty part ${hint}\n` });
+    expect((await stat(join(dir, 'nullset.bin.000000'))).size).toBe(0);
+  });
+
+  // An empty regular file, or --size 0 (the docs' way to free a file cut short), is what the user meant: no warning.
+  it('does not warn of an empty regular file or --size 0', async () => {
     const local = await mkdtemp(join(tmpdir(), 'scpipe-test-empty-'));
     await writeFile(join(local, 'f'), '');
     const file = await runCliWithFile(put(`${dir}/file.bin`), join(local, 'f'));
     await rm(local, { recursive: true });
     expect(file).toMatchObject({ status: 0, stderr: '' });
-    // `< /dev/null`, as docs/failures.md stores an empty file over one cut short (it warned "if a program feeding the pipe failed").
-    const devNull = await runCliWithFile(put(`${dir}/null.bin`), '/dev/null');
-    expect(devNull).toMatchObject({ status: 0, stderr: '' });
-    expect((await stat(join(dir, 'null.bin'))).size).toBe(0);
-    const nullSet = await runCliWithFile([...put(`${dir}/nullset.bin`), '--part-size', '1M'], '/dev/null');
-    expect(nullSet).toMatchObject({ status: 0, stderr: '' });
-    expect((await stat(join(dir, 'nullset.bin.000000'))).size).toBe(0);
     const sized = await runCli([...put(`${dir}/sized.bin`), '--size', '0'], { stdin: Buffer.alloc(0) });
     expect(sized).toMatchObject({ status: 0, stderr: '' });
     expect((await stat(join(dir, 'sized.bin'))).size).toBe(0);
+    const sizedNull = await runCliWithFile([...put(`${dir}/sizednull.bin`), '--size', '0'], '/dev/null');
+    expect(sizedNull).toMatchObject({ status: 0, stderr: '' });
+    expect((await stat(join(dir, 'sizednull.bin'))).size).toBe(0);
   });
 
   it('uploads a small stream byte-exact, owned by the account, and sends separate flags', async () => {
