@@ -198,9 +198,9 @@ export function recordPartConfirmed(): void {
   if (active) active.parts += 1;
 }
 
-/** get of a parts set: how many parts it was restored from. */
-export function recordPartsFetched(count: number): void {
-  if (active) active.parts = count;
+/** get of a parts set: one more part written out (the count if the run fails). */
+export function recordPartFetched(): void {
+  if (active) active.parts += 1;
 }
 
 /** put to several targets: whether each one failed (the others succeeded). */

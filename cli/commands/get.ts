@@ -15,8 +15,8 @@ import { localLeftoverFound } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
-import { recordPartsFetched, recordSha256 } from '../json-summary';
-import { checkSpoolDirectory, followLinks, partsOf } from '../../lib/internal';
+import { recordPartFetched, recordSha256 } from '../json-summary';
+import { checkSpoolDirectory, followLinks } from '../../lib/internal';
 import { withPartsSpoolFullHint } from '../spool-full';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
@@ -101,9 +101,9 @@ export async function runGet(
         sayRetry(e.file ?? spec.path, e);
       },
       onProgress: tally(progress?.update),
+      onPartOut: () => recordPartFetched(),
       onDownload: (download) => log?.(`receiving ${escapeForTerminal(download.name)} over ${download.protocol}: ${download.size} bytes`),
     });
-    if (got.manifest) recordPartsFetched(partsOf(got.manifest).count);
     if (got.sha256 !== undefined) {
       recordSha256(got.sha256);
       log?.(`sha256 ${got.sha256}${expectSha256 === undefined ? '' : ', as expected'}`);

@@ -58,6 +58,8 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
    * manifest's without it; it checks the manifest's own last line.
    */
   wholeStreamSum?: boolean;
+  /** A parts set: each part once all its bytes went into the body, in order (`index` from 0). */
+  onPartOut?: (index: number, name: string) => void;
 }
 
 /** A download under way: what the remote announced, and the bytes. */

@@ -45,6 +45,19 @@ describe('--json', () => {
     expect(parse(got.stderr)).toMatchObject({ command: 'get', ok: true, bytes: 12, parts: 3 });
   });
 
+  // A part altered on the server stops the get at it: the parts before it
+  // went out whole, and the summary said parts 0 beside their bytes.
+  it('get of a parts set that fails at a part: the parts written out before it', async () => {
+    const put = await runCli(['put', '--part-size', '4', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/bad`)], { stdin: 'twelve bytes' });
+    expect(put.status).toBe(0);
+    await writeFile(join(dir, 'bad.000002'), 'XXXX');
+    const got = await runCli(['get', '--json', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/bad`)]);
+    expect(got.status).toBe(1);
+    expect(got.stdout.toString()).toBe('twelve b');
+    expect(got.stderr).toMatch(/^scpipe: part bad\.000002 does not match its SHA-256 in the manifest\n/);
+    expect(parse(got.stderr)).toMatchObject({ command: 'get', ok: false, exit_status: 1, bytes: 8, parts: 2, error: { code: 'ERR_CHECKSUM' } });
+  });
+
   // The parts confirmed before the run was stopped are on the server; the
   // summary said bytes 0, parts 0, where the message named them.
   it('put --part-size cut short by a signal: the bytes and parts confirmed so far', async () => {

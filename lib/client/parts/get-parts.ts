@@ -88,6 +88,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
         } finally {
           await part.dispose();
         }
+        opts.onPartOut?.(index, list.at(index).name);
         startNext();
       }
       if (whole && (await whole.digest(wholeId)) !== manifest.sha256) {
