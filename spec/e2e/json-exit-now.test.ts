@@ -1,5 +1,5 @@
 // --json where scpipe exits without waiting for its clean-up: the server did
-// not answer for the 10 s grace after a signal. The summary was never
+// not answer for the 10 s grace after a signal, or a second signal came. The summary was never
 // written, where docs/json.md promises one for every run.
 import type { JsonSummary } from '../../cli/json-summary';
 import { waitFor } from '../helpers/async';
@@ -28,4 +28,30 @@ it('SIGTERM while the server answers nothing: exit 143 after the grace, with its
   const s = JSON.parse(lines[0]!) as JsonSummary;
   expectSchema(s);
   expect(s).toMatchObject({ command: 'put', ok: false, exit_status: 143, failed: ['backup@127.0.0.1:/up/f'], error: { code: 'ERR_ABORTED', message: said } });
+}, 30_000);
+
+// Ctrl-C twice: the second exits at once, and its summary is written first.
+it('a second signal while the server answers nothing: exit 130 at once, with its summary', async () => {
+  fake = await startHostileSftp({ stat: (path) => (path === '/up' ? { kind: 'dir' } : undefined), list: () => undefined, ignoreOpen: () => true });
+  const run = startCli(['put', '--json', ...fake.args(), '-s', '--parallel', '1', 'backup@127.0.0.1:/up/f'], { stdin: 'data' });
+  await waitFor(() => fake!.uploads.ops.some((op) => op.endsWith('(not answered)')), 'the OPEN asked for');
+  let exited = false;
+  const done = run.done.finally(() => (exited = true));
+  // Two signals sent back to back may arrive as one: one more every 100 ms until it exits, well within the grace.
+  run.child.kill('SIGINT');
+  let last = performance.now();
+  await waitFor(() => {
+    if (!exited && performance.now() - last >= 100) [last] = [performance.now(), run.child.kill('SIGINT')];
+    return exited;
+  }, 'the exit after a second SIGINT', 5_000);
+  const r = await done;
+  expect(r.status).toBe(130);
+  expect(r.ms).toBeLessThan(5_000);
+  const said = 'interrupted by SIGINT again: exiting without waiting for the clean-up (an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run)';
+  expect(r.stderr).toBe(`scpipe: ${said}\n`);
+  const lines = r.stdout.toString().split('\n');
+  expect(lines).toHaveLength(2);
+  const s = JSON.parse(lines[0]!) as JsonSummary;
+  expectSchema(s);
+  expect(s).toMatchObject({ command: 'put', ok: false, exit_status: 130, failed: ['backup@127.0.0.1:/up/f'], error: { code: 'ERR_ABORTED', message: said } });
 }, 30_000);
