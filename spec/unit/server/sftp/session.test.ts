@@ -1,6 +1,7 @@
 // runSftpSession() over an in-memory channel: replies in request order, a
 // client that stops reading stops the session from reading (bounded memory),
-// malformed input ends the session, and a closed channel closes every handle.
+// malformed input ends the session, a closed channel closes every handle, and
+// a draining server's session ends once quiet, whatever the wall clock does.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import type { ServerChannel } from 'ssh2';
 import { waitFor } from '../../../helpers/async';
 import { Jail } from '../../../../lib/server/jail';
 import { PacketFramer } from '../../../../lib/server/sftp/framer';
-import { MAX_QUEUED, runSftpSession } from '../../../../lib/server/sftp/session';
+import { MAX_QUEUED, QUIET_MS, runSftpSession } from '../../../../lib/server/sftp/session';
 import { MAX_RUNNING } from '../../../../lib/server/sftp/scheduler';
 import { ATTR, PacketWriter, REQ, RES } from '../../../../lib/server/sftp/wire';
 
@@ -65,7 +66,7 @@ const read = (id: number, handle: Buffer, offset: number, len: number): Buffer =
   new PacketWriter().u8(REQ.READ).u32(id).string(handle).u64(BigInt(offset)).u32(len).finish();
 const idOf = (reply: Buffer): number => reply.readUInt32BE(1);
 
-function start(opts: { readOnly?: boolean } = {}): { channel: FakeChannel; log: string[]; done: Promise<void> } {
+function start(opts: { readOnly?: boolean; drain?: AbortSignal } = {}): { channel: FakeChannel; log: string[]; done: Promise<void> } {
   const channel = new FakeChannel();
   const log: string[] = [];
   const done = runSftpSession(channel as unknown as ServerChannel, {
@@ -75,6 +76,7 @@ function start(opts: { readOnly?: boolean } = {}): { channel: FakeChannel; log: 
     log: (l) => log.push(l),
     who: 'me@test',
     clientIdent: 'SSH-2.0-OpenSSH_9.2',
+    drain: opts.drain,
   });
   return { channel, log, done };
 }
@@ -170,4 +172,43 @@ it('refuses a write open on a read-only server with permission denied', async ()
   expect(idOf(channel.replies[1]!)).toBe(5);
   expect(channel.replies[1]!.readUInt32BE(5)).toBe(3);
   expect(channel.replies[1]!.toString('latin1')).toContain('read-only server');
+});
+
+// While the server stops, a session ends once quiet for QUIET_MS, timed by the
+// monotonic clock: by the wall clock, one stepped forward (NTP, a resumed VM)
+// ended it at once, under a client between two files; one stepped back held it
+// for the step.
+describe('the quiet time of a draining server', () => {
+  afterEach(() => jest.restoreAllMocks());
+  const stepWallClock = (ms: number): void => {
+    const real = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => real() + ms);
+  };
+  const stat = (id: number): Buffer => new PacketWriter().u8(REQ.STAT).u32(id).string('/data').finish();
+
+  it('is not cut short by the wall clock stepped forward an hour', async () => {
+    const drain = new AbortController();
+    const { channel, done } = start({ drain: drain.signal });
+    channel.send(init());
+    await waitFor(() => channel.replies.length === 1, 'VERSION');
+    stepWallClock(3_600_000);
+    drain.abort();
+    channel.send(stat(2)); // the next request, at once
+    await waitFor(() => channel.replies.length === 2, 'the STAT answered', QUIET_MS / 2);
+    expect(channel.replies[1]![0]).toBe(RES.ATTRS);
+    await done;
+  });
+
+  it('is not held for the step of a wall clock stepped back an hour', async () => {
+    const drain = new AbortController();
+    const { channel, done } = start({ drain: drain.signal });
+    let ended = false;
+    void done.then(() => (ended = true));
+    channel.send(init());
+    await waitFor(() => channel.replies.length === 1, 'VERSION');
+    stepWallClock(-3_600_000);
+    drain.abort();
+    await waitFor(() => ended, 'the session ended once quiet', QUIET_MS + 3_000);
+    expect(channel.exitCode).toBe(0);
+  });
 });
