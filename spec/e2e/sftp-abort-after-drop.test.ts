@@ -2,14 +2,18 @@
 // of a set, the files of cp) run side by side; the first one the slow link
 // holds up drops the connection. One whose clean-up starts only after that
 // finds its session ended, yet its temporary file is still on the server: it
-// is removed over a new connection, not reported as left behind.
-import { readdir } from 'node:fs/promises';
+// is removed over a new connection, not reported as left behind, within a
+// bound the wall clock does not move.
+import { readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ScpipeError } from '../../lib/errors';
 import { Reconnector } from '../../lib/client/reconnect';
 import { RemovalAfterAbort, removeTempAfterAbort } from '../../lib/client/sftp-remove-temp';
 import { SftpTreeWriter } from '../../lib/client/sftp-tree-writer';
 import { SftpSession } from '../../lib/sftp/session';
 import { waitFor } from '../helpers/async';
+import { knownHostsFor, startLatencyProxy } from '../helpers/latency-proxy';
 import { connectOptions, remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -70,5 +74,33 @@ it('a cp file whose clean-up starts after another file dropped the connection re
   } finally {
     removal.end();
     conn.close();
+  }
+});
+
+// The bound on removals over the new connection is timed by the monotonic
+// clock: by the wall clock, one stepped forward (NTP, a resumed VM) between
+// two removals gave the second none of it, and its file was reported left.
+it('a removal after the wall clock stepped forward an hour still gets the new connection', async () => {
+  // A link of 40 ms: a removal takes a round trip, longer than a bound of nothing.
+  const proxy = await startLatencyProxy(sshd.port, 40);
+  const known = knownHostsFor(sshd, proxy.port, join(tmpdir(), `scpipe-test-known-${process.pid}`));
+  const options = connectOptions(sshd, sshd.sftp);
+  const conn = new Reconnector({ ...options, port: proxy.port, options: [`UserKnownHostsFile=${known}`, 'StrictHostKeyChecking=yes'] });
+  const removal = new RemovalAfterAbort(() => conn.drop(conn.current().generation), () => conn.current().opener);
+  try {
+    const first = await writing(conn, '.a.bin.scpipe-abc123');
+    const second = await writing(conn, '.b.bin.scpipe-abc123');
+    expect(await removal.settle(first.temp, undefined)).toBeUndefined();
+    const real = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => real() + 3_600_000);
+    expect(await removal.settle(second.temp, undefined)).toBeUndefined();
+    expect(await readdir(first.dir)).toEqual([]);
+    expect(await readdir(second.dir)).toEqual([]);
+  } finally {
+    jest.restoreAllMocks();
+    removal.end();
+    conn.close();
+    await proxy.close();
+    await rm(known, { force: true });
   }
 });
