@@ -198,6 +198,11 @@ export function recordPartConfirmed(): void {
   if (active) active.parts += 1;
 }
 
+/** put of a parts set to several targets: `count` confirmed on one of them (the furthest counts, as for bytes). */
+export function recordPartsConfirmedOn(count: number): void {
+  if (active && count > active.parts) active.parts = count;
+}
+
 /** get of a parts set: one more part written out (the count if the run fails). */
 export function recordPartFetched(): void {
   if (active) active.parts += 1;

@@ -7,7 +7,7 @@
 import { DEFAULT_PARALLEL, ScpipeError, abortError, escapeForTerminal, isScpipeError, putMany, type DestinationOutcome, type PutResult, type RemoteSpec } from '../../lib';
 import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
-import { recordFailedTargets, recordParts, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
+import { recordFailedTargets, recordParts, recordPartsConfirmedOn, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
 import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
@@ -45,6 +45,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     progress?.done();
     say(warning);
   });
+  const confirmed = specs.map(() => 0); // parts each target's remote confirmed
   const said = new Set<number>();
   // A failure is said when it happens (the others may go on for hours), unless
   // it is one said once at the end: a signal, or the producer failing every target.
@@ -93,6 +94,8 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
           progress?.update(i, p);
         }),
         onSpill: ramSpool,
+        // --json: the parts of the furthest target, so a run cut short says how far, as one target's does.
+        onPart: summary() && (() => recordPartsConfirmedOn(++confirmed[i]!)),
       }),
       (i, outcome) => {
         progress?.settled(i, outcome.ok);

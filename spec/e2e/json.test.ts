@@ -93,6 +93,21 @@ describe('--json', () => {
     expect(s.bytes).toBeGreaterThan(0);
   });
 
+  // One target's summary counts the parts confirmed before a signal; with
+  // several targets it said parts 0.
+  it('put --part-size to several targets cut short by a signal: the parts the furthest target confirmed', async () => {
+    const input = new PassThrough();
+    const targets = ['many-a', 'many-b'].map((name) => remote(sshd, sshd.rssh, `${dir}/${name}`));
+    const run = startCli(['put', '--json', '-v', '--part-size', '4', ...sshFlags(sshd, sshd.rssh), ...targets], { stdin: input });
+    input.write('12345678'); // two whole parts; the input stays open
+    // Each part's `scp -t` exits once the remote confirmed it: two on each target.
+    await waitFor(() => run.stderr().split('\n').filter((line) => line.endsWith(': exit status 0')).length === 4, 'both parts confirmed on both', 30_000);
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.status).toBe(143);
+    expect(parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 143, failed: targets, parts: 2, error: { code: 'ERR_ABORTED' } });
+  });
+
   // A script reading the summary from a full disk would find nothing; it
   // was exit 0. User sees: the reason, exit 1. Left: the file, stored.
   it('put: a summary that cannot be written (a full disk) is exit 1, saying so', async () => {
