@@ -21,7 +21,9 @@ export class ChunkList {
   private block: Buffer | null = null;
   private start = 0;
   private used = 0;
-  // Every block allocated since the last takeWithBlocks(): memory only this list's chunks reference.
+  // The blocks allocated since the last take: memory only the chunks not yet
+  // taken reference. A list taken from again and again (the writer's batches)
+  // must not keep every block it ever filled.
   private blocks: ArrayBufferLike[] = [];
 
   /**
@@ -83,19 +85,19 @@ export class ChunkList {
     const chunks = this.chunks;
     this.chunks = [];
     this.bytes = 0;
+    this.blocks = [];
     return chunks;
   }
 
   /**
    * Like take(), and also hands over the blocks the small chunks were packed
-   * into, which nothing outside this list references: once the caller is done
+   * into since the last take, which nothing outside this list references: once the caller is done
    * with the chunks it may free them at once with releaseMemory(). The list
    * starts a new block for its next push.
    */
   takeWithBlocks(): { chunks: Buffer[]; blocks: ArrayBufferLike[] } {
-    const chunks = this.take();
     const blocks = this.blocks;
-    this.blocks = [];
+    const chunks = this.take();
     this.block = null;
     this.start = this.used = 0;
     return { chunks, blocks };

@@ -349,6 +349,22 @@ describe('spool: memory of a spilled RAM part', () => {
     expectSameBytes(await readAll(s.replay()), Buffer.concat(chunks));
   });
 
+  it('holds no more than a few batches of a long disk spool made of small chunks', async () => {
+    const dir = freshDir();
+    const total = 256 * MiB;
+    let peak = 0;
+    async function* small(): AsyncGenerator<Buffer> {
+      const seed = randomBytes(8 * KiB);
+      for (let sent = 0; sent < total; sent += seed.length) {
+        yield Buffer.from(seed); // packed by the file writer (< 16 KiB)
+        if (sent % (8 * MiB) === 0) peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+      }
+    }
+    const s = await take(small(), { memoryLimit: 0, spoolDir: dir });
+    expect(s.size).toBe(BigInt(total));
+    expect(peak).toBeLessThan(total / 2); // it held all 256 MiB when every packed block stayed referenced
+  });
+
   it('keeps a RAM spool that never spilled: its replays are views of it', async () => {
     const dir = freshDir();
     const freed = jest.spyOn(release, 'releaseMemory');
