@@ -154,6 +154,31 @@ describe('spool(DescriptorInput): a non-blocking pipe', () => {
 });
 
 describe('spool(DescriptorInput): errors', () => {
+  it('says so when the spool thread dies mid-spool, and closes the spool file', async () => {
+    const { reader, writer } = fifo();
+    const dir = freshDir();
+    const workers: workerThreads.Worker[] = [];
+    const Real = workerThreads.Worker;
+    jest.spyOn(workerThreads, 'Worker').mockImplementation((...args: ConstructorParameters<typeof Real>) => {
+      const worker = new Real(...args);
+      workers.push(worker);
+      return worker;
+    });
+    try {
+      const taken = spool(new DescriptorInput(reader), { memoryLimit: 1000, spoolDir: dir });
+      fs.writeSync(writer, randomBytes(5000)); // spills
+      await waitFor(() => openFilesIn(dir).length === 1, 'the spool file');
+      expect(workers).toHaveLength(1);
+      await workers[0]!.terminate();
+      const err = await rejection(taken);
+      expect(err.code).toBe('ERR_SPOOL');
+      expect(err.message).toBe('the spool thread ended early');
+      await waitFor(() => openFilesIn(dir).length === 0, 'the spool file to close');
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('rejects at once when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -379,6 +379,26 @@ describe('spool: memory of a spilled RAM part', () => {
 
 // ----------------------------------------------------------------- replay
 
+describe('spool file: offsets past 2^31 and 2^32', () => {
+  it.each([2 ** 31, 2 ** 32])('writes and reads back the bytes on both sides of %d', async (edge) => {
+    const file = await SpoolFile.create(freshDir());
+    try {
+      // A sparse file: the hole before the bytes costs no disk.
+      (file as unknown as { appendAt: number }).appendAt = edge - 100;
+      const bytes = randomBytes(200);
+      await file.append([bytes.subarray(0, 50), bytes.subarray(50)]);
+      expect(file.bytesWritten).toBe(200);
+      const back = Buffer.alloc(200);
+      expect(await file.read(back, 200, edge - 100)).toBe(200);
+      expectSameBytes(back, bytes);
+      expect(await file.read(back, 200, edge)).toBe(100);
+      expectSameBytes(back.subarray(0, 100), bytes.subarray(100));
+    } finally {
+      await file.close();
+    }
+  });
+});
+
 describe('spool: replay', () => {
   it.each([
     ['in RAM', 8 * MiB],
