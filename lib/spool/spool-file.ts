@@ -23,11 +23,16 @@ export class SpoolFile {
   bytesWritten = 0;
   private appendAt = 0;
   private closing: Promise<void> | null = null;
+  // False once a close of the descriptor is issued: its number may be reused after that.
+  private fdOpen = true;
   // Registered with removeAtExit while the file still has a name.
   private readonly removeSync = (): void => {
     this.closing ??= Promise.resolve(); // a later close() must not close the fd number again
     try {
-      fs.closeSync(this.fd);
+      if (this.fdOpen) {
+        this.fdOpen = false;
+        fs.closeSync(this.fd);
+      }
     } finally {
       if (this.linkedPath !== undefined) fs.unlinkSync(this.linkedPath);
       this.linkedPath = undefined;
@@ -104,6 +109,7 @@ export class SpoolFile {
   }
 
   private async closeOnce(): Promise<void> {
+    this.fdOpen = false;
     await new Promise<void>((resolve) => fs.close(this.fd, () => resolve()));
     const path = this.linkedPath;
     if (path === undefined) return;

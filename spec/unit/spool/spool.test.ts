@@ -959,4 +959,28 @@ describe('spool: when the open file cannot be unlinked', () => {
       fs.unlinkSync(other);
     }
   });
+
+  it('removes a file disposed while it could not be unlinked at exit, without closing its old fd number again', async () => {
+    const dir = freshDir();
+    const before = process.listeners('exit');
+    failSpoolUnlinks();
+    const s = await spool(chunksOf(Buffer.from('still named')), { memoryLimit: 0, spoolDir: dir });
+    // (tmp-promise, loaded on first use, adds one of its own)
+    const added = process.listeners('exit').filter((l) => !before.includes(l) && l.name === 'runAllNow');
+    expect(added).toHaveLength(1);
+    const named = s.path!;
+    await s.dispose(); // closes the descriptor; the unlink fails, so the exit hook stays
+    expect(fs.existsSync(named)).toBe(true);
+    const other = path.join(freshDir(), 'other');
+    const fd = fs.openSync(other, 'w'); // most likely the spool file's old fd number
+    try {
+      (added[0] as () => void)(); // what process 'exit' would run
+      expect(() => fs.fstatSync(fd)).not.toThrow();
+      expect(spoolEntries(dir)).toEqual([]);
+    } finally {
+      fs.closeSync(fd);
+      fs.unlinkSync(other);
+    }
+    expect(process.listeners('exit')).not.toContain(added[0]);
+  });
 });
