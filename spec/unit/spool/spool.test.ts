@@ -818,6 +818,27 @@ describe('spool: the spool file cannot be written', () => {
     }
   });
 
+  it('reports ENOSPC in the RAM part it spills, and frees that part and the disk', async () => {
+    const dir = freshDir();
+    mountTmpfs(dir, 'size=1m,mode=0700');
+    const freed = jest.spyOn(release, 'releaseMemory');
+    try {
+      const chunks = Array.from({ length: 80 }, () => randomBytes(64 * KiB)); // 5 MiB
+      const err = await rejection(spool(chunkList(chunks), { memoryLimit: 3 * MiB, spoolDir: dir }));
+      expect(err.code).toBe('ERR_SPOOL');
+      expect(err.message).toMatch(new RegExp(`^cannot write spool file in ${dir}: No space left on device \\(wrote 1(\\.0)? MiB\\)$`));
+      expect(err.bytes).toBe(BigInt(MiB));
+      expect(freed).toHaveBeenCalledTimes(1);
+      expect(freed.mock.calls[0]![0].every((b) => b.byteLength === 0)).toBe(true);
+      expect(fs.readdirSync(dir)).toEqual([]);
+      expect(openFilesIn(dir)).toEqual([]);
+      const stats = fs.statfsSync(dir);
+      expect(stats.bfree).toBe(stats.blocks);
+    } finally {
+      unmount(dir);
+    }
+  });
+
   it('reports a read-only spool directory as ERR_SPOOL', async () => {
     const dir = freshDir();
     mountTmpfs(dir, 'size=1m,ro');
