@@ -184,7 +184,8 @@ export class SftpTreeWriter implements SourceSession {
       let created = true;
       await this.session.mkdir(path, { mode: (mode & this.modeBits) | 0o300 }).catch(async (err: unknown) => {
         // SFTP v3 has no "exists" status: an existing directory is used as it is.
-        const st = await this.session.stat(path).catch(() => undefined);
+        // `FILE/`: stat fails there (ENOTDIR) as mkdir did, and FILE is what to name.
+        const st = await this.session.stat(path.replace(/(.)\/+$/, '$1')).catch(() => undefined);
         if (!st) throw await explainSftpFailure(this.session, path, path, err);
         if (!st.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: Not a directory`, { path });
         created = this.opts.made?.has(path) ?? false;

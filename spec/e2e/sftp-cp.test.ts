@@ -207,6 +207,16 @@ describe.each([
     expect(await readFile(join(dir, 'made', 'g'), 'utf8')).toBe('g');
   });
 
+  it('a tree to FILE/ where FILE is a file is refused as not a directory, as scp says; the file stays', async () => {
+    await mkdir(join(local, 'tree'));
+    await writeFile(join(local, 'tree', 'g'), 'g');
+    await writeFile(join(dir, 'rfile'), 'old');
+    const r = await cp(account(), ['-r', join(local, 'tree'), remote(sshd, account(), `${rdir}/rfile/`)]);
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: ${rdir}/rfile/: Not a directory\n` });
+    expect(await readdir(dir)).toEqual(['rfile']);
+    expect(await readFile(join(dir, 'rfile'), 'utf8')).toBe('old');
+  });
+
   it('replaces an existing remote file only when whole; a failed file leaves the old one', async () => {
     await writeFile(join(dir, 'keep.txt'), 'old');
     await chown(join(dir, 'keep.txt'), account().uid, account().gid);
