@@ -65,3 +65,23 @@ describe('--json, put to several targets that all fail', () => {
     expect(await readdir(sftpDir)).toEqual(['ok']);
   });
 });
+
+// What docs/json.md says of a protocol the command line fixes: named before the login, which here fails.
+describe('--json, protocols of a target that never logged in', () => {
+  async function oneJson(extra: string[]): Promise<JsonSummary> {
+    const r = await runCli(['put', '--json', ...flags(), ...extra, noLogin()], { stdin: 'some bytes', timeoutMs: 60_000 });
+    expect(r.status).toBe(255);
+    const s = JSON.parse(r.stdout.toString()) as JsonSummary;
+    expectSchema(s);
+    return s;
+  }
+
+  // User sees: protocols ["scp"] with -O and with --part-size, [null] with -s and under auto; exit 255.
+  it('scp for -O and a parts set, null for -s and auto', async () => {
+    expect((await oneJson(['-O'])).protocols).toEqual(['scp']);
+    expect((await oneJson(['--part-size', '1M'])).protocols).toEqual(['scp']);
+    expect((await oneJson(['-s', '--part-size', '1M'])).protocols).toEqual(['sftp']);
+    expect((await oneJson(['-s'])).protocols).toEqual([null]);
+    expect((await oneJson([])).protocols).toEqual([null]);
+  });
+});
