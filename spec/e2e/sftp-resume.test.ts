@@ -18,10 +18,11 @@ const sshd = sshdPerSuite();
 
 // An upload into `dir` whose connection is dropped once its temporary file
 // holds `bytes`; it waits to retry, its input still open.
-async function droppedUpload(dir: string, bytes: number): Promise<{ input: PassThrough; run: ReturnType<typeof startCli>; temp: string }> {
+async function droppedUpload(dir: string, bytes: number, extra: string[] = []): Promise<{ input: PassThrough; run: ReturnType<typeof startCli>; temp: string; sent: Buffer }> {
   const input = new PassThrough();
-  const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input, timeoutMs: 60_000 });
-  input.write(randomBytes(4 * 1024 * 1024));
+  const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), ...extra, remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/r.bin`)], { stdin: input, timeoutMs: 60_000 });
+  const sent = randomBytes(4 * 1024 * 1024);
+  input.write(sent);
   let temp: string | undefined;
   await waitFor(async () => {
     [temp] = await readdir(dir);
@@ -29,7 +30,7 @@ async function droppedUpload(dir: string, bytes: number): Promise<{ input: PassT
   }, 'bytes in the temporary file', 30_000);
   expect(await dropConnections(sshd)).toBeGreaterThan(0);
   await waitFor(() => run.stderr().includes('retry 1 of'), 'the retry line', 30_000);
-  return { input, run, temp: temp! };
+  return { input, run, temp: temp!, sent };
 }
 
 describe('put over SFTP: a lost connection', () => {
@@ -157,6 +158,23 @@ describe('put over SFTP: a lost connection', () => {
     expect(killed).toBe(true);
     expect(await readdir(dir)).toEqual(['f.bin']);
     expect((await readFile(join(dir, 'f.bin'))).equals(old)).toBe(true);
+  });
+
+  // -p --mode 0444 (a backup to keep read-only): the temporary file was made
+  // 0444, so the resume's open for writing was refused. User sees: exit 0, where
+  // it said "open: Permission denied; the partial upload is left in TEMP", exit 1.
+  // Left: r.bin, 0444, byte-exact.
+  it('-p --mode 0444: resumes into its temporary file and stores the file read-only', async () => {
+    const dir = await userDir(sshd.sftp, 'resume-0444');
+    const { input, run, sent } = await droppedUpload(dir, 1, ['-p', '--mode', '0444']);
+    const tail = randomBytes(1024);
+    input.end(tail);
+    const r = await run.done;
+    expect(r.stderr).not.toMatch(/Permission denied/);
+    expect(r.status).toBe(0);
+    expect(await readdir(dir)).toEqual(['r.bin']);
+    expect((await stat(join(dir, 'r.bin'))).mode & 0o7777).toBe(0o444);
+    expect((await readFile(join(dir, 'r.bin'))).equals(Buffer.concat([sent, tail]))).toBe(true);
   });
 
   // The temporary file removed while the connection was down (the
