@@ -19,7 +19,7 @@ import {
 import { MAX_HANDLES } from './handles';
 import { limitsReply, statusReply } from './replies';
 import type { Op, Request } from './requests';
-import { SftpFailure, toFailure } from './status';
+import { SftpFailure, boundedStatusText, toFailure } from './status';
 import { STATUS } from './wire';
 import { SERVER_OPEN_FILE_HINT } from '../../util/limits';
 
@@ -37,12 +37,13 @@ export async function dispatch(ctx: OpsContext, req: Request): Promise<Buffer> {
     return await ctx.paths.jail.names.with(MOVES_NAMES.has(req.op), () => run(ctx, req));
   } catch (err) {
     const failure = toFailure(err);
+    const message = boundedStatusText(failure.message);
     // Out of descriptors is the server's own trouble, not the client's: its operator is told, -v or not.
-    if (failure.errno === 'EMFILE' || failure.errno === 'ENFILE') ctx.log(`sftp ${req.op} failed: ${failure.message} (${SERVER_OPEN_FILE_HINT})`);
+    if (failure.errno === 'EMFILE' || failure.errno === 'ENFILE') ctx.log(`sftp ${req.op} failed: ${message} (${SERVER_OPEN_FILE_HINT})`);
     // What a compromised client tried is the operator's business, -v or not.
-    else if (failure instanceof AppendOnlyRefusal) ctx.log(`sftp ${req.op} refused: ${failure.message}`);
-    else if (ctx.verbose) ctx.log(`sftp ${req.op} failed: ${failure.message}`);
-    return statusReply(req.id, failure.status, failure.message);
+    else if (failure instanceof AppendOnlyRefusal) ctx.log(`sftp ${req.op} refused: ${message}`);
+    else if (ctx.verbose) ctx.log(`sftp ${req.op} failed: ${message}`);
+    return statusReply(req.id, failure.status, message);
   }
 }
 

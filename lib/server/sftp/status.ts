@@ -59,6 +59,25 @@ export function toFailure(err: unknown, clientPath?: string): SftpFailure {
   return new SftpFailure(statusOfErrno(code), clientPath === undefined ? text : `${escapeForTerminal(clientPath)}: ${text}`, code);
 }
 
+/**
+ * Longest status message sent or logged: a path the kernel takes (PATH_MAX)
+ * fits, unless full of escaped controls; a client's 256 KiB name neither
+ * floods the log (a refusal is logged without -v) nor makes a reply longer
+ * than a client reads.
+ */
+export const MAX_STATUS_TEXT = 8192;
+// What is kept of a message's end past the cut: the reason, after the path.
+const KEPT_END = 512;
+
+/** `text` cut in the middle, marked with `…`, when longer than MAX_STATUS_TEXT. */
+export function boundedStatusText(text: string): string {
+  if (text.length <= MAX_STATUS_TEXT) return text;
+  // The head ends before an escape (`\x1b`, `\u{202e}`) the cut would halve, and before half a surrogate pair.
+  const head = text.slice(0, MAX_STATUS_TEXT - KEPT_END - 1).replace(/\\[^\\]{0,9}$|[\ud800-\udbff]$/, '');
+  const tail = text.slice(-KEPT_END).replace(/^[\udc00-\udfff]/, '');
+  return `${head}…${tail}`;
+}
+
 /** The refusal every write request gets on a --read-only server. */
 export function readOnlyFailure(): SftpFailure {
   return new SftpFailure(STATUS.PERMISSION_DENIED, 'read-only server');

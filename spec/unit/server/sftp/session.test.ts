@@ -12,6 +12,7 @@ import { Jail } from '../../../../lib/server/jail';
 import { PacketFramer } from '../../../../lib/server/sftp/framer';
 import { MAX_QUEUED, QUIET_MS, runSftpSession } from '../../../../lib/server/sftp/session';
 import { MAX_RUNNING } from '../../../../lib/server/sftp/scheduler';
+import { MAX_STATUS_TEXT } from '../../../../lib/server/sftp/status';
 import { ATTR, PacketWriter, REQ, RES } from '../../../../lib/server/sftp/wire';
 
 let root: string;
@@ -66,12 +67,13 @@ const read = (id: number, handle: Buffer, offset: number, len: number): Buffer =
   new PacketWriter().u8(REQ.READ).u32(id).string(handle).u64(BigInt(offset)).u32(len).finish();
 const idOf = (reply: Buffer): number => reply.readUInt32BE(1);
 
-function start(opts: { readOnly?: boolean; drain?: AbortSignal } = {}): { channel: FakeChannel; log: string[]; done: Promise<void> } {
+function start(opts: { readOnly?: boolean; appendOnly?: boolean; drain?: AbortSignal } = {}): { channel: FakeChannel; log: string[]; done: Promise<void> } {
   const channel = new FakeChannel();
   const log: string[] = [];
   const done = runSftpSession(channel as unknown as ServerChannel, {
     jail: new Jail(root),
     readOnly: opts.readOnly ?? false,
+    appendOnly: opts.appendOnly ?? false,
     verbose: false,
     log: (l) => log.push(l),
     who: 'me@test',
@@ -211,4 +213,23 @@ describe('the quiet time of a draining server', () => {
     await waitFor(() => ended, 'the session ended once quiet', QUIET_MS + 3_000);
     expect(channel.exitCode).toBe(0);
   });
+});
+
+// An append-only refusal is logged whatever -v says, and it named the
+// client's path whole: a 200 KiB name of control characters made a log line
+// of 800 KiB per request, and a reply too long for any client to read.
+it('keeps the log line and the reply of a refusal short, whatever the length of the path named', async () => {
+  const { channel, log } = start({ appendOnly: true });
+  channel.send(init());
+  const long = `/${'\x1b'.repeat(200 * 1024)}`;
+  channel.send(new PacketWriter().u8(REQ.SYMLINK).u32(9).string('/data').string(long).finish());
+  await waitFor(() => channel.replies.length === 2, 'a reply');
+  const reply = channel.replies[1]!;
+  expect([idOf(reply), reply.readUInt32BE(5)]).toEqual([9, 3]);
+  const message = reply.subarray(13, 13 + reply.readUInt32BE(9)).toString('utf8');
+  expect(message.length).toBeLessThanOrEqual(MAX_STATUS_TEXT);
+  expect(message).toMatch(/^\/(\\x1b)+….*: append-only server: links are not made$/);
+  expect(log).toHaveLength(1);
+  expect(log[0]!.length).toBeLessThan(MAX_STATUS_TEXT + 100);
+  expect(log[0]).toMatch(/sftp symlink refused: .*links are not made$/);
 });
