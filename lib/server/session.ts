@@ -12,7 +12,7 @@ import { encodeWarning } from '../protocol/records';
 import { ScpSink } from '../protocol/sink';
 import type { FileWriter, SinkHandler } from '../protocol/sink-types';
 import { ScpSource } from '../protocol/source';
-import { escapeForTerminal } from '../util/escape';
+import { escapeForTerminal, peerText } from '../util/escape';
 import { namesScp, parseScpCommand, type ScpCommand } from './command-line';
 import type { Jail } from './jail';
 import { serveChannel } from './server-channel';
@@ -38,6 +38,9 @@ export interface SessionContext {
   connected?: () => boolean;
 }
 
+/** Characters of a refused command the log keeps. */
+export const MAX_LOGGED_COMMAND = 1000;
+
 // An scp command that command-line.ts accepted.
 type ScpRequest = Extract<ScpCommand, { ok: true }>;
 
@@ -49,7 +52,8 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
     // scp (a wildcard) said only there was, to them, a copy of nothing.
     if (namesScp(command)) stream.write(encodeWarning(`scpipe serve: ${parsed.reason}`));
     else stream.stderr.write(`scpipe serve: ${parsed.reason}${RESTRICTED_BANNER}`);
-    ctx.log(`${ctx.who} refused command: ${escapeForTerminal(command)}`);
+    // Cut as sshd cuts a command it logs (%.900s): a client's 32 KiB command would be a line as long, each time.
+    ctx.log(`${ctx.who} refused command: ${peerText(command, MAX_LOGGED_COMMAND)}`);
     stream.exit(1);
     stream.end();
     return;

@@ -117,6 +117,15 @@ describe('messages show paths as the client sees them', () => {
 });
 
 describe('logging', () => {
+  // Logged at every refusal, -v or not: a 30 000-character command of
+  // control characters made one log line of 120 KiB per exec request.
+  it('logs a refused command cut to its first 1000 characters', async () => {
+    const r = await session(jail, `\x1b${'\x1b'.repeat(30_000)}`);
+    expect(r.exit).toBe(1);
+    expect(r.log).toHaveLength(1);
+    expect(r.log[0]).toBe(`me refused command: ${'\\x1b'.repeat(1000)}…`);
+  });
+
   it('counts every uploaded byte, across files and chunks', async () => {
     const big = 'y'.repeat(300000);
     const r = await session(jail, 'scp -r -t /a', `D0755 0 t\n${upload('one', big)}${upload('two', 'zz')}E\n`);
