@@ -20,6 +20,7 @@
 // between two files of one copy opens the next one at once).
 import type { ServerChannel } from 'ssh2';
 import { widenReceiveWindow } from '../../transport/ssh2-window';
+import { onAbort } from '../../util/abort';
 import { escapeForTerminal } from '../../util/escape';
 import type { Jail } from '../jail';
 import { SERVE_RECEIVE_WINDOW } from '../server-channel';
@@ -87,6 +88,7 @@ class SftpSession {
   private finish!: () => void;
   private lastRequest = performance.now();
   private idleTimer?: NodeJS.Timeout;
+  private stopDrainWatch: () => void = () => undefined;
   private readonly opensshOrder: boolean;
   private readonly isAppend = (handle: Buffer): boolean => {
     try {
@@ -133,9 +135,9 @@ class SftpSession {
       this.queue.length = 0;
       this.pump();
     });
-    const drain = opts.drain;
-    if (drain?.aborted) this.endIfIdle();
-    else drain?.addEventListener('abort', () => this.endIfIdle(), { once: true });
+    // Removed as the session ends: the signal lives as long as the server, and would keep every session ended.
+    if (opts.drain?.aborted) this.endIfIdle();
+    else this.stopDrainWatch = onAbort(opts.drain, () => this.endIfIdle());
   }
 
   // Draining: ends the session once idle (see the file comment), else looks again later.
@@ -234,6 +236,7 @@ class SftpSession {
     if (this.finishing || this.running.size > 0 || (this.queue.length > 0 && !this.closed)) return;
     this.finishing = true;
     clearTimeout(this.idleTimer);
+    this.stopDrainWatch();
     void closeLeftOpen(this.ctx, this.opts.cut).then(() => {
       if (!this.channel.destroyed && this.channel.writable) {
         this.channel.exit(0);

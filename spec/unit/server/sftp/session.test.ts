@@ -5,6 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getEventListeners } from 'node:events';
 import { Duplex } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import { waitFor } from '../../../helpers/async';
@@ -74,6 +75,7 @@ function start(opts: { readOnly?: boolean; appendOnly?: boolean; drain?: AbortSi
     jail: new Jail(root),
     readOnly: opts.readOnly ?? false,
     appendOnly: opts.appendOnly ?? false,
+    drain: opts.drain,
     verbose: false,
     log: (l) => log.push(l),
     who: 'me@test',
@@ -232,4 +234,18 @@ it('keeps the log line and the reply of a refusal short, whatever the length of 
   expect(log).toHaveLength(1);
   expect(log[0]!.length).toBeLessThan(MAX_STATUS_TEXT + 100);
   expect(log[0]).toMatch(/sftp symlink refused: .*links are not made$/);
+});
+
+// The drain signal is the server's, for its whole life: a listener left on it
+// kept each ended session (its channel, handles, buffers) for as long.
+it('stops listening for the server\'s drain once the session ended', async () => {
+  const drain = new AbortController();
+  for (let i = 0; i < 3; i++) {
+    const { channel, done } = start({ drain: drain.signal });
+    channel.send(init());
+    await openHandle(channel, 1);
+    channel.destroy();
+    await done;
+  }
+  expect(getEventListeners(drain.signal, 'abort')).toHaveLength(0);
 });
