@@ -4,6 +4,7 @@
 import { lstat, mkdir, mkdtemp, readFile, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getEventListeners } from 'node:events';
 import { Duplex, PassThrough } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import { Jail } from '../../../lib/server/jail';
@@ -46,10 +47,10 @@ class FakeExecChannel extends Duplex {
 }
 
 // Runs `command` with the client sending `input`; returns what came back and the log.
-async function session(jail: Jail, command: string, input = ''): Promise<{ sent: string; exit?: number; log: string[] }> {
+async function session(jail: Jail, command: string, input = '', signal?: AbortSignal): Promise<{ sent: string; exit?: number; log: string[] }> {
   const channel = new FakeExecChannel(Buffer.from(input, 'latin1'), command.startsWith('scp -f'));
   const log: string[] = [];
-  await runSession(channel as unknown as ServerChannel, command, { jail, readOnly: false, verbose: false, who: 'me', log: (l) => log.push(l) });
+  await runSession(channel as unknown as ServerChannel, command, { jail, readOnly: false, verbose: false, who: 'me', log: (l) => log.push(l), signal });
   return { sent: channel.sent(), exit: channel.exitCode, log };
 }
 
@@ -114,6 +115,16 @@ describe('messages show paths as the client sees them', () => {
     expect(ok.log).toEqual([`me upload ${root}/a/b 4 bytes ok`]);
     expect(await readFile(join(root, 'a', 'b', 'f'), 'utf8')).toBe('four');
   });
+});
+
+// The server's stop signal lives as long as it does: a session that left a
+// listener on it would be kept in memory until the server stops.
+it('leaves no listener on the server\'s stop signal once an upload or a download ended', async () => {
+  const stop = new AbortController();
+  await expect(session(jail, 'scp -t /a', upload('f', 'four'), stop.signal)).resolves.toMatchObject({ exit: 0 });
+  await expect(session(jail, 'scp -f /a/f', '\0\0\0', stop.signal)).resolves.toMatchObject({ exit: 0 });
+  await expect(session(jail, 'scp -t /nope/x', upload('f', 'four'), stop.signal)).resolves.toMatchObject({ exit: 1 });
+  expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
 });
 
 describe('logging', () => {
