@@ -3,7 +3,7 @@
 // most MaxSessions open at once; a shell gets rssh's answer, ptys and other
 // subsystems are refused.
 import type { Connection, ServerChannel } from 'ssh2';
-import { escapeForTerminal } from '../util/escape';
+import { peerText } from '../util/escape';
 import { refuseStopping, type Draining } from './draining';
 import type { Jail } from './jail';
 import { RESTRICTED_BANNER, runSession } from './session';
@@ -90,7 +90,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
         ctx.run(channel, () => runSftpSession(channel, sftpOpts));
         return;
       }
-      ctx.log(`${ctx.who} refused subsystem ${escapeForTerminal(name)}`);
+      ctx.log(`${ctx.who} refused subsystem ${peerText(name)}`);
       reject?.();
     });
   });

@@ -100,6 +100,13 @@ describe('serve with OpenSSH scp -O', () => {
     expect(other.status).not.toBe(0);
     expect(serve.log()).toContain('refused subsystem netconf');
   });
+
+  // Logged at every refusal, -v or not: a subsystem name of 20 000 characters was a log line as long.
+  it('logs a refused subsystem\'s name cut to 400 characters', async () => {
+    const other = await run('ssh', [...serve.sshArgs(), '-s', '127.0.0.1', 'n'.repeat(20_000)]);
+    expect(other.status).not.toBe(0);
+    expect(serve.log()).toContain(`refused subsystem ${'n'.repeat(400)}…\n`);
+  });
 });
 
 describe('serve with scpipe', () => {
