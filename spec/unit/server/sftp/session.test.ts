@@ -80,7 +80,6 @@ function start(opts: { readOnly?: boolean; appendOnly?: boolean; drain?: AbortSi
     log: (l) => log.push(l),
     who: 'me@test',
     clientIdent: 'SSH-2.0-OpenSSH_9.2',
-    drain: opts.drain,
   });
   return { channel, log, done };
 }
