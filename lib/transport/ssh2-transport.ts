@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Client, ConnectConfig } from 'ssh2';
-import { ScpipeError, abortError } from '../errors';
+import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import type { ScpChannel } from '../protocol/channel';
 import { createAuthHandler } from './auth';
 import { certificateSupport } from './certificate';
@@ -110,9 +110,23 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   };
   const timeoutMs = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS; // the TCP connect's own bound (tcp.ts)
   const connecting = openSocket(host, { timeoutMs, signal: opts.signal, log, bandwidth: opts.bandwidth, jumpDepth: opts.jumpDepth ?? 0, connectHop });
-  const [{ Client }, opened] = await Promise.all([loadSsh2(), connecting]);
+  // A connection made but not yet handed to ssh2 is closed on any failure
+  // here: left open, it held a library caller's process until sshd's LoginGraceTime.
+  const loading = loadSsh2().catch((err: unknown) => {
+    void connecting.then(({ sock }) => sock.destroy(), () => undefined);
+    throw err;
+  });
+  const [{ Client }, opened] = await Promise.all([loading, connecting]);
   const sock = opened.sock;
   address = opened.address;
+  let algorithms: ConnectConfig['algorithms'];
+  try {
+    algorithms = await algorithmsFor(host);
+    throwIfAborted(opts.signal);
+  } catch (err) {
+    sock.destroy();
+    throw err;
+  }
   const client = new Client();
   const config: ConnectConfig = {
     sock,
@@ -126,7 +140,6 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     readyTimeout: 0, // the clock bounds the handshake
     debug: log && process.env.SCPIPE_DEBUG_SSH ? (line: string) => log(line) : undefined,
   };
-  const algorithms = await algorithmsFor(host);
   if (algorithms) config.algorithms = algorithms;
   await new Promise<void>((resolve, reject) => {
     const unlink = onAbort(opts.signal, () => finish(abortError(opts.signal)));
