@@ -100,11 +100,12 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   const prompt = interactive && opts.prompt ? clock.asks(opts.prompt) : undefined;
   const auth = createAuthHandler({ host, jumpHost: (opts.jumpDepth ?? 0) > 0, passwordsAllowed: verifier.passwordsAllowed, prompt, log, warn, certificates: certificates.ready, typed: opts.typed });
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
-  // A reconnection's jump hosts got through their logins before too: bounded as it is.
+  // A reconnection's jump hosts got through their logins before too: bounded as it is,
+  // and held to the keys they showed then (hostKeys is by known_hosts name, so shared).
   const connectHop = async (hop: HopConnectOptions) => {
     const { client, close, drop } = await connectSsh2({
       ...hop, jumpDepth: hop.depth, configFile: opts.configFile, homeDir: opts.homeDir, systemConfigFile: opts.systemConfigFile,
-      log: opts.log, warn: opts.warn, prompt: opts.prompt, signal: opts.signal, reconnection: opts.reconnection,
+      log: opts.log, warn: opts.warn, prompt: opts.prompt, signal: opts.signal, reconnection: opts.reconnection, hostKeys: opts.hostKeys,
     });
     return { client, close, drop };
   };
