@@ -6,7 +6,8 @@
 // like ssh, a hop sees -F but not the command line's -o options.
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, abortError, isScpipeError } from '../errors';
+import { onAbort } from '../util/abort';
 import { peerText } from '../util/escape';
 
 /** One `[user@]host[:port]` (or `ssh://[user@]host[:port]`) of a ProxyJump list. */
@@ -64,6 +65,7 @@ export async function jumpTo(
   connectHop: (o: HopConnectOptions) => Promise<HopConnection>,
   log?: (line: string) => void,
   bound: { ms: number; said: string } = { ms: 30_000, said: '30 s' },
+  signal?: AbortSignal,
 ): Promise<Duplex> {
   if (depth >= MAX_DEPTH) throw new ScpipeError('ERR_CONFIG', `ProxyJump: more than ${MAX_DEPTH} hops (is a jump host its own ProxyJump? give it ProxyJump none)`);
   const hops = parseJumpHops(spec);
@@ -72,11 +74,14 @@ export async function jumpTo(
   log?.(`jumping through ${last.host} to ${hostname} port ${port}`);
   const hop = await connectHop({ ...last, options: before.length ? [`ProxyJump=${before.join(',')}`] : [], depth: depth + 1 });
   let timer: NodeJS.Timeout | undefined;
+  let unlink = (): void => undefined;
   try {
     // The jump host answers once its own connect to the target is made: a
     // target that drops SYNs would hold the run for the jump host's TCP
     // timeout (minutes), where ssh's ConnectTimeout covers this wait too.
     const stream = await new Promise<Duplex>((resolve, reject) => {
+      // An abort is not held up by the wait (up to ConnectTimeout) either.
+      unlink = onAbort(signal, () => reject(abortError(signal)));
       timer = setTimeout(() => reject(new ScpipeError('ERR_CONNECT_TIMEOUT', `jump host ${last.host} could not connect to ${hostname} port ${port}: no answer within ${bound.said}`, { host: hostname })), bound.ms);
       hop.client.forwardOut('127.0.0.1', 0, hostname, port, (err, channel) => (err ? reject(err) : resolve(channel)));
     });
@@ -93,7 +98,7 @@ export async function jumpTo(
     };
     return stream;
   } catch (err) {
-    if (isScpipeError(err, 'ERR_CONNECT_TIMEOUT')) {
+    if (isScpipeError(err, 'ERR_CONNECT_TIMEOUT') || isScpipeError(err, 'ERR_ABORTED')) {
       hop.drop();
       throw err;
     }
@@ -101,6 +106,7 @@ export async function jumpTo(
     throw new ScpipeError('ERR_CONNECT', `jump host ${last.host} could not connect to ${hostname} port ${port}: ${openFailure(err)}`, { host: hostname, cause: err });
   } finally {
     clearTimeout(timer);
+    unlink();
   }
 }
 

@@ -27,7 +27,7 @@ export async function openSocket(host: ResolvedHost, opts: SocketOptions): Promi
   let address: string | undefined;
   if (host.proxyJump !== undefined) {
     const said = `${opts.timeoutMs / 1000} s (${host.connectTimeoutMs === undefined ? 'the bound of a TCP connect without ConnectTimeout' : 'ConnectTimeout'})`;
-    sock = await jumpTo(host.proxyJump, host.hostname, host.port, opts.jumpDepth, opts.connectHop, opts.log, { ms: opts.timeoutMs, said });
+    sock = await jumpTo(host.proxyJump, host.hostname, host.port, opts.jumpDepth, opts.connectHop, opts.log, { ms: opts.timeoutMs, said }, opts.signal);
   } else if (host.proxyCommand !== undefined) {
     sock = spawnProxyCommand(host.proxyCommand, opts.log);
   } else {
