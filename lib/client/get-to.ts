@@ -87,8 +87,8 @@ function explain(err: unknown, written: number, couldRetry: boolean): unknown {
   return err;
 }
 
-// The body into `out`, never ending it; a write error of `out` ends the
-// download, and so does `out` closing or the signal while it waits for 'drain'.
+// The body into `out`, never ending it, and written: a write error of `out`
+// ends the download, and so does `out` closing or the signal while it waits.
 async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n: number) => void, check?: SumCheck, signal?: AbortSignal): Promise<void> {
   let failed: unknown;
   const onError = (err: unknown): void => void (failed ??= err);
@@ -101,6 +101,7 @@ async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n:
       if (!out.write(chunk)) await drained(out, signal);
     }
     if (failed !== undefined) throw outputError(out, failed);
+    await flushed(out, signal);
   } finally {
     out.off('error', onError);
   }
@@ -128,6 +129,24 @@ function drained(out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void
     out.on('error', onError);
     out.on('close', onClose);
     signal?.addEventListener('abort', onAbortEvent, { once: true });
+  });
+}
+
+// The last bytes may still wait in `out`'s buffer (a pipe whose reader is
+// slow): a reader that exits now fails them (EPIPE), which must not be an exit 0.
+function flushed(out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void> {
+  if ((out as { writableLength?: number }).writableLength === 0) return Promise.resolve();
+  if ((out as { destroyed?: boolean }).destroyed) return Promise.reject(closedError(out));
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  return new Promise<void>((resolve, reject) => {
+    const onAbortEvent = (): void => reject(abortError(signal));
+    signal?.addEventListener('abort', onAbortEvent, { once: true });
+    // Called once every byte queued before it is written, or with the write's error.
+    out.write(Buffer.alloc(0), (err?: Error | null) => {
+      signal?.removeEventListener('abort', onAbortEvent);
+      if (err) reject(outputError(out, err));
+      else resolve();
+    });
   });
 }
 
