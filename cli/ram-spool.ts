@@ -43,7 +43,7 @@ export type SpoolUse = { protocol: 'scp' | 'auto' } | { partSize: bigint; parall
  * it only once SCP is chosen (a read-only /tmp under ProtectSystem=strict).
  */
 export async function unusableSpoolWarning(memory: number, use: SpoolUse, targets = 1): Promise<() => void> {
-  // put to several targets shares --memory among them (each spools its own copy).
+  // put to several targets as parts sets shares --memory among them (each holds parts of its own); their single-file spool is one, with all of it.
   const share = Math.floor(memory / targets);
   const limit = targets > 1 ? `--memory (${formatBytes(memory)}, ${formatBytes(share)} for each of ${targets} targets)` : `--memory (${formatBytes(memory)})`;
   let fails: string;

@@ -32,11 +32,11 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   // A stream (openStdin(true) never gives a descriptor): the branches are read in this thread.
   const piped = producer ? undefined : (openStdin(true) as StdinInput & { input: Readable });
   const stdin = piped ?? { input: producer!.input, fileSize: undefined };
-  // As for one target, said at start: each SCP target spools its own copy there.
+  // As for one target, said at start: the SCP targets' spool goes there.
   if (args['spool-dir'] === undefined && checked.size === undefined && stdin.fileSize === undefined) {
     const protocol = protocolOf(args);
     if (checked.partSize !== undefined) (await unusableSpoolWarning(checked.memory, { partSize: checked.partSize, parallel: args.parallel ?? DEFAULT_PARALLEL }, specs.length))();
-    else if (protocol !== 'sftp') (await unusableSpoolWarning(checked.memory, { protocol }, specs.length))();
+    else if (protocol !== 'sftp') (await unusableSpoolWarning(checked.memory, { protocol }))(); // one spool for all
   }
   const started = performance.now();
   const progress = MultiProgressLine.wanted(args, progressLabels(specs, shown));
@@ -47,12 +47,17 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   });
   const confirmed = specs.map(() => 0); // parts each target's remote confirmed
   const said = new Set<number>();
+  const spoolFailures = new Map<unknown, number>();
   // A failure is said when it happens (the others may go on for hours), unless
   // it is one said once at the end: a signal, or the producer failing every target.
   const sayFailure = (i: number, error: unknown): void => {
     if (said.has(i) || signal.aborted || (producer?.failure !== undefined && (error as Error).message === producer.failure.message)) return;
     said.add(i);
     progress?.done();
+    // The SCP targets' one spool failing (a full disk) fails each of them with the same error: said in full once.
+    const first = spoolFailures.get(error);
+    if (first !== undefined) return say(`${escapeForTerminal(targetArgs[i]!)}: the same spool failure as ${escapeForTerminal(targetArgs[first]!)}`);
+    if (isScpipeError(error, 'ERR_SPOOL')) spoolFailures.set(error, i);
     say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(checked.partSize === undefined ? withSpoolFullHint(error) : error)));
   };
   try {
@@ -61,8 +66,9 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
       stdin.input,
       (i) => ({
         ...putOptions(args, checked, stdin),
-        // --memory is the run's: each target spools its own copy, so eight SCP targets held eight times --memory in RAM.
-        memoryLimit: Math.floor(checked.memory / specs.length),
+        // --memory is the run's: the SCP targets of a single file share one spool, which has it all;
+        // each parts set keeps parts of its own, so eight of them held eight times --memory in RAM.
+        memoryLimit: checked.partSize === undefined ? checked.memory : Math.floor(checked.memory / specs.length),
         ...roleOptions(args, signal, logFor(i)),
         partSize: checked.partSize,
         onProtocol: (chosen) => recordProtocol(chosen, i),

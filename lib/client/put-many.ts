@@ -1,6 +1,7 @@
 // One stream to several destinations in one run (`put vault:f offsite:f`):
 // the input is read once and split (util/tee.ts), and each destination is a
-// put() of its own, with its own protocol, spool, parts and retries. The
+// put() of its own, with its own protocol, parts and retries; those that go
+// over SCP with a single file share one spool (shared-spool.ts). The
 // slowest destination sets the pace; one that fails is let go and the others
 // go on, so a backup still lands where it can. A failing input (a producer
 // after `--` that dies) fails every destination, as it would fail one.
@@ -10,7 +11,8 @@ import { linkedController } from '../util/abort';
 import { tee } from '../util/tee';
 import type { Target } from './connection';
 import type { PartsOptions } from './parts/options';
-import { put } from './put';
+import { putSeated } from './put';
+import { SharedSpool } from './shared-spool';
 import { spoolable, type PutOptions, type PutResult } from './put-types';
 
 /** Where one copy goes. */
@@ -40,7 +42,27 @@ export async function putMany(
   if (destinations.length === 0) throw new ScpipeError('ERR_USAGE', 'putMany() needs at least one destination');
   spoolable(input); // refuses what put() refuses (a stream that has already ended) before any destination starts
   const source: AsyncIterable<Uint8Array> = input instanceof Uint8Array ? Readable.from([input]) : input;
-  const split = tee(source, destinations.length);
+  // Asked first, to know who shares the spool; one that throws fails its destination alone.
+  const options = destinations.map((_, i): { opts: ReturnType<typeof optionsFor> } | { thrown: unknown } => {
+    try {
+      return { opts: optionsFor(i) };
+    } catch (thrown) {
+      return { thrown };
+    }
+  });
+  const optsOf = (i: number): ReturnType<typeof optionsFor> => {
+    const o = options[i]!;
+    if ('thrown' in o) throw o.thrown;
+    return o.opts;
+  };
+  // Who may replay the shared spool: a single file of unknown size (a parts set keeps its own parts).
+  const seats = options.map((o) => 'opts' in o && o.opts.partSize === undefined && o.opts.size === undefined);
+  const sharing = seats.some(Boolean);
+  const split = tee(source, destinations.length + (sharing ? 1 : 0));
+  const shared = sharing
+    ? new SharedSpool(seats, split.branches[destinations.length]!, () => split.close(destinations.length), optsOf, (i) => split.close(i))
+    : undefined;
+  const seatOf = destinations.map((_, i) => shared?.seat(i));
   // onSettled throwing is the caller's failure, not a destination's: it is
   // said once every put has ended, so none goes on after putMany settled.
   let thrown: { err: unknown } | undefined;
@@ -56,11 +78,12 @@ export async function putMany(
     destinations.map(async ({ target, remotePath }, i): Promise<DestinationOutcome> => {
       let outcome: DestinationOutcome;
       try {
-        outcome = { ok: true, result: await put(target, remotePath, split.branches[i]!, withOwnSignal(optionsFor(i))) };
+        outcome = { ok: true, result: await putSeated(target, remotePath, split.branches[i]!, withOwnSignal(optsOf(i)), seatOf[i]) };
       } catch (error) {
         outcome = { ok: false, error: asScpipeError(error) };
       } finally {
         split.close(i); // a put that failed before reading must not hold the others back
+        seatOf[i]?.done();
       }
       try {
         onSettled?.(i, outcome);
@@ -69,8 +92,9 @@ export async function putMany(
       }
       return outcome;
     }),
-  ).finally(() => {
+  ).finally(async () => {
     for (const link of links.values()) link.unlink();
+    await shared?.dispose(); // its file is gone before putMany settles, also after a signal
   });
   // Every destination failed before the input's end: end it, as put() does, so its producer gets EPIPE.
   if (input instanceof Readable && !input.readableEnded) input.destroy();

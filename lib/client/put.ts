@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { ScpipeError, abortError, asScpipeError, isScpipeError, throwIfAborted } from '../errors';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
-import { DEFAULT_MEMORY_LIMIT, DescriptorInput, spool, type Spool } from '../spool';
+import { DEFAULT_MEMORY_LIMIT, DescriptorInput, spool, type Spill, type Spool } from '../spool';
 import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel, Target } from './connection';
 import { oneRun } from './run-target';
@@ -24,6 +24,7 @@ import { refuseExisting, refuseTooLong } from './scp-exists';
 import { whyTooLong } from '../protocol/name-max';
 import { readBackScp, readBackSet } from './read-back';
 import { scpStoredName } from './scp-stored-name';
+import type { SharedSpoolSeat } from './shared-spool';
 import { describeSpill, fitBuffer, oneChunk, preferCause, sendTo } from './scp-send';
 
 /**
@@ -33,9 +34,14 @@ import { describeSpill, fitBuffer, oneChunk, preferCause, sendTo } from './scp-s
  *     await put({ host: 'vault', user: 'backup' }, 'db.dump.zst', stream, { signal });
  */
 export async function put(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>> = {}): Promise<PutResult> {
+  return putSeated(target, remotePath, given, opts);
+}
+
+// put() for one of putMany()'s targets, which over SCP replays the run's shared spool (`seat`) instead of spooling its own input.
+export async function putSeated(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>>, seat?: SharedSpoolSeat): Promise<PutResult> {
   target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
   try {
-    return await putInput(target, remotePath, given, opts);
+    return await putInput(target, remotePath, given, opts, seat);
   } catch (err) {
     // As a pipeline ends its streams: a producer writing into the input
     // (a child's stdout) gets EPIPE instead of blocking for ever on a stream no one reads.
@@ -44,7 +50,7 @@ export async function put(target: Target, remotePath: string, given: PutInput, o
   }
 }
 
-async function putInput(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>>): Promise<PutResult> {
+async function putInput(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>>, seat?: SharedSpoolSeat): Promise<PutResult> {
   checkCounts(opts);
   const input = spoolable(given, opts);
   if (opts.partSize !== undefined) {
@@ -61,6 +67,7 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
   const conn = new Reconnector(target, opts.trace);
   try {
     const chosen = await chooseProtocol(conn.current().opener, opts.protocol ?? 'auto', opts.signal, opts.trace, opts.onProtocol);
+    seat?.chose('session' in chosen ? 'sftp' : 'scp');
     if ('session' in chosen) {
       try {
         return await putSftp(conn, chosen, remotePath, input, opts);
@@ -68,7 +75,7 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
         chosen.session.end(); // its channel: a caller's Client outlives this call
       }
     }
-    const result = await putOverChannel(conn.current().open, remotePath, input, opts, conn);
+    const result = await sendOverChannel(conn.current().open, remotePath, input, opts, conn, seat);
     if (opts.verify) await readBackScp(conn, remotePath, result.name, result.bytes, result.sha256!, opts);
     const name = opts.name === undefined ? result.name : await scpStoredName(conn.current().open, remotePath, result.name, opts);
     return { ...result, name, protocolReason: chosen.reason };
@@ -83,13 +90,12 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
  * Sends `input` to `remotePath` through a channel that `open` starts with the
  * given command (a remote `scp -t`). Rejects with a ScpipeError.
  */
-export async function putOverChannel(
-  open: OpenChannel,
-  remotePath: string,
-  given: PutInput,
-  opts: PutOptions = {},
-  conn?: Reconnector,
-): Promise<PutResult> {
+export function putOverChannel(open: OpenChannel, remotePath: string, given: PutInput, opts: PutOptions = {}, conn?: Reconnector): Promise<PutResult> {
+  return sendOverChannel(open, remotePath, given, opts, conn);
+}
+
+// putOverChannel(), or for one of putMany()'s targets (`seat`): replaying the spool its SCP targets share instead of spooling `given`.
+async function sendOverChannel(open: OpenChannel, remotePath: string, given: PutInput, opts: PutOptions, conn?: Reconnector, seat?: SharedSpoolSeat): Promise<PutResult> {
   throwIfAborted(opts.signal);
   const input = fitBuffer(spoolable(given, opts), opts);
   const name = remoteFileName(remotePath, opts.name);
@@ -170,18 +176,16 @@ export async function putOverChannel(
     }, () => undefined);
   }
   try {
-    if (known === undefined) {
-      spooled = await spool(input as Exclude<PutInput, Uint8Array>, {
-        memoryLimit: opts.memoryLimit,
-        spoolDir: opts.spoolDir,
-        memoryDir: opts.memoryDir,
-        signal: inner.signal,
-        onSpill: (spill) => {
-          opts.trace?.(describeSpill(spill, opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT));
-          opts.onSpill?.(spill);
-        },
-        onProgress: (bytes) => opts.onProgress?.({ name, phase: 'spool', bytes }),
-      });
+    const onSpill = (spill: Spill): void => {
+      opts.trace?.(describeSpill(spill, opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT));
+      opts.onSpill?.(spill);
+    };
+    const onProgress = (bytes: bigint): void => opts.onProgress?.({ name, phase: 'spool', bytes });
+    if (known === undefined && seat) {
+      spooled = await seat.take({ signal: inner.signal, onSpill, onProgress });
+    } else if (known === undefined) {
+      const { memoryLimit, spoolDir, memoryDir } = opts;
+      spooled = await spool(input as Exclude<PutInput, Uint8Array>, { memoryLimit, spoolDir, memoryDir, signal: inner.signal, onSpill, onProgress });
     }
     spooling = false;
     unwatch();
@@ -228,6 +232,7 @@ export async function putOverChannel(
     throw preferCause(err, opts.signal);
   } finally {
     unlink();
-    await spooled?.dispose();
+    if (seat) seat.done(); // the spool is the run's: removed once its last SCP target is done
+    else await spooled?.dispose();
   }
 }

@@ -50,10 +50,11 @@ describe('a default spool directory that cannot take files is warned of at start
       expect(r.status).toBe(255);
       expect(r.stderr.startsWith(warning(fails))).toBe(true);
     }
-    // Several targets (each SCP one spools its own copy) were not warned of at all.
-    // They share --memory: parts that fit in it but not in a target's share are warned of too.
+    // Several targets were not warned of at all. Their SCP targets share one
+    // spool, with all of --memory; parts sets share --memory: parts that fit
+    // in it but not in a target's share are warned of too.
     for (const [extra, fails] of [
-      [['-O'], 'a stream past --memory (64 MiB, 32 MiB for each of 2 targets) will fail'],
+      [['-O'], 'a stream past --memory (64 MiB) will fail'],
       [['--part-size', '12M'], 'a part that finds --memory (64 MiB, 32 MiB for each of 2 targets) full will fail (up to 5 parts of 12 MiB are held at once)'],
     ] as const) {
       const many = await runCli(['put', ...CLOSED, ...extra, '127.0.0.1:x', '127.0.0.1:y'], { stdin: 'data', env });

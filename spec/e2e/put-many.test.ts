@@ -55,21 +55,23 @@ describe('put to several targets', () => {
   // --remove-stale with several targets said what it removed but not what
   // it kept. User sees now: "TARGET: kept PATH: written to N s ago, …" for a
   // fresh leftover on the SFTP target, exit 0. Left: that leftover and b.bin.
-  // Each target spools its own copy: eight SCP targets held eight times
-  // --memory in RAM (589 MiB peak for a 256 MiB stream at the default 64M).
-  // Now --memory is the run's, shared: 3 MiB to two targets under --memory
-  // 4M spills (here to a tmpfs TMPDIR, which is said) where it stayed in RAM.
-  it('--memory is the whole run\'s: two SCP targets share it, and a stream past it spills', async () => {
+  // --memory is the run's: the SCP targets share one spool, which has all
+  // of it, so 3 MiB to two targets under --memory 4M stays in RAM (nothing
+  // said), and 5 MiB spills (here to a tmpfs TMPDIR, which is said).
+  it('--memory is the whole run\'s: two SCP targets\' one spool has it all, and a stream past it spills', async () => {
     const tmp = await mkdtemp('/dev/shm/scpipe-test-many-');
     try {
-      const data = randomBytes(3 * 1024 * 1024);
-      const r = await runCli(['put', ...sshFlags(sshd, sshd.rssh), '--memory', '4M', toScp('m1.bin'), toScp('m2.bin')], {
-        stdin: Readable.from(chunks(data, 65536)), env: { TMPDIR: tmp }, timeoutMs: 60_000,
-      });
-      expect(r.stderr).toMatch(/^scpipe: warning: spooling in \/dev\/shm\/scpipe-test-many-\w+, a file system in RAM/);
-      expect(r.status).toBe(0);
-      for (const name of ['m1.bin', 'm2.bin']) expect(sha(await readFile(join(scpDir, name)))).toBe(sha(data));
-      expect(await readdir(tmp)).toEqual([]);
+      for (const [mib, spills] of [[3, false], [5, true]] as const) {
+        const data = randomBytes(mib * 1024 * 1024);
+        const r = await runCli(['put', ...sshFlags(sshd, sshd.rssh), '--memory', '4M', toScp('m1.bin'), toScp('m2.bin')], {
+          stdin: Readable.from(chunks(data, 65536)), env: { TMPDIR: tmp }, timeoutMs: 60_000,
+        });
+        if (spills) expect(r.stderr).toMatch(/^scpipe: warning: spooling in \/dev\/shm\/scpipe-test-many-\w+, a file system in RAM/);
+        else expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        for (const name of ['m1.bin', 'm2.bin']) expect(sha(await readFile(join(scpDir, name)))).toBe(sha(data));
+        expect(await readdir(tmp)).toEqual([]);
+      }
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
