@@ -40,14 +40,15 @@ function commandsFor(argv: readonly string[]): string[] {
  * anywhere before `--` (`get host:f --output x`); after `--` nothing is
  * (populate--: put's input command, or operands that start with a dash);
  * an array option takes one value per occurrence (greedy-arrays off), so
- * `-o A=1 host:f` leaves the target alone.
+ * `-o A=1 host:f` leaves the target alone. Operands stay as typed: a name
+ * such as `1e3` or `0x10` (after `--` yargs made them 1000 and 16) is a name.
  */
 export async function createParser(argv: readonly string[], ctx: CommandContext, onArgs: (args: Record<string, unknown>) => void = () => {}): Promise<Argv> {
   const commands = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]!()));
   const parser = yargs([...argv])
     .scriptName('scpipe')
     .usage('$0 <command> [options]\n\nMove byte streams over SCP or SFTP, to and from scp-only and SFTP-only hosts.')
-    .parserConfiguration({ 'boolean-negation': false, 'populate--': true, 'greedy-arrays': false })
+    .parserConfiguration({ 'boolean-negation': false, 'populate--': true, 'greedy-arrays': false, 'parse-positional-numbers': false })
     .middleware((args) => onArgs(args))
     .command(commands.map((command) => command(ctx)))
     .demandCommand(1, 'name a command: put, get, cp, serve, completion')

@@ -80,6 +80,22 @@ describe('scpipe put -- COMMAND', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it("passes the command's arguments as typed, also those that look like numbers", async () => {
+    const words = ['0x10', '1e3', '1.50', '007', '-5'];
+    const r = await runCli(put(`${dir}/words.txt`, ['printf', '%s\\n', ...words]));
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'words.txt'), 'utf8')).toBe(words.map((w) => `${w}\n`).join(''));
+  });
+
+  it('cp -- takes a local name that looks like a number as the name it is, not the number', async () => {
+    await writeFile(join(localDir(), '1e3'), 'the file named 1e3');
+    await writeFile(join(localDir(), '1000'), 'another file');
+    const r = await runCli(['cp', ...flags(), '--', '1e3', at(`${dir}/`)], { cwd: localDir() });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readdir(dir)).toEqual(['1e3']);
+    expect(await readFile(join(dir, '1e3'), 'utf8')).toBe('the file named 1e3');
+  });
+
   it('with --size streams the output, and a failing command marks the remote file as bad', async () => {
     const r = await runCli(put(`${dir}/sized.txt`, ['sh', '-c', 'echo hello; exit 4'], ['--size', '6']));
     expect(r.status).toBe(1);
