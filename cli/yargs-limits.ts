@@ -1,5 +1,5 @@
 // The two things scpipe needs that yargs 17's configuration cannot say.
-import { ScpipeError } from '../lib';
+import { ScpipeError, escapeForTerminal } from '../lib';
 
 /**
  * A repeated single-valued option takes its last value, as with most Unix
@@ -23,7 +23,7 @@ export function singleNumber(name: string) {
   const coerce = (value: string | number | Array<string | number>): number => {
     const text = String(lastValue(value));
     const n = Number(text);
-    if (text.trim() === '' || Number.isNaN(n)) throw new ScpipeError('ERR_USAGE', `bad --${name} "${text}": give a number`);
+    if (text.trim() === '' || Number.isNaN(n)) throw new ScpipeError('ERR_USAGE', `bad --${name} "${escapeForTerminal(text)}": give a number`);
     return n;
   };
   return { requiresArg: true, coerce } as const;

@@ -31,7 +31,7 @@ export interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
 
 /** Parses `--mode 0640`. */
 export function parseMode(text: string): number {
-  if (!/^[0-7]{3,4}$/.test(text)) throw new ScpipeError('ERR_USAGE', `bad --mode "${text}": give 3 or 4 octal digits, e.g. 0640`);
+  if (!/^[0-7]{3,4}$/.test(text)) throw new ScpipeError('ERR_USAGE', `bad --mode "${escapeForTerminal(text)}": give 3 or 4 octal digits, e.g. 0640`);
   return parseInt(text, 8);
 }
 

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { parse as parseConfig } from 'ssh-config';
 import { LineType, type Line } from 'ssh-config';
 import { ScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
 import { childEnv } from '../util/child-env';
 import { outOfDescriptors } from '../util/limits';
 import { homeDirectory, localUsername, noUserName } from '../util/home';
@@ -106,7 +107,7 @@ function evaluate(lines: Line[], st: State, file: string, baseDir: string, depth
         : 'criteria' in line && matchCriteria(line.criteria, st);
       if (active) evaluate(line.config, st, file, baseDir, depth);
     } else if (param === 'include') {
-      if (depth >= 16) throw new ScpipeError('ERR_CONFIG', `${file}: Include nested too deeply`);
+      if (depth >= 16) throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: Include nested too deeply`);
       for (const arg of args) {
         const abs = arg === '~' || arg.startsWith('~/') ? st.home + arg.slice(1) : path.resolve(baseDir, arg);
         // ssh checks an included file as it checks ~/.ssh/config, even under -F.
@@ -126,20 +127,20 @@ function readConfig(file: string, st: State, baseDir: string, depth: number, che
       const s = fs.statSync(file);
       const uid = process.getuid?.();
       if (uid !== undefined && ((s.uid !== 0 && s.uid !== uid) || (s.mode & 0o022) !== 0)) {
-        throw new ScpipeError('ERR_CONFIG', `Bad owner or permissions on ${file}`, { path: file });
+        throw new ScpipeError('ERR_CONFIG', `Bad owner or permissions on ${escapeForTerminal(file)}`, { path: file });
       }
     }
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof ScpipeError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new ScpipeError('ERR_CONFIG', `cannot read ${file}: ${outOfDescriptors(err) ?? (err as Error).message}`, { path: file, cause: err });
+    throw new ScpipeError('ERR_CONFIG', `cannot read ${escapeForTerminal(file)}: ${outOfDescriptors(err) ?? (err as Error).message}`, { path: file, cause: err });
   }
   let lines: Line[];
   try {
     lines = parseConfig(text);
   } catch (err) {
-    throw new ScpipeError('ERR_CONFIG', `${file}: ${(err as Error).message}`, { path: file, cause: err });
+    throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: ${escapeForTerminal((err as Error).message)}`, { path: file, cause: err });
   }
   evaluate(lines, st, file, baseDir, depth);
   return true;
@@ -167,7 +168,7 @@ export async function resolveHost(alias: string, opts: SshOptions): Promise<Reso
   const readAll = (): void => {
     if (opts.configFile !== undefined) {
       if (opts.configFile !== 'none' && !readConfig(opts.configFile, st, sshDir, 0, false)) {
-        throw new ScpipeError('ERR_CONFIG', `cannot read config file ${opts.configFile}: no such file`, { path: opts.configFile });
+        throw new ScpipeError('ERR_CONFIG', `cannot read config file ${escapeForTerminal(opts.configFile)}: no such file`, { path: opts.configFile });
       }
       return;
     }

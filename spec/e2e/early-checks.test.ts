@@ -3,7 +3,7 @@
 // check that came after connecting would end in 255 instead.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { truncate, writeFile } from 'node:fs/promises';
+import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, runCli, runCliWithFile, runOnTerminal, shellQuote } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -104,6 +104,25 @@ describe('a count that is not a number is named as typed', () => {
     const r = await runCli([...args, ...(args[0] === 'serve' ? [] : [...CLOSED, '127.0.0.1:x'])]);
     expect(r.status).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(`scpipe: ${message}`);
+  });
+});
+
+describe('a bad value typed with control characters is shown escaped', () => {
+  // A value from a script (a name read from a remote listing) could carry an
+  // escape sequence: shown raw, it would drive the terminal.
+  const ESC = '\x1b[31mX';
+  it.each([
+    [['put', '--retries', ESC], 'bad --retries "\\x1b[31mX": give a number'],
+    [['get', '--parallel', ESC], 'bad --parallel "\\x1b[31mX": give a number'],
+    [['put', '--mode', ESC], 'bad --mode "\\x1b[31mX": give 3 or 4 octal digits, e.g. 0640'],
+    [['get', '-F', `cfg${ESC}`], 'cannot read config file cfg\\x1b[31mX: no such file'],
+    [['get', '-F', `dir${ESC}`], 'cannot read dir\\x1b[31mX: EISDIR: illegal operation on a directory, read'],
+  ])('%j: exit with the message escaped, no escape character on stderr', async (args, message) => {
+    await mkdir(join(dir(), `dir${ESC}`), { recursive: true });
+    const r = await runCli([...args.slice(0, 1), ...CLOSED, ...args.slice(1), '127.0.0.1:x'], { cwd: dir() });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.split('\n')[0]).toBe(`scpipe: ${message}`);
+    expect(r.stderr).not.toContain('\x1b');
   });
 });
 
