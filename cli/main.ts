@@ -2,7 +2,7 @@
 // The scpipe command line: parses argv with yargs, runs one command, and
 // exits with the status that cli/exit-status.ts chose.
 import yargs, { type Argv, type CommandModule, type FallbackCompletionFunction } from 'yargs';
-import { ScpipeError, isScpipeError } from '../lib';
+import { ScpipeError, escapeForTerminal, isScpipeError } from '../lib';
 import { createContext, type CommandContext } from './context';
 import { exitStatusFor } from './exit-status';
 import { describeFailure, say } from './report';
@@ -92,7 +92,8 @@ function withDashes(msg: string, argv: readonly string[]): string {
     return name;
   };
   const unknown = /^(Unknown arguments?: )(.*?)( \(.*)?$/s.exec(msg);
-  if (unknown) return `${unknown[1]}${unknown[2]!.split(', ').map(dashed).join(', ')}${unknown[3] ?? ''}`;
+  // Names as typed may hold control characters (`--$'\e[2J'`): escaped, as all typed text shown back.
+  if (unknown) return `${unknown[1]}${unknown[2]!.split(', ').map((name) => escapeForTerminal(dashed(name))).join(', ')}${unknown[3] ?? ''}`;
   const following = /^(Not enough arguments following: )(.*)$/.exec(msg);
   if (following) return `${following[1]}${following[2]!.length === 1 ? '-' : '--'}${following[2]}`;
   return msg.replace(/^(Invalid values?:\n {2}Argument: )([\w-]+)/, (_, head: string, name: string) => `${head}${name.length === 1 ? '-' : '--'}${name}`);

@@ -116,6 +116,8 @@ describe('a bad value typed with control characters is shown escaped', () => {
     [['get', '--parallel', ESC], 'bad --parallel "\\x1b[31mX": give a number'],
     [['put', '--mode', ESC], 'bad --mode "\\x1b[31mX": give 3 or 4 octal digits, e.g. 0640'],
     [['get', '-F', `cfg${ESC}`], 'cannot read config file cfg\\x1b[31mX: no such file'],
+    [['put', `--${ESC}`], 'Unknown argument: --\\x1b[31mX'],
+    [['get', `-${ESC}`], 'Unknown argument: -\\x1b'],
     [['get', '-F', `dir${ESC}`], 'cannot read dir\\x1b[31mX: EISDIR: illegal operation on a directory, read'],
   ])('%j: exit with the message escaped, no escape character on stderr', async (args, message) => {
     await mkdir(join(dir(), `dir${ESC}`), { recursive: true });
