@@ -6,8 +6,10 @@ import { dirname } from 'node:path';
 import { ScpipeError, escapeForTerminal } from '../lib';
 import { describeIoError, followLinks, plantedDetail, strerror } from '../lib/internal';
 
-/** ERR_LOCAL_IO when `file`'s directory cannot take it; else whether `file` is a directory now. */
+/** ERR_USAGE for an empty name, ERR_LOCAL_IO when `file`'s directory cannot take it; else whether `file` is a directory now. */
 export async function checkFileToWrite(option: string, file: string): Promise<{ isDirectory: boolean }> {
+  // `--output="$OUT"` with OUT unset: no file could take that name, and it failed only after the transfer.
+  if (file === '') throw new ScpipeError('ERR_USAGE', `${option} is empty: give a file name`);
   const dir = dirname(file);
   await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
     throw new ScpipeError('ERR_LOCAL_IO', `${option} ${escapeForTerminal(file)}: ${escapeForTerminal(dir)}: ${describeIoError(err)}`, { path: file });

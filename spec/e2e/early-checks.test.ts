@@ -128,6 +128,23 @@ describe('a bad value typed with control characters is shown escaped', () => {
   });
 });
 
+describe('an empty file name to write is refused before connecting', () => {
+  // `--checksum-file="$SUMS"` with SUMS unset: the whole transfer ran, then
+  // failed at the end (exit 1, "the transfer is done, but ... could not be written").
+  it.each([
+    [['put', '--checksum-file='], '--checksum-file is empty: give a file name'],
+    [['get', '--output='], '--output is empty: give a file name'],
+    [['get', '--output', 'out', '--checksum-file', ''], '--checksum-file is empty: give a file name'],
+  ])('%j: exit 2, nothing run or connected', async (args, message) => {
+    const marker = join(dir(), 'ran');
+    const command = args[0] === 'put' ? ['--', 'touch', marker] : [];
+    const r = await runCli([...args, ...CLOSED, '127.0.0.1:x', ...command], { cwd: dir() });
+    expect(r).toMatchObject({ status: 2, stderr: `scpipe: ${message}\n` });
+    expect(existsSync(marker)).toBe(false);
+    expect(readdirSync(dir())).toEqual([]);
+  });
+});
+
 describe('--memory is checked at start', () => {
   // --memory 100T kept a 1 GiB pipe in the process's RAM (1.1 GB RSS): a
   // long stream would have been killed for want of memory hours in.
