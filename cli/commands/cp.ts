@@ -48,6 +48,8 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
       return ctx.run(async (signal, log) => {
         checkCounts(args); // before we connect
         if (paths.length < 2) throw new ScpipeError('ERR_USAGE', 'cp needs at least one source and a destination');
+        // `cp "$SRC" host:` with SRC unset took "" for "/", and `cp host:f "$DEST"` failed only after connecting.
+        if (paths.includes('')) throw new ScpipeError('ERR_USAGE', 'an empty SRC or DEST: give a path (. for this directory)');
         const dest = paths[paths.length - 1]!;
         const sources = paths.slice(0, -1);
         const destRemote = isRemoteSpec(dest);

@@ -128,17 +128,20 @@ describe('a bad value typed with control characters is shown escaped', () => {
   });
 });
 
-describe('an empty file name to write is refused before connecting', () => {
+describe('an empty file name is refused before connecting', () => {
   // `--checksum-file="$SUMS"` with SUMS unset: the whole transfer ran, then
   // failed at the end (exit 1, "the transfer is done, but ... could not be written").
   it.each([
     [['put', '--checksum-file='], '--checksum-file is empty: give a file name'],
     [['get', '--output='], '--output is empty: give a file name'],
     [['get', '--output', 'out', '--checksum-file', ''], '--checksum-file is empty: give a file name'],
+    [['cp', '', '127.0.0.1:x'], 'an empty SRC or DEST: give a path (. for this directory)'],
+    [['cp', '127.0.0.1:x', ''], 'an empty SRC or DEST: give a path (. for this directory)'],
   ])('%j: exit 2, nothing run or connected', async (args, message) => {
     const marker = join(dir(), 'ran');
     const command = args[0] === 'put' ? ['--', 'touch', marker] : [];
-    const r = await runCli([...args, ...CLOSED, '127.0.0.1:x', ...command], { cwd: dir() });
+    const operands = args[0] === 'cp' ? [] : ['127.0.0.1:x'];
+    const r = await runCli([...args, ...CLOSED, ...operands, ...command], { cwd: dir() });
     expect(r).toMatchObject({ status: 2, stderr: `scpipe: ${message}\n` });
     expect(existsSync(marker)).toBe(false);
     expect(readdirSync(dir())).toEqual([]);
