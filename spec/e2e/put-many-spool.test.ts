@@ -20,6 +20,7 @@ import { killAll } from '../helpers/drop-connections';
 
 const sshd = sshdPerSuite();
 const spool = tempDirPerTest('scpipe-test-many-spool-', { mustEndEmpty: true });
+const scratch = tempDirPerTest('scpipe-test-many-spool-hosts-'); // known_hosts for the proxy's port: the spool dir must end empty
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 let scpDir: string;
@@ -95,7 +96,7 @@ describe('put to several SCP targets: one spool', () => {
     const proxy = await startThrottleProxy(sshd.port, 4 * 1024 * 1024);
     try {
       const data = randomBytes(12 * 1024 * 1024);
-      const hosts = knownHostsFor(sshd, proxy.port, join(spool(), '..', `known_hosts-${proxy.port}`));
+      const hosts = knownHostsFor(sshd, proxy.port, join(scratch(), 'known_hosts'));
       const via = sshFlags({ ...sshd, port: proxy.port, knownHostsPath: hosts }, sshd.rssh);
       const run = startCli(['put', ...via, '--retries', '0', '--memory', '1M', '--spool-dir', spool(), toScp('m1.bin'), toScp('m2.bin')], { stdin: data, timeoutMs: 120_000 });
       const size = async (name: string): Promise<number> => (await stat(join(scpDir, name)).catch(() => undefined))?.size ?? 0;
