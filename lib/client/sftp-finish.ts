@@ -34,13 +34,18 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
   if (opts.preserve) {
     const t = opts.times ?? { mtime: BigInt(Math.floor(Date.now() / 1000)), atime: BigInt(Math.floor(Date.now() / 1000)) };
     lost = await keepModeAndTimes(session, handle, paths, (opts.mode ?? 0o644) & 0o7777, { atime: Number(t.atime), mtime: Number(t.mtime) });
-  } else if (paths.existingMode !== undefined) {
-    // scp keeps an existing file's mode; where the file system has none (FAT:
-    // EPERM), scp warns and stores the file, and so do we rather than drop the upload.
-    await session.fsetstat(handle, { mode: paths.existingMode }, paths.temp).catch((err: unknown) => {
-      if (isConnectionLoss(err)) throw err;
-      log?.(`sftp: ${escapeForTerminal(paths.temp)}: the old file's mode could not be kept: ${(err as Error).message}`);
-    });
+  } else {
+    // scp keeps an existing file's mode. A new one was made with owner read and write
+    // added (sftp-put.ts): --mode 0444 gets its mode now, as the server's umask narrowed it.
+    const announced = (opts.mode ?? 0o644) & 0o7777;
+    const mode = paths.existingMode ?? ((announced & 0o600) === 0o600 ? undefined : (st.mode ?? 0o7777) & announced);
+    // Where the file system has none (FAT: EPERM), scp warns and stores the file, and so do we rather than drop the upload.
+    if (mode !== undefined) {
+      await session.fsetstat(handle, { mode }, paths.temp).catch((err: unknown) => {
+        if (isConnectionLoss(err)) throw err;
+        log?.(`sftp: ${escapeForTerminal(paths.temp)}: the ${paths.existingMode === undefined ? '' : "old file's "}mode could not be kept: ${(err as Error).message}`);
+      });
+    }
   }
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp)));
   // A signal during the fsync or read-back: the target stays as it was (the caller removes the temporary file).

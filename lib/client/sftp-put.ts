@@ -75,8 +75,8 @@ export async function putSftp(
   log?.(`sftp: session set up in ${first.ms.toFixed(1)} ms; ${wanted} channel(s) ${rtt === undefined ? '(--parallel)' : `for a round trip of ${rtt.toFixed(2)} ms`}`);
   // Replacing a file: the bytes on their way are readable by no more than the old file was (the final mode is set at the end).
   const announced = (opts.mode ?? 0o644) & 0o7777;
-  // With -p the final mode is set at the end too, so the owner keeps write until then: a resume opens the file again (--mode 0444).
-  const newMode = opts.preserve ? announced | 0o600 : announced;
+  // The owner keeps read and write until the final mode is set at the end: a resume opens the file again (--mode 0444).
+  const newMode = announced | 0o600;
   const attrs: InputAttributes = { mode: paths.existingMode === undefined ? newMode : (paths.existingMode & (opts.preserve ? announced : 0o777)) | 0o600 };
   // A missing directory or no permission there, said of the target (as scp -t says it).
   const handle = await first.session.open(paths.temp, 'wx', attrs).catch((err: unknown) => {

@@ -177,6 +177,22 @@ describe('put over SFTP: a lost connection', () => {
     expect((await readFile(join(dir, 'r.bin'))).equals(Buffer.concat([sent, tail]))).toBe(true);
   });
 
+  // Without -p the same: --mode 0444 made the temporary file 0444, and the
+  // resume's open for writing was refused, exit 1. User sees: exit 0.
+  // Left: r.bin, 0444 (as the server's umask 022 leaves it), byte-exact.
+  it('--mode 0444 without -p: resumes into its temporary file and stores the file read-only', async () => {
+    const dir = await userDir(sshd.sftp, 'resume-0444-no-p');
+    const { input, run, sent } = await droppedUpload(dir, 1, ['--mode', '0444']);
+    const tail = randomBytes(1024);
+    input.end(tail);
+    const r = await run.done;
+    expect(r.stderr).not.toMatch(/Permission denied/);
+    expect(r.status).toBe(0);
+    expect(await readdir(dir)).toEqual(['r.bin']);
+    expect((await stat(join(dir, 'r.bin'))).mode & 0o7777).toBe(0o444);
+    expect((await readFile(join(dir, 'r.bin'))).equals(Buffer.concat([sent, tail]))).toBe(true);
+  });
+
   // The temporary file removed while the connection was down (the
   // backoff waits up to minutes, so another run's --remove-stale may take it
   // for a leftover). User sees: exit 1, "…: the temporary file was removed
