@@ -118,7 +118,9 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
 
   try {
     // Connect now: a refused login fails in seconds, not after the first part.
-    const connecting = conn.current().opener.connect(inner.signal);
+    // Stopped by the caller's signal, not the run's: the earlier set's lookup
+    // below needs the connection also after a producer that failed at once.
+    const connecting = conn.current().opener.connect(opts.signal ?? new AbortController().signal);
     connecting.catch(fail);
     // --no-clobber: neither the set, nor a plain file of its name, nor a part of an earlier try.
     if (opts.noClobber) {
