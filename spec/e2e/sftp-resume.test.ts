@@ -160,29 +160,14 @@ describe('put over SFTP: a lost connection', () => {
     expect((await readFile(join(dir, 'f.bin'))).equals(old)).toBe(true);
   });
 
-  // -p --mode 0444 (a backup to keep read-only): the temporary file was made
-  // 0444, so the resume's open for writing was refused. User sees: exit 0, where
-  // it said "open: Permission denied; the partial upload is left in TEMP", exit 1.
-  // Left: r.bin, 0444, byte-exact.
-  it('-p --mode 0444: resumes into its temporary file and stores the file read-only', async () => {
-    const dir = await userDir(sshd.sftp, 'resume-0444');
-    const { input, run, sent } = await droppedUpload(dir, 1, ['-p', '--mode', '0444']);
-    const tail = randomBytes(1024);
-    input.end(tail);
-    const r = await run.done;
-    expect(r.stderr).not.toMatch(/Permission denied/);
-    expect(r.status).toBe(0);
-    expect(await readdir(dir)).toEqual(['r.bin']);
-    expect((await stat(join(dir, 'r.bin'))).mode & 0o7777).toBe(0o444);
-    expect((await readFile(join(dir, 'r.bin'))).equals(Buffer.concat([sent, tail]))).toBe(true);
-  });
-
-  // Without -p the same: --mode 0444 made the temporary file 0444, and the
-  // resume's open for writing was refused, exit 1. User sees: exit 0.
-  // Left: r.bin, 0444 (as the server's umask 022 leaves it), byte-exact.
-  it('--mode 0444 without -p: resumes into its temporary file and stores the file read-only', async () => {
-    const dir = await userDir(sshd.sftp, 'resume-0444-no-p');
-    const { input, run, sent } = await droppedUpload(dir, 1, ['--mode', '0444']);
+  // --mode 0444 (a backup to keep read-only), with -p and without: the
+  // temporary file was made 0444, so the resume's open for writing was
+  // refused. User sees: exit 0, where it said "open: Permission denied; the
+  // partial upload is left in TEMP", exit 1. Left: r.bin, 0444 (as the
+  // server's umask 022 leaves it without -p), byte-exact.
+  it.each([[['-p', '--mode', '0444']], [['--mode', '0444']]])('%j: resumes into its temporary file and stores the file read-only', async (options) => {
+    const dir = await userDir(sshd.sftp, `resume-0444${options.length}`);
+    const { input, run, sent } = await droppedUpload(dir, 1, options);
     const tail = randomBytes(1024);
     input.end(tail);
     const r = await run.done;
