@@ -14,8 +14,9 @@ const want = process.env.SCPIPE_TEST_NO_FD_FOR;
 const flag = process.env.SCPIPE_TEST_NO_FD_WHILE;
 const openSync = fs.openSync;
 const closeSync = fs.closeSync;
+const matches = (p) => typeof p === 'string' && p.includes(want) && !(flag && !fs.existsSync(flag));
 const take = (p) => {
-  if (typeof p !== 'string' || !p.includes(want) || (flag && !fs.existsSync(flag))) return [];
+  if (!matches(p)) return [];
   const held = [];
   for (;;) {
     try { held.push(openSync('/dev/null', 'r')); } catch { break; }
@@ -30,12 +31,34 @@ for (const [obj, name] of [[fs, 'readFileSync'], [fs, 'openSync']]) {
     try { return real.call(this, p, ...rest); } finally { give(held); }
   };
 }
+// An asynchronous open runs on the thread pool, where a close queued before it
+// (a socket's, a file's) could free a descriptor in between; so the kernel's
+// EMFILE is taken from a synchronous open of the same path and flags, made
+// while every descriptor is held, and the promise rejects with it.
+const emfile = (p, flags) => {
+  for (let attempt = 0; attempt < 100 && matches(p); attempt++) {
+    const held = take(p);
+    try {
+      closeSync(openSync(p, flags));
+      if (String(flags).includes('x')) fs.unlinkSync(p); // made by this try: the real open makes it
+    } catch (err) {
+      return err.code === 'EMFILE' ? err : undefined;
+    } finally {
+      give(held);
+    }
+  }
+  return undefined;
+};
+const flagsOf = {
+  readFile: () => 'r',
+  writeFile: (rest) => (rest[1] && typeof rest[1] === 'object' && rest[1].flag) || 'w',
+  open: (rest) => rest[0] ?? 'r',
+};
 for (const name of ['readFile', 'writeFile', 'open']) {
   const real = fsp[name];
   fsp[name] = function (p, ...rest) {
-    const held = take(p);
-    const done = real.call(this, p, ...rest);
-    return done.finally(() => give(held));
+    const err = emfile(p, flagsOf[name](rest));
+    return err ? Promise.reject(err) : real.call(this, p, ...rest);
   };
 }
 `;
