@@ -3,14 +3,19 @@
 // replaced, even by a rename racing another client's. A name that exists
 // with the very same bytes counts as stored: a retry re-sending what a lost
 // connection had already stored is no overwrite, and must not fail.
-import { createReadStream } from 'node:fs';
-import { link, lstat, rename, unlink } from 'node:fs/promises';
+import { constants, type BigIntStats } from 'node:fs';
+import { link, lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { errnoCode } from './strerror';
 
 /** Why storeNew() did not store: the name holds other content. */
 export class NameTaken extends Error {
   override readonly name = 'NameTaken';
+}
+
+/** Why storeNew() did not store: `from` was removed or replaced while `to` was compared with it. */
+export class SourceChanged extends Error {
+  override readonly name = 'SourceChanged';
 }
 
 /** What an append-only serve says over SCP of a file it will not replace. */
@@ -33,58 +38,103 @@ export const TEMP_NAME_REFUSAL = 'the name of an upload\'s temporary file is not
 /** What storeNew() did: moved `from` to `to`, or found `to` identical and removed `from`. */
 export type Stored = 'stored' | 'identical';
 
-/** Moves the regular file `from` to the new name `to`; throws NameTaken when `to` exists with other bytes. */
-export async function storeNew(from: string, to: string): Promise<Stored> {
+/**
+ * Runs `step` (the read of both files, maybe GBs) without the caller's lock,
+ * and resolves once the lock is held again: a re-sent backup must not stall
+ * every other client's renames while it is compared.
+ */
+export type Unlocked = <T>(step: () => Promise<T>) => Promise<T>;
+
+// A name whose file changed while it was compared (still being written) is compared again, this often.
+const ATTEMPTS = 3;
+
+/**
+ * Moves the regular file `from` to the new name `to`; throws NameTaken when
+ * `to` exists with other bytes, and SourceChanged when `from` no longer names
+ * the file it named at the start.
+ */
+export async function storeNew(from: string, to: string, unlocked: Unlocked = (step) => step()): Promise<Stored> {
+  for (let attempt = 1; ; attempt++) {
+    if (await linkNew(from, to)) return 'stored';
+    const verdict = await compareExisting(from, to, unlocked);
+    if (verdict === 'same') {
+      await unlink(from);
+      return 'identical';
+    }
+    if (verdict === 'other' || attempt === ATTEMPTS) throw new NameTaken('the name exists');
+  }
+}
+
+// True once `from` is stored as `to`; false when `to` exists.
+async function linkNew(from: string, to: string): Promise<boolean> {
   try {
     await link(from, to);
   } catch (err) {
     const code = errnoCode(err);
-    if (code === 'EEXIST') return keepExisting(from, to);
+    if (code === 'EEXIST') return false;
     if (!['EXDEV', 'EPERM', 'EOPNOTSUPP', 'ENOSYS'].includes(code ?? '')) throw err;
     // No hard links (FAT): checked, then renamed; racy, as sftp-server's rename there.
-    if (await exists(to)) return keepExisting(from, to);
+    if (await exists(to)) return false;
     await rename(from, to);
-    return 'stored';
+    return true;
   }
   await unlink(from);
-  return 'stored';
-}
-
-async function keepExisting(from: string, to: string): Promise<Stored> {
-  if (!(await sameBytes(from, to))) throw new NameTaken('the name exists');
-  await unlink(from);
-  return 'identical';
+  return true;
 }
 
 async function exists(path: string): Promise<boolean> {
   return lstat(path).then(() => true, () => false);
 }
 
-/** Whether two regular files hold the same bytes (sizes first: a different one is not read). */
-export async function sameBytes(a: string, b: string): Promise<boolean> {
-  const [sa, sb] = await Promise.all([lstat(a), lstat(b)]);
-  if (!sa.isFile() || !sb.isFile() || sa.size !== sb.size) return false;
-  const ra = createReadStream(a, { highWaterMark: 1 << 20 })[Symbol.asyncIterator]();
-  const rb = createReadStream(b, { highWaterMark: 1 << 20 });
-  let pending: Buffer = Buffer.alloc(0);
+// Compares through descriptors opened under the caller's lock; once it is
+// held again, the names must still lead to the files compared, unchanged
+// (size, mtime, ctime), or the verdict is 'changed': compare again.
+async function compareExisting(from: string, to: string, unlocked: Unlocked): Promise<'same' | 'other' | 'changed'> {
+  const theirs = await open(to, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: unknown) => {
+    if (errnoCode(err) === 'ENOENT') return 'gone' as const;
+    // A symbolic link, a socket: not a file holding these bytes.
+    if (['ELOOP', 'ENXIO'].includes(errnoCode(err) ?? '')) return 'not-a-file' as const;
+    throw err;
+  });
+  if (theirs === 'gone') return 'changed';
+  if (theirs === 'not-a-file') return 'other';
+  let ours: FileHandle | undefined;
   try {
-    for await (const chunk of rb) {
-      let theirs = chunk as Buffer;
-      while (theirs.length > 0) {
-        if (pending.length === 0) {
-          const next = await ra.next();
-          if (next.done) return false;
-          pending = next.value as Buffer;
-        }
-        const n = Math.min(pending.length, theirs.length);
-        if (!pending.subarray(0, n).equals(theirs.subarray(0, n))) return false;
-        pending = pending.subarray(n);
-        theirs = theirs.subarray(n);
-      }
-    }
-    return pending.length === 0 && (await ra.next()).done === true;
+    ours = await open(from, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const [sa, sb] = await Promise.all([ours.stat({ bigint: true }), theirs.stat({ bigint: true })]);
+    if (!sa.isFile() || !sb.isFile() || sa.size !== sb.size) return 'other';
+    const same = await unlocked(() => sameContent(ours!, theirs));
+    const [na, nb, named, source] = await Promise.all([
+      ours.stat({ bigint: true }), theirs.stat({ bigint: true }),
+      lstat(to, { bigint: true }).catch(() => undefined), lstat(from, { bigint: true }).catch(() => undefined),
+    ]);
+    if (!source || !sameFile(source, sa) || !unchanged(sa, na)) throw new SourceChanged('the file stored changed meanwhile');
+    if (!named || !sameFile(named, sb) || !unchanged(sb, nb)) return 'changed';
+    return same ? 'same' : 'other';
   } finally {
-    await ra.return?.();
-    rb.destroy();
+    await ours?.close();
+    await theirs.close();
+  }
+}
+
+function sameFile(a: BigIntStats, b: BigIntStats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+function unchanged(before: BigIntStats, after: BigIntStats): boolean {
+  return before.size === after.size && before.mtimeNs === after.mtimeNs && before.ctimeNs === after.ctimeNs;
+}
+
+const CHUNK = 1 << 20;
+
+/** Whether two open files hold the same bytes, read side by side from the start. */
+async function sameContent(a: FileHandle, b: FileHandle): Promise<boolean> {
+  const [ba, bb] = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  for (let at = 0; ; ) {
+    const [ra, rb] = await Promise.all([a.read(ba, 0, CHUNK, at), b.read(bb, 0, CHUNK, at)]);
+    const n = Math.min(ra.bytesRead, rb.bytesRead); // a short read of one is read again
+    if (n === 0) return ra.bytesRead === rb.bytesRead;
+    if (!ba.subarray(0, n).equals(bb.subarray(0, n))) return false;
+    at += n;
   }
 }

@@ -18,7 +18,8 @@ import {
 } from './path-ops';
 import { MAX_HANDLES } from './handles';
 import { limitsReply, statusReply } from './replies';
-import type { Op, Request } from './requests';
+import type { Op, Req, Request } from './requests';
+import { storeUpload } from './store-upload';
 import { SftpFailure, boundedStatusText, toFailure } from './status';
 import { STATUS } from './wire';
 import { SERVER_OPEN_FILE_HINT } from '../../util/limits';
@@ -30,10 +31,16 @@ import { SERVER_OPEN_FILE_HINT } from '../../util/limits';
 const MOVES_NAMES: ReadonlySet<Op> = new Set(['rename', 'posix-rename', 'hardlink', 'symlink']);
 const ON_HANDLES: ReadonlySet<Op> = new Set(['close', 'read', 'write', 'fstat', 'fsetstat', 'fsync', 'limits', 'unsupported', 'unknown-type', 'not-utf8']);
 
+// An append-only rename takes the lock itself: it lets go of it while it
+// compares a re-sent file with the one stored (store-upload.ts).
+function storesUpload(ctx: OpsContext, req: Request): req is Req<'rename' | 'posix-rename'> {
+  return ctx.appendOnly && (req.op === 'rename' || req.op === 'posix-rename');
+}
+
 /** The reply to `req`. */
 export async function dispatch(ctx: OpsContext, req: Request): Promise<Buffer> {
   try {
-    if (ON_HANDLES.has(req.op)) return await run(ctx, req);
+    if (ON_HANDLES.has(req.op) || storesUpload(ctx, req)) return await run(ctx, req);
     return await ctx.paths.jail.names.with(MOVES_NAMES.has(req.op), () => run(ctx, req));
   } catch (err) {
     const failure = toFailure(err);
@@ -81,6 +88,7 @@ function run(ctx: OpsContext, req: Request): Promise<Buffer> {
       return mkdirPath(ctx, req);
     case 'rename':
     case 'posix-rename':
+      return storesUpload(ctx, req) ? storeUpload(ctx, req) : renamePath(ctx, req);
     case 'hardlink':
       return renamePath(ctx, req);
     case 'symlink':

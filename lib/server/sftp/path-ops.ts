@@ -4,16 +4,15 @@
 // (paths.ts). The root itself cannot be removed, renamed, replaced or chmodded.
 import { chmod, link, lstat, mkdir, realpath, rename, rmdir, stat, symlink, truncate, unlink, utimes } from 'node:fs/promises';
 import { errnoCode } from '../../fs/strerror';
-import { isUploadTempName, refuseAttrChange, refuseMove, refused, rememberMade } from './append-only';
+import { isUploadTempName, refuseAttrChange, refused, rememberMade } from './append-only';
 import { refuseIfReadOnly, type OpsContext } from './context';
-import { NameTaken, TEMP_NAME_REFUSAL, storeNew } from '../../fs/store-new';
 import { CLIENT_MODE_BITS, applyAttrs } from './file-ops';
 import { attrsReply, pathReply, statusReply } from './replies';
 import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { vfsStats } from './statvfs';
-import { fileKey, guardOpened, releaseGuard, storeWithoutWriters } from './store-guard';
-import { forgetUpload, refuseOthersUpload } from './upload-owners';
+import { guardOpened, releaseGuard } from './store-guard';
+import { refuseOthersUpload } from './upload-owners';
 import { STATUS } from './wire';
 
 export async function statPath(ctx: OpsContext, req: Req<'stat' | 'lstat'>): Promise<Buffer> {
@@ -82,9 +81,10 @@ export async function mkdirPath(ctx: OpsContext, req: Req<'mkdir'>): Promise<Buf
 export async function renamePath(ctx: OpsContext, req: Req<'rename' | 'posix-rename' | 'hardlink'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
   if (ctx.appendOnly && req.op === 'hardlink') throw refused(req.to, 'links are not made');
+  // Append-only renames go to storeUpload() (store-upload.ts), without the lock held: never here.
+  if (ctx.appendOnly) throw refused(req.from, 'only an upload\'s temporary file is renamed, onto a new name');
   const from = await child(ctx, req.from);
   const to = await child(ctx, req.to);
-  if (ctx.appendOnly) return storeUpload(ctx, req, from, to);
   try {
     if (req.op === 'posix-rename') await rename(from, to);
     else if (req.op === 'hardlink') await hardlink(ctx, from, to, req.from);
@@ -162,45 +162,21 @@ export async function statvfsPath(ctx: OpsContext, req: Req<'statvfs'>): Promise
   return vfsStats(ctx, req.id, await ctx.paths.follow(req.path), req.path);
 }
 
-// --append-only: rename and posix-rename only move an upload's temporary
-// file onto a new name; one that exists with the same bytes (a retry's
-// re-upload) counts as stored, and the temporary file goes.
-async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-rename' | 'hardlink'>, from: string, to: string): Promise<Buffer> {
-  const key = fileKey(await refuseMove(req.from, from));
-  if (isUploadTempName(req.to)) throw refused(req.to, TEMP_NAME_REFUSAL);
-  refuseOthersUpload(key, ctx.login, req.from);
-  let how;
-  try {
-    how = await storeWithoutWriters(key, async () => {
-      // Still the file whose writers were stopped: not one made under the name since.
-      if (fileKey(await lstat(from)) !== key) throw refused(req.from, 'it changed while it was being stored');
-      return storeNew(from, to);
-    });
-    forgetUpload(key);
-    ctx.madeHere.delete(from);
-  } catch (err) {
-    if (err instanceof SftpFailure) throw err;
-    throw err instanceof NameTaken ? refused(req.to, 'it exists, and existing files are not replaced') : toFailure(err, req.from);
-  }
-  const same = how === 'identical' ? ' (the name held the same bytes already: kept)' : '';
-  return changed(ctx, req.id, `${req.op} ${ctx.paths.shown(req.from)} ${ctx.paths.shown(req.to)}${same}`);
-}
-
 // An upload's temporary file that this session created, and so may remove:
 // a refused or failed upload takes its own away, and nothing stored.
 function ownUploadTemp(ctx: OpsContext, req: Req<'remove' | 'rmdir'>, host: string): boolean {
   return req.op === 'remove' && isUploadTempName(req.path) && ctx.madeHere.delete(host);
 }
 
-// A name inside the root, never the root itself (the server needs it).
-async function child(ctx: OpsContext, clientPath: string): Promise<string> {
+/** A name inside the root, never the root itself (the server needs it). */
+export async function child(ctx: OpsContext, clientPath: string): Promise<string> {
   const host = await ctx.paths.noFollow(clientPath);
   if (host === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
   return host;
 }
 
-// Changes are logged, one line each, like transfers.
-function changed(ctx: OpsContext, id: number, what: string): Buffer {
+/** The OK reply to a change, which is logged, one line each, like transfers. */
+export function changed(ctx: OpsContext, id: number, what: string): Buffer {
   ctx.log(`sftp ${what} ok`);
   return statusReply(id, STATUS.OK);
 }

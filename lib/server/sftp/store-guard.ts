@@ -73,10 +73,12 @@ export function releaseGuard(guard: WriteGuard): void {
 /**
  * Stores the file `key` by `store()` (the rename), after every write handle
  * open on it stopped and finished its writes in flight; a handle opened on it
- * meanwhile is refused. The handles stay stopped even when the store failed:
+ * meanwhile is refused, and so is a second store of it. The handles stay stopped even when the store failed:
  * an upload is written by one client, which then closes its handle.
  */
-export async function storeWithoutWriters<T>(key: string, store: () => Promise<T>): Promise<T> {
+export async function storeWithoutWriters<T>(key: string, clientPath: string, store: () => Promise<T>): Promise<T> {
+  // Another rename of the same file, while this one compares it with a name's (store-upload.ts).
+  if (storing.has(key)) throw refused(clientPath, 'another rename is storing it already');
   storing.add(key);
   try {
     await Promise.all([...(open.get(key) ?? [])].map((g) => g.stop()));
