@@ -84,10 +84,11 @@ export function logUser(user: string): string {
   return shown === '' ? '""' : shown.slice(0, 100);
 }
 
-// sshd's suffix for a key: `: ED25519 SHA256:…`.
+// sshd's suffix for a key: `: ED25519 SHA256:…`. The type is the algorithm
+// the client named, any text it chose: one escaped token, as a user name.
 function keyNote(a: Attempt): string {
   if (!a.key) return '';
-  const type = a.key.algo.replace(/^ssh-/, '').replace(/-.*$/, '').toUpperCase();
+  const type = logUser(a.key.algo.replace(/^ssh-/, '').replace(/-.*$/, '').toUpperCase());
   const fp = createHash('sha256').update(a.key.data).digest('base64').replace(/=+$/, '');
   return `: ${type} SHA256:${fp}`;
 }
