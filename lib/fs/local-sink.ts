@@ -21,6 +21,7 @@ import { openOutputFile } from './open-output';
 import { openReceivedDirectory, type OpenDirectory } from './sink-directory';
 import { pathError } from './strerror';
 import { resolveTarget, type ResolvedTarget } from './target';
+import { escapeForTerminal } from '../util/escape';
 
 /** Options of createLocalSink(). */
 export interface LocalSinkOptions {
@@ -140,20 +141,23 @@ class LocalSink implements LocalSinkHandler {
         size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly, newOnly: this.opts.appendOnly,
       }, { at, dir: top }); // `top` is the writer's to close from here
     });
-    if (sum === undefined || 'error' in writer) return writer;
+    if ('error' in writer) return writer;
     return {
-      write: (chunk) => {
+      write: sum === undefined ? writer.write.bind(writer) : (chunk) => {
         sum.update(chunk);
         return writer.write(chunk);
       },
-      finish: (result) => writer.finish(result),
+      finish: async (result) => {
+        const error = await writer.finish(result);
+        return error === undefined ? undefined : escapeForTerminal(error);
+      },
       abort: () => writer.abort(),
     };
   }
 
   async enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
     const path = this.pathFor(dir.name);
-    if (!this.opts.recursive) return { error: `${path}: received directory without -r` }; // the role refuses it first
+    if (!this.opts.recursive) return { error: `${escapeForTerminal(path)}: received directory without -r` }; // the role refuses it first
     return this.held(path, async () => {
       const where = await this.through(dir.name, path);
       if ('error' in where) return where;
@@ -186,11 +190,13 @@ class LocalSink implements LocalSinkHandler {
   }
 
   // `use` between the options' hold and its release, if the guard lets `path` pass.
-  private async held<T>(path: string, use: () => Promise<T>): Promise<T | { error: string }> {
+  // An error is escaped here, once: it names a path that holds the peer's names.
+  private async held<T>(path: string, use: () => Promise<T | { error: string }>): Promise<T | { error: string }> {
     const release = await this.opts.hold?.();
     try {
       const refused = await this.opts.guard?.(path);
-      return refused === undefined ? await use() : { error: refused };
+      const result = refused === undefined ? await use() : { error: refused };
+      return isError(result) ? { error: escapeForTerminal(result.error) } : result;
     } finally {
       release?.();
     }
@@ -219,6 +225,10 @@ class LocalSink implements LocalSinkHandler {
       return { error: (err as { changed?: boolean }).changed ? `${target}: not written into: another directory took its place since the copy began` : pathError(path, err) };
     }
   }
+}
+
+function isError(result: unknown): result is { error: string } {
+  return typeof result === 'object' && result !== null && typeof (result as { error?: unknown }).error === 'string';
 }
 
 // lstat() of a regular file (one lookup a file: cheap beside its transfer), else undefined.

@@ -45,8 +45,10 @@ export class Jail {
   constructor(root: string) {
     if (!posix.isAbsolute(root)) throw new ScpipeError('ERR_USAGE', `the server root must be an absolute path: ${escapeForTerminal(root)}`);
     this.root = posix.normalize(root).replace(/(.)\/+$/, '$1');
-    const quoted = this.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    this.rootInText = new RegExp(`(^|[\\s'"([])${quoted}(?:/|(?=$|[\\s:'")\\]]))`, 'g');
+    // Messages show paths escaped: a root with a backslash or a control character is hidden in that form too.
+    const quote = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const forms = [...new Set([this.root, escapeForTerminal(this.root)])].map(quote).join('|');
+    this.rootInText = new RegExp(`(^|[\\s'"([])(?:${forms})(?:/|(?=$|[\\s:'")\\]]))`, 'g');
   }
 
   /** A jail on the real path of `root`, which must be a directory; taken once, here. */

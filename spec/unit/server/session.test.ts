@@ -105,6 +105,23 @@ describe('messages show paths as the client sees them', () => {
     });
   });
 
+  // The local sink's messages named the client's file raw: its escape
+  // sequences and CR went into the log as they came.
+  it('escapes the name a client sent, in the reply and in the log line', async () => {
+    await mkdir(join(root, 'e\x1b[2K\r'));
+    const r = await session(jail, 'scp -t /', 'C0644 1 e\x1b[2K\r\n');
+    expect(r.sent).toBe('\0\x01scp: /e\\x1b[2K\\r: Is a directory\n');
+    expect(r.log).toEqual(['me upload / 0 bytes failed: /e\\x1b[2K\\r: Is a directory']);
+  });
+
+  it('hides a root whose path is escaped in messages (a backslash in it)', async () => {
+    const odd = join(base, 'ro\\ot');
+    await mkdir(join(odd, 'sub'), { recursive: true });
+    const r = await session(await Jail.create(odd), 'scp -t /', 'C0644 1 sub\n');
+    expect(r.sent).toBe('\0\x01scp: /sub: Is a directory\n');
+    expect(r.log).toEqual(['me upload / 0 bytes failed: /sub: Is a directory']);
+  });
+
   it('with / as the root, leaves messages and log lines as they are', async () => {
     const all = new Jail('/');
     const r = await session(all, `scp -t ${root}/nope/x`, upload('up', 'data'));
