@@ -5,7 +5,7 @@
 // parts an earlier, longer set of the name left. Against real
 // sshd, over SCP (the scp-only account) and SFTP (the internal-sftp jail).
 import { createHash, randomBytes } from 'node:crypto';
-import { chown, readdir, writeFile } from 'node:fs/promises';
+import { chown, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -71,8 +71,13 @@ describe.each([
   // A set whose producer failed after its first part: no manifest. User
   // sees, from get: what is there and why, not a bare "No such file"; exit 1.
   it('get of a set whose upload did not finish says so', async () => {
-    const put = await cli(['put', '--part-size', '1M', '--parallel', '1', at('inc'), '--', 'sh', '-c', 'head -c 1500000 /dev/zero; sleep 2; exit 3']);
-    expect(put.status).toBe(1);
+    // The producer fails once the first part is stored whole, however long the login takes.
+    const go = join(dir, 'go');
+    const producer = `head -c 1500000 /dev/zero; i=0; while [ ! -e ${go} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; exit 3`;
+    const put = startCli(['put', ...sshFlags(sshd, account()), '--part-size', '1M', '--parallel', '1', at('inc'), '--', 'sh', '-c', producer], { timeoutMs: 60_000 });
+    await waitFor(async () => (await stat(join(dir, 'inc.000000')).catch(() => undefined))?.size === 1 << 20, 'the first part stored', 30_000);
+    await writeFile(go, '');
+    expect((await put.done).status).toBe(1);
     expect(await readdir(dir)).toContain('inc.000000');
     const r = await cli(['get', at('inc')]);
     expect(r).toMatchObject({ status: 1, stderr: `scpipe: ${rdir}/inc: no such file, but ${rdir}/inc.000000 is there: a parts set without its manifest ${rdir}/inc.sha256: its upload did not finish, or is still running\n` });
