@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { withTmpfs } from '../helpers/tmpfs';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -194,9 +194,12 @@ describe('scpipe put --part-size', () => {
   // part left behind was not named, nor the way past a full spool).
   it('a spool disk that fills while a part goes: the message names the part left cut short', async () => {
     await withTmpfs('6m', async (small) => {
-      // Part 0 is spooled, then sent slowly (1 MB/s); part 1 fills the spool while it goes.
+      // Part 0 is spooled, then sent slowly (1 MB/s); part 1 fills the spool while it goes,
+      // produced once part 0's first bytes are stored, however long the login takes.
+      const first = shellQuote([join(dir, 'c.bin.000000')]);
+      const producer = `(head -c 4194304 /dev/zero; i=0; while [ ! -s ${first} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; head -c 4194304 /dev/zero) 2>/dev/null`;
       const r = await runCli(['put', ...flags(), '--spool-dir', small, '--memory', '0', '--part-size', '4M', '--parallel', '1', '-l', '8000', at(`${dir}/c.bin`), '--',
-        'sh', '-c', '(head -c 4194304 /dev/zero; sleep 2; head -c 4194304 /dev/zero) 2>/dev/null']);
+        'sh', '-c', producer]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^scpipe: cannot write spool file in ${small}: No space left on device \\(wrote [0-9.]+ [KM]iB\\); the parts set c\\.bin is incomplete \\(no manifest c\\.bin\\.sha256\\): no part confirmed; left cut short remotely: c\\.bin\\.000000; the parts waiting to be sent are held in the spool directory, \\(--parallel \\+ 1\\) parts at most: give --spool-dir on a larger disk, or a smaller --part-size or --parallel\n$`));
       expect(readdirSync(dir)).toEqual(['c.bin.000000']);
