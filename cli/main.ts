@@ -11,6 +11,7 @@ import { COMPLETION_HELP, asksCompletionHelp, hostCompletions } from './completi
 import { versionLine } from './versions';
 import { closeHungUpStdioAtExit } from './hung-up-stdio';
 import { refuseNotUtf8 } from './argv-utf8';
+import { booleanOptionsOf, refuseBooleanValues } from './boolean-values';
 
 // Each command has its own argument type; yargs takes a list of any of them.
 type CommandBuilder = (ctx: CommandContext) => CommandModule<object, any>;
@@ -45,11 +46,15 @@ function commandsFor(argv: readonly string[]): string[] {
  */
 export async function createParser(argv: readonly string[], ctx: CommandContext, onArgs: (args: Record<string, unknown>) => void = () => {}): Promise<Argv> {
   const commands = await Promise.all(commandsFor(argv).map((name) => COMMANDS[name]!()));
-  const parser = yargs([...argv])
+  const parser: Argv = yargs([...argv])
     .scriptName('scpipe')
     .usage('$0 <command> [options]\n\nMove byte streams over SCP or SFTP, to and from scp-only and SFTP-only hosts.')
     .parserConfiguration({ 'boolean-negation': false, 'populate--': true, 'greedy-arrays': false, 'parse-positional-numbers': false })
-    .middleware((args) => onArgs(args))
+    .middleware((args) => {
+      // The command's options: yargs adds them to this same instance as it runs the command.
+      refuseBooleanValues(argv, booleanOptionsOf(parser));
+      onArgs(args);
+    })
     .command(commands.map((command) => command(ctx)))
     .demandCommand(1, 'name a command: put, get, cp, serve, completion')
     .strict()

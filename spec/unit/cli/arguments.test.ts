@@ -123,8 +123,23 @@ describe('usage errors (exit 2)', () => {
     [['cp'], 'name what to copy and where: SRC... DEST, one side [user@]host:path'],
     [['put', '-o'], 'Not enough arguments following: -o'],
     [['put', '--quote', 'x', 'h:f'], 'Invalid values:\n  Argument: --quote, Given: "x", Choices: "posix", "double", "none"'],
+    // A value given to a flag was taken as false unless it was "true": --json=1 turned --json off, unsaid.
+    [['put', '--json=garbage', 'h:f'], '--json takes no value, and took "garbage"'],
+    [['put', '--json=1', 'h:f'], '--json takes no value, and took "1"'],
+    [['get', '--checksum=yes', 'h:f'], '--checksum takes no value, and took "yes"'],
+    [['put', '--verify=', 'h:f'], '--verify takes no value, and took ""'],
+    [['put', '--no-clobber=x', 'h:f'], '--no-clobber takes no value, and took "x"'],
+    [['cp', '--recursive=x', 'a', 'h:'], '--recursive takes no value, and took "x"'],
+    [['cp', '-r=x', 'a', 'h:'], '-r takes no value, and took "x"'],
+    [['put', '-q=\x1b[2J', 'h:f'], '-q takes no value, and took "\\x1b[2J"'],
+    [['serve', '--root', '/', '--read-only=no'], '--read-only takes no value, and took "no"'],
   ])('%j: %s', async (argv, message) => {
     expect(await refused(argv)).toEqual({ status: 2, stderr: `scpipe: ${message}\n${HINT}` });
+  });
+
+  it('a flag given true or false as its value is taken as before; after -- a word is not an option', async () => {
+    expect(await parse(['put', '--json=false', '--verify=true', 'h:f'])).toMatchObject({ json: false, verify: true });
+    expect(await parse(['put', 'h:f', '--', 'cmd', '--json=x'])).toMatchObject({ json: false, '--': ['cmd', '--json=x'] });
   });
 
   it("put's second word before -- is refused, escaped, pointing at --", async () => {
