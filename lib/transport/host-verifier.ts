@@ -66,6 +66,9 @@ export interface HostVerifier {
 // looking first whether the key is there already.
 let recording: Promise<unknown> = Promise.resolve();
 
+/** ssh's sockaddr_is_local(): 127.0.0.0/8 and ::1. */
+const isLoopback = (ip: string): boolean => /^127\./.test(ip) || ip === '::1';
+
 // Builds the host key verifier for one connection: match → accept; unknown →
 // refuse (yes), ask onFirstConnect (ask), or record and accept (accept-new,
 // no); changed → refuse unless StrictHostKeyChecking=no; revoked → refuse.
@@ -86,15 +89,15 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     return false;
   };
 
-  async function record(key: Buffer, type: string, as = lookupHost): Promise<void> {
+  async function record(key: Buffer, type: string, as = lookupHost, port = lookupPort): Promise<void> {
     const file = host.knownHostsFiles[0];
     if (file === undefined || file === '/dev/null') return;
     const add = async (): Promise<void> => {
       // Another connection of the run (a put to several targets on one host) may have added it meanwhile.
-      if ((await checkHostKey({ files: [file], host: as, port: lookupPort, key }).catch(() => undefined))?.status === 'match') return;
+      if ((await checkHostKey({ files: [file], host: as, port, key }).catch(() => undefined))?.status === 'match') return;
       try {
-        await appendKnownHost(file, as, lookupPort, key, host.hashKnownHosts);
-        warn(`Warning: Permanently added '${knownHostsName(as, lookupPort)}' (${type}) to the list of known hosts.`);
+        await appendKnownHost(file, as, port, key, host.hashKnownHosts);
+        warn(`Warning: Permanently added '${knownHostsName(as, port)}' (${type}) to the list of known hosts.`);
       } catch (err) {
         // In the C library's words, naming the directory when that was what failed (a read-only home).
         const at = (err as NodeJS.ErrnoException).path;
@@ -106,22 +109,23 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     await mine;
   }
 
-  // CheckHostIP: the key is also looked up under the address; a missing one
-  // is recorded. A different key there is what CheckHostIP is for (a spoofed
-  // name): as ssh, refused unless StrictHostKeyChecking=no, which only warns.
+  // CheckHostIP: the key is also looked up under the address and real port (a
+  // HostKeyAlias or not); a missing one is recorded. A different key there is
+  // what it is for (a spoofed name): refused unless StrictHostKeyChecking=no,
+  // which warns. As ssh, not on loopback, where a forwarded port varies.
   async function checkAddress(key: Buffer, type: string): Promise<boolean> {
     const ip = opts.address?.();
-    if (!host.checkHostIP || ip === undefined || host.hostKeyAlias !== undefined || ip === lookupHost) return true;
-    const result = await checkHostKey({ files: [...host.knownHostsFiles, ...host.globalKnownHostsFiles], host: ip, port: lookupPort, key });
+    if (!host.checkHostIP || ip === undefined || isLoopback(ip) || ip === host.hostname) return true;
+    const result = await checkHostKey({ files: [...host.knownHostsFiles, ...host.globalKnownHostsFiles], host: ip, port: host.port, key });
     if (result.status === 'changed') {
       const what = `the ${type} host key for '${name}' differs from the key for the IP address '${ip}' (offending key in ${result.file}:${result.line})`;
       if (host.strictHostKeyChecking === 'no') {
         warn(`Warning: ${what}`);
         return true;
       }
-      return refuse(new ScpipeError('ERR_HOST_KEY_CHANGED', `Host key verification failed: ${what}, and CheckHostIP is on (a DNS spoofing check): refusing to connect; if the address now belongs to this host, remove the old key with ssh-keygen -R '${knownHostsName(ip, lookupPort)}' -f ${shellWord(result.file)}`, { host: name }));
+      return refuse(new ScpipeError('ERR_HOST_KEY_CHANGED', `Host key verification failed: ${what}, and CheckHostIP is on (a DNS spoofing check): refusing to connect; if the address now belongs to this host, remove the old key with ssh-keygen -R '${knownHostsName(ip, host.port)}' -f ${shellWord(result.file)}`, { host: name }));
     }
-    if (result.status === 'unknown') await record(key, type, ip);
+    if (result.status === 'unknown') await record(key, type, ip, host.port);
     return true;
   }
 

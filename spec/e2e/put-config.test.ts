@@ -99,23 +99,6 @@ describe('put with ~/.ssh set up like a user has it', () => {
     const withPub = await runCli([...args.slice(0, -1), '-i', `${key}.pub`, '-i', key, args[args.length - 1]], { stdin: 'x', env: env() });
     expect(withPub).toMatchObject({ status: 0, stderr: '' });
   });
-  it('CheckHostIP=yes: a different key recorded for the address refuses the connection, as ssh; StrictHostKeyChecking=no only warns', async () => {
-    const known = join(home, '.ssh', 'known_hosts');
-    const real = (await readFile(sshd.knownHostsPath, 'utf8')).trim().split(/\s+/).slice(1).join(' ');
-    const fakeKey = 'AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
-    await writeFile(known, `[localhost]:${sshd.port} ${real}\n[127.0.0.1]:${sshd.port} ssh-ed25519 ${fakeKey}\n`);
-    const args = (strict: string, name: string) => [
-      'put', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', 'BatchMode=yes', '-o', 'AddressFamily=inet', '-o', 'CheckHostIP=yes',
-      '-o', `StrictHostKeyChecking=${strict}`, `${sshd.rssh.name}@localhost:${dir}/${name}`,
-    ];
-    const r = await runCli(args('yes', 'x'), { stdin: 'x', env: env() });
-    expect(r.status).toBe(255);
-    expect(r.stderr).toContain(`differs from the key for the IP address '127.0.0.1' (offending key in ${known}:2)`);
-    expect(await readdir(dir)).toEqual([]);
-    const warned = await runCli(args('no', 'y'), { stdin: 'y', env: env() });
-    expect(warned.status).toBe(0);
-    expect(warned.stderr).toMatch(/^Warning: the ssh-ed25519 host key for '\[localhost\]:\d+' differs from the key for the IP address '127\.0\.0\.1'/);
-  });
   it('Permission denied names the identity files that were not offered, and why', async () => {
     const enc = join(home, '.ssh', 'enc');
     await copyFile(sshd.rssh.keyPath, enc);

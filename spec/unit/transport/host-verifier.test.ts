@@ -260,6 +260,41 @@ describe('createHostVerifier', () => {
     expect((await verify({ host: host({ knownHostsFiles: ['/dev/null'], strictHostKeyChecking: 'accept-new' }) }, keyA)).ok).toBe(true);
   });
 
+  describe('CheckHostIP', () => {
+    const named = (over: Partial<ResolvedHost> = {}): ResolvedHost => host({ hostname: 'vault.example', checkHostIP: true, ...over });
+    const at = (ip: string) => (): string => ip;
+
+    it('refuses a key other than the one recorded for the address; StrictHostKeyChecking=no only warns', async () => {
+      const file = kh(entry('[vault.example]:2222', keyA) + entry('[192.0.2.7]:2222', keyB));
+      const { ok, v } = await verify({ host: named({ knownHostsFiles: [file] }), address: at('192.0.2.7') }, keyA);
+      expect(ok).toBe(false);
+      expect(v.failure()).toMatchObject({ code: 'ERR_HOST_KEY_CHANGED' });
+      expect(v.failure()!.message).toContain(`differs from the key for the IP address '192.0.2.7' (offending key in ${file}:2)`);
+      const warned: string[] = [];
+      expect((await verify({ host: named({ knownHostsFiles: [file], strictHostKeyChecking: 'no' }), address: at('192.0.2.7'), warn: (l) => warned.push(l) }, keyA)).ok).toBe(true);
+      expect(warned).toEqual([expect.stringMatching(/^Warning: the ssh-ed25519 host key for '\[vault\.example\]:2222' differs from the key for the IP address '192\.0\.2\.7'/)]);
+    });
+
+    it('checks and records the address under its real port with a HostKeyAlias too, as ssh', async () => {
+      const file = kh(entry('myalias', keyA) + entry('[192.0.2.7]:2222', keyB));
+      const refused = await verify({ host: named({ hostKeyAlias: 'myalias', knownHostsFiles: [file] }), address: at('192.0.2.7') }, keyA);
+      expect(refused.ok).toBe(false);
+      expect(refused.v.failure()!.message).toContain(`ssh-keygen -R '[192.0.2.7]:2222' -f ${file}`);
+      const fresh = kh(entry('myalias', keyA));
+      expect((await verify({ host: named({ hostKeyAlias: 'myalias', knownHostsFiles: [fresh] }), address: at('192.0.2.7') }, keyA)).ok).toBe(true);
+      expect(fs.readFileSync(fresh, 'utf8')).toBe(entry('myalias', keyA) + entry('[192.0.2.7]:2222', keyA));
+    });
+
+    it.each(['127.0.0.1', '127.1.2.3', '::1'])('leaves the loopback address %s out, as ssh: nothing checked, nothing recorded', async (ip) => {
+      const other = entry(ip === '::1' ? '[::1]:2222' : `[${ip}]:2222`, keyB);
+      const file = kh(entry('[vault.example]:2222', keyA) + other);
+      expect((await verify({ host: named({ knownHostsFiles: [file] }), address: at(ip) }, keyA)).ok).toBe(true);
+      const fresh = kh(entry('[vault.example]:2222', keyA));
+      expect((await verify({ host: named({ knownHostsFiles: [fresh] }), address: at(ip) }, keyA)).ok).toBe(true);
+      expect(fs.readFileSync(fresh, 'utf8')).toBe(entry('[vault.example]:2222', keyA));
+    });
+  });
+
   describe('in a real ssh2 handshake', () => {
     let server: Server;
     let port: number;
