@@ -1,6 +1,6 @@
 // StrictHostKeyChecking=ask, as ssh asks (sshconnect.c, confirm()): the
-// fingerprint, then "yes", "no" or the fingerprint pasted; anything else asks
-// again. The question goes through the caller's prompt (the CLI's is
+// fingerprint, then "yes", "no" (or Enter alone) or the fingerprint pasted;
+// anything else asks again. The question goes through the caller's prompt (the CLI's is
 // /dev/tty, since stdin is the data); null from it means no terminal.
 import type { FirstConnectInfo } from './host-verifier';
 
@@ -32,9 +32,10 @@ async function ask(prompt: Prompt, info: FirstConnectInfo): Promise<boolean | nu
   for (let i = 0; i < MAX_QUESTIONS; i += 1) {
     const answer = await prompt(question, true);
     if (answer === null) return i === 0 ? null : false;
-    const a = answer.trim();
+    // As confirm(): the first word counts, and Enter alone is no.
+    const a = answer.trim().split(/[ \t]/)[0];
     if (/^yes$/i.test(a) || a === info.fingerprint) return true;
-    if (/^no$/i.test(a)) return false;
+    if (a === '' || /^no$/i.test(a)) return false;
     question = "Please type 'yes', 'no' or the fingerprint: ";
   }
   return false;

@@ -69,9 +69,11 @@ describe('StrictHostKeyChecking=ask', () => {
     expect(existsSync(knownHosts)).toBe(true);
   });
 
-  it('no refuses: exit 255, nothing written, nothing recorded', async () => {
+  // Enter alone is no, as in ssh's confirm(): not a question asked again.
+  it.each([['no', 'no'], ['Enter alone', '']])('%s refuses: exit 255, nothing written, nothing recorded', async (_what, answer) => {
     const knownHosts = join(local(), 'known_hosts');
-    const r = await onTerminal(args(knownHosts, 'no.txt'), 'no');
+    const r = await onTerminal(args(knownHosts, 'no.txt'), answer);
+    expect(r.out).not.toContain('Please type');
     expect(r.status).toBe(255);
     expect(r.out).toContain('Host key verification failed');
     expect(existsSync(join(dir, 'no.txt'))).toBe(false);

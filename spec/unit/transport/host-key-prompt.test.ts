@@ -40,11 +40,20 @@ describe('askFirstConnect', () => {
     [['No'], false],
     [['maybe', 'SHA256:other', ' yes '], true],
     [['maybe', null], false],
+    [['yes please'], true],
+    [['no thanks'], false],
+    [['SHA256:abcDEF123 pasted'], true],
     [[null], null],
   ] as Array<[Array<string | null>, boolean | null]>)('answers %j → %j', async (answers, result) => {
     const s = scripted([...answers]);
     expect(await askFirstConnect(s.prompt, info)).toBe(result);
     if (answers.length > 1) expect(s.questions[1]).toBe("Please type 'yes', 'no' or the fingerprint: ");
+  });
+
+  it.each(['', '  '])('takes Enter alone (%j) as no at once, as ssh: not asked again', async (answer) => {
+    const s = scripted([answer, 'yes']);
+    expect(await askFirstConnect(s.prompt, info)).toBe(false);
+    expect(s.questions).toHaveLength(1);
   });
 
   it('gives up (false) after ten answers that are none of them', async () => {
