@@ -99,11 +99,16 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
     log(`${file} is not a private key; skipping`);
     return null;
   }
-  const plain: AnyAuthMethod = { type: 'publickey', username, key: parsed };
-  log(`offering public key ${file} ${parsed.type} ${fingerprint(parsed.getPublicSSH())}`);
   const certified = !(await ctx.certificates) ? [] : (await certificatesFor(parsed, [...ctx.host.certificateFiles, `${file}-cert.pub`], log))
     .map((key): AnyAuthMethod => ({ type: 'publickey', username, key }));
-  return [...certified, plain];
+  // As ssh (pubkey_prepare), a key ssh-agent offered is not offered again from
+  // its file: a second refusal would use up one of the server's MaxAuthTries.
+  if (ctx.agentKeys.some((k) => k.equals(parsed.getPublicSSH()))) {
+    log(`skipping key ${file}: ssh-agent offered it already`);
+    return certified.length ? certified : null;
+  }
+  log(`offering public key ${file} ${parsed.type} ${fingerprint(parsed.getPublicSSH())}`);
+  return [...certified, { type: 'publickey', username, key: parsed }];
 }
 
 // A private key file (a FILE.pub given as IdentityFile is not one).

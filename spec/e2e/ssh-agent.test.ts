@@ -100,6 +100,20 @@ describe('an agent holding more keys than the server allows tries', () => {
     }
   });
 
+  // ssh merges a key file with the agent's copy of its key: offered once, not twice.
+  it('an identity file whose key the agent offered is not offered again, as ssh: the right key still gets a try', async () => {
+    const key = (i: number): string => join(work, `many-${i}`);
+    const files = [0, 1, 2].flatMap((i) => ['-i', key(i)]);
+    ssh_add('-D');
+    for (let i = 0; i < 5; i++) ssh_add(key(i)); // five refusals, then the sixth try of MaxAuthTries 6
+    const ssh = spawnSync('ssh', ['-F', 'none', ...flags(...files, '-i', sshd.user.keyPath).map((f) => (f === '-P' ? '-p' : f)), `${sshd.user.name}@127.0.0.1`, 'true'], { env: { ...process.env, SSH_AUTH_SOCK: sock }, encoding: 'utf8' });
+    expect({ status: ssh.status, stderr: ssh.stderr }).toEqual({ status: 0, stderr: '' });
+    const r = await runCli(['put', ...flags(...files, '-i', sshd.rssh.keyPath), remote(sshd, sshd.rssh, `${dir}/merged`)], { stdin: 'k', env: { SSH_AUTH_SOCK: sock } });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'merged'), 'utf8')).toBe('k');
+    for (let i = 5; i < 7; i++) ssh_add(key(i));
+  });
+
   it('the refusal says what to do (exit 255), and IdentitiesOnly=yes then logs in', async () => {
     const r = await runCli(['put', ...flags('-i', sshd.rssh.keyPath), remote(sshd, sshd.rssh, `${dir}/many`)], { stdin: 'm', env: { SSH_AUTH_SOCK: sock } });
     expect(r.status).toBe(255);
