@@ -7,6 +7,7 @@ import { ScpipeError, abortError, asScpipeError, throwIfAborted } from '../error
 import type { ExitStatus } from '../protocol/channel';
 import { remoteScpCommand } from '../protocol/command';
 import { NameMatcher, requireRemoteBasename } from '../protocol/names';
+import { unreadRestNote } from '../protocol/session-errors';
 import { formatMode } from '../protocol/records';
 import { ScpSink } from '../protocol/sink';
 import type { FileWriter, SinkHandler } from '../protocol/sink-types';
@@ -51,7 +52,8 @@ export async function getOverChannel(
             await body.write(chunk);
           },
           finish: async ({ ok, sourceError }) => {
-            if (!ok) body.destroy(new ScpipeError('ERR_REMOTE', `remote: ${sourceError ?? 'transfer failed'}`, { remoteMessage: sourceError })); // already escaped
+            // Already escaped. The bytes before it went out: the message says they are not the file.
+            if (!ok) body.destroy(new ScpipeError('ERR_REMOTE', sourceError === undefined ? 'remote: transfer failed' : `remote: ${sourceError} ${unreadRestNote(sourceError)}`, { remoteMessage: sourceError }));
             return undefined;
           },
           abort: async () => undefined, // the session's error reaches the body below

@@ -24,6 +24,23 @@ export function remoteError(rawMessage: string): ScpipeError {
   return new ScpipeError(codeOf(text), `remote: ${text}`, { remoteMessage: text });
 }
 
+/**
+ * The source's \1 after a file's data: OpenSSH's scp -f could not read the
+ * file to its end and sent filler (zeros) for the rest (docs/protocol.md
+ * §4.2). Its "Broken pipe" is atomicio's word for a read that found the end
+ * early, not a pipe: said plainly, so it is not taken for the local one.
+ */
+export function unreadRestError(rawMessage: string): ScpipeError {
+  const err = remoteError(rawMessage);
+  return new ScpipeError(err.code, `${err.message} ${unreadRestNote(err.remoteMessage!)}`, { remoteMessage: err.remoteMessage });
+}
+
+/** What unreadRestError() adds to the remote's (escaped) `text`. */
+export function unreadRestNote(text: string): string {
+  const why = /: Broken pipe$/.test(text) ? 'the file got shorter while the remote read it' : 'the remote could not read the file to its end';
+  return `(${why}, and sent filler in place of the rest: the bytes received are not the file)`;
+}
+
 // scp says the failures a program most often branches on in strerror's
 // words; they get the codes SFTP's statuses get, whichever protocol ran.
 // OpenSSH's (and ProFTPD's) put them after the path, asyncssh's before it

@@ -12,7 +12,7 @@ import { ChunkReader } from './chunk-reader';
 import { checkIncomingName } from './names';
 import { encodeWarning, OK } from './records';
 import { RemoteStderr } from './remote-stderr';
-import { describeExit, remoteError } from './session-errors';
+import { describeExit, remoteError, unreadRestError } from './session-errors';
 import { SinkDecoder } from './sink-decoder';
 import type { FileRecord, ReceivedTimes, SinkEvent, SinkHandler, SinkOptions, SourceRecord } from './sink-types';
 import { describeRecord } from './record-parser';
@@ -173,7 +173,7 @@ export class ScpSink {
       await opened.abort();
       throw remoteError(reply.message);
     }
-    const warning = reply.kind === 'warning' ? remoteError(reply.message) : undefined;
+    const warning = reply.kind === 'warning' ? unreadRestError(reply.message) : undefined;
     if (warning) this.problem(warning);
     const sourceError = warning?.remoteMessage;
     const error = await opened.finish({ ok: !sourceError, sourceError });
