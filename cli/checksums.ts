@@ -38,9 +38,11 @@ export function sayChecksums(args: Pick<ChecksumArgs, 'checksum'>, entries: read
 
 // escapeForTerminal() writes a backslash, newline and CR as sha256sum does
 // (`\\`, `\n`, `\r`), so an escaped name only needs sha256sum's leading
-// backslash: escaping the escaped name again would name another file.
+// backslash: escaping the escaped name again would name another file. A tab
+// stays as it is, as sha256sum writes it: harmless on a terminal, and its
+// `\t` is no escape sha256sum -c reads.
 function terminalChecksumLine(hex: string, name: string): string {
-  const shown = escapeForTerminal(name);
+  const shown = name.split('\t').map((piece) => escapeForTerminal(piece)).join('\t');
   return shown === name ? formatChecksumLine(hex, name) : `\\${hex}  ${shown}\n`;
 }
 

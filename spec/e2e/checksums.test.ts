@@ -84,9 +84,15 @@ describe('--checksum prints the sum on stderr as sha256sum does', () => {
 
   // A name sha256sum escapes (backslash, newline): the line is the one
   // sha256sum writes, so a log of it checks the file, not another name.
-  it.each([['a backslash', 'b\\s.bin'], ['a newline', 'n\nl.bin']])('put of a name with %s: the line sha256sum writes, and sha256sum -c accepts it', async (_what, name) => {
+  // A tab is written as it is, as sha256sum writes it (its -c reads no `\t`).
+  it.each([
+    ['a backslash', 'b\\s.bin', '\\', 'b\\\\s.bin'],
+    ['a newline', 'n\nl.bin', '\\', 'n\\nl.bin'],
+    ['a tab', 't\tb.bin', '', 't\tb.bin'],
+    ['a tab and a newline', 't\tn\nl.bin', '\\', 't\tn\\nl.bin'],
+  ])('put of a name with %s: the line sha256sum writes, and sha256sum -c accepts it', async (_what, name, mark, written) => {
     const r = await runCli(['put', ...flags(), '--checksum', at(`${rdir}/${name}`)], { stdin: data });
-    expect(r).toMatchObject({ status: 0, stderr: `\\${sha(data)}  ${name.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n` });
+    expect(r).toMatchObject({ status: 0, stderr: `${mark}${sha(data)}  ${written}\n` });
     await writeFile(join(dir, 'said.sha256'), r.stderr);
     expect(sha256sumCheck('said.sha256', dir)).toMatch(/^[^\n]*: OK\n$/);
   });
