@@ -1,18 +1,20 @@
-// An SFTP upload the server cut as it stopped (server.ts close()): SFTP
+// An SFTP upload left open when its session ended, and not to be kept: SFTP
 // writes in place and has no "complete", so the part received would stay
-// under the file's final name, where a reader takes it for the file. A file
+// under the file's final name, where a reader takes it for the file. Cut by
+// the server as it stopped, or, on an --append-only server, where the client
+// could never replace or remove it, left by a client that hung up. A file
 // this upload created is removed, as scp's temporary file is; one that was
 // there before (overwritten, or appended to for a resume) is left as is.
 import { lstat, unlink } from 'node:fs/promises';
 import { closeEntry, type FileEntry } from './handles';
 
-/** Closes `e` and, when it made the file and it is still under that name, removes it; says what was done. */
-export async function closeCutUpload(e: FileEntry): Promise<string> {
+/** Closes `e` and, when it made the file and it is still under that name, removes it; the log's result, `failed: <why>` and what was done. */
+export async function closeCutUpload(e: FileEntry, why: string): Promise<string> {
   const own = await e.fh.stat().catch(() => undefined);
   await closeEntry(e);
   const named = e.created === undefined ? undefined : await lstat(e.created).catch(() => undefined);
   // Still the same file under that name (no rename or replacement since).
-  if (!own || !named || named.ino !== own.ino || named.dev !== own.dev) return 'failed: the server is shutting down';
+  if (!own || !named || named.ino !== own.ino || named.dev !== own.dev) return `failed: ${why}`;
   const removed = await unlink(e.created!).then(() => true, () => false);
-  return `failed: the server is shutting down${removed ? ' (removed: the upload had created it)' : ''}`;
+  return `failed: ${why}${removed ? ' (removed: the upload had created it)' : ''}`;
 }

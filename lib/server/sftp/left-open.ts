@@ -1,21 +1,34 @@
 // What the end of an SFTP session (session.ts) does to the handles the
 // client left open: each is closed with a line in the transfer log, and an
-// upload the server cut as it stopped is removed (cut-upload.ts).
+// upload the server cut as it stopped, or one an append-only server could
+// never let its client finish, is removed (cut-upload.ts).
+import { isUploadTempName } from './append-only';
 import type { OpsContext } from './context';
 import { closeCutUpload } from './cut-upload';
 import { isUpload, logTransfer } from './file-ops';
 import { closeEntry, type FileEntry } from './handles';
+
+const LEFT_OPEN = 'the session ended with the file open';
 
 /** Closes every handle still open in `ctx`; `cut` aborted: the server is cutting what runs. */
 export async function closeLeftOpen(ctx: OpsContext, cut: AbortSignal | undefined): Promise<void> {
   const open = ctx.handles.drain();
   await Promise.all(
     open.map(async (e) => {
-      if (e.kind === 'file' && isUpload(e) && cut?.aborted) return logTransfer(ctx, e, await closeCutUpload(e));
+      if (e.kind === 'file' && isUpload(e) && cut?.aborted) return logTransfer(ctx, e, await closeCutUpload(e, 'the server is shutting down'));
+      if (e.kind === 'file' && unfinishable(ctx, e)) return logTransfer(ctx, e, await closeCutUpload(e, leftOpenWhy(e)));
       await closeEntry(e);
       if (e.kind === 'file') logTransfer(ctx, e, leftOpenResult(e));
     }),
   );
+}
+
+// On an append-only server a file, once there, is never written again, so
+// the part of an upload whose client hung up (a killed `scp`) would stay
+// under the name for good, and a retry be refused. An upload's temporary
+// file stays: its own client resumes it.
+function unfinishable(ctx: OpsContext, e: FileEntry): boolean {
+  return ctx.appendOnly && isUpload(e) && e.created !== undefined && !isUploadTempName(e.path);
 }
 
 /**
@@ -24,7 +37,10 @@ export async function closeLeftOpen(ctx: OpsContext, cut: AbortSignal | undefine
  * "complete"; a download sent what was asked (lftp's `pget` never closes).
  */
 export function leftOpenResult(e: FileEntry): string {
-  const why = 'the session ended with the file open';
-  if (e.ioFailure !== undefined) return `failed: ${e.ioFailure} (${why})`;
-  return isUpload(e) ? `failed: ${why}` : `not closed: ${why}`;
+  if (e.ioFailure !== undefined || isUpload(e)) return `failed: ${leftOpenWhy(e)}`;
+  return `not closed: ${LEFT_OPEN}`;
+}
+
+function leftOpenWhy(e: FileEntry): string {
+  return e.ioFailure === undefined ? LEFT_OPEN : `${e.ioFailure} (${LEFT_OPEN})`;
 }
