@@ -32,7 +32,7 @@ export interface DirectoryOptions {
   umask: number;
   /** The directories this copy made, kept across cp's retries. */
   made?: Set<string>;
-  /** serve's --append-only: an existing directory keeps its mode and times. */
+  /** serve's --append-only: an existing directory keeps its mode (its times may change: every file added changes them anyway). */
   appendOnly?: boolean;
 }
 
@@ -58,7 +58,7 @@ export async function openReceivedDirectory(path: string, at: string, dirMode: n
     // OpenSSH chmods an existing directory only with -p, before filling it.
     const change = ours || (opts.preserve && !opts.appendOnly);
     if (change) await handle.chmod(ours ? mkdirMode(mode) : mode).catch(() => undefined);
-    return { dir: handle, mode: change ? mode : undefined, times: opts.appendOnly ? undefined : times, stored: new Map() };
+    return { dir: handle, mode: change ? mode : undefined, times, stored: new Map() };
   }
   try {
     await mkdir(at, mkdirMode(mode));

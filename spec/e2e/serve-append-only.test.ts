@@ -84,6 +84,36 @@ describe('serve --append-only over SFTP', () => {
     expect(serve.log()).toContain('sftp setstat refused: /backup: append-only server: the mode, times and size of existing files are kept');
     expect(serve.log()).toContain('sftp posix-rename refused: /backup: append-only server: only an upload\'s temporary file is renamed, onto a new name');
   });
+
+  // scp -r -p and sftp put -R -p end with a setstat of each directory they
+  // filled, one that existed too. User sees: no error when only its times
+  // change; `remote setstat` Permission denied when its mode would. Left:
+  // the new files; the directory's mode as it was.
+  it('lets scp -r -p and sftp put -R -p set the times of an existing directory they fill, never its mode', async () => {
+    await stored();
+    await mkdir(join(local, 'dir'));
+    await writeFile(join(local, 'dir', 'added'), 'added');
+    await chmod(join(local, 'dir'), 0o755);
+    await utimes(join(local, 'dir'), 1300000000, 1300000000);
+    expect(await scp(serve, '-r', '-p', join(local, 'dir'), '127.0.0.1:/')).toMatchObject({ status: 0, stderr: '' });
+    expect((await stat(join(serve.root, 'dir'))).mtimeMs).toBe(1300000000000);
+    await rm(join(local, 'dir', 'added'));
+    await writeFile(join(local, 'dir', 'more'), 'more');
+    await utimes(join(local, 'dir'), 1310000000, 1310000000);
+    expect(await sftpBatch(serve, [`put -R -p ${join(local, 'dir')} /`])).toMatchObject({ status: 0, stderr: '' });
+    expect((await stat(join(serve.root, 'dir'))).mtimeMs).toBe(1310000000000);
+    await rm(join(local, 'dir', 'more'));
+    await writeFile(join(local, 'dir', 'last'), 'last');
+    await chmod(join(local, 'dir'), 0o777);
+    await utimes(join(local, 'dir'), 1320000000, 1320000000);
+    const r = await scp(serve, '-r', '-p', join(local, 'dir'), '127.0.0.1:/');
+    expect(r.stderr).toMatch(/^scp: remote setstat "\/dir": Permission denied\r?\n$/);
+    const after = await stat(join(serve.root, 'dir'));
+    expect(after.mode & 0o7777).toBe(0o755);
+    expect(after.mtimeMs).not.toBe(1320000000000);
+    expect(await tree(serve.root)).toEqual({ backup: 'precious', 'dir/': '', 'dir/inside': 'also precious', 'dir/added': 'added', 'dir/more': 'more', 'dir/last': 'last' });
+    expect(serve.log()).toContain('sftp setstat refused: /dir: append-only server: the mode of existing directories is kept');
+  });
 });
 
 describe('serve --append-only over SCP (scp -O)', () => {
@@ -115,7 +145,7 @@ describe('serve --append-only over SCP (scp -O)', () => {
     expect(serve.log()).toMatch(/sftp posix-rename refused: \/\.st\.scpipe-St1234: append-only server: the name of an upload's temporary file is not one to store under/);
   });
 
-  it('scp -r -p adds to an existing directory, whose mode and times it keeps, and leaves its files as they are', async () => {
+  it('scp -r -p adds to an existing directory, whose mode it keeps, sets its times as over SFTP, and leaves its files as they are', async () => {
     await stored();
     const before = await stat(join(serve.root, 'dir'));
     await mkdir(join(local, 'dir'));
@@ -129,7 +159,7 @@ describe('serve --append-only over SCP (scp -O)', () => {
     expect(await tree(serve.root)).toEqual({ backup: 'precious', 'dir/': '', 'dir/inside': 'also precious', 'dir/added': 'added' });
     const after = await stat(join(serve.root, 'dir'));
     expect(after.mode & 0o777).toBe(0o755);
-    expect(after.mtimeMs).not.toBe(1300000000000);
+    expect(after.mtimeMs).toBe(1300000000000);
     expect(before.mode).toBe(after.mode);
   });
 });

@@ -6,6 +6,7 @@
 // it is moved onto a new name: a retry reopens it, and the move is its store.
 import { constants, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
+import { onlyTimes, type Attrs } from './attrs';
 import type { OpsContext } from './context';
 import { SftpFailure } from './status';
 import { STATUS } from './wire';
@@ -37,12 +38,18 @@ export async function appendOnlyOpenFlags(clientPath: string, host: string, flag
   throw refused(clientPath, 'it exists, and existing files are not written to');
 }
 
-/** Refuses a change of the mode, times or size of `clientPath` unless it is new (made by this session, or an upload's temporary file). */
-export async function refuseAttrChange(ctx: OpsContext, clientPath: string, host: string, created: boolean): Promise<void> {
-  if (!ctx.appendOnly || created || ctx.madeHere.has(host)) return;
+/**
+ * Refuses a change of the mode, times or size of `clientPath` unless it is
+ * new (made by this session, or an upload's temporary file). A directory's
+ * times may be set, as `scp -r -p` does to one it fills: every file added
+ * changes them anyway, and they keep nothing stored.
+ */
+export async function refuseAttrChange(ctx: OpsContext, clientPath: string, host: string, attrs: Attrs): Promise<void> {
+  if (!ctx.appendOnly || ctx.madeHere.has(host)) return;
   const st = await lstat(host).catch(() => undefined);
   if (st && isUploadTempName(clientPath) && ownTemp(st)) return;
-  throw refused(clientPath, 'the mode, times and size of existing files are kept');
+  if (st?.isDirectory() && onlyTimes(attrs, st)) return;
+  throw refused(clientPath, st?.isDirectory() ? 'the mode of existing directories is kept' : 'the mode, times and size of existing files are kept');
 }
 
 /** Refuses moving `clientFrom` away unless it is an upload's temporary file (moved onto a new name: storeNew()); its stat. */

@@ -3,6 +3,13 @@
 // longname (OpenSSH's `sftp` prints it for `ls -l`). Pure.
 import type { BigIntStats, Stats } from 'node:fs';
 import { ATTR, BadPacket, type PacketReader, type PacketWriter } from './wire';
+import { SET_ID_BITS } from '../../fs/modes';
+
+/**
+ * The mode bits a client may set: not setuid or setgid. sftp-server runs as
+ * the user it serves; serve runs as one user for every client, maybe root.
+ */
+export const CLIENT_MODE_BITS = 0o7777 & ~SET_ID_BITS;
 
 /** The attributes a request carries; absent fields were not sent. */
 export interface Attrs {
@@ -38,6 +45,11 @@ export function readAttrs(r: PacketReader): Attrs {
     }
   }
   return a;
+}
+
+/** Whether applying `a` to `st` could change at most its times (and owner, which applyAttrs refuses to change). */
+export function onlyTimes(a: Attrs, st: { mode: number }): boolean {
+  return a.size === undefined && (a.mode === undefined || (a.mode & CLIENT_MODE_BITS) === (st.mode & 0o7777));
 }
 
 /** The stat fields ATTRS carries. */

@@ -7,7 +7,7 @@
 // cannot be changed, and no file is made setuid or setgid.
 import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
-import type { Attrs } from './attrs';
+import { CLIENT_MODE_BITS, type Attrs } from './attrs';
 import { appendOnlyOpenFlags, isUploadTempName, refused, rememberTemp } from './append-only';
 import { claimUpload, refuseOthersUpload } from './upload-owners';
 import { guardOpened, releaseGuard } from './store-guard';
@@ -18,13 +18,6 @@ import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { vfsStats } from './statvfs';
 import { MAX_READ, OPEN_FLAG, STATUS } from './wire';
-import { SET_ID_BITS } from '../../fs/modes';
-
-/**
- * The mode bits a client may set: not setuid or setgid. sftp-server runs as
- * the user it serves; serve runs as one user for every client, maybe root.
- */
-export const CLIENT_MODE_BITS = 0o7777 & ~SET_ID_BITS;
 
 const WRITE_FLAGS = OPEN_FLAG.WRITE | OPEN_FLAG.APPEND | OPEN_FLAG.CREAT | OPEN_FLAG.TRUNC;
 

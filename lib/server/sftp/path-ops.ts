@@ -6,7 +6,8 @@ import { chmod, link, lstat, mkdir, realpath, rename, rmdir, stat, symlink, trun
 import { errnoCode } from '../../fs/strerror';
 import { isUploadTempName, refuseAttrChange, refused, rememberMade } from './append-only';
 import { refuseIfReadOnly, type OpsContext } from './context';
-import { CLIENT_MODE_BITS, applyAttrs } from './file-ops';
+import { CLIENT_MODE_BITS } from './attrs';
+import { applyAttrs } from './file-ops';
 import { attrsReply, pathReply, statusReply } from './replies';
 import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
@@ -29,7 +30,7 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
   const host = await ctx.paths.follow(req.path);
   // By what it leads to: a symlink to the root (`ln -s . /me`) is the root too.
   if ((await realpath(host).catch(() => host)) === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
-  await refuseAttrChange(ctx, req.path, host, false);
+  await refuseAttrChange(ctx, req.path, host, req.attrs);
   const apply = (): Promise<void> => applyAttrs(req.attrs, req.path, {
     truncate: (size) => truncate(host, size),
     chmod: (mode) => chmod(host, mode),
