@@ -2,6 +2,7 @@
 // until it listens, a bounded kill, and the processes it left.
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs/promises';
+import { readFileSync, readdirSync } from 'fs';
 import * as net from 'net';
 import { statFields } from '../lib/util/proc-stat';
 
@@ -84,12 +85,16 @@ export async function kill(proc: ChildProcess): Promise<void> {
   proc.stderr?.destroy();
 }
 
-/** Processes below `pid` (from /proc's parent links). */
+/**
+ * Processes below `pid` (from /proc's parent links). Read synchronously: a
+ * transfer in the test's own process cannot move on meanwhile, where reads
+ * through a busy thread pool took ~0.5 s and let it finish before a drop.
+ */
 export async function descendantPids(pid: number): Promise<number[]> {
   const parents = new Map<number, number>();
-  for (const entry of await fs.readdir('/proc')) {
+  for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const stat = readIfThere(`/proc/${entry}/stat`);
     if (stat) parents.set(Number(entry), Number(statFields(stat)[1]));
   }
   const below = (p: number): boolean => {
@@ -99,6 +104,14 @@ export async function descendantPids(pid: number): Promise<number[]> {
   return [...parents.keys()].filter(below);
 }
 
+// A process that ended since /proc was listed has no files: ''.
+function readIfThere(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 /**
  * Kills what still runs of an instance: with `text` (its directory) in its

@@ -1,7 +1,9 @@
 // A signal during an upload over SFTP on a slow link ends scpipe within a
 // couple of seconds and leaves no temporary file, though megabytes of write
 // requests are still queued behind the link (a 150 KB/s relay in front of
-// the real sshd): put, parts and cp.
+// the real sshd): put, parts and cp. The bound is the design's (1 s for the
+// connection, then up to 5 s to remove the file over a new one), well under
+// the 10 s it took before; a loaded machine took ~3 s of it.
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, chown } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,14 +60,14 @@ describe.each([
   ['SIGINT', 130],
   ['SIGTERM', 143],
 ] as const)('%s on a 150 KB/s link over SFTP', (signal, status) => {
-  it(`put: exit ${status} within 3 s, the temporary file removed, the old target intact`, async () => {
+  it(`put: exit ${status} within 6 s, the temporary file removed, the old target intact`, async () => {
     const { dir, rdir } = await target(`abort-slow-put-${signal}`);
     const endless = endlessInput();
     try {
       const r = await interrupt(['put', ...flags(), remote(sshd, sshd.sftp, `${rdir}/keep.bin`)], dir, signal, endless);
       expect(r.stderr).toBe(`scpipe: interrupted by ${signal}\n`);
       expect(r.status).toBe(status);
-      expect(r.ms).toBeLessThan(3_000);
+      expect(r.ms).toBeLessThan(6_000);
       expect(await readdir(dir)).toEqual(['keep.bin']);
       expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
     } finally {
@@ -73,7 +75,7 @@ describe.each([
     }
   }, 150_000);
 
-  it(`put --part-size: exit ${status} within 3 s, no part's temporary file left`, async () => {
+  it(`put --part-size: exit ${status} within 6 s, no part's temporary file left`, async () => {
     const { dir, rdir } = await target(`abort-slow-parts-${signal}`);
     const endless = endlessInput();
     try {
@@ -81,27 +83,27 @@ describe.each([
       expect(r.stderr).toMatch(new RegExp(`^scpipe: interrupted by ${signal}; the parts set set is incomplete`));
       expect(r.stderr).not.toContain('left in');
       expect(r.status).toBe(status);
-      expect(r.ms).toBeLessThan(3_000);
+      expect(r.ms).toBeLessThan(6_000);
       expect((await readdir(dir)).filter(isTemp)).toEqual([]);
     } finally {
       endless.destroy();
     }
   }, 150_000);
 
-  it(`cp: exit ${status} within 3 s, the temporary file removed, the old target intact`, async () => {
+  it(`cp: exit ${status} within 6 s, the temporary file removed, the old target intact`, async () => {
     const { dir, rdir } = await target(`abort-slow-cp-${signal}`);
     const source = join(local, `keep-${signal}.bin`);
     await writeFile(source, Buffer.alloc(32 << 20, 1));
     const r = await interrupt(['cp', ...flags(), source, remote(sshd, sshd.sftp, `${rdir}/keep.bin`)], dir, signal);
     expect(r.stderr).toBe(`scpipe: interrupted by ${signal}\n`);
     expect(r.status).toBe(status);
-    expect(r.ms).toBeLessThan(3_000);
+    expect(r.ms).toBeLessThan(6_000);
     expect(await readdir(dir)).toEqual(['keep.bin']);
     expect(await readFile(join(dir, 'keep.bin'), 'utf8')).toBe('old');
   }, 150_000);
 });
 
-it('cp -r of several files: SIGINT ends it within 3 s with exit 130, no temporary file left', async () => {
+it('cp -r of several files: SIGINT ends it within 6 s with exit 130, no temporary file left', async () => {
   const dir = await userDir(sshd.sftp, 'abort-slow-cp-r');
   const tree = join(local, 'tree');
   await mkdir(tree);
@@ -109,18 +111,18 @@ it('cp -r of several files: SIGINT ends it within 3 s with exit 130, no temporar
   const r = await interrupt(['cp', '-r', ...flags(), tree, remote(sshd, sshd.sftp, remotePath(sshd.sftp, dir))], join(dir, 'tree'), 'SIGINT');
   expect(r.stderr).toBe('scpipe: interrupted by SIGINT\n');
   expect(r.status).toBe(130);
-  expect(r.ms).toBeLessThan(3_000);
+  expect(r.ms).toBeLessThan(6_000);
   expect((await readdir(join(dir, 'tree'))).filter(isTemp)).toEqual([]);
 }, 150_000);
 
-it('put --transport openssh: SIGINT ends it within 3 s with exit 130, the temporary file removed', async () => {
+it('put --transport openssh: SIGINT ends it within 6 s with exit 130, the temporary file removed', async () => {
   const { dir, rdir } = await target('abort-slow-openssh');
   const endless = endlessInput();
   try {
     const r = await interrupt(['put', '--transport', 'openssh', ...flags(), remote(sshd, sshd.sftp, `${rdir}/keep.bin`)], dir, 'SIGINT', endless);
     expect(r.stderr).toBe('scpipe: interrupted by SIGINT\n');
     expect(r.status).toBe(130);
-    expect(r.ms).toBeLessThan(3_000);
+    expect(r.ms).toBeLessThan(6_000);
     expect(await readdir(dir)).toEqual(['keep.bin']);
   } finally {
     endless.destroy();
