@@ -126,13 +126,13 @@ function parseHeader(line: Buffer): SourceRecord {
   return line[0] === 0x43 ? { type: 'C', mode, size, name } : { type: 'D', mode, name };
 }
 
-/** A parsed record as its line, escaped, for the -v trace. */
+/** A parsed record as its line, escaped, for the -v trace (a name that is not UTF-8 is escaped already). */
 export function describeRecord(r: SourceRecord): string {
   switch (r.type) {
     case 'C':
-      return `C${formatMode(r.mode)} ${r.size} ${escapeForTerminal(r.name)}`;
+      return `C${formatMode(r.mode)} ${r.size} ${r.notUtf8 ? r.name : escapeForTerminal(r.name)}`;
     case 'D':
-      return `D${formatMode(r.mode)} 0 ${escapeForTerminal(r.name)}`;
+      return `D${formatMode(r.mode)} 0 ${r.notUtf8 ? r.name : escapeForTerminal(r.name)}`;
     case 'E':
       return 'E';
     case 'T':

@@ -123,25 +123,25 @@ export class ScpSink {
     try {
       checkIncomingName(name);
     } catch (err) {
-      this.send(encodeWarning(`error: unexpected filename: ${name}`), 'refuse');
+      this.warn(`error: unexpected filename: ${name}`, `error: unexpected filename: ${escapeForTerminal(name)}`);
       throw err;
     }
     if (this.depth > 0) return;
     this.topLevel += 1;
     if (this.opts.maxTopLevel !== undefined && this.topLevel > this.opts.maxTopLevel) {
-      this.send(encodeWarning('protocol error: unexpected extra file'), 'refuse');
+      this.warn('protocol error: unexpected extra file');
       throw new ScpipeError('ERR_UNSAFE_NAME', `refusing "${escapeForTerminal(name)}": the remote sent more entries than were requested`);
     }
     const m = this.opts.matcher;
     if (m && !m.matches(name)) {
-      this.send(encodeWarning('protocol error: filename does not match request'), 'refuse');
+      this.warn('protocol error: filename does not match request');
       throw new ScpipeError('ERR_UNSAFE_NAME', `refusing "${escapeForTerminal(name)}" from the remote: it does not match the request ${m.describe()}`);
     }
   }
 
   private async onDirectory(r: SourceRecord & { type: 'D' }, times: ReceivedTimes | undefined): Promise<void> {
     if (!this.opts.recursive) {
-      this.send(encodeWarning('protocol error: received directory without -r'), 'refuse');
+      this.warn('protocol error: received directory without -r');
       throw new ScpipeError('ERR_PROTOCOL', `the remote sent a directory "${escapeForTerminal(r.name)}" without -r`);
     }
     const refused = await this.handler.enterDirectory(r, times, this.depth);
@@ -183,7 +183,7 @@ export class ScpSink {
 
   // Tells the source this item failed (one \1 per item, §3) and goes on.
   private refuse(message: string): void {
-    this.send(encodeWarning(message), 'refuse');
+    this.warn(message);
     this.problem(new ScpipeError('ERR_LOCAL_IO', message));
   }
 
@@ -193,8 +193,16 @@ export class ScpSink {
   }
 
   private send(bytes: Buffer, what: string): void {
-    this.opts.trace?.(`> ${what === 'refuse' ? escapeForTerminal(bytes.toString('utf8').trim()) : `\\0 (${what})`}`);
+    this.opts.trace?.(`> \\0 (${what})`);
     this.channel.stdin.write(bytes);
+  }
+
+  // `\1scp: <message>` to the source; `shown`, the message as -v shows it:
+  // the message itself where it is escaped already (the handler's, a
+  // record's), so a name is not shown escaped twice.
+  private warn(message: string, shown = message): void {
+    this.opts.trace?.(`> \\x01scp: ${shown}`);
+    this.channel.stdin.write(encodeWarning(message));
   }
 
   // The next decoder event, pulling chunks from the channel as needed. At
@@ -227,8 +235,8 @@ export class ScpSink {
     try {
       return this.decoder.next();
     } catch (err) {
-      if (err instanceof ScpipeError && err.code === 'ERR_PROTOCOL') this.send(encodeWarning(err.message), 'refuse');
-      else if (err instanceof ScpipeError && err.remoteMessage !== undefined) this.send(encodeWarning(err.remoteMessage), 'refuse');
+      if (err instanceof ScpipeError && err.code === 'ERR_PROTOCOL') this.warn(err.message);
+      else if (err instanceof ScpipeError && err.remoteMessage !== undefined) this.warn(err.remoteMessage);
       throw err;
     }
   }
