@@ -45,6 +45,12 @@ export type Stored = 'stored' | 'identical';
  */
 export type Unlocked = <T>(step: () => Promise<T>) => Promise<T>;
 
+/** How storeNew() compares: `unlocked` lets go of the caller's lock meanwhile; `signal` stops it (the client went away). */
+export interface CompareOptions {
+  unlocked?: Unlocked;
+  signal?: AbortSignal;
+}
+
 // A name whose file changed while it was compared (still being written) is compared again, this often.
 const ATTEMPTS = 3;
 
@@ -53,10 +59,10 @@ const ATTEMPTS = 3;
  * `to` exists with other bytes, and SourceChanged when `from` no longer names
  * the file it named at the start.
  */
-export async function storeNew(from: string, to: string, unlocked: Unlocked = (step) => step()): Promise<Stored> {
+export async function storeNew(from: string, to: string, opts: CompareOptions = {}): Promise<Stored> {
   for (let attempt = 1; ; attempt++) {
     if (await linkNew(from, to)) return 'stored';
-    const verdict = await compareExisting(from, to, unlocked);
+    const verdict = await compareExisting(from, to, opts);
     if (verdict === 'same') {
       await unlink(from);
       return 'identical';
@@ -89,7 +95,7 @@ async function exists(path: string): Promise<boolean> {
 // Compares through descriptors opened under the caller's lock; once it is
 // held again, the names must still lead to the files compared, unchanged
 // (size, mtime, ctime), or the verdict is 'changed': compare again.
-async function compareExisting(from: string, to: string, unlocked: Unlocked): Promise<'same' | 'other' | 'changed'> {
+async function compareExisting(from: string, to: string, { unlocked = (step) => step(), signal }: CompareOptions): Promise<'same' | 'other' | 'changed'> {
   const theirs = await open(to, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: unknown) => {
     if (errnoCode(err) === 'ENOENT') return 'gone' as const;
     // A symbolic link, a socket: not a file holding these bytes.
@@ -103,7 +109,7 @@ async function compareExisting(from: string, to: string, unlocked: Unlocked): Pr
     ours = await open(from, constants.O_RDONLY | constants.O_NOFOLLOW);
     const [sa, sb] = await Promise.all([ours.stat({ bigint: true }), theirs.stat({ bigint: true })]);
     if (!sa.isFile() || !sb.isFile() || sa.size !== sb.size) return 'other';
-    const same = await unlocked(() => sameContent(ours!, theirs));
+    const same = await unlocked(() => sameContent(ours!, theirs, signal));
     const [na, nb, named, source] = await Promise.all([
       ours.stat({ bigint: true }), theirs.stat({ bigint: true }),
       lstat(to, { bigint: true }).catch(() => undefined), lstat(from, { bigint: true }).catch(() => undefined),
@@ -127,10 +133,11 @@ function unchanged(before: BigIntStats, after: BigIntStats): boolean {
 
 const CHUNK = 1 << 20;
 
-/** Whether two open files hold the same bytes, read side by side from the start. */
-async function sameContent(a: FileHandle, b: FileHandle): Promise<boolean> {
+/** Whether two open files hold the same bytes, read side by side from the start; throws once `signal` aborts. */
+async function sameContent(a: FileHandle, b: FileHandle, signal: AbortSignal | undefined): Promise<boolean> {
   const [ba, bb] = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   for (let at = 0; ; ) {
+    signal?.throwIfAborted();
     const [ra, rb] = await Promise.all([a.read(ba, 0, CHUNK, at), b.read(bb, 0, CHUNK, at)]);
     const n = Math.min(ra.bytesRead, rb.bytesRead); // a short read of one is read again
     if (n === 0) return ra.bytesRead === rb.bytesRead;

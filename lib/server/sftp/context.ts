@@ -14,6 +14,8 @@ export interface OpsContext {
   madeHere: Set<string>;
   /** The login's key (or user name): only its sessions write into its uploads in progress (upload-owners.ts). */
   login: string;
+  /** Aborts when the channel closed or the server cuts what runs: a long request (a comparison) stops. */
+  gone?: AbortSignal;
   /** A line for the server log (already prefixed with the client). */
   log: (line: string) => void;
   verbose: boolean;

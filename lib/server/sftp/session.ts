@@ -20,7 +20,7 @@
 // between two files of one copy opens the next one at once).
 import type { ServerChannel } from 'ssh2';
 import { widenReceiveWindow } from '../../transport/ssh2-window';
-import { onAbort } from '../../util/abort';
+import { onAbort, ownController } from '../../util/abort';
 import { escapeForTerminal } from '../../util/escape';
 import type { Jail } from '../jail';
 import { SERVE_RECEIVE_WINDOW } from '../server-channel';
@@ -89,6 +89,8 @@ class SftpSession {
   private lastRequest = performance.now();
   private idleTimer?: NodeJS.Timeout;
   private stopDrainWatch: () => void = () => undefined;
+  private readonly gone = ownController();
+  private readonly stopCutWatch: () => void;
   private readonly opensshOrder: boolean;
   private readonly isAppend = (handle: Buffer): boolean => {
     try {
@@ -109,6 +111,7 @@ class SftpSession {
       appendOnly: opts.appendOnly ?? false,
       madeHere: new Set(),
       login: opts.login ?? '',
+      gone: this.gone.signal,
       verbose: opts.verbose,
       // Not through hideRoot(): the lines hold client paths only (handlers build
       // their messages from them), and one that begins with the root's real
@@ -131,11 +134,14 @@ class SftpSession {
       this.pump();
     });
     channel.once('close', () => {
+      this.gone.abort();
       this.ended = this.closed = true;
       this.queue.length = 0;
       this.pump();
     });
     // Removed as the session ends: the signal lives as long as the server, and would keep every session ended.
+    this.stopCutWatch = onAbort(opts.cut, () => this.gone.abort());
+    if (opts.cut?.aborted) this.gone.abort();
     if (opts.drain?.aborted) this.endIfIdle();
     else this.stopDrainWatch = onAbort(opts.drain, () => this.endIfIdle());
   }
@@ -237,6 +243,7 @@ class SftpSession {
     this.finishing = true;
     clearTimeout(this.idleTimer);
     this.stopDrainWatch();
+    this.stopCutWatch();
     void closeLeftOpen(this.ctx, this.opts.cut).then(() => {
       if (!this.channel.destroyed && this.channel.writable) {
         this.channel.exit(0);

@@ -4,7 +4,7 @@
 // takes the name lock itself (dispatch.ts): it holds it alone to check and
 // link, but lets go while a re-sent file is compared with the one stored,
 // which may take minutes for a large backup, so that every other client's
-// renames and stores go on meanwhile.
+// renames and stores go on meanwhile; a client gone meanwhile stops it.
 import { lstat } from 'node:fs/promises';
 import { NameTaken, SourceChanged, TEMP_NAME_REFUSAL, storeNew } from '../../fs/store-new';
 import { isUploadTempName, refuseMove, refused } from './append-only';
@@ -12,6 +12,8 @@ import type { OpsContext } from './context';
 import { changed, child } from './path-ops';
 import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
+import { STATUS } from './wire';
+import { escapeForTerminal } from '../../util/escape';
 import { fileKey, storeWithoutWriters } from './store-guard';
 import { forgetUpload, refuseOthersUpload } from './upload-owners';
 
@@ -41,13 +43,15 @@ export async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-re
       how = await storeWithoutWriters(key, req.from, async () => {
         // Still the file whose writers were stopped: not one made under the name since.
         if (fileKey(await lstat(from)) !== key) throw changedMeanwhile();
-        return storeNew(from, to, unlocked);
+        return storeNew(from, to, { unlocked, signal: ctx.gone });
       });
       forgetUpload(key);
       ctx.madeHere.delete(from);
     } catch (err) {
       if (err instanceof SftpFailure) throw err;
       if (err instanceof SourceChanged) throw changedMeanwhile();
+      // Its temporary file stays, for the client's retry.
+      if (ctx.gone?.aborted) throw new SftpFailure(STATUS.FAILURE, `${escapeForTerminal(req.to)}: not compared to the end: the session ended`);
       throw err instanceof NameTaken ? refused(req.to, 'it exists, and existing files are not replaced') : toFailure(err, req.from);
     }
     const same = how === 'identical' ? ' (the name held the same bytes already: kept)' : '';

@@ -57,7 +57,7 @@ describe('storeNew', () => {
       await writeFile(to, 'tHe bAckup');
       await utimes(to, 1_000_000_000, 1_000_000_000);
     });
-    await expect(storeNew(from, to, unlocked)).rejects.toBeInstanceOf(NameTaken);
+    await expect(storeNew(from, to, { unlocked })).rejects.toBeInstanceOf(NameTaken);
     expect(unlocked.steps).toBe(2);
     expect(await readFile(from, 'utf8')).toBe('the backup');
     expect(await readFile(to, 'utf8')).toBe('tHe bAckup');
@@ -65,7 +65,7 @@ describe('storeNew', () => {
 
   it('stores after all when the name went away while it was compared', async () => {
     await writeFile(to, 'the backup');
-    expect(await storeNew(from, to, changing(() => rm(to)))).toBe('stored');
+    expect(await storeNew(from, to, { unlocked: changing(() => rm(to)) })).toBe('stored');
     expect(await readdir(dir)).toEqual(['f']);
   });
 
@@ -73,7 +73,13 @@ describe('storeNew', () => {
     await writeFile(to, 'the backup');
     const other = join(dir, 'other');
     await writeFile(other, 'the backup');
-    await expect(storeNew(from, to, changing(() => rename(other, from)))).rejects.toBeInstanceOf(SourceChanged);
+    await expect(storeNew(from, to, { unlocked: changing(() => rename(other, from)) })).rejects.toBeInstanceOf(SourceChanged);
+    expect((await readdir(dir)).sort()).toEqual(['.f.scpipe-AbCdE1', 'f']);
+  });
+
+  it('stops comparing once its signal aborts, and leaves both files', async () => {
+    await writeFile(to, 'the backup');
+    await expect(storeNew(from, to, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
     expect((await readdir(dir)).sort()).toEqual(['.f.scpipe-AbCdE1', 'f']);
   });
 });
