@@ -3,7 +3,7 @@
 // --scp-path), and how they become the library's ConnectOptions.
 import type { Argv } from 'yargs';
 import { ScpipeError, QUOTE_MODES, escapeForTerminal, parseRemoteSpec, type ConnectOptions, type QuoteMode, type RemoteSpec } from '../lib';
-import { parsePort, promptOnTty } from '../lib/internal';
+import { canAskUser, parsePort, promptOnTty } from '../lib/internal';
 import { lastValue, single } from './yargs-limits';
 import { applyScpOptions, withScpOptions, type ScpArgs } from './scp-options';
 import { recordProtocol, withJsonOption } from './json-summary';
@@ -63,7 +63,7 @@ export function remoteArg(arg: string, what: string): RemoteSpec {
 /** Connection options for `spec` from the shared options. */
 export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: string) => void): ConnectOptions {
   const port = args.P === undefined ? undefined : checkPort(args.P);
-  return applyScpOptions(args, {
+  const out = applyScpOptions(args, {
     host: spec.host,
     user: spec.user,
     // An scp:// URI's port beats -P, as in scp (do_cmd() uses -P only for a target without one).
@@ -79,6 +79,10 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     banner: args.q ? () => undefined : (line) => void process.stderr.write(`${process.stderr.isTTY ? eraseLine(process.stderr.columns || 80) : ''}${line}\n`),
     prompt: ttyPrompt,
   });
+  // No terminal and no SSH_ASKPASS (cron): no one to ask, so no prompt, and a hung server is given up on.
+  // (The openssh transport's ssh cannot ask there either; BatchMode would change its ServerAliveInterval.)
+  if (out.transport !== 'openssh' && !canAskUser()) delete out.prompt;
+  return out;
 }
 
 // One function for every connection of the run: a host key is asked about once per run (host-key-prompt.ts).

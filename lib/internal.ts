@@ -13,7 +13,7 @@ export { describeIoError, errnoCode, strerror } from './fs/strerror';
 export { followLinks, plantedDetail } from './fs/target';
 export { isTempNameFor } from './fs/temp-file';
 export { parsePort } from './transport/ssh-config-values';
-export { cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty-prompt';
+export { canAskUser, cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty-prompt';
 export { defaultHostKeyPath } from './server/host-key';
 export { parseMaxStartups } from './server/connection-limits';
 export { namesDirectory, namesNoFile } from './client/remote-name';

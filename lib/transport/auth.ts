@@ -100,7 +100,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   const noPassword = (): null => {
     if (saidNoPassword) return null;
     saidNoPassword = true;
-    return skip('password', `${ask ? 'none: no answer from a terminal' : 'BatchMode forbids asking for it'}, and ${noEnvPassword}`);
+    return skip('password', `${ctx.host.batchMode ? 'BatchMode forbids asking for it' : 'none: no answer from a terminal'}, and ${noEnvPassword}`);
   };
 
   /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to 3 prompted rounds. */
@@ -127,7 +127,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
               const answer = await askUser(q, Boolean(p.echo));
               if (answer === null) {
                 if (envPassword !== undefined) {
-                  const cannot = ask ? 'no answer from a terminal' : 'BatchMode forbids asking';
+                  const cannot = ctx.host.batchMode ? 'BatchMode forbids asking' : 'no answer from a terminal';
                   skip(`an answer to '${escapeForTerminal(p.prompt)}'`, `SCPIPE_PASSWORD answers only the first hidden prompt, the password; ${cannot}`);
                 } else if (count === 1) noPassword();
                 count = limit; // no terminal or EOF: stop asking

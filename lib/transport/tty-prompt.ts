@@ -114,6 +114,16 @@ export function promptOnTty(question: string, echo: boolean, onBackground?: () =
   return mine;
 }
 
+/**
+ * Whether promptOnTty could reach anyone: a controlling terminal, or an
+ * SSH_ASKPASS program ssh would run. A cron job has neither: its connections
+ * are then bounded as under BatchMode (handshake-bounds.ts), not left to hang.
+ */
+export function canAskUser(): boolean {
+  const tty = haveTty();
+  return tty || askpassProgram(tty) !== undefined;
+}
+
 function haveTty(): boolean {
   try {
     fs.closeSync(fs.openSync('/dev/tty', 'r'));

@@ -115,6 +115,19 @@ it('a server that never sends its banner, without BatchMode: ConnectTimeout ends
   expect(await readdir(dir)).toEqual([]);
 });
 
+// A cron job: no BatchMode, no ConnectTimeout, no terminal and no
+// SSH_ASKPASS, so no one to ask anything. The wait was held open for a
+// person who could not exist, and the run hung for ever; it is bounded as under BatchMode.
+it('a server that never sends its banner, without BatchMode but with no terminal (cron): given up after 30 s, exit 255', async () => {
+  const port = String((silent.address() as AddressInfo).port);
+  const args = ['-P', port, '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-F', 'none'];
+  const noDisplay = { DISPLAY: '', WAYLAND_DISPLAY: '', SSH_ASKPASS: '', SSH_ASKPASS_REQUIRE: '' };
+  const r = await runCli(['put', ...args, remote(sshd, sshd.rssh, `${dir}/cron`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 60_000, wrapper: ['setsid', '-w'], env: noDisplay });
+  expect(r.stderr).toBe('scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (no login within 30 s)\n');
+  expect(r.status).toBe(255);
+  expect(await readdir(dir)).toEqual([]);
+}, 70_000);
+
 // A link that loses all after the server's version line (a path MTU black
 // hole drops the server's large key exchange reply): ConnectTimeout bounds
 // the key exchange too, as ssh_config(5) says and as under BatchMode. Without
