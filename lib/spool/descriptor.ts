@@ -57,7 +57,7 @@ export async function spoolDescriptor(input: DescriptorInput, opts: SpoolOptions
   throwIfAborted(opts.signal);
   const head = await readHead(input.fd, opts.signal);
   if (head.ended && head.bytes.length <= memoryLimit) {
-    new Progress(opts.onProgress).finish(head.bytes.length);
+    new Progress(opts.onProgress, () => undefined).finish(head.bytes.length); // throws what the callback threw
     return new MemorySpool(head.bytes.length > 0 ? [head.bytes] : [], head.bytes.length);
   }
   const memoryDir = memoryFileDirectory(opts, memoryLimit);
@@ -86,7 +86,7 @@ class DescriptorPass {
     private readonly resolve: (spool: Spool) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    this.progress = new Progress(opts.onProgress);
+    this.progress = new Progress(opts.onProgress, (err) => this.fail(err));
     workerSource ??= `(${descriptorWorker.toString()})()`;
     const workerData: DescriptorWorkerData = {
       fd,

@@ -43,7 +43,7 @@ export async function spool(
   throwIfAborted(signal);
   const iterator = openInput(input);
   const interrupt = new Interrupt(signal);
-  const progress = new Progress(opts.onProgress);
+  const progress = new Progress(opts.onProgress, (err) => interrupt.fail(err));
 
   let taken = 0;
   let ram: ChunkList | null = new ChunkList();

@@ -39,7 +39,7 @@ export async function cutParts(input: Readable | AsyncIterable<Uint8Array>, opts
   // A Readable chunk by chunk: its own iterator joins what is buffered, a copy.
   const iterator: AsyncIterator<unknown> = input instanceof Readable ? new ChunkReader(input) : openInput(input);
   const interrupt = new Interrupt(opts.signal);
-  const progress = new Progress(opts.onProgress);
+  const progress = new Progress(opts.onProgress, (err) => interrupt.fail(err));
   const sums = new HashThread();
   const whole = sums.newId();
   const feed = sums.feed([whole]);
