@@ -552,6 +552,22 @@ describe('spool: progress and options', () => {
     }
   });
 
+  // The report due after the input pauses comes from a timer: a callback
+  // throwing there was an uncaught exception, which ended the caller's process.
+  it('fails the pass with ERR_LOCAL_IO when onProgress throws from the report due after a pause', async () => {
+    const dir = freshDir();
+    async function* pausing(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(1000);
+      await tick(300); // the producer stalls: the report falls due meanwhile
+      yield Buffer.alloc(1000);
+    }
+    const thrown = new Error('progress bar gone');
+    const err = await rejection(spool(pausing(), { memoryLimit: 10_000, spoolDir: dir, onProgress: () => { throw thrown; } }));
+    expect(err.code).toBe('ERR_LOCAL_IO');
+    expect(err.cause).toBe(thrown);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   it.each([-1, 1.5, NaN, Infinity])('refuses memoryLimit %s with ERR_USAGE', async (memoryLimit) => {
     const err = await rejection(spool(chunksOf(), { memoryLimit }));
     expect(err.code).toBe('ERR_USAGE');
