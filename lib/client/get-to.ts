@@ -74,8 +74,20 @@ export async function getTo(target: Target, remotePath: string, output: string |
       { retries: opts.retries, backoffMs: opts.backoffMs, signal: opts.signal, onRetry: opts.onRetry, isRetryable: retryable },
     );
   } catch (err) {
+    if (typeof output !== 'string' && written > 0 && current?.manifest !== undefined && isSetsOwn(current, err)) throw partlyOut(err, written);
     throw explain(err, written, typeof output !== 'string' && isConnectionLoss(err) && (opts.retries ?? 1) > 0 && canReconnect(target));
   }
+}
+
+// The set's own failure (a part missing, altered or cut off), not the output's nor a signal.
+function isSetsOwn(download: Download, err: unknown): err is ScpipeError {
+  return isScpipeError(err) && err.code !== 'ERR_ABORTED' && (download.body as { errored?: unknown }).errored === err;
+}
+
+// A set to a stream failed after some of its parts went out: say what the reader has got.
+function partlyOut(err: ScpipeError, written: number): ScpipeError {
+  const said = `${err.message}; the set's first ${written} bytes, each part checked against the manifest, had already been written out, and nothing after them`;
+  return new ScpipeError(err.code, said, { path: err.path, host: err.host, bytes: BigInt(written), cause: err });
 }
 
 // A stream's bytes out went too far for a retry: say so. A retry's failed connect is a lost connection (exit 1).

@@ -57,7 +57,7 @@ describe('scpipe put --part-size', () => {
     rmSync(join(dir, 'r.bin.000002'));
     const got = await runCli(['get', ...flags(), '--retries', '0', at(`${dir}/r.bin`)]);
     expect(got.status).toBe(1);
-    expect(got.stderr).toMatch(/^scpipe: part r\.bin\.000002: remote: scp: .*r\.bin\.000002: No such file or directory\n$/);
+    expect(got.stderr).toMatch(/^scpipe: part r\.bin\.000002: remote: scp: .*r\.bin\.000002: No such file or directory; the set's first 2097152 bytes, each part checked against the manifest, had already been written out, and nothing after them\n$/);
     expect(got.stdout.length).toBe(2 * 1024 * 1024);
     expect(got.stdout.equals(data.subarray(0, 2 * 1024 * 1024))).toBe(true);
   });
@@ -407,12 +407,12 @@ describe('get of a parts set on an sftp-only host', () => {
   });
 
   // User sees: exit 1, "part s.bin.000003 does not match its SHA-256 in the
-  // manifest"; stdout holds the three parts before it, nothing after.
+  // manifest", and how much went out; stdout holds the three parts before it, nothing after.
   it('an altered part: exit 1 naming it, nothing after it written out', async () => {
     execFileSync('sh', ['-c', `printf X | dd of=${join(jailed, 's.bin.000003')} bs=1 count=1 conv=notrunc 2>/dev/null`]);
     const got = await get();
     expect(got.status).toBe(1);
-    expect(got.stderr).toBe('scpipe: part s.bin.000003 does not match its SHA-256 in the manifest\n');
+    expect(got.stderr).toBe(`scpipe: part s.bin.000003 does not match its SHA-256 in the manifest; the set's first 3145728 bytes, each part checked against the manifest, had already been written out, and nothing after them\n`);
     expect(got.stdout.equals(data.subarray(0, 3 * 1024 * 1024))).toBe(true);
   });
 
@@ -420,7 +420,7 @@ describe('get of a parts set on an sftp-only host', () => {
     rmSync(join(jailed, 's.bin.000001'));
     const got = await get();
     expect(got.status).toBe(1);
-    expect(got.stderr).toMatch(/^scpipe: part s\.bin\.000001: \S+\/s\.bin\.000001: stat: No such file\n$/);
+    expect(got.stderr).toMatch(/^scpipe: part s\.bin\.000001: \S+\/s\.bin\.000001: stat: No such file; the set's first 1048576 bytes, each part checked against the manifest, had already been written out, and nothing after them\n$/);
     expect(got.stdout.equals(data.subarray(0, 1024 * 1024))).toBe(true);
   });
 });
