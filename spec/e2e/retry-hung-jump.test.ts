@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { remote, runCli, startCli } from '../helpers/cli';
+import { SOMEONE_TO_ASK, remote, runCli, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
@@ -54,7 +54,7 @@ it('without ConnectTimeout or BatchMode, a retry whose jump host never answers t
     const cfg = await jumpConfig(local, proxy.port, knownHostsFor(jump, proxy.port, join(local, 'known_hosts')),
       [`  UserKnownHostsFile ${sshd.knownHostsPath}`, '  ServerAliveInterval 1', '  ServerAliveCountMax 2']);
     const flags = [...throughJump(cfg), '--retries', '1'];
-    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
+    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000, env: SOMEONE_TO_ASK });
     await tempWithBytes(dir, 'f');
     proxy.stall();
     const started = Date.now();

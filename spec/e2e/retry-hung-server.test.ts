@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { remote, startCli } from '../helpers/cli';
+import { SOMEONE_TO_ASK, remote, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
@@ -50,7 +50,7 @@ it('without ConnectTimeout or BatchMode, the retry\'s reconnection to a hung ssh
 // The same after the key exchange: a reconnection whose server never answers
 // the login (its PAM or LDAP hung) had no bound at all without BatchMode, as
 // someone could be asked there. It is bounded as the handshake is, the clock
-// stopped only while a question waits for the person.
+// stopped only while a question waits for the person (SOMEONE_TO_ASK).
 it('without ConnectTimeout or BatchMode, a reconnection whose server never answers the login ends after 30 s, saying so', async () => {
   await sshd.setRsshAllowed(['scp', 'sftp']);
   const dir = await userDir(sshd.rssh, 'retry-login');
@@ -60,7 +60,7 @@ it('without ConnectTimeout or BatchMode, a reconnection whose server never answe
   try {
     const flags = ['-P', String(proxy.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHostsFor(sshd, proxy.port, join(local, 'known_hosts'))}`,
       '-o', 'StrictHostKeyChecking=yes', '-F', 'none', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
-    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
+    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000, env: SOMEONE_TO_ASK });
     await tempWithBytes(dir, 'f');
     proxy.stall();
     const started = Date.now();

@@ -8,6 +8,13 @@ import type { TestAccount, TestSshd } from './sshd';
 
 export const CLI = resolve(__dirname, '../../dist/cli/launch.js');
 
+/**
+ * The environment of a run where someone could be asked (an SSH_ASKPASS
+ * program, never run where the keys suffice), as at a terminal: with no
+ * terminal and none, scpipe asks nothing and bounds logins as under BatchMode.
+ */
+export const SOMEONE_TO_ASK: NodeJS.ProcessEnv = { SSH_ASKPASS: '/bin/false', SSH_ASKPASS_REQUIRE: 'force' };
+
 export interface CliResult {
   status: number | null;
   signal: NodeJS.Signals | null;
