@@ -213,6 +213,11 @@ export function recordFailedTargets(failed: boolean[]): void {
   if (active) active.failedTargets = failed;
 }
 
+/** Every destination's copy is stored: a later failure (--checksum-file's write) fails the run, not a copy. */
+export function recordStored(): void {
+  if (active) active.failedTargets ??= active.destinations.map(() => false);
+}
+
 /** The stream's SHA-256, where it was computed. */
 export function recordSha256(hex: string): void {
   if (active) active.sha256 = hex;

@@ -7,7 +7,7 @@ import type { CommandContext } from '../context';
 import { allOperands, missingOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
 import { AlreadyReported, say, sayRetry } from '../report';
-import { recordRetry, summaryIfAsked, tally } from '../json-summary';
+import { recordRetry, recordStored, summaryIfAsked, tally } from '../json-summary';
 import { single, singleNumber } from '../yargs-limits';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
@@ -121,6 +121,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         } finally {
           progress?.done();
         }
+        recordStored();
         if (sumsFile !== undefined) await writeSums(sumsFile, sums);
         sayChecksums(args, entriesOf(sums));
       });

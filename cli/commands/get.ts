@@ -7,7 +7,7 @@ import type { CommandContext } from '../context';
 import { allOperands, getOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
 import { checkOutputFile, refuseClosedStdout, refuseTerminalStdout } from '../stdout';
-import { recordRetry, summaryIfAsked, tally } from '../json-summary';
+import { recordPartFetched, recordRetry, recordSha256, recordStored, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { say, sayRetry } from '../report';
 import { findLocalLeftovers } from '../local-leftovers';
@@ -15,7 +15,6 @@ import { localLeftoverFound } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
-import { recordPartFetched, recordSha256 } from '../json-summary';
 import { checkSpoolDirectory, followLinks } from '../../lib/internal';
 import { withPartsSpoolFullHint } from '../spool-full';
 import { ramSpoolWarning } from '../ram-spool';
@@ -104,6 +103,7 @@ export async function runGet(
       onPartOut: () => recordPartFetched(),
       onDownload: (download) => log?.(`receiving ${escapeForTerminal(download.name)} over ${download.protocol}: ${download.size} bytes`),
     });
+    recordStored();
     if (got.sha256 !== undefined) {
       recordSha256(got.sha256);
       log?.(`sha256 ${got.sha256}${expectSha256 === undefined ? '' : ', as expected'}`);

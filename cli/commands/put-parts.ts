@@ -1,7 +1,7 @@
 // `scpipe put --part-size SIZE [--parallel N] [--retries N] host:path`: the
 // stream as a parts set (lib/client/parts), with -v lines per part, retries
 // on stderr, and progress on a terminal.
-import { recordPartConfirmed, recordParts, recordRetry, tally } from '../json-summary';
+import { recordPartConfirmed, recordParts, recordRetry, recordStored, tally } from '../json-summary';
 import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec, formatRemoteSpec } from '../../lib';
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
@@ -103,6 +103,7 @@ export async function runPutParts(
       `sent ${parts.bytes} bytes as ${parts.count} part(s) and ${escapeForTerminal(parts.dir + parts.manifestName)} ` +
         `in ${seconds.toFixed(2)} s (${(Number(parts.bytes) / 1e6 / Math.max(seconds, 0.001)).toFixed(0)} MB/s) over ${parts.lanes} ${parts.protocol === 'sftp' ? 'SFTP ' : ''}channel(s); sha256 ${parts.sha256}`,
     );
+    recordStored();
     if (args['checksum-file'] !== undefined) await writeChecksumFile(args['checksum-file'], parts.sha256, result.name);
     progress?.done();
     sayChecksums(args, [{ sha256: parts.sha256, name: result.name }]);

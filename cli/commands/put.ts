@@ -5,7 +5,7 @@ import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
 import { allOperands, missingOperand, operands, withOperands } from '../operands';
 import { ProgressLine } from '../progress';
-import { recordProtocol, recordRetry, recordSha256, summaryIfAsked, tally } from '../json-summary';
+import { recordProtocol, recordRetry, recordSha256, recordStored, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions } from '../ssh-options';
 import { emptyInputSource, openStdin, type StdinInput } from '../stdin';
 import { runPutParts } from './put-parts';
@@ -153,6 +153,7 @@ export async function runPut(
       progress?.done();
       sayEmptyInput(`${escapeForTerminal(spec.path)} as an empty file`, empty);
     }
+    recordStored();
     if (result.sha256 !== undefined) {
       recordSha256(result.sha256);
       log?.(`sha256 ${result.sha256}`);

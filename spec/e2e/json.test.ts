@@ -154,6 +154,24 @@ describe('--json', () => {
     expect(parse(r.stderr)).toMatchObject({ command: 'get', ok: true, bytes: 4 });
   });
 
+  // The copy is stored and only the sums file could not be written (a full
+  // disk): exit 1 and ok false, but no destination is named as failed; that
+  // field named the destination for one target and get, none for several.
+  it.each([
+    ['put', ['put'], (d: string) => ({ stdin: 'data', target: `${d}/sums-put`, out: 'stdout' as const })],
+    ['put --part-size', ['put', '--part-size', '2'], (d: string) => ({ stdin: 'data', target: `${d}/sums-parts`, out: 'stdout' as const })],
+    ['get', ['get'], (d: string) => ({ stdin: undefined, target: `${d}/sums-get`, out: 'stderr' as const })],
+  ])('%s: a --checksum-file that cannot be written fails the run, and no copy', async (_, command, setup) => {
+    const { stdin, target, out } = setup(dir);
+    if (command[0] === 'get') await writeFile(target, 'data');
+    const dest = remote(sshd, sshd.rssh, target);
+    const r = await runCli([...command, '--json', '--checksum-file', '/dev/full', ...sshFlags(sshd, sshd.rssh), dest], { stdin });
+    expect(r.status).toBe(1);
+    const summary = parse(out === 'stdout' ? r.stdout.toString() : r.stderr);
+    expect(summary).toMatchObject({ ok: false, exit_status: 1, destinations: [dest], failed: [], error: { code: 'ERR_LOCAL_IO' } });
+    expect(summary.error!.message).toContain('the transfer is done, but --checksum-file /dev/full could not be written');
+  });
+
   // Over SFTP up to 16 small files are in flight at once: their progress
   // updates interleave, and each switch once added a file's count again
   // (10,761,000 bytes up said 12,849,960).
