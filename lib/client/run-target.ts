@@ -1,6 +1,7 @@
 // One run's own target: what its first connection learnt (host keys, typed
 // passwords) is kept for its reconnections and for no other run.
 import type { Client } from 'ssh2';
+import type { TypedSecrets } from '../transport/auth';
 import type { ConnectOptions } from '../transport/ssh2-transport';
 import type { Target } from './connection';
 
@@ -10,7 +11,7 @@ import type { Target } from './connection';
 // login (auth.ts AuthContext.typed).
 export interface Learnt {
   hostKeys: Map<string, Buffer>;
-  typed: { password?: string; passphrases?: Map<string, string> };
+  typed: TypedSecrets;
   /** A connection of this run got through its login: the next ones are reconnections. */
   connected: boolean;
 }

@@ -40,7 +40,22 @@ export interface AuthContext {
    * asking again, so an unattended run does not wait at a prompt after a
    * lost connection.
    */
-  typed?: { password?: string; passphrases?: Map<string, string> };
+  typed?: TypedSecrets;
+}
+
+/** What was typed at a run's logins: the destination's, and each ProxyJump hop's by user@host:port as given. */
+export interface TypedSecrets {
+  password?: string;
+  passphrases?: Map<string, string>;
+  hops?: Map<string, TypedSecrets>;
+}
+
+/** The secrets typed at hop `key`'s logins, kept in `typed`. */
+export function hopSecrets(typed: TypedSecrets, key: string): TypedSecrets {
+  const hops = (typed.hops ??= new Map());
+  let own = hops.get(key);
+  if (own === undefined) hops.set(key, (own = {}));
+  return own;
 }
 
 /** The handler for ssh2's `authHandler` option plus what it did. */

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { Client, ConnectConfig } from 'ssh2';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import type { ScpChannel } from '../protocol/channel';
-import { createAuthHandler } from './auth';
+import { createAuthHandler, hopSecrets, type TypedSecrets } from './auth';
 import { certificateSupport } from './certificate';
 import { preferRsaSha512 } from './rsa-sha2';
 import { askFirstConnect } from './host-key-prompt';
@@ -80,7 +80,7 @@ export interface Ssh2Connection {
  * `reconnection`: another connection of the same run got through its login (a
  * retry's): bounded even without ConnectTimeout (handshake-bounds.ts).
  */
-export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal; hostKeys?: Map<string, Buffer>; typed?: { password?: string; passphrases?: Map<string, string> }; reconnection?: boolean }): Promise<Ssh2Connection> {
+export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal; hostKeys?: Map<string, Buffer>; typed?: TypedSecrets; reconnection?: boolean }): Promise<Ssh2Connection> {
   const host = await resolveHost(opts.host, opts);
   // LogLevel VERBOSE or DEBUG*: the connection log without -v, as ssh shows its own.
   const log = opts.log ?? (/^(VERBOSE|DEBUG\d?)$/.test(host.logLevel ?? '') ? (line: string) => void process.stderr.write(`debug1: ${line}\n`) : undefined);
@@ -101,11 +101,13 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   const auth = createAuthHandler({ host, jumpHost: (opts.jumpDepth ?? 0) > 0, passwordsAllowed: verifier.passwordsAllowed, prompt, log, warn, certificates: certificates.ready, typed: opts.typed });
   log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
   // A reconnection's jump hosts got through their logins before too: bounded as it is,
-  // and held to the keys they showed then (hostKeys is by known_hosts name, so shared).
+  // and held to the keys they showed then (hostKeys is by known_hosts name, so shared),
+  // each given what was typed at its own login, so that a retry does not ask again.
   const connectHop = async (hop: HopConnectOptions) => {
     const { client, close, drop } = await connectSsh2({
       ...hop, jumpDepth: hop.depth, configFile: opts.configFile, homeDir: opts.homeDir, systemConfigFile: opts.systemConfigFile,
       log: opts.log, warn: opts.warn, prompt: opts.prompt, signal: opts.signal, reconnection: opts.reconnection, hostKeys: opts.hostKeys,
+      typed: opts.typed && hopSecrets(opts.typed, `${hop.user ?? ''}@${hop.host}:${hop.port ?? ''}`),
     });
     return { client, close, drop };
   };
