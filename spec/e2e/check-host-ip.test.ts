@@ -2,24 +2,22 @@
 // sockaddr_is_local), as a forwarded port on localhost reaches a different
 // host each time; so does scpipe, and it records no address line either.
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { runCli } from '../helpers/cli';
+import { tempDirPerTest } from '../helpers/temp-dir';
 
 const sshd = sshdPerSuite();
+const homeDir = tempDirPerTest('scpipe-test-home-');
 let home: string;
 let dir: string;
 
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), 'scpipe-test-home-'));
+  home = homeDir();
   await mkdir(join(home, '.ssh'), { mode: 0o700 });
   dir = await userDir(sshd.rssh, 'chkip');
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
 });
 
 const fakeKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
