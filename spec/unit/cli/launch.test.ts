@@ -16,8 +16,8 @@ describe('dist/cli/launch.js', () => {
     expect(existsSync(BUNDLE)).toBe(true);
     expect(existsSync(CODE_CACHE)).toBe(true);
     // In a fresh node, as users run it: V8 refuses a cache made under other flags, and a test worker's may differ.
-    const probe = `process.stdout.write(String(require(${JSON.stringify(launch)}).compileBundle()?.cachedDataRejected))`;
-    expect(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' })).toBe('false');
+    const script = `process.stdout.write(String(require(${JSON.stringify(launch)}).compileBundle()?.cachedDataRejected))`;
+    expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })).toBe('false');
   });
 
   it('runs the CLI from the bundle, not from the modules', () => {
