@@ -9,15 +9,23 @@ export interface BooleanOptions {
   alias: Record<string, readonly string[]>;
 }
 
-/** Throws ERR_USAGE for the first `--flag=VALUE` (or `-f=VALUE`) before `--` whose flag is boolean and VALUE not true or false. */
+// yargs also takes an option by its camelCase name (`--appendOnly` for
+// `--append-only`): `serve --appendOnly=1` must not start a server that
+// replaces files.
+const camelCase = (name: string): string => name.replace(/-+([^-])/g, (_, c: string) => c.toUpperCase());
+
+/** Throws ERR_USAGE for the first `--flag=VALUE` (or `-f=VALUE`, `-rf=VALUE`) before `--` whose flag is boolean and VALUE not true or false. */
 export function refuseBooleanValues(argv: readonly string[], options: BooleanOptions): void {
-  const names = new Set(options.boolean.flatMap((name) => [name, ...(options.alias[name] ?? [])]));
+  const names = new Set(options.boolean.flatMap((name) => [name, ...(options.alias[name] ?? [])]).flatMap((name) => [name, camelCase(name)]));
   const end = argv.indexOf('--');
   for (const word of end < 0 ? argv : argv.slice(0, end)) {
     const m = /^(--?)([^=]+)=(.*)$/s.exec(word);
-    if (!m || (m[1] === '-' && m[2]!.length !== 1) || !names.has(m[2]!)) continue;
+    if (!m) continue;
+    // In a group of letters (`-qv=x`), yargs gives the value to the letter before the `=`.
+    const flag = m[1] === '-' ? m[2]!.slice(-1) : m[2]!;
+    if ((m[1] === '-' && !/^[A-Za-z]+$/.test(m[2]!)) || !names.has(flag)) continue;
     if (m[3] === 'true' || m[3] === 'false') continue;
-    throw new ScpipeError('ERR_USAGE', `${m[1]}${escapeForTerminal(m[2]!)} takes no value, and took "${escapeForTerminal(m[3]!)}"`);
+    throw new ScpipeError('ERR_USAGE', `${m[1]}${escapeForTerminal(flag)} takes no value, and took "${escapeForTerminal(m[3]!)}"`);
   }
 }
 

@@ -133,12 +133,18 @@ describe('usage errors (exit 2)', () => {
     [['cp', '-r=x', 'a', 'h:'], '-r takes no value, and took "x"'],
     [['put', '-q=\x1b[2J', 'h:f'], '-q takes no value, and took "\\x1b[2J"'],
     [['serve', '--root', '/', '--read-only=no'], '--read-only takes no value, and took "no"'],
+    // yargs takes an option by its camelCase name too, and gives a group of letters' value to the last one.
+    [['serve', '--root', '/', '--appendOnly=1'], '--appendOnly takes no value, and took "1"'],
+    [['put', '--noClobber=yes', 'h:f'], '--noClobber takes no value, and took "yes"'],
+    [['put', '-vq=1', 'h:f'], '-q takes no value, and took "1"'],
+    [['cp', '-pr=x', 'a', 'h:'], '-r takes no value, and took "x"'],
   ])('%j: %s', async (argv, message) => {
     expect(await refused(argv)).toEqual({ status: 2, stderr: `scpipe: ${message}\n${HINT}` });
   });
 
   it('a flag given true or false as its value is taken as before; after -- a word is not an option', async () => {
     expect(await parse(['put', '--json=false', '--verify=true', 'h:f'])).toMatchObject({ json: false, verify: true });
+    expect(await parse(['put', '--noClobber=true', '-vq=false', 'h:f'])).toMatchObject({ 'no-clobber': true, quiet: false });
     expect(await parse(['put', 'h:f', '--', 'cmd', '--json=x'])).toMatchObject({ json: false, '--': ['cmd', '--json=x'] });
   });
 
