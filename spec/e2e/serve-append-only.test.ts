@@ -114,6 +114,22 @@ describe('serve --append-only over SFTP', () => {
     expect(await tree(serve.root)).toEqual({ backup: 'precious', 'dir/': '', 'dir/inside': 'also precious', 'dir/added': 'added', 'dir/more': 'more', 'dir/last': 'last' });
     expect(serve.log()).toContain('sftp setstat refused: /dir: append-only server: the mode of existing directories is kept');
   });
+
+  // A shared backup directory is often setgid (g+s); scp sends a directory's
+  // mode without set-id bits. User sees: no error. Left: the new file, the
+  // times asked, and the setgid bit, which a chmod to the mode sent would clear.
+  it('sets the times of an existing setgid directory scp -r -p fills, and keeps its setgid bit', async () => {
+    await mkdir(join(serve.root, 'shared'));
+    await chmod(join(serve.root, 'shared'), 0o2775);
+    await mkdir(join(local, 'shared'));
+    await writeFile(join(local, 'shared', 'added'), 'added');
+    await chmod(join(local, 'shared'), 0o775);
+    await utimes(join(local, 'shared'), 1300000000, 1300000000);
+    expect(await scp(serve, '-r', '-p', join(local, 'shared'), '127.0.0.1:/')).toMatchObject({ status: 0, stderr: '' });
+    const after = await stat(join(serve.root, 'shared'));
+    expect([after.mode & 0o7777, after.mtimeMs]).toEqual([0o2775, 1300000000000]);
+    expect(await tree(serve.root)).toEqual({ 'shared/': '', 'shared/added': 'added' });
+  });
 });
 
 describe('serve --append-only over SCP (scp -O)', () => {

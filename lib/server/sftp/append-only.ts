@@ -39,16 +39,17 @@ export async function appendOnlyOpenFlags(clientPath: string, host: string, flag
 }
 
 /**
- * Refuses a change of the mode, times or size of `clientPath` unless it is
- * new (made by this session, or an upload's temporary file). A directory's
- * times may be set, as `scp -r -p` does to one it fills: every file added
- * changes them anyway, and they keep nothing stored.
+ * What a setstat of `clientPath` may change: all of `attrs` where it is new
+ * (made by this session, or an upload's temporary file); else a refusal,
+ * but for a directory's times, as `scp -r -p` sets on one it fills (every
+ * file added changes them anyway, and they keep nothing stored). Its mode is
+ * then not applied: the same but for set-id bits, a chmod would clear them.
  */
-export async function refuseAttrChange(ctx: OpsContext, clientPath: string, host: string, attrs: Attrs): Promise<void> {
-  if (!ctx.appendOnly || ctx.madeHere.has(host)) return;
+export async function allowedAttrChange(ctx: OpsContext, clientPath: string, host: string, attrs: Attrs): Promise<Attrs> {
+  if (!ctx.appendOnly || ctx.madeHere.has(host)) return attrs;
   const st = await lstat(host).catch(() => undefined);
-  if (st && isUploadTempName(clientPath) && ownTemp(st)) return;
-  if (st?.isDirectory() && onlyTimes(attrs, st)) return;
+  if (st && isUploadTempName(clientPath) && ownTemp(st)) return attrs;
+  if (st?.isDirectory() && onlyTimes(attrs, st)) return { ...attrs, mode: undefined };
   throw refused(clientPath, st?.isDirectory() ? 'the mode of existing directories is kept' : 'the mode, times and size of existing files are kept');
 }
 
@@ -62,7 +63,7 @@ export async function refuseMove(clientFrom: string, host: string): Promise<Stat
 // Bounded: past it, a session only keeps what it made as any client's.
 const MADE_REMEMBERED = 4096;
 
-/** Remembers a directory this session made, for refuseAttrChange(). */
+/** Remembers a directory this session made, for allowedAttrChange(). */
 export function rememberMade(ctx: OpsContext, host: string): void {
   if (ctx.madeHere.size < MADE_REMEMBERED) ctx.madeHere.add(host);
 }

@@ -47,9 +47,13 @@ export function readAttrs(r: PacketReader): Attrs {
   return a;
 }
 
-/** Whether applying `a` to `st` could change at most its times (and owner, which applyAttrs refuses to change). */
+/**
+ * Whether `a` asks no change of `st` but its times (and owner, which
+ * applyAttrs refuses to change). Set-id bits are no client's to give or take
+ * (CLIENT_MODE_BITS): a setgid directory sent its mode without them asks none.
+ */
 export function onlyTimes(a: Attrs, st: { mode: number }): boolean {
-  return a.size === undefined && (a.mode === undefined || (a.mode & CLIENT_MODE_BITS) === (st.mode & 0o7777));
+  return a.size === undefined && (a.mode === undefined || (a.mode & CLIENT_MODE_BITS) === (st.mode & CLIENT_MODE_BITS));
 }
 
 /** The stat fields ATTRS carries. */

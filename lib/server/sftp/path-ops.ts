@@ -4,7 +4,7 @@
 // (paths.ts). The root itself cannot be removed, renamed, replaced or chmodded.
 import { chmod, link, lstat, mkdir, realpath, rename, rmdir, stat, symlink, truncate, unlink, utimes } from 'node:fs/promises';
 import { errnoCode } from '../../fs/strerror';
-import { isUploadTempName, refuseAttrChange, refused, rememberMade } from './append-only';
+import { allowedAttrChange, isUploadTempName, refused, rememberMade } from './append-only';
 import { refuseIfReadOnly, type OpsContext } from './context';
 import { CLIENT_MODE_BITS } from './attrs';
 import { applyAttrs } from './file-ops';
@@ -30,8 +30,8 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
   const host = await ctx.paths.follow(req.path);
   // By what it leads to: a symlink to the root (`ln -s . /me`) is the root too.
   if ((await realpath(host).catch(() => host)) === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
-  await refuseAttrChange(ctx, req.path, host, req.attrs);
-  const apply = (): Promise<void> => applyAttrs(req.attrs, req.path, {
+  const attrs = await allowedAttrChange(ctx, req.path, host, req.attrs);
+  const apply = (): Promise<void> => applyAttrs(attrs, req.path, {
     truncate: (size) => truncate(host, size),
     chmod: (mode) => chmod(host, mode),
     utimes: (atime, mtime) => utimes(host, atime, mtime),
