@@ -187,14 +187,14 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     'keyboard-interactive': () => ctx.host.kbdInteractiveAuthentication && passwordsAllowed(),
     password: () => ctx.host.passwordAuthentication && passwordsAllowed(),
   };
+  // IdentityAgent: another socket, or none; default SSH_AUTH_SOCK.
+  const sock = ctx.host.identityAgent === 'none' ? undefined : ctx.host.identityAgent ?? env.SSH_AUTH_SOCK;
   const keys: IdentityContext = {
-    username, host: ctx.host, log, warn, agentKeys, certificates: ctx.certificates, skip,
+    username, host: ctx.host, log, warn, agentKeys, agentSock: sock, certificates: ctx.certificates, skip,
     ask: ask && ((question) => askUser(question, false)),
     maxTries,
     passphrases: ctx.typed && (ctx.typed.passphrases ??= new Map()),
   };
-  // IdentityAgent: another socket, or none; default SSH_AUTH_SOCK.
-  const sock = ctx.host.identityAgent === 'none' ? undefined : ctx.host.identityAgent ?? env.SSH_AUTH_SOCK;
   const steps: Record<string, Step> = {
     publickey: publickeySteps(keys, sock),
     'keyboard-interactive': kbdSteps(),

@@ -78,6 +78,11 @@ export function certifiedKey(key: ParsedKey, cert: Certificate): CertifiedKey {
   }) as CertifiedKey;
 }
 
+/** The hash a certified key signs with (undefined: its key's own, or not a certified key). */
+export function certificateHash(key: unknown): string | undefined {
+  return isCertified(key) ? key[CERT].algorithm.hash : undefined;
+}
+
 function isCertified(key: unknown): key is CertifiedKey {
   return typeof key === 'object' && key !== null && CERT in key;
 }

@@ -8,6 +8,7 @@ import { identityPublicKey, openSshPublicKey } from './identity-public';
 import { fromPkcs8, isPkcs8 } from './pkcs8-key';
 import { fingerprint } from './known-hosts';
 import { lazyKeyAgent } from './lazy-key';
+import { agentCertificateAgent } from './agent-certificate';
 import type { ResolvedHost } from './ssh-config';
 import { outOfDescriptors } from '../util/limits';
 
@@ -23,6 +24,8 @@ export interface IdentityContext {
   maxTries: number;
   /** Keys ssh-agent offered already: their files are not asked about. */
   agentKeys: Buffer[];
+  /** ssh-agent's socket, if one is used: it signs the certificates of an encrypted file whose key it holds. */
+  agentSock?: string;
   certificates?: Promise<boolean>;
   /** Passphrases typed at an earlier connection of the run, by file: tried before asking again (AuthContext.typed). */
   passphrases?: Map<string, string>;
@@ -63,6 +66,9 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
   if (key instanceof Error && /no passphrase given/i.test(key.message)) {
     const pub = openSshPublicKey(data.toString('latin1')) ?? (await identityPublicKey(file));
     if (pub && ctx.agentKeys.some((k) => k.equals(pub))) {
+      // Its certificates still go, signed by the agent's copy of the key, as ssh offers them.
+      const byAgent = await agentCertificates(ctx, pub, file);
+      if (byAgent) return byAgent;
       log(`skipping encrypted key ${file}: ssh-agent offered it already`);
       return null;
     }
@@ -148,6 +154,18 @@ async function askPassphrase(ctx: IdentityContext, file: string, parse: (pass?: 
 }
 
 // Whether a certificate of `key` would be offered (they go first, signed by the key, so it is unlocked first).
+// The certificates of `file`, whose encrypted key (`pub`) ssh-agent holds, as an agent method signing through it; null: none.
+async function agentCertificates(ctx: IdentityContext, pub: Buffer, file: string): Promise<AnyAuthMethod[] | null> {
+  if (ctx.agentSock === undefined || !(await ctx.certificates)) return null;
+  const { utils, OpenSSHAgent } = await import('ssh2');
+  const key = utils.parseKey(pub);
+  if (key instanceof Error || Array.isArray(key)) return null;
+  const certified = await certificatesFor(key, [...ctx.host.certificateFiles, `${file}-cert.pub`], ctx.log);
+  if (certified.length === 0) return null;
+  ctx.log(`key ${file}: its certificates are signed by ssh-agent, which holds the key`);
+  return [{ type: 'agent', username: ctx.username, agent: agentCertificateAgent(OpenSSHAgent, ctx.agentSock, key, certified) }];
+}
+
 async function hasCertificate(ctx: IdentityContext, key: ParsedKey, file: string): Promise<boolean> {
   if (!(await ctx.certificates)) return false;
   return (await certificatesFor(key, [...ctx.host.certificateFiles, `${file}-cert.pub`], () => undefined)).length > 0;

@@ -2,12 +2,13 @@
 // (TrustedUserCAKeys), and keys that are in no authorized_keys log in with
 // the certificate the CA signed for them, found next to the key
 // (KEY-cert.pub, as ssh finds it) or named by -o CertificateFile.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { copyFile, readFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remote, runCli, sshFlags } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -73,5 +74,37 @@ describe('CertificateFile', () => {
     expect(r.stderr).toContain(`certificate ${fake} skipped: not a certificate of a supported type (ssh-ed25519)`);
     expect(r.status).toBe(0); // the real one next to the key still works
     await rename(fake, `${fake}.done`);
+  });
+});
+
+// ssh-agent holds the plain key (added from another copy, or before the
+// certificate was issued), the file next to the certificate is encrypted:
+// ssh offers the certificate and has the agent sign, asking nothing. It was
+// skipped with the file, as a key the agent had offered: Permission denied,
+// exit 255. User sees: nothing, exit 0; left: the file stored.
+describe('an encrypted key whose ssh-agent copy has no certificate', () => {
+  let agent: ChildProcess;
+  const sock = join(keys, 'agent.sock');
+  beforeAll(async () => {
+    agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    await waitFor(() => existsSync(sock), 'the ssh-agent socket', 10_000);
+    mkdirSync(join(keys, 'plain'));
+    for (const type of ['ed25519', 'rsa']) {
+      const plain = join(keys, 'plain', `enc_${type}`);
+      keygen('-t', type, '-N', '', '-f', plain);
+      const r = spawnSync('ssh-add', ['-q', plain], { env: { ...process.env, SSH_AUTH_SOCK: sock }, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`ssh-add: ${r.stderr}`);
+      spawnSync('cp', [plain, `${plain}.pub`, keys]);
+      keygen('-p', '-P', '', '-N', 'secret words', '-f', join(keys, `enc_${type}`));
+      keygen('-s', join(keys, 'ca'), '-I', `scpipe-test-enc-${type}`, '-n', 'scpipe-rssh', join(keys, `enc_${type}.pub`));
+    }
+  });
+  afterAll(() => agent.kill());
+
+  it.each(['ed25519', 'rsa'])('%s: its certificate is offered, signed by the agent, no passphrase asked', async (type) => {
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.rssh, [], join(keys, `enc_${type}`)), remote(sshd, sshd.rssh, `${dir}/agent-${type}`)],
+      { stdin: type, env: { SSH_AUTH_SOCK: sock } });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, `agent-${type}`), 'utf8')).toBe(type);
   });
 });
