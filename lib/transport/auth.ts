@@ -118,6 +118,15 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     return skip('password', `${ctx.host.batchMode ? 'BatchMode forbids asking for it' : 'none: no answer from a terminal'}, and ${noEnvPassword}`);
   };
 
+  // The password typed at an earlier connection of the run: tried once, by
+  // keyboard-interactive or password, whichever comes first, before asking.
+  let typedAgain = ctx.typed?.password;
+  const takeTyped = (): string | undefined => {
+    const pw = typedAgain;
+    typedAgain = undefined;
+    return pw;
+  };
+
   /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to 3 prompted rounds. */
   function kbdSteps(): Step {
     let count = 0;
@@ -134,12 +143,21 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
           const answers: string[] = [];
           const header = [name, instructions].filter(Boolean).map((t) => escapeForTerminal(t, true)).join('\n');
           for (const [i, p] of prompts.entries()) {
-            if (envPassword !== undefined && !p.echo && !envUsed) {
+            const first = !p.echo && !envUsed; // the password, as SCPIPE_PASSWORD answers it
+            const again = first && envPassword === undefined ? takeTyped() : undefined;
+            if (envPassword !== undefined && first) {
               envUsed = true;
               answers.push(envPassword);
+            } else if (again !== undefined) {
+              envUsed = true;
+              log('keyboard-interactive: the password typed at the first connection');
+              answers.push(again);
             } else {
               const q = (i === 0 && header ? `${header}\n` : '') + escapeForTerminal(p.prompt);
               const answer = await askUser(q, Boolean(p.echo));
+              if (first) envUsed = true;
+              // Kept for the run's reconnections, as the password method's (a one-time code after it is not).
+              if (first && answer !== null && ctx.typed) ctx.typed.password = answer;
               if (answer === null) {
                 if (envPassword !== undefined) {
                   const cannot = ctx.host.batchMode ? 'BatchMode forbids asking' : 'no answer from a terminal';
@@ -160,14 +178,12 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   /** password: once with SCPIPE_PASSWORD, else up to 3 prompts. */
   function passwordSteps(): Step {
     let count = 0;
-    let again = ctx.typed?.password; // once, not counted as a prompt
     return async () => {
       if (envPassword !== undefined) {
         return count++ === 0 ? { type: 'password', username, password: envPassword } : null;
       }
-      if (again !== undefined) {
-        const password = again;
-        again = undefined;
+      const password = takeTyped(); // once, not counted as a prompt
+      if (password !== undefined) {
         log('password: the one typed at the first connection');
         return { type: 'password', username, password };
       }

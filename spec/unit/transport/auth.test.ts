@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Server, utils, type AnyAuthMethod, type BaseAgent, type AuthenticationType, type ParsedKey } from 'ssh2';
 import { ScpipeError, isScpipeError } from '../../../lib/errors';
-import { createAuthHandler, type AuthContext } from '../../../lib/transport/auth';
+import { createAuthHandler, type AuthContext, type TypedSecrets } from '../../../lib/transport/auth';
 import { resolvedHost as host } from '../../helpers/resolved-host';
 
 let dir: string;
@@ -204,6 +204,25 @@ describe('createAuthHandler', () => {
     const got = await new Promise<string[]>((r) => a.prompt('Name', 'evil\x1b[2J', '', [{ prompt: 'Code\r: ', echo: true }], r));
     expect(got).toEqual(['answer']);
     expect(questions[0]).toBe('Name\nevil\\x1b[2J\nCode\\r: ');
+  });
+
+  // A server that takes the password by keyboard-interactive (PAM, FreeBSD's
+  // sshd): what was typed was not kept, so a retry's reconnection asked again
+  // and a run left alone waited at the prompt. A one-time code after it is not kept.
+  it('keeps the password typed at a keyboard-interactive prompt for the next connection of the run, not the code after it', async () => {
+    const typed: TypedSecrets = {};
+    const questions: string[] = [];
+    const prompt = async (q: string) => { questions.push(q); return q.startsWith('Code') ? '123456' : 'the-password'; };
+    const login = async (): Promise<string[]> => {
+      const { step } = driver({ host: host(), env: {}, prompt, typed });
+      await step(null);
+      const kbd = await step(['keyboard-interactive']);
+      return [...await answerKbd(kbd, [{ prompt: 'Password: ', echo: false }]), ...await answerKbd(kbd, [{ prompt: 'Code: ', echo: false }])];
+    };
+    expect(await login()).toEqual(['the-password', '123456']);
+    expect(questions).toEqual(['Password: ', 'Code: ']);
+    expect(await login()).toEqual(['the-password', '123456']);
+    expect(questions).toEqual(['Password: ', 'Code: ', 'Code: ']);
   });
 
   it('abandons authentication when the prompt is interrupted', async () => {
