@@ -99,3 +99,4 @@ export type { ConnectionLimits, StartupLimit } from './server/connection-limits'
 
 // Peer text (names, messages) made safe to show on a terminal.
 export { escapeForTerminal } from './util/escape';
+export { Said } from './util/said';

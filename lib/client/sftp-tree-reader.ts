@@ -73,7 +73,7 @@ export class SftpTreeReader {
   private async directory(path: string, name: string, st: Stats, sink: SinkHandler, depth: number, chain: string[]): Promise<void> {
     if (depth >= MAX_DEPTH) return this.problem(path, `more than ${MAX_DEPTH} directory levels; not descending`);
     const refused = await sink.enterDirectory({ type: 'D', mode: st.mode & 0o7777, name }, this.timesOf(st), depth);
-    if (refused) return this.report(new ScpipeError('ERR_LOCAL_IO', refused.error, { path }));
+    if (refused) return this.report(new ScpipeError('ERR_LOCAL_IO', String(refused.error), { path }));
     try {
       const entries = await this.guard(() =>
         listDirectory(this.session, path, { maxEntries: this.opts.maxEntries, onBadName: (err) => this.report(err) }),
@@ -125,7 +125,7 @@ export class SftpTreeReader {
     if (!st.isFile()) return this.problem(path, 'not a regular file');
     const size = BigInt(st.size);
     const writer = await sink.openFile({ type: 'C', mode: st.mode & 0o7777, size, name }, this.timesOf(st), depth);
-    if ('error' in writer) return this.report(new ScpipeError('ERR_LOCAL_IO', writer.error, { path }));
+    if ('error' in writer) return this.report(new ScpipeError('ERR_LOCAL_IO', String(writer.error), { path }));
     this.opts.onFileProgress?.(name, 0n, size);
     let stored = 0n;
     try {
@@ -140,7 +140,7 @@ export class SftpTreeReader {
       throw err;
     }
     const failed = await writer.finish({ ok: true });
-    if (failed) this.report(new ScpipeError('ERR_LOCAL_IO', failed, { path }));
+    if (failed) this.report(new ScpipeError('ERR_LOCAL_IO', String(failed), { path }));
     else this.opts.trace?.(`sftp: ${escapeForTerminal(path)}: ${size} bytes`);
   }
 

@@ -21,7 +21,7 @@ import { openOutputFile } from './open-output';
 import { openReceivedDirectory, type OpenDirectory } from './sink-directory';
 import { pathError } from './strerror';
 import { resolveTarget, type ResolvedTarget } from './target';
-import { escapeForTerminal } from '../util/escape';
+import { said, Said } from '../util/said';
 
 /** Options of createLocalSink(). */
 export interface LocalSinkOptions {
@@ -118,7 +118,7 @@ class LocalSink implements LocalSinkHandler {
     return this.opts.dropSetId ? mode & ~SET_ID_BITS : mode;
   }
 
-  async openFile(file: FileRecord, times: ReceivedTimes | undefined): Promise<FileWriter | { error: string }> {
+  async openFile(file: FileRecord, times: ReceivedTimes | undefined): Promise<FileWriter | { error: Said }> {
     const { preserve, umask, onFileDone } = this.opts;
     const sum = this.opts.sha256 ? createHash('sha256') : undefined;
     const path = this.pathFor(file.name);
@@ -149,15 +149,15 @@ class LocalSink implements LocalSinkHandler {
       },
       finish: async (result) => {
         const error = await writer.finish(result);
-        return error === undefined ? undefined : escapeForTerminal(error);
+        return error === undefined ? undefined : Said.raw(error);
       },
       abort: () => writer.abort(),
     };
   }
 
-  async enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: string } | undefined> {
+  async enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined): Promise<{ error: Said } | undefined> {
     const path = this.pathFor(dir.name);
-    if (!this.opts.recursive) return { error: `${escapeForTerminal(path)}: received directory without -r` }; // the role refuses it first
+    if (!this.opts.recursive) return { error: said`${path}: received directory without -r` }; // the role refuses it first
     return this.held(path, async () => {
       const where = await this.through(dir.name, path);
       if ('error' in where) return where;
@@ -190,13 +190,14 @@ class LocalSink implements LocalSinkHandler {
   }
 
   // `use` between the options' hold and its release, if the guard lets `path` pass.
-  // An error is escaped here, once: it names a path that holds the peer's names.
-  private async held<T>(path: string, use: () => Promise<T | { error: string }>): Promise<T | { error: string }> {
+  // An error is made a Said here, once: it names a path that holds the peer's
+  // names, escaped for the user, raw to the peer (serve's upload).
+  private async held<T>(path: string, use: () => Promise<T | { error: string }>): Promise<Exclude<T, { error: string }> | { error: Said }> {
     const release = await this.opts.hold?.();
     try {
       const refused = await this.opts.guard?.(path);
       const result = refused === undefined ? await use() : { error: refused };
-      return isError(result) ? { error: escapeForTerminal(result.error) } : result;
+      return isError(result) ? { error: Said.raw(result.error) } : (result as Exclude<T, { error: string }>);
     } finally {
       release?.();
     }

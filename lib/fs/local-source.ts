@@ -20,14 +20,14 @@ import { constants, createReadStream, type BigIntStats, type Dir } from 'node:fs
 import { opendir, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ScpipeError, throwIfAborted, type ScpipeErrorCode } from '../errors';
+import { throwIfAborted, type ScpipeErrorCode } from '../errors';
 import { encodeDirectory, encodeFile, type Times } from '../protocol/records';
 import { BODY_CHUNK } from '../util/body-chunk';
 import { hashedFirst } from '../util/hashed-first';
-import { escapeBytes, escapeForTerminal } from '../util/escape';
+import { asSaid, said, Said, saidError } from '../util/said';
 import { entryNames } from './dir-entries';
 import { closeFd, destroyed, fstatFd, openFd } from './fd';
-import { pathError } from './strerror';
+import { strerror } from './strerror';
 import { stripTrailingSlashes } from './target';
 import { InOrderWindow } from '../util/in-order-window';
 import { timesToSend } from './sent-times';
@@ -72,12 +72,13 @@ class Walker {
 
   constructor(private readonly source: SourceSession, private readonly opts: SendLocalOptions) {}
 
-  report(code: ScpipeErrorCode, path: string, reason: string, shown = escapeForTerminal(path)): void {
-    this.source.reportLocalError(new ScpipeError(code, `${shown}: ${reason}`, { path }));
+  // Said in both forms: escaped for the user (put -r) or serve's log, raw to the peer (serve's download).
+  report(code: ScpipeErrorCode, path: string, reason: string | Said, shown = Said.raw(path)): void {
+    this.source.reportLocalError(saidError(code, said`${shown}: ${asSaid(reason)}`, { path }));
   }
 
   private reportIo(path: string, err: unknown): void {
-    this.source.reportLocalError(new ScpipeError('ERR_LOCAL_IO', pathError(escapeForTerminal(path), err), { path, cause: err }));
+    this.source.reportLocalError(saidError('ERR_LOCAL_IO', said`${path}: ${Said.plain(strerror(err))}`, { path, cause: err }));
   }
 
   async send(path: string, name: string): Promise<void> {
@@ -184,7 +185,7 @@ class Walker {
         const child = bytes.toString('utf8');
         const childPath = path === '/' ? `/${child}` : `${path}/${child}`;
         if (!Buffer.from(child, 'utf8').equals(bytes)) {
-          const shown = `${escapeForTerminal(path)}/${escapeBytes(bytes)}`;
+          const shown = said`${path}/${Said.bytes(bytes)}`;
           this.report('ERR_LOCAL_IO', childPath, 'name is not valid UTF-8, not sent', shown);
           continue;
         }

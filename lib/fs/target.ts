@@ -2,6 +2,7 @@
 // the transfer starts, as OpenSSH's sink() does with `stat(targ)`. Also the
 // one place that follows a dangling symlink: the server's jail checks the
 // same path this file writes to, so both must follow links the same way.
+import { said, saidError } from '../util/said';
 import { lstat, readlink, realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { ScpipeError } from '../errors';
@@ -50,7 +51,7 @@ export async function resolveTarget(target: string): Promise<ResolvedTarget> {
       const dir = stripTrailingSlashes(target);
       const own = await lstat(dir).catch(() => undefined);
       const planted = own?.isDirectory() ? await plantedByOther(dir, own) : undefined;
-      if (planted !== undefined) throw new ScpipeError('ERR_LOCAL_IO', `${target}: not written into: ${planted}`, { path: target });
+      if (planted !== undefined) throw saidError('ERR_LOCAL_IO', said`${target}: not written into: ${planted}`, { path: target });
       return { path: dir, isDirectory: true, id: { dev: st.dev, ino: st.ino } };
     }
     return { path: await followLinks(target), isDirectory: false };
@@ -58,7 +59,7 @@ export async function resolveTarget(target: string): Promise<ResolvedTarget> {
     if (err instanceof ScpipeError) throw err;
     const planted = plantedDetail(err);
     const why = planted === undefined ? strerror(err) : `not followed: ${planted}`;
-    throw new ScpipeError('ERR_LOCAL_IO', `${target}: ${why}`, { path: target, cause: err });
+    throw saidError('ERR_LOCAL_IO', said`${target}: ${why}`, { path: target, cause: err });
   }
 }
 

@@ -1,6 +1,7 @@
 // Types shared by the sink side: the records a source sends (parsed), the
 // events of the sans-I/O sink decoder, the handler through which the
 // sink role (sink.ts) stores what it receives (stdout, local files), and its options.
+import type { Said } from '../util/said';
 import type { Reply } from './replies';
 import type { RoleOptions } from './source-types';
 
@@ -69,9 +70,9 @@ export interface FileWriter {
    * Called once after the body and the source's status byte. `ok` is false
    * when the source reported a problem (its message is in `sourceError`) or
    * the transfer failed. Returns an error message to report to the source
-   * (`\1scp: <message>`), or undefined when the file is stored.
+   * (`\1scp: <message>`, as openFile's), or undefined when the file is stored.
    */
-  finish(result: { ok: boolean; sourceError?: string }): Promise<string | undefined>;
+  finish(result: { ok: boolean; sourceError?: string }): Promise<string | Said | undefined>;
   /** The transfer died mid-file: clean up (remove a temp file). */
   abort(): Promise<void>;
 }
@@ -81,11 +82,12 @@ export interface SinkHandler {
   /**
    * A C record arrived (name already validated). Return a writer, or an error
    * message (e.g. "f: Permission denied") that is sent as `\1scp: <message>`
-   * so the source skips the data (docs/protocol.md §4.2).
+   * so the source skips the data (docs/protocol.md §4.2). A string is sent
+   * and shown as it is (escape names in it); a Said sends its raw form.
    */
-  openFile(file: FileRecord, times: ReceivedTimes | undefined, depth: number): Promise<FileWriter | { error: string }>;
+  openFile(file: FileRecord, times: ReceivedTimes | undefined, depth: number): Promise<FileWriter | { error: string | Said }>;
   /** A D record arrived: enter it, or return an error message (the source skips it). */
-  enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined, depth: number): Promise<{ error: string } | undefined>;
+  enterDirectory(dir: DirectoryRecord, times: ReceivedTimes | undefined, depth: number): Promise<{ error: string | Said } | undefined>;
   /** The E record of the current directory: apply its mode and times. */
   leaveDirectory(depth: number): Promise<void>;
   /** The session is over, however it ended (every writer settled): let go of what is held open. */

@@ -7,6 +7,7 @@
 // so a slow consumer slows the remote instead of filling our memory.
 import { ScpipeError, abortError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { asSaid, type Said } from '../util/said';
 import type { ExitStatus, ScpChannel } from './channel';
 import { ChunkReader } from './chunk-reader';
 import { checkIncomingName } from './names';
@@ -182,9 +183,10 @@ export class ScpSink {
   }
 
   // Tells the source this item failed (one \1 per item, §3) and goes on.
-  private refuse(message: string): void {
-    this.warn(message);
-    this.problem(new ScpipeError('ERR_LOCAL_IO', message));
+  private refuse(message: string | Said): void {
+    const m = asSaid(message);
+    this.warn(m.wire, m.shown);
+    this.problem(new ScpipeError('ERR_LOCAL_IO', m.shown));
   }
 
   private problem(err: ScpipeError): void {
@@ -197,9 +199,9 @@ export class ScpSink {
     this.channel.stdin.write(bytes);
   }
 
-  // `\1scp: <message>` to the source; `shown`, the message as -v shows it:
-  // the message itself where it is escaped already (the handler's, a
-  // record's), so a name is not shown escaped twice.
+  // `\1scp: <message>` to the source, unescaped (it escapes what it prints);
+  // `shown`, the message as -v shows it: the message itself where it names
+  // nothing raw, so a name is not shown escaped twice.
   private warn(message: string, shown = message): void {
     this.opts.trace?.(`> \\x01scp: ${shown}`);
     this.channel.stdin.write(encodeWarning(message));

@@ -7,6 +7,7 @@
 // failure, so a non-zero exit is never a success even if every ack was \0.
 import { ScpipeError, abortError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { said, saidOf } from '../util/said';
 import type { ExitStatus, ScpChannel } from './channel';
 import { encodeDirectory, encodeEnd, encodeFile, encodeTimes, encodeWarning, OK, type Times } from './records';
 import { RemoteStderr } from './remote-stderr';
@@ -71,7 +72,7 @@ export class ScpSource {
       this.channel.destroy();
       throw cutOff(local, file, outcome.sent);
     }
-    const end = await this.send(local ? encodeWarning(`${file.name}: ${local.message}`) : OK, local ? 'warn' : 'end').catch((err: unknown) => {
+    const end = await this.send(local ? encodeWarning(said`${file.name}: ${saidOf(local)}`.wire) : OK, local ? 'warn' : 'end').catch((err: unknown) => {
       if (local) throw err;
       // Sent whole, never confirmed.
       if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, outcome.sent, true);
@@ -110,7 +111,7 @@ export class ScpSource {
    */
   reportLocalError(error: ScpipeError): void {
     this.opts.trace?.(`> \\1 ${error.message}`);
-    this.channel.stdin.write(encodeWarning(error.message));
+    this.channel.stdin.write(encodeWarning(saidOf(error).wire)); // the peer escapes it (docs/protocol.md §5.3)
     this.fail(error);
   }
 

@@ -24,6 +24,7 @@ import { joinName } from '../fs/join-name';
 import { errnoCode, strerror } from '../fs/strerror';
 import { followLinks } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
+import { Said, said, saidError } from '../util/said';
 import { InsideDirs } from './inside-dirs';
 import { NameLock } from './name-lock';
 
@@ -76,7 +77,7 @@ export class Jail {
    */
   resolve(clientPath: string): string {
     if (clientPath.includes('\0')) {
-      throw new ScpipeError('ERR_UNSAFE_NAME', `${escapeForTerminal(clientPath)}: bad character in path`);
+      throw saidError('ERR_UNSAFE_NAME', said`${clientPath}: bad character in path`);
     }
     // resolve('/', …) never consults the cwd and clamps `..` at `/`.
     return this.toHost(posix.resolve('/', clientPath));
@@ -230,12 +231,12 @@ export class Jail {
   // OpenSSH's "path: strerror" with the client's view of the path.
   private ioError(hostPath: string, err: unknown): ScpipeError {
     const shown = this.display(hostPath);
-    return new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(shown)}: ${strerror(err)}`, { path: shown });
+    return saidError('ERR_LOCAL_IO', said`${shown}: ${Said.plain(strerror(err))}`, { path: shown });
   }
 }
 
 function escapeError(shownLink: string): ScpipeError {
-  return new ScpipeError('ERR_UNSAFE_NAME', `${escapeForTerminal(shownLink)}: symbolic link leads outside the root`, {
+  return saidError('ERR_UNSAFE_NAME', said`${shownLink}: symbolic link leads outside the root`, {
     path: shownLink,
   });
 }

@@ -13,6 +13,7 @@ import { ScpSink } from '../protocol/sink';
 import type { FileWriter, SinkHandler } from '../protocol/sink-types';
 import { ScpSource } from '../protocol/source';
 import { escapeForTerminal, peerText } from '../util/escape';
+import { asSaid, said, Said, saidError, saidOf } from '../util/said';
 import { namesScp, parseScpCommand, type ScpCommand } from './command-line';
 import type { Jail } from './jail';
 import { serveChannel } from './server-channel';
@@ -50,6 +51,8 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   if (!parsed.ok) {
     // pscp -scp and libssh2 never read stderr or the exit status: a refused
     // scp (a wildcard) said only there was, to them, a copy of nothing.
+    // Escaped, on stderr and in this \1 line alike: ssh relays stderr unchanged,
+    // and a command that is no scp client's (`ssh host 'scp -z…'`) prints stdout as it comes.
     if (namesScp(command)) stream.write(encodeWarning(`scpipe serve: ${parsed.reason}`));
     else stream.stderr.write(`scpipe serve: ${parsed.reason}${RESTRICTED_BANNER}`);
     // Cut as sshd cuts a command it logs (%.900s): a client's 32 KiB command would be a line as long, each time.
@@ -68,9 +71,9 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   try {
     if (parsed.role === 'sink') {
       const local = await openUploadTarget(parsed, ctx);
-      if (typeof local === 'string') {
-        served.channel.stdin.write(encodeWarning(local)); // instead of the initial \0 (§4.1 step 1)
-        throw new ScpipeError('ERR_REMOTE', local);
+      if (local instanceof Said) {
+        served.channel.stdin.write(encodeWarning(local.wire)); // instead of the initial \0 (§4.1 step 1)
+        throw new ScpipeError('ERR_REMOTE', local.shown);
       }
       const handler = clientViewSink(local, hide, (n) => (bytes += n));
       await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace, bodyEndsAtEof: served.clientEof }).run();
@@ -82,16 +85,16 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
         sendFile: source.sendFile.bind(source),
         enterDirectory: source.enterDirectory.bind(source),
         leaveDirectory: source.leaveDirectory.bind(source),
-        reportLocalError: (err: ScpipeError) => source.reportLocalError(new ScpipeError(err.code, hide(err.message))),
+        reportLocalError: (err: ScpipeError) => source.reportLocalError(saidError(err.code, saidOf(err).map(hide))),
       };
       // The root has no name a client may see: in a ChrootDirectory OpenSSH
       // sends `D0755 0 ` (basename of "/" is empty), which sinks refuse; its
       // real basename would reveal the host's layout (docs/serve.md).
       const paths = host === ctx.jail.root || host === undefined ? [] : [host];
-      if (host === undefined) source.reportLocalError(new ScpipeError('ERR_UNSAFE_NAME', notUtf8(shown)));
+      if (host === undefined) source.reportLocalError(saidError('ERR_UNSAFE_NAME', notUtf8(parsed.path)));
       else if (paths.length === 0) {
         // The client's own words, not hidden again (see openUploadTarget).
-        source.reportLocalError(new ScpipeError('ERR_USAGE', `${shown}: cannot send the root directory by name; name the files or directories inside it`));
+        source.reportLocalError(saidError('ERR_USAGE', said`${parsed.path}: cannot send the root directory by name; name the files or directories inside it`));
       }
       await sendLocalPaths(session, paths, {
         recursive: parsed.recursive,
@@ -122,8 +125,8 @@ function lostBytes(path: string): boolean {
   return path.includes('\uFFFD');
 }
 
-function notUtf8(shown: string): string {
-  return `${shown}: path is not valid UTF-8 (scpipe serve cannot use its bytes unchanged)`;
+function notUtf8(path: string): Said {
+  return said`${path}: path is not valid UTF-8 (scpipe serve cannot use its bytes unchanged)`;
 }
 
 // The local sink for an upload, or the refusal to send instead of the first
@@ -131,10 +134,10 @@ function notUtf8(shown: string): string {
 // also refuse uploads on a read-only server and targets whose path leads
 // outside the root. The sink then writes where the jail checked: both follow
 // a dangling link with fs/target.ts's followLinks().
-async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promise<SinkHandler | string> {
-  const display = escapeForTerminal(command.path);
-  if (ctx.readOnly) return `${display}: read-only server`;
-  if (lostBytes(command.path)) return notUtf8(display);
+async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promise<SinkHandler | Said> {
+  const path = command.path;
+  if (ctx.readOnly) return said`${path}: read-only server`;
+  if (lostBytes(path)) return notUtf8(path);
   let target: string;
   try {
     target = ctx.jail.resolve(command.path);
@@ -143,13 +146,13 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promi
     // The jail speaks in client paths already. Hiding the root in them again
     // turned a client path that begins with the real root's path into
     // another, and so told the client where the root is on the host.
-    return err instanceof Error ? err.message : String(err);
+    return saidOf(err);
   }
   try {
     if (command.targetIsDirectory) {
       const st = await stat(target).catch(() => undefined);
-      if (!st) return `${display}: No such file or directory`;
-      if (!st.isDirectory()) return `${display}: Not a directory`;
+      if (!st) return said`${path}: No such file or directory`;
+      if (!st.isDirectory()) return said`${path}: Not a directory`;
     }
     // `nodir/` names a directory: a file is refused there, as OpenSSH's open()
     // refuses it, not stored as `nodir` (a second upload would replace it).
@@ -166,7 +169,7 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promi
       hold: () => ctx.jail.names.hold(),
     });
   } catch (err) {
-    return ctx.jail.hideRoot(err instanceof Error ? err.message : String(err));
+    return saidOf(err).map((text) => ctx.jail.hideRoot(text));
   }
 }
 
@@ -177,7 +180,7 @@ function clientViewSink(inner: SinkHandler, hide: (text: string) => string, coun
   return {
     openFile: async (file, times, depth) => {
       const w = await inner.openFile(file, times, depth);
-      if ('error' in w) return { error: hide(w.error) };
+      if ('error' in w) return { error: asSaid(w.error).map(hide) };
       const shown: FileWriter = {
         write: (chunk) => {
           count(chunk.length);
@@ -185,7 +188,7 @@ function clientViewSink(inner: SinkHandler, hide: (text: string) => string, coun
         },
         finish: async (result) => {
           const message = await w.finish(result);
-          return message === undefined ? undefined : hide(message);
+          return message === undefined ? undefined : asSaid(message).map(hide);
         },
         abort: () => w.abort(),
       };
@@ -193,7 +196,7 @@ function clientViewSink(inner: SinkHandler, hide: (text: string) => string, coun
     },
     enterDirectory: async (dir, times, depth) => {
       const refused = await inner.enterDirectory(dir, times, depth);
-      return refused && { error: hide(refused.error) };
+      return refused && { error: asSaid(refused.error).map(hide) };
     },
     leaveDirectory: (depth) => inner.leaveDirectory(depth),
     close: () => inner.close?.() ?? Promise.resolve(),

@@ -10,13 +10,13 @@ import { onlyTimes, type Attrs } from './attrs';
 import type { OpsContext } from './context';
 import { SftpFailure } from './status';
 import { STATUS } from './wire';
-import { escapeForTerminal } from '../../util/escape';
+import { Said, said } from '../../util/said';
 import { isUploadTempName } from '../../fs/store-new';
 
 /** A refusal of --append-only: permission denied, with the reason; always logged. */
 export class AppendOnlyRefusal extends SftpFailure {
   constructor(clientPath: string, why: string) {
-    super(STATUS.PERMISSION_DENIED, `${escapeForTerminal(clientPath)}: append-only server: ${why}`, 'EACCES');
+    super(STATUS.PERMISSION_DENIED, said`${clientPath}: append-only server: ${Said.plain(why)}`, 'EACCES');
   }
 }
 
@@ -31,7 +31,7 @@ export async function appendOnlyOpenFlags(clientPath: string, host: string, flag
   const st = await lstat(host).catch(() => undefined);
   if (st === undefined) {
     // Said here, not left to open(): a file stored under the name meanwhile would be opened for writing.
-    if ((flags & constants.O_CREAT) === 0) throw new SftpFailure(STATUS.NO_SUCH_FILE, `${escapeForTerminal(clientPath)}: No such file or directory`, 'ENOENT');
+    if ((flags & constants.O_CREAT) === 0) throw new SftpFailure(STATUS.NO_SUCH_FILE, said`${clientPath}: No such file or directory`, 'ENOENT');
     return flags | constants.O_EXCL | constants.O_NOFOLLOW;
   }
   if (isUploadTempName(clientPath) && ownTemp(st)) return flags | constants.O_NOFOLLOW;

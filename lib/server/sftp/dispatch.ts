@@ -20,7 +20,8 @@ import { MAX_HANDLES } from './handles';
 import { limitsReply, statusReply } from './replies';
 import type { Op, Req, Request } from './requests';
 import { storeUpload } from './store-upload';
-import { SftpFailure, boundedStatusText, toFailure } from './status';
+import { said } from '../../util/said';
+import { SftpFailure, boundedStatus, toFailure } from './status';
 import { STATUS } from './wire';
 import { SERVER_OPEN_FILE_HINT } from '../../util/limits';
 
@@ -44,13 +45,14 @@ export async function dispatch(ctx: OpsContext, req: Request): Promise<Buffer> {
     return await ctx.paths.jail.names.with(MOVES_NAMES.has(req.op), () => run(ctx, req));
   } catch (err) {
     const failure = toFailure(err);
-    const message = boundedStatusText(failure.message);
+    const said = boundedStatus(failure.said);
+    const message = said.shown;
     // Out of descriptors is the server's own trouble, not the client's: its operator is told, -v or not.
     if (failure.errno === 'EMFILE' || failure.errno === 'ENFILE') ctx.log(`sftp ${req.op} failed: ${message} (${SERVER_OPEN_FILE_HINT})`);
     // What a compromised client tried is the operator's business, -v or not.
     else if (failure instanceof AppendOnlyRefusal) ctx.log(`sftp ${req.op} refused: ${message}`);
     else if (ctx.verbose) ctx.log(`sftp ${req.op} failed: ${message}`);
-    return statusReply(req.id, failure.status, message);
+    return statusReply(req.id, failure.status, said);
   }
 }
 
@@ -104,10 +106,10 @@ function run(ctx: OpsContext, req: Request): Promise<Buffer> {
     case 'limits':
       return Promise.resolve(limitsReply(req.id, MAX_HANDLES));
     case 'unsupported':
-      return Promise.resolve(statusReply(req.id, STATUS.OP_UNSUPPORTED, `unsupported extension ${req.what}`));
+      return Promise.resolve(statusReply(req.id, STATUS.OP_UNSUPPORTED, said`unsupported extension ${req.what}`));
     case 'unknown-type': // sftp-server logs and ignores it; a reply keeps the client from waiting forever
-      return Promise.resolve(statusReply(req.id, STATUS.OP_UNSUPPORTED, `unknown request type ${req.type}`));
+      return Promise.resolve(statusReply(req.id, STATUS.OP_UNSUPPORTED, said`unknown request type ${String(req.type)}`));
     case 'not-utf8':
-      return Promise.reject(new SftpFailure(STATUS.FAILURE, `${req.shown}: name is not valid UTF-8, refused`));
+      return Promise.reject(new SftpFailure(STATUS.FAILURE, said`${req.name}: name is not valid UTF-8, refused`));
   }
 }

@@ -16,6 +16,7 @@ import { closeEntry, type FileEntry } from './handles';
 import { attrsReply, dataReply, handleReply, statusReply } from './replies';
 import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
+import { said } from '../../util/said';
 import { vfsStats } from './statvfs';
 import { MAX_READ, OPEN_FLAG, STATUS } from './wire';
 
@@ -50,7 +51,7 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   let guard;
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new SftpFailure(STATUS.FAILURE, `${ctx.paths.shown(req.path)}: not a regular file`);
+    if (!st.isFile()) throw new SftpFailure(STATUS.FAILURE, said`${ctx.paths.shown(req.path)}: not a regular file`);
     if (ctx.appendOnly && req.pflags & WRITE_FLAGS) {
       guard = await guardOpened(req.path, host, st);
       if (creates && isUploadTempName(req.path)) claimUpload(guard.key, ctx.login);
@@ -90,7 +91,7 @@ async function writeAll(ctx: OpsContext, e: FileEntry, req: Req<'write'>): Promi
   try {
     while (done < req.data.length) {
       const { bytesWritten } = await e.fh.write(req.data, done, req.data.length - done, position);
-      if (bytesWritten === 0) throw new SftpFailure(STATUS.FAILURE, `${ctx.paths.shown(e.path)}: nothing written`);
+      if (bytesWritten === 0) throw new SftpFailure(STATUS.FAILURE, said`${ctx.paths.shown(e.path)}: nothing written`);
       done += bytesWritten;
       if (position !== null) position += bytesWritten;
     }
@@ -117,7 +118,7 @@ export async function closeHandle(ctx: OpsContext, req: Req<'close'>): Promise<B
   }
   const failed = failure?.message ?? e.ioFailure;
   logTransfer(ctx, e, failed === undefined ? 'ok' : `failed: ${failed}`);
-  return failure ? statusReply(req.id, failure.status, failure.message) : statusReply(req.id, STATUS.OK);
+  return failure ? statusReply(req.id, failure.status, failure.said) : statusReply(req.id, STATUS.OK);
 }
 
 // A read or write that failed: answered as a status, and remembered for the
@@ -196,7 +197,7 @@ export async function applyAttrs(a: Attrs, clientPath: string, t: AttrTarget): P
   if (a.uid !== undefined && a.gid !== undefined) {
     await attempt(async () => {
       if (a.uid !== (await t.owner()) || a.gid !== (await t.group())) {
-        throw new SftpFailure(STATUS.PERMISSION_DENIED, 'changing the owner is not allowed');
+        throw new SftpFailure(STATUS.PERMISSION_DENIED, said`changing the owner is not allowed`);
       }
     });
   }

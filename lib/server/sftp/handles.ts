@@ -6,6 +6,7 @@
 import type { Dir } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { SftpFailure } from './status';
+import { said } from '../../util/said';
 import { releaseGuard, type WriteGuard } from './store-guard';
 import { STATUS } from './wire';
 
@@ -61,7 +62,7 @@ export class HandleTable {
   /** Throws FAILURE when the cap is reached; check before opening a descriptor. */
   reserve(): void {
     if (this.open.size >= MAX_HANDLES) {
-      throw new SftpFailure(STATUS.FAILURE, `too many open handles (at most ${MAX_HANDLES})`);
+      throw new SftpFailure(STATUS.FAILURE, said`too many open handles (at most ${String(MAX_HANDLES)})`);
     }
   }
 
@@ -76,19 +77,19 @@ export class HandleTable {
   /** The entry for a handle string, or FAILURE (sftp-server's answer to a bad handle). */
   get(handle: Buffer): HandleEntry {
     const entry = handle.length === 4 ? this.open.get(handle.readUInt32BE(0)) : undefined;
-    if (!entry) throw new SftpFailure(STATUS.FAILURE, 'invalid handle');
+    if (!entry) throw new SftpFailure(STATUS.FAILURE, said`invalid handle`);
     return entry;
   }
 
   file(handle: Buffer): FileEntry {
     const e = this.get(handle);
-    if (e.kind !== 'file') throw new SftpFailure(STATUS.FAILURE, 'invalid handle');
+    if (e.kind !== 'file') throw new SftpFailure(STATUS.FAILURE, said`invalid handle`);
     return e;
   }
 
   dir(handle: Buffer): DirEntry {
     const e = this.get(handle);
-    if (e.kind !== 'dir') throw new SftpFailure(STATUS.FAILURE, 'invalid handle');
+    if (e.kind !== 'dir') throw new SftpFailure(STATUS.FAILURE, said`invalid handle`);
     return e;
   }
 

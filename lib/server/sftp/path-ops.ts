@@ -11,6 +11,7 @@ import { applyAttrs } from './file-ops';
 import { attrsReply, pathReply, statusReply } from './replies';
 import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
+import { said } from '../../util/said';
 import { vfsStats } from './statvfs';
 import { guardOpened, releaseGuard } from './store-guard';
 import { refuseOthersUpload } from './upload-owners';
@@ -29,7 +30,7 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
   refuseIfReadOnly(ctx);
   const host = await ctx.paths.follow(req.path);
   // By what it leads to: a symlink to the root (`ln -s . /me`) is the root too.
-  if ((await realpath(host).catch(() => host)) === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
+  if ((await realpath(host).catch(() => host)) === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, said`the root cannot be changed`);
   const attrs = await allowedAttrChange(ctx, req.path, host, req.attrs);
   const apply = (): Promise<void> => applyAttrs(attrs, req.path, {
     truncate: (size) => truncate(host, size),
@@ -119,14 +120,14 @@ async function renameIfAbsent(from: string, to: string): Promise<void> {
     () => true,
     () => false,
   );
-  if (exists) throw new SftpFailure(STATUS.FAILURE, 'the new name exists');
+  if (exists) throw new SftpFailure(STATUS.FAILURE, said`the new name exists`);
   await rename(from, to);
 }
 
 // A second name for a symlink that leads outside would be a new way out.
 async function hardlink(ctx: OpsContext, from: string, to: string, clientFrom: string): Promise<void> {
   if ((await lstat(from)).isSymbolicLink() && !(await ctx.paths.jail.isInside(from))) {
-    throw new SftpFailure(STATUS.PERMISSION_DENIED, `${ctx.paths.shown(clientFrom)}: symbolic link leads outside the root`);
+    throw new SftpFailure(STATUS.PERMISSION_DENIED, said`${ctx.paths.shown(clientFrom)}: symbolic link leads outside the root`);
   }
   await link(from, to);
 }
@@ -151,7 +152,7 @@ export async function expandPath(ctx: OpsContext, req: Req<'expand-path'>): Prom
   let p = req.path;
   if (p === '~') p = '/';
   else if (p.startsWith('~/')) p = `/${p.slice(2)}`;
-  else if (p.startsWith('~')) throw new SftpFailure(STATUS.NO_SUCH_FILE, 'no such user');
+  else if (p.startsWith('~')) throw new SftpFailure(STATUS.NO_SUCH_FILE, said`no such user`);
   return pathReply(req.id, await ctx.paths.realpath(p));
 }
 
@@ -172,7 +173,7 @@ function ownUploadTemp(ctx: OpsContext, req: Req<'remove' | 'rmdir'>, host: stri
 /** A name inside the root, never the root itself (the server needs it). */
 export async function child(ctx: OpsContext, clientPath: string): Promise<string> {
   const host = await ctx.paths.noFollow(clientPath);
-  if (host === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, 'the root cannot be changed');
+  if (host === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, said`the root cannot be changed`);
   return host;
 }
 

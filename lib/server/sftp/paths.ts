@@ -8,7 +8,7 @@ import { readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { ScpipeError } from '../../errors';
 import { errnoCode } from '../../fs/strerror';
-import { escapeForTerminal } from '../../util/escape';
+import { Said, said, saidOf } from '../../util/said';
 import type { Jail } from '../jail';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
@@ -90,18 +90,18 @@ export class SftpPaths {
    * meant; a relative one is normalised, so no `..` hides behind a name.
    */
   async symlinkTarget(linkHost: string, target: string, clientLink: string): Promise<string> {
-    if (target === '' || target.includes('\0')) throw new SftpFailure(STATUS.BAD_MESSAGE, 'bad symbolic link target');
+    if (target === '' || target.includes('\0')) throw new SftpFailure(STATUS.BAD_MESSAGE, said`bad symbolic link target`);
     const dir = await this.realDirectory(posix.dirname(linkHost), clientLink);
     const stored = posix.isAbsolute(target) ? posix.relative(dir, this.resolve(target)) || '.' : posix.normalize(target);
     if (!this.jail.contains(posix.resolve(dir, stored))) {
-      throw new SftpFailure(STATUS.PERMISSION_DENIED, `${escapeForTerminal(clientLink)}: symbolic link would lead outside the root`);
+      throw new SftpFailure(STATUS.PERMISSION_DENIED, said`${clientLink}: symbolic link would lead outside the root`);
     }
     return stored;
   }
 
-  /** The client's view of a host path, for messages and logs (escaped). */
-  shown(clientPath: string): string {
-    return escapeForTerminal(posix.resolve('/', clientPath));
+  /** The client's view of a host path, for messages and (as a string: escaped) logs. */
+  shown(clientPath: string): Said {
+    return Said.raw(posix.resolve('/', clientPath));
   }
 
   /** jail.resolve() with its refusal as a status. */
@@ -109,7 +109,7 @@ export class SftpPaths {
     try {
       return this.jail.resolve(clientPath);
     } catch (err) {
-      throw err instanceof ScpipeError ? new SftpFailure(STATUS.BAD_MESSAGE, err.message) : err;
+      throw err instanceof ScpipeError ? new SftpFailure(STATUS.BAD_MESSAGE, saidOf(err)) : err;
     }
   }
 
@@ -126,6 +126,6 @@ export class SftpPaths {
   }
 
   private outside(clientPath: string): SftpFailure {
-    return new SftpFailure(STATUS.PERMISSION_DENIED, `${escapeForTerminal(clientPath)}: symbolic link leads outside the root`);
+    return new SftpFailure(STATUS.PERMISSION_DENIED, said`${clientPath}: symbolic link leads outside the root`);
   }
 }

@@ -2,6 +2,7 @@
 // ssh2's own server-side SFTP sends VERSION without extensions and has no
 // EXTENDED_REPLY, which OpenSSH's clients need for posix-rename, statvfs
 // (`df`) and limits; so the server encodes its replies here.
+import type { Said } from '../../util/said';
 import type { Stats } from 'node:fs';
 import { writeAttrs, writeNoAttrs, type StatLike } from './attrs';
 import { MAX_PACKET, MAX_READ, PacketWriter, RES, STATUS, type StatusCode } from './wire';
@@ -26,8 +27,9 @@ const STATUS_TEXT: Record<StatusCode, string> = {
 };
 
 /** STATUS with a message (sftp-server's generic text when none is given) and an empty language tag. */
-export function statusReply(id: number, code: StatusCode, message?: string): Buffer {
-  return new PacketWriter().u8(RES.STATUS).u32(id).u32(code).string(message ?? STATUS_TEXT[code]).string('').finish();
+export function statusReply(id: number, code: StatusCode, message?: Said): Buffer {
+  // The wire form: the client escapes what it prints, as OpenSSH's sftp does (docs/serve.md).
+  return new PacketWriter().u8(RES.STATUS).u32(id).u32(code).string(message?.wire ?? STATUS_TEXT[code]).string('').finish();
 }
 
 export function handleReply(id: number, handle: Buffer): Buffer {

@@ -1,6 +1,7 @@
 // Decodes one SFTP request payload into a typed request. Pure; throws
 // BadPacket for a malformed packet (sftp-server treats that as fatal).
 import { readAttrs, type Attrs } from './attrs';
+import { Said } from '../../util/said';
 import { NotUtf8, PacketReader, REQ } from './wire';
 
 // One member per operation (so a switch on `op` narrows), each with `id` and `op`.
@@ -21,8 +22,8 @@ export type Request =
   | Each<'unsupported', { what: string }>
   // A request type SFTP v3 does not have: answered OP_UNSUPPORTED in its turn, as every reply is.
   | Each<'unknown-type', { type: number }>
-  // A path that is not UTF-8, refused (wire.ts NotUtf8); `shown`: its bytes escaped, for the message.
-  | Each<'not-utf8', { shown: string }>;
+  // A path that is not UTF-8, refused (wire.ts NotUtf8); `name`: its bytes, for the message.
+  | Each<'not-utf8', { name: Said }>;
 
 /** The operations a request can name. */
 export type Op = Request['op'];
@@ -55,7 +56,7 @@ export function decodeRequest(payload: Buffer, opts: DecodeOptions): Request {
   try {
     return decodeBody(type, id, r, opts);
   } catch (err) {
-    if (err instanceof NotUtf8) return { id, op: 'not-utf8', shown: err.message };
+    if (err instanceof NotUtf8) return { id, op: 'not-utf8', name: Said.bytes(err.bytes) };
     throw err;
   }
 }

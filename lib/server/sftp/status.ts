@@ -4,14 +4,14 @@
 // so they are never sent).
 import { isScpipeError } from '../../errors';
 import { errnoCode, strerror } from '../../fs/strerror';
-import { escapeForTerminal } from '../../util/escape';
+import { Said, said, saidOf } from '../../util/said';
 import { STATUS, type StatusCode } from './wire';
 
-/** A failure to answer with STATUS. */
+/** A failure to answer with STATUS: `said.wire` to the client, the message (`said.shown`) to the log. */
 export class SftpFailure extends Error {
   override readonly name = 'SftpFailure';
-  constructor(readonly status: StatusCode, message: string, readonly errno?: string) {
-    super(message);
+  constructor(readonly status: StatusCode, readonly said: Said, readonly errno?: string) {
+    super(said.shown);
   }
 }
 
@@ -49,14 +49,14 @@ const STATUS_OF_PHRASE: Array<[string, StatusCode]> = [
 /** Any error from a handler as the failure to send; `clientPath` is what the client named. */
 export function toFailure(err: unknown, clientPath?: string): SftpFailure {
   if (err instanceof SftpFailure) return err;
-  if (isScpipeError(err, 'ERR_UNSAFE_NAME')) return new SftpFailure(STATUS.PERMISSION_DENIED, err.message);
+  if (isScpipeError(err, 'ERR_UNSAFE_NAME')) return new SftpFailure(STATUS.PERMISSION_DENIED, saidOf(err));
   if (isScpipeError(err)) {
     const found = STATUS_OF_PHRASE.find(([phrase]) => err.message.endsWith(phrase));
-    return new SftpFailure(found?.[1] ?? STATUS.FAILURE, err.message);
+    return new SftpFailure(found?.[1] ?? STATUS.FAILURE, saidOf(err));
   }
   const code = errnoCode(err);
-  const text = code === undefined ? 'Failure' : strerror(err);
-  return new SftpFailure(statusOfErrno(code), clientPath === undefined ? text : `${escapeForTerminal(clientPath)}: ${text}`, code);
+  const text = Said.plain(code === undefined ? 'Failure' : strerror(err));
+  return new SftpFailure(statusOfErrno(code), clientPath === undefined ? text : said`${clientPath}: ${text}`, code);
 }
 
 /**
@@ -69,6 +69,11 @@ export const MAX_STATUS_TEXT = 8192;
 // What is kept of a message's end past the cut: the reason, after the path.
 const KEPT_END = 512;
 
+/** `message`, each form cut in the middle, marked with `…`, when longer than MAX_STATUS_TEXT. */
+export function boundedStatus(message: Said): Said {
+  return message.map(boundedStatusText);
+}
+
 /** `text` cut in the middle, marked with `…`, when longer than MAX_STATUS_TEXT. */
 export function boundedStatusText(text: string): string {
   if (text.length <= MAX_STATUS_TEXT) return text;
@@ -80,5 +85,5 @@ export function boundedStatusText(text: string): string {
 
 /** The refusal every write request gets on a --read-only server. */
 export function readOnlyFailure(): SftpFailure {
-  return new SftpFailure(STATUS.PERMISSION_DENIED, 'read-only server');
+  return new SftpFailure(STATUS.PERMISSION_DENIED, said`read-only server`);
 }

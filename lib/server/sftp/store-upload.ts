@@ -13,7 +13,7 @@ import { changed, child } from './path-ops';
 import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
-import { escapeForTerminal } from '../../util/escape';
+import { said } from '../../util/said';
 import { fileKey, storeWithoutWriters } from './store-guard';
 import { forgetUpload, refuseOthersUpload } from './upload-owners';
 
@@ -51,7 +51,7 @@ export async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-re
       if (err instanceof SftpFailure) throw err;
       if (err instanceof SourceChanged) throw changedMeanwhile();
       // Its temporary file stays, for the client's retry.
-      if (ctx.gone?.aborted) throw new SftpFailure(STATUS.FAILURE, `${escapeForTerminal(req.to)}: not compared to the end: the session ended`);
+      if (ctx.gone?.aborted) throw new SftpFailure(STATUS.FAILURE, said`${req.to}: not compared to the end: the session ended`);
       throw err instanceof NameTaken ? refused(req.to, 'it exists, and existing files are not replaced') : toFailure(err, req.from);
     }
     const same = how === 'identical' ? ' (the name held the same bytes already: kept)' : '';

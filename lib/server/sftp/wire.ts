@@ -78,6 +78,9 @@ export function isUtf8(b: Uint8Array): boolean {
 /** A path in a request that is not UTF-8 (its message: the path's bytes, escaped as `\xNN`). */
 export class NotUtf8 extends Error {
   override readonly name = 'NotUtf8';
+  constructor(readonly bytes: Buffer) {
+    super(escapeBytes(bytes));
+  }
 }
 
 /** A malformed packet: the session ends, as sftp-server's fatal() does. */
@@ -131,7 +134,7 @@ export class PacketReader {
    */
   path(): string {
     const b = this.bytes();
-    if (!isUtf8(b)) throw new NotUtf8(escapeBytes(b));
+    if (!isUtf8(b)) throw new NotUtf8(b);
     return b.toString('utf8');
   }
 

@@ -39,11 +39,11 @@ export async function receive(
 ): Promise<{ refused?: string; error?: string }> {
   const data = Buffer.from(file.data);
   const w = await sink.openFile({ type: 'C', mode: file.mode, size: BigInt(data.length), name: file.name }, file.times, 0);
-  if ('error' in w) return { refused: w.error };
+  if ('error' in w) return { refused: String(w.error) };
   const chunk = opts.chunk ?? 65536;
   for (let i = 0; i < data.length; i += chunk) await w.write(data.subarray(i, i + chunk));
   const error = await w.finish({ ok: opts.ok ?? true, sourceError: opts.ok === false ? 'f: Input/output error' : undefined });
-  return error === undefined ? {} : { error };
+  return error === undefined ? {} : { error: String(error) };
 }
 
 /** Octal mode bits of a path (not following a final symlink). */

@@ -6,6 +6,9 @@ import { createLocalSink } from '../../../lib/fs/local-sink';
 import type { ReceivedTimes, SinkHandler } from '../../../lib/protocol/sink-types';
 import { modeOf, receive, tempDir } from './helpers';
 
+// A refusal as the user is shown it (the sink also keeps its unescaped form for the peer).
+const shownRefusal = (r: { error: unknown } | undefined) => r && { error: String(r.error) };
+
 let dir: string;
 let cleanup: () => Promise<void>;
 beforeEach(async () => {
@@ -18,7 +21,7 @@ const keep = { preserve: true, recursive: true, umask: 0o022 };
 
 async function enter(sink: SinkHandler, name: string, mode: number, times?: ReceivedTimes): Promise<void> {
   const refused = await sink.enterDirectory({ type: 'D', mode, name }, times, 0);
-  if (refused) throw new Error(refused.error);
+  if (refused) throw new Error(String(refused.error));
 }
 
 describe('directories', () => {
@@ -74,13 +77,13 @@ describe('directories', () => {
   it('refuses a directory over an existing non-directory', async () => {
     await writeFile(join(dir, 'f'), 'keep');
     const sink = await createLocalSink(dir, plain);
-    expect(await sink.enterDirectory({ type: 'D', mode: 0o755, name: 'f' }, undefined, 0)).toEqual({ error: `${dir}/f: Not a directory` });
+    expect(shownRefusal(await sink.enterDirectory({ type: 'D', mode: 0o755, name: 'f' }, undefined, 0))).toEqual({ error: `${dir}/f: Not a directory` });
     expect(await readFile(join(dir, 'f'), 'utf8')).toBe('keep');
   });
 
   it('refuses a directory whose parent is missing', async () => {
     const sink = await createLocalSink(join(dir, 'no/such'), plain);
-    expect(await sink.enterDirectory({ type: 'D', mode: 0o755, name: 'x' }, undefined, 0)).toEqual({
+    expect(shownRefusal(await sink.enterDirectory({ type: 'D', mode: 0o755, name: 'x' }, undefined, 0))).toEqual({
       error: `${dir}/no/such: No such file or directory`,
     });
   });
@@ -108,7 +111,7 @@ describe('directories', () => {
 
   it('refuses D without -r', async () => {
     const sink = await createLocalSink(dir, { ...plain, recursive: false });
-    expect(await sink.enterDirectory({ type: 'D', mode: 0o755, name: 'd' }, undefined, 0)).toEqual({
+    expect(shownRefusal(await sink.enterDirectory({ type: 'D', mode: 0o755, name: 'd' }, undefined, 0))).toEqual({
       error: `${dir}/d: received directory without -r`,
     });
     expect(await readdir(dir)).toEqual([]);

@@ -204,7 +204,7 @@ describe('a failed transfer loses nothing', () => {
   it('does not store a body of the wrong size', async () => {
     const w = await openOrThrow(await createLocalSink(dir, plain), { name: 'f', mode: 0o644, data: '' }, 10n);
     await w.write(Buffer.from('abc'));
-    expect(await w.finish({ ok: true })).toBe(`${dir}/f: received 3 of 10 bytes`);
+    expect(String(await w.finish({ ok: true }))).toBe(`${dir}/f: received 3 of 10 bytes`);
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -226,7 +226,7 @@ describe('Jail.checkNoEscape', () => {
     await expect(resolveTarget(host('kernel-in'))).resolves.toEqual({ path: join(root, 'x'), isDirectory: false });
     const sink = await createLocalSink(host('kernel-in'), { preserve: false, recursive: false, umask: 0o022 });
     const w = await sink.openFile({ type: 'C', mode: 0o644, size: 2n, name: 'up' }, undefined, 0);
-    if ('error' in w) throw new Error(w.error);
+    if ('error' in w) throw new Error(String(w.error));
     await w.write(Buffer.from('in'));
     expect(await w.finish({ ok: true })).toBeUndefined();
     expect(await readFile(join(root, 'x'), 'utf8')).toBe('in');

@@ -51,11 +51,11 @@ it('throws BadPacket for a truncated packet, and marks an unknown type', () => {
   expect(decodeRequest(payload(new PacketWriter().u8(99).u32(1)), openssh)).toEqual({ id: 1, op: 'unknown-type', type: 99 });
 });
 
-it('marks a path that is not UTF-8 (in any field) not-utf8, its bytes escaped; a BOM and U+FFFD sent as UTF-8 pass', () => {
+it('marks a path that is not UTF-8 (in any field) not-utf8, its bytes shown escaped; a BOM and U+FFFD sent as UTF-8 pass', () => {
   const open = payload(new PacketWriter().u8(REQ.OPEN).u32(5).string(Buffer.from('/n\xff', 'latin1')).u32(0x1a).u32(0));
-  expect(decodeRequest(open, openssh)).toEqual({ id: 5, op: 'not-utf8', shown: '/n\\xff' });
+  expect(decodeRequest(open, openssh)).toMatchObject({ id: 5, op: 'not-utf8', name: { shown: '/n\\xff', wire: '/n\uFFFD' } });
   const rename = payload(new PacketWriter().u8(REQ.RENAME).u32(6).string('ok').string(Buffer.from('b\xe9', 'latin1')));
-  expect(decodeRequest(rename, openssh)).toEqual({ id: 6, op: 'not-utf8', shown: 'b\\xe9' });
+  expect(decodeRequest(rename, openssh)).toMatchObject({ id: 6, op: 'not-utf8', name: { shown: 'b\\xe9', wire: 'b\uFFFD' } });
   const fine = payload(new PacketWriter().u8(REQ.LSTAT).u32(7).string('\uFEFFa\uFFFD'));
   expect(decodeRequest(fine, openssh)).toEqual({ id: 7, op: 'lstat', path: '\uFEFFa\uFFFD' });
 });
