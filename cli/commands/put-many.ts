@@ -154,7 +154,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         log?.(`${shown[i]}: sent ${outcome.result.bytes} bytes over ${outcome.result.protocol} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
         const set = outcome.result.parts;
         if (set?.shadowed) say(`${escapeForTerminal(targetArgs[i]!)}: ${shadowWarning(specs[i]!, set.dir + set.name)}`);
-        if (set?.staleAfter !== undefined) say(`${escapeForTerminal(targetArgs[i]!)}: ${staleWarning(set.dir, set.name, set.staleAfter)}`);
+        if (set?.staleAfter !== undefined) say(`${escapeForTerminal(targetArgs[i]!)}: ${staleWarning(specs[i]!, set.dir, set.name, set.staleAfter)}`);
       } else {
         first ??= outcome.error;
         sayFailure(i, outcome.error);

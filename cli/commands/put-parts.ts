@@ -109,7 +109,7 @@ export async function runPutParts(
     sayChecksums(args, [{ sha256: parts.sha256, name: result.name }]);
     if (parts.bytes === 0n && empty !== undefined) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, empty);
     if (parts.shadowed) say(shadowWarning(spec, parts.dir + parts.name));
-    if (parts.staleAfter !== undefined) say(staleWarning(parts.dir, parts.name, parts.staleAfter));
+    if (parts.staleAfter !== undefined) say(staleWarning(spec, parts.dir, parts.name, parts.staleAfter));
   } catch (err) {
     throw withPartsSpoolFullHint(err, 'put');
   } finally {
@@ -123,11 +123,15 @@ export function shadowWarning(spec: RemoteSpec, path: string): string {
   return `warning: ${escapeForTerminal(path)} is also a plain file, and \`scpipe get ${target}\` returns that file, not this set: \`scpipe get --parts ${target}\` returns the set (or remove the plain file)`;
 }
 
-/** The warning for parts an earlier, longer set of this name left past this set's last. */
-export function staleWarning(dir: string, name: string, first: string): string {
+/**
+ * The warning for parts an earlier, longer set of this name left past this
+ * set's last, with the command that frees one where nothing can be removed.
+ */
+export function staleWarning(spec: RemoteSpec, dir: string, name: string, first: string): string {
+  const empty = `scpipe put -O --size 0 ${escapeForTerminal(formatRemoteSpec(spec, dir + first))} < /dev/null`;
   return (
     `warning: ${escapeForTerminal(dir + first)} (and maybe more after it) is left from an earlier, longer set of this name: ` +
     `\`scpipe get\` and the manifest leave it out, but \`cat ${escapeForTerminal(name)}.[0-9]*\` would add it, and it takes space ` +
-    `(remove it, or on an scp-only host store an empty file over it)`
+    `(remove it and those after it, or on an scp-only host store an empty file over each: \`${empty}\`)`
   );
 }
