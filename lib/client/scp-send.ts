@@ -10,7 +10,9 @@ import type { Times } from '../protocol/records';
 import { formatBytes, type Spill } from '../spool';
 import { escapeForTerminal } from '../util/escape';
 import { hashedFirst } from '../util/hashed-first';
+import { remoteBasename } from '../protocol/names';
 import type { PutOptions } from './put-types';
+import { scpLanding } from './scp-landing';
 
 // A stream that ends short of its `--size` is padded to it (the remote scp
 // is told, and the file is at least whole-sized) only while the gap costs
@@ -23,6 +25,8 @@ const MAX_PAD = 1n << 20n;
 // of this attempt's bytes (the first `size`).
 export async function sendTo(source: ScpSource, name: string, size: bigint, body: Readable | AsyncIterable<Uint8Array>, own: boolean, opts: PutOptions, remotePath: string): Promise<{ exit: ExitStatus; sha256?: string }> {
   const sum = opts.sha256 || opts.verify ? createHash('sha256') : undefined;
+  // A name of its own (--name) lands inside remotePath when that is a directory, which only the remote knows.
+  const landing = remoteBasename(remotePath) === name ? { path: remotePath, shown: undefined } : scpLanding(remotePath, [name], false);
   try {
     opts.onProgress?.({ name, phase: 'transfer', bytes: 0n, total: size });
     await source.sendFile({
@@ -33,7 +37,8 @@ export async function sendTo(source: ScpSource, name: string, size: bigint, body
       body: sum ? hashedFirst(body, size, sum) : body,
       excess: opts.ignoreExcess ? 'ignore' : 'error',
       maxPad: MAX_PAD,
-      remotePath,
+      remotePath: landing.path,
+      remoteShown: landing.shown,
       onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
     });
     const exit = await source.finish();

@@ -2,8 +2,9 @@
 // must be a directory (-d, as OpenSSH's scp does for a directory target), so
 // a missing one is said to be missing. Without it, scp -t tried to create a
 // file named "DIR/" and said "Is a directory" of a directory that is not there.
-import { createHash } from 'node:crypto';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -30,6 +31,28 @@ describe('put --name NAME host:DIR/ over SCP (the rssh-like account)', () => {
     const r = await runCli(put(`${remotePath(sshd.rssh, dir)}/`), { stdin: 'hi' });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(await readFile(join(dir, 'n'), 'utf8')).toBe('hi');
+  });
+
+  // A full disk under DIR given without its slash: the message named DIR
+  // itself as the file left cut short, holding the space. User sees now:
+  // exit 1, both places the file may be, as cp says them. Left: DIR/n, cut short.
+  it('a full disk: the file left cut short is named inside DIR too', async () => {
+    const dir = await userDir(sshd.rssh, 'name-full');
+    const small = join(dir, 'small');
+    await mkdir(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
+    try {
+      const at = `${remotePath(sshd.rssh, dir)}/small`;
+      const r = await runCli(put(at), { stdin: randomBytes(3 * 1024 * 1024) });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(
+        `scpipe: remote: scp: ${at}/n: No space left on device; the remote file ${at} (or ${at}/n, if ${at} was a directory) ` +
+          'is left cut short, holding what fit, and its space: remove it, or store an empty file over it\n',
+      );
+      expect((await stat(join(small, 'n'))).size).toBeGreaterThan(0);
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 
   // To a file path scp -t stores at the path, whatever name is announced;
