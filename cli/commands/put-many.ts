@@ -10,6 +10,7 @@ import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordParts, recordPartsConfirmedOn, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
+import { withFullRemoteHint } from '../remote-full';
 import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
 import { protocolOf } from '../protocol-option';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
@@ -58,7 +59,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     const first = spoolFailures.get(error);
     if (first !== undefined) return say(`${escapeForTerminal(targetArgs[i]!)}: the same spool failure as ${escapeForTerminal(targetArgs[first]!)}`);
     if (isScpipeError(error, 'ERR_SPOOL')) spoolFailures.set(error, i);
-    say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(checked.partSize === undefined ? withSpoolFullHint(error) : error)));
+    say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), specs[i]!) : error)));
   };
   try {
     const outcomes = await putMany(

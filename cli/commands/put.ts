@@ -13,6 +13,7 @@ import { checkPartCount } from '../part-count';
 import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
 import { withSpoolFullHint } from '../spool-full';
+import { withFullRemoteHint } from '../remote-full';
 import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
 import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
@@ -169,7 +170,7 @@ export async function runPut(
       throw new ScpipeError('ERR_LOCAL_IO', `${failure.message}; nothing was sent`, { cause: err });
     }
     // With --size the bytes went as they came: the library's error says the remote file cannot be trusted.
-    throw withSpoolFullHint(err);
+    throw withFullRemoteHint(withSpoolFullHint(err), spec);
   } finally {
     progress?.done();
   }

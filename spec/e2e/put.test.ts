@@ -208,14 +208,38 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     try {
       const r = await runCli(put(`${small}/f.bin`), { stdin: randomBytes(3 * 1024 * 1024) });
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/f.bin: No space left on device; the remote file ${small}/f.bin is left cut short, holding what fit, and its space: remove it, or store an empty file over it\n`);
+      const target = remote(sshd, sshd.rssh, `${small}/f.bin`);
+      expect(r.stderr).toBe(
+        `scpipe: remote: scp: ${small}/f.bin: No space left on device; the remote file ${small}/f.bin is left cut short, holding what fit, and its space: ` +
+          `remove it, or store an empty file over it: \`scpipe put -O --size 0 ${target} < /dev/null\`\n`,
+      );
       const left = (await stat(join(small, 'f.bin'))).size;
       expect(left).toBeGreaterThan(0);
       expect(left).toBeLessThan(3 * 1024 * 1024);
-      // What the message advises where nothing can be removed: an empty file over it frees the space.
-      const emptied = await runCli(put(`${small}/f.bin`), { stdin: '' });
-      expect(emptied.status).toBe(0);
+      // The command the message gives, where nothing can be removed: an empty file over it frees the space, without a word.
+      const emptied = await runCli(put(`${small}/f.bin`, ['-O', '--size', '0']), { stdin: '' });
+      expect(emptied).toMatchObject({ status: 0, stderr: '' });
       expect((await stat(join(small, 'f.bin'))).size).toBe(0);
+    } finally {
+      execFileSync('umount', [small]);
+    }
+  });
+
+  // Beside another target, the full one is said on its own line, with the
+  // same command; the other stores the stream. Exit 1.
+  it('a full remote disk beside another target: its line gives the command that frees the space', async () => {
+    const small = join(dir, 'small-disk');
+    await mkdir(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
+    try {
+      const [full, roomy] = [remote(sshd, sshd.rssh, `${small}/f.bin`), remote(sshd, sshd.rssh, `${dir}/f.bin`)];
+      const r = await runCli(['put', ...sshFlags(sshd, sshd.rssh), '--spool-dir', spoolDir(), full, roomy], { stdin: randomBytes(3 * 1024 * 1024) });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(
+        `scpipe: ${full}: remote: scp: ${small}/f.bin: No space left on device; the remote file ${small}/f.bin is left cut short, holding what fit, and its space: ` +
+          `remove it, or store an empty file over it: \`scpipe put -O --size 0 ${full} < /dev/null\`\n`,
+      );
+      expect((await stat(join(dir, 'f.bin'))).size).toBe(3 * 1024 * 1024);
     } finally {
       execFileSync('umount', [small]);
     }
