@@ -216,13 +216,17 @@ describe('put --no-clobber --part-size', () => {
   });
   const put = (): string[] => ['put', ...sshFlags(sshd, sshd.rssh), '--no-clobber', '--part-size', '1M', remote(sshd, sshd.rssh, `${rdir}/set`)];
 
-  it.each([['the manifest', 'set.sha256'], ['a plain file of the name', 'set'], ['a first part of an earlier try', 'set.000000']])(
+  // A first part alone is what a try that was stopped left (a nightly job
+  // run again the same day): the message says so, and how to go on.
+  const unfinished = (): string => `: it is the first part of a set of this name without its manifest ${rdir}/set.sha256, whose upload did not finish ` +
+    '(or is still running): give this run a name of its own, or run it without --no-clobber to store the set over those parts';
+  it.each([['the manifest', 'set.sha256', false], ['a plain file of the name', 'set', false], ['a first part of an earlier try', 'set.000000', true]])(
     '%s there: exit 1, no part sent',
-    async (_what, name) => {
+    async (_what, name, firstPart) => {
       await existing(sshd.rssh, join(dir, name), 'old');
       const r = await runCli(put(), { stdin: randomBytes(3 * 1024 * 1024) });
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`scpipe: ${rdir}/${name}: the remote file exists, and --no-clobber leaves it as it is\n`);
+      expect(r.stderr).toBe(`scpipe: ${rdir}/${name}: the remote file exists, and --no-clobber leaves it as it is${firstPart ? unfinished() : ''}\n`);
       expect(await readdir(dir)).toEqual([name]);
       expect(await readFile(join(dir, name), 'utf8')).toBe('old');
     },

@@ -2,13 +2,36 @@
 // manifest, a plain file of the set's name, a first part of an earlier try).
 // Over SCP a remote `scp -f` is asked (scp-exists.ts); where the host allows
 // only SFTP, the run turns to SFTP and the names are looked up there.
-import { isScpipeError } from '../../errors';
+import { ScpipeError, isScpipeError } from '../../errors';
+import { escapeForTerminal } from '../../util/escape';
 import type { Reconnector } from '../reconnect';
 import { scpRefusalHint } from '../protocol-choice';
 import { existsError, refuseAnyExisting } from '../scp-exists';
 import { sftpPathOn } from '../sftp-paths';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import type { PartsProtocol } from './send';
+import { manifestName, partName } from './names';
+
+/**
+ * ERR_EXISTS when the set `dir`+`name` is there in any form: its manifest, a
+ * plain file of its name, or a first part without either, which a try that
+ * was stopped or failed left (a nightly job run again): that one says so, and
+ * how to go on, since the manifest the user looks for is not there.
+ */
+export async function refuseExistingSet(conn: Reconnector, protocol: PartsProtocol, dir: string, name: string, opts: RemoteCommandOptions & { signal: AbortSignal }, onSftp: (why: string) => void): Promise<void> {
+  const [manifest, first] = [manifestName(`${dir}${name}`), `${dir}${partName(name, 0)}`];
+  try {
+    await refuseExistingNames(conn, protocol, [manifest, `${dir}${name}`, first], opts, onSftp);
+  } catch (err) {
+    if (!isScpipeError(err, 'ERR_EXISTS') || err.path !== first) throw err;
+    throw new ScpipeError(
+      'ERR_EXISTS',
+      `${err.message}: it is the first part of a set of this name without its manifest ${escapeForTerminal(manifest)}, whose upload did not finish ` +
+        '(or is still running): give this run a name of its own, or run it without --no-clobber to store the set over those parts',
+      { path: first },
+    );
+  }
+}
 
 /** ERR_EXISTS naming the first of `paths` that is there. */
 export async function refuseExistingNames(conn: Reconnector, protocol: PartsProtocol, paths: readonly string[], opts: RemoteCommandOptions & { signal: AbortSignal }, onSftp: (why: string) => void): Promise<void> {

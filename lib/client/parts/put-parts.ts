@@ -23,7 +23,7 @@ import { incomplete } from './incomplete';
 import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
 import { sendFile, staleSweepOnce, type PartsProtocol, type SendContext } from './send';
-import { refuseExistingNames } from './no-clobber';
+import { refuseExistingSet } from './no-clobber';
 import { remoteFileSize, remoteFileThere } from '../remote-file-there';
 import { checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
@@ -124,7 +124,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     connecting.catch(fail);
     // --no-clobber: neither the set, nor a plain file of its name, nor a part of an earlier try.
     if (opts.noClobber) {
-      await refuseExistingNames(conn, protocol, [manifestName(`${dir}${name}`), `${dir}${name}`, `${dir}${partName(name, 0)}`], { ...opts, signal: inner.signal }, toSftp);
+      await refuseExistingSet(conn, protocol, dir, name, { ...opts, signal: inner.signal }, toSftp);
       checked = true;
       earlier = Promise.resolve(null);
     }
