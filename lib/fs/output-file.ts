@@ -17,6 +17,7 @@ import { destroyed, fchmodFd, fchownFd, futimesFd } from './fd';
 import { joinName } from './join-name';
 import { utimesArgs } from './modes';
 import { errnoCode, pathError, strerror } from './strerror';
+import { roomNote } from './room-note';
 import { cancelRemoveAtExit, removeAtExit } from '../spool/exit-cleanup';
 import { NameTaken, appendOnlyRefusal, storeNew } from './store-new';
 
@@ -134,7 +135,10 @@ export class OutputFile implements FileWriter {
     }
     if (this.writeError !== undefined || !result.ok) {
       const left = await this.discard(); // if the source failed, it has said so; keep the old file
-      return this.writeError === undefined ? undefined : pathError(path, this.writeError) + (left ?? '');
+      if (this.writeError === undefined) return undefined;
+      // Measured once the temporary file is gone; a device written in place has no room to tell of.
+      const room = this.plan.tempPath === undefined ? '' : roomNote(this.writeError, path, this.plan.size);
+      return pathError(path, this.writeError) + room + (left ?? '');
     }
     if (this.plan.tempPath !== undefined) {
       try {

@@ -1,7 +1,8 @@
 // get and cp end to end through the rssh-restricted account, against the
 // real OpenSSH scp on the other side (docs/protocol.md §4.2, §4.3).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
+import { formatBytes } from '../../lib/internal';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { requireLoopExt4 } from '../helpers/loop-ext4';
 import { CLI, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
 import { waitFor, waitForSteady } from '../helpers/async';
+import { withTmpfs } from '../helpers/tmpfs';
 
 const sshd = sshdPerSuite();
 let rdir: string; // remote side (owned by scpipe-rssh)
@@ -269,6 +271,35 @@ describe('scpipe get', () => {
   });
 });
 
+// What `df` shows free for `dir`, as the messages write sizes.
+function free(dir: string): string {
+  const fs = statfsSync(dir);
+  return formatBytes(BigInt(fs.bavail) * BigInt(fs.bsize));
+}
+
+// A restore onto a disk too small for it. User sees: exit 1, the disk full,
+// how large the file is and what is free there, so how much room to make.
+// Left: the file that was there, as it was, and no temporary file.
+describe('a local disk too small for the download', () => {
+  beforeEach(() => sshd.setRsshAllowed(['scp', 'sftp']));
+  afterEach(() => sshd.setRsshAllowed(['scp']));
+  it.each([['get -O', ['get', '-O'], true], ['get -s', ['get', '-s'], true], ['cp', ['cp'], false]] as const)('%s: says the size and the room', async (_, command, output) => {
+    const source = await remoteFile('big.bin', randomBytes(3 << 20));
+    await withTmpfs('1m', async (mnt) => {
+      const target = join(mnt, 'got');
+      await writeFile(target, 'old');
+      const where = output ? ['--output', target, at(source)] : [at(source), target];
+      const r = await runCli([...command, ...flags(), ...where]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 1,
+        stderr: `scpipe: ${target}: No space left on device (the file is 3 MiB, and its file system has ${free(mnt)} free)\n`,
+      });
+      expect(await readdir(mnt)).toEqual(['got']);
+      expect(await readFile(target, 'utf8')).toBe('old');
+    });
+  });
+});
+
 // A temporary file that cannot be removed after a failed write (a file
 // system gone read-only after an error; here an append-only directory on a
 // full ext4, where files are made but never removed) holds what came: it is
@@ -292,7 +323,8 @@ describe('a local temporary file that cannot be removed', () => {
       expect(left).toHaveLength(1);
       expect({ status: r.status, stderr: r.stderr }).toEqual({
         status: 1,
-        stderr: `scpipe: ${join(mnt, 'got')}: No space left on device; the partial file is left in ${join(mnt, left[0]!)} (removing it failed: Operation not permitted)\n`,
+        stderr: `scpipe: ${join(mnt, 'got')}: No space left on device (the file is 16 MiB, and its file system has ${free(mnt)} free); ` +
+          `the partial file is left in ${join(mnt, left[0]!)} (removing it failed: Operation not permitted)\n`,
       });
     } finally {
       execFileSync('chattr', ['-a', mnt]);

@@ -3,10 +3,18 @@
 // nothing behind: no temp file, and an old file intact. Runs on a 1 MiB tmpfs
 // (needs root, as the test suite does: mount failing fails the test).
 import { execFileSync } from 'node:child_process';
+import { statfsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLocalSink } from '../../../lib/fs/local-sink';
 import { receive, tempDir } from './helpers';
+import { formatBytes } from '../../../lib/spool/size';
+
+// The size and the room the message gives, so the user knows how much to make.
+const room = (size: string): string => {
+  const fs = statfsSync(mnt);
+  return ` (the file is ${size}, and its file system has ${formatBytes(BigInt(fs.bavail) * BigInt(fs.bsize))} free)`;
+};
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -30,7 +38,7 @@ describe('ENOSPC on a 1 MiB tmpfs', () => {
   it('accepts the whole body, then reports "No space left on device" and leaves nothing', async () => {
     const sink = await createLocalSink(mnt, opts);
     const result = await receive(sink, { name: 'big', mode: 0o644, data: Buffer.alloc(3 * 1024 * 1024, 7) }, { chunk: 16384 });
-    expect(result).toEqual({ error: `${mnt}/big: No space left on device` });
+    expect(result).toEqual({ error: `${mnt}/big: No space left on device${room('3 MiB')}` });
     expect(await readdir(mnt)).toEqual([]);
   });
 
@@ -38,7 +46,7 @@ describe('ENOSPC on a 1 MiB tmpfs', () => {
     await writeFile(join(mnt, 'old'), 'precious');
     const sink = await createLocalSink(mnt, opts);
     expect(await receive(sink, { name: 'old', mode: 0o644, data: Buffer.alloc(2 * 1024 * 1024, 1) })).toEqual({
-      error: `${mnt}/old: No space left on device`,
+      error: `${mnt}/old: No space left on device${room('2 MiB')}`,
     });
     expect(await readFile(join(mnt, 'old'), 'utf8')).toBe('precious');
     expect(await receive(sink, { name: 'next', mode: 0o644, data: 'fits' })).toEqual({});
