@@ -1,5 +1,6 @@
 // What every command handler gets: a runner that installs signal handling,
 // sets up -v logging, and turns the outcome into the process exit status.
+import type { ScpipeError } from '../lib';
 import { exitStatusFor } from './exit-status';
 import { AlreadyReported, describeFailure, say } from './report';
 import { abortOnSignals } from './signals';
@@ -27,11 +28,15 @@ export function createContext(verbose: () => boolean): CommandContext {
       const erase = process.stderr.isTTY ? eraseLine(process.stderr.columns || 80) : '';
       const log = verbose() ? (line: string) => process.stderr.write(`${erase}scpipe: ${line}\n`) : undefined;
       log?.(versionLine());
+      if (!again) signal.addEventListener('abort', () => log?.(`${(signal.reason as Error).message}: stopping`), { once: true });
       let failure: unknown;
       try {
         refuseClosedSummary();
         await body(signal, log);
         status = 0;
+        // The library resolves only when its commit point came before the signal: what
+        // was asked is done, so a script's `&& rm` may run; said, as the signal was seen.
+        if (signal.aborted && !again) say(`${(signal.reason as ScpipeError).signal ?? 'the signal'} came after the transfer was complete: nothing was cut short, exit 0`);
       } catch (err) {
         failure = err instanceof AlreadyReported ? err.error : err;
         if (err instanceof AlreadyReported) {

@@ -139,13 +139,24 @@ export class ScpSource {
     return this.failures.items;
   }
 
-  /** Sends EOF and waits for the exit status; throws the first failure. */
+  /**
+   * Sends EOF and waits for the exit status; throws the first failure. Every
+   * file was confirmed before an abort that comes during this wait: that is
+   * the commit point (docs/library.md), so the abort ends the wait, not the call.
+   */
   async finish(): Promise<ExitStatus> {
     this.channel.stdin.end();
-    const status = await this.untilExit();
-    this.opts.trace?.(`exit status ${status.code ?? status.signal ?? 'none'}`);
+    const committed = !this.opts.signal?.aborted;
+    let waited = true;
+    const status = await this.untilExit().catch((err: unknown) => {
+      if (!committed || !this.opts.signal?.aborted) throw err;
+      waited = false;
+      return { code: null, signal: null };
+    });
+    this.opts.trace?.(waited ? `exit status ${status.code ?? status.signal ?? 'none'}` : 'aborted after the last confirmation: the exit status is not waited for');
     const first = this.failures.first;
     if (first) throw first;
+    if (!waited) return status;
     const bad = describeExit(status, this.stderr.text(), undefined, this.channel.whyLost?.());
     if (bad) throw bad;
     return status;

@@ -1,0 +1,75 @@
+// A signal that lands just as a transfer completes. `scpipe put … && rm
+// snapshot` must never remove data that is not stored: a signal before the
+// commit point (SCP: the last file's ack; SFTP: the rename's answer) exits
+// 130/143 whatever the server did next, and one after it exits 0, saying so.
+// The commit point is held open by a relay in front of OpenSSH's own scp -t
+// and sftp-server (held-reply.ts), so the signal lands on a known side of it.
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { remote, sshFlags, startCli } from '../helpers/cli';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { heldReplies } from '../helpers/held-reply';
+import { waitFor } from '../helpers/async';
+
+const relay = heldReplies();
+const sshd = sshdPerSuite({ sftpSubsystem: relay.path });
+afterAll(() => relay.remove());
+afterEach(() => relay.release());
+
+const data = randomBytes(256 * 1024);
+const flags = (): string[] => sshFlags(sshd, sshd.user);
+const scp = (): string[] => [...flags(), '--scp-path', relay.path];
+
+describe('a signal held against the commit point', () => {
+  it('SCP: a signal while the last ack is on its way is exit 130, though scp -t wrote every byte', async () => {
+    const dir = await userDir(sshd.user, 'before-ack');
+    await relay.hold('ack 3'); // the sink's first \0, the header's, then the data's
+    const run = startCli(['put', ...scp(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    await relay.held();
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(r.stderr).toMatch(/^scpipe: interrupted by SIGINT; the remote file \S+\/f is left cut short: at most 262144 of 262144 bytes written \(all handed to the connection, none confirmed\), over the start of any file of that name \(a longer one keeps its bytes past them\)\n$/);
+    expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+  });
+
+  it('SCP: a signal after the last ack, while the exit status is awaited, is exit 0, said', async () => {
+    const dir = await userDir(sshd.user, 'after-ack');
+    await relay.hold('exit');
+    const run = startCli(['put', ...scp(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    await relay.held();
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.stderr).toBe('scpipe: SIGTERM came after the transfer was complete: nothing was cut short, exit 0\n');
+    expect(r.status).toBe(0);
+    expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+  });
+
+  it('SCP, several targets: a signal once every target confirmed its file is exit 0, said once', async () => {
+    const dirs = [await userDir(sshd.user, 'many-a'), await userDir(sshd.user, 'many-b')];
+    await relay.hold('exit');
+    const run = startCli(['put', ...scp(), ...dirs.map((d) => remote(sshd, sshd.user, `${d}/f`))], { stdin: data });
+    await relay.held(2);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.stderr).toBe('scpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n');
+    expect(r.status).toBe(0);
+    for (const d of dirs) expect((await readFile(join(d, 'f'))).equals(data)).toBe(true);
+  });
+
+  it('a second signal while the first waits for the server exits at once', async () => {
+    const dir = await userDir(sshd.user, 'twice');
+    await relay.hold('rename');
+    const run = startCli(['put', '-s', '-v', '--parallel', '1', ...flags(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    await relay.held();
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the first signal seen');
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(r.stderr).toContain('scpipe: interrupted by SIGINT again: exiting without waiting for the clean-up');
+    expect(r.ms).toBeLessThan(9_000);
+  });
+});

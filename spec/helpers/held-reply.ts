@@ -1,0 +1,95 @@
+// A real OpenSSH `scp -t` or `sftp-server` behind a relay that holds one of its
+// replies until the test lets it go: the moment a transfer is committed (the
+// last ack, the rename's status, the exit status) is held open, so a signal
+// lands on one side of it for certain. The relay runs as the remote account.
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from './async';
+
+// What to hold: `ack N` the Nth \0 of scp -t, `exit` its exit (after every
+// reply went out), `rename` the SFTP status answering a rename.
+export type Hold = `ack ${number}` | 'exit' | 'rename' | 'none';
+
+const SCRIPT = String.raw`#!/usr/bin/python3
+import os, struct, subprocess, sys, threading, time
+CTL = os.path.dirname(os.path.abspath(__file__)) + '/ctl'
+hold = open(CTL + '/hold').read().split()
+def held():
+    open(CTL + '/held.%d' % os.getpid(), 'w').close()
+    while not os.path.exists(CTL + '/release'): time.sleep(0.02)
+def out(b): os.write(1, b)
+if len(sys.argv) > 1:
+    p = subprocess.Popen(['scp'] + sys.argv[1:], stdout=subprocess.PIPE)
+    n, want = 0, int(hold[1]) if hold[0] == 'ack' else -1
+    while True:
+        b = os.read(p.stdout.fileno(), 65536)
+        if not b: break
+        start = 0
+        for i, c in enumerate(b):
+            if c == 0:
+                n += 1
+                if n == want:
+                    out(b[start:i]); held(); start = i
+        out(b[start:])
+    s = p.wait()
+    if hold[0] == 'exit': held()
+    sys.exit(s)
+p = subprocess.Popen(['/usr/lib/openssh/sftp-server'], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+renames = set()
+def packets(read):
+    buf = b''
+    while True:
+        while len(buf) < 4 or len(buf) < 4 + struct.unpack('>I', buf[:4])[0]:
+            b = read()
+            if not b: return
+            buf += b
+        size = 4 + struct.unpack('>I', buf[:4])[0]
+        yield buf[:size]; buf = buf[size:]
+def requests():
+    for pk in packets(lambda: os.read(0, 65536)):
+        t = pk[4]
+        if t == 18 or (t == 200 and b'posix-rename@openssh.com' in pk[13:13 + 24]): renames.add(pk[5:9])
+        p.stdin.write(pk); p.stdin.flush()
+    p.stdin.close()
+threading.Thread(target=requests, daemon=True).start()
+for pk in packets(lambda: os.read(p.stdout.fileno(), 65536)):
+    if hold[0] == 'rename' and pk[4] == 101 and pk[5:9] in renames: held()
+    out(pk)
+sys.exit(p.wait())
+`;
+
+/** The relay, written once for a test file; `path` is its --scp-path and its sftp subsystem. */
+export interface HeldReplies {
+  path: string;
+  /** Sets what the next sessions hold, and forgets the last hold. */
+  hold(what: Hold): Promise<void>;
+  /** Waits until `count` relays (one a session) hold a reply. */
+  held(count?: number): Promise<void>;
+  /** Lets the held reply (and every later one) go. */
+  release(): Promise<void>;
+  remove(): void;
+}
+
+/** Writes the relay into a directory of its own that every account may read (sync: sshdPerSuite needs the path at once). */
+export function heldReplies(): HeldReplies {
+  const dir = mkdtempSync(join(tmpdir(), 'scpipe-test-held-'));
+  chmodSync(dir, 0o755);
+  const ctl = join(dir, 'ctl');
+  mkdirSync(ctl, { mode: 0o777 });
+  chmodSync(ctl, 0o777);
+  const path = join(dir, 'relay.py');
+  writeFileSync(path, SCRIPT, { mode: 0o755 });
+  writeFileSync(join(ctl, 'hold'), 'none');
+  return {
+    path,
+    hold: async (what) => {
+      for (const name of await readdir(ctl)) if (name !== 'hold') await rm(join(ctl, name), { force: true });
+      await writeFile(join(ctl, 'hold'), what);
+    },
+    held: (count = 1) => waitFor(() => readdirSync(ctl).filter((n) => n.startsWith('held.')).length >= count, `${count} repl(ies) held by the relay`, 30_000),
+    release: () => writeFile(join(ctl, 'release'), ''),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
