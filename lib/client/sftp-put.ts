@@ -104,6 +104,7 @@ export async function putSftp(
   let lookTimer: NodeJS.Timeout | undefined;
   let notKept: ScpipeError | undefined; // -p could not keep the mode or times of the stored file
   let result: PutResult;
+  let renamedAfterSignal: ScpipeError | undefined;
   try {
     if (paths.existingOwner && deniesWrite({ mode: paths.existingMode!, ...paths.existingOwner }, await accountOf(first.session, handle, paths.temp))) {
       throw readOnlyError(paths.target);
@@ -153,6 +154,8 @@ export async function putSftp(
         log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);
       }
     }
+    // The rename's answer is the commit point (docs/library.md): a signal before it stands, though the rename was made.
+    if (opts.signal?.aborted) renamedAfterSignal = abortError(opts.signal);
     lookTimer = setTimeout(() => lookEnd.abort(), STALE_LOOK_GRACE_MS);
     for (const left of (await leftovers) ?? []) if (left.ageS >= STALE_AFTER_S) opts.onStaleFound!(left.path, left.ageS, left.bytes);
     result = { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };
@@ -174,6 +177,9 @@ export async function putSftp(
     fresh.stop();
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();
+  }
+  if (renamedAfterSignal) {
+    throw new ScpipeError('ERR_ABORTED', `${renamedAfterSignal.message} as ${escapeForTerminal(paths.target)} was renamed into place; the rename was made, so it is stored whole all the same`, { signal: renamedAfterSignal.signal, path: paths.target, bytes: result.bytes, cause: renamedAfterSignal });
   }
   // Stored, and the temporary file is gone: said as the run's failure, nothing to remove.
   if (notKept) throw notKept;

@@ -59,6 +59,21 @@ describe('a signal held against the commit point', () => {
     for (const d of dirs) expect((await readFile(join(d, 'f'))).equals(data)).toBe(true);
   });
 
+  it('SFTP: a signal while the rename is answered is exit 130, saying the file was stored all the same', async () => {
+    const dir = await userDir(sshd.user, 'rename');
+    await relay.hold('rename');
+    const run = startCli(['put', '-s', '-v', '--parallel', '1', ...flags(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    await relay.held();
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
+    await relay.release();
+    const r = await run.done;
+    expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT as \S+\/f was renamed into place; the rename was made, so it is stored whole all the same\n$/);
+    expect(r.status).toBe(130);
+    expect(await readdir(dir)).toEqual(['f']);
+    expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+  });
+
   it('a second signal while the first waits for the server exits at once', async () => {
     const dir = await userDir(sshd.user, 'twice');
     await relay.hold('rename');
