@@ -62,6 +62,11 @@ export interface ScpipeErrorContext {
    * was written over any file of that name (docs/failures.md).
    */
   cutShort?: CutShort;
+  /**
+   * ERR_ABORTED: the abort came before the call's commit point, but the data
+   * was stored all the same (an SFTP rename made while its answer was on its way).
+   */
+  stored?: boolean;
   cause?: unknown;
 }
 
@@ -101,6 +106,7 @@ export class ScpipeError extends Error {
   readonly sftpStatus?: number;
   readonly sha256?: string;
   readonly cutShort?: CutShort;
+  readonly stored?: boolean;
 
   constructor(code: ScpipeErrorCode, message: string, context: ScpipeErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });

@@ -179,7 +179,7 @@ export async function putSftp(
     fatal.dispose();
   }
   if (renamedAfterSignal) {
-    throw new ScpipeError('ERR_ABORTED', `${renamedAfterSignal.message} as ${escapeForTerminal(paths.target)} was renamed into place; the rename was made, so it is stored whole all the same`, { signal: renamedAfterSignal.signal, path: paths.target, bytes: result.bytes, cause: renamedAfterSignal });
+    throw new ScpipeError('ERR_ABORTED', `${renamedAfterSignal.message} as ${escapeForTerminal(paths.target)} was renamed into place; the rename was made, so it is stored whole all the same`, { signal: renamedAfterSignal.signal, path: paths.target, bytes: result.bytes, stored: true, cause: renamedAfterSignal });
   }
   // Stored, and the temporary file is gone: said as the run's failure, nothing to remove.
   if (notKept) throw notKept;

@@ -88,3 +88,34 @@ describe('a signal held against the commit point', () => {
     expect(r.ms).toBeLessThan(9_000);
   });
 });
+
+describe('a parts set: its commit point is the manifest stored', () => {
+  const partFlags = ['--part-size', '64K'];
+  const names = ['f.000000', 'f.000001', 'f.000002', 'f.000003', 'f.sha256'];
+
+  it('SCP: a signal once the manifest was confirmed is exit 0, said, and the set is whole', async () => {
+    const dir = await userDir(sshd.user, 'parts-scp');
+    await relay.hold('exit only=.sha256');
+    const run = startCli(['put', ...scp(), ...partFlags, remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    await relay.held();
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.stderr).toBe('scpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n');
+    expect(r.status).toBe(0);
+    expect((await readdir(dir)).sort()).toEqual(names);
+  });
+
+  it('SFTP: a signal while the manifest is renamed into place is exit 130, saying the set is complete', async () => {
+    const dir = await userDir(sshd.user, 'parts-sftp');
+    await relay.hold('rename only=.sha256');
+    const run = startCli(['put', '-s', '-v', ...flags(), ...partFlags, remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    await relay.held();
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
+    await relay.release();
+    const r = await run.done;
+    expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT as \S+\/f\.sha256 was renamed into place; the rename was made, so it is stored whole all the same: the parts set \S+\/f is complete\n$/);
+    expect(r.status).toBe(130);
+    expect((await readdir(dir)).sort()).toEqual(names);
+  });
+});

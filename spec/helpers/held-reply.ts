@@ -8,20 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './async';
 
-// What to hold: `ack N` the Nth \0 of scp -t, `exit` its exit (after every
-// reply went out), `rename` the SFTP status answering a rename.
-export type Hold = `ack ${number}` | 'exit' | 'rename' | 'none';
+// What to hold (uploads only): `ack N` the Nth \0 of scp -t, `exit` its exit (after every
+// reply went out), `rename` the SFTP status answering a rename; ` only=SUFFIX`:
+// only for a target (of scp) or a rename naming one that ends so.
+export type Hold = `${`ack ${number}` | 'exit' | 'rename'}${'' | ` only=${string}`}` | 'none';
 
 const SCRIPT = String.raw`#!/usr/bin/python3
 import os, struct, subprocess, sys, threading, time
 CTL = os.path.dirname(os.path.abspath(__file__)) + '/ctl'
 hold = open(CTL + '/hold').read().split()
+only = hold.pop()[5:].encode() if hold[-1].startswith('only=') else b''
 def held():
     open(CTL + '/held.%d' % os.getpid(), 'w').close()
     while not os.path.exists(CTL + '/release'): time.sleep(0.02)
 def out(b): os.write(1, b)
 if len(sys.argv) > 1:
     p = subprocess.Popen(['scp'] + sys.argv[1:], stdout=subprocess.PIPE)
+    sink = any(a.startswith('-') and 't' in a for a in sys.argv[1:-1])
+    if not sink or not sys.argv[-1].encode().endswith(only): hold = ['none']
     n, want = 0, int(hold[1]) if hold[0] == 'ack' else -1
     while True:
         b = os.read(p.stdout.fileno(), 65536)
@@ -50,7 +54,7 @@ def packets(read):
 def requests():
     for pk in packets(lambda: os.read(0, 65536)):
         t = pk[4]
-        if t == 18 or (t == 200 and b'posix-rename@openssh.com' in pk[13:13 + 24]): renames.add(pk[5:9])
+        if (t == 18 or (t == 200 and b'posix-rename@openssh.com' in pk[13:13 + 24])) and only in pk: renames.add(pk[5:9])
         p.stdin.write(pk); p.stdin.flush()
     p.stdin.close()
 threading.Thread(target=requests, daemon=True).start()

@@ -78,6 +78,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const room = new ManifestRoom(BigInt(partSize), opts.maxParts ?? MAX_PARTS, name);
   let failure: unknown;
   let checked = false; // --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part
+  let sendingManifest = false; // its failure may still leave it stored (ScpipeError.stored)
   const fail = (err: unknown): void => {
     failure ??= err;
     inner.abort(err);
@@ -194,6 +195,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     const pieces = (): Generator<Buffer> => manifestPieces(manifest, partsOf(manifest));
     let length = 0n;
     for (const piece of pieces()) length += BigInt(piece.length);
+    sendingManifest = true;
     await sendFile(ctx, dir, manifestName(name), length, () => Readable.from(pieces()));
     // Still written: the other run's, older, is the likelier to list parts this one wrote over.
     if (before !== undefined && now !== undefined && changedSince(before, now)) throw conflictError(`${dir}${name}`, manifestName(`${dir}${name}`), before);
@@ -212,6 +214,11 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     fail(err);
     await Promise.allSettled(uploads);
     const first = failure ?? err;
+    // The manifest's rename was made though the signal came first: the set is whole.
+    const stored = sendingManifest ? [err, failure].find((e) => isScpipeError(e, 'ERR_ABORTED') && e.stored) as ScpipeError | undefined : undefined;
+    if (stored) {
+      throw new ScpipeError('ERR_ABORTED', `${stored.message}: the parts set ${escapeForTerminal(dir + name)} is complete`, { signal: stored.signal, path: dir + name, stored: true, cause: stored });
+    }
     // Refused by the check above: nothing was sent. A part's SFTP rename refused later (a name made meanwhile) is a set left incomplete.
     if (isScpipeError(first, 'ERR_EXISTS') && !checked) throw first;
     if (isScpipeError(first, 'ERR_CONFLICT')) throw first;
