@@ -5,7 +5,7 @@
 // The commit point is held open by a relay in front of OpenSSH's own scp -t
 // and sftp-server (held-reply.ts), so the signal lands on a known side of it.
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remote, sshFlags, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
@@ -117,5 +117,51 @@ describe('a parts set: its commit point is the manifest stored', () => {
     expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT as \S+\/f\.sha256 was renamed into place; the rename was made, so it is stored whole all the same: the parts set \S+\/f is complete\n$/);
     expect(r.status).toBe(130);
     expect((await readdir(dir)).sort()).toEqual(names);
+  });
+});
+
+// get's commit point is the remote's exit status (OpenSSH's scp has not
+// finished before it either), then, to a file, the rename into place.
+describe('get: a signal before the remote exit status', () => {
+  it('SCP to a file: exit 130, and neither the file nor a temporary one is left', async () => {
+    const dir = await userDir(sshd.user, 'get-file');
+    await writeFile(join(dir, 'f'), data);
+    await relay.hold('fexit');
+    const run = startCli(['get', ...scp(), '--output', join(dir, 'out'), remote(sshd, sshd.user, `${dir}/f`)]);
+    await relay.held();
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.stderr).toBe('scpipe: interrupted by SIGINT\n');
+    expect(r.status).toBe(130);
+    expect(await readdir(dir)).toEqual(['f']);
+  });
+
+  it('SCP to a pipe: exit 130, though every byte went out', async () => {
+    const dir = await userDir(sshd.user, 'get-pipe');
+    await writeFile(join(dir, 'f'), data);
+    await relay.hold('fexit');
+    const run = startCli(['get', ...scp(), remote(sshd, sshd.user, `${dir}/f`)]);
+    await relay.held();
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.stderr).toBe('scpipe: interrupted by SIGTERM\n');
+    expect(r.status).toBe(143);
+    expect(r.stdout.equals(data)).toBe(true);
+  });
+});
+
+describe('cp', () => {
+  it('SCP upload: a signal once the last file was confirmed is exit 0, said', async () => {
+    const dir = await userDir(sshd.user, 'cp-up');
+    const src = join(await userDir(sshd.user, 'cp-src'), 'a');
+    await writeFile(src, data);
+    await relay.hold('exit');
+    const run = startCli(['cp', '-O', ...scp(), src, remote(sshd, sshd.user, `${dir}/`)]);
+    await relay.held();
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.stderr).toBe('scpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n');
+    expect(r.status).toBe(0);
+    expect((await readFile(join(dir, 'a'))).equals(data)).toBe(true);
   });
 });

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './async';
 
-// What to hold (uploads only): `ack N` the Nth \0 of scp -t, `exit` its exit (after every
-// reply went out), `rename` the SFTP status answering a rename; ` only=SUFFIX`:
+// What to hold: `ack N` the Nth \0 of scp -t, `exit` its exit (after every
+// reply went out), `fexit` the exit of scp -f (a download), `rename` the SFTP
+// status answering a rename; ` only=SUFFIX`:
 // only for a target (of scp) or a rename naming one that ends so.
-export type Hold = `${`ack ${number}` | 'exit' | 'rename'}${'' | ` only=${string}`}` | 'none';
+export type Hold = `${`ack ${number}` | 'exit' | 'rename'}${'' | ` only=${string}`}` | 'fexit' | 'none';
 
 const SCRIPT = String.raw`#!/usr/bin/python3
 import os, struct, subprocess, sys, threading, time
@@ -25,7 +26,8 @@ def out(b): os.write(1, b)
 if len(sys.argv) > 1:
     p = subprocess.Popen(['scp'] + sys.argv[1:], stdout=subprocess.PIPE)
     sink = any(a.startswith('-') and 't' in a for a in sys.argv[1:-1])
-    if not sink or not sys.argv[-1].encode().endswith(only): hold = ['none']
+    if hold[0] == 'fexit' and not sink: hold = ['exit']
+    elif not sink or not sys.argv[-1].encode().endswith(only): hold = ['none']
     n, want = 0, int(hold[1]) if hold[0] == 'ack' else -1
     while True:
         b = os.read(p.stdout.fileno(), 65536)
