@@ -187,6 +187,29 @@ describe('ScpSource (docs/protocol.md §4.1)', () => {
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 
+  // The last file's \0 is the commit point (docs/library.md): an abort after it ends the wait, not the call.
+  it('resolves when aborted while the exit status is awaited, every file confirmed', async () => {
+    const peer = fakePeer({ chunks: [Buffer.from('\0\0\0')] });
+    const ac = new AbortController();
+    const source = new ScpSource({ ...peer.channel, exit: new Promise(() => undefined) }, { signal: ac.signal });
+    await source.start();
+    await source.sendFile({ name: 'f', mode: 0o644, size: 2n, body: chunksOf('hi') });
+    const finished = source.finish();
+    ac.abort('SIGINT');
+    await expect(finished).resolves.toEqual({ code: null, signal: null });
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('rejects finish() aborted before it was called', async () => {
+    const peer = fakePeer({ chunks: [Buffer.from('\0\0\0')] });
+    const ac = new AbortController();
+    const source = new ScpSource(peer.channel, { signal: ac.signal });
+    await source.start();
+    await source.sendFile({ name: 'f', mode: 0o644, size: 2n, body: chunksOf('hi') });
+    ac.abort('SIGINT');
+    await expect(source.finish()).rejects.toMatchObject({ code: 'ERR_ABORTED', signal: 'SIGINT' });
+  });
+
   it('traces records and replies for -v, escaped', async () => {
     const lines: string[] = [];
     const peer = fakePeer({ chunks: [Buffer.from('\0\0\0')] });
