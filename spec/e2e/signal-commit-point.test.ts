@@ -105,6 +105,20 @@ describe('a parts set: its commit point is the manifest stored', () => {
     expect((await readdir(dir)).sort()).toEqual(names);
   });
 
+  it('SCP: a signal while the manifest\'s ack is on its way is exit 130, not said to leave no manifest', async () => {
+    const dir = await userDir(sshd.user, 'parts-scp-ack');
+    await relay.hold('ack 3 only=.sha256');
+    const run = startCli(['put', ...scp(), ...partFlags, remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    await relay.held();
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.stderr).toBe('scpipe: interrupted by SIGINT; the parts set f is incomplete (unless its manifest f.sha256 reached the disk: it was sent whole, never confirmed): 4 part(s) confirmed remotely: f.000000..f.000003\n');
+    expect(r.status).toBe(130);
+    // scp -t wrote it whole: the set is complete, which "no manifest" denied.
+    expect((await readdir(dir)).sort()).toEqual(names);
+    expect(await readFile(join(dir, 'f.sha256'), 'utf8')).toMatch(/# parts 4\n[^]*  f\.000003\n# end\n$/);
+  });
+
   it('SFTP: a signal while the manifest is renamed into place is exit 130, saying the set is complete', async () => {
     const dir = await userDir(sshd.user, 'parts-sftp');
     await relay.hold('rename only=.sha256');

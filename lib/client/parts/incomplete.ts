@@ -3,7 +3,7 @@
 // short (an scp-only account cannot remove them), and what became of an
 // earlier set of the name whose parts these replaced (nothing, when an
 // append-only server refused a name that was taken).
-import { ScpipeError, isScpipeError } from '../../errors';
+import { ScpipeError, isScpipeError, type CutShort } from '../../errors';
 import { refusedByAppendOnly } from '../../protocol/cut-short';
 import { escapeForTerminal } from '../../util/escape';
 import { describeIndices } from './options';
@@ -16,7 +16,7 @@ const NO_SESSION = new Set(['ERR_CONNECT', 'ERR_CONNECT_TIMEOUT', 'ERR_AUTH', 'E
 export function incomplete(
   err: unknown,
   name: string,
-  state: { confirmed: Pick<PartLog, 'has' | 'indices'>; cutShort: readonly number[]; replacing: boolean },
+  state: { confirmed: Pick<PartLog, 'has' | 'indices'>; cutShort: readonly number[]; replacing: boolean; manifestCut?: CutShort },
   retried: boolean,
 ): ScpipeError {
   const { cutShort, replacing } = state;
@@ -35,7 +35,7 @@ export function incomplete(
   const what = neverConnected
     ? 'nothing was stored'
     : !replacing
-    ? `the parts set ${shown} is incomplete (no manifest ${shown}.sha256): ${left}`
+    ? `the parts set ${shown} is incomplete (${manifestState(shown, state.manifestCut)}): ${left}`
     : refusedByAppendOnly(cause)
       ? `the parts set ${shown} is incomplete (${left}); the earlier set of that name (${shown}.sha256) is as it was: an append-only server writes over nothing; give each run a name of its own`
     : begun
@@ -48,4 +48,12 @@ export function incomplete(
     cause,
     remoteMessage: cause.remoteMessage,
   });
+}
+
+// The manifest an scp -t had begun when the run ended is there, in part or
+// whole: "no manifest" would be false, and a whole one makes the set complete.
+function manifestState(shown: string, cut: CutShort | undefined): string {
+  if (cut === undefined) return `no manifest ${shown}.sha256`;
+  if (cut.written < cut.size) return `its manifest ${shown}.sha256 is left cut short: at most ${cut.written} of ${cut.size} bytes written`;
+  return `unless its manifest ${shown}.sha256 reached the disk: it was sent whole, never confirmed`;
 }

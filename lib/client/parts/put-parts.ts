@@ -227,7 +227,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
     const refused = scpRefusalHint(first, opts.protocol);
     if (refused !== first && !opts.signal?.aborted) throw refused;
-    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { confirmed: log, cutShort, replacing: await replacing }, retried);
+    const manifestCut = [err, failure].find((e): e is ScpipeError => isScpipeError(e) && e.cutShort?.name === manifestName(name))?.cutShort;
+    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { confirmed: log, cutShort, replacing: await replacing, manifestCut }, retried);
   } finally {
     unlink();
     conn.close();

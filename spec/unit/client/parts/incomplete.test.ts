@@ -23,6 +23,13 @@ describe('incomplete', () => {
     expect(err.cause).toBe(lost);
   });
 
+  // The run ended while scp -t wrote the manifest: it is there, in part or whole, never "no manifest".
+  it('says what is left of a manifest an scp -t had begun', () => {
+    const state = (written: bigint) => ({ confirmed: confirmedOnly(0), cutShort: [], replacing: false, manifestCut: { name: 'db.sha256', written, size: 300n } });
+    expect(incomplete(lost, 'db', state(100n), false).message).toBe('connection lost; the parts set db is incomplete (its manifest db.sha256 is left cut short: at most 100 of 300 bytes written): 1 part(s) confirmed remotely: db.000000');
+    expect(incomplete(lost, 'db', state(300n), false).message).toBe('connection lost; the parts set db is incomplete (unless its manifest db.sha256 reached the disk: it was sent whole, never confirmed): 1 part(s) confirmed remotely: db.000000');
+  });
+
   it('says no part was confirmed when none was', () => {
     expect(incomplete(lost, 'db', { confirmed: confirmedOnly(), cutShort: [], replacing: false }, false).message).toBe('connection lost; the parts set db is incomplete (no manifest db.sha256): no part confirmed');
   });
