@@ -5,7 +5,7 @@
 // The commit point is held open by a relay in front of OpenSSH's own scp -t
 // and sftp-server (held-reply.ts), so the signal lands on a known side of it.
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remote, sshFlags, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
@@ -33,6 +33,21 @@ describe('a signal held against the commit point', () => {
     expect(r.status).toBe(130);
     expect(r.stderr).toMatch(/^scpipe: interrupted by SIGINT; the remote file \S+\/f is left cut short: at most 262144 of 262144 bytes written \(all handed to the connection, none confirmed\), over the start of any file of that name \(a longer one keeps its bytes past them\)\n$/);
     expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+  });
+
+  it('SCP: SIGKILL while the last ack is on its way leaves no spool file', async () => {
+    const dir = await userDir(sshd.user, 'kill');
+    const spool = await userDir(sshd.user, 'kill-spool');
+    await relay.hold('ack 3');
+    const run = startCli(['put', ...scp(), '--memory', '0', '--spool-dir', spool, remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    await relay.held();
+    // The spool is open there, with no name (O_TMPFILE).
+    const open = await Promise.all((await readdir(`/proc/${run.child.pid}/fd`)).map((fd) => readlink(`/proc/${run.child.pid}/fd/${fd}`).catch(() => '')));
+    expect(open.some((target) => target.startsWith(`${spool}/`))).toBe(true);
+    run.child.kill('SIGKILL');
+    const r = await run.done;
+    expect(r.signal).toBe('SIGKILL');
+    expect(await readdir(spool)).toEqual([]);
   });
 
   it('SCP: a signal after the last ack, while the exit status is awaited, is exit 0, said', async () => {
