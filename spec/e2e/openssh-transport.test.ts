@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/async';
 import { ChannelOpener } from '../../lib/client/connection';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { dropConnections } from '../helpers/drop-connections';
+import { dropConnections, killAll } from '../helpers/drop-connections';
 import { startThrottleProxy } from '../helpers/throttle-proxy';
 import { knownHostsFor } from '../helpers/latency-proxy';
 
@@ -169,12 +169,12 @@ describe('--transport openssh: a server that stops answering', () => {
     try {
       await waitFor(async () => (await readdir(rdir)).length > 0); // data is flowing
       stopped = await sshd.connectionPids();
-      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      killAll(stopped, 'SIGSTOP');
       const r = await run.done;
       expect(r.status).toBe(1);
       expect(r.ms).toBeLessThan(45_000);
     } finally {
-      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      killAll(stopped, 'SIGCONT');
       endless.destroy();
       run.child.kill('SIGKILL');
     }

@@ -11,6 +11,7 @@ import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { CLI, chunks, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
+import { killAll } from '../helpers/drop-connections';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const sshd = sshdPerSuite();
@@ -277,7 +278,7 @@ describe('put to several targets', () => {
     // The SCP target may still be logging in on a loaded machine: wait for its session's processes.
     let rsshPids: number[] = [];
     await waitFor(async () => (rsshPids = await processesOf(sshd.rssh.uid)).length > 0, "the SCP target's session", 30_000);
-    for (const pid of rsshPids) process.kill(pid, 'SIGSTOP');
+    killAll(rsshPids, 'SIGSTOP');
     try {
       input.end(data.subarray(1024 * 1024));
       await waitFor(async () => (await readdir(sftpDir)).includes('k.bin'), 'the SFTP target stored', 30_000);
@@ -288,7 +289,7 @@ describe('put to several targets', () => {
       expect((await readFile(join(sftpDir, 'k.bin'))).equals(data)).toBe(true);
       expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  k.bin\n`);
     } finally {
-      for (const pid of rsshPids) process.kill(pid, 'SIGKILL');
+      killAll(rsshPids);
     }
   }, 60_000);
 

@@ -16,6 +16,7 @@ import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
 import { knownHostsFor } from '../helpers/latency-proxy';
+import { killAll } from '../helpers/drop-connections';
 import { startLoginStallProxy } from '../helpers/login-stall-proxy';
 
 const sshd = sshdPerSuite();
@@ -37,12 +38,12 @@ it('without ConnectTimeout or BatchMode, the retry\'s reconnection to a hung ssh
     await tempWithBytes(dir, 'f');
     stopped.push(...(await listenerPids()), ...(await sshd.connectionPids()));
     expect(stopped.length).toBeGreaterThan(1);
-    for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+    killAll(stopped, 'SIGSTOP');
     const r = await run.done;
     expect(r.stderr).toContain('1 retry failed too, the last: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (ConnectTimeout 30 s, the default for a reconnection)');
     expect(r.status).toBe(1);
   } finally {
-    for (const pid of stopped) process.kill(pid, 'SIGCONT');
+    killAll(stopped, 'SIGCONT');
     input.destroy();
   }
 }, 120_000);
@@ -89,14 +90,14 @@ describe('--transport openssh', () => {
       await tempWithBytes(dir, 'f');
       stopped.push(...(await listenerPids()), ...(await sshd.connectionPids()));
       expect(stopped.length).toBeGreaterThan(1);
-      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      killAll(stopped, 'SIGSTOP');
       const started = Date.now();
       const r = await run.done;
       expect(r.stderr).toContain('1 retry failed too, the last: ssh: Connection timed out during banner exchange (ConnectTimeout 30 s, the default for a reconnection)');
       expect(r.status).toBe(1);
       expect(Date.now() - started).toBeLessThan(60_000);
     } finally {
-      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      killAll(stopped, 'SIGCONT');
       input.destroy();
     }
   }, 120_000);

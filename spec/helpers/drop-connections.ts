@@ -3,11 +3,15 @@
 // it: the remote scp or sftp-server).
 import type { TestSshd } from './sshd';
 
-/** SIGKILL to each of `pids`; one that has exited meanwhile (a remote scp that finished) is fine. */
-export function killAll(pids: readonly number[]): void {
+/**
+ * `signal` (SIGKILL unless said) to each of `pids`; one that has exited
+ * meanwhile (a remote scp that finished, a stopped sshd's child it reaped
+ * once continued) is fine.
+ */
+export function killAll(pids: readonly number[], signal: NodeJS.Signals = 'SIGKILL'): void {
   for (const pid of pids) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(pid, signal);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
     }
