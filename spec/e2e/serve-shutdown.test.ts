@@ -12,6 +12,7 @@ import { waitFor } from '../helpers/async';
 import { CLI } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
 import { startServe, type TestServe } from '../helpers/serve';
+import { tempWithBytes } from '../helpers/upload-temp';
 
 let serve: TestServe | undefined;
 const clients: ChildProcess[] = [];
@@ -145,7 +146,8 @@ it('a cut scpipe put over SFTP leaves no temporary file in the root', async () =
   child.stdin!.write(Buffer.alloc(1 << 20, 7)); // then the producer pauses
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitFor(async () => (await readdir(s.root)).some((n) => n.startsWith('.db.zst.scpipe-')), 'the upload under way');
+  // Bytes written, not just the file: the client has its handle and is in the write stage, which the message names.
+  await tempWithBytes(s.root, 'db.zst');
   s.process.kill('SIGTERM');
   expect(await exited(s.process)).toBe(0);
   expect(s.log()).toMatch(/sftp upload \/\.db\.zst\.scpipe-\w+ \d+ bytes failed: the server is shutting down \(removed: the upload had created it\)\n/);
