@@ -4,13 +4,13 @@
 // password. It is now asked on the terminal only, as ssh asks each hop.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { waitFor } from '../helpers/async';
 import { CLI, runCli } from '../helpers/cli';
 import { dropConnections } from '../helpers/drop-connections';
 import { userDir, withPassword } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { tempWithBytes } from '../helpers/upload-temp';
 
 const sshd = sshdPerSuite();
 const jump = sshdPerSuite({ jumpHost: true });
@@ -71,7 +71,8 @@ it("a reconnection through a jump host does not ask for the jump host's typed pa
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
     try {
-      await waitFor(async () => (await readdir(dir)).some((f) => f.startsWith('.again.bin.scpipe-')), 'the temporary file', 30_000);
+      // Bytes written, not just the file: a loss while the OPEN is answered is not retried.
+      await tempWithBytes(dir, 'again.bin', 30_000);
       expect(await dropConnections(jump)).toBeGreaterThan(0);
       const status = await closed;
       expect(out).toContain('retry 1 of 5');

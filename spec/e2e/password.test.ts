@@ -2,13 +2,13 @@
 // SCPIPE_PASSWORD (never argv), or typed at a prompt on the terminal while
 // stdin carries the data.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { access, readFile, readdir, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
 import { userDir, withPassword } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections } from '../helpers/drop-connections';
-import { waitFor } from '../helpers/async';
+import { tempWithBytes } from '../helpers/upload-temp';
 
 const sshd = sshdPerSuite();
 let dir: string;
@@ -93,7 +93,8 @@ describe('password authentication against OpenSSH sshd', () => {
     child.stderr.on('data', onOutput);
     const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
     const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
-    await waitFor(async () => (await readdir(dir)).some((f) => f.startsWith(`.${name}.scpipe-`)), 'the temporary file', 20000);
+    // Bytes written, not just the file: a loss while the OPEN is answered is not retried.
+    await tempWithBytes(dir, name);
     await dropConnections(sshd);
     const status = await closed;
     clearTimeout(timer);
