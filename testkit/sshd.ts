@@ -22,6 +22,7 @@ import * as crypto from 'crypto';
 import { testkitSource } from './source-file';
 import { RSSH, SFTP, USER, sshdConfig, type SshdOptions } from './sshd-config';
 import { SSHD, descendantPids, kill, killMentioning, launch } from './sshd-process';
+import { withPasswordLock } from './password-lock';
 
 export { hasIpv6Loopback, type SshdOptions } from './sshd-config';
 
@@ -309,21 +310,24 @@ export async function userDir(account: TestAccount, name: string): Promise<strin
 /**
  * Gives `account` a random password for the duration of `fn` (root: chpasswd),
  * then makes it unusable again ('*', as scripts/install-test-deps.sh leaves it).
+ * One at a time on the machine (password-lock.ts).
  */
-export async function withPassword<T>(account: TestAccount, fn: (password: string) => Promise<T>): Promise<T> {
-  const password = `pw-${crypto.randomBytes(12).toString('hex')}`;
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('chpasswd', [], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`chpasswd failed: ${err}`))));
-    child.stdin!.end(`${account.name}:${password}\n`);
+export function withPassword<T>(account: TestAccount, fn: (password: string) => Promise<T>): Promise<T> {
+  return withPasswordLock(async () => {
+    const password = `pw-${crypto.randomBytes(12).toString('hex')}`;
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('chpasswd', [], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`chpasswd failed: ${err}`))));
+      child.stdin!.end(`${account.name}:${password}\n`);
+    });
+    try {
+      return await fn(password);
+    } finally {
+      await run('usermod', ['-p', '*', account.name]);
+    }
   });
-  try {
-    return await fn(password);
-  } finally {
-    await run('usermod', ['-p', '*', account.name]);
-  }
 }
 
 /** The path `account` uses for `hostPath` over SSH: itself, or inside its chroot. */

@@ -9,6 +9,7 @@ import { userDir, withPassword } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections } from '../helpers/drop-connections';
 import { tempWithBytes } from '../helpers/upload-temp';
+import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
 let dir: string;
@@ -139,5 +140,23 @@ describe('password authentication against OpenSSH sshd', () => {
       expect(r.stderr).toContain('Password authentication is disabled to avoid man-in-the-middle attacks.');
     });
     await expect(access(join(dir, 'changed.txt'))).rejects.toThrow();
+  });
+});
+
+// The harness: this file and jump-password.test.ts set a password on the
+// same account, and jest's parallel workers (more than two cores) run them
+// at once; one's password or reset failed the other's login.
+describe('withPassword', () => {
+  it('sets one password at a time: a second waits until the first is done', async () => {
+    const order: string[] = [];
+    const first = withPassword(sshd.user, async () => {
+      order.push('first');
+      // Unheld, the second comes in as soon as its chpasswd is done.
+      await waitFor(() => order.includes('second'), 'the second, which must wait', 3_000).catch(() => undefined);
+      order.push('first done');
+    });
+    const second = withPassword(sshd.user, async () => void order.push('second'));
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'first done', 'second']);
   });
 });
