@@ -6,11 +6,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getEventListeners } from 'node:events';
-import { Duplex } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import { waitFor } from '../../../helpers/async';
+import { FakeSftpChannel as FakeChannel } from '../../../helpers/fake-sftp-channel';
 import { Jail } from '../../../../lib/server/jail';
-import { PacketFramer } from '../../../../lib/server/sftp/framer';
 import { MAX_QUEUED, QUIET_MS, runSftpSession } from '../../../../lib/server/sftp/session';
 import { MAX_RUNNING } from '../../../../lib/server/sftp/scheduler';
 import { MAX_STATUS_TEXT } from '../../../../lib/server/sftp/status';
@@ -24,43 +23,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-// The server side of a channel. The test writes requests as the client
-// would (only while the session reads: ssh2's window), and reads replies
-// when it chooses (`stalled`: the client does not read).
-class FakeChannel extends Duplex {
-  stalled = false;
-  readonly replies: Buffer[] = [];
-  private readonly framer = new PacketFramer();
-  private held: Array<() => void> = [];
-  exitCode?: number;
-
-  constructor() {
-    super({ highWaterMark: 64 * 1024 });
-  }
-  override _read(): void {}
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.framer.push(chunk);
-    for (let p = this.framer.next(); p; p = this.framer.next()) this.replies.push(Buffer.from(p));
-    if (this.stalled) this.held.push(cb);
-    else cb();
-  }
-  unstall(): void {
-    this.stalled = false;
-    const held = this.held;
-    this.held = [];
-    for (const cb of held) cb();
-  }
-  exit(code: number): void {
-    this.exitCode = code;
-  }
-  close(): void {
-    this.destroy();
-  }
-  send(packet: Buffer): void {
-    this.push(packet);
-  }
-}
 
 const init = (): Buffer => new PacketWriter().u8(REQ.INIT).u32(3).finish();
 const openRead = (id: number, path: string): Buffer => new PacketWriter().u8(REQ.OPEN).u32(id).string(path).u32(1).u32(0).finish();
