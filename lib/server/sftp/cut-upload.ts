@@ -5,16 +5,23 @@
 // could never replace or remove it, left by a client that hung up. A file
 // this upload created is removed, as scp's temporary file is; one that was
 // there before (overwritten, or appended to for a resume) is left as is.
+// The check and the unlink hold the name lock: a rename in another session
+// could otherwise give the name to another file between the two.
 import { lstat, unlink } from 'node:fs/promises';
+import type { NameLock } from '../name-lock';
 import { closeEntry, type FileEntry } from './handles';
 
 /** Closes `e` and, when it made the file and it is still under that name, removes it; the log's result, `failed: <why>` and what was done. */
-export async function closeCutUpload(e: FileEntry, why: string): Promise<string> {
+export async function closeCutUpload(e: FileEntry, why: string, names: NameLock): Promise<string> {
   const own = await e.fh.stat().catch(() => undefined);
   await closeEntry(e);
-  const named = e.created === undefined ? undefined : await lstat(e.created).catch(() => undefined);
-  // Still the same file under that name (no rename or replacement since).
-  if (!own || !named || named.ino !== own.ino || named.dev !== own.dev) return `failed: ${why}`;
-  const removed = await unlink(e.created!).then(() => true, () => false);
+  const created = e.created;
+  if (!own || created === undefined) return `failed: ${why}`;
+  const removed = await names.with(false, async () => {
+    const named = await lstat(created).catch(() => undefined);
+    // Still the same file under that name (no rename or replacement since).
+    if (!named || named.ino !== own.ino || named.dev !== own.dev) return false;
+    return unlink(created).then(() => true, () => false);
+  });
   return `failed: ${why}${removed ? ' (removed: the upload had created it)' : ''}`;
 }

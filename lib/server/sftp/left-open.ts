@@ -13,10 +13,11 @@ const LEFT_OPEN = 'the session ended with the file open';
 /** Closes every handle still open in `ctx`; `cut` aborted: the server is cutting what runs. */
 export async function closeLeftOpen(ctx: OpsContext, cut: AbortSignal | undefined): Promise<void> {
   const open = ctx.handles.drain();
+  const names = ctx.paths.jail.names;
   await Promise.all(
     open.map(async (e) => {
-      if (e.kind === 'file' && isUpload(e) && cut?.aborted) return logTransfer(ctx, e, await closeCutUpload(e, 'the server is shutting down'));
-      if (e.kind === 'file' && unfinishable(ctx, e)) return logTransfer(ctx, e, await closeCutUpload(e, leftOpenWhy(e)));
+      if (e.kind === 'file' && isUpload(e) && cut?.aborted) return logTransfer(ctx, e, await closeCutUpload(e, 'the server is shutting down', names));
+      if (e.kind === 'file' && unfinishable(ctx, e)) return logTransfer(ctx, e, await closeCutUpload(e, leftOpenWhy(e), names));
       await closeEntry(e);
       if (e.kind === 'file') logTransfer(ctx, e, leftOpenResult(e));
     }),
