@@ -58,6 +58,8 @@ export interface LocalSinkOptions {
    * but its mode and times are kept.
    */
   appendOnly?: boolean;
+  /** Aborts once the client went away: comparing a re-sent file with the one stored (appendOnly) stops. */
+  clientGone?: AbortSignal;
   /** -v: told where directories cannot be held (no /proc). */
   trace?: (line: string) => void;
 }
@@ -138,7 +140,7 @@ class LocalSink implements LocalSinkHandler {
         onFileDone?.(done, bytes, sum?.digest('hex'));
       };
       return openOutputFile(path, {
-        size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly, newOnly: this.opts.appendOnly,
+        size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly, newOnly: this.opts.appendOnly, clientGone: this.opts.clientGone,
       }, { at, dir: top }); // `top` is the writer's to close from here
     });
     if ('error' in writer) return writer;

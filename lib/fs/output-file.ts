@@ -56,6 +56,8 @@ export interface OutputPlan {
   onDone?: (path: string, bytes: bigint) => void;
   /** Store only under a new name, or one holding these very bytes (store-new.ts). */
   newOnly?: boolean;
+  /** Aborts once the client went away: comparing with the file under the name (newOnly), maybe GBs, stops. */
+  clientGone?: AbortSignal;
 }
 
 /** The FileWriter of the local sink. */
@@ -142,17 +144,24 @@ export class OutputFile implements FileWriter {
     }
     if (this.plan.tempPath !== undefined) {
       try {
-        if (this.plan.newOnly) await storeNew(this.plan.tempPath, this.plan.at ?? path);
+        if (this.plan.newOnly) await storeNew(this.plan.tempPath, this.plan.at ?? path, { signal: this.plan.clientGone });
         else await rename(this.plan.tempPath, this.plan.at ?? path);
         cancelRemoveAtExit(this.removeTempAtExit!);
       } catch (err) {
-        const why = err instanceof NameTaken ? appendOnlyRefusal(path) : pathError(path, err);
-        return why + ((await this.discard()) ?? '');
+        return this.storeFailure(err) + ((await this.discard()) ?? '');
       }
     }
     this.plan.onDone?.(path, this.written);
     await this.plan.dir?.close();
     return problem; // like OpenSSH: the data is stored, a mode/times failure is still reported
+  }
+
+  // Why the rename (or the store under a new name) failed, in the client's words.
+  private storeFailure(err: unknown): string {
+    const { path } = this.plan;
+    if (err instanceof NameTaken) return appendOnlyRefusal(path);
+    if (this.plan.clientGone?.aborted) return `${path}: not compared to the end: the session ended`;
+    return pathError(path, err);
   }
 
   /** The transfer died mid-file: drop the temp file, keep the old file. */

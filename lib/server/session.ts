@@ -12,6 +12,7 @@ import { encodeWarning } from '../protocol/records';
 import { ScpSink } from '../protocol/sink';
 import type { FileWriter, SinkHandler } from '../protocol/sink-types';
 import { ScpSource } from '../protocol/source';
+import { linkedController } from '../util/abort';
 import { escapeForTerminal, peerText } from '../util/escape';
 import { asSaid, said, Said, saidError, saidOf } from '../util/said';
 import { namesScp, parseScpCommand, type ScpCommand } from './command-line';
@@ -68,9 +69,10 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   let problem: string | undefined;
   const hide = (text: string): string => ctx.jail.hideRoot(text);
   const trace = ctx.verbose ? (line: string) => ctx.log(`${ctx.who} ${hide(line)}`) : undefined;
+  const gone = clientGone(stream, ctx.signal);
   try {
     if (parsed.role === 'sink') {
-      const local = await openUploadTarget(parsed, ctx);
+      const local = await openUploadTarget(parsed, ctx, gone.signal);
       if (local instanceof Said) {
         served.channel.stdin.write(encodeWarning(local.wire)); // instead of the initial \0 (§4.1 step 1)
         throw new ScpipeError('ERR_REMOTE', local.shown);
@@ -113,9 +115,25 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
     }
   } catch (err) {
     problem = hide(err instanceof Error ? err.message : String(err));
+  } finally {
+    gone.stop();
   }
   await served.close(problem === undefined ? 0 : 1);
   ctx.log(`${ctx.who} ${direction} ${shown} ${bytes} bytes ${problem === undefined ? 'ok' : `failed: ${problem}`}`);
+}
+
+// Aborts when the channel closes (the client hung up or the connection
+// dropped) or the server cuts what runs: what goes on for the client alone,
+// comparing a re-sent file of GBs (--append-only), stops then.
+function clientGone(stream: ServerChannel, cut: AbortSignal | undefined): { signal: AbortSignal; stop: () => void } {
+  const { controller, unlink } = linkedController(cut);
+  const hungUp = (): void => controller.abort();
+  stream.once('close', hungUp);
+  const stop = (): void => {
+    unlink();
+    stream.off('close', hungUp);
+  };
+  return { signal: controller.signal, stop };
 }
 
 // ssh2 decodes the exec command as UTF-8: bytes that are not (a latin-1
@@ -134,7 +152,7 @@ function notUtf8(path: string): Said {
 // also refuse uploads on a read-only server and targets whose path leads
 // outside the root. The sink then writes where the jail checked: both follow
 // a dangling link with fs/target.ts's followLinks().
-async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promise<SinkHandler | Said> {
+async function openUploadTarget(command: ScpRequest, ctx: SessionContext, clientGone: AbortSignal): Promise<SinkHandler | Said> {
   const path = command.path;
   if (ctx.readOnly) return said`${path}: read-only server`;
   if (lostBytes(path)) return notUtf8(path);
@@ -163,6 +181,7 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext): Promi
       dropSetId: true,
       regularFilesOnly: true,
       appendOnly: ctx.appendOnly,
+      clientGone,
       // Checked again for every file and directory: the client may have
       // moved a symlink into the path since (an SFTP rename in another session).
       guard: sinkGuard(ctx.jail),

@@ -17,17 +17,13 @@ const SIZE = 256 * 1024 ** 3;
 const TEMP = '.big.bin.scpipe-AbCdE1';
 const RENAME = `rename /big/${TEMP} /big/big.bin`;
 
-// A serve whose /big holds big.bin and, as a retry's rename finds it, its temporary file with the same bytes.
-async function withBigPair(use: (serve: TestServe, big: string, comparing: () => boolean) => Promise<void>): Promise<void> {
+// A serve whose /big is a small tmpfs (`comparing`: serve has its big.bin open).
+async function withBigDir(use: (serve: TestServe, big: string, comparing: () => boolean) => Promise<void>): Promise<void> {
   const serve = await startServe(['--append-only']);
   const big = join(serve.root, 'big');
   await mkdir(big);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', big]);
   try {
-    for (const name of ['big.bin', TEMP]) {
-      await writeFile(join(big, name), '');
-      await truncate(join(big, name), SIZE);
-    }
     await use(serve, big, () => openFilesIn(big, serve.process.pid).some((f) => f.endsWith('/big.bin')));
   } finally {
     // Not left to finish a comparison: killed, so that the tmpfs can go.
@@ -38,6 +34,16 @@ async function withBigPair(use: (serve: TestServe, big: string, comparing: () =>
     await rm(serve.dir, { recursive: true, force: true });
   }
 }
+
+// As a retry's rename finds them: big.bin, and its temporary file with the same bytes.
+const withBigPair = (use: (serve: TestServe, big: string, comparing: () => boolean) => Promise<void>): Promise<void> =>
+  withBigDir(async (serve, big, comparing) => {
+    for (const name of ['big.bin', TEMP]) {
+      await writeFile(join(big, name), '');
+      await truncate(join(big, name), SIZE);
+    }
+    await use(serve, big, comparing);
+  });
 
 it('compares a re-sent large file with the stored one while another client uploads and renames', () =>
   withBigPair(async (serve, big, comparing) => {
@@ -66,4 +72,35 @@ it('stops comparing when its client goes away, and leaves the temporary file for
     await exited;
     await waitFor(() => !comparing(), 'serve to stop reading the stored file'); // else it read on for tens of seconds
     expect((await readdir(big)).sort()).toEqual([TEMP, 'big.bin']);
+  }));
+
+// Over SCP the file is received whole before it is compared, and no test
+// sends 256 GiB: the client sends one byte, and the test makes both files
+// the sparse pair before the byte that ends the file.
+it('stops comparing a file re-sent over SCP when its client goes away, and keeps no part of it', () =>
+  withBigDir(async (serve, big, comparing) => {
+    await writeFile(join(big, 'big.bin'), 'x');
+    const scp = spawn('ssh', [...serve.sshArgs(), '127.0.0.1', 'scp -t /big/big.bin'], { stdio: ['pipe', 'pipe', 'ignore'], detached: true });
+    let acks = 0;
+    scp.stdout.on('data', (d: Buffer) => (acks += d.filter((b) => b === 0).length));
+    await waitFor(() => acks === 1, 'the sink ready');
+    scp.stdin.write('C0644 1 big.bin\n');
+    await waitFor(() => acks === 2, 'the file accepted');
+    scp.stdin.write('x');
+    let temp = '';
+    await waitFor(async () => {
+      temp = (await readdir(big)).find((n) => n.startsWith('.big.bin.scpipe-')) ?? '';
+      return temp !== '' && (await stat(join(big, temp))).size === 1;
+    }, 'the byte received');
+    for (const name of ['big.bin', temp]) await truncate(join(big, name), SIZE);
+    scp.stdin.write('\0');
+    await waitFor(comparing, 'serve reading the stored file');
+    const exited = once(scp, 'exit');
+    process.kill(-scp.pid!, 'SIGKILL');
+    await exited;
+    await waitFor(() => !comparing(), 'serve to stop reading the stored file'); // else it read on for tens of seconds
+    await waitFor(() => / upload \/big\/big\.bin /.test(serve.log()), 'the upload logged');
+    expect(serve.log()).toMatch(/ upload \/big\/big\.bin 1 bytes failed: \/big\/big\.bin: not compared to the end: the session ended\n/);
+    expect(await readdir(big)).toEqual(['big.bin']);
+    expect((await stat(join(big, 'big.bin'))).size).toBe(SIZE);
   }));
