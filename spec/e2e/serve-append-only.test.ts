@@ -7,7 +7,7 @@ import { chmod, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'no
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
-import { sftpBatch, servePerSuite, type TestServe } from '../helpers/serve';
+import { sftpBatch, servePerSuite, ssh2Client, type TestServe } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const serve = servePerSuite(['--append-only']);
@@ -83,6 +83,35 @@ describe('serve --append-only over SFTP', () => {
     expect(serve.log()).toContain('sftp open refused: /backup: append-only server: it exists, and existing files are not written to');
     expect(serve.log()).toContain('sftp setstat refused: /backup: append-only server: the mode, times and size of existing files are kept');
     expect(serve.log()).toContain('sftp posix-rename refused: /backup: append-only server: only an upload\'s temporary file is renamed, onto a new name');
+  });
+
+  // A name that is not there: as OpenSSH's sftp-server says, no such file,
+  // not a refusal in the log. User sees: the same message as from any server.
+  it('answers a remove, rename or mode change of a missing name with no such file, and logs no refusal', async () => {
+    const expected = {
+      'rm missing': 'remote delete /missing: No such file or directory',
+      'rmdir missing': 'remote rmdir "/missing": No such file or directory',
+      'rename missing new': 'remote rename "/missing" to "/new": No such file or directory',
+      'rename .missing.scpipe-AbCdE1 new': 'remote rename "/.missing.scpipe-AbCdE1" to "/new": No such file or directory',
+      'chmod 600 missing': 'remote setstat "/missing": No such file or directory',
+    };
+    const seen: Record<string, string> = {};
+    for (const command of Object.keys(expected)) {
+      const r = await sftpBatch(serve, [command]);
+      seen[command] = `${r.status} ${r.stderr.trim()}`;
+    }
+    expect(seen).toEqual(Object.fromEntries(Object.entries(expected).map(([c, m]) => [c, `1 ${m}`])));
+    // OpenSSH's sftp stats before its chmod; a client that does not is answered alike.
+    const client = await ssh2Client(serve);
+    try {
+      const setstat = await new Promise<Error | null | undefined>((resolve, reject) =>
+        client.sftp((err, sftp) => (err ? reject(err) : sftp.setstat('/missing', { mode: 0o600 }, resolve))));
+      expect(setstat).toMatchObject({ code: 2, message: '/missing: No such file or directory' });
+    } finally {
+      client.end();
+    }
+    expect(serve.log()).not.toMatch(/refused: \/(\.missing|missing)/);
+    expect(await readdir(serve.root)).toEqual([]);
   });
 
   // scp -r -p and sftp put -R -p end with a setstat of each directory they

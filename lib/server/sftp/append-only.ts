@@ -8,7 +8,7 @@ import { constants, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { onlyTimes, type Attrs } from './attrs';
 import type { OpsContext } from './context';
-import { SftpFailure } from './status';
+import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
 import { Said, said } from '../../util/said';
 import { isUploadTempName } from '../../fs/store-new';
@@ -47,21 +47,38 @@ export async function appendOnlyOpenFlags(clientPath: string, host: string, flag
  */
 export async function allowedAttrChange(ctx: OpsContext, clientPath: string, host: string, attrs: Attrs): Promise<Attrs> {
   if (!ctx.appendOnly || ctx.madeHere.has(host)) return attrs;
-  const st = await lstat(host).catch(() => undefined);
-  if (st && isUploadTempName(clientPath) && ownTemp(st)) return attrs;
-  if (st?.isDirectory() && onlyTimes(attrs, st)) return { ...attrs, mode: undefined };
-  throw refused(clientPath, st?.isDirectory() ? 'the mode of existing directories is kept' : 'the mode, times and size of existing files are kept');
+  // A name that is not there: no such file, as sftp-server says (and nothing is changed).
+  const st = await lstat(host).catch((err: unknown) => {
+    throw toFailure(err, clientPath);
+  });
+  if (isUploadTempName(clientPath) && ownTemp(st)) return attrs;
+  if (st.isDirectory() && onlyTimes(attrs, st)) return { ...attrs, mode: undefined };
+  throw refused(clientPath, st.isDirectory() ? 'the mode of existing directories is kept' : 'the mode, times and size of existing files are kept');
 }
 
-/** Refuses moving `clientFrom` away unless it is an upload's temporary file (moved onto a new name: storeNew()); its stat. */
+/**
+ * Refuses moving `clientFrom` away unless it is an upload's temporary file
+ * (moved onto a new name: storeNew()); its stat. A name that is not there is
+ * answered as sftp-server answers it (no such file), not as a refusal.
+ */
 export async function refuseMove(clientFrom: string, host: string): Promise<Stats> {
-  const st = await lstat(host).catch(() => undefined);
-  if (st && isUploadTempName(clientFrom) && ownTemp(st)) return st;
+  const st = await lstat(host).catch((err: unknown) => {
+    throw toFailure(err, clientFrom);
+  });
+  if (isUploadTempName(clientFrom) && ownTemp(st)) return st;
   throw refused(clientFrom, 'only an upload\'s temporary file is renamed, onto a new name');
 }
 
 // Bounded: past it, a session only keeps what it made as any client's.
 const MADE_REMEMBERED = 4096;
+
+/** Refuses removing `clientPath`, which is not there (no such file, as sftp-server says) or stays. */
+export async function refuseRemove(clientPath: string, host: string): Promise<never> {
+  await lstat(host).catch((err: unknown) => {
+    throw toFailure(err, clientPath);
+  });
+  throw refused(clientPath, 'nothing is removed');
+}
 
 /** Remembers a directory this session made, for allowedAttrChange(). */
 export function rememberMade(ctx: OpsContext, host: string): void {

@@ -4,7 +4,7 @@
 // (paths.ts). The root itself cannot be removed, renamed, replaced or chmodded.
 import { chmod, link, lstat, mkdir, realpath, rename, rmdir, stat, symlink, truncate, unlink, utimes } from 'node:fs/promises';
 import { errnoCode } from '../../fs/strerror';
-import { allowedAttrChange, isUploadTempName, refused, rememberMade } from './append-only';
+import { allowedAttrChange, isUploadTempName, refuseRemove, refused, rememberMade } from './append-only';
 import { refuseIfReadOnly, type OpsContext } from './context';
 import { CLIENT_MODE_BITS } from './attrs';
 import { applyAttrs } from './file-ops';
@@ -57,7 +57,7 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
 export async function removePath(ctx: OpsContext, req: Req<'remove' | 'rmdir'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
   const host = await child(ctx, req.path);
-  if (ctx.appendOnly && !ownUploadTemp(ctx, req, host)) throw refused(req.path, 'nothing is removed');
+  if (ctx.appendOnly && !ownUploadTemp(ctx, req, host)) await refuseRemove(req.path, host);
   await (req.op === 'remove' ? unlink(host) : rmdir(host)).catch((err: unknown) => {
     throw toFailure(err, req.path);
   });
