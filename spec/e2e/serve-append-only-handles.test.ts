@@ -30,6 +30,17 @@ const open = (path: string, flags: OpenMode): Promise<Buffer> => call((cb) => sf
 const write = (h: Buffer, data: string): Promise<void> => call((cb) => sftp.write(h, Buffer.from(data), 0, data.length, 0, cb));
 const truncate = (h: Buffer): Promise<void> => call((cb) => sftp.fsetstat(h, { size: 0 }, cb));
 const stored = /append-only server: this upload was stored under its name meanwhile, and stored files are not written to/;
+const notYours = /append-only server: it is an upload in progress of another login \(another key\), and only its own may go on with it/;
+
+// A second key, authorized on the server, and an SFTP session logged in with it.
+async function otherLogin(dir: string): Promise<{ sftp: SFTPWrapper; end: () => void }> {
+  const key = join(dir, 'other_key');
+  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', key]);
+  await appendFile(join(serve.dir, 'authorized_keys'), await readFile(`${key}.pub`));
+  const client = await ssh2Client(serve, key);
+  const s: SFTPWrapper = await new Promise((resolve, reject) => client.sftp((err, x) => (err ? reject(err) : resolve(x))));
+  return { sftp: s, end: () => client.end() };
+}
 
 describe('serve --append-only: uploads in progress', () => {
   it('refuses writes and truncation through a handle another client opened on the upload before its rename', async () => {
@@ -86,15 +97,11 @@ describe('serve --append-only: uploads in progress', () => {
   it('refuses a client with another key the upload in progress of another, and lets its own key go on with it', async () => {
     const local = localDir();
     await writeFile(join(local, 'dump'), 'the real backup');
-    const other = join(local, 'other_key');
-    execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', other]);
-    await appendFile(join(serve.dir, 'authorized_keys'), await readFile(`${other}.pub`));
     const temp = '/.db.dump.scpipe-AbCdE1';
     expect(await sftpBatch(serve, [`put ${join(local, 'dump')} ${temp}`])).toMatchObject({ status: 0 });
-    const stranger = await ssh2Client(serve, other);
+    const stranger = await otherLogin(local);
     try {
-      const s: SFTPWrapper = await new Promise((resolve, reject) => stranger.sftp((err, x) => (err ? reject(err) : resolve(x))));
-      const notYours = /append-only server: it is an upload in progress of another login \(another key\), and only its own may go on with it/;
+      const s = stranger.sftp;
       await expect(call((cb) => s.open(temp, 'r+', cb))).rejects.toThrow(notYours);
       await expect(call((cb) => s.setstat(temp, { size: 0 }, cb))).rejects.toThrow(notYours);
       await expect(call((cb) => s.rename(temp, '/elsewhere', cb))).rejects.toThrow(notYours);
@@ -106,5 +113,27 @@ describe('serve --append-only: uploads in progress', () => {
     await call((cb) => sftp.close(resumed, cb));
     expect(await sftpBatch(serve, [`rename ${temp} /db.dump`])).toMatchObject({ status: 0 });
     expect(await readFile(join(serve.root, 'db.dump'), 'utf8')).toBe('the real backup');
+  });
+
+  // serve remembers in memory which login made an upload's temporary file: a
+  // serve started again never saw it made. User sees: the client that goes on
+  // with it first (its own, resuming after the restart) keeps it; another key
+  // is refused it.
+  it('gives an upload left from before a restart to the login that goes on with it first, and refuses it to another', async () => {
+    const local = localDir();
+    const temp = '/.db.dump.scpipe-AbCdE2';
+    await writeFile(join(serve.root, temp), 'part one'); // as a serve before its restart left it
+    const resumed = await open(temp, 'r+');
+    await call((cb) => sftp.write(resumed, Buffer.from(' and two'), 0, 8, 8, cb));
+    const stranger = await otherLogin(local);
+    try {
+      await expect(call((cb) => stranger.sftp.open(temp, 'r+', cb))).rejects.toThrow(notYours);
+    } finally {
+      stranger.end();
+    }
+    await call((cb) => sftp.close(resumed, cb));
+    await call((cb) => sftp.rename(temp, '/db.dump', cb));
+    expect(await readdir(serve.root)).toEqual(['db.dump']);
+    expect(await readFile(join(serve.root, 'db.dump'), 'utf8')).toBe('part one and two');
   });
 });

@@ -14,7 +14,7 @@ import { SftpFailure, toFailure } from './status';
 import { said } from '../../util/said';
 import { vfsStats } from './statvfs';
 import { guardOpened, releaseGuard } from './store-guard';
-import { refuseOthersUpload } from './upload-owners';
+import { goOnWithUpload, refuseOthersUpload } from './upload-owners';
 import { STATUS } from './wire';
 
 export async function statPath(ctx: OpsContext, req: Req<'stat' | 'lstat'>): Promise<Buffer> {
@@ -44,7 +44,7 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
   if (st?.isFile()) {
     const guard = await guardOpened(req.path, host, st);
     try {
-      refuseOthersUpload(guard.key, ctx.login, req.path);
+      (isUploadTempName(req.path) ? goOnWithUpload : refuseOthersUpload)(guard.key, ctx.login, req.path);
       await guard.run(req.path, apply);
     } finally {
       releaseGuard(guard);
