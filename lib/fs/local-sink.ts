@@ -20,6 +20,7 @@ import { joinName } from './join-name';
 import { openOutputFile } from './open-output';
 import { openReceivedDirectory, type OpenDirectory } from './sink-directory';
 import { pathError } from './strerror';
+import type { CompareOptions } from './store-new';
 import { resolveTarget, type ResolvedTarget } from './target';
 import { said, Said } from '../util/said';
 
@@ -58,8 +59,8 @@ export interface LocalSinkOptions {
    * but its mode and times are kept.
    */
   appendOnly?: boolean;
-  /** Aborts once the client went away: comparing a re-sent file with the one stored (appendOnly) stops. */
-  clientGone?: AbortSignal;
+  /** How a re-sent file is compared with the one stored (appendOnly): stopped once the client went away. */
+  compare?: CompareOptions;
   /** -v: told where directories cannot be held (no /proc). */
   trace?: (line: string) => void;
 }
@@ -140,7 +141,7 @@ class LocalSink implements LocalSinkHandler {
         onFileDone?.(done, bytes, sum?.digest('hex'));
       };
       return openOutputFile(path, {
-        size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly, newOnly: this.opts.appendOnly, clientGone: this.opts.clientGone,
+        size: file.size, mode: this.allowed(file.mode), preserve, times, umask, onDone, regularOnly: this.opts.regularFilesOnly, newOnly: this.opts.appendOnly, compare: this.opts.compare,
       }, { at, dir: top }); // `top` is the writer's to close from here
     });
     if ('error' in writer) return writer;

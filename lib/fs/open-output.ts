@@ -14,7 +14,7 @@ import { plantedByOther } from './planted';
 import { errnoCode, pathError } from './strerror';
 import { isDescriptorLink } from './target';
 import { createTempFile } from './temp-file';
-import { TEMP_NAME_REFUSAL, appendOnlyRefusal, isUploadTempName } from './store-new';
+import { TEMP_NAME_REFUSAL, appendOnlyRefusal, isUploadTempName, type CompareOptions } from './store-new';
 
 /** How the file is to be stored. */
 export interface OutputFileOptions {
@@ -31,8 +31,8 @@ export interface OutputFileOptions {
   regularOnly?: boolean;
   /** Store only under a new name, or one holding the same bytes (serve's --append-only, store-new.ts). */
   newOnly?: boolean;
-  /** Aborts once the client went away: a comparison (newOnly) stops. */
-  clientGone?: AbortSignal;
+  /** How a re-sent file is compared (newOnly). */
+  compare?: CompareOptions;
 }
 
 /**
@@ -96,7 +96,7 @@ async function openAt(path: string, at: string, opts: OutputFileOptions, dir?: D
     return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
   }
   const owner = existing && !opts.newOnly ? ownerToKeep(existing) : undefined;
-  return new OutputFile({ ...common, at, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, owner, times: opts.times, newOnly: opts.newOnly, clientGone: opts.clientGone });
+  return new OutputFile({ ...common, at, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, owner, times: opts.times, newOnly: opts.newOnly, compare: opts.compare });
 }
 
 // The old file's owner, when root replaces another's file (only root may give a file away).

@@ -19,7 +19,7 @@ import { utimesArgs } from './modes';
 import { errnoCode, pathError, strerror } from './strerror';
 import { roomNote } from './room-note';
 import { cancelRemoveAtExit, removeAtExit } from '../spool/exit-cleanup';
-import { NameTaken, appendOnlyRefusal, storeNew } from './store-new';
+import { NameTaken, appendOnlyRefusal, storeNew, type CompareOptions } from './store-new';
 
 const HIGH_WATER_MARK = 1024 * 1024;
 
@@ -56,8 +56,8 @@ export interface OutputPlan {
   onDone?: (path: string, bytes: bigint) => void;
   /** Store only under a new name, or one holding these very bytes (store-new.ts). */
   newOnly?: boolean;
-  /** Aborts once the client went away: comparing with the file under the name (newOnly), maybe GBs, stops. */
-  clientGone?: AbortSignal;
+  /** How a re-sent file is compared with the one under the name (newOnly), maybe GBs: `signal` aborts once the client went away. */
+  compare?: CompareOptions;
 }
 
 /** The FileWriter of the local sink. */
@@ -144,7 +144,7 @@ export class OutputFile implements FileWriter {
     }
     if (this.plan.tempPath !== undefined) {
       try {
-        if (this.plan.newOnly) await storeNew(this.plan.tempPath, this.plan.at ?? path, { signal: this.plan.clientGone });
+        if (this.plan.newOnly) await storeNew(this.plan.tempPath, this.plan.at ?? path, this.plan.compare);
         else await rename(this.plan.tempPath, this.plan.at ?? path);
         cancelRemoveAtExit(this.removeTempAtExit!);
       } catch (err) {
@@ -160,7 +160,7 @@ export class OutputFile implements FileWriter {
   private storeFailure(err: unknown): string {
     const { path } = this.plan;
     if (err instanceof NameTaken) return appendOnlyRefusal(path);
-    if (this.plan.clientGone?.aborted) return `${path}: not compared to the end: the session ended`;
+    if (this.plan.compare?.signal?.aborted) return `${path}: not compared to the end: the session ended`;
     return pathError(path, err);
   }
 

@@ -45,10 +45,16 @@ export type Stored = 'stored' | 'identical';
  */
 export type Unlocked = <T>(step: () => Promise<T>) => Promise<T>;
 
-/** How storeNew() compares: `unlocked` lets go of the caller's lock meanwhile; `signal` stops it (the client went away). */
+/**
+ * How storeNew() compares: `unlocked` lets go of the caller's lock meanwhile;
+ * `signal` stops it (the client went away); `beingWritten` tells a file still
+ * open for writing (an upload in progress, which may yet grow, or be removed
+ * when its client hangs up): one is no stored file, whatever it holds now.
+ */
 export interface CompareOptions {
   unlocked?: Unlocked;
   signal?: AbortSignal;
+  beingWritten?: (st: BigIntStats) => boolean;
 }
 
 // A name whose file changed while it was compared (still being written) is compared again, this often.
@@ -95,7 +101,7 @@ async function exists(path: string): Promise<boolean> {
 // Compares through descriptors opened under the caller's lock; once it is
 // held again, the names must still lead to the files compared, unchanged
 // (size, mtime, ctime), or the verdict is 'changed': compare again.
-async function compareExisting(from: string, to: string, { unlocked = (step) => step(), signal }: CompareOptions): Promise<'same' | 'other' | 'changed'> {
+async function compareExisting(from: string, to: string, { unlocked = (step) => step(), signal, beingWritten }: CompareOptions): Promise<'same' | 'other' | 'changed'> {
   const theirs = await open(to, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: unknown) => {
     if (errnoCode(err) === 'ENOENT') return 'gone' as const;
     // A symbolic link, a socket: not a file holding these bytes.
@@ -116,7 +122,7 @@ async function compareExisting(from: string, to: string, { unlocked = (step) => 
     ]);
     if (!source || !sameFile(source, sa) || !unchanged(sa, na)) throw new SourceChanged('the file stored changed meanwhile');
     if (!named || !sameFile(named, sb) || !unchanged(sb, nb)) return 'changed';
-    return same ? 'same' : 'other';
+    return same && !beingWritten?.(named) ? 'same' : 'other';
   } finally {
     await ours?.close();
     await theirs.close();

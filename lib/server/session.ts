@@ -19,6 +19,7 @@ import { namesScp, parseScpCommand, type ScpCommand } from './command-line';
 import type { Jail } from './jail';
 import { serveChannel } from './server-channel';
 import { sinkGuard, sourceGuard } from './entry-guard';
+import { beingWritten } from './sftp/store-guard';
 
 /** rssh's refusal text, so users of scp-only hosts recognise it. */
 export const RESTRICTED_BANNER =
@@ -181,7 +182,8 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext, client
       dropSetId: true,
       regularFilesOnly: true,
       appendOnly: ctx.appendOnly,
-      clientGone,
+      // A file another client still writes (SFTP) is no stored one to count the same as.
+      compare: { signal: clientGone, beingWritten },
       // Checked again for every file and directory: the client may have
       // moved a symlink into the path since (an SFTP rename in another session).
       guard: sinkGuard(ctx.jail),

@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client, OpenMode, SFTPWrapper } from 'ssh2';
+import { waitFor } from '../helpers/async';
+import { runProgram } from '../helpers/run-program';
 import { sftpBatch, servePerSuite, ssh2Client } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -135,5 +137,25 @@ describe('serve --append-only: uploads in progress', () => {
     await call((cb) => sftp.rename(temp, '/db.dump', cb));
     expect(await readdir(serve.root)).toEqual(['db.dump']);
     expect(await readFile(join(serve.root, 'db.dump'), 'utf8')).toBe('part one and two');
+  });
+
+  // A file still open for writing holds no stored backup: it may grow, and
+  // goes when its client hangs up (a part would stay for good otherwise).
+  // User sees: the re-sent upload refused, as onto other content (sftp, scp
+  // -O). Left: its temporary file, for its retry; nothing of the part.
+  it('does not count a re-sent upload as stored under a name whose file another client is still writing', async () => {
+    const local = localDir();
+    await writeFile(join(local, 'dump'), 'the real backup');
+    const writing = await open('/db.dump', 'w');
+    await write(writing, 'the real backup');
+    const temp = '/.db.dump.scpipe-AbCdE1';
+    const r = await sftpBatch(serve, [`put ${join(local, 'dump')} ${temp}`, `rename ${temp} /db.dump`]);
+    expect([r.status, r.stderr.trim()]).toEqual([1, `remote rename "${temp}" to "/db.dump": Permission denied`]);
+    const scp = await runProgram('scp', ['-q', '-O', ...serve.sshArgs(), join(local, 'dump'), '127.0.0.1:/db.dump']);
+    expect([scp.status, scp.stderr.trim()]).toEqual([1, 'scp: /db.dump: Permission denied (append-only server: it exists, and existing files are not replaced)']);
+    client.end();
+    await waitFor(() => / sftp upload \/db\.dump 15 bytes failed/.test(serve.log()), 'the writer\'s upload logged');
+    expect(serve.log()).toContain('sftp posix-rename refused: /db.dump: append-only server: it exists, and existing files are not replaced');
+    expect(await readdir(serve.root)).toEqual([temp.slice(1)]);
   });
 });

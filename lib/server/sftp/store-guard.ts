@@ -64,6 +64,11 @@ export async function guardOpened(clientPath: string, host: string, st: { dev: n
   throw storedFailure(clientPath);
 }
 
+/** Whether a handle that may write is open on the file `st` (an upload in progress, in any session). */
+export function beingWritten(st: { dev: number | bigint; ino: number | bigint }): boolean {
+  return [...(open.get(`${st.dev}:${st.ino}`) ?? [])].some((g) => !g.stopped);
+}
+
 /** Forgets a guard whose handle was closed. */
 export function releaseGuard(guard: WriteGuard): void {
   const set = open.get(guard.key);

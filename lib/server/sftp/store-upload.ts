@@ -14,7 +14,7 @@ import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
 import { said } from '../../util/said';
-import { fileKey, storeWithoutWriters } from './store-guard';
+import { beingWritten, fileKey, storeWithoutWriters } from './store-guard';
 import { forgetUpload, refuseOthersUpload } from './upload-owners';
 
 /** Stores the upload's temporary file `req.from` under the new name `req.to`. */
@@ -43,7 +43,7 @@ export async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-re
       how = await storeWithoutWriters(key, req.from, async () => {
         // Still the file whose writers were stopped: not one made under the name since.
         if (fileKey(await lstat(from)) !== key) throw changedMeanwhile();
-        return storeNew(from, to, { unlocked, signal: ctx.gone });
+        return storeNew(from, to, { unlocked, signal: ctx.gone, beingWritten });
       });
       forgetUpload(key);
       ctx.madeHere.delete(from);
