@@ -158,4 +158,37 @@ describe('serve --append-only: uploads in progress', () => {
     expect(serve.log()).toContain('sftp posix-rename refused: /db.dump: append-only server: it exists, and existing files are not replaced');
     expect(await readdir(serve.root)).toEqual([temp.slice(1)]);
   });
+
+  // Which login made an upload's temporary file is kept by its inode. User
+  // sees: another key's new file, or its resume, that reuses the inode of a
+  // temporary file removed before, is not taken for that upload and refused.
+  it('forgets whose an upload was once its temporary file is removed, whatever file gets its inode next', async () => {
+    const logged = serve.log().length;
+    const stranger = await otherLogin(localDir());
+    const remove = (s: SFTPWrapper, path: string): Promise<void> => call((cb) => s.unlink(path, cb));
+    // A temporary file this client makes and takes away again (as a put refused at its rename does); its inode is free.
+    const madeAndRemoved = async (name: string): Promise<number> => {
+      const made = await open(name, 'w');
+      await call((cb) => sftp.close(made, cb));
+      const { ino } = await stat(join(serve.root, name));
+      await remove(sftp, name);
+      return ino;
+    };
+    try {
+      const first = await madeAndRemoved('/.a.scpipe-AbCdE1');
+      await writeFile(join(serve.root, '.b.scpipe-AbCdE3'), 'left from before a restart');
+      expect((await stat(join(serve.root, '.b.scpipe-AbCdE3'))).ino).toBe(first); // the file system gives the inode again
+      const resumed = await call<Buffer>((cb) => stranger.sftp.open('/.b.scpipe-AbCdE3', 'r+', cb));
+      await call((cb) => stranger.sftp.close(resumed, cb));
+      const second = await madeAndRemoved('/.a.scpipe-AbCdE2');
+      const created = await call<Buffer>((cb) => stranger.sftp.open('/new', 'w', cb));
+      expect((await stat(join(serve.root, 'new'))).ino).toBe(second);
+      await call((cb) => stranger.sftp.write(created, Buffer.from('new backup'), 0, 10, 0, cb));
+      await call((cb) => stranger.sftp.close(created, cb));
+    } finally {
+      stranger.end();
+    }
+    expect(await readFile(join(serve.root, 'new'), 'utf8')).toBe('new backup');
+    expect(serve.log().slice(logged)).not.toMatch(/refused/);
+  });
 });

@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { CLIENT_MODE_BITS, type Attrs } from './attrs';
 import { appendOnlyOpenFlags, isUploadTempName, refused, rememberTemp } from './append-only';
-import { claimUpload, goOnWithUpload, refuseOthersUpload } from './upload-owners';
+import { claimUpload, goOnWithUpload } from './upload-owners';
 import { guardOpened, releaseGuard } from './store-guard';
 import { fileOffset, refuseIfReadOnly, type OpsContext } from './context';
 import { closeEntry, type FileEntry } from './handles';
@@ -54,9 +54,9 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
     if (!st.isFile()) throw new SftpFailure(STATUS.FAILURE, said`${ctx.paths.shown(req.path)}: not a regular file`);
     if (ctx.appendOnly && req.pflags & WRITE_FLAGS) {
       guard = await guardOpened(req.path, host, st);
-      if (!isUploadTempName(req.path)) refuseOthersUpload(guard.key, ctx.login, req.path);
-      else if (creates) claimUpload(guard.key, ctx.login);
-      else goOnWithUpload(guard.key, ctx.login, req.path);
+      // Any other name opened for writing is a new file (appendOnlyOpenFlags): no one's upload but this one.
+      if (isUploadTempName(req.path) && creates) claimUpload(guard.key, ctx.login);
+      else if (isUploadTempName(req.path)) goOnWithUpload(guard.key, ctx.login, req.path);
     }
     ctx.handles.reserve(); // another open may have taken the last slot meanwhile
   } catch (err) {

@@ -13,8 +13,8 @@ import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { said } from '../../util/said';
 import { vfsStats } from './statvfs';
-import { guardOpened, releaseGuard } from './store-guard';
-import { goOnWithUpload, refuseOthersUpload } from './upload-owners';
+import { fileKey, guardOpened, releaseGuard } from './store-guard';
+import { forgetUpload, goOnWithUpload, refuseOthersUpload } from './upload-owners';
 import { STATUS } from './wire';
 
 export async function statPath(ctx: OpsContext, req: Req<'stat' | 'lstat'>): Promise<Buffer> {
@@ -57,10 +57,14 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
 export async function removePath(ctx: OpsContext, req: Req<'remove' | 'rmdir'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
   const host = await child(ctx, req.path);
-  if (ctx.appendOnly && !ownUploadTemp(ctx, req, host)) await refuseRemove(req.path, host);
+  const ownTemp = ctx.appendOnly && ownUploadTemp(ctx, req, host);
+  if (ctx.appendOnly && !ownTemp) await refuseRemove(req.path, host);
+  // Its owner is forgotten with it: a file made later with the same inode is not that login's.
+  const removed = ownTemp ? await lstat(host).catch(() => undefined) : undefined;
   await (req.op === 'remove' ? unlink(host) : rmdir(host)).catch((err: unknown) => {
     throw toFailure(err, req.path);
   });
+  if (removed) forgetUpload(fileKey(removed));
   return changed(ctx, req.id, `${req.op} ${ctx.paths.shown(req.path)}`);
 }
 
