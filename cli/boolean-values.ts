@@ -14,16 +14,17 @@ export interface BooleanOptions {
 // replaces files.
 const camelCase = (name: string): string => name.replace(/-+([^-])/g, (_, c: string) => c.toUpperCase());
 
-/** Throws ERR_USAGE for the first `--flag=VALUE` (or `-f=VALUE`, `-rf=VALUE`) before `--` whose flag is boolean and VALUE not true or false. */
+/** Throws ERR_USAGE for the first `--flag=VALUE` (or `-f=VALUE`, `-rf=VALUE`, `-4=VALUE`) before `--` whose flag is boolean and VALUE not true or false. */
 export function refuseBooleanValues(argv: readonly string[], options: BooleanOptions): void {
   const names = new Set(options.boolean.flatMap((name) => [name, ...(options.alias[name] ?? [])]).flatMap((name) => [name, camelCase(name)]));
   const end = argv.indexOf('--');
   for (const word of end < 0 ? argv : argv.slice(0, end)) {
     const m = /^(--?)([^=]+)=(.*)$/s.exec(word);
     if (!m) continue;
-    // In a group of letters (`-qv=x`), yargs gives the value to the letter before the `=`.
+    // In a group of letters (`-qv=x`), yargs gives the value to the letter before the `=`;
+    // digits are letters here (`-4=1` turned -4 off).
     const flag = m[1] === '-' ? m[2]!.slice(-1) : m[2]!;
-    if ((m[1] === '-' && !/^[A-Za-z]+$/.test(m[2]!)) || !names.has(flag)) continue;
+    if ((m[1] === '-' && !/^[A-Za-z0-9]+$/.test(m[2]!)) || !names.has(flag)) continue;
     if (m[3] === 'true' || m[3] === 'false') continue;
     throw new ScpipeError('ERR_USAGE', `${m[1]}${escapeForTerminal(flag)} takes no value, and took "${escapeForTerminal(m[3]!)}"`);
   }

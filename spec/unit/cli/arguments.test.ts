@@ -138,6 +138,9 @@ describe('usage errors (exit 2)', () => {
     [['put', '--noClobber=yes', 'h:f'], '--noClobber takes no value, and took "yes"'],
     [['put', '-vq=1', 'h:f'], '-q takes no value, and took "1"'],
     [['cp', '-pr=x', 'a', 'h:'], '-r takes no value, and took "x"'],
+    // A digit is a letter of its own: -4=1 and -6=yes turned the address family off, unsaid.
+    [['cp', '-4=1', 'a', 'h:'], '-4 takes no value, and took "1"'],
+    [['put', '-q6=yes', 'h:f'], '-6 takes no value, and took "yes"'],
   ])('%j: %s', async (argv, message) => {
     expect(await refused(argv)).toEqual({ status: 2, stderr: `scpipe: ${message}\n${HINT}` });
   });
@@ -145,6 +148,7 @@ describe('usage errors (exit 2)', () => {
   it('a flag given true or false as its value is taken as before; after -- a word is not an option', async () => {
     expect(await parse(['put', '--json=false', '--verify=true', 'h:f'])).toMatchObject({ json: false, verify: true });
     expect(await parse(['put', '--noClobber=true', '-vq=false', 'h:f'])).toMatchObject({ 'no-clobber': true, quiet: false });
+    expect(await parse(['cp', '-4=true', 'a', 'h:'])).toMatchObject({ 4: true });
     expect(await parse(['put', 'h:f', '--', 'cmd', '--json=x'])).toMatchObject({ json: false, '--': ['cmd', '--json=x'] });
   });
 
