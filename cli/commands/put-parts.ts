@@ -2,7 +2,7 @@
 // stream as a parts set (lib/client/parts), with -v lines per part, retries
 // on stderr, and progress on a terminal.
 import { recordPartConfirmed, recordParts, recordRetry, recordStored, tally } from '../json-summary';
-import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec, formatRemoteSpec } from '../../lib';
+import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec } from '../../lib';
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry, type EmptyInputSource } from '../report';
@@ -13,6 +13,7 @@ import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { sayChecksums, writeChecksumFile } from '../checksums';
 import { withPartsSpoolFullHint } from '../spool-full';
 import { smallPartsWatch } from '../small-parts';
+import { pasteTarget, pasteWord } from '../paste-target';
 
 /** What runPutParts takes from the command line. */
 export interface PutPartsArgs extends SshArgs, ProtocolArgs {
@@ -119,7 +120,7 @@ export async function runPutParts(
 
 /** The warning for a parts set stored beside a plain file of its name, which `get NAME` returns instead. */
 export function shadowWarning(spec: RemoteSpec, path: string): string {
-  const target = escapeForTerminal(formatRemoteSpec(spec, path));
+  const target = pasteTarget(spec, path);
   return `warning: ${escapeForTerminal(path)} is also a plain file, and \`scpipe get ${target}\` returns that file, not this set: \`scpipe get --parts ${target}\` returns the set (or remove the plain file)`;
 }
 
@@ -128,10 +129,10 @@ export function shadowWarning(spec: RemoteSpec, path: string): string {
  * set's last, with the command that frees one where nothing can be removed.
  */
 export function staleWarning(spec: RemoteSpec, dir: string, name: string, first: string): string {
-  const empty = `scpipe put -O --size 0 ${escapeForTerminal(formatRemoteSpec(spec, dir + first))} < /dev/null`;
+  const empty = `scpipe put -O --size 0 ${pasteTarget(spec, dir + first)} < /dev/null`;
   return (
     `warning: ${escapeForTerminal(dir + first)} (and maybe more after it) is left from an earlier, longer set of this name: ` +
-    `\`scpipe get\` and the manifest leave it out, but \`cat ${escapeForTerminal(name)}.[0-9]*\` would add it, and it takes space ` +
+    `\`scpipe get\` and the manifest leave it out, but \`cat ${pasteWord(name)}.[0-9]*\` would add it, and it takes space ` +
     `(remove it and those after it, or on an scp-only host store an empty file over each: \`${empty}\`)`
   );
 }

@@ -5,6 +5,7 @@
 // parts an earlier, longer set of the name left. Against real
 // sshd, over SCP (the scp-only account) and SFTP (the internal-sftp jail).
 import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { chown, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
@@ -70,6 +71,24 @@ describe.each([
     for (const stale of ['night.000002', 'night.000003']) expect((await cli(['put', ...empty, at(stale)], Buffer.alloc(0))).status).toBe(0);
     expect((await stat(join(dir, 'night.000003'))).size).toBe(0);
     expect(await cli(['put', '--part-size', '1M', at('night')], second)).toMatchObject({ status: 0, stderr: '' });
+  });
+
+  // A set's name with a space and a `$`: the command the warning gives is one
+  // shell word for the part, and `cat` one for the name, so pasted they name it.
+  it('the warning of parts left past the last quotes the names in its commands for a shell', async () => {
+    const name = 'late $night';
+    expect(await cli(['put', '--part-size', '1M', at(name)], randomBytes(3 * 1024 * 1024))).toMatchObject({ status: 0, stderr: '' });
+    const put = await cli(['put', '--part-size', '1M', at(name)], randomBytes(1024 * 1024 + 1));
+    expect(put.status).toBe(0);
+    const target = at(`${name}.000002`);
+    expect(put.stderr).toBe(
+      `scpipe: warning: ${rdir}/${name}.000002 (and maybe more after it) is left from an earlier, longer set of this name: ` +
+        "`scpipe get` and the manifest leave it out, but `cat 'late $night'.[0-9]*` would add it, and it takes space (remove it and those after it, " +
+        `or on an scp-only host store an empty file over each: \`scpipe put -O --size 0 '${target}' < /dev/null\`)\n`,
+    );
+    // What a shell makes of the command's target: the part's whole name.
+    const word = /--size 0 (.*) < \/dev\/null/.exec(put.stderr)![1]!;
+    expect(execFileSync('sh', ['-c', `printf %s ${word}`], { encoding: 'utf8', env: { night: 'X' } })).toBe(target);
   });
 
   // A set whose producer failed after its first part: no manifest. User

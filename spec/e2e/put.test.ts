@@ -245,6 +245,28 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     }
   });
 
+  // A name with a space and a `$`: the command is given as one shell word, so pasted it stores over that file.
+  it('a full remote disk under a name a shell splits: the command quotes it', async () => {
+    const small = join(dir, 'small-disk');
+    await mkdir(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
+    try {
+      const path = `${small}/db $day.bin`;
+      const r = await runCli(put(path), { stdin: randomBytes(3 * 1024 * 1024) });
+      expect(r.status).toBe(1);
+      const target = remote(sshd, sshd.rssh, path);
+      expect(r.stderr).toBe(
+        `scpipe: remote: scp: ${path}: No space left on device; the remote file ${path} is left cut short, holding what fit, and its space: ` +
+          `remove it, or store an empty file over it: \`scpipe put -O --size 0 '${target}' < /dev/null\`\n`,
+      );
+      const word = /--size 0 (.*) < \/dev\/null/.exec(r.stderr)![1]!;
+      expect(execFileSync('sh', ['-c', `printf %s ${word}`], { encoding: 'utf8', env: { day: 'X' } })).toBe(target);
+      expect((await stat(path)).size).toBeGreaterThan(0);
+    } finally {
+      execFileSync('umount', [small]);
+    }
+  });
+
   it('a command rssh refuses: exit 1 and rssh\'s message', async () => {
     const r = await runCli(put(`${dir}/f.bin`, ['--scp-path', '/bin/sh']), { stdin: 'data' });
     expect(r.status).toBe(1);
