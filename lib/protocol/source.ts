@@ -24,6 +24,8 @@ export class ScpSource {
   private readonly replies: ReplyReader;
   private readonly stderr: RemoteStderr;
   private readonly failures = new KeptProblems();
+  // An abort came while an E record's reply was awaited, after every file was confirmed (leaveDirectory()).
+  private abortedAtEnd = false;
 
   constructor(private readonly channel: ScpChannel, private readonly opts: SourceOptions = {}) {
     this.replies = new ReplyReader(channel.stdout);
@@ -98,9 +100,17 @@ export class ScpSource {
     return d === true ? true : this.fail(d);
   }
 
-  /** Leaves the current directory: E, reply. */
+  /**
+   * Leaves the current directory: E, reply. Every file in it was confirmed:
+   * an abort while the reply is awaited comes after them, as one during
+   * finish()'s wait, and a walk with nothing left to send is committed.
+   */
   async leaveDirectory(): Promise<void> {
-    const e = await this.send(encodeEnd(), 'E');
+    const e = await this.send(encodeEnd(), 'E').catch((err: unknown) => {
+      if (!this.opts.signal?.aborted) throw err;
+      this.abortedAtEnd = true;
+      return true as const;
+    });
     if (e !== true) this.fail(e);
   }
 
@@ -146,7 +156,7 @@ export class ScpSource {
    */
   async finish(): Promise<ExitStatus> {
     this.channel.stdin.end();
-    const committed = !this.opts.signal?.aborted;
+    const committed = !this.opts.signal?.aborted || this.abortedAtEnd;
     let waited = true;
     const status = await this.untilExit().catch((err: unknown) => {
       if (!committed || !this.opts.signal?.aborted) throw err;

@@ -5,7 +5,7 @@
 // The commit point is held open by a relay in front of OpenSSH's own scp -t
 // and sftp-server (held-reply.ts), so the signal lands on a known side of it.
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remote, sshFlags, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
@@ -192,5 +192,21 @@ describe('cp', () => {
     expect(r.stderr).toBe('scpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n');
     expect(r.status).toBe(0);
     expect((await readFile(join(dir, 'a'))).equals(data)).toBe(true);
+  });
+
+  // With -r the last reply is the directory's end (E) record's, after its files' own.
+  it('SCP upload of a tree: a signal while the end of the directory is answered is exit 0, said', async () => {
+    const dir = await userDir(sshd.user, 'cp-r-up');
+    const src = join(await userDir(sshd.user, 'cp-r-src'), 'tree');
+    await mkdir(src);
+    await writeFile(join(src, 'a'), data);
+    await relay.hold('ack 5'); // the sink's first \0, then D's, C's, the data's and E's
+    const run = startCli(['cp', '-r', '-O', ...scp(), src, remote(sshd, sshd.user, `${dir}/`)]);
+    await relay.held();
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.stderr).toBe('scpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n');
+    expect(r.status).toBe(0);
+    expect((await readFile(join(dir, 'tree', 'a'))).equals(data)).toBe(true);
   });
 });
