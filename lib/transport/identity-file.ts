@@ -153,7 +153,6 @@ async function askPassphrase(ctx: IdentityContext, file: string, parse: (pass?: 
   return ctx.skip(file, 'wrong passphrase');
 }
 
-// Whether a certificate of `key` would be offered (they go first, signed by the key, so it is unlocked first).
 // The certificates of `file`, whose encrypted key (`pub`) ssh-agent holds, as an agent method signing through it; null: none.
 async function agentCertificates(ctx: IdentityContext, pub: Buffer, file: string): Promise<AnyAuthMethod[] | null> {
   if (ctx.agentSock === undefined || !(await ctx.certificates)) return null;
@@ -166,6 +165,7 @@ async function agentCertificates(ctx: IdentityContext, pub: Buffer, file: string
   return [{ type: 'agent', username: ctx.username, agent: agentCertificateAgent(OpenSSHAgent, ctx.agentSock, key, certified) }];
 }
 
+// Whether a certificate of `key` would be offered (they go first, signed by the key, so it is unlocked first).
 async function hasCertificate(ctx: IdentityContext, key: ParsedKey, file: string): Promise<boolean> {
   if (!(await ctx.certificates)) return false;
   return (await certificatesFor(key, [...ctx.host.certificateFiles, `${file}-cert.pub`], () => undefined)).length > 0;
