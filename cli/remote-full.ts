@@ -7,7 +7,7 @@ import { pasteTarget } from './paste-target';
 const REMEDY = 'store an empty file over it';
 
 /** `err` with the command that stores an empty file over the file a full disk left, when that is what it is; else `err`. */
-export function withFullRemoteHint(err: unknown, spec: RemoteSpec): unknown {
+export function withFullRemoteHint<T>(err: T, spec: RemoteSpec): T | ScpipeError {
   if (!isScpipeError(err, 'ERR_NO_SPACE') || err.cutShort?.path === undefined || !err.message.endsWith(REMEDY)) return err;
   const target = pasteTarget(spec, err.cutShort.path);
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;

@@ -7,6 +7,7 @@ import type { CommandContext } from '../context';
 import { allOperands, missingOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
 import { AlreadyReported, say, sayRetry } from '../report';
+import { withFullRemoteHint } from '../remote-full';
 import { recordRetry, recordStored, summaryIfAsked, tally } from '../json-summary';
 import { single, singleNumber } from '../yargs-limits';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
@@ -84,7 +85,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           onProblem: (err: ScpipeError) => {
             reported.add(err);
             progress?.done();
-            say(err.message);
+            say((destRemote ? withFullRemoteHint(err, remoteArg(dest, 'cp')) : err).message);
           },
           onProgress: tally(progress?.update),
           sha256: wantsSha256(args),
