@@ -69,6 +69,8 @@ export interface AuthHandler {
   notOffered(): string[];
   /** Set when authentication was abandoned for a reason other than rejection (Ctrl-C at a prompt). */
   failure(): ScpipeError | undefined;
+  /** Called once the server accepted the login: keeps the password it was accepted with (AuthContext.typed). */
+  succeeded(): void;
 }
 
 /** ssh's default NumberOfPasswordPrompts. */
@@ -126,6 +128,10 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     typedAgain = undefined;
     return pw;
   };
+  // The password of the attempt under way: kept for the run only once the login
+  // succeeds, dropped when the server rejects the attempt (a typo must not be replayed).
+  let candidate: string | undefined;
+  let lastType: string | undefined;
 
   /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to 3 prompted rounds. */
   function kbdSteps(): Step {
@@ -138,12 +144,15 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       // SCPIPE_PASSWORD answers the attempt's first hidden prompt only: a
       // second one (a 2FA code after the password) must not be sent the password.
       let envUsed = false;
+      let passwordPrompt: string | undefined; // the first hidden prompt's text: asked again, it is a retyped password
       const respond = (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback): void => {
         void (async () => {
           const answers: string[] = [];
           const header = [name, instructions].filter(Boolean).map((t) => escapeForTerminal(t, true)).join('\n');
           for (const [i, p] of prompts.entries()) {
             const first = !p.echo && !envUsed; // the password, as SCPIPE_PASSWORD answers it
+            const retyped = !p.echo && !first && envPassword === undefined && p.prompt === passwordPrompt;
+            if (first) passwordPrompt = p.prompt;
             const again = first && envPassword === undefined ? takeTyped() : undefined;
             if (envPassword !== undefined && first) {
               envUsed = true;
@@ -151,13 +160,14 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
             } else if (again !== undefined) {
               envUsed = true;
               log('keyboard-interactive: the password typed at the first connection');
+              candidate = again;
               answers.push(again);
             } else {
               const q = (i === 0 && header ? `${header}\n` : '') + escapeForTerminal(p.prompt);
               const answer = await askUser(q, Boolean(p.echo));
               if (first) envUsed = true;
-              // Kept for the run's reconnections, as the password method's (a one-time code after it is not).
-              if (first && answer !== null && ctx.typed) ctx.typed.password = answer;
+              // The candidate for the run's reconnections (a one-time code after it is not).
+              if ((first || retyped) && answer !== null && envPassword === undefined) candidate = answer;
               if (answer === null) {
                 if (envPassword !== undefined) {
                   const cannot = ctx.host.batchMode ? 'BatchMode forbids asking' : 'no answer from a terminal';
@@ -185,6 +195,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       const password = takeTyped(); // once, not counted as a prompt
       if (password !== undefined) {
         log('password: the one typed at the first connection');
+        candidate = password;
         return { type: 'password', username, password };
       }
       if (count >= maxTries) return null;
@@ -192,7 +203,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       const pw = await askUser(`${username}@${ctx.host.hostname}'s password: `, false);
       if (pw === null && count === 1) noPassword();
       if (pw === null) count = maxTries; // no terminal or EOF: stop asking
-      if (pw !== null && ctx.typed) ctx.typed.password = pw; // the last one typed: the one that worked, if any did
+      candidate = pw ?? undefined;
       return pw === null ? null : { type: 'password', username, password: pw };
     };
   }
@@ -242,13 +253,16 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     return false;
   }
 
-  const handler: AuthHandlerMiddleware = (methodsLeft, _partial, next) => {
+  const handler: AuthHandlerMiddleware = (methodsLeft, partial, next) => {
+    // Called again after a password attempt without partial success: the server rejected it.
+    if (methodsLeft !== null && !partial && (lastType === 'password' || lastType === 'keyboard-interactive')) candidate = undefined;
     nextAttempt(methodsLeft).then(
       (attempt) => {
         if (attempt) {
           // A lazy key file is offered as an agent of one key (lazy-key.ts): it is a key file's publickey.
           const type = attempt.type === 'agent' && isLazyKeyAgent(attempt.agent) ? 'publickey' : attempt.type;
           if (!tried.includes(type)) tried.push(type);
+          lastType = attempt.type;
           log(`authentication: trying ${attempt.type}`);
         }
         next(attempt as AnyAuthMethod);
@@ -266,5 +280,8 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     serverMethods: () => [...lastMethods],
     notOffered: () => [...skipped],
     failure: () => failed,
+    succeeded: () => {
+      if (candidate !== undefined && ctx.typed) ctx.typed.password = candidate;
+    },
   };
 }

@@ -164,7 +164,10 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
       } else resolve();
     };
     expired = finish;
-    const onReady = (): void => finish();
+    const onReady = (): void => {
+      auth.succeeded();
+      finish();
+    };
     const onError = (err: Error & { level?: string }): void => {
       // An agent that fails is not fatal: ssh2 goes on with the next method.
       if (err.level === 'agent') {

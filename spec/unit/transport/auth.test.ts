@@ -214,15 +214,64 @@ describe('createAuthHandler', () => {
     const questions: string[] = [];
     const prompt = async (q: string) => { questions.push(q); return q.startsWith('Code') ? '123456' : 'the-password'; };
     const login = async (): Promise<string[]> => {
-      const { step } = driver({ host: host(), env: {}, prompt, typed });
+      const { auth, step } = driver({ host: host(), env: {}, prompt, typed });
       await step(null);
       const kbd = await step(['keyboard-interactive']);
-      return [...await answerKbd(kbd, [{ prompt: 'Password: ', echo: false }]), ...await answerKbd(kbd, [{ prompt: 'Code: ', echo: false }])];
+      const answers = [...await answerKbd(kbd, [{ prompt: 'Password: ', echo: false }]), ...await answerKbd(kbd, [{ prompt: 'Code: ', echo: false }])];
+      auth.succeeded();
+      return answers;
     };
     expect(await login()).toEqual(['the-password', '123456']);
     expect(questions).toEqual(['Password: ', 'Code: ']);
     expect(await login()).toEqual(['the-password', '123456']);
     expect(questions).toEqual(['Password: ', 'Code: ', 'Code: ']);
+  });
+
+  // The answer was kept as soon as it was typed: a typo the server then
+  // rejected was replayed at the reconnection, and a password the server asked
+  // again in the same attempt (the typo's correction) was never kept.
+  it('keeps the keyboard-interactive password only once the login succeeded, the corrected one when asked again', async () => {
+    const typed: TypedSecrets = {};
+    const typing = ['typo', 'the-password'];
+    const prompt = async () => typing.shift() ?? null;
+    const first = driver({ host: host(), env: {}, prompt, typed });
+    await first.step(null);
+    const kbd = await first.step(['keyboard-interactive']);
+    expect(await answerKbd(kbd, [{ prompt: 'Password: ', echo: false }])).toEqual(['typo']);
+    expect(typed.password).toBeUndefined(); // not before the server has said yes
+    expect(await answerKbd(kbd, [{ prompt: 'Password: ', echo: false }])).toEqual(['the-password']);
+    first.auth.succeeded();
+    expect(typed.password).toBe('the-password');
+  });
+
+  it('never keeps a password the server rejected, by keyboard-interactive or password, nor one of a failed login', async () => {
+    const typed: TypedSecrets = {};
+    const typing = ['code-first', 'typo', 'the-password'];
+    const prompt = async () => typing.shift() ?? null;
+    const { auth, step } = driver({ host: host(), env: {}, prompt, typed });
+    await step(null);
+    const kbd = await step(['keyboard-interactive']);
+    await answerKbd(kbd, [{ prompt: 'Verification code: ', echo: false }]);
+    expect(await step(['password'])).toMatchObject({ type: 'password', password: 'typo' }); // the code was rejected
+    expect(await step(['password'])).toMatchObject({ type: 'password', password: 'the-password' }); // and the typo
+    auth.succeeded();
+    expect(typed.password).toBe('the-password');
+
+    const failing: TypedSecrets = {};
+    const failed = driver({ host: host(), env: {}, prompt: async () => 'wrong', typed: failing });
+    await failed.step(null);
+    await answerKbd(await failed.step(['keyboard-interactive']), [{ prompt: 'Password: ', echo: false }]);
+    expect(failing.password).toBeUndefined(); // no success: nothing to reconnect with
+  });
+
+  it('drops a kept password the server now rejects, keeping the one typed instead', async () => {
+    const typed: TypedSecrets = { password: 'old' };
+    const { auth, step } = driver({ host: host(), env: {}, prompt: async () => 'new', typed });
+    await step(null);
+    expect(await step(['password'])).toMatchObject({ password: 'old' });
+    expect(await step(['password'])).toMatchObject({ password: 'new' });
+    auth.succeeded();
+    expect(typed.password).toBe('new');
   });
 
   it('abandons authentication when the prompt is interrupted', async () => {
