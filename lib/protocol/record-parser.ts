@@ -14,7 +14,7 @@
 //   file system unchanged); another name comes as its escaped bytes, marked
 //   `notUtf8`, for the sink to refuse that one entry (sink.ts).
 import { ScpipeError } from '../errors';
-import { escapeBytes, escapeForTerminal } from '../util/escape';
+import { decodeRemote, escapeBytes, escapeForTerminal } from '../util/escape';
 import { formatMode, INT64_MAX } from './records';
 import type { SourceRecord, TimesRecord } from './sink-types';
 
@@ -23,7 +23,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // keep
 
 /** The error a sink reports for a line it cannot parse (`\1scp: protocol error: <why>`). */
 export function protocolError(why: string, line?: Uint8Array): ScpipeError {
-  const remoteMessage = line === undefined ? undefined : escapeForTerminal(Buffer.from(line).toString('utf8'));
+  const remoteMessage = line === undefined ? undefined : escapeForTerminal(line);
   return new ScpipeError('ERR_PROTOCOL', `protocol error: ${why}`, { remoteMessage });
 }
 
@@ -46,7 +46,7 @@ export function parseRecord(line: Buffer): SourceRecord {
   const first = line[0];
   if (first === undefined || first === 0x0a) throw protocolError('unexpected <newline>', line);
   if (first === 1 || first === 2) {
-    return { type: first === 1 ? 'warning' : 'fatal', message: line.subarray(1).toString('utf8') };
+    return { type: first === 1 ? 'warning' : 'fatal', message: decodeRemote(line.subarray(1)) };
   }
   if (first === 0x45) return { type: 'E' }; // only buf[0] is checked (docs/protocol.md §2)
   if (first === 0x54) return parseTimes(line);

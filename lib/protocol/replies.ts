@@ -3,6 +3,7 @@
 // start of a stray line (shell noise, an rssh refusal) that OpenSSH treats as
 // fatal. Sans-I/O: push bytes in, take whole replies out; a partial message
 // stays buffered until its newline arrives.
+import { decodeRemote } from '../util/escape';
 import { MAX_LINE_BYTES } from './records';
 
 /** One reply from the peer. `message` is raw text; escape it before display. */
@@ -23,7 +24,7 @@ function replyKind(byte: number): 'warning' | 'fatal' | 'unexpected' {
  */
 export function replyFromLine(line: Uint8Array): Reply {
   const kind = replyKind(line[0]!);
-  return { kind, message: Buffer.from(line.subarray(kind === 'unexpected' ? 0 : 1)).toString('utf8') };
+  return { kind, message: decodeRemote(line.subarray(kind === 'unexpected' ? 0 : 1)) };
 }
 
 // A message's first bytes, and its last ones once it outgrows MAX_LINE_BYTES
@@ -88,11 +89,11 @@ export class ReplyDecoder {
 
   private text(): string {
     const p = this.pending!;
-    const head = Buffer.concat(p.parts).toString('utf8');
+    const head = decodeRemote(Buffer.concat(p.parts));
     if (p.tailLength === 0) return head;
     const tail = Buffer.concat(p.tail, p.tailLength);
     const dropped = p.dropped + Math.max(0, tail.length - TAIL_BYTES);
-    return `${head}${dropped > 0 ? ` [${dropped} bytes left out] ` : ''}${tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).toString('utf8')}`;
+    return `${head}${dropped > 0 ? ` [${dropped} bytes left out] ` : ''}${decodeRemote(tail.subarray(Math.max(0, tail.length - TAIL_BYTES)))}`;
   }
 
   // Keeps at most one line's worth of message, its head and its tail: a peer

@@ -17,6 +17,7 @@
 // remembers how far it has looked for the `\n`). A protocol violation throws,
 // and every later call to next() throws the same error.
 import { ScpipeError } from '../errors';
+import { decodeRemote } from '../util/escape';
 import { MAX_LINE_BYTES } from './records';
 import { isRecordStart, parseRecord, protocolError } from './record-parser';
 import type { SinkEvent } from './sink-types';
@@ -120,7 +121,7 @@ export class SinkDecoder {
     this.first = false;
     // OpenSSH passes a stray first line on as the remote's error: it is the
     // shell talking ("No match.", a banner), not scp (docs/protocol.md §4.2).
-    if (wasFirst && !isRecordStart(line[0])) throw remoteError(line.toString('utf8'));
+    if (wasFirst && !isRecordStart(line[0])) throw remoteError(decodeRemote(line));
     return { kind: 'record', record: parseRecord(line) };
   }
 

@@ -19,13 +19,53 @@ function isUnsafe(cp: number): boolean {
   );
 }
 
+// A byte that is not part of valid UTF-8 becomes U+DC80–U+DCFF (as Python's
+// surrogateescape): the text stays a string, and the escape shows the byte.
+const BYTE_MARK = 0xdc00;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Length of the valid UTF-8 sequence at `i`, or 0 (overlong, surrogate, above U+10FFFF, cut short). */
+function sequenceLength(b: Uint8Array, i: number): number {
+  const lead = b[i]!;
+  const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => b[i + k] !== undefined && b[i + k]! >= lo && b[i + k]! <= hi;
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return cont(1) ? 2 : 0;
+  if (lead >= 0xe0 && lead <= 0xef) {
+    const [lo, hi] = lead === 0xe0 ? [0xa0, 0xbf] : lead === 0xed ? [0x80, 0x9f] : [0x80, 0xbf];
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (lead >= 0xf0 && lead <= 0xf4) {
+    const [lo, hi] = lead === 0xf0 ? [0x90, 0xbf] : lead === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/**
+ * Remote bytes as text for a message: valid UTF-8 decoded, any other byte kept
+ * as a mark that escapeForTerminal() shows as `\xNN` (not U+FFFD, which hides it).
+ */
+export function decodeRemote(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    let out = '';
+    for (let i = 0; i < bytes.length; ) {
+      const n = sequenceLength(bytes, i);
+      out += n === 0 ? String.fromCharCode(BYTE_MARK + bytes[i]!) : utf8.decode(bytes.subarray(i, i + n));
+      i += n === 0 ? 1 : n;
+    }
+    return out;
+  }
+}
+
 /**
  * Escapes control and bidi characters as `\n`, `\r`, `\t`, `\xNN` or `\u{NNNN}`,
  * and a backslash as `\\`, so the escaped text is unambiguous. Printable Unicode
  * is kept. With `multiline`, `\n` and `\t` pass through (for remote stderr).
  */
 export function escapeForTerminal(text: string | Uint8Array, multiline = false): string {
-  const s = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
+  const s = typeof text === 'string' ? text : decodeRemote(text);
   let out = '';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
@@ -33,6 +73,7 @@ export function escapeForTerminal(text: string | Uint8Array, multiline = false):
     else if (NAMED[ch] !== undefined) out += NAMED[ch];
     else if (!isUnsafe(cp)) out += ch;
     else if (cp <= 0xff) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp >= BYTE_MARK + 0x80 && cp <= BYTE_MARK + 0xff) out += `\\x${(cp - BYTE_MARK).toString(16)}`; // decodeRemote's byte
     else out += `\\u{${cp.toString(16)}}`;
   }
   return out;

@@ -1,4 +1,4 @@
-import { MAX_PEER_TEXT, escapeBytes, escapeForTerminal, peerText } from '../../../lib/util/escape';
+import { MAX_PEER_TEXT, decodeRemote, escapeBytes, escapeForTerminal, peerText } from '../../../lib/util/escape';
 
 const hex = (cp: number): string => `\\x${cp.toString(16).padStart(2, '0')}`;
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -40,17 +40,26 @@ describe('escapeForTerminal: DEL and C1', () => {
 });
 
 describe('escapeForTerminal: invalid UTF-8', () => {
+  // Each byte that is not part of valid UTF-8 as \xNN (U+FFFD would hide which byte it was).
   it.each([
-    ['a lone CSI byte (an 8-bit terminal would act on it)', [0x9b, 0x32, 0x4a], '\ufffd2J'],
-    ['a lone continuation byte', [0x61, 0x80, 0x62], 'a\ufffdb'],
-    ['0xff', [0xff], '\ufffd'],
-    ['a truncated sequence', [0xe2, 0x82], '\ufffd'],
-    ['an overlong slash', [0xc0, 0xaf], '\ufffd\ufffd'],
-    ['an encoded surrogate', [0xed, 0xa0, 0x80], '\ufffd\ufffd\ufffd'],
-  ])('replaces %s', (_what, bytes, want) => {
+    ['a lone CSI byte (an 8-bit terminal would act on it)', [0x9b, 0x32, 0x4a], '\\x9b2J'],
+    ['a lone continuation byte', [0x61, 0x80, 0x62], 'a\\x80b'],
+    ['0xff', [0xff], '\\xff'],
+    ['a truncated sequence', [0xe2, 0x82], '\\xe2\\x82'],
+    ['an overlong slash', [0xc0, 0xaf], '\\xc0\\xaf'],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80], '\\xed\\xa0\\x80'],
+    ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80], '\\xf4\\x90\\x80\\x80'],
+    ['valid UTF-8 around a bad byte', [0xc3, 0xa9, 0xff, 0xe2, 0x82, 0xac], '\u00e9\\xff\u20ac'],
+  ])('escapes %s', (_what, bytes, want) => {
     const out = escapeForTerminal(Uint8Array.from(bytes));
     expect(out).toBe(want);
     expect(out).not.toMatch(CONTROL);
+  });
+
+  it('decodeRemote keeps such bytes in a string that escapeForTerminal shows as \\xNN', () => {
+    const text = decodeRemote(Buffer.from('scp: a\xff: Permission denied', 'latin1'));
+    expect(escapeForTerminal(text)).toBe('scp: a\\xff: Permission denied');
+    expect(decodeRemote(Buffer.from('caf\u00e9', 'utf8'))).toBe('caf\u00e9');
   });
 
   it('escapes a lone surrogate in a string', () => {
