@@ -70,6 +70,11 @@ export class StatusLine {
     this.shown = true;
   }
 
+  /** True when a log's latest state has not been written yet. */
+  get waiting(): boolean {
+    return this.pending !== undefined;
+  }
+
   /** Erases the line; a log gets the last state it has not had yet. */
   done(): void {
     if (this.mode === 'lines') this.flush(performance.now());
@@ -152,11 +157,15 @@ export class ProgressLine {
     this.render(p, now);
   };
 
-  /** Erases the line (before anything else is printed, and at the end); a log's last line is the latest state. */
-  done(): void {
+  /**
+   * Erases the line (before anything else is printed, and at the end); a log's
+   * last line is the latest state. `failed`: the run failed, so that state says
+   * the bytes were sent, not that the upload reached 100% (the remote may have refused them).
+   */
+  done(failed = false): void {
     clearInterval(this.ticker);
     this.ticker = undefined;
-    if (this.undrawn && this.current) this.render(this.current, performance.now());
+    if (this.current && (this.undrawn || (failed && this.line.waiting))) this.render(this.current, performance.now(), failed);
     this.line.done();
   }
 
@@ -166,7 +175,7 @@ export class ProgressLine {
     if (this.current && now - this.moved >= STALL_MS) this.render(this.current, now);
   }
 
-  private render(p: Progress, now: number): void {
+  private render(p: Progress, now: number, failed = false): void {
     this.undrawn = false;
     this.last = now;
     // At the phase's first update no time has passed: no rate yet.
@@ -180,9 +189,9 @@ export class ProgressLine {
       text = `${this.label}: produced ${formatBytes(p.parts.produced)}, confirmed ${formatBytes(p.bytes)}, ${p.parts.inFlight} part(s) in flight, ${perSecond}`;
     } else if (p.phase === 'spool') {
       text = `${this.label}: spooling ${formatBytes(p.bytes)}  ${perSecond}`;
-    } else if (p.total === undefined) {
+    } else if (p.total === undefined || failed) {
       // Sent as it comes (SFTP from a pipe): no size to reach yet.
-      text = `${this.label}: sent ${formatBytes(p.bytes)}  ${perSecond}`;
+      text = `${this.label}: sent ${formatBytes(p.bytes)}${p.total === undefined ? '' : ` of ${formatBytes(p.total)}`}${failed ? ', then failed' : `  ${perSecond}`}`;
     } else {
       const total = p.total;
       const pct = total === 0n ? 100 : Number((p.bytes * 100n) / total);

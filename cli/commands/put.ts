@@ -120,6 +120,7 @@ export async function runPut(
   const started = performance.now();
   let sending: number | undefined; // when pass 2 began
   let verifying: number | undefined; // when --verify's read-back began (the sending had ended)
+  let failed = false;
   try {
     const result = await put(connectOptions(spec, args, log), spec.path, stdin.input, {
       ...putOptions(args, checked, stdin),
@@ -163,6 +164,7 @@ export async function runPut(
       sayChecksums(args, [{ sha256: result.sha256, name: result.name }]);
     }
   } catch (err) {
+    failed = true;
     await producer?.stop();
     // Spooled, so the command's end came before the first byte could go.
     const failure = producer?.failure;
@@ -172,6 +174,6 @@ export async function runPut(
     // With --size the bytes went as they came: the library's error says the remote file cannot be trusted.
     throw withFullRemoteHint(withSpoolFullHint(err), spec);
   } finally {
-    progress?.done();
+    progress?.done(failed);
   }
 }

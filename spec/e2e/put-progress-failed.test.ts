@@ -1,0 +1,33 @@
+// The progress line's last state for a log (--progress) was printed after a
+// failure as well: "100% ... ETA 0:00" just above "No space left on device",
+// a line that reads as a completed upload. The last line now says the bytes
+// were sent but not stored.
+import { chown, readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { withTmpfs } from '../helpers/tmpfs';
+
+const sshd = sshdPerSuite();
+
+// Over SCP the size is known (spooled) and the cut-short file stays, as its
+// message says; over SFTP the stream goes as it comes and its temporary file is removed.
+describe.each([
+  ['scp', '-O', 'sent 3 MiB of 3 MiB, then failed', ['big.bin']],
+  ['sftp', '-s', /^sent \d+(\.\d+)? [KM]iB, then failed$/, []],
+] as const)('put --progress over %s onto a remote disk too small', (_protocol, flag, last, left) => {
+  beforeEach(() => sshd.setRsshAllowed(['scp', 'sftp']));
+  afterEach(() => sshd.setRsshAllowed(['scp']));
+  it('ends with a progress line that does not claim completion; exit 1', async () => {
+    await withTmpfs('1m', async (mnt) => {
+      await chown(mnt, sshd.user.uid, sshd.user.gid);
+      const r = await runCli(['put', flag, '--progress', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${mnt}/big.bin`)], { stdin: randomBytes(3 << 20) });
+      expect(r.status).toBe(1);
+      const [progress, error] = r.stderr.split('\n');
+      expect(progress!.replace(/^scpipe: big\.bin: /, '')).toMatch(last);
+      expect(error).toMatch(/No space left on device|no space left on the remote file system/);
+      expect(r.stderr).not.toMatch(/100%|ETA/);
+      expect(await readdir(mnt)).toEqual(left);
+    });
+  });
+});
