@@ -184,13 +184,12 @@ export function tally(fn?: (p: Progress) => void): ((p: Progress) => void) | und
   };
 }
 
-/** A parts set's facts for the summary: bytes, its SHA-256, parts, retries. */
+/** A parts set's facts for the summary: bytes, its SHA-256, parts. */
 export function recordParts(parts: PartsResult): void {
   if (!active) return;
   active.progress(parts.bytes);
   active.sha256 = parts.sha256;
   active.parts = parts.count;
-  active.retries = Math.max(active.retries, parts.resends);
 }
 
 /** put of a parts set: one more part confirmed (the run's count until it ends). */
@@ -228,7 +227,11 @@ export function recordProtocol(protocol: Protocol, target = 0): void {
   if (active && target < active.protocols.length) active.protocols[target] = protocol;
 }
 
-/** One more retry (counted as they happen, so a failed run reports them too). */
-export function recordRetry(): void {
-  if (active) active.retries += 1;
+/**
+ * One more retry (counted as they happen, so a failed run reports them too):
+ * a script reads `retries` as reconnections, so the parts in flight on one lost
+ * connection count once.
+ */
+export function recordRetry(event?: { sharedReconnection?: boolean }): void {
+  if (active && !event?.sharedReconnection) active.retries += 1;
 }

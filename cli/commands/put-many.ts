@@ -90,7 +90,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
           say(`${shown[i]}: ${staleFound(path, ageS, bytes)}`);
         },
         onRetry: (e) => {
-          recordRetry();
+          recordRetry(e);
           progress?.done();
           sayRetry(`${targetArgs[i]}${'file' in e ? ` (${String(e.file)})` : ''}`, e);
         },

@@ -87,7 +87,7 @@ export async function runPutParts(
         log?.(describePart(p));
       },
       onRetry: (e) => {
-        recordRetry();
+        recordRetry(e);
         progress?.done();
         sayRetry('file' in e ? e.file : spec.path, e);
       },

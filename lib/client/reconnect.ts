@@ -28,6 +28,7 @@ export class Reconnector {
   private opener: ChannelOpener;
   private gen = 0;
   private dropped = new Set<number>();
+  private retried = -1; // the newest generation whose loss a retry was announced for
 
   constructor(private readonly target: Target, private readonly log?: (line: string) => void) {
     this.opener = new ChannelOpener(target, log);
@@ -49,6 +50,17 @@ export class Reconnector {
     this.opener.close();
     this.opener = new ChannelOpener(this.target, this.log);
     this.gen++;
+  }
+
+  /**
+   * True for the first retry announced after losing the connection of
+   * `generation`; false for the others in flight on it, which wait for the
+   * same reconnection (RetryEvent.sharedReconnection).
+   */
+  firstRetryAfter(generation: number): boolean {
+    if (generation <= this.retried) return false;
+    this.retried = generation;
+    return true;
   }
 
   /**

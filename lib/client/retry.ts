@@ -22,6 +22,12 @@ export interface RetryEvent {
   retries: number;
   delayMs: number;
   error: unknown;
+  /**
+   * True when this retry waits for a connection another file's retry is
+   * already making again (parts in flight together, one lost connection):
+   * one reconnection, several retries.
+   */
+  sharedReconnection?: boolean;
 }
 
 /** How to retry. */

@@ -52,7 +52,7 @@ export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts
   let error: unknown = failure;
   for (let retry = 1; retry <= retries; retry++) {
     const delayMs = backoffDelay(retry, opts.backoffMs);
-    opts.onRetry?.({ retry, retries, delayMs, error });
+    opts.onRetry?.({ retry, retries, delayMs, error, sharedReconnection: !conn.firstRetryAfter(on.generation) });
     await sleep(delayMs, opts.signal);
     conn.renew(on.generation);
     const current = conn.current();

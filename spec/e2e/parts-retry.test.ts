@@ -131,6 +131,7 @@ describe('parts over a dropped connection', () => {
     await running;
     expect(retries.length).toBeGreaterThanOrEqual(2);
     expect(retries.map((e) => e.retry)).toEqual(retries.map(() => 1));
+    expect(retries.filter((e) => !e.sharedReconnection)).toHaveLength(1); // one reconnection, for --json's count
     const files = readdirSync(jailed).sort();
     expect(files).toEqual(['m.bin.000000', 'm.bin.000001', 'm.bin.000002', 'm.bin.000003', 'm.bin.000004', 'm.bin.sha256']);
     expect(Buffer.concat(files.slice(0, 5).map((f) => readFileSync(join(jailed, f)))).equals(data)).toBe(true);

@@ -74,6 +74,7 @@ export async function sendFile(
 ): Promise<Sent> {
   let attempts = 0;
   let using: 'scp' | 'sftp' = ctx.protocol.now;
+  let lost: number | undefined; // the generation of the connection this send's last attempt lost
   return withRetries(
     async () => {
       for (;;) {
@@ -119,7 +120,10 @@ export async function sendFile(
             continue;
           }
           ctx.lanes.release(lane);
-          if (isConnectionLoss(err)) ctx.conn.renew(generation);
+          if (isConnectionLoss(err)) {
+            lost = generation;
+            ctx.conn.renew(generation);
+          }
           throw err;
         } finally {
           if (input instanceof Readable) input.destroy();
@@ -132,7 +136,7 @@ export async function sendFile(
       // Over SFTP put's own retries resume the file where it was: spent, they are not begun again.
       isRetryable: (err) => ctx.conn.canReconnect && isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err)),
       signal: ctx.signal,
-      onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, file: name })),
+      onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, file: name, sharedReconnection: lost !== undefined && !ctx.conn.firstRetryAfter(lost) })),
     },
   );
 }
