@@ -139,7 +139,7 @@ export async function runPut(
       },
       onRetry: (e) => {
         recordRetry();
-        progress?.done();
+        progress?.done(true); // every byte may have gone, yet none is stored: not "100%"
         sayRetry(spec.path, e);
       },
       onProgress: tally((p) => {

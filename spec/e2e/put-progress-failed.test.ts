@@ -3,12 +3,17 @@
 // a line that reads as a completed upload. The last line now says the bytes
 // were sent but not stored.
 import { chown, readdir } from 'node:fs/promises';
+import { userDir } from '../helpers/sshd';
 import { randomBytes } from 'node:crypto';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { dropConnections } from '../helpers/drop-connections';
+import { heldReplies } from '../helpers/held-reply';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { withTmpfs } from '../helpers/tmpfs';
 
 const sshd = sshdPerSuite();
+const relay = heldReplies(); // OpenSSH's scp -t behind a relay that holds its last ack
+afterAll(() => relay.remove());
 
 // Over SCP the size is known (spooled) and the cut-short file stays, as its
 // message says; over SFTP the stream goes as it comes and its temporary file is removed.
@@ -30,4 +35,22 @@ describe.each([
       expect(await readdir(mnt)).toEqual(left);
     });
   });
+});
+
+// The connection lost while the last ack was on its way: every byte was
+// handed over, none confirmed, and the line before the retry said 100%.
+it('put --progress: the line before a retry does not say 100%; the retry stores the file, exit 0', async () => {
+  const dir = await userDir(sshd.user, 'progress-retry');
+  await relay.hold('ack 3'); // the sink's first \0, the header's, then the data's
+  const run = startCli(['put', '-O', '--progress', '--scp-path', relay.path, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: randomBytes(256 * 1024) });
+  await relay.held();
+  expect(await dropConnections(sshd)).toBeGreaterThan(0);
+  await relay.release();
+  const r = await run.done;
+  expect(r.status).toBe(0);
+  const lines = r.stderr.split('\n');
+  const retry = lines.findIndex((l) => /retry 1 of 5/.test(l));
+  expect(retry).toBeGreaterThan(0);
+  expect(lines[retry - 1]).toBe('scpipe: f: sent 256 KiB of 256 KiB, then failed');
+  expect(await readdir(dir)).toEqual(['f']);
 });
