@@ -4,11 +4,10 @@
 // a size check (fstat), close, and posix-rename@openssh.com onto the target (sftp-finish.ts),
 // so the target appears whole or not at all and an old file stays until
 // then. Any failure or abort removes the temporary file. A lost connection
-// is resumed (sftp-resume.ts). How the bytes go: docs/protocol.md §10.
+// is resumed (sftp-resume.ts), one before the first write too (sftp-put-start.ts). How the bytes go: docs/protocol.md §10.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import type { InputAttributes } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { chooseLanes } from '../sftp/lanes';
 import { SftpSession } from '../sftp/session';
@@ -18,12 +17,12 @@ import { escapeForTerminal } from '../util/escape';
 import type { PutInput, PutOptions, PutResult } from './put-types';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { DEFAULT_RETRIES } from './retry';
-import { asTarget, uploadPaths, type UploadPaths } from './sftp-paths';
+import type { UploadPaths } from './sftp-paths';
+import { startUpload } from './sftp-put-start';
 import { recoverer, reopenToFinish, type OnGeneration, type ResumeOptions } from './sftp-resume';
 import { STALE_AFTER_S, STALE_LOOK_GRACE_MS, findStaleTemps, removeStaleTemps, type StaleTemp } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
-import { existsError } from './scp-exists';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError } from './sftp-read-only';
 import { finish } from './sftp-finish';
@@ -67,27 +66,11 @@ export async function putSftp(
   const log = opts.trace;
   // The connection `first` is on: a loss renews that one only (sftp-resume.ts).
   const on: OnGeneration = { generation: first.generation ?? conn.current().generation };
-  const paths = await uploadPaths(first.session, remotePath, opts.name);
-  if (opts.noClobber && paths.existingMode !== undefined) throw existsError(paths.target);
-  const rtt = opts.parallel === undefined ? await first.session.roundTripMs() : undefined;
+  // Lost before the first write: made again, as a loss during the writes is (sftp-put-start.ts).
+  const { session, paths, handle, rtt } = await startUpload(conn, first.session, remotePath, opts, on);
   const wanted = opts.parallel ?? chooseLanes(rtt!);
-  log?.(`sftp: ${escapeForTerminal(paths.target)} via ${escapeForTerminal(paths.temp)}`);
   log?.(`sftp: session set up in ${first.ms.toFixed(1)} ms; ${wanted} channel(s) ${rtt === undefined ? '(--parallel)' : `for a round trip of ${rtt.toFixed(2)} ms`}`);
-  // Replacing a file: the bytes on their way are readable by no more than the old file was (the final mode is set at the end).
-  const announced = (opts.mode ?? 0o644) & 0o7777;
-  // The owner keeps read and write until the final mode is set at the end: a resume opens the file again (--mode 0444).
-  const newMode = announced | 0o600;
-  const attrs: InputAttributes = { mode: paths.existingMode === undefined ? newMode : (paths.existingMode & (opts.preserve ? announced : 0o777)) | 0o600 };
-  // A missing directory or no permission there, said of the target (as scp -t says it).
-  const handle = await first.session.open(paths.temp, 'wx', attrs).catch((err: unknown) => {
-    // Lost while opening: the server may have made the file before its answer was lost.
-    if (isConnectionLoss(err)) {
-      opts.onLeftBehind?.(paths.temp);
-      throw new ScpipeError((err as ScpipeError).code, `${(err as ScpipeError).message}; an empty temporary file may be left in ${escapeForTerminal(paths.temp)}`, { ...(err as ScpipeError), cause: err });
-    }
-    throw isScpipeError(err) ? missingDirectory(asTarget(err, paths.temp, paths.target), paths.target) : err;
-  }).catch(async (err: unknown) => { throw await explainSftpFailure(first.session, paths.temp, paths.target, err); });
-  let lanes: WriteLane[] = [{ session: first.session, handle }];
+  let lanes: WriteLane[] = [{ session, handle }];
   let writer: PipelinedWriter | undefined;
   let source: PieceSource | undefined;
   let finishing: WriteLane[] | undefined; // lanes of a finish after a reconnect
@@ -97,7 +80,7 @@ export async function putSftp(
   let gone = false; // the temporary file was not there to finish: nothing is left
   const stop = (): void => writer?.fail(abortError(opts.signal));
   opts.signal?.addEventListener('abort', stop, { once: true });
-  const made = first.session.fstat(handle, paths.temp);
+  const made = session.fstat(handle, paths.temp);
   made.catch(() => undefined);
   const fresh = keepFresh(() => (writer?.currentLanes ?? lanes)[0], made, paths.temp);
   const lookEnd = new AbortController(); // ends the look for leftovers (below)
@@ -106,14 +89,14 @@ export async function putSftp(
   let result: PutResult;
   let renamedAfterSignal: ScpipeError | undefined;
   try {
-    if (paths.existingOwner && deniesWrite({ mode: paths.existingMode!, ...paths.existingOwner }, await accountOf(first.session, handle, paths.temp))) {
+    if (paths.existingOwner && deniesWrite({ mode: paths.existingMode!, ...paths.existingOwner }, await accountOf(session, handle, paths.temp))) {
       throw readOnlyError(paths.target);
     }
-    if (opts.removeStale) await sweepStale(first.session, paths, handle, opts);
+    if (opts.removeStale) await sweepStale(session, paths, handle, opts);
     // Unasked: looked for while the bytes go, said once they are stored (a
     // listing that fails says nothing; one still going soon after is cut short).
     const leftovers: Promise<StaleTemp[]> | undefined = !opts.removeStale && opts.onStaleFound
-      ? findStaleTemps(first.session, paths.target, { path: paths.temp, handle }, opts.staleNames, lookEnd.signal).catch(() => [])
+      ? findStaleTemps(session, paths.target, { path: paths.temp, handle }, opts.staleNames, lookEnd.signal).catch(() => [])
       : undefined;
     lanes = lanes.concat(await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log));
     const { maxWrite } = lanes.map((l) => l.session.limits).reduce((a, b) => (a.maxWrite <= b.maxWrite ? a : b));
@@ -177,6 +160,7 @@ export async function putSftp(
     fresh.stop();
     opts.signal?.removeEventListener('abort', stop);
     fatal.dispose();
+    if (session !== first.session) session.end(); // made after a loss at the start: the caller ends only `first`'s
   }
   if (renamedAfterSignal) {
     throw new ScpipeError('ERR_ABORTED', `${renamedAfterSignal.message} as ${escapeForTerminal(paths.target)} was renamed into place; the rename was made, so it is stored whole all the same`, { signal: renamedAfterSignal.signal, path: paths.target, bytes: result.bytes, stored: true, cause: renamedAfterSignal });
@@ -198,12 +182,4 @@ async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buff
 // alive, before the temporary file is removed.
 function explainFailure(lanes: WriteLane[], paths: UploadPaths, failure: unknown): Promise<unknown> {
   return explainSftpFailure(lanes.find((l) => !l.session.ended)?.session, paths.temp, paths.target, failure);
-}
-
-// Creating a new name ('wx') finds no such file only for its directory; sftp-server
-// says "No such file" also for a file in the way (ENOTDIR), which scp -t calls "Not a directory".
-function missingDirectory(err: ScpipeError, target: string): ScpipeError {
-  if (err.code !== 'ERR_NO_SUCH_FILE') return err;
-  const dir = escapeForTerminal(posix.dirname(target));
-  return new ScpipeError(err.code, `${err.message} (the directory ${dir} is not there, or is a file)`, { ...err, cause: err });
 }

@@ -37,6 +37,8 @@ export interface FakeTree {
   failWrite?(path: string): boolean;
   /** Uploads: true to make the file, then drop the connection instead of answering the OPEN (lost right after the server made it). */
   dropOnOpen?(path: string): boolean;
+  /** True to drop the connection instead of answering a STAT or LSTAT of `path` (lost while an upload looks at its target). */
+  dropOnStat?(path: string): boolean;
   /** Uploads: true to drop the connection instead of doing and answering a RENAME (lost at the last step of an upload). */
   dropOnRename?(from: string, to: string): boolean;
   /** Uploads: the bytes stored for a WRITE (default: as sent; a failing disk may store others). READ serves what was stored. */
@@ -105,6 +107,7 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
     return Buffer.from(h);
   };
   const stat = (reqid: number, path: string): void => {
+    if (tree.dropOnStat?.(path)) return drop();
     const e = tree.stat(path);
     if (e) sftp.attrs(reqid, attrsOf(e));
     else sftp.status(reqid, NO_SUCH_FILE);

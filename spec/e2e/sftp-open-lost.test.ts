@@ -1,0 +1,148 @@
+// A put over SFTP whose connection goes at its start, while the server makes
+// the temporary file, is retried like one lost during the writes: the run
+// reconnects, removes the empty file the lost open left, and stores the
+// stream (a pipe: nothing of it was read yet) whole, exit 0.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { remotePath, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { startHostileSftp } from '../helpers/hostile-sftp';
+import { knownHostsFor } from '../helpers/latency-proxy';
+import { startTcpRelay } from '../helpers/tcp-relay';
+import { runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const sshd = sshdPerSuite();
+const local = tempDirPerTest('scpipe-open-lost-');
+const TEMP = /^\.f\.scpipe-\w{6}$/;
+
+describe('put over SFTP: a connection lost as the temporary file is opened', () => {
+  it('a server that made the file and dropped the connection: retried, the file removed, stored whole', async () => {
+    let dropped = false;
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+      list: () => undefined,
+      dropOnOpen: (path) => !dropped && /^\/d\/\.f\.scpipe-\w{6}$/.test(path) && (dropped = true),
+    });
+    try {
+      const data = randomBytes(3 * 1024 * 1024 + 7);
+      const r = await runCli(['put', ...fake.args(), '-s', 'backup@127.0.0.1:/d/f'], { stdin: data, timeoutMs: 60_000 });
+      expect(r.stderr).toMatch(/^scpipe: \/d\/f: \/d\/\.f\.scpipe-\w{6}: open: .*; an empty temporary file may be left in \/d\/\.f\.scpipe-\w{6}; retry 1 of 5 in 1 s\n$/);
+      expect(r.status).toBe(0);
+      expect([...fake.uploads.files.keys()]).toEqual(['/d/f']);
+      expect(fake.uploads.files.get('/d/f')!.equals(data)).toBe(true);
+      const opened = fake.uploads.ops.filter((op) => op.startsWith('open '));
+      expect(fake.uploads.ops.filter((op) => op.startsWith('remove '))).toEqual([opened[0]!.replace(/^open /, 'remove ')]);
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
+
+  it('lost while the target is looked at, before the open: retried, stored whole, nothing else made', async () => {
+    let dropped = false;
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+      list: () => undefined,
+      dropOnStat: (path) => !dropped && path === '/d/f' && (dropped = true),
+    });
+    try {
+      const data = randomBytes(1024 * 1024 + 1);
+      const r = await runCli(['put', ...fake.args(), '-s', 'backup@127.0.0.1:/d/f'], { stdin: data, timeoutMs: 60_000 });
+      expect(r.stderr).toMatch(/^scpipe: \/d\/f: .*the SFTP session ended.*; retry 1 of 5 in 1 s\n$/);
+      expect(r.status).toBe(0);
+      expect([...fake.uploads.files.keys()]).toEqual(['/d/f']);
+      expect(fake.uploads.files.get('/d/f')!.equals(data)).toBe(true);
+      expect(fake.uploads.ops.filter((op) => op.startsWith('open '))).toHaveLength(1);
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
+
+  it('one of two targets lost at its open: it is retried while the other goes on, and both get the whole stream', async () => {
+    let dropped = false;
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+      list: () => undefined,
+      dropOnOpen: (path) => !dropped && /^\/d\/\.g\.scpipe-\w{6}$/.test(path) && (dropped = true),
+    });
+    try {
+      const data = randomBytes(4 * 1024 * 1024 + 9);
+      const r = await runCli(['put', ...fake.args(), '-s', 'backup@127.0.0.1:/d/f', 'backup@127.0.0.1:/d/g'], { stdin: data, timeoutMs: 60_000 });
+      expect(r.stderr).toMatch(/^scpipe: .*\/d\/g: .*\/d\/\.g\.scpipe-\w{6}: open: .*; retry 1 of 5 in 1 s\n/);
+      expect(r.status).toBe(0);
+      expect([...fake.uploads.files.keys()].sort()).toEqual(['/d/f', '/d/g']);
+      expect(fake.uploads.files.get('/d/f')!.equals(data)).toBe(true);
+      expect(fake.uploads.files.get('/d/g')!.equals(data)).toBe(true);
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
+
+  it('--retries 0: not retried, and the message names the file that may be left', async () => {
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+      list: () => undefined,
+      dropOnOpen: () => true,
+    });
+    try {
+      const r = await runCli(['put', ...fake.args(), '-s', '--retries', '0', 'backup@127.0.0.1:/d/f'], { stdin: 'x', timeoutMs: 60_000 });
+      expect(r.stderr).toMatch(/an empty temporary file may be left in \/d\/\.f\.scpipe-\w{6}\n$/);
+      expect(r.stderr).not.toContain('retry');
+      expect(r.status).toBe(1);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
+
+  it('a signal while waiting to retry: exit 143, and the message still names the file that may be left', async () => {
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+      list: () => undefined,
+      dropOnOpen: () => true,
+    });
+    try {
+      const run = startCli(['put', ...fake.args(), '-s', 'backup@127.0.0.1:/d/f'], { stdin: 'x', timeoutMs: 60_000 });
+      await waitFor(() => run.stderr().includes('retry 1 of 5'), 'the retry line', 30_000);
+      run.child.kill('SIGTERM');
+      const r = await run.done;
+      expect(r.stderr).toMatch(/interrupted by SIGTERM.*; an empty temporary file may be left in \/d\/\.f\.scpipe-\w{6}\n$/);
+      expect(r.status).toBe(143);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
+
+  // A real sshd behind a relay that holds its answers back for a while: once
+  // the trace says the open went and sshd has made the file, the link is
+  // cut before the answer reaches the client.
+  it('OpenSSH, the link cut after the file was made and before the answer came: retried, stored whole, no temporary file', async () => {
+    const dir = await userDir(sshd.sftp, 'open-lost');
+    const links: Socket[][] = [];
+    const relay = await startTcpRelay(sshd.port, (client, upstream) => {
+      const held = links.length === 0; // the first connection only: the retry's goes as it comes
+      links.push([client, upstream]);
+      client.on('data', (d: Buffer) => upstream.write(d));
+      upstream.on('data', (d: Buffer) => (held ? setTimeout(() => client.write(d), 400) : client.write(d)));
+    });
+    try {
+      const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
+      const data = randomBytes(2 * 1024 * 1024 + 3);
+      const flags = sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, sshd.sftp);
+      const run = startCli(['put', ...flags, '-s', '-v', `${sshd.sftp.name}@127.0.0.1:${remotePath(sshd.sftp, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
+      await waitFor(() => / via .*\.f\.scpipe-\w{6}\n/.test(run.stderr()), 'the open on its way', 60_000);
+      await waitFor(() => readdirSync(dir).some((n) => TEMP.test(n)), 'the temporary file made by sshd', 10_000);
+      for (const s of links[0]!) s.destroy();
+      const r = await run.done;
+      expect(r.stderr).toMatch(/an empty temporary file may be left in .*\.f\.scpipe-\w{6}; retry 1 of 5/);
+      expect(r.stderr).toMatch(/removed .*\.f\.scpipe-\w{6}, left by the lost connection/);
+      expect(r.status).toBe(0);
+      expect(readdirSync(dir)).toEqual(['f']);
+      expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
+    } finally {
+      await relay.close();
+    }
+  }, 120_000);
+});
