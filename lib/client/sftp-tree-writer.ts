@@ -110,6 +110,7 @@ export class SftpTreeWriter implements SourceSession {
     let temp = tempNameFor(path);
     let handle: Buffer | undefined;
     let opened = false;
+    let openLost = false; // the server may have made the file before its answer was lost
     const lines = this.lines.begin();
     try {
       // Four round trips a file: stat, lstat and open together; the writes;
@@ -122,6 +123,7 @@ export class SftpTreeWriter implements SourceSession {
         this.session.lstat(path).catch(absent),
       ]);
       if (opening.status === 'fulfilled') [handle, opened] = [opening.value, true];
+      else openLost = isConnectionLoss(opening.reason);
       if (linkOr.status === 'fulfilled' && linkOr.value?.isSymbolicLink()) {
         // Written through, as scp -t writes (sftp-links.ts): the temporary file goes beside the file the link leads to.
         if (opened) await this.removeTemp(handle, temp, new Error('the target is a symbolic link'));
@@ -169,6 +171,7 @@ export class SftpTreeWriter implements SourceSession {
       // put's rename() names the temporary file when it removed the old target but could not rename: it stays.
       const kept = isScpipeError(err) && err.message.includes('the upload is whole in');
       const stayed = opened && !kept ? await this.removeTemp(handle, temp, err, lines.say) : undefined;
+      if (openLost) this.opts.onLeftBehind?.(temp); // a retry removes it
       if (isFatal(err)) throw err;
       const said = asTarget(err as ScpipeError, temp, path);
       this.reportLocalError(stayed === undefined ? said : new ScpipeError(said.code, `${said.message}; the partial upload is left in ${escapeForTerminal(temp)} (removing it failed: ${stayed})`, { ...said, cause: said }), lines);

@@ -3,7 +3,7 @@
 // reconnects, removes the empty file the lost open left, and stores the
 // stream (a pipe: nothing of it was read yet) whole, exit 0.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -76,6 +76,26 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
       expect([...fake.uploads.files.keys()].sort()).toEqual(['/d/f', '/d/g']);
       expect(fake.uploads.files.get('/d/f')!.equals(data)).toBe(true);
       expect(fake.uploads.files.get('/d/g')!.equals(data)).toBe(true);
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
+
+  it('cp of a local file: the empty file the lost open made is removed by the retry', async () => {
+    let dropped = false;
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+      list: () => undefined,
+      dropOnOpen: (path) => !dropped && /^\/d\/\.f\.scpipe-\w{6}$/.test(path) && (dropped = true),
+    });
+    try {
+      const file = join(local(), 'f');
+      writeFileSync(file, 'five!');
+      const r = await runCli(['cp', ...fake.args(), '-s', file, 'backup@127.0.0.1:/d/f'], { timeoutMs: 60_000 });
+      expect(r.stderr).toMatch(/^scpipe: .*\/f: \/d\/\.f\.scpipe-\w{6}: open: .*; retry 1 of 5 in 1 s\n$/);
+      expect(r.status).toBe(0);
+      expect([...fake.uploads.files.keys()]).toEqual(['/d/f']);
+      expect(fake.uploads.files.get('/d/f')!.toString()).toBe('five!');
     } finally {
       await fake.stop();
     }
