@@ -106,11 +106,13 @@ describe('messages show paths as the client sees them', () => {
   });
 
   // The local sink's messages named the client's file raw: its escape
-  // sequences and CR went into the log as they came.
-  it('escapes the name a client sent, in the reply and in the log line', async () => {
+  // sequences and CR went into the log as they came. The reply carries the
+  // name as the client sent it, as OpenSSH's scp -t does: the client escapes
+  // what it prints, and an escaped name showed its backslashes doubled.
+  it('escapes the name a client sent in the log line, and sends it back as sent', async () => {
     await mkdir(join(root, 'e\x1b[2K\r'));
     const r = await session(jail, 'scp -t /', 'C0644 1 e\x1b[2K\r\n');
-    expect(r.sent).toBe('\0\x01scp: /e\\x1b[2K\\r: Is a directory\n');
+    expect(r.sent).toBe('\0\x01scp: /e\x1b[2K\r: Is a directory\n');
     expect(r.log).toEqual(['me upload / 0 bytes failed: /e\\x1b[2K\\r: Is a directory']);
   });
 
