@@ -11,7 +11,7 @@
 //     failed transfer leaves the old file as it was.
 // Target resolution, modes, directory handling and error wording follow OpenSSH.
 import { createHash } from 'node:crypto';
-import { lstatSync, type Stats } from 'node:fs';
+import { lstatSync, type BigIntStats, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
 import { SET_ID_BITS, utimesArgs } from './modes';
@@ -20,7 +20,6 @@ import { joinName } from './join-name';
 import { openOutputFile } from './open-output';
 import { openReceivedDirectory, type OpenDirectory } from './sink-directory';
 import { pathError } from './strerror';
-import type { CompareOptions } from './store-new';
 import { resolveTarget, type ResolvedTarget } from './target';
 import { said, Said } from '../util/said';
 
@@ -59,8 +58,12 @@ export interface LocalSinkOptions {
    * but its mode and times are kept.
    */
   appendOnly?: boolean;
-  /** How a re-sent file is compared with the one stored (appendOnly): stopped once the client went away. */
-  compare?: CompareOptions;
+  /**
+   * How a re-sent file is compared with the one stored (appendOnly): `signal`
+   * stops it (the client went away); `beingWritten` tells a file another
+   * upload still writes, which counts as no stored file.
+   */
+  compare?: { signal?: AbortSignal; beingWritten?: (st: BigIntStats) => boolean };
   /** -v: told where directories cannot be held (no /proc). */
   trace?: (line: string) => void;
 }
