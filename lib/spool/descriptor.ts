@@ -11,10 +11,10 @@ import {
   CONTROL_STATE,
   STATE_FILE_READY,
   STATE_STOP,
-  descriptorWorker,
   type DescriptorMessage,
   type DescriptorWorkerData,
-} from './descriptor-worker';
+} from './descriptor-contract';
+import { descriptorWorker } from './descriptor-worker';
 import { readHead, type Head } from './descriptor-head';
 import { inputError } from './input';
 import { MEMORY_FILE_AFTER, memoryFileDirectory } from './memory-file';
