@@ -5,6 +5,7 @@
 // - NameMatcher: OpenSSH's CVE-2019-6111 check (§5.2), the top-level name
 //   must be what was requested. Run against the UNQUOTED path the user meant.
 //   Its glob mode uses OpenSSH's brace expansion and fnmatch (glob.ts).
+// - topLevelRefusal(): the sink's checks of a top-level entry, count and match.
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { braceExpand, fnmatch } from './glob';
@@ -78,6 +79,30 @@ export class NameMatcher {
   describe(): string {
     return `"${escapeForTerminal(this.requestedPath)}"`;
   }
+}
+
+/** What the sink's top-level checks need of its options (SinkOptions). */
+export interface TopLevelLimits {
+  matcher?: { matches(name: string): boolean; describe(): string };
+  maxTopLevel?: number;
+}
+
+/**
+ * Why the sink refuses the `count`th top-level entry, `name`, or undefined:
+ * more entries than were requested, or one that does not answer the request
+ * (§5.2). `line`: what OpenSSH's sink tells the source with `\1scp: `.
+ */
+export function topLevelRefusal(name: string, count: number, limits: TopLevelLimits): { line: string; error: ScpipeError } | undefined {
+  if (limits.maxTopLevel !== undefined && count > limits.maxTopLevel) {
+    const why = `refusing "${escapeForTerminal(name)}": the remote sent more entries than were requested`;
+    return { line: 'protocol error: unexpected extra file', error: new ScpipeError('ERR_UNSAFE_NAME', why) };
+  }
+  const m = limits.matcher;
+  if (m && !m.matches(name)) {
+    const why = `refusing "${escapeForTerminal(name)}" from the remote: it does not match the request ${m.describe()}`;
+    return { line: 'protocol error: filename does not match request', error: new ScpipeError('ERR_UNSAFE_NAME', why) };
+  }
+  return undefined;
 }
 
 // The part after the last `/`, trailing slashes stripped first. (OpenSSH's

@@ -101,3 +101,18 @@ export async function explainLoss(
   const described = describeExit(exited.code === 0 ? { code: null, signal: null } : exited, stderr.text(), stage, whyLost?.());
   return described ?? err;
 }
+
+/**
+ * The error for a sink whose channel ended inside a record or, `inData`,
+ * inside a file's body or before its status byte; `status`: the exit status
+ * as far as it came.
+ */
+export function sinkLossError(status: ExitStatus, inData: boolean, stderr: string, whyLost?: string): ScpipeError {
+  const base = inData ? 'connection lost in the middle of a file' : 'connection lost in the middle of a record';
+  const ctx = { exitCode: status.code, exitSignal: status.signal };
+  if (whyLost !== undefined) return new ScpipeError('ERR_LOST_CONNECTION', `${base}: ${whyLost}`, ctx);
+  const why = describeExit(status.code === 0 ? { code: null, signal: null } : status, stderr);
+  // A bare "connection lost" from describeExit would only repeat `base`; its stderr line is worth keeping.
+  const detail = why?.code === 'ERR_LOST_CONNECTION' ? why.message.replace(/^connection lost:? ?/, '') : why?.message;
+  return new ScpipeError('ERR_LOST_CONNECTION', detail ? `${base} (${detail})` : base, ctx);
+}

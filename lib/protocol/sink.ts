@@ -10,10 +10,10 @@ import { escapeForTerminal } from '../util/escape';
 import { asSaid, type Said } from '../util/said';
 import type { ExitStatus, ScpChannel } from './channel';
 import { ChunkReader } from './chunk-reader';
-import { checkIncomingName } from './names';
+import { checkIncomingName, topLevelRefusal } from './names';
 import { encodeWarning, OK } from './records';
 import { RemoteStderr } from './remote-stderr';
-import { describeExit, remoteError, unreadRestError } from './session-errors';
+import { describeExit, remoteError, sinkLossError, unreadRestError } from './session-errors';
 import { SinkDecoder } from './sink-decoder';
 import type { FileRecord, ReceivedTimes, SinkEvent, SinkHandler, SinkOptions, SourceRecord } from './sink-types';
 import { describeRecord } from './record-parser';
@@ -129,15 +129,10 @@ export class ScpSink {
     }
     if (this.depth > 0) return;
     this.topLevel += 1;
-    if (this.opts.maxTopLevel !== undefined && this.topLevel > this.opts.maxTopLevel) {
-      this.warn('protocol error: unexpected extra file');
-      throw new ScpipeError('ERR_UNSAFE_NAME', `refusing "${escapeForTerminal(name)}": the remote sent more entries than were requested`);
-    }
-    const m = this.opts.matcher;
-    if (m && !m.matches(name)) {
-      this.warn('protocol error: filename does not match request');
-      throw new ScpipeError('ERR_UNSAFE_NAME', `refusing "${escapeForTerminal(name)}" from the remote: it does not match the request ${m.describe()}`);
-    }
+    const refused = topLevelRefusal(name, this.topLevel, this.opts);
+    if (!refused) return;
+    this.warn(refused.line);
+    throw refused.error;
   }
 
   private async onDirectory(r: SourceRecord & { type: 'D' }, times: ReceivedTimes | undefined): Promise<void> {
@@ -246,13 +241,6 @@ export class ScpSink {
   private async lostMidway(): Promise<ScpipeError> {
     const status = await waitForExit(this.channel.exit, this.opts.signal, 2000);
     const inData = this.decoder.state !== 'record'; // a body or its status byte
-    const base = inData ? 'connection lost in the middle of a file' : 'connection lost in the middle of a record';
-    const whyLost = this.channel.whyLost?.();
-    const ctx = { exitCode: status.code, exitSignal: status.signal };
-    if (whyLost !== undefined) return new ScpipeError('ERR_LOST_CONNECTION', `${base}: ${whyLost}`, ctx);
-    const why = describeExit(status.code === 0 ? { code: null, signal: null } : status, this.stderr.text());
-    // A bare "connection lost" from describeExit would only repeat `base`; its stderr line is worth keeping.
-    const detail = why?.code === 'ERR_LOST_CONNECTION' ? why.message.replace(/^connection lost:? ?/, '') : why?.message;
-    return new ScpipeError('ERR_LOST_CONNECTION', detail ? `${base} (${detail})` : base, ctx);
+    return sinkLossError(status, inData, this.stderr.text(), this.channel.whyLost?.());
   }
 }
