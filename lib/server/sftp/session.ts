@@ -7,9 +7,8 @@
 //     to a few per round trip.
 //     The round trip is timed from our VERSION to the client's next request
 //     (its INIT does not wait for the subsystem's reply);
-//   - at most MAX_QUEUED requests (and MAX_QUEUED_BYTES of them) wait; then
-//     the channel is paused, the window is no longer refilled, and the
-//     client stops sending;
+//   - at most MAX_QUEUED requests (and MAX_QUEUED_BYTES of them) wait
+//     (request-queue.ts); then the channel is paused;
 //   - while the channel cannot take more replies (a client that does not
 //     read), no new request starts, so replies never pile up beyond the
 //     MAX_RUNNING already running.
@@ -31,13 +30,11 @@ import { HandleTable } from './handles';
 import { closeLeftOpen } from './left-open';
 import { SftpPaths } from './paths';
 import { versionReply } from './replies';
+import { RequestQueue } from './request-queue';
 import { ADVERTISED_EXTENSIONS, decodeRequest, opensshSymlinkOrder, type Request } from './requests';
 import { canStart } from './scheduler';
 import { BadPacket, PacketReader, REQ } from './wire';
 
-/** Requests received and not yet started, at most. */
-export const MAX_QUEUED = 64;
-const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 /** While draining, how long a session with nothing open must be silent before it is ended. */
 export const QUIET_MS = 2_000;
 
@@ -65,18 +62,11 @@ export function runSftpSession(channel: ServerChannel, opts: SftpSessionOptions)
   return new SftpSession(channel, opts).done;
 }
 
-// A request waiting to start, and the bytes it holds.
-interface Queued {
-  req: Request;
-  bytes: number;
-}
-
 class SftpSession {
   readonly done: Promise<void>;
   private readonly ctx: OpsContext;
   private readonly framer = new PacketFramer();
-  private readonly queue: Queued[] = [];
-  private queuedBytes = 0;
+  private readonly queue = new RequestQueue();
   private readonly running = new Set<Request>();
   private readonly replies: Array<{ packet?: Buffer }> = []; // one per request started, in order
   private initialised = false;
@@ -136,7 +126,7 @@ class SftpSession {
     channel.once('close', () => {
       this.gone.abort();
       this.ended = this.closed = true;
-      this.queue.length = 0;
+      this.queue.clear();
       this.pump();
     });
     // Removed as the session ends: the signal lives as long as the server, and would keep every session ended.
@@ -170,19 +160,17 @@ class SftpSession {
         return;
       }
     }
-    while (!this.blocked && this.queue.length > 0 && canStart(this.queue[0]!.req, this.running, this.isAppend)) {
-      const { req, bytes } = this.queue.shift()!;
-      this.queuedBytes -= bytes;
-      this.start(req);
+    while (!this.blocked && this.queue.length > 0 && canStart(this.queue.first()!, this.running, this.isAppend)) {
+      this.start(this.queue.shift());
     }
-    const full = this.queue.length >= MAX_QUEUED || this.queuedBytes >= MAX_QUEUED_BYTES;
+    const full = this.queue.full;
     if (this.ended) this.maybeFinish();
     else if (full && !this.channel.isPaused()) this.channel.pause();
     else if (!full && this.channel.isPaused()) this.channel.resume();
   }
 
   private fill(): void {
-    while (this.queue.length < MAX_QUEUED && this.queuedBytes < MAX_QUEUED_BYTES) {
+    while (!this.queue.full) {
       const payload = this.framer.next();
       if (!payload) return;
       if (!this.initialised) {
@@ -190,8 +178,7 @@ class SftpSession {
         continue;
       }
       const req = decodeRequest(payload, { opensshSymlinkOrder: this.opensshOrder });
-      this.queue.push({ req, bytes: payload.length });
-      this.queuedBytes += payload.length;
+      this.queue.push(req, payload.length);
     }
   }
 
@@ -232,7 +219,7 @@ class SftpSession {
     const why = err instanceof Error ? err.message : String(err);
     this.opts.log(`${this.opts.who} sftp session ended: ${escapeForTerminal(why)}`);
     this.ended = this.closed = true;
-    this.queue.length = 0;
+    this.queue.clear();
     this.channel.close();
     this.maybeFinish();
   }
