@@ -3,8 +3,8 @@
 // host. ssh2 only learns "rejected"; the reason is kept for the caller to
 // throw (verifier.failure()) once ssh2 reports the failed handshake.
 import { ScpipeError, isScpipeError } from '../errors';
-import { strerror } from '../fs/strerror';
-import { appendKnownHost, checkHostKey, fingerprint, keyType, knownHostsName, rsaKeyBits } from './known-hosts';
+import { checkHostKey, fingerprint, keyType, knownHostsName, rsaKeyBits } from './known-hosts';
+import { recordHostKey } from './host-key-record';
 import type { ResolvedHost } from './ssh-config';
 import { shellWord } from '../util/shell-word';
 import { outOfDescriptors } from '../util/limits';
@@ -62,10 +62,6 @@ export interface HostVerifier {
   passwordsAllowed(): boolean;
 }
 
-// Additions to known_hosts, one at a time across the run's connections, each
-// looking first whether the key is there already.
-let recording: Promise<unknown> = Promise.resolve();
-
 /** ssh's sockaddr_is_local(): 127.0.0.0/8 and ::1. */
 const isLoopback = (ip: string): boolean => /^127\./.test(ip) || ip === '::1';
 
@@ -89,25 +85,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     return false;
   };
 
-  async function record(key: Buffer, type: string, as = lookupHost, port = lookupPort): Promise<void> {
-    const file = host.knownHostsFiles[0];
-    if (file === undefined || file === '/dev/null') return;
-    const add = async (): Promise<void> => {
-      // Another connection of the run (a put to several targets on one host) may have added it meanwhile.
-      if ((await checkHostKey({ files: [file], host: as, port, key }).catch(() => undefined))?.status === 'match') return;
-      try {
-        await appendKnownHost(file, as, port, key, host.hashKnownHosts);
-        warn(`Warning: Permanently added '${knownHostsName(as, port)}' (${type}) to the list of known hosts.`);
-      } catch (err) {
-        // In the C library's words, naming the directory when that was what failed (a read-only home).
-        const at = (err as NodeJS.ErrnoException).path;
-        warn(`Failed to add the host to the list of known hosts (${file}): ${at && at !== file ? `${at}: ` : ''}${strerror(err)}`);
-      }
-    };
-    const mine = recording.then(add);
-    recording = mine.catch(() => undefined);
-    await mine;
-  }
+  const record = (key: Buffer, type: string, as = lookupHost, port = lookupPort): Promise<void> => recordHostKey(host, key, type, as, port, warn);
 
   // CheckHostIP: the key is also looked up under the address and real port (a
   // HostKeyAlias or not); a missing one is recorded. A different key there is

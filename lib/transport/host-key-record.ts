@@ -1,0 +1,35 @@
+// Adds a host key the user trusted (accept-new, no, a yes at the question,
+// CheckHostIP's address) to the first UserKnownHostsFile, as ssh does, and
+// says so at ssh's default log level.
+import { strerror } from '../fs/strerror';
+import { appendKnownHost, checkHostKey, knownHostsName } from './known-hosts';
+import type { ResolvedHost } from './ssh-config';
+
+// Additions to known_hosts, one at a time across the run's connections, each
+// looking first whether the key is there already.
+let recording: Promise<unknown> = Promise.resolve();
+
+/**
+ * Records `key` (of `type`) for `as`:`port` in host.knownHostsFiles[0]; none,
+ * or /dev/null: nothing. A file that cannot be written is a warning, never a
+ * failure: the connection goes on, as ssh's does.
+ */
+export async function recordHostKey(host: Readonly<ResolvedHost>, key: Buffer, type: string, as: string, port: number, warn: (line: string) => void): Promise<void> {
+  const file = host.knownHostsFiles[0];
+  if (file === undefined || file === '/dev/null') return;
+  const add = async (): Promise<void> => {
+    // Another connection of the run (a put to several targets on one host) may have added it meanwhile.
+    if ((await checkHostKey({ files: [file], host: as, port, key }).catch(() => undefined))?.status === 'match') return;
+    try {
+      await appendKnownHost(file, as, port, key, host.hashKnownHosts);
+      warn(`Warning: Permanently added '${knownHostsName(as, port)}' (${type}) to the list of known hosts.`);
+    } catch (err) {
+      // In the C library's words, naming the directory when that was what failed (a read-only home).
+      const at = (err as NodeJS.ErrnoException).path;
+      warn(`Failed to add the host to the list of known hosts (${file}): ${at && at !== file ? `${at}: ` : ''}${strerror(err)}`);
+    }
+  };
+  const mine = recording.then(add);
+  recording = mine.catch(() => undefined);
+  await mine;
+}
