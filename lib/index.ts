@@ -48,7 +48,7 @@ export type { RetryPolicy, RetryEvent } from './client/retry';
 export type { OpenChannel, RemoteRole, Target, ChannelOpener } from './client/connection';
 // What putOverChannel() takes to connect again after a lost connection.
 export type { Reconnector } from './client/reconnect';
-export type { ConnectOptions } from './transport/ssh2-transport';
+export type { ConnectOptions } from './transport/connect-options';
 export type { SshOptions } from './transport/ssh-config';
 export { bandwidthLimit } from './util/token-bucket';
 export type { BandwidthLimit, BucketClock, TokenBucket } from './util/token-bucket';

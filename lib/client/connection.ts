@@ -5,7 +5,8 @@
 import type { Client, SFTPWrapper } from 'ssh2';
 import { ScpipeError, throwIfAborted } from '../errors';
 import type { ScpChannel } from '../protocol/channel';
-import { connectSsh2, type ConnectOptions, type Ssh2Connection } from '../transport/ssh2-transport';
+import type { ConnectOptions } from '../transport/connect-options';
+import { connectSsh2, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
 import { SftpSession } from '../sftp/session';

@@ -2,7 +2,7 @@
 // passwords) is kept for its reconnections and for no other run.
 import type { Client } from 'ssh2';
 import type { TypedSecrets } from '../transport/auth';
-import type { ConnectOptions } from '../transport/ssh2-transport';
+import type { ConnectOptions } from '../transport/connect-options';
 import type { Target } from './connection';
 
 // What a target's first connection learnt, for the openers a reconnection

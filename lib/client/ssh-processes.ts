@@ -8,7 +8,7 @@ import { onAbort } from '../util/abort';
 import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel, OpenSshOptions } from '../transport/openssh-transport';
 import type { SshDefaults } from '../transport/openssh-defaults';
-import type { ConnectOptions } from '../transport/ssh2-transport';
+import type { ConnectOptions } from '../transport/connect-options';
 import { learntOf } from './run-target';
 
 // openssh: what to add to ssh's defaults for a target (openssh-defaults.ts), found once.
