@@ -4,6 +4,7 @@
 import type { RemoteCommandOptions } from '../protocol/command';
 import type { Reconnector } from './reconnect';
 import { scpFileSize } from './scp-exists';
+import { inSftpSession } from './sftp-look';
 import { sftpPathOn } from './sftp-paths';
 
 /**
@@ -20,14 +21,10 @@ export async function remoteFileThere(conn: Reconnector, protocol: 'scp' | 'sftp
 export async function remoteFileSize(conn: Reconnector, protocol: 'scp' | 'sftp', path: string, opts: RemoteCommandOptions & { signal: AbortSignal }): Promise<bigint | undefined> {
   try {
     if (protocol === 'scp') return await scpFileSize(conn.current().open, path, opts);
-    const opener = conn.current().opener;
-    const session = await opener.sftpSession(opts.signal);
-    try {
+    return await inSftpSession(conn, opts.signal, async (session) => {
       const attrs = await session.stat(await sftpPathOn(session, path));
       return attrs.isFile() ? BigInt(attrs.size) : undefined;
-    } finally {
-      session.end();
-    }
+    });
   } catch {
     return undefined;
   }

@@ -14,7 +14,8 @@ import { escapeForTerminal } from '../../util/escape';
 import { getOverChannel } from '../scp-get';
 import { scpRefusalHint } from '../protocol-choice';
 import type { Reconnector } from '../reconnect';
-import { sftpPathOn } from '../sftp-paths';
+import { inSftpSession } from '../sftp-look';
+import { absent, sftpPathOn } from '../sftp-paths';
 import { isNameTooLong, nameTooLongError } from '../../protocol/name-max';
 
 /** A manifest's size and modification time (seconds); null when none is there. */
@@ -53,18 +54,11 @@ async function scpStamp(conn: Reconnector, path: string, opts: RemoteCommandOpti
   }
 }
 
-async function sftpStamp(conn: Reconnector, path: string, opts: { signal: AbortSignal }): Promise<Stamp> {
-  const opener = conn.current().opener;
-  const session = await opener.sftpSession(opts.signal);
-  try {
-    const attrs = await session.stat(await sftpPathOn(session, path));
-    return { size: BigInt(attrs.size), mtime: BigInt(attrs.mtime) };
-  } catch (err) {
-    if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return null;
-    throw err;
-  } finally {
-    session.end();
-  }
+function sftpStamp(conn: Reconnector, path: string, opts: { signal: AbortSignal }): Promise<Stamp> {
+  return inSftpSession(conn, opts.signal, async (session) => {
+    const attrs = await sftpPathOn(session, path).then((p) => session.stat(p)).catch(absent);
+    return attrs === undefined ? null : { size: BigInt(attrs.size), mtime: BigInt(attrs.mtime) };
+  });
 }
 
 /** True when the manifest is not as it was when this run began. */

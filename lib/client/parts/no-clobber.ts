@@ -7,7 +7,8 @@ import { escapeForTerminal } from '../../util/escape';
 import type { Reconnector } from '../reconnect';
 import { scpRefusalHint } from '../protocol-choice';
 import { existsError, refuseAnyExisting } from '../scp-exists';
-import { sftpPathOn } from '../sftp-paths';
+import { inSftpSession } from '../sftp-look';
+import { absent, sftpPathOn } from '../sftp-paths';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import type { PartsProtocol } from './send';
 import { manifestName, partName } from './names';
@@ -45,20 +46,9 @@ export async function refuseExistingNames(conn: Reconnector, protocol: PartsProt
       onSftp((refused as Error).message);
     }
   }
-  const opener = conn.current().opener;
-  const session = await opener.sftpSession(opts.signal);
-  try {
+  await inSftpSession(conn, opts.signal, async (session) => {
     for (const path of paths) {
-      const there = await session.stat(await sftpPathOn(session, path)).then(
-        () => true,
-        (err: unknown) => {
-          if (isScpipeError(err, 'ERR_NO_SUCH_FILE')) return false;
-          throw err;
-        },
-      );
-      if (there) throw existsError(path);
+      if ((await session.stat(await sftpPathOn(session, path)).catch(absent)) !== undefined) throw existsError(path);
     }
-  } finally {
-    session.end();
-  }
+  });
 }

@@ -7,6 +7,7 @@ import type { RemoteCommandOptions } from '../../protocol/command';
 import { escapeForTerminal } from '../../util/escape';
 import type { Reconnector } from '../reconnect';
 import { scpKindOf } from '../scp-exists';
+import { inSftpSession } from '../sftp-look';
 import { sftpPathOn } from '../sftp-paths';
 
 /** ERR_USAGE when the set's path `path` is a directory on the remote; a lookup that fails says nothing. */
@@ -23,12 +24,6 @@ export async function refuseDirectorySet(conn: Reconnector, protocol: 'scp' | 's
   throw new ScpipeError('ERR_USAGE', `${shown} is a directory (or not a regular file): a parts set would go beside it as ${shown}.000000 …; to store it inside, name it there (host:${shown}/NAME)`, { path });
 }
 
-async function sftpIsDirectory(conn: Reconnector, path: string, signal: AbortSignal): Promise<boolean> {
-  const opener = conn.current().opener;
-  const session = await opener.sftpSession(signal);
-  try {
-    return (await session.stat(await sftpPathOn(session, path))).isDirectory();
-  } finally {
-    session.end();
-  }
+function sftpIsDirectory(conn: Reconnector, path: string, signal: AbortSignal): Promise<boolean> {
+  return inSftpSession(conn, signal, async (session) => (await session.stat(await sftpPathOn(session, path))).isDirectory());
 }
