@@ -2,7 +2,7 @@
 // (/tmp on Debian 13, Fedora, Arch) takes memory past --memory, and a stream
 // larger than the tmpfs fails there: the user is told once, at the first
 // spill, and the upload goes on. A --spool-dir given is the user's choice:
-// nothing is said then (put.test.ts and parts-cli.test.ts use tmpfs ones).
+// nothing is said then (put-failures.test.ts and parts-cli.test.ts use tmpfs ones).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
