@@ -21,7 +21,7 @@ export DEBIAN_FRONTEND=noninteractive
 # (a test run as an ordinary account); curl: a libssh2 client of `scpipe serve`;
 # fusefat, dosfstools: a FAT image mounted without the kernel's vfat module
 # (get-vfat.test.ts, which also needs /dev/fuse); e2fsprogs: mkfs.ext4 and chattr
-# for an append-only ext4 on a loop device (sftp-faults, get-cp).
+# for an append-only ext4 on a loop device (sftp-faults, get).
 PACKAGES=(openssh-server openssh-client gcc libc6-dev python3 bsdutils util-linux curl fusefat dosfstools e2fsprogs)
 
 # Only hit the network when something is actually missing.
