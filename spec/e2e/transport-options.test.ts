@@ -2,13 +2,13 @@
 // ProxyJump through a second sshd (host keys checked at each hop),
 // ProxyCommand, AddressFamily on ::1, Compression, Ciphers, and the
 // bandwidth limit.
-import { readFileSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bandwidthLimit, put } from '../../lib';
 import { userDir } from '../helpers/sshd';
 import { waitFor } from '../helpers/async';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { processesWith } from '../helpers/processes';
 
 const sshd = sshdPerSuite();
 const jump = sshdPerSuite({ jumpHost: true });
@@ -96,9 +96,9 @@ describe('ssh2 transport options against real sshds', () => {
     const marker = `${process.pid}${Date.now() % 100000}`; // a sleep of its own, found by its command line
     await expect(put(target(['ConnectTimeout=1', `ProxyCommand=sleep ${marker}`]), `${dir}/never-proxied`, Buffer.from('x'))).rejects.toMatchObject({ code: 'ERR_CONNECT_TIMEOUT' });
     try {
-      await waitFor(() => processesWith(`sleep\0${marker}`).length === 0, 'the ProxyCommand to end');
+      await waitFor(() => processesWith(marker, 'sleep').length === 0, 'the ProxyCommand to end');
     } finally {
-      for (const pid of processesWith(`sleep\0${marker}`)) process.kill(pid); // a stray would hold the test run's stderr open
+      for (const pid of processesWith(marker, 'sleep')) process.kill(pid); // a stray would hold the test run's stderr open
     }
   });
 
@@ -126,14 +126,3 @@ describe('ssh2 transport options against real sshds', () => {
     expect(seconds).toBeLessThan(3.5);
   });
 });
-
-// Pids of the processes whose command line (NUL-separated) contains `text`.
-function processesWith(text: string): number[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-    } catch {
-      return false; // gone
-    }
-  }).map(Number);
-}
