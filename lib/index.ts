@@ -2,7 +2,8 @@
 // (lib/internal.ts has what the CLI needs beyond this; it is not part of it.)
 
 // Transfers: one stream to or from one remote file, and cp's two directions.
-export { put, putOverChannel } from './client/put';
+export { put } from './client/put';
+export { putOverChannel } from './client/scp-put';
 export type { DescriptorSource, PutInput, PutOptions, PutResult } from './client/put-types';
 export { putMany } from './client/put-many';
 export type { Destination, DestinationOutcome } from './client/put-many';

@@ -6,7 +6,7 @@
 // (retry.ts), a \1/\2 reply or an SFTP status is final.
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { putOverChannel } from '../put';
+import { putOverChannel } from '../scp-put';
 import type { PutInput } from '../put-types';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';

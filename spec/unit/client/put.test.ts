@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { put, putOverChannel } from '../../../lib/client/put';
+import { put } from '../../../lib/client/put';
+import { putOverChannel } from '../../../lib/client/scp-put';
 import { describeSpill } from '../../../lib/client/scp-send';
 import { get } from '../../../lib/client/get';
 import type { Target } from '../../../lib/client/connection';
