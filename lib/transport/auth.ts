@@ -6,10 +6,11 @@
 // as well, and a login saves a round trip. Without a key, "none" goes first.
 // Secrets come only from the SCPIPE_PASSWORD environment variable or the
 // interactive prompt, never argv.
-import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, KeyboardInteractiveCallback, Prompt } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware } from 'ssh2';
 import { ScpipeError } from '../errors';
-import { escapeForTerminal, peerText } from '../util/escape';
+import { peerText } from '../util/escape';
 import type { IdentityContext } from './identity-file';
+import { passwordSteps } from './password-steps';
 import { publickeySteps } from './publickey-steps';
 import { isLazyKeyAgent } from './lazy-key';
 import type { ResolvedHost } from './ssh-config';
@@ -120,93 +121,11 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     return skip('password', `${ctx.host.batchMode ? 'BatchMode forbids asking for it' : 'none: no answer from a terminal'}, and ${noEnvPassword}`);
   };
 
-  // The password typed at an earlier connection of the run: tried once, by
-  // keyboard-interactive or password, whichever comes first, before asking.
-  let typedAgain = ctx.typed?.password;
-  const takeTyped = (): string | undefined => {
-    const pw = typedAgain;
-    typedAgain = undefined;
-    return pw;
-  };
-  // The password of the attempt under way: kept for the run only once the login
-  // succeeds, dropped when the server rejects the attempt (a typo must not be replayed).
-  let candidate: string | undefined;
+  const passwords = passwordSteps({
+    username, host: ctx.host, envPassword, maxTries, log, canAsk: ask !== undefined, ask: askUser, noPassword, skip,
+    typedBefore: ctx.typed?.password,
+  });
   let lastType: string | undefined;
-
-  /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to 3 prompted rounds. */
-  function kbdSteps(): Step {
-    let count = 0;
-    const limit = envPassword !== undefined ? 1 : ask ? maxTries : 0;
-    return async () => {
-      if (limit === 0) return noPassword();
-      if (count >= limit) return null;
-      count++;
-      // SCPIPE_PASSWORD answers the attempt's first hidden prompt only: a
-      // second one (a 2FA code after the password) must not be sent the password.
-      let envUsed = false;
-      let passwordPrompt: string | undefined; // the first hidden prompt's text: asked again, it is a retyped password
-      const respond = (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback): void => {
-        void (async () => {
-          const answers: string[] = [];
-          const header = [name, instructions].filter(Boolean).map((t) => escapeForTerminal(t, true)).join('\n');
-          for (const [i, p] of prompts.entries()) {
-            const first = !p.echo && !envUsed; // the password, as SCPIPE_PASSWORD answers it
-            const retyped = !p.echo && !first && envPassword === undefined && p.prompt === passwordPrompt;
-            if (first) passwordPrompt = p.prompt;
-            const again = first && envPassword === undefined ? takeTyped() : undefined;
-            if (envPassword !== undefined && first) {
-              envUsed = true;
-              answers.push(envPassword);
-            } else if (again !== undefined) {
-              envUsed = true;
-              log('keyboard-interactive: the password typed at the first connection');
-              candidate = again;
-              answers.push(again);
-            } else {
-              const q = (i === 0 && header ? `${header}\n` : '') + escapeForTerminal(p.prompt);
-              const answer = await askUser(q, Boolean(p.echo));
-              if (first) envUsed = true;
-              // The candidate for the run's reconnections (a one-time code after it is not).
-              if ((first || retyped) && answer !== null && envPassword === undefined) candidate = answer;
-              if (answer === null) {
-                if (envPassword !== undefined) {
-                  const cannot = ctx.host.batchMode ? 'BatchMode forbids asking' : 'no answer from a terminal';
-                  skip(`an answer to '${escapeForTerminal(p.prompt)}'`, `SCPIPE_PASSWORD answers only the first hidden prompt, the password; ${cannot}`);
-                } else if (count === 1) noPassword();
-                count = limit; // no terminal or EOF: stop asking
-              }
-              answers.push(answer ?? '');
-            }
-          }
-          finish(answers);
-        })();
-      };
-      return { type: 'keyboard-interactive', username, prompt: respond };
-    };
-  }
-
-  /** password: once with SCPIPE_PASSWORD, else up to 3 prompts. */
-  function passwordSteps(): Step {
-    let count = 0;
-    return async () => {
-      if (envPassword !== undefined) {
-        return count++ === 0 ? { type: 'password', username, password: envPassword } : null;
-      }
-      const password = takeTyped(); // once, not counted as a prompt
-      if (password !== undefined) {
-        log('password: the one typed at the first connection');
-        candidate = password;
-        return { type: 'password', username, password };
-      }
-      if (count >= maxTries) return null;
-      count++;
-      const pw = await askUser(`${username}@${ctx.host.hostname}'s password: `, false);
-      if (pw === null && count === 1) noPassword();
-      if (pw === null) count = maxTries; // no terminal or EOF: stop asking
-      candidate = pw ?? undefined;
-      return pw === null ? null : { type: 'password', username, password: pw };
-    };
-  }
 
   const passwordsAllowed = ctx.passwordsAllowed ?? ((): boolean => true);
   const enabled: Record<string, () => boolean> = {
@@ -224,8 +143,8 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   };
   const steps: Record<string, Step> = {
     publickey: publickeySteps(keys, sock),
-    'keyboard-interactive': kbdSteps(),
-    password: passwordSteps(),
+    'keyboard-interactive': passwords.keyboardInteractive,
+    password: passwords.password,
   };
   const order = (ctx.host.preferredAuthentications ?? DEFAULT_ORDER).filter((m) => m in steps);
 
@@ -255,7 +174,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
 
   const handler: AuthHandlerMiddleware = (methodsLeft, partial, next) => {
     // Called again after a password attempt without partial success: the server rejected it.
-    if (methodsLeft !== null && !partial && (lastType === 'password' || lastType === 'keyboard-interactive')) candidate = undefined;
+    if (methodsLeft !== null && !partial && (lastType === 'password' || lastType === 'keyboard-interactive')) passwords.rejected();
     nextAttempt(methodsLeft).then(
       (attempt) => {
         if (attempt) {
@@ -281,6 +200,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     notOffered: () => [...skipped],
     failure: () => failed,
     succeeded: () => {
+      const candidate = passwords.candidate();
       if (candidate !== undefined && ctx.typed) ctx.typed.password = candidate;
     },
   };

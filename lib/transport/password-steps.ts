@@ -1,0 +1,137 @@
+// The password and keyboard-interactive attempts of a login (auth.ts): one
+// with SCPIPE_PASSWORD where it is set for this host, else the password
+// typed at an earlier connection of the run, then prompted rounds up to
+// NumberOfPasswordPrompts. A password typed now is only a candidate for the
+// run's reconnections until the server accepts the login with it.
+import type { AnyAuthMethod, KeyboardInteractiveCallback, Prompt } from 'ssh2';
+import { escapeForTerminal } from '../util/escape';
+import type { ResolvedHost } from './ssh-config';
+
+type Step = () => Promise<AnyAuthMethod | null>;
+
+/** What the password attempts need of the login (auth.ts). */
+export interface PasswordContext {
+  username: string;
+  host: Readonly<ResolvedHost>;
+  /** SCPIPE_PASSWORD, unless this is a ProxyJump hop. */
+  envPassword: string | undefined;
+  maxTries: number;
+  log: (line: string) => void;
+  /** False without a terminal or with BatchMode: nothing is asked. */
+  canAsk: boolean;
+  /** Asks the user; null: no answer (EOF, or authentication abandoned). */
+  ask: (question: string, echo: boolean) => Promise<string | null>;
+  /** Notes, once, that no password could be had and why; returns null. */
+  noPassword: () => null;
+  /** Notes why something was not offered (for the Permission denied message); returns null. */
+  skip: (what: string, why: string) => null;
+  /** The password typed at an earlier connection of the run, tried once first. */
+  typedBefore: string | undefined;
+}
+
+/** The attempts of both methods, and the password the current attempt sent (none for SCPIPE_PASSWORD). */
+export interface PasswordSteps {
+  keyboardInteractive: Step;
+  password: Step;
+  /** The password of the attempt under way: kept for the run once the login succeeds. */
+  candidate(): string | undefined;
+  /** The server rejected the attempt: its password is not replayed (a typo). */
+  rejected(): void;
+}
+
+export function passwordSteps(ctx: PasswordContext): PasswordSteps {
+  const { envPassword, maxTries, username, noPassword, skip, log } = ctx;
+  // The password typed at an earlier connection of the run: tried once, by
+  // keyboard-interactive or password, whichever comes first, before asking.
+  let typedAgain = ctx.typedBefore;
+  const takeTyped = (): string | undefined => {
+    const pw = typedAgain;
+    typedAgain = undefined;
+    return pw;
+  };
+  let candidate: string | undefined;
+
+  /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to maxTries prompted rounds. */
+  function kbdSteps(): Step {
+    let count = 0;
+    const limit = envPassword !== undefined ? 1 : ctx.canAsk ? maxTries : 0;
+    return async () => {
+      if (limit === 0) return noPassword();
+      if (count >= limit) return null;
+      count++;
+      // SCPIPE_PASSWORD answers the attempt's first hidden prompt only: a
+      // second one (a 2FA code after the password) must not be sent the password.
+      let envUsed = false;
+      let passwordPrompt: string | undefined; // the first hidden prompt's text: asked again, it is a retyped password
+      const respond = (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback): void => {
+        void (async () => {
+          const answers: string[] = [];
+          const header = [name, instructions].filter(Boolean).map((t) => escapeForTerminal(t, true)).join('\n');
+          for (const [i, p] of prompts.entries()) {
+            const first = !p.echo && !envUsed; // the password, as SCPIPE_PASSWORD answers it
+            const retyped = !p.echo && !first && envPassword === undefined && p.prompt === passwordPrompt;
+            if (first) passwordPrompt = p.prompt;
+            const again = first && envPassword === undefined ? takeTyped() : undefined;
+            if (envPassword !== undefined && first) {
+              envUsed = true;
+              answers.push(envPassword);
+            } else if (again !== undefined) {
+              envUsed = true;
+              log('keyboard-interactive: the password typed at the first connection');
+              candidate = again;
+              answers.push(again);
+            } else {
+              const q = (i === 0 && header ? `${header}\n` : '') + escapeForTerminal(p.prompt);
+              const answer = await ctx.ask(q, Boolean(p.echo));
+              if (first) envUsed = true;
+              // The candidate for the run's reconnections (a one-time code after it is not).
+              if ((first || retyped) && answer !== null && envPassword === undefined) candidate = answer;
+              if (answer === null) {
+                if (envPassword !== undefined) {
+                  const cannot = ctx.host.batchMode ? 'BatchMode forbids asking' : 'no answer from a terminal';
+                  skip(`an answer to '${escapeForTerminal(p.prompt)}'`, `SCPIPE_PASSWORD answers only the first hidden prompt, the password; ${cannot}`);
+                } else if (count === 1) noPassword();
+                count = limit; // no terminal or EOF: stop asking
+              }
+              answers.push(answer ?? '');
+            }
+          }
+          finish(answers);
+        })();
+      };
+      return { type: 'keyboard-interactive', username, prompt: respond };
+    };
+  }
+
+  /** password: once with SCPIPE_PASSWORD, else up to maxTries prompts. */
+  function passwordOnly(): Step {
+    let count = 0;
+    return async () => {
+      if (envPassword !== undefined) {
+        return count++ === 0 ? { type: 'password', username, password: envPassword } : null;
+      }
+      const password = takeTyped(); // once, not counted as a prompt
+      if (password !== undefined) {
+        log('password: the one typed at the first connection');
+        candidate = password;
+        return { type: 'password', username, password };
+      }
+      if (count >= maxTries) return null;
+      count++;
+      const pw = await ctx.ask(`${username}@${ctx.host.hostname}'s password: `, false);
+      if (pw === null && count === 1) noPassword();
+      if (pw === null) count = maxTries; // no terminal or EOF: stop asking
+      candidate = pw ?? undefined;
+      return pw === null ? null : { type: 'password', username, password: pw };
+    };
+  }
+
+  return {
+    keyboardInteractive: kbdSteps(),
+    password: passwordOnly(),
+    candidate: () => candidate,
+    rejected: () => {
+      candidate = undefined;
+    },
+  };
+}
