@@ -2,36 +2,18 @@
 // OpenSSH scp on the other side (docs/protocol.md §4.2, §4.3): trees with
 // -r -p both ways, several sources, stdin, and a parts set named as a file.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, lstat, mkdir, readFile, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { rsshSidesPerTest } from '../helpers/rssh-sides';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 
 const sshd = sshdPerSuite();
-let rdir: string; // remote side (owned by scpipe-rssh)
-let local: string;
-
-beforeEach(async () => {
-  rdir = await userDir(sshd.rssh, 'cp');
-  local = await mkdtemp(join(tmpdir(), 'scpipe-test-local-'));
-});
-afterEach(async () => {
-  await rm(local, { recursive: true, force: true });
-});
+const sides = rsshSidesPerTest(sshd, 'cp');
+const { flags, at, remoteFile } = sides;
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const flags = (): string[] => sshFlags(sshd, sshd.rssh);
-const at = (p: string): string => remote(sshd, sshd.rssh, p);
-
-// Files the remote user can read: written as root, then handed over.
-async function remoteFile(name: string, data: Buffer | string, mode = 0o644): Promise<string> {
-  const p = join(rdir, name);
-  await writeFile(p, data);
-  await chmod(p, mode);
-  return p;
-}
 
 async function makeTree(root: string, owner?: { uid: number; gid: number }): Promise<void> {
   await mkdir(join(root, 'photos', 'empty dir'), { recursive: true });
@@ -70,65 +52,65 @@ async function describeTree(root: string): Promise<Record<string, string>> {
 
 describe('scpipe cp -r -p', () => {
   it('uploads a tree with modes and times to a new remote directory', async () => {
-    await makeTree(local);
-    const r = await runCli(['cp', '-r', '-p', ...flags(), join(local, 'photos'), at(`${rdir}/photos-2026`)]);
+    await makeTree(sides.local);
+    const r = await runCli(['cp', '-r', '-p', ...flags(), join(sides.local, 'photos'), at(`${sides.rdir}/photos-2026`)]);
     expect(r).toMatchObject({ status: 0, stderr: '' });
-    expect(await describeTree(join(rdir, 'photos-2026'))).toEqual(await describeTree(join(local, 'photos')));
+    expect(await describeTree(join(sides.rdir, 'photos-2026'))).toEqual(await describeTree(join(sides.local, 'photos')));
     const log = await sshd.rsshLog();
-    expect(log[log.length - 1]!.command).toBe(`scp -r -p -t '${rdir}/photos-2026'`);
+    expect(log[log.length - 1]!.command).toBe(`scp -r -p -t '${sides.rdir}/photos-2026'`);
   });
 
   it('downloads a tree with modes and times into an existing directory', async () => {
-    await makeTree(rdir, sshd.rssh);
-    const restore = join(local, 'restore');
+    await makeTree(sides.rdir, sshd.rssh);
+    const restore = join(sides.local, 'restore');
     await mkdir(restore);
-    const r = await runCli(['cp', '-r', '-p', ...flags(), at(`${rdir}/photos`), `${restore}/`]);
+    const r = await runCli(['cp', '-r', '-p', ...flags(), at(`${sides.rdir}/photos`), `${restore}/`]);
     expect(r).toMatchObject({ status: 0, stderr: '' });
-    expect(await describeTree(join(restore, 'photos'))).toEqual(await describeTree(join(rdir, 'photos')));
+    expect(await describeTree(join(restore, 'photos'))).toEqual(await describeTree(join(sides.rdir, 'photos')));
   });
 
   it('copies several files into a remote directory (-d) and reports a missing one but copies the rest', async () => {
-    await writeFile(join(local, 'one'), '1');
-    await writeFile(join(local, 'two'), '2');
-    await symlink(join(local, 'nowhere'), join(local, 'dangling'));
-    const r = await runCli(['cp', ...flags(), join(local, 'one'), join(local, 'dangling'), join(local, 'two'), at(rdir)]);
+    await writeFile(join(sides.local, 'one'), '1');
+    await writeFile(join(sides.local, 'two'), '2');
+    await symlink(join(sides.local, 'nowhere'), join(sides.local, 'dangling'));
+    const r = await runCli(['cp', ...flags(), join(sides.local, 'one'), join(sides.local, 'dangling'), join(sides.local, 'two'), at(sides.rdir)]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: ${join(local, 'dangling')}: No such file or directory\n`);
-    expect((await readdir(rdir)).sort()).toEqual(['one', 'two']);
+    expect(r.stderr).toBe(`scpipe: ${join(sides.local, 'dangling')}: No such file or directory\n`);
+    expect((await readdir(sides.rdir)).sort()).toEqual(['one', 'two']);
     const log = await sshd.rsshLog();
-    expect(log[log.length - 1]!.command).toBe(`scp -d -t '${rdir}'`);
+    expect(log[log.length - 1]!.command).toBe(`scp -d -t '${sides.rdir}'`);
   });
 
   it('several sources to a remote path that is not a directory: exit 1', async () => {
-    await writeFile(join(local, 'one'), '1');
-    await writeFile(join(local, 'two'), '2');
-    const r = await runCli(['cp', ...flags(), join(local, 'one'), join(local, 'two'), at(`${rdir}/nodir`)]);
+    await writeFile(join(sides.local, 'one'), '1');
+    await writeFile(join(sides.local, 'two'), '2');
+    const r = await runCli(['cp', ...flags(), join(sides.local, 'one'), join(sides.local, 'two'), at(`${sides.rdir}/nodir`)]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/No such file or directory/);
   });
 
   it('without -p an existing local file keeps its mode', async () => {
     await remoteFile('m.txt', 'new', 0o644);
-    await writeFile(join(local, 'm.txt'), 'old');
-    await chmod(join(local, 'm.txt'), 0o600);
-    const r = await runCli(['cp', ...flags(), at(`${rdir}/m.txt`), local]);
+    await writeFile(join(sides.local, 'm.txt'), 'old');
+    await chmod(join(sides.local, 'm.txt'), 0o600);
+    const r = await runCli(['cp', ...flags(), at(`${sides.rdir}/m.txt`), sides.local]);
     expect(r.status).toBe(0);
-    expect(await readFile(join(local, 'm.txt'), 'utf8')).toBe('new');
-    expect((await stat(join(local, 'm.txt'))).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(sides.local, 'm.txt'), 'utf8')).toBe('new');
+    expect((await stat(join(sides.local, 'm.txt'))).mode & 0o777).toBe(0o600);
   });
 
   it('a directory without -r is refused by the remote and nothing is written', async () => {
-    await mkdir(join(rdir, 'd'));
-    const r = await runCli(['cp', ...flags(), at(`${rdir}/d`), local]);
+    await mkdir(join(sides.rdir, 'd'));
+    const r = await runCli(['cp', ...flags(), at(`${sides.rdir}/d`), sides.local]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/d: not a regular file\n`);
-    expect(await readdir(local)).toEqual([]);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${sides.rdir}/d: not a regular file\n`);
+    expect(await readdir(sides.local)).toEqual([]);
   });
 
   it('cp - host:path streams stdin like put', async () => {
-    const r = await runCli(['cp', ...flags(), '-', at(`${rdir}/from-stdin`)], { stdin: 'piped' });
+    const r = await runCli(['cp', ...flags(), '-', at(`${sides.rdir}/from-stdin`)], { stdin: 'piped' });
     expect(r.status).toBe(0);
-    expect(await readFile(join(rdir, 'from-stdin'), 'utf8')).toBe('piped');
+    expect(await readFile(join(sides.rdir, 'from-stdin'), 'utf8')).toBe('piped');
   });
 
   it('refuses remote-to-remote and local-to-local copies (exit 2)', async () => {
@@ -140,10 +122,10 @@ describe('scpipe cp -r -p', () => {
   it('sources on one host but different ports are refused (exit 2), not all read from the first port', async () => {
     await remoteFile('a', 'a');
     await remoteFile('b', 'b');
-    const uri = (port: number, name: string): string => `scp://${sshd.rssh.name}@127.0.0.1:${port}/${rdir}/${name}`;
-    const r = await runCli(['cp', ...flags(), uri(sshd.port, 'a'), uri(1, 'b'), local]);
+    const uri = (port: number, name: string): string => `scp://${sshd.rssh.name}@127.0.0.1:${port}/${sides.rdir}/${name}`;
+    const r = await runCli(['cp', ...flags(), uri(sshd.port, 'a'), uri(1, 'b'), sides.local]);
     expect(r).toMatchObject({ status: 2, stderr: 'scpipe: copy from one host (one user, one port) at a time\n' });
-    expect(await readdir(local)).toEqual([]);
+    expect(await readdir(sides.local)).toEqual([]);
   });
 });
 
@@ -159,7 +141,7 @@ describe('cp of a parts set by its name', () => {
     await writeFile(join(dir, 'db.zst.000000'), 'abc');
     await writeFile(join(dir, 'db.zst.sha256'), `# scpipe parts v1\n${sha(Buffer.from('abc'))}  db.zst.000000\n`);
     const path = `${remotePath(account(), dir)}/db.zst`;
-    const r = await runCli(['cp', ...sshFlags(sshd, account()), ...extra, remote(sshd, account(), path), local]);
+    const r = await runCli(['cp', ...sshFlags(sshd, account()), ...extra, remote(sshd, account(), path), sides.local]);
     expect(r.status).toBe(1);
     const lines = r.stderr.split('\n');
     expect(lines[0]).toMatch(/db\.zst: (stat: )?No such file/i);
@@ -167,7 +149,7 @@ describe('cp of a parts set by its name', () => {
       `scpipe: ${path} is a parts set (its manifest ${path}.sha256 is there): cp copies files; restore the set with scpipe get --output FILE HOST:${path}`,
       '',
     ]);
-    expect(await readdir(local)).toEqual([]);
+    expect(await readdir(sides.local)).toEqual([]);
   });
 
   // scp has the remote expand `host:dir/*.gz` (its shell, or sftp's glob);
@@ -179,7 +161,7 @@ describe('cp of a parts set by its name', () => {
     const dir = await userDir(account(), 'cp-glob');
     await writeFile(join(dir, 'a.gz'), 'a');
     const path = `${remotePath(account(), dir)}/*.gz`;
-    const r = await runCli(['cp', ...sshFlags(sshd, account()), ...extra, remote(sshd, account(), path), local]);
+    const r = await runCli(['cp', ...sshFlags(sshd, account()), ...extra, remote(sshd, account(), path), sides.local]);
     expect(r.status).toBe(1);
     const lines = r.stderr.split('\n');
     expect(lines[0]).toMatch(/\*\.gz: (stat: )?No such file/i);
@@ -187,12 +169,12 @@ describe('cp of a parts set by its name', () => {
       `scpipe: ${path}: not expanded: scpipe takes remote paths literally; name the files, or let the remote shell expand them with -O --quote none (an sftp-only host has no shell)`,
       '',
     ]);
-    expect(await readdir(local)).toEqual([]);
+    expect(await readdir(sides.local)).toEqual([]);
   });
 
   it('a missing name that is no set either: only the remote\'s message', async () => {
-    const r = await runCli(['cp', ...flags(), '-O', at(`${rdir}/nope`), local]);
+    const r = await runCli(['cp', ...flags(), '-O', at(`${sides.rdir}/nope`), sides.local]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/nope: No such file or directory\n`);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${sides.rdir}/nope: No such file or directory\n`);
   });
 });

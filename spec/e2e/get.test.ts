@@ -4,11 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statfsSync } from 'node:fs';
 import { formatBytes } from '../../lib/internal';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, open, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, mkdir, open, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { rsshSidesPerTest } from '../helpers/rssh-sides';
 import { requireLoopExt4 } from '../helpers/loop-ext4';
 import { CLI, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
@@ -16,28 +16,10 @@ import { waitFor, waitForSteady } from '../helpers/async';
 import { withTmpfs } from '../helpers/tmpfs';
 
 const sshd = sshdPerSuite();
-let rdir: string; // remote side (owned by scpipe-rssh)
-let local: string;
-
-beforeEach(async () => {
-  rdir = await userDir(sshd.rssh, 'get');
-  local = await mkdtemp(join(tmpdir(), 'scpipe-test-local-'));
-});
-afterEach(async () => {
-  await rm(local, { recursive: true, force: true });
-});
+const sides = rsshSidesPerTest(sshd, 'get');
+const { flags, at, remoteFile } = sides;
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const flags = (): string[] => sshFlags(sshd, sshd.rssh);
-const at = (p: string): string => remote(sshd, sshd.rssh, p);
-
-// Files the remote user can read: written as root, then handed over.
-async function remoteFile(name: string, data: Buffer | string, mode = 0o644): Promise<string> {
-  const p = join(rdir, name);
-  await writeFile(p, data);
-  await chmod(p, mode);
-  return p;
-}
 
 // The normal account, which may run any command, for a fake `scp -f`.
 const userFlags = (): string[] => sshFlags(sshd, sshd.user);
@@ -56,7 +38,7 @@ describe('scpipe get', () => {
   it('writes the exact bytes to stdout', async () => {
     const data = randomBytes(5 * 1024 * 1024 + 3);
     await remoteFile('blob.bin', data);
-    const r = await runCli(['get', ...flags(), at(`${rdir}/blob.bin`)]);
+    const r = await runCli(['get', ...flags(), at(`${sides.rdir}/blob.bin`)]);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(sha(r.stdout)).toBe(sha(data));
@@ -64,7 +46,7 @@ describe('scpipe get', () => {
 
   it('gets an empty file and a name with spaces and quotes', async () => {
     await remoteFile("it's empty.bin", '');
-    const r = await runCli(['get', ...flags(), at(`${rdir}/it's empty.bin`)]);
+    const r = await runCli(['get', ...flags(), at(`${sides.rdir}/it's empty.bin`)]);
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(r.stdout.length).toBe(0);
   });
@@ -73,16 +55,16 @@ describe('scpipe get', () => {
   // keeps its owner. Before, the file became root's 0600 and its user could no longer read it.
   it("as root, --output and cp over a user's file keep its owner and mode", async () => {
     await remoteFile('own.bin', 'restored');
-    const out = join(local, 'theirs.img');
+    const out = join(sides.local, 'theirs.img');
     await writeFile(out, 'old');
     await chmod(out, 0o640);
     await chown(out, 65534, 65534);
-    const r = await runCli(['get', ...flags(), '--output', out, at(`${rdir}/own.bin`)]);
+    const r = await runCli(['get', ...flags(), '--output', out, at(`${sides.rdir}/own.bin`)]);
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(await readFile(out, 'utf8')).toBe('restored');
     expect(await stat(out)).toMatchObject({ uid: 65534, gid: 65534, mode: 0o100640 });
     await writeFile(out, 'old');
-    const c = await runCli(['cp', ...flags(), at(`${rdir}/own.bin`), out]);
+    const c = await runCli(['cp', ...flags(), at(`${sides.rdir}/own.bin`), out]);
     expect(c).toMatchObject({ status: 0, stderr: '' });
     expect(await stat(out)).toMatchObject({ uid: 65534, gid: 65534, mode: 0o100640 });
   });
@@ -91,14 +73,14 @@ describe('scpipe get', () => {
   // the file and said nothing, so a killed 2 TB download held its space unseen.
   it('--output names the temporary files a killed download of that file left, once stored', async () => {
     await remoteFile('k.bin', 'whole');
-    const out = join(local, 'k.bin');
-    const old = join(local, '.k.bin.scpipe-4242-AbCdEfGhIjKl');
+    const out = join(sides.local, 'k.bin');
+    const old = join(sides.local, '.k.bin.scpipe-4242-AbCdEfGhIjKl');
     await writeFile(old, Buffer.alloc(3000));
     await utimes(old, new Date(Date.now() - 3 * 3600_000), new Date(Date.now() - 3 * 3600_000));
-    await writeFile(join(local, '.k.bin.scpipe-4243-ZyXwVuTsRqPo'), 'fresh: maybe a download still running');
-    await writeFile(join(local, '.other.scpipe-4244-AbCdEfGhIjKl'), 'another file');
-    await utimes(join(local, '.other.scpipe-4244-AbCdEfGhIjKl'), new Date(0), new Date(0));
-    const r = await runCli(['get', ...flags(), '--output', out, at(`${rdir}/k.bin`)]);
+    await writeFile(join(sides.local, '.k.bin.scpipe-4243-ZyXwVuTsRqPo'), 'fresh: maybe a download still running');
+    await writeFile(join(sides.local, '.other.scpipe-4244-AbCdEfGhIjKl'), 'another file');
+    await utimes(join(sides.local, '.other.scpipe-4244-AbCdEfGhIjKl'), new Date(0), new Date(0));
+    const r = await runCli(['get', ...flags(), '--output', out, at(`${sides.rdir}/k.bin`)]);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe(`scpipe: warning: ${old} (2.9 KiB, last written 3 h ago) is left by a download of this file that did not finish; remove it (rm) unless one is still running\n`);
     expect(await readFile(out, 'utf8')).toBe('whole');
@@ -107,22 +89,22 @@ describe('scpipe get', () => {
 
   it('--output replaces the file only when the transfer is complete', async () => {
     await remoteFile('o.txt', 'new content');
-    const out = join(local, 'o.txt');
-    const r = await runCli(['get', ...flags(), '--output', out, at(`${rdir}/o.txt`)]);
+    const out = join(sides.local, 'o.txt');
+    const r = await runCli(['get', ...flags(), '--output', out, at(`${sides.rdir}/o.txt`)]);
     expect(r.status).toBe(0);
     expect(await readFile(out, 'utf8')).toBe('new content');
     await writeFile(out, 'keep me');
-    const bad = await runCli(['get', ...flags(), '--output', out, at(`${rdir}/missing.txt`)]);
+    const bad = await runCli(['get', ...flags(), '--output', out, at(`${sides.rdir}/missing.txt`)]);
     expect(bad.status).toBe(1);
     expect(await readFile(out, 'utf8')).toBe('keep me');
-    expect(await readdir(local)).toEqual(['o.txt']);
+    expect(await readdir(sides.local)).toEqual(['o.txt']);
   });
 
   it('--output -p applies the remote mtime and mode; without -p only the mode', async () => {
     const p = await remoteFile('times.txt', 'dated', 0o640);
     await chown(p, sshd.rssh.uid, sshd.rssh.gid); // 0640: readable by its owner only
     await utimes(p, 1600000000, 1500000000);
-    const out = join(local, 'times.txt');
+    const out = join(sides.local, 'times.txt');
     const plain = await runCli(['get', ...flags(), '--output', out, at(p)]);
     expect(plain).toMatchObject({ status: 0, stderr: '' });
     expect(Math.floor((await stat(out)).mtimeMs / 1000)).not.toBe(1500000000);
@@ -133,28 +115,28 @@ describe('scpipe get', () => {
     const st = await stat(out);
     expect(Math.floor(st.mtimeMs / 1000)).toBe(1500000000);
     expect(st.mode & 0o777).toBe(0o640);
-    expect(await readdir(local)).toEqual(['times.txt']);
+    expect(await readdir(sides.local)).toEqual(['times.txt']);
   });
 
   it('--output: a download that fails mid-file leaves no target and no partial file; the partial was 0600', async () => {
     const script = await dyingScp();
-    const out = join(local, 'dies.bin');
+    const out = join(sides.local, 'dies.bin');
     const run = startCli(['get', ...userFlags(), '--scp-path', script, remote(sshd, sshd.user, 'dies.bin'), '--output', out]);
     let partial = '';
     await waitFor(async () => {
-      partial = (await readdir(local)).find((n) => n.startsWith('.dies.bin.scpipe-')) ?? '';
-      return partial !== '' && (await stat(join(local, partial))).size === 7;
+      partial = (await readdir(sides.local)).find((n) => n.startsWith('.dies.bin.scpipe-')) ?? '';
+      return partial !== '' && (await stat(join(sides.local, partial))).size === 7;
     }, 'the partial file');
-    expect((await stat(join(local, partial))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(sides.local, partial))).mode & 0o777).toBe(0o600);
     const r = await run.done;
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/connection lost in the middle of a file/);
-    expect(await readdir(local)).toEqual([]);
+    expect(await readdir(sides.local)).toEqual([]);
   });
 
   it('--output: an existing target is untouched when the download fails mid-file', async () => {
     const script = await dyingScp();
-    const out = join(local, 'dies.bin');
+    const out = join(sides.local, 'dies.bin');
     await writeFile(out, 'keep me');
     await chmod(out, 0o600);
     await utimes(out, 1600000000, 1500000000);
@@ -164,29 +146,29 @@ describe('scpipe get', () => {
     const st = await stat(out);
     expect(st.mode & 0o777).toBe(0o600);
     expect(Math.floor(st.mtimeMs / 1000)).toBe(1500000000);
-    expect(await readdir(local)).toEqual(['dies.bin']);
+    expect(await readdir(sides.local)).toEqual(['dies.bin']);
   });
 
   it('a missing file: exit 1 with the remote message, nothing on stdout', async () => {
-    const r = await runCli(['get', ...flags(), at(`${rdir}/nope`)]);
+    const r = await runCli(['get', ...flags(), at(`${sides.rdir}/nope`)]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/nope: No such file or directory\n`);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${sides.rdir}/nope: No such file or directory\n`);
     expect(r.stdout.length).toBe(0);
   });
 
   it('a directory: exit 1', async () => {
-    await mkdir(join(rdir, 'd'));
-    const r = await runCli(['get', ...flags(), at(`${rdir}/d`)]);
+    await mkdir(join(sides.rdir, 'd'));
+    const r = await runCli(['get', ...flags(), at(`${sides.rdir}/d`)]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/d: not a regular file\n`);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${sides.rdir}/d: not a regular file\n`);
   });
 
   it('SIGTERM while a download is stalled on a slow reader: exit 143', async () => {
-    const fh = await open(join(rdir, 'slow.bin'), 'w');
+    const fh = await open(join(sides.rdir, 'slow.bin'), 'w');
     for (let i = 0; i < 64; i++) await fh.write(Buffer.alloc(1 << 20, i));
     await fh.close();
-    await chmod(join(rdir, 'slow.bin'), 0o644);
-    const run = startCli(['get', ...flags(), at(`${rdir}/slow.bin`)]);
+    await chmod(join(sides.rdir, 'slow.bin'), 0o644);
+    const run = startCli(['get', ...flags(), at(`${sides.rdir}/slow.bin`)]);
     run.child.stdout!.pause(); // nobody reads: the download stalls on backpressure
     await waitFor(() => run.child.stdout!.readableLength > 0, 'the first bytes'); // the transfer has begun
     await waitForSteady(() => run.child.stdout!.readableLength, 'the download to stall');
@@ -227,7 +209,7 @@ describe('scpipe get', () => {
 
   it('cp host:file - is get to stdout', async () => {
     await remoteFile('dash.txt', 'to stdout');
-    const r = await runCli(['cp', ...flags(), at(`${rdir}/dash.txt`), '-']);
+    const r = await runCli(['cp', ...flags(), at(`${sides.rdir}/dash.txt`), '-']);
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe('to stdout');
   });
@@ -236,7 +218,7 @@ describe('scpipe get', () => {
   it('a closed stdout (>&-) is refused before connecting, exit 2; > /dev/null and --output /dev/null discard, exit 0', async () => {
     await remoteFile('nowhere.txt', 'bytes');
     const sh = (redirect: string, extra: string[] = []): Promise<ProgramRun> =>
-      runProgram('/bin/sh', ['-c', `exec ${shellQuote([process.execPath, CLI, 'get', ...extra, ...flags(), at(`${rdir}/nowhere.txt`)])} ${redirect}`], '', {
+      runProgram('/bin/sh', ['-c', `exec ${shellQuote([process.execPath, CLI, 'get', ...extra, ...flags(), at(`${sides.rdir}/nowhere.txt`)])} ${redirect}`], '', {
         env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME },
       });
     for (const extra of [[], ['-O'], ['-s']]) {
@@ -244,7 +226,7 @@ describe('scpipe get', () => {
       expect(closed.status).toBe(2);
       expect(closed.stderr).toBe('scpipe: stdout is closed (or /dev/null opened read-write, which is what a closed stdout becomes): the file would go nowhere; to discard it, give --output /dev/null\n');
     }
-    const cp = await runProgram('/bin/sh', ['-c', `exec ${shellQuote([process.execPath, CLI, 'cp', ...flags(), at(`${rdir}/nowhere.txt`), '-'])} >&-`], '', {
+    const cp = await runProgram('/bin/sh', ['-c', `exec ${shellQuote([process.execPath, CLI, 'cp', ...flags(), at(`${sides.rdir}/nowhere.txt`), '-'])} >&-`], '', {
       env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME },
     });
     expect(cp.status).toBe(2);
@@ -310,8 +292,8 @@ describe('a local temporary file that cannot be removed', () => {
     const source = join(await userDir(sshd.user, 'stuck-temp'), 'big.bin');
     await writeFile(source, Buffer.alloc(16 << 20));
     await chmod(source, 0o644);
-    const image = join(local, 'fs.img');
-    const mnt = join(local, 'mnt');
+    const image = join(sides.local, 'fs.img');
+    const mnt = join(sides.local, 'mnt');
     await mkdir(mnt);
     execFileSync('truncate', ['-s', '8M', image]);
     execFileSync('mkfs.ext4', ['-q', image]);
