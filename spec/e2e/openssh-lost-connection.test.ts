@@ -4,8 +4,7 @@
 // process is left behind.
 import { readFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { endlessInput, remote, sshFlags, startCli } from '../helpers/cli';
@@ -13,34 +12,26 @@ import { waitFor } from '../helpers/async';
 import { ChannelOpener } from '../../lib/client/connection';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { rsshSidesPerTest } from '../helpers/rssh-sides';
 import { dropConnections, killAll } from '../helpers/drop-connections';
 import { startThrottleProxy } from '../helpers/throttle-proxy';
 import { knownHostsFor } from '../helpers/latency-proxy';
 import { processesWith } from '../helpers/processes';
 
 const sshd = sshdPerSuite();
-let rdir: string;
-let local: string;
-
-beforeEach(async () => {
-  rdir = await userDir(sshd.rssh, 'openssh');
-  local = await mkdtemp(join(tmpdir(), 'scpipe-test-openssh-'));
-});
-afterEach(async () => {
-  await rm(local, { recursive: true, force: true });
-});
+const sides = rsshSidesPerTest(sshd, 'openssh');
+const { at } = sides;
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const flags = (extra: string[] = []): string[] => ['--transport', 'openssh', ...sshFlags(sshd, sshd.rssh, extra)];
-const at = (p: string): string => remote(sshd, sshd.rssh, p);
 
 describe('--transport openssh: interrupted', () => {
   it('SIGTERM while sending: exit 143, and the ssh process is gone', async () => {
     const endless = endlessInput();
-    const target = `${rdir}/never-${process.pid}.bin`;
+    const target = `${sides.rdir}/never-${process.pid}.bin`;
     try {
       const run = startCli(['put', ...flags(), '--size', String(2 ** 40), at(target)], { stdin: endless });
-      await waitFor(async () => (await readdir(rdir)).length > 0); // data is flowing
+      await waitFor(async () => (await readdir(sides.rdir)).length > 0); // data is flowing
       expect(processesWith(target, 'ssh')).toHaveLength(1);
       run.child.kill('SIGTERM');
       const r = await run.done;
@@ -57,12 +48,12 @@ describe('--transport openssh: a server that stops answering', () => {
     const endless = endlessInput();
     // Without BatchMode, whose ServerAliveInterval is 300 s in ssh.
     const flagsNoBatch = ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', 'none'];
-    const args = ['put', '--transport', 'openssh', ...flagsNoBatch, '-o', 'ServerAliveCountMax=1', '-s', '--retries', '0', at(`${rdir}/stalled`)];
+    const args = ['put', '--transport', 'openssh', ...flagsNoBatch, '-o', 'ServerAliveCountMax=1', '-s', '--retries', '0', at(`${sides.rdir}/stalled`)];
     await sshd.setRsshAllowed(['scp', 'sftp']);
     const run = startCli(args, { stdin: endless });
     let stopped: number[] = [];
     try {
-      await waitFor(async () => (await readdir(rdir)).length > 0); // data is flowing
+      await waitFor(async () => (await readdir(sides.rdir)).length > 0); // data is flowing
       stopped = await sshd.connectionPids();
       killAll(stopped, 'SIGSTOP');
       const r = await run.done;
@@ -78,12 +69,12 @@ describe('--transport openssh: a server that stops answering', () => {
 
 describe('--transport openssh: channels a retry drops', () => {
   it('an ssh we end is a lost connection, not a remote command killed by a signal', async () => {
-    await writeFile(join(rdir, 'f'), 'x');
+    await writeFile(join(sides.rdir, 'f'), 'x');
     const opener = new ChannelOpener({
       transport: 'openssh', host: '127.0.0.1', user: sshd.rssh.name, port: sshd.port, identityFiles: [sshd.rssh.keyPath], configFile: 'none',
       options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'BatchMode=yes'],
     });
-    const channel = await opener.open(`scp -f '${rdir}/f'`, new AbortController().signal, 'source');
+    const channel = await opener.open(`scp -f '${sides.rdir}/f'`, new AbortController().signal, 'source');
     opener.close(); // as Reconnector.renew() ends the lost connection's channels
     expect(await channel.exit).toEqual({ code: null, signal: null });
   });
@@ -95,22 +86,22 @@ describe('--transport openssh: channels a retry drops', () => {
 // waiting channel then started an ssh of its own that nothing ended.
 describe('--transport openssh: an opener closed while its first ssh logs in', () => {
   it('starts no further ssh: the waiting channel fails, and no ssh is left', async () => {
-    await writeFile(join(rdir, 'f'), 'x');
+    await writeFile(join(sides.rdir, 'f'), 'x');
     const opener = new ChannelOpener({
       transport: 'openssh', host: '127.0.0.1', user: sshd.rssh.name, port: sshd.port, identityFiles: [sshd.rssh.keyPath], configFile: 'none',
       options: [`UserKnownHostsFile=${sshd.knownHostsPath}`, 'BatchMode=yes'],
     });
     const ssh = (opener as unknown as { ssh: { children: Set<unknown>; sessionWaiters: unknown[] } }).ssh;
     const signal = new AbortController().signal;
-    const first = opener.open(`scp -f '${rdir}/f'`, signal, 'source');
-    const second = opener.open(`scp -f '${rdir}/f'`, signal, 'source');
+    const first = opener.open(`scp -f '${sides.rdir}/f'`, signal, 'source');
+    const second = opener.open(`scp -f '${sides.rdir}/f'`, signal, 'source');
     await waitFor(() => ssh.children.size === 1 && ssh.sessionWaiters.length === 1, 'the first ssh started, the second channel waiting');
     opener.close();
     const firstChannel = await first;
     expect(await firstChannel.exit).toEqual({ code: null, signal: null });
     await expect(second).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION' });
-    await expect(opener.open(`scp -f '${rdir}/f'`, signal, 'source')).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION' }); // nor later
-    await waitFor(() => processesWith(`${rdir}/f`, 'ssh').length === 0, 'no ssh left', 10_000);
+    await expect(opener.open(`scp -f '${sides.rdir}/f'`, signal, 'source')).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION' }); // nor later
+    await waitFor(() => processesWith(`${sides.rdir}/f`, 'ssh').length === 0, 'no ssh left', 10_000);
     expect(ssh.children.size).toBe(0);
   });
 });
@@ -125,10 +116,10 @@ describe('--transport openssh: a retry refused', () => {
   const cutThenRefuse = async (refuse: () => Promise<void>, knownHosts: string): Promise<{ status: number | null; stderr: string }> => {
     await sshd.setRsshAllowed(['scp', 'sftp']);
     const input = new PassThrough();
-    const run = startCli(['put', '--transport', 'openssh', '-s', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes', '-F', 'none', at(`${rdir}/f`)], { stdin: input, timeoutMs: 60_000 });
+    const run = startCli(['put', '--transport', 'openssh', '-s', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=accept-new', '-o', 'BatchMode=yes', '-F', 'none', at(`${sides.rdir}/f`)], { stdin: input, timeoutMs: 60_000 });
     try {
       input.write(randomBytes(1024 * 1024));
-      await waitFor(async () => (await readdir(rdir)).length > 0 && (await stat(join(rdir, (await readdir(rdir))[0]!))).size > 0, 'bytes in the temporary file', 30_000);
+      await waitFor(async () => (await readdir(sides.rdir)).length > 0 && (await stat(join(sides.rdir, (await readdir(sides.rdir))[0]!))).size > 0, 'bytes in the temporary file', 30_000);
       await dropConnections(sshd);
       await waitFor(() => run.stderr().includes('retry 1 of'), 'the retry line', 30_000);
       await refuse();
@@ -141,7 +132,7 @@ describe('--transport openssh: a retry refused', () => {
   };
 
   it('a host key that changed while the connection was down: exit 255 at the first retry, ssh\'s words', async () => {
-    const knownHosts = join(local, 'known_hosts');
+    const knownHosts = join(sides.local, 'known_hosts');
     await writeFile(knownHosts, await readFile(sshd.knownHostsPath));
     const wrongKey = readFileSync(`${sshd.wrongKeyPath}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
     const r = await cutThenRefuse(() => writeFile(knownHosts, `[127.0.0.1]:${sshd.port} ${wrongKey}\n`), knownHosts);
@@ -170,21 +161,21 @@ describe('--transport openssh: a connection lost mid-transfer over SFTP', () => 
     await sshd.setRsshAllowed(['scp', 'sftp']);
     const data = randomBytes(4 * 1024 * 1024);
     const input = new PassThrough();
-    const target = `${rdir}/resumed-${process.pid}.bin`;
+    const target = `${sides.rdir}/resumed-${process.pid}.bin`;
     const run = startCli(['put', ...flags(), '-s', at(target)], { stdin: input, timeoutMs: 60_000 });
     try {
       input.write(data.subarray(0, 2 * 1024 * 1024));
       await waitFor(async () => {
-        const names = await readdir(rdir);
-        return names.length > 0 && (await stat(join(rdir, names[0]!))).size > 0;
+        const names = await readdir(sides.rdir);
+        return names.length > 0 && (await stat(join(sides.rdir, names[0]!))).size > 0;
       }, 'bytes in the temporary file', 30_000);
       await dropConnections(sshd);
       await waitFor(() => run.stderr().includes('retry 1 of 5'), 'the retry line', 30_000);
       input.end(data.subarray(2 * 1024 * 1024));
       const r = await run.done;
       expect(r).toMatchObject({ status: 0 });
-      expect(sha(await readFile(join(rdir, `resumed-${process.pid}.bin`)))).toBe(sha(data));
-      expect(await readdir(rdir)).toEqual([`resumed-${process.pid}.bin`]);
+      expect(sha(await readFile(join(sides.rdir, `resumed-${process.pid}.bin`)))).toBe(sha(data));
+      expect(await readdir(sides.rdir)).toEqual([`resumed-${process.pid}.bin`]);
       await waitFor(async () => processesWith(String(sshd.port), 'ssh').length === 0, 'no ssh left', 10_000);
     } finally {
       input.destroy();
@@ -197,11 +188,11 @@ describe('--transport openssh: a connection lost mid-download over SFTP', () => 
   it('get reads on over a new ssh from the first byte not yet written: stdout gets every byte once, exit 0', async () => {
     await sshd.setRsshAllowed(['scp', 'sftp']);
     const data = randomBytes(4 * 1024 * 1024);
-    await writeFile(join(rdir, 'g.bin'), data);
+    await writeFile(join(sides.rdir, 'g.bin'), data);
     const proxy = await startThrottleProxy(sshd.port, 1_500_000);
     try {
-      const args = ['get', '--transport', 'openssh', '-s', '-P', String(proxy.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHostsFor(sshd, proxy.port, join(local, 'known_hosts'))}`,
-        '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none', remote(sshd, sshd.rssh, `${rdir}/g.bin`)];
+      const args = ['get', '--transport', 'openssh', '-s', '-P', String(proxy.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHostsFor(sshd, proxy.port, join(sides.local, 'known_hosts'))}`,
+        '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none', remote(sshd, sshd.rssh, `${sides.rdir}/g.bin`)];
       const run = startCli(args, { timeoutMs: 60_000 });
       let out = 0;
       run.child.stdout!.on('data', (d: Buffer) => (out += d.length));

@@ -6,29 +6,20 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, mkdtemp, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { rsshSidesPerTest } from '../helpers/rssh-sides';
 
 const sshd = sshdPerSuite();
-let rdir: string;
-let local: string;
-
-beforeEach(async () => {
-  rdir = await userDir(sshd.rssh, 'openssh');
-  local = await mkdtemp(join(tmpdir(), 'scpipe-test-openssh-'));
-});
-afterEach(async () => {
-  await rm(local, { recursive: true, force: true });
-});
+const sides = rsshSidesPerTest(sshd, 'openssh');
+const { at } = sides;
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const flags = (extra: string[] = []): string[] => ['--transport', 'openssh', ...sshFlags(sshd, sshd.rssh, extra)];
-const at = (p: string): string => remote(sshd, sshd.rssh, p);
 /** Flags with only the wrong key. */
 function wrongKeyFlags(): string[] {
   return ['--transport', 'openssh', ...sshFlags(sshd, sshd.rssh, [], sshd.wrongKeyPath)];
@@ -37,46 +28,46 @@ function wrongKeyFlags(): string[] {
 describe('--transport openssh: put, get, cp', () => {
   it('put: a stream through the disk spool, byte-exact, with the command rssh accepts', async () => {
     const data = randomBytes(5 * 1024 * 1024 + 3);
-    const spoolDir = await mkdtemp(join(local, 'spool-'));
-    const r = await runCli(['put', ...flags(), '--memory', '1M', '--spool-dir', spoolDir, at(`${rdir}/s p.bin`)], {
+    const spoolDir = await mkdtemp(join(sides.local, 'spool-'));
+    const r = await runCli(['put', ...flags(), '--memory', '1M', '--spool-dir', spoolDir, at(`${sides.rdir}/s p.bin`)], {
       stdin: Readable.from([data.subarray(0, 1 << 20), data.subarray(1 << 20)]),
     });
     expect(r).toMatchObject({ status: 0, stderr: '' });
-    expect(sha(await readFile(join(rdir, 's p.bin')))).toBe(sha(data));
-    expect((await stat(join(rdir, 's p.bin'))).uid).toBe(sshd.rssh.uid);
+    expect(sha(await readFile(join(sides.rdir, 's p.bin')))).toBe(sha(data));
+    expect((await stat(join(sides.rdir, 's p.bin'))).uid).toBe(sshd.rssh.uid);
     const log = await sshd.rsshLog();
-    expect(log[log.length - 1]).toEqual({ accepted: true, command: `scp -t '${rdir}/s p.bin'` });
+    expect(log[log.length - 1]).toEqual({ accepted: true, command: `scp -t '${sides.rdir}/s p.bin'` });
     expect(await readdir(spoolDir)).toEqual([]);
   });
 
   it('get: the exact bytes to stdout', async () => {
     const data = randomBytes(3 * 1024 * 1024 + 1);
-    await writeFile(join(rdir, 'g.bin'), data);
-    await chmod(join(rdir, 'g.bin'), 0o644);
-    const r = await runCli(['get', ...flags(), at(`${rdir}/g.bin`)]);
+    await writeFile(join(sides.rdir, 'g.bin'), data);
+    await chmod(join(sides.rdir, 'g.bin'), 0o644);
+    const r = await runCli(['get', ...flags(), at(`${sides.rdir}/g.bin`)]);
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(sha(r.stdout)).toBe(sha(data));
   });
 
   it('get: a missing file is the remote message and exit 1, as with ssh2', async () => {
-    const r = await runCli(['get', ...flags(), at(`${rdir}/nope`)]);
+    const r = await runCli(['get', ...flags(), at(`${sides.rdir}/nope`)]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${rdir}/nope: No such file or directory\n`);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${sides.rdir}/nope: No such file or directory\n`);
   });
 
   it('cp -r -p: a tree up and back down, modes and times kept', async () => {
-    const src = join(local, 'tree');
+    const src = join(sides.local, 'tree');
     await mkdir(join(src, 'sub'), { recursive: true });
     await writeFile(join(src, 'a b.txt'), 'alpha');
     await writeFile(join(src, 'sub', 'x.bin'), randomBytes(70_000));
     await chmod(join(src, 'sub', 'x.bin'), 0o600);
     for (const p of ['a b.txt', 'sub/x.bin', 'sub', '']) await utimes(join(src, p), 1600000000, 1500000000);
 
-    const up = await runCli(['cp', '-r', '-p', ...flags(), src, at(`${rdir}/up`)]);
+    const up = await runCli(['cp', '-r', '-p', ...flags(), src, at(`${sides.rdir}/up`)]);
     expect(up).toMatchObject({ status: 0, stderr: '' });
-    const down = join(local, 'down');
+    const down = join(sides.local, 'down');
     await mkdir(down);
-    const back = await runCli(['cp', '-r', '-p', ...flags(), at(`${rdir}/up`), down]);
+    const back = await runCli(['cp', '-r', '-p', ...flags(), at(`${sides.rdir}/up`), down]);
     expect(back).toMatchObject({ status: 0, stderr: '' });
 
     for (const p of ['a b.txt', 'sub/x.bin']) {
@@ -90,14 +81,14 @@ describe('--transport openssh: put, get, cp', () => {
     const log = await sshd.rsshLog();
     expect(log.slice(-4)).toEqual([
       { accepted: false, command: 'internal-sftp' },
-      { accepted: true, command: `scp -r -p -t '${rdir}/up'` },
+      { accepted: true, command: `scp -r -p -t '${sides.rdir}/up'` },
       { accepted: false, command: 'internal-sftp' },
-      { accepted: true, command: `scp -r -p -f '${rdir}/up'` },
+      { accepted: true, command: `scp -r -p -f '${sides.rdir}/up'` },
     ]);
   });
 
   it('honours an ssh_config given with -F: a Host alias with its own port, user, key and known_hosts', async () => {
-    const config = join(local, 'ssh_config');
+    const config = join(sides.local, 'ssh_config');
     await writeFile(config, [
       'Host vault-alias',
       '  HostName 127.0.0.1',
@@ -110,23 +101,23 @@ describe('--transport openssh: put, get, cp', () => {
       '  BatchMode yes',
       '',
     ].join('\n'));
-    const r = await runCli(['put', '--transport', 'openssh', '-F', config, `vault-alias:${rdir}/alias.txt`], { stdin: 'via alias' });
+    const r = await runCli(['put', '--transport', 'openssh', '-F', config, `vault-alias:${sides.rdir}/alias.txt`], { stdin: 'via alias' });
     expect(r).toMatchObject({ status: 0, stderr: '' });
-    expect(await readFile(join(rdir, 'alias.txt'), 'utf8')).toBe('via alias');
+    expect(await readFile(join(sides.rdir, 'alias.txt'), 'utf8')).toBe('via alias');
   });
 
   it("uses the user's connection multiplexing (ControlMaster)", async () => {
-    const sock = join(local, 'cm');
+    const sock = join(sides.local, 'cm');
     const mux = ['-o', 'ControlMaster=auto', '-o', `ControlPath=${sock}`, '-o', 'ControlPersist=30'];
     try {
-      const first = await runCli(['put', ...flags(mux), at(`${rdir}/m1`)], { stdin: 'one' });
+      const first = await runCli(['put', ...flags(mux), at(`${sides.rdir}/m1`)], { stdin: 'one' });
       expect(first).toMatchObject({ status: 0, stderr: '' });
       // The master is up: the next transfer goes through it, and needs no key at all.
       execFileSync('ssh', ['-F', 'none', '-o', `ControlPath=${sock}`, '-O', 'check', '127.0.0.1'], { stdio: 'pipe' });
       const noKey = wrongKeyFlags().concat(mux);
-      const second = await runCli(['put', ...noKey, at(`${rdir}/m2`)], { stdin: 'two' });
+      const second = await runCli(['put', ...noKey, at(`${sides.rdir}/m2`)], { stdin: 'two' });
       expect(second).toMatchObject({ status: 0, stderr: '' });
-      expect(await readFile(join(rdir, 'm2'), 'utf8')).toBe('two');
+      expect(await readFile(join(sides.rdir, 'm2'), 'utf8')).toBe('two');
     } finally {
       try {
         execFileSync('ssh', ['-F', 'none', '-o', `ControlPath=${sock}`, '-O', 'exit', '127.0.0.1'], { stdio: 'pipe' });
@@ -139,14 +130,14 @@ describe('--transport openssh: failures', () => {
   it('a wrong key: exit 255 with ssh\'s Permission denied, fast, while stdin is still open', async () => {
     const endless = endlessInput();
     try {
-      const r = await startCli(['put', ...wrongKeyFlags(), at(`${rdir}/f`)], { stdin: endless }).done;
+      const r = await startCli(['put', ...wrongKeyFlags(), at(`${sides.rdir}/f`)], { stdin: endless }).done;
       expect(r.status).toBe(255);
       expect(r.stderr).toBe('scpipe: ssh: scpipe-rssh@127.0.0.1: Permission denied (publickey).\n');
       expect(r.ms).toBeLessThan(15000);
     } finally {
       endless.destroy();
     }
-    expect(await readdir(rdir)).toEqual([]);
+    expect(await readdir(sides.rdir)).toEqual([]);
   });
 
   it('a closed port: exit 255, Connection refused', async () => {
@@ -156,37 +147,37 @@ describe('--transport openssh: failures', () => {
   });
 
   it('cp upload with a wrong key: exit 255', async () => {
-    await writeFile(join(local, 'f'), 'x');
-    const r = await runCli(['cp', ...wrongKeyFlags(), join(local, 'f'), at(`${rdir}/f`)]);
+    await writeFile(join(sides.local, 'f'), 'x');
+    const r = await runCli(['cp', ...wrongKeyFlags(), join(sides.local, 'f'), at(`${sides.rdir}/f`)]);
     expect(r.status).toBe(255);
     expect(r.stderr).toContain('Permission denied (publickey)');
   });
 
   it('an unknown host key under strict checking: exit 255, ssh says why', async () => {
-    const empty = join(local, 'known_hosts');
+    const empty = join(sides.local, 'known_hosts');
     await writeFile(empty, '');
-    const r = await runCli(['put', '--transport', 'openssh', '-o', `UserKnownHostsFile=${empty}`, '-o', 'GlobalKnownHostsFile=/dev/null', ...sshFlags(sshd, sshd.rssh), at(`${rdir}/f`)], { stdin: 'x' });
+    const r = await runCli(['put', '--transport', 'openssh', '-o', `UserKnownHostsFile=${empty}`, '-o', 'GlobalKnownHostsFile=/dev/null', ...sshFlags(sshd, sshd.rssh), at(`${sides.rdir}/f`)], { stdin: 'x' });
     expect(r.status).toBe(255);
     expect(r.stderr).toBe(`No ED25519 host key is known for [127.0.0.1]:${sshd.port} and you have requested strict checking.\nscpipe: ssh: Host key verification failed.\n`); // ssh's words, as scp shows them
-    expect(await readdir(rdir)).toEqual([]);
+    expect(await readdir(sides.rdir)).toEqual([]);
   });
 
   it('get and cp downloads with a wrong key: exit 255 with ssh\'s message', async () => {
-    const r = await runCli(['get', ...wrongKeyFlags(), at(`${rdir}/f`)]);
+    const r = await runCli(['get', ...wrongKeyFlags(), at(`${sides.rdir}/f`)]);
     expect(r.status).toBe(255);
     expect(r.stderr).toMatch(/scpipe: ssh: scpipe-rssh@127\.0\.0\.1: Permission denied \(publickey\)\.\n$/);
     expect(r.stdout.length).toBe(0);
-    const c = await runCli(['cp', ...wrongKeyFlags(), at(`${rdir}/f`), local]);
+    const c = await runCli(['cp', ...wrongKeyFlags(), at(`${sides.rdir}/f`), sides.local]);
     expect(c.status).toBe(255);
   });
 
   it('a host never reached is not retried as a lost connection: cp -O both ways, and a parts set, exit 255 at once', async () => {
-    await writeFile(join(local, 'f'), 'x');
+    await writeFile(join(sides.local, 'f'), 'x');
     const runs = [
-      await runCli(['cp', '-O', ...wrongKeyFlags(), at(`${rdir}/f`), local]),
-      await runCli(['cp', '-O', ...wrongKeyFlags(), join(local, 'f'), at(`${rdir}/f`)]),
-      await runCli(['put', ...wrongKeyFlags(), '--part-size', '1K', '--parallel', '3', at(`${rdir}/set`)], { stdin: randomBytes(5000) }),
-      await runCli(['put', ...wrongKeyFlags(), '-s', '--part-size', '1K', '--parallel', '3', at(`${rdir}/set`)], { stdin: randomBytes(5000) }),
+      await runCli(['cp', '-O', ...wrongKeyFlags(), at(`${sides.rdir}/f`), sides.local]),
+      await runCli(['cp', '-O', ...wrongKeyFlags(), join(sides.local, 'f'), at(`${sides.rdir}/f`)]),
+      await runCli(['put', ...wrongKeyFlags(), '--part-size', '1K', '--parallel', '3', at(`${sides.rdir}/set`)], { stdin: randomBytes(5000) }),
+      await runCli(['put', ...wrongKeyFlags(), '-s', '--part-size', '1K', '--parallel', '3', at(`${sides.rdir}/set`)], { stdin: randomBytes(5000) }),
     ];
     for (const r of runs) {
       expect(r.status).toBe(255);
@@ -194,17 +185,17 @@ describe('--transport openssh: failures', () => {
       expect(r.stderr).not.toContain('retry');
       expect(r.ms).toBeLessThan(10000);
     }
-    expect(await readdir(rdir)).toEqual([]);
+    expect(await readdir(sides.rdir)).toEqual([]);
   });
 
   it('cp -O to a closed port with the ssh2 transport too: exit 255 at once, no retries', async () => {
-    await writeFile(join(local, 'f'), 'x');
-    const r = await runCli(['cp', '-O', '-P', '1', '-F', 'none', '-o', 'BatchMode=yes', join(local, 'f'), 'x@127.0.0.1:f']);
+    await writeFile(join(sides.local, 'f'), 'x');
+    const r = await runCli(['cp', '-O', '-P', '1', '-F', 'none', '-o', 'BatchMode=yes', join(sides.local, 'f'), 'x@127.0.0.1:f']);
     expect(r).toMatchObject({ status: 255, stderr: 'scpipe: connect to host 127.0.0.1 port 1: Connection refused\n' });
   });
 
   it("ssh's own words are shown once: a changed host key's warning over SFTP and SCP, a refused connection's line", async () => {
-    const changed = join(local, 'known_hosts');
+    const changed = join(sides.local, 'known_hosts');
     const wrongKey = readFileSync(`${sshd.wrongKeyPath}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
     await writeFile(changed, `[127.0.0.1]:${sshd.port} ${wrongKey}\n`);
     // ssh keeps an option's first value: these come before sshFlags' own.
@@ -225,10 +216,10 @@ describe('--transport openssh: failures', () => {
   });
 
   it('the rssh refusal of a non-scp command is still the remote\'s message, exit 1', async () => {
-    const r = await runCli(['put', ...flags(), '--scp-path', '/bin/sh', at(`${rdir}/f`)], { stdin: 'x' });
+    const r = await runCli(['put', ...flags(), '--scp-path', '/bin/sh', at(`${sides.rdir}/f`)], { stdin: 'x' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('This account is restricted by rssh.');
     expect(r.stderr).toMatch(/scpipe: remote command exited with status 1 before the transfer started/);
-    expect(await readdir(rdir)).toEqual([]);
+    expect(await readdir(sides.rdir)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { startHostileSftp } from '../helpers/hostile-sftp';
+import { startHostileSftp, type FakeTree } from '../helpers/hostile-sftp';
 import { knownHostsFor } from '../helpers/latency-proxy';
 import { startTcpRelay } from '../helpers/tcp-relay';
 import { runCli, sshFlags, startCli } from '../helpers/cli';
@@ -19,14 +19,18 @@ const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-open-lost-');
 const TEMP = /^\.f\.scpipe-\w{6}$/;
 
+// A fake server holding one directory, /d, that drops the connection where `drops` say.
+const serverWithD = (drops: Pick<FakeTree, 'dropOnOpen' | 'dropOnStat'>) =>
+  startHostileSftp({ stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined), list: () => undefined, ...drops });
+// True the first time `test` holds, never after: one connection dropped.
+const once = (test: (path: string) => boolean) => {
+  let done = false;
+  return (path: string): boolean => !done && test(path) && (done = true);
+};
+
 describe('put over SFTP: a connection lost as the temporary file is opened', () => {
   it('a server that made the file and dropped the connection: retried, the file removed, stored whole', async () => {
-    let dropped = false;
-    const fake = await startHostileSftp({
-      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
-      list: () => undefined,
-      dropOnOpen: (path) => !dropped && /^\/d\/\.f\.scpipe-\w{6}$/.test(path) && (dropped = true),
-    });
+    const fake = await serverWithD({ dropOnOpen: once((path) => /^\/d\/\.f\.scpipe-\w{6}$/.test(path)) });
     try {
       const data = randomBytes(3 * 1024 * 1024 + 7);
       const r = await runCli(['put', ...fake.args(), '-s', 'backup@127.0.0.1:/d/f'], { stdin: data, timeoutMs: 60_000 });
@@ -42,12 +46,7 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
   }, 90_000);
 
   it('lost while the target is looked at, before the open: retried, stored whole, nothing else made', async () => {
-    let dropped = false;
-    const fake = await startHostileSftp({
-      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
-      list: () => undefined,
-      dropOnStat: (path) => !dropped && path === '/d/f' && (dropped = true),
-    });
+    const fake = await serverWithD({ dropOnStat: once((path) => path === '/d/f') });
     try {
       const data = randomBytes(1024 * 1024 + 1);
       const r = await runCli(['put', ...fake.args(), '-s', 'backup@127.0.0.1:/d/f'], { stdin: data, timeoutMs: 60_000 });
@@ -62,12 +61,7 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
   }, 90_000);
 
   it('one of two targets lost at its open: it is retried while the other goes on, and both get the whole stream', async () => {
-    let dropped = false;
-    const fake = await startHostileSftp({
-      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
-      list: () => undefined,
-      dropOnOpen: (path) => !dropped && /^\/d\/\.g\.scpipe-\w{6}$/.test(path) && (dropped = true),
-    });
+    const fake = await serverWithD({ dropOnOpen: once((path) => /^\/d\/\.g\.scpipe-\w{6}$/.test(path)) });
     try {
       const data = randomBytes(4 * 1024 * 1024 + 9);
       const r = await runCli(['put', ...fake.args(), '-s', 'backup@127.0.0.1:/d/f', 'backup@127.0.0.1:/d/g'], { stdin: data, timeoutMs: 60_000 });
@@ -82,12 +76,7 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
   }, 90_000);
 
   it('cp of a local file: the empty file the lost open made is removed by the retry', async () => {
-    let dropped = false;
-    const fake = await startHostileSftp({
-      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
-      list: () => undefined,
-      dropOnOpen: (path) => !dropped && /^\/d\/\.f\.scpipe-\w{6}$/.test(path) && (dropped = true),
-    });
+    const fake = await serverWithD({ dropOnOpen: once((path) => /^\/d\/\.f\.scpipe-\w{6}$/.test(path)) });
     try {
       const file = join(local(), 'f');
       writeFileSync(file, 'five!');
@@ -102,11 +91,7 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
   }, 90_000);
 
   it('--retries 0: not retried, and the message names the file that may be left', async () => {
-    const fake = await startHostileSftp({
-      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
-      list: () => undefined,
-      dropOnOpen: () => true,
-    });
+    const fake = await serverWithD({ dropOnOpen: () => true });
     try {
       const r = await runCli(['put', ...fake.args(), '-s', '--retries', '0', 'backup@127.0.0.1:/d/f'], { stdin: 'x', timeoutMs: 60_000 });
       expect(r.stderr).toMatch(/an empty temporary file may be left in \/d\/\.f\.scpipe-\w{6}\n$/);
@@ -118,11 +103,7 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
   }, 60_000);
 
   it('a signal while waiting to retry: exit 143, and the message still names the file that may be left', async () => {
-    const fake = await startHostileSftp({
-      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
-      list: () => undefined,
-      dropOnOpen: () => true,
-    });
+    const fake = await serverWithD({ dropOnOpen: () => true });
     try {
       const run = startCli(['put', ...fake.args(), '-s', 'backup@127.0.0.1:/d/f'], { stdin: 'x', timeoutMs: 60_000 });
       await waitFor(() => run.stderr().includes('retry 1 of 5'), 'the retry line', 30_000);
