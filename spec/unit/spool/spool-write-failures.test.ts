@@ -61,10 +61,7 @@ describe('spool: the spool file cannot be written', () => {
       expect(pulled).toBeLessThan(5 * MiB);
       expect(finished).toBe(true);
       // nothing left: no name, no open descriptor, no space held
-      expect(fs.readdirSync(dir)).toEqual([]);
-      expect(openFilesIn(dir)).toEqual([]);
-      const stats = fs.statfsSync(dir);
-      expect(stats.bfree).toBe(stats.blocks);
+      expectNothingLeft(dir);
     } finally {
       unmount(dir);
     }
@@ -82,10 +79,7 @@ describe('spool: the spool file cannot be written', () => {
       expect(err.bytes).toBe(BigInt(MiB));
       expect(freed).toHaveBeenCalledTimes(1);
       expect(freed.mock.calls[0]![0].every((b) => b.byteLength === 0)).toBe(true);
-      expect(fs.readdirSync(dir)).toEqual([]);
-      expect(openFilesIn(dir)).toEqual([]);
-      const stats = fs.statfsSync(dir);
-      expect(stats.bfree).toBe(stats.blocks);
+      expectNothingLeft(dir);
     } finally {
       unmount(dir);
     }
@@ -259,3 +253,11 @@ describe('spool: when the open file cannot be unlinked', () => {
     expect(process.listeners('exit')).not.toContain(added[0]);
   });
 });
+
+// No name, no open descriptor, no space held in the spool directory `dir` (a tmpfs of its own).
+function expectNothingLeft(dir: string): void {
+  expect(fs.readdirSync(dir)).toEqual([]);
+  expect(openFilesIn(dir)).toEqual([]);
+  const stats = fs.statfsSync(dir);
+  expect(stats.bfree).toBe(stats.blocks);
+}
