@@ -120,6 +120,35 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     }
   });
 
+  // An scp:// target with a port: the command says `-P PORT` as words of
+  // their own, not inside the target's quotes, and pasted it frees the space.
+  it('a full remote disk named by an scp:// URI with a port: the command, pasted into a shell, empties the file', async () => {
+    const small = join(dir, 'small-disk');
+    await mkdir(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
+    try {
+      const path = `${small}/db $day.bin`;
+      const uri = `scp://${sshd.rssh.name}@${sshd.host}:${sshd.port}/${path.replace(/ /g, '%20')}`;
+      const flags = sshFlags(sshd, sshd.rssh).slice(2); // the port is the URI's
+      const r = await runCli(['put', ...flags, '--spool-dir', spoolDir(), uri], { stdin: randomBytes(3 * 1024 * 1024) });
+      expect(r.status).toBe(1);
+      const target = remote(sshd, sshd.rssh, path);
+      expect(r.stderr).toBe(
+        `scpipe: remote: scp: ${path}: No space left on device; the remote file ${path} is left cut short, holding what fit, and its space: ` +
+          `remove it, or store an empty file over it: \`scpipe put -O --size 0 -P ${sshd.port} '${target}' < /dev/null\`\n`,
+      );
+      expect((await stat(path)).size).toBeGreaterThan(0);
+      // The words a shell makes of the command, run with the test's keys and known hosts.
+      const command = /`scpipe (put .*) < \/dev\/null`/.exec(r.stderr)![1]!;
+      const words = execFileSync('sh', ['-c', `printf '%s\\0' ${command}`], { encoding: 'utf8', env: { day: 'X' } }).split('\0').slice(0, -1);
+      expect(words).toEqual(['put', '-O', '--size', '0', '-P', String(sshd.port), target]);
+      expect(await runCli([words[0]!, ...flags, ...words.slice(1)], { stdin: '' })).toMatchObject({ status: 0, stderr: '' });
+      expect((await stat(path)).size).toBe(0);
+    } finally {
+      execFileSync('umount', [small]);
+    }
+  });
+
 
   it('a command rssh refuses: exit 1 and rssh\'s message', async () => {
     const r = await runCli(put(`${dir}/f.bin`, ['--scp-path', '/bin/sh']), { stdin: 'data' });
