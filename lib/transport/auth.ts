@@ -173,8 +173,11 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   }
 
   const handler: AuthHandlerMiddleware = (methodsLeft, partial, next) => {
-    // Called again after a password attempt without partial success: the server rejected it.
-    if (methodsLeft !== null && !partial && (lastType === 'password' || lastType === 'keyboard-interactive')) passwords.rejected();
+    // Called again after a password attempt: without partial success the server rejected it; with it, took it.
+    if (methodsLeft !== null && (lastType === 'password' || lastType === 'keyboard-interactive')) {
+      if (partial) passwords.partlyAccepted();
+      else passwords.rejected();
+    }
     nextAttempt(methodsLeft).then(
       (attempt) => {
         if (attempt) {

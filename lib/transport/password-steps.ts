@@ -37,6 +37,8 @@ export interface PasswordSteps {
   candidate(): string | undefined;
   /** The server rejected the attempt: its password is not replayed (a typo). */
   rejected(): void;
+  /** The server took the attempt with partial success: its password is the one kept, not a later step's answer (a one-time code). */
+  partlyAccepted(): void;
 }
 
 export function passwordSteps(ctx: PasswordContext): PasswordSteps {
@@ -50,6 +52,7 @@ export function passwordSteps(ctx: PasswordContext): PasswordSteps {
     return pw;
   };
   let candidate: string | undefined;
+  let accepted: string | undefined; // taken with partial success (AuthenticationMethods password,keyboard-interactive)
 
   /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to maxTries prompted rounds. */
   function kbdSteps(): Step {
@@ -129,9 +132,12 @@ export function passwordSteps(ctx: PasswordContext): PasswordSteps {
   return {
     keyboardInteractive: kbdSteps(),
     password: passwordOnly(),
-    candidate: () => candidate,
+    candidate: () => accepted ?? candidate,
     rejected: () => {
       candidate = undefined;
+    },
+    partlyAccepted: () => {
+      accepted ??= candidate;
     },
   };
 }

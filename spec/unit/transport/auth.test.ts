@@ -282,6 +282,61 @@ describe('createAuthHandler', () => {
     expect(isScpipeError(auth.failure(), 'ERR_ABORTED')).toBe(true);
   });
 
+  // AuthenticationMethods password,keyboard-interactive (a one-time code by
+  // PAM after the password): the code typed at the second step was kept as
+  // the password, so a retry's reconnection sent the code as the password,
+  // was refused, and asked for the password again.
+  it('keeps the password a server took with partial success, not the code asked after it, for the next connection', async () => {
+    const passwordsSeen: string[] = [];
+    const server = new Server({ hostKeys: [fs.readFileSync(hostKey)] }, (conn) => {
+      let passwordDone = false;
+      conn.on('authentication', (ctx) => {
+        if (ctx.method === 'password') {
+          passwordsSeen.push(ctx.password);
+          if (ctx.password !== 'the-password') return ctx.reject(['password']);
+          passwordDone = true;
+          return ctx.reject(['keyboard-interactive'], true);
+        }
+        if (ctx.method === 'keyboard-interactive' && passwordDone) {
+          return ctx.prompt([{ prompt: 'Verification code: ', echo: false }], (answers) => (answers[0] === '123456' ? ctx.accept() : ctx.reject()));
+        }
+        ctx.reject(passwordDone ? ['keyboard-interactive'] : ['password']);
+      });
+      conn.on('ready', () => conn.end());
+      conn.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const typed: TypedSecrets = {};
+    const questions: string[] = [];
+    const prompt = async (q: string): Promise<string> => {
+      questions.push(q);
+      return q.startsWith('Verification') ? '123456' : 'the-password';
+    };
+    const login = async (): Promise<void> => {
+      const auth = createAuthHandler({ host: host({ pubkeyAuthentication: false }), env: {}, prompt, typed });
+      const client = new Client();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          client.once('ready', resolve).once('error', reject);
+          client.connect({ host: '127.0.0.1', port, username: 'alice', authHandler: auth.handler, hostVerifier: () => true });
+        });
+        auth.succeeded();
+      } finally {
+        client.end();
+      }
+    };
+    try {
+      await login();
+      await login(); // a retry's reconnection: only the code is asked again
+      expect(questions).toEqual(["alice@h.example's password: ", 'Verification code: ', 'Verification code: ']);
+      expect(passwordsSeen).toEqual(['the-password', 'the-password']);
+      expect(typed.password).toBe('the-password');
+    } finally {
+      server.close();
+    }
+  });
+
   it('authenticates against a real ssh2 server (publickey after a wrong key, then password)', async () => {
     const goodKey = utils.parseKey(fs.readFileSync(`${plainKey}.pub`)) as ParsedKey;
     const server = new Server({ hostKeys: [fs.readFileSync(hostKey)] }, (conn) => {
