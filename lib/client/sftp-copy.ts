@@ -19,6 +19,7 @@ import { copiedFileOptions } from './copied-file';
 import { absent, sftpPathOn } from './sftp-paths';
 import { SftpTreeReader } from './sftp-tree-reader';
 import { SftpTreeWriter } from './sftp-tree-writer';
+import { removeLeftBehind } from './sftp-left-behind';
 import type { RemovalAfterAbort } from './sftp-remove-temp';
 import { linkedController } from '../util/abort';
 
@@ -49,9 +50,7 @@ export async function uploadSftp(session: SftpSession, localPaths: string[], rem
   const target = progress.target ?? (await resolveRemoteTarget(session, await sftpPathOn(session, remotePath), localPaths.length));
   if (!progress.target) await refuseFileIntoMissingDirectory(session, target, localPaths);
   progress.onTarget?.(target);
-  for (const temp of progress.leftBehind?.splice(0) ?? []) {
-    await session.unlink(temp).then(() => opts.trace?.(`sftp: removed ${escapeForTerminal(temp)}, left by the lost connection`), () => undefined);
-  }
+  if (progress.leftBehind) await removeLeftBehind(session, progress.leftBehind, opts.trace);
   // Each file in flight (16) listens for the abort: on a signal of scpipe's own, not the caller's, whose 10 would warn of a leak.
   const { controller, unlink } = linkedController(opts.signal);
   try {

@@ -14,6 +14,7 @@ import { DEFAULT_RETRIES } from './retry';
 import { existsError } from './scp-exists';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { asTarget, uploadPaths, type UploadPaths } from './sftp-paths';
+import { removeLeftBehind } from './sftp-left-behind';
 import { reconnect, type OnGeneration } from './sftp-resume';
 import type { SftpPutOptions } from './sftp-put';
 
@@ -31,15 +32,7 @@ export interface Started {
 export async function startUpload(conn: Reconnector, first: SftpSession, remotePath: string, opts: SftpPutOptions, on: OnGeneration): Promise<Started> {
   const left: string[] = []; // temporary files a lost open may have made
   const attempt = async (session: SftpSession): Promise<Started> => {
-    for (const temp of [...left]) {
-      await session.unlink(temp).then(
-        () => opts.trace?.(`sftp: removed ${escapeForTerminal(temp)}, left by the lost connection`),
-        (err: unknown) => {
-          if (isConnectionLoss(err)) throw err; // tried again over the next connection
-        },
-      );
-      left.splice(left.indexOf(temp), 1);
-    }
+    await removeLeftBehind(session, left, opts.trace);
     const paths = await uploadPaths(session, remotePath, opts.name);
     if (opts.noClobber && paths.existingMode !== undefined) throw existsError(paths.target);
     const rtt = opts.parallel === undefined ? await session.roundTripMs() : undefined;

@@ -20,7 +20,7 @@ const local = tempDirPerTest('scpipe-open-lost-');
 const TEMP = /^\.f\.scpipe-\w{6}$/;
 
 // A fake server holding one directory, /d, that drops the connection where `drops` say.
-const serverWithD = (drops: Pick<FakeTree, 'dropOnOpen' | 'dropOnStat'>) =>
+const serverWithD = (drops: Pick<FakeTree, 'dropOnOpen' | 'dropOnStat' | 'dropOnRemove'>) =>
   startHostileSftp({ stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined), list: () => undefined, ...drops });
 // True the first time `test` holds, never after: one connection dropped.
 const once = (test: (path: string) => boolean) => {
@@ -83,6 +83,31 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
       const r = await runCli(['cp', ...fake.args(), '-s', file, 'backup@127.0.0.1:/d/f'], { timeoutMs: 60_000 });
       expect(r.stderr).toMatch(/^scpipe: .*\/f: \/d\/\.f\.scpipe-\w{6}: open: .*; retry 1 of 5 in 1 s\n$/);
       expect(r.status).toBe(0);
+      expect([...fake.uploads.files.keys()]).toEqual(['/d/f']);
+      expect(fake.uploads.files.get('/d/f')!.toString()).toBe('five!');
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
+
+  // The connection lost again while the retry removes the empty file: the
+  // attempt after it removes the file still, and nothing is left beside the stored one.
+  it.each([
+    ['put', (_file: string) => ['put', '-s', 'backup@127.0.0.1:/d/f'], 'five!'],
+    ['cp', (file: string) => ['cp', '-s', file, 'backup@127.0.0.1:/d/f'], undefined],
+  ])('%s: lost again while the file the lost open left is removed: removed by the next attempt, stored whole', async (_cmd, args, stdin) => {
+    const temp = /^\/d\/\.f\.scpipe-\w{6}$/;
+    const fake = await serverWithD({ dropOnOpen: once((path) => temp.test(path)), dropOnRemove: once((path) => temp.test(path)) });
+    try {
+      const file = join(local(), 'f');
+      writeFileSync(file, 'five!');
+      const [first, ...rest] = args(file);
+      const r = await runCli([first!, ...fake.args(), ...rest], { stdin, timeoutMs: 60_000 });
+      expect(r.stderr).toMatch(/retry 1 of 5 in 1 s\n.*retry 2 of 5 in 5 s\n$/s);
+      expect(r.status).toBe(0);
+      const opened = fake.uploads.ops.filter((op) => op.startsWith('open '));
+      const removeFirst = opened[0]!.replace(/^open /, 'remove ');
+      expect(fake.uploads.ops.filter((op) => op.startsWith(removeFirst))).toEqual([`${removeFirst} (dropped)`, removeFirst]);
       expect([...fake.uploads.files.keys()]).toEqual(['/d/f']);
       expect(fake.uploads.files.get('/d/f')!.toString()).toBe('five!');
     } finally {

@@ -39,6 +39,8 @@ export interface FakeTree {
   dropOnOpen?(path: string): boolean;
   /** True to drop the connection instead of answering a STAT or LSTAT of `path` (lost while an upload looks at its target). */
   dropOnStat?(path: string): boolean;
+  /** True to drop the connection instead of doing and answering a REMOVE of `path` (lost while a retry removes what the last loss left). */
+  dropOnRemove?(path: string): boolean;
   /** Uploads: true to drop the connection instead of doing and answering a RENAME (lost at the last step of an upload). */
   dropOnRename?(from: string, to: string): boolean;
   /** Uploads: the bytes stored for a WRITE (default: as sent; a failing disk may store others). READ serves what was stored. */
@@ -169,6 +171,7 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
     sftp.data(reqid, data.subarray(offset, offset + length));
   });
   sftp.on('REMOVE', (reqid: number, path: string) => {
+    if (tree.dropOnRemove?.(path)) return void uploads.ops.push(`remove ${path} (dropped)`), drop();
     // A file of the tree counts as removed too (the tree is the test's to change: ops tells it).
     const there = uploads.files.delete(path) || tree.stat(path)?.kind === 'file';
     uploads.ops.push(`remove ${path}`);

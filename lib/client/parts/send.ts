@@ -13,6 +13,7 @@ import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconne
 import { wereRetriesSpent, withRetries, type RetryEvent } from '../retry';
 import { scpRefusalHint } from '../protocol-choice';
 import { putSftp } from '../sftp-put';
+import { removeLeftBehind } from '../sftp-left-behind';
 import type { Lanes } from './lanes';
 import { isSetTempName } from './names';
 
@@ -172,7 +173,8 @@ async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Rec
   if (look) look.claimed = true;
   try {
     // What an earlier attempt at this file could not remove (its session was lost).
-    for (const temp of ctx.leftBehind?.get(path) ?? []) await session.unlink(temp).catch(() => undefined);
+    const left = ctx.leftBehind?.get(path);
+    if (left) await removeLeftBehind(session, left, ctx.trace);
     ctx.leftBehind?.delete(path);
     if (!mine) await sweep?.over;
     await putSftp(ctx.conn, { session, ms: 0, generation }, path, input, {
