@@ -96,7 +96,7 @@ export async function runGet(
       sha256: wantsSha256(args),
       expectSha256,
       onRetry: (e) => {
-        recordRetry();
+        recordRetry(e);
         sayRetry(e.file ?? spec.path, e);
       },
       onProgress: tally(progress?.update),

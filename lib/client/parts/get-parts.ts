@@ -206,6 +206,7 @@ type Current = ReturnType<Reconnector['current']>;
 
 // An attempt on the current connection, made again after a lost one.
 function retrying<T>(conn: Reconnector, opts: GetOptions, attempt: (current: Current) => Promise<T>): Promise<T> {
+  let lost: number | undefined; // the generation of the connection the last attempt lost
   return withRetries(
     async () => {
       const current = conn.current();
@@ -213,7 +214,10 @@ function retrying<T>(conn: Reconnector, opts: GetOptions, attempt: (current: Cur
       try {
         return await attempt(current);
       } catch (err) {
-        if (isConnectionLoss(err)) conn.renew(generation);
+        if (isConnectionLoss(err)) {
+          lost = generation;
+          conn.renew(generation);
+        }
         throw err;
       }
     },
@@ -222,7 +226,8 @@ function retrying<T>(conn: Reconnector, opts: GetOptions, attempt: (current: Cur
       backoffMs: opts.backoffMs,
       isRetryable: (err) => isChannelRefused(err) || (conn.canReconnect && isConnectionLoss(err)),
       signal: opts.signal,
-      onRetry: opts.onRetry,
+      // The parts in flight on one lost connection wait for one reconnection (RetryEvent.sharedReconnection).
+      onRetry: opts.onRetry && ((event) => opts.onRetry!({ ...event, sharedReconnection: lost !== undefined && !conn.firstRetryAfter(lost) })),
     },
   );
 }
