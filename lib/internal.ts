@@ -18,5 +18,6 @@ export { defaultHostKeyPath } from './server/host-key';
 export { parseMaxStartups } from './server/connection-limits';
 export { namesDirectory, namesNoFile } from './client/remote-name';
 export { partsOf } from './client/parts/manifest';
+export { partIndex } from './client/parts/names';
 export { MAX_PARTS } from './client/parts/manifest';
 export { NAME_MAX } from './protocol/name-max';

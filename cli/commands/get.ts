@@ -2,7 +2,7 @@
 // --output FILE), exactly the announced bytes; anything short is an error.
 // A lost connection is retried where that is honest (lib getTo()).
 import type { Argv, CommandModule } from 'yargs';
-import { ScpipeError, checkCounts, escapeForTerminal, getTo } from '../../lib';
+import { ScpipeError, checkCounts, escapeForTerminal, getTo, type Download } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, getOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
@@ -17,6 +17,7 @@ import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-opti
 import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
 import { checkSpoolDirectory, followLinks } from '../../lib/internal';
 import { withPartsSpoolFullHint } from '../spool-full';
+import { withRestOfSetHint } from '../set-rest-hint';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
 
@@ -82,6 +83,7 @@ export async function runGet(
   const memoryLimit = args.memory === undefined ? undefined : parseMemory(args.memory);
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
   const progress = ProgressLine.wanted(args);
+  let download: Download | undefined;
   try {
     const got = await getTo(connectOptions(spec, args, log), spec.path, output ?? process.stdout, {
       ...roleOptions(args, signal, log),
@@ -101,7 +103,10 @@ export async function runGet(
       },
       onProgress: tally(progress?.update),
       onPartOut: () => recordPartFetched(),
-      onDownload: (download) => log?.(`receiving ${escapeForTerminal(download.name)} over ${download.protocol}: ${download.size} bytes`),
+      onDownload: (d) => {
+        download = d;
+        log?.(`receiving ${escapeForTerminal(d.name)} over ${d.protocol}: ${d.size} bytes`);
+      },
     });
     recordStored();
     if (got.sha256 !== undefined) {
@@ -119,7 +124,7 @@ export async function runGet(
       for (const left of await findLocalLeftovers(stored)) say(localLeftoverFound(left.path, left.ageS, left.bytes));
     }
   } catch (err) {
-    if (err instanceof ScpipeError || output !== undefined) throw withPartsSpoolFullHint(err, 'get');
+    if (err instanceof ScpipeError || output !== undefined) throw withRestOfSetHint(withPartsSpoolFullHint(err, 'get'), spec, download);
     throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
   } finally {
     progress?.done();

@@ -58,9 +58,46 @@ describe('scpipe put --part-size', () => {
     rmSync(join(dir, 'r.bin.000002'));
     const got = await runCli(['get', ...flags(), '--retries', '0', at(`${dir}/r.bin`)]);
     expect(got.status).toBe(1);
-    expect(got.stderr).toMatch(/^scpipe: part r\.bin\.000002: remote: scp: .*r\.bin\.000002: No such file or directory; the set's first 2097152 bytes, each part checked against the manifest, had already been written out, and nothing after them\n$/);
+    expect(got.stderr).toMatch(/^scpipe: part r\.bin\.000002: remote: scp: .*r\.bin\.000002: No such file or directory; the set's first 2097152 bytes, each part checked against the manifest, had already been written out, and nothing after them; /);
     expect(got.stdout.length).toBe(2 * 1024 * 1024);
     expect(got.stdout.equals(data.subarray(0, 2 * 1024 * 1024))).toBe(true);
+  });
+
+  // The parts after a missing one were neither fetched nor checked: the
+  // message names them and the commands that save and check them, which,
+  // pasted, leave every part that is there and the manifest in a directory.
+  it('get of a set with a part removed says how to save the parts after it, and that works as said', async () => {
+    const data = randomBytes(5 * 1024 * 1024);
+    expect((await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', at(`${dir}/r.bin`)], { stdin: data })).status).toBe(0);
+    rmSync(join(dir, 'r.bin.000002'));
+    for (const output of [[], ['--output', join(spoolDir(), 'r.bin')]]) {
+      const got = await runCli(['get', ...flags(), '--retries', '0', ...output, at(`${dir}/r.bin`)]);
+      expect(got.status).toBe(1);
+      expect(got.stderr).toContain(
+        "; the parts after it, r.bin.000003..r.bin.000004, were not fetched: `scpipe cp --quote none " +
+          `${shellQuote([`${at(`${dir}/r.bin`)}.*`])} DIR/\` copies the parts that are there and the manifest into a directory DIR, where \`sha256sum -c r.bin.sha256\` names each bad one\n`,
+      );
+      expect(readdirSync(spoolDir())).toEqual([]);
+    }
+    const got = await runCli(['get', ...flags(), '--retries', '0', at(`${dir}/r.bin`)]);
+    const pasted = /`scpipe cp (.*) DIR\/`/.exec(got.stderr)![1]!;
+    const words = execFileSync('sh', ['-c', `printf '%s\\n' ${pasted}`], { encoding: 'utf8' }).split('\n').slice(0, -1);
+    const saved = await mkdtemp(join(tmpdir(), 'scpipe-test-saved-'));
+    try {
+      expect(await runCli(['cp', ...flags(), ...words, `${saved}/`])).toMatchObject({ status: 0, stderr: '' });
+      expect(readdirSync(saved).sort()).toEqual(['r.bin.000000', 'r.bin.000001', 'r.bin.000003', 'r.bin.000004', 'r.bin.sha256']);
+      const check = (() => {
+        try {
+          return execFileSync('sha256sum', ['-c', 'r.bin.sha256'], { cwd: saved, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        } catch (err) {
+          return (err as { stdout: string }).stdout;
+        }
+      })();
+      expect(check).toBe('r.bin.000000: OK\nr.bin.000001: OK\nr.bin.000002: FAILED open or read\nr.bin.000003: OK\nr.bin.000004: OK\n');
+      expect(readFileSync(join(saved, 'r.bin.000004')).equals(data.subarray(4 * 1024 * 1024))).toBe(true);
+    } finally {
+      await rm(saved, { recursive: true, force: true });
+    }
   });
 
   it('--parallel 8 says no MaxListenersExceededWarning (its lanes all listen to one internal signal)', async () => {

@@ -145,7 +145,7 @@ async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, in
   try {
     download = await open();
   } catch (err) {
-    if (isScpipeError(err) && PART_MISSING.has(err.code)) throw new ScpipeError(err.code, `part ${shown}: ${err.message}`, { ...err, cause: err });
+    if (isScpipeError(err) && PART_MISSING.has(err.code)) throw new ScpipeError(err.code, `part ${shown}: ${err.message}`, { ...err, path: err.path ?? entry.name, cause: err });
     throw err;
   }
   // A part read no further (another failed first) is destroyed with the
