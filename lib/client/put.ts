@@ -8,7 +8,8 @@ import type { Target } from './connection';
 import { oneRun } from './run-target';
 import { Reconnector } from './reconnect';
 import { checkCounts } from './counts';
-import { chooseProtocol, scpRefusalHint } from './protocol-choice';
+import { scpRefusalHint } from './protocol-choice';
+import { chooseProtocolAgain } from './protocol-choice-again';
 import { putSftp } from './sftp-put';
 import { remoteFileName } from './remote-name';
 import type { PartsOptions } from './parts/options';
@@ -58,7 +59,7 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
   }
   const conn = new Reconnector(target, opts.trace);
   try {
-    const chosen = await chooseProtocol(conn.current().opener, opts.protocol ?? 'auto', opts.signal, opts.trace, opts.onProtocol);
+    const chosen = await chooseProtocolAgain(conn, opts);
     seat?.chose('session' in chosen ? 'sftp' : 'scp');
     if ('session' in chosen) {
       try {

@@ -1,0 +1,92 @@
+// A connection lost while the sftp subsystem opens (its channel, the
+// subsystem request, the SFTP version) is a lost connection, not a refusal:
+// put connects again within --retries and asks for SFTP again, also
+// under --protocol auto, where only a refusal means SCP.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { remotePath, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { knownHostsFor } from '../helpers/latency-proxy';
+import { startTcpRelay } from '../helpers/tcp-relay';
+import { sshFlags, startCli, type CliResult } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const sshd = sshdPerSuite();
+const local = tempDirPerTest('scpipe-subsystem-lost-');
+
+// Where the first connection is cut: as the channel is asked for; once sshd
+// has started the subsystem (its answer held back); as the client sends SFTP's INIT.
+type Stage = 'channel' | 'subsystem' | 'init';
+
+/**
+ * Runs scpipe (args from `command`, given the flags and the remote
+ * directory) through a relay that holds sshd's answers back on the first
+ * connection, and cuts that connection at `stage`; later connections pass.
+ */
+async function cutAt(stage: Stage, command: (flags: string[], dir: string) => string[], stdin?: Buffer): Promise<{ r: CliResult; dir: string }> {
+  const account = sshd.user;
+  const dir = await userDir(account, 'lost');
+  const first: Socket[] = [];
+  let cutOnNextSend = false;
+  const cut = (): void => first.forEach((s) => s.destroy());
+  const relay = await startTcpRelay(sshd.port, (client, upstream) => {
+    const held = first.length === 0;
+    if (held) first.push(client, upstream);
+    client.on('data', (d: Buffer) => (held && cutOnNextSend ? cut() : upstream.write(d)));
+    upstream.on('data', (d: Buffer) => (held ? setTimeout(() => client.write(d), 400) : client.write(d)));
+  });
+  try {
+    const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
+    const flags = [...sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, account), '-v'];
+    const logFrom = sshd.logText().length;
+    const run = startCli(command(flags, `${account.name}@127.0.0.1:${remotePath(account, dir)}`), { stdin, timeoutMs: 60_000 });
+    await waitFor(() => run.stderr().includes('sftp: opening the sftp subsystem'), 'the subsystem asked for', 30_000);
+    if (stage === 'channel') cut();
+    else {
+      await waitFor(() => sshd.logText().slice(logFrom).includes("Starting session: subsystem 'sftp'"), 'sshd starting the subsystem', 10_000);
+      // Its answer reaches the client 400 ms later; the client's next packet is SFTP's INIT.
+      if (stage === 'subsystem') cut();
+      else cutOnNextSend = true;
+    }
+    return { r: await run.done, dir };
+  } finally {
+    await relay.close();
+  }
+}
+
+const RETRY = /connection lost while opening the sftp subsystem; retry 1 of 5 in 1 s\n/;
+
+describe('a connection lost while the sftp subsystem opens', () => {
+  it('put --protocol sftp, lost once sshd started the subsystem: retried over SFTP, stored whole, nothing else left', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const { r, dir } = await cutAt('subsystem', (flags, at) => ['put', ...flags, '--protocol', 'sftp', `${at}/f`], data);
+    expect(r.stderr).toMatch(RETRY);
+    expect(r.stderr).toContain('protocol: sftp (--protocol sftp)');
+    expect(r.status).toBe(0);
+    expect(readdirSync(dir)).toEqual(['f']);
+    expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
+  }, 90_000);
+
+  it('put under auto, lost at SFTP\'s INIT: retried over SFTP again, not over SCP', async () => {
+    const data = randomBytes(2 * 1024 * 1024 + 1);
+    const { r, dir } = await cutAt('init', (flags, at) => ['put', ...flags, `${at}/f`], data);
+    expect(r.stderr).toMatch(RETRY);
+    expect(r.stderr).toContain('protocol: sftp (the sftp subsystem opened)');
+    expect(r.stderr).not.toContain('protocol: scp');
+    expect(r.status).toBe(0);
+    expect(readdirSync(dir)).toEqual(['f']);
+    expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
+  }, 90_000);
+
+  it('put --retries 0, lost as the channel is asked for: exit 1 at once, saying so, nothing made', async () => {
+    const { r, dir } = await cutAt('channel', (flags, at) => ['put', ...flags, '--retries', '0', `${at}/f`], Buffer.from('x'));
+    expect(r.stderr).toMatch(/\nscpipe: connection lost while opening the sftp subsystem\n$/);
+    expect(r.stderr).not.toContain('retry');
+    expect(r.stderr).not.toContain('protocol: scp');
+    expect(r.status).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 60_000);
+});
