@@ -59,13 +59,14 @@ export async function copyWithRetries<T>(
   };
   let protocol = opts.protocol ?? (opts.quote === 'none' ? 'scp' : 'auto');
   let connected = false; // the first connection never made is final (exit 255): nothing was lost
+  let said = false; // the protocol chosen and said: a retry speaks it again, unsaid
   try {
     const result = await withRetries(
       async () => {
         const opener = new ChannelOpener(target, opts.trace);
         try {
-          // A retry's protocol was said, and chosen, by the first attempt.
-          const chosen = await chooseProtocol(opener, protocol, opts.signal, connected ? undefined : opts.trace, connected ? undefined : opts.onProtocol);
+          const chosen = await chooseProtocol(opener, protocol, opts.signal, said ? undefined : opts.trace, said ? undefined : opts.onProtocol);
+          said = true;
           protocol = 'session' in chosen ? 'sftp' : 'scp';
           return await attempt(opener, chosen, attemptOpts, problems);
         } finally {
@@ -79,7 +80,9 @@ export async function copyWithRetries<T>(
         backoffMs: opts.backoffMs,
         signal: opts.signal,
         onRetry: opts.onRetry && ((e) => opts.onRetry!({ ...e, source: source() })),
-        isRetryable: (err) => connected && canReconnect(target) && isConnectionLoss(err) && protocol !== 'auto' && mayRetry(protocol),
+        // Still auto: lost while the sftp subsystem opened, before anything was copied.
+        // No refusal, so the retry asks for SFTP again (under auto only a refusal means SCP).
+        isRetryable: (err) => connected && canReconnect(target) && isConnectionLoss(err) && (protocol === 'auto' || mayRetry(protocol)),
       },
     );
     if (problems.first) throw problems.first;

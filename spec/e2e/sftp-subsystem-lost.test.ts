@@ -1,9 +1,9 @@
 // A connection lost while the sftp subsystem opens (its channel, the
 // subsystem request, the SFTP version) is a lost connection, not a refusal:
-// put connects again within --retries and asks for SFTP again, also
+// put and cp connect again within --retries and ask for SFTP again, also
 // under --protocol auto, where only a refusal means SCP.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -89,4 +89,32 @@ describe('a connection lost while the sftp subsystem opens', () => {
     expect(r.status).toBe(1);
     expect(readdirSync(dir)).toEqual([]);
   }, 60_000);
+
+  it('cp of a local file under auto, lost once sshd started the subsystem: retried over SFTP, stored', async () => {
+    const file = join(local(), 'up');
+    writeFileSync(file, 'five!');
+    const { r, dir } = await cutAt('subsystem', (flags, at) => ['cp', ...flags, file, `${at}/f`]);
+    expect(r.stderr).toMatch(RETRY);
+    expect(r.stderr).toContain('protocol: sftp (the sftp subsystem opened)');
+    expect(r.stderr).not.toContain('protocol: scp');
+    expect(r.status).toBe(0);
+    expect(readdirSync(dir)).toEqual(['f']);
+    expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('five!');
+  }, 90_000);
+
+  it('cp of a remote file under auto, lost at SFTP\'s INIT: retried over SFTP, stored whole', async () => {
+    const data = randomBytes(1024 * 1024 + 3);
+    const out = join(local(), 'down');
+    const { r } = await cutAt('init', (flags, at) => {
+      const [, path] = at.split(':');
+      writeFileSync(join(path!, 'src'), data);
+      return ['cp', ...flags, `${at}/src`, out];
+    });
+    expect(r.stderr).toMatch(RETRY);
+    expect(r.stderr).toContain('protocol: sftp (the sftp subsystem opened)');
+    expect(r.stderr).not.toContain('protocol: scp');
+    expect(r.status).toBe(0);
+    expect(readFileSync(out).equals(data)).toBe(true);
+    expect(readdirSync(local()).sort()).toEqual(['down', 'known_hosts']);
+  }, 90_000);
 });
