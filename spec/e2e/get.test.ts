@@ -25,13 +25,16 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const userFlags = (): string[] => sshFlags(sshd, sshd.user);
 
 // A fake `scp -f` (run with --scp-path) that announces 1000 bytes, sends 7,
-// waits long enough for the test to see the partial file, and dies.
-async function dyingScp(): Promise<string> {
+// and dies once `die()` is called (or after 30 s), so the test can look at
+// the partial file first however slow the machine.
+async function dyingScp(): Promise<{ script: string; die: () => Promise<void> }> {
   const dir = await userDir(sshd.user, 'dying-scp');
   const script = join(dir, 'scp.sh');
-  await writeFile(script, `#!/bin/sh\nhead -c 1 >/dev/null\nprintf 'C0644 1000 dies.bin\\npartial'\nsleep 2\nexit 1\n`);
+  const signal = join(dir, 'die');
+  const wait = `for i in $(seq 3000); do [ -e ${shellQuote([signal])} ] && break; sleep 0.01; done`;
+  await writeFile(script, `#!/bin/sh\nhead -c 1 >/dev/null\nprintf 'C0644 1000 dies.bin\\npartial'\n${wait}\nexit 1\n`);
   await chmod(script, 0o755);
-  return script;
+  return { script, die: () => writeFile(signal, '') };
 }
 
 describe('scpipe get', () => {
@@ -119,7 +122,7 @@ describe('scpipe get', () => {
   });
 
   it('--output: a download that fails mid-file leaves no target and no partial file; the partial was 0600', async () => {
-    const script = await dyingScp();
+    const { script, die } = await dyingScp();
     const out = join(sides.local, 'dies.bin');
     const run = startCli(['get', ...userFlags(), '--scp-path', script, remote(sshd, sshd.user, 'dies.bin'), '--output', out]);
     let partial = '';
@@ -128,6 +131,7 @@ describe('scpipe get', () => {
       return partial !== '' && (await stat(join(sides.local, partial))).size === 7;
     }, 'the partial file');
     expect((await stat(join(sides.local, partial))).mode & 0o777).toBe(0o600);
+    await die();
     const r = await run.done;
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/connection lost in the middle of a file/);
@@ -135,7 +139,8 @@ describe('scpipe get', () => {
   });
 
   it('--output: an existing target is untouched when the download fails mid-file', async () => {
-    const script = await dyingScp();
+    const { script, die } = await dyingScp();
+    await die(); // nothing to look at before it dies
     const out = join(sides.local, 'dies.bin');
     await writeFile(out, 'keep me');
     await chmod(out, 0o600);
