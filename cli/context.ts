@@ -3,7 +3,7 @@
 import type { ScpipeError } from '../lib';
 import { exitStatusFor } from './exit-status';
 import { AlreadyReported, describeFailure, say } from './report';
-import { abortOnSignals } from './signals';
+import { abortOnSignals, cameAfterCommit } from './signals';
 import { finishSummary, refuseClosedSummary } from './json-summary';
 import { versionLine } from './versions';
 import { eraseLine } from './erase-line';
@@ -36,7 +36,7 @@ export function createContext(verbose: () => boolean): CommandContext {
         status = 0;
         // The library resolves only when its commit point came before the signal: what
         // was asked is done, so a script's `&& rm` may run; said, as the signal was seen.
-        if (signal.aborted && !again) say(`${(signal.reason as ScpipeError).signal ?? 'the signal'} came after the transfer was complete: nothing was cut short, exit 0`);
+        if (signal.aborted && !again) say(cameAfterCommit((signal.reason as ScpipeError).signal ?? 'the signal'));
       } catch (err) {
         failure = err instanceof AlreadyReported ? err.error : err;
         if (err instanceof AlreadyReported) {

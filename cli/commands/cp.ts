@@ -7,6 +7,7 @@ import type { CommandContext } from '../context';
 import { allOperands, missingOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
 import { AlreadyReported, say, sayRetry } from '../report';
+import { transferCommitted } from '../signals';
 import { withFullRemoteHint } from '../remote-full';
 import { recordRetry, recordStored, summaryIfAsked, tally } from '../json-summary';
 import { single, singleNumber } from '../yargs-limits';
@@ -100,7 +101,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         try {
           if (destRemote) {
             const spec = remoteArg(dest, 'cp');
-            await upload(connectOptions(spec, args, log), sources, spec.path, common);
+            await upload(connectOptions(spec, args, log), sources, spec.path, { ...common, onCommitted: transferCommitted });
           } else {
             const specs = sources.map((s) => remoteArg(s, 'cp'));
             for (const spec of specs) {

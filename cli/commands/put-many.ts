@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordParts, recordPartsConfirmedOn, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '../report';
+import { transfersCommitted } from '../signals';
 import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
 import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
@@ -61,6 +62,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     if (isScpipeError(error, 'ERR_SPOOL')) spoolFailures.set(error, i);
     say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), specs[i]!) : error)));
   };
+  const committed = transfersCommitted(specs.length); // exit 0 only once every target is stored
   try {
     const outcomes = await putMany(
       specs.map((spec, i) => ({ target: connectOptions(spec, args, logFor(i)), remotePath: spec.path })),
@@ -71,6 +73,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         // each parts set keeps parts of its own, so eight of them held eight times --memory in RAM.
         memoryLimit: checked.partSize === undefined ? checked.memory : Math.floor(checked.memory / specs.length),
         ...roleOptions(args, signal, logFor(i)),
+        onCommitted: committed,
         partSize: checked.partSize,
         onProtocol: (chosen) => recordProtocol(chosen, i),
         onStaleRemoved: (path) => {

@@ -6,6 +6,7 @@ import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, ty
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry, type EmptyInputSource } from '../report';
+import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
 import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
@@ -69,6 +70,7 @@ export async function runPutParts(
       mode: args.mode,
       noClobber: Boolean(args['no-clobber']),
       verify: Boolean(args.verify),
+      onCommitted: transferCommitted,
       removeStale: Boolean(args['remove-stale']),
       onStaleRemoved: (path) => say(staleRemoved(path)),
       onStaleKept: (path, ageS) => say(staleKept(path, ageS)),

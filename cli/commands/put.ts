@@ -12,6 +12,7 @@ import { runPutParts } from './put-parts';
 import { checkPartCount } from '../part-count';
 import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayRetry } from '../report';
+import { transferCommitted } from '../signals';
 import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
 import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
@@ -129,6 +130,7 @@ export async function runPut(
         recordProtocol(chosen);
         if (chosen === 'scp') spoolWarning?.(); // before the stream is read
       },
+      onCommitted: transferCommitted,
       onSpill: ramSpoolWarning(args['spool-dir'], false, () => progress?.done()),
       onStaleRemoved: (path) => say(staleRemoved(path)),
       onStaleKept: (path, ageS) => say(staleKept(path, ageS)),

@@ -60,6 +60,8 @@ export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
   sha256?: boolean;
   /** A file was stored whole at the other end (again, after a retry copied it again). */
   onFileCopied?: (file: CopiedFile) => void;
+  /** upload(): told once every file is stored, before any abort (PutOptions.onCommitted). */
+  onCommitted?: () => void;
 }
 
 /** Copies local files (and trees with `recursive`) to `remotePath`. */
@@ -93,6 +95,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
             made,
             afterAbort: fresh && new RemovalAfterAbort(() => opener.drop(), () => fresh, opts.trace),
           });
+          if (!opts.signal?.aborted) opts.onCommitted?.();
           return { code: 0, signal: null };
         } finally {
           chosen.session.end();
@@ -116,6 +119,8 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
           });
           left.shift();
         }
+        // Every file confirmed before any abort: the commit point (source.ts finish()).
+        if (!opts.signal?.aborted && source.problems.length === 0) opts.onCommitted?.();
         return await source.finish();
       } catch (err) {
         source.destroy();

@@ -105,6 +105,11 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   verify?: boolean;
   /** Never replace a remote file: ERR_EXISTS before anything is sent (over SCP a check, scp-exists.ts; over SFTP also the final rename). */
   noClobber?: boolean;
+  /**
+   * Told once the commit point passed before any abort (docs/library.md):
+   * the data is stored, and an abort from now on makes the call resolve.
+   */
+  onCommitted?: () => void;
 }
 
 /** What put() did. */

@@ -51,10 +51,12 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
     const onProgress = opts.onProgress;
     const parts = await putParts(target, remotePath, input, {
       ...opts,
+      onCommitted: afterVerify(opts),
       partSize: opts.partSize,
       onProgress: onProgress && ((p) => onProgress({ name, phase: 'transfer', bytes: p.confirmed, parts: { produced: p.produced, inFlight: p.inFlight } })),
     });
     if (opts.verify) await readBackSet(target, parts, opts);
+    committedAfterVerify(opts);
     return { bytes: parts.bytes, name, spooled: parts.onDisk ? 'disk' : 'memory', command: '', exit: { code: 0, signal: null }, parts, protocol: parts.protocol, sha256: parts.sha256 };
   }
   const conn = new Reconnector(target, opts.trace);
@@ -68,8 +70,9 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
         chosen.session.end(); // its channel: a caller's Client outlives this call
       }
     }
-    const result = await sendOverChannel(conn.current().open, remotePath, input, opts, conn, seat);
+    const result = await sendOverChannel(conn.current().open, remotePath, input, { ...opts, onCommitted: afterVerify(opts) }, conn, seat);
     if (opts.verify) await readBackScp(conn, remotePath, result.name, result.bytes, result.sha256!, opts);
+    committedAfterVerify(opts);
     const name = opts.name === undefined ? result.name : await scpStoredName(conn.current().open, remotePath, result.name, opts);
     return { ...result, name, protocolReason: chosen.reason };
   } catch (err) {
@@ -77,4 +80,13 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
   } finally {
     conn.close();
   }
+}
+
+// With verify the commit point is the read-back matched, not the upload's own (docs/library.md).
+function afterVerify(opts: PutOptions): PutOptions['onCommitted'] {
+  return opts.verify ? undefined : opts.onCommitted;
+}
+
+function committedAfterVerify(opts: PutOptions): void {
+  if (opts.verify && !opts.signal?.aborted) opts.onCommitted?.();
 }

@@ -41,6 +41,8 @@ export async function sendTo(source: ScpSource, name: string, size: bigint, body
       remoteShown: landing.shown,
       onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
     });
+    // The last ack came before any abort: the commit point (source.ts finish()).
+    if (!opts.signal?.aborted && source.problems.length === 0) opts.onCommitted?.();
     const exit = await source.finish();
     return { exit, sha256: sum?.digest('hex') };
   } finally {

@@ -139,6 +139,7 @@ export async function putSftp(
     }
     // The rename's answer is the commit point (docs/library.md): a signal before it stands, though the rename was made.
     if (opts.signal?.aborted) renamedAfterSignal = abortError(opts.signal);
+    else if (!notKept) opts.onCommitted?.();
     lookTimer = setTimeout(() => lookEnd.abort(), STALE_LOOK_GRACE_MS);
     for (const left of (await leftovers) ?? []) if (left.ageS >= STALE_AFTER_S) opts.onStaleFound!(left.path, left.ageS, left.bytes);
     result = { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };

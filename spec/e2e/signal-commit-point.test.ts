@@ -5,13 +5,16 @@
 // The commit point is held open by a relay in front of OpenSSH's own scp -t
 // and sftp-server (held-reply.ts), so the signal lands on a known side of it.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { join } from 'node:path';
-import { remote, sshFlags, startCli } from '../helpers/cli';
+import { remote, sshFlags, startCli, type CliResult } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { heldReplies } from '../helpers/held-reply';
 import { waitFor } from '../helpers/async';
+import { execFileSync } from 'node:child_process';
+import { GRACE_MS } from '../../cli/signals';
 
 const relay = heldReplies();
 const sshd = sshdPerSuite({ sftpSubsystem: relay.path });
@@ -102,6 +105,58 @@ describe('a signal held against the commit point', () => {
     expect(r.stderr).toContain('scpipe: interrupted by SIGINT again: exiting without waiting for the clean-up');
     expect(r.ms).toBeLessThan(9_000);
   });
+});
+
+// The library tells the CLI when the commit point passed (onCommitted): a
+// second signal, or the grace exit, after it leaves the data stored all the
+// same. Held here by --checksum-file on a FIFO (as `>(gpg …)` is a pipe)
+// whose reader comes late: written once put resolved, it blocks in its open,
+// and so does the exit (Node waits for its threads), until the reader opens it.
+describe('after the commit point, while the run is still busy', () => {
+  const fifoIn = (dir: string): string => {
+    const fifo = join(dir, 'sums');
+    execFileSync('mkfifo', [fifo]);
+    return fifo;
+  };
+  const lastWord = /(again|did not answer|came after)[^\n]*\n$/;
+  const readerOf = async (fifo: string, run: { stderr: () => string; done: Promise<CliResult> }): Promise<CliResult> => {
+    await waitFor(() => lastWord.test(run.stderr()), 'the exit said', GRACE_MS + 10_000);
+    const reader = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      return await run.done;
+    } finally {
+      await reader.close();
+    }
+  };
+
+  it('a second signal exits 0, said as the first would have been', async () => {
+    const dir = await userDir(sshd.user, 'second-after');
+    const fifo = fifoIn(await userDir(sshd.user, 'second-after-sums'));
+    const run = startCli(['put', '-v', '--checksum-file', fifo, ...scp(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    await waitFor(() => run.stderr().includes('scpipe: sha256 '), 'the sum taken, the checksum file being opened');
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the first signal seen');
+    run.child.kill('SIGINT');
+    const r = await readerOf(fifo, run);
+    expect(r.stderr).toMatch(/\nscpipe: sha256 \S+\nscpipe: interrupted by SIGINT: stopping\nscpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n$/);
+    expect(r.status).toBe(0);
+    expect(await readdir(dir)).toEqual(['f']);
+    expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+  });
+
+  it('SFTP: the grace exit after the rename was answered exits 0', async () => {
+    const dir = await userDir(sshd.user, 'grace-after');
+    const fifo = fifoIn(await userDir(sshd.user, 'grace-after-sums'));
+    const run = startCli(['put', '-s', '-v', '--checksum-file', fifo, ...flags(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    await waitFor(() => run.stderr().includes('scpipe: sha256 '), 'the sum taken, the checksum file being opened');
+    run.child.kill('SIGTERM');
+    const r = await readerOf(fifo, run);
+    expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGTERM: stopping\nscpipe: SIGTERM came after the transfer was complete: nothing was cut short, exit 0\n$/);
+    expect(r.status).toBe(0);
+    expect(r.ms).toBeGreaterThan(GRACE_MS);
+    expect(await readdir(dir)).toEqual(['f']);
+    expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+  }, 30_000);
 });
 
 describe('a parts set: its commit point is the manifest stored', () => {

@@ -37,6 +37,8 @@ export interface PartsOptions extends RemoteCommandOptions {
   onProgress?: (p: PartsProgress) => void;
   /** Each part once the remote confirmed it. */
   onPart?: (part: PartReport) => void;
+  /** Told once the manifest is stored, before any abort: the set is complete (PutOptions.onCommitted). */
+  onCommitted?: () => void;
   onRetry?: (event: RetryEvent & { file: string }) => void;
   onRefused?: (lanesLeft: number, message: string) => void;
   /** A part went on in a spool file (`bytes`: of that part, when it did). */

@@ -199,6 +199,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     await sendFile(ctx, dir, manifestName(name), length, () => Readable.from(pieces()));
     // Still written: the other run's, older, is the likelier to list parts this one wrote over.
     if (before !== undefined && now !== undefined && changedSince(before, now)) throw conflictError(`${dir}${name}`, manifestName(`${dir}${name}`), before);
+    // The manifest is stored, and sendFile resolved: its commit point came before any abort.
+    opts.onCommitted?.();
     // Both looked up at once, for warnings: nothing is removed (an scp-only
     // account cannot). An empty stale part (one stored over to free it) is no harm.
     const next = partName(name, log.length);

@@ -1,0 +1,67 @@
+// onCommitted: the library tells its caller once the commit point passed
+// (docs/library.md), so a program (the CLI) knows that an abort from then on
+// leaves the data stored. Told once, with the file there whole; after the
+// read-back with verify; never for a call that stores nothing.
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { put, upload, isScpipeError } from '../../lib';
+import { connectOptions, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+
+const sshd = sshdPerSuite();
+const target = () => connectOptions(sshd, sshd.user);
+const data = randomBytes(200 * 1024);
+
+// An onCommitted that records what was on disk when it was told.
+function recorder(path: string): { onCommitted: () => void; seen: Promise<Buffer | undefined>[] } {
+  const seen: Promise<Buffer | undefined>[] = [];
+  return { onCommitted: () => seen.push(readFile(path).catch(() => undefined)), seen };
+}
+
+describe.each(['scp', 'sftp'] as const)('over %s', (protocol) => {
+  it('put: told once, with the file stored whole', async () => {
+    const dir = await userDir(sshd.user, `committed-${protocol}`);
+    const r = recorder(join(dir, 'f'));
+    await put(target(), `${dir}/f`, data, { protocol, onCommitted: r.onCommitted });
+    expect(r.seen).toHaveLength(1);
+    expect((await r.seen[0])?.equals(data)).toBe(true);
+  });
+
+  it('put with verify: told after the read-back', async () => {
+    const dir = await userDir(sshd.user, `committed-verify-${protocol}`);
+    const phases: string[] = [];
+    await put(target(), `${dir}/f`, data, { protocol, verify: true, onProgress: (p) => phases.push(p.phase), onCommitted: () => phases.push('committed') });
+    expect(phases.filter((p) => p === 'committed')).toHaveLength(1);
+    expect(phases.lastIndexOf('verify')).toBeLessThan(phases.indexOf('committed'));
+  });
+
+  it('a parts set: told once, when its manifest is stored', async () => {
+    const dir = await userDir(sshd.user, `committed-parts-${protocol}`);
+    const r = recorder(join(dir, 'f.sha256'));
+    await put(target(), `${dir}/f`, data, { protocol, partSize: 64 * 1024, onCommitted: r.onCommitted });
+    expect(r.seen).toHaveLength(1);
+    expect((await r.seen[0])?.toString()).toMatch(/# end\n$/);
+  });
+
+  it('upload: told once, with every file stored', async () => {
+    const src = await userDir(sshd.user, `committed-src-${protocol}`);
+    const dir = await userDir(sshd.user, `committed-cp-${protocol}`);
+    await writeFile(join(src, 'a'), data);
+    await writeFile(join(src, 'b'), data);
+    const r = recorder(join(dir, 'b'));
+    await upload(target(), [join(src, 'a'), join(src, 'b')], `${dir}/`, { protocol, onCommitted: r.onCommitted });
+    expect(r.seen).toHaveLength(1);
+    expect((await r.seen[0])?.equals(data)).toBe(true);
+  });
+
+  it('never told when nothing is stored', async () => {
+    const dir = await userDir(sshd.user, `committed-refused-${protocol}`);
+    await writeFile(join(dir, 'f'), 'kept');
+    let told = 0;
+    const err = await put(target(), `${dir}/f`, data, { protocol, noClobber: true, onCommitted: () => told++ }).catch((e: unknown) => e);
+    expect(isScpipeError(err, 'ERR_EXISTS')).toBe(true);
+    expect(told).toBe(0);
+    expect(await readdir(dir)).toEqual(['f']);
+  });
+});
