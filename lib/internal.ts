@@ -15,6 +15,7 @@ export { isTempNameFor } from './fs/temp-file';
 export { parsePort } from './transport/ssh-config-values';
 export { canAskUser, cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty-prompt';
 export { defaultHostKeyPath } from './server/host-key';
+export { defaultStateDir } from './server/state-dir';
 export { parseMaxStartups } from './server/connection-limits';
 export { namesDirectory, namesNoFile } from './client/remote-name';
 export { partsOf } from './client/parts/manifest';

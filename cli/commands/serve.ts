@@ -16,7 +16,7 @@ import {
   type ServeAuth,
   type ServeOptions,
 } from '../../lib';
-import { defaultHostKeyPath, errnoCode, findHome, parseMaxStartups } from '../../lib/internal';
+import { defaultHostKeyPath, defaultStateDir, errnoCode, findHome, parseMaxStartups } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { operands, unknownArguments, type OperandArgs } from '../operands';
 import { SIGNAL_STATUS } from '../exit-status';
@@ -33,6 +33,7 @@ interface ServeArgs extends OperandArgs {
   'no-auth': boolean;
   'read-only': boolean;
   'append-only': boolean;
+  'state-dir'?: string;
   v: boolean;
   'max-auth-tries': number;
   'auth-failure-delay': number;
@@ -74,6 +75,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('no-auth', { type: 'boolean', default: false, describe: 'accept anyone without authentication (tests, demos)' })
         .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
         .option('append-only', { type: 'boolean', default: false, describe: 'clients may add files and directories and read, never change or remove what exists (backups a compromised client cannot destroy)' })
+        .option('state-dir', { ...single, describe: 'with --append-only: where the owners of uploads in progress are kept across restarts, outside the root (default /var/lib/scpipe for root, else ~/.local/state/scpipe)' })
         .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'log protocol detail' })
         .option('max-auth-tries', { ...singleNumber('max-auth-tries'), default: DEFAULT_AUTH_LIMITS.maxAuthTries, describe: 'failed logins allowed per connection, then disconnect' })
         .option('auth-failure-delay', { ...singleNumber('auth-failure-delay'), default: DEFAULT_AUTH_LIMITS.failureDelayMs / 1000, describe: 'seconds before answering a wrong password' })
@@ -101,6 +103,8 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         const say = logger.say;
         const { host, port } = parseListenAddress(args.addr);
         if (args['read-only'] && args['append-only']) throw new ScpipeError('ERR_USAGE', '--read-only and --append-only: give one');
+        if (args['state-dir'] !== undefined && !args['append-only']) throw new ScpipeError('ERR_USAGE', '--state-dir keeps what --append-only needs: give it with --append-only');
+        const stateDir = args['append-only'] ? (args['state-dir'] ?? defaultStateDir()) : undefined;
         const limits = serveLimits(args); // usage errors before any file is read
         const stopTimeout = seconds(args, 'stop-timeout');
         const jail = await Jail.create(args.root).catch((err: unknown) => {
@@ -117,6 +121,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
           port,
           readOnly: args['read-only'],
           appendOnly: args['append-only'],
+          stateDir,
           verbose: args.v,
           log: (line) => say(line),
           limits,

@@ -15,6 +15,7 @@ import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type 
 import type { HostKey } from './host-key';
 import type { Jail } from './jail';
 import { answerSessions } from './session-requests';
+import { keepOwners } from './sftp/upload-owners';
 import { ssh2 } from './ssh2';
 import { fingerprint } from '../transport/known-hosts';
 import { ssh2Ready } from '../transport/ssh2-load';
@@ -36,6 +37,8 @@ export interface ServeOptions {
   readOnly?: boolean;
   /** Clients may add and read, never change or remove what exists (docs/serve.md). */
   appendOnly?: boolean;
+  /** With appendOnly: where the owners of uploads in progress are kept across restarts (state-dir.ts); else in memory only. */
+  stateDir?: string;
   verbose?: boolean;
   log?: (line: string) => void;
   /** Login and connection limits (auth-limits.ts, connection-limits.ts); sshd's defaults. */
@@ -86,6 +89,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const limits = { ...DEFAULT_AUTH_LIMITS, ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
   const gate = new ConnectionGate(limits);
   const rootWatch = await RootWatch.start(opts.jail.root, log);
+  const owners = opts.appendOnly && opts.stateDir !== undefined ? await keepOwners(opts.stateDir, opts.jail.root, log) : undefined;
   // Runs a session unless the root is not the directory it was (root-watch.ts); the client is told why on stderr.
   const ifRootThere = async (channel: ServerChannel, run: () => Promise<void>): Promise<void> => {
     if ((await rootWatch.check()) === undefined) return run();
@@ -135,6 +139,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         log,
         who,
         login,
+        owners,
         maxSessions: limits.maxSessions,
         clientIdent: info.header.identRaw,
         draining,

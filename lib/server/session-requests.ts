@@ -8,6 +8,7 @@ import { refuseStopping, type Draining } from './draining';
 import type { Jail } from './jail';
 import { RESTRICTED_BANNER, runSession } from './session';
 import { runSftpSession } from './sftp/session';
+import type { UploadOwners } from './sftp/upload-owners';
 
 /** What answerSessions() needs of the server and the connection. */
 export interface SessionContext {
@@ -20,6 +21,8 @@ export interface SessionContext {
   who: string;
   /** The login's key (or user name): an upload in progress is its own (--append-only). */
   login: string;
+  /** --append-only: the owners of uploads in progress. */
+  owners?: UploadOwners;
   /** sshd's MaxSessions. */
   maxSessions: number;
   /** The client's version line (the SFTP session follows OpenSSH's symlink order by it). */
@@ -86,7 +89,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
         used = true;
         const channel: ServerChannel = acceptSubsystem();
         if (ctx.draining.active) return refuseStopping(channel);
-        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, appendOnly: ctx.appendOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, login: ctx.login, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut };
+        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, appendOnly: ctx.appendOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, login: ctx.login, owners: ctx.owners, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut };
         ctx.run(channel, () => runSftpSession(channel, sftpOpts));
         return;
       }

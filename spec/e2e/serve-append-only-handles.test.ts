@@ -117,11 +117,11 @@ describe('serve --append-only: uploads in progress', () => {
     expect(await readFile(join(serve.root, 'db.dump'), 'utf8')).toBe('the real backup');
   });
 
-  // serve remembers in memory which login made an upload's temporary file: a
-  // serve started again never saw it made. User sees: the client that goes on
-  // with it first (its own, resuming after the restart) keeps it; another key
-  // is refused it.
-  it('gives an upload left from before a restart to the login that goes on with it first, and refuses it to another', async () => {
+  // A temporary file with no owner on record in the state directory (made
+  // before owners were kept there, or its record lost). User sees: the client
+  // that goes on with it first (its own, resuming after the restart) keeps
+  // it; another key is refused it; the log says so once.
+  it('gives an upload with no owner on record to the login that goes on with it first, and refuses it to another', async () => {
     const local = localDir();
     const temp = '/.db.dump.scpipe-AbCdE2';
     await writeFile(join(serve.root, temp), 'part one'); // as a serve before its restart left it
@@ -137,6 +137,8 @@ describe('serve --append-only: uploads in progress', () => {
     await call((cb) => sftp.rename(temp, '/db.dump', cb));
     expect(await readdir(serve.root)).toEqual(['db.dump']);
     expect(await readFile(join(serve.root, 'db.dump'), 'utf8')).toBe('part one and two');
+    const unknown = "sftp /.db.dump.scpipe-AbCdE2: no owner of this upload's temporary file on record (made before owners were kept, or its record was lost): it is this login's upload from now on";
+    expect(serve.log().split(unknown)).toHaveLength(2);
   });
 
   // A file still open for writing holds no stored backup: it may grow, and

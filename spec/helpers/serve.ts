@@ -23,8 +23,14 @@ export interface TestServe {
   /** Options for scpipe (no host). */
   scpipeArgs(): string[];
   log(): string;
+  /** serve as started (restart() starts another). */
   process: ChildProcess;
   stop(): Promise<void>;
+  /**
+   * Stops serve (SIGTERM, or `signal`) and starts it again on the same
+   * port, root, keys and state directory; log() then holds the new one's.
+   */
+  restart(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = {}, host = '127.0.0.1'): Promise<TestServe> {
@@ -36,57 +42,73 @@ export async function startServe(extra: string[] = [], env: NodeJS.ProcessEnv = 
   execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', hostKey, '-C', 'serve-host']);
   execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', keyPath, '-C', 'serve-client']);
   await writeFile(join(dir, 'authorized_keys'), await readFile(`${keyPath}.pub`));
-  const child = spawn(
-    process.execPath,
-    [CLI, 'serve', '--root', root, '--addr', host.includes(':') ? `[${host}]:0` : `${host}:0`, '--host-key', hostKey, '--authorized-keys', join(dir, 'authorized_keys'), ...stopAtOnce(extra), ...extra],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
-  );
-  let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${log}`)), 15000);
-    const check = (): void => {
-      const m = /listening on \S+:(\d+),/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stderr!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}:\n${log}`)));
-  });
+  // --append-only's owners of uploads in progress: in the test's directory, not serve's default (/var/lib/scpipe for root).
+  const state = extra.includes('--append-only') && !extra.includes('--state-dir') ? ['--state-dir', join(dir, 'state')] : [];
+  const launch = async (port: number): Promise<{ child: ChildProcess; port: number; log: () => string }> => {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'serve', '--root', root, '--addr', host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, '--host-key', hostKey, '--authorized-keys', join(dir, 'authorized_keys'), ...stopAtOnce(extra), ...state, ...extra],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
+    );
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const bound = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${log}`)), 15000);
+      const check = (): void => {
+        const m = /listening on \S+:(\d+),/.exec(log);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      };
+      child.stderr!.on('data', check);
+      child.once('exit', (code) => reject(new Error(`serve exited ${code}:\n${log}`)));
+    });
+    return { child, port: bound, log: () => log };
+  };
+  let running = await launch(0);
+  const port = running.port;
   const pub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/);
   const knownHostsPath = join(dir, 'known_hosts');
   await writeFile(knownHostsPath, `[${host}]:${port} ${pub[0]} ${pub[1]}\n`);
   const fingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
-  return {
+  const stopped = async (signal: NodeJS.Signals): Promise<void> => {
+    const child = running.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise((r) => {
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        r(undefined);
+      });
+      child.kill(signal);
+    });
+  };
+  const serve: TestServe = {
     port,
     dir,
     root,
     keyPath,
     knownHostsPath,
     hostKeyFingerprint: fingerprint,
-    process: child,
-    log: () => log,
+    process: running.child,
+    log: () => running.log(),
     sshArgs: () => [
       '-F', '/dev/null', '-o', `Port=${port}`, '-o', `UserKnownHostsFile=${knownHostsPath}`, '-o', 'GlobalKnownHostsFile=/dev/null',
       '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-i', keyPath, '-o', 'User=backup',
     ],
     scpipeArgs: () => ['-F', 'none', '-P', String(port), '-i', keyPath, '-o', `UserKnownHostsFile=${knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
     stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => {
-          const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-          child.once('exit', () => {
-            clearTimeout(t);
-            r(undefined);
-          });
-        });
-      }
+      await stopped('SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
+    restart: async (signal = 'SIGTERM') => {
+      await stopped(signal);
+      running = await launch(port);
+      serve.process = running.child;
+    },
   };
+  return serve;
 }
 
 // stop() cuts what runs, as every test but those of the stop wants: no test

@@ -2,6 +2,7 @@
 import type { HandleTable } from './handles';
 import type { SftpPaths } from './paths';
 import { readOnlyFailure } from './status';
+import type { UploadOwners } from './upload-owners';
 
 /** One session's state, shared by the handlers. */
 export interface OpsContext {
@@ -14,6 +15,8 @@ export interface OpsContext {
   madeHere: Set<string>;
   /** The login's key (or user name): only its sessions write into its uploads in progress (upload-owners.ts). */
   login: string;
+  /** Which login made each upload's temporary file (--append-only). */
+  owners: UploadOwners;
   /** Aborts when the channel closed or the server cuts what runs: a long request (a comparison) stops. */
   gone?: AbortSignal;
   /** A line for the server log (already prefixed with the client). */

@@ -6,10 +6,11 @@
 // open (a FIFO or device in the root cannot block the server), owners
 // cannot be changed, and no file is made setuid or setgid.
 import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { lstat, open, unlink } from 'node:fs/promises';
 import { CLIENT_MODE_BITS, type Attrs } from './attrs';
 import { appendOnlyOpenFlags, isUploadTempName, refused, rememberTemp } from './append-only';
-import { claimUpload, goOnWithUpload } from './upload-owners';
+import { ownerUnknown, type UploadFile } from './upload-owners';
+import { strerror } from '../../fs/strerror';
 import { guardOpened, releaseGuard } from './store-guard';
 import { fileOffset, refuseIfReadOnly, type OpsContext } from './context';
 import { closeEntry, type FileEntry } from './handles';
@@ -41,6 +42,7 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   const mode = req.attrs.mode === undefined ? 0o666 : req.attrs.mode & CLIENT_MODE_BITS;
   // Whether this open makes the file: checked just before, as O_EXCL alone tells and it refuses an existing one.
   const creates = (req.pflags & OPEN_FLAG.CREAT) !== 0 && (await lstat(host).then(() => false, () => true));
+  if (ctx.appendOnly && creates && isUploadTempName(req.path)) await ctx.owners.refuseIfFull(req.path);
   let fh;
   try {
     const flags = openFlags(req.pflags);
@@ -55,8 +57,9 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
     if (ctx.appendOnly && req.pflags & WRITE_FLAGS) {
       guard = await guardOpened(req.path, host, st);
       // Any other name opened for writing is a new file (appendOnlyOpenFlags): no one's upload but this one.
-      if (isUploadTempName(req.path) && creates) claimUpload(guard.key, ctx.login);
-      else if (isUploadTempName(req.path)) goOnWithUpload(guard.key, ctx.login, req.path);
+      const file = { clientPath: req.path, host, ino: st.ino };
+      if (isUploadTempName(req.path) && creates) await claimNew(ctx, guard.key, file);
+      else if (isUploadTempName(req.path)) await ctx.owners.goOn(guard.key, ctx.login, file, ownerUnknown(ctx, req.path));
     }
     ctx.handles.reserve(); // another open may have taken the last slot meanwhile
   } catch (err) {
@@ -67,6 +70,20 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   if (ctx.appendOnly && creates) rememberTemp(ctx, req.path, host);
   const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0, created: creates ? host : undefined, guard };
   return handleReply(req.id, ctx.handles.add(entry));
+}
+
+// The owner of an upload's temporary file just made, on record before the
+// open is answered; if it cannot be kept, the file goes again (no one's
+// upload would be anyone's after a restart) and the open fails.
+async function claimNew(ctx: OpsContext, key: string, file: UploadFile): Promise<void> {
+  try {
+    await ctx.owners.claim(key, ctx.login, file);
+  } catch (err) {
+    await unlink(file.host).catch(() => undefined);
+    if (err instanceof SftpFailure) throw err;
+    ctx.log(`sftp open failed: ${ctx.paths.shown(file.clientPath)}: the owner of this upload could not be kept on record: ${strerror(err)}`);
+    throw new SftpFailure(STATUS.FAILURE, said`${file.clientPath}: the owner of this upload could not be kept on record: ${strerror(err)}`);
+  }
 }
 
 export async function readFile(ctx: OpsContext, req: Req<'read'>): Promise<Buffer> {

@@ -14,7 +14,7 @@ import { SftpFailure, toFailure } from './status';
 import { said } from '../../util/said';
 import { vfsStats } from './statvfs';
 import { fileKey, guardOpened, releaseGuard } from './store-guard';
-import { forgetUpload, goOnWithUpload, refuseOthersUpload } from './upload-owners';
+import { ownerUnknown } from './upload-owners';
 import { STATUS } from './wire';
 
 export async function statPath(ctx: OpsContext, req: Req<'stat' | 'lstat'>): Promise<Buffer> {
@@ -44,7 +44,8 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
   if (st?.isFile()) {
     const guard = await guardOpened(req.path, host, st);
     try {
-      (isUploadTempName(req.path) ? goOnWithUpload : refuseOthersUpload)(guard.key, ctx.login, req.path);
+      if (isUploadTempName(req.path)) await ctx.owners.goOn(guard.key, ctx.login, { clientPath: req.path, host, ino: st.ino }, ownerUnknown(ctx, req.path));
+      else ctx.owners.refuseOthers(guard.key, ctx.login, req.path);
       await guard.run(req.path, apply);
     } finally {
       releaseGuard(guard);
@@ -64,7 +65,7 @@ export async function removePath(ctx: OpsContext, req: Req<'remove' | 'rmdir'>):
   await (req.op === 'remove' ? unlink(host) : rmdir(host)).catch((err: unknown) => {
     throw toFailure(err, req.path);
   });
-  if (removed) forgetUpload(fileKey(removed));
+  if (removed) await ctx.owners.forget(fileKey(removed), host);
   return changed(ctx, req.id, `${req.op} ${ctx.paths.shown(req.path)}`);
 }
 

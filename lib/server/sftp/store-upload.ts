@@ -15,7 +15,6 @@ import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
 import { said } from '../../util/said';
 import { beingWritten, fileKey, storeWithoutWriters } from './store-guard';
-import { forgetUpload, refuseOthersUpload } from './upload-owners';
 
 /** Stores the upload's temporary file `req.from` under the new name `req.to`. */
 export async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-rename'>): Promise<Buffer> {
@@ -26,7 +25,7 @@ export async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-re
     const to = await child(ctx, req.to);
     const key = fileKey(await refuseMove(req.from, from));
     if (isUploadTempName(req.to)) throw refused(req.to, TEMP_NAME_REFUSAL);
-    refuseOthersUpload(key, ctx.login, req.from);
+    ctx.owners.refuseOthers(key, ctx.login, req.from);
     const changedMeanwhile = (): SftpFailure => refused(req.from, 'it changed while it was being stored');
     // The comparison, without the lock; taken again, the names are checked again (the jail).
     const unlocked = async <T>(step: () => Promise<T>): Promise<T> => {
@@ -45,7 +44,7 @@ export async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-re
         if (fileKey(await lstat(from)) !== key) throw changedMeanwhile();
         return storeNew(from, to, { unlocked, signal: ctx.gone, beingWritten });
       });
-      forgetUpload(key);
+      await ctx.owners.forget(key, from);
       ctx.madeHere.delete(from);
     } catch (err) {
       if (err instanceof SftpFailure) throw err;

@@ -2,38 +2,120 @@
 // that only a session of the same login may write into it again, change it
 // or store it. A resume reconnects with the client's own key and goes on; a
 // client with another key, which can list the name, is refused. Kept in
-// memory, process-wide as the files are: after a restart the first login to
-// go on with one owns it (a resume across it still works), and one key
-// shared by every client tells them not apart.
+// memory, and with a state directory on disk too (owner-records.ts), so a
+// restart keeps them. A file with no owner known (made before owners were
+// kept on disk, or with none kept) is the first login's that goes on with
+// it; one key shared by every client tells them not apart.
+import { relative } from 'node:path';
 import { refused } from './append-only';
+import { OwnerRecords } from './owner-records';
+import { prepareStateDir } from '../state-dir';
+import { escapeForTerminal } from '../../util/escape';
+import type { OpsContext } from './context';
 
-const owners = new Map<string, string>();
-// Bounded: past it the oldest uploads in progress become anyone's, as after a restart.
-const REMEMBERED = 65_536;
-
-/** Records that `login` made the upload's file `key` (store-guard.ts fileKey()). */
-export function claimUpload(key: string, login: string): void {
-  if (owners.size >= REMEMBERED && !owners.has(key)) owners.delete(owners.keys().next().value!);
-  owners.set(key, login);
+/** An upload's temporary file: as the client names it, where it is, its inode. */
+export interface UploadFile {
+  clientPath: string;
+  host: string;
+  ino: number;
 }
 
-/** Refuses `login` an upload's file that another login made. */
-export function refuseOthersUpload(key: string, login: string, clientPath: string): void {
-  const owner = owners.get(key);
-  if (owner !== undefined && owner !== login) throw refused(clientPath, 'it is an upload in progress of another login (another key), and only its own may go on with it');
+// Bounded, with no records on disk: past it the oldest uploads in progress become anyone's, as after a restart.
+const REMEMBERED = 65_536;
+// With records full, how often they are checked for files gone meanwhile: each check lstat()s every one.
+const SWEEP_EVERY_MS = 60_000;
+
+/** The owners of one root's uploads in progress. */
+export class UploadOwners {
+  // By file key (store-guard.ts fileKey()): the login, and the file's path under the root.
+  private readonly owners = new Map<string, { login: string; path: string }>();
+  private swept = -Infinity;
+
+  /** `records`: kept on disk too, under `root`; else in memory only. */
+  constructor(private readonly records?: OwnerRecords, private readonly root = '') {}
+
+  /** Remembers an owner read from disk at start. */
+  known(key: string, login: string, path: string): void {
+    this.owners.set(key, { login, path });
+  }
+
+  /**
+   * Refuses a new upload's temporary file when no more owners can be kept on
+   * record, once the records of files removed meanwhile are gone.
+   */
+  async refuseIfFull(clientPath: string): Promise<void> {
+    if (!this.records || this.records.hasRoom()) return;
+    if (performance.now() - this.swept >= SWEEP_EVERY_MS) {
+      this.swept = performance.now();
+      const gone = new Set(await this.records.sweep());
+      for (const [key, owner] of this.owners) if (gone.has(owner.path)) this.owners.delete(key);
+    }
+    if (!this.records.hasRoom()) throw refused(clientPath, `${this.records.max} uploads in progress are on record already, and no more are kept: store or remove some first`);
+  }
+
+  /**
+   * Records that `login` made the upload's file `key`; on disk before it
+   * resolves. Known at once, before the write: a second login's open
+   * meanwhile is refused, not given it too.
+   */
+  async claim(key: string, login: string, file: UploadFile): Promise<void> {
+    const owner = { login, path: relative(this.root, file.host) };
+    if (!this.records && this.owners.size >= REMEMBERED && !this.owners.has(key)) this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(key, owner);
+    if (!this.records) return;
+    try {
+      await this.refuseIfFull(file.clientPath);
+      await this.records.write({ path: owner.path, ino: file.ino, login });
+    } catch (err) {
+      if (this.owners.get(key) === owner) this.owners.delete(key);
+      throw err;
+    }
+  }
+
+  /** Refuses `login` an upload's file that another login made. */
+  refuseOthers(key: string, login: string, clientPath: string): void {
+    const owner = this.owners.get(key);
+    if (owner !== undefined && owner.login !== login) throw refused(clientPath, 'it is an upload in progress of another login (another key), and only its own may go on with it');
+  }
+
+  /**
+   * Refuses `login` an upload's file that another login made; one with no
+   * owner known becomes the first one's that goes on with it, its own
+   * client resuming as a rule (`unknown` is told so, to say it in the log).
+   */
+  async goOn(key: string, login: string, file: UploadFile, unknown: () => void): Promise<void> {
+    this.refuseOthers(key, login, file.clientPath);
+    if (this.owners.has(key)) return;
+    unknown();
+    await this.claim(key, login, file); // known at once: no other login's open in between
+  }
+
+  /** Forgets the file `key` at `host`: stored under its name or removed, it is no one's upload any more. */
+  async forget(key: string, host: string): Promise<void> {
+    this.owners.delete(key);
+    await this.records?.remove(relative(this.root, host));
+  }
+}
+
+/** The owners of a server that keeps none on disk (the library's default). */
+export const IN_MEMORY_OWNERS = new UploadOwners();
+
+/** Logs that the upload's file `clientPath` had no owner known, and becomes this login's. */
+export function ownerUnknown(ctx: OpsContext, clientPath: string): () => void {
+  return () => ctx.log(`sftp ${ctx.paths.shown(clientPath)}: no owner of this upload's temporary file on record (made before owners were kept, or its record was lost): it is this login's upload from now on`);
 }
 
 /**
- * Refuses `login` an upload's file that another login made; one no login is
- * remembered for (made before a restart) becomes the first one's that goes
- * on with it, its own client resuming as a rule.
+ * The owners of the uploads in progress under `root` (real), kept in
+ * `stateDir` (state-dir.ts: made and checked here, a usage error when
+ * unfit), with those on record from before read back; said in the log.
  */
-export function goOnWithUpload(key: string, login: string, clientPath: string): void {
-  refuseOthersUpload(key, login, clientPath);
-  if (!owners.has(key)) claimUpload(key, login);
-}
-
-/** Forgets the file `key`: stored under its name, it is no one's upload any more. */
-export function forgetUpload(key: string): void {
-  owners.delete(key);
+export async function keepOwners(stateDir: string, root: string, log: (line: string) => void): Promise<UploadOwners> {
+  const dir = await prepareStateDir(stateDir, root);
+  const { records, kept, stale } = await OwnerRecords.start(dir, root);
+  const owners = new UploadOwners(records, root);
+  for (const r of kept) owners.known(r.key, r.login, r.path);
+  const gone = stale > 0 ? `; ${stale} of files since gone removed` : '';
+  log(`append-only: owners of uploads in progress kept in ${escapeForTerminal(dir)}: ${kept.length} on record${gone}`);
+  return owners;
 }

@@ -1,0 +1,148 @@
+// --append-only's owners of uploads in progress, on disk: one small file per
+// upload's temporary file in serve's state directory (state-dir.ts), which
+// names the file (its path under the root and its inode: the device number
+// may change at a reboot) and the login that
+// made it. Written whole (a temporary name, fsync, rename, fsync of the
+// directory) before the open that made the file is answered, so that after
+// a restart or a crash the file is still its own client's only. Removed when
+// the file is stored or removed; read at start, when a record whose file is
+// gone, or is another file now, is removed.
+import { createHash } from 'node:crypto';
+import { lstat, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, isAbsolute, join } from 'node:path';
+import { isUploadTempName } from '../../fs/store-new';
+import { fileKey } from './store-guard';
+
+/** How many uploads in progress are kept on record at most: at 4 KiB a file, 64 MiB of disk. */
+export const RECORDS_MAX = 16_384;
+
+/** One upload's temporary file and its owner. */
+export interface OwnerRecord {
+  /** Its path under the root. */
+  path: string;
+  ino: number;
+  /** The login that made it: `key SHA256:…` or `user NAME`. */
+  login: string;
+}
+
+/** What start() found. */
+export interface RecordsFound {
+  records: OwnerRecords;
+  /** Records of files still there, with their file's key (store-guard.ts fileKey()). */
+  kept: Array<OwnerRecord & { key: string }>;
+  /** Records removed: their file is gone or is another file. */
+  stale: number;
+}
+
+const SUFFIX = '.owner';
+// A record is a line of JSON; anything longer was not written by serve.
+const RECORD_MAX_BYTES = 8192;
+
+/** The records of one root in `dir` (prepareStateDir()'s answer). */
+export class OwnerRecords {
+  private writes = 0;
+  private constructor(private readonly dir: string, private readonly root: string, private readonly names: Set<string>, readonly max: number) {}
+
+  /** Reads every record in `dir`, removing those whose file is gone or is another file now. */
+  static async start(dir: string, root: string, max = RECORDS_MAX): Promise<RecordsFound> {
+    const records = new OwnerRecords(dir, root, new Set(), max);
+    const kept: RecordsFound['kept'] = [];
+    let stale = 0;
+    for (const name of await readdir(dir)) {
+      // A record whose write was cut short (its temporary name): never answered, so never relied on.
+      if (!name.endsWith(SUFFIX)) {
+        if (name.endsWith('.tmp')) await unlink(join(dir, name)).catch(() => undefined);
+        continue;
+      }
+      const record = await records.read(name);
+      const key = record && (await records.stillThere(record));
+      if (record && key) {
+        records.names.add(name);
+        kept.push({ ...record, key });
+      } else {
+        stale++;
+        await unlink(join(dir, name)).catch(() => undefined);
+      }
+    }
+    return { records, kept, stale };
+  }
+
+  /** Removes the records of files gone meanwhile (removed by serve's own account); the paths they named. */
+  async sweep(): Promise<string[]> {
+    const gone: string[] = [];
+    for (const name of [...this.names]) {
+      const record = await this.read(name);
+      if (record && (await this.stillThere(record))) continue;
+      this.names.delete(name);
+      await unlink(join(this.dir, name)).catch(() => undefined);
+      if (record) gone.push(record.path);
+    }
+    return gone;
+  }
+
+  /** Records on disk. */
+  get size(): number {
+    return this.names.size;
+  }
+
+  /** Whether a record may be added (RECORDS_MAX). */
+  hasRoom(): boolean {
+    return this.names.size < this.max;
+  }
+
+  /** Writes the record of `rec` and makes it durable; replaces one of the same path. */
+  async write(rec: OwnerRecord): Promise<void> {
+    const name = recordName(rec.path);
+    const tmp = join(this.dir, `${name}.${process.pid}.${++this.writes}.tmp`); // two writes of one record may overlap
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(`${JSON.stringify({ path: rec.path, ino: rec.ino, login: rec.login })}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(this.dir, name)).catch(async (err: unknown) => {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    });
+    const d = await open(this.dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+    this.names.add(name);
+  }
+
+  /** Removes the record of the file at `path` under the root; one left by a crash is removed at the next start. */
+  async remove(path: string): Promise<void> {
+    const name = recordName(path);
+    this.names.delete(name);
+    await unlink(join(this.dir, name)).catch(() => undefined);
+  }
+
+  private async read(name: string): Promise<OwnerRecord | undefined> {
+    const text = await readFile(join(this.dir, name), 'utf8').catch(() => '');
+    if (text.length === 0 || text.length > RECORD_MAX_BYTES) return undefined;
+    try {
+      const r = JSON.parse(text) as Partial<OwnerRecord>;
+      const fine = typeof r.path === 'string' && typeof r.login === 'string' && Number.isSafeInteger(r.ino);
+      return fine && recordName(r.path!) === name ? (r as OwnerRecord) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // The file the record names, still under its path: a regular file with one name, of the same inode.
+  // Its key, or undefined when it is not.
+  private async stillThere(r: OwnerRecord): Promise<string | undefined> {
+    if (isAbsolute(r.path) || r.path.split('/').includes('..') || !isUploadTempName(basename(r.path))) return undefined;
+    const st = await lstat(join(this.root, r.path)).catch(() => undefined);
+    return st !== undefined && st.isFile() && st.nlink === 1 && st.ino === r.ino ? fileKey(st) : undefined;
+  }
+}
+
+// A fixed-length name whatever the path (names up to 255 bytes, paths longer).
+function recordName(path: string): string {
+  return `${createHash('sha256').update(path).digest('hex').slice(0, 32)}${SUFFIX}`;
+}

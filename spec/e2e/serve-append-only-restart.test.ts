@@ -1,0 +1,127 @@
+// `scpipe serve --append-only` keeps which login made each upload's
+// temporary file in its state directory, outside the root: after a restart,
+// or a crash, an upload in progress is still its own client's only. Another
+// key is refused it; its own key resumes it and stores it.
+import { execFileSync } from 'node:child_process';
+import { appendFile, chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCli, startCli } from '../helpers/cli';
+import { runProgram } from '../helpers/run-program';
+import { sftpBatch, servePerSuite, startServe, type TestServe } from '../helpers/serve';
+import { tempDirPerTest } from '../helpers/temp-dir';
+import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
+
+const serve = servePerSuite(['--append-only']);
+const localDir = tempDirPerTest('scpipe-test-append-restart-');
+let local: string;
+beforeEach(() => {
+  local = localDir();
+});
+afterEach(async () => {
+  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
+});
+
+const TEMP = '/.db.dump.scpipe-AbCdE1';
+const records = async (s: TestServe): Promise<string[]> => {
+  const state = join(s.dir, 'state');
+  const dirs = await readdir(state);
+  return (await Promise.all(dirs.map((d) => readdir(join(state, d))))).flat();
+};
+
+// OpenSSH's options for a second key, authorized on the server.
+async function otherKey(): Promise<string[]> {
+  const key = join(local, 'other_key');
+  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', key]);
+  await appendFile(join(serve.dir, 'authorized_keys'), await readFile(`${key}.pub`));
+  return serve.sshArgs().map((a) => (a === serve.keyPath ? key : a));
+}
+
+describe('serve --append-only: uploads in progress across a restart', () => {
+  it.each([['a restart', 'SIGTERM'], ['a crash', 'SIGKILL']] as const)('refuses another key, after %s, the upload in progress of the first, and its own key goes on with it', async (_name, signal) => {
+    await writeFile(join(local, 'one'), 'part one');
+    await writeFile(join(local, 'whole'), 'part one and two');
+    await writeFile(join(local, 'evil'), 'EVIL');
+    expect(await sftpBatch(serve, [`put ${join(local, 'one')} ${TEMP}`])).toMatchObject({ status: 0 });
+    const other = await otherKey();
+    await serve.restart(signal);
+    expect(serve.log()).toMatch(/append-only: owners of uploads in progress kept in \S+: 1 on record\n/);
+    // Stock scp (SFTP mode) and sftp with the other key: refused, and the upload is as it was.
+    const scp = await runProgram('scp', ['-q', ...other, join(local, 'evil'), `127.0.0.1:${TEMP}`]);
+    expect([scp.status, scp.stderr]).toEqual([1, expect.stringMatching(/Permission denied/)]);
+    const moved = await runProgram('sftp', ['-q', ...other, '-b', '-', '127.0.0.1'], `rename ${TEMP} /stolen\n`);
+    expect(moved.status).toBe(1);
+    expect(serve.log()).toMatch(/sftp open refused: \/\.db\.dump\.scpipe-AbCdE1: append-only server: it is an upload in progress of another login \(another key\), and only its own may go on with it/);
+    expect(await readdir(serve.root)).toEqual([TEMP.slice(1)]);
+    expect(await readFile(join(serve.root, TEMP), 'utf8')).toBe('part one');
+    // Its own key resumes it (sftp's reput: on from the size there) and stores it.
+    expect(await sftpBatch(serve, [`reput ${join(local, 'whole')} ${TEMP}`, `rename ${TEMP} /db.dump`])).toMatchObject({ status: 0 });
+    expect(await readdir(serve.root)).toEqual(['db.dump']);
+    expect(await readFile(join(serve.root, 'db.dump'), 'utf8')).toBe('part one and two');
+    expect(await records(serve)).toEqual([]);
+  });
+
+  it('lets scpipe put go on in its temporary file after serve crashed and came back', async () => {
+    const input = stallingInput();
+    const run = startCli(['put', ...serve.scpipeArgs(), '-s', '-q', '--retries', '5', 'backup@127.0.0.1:/r.bin'], { stdin: input, timeoutMs: 90_000 });
+    try {
+      await tempWithBytes(serve.root, 'r.bin');
+      await serve.restart('SIGKILL');
+      input.push(Buffer.alloc(1024, 6));
+      input.push(null);
+      const r = await run.done;
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/^scpipe: \/r\.bin: \/\.r\.bin\.scpipe-\w{6}: write: the SFTP session ended \(the server ended the SFTP session\); retry 1 of 5 in 1 s\n(.*retry \d of 5.*\n)*$/);
+    } finally {
+      input.destroy();
+      run.child.kill('SIGKILL');
+    }
+    expect((await readFile(join(serve.root, 'r.bin'))).equals(Buffer.concat([Buffer.alloc(1024 * 1024, 5), Buffer.alloc(1024, 6)]))).toBe(true);
+    expect(await readdir(serve.root)).toEqual(['r.bin']);
+    expect(serve.log()).toMatch(/: 1 on record\n/);
+    expect(serve.log()).not.toMatch(/refused|no owner/);
+    expect(await records(serve)).toEqual([]);
+  });
+
+  it('removes at start the records of uploads whose temporary file went meanwhile', async () => {
+    await writeFile(join(local, 'one'), 'part one');
+    expect(await sftpBatch(serve, [`put ${join(local, 'one')} ${TEMP}`])).toMatchObject({ status: 0 });
+    expect(await records(serve)).toHaveLength(1);
+    await rm(join(serve.root, TEMP)); // removed by the server's own account, as docs/serve.md advises
+    await serve.restart();
+    expect(serve.log()).toMatch(/: 0 on record; 1 of files since gone removed\n/);
+    expect(await records(serve)).toEqual([]);
+  });
+});
+
+describe('serve --state-dir', () => {
+  const refusedStart = async (state: string, root: string, extra = ['--append-only']): Promise<{ status: number | null; stderr: string }> => {
+    const hostKey = join(local, 'host_key');
+    if (!(await stat(hostKey).catch(() => undefined))) execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', hostKey]);
+    const r = await runCli(['serve', '--root', root, '--addr', '127.0.0.1:0', '--no-auth', '--host-key', join(local, 'host_key'), ...extra, '--state-dir', state]);
+    return { status: r.status, stderr: r.stderr };
+  };
+
+  it('is refused inside the root, or where others may write', async () => {
+    const root = join(local, 'root');
+    await mkdir(root);
+    expect(await refusedStart(join(root, 'state'), root)).toEqual({ status: 2, stderr: `scpipe: bad --state-dir ${join(root, 'state')}: it is inside the root, where clients could change who owns an upload\n` });
+    const open = join(local, 'open');
+    await mkdir(open);
+    await chmod(open, 0o777);
+    expect(await refusedStart(open, root)).toEqual({ status: 2, stderr: `scpipe: bad --state-dir ${open}: ${open} may be written by others (mode 0777): chmod 700 it\n` });
+    expect(await refusedStart(join(local, 'state'), root, [])).toEqual({ status: 2, stderr: 'scpipe: --state-dir keeps what --append-only needs: give it with --append-only\n' });
+  });
+
+  it('is made private where it is not there yet', async () => {
+    const state = join(local, 'new', 'state');
+    const s = await startServe(['--append-only', '--state-dir', state]);
+    try {
+      expect((await stat(state)).mode & 0o777).toBe(0o700);
+      const [dir] = await readdir(state);
+      expect((await stat(join(state, dir!))).mode & 0o777).toBe(0o700);
+      expect(s.log()).toContain(`owners of uploads in progress kept in ${join(state, dir!)}: 0 on record\n`);
+    } finally {
+      await s.stop();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+// The owners of --append-only's uploads in progress on disk: what a start
+// keeps and removes, and what happens past the cap on records.
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OwnerRecords } from '../../../../lib/server/sftp/owner-records';
+import { fileKey } from '../../../../lib/server/sftp/store-guard';
+import { UploadOwners } from '../../../../lib/server/sftp/upload-owners';
+import { STATUS } from '../../../../lib/server/sftp/wire';
+import { tempDirPerTest } from '../../../helpers/temp-dir';
+
+const dirOf = tempDirPerTest('scpipe-test-owner-records-');
+
+// A root with temporary files of uploads, and an empty state directory.
+async function setUp(names: string[]): Promise<{ root: string; state: string }> {
+  const root = join(dirOf(), 'root');
+  const state = join(dirOf(), 'state');
+  await mkdir(root);
+  await mkdir(state);
+  for (const name of names) await writeFile(join(root, name), 'part');
+  return { root, state };
+}
+
+const file = async (root: string, name: string): Promise<{ key: string; file: { clientPath: string; host: string; ino: number } }> => {
+  const st = await stat(join(root, name));
+  return { key: fileKey(st), file: { clientPath: `/${name}`, host: join(root, name), ino: st.ino } };
+};
+
+describe('OwnerRecords', () => {
+  it('keeps at start the records of files still there, and removes those of files gone or replaced, cut short or not its own', async () => {
+    const { root, state } = await setUp(['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2', '.c.scpipe-AbCdE3']);
+    const { records } = await OwnerRecords.start(state, root);
+    const owners = new UploadOwners(records, root);
+    for (const name of ['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2', '.c.scpipe-AbCdE3']) {
+      const f = await file(root, name);
+      await owners.claim(f.key, 'key SHA256:one', f.file);
+    }
+    await rm(join(root, '.b.scpipe-AbCdE2'));
+    // Another file under the name: made while the old one is there, so with another inode.
+    await writeFile(join(root, 'other'), 'another file under the name');
+    await rename(join(root, 'other'), join(root, '.c.scpipe-AbCdE3'));
+    await writeFile(join(state, 'junk.owner'), 'not a record');
+    await writeFile(join(state, 'x.owner.123.tmp'), '{"path":');
+    const found = await OwnerRecords.start(state, root);
+    expect(found.kept.map((r) => [r.path, r.login])).toEqual([['.a.scpipe-AbCdE1', 'key SHA256:one']]);
+    expect(found.kept[0]!.key).toBe((await file(root, '.a.scpipe-AbCdE1')).key);
+    expect(found.stale).toBe(3);
+    expect(await readdir(state)).toHaveLength(1);
+  });
+
+  it('refuses a new upload past the cap, until the records of files removed meanwhile are gone', async () => {
+    const { root, state } = await setUp(['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2', '.c.scpipe-AbCdE3']);
+    const { records } = await OwnerRecords.start(state, root, 2);
+    const owners = new UploadOwners(records, root);
+    for (const name of ['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2']) {
+      const f = await file(root, name);
+      await owners.claim(f.key, 'key SHA256:one', f.file);
+    }
+    const third = await file(root, '.c.scpipe-AbCdE3');
+    await expect(owners.claim(third.key, 'key SHA256:one', third.file)).rejects.toMatchObject({
+      status: STATUS.PERMISSION_DENIED,
+      message: '/.c.scpipe-AbCdE3: append-only server: 2 uploads in progress are on record already, and no more are kept: store or remove some first',
+    });
+    expect(await readdir(state)).toHaveLength(2);
+    // One removed by serve's own account: its record makes room (the first check since the last).
+    const fresh = new UploadOwners((await OwnerRecords.start(state, root, 2)).records, root);
+    await rm(join(root, '.a.scpipe-AbCdE1'));
+    await fresh.claim(third.key, 'key SHA256:two', third.file);
+    expect(await readdir(state)).toHaveLength(2);
+    expect(() => fresh.refuseOthers(third.key, 'key SHA256:one', '/.c.scpipe-AbCdE3')).toThrow(/another login/);
+  });
+});
