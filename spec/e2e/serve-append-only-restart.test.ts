@@ -9,6 +9,7 @@ import { runCli, startCli } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
 import { sftpBatch, servePerSuite, startServe, type TestServe } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
+import { withTmpfs } from '../helpers/tmpfs';
 import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
 
 const serve = servePerSuite(['--append-only']);
@@ -123,5 +124,24 @@ describe('serve --state-dir', () => {
     } finally {
       await s.stop();
     }
+  });
+});
+
+describe('serve --append-only with its state directory full', () => {
+  // User sees: the upload fails at once, saying why, and leaves nothing; the log says it too.
+  it('refuses a new upload whose owner it cannot keep on record, and leaves no temporary file', async () => {
+    await withTmpfs('1m', async (mount) => {
+      const s = await startServe(['--append-only', '--state-dir', join(mount, 'state')]);
+      try {
+        await writeFile(join(mount, 'filler'), Buffer.alloc(1024 * 1024)).catch(() => undefined); // ENOSPC once full
+        const r = await runCli(['put', ...s.scpipeArgs(), '-s', '-q', 'backup@127.0.0.1:/db.dump'], { stdin: 'the backup' });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(/^scpipe: \/db\.dump: open: \/\.db\.dump\.scpipe-\w{6}: the owner of this upload could not be kept on record: No space left on device\n$/);
+        expect(await readdir(s.root)).toEqual([]);
+        expect(s.log()).toMatch(/sftp open failed: \/\.db\.dump\.scpipe-\w{6}: the owner of this upload could not be kept on record: No space left on device\n/);
+      } finally {
+        await s.stop();
+      }
+    });
   });
 });
