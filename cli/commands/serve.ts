@@ -75,7 +75,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('no-auth', { type: 'boolean', default: false, describe: 'accept anyone without authentication (tests, demos)' })
         .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
         .option('append-only', { type: 'boolean', default: false, describe: 'clients may add files and directories and read, never change or remove what exists (backups a compromised client cannot destroy)' })
-        .option('state-dir', { ...single, describe: 'with --append-only: where the owners of uploads in progress are kept across restarts, outside the root (default /var/lib/scpipe for root, else ~/.local/state/scpipe)' })
+        .option('state-dir', { ...single, describe: 'with --append-only: where the owners of uploads in progress are kept across restarts, outside the root (default $STATE_DIRECTORY, else /var/lib/scpipe for root, else ~/.local/state/scpipe)' })
         .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'log protocol detail' })
         .option('max-auth-tries', { ...singleNumber('max-auth-tries'), default: DEFAULT_AUTH_LIMITS.maxAuthTries, describe: 'failed logins allowed per connection, then disconnect' })
         .option('auth-failure-delay', { ...singleNumber('auth-failure-delay'), default: DEFAULT_AUTH_LIMITS.failureDelayMs / 1000, describe: 'seconds before answering a wrong password' })

@@ -12,16 +12,20 @@ import { escapeForTerminal } from '../util/escape';
 import { findHome } from '../util/home';
 
 /**
- * The default state directory: /var/lib/scpipe for root (as sshd's own
- * state), else $XDG_STATE_HOME/scpipe (an absolute one), else
- * ~/.local/state/scpipe; with no home, a usage error naming --state-dir.
+ * The default state directory: systemd's StateDirectory= ($STATE_DIRECTORY,
+ * the first of its list: a DynamicUser= service has no home), else
+ * /var/lib/scpipe for root (as sshd's own state), else
+ * $XDG_STATE_HOME/scpipe (an absolute one), else ~/.local/state/scpipe;
+ * with no home, a usage error naming --state-dir.
  */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.(), userInfo?: () => { username: string; homedir: string }): string {
+  const systemd = env.STATE_DIRECTORY?.split(':')[0];
+  if (systemd && isAbsolute(systemd)) return systemd;
   if (uid === 0) return '/var/lib/scpipe';
   const xdg = env.XDG_STATE_HOME;
   if (xdg && isAbsolute(xdg)) return join(xdg, 'scpipe');
   const home = findHome(env, userInfo);
-  if (typeof home !== 'string') throw new ScpipeError('ERR_USAGE', `cannot tell where to keep the owners of uploads in progress (~/.local/state/scpipe): ${home.why}; give a directory with --state-dir DIR`);
+  if (typeof home !== 'string') throw new ScpipeError('ERR_USAGE', `cannot tell where to keep the owners of uploads in progress (~/.local/state/scpipe): ${home.why}; give a directory with --state-dir DIR (or systemd's StateDirectory=)`);
   return join(home, '.local', 'state', 'scpipe');
 }
 

@@ -6,7 +6,7 @@ const noPasswd = (): never => {
 };
 
 describe('defaultStateDir', () => {
-  it('is /var/lib/scpipe for root, whatever the environment', () => {
+  it('is /var/lib/scpipe for root, whatever HOME and XDG_STATE_HOME say', () => {
     expect(defaultStateDir({ HOME: '/root', XDG_STATE_HOME: '/x' }, 0)).toBe('/var/lib/scpipe');
   });
 
@@ -15,10 +15,17 @@ describe('defaultStateDir', () => {
     expect(defaultStateDir({ HOME: '/home/b', XDG_STATE_HOME: 'state' }, 1000)).toBe('/home/b/.local/state/scpipe');
   });
 
+  it('is systemd\'s StateDirectory= where the service has one, for root too', () => {
+    expect(defaultStateDir({ STATE_DIRECTORY: '/var/lib/scpipe-serve:/var/lib/other' }, 0)).toBe('/var/lib/scpipe-serve');
+    expect(defaultStateDir({ STATE_DIRECTORY: '/var/lib/private/scpipe' }, 61234, () => {
+      throw new Error('no passwd entry');
+    })).toBe('/var/lib/private/scpipe');
+  });
+
   it('is a usage error naming --state-dir for a user with no home', () => {
     expect(() => defaultStateDir({}, 54321, noPasswd)).toThrow(expect.objectContaining({
       code: 'ERR_USAGE',
-      message: expect.stringMatching(/^cannot tell where to keep the owners of uploads in progress \(~\/\.local\/state\/scpipe\): HOME is not set and .*; give a directory with --state-dir DIR$/),
+      message: expect.stringMatching(/^cannot tell where to keep the owners of uploads in progress \(~\/\.local\/state\/scpipe\): HOME is not set and .*; give a directory with --state-dir DIR \(or systemd's StateDirectory=\)$/),
     }));
   });
 });
