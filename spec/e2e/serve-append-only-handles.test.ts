@@ -117,6 +117,27 @@ describe('serve --append-only: uploads in progress', () => {
     expect(await readFile(join(serve.root, 'db.dump'), 'utf8')).toBe('the real backup');
   });
 
+  // An open that would truncate (sftp's `put` over the name: WRITE, CREAT,
+  // TRUNC) was refused to another key only once the file was open, so the
+  // refused open had already emptied the upload. User sees: refused, and the
+  // upload in progress keeps its bytes; its own key stores it whole.
+  it('refuses another key an open that would truncate the upload in progress of another, before it truncates', async () => {
+    const local = localDir();
+    const temp = '/.db.dump.scpipe-AbCdE4';
+    const own = await open(temp, 'w');
+    await write(own, 'the real backup');
+    const stranger = await otherLogin(local);
+    try {
+      await expect(call((cb) => stranger.sftp.open(temp, 'w', cb))).rejects.toThrow(notYours);
+    } finally {
+      stranger.end();
+    }
+    expect(await readFile(join(serve.root, temp), 'utf8')).toBe('the real backup');
+    await call((cb) => sftp.close(own, cb));
+    await call((cb) => sftp.rename(temp, '/db.dump', cb));
+    expect(await readFile(join(serve.root, 'db.dump'), 'utf8')).toBe('the real backup');
+  });
+
   // A temporary file with no owner on record in the state directory (made
   // before owners were kept there, or its record lost). User sees: the client
   // that goes on with it first (its own, resuming after the restart) keeps

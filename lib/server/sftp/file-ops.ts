@@ -11,7 +11,7 @@ import { CLIENT_MODE_BITS, type Attrs } from './attrs';
 import { appendOnlyOpenFlags, isUploadTempName, refused, rememberTemp } from './append-only';
 import { ownerUnknown, type UploadFile } from './upload-owners';
 import { strerror } from '../../fs/strerror';
-import { guardOpened, releaseGuard } from './store-guard';
+import { fileKey, guardOpened, releaseGuard } from './store-guard';
 import { fileOffset, refuseIfReadOnly, type OpsContext } from './context';
 import { closeEntry, type FileEntry } from './handles';
 import { attrsReply, dataReply, handleReply, statusReply } from './replies';
@@ -41,10 +41,13 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   const host = await ctx.paths.follow(req.path, { create: (req.pflags & OPEN_FLAG.CREAT) !== 0 });
   const mode = req.attrs.mode === undefined ? 0o666 : req.attrs.mode & CLIENT_MODE_BITS;
   // Whether this open makes the file: checked just before, as O_EXCL alone tells and it refuses an existing one.
-  const creates = (req.pflags & OPEN_FLAG.CREAT) !== 0 && (await lstat(host).then(() => false, () => true));
+  const existing = await lstat(host).catch(() => undefined);
+  const creates = (req.pflags & OPEN_FLAG.CREAT) !== 0 && existing === undefined;
   if (ctx.appendOnly && creates && isUploadTempName(req.path)) await ctx.owners.refuseIfFull(req.path);
   let fh;
   try {
+    // Another login's upload in progress is refused before the open, whose O_TRUNC would empty it first.
+    if (ctx.appendOnly && req.pflags & WRITE_FLAGS && existing && isUploadTempName(req.path)) ctx.owners.refuseOthers(fileKey(existing), ctx.login, req.path);
     const flags = openFlags(req.pflags);
     fh = await open(host, ctx.appendOnly && req.pflags & WRITE_FLAGS ? await appendOnlyOpenFlags(req.path, host, flags) : flags, mode);
   } catch (err) {
