@@ -10,7 +10,7 @@ import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware } from 's
 import { ScpipeError } from '../errors';
 import { peerText } from '../util/escape';
 import type { IdentityContext } from './identity-file';
-import { passwordSteps } from './password-steps';
+import { passwordSteps, type PasswordMethod } from './password-steps';
 import { publickeySteps } from './publickey-steps';
 import { isLazyKeyAgent } from './lazy-key';
 import type { ResolvedHost } from './ssh-config';
@@ -47,6 +47,8 @@ export interface AuthContext {
 /** What was typed at a run's logins: the destination's, and each ProxyJump hop's by user@host:port as given. */
 export interface TypedSecrets {
   password?: string;
+  /** The method the password was taken by (password-steps.ts). */
+  passwordBy?: PasswordMethod;
   passphrases?: Map<string, string>;
   hops?: Map<string, TypedSecrets>;
 }
@@ -124,6 +126,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   const passwords = passwordSteps({
     username, host: ctx.host, envPassword, maxTries, log, canAsk: ask !== undefined, ask: askUser, noPassword, skip,
     typedBefore: ctx.typed?.password,
+    typedBy: ctx.typed?.passwordBy,
   });
   let lastType: string | undefined;
 
@@ -204,7 +207,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     failure: () => failed,
     succeeded: () => {
       const candidate = passwords.candidate();
-      if (candidate !== undefined && ctx.typed) ctx.typed.password = candidate;
+      if (candidate !== undefined && ctx.typed) [ctx.typed.password, ctx.typed.passwordBy] = [candidate.password, candidate.method];
     },
   };
 }

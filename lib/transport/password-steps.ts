@@ -27,6 +27,16 @@ export interface PasswordContext {
   skip: (what: string, why: string) => null;
   /** The password typed at an earlier connection of the run, tried once first. */
   typedBefore: string | undefined;
+  /** The method it was taken by: one the password method sent is not sent at a keyboard-interactive prompt, maybe a code's. */
+  typedBy?: PasswordMethod;
+}
+
+export type PasswordMethod = 'password' | 'keyboard-interactive';
+
+/** A password the run may keep, and the method it was sent by. */
+export interface Kept {
+  password: string;
+  method: PasswordMethod;
 }
 
 /** The attempts of both methods, and the password the current attempt sent (none for SCPIPE_PASSWORD). */
@@ -34,25 +44,27 @@ export interface PasswordSteps {
   keyboardInteractive: Step;
   password: Step;
   /** The password of the attempt under way: kept for the run once the login succeeds. */
-  candidate(): string | undefined;
+  candidate(): Kept | undefined;
   /** The server rejected the attempt: its password is not replayed (a typo). */
   rejected(): void;
-  /** The server took the attempt with partial success: its password is the one kept, not a later step's answer (a one-time code). */
+  /** The server took the attempt with partial success: its answer is kept, not a later keyboard-interactive one (a one-time code); the password method's is a password all the same. */
   partlyAccepted(): void;
 }
 
 export function passwordSteps(ctx: PasswordContext): PasswordSteps {
   const { envPassword, maxTries, username, noPassword, skip, log } = ctx;
   // The password typed at an earlier connection of the run: tried once, by
-  // keyboard-interactive or password, whichever comes first, before asking.
+  // keyboard-interactive or password, whichever comes first, before asking
+  // (by the password method only, where that took it).
   let typedAgain = ctx.typedBefore;
   const takeTyped = (): string | undefined => {
     const pw = typedAgain;
     typedAgain = undefined;
     return pw;
   };
-  let candidate: string | undefined;
-  let accepted: string | undefined; // taken with partial success (AuthenticationMethods password,keyboard-interactive)
+  let candidate: Kept | undefined;
+  let accepted: Kept | undefined; // taken with partial success (AuthenticationMethods password,keyboard-interactive)
+  const kbd = (password: string): Kept => ({ password, method: 'keyboard-interactive' });
 
   /** keyboard-interactive: once with SCPIPE_PASSWORD, else up to maxTries prompted rounds. */
   function kbdSteps(): Step {
@@ -74,21 +86,21 @@ export function passwordSteps(ctx: PasswordContext): PasswordSteps {
             const first = !p.echo && !envUsed; // the password, as SCPIPE_PASSWORD answers it
             const retyped = !p.echo && !first && envPassword === undefined && p.prompt === passwordPrompt;
             if (first) passwordPrompt = p.prompt;
-            const again = first && envPassword === undefined ? takeTyped() : undefined;
+            const again = first && envPassword === undefined && ctx.typedBy !== 'password' ? takeTyped() : undefined;
             if (envPassword !== undefined && first) {
               envUsed = true;
               answers.push(envPassword);
             } else if (again !== undefined) {
               envUsed = true;
               log('keyboard-interactive: the password typed at the first connection');
-              candidate = again;
+              candidate = kbd(again);
               answers.push(again);
             } else {
               const q = (i === 0 && header ? `${header}\n` : '') + escapeForTerminal(p.prompt);
               const answer = await ctx.ask(q, Boolean(p.echo));
               if (first) envUsed = true;
               // The candidate for the run's reconnections (a one-time code after it is not).
-              if ((first || retyped) && answer !== null && envPassword === undefined) candidate = answer;
+              if ((first || retyped) && answer !== null && envPassword === undefined) candidate = kbd(answer);
               if (answer === null) {
                 if (envPassword !== undefined) {
                   const cannot = ctx.host.batchMode ? 'BatchMode forbids asking' : 'no answer from a terminal';
@@ -116,7 +128,7 @@ export function passwordSteps(ctx: PasswordContext): PasswordSteps {
       const password = takeTyped(); // once, not counted as a prompt
       if (password !== undefined) {
         log('password: the one typed at the first connection');
-        candidate = password;
+        candidate = { password, method: 'password' };
         return { type: 'password', username, password };
       }
       if (count >= maxTries) return null;
@@ -124,7 +136,7 @@ export function passwordSteps(ctx: PasswordContext): PasswordSteps {
       const pw = await ctx.ask(`${username}@${ctx.host.hostname}'s password: `, false);
       if (pw === null && count === 1) noPassword();
       if (pw === null) count = maxTries; // no terminal or EOF: stop asking
-      candidate = pw ?? undefined;
+      candidate = pw === null ? undefined : { password: pw, method: 'password' };
       return pw === null ? null : { type: 'password', username, password: pw };
     };
   }
@@ -132,7 +144,8 @@ export function passwordSteps(ctx: PasswordContext): PasswordSteps {
   return {
     keyboardInteractive: kbdSteps(),
     password: passwordOnly(),
-    candidate: () => accepted ?? candidate,
+    // The password method's answer is a password; a keyboard-interactive one after a partial success may be a code.
+    candidate: () => (candidate?.method === 'password' ? candidate : accepted ?? candidate),
     rejected: () => {
       candidate = undefined;
     },
