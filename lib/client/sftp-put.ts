@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { ScpipeError, abortError, isScpipeError } from '../errors';
+import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../errors';
 import { chooseLanes } from '../sftp/lanes';
 import { SftpSession } from '../sftp/session';
 import { Interrupt } from '../util/interrupt';
@@ -78,7 +78,12 @@ export async function putSftp(
   const fatal = new Interrupt(undefined); // abort: `stop` below
   let whole = false; // every byte acknowledged: what is left is the whole upload, not part of it
   let gone = false; // the temporary file was not there to finish: nothing is left
-  const stop = (): void => writer?.fail(abortError(opts.signal));
+  // Also before the writer is made: the read of a silent producer waits on `fatal`.
+  const stop = (): void => {
+    const err = abortError(opts.signal);
+    writer?.fail(err);
+    fatal.fail(err);
+  };
   opts.signal?.addEventListener('abort', stop, { once: true });
   const made = session.fstat(handle, paths.temp);
   made.catch(() => undefined);
@@ -89,6 +94,7 @@ export async function putSftp(
   let result: PutResult;
   let renamedAfterSignal: ScpipeError | undefined;
   try {
+    throwIfAborted(opts.signal); // a signal while the temporary file was opened, before `stop` listened
     if (paths.existingOwner && deniesWrite({ mode: paths.existingMode!, ...paths.existingOwner }, await accountOf(session, handle, paths.temp))) {
       throw readOnlyError(paths.target);
     }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { startHostileSftp, type FakeTree } from '../helpers/hostile-sftp';
@@ -171,4 +172,32 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
       await relay.close();
     }
   }, 120_000);
+
+  // A signal while the open is answered, from a producer with nothing to
+  // give yet (a dump still starting): the run stopped only once the
+  // producer wrote, as the open's answer came after the signal was handled.
+  it('SIGTERM while the open of the temporary file is answered, the producer silent: exit 143 at once, no temporary file', async () => {
+    const dir = await userDir(sshd.sftp, 'open-signal');
+    const relay = await startTcpRelay(sshd.port, (client, upstream) => {
+      client.on('data', (d: Buffer) => upstream.write(d));
+      upstream.on('data', (d: Buffer) => setTimeout(() => client.write(d), 400));
+    });
+    const silent = new PassThrough();
+    try {
+      const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
+      const flags = sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, sshd.sftp);
+      const run = startCli(['put', ...flags, '-s', '-v', `${sshd.sftp.name}@127.0.0.1:${remotePath(sshd.sftp, dir)}/f`], { stdin: silent, timeoutMs: 60_000 });
+      await waitFor(() => / via .*\.f\.scpipe-\w{6}\n/.test(run.stderr()), 'the open on its way', 30_000);
+      const killed = Date.now();
+      run.child.kill('SIGTERM');
+      const r = await run.done;
+      expect(r.stderr).toMatch(/removed .*\.f\.scpipe-\w{6}\nscpipe: interrupted by SIGTERM\n$/);
+      expect(r.status).toBe(143);
+      expect(Date.now() - killed).toBeLessThan(8_000); // not the 10 s the CLI waits for a server that does not answer
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      silent.destroy();
+      await relay.close();
+    }
+  }, 90_000);
 });
