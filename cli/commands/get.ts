@@ -18,6 +18,7 @@ import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sa
 import { checkSpoolDirectory, followLinks } from '../../lib/internal';
 import { withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
+import { roomWarning } from '../room-warning';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
 
@@ -84,6 +85,7 @@ export async function runGet(
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
   const progress = ProgressLine.wanted(args);
   let download: Download | undefined;
+  const outputAt = output === undefined ? undefined : await followLinks(output).catch(() => output);
   try {
     const got = await getTo(connectOptions(spec, args, log), spec.path, output ?? process.stdout, {
       ...roleOptions(args, signal, log),
@@ -104,6 +106,11 @@ export async function runGet(
       onProgress: tally(progress?.update),
       onPartOut: () => recordPartFetched(),
       onDownload: (d) => {
+        const short = outputAt === undefined || download !== undefined ? undefined : roomWarning(outputAt, d.size); // once, not at each retry
+        if (short !== undefined) {
+          progress?.done();
+          say(short);
+        }
         download = d;
         log?.(`receiving ${escapeForTerminal(d.name)} over ${d.protocol}: ${d.size} bytes`);
       },

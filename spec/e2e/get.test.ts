@@ -264,9 +264,11 @@ function free(dir: string): string {
   return formatBytes(BigInt(fs.bavail) * BigInt(fs.bsize));
 }
 
-// A restore onto a disk too small for it. User sees: exit 1, the disk full,
-// how large the file is and what is free there, so how much room to make.
-// Left: the file that was there, as it was, and no temporary file.
+// A restore onto a disk too small for it. User sees: get --output, which
+// knows the size first, warns before the download that it will not fit;
+// then exit 1, the disk full, how large the file is and what is free
+// there, so how much room to make. Left: the file that was there, as it
+// was, and no temporary file.
 describe('a local disk too small for the download', () => {
   beforeEach(() => sshd.setRsshAllowed(['scp', 'sftp']));
   afterEach(() => sshd.setRsshAllowed(['scp']));
@@ -276,10 +278,15 @@ describe('a local disk too small for the download', () => {
       const target = join(mnt, 'got');
       await writeFile(target, 'old');
       const where = output ? ['--output', target, at(source)] : [at(source), target];
+      const room = free(mnt);
       const r = await runCli([...command, ...flags(), ...where]);
+      const warned = output
+        ? `scpipe: warning: ${target}: the file is 3 MiB, and its file system has ${room} free: the download fails once it is full, unless the file system compresses it; ` +
+          'stop it, then make room or give --output on another disk\n'
+        : '';
       expect({ status: r.status, stderr: r.stderr }).toEqual({
         status: 1,
-        stderr: `scpipe: ${target}: No space left on device (the file is 3 MiB, and its file system has ${free(mnt)} free)\n`,
+        stderr: `${warned}scpipe: ${target}: No space left on device (the file is 3 MiB, and its file system has ${room} free)\n`,
       });
       expect(await readdir(mnt)).toEqual(['got']);
       expect(await readFile(target, 'utf8')).toBe('old');
@@ -305,12 +312,15 @@ describe('a local temporary file that cannot be removed', () => {
     execFileSync('mount', ['-o', 'loop', image, mnt]);
     try {
       execFileSync('chattr', ['+a', mnt]);
+      const room = free(mnt);
       const r = await runCli(['get', protocol, ...userFlags(), '--output', join(mnt, 'got'), remote(sshd, sshd.user, source)]);
       const left = (await readdir(mnt)).filter((n) => n.startsWith('.got.scpipe-'));
       expect(left).toHaveLength(1);
       expect({ status: r.status, stderr: r.stderr }).toEqual({
         status: 1,
-        stderr: `scpipe: ${join(mnt, 'got')}: No space left on device (the file is 16 MiB, and its file system has ${free(mnt)} free); ` +
+        stderr: `scpipe: warning: ${join(mnt, 'got')}: the file is 16 MiB, and its file system has ${room} free: the download fails once it is full, unless the file system compresses it; ` +
+          'stop it, then make room or give --output on another disk\n' +
+          `scpipe: ${join(mnt, 'got')}: No space left on device (the file is 16 MiB, and its file system has ${free(mnt)} free); ` +
           `the partial file is left in ${join(mnt, left[0]!)} (removing it failed: Operation not permitted)\n`,
       });
     } finally {

@@ -1,0 +1,25 @@
+// `get --output` knows the file's size before its first byte: a disk with
+// less room says so then, not after hours of a restore that must fail. A
+// warning, not a refusal: a file system that compresses (btrfs, ZFS) may
+// hold more than it has free.
+import { statSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { escapeForTerminal } from '../lib';
+import { formatBytes } from '../lib/internal';
+
+/** The warning for a `size`-byte download to `path` (links followed), or undefined when it fits or cannot be told. */
+export function roomWarning(path: string, size: bigint): string | undefined {
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st !== undefined && !st.isFile()) return undefined; // a device or FIFO is written in place
+    const fs = statfsSync(dirname(path), { bigint: true });
+    const free = fs.bavail * fs.bsize;
+    if (size <= free) return undefined;
+    return (
+      `warning: ${escapeForTerminal(path)}: the file is ${formatBytes(size)}, and its file system has ${formatBytes(free)} free: ` +
+      'the download fails once it is full, unless the file system compresses it; stop it, then make room or give --output on another disk'
+    );
+  } catch {
+    return undefined;
+  }
+}
