@@ -16,7 +16,7 @@ import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
 import { checkSpoolDirectory, followLinks } from '../../lib/internal';
-import { withPartsSpoolFullHint } from '../spool-full';
+import { heldParts, withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
 import { roomWarning } from '../room-warning';
 import { ramSpoolWarning } from '../ram-spool';
@@ -131,7 +131,7 @@ export async function runGet(
       for (const left of await findLocalLeftovers(stored)) say(localLeftoverFound(left.path, left.ageS, left.bytes));
     }
   } catch (err) {
-    if (err instanceof ScpipeError || output !== undefined) throw withRestOfSetHint(withPartsSpoolFullHint(err, 'get'), spec, download);
+    if (err instanceof ScpipeError || output !== undefined) throw withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, args.parallel, memoryLimit)), spec, download);
     throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
   } finally {
     progress?.done();
