@@ -18,6 +18,7 @@ import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sa
 import { checkSpoolDirectory, followLinks } from '../../lib/internal';
 import { heldParts, withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
+import { withDirectoryHint } from '../directory-hint';
 import { roomWarning } from '../room-warning';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
@@ -131,7 +132,7 @@ export async function runGet(
       for (const left of await findLocalLeftovers(stored)) say(localLeftoverFound(left.path, left.ageS, left.bytes));
     }
   } catch (err) {
-    if (err instanceof ScpipeError || output !== undefined) throw withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, args.parallel, memoryLimit)), spec, download);
+    if (err instanceof ScpipeError || output !== undefined) throw withDirectoryHint(withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, args.parallel, memoryLimit)), spec, download), spec);
     throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
   } finally {
     progress?.done();
