@@ -1,10 +1,12 @@
 // Extra channels for an SFTP transfer: each a session of its own with its own
 // handle on the same remote file. A server that refuses more sessions
-// (MaxSessions) leaves the transfer with fewer; it goes on with those.
+// (MaxSessions) leaves the transfer with fewer; it goes on with those. One
+// lost with the connection is opened again when the transfer resumes.
 import type { OpenMode } from 'ssh2';
 import { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import type { ChannelOpener } from './connection';
+import { isConnectionLoss } from './reconnect';
 
 /** A session and its handle on the file. */
 export interface Lane {
@@ -21,7 +23,22 @@ export async function openLanes(
   log?: (line: string) => void,
   flags: OpenMode = 'r+',
 ): Promise<Lane[]> {
-  if (count <= 0) return [];
+  return (await openLanesCounted(opener, path, count, signal, log, flags)).lanes;
+}
+
+/**
+ * openLanes(), and how many did not open because the connection was lost:
+ * those are still wanted on the next connection (a refused one is not).
+ */
+export async function openLanesCounted(
+  opener: ChannelOpener,
+  path: string,
+  count: number,
+  signal: AbortSignal,
+  log?: (line: string) => void,
+  flags: OpenMode = 'r+',
+): Promise<{ lanes: Lane[]; lost: number }> {
+  if (count <= 0) return { lanes: [], lost: 0 };
   const opened = await Promise.allSettled(
     Array.from({ length: count }, async () => {
       const session = await opener.sftpSession(signal);
@@ -34,9 +51,13 @@ export async function openLanes(
     }),
   );
   const lanes: Lane[] = [];
+  let lost = 0;
   for (const r of opened) {
     if (r.status === 'fulfilled') lanes.push(r.value);
-    else log?.(`sftp: a further channel did not open: ${escapeForTerminal((r.reason as Error).message)}`);
+    else {
+      if (isConnectionLoss(r.reason)) lost++;
+      log?.(`sftp: a further channel did not open: ${escapeForTerminal((r.reason as Error).message)}`);
+    }
   }
-  return lanes;
+  return { lanes, lost };
 }

@@ -21,7 +21,7 @@ import type { UploadPaths } from './sftp-paths';
 import { startUpload } from './sftp-put-start';
 import { recoverer, reopenToFinish, type OnGeneration, type ResumeOptions } from './sftp-resume';
 import { STALE_AFTER_S, STALE_LOOK_GRACE_MS, findStaleTemps, removeStaleTemps, type StaleTemp } from './sftp-stale';
-import { openLanes } from './sftp-lanes';
+import { openLanesCounted } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError } from './sftp-read-only';
@@ -104,9 +104,12 @@ export async function putSftp(
     const leftovers: Promise<StaleTemp[]> | undefined = !opts.removeStale && opts.onStaleFound
       ? findStaleTemps(session, paths.target, { path: paths.temp, handle }, opts.staleNames, lookEnd.signal).catch(() => [])
       : undefined;
-    lanes = lanes.concat(await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log));
+    const more = await openLanesCounted(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log);
+    lanes = lanes.concat(more.lanes);
+    // Lanes lost with the connection as they opened: the resume that follows opens them again.
+    const laneCount = lanes.length + more.lost;
     const { maxWrite } = lanes.map((l) => l.session.limits).reduce((a, b) => (a.maxWrite <= b.maxWrite ? a : b));
-    const maxHeld = Math.min(HELD_PER_LANE * lanes.length, HELD_MAX);
+    const maxHeld = Math.min(HELD_PER_LANE * laneCount, HELD_MAX);
     log?.(`sftp: ${lanes.length} channel(s), writes of ${maxWrite} bytes, up to ${maxHeld} bytes in flight`);
     source = piecesOf(input, maxWrite);
     const pieces = source;
@@ -114,7 +117,7 @@ export async function putSftp(
       path: paths.temp,
       pieceSize: maxWrite,
       maxHeld,
-      recover: recoverer(conn, paths.temp, lanes.length, opts, on),
+      recover: recoverer(conn, paths.temp, laneCount, opts, on),
       onAck: (bytes) => {
         fresh.wrote();
         opts.onProgress?.({ name: posix.basename(paths.target), phase: 'transfer', bytes: BigInt(bytes), total: opts.size });

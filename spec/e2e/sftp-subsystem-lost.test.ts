@@ -118,3 +118,72 @@ describe('a connection lost while the sftp subsystem opens', () => {
     expect(readdirSync(local()).sort()).toEqual(['down', 'known_hosts']);
   }, 90_000);
 });
+
+describe('further channels of an upload, lost as they open', () => {
+  // The connection goes while the further channels open: the upload resumes
+  // over a new connection with all the channels asked for, not only those that had opened.
+  it('put --parallel 4, the connection lost as channels 2-4 open: resumed over 4 channels, stored whole', async () => {
+    const dir = await userDir(sshd.user, 'lanes');
+    const first: Socket[] = [];
+    const relay = await startTcpRelay(sshd.port, (client, upstream) => {
+      const held = first.length === 0;
+      if (held) first.push(client, upstream);
+      client.on('data', (d: Buffer) => upstream.write(d));
+      upstream.on('data', (d: Buffer) => (held ? setTimeout(() => client.write(d), 400) : client.write(d)));
+    });
+    try {
+      const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
+      const flags = [...sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, sshd.user), '-v', '--parallel', '4'];
+      const logFrom = sshd.logText().length;
+      const data = randomBytes(12 * 1024 * 1024 + 7);
+      const run = startCli(['put', ...flags, `${sshd.user.name}@127.0.0.1:${remotePath(sshd.user, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
+      const started = (): number => sshd.logText().slice(logFrom).match(/Starting session: subsystem 'sftp'/g)?.length ?? 0;
+      await waitFor(() => started() >= 2, 'sshd starting a second subsystem', 30_000);
+      first.forEach((s) => s.destroy());
+      const r = await run.done;
+      expect(r.stderr).toContain('sftp: a further channel did not open: connection lost while opening the sftp subsystem\n');
+      expect(r.stderr).toMatch(/retry 1 of 5 in 1 s\n/);
+      expect(r.stderr).toContain('sftp: 4 channel(s), nothing spooled\n');
+      expect(r.status).toBe(0);
+      expect(readdirSync(dir)).toEqual(['f']);
+      expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
+    } finally {
+      await relay.close();
+    }
+  }, 90_000);
+});
+
+describe('a further channel on a connection of its own, lost as it opens', () => {
+  // MaxSessions 1: each channel goes over a further connection (connection-set.ts).
+  const single = sshdPerSuite({ maxSessions: 1 });
+
+  it('put --parallel 3: the other channels go on, stored whole, no retry', async () => {
+    const dir = await userDir(single.user, 'lane');
+    const links: Socket[][] = [];
+    const relay = await startTcpRelay(single.port, (client, upstream) => {
+      const held = links.length === 1; // the second connection: the first further channel's
+      links.push([client, upstream]);
+      client.on('data', (d: Buffer) => upstream.write(d));
+      upstream.on('data', (d: Buffer) => (held ? setTimeout(() => client.write(d), 400) : client.write(d)));
+    });
+    try {
+      const known = knownHostsFor(single, relay.port, join(local(), 'known_hosts'));
+      const flags = [...sshFlags({ ...single, port: relay.port, knownHostsPath: known }, single.user), '-v', '--parallel', '3'];
+      const logFrom = single.logText().length;
+      const data = randomBytes(8 * 1024 * 1024 + 1);
+      const run = startCli(['put', ...flags, `${single.user.name}@127.0.0.1:${remotePath(single.user, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
+      const started = (): number => single.logText().slice(logFrom).match(/Starting session: subsystem 'sftp'/g)?.length ?? 0;
+      await waitFor(() => started() >= 2 && links.length >= 2, 'sshd starting the subsystem on a second connection', 30_000);
+      links[1]!.forEach((s) => s.destroy());
+      const r = await run.done;
+      expect(r.stderr).toContain('sftp: a further channel did not open: connection lost while opening the sftp subsystem\n');
+      expect(r.stderr).not.toContain('retry');
+      expect(r.stderr).toContain('sftp: 2 channel(s), nothing spooled\n');
+      expect(r.status).toBe(0);
+      expect(readdirSync(dir)).toEqual(['f']);
+      expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
+    } finally {
+      await relay.close();
+    }
+  }, 90_000);
+});
