@@ -9,6 +9,7 @@ import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
+import { unmount } from '../helpers/tmpfs';
 
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-test-cpfull-');
@@ -33,6 +34,6 @@ it('cp to a full remote disk: exit 1, the cut-short file named, and the command 
     expect(left).toBeGreaterThan(0);
     expect(left).toBeLessThan(3 * 1024 * 1024);
   } finally {
-    execFileSync('umount', [small]);
+    await unmount(small);
   }
 });

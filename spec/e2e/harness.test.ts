@@ -3,12 +3,18 @@
  * client, independently of scpipe: if these fail, scpipe's e2e failures are
  * about the environment, not scpipe.
  */
-import { spawn } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
+import { existsSync, readFileSync } from 'fs';
+import { once } from 'events';
 import * as fs from 'fs/promises';
+import { tmpdir } from 'os';
 import * as path from 'path';
 import { TestSshd, remotePath, userDir } from '../helpers/sshd';
 import { waitFor } from '../helpers/async';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { startServe } from '../helpers/serve';
+import { unmount } from '../helpers/tmpfs';
+import { openFilesIn } from '../helpers/open-files';
 
 interface Result { code: number | null; stdout: string; stderr: string; }
 
@@ -173,5 +179,35 @@ describe('test sshd harness (system OpenSSH client)', () => {
     const stat = await fs.stat(dir);
     expect(stat.uid).toBe(sshd.user.uid);
     expect(dir.startsWith(path.join(sshd.dir, 'files'))).toBe(true);
+  });
+});
+
+describe('test helpers for serve and tmpfs', () => {
+  it('stop() returns and cleans up after serve was killed by a signal', async () => {
+    const serve = await startServe();
+    const gone = once(serve.process, 'exit');
+    serve.process.kill('SIGKILL');
+    await gone;
+    await serve.stop();
+    expect(existsSync(serve.dir)).toBe(false);
+  });
+
+  it('unmount() waits while a process still has a file open there, then unmounts', async () => {
+    const dir = await fs.mkdtemp(path.join(tmpdir(), 'scpipe-test-tmpfs-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+    const mounted = (): boolean => readFileSync('/proc/self/mounts', 'utf8').includes(` ${dir} `);
+    // A process that holds a file on the tmpfs until its stdin ends.
+    const holder = spawn('sh', ['-c', 'exec 3>"$1"; read -r line', 'sh', path.join(dir, 'f')], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      await waitFor(() => openFilesIn(dir, holder.pid!).length === 1, 'the holder opened its file');
+      const unmounted = unmount(dir); // its first try finds the file system busy
+      holder.stdin.end('\n');
+      await unmounted;
+      expect(mounted()).toBe(false);
+    } finally {
+      holder.kill();
+      if (mounted()) execFileSync('umount', ['-l', dir]);
+      await fs.rm(dir, { recursive: true });
+    }
   });
 });

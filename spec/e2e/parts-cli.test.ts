@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
-import { withTmpfs } from '../helpers/tmpfs';
+import { unmount, withTmpfs } from '../helpers/tmpfs';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
@@ -262,7 +262,7 @@ describe('scpipe put --part-size', () => {
         '2 part(s) confirmed remotely: d.bin.000000..d.bin.000001; left cut short remotely: d.bin.000002\n');
       expect(readdirSync(small).sort()).toEqual(['d.bin.000000', 'd.bin.000001', 'd.bin.000002']);
     } finally {
-      execFileSync('umount', [small]);
+      await unmount(small);
     }
   });
 

@@ -17,6 +17,7 @@ import { startHostileSftp } from '../helpers/hostile-sftp';
 import { remote, runCli, runCliWithFile, sshFlags } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { openSpoolFilesIn } from '../helpers/open-files';
+import { unmount } from '../helpers/tmpfs';
 
 const sshd = sshdPerSuite();
 const spoolDir = tempDirPerTest('scpipe-parts-spool-', { mustEndEmpty: true });
@@ -206,7 +207,7 @@ describe('parts over a dropped connection', () => {
       expect(retries).toEqual([]);
       expect(readdirSync(dir)).not.toContain('f.bin.sha256');
     } finally {
-      execFileSync('umount', [dir]);
+      await unmount(dir);
     }
   });
 });

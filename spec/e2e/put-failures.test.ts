@@ -14,6 +14,7 @@ import { CLI, endlessInput, remote, runCli, shellQuote, sshFlags, startCli } fro
 import { waitFor } from '../helpers/async';
 import { openSpoolFilesIn } from '../helpers/open-files';
 import { tempDirPerTest } from '../helpers/temp-dir';
+import { unmount } from '../helpers/tmpfs';
 
 /** Bytes a process has read so far, from any descriptor (/proc/PID/io rchar). */
 async function bytesRead(pid: number): Promise<number> {
@@ -74,7 +75,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       expect(emptied).toMatchObject({ status: 0, stderr: '' });
       expect((await stat(join(small, 'f.bin'))).size).toBe(0);
     } finally {
-      execFileSync('umount', [small]);
+      await unmount(small);
     }
   });
 
@@ -94,7 +95,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       );
       expect((await stat(join(dir, 'f.bin'))).size).toBe(3 * 1024 * 1024);
     } finally {
-      execFileSync('umount', [small]);
+      await unmount(small);
     }
   });
 
@@ -116,7 +117,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       expect(execFileSync('sh', ['-c', `printf %s ${word}`], { encoding: 'utf8', env: { day: 'X' } })).toBe(target);
       expect((await stat(path)).size).toBeGreaterThan(0);
     } finally {
-      execFileSync('umount', [small]);
+      await unmount(small);
     }
   });
 
@@ -291,7 +292,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       expect(r.stderr).toMatch(new RegExp(`^scpipe: cannot write spool file in ${small}: No space left on device \\(wrote [0-9.]+ [KM]iB\\); nothing was sent: over SCP the whole stream is spooled before it goes\\. --part-size \\(e\\.g\\. 1G\\) sends it in parts as it comes, with bounded disk; or give --spool-dir on a larger disk\n$`));
       expect(await readdir(small)).toEqual([]);
     } finally {
-      execFileSync('umount', [small]);
+      await unmount(small);
       await rm(small, { recursive: true, force: true });
     }
     expect(await readdir(dir)).toEqual([]);
@@ -322,7 +323,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       const given = await runCli([...args, '--spool-dir', small], { stdin: randomBytes(1 << 20) });
       expect(given).toMatchObject({ status: 2, stderr: `scpipe: bad --spool-dir "${small}": cannot create files there: ${said}\n` });
     } finally {
-      execFileSync('umount', [small]);
+      await unmount(small);
       await rm(small, { recursive: true, force: true });
     }
     expect(await readdir(dir)).toEqual([]);

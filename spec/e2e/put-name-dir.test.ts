@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
+import { unmount } from '../helpers/tmpfs';
 
 const sshd = sshdPerSuite();
 const sha = (b: string): string => createHash('sha256').update(b).digest('hex');
@@ -51,7 +52,7 @@ describe('put --name NAME host:DIR/ over SCP (the rssh-like account)', () => {
       );
       expect((await stat(join(small, 'n'))).size).toBeGreaterThan(0);
     } finally {
-      execFileSync('umount', [small]);
+      await unmount(small);
     }
   });
 

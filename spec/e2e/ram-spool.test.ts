@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { unmount } from '../helpers/tmpfs';
 
 const sshd = sshdPerSuite();
 
@@ -21,7 +22,7 @@ describe('a default spool directory in RAM (TMPDIR on a tmpfs)', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', ram]);
   });
   afterAll(async () => {
-    execFileSync('umount', [ram]);
+    await unmount(ram);
     await rm(ram, { recursive: true, force: true });
   });
 

@@ -11,6 +11,7 @@ import { waitFor } from '../helpers/async';
 import { runCli } from '../helpers/cli';
 import { openFilesIn } from '../helpers/open-files';
 import { sftpBatch, startServe, type TestServe } from '../helpers/serve';
+import { unmount } from '../helpers/tmpfs';
 
 // Sparse, on a tmpfs: read at memory speed (tens of seconds for the pair), stored in no memory at all.
 const SIZE = 256 * 1024 ** 3;
@@ -30,7 +31,7 @@ async function withBigDir(use: (serve: TestServe, big: string, comparing: () => 
     const gone = once(serve.process, 'exit');
     serve.process.kill('SIGKILL');
     await gone;
-    execFileSync('umount', [big]);
+    await unmount(big);
     await rm(serve.dir, { recursive: true, force: true });
   }
 }

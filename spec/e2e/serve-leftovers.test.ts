@@ -93,7 +93,7 @@ it('names what an scp -O upload left when its serve was killed, once it is old e
   const [temp] = await readdir(root);
   expect(temp).toMatch(/^\.big\.bin\.scpipe-\d+-\w{12}$/);
   // Just killed: it may be another serve's, still being written; logged once an hour old.
-  await rm(first.dir, { recursive: true, force: true }); // its stop() would wait for an exit that has been
+  await first.stop();
   serve = await startServe(['--root', root]);
   await oneUpload(serve);
   expect(serve.log()).not.toContain('temporary file');

@@ -8,23 +8,20 @@ import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runProgram } from '../helpers/run-program';
 import { startServe, sftpBatch, type TestServe } from '../helpers/serve';
+import { unmount } from '../helpers/tmpfs';
 
 let serve: TestServe;
 beforeAll(async () => {
   serve = await startServe();
 });
 afterAll(async () => {
-  try {
-    execFileSync('umount', [serve.root], { stdio: 'ignore' });
-  } catch {
-    // not mounted
-  }
+  await unmount(serve.root).catch(() => undefined); // not mounted
   await serve?.stop();
 });
 
 const refusal = "scpipe serve: the server's storage is not available; try again later\n";
 const mount = (): void => void execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', serve.root]);
-const umount = (): void => void execFileSync('umount', [serve.root]);
+const umount = (): Promise<void> => unmount(serve.root);
 
 it('refuses scp and SFTP sessions while the disk mounted on the root is gone, and serves again when it is back', async () => {
   const file = join(serve.dir, 'f');
@@ -33,7 +30,7 @@ it('refuses scp and SFTP sessions while the disk mounted on the root is gone, an
 
   mount(); // after start, as a disk that mounts late: served
   expect(await upload('a', false)).toMatchObject({ status: 0 });
-  umount();
+  await umount();
   const scp = await upload('b', false);
   expect(scp.status).toBe(1);
   expect(scp.stderr).toContain(refusal);
@@ -55,7 +52,7 @@ it('refuses scp and SFTP sessions while the disk mounted on the root is gone, an
 });
 
 it('refuses sessions while the root is gone, saying why', async () => {
-  umount();
+  await umount();
   await rename(serve.root, `${serve.root}.away`);
   const r = await runProgram('scp', ['-O', '-q', ...serve.sshArgs(), '127.0.0.1:/x', join(serve.dir, 'x')]);
   expect(r.status).toBe(1);

@@ -13,6 +13,7 @@ import { waitFor } from '../helpers/async';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
 import { sftpBatch, servePerSuite, ssh2Client, startServe, type TestServe } from '../helpers/serve';
 import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
+import { unmount } from '../helpers/tmpfs';
 
 // 20 clients log in at once from one address below: more than the default
 // caps on unauthenticated connections (serve-flood.test.ts tests those).
@@ -320,7 +321,7 @@ describe('serve on a full disk', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', full.root]);
   });
   afterAll(async () => {
-    execFileSync('umount', [full.root]);
+    await unmount(full.root);
     await full?.stop();
   });
 

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from './async';
 
 /** Runs `use` with a tmpfs of `size` (mount's `size=`, e.g. `8m`) mounted on a new directory. */
 export async function withTmpfs<T>(size: string, use: (dir: string) => Promise<T>): Promise<T> {
@@ -12,7 +13,28 @@ export async function withTmpfs<T>(size: string, use: (dir: string) => Promise<T
   try {
     return await use(dir);
   } finally {
-    execFileSync('umount', [dir]);
+    await unmount(dir);
     await rm(dir, { recursive: true });
   }
+}
+
+/**
+ * Unmounts `dir`, waiting while it is busy: a server or a remote scp may
+ * still be closing its last file there after its client has exited.
+ */
+export async function unmount(dir: string, timeoutMs = 10_000): Promise<void> {
+  let busy = '';
+  const unmounted = waitFor(() => {
+    try {
+      execFileSync('umount', [dir], { stdio: 'pipe' });
+      return true;
+    } catch (err) {
+      busy = String((err as { stderr?: Buffer }).stderr ?? err).trim();
+      if (!/busy/i.test(busy)) throw err;
+      return false;
+    }
+  }, `${dir} no longer busy, to unmount it`, timeoutMs);
+  await unmounted.catch((err: Error) => {
+    throw new Error(`${err.message}: ${busy}`);
+  });
 }
