@@ -36,3 +36,14 @@ export async function rejection(promise: Promise<unknown>): Promise<ScpipeError>
   }
   throw new Error('expected a rejection');
 }
+
+/**
+ * CPU milliseconds this process spends in `work` (user and system): a bound
+ * on an algorithm's cost that a loaded machine does not stretch, as it does wall time.
+ */
+export function cpuMs(work: () => void): number {
+  const before = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
