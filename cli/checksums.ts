@@ -4,12 +4,14 @@
 // costs nothing, not a finished upload.
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { ScpipeError, checksumFor, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256, type ChecksumEntry } from '../lib';
+import { basename, dirname, join, posix } from 'node:path';
+import { ScpipeError, checksumFor, isScpipeError, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256, type ChecksumEntry } from '../lib';
 import { NAME_MAX, describeIoError, followLinks, outOfDescriptors, plantedDetail, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
 import { looksClosed, writeWhole } from './stdout';
+import { recordSha256 } from './json-summary';
+import { describeFailure, say } from './report';
 
 /** The options as yargs gives them. */
 export interface ChecksumArgs {
@@ -28,6 +30,25 @@ export const checksumFileOption = {
 /** Whether the command must take the SHA-256 as the bytes go. */
 export function wantsSha256(args: Pick<ChecksumArgs, 'checksum-file' | 'checksum'>): boolean {
   return args['checksum-file'] !== undefined || args.checksum === true;
+}
+
+/**
+ * The line of an upload stopped by a signal that the server stored whole all
+ * the same (an SFTP rename made as the signal came): its bytes were hashed
+ * as they went, so the line is as true as after a success.
+ */
+export function storedAfterSignal(err: unknown): ChecksumEntry | undefined {
+  if (!isScpipeError(err, 'ERR_ABORTED') || !err.stored || err.sha256 === undefined || err.path === undefined) return undefined;
+  return { sha256: err.sha256, name: posix.basename(err.path) };
+}
+
+/** --checksum-file and --checksum for such an upload; one that fails is said, and the signal's status stands. */
+export async function writeStoredAfterSignal(args: Pick<ChecksumArgs, 'checksum-file' | 'checksum'>, err: unknown): Promise<void> {
+  const entry = storedAfterSignal(err);
+  if (entry === undefined) return;
+  recordSha256(entry.sha256);
+  if (args['checksum-file'] !== undefined) await writeChecksumEntries(args['checksum-file'], [entry]).catch((e: unknown) => say(describeFailure(e)));
+  sayChecksums(args, [entry]);
 }
 
 /** --checksum: the sha256sum lines on stderr (not prefixed: a log keeps them as sha256sum -c reads them), names escaped for a terminal. */

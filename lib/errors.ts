@@ -51,7 +51,10 @@ export interface ScpipeErrorContext {
   bytes?: bigint;
   /** SFTP status code (SSH_FX_*) of a failed request. */
   sftpStatus?: number;
-  /** ERR_CHECKSUM: the stream's SHA-256 (hex), taken as its bytes went (put --verify) or came (get; a parts set's: its manifest's). */
+  /**
+   * ERR_CHECKSUM: the stream's SHA-256 (hex), taken as its bytes went (put --verify) or came (get; a parts set's: its manifest's).
+   * ERR_ABORTED with `stored`: the SHA-256 of what was stored, when the call took it (`sha256`).
+   */
   sha256?: string;
   /** Signal name that caused an abort (SIGINT, SIGTERM). */
   signal?: string;

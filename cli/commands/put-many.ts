@@ -17,7 +17,7 @@ import { protocolOf } from '../protocol-option';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
 import { MultiProgressLine } from '../multi-progress';
 import { emptyInputSource, openStdin, type StdinInput } from '../stdin';
-import { sayChecksums, writeChecksumLines } from '../checksums';
+import { sayChecksums, storedAfterSignal, writeChecksumLines } from '../checksums';
 import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './put-args';
 import { shadowWarning, staleWarning } from './put-parts';
 import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
@@ -122,7 +122,11 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
       throw new ScpipeError('ERR_LOCAL_IO', `${failure.message}; nothing was stored`, { cause: failure });
     }
     // --checksum-file / --checksum for the targets that stored the whole stream (also those done before a signal).
-    const stored = outcomes.flatMap((o) => (o.ok ? [o.result] : []));
+    // And those the server stored all the same as the signal came (storedAfterSignal).
+    const stored = outcomes.flatMap((o): { sha256?: string; name: string }[] => {
+      const after = o.ok ? o.result : storedAfterSignal(o.error);
+      return after ? [after] : [];
+    });
     const writeSums = async (): Promise<void> => {
       const sum = stored.find((r) => r.sha256 !== undefined)?.sha256;
       if (sum === undefined) return;

@@ -11,7 +11,7 @@ import { ramSpoolWarning } from '../ram-spool';
 import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
-import { sayChecksums, writeChecksumFile } from '../checksums';
+import { sayChecksums, writeChecksumFile, writeStoredAfterSignal } from '../checksums';
 import { withPartsSpoolFullHint } from '../spool-full';
 import { smallPartsWatch } from '../small-parts';
 import { pasteTarget, pasteWord } from '../paste-target';
@@ -114,6 +114,8 @@ export async function runPutParts(
     if (parts.shadowed) say(shadowWarning(spec, parts.dir + parts.name));
     if (parts.staleAfter !== undefined) say(staleWarning(spec, parts.dir, parts.name, parts.staleAfter));
   } catch (err) {
+    progress?.done();
+    await writeStoredAfterSignal(args, err);
     throw withPartsSpoolFullHint(err, 'put');
   } finally {
     progress?.done();

@@ -19,7 +19,7 @@ import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
 import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions } from '../protocol-option';
-import { checksumFileOption, sayChecksums, writeChecksumFile } from '../checksums';
+import { checksumFileOption, sayChecksums, writeChecksumFile, writeStoredAfterSignal } from '../checksums';
 import { DEFAULT_MEMORY, DEFAULT_MODE, checkPutArgs, checkTargetName, putOperands, putOptions, type PutArgs, type PutLikeArgs } from './put-args';
 
 /** Builds the put command for yargs. */
@@ -168,6 +168,8 @@ export async function runPut(
   } catch (err) {
     failed = true;
     await producer?.stop();
+    progress?.done(true);
+    await writeStoredAfterSignal(args, err);
     // Spooled, so the command's end came before the first byte could go.
     const failure = producer?.failure;
     if (failure !== undefined && failure === err && size === undefined) {

@@ -173,7 +173,7 @@ export async function putSftp(
     if (session !== first.session) session.end(); // made after a loss at the start: the caller ends only `first`'s
   }
   if (renamedAfterSignal) {
-    throw new ScpipeError('ERR_ABORTED', `${renamedAfterSignal.message} as ${escapeForTerminal(paths.target)} was renamed into place; the rename was made, so it is stored whole all the same`, { signal: renamedAfterSignal.signal, path: paths.target, bytes: result.bytes, stored: true, cause: renamedAfterSignal });
+    throw new ScpipeError('ERR_ABORTED', `${renamedAfterSignal.message} as ${escapeForTerminal(paths.target)} was renamed into place; the rename was made, so it is stored whole all the same`, { signal: renamedAfterSignal.signal, path: paths.target, bytes: result.bytes, sha256: result.sha256, stored: true, cause: renamedAfterSignal });
   }
   // Stored, and the temporary file is gone: said as the run's failure, nothing to remove.
   if (notKept) throw notKept;

@@ -4,7 +4,7 @@
 // 130/143 whatever the server did next, and one after it exits 0, saying so.
 // The commit point is held open by a relay in front of OpenSSH's own scp -t
 // and sftp-server (held-reply.ts), so the signal lands on a known side of it.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ afterAll(() => relay.remove());
 afterEach(() => relay.release());
 
 const data = randomBytes(256 * 1024);
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const flags = (): string[] => sshFlags(sshd, sshd.user);
 const scp = (): string[] => [...flags(), '--scp-path', relay.path];
 
@@ -77,10 +78,12 @@ describe('a signal held against the commit point', () => {
     for (const d of dirs) expect((await readFile(join(d, 'f'))).equals(data)).toBe(true);
   });
 
-  it('SFTP: a signal while the rename is answered is exit 130, saying the file was stored all the same', async () => {
+  // Its bytes were hashed as they went and the rename was made: the checksum file says what is stored.
+  it('SFTP: a signal while the rename is answered is exit 130, saying the file was stored all the same, with its checksum line', async () => {
     const dir = await userDir(sshd.user, 'rename');
+    const sums = join(await userDir(sshd.user, 'rename-sums'), 'sums');
     await relay.hold('rename');
-    const run = startCli(['put', '-s', '-v', '--parallel', '1', ...flags(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    const run = startCli(['put', '-s', '-v', '--parallel', '1', '--checksum-file', sums, ...flags(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
     await relay.held();
     run.child.kill('SIGINT');
     await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
@@ -90,6 +93,23 @@ describe('a signal held against the commit point', () => {
     expect(r.status).toBe(130);
     expect(await readdir(dir)).toEqual(['f']);
     expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+    expect(await readFile(sums, 'utf8')).toBe(`${sha256(data)}  f\n`);
+  });
+
+  it('SFTP, several targets: each renamed into place as the signal came gets its checksum line', async () => {
+    const dirs = [await userDir(sshd.user, 'many-rename-a'), await userDir(sshd.user, 'many-rename-b')];
+    const sums = join(await userDir(sshd.user, 'many-rename-sums'), 'sums');
+    await relay.hold('rename');
+    const run = startCli(['put', '-s', '-v', '--parallel', '1', '--checksum-file', sums, ...flags(), ...dirs.map((d) => remote(sshd, sshd.user, `${d}/f`))], { stdin: data });
+    await relay.held(2);
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
+    await relay.release();
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(r.stderr.match(/was renamed into place; the rename was made, so it is stored whole all the same\n/g)).toHaveLength(2);
+    for (const d of dirs) expect((await readFile(join(d, 'f'))).equals(data)).toBe(true);
+    expect(await readFile(sums, 'utf8')).toBe(`${sha256(data)}  f\n`); // one line a name, as after a success
   });
 
   it('a second signal while the first waits for the server exits at once', async () => {
@@ -189,10 +209,11 @@ describe('a parts set: its commit point is the manifest stored', () => {
     expect(await readFile(join(dir, 'f.sha256'), 'utf8')).toMatch(/# parts 4\n[^]*  f\.000003\n# end\n$/);
   });
 
-  it('SFTP: a signal while the manifest is renamed into place is exit 130, saying the set is complete', async () => {
+  it('SFTP: a signal while the manifest is renamed into place is exit 130, saying the set is complete, with its checksum line', async () => {
     const dir = await userDir(sshd.user, 'parts-sftp');
+    const sums = join(await userDir(sshd.user, 'parts-sftp-sums'), 'sums');
     await relay.hold('rename only=.sha256');
-    const run = startCli(['put', '-s', '-v', ...flags(), ...partFlags, remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    const run = startCli(['put', '-s', '-v', '--checksum-file', sums, ...flags(), ...partFlags, remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
     await relay.held();
     run.child.kill('SIGINT');
     await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
@@ -201,6 +222,7 @@ describe('a parts set: its commit point is the manifest stored', () => {
     expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT as \S+\/f\.sha256 was renamed into place; the rename was made, so it is stored whole all the same: the parts set \S+\/f is complete\n$/);
     expect(r.status).toBe(130);
     expect((await readdir(dir)).sort()).toEqual(names);
+    expect(await readFile(sums, 'utf8')).toBe(`${sha256(data)}  f\n`);
   });
 });
 

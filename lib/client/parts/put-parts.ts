@@ -79,6 +79,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   let failure: unknown;
   let checked = false; // --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part
   let sendingManifest = false; // its failure may still leave it stored (ScpipeError.stored)
+  let setSum: string | undefined; // the stream's SHA-256, once cut: a set stored after all has it
   const fail = (err: unknown): void => {
     failure ??= err;
     inner.abort(err);
@@ -189,6 +190,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
         return { name: r.name, size: r.size, sha256: r.sha256 };
       },
     });
+    setSum = cut.sha256;
     const before = await earlier;
     const now = before === undefined ? undefined : await manifestStamp(conn, protocol.now, manifestName(`${dir}${name}`), { ...opts, signal: inner.signal });
     // Made as it goes out (twice: its size first), not held: a set of millions of parts has one of hundreds of MB.
@@ -219,7 +221,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // The manifest's rename was made though the signal came first: the set is whole.
     const stored = sendingManifest ? [err, failure].find((e) => isScpipeError(e, 'ERR_ABORTED') && e.stored) as ScpipeError | undefined : undefined;
     if (stored) {
-      throw new ScpipeError('ERR_ABORTED', `${stored.message}: the parts set ${escapeForTerminal(dir + name)} is complete`, { signal: stored.signal, path: dir + name, stored: true, cause: stored });
+      throw new ScpipeError('ERR_ABORTED', `${stored.message}: the parts set ${escapeForTerminal(dir + name)} is complete`, { signal: stored.signal, path: dir + name, sha256: setSum, stored: true, cause: stored });
     }
     // Refused by the check above: nothing was sent. A part's SFTP rename refused later (a name made meanwhile) is a set left incomplete.
     if (isScpipeError(first, 'ERR_EXISTS') && !checked) throw first;
