@@ -256,6 +256,25 @@ describe('get: a signal before the remote exit status', () => {
   });
 });
 
+// Over SFTP the download's last request is the close; the output file takes
+// its name after it, by a local rename.
+describe('SFTP downloads: a signal while the close is answered', () => {
+  it('get --output: exit 130, the old output as it was, no temporary file', async () => {
+    const dir = await userDir(sshd.user, 'sftp-get-file');
+    await writeFile(join(dir, 'f'), data);
+    await writeFile(join(dir, 'out'), 'the last restore\n');
+    await relay.hold('close');
+    const run = startCli(['get', '-s', '-v', '--parallel', '1', ...flags(), '--output', join(dir, 'out'), remote(sshd, sshd.user, `${dir}/f`)]);
+    await relay.held();
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT: stopping\nscpipe: interrupted by SIGINT\n$/);
+    expect(r.status).toBe(130);
+    expect((await readdir(dir)).sort()).toEqual(['f', 'out']);
+    expect(await readFile(join(dir, 'out'), 'utf8')).toBe('the last restore\n');
+  });
+});
+
 describe('cp', () => {
   it('SCP upload: a signal once the last file was confirmed is exit 0, said', async () => {
     const dir = await userDir(sshd.user, 'cp-up');

@@ -10,9 +10,10 @@ import { waitFor } from './async';
 
 // What to hold: `ack N` the Nth \0 of scp -t, `exit` its exit (after every
 // reply went out), `fexit` the exit of scp -f (a download), `rename` the SFTP
-// status answering a rename; ` only=SUFFIX`:
+// status answering a rename, `close` the one answering a close (a download's
+// last request); ` only=SUFFIX`:
 // only for a target (of scp) or a rename naming one that ends so.
-export type Hold = `${`ack ${number}` | 'exit' | 'rename'}${'' | ` only=${string}`}` | 'fexit' | 'none';
+export type Hold = `${`ack ${number}` | 'exit' | 'rename'}${'' | ` only=${string}`}` | 'fexit' | 'close' | 'none';
 
 const SCRIPT = String.raw`#!/usr/bin/python3
 import os, struct, subprocess, sys, threading, time
@@ -43,7 +44,7 @@ if len(sys.argv) > 1:
     if hold[0] == 'exit': held()
     sys.exit(s)
 p = subprocess.Popen(['/usr/lib/openssh/sftp-server'], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-renames = set()
+renames, closes = set(), set()
 def packets(read):
     buf = b''
     while True:
@@ -57,11 +58,13 @@ def requests():
     for pk in packets(lambda: os.read(0, 65536)):
         t = pk[4]
         if (t == 18 or (t == 200 and b'posix-rename@openssh.com' in pk[13:13 + 24])) and only in pk: renames.add(pk[5:9])
+        if t == 4: closes.add(pk[5:9])
         p.stdin.write(pk); p.stdin.flush()
     p.stdin.close()
 threading.Thread(target=requests, daemon=True).start()
 for pk in packets(lambda: os.read(p.stdout.fileno(), 65536)):
     if hold[0] == 'rename' and pk[4] == 101 and pk[5:9] in renames: held()
+    if hold[0] == 'close' and pk[4] == 101 and pk[5:9] in closes: held()
     out(pk)
 sys.exit(p.wait())
 `;
