@@ -66,7 +66,11 @@ export async function getTo(target: Target, remotePath: string, output: string |
         if (typeof output === 'string') await saveDownload(download, output, { preserve: opts.preserve, check });
         else {
           await pour(download, output, (n) => (written += n), check, opts.signal);
-          await download.done;
+          // The body ended whole and every byte of it was written: an abort now, while the
+          // remote's exit status or the close is awaited, comes after the commit point.
+          await download.done.catch((err: unknown) => {
+            if (!opts.signal?.aborted || download.manifest !== undefined) throw err;
+          });
           await check?.verify();
         }
         return { ...download, sha256: check?.sha256 };

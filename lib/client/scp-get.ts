@@ -33,12 +33,14 @@ export async function getOverChannel(
     // Assigned below, before any file can arrive (open() is asynchronous).
     let done: Promise<ExitStatus> = Promise.resolve({ code: null, signal: null });
     let unwatch = (): void => undefined;
+    let whole = false; // the source confirmed the file's data (its \0 after it)
     const handler: SinkHandler = {
       openFile: async (file, times) => {
         // One file only: the sink refuses a second one first (maxTopLevel: 1, no -r).
         const body = new BodyStream();
         // An abort ends the body at once: the sink may be waiting for a consumer that stopped reading.
-        unwatch = onAbort(inner.signal, () => body.destroy(abortError(opts.signal)));
+        // Once the data was confirmed whole it ends it as complete: only the exit status was awaited.
+        unwatch = onAbort(inner.signal, () => (whole ? body.finish() : body.destroy(abortError(opts.signal))));
         opts.trace?.(`receiving ${escapeForTerminal(file.name)}: ${file.size} bytes, mode ${formatMode(file.mode)}`);
         let received = 0n;
         const progress = (): void => opts.onProgress?.({ name: file.name, phase: 'transfer', bytes: received, total: file.size });
@@ -54,6 +56,7 @@ export async function getOverChannel(
           finish: async ({ ok, sourceError }) => {
             // Already escaped. The bytes before it went out: the message says they are not the file.
             if (!ok) body.destroy(new ScpipeError('ERR_REMOTE', sourceError === undefined ? 'remote: transfer failed' : `remote: ${sourceError} ${unreadRestNote(sourceError)}`, { remoteMessage: sourceError }));
+            else whole = received === file.size;
             return undefined;
           },
           abort: async () => undefined, // the session's error reaches the body below
@@ -83,7 +86,7 @@ export async function getOverChannel(
         () => download?.body.finish(),
         (err: unknown) => {
           const e = opts.signal?.aborted ? abortError(opts.signal) : asScpipeError(err);
-          if (download) download.body.destroy(e);
+          if (download && !(whole && opts.signal?.aborted)) download.body.destroy(e);
           else reject(e);
         },
       )

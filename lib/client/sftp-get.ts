@@ -68,8 +68,10 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   log?.(`sftp: reading ${size} bytes over ${lanes.length} channel(s)${rtt === undefined ? ' (--parallel)' : ` for a round trip of ${rtt.toFixed(2)} ms`}, reads of ${maxRead(lanes)} bytes`);
 
   const body = new BodyStream();
+  let whole = false; // every read answered, the end found at the size
   const done = (async (): Promise<ExitStatus> => {
-    const stop = (): void => void body.destroy(abortError(opts.signal));
+    // Once the data is whole an abort ends the body as complete: only the close was awaited.
+    const stop = (): void => void (whole ? body.finish() : body.destroy(abortError(opts.signal)));
     signal.addEventListener('abort', stop, { once: true });
     let received = 0;
     try {
@@ -81,6 +83,7 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
             opts.onProgress?.({ name, phase: 'transfer', bytes: BigInt(received), total: BigInt(size) });
             await body.write(chunk);
           }
+          whole = true;
           break;
         } catch (err) {
           if (signal.aborted || body.destroyed || !isConnectionLoss(err)) throw err;
@@ -89,12 +92,19 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
           lanes = await reconnect(conn, err as ScpipeError, { ...opts, signal }, (opener) => reopen(opener, path, st, at, wanted, signal, log), on);
         }
       }
-      await Promise.all(lanes.map((l) => l.session.close(l.handle, path).catch(() => undefined)));
+      // Not waited for after an abort: the data is whole (a file output is then not renamed into place).
+      const closing = new Interrupt(signal);
+      try {
+        closing.check();
+        await closing.race(Promise.all(lanes.map((l) => l.session.close(l.handle, path).catch(() => undefined))));
+      } finally {
+        closing.dispose();
+      }
       body.finish();
       return { code: 0, signal: null };
     } catch (err) {
       const e = signal.aborted ? abortError(signal) : asScpipeError(err);
-      body.destroy(e);
+      if (!(whole && signal.aborted)) body.destroy(e);
       throw e;
     } finally {
       signal.removeEventListener('abort', stop);

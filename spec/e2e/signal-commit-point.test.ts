@@ -226,8 +226,8 @@ describe('a parts set: its commit point is the manifest stored', () => {
   });
 });
 
-// get's commit point is the remote's exit status (OpenSSH's scp has not
-// finished before it either), then, to a file, the rename into place.
+// get's commit point: to a file the rename into place, after the remote's
+// exit status; to a pipe every byte out, confirmed whole by the remote.
 describe('get: a signal before the remote exit status', () => {
   it('SCP to a file: exit 130, and neither the file nor a temporary one is left', async () => {
     const dir = await userDir(sshd.user, 'get-file');
@@ -242,7 +242,9 @@ describe('get: a signal before the remote exit status', () => {
     expect(await readdir(dir)).toEqual(['f']);
   });
 
-  it('SCP to a pipe: exit 130, though every byte went out', async () => {
+  // Every byte went out, and scp -f confirmed them (its \0 after the data):
+  // the exit status can change nothing the reader got, so `set -o pipefail` holds.
+  it('SCP to a pipe: exit 0 once every byte went out, said', async () => {
     const dir = await userDir(sshd.user, 'get-pipe');
     await writeFile(join(dir, 'f'), data);
     await relay.hold('fexit');
@@ -250,8 +252,8 @@ describe('get: a signal before the remote exit status', () => {
     await relay.held();
     run.child.kill('SIGTERM');
     const r = await run.done;
-    expect(r.stderr).toBe('scpipe: interrupted by SIGTERM\n');
-    expect(r.status).toBe(143);
+    expect(r.stderr).toBe('scpipe: SIGTERM came after the transfer was complete: nothing was cut short, exit 0\n');
+    expect(r.status).toBe(0);
     expect(r.stdout.equals(data)).toBe(true);
   });
 });
@@ -272,6 +274,19 @@ describe('SFTP downloads: a signal while the close is answered', () => {
     expect(r.status).toBe(130);
     expect((await readdir(dir)).sort()).toEqual(['f', 'out']);
     expect(await readFile(join(dir, 'out'), 'utf8')).toBe('the last restore\n');
+  });
+
+  it('get to a pipe: exit 0, every byte out, said', async () => {
+    const dir = await userDir(sshd.user, 'sftp-get-pipe');
+    await writeFile(join(dir, 'f'), data);
+    await relay.hold('close');
+    const run = startCli(['get', '-s', '--parallel', '1', ...flags(), remote(sshd, sshd.user, `${dir}/f`)]);
+    await relay.held();
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.stderr).toBe('scpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n');
+    expect(r.status).toBe(0);
+    expect(r.stdout.equals(data)).toBe(true);
   });
 });
 
