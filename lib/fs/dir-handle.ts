@@ -5,7 +5,7 @@
 // then still the one written into; by path, the writes would follow the link.
 // Without /proc the names are joined to the path, as scp does (a -v note).
 import { constants, existsSync, type Stats } from 'node:fs';
-import { chmod, lstat, stat, utimes } from 'node:fs/promises';
+import { chmod, lstat, stat, utimes } from './byte-fs';
 import { posix } from 'node:path';
 import { closeFd, fchmodFd, fstatFd, futimesFd, openFd } from './fd';
 import { joinName } from './join-name';

@@ -5,9 +5,13 @@
 import { close, fchmod, fchown, fstat, futimes, open, type BigIntStats, type Mode, type OpenMode } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
+import { hostPath } from '../util/byte-text';
 
 /** open(2): resolves to the fd. */
-export const openFd: (path: string, flags: OpenMode, mode?: Mode) => Promise<number> = promisify(open);
+const openPath: (path: string | Buffer, flags: OpenMode, mode?: Mode) => Promise<number> = promisify(open);
+
+/** open(2) of a path whose name may hold bytes that are not UTF-8 (util/byte-text.ts). */
+export const openFd = (path: string, flags: OpenMode, mode?: Mode): Promise<number> => openPath(hostPath(path), flags, mode);
 /** close(2), for an fd no stream has taken yet. */
 export const closeFd: (fd: number) => Promise<void> = promisify(close);
 /** fchmod(2). */

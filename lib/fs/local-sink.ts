@@ -12,6 +12,7 @@
 // Target resolution, modes, directory handling and error wording follow OpenSSH.
 import { createHash } from 'node:crypto';
 import { lstatSync, type BigIntStats, type Stats } from 'node:fs';
+import { hostPath } from '../util/byte-text';
 import { posix } from 'node:path';
 import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
 import { SET_ID_BITS, utimesArgs } from './modes';
@@ -241,7 +242,7 @@ function isError(result: unknown): result is { error: string } {
 // lstat() of a regular file (one lookup a file: cheap beside its transfer), else undefined.
 function statIfFile(path: string): Stats | undefined {
   try {
-    const st = lstatSync(path, { throwIfNoEntry: false });
+    const st = lstatSync(hostPath(path), { throwIfNoEntry: false });
     return st?.isFile() ? st : undefined;
   } catch {
     return undefined; // ENOTDIR and the like: openOutputFile says them

@@ -41,6 +41,11 @@ export interface SendLocalOptions {
    */
   hold?: () => Promise<() => void>;
   /**
+   * Send a name that is not UTF-8 as its bytes (util/byte-text.ts), as
+   * OpenSSH's scp does (serve); without it such a name is refused.
+   */
+  namesAsBytes?: boolean;
+  /**
    * Where a file lands remotely, from its name and the directories sent
    * around it (outermost first), for the message when it is cut short.
    */

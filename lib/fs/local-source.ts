@@ -12,12 +12,11 @@
 // Differences from OpenSSH: `.`, `..` and `/` are refused here instead of by
 // the remote sink (§5.1, which would end the whole session); names with a
 // newline are refused (OpenSSH vis-encodes them, so the remote file would get
-// a different name); names that are not UTF-8 are refused (records are
-// UTF-8 text); a directory symlink loop is reported once instead of
+// a different name); names that are not UTF-8 are refused unless the
+// caller asks for them as bytes (serve does, as OpenSSH); a directory symlink loop is reported once instead of
 // recursing until the path is too long.
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, type BigIntStats, type Dir } from 'node:fs';
-import { opendir, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { throwIfAborted, type ScpipeErrorCode } from '../errors';
@@ -25,6 +24,8 @@ import { encodeDirectory, encodeFile, type Times } from '../protocol/records';
 import { BODY_CHUNK } from '../util/body-chunk';
 import { hashedFirst } from '../util/hashed-first';
 import { asSaid, said, Said, saidError } from '../util/said';
+import { fromBytes } from '../util/byte-text';
+import { opendirBytes, stat } from './byte-fs';
 import { entryNames } from './dir-entries';
 import { closeFd, destroyed, fstatFd, openFd } from './fd';
 import { strerror } from './strerror';
@@ -100,9 +101,9 @@ class Walker {
       if (st.isDirectory() && this.opts.recursive) {
         if (this.ancestors.has(`${st.dev}:${st.ino}`)) return refuse('ERR_LOCAL_IO', 'directory loop (a symbolic link to a parent), not sent');
         if (!this.nameFits(path, () => encodeDirectory(Number(st.mode & 0o7777n), name))) return undefined;
-        // Names as bytes: a name that is not UTF-8 must be refused, not
-        // mangled. OpenSSH opens it before sending D.
-        return { dir: await this.withDescriptor(() => opendir(path, { encoding: 'buffer' as BufferEncoding })), st };
+        // Names as bytes: a name that is not UTF-8 is sent as such or
+        // refused, never mangled. OpenSSH opens it before sending D.
+        return { dir: await this.withDescriptor(() => opendirBytes(path)), st };
       }
       if (!st.isFile()) return refuse('ERR_LOCAL_IO', 'not a regular file'); // never opened: a FIFO would block
       // O_NONBLOCK: if it became a FIFO since stat(), open must not hang (OpenSSH does the same).
@@ -182,9 +183,9 @@ class Walker {
       this.dirs.push(name);
       for await (const bytes of entryNames(dir, this.dirs.length - 1)) {
         throwIfAborted(this.opts.signal);
-        const child = bytes.toString('utf8');
+        const child = this.opts.namesAsBytes ? fromBytes(bytes) : bytes.toString('utf8');
         const childPath = path === '/' ? `/${child}` : `${path}/${child}`;
-        if (!Buffer.from(child, 'utf8').equals(bytes)) {
+        if (!this.opts.namesAsBytes && !Buffer.from(child, 'utf8').equals(bytes)) {
           const shown = said`${path}/${Said.bytes(bytes)}`;
           this.report('ERR_LOCAL_IO', childPath, 'name is not valid UTF-8, not sent', shown);
           continue;

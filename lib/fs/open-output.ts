@@ -4,7 +4,7 @@
 // and renamed over it only once complete (output-file.ts). Used by the local
 // sink for each file of a download, and by `get --output`.
 import { constants, type Stats } from 'node:fs';
-import { access, lstat, readlink } from 'node:fs/promises';
+import { access, lstat, readlink } from './byte-fs';
 import type { ReceivedTimes } from '../protocol/sink-types';
 import { DirHandle } from './dir-handle';
 import { openFd } from './fd';

@@ -9,7 +9,8 @@
 // is accepted and dropped ("Keep reading so we stay sync'd up", §4.3) and
 // finish() returns the single error for this file (§3 note_err).
 import { createWriteStream, unlinkSync, type WriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { hostPath } from '../util/byte-text';
+import { rename, unlink } from './byte-fs';
 import { posix } from 'node:path';
 import type { FileWriter, ReceivedTimes } from '../protocol/sink-types';
 import type { DirHandle } from './dir-handle';
@@ -72,7 +73,7 @@ export class OutputFile implements FileWriter {
   constructor(private readonly plan: OutputPlan) {
     const { tempPath } = plan;
     if (tempPath !== undefined) {
-      this.removeTempAtExit = () => unlinkSync(tempPath);
+      this.removeTempAtExit = () => unlinkSync(hostPath(tempPath));
       removeAtExit(this.removeTempAtExit);
     }
     // The stream owns the fd; autoClose false keeps it open after the data

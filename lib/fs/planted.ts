@@ -9,7 +9,7 @@
 // where anyone could have made it (world-writable, as protected_symlinks): in
 // a team's sticky group directory (3775) a colleague's is where the team works.
 import type { Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat } from './byte-fs';
 import { posix } from 'node:path';
 
 const S_ISVTX = 0o1000;

@@ -1,7 +1,7 @@
 // A directory record (D) of a download made on disk, or an existing one
 // taken, for the local sink (local-sink.ts): held open from here on, and
 // never a symlink or one another user planted.
-import { mkdir } from 'node:fs/promises';
+import { mkdir } from './byte-fs';
 import type { ReceivedTimes } from '../protocol/sink-types';
 import { mkdirMode, receivedMode } from './modes';
 import { DirHandle, holdDirectory } from './dir-handle';

@@ -4,7 +4,8 @@
 // with the very same bytes counts as stored: a retry re-sending what a lost
 // connection had already stored is no overwrite, and must not fail.
 import { constants, type BigIntStats } from 'node:fs';
-import { link, lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { link, lstat, open, rename, unlink } from './byte-fs';
 import { basename } from 'node:path';
 import { errnoCode } from './strerror';
 

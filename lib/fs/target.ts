@@ -3,7 +3,7 @@
 // one place that follows a dangling symlink: the server's jail checks the
 // same path this file writes to, so both must follow links the same way.
 import { said, saidError } from '../util/said';
-import { lstat, readlink, realpath, stat } from 'node:fs/promises';
+import { lstat, readlink, realpath, stat } from './byte-fs';
 import { posix } from 'node:path';
 import { ScpipeError } from '../errors';
 import { plantedByOther } from './planted';

@@ -121,7 +121,8 @@ function parseHeader(line: Buffer): SourceRecord {
     name = utf8.decode(raw);
   } catch {
     const shown = escapeBytes(raw);
-    return line[0] === 0x43 ? { type: 'C', mode, size, name: shown, notUtf8: true } : { type: 'D', mode, name: shown, notUtf8: true };
+    const bytes = Buffer.from(raw); // a copy: the line's buffer is reused
+    return line[0] === 0x43 ? { type: 'C', mode, size, name: shown, notUtf8: true, nameBytes: bytes } : { type: 'D', mode, name: shown, notUtf8: true, nameBytes: bytes };
   }
   return line[0] === 0x43 ? { type: 'C', mode, size, name } : { type: 'D', mode, name };
 }

@@ -1,6 +1,7 @@
 // Encoding of the records a source sends (docs/protocol.md §2) as pure functions.
 // The sink's parser lives in record-parser.ts; tests build their input here.
 import { ScpipeError } from '../errors';
+import { toBytes } from '../util/byte-text';
 
 /** Longest header line a sink accepts, including the newline (docs/protocol.md §8). */
 export const MAX_LINE_BYTES = 2047;
@@ -44,7 +45,7 @@ function headerLine(kind: 'C' | 'D', mode: number, size: bigint, name: string): 
     throw new ScpipeError('ERR_USAGE', `size ${size} is out of range (0 to 2^63-1)`);
   }
   const octal = formatMode(mode & FILE_MODE_MASK);
-  const line = Buffer.from(`${kind}${octal} ${size.toString()} ${name}\n`, 'utf8');
+  const line = toBytes(`${kind}${octal} ${size.toString()} ${name}\n`);
   if (line.length > MAX_LINE_BYTES) {
     throw new ScpipeError('ERR_USAGE', `the name is too long for an SCP record (${line.length} > ${MAX_LINE_BYTES} bytes)`);
   }
@@ -84,7 +85,8 @@ export function encodeFatal(message: string): Buffer {
 
 // A reply line fits the peer's 2048-byte buffer (docs/protocol.md §3) and has no
 // newline but the last one, or the peer would read the rest as records.
+// Names in it go as their bytes (util/byte-text.ts), as OpenSSH's run_err() sends them.
 function replyLine(type: 1 | 2, text: string): Buffer {
-  const body = Buffer.from(text.replace(/\n/g, ' '), 'utf8').subarray(0, MAX_LINE_BYTES - 2);
+  const body = toBytes(text.replace(/\n/g, ' ')).subarray(0, MAX_LINE_BYTES - 2);
   return Buffer.concat([Buffer.from([type]), body, Buffer.from('\n')]);
 }

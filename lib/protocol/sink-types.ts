@@ -23,6 +23,8 @@ export interface FileRecord {
   name: string;
   /** The name's bytes are not UTF-8: `name` is only their escaped form (escapeBytes), to show. */
   notUtf8?: true;
+  /** With notUtf8: the name's bytes, for a reply that names them as they are. */
+  nameBytes?: Buffer;
 }
 
 /** D record: enter a directory (only with -r). */
@@ -32,6 +34,8 @@ export interface DirectoryRecord {
   name: string;
   /** As FileRecord.notUtf8. */
   notUtf8?: true;
+  /** As FileRecord.nameBytes. */
+  nameBytes?: Buffer;
 }
 
 /** E record: leave the current directory. */
@@ -109,4 +113,9 @@ export interface SinkOptions extends RoleOptions {
    * OpenSSH's scp -t keeps the file it has written (docs/protocol.md §7).
    */
   bodyEndsAtEof?: () => boolean;
+  /**
+   * Take a name that is not UTF-8 as its bytes (util/byte-text.ts), as
+   * OpenSSH's scp -t does (serve); without it such an entry is skipped.
+   */
+  namesAsBytes?: boolean;
 }

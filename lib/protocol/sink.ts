@@ -6,6 +6,7 @@
 // Bytes are pulled from the channel only as fast as the handler takes them,
 // so a slow consumer slows the remote instead of filling our memory.
 import { ScpipeError, abortError } from '../errors';
+import { fromBytes } from '../util/byte-text';
 import { escapeForTerminal } from '../util/escape';
 import { asSaid, type Said } from '../util/said';
 import type { ExitStatus, ScpChannel } from './channel';
@@ -105,6 +106,7 @@ export class ScpSink {
       case 'C': {
         const times = this.times;
         this.times = undefined;
+        if (r.notUtf8 && r.nameBytes && this.opts.namesAsBytes) r = { ...r, name: fromBytes(r.nameBytes), notUtf8: undefined };
         if (r.notUtf8) {
           // Skipped, as OpenSSH's source skips an entry refused with \1
           // (for a D, its whole tree): the rest of the copy goes on.

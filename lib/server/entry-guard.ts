@@ -11,7 +11,7 @@
 // inside the root (the change time tells a reused inode number apart, and
 // any change only costs a new check); a new one is inside when its parent
 // is and it is a directory, not a link. Only symbolic links cost a realpath().
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../fs/byte-fs';
 import { posix } from 'node:path';
 import type { Jail } from './jail';
 

@@ -2,7 +2,7 @@
 // reasoning): remembered by path with the device, inode and change time
 // they led to, so that one stat() says a path still leads there. At most
 // `max` paths are kept (then it starts afresh): the paths are a client's.
-import { lstat, stat } from 'node:fs/promises';
+import { lstat, stat } from '../fs/byte-fs';
 import { posix } from 'node:path';
 import type { Jail } from './jail';
 

@@ -17,7 +17,7 @@
 // directories it checked, held open (fs/dir-handle.ts). The server is meant
 // for roots that only it writes.
 import { constants } from 'node:fs';
-import { access, lstat, realpath, stat } from 'node:fs/promises';
+import { access, lstat, realpath, stat } from '../fs/byte-fs';
 import { posix } from 'node:path';
 import { isScpipeError, ScpipeError } from '../errors';
 import { joinName } from '../fs/join-name';

@@ -14,6 +14,7 @@ import { answerLogin, type ServeAuth } from './login';
 import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type Startup } from './connection-limits';
 import type { HostKey } from './host-key';
 import type { Jail } from './jail';
+import { keepExecBytes } from './exec-bytes';
 import { answerSessions } from './session-requests';
 import { keepOwners } from './sftp/upload-owners';
 import { ssh2 } from './ssh2';
@@ -107,6 +108,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // (countMax 0: never; ssh2 takes only a finite count).
   const countMax = limits.clientAliveCountMax === 0 ? Number.MAX_SAFE_INTEGER : limits.clientAliveCountMax;
   const alive = limits.clientAliveIntervalMs > 0 ? { keepaliveInterval: limits.clientAliveIntervalMs, keepaliveCountMax: countMax } : {};
+  keepExecBytes();
   const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey], ...alive }, (client, connInfo) => {
     const info = { ...connInfo, ip: plainAddress(connInfo.ip) };
     clients.add(client);

@@ -5,6 +5,7 @@
 import type { Connection, ServerChannel } from 'ssh2';
 import { peerText } from '../util/escape';
 import { refuseStopping, type Draining } from './draining';
+import { execCommandText } from './exec-bytes';
 import type { Jail } from './jail';
 import { RESTRICTED_BANNER, runSession } from './session';
 import { runSftpSession } from './sftp/session';
@@ -54,7 +55,8 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
     const session = accept();
     session.once('close', () => (sessions -= 1));
     let used = false;
-    session.on('exec', (acceptExec, _reject, { command }) => {
+    session.on('exec', (acceptExec, _reject, info) => {
+      const command = execCommandText(info.command); // before anything else: only now are its bytes kept
       const stream: ServerChannel = acceptExec();
       if (used) {
         stream.stderr.write('scpipe serve: one command per session\n');

@@ -3,7 +3,7 @@
 // roles the client uses, behaving as OpenSSH's remote scp does (docs/protocol.md
 // §4): same acks, same `\1scp: …` messages, exit status 0 or 1. Paths in
 // messages are the client's view; the real root is never shown.
-import { stat } from 'node:fs/promises';
+import { stat } from '../fs/byte-fs';
 import type { ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { createLocalSink } from '../fs/local-sink';
@@ -79,11 +79,11 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
         throw new ScpipeError('ERR_REMOTE', local.shown);
       }
       const handler = clientViewSink(local, hide, (n) => (bytes += n));
-      await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace, bodyEndsAtEof: served.clientEof }).run();
+      await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace, bodyEndsAtEof: served.clientEof, namesAsBytes: true }).run();
     } else {
       const source = new ScpSource(served.channel, { signal: ctx.signal, trace, ackEndsAtEof: served.clientEnded });
       await source.start();
-      const host = lostBytes(parsed.path) ? undefined : ctx.jail.resolve(parsed.path);
+      const host = ctx.jail.resolve(parsed.path);
       const session = {
         sendFile: source.sendFile.bind(source),
         enterDirectory: source.enterDirectory.bind(source),
@@ -93,9 +93,8 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
       // The root has no name a client may see: in a ChrootDirectory OpenSSH
       // sends `D0755 0 ` (basename of "/" is empty), which sinks refuse; its
       // real basename would reveal the host's layout (docs/serve.md).
-      const paths = host === ctx.jail.root || host === undefined ? [] : [host];
-      if (host === undefined) source.reportLocalError(saidError('ERR_UNSAFE_NAME', notUtf8(parsed.path)));
-      else if (paths.length === 0) {
+      const paths = host === ctx.jail.root ? [] : [host];
+      if (paths.length === 0) {
         // The client's own words, not hidden again (see openUploadTarget).
         source.reportLocalError(saidError('ERR_USAGE', said`${parsed.path}: cannot send the root directory by name; name the files or directories inside it`));
       }
@@ -105,6 +104,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
         signal: ctx.signal,
         guard: sourceGuard(ctx.jail),
         hold: () => ctx.jail.names.hold(),
+        namesAsBytes: true,
         onFileStart: () => {
           const before = bytes;
           return (sent) => {
@@ -137,17 +137,6 @@ function clientGone(stream: ServerChannel, cut: AbortSignal | undefined): { sign
   return { signal: controller.signal, stop };
 }
 
-// ssh2 decodes the exec command as UTF-8: bytes that are not (a latin-1
-// name from `scp -O`) arrive as U+FFFD, and a file would be stored, or sent,
-// under another name. Refused, as the SFTP side refuses such a path.
-function lostBytes(path: string): boolean {
-  return path.includes('\uFFFD');
-}
-
-function notUtf8(path: string): Said {
-  return said`${path}: path is not valid UTF-8 (scpipe serve cannot use its bytes unchanged)`;
-}
-
 // The local sink for an upload, or the refusal to send instead of the first
 // \0. OpenSSH's sink refuses there only for -d (verifydir, §4.1 step 1); we
 // also refuse uploads on a read-only server and targets whose path leads
@@ -156,7 +145,6 @@ function notUtf8(path: string): Said {
 async function openUploadTarget(command: ScpRequest, ctx: SessionContext, clientGone: AbortSignal): Promise<SinkHandler | Said> {
   const path = command.path;
   if (ctx.readOnly) return said`${path}: read-only server`;
-  if (lostBytes(path)) return notUtf8(path);
   let target: string;
   try {
     target = ctx.jail.resolve(command.path);

@@ -114,25 +114,26 @@ describe('serve keeps clients inside the root', () => {
 });
 
 // ssh2 hands serve the exec command decoded as UTF-8: `scp -O f
-// host:lat$'\xe9'` was stored as lat\u{fffd}, exit 0, and a download of
-// lat$'\xe9' sent the file lat\u{fffd}, another file. Both refused now.
+// host:lat$'\xe9'` was stored as lat\u{fffd}, and a download of lat$'\xe9'
+// sent the file lat\u{fffd}, another file (later both were refused). The
+// command's bytes are kept now: the path names the file of those bytes.
 describe('serve with OpenSSH scp -O: a path that is not UTF-8', () => {
   const scpRaw = (words: string): { status: number | null; stderr: string } =>
     spawnSync('bash', ['-c', `exec scp -O -q ${shellQuote(serve.sshArgs())} ${words}`], { encoding: 'utf8', timeout: 30000 });
 
-  it('an upload to it is refused (exit 1), nothing stored', async () => {
+  it('an upload to it is stored under those bytes', async () => {
     await writeFile(join(local, 'f'), 'latin-1');
     const r = scpRaw(`${shellQuote([join(local, 'f')])} "127.0.0.1:/up-lat$(printf '\\351')"`);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('path is not valid UTF-8');
-    expect((await readdir(serve.root)).filter((n) => n.startsWith('up-lat'))).toEqual([]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect((await readdir(serve.root, { encoding: 'buffer' })).filter((n) => n.toString('latin1').startsWith('up-lat'))).toEqual([Buffer.from('up-lat\xe9', 'latin1')]);
+    expect(await readFile(Buffer.from(`${serve.root}/up-lat\xe9`, 'latin1'), 'utf8')).toBe('latin-1');
   });
 
-  it('a download of it is refused (exit 1), not the file named with U+FFFD', async () => {
+  it('a download of it sends that file, not the one named with U+FFFD', async () => {
     await writeFile(join(serve.root, 'down-lat\uFFFD'), 'another file');
+    await writeFile(Buffer.from(`${serve.root}/down-lat\xe9`, 'latin1'), 'this one');
     const r = scpRaw(`"127.0.0.1:/down-lat$(printf '\\351')" ${shellQuote([join(local, 'got')])}`);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('path is not valid UTF-8');
-    expect(await readdir(local)).toEqual([]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(local, 'got'), 'utf8')).toBe('this one');
   });
 });

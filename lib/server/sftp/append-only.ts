@@ -5,7 +5,7 @@
 // name (`.NAME.scpipe-XXXXXX`, scpipe's own client) stays the client's until
 // it is moved onto a new name: a retry reopens it, and the move is its store.
 import { constants, type Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../../fs/byte-fs';
 import { onlyTimes, type Attrs } from './attrs';
 import type { OpsContext } from './context';
 import { SftpFailure, toFailure } from './status';

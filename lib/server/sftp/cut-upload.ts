@@ -7,7 +7,7 @@
 // there before (overwritten, or appended to for a resume) is left as is.
 // The check and the unlink hold the name lock: a rename in another session
 // could otherwise give the name to another file between the two.
-import { lstat, unlink } from 'node:fs/promises';
+import { lstat, unlink } from '../../fs/byte-fs';
 import type { NameLock } from '../name-lock';
 import { closeEntry, type FileEntry } from './handles';
 

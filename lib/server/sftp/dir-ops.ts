@@ -3,19 +3,20 @@
 // listing. Differences: `.` and `..` are not listed (Node's opendir skips
 // them; clients add nothing with them), and a reply also stays under the
 // packet limit whatever the names' lengths. An entry that vanished between
-// readdir and lstat is skipped, as there. Names are read as bytes: one that
-// is not UTF-8 is listed as the bytes it is (as sftp-server lists it), so a
-// client sees it and fails loudly on it (requests.ts refuses such a path),
-// rather than being lstat'ed under its U+FFFD form, found missing, and left
-// out of an `scp -r` that then ends 0.
-import { lstat, opendir } from 'node:fs/promises';
+// readdir and lstat is skipped, as there. Names are read as bytes and listed
+// as the bytes they are (util/byte-text.ts), as sftp-server lists them, so
+// a Latin-1 name reaches the client unchanged and a request naming it
+// reaches the same file; under its U+FFFD form it would be found missing
+// and left out of an `scp -r` that then ends 0.
+import { lstat, opendirBytes } from '../../fs/byte-fs';
+import { fromBytes } from '../../util/byte-text';
 import { longName } from './attrs';
 import type { OpsContext } from './context';
 import type { DirEntry } from './handles';
 import { entrySize, handleReply, namesReply, statusReply, type Entry } from './replies';
 import type { Req } from './requests';
 import { toFailure } from './status';
-import { MAX_PACKET, STATUS, isUtf8 } from './wire';
+import { MAX_PACKET, STATUS } from './wire';
 
 const ENTRIES_PER_REPLY = 100;
 
@@ -24,7 +25,7 @@ export async function openDirectory(ctx: OpsContext, req: Req<'opendir'>): Promi
   const host = await ctx.paths.follow(req.path);
   let dir;
   try {
-    dir = await opendir(host, { encoding: 'buffer' as BufferEncoding });
+    dir = await opendirBytes(host);
   } catch (err) {
     throw toFailure(err, req.path);
   }
@@ -44,11 +45,10 @@ export async function readDirectory(ctx: OpsContext, req: Req<'readdir'>): Promi
       const raw = d.held ?? ((await d.dir.read())?.name as Buffer | undefined);
       d.held = undefined;
       if (raw === undefined) break;
-      const name = isUtf8(raw) ? raw.toString('utf8') : raw;
-      const stats = await lstat(Buffer.concat([Buffer.from(`${d.hostPath === '/' ? '' : d.hostPath}/`), raw])).catch(() => undefined);
+      const name = fromBytes(raw);
+      const stats = await lstat(`${d.hostPath === '/' ? '' : d.hostPath}/${name}`).catch(() => undefined);
       if (!stats) continue;
-      const longname = typeof name === 'string' ? longName(name, stats) : Buffer.concat([Buffer.from(longName('', stats)), raw]);
-      const e = { name, longname, stats };
+      const e = { name, longname: longName(name, stats), stats };
       if (bytes + entrySize(e) > MAX_PACKET - 1024) {
         d.held = raw;
         break;

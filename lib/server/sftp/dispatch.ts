@@ -21,7 +21,7 @@ import { limitsReply, statusReply } from './replies';
 import type { Op, Req, Request } from './requests';
 import { storeUpload } from './store-upload';
 import { said } from '../../util/said';
-import { SftpFailure, boundedStatus, toFailure } from './status';
+import { boundedStatus, toFailure } from './status';
 import { STATUS } from './wire';
 import { SERVER_OPEN_FILE_HINT } from '../../util/limits';
 
@@ -30,7 +30,7 @@ import { SERVER_OPEN_FILE_HINT } from '../../util/limits';
 // use the descriptor); every other one checks paths and then uses them by
 // name, which the first kind must not interleave with (name-lock.ts).
 const MOVES_NAMES: ReadonlySet<Op> = new Set(['rename', 'posix-rename', 'hardlink', 'symlink']);
-const ON_HANDLES: ReadonlySet<Op> = new Set(['close', 'read', 'write', 'fstat', 'fsetstat', 'fsync', 'limits', 'unsupported', 'unknown-type', 'not-utf8']);
+const ON_HANDLES: ReadonlySet<Op> = new Set(['close', 'read', 'write', 'fstat', 'fsetstat', 'fsync', 'limits', 'unsupported', 'unknown-type']);
 
 // An append-only rename takes the lock itself: it lets go of it while it
 // compares a re-sent file with the one stored (store-upload.ts).
@@ -109,7 +109,5 @@ function run(ctx: OpsContext, req: Request): Promise<Buffer> {
       return Promise.resolve(statusReply(req.id, STATUS.OP_UNSUPPORTED, said`unsupported extension ${req.what}`));
     case 'unknown-type': // sftp-server logs and ignores it; a reply keeps the client from waiting forever
       return Promise.resolve(statusReply(req.id, STATUS.OP_UNSUPPORTED, said`unknown request type ${String(req.type)}`));
-    case 'not-utf8':
-      return Promise.reject(new SftpFailure(STATUS.FAILURE, said`${req.name}: name is not valid UTF-8, refused`));
   }
 }

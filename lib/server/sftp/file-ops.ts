@@ -6,7 +6,7 @@
 // open (a FIFO or device in the root cannot block the server), owners
 // cannot be changed, and no file is made setuid or setgid.
 import { constants } from 'node:fs';
-import { lstat, open, unlink } from 'node:fs/promises';
+import { lstat, open, unlink } from '../../fs/byte-fs';
 import { CLIENT_MODE_BITS, type Attrs } from './attrs';
 import { appendOnlyOpenFlags, isUploadTempName, refused, rememberTemp } from './append-only';
 import { ownerUnknown, type UploadFile } from './upload-owners';

@@ -2,7 +2,7 @@
 // realpath, readlink, symlink, and the posix-rename, hardlink, statvfs and
 // expand-path extensions; each as sftp-server does it, inside the jail
 // (paths.ts). The root itself cannot be removed, renamed, replaced or chmodded.
-import { chmod, link, lstat, mkdir, realpath, rename, rmdir, stat, symlink, truncate, unlink, utimes } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, realpath, rename, rmdir, stat, symlink, truncate, unlink, utimes } from '../../fs/byte-fs';
 import { errnoCode } from '../../fs/strerror';
 import { allowedAttrChange, isUploadTempName, refuseRemove, refused, rememberMade } from './append-only';
 import { refuseIfReadOnly, type OpsContext } from './context';

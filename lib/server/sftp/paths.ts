@@ -4,7 +4,7 @@
 // itself (lstat, remove, rename, mkdir, rmdir, readlink, symlink's new name),
 // which only need its directories checked. The client's working directory is
 // the root, so relative paths start there and realpath(".") is "/".
-import { readlink, realpath } from 'node:fs/promises';
+import { readlink, realpath } from '../../fs/byte-fs';
 import { posix } from 'node:path';
 import { ScpipeError } from '../../errors';
 import { errnoCode } from '../../fs/strerror';

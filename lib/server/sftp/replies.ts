@@ -4,6 +4,7 @@
 // (`df`) and limits; so the server encodes its replies here.
 import type { Said } from '../../util/said';
 import type { Stats } from 'node:fs';
+import { toBytes } from '../../util/byte-text';
 import { writeAttrs, writeNoAttrs, type StatLike } from './attrs';
 import { MAX_PACKET, MAX_READ, PacketWriter, RES, STATUS, type StatusCode } from './wire';
 
@@ -51,9 +52,9 @@ export function pathReply(id: number, path: string): Buffer {
 
 /** A directory entry for NAME. */
 export interface Entry {
-  /** A Buffer: a name that is not UTF-8, sent as its bytes. */
-  name: string | Buffer;
-  longname: string | Buffer;
+  /** Sent as its bytes (util/byte-text.ts). */
+  name: string;
+  longname: string;
   stats: Stats;
 }
 
@@ -66,7 +67,7 @@ export function namesReply(id: number, entries: Entry[]): Buffer {
 
 /** Bytes one entry adds to a NAME packet, so readdir can stay under MAX_PACKET. */
 export function entrySize(e: Pick<Entry, 'name' | 'longname'>): number {
-  return 8 + Buffer.byteLength(e.name) + Buffer.byteLength(e.longname) + 32;
+  return 8 + toBytes(e.name).length + toBytes(e.longname).length + 32;
 }
 
 /** limits@openssh.com: the sizes sftp-server reports, and our handle cap. */

@@ -1,8 +1,7 @@
 // Decodes one SFTP request payload into a typed request. Pure; throws
 // BadPacket for a malformed packet (sftp-server treats that as fatal).
 import { readAttrs, type Attrs } from './attrs';
-import { Said } from '../../util/said';
-import { NotUtf8, PacketReader, REQ } from './wire';
+import { PacketReader, REQ } from './wire';
 
 // One member per operation (so a switch on `op` narrows), each with `id` and `op`.
 type Each<O extends string, T> = O extends unknown ? { id: number; op: O } & T : never;
@@ -21,9 +20,7 @@ export type Request =
   | Each<'limits', object>
   | Each<'unsupported', { what: string }>
   // A request type SFTP v3 does not have: answered OP_UNSUPPORTED in its turn, as every reply is.
-  | Each<'unknown-type', { type: number }>
-  // A path that is not UTF-8, refused (wire.ts NotUtf8); `name`: its bytes, for the message.
-  | Each<'not-utf8', { name: Said }>;
+  | Each<'unknown-type', { type: number }>;
 
 /** The operations a request can name. */
 export type Op = Request['op'];
@@ -53,12 +50,7 @@ export function decodeRequest(payload: Buffer, opts: DecodeOptions): Request {
   const type = r.u8();
   const id = r.u32();
   // Trailing bytes are ignored, as sftp-server does.
-  try {
-    return decodeBody(type, id, r, opts);
-  } catch (err) {
-    if (err instanceof NotUtf8) return { id, op: 'not-utf8', name: Said.bytes(err.bytes) };
-    throw err;
-  }
+  return decodeBody(type, id, r, opts);
 }
 
 function decodeBody(type: number, id: number, r: PacketReader, opts: DecodeOptions): Request {

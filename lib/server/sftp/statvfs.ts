@@ -3,7 +3,7 @@
 // inodes); the rest is filled in as Linux's own statvfs() derives it:
 // frsize = bsize, favail = ffree. fsid is not available (0), the flags say
 // read-only when the server is --read-only, and namemax is 255 (NAME_MAX).
-import { statfs } from 'node:fs/promises';
+import { statfs } from '../../fs/byte-fs';
 import type { OpsContext } from './context';
 import { statvfsReply } from './replies';
 import { toFailure } from './status';

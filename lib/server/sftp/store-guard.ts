@@ -5,7 +5,7 @@
 // it is stored under its name, after the uploader read it back (--verify).
 // Process-wide on purpose: a file is the same file for every server and
 // session in the process, and is keyed by its device and inode.
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../../fs/byte-fs';
 import { refused, type AppendOnlyRefusal } from './append-only';
 
 /** What a write handle shares with the registry: stopped once its file is stored. */

@@ -5,7 +5,7 @@
 // link, but lets go while a re-sent file is compared with the one stored,
 // which may take minutes for a large backup, so that every other client's
 // renames and stores go on meanwhile; a client gone meanwhile stops it.
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../../fs/byte-fs';
 import { NameTaken, SourceChanged, TEMP_NAME_REFUSAL, storeNew } from '../../fs/store-new';
 import { isUploadTempName, refuseMove, refused } from './append-only';
 import type { OpsContext } from './context';

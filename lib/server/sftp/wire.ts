@@ -1,7 +1,7 @@
 // SFTP v3 on the wire (draft-ietf-secsh-filexfer-02, as OpenSSH speaks it;
 // docs/protocol.md §10): packet types, status codes, flags, and a bounds-
 // checked reader for one packet's payload. Pure: no I/O.
-import { escapeBytes } from '../../util/escape';
+import { fromBytes, toBytes } from '../../util/byte-text';
 
 /** Request packet types (client to server). */
 export const REQ = {
@@ -63,26 +63,6 @@ export const MAX_PACKET = 256 * 1024;
 /** OpenSSH's SFTP_MAX_READ_LENGTH: longer reads are shortened to it. */
 export const MAX_READ = MAX_PACKET - 1024;
 
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** True when `b` is valid UTF-8 (a file name that a string carries unchanged). */
-export function isUtf8(b: Uint8Array): boolean {
-  try {
-    STRICT_UTF8.decode(b);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A path in a request that is not UTF-8 (its message: the path's bytes, escaped as `\xNN`). */
-export class NotUtf8 extends Error {
-  override readonly name = 'NotUtf8';
-  constructor(readonly bytes: Buffer) {
-    super(escapeBytes(bytes));
-  }
-}
-
 /** A malformed packet: the session ends, as sftp-server's fatal() does. */
 export class BadPacket extends Error {
   override readonly name = 'BadPacket';
@@ -128,14 +108,11 @@ export class PacketReader {
   }
 
   /**
-   * A path: a string that must be valid UTF-8. Other bytes (a Latin-1 name)
-   * would decode to U+FFFD and name another file, the same one for every
-   * such name, so they are refused (NotUtf8) as the SCP sink refuses them.
+   * A path as its bytes (util/byte-text.ts): a Latin-1 name names the file
+   * of those bytes, as in sftp-server, not the U+FFFD form of it.
    */
   path(): string {
-    const b = this.bytes();
-    if (!isUtf8(b)) throw new NotUtf8(b);
-    return b.toString('utf8');
+    return fromBytes(this.bytes());
   }
 
   /** True when every byte was read. */
@@ -169,9 +146,9 @@ export class PacketWriter {
     return this.push(b);
   }
 
-  /** A length-prefixed string (UTF-8 text or raw bytes). */
+  /** A length-prefixed string (text, whose names go as their bytes, or raw bytes). */
   string(v: string | Buffer): this {
-    const b = typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+    const b = typeof v === 'string' ? toBytes(v) : v;
     this.u32(b.length);
     return this.push(b);
   }

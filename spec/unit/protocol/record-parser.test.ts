@@ -115,9 +115,9 @@ describe('parseRecord: refused, with OpenSSH wording (docs/protocol.md §2, §4.
 
   it('marks a name that is not UTF-8 (a JS string could not give its bytes back): its escaped bytes, to show', () => {
     const bad = Buffer.concat([Buffer.from('C0644 1 caf'), Buffer.from([0xe9])]);
-    expect(parseRecord(bad)).toEqual({ type: 'C', mode: 0o644, size: 1n, name: 'caf\\xe9', notUtf8: true });
+    expect(parseRecord(bad)).toEqual({ type: 'C', mode: 0o644, size: 1n, name: 'caf\\xe9', notUtf8: true, nameBytes: Buffer.from('caf\xe9', 'latin1') });
     const dir = Buffer.concat([Buffer.from('D0755 0 a\\'), Buffer.from([0xff])]);
-    expect(parseRecord(dir)).toEqual({ type: 'D', mode: 0o755, name: 'a\\x5c\\xff', notUtf8: true });
+    expect(parseRecord(dir)).toEqual({ type: 'D', mode: 0o755, name: 'a\\x5c\\xff', notUtf8: true, nameBytes: Buffer.from('a\\\xff', 'latin1') });
   });
 
   it('escapes the offending line into remoteMessage, never into the message', () => {

@@ -1,6 +1,7 @@
 // decodeRequest(): each request as OpenSSH's clients encode it, SYMLINK's two
 // orders, extensions, and malformed packets.
-import { decodeRequest, opensshSymlinkOrder } from '../../../../lib/server/sftp/requests';
+import { toBytes } from '../../../../lib/util/byte-text';
+import { decodeRequest, opensshSymlinkOrder, type Req } from '../../../../lib/server/sftp/requests';
 import { ATTR, BadPacket, PacketWriter, REQ } from '../../../../lib/server/sftp/wire';
 
 const openssh = { opensshSymlinkOrder: true };
@@ -51,11 +52,17 @@ it('throws BadPacket for a truncated packet, and marks an unknown type', () => {
   expect(decodeRequest(payload(new PacketWriter().u8(99).u32(1)), openssh)).toEqual({ id: 1, op: 'unknown-type', type: 99 });
 });
 
-it('marks a path that is not UTF-8 (in any field) not-utf8, its bytes shown escaped; a BOM and U+FFFD sent as UTF-8 pass', () => {
+// A Latin-1 path names the file of its bytes (util/byte-text.ts), never the
+// U+FFFD form that another such name shares; U+FFFD sent as UTF-8 is itself.
+it('keeps the bytes of a path that is not UTF-8 (in any field), apart from U+FFFD sent as UTF-8', () => {
   const open = payload(new PacketWriter().u8(REQ.OPEN).u32(5).string(Buffer.from('/n\xff', 'latin1')).u32(0x1a).u32(0));
-  expect(decodeRequest(open, openssh)).toMatchObject({ id: 5, op: 'not-utf8', name: { shown: '/n\\xff', wire: '/n\uFFFD' } });
+  const opened = decodeRequest(open, openssh) as Req<'open'>;
+  expect(opened).toMatchObject({ id: 5, op: 'open', pflags: 0x1a });
+  expect(toBytes(opened.path)).toEqual(Buffer.from('/n\xff', 'latin1'));
   const rename = payload(new PacketWriter().u8(REQ.RENAME).u32(6).string('ok').string(Buffer.from('b\xe9', 'latin1')));
-  expect(decodeRequest(rename, openssh)).toMatchObject({ id: 6, op: 'not-utf8', name: { shown: 'b\\xe9', wire: 'b\uFFFD' } });
+  const renamed = decodeRequest(rename, openssh) as Req<'rename'>;
+  expect(toBytes(renamed.to)).toEqual(Buffer.from('b\xe9', 'latin1'));
+  expect(renamed.to).not.toBe('b\uFFFD');
   const fine = payload(new PacketWriter().u8(REQ.LSTAT).u32(7).string('\uFEFFa\uFFFD'));
   expect(decodeRequest(fine, openssh)).toEqual({ id: 7, op: 'lstat', path: '\uFEFFa\uFFFD' });
 });

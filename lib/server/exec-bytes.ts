@@ -1,0 +1,55 @@
+// The bytes of an exec request's command. ssh2 decodes it as UTF-8, so a
+// Latin-1 name from `scp -O host:caf\xe9` would arrive as U+FFFD, another
+// name. ssh2 reads the request in one synchronous call that emits `exec`;
+// a wrapper around its CHANNEL_REQUEST handler keeps the raw bytes for that
+// call, and the `exec` listener takes them (util/byte-text.ts form).
+import { fromBytes } from '../util/byte-text';
+import { ssh2 } from './ssh2';
+
+const CHANNEL_REQUEST = 98;
+
+type Handler = (self: unknown, payload: Buffer) => unknown;
+
+let installed = false;
+let current: Buffer | undefined;
+
+/** Wraps ssh2's handler once; serve calls it before it listens. */
+export function keepExecBytes(): void {
+  if (installed) return;
+  ssh2();
+  const handlers = require('ssh2/lib/protocol/handlers.js') as Handler[];
+  const inner = handlers[CHANNEL_REQUEST]!;
+  handlers[CHANNEL_REQUEST] = (self, payload) => {
+    current = execCommand(payload);
+    try {
+      return inner(self, payload);
+    } finally {
+      current = undefined;
+    }
+  };
+  installed = true;
+}
+
+/**
+ * The command ssh2 gave as `decoded`, as text that keeps its bytes: the
+ * kept bytes when they decode to it (the request being emitted), else `decoded`.
+ */
+export function execCommandText(decoded: string): string {
+  return current !== undefined && current.toString('utf8') === decoded ? fromBytes(current) : decoded;
+}
+
+// byte 98, uint32 channel, string "exec", boolean want-reply, string command.
+function execCommand(payload: Buffer): Buffer | undefined {
+  let pos = 5;
+  const string = (): Buffer | undefined => {
+    if (pos + 4 > payload.length) return undefined;
+    const len = payload.readUInt32BE(pos);
+    if (pos + 4 + len > payload.length) return undefined;
+    const s = payload.subarray(pos + 4, pos + 4 + len);
+    pos += 4 + len;
+    return s;
+  };
+  if (string()?.toString('latin1') !== 'exec') return undefined;
+  pos += 1;
+  return string();
+}
