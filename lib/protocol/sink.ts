@@ -8,7 +8,7 @@
 import { ScpipeError, abortError } from '../errors';
 import { fromBytes } from '../util/byte-text';
 import { escapeForTerminal } from '../util/escape';
-import { asSaid, type Said } from '../util/said';
+import { asSaid, said, Said } from '../util/said';
 import type { ExitStatus, ScpChannel } from './channel';
 import { ChunkReader } from './chunk-reader';
 import { checkIncomingName, topLevelRefusal } from './names';
@@ -111,7 +111,8 @@ export class ScpSink {
           // Skipped, as OpenSSH's source skips an entry refused with \1
           // (for a D, its whole tree): the rest of the copy goes on.
           if (this.depth === 0) this.topLevel += 1;
-          this.refuse(`${r.name}: name is not valid UTF-8, skipped`);
+          // The bytes as they are to the peer, which escapes what it prints (as to OpenSSH's own refusals).
+          this.refuse(said`${r.nameBytes ? Said.bytes(r.nameBytes) : Said.plain(r.name)}: name is not valid UTF-8, skipped`);
           return false;
         }
         this.checkName(r.name);

@@ -3,7 +3,6 @@
 // like Debian rssh's scp_okay() (docs/protocol.md §6): the program is scp, only the
 // option words OpenSSH's and libssh2's clients send are allowed, each on its
 // own, and exactly one path follows. Nothing here runs or expands anything.
-import { escapeForTerminal } from '../util/escape';
 import { splitWords, type Word } from './words';
 
 /** What the client asked for, or why it was refused (an rssh-like one-liner). */
@@ -20,6 +19,7 @@ export type ScpCommand =
       /** The client's path, unquoted; a leading `~` or `~/` became `/` (the root is the home). */
       path: string;
     }
+  /** `reason` holds the client's words raw: escape it for a terminal (session.ts). */
   | { ok: false; reason: string };
 
 type Flags = Omit<Extract<ScpCommand, { ok: true }>, 'ok' | 'role' | 'path'>;
@@ -44,7 +44,7 @@ export function parseScpCommand(command: string): ScpCommand {
   if (!split.ok) return refuse(split.reason);
   const [program, ...args] = split.words;
   if (program === undefined) return refuse('empty command');
-  if (!isScpProgram(program.text)) return refuse(`command not allowed: ${escapeForTerminal(program.text)}`);
+  if (!isScpProgram(program.text)) return refuse(`command not allowed: ${program.text}`);
 
   const flags: Flags = { verbose: false, recursive: false, preserve: false, targetIsDirectory: false };
   const roles = new Set<'sink' | 'source'>();
@@ -59,7 +59,7 @@ export function parseScpCommand(command: string): ScpCommand {
       if (paths.length === 0) continue;
     } else if (checking && w.startsWith('-')) {
       const effect = OPTIONS[w];
-      if (effect === undefined) return refuse(`option not allowed: ${escapeForTerminal(w)}`);
+      if (effect === undefined) return refuse(`option not allowed: ${w}`);
       if (paths.length === 0) {
         if (effect.flag) flags[effect.flag] = true;
         if (effect.preserve) flags.preserve = true;

@@ -53,10 +53,11 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   if (!parsed.ok) {
     // pscp -scp and libssh2 never read stderr or the exit status: a refused
     // scp (a wildcard) said only there was, to them, a copy of nothing.
-    // Escaped, on stderr and in this \1 line alike: ssh relays stderr unchanged,
-    // and a command that is no scp client's (`ssh host 'scp -z…'`) prints stdout as it comes.
+    // Raw in the \1 line, whose reader escapes what it prints (OpenSSH's scp
+    // through vis(3)), so a Latin-1 option is shown once, not as `\\xe9`;
+    // escaped on stderr, which ssh relays to the terminal unchanged.
     if (namesScp(command)) stream.write(encodeWarning(`scpipe serve: ${parsed.reason}`));
-    else stream.stderr.write(`scpipe serve: ${parsed.reason}${RESTRICTED_BANNER}`);
+    else stream.stderr.write(`scpipe serve: ${escapeForTerminal(parsed.reason)}${RESTRICTED_BANNER}`);
     // Cut as sshd cuts a command it logs (%.900s): a client's 32 KiB command would be a line as long, each time.
     ctx.log(`${ctx.who} refused command: ${peerText(command, MAX_LOGGED_COMMAND)}`);
     stream.exit(1);

@@ -5,6 +5,7 @@
 // escaped once, for a terminal or a log. Built once, from the raw name, so
 // neither form is escaped twice or not at all (docs/protocol.md §5.3).
 import { ScpipeError, type ScpipeErrorCode, type ScpipeErrorContext } from '../errors';
+import { fromBytes } from './byte-text';
 import { escapeBytes, escapeForTerminal } from './escape';
 
 /** A message in its two forms; `String(said)` is the shown one. */
@@ -22,11 +23,11 @@ export class Said {
   }
 
   /**
-   * A name whose bytes are not UTF-8: shown as `\xNN`; on the wire with
-   * U+FFFD for them, as a UTF-8 reader sees them (an SFTP string is UTF-8).
+   * A name whose bytes are not UTF-8: shown as `\xNN`; on the wire as the
+   * bytes themselves (util/byte-text.ts), as OpenSSH sends them.
    */
   static bytes(raw: Uint8Array): Said {
-    return new Said(Buffer.from(raw).toString('utf8'), escapeBytes(raw));
+    return new Said(fromBytes(raw), escapeBytes(raw));
   }
 
   /** Text that names nothing a peer chose, or that its maker escaped: the same in both forms. */

@@ -71,6 +71,16 @@ describe('ScpSink (docs/protocol.md §4.2) over recorded scp -f transcripts', ()
     expect(golden.sent).toEqual(Buffer.from([0, 0, 0, 0])); // start, T, C, end of file
   });
 
+  // The peer escapes what it prints (OpenSSH's scp in octal): sent escaped,
+  // a\xff came out there as `a\\xff`.
+  it('names a name that is not UTF-8 by its bytes in the \\1 that skips it', async () => {
+    const bytes = Buffer.concat([Buffer.from('C0644 2 a'), Buffer.from([0xff]), Buffer.from('\nC0644 2 b\nhi\0')]);
+    const { result, log, sent } = await runSink([bytes], false, { maxTopLevel: 2 });
+    expect(result).toMatchObject({ code: 'ERR_LOCAL_IO', message: 'a\\xff: name is not valid UTF-8, skipped' });
+    expect(log).toEqual(['open b 2 644', `done b true ${createHash('sha256').update('hi').digest('hex').slice(0, 8)}`]);
+    expect(sent).toEqual(Buffer.concat([Buffer.from('\0\x01scp: a'), Buffer.from([0xff]), Buffer.from(': name is not valid UTF-8, skipped\n\0\0')]));
+  });
+
   it('refuses one file with a single \\1 and takes the next (the source skips the data)', async () => {
     const bytes = Buffer.from('C0644 3 a\nC0644 2 b\nhi\0');
     const { result, log, sent } = await runSink([bytes], false, { refuse: 'a' });

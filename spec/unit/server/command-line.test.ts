@@ -75,7 +75,8 @@ const REFUSED: [string, string][] = [
   ['scp -t x -S', 'option not allowed: -S'],
   ['scp -t -', 'option not allowed: -'],
   ["scp -t '-x'", 'option not allowed: -x'],
-  ['scp -\x1bx\u202e -t x', 'option not allowed: -\\x1bx\\u{202e}'],
+  // Raw: the \1 line carries it as sent, stderr and the log escape it (session.ts).
+  ['scp -\x1bx\u202e -t x', 'option not allowed: -\x1bx\u202e'],
   ['scp -- -t x', 'one of -f or -t is required'],
   ['scp -f -t x', '-f and -t cannot be combined'],
   ['scp -pf -pt x', '-f and -t cannot be combined'],

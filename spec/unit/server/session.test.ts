@@ -149,6 +149,14 @@ it('leaves no listener on the server\'s stop signal once an upload or a download
 describe('logging', () => {
   // Logged at every refusal, -v or not: a 30 000-character command of
   // control characters made one log line of 120 KiB per exec request.
+  // The client's scp escapes what it prints (OpenSSH's through vis(3)): sent
+  // escaped, `scp -\xe9` came out there as `-\\xe9`. The log escapes it once.
+  it('names a refused option by its bytes in the \\1 line, escaped in the log', async () => {
+    const r = await session(jail, 'scp -\uDCE9\x1b -t x'); // the exec command's byte E9 (exec-bytes.ts)
+    expect(r).toMatchObject({ sent: '\x01scp: scpipe serve: option not allowed: -\xe9\x1b\n', exit: 1 });
+    expect(r.log).toEqual(['me refused command: scp -\\xe9\\x1b -t x']);
+  });
+
   it('logs a refused command cut to its first 1000 characters', async () => {
     const r = await session(jail, `\x1b${'\x1b'.repeat(30_000)}`);
     expect(r.exit).toBe(1);
