@@ -5,9 +5,12 @@
 // stored a file under such a name, and another serve on the same root (here
 // or on another host) may be writing one. So a name counts only when no
 // process of its PID runs here and it was not written to for LEFTOVER_AGE_MS.
-import { lstat, opendir } from 'node:fs/promises';
+// Names are read as bytes (util/byte-text.ts): an upload to a Latin-1 name
+// leaves a temporary file of such a name, which lstat() must find.
 import { join, relative } from 'node:path';
+import { lstat, opendirBytes } from '../fs/byte-fs';
 import { tempFilePid } from '../fs/temp-file';
+import { fromBytes } from '../util/byte-text';
 import { escapeForTerminal } from '../util/escape';
 
 /** How long a temporary file must have gone unwritten to count as left over. */
@@ -43,16 +46,17 @@ export async function findLeftovers(root: string, signal?: AbortSignal, now = Da
   const dirs = [root];
   while (dirs.length > 0 && !signal?.aborted) {
     const dir = dirs.pop()!;
-    const entries = await opendir(dir).catch(() => undefined);
+    const entries = await opendirBytes(dir).catch(() => undefined);
     if (!entries) continue;
     for await (const e of entries) {
-      const path = join(dir, e.name);
+      const name = fromBytes(e.name as unknown as Buffer);
+      const path = join(dir, name);
       if (e.isDirectory()) {
         const st = await lstat(path).catch(() => undefined);
         if (st?.dev === device) dirs.push(path);
         continue;
       }
-      const pid = e.isFile() ? tempFilePid(e.name) : undefined;
+      const pid = e.isFile() ? tempFilePid(name) : undefined;
       if (pid === undefined || running(pid)) continue;
       const st = await lstat(path).catch(() => undefined);
       if (!st || now - st.mtimeMs < LEFTOVER_AGE_MS) continue;

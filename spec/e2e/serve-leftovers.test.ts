@@ -59,6 +59,23 @@ it('logs, at start, the temporary files a killed serve left, and removes none', 
   expect((await readdir(join(root, 'sub'))).length).toBe(2);
 });
 
+// Such a file, from an upload to a Latin-1 name, was lstat'ed under its
+// U+FFFD form, not found, and never said; nor was anything in a Latin-1 directory.
+it('finds one whose name, or its directory\'s, is not UTF-8, and names it escaped', async () => {
+  const dead = deadPid();
+  const longAgo = (Date.now() - 2 * 3600_000) / 1000;
+  const dir = Buffer.from(`${root}/d\xe9`, 'latin1');
+  const file = Buffer.from(`${root}/d\xe9/.caf\xe9.scpipe-${dead}-Ab3dEf6hIj9k`, 'latin1');
+  await mkdir(dir);
+  await writeFile(file, 'x');
+  await utimes(file, longAgo, longAgo);
+  serve = await startServe(['--root', root]);
+  await waitFor(() => serve!.log().includes('temporary file'), 'the leftover logged');
+  const line = serve.log().split('\n').find((l) => l.includes('temporary file'))!;
+  expect(line).toContain(`: /d\\xe9/.caf\\xe9.scpipe-${dead}-Ab3dEf6hIj9k; remove it once`);
+  expect(await readdir(dir)).toHaveLength(1);
+});
+
 // One file was named and then called "them". User sees now: "remove it".
 it('speaks of a single file left as it', async () => {
   const name = `.one.bin.scpipe-${deadPid()}-Ab3dEf6hIj9k`;
