@@ -157,6 +157,12 @@ describe('logging', () => {
     expect(r.log).toEqual(['me refused command: scp -\\xe9\\x1b -t x']);
   });
 
+  // Raw, a quoted newline would end the \1 line and the rest be read as a record.
+  it('keeps a refused option with a newline in one \\1 line', async () => {
+    const r = await session(jail, "scp '-x\nC0644 1 evil' -t y");
+    expect(r).toMatchObject({ sent: '\x01scp: scpipe serve: option not allowed: -x C0644 1 evil\n', exit: 1 });
+  });
+
   it('logs a refused command cut to its first 1000 characters', async () => {
     const r = await session(jail, `\x1b${'\x1b'.repeat(30_000)}`);
     expect(r.exit).toBe(1);
