@@ -178,7 +178,7 @@ export class ScpSource {
   }
 
   private async send(bytes: Buffer, what: string): Promise<true | ScpipeError> {
-    this.opts.trace?.(`> ${what === 'end' ? '\\0 (end of data)' : escapeForTerminal(bytes.toString('utf8').replace(/\n$/, ''))}`);
+    this.opts.trace?.(`> ${what === 'end' ? '\\0 (end of data)' : escapeForTerminal(bytes.subarray(0, bytes.at(-1) === 0x0a ? -1 : undefined))}`);
     this.channel.stdin.write(bytes);
     return this.reply(what);
   }

@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { ScpSource } from '../../../lib/protocol/source';
 import { ScpipeError } from '../../../lib/errors';
 import { chunksOf, everySplit, fakePeer } from '../../helpers/fake-channel';
+import { fromBytes } from '../../../lib/util/byte-text';
 
 async function upload(chunks: Buffer[], file: { name?: string; size: bigint; body: AsyncIterable<Uint8Array>; localPath?: string; maxPad?: bigint }, exit = { code: 0, signal: null }) {
   const peer = fakePeer({ chunks, exit });
@@ -218,5 +219,17 @@ describe('ScpSource (docs/protocol.md §4.1)', () => {
     await source.sendFile({ name: 'x\ty', mode: 0o644, size: 0n, body: chunksOf() });
     await source.finish();
     expect(lines).toEqual(['< \\0 (ok)', '> C0644 0 x\\ty', '< \\0 (ok)', '> \\0 (end of data)', '< \\0 (ok)', 'exit status 0']);
+  });
+
+  // serve sends a Latin-1 name as its bytes; -v showed them as U+FFFD.
+  it('traces a name that is not UTF-8 with its bytes as \\xNN', async () => {
+    const lines: string[] = [];
+    const peer = fakePeer({ chunks: [Buffer.from('\0\0\0')] });
+    const source = new ScpSource(peer.channel, { trace: (l) => lines.push(l) });
+    await source.start();
+    await source.sendFile({ name: fromBytes(Buffer.from('caf\xe9', 'latin1')), mode: 0o644, size: 0n, body: chunksOf() });
+    await source.finish();
+    expect(lines).toContain('> C0644 0 caf\\xe9');
+    expect(peer.sent()).toEqual(Buffer.concat([Buffer.from('C0644 0 caf\xe9\n', 'latin1'), Buffer.from([0])]));
   });
 });
