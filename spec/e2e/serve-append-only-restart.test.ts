@@ -61,6 +61,32 @@ describe('serve --append-only: uploads in progress across a restart', () => {
     expect(await records(serve)).toEqual([]);
   });
 
+  // A name that is not UTF-8 (Latin-1 bytes) is kept on record as its
+  // bytes: read as U+FFFD it would name no file, and the record would go at
+  // start, handing the upload to the first comer.
+  it('keeps the owner of an upload whose name is not UTF-8 across a restart', async () => {
+    const temp = Buffer.from('/.caf\xe9.scpipe-AbCdE1', 'latin1');
+    await writeFile(join(local, 'one'), 'part one');
+    await writeFile(join(local, 'evil'), 'EVIL');
+    const batch = async (name: string, line: Buffer): Promise<string> => {
+      const file = join(local, name);
+      await writeFile(file, Buffer.concat([line, Buffer.from('\n')]));
+      return file;
+    };
+    const put = await batch('put.batch', Buffer.concat([Buffer.from(`put ${join(local, 'one')} `), temp]));
+    expect(await runProgram('sftp', ['-q', ...serve.sshArgs(), '-b', put, '127.0.0.1'])).toMatchObject({ status: 0 });
+    const other = await otherKey();
+    await serve.restart();
+    expect(serve.log()).toMatch(/: 1 on record\n/);
+    const evil = await batch('evil.batch', Buffer.concat([Buffer.from(`put ${join(local, 'evil')} `), temp]));
+    const r = await runProgram('sftp', ['-q', ...other, '-b', evil, '127.0.0.1']);
+    expect(r.status).toBe(1);
+    expect(serve.log()).toMatch(/sftp open refused: \/\.caf\\xe9\.scpipe-AbCdE1: append-only server: it is an upload in progress of another login/);
+    expect((await readdir(serve.root, { encoding: 'buffer' })).map((n) => n.toString('latin1'))).toEqual(['.caf\xe9.scpipe-AbCdE1']);
+    expect((await readFile(Buffer.concat([Buffer.from(serve.root), temp]))).toString()).toBe('part one');
+    expect(await records(serve)).toHaveLength(1);
+  });
+
   it('lets scpipe put go on in its temporary file after serve crashed and came back', async () => {
     const input = stallingInput();
     const run = startCli(['put', ...serve.scpipeArgs(), '-s', '-q', '--retries', '5', 'backup@127.0.0.1:/r.bin'], { stdin: input, timeoutMs: 90_000 });

@@ -8,7 +8,9 @@
 // the file is stored or removed; read at start, when a record whose file is
 // gone, or is another file now, is removed.
 import { createHash } from 'node:crypto';
-import { lstat, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { lstat } from '../../fs/byte-fs';
+import { toBytes } from '../../util/byte-text';
 import { basename, isAbsolute, join } from 'node:path';
 import { isUploadTempName } from '../../fs/store-new';
 import { fileKey } from './store-guard';
@@ -144,5 +146,5 @@ export class OwnerRecords {
 
 // A fixed-length name whatever the path (names up to 255 bytes, paths longer).
 function recordName(path: string): string {
-  return `${createHash('sha256').update(path).digest('hex').slice(0, 32)}${SUFFIX}`;
+  return `${createHash('sha256').update(toBytes(path)).digest('hex').slice(0, 32)}${SUFFIX}`;
 }
