@@ -8,7 +8,8 @@ import { ssh2 } from './ssh2';
 
 const CHANNEL_REQUEST = 98;
 
-type Handler = (self: unknown, payload: Buffer) => unknown;
+/** An entry of ssh2's table of message handlers. */
+export type Handler = (self: unknown, payload: Buffer) => unknown;
 
 let installed = false;
 let current: Buffer | undefined;
@@ -17,8 +18,17 @@ let current: Buffer | undefined;
 export function keepExecBytes(): void {
   if (installed) return;
   ssh2();
-  const handlers = require('ssh2/lib/protocol/handlers.js') as Handler[];
-  const inner = handlers[CHANNEL_REQUEST]!;
+  wrapChannelRequest(require('ssh2/lib/protocol/handlers.js') as Handler[]);
+  installed = true;
+}
+
+/**
+ * Wraps the CHANNEL_REQUEST entry of an ssh2 handler table. A table without
+ * one (another ssh2) is left alone: commands are then read as ssh2 decodes them.
+ */
+export function wrapChannelRequest(handlers: Handler[]): void {
+  const inner = handlers[CHANNEL_REQUEST];
+  if (typeof inner !== 'function') return;
   handlers[CHANNEL_REQUEST] = (self, payload) => {
     current = execCommand(payload);
     try {
@@ -27,7 +37,6 @@ export function keepExecBytes(): void {
       current = undefined;
     }
   };
-  installed = true;
 }
 
 /**
