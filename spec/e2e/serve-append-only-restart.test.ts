@@ -84,7 +84,11 @@ describe('serve --append-only: uploads in progress across a restart', () => {
     expect(serve.log()).toMatch(/sftp open refused: \/\.caf\\xe9\.scpipe-AbCdE1: append-only server: it is an upload in progress of another login/);
     expect((await readdir(serve.root, { encoding: 'buffer' })).map((n) => n.toString('latin1'))).toEqual(['.caf\xe9.scpipe-AbCdE1']);
     expect((await readFile(Buffer.concat([Buffer.from(serve.root), temp]))).toString()).toBe('part one');
-    expect(await records(serve)).toHaveLength(1);
+    // Its own key stores it, and its record goes.
+    const store = await batch('store.batch', Buffer.concat([Buffer.from('rename '), temp, Buffer.from(' /stored')]));
+    expect(await runProgram('sftp', ['-q', ...serve.sshArgs(), '-b', store, '127.0.0.1'])).toMatchObject({ status: 0 });
+    expect((await readFile(join(serve.root, 'stored'))).toString()).toBe('part one');
+    expect(await records(serve)).toEqual([]);
   });
 
   it('lets scpipe put go on in its temporary file after serve crashed and came back', async () => {
