@@ -14,6 +14,7 @@ import { listDirectory } from '../sftp/listing';
 import { readOrdered } from '../sftp/reader';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
+import { settledOrAborted } from '../util/abort';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
 import { PREFETCH_FILES, fetchWhole, fetchable, type Fetched } from './sftp-prefetch';
 import { isFatal } from './sftp-tree-writer';
@@ -116,7 +117,9 @@ export class SftpTreeReader {
       const chunks = readOrdered([lane], st.size, { path, pieceSize, maxInFlight: READ_AHEAD_PER_LANE, checkEnd: true });
       await this.store(path, name, st, chunks, sink, depth);
     } finally {
-      await this.session.close(handle, path).catch(() => undefined);
+      // Not waited for after an abort: the file is stored (or not) by now, and a
+      // server slow to answer held a stored copy's exit for the 10 s bound.
+      await settledOrAborted(this.session.close(handle, path), this.opts.signal);
     }
   }
 

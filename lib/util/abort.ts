@@ -38,3 +38,17 @@ export function ownController(): AbortController {
   setMaxListeners(0, controller.signal);
   return controller;
 }
+
+/** Resolves once `promise` settles (its outcome dropped) or `signal` fires: a courtesy (a close) an abort need not wait for. */
+export function settledOrAborted(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  promise.catch(() => undefined);
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const unlink = onAbort(signal, resolve);
+    const done = (): void => {
+      unlink();
+      resolve();
+    };
+    promise.then(done, done);
+  });
+}

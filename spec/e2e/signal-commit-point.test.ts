@@ -276,6 +276,23 @@ describe('SFTP downloads: a signal while the close is answered', () => {
     expect(await readFile(join(dir, 'out'), 'utf8')).toBe('the last restore\n');
   });
 
+  // cp renames each file into place before its close: stored, said as after the commit point.
+  it('cp from the remote: the file in place before the close, exit 0 at once, said', async () => {
+    const dir = await userDir(sshd.user, 'sftp-cp-down');
+    const local = await userDir(sshd.user, 'sftp-cp-down-local');
+    await writeFile(join(dir, 'f'), data);
+    await relay.hold('close');
+    const run = startCli(['cp', '-s', ...flags(), remote(sshd, sshd.user, `${dir}/f`), `${local}/`]);
+    await relay.held();
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.stderr).toBe('scpipe: SIGTERM came after the transfer was complete: nothing was cut short, exit 0\n');
+    expect(r.status).toBe(0);
+    expect(r.ms).toBeLessThan(GRACE_MS);
+    expect(await readdir(local)).toEqual(['f']);
+    expect((await readFile(join(local, 'f'))).equals(data)).toBe(true);
+  });
+
   it('get to a pipe: exit 0, every byte out, said', async () => {
     const dir = await userDir(sshd.user, 'sftp-get-pipe');
     await writeFile(join(dir, 'f'), data);

@@ -8,7 +8,7 @@ import { ReplyReader } from '../../../lib/protocol/reply-reader';
 import { waitForExit } from '../../../lib/protocol/wait-exit';
 import { destroyOnAbort } from '../../../lib/spool/replay';
 import { connectTcp } from '../../../lib/transport/tcp';
-import { linkedController, onAbort } from '../../../lib/util/abort';
+import { linkedController, onAbort, settledOrAborted } from '../../../lib/util/abort';
 import { TokenBucket } from '../../../lib/util/token-bucket';
 
 const listeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
@@ -147,6 +147,32 @@ describe('no abort listener is left behind', () => {
       await new Promise((resolve) => server.close(resolve));
     }
     await expect(connectTcp('127.0.0.1', port, 10_000, ac.signal)).rejects.toMatchObject({ code: 'ERR_CONNECT' });
+    expect(listeners(ac.signal)).toBe(0);
+  });
+});
+
+describe('settledOrAborted', () => {
+  const never = new Promise<never>(() => undefined);
+
+  it('resolves on an abort while the promise is pending, and leaves no listener', async () => {
+    const ac = new AbortController();
+    const waiting = settledOrAborted(never, ac.signal);
+    expect(listeners(ac.signal)).toBe(1);
+    ac.abort();
+    await waiting;
+    expect(listeners(ac.signal)).toBe(0);
+  });
+
+  it('resolves at once on a signal already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await settledOrAborted(never, ac.signal);
+    expect(listeners(ac.signal)).toBe(0);
+  });
+
+  it('resolves when the promise rejects, and then leaves no listener', async () => {
+    const ac = new AbortController();
+    await settledOrAborted(Promise.reject(new Error('no answer')), ac.signal);
     expect(listeners(ac.signal)).toBe(0);
   });
 });
