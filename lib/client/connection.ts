@@ -131,10 +131,9 @@ export class ChannelOpener {
   async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
     throwIfAborted(signal);
     if (this.ssh) return this.ssh.sftp(signal);
-    const open = (client: Client): Promise<{ session: SFTPWrapper; ms: number }> => openSftpSubsystem(client, signal, this.log);
-    if (isClient(this.target)) return open(this.target);
+    if (isClient(this.target)) return openSftpSubsystem(this.target, signal, this.log);
     await this.connection(signal);
-    return this.connections().use(signal, (conn) => open(conn.client), ({ session }) => new Promise((closed) => session.once('close', closed)));
+    return this.connections().use(signal, (conn) => openSftpSubsystem(conn.client, signal, this.log, conn), ({ session }) => new Promise((closed) => session.once('close', closed)));
   }
 
   /** sftp(), as an SftpSession that names this connection's loss in its errors. */

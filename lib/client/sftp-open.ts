@@ -14,13 +14,22 @@ const SUBSYSTEM_FAILED = /^Unable to start subsystem/;
 /** How long an opened sftp subsystem may take to send its SFTP version (sftp-server answers at once). */
 export const SFTP_VERSION_WAIT_MS = 10_000;
 
+/** What the connection under the subsystem can tell (ssh2-transport.ts): none for a caller's own Client. */
+export interface SubsystemLink {
+  /** True when the server sent anything at or after `at`. */
+  heardSince?: (at: number) => boolean;
+  /** Why the connection went, when known (a keepalive timeout). */
+  whyLost?: () => string | undefined;
+}
+
 /**
  * Opens the subsystem and says how long that took. Rejects with
  * ERR_PROTOCOL_REFUSED (refused, ended before it spoke, or silent for
- * SFTP_VERSION_WAIT_MS), ERR_LOST_CONNECTION, ERR_REMOTE_EXIT (the channel
+ * SFTP_VERSION_WAIT_MS while the server answers), ERR_LOST_CONNECTION, ERR_REMOTE_EXIT (the channel
  * itself refused) or the abort.
  */
-export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (line: string) => void): Promise<{ session: SFTPWrapper; ms: number }> {
+export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (line: string) => void, link: SubsystemLink = {}): Promise<{ session: SFTPWrapper; ms: number }> {
+  const { heardSince, whyLost } = link;
   log?.('sftp: opening the sftp subsystem');
   const asked = performance.now();
   return new Promise((resolve, reject) => {
@@ -33,7 +42,8 @@ export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (li
       if (settled) return;
       settled = true;
       unlink();
-      reject(new ScpipeError('ERR_LOST_CONNECTION', 'connection lost while opening the sftp subsystem', {}));
+      const why = whyLost?.();
+      reject(new ScpipeError('ERR_LOST_CONNECTION', `connection lost while opening the sftp subsystem${why ? `: ${why}` : ''}`, {}));
     };
     let silent: NodeJS.Timeout | undefined;
     // A server that opens the subsystem and never sends its version must
@@ -48,13 +58,22 @@ export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (li
     // Nor hold up the run: a forced command that is not sftp-server (an
     // authorized_keys command="scp -t DIR") takes the subsystem and waits.
     // Under auto this is a refusal, and SCP goes next.
-    if (!settled) silent = setTimeout(() => {
+    const waitForVersion = (): NodeJS.Timeout => setTimeout(() => {
       if (settled) return;
+      // Not a word since the subsystem was asked for (a forced command's
+      // channel opens at once): the link is silent, not the subsystem, and
+      // the keepalive tells a lost connection (retried over SFTP, not SCP).
+      if (heardSince && !heardSince(asked)) {
+        log?.(`sftp: no answer from the server in ${SFTP_VERSION_WAIT_MS / 1000} s; waiting for it, or for the keepalive to give up`);
+        silent = waitForVersion();
+        return;
+      }
       settled = true;
       client.off('close', gone);
       abort();
       reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem sent no SFTP version in ${SFTP_VERSION_WAIT_MS / 1000} s (the account's forced command may not be sftp-server)`));
     }, SFTP_VERSION_WAIT_MS);
+    if (!settled) silent = waitForVersion();
     const unlink = (): void => {
       abort();
       clearTimeout(silent);

@@ -42,6 +42,8 @@ export interface Ssh2Connection {
   drop(): void;
   /** Why the connection died, when we know better than "closed": a keepalive timeout. */
   whyLost(): string | undefined;
+  /** True when the server sent something at or after `at` (performance.now()): the link carries its answers. */
+  heardSince?(at: number): boolean;
 }
 
 /**
@@ -183,6 +185,8 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   });
   log?.(`authenticated to ${host.hostname} ([${address ?? 'via proxy'}]:${host.port})`);
   aliveWhileReceiving(client, sock, host.serverAliveIntervalMs);
+  let heard = performance.now();
+  sock.on('data', () => (heard = performance.now()));
   // Later errors (a dropped connection) reach the channel as EOF; keep the
   // process from crashing on an unhandled 'error' event.
   let lost: string | undefined;
@@ -200,6 +204,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     close: () => client.end(),
     drop: () => dropSocket(sock),
     whyLost,
+    heardSince: (at) => heard >= at,
   };
 }
 

@@ -187,3 +187,38 @@ describe('a further channel on a connection of its own, lost as it opens', () =>
     }
   }, 90_000);
 });
+
+describe('a link that goes silent as the sftp subsystem opens', () => {
+  // Not closed: nothing comes back at all, so only the keepalive finds the
+  // loss. A silent subsystem under auto means SCP (a forced command), but a
+  // silent link is a lost connection, made again over SFTP.
+  it('put under auto: the keepalive ends it, and the retry goes over SFTP, not SCP', async () => {
+    const dir = await userDir(sshd.user, 'silent');
+    let silent = false;
+    let connections = 0;
+    const relay = await startTcpRelay(sshd.port, (client, upstream) => {
+      const held = connections++ === 0;
+      client.on('data', (d: Buffer) => (held && silent ? undefined : upstream.write(d)));
+      // Answers held back a while, then dropped once the link is silent: none reaches the client after the subsystem is asked for.
+      upstream.on('data', (d: Buffer) => (held ? setTimeout(() => silent || client.write(d), 400) : client.write(d)));
+    });
+    try {
+      const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
+      const flags = [...sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, sshd.user), '-v', '-o', 'ServerAliveInterval=5'];
+      const data = randomBytes(1024 * 1024 + 9);
+      const run = startCli(['put', ...flags, `${sshd.user.name}@127.0.0.1:${remotePath(sshd.user, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
+      await waitFor(() => run.stderr().includes('sftp: opening the sftp subsystem'), 'the subsystem asked for', 30_000);
+      silent = true;
+      const r = await run.done;
+      expect(r.stderr).toContain('sftp: no answer from the server in 10 s; waiting for it, or for the keepalive to give up\n');
+      expect(r.stderr).toMatch(/connection lost while opening the sftp subsystem: no answer from the server for 15 s \(ServerAliveInterval 5 s × ServerAliveCountMax 3\); retry 1 of 5 in 1 s\n/);
+      expect(r.stderr).toContain('protocol: sftp (the sftp subsystem opened)');
+      expect(r.stderr).not.toContain('protocol: scp');
+      expect(r.status).toBe(0);
+      expect(readdirSync(dir)).toEqual(['f']);
+      expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
+    } finally {
+      await relay.close();
+    }
+  }, 90_000);
+});
