@@ -60,16 +60,19 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
   // said at once (-v), and fails the run at once unless it can be retried.
   const spoolRetries = known === undefined && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
   let lostWhileSpooling: ScpipeError | undefined;
+  let lostBeforeStart: ScpipeError | undefined; // the same, once the input was in: retried below
   let spooling = known === undefined;
   const firstGeneration = conn?.current().generation ?? 0;
   sourceReady.catch((err: unknown) => {
     // Made and lost before the remote scp answered (while it started, or
     // the channel opened): nothing was sent, so this is a loss while
     // spooling too, not a failed connect.
-    if (spooling && spoolRetries > 0 && isScpipeError(err, 'ERR_LOST_CONNECTION') && isConnectionLoss(err)) {
+    const lost = isScpipeError(err, 'ERR_LOST_CONNECTION') && isConnectionLoss(err);
+    if (lost && spooling && spoolRetries > 0) {
       lostWhileSpooling ??= err;
       opts.trace?.(`${err.message}; will reconnect once the input is spooled`);
-    } else inner.abort(asScpipeError(err)); // a plain Error as the reason would reach the user as "aborted"
+    } else if (lost && !spooling && conn?.canReconnect) lostBeforeStart = err;
+    else inner.abort(asScpipeError(err)); // a plain Error as the reason would reach the user as "aborted"
   });
   // --no-clobber: asked beside the set-up and the spool; nothing is sent before it answers.
   const clear = opts.noClobber
@@ -134,7 +137,12 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
           conn?.renew(firstGeneration); // the remote scp never answered: no source to close
           throw lostWhileSpooling;
         }
-        source = attempt === 0 ? await sourceReady : await reopened();
+        // Lost before the remote scp answered: the next attempt connects anew.
+        const firstSource = (): Promise<ScpSource> => sourceReady.catch((err: unknown) => {
+          if (err === lostBeforeStart) conn?.renew(firstGeneration);
+          throw err;
+        });
+        source = attempt === 0 ? await firstSource() : await reopened();
         const generation = conn?.current().generation ?? 0;
         try {
           if (attempt === 0 && lostWhileSpooling) throw lostWhileSpooling; // nothing sent: the stage it was lost in
@@ -153,7 +161,7 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
           throw err;
         }
       },
-      { retries, backoffMs: opts.backoffMs, isRetryable: (err) => (connected || err === lostWhileSpooling) && isConnectionLoss(err), signal: opts.signal, onRetry: opts.onRetry },
+      { retries, backoffMs: opts.backoffMs, isRetryable: (err) => (connected || err === lostWhileSpooling || err === lostBeforeStart) && isConnectionLoss(err), signal: opts.signal, onRetry: opts.onRetry },
     );
     return { bytes: size, name, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit: sent.exit, protocol: 'scp', sha256: sent.sha256 };
   } catch (err) {
