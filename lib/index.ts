@@ -26,6 +26,7 @@ export type { Spill, SpillTarget } from './spool/options';
 // A stream as a set of parts with a manifest (put's `partSize`), retried on a lost connection.
 export type { PartsOptions, PartSpill } from './client/parts/options';
 export { DEFAULT_PARALLEL } from './client/parts/options';
+export type { SpoolShort } from './client/parts/spool-room';
 export { MAX_PARALLEL, checkCounts } from './client/counts';
 export type { PartReport, PartsProgress, PartsResult } from './client/parts/put-parts-types';
 export { formatManifest } from './client/parts/manifest';

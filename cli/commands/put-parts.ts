@@ -2,7 +2,7 @@
 // stream as a parts set (lib/client/parts), with -v lines per part, retries
 // on stderr, and progress on a terminal.
 import { recordPartConfirmed, recordParts, recordRetry, recordStored, tally } from '../json-summary';
-import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec } from '../../lib';
+import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec, type SpoolShort } from '../../lib';
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry, type EmptyInputSource } from '../report';
@@ -98,6 +98,10 @@ export async function runPutParts(
         if ('part' in spill) log?.(`part ${spill.part}: over --memory, spooling to a file`);
         ramSpool?.(spill);
       },
+      onSpoolShort: (short) => {
+        progress?.done();
+        say(spoolShortWarning(short));
+      },
     });
     const parts = result.parts!;
     recordParts(parts);
@@ -120,6 +124,14 @@ export async function runPutParts(
   } finally {
     progress?.done();
   }
+}
+
+/** The warning for a spool directory with room for fewer parts at once than --parallel asked. */
+export function spoolShortWarning(s: SpoolShort): string {
+  return (
+    `warning: the spool directory ${escapeForTerminal(s.dir)} has ${formatBytes(s.free)} free, and --parallel ${s.parallel} may hold up to ` +
+    `${formatBytes(s.need)} of parts there: sending with --parallel ${s.fitted} (for ${s.parallel}: --spool-dir or TMPDIR with room, a smaller --part-size, or more --memory)`
+  );
 }
 
 /** The warning for a parts set stored beside a plain file of its name, which `get NAME` returns instead. */

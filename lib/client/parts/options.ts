@@ -7,6 +7,7 @@ import { partName } from './names';
 import type { Protocol } from '../protocol-choice';
 import type { PartReport, PartsProgress } from './put-parts-types';
 import type { Spill } from '../../spool/options';
+import type { SpoolShort } from './spool-room';
 
 /**
  * Parts sent at once when not told. At 20 ms one OpenSSH channel carries
@@ -43,6 +44,8 @@ export interface PartsOptions extends RemoteCommandOptions {
   onRefused?: (lanesLeft: number, message: string) => void;
   /** A part went on in a spool file (`bytes`: of that part, when it did). */
   onSpill?: (spill: PartSpill) => void;
+  /** At the start: the spool directory has room for fewer parts at once than `parallel`, and the run goes on with `fitted` (spool-room.ts). */
+  onSpoolShort?: (short: SpoolShort) => void;
   /** `auto` (default) and `scp`: parts through `scp -t`, and under `auto` over SFTP where the host allows only that; `sftp`: over SFTP. */
   protocol?: Protocol;
   /** Told the protocol the parts go over (again if the run turns to SFTP). */

@@ -30,16 +30,22 @@ import { linkedController } from '../../util/abort';
 import { changedSince, conflictError, manifestStamp, type Stamp } from './concurrent-set';
 import { isNameTooLong } from '../../protocol/name-max';
 import { refuseDirectorySet } from './set-not-dir';
+import { fitSpool } from './spool-room';
 
 /** Sends `input` as a parts set; see the file comment. */
 export async function putParts(target: Target, remotePath: string, input: PutInput, opts: PartsOptions): Promise<PartsResult> {
   throwIfAborted(opts.signal);
-  const { partSize, parallel } = checkPartsOptions(opts);
+  const { partSize, parallel: asked } = checkPartsOptions(opts);
   const { dir } = splitRemote(remotePath);
   const name = remoteFileName(remotePath);
   if (!(input instanceof Readable || input instanceof Uint8Array || Symbol.asyncIterator in input)) {
     throw new ScpipeError('ERR_USAGE', 'parts take a Readable or an async iterable, not a file descriptor');
   }
+  const memoryLimit = opts.memoryLimit ?? 64 * 1024 * 1024;
+  const spoolDir = spoolDirectory(opts.spoolDir);
+  // Before connecting: a spool too small for even one part at a time fails here.
+  const size = input instanceof Uint8Array ? input.length : undefined;
+  const parallel = fitSpool({ dir: spoolDir, partSize, parallel: asked, memoryLimit, size }, opts.onSpoolShort);
   const stream = input instanceof Uint8Array ? Readable.from([input]) : input;
   const { controller: inner, unlink } = linkedController(opts.signal);
   const conn = new Reconnector(target, opts.trace);
@@ -151,8 +157,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     }
     const cut = await cutParts(stream, {
       partSize,
-      budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024),
-      spoolDir: spoolDirectory(opts.spoolDir),
+      budget: new MemoryBudget(memoryLimit),
+      spoolDir,
       signal: inner.signal,
       beforePart: async () => {
         const full = room.take();

@@ -1,0 +1,73 @@
+// Room in the spool directory for the parts a put holds: up to parallel + 1
+// of them, those past --memory in files there. Looked at once, at the start:
+// a spool that cannot hold them failed with ENOSPC hours into a stream, its
+// set left incomplete. Where fewer parts at once fit, the run goes on with
+// that many (a slower backup is better than none); where not even one part
+// being sent and the next being spooled fit, it fails before anything is sent.
+import { statfsSync } from 'node:fs';
+import { ScpipeError } from '../../errors';
+import { formatBytes } from '../../spool/size';
+import { escapeForTerminal } from '../../util/escape';
+
+/** What the spool directory lacks for the parallelism asked, and the parallelism used instead. */
+export interface SpoolShort {
+  dir: string;
+  /** Bytes free there (what an unprivileged user may take). */
+  free: number;
+  /** Bytes the parallelism asked needs there, at most. */
+  need: number;
+  /** The parallelism asked. */
+  parallel: number;
+  /** The parallelism the run goes on with. */
+  fitted: number;
+}
+
+interface RoomArgs {
+  dir: string;
+  partSize: number;
+  parallel: number;
+  /** RAM the parts share before they spill (--memory). */
+  memoryLimit: number;
+  /** The input's length, where known (a buffer): fewer parts than parallel + 1 may be all there is. */
+  size?: number;
+}
+
+/** Bytes of the spool files `parallel` parts at once may take: (parallel + 1) parts less those that stay in RAM. */
+export function spoolNeed(a: RoomArgs, parallel = a.parallel): number {
+  const parts = a.size === undefined ? Infinity : Math.max(1, Math.ceil(a.size / a.partSize));
+  const held = Math.min(parallel + 1, parts);
+  const inRam = Math.floor(a.memoryLimit / a.partSize); // a part that outgrows the budget goes to a file whole
+  return Math.max(0, held - inRam) * a.partSize;
+}
+
+/**
+ * The parallelism to use: `a.parallel` where the spool has room for it, else
+ * the most that fits (told through `onShort`); ERR_SPOOL where not even 1 fits.
+ * A directory that cannot be looked at is left to fail as it did.
+ */
+export function fitSpool(a: RoomArgs, onShort?: (s: SpoolShort) => void): number {
+  const need = spoolNeed(a);
+  if (need === 0) return a.parallel;
+  let free: number;
+  try {
+    const s = statfsSync(a.dir);
+    free = s.bavail * s.bsize;
+  } catch {
+    return a.parallel;
+  }
+  if (need <= free) return a.parallel;
+  let fitted = a.parallel - 1;
+  while (fitted >= 1 && spoolNeed(a, fitted) > free) fitted--;
+  if (fitted >= 1) {
+    onShort?.({ dir: a.dir, free, need, parallel: a.parallel, fitted });
+    return fitted;
+  }
+  const one = a.parallel > 1 ? ` (${formatBytes(spoolNeed(a, 1))} at --parallel 1)` : '';
+  throw new ScpipeError(
+    'ERR_SPOOL',
+    `not enough room to spool the parts in ${escapeForTerminal(a.dir)}: --part-size ${formatBytes(a.partSize)} with --parallel ${a.parallel} ` +
+      `needs up to ${formatBytes(need)} there${one}, and it has ${formatBytes(free)} free; nothing was sent: ` +
+      'give a smaller --part-size, more --memory, or a spool directory with room (--spool-dir, or TMPDIR)',
+    { path: a.dir },
+  );
+}

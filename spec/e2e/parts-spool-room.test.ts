@@ -1,0 +1,64 @@
+// `scpipe put --part-size SIZE --parallel N` holds up to N + 1 parts, those
+// past --memory in --spool-dir: a spool directory without room for them
+// failed with ENOSPC once it filled, maybe hours in, the set left
+// incomplete. Now, at the start, it goes on with the parallelism that fits
+// (a warning says so), or fails before anything is sent when not even one
+// part at a time fits. Small tmpfs spool directories, the real sshd.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { userDir } from '../helpers/sshd';
+import { withTmpfs } from '../helpers/tmpfs';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+
+const sshd = sshdPerSuite();
+let dir: string;
+beforeEach(async () => {
+  dir = await userDir(sshd.rssh, 'spoolroom');
+});
+
+const put = (spool: string, extra: string[], name: string): string[] =>
+  ['put', ...sshFlags(sshd, sshd.rssh), '--spool-dir', spool, '--memory', '0', ...extra, remote(sshd, sshd.rssh, `${dir}/${name}`)];
+
+describe('put --part-size: room in the spool directory', () => {
+  it('fails before anything is sent when not even one part at a time fits, saying what it needs and has', async () => {
+    await withTmpfs('4m', async (small) => {
+      const r = await runCli(put(small, ['--part-size', '4M', '--parallel', '2'], 'f.bin'), { stdin: randomBytes(10 * 1024 * 1024) });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(
+        `scpipe: not enough room to spool the parts in ${small}: --part-size 4 MiB with --parallel 2 needs up to 12 MiB there (8 MiB at --parallel 1), ` +
+          'and it has 4 MiB free; nothing was sent: give a smaller --part-size, more --memory, or a spool directory with room (--spool-dir, or TMPDIR)\n',
+      );
+      expect(readdirSync(dir)).toEqual([]);
+      expect(readdirSync(small)).toEqual([]);
+    });
+  });
+
+  it('goes on with the parallelism that fits, with a warning, and stores the whole set', async () => {
+    await withTmpfs('8m', async (small) => {
+      const data = randomBytes(9 * 1024 * 1024);
+      const r = await runCli(put(small, ['--part-size', '2M', '--parallel', '4', '-v'], 'w.bin'), { stdin: data });
+      expect(r.status).toBe(0);
+      const warnings = r.stderr.split('\n').filter((l) => l.includes('warning'));
+      expect(warnings).toEqual([
+        `scpipe: warning: the spool directory ${small} has 8 MiB free, and --parallel 4 may hold up to 10 MiB of parts there: ` +
+          'sending with --parallel 3 (for 4: --spool-dir or TMPDIR with room, a smaller --part-size, or more --memory)',
+      ]);
+      expect(r.stderr).toMatch(/ as 5 part\(s\) and \S+w\.bin\.sha256 in [\d.]+ s \(\d+ MB\/s\) over 3 channel\(s\)/);
+      const parts = readdirSync(dir).filter((n) => /^w\.bin\.\d+$/.test(n)).sort();
+      expect(parts).toHaveLength(5);
+      expect(Buffer.concat(parts.map((n) => readFileSync(join(dir, n)))).equals(data)).toBe(true);
+      expect(readdirSync(small)).toEqual([]);
+    });
+  });
+
+  it('says nothing when the spool has room for all the parts held', async () => {
+    await withTmpfs('8m', async (small) => {
+      const data = randomBytes(5 * 1024 * 1024);
+      const r = await runCli(put(small, ['--part-size', '2M', '--parallel', '3'], 'ok.bin'), { stdin: data });
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      expect(readdirSync(dir).sort()).toEqual(['ok.bin.000000', 'ok.bin.000001', 'ok.bin.000002', 'ok.bin.sha256']);
+    });
+  });
+});
