@@ -37,7 +37,8 @@ export function spoolNeed(a: RoomArgs, parallel = a.parallel): number {
   const parts = a.size === undefined ? Infinity : Math.max(1, Math.ceil(a.size / a.partSize));
   const held = Math.min(parallel + 1, parts);
   const inRam = Math.floor(a.memoryLimit / a.partSize); // a part that outgrows the budget goes to a file whole
-  return Math.max(0, held - inRam) * a.partSize;
+  const bytes = Math.max(0, held - inRam) * a.partSize;
+  return a.size === undefined ? bytes : Math.min(bytes, a.size);
 }
 
 /**

@@ -1,0 +1,25 @@
+// What a parts put needs in its spool directory: parallel + 1 parts, less
+// those that fit whole in --memory, and no more parts than a known input has.
+import { spoolNeed } from '../../../../lib/client/parts/spool-room';
+
+const MiB = 1024 * 1024;
+
+describe('spoolNeed', () => {
+  it('is (parallel + 1) parts with no memory', () => {
+    expect(spoolNeed({ dir: '/x', partSize: 4 * MiB, parallel: 4, memoryLimit: 0 })).toBe(20 * MiB);
+  });
+
+  it('leaves out the parts that fit whole in memory (a part past it goes to a file whole)', () => {
+    expect(spoolNeed({ dir: '/x', partSize: 40 * MiB, parallel: 4, memoryLimit: 64 * MiB })).toBe(160 * MiB);
+    expect(spoolNeed({ dir: '/x', partSize: 16 * MiB, parallel: 3, memoryLimit: 64 * MiB })).toBe(0);
+  });
+
+  it('counts no more than an input of known length has', () => {
+    expect(spoolNeed({ dir: '/x', partSize: 4 * MiB, parallel: 4, memoryLimit: 0, size: 5 * MiB })).toBe(5 * MiB);
+    expect(spoolNeed({ dir: '/x', partSize: 4 * MiB, parallel: 4, memoryLimit: 0, size: 0 })).toBe(0);
+  });
+
+  it('takes another parallelism to try', () => {
+    expect(spoolNeed({ dir: '/x', partSize: 2 * MiB, parallel: 4, memoryLimit: 0 }, 1)).toBe(4 * MiB);
+  });
+});
