@@ -57,7 +57,10 @@ it("a reconnection through a jump host does not ask for the jump host's typed pa
   const cfg = await jumpConfig(dir);
   await withPassword(jump.user, async (password) => {
     const args = ['put', '-s', '-F', cfg, '-J', 'jumphost', '-P', String(sshd.port), '-i', sshd.user.keyPath, `${sshd.user.name}@127.0.0.1:${dir}/again.bin`];
-    const cmd = `(head -c 1048576 /dev/zero; sleep 4; printf tail) | ${[process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ')}`;
+    // The stream's end waits for the drop (bounded), however long the logins took.
+    const go = join(dir, 'go');
+    const held = `i=0; while [ ! -e '${go}' ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done`;
+    const cmd = `(head -c 1048576 /dev/zero; ${held}; printf tail) | ${[process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ')}`;
     const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
     let out = '';
     let prompts = 0;
@@ -74,6 +77,7 @@ it("a reconnection through a jump host does not ask for the jump host's typed pa
       // Bytes written, not just the file: a loss while the OPEN is answered is not retried.
       await tempWithBytes(dir, 'again.bin', 30_000);
       expect(await dropConnections(jump)).toBeGreaterThan(0);
+      await writeFile(go, '');
       const status = await closed;
       expect(out).toContain('retry 1 of 5');
       expect(prompts).toBe(1);

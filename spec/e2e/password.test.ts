@@ -2,8 +2,9 @@
 // SCPIPE_PASSWORD (never argv), or typed at a prompt on the terminal while
 // stdin carries the data.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { access, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { CLI, runCli } from '../helpers/cli';
 import { userDir, withPassword } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -81,7 +82,10 @@ describe('password authentication against OpenSSH sshd', () => {
   // or the key's passphrase again and waited at the prompt: an unattended run
   // (in tmux, at night) then stood still. What was typed once is kept for the run's logins.
   async function typedOnceThenCut(args: string[], question: string, answer: string, name: string): Promise<void> {
-    const cmd = `(head -c 1048576 /dev/zero; sleep 4; printf tail) | ${[process.execPath, CLI, 'put', '-s', ...args, target(name)].map((a) => `'${a}'`).join(' ')}`;
+    // The stream's end waits for the drop (bounded), however long the login took.
+    const go = join(await mkdtemp(join(tmpdir(), 'scpipe-test-go-')), 'go');
+    const held = `i=0; while [ ! -e '${go}' ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done`;
+    const cmd = `(head -c 1048576 /dev/zero; ${held}; printf tail) | ${[process.execPath, CLI, 'put', '-s', ...args, target(name)].map((a) => `'${a}'`).join(' ')}`;
     const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
     let out = '';
     let prompts = 0;
@@ -97,8 +101,10 @@ describe('password authentication against OpenSSH sshd', () => {
     // Bytes written, not just the file: a loss while the OPEN is answered is not retried.
     await tempWithBytes(dir, name);
     await dropConnections(sshd);
+    await writeFile(go, '');
     const status = await closed;
     clearTimeout(timer);
+    await rm(dirname(go), { recursive: true });
     expect(out).toContain('retry 1 of 5');
     expect(prompts).toBe(1);
     expect(status).toBe(0);
