@@ -2,12 +2,11 @@
 // of them, those past --memory in files there. Looked at once, at the start:
 // a spool that cannot hold them failed with ENOSPC hours into a stream, its
 // set left incomplete. Where fewer parts at once fit, the run goes on with
-// that many (a slower backup is better than none); where not even one part
-// being sent and the next being spooled fit, it fails before anything is sent.
+// that many (a slower backup is better than none). Where not even one part
+// being sent and the next being spooled fit, it goes on with one, warned: the
+// stream's length is not known, and a short one (a nightly job that always
+// fitted) still does.
 import { statfsSync } from 'node:fs';
-import { ScpipeError } from '../../errors';
-import { formatBytes } from '../../spool/size';
-import { escapeForTerminal } from '../../util/escape';
 
 /** What the spool directory lacks for the parallelism asked, and the parallelism used instead. */
 export interface SpoolShort {
@@ -20,6 +19,8 @@ export interface SpoolShort {
   parallel: number;
   /** The parallelism the run goes on with. */
   fitted: number;
+  /** Bytes `fitted` needs there: more than `free` where not even one part at a time fits. */
+  fittedNeed: number;
 }
 
 interface RoomArgs {
@@ -43,8 +44,8 @@ export function spoolNeed(a: RoomArgs, parallel = a.parallel): number {
 
 /**
  * The parallelism to use: `a.parallel` where the spool has room for it, else
- * the most that fits (told through `onShort`); ERR_SPOOL where not even 1 fits.
- * A directory that cannot be looked at is left to fail as it did.
+ * the most that fits, at least 1 (told through `onShort`). A directory that
+ * cannot be looked at is left to fail as it did.
  */
 export function fitSpool(a: RoomArgs, onShort?: (s: SpoolShort) => void): number {
   const need = spoolNeed(a);
@@ -58,17 +59,8 @@ export function fitSpool(a: RoomArgs, onShort?: (s: SpoolShort) => void): number
   }
   if (need <= free) return a.parallel;
   let fitted = a.parallel - 1;
-  while (fitted >= 1 && spoolNeed(a, fitted) > free) fitted--;
-  if (fitted >= 1) {
-    onShort?.({ dir: a.dir, free, need, parallel: a.parallel, fitted });
-    return fitted;
-  }
-  const one = a.parallel > 1 ? ` (${formatBytes(spoolNeed(a, 1))} at --parallel 1)` : '';
-  throw new ScpipeError(
-    'ERR_SPOOL',
-    `not enough room to spool the parts in ${escapeForTerminal(a.dir)}: --part-size ${formatBytes(a.partSize)} with --parallel ${a.parallel} ` +
-      `needs up to ${formatBytes(need)} there${one}, and it has ${formatBytes(free)} free; nothing was sent: ` +
-      'give a smaller --part-size, more --memory, or a spool directory with room (--spool-dir, or TMPDIR)',
-    { path: a.dir },
-  );
+  while (fitted > 1 && spoolNeed(a, fitted) > free) fitted--;
+  fitted = Math.max(1, fitted);
+  onShort?.({ dir: a.dir, free, need, parallel: a.parallel, fitted, fittedNeed: spoolNeed(a, fitted) });
+  return fitted;
 }
