@@ -1,6 +1,7 @@
 // What `put --remove-stale` says of each leftover temporary file, for a
-// single file and for a parts set alike, and what `put` says of one unasked.
-import { STALE_AFTER_S, escapeForTerminal } from '../lib';
+// single file and for a parts set alike, what `put` says of one unasked, and
+// what put and cp say of one a lost connection left that the server keeps.
+import { STALE_AFTER_S, escapeForTerminal, type ScpipeError } from '../lib';
 import { formatBytes } from '../lib/internal';
 
 /** The line for a temporary file removed. */
@@ -26,6 +27,14 @@ export function staleFound(path: string, ageS: number, bytes: number): string {
 /** The warning for a temporary file a killed `get --output` of this file left beside it (local-leftovers.ts). */
 export function localLeftoverFound(path: string, ageS: number, bytes: number): string {
   return `warning: ${escapeForTerminal(path)} (${formatBytes(bytes)}, last written ${formatAge(ageS)} ago) is left by a download of this file that did not finish; remove it (rm) unless one is still running`;
+}
+
+/** The warning for a temporary file a lost connection left that the server would not remove: the run went on and may exit 0. */
+export function tempKept(path: string, error: ScpipeError): string {
+  const why = error.code === 'ERR_PERMISSION_DENIED'
+    ? `removing it was refused (${error.message}), and an append-only server keeps it; remove it with the server's own account`
+    : `removing it failed (${error.message}); remove it on the server`;
+  return `warning: ${escapeForTerminal(path)} is left on the server by an attempt that a lost connection cut: ${why}`;
 }
 
 function formatAge(s: number): string {

@@ -11,6 +11,7 @@ import { transferCommitted } from '../signals';
 import { withFullRemoteHint } from '../remote-full';
 import { recordRetry, recordStored, summaryIfAsked, tally } from '../json-summary';
 import { single, singleNumber } from '../yargs-limits';
+import { tempKept } from '../stale-lines';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
 import { runPut } from './put';
@@ -89,6 +90,10 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
             say((destRemote ? withFullRemoteHint(err, remoteArg(dest, 'cp')) : err).message);
           },
           onProgress: tally(progress?.update),
+          onTempKept: (path: string, error: ScpipeError) => {
+            progress?.done();
+            say(tempKept(path, error));
+          },
           sha256: wantsSha256(args),
           onFileCopied: wantsSha256(args) ? (f: CopiedFile) => sums.set(f.localPath, f.sha256!) : undefined,
           retries: args.retries,

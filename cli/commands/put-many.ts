@@ -20,7 +20,7 @@ import { emptyInputSource, openStdin, type StdinInput } from '../stdin';
 import { sayChecksums, storedAfterSignal, writeChecksumLines } from '../checksums';
 import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './put-args';
 import { shadowWarning, staleWarning } from './put-parts';
-import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
+import { staleFound, staleKept, staleRefused, staleRemoved, tempKept } from '../stale-lines';
 import { smallPartsWatch } from '../small-parts';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
@@ -91,6 +91,10 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         onStaleFound: (path, ageS, bytes) => {
           progress?.done();
           say(`${shown[i]}: ${staleFound(path, ageS, bytes)}`);
+        },
+        onTempKept: (path, error) => {
+          progress?.done();
+          say(`${shown[i]}: ${tempKept(path, error)}`);
         },
         onRetry: (e) => {
           recordRetry(e);

@@ -8,7 +8,7 @@ import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry, type EmptyInputSource } from '../report';
 import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
-import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
+import { staleFound, staleKept, staleRefused, staleRemoved, tempKept } from '../stale-lines';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { sayChecksums, writeChecksumFile, writeStoredAfterSignal } from '../checksums';
@@ -75,6 +75,10 @@ export async function runPutParts(
       onStaleRemoved: (path) => say(staleRemoved(path)),
       onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
       onStaleRefused: (_path, reason, left) => say(staleRefused(reason, left)),
+      onTempKept: (path, error) => {
+        progress?.done();
+        say(tempKept(path, error));
+      },
       onStaleFound: (path, ageS, bytes) => {
         progress?.done();
         say(staleFound(path, ageS, bytes));

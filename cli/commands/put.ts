@@ -16,7 +16,7 @@ import { transferCommitted } from '../signals';
 import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
 import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
-import { staleFound, staleKept, staleRefused, staleRemoved } from '../stale-lines';
+import { staleFound, staleKept, staleRefused, staleRemoved, tempKept } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions } from '../protocol-option';
 import { checksumFileOption, sayChecksums, writeChecksumFile, writeStoredAfterSignal } from '../checksums';
@@ -135,6 +135,10 @@ export async function runPut(
       onStaleRemoved: (path) => say(staleRemoved(path)),
       onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
       onStaleRefused: (_path, reason, left) => say(staleRefused(reason, left)),
+      onTempKept: (path, error) => {
+        progress?.done();
+        say(tempKept(path, error));
+      },
       onStaleFound: (path, ageS, bytes) => {
         progress?.done();
         say(staleFound(path, ageS, bytes));

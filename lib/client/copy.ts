@@ -62,6 +62,8 @@ export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
   onFileCopied?: (file: CopiedFile) => void;
   /** upload(): told once every file is stored, before any abort (PutOptions.onCommitted). */
   onCommitted?: () => void;
+  /** upload() over SFTP: told of a temporary file a lost connection left that the server would not remove (PutOptions.onTempKept). */
+  onTempKept?: (path: string, error: ScpipeError) => void;
 }
 
 /** Copies local files (and trees with `recursive`) to `remotePath`. */

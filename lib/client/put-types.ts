@@ -99,6 +99,12 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   onStaleRefused?: (path: string, reason: string, left: number) => void;
   /** Without removeStale, over SFTP: told after a single-file upload of each temporary file of this target left by an earlier one (`ageS` old, `bytes` long). */
   onStaleFound?: (path: string, ageS: number, bytes: number) => void;
+  /**
+   * Over SFTP: told of a temporary file an attempt cut by a lost connection
+   * left, which the server would not remove (an append-only server keeps
+   * it); it stays there, and the upload goes on.
+   */
+  onTempKept?: (path: string, error: ScpipeError) => void;
   /** Compute the SHA-256 of the bytes sent, in the same pass (PutResult.sha256); always done for parts. */
   sha256?: boolean;
   /** put(): read the stored file back and compare its SHA-256 with the one sent (read-back.ts); over SFTP before the rename. */

@@ -50,7 +50,7 @@ export async function uploadSftp(session: SftpSession, localPaths: string[], rem
   const target = progress.target ?? (await resolveRemoteTarget(session, await sftpPathOn(session, remotePath), localPaths.length));
   if (!progress.target) await refuseFileIntoMissingDirectory(session, target, localPaths);
   progress.onTarget?.(target);
-  if (progress.leftBehind) await removeLeftBehind(session, progress.leftBehind, opts.trace);
+  if (progress.leftBehind) await removeLeftBehind(session, progress.leftBehind, opts.trace, opts.onTempKept);
   // Each file in flight (16) listens for the abort: on a signal of scpipe's own, not the caller's, whose 10 would warn of a leak.
   const { controller, unlink } = linkedController(opts.signal);
   try {

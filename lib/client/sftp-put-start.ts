@@ -32,7 +32,7 @@ export interface Started {
 export async function startUpload(conn: Reconnector, first: SftpSession, remotePath: string, opts: SftpPutOptions, on: OnGeneration): Promise<Started> {
   const left: string[] = []; // temporary files a lost open may have made
   const attempt = async (session: SftpSession): Promise<Started> => {
-    await removeLeftBehind(session, left, opts.trace);
+    await removeLeftBehind(session, left, opts.trace, opts.onTempKept);
     const paths = await uploadPaths(session, remotePath, opts.name);
     if (opts.noClobber && paths.existingMode !== undefined) throw existsError(paths.target);
     const rtt = opts.parallel === undefined ? await session.roundTripMs() : undefined;

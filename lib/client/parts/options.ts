@@ -64,6 +64,8 @@ export interface PartsOptions extends RemoteCommandOptions {
   onStaleRefused?: (path: string, reason: string, left: number) => void;
   /** Without removeStale, over SFTP: told of each temporary file of this set's parts and manifest not written to for STALE_AFTER_S (sftp-stale.ts), left there. */
   onStaleFound?: (path: string, ageS: number, bytes: number) => void;
+  /** Over SFTP: told of a temporary file of a part that a lost connection left and the server would not remove (PutOptions.onTempKept). */
+  onTempKept?: (path: string, error: ScpipeError) => void;
   /** The manifest's time (tests). */
   now?: () => Date;
 }

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { putOverChannel } from '../scp-put';
 import type { PutInput } from '../put-types';
+import type { ScpipeError } from '../../errors';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { wereRetriesSpent, withRetries, type RetryEvent } from '../retry';
@@ -37,6 +38,8 @@ export interface SendContext extends RemoteCommandOptions {
   onProtocol?: (protocol: 'scp' | 'sftp', why: string) => void;
   /** Over SFTP: temporary files of a lost attempt, by target path, removed by the next attempt. */
   leftBehind?: Map<string, string[]>;
+  /** One of them the server would not remove (PutOptions.onTempKept). */
+  onTempKept?: (path: string, error: ScpipeError) => void;
   signal: AbortSignal;
   mode?: number;
   retries?: number;
@@ -174,7 +177,7 @@ async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Rec
   try {
     // What an earlier attempt at this file could not remove (its session was lost).
     const left = ctx.leftBehind?.get(path);
-    if (left) await removeLeftBehind(session, left, ctx.trace);
+    if (left) await removeLeftBehind(session, left, ctx.trace, ctx.onTempKept);
     ctx.leftBehind?.delete(path);
     if (!mine) await sweep?.over;
     await putSftp(ctx.conn, { session, ms: 0, generation }, path, input, {
@@ -195,6 +198,7 @@ async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Rec
       onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, file: path.slice(path.lastIndexOf('/') + 1) })),
       onProgress: onBytes && ((p) => p.phase === 'transfer' && onBytes(p.bytes)),
       onLeftBehind: (temp) => ctx.leftBehind?.set(path, [...(ctx.leftBehind.get(path) ?? []), temp]),
+      onTempKept: ctx.onTempKept,
     });
   } finally {
     if (mine) sweep!.end(); // failed before its sweep: the others go on without
