@@ -26,7 +26,7 @@ import { scpRefusalHint, type Protocol } from './protocol-choice';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { RemovalAfterAbort } from './sftp-remove-temp';
 import type { RetryEvent } from './retry';
-import { downloadSftp, uploadSftp, type SftpTarget } from './sftp-copy';
+import { downloadSftp, leftBehindSaid, uploadSftp, type SftpTarget } from './sftp-copy';
 import { copiedFileOptions, type CopiedFile } from './copied-file';
 import { scpLanding } from './scp-landing';
 import { MissingWatch, missingButASet, setHint } from './set-hint';
@@ -77,6 +77,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   const left = [...localPaths];
   let remoteTarget: SftpTarget | undefined;
   const leftBehind: string[] = [];
+  const leftEmpty = new Set<string>();
   const made = new Set<string>();
   let overScp = false;
   // Over SCP the remote scp decides where one directory goes: into DEST when
@@ -94,6 +95,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
             onTarget: (t) => (remoteTarget ??= t),
             onDone: () => left.shift(),
             leftBehind,
+            leftEmpty,
             made,
             afterAbort: fresh && new RemovalAfterAbort(() => opener.drop(), () => fresh, opts.trace),
           });
@@ -135,7 +137,8 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
       err = said(err, 'not copied again: over SCP a second copy of a directory would land inside the one the first attempt may have made');
     }
     // Temporary files a lost SFTP session kept, and no later attempt removed: named, as put names its own.
-    if (leftBehind.length > 0) err = said(err, `the partial upload is left in ${leftBehind.map((t) => escapeForTerminal(t)).join(', ')}`);
+    const leftSaid = leftBehindSaid(leftBehind, leftEmpty);
+    if (leftSaid !== undefined) err = said(err, leftSaid);
     throw asScpipeError(err);
   }
 }

@@ -39,10 +39,21 @@ export interface UploadProgress {
   onTarget?: (target: SftpTarget) => void;
   onDone?: (localPath: string) => void;
   leftBehind?: string[];
+  /** Those of them an open whose answer was lost may have made: empty, not a partial upload. */
+  leftEmpty?: Set<string>;
   /** The directories made so far (a retry fills one left read-only again). */
   made?: Set<string>;
   /** After an abort: where a removal the session is too slow for goes. */
   afterAbort?: RemovalAfterAbort;
+}
+
+/** What the temporary files `left` are, for the message of a copy that failed: partial uploads, and empty files of lost opens (`empty`). */
+export function leftBehindSaid(left: string[], empty: Set<string>): string | undefined {
+  const shown = (temps: string[]): string => temps.map((t) => escapeForTerminal(t)).join(', ');
+  const partial = left.filter((t) => !empty.has(t));
+  const opened = left.filter((t) => empty.has(t));
+  const said = [partial.length > 0 ? `the partial upload is left in ${shown(partial)}` : '', opened.length > 0 ? `an empty temporary file may be left in ${shown(opened)}` : ''];
+  return said.filter(Boolean).join('; ') || undefined;
 }
 
 /** Uploads `localPaths` to `remotePath` over `session`; rejects with the first problem after trying every item. */
@@ -66,7 +77,10 @@ async function uploadWith(session: SftpSession, target: SftpTarget, localPaths: 
     signal,
     trace: opts.trace,
     onProblem: opts.onProblem,
-    onLeftBehind: progress.leftBehind && ((temp) => progress.leftBehind!.push(temp)),
+    onLeftBehind: progress.leftBehind && ((temp, empty) => {
+      progress.leftBehind!.push(temp);
+      if (empty) progress.leftEmpty?.add(temp);
+    }),
     made: progress.made,
     afterAbort: progress.afterAbort,
   });

@@ -39,8 +39,8 @@ export interface TreeWriterOptions {
   signal?: AbortSignal;
   trace?: (line: string) => void;
   onProblem?: (err: ScpipeError) => void;
-  /** Told of a temporary file that could not be removed because the session was lost (a retry removes it). */
-  onLeftBehind?: (temp: string) => void;
+  /** Told of a temporary file that could not be removed because the session was lost (a retry removes it); `empty`: its open's answer was lost, so nothing was written to it. */
+  onLeftBehind?: (temp: string, empty: boolean) => void;
   /**
    * The directories this copy made, kept across retries: one an earlier
    * attempt made and left read-only (0555) is this copy's to fill again.
@@ -171,7 +171,7 @@ export class SftpTreeWriter implements SourceSession {
       // put's rename() names the temporary file when it removed the old target but could not rename: it stays.
       const kept = isScpipeError(err) && err.message.includes('the upload is whole in');
       const stayed = opened && !kept ? await this.removeTemp(handle, temp, err, lines.say) : undefined;
-      if (openLost) this.opts.onLeftBehind?.(temp); // a retry removes it
+      if (openLost) this.opts.onLeftBehind?.(temp, true); // a retry removes it
       if (isFatal(err)) throw err;
       const said = asTarget(err as ScpipeError, temp, path);
       this.reportLocalError(stayed === undefined ? said : new ScpipeError(said.code, `${said.message}; the partial upload is left in ${escapeForTerminal(temp)} (removing it failed: ${stayed})`, { ...said, cause: said }), lines);
@@ -233,7 +233,7 @@ export class SftpTreeWriter implements SourceSession {
     // Ended by another file's clean-up dropping the connection: the file is still there.
     if (this.session.ended && aborted && aborted.dropped) return ((await aborted.settle(temp, undefined)) as Error | undefined)?.message;
     if (this.session.ended) {
-      this.opts.onLeftBehind?.(temp);
+      this.opts.onLeftBehind?.(temp, false);
       return undefined;
     }
     const onLive = (async () => {

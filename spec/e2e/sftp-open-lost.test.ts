@@ -128,6 +128,21 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
     }
   }, 60_000);
 
+  // cp called that file "the partial upload", as if bytes of the file were there.
+  it('cp --retries 0: not retried, and the message names the empty file that may be left as such', async () => {
+    const fake = await serverWithD({ dropOnOpen: () => true });
+    try {
+      const file = join(local(), 'f');
+      writeFileSync(file, 'five!');
+      const r = await runCli(['cp', ...fake.args(), '-s', '--retries', '0', file, 'backup@127.0.0.1:/d/f'], { timeoutMs: 60_000 });
+      expect(r.stderr).toMatch(/^scpipe: .*the SFTP session ended.*; an empty temporary file may be left in \/d\/\.f\.scpipe-\w{6}\n$/);
+      expect(r.stderr).not.toContain('partial');
+      expect(r.status).toBe(1);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
+
   it('a signal while waiting to retry: exit 143, and the message still names the file that may be left', async () => {
     const fake = await serverWithD({ dropOnOpen: () => true });
     try {
