@@ -9,6 +9,18 @@ import type { ResolvedHost } from './ssh-config';
 
 type Step = () => Promise<AnyAuthMethod | null>;
 
+// A keyboard-interactive prompt kept for reconnections only when it is
+// surely a password's: one hidden prompt alone in its round, saying
+// password and naming no code (a one-time code replayed is refused, and may
+// count against the account). Unsure, the reconnection asks again.
+const SAYS_PASSWORD = /pass(word|wort|phrase)|mot de passe|contrase/i;
+const NAMES_CODE = /code|one[- ]?time|\botp\b|oath|verif|token|\bpin\b|two[- ]?factor|2fa|duo|yubi/i;
+
+/** Whether `p`, one of `count` prompts of its round, asks a password (not a one-time code). */
+export function asksPassword(p: Prompt, count: number): boolean {
+  return !p.echo && count === 1 && SAYS_PASSWORD.test(p.prompt) && !NAMES_CODE.test(p.prompt);
+}
+
 /** What the password attempts need of the login (auth.ts). */
 export interface PasswordContext {
   username: string;
@@ -77,16 +89,17 @@ export function passwordSteps(ctx: PasswordContext): PasswordSteps {
       // SCPIPE_PASSWORD answers the attempt's first hidden prompt only: a
       // second one (a 2FA code after the password) must not be sent the password.
       let envUsed = false;
-      let passwordPrompt: string | undefined; // the first hidden prompt's text: asked again, it is a retyped password
+      let passwordPrompt: string | undefined; // the password's prompt: asked again, it is a retyped password, another one after it a code
       const respond = (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback): void => {
         void (async () => {
           const answers: string[] = [];
           const header = [name, instructions].filter(Boolean).map((t) => escapeForTerminal(t, true)).join('\n');
           for (const [i, p] of prompts.entries()) {
             const first = !p.echo && !envUsed; // the password, as SCPIPE_PASSWORD answers it
-            const retyped = !p.echo && !first && envPassword === undefined && p.prompt === passwordPrompt;
-            if (first) passwordPrompt = p.prompt;
-            const again = first && envPassword === undefined && ctx.typedBy !== 'password' ? takeTyped() : undefined;
+            // Kept, and sent what was kept, only where surely a password (asksPassword()).
+            const password = envPassword === undefined && asksPassword(p, prompts.length) && (passwordPrompt === undefined || p.prompt === passwordPrompt);
+            if (password) passwordPrompt = p.prompt;
+            const again = password && ctx.typedBy !== 'password' ? takeTyped() : undefined;
             if (envPassword !== undefined && first) {
               envUsed = true;
               answers.push(envPassword);
@@ -99,8 +112,8 @@ export function passwordSteps(ctx: PasswordContext): PasswordSteps {
               const q = (i === 0 && header ? `${header}\n` : '') + escapeForTerminal(p.prompt);
               const answer = await ctx.ask(q, Boolean(p.echo));
               if (first) envUsed = true;
-              // The candidate for the run's reconnections (a one-time code after it is not).
-              if ((first || retyped) && answer !== null && envPassword === undefined) candidate = kbd(answer);
+              // The candidate for the run's reconnections (a one-time code is not).
+              if (password && answer !== null) candidate = kbd(answer);
               if (answer === null) {
                 if (envPassword !== undefined) {
                   const cannot = ctx.host.batchMode ? 'BatchMode forbids asking' : 'no answer from a terminal';

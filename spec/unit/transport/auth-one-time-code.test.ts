@@ -1,0 +1,125 @@
+// keyboard-interactive answers kept for a run's reconnections (--retries):
+// only a password's, never a one-time code, which a reconnection would send
+// stale, be refused with, and maybe count against the account. An ssh2
+// server stands in for sshd: this machine has no PAM OTP module to ask codes.
+import type { AddressInfo } from 'node:net';
+import { Client, Server, utils, type AuthenticationType } from 'ssh2';
+import { asksPassword } from '../../../lib/transport/password-steps';
+import { createAuthHandler, type TypedSecrets } from '../../../lib/transport/auth';
+import { resolvedHost as host } from '../../helpers/resolved-host';
+
+type Round = Array<{ prompt: string; echo: boolean }>;
+
+/**
+ * A keyboard-interactive-only server asking `rounds` at each login; a
+ * code's answer must be the login's own (`code(n)` at the nth login), a
+ * password's 'the-password'. Records every round's answers.
+ */
+async function codeServer(rounds: Round[]) {
+  const seen: string[][] = [];
+  let logins = 0;
+  const server = new Server({ hostKeys: [utils.generateKeyPairSync('ed25519').private] }, (conn) => {
+    const login = ++logins;
+    conn.on('authentication', (auth) => {
+      if (auth.method !== 'keyboard-interactive') return auth.reject(['keyboard-interactive' as AuthenticationType]);
+      const ask = (i: number): void => auth.prompt(rounds[i]!, (answers) => {
+        seen.push(answers);
+        const right = rounds[i]!.every((p, j) => answers[j] === (/password/i.test(p.prompt) && !/OATH|one-time/i.test(p.prompt) ? 'the-password' : code(login)));
+        if (!right) return auth.reject(['keyboard-interactive' as AuthenticationType]);
+        if (i + 1 < rounds.length) return ask(i + 1);
+        auth.accept();
+      });
+      ask(0);
+    });
+    conn.on('ready', () => conn.end());
+    conn.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { seen, port: (server.address() as AddressInfo).port, close: () => server.close(), logins: () => logins };
+}
+const code = (login: number): string => String(login).repeat(6);
+
+/** Logs in over `port` as a run's connection does, with what the run typed before; the questions asked go to `asked`. */
+async function login(port: number, typed: TypedSecrets, asked: string[], current: () => number): Promise<void> {
+  const prompt = async (q: string): Promise<string> => {
+    asked.push(q);
+    return /password/i.test(q) && !/OATH|one-time/i.test(q) ? 'the-password' : code(current());
+  };
+  const auth = createAuthHandler({ host: host({ pubkeyAuthentication: false }), env: {}, prompt, typed });
+  const client = new Client();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', resolve).once('error', reject);
+      client.connect({ host: '127.0.0.1', port, username: 'alice', authHandler: auth.handler, hostVerifier: () => true });
+    });
+    auth.succeeded();
+  } finally {
+    client.end();
+  }
+}
+
+describe('keyboard-interactive answers kept for reconnections', () => {
+  // The code typed at the first login was kept as if a password and sent
+  // first at the reconnection of a retry: refused, then asked again.
+  it.each([
+    ['Verification code: '],
+    ["One-time password (OATH) for `alice': "],
+    ['Enter PASSCODE: '],
+  ])('a one-time code at a keyboard-interactive-only login (%j) is asked again at a reconnection, never sent stale', async (text) => {
+    const server = await codeServer([[{ prompt: text, echo: false }]]);
+    try {
+      const typed: TypedSecrets = {};
+      const asked: string[] = [];
+      await login(server.port, typed, asked, server.logins);
+      await login(server.port, typed, asked, server.logins);
+      expect(server.seen).toEqual([[code(1)], [code(2)]]);
+      expect(asked).toEqual([text, text]);
+      expect(typed.password).toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a password and a code asked in one round: neither kept, both asked again', async () => {
+    const server = await codeServer([[{ prompt: 'Password: ', echo: false }, { prompt: 'Verification code: ', echo: false }]]);
+    try {
+      const typed: TypedSecrets = {};
+      const asked: string[] = [];
+      await login(server.port, typed, asked, server.logins);
+      await login(server.port, typed, asked, server.logins);
+      expect(server.seen).toEqual([['the-password', code(1)], ['the-password', code(2)]]);
+      expect(asked).toHaveLength(4);
+      expect(typed.password).toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
+
+  // The code, the first hidden prompt, was kept, and sent at the code's prompt again.
+  it('a code, then the password in a round of its own: the password is kept and sent at its own prompt, the code asked again', async () => {
+    const server = await codeServer([[{ prompt: 'Verification code: ', echo: false }], [{ prompt: 'Password: ', echo: false }]]);
+    try {
+      const typed: TypedSecrets = {};
+      const asked: string[] = [];
+      await login(server.port, typed, asked, server.logins);
+      await login(server.port, typed, asked, server.logins);
+      expect(server.seen).toEqual([[code(1)], ['the-password'], [code(2)], ['the-password']]);
+      expect(asked).toEqual(['Verification code: ', 'Password: ', 'Verification code: ']);
+      expect(typed.password).toBe('the-password');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('asksPassword: a hidden prompt alone in its round that says password and names no code', () => {
+    const hidden = (prompt: string) => ({ prompt, echo: false });
+    expect(asksPassword(hidden('Password: '), 1)).toBe(true);
+    expect(asksPassword(hidden("alice@h's password: "), 1)).toBe(true);
+    expect(asksPassword(hidden('Passwort: '), 1)).toBe(true);
+    expect(asksPassword({ prompt: 'Password: ', echo: true }, 1)).toBe(false);
+    expect(asksPassword(hidden('Password: '), 2)).toBe(false);
+    for (const text of ['Verification code: ', 'One-time password: ', "One-time password (OATH) for `alice': ", 'Password + OTP: ', 'Token password: ', 'PIN: ', 'Enter PASSCODE: ', 'Response: ']) {
+      expect(asksPassword(hidden(text), 1)).toBe(false);
+    }
+  });
+});
