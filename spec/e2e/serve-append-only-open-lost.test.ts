@@ -17,13 +17,14 @@ afterEach(async () => {
   for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
 });
 
-const TEMP = /^\.f\.scpipe-\w{6}$/;
+const TEMP = /^\.f(\.000000)?\.scpipe-\w{6}$/; // a file's, or a part's
 
 describe('scpipe into serve --append-only, the connection lost at the open of the temporary file', () => {
   it.each([
-    ['put', (_file: string) => ['put', '-s', '--retries', '2', 'backup@127.0.0.1:/f']],
-    ['cp', (file: string) => ['cp', '-s', '--retries', '2', file, 'backup@127.0.0.1:/f']],
-  ])('%s: stored, exit 0, and a warning names the temporary file the server keeps', async (_cmd, argv) => {
+    ['put', (_file: string) => ['put', '-s', '--retries', '2', 'backup@127.0.0.1:/f'], ['f']],
+    ['put --part-size', (_file: string) => ['put', '-s', '--retries', '2', '--part-size', '1M', 'backup@127.0.0.1:/f'], ['f.000000', 'f.sha256']],
+    ['cp', (file: string) => ['cp', '-s', '--retries', '2', file, 'backup@127.0.0.1:/f'], ['f']],
+  ])('%s: stored, exit 0, and a warning names the temporary file the server keeps', async (_cmd, argv, stored) => {
     const local = localDir();
     const links: Socket[][] = [];
     // The first connection's answers come late: the file is made before the client hears of it.
@@ -46,8 +47,8 @@ describe('scpipe into serve --append-only, the connection lost at the open of th
       for (const s of links[0]!) s.destroy();
       const r = await run.done;
       expect(r.status).toBe(0);
-      expect(await readFile(join(serve.root, 'f'), 'utf8')).toBe('five!');
-      expect((await readdir(serve.root)).sort()).toEqual([temp, 'f'].sort());
+      expect(await readFile(join(serve.root, stored[0]!), 'utf8')).toBe('five!');
+      expect((await readdir(serve.root)).sort()).toEqual([temp, ...stored].sort());
       expect(r.stderr).toContain(`scpipe: warning: /${temp} is left on the server by an attempt that a lost connection cut: removing it was refused (/${temp}: remove: /${temp}: append-only server: nothing is removed), and an append-only server keeps it; remove it with the server's own account\n`);
       expect(serve.log()).toContain(`sftp remove refused: /${temp}`);
     } finally {
