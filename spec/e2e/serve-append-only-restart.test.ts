@@ -19,7 +19,11 @@ beforeEach(() => {
   local = localDir();
 });
 afterEach(async () => {
-  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
+  // As bytes: a name that is not UTF-8, read as text, would name no file, and stay for the next test.
+  for (const name of await readdir(serve.root, { encoding: 'buffer' })) await rm(Buffer.concat([Buffer.from(`${serve.root}/`), name]), { recursive: true, force: true });
+  // And their records, which the next start would count as of files since gone.
+  const state = join(serve.dir, 'state');
+  for (const dir of await readdir(state)) for (const name of await readdir(join(state, dir))) await rm(join(state, dir, name));
 });
 
 const TEMP = '/.db.dump.scpipe-AbCdE1';
