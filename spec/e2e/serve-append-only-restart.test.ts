@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFile, chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitFor } from '../helpers/async';
 import { runCli, startCli } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
 import { sftpBatch, servePerSuite, startServe, type TestServe } from '../helpers/serve';
@@ -115,6 +116,36 @@ describe('serve --append-only: uploads in progress across a restart', () => {
     expect(serve.log()).toMatch(/: 1 on record\n/);
     expect(serve.log()).not.toMatch(/refused|no owner/);
     expect(await records(serve)).toEqual([]);
+  });
+
+  // Two serves on one root and state directory (two ports, or a second
+  // started before the first stopped): each reads the other's records.
+  it('refuses another key, through a second serve on the same root and state directory, an upload in progress made through the first', async () => {
+    await writeFile(join(local, 'one'), 'part one');
+    await writeFile(join(local, 'evil'), 'EVIL');
+    const other = await otherKey();
+    const second = startCli(['serve', '--root', serve.root, '--addr', '127.0.0.1:0', '--host-key', join(serve.dir, 'host_key'), '--authorized-keys', join(serve.dir, 'authorized_keys'), '--append-only', '--state-dir', join(serve.dir, 'state'), '--stop-timeout', '0']);
+    try {
+      await waitFor(() => /listening on \S+:\d+,/.test(second.stderr()), 'the second serve listening', 15_000);
+      const port = /listening on \S+:(\d+),/.exec(second.stderr())![1]!;
+      const knownHosts = (await readFile(serve.knownHostsPath, 'utf8')).replace(`]:${serve.port} `, `]:${port} `);
+      await appendFile(serve.knownHostsPath, knownHosts);
+      // Made through the first serve, after the second started.
+      expect(await sftpBatch(serve, [`put ${join(local, 'one')} ${TEMP}`])).toMatchObject({ status: 0 });
+      const viaSecond = other.map((a) => (a === `Port=${serve.port}` ? `Port=${port}` : a));
+      const r = await runProgram('sftp', ['-q', ...viaSecond, '-b', '-', '127.0.0.1'], `put ${join(local, 'evil')} ${TEMP}\nrename ${TEMP} /stolen\n`);
+      expect(r.status).toBe(1);
+      expect(second.stderr()).toMatch(/sftp open refused: \/\.db\.dump\.scpipe-AbCdE1: append-only server: it is an upload in progress of another login/);
+      expect(await readdir(serve.root)).toEqual([TEMP.slice(1)]);
+      expect(await readFile(join(serve.root, TEMP), 'utf8')).toBe('part one');
+      // Its own key stores it through the second serve, and the record goes.
+      expect(await runProgram('sftp', ['-q', ...serve.sshArgs().map((a) => (a === `Port=${serve.port}` ? `Port=${port}` : a)), '-b', '-', '127.0.0.1'], `rename ${TEMP} /db.dump\n`)).toMatchObject({ status: 0 });
+      expect(await readdir(serve.root)).toEqual(['db.dump']);
+      expect(await records(serve)).toEqual([]);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.done;
+    }
   });
 
   it('removes at start the records of uploads whose temporary file went meanwhile', async () => {

@@ -47,7 +47,7 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   let fh;
   try {
     // Another login's upload in progress is refused before the open, whose O_TRUNC would empty it first.
-    if (ctx.appendOnly && req.pflags & WRITE_FLAGS && existing && isUploadTempName(req.path)) ctx.owners.refuseOthers(fileKey(existing), ctx.login, req.path);
+    if (ctx.appendOnly && req.pflags & WRITE_FLAGS && existing && isUploadTempName(req.path)) await ctx.owners.refuseOthers(fileKey(existing), ctx.login, { clientPath: req.path, host, ino: existing.ino });
     const flags = openFlags(req.pflags);
     fh = await open(host, ctx.appendOnly && req.pflags & WRITE_FLAGS ? await appendOnlyOpenFlags(req.path, host, flags) : flags, mode);
   } catch (err) {

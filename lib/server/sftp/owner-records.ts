@@ -116,6 +116,15 @@ export class OwnerRecords {
     this.names.add(name);
   }
 
+  /**
+   * The record of the file at `path` under the root as it is on disk now:
+   * another serve on the same root and state directory writes and removes
+   * records too, so what this one saw at start may be out of date.
+   */
+  lookup(path: string): Promise<OwnerRecord | undefined> {
+    return this.read(recordName(path));
+  }
+
   /** Removes the record of the file at `path` under the root; one left by a crash is removed at the next start. */
   async remove(path: string): Promise<void> {
     const name = recordName(path);

@@ -44,8 +44,9 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
   if (st?.isFile()) {
     const guard = await guardOpened(req.path, host, st);
     try {
-      if (isUploadTempName(req.path)) await ctx.owners.goOn(guard.key, ctx.login, { clientPath: req.path, host, ino: st.ino }, ownerUnknown(ctx, req.path));
-      else ctx.owners.refuseOthers(guard.key, ctx.login, req.path);
+      const file = { clientPath: req.path, host, ino: st.ino };
+      if (isUploadTempName(req.path)) await ctx.owners.goOn(guard.key, ctx.login, file, ownerUnknown(ctx, req.path));
+      else await ctx.owners.refuseOthers(guard.key, ctx.login, file);
       await guard.run(req.path, apply);
     } finally {
       releaseGuard(guard);

@@ -23,9 +23,10 @@ export async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-re
   try {
     const from = await child(ctx, req.from);
     const to = await child(ctx, req.to);
-    const key = fileKey(await refuseMove(req.from, from));
+    const st = await refuseMove(req.from, from);
+    const key = fileKey(st);
     if (isUploadTempName(req.to)) throw refused(req.to, TEMP_NAME_REFUSAL);
-    ctx.owners.refuseOthers(key, ctx.login, req.from);
+    await ctx.owners.refuseOthers(key, ctx.login, { clientPath: req.from, host: from, ino: st.ino });
     const changedMeanwhile = (): SftpFailure => refused(req.from, 'it changed while it was being stored');
     // The comparison, without the lock; taken again, the names are checked again (the jail).
     const unlocked = async <T>(step: () => Promise<T>): Promise<T> => {

@@ -2,10 +2,12 @@
 // that only a session of the same login may write into it again, change it
 // or store it. A resume reconnects with the client's own key and goes on; a
 // client with another key, which can list the name, is refused. Kept in
-// memory, and with a state directory on disk too (owner-records.ts), so a
-// restart keeps them. A file with no owner known (made before owners were
-// kept on disk, or with none kept) is the first login's that goes on with
-// it; one key shared by every client tells them not apart.
+// memory, or with a state directory on disk (owner-records.ts), so a
+// restart keeps them; then the disk is read at each check, as another serve
+// on the same root and state directory keeps them there too. A file with
+// no owner known (made before owners were kept on disk, or with none kept)
+// is the first login's that goes on with it; one key shared by every client
+// tells them not apart.
 import { relative } from 'node:path';
 import { refused } from './append-only';
 import { OwnerRecords } from './owner-records';
@@ -27,17 +29,13 @@ const SWEEP_EVERY_MS = 60_000;
 
 /** The owners of one root's uploads in progress. */
 export class UploadOwners {
-  // By file key (store-guard.ts fileKey()): the login, and the file's path under the root.
+  // By file key (store-guard.ts fileKey()): the login, and the file's path
+  // under the root. With records, only those whose record is being written.
   private readonly owners = new Map<string, { login: string; path: string }>();
   private swept = -Infinity;
 
   /** `records`: kept on disk too, under `root`; else in memory only. */
   constructor(private readonly records?: OwnerRecords, private readonly root = '') {}
-
-  /** Remembers an owner read from disk at start. */
-  known(key: string, login: string, path: string): void {
-    this.owners.set(key, { login, path });
-  }
 
   /**
    * Refuses a new upload's temporary file when no more owners can be kept on
@@ -66,16 +64,16 @@ export class UploadOwners {
     try {
       await this.refuseIfFull(file.clientPath);
       await this.records.write({ path: owner.path, ino: file.ino, login });
-    } catch (err) {
+    } finally {
+      // On record now (or not at all): read from there from now on, where another serve may forget it.
       if (this.owners.get(key) === owner) this.owners.delete(key);
-      throw err;
     }
   }
 
   /** Refuses `login` an upload's file that another login made. */
-  refuseOthers(key: string, login: string, clientPath: string): void {
-    const owner = this.owners.get(key);
-    if (owner !== undefined && owner.login !== login) throw refused(clientPath, 'it is an upload in progress of another login (another key), and only its own may go on with it');
+  async refuseOthers(key: string, login: string, file: UploadFile): Promise<void> {
+    const owner = await this.ownerOf(key, file);
+    if (owner !== undefined && owner !== login) throw othersUpload(file.clientPath);
   }
 
   /**
@@ -84,10 +82,19 @@ export class UploadOwners {
    * client resuming as a rule (`unknown` is told so, to say it in the log).
    */
   async goOn(key: string, login: string, file: UploadFile, unknown: () => void): Promise<void> {
-    this.refuseOthers(key, login, file.clientPath);
-    if (this.owners.has(key)) return;
+    const owner = await this.ownerOf(key, file);
+    if (owner !== undefined && owner !== login) throw othersUpload(file.clientPath);
+    if (owner !== undefined) return;
     unknown();
     await this.claim(key, login, file); // known at once: no other login's open in between
+  }
+
+  // The login that made the file `key`: one being put on record, else the record that names this file.
+  private async ownerOf(key: string, file: UploadFile): Promise<string | undefined> {
+    const owner = this.owners.get(key);
+    if (owner !== undefined || !this.records) return owner?.login;
+    const record = await this.records.lookup(relative(this.root, file.host));
+    return record?.ino === file.ino ? record.login : undefined;
   }
 
   /** Forgets the file `key` at `host`: stored under its name or removed, it is no one's upload any more. */
@@ -95,6 +102,10 @@ export class UploadOwners {
     this.owners.delete(key);
     await this.records?.remove(relative(this.root, host));
   }
+}
+
+function othersUpload(clientPath: string): ReturnType<typeof refused> {
+  return refused(clientPath, 'it is an upload in progress of another login (another key), and only its own may go on with it');
 }
 
 /** The owners of a server that keeps none on disk (the library's default). */
@@ -114,7 +125,6 @@ export async function keepOwners(stateDir: string, root: string, log: (line: str
   const dir = await prepareStateDir(stateDir, root);
   const { records, kept, stale } = await OwnerRecords.start(dir, root);
   const owners = new UploadOwners(records, root);
-  for (const r of kept) owners.known(r.key, r.login, r.path);
   const gone = stale > 0 ? `; ${stale} of files since gone removed` : '';
   log(`append-only: owners of uploads in progress kept in ${escapeForTerminal(dir)}: ${kept.length} on record${gone}`);
   return owners;

@@ -66,6 +66,6 @@ describe('OwnerRecords', () => {
     await rm(join(root, '.a.scpipe-AbCdE1'));
     await fresh.claim(third.key, 'key SHA256:two', third.file);
     expect(await readdir(state)).toHaveLength(2);
-    expect(() => fresh.refuseOthers(third.key, 'key SHA256:one', '/.c.scpipe-AbCdE3')).toThrow(/another login/);
+    await expect(fresh.refuseOthers(third.key, 'key SHA256:one', third.file)).rejects.toThrow(/another login/);
   });
 });
