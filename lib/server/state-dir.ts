@@ -4,7 +4,7 @@
 // write it could take another's upload in progress.
 import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, sep } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import { ScpipeError } from '../errors';
 import { makeDirs } from '../fs/make-dirs';
 import { strerror } from '../fs/strerror';
@@ -46,6 +46,7 @@ export async function prepareStateDir(dir: string, root: string): Promise<string
   }
   if (real === root || real.startsWith(root.endsWith(sep) ? root : root + sep)) throw bad('it is inside the root, where clients could change who owns an upload');
   await checkPrivate(real, bad);
+  await checkParents(real, bad);
   // One directory per root: two serves over different roots may share the state directory.
   const records = join(real, `append-only-${createHash('sha256').update(root).digest('hex').slice(0, 16)}`);
   try {
@@ -65,4 +66,18 @@ async function checkPrivate(dir: string, bad: (why: string) => ScpipeError): Pro
   if (uid !== undefined && st.uid !== uid) throw bad(`${escapeForTerminal(dir)} belongs to uid ${st.uid}, not to serve's uid ${uid}`);
   const mode = st.mode & 0o777;
   if (mode & 0o022) throw bad(`${escapeForTerminal(dir)} may be written by others (mode ${mode.toString(8).padStart(4, '0')}): chmod 700 it`);
+}
+
+// As sshd's StrictModes for the directories above: one another user may
+// write could have ours renamed away and one of theirs put in its place.
+// A sticky directory (/tmp) lets no one else rename what is ours in it.
+async function checkParents(real: string, bad: (why: string) => ScpipeError): Promise<void> {
+  const uid = process.getuid?.();
+  for (let dir = dirname(real); ; dir = dirname(dir)) {
+    const st = await stat(dir);
+    if (uid !== undefined && st.uid !== 0 && st.uid !== uid) throw bad(`${escapeForTerminal(dir)}, a directory above it, belongs to uid ${st.uid}, neither root nor serve's uid ${uid}`);
+    const mode = st.mode & 0o7777;
+    if (mode & 0o022 && !(mode & 0o1000)) throw bad(`${escapeForTerminal(dir)}, a directory above it, may be written by others (mode ${mode.toString(8).padStart(4, '0')})`);
+    if (dir === dirname(dir)) return;
+  }
 }

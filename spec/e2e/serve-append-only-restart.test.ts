@@ -178,6 +178,24 @@ describe('serve --state-dir', () => {
     expect(await refusedStart(join(local, 'state'), root, [])).toEqual({ status: 2, stderr: 'scpipe: --state-dir keeps what --append-only needs: give it with --append-only\n' });
   });
 
+  // User sees: serve does not start (exit 2), naming the directory above that another user could swap it out of.
+  it('is refused under a directory others may write, unless that is sticky as /tmp', async () => {
+    const root = join(local, 'root');
+    await mkdir(root);
+    const shared = join(local, 'shared');
+    await mkdir(shared);
+    await chmod(shared, 0o777);
+    expect(await refusedStart(join(shared, 'state'), root)).toEqual({ status: 2, stderr: `scpipe: bad --state-dir ${join(shared, 'state')}: ${shared}, a directory above it, may be written by others (mode 0777)\n` });
+    await chmod(shared, 0o1777);
+    const started = startCli(['serve', '--root', root, '--addr', '127.0.0.1:0', '--no-auth', '--host-key', join(local, 'host_key'), '--append-only', '--state-dir', join(shared, 'state')]);
+    try {
+      await waitFor(() => /listening on /.test(started.stderr()), 'serve listening', 15_000);
+    } finally {
+      started.child.kill('SIGTERM');
+      await started.done;
+    }
+  });
+
   it('is made private where it is not there yet', async () => {
     const state = join(local, 'new', 'state');
     const s = await startServe(['--append-only', '--state-dir', state]);
