@@ -12,6 +12,7 @@ import { lstat, opendirBytes } from '../fs/byte-fs';
 import { tempFilePid } from '../fs/temp-file';
 import { fromBytes } from '../util/byte-text';
 import { escapeForTerminal } from '../util/escape';
+import { processRuns } from '../util/process-runs';
 
 /** How long a temporary file must have gone unwritten to count as left over. */
 export const LEFTOVER_AGE_MS = 60 * 60 * 1000;
@@ -23,16 +24,6 @@ const NAMED = 10;
 export interface Leftovers {
   named: string[];
   count: number;
-}
-
-// Whether a process of `pid` runs here (EPERM: it does, as another user's).
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -57,7 +48,7 @@ export async function findLeftovers(root: string, signal?: AbortSignal, now = Da
         continue;
       }
       const pid = e.isFile() ? tempFilePid(name) : undefined;
-      if (pid === undefined || running(pid)) continue;
+      if (pid === undefined || processRuns(pid)) continue;
       const st = await lstat(path).catch(() => undefined);
       if (!st || now - st.mtimeMs < LEFTOVER_AGE_MS) continue;
       found.count += 1;

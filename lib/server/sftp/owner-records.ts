@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { lstat } from '../../fs/byte-fs';
 import { toBytes } from '../../util/byte-text';
+import { processRuns } from '../../util/process-runs';
 import { basename, isAbsolute, join } from 'node:path';
 import { isUploadTempName } from '../../fs/store-new';
 import { fileKey } from './store-guard';
@@ -52,8 +53,9 @@ export class OwnerRecords {
     let stale = 0;
     for (const name of await readdir(dir)) {
       // A record whose write was cut short (its temporary name): never answered, so never relied on.
+      // Unless its serve still runs (another on the same state directory): then it is being written.
       if (!name.endsWith(SUFFIX)) {
-        if (name.endsWith('.tmp')) await unlink(join(dir, name)).catch(() => undefined);
+        if (isTempOfKilled(name)) await unlink(join(dir, name)).catch(() => undefined);
         continue;
       }
       const record = await records.read(name);
@@ -151,6 +153,12 @@ export class OwnerRecords {
     const st = await lstat(join(this.root, r.path)).catch(() => undefined);
     return st !== undefined && st.isFile() && st.nlink === 1 && st.ino === r.ino ? fileKey(st) : undefined;
   }
+}
+
+// write()'s temporary name, `<record>.<pid>.<n>.tmp`, of a serve no longer running.
+function isTempOfKilled(name: string): boolean {
+  const m = /\.(\d+)\.\d+\.tmp$/.exec(name);
+  return m !== null && (Number(m[1]) === process.pid || !processRuns(Number(m[1])));
 }
 
 // A fixed-length name whatever the path (names up to 255 bytes, paths longer).

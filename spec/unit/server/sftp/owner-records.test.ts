@@ -39,12 +39,21 @@ describe('OwnerRecords', () => {
     await writeFile(join(root, 'other'), 'another file under the name');
     await rename(join(root, 'other'), join(root, '.c.scpipe-AbCdE3'));
     await writeFile(join(state, 'junk.owner'), 'not a record');
-    await writeFile(join(state, 'x.owner.123.tmp'), '{"path":');
+    await writeFile(join(state, 'x.owner.4194305.1.tmp'), '{"path":'); // above Linux's highest PID: no serve of it runs
     const found = await OwnerRecords.start(state, root);
     expect(found.kept.map((r) => [r.path, r.login])).toEqual([['.a.scpipe-AbCdE1', 'key SHA256:one']]);
     expect(found.kept[0]!.key).toBe((await file(root, '.a.scpipe-AbCdE1')).key);
     expect(found.stale).toBe(3);
     expect(await readdir(state)).toHaveLength(1);
+  });
+
+  // Another serve on the same state directory, writing a record as this one starts: its write goes on.
+  it('keeps at start the record being written by a serve still running', async () => {
+    const { root, state } = await setUp([]);
+    const writing = `${'0'.repeat(32)}.owner.${process.ppid}.1.tmp`;
+    await writeFile(join(state, writing), '{"path":');
+    await OwnerRecords.start(state, root);
+    expect(await readdir(state)).toEqual([writing]);
   });
 
   it('refuses a new upload past the cap, until the records of files removed meanwhile are gone', async () => {
