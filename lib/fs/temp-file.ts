@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { toBytes } from '../util/byte-text';
 import { openFd } from './fd';
 import { joinName } from './join-name';
 import { errnoCode } from './strerror';
@@ -18,10 +19,11 @@ const NAME_MAX = 255;
 const TMP_PART = `-${process.pid}-`.length + 12;
 
 // The prefix of a temp file next to `finalPath`: its name, unless that is too
-// long for NAME_MAX or makes a `..` (a dot file), which tmp refused.
+// long for NAME_MAX or makes a `..` (a dot file), which tmp refused. Counted
+// in the bytes it stands for: a byte that is not UTF-8 is one (byte-text.ts).
 function tempPrefixFor(finalPath: string): string {
   const prefix = `.${basename(finalPath)}.scpipe`;
-  return Buffer.byteLength(prefix) + TMP_PART <= NAME_MAX && !prefix.includes('..') ? prefix : '.scpipe';
+  return toBytes(prefix).length + TMP_PART <= NAME_MAX && !prefix.includes('..') ? prefix : '.scpipe';
 }
 
 /**

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createTempFile, isTempNameFor } from '../../../lib/fs/temp-file';
+import { fromBytes } from '../../../lib/util/byte-text';
 
 let dir: string;
 beforeEach(() => {
@@ -26,6 +27,15 @@ describe('createTempFile (the local sink temp file)', () => {
     } finally {
       closeSync(fd);
     }
+  });
+
+  // A Latin-1 name (each byte not UTF-8, carried as a mark) counts one byte a byte, not the three of U+FFFD.
+  it('keeps in the temporary name a name that is not UTF-8 and fits NAME_MAX', async () => {
+    const name = fromBytes(Buffer.alloc(100, 0xe9));
+    const { path, fd } = await createTempFile(join(dir, name));
+    closeSync(fd);
+    expect(basename(path).startsWith(`.${name}.scpipe-`)).toBe(true);
+    expect(readdirSync(dir, { encoding: 'buffer' }).map((n) => n.length)).toEqual([1 + 100 + '.scpipe-'.length + String(process.pid).length + 13]);
   });
 
   it('makes a new file each time', async () => {
