@@ -127,7 +127,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
           limits,
         });
         const where = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
-        say(`listening on ${where}:${server.address.port}, root ${jail.root}${args['read-only'] ? ' (read-only)' : args['append-only'] ? ' (append-only)' : ''}`);
+        say(`listening on ${where}:${server.address.port}, root ${escapeForTerminal(jail.root)}${args['read-only'] ? ' (read-only)' : args['append-only'] ? ' (append-only)' : ''}`);
         say(`host key ${hostKey.fingerprint} (${hostKey.generated ? 'generated' : 'from'} ${hostKey.path})`);
         if (hostKey.openMode !== undefined) {
           // sshd refuses such a key ("UNPROTECTED PRIVATE KEY FILE!"); a warning keeps running servers running.

@@ -36,6 +36,13 @@ export function stat(path: string, opts?: { bigint: boolean }): Promise<import('
   return fs.stat(hostPath(path), opts);
 }
 
+export const readFile = (path: string): Promise<Buffer> => fs.readFile(hostPath(path));
+
+/** readdir() of the names as text (util/byte-text.ts). */
+export async function readdir(path: string): Promise<string[]> {
+  return (await fs.readdir(hostPath(path), BUFFER)).map((name) => fromBytes(name));
+}
+
 export async function realpath(path: string): Promise<string> {
   return fromBytes(await fs.realpath(hostPath(path), BUFFER));
 }

@@ -4,8 +4,9 @@
 // sshd's ChrootDirectory follows the path all the same. serve remembers that
 // the root has been a mount point (at start, or since) and refuses sessions
 // while it is not one any more, saying so once in the log. A disk mounted
-// on the root after start is served, as the path says.
-import { stat } from 'node:fs/promises';
+// on the root after start is served, as the path says. By its bytes: a
+// root reached through a link may have a real path that is not UTF-8.
+import { stat } from '../fs/byte-fs';
 import { dirname } from 'node:path';
 import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';

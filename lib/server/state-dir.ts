@@ -3,11 +3,12 @@
 // Outside the root, serve's own and private: a client that could read or
 // write it could take another's upload in progress.
 import { createHash } from 'node:crypto';
-import { realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from '../fs/byte-fs';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { ScpipeError } from '../errors';
 import { makeDirs } from '../fs/make-dirs';
 import { strerror } from '../fs/strerror';
+import { toBytes } from '../util/byte-text';
 import { escapeForTerminal } from '../util/escape';
 import { findHome } from '../util/home';
 
@@ -48,7 +49,8 @@ export async function prepareStateDir(dir: string, root: string): Promise<string
   await checkPrivate(real, bad);
   await checkParents(real, bad);
   // One directory per root: two serves over different roots may share the state directory.
-  const records = join(real, `append-only-${createHash('sha256').update(root).digest('hex').slice(0, 16)}`);
+  // Named by the root's bytes: as text, roots that differ in a byte that is not UTF-8 would share one.
+  const records = join(real, `append-only-${createHash('sha256').update(toBytes(root)).digest('hex').slice(0, 16)}`);
   try {
     await makeDirs(records, 0o700);
   } catch (err) {

@@ -8,8 +8,7 @@
 // the file is stored or removed; read at start, when a record whose file is
 // gone, or is another file now, is removed.
 import { createHash } from 'node:crypto';
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import { lstat } from '../../fs/byte-fs';
+import { lstat, open, readdir, readFile, rename, unlink } from '../../fs/byte-fs';
 import { toBytes } from '../../util/byte-text';
 import { processRuns } from '../../util/process-runs';
 import { basename, isAbsolute, join } from 'node:path';
@@ -135,7 +134,7 @@ export class OwnerRecords {
   }
 
   private async read(name: string): Promise<OwnerRecord | undefined> {
-    const text = await readFile(join(this.dir, name), 'utf8').catch(() => '');
+    const text = await readFile(join(this.dir, name)).then((b) => b.toString('utf8'), () => '');
     if (text.length === 0 || text.length > RECORD_MAX_BYTES) return undefined;
     try {
       const r = JSON.parse(text) as Partial<OwnerRecord>;
