@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { lstat, open, readdir, readFile, rename, unlink } from '../../fs/byte-fs';
 import { toBytes } from '../../util/byte-text';
 import { processRuns } from '../../util/process-runs';
+import { errnoCode } from '../../fs/strerror';
 import { basename, isAbsolute, join } from 'node:path';
 import { isUploadTempName } from '../../fs/store-new';
 import { fileKey } from './store-guard';
@@ -120,10 +121,11 @@ export class OwnerRecords {
   /**
    * The record of the file at `path` under the root as it is on disk now:
    * another serve on the same root and state directory writes and removes
-   * records too, so what this one saw at start may be out of date.
+   * records too, so what this one saw at start may be out of date. Rejects
+   * when it cannot be read: an owner unknown would be the first comer's.
    */
   lookup(path: string): Promise<OwnerRecord | undefined> {
-    return this.read(recordName(path));
+    return this.read(recordName(path), true);
   }
 
   /** Removes the record of the file at `path` under the root; one left by a crash is removed at the next start. */
@@ -133,8 +135,15 @@ export class OwnerRecords {
     await unlink(join(this.dir, name)).catch(() => undefined);
   }
 
-  private async read(name: string): Promise<OwnerRecord | undefined> {
-    const text = await readFile(join(this.dir, name)).then((b) => b.toString('utf8'), () => '');
+  // `strict`: a record that cannot be read (but for one not there) rejects, rather than reading as none.
+  private async read(name: string, strict = false): Promise<OwnerRecord | undefined> {
+    const text = await readFile(join(this.dir, name)).then(
+      (b) => b.toString('utf8'),
+      (err: unknown) => {
+        if (strict && errnoCode(err) !== 'ENOENT') throw err;
+        return '';
+      },
+    );
     if (text.length === 0 || text.length > RECORD_MAX_BYTES) return undefined;
     try {
       const r = JSON.parse(text) as Partial<OwnerRecord>;

@@ -56,6 +56,18 @@ describe('OwnerRecords', () => {
     expect(await readdir(state)).toEqual([writing]);
   });
 
+  // The state directory's disk failing: the upload is refused, not handed to the key that asks.
+  it('refuses another key an upload whose record cannot be read', async () => {
+    const { root, state } = await setUp(['.a.scpipe-AbCdE1']);
+    const owners = new UploadOwners((await OwnerRecords.start(state, root)).records, root);
+    const a = await file(root, '.a.scpipe-AbCdE1');
+    await owners.claim(a.key, 'key SHA256:one', a.file);
+    const [record] = await readdir(state);
+    await rm(join(state, record!));
+    await mkdir(join(state, record!)); // EISDIR where the record was
+    await expect(owners.refuseOthers(a.key, 'key SHA256:two', a.file)).rejects.toMatchObject({ code: 'EISDIR' });
+  });
+
   it('refuses a new upload past the cap, until the records of files removed meanwhile are gone', async () => {
     const { root, state } = await setUp(['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2', '.c.scpipe-AbCdE3']);
     const { records } = await OwnerRecords.start(state, root, 2);
