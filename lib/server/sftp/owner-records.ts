@@ -97,6 +97,18 @@ export class OwnerRecords {
   /** Writes the record of `rec` and makes it durable; replaces one of the same path. */
   async write(rec: OwnerRecord): Promise<void> {
     const name = recordName(rec.path);
+    // Counted at once, before any await: hasRoom() then sees it for every claim checked meanwhile.
+    const added = !this.names.has(name);
+    this.names.add(name);
+    try {
+      await this.writeFile(name, rec);
+    } catch (err) {
+      if (added) this.names.delete(name);
+      throw err;
+    }
+  }
+
+  private async writeFile(name: string, rec: OwnerRecord): Promise<void> {
     const tmp = join(this.dir, `${name}.${process.pid}.${++this.writes}.tmp`); // two writes of one record may overlap
     const fh = await open(tmp, 'w', 0o600);
     try {
@@ -115,7 +127,6 @@ export class OwnerRecords {
     } finally {
       await d.close();
     }
-    this.names.add(name);
   }
 
   /**

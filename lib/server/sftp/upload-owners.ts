@@ -48,7 +48,11 @@ export class UploadOwners {
       const gone = new Set(await this.records.sweep());
       for (const [key, owner] of this.owners) if (gone.has(owner.path)) this.owners.delete(key);
     }
-    if (!this.records.hasRoom()) throw refused(clientPath, `${this.records.max} uploads in progress are on record already, and no more are kept: store or remove some first`);
+    if (!this.records.hasRoom()) throw this.full(clientPath);
+  }
+
+  private full(clientPath: string): ReturnType<typeof refused> {
+    return refused(clientPath, `${this.records!.max} uploads in progress are on record already, and no more are kept: store or remove some first`);
   }
 
   /**
@@ -63,6 +67,8 @@ export class UploadOwners {
     if (!this.records) return;
     try {
       await this.refuseIfFull(file.clientPath);
+      // Again with no await before the write counts it: claims at once each saw room above.
+      if (!this.records.hasRoom()) throw this.full(file.clientPath);
       await this.records.write({ path: owner.path, ino: file.ino, login });
     } finally {
       // On record now (or not at all): read from there from now on, where another serve may forget it.

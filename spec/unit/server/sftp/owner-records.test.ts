@@ -68,6 +68,17 @@ describe('OwnerRecords', () => {
     await expect(owners.refuseOthers(a.key, 'key SHA256:two', a.file)).rejects.toMatchObject({ code: 'EISDIR' });
   });
 
+  // Many clients opening new uploads at once, at the cap: no more than the cap are kept.
+  it('keeps no more records than the cap when uploads are claimed at once', async () => {
+    const names = ['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2', '.c.scpipe-AbCdE3'];
+    const { root, state } = await setUp(names);
+    const owners = new UploadOwners((await OwnerRecords.start(state, root, 2)).records, root);
+    const files = await Promise.all(names.map((name) => file(root, name)));
+    const claims = await Promise.allSettled(files.map((f) => owners.claim(f.key, 'key SHA256:one', f.file)));
+    expect(claims.map((c) => c.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(await readdir(state)).toHaveLength(2);
+  });
+
   it('refuses a new upload past the cap, until the records of files removed meanwhile are gone', async () => {
     const { root, state } = await setUp(['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2', '.c.scpipe-AbCdE3']);
     const { records } = await OwnerRecords.start(state, root, 2);
