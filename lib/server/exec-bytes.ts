@@ -4,6 +4,7 @@
 // a wrapper around its CHANNEL_REQUEST handler keeps the raw bytes for that
 // call, and the `exec` listener takes them (util/byte-text.ts form).
 import { fromBytes } from '../util/byte-text';
+import { SshFields } from '../util/ssh-fields';
 import { ssh2 } from './ssh2';
 
 const CHANNEL_REQUEST = 98;
@@ -49,16 +50,7 @@ export function execCommandText(decoded: string): string {
 
 // byte 98, uint32 channel, string "exec", boolean want-reply, string command.
 function execCommand(payload: Buffer): Buffer | undefined {
-  let pos = 5;
-  const string = (): Buffer | undefined => {
-    if (pos + 4 > payload.length) return undefined;
-    const len = payload.readUInt32BE(pos);
-    if (pos + 4 + len > payload.length) return undefined;
-    const s = payload.subarray(pos + 4, pos + 4 + len);
-    pos += 4 + len;
-    return s;
-  };
-  if (string()?.toString('latin1') !== 'exec') return undefined;
-  pos += 1;
-  return string();
+  const fields = new SshFields(payload, 5);
+  if (fields.string()?.toString('latin1') !== 'exec' || !fields.skip(1)) return undefined;
+  return fields.string();
 }

@@ -6,6 +6,7 @@
 // built here, on ssh2's internal Protocol object (not public API: its shape is
 // checked first, as ssh2-window.ts does; without it certificates are skipped).
 import type { ParsedKey } from 'ssh2';
+import { SshFields } from '../util/ssh-fields';
 
 /** How a certificate algorithm is offered and signed. */
 interface CertAlgorithm {
@@ -44,27 +45,18 @@ export function parseCertificate(text: string, file: string): Certificate | stri
   const algorithm = type === undefined ? undefined : ALGORITHMS[type];
   if (!algorithm) return `not a certificate of a supported type (${type || 'empty'})`;
   const blob = Buffer.from(base64 ?? '', 'base64');
-  if (readString(blob, 0)?.value.toString('latin1') !== type) return 'its type does not match its contents';
+  if (new SshFields(blob).string()?.toString('latin1') !== type) return 'its type does not match its contents';
   return { algorithm, blob, file };
-}
-
-// An SSH string at `at`: its bytes and where the next field starts.
-function readString(buf: Buffer, at: number): { value: Buffer; next: number } | undefined {
-  if (at + 4 > buf.length) return undefined;
-  const len = buf.readUInt32BE(at);
-  if (at + 4 + len > buf.length) return undefined;
-  return { value: buf.subarray(at + 4, at + 4 + len), next: at + 4 + len };
 }
 
 /** True when `cert` certifies `key`: its public key fields follow the nonce. */
 export function certifies(cert: Certificate, key: ParsedKey): boolean {
-  const pub = key.getPublicSSH();
-  const type = readString(pub, 0);
-  if (!type || type.value.toString('latin1') !== cert.algorithm.plain) return false;
-  const nonce = readString(cert.blob, readString(cert.blob, 0)!.next);
-  if (!nonce) return false;
-  const fields = pub.subarray(type.next);
-  return cert.blob.subarray(nonce.next, nonce.next + fields.length).equals(fields);
+  const pub = new SshFields(key.getPublicSSH());
+  if (pub.string()?.toString('latin1') !== cert.algorithm.plain) return false;
+  const blob = new SshFields(cert.blob);
+  if (!blob.string() || !blob.string()) return false; // its type, the nonce
+  const fields = key.getPublicSSH().subarray(pub.at);
+  return cert.blob.subarray(blob.at, blob.at + fields.length).equals(fields);
 }
 
 /** `key` as ssh2 should offer it with `cert` (it still signs with `key`). */

@@ -3,6 +3,7 @@
 // ~/.ssh/key.pub): FILE.pub, FILE itself when it is a public key, or the
 // public key an OpenSSH private key stores unencrypted in its header.
 import { promises as fsp } from 'node:fs';
+import { SshFields } from '../util/ssh-fields';
 
 const OPENSSH = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/;
 const MAGIC = Buffer.from('openssh-key-v1\0', 'latin1');
@@ -13,19 +14,10 @@ export function openSshPublicKey(text: string): Buffer | undefined {
   if (!m) return undefined;
   const buf = Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
   if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  let off = MAGIC.length;
-  const field = (): Buffer | undefined => {
-    if (off + 4 > buf.length) return undefined;
-    const len = buf.readUInt32BE(off);
-    if (off + 4 + len > buf.length) return undefined;
-    const out = buf.subarray(off + 4, off + 4 + len);
-    off += 4 + len;
-    return out;
-  };
-  if (!field() || !field() || !field()) return undefined; // cipher, kdf name, kdf options
-  if (off + 4 > buf.length || buf.readUInt32BE(off) < 1) return undefined;
-  off += 4; // the number of keys; the first is the one ssh uses
-  return field();
+  const fields = new SshFields(buf, MAGIC.length);
+  if (!fields.string() || !fields.string() || !fields.string()) return undefined; // cipher, kdf name, kdf options
+  if ((fields.uint32() ?? 0) < 1) return undefined; // the number of keys; the first is the one ssh uses
+  return fields.string();
 }
 
 /** A `type base64 [comment]` line's key blob; undefined if `text` is not one. */

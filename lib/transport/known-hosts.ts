@@ -8,6 +8,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { makeDirs } from '../fs/make-dirs';
 import { matchPatternList } from './wildcard';
+import { SshFields } from '../util/ssh-fields';
 
 /** Result of looking a host key up; `file`/`line` name the conflicting entry. */
 export type HostKeyStatus =
@@ -41,18 +42,10 @@ export function knownHostsName(host: string, port: number): string {
   return port === 22 || port === 0 ? h : `[${h}]:${port}`;
 }
 
-/** Reads the first SSH string of `buf` at `offset`. */
-function readSshString(buf: Buffer, offset = 0): Buffer | undefined {
-  if (buf.length < offset + 4) return undefined;
-  const len = buf.readUInt32BE(offset);
-  if (buf.length < offset + 4 + len) return undefined;
-  return buf.subarray(offset + 4, offset + 4 + len);
-}
-
 // The key type named inside a wire-format public key blob ('ssh-ed25519',
 // 'ssh-rsa', 'ecdsa-sha2-nistp256', ...); throws on a blob too short to hold one.
 export function keyType(key: Buffer): string {
-  const type = readSshString(key);
+  const type = new SshFields(key).string();
   if (type === undefined || type.length === 0) throw new Error('malformed SSH public key blob');
   return type.toString('latin1');
 }
@@ -61,8 +54,10 @@ export function keyType(key: Buffer): string {
 // other key types (or a blob too short to hold one).
 export function rsaKeyBits(key: Buffer): number | undefined {
   if (keyType(key) !== 'ssh-rsa') return undefined;
-  const e = readSshString(key, 4 + 7);
-  const n = e && readSshString(key, 4 + 7 + 4 + e.length);
+  const fields = new SshFields(key);
+  fields.string(); // its type
+  const e = fields.string();
+  const n = e && fields.string();
   if (!n) return undefined;
   let i = 0;
   while (i < n.length && n[i] === 0) i++;
