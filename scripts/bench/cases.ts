@@ -108,6 +108,11 @@ export const CASES: readonly BenchCase[] = [
     name: 'download-parts', command: 'scpipe get host:SET > /dev/null (a parts set of FILE, default --parallel)', reference: 'scp-download', kind: 'download', scpipe: true,
     start: (env) => startDownload(env, 'download-parts', '/dev/null'),
   },
+  // Fewer parts fetched ahead (docs/performance.md: a set's restore with one channel).
+  ...[1, 2].map((parallel): BenchCase => ({
+    name: `download-parts-p${parallel}`, command: `scpipe get --parallel ${parallel} host:SET > /dev/null`, reference: 'scp-download', kind: 'download', scpipe: true,
+    start: (env) => startDownload(env, `download-parts-p${parallel}`, '/dev/null'),
+  })),
   {
     name: 'tiny', command: "printf 'hello\\n' | scpipe put host:tiny (start-up and handshake)", reference: 'scp-tiny', kind: 'tiny', scpipe: true,
     start: (env) => pipeIntoScpipe(env, env.smallFile, [], 'tiny'),
@@ -182,8 +187,9 @@ export function startDownload(env: Env, name: string, out: string): Launch {
       return { procs: [track('scp', 'scp', [...scp(env), rsshTarget(env, downloadSource(env)), out], ['ignore', 'ignore', 'pipe'])] };
     }
     const transport = name === 'download-openssh' ? ['--transport', 'openssh'] : [];
-    const source = name === 'download-parts' ? downloadSet(env) : downloadSource(env);
-    const args = [env.opts.cli, 'get', '-q', ...transport, ...scpipeSsh(env), rsshTarget(env, source)];
+    const parallel = /^download-parts-p(\d+)$/.exec(name)?.[1];
+    const source = name.startsWith('download-parts') ? downloadSet(env) : downloadSource(env);
+    const args = [env.opts.cli, 'get', '-q', ...transport, ...(parallel ? ['--parallel', parallel] : []), ...scpipeSsh(env), rsshTarget(env, source)];
     const node = track('scpipe', process.execPath, args, ['ignore', fd, 'pipe'], scpipeEnv(env));
     return { procs: [node], rssPid: node.child.pid };
   } finally {

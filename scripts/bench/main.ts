@@ -137,7 +137,7 @@ async function setUp(opts: Options): Promise<Env> {
   if (downloads.length) {
     fs.copyFileSync(file, downloadSource(env));
     fs.chmodSync(downloadSource(env), 0o644);
-    if (downloads.some((c) => c.name === 'download-parts')) writePartsSet(file, env.remoteDir, path.basename(downloadSet(env)), opts.partSize, sha256);
+    if (downloads.some((c) => c.name.startsWith('download-parts'))) writePartsSet(file, env.remoteDir, path.basename(downloadSet(env)), opts.partSize, sha256);
     for (const c of downloads) await verifyDownload(c, env);
   }
   return env;
