@@ -77,6 +77,8 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
       for (let index = 0; index < list.count; index++) {
         const part = await fetches.get(index)!;
         fetches.delete(index);
+        // The next part comes in while this one goes out: (parallel + 1) held at most.
+        startNext();
         try {
           for await (const chunk of part.spool.replay({ signal: inner.signal })) {
             await whole?.update(chunk as Buffer);
@@ -89,7 +91,6 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
           await part.dispose();
         }
         opts.onPartOut?.(index, list.at(index).name);
-        startNext();
       }
       if (whole && (await whole.digest(wholeId)) !== manifest.sha256) {
         throw new ScpipeError('ERR_CHECKSUM', `the parts of ${escapeForTerminal(manifest.name)} do not add up to the stream the manifest describes (SHA-256 differs)`);
