@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { remote, runCli, sshFlags, sshFlagsVia } from '../helpers/cli';
 import { startTcpRelay } from '../helpers/tcp-relay';
 import { startLoginStallProxy } from '../helpers/login-stall-proxy';
-import { knownHostsFor } from '../helpers/latency-proxy';
 
 const sshd = sshdPerSuite();
 let proxy: Server;
@@ -163,7 +162,7 @@ it('BatchMode, a server that never answers the login: given up after 20 s (Conne
   const local = await mkdtemp(join(tmpdir(), 'scpipe-test-batch-login-'));
   try {
     proxy.stall();
-    const args = sshFlags({ ...sshd, port: proxy.port, knownHostsPath: knownHostsFor(sshd, proxy.port, join(local, 'known_hosts')) }, sshd.rssh, ['-o', 'ConnectTimeout=2']);
+    const args = sshFlagsVia(sshd, proxy.port, join(local, 'known_hosts'), sshd.rssh, ['-o', 'ConnectTimeout=2']);
     const r = await runCli(['put', ...args, remote(sshd, sshd.rssh, `${dir}/l`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 60_000 });
     expect(r.stderr).toBe('scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (no login within 20 s)\n');
     expect(r.status).toBe(255);

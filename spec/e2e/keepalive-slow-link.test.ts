@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { knownHostsFor } from '../helpers/latency-proxy';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { remote, runCli, sshFlagsVia } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { startThrottleProxy, type ThrottleProxy } from '../helpers/throttle-proxy';
@@ -32,7 +31,7 @@ afterAll(async () => {
 
 // sshFlags' own, with the proxy's port and a known_hosts naming it.
 const flags = (): string[] => [
-  ...sshFlags({ ...sshd, port: proxy.port, knownHostsPath: knownHostsFor(sshd, proxy.port, join(local, 'known_hosts')) }, sshd.rssh),
+  ...sshFlagsVia(sshd, proxy.port, join(local, 'known_hosts'), sshd.rssh),
   '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2',
   '--retries', '0',
 ];

@@ -6,9 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { knownHostsFor } from '../helpers/latency-proxy';
-import { startTcpRelay } from '../helpers/tcp-relay';
-import { sshFlags, startCli } from '../helpers/cli';
+import { startSlowAnswersRelay } from '../helpers/tcp-relay';
+import { sshFlagsVia, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -17,21 +16,14 @@ const local = tempDirPerTest('scpipe-scp-start-loss-');
 
 it('put --protocol scp, the link silent once logged in: the keepalive ends it, retried, stored whole', async () => {
   const dir = await userDir(sshd.user, 'scp-start');
-  let silent = false;
-  let connections = 0;
-  const relay = await startTcpRelay(sshd.port, (client, upstream) => {
-    const held = connections++ === 0;
-    client.on('data', (d: Buffer) => (held && silent ? undefined : upstream.write(d)));
-    // Answers held back a while, then dropped once the link is silent: the remote scp's never arrives.
-    upstream.on('data', (d: Buffer) => (held ? setTimeout(() => silent || client.write(d), 400) : client.write(d)));
-  });
+  // The first connection's answers held back a while, then dropped once the link is silent: the remote scp's never arrives.
+  const relay = await startSlowAnswersRelay(sshd.port, (i) => i === 0);
   try {
-    const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
-    const flags = [...sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, sshd.user), '-v', '--protocol', 'scp', '-o', 'ServerAliveInterval=2'];
+    const flags = [...sshFlagsVia(sshd, relay.port, join(local(), 'known_hosts'), sshd.user), '-v', '--protocol', 'scp', '-o', 'ServerAliveInterval=2'];
     const data = randomBytes(1024 * 1024 + 3);
     const run = startCli(['put', ...flags, `${sshd.user.name}@127.0.0.1:${remotePath(sshd.user, dir)}/f`], { stdin: data, timeoutMs: 60_000 });
     await waitFor(() => run.stderr().includes('exec: scp -t'), 'the remote scp asked for', 30_000);
-    silent = true;
+    relay.silence();
     const r = await run.done;
     expect(r.stderr).toMatch(/connection lost before the command started: no answer from the server for 6 s \(ServerAliveInterval 2 s × ServerAliveCountMax 3\); retry 1 of 5 in 1 s\n/);
     expect(r.status).toBe(0);

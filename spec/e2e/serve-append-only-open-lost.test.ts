@@ -4,11 +4,10 @@
 // may). The run stores the upload all the same, and says what stays there.
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Socket } from 'node:net';
 import { startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { servePerSuite } from '../helpers/serve';
-import { startTcpRelay } from '../helpers/tcp-relay';
+import { startSlowAnswersRelay } from '../helpers/tcp-relay';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const serve = servePerSuite(['--append-only']);
@@ -26,14 +25,9 @@ describe('scpipe into serve --append-only, the connection lost at the open of th
     ['cp', (file: string) => ['cp', '-s', '--retries', '2', file, 'backup@127.0.0.1:/f'], ['f']],
   ])('%s: stored, exit 0, and a warning names the temporary file the server keeps', async (_cmd, argv, stored) => {
     const local = localDir();
-    const links: Socket[][] = [];
     // The first connection's answers come late: the file is made before the client hears of it.
-    const relay = await startTcpRelay(serve.port, (client, upstream) => {
-      const held = links.length === 0;
-      links.push([client, upstream]);
-      client.on('data', (d: Buffer) => upstream.write(d));
-      upstream.on('data', (d: Buffer) => (held ? setTimeout(() => client.write(d), 400) : client.write(d)));
-    });
+    const relay = await startSlowAnswersRelay(serve.port, (i) => i === 0);
+    const links = relay.links;
     try {
       const knownHosts = join(local, 'known_hosts');
       await writeFile(knownHosts, (await readFile(serve.knownHostsPath, 'utf8')).replace(`]:${serve.port} `, `]:${relay.port} `));

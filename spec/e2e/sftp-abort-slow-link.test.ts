@@ -8,8 +8,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, chown } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { knownHostsFor } from '../helpers/latency-proxy';
-import { endlessInput, remote, sshFlags, startCli } from '../helpers/cli';
+import { endlessInput, remote, sshFlagsVia, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { userDir, remotePath } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -29,7 +28,7 @@ afterAll(async () => {
 });
 
 const flags = (): string[] => [
-  ...sshFlags({ ...sshd, port: proxy.port, knownHostsPath: knownHostsFor(sshd, proxy.port, join(local, 'known_hosts')) }, sshd.sftp),
+  ...sshFlagsVia(sshd, proxy.port, join(local, 'known_hosts'), sshd.sftp),
   '--retries', '0',
 ];
 const isTemp = (name: string): boolean => name.includes('.scpipe-');
@@ -134,7 +133,7 @@ it('put: where a new connection cannot remove the temporary file either, exits w
   const { dir, rdir } = await target('abort-slow-stalled');
   const endless = endlessInput();
   try {
-    const args = ['put', ...sshFlags({ ...sshd, port: stalling.port, knownHostsPath: knownHostsFor(sshd, stalling.port, join(local, 'known_hosts-stalled')) }, sshd.sftp), '--retries', '0'];
+    const args = ['put', ...sshFlagsVia(sshd, stalling.port, join(local, 'known_hosts-stalled'), sshd.sftp), '--retries', '0'];
     const r = await interrupt([...args, remote(sshd, sshd.sftp, `${rdir}/keep.bin`)], dir, 'SIGINT', endless);
     const [temp] = (await readdir(dir)).filter(isTemp);
     expect(r.stderr).toBe(`scpipe: interrupted by SIGINT; the partial upload is left in ${rdir}/${temp} (removing it failed: over a new connection: no answer within 5 s)\n`);

@@ -5,14 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { startHostileSftp, type FakeTree } from '../helpers/hostile-sftp';
-import { knownHostsFor } from '../helpers/latency-proxy';
-import { startTcpRelay } from '../helpers/tcp-relay';
-import { runCli, sshFlags, startCli } from '../helpers/cli';
+import { startSlowAnswersRelay } from '../helpers/tcp-relay';
+import { runCli, sshFlagsVia, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -162,21 +160,14 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
   // cut before the answer reaches the client.
   it('OpenSSH, the link cut after the file was made and before the answer came: retried, stored whole, no temporary file', async () => {
     const dir = await userDir(sshd.sftp, 'open-lost');
-    const links: Socket[][] = [];
-    const relay = await startTcpRelay(sshd.port, (client, upstream) => {
-      const held = links.length === 0; // the first connection only: the retry's goes as it comes
-      links.push([client, upstream]);
-      client.on('data', (d: Buffer) => upstream.write(d));
-      upstream.on('data', (d: Buffer) => (held ? setTimeout(() => client.write(d), 400) : client.write(d)));
-    });
+    const relay = await startSlowAnswersRelay(sshd.port, (i) => i === 0); // the first connection only: the retry's goes as it comes
     try {
-      const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
       const data = randomBytes(2 * 1024 * 1024 + 3);
-      const flags = sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, sshd.sftp);
+      const flags = sshFlagsVia(sshd, relay.port, join(local(), 'known_hosts'), sshd.sftp);
       const run = startCli(['put', ...flags, '-s', '-v', `${sshd.sftp.name}@127.0.0.1:${remotePath(sshd.sftp, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
       await waitFor(() => / via .*\.f\.scpipe-\w{6}\n/.test(run.stderr()), 'the open on its way', 60_000);
       await waitFor(() => readdirSync(dir).some((n) => TEMP.test(n)), 'the temporary file made by sshd', 10_000);
-      for (const s of links[0]!) s.destroy();
+      for (const s of relay.links[0]!) s.destroy();
       const r = await run.done;
       expect(r.stderr).toMatch(/an empty temporary file may be left in .*\.f\.scpipe-\w{6}; retry 1 of 5/);
       expect(r.stderr).toMatch(/removed .*\.f\.scpipe-\w{6}, left by the lost connection/);
@@ -193,14 +184,10 @@ describe('put over SFTP: a connection lost as the temporary file is opened', () 
   // producer wrote, as the open's answer came after the signal was handled.
   it('SIGTERM while the open of the temporary file is answered, the producer silent: exit 143 at once, no temporary file', async () => {
     const dir = await userDir(sshd.sftp, 'open-signal');
-    const relay = await startTcpRelay(sshd.port, (client, upstream) => {
-      client.on('data', (d: Buffer) => upstream.write(d));
-      upstream.on('data', (d: Buffer) => setTimeout(() => client.write(d), 400));
-    });
+    const relay = await startSlowAnswersRelay(sshd.port, () => true);
     const silent = new PassThrough();
     try {
-      const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
-      const flags = sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, sshd.sftp);
+      const flags = sshFlagsVia(sshd, relay.port, join(local(), 'known_hosts'), sshd.sftp);
       const run = startCli(['put', ...flags, '-s', '-v', `${sshd.sftp.name}@127.0.0.1:${remotePath(sshd.sftp, dir)}/f`], { stdin: silent, timeoutMs: 60_000 });
       await waitFor(() => / via .*\.f\.scpipe-\w{6}\n/.test(run.stderr()), 'the open on its way', 30_000);
       const killed = Date.now();

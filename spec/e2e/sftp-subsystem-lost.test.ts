@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { knownHostsFor } from '../helpers/latency-proxy';
-import { startTcpRelay } from '../helpers/tcp-relay';
-import { sshFlags, startCli, type CliResult } from '../helpers/cli';
+import { startSlowAnswersRelay, startTcpRelay } from '../helpers/tcp-relay';
+import { sshFlagsVia, startCli, type CliResult } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -39,8 +38,7 @@ async function cutAt(stage: Stage, command: (flags: string[], dir: string) => st
     upstream.on('data', (d: Buffer) => (held ? setTimeout(() => client.write(d), 400) : client.write(d)));
   });
   try {
-    const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
-    const flags = [...sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, account), '-v'];
+    const flags = [...sshFlagsVia(sshd, relay.port, join(local(), 'known_hosts'), account), '-v'];
     const logFrom = sshd.logText().length;
     const run = startCli(command(flags, `${account.name}@127.0.0.1:${remotePath(account, dir)}`), { stdin, timeoutMs: 60_000 });
     await waitFor(() => run.stderr().includes('sftp: opening the sftp subsystem'), 'the subsystem asked for', 30_000);
@@ -124,22 +122,15 @@ describe('further channels of an upload, lost as they open', () => {
   // over a new connection with all the channels asked for, not only those that had opened.
   it('put --parallel 4, the connection lost as channels 2-4 open: resumed over 4 channels, stored whole', async () => {
     const dir = await userDir(sshd.user, 'lanes');
-    const first: Socket[] = [];
-    const relay = await startTcpRelay(sshd.port, (client, upstream) => {
-      const held = first.length === 0;
-      if (held) first.push(client, upstream);
-      client.on('data', (d: Buffer) => upstream.write(d));
-      upstream.on('data', (d: Buffer) => (held ? setTimeout(() => client.write(d), 400) : client.write(d)));
-    });
+    const relay = await startSlowAnswersRelay(sshd.port, (i) => i === 0);
     try {
-      const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
-      const flags = [...sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, sshd.user), '-v', '--parallel', '4'];
+      const flags = [...sshFlagsVia(sshd, relay.port, join(local(), 'known_hosts'), sshd.user), '-v', '--parallel', '4'];
       const logFrom = sshd.logText().length;
       const data = randomBytes(12 * 1024 * 1024 + 7);
       const run = startCli(['put', ...flags, `${sshd.user.name}@127.0.0.1:${remotePath(sshd.user, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
       const started = (): number => sshd.logText().slice(logFrom).match(/Starting session: subsystem 'sftp'/g)?.length ?? 0;
       await waitFor(() => started() >= 2, 'sshd starting a second subsystem', 30_000);
-      first.forEach((s) => s.destroy());
+      relay.links[0]!.forEach((s) => s.destroy());
       const r = await run.done;
       expect(r.stderr).toContain('sftp: a further channel did not open: connection lost while opening the sftp subsystem\n');
       expect(r.stderr).toMatch(/retry 1 of 5 in 1 s\n/);
@@ -159,22 +150,15 @@ describe('a further channel on a connection of its own, lost as it opens', () =>
 
   it('put --parallel 3: the other channels go on, stored whole, no retry', async () => {
     const dir = await userDir(single.user, 'lane');
-    const links: Socket[][] = [];
-    const relay = await startTcpRelay(single.port, (client, upstream) => {
-      const held = links.length === 1; // the second connection: the first further channel's
-      links.push([client, upstream]);
-      client.on('data', (d: Buffer) => upstream.write(d));
-      upstream.on('data', (d: Buffer) => (held ? setTimeout(() => client.write(d), 400) : client.write(d)));
-    });
+    const relay = await startSlowAnswersRelay(single.port, (i) => i === 1); // the second connection: the first further channel's
     try {
-      const known = knownHostsFor(single, relay.port, join(local(), 'known_hosts'));
-      const flags = [...sshFlags({ ...single, port: relay.port, knownHostsPath: known }, single.user), '-v', '--parallel', '3'];
+      const flags = [...sshFlagsVia(single, relay.port, join(local(), 'known_hosts'), single.user), '-v', '--parallel', '3'];
       const logFrom = single.logText().length;
       const data = randomBytes(8 * 1024 * 1024 + 1);
       const run = startCli(['put', ...flags, `${single.user.name}@127.0.0.1:${remotePath(single.user, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
       const started = (): number => single.logText().slice(logFrom).match(/Starting session: subsystem 'sftp'/g)?.length ?? 0;
-      await waitFor(() => started() >= 2 && links.length >= 2, 'sshd starting the subsystem on a second connection', 30_000);
-      links[1]!.forEach((s) => s.destroy());
+      await waitFor(() => started() >= 2 && relay.links.length >= 2, 'sshd starting the subsystem on a second connection', 30_000);
+      relay.links[1]!.forEach((s) => s.destroy());
       const r = await run.done;
       expect(r.stderr).toContain('sftp: a further channel did not open: connection lost while opening the sftp subsystem\n');
       expect(r.stderr).not.toContain('retry');
@@ -194,21 +178,14 @@ describe('a link that goes silent as the sftp subsystem opens', () => {
   // silent link is a lost connection, made again over SFTP.
   it('put under auto: the keepalive ends it, and the retry goes over SFTP, not SCP', async () => {
     const dir = await userDir(sshd.user, 'silent');
-    let silent = false;
-    let connections = 0;
-    const relay = await startTcpRelay(sshd.port, (client, upstream) => {
-      const held = connections++ === 0;
-      client.on('data', (d: Buffer) => (held && silent ? undefined : upstream.write(d)));
-      // Answers held back a while, then dropped once the link is silent: none reaches the client after the subsystem is asked for.
-      upstream.on('data', (d: Buffer) => (held ? setTimeout(() => silent || client.write(d), 400) : client.write(d)));
-    });
+    // The first connection's answers held back a while, then dropped once the link is silent: none reaches the client after the subsystem is asked for.
+    const relay = await startSlowAnswersRelay(sshd.port, (i) => i === 0);
     try {
-      const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
-      const flags = [...sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, sshd.user), '-v', '-o', 'ServerAliveInterval=5'];
+      const flags = [...sshFlagsVia(sshd, relay.port, join(local(), 'known_hosts'), sshd.user), '-v', '-o', 'ServerAliveInterval=5'];
       const data = randomBytes(1024 * 1024 + 9);
       const run = startCli(['put', ...flags, `${sshd.user.name}@127.0.0.1:${remotePath(sshd.user, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
       await waitFor(() => run.stderr().includes('sftp: opening the sftp subsystem'), 'the subsystem asked for', 30_000);
-      silent = true;
+      relay.silence();
       const r = await run.done;
       expect(r.stderr).toContain('sftp: no answer from the server in 10 s; waiting for it, or for the keepalive to give up\n');
       expect(r.stderr).toMatch(/connection lost while opening the sftp subsystem: no answer from the server for 15 s \(ServerAliveInterval 5 s × ServerAliveCountMax 3\); retry 1 of 5 in 1 s\n/);

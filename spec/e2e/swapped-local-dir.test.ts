@@ -12,8 +12,7 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
-import { remote, runCli, sshFlags } from '../helpers/cli';
-import { knownHostsFor } from '../helpers/latency-proxy';
+import { remote, runCli, sshFlags, sshFlagsVia } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { startTcpRelay } from '../helpers/tcp-relay';
@@ -61,7 +60,7 @@ async function sharedDirs(name: string): Promise<{ shared: string; outside: stri
 
 it.each(['scp', 'sftp'])('cp -r over %s: a directory swapped for a link mid-copy is filled where it was made', async (protocol) => {
   const { shared, outside } = await sharedDirs(protocol);
-  const flags = sshFlags({ ...sshd, port: proxy.port, knownHostsPath: knownHostsFor(sshd, proxy.port, join(local, `kh-${protocol}`)) }, sshd.rssh);
+  const flags = sshFlagsVia(sshd, proxy.port, join(local, `kh-${protocol}`), sshd.rssh);
   const copy = runCli(['cp', ...flags, '-q', '--protocol', protocol, '-r', remote(sshd, sshd.rssh, tree), `${shared}/`], { timeoutMs: 30_000 });
   const made = join(shared, 'tree');
   const stored = async (): Promise<number> => (await readdir(made).catch(() => [])).filter((n) => FILES.includes(n)).length;
@@ -88,7 +87,7 @@ it.each(['scp', 'sftp'])('cp -r over %s: a target directory swapped for a link b
     void released.then(() => (client.pipe(upstream), upstream.pipe(client)));
   });
   try {
-    const flags = sshFlags({ ...sshd, port: relay.port, knownHostsPath: knownHostsFor(sshd, relay.port, join(local, `kh-t-${protocol}`)) }, sshd.rssh);
+    const flags = sshFlagsVia(sshd, relay.port, join(local, `kh-t-${protocol}`), sshd.rssh);
     const copy = runCli(['cp', ...flags, '-q', '--protocol', protocol, '-r', remote(sshd, sshd.rssh, tree), dest], { timeoutMs: 30_000 });
     await waitFor(() => connected, 'the connection', 20_000);
     swapForLink(dest, outside);
@@ -108,7 +107,7 @@ it('get --output: the directory swapped for a link mid-download keeps the file',
   const { shared, outside } = await sharedDirs('get');
   const sub = join(shared, 'sub');
   await mkdir(sub);
-  const flags = sshFlags({ ...sshd, port: proxy.port, knownHostsPath: knownHostsFor(sshd, proxy.port, join(local, 'kh-get')) }, sshd.rssh);
+  const flags = sshFlagsVia(sshd, proxy.port, join(local, 'kh-get'), sshd.rssh);
   const get = runCli(['get', ...flags, '-q', '--output', join(sub, 'out.img'), remote(sshd, sshd.rssh, join(tree, 'f1'))], { timeoutMs: 30_000 });
   await waitFor(async () => (await readdir(sub)).length > 0, 'the temporary file', 20_000);
   swapForLink(sub, outside);

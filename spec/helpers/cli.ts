@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { TestAccount, TestSshd } from './sshd';
+import { knownHostsFor } from '../../testkit/latency-proxy';
 
 export const CLI = resolve(__dirname, '../../dist/cli/launch.js');
 
@@ -162,6 +163,11 @@ export function sshFlags(sshd: TestSshd, account: TestAccount, extra: string[] =
     '-F', 'none',
     ...extra,
   ];
+}
+
+/** sshFlags() through a proxy or relay on `port` in front of `sshd`, with a known_hosts at `knownHosts` naming it. */
+export function sshFlagsVia(sshd: TestSshd, port: number, knownHosts: string, account: TestAccount, extra: string[] = []): string[] {
+  return sshFlags({ ...sshd, port, knownHostsPath: knownHostsFor(sshd, port, knownHosts) }, account, extra);
 }
 
 /** `user@127.0.0.1:path`. */

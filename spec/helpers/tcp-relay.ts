@@ -30,3 +30,41 @@ export async function startTcpRelay(targetPort: number, pair: (client: Socket, u
     },
   };
 }
+
+/** A relay whose chosen connections get every answer late, and may then go silent. */
+export interface SlowAnswersRelay extends TcpRelay {
+  /** Each connection's client and upstream sockets, in the order they came. */
+  links: [Socket, Socket][];
+  /** From now on nothing passes either way on the slow connections: a link gone silent, not closed. */
+  silence(): void;
+}
+
+/**
+ * A relay on which the connections `slow(index)` picks (0 for the first)
+ * get their answers `delayMs` late, so a test can act between a request and
+ * its answer (kill the link, send a signal); the others pass as they come.
+ * What the server sends within `delayMs` goes on in one write, as a slow
+ * link delivers it: sshd's host keys (hostkeys-00@openssh.com) come with
+ * its login's success, not after the client's next request.
+ */
+export async function startSlowAnswersRelay(targetPort: number, slow: (index: number) => boolean, delayMs = 400): Promise<SlowAnswersRelay> {
+  const links: [Socket, Socket][] = [];
+  let silent = false;
+  const relay = await startTcpRelay(targetPort, (client, upstream) => {
+    const held = slow(links.length);
+    links.push([client, upstream]);
+    client.on('data', (d: Buffer) => (held && silent ? undefined : upstream.write(d)));
+    let batch: Buffer[] | undefined;
+    upstream.on('data', (d: Buffer) => {
+      if (!held) return client.write(d);
+      if (batch) return batch.push(d);
+      batch = [d];
+      setTimeout(() => {
+        const out = Buffer.concat(batch!);
+        batch = undefined;
+        if (!silent) client.write(out);
+      }, delayMs);
+    });
+  });
+  return { ...relay, links, silence: () => (silent = true) };
+}
