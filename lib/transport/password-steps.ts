@@ -16,9 +16,14 @@ type Step = () => Promise<AnyAuthMethod | null>;
 const SAYS_PASSWORD = /pass(word|wort|phrase)|mot de passe|contrase/i;
 const NAMES_CODE = /code|one[- ]?time|\botp\b|oath|verif|token|\bpin\b|two[- ]?factor|2fa|duo|yubi/i;
 
+// The login a prompt names ("(alice@codehost) Password:", "alice@h's
+// password:") is no word of it: a host or user named "code" is no code.
+const LOGIN_NAMED = /[^\s()'"`]*@[^\s()'"`:]*/g;
+
 /** Whether `p`, one of `count` prompts of its round, asks a password (not a one-time code). */
 export function asksPassword(p: Prompt, count: number): boolean {
-  return !p.echo && count === 1 && SAYS_PASSWORD.test(p.prompt) && !NAMES_CODE.test(p.prompt);
+  const words = p.prompt.replace(LOGIN_NAMED, ' ');
+  return !p.echo && count === 1 && SAYS_PASSWORD.test(words) && !NAMES_CODE.test(words);
 }
 
 /** What the password attempts need of the login (auth.ts). */

@@ -116,6 +116,12 @@ describe('keyboard-interactive answers kept for reconnections', () => {
     expect(asksPassword(hidden('Password: '), 1)).toBe(true);
     expect(asksPassword(hidden("alice@h's password: "), 1)).toBe(true);
     expect(asksPassword(hidden('Passwort: '), 1)).toBe(true);
+    // The login the prompt names is not read for code words.
+    for (const text of ['(backup@codeberg-mirror) Password: ', "duong@token-vault.example's password: ", 'Password for otp@verify.example: ']) {
+      expect(asksPassword(hidden(text), 1)).toBe(true);
+    }
+    expect(asksPassword(hidden('(alice@passwords.example) Verification code: '), 1)).toBe(false);
+    expect(asksPassword(hidden('(alice@passwords.example) Response: '), 1)).toBe(false);
     expect(asksPassword({ prompt: 'Password: ', echo: true }, 1)).toBe(false);
     expect(asksPassword(hidden('Password: '), 2)).toBe(false);
     for (const text of ['Verification code: ', 'One-time password: ', "One-time password (OATH) for `alice': ", 'Password + OTP: ', 'Token password: ', 'PIN: ', 'Enter PASSCODE: ', 'Response: ']) {
