@@ -13,8 +13,9 @@ type Step = () => Promise<AnyAuthMethod | null>;
 // surely a password's: one hidden prompt alone in its round, saying
 // password and naming no code (a one-time code replayed is refused, and may
 // count against the account). Unsure, the reconnection asks again.
-const SAYS_PASSWORD = /pass(word|wort|phrase)|mot de passe|contrase/i;
-const NAMES_CODE = /code|one[- ]?time|\botp\b|oath|verif|token|\bpin\b|two[- ]?factor|2fa|duo|yubi/i;
+// Linux-PAM's own translations of "Password:" included: sshd's PAM may speak the server's language.
+const SAYS_PASSWORD = /pass(word|wort|phrase|ord)|kennwort|mot de passe|contrase|senha|wachtwoord|l\u00f6senord|salasana|has\u0142o|heslo|jelsz\u00f3|parol|\u043f\u0430\u0440\u043e\u043b\u044c|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc|\uc554\ud638|\ube44\ubc00\ubc88\ud638/i;
+const NAMES_CODE = /code|one[- ]?time|\botp\b|oath|verif|token|\bpin\b|two[- ]?factor|2fa|duo|yubi|einmal|usage unique|un solo uso|\u4e00\u6b21|\u30ef\u30f3\u30bf\u30a4\u30e0/i;
 
 // The login a prompt names ("(alice@codehost) Password:", "alice@h's
 // password:") is no word of it: a host or user named "code" is no code.

@@ -116,6 +116,13 @@ describe('keyboard-interactive answers kept for reconnections', () => {
     expect(asksPassword(hidden('Password: '), 1)).toBe(true);
     expect(asksPassword(hidden("alice@h's password: "), 1)).toBe(true);
     expect(asksPassword(hidden('Passwort: '), 1)).toBe(true);
+    // Linux-PAM's translations of its 'Password: '.
+    for (const text of ['Senha: ', 'Пароль: ', 'Hasło: ', 'Wachtwoord: ', 'Lösenord: ', 'Salasana: ', 'Passord: ', 'Kennwort: ', 'Parola: ', 'Heslo: ', 'Jelszó: ', 'パスワード: ', '密码：', '암호: ', 'Mot de passe : ', 'Contraseña: ']) {
+      expect(asksPassword(hidden(text), 1)).toBe(true);
+    }
+    for (const text of ['Einmalpasswort: ', 'Mot de passe à usage unique : ', 'Contraseña de un solo uso: ', 'ワンタイムパスワード: ', '一次性密码：']) {
+      expect(asksPassword(hidden(text), 1)).toBe(false);
+    }
     // The login the prompt names is not read for code words.
     for (const text of ['(backup@codeberg-mirror) Password: ', "duong@token-vault.example's password: ", 'Password for otp@verify.example: ']) {
       expect(asksPassword(hidden(text), 1)).toBe(true);
