@@ -10,7 +10,7 @@ import { DEFAULT_MEMORY_LIMIT, DescriptorInput, spool, type Spill, type Spool } 
 import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel } from './connection';
 import { Reconnector, isConnectionLoss } from './reconnect';
-import { DEFAULT_RETRIES, withRetries } from './retry';
+import { DEFAULT_RETRIES, markRetriesSpent, withRetries } from './retry';
 import { remoteFileName } from './remote-name';
 import { spoolable, type PutInput, type PutOptions, type PutResult } from './put-types';
 import { linkedController } from '../util/abort';
@@ -129,7 +129,10 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
     // The whole file is sent again after reconnecting (retry.ts), from what
     // can give it again; a stream of known size went as it came.
     const again = spooled ? () => spooled!.replay() : input instanceof Uint8Array ? () => oneChunk(input) : opts.reread;
-    const retries = again && conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
+    // A stream of known size that cannot be read again is untouched until the
+    // remote scp answers: a loss before that is retried too, one after it not.
+    let streamTaken = false;
+    const retries = conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
     let headerTried = false; // an attempt began to send: what is there may be our own partial file
     const sent = await withRetries(
       async (attempt) => {
@@ -152,16 +155,18 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
           // again on a retry that nothing of ours was sent before (lost while spooling or looking).
           if (clear && !headerTried && (spooled || attempt > 0)) await refuseExisting(conn?.current().open ?? open, remotePath, name, role);
           headerTried = true;
-          const first = attempt === 0 && !spooled && !(input instanceof Uint8Array);
+          const first = !streamTaken && !spooled && !(input instanceof Uint8Array);
+          streamTaken ||= first;
           const body = first ? (input as Readable | AsyncIterable<Uint8Array>) : again!();
           return await sendTo(source, name, size, body, !first, opts, remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath);
         } catch (err) {
           source.destroy();
           if (isConnectionLoss(err)) conn?.renew(generation);
+          if (streamTaken && !again) markRetriesSpent(err); // none could be made: said as before
           throw err;
         }
       },
-      { retries, backoffMs: opts.backoffMs, isRetryable: (err) => (connected || err === lostWhileSpooling || err === lostBeforeStart) && isConnectionLoss(err), signal: opts.signal, onRetry: opts.onRetry },
+      { retries, backoffMs: opts.backoffMs, isRetryable: (err) => (again !== undefined || !streamTaken) && (connected || err === lostWhileSpooling || err === lostBeforeStart) && isConnectionLoss(err), signal: opts.signal, onRetry: opts.onRetry },
     );
     return { bytes: size, name, spooled: spooled ? (spooled.onDisk ? 'disk' : 'memory') : 'none', command, exit: sent.exit, protocol: 'scp', sha256: sent.sha256 };
   } catch (err) {

@@ -33,3 +33,30 @@ it('put --protocol scp, the link silent once logged in: the keepalive ends it, r
     await relay.close();
   }
 }, 60_000);
+
+it('put --size from a pipe, the link silent once logged in: nothing was read from the pipe, so retried, stored whole', async () => {
+  const dir = await userDir(sshd.user, 'scp-start');
+  let silent = false;
+  let connections = 0;
+  const relay = await startTcpRelay(sshd.port, (client, upstream) => {
+    const held = connections++ === 0;
+    client.on('data', (d: Buffer) => (held && silent ? undefined : upstream.write(d)));
+    // Answers held back a while, then dropped once the link is silent: the remote scp's never arrives.
+    upstream.on('data', (d: Buffer) => (held ? setTimeout(() => silent || client.write(d), 400) : client.write(d)));
+  });
+  try {
+    const known = knownHostsFor(sshd, relay.port, join(local(), 'known_hosts'));
+    const flags = [...sshFlags({ ...sshd, port: relay.port, knownHostsPath: known }, sshd.user), '-v', '--protocol', 'scp', '-o', 'ServerAliveInterval=2'];
+    const data = randomBytes(1024 * 1024 + 3);
+    const run = startCli(['put', ...flags, '--size', String(data.length), `${sshd.user.name}@127.0.0.1:${remotePath(sshd.user, dir)}/f`], { stdin: data, timeoutMs: 60_000 });
+    await waitFor(() => run.stderr().includes('exec: scp -t'), 'the remote scp asked for', 30_000);
+    silent = true;
+    const r = await run.done;
+    expect(r.stderr).toMatch(/connection lost before the command started: no answer from the server for 6 s \(ServerAliveInterval 2 s × ServerAliveCountMax 3\); retry 1 of 5 in 1 s\n/);
+    expect(r.status).toBe(0);
+    expect(readdirSync(dir)).toEqual(['f']);
+    expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
+  } finally {
+    await relay.close();
+  }
+}, 60_000);
