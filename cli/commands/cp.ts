@@ -128,6 +128,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         } finally {
           progress?.done();
         }
+        transferCommitted(); // a download's too: the --checksum-file after it cannot undo it
         recordStored();
         if (sumsFile !== undefined) await writeSums(sumsFile, sums);
         sayChecksums(args, entriesOf(sums));

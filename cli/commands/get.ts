@@ -20,6 +20,7 @@ import { heldParts, withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
 import { withDirectoryHint } from '../directory-hint';
 import { roomWarning } from '../room-warning';
+import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
 
@@ -116,6 +117,7 @@ export async function runGet(
         log?.(`receiving ${escapeForTerminal(d.name)} over ${d.protocol}: ${d.size} bytes`);
       },
     });
+    transferCommitted(); // what follows (a --checksum-file) cannot undo it: a signal now exits 0
     recordStored();
     if (got.sha256 !== undefined) {
       recordSha256(got.sha256);

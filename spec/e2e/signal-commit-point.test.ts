@@ -6,7 +6,7 @@
 // and sftp-server (held-reply.ts), so the signal lands on a known side of it.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { remote, sshFlags, startCli, type CliResult } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
@@ -177,6 +177,37 @@ describe('after the commit point, while the run is still busy', () => {
     expect(await readdir(dir)).toEqual(['f']);
     expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
   }, 30_000);
+
+  it('get: a second signal once the download was written out whole exits 0, said', async () => {
+    const dir = await userDir(sshd.user, 'get-second-after');
+    await writeFile(join(dir, 'f'), data);
+    const fifo = fifoIn(await userDir(sshd.user, 'get-second-after-sums'));
+    const run = startCli(['get', '-s', '-v', '--checksum-file', fifo, ...flags(), remote(sshd, sshd.user, `${dir}/f`)]);
+    await waitFor(() => run.stderr().includes('scpipe: sha256 '), 'the sum taken, the checksum file being opened');
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the first signal seen');
+    run.child.kill('SIGINT');
+    const r = await readerOf(fifo, run);
+    expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT: stopping\nscpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n$/);
+    expect(r.status).toBe(0);
+    expect(r.stdout.equals(data)).toBe(true);
+  });
+
+  it('cp from the remote: a second signal once the file is in place exits 0, said', async () => {
+    const dir = await userDir(sshd.user, 'cp-second-after');
+    await writeFile(join(dir, 'f'), data);
+    const into = await userDir(sshd.user, 'cp-second-after-into');
+    const fifo = fifoIn(await userDir(sshd.user, 'cp-second-after-sums'));
+    const run = startCli(['cp', '-s', '-v', '--checksum-file', fifo, ...flags(), remote(sshd, sshd.user, `${dir}/f`), `${into}/`]);
+    await waitFor(() => existsSync(join(into, 'f')), 'the file in place');
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the first signal seen');
+    run.child.kill('SIGINT');
+    const r = await readerOf(fifo, run);
+    expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT: stopping\nscpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n$/);
+    expect(r.status).toBe(0);
+    expect((await readFile(join(into, 'f'))).equals(data)).toBe(true);
+  });
 });
 
 describe('a parts set: its commit point is the manifest stored', () => {
