@@ -19,7 +19,7 @@ import { MultiProgressLine } from '../multi-progress';
 import { emptyInputSource, openStdin, type StdinInput } from '../stdin';
 import { sayChecksums, storedAfterSignal, writeChecksumLines } from '../checksums';
 import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './put-args';
-import { shadowWarning, staleWarning } from './put-parts';
+import { shadowWarning, spoolShortWarning, staleWarning } from './put-parts';
 import { staleFound, staleKept, staleRefused, staleRemoved, tempKept } from '../stale-lines';
 import { smallPartsWatch } from '../small-parts';
 
@@ -62,6 +62,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     if (isScpipeError(error, 'ERR_SPOOL')) spoolFailures.set(error, i);
     say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), specs[i]!) : error)));
   };
+  let spoolShortSaid = false;
   const committed = transfersCommitted(specs.length); // exit 0 only once every target is stored
   try {
     const outcomes = await putMany(
@@ -75,6 +76,14 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         ...roleOptions(args, signal, logFor(i)),
         onCommitted: committed,
         partSize: checked.partSize,
+        // Every set spools into the one directory: said once, as each fits the same share of its room.
+        spoolSharedBy: specs.length,
+        onSpoolShort: (short) => {
+          if (spoolShortSaid) return;
+          spoolShortSaid = true;
+          progress?.done();
+          say(spoolShortWarning(short));
+        },
         onProtocol: (chosen) => recordProtocol(chosen, i),
         onStaleRemoved: (path) => {
           progress?.done();

@@ -133,7 +133,8 @@ export async function runPutParts(
 /** The warning for a spool directory with room for fewer parts at once than --parallel asked, or not even one. */
 export function spoolShortWarning(s: SpoolShort): string {
   const remedy = '--spool-dir or TMPDIR with room, a smaller --part-size, or more --memory';
-  const head = `warning: the spool directory ${escapeForTerminal(s.dir)} has ${formatBytes(s.free)} free, and --parallel ${s.parallel} may hold up to ${formatBytes(s.need)} of parts there`;
+  const sets = s.sets > 1 ? ` (for the ${s.sets} parts sets at once)` : '';
+  const head = `warning: the spool directory ${escapeForTerminal(s.dir)} has ${formatBytes(s.free)} free, and --parallel ${s.parallel} may hold up to ${formatBytes(s.need)} of parts there${sets}`;
   if (s.fittedNeed <= s.free) return `${head}: sending with --parallel ${s.fitted} (for ${s.parallel}: ${remedy})`;
   return `${head}, --parallel 1 up to ${formatBytes(s.fittedNeed)}: sending with --parallel 1, and a stream that outgrows the room fails when the spool fills (${remedy})`;
 }

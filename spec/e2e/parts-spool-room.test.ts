@@ -62,6 +62,25 @@ describe('put --part-size: room in the spool directory', () => {
     });
   });
 
+  it('several targets: the sets share the room, warned of once, and each is stored whole', async () => {
+    await withTmpfs('8m', async (small) => {
+      const data = randomBytes(5 * 1024 * 1024);
+      const args = put(small, ['--part-size', '2M', '--parallel', '3'], 'a.bin');
+      const r = await runCli([...args, remote(sshd, sshd.rssh, `${dir}/b.bin`)], { stdin: data });
+      expect(r).toMatchObject({
+        status: 0,
+        stderr:
+          `scpipe: warning: the spool directory ${small} has 8 MiB free, and --parallel 3 may hold up to 16 MiB of parts there (for the 2 parts sets at once): ` +
+          'sending with --parallel 1 (for 3: --spool-dir or TMPDIR with room, a smaller --part-size, or more --memory)\n',
+      });
+      for (const set of ['a.bin', 'b.bin']) {
+        const parts = readdirSync(dir).filter((n) => n.startsWith(`${set}.`) && !n.endsWith('.sha256')).sort();
+        expect(Buffer.concat(parts.map((n) => readFileSync(join(dir, n)))).equals(data)).toBe(true);
+      }
+      expect(readdirSync(small)).toEqual([]);
+    });
+  });
+
   it('says nothing when the spool has room for all the parts held', async () => {
     await withTmpfs('8m', async (small) => {
       const data = randomBytes(5 * 1024 * 1024);

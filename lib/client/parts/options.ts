@@ -46,6 +46,8 @@ export interface PartsOptions extends RemoteCommandOptions {
   onSpill?: (spill: PartSpill) => void;
   /** At the start: the spool directory has room for fewer parts at once than `parallel`, and the run goes on with `fitted` (spool-room.ts). */
   onSpoolShort?: (short: SpoolShort) => void;
+  /** Parts sets spooling into the same directory at once (putMany's targets): each counts on its share of the room. */
+  spoolSharedBy?: number;
   /** `auto` (default) and `scp`: parts through `scp -t`, and under `auto` over SFTP where the host allows only that; `sftp`: over SFTP. */
   protocol?: Protocol;
   /** Told the protocol the parts go over (again if the run turns to SFTP). */

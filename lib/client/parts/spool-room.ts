@@ -21,6 +21,8 @@ export interface SpoolShort {
   fitted: number;
   /** Bytes `fitted` needs there: more than `free` where not even one part at a time fits. */
   fittedNeed: number;
+  /** The parts sets these bytes are for (putMany's targets share the directory). */
+  sets: number;
 }
 
 interface RoomArgs {
@@ -31,6 +33,8 @@ interface RoomArgs {
   memoryLimit: number;
   /** The input's length, where known (a buffer): fewer parts than parallel + 1 may be all there is. */
   size?: number;
+  /** Parts sets spooling there at once, alike (putMany's targets): the room is theirs together. */
+  sharedBy?: number;
 }
 
 /** Bytes of the spool files `parallel` parts at once may take: (parallel + 1) parts less those that stay in RAM. */
@@ -48,7 +52,9 @@ export function spoolNeed(a: RoomArgs, parallel = a.parallel): number {
  * cannot be looked at is left to fail as it did.
  */
 export function fitSpool(a: RoomArgs, onShort?: (s: SpoolShort) => void): number {
-  const need = spoolNeed(a);
+  const sets = Math.max(1, a.sharedBy ?? 1);
+  const needOf = (parallel: number): number => sets * spoolNeed(a, parallel); // every set's, as they hold theirs at once
+  const need = needOf(a.parallel);
   if (need === 0) return a.parallel;
   let free: number;
   try {
@@ -59,8 +65,8 @@ export function fitSpool(a: RoomArgs, onShort?: (s: SpoolShort) => void): number
   }
   if (need <= free) return a.parallel;
   let fitted = a.parallel - 1;
-  while (fitted > 1 && spoolNeed(a, fitted) > free) fitted--;
+  while (fitted > 1 && needOf(fitted) > free) fitted--;
   fitted = Math.max(1, fitted);
-  onShort?.({ dir: a.dir, free, need, parallel: a.parallel, fitted, fittedNeed: spoolNeed(a, fitted) });
+  onShort?.({ dir: a.dir, free, need, parallel: a.parallel, fitted, fittedNeed: needOf(fitted), sets });
   return fitted;
 }
