@@ -2,7 +2,7 @@
 // stream before its first byte), or under the parts a get fetches ahead; say
 // what gets the stream through.
 import { DEFAULT_PARALLEL, ScpipeError, isScpipeError, type Download } from '../lib';
-import { NO_INODES, formatBytes, outOfInodes, partsOf } from '../lib/internal';
+import { NO_INODES, formatBytes, outOfInodes, partsOf, spoolNeed } from '../lib/internal';
 import { DEFAULT_MEMORY, parseMemory } from './commands/put-args';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
@@ -37,11 +37,13 @@ const PARTS_HELD = {
   put: 'the parts waiting to be sent are held in the spool directory, (--parallel + 1) parts at most: give --spool-dir on a larger disk, or a smaller --part-size or --parallel',
 };
 
-/** What a get of a set holds at once: `parts` of `partSize`, the first `memory` bytes of them in RAM. */
+/** What a get of a set holds at once: --parallel fetched ahead (as many as had room) and the one going out. */
 export interface HeldParts {
-  parts: bigint;
-  partSize: bigint;
-  memory: bigint;
+  parallel: number;
+  parts: number;
+  partSize: number;
+  size: number;
+  memory: number;
 }
 
 /** A parts set's get or put whose local spool filled, with the way past it added; else `err`. */
@@ -55,20 +57,22 @@ export function withPartsSpoolFullHint(err: unknown, role: 'get' | 'put', held?:
   return new ScpipeError('ERR_SPOOL', `${err.message}; ${hint}`, { ...err, cause: err.cause });
 }
 
-/** What get of `download` holds at once, when it is a set: --parallel fetched ahead and the one going out, at most all of them. */
+/** What get of `download` holds at once, when it is a set, fetching `parallel` parts ahead (the parallelism used). */
 export function heldParts(download: Download | undefined, parallel: number | undefined, memory: number | undefined): HeldParts | undefined {
   const manifest = download?.manifest;
   if (manifest === undefined) return undefined;
-  const count = BigInt(partsOf(manifest).count);
-  const ahead = BigInt((parallel ?? DEFAULT_PARALLEL) + 1);
-  return { parts: ahead < count ? ahead : count, partSize: manifest.partSize, memory: BigInt(memory ?? parseMemory(DEFAULT_MEMORY)) };
+  const ahead = (parallel ?? DEFAULT_PARALLEL) + 1;
+  return { parallel: ahead - 1, parts: Math.min(ahead, partsOf(manifest).count), partSize: Number(manifest.partSize), size: Number(manifest.size), memory: memory ?? parseMemory(DEFAULT_MEMORY) };
 }
 
-// The room the parts of this get need, so the disk given is large enough at the first try.
-function heldHint({ parts, partSize, memory }: HeldParts): string {
-  const past = parts * partSize - memory;
+// The room the parts of this get need, so the disk given is large enough at
+// the first try: reckoned as at the start (spool-room.ts), where every part
+// held may end up in a file whole.
+function heldHint(h: HeldParts): string {
+  const need = spoolNeed({ dir: '', partSize: h.partSize, parallel: h.parallel, memoryLimit: h.memory, size: h.size, together: true });
+  const lower = h.parallel > 1 ? ', or a lower --parallel' : ' (--parallel 1 holds the fewest)';
   return (
-    `the parts fetched ahead are held there, (--parallel + 1) parts at most, here ${parts} of ${formatBytes(partSize)}, ` +
-    `up to ${formatBytes(past > 0n ? past : 0n)} of them past the ${formatBytes(memory)} of --memory: give --spool-dir on a disk with that room, or a lower --parallel`
+    `the parts fetched ahead are held there, (--parallel + 1) parts at most, here ${h.parts} of ${formatBytes(h.partSize)}, ` +
+    `up to ${formatBytes(need)} of them (a part that outgrows the ${formatBytes(h.memory)} of --memory goes there whole): give --spool-dir on a disk with that room${lower}`
   );
 }

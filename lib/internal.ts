@@ -22,3 +22,4 @@ export { partsOf } from './client/parts/manifest';
 export { partIndex } from './client/parts/names';
 export { MAX_PARTS } from './client/parts/manifest';
 export { NAME_MAX } from './protocol/name-max';
+export { spoolNeed } from './client/parts/spool-room';

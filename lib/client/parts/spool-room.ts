@@ -31,17 +31,22 @@ interface RoomArgs {
   parallel: number;
   /** RAM the parts share before they spill (--memory). */
   memoryLimit: number;
-  /** The input's length, where known (a buffer): fewer parts than parallel + 1 may be all there is. */
+  /** The input's length, where known (a buffer, a set's manifest): fewer parts than parallel + 1 may be all there is. */
   size?: number;
   /** Parts sets spooling there at once, alike (putMany's targets): the room is theirs together. */
   sharedBy?: number;
+  /** The parts fill at once (get fetches them ahead side by side), not one after another as put cuts them. */
+  together?: boolean;
 }
 
 /** Bytes of the spool files `parallel` parts at once may take: (parallel + 1) parts less those that stay in RAM. */
 export function spoolNeed(a: RoomArgs, parallel = a.parallel): number {
   const parts = a.size === undefined ? Infinity : Math.max(1, Math.ceil(a.size / a.partSize));
   const held = Math.min(parallel + 1, parts);
-  const inRam = Math.floor(a.memoryLimit / a.partSize); // a part that outgrows the budget goes to a file whole
+  const all = a.size === undefined ? held * a.partSize : Math.min(held * a.partSize, a.size);
+  // A part that outgrows the budget goes to a file whole. Parts filled at
+  // once share the budget in pieces, so each of them may outgrow it.
+  const inRam = a.together ? (all <= a.memoryLimit ? held : 0) : Math.floor(a.memoryLimit / a.partSize);
   const bytes = Math.max(0, held - inRam) * a.partSize;
   return a.size === undefined ? bytes : Math.min(bytes, a.size);
 }
