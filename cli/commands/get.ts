@@ -23,6 +23,7 @@ import { roomWarning } from '../room-warning';
 import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
+import { spoolShortWarning } from './put-parts';
 
 interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   output?: string;
@@ -87,6 +88,7 @@ export async function runGet(
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
   const progress = ProgressLine.wanted(args);
   let download: Download | undefined;
+  let fitted: number | undefined; // the parts fetched ahead, where the spool had room for fewer than --parallel
   const outputAt = output === undefined ? undefined : await followLinks(output).catch(() => output);
   try {
     const got = await getTo(connectOptions(spec, args, log), spec.path, output ?? process.stdout, {
@@ -99,6 +101,11 @@ export async function runGet(
       memoryLimit,
       spoolDir: args['spool-dir'],
       onSpill: ramSpoolWarning(args['spool-dir'], 'fetched', () => progress?.done()),
+      onSpoolShort: (short) => {
+        fitted = short.fitted;
+        progress?.done();
+        say(spoolShortWarning(short, 'get'));
+      },
       sha256: wantsSha256(args),
       expectSha256,
       onRetry: (e) => {
@@ -134,7 +141,7 @@ export async function runGet(
       for (const left of await findLocalLeftovers(stored)) say(localLeftoverFound(left.path, left.ageS, left.bytes));
     }
   } catch (err) {
-    if (err instanceof ScpipeError || output !== undefined) throw withDirectoryHint(withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, args.parallel, memoryLimit)), spec, download), spec);
+    if (err instanceof ScpipeError || output !== undefined) throw withDirectoryHint(withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, fitted ?? args.parallel, memoryLimit)), spec, download), spec);
     throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
   } finally {
     progress?.done();

@@ -19,6 +19,7 @@ import { getOverChannel } from './scp-get';
 import type { RetryEvent } from './retry';
 import { partsOf, type Manifest } from './parts/manifest';
 import type { PartSpill } from './parts/options';
+import type { SpoolShort } from './parts/spool-room';
 import { fetchManifestFile, readParts } from './parts/get-parts';
 import { manifestName, partName, splitRemote } from './parts/names';
 import { remoteFileThere } from './remote-file-there';
@@ -48,6 +49,8 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
   spoolDir?: string;
   /** A parts set: a part fetched ahead went on in a spool file in `dir` (on a RAM file system, it still takes memory). */
   onSpill?: (spill: PartSpill) => void;
+  /** A parts set: the spool directory has no room for the parts --parallel fetches ahead, so fewer go at once (`fitted`). */
+  onSpoolShort?: (short: SpoolShort) => void;
   /** false: `remotePath` is a plain file only, never a parts set; true: the parts set only (a plain file of its name is passed over). */
   parts?: boolean;
   /**

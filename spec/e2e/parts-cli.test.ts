@@ -144,19 +144,21 @@ describe('scpipe put --part-size', () => {
   }, 180_000);
 
   // Restoring parts of 40M with --parallel 2: up to three held, 120 MiB,
-  // fetched side by side, so each may outgrow its share of the 64 MiB of
-  // RAM and go to the spool whole. $TMPDIR on a 16 MiB tmpfs (as /tmp often is a
-  // small RAM disk): a warning that they take memory there, then exit 1,
-  // and the message says where they were held, the room they need and
-  // what to do; --spool-dir elsewhere restores the set, with no warning.
+  // fetched side by side, so each may outgrow its share of the 64 MiB of RAM.
+  // $TMPDIR on a 16 MiB tmpfs (as /tmp often is a small RAM disk): warnings
+  // that not even one part at a time has room there and that they take
+  // memory there, then exit 1, and the message says where they were held,
+  // the room they need and what to do; --spool-dir elsewhere restores the
+  // set, with no warning.
   it('get of a set: the parts fetched ahead go to --spool-dir; a full one says so', async () => {
     await withTmpfs('16m', async (small) => {
       const size = 120 * 1024 * 1024;
       expect((await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '40M', at(`${dir}/t.bin`), '--', ...producer(size, 't')], { timeoutMs: 120_000 })).status).toBe(0);
       const full = await runCli(['get', ...flags(), '--parallel', '2', at(`${dir}/t.bin`)], { env: { ...process.env, TMPDIR: small }, timeoutMs: 120_000 });
       expect(full.status).toBe(1);
-      // Said first: the default spool directory is a tmpfs, so the parts held there take memory.
-      expect(full.stderr).toMatch(new RegExp(`^scpipe: warning: spooling in ${small}, a file system in RAM \\(tmpfs, 16 MiB free\\): the parts fetched ahead take memory there past --memory, \\(--parallel \\+ 1\\) parts at most; --spool-dir on a disk \\(e\\.g\\. /var/tmp\\) avoids it\nscpipe: cannot write spool file in ${small}: No space left on device \\(wrote [^)]*\\); the parts fetched ahead are held there, \\(--parallel \\+ 1\\) parts at most, here 3 of 40 MiB, up to 120 MiB of them \\(a part that outgrows the 64 MiB of --memory goes there whole\\): give --spool-dir on a disk with that room, or a lower --parallel\n$`));
+      // Said first: the room is short; then: the default spool directory is a tmpfs, so the parts held there take memory.
+      // The first part goes out whole; the second may too, where it came into RAM after the first went.
+      expect(full.stderr).toMatch(new RegExp(`^scpipe: warning: the spool directory ${small} has 16 MiB free, and --parallel 2 may hold up to 120 MiB of parts there, --parallel 1 up to 80 MiB: fetching with --parallel 1, and the run fails if the spool fills \\(--spool-dir or TMPDIR with room, or more --memory\\)\nscpipe: warning: spooling in ${small}, a file system in RAM \\(tmpfs, 16 MiB free\\): the parts fetched ahead take memory there past --memory, \\(--parallel \\+ 1\\) parts at most; --spool-dir on a disk \\(e\\.g\\. /var/tmp\\) avoids it\nscpipe: cannot write spool file in ${small}: No space left on device \\(wrote [^)]*\\); the set's first (41943040|83886080) bytes, each part checked against the manifest, had already been written out, and nothing after them; the parts fetched ahead are held there, \\(--parallel \\+ 1\\) parts at most, here 2 of 40 MiB, up to 80 MiB of them \\(a part that outgrows the 64 MiB of --memory goes there whole\\): give --spool-dir on a disk with that room \\(--parallel 1 holds the fewest\\)\n$`));
       const got = await runCli(['get', ...flags(), '--parallel', '2', '--spool-dir', spoolDir(), at(`${dir}/t.bin`)], { env: { ...process.env, TMPDIR: small }, timeoutMs: 120_000 });
       expect(got).toMatchObject({ status: 0, stderr: '' });
       expect(sha(got.stdout)).toBe(sha(execFileSync(producer(size, 't')[0]!, producer(size, 't').slice(1), { maxBuffer: 1 << 30 })));

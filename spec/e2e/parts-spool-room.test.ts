@@ -90,3 +90,71 @@ describe('put --part-size: room in the spool directory', () => {
     });
   });
 });
+
+// `scpipe get` of a set holds up to --parallel + 1 parts, fetched side by
+// side, so any of them may outgrow its share of --memory and go to the spool
+// whole. Its part sizes are in the manifest: the same start check as put's.
+describe('get of a parts set: room in the spool directory', () => {
+  const store = async (name: string, data: Buffer, partSize: string): Promise<void> => {
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.rssh), '--part-size', partSize, remote(sshd, sshd.rssh, `${dir}/${name}`)], { stdin: data });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+  };
+  const get = (spool: string, memory: string, parallel: string, name: string): string[] =>
+    ['get', ...sshFlags(sshd, sshd.rssh), '--spool-dir', spool, '--memory', memory, '--parallel', parallel, remote(sshd, sshd.rssh, `${dir}/${name}`)];
+
+  // User sees: a warning, then the whole stream, fetched fewer parts at a time.
+  it('goes on with fewer parts ahead that fit, with a warning, and restores the whole stream', async () => {
+    const data = randomBytes(9 * 1024 * 1024);
+    await store('g.bin', data, '2M');
+    await withTmpfs('8m', async (small) => {
+      const r = await runCli(get(small, '0', '4', 'g.bin'));
+      expect(r.stderr.toString()).toBe(
+        `scpipe: warning: the spool directory ${small} has 8 MiB free, and --parallel 4 may hold up to 9 MiB of parts there: ` +
+          'fetching with --parallel 3 (for 4: --spool-dir or TMPDIR with room, or more --memory)\n',
+      );
+      expect(r.status).toBe(0);
+      expect(r.stdout.equals(data)).toBe(true);
+      expect(readdirSync(small)).toEqual([]);
+    });
+  });
+
+  // User sees: a warning that not even one part at a time is sure to fit,
+  // and the run goes on: here each other part stays in RAM, and it restores.
+  it('warns when not even one part at a time is sure to fit, and restores a set whose parts fit after all', async () => {
+    const data = randomBytes(12 * 1024 * 1024);
+    await store('h.bin', data, '3M');
+    await withTmpfs('4m', async (small) => {
+      const r = await runCli(get(small, '4M', '2', 'h.bin'));
+      expect(r.stderr.toString()).toBe(
+        `scpipe: warning: the spool directory ${small} has 4 MiB free, and --parallel 2 may hold up to 9 MiB of parts there, --parallel 1 up to 6 MiB: ` +
+          'fetching with --parallel 1, and the run fails if the spool fills (--spool-dir or TMPDIR with room, or more --memory)\n',
+      );
+      expect(r.status).toBe(0);
+      expect(r.stdout.equals(data)).toBe(true);
+      expect(readdirSync(small)).toEqual([]);
+    });
+  });
+
+  // User sees: the warning, then exit 1 when the spool fills, and a message
+  // with the room the parts held need and what to do (not "a lower --parallel").
+  it('says at the start, and when the spool fills, the room the parts need', async () => {
+    await store('k.bin', randomBytes(8 * 1024 * 1024), '4M');
+    await withTmpfs('2m', async (small) => {
+      const r = await runCli(get(small, '0', '4', 'k.bin'));
+      expect(r.status).toBe(1);
+      expect(r.stdout.length).toBe(0);
+      const lines = r.stderr.toString().split('\n');
+      expect(lines[0]).toBe(
+        `scpipe: warning: the spool directory ${small} has 2 MiB free, and --parallel 4 may hold up to 8 MiB of parts there, --parallel 1 up to 8 MiB: ` +
+          'fetching with --parallel 1, and the run fails if the spool fills (--spool-dir or TMPDIR with room, or more --memory)',
+      );
+      expect(lines[1]).toMatch(
+        new RegExp(
+          `^scpipe: cannot write spool file in ${small}: No space left on device \\(wrote [^)]*\\); the parts fetched ahead are held there, \\(--parallel \\+ 1\\) parts at most, ` +
+            'here 2 of 4 MiB, up to 8 MiB of them \\(a part that outgrows the 0 B of --memory goes there whole\\): give --spool-dir on a disk with that room \\(--parallel 1 holds the fewest\\)$',
+        ),
+      );
+      expect(readdirSync(small)).toEqual([]);
+    });
+  });
+});

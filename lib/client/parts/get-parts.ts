@@ -25,6 +25,7 @@ import { manifestName } from './names';
 import { HashThread } from './hash-thread';
 import { MemoryBudget, PartWriter, type SpooledPart } from './part-writer';
 import { DEFAULT_PARALLEL } from './options';
+import { fitSpool } from './spool-room';
 import { linkedController } from '../../util/abort';
 
 /** The manifest of set `dir + name`, fetched and checked. */
@@ -54,9 +55,11 @@ export async function fetchManifestFile(conn: Reconnector, dir: string, name: st
 export function readParts(conn: Reconnector, dir: string, manifest: Manifest, opts: GetOptions): { body: BodyStream; done: Promise<ExitStatus> } {
   const body = new BodyStream();
   const { controller: inner, unlink } = linkedController(opts.signal);
-  const parallel = opts.parallel ?? DEFAULT_PARALLEL;
   // RAM shared by the parts held, as a parts upload's (part-writer.ts).
   const held: Held = { budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024), dir: spoolDirectory(opts.spoolDir), sums: new HashThread() };
+  // Fewer parts ahead where the spool has no room for them: a slower restore, not ENOSPC part-way.
+  const room = { dir: held.dir, partSize: Number(manifest.partSize), memoryLimit: held.budget.limit, size: Number(manifest.size), together: true, parallel: opts.parallel ?? DEFAULT_PARALLEL };
+  const parallel = fitSpool(room, opts.onSpoolShort);
   const role = { ...opts, signal: inner.signal };
   const list = partsOf(manifest);
   // The parts fetched ahead, not yet written out: only these are held, whatever the set's length.
