@@ -3,10 +3,10 @@
 // stale, be refused with, and maybe count against the account. An ssh2
 // server stands in for sshd: this machine has no PAM OTP module to ask codes.
 import type { AddressInfo } from 'node:net';
-import { Client, Server, utils, type AuthenticationType } from 'ssh2';
+import { Server, utils, type AuthenticationType } from 'ssh2';
 import { asksPassword } from '../../../lib/transport/password-steps';
-import { createAuthHandler, type TypedSecrets } from '../../../lib/transport/auth';
-import { resolvedHost as host } from '../../helpers/resolved-host';
+import type { TypedSecrets } from '../../../lib/transport/auth';
+import { loginTyped } from '../../helpers/auth-login';
 
 type Round = Array<{ prompt: string; echo: boolean }>;
 
@@ -41,21 +41,10 @@ const code = (login: number): string => String(login).repeat(6);
 
 /** Logs in over `port` as a run's connection does, with what the run typed before; the questions asked go to `asked`. */
 async function login(port: number, typed: TypedSecrets, asked: string[], current: () => number): Promise<void> {
-  const prompt = async (q: string): Promise<string> => {
+  await loginTyped(port, typed, async (q) => {
     asked.push(q);
     return /password/i.test(q) && !/OATH|one-time/i.test(q) ? 'the-password' : code(current());
-  };
-  const auth = createAuthHandler({ host: host({ pubkeyAuthentication: false }), env: {}, prompt, typed });
-  const client = new Client();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', resolve).once('error', reject);
-      client.connect({ host: '127.0.0.1', port, username: 'alice', authHandler: auth.handler, hostVerifier: () => true });
-    });
-    auth.succeeded();
-  } finally {
-    client.end();
-  }
+  });
 }
 
 describe('keyboard-interactive answers kept for reconnections', () => {

@@ -7,6 +7,7 @@ import { Client, Server, utils, type AnyAuthMethod, type BaseAgent, type Authent
 import { ScpipeError, isScpipeError } from '../../../lib/errors';
 import { createAuthHandler, type AuthContext, type TypedSecrets } from '../../../lib/transport/auth';
 import { resolvedHost as host } from '../../helpers/resolved-host';
+import { loginTyped } from '../../helpers/auth-login';
 
 let dir: string;
 let plainKey: string;
@@ -319,19 +320,7 @@ describe('createAuthHandler', () => {
       questions.push(q);
       return q.startsWith('Verification') ? '123456' : 'the-password';
     };
-    const login = async (): Promise<void> => {
-      const auth = createAuthHandler({ host: host({ pubkeyAuthentication: false }), env: {}, prompt, typed });
-      const client = new Client();
-      try {
-        await new Promise<void>((resolve, reject) => {
-          client.once('ready', resolve).once('error', reject);
-          client.connect({ host: '127.0.0.1', port, username: 'alice', authHandler: auth.handler, hostVerifier: () => true });
-        });
-        auth.succeeded();
-      } finally {
-        client.end();
-      }
-    };
+    const login = (): Promise<void> => loginTyped(port, typed, prompt);
     try {
       await login();
       await login(); // a retry's reconnection: only the code is asked again
