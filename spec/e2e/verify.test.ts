@@ -8,7 +8,7 @@ import { chmod, chown, readFile, readdir, stat, writeFile } from 'node:fs/promis
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { dropConnections } from '../helpers/drop-connections';
 import { waitFor } from '../helpers/async';
 import { startHostileSftp, type HostileSftp } from '../helpers/hostile-sftp';
@@ -50,9 +50,9 @@ describe.each([
 });
 
 // put --verify -O of `data` to the normal account, whose remote scp is `script` (--scp-path).
-async function putVerifyThrough(script: string, data: Buffer, extra: string[] = []): Promise<{ r: Awaited<ReturnType<typeof runCli>>; dir: string; rdir: string }> {
+async function putVerifyThrough(script: string, data: Buffer, extra: string[] = [], at?: string): Promise<{ r: Awaited<ReturnType<typeof runCli>>; dir: string; rdir: string }> {
   const account: TestAccount = sshd.user;
-  const dir = await userDir(account, 'verify-scp');
+  const dir = at ?? (await userDir(account, 'verify-scp'));
   const rdir = remotePath(account, dir);
   const scp = join(dir, 'remote-scp');
   await writeFile(scp, script);
@@ -90,8 +90,11 @@ describe('put --verify, a remote that stores other bytes than it was sent', () =
   // the manifest; the parts set cannot be trusted". Left: the set remotely.
   it('a parts set: exit 1, naming the part that differs, and saying the set cannot be trusted', async () => {
     const data = randomBytes(3 * 1024 * 1024);
-    const flipSecond = '#!/bin/sh\nscp "$@" || exit\ncase "$1" in -t) for last; do :; done; case "$last" in *.000001) printf X | dd of="$last" bs=1 count=1 conv=notrunc 2>/dev/null;; esac;; esac\n';
-    const { r, rdir } = await putVerifyThrough(flipSecond, data, ['--part-size', '1M']);
+    // Flipped as the manifest goes, once every part was confirmed: after the
+    // part's own scp it could come later than the read-back.
+    const dir = await userDir(sshd.user, 'verify-scp');
+    const flipSecond = `#!/bin/sh\ncase "$1" in -t) for last; do :; done; case "$last" in *.00000?) ;; *) printf X | dd of=${shellQuote([join(dir, 'v.bin.000001')])} bs=1 count=1 conv=notrunc 2>/dev/null;; esac;; esac\nexec scp "$@"\n`;
+    const { r, rdir } = await putVerifyThrough(flipSecond, data, ['--part-size', '1M'], dir);
     expect(r.stderr).toBe(`scpipe: ${rdir}/v.bin: read back, part v.bin.000001 does not match its SHA-256 in the manifest; the parts set cannot be trusted\n`);
     expect(r.status).toBe(1);
   });
