@@ -16,7 +16,7 @@ import type { HostKey } from './host-key';
 import type { Jail } from './jail';
 import { keepExecBytes } from './exec-bytes';
 import { answerSessions } from './session-requests';
-import { keepOwners } from './sftp/upload-owners';
+import { keepOwners, UploadOwners } from './sftp/upload-owners';
 import { ssh2 } from './ssh2';
 import { fingerprint } from '../transport/known-hosts';
 import { ssh2Ready } from '../transport/ssh2-load';
@@ -90,7 +90,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const limits = { ...DEFAULT_AUTH_LIMITS, ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
   const gate = new ConnectionGate(limits);
   const rootWatch = await RootWatch.start(opts.jail.root, log);
-  const owners = opts.appendOnly && opts.stateDir !== undefined ? await keepOwners(opts.stateDir, opts.jail.root, log) : undefined;
+  // This server's own: two in one process (the library) never share them.
+  const owners = opts.appendOnly && opts.stateDir !== undefined ? await keepOwners(opts.stateDir, opts.jail.root, log) : new UploadOwners();
   // Runs a session unless the root is not the directory it was (root-watch.ts); the client is told why on stderr.
   const ifRootThere = async (channel: ServerChannel, run: () => Promise<void>): Promise<void> => {
     if ((await rootWatch.check()) === undefined) return run();

@@ -22,8 +22,8 @@ export interface SessionContext {
   who: string;
   /** The login's key (or user name): an upload in progress is its own (--append-only). */
   login: string;
-  /** --append-only: the owners of uploads in progress. */
-  owners?: UploadOwners;
+  /** --append-only: the owners of uploads in progress, the server's. */
+  owners: UploadOwners;
   /** sshd's MaxSessions. */
   maxSessions: number;
   /** The client's version line (the SFTP session follows OpenSSH's symlink order by it). */

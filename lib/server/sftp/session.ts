@@ -33,7 +33,7 @@ import { versionReply } from './replies';
 import { RequestQueue } from './request-queue';
 import { ADVERTISED_EXTENSIONS, decodeRequest, opensshSymlinkOrder, type Request } from './requests';
 import { canStart } from './scheduler';
-import { IN_MEMORY_OWNERS, type UploadOwners } from './upload-owners';
+import type { UploadOwners } from './upload-owners';
 import { BadPacket, PacketReader, REQ } from './wire';
 
 /** While draining, how long a session with nothing open must be silent before it is ended. */
@@ -50,8 +50,8 @@ export interface SftpSessionOptions {
   who: string;
   /** The login's key (or user name): an upload in progress is its own (--append-only). */
   login?: string;
-  /** --append-only: the owners of uploads in progress (the server's; else kept in memory only). */
-  owners?: UploadOwners;
+  /** --append-only: the owners of uploads in progress, the server's (kept on disk, or in memory only). */
+  owners: UploadOwners;
   /** The client's SSH identification: it tells in which order SYMLINK's paths come. */
   clientIdent: string;
   /** Aborts when the server starts draining: end once idle. */
@@ -104,7 +104,7 @@ class SftpSession {
       appendOnly: opts.appendOnly ?? false,
       madeHere: new Set(),
       login: opts.login ?? '',
-      owners: opts.owners ?? IN_MEMORY_OWNERS,
+      owners: opts.owners,
       gone: this.gone.signal,
       verbose: opts.verbose,
       // Not through hideRoot(): the lines hold client paths only (handlers build

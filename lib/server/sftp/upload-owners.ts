@@ -114,9 +114,6 @@ function othersUpload(clientPath: string): ReturnType<typeof refused> {
   return refused(clientPath, 'it is an upload in progress of another login (another key), and only its own may go on with it');
 }
 
-/** The owners of a server that keeps none on disk (the library's default). */
-export const IN_MEMORY_OWNERS = new UploadOwners();
-
 /** Logs that the upload's file `clientPath` had no owner known, and becomes this login's. */
 export function ownerUnknown(ctx: OpsContext, clientPath: string): () => void {
   return () => ctx.log(`sftp ${ctx.paths.shown(clientPath)}: no owner of this upload's temporary file on record (made before owners were kept, or its record was lost): it is this login's upload from now on`);

@@ -9,6 +9,7 @@ import { waitFor } from '../../../helpers/async';
 import { FakeSftpChannel } from '../../../helpers/fake-sftp-channel';
 import { tempDirPerTest } from '../../../helpers/temp-dir';
 import { Jail } from '../../../../lib/server/jail';
+import { UploadOwners } from '../../../../lib/server/sftp/upload-owners';
 import { runSftpSession } from '../../../../lib/server/sftp/session';
 import { OPEN_FLAG, PacketWriter, REQ, RES } from '../../../../lib/server/sftp/wire';
 
@@ -21,7 +22,7 @@ it('leaves the name of a cut upload to a rename that holds the name lock, and re
   const channel = new FakeSftpChannel();
   const log: string[] = [];
   const session = runSftpSession(channel as unknown as ServerChannel, {
-    jail, readOnly: false, verbose: false, log: (l) => log.push(l), who: 'me@test', clientIdent: 'SSH-2.0-OpenSSH_9.2', cut: cut.signal,
+    jail, readOnly: false, verbose: false, log: (l) => log.push(l), who: 'me@test', clientIdent: 'SSH-2.0-OpenSSH_9.2', cut: cut.signal, owners: new UploadOwners(),
   });
   let ended = false;
   const done = session.then(() => (ended = true));

@@ -12,6 +12,7 @@ import { FakeSftpChannel as FakeChannel } from '../../../helpers/fake-sftp-chann
 import { Jail } from '../../../../lib/server/jail';
 import { MAX_QUEUED } from '../../../../lib/server/sftp/request-queue';
 import { QUIET_MS, runSftpSession } from '../../../../lib/server/sftp/session';
+import { UploadOwners } from '../../../../lib/server/sftp/upload-owners';
 import { MAX_RUNNING } from '../../../../lib/server/sftp/scheduler';
 import { MAX_STATUS_TEXT } from '../../../../lib/server/sftp/status';
 import { ATTR, PacketWriter, REQ, RES } from '../../../../lib/server/sftp/wire';
@@ -38,6 +39,7 @@ function start(opts: { readOnly?: boolean; appendOnly?: boolean; drain?: AbortSi
     jail: new Jail(root),
     readOnly: opts.readOnly ?? false,
     appendOnly: opts.appendOnly ?? false,
+    owners: new UploadOwners(),
     drain: opts.drain,
     verbose: false,
     log: (l) => log.push(l),
