@@ -4,13 +4,14 @@
 import { statfsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { formatBytes } from '../spool/size';
+import { hostPath } from '../util/byte-text';
 import { errnoCode } from './strerror';
 
 /** What to add to the write error `err` of a `size`-byte file at `path`: '' unless its disk was full. */
 export function roomNote(err: unknown, path: string, size: bigint): string {
   if (errnoCode(err) !== 'ENOSPC') return '';
   try {
-    const fs = statfsSync(posix.dirname(path), { bigint: true });
+    const fs = statfsSync(hostPath(posix.dirname(path)), { bigint: true });
     if (fs.files > 0n && fs.ffree === 0n) return ''; // out of inodes: room would not help
     return ` (the file is ${formatBytes(size)}, and its file system has ${formatBytes(fs.bavail * fs.bsize)} free)`;
   } catch {

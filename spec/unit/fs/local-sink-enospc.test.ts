@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createLocalSink } from '../../../lib/fs/local-sink';
 import { receive, tempDir } from './helpers';
 import { formatBytes } from '../../../lib/spool/size';
+import { fromBytes } from '../../../lib/util/byte-text';
 
 // The size and the room the message gives, so the user knows how much to make.
 const room = (size: string): string => {
@@ -51,5 +52,15 @@ describe('ENOSPC on a 1 MiB tmpfs', () => {
     expect(await readFile(join(mnt, 'old'), 'utf8')).toBe('precious');
     expect(await receive(sink, { name: 'next', mode: 0o644, data: 'fits' })).toEqual({});
     expect((await readdir(mnt)).sort()).toEqual(['next', 'old']);
+  });
+
+  it('says the room in a directory whose name is not UTF-8 (serve receives into such names)', async () => {
+    const bytes = Buffer.concat([Buffer.from(`${mnt}/caf`), Buffer.from([0xe9])]);
+    await mkdir(bytes);
+    const sink = await createLocalSink(fromBytes(bytes), opts);
+    expect(await receive(sink, { name: 'big', mode: 0o644, data: Buffer.alloc(3 * 1024 * 1024, 7) }, { chunk: 16384 })).toEqual({
+      error: `${mnt}/caf\\xe9/big: No space left on device${room('3 MiB')}`,
+    });
+    expect(await readdir(bytes)).toEqual([]);
   });
 });
