@@ -34,6 +34,7 @@ import { hasWildcard, wildcardHint } from './glob-hint';
 import { scpKindOf } from './scp-exists';
 import type { Progress } from './progress';
 import type { ExitStatus } from '../protocol/channel';
+import { tellOnce } from '../util/tell-once';
 
 /** Options of upload() and download(). */
 export interface CopyOptions extends RoleOptions, RemoteCommandOptions {
@@ -72,6 +73,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   throwIfAborted(opts.signal);
   checkCounts(opts);
   if (localPaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
+  const onCommitted = tellOnce(opts.onCommitted);
   // -d: several sources need a directory (docs/protocol.md §4.4).
   const command = remoteScpCommand('sink', remotePath, { ...opts, targetIsDirectory: localPaths.length > 1 });
   const left = [...localPaths];
@@ -99,7 +101,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
             made,
             afterAbort: fresh && new RemovalAfterAbort(() => opener.drop(), () => fresh, opts.trace),
           });
-          if (!opts.signal?.aborted) opts.onCommitted?.();
+          if (!opts.signal?.aborted) onCommitted?.();
           return { code: 0, signal: null };
         } finally {
           chosen.session.end();
@@ -124,7 +126,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
           left.shift();
         }
         // Every file confirmed before any abort: the commit point (source.ts finish()).
-        if (!opts.signal?.aborted && source.problems.length === 0) opts.onCommitted?.();
+        if (!opts.signal?.aborted && source.problems.length === 0) onCommitted?.();
         return await source.finish();
       } catch (err) {
         source.destroy();

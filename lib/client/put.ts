@@ -7,6 +7,7 @@ import { asScpipeError } from '../errors';
 import type { Target } from './connection';
 import { oneRun } from './run-target';
 import { Reconnector } from './reconnect';
+import { tellOnce } from '../util/tell-once';
 import { checkCounts } from './counts';
 import { scpRefusalHint } from './protocol-choice';
 import { chooseProtocolAgain } from './protocol-choice-again';
@@ -43,7 +44,8 @@ export async function putSeated(target: Target, remotePath: string, given: PutIn
   }
 }
 
-async function putInput(target: Target, remotePath: string, given: PutInput, opts: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>>, seat?: SharedSpoolSeat): Promise<PutResult> {
+async function putInput(target: Target, remotePath: string, given: PutInput, options: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>>, seat?: SharedSpoolSeat): Promise<PutResult> {
+  const opts = { ...options, onCommitted: tellOnce(options.onCommitted) };
   checkCounts(opts);
   const input = spoolable(given, opts);
   if (opts.partSize !== undefined) {

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { put, upload, isScpipeError } from '../../lib';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { heldReplies } from '../helpers/held-reply';
+import { dropConnections } from '../helpers/drop-connections';
 
 const sshd = sshdPerSuite();
 const target = () => connectOptions(sshd, sshd.user);
@@ -63,5 +65,41 @@ describe.each(['scp', 'sftp'] as const)('over %s', (protocol) => {
     expect(isScpipeError(err, 'ERR_EXISTS')).toBe(true);
     expect(told).toBe(0);
     expect(await readdir(dir)).toEqual(['f']);
+  });
+});
+
+// A connection lost after the last file's ack, while the exit status is
+// awaited, is retried: the file is sent again. The commit point passed at
+// the first ack all the same, and is told once: putMany's caller counts
+// its targets by it.
+describe('over SCP, a connection lost after the commit point', () => {
+  const relay = heldReplies();
+  afterAll(() => relay.remove());
+  afterEach(() => relay.release());
+
+  const lostAtExit = async <T>(call: (onCommitted: () => void) => Promise<T>): Promise<{ result: T; told: number }> => {
+    let told = 0;
+    await relay.hold('exit');
+    const running = call(() => told++);
+    await relay.held();
+    await dropConnections(sshd);
+    await relay.release(); // the retry's exit goes out
+    return { result: await running, told };
+  };
+
+  it('put: told once, though the retry confirmed the file again', async () => {
+    const dir = await userDir(sshd.user, 'committed-lost');
+    const { told } = await lostAtExit((onCommitted) => put(target(), `${dir}/f`, data, { protocol: 'scp', scpPath: relay.path, retries: 1, backoffMs: [0], onCommitted }));
+    expect(told).toBe(1);
+    expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+  });
+
+  it('upload: told once, though the retry came after every file was confirmed', async () => {
+    const src = await userDir(sshd.user, 'committed-lost-src');
+    const dir = await userDir(sshd.user, 'committed-lost-cp');
+    await writeFile(join(src, 'a'), data);
+    const { told } = await lostAtExit((onCommitted) => upload(target(), [join(src, 'a')], `${dir}/`, { protocol: 'scp', scpPath: relay.path, retries: 1, backoffMs: [0], onCommitted }));
+    expect(told).toBe(1);
+    expect((await readFile(join(dir, 'a'))).equals(data)).toBe(true);
   });
 });
