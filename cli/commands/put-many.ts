@@ -78,6 +78,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         partSize: checked.partSize,
         // Every set spools into the one directory: said once, as each fits the same share of its room.
         spoolSharedBy: specs.length,
+        inputSize: stdin.fileSize,
         onSpoolShort: (short) => {
           if (spoolShortSaid) return;
           spoolShortSaid = true;

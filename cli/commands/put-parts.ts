@@ -48,8 +48,9 @@ export async function runPutParts(
   signal: AbortSignal,
   log: ((line: string) => void) | undefined,
   empty: EmptyInputSource | undefined, // what to warn of if nothing came (undefined: an empty file was meant)
-  sizeKnown = false, // a regular file or /dev/null on stdin
+  fileSize?: bigint, // of a regular file or /dev/null on stdin
 ): Promise<void> {
+  const sizeKnown = fileSize !== undefined;
   if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}: give 1 byte to just under 8 PiB (8191T), e.g. 64M`);
   const progress = ProgressLine.wanted(args);
   const started = performance.now();
@@ -67,6 +68,7 @@ export async function runPutParts(
       retries: args.retries,
       memoryLimit: args.memory,
       spoolDir: args.spoolDir,
+      inputSize: fileSize,
       mode: args.mode,
       noClobber: Boolean(args['no-clobber']),
       verify: Boolean(args.verify),

@@ -103,7 +103,7 @@ export async function runPut(
         signal,
         log,
         emptyInputSource(stdin, size !== undefined),
-        stdin?.fileSize !== undefined,
+        stdin?.fileSize,
       );
     } finally {
       await producer?.stop();

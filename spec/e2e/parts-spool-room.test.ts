@@ -5,12 +5,12 @@
 // at least one part at a time, and a warning says so. Small tmpfs spool
 // directories, the real sshd.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
 import { withTmpfs } from '../helpers/tmpfs';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { remote, runCli, runCliWithFile, sshFlags } from '../helpers/cli';
 
 const sshd = sshdPerSuite();
 let dir: string;
@@ -87,6 +87,20 @@ describe('put --part-size: room in the spool directory', () => {
       const r = await runCli(put(small, ['--part-size', '2M', '--parallel', '3'], 'ok.bin'), { stdin: data });
       expect(r).toMatchObject({ status: 0, stderr: '' });
       expect(readdirSync(dir).sort()).toEqual(['ok.bin.000000', 'ok.bin.000001', 'ok.bin.000002', 'ok.bin.sha256']);
+    });
+  });
+
+  // A regular file on stdin is spooled in parts too, but its length is
+  // known: 5 MiB holds 3 parts of 2 MiB, not the 5 that --parallel 4 may hold.
+  it('counts no more than the length of a regular file on stdin', async () => {
+    await withTmpfs('8m', async (small) => {
+      const data = randomBytes(5 * 1024 * 1024);
+      const file = join(await userDir(sshd.rssh, 'spoolroom-src'), 'in.bin');
+      writeFileSync(file, data);
+      const r = await runCliWithFile(put(small, ['--part-size', '2M', '--parallel', '4'], 'file.bin'), file);
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      expect(readdirSync(dir).sort()).toEqual(['file.bin.000000', 'file.bin.000001', 'file.bin.000002', 'file.bin.sha256']);
+      expect(readdirSync(small)).toEqual([]);
     });
   });
 });

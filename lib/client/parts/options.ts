@@ -48,6 +48,8 @@ export interface PartsOptions extends RemoteCommandOptions {
   onSpoolShort?: (short: SpoolShort) => void;
   /** Parts sets spooling into the same directory at once (putMany's targets): each counts on its share of the room. */
   spoolSharedBy?: number;
+  /** The input's length where known (a regular file): the start check counts no more room than it needs. */
+  inputSize?: bigint;
   /** `auto` (default) and `scp`: parts through `scp -t`, and under `auto` over SFTP where the host allows only that; `sftp`: over SFTP. */
   protocol?: Protocol;
   /** Told the protocol the parts go over (again if the run turns to SFTP). */

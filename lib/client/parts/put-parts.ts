@@ -44,7 +44,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const memoryLimit = opts.memoryLimit ?? 64 * 1024 * 1024;
   const spoolDir = spoolDirectory(opts.spoolDir);
   // Before connecting: a spool too small for even one part at a time fails here.
-  const size = input instanceof Uint8Array ? input.length : undefined;
+  const size = input instanceof Uint8Array ? input.length : opts.inputSize === undefined ? undefined : Number(opts.inputSize);
   const parallel = fitSpool({ dir: spoolDir, partSize, parallel: asked, memoryLimit, size, sharedBy: opts.spoolSharedBy }, opts.onSpoolShort);
   const stream = input instanceof Uint8Array ? Readable.from([input]) : input;
   const { controller: inner, unlink } = linkedController(opts.signal);
