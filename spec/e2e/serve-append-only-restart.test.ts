@@ -221,6 +221,9 @@ describe('serve --append-only with its state directory full', () => {
         expect(r.status).toBe(1);
         expect(r.stderr).toMatch(/^scpipe: \/db\.dump: open: \/\.db\.dump\.scpipe-\w{6}: the owner of this upload could not be kept on record: No space left on device\n$/);
         expect(await readdir(s.root)).toEqual([]);
+        // Nor a record half written in the state directory: each refused upload would leave one more.
+        const [records] = await readdir(join(mount, 'state'));
+        expect(await readdir(join(mount, 'state', records!))).toEqual([]);
         expect(s.log()).toMatch(/sftp open failed: \/\.db\.dump\.scpipe-\w{6}: the owner of this upload could not be kept on record: No space left on device\n/);
       } finally {
         await s.stop();

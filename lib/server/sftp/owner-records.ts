@@ -111,16 +111,19 @@ export class OwnerRecords {
   private async writeFile(name: string, rec: OwnerRecord): Promise<void> {
     const tmp = join(this.dir, `${name}.${process.pid}.${++this.writes}.tmp`); // two writes of one record may overlap
     const fh = await open(tmp, 'w', 0o600);
+    // A write cut short (the state directory full) leaves no temporary name: each refused open would add one.
     try {
-      await fh.writeFile(`${JSON.stringify({ path: rec.path, ino: rec.ino, login: rec.login })}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, join(this.dir, name)).catch(async (err: unknown) => {
+      try {
+        await fh.writeFile(`${JSON.stringify({ path: rec.path, ino: rec.ino, login: rec.login })}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, join(this.dir, name));
+    } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw err;
-    });
+    }
     const d = await open(this.dir, 'r');
     try {
       await d.sync();
