@@ -38,8 +38,12 @@ export interface RecordsFound {
 }
 
 const SUFFIX = '.owner';
-// A record is a line of JSON; anything longer was not written by serve.
-const RECORD_MAX_BYTES = 8192;
+// A record is a line of JSON; anything longer was not written by serve. Its
+// path may take PATH_MAX (4096) bytes, each written as 6 characters where
+// JSON escapes it (a control character; a byte that is not UTF-8, `\udcNN`):
+// a shorter bound read a deep Latin-1 path's record as none, its upload as
+// anyone's.
+const RECORD_MAX_BYTES = 6 * 4096 + 4096;
 
 /** The records of one root in `dir` (prepareStateDir()'s answer). */
 export class OwnerRecords {
@@ -110,11 +114,14 @@ export class OwnerRecords {
 
   private async writeFile(name: string, rec: OwnerRecord): Promise<void> {
     const tmp = join(this.dir, `${name}.${process.pid}.${++this.writes}.tmp`); // two writes of one record may overlap
+    const line = Buffer.from(`${JSON.stringify({ path: rec.path, ino: rec.ino, login: rec.login })}\n`);
+    // One that read() would take for none must not be answered as kept.
+    if (line.length > RECORD_MAX_BYTES) throw new Error(`the record would take ${line.length} bytes, more than ${RECORD_MAX_BYTES}`);
     const fh = await open(tmp, 'w', 0o600);
     // A write cut short (the state directory full) leaves no temporary name: each refused open would add one.
     try {
       try {
-        await fh.writeFile(`${JSON.stringify({ path: rec.path, ino: rec.ino, login: rec.login })}\n`);
+        await fh.writeFile(line);
         await fh.sync();
       } finally {
         await fh.close();
@@ -151,14 +158,12 @@ export class OwnerRecords {
 
   // `strict`: a record that cannot be read (but for one not there) rejects, rather than reading as none.
   private async read(name: string, strict = false): Promise<OwnerRecord | undefined> {
-    const text = await readFile(join(this.dir, name)).then(
-      (b) => b.toString('utf8'),
-      (err: unknown) => {
-        if (strict && errnoCode(err) !== 'ENOENT') throw err;
-        return '';
-      },
-    );
-    if (text.length === 0 || text.length > RECORD_MAX_BYTES) return undefined;
+    const bytes = await readFile(join(this.dir, name)).catch((err: unknown) => {
+      if (strict && errnoCode(err) !== 'ENOENT') throw err;
+      return Buffer.alloc(0);
+    });
+    if (bytes.length === 0 || bytes.length > RECORD_MAX_BYTES) return undefined;
+    const text = bytes.toString('utf8');
     try {
       const r = JSON.parse(text) as Partial<OwnerRecord>;
       const fine = typeof r.path === 'string' && typeof r.login === 'string' && Number.isSafeInteger(r.ino);

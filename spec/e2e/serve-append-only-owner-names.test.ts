@@ -1,0 +1,57 @@
+// `scpipe serve --append-only`: an upload's temporary file stays its own
+// key's whatever its name: a deep path of names that are not UTF-8 (whose
+// record is long), and a name given with `/.` after it, are checked as the
+// file they lead to.
+import { execFileSync } from 'node:child_process';
+import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runProgram } from '../helpers/run-program';
+import { servePerSuite } from '../helpers/serve';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const serve = servePerSuite(['--append-only']);
+const localDir = tempDirPerTest('scpipe-test-append-names-');
+let local: string;
+beforeEach(() => {
+  local = localDir();
+});
+afterEach(async () => {
+  for (const name of await readdir(serve.root, { encoding: 'buffer' })) await rm(Buffer.concat([Buffer.from(`${serve.root}/`), name]), { recursive: true, force: true });
+  const state = join(serve.dir, 'state');
+  for (const dir of await readdir(state)) for (const name of await readdir(join(state, dir))) await rm(join(state, dir, name));
+});
+
+// OpenSSH's options for a second key, authorized on the server.
+async function otherKey(): Promise<string[]> {
+  const key = join(local, 'other_key');
+  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', key]);
+  await appendFile(join(serve.dir, 'authorized_keys'), await readFile(`${key}.pub`));
+  return serve.sshArgs().map((a) => (a === serve.keyPath ? key : a));
+}
+
+// `sftp -b FILE` with one command whose path is bytes (OpenSSH's sftp sends them as they are).
+async function sftpBytes(args: string[], command: string, path: Buffer): Promise<{ status: number | null; stderr: string }> {
+  const batch = join(local, 'batch');
+  await writeFile(batch, Buffer.concat([Buffer.from(`${command} `), path, Buffer.from('\n')]));
+  return runProgram('sftp', ['-q', ...args, '-b', batch, '127.0.0.1']);
+}
+
+describe('serve --append-only: the owner of an upload in progress, by its name', () => {
+  // Seven Latin-1 directories of 200 bytes: 1,400 bytes of path, 8,400
+  // characters in the record's JSON, where each such byte is `\udcNN`.
+  it('refuses another key the upload in progress under a deep path of names that are not UTF-8', async () => {
+    const dirs = Array.from({ length: 7 }, () => Buffer.alloc(200, 0xe9));
+    const rel = Buffer.concat(dirs.flatMap((d) => [Buffer.from('/'), d]));
+    for (let i = 1; i <= dirs.length; i++) await mkdir(Buffer.concat([Buffer.from(serve.root), ...dirs.slice(0, i).flatMap((d) => [Buffer.from('/'), d])]));
+    const temp = Buffer.concat([rel, Buffer.from('/.db.scpipe-AbCdE1')]);
+    await writeFile(join(local, 'one'), 'the backup');
+    await writeFile(join(local, 'evil'), 'EVIL');
+    expect(await sftpBytes(serve.sshArgs(), `put ${join(local, 'one')}`, temp)).toMatchObject({ status: 0 });
+    const r = await sftpBytes(await otherKey(), `put ${join(local, 'evil')}`, temp);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/Permission denied/);
+    expect(serve.log()).toMatch(/sftp open refused: \/(\\xe9){200}\/.*\/\.db\.scpipe-AbCdE1: append-only server: it is an upload in progress of another login \(another key\)/);
+    expect(serve.log()).not.toMatch(/no owner of this upload's temporary file on record/);
+    expect((await readFile(Buffer.concat([Buffer.from(serve.root), temp]))).toString()).toBe('the backup');
+  });
+});
