@@ -6,7 +6,7 @@
 import { constants, type BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { link, lstat, open, rename, unlink } from './byte-fs';
-import { basename } from 'node:path';
+import { basename, posix } from 'node:path';
 import { errnoCode } from './strerror';
 
 /** Why storeNew() did not store: the name holds other content. */
@@ -28,9 +28,12 @@ export function appendOnlyRefusal(path: string): string {
 // (SFTP): an append-only serve lets its own login go on writing it.
 const UPLOAD_TEMP_NAME = /^\..+\.scpipe-[A-Za-z0-9]{6}$/;
 
-/** Whether `path` names an upload's temporary file, by its last name alone. */
+/**
+ * Whether `path` names an upload's temporary file, by its last name alone,
+ * as the path resolves: `/.x.scpipe-AbCdE1/.` names that file too.
+ */
 export function isUploadTempName(path: string): boolean {
-  return UPLOAD_TEMP_NAME.test(basename(path));
+  return UPLOAD_TEMP_NAME.test(basename(posix.resolve('/', path)));
 }
 
 /** What an append-only serve says of storing under a temporary file's name: such a file stays writable. */
