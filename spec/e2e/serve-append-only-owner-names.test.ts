@@ -1,9 +1,9 @@
 // `scpipe serve --append-only`: an upload's temporary file stays its own
-// key's whatever its name: a deep path of names that are not UTF-8 (whose
-// record is long), and a name given with `/.` after it, are checked as the
-// file they lead to.
+// key's whatever name reaches it: a deep path of names that are not UTF-8
+// (whose record is long), a path through a symbolic link to its directory,
+// and a name given with `/.` after it are checked as the file they lead to.
 import { execFileSync } from 'node:child_process';
-import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runProgram } from '../helpers/run-program';
 import { servePerSuite } from '../helpers/serve';
@@ -53,6 +53,24 @@ describe('serve --append-only: the owner of an upload in progress, by its name',
     expect(serve.log()).toMatch(/sftp open refused: \/(\\xe9){200}\/.*\/\.db\.scpipe-AbCdE1: append-only server: it is an upload in progress of another login \(another key\)/);
     expect(serve.log()).not.toMatch(/no owner of this upload's temporary file on record/);
     expect((await readFile(Buffer.concat([Buffer.from(serve.root), temp]))).toString()).toBe('the backup');
+  });
+
+  // A root laid out with a link to the newest directory, as backup roots often are.
+  it('refuses another key the upload in progress reached through a symbolic link to its directory', async () => {
+    await mkdir(join(serve.root, '2026-12-06'));
+    await symlink('2026-12-06', join(serve.root, 'latest'));
+    await writeFile(join(local, 'one'), 'the backup');
+    await writeFile(join(local, 'evil'), 'EVIL');
+    expect(await sftpBytes(serve.sshArgs(), `put ${join(local, 'one')}`, Buffer.from('/2026-12-06/.db.scpipe-AbCdE1'))).toMatchObject({ status: 0 });
+    const r = await sftpBytes(await otherKey(), `put ${join(local, 'evil')}`, Buffer.from('/latest/.db.scpipe-AbCdE1'));
+    expect([r.status, r.stderr]).toEqual([1, expect.stringMatching(/Permission denied/)]);
+    expect(serve.log()).toMatch(/sftp open refused: \/latest\/\.db\.scpipe-AbCdE1: append-only server: it is an upload in progress of another login \(another key\)/);
+    expect(await readFile(join(serve.root, '2026-12-06', '.db.scpipe-AbCdE1'), 'utf8')).toBe('the backup');
+    // Its own key goes on through either name, and stores it.
+    expect(await sftpBytes(serve.sshArgs(), 'rename /latest/.db.scpipe-AbCdE1', Buffer.from('/latest/db.dump'))).toMatchObject({ status: 0 });
+    expect(await readdir(join(serve.root, '2026-12-06'))).toEqual(['db.dump']);
+    const state = join(serve.dir, 'state');
+    for (const dir of await readdir(state)) expect(await readdir(join(state, dir))).toEqual([]);
   });
 });
 

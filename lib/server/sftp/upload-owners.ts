@@ -8,7 +8,8 @@
 // no owner known (made before owners were kept on disk, or with none kept)
 // is the first login's that goes on with it; one key shared by every client
 // tells them not apart.
-import { relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
+import { realpath } from '../../fs/byte-fs';
 import { refused } from './append-only';
 import { OwnerRecords } from './owner-records';
 import { prepareStateDir } from '../state-dir';
@@ -61,12 +62,13 @@ export class UploadOwners {
    * meanwhile is refused, not given it too.
    */
   async claim(key: string, login: string, file: UploadFile): Promise<void> {
-    const owner = { login, path: relative(this.root, file.host) };
+    const owner = { login, path: '' };
     if (!this.records && this.owners.size >= REMEMBERED && !this.owners.has(key)) this.owners.delete(this.owners.keys().next().value!);
     this.owners.set(key, owner);
     if (!this.records) return;
     try {
       await this.refuseIfFull(file.clientPath);
+      owner.path = await this.recordPath(file.host);
       // Again with no await before the write counts it: claims at once each saw room above.
       if (!this.records.hasRoom()) throw this.full(file.clientPath);
       await this.records.write({ path: owner.path, ino: file.ino, login });
@@ -99,14 +101,22 @@ export class UploadOwners {
   private async ownerOf(key: string, file: UploadFile): Promise<string | undefined> {
     const owner = this.owners.get(key);
     if (owner !== undefined || !this.records) return owner?.login;
-    const record = await this.records.lookup(relative(this.root, file.host));
+    const record = await this.records.lookup(await this.recordPath(file.host));
     return record?.ino === file.ino ? record.login : undefined;
   }
 
   /** Forgets the file `key` at `host`: stored under its name or removed, it is no one's upload any more. */
   async forget(key: string, host: string): Promise<void> {
     this.owners.delete(key);
-    await this.records?.remove(relative(this.root, host));
+    if (this.records) await this.records.remove(await this.recordPath(host));
+  }
+
+  // The file's path under the root through its real directory: the same
+  // record whichever name leads there (a symlink to a directory, `latest`,
+  // would otherwise find none, and hand the upload to the first comer).
+  private async recordPath(host: string): Promise<string> {
+    const dir = await realpath(dirname(host)).catch(() => dirname(host));
+    return relative(this.root, join(dir, basename(host)));
   }
 }
 
