@@ -5,7 +5,7 @@
 // is whole or an error. Differences (docs/serve.md): only regular files
 // open (a FIFO or device in the root cannot block the server), owners
 // cannot be changed, and no file is made setuid or setgid.
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { lstat, open, unlink } from '../../fs/byte-fs';
 import { CLIENT_MODE_BITS, type Attrs } from './attrs';
 import { appendOnlyOpenFlags, isUploadTempName, refused, rememberTemp } from './append-only';
@@ -43,7 +43,20 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   // Whether this open makes the file: checked just before, as O_EXCL alone tells and it refuses an existing one.
   const existing = await lstat(host).catch(() => undefined);
   const creates = (req.pflags & OPEN_FLAG.CREAT) !== 0 && existing === undefined;
-  if (ctx.appendOnly && creates && isUploadTempName(req.path)) await ctx.owners.refuseIfFull(req.path);
+  const makesTemp = ctx.appendOnly && creates && isUploadTempName(req.path);
+  if (makesTemp) await ctx.owners.refuseIfFull(req.path);
+  const made = makesTemp ? await ctx.owners.makes(host, ctx.login).catch((err: unknown) => {
+    throw toFailure(err, req.path);
+  }) : undefined;
+  try {
+    return await openAs(ctx, req, host, mode, existing, creates);
+  } finally {
+    made?.();
+  }
+}
+
+// openFile() once it knows where, and whether this open makes the file.
+async function openAs(ctx: OpsContext, req: Req<'open'>, host: string, mode: number, existing: Stats | undefined, creates: boolean): Promise<Buffer> {
   let fh;
   try {
     // Another login's upload in progress is refused before the open, whose O_TRUNC would empty it first.

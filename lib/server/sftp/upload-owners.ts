@@ -33,6 +33,9 @@ export class UploadOwners {
   // By file key (store-guard.ts fileKey()): the login, and the file's path
   // under the root. With records, only those whose record is being written.
   private readonly owners = new Map<string, { login: string; path: string }>();
+  // By real path (realName()): uploads' files being made, from before their
+  // open until claim() knows them; a file exists from its open on.
+  private readonly making = new Map<string, { login: string }>();
   private swept = -Infinity;
 
   /** `records`: kept on disk too, under `root`; else in memory only. */
@@ -78,6 +81,23 @@ export class UploadOwners {
     }
   }
 
+  /**
+   * Marks the upload's file that `login` is about to make at `host` as its
+   * own until the returned function is called (once claim() resolved, or the
+   * open failed): another login that opens the new file in between would
+   * find no owner, take it and write into it. A second such open of the
+   * same name meanwhile is refused, as O_EXCL would refuse one of the two.
+   */
+  async makes(host: string, login: string): Promise<() => void> {
+    const real = await this.realName(host);
+    if (this.making.has(real)) throw Object.assign(new Error('EEXIST: file already exists'), { code: 'EEXIST' });
+    const mark = { login };
+    this.making.set(real, mark);
+    return () => {
+      if (this.making.get(real) === mark) this.making.delete(real);
+    };
+  }
+
   /** Refuses `login` an upload's file that another login made. */
   async refuseOthers(key: string, login: string, file: UploadFile): Promise<void> {
     const owner = await this.ownerOf(key, file);
@@ -98,11 +118,13 @@ export class UploadOwners {
   }
 
   // The login that made the file `key`: one being put on record, else the record that names this file.
+  // Else the login making a file under that name (makes()).
   private async ownerOf(key: string, file: UploadFile): Promise<string | undefined> {
     const owner = this.owners.get(key);
-    if (owner !== undefined || !this.records) return owner?.login;
-    const record = await this.records.lookup(await this.recordPath(file.host));
-    return record?.ino === file.ino ? record.login : undefined;
+    if (owner !== undefined) return owner.login;
+    const real = await this.realName(file.host);
+    const record = this.records && (await this.records.lookup(relative(this.root, real)));
+    return record?.ino === file.ino ? record.login : this.making.get(real)?.login;
   }
 
   /** Forgets the file `key` at `host`: stored under its name or removed, it is no one's upload any more. */
@@ -115,8 +137,12 @@ export class UploadOwners {
   // record whichever name leads there (a symlink to a directory, `latest`,
   // would otherwise find none, and hand the upload to the first comer).
   private async recordPath(host: string): Promise<string> {
+    return relative(this.root, await this.realName(host));
+  }
+
+  private async realName(host: string): Promise<string> {
     const dir = await realpath(dirname(host)).catch(() => dirname(host));
-    return relative(this.root, join(dir, basename(host)));
+    return join(dir, basename(host));
   }
 }
 
