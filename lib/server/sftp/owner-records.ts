@@ -48,6 +48,8 @@ const RECORD_MAX_BYTES = 6 * 4096 + 4096;
 /** The records of one root in `dir` (prepareStateDir()'s answer). */
 export class OwnerRecords {
   private writes = 0;
+  // Records being written, and how many writes of each: not yet on disk, never swept.
+  private readonly writing = new Map<string, number>();
   private constructor(private readonly dir: string, private readonly root: string, private readonly names: Set<string>, readonly max: number) {}
 
   /** Reads every record in `dir`, removing those whose file is gone or is another file now. */
@@ -79,6 +81,8 @@ export class OwnerRecords {
   async sweep(): Promise<string[]> {
     const gone: string[] = [];
     for (const name of [...this.names]) {
+      // Not on disk yet: read as none, it was dropped, and its record, landing after, unlinked.
+      if (this.writing.has(name)) continue;
       const record = await this.read(name);
       if (record && (await this.stillThere(record))) continue;
       this.names.delete(name);
@@ -104,11 +108,16 @@ export class OwnerRecords {
     // Counted at once, before any await: hasRoom() then sees it for every claim checked meanwhile.
     const added = !this.names.has(name);
     this.names.add(name);
+    this.writing.set(name, (this.writing.get(name) ?? 0) + 1);
     try {
       await this.writeFile(name, rec);
     } catch (err) {
       if (added) this.names.delete(name);
       throw err;
+    } finally {
+      const left = this.writing.get(name)! - 1;
+      if (left === 0) this.writing.delete(name);
+      else this.writing.set(name, left);
     }
   }
 

@@ -2,6 +2,7 @@
 // keeps and removes, and what happens past the cap on records.
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as byteFs from '../../../../lib/fs/byte-fs';
 import { OwnerRecords } from '../../../../lib/server/sftp/owner-records';
 import { fileKey } from '../../../../lib/server/sftp/store-guard';
 import { UploadOwners } from '../../../../lib/server/sftp/upload-owners';
@@ -99,5 +100,32 @@ describe('OwnerRecords', () => {
     await fresh.claim(third.key, 'key SHA256:two', third.file);
     expect(await readdir(state)).toHaveLength(2);
     await expect(fresh.refuseOthers(third.key, 'key SHA256:one', third.file)).rejects.toThrow(/another login/);
+  });
+
+  // A full set of records is swept when a new upload comes: one still being
+  // written then read as none, was dropped from the count (past the cap),
+  // and its file unlinked if it landed meanwhile (its upload anyone's).
+  it('keeps counting, and keeps, a record being written while the records are swept', async () => {
+    const { root, state } = await setUp(['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2']);
+    const owners = new UploadOwners((await OwnerRecords.start(state, root, 1)).records, root);
+    const real = byteFs.rename;
+    let landing!: () => void;
+    const held = new Promise<void>((resolve) => (landing = resolve));
+    let reached!: () => void;
+    const atRename = new Promise<void>((resolve) => (reached = resolve));
+    const spy = jest.spyOn(byteFs, 'rename').mockImplementationOnce(async (from, to) => {
+      reached();
+      await held;
+      return real(from, to);
+    });
+    const [a, b] = [await file(root, '.a.scpipe-AbCdE1'), await file(root, '.b.scpipe-AbCdE2')];
+    const first = owners.claim(a.key, 'key SHA256:one', a.file);
+    await atRename;
+    await expect(owners.claim(b.key, 'key SHA256:two', b.file)).rejects.toThrow(/1 uploads in progress are on record already/);
+    landing();
+    await first;
+    spy.mockRestore();
+    expect(await readdir(state)).toHaveLength(1);
+    await expect(owners.refuseOthers(a.key, 'key SHA256:two', a.file)).rejects.toThrow(/another login/);
   });
 });
