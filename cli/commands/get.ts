@@ -108,6 +108,7 @@ export async function runGet(
       },
       sha256: wantsSha256(args),
       expectSha256,
+      onCommitted: transferCommitted,
       onRetry: (e) => {
         recordRetry(e);
         sayRetry(e.file ?? spec.path, e);
@@ -124,7 +125,7 @@ export async function runGet(
         log?.(`receiving ${escapeForTerminal(d.name)} over ${d.protocol}: ${d.size} bytes`);
       },
     });
-    transferCommitted(); // what follows (a --checksum-file) cannot undo it: a signal now exits 0
+    transferCommitted(); // also where the signal came first and getTo resolved all the same: a --checksum-file cannot undo it
     recordStored();
     if (got.sha256 !== undefined) {
       recordSha256(got.sha256);

@@ -26,6 +26,12 @@ export interface GetToOptions extends GetOptions {
   sha256?: boolean;
   /** The SHA-256 (hex, lowercase) the file must have: ERR_CHECKSUM otherwise, and a file output is left as it was. */
   expectSha256?: string;
+  /**
+   * Told once the commit point passed before any abort (docs/library.md):
+   * a file output renamed into place, or a stream given every byte, checked;
+   * an abort from then on makes the call resolve.
+   */
+  onCommitted?: () => void;
 }
 
 /**
@@ -63,15 +69,26 @@ export async function getTo(target: Target, remotePath: string, output: string |
           download.done.catch(() => undefined);
           throw err;
         }
-        if (typeof output === 'string') await saveDownload(download, output, { preserve: opts.preserve, check });
-        else {
+        const committed = (): void => {
+          if (!opts.signal?.aborted) opts.onCommitted?.();
+        };
+        if (typeof output === 'string') {
+          await saveDownload(download, output, { preserve: opts.preserve, check });
+          committed(); // renamed into place
+        } else {
           await pour(download, output, (n) => (written += n), check, opts.signal);
+          // A set's reader is held to the end of the set, its last part checked.
+          if (download.manifest !== undefined) await download.done;
+          await check?.verify().catch((err: unknown) => {
+            download.done.catch(() => undefined); // the error said is the sum's
+            throw err;
+          });
+          committed();
           // The body ended whole and every byte of it was written: an abort now, while the
           // remote's exit status or the close is awaited, comes after the commit point.
           await download.done.catch((err: unknown) => {
             if (!opts.signal?.aborted || download.manifest !== undefined) throw err;
           });
-          await check?.verify();
         }
         return { ...download, sha256: check?.sha256 };
       },

@@ -1,11 +1,14 @@
 // onCommitted: the library tells its caller once the commit point passed
 // (docs/library.md), so a program (the CLI) knows that an abort from then on
 // leaves the data stored. Told once, with the file there whole; after the
-// read-back with verify; never for a call that stores nothing.
+// read-back with verify; never for a call that stores nothing. getTo: once
+// the output file is renamed into place, or a stream has every byte.
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { put, upload, isScpipeError } from '../../lib';
+import { getTo, put, upload, isScpipeError } from '../../lib';
+import { PassThrough } from 'node:stream';
+import { createHash } from 'node:crypto';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { heldReplies } from '../helpers/held-reply';
@@ -65,6 +68,40 @@ describe.each(['scp', 'sftp'] as const)('over %s', (protocol) => {
     expect(isScpipeError(err, 'ERR_EXISTS')).toBe(true);
     expect(told).toBe(0);
     expect(await readdir(dir)).toEqual(['f']);
+  });
+
+  it('getTo a file: told once, with the file renamed into place whole', async () => {
+    const dir = await userDir(sshd.user, `committed-get-${protocol}`);
+    await writeFile(join(dir, 'f'), data);
+    const r = recorder(join(dir, 'out'));
+    await getTo(target(), `${dir}/f`, join(dir, 'out'), { protocol, onCommitted: r.onCommitted });
+    expect(r.seen).toHaveLength(1);
+    expect((await r.seen[0])?.equals(data)).toBe(true);
+  });
+
+  it('getTo a stream: told once, after its last byte', async () => {
+    const dir = await userDir(sshd.user, `committed-get-stream-${protocol}`);
+    await writeFile(join(dir, 'f'), data);
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    let had = -1;
+    await getTo(target(), `${dir}/f`, out, { protocol, onCommitted: () => (had = Buffer.concat(chunks).length) });
+    expect(had).toBe(data.length);
+  });
+
+  it('getTo with a sum that differs: never told, the output file as it was', async () => {
+    const dir = await userDir(sshd.user, `committed-get-differs-${protocol}`);
+    await writeFile(join(dir, 'f'), data);
+    await writeFile(join(dir, 'out'), 'the last restore');
+    let told = 0;
+    const other = createHash('sha256').update('another').digest('hex');
+    const err = await getTo(target(), `${dir}/f`, join(dir, 'out'), { protocol, expectSha256: other, onCommitted: () => told++ }).catch((e: unknown) => e);
+    expect(isScpipeError(err, 'ERR_CHECKSUM')).toBe(true);
+    const errStream = await getTo(target(), `${dir}/f`, new PassThrough().resume(), { protocol, expectSha256: other, onCommitted: () => told++ }).catch((e: unknown) => e);
+    expect(isScpipeError(errStream, 'ERR_CHECKSUM')).toBe(true);
+    expect(told).toBe(0);
+    expect(await readFile(join(dir, 'out'), 'utf8')).toBe('the last restore');
   });
 });
 
