@@ -96,6 +96,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
     );
   } catch (err) {
     if (typeof output !== 'string' && written > 0 && current?.manifest !== undefined && isSetsOwn(current, err)) throw partlyOut(err, written);
+    if (typeof output !== 'string' && isScpipeError(err, 'ERR_ABORTED') && written > 0) throw abortedPartlyOut(err, written, current, output);
     throw explain(err, written, typeof output !== 'string' && isConnectionLoss(err) && (opts.retries ?? 1) > 0 && canReconnect(target));
   }
 }
@@ -109,6 +110,15 @@ function isSetsOwn(download: Download, err: unknown): err is ScpipeError {
 function partlyOut(err: ScpipeError, written: number): ScpipeError {
   const said = `${err.message}; the set's first ${written} bytes, each part checked against the manifest, had already been written out, and nothing after them`;
   return new ScpipeError(err.code, said, { path: err.path, host: err.host, bytes: BigInt(written), cause: err });
+}
+
+// An abort after bytes went out: what reads the stream (`| btrfs receive`)
+// has a beginning without its end, and must be told it is cut short. The
+// count is of the bytes handed to `out`: the CLI flushes stdout before it exits.
+function abortedPartlyOut(err: ScpipeError, written: number, download: Download | undefined, out: NodeJS.WritableStream): ScpipeError {
+  const of = download === undefined ? '' : ` of the ${download.size}`;
+  const said = `${err.message}; ${written}${of} bytes had already been written to ${outputName(out)}: what reads it has a partial stream, cut short there`;
+  return new ScpipeError('ERR_ABORTED', said, { ...err, bytes: BigInt(written), cause: err });
 }
 
 // A stream's bytes out went too far for a retry: say so. A retry's failed connect is a lost connection (exit 1).
