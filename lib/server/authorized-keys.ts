@@ -10,6 +10,7 @@ import { ScpipeError } from '../errors';
 import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
 import { SERVER_OPEN_FILE_HINT, outOfDescriptors } from '../util/limits';
+import { deniedToServe } from './serve-uid';
 import { parseKeyOptions, type KeyOptions } from './key-options';
 import { ssh2 } from './ssh2';
 
@@ -69,7 +70,7 @@ export class AuthorizedKeys {
       return AuthorizedKeys.parse(await readFile(path, 'utf8'));
     } catch (err) {
       // The errno's words; out of descriptors, the limit to raise.
-      const hint = outOfDescriptors(err) !== undefined ? ` (${SERVER_OPEN_FILE_HINT})` : '';
+      const hint = outOfDescriptors(err) !== undefined ? ` (${SERVER_OPEN_FILE_HINT})` : deniedToServe(err);
       throw new ScpipeError('ERR_USAGE', `cannot read authorized keys ${escapeForTerminal(path)}: ${strerror(err)}${hint}`, { path, cause: err });
     }
   }

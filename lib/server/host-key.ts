@@ -8,6 +8,7 @@ import { makeDirs } from '../fs/make-dirs';
 import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
 import { findHome } from '../util/home';
+import { deniedToServe } from './serve-uid';
 import { fingerprint } from '../transport/known-hosts';
 import { ssh2 } from './ssh2';
 
@@ -45,7 +46,7 @@ export async function loadHostKey(path: string, generate: boolean): Promise<Host
     privateKey = await readFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !generate) {
-      throw new ScpipeError('ERR_USAGE', `cannot read host key ${escapeForTerminal(path)}: ${strerror(err)}`, { path, cause: err });
+      throw new ScpipeError('ERR_USAGE', `cannot read host key ${escapeForTerminal(path)}: ${strerror(err)}${deniedToServe(err)}`, { path, cause: err });
     }
   }
   let generated = false;

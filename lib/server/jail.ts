@@ -22,6 +22,7 @@ import { posix } from 'node:path';
 import { isScpipeError, ScpipeError } from '../errors';
 import { joinName } from '../fs/join-name';
 import { errnoCode, strerror } from '../fs/strerror';
+import { deniedToServe } from './serve-uid';
 import { followLinks } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
 import { Said, said, saidError } from '../util/said';
@@ -63,9 +64,7 @@ export class Jail {
       // directory) failed every request of every client, while serve looked healthy.
       await access(real, constants.R_OK | constants.X_OK);
     } catch (err) {
-      const uid = process.getuid?.();
-      const who = errnoCode(err) === 'EACCES' && uid !== undefined ? ` (to uid ${uid}, which serve runs as)` : '';
-      throw new ScpipeError('ERR_USAGE', `server root ${shown}: ${strerror(err)}${who}`, { path: root, cause: err });
+      throw new ScpipeError('ERR_USAGE', `server root ${shown}: ${strerror(err)}${deniedToServe(err)}`, { path: root, cause: err });
     }
     return new Jail(real);
   }

@@ -7,6 +7,7 @@ import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
 import { SERVER_OPEN_FILE_HINT, outOfDescriptors } from '../util/limits';
 import { AuthorizedKeys } from './authorized-keys';
+import { deniedToServe } from './serve-uid';
 
 /** An authorized_keys file, loaded at start and re-read when it changes. */
 export class AuthorizedKeysFile {
@@ -61,7 +62,7 @@ export class AuthorizedKeysFile {
         this.stamp = 'unread';
         this.log(`cannot read authorized keys ${shown}: ${strerror(err)} (${SERVER_OPEN_FILE_HINT}); this login is refused, the next one reads it again`);
       } else {
-        this.log(`cannot read authorized keys ${shown}: ${strerror(err)}; every key is refused until it can be read`);
+        this.log(`cannot read authorized keys ${shown}: ${strerror(err)}${deniedToServe(err)}; every key is refused until it can be read`);
       }
     }
     return this.keys;

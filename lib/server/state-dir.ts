@@ -11,6 +11,7 @@ import { strerror } from '../fs/strerror';
 import { toBytes } from '../util/byte-text';
 import { escapeForTerminal } from '../util/escape';
 import { findHome } from '../util/home';
+import { deniedToServe } from './serve-uid';
 
 /**
  * The default state directory: systemd's StateDirectory= ($STATE_DIRECTORY,
@@ -43,7 +44,7 @@ export async function prepareStateDir(dir: string, root: string): Promise<string
     await makeDirs(dir, 0o700);
     real = await realpath(dir);
   } catch (err) {
-    throw bad(strerror(err), err);
+    throw bad(`${strerror(err)}${deniedToServe(err)}`, err);
   }
   if (real === root || real.startsWith(root.endsWith(sep) ? root : root + sep)) throw bad('it is inside the root, where clients could change who owns an upload');
   await checkPrivate(real, bad);
@@ -54,7 +55,7 @@ export async function prepareStateDir(dir: string, root: string): Promise<string
   try {
     await makeDirs(records, 0o700);
   } catch (err) {
-    throw bad(`${escapeForTerminal(records)}: ${strerror(err)}`, err);
+    throw bad(`${escapeForTerminal(records)}: ${strerror(err)}${deniedToServe(err)}`, err);
   }
   await checkPrivate(records, bad);
   return records;

@@ -98,3 +98,79 @@ describe('serve on a low port as an ordinary uid', () => {
     expect(r.status).toBe(255);
   });
 });
+
+// An ed25519 host key of UID's own in this test's directory.
+function hostKeyOfUid(): string {
+  const key = join(local(), 'host_key');
+  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', key, '-C', 'host']);
+  chownSync(key, UID, UID);
+  return key;
+}
+
+describe('serve with files its uid may not read or make', () => {
+  it('names the uid when the host key is root\'s (exit 2), so that the fix is to give it to that user', () => {
+    const { root, keys } = rootAndKeys();
+    const key = hostKeyOfUid();
+    chownSync(key, 0, 0);
+    const r = serveRefusal(['--root', root, '--authorized-keys', keys, '--host-key', key, '--addr', '127.0.0.1:0']);
+    expect(r.stderr).toBe(`scpipe: cannot read host key ${key}: Permission denied (to uid ${UID}, which serve runs as)\n`);
+    expect(r.status).toBe(2);
+  });
+
+  it('names the uid when the keys file is root\'s (exit 2)', () => {
+    const { root, keys } = rootAndKeys();
+    chownSync(keys, 0, 0);
+    chmodSync(keys, 0o600);
+    const r = serveRefusal(['--root', root, '--authorized-keys', keys, '--host-key', hostKeyOfUid(), '--addr', '127.0.0.1:0']);
+    expect(r.stderr).toBe(`scpipe: cannot read authorized keys ${keys}: Permission denied (to uid ${UID}, which serve runs as)\n`);
+    expect(r.status).toBe(2);
+  });
+
+  it('names the uid when the default state directory cannot be made in a home it may not write (exit 2)', () => {
+    const { root, keys } = rootAndKeys();
+    const home = join(local(), 'roots-home');
+    mkdirSync(home, { mode: 0o755 });
+    const r = serveRefusal(['--root', root, '--authorized-keys', keys, '--host-key', hostKeyOfUid(), '--addr', '127.0.0.1:0', '--append-only'], { HOME: home });
+    expect(r.stderr).toBe(`scpipe: bad --state-dir ${join(home, '.local', 'state', 'scpipe')}: Permission denied (to uid ${UID}, which serve runs as)\n`);
+    expect(r.status).toBe(2);
+    expect(existsSync(join(home, '.local'))).toBe(false);
+  });
+
+  it('names the uid when the keys file is replaced by one of root\'s while it runs, and takes it once given back', async () => {
+    const { root, keys } = rootAndKeys();
+    const child = spawn('setpriv', asUid(['--root', root, '--authorized-keys', keys, '--host-key', hostKeyOfUid(), '--addr', '127.0.0.1:0']), {
+      cwd: local(),
+      env: { PATH: process.env.PATH! },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+    try {
+      await waitFor(() => /listening on 127\.0\.0\.1:\d+/.test(log) || child.exitCode !== null, 'the listening line');
+      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(log)![1];
+      // As an editor or a configuration tool run as root replaces a file: a new one, root's, 0600.
+      const fresh = join(local(), 'authorized_keys.new');
+      execFileSync('cp', [keys, fresh]);
+      chmodSync(fresh, 0o600);
+      renameSync(fresh, keys);
+      const upload = (): number | null =>
+        spawnSync('sftp', ['-b', '-', '-P', port, '-i', join(local(), 'id'), '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', 'backup@127.0.0.1'], {
+          input: 'put /etc/hostname h\n',
+          encoding: 'utf8',
+          timeout: 30000,
+        }).status;
+      expect(upload()).not.toBe(0);
+      await waitFor(() => log.includes('cannot read authorized keys'), 'the line of the keys file it cannot read');
+      expect(log).toContain(`scpipe: cannot read authorized keys ${keys}: Permission denied (to uid ${UID}, which serve runs as); every key is refused until it can be read\n`);
+      chownSync(keys, UID, UID);
+      expect(upload()).toBe(0);
+      await waitFor(() => log.includes('changed:'), 'the line of the keys file read again');
+      expect(log).toContain(`scpipe: ${keys} changed: 1 key from now on\n`);
+      expect(readFileSync(join(root, 'h'), 'utf8')).toBe(readFileSync('/etc/hostname', 'utf8'));
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+});
