@@ -3,6 +3,7 @@
 // roles the client uses, behaving as OpenSSH's remote scp does (docs/protocol.md
 // §4): same acks, same `\1scp: …` messages, exit status 0 or 1. Paths in
 // messages are the client's view; the real root is never shown.
+import { posix } from 'node:path';
 import { stat } from '../fs/byte-fs';
 import type { ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
@@ -173,6 +174,11 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext, client
       appendOnly: ctx.appendOnly,
       // A file another client still writes (SFTP) is no stored one to count the same as.
       compare: { signal: clientGone, beingWritten },
+      // The session's line names the target the client gave (`.`, `backups/`, a tree's
+      // directory): each file stored under another name gets its own, as over SFTP.
+      onFileDone: (stored, bytes) => {
+        if (posix.normalize(stored) !== posix.normalize(target)) ctx.log(`${ctx.who} stored ${escapeForTerminal(ctx.jail.display(stored))} ${bytes} bytes`);
+      },
       // Checked again for every file and directory: the client may have
       // moved a symlink into the path since (an SFTP rename in another session).
       guard: sinkGuard(ctx.jail),

@@ -81,7 +81,7 @@ describe('uploads through a dangling symlink', () => {
     expect(r).toMatchObject({ sent: '\0\0\0', exit: 0 });
     expect(await readFile(join(root, 'x'), 'utf8')).toBe('data');
     await expect(lstat(join(base, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(r.log).toEqual(['me upload /L 4 bytes ok']);
+    expect(r.log).toEqual(['me stored /x 4 bytes', 'me upload /L 4 bytes ok']);
   });
 
   it('are refused with a clear message when `..` climbs out after a symlink is followed', async () => {
@@ -131,7 +131,7 @@ describe('messages show paths as the client sees them', () => {
     expect(r.log).toEqual([`me upload ${root}/nope/x 0 bytes failed: ${root}/nope/x: No such file or directory`]);
     const ok = await session(all, `scp -t ${root}/a/b`, upload('f', 'four'));
     expect(ok).toMatchObject({ sent: '\0\0\0', exit: 0 });
-    expect(ok.log).toEqual([`me upload ${root}/a/b 4 bytes ok`]);
+    expect(ok.log).toEqual([`me stored ${root}/a/b/f 4 bytes`, `me upload ${root}/a/b 4 bytes ok`]);
     expect(await readFile(join(root, 'a', 'b', 'f'), 'utf8')).toBe('four');
   });
 });
@@ -174,7 +174,7 @@ describe('logging', () => {
     const big = 'y'.repeat(300000);
     const r = await session(jail, 'scp -r -t /a', `D0755 0 t\n${upload('one', big)}${upload('two', 'zz')}E\n`);
     expect(r.exit).toBe(0);
-    expect(r.log).toEqual([`me upload /a ${big.length + 2} bytes ok`]);
+    expect(r.log).toEqual(['me stored /a/t/one 300000 bytes', 'me stored /a/t/two 2 bytes', `me upload /a ${big.length + 2} bytes ok`]);
     expect(await readFile(join(root, 'a', 't', 'two'), 'utf8')).toBe('zz');
   });
 

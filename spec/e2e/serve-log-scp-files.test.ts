@@ -1,0 +1,55 @@
+// An `scp -O` upload's log line names the target the client gave: `.`, a
+// directory, a tree's destination. Which files it stored, and so which
+// login stored a given file, was nowhere in the log, where an SFTP upload
+// has a line per file. Each file stored under another name than the
+// target now has a line of its own.
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { waitFor } from '../helpers/async';
+import { servePerSuite } from '../helpers/serve';
+
+const serve = servePerSuite(['--append-only']);
+
+function scpO(args: string[]): number | null {
+  return spawnSync('scp', ['-O', '-q', ...serve.sshArgs(), ...args], { encoding: 'utf8' }).status;
+}
+
+// The log lines after `mark`, of this client, without the `scpipe: user@address:port ` prefix.
+function linesAfter(mark: number): string[] {
+  return serve
+    .log()
+    .slice(mark)
+    .split('\n')
+    .filter((l) => / \S+@127\.0\.0\.1:\d+ /.test(l))
+    .map((l) => l.replace(/^scpipe: \S+@127\.0\.0\.1:\d+ /, ''));
+}
+
+it('names each file an upload into the root or a directory stored', async () => {
+  await writeFile(join(serve.dir, 'web1.txt'), 'hello\n');
+  await mkdir(join(serve.root, 'in'));
+  const mark = serve.log().length;
+  expect(scpO([join(serve.dir, 'web1.txt'), '127.0.0.1:'])).toBe(0);
+  expect(scpO([join(serve.dir, 'web1.txt'), '127.0.0.1:in/'])).toBe(0);
+  await waitFor(() => linesAfter(mark).length === 4, 'four log lines');
+  expect(linesAfter(mark)).toEqual(['stored /web1.txt 6 bytes', 'upload . 6 bytes ok', 'stored /in/web1.txt 6 bytes', 'upload in/ 6 bytes ok']);
+  expect(await readFile(join(serve.root, 'in', 'web1.txt'), 'utf8')).toBe('hello\n');
+});
+
+it('names each file of a tree', async () => {
+  const tree = join(serve.dir, 'tree');
+  await mkdir(join(tree, 'sub'), { recursive: true });
+  await writeFile(join(tree, 'a'), 'a\n');
+  await writeFile(join(tree, 'sub', 'b'), 'bb\n');
+  const mark = serve.log().length;
+  expect(scpO(['-r', tree, '127.0.0.1:/trees'])).toBe(0);
+  await waitFor(() => linesAfter(mark).some((l) => l.startsWith('upload ')), 'the upload logged');
+  expect(linesAfter(mark).sort()).toEqual(['stored /trees/a 2 bytes', 'stored /trees/sub/b 3 bytes', 'upload /trees 5 bytes ok']);
+});
+
+it('adds no line where the target names the file stored', async () => {
+  const mark = serve.log().length;
+  expect(scpO([join(serve.dir, 'web1.txt'), '127.0.0.1:/db.dump'])).toBe(0);
+  await waitFor(() => linesAfter(mark).length > 0, 'the upload logged');
+  expect(linesAfter(mark)).toEqual(['upload /db.dump 6 bytes ok']);
+});
