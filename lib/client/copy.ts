@@ -189,6 +189,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
         recursive: Boolean(opts.recursive),
         matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob }),
         maxTopLevel: glob ? undefined : 1,
+        namesAsBytes: true, // a Latin-1 name is stored as its bytes, as OpenSSH's scp does
       });
       await sink.run().then(() => {
         // An honest `scp -f` sends the path or says why not: silence and exit 0 is a broken remote (a wrapper, a ForceCommand).

@@ -76,6 +76,7 @@ export async function getOverChannel(
         recursive: false,
         matcher: opts.strictNames === false ? undefined : new NameMatcher(remotePath, { glob: opts.quote === 'none' }),
         maxTopLevel: 1,
+        namesAsBytes: true, // matched against the path asked for, as its bytes
       });
       const status = await sink.run().catch((err: unknown) => Promise.reject(asScpipeError(err)));
       if (!download) throw new ScpipeError('ERR_REMOTE', `the remote sent no file for "${escapeForTerminal(remotePath)}"`);

@@ -1,9 +1,9 @@
 // `cp -r` from a remote tree holding names that are not UTF-8 (a file and a
-// directory): over SCP (OpenSSH's scp -f) and over SFTP (its sftp-server),
-// such an entry is skipped with a message, the rest is copied, and the run
-// exits 1 at the end, as uploads already do. SCP shows the bytes escaped
-// (\xff); ssh2's SFTP client hands names over already decoded, so SFTP can
-// show only U+FFFD where the bytes were.
+// directory) over SFTP (OpenSSH's sftp-server): such an entry is skipped
+// with a message, the rest is copied, and the run exits 1 at the end, as
+// uploads already do. ssh2's SFTP client hands names over already decoded,
+// so SFTP can show only U+FFFD where the bytes were. (SCP stores them as
+// their bytes: byte-names-download.test.ts.)
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
@@ -25,7 +25,6 @@ async function treeWithBadNames(name: string): Promise<string> {
 }
 
 describe.each([
-  ['scp', ['-O'], /a\\xff/, /d\\xfe/],
   ['sftp', ['--protocol', 'sftp'], /"a\uFFFD"/, /"d\uFFFD"/],
 ])('cp -r download over %s: names that are not UTF-8', (_protocol, flags, fileShown, dirShown) => {
   it('skips them with a message, copies the rest, exits 1', async () => {

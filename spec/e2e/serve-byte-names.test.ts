@@ -6,41 +6,16 @@
 // them once, as \xNN. Arguments go through bash's printf: argv from Node is UTF-8.
 import { spawnSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { waitFor } from '../helpers/async';
 import { shellQuote } from '../helpers/cli';
 import { servePerSuite } from '../helpers/serve';
+import { LATIN1_TREE as EXPECTED, bytes, latin1Tree, treeOf } from '../helpers/latin1-tree';
 import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
 
 const serve = servePerSuite();
 const localDir = tempDirPerTest('scpipe-test-bytenames-');
 const outsideDir = outsideDirPerTest();
-
-// A path as the Latin-1 bytes of `text`.
-const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
-
-// d\xe9/{f\xfe, f\xff, ok, s\xfc/g\xe0}: names that are not UTF-8 at every
-// level; f\xfe and f\xff would both be f\u{fffd}, one file, if decoded.
-async function latin1Tree(at: string): Promise<void> {
-  await mkdir(bytes(`${at}/d\xe9/s\xfc`), { recursive: true });
-  await writeFile(bytes(`${at}/d\xe9/f\xfe`), 'fe body');
-  await writeFile(bytes(`${at}/d\xe9/f\xff`), 'ff body');
-  await writeFile(bytes(`${at}/d\xe9/ok`), 'utf-8 name');
-  await writeFile(bytes(`${at}/d\xe9/s\xfc/g\xe0`), 'e0 body');
-}
-
-// Every entry under `dir`: its path in Latin-1 (bytes kept) and its content.
-function treeOf(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(bytes(dir), { encoding: 'buffer' }).map((b) => b.toString('latin1')).sort()) {
-    const path = `${dir}/${name}`;
-    if (statSync(bytes(path)).isDirectory()) out.push(`${prefix}${name}/`, ...treeOf(path, `${prefix}${name}/`));
-    else out.push(`${prefix}${name}: ${readFileSync(bytes(path), 'latin1')}`);
-  }
-  return out;
-}
-
-const EXPECTED = ['d\xe9/', 'd\xe9/f\xfe: fe body', 'd\xe9/f\xff: ff body', 'd\xe9/ok: utf-8 name', 'd\xe9/s\xfc/', 'd\xe9/s\xfc/g\xe0: e0 body'];
 
 // Runs `script` in bash with $SSH (serve's options) and $D (the name d\xe9) set.
 function bash(script: string): { status: number | null; stderr: string } {
