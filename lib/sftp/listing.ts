@@ -1,8 +1,9 @@
 // A directory's listing over SFTP, checked before any name touches the local
 // disk (docs/protocol.md §10 "cp over SFTP"): each name must be one plain component (as
-// OpenSSH's sftp refuses names with `/`), and, beyond OpenSSH, not empty,
-// without control characters and valid UTF-8, since a name that cannot be
-// written back exactly must not be written at all. A bad name is reported
+// OpenSSH's sftp refuses names with `/`), and, beyond OpenSSH, not empty
+// and without control characters. Names that are not UTF-8 come as their
+// bytes (name-bytes.ts); a U+FFFD may stand for bytes lost where they could
+// not be read so, and a name that cannot be written back exactly must not be written at all. A bad name is reported
 // and skipped; a listing that repeats a name or never ends (a hostile or
 // broken server) fails the whole directory.
 import type { Stats } from 'ssh2';

@@ -10,6 +10,9 @@ import { performance } from 'node:perf_hooks';
 import type { InputAttributes, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { hasMarks } from '../util/byte-text';
+import { FXP, openFlags, sendFields, sendNamed } from './byte-requests';
+import { tapNames, type NameTap } from './name-bytes';
 import { expandPath } from './expand-path';
 import { remoteFileSystem, type RemoteFileSystem, type StatvfsReply } from './statvfs';
 import { SFTP_STATUS, sftpError } from './status';
@@ -28,6 +31,7 @@ export class SftpSession {
   private readonly pending = new Set<(err: ScpipeError) => void>();
   private readonly lostListeners = new Set<() => void>();
   private lost = false; // ended by the channel, not by end() or a violation
+  private readonly names: NameTap | undefined; // names of replies as their bytes (name-bytes.ts)
 
   /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost). */
   constructor(readonly raw: SFTPWrapper, readonly label = 'sftp', private readonly whyLost?: () => string | undefined) {
@@ -42,6 +46,7 @@ export class SftpSession {
     raw.on('error', () => undefined); // reaches the pending requests as their failure
     watchViolations(raw, (why) => this.violated(why));
     capRequestLengths(raw);
+    this.names = tapNames(raw);
   }
 
   // Fails everything pending now: a hostile server need not answer the close.
@@ -107,6 +112,21 @@ export class SftpSession {
     });
   }
 
+  // A path holding a byte that is not UTF-8 goes as its bytes (byte-requests.ts); any other through ssh2.
+  private byPath<T>(what: string, paths: string[], type: number, fields: Array<string | number>, viaSsh2: (done: Done<T>) => void, attrs?: InputAttributes, shown = paths[0]!): Promise<T> {
+    return this.call<T>(what, shown, (done) => {
+      if (!(paths.some(hasMarks) && sendFields(this.raw, type, fields, done, attrs))) viaSsh2(done);
+    });
+  }
+
+  // A request answered by one name, read as its bytes (name-bytes.ts).
+  private named(what: string, path: string, type: number, viaSsh2: (done: Done<string>) => void): Promise<string> {
+    return this.call<string>(what, path, (done) => {
+      const one = (err?: Error, names?: Array<{ filename: string }>): void => (err ? done(err) : names?.length ? done(undefined, names[0]!.filename) : done(new Error('the reply holds no name')));
+      if (!sendNamed(this.raw, this.names, type, [path], one)) viaSsh2(done);
+    });
+  }
+
   // A lost session says why the connection went, when that is known (a keepalive timeout).
   private explain(err: ScpipeError, what: string): ScpipeError {
     const why = err.code === 'ERR_LOST_CONNECTION' ? this.whyLost?.() : undefined;
@@ -116,7 +136,7 @@ export class SftpSession {
   }
 
   open(path: string, flags: OpenMode, attrs: InputAttributes = {}): Promise<Buffer> {
-    return this.call('open', path, (done) => this.raw.open(path, flags, attrs, done));
+    return this.byPath('open', [path], FXP.OPEN, [path, openFlags(flags)], (done) => this.raw.open(path, flags, attrs, done), attrs);
   }
 
   /** `data` must stay unchanged until the returned promise settles (write-uncopied.ts). */
@@ -147,42 +167,43 @@ export class SftpSession {
   }
 
   stat(path: string): Promise<Stats> {
-    return this.call('stat', path, (done) => this.raw.stat(path, done));
+    return this.byPath('stat', [path], FXP.STAT, [path], (done) => this.raw.stat(path, done));
   }
 
   lstat(path: string): Promise<Stats> {
-    return this.call('lstat', path, (done) => this.raw.lstat(path, done));
+    return this.byPath('lstat', [path], FXP.LSTAT, [path], (done) => this.raw.lstat(path, done));
   }
 
   readlink(path: string): Promise<string> {
-    return this.call('readlink', path, (done) => this.raw.readlink(path, done));
+    return this.named('readlink', path, FXP.READLINK, (done) => this.raw.readlink(path, done));
   }
 
   /** The server's canonical path (links followed). */
   realpath(path: string): Promise<string> {
-    return this.call('realpath', path, (done) => this.raw.realpath(path, done));
+    return this.named('realpath', path, FXP.REALPATH, (done) => this.raw.realpath(path, done));
   }
 
   setstat(path: string, attrs: InputAttributes): Promise<void> {
-    return this.call('setstat', path, (done) => this.raw.setstat(path, attrs, (err) => done(err)));
+    return this.byPath('setstat', [path], FXP.SETSTAT, [path], (done) => this.raw.setstat(path, attrs, (err) => done(err)), attrs);
   }
 
   mkdir(path: string, attrs: InputAttributes): Promise<void> {
-    return this.call('mkdir', path, (done) => this.raw.mkdir(path, attrs, (err) => done(err)));
+    return this.byPath('mkdir', [path], FXP.MKDIR, [path], (done) => this.raw.mkdir(path, attrs, (err) => done(err)), attrs);
   }
 
   opendir(path: string): Promise<Buffer> {
-    return this.call('opendir', path, (done) => this.raw.opendir(path, done));
+    return this.byPath('opendir', [path], FXP.OPENDIR, [path], (done) => this.raw.opendir(path, done));
   }
 
   /** One batch of a listing (`.` and `..` left out by ssh2), or undefined at its end. */
   readdir(handle: Buffer, path: string): Promise<unknown[] | undefined> {
-    return this.call<unknown[] | undefined>('readdir', path, (done) =>
-      this.raw.readdir(handle, (err: (Error & { code?: unknown }) | undefined, list: unknown) => {
+    return this.call<unknown[] | undefined>('readdir', path, (done) => {
+      const listed = (err: (Error & { code?: unknown }) | undefined, list: unknown): void => {
         if (err && err.code === SFTP_STATUS.EOF) done(undefined, undefined);
         else done(err, list as unknown[]);
-      }),
-    );
+      };
+      if (!sendNamed(this.raw, this.names, FXP.READDIR, [handle], listed)) this.raw.readdir(handle, listed);
+    });
   }
 
   fsync(handle: Buffer, path: string): Promise<void> {
@@ -195,16 +216,16 @@ export class SftpSession {
 
   /** posix-rename@openssh.com: replaces `to` atomically. */
   posixRename(from: string, to: string): Promise<void> {
-    return this.call('rename', to, (done) => this.raw.ext_openssh_rename(from, to, (err) => done(err)));
+    return this.byPath('rename', [from, to], FXP.EXTENDED, ['posix-rename@openssh.com', from, to], (done) => this.raw.ext_openssh_rename(from, to, (err) => done(err)), undefined, to);
   }
 
   /** SFTP v3 rename: fails when `to` exists. */
   rename(from: string, to: string): Promise<void> {
-    return this.call('rename', to, (done) => this.raw.rename(from, to, (err) => done(err)));
+    return this.byPath('rename', [from, to], FXP.RENAME, [from, to], (done) => this.raw.rename(from, to, (err) => done(err)), undefined, to);
   }
 
   unlink(path: string): Promise<void> {
-    return this.call('remove', path, (done) => this.raw.unlink(path, (err) => done(err)));
+    return this.byPath('remove', [path], FXP.REMOVE, [path], (done) => this.raw.unlink(path, (err) => done(err)));
   }
 
   /** expand-path@openssh.com: the server's expansion of a `~user/` path, or undefined when not offered. */

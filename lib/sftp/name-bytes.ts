@@ -1,0 +1,115 @@
+// The bytes of the names in SFTP NAME replies (READDIR, REALPATH, READLINK).
+// ssh2's client decodes them as UTF-8, so a Latin-1 name would arrive as
+// U+FFFD, another name (and two such names as one). ssh2 frames the
+// channel's data in push(); a wrapper around the session's push() frames
+// the same bytes alongside, before ssh2 does, and keeps the names of the
+// NAME replies that were asked for, so their callbacks read the bytes.
+import { fromBytes } from '../util/byte-text';
+
+const SSH_FXP_NAME = 104;
+const HEAD = 9; // uint32 length, byte type, uint32 request id
+const MAX_KEPT = 256 * 1024; // ssh2's own bound on a packet (OPENSSH_MAX_PKT_LEN)
+
+/** See the file comment. */
+export class NameTap {
+  private readonly wanted = new Map<number, Buffer[] | undefined>();
+  private head = Buffer.alloc(0);
+  private left = 0; // bytes of the current packet after its head
+  private kept: { reqid: number; parts: Buffer[] } | undefined;
+  private broken = false; // framing lost (a packet ssh2 itself refuses): names stay as decoded
+
+  /** Keeps the names of the NAME reply to `reqid`, for take(). */
+  expect(reqid: number): void {
+    this.wanted.set(reqid, undefined);
+  }
+
+  /** `names` (ssh2's entries of the reply to `reqid`) with each filename as its bytes, where they match. */
+  take<T extends { filename?: unknown }>(reqid: number, names: T[] | undefined): T[] | undefined {
+    const raw = this.wanted.get(reqid);
+    this.wanted.delete(reqid);
+    if (!raw || !Array.isArray(names) || raw.length !== names.length) return names;
+    if (!names.every((n, i) => n.filename === raw[i]!.toString('utf8'))) return names;
+    return names.map((n, i) => ({ ...n, filename: fromBytes(raw[i]!) }));
+  }
+
+  /** Frames `data` as ssh2 will. */
+  feed(data: Buffer): void {
+    let p = 0;
+    while (p < data.length && !this.broken) {
+      if (this.left === 0 && this.head.length < 4) {
+        const n = Math.min(4 - this.head.length, data.length - p);
+        this.head = Buffer.concat([this.head, data.subarray(p, (p += n))]);
+        if (this.head.length === 4 && this.head.readUInt32BE(0) === 0) this.broken = true; // ssh2 ends the session
+        continue;
+      }
+      if (this.left === 0) {
+        const want = 4 + Math.min(this.head.readUInt32BE(0), HEAD - 4);
+        const n = Math.min(want - this.head.length, data.length - p);
+        this.head = Buffer.concat([this.head, data.subarray(p, (p += n))]);
+        if (this.head.length < want) continue;
+        this.started();
+        if (this.left === 0) this.ended();
+        continue;
+      }
+      const n = Math.min(this.left, data.length - p);
+      this.kept?.parts.push(Buffer.from(data.subarray(p, p + n)));
+      this.left -= n;
+      p += n;
+      if (this.left === 0) this.ended();
+    }
+  }
+
+  private started(): void {
+    const len = this.head.readUInt32BE(0);
+    this.left = len - (this.head.length - 4);
+    const reqid = this.head.length === HEAD ? this.head.readUInt32BE(5) : -1;
+    this.kept = this.head[4] === SSH_FXP_NAME && len <= MAX_KEPT && this.wanted.has(reqid) ? { reqid, parts: [] } : undefined;
+  }
+
+  private ended(): void {
+    if (this.kept) this.wanted.set(this.kept.reqid, names(Buffer.concat(this.kept.parts)));
+    this.kept = undefined;
+    this.head = Buffer.alloc(0);
+  }
+}
+
+/** Wraps the push() of ssh2's SFTP client `raw`; undefined where it has none (names stay as ssh2 decodes them). */
+export function tapNames(raw: unknown): NameTap | undefined {
+  const s = raw as { push?: (data: Buffer | null) => unknown };
+  const inner = s?.push;
+  if (typeof inner !== 'function') return undefined;
+  const tap = new NameTap();
+  s.push = function (this: unknown, data: Buffer | null) {
+    if (data !== null) tap.feed(data);
+    return inner.call(this, data);
+  };
+  return tap;
+}
+
+// uint32 count, then count × (string filename, string longname, ATTRS): the filenames.
+function names(body: Buffer): Buffer[] | undefined {
+  let p = 0;
+  const u32 = (): number | undefined => (p + 4 <= body.length ? body.readUInt32BE((p += 4) - 4) : undefined);
+  const str = (): Buffer | undefined => {
+    const n = u32();
+    return n === undefined || p + n > body.length ? undefined : body.subarray(p, (p += n));
+  };
+  const count = u32();
+  if (count === undefined || count > body.length) return undefined;
+  const out: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = str();
+    if (name === undefined || str() === undefined) return undefined;
+    const flags = u32();
+    if (flags === undefined) return undefined;
+    p += (flags & 1 ? 8 : 0) + (flags & 2 ? 8 : 0) + (flags & 4 ? 4 : 0) + (flags & 8 ? 8 : 0);
+    if (flags & 0x80000000) {
+      const ext = u32();
+      if (ext === undefined) return undefined;
+      for (let e = 0; e < ext * 2; e++) if (str() === undefined) return undefined;
+    }
+    if (p > body.length) return undefined;
+    out.push(name);
+  }
+  return out;
+}
