@@ -133,7 +133,7 @@ function same(a: Stats, b: Stats): boolean {
 // Up to `count` further channels on `path`, those that see the file as `st` does.
 async function moreLanes(opener: ChannelOpener, path: string, st: Stats, count: number, signal: AbortSignal, log?: (line: string) => void): Promise<ReadLane[]> {
   const lanes: ReadLane[] = [];
-  for (const lane of await openLanes(opener, path, count, signal, log, 'r')) {
+  for (const lane of (await openLanes(opener, path, count, signal, log, 'r')).lanes) {
     const again = await lane.session.fstat(lane.handle, path).catch(() => undefined);
     if (again && same(again, st)) lanes.push(lane);
     else {

@@ -14,23 +14,12 @@ export interface Lane {
   handle: Buffer;
 }
 
-/** Opens up to `count` more sessions with `path` open (`flags`, default read-write); returns those that opened. */
-export async function openLanes(
-  opener: ChannelOpener,
-  path: string,
-  count: number,
-  signal: AbortSignal,
-  log?: (line: string) => void,
-  flags: OpenMode = 'r+',
-): Promise<Lane[]> {
-  return (await openLanesCounted(opener, path, count, signal, log, flags)).lanes;
-}
-
 /**
- * openLanes(), and how many did not open because the connection was lost:
- * those are still wanted on the next connection (a refused one is not).
+ * Opens up to `count` more sessions with `path` open (`flags`, default
+ * read-write): those that opened, and how many did not because the
+ * connection was lost (still wanted on the next connection; a refused one is not).
  */
-export async function openLanesCounted(
+export async function openLanes(
   opener: ChannelOpener,
   path: string,
   count: number,

@@ -21,7 +21,7 @@ import type { UploadPaths } from './sftp-paths';
 import { startUpload } from './sftp-put-start';
 import { recoverer, reopenToFinish, type OnGeneration, type ResumeOptions } from './sftp-resume';
 import { STALE_AFTER_S, STALE_LOOK_GRACE_MS, findStaleTemps, removeStaleTemps, type StaleTemp } from './sftp-stale';
-import { openLanesCounted } from './sftp-lanes';
+import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError } from './sftp-read-only';
@@ -104,7 +104,7 @@ export async function putSftp(
     const leftovers: Promise<StaleTemp[]> | undefined = !opts.removeStale && opts.onStaleFound
       ? findStaleTemps(session, paths.target, { path: paths.temp, handle }, opts.staleNames, lookEnd.signal).catch(() => [])
       : undefined;
-    const more = await openLanesCounted(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log);
+    const more = await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log);
     lanes = lanes.concat(more.lanes);
     // Lanes lost with the connection as they opened: the resume that follows opens them again.
     const laneCount = lanes.length + more.lost;

@@ -86,7 +86,7 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
       }
       await session.fsetstat(handle, { size: resumePoint }, temp);
       opts.trace?.(`sftp: resuming at byte ${resumePoint}`);
-      return [{ session, handle }, ...(await openLanes(opener, temp, laneCount - 1, signal, opts.trace))];
+      return [{ session, handle }, ...(await openLanes(opener, temp, laneCount - 1, signal, opts.trace)).lanes];
     }, on);
 }
 
