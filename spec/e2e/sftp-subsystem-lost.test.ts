@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { remotePath, userDir } from '../helpers/sshd';
+import { remotePath, userDir, type TestSshd } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { startSlowAnswersRelay, startTcpRelay } from '../helpers/tcp-relay';
 import { sshFlagsVia, startCli, type CliResult } from '../helpers/cli';
@@ -117,30 +117,41 @@ describe('a connection lost while the sftp subsystem opens', () => {
   }, 90_000);
 });
 
+/**
+ * put --parallel `parallel` of `size` bytes through a relay that holds back
+ * sshd's answers on connection `link` (0 the first), and cuts that connection
+ * once sshd has started a second sftp subsystem: as further channels open.
+ */
+async function cutAsChannelsOpen(server: TestSshd, link: number, parallel: number, size: number): Promise<{ r: CliResult; dir: string; data: Buffer }> {
+  const dir = await userDir(server.user, 'lanes');
+  const relay = await startSlowAnswersRelay(server.port, (i) => i === link);
+  try {
+    const flags = [...sshFlagsVia(server, relay.port, join(local(), 'known_hosts'), server.user), '-v', '--parallel', String(parallel)];
+    const logFrom = server.logText().length;
+    const data = randomBytes(size);
+    const run = startCli(['put', ...flags, `${server.user.name}@127.0.0.1:${remotePath(server.user, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
+    const started = (): number => server.logText().slice(logFrom).match(/Starting session: subsystem 'sftp'/g)?.length ?? 0;
+    await waitFor(() => started() >= 2 && relay.links.length > link, 'sshd starting a second subsystem', 30_000);
+    relay.links[link]!.forEach((s) => s.destroy());
+    return { r: await run.done, dir, data };
+  } finally {
+    await relay.close();
+  }
+}
+
+const LANE_LOST = 'sftp: a further channel did not open: connection lost while opening the sftp subsystem\n';
+
 describe('further channels of an upload, lost as they open', () => {
   // The connection goes while the further channels open: the upload resumes
   // over a new connection with all the channels asked for, not only those that had opened.
   it('put --parallel 4, the connection lost as channels 2-4 open: resumed over 4 channels, stored whole', async () => {
-    const dir = await userDir(sshd.user, 'lanes');
-    const relay = await startSlowAnswersRelay(sshd.port, (i) => i === 0);
-    try {
-      const flags = [...sshFlagsVia(sshd, relay.port, join(local(), 'known_hosts'), sshd.user), '-v', '--parallel', '4'];
-      const logFrom = sshd.logText().length;
-      const data = randomBytes(12 * 1024 * 1024 + 7);
-      const run = startCli(['put', ...flags, `${sshd.user.name}@127.0.0.1:${remotePath(sshd.user, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
-      const started = (): number => sshd.logText().slice(logFrom).match(/Starting session: subsystem 'sftp'/g)?.length ?? 0;
-      await waitFor(() => started() >= 2, 'sshd starting a second subsystem', 30_000);
-      relay.links[0]!.forEach((s) => s.destroy());
-      const r = await run.done;
-      expect(r.stderr).toContain('sftp: a further channel did not open: connection lost while opening the sftp subsystem\n');
-      expect(r.stderr).toMatch(/retry 1 of 5 in 1 s\n/);
-      expect(r.stderr).toContain('sftp: 4 channel(s), nothing spooled\n');
-      expect(r.status).toBe(0);
-      expect(readdirSync(dir)).toEqual(['f']);
-      expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
-    } finally {
-      await relay.close();
-    }
+    const { r, dir, data } = await cutAsChannelsOpen(sshd, 0, 4, 12 * 1024 * 1024 + 7);
+    expect(r.stderr).toContain(LANE_LOST);
+    expect(r.stderr).toMatch(/retry 1 of 5 in 1 s\n/);
+    expect(r.stderr).toContain('sftp: 4 channel(s), nothing spooled\n');
+    expect(r.status).toBe(0);
+    expect(readdirSync(dir)).toEqual(['f']);
+    expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
   }, 90_000);
 });
 
@@ -149,26 +160,14 @@ describe('a further channel on a connection of its own, lost as it opens', () =>
   const single = sshdPerSuite({ maxSessions: 1 });
 
   it('put --parallel 3: the other channels go on, stored whole, no retry', async () => {
-    const dir = await userDir(single.user, 'lane');
-    const relay = await startSlowAnswersRelay(single.port, (i) => i === 1); // the second connection: the first further channel's
-    try {
-      const flags = [...sshFlagsVia(single, relay.port, join(local(), 'known_hosts'), single.user), '-v', '--parallel', '3'];
-      const logFrom = single.logText().length;
-      const data = randomBytes(8 * 1024 * 1024 + 1);
-      const run = startCli(['put', ...flags, `${single.user.name}@127.0.0.1:${remotePath(single.user, dir)}/f`], { stdin: data, timeoutMs: 90_000 });
-      const started = (): number => single.logText().slice(logFrom).match(/Starting session: subsystem 'sftp'/g)?.length ?? 0;
-      await waitFor(() => started() >= 2 && relay.links.length >= 2, 'sshd starting the subsystem on a second connection', 30_000);
-      relay.links[1]!.forEach((s) => s.destroy());
-      const r = await run.done;
-      expect(r.stderr).toContain('sftp: a further channel did not open: connection lost while opening the sftp subsystem\n');
-      expect(r.stderr).not.toContain('retry');
-      expect(r.stderr).toContain('sftp: 2 channel(s), nothing spooled\n');
-      expect(r.status).toBe(0);
-      expect(readdirSync(dir)).toEqual(['f']);
-      expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
-    } finally {
-      await relay.close();
-    }
+    // The second connection: the first further channel's.
+    const { r, dir, data } = await cutAsChannelsOpen(single, 1, 3, 8 * 1024 * 1024 + 1);
+    expect(r.stderr).toContain(LANE_LOST);
+    expect(r.stderr).not.toContain('retry');
+    expect(r.stderr).toContain('sftp: 2 channel(s), nothing spooled\n');
+    expect(r.status).toBe(0);
+    expect(readdirSync(dir)).toEqual(['f']);
+    expect(readFileSync(join(dir, 'f')).equals(data)).toBe(true);
   }, 90_000);
 });
 
