@@ -272,18 +272,24 @@ describe('get: a signal before the remote exit status', () => {
     expect(r.status).toBe(130);
     expect(await readdir(dir)).toEqual(['f']);
   });
+});
 
-  // Every byte went out, and scp -f confirmed them (its \0 after the data):
-  // the exit status can change nothing the reader got, so `set -o pipefail` holds.
-  it('SCP to a pipe: exit 0 once every byte went out, said', async () => {
-    const dir = await userDir(sshd.user, 'get-pipe');
+// Every byte went out, and the remote confirmed them (scp -f's \0 after the
+// data; over SFTP, the answers to the reads before the close): the exit
+// status can change nothing the reader got, so `set -o pipefail` holds.
+describe('get to a pipe: a signal once every byte went out', () => {
+  it.each([
+    { over: 'SCP', args: (): string[] => scp(), hold: 'fexit', signal: 'SIGTERM' },
+    { over: 'SFTP', args: (): string[] => ['-s', '--parallel', '1', ...flags()], hold: 'close', signal: 'SIGINT' },
+  ] as const)('$over, held at its $hold: exit 0, every byte out, said', async ({ over, args, hold, signal }) => {
+    const dir = await userDir(sshd.user, `get-pipe-${over}`);
     await writeFile(join(dir, 'f'), data);
-    await relay.hold('fexit');
-    const run = startCli(['get', ...scp(), remote(sshd, sshd.user, `${dir}/f`)]);
+    await relay.hold(hold);
+    const run = startCli(['get', ...args(), remote(sshd, sshd.user, `${dir}/f`)]);
     await relay.held();
-    run.child.kill('SIGTERM');
+    run.child.kill(signal);
     const r = await run.done;
-    expect(r.stderr).toBe('scpipe: SIGTERM came after the transfer was complete: nothing was cut short, exit 0\n');
+    expect(r.stderr).toBe(`scpipe: ${signal} came after the transfer was complete: nothing was cut short, exit 0\n`);
     expect(r.status).toBe(0);
     expect(r.stdout.equals(data)).toBe(true);
   });
@@ -322,19 +328,6 @@ describe('SFTP downloads: a signal while the close is answered', () => {
     expect(r.ms).toBeLessThan(GRACE_MS);
     expect(await readdir(local)).toEqual(['f']);
     expect((await readFile(join(local, 'f'))).equals(data)).toBe(true);
-  });
-
-  it('get to a pipe: exit 0, every byte out, said', async () => {
-    const dir = await userDir(sshd.user, 'sftp-get-pipe');
-    await writeFile(join(dir, 'f'), data);
-    await relay.hold('close');
-    const run = startCli(['get', '-s', '--parallel', '1', ...flags(), remote(sshd, sshd.user, `${dir}/f`)]);
-    await relay.held();
-    run.child.kill('SIGINT');
-    const r = await run.done;
-    expect(r.stderr).toBe('scpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n');
-    expect(r.status).toBe(0);
-    expect(r.stdout.equals(data)).toBe(true);
   });
 });
 
