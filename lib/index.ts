@@ -18,8 +18,9 @@ export { formatChecksumLine, parseChecksumFile, checksumFor, parseSha256 } from 
 export type { ChecksumEntry } from './util/checksum-file';
 export { getTo } from './client/get-to';
 export type { GetToOptions } from './client/get-to';
-export { upload, download } from './client/copy';
-export type { CopyOptions } from './client/copy';
+export { upload } from './client/copy-upload';
+export { download } from './client/copy-download';
+export type { CopyOptions } from './client/copy-types';
 export type { CopiedFile } from './client/copied-file';
 export type { Progress } from './client/progress';
 export type { Spill, SpillTarget } from './spool/options';

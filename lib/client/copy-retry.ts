@@ -6,7 +6,7 @@
 // attempt put them (the callers keep the target as first resolved).
 import { isScpipeError, type ScpipeError } from '../errors';
 import { ChannelOpener, type Target } from './connection';
-import type { CopyOptions } from './copy';
+import type { CopyOptions } from './copy-types';
 import { chooseProtocol, type Choice } from './protocol-choice';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { withRetries } from './retry';

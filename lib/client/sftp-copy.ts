@@ -14,7 +14,7 @@ import type { ResolvedTarget } from '../fs/target';
 import { requireRemoteBasename } from '../protocol/names';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
-import type { CopyOptions } from './copy';
+import type { CopyOptions } from './copy-types';
 import { copiedFileOptions } from './copied-file';
 import { absent, sftpPathOn } from './sftp-paths';
 import { SftpTreeReader } from './sftp-tree-reader';
