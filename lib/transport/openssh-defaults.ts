@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { childEnv } from '../util/child-env';
 import { DEFAULT_SERVER_ALIVE_S } from './resolved-host';
-import { sshArgs, type OpenSshOptions } from './openssh-transport';
+import { sshArgs, type OpenSshOptions } from './openssh-args';
 
 /** ConnectTimeout of a reconnection where the user set none, in seconds (the ssh2 transport's too). */
 export const RECONNECT_TIMEOUT_S = 30;

@@ -8,7 +8,8 @@ import type { Duplex } from 'node:stream';
 import { put } from '../../../lib/client/put';
 import { ChannelOpener } from '../../../lib/client/connection';
 import { isScpipeError } from '../../../lib/errors';
-import { openSshChannel, refusalCode, sshArgs } from '../../../lib/transport/openssh-transport';
+import { openSshChannel, refusalCode } from '../../../lib/transport/openssh-transport';
+import { sshArgs } from '../../../lib/transport/openssh-args';
 import { sftpOverChannel } from '../../../lib/transport/openssh-sftp';
 import { waitFor } from '../../helpers/async';
 
