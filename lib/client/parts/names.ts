@@ -56,11 +56,6 @@ export function isSetTempName(file: string, name: string): boolean {
   return `${name}.`.startsWith(stem) || (stem.startsWith(`${name}.`) && /^\d*$/.test(stem.slice(name.length + 1)));
 }
 
-/** `dir/file` for a remote directory prefix ('' or ending in '/'). */
-export function joinRemote(dir: string, file: string): string {
-  return `${dir}${file}`;
-}
-
 /** The directory prefix (with its '/') and the last part of a remote path. */
 export function splitRemote(path: string): { dir: string; base: string } {
   const slash = path.lastIndexOf('/');
