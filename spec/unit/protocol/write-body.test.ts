@@ -3,6 +3,7 @@
 import { getEventListeners } from 'node:events';
 import { Writable } from 'node:stream';
 import { writeBody, type WriteBodyOptions } from '../../../lib/protocol/write-body';
+import { waitFor } from '../../helpers/async';
 
 /** A slow sink: each write completes on a later turn, so a small highWaterMark makes writes wait for 'drain'. */
 function slowSink(highWaterMark = 4): { out: Writable; received: Buffer[]; fail(err: Error): void } {
@@ -132,12 +133,11 @@ describe('writeBody', () => {
     const user = new AbortController();
     const opts = options({ signal: user.signal });
     let released = false;
-    let first = true;
+    let asked = 0;
     const input: AsyncIterator<Uint8Array> & AsyncIterable<Uint8Array> = {
       [Symbol.asyncIterator]: () => input,
       next: () => {
-        if (!first) return new Promise(() => undefined); // the producer is slow: never answers
-        first = false;
+        if (++asked > 1) return new Promise(() => undefined); // the producer is slow: never answers
         return Promise.resolve({ done: false, value: Buffer.from('abc') });
       },
       return: async () => {
@@ -146,7 +146,8 @@ describe('writeBody', () => {
       },
     };
     const pending = writeBody(out, input, 10n, opts);
-    await new Promise((r) => setTimeout(r, 5));
+    // Cut only once the first chunk is in the sink and writeBody waits for the next: a timer could fire first on a loaded machine.
+    await waitFor(() => asked > 1 && received.length > 0, 'writeBody to wait for more input');
     cut(opts, user);
     await expect(pending).rejects.toMatchObject(expected);
     expect(released).toBe(true);
