@@ -26,8 +26,11 @@ export { isUploadTempName };
  * The open flags to use for a write open on an append-only server, or a
  * refusal: a new name is created exclusively (O_EXCL: no race with another
  * client's), an existing temporary file of an upload is reopened as it is.
+ * `creates`: the open found the name free, and makes the file or fails (one
+ * made meanwhile is another login's, which its O_TRUNC would empty).
  */
-export async function appendOnlyOpenFlags(clientPath: string, host: string, flags: number): Promise<number> {
+export async function appendOnlyOpenFlags(clientPath: string, host: string, flags: number, creates = false): Promise<number> {
+  if (creates) return flags | constants.O_EXCL | constants.O_NOFOLLOW;
   const st = await lstat(host).catch(() => undefined);
   if (st === undefined) {
     // Said here, not left to open(): a file stored under the name meanwhile would be opened for writing.

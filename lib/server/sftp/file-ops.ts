@@ -62,7 +62,7 @@ async function openAs(ctx: OpsContext, req: Req<'open'>, host: string, mode: num
     // Another login's upload in progress is refused before the open, whose O_TRUNC would empty it first.
     if (ctx.appendOnly && req.pflags & WRITE_FLAGS && existing && isUploadTempName(req.path)) await ctx.owners.refuseOthers(fileKey(existing), ctx.login, { clientPath: req.path, host, ino: existing.ino });
     const flags = openFlags(req.pflags);
-    fh = await open(host, ctx.appendOnly && req.pflags & WRITE_FLAGS ? await appendOnlyOpenFlags(req.path, host, flags) : flags, mode);
+    fh = await open(host, ctx.appendOnly && req.pflags & WRITE_FLAGS ? await appendOnlyOpenFlags(req.path, host, flags, creates) : flags, mode);
   } catch (err) {
     throw toFailure(err, req.path);
   }
