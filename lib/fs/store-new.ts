@@ -25,8 +25,9 @@ export function appendOnlyRefusal(path: string): string {
 }
 
 // scpipe's client names an upload's temporary file `.NAME.scpipe-XXXXXX`
-// (SFTP): an append-only serve lets its own login go on writing it.
-const UPLOAD_TEMP_NAME = /^\..+\.scpipe-[A-Za-z0-9]{6}$/;
+// (SFTP): an append-only serve lets its own login go on writing it. NAME
+// may hold any byte but `/`, a newline too (`s`).
+const UPLOAD_TEMP_NAME = /^\..+\.scpipe-[A-Za-z0-9]{6}$/s;
 
 /**
  * Whether `path` names an upload's temporary file, by its last name alone,

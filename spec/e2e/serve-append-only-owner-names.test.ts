@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runCli } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
 import { servePerSuite } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -84,5 +85,16 @@ describe('serve --append-only: no file stored under the name of an upload\'s tem
     expect(r.stderr).toMatch(/Permission denied/);
     expect(serve.log()).toMatch(/sftp posix-rename refused: \/\.db\.scpipe-XyZ123\/\.: append-only server: the name of an upload's temporary file is not one to store under/);
     expect(await readdir(serve.root)).toEqual(['.db.scpipe-AbCdE1']);
+  });
+});
+
+describe('serve --append-only: an upload whose name holds a newline', () => {
+  // Its temporary file, `.a\nb.scpipe-XXXXXX`, was not taken for one: its
+  // rename and its removal were refused, and it stayed for good.
+  it('stores it, and leaves no temporary file', async () => {
+    const r = await runCli(['put', ...serve.scpipeArgs(), '-s', '-q', 'backup@127.0.0.1:/a\nb'], { stdin: 'the backup' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(await readdir(serve.root)).toEqual(['a\nb']);
+    expect(await readFile(join(serve.root, 'a\nb'), 'utf8')).toBe('the backup');
   });
 });
