@@ -36,6 +36,8 @@ const PARTS_HELD = {
   get: 'the parts fetched ahead are held there, (--parallel + 1) parts at most: give --spool-dir on a larger disk, or a lower --parallel',
   put: 'the parts waiting to be sent are held in the spool directory, (--parallel + 1) parts at most: give --spool-dir on a larger disk, or a smaller --part-size or --parallel',
 };
+// A put that held the fewest already (--parallel 1, asked or all the room allowed): a lower one is no way past.
+const PUT_ONE_AT_A_TIME = 'the parts waiting to be sent are held in the spool directory, two at most with --parallel 1 (the fewest): give --spool-dir on a larger disk, or a smaller --part-size';
 
 /** What a get of a set holds at once: --parallel fetched ahead (as many as had room) and the one going out. */
 export interface HeldParts {
@@ -46,14 +48,14 @@ export interface HeldParts {
   memory: number;
 }
 
-/** A parts set's get or put whose local spool filled, with the way past it added; else `err`. */
-export function withPartsSpoolFullHint(err: unknown, role: 'get' | 'put', held?: HeldParts): unknown {
+/** A parts set's get or put whose local spool filled, with the way past it added; else `err`. `putParallel`: the parts a put sent at once. */
+export function withPartsSpoolFullHint(err: unknown, role: 'get' | 'put', held?: HeldParts, putParallel?: number): unknown {
   if (!isScpipeError(err, 'ERR_SPOOL')) return err;
   // A put's error says what the set is left as; the disk's error is its cause's cause.
   const spool = isScpipeError(err.cause, 'ERR_SPOOL') ? err.cause : err;
   const code = (spool.cause as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !FULL.has(code)) return err;
-  const hint = code === 'EFBIG' ? PART_TOO_LARGE[role] : role === 'get' && held !== undefined ? heldHint(held) : PARTS_HELD[role];
+  const hint = code === 'EFBIG' ? PART_TOO_LARGE[role] : role === 'get' && held !== undefined ? heldHint(held) : role === 'put' && putParallel === 1 ? PUT_ONE_AT_A_TIME : PARTS_HELD[role];
   return new ScpipeError('ERR_SPOOL', `${err.message}; ${hint}`, { ...err, cause: err.cause });
 }
 

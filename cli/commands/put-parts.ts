@@ -2,7 +2,7 @@
 // stream as a parts set (lib/client/parts), with -v lines per part, retries
 // on stderr, and progress on a terminal.
 import { recordPartConfirmed, recordParts, recordRetry, recordStored, tally } from '../json-summary';
-import { ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec, type SpoolShort } from '../../lib';
+import { DEFAULT_PARALLEL, ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec, type SpoolShort } from '../../lib';
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry, type EmptyInputSource } from '../report';
@@ -51,6 +51,7 @@ export async function runPutParts(
   fileSize?: bigint, // of a regular file or /dev/null on stdin
 ): Promise<void> {
   const sizeKnown = fileSize !== undefined;
+  let parallel = args.parallel ?? DEFAULT_PARALLEL; // the parts at once, as the spool's room left them
   if (args.partSize > BigInt(Number.MAX_SAFE_INTEGER) || args.partSize < 1n) throw new ScpipeError('ERR_USAGE', `bad --part-size ${args.partSize}: give 1 byte to just under 8 PiB (8191T), e.g. 64M`);
   const progress = ProgressLine.wanted(args);
   const started = performance.now();
@@ -105,6 +106,7 @@ export async function runPutParts(
         ramSpool?.(spill);
       },
       onSpoolShort: (short) => {
+        parallel = short.fitted;
         progress?.done();
         say(spoolShortWarning(short));
       },
@@ -126,7 +128,7 @@ export async function runPutParts(
   } catch (err) {
     progress?.done();
     await writeStoredAfterSignal(args, err);
-    throw withPartsSpoolFullHint(err, 'put');
+    throw withPartsSpoolFullHint(err, 'put', undefined, parallel);
   } finally {
     progress?.done();
   }

@@ -39,6 +39,8 @@ describe('put --part-size: room in the spool directory', () => {
       expect(r.status).toBe(1);
       expect(r.stderr.startsWith(warning)).toBe(true);
       expect(r.stderr).toMatch(/No space left on device/);
+      // It went with --parallel 1 already: what is left to say is a disk with room or smaller parts.
+      expect(r.stderr).toMatch(/; the parts waiting to be sent are held in the spool directory, two at most with --parallel 1 \(the fewest\): give --spool-dir on a larger disk, or a smaller --part-size\n$/);
       expect(readdirSync(dir).filter((n) => n.startsWith('f.bin')).includes('f.bin.sha256')).toBe(false);
       expect(readdirSync(small)).toEqual([]);
     });
