@@ -18,6 +18,7 @@ export { formatChecksumLine, parseChecksumFile, checksumFor, parseSha256 } from 
 export type { ChecksumEntry } from './util/checksum-file';
 export { getTo } from './client/get-to';
 export type { GetToOptions } from './client/get-to';
+export type { ResumeEvent, ResumePoint, Cut } from './client/parts/kept-restore';
 export { upload } from './client/copy-upload';
 export { download } from './client/copy-download';
 export type { CopyOptions } from './client/copy-types';

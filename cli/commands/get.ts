@@ -24,6 +24,7 @@ import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
 import { spoolShortWarning } from './put-parts';
+import { keptFileLog, resumeLine } from '../resume-lines';
 
 interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   output?: string;
@@ -33,6 +34,7 @@ interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   retries?: number;
   memory?: string;
   'spool-dir'?: string;
+  resume?: boolean;
 }
 
 /** Builds the get command for yargs. */
@@ -52,6 +54,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .options(checkOptions)
         .option('retries', { ...singleNumber('retries'), describe: 'fetch again after a lost connection, with backoff (default 5; 0: never)' })
         .option('memory', { ...single, describe: 'a parts set: RAM for the parts fetched ahead before they go to --spool-dir (K/M/G; default 64M)' })
+        .option('resume', { type: 'boolean', describe: 'a parts set with --output FILE: restore into FILE.scpipe-partial-HEX, keep it when the run fails, and go on from its last whole part that matches the manifest' })
         .option('spool-dir', { ...single, describe: 'a parts set: directory for the parts fetched ahead past --memory, (parallel + 1) parts at most (default $TMPDIR or /tmp)' })
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '')
         .example('scpipe get --check db.dump.zst.sha256 --output db.dump.zst vault:db.dump.zst', '') as unknown as Argv<GetArgs>,
@@ -66,13 +69,14 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
 
 /** Writes one remote file to stdout or `output`; shared by `get` and `cp host:f -`. */
 export async function runGet(
-  args: SshArgs & ProtocolArgs & ChecksumArgs & { p?: boolean; parallel?: number; retries?: number; parts?: boolean; memory?: string; 'spool-dir'?: string },
+  args: SshArgs & ProtocolArgs & ChecksumArgs & { p?: boolean; parallel?: number; retries?: number; parts?: boolean; memory?: string; 'spool-dir'?: string; resume?: boolean },
   sourceArg: string,
   output: string | undefined,
   signal: AbortSignal,
   log?: (line: string) => void,
 ): Promise<void> {
   checkCounts(args); // before we connect
+  if (args.resume && output === undefined) throw new ScpipeError('ERR_USAGE', '--resume keeps a restore in a file beside its --output FILE: give one (a stream cannot be resumed)');
   if (output === undefined) {
     // `get -p host:f > f` kept neither mode nor times, without a word.
     if (args.p) throw new ScpipeError('ERR_USAGE', '-p keeps a mode and times, which stdout cannot take: write to a file (get --output FILE, cp SRC FILE)');
@@ -106,6 +110,16 @@ export async function runGet(
         progress?.done();
         say(spoolShortWarning(short, 'get'));
       },
+      resume: args.resume,
+      onResume: (event) => {
+        const line = resumeLine(event);
+        if (line !== undefined) {
+          progress?.done();
+          say(line);
+        }
+        const logged = keptFileLog(event);
+        if (logged !== undefined) log?.(logged);
+      },
       sha256: wantsSha256(args),
       expectSha256,
       onCommitted: transferCommitted,
@@ -120,6 +134,10 @@ export async function runGet(
         if (short !== undefined) {
           progress?.done();
           say(short);
+        }
+        if (args.resume && d.manifest === undefined && download === undefined) {
+          progress?.done();
+          say(`warning: --resume: ${escapeForTerminal(spec.path)} is a single file, not a parts set: it is fetched whole, and a failure keeps nothing of it`);
         }
         download = d;
         log?.(`receiving ${escapeForTerminal(d.name)} over ${d.protocol}: ${d.size} bytes`);

@@ -7,16 +7,18 @@
 // - into a stream: only while no byte has gone out; after that the failure
 //   says how much went out and that a file (--output) would have been retried.
 // A loss before any download began (while opening it) is always retried.
-import { abortError, asScpipeError, isScpipeError, ScpipeError } from '../errors';
+import { abortError, asScpipeError, isScpipeError, ScpipeError, type ScpipeErrorContext } from '../errors';
 import { describeIoError, errnoCode } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { get, type Download, type GetOptions } from './get';
 import { wereRetriesSpent, withRetries } from './retry';
-import { saveDownload } from './save-download';
+import { saveDownloadTo } from './save-download';
 import type { Target } from './connection';
 import { oneRun } from './run-target';
 import { SumCheck } from './sum-check';
+import { KeptRestore, type ResumeEvent } from './parts/kept-restore';
+import type { Manifest } from './parts/manifest';
 
 /** Options of getTo(). */
 export interface GetToOptions extends GetOptions {
@@ -32,6 +34,15 @@ export interface GetToOptions extends GetOptions {
    * an abort from then on makes the call resolve.
    */
   onCommitted?: () => void;
+  /**
+   * A parts set into a file: write it into `FILE.scpipe-partial-HEX` beside
+   * the file, keep that when the restore fails, and go on from its last
+   * whole part that matches the manifest (parts/kept-restore.ts). Over a
+   * stream, or for a plain file, it changes nothing.
+   */
+  resume?: boolean;
+  /** With `resume`: a kept file is being checked, and where the restore starts. */
+  onResume?: (event: ResumeEvent) => void;
 }
 
 /**
@@ -44,6 +55,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
   let attempt = 0;
   let current: Download | undefined;
   let written = 0;
+  const kept = opts.resume && typeof output === 'string' ? new KeptRestore(output, opts.onResume) : undefined;
   const retryable = (err: unknown): boolean => {
     if (!canReconnect(target) || !isConnectionLoss(err) || wereRetriesSpent(err)) return false;
     // The first connection never made is final (exit 255): there was nothing to lose.
@@ -57,7 +69,9 @@ export async function getTo(target: Target, remotePath: string, output: string |
         attempt++;
         current = undefined;
         const wanted = opts.sha256 || opts.expectSha256 !== undefined;
-        const download = await get(target, remotePath, { ...opts, wholeStreamSum: wanted });
+        // A set not the one expected is refused below, before a kept file is read or made.
+        const resumeAt = kept && (async (m: Manifest, sha256: string) => (opts.expectSha256 !== undefined && m.sha256 !== opts.expectSha256 ? { part: 0, bytes: 0n } : kept.open(m, sha256, wanted, opts.signal)));
+        const download = await get(target, remotePath, { ...opts, wholeStreamSum: wanted, resumeAt });
         current = download;
         opts.onDownload?.(download);
         const where = typeof output === 'string' ? `${escapeForTerminal(output)} was left as it was` : 'the bytes written out are not the file expected';
@@ -73,7 +87,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
           if (!opts.signal?.aborted) opts.onCommitted?.();
         };
         if (typeof output === 'string') {
-          await saveDownload(download, output, { preserve: opts.preserve, check });
+          await saveDownloadTo(download, output, { preserve: opts.preserve, check, kept });
           committed(); // renamed into place
         } else {
           await pour(download, output, (n) => (written += n), check, opts.signal);
@@ -95,10 +109,20 @@ export async function getTo(target: Target, remotePath: string, output: string |
       { retries: opts.retries, backoffMs: opts.backoffMs, signal: opts.signal, onRetry: opts.onRetry, isRetryable: retryable },
     );
   } catch (err) {
+    await kept?.close();
+    const note = await kept?.keptNote();
+    if (note) throw withKeptNote(err, note);
     if (typeof output !== 'string' && written > 0 && current?.manifest !== undefined && isSetsOwn(current, err)) throw partlyOut(err, written);
     if (typeof output !== 'string' && isScpipeError(err, 'ERR_ABORTED') && written > 0) throw abortedPartlyOut(err, written, current, output);
     throw explain(err, written, typeof output !== 'string' && isConnectionLoss(err) && (opts.retries ?? 1) > 0 && canReconnect(target));
   }
+}
+
+// A failed --resume restore: the message says where its bytes are kept.
+function withKeptNote(err: unknown, note: string): ScpipeError {
+  const e = asScpipeError(err);
+  const { code: _code, name: _name, ...context } = { ...e } as ScpipeErrorContext & { code: unknown; name: unknown };
+  return new ScpipeError(e.code, e.message + note, { ...context, cause: e });
 }
 
 // The set's own failure (a part missing, altered or cut off), not the output's nor a signal.

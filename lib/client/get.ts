@@ -20,6 +20,7 @@ import type { RetryEvent } from './retry';
 import { partsOf, type Manifest } from './parts/manifest';
 import type { PartSpill } from './parts/options';
 import type { SpoolShort } from './parts/spool-room';
+import type { ResumePoint } from './parts/kept-restore';
 import { fetchManifestFile, readParts } from './parts/get-parts';
 import { manifestName, partName, splitRemote } from './parts/names';
 import { remoteFileThere } from './remote-file-there';
@@ -63,6 +64,12 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
   wholeStreamSum?: boolean;
   /** A parts set: each part once all its bytes went into the body, in order (`index` from 0). */
   onPartOut?: (index: number, name: string) => void;
+  /**
+   * A parts set: called with its manifest (and the manifest file's SHA-256)
+   * before any part is fetched; the body then starts at the part it gives
+   * (getTo's `resume`, which keeps the bytes before it).
+   */
+  resumeAt?: (manifest: Manifest, manifestSha256: string) => Promise<ResumePoint>;
 }
 
 /** A download under way: what the remote announced, and the bytes. */
@@ -156,8 +163,9 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
   const { dir, base } = splitRemote(remotePath);
   let manifest: Manifest;
   let mode: number;
+  let sha256: string;
   try {
-    ({ manifest, mode } = await fetchManifestFile(conn, dir, base, opts));
+    ({ manifest, mode, sha256 } = await fetchManifestFile(conn, dir, base, opts));
   } catch (err) {
     if (!isMissing(err)) throw err;
     if (!isMissing(missing)) throw missing; // a directory, and no set beside it
@@ -168,7 +176,8 @@ async function getSet(conn: Reconnector, remotePath: string, opts: GetOptions, m
     throw new ScpipeError('ERR_NO_SUCH_FILE', `${shown}: no such file, but ${escapeForTerminal(first)} is there: a parts set without its manifest ${escapeForTerminal(manifestName(remotePath))}: its upload did not finish, or is still running`, { path: remotePath, cause: missing });
   }
   opts.trace?.(`${escapeForTerminal(remotePath)} is a parts set: ${partsOf(manifest).count} part(s), ${manifest.size} bytes`);
-  const { body, done } = readParts(conn, dir, manifest, opts);
+  const from = await opts.resumeAt?.(manifest, sha256);
+  const { body, done } = readParts(conn, dir, manifest, opts, from);
   done.then(() => conn.close(), () => conn.close());
   // -p keeps the set's mode (put --mode gave it to every file of the set) and its time, when it was completed.
   return { name: base, size: manifest.size, mode, times: setTimes(manifest.time), body, done, manifest, protocol: opts.protocol === 'sftp' ? 'sftp' : 'scp' };

@@ -7,8 +7,10 @@ import { ScpipeError } from '../errors';
 import { openOutputFile } from '../fs/open-output';
 import type { OutputFile } from '../fs/output-file';
 import { resolveTarget } from '../fs/target';
+import { closeFd } from '../fs/fd';
 import type { Download } from './get';
 import type { SumCheck } from './sum-check';
+import type { KeptRestore } from './parts/kept-restore';
 
 /**
  * Writes `download`'s body to `path` (a symlink the caller gave is followed,
@@ -16,13 +18,19 @@ import type { SumCheck } from './sum-check';
  * `preserve`: the announced mode exactly, and the times (get's `preserve`).
  * `check`: fed every byte, and asked before the file takes its name.
  */
-export async function saveDownload(download: Download, path: string, opts: { preserve?: boolean; check?: SumCheck } = {}): Promise<void> {
+export function saveDownload(download: Download, path: string, opts: { preserve?: boolean; check?: SumCheck } = {}): Promise<void> {
+  return saveDownloadTo(download, path, opts);
+}
+
+/** saveDownload(), and `kept`: the file of a resumed restore (get-to.ts), its body written after the bytes kept. */
+export async function saveDownloadTo(download: Download, path: string, opts: { preserve?: boolean; check?: SumCheck; kept?: KeptRestore }): Promise<void> {
   const preserve = Boolean(opts.preserve);
   let file: OutputFile;
   try {
-    file = await openOutput(download, path, preserve);
+    file = await openOutput(download, path, preserve, opts.kept);
   } catch (err) {
     download.body.destroy(); // nobody will read it
+    await opts.kept?.close();
     throw err;
   }
   try {
@@ -46,8 +54,9 @@ export async function saveDownload(download: Download, path: string, opts: { pre
   if (problem !== undefined) throw new ScpipeError('ERR_LOCAL_IO', problem, { path });
 }
 
-async function openOutput(download: Download, output: string, preserve: boolean): Promise<OutputFile> {
+async function openOutput(download: Download, output: string, preserve: boolean, kept?: KeptRestore): Promise<OutputFile> {
   const target = await resolveTarget(output);
+  const taken = kept?.fd === undefined ? undefined : kept.take();
   const path = target.isDirectory ? output : target.path;
   const opened = await openOutputFile(path, {
     size: download.size,
@@ -55,7 +64,9 @@ async function openOutput(download: Download, output: string, preserve: boolean)
     preserve,
     times: preserve ? download.times : undefined,
     umask: process.umask(),
+    kept: taken,
   });
+  if ('error' in opened && taken !== undefined) await closeFd(taken.fd).catch(() => undefined); // no file took it
   if ('error' in opened) throw new ScpipeError('ERR_LOCAL_IO', opened.error, { path: output });
   return opened;
 }

@@ -33,6 +33,8 @@ export interface OutputFileOptions {
   newOnly?: boolean;
   /** How a re-sent file is compared (newOnly). */
   compare?: CompareOptions;
+  /** The temp file to go on writing (get --resume: kept-restore.ts), kept when the download fails; its fd is the OutputFile's once one is made. */
+  kept?: { path: string; fd: number; start: bigint };
 }
 
 /**
@@ -64,6 +66,8 @@ async function openAt(path: string, at: string, opts: OutputFileOptions, dir?: D
   // file beside it would take every byte before its rename failed.
   if (path.endsWith('/') && !existing?.isDirectory()) return { error: `${path}: ${existing ? 'Not a directory' : 'No such file or directory'}` };
   const common = { path, size: opts.size, onDone: opts.onDone, dir };
+  // A device or pipe is written in place, from the first byte: a resumed body starts later.
+  if (opts.kept && existing && !existing.isFile() && !existing.isDirectory()) return { error: `${path}: not a regular file, so no restore is resumed into it` };
   if (existing?.isSymbolicLink() && !opts.regularOnly && (await isDescriptorLinkAt(at))) {
     // /dev/stdout to a pipe (target.ts): written in place, through the link.
     const fd = await openFd(at, constants.O_WRONLY).catch((err: unknown) => pathError(path, err));
@@ -91,12 +95,13 @@ async function openAt(path: string, at: string, opts: OutputFileOptions, dir?: D
   const mode = existing ? replacedMode(opts.mode, existing.mode, opts.preserve) : receivedMode(opts.mode, opts.preserve, opts.umask);
   let temp;
   try {
-    temp = await createTempFile(path, at);
+    temp = opts.kept ?? (await createTempFile(path, at));
   } catch (err) {
     return { error: pathError(path, err) }; // e.g. a missing parent: "No such file or directory"
   }
   const owner = existing && !opts.newOnly ? ownerToKeep(existing) : undefined;
-  return new OutputFile({ ...common, at, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, owner, times: opts.times, newOnly: opts.newOnly, compare: opts.compare });
+  const kept = opts.kept && { start: opts.kept.start, keep: true };
+  return new OutputFile({ ...common, at, tempPath: temp.path, fd: temp.fd, mode, modeRequired: opts.preserve, owner, times: opts.times, newOnly: opts.newOnly, compare: opts.compare, ...kept });
 }
 
 // The old file's owner, when root replaces another's file (only root may give a file away).

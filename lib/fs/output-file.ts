@@ -59,6 +59,10 @@ export interface OutputPlan {
   newOnly?: boolean;
   /** How a re-sent file is compared with the one under the name (newOnly), maybe GBs: `signal` aborts once the client went away. */
   compare?: CompareOptions;
+  /** The temp file holds this many bytes already (a resumed restore): the rest is written after them. */
+  start?: bigint;
+  /** A failure leaves the temp file, for a later run to resume (get --resume). */
+  keep?: boolean;
 }
 
 /** The FileWriter of the local sink. */
@@ -72,13 +76,14 @@ export class OutputFile implements FileWriter {
 
   constructor(private readonly plan: OutputPlan) {
     const { tempPath } = plan;
-    if (tempPath !== undefined) {
+    this.written = plan.start ?? 0n;
+    if (tempPath !== undefined && !plan.keep) {
       this.removeTempAtExit = () => unlinkSync(hostPath(tempPath));
       removeAtExit(this.removeTempAtExit);
     }
     // The stream owns the fd; autoClose false keeps it open after the data
     // for fchmod/futimes, and destroy() closes it (see fd.ts).
-    this.stream = createWriteStream(plan.path, { fd: plan.fd, autoClose: false, highWaterMark: HIGH_WATER_MARK });
+    this.stream = createWriteStream(plan.path, { fd: plan.fd, autoClose: false, highWaterMark: HIGH_WATER_MARK, start: plan.start === undefined ? undefined : Number(plan.start) });
     this.stream.on('error', (err) => {
       this.writeError ??= err;
     });
@@ -147,7 +152,7 @@ export class OutputFile implements FileWriter {
       try {
         if (this.plan.newOnly) await storeNew(this.plan.tempPath, this.plan.at ?? path, this.plan.compare);
         else await rename(this.plan.tempPath, this.plan.at ?? path);
-        cancelRemoveAtExit(this.removeTempAtExit!);
+        if (this.removeTempAtExit) cancelRemoveAtExit(this.removeTempAtExit);
       } catch (err) {
         return this.storeFailure(err) + ((await this.discard()) ?? '');
       }
@@ -186,7 +191,7 @@ export class OutputFile implements FileWriter {
     await destroyed(this.stream);
     const temp = this.plan.tempPath;
     let left: string | undefined;
-    if (temp !== undefined) {
+    if (temp !== undefined && !this.plan.keep) {
       await unlink(temp).catch((err: unknown) => {
           const shown = joinName(posix.dirname(this.plan.path), posix.basename(temp)); // not its /proc/self/fd name
         if (errnoCode(err) !== 'ENOENT') left = `; the partial file is left in ${shown} (removing it failed: ${strerror(err)})`;

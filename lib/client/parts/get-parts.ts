@@ -8,6 +8,7 @@
 // the manifest's order, are the manifest's stream without it, and it costs
 // a sixth of the client's CPU (docs/performance.md §3). The sums are
 // computed on a hashing thread (hash-thread.ts).
+import { createHash } from 'node:crypto';
 import { ScpipeError, abortError, asScpipeError, isScpipeError } from '../../errors';
 import type { ExitStatus } from '../../protocol/channel';
 import { spoolDirectory } from '../../spool/options';
@@ -22,19 +23,24 @@ import { withRetries } from '../retry';
 import { MAX_MANIFEST_BYTES, partsOf, type Manifest, type PartEntry } from './manifest';
 import { ManifestReader } from './manifest-reader';
 import { manifestName } from './names';
-import { HashThread } from './hash-thread';
+import { HashThread, wholeSum } from './hash-thread';
 import { MemoryBudget, PartWriter, type SpooledPart } from './part-writer';
 import { DEFAULT_PARALLEL } from './options';
 import { fitSpool } from './spool-room';
 import { linkedController } from '../../util/abort';
+import type { ResumePoint } from './kept-restore';
 
 /** The manifest of set `dir + name`, fetched and checked. */
 export async function fetchManifest(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<Manifest> {
   return (await fetchManifestFile(conn, dir, name, opts)).manifest;
 }
 
-/** fetchManifest(), with the manifest file's mode: the set's (put gives its parts and manifest one mode). */
-export async function fetchManifestFile(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<{ manifest: Manifest; mode: number }> {
+/**
+ * fetchManifest(), with the manifest file's mode (the set's: put gives its
+ * parts and manifest one mode) and its bytes' SHA-256, which tells one
+ * upload of the set from another (kept-restore.ts).
+ */
+export async function fetchManifestFile(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<{ manifest: Manifest; mode: number; sha256: string }> {
   return retrying(conn, opts, async (current) => {
     const download = await fetchFile(conn, current, dir + manifestName(name), opts);
     if (download.size > BigInt(MAX_MANIFEST_BYTES)) {
@@ -43,16 +49,22 @@ export async function fetchManifestFile(conn: Reconnector, dir: string, name: st
     }
     // Read as it comes, line by line: a set of millions of parts has a manifest of hundreds of MB.
     const reader = new ManifestReader(name);
+    const sum = createHash('sha256');
     for await (const chunk of download.body) {
       reader.push(chunk as Buffer);
+      sum.update(chunk as Buffer);
       if (reader.settled) break; // refused at line 9: the other 250 MB are not read
     }
-    return { manifest: reader.end(), mode: download.mode };
+    return { manifest: reader.end(), mode: download.mode, sha256: sum.digest('hex') };
   });
 }
 
-/** The set's bytes as a body that ends only once every part and the whole stream checked out. */
-export function readParts(conn: Reconnector, dir: string, manifest: Manifest, opts: GetOptions): { body: BodyStream; done: Promise<ExitStatus> } {
+/**
+ * The set's bytes as a body that ends only once every part and the whole
+ * stream checked out. `from`: a resumed restore (kept-restore.ts), whose
+ * body starts at that part, the bytes before it checked and kept.
+ */
+export function readParts(conn: Reconnector, dir: string, manifest: Manifest, opts: GetOptions, from?: ResumePoint): { body: BodyStream; done: Promise<ExitStatus> } {
   const body = new BodyStream();
   const { controller: inner, unlink } = linkedController(opts.signal);
   // RAM shared by the parts held, as a parts upload's (part-writer.ts).
@@ -64,7 +76,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
   const list = partsOf(manifest);
   // The parts fetched ahead, not yet written out: only these are held, whatever the set's length.
   const fetches = new Map<number, Promise<SpooledPart>>();
-  let started = 0;
+  let started = from?.part ?? 0;
   const startNext = (): void => {
     if (started >= list.count) return;
     const fetching = fetchPart(conn, dir, list.at(started), started, held, role, fetches.get(started - 1));
@@ -72,12 +84,11 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
     fetches.set(started++, fetching);
   };
   const done = (async (): Promise<ExitStatus> => {
-    const wholeId = held.sums.newId();
-    const whole = opts.wholeStreamSum ? held.sums.feed([wholeId]) : undefined;
-    let received = 0n;
+    const whole = opts.wholeStreamSum ? wholeSum(held.sums, from?.whole) : undefined;
+    let received = from?.bytes ?? 0n;
     try {
       for (let i = 0; i < parallel; i++) startNext();
-      for (let index = 0; index < list.count; index++) {
+      for (let index = from?.part ?? 0; index < list.count; index++) {
         const part = await fetches.get(index)!;
         fetches.delete(index);
         // The next part comes in while this one goes out: (parallel + 1) held at most.
@@ -95,7 +106,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
         }
         opts.onPartOut?.(index, list.at(index).name);
       }
-      if (whole && (await whole.digest(wholeId)) !== manifest.sha256) {
+      if (whole && (await whole.digest()) !== manifest.sha256) {
         throw new ScpipeError('ERR_CHECKSUM', `the parts of ${escapeForTerminal(manifest.name)} do not add up to the stream the manifest describes (SHA-256 differs)`);
       }
       body.finish();

@@ -4,6 +4,7 @@
 // the whole stream's), so they are copied once. When every block is in the
 // worker's queue, update() waits: the worker is never more than
 // BLOCKS x BLOCK bytes behind.
+import type { Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { ScpipeError } from '../../errors';
 import { threadFailure, whyNotStarted } from '../../util/limits';
@@ -157,4 +158,15 @@ export class HashFeed {
     else this.thread.giveBack(this.block);
     this.block = -1;
   }
+}
+
+/**
+ * The whole stream's sum: on the hashing thread, or, where a resumed restore
+ * has the kept bytes' sum already, on with that one (a thread's starts empty).
+ */
+export function wholeSum(sums: HashThread, kept?: Hash): { update(chunk: Buffer): Promise<void> | void; digest(): Promise<string> } {
+  if (kept) return { update: (chunk) => void kept.update(chunk), digest: async () => kept.digest('hex') };
+  const id = sums.newId();
+  const feed = sums.feed([id]);
+  return { update: (chunk) => feed.update(chunk), digest: () => feed.digest(id) };
 }

@@ -1,0 +1,26 @@
+// What `get --output FILE --resume` says about the file it keeps beside FILE:
+// that a kept one is being checked (reading back 1.5 TB takes a while), and
+// where the restore goes on from, or, for a new one, only under -v.
+import { escapeForTerminal, type ResumeEvent } from '../lib';
+import { formatBytes } from '../lib/internal';
+
+/** The line for `event`, or undefined where nothing is said (a new kept file, said in the -v log). */
+export function resumeLine(event: ResumeEvent): string | undefined {
+  const path = escapeForTerminal(event.path);
+  if (event.phase === 'check') return event.bytes === 0n ? undefined : `checking the ${formatBytes(Number(event.bytes))} kept in ${path} against the manifest, part by part`;
+  const { cut } = event;
+  if (event.bytes === 0n && cut === undefined) return undefined;
+  const next = event.next === undefined ? 'every part is there' : `fetching from part ${escapeForTerminal(event.next)}`;
+  const kept = `${event.part} of ${event.parts} part(s), ${formatBytes(Number(event.bytes))}, match the manifest`;
+  let why = '';
+  if (cut?.why === 'differs') why = `; part ${escapeForTerminal(cut.part)} there does not match it: it and what followed (${formatBytes(Number(cut.bytes))}) were cut off, to be fetched again`;
+  else if (cut !== undefined && cut.part !== '') why = `; the ${formatBytes(Number(cut.bytes))} of part ${escapeForTerminal(cut.part)} after them, cut short, were cut off`;
+  else if (cut !== undefined) why = `; the ${formatBytes(Number(cut.bytes))} past the set's end were cut off`;
+  return `resuming ${path}: ${kept}${why}; ${next}`;
+}
+
+/** The -v line for a restore that starts a new kept file. */
+export function keptFileLog(event: ResumeEvent): string | undefined {
+  if (event.phase !== 'start' || event.bytes !== 0n || event.cut !== undefined) return undefined;
+  return `restoring into ${escapeForTerminal(event.path)}, which a failure leaves for the next --resume`;
+}

@@ -1,0 +1,174 @@
+// `get --output FILE --resume` of a parts set: the restore is written into
+// FILE.scpipe-partial-<16 hex of the manifest file's SHA-256>, beside FILE,
+// under that one name from its first byte, so whatever ends the run (retries
+// spent, a signal, SIGKILL, a power cut) leaves it for the next run. That run
+// checks its whole parts against the manifest, cuts it back after the last
+// one that matches, and fetches from the next part; the file takes FILE's
+// name only once whole and checked, as a plain --output does. The manifest's
+// sum in the name tells a set stored again under its name (its parts may be
+// others now): such a file is refused, never resumed.
+import { constants, ftruncate, read } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { basename, dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { ScpipeError, abortError } from '../../errors';
+import { lstat, readdir, unlink } from '../../fs/byte-fs';
+import { closeFd, fstatFd, openFd } from '../../fs/fd';
+import { joinName } from '../../fs/join-name';
+import { pathError } from '../../fs/strerror';
+import { resolveTarget } from '../../fs/target';
+import { escapeForTerminal } from '../../util/escape';
+import { partsOf, type Manifest } from './manifest';
+
+const readAt = promisify(read);
+const truncateFd = promisify(ftruncate);
+const SUFFIX = '.scpipe-partial-';
+const CHUNK = 1024 * 1024;
+
+/** Where a resumed restore starts. */
+export interface ResumePoint {
+  /** The first part to fetch. */
+  part: number;
+  /** The bytes the kept file holds: the parts before `part`, each checked. */
+  bytes: bigint;
+  /** With a whole-stream sum: the sum of those bytes so far, to go on with. */
+  whole?: Hash;
+}
+
+/** What a --resume run says: it checks a kept file (`check`), then starts (`start`). */
+export type ResumeEvent =
+  | { phase: 'check'; path: string; bytes: bigint }
+  | { phase: 'start'; path: string; bytes: bigint; part: number; parts: number; next?: string; cut?: Cut };
+
+/** Bytes a kept file lost when it was cut back: the part cut short, or the first whose sum differs, and all after it. */
+export interface Cut {
+  bytes: bigint;
+  /** The part, or '' for bytes past the set's end. */
+  part: string;
+  why: 'short' | 'differs';
+}
+
+/** The kept file of one `get --output FILE --resume`. */
+export class KeptRestore {
+  /** The kept file, once found or made. */
+  path: string | undefined;
+  /** Open for writing at `start`, until the output file takes it over. */
+  fd: number | undefined;
+  start = 0n;
+
+  constructor(
+    private readonly output: string,
+    private readonly onEvent?: (event: ResumeEvent) => void,
+  ) {}
+
+  /** Finds or makes the kept file for `manifest` (its file's SHA-256: `manifestSha256`) and checks what it holds. */
+  async open(manifest: Manifest, manifestSha256: string, wholeSum: boolean, signal?: AbortSignal): Promise<ResumePoint> {
+    await this.close(); // a retried opening of the set
+    const target = await resolveTarget(this.output);
+    if (target.isDirectory) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(this.output)}: Is a directory`, { path: this.output });
+    const dir = dirname(target.path);
+    const base = basename(target.path);
+    const own = `${base}${SUFFIX}${manifestSha256.slice(0, 16)}`;
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const other = names.find((n) => n !== own && n.startsWith(base + SUFFIX) && /^[0-9a-f]{16}$/.test(n.slice(base.length + SUFFIX.length)));
+    if (other !== undefined) {
+      const shown = escapeForTerminal(joinName(dir, other));
+      throw new ScpipeError(
+        'ERR_CONFLICT',
+        `${shown} is a restore of another ${escapeForTerminal(manifest.name)}.sha256 than the one on the server now (the set was stored again under its name since), so it is not resumed: remove it to restore this set from its start`,
+        { path: joinName(dir, other) },
+      );
+    }
+    const path = joinName(dir, own);
+    const st = await lstat(path).catch(() => undefined);
+    if (st === undefined) {
+      this.fd = await openFd(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600).catch((err: unknown) => {
+        throw new ScpipeError('ERR_LOCAL_IO', pathError(path, err), { path, cause: err });
+      });
+      this.path = path;
+      const list = partsOf(manifest);
+      this.onEvent?.({ phase: 'start', path, bytes: 0n, part: 0, parts: list.count, next: list.count > 0 ? list.at(0).name : undefined });
+      return { part: 0, bytes: 0n, whole: wholeSum ? createHash('sha256') : undefined };
+    }
+    const uid = process.geteuid?.();
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid)) {
+      throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(path)}: not resumed: it is not a regular file of this user (remove it)`, { path });
+    }
+    this.fd = await openFd(path, constants.O_RDWR | constants.O_NOFOLLOW).catch((err: unknown) => {
+      throw new ScpipeError('ERR_LOCAL_IO', pathError(path, err), { path, cause: err });
+    });
+    this.path = path;
+    return this.check(manifest, wholeSum, signal);
+  }
+
+  // Whole parts from the start that match the manifest; the file is cut back after the last.
+  private async check(manifest: Manifest, wholeSum: boolean, signal?: AbortSignal): Promise<ResumePoint> {
+    const fd = this.fd!;
+    const path = this.path!;
+    const size = (await fstatFd(fd)).size;
+    this.onEvent?.({ phase: 'check', path, bytes: size });
+    const list = partsOf(manifest);
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    let whole = wholeSum ? createHash('sha256') : undefined;
+    let offset = 0n;
+    let index = 0;
+    let cut: Cut | undefined;
+    for (; index < list.count && offset < size; index++) {
+      const entry = list.at(index);
+      if (size - offset < entry.size) {
+        cut = { bytes: size - offset, part: entry.name, why: 'short' };
+        break;
+      }
+      const sum = createHash('sha256');
+      const before = whole?.copy();
+      for (let done = 0n; done < entry.size; ) {
+        if (signal?.aborted) throw abortError(signal);
+        const want = Number(entry.size - done < BigInt(CHUNK) ? entry.size - done : BigInt(CHUNK));
+        const { bytesRead } = await readAt(fd, buffer, 0, want, Number(offset + done));
+        if (bytesRead === 0) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(path)}: it shrank while it was checked`, { path });
+        const chunk = buffer.subarray(0, bytesRead);
+        sum.update(chunk);
+        whole?.update(chunk);
+        done += BigInt(bytesRead);
+      }
+      if (sum.digest('hex') !== entry.sha256) {
+        cut = { bytes: size - offset, part: entry.name, why: 'differs' };
+        whole = before; // without this part's bytes
+        break;
+      }
+      offset += entry.size;
+    }
+    if (cut === undefined && offset < size) cut = { bytes: size - offset, part: '', why: 'short' }; // past the set's end
+    if (cut !== undefined) await truncateFd(fd, Number(offset));
+    this.start = offset;
+    this.onEvent?.({ phase: 'start', path, bytes: offset, part: index, parts: list.count, next: index < list.count ? list.at(index).name : undefined, cut });
+    return { part: index, bytes: offset, whole };
+  }
+
+  /** Hands the open file over (to the output file that writes and renames it). */
+  take(): { path: string; fd: number; start: bigint } {
+    const taken = { path: this.path!, fd: this.fd!, start: this.start };
+    this.fd = undefined;
+    return taken;
+  }
+
+  /** Closes the file unless it was handed over. */
+  async close(): Promise<void> {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) await closeFd(fd).catch(() => undefined);
+  }
+
+  /** What a failure adds: where the bytes are kept and how to go on; empty once the file is gone (renamed onto FILE), or removed when it holds nothing. */
+  async keptNote(): Promise<string> {
+    if (this.path === undefined) return '';
+    const st = await lstat(this.path).catch(() => undefined);
+    if (!st?.isFile()) return '';
+    if (st.size === 0) {
+      await unlink(this.path).catch(() => undefined);
+      return '';
+    }
+    const shown = escapeForTerminal(this.path);
+    return `; the ${st.size} bytes restored so far are kept in ${shown}: the same command with --resume goes on from its last whole part (each part is checked against the manifest again first), or remove it`;
+  }
+}
