@@ -7,16 +7,21 @@ import { dirname } from 'node:path';
 import { escapeForTerminal } from '../lib';
 import { formatBytes } from '../lib/internal';
 
-/** The warning for a `size`-byte download to `path` (links followed), or undefined when it fits or cannot be told. */
-export function roomWarning(path: string, size: bigint): string | undefined {
+/**
+ * The warning for a `size`-byte download to `path` (links followed), or
+ * undefined when it fits or cannot be told. `kept`: bytes of it on that
+ * file system already (get --resume), whose room is taken.
+ */
+export function roomWarning(path: string, size: bigint, kept = 0n): string | undefined {
   try {
     const st = statSync(path, { throwIfNoEntry: false });
     if (st !== undefined && !st.isFile()) return undefined; // a device or FIFO is written in place
     const fs = statfsSync(dirname(path), { bigint: true });
     const free = fs.bavail * fs.bsize;
-    if (size <= free) return undefined;
+    if (size - kept <= free) return undefined;
+    const already = kept > 0n ? `, ${formatBytes(kept)} of it restored already,` : ',';
     return (
-      `warning: ${escapeForTerminal(path)}: the file is ${formatBytes(size)}, and its file system has ${formatBytes(free)} free: ` +
+      `warning: ${escapeForTerminal(path)}: the file is ${formatBytes(size)}${already} and its file system has ${formatBytes(free)} free: ` +
       'the download fails once it is full, unless the file system compresses it; stop it, then make room or give --output on another disk'
     );
   } catch {

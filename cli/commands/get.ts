@@ -92,6 +92,7 @@ export async function runGet(
   if (args['spool-dir'] !== undefined) await checkSpoolDirectory(args['spool-dir']);
   const progress = ProgressLine.wanted(args);
   let download: Download | undefined;
+  let resumedAt = 0n; // the bytes a kept file holds (--resume), on the output's file system already
   let fitted: number | undefined; // the parts fetched ahead, where the spool had room for fewer than --parallel
   const outputAt = output === undefined ? undefined : await followLinks(output).catch(() => output);
   try {
@@ -112,6 +113,7 @@ export async function runGet(
       },
       resume: args.resume,
       onResume: (event) => {
+        if (event.phase === 'start') resumedAt = event.bytes;
         const line = resumeLine(event);
         if (line !== undefined) {
           progress?.done();
@@ -130,7 +132,7 @@ export async function runGet(
       onProgress: tally(progress?.update),
       onPartOut: () => recordPartFetched(),
       onDownload: (d) => {
-        const short = outputAt === undefined || download !== undefined ? undefined : roomWarning(outputAt, d.size); // once, not at each retry
+        const short = outputAt === undefined || download !== undefined ? undefined : roomWarning(outputAt, d.size, resumedAt); // once, not at each retry
         if (short !== undefined) {
           progress?.done();
           say(short);

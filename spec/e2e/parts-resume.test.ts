@@ -16,6 +16,7 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { startThrottleProxy } from '../helpers/throttle-proxy';
 import { waitFor } from '../helpers/async';
+import { withTmpfs } from '../helpers/tmpfs';
 
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-parts-resume-');
@@ -110,6 +111,17 @@ describe('get --output FILE --resume of a parts set', () => {
     expect(fetched(r.stderr)).toEqual(partNames(1));
     expect((await readFile(join(local(), 'out'))).equals(data)).toBe(true);
     expect(readdirSync(local())).toEqual(['out']);
+  }, 60_000);
+
+  it('a kept file is not counted against the room its file system has left', async () => {
+    const { dir, data } = await storedSet('resume-room');
+    await withTmpfs('2560k', async (mnt) => {
+      await writeFile(join(mnt, await keptName(dir)), data.subarray(0, 6 * PART), { mode: 0o600 });
+      const r = await runCli(['get', '--resume', '--output', join(mnt, 'out'), ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/a.bin`)], { timeoutMs: 60_000 });
+      expect(r.stderr).not.toContain('warning');
+      expect(r.status).toBe(0);
+      expect((await readFile(join(mnt, 'out'))).equals(data)).toBe(true);
+    });
   }, 60_000);
 
   it('a set stored again under its name since is not resumed: exit 1, the kept file left as it was', async () => {
