@@ -29,6 +29,11 @@ export function localLeftoverFound(path: string, ageS: number, bytes: number): s
   return `warning: ${escapeForTerminal(path)} (${formatBytes(bytes)}, last written ${formatAge(ageS)} ago) is left by a download of this file that did not finish; remove it (rm) unless one is still running`;
 }
 
+/** The warning for the file a `get --resume` kept, found once the file is stored without it. */
+export function keptRestoreFound(path: string, ageS: number, bytes: number): string {
+  return `warning: ${escapeForTerminal(path)} (${formatBytes(bytes)}, last written ${formatAge(ageS)} ago) is kept by a get --resume of this file that did not finish, and this run did not need it; remove it (rm) unless one is still running`;
+}
+
 /** The warning for a temporary file a lost connection left that the server would not remove: the run went on and may exit 0. */
 export function tempKept(path: string, error: ScpipeError): string {
   const why = error.code === 'ERR_PERMISSION_DENIED'

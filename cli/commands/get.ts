@@ -11,7 +11,7 @@ import { recordPartFetched, recordRetry, recordSha256, recordStored, summaryIfAs
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { say, sayRetry } from '../report';
 import { findLocalLeftovers } from '../local-leftovers';
-import { localLeftoverFound } from '../stale-lines';
+import { keptRestoreFound, localLeftoverFound } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
@@ -159,7 +159,7 @@ export async function runGet(
     if (output !== undefined) {
       progress?.done();
       const stored = await followLinks(output).catch(() => output); // the temp files are beside the link's end
-      for (const left of await findLocalLeftovers(stored)) say(localLeftoverFound(left.path, left.ageS, left.bytes));
+      for (const left of await findLocalLeftovers(stored)) say((left.kept ? keptRestoreFound : localLeftoverFound)(left.path, left.ageS, left.bytes));
     }
   } catch (err) {
     if (err instanceof ScpipeError || output !== undefined) throw withDirectoryHint(withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, fitted ?? args.parallel, memoryLimit)), spec, download), spec);

@@ -6,7 +6,7 @@
 // of the `scp -f` of each (`receiving NAME.00000N`).
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { getTo, put, type ResumeEvent } from '../../lib';
@@ -167,6 +167,19 @@ describe('get --output FILE --resume of a parts set', () => {
     expect(r.status).toBe(0);
     expect(readdirSync(local())).toEqual(['out']);
   });
+
+  it('a restore without --resume leaves a kept file alone, and names it once FILE is stored', async () => {
+    const { dir, data } = await storedSet('resume-not-asked');
+    const kept = join(local(), await keptName(dir));
+    await writeFile(kept, data.subarray(0, PART), { mode: 0o600 });
+    const old = Date.now() / 1000 - 3600;
+    await utimes(kept, old, old);
+    const r = await runCli(['get', '--output', join(local(), 'out'), ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/a.bin`)], { timeoutMs: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(`scpipe: warning: ${kept} (256 KiB, last written 60 min ago) is kept by a get --resume of this file that did not finish, and this run did not need it; remove it (rm) unless one is still running\n`);
+    expect((await readFile(join(local(), 'out'))).equals(data)).toBe(true);
+    expect(readdirSync(local()).sort()).toEqual(['out', await keptName(dir)]);
+  }, 60_000);
 
   it('--resume without --output is a usage error', async () => {
     const r = await runCli(['get', '--resume', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, 'x')]);

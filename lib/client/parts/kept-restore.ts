@@ -25,6 +25,12 @@ const truncateFd = promisify(ftruncate);
 const SUFFIX = '.scpipe-partial-';
 const CHUNK = 1024 * 1024;
 
+/** Whether `name` (in `file`'s directory) is a kept file of a `--resume` restore into `file`. */
+export function isKeptRestoreName(name: string, file: string): boolean {
+  const prefix = basename(file) + SUFFIX;
+  return name.startsWith(prefix) && /^[0-9a-f]{16}$/.test(name.slice(prefix.length));
+}
+
 /** Where a resumed restore starts. */
 export interface ResumePoint {
   /** The first part to fetch. */
@@ -70,7 +76,7 @@ export class KeptRestore {
     const base = basename(target.path);
     const own = `${base}${SUFFIX}${manifestSha256.slice(0, 16)}`;
     const names = await readdir(dir).catch(() => [] as string[]);
-    const other = names.find((n) => n !== own && n.startsWith(base + SUFFIX) && /^[0-9a-f]{16}$/.test(n.slice(base.length + SUFFIX.length)));
+    const other = names.find((n) => n !== own && isKeptRestoreName(n, target.path));
     if (other !== undefined) {
       const shown = escapeForTerminal(joinName(dir, other));
       throw new ScpipeError(
