@@ -34,7 +34,7 @@ describe.each([
 
 // -v shows the records and the refusals sent back: a name that is not UTF-8
 // (shown \xNN) and a refusal naming a local path were escaped a second time
-// there, `a\\xff` for a\xff.
+// there, `a\\xff` for a\xff. Both entries find a directory in the way.
 describe('cp -r -v download over scp', () => {
   it('shows each name escaped once in the records and the refusals it traces', async () => {
     const src = join(await userDir(sshd.user, 'in-messages-trace'), 'tree');
@@ -43,11 +43,12 @@ describe('cp -r -v download over scp', () => {
     await writeFile(join(src, 'e\x1b[2K'), 'in the way');
     const dst = local();
     await mkdir(join(dst, 'tree', 'e\x1b[2K'), { recursive: true });
+    await mkdir(Buffer.from(`${dst}/tree/a\xff\x1b`, 'latin1'));
     const r = await runCli(['cp', '-r', '-O', '-v', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, src), dst]);
     expect(r.status).toBe(1);
     const lines = r.stderr.split('\n');
     expect(lines).toContain('scpipe: < C0644 9 a\\xff\\x1b');
-    expect(lines).toContain('scpipe: > \\x01scp: a\\xff\\x1b: name is not valid UTF-8, skipped');
+    expect(lines).toContain(`scpipe: > \\x01scp: ${dst}/tree/a\\xff\\x1b: Is a directory`);
     expect(lines).toContain('scpipe: < C0644 10 e\\x1b[2K');
     expect(lines).toContain(`scpipe: > \\x01scp: ${dst}/tree/e\\x1b[2K: Is a directory`);
     expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]|\\\\/);
