@@ -1,21 +1,27 @@
 // Node decodes argv lossily: bytes that are not UTF-8 (a latin-1 name) arrive
-// as U+FFFD, so a remote file, an --output, a --checksum-file or a --name
-// would be made under a name other than the one typed, silently. Refuse
-// rather than rename. A U+FFFD typed as UTF-8 (EF BF BD, a name an earlier
-// lossy copy made) is passed on unchanged, so it is told apart where the
-// raw bytes can be read (/proc/self/cmdline) and refused only where not.
+// as U+FFFD, so a file would be made or asked for under a name other than
+// the one typed, silently. Where the raw bytes can be read
+// (/proc/self/cmdline), a remote path (`host:caf\xe9`) is taken as its bytes
+// (util/byte-text.ts form), as OpenSSH's scp sends it; any other argument
+// holding such bytes (an --output, a --checksum-file, a --name, a local
+// operand) is refused rather than renamed, as is every one where the bytes
+// cannot be read. A U+FFFD typed as UTF-8 (EF BF BD, a name an earlier lossy
+// copy made) is passed on unchanged.
 import { readFileSync } from 'node:fs';
 import { ScpipeError, escapeForTerminal, parseRemoteSpec } from '../lib';
+import { fromBytes } from '../lib/internal';
 
-/** Throws ERR_USAGE for the first argument whose bytes were not UTF-8 (or may not have been). */
-export function refuseNotUtf8(argv: readonly string[], cmdline = '/proc/self/cmdline'): void {
-  if (!argv.some((a) => a.includes('\uFFFD'))) return;
+/** `argv` with each remote path that was not UTF-8 as its bytes; throws ERR_USAGE for any other such argument. */
+export function remotePathsAsBytes(argv: readonly string[], cmdline = '/proc/self/cmdline'): string[] {
+  if (!argv.some((a) => a.includes('\uFFFD'))) return [...argv];
   const raw = rawArgs(argv, cmdline);
-  const arg = argv.find((a, i) => a.includes('\uFFFD') && !(raw !== undefined && isUtf8(raw[i])));
-  if (arg === undefined) return;
-  const spec = arg.startsWith('-') ? undefined : parseRemoteSpec(arg);
-  const what = spec ? `the remote path "${escapeForTerminal(spec.path)}"` : `the argument "${escapeForTerminal(arg)}"`;
-  throw new ScpipeError('ERR_USAGE', `${what} holds bytes that are not UTF-8 (shown as \uFFFD); scpipe cannot pass them on unchanged: use a UTF-8 name`);
+  return argv.map((arg, i) => {
+    if (!arg.includes('\uFFFD') || (raw !== undefined && isUtf8(raw[i]!))) return arg;
+    const spec = arg.startsWith('-') ? undefined : parseRemoteSpec(arg);
+    if (spec && raw !== undefined) return fromBytes(raw[i]!);
+    const what = spec ? `the remote path "${escapeForTerminal(spec.path)}"` : `the argument "${escapeForTerminal(arg)}"`;
+    throw new ScpipeError('ERR_USAGE', `${what} holds bytes that are not UTF-8 (shown as \uFFFD); scpipe cannot pass them on unchanged: use a UTF-8 name`);
+  });
 }
 
 // The bytes of `argv`, the last arguments of this process's command line,

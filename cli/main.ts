@@ -10,7 +10,7 @@ import { skipHelpCache } from './yargs-limits';
 import { COMPLETION_HELP, asksCompletionHelp, hostCompletions } from './completion';
 import { versionLine } from './versions';
 import { closeHungUpStdioAtExit } from './hung-up-stdio';
-import { refuseNotUtf8 } from './argv-utf8';
+import { remotePathsAsBytes } from './argv-utf8';
 import { booleanOptionsOf, refuseBooleanValues } from './boolean-values';
 
 // Each command has its own argument type; yargs takes a list of any of them.
@@ -116,12 +116,12 @@ function withTreeHint(msg: string, argv: readonly string[]): string {
 export async function main(argv: string[]): Promise<number> {
   let verbose = false;
   const ctx = createContext(() => verbose);
-  const parser = await createParser(argv, ctx, (args) => {
-    verbose = Boolean(args.v);
-  });
   try {
-    refuseNotUtf8(argv);
-    if (asksCompletionHelp(argv)) {
+    const args = remotePathsAsBytes(argv);
+    const parser = await createParser(args, ctx, (parsed) => {
+      verbose = Boolean(parsed.v);
+    });
+    if (asksCompletionHelp(args)) {
       process.stdout.write(COMPLETION_HELP);
       return 0;
     }

@@ -24,3 +24,4 @@ export { partIndex } from './client/parts/names';
 export { MAX_PARTS } from './client/parts/manifest';
 export { NAME_MAX } from './protocol/name-max';
 export { spoolNeed } from './client/parts/spool-room';
+export { fromBytes } from './util/byte-text';

@@ -2,6 +2,7 @@
 // `~user/` path, as OpenSSH's scp asks it to in its SFTP mode. ssh2 1.17's
 // ext_openssh_expandPath writes the path's length 3 bytes too early, and
 // sftp-server then ends the session, so the request is built here.
+import { toBytes } from '../util/byte-text';
 import { sendRequest } from './write-uncopied';
 
 const SSH_FXP_EXTENDED = 200;
@@ -9,7 +10,7 @@ const NAME = Buffer.from('expand-path@openssh.com');
 
 /** Sends the request; `cb` gets the expanded path. False where ssh2's internals differ (nothing sent). */
 export function expandPath(raw: unknown, path: string, cb: (err?: Error, expanded?: string) => void): boolean {
-  const arg = Buffer.from(path, 'utf8');
+  const arg = toBytes(path);
   const build = (reqid: number): Buffer => {
     const packet = Buffer.allocUnsafe(4 + 1 + 4 + 4 + NAME.length + 4 + arg.length);
     let p = packet.writeUInt32BE(packet.length - 4, 0);

@@ -4,6 +4,7 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { childEnv } from '../util/child-env';
+import { hasMarks } from '../util/byte-text';
 
 /** A ScpChannel over a child process. */
 export interface ChildChannel extends ScpChannel {
@@ -13,7 +14,8 @@ export interface ChildChannel extends ScpChannel {
 
 /** Starts `command args...` (never with scpipe's secrets, util/child-env.ts) and exposes its stdio as a ScpChannel. */
 export function spawnChannel(command: string, args: readonly string[], options: SpawnOptions = {}): ChildChannel {
-  const child = spawn(command, args, { ...options, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const [program, argv] = byteArgs(command, args);
+  const child = spawn(program, argv, { ...options, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
   let started = false;
   const notStarted = new Promise<Error | undefined>((resolve) => {
     child.once('spawn', () => {
@@ -37,4 +39,24 @@ export function spawnChannel(command: string, args: readonly string[], options: 
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     },
   };
+}
+
+// Node gives a child its arguments as UTF-8, where a byte that is not UTF-8
+// (its mark, util/byte-text.ts) would become EF BF BD, another file's name.
+// Such a command line goes through /bin/sh, which makes each argument from
+// printf %b escapes (a mark as \0NNN, a backslash doubled) and execs it.
+const REBUILD = 'for a in "$@"; do shift; b=$(printf "%bx" "$a"); set -- "$@" "${b%x}"; done; exec "$@"';
+
+function byteArgs(command: string, args: readonly string[]): [string, string[]] {
+  if (!hasMarks(command) && !args.some(hasMarks)) return [command, [...args]];
+  return ['/bin/sh', ['-c', REBUILD, 'sh', ...[command, ...args].map(printfEscaped)]];
+}
+
+function printfEscaped(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    out += cp >= 0xdc80 && cp <= 0xdcff ? `\\0${(cp - 0xdc00).toString(8)}` : ch === '\\' ? '\\\\' : ch;
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import { ScpipeError, abortError } from '../errors';
 import { onAbort } from '../util/abort';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { peerText } from '../util/escape';
+import { hasMarks, toBytes } from '../util/byte-text';
 import { RECEIVE_WINDOW, widenReceiveWindow, type SharedWindow } from './ssh2-window';
 import { ASK_AGAIN, watchConnection } from './ask-again';
 
@@ -75,7 +76,7 @@ export function execChannel(
     const exec = (): void => {
       try {
         // SendEnv/SetEnv: sent before the command; the server's AcceptEnv decides.
-        client.exec(command, env ? { pty: false, env } : { pty: false }, started);
+        client.exec(execCommand(command), env ? { pty: false, env } : { pty: false }, started);
       } catch (err) {
         unlink();
         conn.stop();
@@ -90,6 +91,11 @@ export function execChannel(
 // ssh2's words ("No response from server") only where the transport knows no better (a keepalive timeout).
 function lostBeforeOpen(err: Error, why?: string): ScpipeError {
   return new ScpipeError('ERR_LOST_CONNECTION', `connection lost before the command started: ${why ?? peerText(err.message)}`, { cause: err });
+}
+
+// A command naming a path that is not UTF-8 goes as its bytes (util/byte-text.ts): ssh2 sends a Buffer as it is, a string as UTF-8.
+function execCommand(command: string): string {
+  return hasMarks(command) ? (toBytes(command) as unknown as string) : command;
 }
 
 // An exit-signal's name is the server's text (ssh2 only puts SIG before it):

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
-import { LATIN1_TREE, latin1Tree, treeOf } from '../helpers/latin1-tree';
+import { BYTE_ARGS, LATIN1_TREE, byteArg, latin1Tree, treeOf } from '../helpers/latin1-tree';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const sshd = sshdPerSuite();
@@ -27,5 +27,48 @@ describe.each([
     const r = await runCli(['cp', '-r', ...flags, ...sshFlags(sshd, account()), remote(sshd, account(), remotePath(account(), dir)), got]);
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(treeOf(got)).toEqual(LATIN1_TREE);
+  });
+});
+
+describe.each([
+  ['scp', ['-O']],
+  ['sftp', ['--protocol', 'sftp']],
+  ['scp through the system ssh', ['-O', '--transport', 'openssh']],
+  ['sftp through the system ssh', ['--protocol', 'sftp', '--transport', 'openssh']],
+])('a Latin-1 remote path on the command line, over %s', (_how, flags) => {
+  it('get reads the file of those bytes; cp -r copies the directory of those bytes', async () => {
+    const dir = await userDir(sshd.user, 'latin1-arg');
+    await latin1Tree(dir);
+    const at = (path: string): string => byteArg(remote(sshd, sshd.user, `${dir}/${path}`));
+    for (const [name, body] of [['f\xfe', 'fe body'], ['f\xff', 'ff body']]) {
+      const got = await runCli(['get', ...flags, ...sshFlags(sshd, sshd.user), at(`d\xe9/${name}`)], { wrapper: BYTE_ARGS });
+      expect({ status: got.status, stderr: got.stderr, out: got.stdout.toString() }).toEqual({ status: 0, stderr: '', out: body });
+    }
+    const into = local();
+    const cp = await runCli(['cp', '-r', ...flags, ...sshFlags(sshd, sshd.user), at('d\xe9'), into], { wrapper: BYTE_ARGS });
+    expect(cp).toMatchObject({ status: 0, stderr: '' });
+    expect(treeOf(into)).toEqual(LATIN1_TREE);
+  });
+
+  it('a missing one is said with its bytes escaped', async () => {
+    const dir = await userDir(sshd.user, 'latin1-missing');
+    const got = await runCli(['get', ...flags, ...sshFlags(sshd, sshd.user), byteArg(remote(sshd, sshd.user, `${dir}/caf\xe9`))], { wrapper: BYTE_ARGS });
+    expect(got.status).not.toBe(0);
+    expect(got.stderr).toContain('caf\\xe9');
+    expect(got.stderr).not.toMatch(/[\x80-\xff\uFFFD]/);
+  });
+});
+
+describe.each([
+  ['scp', ['-O']],
+  ['sftp', ['--protocol', 'sftp']],
+])('put to a Latin-1 remote path on the command line, over %s', (_how, flags) => {
+  it('stores the stream under those bytes; a name that differs only there stays another file', async () => {
+    const dir = await userDir(sshd.user, 'latin1-put');
+    for (const name of ['caf\xe9', 'caf\xe8']) {
+      const put = await runCli(['put', ...flags, ...sshFlags(sshd, sshd.user), byteArg(remote(sshd, sshd.user, `${dir}/${name}`))], { wrapper: BYTE_ARGS, stdin: Buffer.from(`to ${name}`, 'latin1') });
+      expect(put).toMatchObject({ status: 0, stderr: '' });
+    }
+    expect(treeOf(dir)).toEqual(['caf\xe8: to caf\xe8', 'caf\xe9: to caf\xe9']);
   });
 });

@@ -31,3 +31,12 @@ export function treeOf(dir: string, prefix = ''): string[] {
   }
   return out;
 }
+
+/**
+ * runCli's `wrapper` that gives the CLI arguments as bytes: each argument
+ * goes through bash's printf %b, so `byteArg()`'s escapes become bytes.
+ */
+export const BYTE_ARGS = ['bash', '-c', 'a=(); for x in "$@"; do b=$(printf "%bx" "$x"); a+=("${b%x}"); done; exec "${a[@]}"', 'bash'];
+
+/** `text`'s Latin-1 bytes above 0x7f as printf %b escapes, for BYTE_ARGS. */
+export const byteArg = (text: string): string => text.replace(/[\x80-\xff]/g, (c) => `\\0${c.charCodeAt(0).toString(8)}`);
