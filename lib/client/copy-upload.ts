@@ -79,6 +79,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
             sha256: copied.sha256,
             onFileSent: copied.onFile,
             remoteFile: (names) => scpLanding(remotePath, names, localPaths.length > 1),
+            namesAsBytes: true, // a Latin-1 name is sent as its bytes, as OpenSSH's scp does
           });
           left.shift();
         }

@@ -92,6 +92,7 @@ async function uploadWith(session: SftpSession, target: SftpTarget, localPaths: 
       recursive: Boolean(opts.recursive),
       preserve: Boolean(opts.preserve),
       signal: opts.signal,
+      namesAsBytes: true, // a Latin-1 name goes as its bytes in each request (sftp/byte-requests.ts)
       onFileStart: opts.onProgress && ((name, total) => {
         opts.onProgress!({ name, phase: 'transfer', bytes: 0n, total });
         return (bytes) => opts.onProgress!({ name, phase: 'transfer', bytes, total });
