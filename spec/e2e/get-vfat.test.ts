@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { latin1Tree } from '../helpers/latin1-tree';
 
 const sshd = sshdPerSuite();
 // A FAT image mounted through FUSE (no vfat module needed): scripts/install-test-deps.sh installs both.
@@ -77,6 +78,24 @@ describe('onto a FAT file system', () => {
     expect(await readdir(join(fat, 'tree'))).toHaveLength(1);
     expect(await readFile(join(fat, 'tree', first), 'utf8')).toBe(first === 'README' ? 'upper\n' : 'lower\n');
     await rm(join(fat, 'tree'), { recursive: true });
+  });
+
+  // FAT (here through fusefat) refuses names that are not ASCII: a Latin-1
+  // tree kept as its bytes cannot be stored there, and each name it refuses
+  // is said with its bytes escaped; the ASCII rest is copied.
+  it.each([['-O'], ['-s']])('cp -r of names that are not UTF-8 says each one FAT refuses, escaped, exit 1 (%s)', async (protocol) => {
+    const src = await userDir(sshd.user, 'vfat-latin1');
+    await latin1Tree(src);
+    await writeFile(`${src}/plain`, 'ascii');
+    execFileSync('chmod', ['-R', 'a+rX', src]);
+    const dst = join(fat, 'latin1');
+    const r = await runCli(['cp', '-r', protocol, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, src), dst]);
+    try {
+      expect(r).toMatchObject({ status: 1, stderr: `scpipe: ${dst}/d\\xe9: Operation not permitted\n` });
+      expect(await readdir(dst)).toEqual(['plain']);
+    } finally {
+      await rm(dst, { recursive: true, force: true });
+    }
   });
 
   // Over SFTP a file replaced keeps the old one's mode (as scp does), set
