@@ -63,6 +63,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), specs[i]!) : error)));
   };
   let spoolShortSaid = false;
+  let readBackShortSaid = false;
   const committed = transfersCommitted(specs.length); // exit 0 only once every target is stored
   try {
     const outcomes = await putMany(
@@ -80,8 +81,10 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         spoolSharedBy: specs.length,
         inputSize: stdin.fileSize,
         onSpoolShort: (short) => {
-          if (spoolShortSaid) return;
-          spoolShortSaid = true;
+          // The upload's warning, then the read-back's (--verify), each once.
+          if (short.readBack ? readBackShortSaid : spoolShortSaid) return;
+          if (short.readBack) readBackShortSaid = true;
+          else spoolShortSaid = true;
           progress?.done();
           say(spoolShortWarning(short));
         },

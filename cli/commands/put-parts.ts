@@ -136,12 +136,14 @@ export async function runPutParts(
 
 /** The warning for a spool directory with room for fewer parts at once than --parallel asked, or not even one: a put's, or a get's of a set. */
 export function spoolShortWarning(s: SpoolShort, role: 'put' | 'get' = 'put'): string {
-  const remedy = role === 'put' ? '--spool-dir or TMPDIR with room, a smaller --part-size, or more --memory' : '--spool-dir or TMPDIR with room, or more --memory';
-  const going = role === 'put' ? 'sending' : 'fetching';
+  // put --verify reads the set back as get fetches it: the part size is set by then.
+  const sending = role === 'put' && !s.readBack;
+  const remedy = sending ? '--spool-dir or TMPDIR with room, a smaller --part-size, or more --memory' : '--spool-dir or TMPDIR with room, or more --memory';
+  const going = sending ? 'sending' : s.readBack ? 'reading the set back (--verify)' : 'fetching';
   const sets = s.sets > 1 ? ` (for the ${s.sets} parts sets at once)` : '';
   const head = `warning: the spool directory ${escapeForTerminal(s.dir)} has ${formatBytes(s.free)} free, and --parallel ${s.parallel} may hold up to ${formatBytes(s.need)} of parts there${sets}`;
   if (s.fittedNeed <= s.free) return `${head}: ${going} with --parallel ${s.fitted} (for ${s.parallel}: ${remedy})`;
-  const fails = role === 'put' ? 'a stream that outgrows the room fails when the spool fills' : 'the run fails if the spool fills';
+  const fails = sending ? 'a stream that outgrows the room fails when the spool fills' : s.readBack ? 'the read-back fails if the spool fills' : 'the run fails if the spool fills';
   return `${head}, --parallel 1 up to ${formatBytes(s.fittedNeed)}: ${going} with --parallel 1, and ${fails} (${remedy})`;
 }
 

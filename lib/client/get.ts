@@ -52,6 +52,8 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
   onSpill?: (spill: PartSpill) => void;
   /** A parts set: the spool directory has no room for the parts --parallel fetches ahead, so fewer go at once (`fitted`). */
   onSpoolShort?: (short: SpoolShort) => void;
+  /** A parts set: sets read at once into the same spool directory (put's verify of several targets), each fitted to its share. */
+  spoolSharedBy?: number;
   /** false: `remotePath` is a plain file only, never a parts set; true: the parts set only (a plain file of its name is passed over). */
   parts?: boolean;
   /**

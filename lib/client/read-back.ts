@@ -17,6 +17,7 @@ import { DEFAULT_RETRIES, withRetries, type RetryEvent } from './retry';
 import type { RemoteCommandOptions } from '../protocol/command';
 import { fetchManifest, readParts } from './parts/get-parts';
 import type { PartsResult } from './parts/put-parts-types';
+import type { SpoolShort } from './parts/spool-room';
 
 /** What a read-back needs of put's options. */
 export interface ReadBackOptions extends RemoteCommandOptions {
@@ -29,6 +30,10 @@ export interface ReadBackOptions extends RemoteCommandOptions {
   parallel?: number;
   memoryLimit?: number;
   spoolDir?: string;
+  /** The spool directory has room for fewer parts read back at once than `parallel`: told with `readBack` set. */
+  onSpoolShort?: (short: SpoolShort) => void;
+  /** Sets read back at once into the same spool directory (putMany's targets). */
+  spoolSharedBy?: number;
 }
 
 /** The SHA-256 of `chunks`, told as `verify` progress of `name` (of `total` bytes); ERR_ABORTED once `signal` fires. */
@@ -105,7 +110,8 @@ export async function readBackSet(target: Target, parts: PartsResult, opts: Read
   const conn = new Reconnector(target, opts.trace);
   const shown = escapeForTerminal(parts.dir + parts.name);
   try {
-    const role = { ...opts, protocol: parts.protocol, onProgress: undefined }; // where the parts went
+    const onShort = opts.onSpoolShort;
+    const role = { ...opts, protocol: parts.protocol, onProgress: undefined, onSpoolShort: onShort && ((short: SpoolShort) => onShort({ ...short, readBack: true })) }; // where the parts went
     const manifest = await fetchManifest(conn, parts.dir, parts.name, role);
     if (manifest.sha256 !== parts.sha256) throw readBackDiffers(`${parts.dir}${parts.manifestName}`, manifest.sha256, parts.sha256, `the parts set ${shown} cannot be trusted`);
     const { body, done } = readParts(conn, parts.dir, manifest, role);

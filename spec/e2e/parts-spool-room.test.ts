@@ -83,6 +83,39 @@ describe('put --part-size: room in the spool directory', () => {
     });
   });
 
+  // --verify reads the set back as get fetches it, --parallel parts ahead:
+  // its own warning, worded for the read-back, after the upload's.
+  it('--verify: the read-back with fewer parts at once is warned of as a read-back, and the set verifies', async () => {
+    await withTmpfs('8m', async (small) => {
+      const data = randomBytes(9 * 1024 * 1024);
+      const r = await runCli(put(small, ['--part-size', '2M', '--parallel', '4', '--verify'], 'v.bin'), { stdin: data });
+      expect(r).toMatchObject({
+        status: 0,
+        stderr:
+          `scpipe: warning: the spool directory ${small} has 8 MiB free, and --parallel 4 may hold up to 10 MiB of parts there: ` +
+          'sending with --parallel 3 (for 4: --spool-dir or TMPDIR with room, a smaller --part-size, or more --memory)\n' +
+          `scpipe: warning: the spool directory ${small} has 8 MiB free, and --parallel 4 may hold up to 9 MiB of parts there: ` +
+          'reading the set back (--verify) with --parallel 3 (for 4: --spool-dir or TMPDIR with room, or more --memory)\n',
+      });
+      expect(readdirSync(small)).toEqual([]);
+    });
+  });
+
+  // The read-backs go on at once, as the uploads did: each fitted to its share of the room.
+  it('--verify to several targets: the read-backs share the room, warned of once, after the upload\'s', async () => {
+    await withTmpfs('8m', async (small) => {
+      const data = randomBytes(9 * 1024 * 1024);
+      const args = put(small, ['--part-size', '2M', '--parallel', '4', '--verify'], 'va.bin');
+      const r = await runCli([...args, remote(sshd, sshd.rssh, `${dir}/vb.bin`)], { stdin: data });
+      expect(r.status).toBe(0);
+      const warnings = r.stderr.split('\n').filter((l) => l !== '');
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toMatch(/ \(for the 2 parts sets at once\): sending with --parallel 1 \(for 4: /);
+      expect(warnings[1]).toMatch(/ \(for the 2 parts sets at once\): reading the set back \(--verify\) with --parallel 1 \(for 4: --spool-dir or TMPDIR with room, or more --memory\)$/);
+      expect(readdirSync(small)).toEqual([]);
+    });
+  });
+
   it('says nothing when the spool has room for all the parts held', async () => {
     await withTmpfs('8m', async (small) => {
       const data = randomBytes(5 * 1024 * 1024);

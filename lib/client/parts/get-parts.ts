@@ -70,7 +70,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
   // RAM shared by the parts held, as a parts upload's (part-writer.ts).
   const held: Held = { budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024), dir: spoolDirectory(opts.spoolDir), sums: new HashThread() };
   // Fewer parts ahead where the spool has no room for them: a slower restore, not ENOSPC part-way.
-  const room = { dir: held.dir, partSize: Number(manifest.partSize), memoryLimit: held.budget.limit, size: Number(manifest.size), together: true, parallel: opts.parallel ?? DEFAULT_PARALLEL };
+  const room = { dir: held.dir, partSize: Number(manifest.partSize), memoryLimit: held.budget.limit, size: Number(manifest.size), together: true, parallel: opts.parallel ?? DEFAULT_PARALLEL, sharedBy: opts.spoolSharedBy };
   const parallel = fitSpool(room, opts.onSpoolShort);
   const role = { ...opts, signal: inner.signal };
   const list = partsOf(manifest);

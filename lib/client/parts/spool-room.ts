@@ -23,6 +23,8 @@ export interface SpoolShort {
   fittedNeed: number;
   /** The parts sets these bytes are for (putMany's targets share the directory). */
   sets: number;
+  /** Set when the parts are held to read a stored set back (put's `verify`), not to send or fetch it. */
+  readBack?: boolean;
 }
 
 interface RoomArgs {
