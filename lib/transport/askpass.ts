@@ -3,7 +3,9 @@
 // cannot ask on a terminal and a display is set, or always under
 // SSH_ASKPASS_REQUIRE=force (prefer: when a display is set); never: not at all.
 import { spawn } from 'node:child_process';
+import { ScpipeError } from '../errors';
 import { childEnv } from '../util/child-env';
+import { escapeForTerminal } from '../util/escape';
 
 /** ssh's _PATH_SSH_ASKPASS_DEFAULT. */
 const DEFAULT_ASKPASS = '/usr/bin/ssh-askpass';
@@ -24,11 +26,13 @@ export function askpassProgram(haveTty: boolean, env: NodeJS.ProcessEnv = proces
 
 /**
  * Runs `program question` and resolves its first output line, or null when it
- * exits non-zero (the user cancelled) or cannot be run (`warn` says why). It
- * gets no secrets of scpipe's (childEnv) and never the data on stdin.
+ * cannot be run (`warn` says why). One that exits non-zero or is killed (the
+ * user pressed Cancel) rejects with ERR_AUTH saying so: the login stops there,
+ * as it does at Ctrl-C, not with a "Permission denied" that blames the key.
+ * It gets no secrets of scpipe's (childEnv) and never the data on stdin.
  */
 export function runAskpass(program: string, question: string, warn: (line: string) => void): Promise<string | null> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(program, [question], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() });
     const chunks: Buffer[] = [];
     let size = 0;
@@ -40,8 +44,11 @@ export function runAskpass(program: string, question: string, warn: (line: strin
       warn(`cannot run SSH_ASKPASS program ${program}: ${err.message}`);
       resolve(null);
     });
-    child.once('close', (code) => {
-      if (code !== 0) return resolve(null);
+    child.once('close', (code, signal) => {
+      if (code !== 0) {
+        const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited ${code}`;
+        return reject(new ScpipeError('ERR_AUTH', `cancelled (the SSH_ASKPASS program ${escapeForTerminal(program)} ${how})`));
+      }
       const text = Buffer.concat(chunks).subarray(0, MAX_ANSWER).toString('utf8');
       resolve(text.split(/[\r\n]/)[0]!); // ssh keeps what comes before the first CR or LF
     });

@@ -7,7 +7,7 @@
 // Secrets come only from the SCPIPE_PASSWORD environment variable or the
 // interactive prompt, never argv.
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware } from 'ssh2';
-import { ScpipeError } from '../errors';
+import { ScpipeError, isScpipeError } from '../errors';
 import { peerText } from '../util/escape';
 import type { IdentityContext } from './identity-file';
 import { passwordSteps, type PasswordMethod } from './password-steps';
@@ -104,15 +104,22 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
     return null;
   };
 
-  /** Asks via ctx.prompt; a rejection (Ctrl-C) abandons authentication. */
+  /** Asks via ctx.prompt; a rejection (Ctrl-C, an SSH_ASKPASS cancelled) abandons authentication. */
   async function askUser(question: string, echo: boolean): Promise<string | null> {
     if (!ask || failed) return null;
     try {
       return await ask(question, echo);
     } catch (err) {
-      failed = err instanceof ScpipeError ? err : new ScpipeError('ERR_ABORTED', `prompt failed: ${(err as Error).message}`, { cause: err });
+      if (isScpipeError(err, 'ERR_AUTH')) failed = cancelled(question, err);
+      else failed = err instanceof ScpipeError ? err : new ScpipeError('ERR_ABORTED', `prompt failed: ${(err as Error).message}`, { cause: err });
       return null;
     }
+  }
+
+  // The user declined to answer: said as theirs, naming the question (its last line, without the trailing colon's space).
+  function cancelled(question: string, err: ScpipeError): ScpipeError {
+    const asked = question.split(/\r?\n/).filter((line) => line.trim() !== '').pop()?.trim() ?? 'the question';
+    return new ScpipeError('ERR_AUTH', `${username}@${ctx.host.hostname}: not logged in: the question "${asked}" was ${err.message}`, { host: ctx.host.hostname, cause: err });
   }
 
   // ssh's refusal names no password it could not ask for; a cron job's user needs to hear of SCPIPE_PASSWORD.

@@ -64,10 +64,16 @@ it('no terminal and a display: SSH_ASKPASS is asked, as ssh asks it', async () =
   expect(await asked()).toContain('Enter passphrase for key');
 });
 
-it('a cancelled question (the program exits 1), or SSH_ASKPASS_REQUIRE=never, leaves the key out', async () => {
+// Cancel pressed in the dialog: the user's choice, said as such (not a
+// "Permission denied" naming the key as if no one could be asked), and the
+// login stops there; 255, as ssh exits when it cannot log in.
+it('a cancelled question (the program exits 1) says so and exits 255; SSH_ASKPASS_REQUIRE=never leaves the key out', async () => {
   const cancelled = putWithoutTty('cancelled', { SSH_ASKPASS: join(keys, 'cancel'), SSH_ASKPASS_REQUIRE: 'force' });
-  expect(cancelled.status).toBe(255);
-  expect(cancelled.stderr).toContain('Permission denied');
+  expect({ status: cancelled.status, stderr: cancelled.stderr }).toEqual({
+    status: 255,
+    stderr: `scpipe: ${sshd.rssh.name}@127.0.0.1: not logged in: the question "Enter passphrase for key '${key}':" was cancelled (the SSH_ASKPASS program ${join(keys, 'cancel')} exited 1)\n`,
+  });
+  expect(await asked()).toBe(`Enter passphrase for key '${key}': |no secret\n`); // asked once, not again
   await rm(log, { force: true });
   const never = putWithoutTty('never', { SSH_ASKPASS: join(keys, 'askpass'), DISPLAY: ':0', SSH_ASKPASS_REQUIRE: 'never' });
   expect(never.status).toBe(255);

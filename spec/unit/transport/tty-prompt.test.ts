@@ -55,7 +55,7 @@ describe('promptOnTty', () => {
     // Compile the module and its imports into a runnable CommonJS tree.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-test-'));
     const root = path.resolve(__dirname, '../../..');
-    for (const rel of ['lib/errors.ts', 'lib/util/proc-stat.ts', 'lib/util/child-env.ts', 'lib/transport/askpass.ts', 'lib/transport/tty-prompt.ts']) {
+    for (const rel of ['lib/errors.ts', 'lib/util/proc-stat.ts', 'lib/util/child-env.ts', 'lib/util/escape.ts', 'lib/transport/askpass.ts', 'lib/transport/tty-prompt.ts']) {
       const src = fs.readFileSync(path.join(root, rel), 'utf8');
       const out = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
       const dest = path.join(dir, rel.replace(/\.ts$/, '.js'));
