@@ -9,6 +9,7 @@ import { ScpipeError, checksumFor, isScpipeError, escapeForTerminal, formatCheck
 import { NAME_MAX, describeIoError, followLinks, outOfDescriptors, plantedDetail, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
+import { writeFifo } from './fifo-write';
 import { looksClosed, writeWhole } from './stdout';
 import { recordSha256 } from './json-summary';
 import { describeFailure, say } from './report';
@@ -111,12 +112,14 @@ export async function writeChecksumEntries(file: string, entries: readonly Check
 
 // A regular file (or none) is replaced only when the new one is written
 // whole, so a full disk leaves the last run's sums, not an empty file; a
-// FIFO or device (/dev/fd/3) is written as it is. A symlink the user made
+// FIFO or device (/dev/fd/3) is written as it is (a FIFO once it has a
+// reader, fifo-write.ts). A symlink the user made
 // (sums -> sums.2026-12) is written through, as `sha256sum > sums` and
 // --output write, not replaced by a file.
 async function replaceFile(given: string, text: string): Promise<void> {
   const file = await followLinks(given);
   const st = await stat(file).catch(() => undefined);
+  if (st?.isFIFO()) return writeFifo(file, text);
   if (st && !st.isFile()) return writeFile(file, text);
   const temp = join(dirname(file), `.${fitName(basename(file), 21)}.scpipe-${randomBytes(6).toString('hex')}`);
   try {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { CLI, chunks, remote, runCli, shellQuote, sshFlags } from '../helpers/cli';
+import { CLI, chunks, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const sshd = sshdPerSuite();
@@ -144,6 +145,19 @@ describe('put --checksum-file, the edges', () => {
     expect(await readFile(sums, 'utf8')).toBe(`\\${sha(data)}  a\\nb\n`);
     await writeFile(join(dir, 'nl.sha256'), await readFile(sums));
     expect(sha256sumCheck('nl.sha256', dir)).toBe('\\a\\nb: OK\n');
+  });
+
+  // As `sha256sum f > FIFO`: the line waits for a reader, however late, and goes to it whole.
+  it('a FIFO as the checksum file: its reader, opened once the sum is taken, gets the line, exit 0', async () => {
+    const data = randomBytes(100_000);
+    const fifo = join(local(), 'sums');
+    execFileSync('mkfifo', [fifo]);
+    const run = startCli(['put', ...flags(), '-v', '--checksum-file', fifo, at(`${rdir}/fifo.bin`)], { stdin: data });
+    await waitFor(() => run.stderr().includes('scpipe: sha256 '), 'the sum taken');
+    const line = await readFile(fifo, 'utf8'); // the open waits for the writer; the read, for its close
+    const r = await run.done;
+    expect(r.status).toBe(0);
+    expect(line).toBe(`${sha(data)}  fifo.bin\n`);
   });
 
   it('--checksum-file - writes the line to stdout', async () => {

@@ -178,6 +178,21 @@ describe('after the commit point, while the run is still busy', () => {
     expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
   }, 30_000);
 
+  // Before, the exit itself waited in the FIFO's open until a reader came, though it said exit 0.
+  it('a FIFO that no one ever reads: a second signal exits 0 at once, without a reader', async () => {
+    const dir = await userDir(sshd.user, 'fifo-unread');
+    const fifo = fifoIn(await userDir(sshd.user, 'fifo-unread-sums'));
+    const run = startCli(['put', '-v', '--checksum-file', fifo, ...scp(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data, timeoutMs: 20_000 });
+    await waitFor(() => run.stderr().includes('scpipe: sha256 '), 'the sum taken, the checksum file being opened');
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the first signal seen');
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect({ status: r.status, signal: r.signal }).toEqual({ status: 0, signal: null });
+    expect(r.stderr).toMatch(/\nscpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n$/);
+    expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+  });
+
   it('get: a second signal once the download was written out whole exits 0, said', async () => {
     const dir = await userDir(sshd.user, 'get-second-after');
     await writeFile(join(dir, 'f'), data);
