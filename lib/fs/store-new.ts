@@ -95,7 +95,10 @@ async function linkNew(from: string, to: string): Promise<boolean> {
     await rename(from, to);
     return true;
   }
-  await unlink(from);
+  // Gone already: a serve starting on the same root finished this store (a second name there is taken for one a crash left).
+  await unlink(from).catch((err: unknown) => {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  });
   return true;
 }
 

@@ -129,6 +129,8 @@ export function servePerSuite(...args: Parameters<typeof startServe>): TestServe
   beforeAll(async () => {
     started = await startServe(...args);
     Object.assign(serve, started);
+    // The one running now: restart() starts another.
+    Object.defineProperty(serve, 'process', { get: () => started!.process });
   });
   afterAll(async () => {
     await started?.stop();

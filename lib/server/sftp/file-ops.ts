@@ -6,11 +6,11 @@
 // open (a FIFO or device in the root cannot block the server), owners
 // cannot be changed, and no file is made setuid or setgid.
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, unlink } from '../../fs/byte-fs';
+import { lstat, open } from '../../fs/byte-fs';
 import { CLIENT_MODE_BITS, type Attrs } from './attrs';
 import { appendOnlyOpenFlags, isUploadTempName, refused, rememberTemp } from './append-only';
-import { ownerUnknown, type UploadFile } from './upload-owners';
-import { strerror } from '../../fs/strerror';
+import { ownerUnknown } from './upload-owners';
+import { claimNew, intendNew } from './new-upload';
 import { fileKey, guardOpened, releaseGuard } from './store-guard';
 import { fileOffset, refuseIfReadOnly, type OpsContext } from './context';
 import { closeEntry, type FileEntry } from './handles';
@@ -43,15 +43,11 @@ export async function openFile(ctx: OpsContext, req: Req<'open'>): Promise<Buffe
   // Whether this open makes the file: checked just before, as O_EXCL alone tells and it refuses an existing one.
   const existing = await lstat(host).catch(() => undefined);
   const creates = (req.pflags & OPEN_FLAG.CREAT) !== 0 && existing === undefined;
-  const makesTemp = ctx.appendOnly && creates && isUploadTempName(req.path);
-  if (makesTemp) await ctx.owners.refuseIfFull(req.path);
-  const made = makesTemp ? await ctx.owners.makes(host, ctx.login).catch((err: unknown) => {
-    throw toFailure(err, req.path);
-  }) : undefined;
+  const intent = ctx.appendOnly && creates && isUploadTempName(req.path) ? await intendNew(ctx, req.path, host) : undefined;
   try {
     return await openAs(ctx, req, host, mode, existing, creates);
   } finally {
-    made?.();
+    await intent?.();
   }
 }
 
@@ -86,20 +82,6 @@ async function openAs(ctx: OpsContext, req: Req<'open'>, host: string, mode: num
   if (ctx.appendOnly && creates) rememberTemp(ctx, req.path, host);
   const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0, created: creates ? host : undefined, guard };
   return handleReply(req.id, ctx.handles.add(entry));
-}
-
-// The owner of an upload's temporary file just made, on record before the
-// open is answered; if it cannot be kept, the file goes again (no one's
-// upload would be anyone's after a restart) and the open fails.
-async function claimNew(ctx: OpsContext, key: string, file: UploadFile): Promise<void> {
-  try {
-    await ctx.owners.claim(key, ctx.login, file);
-  } catch (err) {
-    await unlink(file.host).catch(() => undefined);
-    if (err instanceof SftpFailure) throw err;
-    ctx.log(`sftp open failed: ${ctx.paths.shown(file.clientPath)}: the owner of this upload could not be kept on record: ${strerror(err)}`);
-    throw new SftpFailure(STATUS.FAILURE, said`${file.clientPath}: the owner of this upload could not be kept on record: ${strerror(err)}`);
-  }
 }
 
 export async function readFile(ctx: OpsContext, req: Req<'read'>): Promise<Buffer> {

@@ -6,7 +6,9 @@
 // directory) before the open that made the file is answered, so that after
 // a restart or a crash the file is still its own client's only. Removed when
 // the file is stored or removed; read at start, when a record whose file is
-// gone, or is another file now, is removed.
+// gone, or is another file now, is removed. The intent to make the file goes
+// on disk before it is made (owner-intents.ts), and becomes its record at
+// start if a crash came first.
 import { createHash } from 'node:crypto';
 import { lstat, open, readdir, readFile, rename, unlink } from '../../fs/byte-fs';
 import { toBytes } from '../../util/byte-text';
@@ -15,6 +17,7 @@ import { errnoCode } from '../../fs/strerror';
 import { basename, isAbsolute, join } from 'node:path';
 import { isUploadTempName } from '../../fs/store-new';
 import { fileKey } from './store-guard';
+import { NO_ONE, dropIntent, intentOfKilled, isIntent, readIntent, writeIntent, type Intent } from './owner-intents';
 
 /** How many uploads in progress are kept on record at most: at 4 KiB a file, 64 MiB of disk. */
 export const RECORDS_MAX = 16_384;
@@ -35,6 +38,13 @@ export interface RecordsFound {
   kept: Array<OwnerRecord & { key: string }>;
   /** Records removed: their file is gone or is another file. */
   stale: number;
+  /** Files made just before a crash that wrote their intent but not their record: on record now. */
+  recovered: number;
+  /**
+   * Stores cut short by a crash between link() and unlink() (store-new.ts):
+   * the temporary name, a second name of the file stored, is removed.
+   */
+  finished: number;
 }
 
 const SUFFIX = '.owner';
@@ -55,9 +65,14 @@ export class OwnerRecords {
   /** Reads every record in `dir`, removing those whose file is gone or is another file now. */
   static async start(dir: string, root: string, max = RECORDS_MAX): Promise<RecordsFound> {
     const records = new OwnerRecords(dir, root, new Set(), max);
-    const kept: RecordsFound['kept'] = [];
-    let stale = 0;
+    const found: RecordsFound = { records, kept: [], stale: 0, recovered: 0, finished: 0 };
+    const intents = new Map<string, string[]>(); // by record: the files of intents of serves not running
     for (const name of await readdir(dir)) {
+      if (isIntent(name)) {
+        const record = intentOfKilled(name);
+        if (record !== undefined) intents.set(record, [...(intents.get(record) ?? []), join(dir, name)]);
+        continue;
+      }
       // A record whose write was cut short (its temporary name): never answered, so never relied on.
       // Unless its serve still runs (another on the same state directory): then it is being written.
       if (!name.endsWith(SUFFIX)) {
@@ -65,16 +80,54 @@ export class OwnerRecords {
         continue;
       }
       const record = await records.read(name);
-      const key = record && (await records.stillThere(record));
-      if (record && key) {
+      const there = record && (await records.stillThere(record));
+      if (record && typeof there === 'object') {
         records.names.add(name);
-        kept.push({ ...record, key });
-      } else {
-        stale++;
-        await unlink(join(dir, name)).catch(() => undefined);
+        found.kept.push({ ...record, key: there.key });
+        continue;
       }
+      // Stored, but for the removal of its temporary name: finished now, so its client's retry finds it stored.
+      if (record && there === 'linked' && (await unlink(join(root, record.path)).then(() => true, () => false))) found.finished++;
+      else found.stale++;
+      await unlink(join(dir, name)).catch(() => undefined);
     }
-    return { records, kept, stale };
+    for (const [name, files] of intents) {
+      if (!records.names.has(name)) await records.recover(name, files, found);
+      for (const file of files) await dropIntent(file);
+    }
+    return found;
+  }
+
+  // The file that intents (of serves since stopped) were to make, put on
+  // record when it was made: it is their login's, or no one's when two
+  // logins each meant to make it (two serves on this state directory).
+  private async recover(name: string, files: string[], found: RecordsFound): Promise<void> {
+    const intents = (await Promise.all(files.map(readIntent))).filter((i): i is Intent => i !== undefined && recordName(i.path) === name);
+    if (intents.length === 0) return;
+    const path = intents[0]!.path;
+    const there = await this.stillThere({ path, ino: -1, login: '' });
+    if (there !== 'other') return; // not made, or no upload's file to keep
+    const st = await lstat(join(this.root, path));
+    const logins = new Set(intents.map((i) => i.login));
+    const login = logins.size === 1 ? intents[0]!.login : NO_ONE;
+    await this.write({ path, ino: st.ino, login });
+    found.kept.push({ path, ino: st.ino, login, key: fileKey(st) });
+    found.recovered++;
+  }
+
+  /**
+   * Puts on disk, fsynced, that `intent.login` is about to make the file at
+   * `intent.path`; resolves with what removes it once that is done or failed.
+   */
+  async intend(intent: Intent): Promise<() => Promise<void>> {
+    const file = await writeIntent(this.dir, recordName(intent.path), intent);
+    try {
+      await this.syncDir();
+    } catch (err) {
+      await dropIntent(file);
+      throw err;
+    }
+    return () => dropIntent(file);
   }
 
   /** Removes the records of files gone meanwhile (removed by serve's own account); the paths they named. */
@@ -84,7 +137,7 @@ export class OwnerRecords {
       // Not on disk yet: read as none, it was dropped, and its record, landing after, unlinked.
       if (this.writing.has(name)) continue;
       const record = await this.read(name);
-      if (record && (await this.stillThere(record))) continue;
+      if (record && typeof (await this.stillThere(record)) === 'object') continue;
       this.names.delete(name);
       await unlink(join(this.dir, name)).catch(() => undefined);
       if (record) gone.push(record.path);
@@ -140,6 +193,10 @@ export class OwnerRecords {
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
+    await this.syncDir();
+  }
+
+  private async syncDir(): Promise<void> {
     const d = await open(this.dir, 'r');
     try {
       await d.sync();
@@ -182,12 +239,14 @@ export class OwnerRecords {
     }
   }
 
-  // The file the record names, still under its path: a regular file with one name, of the same inode.
-  // Its key, or undefined when it is not.
-  private async stillThere(r: OwnerRecord): Promise<string | undefined> {
+  // The file the record names, still under its path: a regular file with one name, of the same inode: its key.
+  // Else 'linked' (that file, with another name too), 'other' (another upload's file), or undefined.
+  private async stillThere(r: OwnerRecord): Promise<{ key: string } | 'linked' | 'other' | undefined> {
     if (isAbsolute(r.path) || r.path.split('/').includes('..') || !isUploadTempName(basename(r.path))) return undefined;
     const st = await lstat(join(this.root, r.path)).catch(() => undefined);
-    return st !== undefined && st.isFile() && st.nlink === 1 && st.ino === r.ino ? fileKey(st) : undefined;
+    if (st === undefined || !st.isFile()) return undefined;
+    if (st.ino !== r.ino) return st.nlink === 1 ? 'other' : undefined;
+    return st.nlink === 1 ? { key: fileKey(st) } : 'linked';
   }
 }
 

@@ -87,15 +87,27 @@ export class UploadOwners {
    * open failed): another login that opens the new file in between would
    * find no owner, take it and write into it. A second such open of the
    * same name meanwhile is refused, as O_EXCL would refuse one of the two.
+   * With records, the intent goes on disk first (owner-records.ts intend()),
+   * so a crash before claim() leaves no file without an owner.
    */
-  async makes(host: string, login: string): Promise<() => void> {
+  async intend(host: string, login: string): Promise<() => Promise<void>> {
     const real = await this.realName(host);
     if (this.making.has(real)) throw Object.assign(new Error('EEXIST: file already exists'), { code: 'EEXIST' });
     const mark = { login };
     this.making.set(real, mark);
-    return () => {
+    const unmark = (): void => {
       if (this.making.get(real) === mark) this.making.delete(real);
     };
+    try {
+      const drop = await this.records?.intend({ path: relative(this.root, real), login });
+      return async () => {
+        unmark();
+        await drop?.();
+      };
+    } catch (err) {
+      unmark();
+      throw err;
+    }
   }
 
   /** Refuses `login` an upload's file that another login made. */
@@ -162,9 +174,11 @@ export function ownerUnknown(ctx: OpsContext, clientPath: string): () => void {
  */
 export async function keepOwners(stateDir: string, root: string, log: (line: string) => void): Promise<UploadOwners> {
   const dir = await prepareStateDir(stateDir, root);
-  const { records, kept, stale } = await OwnerRecords.start(dir, root);
+  const { records, kept, stale, recovered, finished } = await OwnerRecords.start(dir, root);
   const owners = new UploadOwners(records, root);
   const gone = stale > 0 ? `; ${stale} of files since gone removed` : '';
-  log(`append-only: owners of uploads in progress kept in ${escapeForTerminal(dir)}: ${kept.length} on record${gone}`);
+  const made = recovered > 0 ? `; ${recovered} of files made as serve stopped put on record` : '';
+  const stored = finished > 0 ? `; ${finished} temporary name(s) of uploads stored as serve stopped removed` : '';
+  log(`append-only: owners of uploads in progress kept in ${escapeForTerminal(dir)}: ${kept.length} on record${gone}${made}${stored}`);
   return owners;
 }

@@ -1,5 +1,6 @@
 // The owners of --append-only's uploads in progress on disk: what a start
 // keeps and removes, and what happens past the cap on records.
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as byteFs from '../../../../lib/fs/byte-fs';
@@ -127,5 +128,46 @@ describe('OwnerRecords', () => {
     spy.mockRestore();
     expect(await readdir(state)).toHaveLength(1);
     await expect(owners.refuseOthers(a.key, 'key SHA256:two', a.file)).rejects.toThrow(/another login/);
+  });
+});
+
+// What a crash between an intent (owner-intents.ts) and the record leaves, settled at start.
+describe('OwnerRecords: intents left by a crash', () => {
+  const intent = async (state: string, path: string, login: string, pid = 4194305, n = 1): Promise<void> => {
+    const name = `${createHash('sha256').update(path).digest('hex').slice(0, 32)}.owner.${pid}.${n}.pending`;
+    await writeFile(join(state, name), `${JSON.stringify({ path, login })}\n`);
+  };
+
+  it('puts on record the file an intent made, as its login\'s, and drops an intent whose file was never made', async () => {
+    const { root, state } = await setUp(['.a.scpipe-AbCdE1']);
+    await intent(state, '.a.scpipe-AbCdE1', 'key SHA256:one');
+    await intent(state, '.b.scpipe-AbCdE2', 'key SHA256:one');
+    const found = await OwnerRecords.start(state, root);
+    expect([found.kept.map((r) => [r.path, r.login]), found.recovered]).toEqual([[['.a.scpipe-AbCdE1', 'key SHA256:one']], 1]);
+    expect((await readdir(state)).every((n) => n.endsWith('.owner'))).toBe(true);
+    const owners = new UploadOwners(found.records, root);
+    const a = await file(root, '.a.scpipe-AbCdE1');
+    await expect(owners.refuseOthers(a.key, 'key SHA256:two', a.file)).rejects.toThrow(/another login/);
+    await owners.refuseOthers(a.key, 'key SHA256:one', a.file);
+  });
+
+  it('gives no login the file two logins both meant to make', async () => {
+    const { root, state } = await setUp(['.a.scpipe-AbCdE1']);
+    await intent(state, '.a.scpipe-AbCdE1', 'key SHA256:one', 4194305);
+    await intent(state, '.a.scpipe-AbCdE1', 'key SHA256:two', 4194304);
+    const owners = new UploadOwners((await OwnerRecords.start(state, root)).records, root);
+    const a = await file(root, '.a.scpipe-AbCdE1');
+    for (const login of ['key SHA256:one', 'key SHA256:two']) await expect(owners.refuseOthers(a.key, login, a.file)).rejects.toThrow(/another login/);
+  });
+
+  it('leaves the intent of a serve still running, and lets the record written before a crash win over an intent', async () => {
+    const { root, state } = await setUp(['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2']);
+    await intent(state, '.a.scpipe-AbCdE1', 'key SHA256:two', process.ppid);
+    const b = await file(root, '.b.scpipe-AbCdE2');
+    await new UploadOwners((await OwnerRecords.start(state, root)).records, root).claim(b.key, 'key SHA256:one', b.file);
+    await intent(state, '.b.scpipe-AbCdE2', 'key SHA256:two');
+    const found = await OwnerRecords.start(state, root);
+    expect([found.kept.map((r) => [r.path, r.login]), found.recovered]).toEqual([[['.b.scpipe-AbCdE2', 'key SHA256:one']], 0]);
+    expect((await readdir(state)).filter((n) => n.endsWith('.pending'))).toEqual([expect.stringContaining(`.${process.ppid}.1.pending`)]);
   });
 });

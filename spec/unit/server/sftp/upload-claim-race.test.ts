@@ -73,12 +73,12 @@ it('refuses an open that found the name free once another login made the file me
   const owners = new UploadOwners();
   const maker = session(owners, 'key SHA256:maker');
   const other = session(owners, 'key SHA256:other');
-  const real = owners.makes.bind(owners);
+  const real = owners.intend.bind(owners);
   let paused!: () => void;
   const reached = new Promise<void>((resolve) => (paused = resolve));
   let resume!: () => void;
   const gate = new Promise<void>((resolve) => (resume = resolve));
-  jest.spyOn(owners, 'makes').mockImplementationOnce(async (...args) => {
+  jest.spyOn(owners, 'intend').mockImplementationOnce(async (...args) => {
     paused();
     await gate;
     return real(...args);
