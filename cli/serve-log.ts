@@ -11,18 +11,19 @@ export const MAX_QUEUED = 1024 * 1024;
 type LogOut = Pick<NodeJS.WriteStream, 'write' | 'writableLength' | 'once' | 'off'> & { _handle?: { setBlocking?(on: boolean): void } };
 
 /** serve's logger on `out`; see the file comment. */
-export function serveLog(out: LogOut = process.stderr): { say(line: string): void; flush(ms: number): Promise<void> } {
+export function serveLog(out: LogOut = process.stderr): { say(...lines: string[]): void; flush(ms: number): Promise<void> } {
   out._handle?.setBlocking?.(false);
   let dropped = 0;
   return {
-    say(line) {
+    // Several lines in one write: a reader that has the first has the rest.
+    say(...lines) {
       if (out.writableLength > MAX_QUEUED) {
-        dropped++;
+        dropped += lines.length;
         return;
       }
       if (dropped > 0) out.write(`scpipe: ${dropped} log line(s) dropped: the log's reader did not keep up\n`);
       dropped = 0;
-      out.write(`scpipe: ${line}\n`);
+      out.write(lines.map((line) => `scpipe: ${line}\n`).join(''));
     },
     // Waits, at most `ms`, for what is queued to be written: the last lines before exit.
     flush(ms) {
@@ -36,6 +37,24 @@ export function serveLog(out: LogOut = process.stderr): { say(line: string): voi
         const timer = setTimeout(done, ms);
         out.once('drain', done);
       });
+    },
+  };
+}
+
+/**
+ * Holds the lines said while serve starts (keys skipped, the owners kept)
+ * until release(first): `first` (`listening on …`, the host key) then
+ * comes first, as the scripts and service managers that wait for it read
+ * it, whatever the options; all in one write.
+ */
+export function heldUntilListening(say: (...lines: string[]) => void): { say(line: string): void; release(first?: string[]): void } {
+  let held: string[] | undefined = [];
+  return {
+    say: (line) => (held ? held.push(line) : say(line)),
+    release(first = []) {
+      const lines = [...first, ...(held ?? [])];
+      held = undefined;
+      if (lines.length > 0) say(...lines);
     },
   };
 }

@@ -20,7 +20,7 @@ import { defaultHostKeyPath, defaultStateDir, errnoCode, findHome, parseMaxStart
 import type { CommandContext } from '../context';
 import { operands, unknownArguments, type OperandArgs } from '../operands';
 import { SIGNAL_STATUS } from '../exit-status';
-import { serveLog } from '../serve-log';
+import { heldUntilListening, serveLog } from '../serve-log';
 import { DEFAULT_STOP_TIMEOUT_S, drainServer } from '../serve-stop';
 import { single, singleNumber } from '../yargs-limits';
 
@@ -111,28 +111,36 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
           // Jail.create() names the root, escaped.
           throw new ScpipeError('ERR_USAGE', `bad --root: ${(err as Error).message}`, { path: args.root, cause: err });
         });
-        const auth = await serveAuth(args, say);
-        const hostKey = await loadHostKey(args['host-key'] ?? defaultHostKeyPath(), args['host-key'] === undefined);
-        const server = await startServer({
-          jail,
-          hostKey,
-          auth,
-          host,
-          port,
-          readOnly: args['read-only'],
-          appendOnly: args['append-only'],
-          stateDir,
-          verbose: args.v,
-          log: (line) => say(line),
-          limits,
+        const starting = heldUntilListening(say);
+        const { server, hostKey } = await (async () => {
+          const auth = await serveAuth(args, starting.say);
+          const hostKey = await loadHostKey(args['host-key'] ?? defaultHostKeyPath(), args['host-key'] === undefined);
+          const server = await startServer({
+            jail,
+            hostKey,
+            auth,
+            host,
+            port,
+            readOnly: args['read-only'],
+            appendOnly: args['append-only'],
+            stateDir,
+            verbose: args.v,
+            log: (line) => starting.say(line),
+            limits,
+          });
+          return { server, hostKey };
+        })().catch((err: unknown) => {
+          starting.release(); // before the error: they may tell why
+          throw err;
         });
         const where = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
-        say(`listening on ${where}:${server.address.port}, root ${escapeForTerminal(jail.root)}${args['read-only'] ? ' (read-only)' : args['append-only'] ? ' (append-only)' : ''}`);
-        say(`host key ${hostKey.fingerprint} (${hostKey.generated ? 'generated' : 'from'} ${hostKey.path})`);
-        if (hostKey.openMode !== undefined) {
-          // sshd refuses such a key ("UNPROTECTED PRIVATE KEY FILE!"); a warning keeps running servers running.
-          say(`warning: host key ${escapeForTerminal(hostKey.path)} has mode ${hostKey.openMode.toString(8).padStart(4, '0')}: a local user who reads it can pose as this server; chmod 600 it`);
-        }
+        const first = [
+          `listening on ${where}:${server.address.port}, root ${escapeForTerminal(jail.root)}${args['read-only'] ? ' (read-only)' : args['append-only'] ? ' (append-only)' : ''}`,
+          `host key ${hostKey.fingerprint} (${hostKey.generated ? 'generated' : 'from'} ${hostKey.path})`,
+        ];
+        // sshd refuses such a key ("UNPROTECTED PRIVATE KEY FILE!"); a warning keeps running servers running.
+        if (hostKey.openMode !== undefined) first.push(`warning: host key ${escapeForTerminal(hostKey.path)} has mode ${hostKey.openMode.toString(8).padStart(4, '0')}: a local user who reads it can pose as this server; chmod 600 it`);
+        starting.release(first);
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         const stopped = abortError(signal);
         say(`${stopped.signal ?? 'stopped'}: shutting down`);

@@ -148,6 +148,16 @@ describe('serve --append-only: uploads in progress across a restart', () => {
     }
   });
 
+  // What a script that waits for `listening on` reads: that line first, then the host key, then the owners kept.
+  it('says where it listens first, then its host key, then the owners kept', async () => {
+    await serve.restart();
+    expect(serve.log().split('\n').slice(0, 3)).toEqual([
+      expect.stringMatching(/^scpipe: listening on 127\.0\.0\.1:\d+, root \S+ \(append-only\)$/),
+      expect.stringMatching(/^scpipe: host key SHA256:\S+ \(from \S+\)$/),
+      expect.stringMatching(/^scpipe: append-only: owners of uploads in progress kept in \S+: 0 on record$/),
+    ]);
+  });
+
   it('removes at start the records of uploads whose temporary file went meanwhile', async () => {
     await writeFile(join(local, 'one'), 'part one');
     expect(await sftpBatch(serve, [`put ${join(local, 'one')} ${TEMP}`])).toMatchObject({ status: 0 });
