@@ -202,6 +202,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => {
     listener.once('error', (err: NodeJS.ErrnoException) => reject(listenError(opts.host, opts.port, err)));
     listener.listen(opts.port, opts.host, () => resolve());
+  }).catch((err: unknown) => {
+    owners.close();
+    throw err;
   });
   void logLeftovers(opts.jail.root, log, stop.signal); // in the background: a large root takes a while
   listener.on('error', (err: Error) => log(`server error: ${err.message}`));
@@ -221,6 +224,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
     close: async () => {
       listener.close();
+      owners.close();
       draining.start([]);
       stop.abort(new ScpipeError('ERR_ABORTED', 'the server is shutting down')); // the log line of each transfer cut
       for (const c of clients) c.end();

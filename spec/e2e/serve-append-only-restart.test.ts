@@ -3,7 +3,7 @@
 // or a crash, an upload in progress is still its own client's only. Another
 // key is refused it; its own key resumes it and stores it.
 import { execFileSync } from 'node:child_process';
-import { appendFile, chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readFile, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
 import { runCli, startCli } from '../helpers/cli';
@@ -204,6 +204,16 @@ describe('serve --state-dir', () => {
       started.child.kill('SIGTERM');
       await started.done;
     }
+  });
+
+  // User sees: the second serve does not start (exit 2), naming the first's PID; the first goes on.
+  it('is refused where another serve --append-only on the same root keeps its owners in another', async () => {
+    const state = join(local, 'state');
+    expect(await refusedStart(state, serve.root)).toEqual({
+      status: 2,
+      stderr: `scpipe: bad --state-dir ${state}: another serve --append-only (PID ${serve.process.pid}) runs on the root ${await realpath(serve.root)} with another state directory, where each would not see the other's owners of uploads in progress: give both the same --state-dir, or stop that one first\n`,
+    });
+    expect(await sftpBatch(serve, ['ls /'])).toMatchObject({ status: 0 });
   });
 
   it('is made private where it is not there yet', async () => {

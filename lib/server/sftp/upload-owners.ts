@@ -13,6 +13,7 @@ import { realpath } from '../../fs/byte-fs';
 import { refused } from './append-only';
 import { OwnerRecords } from './owner-records';
 import { prepareStateDir } from '../state-dir';
+import { claimRoot, type RootClaim } from '../root-claim';
 import { escapeForTerminal } from '../../util/escape';
 import type { OpsContext } from './context';
 
@@ -39,7 +40,12 @@ export class UploadOwners {
   private swept = -Infinity;
 
   /** `records`: kept on disk too, under `root`; else in memory only. */
-  constructor(private readonly records?: OwnerRecords, private readonly root = '') {}
+  constructor(private readonly records?: OwnerRecords, private readonly root = '', private readonly rootClaim?: RootClaim) {}
+
+  /** Lets another serve on the root keep its owners elsewhere again: this one stopped (root-claim.ts). */
+  close(): void {
+    this.rootClaim?.release();
+  }
 
   /**
    * Refuses a new upload's temporary file when no more owners can be kept on
@@ -174,8 +180,13 @@ export function ownerUnknown(ctx: OpsContext, clientPath: string): () => void {
  */
 export async function keepOwners(stateDir: string, root: string, log: (line: string) => void): Promise<UploadOwners> {
   const dir = await prepareStateDir(stateDir, root);
-  const { records, kept, stale, recovered, finished } = await OwnerRecords.start(dir, root);
-  const owners = new UploadOwners(records, root);
+  const claim = await claimRoot(root, dir, stateDir);
+  const found = await OwnerRecords.start(dir, root).catch((err: unknown) => {
+    claim.release();
+    throw err;
+  });
+  const { records, kept, stale, recovered, finished } = found;
+  const owners = new UploadOwners(records, root, claim);
   const gone = stale > 0 ? `; ${stale} of files since gone removed` : '';
   const made = recovered > 0 ? `; ${recovered} of files made as serve stopped put on record` : '';
   const stored = finished > 0 ? `; ${finished} temporary name(s) of uploads stored as serve stopped removed` : '';
