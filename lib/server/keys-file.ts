@@ -2,12 +2,16 @@
 // every login: a key removed from the file is refused from the next login on,
 // without a restart that would cut every transfer in flight. One stat() per
 // key offered; the file is read and parsed only when its stat changed.
+// As sshd's StrictModes, a file another user may change (its mode, owner or
+// a directory above it) allows no key: that user could add one.
 import { readFile, stat } from 'node:fs/promises';
+import { ScpipeError } from '../errors';
 import { strerror } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
 import { SERVER_OPEN_FILE_HINT, outOfDescriptors } from '../util/limits';
 import { AuthorizedKeys } from './authorized-keys';
 import { deniedToServe } from './serve-uid';
+import { fileProblem } from './strict-modes';
 
 /** An authorized_keys file, loaded at start and re-read when it changes. */
 export class AuthorizedKeysFile {
@@ -27,7 +31,10 @@ export class AuthorizedKeysFile {
   /** Loads `path` now: a file that cannot be read is an error, as at start it should be. */
   static async load(path: string, log: (line: string) => void = () => undefined): Promise<AuthorizedKeysFile> {
     const stamp = (await stampOf(path)) ?? 'missing';
-    return new AuthorizedKeysFile(path, { keys: await AuthorizedKeys.load(path), stamp }, log);
+    const keys = await AuthorizedKeys.load(path);
+    const problem = await fileProblem(path);
+    if (problem !== undefined) throw new ScpipeError('ERR_USAGE', `authorized keys ${escapeForTerminal(path)}: ${problem}`, { path });
+    return new AuthorizedKeysFile(path, { keys, stamp }, log);
   }
 
   /** The keys as loaded last (what start-up checks). */
@@ -52,6 +59,12 @@ export class AuthorizedKeysFile {
     this.stamp = stamp;
     try {
       const keys = AuthorizedKeys.parse(await readFile(this.path, 'utf8'));
+      const problem = await fileProblem(this.path);
+      if (problem !== undefined) {
+        this.keys = AuthorizedKeys.parse('');
+        this.log(`authorized keys ${shown}: ${problem}; every key is refused until it is fixed`);
+        return this.keys;
+      }
       this.keys = keys;
       this.log(`${shown} changed: ${keys.size} ${keys.size === 1 ? 'key' : 'keys'} from now on`);
       for (const { line, why } of keys.skipped) this.log(`${shown} line ${line}: key skipped: ${escapeForTerminal(why)}`);

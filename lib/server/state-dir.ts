@@ -4,7 +4,7 @@
 // write it could take another's upload in progress.
 import { createHash } from 'node:crypto';
 import { realpath, stat } from '../fs/byte-fs';
-import { dirname, isAbsolute, join, sep } from 'node:path';
+import { isAbsolute, join, sep } from 'node:path';
 import { ScpipeError } from '../errors';
 import { makeDirs } from '../fs/make-dirs';
 import { strerror } from '../fs/strerror';
@@ -12,6 +12,7 @@ import { toBytes } from '../util/byte-text';
 import { escapeForTerminal } from '../util/escape';
 import { findHome } from '../util/home';
 import { deniedToServe } from './serve-uid';
+import { parentsProblem } from './strict-modes';
 
 /**
  * The default state directory: systemd's StateDirectory= ($STATE_DIRECTORY,
@@ -71,16 +72,8 @@ async function checkPrivate(dir: string, bad: (why: string) => ScpipeError): Pro
   if (mode & 0o022) throw bad(`${escapeForTerminal(dir)} may be written by others (mode ${mode.toString(8).padStart(4, '0')}): chmod 700 it`);
 }
 
-// As sshd's StrictModes for the directories above: one another user may
-// write could have ours renamed away and one of theirs put in its place.
-// A sticky directory (/tmp) lets no one else rename what is ours in it.
+// The directories above, as sshd's StrictModes sees them (strict-modes.ts).
 async function checkParents(real: string, bad: (why: string) => ScpipeError): Promise<void> {
-  const uid = process.getuid?.();
-  for (let dir = dirname(real); ; dir = dirname(dir)) {
-    const st = await stat(dir);
-    if (uid !== undefined && st.uid !== 0 && st.uid !== uid) throw bad(`${escapeForTerminal(dir)}, a directory above it, belongs to uid ${st.uid}, neither root nor serve's uid ${uid}`);
-    const mode = st.mode & 0o7777;
-    if (mode & 0o022 && !(mode & 0o1000)) throw bad(`${escapeForTerminal(dir)}, a directory above it, may be written by others (mode ${mode.toString(8).padStart(4, '0')})`);
-    if (dir === dirname(dir)) return;
-  }
+  const problem = await parentsProblem(real);
+  if (problem !== undefined) throw bad(problem);
 }

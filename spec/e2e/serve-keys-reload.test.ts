@@ -3,8 +3,11 @@
 // a revoked key kept logging in until a restart, which cuts every transfer
 // in flight. Now the file is read again whenever it changed.
 import { execFileSync } from 'node:child_process';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../helpers/async';
+import { runCli } from '../helpers/cli';
 import { servePerSuite, sftpBatch } from '../helpers/serve';
 import { runProgram } from '../helpers/run-program';
 
@@ -42,4 +45,44 @@ it('refuses every key while the file is gone, and says so once', async () => {
   expect(said).toEqual([`scpipe: cannot read authorized keys ${keysFile()}: No such file or directory; every key is refused until it can be read`]);
   await rename(`${keysFile()}.away`, keysFile());
   expect((await sftpBatch(serve, ['ls /'])).status).toBe(0);
+});
+
+// As sshd's StrictModes: a keys file another local user may write lets that user add a key.
+it('refuses every key while others may write the file, says why, and takes it again once fixed', async () => {
+  await chmod(keysFile(), 0o666);
+  expect((await sftpBatch(serve, ['ls /'])).status).toBe(255);
+  await waitFor(() => serve.log().includes('may write it'), 'the refusal logged');
+  expect(serve.log()).toContain(`scpipe: authorized keys ${keysFile()}: group or others may write it (mode 0666): chmod go-w it; every key is refused until it is fixed\n`);
+  await chmod(keysFile(), 0o600);
+  expect((await sftpBatch(serve, ['ls /'])).status).toBe(0);
+});
+
+describe('a keys file others may write, at start', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'scpipe-test-keysmode-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  // Exit 2 before it listens, naming what to change.
+  async function refusal(keys: string): Promise<{ status: number | null; stderr: string }> {
+    await mkdir(join(dir, 'root'));
+    const r = await runCli(['serve', '--root', join(dir, 'root'), '--addr', '127.0.0.1:0', '--host-key', join(serve.dir, 'host_key'), '--authorized-keys', keys]);
+    return { status: r.status, stderr: r.stderr };
+  }
+
+  it('is refused when its mode lets others write it', async () => {
+    const keys = join(dir, 'authorized_keys');
+    await writeFile(keys, await readFile(`${serve.keyPath}.pub`));
+    await chmod(keys, 0o664);
+    expect(await refusal(keys)).toEqual({ status: 2, stderr: `scpipe: authorized keys ${keys}: group or others may write it (mode 0664): chmod go-w it\n` });
+  });
+
+  it('is refused in a directory others may write (not sticky), where they could put theirs in its place', async () => {
+    await mkdir(join(dir, 'open'));
+    await chmod(join(dir, 'open'), 0o777);
+    const keys = join(dir, 'open', 'authorized_keys');
+    await writeFile(keys, await readFile(`${serve.keyPath}.pub`));
+    expect(await refusal(keys)).toEqual({ status: 2, stderr: `scpipe: authorized keys ${keys}: ${join(dir, 'open')}, a directory above it, may be written by others (mode 0777)\n` });
+  });
 });
