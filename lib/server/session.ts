@@ -66,7 +66,8 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
     return;
   }
   const served = serveChannel(stream, ctx.connected);
-  const shown = escapeForTerminal(parsed.path);
+  // As the SFTP side shows a path (from /, `.` and `..` resolved): one file, one form to grep the log for.
+  const shown = escapeForTerminal(posix.resolve('/', parsed.path));
   const direction = parsed.role === 'sink' ? 'upload' : 'download';
   let bytes = 0;
   let problem: string | undefined;

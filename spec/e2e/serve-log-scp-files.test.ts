@@ -32,7 +32,7 @@ it('names each file an upload into the root or a directory stored', async () => 
   expect(scpO([join(serve.dir, 'web1.txt'), '127.0.0.1:'])).toBe(0);
   expect(scpO([join(serve.dir, 'web1.txt'), '127.0.0.1:in/'])).toBe(0);
   await waitFor(() => linesAfter(mark).length === 4, 'four log lines');
-  expect(linesAfter(mark)).toEqual(['stored /web1.txt 6 bytes', 'upload . 6 bytes ok', 'stored /in/web1.txt 6 bytes', 'upload in/ 6 bytes ok']);
+  expect(linesAfter(mark)).toEqual(['stored /web1.txt 6 bytes', 'upload / 6 bytes ok', 'stored /in/web1.txt 6 bytes', 'upload /in 6 bytes ok']);
   expect(await readFile(join(serve.root, 'in', 'web1.txt'), 'utf8')).toBe('hello\n');
 });
 
@@ -52,4 +52,14 @@ it('adds no line where the target names the file stored', async () => {
   expect(scpO([join(serve.dir, 'web1.txt'), '127.0.0.1:/db.dump'])).toBe(0);
   await waitFor(() => linesAfter(mark).length > 0, 'the upload logged');
   expect(linesAfter(mark)).toEqual(['upload /db.dump 6 bytes ok']);
+});
+
+// `put vault:in/db.dump` over SCP logged `upload in/db.dump`, over SFTP `/in/db.dump`:
+// a grep for the file found one protocol's uploads and downloads only.
+it('shows a path as the SFTP side does: from the root, with . and .. resolved', async () => {
+  const mark = serve.log().length;
+  expect(scpO([join(serve.dir, 'web1.txt'), '127.0.0.1:in/../in/./db.dump'])).toBe(0);
+  expect(scpO(['127.0.0.1:in/db.dump', join(serve.dir, 'back.dump')])).toBe(0);
+  await waitFor(() => linesAfter(mark).length === 2, 'both transfers logged');
+  expect(linesAfter(mark)).toEqual(['upload /in/db.dump 6 bytes ok', 'download /in/db.dump 6 bytes ok']);
 });
