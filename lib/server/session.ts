@@ -4,7 +4,8 @@
 // §4): same acks, same `\1scp: …` messages, exit status 0 or 1. Paths in
 // messages are the client's view; the real root is never shown.
 import { posix } from 'node:path';
-import { stat } from '../fs/byte-fs';
+import { lstat, stat } from '../fs/byte-fs';
+import { errnoCode } from '../fs/strerror';
 import type { ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { createLocalSink } from '../fs/local-sink';
@@ -71,6 +72,10 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   const direction = parsed.role === 'sink' ? 'upload' : 'download';
   let bytes = 0;
   let problem: string | undefined;
+  // A download of a name that is not there is how `put --no-clobber` and a parts set
+  // look for a name over SCP, several times a night per client: logged with -v only,
+  // as the SFTP side logs an open that fails, so that `failed` lines are problems.
+  let absent = false;
   const hide = (text: string): string => ctx.jail.hideRoot(text);
   const trace = ctx.verbose ? (line: string) => ctx.log(`${ctx.who} ${hide(line)}`) : undefined;
   const gone = clientGone(stream, ctx.signal);
@@ -87,6 +92,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
       const source = new ScpSource(served.channel, { signal: ctx.signal, trace, ackEndsAtEof: served.clientEnded });
       await source.start();
       const host = ctx.jail.resolve(parsed.path);
+      absent = await lstat(host).then(() => false, (err: unknown) => errnoCode(err) === 'ENOENT');
       const session = {
         sendFile: source.sendFile.bind(source),
         enterDirectory: source.enterDirectory.bind(source),
@@ -123,6 +129,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
     gone.stop();
   }
   await served.close(problem === undefined ? 0 : 1);
+  if (absent && bytes === 0 && !ctx.verbose) return;
   ctx.log(`${ctx.who} ${direction} ${shown} ${bytes} bytes ${problem === undefined ? 'ok' : `failed: ${problem}`}`);
 }
 

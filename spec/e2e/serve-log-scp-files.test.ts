@@ -63,3 +63,15 @@ it('shows a path as the SFTP side does: from the root, with . and .. resolved', 
   await waitFor(() => linesAfter(mark).length === 2, 'both transfers logged');
   expect(linesAfter(mark)).toEqual(['upload /in/db.dump 6 bytes ok', 'download /in/db.dump 6 bytes ok']);
 });
+
+// `put --no-clobber` and a parts set look for names over SCP by asking for
+// them: six `download … failed` lines a night per client hid real failures.
+it('logs no line for a download of a name that is not there, and still logs one that failed', async () => {
+  const mark = serve.log().length;
+  const r = spawnSync('scp', ['-O', ...serve.sshArgs(), '127.0.0.1:/nope.sha256', join(serve.dir, 'nope')], { encoding: 'utf8' });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('scp: /nope.sha256: No such file or directory');
+  expect(scpO(['127.0.0.1:/in', join(serve.dir, 'in-copy')])).toBe(1);
+  await waitFor(() => linesAfter(mark).length > 0, 'the failed download logged');
+  expect(linesAfter(mark)).toEqual(['download /in 0 bytes failed: /in: not a regular file']);
+});

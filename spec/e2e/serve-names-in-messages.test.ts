@@ -27,14 +27,14 @@ const scpGet = (from: string, extra: string[] = []) =>
 it('says a missing name to OpenSSH\'s scp -O unescaped, which it shows escaped once', async () => {
   const r = await scpGet(NAME);
   expect(r).toMatchObject({ status: 1, stderr: 'scp: /a\\b\\033c: No such file or directory\n' });
-  // serve logs a session once it ended, which may be after scp exited.
-  const line = 'download /a\\\\b\\x1bc 0 bytes failed: /a\\\\b\\x1bc: No such file or directory';
-  await waitFor(() => serve.log().includes(line), 'the failure logged');
 });
 
 it('says a missing upload directory to OpenSSH\'s scp -O unescaped', async () => {
   const f = await runProgram('scp', ['-O', '-q', ...serve.sshArgs(), '/etc/hostname', `127.0.0.1:'${NAME}/x'`], '', { env });
   expect(f).toMatchObject({ status: 1, stderr: 'scp: /a\\b\\033c/x: No such file or directory\n' });
+  // Escaped once in the log, which serve writes once the session ended, maybe after scp exited.
+  const line = 'upload /a\\\\b\\x1bc/x 0 bytes failed: /a\\\\b\\x1bc/x: No such file or directory';
+  await waitFor(() => serve.log().includes(line), 'the failure logged');
 });
 
 it('shows a missing name once escaped to scpipe, over scp and over SFTP', async () => {
@@ -64,7 +64,9 @@ it('keeps a newline out of an scp message line, and shows it escaped over SFTP',
   const ours = await runCli(['get', '--protocol', 'sftp', ...serve.scpipeArgs(), at('/n\nl')]);
   expect(ours.status).toBe(1);
   expect(ours.stderr).toContain(': /n\\nl: No such file or directory');
-  await waitFor(() => serve.log().includes('/n\\nl: No such file or directory'), 'the failure logged');
+  // A name that is not there is not logged (serve-log-scp-files.test.ts); an upload into it is, escaped.
+  expect((await runProgram('scp', ['-O', '-q', ...serve.sshArgs(), '/etc/hostname', "127.0.0.1:'/n\nl/x'"], '', { env })).status).toBe(1);
+  await waitFor(() => serve.log().includes('/n\\nl/x: No such file or directory'), 'the failure logged');
 });
 
 // Run last: the names of every test above are in the log by now.
