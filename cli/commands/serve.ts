@@ -112,7 +112,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
           throw new ScpipeError('ERR_USAGE', `bad --root: ${(err as Error).message}`, { path: args.root, cause: err });
         });
         const starting = heldUntilListening(say);
-        const { server, hostKey } = await (async () => {
+        const { server, hostKey, auth } = await (async () => {
           const auth = await serveAuth(args, starting.say);
           const hostKey = await loadHostKey(args['host-key'] ?? defaultHostKeyPath(), args['host-key'] === undefined);
           const server = await startServer({
@@ -128,7 +128,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
             log: (line) => starting.say(line),
             limits,
           });
-          return { server, hostKey };
+          return { server, hostKey, auth };
         })().catch((err: unknown) => {
           starting.release(); // before the error: they may tell why
           throw err;
@@ -140,6 +140,9 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         ];
         // sshd refuses such a key ("UNPROTECTED PRIVATE KEY FILE!"); a warning keeps running servers running.
         if (hostKey.openMode !== undefined) first.push(`warning: host key ${escapeForTerminal(hostKey.path)} has mode ${hostKey.openMode.toString(8).padStart(4, '0')}: a local user who reads it can pose as this server; chmod 600 it`);
+        // The count to check after adding or removing a client's key; a change later is logged as it is read (keys-file.ts).
+        const keys = auth.authorizedKeysFile;
+        if (keys) first.push(`authorized keys ${escapeForTerminal(keys.path)}: ${keys.loaded.size} ${keys.loaded.size === 1 ? 'key' : 'keys'}`);
         starting.release(first);
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         const stopped = abortError(signal);

@@ -17,6 +17,12 @@ const keysFile = (): string => join(serve.dir, 'authorized_keys');
 const lsWith = (key: string) =>
   runProgram('sftp', ['-q', ...serve.sshArgs().map((a) => (a === serve.keyPath ? key : a)), '-b', '-', '127.0.0.1'], 'ls /\n');
 
+// The count an operator checks once a client's key was added or removed, and serve restarted.
+it('says at start how many keys it took from the file', async () => {
+  await waitFor(() => serve.log().includes('authorized keys'), 'the line of the keys');
+  expect(serve.log()).toContain(`scpipe: host key ${serve.hostKeyFingerprint} (from ${join(serve.dir, 'host_key')})\nscpipe: authorized keys ${keysFile()}: 1 key\n`);
+});
+
 it('refuses a key removed from the file and accepts one added, without a restart', async () => {
   const second = join(serve.dir, 'id_second');
   execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', second, '-C', 'second']);
