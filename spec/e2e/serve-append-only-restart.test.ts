@@ -148,12 +148,13 @@ describe('serve --append-only: uploads in progress across a restart', () => {
     }
   });
 
-  // What a script that waits for `listening on` reads: that line first, then the host key, then the owners kept.
-  it('says where it listens first, then its host key, then the owners kept', async () => {
+  // What a script that waits for `listening on` reads: that line first, then the host key and the keys loaded, then the owners kept.
+  it('says where it listens first, then its host key and keys, then the owners kept', async () => {
     await serve.restart();
-    expect(serve.log().split('\n').slice(0, 3)).toEqual([
+    expect(serve.log().split('\n').slice(0, 4)).toEqual([
       expect.stringMatching(/^scpipe: listening on 127\.0\.0\.1:\d+, root \S+ \(append-only\)$/),
       expect.stringMatching(/^scpipe: host key SHA256:\S+ \(from \S+\)$/),
+      expect.stringMatching(/^scpipe: authorized keys \S+: \d+ keys?$/),
       expect.stringMatching(/^scpipe: append-only: owners of uploads in progress kept in \S+: 0 on record$/),
     ]);
   });
