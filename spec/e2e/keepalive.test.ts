@@ -4,7 +4,7 @@
 // after the stage it happened in; with retries, each retry says why, and
 // when they are spent the keepalive timeout is still the first thing said.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,15 +158,16 @@ describe('a keepalive timeout is said as ssh says it', () => {
   });
 
   it('put of a parts set over SCP: a part whose channel is never answered says why, not ssh2\'s "No response from server"', async () => {
-    // The next part asks for its channel once the link is dead.
+    // The next part asks for its channel once the link is dead; the first is
+    // confirmed (its exit status through the proxy) before the cut, or the cut would fail it instead.
+    let confirmed = 0n;
     async function* input(): AsyncGenerator<Buffer> {
       yield Buffer.alloc(1024, 3);
-      await waitFor(() => stat(join(root, 'unopened.000000')).then((s) => s.size === 1024, () => false), 'the first part', 15_000);
-      await new Promise((r) => setTimeout(r, 200)); // its exit status on its way through the proxy
+      await waitFor(() => confirmed === 1024n, 'the first part confirmed', 15_000);
       proxy.cut();
       yield Buffer.alloc(1024, 4);
     }
-    const sending = put(target(), '/unopened', Readable.from(input()), { protocol: 'scp', partSize: 1024, parallel: 1, retries: 0 });
+    const sending = put(target(), '/unopened', Readable.from(input()), { protocol: 'scp', partSize: 1024, parallel: 1, retries: 0, onProgress: (p) => (confirmed = p.bytes) });
     await expect(sending).rejects.toMatchObject({ code: 'ERR_LOST_CONNECTION', message: expect.stringContaining(`connection lost before the command started: ${KEEPALIVE}`) });
   });
 
