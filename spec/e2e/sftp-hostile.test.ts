@@ -277,10 +277,11 @@ describe('a server that stops answering', () => {
 
   it('a second signal (Ctrl-C twice) exits at once, saying what the clean-up it cut short may leave', async () => {
     fake = await startHostileSftp({ ...treeOf({ '/up': { kind: 'dir' } }), ignoreOpen: () => true });
-    const run = startCli(['put', ...fake.args(), '-s', '--parallel', '1', 'backup@127.0.0.1:/up/f'], { stdin: 'data' });
+    const run = startCli(['put', ...fake.args(), '-s', '-v', '--parallel', '1', 'backup@127.0.0.1:/up/f'], { stdin: 'data' });
     await waitFor(() => fake!.uploads.ops.some((op) => op.endsWith('(not answered)')), 'the OPEN asked for');
     run.child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Not before the first is seen: two signals pending at once are one, and the run would wait out the grace.
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the first signal seen');
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.status).toBe(130);
