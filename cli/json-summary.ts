@@ -105,7 +105,7 @@ function describe(err: unknown): { code: string; message: string } {
 let active: SummaryRecorder | undefined;
 
 /** Starts the run's recorder (with --json). */
-export function startSummary(command: JsonSummary['command'], destinations: string[], out: SummaryOut): SummaryRecorder {
+function startSummary(command: JsonSummary['command'], destinations: string[], out: SummaryOut): SummaryRecorder {
   active = new SummaryRecorder(command, destinations, out);
   return active;
 }

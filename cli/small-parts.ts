@@ -8,7 +8,7 @@
 import { MAX_PARTS, formatBytes } from '../lib/internal';
 
 /** Part sizes below this warn (a set of them holds less than 256 GiB). */
-export const SMALL_PART_SIZE = 64n * 1024n;
+const SMALL_PART_SIZE = 64n * 1024n;
 /** The warning waits until the stream has passed this many parts (a second or two of sending them). */
 export const SMALL_SET_PARTS = 256n;
 

@@ -34,7 +34,7 @@ export interface PutPartsArgs extends SshArgs, ProtocolArgs {
 }
 
 /** `-v`'s line for a confirmed part. */
-export function describePart(p: PartReport): string {
+function describePart(p: PartReport): string {
   const rate = p.ms > 0 ? ` (${(Number(p.size) / 1000 / p.ms).toFixed(0)} MB/s)` : '';
   const again = p.attempts > 1 ? `, attempt ${p.attempts}` : '';
   return `part ${p.index} ${p.name}: ${formatBytes(p.size)} over channel ${p.lane} in ${(p.ms / 1000).toFixed(2)} s${rate}${again}`;

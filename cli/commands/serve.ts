@@ -47,7 +47,7 @@ interface ServeArgs extends OperandArgs {
 }
 
 /** The environment variable holding the password for --user. */
-export const PASSWORD_ENV = 'SCPIPE_SERVE_PASSWORD';
+const PASSWORD_ENV = 'SCPIPE_SERVE_PASSWORD';
 
 /** Parses `HOST:PORT`, `[v6]:PORT` or `:PORT`. */
 export function parseListenAddress(text: string): { host: string; port: number } {

@@ -12,7 +12,7 @@ import { ASK_AGAIN } from '../transport/ask-again';
 const SUBSYSTEM_FAILED = /^Unable to start subsystem/;
 
 /** How long an opened sftp subsystem may take to send its SFTP version (sftp-server answers at once). */
-export const SFTP_VERSION_WAIT_MS = 10_000;
+const SFTP_VERSION_WAIT_MS = 10_000;
 
 /** What the connection under the subsystem can tell (ssh2-transport.ts): none for a caller's own Client. */
 export interface SubsystemLink {

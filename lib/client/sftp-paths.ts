@@ -26,7 +26,7 @@ export interface UploadPaths {
 export const TEMP_MARK = '.scpipe-';
 
 /** `~/x` → `x`, `~` and `` → `.`; other paths unchanged (a `~user` path: sftpPathOn()). */
-export function sftpPath(remotePath: string): string {
+function sftpPath(remotePath: string): string {
   if (remotePath === '' || remotePath === '~') return '.';
   // Every slash after the `~` goes, as in scp's prepare_remote_path(): `~//x` is the home's x, not `/x`.
   if (remotePath.startsWith('~/')) return remotePath.replace(/^~\/+/, '') || '.';

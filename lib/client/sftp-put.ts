@@ -37,7 +37,7 @@ export const HELD_PER_LANE = 8 * 1024 * 1024;
  * ssh2's packets), so 4 channels × 8 MiB peaked at 147–157 MiB RSS at 20 ms;
  * 3 windows per channel still keep each one full (docs/performance.md §3).
  */
-export const HELD_MAX = 24 * 1024 * 1024;
+const HELD_MAX = 24 * 1024 * 1024;
 
 /** Options of an SFTP put beyond put()'s. */
 export interface SftpPutOptions extends PutOptions, ResumeOptions {

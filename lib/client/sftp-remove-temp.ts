@@ -14,9 +14,9 @@ import { isConnectionLoss, type Reconnector } from './reconnect';
 import type { UploadPaths } from './sftp-paths';
 
 /** How long the removal after an abort waits for the session it was writing over. */
-export const ABORT_LIVE_MS = 1_000;
+const ABORT_LIVE_MS = 1_000;
 /** How long a new connection may take to remove it then (connect, log in, remove). */
-export const ABORT_FRESH_MS = 5_000;
+const ABORT_FRESH_MS = 5_000;
 
 /** What the removal is told besides the lanes and paths. */
 export interface RemoveOptions {

@@ -15,7 +15,7 @@ import { escapeForTerminal } from '../util/escape';
 import { processRuns } from '../util/process-runs';
 
 /** How long a temporary file must have gone unwritten to count as left over. */
-export const LEFTOVER_AGE_MS = 60 * 60 * 1000;
+const LEFTOVER_AGE_MS = 60 * 60 * 1000;
 
 /** Files named, at most, in the log line. */
 const NAMED = 10;
@@ -31,7 +31,7 @@ export interface Leftovers {
  * temporary files; stops early when `signal` aborts. Unreadable directories
  * are passed over.
  */
-export async function findLeftovers(root: string, signal?: AbortSignal, now = Date.now()): Promise<Leftovers> {
+async function findLeftovers(root: string, signal?: AbortSignal, now = Date.now()): Promise<Leftovers> {
   const found: Leftovers = { named: [], count: 0 };
   const device = (await lstat(root)).dev;
   const dirs = [root];

@@ -67,7 +67,7 @@ export interface RunningServer {
 }
 
 /** How long close() waits for sessions to clean up and clients to hang up. */
-export const SHUTDOWN_GRACE_MS = 5_000;
+const SHUTDOWN_GRACE_MS = 5_000;
 
 /** Starts listening; resolves once the port is bound. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {

@@ -44,7 +44,7 @@ export interface SessionContext {
 }
 
 /** Characters of a refused command the log keeps. */
-export const MAX_LOGGED_COMMAND = 1000;
+const MAX_LOGGED_COMMAND = 1000;
 
 // An scp command that command-line.ts accepted.
 type ScpRequest = Extract<ScpCommand, { ok: true }>;

@@ -25,7 +25,7 @@ export interface Word {
 export type SplitResult = { ok: true; words: Word[] } | { ok: false; reason: string };
 
 /** Refusal reasons, rssh-like one-liners (the server adds its banner). */
-export const SPLIT_REASONS = {
+const SPLIT_REASONS = {
   badChars: 'bad characters in arguments',
   cmdSub: 'command substitution is not allowed',
   variables: 'variables are not expanded',

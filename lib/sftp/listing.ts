@@ -36,13 +36,13 @@ export interface ListingOptions {
 }
 
 /** The default bound on one directory's entries: far beyond real trees, bounded memory. */
-export const MAX_ENTRIES = 1_000_000;
+const MAX_ENTRIES = 1_000_000;
 /**
  * Longest name kept: NAME_MAX of Linux's and macOS's file systems. A longer
  * one could not be made here, and a listing of such names (one of 200 KiB a
  * packet) would otherwise hold them all.
  */
-export const MAX_NAME_BYTES = 255;
+const MAX_NAME_BYTES = 255;
 
 /** Lists `path` (opendir, readdir until the end, close). */
 export async function listDirectory(session: SftpSession, path: string, opts: ListingOptions): Promise<ListedEntry[]> {

@@ -10,7 +10,7 @@
 // with reading the input. Figures: docs/performance.md §3.
 
 /** By default, chunks shorter than this are copied into a shared block; longer ones are kept as they are. */
-export const COALESCE_BELOW = 1024 * 1024;
+const COALESCE_BELOW = 1024 * 1024;
 const BLOCK_SIZE = 4 * 1024 * 1024;
 
 /** Ordered chunks with a running byte count; see the file comment. */

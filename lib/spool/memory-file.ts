@@ -19,7 +19,7 @@ import { isRamFileSystem } from './ram-fs';
 /** The RAM part is kept in the process's memory up to this many bytes, and in a memory file beyond them. */
 export const MEMORY_FILE_AFTER = 8 * 1024 * 1024;
 /** The default memory-file directory on Linux. */
-export const DEFAULT_MEMORY_DIR = '/dev/shm';
+const DEFAULT_MEMORY_DIR = '/dev/shm';
 
 /**
  * The directory for the memory file of a spool with `memoryLimit`, or null

@@ -15,7 +15,7 @@ import { formatBytes } from './size';
 import { openUnnamedFile } from './unnamed-file';
 
 /** Name prefix of every spool file. */
-export const SPOOL_FILE_PREFIX = 'scpipe-spool-';
+const SPOOL_FILE_PREFIX = 'scpipe-spool-';
 
 /** An open, normally already unlinked, spool file; see the file comment. */
 export class SpoolFile {

@@ -6,13 +6,13 @@ import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 
 // ssh.c valid_hostname(): no leading '-', no quote, $ \ ; & < > | ( ) { }, space or control character.
-export function validHostname(name: string): boolean {
+function validHostname(name: string): boolean {
   return !name.startsWith('-') && !/['`"$\\;&<>|(){}\s\x00-\x1f\x7f]/.test(name);
 }
 
 // ssh.c valid_ruser(): no leading '-', no quote, ; & < > | ( ) { } or control
 // character, no ' -' (an option after a space), no '\' at the end.
-export function validRemoteUser(name: string): boolean {
+function validRemoteUser(name: string): boolean {
   return !name.startsWith('-') && !/['`";&<>|(){}\x00-\x1f\x7f]/.test(name) && !/\s-/.test(name) && !name.endsWith('\\');
 }
 

@@ -183,7 +183,7 @@ export async function knownKeyTypes(files: string[], host: string, port: number)
 }
 
 /** `name` hashed as HashKnownHosts writes it: |1|base64(salt)|base64(HMAC-SHA1(salt, name)). */
-export function hashHostName(name: string, salt: Buffer = randomBytes(20)): string {
+function hashHostName(name: string, salt: Buffer = randomBytes(20)): string {
   return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
 }
 

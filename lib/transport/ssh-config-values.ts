@@ -61,7 +61,7 @@ const LOG_LEVELS = ['QUIET', 'FATAL', 'ERROR', 'INFO', 'VERBOSE', 'DEBUG', 'DEBU
 const BOOLS: Record<string, boolean> = { yes: true, true: true, no: false, false: false };
 
 /** Parses a value of `kind`; returns undefined when it is invalid. */
-export function parseValue(kind: Kind, args: string[]): unknown {
+function parseValue(kind: Kind, args: string[]): unknown {
   const v = args.join(' ');
   switch (kind) {
     case 'str':

@@ -8,7 +8,7 @@ export const OPEN_FILE_LIMIT_HINT = 'the open-file limit, `ulimit -n`, is too lo
 export const SERVER_OPEN_FILE_HINT = 'the open-file limit of scpipe serve, `ulimit -n` (LimitNOFILE= in a systemd unit), is too low for the connections and files open at once';
 
 /** Said after "Resource temporarily unavailable" (EAGAIN) where a thread or process was refused. */
-export const PROCESS_LIMIT_HINT =
+const PROCESS_LIMIT_HINT =
   'the process limit, `ulimit -u`, counts this user\'s threads too and is too low: scpipe needs about 16, and one more per connection with --transport openssh';
 
 // strerror(3)'s words for the errors a limit causes; Node's Worker says only "EAGAIN".

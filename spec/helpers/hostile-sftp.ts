@@ -70,7 +70,7 @@ export interface HostileSftp {
 }
 
 /** Attributes as ssh2's server side sends them. */
-export function attrsOf(e: FakeEntry): { mode: number; uid: number; gid: number; size: number; atime: number; mtime: number } {
+function attrsOf(e: FakeEntry): { mode: number; uid: number; gid: number; size: number; atime: number; mtime: number } {
   const size = e.size ?? e.data?.length ?? 0;
   const mode = (e.kind === 'dir' ? S_IFDIR : S_IFREG) | (e.mode ?? (e.kind === 'dir' ? 0o755 : 0o644));
   return { mode, uid: 0, gid: 0, size, atime: 1_000_000_000, mtime: 1_000_000_000 };

@@ -35,7 +35,7 @@ export async function refuseExistingSet(conn: Reconnector, protocol: PartsProtoc
 }
 
 /** ERR_EXISTS naming the first of `paths` that is there. */
-export async function refuseExistingNames(conn: Reconnector, protocol: PartsProtocol, paths: readonly string[], opts: RemoteCommandOptions & { signal: AbortSignal }, onSftp: (why: string) => void): Promise<void> {
+async function refuseExistingNames(conn: Reconnector, protocol: PartsProtocol, paths: readonly string[], opts: RemoteCommandOptions & { signal: AbortSignal }, onSftp: (why: string) => void): Promise<void> {
   if (protocol.now === 'scp') {
     try {
       return await refuseAnyExisting(conn.current().open, paths, opts);

@@ -102,7 +102,7 @@ function pad2(n: number): string {
 }
 
 /** `drwxr-xr-x` for a st_mode, with s/S/t/T for the special bits. */
-export function modeString(mode: number): string {
+function modeString(mode: number): string {
   const type = TYPE_CHARS[(mode >> 12) & 0xf] ?? '?';
   const bit = (mask: number, ch: string): string => (mode & mask ? ch : '-');
   const special = (exec: number, flag: number, on: string, off: string, plain: string): string =>

@@ -24,7 +24,7 @@ import { MAX_READ, OPEN_FLAG, STATUS } from './wire';
 const WRITE_FLAGS = OPEN_FLAG.WRITE | OPEN_FLAG.APPEND | OPEN_FLAG.CREAT | OPEN_FLAG.TRUNC;
 
 /** sftp-server's flags_from_portable(), plus O_NONBLOCK so opening a FIFO cannot hang a worker thread. */
-export function openFlags(pflags: number): number {
+function openFlags(pflags: number): number {
   const read = (pflags & OPEN_FLAG.READ) !== 0;
   const write = (pflags & OPEN_FLAG.WRITE) !== 0;
   let flags = read && write ? constants.O_RDWR : write ? constants.O_WRONLY : constants.O_RDONLY;

@@ -37,7 +37,7 @@ function unfinishable(ctx: OpsContext, e: FileEntry): boolean {
  * that failed (a full disk) says why; an upload may be short, SFTP having no
  * "complete"; a download sent what was asked (lftp's `pget` never closes).
  */
-export function leftOpenResult(e: FileEntry): string {
+function leftOpenResult(e: FileEntry): string {
   if (e.ioFailure !== undefined || isUpload(e)) return `failed: ${leftOpenWhy(e)}`;
   return `not closed: ${LEFT_OPEN}`;
 }

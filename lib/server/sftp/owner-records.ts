@@ -20,7 +20,7 @@ import { fileKey } from './store-guard';
 import { NO_ONE, dropIntent, intentOfKilled, isIntent, readIntent, writeIntent, type Intent } from './owner-intents';
 
 /** How many uploads in progress are kept on record at most: at 4 KiB a file, 64 MiB of disk. */
-export const RECORDS_MAX = 16_384;
+const RECORDS_MAX = 16_384;
 
 /** One upload's temporary file and its owner. */
 export interface OwnerRecord {

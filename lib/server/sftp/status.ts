@@ -16,7 +16,7 @@ export class SftpFailure extends Error {
 }
 
 /** sftp-server's errno_to_portable(). */
-export function statusOfErrno(code: string | undefined): StatusCode {
+function statusOfErrno(code: string | undefined): StatusCode {
   switch (code) {
     case 'ENOENT':
     case 'ENOTDIR':
