@@ -34,9 +34,17 @@ const STATUS: Record<ScpipeErrorCode, number> = {
   ERR_ABORTED: 130,
 };
 
-/** Exit status for a failure (anything not a ScpipeError is an internal error: 1). */
+/** The exit status of an internal error: anything thrown that is not a ScpipeError. */
+export const INTERNAL_ERROR_STATUS = 1;
+
+/** The exit status after the signal `name` (130, as after SIGINT, for another or none). */
+export function signalStatus(name: string | undefined): number {
+  return SIGNAL_STATUS[name as keyof typeof SIGNAL_STATUS] ?? SIGNAL_STATUS.SIGINT;
+}
+
+/** Exit status for a failure. */
 export function exitStatusFor(err: unknown): number {
-  if (!(err instanceof ScpipeError)) return 1;
-  if (err.code === 'ERR_ABORTED') return SIGNAL_STATUS[err.signal as keyof typeof SIGNAL_STATUS] ?? 130;
+  if (!(err instanceof ScpipeError)) return INTERNAL_ERROR_STATUS;
+  if (err.code === 'ERR_ABORTED') return signalStatus(err.signal);
   return STATUS[err.code];
 }

@@ -4,7 +4,7 @@
 import yargs, { type Argv, type CommandModule, type FallbackCompletionFunction } from 'yargs';
 import { ScpipeError, escapeForTerminal, isScpipeError } from '../lib';
 import { createContext, type CommandContext } from './context';
-import { exitStatusFor } from './exit-status';
+import { INTERNAL_ERROR_STATUS, exitStatusFor } from './exit-status';
 import { describeFailure, say } from './report';
 import { skipHelpCache } from './yargs-limits';
 import { COMPLETION_HELP, asksCompletionHelp, hostCompletions } from './completion';
@@ -150,7 +150,7 @@ export function runAndExit(argv: string[]): void {
     },
     (err: unknown) => {
       say(`internal error: ${(err as Error)?.stack ?? String(err)}`);
-      process.exit(1);
+      process.exit(INTERNAL_ERROR_STATUS);
     },
   );
 }

@@ -19,7 +19,7 @@ import {
 import { defaultHostKeyPath, defaultStateDir, errnoCode, findHome, parseMaxStartups } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { operands, unknownArguments, type OperandArgs } from '../operands';
-import { SIGNAL_STATUS } from '../exit-status';
+import { signalStatus } from '../exit-status';
 import { heldUntilListening, serveLog } from '../serve-log';
 import { DEFAULT_STOP_TIMEOUT_S, drainServer } from '../serve-stop';
 import { single, singleNumber } from '../yargs-limits';
@@ -96,7 +96,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
       const again = (name: string): void => {
         if (cutNow) return cutNow(name);
         process.stderr.write(`scpipe: ${name} again: exiting without waiting for the transfers being cut\n`);
-        process.exit(SIGNAL_STATUS[name as keyof typeof SIGNAL_STATUS] ?? 130);
+        process.exit(signalStatus(name));
       };
       return ctx.run(async (signal) => {
         const logger = serveLog();
