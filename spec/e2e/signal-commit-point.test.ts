@@ -148,16 +148,22 @@ describe('after the commit point, while the run is still busy', () => {
       await reader.close();
     }
   };
+  // Runs scpipe with `args`, sends SIGINT once `ready` (given its stderr so
+  // far) holds and again once the first is seen; the run's end, its FIFO read.
+  const signalledTwice = async (args: string[], fifo: string, ready: (stderr: string) => boolean, what: string, stdin?: Buffer): Promise<CliResult> => {
+    const run = startCli(args, { stdin });
+    await waitFor(() => ready(run.stderr()), what);
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the first signal seen');
+    run.child.kill('SIGINT');
+    return readerOf(fifo, run);
+  };
+  const sumTaken = (stderr: string): boolean => stderr.includes('scpipe: sha256 ');
 
   it('a second signal exits 0, said as the first would have been', async () => {
     const dir = await userDir(sshd.user, 'second-after');
     const fifo = fifoIn(await userDir(sshd.user, 'second-after-sums'));
-    const run = startCli(['put', '-v', '--checksum-file', fifo, ...scp(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
-    await waitFor(() => run.stderr().includes('scpipe: sha256 '), 'the sum taken, the checksum file being opened');
-    run.child.kill('SIGINT');
-    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the first signal seen');
-    run.child.kill('SIGINT');
-    const r = await readerOf(fifo, run);
+    const r = await signalledTwice(['put', '-v', '--checksum-file', fifo, ...scp(), remote(sshd, sshd.user, `${dir}/f`)], fifo, sumTaken, 'the sum taken, the checksum file being opened', data);
     expect(r.stderr).toMatch(/\nscpipe: sha256 \S+\nscpipe: interrupted by SIGINT: stopping\nscpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n$/);
     expect(r.status).toBe(0);
     expect(await readdir(dir)).toEqual(['f']);
@@ -168,7 +174,7 @@ describe('after the commit point, while the run is still busy', () => {
     const dir = await userDir(sshd.user, 'grace-after');
     const fifo = fifoIn(await userDir(sshd.user, 'grace-after-sums'));
     const run = startCli(['put', '-s', '-v', '--checksum-file', fifo, ...flags(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
-    await waitFor(() => run.stderr().includes('scpipe: sha256 '), 'the sum taken, the checksum file being opened');
+    await waitFor(() => sumTaken(run.stderr()), 'the sum taken, the checksum file being opened');
     run.child.kill('SIGTERM');
     const r = await readerOf(fifo, run);
     expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGTERM: stopping\nscpipe: SIGTERM came after the transfer was complete: nothing was cut short, exit 0\n$/);
@@ -197,12 +203,7 @@ describe('after the commit point, while the run is still busy', () => {
     const dir = await userDir(sshd.user, 'get-second-after');
     await writeFile(join(dir, 'f'), data);
     const fifo = fifoIn(await userDir(sshd.user, 'get-second-after-sums'));
-    const run = startCli(['get', '-s', '-v', '--checksum-file', fifo, ...flags(), remote(sshd, sshd.user, `${dir}/f`)]);
-    await waitFor(() => run.stderr().includes('scpipe: sha256 '), 'the sum taken, the checksum file being opened');
-    run.child.kill('SIGINT');
-    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the first signal seen');
-    run.child.kill('SIGINT');
-    const r = await readerOf(fifo, run);
+    const r = await signalledTwice(['get', '-s', '-v', '--checksum-file', fifo, ...flags(), remote(sshd, sshd.user, `${dir}/f`)], fifo, sumTaken, 'the sum taken, the checksum file being opened');
     expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT: stopping\nscpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n$/);
     expect(r.status).toBe(0);
     expect(r.stdout.equals(data)).toBe(true);
@@ -213,12 +214,7 @@ describe('after the commit point, while the run is still busy', () => {
     await writeFile(join(dir, 'f'), data);
     const into = await userDir(sshd.user, 'cp-second-after-into');
     const fifo = fifoIn(await userDir(sshd.user, 'cp-second-after-sums'));
-    const run = startCli(['cp', '-s', '-v', '--checksum-file', fifo, ...flags(), remote(sshd, sshd.user, `${dir}/f`), `${into}/`]);
-    await waitFor(() => existsSync(join(into, 'f')), 'the file in place');
-    run.child.kill('SIGINT');
-    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the first signal seen');
-    run.child.kill('SIGINT');
-    const r = await readerOf(fifo, run);
+    const r = await signalledTwice(['cp', '-s', '-v', '--checksum-file', fifo, ...flags(), remote(sshd, sshd.user, `${dir}/f`), `${into}/`], fifo, () => existsSync(join(into, 'f')), 'the file in place');
     expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT: stopping\nscpipe: SIGINT came after the transfer was complete: nothing was cut short, exit 0\n$/);
     expect(r.status).toBe(0);
     expect((await readFile(join(into, 'f'))).equals(data)).toBe(true);
