@@ -30,6 +30,18 @@ beforeEach(async () => {
   dir = await userDir(sshd.rssh, 'put');
 });
 
+// Runs `use` with DIR/small-disk a 1 MiB tmpfs the rssh account owns: a remote disk that fills.
+async function withFullDisk(use: (small: string) => Promise<void>): Promise<void> {
+  const small = join(dir, 'small-disk');
+  await mkdir(small);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
+  try {
+    await use(small);
+  } finally {
+    await unmount(small);
+  }
+}
+
 const put = (path: string, extra: string[] = []): string[] => [
   'put', ...sshFlags(sshd, sshd.rssh), '--spool-dir', spoolDir(), ...extra, remote(sshd, sshd.rssh, path),
 ];
@@ -56,10 +68,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
   // scp -t keeps what it wrote, and on an scp-only host the user cannot
   // list the directory: the message says the file is there, holding the space.
   it('a full remote disk: exit 1, No space left on device, and the cut-short file that holds the space is named', async () => {
-    const small = join(dir, 'small-disk');
-    await mkdir(small);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
-    try {
+    await withFullDisk(async (small) => {
       const r = await runCli(put(`${small}/f.bin`), { stdin: randomBytes(3 * 1024 * 1024) });
       expect(r.status).toBe(1);
       const target = remote(sshd, sshd.rssh, `${small}/f.bin`);
@@ -74,18 +83,13 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       const emptied = await runCli(put(`${small}/f.bin`, ['-O', '--size', '0']), { stdin: '' });
       expect(emptied).toMatchObject({ status: 0, stderr: '' });
       expect((await stat(join(small, 'f.bin'))).size).toBe(0);
-    } finally {
-      await unmount(small);
-    }
+    });
   });
 
   // Beside another target, the full one is said on its own line, with the
   // same command; the other stores the stream. Exit 1.
   it('a full remote disk beside another target: its line gives the command that frees the space', async () => {
-    const small = join(dir, 'small-disk');
-    await mkdir(small);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
-    try {
+    await withFullDisk(async (small) => {
       const [full, roomy] = [remote(sshd, sshd.rssh, `${small}/f.bin`), remote(sshd, sshd.rssh, `${dir}/f.bin`)];
       const r = await runCli(['put', ...sshFlags(sshd, sshd.rssh), '--spool-dir', spoolDir(), full, roomy], { stdin: randomBytes(3 * 1024 * 1024) });
       expect(r.status).toBe(1);
@@ -94,17 +98,12 @@ describe('scpipe put failures: what the user sees, what is left', () => {
           `remove it, or store an empty file over it: \`scpipe put -O --size 0 ${full} < /dev/null\`\n`,
       );
       expect((await stat(join(dir, 'f.bin'))).size).toBe(3 * 1024 * 1024);
-    } finally {
-      await unmount(small);
-    }
+    });
   });
 
   // A name with a space and a `$`: the command is given as one shell word, so pasted it stores over that file.
   it('a full remote disk under a name a shell splits: the command quotes it', async () => {
-    const small = join(dir, 'small-disk');
-    await mkdir(small);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
-    try {
+    await withFullDisk(async (small) => {
       const path = `${small}/db $day.bin`;
       const r = await runCli(put(path), { stdin: randomBytes(3 * 1024 * 1024) });
       expect(r.status).toBe(1);
@@ -116,18 +115,13 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       const word = /--size 0 (.*) < \/dev\/null/.exec(r.stderr)![1]!;
       expect(execFileSync('sh', ['-c', `printf %s ${word}`], { encoding: 'utf8', env: { day: 'X' } })).toBe(target);
       expect((await stat(path)).size).toBeGreaterThan(0);
-    } finally {
-      await unmount(small);
-    }
+    });
   });
 
   // An scp:// target with a port: the command says `-P PORT` as words of
   // their own, not inside the target's quotes, and pasted it frees the space.
   it('a full remote disk named by an scp:// URI with a port: the command, pasted into a shell, empties the file', async () => {
-    const small = join(dir, 'small-disk');
-    await mkdir(small);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
-    try {
+    await withFullDisk(async (small) => {
       const path = `${small}/db $day.bin`;
       const uri = `scp://${sshd.rssh.name}@${sshd.host}:${sshd.port}/${path.replace(/ /g, '%20')}`;
       const flags = sshFlags(sshd, sshd.rssh).slice(2); // the port is the URI's
@@ -145,9 +139,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       expect(words).toEqual(['put', '-O', '--size', '0', '-P', String(sshd.port), target]);
       expect(await runCli([words[0]!, ...flags, ...words.slice(1)], { stdin: '' })).toMatchObject({ status: 0, stderr: '' });
       expect((await stat(path)).size).toBe(0);
-    } finally {
-      execFileSync('umount', [small]);
-    }
+    });
   });
 
 
