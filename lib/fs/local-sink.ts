@@ -11,10 +11,10 @@
 //     failed transfer leaves the old file as it was.
 // Target resolution, modes, directory handling and error wording follow OpenSSH.
 import { createHash } from 'node:crypto';
-import { lstatSync, type BigIntStats, type Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { hostPath } from '../util/byte-text';
 import { posix } from 'node:path';
-import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes, SinkHandler } from '../protocol/sink-types';
+import type { DirectoryRecord, FileRecord, FileWriter, ReceivedTimes } from '../protocol/sink-types';
 import { SET_ID_BITS, utimesArgs } from './modes';
 import { DirHandle, namesByHandle } from './dir-handle';
 import { joinName } from './join-name';
@@ -23,51 +23,7 @@ import { openReceivedDirectory, type OpenDirectory } from './sink-directory';
 import { pathError } from './strerror';
 import { resolveTarget, type ResolvedTarget } from './target';
 import { said, Said } from '../util/said';
-
-/** Options of createLocalSink(). */
-export interface LocalSinkOptions {
-  /** -p: exact modes (setuid included) and times. */
-  preserve: boolean;
-  /** -r: directories are accepted (the sink role rejects D without it). */
-  recursive: boolean;
-  /** Default process.umask(); applied to new files and directories without -p. */
-  umask?: number;
-  /** Called when a file has been stored under its final name; `sha256` with the option. */
-  onFileDone?: (path: string, bytes: bigint, sha256?: string) => void;
-  /** Take each file's SHA-256 as it is written. */
-  sha256?: boolean;
-  /** Clear setuid and setgid also with -p (serve: every file is the server's user's, maybe root's). */
-  dropSetId?: boolean;
-  /**
-   * Refuse to write into a device or FIFO (serve): opening a FIFO no one reads
-   * blocks one of libuv's four threads for ever, and four of them every client.
-   */
-  regularFilesOnly?: boolean;
-  /**
-   * serve's jail, for each file or directory before it is created or changed:
-   * `hold` is waited for, then `guard` asked (a reason refuses the entry),
-   * and the hold released once the entry is open or made. The jail holds its
-   * renames back meanwhile, so a directory checked is the one used.
-   */
-  guard?: (path: string) => Promise<string | undefined>;
-  hold?: () => Promise<() => void>;
-  /** The directories this copy made, kept across cp's retries: one an earlier attempt left read-only is filled again. */
-  made?: Set<string>;
-  /**
-   * serve's --append-only: a file is stored only under a new name (or one
-   * holding the same bytes: a retry's); an existing directory is entered
-   * but its mode and times are kept.
-   */
-  appendOnly?: boolean;
-  /**
-   * How a re-sent file is compared with the one stored (appendOnly): `signal`
-   * stops it (the client went away); `beingWritten` tells a file another
-   * upload still writes, which counts as no stored file.
-   */
-  compare?: { signal?: AbortSignal; beingWritten?: (st: BigIntStats) => boolean };
-  /** -v: told where directories cannot be held (no /proc). */
-  trace?: (line: string) => void;
-}
+import type { LocalSinkHandler, LocalSinkOptions } from './local-sink-types';
 
 /**
  * Creates the sink for `target`. An existing directory (or a symlink to one)
@@ -82,9 +38,6 @@ export async function createLocalSink(target: string, opts: LocalSinkOptions): P
 export function createLocalSinkAt(resolved: ResolvedTarget, opts: LocalSinkOptions): LocalSinkHandler {
   return new LocalSink(resolved, { ...opts, umask: opts.umask ?? process.umask() });
 }
-
-/** The local sink's SinkHandler, with close(): its open directories are let go (the copy is over). */
-export type LocalSinkHandler = SinkHandler & { close(): Promise<void> };
 
 class LocalSink implements LocalSinkHandler {
   private readonly stack: OpenDirectory[] = [];

@@ -1,4 +1,4 @@
-// Guards of serve's scp roles (local-sink.ts and local-source.ts `guard`):
+// Guards of serve's scp roles (the `guard` of local-sink-types.ts and local-source-types.ts):
 // each entry a transfer makes or sends must lead inside the root, checked
 // again for every entry since the client may have moved a symlink into the
 // path since the last one (name-lock.ts holds serve's own renames back
