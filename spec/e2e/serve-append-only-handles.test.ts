@@ -4,13 +4,12 @@
 // in progress, or kept its own open past the rename, cannot change a stored
 // file through it (the uploader's read-back would not see it). And only the
 // login (key) that made an upload's temporary file may go on with it.
-import { execFileSync } from 'node:child_process';
-import { appendFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client, OpenMode, SFTPWrapper } from 'ssh2';
 import { waitFor } from '../helpers/async';
 import { runProgram } from '../helpers/run-program';
-import { sftpBatch, servePerSuite, ssh2Client } from '../helpers/serve';
+import { authorizeOtherKey, sftpBatch, servePerSuite, ssh2Client } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 // The owners kept on another file system than the root's: a test below needs
@@ -41,10 +40,7 @@ const notYours = /append-only server: it is an upload in progress of another log
 
 // A second key, authorized on the server, and an SFTP session logged in with it.
 async function otherLogin(dir: string): Promise<{ sftp: SFTPWrapper; end: () => void }> {
-  const key = join(dir, 'other_key');
-  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', key]);
-  await appendFile(join(serve.dir, 'authorized_keys'), await readFile(`${key}.pub`));
-  const client = await ssh2Client(serve, key);
+  const client = await ssh2Client(serve, await authorizeOtherKey(serve, dir));
   const s: SFTPWrapper = await new Promise((resolve, reject) => client.sftp((err, x) => (err ? reject(err) : resolve(x))));
   return { sftp: s, end: () => client.end() };
 }

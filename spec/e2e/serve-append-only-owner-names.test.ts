@@ -2,12 +2,11 @@
 // key's whatever name reaches it: a deep path of names that are not UTF-8
 // (whose record is long), a path through a symbolic link to its directory,
 // and a name given with `/.` after it are checked as the file they lead to.
-import { execFileSync } from 'node:child_process';
-import { appendFile, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
-import { servePerSuite } from '../helpers/serve';
+import { authorizeOtherKey, emptyRootAndRecords, servePerSuite } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const serve = servePerSuite(['--append-only']);
@@ -16,17 +15,11 @@ let local: string;
 beforeEach(() => {
   local = localDir();
 });
-afterEach(async () => {
-  for (const name of await readdir(serve.root, { encoding: 'buffer' })) await rm(Buffer.concat([Buffer.from(`${serve.root}/`), name]), { recursive: true, force: true });
-  const state = join(serve.dir, 'state');
-  for (const dir of await readdir(state)) for (const name of await readdir(join(state, dir))) await rm(join(state, dir, name));
-});
+afterEach(() => emptyRootAndRecords(serve));
 
 // OpenSSH's options for a second key, authorized on the server.
 async function otherKey(): Promise<string[]> {
-  const key = join(local, 'other_key');
-  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', key]);
-  await appendFile(join(serve.dir, 'authorized_keys'), await readFile(`${key}.pub`));
+  const key = await authorizeOtherKey(serve, local);
   return serve.sshArgs().map((a) => (a === serve.keyPath ? key : a));
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
 import { runCli, startCli } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
-import { sftpBatch, servePerSuite, startServe, type TestServe } from '../helpers/serve';
+import { authorizeOtherKey, emptyRootAndRecords, sftpBatch, servePerSuite, startServe, type TestServe } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { withTmpfs } from '../helpers/tmpfs';
 import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
@@ -19,13 +19,7 @@ let local: string;
 beforeEach(() => {
   local = localDir();
 });
-afterEach(async () => {
-  // As bytes: a name that is not UTF-8, read as text, would name no file, and stay for the next test.
-  for (const name of await readdir(serve.root, { encoding: 'buffer' })) await rm(Buffer.concat([Buffer.from(`${serve.root}/`), name]), { recursive: true, force: true });
-  // And their records, which the next start would count as of files since gone.
-  const state = join(serve.dir, 'state');
-  for (const dir of await readdir(state)) for (const name of await readdir(join(state, dir))) await rm(join(state, dir, name));
-});
+afterEach(() => emptyRootAndRecords(serve));
 
 const TEMP = '/.db.dump.scpipe-AbCdE1';
 const records = async (s: TestServe): Promise<string[]> => {
@@ -36,9 +30,7 @@ const records = async (s: TestServe): Promise<string[]> => {
 
 // OpenSSH's options for a second key, authorized on the server.
 async function otherKey(): Promise<string[]> {
-  const key = join(local, 'other_key');
-  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', key]);
-  await appendFile(join(serve.dir, 'authorized_keys'), await readFile(`${key}.pub`));
+  const key = await authorizeOtherKey(serve, local);
   return serve.sshArgs().map((a) => (a === serve.keyPath ? key : a));
 }
 

@@ -2,7 +2,7 @@
 // host key and client key, for end-to-end tests with OpenSSH's clients and
 // with scpipe's own.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
@@ -148,4 +148,23 @@ export function ssh2Client(s: TestServe, keyPath = s.keyPath): Promise<Client> {
     client.on('ready', () => resolve(client)).on('error', reject);
     readFile(keyPath).then((privateKey) => client.connect({ host: '127.0.0.1', port: s.port, username: 'backup', privateKey }), reject);
   });
+}
+
+/** A second key (made in `dir`) authorized on `s`: its path, for a login that is not the test's own. */
+export async function authorizeOtherKey(s: TestServe, dir: string): Promise<string> {
+  const key = join(dir, 'other_key');
+  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', key]);
+  await appendFile(join(s.dir, 'authorized_keys'), await readFile(`${key}.pub`));
+  return key;
+}
+
+/**
+ * Empties `s` between tests: its root, by names as bytes (one that is not
+ * UTF-8, read as text, would name no file, and stay for the next test), and
+ * --append-only's records, which the next start would count as of files since gone.
+ */
+export async function emptyRootAndRecords(s: TestServe): Promise<void> {
+  for (const name of await readdir(s.root, { encoding: 'buffer' })) await rm(Buffer.concat([Buffer.from(`${s.root}/`), name]), { recursive: true, force: true });
+  const state = join(s.dir, 'state');
+  for (const dir of await readdir(state)) for (const name of await readdir(join(state, dir))) await rm(join(state, dir, name));
 }
