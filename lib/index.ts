@@ -100,6 +100,7 @@ export { DEFAULT_AUTH_LIMITS } from './server/auth-limits';
 export type { AuthLimits } from './server/auth-limits';
 export { DEFAULT_CONNECTION_LIMITS } from './server/connection-limits';
 export type { ConnectionLimits, StartupLimit } from './server/connection-limits';
+export { RECORDS_PER_LOGIN_MAX as DEFAULT_MAX_UPLOADS_PER_KEY } from './server/sftp/owner-records';
 
 // Peer text (names, messages) made safe to show on a terminal.
 export { escapeForTerminal } from './util/escape';

@@ -5,6 +5,7 @@ import {
   AuthorizedKeysFile,
   DEFAULT_AUTH_LIMITS,
   DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_MAX_UPLOADS_PER_KEY,
   Jail,
   ScpipeError,
   abortError,
@@ -34,6 +35,7 @@ interface ServeArgs extends OperandArgs {
   'read-only': boolean;
   'append-only': boolean;
   'state-dir'?: string;
+  'max-uploads-per-key': number;
   v: boolean;
   'max-auth-tries': number;
   'auth-failure-delay': number;
@@ -76,6 +78,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
         .option('append-only', { type: 'boolean', default: false, describe: 'clients may add files and directories and read, never change or remove what exists (backups a compromised client cannot destroy)' })
         .option('state-dir', { ...single, describe: 'with --append-only: where the owners of uploads in progress are kept across restarts, outside the root (default $STATE_DIRECTORY, else /var/lib/scpipe for root, else ~/.local/state/scpipe)' })
+        .option('max-uploads-per-key', { ...singleNumber('max-uploads-per-key'), default: DEFAULT_MAX_UPLOADS_PER_KEY, describe: 'with --append-only: uploads in progress one key may leave on record, so one client cannot take them all' })
         .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'log protocol detail' })
         .option('max-auth-tries', { ...singleNumber('max-auth-tries'), default: DEFAULT_AUTH_LIMITS.maxAuthTries, describe: 'failed logins allowed per connection, then disconnect' })
         .option('auth-failure-delay', { ...singleNumber('auth-failure-delay'), default: DEFAULT_AUTH_LIMITS.failureDelayMs / 1000, describe: 'seconds before answering a wrong password' })
@@ -106,6 +109,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         if (args['state-dir'] !== undefined && !args['append-only']) throw new ScpipeError('ERR_USAGE', '--state-dir keeps what --append-only needs: give it with --append-only');
         const stateDir = args['append-only'] ? (args['state-dir'] ?? defaultStateDir()) : undefined;
         const limits = serveLimits(args); // usage errors before any file is read
+        const maxUploadsPerKey = count(args, 'max-uploads-per-key', 1);
         const stopTimeout = seconds(args, 'stop-timeout');
         const jail = await Jail.create(args.root).catch((err: unknown) => {
           // Jail.create() names the root, escaped.
@@ -124,6 +128,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
             readOnly: args['read-only'],
             appendOnly: args['append-only'],
             stateDir,
+            maxUploadsPerKey,
             verbose: args.v,
             log: (line) => starting.say(line),
             limits,

@@ -17,7 +17,7 @@ import { STATUS } from './wire';
  * with what to call once the open is answered.
  */
 export async function intendNew(ctx: OpsContext, clientPath: string, host: string): Promise<() => Promise<void>> {
-  await ctx.owners.refuseIfFull(clientPath);
+  await ctx.owners.refuseIfFull(clientPath, ctx.login);
   try {
     return await ctx.owners.intend(host, ctx.login);
   } catch (err) {

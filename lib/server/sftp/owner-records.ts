@@ -22,6 +22,9 @@ import { NO_ONE, dropIntent, intentOfKilled, isIntent, readIntent, writeIntent, 
 /** How many uploads in progress are kept on record at most: at 4 KiB a file, 64 MiB of disk. */
 const RECORDS_MAX = 16_384;
 
+/** How many of them one login (one key) may hold by default: a sixteenth, so one client cannot take them all. */
+export const RECORDS_PER_LOGIN_MAX = 1_024;
+
 /** One upload's temporary file and its owner. */
 export interface OwnerRecord {
   /** Its path under the root. */
@@ -60,11 +63,14 @@ export class OwnerRecords {
   private writes = 0;
   // Records being written, and how many writes of each: not yet on disk, never swept.
   private readonly writing = new Map<string, number>();
-  private constructor(private readonly dir: string, private readonly root: string, private readonly names: Set<string>, readonly max: number) {}
+  // Records on disk by name, with their login; and how many each login holds, so that a cap per key costs no scan.
+  private readonly names = new Map<string, string>();
+  private readonly perLogin = new Map<string, number>();
+  private constructor(private readonly dir: string, private readonly root: string, readonly max: number) {}
 
   /** Reads every record in `dir`, removing those whose file is gone or is another file now. */
   static async start(dir: string, root: string, max = RECORDS_MAX): Promise<RecordsFound> {
-    const records = new OwnerRecords(dir, root, new Set(), max);
+    const records = new OwnerRecords(dir, root, max);
     const found: RecordsFound = { records, kept: [], stale: 0, recovered: 0, finished: 0 };
     const intents = new Map<string, string[]>(); // by record: the files of intents of serves not running
     for (const name of await readdir(dir)) {
@@ -82,7 +88,7 @@ export class OwnerRecords {
       const record = await records.read(name);
       const there = record && (await records.stillThere(record));
       if (record && typeof there === 'object') {
-        records.names.add(name);
+        records.add(name, record.login);
         found.kept.push({ ...record, key: there.key });
         continue;
       }
@@ -133,12 +139,12 @@ export class OwnerRecords {
   /** Removes the records of files gone meanwhile (removed by serve's own account); the paths they named. */
   async sweep(): Promise<string[]> {
     const gone: string[] = [];
-    for (const name of [...this.names]) {
+    for (const name of [...this.names.keys()]) {
       // Not on disk yet: read as none, it was dropped, and its record, landing after, unlinked.
       if (this.writing.has(name)) continue;
       const record = await this.read(name);
       if (record && typeof (await this.stillThere(record)) === 'object') continue;
-      this.names.delete(name);
+      this.drop(name);
       await unlink(join(this.dir, name)).catch(() => undefined);
       if (record) gone.push(record.path);
     }
@@ -155,17 +161,39 @@ export class OwnerRecords {
     return this.names.size < this.max;
   }
 
+  /** Records held by `login` (the uploads in progress of one key). */
+  heldBy(login: string): number {
+    return this.perLogin.get(login) ?? 0;
+  }
+
+  // A record counted, under its login; one of the same name counted before moves to this login.
+  private add(name: string, login: string): void {
+    this.drop(name);
+    this.names.set(name, login);
+    this.perLogin.set(login, this.heldBy(login) + 1);
+  }
+
+  private drop(name: string): void {
+    const login = this.names.get(name);
+    if (login === undefined) return;
+    this.names.delete(name);
+    const left = this.heldBy(login) - 1;
+    if (left > 0) this.perLogin.set(login, left);
+    else this.perLogin.delete(login);
+  }
+
   /** Writes the record of `rec` and makes it durable; replaces one of the same path. */
   async write(rec: OwnerRecord): Promise<void> {
     const name = recordName(rec.path);
     // Counted at once, before any await: hasRoom() then sees it for every claim checked meanwhile.
-    const added = !this.names.has(name);
-    this.names.add(name);
+    const before = this.names.get(name);
+    this.add(name, rec.login);
     this.writing.set(name, (this.writing.get(name) ?? 0) + 1);
     try {
       await this.writeFile(name, rec);
     } catch (err) {
-      if (added) this.names.delete(name);
+      this.drop(name);
+      if (before !== undefined) this.add(name, before);
       throw err;
     } finally {
       const left = this.writing.get(name)! - 1;
@@ -218,7 +246,7 @@ export class OwnerRecords {
   /** Removes the record of the file at `path` under the root; one left by a crash is removed at the next start. */
   async remove(path: string): Promise<void> {
     const name = recordName(path);
-    this.names.delete(name);
+    this.drop(name);
     await unlink(join(this.dir, name)).catch(() => undefined);
   }
 

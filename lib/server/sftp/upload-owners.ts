@@ -11,7 +11,7 @@
 import { basename, dirname, join, relative } from 'node:path';
 import { realpath } from '../../fs/byte-fs';
 import { refused } from './append-only';
-import { OwnerRecords } from './owner-records';
+import { OwnerRecords, RECORDS_PER_LOGIN_MAX } from './owner-records';
 import { prepareStateDir } from '../state-dir';
 import { claimRoot, type RootClaim } from '../root-claim';
 import { escapeForTerminal } from '../../util/escape';
@@ -40,7 +40,13 @@ export class UploadOwners {
   private swept = -Infinity;
 
   /** `records`: kept on disk too, under `root`; else in memory only. */
-  constructor(private readonly records?: OwnerRecords, private readonly root = '', private readonly rootClaim?: RootClaim) {}
+  constructor(
+    private readonly records?: OwnerRecords,
+    private readonly root = '',
+    private readonly rootClaim?: RootClaim,
+    // How many of the records one login may hold (--max-uploads-per-key).
+    private readonly perLogin = RECORDS_PER_LOGIN_MAX,
+  ) {}
 
   /** Lets another serve on the root keep its owners elsewhere again: this one stopped (root-claim.ts). */
   close(): void {
@@ -48,21 +54,28 @@ export class UploadOwners {
   }
 
   /**
-   * Refuses a new upload's temporary file when no more owners can be kept on
-   * record, once the records of files removed meanwhile are gone.
+   * Refuses `login` a new upload's temporary file when no more owners can be
+   * kept on record, or no more of its own, once the records of files removed
+   * meanwhile are gone.
    */
-  async refuseIfFull(clientPath: string): Promise<void> {
-    if (!this.records || this.records.hasRoom()) return;
+  async refuseIfFull(clientPath: string, login: string): Promise<void> {
+    if (!this.records || this.roomFor(login)) return;
     if (performance.now() - this.swept >= SWEEP_EVERY_MS) {
       this.swept = performance.now();
       const gone = new Set(await this.records.sweep());
       for (const [key, owner] of this.owners) if (gone.has(owner.path)) this.owners.delete(key);
     }
-    if (!this.records.hasRoom()) throw this.full(clientPath);
+    if (!this.roomFor(login)) throw this.full(clientPath, login);
   }
 
-  private full(clientPath: string): ReturnType<typeof refused> {
-    return refused(clientPath, `${this.records!.max} uploads in progress are on record already, and no more are kept: store or remove some first`);
+  private roomFor(login: string): boolean {
+    return this.records!.hasRoom() && this.records!.heldBy(login) < this.perLogin;
+  }
+
+  private full(clientPath: string, login: string): ReturnType<typeof refused> {
+    if (!this.records!.hasRoom()) return refused(clientPath, `${this.records!.max} uploads in progress are on record already, and no more are kept: store or remove some first`);
+    // Said with the login (its key's fingerprint), which the log line's user@address does not name.
+    return refused(clientPath, `${this.perLogin} uploads in progress of this login (${login}) are on record already, the most one login may have (--max-uploads-per-key): store or remove some first`);
   }
 
   /**
@@ -76,10 +89,10 @@ export class UploadOwners {
     this.owners.set(key, owner);
     if (!this.records) return;
     try {
-      await this.refuseIfFull(file.clientPath);
+      await this.refuseIfFull(file.clientPath, login);
       owner.path = await this.recordPath(file.host);
       // Again with no await before the write counts it: claims at once each saw room above.
-      if (!this.records.hasRoom()) throw this.full(file.clientPath);
+      if (!this.roomFor(login)) throw this.full(file.clientPath, login);
       await this.records.write({ path: owner.path, ino: file.ino, login });
     } finally {
       // On record now (or not at all): read from there from now on, where another serve may forget it.
@@ -178,7 +191,7 @@ export function ownerUnknown(ctx: OpsContext, clientPath: string): () => void {
  * `stateDir` (state-dir.ts: made and checked here, a usage error when
  * unfit), with those on record from before read back; said in the log.
  */
-export async function keepOwners(stateDir: string, root: string, log: (line: string) => void): Promise<UploadOwners> {
+export async function keepOwners(stateDir: string, root: string, log: (line: string) => void, perLogin?: number): Promise<UploadOwners> {
   const dir = await prepareStateDir(stateDir, root);
   const claim = await claimRoot(root, dir, stateDir);
   const found = await OwnerRecords.start(dir, root).catch((err: unknown) => {
@@ -186,7 +199,7 @@ export async function keepOwners(stateDir: string, root: string, log: (line: str
     throw err;
   });
   const { records, kept, stale, recovered, finished } = found;
-  const owners = new UploadOwners(records, root, claim);
+  const owners = new UploadOwners(records, root, claim, perLogin);
   const gone = stale > 0 ? `; ${stale} of files since gone removed` : '';
   const made = recovered > 0 ? `; ${recovered} of files made as serve stopped put on record` : '';
   const stored = finished > 0 ? `; ${finished} temporary name(s) of uploads stored as serve stopped removed` : '';

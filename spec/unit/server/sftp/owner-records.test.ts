@@ -103,6 +103,28 @@ describe('OwnerRecords', () => {
     await expect(fresh.refuseOthers(third.key, 'key SHA256:one', third.file)).rejects.toThrow(/another login/);
   });
 
+  // One key's uploads in progress are capped below the whole: the records
+  // read back at start count for their key, another key still has room.
+  it('refuses one login past its own cap, counting its records from before a restart, while another goes on', async () => {
+    const names = ['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2', '.c.scpipe-AbCdE3', '.d.scpipe-AbCdE4'];
+    const { root, state } = await setUp(names);
+    const [a, b, c, d] = await Promise.all(names.map((name) => file(root, name)));
+    const first = new UploadOwners((await OwnerRecords.start(state, root)).records, root, undefined, 2);
+    await first.claim(a!.key, 'key SHA256:one', a!.file);
+    await first.claim(b!.key, 'key SHA256:one', b!.file);
+    const owners = new UploadOwners((await OwnerRecords.start(state, root)).records, root, undefined, 2);
+    await expect(owners.refuseIfFull('/.c.scpipe-AbCdE3', 'key SHA256:one')).rejects.toMatchObject({
+      status: STATUS.PERMISSION_DENIED,
+      message: '/.c.scpipe-AbCdE3: append-only server: 2 uploads in progress of this login (key SHA256:one) are on record already, the most one login may have (--max-uploads-per-key): store or remove some first',
+    });
+    await expect(owners.claim(c!.key, 'key SHA256:one', c!.file)).rejects.toThrow(/the most one login may have/);
+    await owners.claim(c!.key, 'key SHA256:two', c!.file);
+    // One stored: its record goes, and the first login has room again.
+    await owners.forget(a!.key, a!.file.host);
+    await owners.claim(d!.key, 'key SHA256:one', d!.file);
+    expect(await readdir(state)).toHaveLength(3);
+  });
+
   // A full set of records is swept when a new upload comes: one still being
   // written then read as none, was dropped from the count (past the cap),
   // and its file unlinked if it landed meanwhile (its upload anyone's).

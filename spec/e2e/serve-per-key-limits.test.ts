@@ -1,0 +1,64 @@
+// `scpipe serve`'s limits per key: one client's key at its cap is refused,
+// with the limit named to it and in the log, while another key's backups go on.
+import { execFileSync } from 'node:child_process';
+import { appendFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli';
+import { runProgram } from '../helpers/run-program';
+import { sftpBatch, servePerSuite, type TestServe } from '../helpers/serve';
+import { tempDirPerTest } from '../helpers/temp-dir';
+
+const localDir = tempDirPerTest('scpipe-test-per-key-');
+let local: string;
+beforeEach(() => {
+  local = localDir();
+});
+
+const at = (path: string): string => `backup@127.0.0.1:${path}`;
+
+// A second key, authorized on `serve`: its private key's path and its fingerprint.
+async function secondKey(serve: TestServe): Promise<{ key: string; fingerprint: string }> {
+  const key = join(local, 'key_b');
+  execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', key]);
+  await appendFile(join(serve.dir, 'authorized_keys'), await readFile(`${key}.pub`));
+  return { key, fingerprint: execFileSync('ssh-keygen', ['-lf', `${key}.pub`], { encoding: 'utf8' }).split(' ')[1]! };
+}
+
+const withKey = (args: string[], from: string, to: string): string[] => args.map((a) => (a === from ? to : a));
+
+describe('serve --append-only --max-uploads-per-key', () => {
+  const serve = servePerSuite(['--append-only', '--max-uploads-per-key', '3']);
+  afterEach(async () => {
+    for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
+    const state = join(serve.dir, 'state');
+    for (const dir of await readdir(state)) for (const name of await readdir(join(state, dir))) await rm(join(state, dir, name));
+  });
+
+  it('refuses key A a new upload past its cap, with stock sftp and scpipe, while key B uploads', async () => {
+    const b = await secondKey(serve);
+    const fingerprintA = execFileSync('ssh-keygen', ['-lf', `${serve.keyPath}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+    await writeFile(join(local, 'part'), 'part');
+    // Key A leaves three uploads in progress, never stored: its cap.
+    const temps = ['AbCdE1', 'AbCdE2', 'AbCdE3'].map((x) => `/.db.dump.scpipe-${x}`);
+    expect(await sftpBatch(serve, temps.map((t) => `put ${join(local, 'part')} ${t}`))).toMatchObject({ status: 0 });
+    // A fourth: stock sftp prints the status, scpipe the reason; nothing is made.
+    const sftp = await sftpBatch(serve, [`put ${join(local, 'part')} /.db.dump.scpipe-AbCdE4`]);
+    expect(sftp.status).toBe(1);
+    expect(sftp.stderr).toMatch(/^dest open "\/\.db\.dump\.scpipe-AbCdE4": Permission denied\s*$/);
+    const put = await runCli(['put', ...serve.scpipeArgs(), '-q', at('/a.dump')], { stdin: 'from A' });
+    expect(put.status).toBe(1);
+    const why = `3 uploads in progress of this login (key ${fingerprintA}) are on record already, the most one login may have (--max-uploads-per-key): store or remove some first`;
+    expect(put.stderr).toContain(`append-only server: ${why}`);
+    expect(serve.log()).toContain(`sftp open refused: /.db.dump.scpipe-AbCdE4: append-only server: ${why}`);
+    expect((await readdir(serve.root)).sort()).toEqual(temps.map((t) => t.slice(1)));
+    // Key B: scpipe's put and stock sftp go on.
+    const putB = await runCli(['put', ...withKey(serve.scpipeArgs(), serve.keyPath, b.key), '-q', at('/b.dump')], { stdin: 'from B' });
+    expect(putB).toMatchObject({ status: 0, stderr: '' });
+    const sftpB = await runProgram('sftp', ['-q', ...withKey(serve.sshArgs(), serve.keyPath, b.key), '-b', '-', '127.0.0.1'], `put ${join(local, 'part')} /.b.scpipe-AbCdE1\nrename /.b.scpipe-AbCdE1 /b.part\n`);
+    expect(sftpB.status).toBe(0);
+    expect(await readFile(join(serve.root, 'b.dump'), 'utf8')).toBe('from B');
+    expect(await readFile(join(serve.root, 'b.part'), 'utf8')).toBe('part');
+    // Key A stores one of its own: room again for one more.
+    expect(await sftpBatch(serve, [`rename ${temps[0]} /a.part`, `put ${join(local, 'part')} /.db.dump.scpipe-AbCdE4`])).toMatchObject({ status: 0 });
+  });
+});
