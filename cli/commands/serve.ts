@@ -43,6 +43,7 @@ interface ServeArgs extends OperandArgs {
   'max-startups': string;
   'max-per-address': number;
   'max-sessions': number;
+  'max-connections-per-key': number;
   'client-alive-interval': number;
   'client-alive-count-max': number;
   'stop-timeout': number;
@@ -86,6 +87,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('max-startups', { ...single, default: formatStartups(DEFAULT_CONNECTION_LIMITS.maxStartups), describe: 'unauthenticated connections: START[:RATE:FULL] as sshd\'s MaxStartups' })
         .option('max-per-address', { ...singleNumber('max-per-address'), default: DEFAULT_CONNECTION_LIMITS.maxPerAddress, describe: 'unauthenticated connections from one address' })
         .option('max-sessions', { ...singleNumber('max-sessions'), default: DEFAULT_CONNECTION_LIMITS.maxSessions, describe: 'sessions open at once per connection' })
+        .option('max-connections-per-key', { ...singleNumber('max-connections-per-key'), default: DEFAULT_CONNECTION_LIMITS.maxConnectionsPerKey, describe: 'connections logged in at once with one key' })
         .option('client-alive-interval', { ...singleNumber('client-alive-interval'), default: DEFAULT_CONNECTION_LIMITS.clientAliveIntervalMs / 1000, describe: 'seconds of silence before a logged-in client is asked for an answer (0: never)' })
         .option('client-alive-count-max', { ...singleNumber('client-alive-count-max'), default: DEFAULT_CONNECTION_LIMITS.clientAliveCountMax, describe: 'unanswered questions before the connection is cut (0: ask, never cut)' })
         .option('stop-timeout', { ...singleNumber('stop-timeout'), default: DEFAULT_STOP_TIMEOUT_S, describe: 'seconds a stop waits for transfers in progress, then cuts them (0: cut at once); a second signal cuts at once' })
@@ -184,6 +186,7 @@ function serveLimits(args: ServeArgs): ServeOptions['limits'] {
     maxStartups: parseMaxStartups(args['max-startups']),
     maxPerAddress: count(args, 'max-per-address', 1),
     maxSessions: count(args, 'max-sessions', 1),
+    maxConnectionsPerKey: count(args, 'max-connections-per-key', 1),
     clientAliveIntervalMs: count(args, 'client-alive-interval', 0, false) * 1000,
     clientAliveCountMax: count(args, 'client-alive-count-max', 0),
   };

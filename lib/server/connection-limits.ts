@@ -23,6 +23,8 @@ export interface ConnectionLimits {
   maxPerAddress: number;
   /** Sessions (channels) open at once on one logged-in connection (sshd's MaxSessions). */
   maxSessions: number;
+  /** Logged-in connections of one key at a time (key-connections.ts); logins by password are not counted. */
+  maxConnectionsPerKey: number;
   /** A logged-in client silent this long is asked for an answer (sshd's ClientAliveInterval), in ms; 0: never. */
   clientAliveIntervalMs: number;
   /** Questions left unanswered before the connection is cut (sshd's ClientAliveCountMax); 0: asked, never cut (as sshd since 8.2, to keep a NAT's entry alive). */
@@ -35,6 +37,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxStartups: { start: 10, rate: 30, full: 100 },
   maxPerAddress: 8,
   maxSessions: 10,
+  maxConnectionsPerKey: 10,
   clientAliveIntervalMs: 0,
   clientAliveCountMax: 3,
 };

@@ -15,6 +15,7 @@ import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type 
 import type { HostKey } from './host-key';
 import type { Jail } from './jail';
 import { keepExecBytes } from './exec-bytes';
+import { KeyConnections, refuseConnection } from './key-connections';
 import { answerSessions } from './session-requests';
 import { keepOwners, UploadOwners } from './sftp/upload-owners';
 import { ssh2 } from './ssh2';
@@ -91,6 +92,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const draining = new Draining();
   const limits = { ...DEFAULT_AUTH_LIMITS, ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
   const gate = new ConnectionGate(limits);
+  const perKey = new KeyConnections(limits.maxConnectionsPerKey);
   const rootWatch = await RootWatch.start(opts.jail.root, log);
   // This server's own: two in one process (the library) never share them.
   const owners = opts.appendOnly && opts.stateDir !== undefined ? await keepOwners(opts.stateDir, opts.jail.root, log, opts.maxUploadsPerKey) : new UploadOwners();
@@ -131,6 +133,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // As in the login lines: one word, cut at 100 characters, however long the name a client logged in with.
       const who = `${logUser(user)}@${from}`;
       if (opts.verbose) log(`${who} authenticated`);
+      const admitted = perKey.admit(login);
+      if (typeof admitted === 'number') {
+        log(`${who} refused: ${admitted} connections of ${login} logged in already (--max-connections-per-key)`);
+        return refuseConnection(client, `${admitted} connections of this key are logged in already, the most one key may have: try again once one has ended`);
+      }
+      client.once('close', admitted);
       // ssh2 says the connection ended before it closes its channels, so a
       // channel that ends while this is false was ended by the client.
       let connected = true;

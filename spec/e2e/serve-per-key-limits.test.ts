@@ -3,9 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import { appendFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { REFUSED_LINGER_MS } from '../../lib/server/key-connections';
+import { waitFor } from '../helpers/async';
 import { runCli } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
-import { sftpBatch, servePerSuite, type TestServe } from '../helpers/serve';
+import { sftpBatch, servePerSuite, ssh2Client, type TestServe } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const localDir = tempDirPerTest('scpipe-test-per-key-');
@@ -60,5 +62,48 @@ describe('serve --append-only --max-uploads-per-key', () => {
     expect(await readFile(join(serve.root, 'b.part'), 'utf8')).toBe('part');
     // Key A stores one of its own: room again for one more.
     expect(await sftpBatch(serve, [`rename ${temps[0]} /a.part`, `put ${join(local, 'part')} /.db.dump.scpipe-AbCdE4`])).toMatchObject({ status: 0 });
+  });
+});
+
+describe('serve --max-connections-per-key', () => {
+  const serve = servePerSuite(['--max-connections-per-key', '2']);
+
+  it('refuses key A a connection past its cap, with a message to stock sftp, scp and scpipe, while key B uploads', async () => {
+    const b = await secondKey(serve);
+    const fingerprintA = execFileSync('ssh-keygen', ['-lf', `${serve.keyPath}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+    await writeFile(join(local, 'file'), 'data');
+    // Key A holds two connections, logged in and idle.
+    const held = [await ssh2Client(serve), await ssh2Client(serve)];
+    try {
+      const why = 'scpipe serve: 2 connections of this key are logged in already, the most one key may have: try again once one has ended';
+      const sftp = await sftpBatch(serve, [`put ${join(local, 'file')} /a.sftp`]);
+      expect([sftp.status, sftp.stderr]).toEqual([255, `${why}\nConnection closed\r\n`]);
+      const scp = await runProgram('scp', ['-q', ...serve.sshArgs(), join(local, 'file'), '127.0.0.1:/a.scp']);
+      expect([scp.status, scp.stderr]).toEqual([255, `${why}\nscp: Connection closed\r\n`]);
+      const scpO = await runProgram('scp', ['-q', '-O', ...serve.sshArgs(), join(local, 'file'), '127.0.0.1:/a.scp']);
+      expect([scpO.status, scpO.stderr]).toEqual([1, `${why}\nlost connection\n`]);
+      const put = await runCli(['put', ...serve.scpipeArgs(), '-q', at('/a.put')], { stdin: 'from A' });
+      expect(put.status).toBe(1);
+      expect(put.stderr).toContain(`scpipe: remote command exited with status 1 before the transfer started: ${why}\n`);
+      expect(serve.log()).toMatch(new RegExp(`backup@127\\.0\\.0\\.1:\\d+ refused: 2 connections of key ${fingerprintA.replace(/[+/]/g, '\\$&')} logged in already \\(--max-connections-per-key\\)\n`));
+      expect(await readdir(serve.root)).toEqual([]);
+      // Key B: its uploads go on.
+      const putB = await runCli(['put', ...withKey(serve.scpipeArgs(), serve.keyPath, b.key), '-q', at('/b.put')], { stdin: 'from B' });
+      expect(putB).toMatchObject({ status: 0, stderr: '' });
+      const scpB = await runProgram('scp', ['-q', ...withKey(serve.sshArgs(), serve.keyPath, b.key), join(local, 'file'), '127.0.0.1:/b.scp']);
+      expect(scpB.status).toBe(0);
+      expect((await readdir(serve.root)).sort()).toEqual(['b.put', 'b.scp']);
+      // A refused connection that asks for nothing is closed soon all the same: it holds no descriptor.
+      const idle = await ssh2Client(serve);
+      const since = performance.now();
+      await new Promise<void>((resolve) => idle.once('close', () => resolve()));
+      expect(performance.now() - since).toBeLessThan(REFUSED_LINGER_MS + 2_000);
+      // One of A's ends: A gets in again.
+      held.pop()!.end();
+      await waitFor(async () => (await sftpBatch(serve, [`put ${join(local, 'file')} /a.sftp`])).status === 0, 'key A let in again');
+      expect(await readFile(join(serve.root, 'a.sftp'), 'utf8')).toBe('data');
+    } finally {
+      for (const c of held) c.end();
+    }
   });
 });

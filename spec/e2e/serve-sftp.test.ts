@@ -15,9 +15,10 @@ import { sftpBatch, servePerSuite, ssh2Client, startServe, type TestServe } from
 import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
 import { unmount } from '../helpers/tmpfs';
 
-// 20 clients log in at once from one address below: more than the default
-// caps on unauthenticated connections (serve-flood.test.ts tests those).
-const serve = servePerSuite(['--max-startups', '64', '--max-per-address', '64']);
+// 20 clients log in at once from one address, with one key, below: more
+// than the default caps on unauthenticated connections (serve-flood.test.ts
+// tests those) and on one key's connections (serve-per-key-limits.test.ts).
+const serve = servePerSuite(['--max-startups', '64', '--max-per-address', '64', '--max-connections-per-key', '64']);
 let local: string;
 let outside: string; // must never be read or written through the server
 

@@ -140,7 +140,7 @@ describe('connections that do not log in', () => {
 });
 
 describe('ConnectionGate', () => {
-  const limits: ConnectionLimits = { loginGraceMs: 0, maxStartups: { start: 2, rate: 50, full: 4 }, maxPerAddress: 10, maxSessions: 10, clientAliveIntervalMs: 0, clientAliveCountMax: 3 };
+  const limits: ConnectionLimits = { loginGraceMs: 0, maxStartups: { start: 2, rate: 50, full: 4 }, maxPerAddress: 10, maxSessions: 10, maxConnectionsPerKey: 10, clientAliveIntervalMs: 0, clientAliveCountMax: 3 };
   const fakeSocket = (): Socket => Object.assign(new EventEmitter(), { destroy: () => undefined }) as unknown as Socket;
 
   it('drops beyond MaxStartups: none below start, rate% at start rising to all at full', () => {

@@ -1,0 +1,66 @@
+// A cap on the logged-in connections of one key (--max-connections-per-key),
+// so that one client, compromised or looping, cannot hold every descriptor
+// and the memory of the server while the other keys' backups wait. sshd has
+// no such cap: its MaxSessions counts the channels of one connection, and
+// MaxStartups and PerSourceMaxStartups connections not logged in yet.
+import type { Connection, ServerChannel } from 'ssh2';
+
+/**
+ * How long a connection refused by the cap is left open for its client to
+ * ask for a session and be told why; then it is closed, so it holds no
+ * descriptor for longer whatever the client does.
+ */
+export const REFUSED_LINGER_MS = 5_000;
+
+/** Logged-in connections per key: a count each, so an admission costs no scan. */
+export class KeyConnections {
+  private readonly held = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  /**
+   * Counts a connection of `login` (`key SHA256:…`; other logins are not
+   * counted): the function that frees it when it closes, or, past the cap,
+   * how many it holds already.
+   */
+  admit(login: string): (() => void) | number {
+    if (!login.startsWith('key ')) return () => undefined;
+    const now = this.held.get(login) ?? 0;
+    if (now >= this.max) return now;
+    this.held.set(login, now + 1);
+    let once = false;
+    return () => {
+      if (once) return;
+      once = true;
+      const left = (this.held.get(login) ?? 1) - 1;
+      if (left > 0) this.held.set(login, left);
+      else this.held.delete(login);
+    };
+  }
+}
+
+/**
+ * Answers every session of a connection refused by the cap with `why` on
+ * its stderr (OpenSSH's ssh, scp and sftp print it) and closes the
+ * connection once that is said, or after REFUSED_LINGER_MS.
+ */
+export function refuseConnection(client: Connection, why: string): void {
+  const timer = setTimeout(() => client.end(), REFUSED_LINGER_MS);
+  timer.unref();
+  client.once('close', () => clearTimeout(timer));
+  client.on('session', (accept) => {
+    const session = accept();
+    const answer = (acceptIt: () => ServerChannel): void => {
+      const channel = acceptIt();
+      channel.stderr.write(`scpipe serve: ${why}\n`);
+      channel.exit(1);
+      channel.end();
+    };
+    session.on('exec', (acceptExec) => answer(acceptExec));
+    session.on('subsystem', (acceptSubsystem) => answer(acceptSubsystem));
+    session.on('shell', (acceptShell) => answer(acceptShell));
+    session.on('pty', (_a, reject) => reject?.());
+  });
+  client.on('tcpip', (_a, reject) => reject?.());
+  client.on('request', (_a, reject) => reject?.());
+}
