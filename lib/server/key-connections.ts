@@ -48,7 +48,11 @@ export function refuseConnection(client: Connection, why: string): void {
   const timer = setTimeout(() => client.end(), REFUSED_LINGER_MS);
   timer.unref();
   client.once('close', () => clearTimeout(timer));
-  client.on('session', (accept) => {
+  let asked = false;
+  client.on('session', (accept, reject) => {
+    // One is told; more in the seconds left would only cost the server.
+    if (asked) return reject();
+    asked = true;
     const session = accept();
     const answer = (acceptIt: () => ServerChannel): void => {
       const channel = acceptIt();

@@ -93,10 +93,19 @@ describe('serve --max-connections-per-key', () => {
       const scpB = await runProgram('scp', ['-q', ...withKey(serve.sshArgs(), serve.keyPath, b.key), join(local, 'file'), '127.0.0.1:/b.scp']);
       expect(scpB.status).toBe(0);
       expect((await readdir(serve.root)).sort()).toEqual(['b.put', 'b.scp']);
-      // A refused connection that asks for nothing is closed soon all the same: it holds no descriptor.
+      // A refused connection is told once, and closed soon whatever it asks: it holds no descriptor.
       const idle = await ssh2Client(serve);
       const since = performance.now();
-      await new Promise<void>((resolve) => idle.once('close', () => resolve()));
+      const closed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
+      const exec = (): Promise<string> => new Promise((resolve) => idle.exec('scp -t /x', (err, ch) => {
+        if (err) return resolve(err.message);
+        let text = '';
+        ch.stderr.on('data', (d: Buffer) => (text += d.toString()));
+        ch.on('close', () => resolve(text)).resume();
+      }));
+      expect(await exec()).toBe(`${why}\n`);
+      expect(await exec()).toMatch(/open failure/i);
+      await closed;
       expect(performance.now() - since).toBeLessThan(REFUSED_LINGER_MS + 2_000);
       // One of A's ends: A gets in again.
       held.pop()!.end();
