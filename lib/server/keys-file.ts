@@ -1,9 +1,11 @@
 // An authorized_keys file read again whenever it changed, as sshd reads it at
 // every login: a key removed from the file is refused from the next login on,
-// without a restart that would cut every transfer in flight. One stat() per
-// key offered; the file is read and parsed only when its stat changed.
-// As sshd's StrictModes, a file another user may change (its mode, owner or
-// a directory above it) allows no key: that user could add one.
+// without a restart that would cut every transfer in flight. A stat() of the
+// file and of each directory above it per key offered; the file is read and
+// parsed only when its stat changed. As sshd's StrictModes, a file another
+// user may change (its mode, owner or a directory above it) allows no key:
+// that user could add one. Checked at each login, as a directory's mode
+// changes no stat of the file.
 import { readFile, stat } from 'node:fs/promises';
 import { ScpipeError } from '../errors';
 import { strerror } from '../fs/strerror';
@@ -18,6 +20,8 @@ export class AuthorizedKeysFile {
   private keys: AuthorizedKeys;
   private stamp: string;
   private pending: Promise<AuthorizedKeys> | undefined;
+  // Why others may change the file, while they may: said once.
+  private problem: string | undefined;
 
   private constructor(
     readonly path: string,
@@ -52,19 +56,23 @@ export class AuthorizedKeysFile {
   }
 
   private async refresh(): Promise<AuthorizedKeys> {
+    const shown = escapeForTerminal(this.path);
+    // A file gone or unreadable: the read below says so.
+    const problem = await fileProblem(this.path).catch(() => undefined);
+    if (problem !== undefined) {
+      if (problem !== this.problem) this.log(`authorized keys ${shown}: ${problem}; every key is refused until it is fixed`);
+      this.problem = problem;
+      this.stamp = 'unsafe'; // read again once fixed, whether the fix changed the file or a directory above it
+      this.keys = AuthorizedKeys.parse('');
+      return this.keys;
+    }
+    this.problem = undefined;
     // Stamped before the read: a change during the read shows at the next login.
     const stamp = (await stampOf(this.path)) ?? 'missing';
     if (stamp === this.stamp) return this.keys;
-    const shown = escapeForTerminal(this.path);
     this.stamp = stamp;
     try {
       const keys = AuthorizedKeys.parse(await readFile(this.path, 'utf8'));
-      const problem = await fileProblem(this.path);
-      if (problem !== undefined) {
-        this.keys = AuthorizedKeys.parse('');
-        this.log(`authorized keys ${shown}: ${problem}; every key is refused until it is fixed`);
-        return this.keys;
-      }
       this.keys = keys;
       this.log(`${shown} changed: ${keys.size} ${keys.size === 1 ? 'key' : 'keys'} from now on`);
       for (const { line, why } of keys.skipped) this.log(`${shown} line ${line}: key skipped: ${escapeForTerminal(why)}`);

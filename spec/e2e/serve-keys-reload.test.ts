@@ -63,6 +63,22 @@ it('refuses every key while others may write the file, says why, and takes it ag
   expect((await sftpBatch(serve, ['ls /'])).status).toBe(0);
 });
 
+// A directory above it that others may write lets them put their file in its place: checked at each login too.
+it('refuses every key while a directory above the file may be written by others, and takes it again once fixed', async () => {
+  await chmod(serve.dir, 0o777);
+  try {
+    expect((await sftpBatch(serve, ['ls /'])).status).toBe(255);
+    expect((await sftpBatch(serve, ['ls /'])).status).toBe(255);
+    const said = `scpipe: authorized keys ${keysFile()}: ${serve.dir}, a directory above it, may be written by others (mode 0777); every key is refused until it is fixed\n`;
+    await waitFor(() => serve.log().includes(said), 'the refusal logged');
+    expect(serve.log().split(said).length - 1).toBe(1);
+  } finally {
+    await chmod(serve.dir, 0o700);
+  }
+  // The file itself did not change: fixing the directory is enough.
+  expect((await sftpBatch(serve, ['ls /'])).status).toBe(0);
+});
+
 describe('a keys file others may write, at start', () => {
   let dir: string;
   beforeEach(async () => {
