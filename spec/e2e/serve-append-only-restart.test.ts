@@ -3,6 +3,8 @@
 // or a crash, an upload in progress is still its own client's only. Another
 // key is refused it; its own key resumes it and stores it.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
 import { appendFile, chmod, mkdir, readFile, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
@@ -207,6 +209,26 @@ describe('serve --state-dir', () => {
       stderr: `scpipe: bad --state-dir ${state}: another serve --append-only (PID ${serve.process.pid}) runs on the root ${await realpath(serve.root)} with another state directory, where each would not see the other's owners of uploads in progress: give both the same --state-dir, or stop that one first\n`,
     });
     expect(await sftpBatch(serve, ['ls /'])).toMatchObject({ status: 0 });
+  });
+
+  // Any local user may bind the mark's name with any PID in it (here the test itself, naming PID 1):
+  // the refusal names the process that holds it and its uid, not the PID the name gives.
+  it('names the process that holds the mark when the PID in its name is not it', async () => {
+    const root = join(local, 'root');
+    await mkdir(root);
+    const st = await stat(root);
+    const rootId = createHash('sha256').update(`${st.dev}:${st.ino}`).digest('hex').slice(0, 16);
+    const mark = createServer();
+    await new Promise<void>((resolve) => mark.listen(`\0scpipe-serve-append-only/${rootId}/0123456789abcdef/1.1`, resolve));
+    try {
+      const state = join(local, 'state');
+      expect(await refusedStart(state, root)).toEqual({
+        status: 2,
+        stderr: `scpipe: bad --state-dir ${state}: PID ${process.pid} (uid ${process.getuid!()}) holds the mark of a serve --append-only on the root ${await realpath(root)} with another state directory, though the mark names PID 1: if it is a serve, give both the same --state-dir, or stop that one first; if not, it keeps serve from starting: stop it\n`,
+      });
+    } finally {
+      mark.close();
+    }
   });
 
   it('is made private where it is not there yet', async () => {
