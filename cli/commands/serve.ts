@@ -143,7 +143,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         const where = server.address.family === 'IPv6' ? `[${server.address.address}]` : server.address.address;
         const first = [
           `listening on ${where}:${server.address.port}, root ${escapeForTerminal(jail.root)}${args['read-only'] ? ' (read-only)' : args['append-only'] ? ' (append-only)' : ''}`,
-          `host key ${hostKey.fingerprint} (${hostKey.generated ? 'generated' : 'from'} ${hostKey.path})`,
+          `host key ${hostKey.fingerprint} (${hostKey.generated ? 'generated' : 'from'} ${escapeForTerminal(hostKey.path)})`,
         ];
         // sshd refuses such a key ("UNPROTECTED PRIVATE KEY FILE!"); a warning keeps running servers running.
         if (hostKey.openMode !== undefined) first.push(`warning: host key ${escapeForTerminal(hostKey.path)} has mode ${hostKey.openMode.toString(8).padStart(4, '0')}: a local user who reads it can pose as this server; chmod 600 it`);

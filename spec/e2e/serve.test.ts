@@ -240,6 +240,19 @@ describe('serve host key', () => {
       await rm(cache, { recursive: true, force: true });
     }
   });
+
+  // The log is read line by line: a path holding a line break must not make a second line.
+  it('names a host key path that holds a line break escaped, on one line', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'scpipe-test-cache-'));
+    try {
+      const cache = join(base, 'two\nlines');
+      await mkdir(cache);
+      const first = await firstLines(cache, local);
+      expect(first).toContain(`(generated ${base}/two\\nlines/scpipe/serve_host_ed25519_key)\n`);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('serve stops on a signal', () => {
