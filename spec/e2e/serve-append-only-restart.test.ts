@@ -168,7 +168,7 @@ describe('serve --state-dir', () => {
   const refusedStart = async (state: string, root: string, extra = ['--append-only']): Promise<{ status: number | null; stderr: string }> => {
     const hostKey = join(local, 'host_key');
     if (!(await stat(hostKey).catch(() => undefined))) execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', hostKey]);
-    const r = await runCli(['serve', '--root', root, '--addr', '127.0.0.1:0', '--no-auth', '--host-key', join(local, 'host_key'), ...extra, '--state-dir', state]);
+    const r = await runCli(['serve', '--root', root, '--addr', '127.0.0.1:0', '--no-auth', '--host-key', join(local, 'host_key'), ...extra, '--state-dir', state], { timeoutMs: 15_000 }); // one that starts is killed
     return { status: r.status, stderr: r.stderr };
   };
 
@@ -224,11 +224,30 @@ describe('serve --state-dir', () => {
       const state = join(local, 'state');
       expect(await refusedStart(state, root)).toEqual({
         status: 2,
-        stderr: `scpipe: bad --state-dir ${state}: PID ${process.pid} (uid ${process.getuid!()}) holds the mark of a serve --append-only on the root ${await realpath(root)} with another state directory, though the mark names PID 1: if it is a serve, give both the same --state-dir, or stop that one first; if not, it keeps serve from starting: stop it\n`,
+        stderr: `scpipe: bad --state-dir ${state}: another serve --append-only (held by PID ${process.pid} of uid ${process.getuid!()}, though its name gives PID 1: if that is no serve, it keeps this one from starting) runs on the root ${await realpath(root)} with another state directory, where each would not see the other's owners of uploads in progress: give both the same --state-dir, or stop that one first\n`,
       });
     } finally {
       mark.close();
     }
+  });
+
+  // Owners are kept by their path under the root: a serve on a directory above or inside another's
+  // root would take that one's uploads in progress for ones with no owner, whatever its state directory.
+  it('is refused on a directory inside or above the root of a serve --append-only running', async () => {
+    const inside = join(serve.root, 'inside');
+    await mkdir(inside);
+    const state = join(local, 'state');
+    const why = "and each would take the other's uploads in progress for ones with no owner on record (owners are kept by their path under the root, whatever the state directory): give them roots apart, or serve both with one";
+    expect(await refusedStart(state, inside)).toEqual({
+      status: 2,
+      stderr: `scpipe: bad --root ${await realpath(inside)}: another serve --append-only (PID ${serve.process.pid}) runs on a directory that holds this root, ${why}\n`,
+    });
+    expect(await refusedStart(join(serve.dir, 'state'), inside)).toMatchObject({ status: 2 }); // its own state directory too
+    expect(await refusedStart(state, serve.dir)).toEqual({
+      status: 2,
+      stderr: `scpipe: bad --root ${await realpath(serve.dir)}: another serve --append-only (PID ${serve.process.pid}) runs on a directory inside this root, ${why}\n`,
+    });
+    expect(await sftpBatch(serve, ['ls /'])).toMatchObject({ status: 0 });
   });
 
   it('is made private where it is not there yet', async () => {
