@@ -3,6 +3,7 @@
 // ext_openssh_expandPath writes the path's length 3 bytes too early, and
 // sftp-server then ends the session, so the request is built here.
 import { toBytes } from '../util/byte-text';
+import { namelessReply } from './status';
 import { sendRequest } from './write-uncopied';
 
 const SSH_FXP_EXTENDED = 200;
@@ -24,7 +25,7 @@ export function expandPath(raw: unknown, path: string, cb: (err?: Error, expande
   };
   return sendRequest(raw, build, (err?: Error, names?: Array<{ filename?: unknown }>) => {
     if (err) cb(err);
-    else if (typeof names?.[0]?.filename !== 'string') cb(new Error('the reply holds no path'));
+    else if (typeof names?.[0]?.filename !== 'string') cb(namelessReply('expand-path', path));
     else cb(undefined, names[0].filename);
   });
 }

@@ -15,7 +15,7 @@ import { FXP, openFlags, sendFields, sendNamed } from './byte-requests';
 import { tapNames, type NameTap } from './name-bytes';
 import { expandPath } from './expand-path';
 import { remoteFileSystem, type RemoteFileSystem, type StatvfsReply } from './statvfs';
-import { SFTP_STATUS, sftpError } from './status';
+import { SFTP_STATUS, namelessReply, sftpError } from './status';
 import { watchViolations } from './violations';
 import { readUncopied, type Done } from './read-uncopied';
 import { capRequestLengths, requestLimits, type SftpLimits } from './request-limits';
@@ -122,7 +122,7 @@ export class SftpSession {
   // A request answered by one name, read as its bytes (name-bytes.ts).
   private named(what: string, path: string, type: number, viaSsh2: (done: Done<string>) => void): Promise<string> {
     return this.call<string>(what, path, (done) => {
-      const one = (err?: Error, names?: Array<{ filename: string }>): void => (err ? done(err) : names?.length ? done(undefined, names[0]!.filename) : done(new Error('the reply holds no name')));
+      const one = (err?: Error, names?: Array<{ filename: string }>): void => (err ? done(err) : names?.length ? done(undefined, names[0]!.filename) : done(namelessReply(what, path)));
       if (!sendNamed(this.raw, this.names, type, [path], one)) viaSsh2(done);
     });
   }

@@ -45,3 +45,8 @@ export function sftpError(err: unknown, what: string, path: string): ScpipeError
   const code = CODES[status] ?? 'ERR_REMOTE';
   return new ScpipeError(code, `${shownPath}: ${what}: ${text}`, { path, remoteMessage: text, sftpStatus: status, cause: err });
 }
+
+/** ERR_PROTOCOL for a NAME reply holding no name (REALPATH, READLINK, expand-path): a broken server, not a lost session to retry. */
+export function namelessReply(what: string, path: string): ScpipeError {
+  return new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(path)}: ${what}: the server broke the SFTP protocol: its reply names no path`, { path });
+}

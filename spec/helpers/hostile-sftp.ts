@@ -49,6 +49,8 @@ export interface FakeTree {
   renameStatus?(from: string, to: string): number | undefined;
   /** True to never answer an OPEN of `path` (a server that stopped answering). */
   ignoreOpen?(path: string): boolean;
+  /** The names a REALPATH of `path` is answered with (default: `path` itself; an empty list breaks the protocol). */
+  realpath?(path: string): string[];
   /** Offer limits@openssh.com with these values (ssh2's server offers no extension of its own). */
   limits?: { maxPacket: number; maxRead: number; maxWrite: number };
 }
@@ -116,7 +118,9 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
   };
   sftp.on('STAT', stat);
   sftp.on('LSTAT', stat);
-  sftp.on('REALPATH', (reqid: number, path: string) => sftp.name(reqid, [{ filename: path, longname: path, attrs: {} as never }]));
+  sftp.on('REALPATH', (reqid: number, path: string) =>
+    sftp.name(reqid, (tree.realpath?.(path) ?? [path]).map((name) => ({ filename: name, longname: name, attrs: {} as never }))),
+  );
   sftp.on('OPENDIR', (reqid: number, path: string) => {
     if (tree.stat(path)?.kind !== 'dir') return sftp.status(reqid, NO_SUCH_FILE);
     sftp.handle(reqid, newHandle(path));
