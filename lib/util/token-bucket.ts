@@ -4,7 +4,8 @@
 // timer wakes the head of the queue exactly when its bytes are due (no
 // sleeping per chunk, no polling).
 import { performance } from 'node:perf_hooks';
-import { abortError } from '../errors';
+import { ScpipeError, abortError } from '../errors';
+import { escapeForTerminal } from './escape';
 import { onAbort } from './abort';
 
 interface Waiter {
@@ -107,6 +108,10 @@ export interface BandwidthLimit {
 
 /** A limit of `kbits` Kbit/s each way, as scp's -l counts (1 Kbit = 1000 bits). */
 export function bandwidthLimit(kbits: number): BandwidthLimit {
+  // Checked here, the API's door: a bucket's own check is a RangeError.
+  if (typeof kbits !== 'number' || !(kbits > 0) || !Number.isFinite(kbits)) {
+    throw new ScpipeError('ERR_USAGE', `bandwidthLimit: bad limit ${escapeForTerminal(String(kbits))}: give Kbit/s, a finite number above 0 (8000 = 1 MB/s)`);
+  }
   const rate = (kbits * 1000) / 8;
   return { send: new TokenBucket(rate), receive: new TokenBucket(rate) };
 }
