@@ -6,7 +6,9 @@
 // (READDIR, REALPATH, READLINK) are always built here: the NameTap reads
 // those names as their bytes by the request id.
 import type { InputAttributes, OpenMode } from 'ssh2';
+import { ScpipeError } from '../errors';
 import { toBytes } from '../util/byte-text';
+import { escapeForTerminal } from '../util/escape';
 import type { NameTap } from './name-bytes';
 import { sendRequest } from './write-uncopied';
 
@@ -53,7 +55,10 @@ export function openFlags(mode: OpenMode): number {
   if (typeof mode === 'number') return mode;
   const { stringToFlags } = require('ssh2/lib/protocol/SFTP.js') as { stringToFlags(m: string): number | null };
   const flags = stringToFlags(mode);
-  if (flags === null) throw new Error(`unknown file open flags: ${mode}`);
+  if (flags === null) {
+    const given = escapeForTerminal(String(mode));
+    throw new ScpipeError('ERR_USAGE', `open: unknown file open flags "${given}" (give r, r+, w, wx, xw, w+, wx+, xw+, a, ax, xa, a+, ax+ or xa+, or SSH_FXF_* as a number)`);
+  }
   return flags;
 }
 

@@ -135,7 +135,8 @@ export class SftpSession {
     return new ScpipeError('ERR_LOST_CONNECTION', `${where}${what}: the SFTP session ended: ${why}`, { path: err.path, cause: err });
   }
 
-  open(path: string, flags: OpenMode, attrs: InputAttributes = {}): Promise<Buffer> {
+  // async: flags a caller got wrong reject (ERR_USAGE) rather than throw; the request still goes at once.
+  async open(path: string, flags: OpenMode, attrs: InputAttributes = {}): Promise<Buffer> {
     return this.byPath('open', [path], FXP.OPEN, [path, openFlags(flags)], (done) => this.raw.open(path, flags, attrs, done), attrs);
   }
 
