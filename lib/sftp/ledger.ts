@@ -5,6 +5,7 @@
 // until it and every chunk before it are acknowledged, so after a lost
 // connection the file can be truncated to the resume point and everything
 // above it sent again. Memory is what is held: the caller bounds it.
+import { ScpipeError } from '../errors';
 
 /** One chunk of the stream at its offset. */
 export interface HeldChunk {
@@ -36,7 +37,7 @@ export class WriteLedger {
   /** The server acknowledged the chunk at `offset`; releases every leading acknowledged chunk and returns them. */
   ack(offset: number): HeldChunk[] {
     const chunk = this.held.get(offset);
-    if (!chunk) throw new Error(`ack of an offset not in flight: ${offset}`);
+    if (!chunk) throw new ScpipeError('ERR_USAGE', `WriteLedger.ack(${offset}): no chunk taken at that offset awaits its acknowledgement`);
     chunk.acked = true;
     const released: HeldChunk[] = [];
     for (const [at, c] of this.held) {

@@ -75,8 +75,8 @@ export class PipelinedWriter {
    * the copy write() may make; not after a write() that left bytes queued.
    */
   async writePiece(piece: Buffer): Promise<void> {
-    if (this.pendingBytes > 0) throw new Error('writePiece() after a write() of part of a piece');
-    if (piece.length > this.opts.pieceSize) throw new Error(`a piece of ${piece.length} bytes is over the request size ${this.opts.pieceSize}`);
+    if (this.pendingBytes > 0) throw usage(`writePiece() after write() left ${this.pendingBytes} bytes queued: send a stream with one or the other`);
+    if (piece.length > this.opts.pieceSize) throw usage(`writePiece(): a piece of ${piece.length} bytes is over pieceSize (${this.opts.pieceSize})`);
     if (piece.length === 0) return;
     await this.room();
     this.send(this.ledger.take(piece));
@@ -146,7 +146,7 @@ export class PipelinedWriter {
   }
 
   private useLanes(lanes: WriteLane[]): void {
-    if (lanes.length === 0) throw new Error('PipelinedWriter needs at least one lane');
+    if (lanes.length === 0) throw usage('no lanes: give at least one WriteLane (a session and a handle open on the file)');
     this.generation++;
     this.lanes = lanes.map((l) => ({ ...l, inFlight: 0, generation: this.generation }));
     this.stopWatching();
@@ -235,4 +235,9 @@ export class PipelinedWriter {
       },
     );
   }
+}
+
+// A caller's misuse of this public class (index.ts exports it).
+function usage(what: string): ScpipeError {
+  return new ScpipeError('ERR_USAGE', `PipelinedWriter: ${what}`);
 }

@@ -41,7 +41,7 @@ describe('PipelinedWriter', () => {
     s.ackAll();
     await tick();
     expect(released).toEqual(['abcd', 'ef']);
-    await expect(w.writePiece(Buffer.from('toolong'))).rejects.toThrow('over the request size');
+    await expect(w.writePiece(Buffer.from('toolong'))).rejects.toMatchObject({ code: 'ERR_USAGE', message: 'PipelinedWriter: writePiece(): a piece of 7 bytes is over pieceSize (4)' });
     await w.flush();
     expect(w.bytes).toBe(6);
   });
