@@ -2,23 +2,24 @@
 // as U+FFFD, so a file would be made or asked for under a name other than
 // the one typed, silently. Where the raw bytes can be read
 // (/proc/self/cmdline), a remote path (`host:caf\xe9`) is taken as its bytes
-// (util/byte-text.ts form), as OpenSSH's scp sends it; any other argument
-// holding such bytes (an --output, a --checksum-file, a --name, a local
-// operand) is refused rather than renamed, as is every one where the bytes
-// cannot be read. A U+FFFD typed as UTF-8 (EF BF BD, a name an earlier lossy
-// copy made) is passed on unchanged.
+// (util/byte-text.ts form), as OpenSSH's scp sends it, and so is every other
+// argument (an --output, a --checksum-file, a local operand): each file
+// system call turns the marks back into the bytes (lib/fs/byte-fs.ts). Where
+// the bytes cannot be read, such an argument is refused rather than renamed.
+// A U+FFFD typed as UTF-8 (EF BF BD, a name an earlier lossy copy made) is
+// passed on unchanged.
 import { readFileSync } from 'node:fs';
 import { ScpipeError, escapeForTerminal, parseRemoteSpec } from '../lib';
 import { fromBytes } from '../lib/internal';
 
-/** `argv` with each remote path that was not UTF-8 as its bytes; throws ERR_USAGE for any other such argument. */
-export function remotePathsAsBytes(argv: readonly string[], cmdline = '/proc/self/cmdline'): string[] {
+/** `argv` with each argument that was not UTF-8 as its bytes; throws ERR_USAGE where they cannot be read. */
+export function argumentsAsBytes(argv: readonly string[], cmdline = '/proc/self/cmdline'): string[] {
   if (!argv.some((a) => a.includes('\uFFFD'))) return [...argv];
   const raw = rawArgs(argv, cmdline);
   return argv.map((arg, i) => {
     if (!arg.includes('\uFFFD') || (raw !== undefined && isUtf8(raw[i]!))) return arg;
+    if (raw !== undefined) return fromBytes(raw[i]!);
     const spec = arg.startsWith('-') ? undefined : parseRemoteSpec(arg);
-    if (spec && raw !== undefined) return fromBytes(raw[i]!);
     const what = spec ? `the remote path "${escapeForTerminal(spec.path)}"` : `the argument "${escapeForTerminal(arg)}"`;
     throw new ScpipeError('ERR_USAGE', `${what} holds bytes that are not UTF-8 (shown as \uFFFD); scpipe cannot pass them on unchanged: use a UTF-8 name`);
   });

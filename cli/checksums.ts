@@ -3,10 +3,9 @@
 // checked against one. Files are checked before anything starts, so a typo
 // costs nothing, not a finished upload.
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { ScpipeError, checksumFor, isScpipeError, escapeForTerminal, formatChecksumLine, parseChecksumFile, parseSha256, type ChecksumEntry } from '../lib';
-import { NAME_MAX, describeIoError, followLinks, outOfDescriptors, plantedDetail, strerror } from '../lib/internal';
+import { NAME_MAX, byteFs, fromBytes, toBytes, describeIoError, followLinks, outOfDescriptors, plantedDetail, strerror } from '../lib/internal';
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
 import { writeFifo } from './fifo-write';
@@ -98,7 +97,8 @@ export function writeChecksumLines(file: string, hex: string, names: readonly st
 
 /** Writes one sha256sum line per entry to `file` (`-`: stdout), replacing it. */
 export async function writeChecksumEntries(file: string, entries: readonly ChecksumEntry[]): Promise<void> {
-  const lines = entries.map((e) => formatChecksumLine(e.sha256, e.name)).join('');
+  // A name that is not UTF-8 is written as its bytes, as sha256sum writes it, so that sha256sum -c finds the file.
+  const lines = toBytes(entries.map((e) => formatChecksumLine(e.sha256, e.name)).join(''));
   const written = file === '-' ? writeWhole(process.stdout, lines) : replaceFile(file, lines);
   await written.catch((err: NodeJS.ErrnoException) => {
     const what = file === '-' ? '- (stdout)' : escapeForTerminal(file);
@@ -116,17 +116,17 @@ export async function writeChecksumEntries(file: string, entries: readonly Check
 // reader, fifo-write.ts). A symlink the user made
 // (sums -> sums.2026-12) is written through, as `sha256sum > sums` and
 // --output write, not replaced by a file.
-async function replaceFile(given: string, text: string): Promise<void> {
+async function replaceFile(given: string, text: Buffer): Promise<void> {
   const file = await followLinks(given);
-  const st = await stat(file).catch(() => undefined);
+  const st = await byteFs.stat(file).catch(() => undefined);
   if (st?.isFIFO()) return writeFifo(file, text);
-  if (st && !st.isFile()) return writeFile(file, text);
+  if (st && !st.isFile()) return byteFs.writeFile(file, text);
   const temp = join(dirname(file), `.${fitName(basename(file), 21)}.scpipe-${randomBytes(6).toString('hex')}`);
   try {
-    await writeFile(temp, text, { mode: st ? st.mode & 0o777 : 0o666, flag: 'wx' });
-    await rename(temp, file);
+    await byteFs.writeFile(temp, text, { mode: st ? st.mode & 0o777 : 0o666, flag: 'wx' });
+    await byteFs.rename(temp, file);
   } catch (err) {
-    await rm(temp, { force: true });
+    await byteFs.rm(temp, { force: true });
     throw err;
   }
 }
@@ -146,7 +146,7 @@ export async function expectedSha256(args: ChecksumArgs, remotePath: string): Pr
   if (args['expect-sha256'] !== undefined) return parseSha256(args['expect-sha256'], '--expect-sha256');
   if (args.check === undefined) return undefined;
   const file = args.check;
-  const text = await readFile(file === '-' ? '/dev/stdin' : file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+  const text = await byteFs.readFile(file === '-' ? '/dev/stdin' : file).then(fromBytes).catch((err: NodeJS.ErrnoException) => {
     throw new ScpipeError('ERR_LOCAL_IO', `--check ${escapeForTerminal(file)}: ${outOfDescriptors(err) ?? describeIoError(err)}`, { path: file });
   });
   return checksumFor(parseChecksumFile(text, file), remotePath, file);

@@ -5,15 +5,15 @@
 // 10 s bound after the first, then said "exit 0" and did not exit until a
 // reader came.
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errnoCode } from '../lib/internal';
+import { byteFs, errnoCode } from '../lib/internal';
 
 const FIRST_WAIT_MS = 50;
 const LONGEST_WAIT_MS = 1000;
 
 /** Writes `text` into the FIFO at `path` once something reads it. */
-export async function writeFifo(path: string, text: string): Promise<void> {
+export async function writeFifo(path: string, text: string | Buffer): Promise<void> {
   const fh = await openOnceRead(path);
   try {
     const data = Buffer.from(text);
@@ -37,7 +37,7 @@ export async function writeFifo(path: string, text: string): Promise<void> {
 async function openOnceRead(path: string): Promise<FileHandle> {
   for (let wait = FIRST_WAIT_MS; ; wait = Math.min(wait * 2, LONGEST_WAIT_MS)) {
     try {
-      return await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
+      return await byteFs.open(path, constants.O_WRONLY | constants.O_NONBLOCK);
     } catch (err) {
       if (errnoCode(err) !== 'ENXIO') throw err;
     }

@@ -10,7 +10,7 @@ import { skipHelpCache } from './yargs-limits';
 import { COMPLETION_HELP, asksCompletionHelp, hostCompletions } from './completion';
 import { versionLine } from './versions';
 import { closeHungUpStdioAtExit } from './hung-up-stdio';
-import { remotePathsAsBytes } from './argv-utf8';
+import { argumentsAsBytes } from './argv-utf8';
 import { booleanOptionsOf, refuseBooleanValues } from './boolean-values';
 
 // Each command has its own argument type; yargs takes a list of any of them.
@@ -117,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
   let verbose = false;
   const ctx = createContext(() => verbose);
   try {
-    const args = remotePathsAsBytes(argv);
+    const args = argumentsAsBytes(argv);
     const parser = await createParser(args, ctx, (parsed) => {
       verbose = Boolean(parsed.v);
     });

@@ -60,14 +60,14 @@ export async function checkOutputFile(file: string): Promise<void> {
 }
 
 /** What writeWhole() writes to: a stream, or a test's stand-in. */
-export type WholeOut = { write(text: string, done: (err?: Error | null) => void): unknown; once?(event: 'error', fn: () => void): unknown };
+export type WholeOut = { write(text: string | Buffer, done: (err?: Error | null) => void): unknown; once?(event: 'error', fn: () => void): unknown };
 
 /**
  * Writes `text` to `out` (stdout, or stderr for get's summary) and resolves
  * once it is written; rejects with the write's error (a full disk, a
  * reader that exited), so a line the user relies on is not lost with exit 0.
  */
-export function writeWhole(out: WholeOut, text: string): Promise<void> {
+export function writeWhole(out: WholeOut, text: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     // The callback has the error; the 'error' event that follows it, unheard, would crash us.
     out.once?.('error', () => undefined);

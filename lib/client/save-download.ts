@@ -4,6 +4,7 @@
 // the file, and its bytes are counted against the announced size.
 import { pipeline } from 'node:stream/promises';
 import { ScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
 import { openOutputFile } from '../fs/open-output';
 import type { OutputFile } from '../fs/output-file';
 import { resolveTarget } from '../fs/target';
@@ -51,7 +52,8 @@ export async function saveDownloadTo(download: Download, path: string, opts: { p
     throw err;
   }
   const problem = await file.finish({ ok: true });
-  if (problem !== undefined) throw new ScpipeError('ERR_LOCAL_IO', problem, { path });
+  // The sink's words name the path as given: a name that is not UTF-8 is shown as \xNN.
+  if (problem !== undefined) throw new ScpipeError('ERR_LOCAL_IO', escapeForTerminal(problem), { path });
 }
 
 async function openOutput(download: Download, output: string, preserve: boolean, kept?: KeptRestore): Promise<OutputFile> {
@@ -67,6 +69,6 @@ async function openOutput(download: Download, output: string, preserve: boolean,
     kept: taken,
   });
   if ('error' in opened && taken !== undefined) await closeFd(taken.fd).catch(() => undefined); // no file took it
-  if ('error' in opened) throw new ScpipeError('ERR_LOCAL_IO', opened.error, { path: output });
+  if ('error' in opened) throw new ScpipeError('ERR_LOCAL_IO', escapeForTerminal(opened.error), { path: output });
   return opened;
 }

@@ -37,6 +37,13 @@ export function stat(path: string, opts?: { bigint: boolean }): Promise<import('
 }
 
 export const readFile = (path: string): Promise<Buffer> => fs.readFile(hostPath(path));
+export const writeFile = (path: string, data: string | Buffer, opts?: { mode?: number; flag?: string }): Promise<void> => fs.writeFile(hostPath(path), data, opts);
+export const rm = (path: string, opts?: { force?: boolean; recursive?: boolean }): Promise<void> => fs.rm(hostPath(path), opts);
+
+/** mkdtemp() of `prefix`, the name made as text. */
+export async function mkdtemp(prefix: string): Promise<string> {
+  return fromBytes(await fs.mkdtemp(hostPath(prefix) as string, BUFFER));
+}
 
 /** readdir() of the names as text (util/byte-text.ts). */
 export async function readdir(path: string): Promise<string[]> {

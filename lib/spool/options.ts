@@ -1,5 +1,5 @@
 // What pass 1 is told: the RAM limit, where to spill, abort and progress.
-import * as fsp from 'node:fs/promises';
+import * as fsp from '../fs/byte-fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { escapeForTerminal } from '../util/escape';

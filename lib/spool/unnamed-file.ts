@@ -6,6 +6,7 @@
 // whenever and however the process ends. O_EXCL keeps it from ever being
 // linked into the directory later.
 import * as fs from 'node:fs';
+import { hostPath } from '../util/byte-text';
 
 // O_TMPFILE is not in fs.constants. It is __O_TMPFILE | O_DIRECTORY, and
 // __O_TMPFILE is 0o20000000 on every architecture Node runs on under Linux
@@ -31,7 +32,7 @@ export function openUnnamedFile(dir: string, mode: number): Promise<number | nul
   if (process.platform !== 'linux') return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     // fs.open looked up at call time: tests replace it to play a file system without O_TMPFILE.
-    fs.open(dir, UNNAMED_FILE_FLAGS, mode, (err, fd) => {
+    fs.open(hostPath(dir), UNNAMED_FILE_FLAGS, mode, (err, fd) => {
       if (!err) resolve(fd);
       else if (UNSUPPORTED.has(err.code ?? '')) resolve(null);
       else reject(err);

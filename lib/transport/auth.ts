@@ -8,7 +8,7 @@
 // interactive prompt, never argv.
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware } from 'ssh2';
 import { ScpipeError, isScpipeError } from '../errors';
-import { peerText } from '../util/escape';
+import { escapeForTerminal, peerText } from '../util/escape';
 import type { IdentityContext } from './identity-file';
 import { passwordSteps, type PasswordMethod } from './password-steps';
 import { publickeySteps } from './publickey-steps';
@@ -100,7 +100,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
   const agentKeys: Buffer[] = []; // what ssh-agent offered: not asked for again from the file
   const skipped: string[] = [];
   const skip = (file: string, why: string): null => {
-    skipped.push(`${file} (${why})`);
+    skipped.push(`${escapeForTerminal(file)} (${why})`);
     return null;
   };
 

@@ -1,7 +1,7 @@
 // One identity file, as ssh loads it: refused when others can read it,
 // its passphrase asked for (unless ssh-agent offered the key already), PKCS#8
 // converted for ssh2, and offered with each certificate of it first.
-import { promises as fsp } from 'node:fs';
+import * as byteFs from '../fs/byte-fs';
 import type { AnyAuthMethod, ParsedKey } from 'ssh2';
 import { certificatesFor } from './certificate-files';
 import { identityPublicKey, openSshPublicKey } from './identity-public';
@@ -11,6 +11,7 @@ import { lazyKeyAgent } from './lazy-key';
 import { agentCertificateAgent } from './agent-certificate';
 import type { ResolvedHost } from './ssh-config';
 import { outOfDescriptors } from '../util/limits';
+import { escapeForTerminal } from '../util/escape';
 
 /** What loading a key needs from the auth handler. */
 export interface IdentityContext {
@@ -39,7 +40,7 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
   const { username, log, skip, maxTries } = ctx;
   let data: Buffer;
   try {
-    const handle = await fsp.open(file, 'r');
+    const handle = await byteFs.open(file, 'r');
     try {
       const st = await handle.stat();
       data = await handle.readFile();
@@ -51,7 +52,7 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
     // Out of descriptors is said even for a default key: "Permission denied" alone would hide the cause.
     const limit = outOfDescriptors(err);
     if (!explicit && limit === undefined) return null;
-    log(`identity file ${file} not accessible: ${(err as Error).message}`);
+    log(`identity file ${escapeForTerminal(file)} not accessible: ${(err as Error).message}`);
     return skip(file, limit !== undefined ? `not readable: ${limit}` : (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable');
   }
   // ssh2 is loaded by now (it calls this handler); importing it here keeps it
@@ -69,16 +70,16 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
       // Its certificates still go, signed by the agent's copy of the key, as ssh offers them.
       const byAgent = await agentCertificates(ctx, pub, file);
       if (byAgent) return byAgent;
-      log(`skipping encrypted key ${file}: ssh-agent offered it already`);
+      log(`skipping encrypted key ${escapeForTerminal(file)}: ssh-agent offered it already`);
       return null;
     }
     if (!ctx.ask) {
-      log(`skipping encrypted key ${file}: no passphrase and no terminal to ask on`);
+      log(`skipping encrypted key ${escapeForTerminal(file)}: no passphrase and no terminal to ask on`);
       return skip(file, ctx.host.batchMode ? 'encrypted, and BatchMode forbids asking for its passphrase' : 'encrypted, and there is no terminal to ask for its passphrase');
     }
     const typed = ctx.passphrases?.get(file);
     if (typed !== undefined) key = parse(typed);
-    if (!(key instanceof Error)) log(`key ${file}: the passphrase typed at the first connection`);
+    if (!(key instanceof Error)) log(`key ${escapeForTerminal(file)}: the passphrase typed at the first connection`);
     else if (maxTries === 0) return skip(file, 'encrypted, and NumberOfPasswordPrompts is 0'); // ssh asks nothing then
     else {
       let asked: Promise<ParsedKey | null> | undefined;
@@ -86,7 +87,7 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
       // Asked only if the server accepts the key, as ssh does (lazy-key.ts); with a certificate, first.
       const publicKey = pub && utils.parseKey(pub);
       if (publicKey && !(publicKey instanceof Error) && !Array.isArray(publicKey) && !(await hasCertificate(ctx, publicKey, file))) {
-        log(`offering public key ${file} ${publicKey.type} ${fingerprint(publicKey.getPublicSSH())} (encrypted: its passphrase is asked if the server accepts it)`);
+        log(`offering public key ${escapeForTerminal(file)} ${publicKey.type} ${fingerprint(publicKey.getPublicSSH())} (encrypted: its passphrase is asked if the server accepts it)`);
         const { BaseAgent } = await import('ssh2');
         return [{ type: 'agent', username, agent: lazyKeyAgent(BaseAgent, publicKey, unlock) }];
       }
@@ -97,12 +98,12 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
   }
   if (key instanceof Error || Array.isArray(key)) {
     const why = key instanceof Error ? key.message : 'unexpected format';
-    log(`cannot load key ${file}: ${why}`);
+    log(`cannot load key ${escapeForTerminal(file)}: ${why}`);
     return skip(file, /passphrase/i.test(why) ? 'wrong passphrase' : `cannot be read: ${why}`);
   }
   const parsed = key as ParsedKey;
   if (!parsed.isPrivateKey()) {
-    log(`${file} is not a private key; skipping`);
+    log(`${escapeForTerminal(file)} is not a private key; skipping`);
     return null;
   }
   const certified = !(await ctx.certificates) ? [] : (await certificatesFor(parsed, [...ctx.host.certificateFiles, `${file}-cert.pub`], log))
@@ -110,10 +111,10 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
   // As ssh (pubkey_prepare), a key ssh-agent offered is not offered again from
   // its file: a second refusal would use up one of the server's MaxAuthTries.
   if (ctx.agentKeys.some((k) => k.equals(parsed.getPublicSSH()))) {
-    log(`skipping key ${file}: ssh-agent offered it already`);
+    log(`skipping key ${escapeForTerminal(file)}: ssh-agent offered it already`);
     return certified.length ? certified : null;
   }
-  log(`offering public key ${file} ${parsed.type} ${fingerprint(parsed.getPublicSSH())}`);
+  log(`offering public key ${escapeForTerminal(file)} ${parsed.type} ${fingerprint(parsed.getPublicSSH())}`);
   return [...certified, { type: 'publickey', username, key: parsed }];
 }
 
@@ -144,7 +145,7 @@ async function askPassphrase(ctx: IdentityContext, file: string, parse: (pass?: 
     if (pass === '') return ctx.skip(file, 'encrypted; an empty passphrase skips it'); // as ssh
     const key = parse(pass);
     if (key instanceof Error || Array.isArray(key)) {
-      ctx.log(`bad passphrase for ${file}`);
+      ctx.log(`bad passphrase for ${escapeForTerminal(file)}`);
       continue;
     }
     ctx.passphrases?.set(file, pass);
@@ -161,7 +162,7 @@ async function agentCertificates(ctx: IdentityContext, pub: Buffer, file: string
   if (key instanceof Error || Array.isArray(key)) return null;
   const certified = await certificatesFor(key, [...ctx.host.certificateFiles, `${file}-cert.pub`], ctx.log);
   if (certified.length === 0) return null;
-  ctx.log(`key ${file}: its certificates are signed by ssh-agent, which holds the key`);
+  ctx.log(`key ${escapeForTerminal(file)}: its certificates are signed by ssh-agent, which holds the key`);
   return [{ type: 'agent', username: ctx.username, agent: agentCertificateAgent(OpenSSHAgent, ctx.agentSock, key, certified) }];
 }
 

@@ -2,7 +2,7 @@
 // it to pick the agent's copy of a key (IdentitiesOnly, IdentityFile
 // ~/.ssh/key.pub): FILE.pub, FILE itself when it is a public key, or the
 // public key an OpenSSH private key stores unencrypted in its header.
-import { promises as fsp } from 'node:fs';
+import * as byteFs from '../fs/byte-fs';
 import { SshFields } from '../util/ssh-fields';
 
 const OPENSSH = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/;
@@ -30,7 +30,7 @@ function publicKeyLine(text: string): Buffer | undefined {
 
 async function readText(file: string): Promise<string | undefined> {
   try {
-    return await fsp.readFile(file, 'latin1');
+    return (await byteFs.readFile(file)).toString('latin1');
   } catch {
     return undefined;
   }

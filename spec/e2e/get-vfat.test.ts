@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { latin1Tree } from '../helpers/latin1-tree';
+import { BYTE_ARGS, byteArg, latin1Tree } from '../helpers/latin1-tree';
 
 const sshd = sshdPerSuite();
 // A FAT image mounted through FUSE (no vfat module needed): scripts/install-test-deps.sh installs both.
@@ -96,6 +96,19 @@ describe('onto a FAT file system', () => {
     } finally {
       await rm(dst, { recursive: true, force: true });
     }
+  });
+
+  // An --output or --checksum-file of Latin-1 bytes is made as those bytes
+  // (byte-names-local.test.ts); FAT refuses such a name, which is said
+  // escaped, exit 1, nothing left on the stick.
+  it.each([['-O'], ['-s']])('get --output and --checksum-file of a Latin-1 name FAT refuses say so, escaped, exit 1 (%s)', async (protocol) => {
+    const out = await runCli(['get', protocol, ...sshFlags(sshd, sshd.user), '--output', byteArg(join(fat, 'caf\xe9')), remote(sshd, sshd.user, source)], { wrapper: BYTE_ARGS });
+    expect({ status: out.status, stderr: out.stderr }).toEqual({ status: 1, stderr: `scpipe: ${join(fat, 'caf')}\\xe9: Operation not permitted\n` });
+    const sum = await runCli(['get', protocol, ...sshFlags(sshd, sshd.user), '--checksum-file', byteArg(join(fat, 'sum\xe9')), remote(sshd, sshd.user, source)], { wrapper: BYTE_ARGS });
+    expect(sum.status).toBe(1);
+    expect(sum.stdout).toEqual(data);
+    expect(sum.stderr).toContain(`--checksum-file ${join(fat, 'sum')}\\xe9 could not be written: Operation not permitted`);
+    expect(await readdir(fat)).toEqual([]);
   });
 
   // Over SFTP a file replaced keeps the old one's mode (as scp does), set
