@@ -21,9 +21,10 @@ type Callback = (err?: Error, ...reply: any[]) => void;
 /**
  * Sends request `type` of `fields` (a string as its bytes, a Buffer as a
  * string, a number as uint32) then `attrs`, if given. False, having sent
- * nothing, where ssh2's internals are not as expected. `reqid` hears the id.
+ * nothing, where ssh2's internals are not as expected. `reqid` hears the id;
+ * `extended` names the extension whose reply ssh2 parses.
  */
-export function sendFields(raw: unknown, type: number, fields: Field[], cb: Callback, attrs?: InputAttributes, reqid?: (id: number) => void): boolean {
+export function sendFields(raw: unknown, type: number, fields: Field[], cb: Callback, attrs?: InputAttributes, reqid?: (id: number) => void, extended?: string): boolean {
   const parts: Buffer[] = [];
   for (const f of fields) {
     if (typeof f === 'number') parts.push(u32(f));
@@ -37,7 +38,7 @@ export function sendFields(raw: unknown, type: number, fields: Field[], cb: Call
   return sendRequest(raw, (id) => {
     reqid?.(id);
     return Buffer.concat([u32(body.length + 5), Buffer.from([type]), u32(id), body]);
-  }, cb);
+  }, cb, extended);
 }
 
 /** A request answered by NAME, its names read as their bytes; false where it cannot be sent so. */

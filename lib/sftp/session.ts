@@ -240,7 +240,10 @@ export class SftpSession {
   /** statvfs@openssh.com (ssh2 names its fields `f_…`): room for an unprivileged user, or undefined when not offered. */
   async fileSystem(path: string): Promise<RemoteFileSystem | undefined> {
     if (!this.has('statvfs@openssh.com')) return undefined;
-    const info = await this.call<StatvfsReply>('statvfs', path, (done) => this.raw.ext_openssh_statvfs(path, done));
+    const ext = 'statvfs@openssh.com';
+    const info = await this.call<StatvfsReply>('statvfs', path, (done) => {
+      if (!(hasMarks(path) && sendFields(this.raw, FXP.EXTENDED, [ext, path], done, undefined, undefined, ext))) this.raw.ext_openssh_statvfs(path, done);
+    });
     return remoteFileSystem(info);
   }
 

@@ -17,7 +17,7 @@ const SSH_FXP_WRITE = 6;
 
 /** The parts of ssh2's SFTP client this relies on. */
 interface Internals {
-  _requests: Record<number, { cb?: (err?: Error, ...reply: any[]) => void }>;
+  _requests: Record<number, { cb?: (err?: Error, ...reply: any[]) => void; extended?: string }>;
   _writeReqid: number;
   _maxWriteLen: number;
   _buffer: Buffer[];
@@ -74,11 +74,12 @@ export function writeUncopied(raw: unknown, handle: Buffer, data: Buffer, positi
  * hands it to its own methods (an error, or a NAME reply's entries). False,
  * having sent nothing, where ssh2's internals are not as expected.
  */
-export function sendRequest(raw: unknown, build: (reqid: number) => Buffer, cb: (err?: Error, ...reply: any[]) => void): boolean {
+export function sendRequest(raw: unknown, build: (reqid: number) => Buffer, cb: (err?: Error, ...reply: any[]) => void, extended?: string): boolean {
   const s = internalsOf(raw);
   if (s === undefined) return false;
   const reqid = (s._writeReqid = (s._writeReqid + 1) >>> 0);
-  s._requests[reqid] = { cb };
+  // `extended`: the extension whose EXTENDED_REPLY ssh2 is to parse (statvfs@openssh.com).
+  s._requests[reqid] = extended === undefined ? { cb } : { cb, extended };
   send(s, build(reqid));
   return true;
 }
