@@ -2,8 +2,9 @@
 // disk (docs/protocol.md §10 "cp over SFTP"): each name must be one plain component (as
 // OpenSSH's sftp refuses names with `/`), and, beyond OpenSSH, not empty
 // and without control characters. Names that are not UTF-8 come as their
-// bytes (name-bytes.ts); a U+FFFD may stand for bytes lost where they could
-// not be read so, and a name that cannot be written back exactly must not be written at all. A bad name is reported
+// bytes (name-bytes.ts), where a U+FFFD is the character itself; where they
+// could not be read so, a U+FFFD may stand for bytes lost, and a name that
+// cannot be written back exactly must not be written at all. A bad name is reported
 // and skipped; a listing that repeats a name or never ends (a hostile or
 // broken server) fails the whole directory.
 import type { Stats } from 'ssh2';
@@ -59,7 +60,7 @@ export async function listDirectory(session: SftpSession, path: string, opts: Li
       if (batch === undefined || batch.length === 0) return entries;
       if (!Array.isArray(batch)) throw malformed(path);
       for (const item of batch) {
-        const { filename, attrs } = (item ?? {}) as { filename?: unknown; attrs?: Stats };
+        const { filename, attrs, asBytes } = (item ?? {}) as { filename?: unknown; attrs?: Stats; asBytes?: true };
         if (typeof filename !== 'string' || typeof attrs?.isDirectory !== 'function') throw malformed(path);
         if (filename === '.' || filename === '..') continue;
         if (listed >= max) {
@@ -76,7 +77,8 @@ export async function listDirectory(session: SftpSession, path: string, opts: Li
           throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(path)}: the server listed "${escapeForTerminal(filename)}" twice; not copying this directory`, { path });
         }
         seen.add(filename);
-        const refused = nameProblem(filename, opts.keepReplaced);
+        // Read as its bytes (name-bytes.ts), a U+FFFD is one the name holds, as EF BF BD.
+        const refused = nameProblem(filename, opts.keepReplaced || asBytes === true);
         if (refused) opts.onBadName(new ScpipeError('ERR_UNSAFE_NAME', `${escapeForTerminal(path)}: ${refused}`, { path }));
         else entries.push({ name: filename, attrs });
       }

@@ -23,13 +23,17 @@ export class NameTap {
     this.wanted.set(reqid, undefined);
   }
 
-  /** `names` (ssh2's entries of the reply to `reqid`) with each filename as its bytes, where they match. */
-  take<T extends { filename?: unknown }>(reqid: number, names: T[] | undefined): T[] | undefined {
+  /**
+   * `names` (ssh2's entries of the reply to `reqid`) with each filename as
+   * its bytes, where they match; those entries say so (`asBytes`): a U+FFFD
+   * in them is the character itself, not bytes lost.
+   */
+  take<T extends { filename?: unknown }>(reqid: number, names: T[] | undefined): Array<T & { asBytes?: true }> | undefined {
     const raw = this.wanted.get(reqid);
     this.wanted.delete(reqid);
     if (!raw || !Array.isArray(names) || raw.length !== names.length) return names;
     if (!names.every((n, i) => n.filename === raw[i]!.toString('utf8'))) return names;
-    return names.map((n, i) => ({ ...n, filename: fromBytes(raw[i]!) }));
+    return names.map((n, i) => ({ ...n, filename: fromBytes(raw[i]!), asBytes: true as const }));
   }
 
   /** Frames `data` as ssh2 will. */

@@ -1,6 +1,8 @@
 // Downloads of names that are not UTF-8 (a Latin-1 tree), against OpenSSH's
 // scp -f and sftp-server: stored byte for byte, as OpenSSH's scp stores
 // them; two names that would both be U+FFFD stay two files.
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -70,5 +72,24 @@ describe.each([
       expect(put).toMatchObject({ status: 0, stderr: '' });
     }
     expect(treeOf(dir)).toEqual(['caf\xe8: to caf\xe8', 'caf\xe9: to caf\xe9']);
+  });
+});
+
+describe.each([
+  ['the shell account', () => sshd.user],
+  ['the internal-sftp chroot', () => sshd.sftp],
+])('cp -r down over sftp through %s: a name holding U+FFFD itself, as UTF-8', (_who, account: () => TestAccount) => {
+  // Read as its bytes, EF BF BD is a character like any other (what an
+  // earlier lossy copy left), not bytes lost; it was refused ("not valid
+  // UTF-8"), exit 1, though scp -r and OpenSSH's sftp copy it.
+  it('is stored under the same bytes, beside a Latin-1 name', async () => {
+    const dir = await userDir(account(), 'fffd-down');
+    await latin1Tree(dir);
+    await writeFile(Buffer.from(`${dir}/a\uFFFDb`), 'real fffd');
+    const got = join(local(), 'got');
+    const r = await runCli(['cp', '-r', '--protocol', 'sftp', ...sshFlags(sshd, account()), remote(sshd, account(), remotePath(account(), dir)), got]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(readFileSync(Buffer.from(`${got}/a\uFFFDb`), 'utf8')).toBe('real fffd');
+    expect(treeOf(got).filter((e) => e.startsWith('d\xe9'))).toEqual(LATIN1_TREE);
   });
 });
