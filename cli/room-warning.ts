@@ -5,7 +5,7 @@
 import { statSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { escapeForTerminal } from '../lib';
-import { formatBytes } from '../lib/internal';
+import { formatBytes, hostPath } from '../lib/internal';
 
 /**
  * The warning for a `size`-byte download to `path` (links followed), or
@@ -14,9 +14,9 @@ import { formatBytes } from '../lib/internal';
  */
 export function roomWarning(path: string, size: bigint, kept = 0n): string | undefined {
   try {
-    const st = statSync(path, { throwIfNoEntry: false });
+    const st = statSync(hostPath(path), { throwIfNoEntry: false });
     if (st !== undefined && !st.isFile()) return undefined; // a device or FIFO is written in place
-    const fs = statfsSync(dirname(path), { bigint: true });
+    const fs = statfsSync(hostPath(dirname(path)), { bigint: true });
     const free = fs.bavail * fs.bsize;
     if (size - kept <= free) return undefined;
     const already = kept > 0n ? `, ${formatBytes(kept)} of it restored already,` : ',';

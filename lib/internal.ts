@@ -24,6 +24,6 @@ export { partIndex } from './client/parts/names';
 export { MAX_PARTS } from './client/parts/manifest';
 export { NAME_MAX } from './protocol/name-max';
 export { spoolNeed } from './client/parts/spool-room';
-export { fromBytes, toBytes } from './util/byte-text';
+export { fromBytes, hostPath, toBytes } from './util/byte-text';
 /** node:fs/promises for paths that may hold bytes that are not UTF-8 (fs/byte-fs.ts). */
 export * as byteFs from './fs/byte-fs';

@@ -4,7 +4,7 @@
 // sftp-copy.ts, with the same rules. Problems with single items are reported
 // as they happen (onProblem) and the copy goes on; the call then rejects
 // with the first. A lost connection is retried (copy-retry.ts).
-import { stat } from 'node:fs/promises';
+import { stat } from '../fs/byte-fs';
 import { ScpipeError, asScpipeError, throwIfAborted } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { remoteScpCommand } from '../protocol/command';

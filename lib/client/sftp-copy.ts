@@ -3,7 +3,7 @@
 // target is the one item's path, and several sources need a directory),
 // then the local walker or the remote tree reader does the rest. Remote
 // paths are SFTP paths: no shell, no globs, `~/` is the login directory.
-import { stat } from 'node:fs/promises';
+import { stat } from '../fs/byte-fs';
 import { basename } from 'node:path';
 import { MissingWatch, missingButASet, setHint } from './set-hint';
 import { hasWildcard, wildcardHint } from './glob-hint';

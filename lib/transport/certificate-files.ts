@@ -2,7 +2,7 @@
 // identity's own FILE-cert.pub that certify its key (as ssh pairs them).
 // A file that is missing, unreadable or not a certificate is skipped, with a
 // line in the log, as ssh skips it.
-import { promises as fsp } from 'node:fs';
+import * as byteFs from '../fs/byte-fs';
 import type { ParsedKey } from 'ssh2';
 import { certifiedKey, certifies, parseCertificate, type CertifiedKey } from './certificate';
 
@@ -13,7 +13,7 @@ export async function certificatesFor(key: ParsedKey, files: string[], log: (lin
   for (const file of new Set(files)) {
     let text: string;
     try {
-      text = await fsp.readFile(file, 'utf8');
+      text = (await byteFs.readFile(file)).toString('utf8');
     } catch {
       continue; // FILE-cert.pub next to most keys is absent: nothing to say
     }

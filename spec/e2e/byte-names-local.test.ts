@@ -3,7 +3,8 @@
 // operand; and --name. Each was refused with exit 2 ("holds bytes that are
 // not UTF-8"); each now names the file of exactly those bytes, as OpenSSH's
 // scp does, and a sha256sum line names a file by its bytes.
-import { readFileSync, readdirSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
@@ -11,6 +12,8 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { BYTE_ARGS, byteArg, bytes } from '../helpers/latin1-tree';
 import { tempDirPerTest } from '../helpers/temp-dir';
+import { withTmpfs } from '../helpers/tmpfs';
+import { formatBytes } from '../../lib/internal';
 
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-byte-local-');
@@ -91,6 +94,28 @@ describe.each([
     const missing = await run(['get', ...flags, ...sshFlags(sshd, sshd.user, [], `${out}/gone\xe9`), remote(sshd, sshd.user, `${dir}/f`)]);
     expect(missing.status).toBe(255);
     expect(missing.stderr).toContain(`not offered: ${out}/gone\\xe9 (no such file)`);
+  });
+
+  // get --output, which knows the size first, warns before the download
+  // that it will not fit; the check looked at another directory's name and
+  // said nothing.
+  it('get --output into a Latin-1 directory too small for the file warns first, escaped', async () => {
+    const dir = await userDir(sshd.user, 'latin1-local-room');
+    writeFileSync(join(dir, 'big.bin'), randomBytes(3 << 20));
+    await withTmpfs('1m', async (mnt) => {
+      mkdirSync(bytes(`${mnt}/d\xe9`));
+      const room = formatBytes(BigInt(statfsSync(mnt).bavail) * BigInt(statfsSync(mnt).bsize));
+      const shown = `${mnt}/d\\xe9/got`;
+      const r = await run(['get', ...ssh(), '--output', `${mnt}/d\xe9/got`, remote(sshd, sshd.user, `${dir}/big.bin`)]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 1,
+        stderr:
+          `scpipe: warning: ${shown}: the file is 3 MiB, and its file system has ${room} free: the download fails once it is full, unless the file system compresses it; ` +
+          'stop it, then make room or give --output on another disk\n' +
+          `scpipe: ${shown}: No space left on device (the file is 3 MiB, and its file system has ${room} free)\n`,
+      });
+      expect(namesIn(`${mnt}/d\xe9`)).toEqual([]);
+    });
   });
 
   it('put --name gives the remote file those bytes', async () => {

@@ -7,6 +7,7 @@
 // stream's length is not known, and a short one (a nightly job that always
 // fitted) still does.
 import { statfsSync } from 'node:fs';
+import { hostPath } from '../../util/byte-text';
 
 /** What the spool directory lacks for the parallelism asked, and the parallelism used instead. */
 export interface SpoolShort {
@@ -65,7 +66,7 @@ export function fitSpool(a: RoomArgs, onShort?: (s: SpoolShort) => void): number
   if (need === 0) return a.parallel;
   let free: number;
   try {
-    const s = statfsSync(a.dir);
+    const s = statfsSync(hostPath(a.dir));
     free = s.bavail * s.bsize;
   } catch {
     return a.parallel;
