@@ -6,6 +6,7 @@
 // goes through that one descriptor with explicit positions, so any number of
 // replays can read it at once. Where unlinking an open file fails (Windows),
 // the path is kept, removed by close(), and registered for removal at exit.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
@@ -13,6 +14,15 @@ import { cancelRemoveAtExit, removeAtExit } from './exit-cleanup';
 import { describeIoError } from '../fs/strerror';
 import { formatBytes } from './size';
 import { openUnnamedFile } from './unnamed-file';
+import { hasMarks, hostPath } from '../util/byte-text';
+
+// A new private file in `dir` (whose name may hold bytes that are not UTF-8), as tmp makes one.
+async function namedFile(dir: string): Promise<{ path: string; fd: number }> {
+  const path = `${dir}/${SPOOL_FILE_PREFIX}${randomBytes(6).toString('hex')}`;
+  const flags = fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR;
+  const fd = await new Promise<number>((resolve, reject) => fs.open(hostPath(path), flags, 0o600, (err, n) => (err ? reject(err) : resolve(n))));
+  return { path, fd };
+}
 
 /** Name prefix of every spool file. */
 const SPOOL_FILE_PREFIX = 'scpipe-spool-';
@@ -34,7 +44,7 @@ export class SpoolFile {
         fs.closeSync(this.fd);
       }
     } finally {
-      if (this.linkedPath !== undefined) fs.unlinkSync(this.linkedPath);
+      if (this.linkedPath !== undefined) fs.unlinkSync(hostPath(this.linkedPath));
       this.linkedPath = undefined;
     }
   };
@@ -58,8 +68,9 @@ export class SpoolFile {
       if (fd !== null) return new SpoolFile(fd, dir, undefined);
       // `tmpdir`, not `dir`: tmp >= 0.2.4 refuses a `dir` outside os.tmpdir().
       // Loaded on first use: a stream that fits in RAM never pays its start-up.
-      const { file: tmpFile } = await import('tmp-promise');
-      created = await tmpFile({
+      // tmp names files by a string, which Node sends as UTF-8: a --spool-dir that is not would be another directory.
+      if (hasMarks(dir)) created = await namedFile(dir);
+      else created = await (await import('tmp-promise')).file({
         tmpdir: dir,
         prefix: SPOOL_FILE_PREFIX,
         mode: 0o600,
@@ -71,7 +82,7 @@ export class SpoolFile {
     }
     let linked = true;
     try {
-      await fs.promises.unlink(created.path);
+      await fs.promises.unlink(hostPath(created.path));
       linked = false;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') linked = false;
@@ -114,7 +125,7 @@ export class SpoolFile {
     const path = this.linkedPath;
     if (path === undefined) return;
     try {
-      await fs.promises.unlink(path);
+      await fs.promises.unlink(hostPath(path));
     } catch (err) {
       // Still there (and not merely gone already): leave it to the exit hook.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return;

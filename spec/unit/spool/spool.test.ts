@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Spool } from '../../../lib/spool';
 import { BODY_CHUNK } from '../../../lib/util/body-chunk';
+import { fromBytes } from '../../../lib/util/byte-text';
 import { WRITE_BATCH } from '../../../lib/spool/writer';
 import * as release from '../../../lib/spool/release';
 import { UNNAMED_TARGET } from '../../helpers/open-files';
@@ -119,6 +120,26 @@ describe('spool: sizes and where the bytes go', () => {
       expect(seen.open[0]!.stat.mode & 0o777).toBe(0o600);
     }
     expectSameBytes(await readStream(s.replay()), data);
+  });
+
+  // A --spool-dir named in Latin-1 bytes: the named file went to the
+  // directory of its UTF-8 form (U+FFFD), missing, and the spool failed.
+  it('where files cannot be unnamed: a spool directory whose name is not UTF-8 takes the named file', async () => {
+    const dir = freshDir();
+    const raw = Buffer.from(`${dir}/sp\xe9`, 'latin1');
+    fs.mkdirSync(raw);
+    const unnamed = withoutUnnamedFiles();
+    const data = randomBytes(4 * KiB);
+    try {
+      const s = await take(Readable.from([data]), { memoryLimit: 0, spoolDir: fromBytes(raw) });
+      expect(unnamed.refused()).toBe(isLinux ? 1 : 0);
+      expect([s.onDisk, s.size]).toEqual([true, BigInt(data.length)]);
+      expect(fs.readdirSync(raw)).toEqual([]); // already unlinked
+      expectSameBytes(await readStream(s.replay()), data);
+      await s.dispose();
+    } finally {
+      fs.rmdirSync(raw);
+    }
   });
 
   it('spills when one chunk straddles the limit', async () => {
