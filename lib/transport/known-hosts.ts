@@ -4,7 +4,7 @@
 // follows OpenSSH hostfile.c: a matching key is a match; any other known key
 // for the host, of whatever type, is a change.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import * as byteFs from '../fs/byte-fs';
 import * as path from 'node:path';
 import { makeDirs } from '../fs/make-dirs';
 import { matchPatternList } from './wildcard';
@@ -126,7 +126,7 @@ const UNREADABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EISDIR', 'E
 
 async function readIfExists(file: string): Promise<string | undefined> {
   try {
-    return await fsp.readFile(file, 'utf8');
+    return (await byteFs.readFile(file)).toString('utf8');
   } catch (err) {
     if (UNREADABLE.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw err;
@@ -193,7 +193,7 @@ export async function appendKnownHost(file: string, host: string, port: number, 
   await makeDirs(path.dirname(file), 0o700);
   const name = knownHostsName(host, port);
   const line = `${hash ? hashHostName(name) : name} ${keyType(key)} ${key.toString('base64')}\n`;
-  const handle = await fsp.open(file, 'a+', 0o600);
+  const handle = await byteFs.open(file, 'a+', 0o600);
   try {
     // Keep a file that lacks a final newline well-formed.
     const { size } = await handle.stat();

@@ -10,6 +10,7 @@ import { parse as parseConfig } from 'ssh-config';
 import { LineType, type Line } from 'ssh-config';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { hostPath } from '../util/byte-text';
 import { childEnv } from '../util/child-env';
 import { outOfDescriptors } from '../util/limits';
 import { homeDirectory, localUsername, noUserName } from '../util/home';
@@ -124,13 +125,13 @@ function readConfig(file: string, st: State, baseDir: string, depth: number, che
   let text: string;
   try {
     if (checkPerm) {
-      const s = fs.statSync(file);
+      const s = fs.statSync(hostPath(file));
       const uid = process.getuid?.();
       if (uid !== undefined && ((s.uid !== 0 && s.uid !== uid) || (s.mode & 0o022) !== 0)) {
         throw new ScpipeError('ERR_CONFIG', `Bad owner or permissions on ${escapeForTerminal(file)}`, { path: file });
       }
     }
-    text = fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(hostPath(file), 'utf8');
   } catch (err) {
     if (err instanceof ScpipeError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;

@@ -118,6 +118,16 @@ describe.each([
     });
   });
 
+  it('-F and -o UserKnownHostsFile read the files of those bytes', async () => {
+    const dir = await userDir(sshd.user, 'latin1-local-config');
+    writeFileSync(join(dir, 'f'), 'configured');
+    const out = local();
+    writeFileSync(bytes(`${out}/config\xe9`), `Host vault\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user.name}\n  IdentityFile ${sshd.user.keyPath}\n  BatchMode yes\n`);
+    copyFileSync(sshd.knownHostsPath, bytes(`${out}/known\xe9`));
+    const r = await run(['get', ...flags, '-F', `${out}/config\xe9`, '-o', `UserKnownHostsFile=${out}/known\xe9`, '-o', 'StrictHostKeyChecking=yes', `vault:${dir}/f`]);
+    expect({ status: r.status, stderr: r.stderr, out: r.stdout.toString() }).toEqual({ status: 0, stderr: '', out: 'configured' });
+  });
+
   it('put --name gives the remote file those bytes', async () => {
     const dir = await userDir(sshd.user, 'latin1-local-name');
     const r = await run(['put', ...ssh(), '--name', 'caf\xe9', remote(sshd, sshd.user, `${dir}/`)], 'named');
