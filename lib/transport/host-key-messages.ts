@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ResolvedHost } from './ssh-config';
 import { shellWord } from '../util/shell-word';
+import { hostPath } from '../util/byte-text';
 
 /** ssh's warning for a changed key it connects to anyway (sshconnect.c). */
 export function changedKeyWarning(type: string, fp: string, where: string, file: string): string[] {
@@ -32,6 +33,6 @@ export function addKeyCommand(host: Readonly<ResolvedHost>, name: string, type: 
   const first = host.knownHostsFiles[0];
   const file = first === undefined ? '~/.ssh/known_hosts' : shellWord(first); // the shell expands the ~
   // A fresh account (a cron user) has no ~/.ssh yet: `>>` alone would fail there.
-  const mkdir = first !== undefined && existsSync(dirname(first)) ? '' : `mkdir -p -m 700 ${first === undefined ? '~/.ssh' : shellWord(dirname(first))} && `;
+  const mkdir = first !== undefined && existsSync(hostPath(dirname(first))) ? '' : `mkdir -p -m 700 ${first === undefined ? '~/.ssh' : shellWord(dirname(first))} && `;
   return `${mkdir}ssh-keyscan ${port}-t ${type} ${host.hostname}${rename} >> ${file}`;
 }
