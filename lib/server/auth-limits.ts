@@ -84,6 +84,15 @@ export function logUser(user: string): string {
   return shown === '' ? '""' : shown.slice(0, 100);
 }
 
+/**
+ * Who a session's lines (transfers, refusals) are of: `user@address:port`,
+ * then the key's fingerprint as `ssh-keygen -lf` prints it, or the name of
+ * a login without a key, so that one grep finds a client's every transfer.
+ */
+export function sessionWho(user: string, from: string, key: string | undefined): string {
+  return `${logUser(user)}@${from} ${key !== undefined ? `key ${key}` : `user ${logUser(user)}`}`;
+}
+
 // sshd's suffix for a key: `: ED25519 SHA256:…`. The type is the algorithm
 // the client named, any text it chose: one escaped token, as a user name.
 function keyNote(a: Attempt): string {

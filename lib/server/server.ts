@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Connection, ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { peerText } from '../util/escape';
-import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, type AuthLimits } from './auth-limits';
+import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, sessionWho, type AuthLimits } from './auth-limits';
 import { listenError } from './listen-error';
 import { answerLogin, type ServeAuth } from './login';
 import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type Startup } from './connection-limits';
@@ -123,15 +123,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     let user = '?';
     // Who logged in, for --append-only's uploads in progress: the last attempt is the one accepted.
     let login = '';
+    let key: string | undefined;
     client.on('authentication', (ctx) => {
       user = ctx.username;
-      login = ctx.method === 'publickey' ? `key ${fingerprint(ctx.key.data)}` : `user ${ctx.username}`;
+      key = ctx.method === 'publickey' ? fingerprint(ctx.key.data) : undefined;
+      login = key !== undefined ? `key ${key}` : `user ${ctx.username}`;
       answerLogin(ctx, { auth: opts.auth, attempts, ip: info.ip, log, live: () => clients.has(client), end: () => client.end() });
     });
     client.on('ready', () => {
       startups.get(`${info.ip} ${info.port}`)?.authenticated();
-      // As in the login lines: one word, cut at 100 characters, however long the name a client logged in with.
-      const who = `${logUser(user)}@${from}`;
+      const who = sessionWho(user, from, key);
       if (opts.verbose) log(`${who} authenticated`);
       const admitted = perKey.admit(login);
       if (typeof admitted === 'number') {

@@ -15,14 +15,14 @@ function scpO(args: string[]): number | null {
   return spawnSync('scp', ['-O', '-q', ...serve.sshArgs(), ...args], { encoding: 'utf8' }).status;
 }
 
-// The log lines after `mark`, of this client, without the `scpipe: user@address:port ` prefix.
+// The log lines after `mark`, of this client, without the `scpipe: user@address:port key SHA256:… ` prefix.
 function linesAfter(mark: number): string[] {
   return serve
     .log()
     .slice(mark)
     .split('\n')
     .filter((l) => / \S+@127\.0\.0\.1:\d+ /.test(l))
-    .map((l) => l.replace(/^scpipe: \S+@127\.0\.0\.1:\d+ /, ''));
+    .map((l) => l.replace(/^scpipe: \S+@127\.0\.0\.1:\d+ key SHA256:\S+ /, ''));
 }
 
 it('names each file an upload into the root or a directory stored', async () => {

@@ -16,5 +16,5 @@ it('writes a chosen user name as one word of at most 100 characters in transfer 
   expect(r.status).toBe(0);
   const line = serve.log().split('\n').find((l) => l.endsWith(' sftp mkdir /logged ok'));
   const shown = user.replace(/ /g, '\\x20').slice(0, 100);
-  expect(line).toMatch(new RegExp(`^scpipe: ${shown.replace(/[\\.]/g, '\\$&')}@127\\.0\\.0\\.1:\\d+ sftp mkdir /logged ok$`));
+  expect(line).toMatch(new RegExp(`^scpipe: ${shown.replace(/[\\.]/g, '\\$&')}@127\\.0\\.0\\.1:\\d+ key SHA256:\\S+ sftp mkdir /logged ok$`));
 });
