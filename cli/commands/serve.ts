@@ -131,6 +131,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
             appendOnly: args['append-only'],
             stateDir,
             maxUploadsPerKey,
+            stateDirIsDefault: args['state-dir'] === undefined,
             verbose: args.v,
             log: (line) => starting.say(line),
             limits,

@@ -43,6 +43,8 @@ export interface ServeOptions {
   stateDir?: string;
   /** With stateDir: uploads in progress one key (or user) may hold on record (default RECORDS_PER_LOGIN_MAX). */
   maxUploadsPerKey?: number;
+  /** stateDir is the default (defaultStateDir()), not one the user gave: a refusal says how to give one. */
+  stateDirIsDefault?: boolean;
   verbose?: boolean;
   log?: (line: string) => void;
   /** Login and connection limits (auth-limits.ts, connection-limits.ts); sshd's defaults. */
@@ -95,7 +97,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const perKey = new KeyConnections(limits.maxConnectionsPerKey);
   const rootWatch = await RootWatch.start(opts.jail.root, log);
   // This server's own: two in one process (the library) never share them.
-  const owners = opts.appendOnly && opts.stateDir !== undefined ? await keepOwners(opts.stateDir, opts.jail.root, log, opts.maxUploadsPerKey) : new UploadOwners();
+  const owners = opts.appendOnly && opts.stateDir !== undefined ? await keepOwners(opts.stateDir, opts.jail.root, log, { perLogin: opts.maxUploadsPerKey, byDefault: opts.stateDirIsDefault }) : new UploadOwners();
   // Runs a session unless the root is not the directory it was (root-watch.ts); the client is told why on stderr.
   const ifRootThere = async (channel: ServerChannel, run: () => Promise<void>): Promise<void> => {
     if ((await rootWatch.check()) === undefined) return run();

@@ -14,6 +14,9 @@ import { findHome } from '../util/home';
 import { deniedToServe } from './serve-uid';
 import { parentsProblem } from './strict-modes';
 
+// The two ways to a state directory that serve can make, for a refusal of the default one.
+const GIVE_STATE_DIR = 'give one with --state-dir DIR, or add StateDirectory=scpipe to the systemd unit that runs serve';
+
 /**
  * The default state directory: systemd's StateDirectory= ($STATE_DIRECTORY,
  * the first of its list: a DynamicUser= service has no home), else
@@ -28,7 +31,7 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, uid = proc
   const xdg = env.XDG_STATE_HOME;
   if (xdg && isAbsolute(xdg)) return join(xdg, 'scpipe');
   const home = findHome(env, userInfo);
-  if (typeof home !== 'string') throw new ScpipeError('ERR_USAGE', `cannot tell where to keep the owners of uploads in progress (~/.local/state/scpipe): ${home.why}; give a directory with --state-dir DIR (or systemd's StateDirectory=)`);
+  if (typeof home !== 'string') throw new ScpipeError('ERR_USAGE', `cannot tell where to keep the owners of uploads in progress (~/.local/state/scpipe): ${home.why}; ${GIVE_STATE_DIR}`);
   return join(home, '.local', 'state', 'scpipe');
 }
 
@@ -36,10 +39,12 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, uid = proc
  * Makes `dir` (0700) as needed and checks it: serve's own user's, writable
  * by no one else, not the root nor inside it (`root`: its real path).
  * Resolves with the directory of this root's records in it, made 0700 too.
+ * `byDefault`: no --state-dir was given, so a refusal says how to give one.
  */
-export async function prepareStateDir(dir: string, root: string): Promise<string> {
+export async function prepareStateDir(dir: string, root: string, byDefault = false): Promise<string> {
   const shown = escapeForTerminal(dir);
-  const bad = (why: string, cause?: unknown): ScpipeError => new ScpipeError('ERR_USAGE', `bad --state-dir ${shown}: ${why}`, { path: dir, cause });
+  const bad = (why: string, cause?: unknown): ScpipeError =>
+    new ScpipeError('ERR_USAGE', byDefault ? `cannot use the default state directory ${shown}: ${why}; ${GIVE_STATE_DIR}` : `bad --state-dir ${shown}: ${why}`, { path: dir, cause });
   let real: string;
   try {
     await makeDirs(dir, 0o700);

@@ -126,12 +126,15 @@ describe('serve with files its uid may not read or make', () => {
     expect(r.status).toBe(2);
   });
 
-  it('names the uid when the default state directory cannot be made in a home it may not write (exit 2)', () => {
+  it('names the uid, --state-dir and StateDirectory= when the default state directory cannot be made in a home it may not write (exit 2)', () => {
     const { root, keys } = rootAndKeys();
     const home = join(local(), 'roots-home');
     mkdirSync(home, { mode: 0o755 });
     const r = serveRefusal(['--root', root, '--authorized-keys', keys, '--host-key', hostKeyOfUid(), '--addr', '127.0.0.1:0', '--append-only'], { HOME: home });
-    expect(r.stderr).toBe(`scpipe: bad --state-dir ${join(home, '.local', 'state', 'scpipe')}: Permission denied (to uid ${UID}, which serve runs as)\n`);
+    expect(r.stderr).toBe(
+      `scpipe: cannot use the default state directory ${join(home, '.local', 'state', 'scpipe')}: Permission denied (to uid ${UID}, which serve runs as); ` +
+        'give one with --state-dir DIR, or add StateDirectory=scpipe to the systemd unit that runs serve\n',
+    );
     expect(r.status).toBe(2);
     expect(existsSync(join(home, '.local'))).toBe(false);
   });

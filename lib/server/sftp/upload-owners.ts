@@ -189,17 +189,23 @@ export function ownerUnknown(ctx: OpsContext, clientPath: string): () => void {
 /**
  * The owners of the uploads in progress under `root` (real), kept in
  * `stateDir` (state-dir.ts: made and checked here, a usage error when
- * unfit), with those on record from before read back; said in the log.
+ * unfit; `byDefault`: serve's default, not one given), with those on
+ * record from before read back; said in the log.
  */
-export async function keepOwners(stateDir: string, root: string, log: (line: string) => void, perLogin?: number): Promise<UploadOwners> {
-  const dir = await prepareStateDir(stateDir, root);
+export async function keepOwners(
+  stateDir: string,
+  root: string,
+  log: (line: string) => void,
+  opts: { perLogin?: number; byDefault?: boolean } = {},
+): Promise<UploadOwners> {
+  const dir = await prepareStateDir(stateDir, root, opts.byDefault ?? false);
   const claim = await claimRoot(root, dir, stateDir);
   const found = await OwnerRecords.start(dir, root).catch((err: unknown) => {
     claim.release();
     throw err;
   });
   const { records, kept, stale, recovered, finished } = found;
-  const owners = new UploadOwners(records, root, claim, perLogin);
+  const owners = new UploadOwners(records, root, claim, opts.perLogin);
   const gone = stale > 0 ? `; ${stale} of files since gone removed` : '';
   const made = recovered > 0 ? `; ${recovered} of files made as serve stopped put on record` : '';
   const stored = finished > 0 ? `; ${finished} temporary name(s) of uploads stored as serve stopped removed` : '';

@@ -1,5 +1,9 @@
-// Where serve keeps --append-only's owners of uploads in progress by default.
-import { defaultStateDir } from '../../../lib/server/state-dir';
+// Where serve keeps --append-only's owners of uploads in progress by default,
+// and what a refusal of it says.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defaultStateDir, prepareStateDir } from '../../../lib/server/state-dir';
+import { tempDirPerTest } from '../../helpers/temp-dir';
 
 const noPasswd = (): never => {
   throw Object.assign(new Error('no passwd entry'), { code: 'ENOENT' });
@@ -22,10 +26,35 @@ describe('defaultStateDir', () => {
     })).toBe('/var/lib/private/scpipe');
   });
 
-  it('is a usage error naming --state-dir for a user with no home', () => {
+  it('is a usage error naming --state-dir and StateDirectory= for a user with no home', () => {
     expect(() => defaultStateDir({}, 54321, noPasswd)).toThrow(expect.objectContaining({
       code: 'ERR_USAGE',
-      message: expect.stringMatching(/^cannot tell where to keep the owners of uploads in progress \(~\/\.local\/state\/scpipe\): HOME is not set and .*; give a directory with --state-dir DIR \(or systemd's StateDirectory=\)$/),
+      message: expect.stringMatching(/^cannot tell where to keep the owners of uploads in progress \(~\/\.local\/state\/scpipe\): HOME is not set and .*; give one with --state-dir DIR, or add StateDirectory=scpipe to the systemd unit that runs serve$/),
     }));
+  });
+});
+
+describe('prepareStateDir refusing a directory it cannot make', () => {
+  const local = tempDirPerTest('scpipe-test-state-dir-');
+
+  // Under a file: ENOTDIR, which root meets as any user (EACCES would pass root by).
+  async function underAFile(): Promise<{ dir: string; root: string }> {
+    await writeFile(join(local(), 'file'), '');
+    return { dir: join(local(), 'file', 'scpipe'), root: join(local(), 'root') };
+  }
+
+  it('names --state-dir as given', async () => {
+    const { dir, root } = await underAFile();
+    await expect(prepareStateDir(dir, root)).rejects.toMatchObject({ code: 'ERR_USAGE', path: dir, message: `bad --state-dir ${dir}: Not a directory` });
+  });
+
+  // A root without StateDirectory= under ProtectSystem=strict, a service user whose home it may not write.
+  it('says how to give another when it is the default', async () => {
+    const { dir, root } = await underAFile();
+    await expect(prepareStateDir(dir, root, true)).rejects.toMatchObject({
+      code: 'ERR_USAGE',
+      path: dir,
+      message: `cannot use the default state directory ${dir}: Not a directory; give one with --state-dir DIR, or add StateDirectory=scpipe to the systemd unit that runs serve`,
+    });
   });
 });
