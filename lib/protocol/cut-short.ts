@@ -21,12 +21,13 @@ export function untrusted(problem: ScpipeError, file: Pick<OutgoingFile, 'name' 
 }
 
 /**
- * Whether the sink refused the file as an append-only server does (scpipe
- * serve --append-only: `Permission denied (append-only server: …)`): it
- * received into a name of its own and left the file of that name as it was.
+ * Whether the server refused the file as an append-only server does (scpipe
+ * serve --append-only: `Permission denied (append-only server: …)` from
+ * its scp, `PATH: append-only server: …` over SFTP): it received into a
+ * name of its own and left the file of that name as it was.
  */
 export function refusedByAppendOnly(err: unknown): boolean {
-  return isScpipeError(err) && /\(append-only server: [^)]*\)$/.test(err.remoteMessage ?? '');
+  return isScpipeError(err) && /\(append-only server: [^)]*\)$|: append-only server: [^\n]*$/.test(err.remoteMessage ?? '');
 }
 
 function shownPath(file: Pick<OutgoingFile, 'name' | 'remotePath' | 'remoteShown'>): string {

@@ -219,7 +219,7 @@ describe('put --no-clobber --part-size', () => {
   // A first part alone is what a try that was stopped left (a nightly job
   // run again the same day): the message says so, and how to go on.
   const unfinished = (): string => `: it is the first part of a set of this name without its manifest ${rdir}/set.sha256, whose upload did not finish ` +
-    '(or is still running): give this run a name of its own, or run it without --no-clobber to store the set over those parts';
+    '(or is still running): give this run a name of its own, or run it without --no-clobber to store the set over those parts (an append-only server refuses that)';
   it.each([['the manifest', 'set.sha256', false], ['a plain file of the name', 'set', false], ['a first part of an earlier try', 'set.000000', true]])(
     '%s there: exit 1, no part sent',
     async (_what, name, firstPart) => {

@@ -126,7 +126,7 @@ describe('scpipe into serve --append-only', () => {
       runCli(['put', ...serve.scpipeArgs(), '-q', '--part-size', '4', at(`/${name}`)], { stdin: 'real backup data' });
     const part = await put('taken');
     expect(part.status).toBe(1);
-    expect(part.stderr).toMatch(/^scpipe: remote: scp: \/taken\.000001: Permission denied \(append-only server: it exists, and existing files are not replaced\); the parts set taken is incomplete \(no manifest taken\.sha256\): \d part\(s\) confirmed remotely: [^;]*\n$/);
+    expect(part.stderr).toMatch(/^scpipe: remote: scp: \/taken\.000001: Permission denied \(append-only server: it exists, and existing files are not replaced\); the parts set taken is incomplete \(no manifest taken\.sha256\): \d part\(s\) confirmed remotely: [^;]*; an append-only server writes over nothing; give each run a name of its own\n$/);
     const manifest = await put('mtaken');
     expect(manifest.status).toBe(1);
     expect(manifest.stderr).toBe('scpipe: remote: scp: /mtaken.sha256: Permission denied (append-only server: it exists, and existing files are not replaced); the parts set mtaken is incomplete (4 part(s) confirmed remotely: mtaken.000000..mtaken.000003); the earlier set of that name (mtaken.sha256) is as it was: an append-only server writes over nothing; give each run a name of its own\n');

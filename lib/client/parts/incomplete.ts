@@ -12,6 +12,10 @@ import type { PartLog } from './part-log';
 // Errors from before a session existed: no part can have been written.
 const NO_SESSION = new Set(['ERR_CONNECT', 'ERR_CONNECT_TIMEOUT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED', 'ERR_CONFIG']);
 
+// Parts of a run that did not finish are there, or a set of the name: run
+// again under the same name, the parts that differ are refused.
+const NEW_NAME = 'an append-only server writes over nothing; give each run a name of its own';
+
 /** The run's error `err`, saying what is left of the set (see the file comment). */
 export function incomplete(
   err: unknown,
@@ -35,9 +39,9 @@ export function incomplete(
   const what = neverConnected
     ? 'nothing was stored'
     : !replacing
-    ? `the parts set ${shown} is incomplete (${manifestState(shown, state.manifestCut)}): ${left}`
+    ? `the parts set ${shown} is incomplete (${manifestState(shown, state.manifestCut)}): ${left}${refusedByAppendOnly(cause) ? `; ${NEW_NAME}` : ''}`
     : refusedByAppendOnly(cause)
-      ? `the parts set ${shown} is incomplete (${left}); the earlier set of that name (${shown}.sha256) is as it was: an append-only server writes over nothing; give each run a name of its own`
+      ? `the parts set ${shown} is incomplete (${left}); the earlier set of that name (${shown}.sha256) is as it was: ${NEW_NAME}`
     : begun
       ? `the parts set ${shown} is incomplete, and the earlier set of that name is spoilt: its manifest ${shown}.sha256 is still there, but parts of it were written over (${left}); give each run a name of its own, or use --no-clobber`
       : `the parts set ${shown} was not stored; the earlier set of that name (${shown}.sha256) is as it was`;

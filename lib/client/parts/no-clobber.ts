@@ -28,7 +28,7 @@ export async function refuseExistingSet(conn: Reconnector, protocol: PartsProtoc
     throw new ScpipeError(
       'ERR_EXISTS',
       `${err.message}: it is the first part of a set of this name without its manifest ${escapeForTerminal(manifest)}, whose upload did not finish ` +
-        '(or is still running): give this run a name of its own, or run it without --no-clobber to store the set over those parts',
+        '(or is still running): give this run a name of its own, or run it without --no-clobber to store the set over those parts (an append-only server refuses that)',
       { path: first },
     );
   }
