@@ -9,14 +9,14 @@
 // gone, or is another file now, is removed. The intent to make the file goes
 // on disk before it is made (owner-intents.ts), and becomes its record at
 // start if a crash came first.
-import { createHash } from 'node:crypto';
-import { lstat, open, readdir, readFile, rename, unlink } from '../../fs/byte-fs';
-import { toBytes } from '../../util/byte-text';
+import { lstat, readdir, readFile, unlink } from '../../fs/byte-fs';
 import { processRuns } from '../../util/process-runs';
 import { errnoCode } from '../../fs/strerror';
 import { basename, isAbsolute, join } from 'node:path';
 import { isUploadTempName } from '../../fs/store-new';
 import { fileKey } from './store-guard';
+import { SUFFIX, parseRecord, recordName, syncDir, writeRecordFile, type OwnerRecord } from './record-file';
+import { RecordCounts } from './record-counts';
 import { NO_ONE, dropIntent, intentOfKilled, isIntent, readIntent, writeIntent, type Intent } from './owner-intents';
 
 /** How many uploads in progress are kept on record at most: at 4 KiB a file, 64 MiB of disk. */
@@ -25,14 +25,8 @@ const RECORDS_MAX = 16_384;
 /** How many of them one login (one key) may hold by default: a sixteenth, so one client cannot take them all. */
 export const RECORDS_PER_LOGIN_MAX = 1_024;
 
-/** One upload's temporary file and its owner. */
-export interface OwnerRecord {
-  /** Its path under the root. */
-  path: string;
-  ino: number;
-  /** The login that made it: `key SHA256:…` or `user NAME`. */
-  login: string;
-}
+
+export type { OwnerRecord } from './record-file';
 
 /** What start() found. */
 export interface RecordsFound {
@@ -50,22 +44,14 @@ export interface RecordsFound {
   finished: number;
 }
 
-const SUFFIX = '.owner';
-// A record is a line of JSON; anything longer was not written by serve. Its
-// path may take PATH_MAX (4096) bytes, each written as 6 characters where
-// JSON escapes it (a control character; a byte that is not UTF-8, `\udcNN`):
-// a shorter bound read a deep Latin-1 path's record as none, its upload as
-// anyone's.
-const RECORD_MAX_BYTES = 6 * 4096 + 4096;
 
 /** The records of one root in `dir` (prepareStateDir()'s answer). */
 export class OwnerRecords {
   private writes = 0;
   // Records being written, and how many writes of each: not yet on disk, never swept.
   private readonly writing = new Map<string, number>();
-  // Records on disk by name, with their login; and how many each login holds, so that a cap per key costs no scan.
-  private readonly names = new Map<string, string>();
-  private readonly perLogin = new Map<string, number>();
+  // Records on disk, by login too: the caps cost no scan.
+  private readonly counted = new RecordCounts();
   private constructor(private readonly dir: string, private readonly root: string, readonly max: number) {}
 
   /** Reads every record in `dir`, removing those whose file is gone or is another file now. */
@@ -88,7 +74,7 @@ export class OwnerRecords {
       const record = await records.read(name);
       const there = record && (await records.stillThere(record));
       if (record && typeof there === 'object') {
-        records.add(name, record.login);
+        records.counted.add(name, record.login);
         found.kept.push({ ...record, key: there.key });
         continue;
       }
@@ -98,7 +84,7 @@ export class OwnerRecords {
       await unlink(join(dir, name)).catch(() => undefined);
     }
     for (const [name, files] of intents) {
-      if (!records.names.has(name)) await records.recover(name, files, found);
+      if (!records.counted.has(name)) await records.recover(name, files, found);
       for (const file of files) await dropIntent(file);
     }
     return found;
@@ -128,7 +114,7 @@ export class OwnerRecords {
   async intend(intent: Intent): Promise<() => Promise<void>> {
     const file = await writeIntent(this.dir, recordName(intent.path), intent);
     try {
-      await this.syncDir();
+      await syncDir(this.dir);
     } catch (err) {
       await dropIntent(file);
       throw err;
@@ -139,12 +125,12 @@ export class OwnerRecords {
   /** Removes the records of files gone meanwhile (removed by serve's own account); the paths they named. */
   async sweep(): Promise<string[]> {
     const gone: string[] = [];
-    for (const name of [...this.names.keys()]) {
+    for (const name of this.counted.list()) {
       // Not on disk yet: read as none, it was dropped, and its record, landing after, unlinked.
       if (this.writing.has(name)) continue;
       const record = await this.read(name);
       if (record && typeof (await this.stillThere(record)) === 'object') continue;
-      this.drop(name);
+      this.counted.drop(name);
       await unlink(join(this.dir, name)).catch(() => undefined);
       if (record) gone.push(record.path);
     }
@@ -153,47 +139,31 @@ export class OwnerRecords {
 
   /** Records on disk. */
   get size(): number {
-    return this.names.size;
+    return this.counted.size;
   }
 
   /** Whether a record may be added (RECORDS_MAX). */
   hasRoom(): boolean {
-    return this.names.size < this.max;
+    return this.counted.size < this.max;
   }
 
   /** Records held by `login` (the uploads in progress of one key). */
   heldBy(login: string): number {
-    return this.perLogin.get(login) ?? 0;
-  }
-
-  // A record counted, under its login; one of the same name counted before moves to this login.
-  private add(name: string, login: string): void {
-    this.drop(name);
-    this.names.set(name, login);
-    this.perLogin.set(login, this.heldBy(login) + 1);
-  }
-
-  private drop(name: string): void {
-    const login = this.names.get(name);
-    if (login === undefined) return;
-    this.names.delete(name);
-    const left = this.heldBy(login) - 1;
-    if (left > 0) this.perLogin.set(login, left);
-    else this.perLogin.delete(login);
+    return this.counted.heldBy(login);
   }
 
   /** Writes the record of `rec` and makes it durable; replaces one of the same path. */
   async write(rec: OwnerRecord): Promise<void> {
     const name = recordName(rec.path);
     // Counted at once, before any await: hasRoom() then sees it for every claim checked meanwhile.
-    const before = this.names.get(name);
-    this.add(name, rec.login);
+    const before = this.counted.loginOf(name);
+    this.counted.add(name, rec.login);
     this.writing.set(name, (this.writing.get(name) ?? 0) + 1);
     try {
       await this.writeFile(name, rec);
     } catch (err) {
-      this.drop(name);
-      if (before !== undefined) this.add(name, before);
+      this.counted.drop(name);
+      if (before !== undefined) this.counted.add(name, before);
       throw err;
     } finally {
       const left = this.writing.get(name)! - 1;
@@ -204,33 +174,7 @@ export class OwnerRecords {
 
   private async writeFile(name: string, rec: OwnerRecord): Promise<void> {
     const tmp = join(this.dir, `${name}.${process.pid}.${++this.writes}.tmp`); // two writes of one record may overlap
-    const line = Buffer.from(`${JSON.stringify({ path: rec.path, ino: rec.ino, login: rec.login })}\n`);
-    // One that read() would take for none must not be answered as kept.
-    if (line.length > RECORD_MAX_BYTES) throw new Error(`the record would take ${line.length} bytes, more than ${RECORD_MAX_BYTES}`);
-    const fh = await open(tmp, 'w', 0o600);
-    // A write cut short (the state directory full) leaves no temporary name: each refused open would add one.
-    try {
-      try {
-        await fh.writeFile(line);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, join(this.dir, name));
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    await this.syncDir();
-  }
-
-  private async syncDir(): Promise<void> {
-    const d = await open(this.dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+    await writeRecordFile(this.dir, name, tmp, rec);
   }
 
   /**
@@ -246,7 +190,7 @@ export class OwnerRecords {
   /** Removes the record of the file at `path` under the root; one left by a crash is removed at the next start. */
   async remove(path: string): Promise<void> {
     const name = recordName(path);
-    this.drop(name);
+    this.counted.drop(name);
     await unlink(join(this.dir, name)).catch(() => undefined);
   }
 
@@ -256,15 +200,7 @@ export class OwnerRecords {
       if (strict && errnoCode(err) !== 'ENOENT') throw err;
       return Buffer.alloc(0);
     });
-    if (bytes.length === 0 || bytes.length > RECORD_MAX_BYTES) return undefined;
-    const text = bytes.toString('utf8');
-    try {
-      const r = JSON.parse(text) as Partial<OwnerRecord>;
-      const fine = typeof r.path === 'string' && typeof r.login === 'string' && Number.isSafeInteger(r.ino);
-      return fine && recordName(r.path!) === name ? (r as OwnerRecord) : undefined;
-    } catch {
-      return undefined;
-    }
+    return parseRecord(bytes, name);
   }
 
   // The file the record names, still under its path: a regular file with one name, of the same inode: its key.
@@ -284,7 +220,3 @@ function isTempOfKilled(name: string): boolean {
   return m !== null && (Number(m[1]) === process.pid || !processRuns(Number(m[1])));
 }
 
-// A fixed-length name whatever the path (names up to 255 bytes, paths longer).
-function recordName(path: string): string {
-  return `${createHash('sha256').update(toBytes(path)).digest('hex').slice(0, 32)}${SUFFIX}`;
-}
