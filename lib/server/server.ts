@@ -138,7 +138,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (opts.verbose) log(`${who} authenticated`);
       const admitted = perKey.admit(login);
       if (typeof admitted === 'number') {
-        log(`${who} refused: ${admitted} connections of ${login} logged in already (--max-connections-per-key)`);
+        log(`${who} refused: ${admitted} connections of this key logged in already (--max-connections-per-key)`); // `who` names the key
         return refuseConnection(client, `${admitted} connections of this key are logged in already, the most one key may have: try again once one has ended`);
       }
       client.once('close', admitted);

@@ -85,7 +85,7 @@ describe('serve --max-connections-per-key', () => {
       const put = await runCli(['put', ...serve.scpipeArgs(), '-q', at('/a.put')], { stdin: 'from A' });
       expect(put.status).toBe(1);
       expect(put.stderr).toContain(`scpipe: remote command exited with status 1 before the transfer started: ${why}\n`);
-      expect(serve.log()).toMatch(new RegExp(`backup@127\\.0\\.0\\.1:\\d+ refused: 2 connections of key ${fingerprintA.replace(/[+/]/g, '\\$&')} logged in already \\(--max-connections-per-key\\)\n`));
+      expect(serve.log()).toMatch(new RegExp(`backup@127\\.0\\.0\\.1:\\d+ key ${fingerprintA.replace(/[+/]/g, '\\$&')} refused: 2 connections of this key logged in already \\(--max-connections-per-key\\)\n`));
       expect(await readdir(serve.root)).toEqual([]);
       // Key B: its uploads go on.
       const putB = await runCli(['put', ...withKey(serve.scpipeArgs(), serve.keyPath, b.key), '-q', at('/b.put')], { stdin: 'from B' });
