@@ -19,6 +19,9 @@ export const GRACE_MS = 10_000;
 const LEFT = 'an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run';
 
 let committed = false;
+// The run that is over, when it is: what is left before the exit is what reads stdout taking the last bytes (runAndExit()).
+let ended: AbortSignal | undefined;
+let afterEndHandled = false;
 
 /** The library's onCommitted: from now on a signal leaves what was asked done (exit 0). */
 export function transferCommitted(): void {
@@ -57,6 +60,7 @@ function exitNow(message: string, name: keyof typeof SIGNAL_STATUS): never {
 export function abortOnSignals(again?: (name: keyof typeof SIGNAL_STATUS) => void): { signal: AbortSignal; release: () => void } {
   const ac = new AbortController();
   committed = false;
+  ended = undefined;
   const handlers = (Object.keys(SIGNAL_STATUS) as (keyof typeof SIGNAL_STATUS)[]).map((name) => {
     const handler = (): void => {
       // Ctrl-C pressed twice: what the clean-up had not done yet (an SFTP
@@ -68,6 +72,7 @@ export function abortOnSignals(again?: (name: keyof typeof SIGNAL_STATUS) => voi
       ac.abort(abortError({ reason: name } as AbortSignal));
       if (again) return;
       setTimeout(() => {
+        if (ended) exitUnread(`interrupted by ${name}; what reads stdout had not taken the last bytes after ${GRACE_MS / 1000} s: exiting without waiting for it`, name);
         exitNow(committed ? cameAfterCommit(name) : `interrupted by ${name}; the server did not answer for ${GRACE_MS / 1000} s: exiting without it (${LEFT})`, name);
       }, GRACE_MS).unref();
     };
@@ -76,8 +81,32 @@ export function abortOnSignals(again?: (name: keyof typeof SIGNAL_STATUS) => voi
   });
   return {
     signal: ac.signal,
-    release: () => handlers.forEach(([name, h]) => process.off(name, h)),
+    release: () => {
+      handlers.forEach(([name, h]) => process.off(name, h));
+      if (!again) untilStdoutTaken(ac.signal);
+    },
   };
+}
+
+// After the run, the exit may wait for a slow reader of stdout (`| btrfs
+// receive`): a signal then exits at once, saying the reader's stream is cut,
+// rather than the process dying of it silently.
+function untilStdoutTaken(signal: AbortSignal): void {
+  ended = signal;
+  if (afterEndHandled) return;
+  afterEndHandled = true; // once per process: main() may run again in it (tests)
+  for (const name of Object.keys(SIGNAL_STATUS) as (keyof typeof SIGNAL_STATUS)[]) {
+    process.on(name, () => {
+      if (!ended) return; // a run of its own handles it
+      exitUnread(`interrupted by ${name}${ended.aborted ? ' again' : ''} before what reads stdout took the last bytes: it has a stream cut short there`, name);
+    });
+  }
+}
+
+// exitNow() with the signal's status even after the commit point: bytes the reader did not take are lost.
+function exitUnread(message: string, name: keyof typeof SIGNAL_STATUS): never {
+  committed = false;
+  exitNow(message, name);
 }
 
 // The name of the signal that aborted the run (the first).

@@ -186,6 +186,47 @@ describe('scpipe get', () => {
     expect(r.stderr).toBe(`scpipe: interrupted by SIGTERM; ${r.stdout.length} of the ${64 << 20} bytes had already been written to stdout: what reads it has a partial stream, cut short there\n`);
   });
 
+  // The run is over, and the exit waits for a reader that takes nothing more:
+  // a second signal exits at once, and so does the grace exit, each saying
+  // so, rather than the process dying silently or blaming the server.
+  async function signalledWhileUnread(name: string): Promise<ReturnType<typeof startCli>> {
+    const fh = await open(join(sides.rdir, name), 'w');
+    for (let i = 0; i < 64; i++) await fh.write(Buffer.alloc(1 << 20, i));
+    await fh.close();
+    await chmod(join(sides.rdir, name), 0o644);
+    const run = startCli(['get', ...flags(), at(`${sides.rdir}/${name}`)]);
+    run.child.stdout!.pause();
+    await waitFor(() => run.child.stdout!.readableLength > 0, 'the first bytes');
+    await waitForSteady(() => run.child.stdout!.readableLength, 'the download to stall');
+    run.child.kill('SIGTERM');
+    await waitFor(() => run.stderr().includes('bytes had already been written to stdout'), 'the first signal said');
+    return run;
+  }
+  const FIRST = /^scpipe: interrupted by SIGTERM; \d+ of the 67108864 bytes had already been written to stdout: what reads it has a partial stream, cut short there$/;
+
+  it('SIGTERM twice while the reader takes nothing: the second exits at once, 143, saying the stream is cut', async () => {
+    const run = await signalledWhileUnread('unread.bin');
+    run.child.kill('SIGTERM');
+    const exited = await Promise.race([
+      new Promise<boolean>((resolve) => run.child.once('exit', () => resolve(true))),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000)), // the grace exit would come at 10 s
+    ]);
+    run.child.stdout!.resume();
+    const r = await run.done;
+    expect(exited).toBe(true);
+    expect(r.status).toBe(143);
+    expect(r.stderr.split('\n')).toEqual([expect.stringMatching(FIRST), 'scpipe: interrupted by SIGTERM again before what reads stdout took the last bytes: it has a stream cut short there', '']);
+  });
+
+  it('SIGTERM while the reader takes nothing: exit 143 after 10 s, saying the reader, not the server, held it', async () => {
+    const run = await signalledWhileUnread('unread-grace.bin');
+    await new Promise((resolve) => run.child.once('exit', resolve));
+    run.child.stdout!.resume();
+    const r = await run.done;
+    expect(r.status).toBe(143);
+    expect(r.stderr.split('\n')).toEqual([expect.stringMatching(FIRST), 'scpipe: interrupted by SIGTERM; what reads stdout had not taken the last bytes after 10 s: exiting without waiting for it', '']);
+  }, 40_000);
+
   // A remote that stalls (an scp stuck on a dead NFS mount): the channel
   // closes only when it ends. User sees "interrupted by SIGINT", exit 130,
   // at once, not when the remote gives up (here after 10 minutes).
