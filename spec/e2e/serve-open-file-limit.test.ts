@@ -38,7 +38,7 @@ it('an SFTP open refused for want of descriptors is logged without -v, naming th
   const r = await sftpBatch(serve, [`put ${file} /no-descriptor`]);
   expect(r.status).not.toBe(0);
   expect(r.stderr).toMatch(/^dest open "\/no-descriptor": Failure\s*$/); // OpenSSH's sftp shows the status, not its text
-  const line = /^scpipe: \S+ sftp open failed: \/no-descriptor: Too many open files \(the open-file limit of scpipe serve, `ulimit -n` \(LimitNOFILE= in a systemd unit\), is too low for the connections and files open at once\)$/m;
+  const line = /^scpipe: \S+ key SHA256:\S+ sftp open failed: \/no-descriptor: Too many open files \(the open-file limit of scpipe serve, `ulimit -n` \(LimitNOFILE= in a systemd unit\), is too low for the connections and files open at once\)$/m;
   await waitFor(() => line.test(serve.log()), 'the log line');
   expect(await readdir(serve.root)).toEqual([]);
   // The descriptors back, the server goes on.

@@ -77,7 +77,8 @@ describe('OwnerRecords', () => {
     const owners = new UploadOwners((await OwnerRecords.start(state, root, 2)).records, root);
     const files = await Promise.all(names.map((name) => file(root, name)));
     const claims = await Promise.allSettled(files.map((f) => owners.claim(f.key, 'key SHA256:one', f.file)));
-    expect(claims.map((c) => c.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    // Which one is refused depends on which finds its real directory last: any one, never none.
+    expect(claims.map((c) => c.status).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     expect(await readdir(state)).toHaveLength(2);
   });
 
