@@ -8,12 +8,13 @@ import { fromBytes } from '../util/byte-text';
 
 const SSH_FXP_NAME = 104;
 const HEAD = 9; // uint32 length, byte type, uint32 request id
+const EMPTY = Buffer.alloc(0);
 const MAX_KEPT = 256 * 1024; // ssh2's own bound on a packet (OPENSSH_MAX_PKT_LEN)
 
 /** See the file comment. */
 export class NameTap {
   private readonly wanted = new Map<number, Buffer[] | undefined>();
-  private head = Buffer.alloc(0);
+  private head: Buffer = EMPTY;
   private left = 0; // bytes of the current packet after its head
   private kept: { reqid: number; parts: Buffer[] } | undefined;
   private broken = false; // framing lost (a packet ssh2 itself refuses): names stay as decoded
@@ -40,6 +41,13 @@ export class NameTap {
   feed(data: Buffer): void {
     let p = 0;
     while (p < data.length && !this.broken) {
+      // A head whole in this chunk, as most are: read where it lies, not copied.
+      if (this.left === 0 && this.head.length === 0 && data.length - p >= HEAD && data.readUInt32BE(p) >= HEAD - 4) {
+        this.head = data.subarray(p, (p += HEAD));
+        this.started();
+        if (this.left === 0) this.ended();
+        continue;
+      }
       if (this.left === 0 && this.head.length < 4) {
         const n = Math.min(4 - this.head.length, data.length - p);
         this.head = Buffer.concat([this.head, data.subarray(p, (p += n))]);
@@ -73,7 +81,7 @@ export class NameTap {
   private ended(): void {
     if (this.kept) this.wanted.set(this.kept.reqid, names(Buffer.concat(this.kept.parts)));
     this.kept = undefined;
-    this.head = Buffer.alloc(0);
+    this.head = EMPTY;
   }
 }
 
