@@ -1,22 +1,18 @@
-// One SFTP session (one channel) as promises, on ssh2's client. ssh2 fails
-// every pending request when the channel ends, but silently drops a request
-// made after that (it never writes to a closed channel, and never answers):
-// so a request on an ended session fails here at once instead of hanging.
-// A server that breaks the protocol (violations.ts) fails every pending
-// request with ERR_PROTOCOL at once and ends the session. A channel lost
-// while nothing is pending is told to onLost() listeners: an upload waiting
-// for its input learns of it at once, not at its next write.
+// One SFTP session (one channel) as promises, on ssh2's client: each
+// request as ssh2 sends it, or as its bytes where a path is not UTF-8
+// (byte-requests.ts). How the channel ends and each request settles with it
+// is session-life.ts's: an upload waiting for its input learns of a lost
+// channel at once (onLost()), not at its next write.
 import { performance } from 'node:perf_hooks';
 import type { InputAttributes, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { ScpipeError } from '../errors';
-import { escapeForTerminal } from '../util/escape';
 import { hasMarks } from '../util/byte-text';
 import { FXP, openFlags, sendFields, sendNamed } from './byte-requests';
 import { tapNames, type NameTap } from './name-bytes';
 import { expandPath } from './expand-path';
 import { remoteFileSystem, type RemoteFileSystem, type StatvfsReply } from './statvfs';
-import { SFTP_STATUS, namelessReply, sftpError } from './status';
-import { watchViolations } from './violations';
+import { SFTP_STATUS, namelessReply } from './status';
+import { SessionLife } from './session-life';
 import { readUncopied, type Done } from './read-uncopied';
 import { capRequestLengths, requestLimits, type SftpLimits } from './request-limits';
 import { writeUncopied } from './write-uncopied';
@@ -26,37 +22,14 @@ export type { RemoteFileSystem } from './statvfs';
 
 /** See the file comment. */
 export class SftpSession {
-  private endedBy: string | undefined;
-  private violation: ScpipeError | undefined;
-  private readonly pending = new Set<(err: ScpipeError) => void>();
-  private readonly lostListeners = new Set<() => void>();
-  private lost = false; // ended by the channel, not by end() or a violation
+  private readonly life: SessionLife;
   private readonly names: NameTap | undefined; // names of replies as their bytes (name-bytes.ts)
 
   /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost). */
-  constructor(readonly raw: SFTPWrapper, readonly label = 'sftp', private readonly whyLost?: () => string | undefined) {
-    const end = (why: string) => () => {
-      if (this.endedBy !== undefined) return;
-      this.endedBy = why;
-      this.lost = true;
-      for (const tell of [...this.lostListeners]) tell();
-    };
-    raw.on('end', end('the server ended the SFTP session'));
-    raw.on('close', end('the SFTP channel closed'));
-    raw.on('error', () => undefined); // reaches the pending requests as their failure
-    watchViolations(raw, (why) => this.violated(why));
+  constructor(readonly raw: SFTPWrapper, readonly label = 'sftp', whyLost?: () => string | undefined) {
+    this.life = new SessionLife(raw, whyLost);
     capRequestLengths(raw);
     this.names = tapNames(raw);
-  }
-
-  // Fails everything pending now: a hostile server need not answer the close.
-  private violated(why: string): void {
-    if (this.violation) return;
-    this.violation = new ScpipeError('ERR_PROTOCOL', `SFTP protocol error from the server: ${escapeForTerminal(why)}`);
-    this.endedBy ??= this.violation.message;
-    for (const fail of this.pending) fail(this.violation);
-    this.pending.clear();
-    setImmediate(() => this.raw.end()); // not from inside ssh2's packet handler
   }
 
   /** Request sizes: ssh2 reads limits@openssh.com when offered; else its guess by server name. */
@@ -71,7 +44,7 @@ export class SftpSession {
   }
 
   get ended(): boolean {
-    return this.endedBy !== undefined;
+    return this.life.ended;
   }
 
   /**
@@ -80,59 +53,22 @@ export class SftpSession {
    * has); returns the unsubscribe.
    */
   onLost(path: string, listener: (err: ScpipeError) => void): () => void {
-    const tell = (): void => {
-      this.lostListeners.delete(tell);
-      const err = new ScpipeError('ERR_LOST_CONNECTION', `${escapeForTerminal(path)}: write: the SFTP session ended (${this.endedBy!})`, { path });
-      listener(this.explain(err, 'write'));
-    };
-    this.lostListeners.add(tell);
-    if (this.lost) queueMicrotask(() => this.lostListeners.has(tell) && tell());
-    return () => void this.lostListeners.delete(tell);
-  }
-
-  private call<T>(what: string, path: string, start: (done: Done<T>) => void): Promise<T> {
-    if (this.violation) return Promise.reject(this.violation);
-    if (this.endedBy !== undefined) {
-      return Promise.reject(this.explain(new ScpipeError('ERR_LOST_CONNECTION', `${what}: ${this.endedBy}`, { path }), what));
-    }
-    return new Promise<T>((resolve, reject) => {
-      const fail = (err: ScpipeError): void => reject(err);
-      this.pending.add(fail);
-      const done: Done<T> = (err, value) => {
-        this.pending.delete(fail);
-        if (this.violation) reject(this.violation);
-        else if (err) reject(this.explain(sftpError(err, what, path), what));
-        else resolve(value as T);
-      };
-      try {
-        start(done);
-      } catch (err) {
-        done(err as Error); // ssh2 throws for an extension the server did not offer
-      }
-    });
+    return this.life.onLost(path, listener);
   }
 
   // A path holding a byte that is not UTF-8 goes as its bytes (byte-requests.ts); any other through ssh2.
   private byPath<T>(what: string, paths: string[], type: number, fields: Array<string | number>, viaSsh2: (done: Done<T>) => void, attrs?: InputAttributes, shown = paths[0]!): Promise<T> {
-    return this.call<T>(what, shown, (done) => {
+    return this.life.call<T>(what, shown, (done) => {
       if (!(paths.some(hasMarks) && sendFields(this.raw, type, fields, done, attrs))) viaSsh2(done);
     });
   }
 
   // A request answered by one name, read as its bytes (name-bytes.ts).
   private named(what: string, path: string, type: number, viaSsh2: (done: Done<string>) => void): Promise<string> {
-    return this.call<string>(what, path, (done) => {
+    return this.life.call<string>(what, path, (done) => {
       const one = (err?: Error, names?: Array<{ filename: string }>): void => (err ? done(err) : names?.length ? done(undefined, names[0]!.filename) : done(namelessReply(what, path)));
       if (!sendNamed(this.raw, this.names, type, [path], one)) viaSsh2(done);
     });
-  }
-
-  // A lost session says why the connection went, when that is known (a keepalive timeout).
-  private explain(err: ScpipeError, what: string): ScpipeError {
-    const why = err.code === 'ERR_LOST_CONNECTION' ? this.whyLost?.() : undefined;
-    if (why === undefined) return err;
-    const where = err.path === undefined ? '' : `${escapeForTerminal(err.path)}: `;
-    return new ScpipeError('ERR_LOST_CONNECTION', `${where}${what}: the SFTP session ended: ${why}`, { path: err.path, cause: err });
   }
 
   // async: flags a caller got wrong reject (ERR_USAGE) rather than throw; the request still goes at once.
@@ -142,7 +78,7 @@ export class SftpSession {
 
   /** `data` must stay unchanged until the returned promise settles (write-uncopied.ts). */
   write(handle: Buffer, data: Buffer, position: number, path: string): Promise<void> {
-    return this.call('write', path, (done) => {
+    return this.life.call('write', path, (done) => {
       if (!writeUncopied(this.raw, handle, data, position, (err) => done(err))) {
         this.raw.write(handle, data, 0, data.length, position, (err) => done(err));
       }
@@ -151,7 +87,7 @@ export class SftpSession {
 
   /** Up to `length` bytes at `position`; fewer at the end of the file (none past it). */
   read(handle: Buffer, length: number, position: number, path: string): Promise<Buffer> {
-    return this.call('read', path, (done) => {
+    return this.life.call('read', path, (done) => {
       if (length > this.limits.maxRead) {
         const buf = Buffer.allocUnsafe(length); // ssh2 splits it into several requests
         this.raw.read(handle, buf, 0, length, position, (err: Error | undefined, n: number) => done(err, buf.subarray(0, n ?? 0)));
@@ -160,11 +96,11 @@ export class SftpSession {
   }
 
   fstat(handle: Buffer, path: string): Promise<Stats> {
-    return this.call('fstat', path, (done) => this.raw.fstat(handle, done));
+    return this.life.call('fstat', path, (done) => this.raw.fstat(handle, done));
   }
 
   fsetstat(handle: Buffer, attrs: InputAttributes, path: string): Promise<void> {
-    return this.call('setstat', path, (done) => this.raw.fsetstat(handle, attrs, (err) => done(err)));
+    return this.life.call('setstat', path, (done) => this.raw.fsetstat(handle, attrs, (err) => done(err)));
   }
 
   stat(path: string): Promise<Stats> {
@@ -198,7 +134,7 @@ export class SftpSession {
 
   /** One batch of a listing (`.` and `..` left out by ssh2), or undefined at its end. */
   readdir(handle: Buffer, path: string): Promise<unknown[] | undefined> {
-    return this.call<unknown[] | undefined>('readdir', path, (done) => {
+    return this.life.call<unknown[] | undefined>('readdir', path, (done) => {
       const listed = (err: (Error & { code?: unknown }) | undefined, list: unknown): void => {
         if (err && err.code === SFTP_STATUS.EOF) done(undefined, undefined);
         else done(err, list as unknown[]);
@@ -208,11 +144,11 @@ export class SftpSession {
   }
 
   fsync(handle: Buffer, path: string): Promise<void> {
-    return this.call('fsync', path, (done) => this.raw.ext_openssh_fsync(handle, (err) => done(err)));
+    return this.life.call('fsync', path, (done) => this.raw.ext_openssh_fsync(handle, (err) => done(err)));
   }
 
   close(handle: Buffer, path: string): Promise<void> {
-    return this.call('close', path, (done) => this.raw.close(handle, (err) => done(err)));
+    return this.life.call('close', path, (done) => this.raw.close(handle, (err) => done(err)));
   }
 
   /** posix-rename@openssh.com: replaces `to` atomically. */
@@ -232,7 +168,7 @@ export class SftpSession {
   /** expand-path@openssh.com: the server's expansion of a `~user/` path, or undefined when not offered. */
   async expandPath(path: string): Promise<string | undefined> {
     if (!this.has('expand-path@openssh.com')) return undefined;
-    return this.call<string>('expand-path', path, (done) => {
+    return this.life.call<string>('expand-path', path, (done) => {
       if (!expandPath(this.raw, path, done)) done(new Error('ssh2 cannot send expand-path@openssh.com here'));
     });
   }
@@ -241,7 +177,7 @@ export class SftpSession {
   async fileSystem(path: string): Promise<RemoteFileSystem | undefined> {
     if (!this.has('statvfs@openssh.com')) return undefined;
     const ext = 'statvfs@openssh.com';
-    const info = await this.call<StatvfsReply>('statvfs', path, (done) => {
+    const info = await this.life.call<StatvfsReply>('statvfs', path, (done) => {
       if (!(hasMarks(path) && sendFields(this.raw, FXP.EXTENDED, [ext, path], done, undefined, undefined, ext))) this.raw.ext_openssh_statvfs(path, done);
     });
     return remoteFileSystem(info);
@@ -265,7 +201,6 @@ export class SftpSession {
 
   /** Ends the channel (pending requests fail). */
   end(): void {
-    this.endedBy ??= 'the SFTP session was closed';
-    this.raw.end();
+    this.life.end();
   }
 }
