@@ -15,7 +15,8 @@ import type { Progress } from './progress';
 import { Reconnector, isConnectionLoss } from './reconnect';
 import { DEFAULT_RETRIES, withRetries, type RetryEvent } from './retry';
 import type { RemoteCommandOptions } from '../protocol/command';
-import { fetchManifest, readParts } from './parts/get-parts';
+import { readParts } from './parts/get-parts';
+import { fetchManifest } from './parts/fetch-manifest';
 import type { PartsResult } from './parts/put-parts-types';
 import type { SpoolShort } from './parts/spool-room';
 

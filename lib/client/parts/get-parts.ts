@@ -1,4 +1,4 @@
-// get() of a parts set: the manifest first, then the parts in order, up to
+// get() of a parts set: after its manifest (fetch-manifest.ts), the parts in order, up to
 // `parallel` fetched ahead over channels of one connection. Each part is
 // taken into a spool (RAM within the memory limit shared by the parts held,
 // then a private file) and checked against the manifest's size and SHA-256
@@ -8,7 +8,6 @@
 // the manifest's order, are the manifest's stream without it, and it costs
 // a sixth of the client's CPU (docs/performance.md §3). The sums are
 // computed on a hashing thread (hash-thread.ts).
-import { createHash } from 'node:crypto';
 import { ScpipeError, abortError, asScpipeError, isScpipeError } from '../../errors';
 import type { ExitStatus } from '../../protocol/channel';
 import { spoolDirectory } from '../../spool/options';
@@ -16,48 +15,15 @@ import { ChunkReader } from '../../protocol/chunk-reader';
 import { escapeForTerminal } from '../../util/escape';
 import { BodyStream } from '../body-stream';
 import type { Download, GetOptions } from '../get';
-import { getOverChannel } from '../scp-get';
-import { getSftp } from '../sftp-get';
-import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
-import { withRetries } from '../retry';
-import { MAX_MANIFEST_BYTES, partsOf, type Manifest, type PartEntry } from './manifest';
-import { ManifestReader } from './manifest-reader';
-import { manifestName } from './names';
+import { isChannelRefused, type Reconnector } from '../reconnect';
+import { partsOf, type Manifest, type PartEntry } from './manifest';
+import { fetchFile, retrying } from './set-file';
 import { HashThread, wholeSum } from './hash-thread';
 import { MemoryBudget, PartWriter, type SpooledPart } from './part-writer';
 import { DEFAULT_PARALLEL } from './options';
 import { fitSpool } from './spool-room';
 import { linkedController } from '../../util/abort';
 import type { ResumePoint } from './kept-restore';
-
-/** The manifest of set `dir + name`, fetched and checked. */
-export async function fetchManifest(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<Manifest> {
-  return (await fetchManifestFile(conn, dir, name, opts)).manifest;
-}
-
-/**
- * fetchManifest(), with the manifest file's mode (the set's: put gives its
- * parts and manifest one mode) and its bytes' SHA-256, which tells one
- * upload of the set from another (kept-restore.ts).
- */
-export async function fetchManifestFile(conn: Reconnector, dir: string, name: string, opts: GetOptions): Promise<{ manifest: Manifest; mode: number; sha256: string }> {
-  return retrying(conn, opts, async (current) => {
-    const download = await fetchFile(conn, current, dir + manifestName(name), opts);
-    if (download.size > BigInt(MAX_MANIFEST_BYTES)) {
-      download.body.destroy();
-      throw new ScpipeError('ERR_PROTOCOL', `${escapeForTerminal(manifestName(name))} is ${download.size} bytes, more than the manifest of the longest set put makes (${MAX_MANIFEST_BYTES} bytes): it is no manifest of a parts set`);
-    }
-    // Read as it comes, line by line: a set of millions of parts has a manifest of hundreds of MB.
-    const reader = new ManifestReader(name);
-    const sum = createHash('sha256');
-    for await (const chunk of download.body) {
-      reader.push(chunk as Buffer);
-      sum.update(chunk as Buffer);
-      if (reader.settled) break; // refused at line 9: the other 250 MB are not read
-    }
-    return { manifest: reader.end(), mode: download.mode, sha256: sum.digest('hex') };
-  });
-}
 
 /**
  * The set's bytes as a body that ends only once every part and the whole
@@ -201,52 +167,3 @@ async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, in
 
 // The remote's answers that name a part it cannot give (scp -f's message, or SFTP's status).
 const PART_MISSING = new Set(['ERR_REMOTE', 'ERR_NO_SUCH_FILE', 'ERR_PERMISSION_DENIED']);
-
-// A file of the set as a download: through `scp -f`, or over SFTP where the
-// set was found over SFTP (an sftp-only host), one channel per file as over
-// SCP. A lost connection is this module's to retry (the file from its start).
-async function fetchFile(conn: Reconnector, current: Current, path: string, opts: GetOptions): Promise<Download> {
-  if (opts.protocol !== 'sftp') return getOverChannel(current.open, path, roleOf(opts));
-  const signal = opts.signal ?? new AbortController().signal;
-  const session = await current.opener.sftpSession(signal);
-  try {
-    return await getSftp(conn, { session }, path, { ...roleOf(opts), parallel: 1, retries: 0 });
-  } catch (err) {
-    session.end();
-    throw err;
-  }
-}
-
-type Current = ReturnType<Reconnector['current']>;
-
-// An attempt on the current connection, made again after a lost one.
-function retrying<T>(conn: Reconnector, opts: GetOptions, attempt: (current: Current) => Promise<T>): Promise<T> {
-  let lost: number | undefined; // the generation of the connection the last attempt lost
-  return withRetries(
-    async () => {
-      const current = conn.current();
-      const { generation } = current;
-      try {
-        return await attempt(current);
-      } catch (err) {
-        if (isConnectionLoss(err)) {
-          lost = generation;
-          conn.renew(generation);
-        }
-        throw err;
-      }
-    },
-    {
-      retries: opts.retries,
-      backoffMs: opts.backoffMs,
-      isRetryable: (err) => isChannelRefused(err) || (conn.canReconnect && isConnectionLoss(err)),
-      signal: opts.signal,
-      // The parts in flight on one lost connection wait for one reconnection (RetryEvent.sharedReconnection).
-      onRetry: opts.onRetry && ((event) => opts.onRetry!({ ...event, sharedReconnection: lost !== undefined && !conn.firstRetryAfter(lost) })),
-    },
-  );
-}
-
-function roleOf(opts: GetOptions): GetOptions {
-  return { signal: opts.signal, trace: opts.trace, quote: opts.quote, scpPath: opts.scpPath, onStderrLine: opts.onStderrLine, remoteVerbose: opts.remoteVerbose };
-}
