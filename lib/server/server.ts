@@ -4,14 +4,15 @@
 // scp command or open the `sftp` subsystem (sftp/session.ts); shells, ptys,
 // other subsystems and forwarding are refused. Many clients at once; a client that
 // vanishes mid-file costs one log line.
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import type { Connection, ServerChannel } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { peerText } from '../util/escape';
 import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, sessionWho, type AuthLimits } from './auth-limits';
 import { listenError } from './listen-error';
 import { answerLogin, type ServeAuth } from './login';
-import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type Startup } from './connection-limits';
+import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits';
+import { AcceptedSockets } from './accepted-sockets';
 import type { HostKey } from './host-key';
 import type { Jail } from './jail';
 import { keepExecBytes } from './exec-bytes';
@@ -79,8 +80,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   await ssh2Ready(); // else every connection is dropped unlogged
   const clients = new Set<Connection>();
-  // Every accepted socket, and every session still running, for close().
-  const sockets = new Set<Socket>();
+  // Every session still running, for close().
   const sessions = new Set<Promise<void>>();
   const track = (client: Connection, session: Promise<void>): void => {
     sessions.add(session);
@@ -93,7 +93,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const stop = ownController(); // one listener per session running
   const draining = new Draining();
   const limits = { ...DEFAULT_AUTH_LIMITS, ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
-  const gate = new ConnectionGate(limits);
+  const sockets = new AcceptedSockets(new ConnectionGate(limits), log, draining);
   const perKey = new KeyConnections(limits.maxConnectionsPerKey);
   const rootWatch = await RootWatch.start(opts.jail.root, log);
   // This server's own: two in one process (the library) never share them.
@@ -105,11 +105,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     channel.exit(1);
     channel.end();
   };
-  // Admitted connections not logged in yet, by "address port" (unique while open).
-  const startups = new Map<string, Startup>();
-  // Sockets ssh2 has not made a connection of yet (no version line from the
-  // client): close() destroys them, or a silent one holds it for the login grace time.
-  const unidentified = new Map<string, Socket>();
   // ClientAlive*: ssh2 asks a logged-in client that has sent nothing for the
   // interval (keepalive@openssh.com) and cuts it after countMax unanswered
   // (countMax 0: never; ssh2 takes only a finite count).
@@ -119,7 +114,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey], ...alive }, (client, connInfo) => {
     const info = { ...connInfo, ip: plainAddress(connInfo.ip) };
     clients.add(client);
-    unidentified.delete(`${info.ip} ${info.port}`);
+    sockets.identified(info.ip, info.port);
     const from = `${info.ip}:${info.port}`;
     const attempts = new LoginAttempts(limits, info, log);
     let user = '?';
@@ -133,7 +128,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       answerLogin(ctx, { auth: opts.auth, attempts, ip: info.ip, log, live: () => clients.has(client), end: () => client.end() });
     });
     client.on('ready', () => {
-      startups.get(`${info.ip} ${info.port}`)?.authenticated();
+      sockets.authenticated(info.ip, info.port);
       const who = sessionWho(user, from, key);
       if (opts.verbose) log(`${who} authenticated`);
       const admitted = perKey.admit(login);
@@ -178,39 +173,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // from its first byte: a download answers each of the client's one-byte
   // acks with a small record, and with Nagle on, that record waited for the
   // client's delayed ACK, 40 ms per file (docs/performance.md §3). ssh2's
-  // Server takes the socket from here.
+  // Server takes the socket from here, once admitted (accepted-sockets.ts).
   const listener = createServer((socket) => {
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    socket.setKeepAlive(true); // sshd's TCPKeepAlive yes: a peer gone without a word is found, in the kernel's time
-    const ip = plainAddress(socket.remoteAddress ?? '?');
-    const port = socket.remotePort ?? 0;
-    let timedOut = false;
-    const startup = gate.admit(socket, ip, () => {
-      timedOut = true;
-      log(`Timeout before authentication for ${ip} port ${port}`);
-    });
-    if (typeof startup === 'string') {
-      log(`drop connection from ${ip} port ${port}: ${startup}`);
-      socket.on('error', () => undefined);
-      // sshd's words, before any version line; then the descriptor is freed
-      // at once (a paused socket would never read the peer's FIN).
-      socket.end('Exceeded MaxStartups\r\n', () => socket.destroy());
-      return;
-    }
-    const key = `${ip} ${port}`;
-    startups.set(key, startup);
-    unidentified.set(key, socket);
-    socket.once('close', () => {
-      // Closed before ssh2 took a version line from it (a scanner, an HTTP
-      // request, an SSH-1 client that ssh2 hung up on): said in sshd's older
-      // words, which fail2ban's sshd filter matches in its "ddos" mode.
-      if (unidentified.has(key) && !timedOut && !draining.active) log(`Did not receive identification string from ${ip} port ${port}`);
-      startups.delete(key);
-      unidentified.delete(key);
-    });
-    server.injectSocket(socket);
+    if (sockets.admit(socket)) server.injectSocket(socket);
   });
   await new Promise<void>((resolve, reject) => {
     listener.once('error', (err: NodeJS.ErrnoException) => reject(listenError(opts.host, opts.port, err)));
@@ -222,17 +187,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   void logLeftovers(opts.jail.root, log, stop.signal); // in the background: a large root takes a while
   listener.on('error', (err: Error) => log(`server error: ${err.message}`));
   server.on('error', (err: Error) => log(`server error: ${err.message}`));
-  const closed = (): Promise<unknown> => Promise.all([...sockets].map((s) => new Promise((r) => s.once('close', r))));
   return {
     address: listener.address() as AddressInfo,
     running: () => sessions.size,
     drain: async (ms) => {
       listener.close();
-      for (const socket of unidentified.values()) socket.destroy();
+      sockets.dropUnidentified();
       draining.start(clients);
       // Then the clients hang up themselves (draining.ts's CLIENT_HANGUP_MS), or close() ends them.
       const finished = await settleWithin(Promise.all([...sessions]), ms);
-      if (finished) await settleWithin(closed(), CLIENT_HANGUP_MS + 500);
+      if (finished) await settleWithin(sockets.closed(), CLIENT_HANGUP_MS + 500);
       return sessions.size;
     },
     close: async () => {
@@ -241,14 +205,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       draining.start([]);
       stop.abort(new ScpipeError('ERR_ABORTED', 'the server is shutting down')); // the log line of each transfer cut
       for (const c of clients) c.end();
-      for (const socket of unidentified.values()) socket.destroy();
+      sockets.dropUnidentified();
       // Sessions end when their channel closes (SFTP) or on the abort (scp);
       // a client that stopped reading or answering must not hold the exit.
-      const settled = Promise.all([...sessions]).then(closed);
+      const settled = Promise.all([...sessions]).then(() => sockets.closed());
       if (!(await settleWithin(settled, SHUTDOWN_GRACE_MS))) {
-        const n = sockets.size;
+        const n = sockets.all.size;
         log(`shutdown: ${n} ${n === 1 ? 'connection' : 'connections'} still open after ${SHUTDOWN_GRACE_MS / 1000} s: dropped`);
-        for (const socket of sockets) socket.destroy();
+        for (const socket of sockets.all) socket.destroy();
       }
     },
   };
