@@ -32,15 +32,6 @@ export function isRecordStart(byte: number | undefined): boolean {
   return byte === 1 || byte === 2 || byte === 0x54 || byte === 0x43 || byte === 0x44 || byte === 0x45;
 }
 
-/**
- * True when both times of a T record fit a signed 64-bit time_t. OpenSSH acks
- * a T record with larger seconds but then sets no times (docs/protocol.md §2); the
- * parser keeps the exact values and leaves that decision to the sink.
- */
-export function timesInRange(t: TimesRecord): boolean {
-  return t.mtime <= INT64_MAX && t.atime <= INT64_MAX;
-}
-
 /** Parses one line, given WITHOUT its trailing `\n`, into a record. */
 export function parseRecord(line: Buffer): SourceRecord {
   const first = line[0];
