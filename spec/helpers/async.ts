@@ -47,3 +47,26 @@ export function cpuMs(work: () => void): number {
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1000;
 }
+
+/** A call held mid-way until the test lets it go: it awaits hold(), which resolves `reached`, then waits for release(). */
+export interface HeldGate {
+  hold(): Promise<void>;
+  reached: Promise<void>;
+  release(): void;
+}
+
+/** A new HeldGate (see there). */
+export function heldGate(): HeldGate {
+  let arrive!: () => void;
+  const reached = new Promise<void>((resolve) => (arrive = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return {
+    reached,
+    release,
+    hold: () => {
+      arrive();
+      return released;
+    },
+  };
+}

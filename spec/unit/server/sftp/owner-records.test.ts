@@ -8,6 +8,7 @@ import { OwnerRecords } from '../../../../lib/server/sftp/owner-records';
 import { fileKey } from '../../../../lib/server/sftp/store-guard';
 import { UploadOwners } from '../../../../lib/server/sftp/upload-owners';
 import { STATUS } from '../../../../lib/server/sftp/wire';
+import { heldGate } from '../../../helpers/async';
 import { tempDirPerTest } from '../../../helpers/temp-dir';
 
 const dirOf = tempDirPerTest('scpipe-test-owner-records-');
@@ -133,20 +134,16 @@ describe('OwnerRecords', () => {
     const { root, state } = await setUp(['.a.scpipe-AbCdE1', '.b.scpipe-AbCdE2']);
     const owners = new UploadOwners((await OwnerRecords.start(state, root, 1)).records, root);
     const real = byteFs.rename;
-    let landing!: () => void;
-    const held = new Promise<void>((resolve) => (landing = resolve));
-    let reached!: () => void;
-    const atRename = new Promise<void>((resolve) => (reached = resolve));
+    const atRename = heldGate();
     const spy = jest.spyOn(byteFs, 'rename').mockImplementationOnce(async (from, to) => {
-      reached();
-      await held;
+      await atRename.hold();
       return real(from, to);
     });
     const [a, b] = [await file(root, '.a.scpipe-AbCdE1'), await file(root, '.b.scpipe-AbCdE2')];
     const first = owners.claim(a.key, 'key SHA256:one', a.file);
-    await atRename;
+    await atRename.reached;
     await expect(owners.claim(b.key, 'key SHA256:two', b.file)).rejects.toThrow(/1 uploads in progress are on record already/);
-    landing();
+    atRename.release();
     await first;
     spy.mockRestore();
     expect(await readdir(state)).toHaveLength(1);

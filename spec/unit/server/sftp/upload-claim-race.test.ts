@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerChannel } from 'ssh2';
-import { waitFor } from '../../../helpers/async';
+import { heldGate, waitFor } from '../../../helpers/async';
 import { FakeSftpChannel as FakeChannel } from '../../../helpers/fake-sftp-channel';
 import { Jail } from '../../../../lib/server/jail';
 import { runSftpSession } from '../../../../lib/server/sftp/session';
@@ -40,24 +40,20 @@ function session(owners: UploadOwners, login: string): { channel: FakeChannel; l
 
 it('refuses another login the temporary file of an upload whose open has made it but not yet answered', async () => {
   const real = storeGuard.guardOpened;
-  let paused!: () => void;
-  const reached = new Promise<void>((resolve) => (paused = resolve));
-  let resume!: () => void;
-  const gate = new Promise<void>((resolve) => (resume = resolve));
+  const gate = heldGate();
   jest.spyOn(storeGuard, 'guardOpened').mockImplementationOnce(async (...args) => {
-    paused();
-    await gate;
+    await gate.hold();
     return real(...args);
   });
   const owners = new UploadOwners();
   const maker = session(owners, 'key SHA256:maker');
   const other = session(owners, 'key SHA256:other');
   maker.channel.send(openWrite(1, OPEN_FLAG.WRITE | OPEN_FLAG.CREAT | OPEN_FLAG.TRUNC));
-  await reached;
+  await gate.reached;
   expect(await readdir(root)).toEqual([TEMP.slice(1)]);
   other.channel.send(openWrite(2, OPEN_FLAG.WRITE));
   await waitFor(() => replyTo(other.channel, 2) !== undefined, 'the other login\'s open answered');
-  resume();
+  gate.release();
   await waitFor(() => replyTo(maker.channel, 1) !== undefined, 'the maker\'s open answered');
   expect(replyTo(maker.channel, 1)![0]).toBe(RES.HANDLE);
   const refusal = replyTo(other.channel, 2)!;
@@ -74,24 +70,20 @@ it('refuses an open that found the name free once another login made the file me
   const maker = session(owners, 'key SHA256:maker');
   const other = session(owners, 'key SHA256:other');
   const real = owners.intend.bind(owners);
-  let paused!: () => void;
-  const reached = new Promise<void>((resolve) => (paused = resolve));
-  let resume!: () => void;
-  const gate = new Promise<void>((resolve) => (resume = resolve));
+  const gate = heldGate();
   jest.spyOn(owners, 'intend').mockImplementationOnce(async (...args) => {
-    paused();
-    await gate;
+    await gate.hold();
     return real(...args);
   });
   other.channel.send(openWrite(1, OPEN_FLAG.WRITE | OPEN_FLAG.CREAT | OPEN_FLAG.TRUNC));
-  await reached;
+  await gate.reached;
   maker.channel.send(openWrite(2, OPEN_FLAG.WRITE | OPEN_FLAG.CREAT | OPEN_FLAG.TRUNC));
   await waitFor(() => replyTo(maker.channel, 2) !== undefined, 'the maker\'s open answered');
   const handle = replyTo(maker.channel, 2)!;
   expect(handle[0]).toBe(RES.HANDLE);
   maker.channel.send(write(3, handle.subarray(9, 9 + handle.readUInt32BE(5)), 'the backup'));
   await waitFor(() => replyTo(maker.channel, 3) !== undefined, 'the write answered');
-  resume();
+  gate.release();
   await waitFor(() => replyTo(other.channel, 1) !== undefined, 'the other login\'s open answered');
   expect(replyTo(other.channel, 1)![0]).toBe(RES.STATUS);
   expect(await readFile(join(root, TEMP), 'utf8')).toBe('the backup');
