@@ -6,6 +6,7 @@
 // from another address still gets in. Logged-in connections are not counted.
 import type { Socket } from 'node:net';
 import { ScpipeError } from '../errors';
+import { KeyCounts } from '../util/key-counts';
 
 /** sshd's MaxStartups: below `start` accept; from `start` drop with `rate`% rising to 100% at `full`. */
 export interface StartupLimit {
@@ -61,7 +62,7 @@ export interface Startup {
 /** Admits or drops each new connection; see the file comment. */
 export class ConnectionGate {
   private startups = 0;
-  private readonly perAddress = new Map<string, number>();
+  private readonly perAddress = new KeyCounts<string>();
 
   constructor(private readonly limits: ConnectionLimits, private readonly random: () => number = Math.random) {}
 
@@ -76,7 +77,7 @@ export class ConnectionGate {
    * socket closes; at the grace time `onGraceOver` runs and the socket is destroyed.
    */
   admit(socket: Socket, ip: string, onGraceOver: () => void): Startup | string {
-    const fromHere = this.perAddress.get(ip) ?? 0;
+    const fromHere = this.perAddress.get(ip);
     if (fromHere >= this.limits.maxPerAddress) return `${fromHere} unauthenticated connections from this address (--max-per-address)`;
     const { start, rate, full } = this.limits.maxStartups;
     if (this.startups >= full) return `past MaxStartups: ${this.startups} unauthenticated connections (--max-startups)`;
@@ -85,16 +86,11 @@ export class ConnectionGate {
       if (this.random() * 100 < p) return `random early drop past MaxStartups: ${this.startups} unauthenticated connections (--max-startups)`;
     }
     this.startups += 1;
-    this.perAddress.set(ip, fromHere + 1);
-    let held = true;
+    const giveBack = this.perAddress.take(ip);
     const release = (): void => {
-      if (!held) return;
-      held = false;
+      if (giveBack() === undefined) return;
       clearTimeout(timer);
       this.startups -= 1;
-      const left = (this.perAddress.get(ip) ?? 1) - 1;
-      if (left === 0) this.perAddress.delete(ip);
-      else this.perAddress.set(ip, left);
     };
     const timer =
       this.limits.loginGraceMs > 0

@@ -6,6 +6,7 @@
 // by close() (server.ts).
 import type { ServerChannel } from 'ssh2';
 import { ownController } from '../util/abort';
+import { KeyCounts } from '../util/key-counts';
 
 /**
  * How long a connection whose last session ended is left to its client to
@@ -23,7 +24,7 @@ export interface Endable {
 /** Sessions running per connection, and the start of draining. */
 export class Draining {
   private readonly controller = ownController();
-  private readonly running = new Map<Endable, number>();
+  private readonly running = new KeyCounts<Endable>();
 
   /** Aborts when draining starts; SFTP sessions listen to it. */
   get signal(): AbortSignal {
@@ -36,15 +37,9 @@ export class Draining {
 
   /** A session of `conn` started; returns what to call when it ended. */
   started(conn: Endable): () => void {
-    this.running.set(conn, (this.running.get(conn) ?? 0) + 1);
-    let once = false;
+    const giveBack = this.running.take(conn);
     return () => {
-      if (once) return;
-      once = true;
-      const n = (this.running.get(conn) ?? 1) - 1;
-      if (n > 0) this.running.set(conn, n);
-      else this.running.delete(conn);
-      if (n <= 0 && this.active) setTimeout(() => conn.end(), CLIENT_HANGUP_MS).unref();
+      if (giveBack() === 0 && this.active) setTimeout(() => conn.end(), CLIENT_HANGUP_MS).unref();
     };
   }
 

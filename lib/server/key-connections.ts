@@ -4,6 +4,7 @@
 // no such cap: its MaxSessions counts the channels of one connection, and
 // MaxStartups and PerSourceMaxStartups connections not logged in yet.
 import type { Connection, ServerChannel } from 'ssh2';
+import { KeyCounts } from '../util/key-counts';
 
 /**
  * How long a connection refused by the cap is left open for its client to
@@ -14,7 +15,7 @@ export const REFUSED_LINGER_MS = 5_000;
 
 /** Logged-in connections per key: a count each, so an admission costs no scan. */
 export class KeyConnections {
-  private readonly held = new Map<string, number>();
+  private readonly held = new KeyCounts<string>();
 
   constructor(private readonly max: number) {}
 
@@ -25,17 +26,9 @@ export class KeyConnections {
    */
   admit(login: string): (() => void) | number {
     if (!login.startsWith('key ')) return () => undefined;
-    const now = this.held.get(login) ?? 0;
+    const now = this.held.get(login);
     if (now >= this.max) return now;
-    this.held.set(login, now + 1);
-    let once = false;
-    return () => {
-      if (once) return;
-      once = true;
-      const left = (this.held.get(login) ?? 1) - 1;
-      if (left > 0) this.held.set(login, left);
-      else this.held.delete(login);
-    };
+    return this.held.take(login);
   }
 }
 
