@@ -1,4 +1,4 @@
-// Waiting in tests without fixed sleeps, and catching an expected rejection.
+// Waiting in tests without fixed sleeps, and catching an expected rejection or throw.
 import { ScpipeError } from '../../lib/errors';
 
 /** Polls `condition` every 10 ms until it holds; throws (naming `what`) after `timeoutMs`. */
@@ -35,6 +35,17 @@ export async function rejection(promise: Promise<unknown>): Promise<ScpipeError>
     throw err;
   }
   throw new Error('expected a rejection');
+}
+
+/** The ScpipeError `fn` throws; throws if it returns or throws anything else. */
+export function thrown(fn: () => unknown): ScpipeError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ScpipeError) return err;
+    throw err;
+  }
+  throw new Error('expected a throw');
 }
 
 /**

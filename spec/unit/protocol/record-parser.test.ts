@@ -1,3 +1,4 @@
+import { thrown } from '../../helpers/async';
 import { describeRecord, parseRecord } from '../../../lib/protocol/record-parser';
 import { encodeDirectory, encodeEnd, encodeFatal, encodeFile, encodeTimes, encodeWarning } from '../../../lib/protocol/records';
 import type { TimesRecord } from '../../../lib/protocol/sink-types';
@@ -116,13 +117,7 @@ describe('parseRecord: refused, with OpenSSH wording (docs/protocol.md §2, §4.
   });
 
   it('escapes the offending line into remoteMessage, never into the message', () => {
-    let caught: unknown;
-    try {
-      parseRecord(Buffer.from('C644 1 \x1b[2J\x9b'));
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toMatchObject({ code: 'ERR_PROTOCOL', message: 'protocol error: bad mode', remoteMessage: 'C644 1 \\x1b[2J\\x9b' });
+    expect(thrown(() => parseRecord(Buffer.from('C644 1 \x1b[2J\x9b')))).toMatchObject({ code: 'ERR_PROTOCOL', message: 'protocol error: bad mode', remoteMessage: 'C644 1 \\x1b[2J\\x9b' });
   });
 });
 

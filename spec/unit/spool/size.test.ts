@@ -1,4 +1,4 @@
-import { isScpipeError } from '../../../lib/errors';
+import { thrown } from '../../helpers/async';
 import { formatBytes, parseByteSize } from '../../../lib/spool';
 
 describe('parseByteSize', () => {
@@ -30,15 +30,10 @@ describe('parseByteSize', () => {
   it.each(['', ' ', 'M', 'KiB', '1.5G', '-1', '+1', '1e6', '0x10', '64X', '64KBB', '64iB', '64  M', '64 M B', '1,024', '64P', '١٢'])(
     'refuses %j with ERR_USAGE',
     (text) => {
-      let caught: unknown;
-      try {
-        parseByteSize(text);
-      } catch (err) {
-        caught = err;
-      }
-      expect(isScpipeError(caught, 'ERR_USAGE')).toBe(true);
-      expect((caught as Error).message).toContain('invalid size');
-      expect((caught as Error).message).toContain('e.g. 64M');
+      const err = thrown(() => parseByteSize(text));
+      expect(err.code).toBe('ERR_USAGE');
+      expect(err.message).toContain('invalid size');
+      expect(err.message).toContain('e.g. 64M');
     },
   );
 

@@ -1,5 +1,5 @@
 import { ssh2Algorithms } from '../../../lib/transport/algorithms';
-import { isScpipeError } from '../../../lib/errors';
+import { thrown } from '../../helpers/async';
 
 describe('ssh2Algorithms (ssh_config algorithm lists -> ssh2 algorithms)', () => {
   it('keeps ssh2\'s defaults when no list was set, less ssh-rsa host keys (SHA-1), which ssh dropped in 8.8', () => {
@@ -62,13 +62,6 @@ describe('ssh2Algorithms (ssh_config algorithm lists -> ssh2 algorithms)', () =>
   });
 
   it('refuses an empty list with ERR_CONFIG naming the key', () => {
-    let caught: unknown;
-    try {
-      ssh2Algorithms({ Ciphers: '+ , ' });
-    } catch (err) {
-      caught = err;
-    }
-    expect(isScpipeError(caught) && caught.code).toBe('ERR_CONFIG');
-    expect((caught as Error).message).toBe('Ciphers: empty list "+ , "');
+    expect(thrown(() => ssh2Algorithms({ Ciphers: '+ , ' }))).toMatchObject({ code: 'ERR_CONFIG', message: 'Ciphers: empty list "+ , "' });
   });
 });

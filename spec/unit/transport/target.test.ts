@@ -1,5 +1,5 @@
 import { formatRemoteSpec, isRemoteSpec, parseRemoteSpec } from '../../../lib/transport/target';
-import { isScpipeError } from '../../../lib/errors';
+import { thrown } from '../../helpers/async';
 
 describe('parseRemoteSpec', () => {
   const table: Array<[string, ReturnType<typeof parseRemoteSpec>]> = [
@@ -40,13 +40,7 @@ describe('parseRemoteSpec', () => {
   });
 
   it.each(['user@:path', '[]:path', 'scp://u@:22/x', 'scp://h:99999/x', 'scp://h/%zz', 'scp://h/f%00.x', 'scp://u%00@h/x', 'scp://@h/x', 'scp://;fp=x@h/x', 'scp://h:/x'])('rejects %j', (arg) => {
-    let err: unknown;
-    try {
-      parseRemoteSpec(arg);
-    } catch (e) {
-      err = e;
-    }
-    expect(isScpipeError(err, 'ERR_USAGE')).toBe(true);
+    expect(thrown(() => parseRemoteSpec(arg)).code).toBe('ERR_USAGE');
   });
 
   it.each([

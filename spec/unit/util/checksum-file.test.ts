@@ -1,5 +1,5 @@
 import { checksumFor, formatChecksumLine, parseChecksumFile, parseSha256 } from '../../../lib/util/checksum-file';
-import { isScpipeError } from '../../../lib/errors';
+import { thrown } from '../../helpers/async';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -38,14 +38,7 @@ describe('parseChecksumFile', () => {
   it.each([['a short sum', `${'a'.repeat(63)}  x`], ['no name separator', `${A}x`], ['md5sum output', 'd41d8cd98f00b204e9800998ecf8427e  x']])(
     'refuses %s, naming the line',
     (_what, line) => {
-      let err: unknown;
-      try {
-        parseChecksumFile(`${A}  ok\n${line}\n`, 'sums.txt');
-      } catch (e) {
-        err = e;
-      }
-      expect(isScpipeError(err, 'ERR_USAGE')).toBe(true);
-      expect((err as Error).message).toBe('sums.txt, line 2: not a SHA-256 checksum line ("HEX  NAME")');
+      expect(thrown(() => parseChecksumFile(`${A}  ok\n${line}\n`, 'sums.txt'))).toMatchObject({ code: 'ERR_USAGE', message: 'sums.txt, line 2: not a SHA-256 checksum line ("HEX  NAME")' });
     },
   );
 });

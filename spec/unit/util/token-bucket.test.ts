@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { TokenBucket, bandwidthLimit, type BucketClock } from '../../../lib/util/token-bucket';
 import { throttle } from '../../../lib/transport/throttle';
-import { isScpipeError } from '../../../lib';
+import { thrown } from '../../helpers/async';
 
 // A clock that moves only when the test says, firing due timers in order.
 function fakeClock(): BucketClock & { advance(ms: number): Promise<void>; timers: number } {
@@ -69,14 +69,7 @@ describe('TokenBucket', () => {
 
   it('refuses a limit of no bandwidth, or none that is a number, as ERR_USAGE', () => {
     for (const bad of [0, -8, Number.NaN, Number.POSITIVE_INFINITY, '8000' as unknown as number]) {
-      let caught: unknown;
-      try {
-        bandwidthLimit(bad);
-      } catch (err) {
-        caught = err;
-      }
-      expect(isScpipeError(caught, 'ERR_USAGE')).toBe(true);
-      expect((caught as Error).message).toBe(`bandwidthLimit: bad limit ${String(bad)}: give Kbit/s, a finite number above 0 (8000 = 1 MB/s)`);
+      expect(thrown(() => bandwidthLimit(bad))).toMatchObject({ code: 'ERR_USAGE', message: `bandwidthLimit: bad limit ${String(bad)}: give Kbit/s, a finite number above 0 (8000 = 1 MB/s)` });
     }
     expect(bandwidthLimit(0.5).send.rate).toBe(62.5);
   });
