@@ -9,7 +9,7 @@ import { runCli, startCli } from '../helpers/cli';
 import { startTcpRelay } from '../helpers/tcp-relay';
 import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
 import type { Socket } from 'node:net';
-import { servePerSuite } from '../helpers/serve';
+import { emptyRoot, servePerSuite } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const serve = servePerSuite(['--append-only']);
@@ -18,9 +18,7 @@ let local: string;
 beforeEach(() => {
   local = localDir();
 });
-afterEach(async () => {
-  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
-});
+afterEach(() => emptyRoot(serve));
 
 const at = (path: string): string => `backup@127.0.0.1:${path}`;
 const LEFT = '2 temporary file(s) left by interrupted uploads stay there; the upload goes on';

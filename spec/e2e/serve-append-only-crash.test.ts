@@ -5,11 +5,11 @@
 // refused the upload, and its own key goes on with it.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFile, link, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, link, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
 import { runProgram } from '../helpers/run-program';
-import { sftpBatch, servePerSuite } from '../helpers/serve';
+import { emptyRootAndRecords, servePerSuite, sftpBatch } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const serve = servePerSuite(['--append-only']);
@@ -18,10 +18,7 @@ let local: string;
 beforeEach(() => {
   local = localDir();
 });
-afterEach(async () => {
-  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
-  for (const name of await readdir(await recordsDir())) await rm(join(await recordsDir(), name));
-});
+afterEach(() => emptyRootAndRecords(serve));
 
 const TEMP = '/.db.dump.scpipe-AbCdE1';
 const recordsDir = async (): Promise<string> => join(serve.dir, 'state', (await readdir(join(serve.dir, 'state')))[0]!);

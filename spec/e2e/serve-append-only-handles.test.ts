@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Client, OpenMode, SFTPWrapper } from 'ssh2';
 import { waitFor } from '../helpers/async';
 import { runProgram } from '../helpers/run-program';
-import { authorizeOtherKey, sftpBatch, servePerSuite, ssh2Client } from '../helpers/serve';
+import { authorizeOtherKey, emptyRoot, servePerSuite, sftpBatch, ssh2Client } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 // The owners kept on another file system than the root's: a test below needs
@@ -27,7 +27,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   client.end();
-  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
+  await emptyRoot(serve);
 });
 
 const call = <T>(f: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> =>

@@ -2,19 +2,17 @@
 // its temporary file is opened: serve made the file, and the retry's new
 // session may not remove it (only the session that made a temporary file
 // may). The run stores the upload all the same, and says what stays there.
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
-import { servePerSuite } from '../helpers/serve';
+import { emptyRoot, servePerSuite } from '../helpers/serve';
 import { startSlowAnswersRelay } from '../helpers/tcp-relay';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const serve = servePerSuite(['--append-only']);
 const localDir = tempDirPerTest('scpipe-test-append-open-lost-');
-afterEach(async () => {
-  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
-});
+afterEach(() => emptyRoot(serve));
 
 const TEMP = /^\.f(\.000000)?\.scpipe-\w{6}$/; // a file's, or a part's
 

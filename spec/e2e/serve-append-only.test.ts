@@ -7,7 +7,7 @@ import { chmod, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'no
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
-import { sftpBatch, servePerSuite, ssh2Client, type TestServe } from '../helpers/serve';
+import { emptyRoot, servePerSuite, sftpBatch, ssh2Client, type TestServe } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const serve = servePerSuite(['--append-only']);
@@ -16,9 +16,7 @@ let local: string;
 beforeEach(() => {
   local = localDir();
 });
-afterEach(async () => {
-  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
-});
+afterEach(() => emptyRoot(serve));
 
 const scp = (s: TestServe, ...args: string[]): Promise<ProgramRun> => runProgram('scp', ['-q', ...s.sshArgs(), ...args]);
 

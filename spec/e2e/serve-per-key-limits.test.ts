@@ -1,13 +1,13 @@
 // `scpipe serve`'s limits per key: one client's key at its cap is refused,
 // with the limit named to it and in the log, while another key's backups go on.
 import { execFileSync } from 'node:child_process';
-import { appendFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REFUSED_LINGER_MS } from '../../lib/server/key-connections';
 import { waitFor } from '../helpers/async';
 import { runCli } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
-import { sftpBatch, servePerSuite, ssh2Client, type TestServe } from '../helpers/serve';
+import { emptyRootAndRecords, servePerSuite, sftpBatch, ssh2Client, type TestServe } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const localDir = tempDirPerTest('scpipe-test-per-key-');
@@ -30,11 +30,7 @@ const withKey = (args: string[], from: string, to: string): string[] => args.map
 
 describe('serve --append-only --max-uploads-per-key', () => {
   const serve = servePerSuite(['--append-only', '--max-uploads-per-key', '3']);
-  afterEach(async () => {
-    for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
-    const state = join(serve.dir, 'state');
-    for (const dir of await readdir(state)) for (const name of await readdir(join(state, dir))) await rm(join(state, dir, name));
-  });
+  afterEach(() => emptyRootAndRecords(serve));
 
   it('refuses key A a new upload past its cap, with stock sftp and scpipe, while key B uploads', async () => {
     const b = await secondKey(serve);

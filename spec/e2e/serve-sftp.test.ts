@@ -4,14 +4,14 @@
 // symlinks), --read-only, many clients at once, and descriptors released
 // when a client vanishes with files open.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import { waitFor } from '../helpers/async';
 import { runProgram, type ProgramRun } from '../helpers/run-program';
-import { sftpBatch, servePerSuite, ssh2Client, startServe, type TestServe } from '../helpers/serve';
+import { emptyRoot, servePerSuite, sftpBatch, ssh2Client, startServe, type TestServe } from '../helpers/serve';
 import { outsideDirPerTest, tempDirPerTest } from '../helpers/temp-dir';
 import { unmount } from '../helpers/tmpfs';
 
@@ -27,9 +27,7 @@ const outsideDir = outsideDirPerTest();
 beforeEach(() => {
   [local, outside] = [localDir(), outsideDir()];
 });
-afterEach(async () => {
-  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
-});
+afterEach(() => emptyRoot(serve));
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 // OpenSSH's scp in its default mode, which is SFTP since 9.0.

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { runCli } from '../helpers/cli';
-import { startServe, type TestServe } from '../helpers/serve';
+import { emptyRoot, startServe, type TestServe } from '../helpers/serve';
 import { waitFor } from '../helpers/async';
 
 let serve: TestServe;
@@ -25,7 +25,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await rm(local, { recursive: true, force: true });
-  for (const name of await readdir(serve.root)) await rm(join(serve.root, name), { recursive: true, force: true });
+  await emptyRoot(serve);
 });
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

@@ -159,12 +159,16 @@ export async function authorizeOtherKey(s: TestServe, dir: string): Promise<stri
 }
 
 /**
- * Empties `s` between tests: its root, by names as bytes (one that is not
- * UTF-8, read as text, would name no file, and stay for the next test), and
- * --append-only's records, which the next start would count as of files since gone.
+ * Empties `s`'s root between tests, by names as bytes: one that is not
+ * UTF-8, read as text, would name no file, and stay for the next test.
  */
-export async function emptyRootAndRecords(s: TestServe): Promise<void> {
+export async function emptyRoot(s: TestServe): Promise<void> {
   for (const name of await readdir(s.root, { encoding: 'buffer' })) await rm(Buffer.concat([Buffer.from(`${s.root}/`), name]), { recursive: true, force: true });
+}
+
+/** emptyRoot(), and --append-only's records, which the next start would count as of files since gone. */
+export async function emptyRootAndRecords(s: TestServe): Promise<void> {
+  await emptyRoot(s);
   const state = join(s.dir, 'state');
   for (const dir of await readdir(state)) for (const name of await readdir(join(state, dir))) await rm(join(state, dir, name));
 }
