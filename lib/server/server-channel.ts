@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { widenReceiveWindow } from '../transport/ssh2-window';
+import { joinSmallPackets } from './small-packets';
 
 /**
  * The most a client may send into serve ahead of what serve has taken (scp
@@ -35,6 +36,7 @@ export interface ServedChannel {
 
 /** Wraps `stream`; see the file comment. */
 export function serveChannel(stream: ServerChannel, connected: () => boolean = () => true): ServedChannel {
+  joinSmallPackets(stream); // before the window's own wrapping of the channel
   widenReceiveWindow(stream, SERVE_RECEIVE_WINDOW);
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   out.pipe(stream, { end: false });

@@ -23,6 +23,7 @@ import { onAbort, ownController } from '../../util/abort';
 import { escapeForTerminal } from '../../util/escape';
 import type { Jail } from '../jail';
 import { SERVE_RECEIVE_WINDOW } from '../server-channel';
+import { joinSmallPackets } from '../small-packets';
 import type { OpsContext } from './context';
 import { dispatch } from './dispatch';
 import { PacketFramer } from './framer';
@@ -112,6 +113,7 @@ class SftpSession {
       // path would be logged as another.
       log: (line) => opts.log(`${opts.who} ${line}`),
     };
+    joinSmallPackets(channel); // before the window's own wrapping of the channel
     this.sizeWindowFromNow = widenReceiveWindow(channel, SERVE_RECEIVE_WINDOW);
     channel.on('data', (chunk: Buffer) => {
       this.lastRequest = performance.now();
