@@ -1,18 +1,31 @@
 // Cuts the channel's byte stream into SFTP packets (uint32 length, then the
 // payload). A length of 0 or above MAX_PACKET is a protocol error that ends
 // the session, as in sftp-server; so a client can never make us buffer more
-// than one packet's worth per session here.
+// than one packet's worth per session here. Small chunks (a client may send
+// a packet a few bytes per SSH packet) are joined as they come, so that the
+// packet's worth costs about its bytes, not a Buffer of ~300 bytes per byte.
 import { BadPacket, MAX_PACKET } from './wire';
+
+// Chunks under SMALL bytes are joined once JOIN of them follow one another.
+const SMALL = 4 * 1024;
+const JOIN = 64;
 
 /** Accumulates bytes; next() returns whole packet payloads (type byte first). */
 export class PacketFramer {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  private small = 0; // chunks under SMALL at the end of `chunks`
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    this.small = chunk.length < SMALL ? Math.min(this.small + 1, this.chunks.length) : 0;
+    if (this.small < JOIN) return;
+    // Each byte is copied again only until its piece reaches SMALL: at most ~SMALL/JOIN times.
+    const joined = Buffer.concat(this.chunks.splice(-this.small));
+    this.chunks.push(joined);
+    this.small = joined.length < SMALL ? 1 : 0;
   }
 
   /** The next complete payload, or undefined until more bytes arrive. Throws BadPacket. */
