@@ -10,6 +10,7 @@ export const SIGNAL_STATUS = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const
 const STATUS: Record<ScpipeErrorCode, number> = {
   ERR_USAGE: 2,
   ERR_STDIN_IS_TTY: 2,
+  ERR_CANNOT_RESUME: 2,
   ERR_CONNECT: 255,
   ERR_CONNECT_TIMEOUT: 255,
   ERR_AUTH: 255,

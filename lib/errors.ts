@@ -8,6 +8,7 @@ export type ScpipeErrorCode =
   // usage and local set-up (exit 2)
   | 'ERR_USAGE'
   | 'ERR_STDIN_IS_TTY'
+  | 'ERR_CANNOT_RESUME' // get --resume of a single file the protocol cannot start at an offset (SCP)
   // connecting, authenticating, verifying the host (exit 255)
   | 'ERR_CONNECT'
   | 'ERR_CONNECT_TIMEOUT'

@@ -19,6 +19,7 @@ export type { ChecksumEntry } from './util/checksum-file';
 export { getTo } from './client/get-to';
 export type { GetToOptions } from './client/get-to';
 export type { ResumeEvent, ResumePoint, Cut } from './client/parts/kept-restore';
+export type { DroppedKept, FileResumePoint, RemoteVersion } from './client/kept-file';
 export { upload } from './client/copy-upload';
 export { download } from './client/copy-download';
 export type { CopyOptions } from './client/copy-types';

@@ -12,7 +12,7 @@ export { outOfDescriptors } from './util/limits';
 export { describeIoError, errnoCode, strerror } from './fs/strerror';
 export { followLinks, plantedDetail } from './fs/target';
 export { isTempNameFor } from './fs/temp-file';
-export { isKeptRestoreName } from './client/parts/kept-restore';
+export { isKeptRestoreName } from './client/kept-output';
 export { parsePort } from './transport/ssh-config-values';
 export { canAskUser, cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty-prompt';
 export { defaultHostKeyPath } from './server/host-key';

@@ -24,7 +24,7 @@ import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
 import { spoolShortWarning } from './put-parts';
-import { keptFileLog, resumeLine } from '../resume-lines';
+import { keptFileLogs, resumeLine } from '../resume-lines';
 
 interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   output?: string;
@@ -54,7 +54,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .options(checkOptions)
         .option('retries', { ...singleNumber('retries'), describe: 'fetch again after a lost connection, with backoff (default 5; 0: never)' })
         .option('memory', { ...single, describe: 'a parts set: RAM for the parts fetched ahead before they go to --spool-dir (K/M/G; default 64M)' })
-        .option('resume', { type: 'boolean', describe: 'a parts set with --output FILE: restore into FILE.scpipe-partial-HEX, keep it when the run fails, and go on from its last whole part that matches the manifest' })
+        .option('resume', { type: 'boolean', describe: 'with --output FILE: download into FILE.scpipe-partial-*, keep it when the run fails, and go on from there (a parts set: its last whole part that matches the manifest; a single file, over SFTP only: its length, while the remote size and mtime stay)' })
         .option('spool-dir', { ...single, describe: 'a parts set: directory for the parts fetched ahead past --memory, (parallel + 1) parts at most (default $TMPDIR or /tmp)' })
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '')
         .example('scpipe get --check db.dump.zst.sha256 --output db.dump.zst vault:db.dump.zst', '') as unknown as Argv<GetArgs>,
@@ -113,14 +113,13 @@ export async function runGet(
       },
       resume: args.resume,
       onResume: (event) => {
-        if (event.phase === 'start') resumedAt = event.bytes;
+        if (event.phase !== 'check') resumedAt = event.bytes;
         const line = resumeLine(event);
         if (line !== undefined) {
           progress?.done();
           say(line);
         }
-        const logged = keptFileLog(event);
-        if (logged !== undefined) log?.(logged);
+        for (const logged of keptFileLogs(event)) log?.(logged);
       },
       sha256: wantsSha256(args),
       expectSha256,
@@ -136,10 +135,6 @@ export async function runGet(
         if (short !== undefined) {
           progress?.done();
           say(short);
-        }
-        if (args.resume && d.manifest === undefined && download === undefined) {
-          progress?.done();
-          say(`warning: --resume: ${escapeForTerminal(spec.path)} is a single file, not a parts set: it is fetched whole, and a failure keeps nothing of it`);
         }
         download = d;
         log?.(`receiving ${escapeForTerminal(d.name)} over ${d.protocol}: ${d.size} bytes`);

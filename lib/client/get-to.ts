@@ -19,6 +19,7 @@ import { oneRun } from './run-target';
 import { SumCheck } from './sum-check';
 import { KeptRestore, type ResumeEvent } from './parts/kept-restore';
 import type { Manifest } from './parts/manifest';
+import { KeptFile, type RemoteVersion } from './kept-file';
 
 /** Options of getTo(). */
 export interface GetToOptions extends GetOptions {
@@ -35,10 +36,13 @@ export interface GetToOptions extends GetOptions {
    */
   onCommitted?: () => void;
   /**
-   * A parts set into a file: write it into `FILE.scpipe-partial-HEX` beside
-   * the file, keep that when the restore fails, and go on from its last
-   * whole part that matches the manifest (parts/kept-restore.ts). Over a
-   * stream, or for a plain file, it changes nothing.
+   * Into a file: a parts set goes into `FILE.scpipe-partial-HEX` beside the
+   * file, kept when the restore fails, and goes on from its last whole part
+   * that matches the manifest (parts/kept-restore.ts); a single file over
+   * SFTP goes into `FILE.scpipe-partial-SIZE-MTIME`, and goes on from its
+   * length while the remote file keeps that size and mtime (kept-file.ts);
+   * over SCP a single file is refused (ERR_CANNOT_RESUME). Over a stream it
+   * changes nothing.
    */
   resume?: boolean;
   /** With `resume`: a kept file is being checked, and where the restore starts. */
@@ -56,6 +60,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
   let current: Download | undefined;
   let written = 0;
   const kept = opts.resume && typeof output === 'string' ? new KeptRestore(output, opts.onResume) : undefined;
+  const keptFile = opts.resume && typeof output === 'string' ? new KeptFile(output, opts.onResume) : undefined;
   const retryable = (err: unknown): boolean => {
     if (!canReconnect(target) || !isConnectionLoss(err) || wereRetriesSpent(err)) return false;
     // The first connection never made is final (exit 255): there was nothing to lose.
@@ -71,7 +76,8 @@ export async function getTo(target: Target, remotePath: string, output: string |
         const wanted = opts.sha256 || opts.expectSha256 !== undefined;
         // A set not the one expected is refused below, before a kept file is read or made.
         const resumeAt = kept && (async (m: Manifest, sha256: string) => (opts.expectSha256 !== undefined && m.sha256 !== opts.expectSha256 ? { part: 0, bytes: 0n } : kept.open(m, sha256, wanted, opts.signal)));
-        const download = await get(target, remotePath, { ...opts, wholeStreamSum: wanted, resumeAt });
+        const resumeFile = keptFile && ((v: RemoteVersion) => keptFile.open(v, wanted, opts.signal));
+        const download = await get(target, remotePath, { ...opts, wholeStreamSum: wanted, resumeAt, resumeFile });
         current = download;
         opts.onDownload?.(download);
         const where = typeof output === 'string' ? `${escapeForTerminal(output)} was left as it was` : 'the bytes written out are not the file expected';
@@ -87,7 +93,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
           if (!opts.signal?.aborted) opts.onCommitted?.();
         };
         if (typeof output === 'string') {
-          await saveDownloadTo(download, output, { preserve: opts.preserve, check, kept });
+          await saveDownloadTo(download, output, { preserve: opts.preserve, check, kept: download.manifest === undefined ? keptFile : kept });
           committed(); // renamed into place
         } else {
           await pour(download, output, (n) => (written += n), check, opts.signal);
@@ -110,7 +116,8 @@ export async function getTo(target: Target, remotePath: string, output: string |
     );
   } catch (err) {
     await kept?.close();
-    const note = await kept?.keptNote();
+    await keptFile?.close();
+    const note = (await kept?.keptNote()) || (await keptFile?.keptNote());
     if (note) throw withKeptNote(err, note);
     if (typeof output !== 'string' && written > 0 && current?.manifest !== undefined && isSetsOwn(current, err)) throw partlyOut(err, written);
     if (typeof output !== 'string' && isScpipeError(err, 'ERR_ABORTED') && written > 0) throw abortedPartlyOut(err, written, current, output);

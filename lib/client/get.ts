@@ -23,6 +23,7 @@ import type { SpoolShort } from './parts/spool-room';
 import type { ResumePoint } from './parts/kept-restore';
 import { readParts } from './parts/get-parts';
 import { fetchManifestFile } from './parts/fetch-manifest';
+import type { FileResumePoint, RemoteVersion } from './kept-file';
 import { manifestName, partName, splitRemote } from './parts/names';
 import { remoteFileThere } from './remote-file-there';
 import { isNotAFile } from './scp-exists';
@@ -73,6 +74,13 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
    * (getTo's `resume`, which keeps the bytes before it).
    */
   resumeAt?: (manifest: Manifest, manifestSha256: string) => Promise<ResumePoint>;
+  /**
+   * A single file: called with its size and mtime once it is open over SFTP;
+   * the body then starts at the offset it gives (getTo's `resume`, which
+   * keeps the bytes before it). Over SCP, which cannot start at an offset,
+   * a single file is refused (ERR_CANNOT_RESUME) once its header came.
+   */
+  resumeFile?: (version: RemoteVersion) => Promise<FileResumePoint>;
 }
 
 /** A download under way: what the remote announced, and the bytes. */
@@ -91,6 +99,8 @@ export interface Download {
   protocol: 'scp' | 'sftp';
   /** Why `auto` chose SCP: the SFTP subsystem's refusal. */
   protocolReason?: string;
+  /** A single file resumed (`resumeFile`): the body starts after these bytes, already kept. */
+  resumed?: FileResumePoint;
 }
 
 /**
@@ -120,6 +130,7 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
   try {
     const setToo = opts.trace && opts.parts !== false ? isSetToo(opener.open, remotePath, opts) : undefined;
     const download = { ...(await getOverChannel(opener.open, remotePath, opts)), protocolReason: chosen.reason };
+    if (opts.resumeFile !== undefined) refuseResume(download, remotePath, opts.protocol === 'scp' ? undefined : chosen.reason);
     if (await setToo) opts.trace?.(`${escapeForTerminal(manifestName(remotePath))} exists too: the plain file ${escapeForTerminal(remotePath)} wins`);
     download.done.then(() => conn.close(), () => conn.close());
     return download;
@@ -206,6 +217,20 @@ async function isSetToo(open: OpenChannel, remotePath: string, opts: GetOptions)
   } catch {
     return false; // no set (or no telling)
   }
+}
+
+// scp -f sends a file from its first byte: a single file is not resumed, and
+// not fetched whole either (the next run would then start over again, unsaid).
+function refuseResume(download: Download, remotePath: string, reason?: string): never {
+  download.body.on('error', () => undefined);
+  download.done.catch(() => undefined);
+  download.body.destroy();
+  const why = reason === undefined ? 'SCP was asked for' : `the server offers no SFTP (${reason})`;
+  throw new ScpipeError(
+    'ERR_CANNOT_RESUME',
+    `--resume: ${escapeForTerminal(remotePath)} is a single file and ${why}, which sends a file only from its first byte: it cannot be resumed; fetch it whole without --resume (or over SFTP, where the server allows it)`,
+    { path: remotePath },
+  );
 }
 
 function isMissing(err: unknown): boolean {

@@ -11,7 +11,7 @@ import { resolveTarget } from '../fs/target';
 import { closeFd } from '../fs/fd';
 import type { Download } from './get';
 import type { SumCheck } from './sum-check';
-import type { KeptRestore } from './parts/kept-restore';
+import type { KeptOutput } from './kept-output';
 
 /**
  * Writes `download`'s body to `path` (a symlink the caller gave is followed,
@@ -24,7 +24,7 @@ export function saveDownload(download: Download, path: string, opts: { preserve?
 }
 
 /** saveDownload(), and `kept`: the file of a resumed restore (get-to.ts), its body written after the bytes kept. */
-export async function saveDownloadTo(download: Download, path: string, opts: { preserve?: boolean; check?: SumCheck; kept?: KeptRestore }): Promise<void> {
+export async function saveDownloadTo(download: Download, path: string, opts: { preserve?: boolean; check?: SumCheck; kept?: KeptOutput }): Promise<void> {
   const preserve = Boolean(opts.preserve);
   let file: OutputFile;
   try {
@@ -56,7 +56,7 @@ export async function saveDownloadTo(download: Download, path: string, opts: { p
   if (problem !== undefined) throw new ScpipeError('ERR_LOCAL_IO', escapeForTerminal(problem), { path });
 }
 
-async function openOutput(download: Download, output: string, preserve: boolean, kept?: KeptRestore): Promise<OutputFile> {
+async function openOutput(download: Download, output: string, preserve: boolean, kept?: KeptOutput): Promise<OutputFile> {
   const target = await resolveTarget(output);
   const taken = kept?.fd === undefined ? undefined : kept.take();
   const path = target.isDirectory ? output : target.path;

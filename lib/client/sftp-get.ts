@@ -59,13 +59,22 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   }
   const size = st.size;
   const signal = opts.signal ?? new AbortController().signal;
+  // --resume: the bytes kept from an earlier run of this version of the file are not read again.
+  let resumed;
+  try {
+    resumed = await opts.resumeFile?.({ size: BigInt(size), mtime: st.mtime });
+  } catch (err) {
+    await session.close(handle, path).catch(() => undefined);
+    throw err;
+  }
+  const from = Number(resumed?.bytes ?? 0n);
   const rtt = opts.parallel === undefined ? await session.roundTripMs() : undefined;
   // No more channels than the file has reads: one that reads nothing still
   // opens the file, and a server logs it as a download of 0 bytes.
-  const reads = Math.max(1, Math.ceil(size / maxRead([{ session, handle }])));
+  const reads = Math.max(1, Math.ceil((size - from) / maxRead([{ session, handle }])));
   const wanted = Math.min(opts.parallel ?? chooseLanes(rtt!), reads);
   let lanes: ReadLane[] = [{ session, handle }, ...(await moreLanes(conn.current().opener, path, st, wanted - 1, signal, log))];
-  log?.(`sftp: reading ${size} bytes over ${lanes.length} channel(s)${rtt === undefined ? ' (--parallel)' : ` for a round trip of ${rtt.toFixed(2)} ms`}, reads of ${maxRead(lanes)} bytes`);
+  log?.(`sftp: reading ${size - from} bytes${from > 0 ? ` from byte ${from}` : ''} over ${lanes.length} channel(s)${rtt === undefined ? ' (--parallel)' : ` for a round trip of ${rtt.toFixed(2)} ms`}, reads of ${maxRead(lanes)} bytes`);
 
   const body = new BodyStream();
   let whole = false; // every read answered, the end found at the size
@@ -73,7 +82,7 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
     // Once the data is whole an abort ends the body as complete: only the close was awaited.
     const stop = (): void => void (whole ? body.finish() : body.destroy(abortError(opts.signal)));
     signal.addEventListener('abort', stop, { once: true });
-    let received = 0;
+    let received = from;
     try {
       for (;;) {
         try {
@@ -113,7 +122,7 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   })();
   done.catch(() => undefined); // the body carries the error too
   const times = opts.preserve ? { mtime: BigInt(st.mtime), mtimeUsec: 0, atime: BigInt(st.atime), atimeUsec: 0 } : undefined;
-  return { name, size: BigInt(size), mode: st.mode & 0o7777, times, body, done, protocol: 'sftp' };
+  return { name, size: BigInt(size), mode: st.mode & 0o7777, times, body, done, protocol: 'sftp', resumed };
 }
 
 function notAFile(path: string, st: Stats): ScpipeError {

@@ -19,7 +19,7 @@ export class SumCheck {
     private readonly expected: string | undefined,
     private readonly where: string,
   ) {
-    this.sum = download.manifest === undefined ? createHash('sha256') : undefined;
+    this.sum = download.manifest === undefined ? (download.resumed?.whole ?? createHash('sha256')) : undefined; // a resumed file's: its kept bytes summed
   }
 
   /** Adds bytes written out. */

@@ -159,15 +159,6 @@ describe('get --output FILE --resume of a parts set', () => {
     expect(bytes.equals(data.subarray(0, bytes.length))).toBe(true);
   }, 60_000);
 
-  it('a plain file is fetched whole, with a warning', async () => {
-    const dir = await userDir(sshd.rssh, 'resume-plain');
-    await writeFile(join(dir, 'a.bin'), 'plain\n');
-    const r = await runCli(['get', '--resume', '--output', join(local(), 'out'), ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/a.bin`)]);
-    expect(r.stderr).toBe(`scpipe: warning: --resume: ${dir}/a.bin is a single file, not a parts set: it is fetched whole, and a failure keeps nothing of it\n`);
-    expect(r.status).toBe(0);
-    expect(readdirSync(local())).toEqual(['out']);
-  });
-
   it('a restore without --resume leaves a kept file alone, and names it once FILE is stored', async () => {
     const { dir, data } = await storedSet('resume-not-asked');
     const kept = join(local(), await keptName(dir));

@@ -7,27 +7,27 @@
 // name only once whole and checked, as a plain --output does. The manifest's
 // sum in the name tells a set stored again under its name (its parts may be
 // others now): such a file is refused, never resumed.
-import { constants, ftruncate, read } from 'node:fs';
+import { ftruncate, read } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { ScpipeError, abortError } from '../../errors';
-import { lstat, readdir, unlink } from '../../fs/byte-fs';
-import { closeFd, fstatFd, openFd } from '../../fs/fd';
+import { readdir } from '../../fs/byte-fs';
+import { fstatFd } from '../../fs/fd';
 import { joinName } from '../../fs/join-name';
-import { pathError } from '../../fs/strerror';
 import { resolveTarget } from '../../fs/target';
 import { escapeForTerminal } from '../../util/escape';
+import { KEPT_SUFFIX, KeptOutput } from '../kept-output';
+import type { DroppedKept } from '../kept-file';
 import { partsOf, type Manifest } from './manifest';
 
 const readAt = promisify(read);
 const truncateFd = promisify(ftruncate);
-const SUFFIX = '.scpipe-partial-';
 const CHUNK = 1024 * 1024;
 
-/** Whether `name` (in `file`'s directory) is a kept file of a `--resume` restore into `file`. */
-export function isKeptRestoreName(name: string, file: string): boolean {
-  const prefix = basename(file) + SUFFIX;
+// Whether `name` (in `file`'s directory) is a kept file of a set's restore into `file` (a single file's: kept-file.ts).
+function isKeptSetName(name: string, file: string): boolean {
+  const prefix = basename(file) + KEPT_SUFFIX;
   return name.startsWith(prefix) && /^[0-9a-f]{16}$/.test(name.slice(prefix.length));
 }
 
@@ -41,10 +41,16 @@ export interface ResumePoint {
   whole?: Hash;
 }
 
-/** What a --resume run says: it checks a kept file (`check`), then starts (`start`). */
+/**
+ * What a --resume run says: for a set, it checks a kept file (`check`), then
+ * starts (`start`); for a single file, it starts (`file`) after `bytes` of
+ * the `size` (and `mtime`) the remote file has, having removed the kept files of other versions of it (`dropped`)
+ * and, `summed`, read the kept bytes back for the whole file's sum.
+ */
 export type ResumeEvent =
   | { phase: 'check'; path: string; bytes: bigint }
-  | { phase: 'start'; path: string; bytes: bigint; part: number; parts: number; next?: string; cut?: Cut };
+  | { phase: 'start'; path: string; bytes: bigint; part: number; parts: number; next?: string; cut?: Cut }
+  | { phase: 'file'; path: string; bytes: bigint; size: bigint; mtime: number; dropped: DroppedKept[]; summed: boolean };
 
 /** Bytes a kept file lost when it was cut back: the part cut short, or the first whose sum differs, and all after it. */
 export interface Cut {
@@ -55,17 +61,15 @@ export interface Cut {
 }
 
 /** The kept file of one `get --output FILE --resume`. */
-export class KeptRestore {
-  /** The kept file, once found or made. */
-  path: string | undefined;
-  /** Open for writing at `start`, until the output file takes it over. */
-  fd: number | undefined;
-  start = 0n;
+export class KeptRestore extends KeptOutput {
+  protected readonly goOn = 'the same command with --resume goes on from its last whole part (each part is checked against the manifest again first), or remove it';
 
   constructor(
     private readonly output: string,
     private readonly onEvent?: (event: ResumeEvent) => void,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Finds or makes the kept file for `manifest` (its file's SHA-256: `manifestSha256`) and checks what it holds. */
   async open(manifest: Manifest, manifestSha256: string, wholeSum: boolean, signal?: AbortSignal): Promise<ResumePoint> {
@@ -74,9 +78,9 @@ export class KeptRestore {
     if (target.isDirectory) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(this.output)}: Is a directory`, { path: this.output });
     const dir = dirname(target.path);
     const base = basename(target.path);
-    const own = `${base}${SUFFIX}${manifestSha256.slice(0, 16)}`;
+    const own = `${base}${KEPT_SUFFIX}${manifestSha256.slice(0, 16)}`;
     const names = await readdir(dir).catch(() => [] as string[]);
-    const other = names.find((n) => n !== own && isKeptRestoreName(n, target.path));
+    const other = names.find((n) => n !== own && isKeptSetName(n, target.path));
     if (other !== undefined) {
       const shown = escapeForTerminal(joinName(dir, other));
       throw new ScpipeError(
@@ -86,24 +90,11 @@ export class KeptRestore {
       );
     }
     const path = joinName(dir, own);
-    const st = await lstat(path).catch(() => undefined);
-    if (st === undefined) {
-      this.fd = await openFd(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600).catch((err: unknown) => {
-        throw new ScpipeError('ERR_LOCAL_IO', pathError(path, err), { path, cause: err });
-      });
-      this.path = path;
+    if (!(await this.openOrMake(path))) {
       const list = partsOf(manifest);
       this.onEvent?.({ phase: 'start', path, bytes: 0n, part: 0, parts: list.count, next: list.count > 0 ? list.at(0).name : undefined });
       return { part: 0, bytes: 0n, whole: wholeSum ? createHash('sha256') : undefined };
     }
-    const uid = process.geteuid?.();
-    if (!st.isFile() || (uid !== undefined && st.uid !== uid)) {
-      throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(path)}: not resumed: it is not a regular file of this user (remove it)`, { path });
-    }
-    this.fd = await openFd(path, constants.O_RDWR | constants.O_NOFOLLOW).catch((err: unknown) => {
-      throw new ScpipeError('ERR_LOCAL_IO', pathError(path, err), { path, cause: err });
-    });
-    this.path = path;
     return this.check(manifest, wholeSum, signal);
   }
 
@@ -149,32 +140,5 @@ export class KeptRestore {
     this.start = offset;
     this.onEvent?.({ phase: 'start', path, bytes: offset, part: index, parts: list.count, next: index < list.count ? list.at(index).name : undefined, cut });
     return { part: index, bytes: offset, whole };
-  }
-
-  /** Hands the open file over (to the output file that writes and renames it). */
-  take(): { path: string; fd: number; start: bigint } {
-    const taken = { path: this.path!, fd: this.fd!, start: this.start };
-    this.fd = undefined;
-    return taken;
-  }
-
-  /** Closes the file unless it was handed over. */
-  async close(): Promise<void> {
-    const fd = this.fd;
-    this.fd = undefined;
-    if (fd !== undefined) await closeFd(fd).catch(() => undefined);
-  }
-
-  /** What a failure adds: where the bytes are kept and how to go on; empty once the file is gone (renamed onto FILE), or removed when it holds nothing. */
-  async keptNote(): Promise<string> {
-    if (this.path === undefined) return '';
-    const st = await lstat(this.path).catch(() => undefined);
-    if (!st?.isFile()) return '';
-    if (st.size === 0) {
-      await unlink(this.path).catch(() => undefined);
-      return '';
-    }
-    const shown = escapeForTerminal(this.path);
-    return `; the ${st.size} bytes restored so far are kept in ${shown}: the same command with --resume goes on from its last whole part (each part is checked against the manifest again first), or remove it`;
   }
 }

@@ -7,6 +7,7 @@ import { ScpipeError, type ScpipeErrorCode } from '../../../lib/errors';
 const EXPECTED: Record<Exclude<ScpipeErrorCode, 'ERR_ABORTED'>, number> = {
   ERR_USAGE: 2,
   ERR_STDIN_IS_TTY: 2,
+  ERR_CANNOT_RESUME: 2,
   ERR_CONNECT: 255,
   ERR_CONNECT_TIMEOUT: 255,
   ERR_AUTH: 255,

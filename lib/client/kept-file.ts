@@ -1,0 +1,114 @@
+// `get --output FILE --resume` of a single remote file (over SFTP, which
+// reads at any offset): the download is written into
+// FILE.scpipe-partial-SIZE-MTIME beside FILE, SIZE and MTIME the remote
+// file's fstat at the open, under that one name from its first byte, so
+// whatever ends the run leaves it for the next. That run reads on from the
+// kept file's length, as rsync --partial and sftp's reget do. A remote file
+// whose size or mtime changed has another name: the kept file of the old
+// one is removed and the download starts over. Neither the kept bytes nor
+// the remote bytes before that offset are compared (a file rewritten with
+// the same size and mtime goes unseen): --check does that.
+import { ftruncate, read } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { basename, dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { ScpipeError, abortError } from '../errors';
+import { lstat, readdir, unlink } from '../fs/byte-fs';
+import { fstatFd } from '../fs/fd';
+import { joinName } from '../fs/join-name';
+import { resolveTarget } from '../fs/target';
+import { escapeForTerminal } from '../util/escape';
+import { KEPT_SUFFIX, KeptOutput } from './kept-output';
+import type { ResumeEvent } from './parts/kept-restore';
+
+const readAt = promisify(read);
+const truncateFd = promisify(ftruncate);
+const CHUNK = 1024 * 1024;
+
+/** The remote file as its open handle's fstat gave it. */
+export interface RemoteVersion {
+  size: bigint;
+  /** Seconds since 1970 (SFTP's resolution). */
+  mtime: number;
+}
+
+/** Where a resumed single file starts: the bytes kept, and their sum so far when one is taken. */
+export interface FileResumePoint {
+  bytes: bigint;
+  whole?: Hash;
+}
+
+/** A kept file of another version of the remote file, removed: its name's size and mtime. */
+export interface DroppedKept {
+  path: string;
+  bytes: bigint;
+  was?: RemoteVersion;
+}
+
+// The version a kept file's name gives, if it is a single file's kept file of `base`.
+function versionIn(name: string, base: string): RemoteVersion | undefined {
+  if (!name.startsWith(base + KEPT_SUFFIX)) return undefined;
+  const m = /^(\d+)-(\d+)$/.exec(name.slice(base.length + KEPT_SUFFIX.length));
+  return m ? { size: BigInt(m[1]!), mtime: Number(m[2]) } : undefined;
+}
+
+/** The kept file of one `get --output FILE --resume` of a single file. */
+export class KeptFile extends KeptOutput {
+  protected readonly goOn = 'the same command with --resume reads on from there (while the remote file keeps its size and modification time), or remove it';
+
+  constructor(
+    private readonly output: string,
+    private readonly onEvent?: (event: ResumeEvent) => void,
+  ) {
+    super();
+  }
+
+  /** Finds or makes the kept file for `version`, removing those of other versions; `wholeSum`: the kept bytes are read back into a sum. */
+  async open(version: RemoteVersion, wholeSum: boolean, signal?: AbortSignal): Promise<FileResumePoint> {
+    await this.close(); // a retried opening
+    const target = await resolveTarget(this.output);
+    if (target.isDirectory) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(this.output)}: Is a directory`, { path: this.output });
+    const dir = dirname(target.path);
+    const base = basename(target.path);
+    const own = `${base}${KEPT_SUFFIX}${version.size}-${version.mtime}`;
+    const dropped: DroppedKept[] = [];
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const was = versionIn(name, base);
+      if (name === own || was === undefined) continue;
+      const path = joinName(dir, name);
+      const st = await lstat(path).catch(() => undefined);
+      const uid = process.geteuid?.();
+      if (!st?.isFile() || (uid !== undefined && st.uid !== uid)) continue; // not ours to remove
+      await unlink(path).catch(() => undefined);
+      dropped.push({ path, bytes: BigInt(st.size), was });
+    }
+    const path = joinName(dir, own);
+    const there = await this.openOrMake(path);
+    let bytes = there ? (await fstatFd(this.fd!)).size : 0n;
+    if (bytes > version.size) {
+      // Longer than the file it is named for: not a download of it, whatever it is.
+      dropped.push({ path, bytes });
+      await truncateFd(this.fd!, 0);
+      bytes = 0n;
+    }
+    const whole = wholeSum ? await this.sumOf(bytes, signal) : undefined;
+    this.start = bytes;
+    this.onEvent?.({ phase: 'file', path, bytes, size: version.size, mtime: version.mtime, dropped, summed: wholeSum && bytes > 0n });
+    return { bytes, whole };
+  }
+
+  // The SHA-256 of the first `bytes` of the kept file, to go on with (--checksum, --check).
+  private async sumOf(bytes: bigint, signal?: AbortSignal): Promise<Hash> {
+    const sum = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (let done = 0n; done < bytes; ) {
+      if (signal?.aborted) throw abortError(signal);
+      const want = Number(bytes - done < BigInt(CHUNK) ? bytes - done : BigInt(CHUNK));
+      const { bytesRead } = await readAt(this.fd!, buffer, 0, want, Number(done));
+      if (bytesRead === 0) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(this.path!)}: it shrank while it was read back`, { path: this.path });
+      sum.update(buffer.subarray(0, bytesRead));
+      done += BigInt(bytesRead);
+    }
+    return sum;
+  }
+}

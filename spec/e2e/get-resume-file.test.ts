@@ -1,0 +1,136 @@
+// `get --output FILE --resume` of a single remote file, against the real
+// sshd: over SFTP the download goes into FILE.scpipe-partial-SIZE-MTIME,
+// which a run killed with SIGKILL leaves; the next run reads on from its
+// length while the remote file keeps its size and mtime, and starts over
+// (said under -v) when either changed. Over SCP it is refused (exit 2).
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { remote, runCli, sshFlags, sshFlagsVia, startCli } from '../helpers/cli';
+import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { tempDirPerTest } from '../helpers/temp-dir';
+import { startThrottleProxy } from '../helpers/throttle-proxy';
+import { waitFor } from '../helpers/async';
+
+const sshd = sshdPerSuite();
+const local = tempDirPerTest('scpipe-resume-file-');
+const SIZE = 4 * 1024 * 1024 + 123;
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+// A file on the server: its host path (for changing it) and the path the account sees.
+async function storedFile(account: TestAccount, name: string, data: Buffer): Promise<{ host: string; path: string }> {
+  const dir = await userDir(account, name);
+  await writeFile(join(dir, 'a.bin'), data);
+  return { host: join(dir, 'a.bin'), path: `${remotePath(account, dir)}/a.bin` };
+}
+
+// The kept file's name for the remote file as it is now (its size and mtime).
+function keptName(host: string): string {
+  const st = statSync(host);
+  return `out.scpipe-partial-${st.size}-${Math.floor(st.mtimeMs / 1000)}`;
+}
+
+const out = (): string => join(local(), 'out');
+const getArgs = (account: TestAccount, path: string, extra: string[] = []): string[] => ['get', '-v', '--resume', '--output', out(), ...sshFlags(sshd, account), ...extra, remote(sshd, account, path)];
+const listed = (): string[] => readdirSync(local()).filter((n) => n !== 'known_hosts').sort();
+
+// A run through a slow link, killed with SIGKILL once the kept file holds more than `bytes`.
+async function killedRun(account: TestAccount, path: string, kept: string, bytes: number): Promise<number> {
+  const proxy = await startThrottleProxy(sshd.port, 500_000);
+  try {
+    const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), account);
+    const run = startCli(['get', '--resume', '--output', out(), ...flags, remote(sshd, account, path)], { timeoutMs: 60_000 });
+    await waitFor(async () => ((await stat(kept).catch(() => undefined))?.size ?? 0) > bytes, 'bytes kept', 30_000);
+    run.child.kill('SIGKILL');
+    expect((await run.done).signal).toBe('SIGKILL');
+  } finally {
+    await proxy.close();
+  }
+  return (await stat(kept)).size;
+}
+
+describe.each([
+  ['the normal account', () => sshd.user],
+  ['the internal-sftp chroot', () => sshd.sftp],
+])('get --output FILE --resume of a single file over SFTP (%s)', (_how, account) => {
+  it('after SIGKILL mid-download, the next run reads on from the kept bytes, and FILE is byte-exact', async () => {
+    const data = randomBytes(SIZE);
+    const { host, path } = await storedFile(account(), 'kill', data);
+    const kept = join(local(), keptName(host));
+    const keptBytes = await killedRun(account(), path, kept, 1024 * 1024);
+    expect(listed()).toEqual([keptName(host)]);
+    expect(keptBytes).toBeLessThan(SIZE);
+    expect((await readFile(kept)).equals(data.subarray(0, keptBytes))).toBe(true);
+
+    const r = await runCli(getArgs(account(), path, ['--checksum']), { timeoutMs: 60_000 });
+    expect(r.stderr).toContain(`scpipe: resuming ${kept}: `);
+    expect(r.stderr).toContain(`kept (read back first, for the whole file's SHA-256); reading on from byte ${keptBytes}\n`);
+    expect(r.stderr).toContain(`sftp: reading ${SIZE - keptBytes} bytes from byte ${keptBytes} over`);
+    expect(r.stderr).toContain(`${sha(data)}  ${out()}`); // the whole file's sum, the kept bytes included
+    expect(r.status).toBe(0);
+    expect((await readFile(out())).equals(data)).toBe(true);
+    expect(listed()).toEqual(['out']); // the kept file became FILE
+  }, 90_000);
+
+  it('a remote file whose size changed since is fetched from its start, said under -v, and the old kept file removed', async () => {
+    const old = randomBytes(SIZE);
+    const { host, path } = await storedFile(account(), 'changed', old);
+    const before = keptName(host);
+    await writeFile(join(local(), before), old.subarray(0, 1024 * 1024), { mode: 0o600 });
+    const now = randomBytes(SIZE - 1000);
+    await writeFile(host, now);
+    const r = await runCli(getArgs(account(), path), { timeoutMs: 60_000 });
+    expect(r.stderr).toContain(`starting over: removed ${join(local(), before)} (${1024 * 1024} bytes kept): the remote file changed since: size ${SIZE} -> ${SIZE - 1000} bytes`);
+    expect(r.stderr).toContain(`sftp: reading ${SIZE - 1000} bytes over`);
+    expect(r.stderr).not.toContain('resuming');
+    expect(r.status).toBe(0);
+    expect((await readFile(out())).equals(now)).toBe(true);
+    expect(listed()).toEqual(['out']);
+  }, 60_000);
+
+  it('a remote file with the same size but another mtime is fetched from its start too', async () => {
+    const data = randomBytes(SIZE);
+    const { host, path } = await storedFile(account(), 'touched', data);
+    await utimes(host, 1_700_000_000, 1_700_000_000);
+    const before = keptName(host);
+    await writeFile(join(local(), before), Buffer.alloc(2 * 1024 * 1024), { mode: 0o600 }); // bytes that are not the file's
+    await utimes(host, 1_700_000_100, 1_700_000_100);
+    const r = await runCli(getArgs(account(), path), { timeoutMs: 60_000 });
+    expect(r.stderr).toContain('the remote file changed since: modification time 2023-11-14T22:13:20Z -> 2023-11-14T22:15:00Z');
+    expect(r.status).toBe(0);
+    expect((await readFile(out())).equals(data)).toBe(true);
+    expect(listed()).toEqual(['out']);
+  }, 60_000);
+});
+
+describe('get --output FILE --resume of a single file over SCP', () => {
+  it.each([
+    ['an scp-only host', () => sshd.rssh, [] as string[], 'the server offers no SFTP'],
+    ['-O', () => sshd.user, ['-O'], 'SCP was asked for'],
+  ])('on %s is refused (exit 2), nothing written', async (_how, account, extra, why) => {
+    await sshd.setRsshAllowed(['scp']);
+    const { path } = await storedFile(account(), 'scp', randomBytes(1000));
+    const r = await runCli(getArgs(account(), path, extra), { timeoutMs: 60_000 });
+    expect(r.stderr).toContain(`scpipe: --resume: ${path} is a single file and ${why}`);
+    expect(r.stderr).toContain('which sends a file only from its first byte: it cannot be resumed; fetch it whole without --resume');
+    expect(r.status).toBe(2);
+    expect(listed()).toEqual([]);
+  }, 60_000);
+});
+
+describe('get --output FILE --resume --expect-sha256 of a single file', () => {
+  it('kept bytes that are not the file\'s are found by the whole-file sum: exit 1, FILE not made, the kept file left', async () => {
+    const data = randomBytes(SIZE);
+    const { host, path } = await storedFile(sshd.user, 'bad-kept', data);
+    const kept = join(local(), keptName(host));
+    await writeFile(kept, Buffer.alloc(1024 * 1024), { mode: 0o600 }); // zeros where a reboot lost the writes
+    const r = await runCli(getArgs(sshd.user, path, ['--expect-sha256', sha(data)]), { timeoutMs: 60_000 });
+    expect(r.stderr).toContain(`reading on from byte ${1024 * 1024}`);
+    expect(r.stderr).toContain(`is not what was expected: its SHA-256 is ${sha(Buffer.concat([Buffer.alloc(1024 * 1024), data.subarray(1024 * 1024)]))}, not ${sha(data)}`);
+    expect(r.stderr).toContain(`kept in ${kept}: the same command with --resume reads on from there`);
+    expect(r.status).toBe(1);
+    expect(listed()).toEqual([keptName(host)]);
+  }, 60_000);
+});
