@@ -32,6 +32,7 @@ const STATUS: Record<ScpipeErrorCode, number> = {
   ERR_PROTOCOL_REFUSED: 1,
   ERR_EXISTS: 1,
   ERR_CONFLICT: 1,
+  ERR_LOCKED: 1,
   ERR_ABORTED: 130,
 };
 

@@ -32,6 +32,7 @@ export type ScpipeErrorCode =
   | 'ERR_PROTOCOL_REFUSED' // the server refused the protocol asked for (--protocol sftp or scp)
   | 'ERR_EXISTS' // --no-clobber: the remote file is there already
   | 'ERR_CONFLICT' // another run stored a parts set of the same name while this one sent its parts
+  | 'ERR_LOCKED' // another get --resume is restoring into the same file
   // cancellation (exit 130/143)
   | 'ERR_ABORTED';
 

@@ -20,6 +20,7 @@ import { SumCheck } from './sum-check';
 import { KeptRestore, type ResumeEvent } from './parts/kept-restore';
 import type { Manifest } from './parts/manifest';
 import { KeptFile, type RemoteVersion } from './kept-file';
+import { takeResumeLock } from './resume-lock';
 
 /** Options of getTo(). */
 export interface GetToOptions extends GetOptions {
@@ -41,8 +42,9 @@ export interface GetToOptions extends GetOptions {
    * that matches the manifest (parts/kept-restore.ts); a single file over
    * SFTP goes into `FILE.scpipe-partial-SIZE-MTIME`, and goes on from its
    * length while the remote file keeps that size and mtime (kept-file.ts);
-   * over SCP a single file is refused (ERR_CANNOT_RESUME). Over a stream it
-   * changes nothing.
+   * over SCP a single file is refused (ERR_CANNOT_RESUME). Either takes
+   * FILE.scpipe-lock first (resume-lock.ts: ERR_LOCKED while another run
+   * holds it). Over a stream it changes nothing.
    */
   resume?: boolean;
   /** With `resume`: a kept file is being checked, and where the restore starts. */
@@ -61,6 +63,8 @@ export async function getTo(target: Target, remotePath: string, output: string |
   let written = 0;
   const kept = opts.resume && typeof output === 'string' ? new KeptRestore(output, opts.onResume) : undefined;
   const keptFile = opts.resume && typeof output === 'string' ? new KeptFile(output, opts.onResume) : undefined;
+  // Before a kept file is read: two runs writing into one would mix their bytes.
+  const lock = typeof output === 'string' && opts.resume ? await takeResumeLock(output, opts.trace) : undefined;
   const retryable = (err: unknown): boolean => {
     if (!canReconnect(target) || !isConnectionLoss(err) || wereRetriesSpent(err)) return false;
     // The first connection never made is final (exit 255): there was nothing to lose.
@@ -122,6 +126,8 @@ export async function getTo(target: Target, remotePath: string, output: string |
     if (typeof output !== 'string' && written > 0 && current?.manifest !== undefined && isSetsOwn(current, err)) throw partlyOut(err, written);
     if (typeof output !== 'string' && isScpipeError(err, 'ERR_ABORTED') && written > 0) throw abortedPartlyOut(err, written, current, output);
     throw explain(err, written, typeof output !== 'string' && isConnectionLoss(err) && (opts.retries ?? 1) > 0 && canReconnect(target));
+  } finally {
+    await lock?.release();
   }
 }
 

@@ -3,12 +3,16 @@
 // which a run killed with SIGKILL leaves; the next run reads on from its
 // length while the remote file keeps its size and mtime, and starts over
 // (said under -v) when either changed. Over SCP it is refused (exit 2).
+// Two runs into one FILE: the second says who holds FILE.scpipe-lock.
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { put } from '../../lib';
 import { remote, runCli, sshFlags, sshFlagsVia, startCli } from '../helpers/cli';
-import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { connectOptions, remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { startThrottleProxy } from '../helpers/throttle-proxy';
@@ -60,7 +64,7 @@ describe.each([
     const { host, path } = await storedFile(account(), 'kill', data);
     const kept = join(local(), keptName(host));
     const keptBytes = await killedRun(account(), path, kept, 1024 * 1024);
-    expect(listed()).toEqual([keptName(host)]);
+    expect(listed()).toEqual(['out.scpipe-lock', keptName(host)]); // a SIGKILL leaves its lock: the next run takes it over
     expect(keptBytes).toBeLessThan(SIZE);
     expect((await readFile(kept)).equals(data.subarray(0, keptBytes))).toBe(true);
 
@@ -68,10 +72,11 @@ describe.each([
     expect(r.stderr).toContain(`scpipe: resuming ${kept}: `);
     expect(r.stderr).toContain(`kept (read back first, for the whole file's SHA-256); reading on from byte ${keptBytes}\n`);
     expect(r.stderr).toContain(`sftp: reading ${SIZE - keptBytes} bytes from byte ${keptBytes} over`);
+    expect(r.stderr).toMatch(/out\.scpipe-lock: the run that held it \(pid \d+ on .*\) is gone: lock taken over/);
     expect(r.stderr).toContain(`${sha(data)}  ${out()}`); // the whole file's sum, the kept bytes included
     expect(r.status).toBe(0);
     expect((await readFile(out())).equals(data)).toBe(true);
-    expect(listed()).toEqual(['out']); // the kept file became FILE
+    expect(listed()).toEqual(['out']); // the kept file became FILE, the lock went
   }, 90_000);
 
   it('a remote file whose size changed since is fetched from its start, said under -v, and the old kept file removed', async () => {
@@ -132,5 +137,45 @@ describe('get --output FILE --resume --expect-sha256 of a single file', () => {
     expect(r.stderr).toContain(`kept in ${kept}: the same command with --resume reads on from there`);
     expect(r.status).toBe(1);
     expect(listed()).toEqual([keptName(host)]);
+  }, 60_000);
+});
+
+describe('two get --resume runs into one FILE', () => {
+  it('the second says who holds the lock and exits 1; the first, killed, leaves a lock the next run takes over', async () => {
+    const data = randomBytes(SIZE);
+    const { host, path } = await storedFile(sshd.user, 'lock', data);
+    const kept = join(local(), keptName(host));
+    const proxy = await startThrottleProxy(sshd.port, 500_000);
+    try {
+      const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), sshd.user);
+      const first = startCli(['get', '--resume', '--output', out(), ...flags, remote(sshd, sshd.user, path)], { timeoutMs: 60_000 });
+      await waitFor(async () => ((await stat(kept).catch(() => undefined))?.size ?? 0) > 0, 'the first run writing', 30_000);
+      const second = await runCli(getArgs(sshd.user, path), { timeoutMs: 60_000 });
+      expect(second.stderr).toContain(`scpipe: ${out()} is being restored by another scpipe get --resume (pid ${first.child.pid} on ${hostname()}, since `);
+      expect(second.stderr).toContain(`which holds ${out()}.scpipe-lock: wait for it to end, or stop it`);
+      expect(second.status).toBe(1);
+      first.child.kill('SIGKILL');
+      await first.done;
+    } finally {
+      await proxy.close();
+    }
+    const keptBytes = (await stat(kept)).size;
+    const third = await runCli(getArgs(sshd.user, path), { timeoutMs: 60_000 });
+    expect(third.stderr).toContain(`reading on from byte ${keptBytes}`);
+    expect(third.status).toBe(0);
+    expect((await readFile(out())).equals(data)).toBe(true);
+    expect(listed()).toEqual(['out']);
+  }, 90_000);
+
+  it('a parts set is locked too: a live holder stops the run before a kept file is made', async () => {
+    const dir = await userDir(sshd.rssh, 'lock-set');
+    await put(connectOptions(sshd, sshd.rssh), `${dir}/a.bin`, Readable.from([randomBytes(300_000)]), { partSize: 100_000 });
+    const lock = `${process.pid} - 2026-12-06T10:00:00.000Z ${hostname()}\n`; // this test process: alive
+    await writeFile(join(local(), 'out.scpipe-lock'), lock);
+    const r = await runCli(getArgs(sshd.rssh, `${dir}/a.bin`), { timeoutMs: 60_000 });
+    expect(r.stderr).toContain(`is being restored by another scpipe get --resume (pid ${process.pid} on ${hostname()}, since 2026-12-06T10:00:00.000Z)`);
+    expect(r.status).toBe(1);
+    expect(listed()).toEqual(['out.scpipe-lock']);
+    expect(await readFile(join(local(), 'out.scpipe-lock'), 'utf8')).toBe(lock);
   }, 60_000);
 });

@@ -29,6 +29,7 @@ const EXPECTED: Record<Exclude<ScpipeErrorCode, 'ERR_ABORTED'>, number> = {
   ERR_PROTOCOL_REFUSED: 1,
   ERR_EXISTS: 1,
   ERR_CONFLICT: 1,
+  ERR_LOCKED: 1,
 };
 
 describe('exitStatusFor (DESIGN.md exit status)', () => {

@@ -1,0 +1,133 @@
+// The lock of `get --output FILE --resume`: FILE.scpipe-lock beside FILE,
+// made with O_EXCL and holding the owner's pid, host, the process's start
+// (Linux: /proc/PID/stat, so a reused pid is not taken for it) and when it
+// began. Two runs writing into one kept file would interleave their bytes;
+// the second says who holds the lock and stops. Node has no flock(2), so a
+// lock whose owner is gone (SIGKILL, a power cut) stays: a run on the same
+// host that finds its pid dead breaks it, under FILE.scpipe-lock.break (also
+// O_EXCL), so two runs that find it stale at once do not both take it.
+import { readFile as readPlain } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, dirname } from 'node:path';
+import { ScpipeError } from '../errors';
+import { readFile, unlink, writeFile } from '../fs/byte-fs';
+import { joinName } from '../fs/join-name';
+import { pathError, errnoCode } from '../fs/strerror';
+import { resolveTarget } from '../fs/target';
+import { escapeForTerminal } from '../util/escape';
+
+const SUFFIX = '.scpipe-lock';
+
+/** Whether `name` (in `file`'s directory) is the lock of a `--resume` restore into `file`. */
+export function isResumeLockName(name: string, file: string): boolean {
+  return name === basename(file) + SUFFIX || name === basename(file) + SUFFIX + '.break';
+}
+
+interface Owner {
+  pid: number;
+  host: string;
+  start: string; // the process's start time in clock ticks since boot, '' where unknown
+  since: string;
+}
+
+/** A held lock; release() removes it. */
+export interface ResumeLock {
+  path: string;
+  release(): Promise<void>;
+}
+
+/** Takes the lock of a restore into `output`; ERR_LOCKED, naming the holder, while another live run holds it. */
+export async function takeResumeLock(output: string, log?: (line: string) => void): Promise<ResumeLock> {
+  const target = await resolveTarget(output);
+  const path = joinName(dirname(target.path), basename(target.path) + SUFFIX);
+  const me: Owner = { pid: process.pid, host: hostname(), start: await startOf(process.pid), since: new Date().toISOString() };
+  for (let tries = 0; ; tries++) {
+    if (await create(path, me)) return { path, release: () => releaseIfOurs(path, me) };
+    const holder = await readOwner(path);
+    if (holder === 'gone' && tries < 5) continue; // released between the two calls
+    if (tries < 3 && holder !== undefined && holder !== 'gone' && (await isDead(holder))) {
+      // Broken by this run or another at once: either way the next try takes it, or names its new holder.
+      if (await breakStale(path, holder)) log?.(`${escapeForTerminal(path)}: the run that held it (${describe(holder)}) is gone: lock taken over`);
+      continue;
+    }
+    const who = holder === undefined || holder === 'gone' ? 'a holder it does not name' : describe(holder);
+    throw new ScpipeError(
+      'ERR_LOCKED',
+      `${escapeForTerminal(target.path)} is being restored by another scpipe get --resume (${who}), which holds ${escapeForTerminal(path)}: wait for it to end, or stop it; remove the lock only if that run is gone`,
+      { path },
+    );
+  }
+}
+
+// O_EXCL creation: true when made (ours), false when one is there.
+async function create(path: string, me: Owner): Promise<boolean> {
+  const text = `${me.pid} ${me.start || '-'} ${me.since} ${me.host}\n`;
+  try {
+    await writeFile(path, text, { mode: 0o644, flag: 'wx' }); // O_EXCL: a symbolic link there is not followed either
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return false;
+    throw new ScpipeError('ERR_LOCAL_IO', `cannot lock the restore: ${pathError(path, err)}`, { path, cause: err });
+  }
+}
+
+// The owner written in the lock; undefined when unreadable or garbled (held all the same), 'gone' when removed meanwhile.
+async function readOwner(path: string): Promise<Owner | undefined | 'gone'> {
+  const text = await readFile(path).then(
+    (b) => b.toString('utf8'),
+    (err: unknown) => (errnoCode(err) === 'ENOENT' ? null : undefined),
+  );
+  if (text === null) return 'gone';
+  const m = /^(\d+) (\d+|-) (\S+) (.+)\n$/.exec(text ?? '');
+  if (!m) return undefined;
+  return { pid: Number(m[1]), start: m[2] === '-' ? '' : m[2]!, since: m[3]!, host: m[4]! };
+}
+
+function describe(o: Owner): string {
+  return `pid ${o.pid} on ${escapeForTerminal(o.host)}, since ${o.since}`;
+}
+
+// Dead only where that can be known: this host, and its pid gone or now another process's.
+async function isDead(o: Owner | undefined): Promise<boolean> {
+  if (o === undefined || o.host !== hostname()) return false;
+  try {
+    process.kill(o.pid, 0);
+  } catch (err) {
+    return errnoCode(err) === 'ESRCH'; // EPERM: alive, another user's
+  }
+  const now = await startOf(o.pid);
+  return o.start !== '' && now !== '' && now !== o.start;
+}
+
+// Field 22 of /proc/PID/stat (after the parenthesised command name); '' where there is none.
+async function startOf(pid: number): Promise<string> {
+  const text = await readPlain(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return fields[19] ?? '';
+}
+
+// Removes the stale lock of `holder` unless another run is breaking it or broke it first; true when this run removed it.
+async function breakStale(path: string, holder: Owner): Promise<boolean> {
+  const breaker = path + '.break';
+  const me: Owner = { pid: process.pid, host: hostname(), start: await startOf(process.pid), since: new Date().toISOString() };
+  if (!(await create(breaker, me))) {
+    const other = await readOwner(breaker);
+    // A breaker that died in its few milliseconds: its file goes, and the next try breaks again.
+    if (other !== 'gone' && (await isDead(other))) await unlink(breaker).catch(() => undefined);
+    return false;
+  }
+  try {
+    const now = await readOwner(path);
+    if (now !== 'gone' && (now === undefined || now.pid !== holder.pid || now.since !== holder.since)) return false; // taken by a live run meanwhile
+    await unlink(path).catch(() => undefined);
+    return true;
+  } finally {
+    await unlink(breaker).catch(() => undefined);
+  }
+}
+
+// The lock goes only while it is still this run's (a user may have removed it, and another run taken it).
+async function releaseIfOurs(path: string, me: Owner): Promise<void> {
+  const now = await readOwner(path);
+  if (now !== 'gone' && now !== undefined && now.pid === me.pid && now.since === me.since) await unlink(path).catch(() => undefined);
+}

@@ -1,0 +1,47 @@
+// The lock of `get --output FILE --resume` (FILE.scpipe-lock): who holds it
+// is said, a lock whose run is gone is taken over by exactly one of the runs
+// that find it so at once, and one that cannot be checked is left alone.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { takeResumeLock } from '../../../lib/client/resume-lock';
+import { rejection } from '../../helpers/async';
+import { tempDirPerTest } from '../../helpers/temp-dir';
+
+const dir = tempDirPerTest('scpipe-resume-lock-');
+const file = (): string => join(dir(), 'out');
+const lockPath = (): string => join(dir(), 'out.scpipe-lock');
+
+describe('takeResumeLock', () => {
+  it('a second taker is refused, naming the first; release() removes the lock', async () => {
+    const lock = await takeResumeLock(file());
+    expect(readFileSync(lockPath(), 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+ \\S+ ${hostname()}\\n$`));
+    const err = await rejection(takeResumeLock(file()));
+    expect(err.code).toBe('ERR_LOCKED');
+    expect(err.message).toMatch(new RegExp(`^${file()} is being restored by another scpipe get --resume \\(pid ${process.pid} on ${hostname()}, since \\S+\\), which holds ${lockPath()}: wait for it to end`));
+    await lock.release();
+    expect(readdirSync(dir())).toEqual([]);
+  });
+
+  it('the lock of a run that is gone is taken over by one of eight takers at once', async () => {
+    const dead = spawnSync('true').pid!; // exited: its pid names no process (unless reused, which the start time tells)
+    writeFileSync(lockPath(), `${dead} 1 2026-12-06T10:00:00.000Z ${hostname()}\n`);
+    const lines: string[] = [];
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => takeResumeLock(file(), (l) => lines.push(l))));
+    const taken = results.filter((r) => r.status === 'fulfilled');
+    expect(taken).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as { code: string }).code).toBe('ERR_LOCKED');
+    expect(lines).toContain(`${lockPath()}: the run that held it (pid ${dead} on ${hostname()}, since 2026-12-06T10:00:00.000Z) is gone: lock taken over`);
+    expect(readdirSync(dir())).toEqual(['out.scpipe-lock']); // no breaker left
+    expect(readFileSync(lockPath(), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
+  });
+
+  it('a lock from another host, or one it cannot read, is left alone', async () => {
+    writeFileSync(lockPath(), `1 - 2026-12-06T10:00:00.000Z elsewhere.example\n`);
+    expect((await rejection(takeResumeLock(file()))).message).toContain('(pid 1 on elsewhere.example, since 2026-12-06T10:00:00.000Z)');
+    writeFileSync(lockPath(), 'garbage');
+    expect((await rejection(takeResumeLock(file()))).message).toContain('another scpipe get --resume (a holder it does not name)');
+    expect(readFileSync(lockPath(), 'utf8')).toBe('garbage');
+  });
+});
