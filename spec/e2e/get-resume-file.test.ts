@@ -77,7 +77,19 @@ describe.each([
     expect(r.status).toBe(0);
     expect((await readFile(out())).equals(data)).toBe(true);
     expect(listed()).toEqual(['out']); // the kept file became FILE, the lock went
+    expect((await stat(out())).mode & 0o777).toBe(0o644 & ~process.umask()); // not the kept file's 0600
   }, 90_000);
+
+  it('a kept file that holds the whole file (killed before the rename) is renamed with nothing read', async () => {
+    const data = randomBytes(SIZE);
+    const { host, path } = await storedFile(account(), 'whole', data);
+    await writeFile(join(local(), keptName(host)), data, { mode: 0o600 });
+    const r = await runCli(getArgs(account(), path), { timeoutMs: 60_000 });
+    expect(r.stderr).toContain(`reading on from byte ${SIZE}\n`);
+    expect(r.status).toBe(0);
+    expect((await readFile(out())).equals(data)).toBe(true);
+    expect(listed()).toEqual(['out']);
+  }, 60_000);
 
   it('a remote file whose size changed since is fetched from its start, said under -v, and the old kept file removed', async () => {
     const old = randomBytes(SIZE);
@@ -107,6 +119,30 @@ describe.each([
     expect(r.status).toBe(0);
     expect((await readFile(out())).equals(data)).toBe(true);
     expect(listed()).toEqual(['out']);
+  }, 60_000);
+});
+
+describe('get --output FILE --resume of a single file, stopped by SIGTERM', () => {
+  it('keeps what it fetched (exit 143), says where, and leaves no lock', async () => {
+    const data = randomBytes(SIZE);
+    const { host, path } = await storedFile(sshd.user, 'term', data);
+    const kept = join(local(), keptName(host));
+    const proxy = await startThrottleProxy(sshd.port, 500_000);
+    let r;
+    try {
+      const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), sshd.user);
+      const run = startCli(['get', '--resume', '--output', out(), ...flags, remote(sshd, sshd.user, path)], { timeoutMs: 60_000 });
+      await waitFor(async () => ((await stat(kept).catch(() => undefined))?.size ?? 0) > 512 * 1024, 'bytes kept', 30_000);
+      run.child.kill('SIGTERM');
+      r = await run.done;
+    } finally {
+      await proxy.close();
+    }
+    expect(r.stderr).toMatch(new RegExp(`interrupted by SIGTERM; the \\d+ bytes restored so far are kept in ${kept}: the same command with --resume reads on from there`));
+    expect(r.status).toBe(143);
+    expect(listed()).toEqual([keptName(host)]);
+    const bytes = await readFile(kept);
+    expect(bytes.equals(data.subarray(0, bytes.length))).toBe(true);
   }, 60_000);
 });
 
