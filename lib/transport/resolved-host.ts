@@ -8,6 +8,7 @@ import { ALGORITHM_KEYS, type AlgorithmKey, type AlgorithmSpecs } from './algori
 import { expand, hostnameOf, tokensFor, type State } from './ssh-config-values';
 import { OTHER_KEYWORDS, refusal } from './ssh-keywords';
 import { matchPattern } from './wildcard';
+import { canonicalHost } from './address-literal';
 
 /** ServerAliveInterval where none is set, in seconds (ssh's is 0: see serverAliveIntervalMs). */
 export const DEFAULT_SERVER_ALIVE_S = 15;
@@ -84,7 +85,8 @@ export interface ResolvedHost {
 // ssh2 cannot honour (ERR_USAGE from -o, ERR_CONFIG from a file).
 export function buildResolvedHost(st: State, alias: string, sshDir: string): ResolvedHost {
   const v = <T>(name: string, dflt: T): T => (st.values.has(name) ? (st.values.get(name) as T) : dflt);
-  const tokens = tokensFor(st);
+  const hostname = canonicalHost(hostnameOf(st));
+  const tokens = tokensFor(st, hostname);
   const files = (list: string[], what: string): string[] =>
     list.length === 1 && list[0].toLowerCase() === 'none' ? [] : [...new Set(list.map((f) => expand(f, st, tokens, what)))];
   const identityFiles = files(st.identity, 'IdentityFile');
@@ -93,7 +95,7 @@ export function buildResolvedHost(st: State, alias: string, sshDir: string): Res
   const connectTimeout = v<number | undefined>('ConnectTimeout', undefined);
   const resolved: ResolvedHost = {
     alias,
-    hostname: hostnameOf(st),
+    hostname,
     port: v('Port', 22),
     user: v('User', st.localUser),
     identityFiles,

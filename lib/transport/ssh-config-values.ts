@@ -156,10 +156,9 @@ export function expand(text: string, st: State, tokens: Record<string, string>, 
   });
 }
 
-/** The %-tokens ssh expands (ssh_config(5) TOKENS). */
-export function tokensFor(st: State): Record<string, string> {
+/** The %-tokens ssh expands (ssh_config(5) TOKENS); `h` once resolved is the canonical address (address-literal.ts). */
+export function tokensFor(st: State, h = hostnameOf(st)): Record<string, string> {
   const localHost = os.hostname();
-  const h = hostnameOf(st);
   const p = String(st.values.get('Port') ?? 22);
   const r = (st.values.get('User') as string | undefined) ?? st.localUser;
   const l = localHost;
