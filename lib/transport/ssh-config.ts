@@ -40,12 +40,19 @@ export interface SshOptions {
   systemConfigFile?: string;
 }
 
-/** Evaluates one `Match` line's criteria (readconf.c match_cfg_line). */
-function matchCriteria(criteria: Record<string, unknown>, st: State): boolean {
-  for (const [rawKey, rawVal] of Object.entries(criteria)) {
+const NO_ARGUMENT = new Set(['all', 'canonical', 'final']);
+
+// Evaluates one `Match` line's words in their order (readconf.c
+// match_cfg_line), stopping at the first that fails, as ssh does: a later
+// `exec` is then not run. Not the parser's criteria object, which keeps one
+// value per criterion: `Match exec A exec B` lost A there.
+function matchCriteria(words: string[], st: State): boolean {
+  for (let i = 0; i < words.length; i++) {
+    const rawKey = words[i];
     const negate = rawKey.startsWith('!');
     const key = (negate ? rawKey.slice(1) : rawKey).toLowerCase();
-    const arg = Array.isArray(rawVal) ? rawVal.map((v: { val: string }) => v.val).join(' ') : String(rawVal);
+    const arg = NO_ARGUMENT.has(key) ? '' : words[++i];
+    if (arg === undefined) throw new ScpipeError('ERR_CONFIG', `Match ${rawKey}: missing argument`);
     let hit: boolean;
     switch (key) {
       case 'all': hit = true; break;
@@ -105,7 +112,7 @@ function evaluate(lines: Line[], st: State, file: string, baseDir: string, depth
       // compares case and all, as readconf.c match_pattern(): `Host web` is not `WEB`.
       const active = param === 'host'
         ? matchPatternList(st.alias, args, { ignoreCase: false }) === 1
-        : 'criteria' in line && matchCriteria(line.criteria, st);
+        : matchCriteria(args, st);
       if (active) evaluate(line.config, st, file, baseDir, depth);
     } else if (param === 'include') {
       if (depth >= 16) throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: Include nested too deeply`);

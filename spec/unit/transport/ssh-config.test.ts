@@ -235,6 +235,16 @@ describe('resolveHost', () => {
     expect(await resolve('other')).toMatchObject({ port: 2002 });
   });
 
+  it('counts every criterion of a Match line, in order, as ssh -G does', async () => {
+    const lines = ['Match exec "false" exec "true"', 'Match host x host h', 'Match host h host x', 'Match exec "true" host h exec "test %h = h"'];
+    for (const [i, line] of lines.entries()) {
+      const cfg = writeFile(`cfg${i}`, `${line}\n  Port 1001\n`);
+      const out = execFileSync('ssh', ['-G', '-F', cfg, 'h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      expect([line, String((await resolveHost('h', { configFile: cfg })).port)]).toEqual([line, /^port (\d+)$/m.exec(out)![1]]);
+    }
+    expect((await resolveHost('h', { configFile: path.join(home, 'cfg3') })).port).toBe(1001);
+  });
+
   it('adds default identities only when no IdentityFile is given, and expands ${ENV}', async () => {
     process.env.SCPIPE_TEST_KEYDIR = '/env/keys';
     try {
