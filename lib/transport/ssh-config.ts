@@ -46,13 +46,13 @@ const NO_ARGUMENT = new Set(['all', 'canonical', 'final']);
 // match_cfg_line), stopping at the first that fails, as ssh does: a later
 // `exec` is then not run. Not the parser's criteria object, which keeps one
 // value per criterion: `Match exec A exec B` lost A there.
-function matchCriteria(words: string[], st: State): boolean {
+function matchCriteria(words: string[], st: State, file: string): boolean {
   for (let i = 0; i < words.length; i++) {
     const rawKey = words[i];
     const negate = rawKey.startsWith('!');
     const key = (negate ? rawKey.slice(1) : rawKey).toLowerCase();
     const arg = NO_ARGUMENT.has(key) ? '' : words[++i];
-    if (arg === undefined) throw new ScpipeError('ERR_CONFIG', `Match ${rawKey}: missing argument`);
+    if (arg === undefined) throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: Match ${escapeForTerminal(rawKey)}: missing argument`, { path: file });
     let hit: boolean;
     switch (key) {
       case 'all': hit = true; break;
@@ -71,7 +71,8 @@ function matchCriteria(words: string[], st: State): boolean {
         break;
       }
       default:
-        throw new ScpipeError('ERR_CONFIG', `unsupported Match criterion ${JSON.stringify(rawKey)}`);
+        // Neither applying nor skipping its block is safe (it may set StrictHostKeyChecking): stop, naming the file.
+        throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: unsupported Match criterion ${escapeForTerminal(JSON.stringify(rawKey))}: the built-in ssh2 transport cannot evaluate it, so it neither applies nor skips that block; use --transport openssh, whose ssh evaluates it`, { path: file });
     }
     if (hit === negate) return false;
   }
@@ -112,7 +113,7 @@ function evaluate(lines: Line[], st: State, file: string, baseDir: string, depth
       // compares case and all, as readconf.c match_pattern(): `Host web` is not `WEB`.
       const active = param === 'host'
         ? matchPatternList(st.alias, args, { ignoreCase: false }) === 1
-        : matchCriteria(args, st);
+        : matchCriteria(args, st, file);
       if (active) evaluate(line.config, st, file, baseDir, depth);
     } else if (param === 'include') {
       if (depth >= 16) throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: Include nested too deeply`);
