@@ -9,6 +9,7 @@ import { expand, hostnameOf, tokensFor, type State } from './ssh-config-values';
 import { OTHER_KEYWORDS, refusal } from './ssh-keywords';
 import { matchPattern } from './wildcard';
 import { canonicalHost } from './address-literal';
+import { expandTilde } from '../util/user-home';
 
 /** ServerAliveInterval where none is set, in seconds (ssh's is 0: see serverAliveIntervalMs). */
 export const DEFAULT_SERVER_ALIVE_S = 15;
@@ -88,7 +89,7 @@ export function buildResolvedHost(st: State, alias: string, sshDir: string): Res
   const hostname = canonicalHost(hostnameOf(st));
   const tokens = tokensFor(st, hostname);
   const files = (list: string[], what: string): string[] =>
-    list.length === 1 && list[0].toLowerCase() === 'none' ? [] : [...new Set(list.map((f) => expand(f, st, tokens, what)))];
+    list.length === 1 && list[0].toLowerCase() === 'none' ? [] : [...new Set(list.map((f) => expand(expandTilde(f, st.home, what), st, tokens, what)))];
   const identityFiles = files(st.identity, 'IdentityFile');
   const strict = v<string>('StrictHostKeyChecking', 'ask');
   const batchMode = v('BatchMode', false);
@@ -169,7 +170,7 @@ function agentSocket(text: string, st: State, tokens: Record<string, string>): s
   if (text.toLowerCase() === 'none') return 'none';
   const name = text === 'SSH_AUTH_SOCK' ? text : /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(text)?.[1];
   if (name !== undefined) return process.env[name] ?? 'none';
-  return expand(text, st, tokens, 'IdentityAgent');
+  return expand(expandTilde(text, st.home, 'IdentityAgent'), st, tokens, 'IdentityAgent');
 }
 
 // SendEnv patterns pick variables from our environment ("-PATTERN" drops

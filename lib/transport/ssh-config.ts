@@ -19,6 +19,7 @@ import { matchPatternList } from './wildcard';
 import { expand, hostnameOf, setValue, splitArgs, tokensFor, type State } from './ssh-config-values';
 import { buildResolvedHost, type ResolvedHost } from './resolved-host';
 import { checkCommandLineNames } from './command-line-names';
+import { expandTilde } from '../util/user-home';
 
 export type { ResolvedHost } from './resolved-host';
 
@@ -97,6 +98,14 @@ function globFiles(pattern: string): string[] {
   return paths.filter((p) => { try { return fs.statSync(p).isFile(); } catch { return false; } });
 }
 
+function includeHome(arg: string, home: string): string | undefined {
+  try {
+    return expandTilde(arg, home, 'Include');
+  } catch {
+    return undefined;
+  }
+}
+
 function valueArgs(value: unknown): string[] {
   if (Array.isArray(value)) return value.map((v: { val: string }) => v.val);
   return typeof value === 'string' && value !== '' ? [value] : [];
@@ -118,7 +127,9 @@ function evaluate(lines: Line[], st: State, file: string, baseDir: string, depth
     } else if (param === 'include') {
       if (depth >= 16) throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: Include nested too deeply`);
       for (const arg of args) {
-        const abs = arg === '~' || arg.startsWith('~/') ? st.home + arg.slice(1) : path.resolve(baseDir, arg);
+        // ssh globs with GLOB_TILDE: `~name/…` is that user's home, and no such user matches nothing.
+        const abs = arg.startsWith('~') ? includeHome(arg, st.home) : path.resolve(baseDir, arg);
+        if (abs === undefined) continue;
         // ssh checks an included file as it checks ~/.ssh/config, even under -F.
         for (const inc of globFiles(abs)) readConfig(inc, st, baseDir, depth + 1, true);
       }

@@ -235,6 +235,17 @@ describe('resolveHost', () => {
     expect(await resolve('other')).toMatchObject({ port: 2002 });
   });
 
+  it('expands ~user in file names to that user\'s home, as ssh -G does; an Include of no such user includes nothing', async () => {
+    const cfg = writeFile('cfg-tilde', 'Include ~scpipe-no-such-user/conf\nHost h\n  UserKnownHostsFile ~root/kh1 ~/kh2\n  IdentityFile ~root/id\n');
+    const out = execFileSync('ssh', ['-G', '-F', cfg, 'h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const h = await resolveHost('h', { configFile: cfg }); // real home, as ssh uses it
+    expect(h.knownHostsFiles.join(' ')).toBe(/^userknownhostsfile (.*)$/m.exec(out)![1]);
+    const rootHome = execFileSync('getent', ['passwd', 'root'], { encoding: 'utf8' }).split(':')[5];
+    expect(h.knownHostsFiles[0]).toBe(`${rootHome}/kh1`);
+    expect(h.identityFiles).toEqual([`${rootHome}/id`]);
+    await expectError(resolve('h', { options: ['IdentityFile=~scpipe-no-such-user/id'] }), 'ERR_CONFIG', /^IdentityFile: ~scpipe-no-such-user: no such user$/);
+  });
+
   it('counts every criterion of a Match line, in order, as ssh -G does', async () => {
     const lines = ['Match exec "false" exec "true"', 'Match host x host h', 'Match host h host x', 'Match exec "true" host h exec "test %h = h"'];
     for (const [i, line] of lines.entries()) {
