@@ -6,8 +6,21 @@ import type { ResolvedHost } from './ssh-config';
 import { shellWord } from '../util/shell-word';
 import { hostPath } from '../util/byte-text';
 
+// ssh names a key type in its messages as sshkey_type() does (ED25519,
+// RSA, ECDSA), not by its wire name; lines that repeat ssh's words use it.
+const SHORT_NAMES: Record<string, string> = {
+  'ssh-rsa': 'RSA', 'ssh-dss': 'DSA', 'ssh-ed25519': 'ED25519', 'ssh-xmss@openssh.com': 'XMSS',
+  'sk-ssh-ed25519@openssh.com': 'ED25519-SK', 'sk-ecdsa-sha2-nistp256@openssh.com': 'ECDSA-SK',
+};
+
+/** `ssh-ed25519` as ssh says it: `ED25519`; a type it has no short name for as it is. */
+export function sshKeyTypeName(type: string): string {
+  return SHORT_NAMES[type] ?? (/^ecdsa-sha2-/.test(type) ? 'ECDSA' : type);
+}
+
 /** ssh's warning for a changed key it connects to anyway (sshconnect.c). */
-export function changedKeyWarning(type: string, fp: string, where: string, file: string): string[] {
+export function changedKeyWarning(wireType: string, fp: string, where: string, file: string): string[] {
+  const type = sshKeyTypeName(wireType);
   return [
     '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
     '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',

@@ -3,6 +3,7 @@
 // anything else asks again. The question goes through the caller's prompt (the CLI's is
 // /dev/tty, since stdin is the data); null from it means no terminal.
 import type { FirstConnectInfo } from './host-verifier';
+import { sshKeyTypeName } from './host-key-messages';
 
 type Prompt = (question: string, echo: boolean) => Promise<string | null>;
 
@@ -27,7 +28,7 @@ export function askFirstConnect(prompt: Prompt, info: FirstConnectInfo): Promise
 async function ask(prompt: Prompt, info: FirstConnectInfo): Promise<boolean | null> {
   let question =
     `The authenticity of host '${info.name}' can't be established.\r\n` +
-    `${info.keyType} key fingerprint is ${info.fingerprint}.\r\n` +
+    `${sshKeyTypeName(info.keyType)} key fingerprint is ${info.fingerprint}.\r\n` +
     'Are you sure you want to continue connecting (yes/no/[fingerprint])? ';
   for (let i = 0; i < MAX_QUESTIONS; i += 1) {
     const answer = await prompt(question, true);

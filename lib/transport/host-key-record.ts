@@ -4,6 +4,7 @@
 import { strerror } from '../fs/strerror';
 import { appendKnownHost, checkHostKey, knownHostsName } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
+import { sshKeyTypeName } from './host-key-messages';
 
 // Additions to known_hosts, one at a time across the run's connections, each
 // looking first whether the key is there already.
@@ -22,7 +23,7 @@ export async function recordHostKey(host: Readonly<ResolvedHost>, key: Buffer, t
     if ((await checkHostKey({ files: [file], host: as, port, key }).catch(() => undefined))?.status === 'match') return;
     try {
       await appendKnownHost(file, as, port, key, host.hashKnownHosts);
-      warn(`Warning: Permanently added '${knownHostsName(as, port)}' (${type}) to the list of known hosts.`);
+      warn(`Warning: Permanently added '${knownHostsName(as, port)}' (${sshKeyTypeName(type)}) to the list of known hosts.`);
     } catch (err) {
       // In the C library's words, naming the directory when that was what failed (a read-only home).
       const at = (err as NodeJS.ErrnoException).path;

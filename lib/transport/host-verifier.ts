@@ -8,7 +8,7 @@ import { recordHostKey } from './host-key-record';
 import type { ResolvedHost } from './ssh-config';
 import { shellWord } from '../util/shell-word';
 import { outOfDescriptors } from '../util/limits';
-import { addKeyCommand, changedKeyWarning } from './host-key-messages';
+import { addKeyCommand, changedKeyWarning, sshKeyTypeName } from './host-key-messages';
 
 /** OpenSSH's default RequiredRSASize. */
 const MIN_RSA_BITS = 1024;
@@ -96,7 +96,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     if (!host.checkHostIP || ip === undefined || isLoopback(ip) || ip === host.hostname) return true;
     const result = await checkHostKey({ files: [...host.knownHostsFiles, ...host.globalKnownHostsFiles], host: ip, port: host.port, key });
     if (result.status === 'changed') {
-      const what = `the ${type} host key for '${name}' differs from the key for the IP address '${ip}' (offending key in ${result.file}:${result.line})`;
+      const what = `the ${sshKeyTypeName(type)} host key for '${name}' differs from the key for the IP address '${ip}' (offending key in ${result.file}:${result.line})`;
       if (host.strictHostKeyChecking === 'no') {
         warn(`Warning: ${what}`);
         return true;

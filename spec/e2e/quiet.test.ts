@@ -22,7 +22,7 @@ async function putNewHost(extra: string[]): Promise<{ status: number | null; std
   return { status: r.status, stderr: r.stderr, knownHosts: await readFile(knownHosts, 'utf8') };
 }
 
-const added = (): string => `Warning: Permanently added '[127.0.0.1]:${sshd.port}' (ssh-ed25519) to the list of known hosts.`;
+const added = (): string => `Warning: Permanently added '[127.0.0.1]:${sshd.port}' (ED25519) to the list of known hosts.`;
 
 it('without -q, a host added under accept-new is said, as ssh says it', async () => {
   const r = await putNewHost([]);

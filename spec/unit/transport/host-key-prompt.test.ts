@@ -18,7 +18,7 @@ describe('askFirstConnect', () => {
     const s = scripted(['yes']);
     expect(await askFirstConnect(s.prompt, info)).toBe(true);
     expect(s.questions).toEqual([
-      "The authenticity of host '[127.0.0.1]:2222' can't be established.\r\nssh-ed25519 key fingerprint is SHA256:abcDEF123.\r\n" +
+      "The authenticity of host '[127.0.0.1]:2222' can't be established.\r\nED25519 key fingerprint is SHA256:abcDEF123.\r\n" +
         'Are you sure you want to continue connecting (yes/no/[fingerprint])? ',
     ]);
   });

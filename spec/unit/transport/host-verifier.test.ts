@@ -83,7 +83,7 @@ describe('createHostVerifier', () => {
     const h = host({ knownHostsFiles: [file, path.join(dir, 'unused')], strictHostKeyChecking: strict });
     expect((await verify({ host: h, log: (l) => lines.push(l) }, keyA)).ok).toBe(true);
     expect(fs.readFileSync(file, 'utf8')).toBe(entry('[127.0.0.1]:2222', keyA));
-    expect(lines.join('\n')).toContain("Permanently added '[127.0.0.1]:2222' (ssh-ed25519)");
+    expect(lines.join('\n')).toContain("Permanently added '[127.0.0.1]:2222' (ED25519)");
     expect(fs.existsSync(path.join(dir, 'unused'))).toBe(false);
     // now it is known; under accept-new a different key is a change
     expect((await verify({ host: host({ knownHostsFiles: [file] }) }, keyA)).ok).toBe(true);
@@ -166,7 +166,7 @@ describe('createHostVerifier', () => {
     expect((await verify({ host: h, log: (l) => verbose.push(l), warn: (l) => warned.push(l) }, keyA)).ok).toBe(true);
     expect(warned).toEqual(expect.arrayContaining([
       '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',
-      `Offending ssh-ed25519 key in ${changed}:1`,
+      `Offending ED25519 key in ${changed}:1`,
       'Password authentication is disabled to avoid man-in-the-middle attacks.',
     ]));
     expect(warned).toContain(`${fingerprint(keyA)}.`);
@@ -174,7 +174,7 @@ describe('createHostVerifier', () => {
     warned.length = 0;
     const fresh = kh();
     expect((await verify({ host: host({ knownHostsFiles: [fresh], strictHostKeyChecking: 'accept-new' }), warn: (l) => warned.push(l) }, keyA)).ok).toBe(true);
-    expect(warned).toEqual(["Warning: Permanently added '[127.0.0.1]:2222' (ssh-ed25519) to the list of known hosts."]);
+    expect(warned).toEqual(["Warning: Permanently added '[127.0.0.1]:2222' (ED25519) to the list of known hosts."]);
   });
 
   it('refuses an RSA host key under 1024 bits before any lookup, even under StrictHostKeyChecking=no, as ssh', async () => {
@@ -272,7 +272,7 @@ describe('createHostVerifier', () => {
       expect(v.failure()!.message).toContain(`differs from the key for the IP address '192.0.2.7' (offending key in ${file}:2)`);
       const warned: string[] = [];
       expect((await verify({ host: named({ knownHostsFiles: [file], strictHostKeyChecking: 'no' }), address: at('192.0.2.7'), warn: (l) => warned.push(l) }, keyA)).ok).toBe(true);
-      expect(warned).toEqual([expect.stringMatching(/^Warning: the ssh-ed25519 host key for '\[vault\.example\]:2222' differs from the key for the IP address '192\.0\.2\.7'/)]);
+      expect(warned).toEqual([expect.stringMatching(/^Warning: the ED25519 host key for '\[vault\.example\]:2222' differs from the key for the IP address '192\.0\.2\.7'/)]);
     });
 
     it('checks and records the address under its real port with a HostKeyAlias too, as ssh', async () => {
