@@ -56,7 +56,11 @@ function matchCriteria(words: string[], st: State, file: string): boolean {
     if (arg === undefined) throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: Match ${escapeForTerminal(rawKey)}: missing argument`, { path: file });
     let hit: boolean;
     switch (key) {
-      case 'all': hit = true; break;
+      case 'all':
+        // ssh refuses the file where words follow `all`, rather than read `Match all exec X` one way or the other.
+        if (i < words.length - 1) throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: Match: 'all' cannot be combined with other Match attributes`, { path: file });
+        hit = true;
+        break;
       case 'final': st.wantFinal = true; hit = st.final; break;
       case 'canonical': hit = st.final; break;
       case 'host': hit = matchPatternList(hostnameOf(st), arg) === 1; break;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -254,6 +254,17 @@ describe('resolveHost', () => {
       expect([line, String((await resolveHost('h', { configFile: cfg })).port)]).toEqual([line, /^port (\d+)$/m.exec(out)![1]]);
     }
     expect((await resolveHost('h', { configFile: path.join(home, 'cfg3') })).port).toBe(1001);
+  });
+
+  it('refuses words after Match all, as ssh -G does, and takes all after another criterion', async () => {
+    const bad = writeFile('cfg-all', 'Match all exec "true"\n  Port 1001\n');
+    const ssh = spawnSync('ssh', ['-G', '-F', bad, 'h'], { encoding: 'utf8' });
+    expect(ssh.status).toBe(255);
+    expect(ssh.stderr).toContain("'all' cannot be combined with other Match attributes");
+    await expectError(resolveHost('h', { configFile: bad }), 'ERR_CONFIG', new RegExp(`^${bad}: Match: 'all' cannot be combined with other Match attributes$`));
+    const good = writeFile('cfg-all2', 'Match host h all\n  Port 1001\n');
+    expect(execFileSync('ssh', ['-G', '-F', good, 'h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })).toMatch(/^port 1001$/m);
+    expect((await resolveHost('h', { configFile: good })).port).toBe(1001);
   });
 
   it('adds default identities only when no IdentityFile is given, and expands ${ENV}', async () => {
