@@ -4,7 +4,7 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { childEnv } from '../util/child-env';
-import { hasMarks } from '../util/byte-text';
+import { byteArgs } from './byte-argv';
 
 /** A ScpChannel over a child process. */
 export interface ChildChannel extends ScpChannel {
@@ -39,24 +39,4 @@ export function spawnChannel(command: string, args: readonly string[], options: 
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     },
   };
-}
-
-// Node gives a child its arguments as UTF-8, where a byte that is not UTF-8
-// (its mark, util/byte-text.ts) would become EF BF BD, another file's name.
-// Such a command line goes through /bin/sh, which makes each argument from
-// printf %b escapes (a mark as \0NNN, a backslash doubled) and execs it.
-const REBUILD = 'for a in "$@"; do shift; b=$(printf "%bx" "$a"); set -- "$@" "${b%x}"; done; exec "$@"';
-
-function byteArgs(command: string, args: readonly string[]): [string, string[]] {
-  if (!hasMarks(command) && !args.some(hasMarks)) return [command, [...args]];
-  return ['/bin/sh', ['-c', REBUILD, 'sh', ...[command, ...args].map(printfEscaped)]];
-}
-
-function printfEscaped(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    out += cp >= 0xdc80 && cp <= 0xdcff ? `\\0${(cp - 0xdc00).toString(8)}` : ch === '\\' ? '\\\\' : ch;
-  }
-  return out;
 }

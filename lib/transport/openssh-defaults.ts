@@ -4,6 +4,7 @@
 // the built-in transport bounds both.
 import { execFile } from 'node:child_process';
 import { childEnv } from '../util/child-env';
+import { byteArgs } from './byte-argv';
 import { DEFAULT_SERVER_ALIVE_S } from './resolved-host';
 import { sshArgs, type OpenSshOptions } from './openssh-args';
 
@@ -32,8 +33,9 @@ export function sshDefaults(opts: OpenSshOptions): Promise<SshDefaults> {
   const optionSet = (name: string): boolean => (opts.options ?? []).some((o) => new RegExp(`^\\s*${name}\\b`, 'i').test(o));
   if (opts.sshPath !== undefined) return Promise.resolve({ connectTimeoutSet: true });
   const args = sshArgs({ ...opts, serverAliveInterval: undefined, connectTimeout: undefined, verbose: false }, '').slice(0, -3); // without `-- host command`
+  const [program, argv] = byteArgs('ssh', [...args, '-G', '--', opts.host]); // a -F or -i path that is not UTF-8 as its bytes
   return new Promise((resolve) => {
-    execFile('ssh', [...args, '-G', '--', opts.host], { encoding: 'utf8', env: childEnv(), timeout: 5_000 }, (_err, stdout) => {
+    execFile(program, argv, { encoding: 'utf8', env: childEnv(), timeout: 5_000 }, (_err, stdout) => {
       const value = (key: string): string | undefined => new RegExp(`^${key} (\\S+)$`, 'm').exec(stdout ?? '')?.[1];
       const interval = value('serveraliveinterval');
       const count = Number(value('serveralivecountmax') ?? 3);
