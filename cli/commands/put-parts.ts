@@ -37,7 +37,7 @@ export interface PutPartsArgs extends SshArgs, ProtocolArgs {
 function describePart(p: PartReport): string {
   const rate = p.ms > 0 ? ` (${(Number(p.size) / 1000 / p.ms).toFixed(0)} MB/s)` : '';
   const again = p.attempts > 1 ? `, attempt ${p.attempts}` : '';
-  return `part ${p.index} ${p.name}: ${formatBytes(p.size)} over channel ${p.lane} in ${(p.ms / 1000).toFixed(2)} s${rate}${again}`;
+  return `part ${p.index} ${escapeForTerminal(p.name)}: ${formatBytes(p.size)} over channel ${p.lane} in ${(p.ms / 1000).toFixed(2)} s${rate}${again}`;
 }
 
 /** Sends `input` as a parts set; the library's error says what was confirmed. */

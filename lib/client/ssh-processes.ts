@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { SFTPWrapper } from 'ssh2';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import { onAbort } from '../util/abort';
+import { escapeForTerminal } from '../util/escape';
 import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel } from '../transport/openssh-transport';
 import type { OpenSshOptions } from '../transport/openssh-args';
@@ -116,7 +117,7 @@ export class SshProcesses {
     // Loaded only for this transport, as ssh2 only for the other (ssh2-transport.ts).
     const { openSshChannel } = await import('../transport/openssh-transport');
     const opts = await this.sshOptions(target);
-    log?.(`exec: ${command} (ssh ${opts.host})`);
+    log?.(`exec: ${escapeForTerminal(command)} (ssh ${escapeForTerminal(opts.host)})`);
     const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, command)), signal);
     if (!remoteSpeaksFirst) return channel;
     try {
@@ -135,7 +136,7 @@ export class SshProcesses {
     if (this.refused) throw this.refused;
     const { openSshChannel } = await import('../transport/openssh-transport');
     const opts = await this.sshOptions(target);
-    (target.log ?? this.log)?.(`sftp: ssh -s ${opts.host} sftp`);
+    (target.log ?? this.log)?.(`sftp: ssh -s ${escapeForTerminal(opts.host)} sftp`);
     const { sftpOverChannel } = await import('../transport/openssh-sftp');
     const asked = performance.now();
     try {

@@ -41,7 +41,7 @@ export function runAskpass(program: string, question: string, warn: (line: strin
       size += chunk.length;
     });
     child.once('error', (err) => {
-      warn(`cannot run SSH_ASKPASS program ${program}: ${err.message}`);
+      warn(`cannot run SSH_ASKPASS program ${escapeForTerminal(program)}: ${escapeForTerminal(err.message)}`);
       resolve(null);
     });
     child.once('close', (code, signal) => {

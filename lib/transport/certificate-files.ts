@@ -3,6 +3,7 @@
 // A file that is missing, unreadable or not a certificate is skipped, with a
 // line in the log, as ssh skips it.
 import * as byteFs from '../fs/byte-fs';
+import { escapeForTerminal } from '../util/escape';
 import type { ParsedKey } from 'ssh2';
 import { certifiedKey, certifies, parseCertificate, type CertifiedKey } from './certificate';
 
@@ -19,13 +20,13 @@ export async function certificatesFor(key: ParsedKey, files: string[], log: (lin
     }
     const cert = parseCertificate(text, file);
     if (typeof cert === 'string') {
-      log(`certificate ${file} skipped: ${cert}`);
+      log(`certificate ${escapeForTerminal(file)} skipped: ${cert}`);
       continue;
     }
     const id = cert.blob.toString('base64');
     if (seen.has(id) || !certifies(cert, key)) continue;
     seen.add(id);
-    log(`offering certificate ${file} ${cert.algorithm.offered}`);
+    log(`offering certificate ${escapeForTerminal(file)} ${cert.algorithm.offered}`);
     out.push(certifiedKey(key, cert));
   }
   return out;

@@ -2,6 +2,7 @@
 // CheckHostIP's address) to the first UserKnownHostsFile, as ssh does, and
 // says so at ssh's default log level.
 import { strerror } from '../fs/strerror';
+import { escapeForTerminal } from '../util/escape';
 import { appendKnownHost, checkHostKey, knownHostsName } from './known-hosts';
 import type { ResolvedHost } from './ssh-config';
 import { sshKeyTypeName } from './host-key-messages';
@@ -27,7 +28,7 @@ export async function recordHostKey(host: Readonly<ResolvedHost>, key: Buffer, t
     } catch (err) {
       // In the C library's words, naming the directory when that was what failed (a read-only home).
       const at = (err as NodeJS.ErrnoException).path;
-      warn(`Failed to add the host to the list of known hosts (${file}): ${at && at !== file ? `${at}: ` : ''}${strerror(err)}`);
+      warn(`Failed to add the host to the list of known hosts (${escapeForTerminal(file)}): ${at && at !== file ? `${escapeForTerminal(String(at))}: ` : ''}${strerror(err)}`);
     }
   };
   const mine = recording.then(add);

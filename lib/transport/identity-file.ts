@@ -52,7 +52,7 @@ export async function loadIdentity(ctx: IdentityContext, file: string, explicit:
     // Out of descriptors is said even for a default key: "Permission denied" alone would hide the cause.
     const limit = outOfDescriptors(err);
     if (!explicit && limit === undefined) return null;
-    log(`identity file ${escapeForTerminal(file)} not accessible: ${(err as Error).message}`);
+    log(`identity file ${escapeForTerminal(file)} not accessible: ${escapeForTerminal((err as Error).message)}`);
     return skip(file, limit !== undefined ? `not readable: ${limit}` : (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable');
   }
   // ssh2 is loaded by now (it calls this handler); importing it here keeps it
@@ -128,7 +128,8 @@ function looksPrivate(data: Buffer): boolean {
 function tooOpen(st: { uid: number; mode: number }, file: string, warn: (line: string) => void): boolean {
   if (st.uid !== process.getuid?.() || (st.mode & 0o077) === 0) return false;
   const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-  warn(`Permissions ${mode} for '${file}' are too open: a private key must not be accessible by others; this key is ignored (chmod 600 '${file}')`);
+  const shown = escapeForTerminal(file);
+  warn(`Permissions ${mode} for '${shown}' are too open: a private key must not be accessible by others; this key is ignored (chmod 600 '${shown}')`);
   return true;
 }
 

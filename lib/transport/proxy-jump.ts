@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { onAbort } from '../util/abort';
-import { peerText } from '../util/escape';
+import { escapeForTerminal, peerText } from '../util/escape';
 
 /** One `[user@]host[:port]` (or `ssh://[user@]host[:port]`) of a ProxyJump list. */
 export interface JumpHop {
@@ -71,7 +71,7 @@ export async function jumpTo(
   const hops = parseJumpHops(spec);
   const last = hops.pop()!;
   const before = hops.map((h) => `${h.user ? `${h.user}@` : ''}${h.host.includes(':') ? `[${h.host}]` : h.host}${h.port ? `:${h.port}` : ''}`);
-  log?.(`jumping through ${last.host} to ${hostname} port ${port}`);
+  log?.(`jumping through ${escapeForTerminal(last.host)} to ${escapeForTerminal(hostname)} port ${port}`);
   const hop = await connectHop({ ...last, options: before.length ? [`ProxyJump=${before.join(',')}`] : [], depth: depth + 1 });
   let timer: NodeJS.Timeout | undefined;
   let unlink = (): void => undefined;

@@ -2,6 +2,7 @@
 // ssh-agent (with IdentitiesOnly, only those of the identity files), then
 // each identity file that loads, with its certificates.
 import { statSync } from 'node:fs';
+import { escapeForTerminal } from '../util/escape';
 import type { AnyAuthMethod } from 'ssh2';
 import { agentOf } from './agent-filter';
 import { loadIdentity, type IdentityContext } from './identity-file';
@@ -17,7 +18,7 @@ export function publickeySteps(keys: IdentityContext, sock: string | undefined):
       try {
         if (!statSync(sock).isSocket()) throw new Error('not a socket');
       } catch (err) {
-        keys.log(`ssh-agent socket ${sock} is unusable; skipping the agent`);
+        keys.log(`ssh-agent socket ${escapeForTerminal(sock)} is unusable; skipping the agent`);
         // Named in a refusal: a run whose agent died (or a stale SSH_AUTH_SOCK) otherwise says only "tried none".
         return keys.skip(`ssh-agent at ${sock}`, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such socket: the agent is not running' : 'not a socket');
       }
@@ -28,7 +29,7 @@ export function publickeySteps(keys: IdentityContext, sock: string | undefined):
         only = (await Promise.all(files.map(identityPublicKey))).filter((k): k is Buffer => k !== undefined);
         if (only.length === 0) return null;
       }
-      keys.log(`trying keys from ssh-agent at ${sock}${only ? ' (IdentitiesOnly: only those of the identity files)' : ''}`);
+      keys.log(`trying keys from ssh-agent at ${escapeForTerminal(sock)}${only ? ' (IdentitiesOnly: only those of the identity files)' : ''}`);
       const { OpenSSHAgent } = await import('ssh2');
       return { type: 'agent', username: keys.username, agent: agentOf(OpenSSHAgent, sock, only, keys.agentKeys) };
     });

@@ -6,7 +6,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import { ScpipeError, abortError } from '../errors';
 import { onAbort } from '../util/abort';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
-import { peerText } from '../util/escape';
+import { escapeForTerminal, peerText } from '../util/escape';
 import { hasMarks, toBytes } from '../util/byte-text';
 import { RECEIVE_WINDOW, widenReceiveWindow, type SharedWindow } from './ssh2-window';
 import { ASK_AGAIN, watchConnection } from './ask-again';
@@ -30,7 +30,7 @@ export function execChannel(
   whyLost?: () => string | undefined,
   signal?: AbortSignal,
 ): Promise<ScpChannel> {
-  log?.(`exec: ${command}`);
+  log?.(`exec: ${escapeForTerminal(command)}`);
   const asked = performance.now();
   return new Promise<ScpChannel>((resolve, reject) => {
     // A server that never answers the channel open or the exec request must

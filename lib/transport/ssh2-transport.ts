@@ -70,7 +70,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   const certificates = certificateSupport();
   const prompt = interactive && opts.prompt ? clock.asks(opts.prompt) : undefined;
   const auth = createAuthHandler({ host, jumpHost: (opts.jumpDepth ?? 0) > 0, passwordsAllowed: verifier.passwordsAllowed, prompt, log, warn, certificates: certificates.ready, typed: opts.typed });
-  log?.(`connecting to ${host.hostname} port ${host.port} as ${host.user}`);
+  log?.(`connecting to ${escapeForTerminal(host.hostname)} port ${host.port} as ${escapeForTerminal(host.user)}`);
   // A reconnection's jump hosts got through their logins before too: bounded as it is,
   // and held to the keys they showed then (hostKeys is by known_hosts name, so shared),
   // each given what was typed at its own login, so that a retry does not ask again.
