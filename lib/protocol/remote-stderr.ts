@@ -1,11 +1,15 @@
 // Drains the remote command's stderr (it must always be read, or the channel
 // window stalls: docs/protocol.md §1, §9), keeps its tail for error messages, and
-// hands each complete line to an optional listener, already escaped.
+// hands each complete line to an optional listener, already escaped. Lines
+// may be held until the remote answers: a command refused before it ran (an
+// rssh wrapper's words) is then said once, in the error that quotes it.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { escapeForTerminal } from '../util/escape';
 
 const KEEP_BYTES = 8192;
+// Held past this, lines go out as they come: a remote that talks without end is not kept.
+const MAX_HELD = 64;
 
 /** The remote's stderr as it arrives: escaped lines out, the tail kept. */
 export class RemoteStderr {
@@ -13,8 +17,12 @@ export class RemoteStderr {
   private line = '';
   // SSH's packets may cut a character of several UTF-8 bytes in two: its bytes wait for the rest.
   private readonly utf8 = new StringDecoder('utf8');
+  // Raw lines not yet handed on (release() ends the hold).
+  private held: string[] | undefined;
 
-  constructor(stream: Readable, private readonly onLine?: (escapedLine: string) => void) {
+  /** `hold`: keep the lines until release(). */
+  constructor(stream: Readable, private readonly onLine?: (escapedLine: string) => void, hold = false) {
+    if (hold && onLine) this.held = [];
     stream.on('data', (chunk: Buffer) => this.add(this.utf8.write(chunk)));
     stream.on('end', () => {
       this.add(this.utf8.end());
@@ -28,15 +36,38 @@ export class RemoteStderr {
     return escapeForTerminal(this.tail.trim(), true);
   }
 
+  /**
+   * Hands on the lines held, and any later ones as they come. With `failure`
+   * (the remote went before it answered), the first line it quotes is left
+   * out, with the blank lines around what is left: the failure's message says it.
+   */
+  release(failure?: unknown): void {
+    const lines = this.held;
+    this.held = undefined;
+    if (!lines) return;
+    const first = lines.findIndex((l) => l.trim() !== '');
+    const message = failure instanceof Error ? failure.message : undefined;
+    const quoted = first >= 0 && message !== undefined && message.includes(escapeForTerminal(lines[first]!.trim(), true));
+    const rest = quoted ? lines.slice(first + 1) : lines;
+    while (quoted && rest.length > 0 && rest[rest.length - 1]!.trim() === '') rest.pop();
+    for (const l of rest) this.onLine?.(escapeForTerminal(l));
+  }
+
+  private emit(line: string): void {
+    if (!this.held) return this.onLine?.(escapeForTerminal(line));
+    this.held.push(line);
+    if (this.held.length > MAX_HELD) this.release();
+  }
+
   private add(text: string): void {
     this.tail = (this.tail + text).slice(-KEEP_BYTES);
     const lines = (this.line + text).split('\n');
     this.line = lines.pop()!.slice(-KEEP_BYTES);
-    for (const l of lines) this.onLine?.(escapeForTerminal(l));
+    for (const l of lines) this.emit(l);
   }
 
   private flush(): void {
-    if (this.line !== '') this.onLine?.(escapeForTerminal(this.line));
+    if (this.line !== '') this.emit(this.line);
     this.line = '';
   }
 }

@@ -95,10 +95,12 @@ export async function explainLoss(
   // Heard even when not waited for: it rejects on an abort, maybe after we return.
   const status = exit.catch((): ExitStatus => ({ code: null, signal: null }));
   if (!(err instanceof ScpipeError) || err.code !== 'ERR_LOST_CONNECTION') {
+    stderr.release();
     return err instanceof ScpipeError ? err : new ScpipeError('ERR_LOST_CONNECTION', `connection failed: ${String(err)}`, { cause: err });
   }
   const exited = await status;
   const described = describeExit(exited.code === 0 ? { code: null, signal: null } : exited, stderr.text(), stage, whyLost?.());
+  stderr.release(described);
   return described ?? err;
 }
 

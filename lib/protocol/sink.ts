@@ -36,7 +36,7 @@ export class ScpSink {
   private interrupt = new Interrupt(undefined); // run()'s, on the signal
 
   constructor(private readonly channel: ScpChannel, private readonly handler: SinkHandler, private readonly opts: SinkOptions) {
-    this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine);
+    this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine, true); // held until the first record
     // Not [Symbol.asyncIterator](): that copies whenever more than one chunk
     // is buffered (see chunk-reader.ts), and destroys the stream at EOF,
     // which on a duplex channel would close it before the exit status is exchanged.
@@ -70,10 +70,12 @@ export class ScpSink {
       if (bad) throw bad;
       return status;
     } catch (err) {
+      this.stderr.release(err);
       this.channel.destroy();
       if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
       throw err;
     } finally {
+      this.stderr.release();
       unlink();
       this.interrupt.dispose();
       await this.handler.close?.();
@@ -82,6 +84,7 @@ export class ScpSink {
 
   // Handles one record; true when the session is over (E at top level).
   private async onRecord(r: SourceRecord): Promise<boolean> {
+    this.stderr.release(); // the source answered: what the remote says from now on is said as it comes
     this.opts.trace?.(`< ${describeRecord(r)}`);
     switch (r.type) {
       case 'warning':

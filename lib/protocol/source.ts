@@ -29,7 +29,7 @@ export class ScpSource {
 
   constructor(private readonly channel: ScpChannel, private readonly opts: SourceOptions = {}) {
     this.replies = new ReplyReader(channel.stdout);
-    this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine);
+    this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine, true); // held until the sink answers
     channel.stdin.on('error', () => undefined); // surfaces through the reply reader
   }
 
@@ -168,12 +168,14 @@ export class ScpSource {
     if (first) throw first;
     if (!waited) return status;
     const bad = describeExit(status, this.stderr.text(), undefined, this.channel.whyLost?.());
+    this.stderr.release(bad);
     if (bad) throw bad;
     return status;
   }
 
   /** Tears the channel down (abort or fatal error). */
   destroy(): void {
+    this.stderr.release();
     this.channel.destroy();
   }
 
@@ -190,13 +192,17 @@ export class ScpSource {
     try {
       r = await this.replies.next(this.opts.signal);
     } catch (err) {
-      if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
+      if (this.opts.signal?.aborted) {
+        this.stderr.release();
+        throw abortError(this.opts.signal);
+      }
       if (what === 'end' && this.opts.ackEndsAtEof?.()) {
         this.opts.trace?.('< EOF instead of the ack after the data (libssh2): taken as \\0');
         return true;
       }
       throw await explainLoss(err, what, this.untilExit(2000), this.stderr, this.channel.whyLost);
     }
+    this.stderr.release(); // the sink answered: what the remote says from now on is said as it comes
     if (r.kind === 'ok') {
       this.opts.trace?.('< \\0 (ok)');
       return true;

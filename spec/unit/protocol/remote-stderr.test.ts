@@ -28,3 +28,34 @@ describe('RemoteStderr', () => {
     }
   });
 });
+
+describe('RemoteStderr holding lines until the remote answers', () => {
+  const feed = async (text: string, hold: boolean): Promise<{ stderr: RemoteStderr; lines: string[] }> => {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    const stderr = new RemoteStderr(stream, (line) => lines.push(line), hold);
+    await new Promise<void>((resolve) => {
+      stream.on('end', () => setImmediate(resolve));
+      stream.end(text);
+    });
+    return { stderr, lines };
+  };
+
+  it('a failure that quotes the first line: the rest only, without the blank lines around it', async () => {
+    const { stderr, lines } = await feed('\nrefused\x1b[2J\nAllowed: scp\n\n', true);
+    expect(lines).toEqual([]);
+    stderr.release(new Error(`exited with status 1: ${stderr.text().split('\n')[0]}`));
+    expect(lines).toEqual(['Allowed: scp']);
+  });
+
+  it('released without a failure (the remote answered): every line, in order, and later ones as they come', async () => {
+    const { stderr, lines } = await feed('one\n\ntwo\n', true);
+    stderr.release();
+    expect(lines).toEqual(['one', '', 'two']);
+  });
+
+  it('a remote that talks without end before answering is not kept: past 64 lines they go out', async () => {
+    const { lines } = await feed('x\n'.repeat(100), true);
+    expect(lines).toHaveLength(100);
+  });
+});

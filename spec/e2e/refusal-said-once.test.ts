@@ -1,0 +1,45 @@
+// A remote that refuses the command before it runs (an rssh-like wrapper,
+// scpipe serve) says why on its stderr: the user sees each of its lines
+// once, the first in scpipe's message and the rest before it, and nothing
+// is left on the remote.
+import { readdir } from 'node:fs/promises';
+import { remote, runCli, sshFlags } from '../helpers/cli';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { servePerSuite } from '../helpers/serve';
+
+const RSSH_REST = 'Allowed commands: scp \n\nIf you believe this is in error, please contact your system administrator.\n';
+
+describe('an rssh-like wrapper refuses the command', () => {
+  const sshd = sshdPerSuite();
+
+  it.each(['ssh2', 'openssh'])('put --transport %s: its words once, exit 1', async (transport) => {
+    const dir = await userDir(sshd.rssh, `refused-${transport}`);
+    const r = await runCli(['put', '--transport', transport, '--scp-path', '/bin/sh', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: 'x' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`${RSSH_REST}scpipe: remote command exited with status 1 before the transfer started: This account is restricted by rssh.\n`);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('get -O: its words once, exit 1, nothing on stdout', async () => {
+    const dir = await userDir(sshd.rssh, 'refused-get');
+    const r = await runCli(['get', '-O', '--scp-path', '/bin/sh', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/f`)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`${RSSH_REST}scpipe: remote command exited with status 1: This account is restricted by rssh.\n`);
+    expect(r.stdout.length).toBe(0);
+  });
+});
+
+describe('scpipe serve refuses the command', () => {
+  const serve = servePerSuite();
+
+  it('put: its words once, exit 1', async () => {
+    const r = await runCli(['put', '-O', '--scp-path', '/bin/sh', ...serve.scpipeArgs(), 'backup@127.0.0.1:/f'], { stdin: 'x' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      'This account is restricted by scpipe serve.\nAllowed commands: scp (-t, -f, -r, -p, -d, -v)\n' +
+        'scpipe: remote command exited with status 1 before the transfer started: scpipe serve: command not allowed: /bin/sh\n',
+    );
+    expect(await readdir(serve.root)).toEqual([]);
+  });
+});
