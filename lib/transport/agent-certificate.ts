@@ -6,6 +6,7 @@
 // signatures the real agent makes with the plain key.
 import type { OpenSSHAgent, ParsedKey, SignCallback, SigningRequestOptions } from 'ssh2';
 import { certificateHash, type CertifiedKey } from './certificate';
+import { checkedSignature } from './agent-signature';
 
 /** An ssh2 agent at `sock` offering `certified` (certificates of `key`), each signed by the agent's `key`. */
 export function agentCertificateAgent(Agent: typeof OpenSSHAgent, sock: string, key: ParsedKey, certified: CertifiedKey[]): OpenSSHAgent {
@@ -18,7 +19,7 @@ export function agentCertificateAgent(Agent: typeof OpenSSHAgent, sock: string, 
     override sign(pubKey: ParsedKey | Buffer | string, data: Buffer, options?: SigningRequestOptions | SignCallback, cb?: SignCallback): boolean {
       const done = (typeof options === 'function' ? options : cb)!;
       const hash = certificateHash(pubKey) ?? (typeof options === 'function' ? undefined : options?.hash);
-      return super.sign(key, data, hash === undefined ? {} : { hash: hash as SigningRequestOptions['hash'] }, done);
+      return super.sign(key, data, hash === undefined ? {} : { hash: hash as SigningRequestOptions['hash'] }, checkedSignature(pubKey, done));
     }
   })(sock);
 }

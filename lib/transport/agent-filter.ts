@@ -3,6 +3,7 @@
 // asked about); it signs with RSA SHA-512 where rsa-sha2.ts offered that.
 import type { BaseAgent, IdentityCallback, OpenSSHAgent, ParsedKey, SignCallback, SigningRequestOptions } from 'ssh2';
 import { agentSignOptions } from './rsa-sha2';
+import { checkedSignature } from './agent-signature';
 
 // An agent client that offers only the keys in `only` (all when undefined),
 // and notes each key it offers in `offered`.
@@ -20,9 +21,10 @@ export function agentOf(Agent: typeof OpenSSHAgent, sock: string, only: Buffer[]
     }
 
     // An RSA key offered as rsa-sha2-512 is signed so (rsa-sha2.ts), whatever hash ssh2 asked for.
+    // A malformed signature is the agent's failure (agent-signature.ts).
     override sign(pubKey: ParsedKey | Buffer | string, data: Buffer, options?: SigningRequestOptions | SignCallback, cb?: SignCallback): boolean {
-      if (typeof options === 'function') return super.sign(pubKey, data, options);
-      return super.sign(pubKey, data, agentSignOptions(pubKey, options), cb);
+      if (typeof options === 'function') return super.sign(pubKey, data, checkedSignature(pubKey, options));
+      return super.sign(pubKey, data, agentSignOptions(pubKey, options), cb && checkedSignature(pubKey, cb));
     }
   })(sock);
 }

@@ -142,7 +142,9 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     const onError = (err: Error & { level?: string }): void => {
       // An agent that fails is not fatal: ssh2 goes on with the next method.
       if (err.level === 'agent') {
-        log?.(`agent: ${err.message}`);
+        // A malformed signature is said as ssh says a failed agent signature, at its default level.
+        if (err instanceof ScpipeError) warn?.(err.message);
+        else log?.(`agent: ${err.message}`);
         return;
       }
       finish(verifier.failure() ?? auth.failure() ?? cryptoFailure(err, `${host.user}@${host.hostname}`) ?? describeClientError(err, host, auth.triedMethods(), auth.notOffered(), auth.serverMethods()));

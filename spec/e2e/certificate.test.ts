@@ -3,14 +3,15 @@
 // the certificate the CA signed for them, found next to the key
 // (KEY-cert.pub, as ssh finds it) or named by -o CertificateFile.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { copyFile, readFile, rename } from 'node:fs/promises';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFile, readFile, readdir, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { startHostileAgent, type HostileAgent } from '../helpers/hostile-agent';
 
 const keys = mkdtempSync(join(tmpdir(), 'scpipe-test-certs-'));
 const keygen = (...args: string[]) => {
@@ -106,5 +107,35 @@ describe('an encrypted key whose ssh-agent copy has no certificate', () => {
       { stdin: type, env: { SSH_AUTH_SOCK: sock } });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(await readFile(join(dir, `agent-${type}`), 'utf8')).toBe(type);
+  });
+});
+
+// A broken or hostile agent answers the sign request for the certificate
+// with a signature that is no ECDSA signature. It ended the run with an
+// internal error (ssh2 threw converting it). User sees: the agent's failure
+// named, then the refusal, exit 255; left: nothing on the remote.
+describe('an agent whose signature for the certificate is malformed', () => {
+  const sock = join(keys, 'hostile-agent.sock');
+  let agent: HostileAgent;
+  beforeAll(async () => {
+    mkdirSync(join(keys, 'hostile'));
+    const plain = join(keys, 'hostile', 'enc_ecdsa');
+    keygen('-t', 'ecdsa', '-N', '', '-f', plain);
+    const blob = Buffer.from(readFileSync(`${plain}.pub`, 'utf8').split(' ')[1]!, 'base64');
+    spawnSync('cp', [plain, `${plain}.pub`, keys]);
+    keygen('-p', '-P', '', '-N', 'secret words', '-f', join(keys, 'enc_ecdsa'));
+    keygen('-s', join(keys, 'ca'), '-I', 'scpipe-test-enc-ecdsa', '-n', 'scpipe-rssh', join(keys, 'enc_ecdsa.pub'));
+    agent = await startHostileAgent(sock, 'ecdsa-sha2-nistp256', blob, Buffer.from([0x30, 0x03, 0x05, 0x01, 0x00]));
+  });
+  afterAll(() => agent.close());
+
+  it('is the agent\'s failure and a refused login, exit 255, not an internal error', async () => {
+    const r = await runCli(['put', ...sshFlags(sshd, sshd.rssh, [], join(keys, 'enc_ecdsa')), remote(sshd, sshd.rssh, `${dir}/hostile`)], { stdin: 'x', env: { SSH_AUTH_SOCK: sock } });
+    expect(agent.signs()).toBe(1);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toMatch(/^ssh-agent: signing with the ecdsa-sha2-nistp256 key SHA256:\S+ gave a malformed signature \(not the two integers of an ECDSA signature\): the key is skipped\n/);
+    expect(r.stderr).toMatch(/\nscpipe: scpipe-rssh@127\.0\.0\.1: Permission denied \(tried agent/);
+    expect(r.stderr).not.toContain('internal error');
+    expect(await readdir(dir)).toEqual([]);
   });
 });
