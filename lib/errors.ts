@@ -70,6 +70,8 @@ export interface ScpipeErrorContext {
   /**
    * ERR_ABORTED: the abort came before the call's commit point, but the data
    * was stored all the same (an SFTP rename made while its answer was on its way).
+   * ERR_LOCAL_IO of getTo() into a file: the file is in place, whole, but -p's
+   * mode or times could not be set on it (its onCommitted was told).
    */
   stored?: boolean;
   cause?: unknown;

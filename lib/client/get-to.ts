@@ -97,7 +97,10 @@ export async function getTo(target: Target, remotePath: string, output: string |
           if (!opts.signal?.aborted) opts.onCommitted?.();
         };
         if (typeof output === 'string') {
-          await saveDownloadTo(download, output, { preserve: opts.preserve, check, kept: download.manifest === undefined ? keptFile : kept });
+          await saveDownloadTo(download, output, { preserve: opts.preserve, check, kept: download.manifest === undefined ? keptFile : kept }).catch((err: unknown) => {
+            if (isScpipeError(err) && err.stored) committed(); // in place, without -p's mode or times
+            throw err;
+          });
           committed(); // renamed into place
         } else {
           await pour(download, output, (n) => (written += n), check, opts.signal);

@@ -71,6 +71,8 @@ export class OutputFile implements FileWriter {
   private written = 0n;
   private writeError: unknown;
   private settled = false;
+  /** Set by finish() when the data took its name (renamed into place, or written in place) but -p's mode or times did not hold: what, and why. */
+  unkept: { what: 'its mode' | 'its times'; why: string } | undefined;
   // A second Ctrl-C exits at once, before abort() ran: the temp file goes then.
   private readonly removeTempAtExit: (() => void) | undefined;
 
@@ -123,6 +125,7 @@ export class OutputFile implements FileWriter {
       return `${path}: received ${this.written} of ${this.plan.size} bytes`;
     }
     let problem: string | undefined;
+    let unkept: OutputFile['unkept'];
     if (this.writeError === undefined && result.ok) {
       const { owner } = this.plan;
       if (owner) {
@@ -132,12 +135,14 @@ export class OutputFile implements FileWriter {
       // After the data: a write by a non-root owner would clear setuid again.
       if (this.plan.mode !== undefined) {
         await fchmodFd(fd, this.plan.mode).catch((err: unknown) => {
-          if (this.plan.modeRequired) problem ??= `${path}: set mode: ${strerror(err)}`;
+          if (this.plan.modeRequired && problem === undefined) [problem, unkept] = [`${path}: set mode: ${strerror(err)}`, { what: 'its mode', why: strerror(err) }];
         });
       }
       const times = this.plan.times && utimesArgs(this.plan.times);
       if (times) {
-        await futimesFd(fd, times[0], times[1]).catch((err: unknown) => (problem ??= `${path}: set times: ${strerror(err)}`));
+        await futimesFd(fd, times[0], times[1]).catch((err: unknown) => {
+          if (problem === undefined) [problem, unkept] = [`${path}: set times: ${strerror(err)}`, { what: 'its times', why: strerror(err) }];
+        });
       }
       await destroyed(this.stream); // a failing close (NFS, quota) is a write error too
     }
@@ -159,6 +164,7 @@ export class OutputFile implements FileWriter {
     }
     this.plan.onDone?.(path, this.written);
     await this.plan.dir?.close();
+    this.unkept = unkept;
     return problem; // like OpenSSH: the data is stored, a mode/times failure is still reported
   }
 

@@ -8,7 +8,8 @@ import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remote, runCli, sshFlags } from '../helpers/cli';
-import { userDir } from '../helpers/sshd';
+import { connectOptions, userDir } from '../helpers/sshd';
+import { getTo } from '../../lib';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { BYTE_ARGS, byteArg, latin1Tree } from '../helpers/latin1-tree';
 
@@ -162,10 +163,25 @@ describe('onto a FAT file system', () => {
     await rm(tree, { recursive: true });
   });
 
-  it('with -p the mode that could not be set is said, exit 1, as scp -p and cp -p say it', async () => {
-    const r = await runCli(['get', '-p', ...sshFlags(sshd, sshd.user), '--output', join(fat, 'p.dump'), remote(sshd, sshd.user, source)]);
+  // The file is in place, whole; only its mode is not: said so, exit 1 as scp -p and cp -p.
+  it.each([['-O'], ['-s']])('with -p the mode that could not be set is said, the file stored, exit 1 (%s)', async (protocol) => {
+    const out = join(fat, 'p.dump');
+    const r = await runCli(['get', protocol, '-p', ...sshFlags(sshd, sshd.user), '--output', out, remote(sshd, sshd.user, source)]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^scpipe: .*p\.dump: set mode: /);
-    await rm(join(fat, 'p.dump'), { force: true });
+    expect(r.stderr).toBe(`scpipe: ${out}: stored, but -p could not keep its mode: Function not implemented\n`);
+    expect(await readFile(out)).toEqual(data);
+    expect(await readdir(fat)).toEqual(['p.dump']); // no temporary file left
+    await rm(out, { force: true });
+  });
+
+  // getTo's commit point is the rename: told then, so an abort from then on (a second Ctrl-C) leaves the exit 0 it is.
+  it('getTo with preserve: onCommitted is told, and the rejection says the file is stored', async () => {
+    const out = join(fat, 'lib.dump');
+    let told = 0;
+    const err = await getTo(connectOptions(sshd, sshd.user), source, out, { preserve: true, onCommitted: () => told++ }).catch((e: unknown) => e);
+    expect(told).toBe(1);
+    expect(err).toMatchObject({ code: 'ERR_LOCAL_IO', stored: true, path: out, message: `${out}: stored, but -p could not keep its mode: Function not implemented` });
+    expect(await readFile(out)).toEqual(data);
+    await rm(out, { force: true });
   });
 });
