@@ -3,6 +3,8 @@
 // hands each complete line to an optional listener, already escaped. Lines
 // may be held until the remote answers: a command refused before it ran (an
 // rssh wrapper's words) is then said once, in the error that quotes it.
+// Under -v nothing is held: a remote (or ssh's debug output) that hangs
+// before it answers must be seen while it hangs.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { escapeForTerminal } from '../util/escape';

@@ -36,7 +36,7 @@ export class ScpSink {
   private interrupt = new Interrupt(undefined); // run()'s, on the signal
 
   constructor(private readonly channel: ScpChannel, private readonly handler: SinkHandler, private readonly opts: SinkOptions) {
-    this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine, true); // held until the first record
+    this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine, !opts.trace); // held until the first record, but under -v
     // Not [Symbol.asyncIterator](): that copies whenever more than one chunk
     // is buffered (see chunk-reader.ts), and destroys the stream at EOF,
     // which on a duplex channel would close it before the exit status is exchanged.

@@ -29,7 +29,7 @@ export class ScpSource {
 
   constructor(private readonly channel: ScpChannel, private readonly opts: SourceOptions = {}) {
     this.replies = new ReplyReader(channel.stdout);
-    this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine, true); // held until the sink answers
+    this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine, !opts.trace); // held until the sink answers, but under -v
     channel.stdin.on('error', () => undefined); // surfaces through the reply reader
   }
 

@@ -2,8 +2,10 @@
 // scpipe serve) says why on its stderr: the user sees each of its lines
 // once, the first in scpipe's message and the rest before it, and nothing
 // is left on the remote.
-import { readdir } from 'node:fs/promises';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { servePerSuite } from '../helpers/serve';
@@ -28,6 +30,25 @@ describe('an rssh-like wrapper refuses the command', () => {
     expect(r.stderr).toBe(`${RSSH_REST}scpipe: remote command exited with status 1: This account is restricted by rssh.\n`);
     expect(r.stdout.length).toBe(0);
   });
+});
+
+describe('-v: a remote that hangs before it answers', () => {
+  const sshd = sshdPerSuite();
+
+  // Nothing is held under -v: what the remote (or ssh's debug output) says is seen while it hangs.
+  it('get: its stderr is shown as it comes', async () => {
+    const dir = await userDir(sshd.user, 'hangs');
+    const script = join(dir, 'scp.sh');
+    await writeFile(script, "#!/bin/sh\necho 'waiting for the tape' >&2\nexec sleep 600\n");
+    await chmod(script, 0o755);
+    const run = startCli(['get', '-O', '-v', '--scp-path', script, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, 'x.bin')], { timeoutMs: 60_000 });
+    try {
+      await waitFor(() => run.stderr().includes('\nwaiting for the tape\n'), 'the remote\'s line', 20_000);
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    expect((await run.done).status).toBe(130);
+  }, 40_000);
 });
 
 describe('scpipe serve refuses the command', () => {
