@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { ScpipeError, escapeForTerminal } from '../lib';
-import { BODY_CHUNK, childEnv, errnoCode, shellWord, strerror } from '../lib/internal';
+import { BODY_CHUNK, byteArgs, childEnv, errnoCode, shellWord, strerror } from '../lib/internal';
 import { descendantsOf } from './process-tree';
 
 // How long stop() waits for the command to exit after SIGTERM.
@@ -33,7 +33,9 @@ export class InputCommand {
     const [file, ...args] = argv;
     if (file === undefined || file === '') throw new ScpipeError('ERR_USAGE', 'nothing to run after --');
     this.shown = escapeForTerminal(argv.map(shellWord).join(' ').slice(0, 200));
-    this.child = spawn(file, args, { env: childEnv(), stdio: ['inherit', 'pipe', 'inherit'] });
+    // Through /bin/sh where an argument holds bytes that are not UTF-8, which Node would send as U+FFFD.
+    const [program, programArgs] = byteArgs(file, args);
+    this.child = spawn(program, programArgs, { env: childEnv(), stdio: ['inherit', 'pipe', 'inherit'] });
     this.outcome = new Promise<Outcome>((resolve) => {
       this.child.once('error', (error) => resolve({ error }));
       this.child.once('exit', (code, signal) => resolve({ code, signal }));

@@ -15,6 +15,7 @@ export { isTempNameFor } from './fs/temp-file';
 export { isKeptRestoreName } from './client/kept-output';
 export { parsePort } from './transport/ssh-config-values';
 export { canAskUser, cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty-prompt';
+export { byteArgs } from './transport/byte-argv';
 export { defaultHostKeyPath } from './server/host-key';
 export { defaultStateDir } from './server/state-dir';
 export { parseMaxStartups } from './server/connection-limits';

@@ -136,3 +136,17 @@ describe.each([
     expect(body(`${dir}/caf\xe9`)).toBe('named');
   });
 });
+
+// Node hands a child its arguments as UTF-8 only: a Latin-1 name after `--`
+// reached the input command as U+FFFD, another file's name, where it had
+// been refused before names were taken as their bytes.
+it('put -- COMMAND gives the command its Latin-1 arguments as those bytes', async () => {
+  const dir = await userDir(sshd.user, 'latin1-local-command');
+  const out = local();
+  writeFileSync(bytes(`${out}/caf\xe9`), 'from the command');
+  const r = await run(['put', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`), '--', 'cat', `${out}/caf\xe9`, '']);
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: expect.stringContaining("cat: '': No such file or directory") });
+  const ok = await run(['put', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`), '--', 'cat', `${out}/caf\xe9`]);
+  expect(ok).toMatchObject({ status: 0, stderr: '' });
+  expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('from the command');
+});
