@@ -1,0 +1,23 @@
+// What the openssh transport adds to ssh's defaults is asked of `ssh -G`
+// with the user's -F and -i: a config file named in Latin-1 must reach it
+// as its bytes, or ssh fails, says nothing on stdout, and no keepalive is
+// added to a run whose ssh then never finds a hung server gone.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sshDefaults } from '../../../lib/transport/openssh-defaults';
+import { fromBytes, toBytes } from '../../../lib/util/byte-text';
+import { tempDirPerTest } from '../../helpers/temp-dir';
+
+const dir = tempDirPerTest('scpipe-ssh-defaults-');
+
+it('reads a -F config file whose name is not UTF-8 from the file of those bytes', async () => {
+  const configFile = join(dir(), fromBytes(Buffer.from('config\xe9', 'latin1')));
+  writeFileSync(toBytes(configFile), 'ServerAliveInterval 5\nServerAliveCountMax 4\nConnectTimeout none\n');
+  expect(await sshDefaults({ host: 'vault.example', configFile })).toEqual({ serverAliveInterval: undefined, connectTimeoutSet: false, aliveBoundS: 20 });
+});
+
+it('adds the keepalive where a config file whose name is not UTF-8 sets none', async () => {
+  const configFile = join(dir(), fromBytes(Buffer.from('config\xe9', 'latin1')));
+  writeFileSync(toBytes(configFile), 'Host *\n');
+  expect(await sshDefaults({ host: 'vault.example', configFile })).toMatchObject({ serverAliveInterval: expect.any(Number), connectTimeoutSet: false });
+});
