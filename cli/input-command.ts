@@ -6,8 +6,9 @@
 // an early end of input, and store a truncated backup as a good one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import { ScpipeError, escapeForTerminal } from '../lib';
-import { BODY_CHUNK, byteArgs, childEnv, errnoCode, shellWord, strerror } from '../lib/internal';
+import { ScpipeError } from '../lib';
+import { BODY_CHUNK, byteArgs, childEnv, errnoCode, strerror } from '../lib/internal';
+import { commandWord } from './paste-target';
 import { descendantsOf } from './process-tree';
 
 // How long stop() waits for the command to exit after SIGTERM.
@@ -32,7 +33,7 @@ export class InputCommand {
   constructor(argv: readonly string[]) {
     const [file, ...args] = argv;
     if (file === undefined || file === '') throw new ScpipeError('ERR_USAGE', 'nothing to run after --');
-    this.shown = escapeForTerminal(argv.map(shellWord).join(' ').slice(0, 200));
+    this.shown = argv.map(commandWord).join(' ').slice(0, 200);
     // Through /bin/sh where an argument holds bytes that are not UTF-8, which Node would send as U+FFFD.
     const [program, programArgs] = byteArgs(file, args);
     this.child = spawn(program, programArgs, { env: childEnv(), stdio: ['inherit', 'pipe', 'inherit'] });

@@ -16,6 +16,11 @@ export function pasteWord(word: string): string {
   return shown(shellWord(word.startsWith('-') ? `./${word}` : word));
 }
 
+/** A word of a command shown as run (an input command's), as the shell reads it back. */
+export function commandWord(word: string): string {
+  return shown(shellWord(word));
+}
+
 // A backslash stays one: inside single quotes the shell reads `\\` as two.
 // Only what the terminal must not get raw is escaped (such a name cannot be pasted as shown anyway).
 function shown(word: string): string {

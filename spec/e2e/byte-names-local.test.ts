@@ -146,6 +146,8 @@ it('put -- COMMAND gives the command its Latin-1 arguments as those bytes', asyn
   writeFileSync(bytes(`${out}/caf\xe9`), 'from the command');
   const r = await run(['put', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`), '--', 'cat', `${out}/caf\xe9`, '']);
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: expect.stringContaining("cat: '': No such file or directory") });
+  // Named as bash reads it back: one backslash before the byte, not a backslash escaped.
+  expect(r.stderr).toContain(`scpipe: the input command exited with status 1: cat $'${out}/caf\\xe9' ''; nothing was sent\n`);
   const ok = await run(['put', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`), '--', 'cat', `${out}/caf\xe9`]);
   expect(ok).toMatchObject({ status: 0, stderr: '' });
   expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('from the command');
