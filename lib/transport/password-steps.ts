@@ -41,7 +41,7 @@ export interface PasswordContext {
   ask: (question: string, echo: boolean) => Promise<string | null>;
   /** Notes, once, that no password could be had and why; returns null. */
   noPassword: () => null;
-  /** Notes why something was not offered (for the Permission denied message); returns null. */
+  /** Notes why something was not offered (for the Permission denied message); returns null. `what` is escaped there, as given. */
   skip: (what: string, why: string) => null;
   /** The password typed at an earlier connection of the run, tried once first. */
   typedBefore: string | undefined;
@@ -123,7 +123,7 @@ export function passwordSteps(ctx: PasswordContext): PasswordSteps {
               if (answer === null) {
                 if (envPassword !== undefined) {
                   const cannot = ctx.host.batchMode ? 'BatchMode forbids asking' : 'no answer from a terminal';
-                  skip(`an answer to '${escapeForTerminal(p.prompt)}'`, `SCPIPE_PASSWORD answers only the first hidden prompt, the password; ${cannot}`);
+                  skip(`an answer to '${p.prompt}'`, `SCPIPE_PASSWORD answers only the first hidden prompt, the password; ${cannot}`);
                 } else if (count === 1) noPassword();
                 count = limit; // no terminal or EOF: stop asking
               }

@@ -30,3 +30,18 @@ it('SCPIPE_PASSWORD goes to the password prompt, not to the verification code: r
   expect(answers).toEqual([['the-password'], ['']]);
   expect(r.stderr).toContain("not offered: an answer to 'Verification code: ' (SCPIPE_PASSWORD answers only the first hidden prompt, the password; BatchMode forbids asking)");
 });
+
+// The server's words are escaped once: a control character shows as \xNN, not as \\xNN.
+it('the verification question not answered is named escaped once', async () => {
+  fake = await startHostileSsh({
+    onAuth: (ctx) => {
+      if (ctx.method !== 'keyboard-interactive') return ctx.reject(['keyboard-interactive']);
+      ctx.prompt([{ prompt: 'Password: ', echo: false }], () => {
+        ctx.prompt([{ prompt: '\x1b[1mCode\x1b[0m: ', echo: false }], () => ctx.reject(['keyboard-interactive']));
+      });
+    },
+  });
+  const r = await runCli(['get', ...fake.args(), '--retries', '0', 'backup@127.0.0.1:f'], { env: { SCPIPE_PASSWORD: 'the-password' } });
+  expect(r.status).toBe(255);
+  expect(r.stderr).toContain("not offered: an answer to '\\x1b[1mCode\\x1b[0m: ' (SCPIPE_PASSWORD answers only");
+});
