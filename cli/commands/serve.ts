@@ -152,7 +152,8 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         const keys = auth.authorizedKeysFile;
         if (keys) first.push(`authorized keys ${escapeForTerminal(keys.path)}: ${keys.loaded.size} ${keys.loaded.size === 1 ? 'key' : 'keys'}`);
         starting.release(first);
-        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        // A signal while it started (its keys, its records: seconds) stops it now: an abort that came already fires no more.
+        if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         const stopped = abortError(signal);
         say(`${stopped.signal ?? 'stopped'}: shutting down`);
         await drainServer(server, stopTimeout, say, (cut) => (cutNow = cut));

@@ -5,8 +5,9 @@
 // then cuts the rest (a second signal cuts at once), logging each; it exits
 // 0 as sshd does, not 143, which systemd counts as a failed stop; and a
 // client that stopped answering does not hold the exit for long.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
 import { CLI } from '../helpers/cli';
@@ -201,4 +202,34 @@ it('exits 130 on SIGINT, as every command', async () => {
   s.process.kill('SIGINT');
   expect(await exited(s.process)).toBe(130);
   expect(s.log()).toContain('scpipe: SIGINT: shutting down\nscpipe: interrupted by SIGINT\n');
+});
+
+// A stop asked while serve starts (reading its keys, or seconds of records of
+// uploads in progress) was lost: serve went on to listen, and served until a
+// second signal. Here the keys file is a FIFO, so the start waits on it.
+it('on SIGTERM while it starts, stops once started, and exits 0', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-serve-'));
+  try {
+    await mkdir(join(dir, 'root'));
+    execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', join(dir, 'host_key')]);
+    execFileSync('ssh-keygen', ['-q', '-N', '', '-t', 'ed25519', '-f', join(dir, 'client_key')]);
+    const keys = join(dir, 'keys');
+    execFileSync('mkfifo', [keys]);
+    const child = spawn(process.execPath, [CLI, 'serve', '--root', join(dir, 'root'), '--addr', '127.0.0.1:0', '--host-key', join(dir, 'host_key'), '--authorized-keys', keys], { stdio: ['ignore', 'ignore', 'pipe'] });
+    clients.push(child);
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    // One of its threads waits in open(2) for the FIFO's writer.
+    const waits = async (): Promise<string[]> => Promise.all((await readdir(`/proc/${child.pid}/task`).catch(() => [])).map((t) => readFile(`/proc/${child.pid}/task/${t}/wchan`, 'utf8').catch(() => '')));
+    await waitFor(async () => (await waits()).includes('wait_for_partner'), 'serve opening its keys');
+    child.kill('SIGTERM');
+    // Handled (no longer pending) before the keys come.
+    await waitFor(async () => !/^(ShdPnd|SigPnd):\s*0*[1-9a-f]/m.test(await readFile(`/proc/${child.pid}/status`, 'utf8')), 'the signal taken');
+    await writeFile(keys, await readFile(join(dir, 'client_key.pub')));
+    await waitFor(() => child.exitCode !== null || child.signalCode !== null, 'serve stopped once started', 15_000);
+    expect([child.exitCode, log]).toEqual([0, log]);
+    expect(log).toMatch(/^scpipe: listening on 127\.0\.0\.1:\d+, root .*\n(.*\n)*scpipe: SIGTERM: shutting down\nscpipe: stopped\n$/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
