@@ -11,8 +11,10 @@ export async function checkFileToWrite(option: string, file: string): Promise<{ 
   // `--output="$OUT"` with OUT unset: no file could take that name, and it failed only after the transfer.
   if (file === '') throw new ScpipeError('ERR_USAGE', `${option} is empty: give a file name`);
   const dir = dirname(file);
-  await byteFs.access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
-    throw new ScpipeError('ERR_LOCAL_IO', `${option} ${escapeForTerminal(file)}: ${escapeForTerminal(dir)}: ${describeIoError(err)}`, { path: file });
+  // A device or FIFO (/dev/stderr, a named pipe) is written in place: its own mode counts, not its directory's.
+  const inPlace = await byteFs.stat(file).then((st) => !st.isFile() && !st.isDirectory(), () => false);
+  await byteFs.access(inPlace ? file : dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
+    throw new ScpipeError('ERR_LOCAL_IO', `${option} ${escapeForTerminal(file)}: ${inPlace ? '' : `${escapeForTerminal(dir)}: `}${describeIoError(err)}`, { path: file });
   });
   // Another user's link at the name in /tmp (planted.ts) is refused at the end: said now.
   await followLinks(file).catch((err: unknown) => {

@@ -5,7 +5,8 @@
 // on both sides.
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmod, lchown, mkdir, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, chown, lchown, mkdir, open, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -280,4 +281,30 @@ describe('put --checksum-file, the edges', () => {
     expect(r.stderr).toContain('--checksum-file - and --json would both write to stdout');
     expect(await readdir(dir)).toEqual([]);
   });
+});
+
+// Run by a user who is not root (root may write into any directory). A FIFO
+// or device is written in place, as `sha256sum > FIFO` writes it, so its
+// directory's mode does not count; the check made before connecting refused
+// one in a directory of root's: "--checksum-file …/run/sums: …/run:
+// Permission denied", exit 1, before anything was sent.
+it('not as root: a FIFO as the checksum file in a directory the user may not write gets the line, exit 0', async () => {
+  const dir = await userDir(sshd.user, 'sums-fifo-dir');
+  const as = sshd.rssh; // its uid: any but root's
+  await chmod(local(), 0o755);
+  const home = join(local(), 'home');
+  await mkdir(home);
+  await writeFile(join(home, 'key'), await readFile(sshd.user.keyPath), { mode: 0o600 });
+  await writeFile(join(home, 'known_hosts'), await readFile(sshd.knownHostsPath));
+  for (const p of [home, join(home, 'key'), join(home, 'known_hosts')]) await chown(p, as.uid, as.gid);
+  await mkdir(join(local(), 'run'), { mode: 0o755 });
+  const fifo = join(local(), 'run', 'sums');
+  execFileSync('mkfifo', ['-m', '666', fifo]);
+  const flags = ['-P', String(sshd.port), '-i', join(home, 'key'), '-o', `UserKnownHostsFile=${join(home, 'known_hosts')}`, '-o', 'BatchMode=yes', '-F', 'none'];
+  const reading = readFile(fifo, 'utf8');
+  const r = await runCli(['put', ...flags, '--checksum-file', fifo, remote(sshd, sshd.user, `${dir}/f.bin`)], { stdin: 'abc', user: as, env: { HOME: home }, cwd: home });
+  // A run that never opened the FIFO leaves the read waiting for a writer: one of ours ends it.
+  await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).then((fh) => fh.close(), () => undefined);
+  expect({ status: r.status, stderr: r.stderr, line: await reading }).toEqual({ status: 0, stderr: '', line: `${sha(Buffer.from('abc'))}  f.bin\n` });
+  expect(await readFile(join(dir, 'f.bin'), 'utf8')).toBe('abc');
 });
