@@ -8,6 +8,7 @@
 import { constants } from 'node:fs';
 import { open, readFile, unlink } from '../../fs/byte-fs';
 import { processRuns } from '../../util/process-runs';
+import { RECORD_MAX_BYTES } from './record-file';
 
 /** What an intent names: the file's path under the root and the login that makes it. */
 export interface Intent {
@@ -19,8 +20,9 @@ export interface Intent {
 export const NO_ONE = 'no one (two logins made it at once, then serve stopped)';
 
 const SUFFIX = '.pending';
-// An intent is a line of JSON; anything longer was not written by serve.
-const INTENT_MAX_BYTES = 8192;
+// An intent is a line of JSON naming a path, as a record is: a path of
+// PATH_MAX bytes escaped takes up to the same bound (record-file.ts).
+const INTENT_MAX_BYTES = RECORD_MAX_BYTES;
 let written = 0;
 
 /** Writes the intent `intent` as a new file in `dir` beside its record `record`, fsynced; its path. */

@@ -21,7 +21,7 @@ export const SUFFIX = '.owner';
 // JSON escapes it (a control character; a byte that is not UTF-8, `\udcNN`):
 // a shorter bound read a deep Latin-1 path's record as none, its upload as
 // anyone's.
-const RECORD_MAX_BYTES = 6 * 4096 + 4096;
+export const RECORD_MAX_BYTES = 6 * 4096 + 4096;
 
 /** The record's line; rejects one that parseRecord() would take for none, so it is never answered as kept. */
 function recordLine(rec: OwnerRecord): Buffer {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as byteFs from '../../../../lib/fs/byte-fs';
+import { fromBytes, toBytes } from '../../../../lib/util/byte-text';
 import { OwnerRecords } from '../../../../lib/server/sftp/owner-records';
 import { fileKey } from '../../../../lib/server/sftp/store-guard';
 import { UploadOwners } from '../../../../lib/server/sftp/upload-owners';
@@ -189,5 +190,20 @@ describe('OwnerRecords: intents left by a crash', () => {
     const found = await OwnerRecords.start(state, root);
     expect([found.kept.map((r) => [r.path, r.login]), found.recovered]).toEqual([[['.b.scpipe-AbCdE2', 'key SHA256:one']], 0]);
     expect((await readdir(state)).filter((n) => n.endsWith('.pending'))).toEqual([expect.stringContaining(`.${process.ppid}.1.pending`)]);
+  });
+
+  // An intent is a line of JSON, where each byte of a Latin-1 name takes 6
+  // characters (\udcNN): one of a deep such path was read as none, and the
+  // file it made went to the first key that wrote into it.
+  it('puts on record the file an intent of a deep Latin-1 path made', async () => {
+    const { root, state } = await setUp([]);
+    const dirs = Array.from({ length: 20 }, () => Buffer.concat([Buffer.from('d'), Buffer.alloc(100, 0xe9)]));
+    const path = fromBytes(Buffer.concat([...dirs.flatMap((d) => [d, Buffer.from('/')]), Buffer.from('.a.scpipe-AbCdE1')]));
+    await mkdir(toBytes(join(root, fromBytes(Buffer.concat(dirs.flatMap((d) => [d, Buffer.from('/')]))))), { recursive: true });
+    await byteFs.writeFile(join(root, path), 'part');
+    const { records } = await OwnerRecords.start(state, root);
+    await records.intend({ path, login: 'key SHA256:one' }); // then a crash: never dropped, no record
+    const found = await OwnerRecords.start(state, root);
+    expect([found.kept.map((r) => [r.path, r.login]), found.recovered]).toEqual([[[path, 'key SHA256:one']], 1]);
   });
 });
