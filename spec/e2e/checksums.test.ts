@@ -308,3 +308,18 @@ it('not as root: a FIFO as the checksum file in a directory the user may not wri
   expect({ status: r.status, stderr: r.stderr, line: await reading }).toEqual({ status: 0, stderr: '', line: `${sha(Buffer.from('abc'))}  f.bin\n` });
   expect(await readFile(join(dir, 'f.bin'), 'utf8')).toBe('abc');
 });
+
+// stderr a socket, as a systemd service's is (journald's), and as the
+// tests' harness gives it: open(2) of /dev/stderr fails there (ENXIO),
+// where `sha256sum > /dev/stderr` writes through the descriptor it has.
+// It said "the transfer is done, but --checksum-file /dev/stderr could not
+// be written: No such device or address", exit 1.
+it.each([
+  ['/dev/stderr', 'stderr'],
+  ['/dev/stdout', 'stdout'],
+] as const)('--checksum-file %s where it is a socket gets the line, exit 0', async (file, stream) => {
+  const dir = await userDir(sshd.user, 'sums-socket');
+  const r = await runCli(['put', ...sshFlags(sshd, sshd.user), '--checksum-file', file, remote(sshd, sshd.user, `${dir}/f.bin`)], { stdin: 'abc' });
+  const line = `${sha(Buffer.from('abc'))}  f.bin\n`;
+  expect({ status: r.status, stdout: r.stdout.toString(), stderr: r.stderr }).toEqual({ status: 0, stdout: stream === 'stdout' ? line : '', stderr: stream === 'stderr' ? line : '' });
+});
