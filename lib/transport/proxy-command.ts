@@ -6,13 +6,15 @@ import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { childEnv } from '../util/child-env';
 import { escapeForTerminal } from '../util/escape';
+import { byteArgs } from './byte-argv';
 
 /** Starts `command` and returns its stdio as one Duplex; destroying it stops the command. */
 export function spawnProxyCommand(command: string, log?: (line: string) => void): Duplex {
   log?.(`executing proxy command: ${escapeForTerminal(command)}`);
   // `exec`, as ssh runs it: the command is then our child itself, so stopping
   // it stops the command, not only a shell (dash does not exec by itself).
-  const child = spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv() });
+  // A -o ProxyCommand holding bytes that are not UTF-8 goes to sh as those bytes (byte-argv.ts).
+  const child = spawn(...byteArgs('/bin/sh', ['-c', `exec ${command}`]), { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv() });
   const duplex = Duplex.from({ readable: child.stdout, writable: child.stdin });
   const stop = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
