@@ -19,7 +19,7 @@ export { byteArgs } from './transport/byte-argv';
 export { defaultHostKeyPath } from './server/host-key';
 export { defaultStateDir } from './server/state-dir';
 export { parseMaxStartups } from './server/connection-limits';
-export { namesDirectory, namesNoFile } from './client/remote-name';
+export { namesDirectory, namesNoFile, sourceNamesDirectory } from './client/remote-name';
 export { partsOf } from './client/parts/manifest';
 export { partIndex } from './client/parts/names';
 export { MAX_PARTS } from './client/parts/manifest';

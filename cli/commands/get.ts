@@ -15,7 +15,7 @@ import { keptRestoreFound, localLeftoverFound } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
-import { checkSpoolDirectory, followLinks } from '../../lib/internal';
+import { checkSpoolDirectory, followLinks, sourceNamesDirectory } from '../../lib/internal';
 import { heldParts, withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
 import { withDirectoryHint } from '../directory-hint';
@@ -84,6 +84,9 @@ export async function runGet(
     refuseTerminalStdout();
   } else await checkOutputFile(output);
   const spec = remoteArg(sourceArg, 'get');
+  // `get host:` came after the login (exit 255 when the host was down) as `"" does not name a file`.
+  const noFile = sourceNamesDirectory(spec.path);
+  if (noFile) throw noFile;
   const expectSha256 = await expectedSha256(args, spec.path);
   // With --output, stdout is free for the line (`get --output f --checksum-file - > f.sha256`).
   if (args['checksum-file'] === '-' && output === undefined) throw new ScpipeError('ERR_USAGE', 'stdout carries the file: give --checksum-file a file name (or the file --output)');

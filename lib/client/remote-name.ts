@@ -28,3 +28,12 @@ export function namesDirectory(remotePath: string, nameAllowed = true): ScpipeEr
   const dir = remotePath === '' ? '' : remotePath.replace(/\/*$/, '/');
   return new ScpipeError('ERR_USAGE', `the remote path "${escapeForTerminal(remotePath)}" names a directory; give a file name (host:${escapeForTerminal(dir)}NAME)${nameAllowed ? ' or --name NAME' : ''}`);
 }
+
+/**
+ * The usage error for a get source with no file name in it (`host:`, the
+ * login directory; `host:.`, `host:~`), said before connecting; else undefined.
+ */
+export function sourceNamesDirectory(remotePath: string): ScpipeError | undefined {
+  if (remoteBasename(remotePath) !== undefined) return undefined;
+  return new ScpipeError('ERR_USAGE', `${namesDirectory(remotePath, false).message}; scpipe cp -r copies a directory`);
+}

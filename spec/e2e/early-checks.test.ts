@@ -253,6 +253,19 @@ describe('a put target that names a directory', () => {
   });
 });
 
+describe('a get source that names no file', () => {
+  // `get host:` was refused only after the login (exit 255 when the host was
+  // down) as `"" does not name a file`, which left the user guessing.
+  it.each([
+    [['get', '127.0.0.1:'], 'the remote path "" names a directory; give a file name (host:NAME); scpipe cp -r copies a directory'],
+    [['get', '127.0.0.1:~'], 'the remote path "~" names a directory; give a file name (host:~/NAME); scpipe cp -r copies a directory'],
+    [['cp', '127.0.0.1:d/..', '-'], 'the remote path "d/.." names a directory; give a file name (host:d/../NAME); scpipe cp -r copies a directory'],
+  ])('%j: exit 2 before connecting', async (args, message) => {
+    const r = await runCli([args[0]!, ...CLOSED, ...args.slice(1)]);
+    expect(r).toMatchObject({ status: 2, stderr: `scpipe: ${message}\n`, stdout: Buffer.alloc(0) });
+  });
+});
+
 // `cp - host:dir/` runs put, whose hint offered --name; cp has none, and
 // following it gave "Unknown argument: --name".
 it('cp - to a directory: exit 2 before connecting, naming only what cp takes', async () => {

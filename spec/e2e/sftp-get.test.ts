@@ -80,7 +80,7 @@ describe.each([
   // This was the directory test, and passed on this usage error: no request went out.
   it('a path ending in "..": usage error, exit 2, nothing asked of the server', async () => {
     const r = await runCli(get(account(), `${rdir}/x/..`));
-    expect({ status: r.status, stderr: r.stderr, stdout: r.stdout.length }).toEqual({ status: 2, stderr: `scpipe: "${rdir}/x/.." does not name a file\n`, stdout: 0 });
+    expect({ status: r.status, stderr: r.stderr, stdout: r.stdout.length }).toEqual({ status: 2, stderr: `scpipe: the remote path "${rdir}/x/.." names a directory; give a file name (host:${rdir}/x/../NAME); scpipe cp -r copies a directory\n`, stdout: 0 });
   });
 
   it('permission denied: exit 1 with the server\'s message', async () => {
