@@ -12,6 +12,7 @@ import { versionLine } from './versions';
 import { closeHungUpStdioAtExit } from './hung-up-stdio';
 import { argumentsAsBytes } from './argv-utf8';
 import { booleanOptionsOf, refuseBooleanValues } from './boolean-values';
+import { withTypoHint } from './typo-hint';
 
 // Each command has its own argument type; yargs takes a list of any of them.
 type CommandBuilder = (ctx: CommandContext) => CommandModule<object, any>;
@@ -31,9 +32,23 @@ const COMMANDS: Record<string, () => Promise<CommandBuilder>> = {
 // word that is not an option is the command: the top-level options (-h,
 // --help, --version) take no value.
 function commandsFor(argv: readonly string[]): string[] {
-  const end = argv.indexOf('--');
-  const named = (end < 0 ? argv : argv.slice(0, end)).find((arg) => !arg.startsWith('-'));
+  const named = firstWord(argv);
   return named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+}
+
+function firstWord(argv: readonly string[]): string | undefined {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).find((arg) => !arg.startsWith('-'));
+}
+
+// What a typo hint may name: the options of the command being parsed (yargs
+// adds them to the parser as it runs the command), and the commands.
+function typoHint(msg: string, argv: readonly string[], parser: Argv): string {
+  const { key, alias } = (parser as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
+  const options = [...Object.keys(key), ...Object.values(alias).flat()];
+  const commands = [...Object.keys(COMMANDS), 'completion'];
+  const named = firstWord(argv);
+  return withTypoHint(msg, argv, options, commands, named !== undefined && commands.includes(named));
 }
 
 /**
@@ -68,7 +83,7 @@ export async function createParser(argv: readonly string[], ctx: CommandContext,
     .wrap(Math.min(100, process.stdout.columns ?? 80))
     .fail((msg, err) => {
       // A message: yargs' own usage error (err, if any, is its parser's). Else a handler's error.
-      throw msg ? new ScpipeError('ERR_USAGE', withDashes(withTreeHint(withoutCamelCase(msg), argv), argv)) : err;
+      throw msg ? new ScpipeError('ERR_USAGE', typoHint(withDashes(withTreeHint(withoutCamelCase(msg), argv), argv), argv, parser)) : err;
     });
   skipHelpCache(parser);
   return parser;

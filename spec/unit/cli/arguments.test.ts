@@ -111,13 +111,23 @@ describe('usage errors (exit 2)', () => {
     [['serve', '--root', '/', 'extra'], 'Unknown argument: extra'],
     [['serve', '--root', '/', '--', 'extra'], 'Unknown argument: extra'],
     [['cp', '--bogus', 'a', 'h:'], 'Unknown argument: --bogus'],
-    [['put', '--part-szie', '1M', 'h:f'], 'Unknown argument: --part-szie'], // not also "partSzie"
+    [['put', '--part-szie', '1M', 'h:f'], 'Unknown argument: --part-szie (did you mean --part-size?)'], // not also "partSzie"
+    // A misspelt option or command is named with the one meant; the bare message sent the user through --help.
+    [['get', '--ouput', 'f', 'h:f'], 'Unknown argument: --ouput (did you mean --output?)'],
+    [['put', '--partsize', '1M', 'h:f'], 'Unknown argument: --partsize (did you mean --part-size?)'],
+    [['cp', '--recursiv', 'a', 'h:'], 'Unknown argument: --recursiv (did you mean --recursive?)'],
+    [['put', '--frobnicate', 'h:f'], 'Unknown argument: --frobnicate'],
+    [['puy', 'h:f'], 'unknown command "puy" (did you mean put?): the commands are put, get, cp, serve, completion'],
+    [['vault:f'], '"vault:f" is a target, not a command: name the command first (scpipe put vault:f, scpipe get vault:f); commands: put, get, cp, serve, completion'],
+    // yargs checks --root before it finds --rot unknown: "Missing required argument: root".
+    [['serve', '--rot', '/srv'], 'Missing required argument: --root (--rot is not an option: did you mean --root?)'],
+    [['serve'], 'Missing required argument: --root'],
     [['put', '--part-szie', '1M', '--no-clober', 'h:f'], 'Unknown arguments: --part-szie, --no-clober'],
-    [['frobnicate'], 'Unknown argument: frobnicate'],
+    [['frobnicate'], 'unknown command "frobnicate": the commands are put, get, cp, serve, completion'],
     // An option is named with its dashes, not taken for an operand: "x" was -x, not the file x.
     [['get', '-x', 'x', 'h:f'], 'Unknown argument: -x'],
     [['put', '-qZ', 'h:f'], 'Unknown argument: -Z'],
-    [['put', '--memry=1G', 'h:f'], 'Unknown argument: --memry'],
+    [['put', '--memry=1G', 'h:f'], 'Unknown argument: --memry (did you mean --memory?)'],
     [['get'], 'name the remote file to read: [user@]host:path'],
     [['put'], 'name where to store the stream: [user@]host:path'],
     [['cp'], 'name what to copy and where: SRC... DEST, one side [user@]host:path'],
