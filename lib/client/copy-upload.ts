@@ -73,6 +73,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
           const copied = copiedFileOptions(opts);
           await sendLocalPaths(source, [left[0]!], {
             recursive: Boolean(opts.recursive),
+            sayUseRecursive: true,
             preserve: Boolean(opts.preserve),
             signal: opts.signal,
             onFileStart: opts.onProgress && fileProgress(opts.onProgress),

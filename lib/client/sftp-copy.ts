@@ -90,6 +90,7 @@ async function uploadWith(session: SftpSession, target: SftpTarget, localPaths: 
       sha256: copied.sha256,
       onFileSent: copied.onFile,
       recursive: Boolean(opts.recursive),
+      sayUseRecursive: true,
       preserve: Boolean(opts.preserve),
       signal: opts.signal,
       namesAsBytes: true, // a Latin-1 name goes as its bytes in each request (sftp/byte-requests.ts)

@@ -41,6 +41,11 @@ export interface SendLocalOptions {
    */
   hold?: () => Promise<() => void>;
   /**
+   * Say of a directory without `recursive` that it needs -r (a client's user
+   * reads it); else "not a regular file", as OpenSSH's scp -f says it (serve).
+   */
+  sayUseRecursive?: boolean;
+  /**
    * Send a name that is not UTF-8 as its bytes (util/byte-text.ts), as
    * OpenSSH's scp does (serve); without it such a name is refused.
    */

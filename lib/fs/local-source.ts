@@ -105,6 +105,8 @@ class Walker {
         // refused, never mangled. OpenSSH opens it before sending D.
         return { dir: await this.withDescriptor(() => opendirBytes(path)), st };
       }
+      // scp's "not a regular file" for a directory left the -r it needs unsaid (said as an SFTP download says it).
+      if (st.isDirectory() && this.opts.sayUseRecursive) return refuse('ERR_LOCAL_IO', 'is a directory (use -r)');
       if (!st.isFile()) return refuse('ERR_LOCAL_IO', 'not a regular file'); // never opened: a FIFO would block
       // O_NONBLOCK: if it became a FIFO since stat(), open must not hang (OpenSSH does the same).
       return { fd: await this.withDescriptor(() => openFd(path, constants.O_RDONLY | constants.O_NONBLOCK)) };

@@ -178,3 +178,20 @@ describe('cp of a parts set by its name', () => {
     expect(r.stderr).toBe(`scpipe: remote: scp: ${sides.rdir}/nope: No such file or directory\n`);
   });
 });
+
+// A local directory given without -r was "not a regular file", scp's words,
+// which leave the -r it needs unsaid (a download over SFTP said "use -r").
+describe('a local directory without -r', () => {
+  it.each([['SCP', ['-O']], ['SFTP', ['-s']]])('over %s: said to need -r, the file beside it copied, exit 1', async (_protocol, extra) => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    try {
+      await mkdir(join(sides.local, 'photos'));
+      await writeFile(join(sides.local, 'one'), '1');
+      const r = await runCli(['cp', ...flags(), ...extra, join(sides.local, 'photos'), join(sides.local, 'one'), at(sides.rdir)]);
+      expect(r).toMatchObject({ status: 1, stderr: `scpipe: ${join(sides.local, 'photos')}: is a directory (use -r)\n` });
+      expect(await readdir(sides.rdir)).toEqual(['one']);
+    } finally {
+      await sshd.setRsshAllowed(['scp']);
+    }
+  });
+});
