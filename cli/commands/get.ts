@@ -44,7 +44,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
     describe: 'write a remote file ([user@]host:path) to stdout',
     builder: (y: Argv) =>
       withOperands(withSshOptions(y))
-        .usage('$0 get [options] [user@]host:path')
+        .usage('$0 get [options] [user@]host:path\n\nWrites the remote file to stdout, exactly its size, or to --output FILE, replaced only when complete. A parts set (PATH.sha256 and its parts) comes as one stream.')
         .option('output', { ...single, describe: 'write to FILE instead of stdout (replaced only when complete; - is stdout)' })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: "keep the remote file's mode and times (with --output; to stdout: refused, exit 2)" })
         .option('parts', { type: 'boolean', describe: 'PATH is a parts set (PATH.sha256 and its parts), also where a plain file PATH is there too' })

@@ -69,12 +69,12 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
     describe: 'run an SSH server for scp and SFTP over a root directory',
     builder: (y: Argv) =>
       y
-        .usage('$0 serve [options]')
+        .usage('$0 serve [options]\n\nAn SSH server that runs only scp and SFTP over the --root directory; stock OpenSSH clients (scp, scp -O, sftp) work as they are.')
         .option('root', { ...single, demandOption: true, describe: 'directory the clients see as /' })
         .option('addr', { ...single, default: '127.0.0.1:2022', describe: 'listen address HOST:PORT' })
         .option('host-key', { ...single, describe: 'host private key (default: an ed25519 key generated once in ~/.cache/scpipe, or $XDG_CACHE_HOME/scpipe)' })
         .option('authorized-keys', { ...single, describe: 'public keys allowed to log in, read again when changed (default ~/.ssh/authorized_keys)' })
-        .option('user', { ...single, describe: `the only user name accepted; with ${PASSWORD_ENV} set, its password` })
+        .option('user', { ...single, describe: `the only user name accepted (with ${PASSWORD_ENV} set: a password login)` })
         .option('no-auth', { type: 'boolean', default: false, describe: 'accept anyone without authentication (tests, demos)' })
         .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
         .option('append-only', { type: 'boolean', default: false, describe: 'clients may add files and directories and read, never change or remove what exists (backups a compromised client cannot destroy)' })
