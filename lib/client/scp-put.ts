@@ -18,6 +18,7 @@ import { refuseExisting, refuseTooLong } from './scp-exists';
 import { whyTooLong } from '../protocol/name-max';
 import type { SharedSpoolSeat } from './shared-spool';
 import { describeSpill, fitBuffer, oneChunk, preferCause, sendTo } from './scp-send';
+import { withMissingDirectory } from './missing-directory';
 
 /**
  * Sends `input` to `remotePath` through a channel that `open` starts with the
@@ -175,7 +176,7 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
     inner.abort(err);
     const s = source ?? (await sourceReady.catch(() => undefined));
     s?.destroy();
-    throw preferCause(err, opts.signal);
+    throw withMissingDirectory(preferCause(err, opts.signal), file);
   } finally {
     unlink();
     if (seat) seat.done(); // the spool is the run's: removed once its last SCP target is done

@@ -4,7 +4,6 @@
 // of the input has been read yet, so even a pipe is sent whole. A temporary
 // file the server may have made before its answer was lost is removed over
 // the new connection; one that no connection could remove is told onLeftBehind.
-import { posix } from 'node:path';
 import type { InputAttributes } from 'ssh2';
 import { ScpipeError, isScpipeError } from '../errors';
 import type { SftpSession } from '../sftp/session';
@@ -13,6 +12,7 @@ import { isConnectionLoss, type Reconnector } from './reconnect';
 import { DEFAULT_RETRIES } from './retry';
 import { existsError } from './scp-exists';
 import { explainSftpFailure } from './sftp-failure-cause';
+import { withMissingDirectory } from './missing-directory';
 import { asTarget, uploadPaths, type UploadPaths } from './sftp-paths';
 import { removeLeftBehind } from './sftp-left-behind';
 import { reconnect, type OnGeneration } from './sftp-resume';
@@ -78,14 +78,9 @@ async function openTemp(session: SftpSession, paths: UploadPaths, opts: SftpPutO
       left.push(paths.temp);
       throw new ScpipeError((err as ScpipeError).code, `${(err as ScpipeError).message}; an empty temporary file may be left in ${escapeForTerminal(paths.temp)}`, { ...(err as ScpipeError), cause: err });
     }
-    throw isScpipeError(err) ? missingDirectory(asTarget(err, paths.temp, paths.target), paths.target) : err;
+    // Creating a new name ('wx') finds no such file only for its directory; sftp-server
+    // says "No such file" also for a file in the way (ENOTDIR), which scp -t calls "Not a directory".
+    throw isScpipeError(err) ? withMissingDirectory(asTarget(err, paths.temp, paths.target), paths.target, true) : err;
   }).catch(async (err: unknown) => { throw await explainSftpFailure(session, paths.temp, paths.target, err); });
 }
 
-// Creating a new name ('wx') finds no such file only for its directory; sftp-server
-// says "No such file" also for a file in the way (ENOTDIR), which scp -t calls "Not a directory".
-function missingDirectory(err: ScpipeError, target: string): ScpipeError {
-  if (err.code !== 'ERR_NO_SUCH_FILE') return err;
-  const dir = escapeForTerminal(posix.dirname(target));
-  return new ScpipeError(err.code, `${err.message} (the directory ${dir} is not there, or is a file)`, { ...err, cause: err });
-}

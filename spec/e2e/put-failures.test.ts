@@ -47,11 +47,21 @@ const put = (path: string, extra: string[] = []): string[] => [
 ];
 
 describe('scpipe put failures: what the user sees, what is left', () => {
-  it('a missing remote directory: exit 1, the remote message, nothing written', async () => {
+  // The remote's message named no directory, and an scp-only host has no
+  // shell to mkdir in: the message names it and how to make it, which works.
+  it('a missing remote directory: exit 1, naming it and how to make it, nothing written', async () => {
     const r = await runCli(put(`${dir}/missing/f.bin`), { stdin: 'data' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/f.bin: No such file or directory\n`);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/f.bin: No such file or directory (the directory ${dir}/missing is not there; to make it: mkdir empty && scpipe cp -r empty host:${dir}/missing)\n`);
     expect(await readdir(dir)).toEqual([]);
+    const empty = await mkdtemp(join(tmpdir(), 'scpipe-test-empty-'));
+    try {
+      expect(await runCli(['cp', ...sshFlags(sshd, sshd.rssh), '-r', empty, remote(sshd, sshd.rssh, `${dir}/missing`)])).toMatchObject({ status: 0, stderr: '' });
+    } finally {
+      await rm(empty, { recursive: true });
+    }
+    expect(await runCli(put(`${dir}/missing/f.bin`), { stdin: 'data' })).toMatchObject({ status: 0, stderr: '' });
+    expect(await readFile(join(dir, 'missing', 'f.bin'), 'utf8')).toBe('data');
   });
 
   it('a remote permission error: exit 1, Permission denied', async () => {

@@ -18,12 +18,12 @@ describe('put --name NAME host:DIR/ over SCP (the rssh-like account)', () => {
   beforeEach(() => sshd.setRsshAllowed(['scp']));
   const put = (path: string): string[] => ['put', ...sshFlags(sshd, sshd.rssh), '-O', '--name', 'n', remote(sshd, sshd.rssh, path)];
 
-  // User sees: exit 1, "scpipe: remote: scp: DIR/missing/: No such file or directory". Left: nothing.
+  // User sees: exit 1, "scpipe: remote: scp: DIR/missing/: No such file or directory (the directory DIR/missing is not there; …)". Left: nothing.
   it('a missing DIR: exit 1, "No such file or directory"', async () => {
     const dir = remotePath(sshd.rssh, await userDir(sshd.rssh, 'name-dir'));
     const r = await runCli(put(`${dir}/missing/`), { stdin: 'hi' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/: No such file or directory\n`);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/: No such file or directory (the directory ${dir}/missing is not there; to make it: mkdir empty && scpipe cp -r empty host:${dir}/missing)\n`);
   });
 
   // User sees: exit 0. Left: DIR/n.

@@ -1,0 +1,19 @@
+// A put whose target's directory is not there. The remote's "No such file"
+// says only that: the user is told which directory, and how to make one
+// on a host that runs nothing but scp or SFTP (no shell for mkdir).
+import { posix } from 'node:path';
+import { ScpipeError, isScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
+
+/**
+ * `err` naming the directory of `target` and how to make it, when the remote
+ * said "No such file" (`orFile`: SFTP's word for a file in the way too); else `err`.
+ */
+export function withMissingDirectory(err: unknown, target: string, orFile = false): unknown {
+  if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) return err;
+  const dir = posix.dirname(target);
+  if (dir === '.') return err; // the login directory is there
+  const shown = escapeForTerminal(dir);
+  const what = orFile ? `the directory ${shown} is not there, or is a file` : `the directory ${shown} is not there`;
+  return new ScpipeError(err.code, `${err.message} (${what}; to make it: mkdir empty && scpipe cp -r empty host:${shown})`, { ...err, cause: err });
+}
