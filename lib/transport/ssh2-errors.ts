@@ -21,7 +21,11 @@ export function describeClientError(err: Error & { level?: string }, host: Resol
     const server = accepts.length ? `; the server accepts ${escapeForTerminal(accepts.join(','))}` : '';
     // ssh says why a key was left out as it goes; here, with the refusal.
     const left = notOffered.length ? `; not offered: ${notOffered.join(', ')}` : '';
-    return new ScpipeError('ERR_AUTH', `${where}: Permission denied (tried ${methods}${server})${left}`, { host: host.hostname, cause: err });
+    // No key anywhere (no agent, no ~/.ssh/id_*, no -i): ssh says only "(publickey)"; a first login needs to hear where one goes.
+    const noKey = tried.every((m) => m === 'none') && notOffered.length === 0 && accepts.includes('publickey')
+      ? '; no key to offer: give one with -i FILE (or IdentityFile in ~/.ssh/config), or add it to ssh-agent'
+      : '';
+    return new ScpipeError('ERR_AUTH', `${where}: Permission denied (tried ${methods}${server})${left}${noKey}`, { host: host.hostname, cause: err });
   }
   if (err.level === 'client-timeout') {
     return new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: timed out during the SSH handshake`, { host: host.hostname, cause: err });

@@ -114,6 +114,18 @@ describe('put with ~/.ssh set up like a user has it', () => {
         `${enc} (encrypted, and BatchMode forbids asking for its passphrase)\n`,
     );
   });
+  // A first login with no key anywhere (no agent, no ~/.ssh/id_*, no -i) said
+  // only "tried none; the server accepts publickey", as ssh does: not what to do.
+  it('Permission denied with no key to offer says where one is given', async () => {
+    const r = await runCli(
+      ['put', '-P', String(sshd.port), '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, `${sshd.rssh.name}@127.0.0.1:${dir}/x`],
+      { stdin: 'x', env: env() },
+    );
+    expect(r).toMatchObject({
+      status: 255,
+      stderr: `scpipe: ${sshd.rssh.name}@127.0.0.1: Permission denied (tried none; the server accepts publickey); no key to offer: give one with -i FILE (or IdentityFile in ~/.ssh/config), or add it to ssh-agent\n`,
+    });
+  });
   it('skips a known_hosts file it cannot read (a directory here; root-only elsewhere), as ssh does', async () => {
     const args = [
       'put', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', 'BatchMode=yes',
