@@ -52,10 +52,17 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
     }) as unknown as Argv<T & SshArgs>;
 }
 
+// A first try that is nearly a target: `vault` (no colon: the path is missing) or `::1:f` (IPv6 unbracketed).
+function targetHint(arg: string): string {
+  if (/^[^:/\s]+$/.test(arg)) return `: the path goes after a colon (${escapeForTerminal(arg)}:PATH)`;
+  if (!arg.includes('[') && (arg.match(/:/g) ?? []).length > 2) return ': an IPv6 address goes in brackets ([ADDRESS]:PATH)';
+  return '';
+}
+
 /** Parses `[user@]host:path` or throws a usage error. */
 export function remoteArg(arg: string, what: string): RemoteSpec {
   const spec = parseRemoteSpec(arg);
-  if (!spec) throw new ScpipeError('ERR_USAGE', `${what} needs a remote [user@]host:path, got "${escapeForTerminal(arg)}"`);
+  if (!spec) throw new ScpipeError('ERR_USAGE', `${what} needs a remote [user@]host:path, got "${escapeForTerminal(arg)}"${targetHint(arg)}`);
   // Bytes that are not UTF-8 were refused before parsing (argv-utf8.ts).
   return spec;
 }

@@ -162,6 +162,16 @@ describe('usage errors (exit 2)', () => {
     expect(await parse(['put', 'h:f', '--', 'cmd', '--json=x'])).toMatchObject({ json: false, '--': ['cmd', '--json=x'] });
   });
 
+  // A first try at a target: no colon (so no path), or an IPv6 address without brackets.
+  it.each([
+    [['put', 'vault'], 'put needs a remote [user@]host:path, got "vault": the path goes after a colon (vault:PATH)'],
+    [['get', 'backup@vault'], 'get needs a remote [user@]host:path, got "backup@vault": the path goes after a colon (backup@vault:PATH)'],
+    [['put', '::1:f'], 'put needs a remote [user@]host:path, got "::1:f": an IPv6 address goes in brackets ([ADDRESS]:PATH)'],
+    [['put', '/tmp/f'], 'put needs a remote [user@]host:path, got "/tmp/f"'],
+  ])('a target that is not one, %j, says what it lacks', async (argv, message) => {
+    expect(await refused(argv)).toEqual({ status: 2, stderr: `scpipe: ${message}\n` });
+  });
+
   it("put's second word before -- is refused, escaped, pointing at --", async () => {
     expect(await refused(['put', 'h:x', 'tar\x1b[2J'])).toEqual({
       status: 2,
