@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { InputAttributes, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { hasMarks } from '../util/byte-text';
+import { escapeForTerminal } from '../util/escape';
 import { FXP, openFlags, sendFields, sendNamed } from './byte-requests';
 import { tapNames, type NameTap } from './name-bytes';
 import { expandPath } from './expand-path';
@@ -169,7 +170,8 @@ export class SftpSession {
   async expandPath(path: string): Promise<string | undefined> {
     if (!this.has('expand-path@openssh.com')) return undefined;
     return this.life.call<string>('expand-path', path, (done) => {
-      if (!expandPath(this.raw, path, done)) done(new Error('ssh2 cannot send expand-path@openssh.com here'));
+      // Not a lost session (which would be retried): this ssh2's internals differ from those expand-path.ts writes into.
+      if (!expandPath(this.raw, path, done)) done(new ScpipeError('ERR_USAGE', `"${escapeForTerminal(path)}": the ssh2 module in use cannot send expand-path@openssh.com (not the internals scpipe knows): give the full path, or use SCP (-O)`, { path }));
     });
   }
 
