@@ -3,13 +3,12 @@
 // channels of one connection, then the manifest, last (DESIGN.md "Beyond two
 // passes"). At most parallel + 1 parts are held: `parallel` sending and one
 // being spooled, so local storage stays under (parallel + 1) x partSize.
-import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../../errors';
+import { ScpipeError, isScpipeError, throwIfAborted } from '../../errors';
 import { spoolDirectory } from '../../spool/options';
 import { escapeForTerminal } from '../../util/escape';
 import type { Target } from '../connection';
 import type { PutInput } from '../put-types';
 import { Reconnector } from '../reconnect';
-import { scpRefusalHint } from '../protocol-choice';
 import { remoteFileName } from '../remote-name';
 import { Readable } from 'node:stream';
 import type { RetryEvent } from '../retry';
@@ -19,7 +18,7 @@ import { lazyList, manifestOf, manifestPieces, MANIFEST_VERSION, MAX_PARTS, part
 import type { PartReport, PartsProgress, PartsResult } from './put-parts-types';
 import { ManifestRoom } from './manifest-room';
 import { PartLog } from './part-log';
-import { incomplete } from './incomplete';
+import { partsFailure } from './parts-failure';
 import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
 import { sendFile, staleSweepOnce, type PartsProtocol, type SendContext } from './send';
@@ -28,7 +27,6 @@ import { remoteFileSize, remoteFileThere } from '../remote-file-there';
 import { checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
 import { changedSince, conflictError, manifestStamp, type Stamp } from './concurrent-set';
-import { isNameTooLong } from '../../protocol/name-max';
 import { refuseDirectorySet } from './set-not-dir';
 import { fitSpool } from './spool-room';
 
@@ -223,22 +221,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   } catch (err) {
     fail(err);
     await Promise.allSettled(uploads);
-    const first = failure ?? err;
-    // The manifest's rename was made though the signal came first: the set is whole.
-    const stored = sendingManifest ? [err, failure].find((e) => isScpipeError(e, 'ERR_ABORTED') && e.stored) as ScpipeError | undefined : undefined;
-    if (stored) {
-      throw new ScpipeError('ERR_ABORTED', `${stored.message}: the parts set ${escapeForTerminal(dir + name)} is complete`, { signal: stored.signal, path: dir + name, sha256: setSum, stored: true, cause: stored });
-    }
-    // Refused by the check above: nothing was sent. A part's SFTP rename refused later (a name made meanwhile) is a set left incomplete.
-    if (isScpipeError(first, 'ERR_EXISTS') && !checked) throw first;
-    if (isScpipeError(first, 'ERR_CONFLICT')) throw first;
-    // No name of the set could be made, or the set was named as a directory: nothing was sent.
-    if ((isNameTooLong(first) || isScpipeError(first, 'ERR_USAGE')) && log.confirmed === 0 && cutShort.length === 0) throw first;
-    // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
-    const refused = scpRefusalHint(first, opts.protocol);
-    if (refused !== first && !opts.signal?.aborted) throw refused;
-    const manifestCut = [err, failure].find((e): e is ScpipeError => isScpipeError(e) && e.cutShort?.name === manifestName(name))?.cutShort;
-    throw incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { confirmed: log, cutShort, replacing: await replacing, manifestCut }, retried);
+    throw await partsFailure({ dir, name, err, failure, log, cutShort, replacing, checked, sendingManifest, setSum, retried }, opts);
   } finally {
     unlink();
     conn.close();

@@ -1,0 +1,53 @@
+// The error a parts upload that failed throws (put-parts.ts): the set
+// complete after all, a refusal that sent nothing, or the set incomplete,
+// saying what is left of it (incomplete.ts).
+import { ScpipeError, abortError, isScpipeError } from '../../errors';
+import { isNameTooLong } from '../../protocol/name-max';
+import { escapeForTerminal } from '../../util/escape';
+import { scpRefusalHint } from '../protocol-choice';
+import { incomplete } from './incomplete';
+import { manifestName } from './names';
+import type { PartsOptions } from './options';
+import type { PartLog } from './part-log';
+
+/** What a failed run knew when it stopped. */
+export interface FailedRun {
+  dir: string;
+  name: string;
+  /** The error caught, and the run's first failure (a part's, the producer's), when there was one. */
+  err: unknown;
+  failure: unknown;
+  log: PartLog;
+  /** Parts an scp -t had begun to write when they failed. */
+  cutShort: readonly number[];
+  /** An earlier set's manifest is there. */
+  replacing: Promise<boolean>;
+  /** --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part. */
+  checked: boolean;
+  /** The manifest was on its way: its failure may still leave it stored. */
+  sendingManifest: boolean;
+  /** The stream's SHA-256, once cut. */
+  setSum: string | undefined;
+  retried: boolean;
+}
+
+/** The error to throw for `run`; see the file comment. */
+export async function partsFailure(run: FailedRun, opts: Pick<PartsOptions, 'signal' | 'protocol'>): Promise<unknown> {
+  const { err, failure, dir, name, log, cutShort } = run;
+  const first = failure ?? err;
+  // The manifest's rename was made though the signal came first: the set is whole.
+  const stored = run.sendingManifest ? [err, failure].find((e) => isScpipeError(e, 'ERR_ABORTED') && e.stored) as ScpipeError | undefined : undefined;
+  if (stored) {
+    return new ScpipeError('ERR_ABORTED', `${stored.message}: the parts set ${escapeForTerminal(dir + name)} is complete`, { signal: stored.signal, path: dir + name, sha256: run.setSum, stored: true, cause: stored });
+  }
+  // Refused by the check before the first part: nothing was sent. A part's SFTP rename refused later (a name made meanwhile) is a set left incomplete.
+  if (isScpipeError(first, 'ERR_EXISTS') && !run.checked) return first;
+  if (isScpipeError(first, 'ERR_CONFLICT')) return first;
+  // No name of the set could be made, or the set was named as a directory: nothing was sent.
+  if ((isNameTooLong(first) || isScpipeError(first, 'ERR_USAGE')) && log.confirmed === 0 && cutShort.length === 0) return first;
+  // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
+  const refused = scpRefusalHint(first, opts.protocol);
+  if (refused !== first && !opts.signal?.aborted) return refused;
+  const manifestCut = [err, failure].find((e): e is ScpipeError => isScpipeError(e) && e.cutShort?.name === manifestName(name))?.cutShort;
+  return incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { confirmed: log, cutShort, replacing: await run.replacing, manifestCut }, run.retried);
+}
