@@ -11,7 +11,6 @@ import type { PutInput } from '../put-types';
 import { Reconnector } from '../reconnect';
 import { remoteFileName } from '../remote-name';
 import { Readable } from 'node:stream';
-import type { RetryEvent } from '../retry';
 import { cutParts } from './cutter';
 import { Lanes } from './lanes';
 import { lazyList, manifestOf, manifestPieces, MANIFEST_VERSION, MAX_PARTS, partsOf, type Manifest } from './manifest';
@@ -21,7 +20,8 @@ import { PartLog } from './part-log';
 import { partsFailure } from './parts-failure';
 import { manifestName, partName, splitRemote } from './names';
 import { MemoryBudget, type SpooledPart } from './part-writer';
-import { sendFile, staleSweepOnce, type PartsProtocol, type SendContext } from './send';
+import { sendFile } from './send';
+import { partsContext } from './parts-context';
 import { refuseExistingSet } from './no-clobber';
 import { remoteFileSize, remoteFileThere } from '../remote-file-there';
 import { checkPartsOptions, type PartsOptions } from './options';
@@ -47,29 +47,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const stream = input instanceof Uint8Array ? Readable.from([input]) : input;
   const { controller: inner, unlink } = linkedController(opts.signal);
   const conn = new Reconnector(target, opts.trace);
-  let retried = false;
-  // SCP unless asked for SFTP; under auto, SFTP where the host allows only that (send.ts).
-  const protocol: PartsProtocol = { now: opts.protocol === 'sftp' ? 'sftp' : 'scp', fallback: (opts.protocol ?? 'auto') === 'auto' };
-  const toSftp = (why: string): void => {
-    opts.trace?.(`protocol: sftp for the parts (${why})`);
-    opts.onProtocol?.('sftp');
-  };
-  opts.onProtocol?.(protocol.now);
-  const ctx: SendContext = {
-    ...opts,
-    conn,
-    protocol,
-    leftBehind: new Map(),
-    onProtocol: (_p, why) => toSftp(why),
-    lanes: new Lanes(parallel, inner.signal),
-    signal: inner.signal,
-    staleSweep: opts.removeStale ? staleSweepOnce(name, opts.onStaleRemoved, opts.onStaleKept, opts.onStaleRefused) : undefined,
-    staleLook: !opts.removeStale && opts.onStaleFound ? { name, claimed: false, onFound: opts.onStaleFound } : undefined,
-    onRetry: (event: RetryEvent & { file: string }) => {
-      retried = true;
-      opts.onRetry?.(event);
-    },
-  };
+  const { ctx, protocol, toSftp, retried } = partsContext(opts, conn, name, parallel, inner.signal);
   const held = new Lanes(parallel + 1, inner.signal);
   const log = new PartLog(name, BigInt(partSize)); // 48 bytes a part, not an object each
   let replacing = Promise.resolve(false); // an earlier set's manifest is there
@@ -221,7 +199,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   } catch (err) {
     fail(err);
     await Promise.allSettled(uploads);
-    throw await partsFailure({ dir, name, err, failure, log, cutShort, replacing, checked, sendingManifest, setSum, retried }, opts);
+    throw await partsFailure({ dir, name, err, failure, log, cutShort, replacing, checked, sendingManifest, setSum, retried: retried() }, opts);
   } finally {
     unlink();
     conn.close();
