@@ -1,33 +1,31 @@
 // put() with `partSize`: the stream cut into parts, each spooled and sent as
 // its own file while the next is taken, up to `parallel` at once over
 // channels of one connection, then the manifest, last (DESIGN.md "Beyond two
-// passes"). At most parallel + 1 parts are held: `parallel` sending and one
-// being spooled, so local storage stays under (parallel + 1) x partSize.
-import { ScpipeError, isScpipeError, throwIfAborted } from '../../errors';
+// passes"). Its pieces: the shared context (parts-context.ts), the earlier
+// set (earlier-set.ts), the parts on their way (part-uploads.ts), and the
+// error of a run that failed (parts-failure.ts).
+import { ScpipeError, throwIfAborted } from '../../errors';
 import { spoolDirectory } from '../../spool/options';
-import { escapeForTerminal } from '../../util/escape';
 import type { Target } from '../connection';
 import type { PutInput } from '../put-types';
 import { Reconnector } from '../reconnect';
 import { remoteFileName } from '../remote-name';
 import { Readable } from 'node:stream';
 import { cutParts } from './cutter';
-import { Lanes } from './lanes';
 import { lazyList, manifestOf, manifestPieces, MANIFEST_VERSION, MAX_PARTS, partsOf, type Manifest } from './manifest';
-import type { PartReport, PartsProgress, PartsResult } from './put-parts-types';
+import type { PartsResult } from './put-parts-types';
 import { ManifestRoom } from './manifest-room';
-import { PartLog } from './part-log';
 import { partsFailure } from './parts-failure';
 import { manifestName, partName, splitRemote } from './names';
-import { MemoryBudget, type SpooledPart } from './part-writer';
+import { MemoryBudget } from './part-writer';
+import { PartUploads } from './part-uploads';
 import { sendFile } from './send';
 import { partsContext } from './parts-context';
-import { refuseExistingSet } from './no-clobber';
+import { lookEarlierSet } from './earlier-set';
 import { remoteFileSize, remoteFileThere } from '../remote-file-there';
 import { checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
 import { changedSince, conflictError, manifestStamp, type Stamp } from './concurrent-set';
-import { refuseDirectorySet } from './set-not-dir';
 import { fitSpool } from './spool-room';
 
 /** Sends `input` as a parts set; see the file comment. */
@@ -48,15 +46,9 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const { controller: inner, unlink } = linkedController(opts.signal);
   const conn = new Reconnector(target, opts.trace);
   const { ctx, protocol, toSftp, retried } = partsContext(opts, conn, name, parallel, inner.signal);
-  const held = new Lanes(parallel + 1, inner.signal);
-  const log = new PartLog(name, BigInt(partSize)); // 48 bytes a part, not an object each
   let replacing = Promise.resolve(false); // an earlier set's manifest is there
   // The manifest as it was before the first part went (concurrent-set.ts); undefined: not known.
   let earlier: Promise<Stamp | undefined> = Promise.resolve(undefined);
-  const cutShort: number[] = []; // parts an scp -t had begun to write when they failed
-  const uploads: Promise<void>[] = [];
-  const progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
-  const tell = (): void => opts.onProgress?.({ ...progress });
   const room = new ManifestRoom(BigInt(partSize), opts.maxParts ?? MAX_PARTS, name);
   let failure: unknown;
   let checked = false; // --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part
@@ -66,39 +58,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     failure ??= err;
     inner.abort(err);
   };
-
-  const upload = async (part: SpooledPart): Promise<void> => {
-    const file = partName(name, part.index);
-    progress.inFlight++;
-    tell();
-    try {
-      await earlier; // taken before a part of this run can be there
-      const sent = await sendFile(ctx, dir, file, BigInt(part.size), () => part.spool.replay());
-      const report: PartReport = {
-        index: part.index,
-        name: file,
-        size: BigInt(part.size),
-        sha256: part.sha256,
-        lane: sent.lane,
-        ms: sent.ms,
-        attempts: sent.attempts,
-        spooled: part.onDisk ? 'disk' : 'memory',
-      };
-      log.add(report);
-      progress.confirmed += report.size;
-      progress.partsConfirmed++;
-      opts.onPart?.(report);
-    } catch (err) {
-      // Its own: a part that waited for a lane is rejected with the failure that stopped the run.
-      if (isScpipeError(err) && err.cutShort?.name === file) cutShort.push(part.index);
-      throw err;
-    } finally {
-      progress.inFlight--;
-      tell();
-      await part.dispose();
-      held.release(0);
-    }
-  };
+  const uploads = new PartUploads(ctx, dir, name, { partSize, parallel }, opts, fail);
+  const { log, cutShort } = uploads;
 
   try {
     // Connect now: a refused login fails in seconds, not after the first part.
@@ -106,31 +67,9 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // below needs the connection also after a producer that failed at once.
     const connecting = conn.current().opener.connect(opts.signal ?? new AbortController().signal);
     connecting.catch(fail);
-    // --no-clobber: neither the set, nor a plain file of its name, nor a part of an earlier try.
-    if (opts.noClobber) {
-      await refuseExistingSet(conn, protocol, dir, name, { ...opts, signal: inner.signal }, toSftp);
-      checked = true;
-      earlier = Promise.resolve(null);
-    }
-    // An earlier set of this name is written over part by part: a failure
-    // then leaves neither whole, and says so. Looked up beside the first
-    // part, asked only by a failure: the stream need not wait for it, and
-    // a failure of the run (a producer that fails at once) does not stop it.
-    else {
-      const path = manifestName(`${dir}${name}`);
-      const lookup = { ...opts, signal: opts.signal ?? new AbortController().signal };
-      // One lookup after the other, both before any part's channel opens.
-      earlier = manifestStamp(conn, protocol.now, path, lookup).then(async (stamp) => {
-        await refuseDirectorySet(conn, protocol.now, `${dir}${name}`, lookup);
-        return stamp;
-      });
-      // A name too long for the remote: said now, not once the first part is cut.
-      earlier.catch(fail);
-      replacing = earlier.then((stamp) => {
-        if (stamp) opts.trace?.(`${escapeForTerminal(path)} is there: this set replaces that one part by part`);
-        return Boolean(stamp);
-      }, () => false);
-    }
+    const set = await lookEarlierSet(conn, protocol, { dir, name }, opts, { signal: inner.signal, toSftp, fail });
+    ({ stamp: earlier, replacing, checked } = set);
+    uploads.earlier = earlier;
     const cut = await cutParts(stream, {
       partSize,
       budget: new MemoryBudget(memoryLimit),
@@ -140,22 +79,19 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
         const full = room.take();
         if (full) {
           // The parts cut so far are whole: stored whole, not cut short.
-          await Promise.allSettled(uploads);
+          await uploads.settled();
           throw full;
         }
-        await held.acquire();
+        await uploads.acquire();
       },
-      onPart: (part) => uploads.push(upload(part).catch(fail)),
+      onPart: (part) => uploads.start(part),
       onSpill: opts.onSpill,
-      onProgress: (bytes) => {
-        progress.produced = bytes;
-        tell();
-      },
+      onProgress: (bytes) => uploads.produced(bytes),
     }).catch((err: unknown) => {
       fail(err);
       throw err;
     });
-    await Promise.all(uploads);
+    await uploads.all();
     if (failure !== undefined) throw failure;
     const head: Omit<Manifest, 'parts'> = {
       version: MANIFEST_VERSION,
@@ -198,7 +134,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     return result;
   } catch (err) {
     fail(err);
-    await Promise.allSettled(uploads);
+    await uploads.settled();
     throw await partsFailure({ dir, name, err, failure, log, cutShort, replacing, checked, sendingManifest, setSum, retried: retried() }, opts);
   } finally {
     unlink();
