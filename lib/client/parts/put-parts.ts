@@ -2,8 +2,9 @@
 // its own file while the next is taken, up to `parallel` at once over
 // channels of one connection, then the manifest, last (DESIGN.md "Beyond two
 // passes"). Its pieces: the shared context (parts-context.ts), the earlier
-// set (earlier-set.ts), the parts on their way (part-uploads.ts), and the
-// error of a run that failed (parts-failure.ts).
+// set (earlier-set.ts), the parts on their way (part-uploads.ts), the
+// manifest and the result (send-manifest.ts), and the error of a run that
+// failed (parts-failure.ts).
 import { ScpipeError, throwIfAborted } from '../../errors';
 import { spoolDirectory } from '../../spool/options';
 import type { Target } from '../connection';
@@ -12,20 +13,19 @@ import { Reconnector } from '../reconnect';
 import { remoteFileName } from '../remote-name';
 import { Readable } from 'node:stream';
 import { cutParts } from './cutter';
-import { lazyList, manifestOf, manifestPieces, MANIFEST_VERSION, MAX_PARTS, partsOf, type Manifest } from './manifest';
+import { MAX_PARTS } from './manifest';
 import type { PartsResult } from './put-parts-types';
 import { ManifestRoom } from './manifest-room';
 import { partsFailure } from './parts-failure';
-import { manifestName, partName, splitRemote } from './names';
+import { splitRemote } from './names';
 import { MemoryBudget } from './part-writer';
 import { PartUploads } from './part-uploads';
-import { sendFile } from './send';
+import { sendManifest, storedSet } from './send-manifest';
 import { partsContext } from './parts-context';
 import { lookEarlierSet } from './earlier-set';
-import { remoteFileSize, remoteFileThere } from '../remote-file-there';
 import { checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
-import { changedSince, conflictError, manifestStamp, type Stamp } from './concurrent-set';
+import type { Stamp } from './concurrent-set';
 import { fitSpool } from './spool-room';
 
 /** Sends `input` as a parts set; see the file comment. */
@@ -93,45 +93,14 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     });
     await uploads.all();
     if (failure !== undefined) throw failure;
-    const head: Omit<Manifest, 'parts'> = {
-      version: MANIFEST_VERSION,
-      name,
-      size: cut.size,
-      partSize: BigInt(partSize),
-      sha256: cut.sha256,
-      time: (opts.now?.() ?? new Date()).toISOString(),
-    };
-    const manifest = manifestOf(head, {
-      count: log.length,
-      at: (index) => {
-        const r = log.at(index);
-        return { name: r.name, size: r.size, sha256: r.sha256 };
-      },
-    });
+    const at = { dir, name, partSize };
     setSum = cut.sha256;
-    const before = await earlier;
-    const now = before === undefined ? undefined : await manifestStamp(conn, protocol.now, manifestName(`${dir}${name}`), { ...opts, signal: inner.signal });
-    // Made as it goes out (twice: its size first), not held: a set of millions of parts has one of hundreds of MB.
-    const pieces = (): Generator<Buffer> => manifestPieces(manifest, partsOf(manifest));
-    let length = 0n;
-    for (const piece of pieces()) length += BigInt(piece.length);
-    sendingManifest = true;
-    await sendFile(ctx, dir, manifestName(name), length, () => Readable.from(pieces()));
-    // Still written: the other run's, older, is the likelier to list parts this one wrote over.
-    if (before !== undefined && now !== undefined && changedSince(before, now)) throw conflictError(`${dir}${name}`, manifestName(`${dir}${name}`), before);
+    const manifest = await sendManifest(ctx, at, cut, log, earlier, opts, () => {
+      sendingManifest = true;
+    });
     // The manifest is stored, and sendFile resolved: its commit point came before any abort.
     opts.onCommitted?.();
-    // Both looked up at once, for warnings: nothing is removed (an scp-only
-    // account cannot). An empty stale part (one stored over to free it) is no harm.
-    const next = partName(name, log.length);
-    const [shadowed, stale] = await Promise.all([
-      remoteFileThere(conn, protocol.now, `${dir}${name}`, { ...opts, signal: inner.signal }),
-      remoteFileSize(conn, protocol.now, `${dir}${next}`, { ...opts, signal: inner.signal }),
-    ]);
-    const staleAfter = stale !== undefined && stale > 0n ? next : undefined;
-    const result = { dir, name, bytes: cut.size, sha256: cut.sha256, count: log.length, resends: log.resends, onDisk: log.onDisk, manifest, manifestName: manifestName(name), lanes: ctx.lanes.capacity, protocol: protocol.now, shadowed, staleAfter } as PartsResult;
-    lazyList(result, 'parts', () => log.list());
-    return result;
+    return await storedSet(ctx, at, cut, log, manifest, opts);
   } catch (err) {
     fail(err);
     await uploads.settled();
