@@ -48,6 +48,7 @@ export { WriteLedger } from './sftp/ledger';
 export type { HeldChunk } from './sftp/ledger';
 export { readOrdered } from './sftp/reader';
 export type { ReadLane, ReaderOptions } from './sftp/reader';
+export { ReplyPool } from './sftp/reply-pool';
 export { SFTP_STATUS } from './sftp/status';
 export type { RetryPolicy, RetryEvent } from './client/retry';
 export type { OpenChannel, RemoteRole, Target, ChannelOpener } from './client/connection';

@@ -102,6 +102,7 @@ export async function runGet(
     const got = await getTo(connectOptions(spec, args, log), spec.path, output ?? process.stdout, {
       ...roleOptions(args, signal, log),
       preserve: Boolean(args.p),
+      reuseChunks: true, // stdout and the --output file are done with a chunk once written
       protocol: protocolOf(args),
       parallel: args.parallel,
       parts: args.parts,

@@ -21,6 +21,7 @@ import { KeptRestore, type ResumeEvent } from './parts/kept-restore';
 import type { Manifest } from './parts/manifest';
 import { KeptFile, type RemoteVersion } from './kept-file';
 import { takeResumeLock } from './resume-lock';
+import { replyPool } from '../sftp/reply-pool';
 
 /** Options of getTo(). */
 export interface GetToOptions extends GetOptions {
@@ -97,13 +98,13 @@ export async function getTo(target: Target, remotePath: string, output: string |
           if (!opts.signal?.aborted) opts.onCommitted?.();
         };
         if (typeof output === 'string') {
-          await saveDownloadTo(download, output, { preserve: opts.preserve, check, kept: download.manifest === undefined ? keptFile : kept }).catch((err: unknown) => {
+          await saveDownloadTo(download, output, { preserve: opts.preserve, check, kept: download.manifest === undefined ? keptFile : kept, reuseChunks: opts.reuseChunks }).catch((err: unknown) => {
             if (isScpipeError(err) && err.stored) committed(); // in place, without -p's mode or times
             throw err;
           });
           committed(); // renamed into place
         } else {
-          await pour(download, output, (n) => (written += n), check, opts.signal);
+          await pour(download, output, (n) => (written += n), check, opts.signal, opts.reuseChunks);
           // A set's reader is held to the end of the set, its last part checked.
           if (download.manifest !== undefined) await download.done;
           await check?.verify().catch((err: unknown) => {
@@ -172,7 +173,8 @@ function explain(err: unknown, written: number, couldRetry: boolean): unknown {
 
 // The body into `out`, never ending it, and written: a write error of `out`
 // ends the download, and so does `out` closing or the signal while it waits.
-async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n: number) => void, check?: SumCheck, signal?: AbortSignal): Promise<void> {
+// `reuse`: each chunk given back once its write is called back (reply-pool.ts).
+async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n: number) => void, check?: SumCheck, signal?: AbortSignal, reuse?: boolean): Promise<void> {
   let failed: unknown;
   const onError = (err: unknown): void => void (failed ??= err);
   out.on('error', onError);
@@ -181,7 +183,7 @@ async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n:
       if (failed !== undefined) throw outputError(out, failed);
       onBytes(chunk.length);
       check?.update(chunk);
-      if (!out.write(chunk)) await drained(out, signal);
+      if (!out.write(chunk, reuse ? () => replyPool.giveBack(chunk) : undefined)) await drained(out, signal);
     }
     if (failed !== undefined) throw outputError(out, failed);
     await flushed(out, signal);

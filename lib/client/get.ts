@@ -36,6 +36,12 @@ export interface GetOptions extends RoleOptions, RemoteCommandOptions {
   protocol?: Protocol;
   /** `-p`: ask for the file's times (reported in `times`). */
   preserve?: boolean;
+  /**
+   * getTo() only: the output is the body's one reader and is done with each
+   * chunk once its write is called back, so an SFTP download may read into
+   * that chunk's memory again (less garbage collection, docs/library.md).
+   */
+  reuseChunks?: boolean;
   /** Default true: the file must come under the name asked for; false as scp -T (see CopyOptions). */
   strictNames?: boolean;
   /** The bytes received (`name`: the name the remote announced, or the parts set's name). */

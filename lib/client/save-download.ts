@@ -12,6 +12,7 @@ import { closeFd } from '../fs/fd';
 import type { Download } from './get';
 import type { SumCheck } from './sum-check';
 import type { KeptOutput } from './kept-output';
+import { replyPool } from '../sftp/reply-pool';
 
 /**
  * Writes `download`'s body to `path` (a symlink the caller gave is followed,
@@ -23,8 +24,11 @@ export function saveDownload(download: Download, path: string, opts: { preserve?
   return saveDownloadTo(download, path, opts);
 }
 
-/** saveDownload(), and `kept`: the file of a resumed restore (get-to.ts), its body written after the bytes kept. */
-export async function saveDownloadTo(download: Download, path: string, opts: { preserve?: boolean; check?: SumCheck; kept?: KeptOutput }): Promise<void> {
+/**
+ * saveDownload(), and `kept`: the file of a resumed restore (get-to.ts), its body written after the bytes kept;
+ * `reuseChunks`: each chunk given back once written (reply-pool.ts).
+ */
+export async function saveDownloadTo(download: Download, path: string, opts: { preserve?: boolean; check?: SumCheck; kept?: KeptOutput; reuseChunks?: boolean }): Promise<void> {
   const preserve = Boolean(opts.preserve);
   let file: OutputFile;
   try {
@@ -39,7 +43,7 @@ export async function saveDownloadTo(download: Download, path: string, opts: { p
     await pipeline(download.body, async (body: AsyncIterable<Buffer>) => {
       for await (const chunk of body) {
         opts.check?.update(chunk);
-        await file.write(chunk);
+        await file.write(chunk, opts.reuseChunks ? () => replyPool.giveBack(chunk) : undefined);
         if (file.failed) return;
       }
     }).catch((err: unknown) => {

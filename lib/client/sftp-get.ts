@@ -15,6 +15,7 @@ import { Interrupt } from '../util/interrupt';
 import type { ExitStatus } from '../protocol/channel';
 import { chooseLanes } from '../sftp/lanes';
 import { readOrdered, type ReadLane } from '../sftp/reader';
+import { replyPool } from '../sftp/reply-pool';
 import { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { BodyStream } from './body-stream';
@@ -76,23 +77,27 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   let lanes: ReadLane[] = [{ session, handle }, ...(await moreLanes(conn.current().opener, path, st, wanted - 1, signal, log))];
   log?.(`sftp: reading ${size - from} bytes${from > 0 ? ` from byte ${from}` : ''} over ${lanes.length} channel(s)${rtt === undefined ? ' (--parallel)' : ` for a round trip of ${rtt.toFixed(2)} ms`}, reads of ${maxRead(lanes)} bytes`);
 
-  const body = new BodyStream();
+  // Given back, one chunk at a time in the body: a Readable read while it
+  // holds more joins them into a copy, which is never given back.
+  const body = new BodyStream(opts.reuseChunks ? 1 : undefined);
   let whole = false; // every read answered, the end found at the size
   const done = (async (): Promise<ExitStatus> => {
     // Once the data is whole an abort ends the body as complete: only the close was awaited.
     const stop = (): void => void (whole ? body.finish() : body.destroy(abortError(opts.signal)));
     signal.addEventListener('abort', stop, { once: true });
     let received = from;
+    const lent = { ...replyPool.counts };
     try {
       for (;;) {
         try {
-          for await (const chunk of readOrdered(lanes, size, { path, start: received, pieceSize: maxRead(lanes), maxInFlight: READ_AHEAD_PER_LANE * lanes.length, checkEnd: true })) {
+          for await (const chunk of readOrdered(lanes, size, { path, start: received, pieceSize: maxRead(lanes), maxInFlight: READ_AHEAD_PER_LANE * lanes.length, checkEnd: true, pool: opts.reuseChunks ? replyPool : undefined })) {
             if (body.destroyed) throw signal.aborted ? abortError(signal) : new ScpipeError('ERR_LOCAL_IO', 'the download was not read to its end');
             received += chunk.length;
             opts.onProgress?.({ name, phase: 'transfer', bytes: BigInt(received), total: BigInt(size) });
             await body.write(chunk);
           }
           whole = true;
+          if (opts.reuseChunks) log?.(`sftp: replies read into memory used again: ${replyPool.counts.reused - lent.reused}, into fresh memory: ${replyPool.counts.fresh - lent.fresh}`);
           break;
         } catch (err) {
           if (signal.aborted || body.destroyed || !isConnectionLoss(err)) throw err;

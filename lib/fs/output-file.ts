@@ -96,11 +96,11 @@ export class OutputFile implements FileWriter {
     return this.writeError !== undefined;
   }
 
-  /** Queues a chunk; it must not be modified afterwards (Writable semantics). */
-  async write(chunk: Buffer): Promise<void> {
+  /** Queues a chunk; it must not be modified before `released` is called (once it is written, failed or dropped). */
+  async write(chunk: Buffer, released?: () => void): Promise<void> {
     this.written += BigInt(chunk.length);
-    if (this.settled || this.writeError !== undefined || chunk.length === 0) return; // drop, stay in step
-    if (this.stream.write(chunk)) return;
+    if (this.settled || this.writeError !== undefined || chunk.length === 0) return released?.(); // drop, stay in step
+    if (this.stream.write(chunk, released && (() => released()))) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         this.stream.off('drain', done);

@@ -4,9 +4,15 @@
 // channel's data in push(); a wrapper around the session's push() frames
 // the same bytes alongside, before ssh2 does, and keeps the names of the
 // NAME replies that were asked for, so their callbacks read the bytes.
+// Framing the same bytes, it also has ssh2 join a DATA reply to a read given
+// a pool into a buffer lent from it (reply-pool.ts): ssh2 allocates one only
+// where its `_pkt` is unset, so the chunk is handed over in two, the cut
+// after the reply's length, and `_pkt` set in between.
 import { fromBytes } from '../util/byte-text';
+import type { ReplyPool } from './reply-pool';
 
 const SSH_FXP_NAME = 104;
+const SSH_FXP_DATA = 103;
 const HEAD = 9; // uint32 length, byte type, uint32 request id
 const EMPTY = Buffer.alloc(0);
 const MAX_KEPT = 256 * 1024; // ssh2's own bound on a packet (OPENSSH_MAX_PKT_LEN)
@@ -18,6 +24,13 @@ export class NameTap {
   private left = 0; // bytes of the current packet after its head
   private kept: { reqid: number; parts: Buffer[] } | undefined;
   private broken = false; // framing lost (a packet ssh2 itself refuses): names stay as decoded
+  private readonly pooled = new Map<number, ReplyPool>();
+  private cut: Cut | undefined; // of the chunk being fed
+
+  /** Has ssh2 join the DATA reply to `reqid` into a buffer from `pool`, where it spans chunks. */
+  pool(reqid: number, pool: ReplyPool): void {
+    this.pooled.set(reqid, pool);
+  }
 
   /** Keeps the names of the NAME reply to `reqid`, for take(). */
   expect(reqid: number): void {
@@ -37,14 +50,17 @@ export class NameTap {
     return names.map((n, i) => ({ ...n, filename: fromBytes(raw[i]!), asBytes: true as const }));
   }
 
-  /** Frames `data` as ssh2 will. */
-  feed(data: Buffer): void {
+  /** Frames `data` as ssh2 will; returns where to cut it for a pooled reply that starts in it and ends after it. */
+  feed(data: Buffer): Cut | undefined {
+    this.cut = undefined;
     let p = 0;
     while (p < data.length && !this.broken) {
       // A head whole in this chunk, as most are: read where it lies, not copied.
       if (this.left === 0 && this.head.length === 0 && data.length - p >= HEAD && data.readUInt32BE(p) >= HEAD - 4) {
         this.head = data.subarray(p, (p += HEAD));
-        this.started();
+        const pool = this.started();
+        // Only the last packet that starts in a chunk can end after it.
+        if (pool && p + this.left > data.length) this.cut = { at: p - HEAD + 4, length: this.left + HEAD - 4, pool };
         if (this.left === 0) this.ended();
         continue;
       }
@@ -69,13 +85,18 @@ export class NameTap {
       p += n;
       if (this.left === 0) this.ended();
     }
+    return this.broken ? undefined : this.cut;
   }
 
-  private started(): void {
+  // The pool of a DATA reply to a pooled read (any reply ends the request).
+  private started(): ReplyPool | undefined {
     const len = this.head.readUInt32BE(0);
     this.left = len - (this.head.length - 4);
     const reqid = this.head.length === HEAD ? this.head.readUInt32BE(5) : -1;
     this.kept = this.head[4] === SSH_FXP_NAME && len <= MAX_KEPT && this.wanted.has(reqid) ? { reqid, parts: [] } : undefined;
+    const pool = this.pooled.get(reqid);
+    this.pooled.delete(reqid);
+    return this.head[4] === SSH_FXP_DATA && len <= MAX_KEPT ? pool : undefined;
   }
 
   private ended(): void {
@@ -92,10 +113,26 @@ export function tapNames(raw: unknown): NameTap | undefined {
   if (typeof inner !== 'function') return undefined;
   const tap = new NameTap();
   s.push = function (this: unknown, data: Buffer | null) {
-    if (data !== null) tap.feed(data);
-    return inner.call(this, data);
+    const cut = data === null ? undefined : tap.feed(data);
+    if (!cut) return inner.call(this, data);
+    inner.call(this, data!.subarray(0, cut.at));
+    lendInto(raw, cut);
+    return inner.call(this, data!.subarray(cut.at));
   };
   return tap;
+}
+
+/** Where a chunk is cut: after the length of a reply of `length` bytes, to be joined into a buffer of `pool`. */
+export interface Cut {
+  at: number;
+  length: number;
+  pool: ReplyPool;
+}
+
+// ssh2 has just read the reply's length and holds nothing of it yet (else its state is not as known: left alone).
+function lendInto(raw: unknown, cut: Cut): void {
+  const s = raw as { _pktLenBytes?: unknown; _pktLen?: unknown; _pktPos?: unknown; _pkt?: unknown };
+  if (s._pktLenBytes === 4 && s._pktLen === cut.length && s._pktPos === 0 && s._pkt === undefined) s._pkt = cut.pool.lend(cut.length);
 }
 
 // uint32 count, then count × (string filename, string longname, ATTRS): the filenames.

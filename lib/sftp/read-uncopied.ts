@@ -16,8 +16,11 @@ export type Done<T> = (err: Error | undefined | null, value?: T) => void;
 let uncopied: boolean | undefined;
 let unwritten = Buffer.alloc(0);
 
-/** Reads `length` bytes at `position` into `done`, as ssh2's read() would, one copy fewer where its internals allow. */
-export function readUncopied(raw: SFTPWrapper, handle: Buffer, length: number, position: number, done: Done<Buffer>): void {
+/**
+ * Reads `length` bytes at `position` into `done`, as ssh2's read() would, one copy fewer where its internals allow.
+ * `sent`: told the request's id, where the reply's data is handed over as ssh2 joined it.
+ */
+export function readUncopied(raw: SFTPWrapper, handle: Buffer, length: number, position: number, done: Done<Buffer>, sent?: (reqid: number) => void): void {
   if (uncopied && unwritten.length < length) unwritten = Buffer.allocUnsafeSlow(length);
   const buf = uncopied ? unwritten : Buffer.allocUnsafe(length);
   raw.read(handle, buf, 0, length, position, (err: Error | undefined, n: number) => done(err, buf.subarray(0, n ?? 0)));
@@ -31,6 +34,7 @@ export function readUncopied(raw: SFTPWrapper, handle: Buffer, length: number, p
   }
   uncopied = true;
   req.buffer = undefined;
+  sent?.(internals._writeReqid!);
   req.cb = (err: (Error & { code?: unknown }) | undefined, data?: Buffer) => {
     if (err) done(err.code === SFTP_STATUS.EOF ? undefined : err, Buffer.alloc(0));
     else done(undefined, Buffer.isBuffer(data) ? data.subarray(0, length) : Buffer.alloc(0));

@@ -7,6 +7,7 @@
 // `size` is an error, never a short stream.
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import type { ReplyPool } from './reply-pool';
 import type { SftpSession } from './session';
 
 /** An SFTP session with an open handle on the file being read. */
@@ -30,6 +31,8 @@ export interface ReaderOptions {
    * undercounts, is then an error instead of a silently cut copy.
    */
   checkEnd?: boolean;
+  /** Replies joined into buffers of this pool; the consumer gives each chunk back once written (reply-pool.ts). */
+  pool?: ReplyPool;
 }
 
 interface Request {
@@ -47,7 +50,7 @@ export async function* readOrdered(lanes: ReadLane[], size: number, opts: Reader
   let endAsked = !opts.checkEnd;
   const issue = (offset: number, length: number, expected = length): Request => {
     const l = lanes[lane++ % lanes.length]!;
-    const data = l.session.read(l.handle, length, offset, opts.path);
+    const data = l.session.read(l.handle, length, offset, opts.path, opts.pool);
     data.catch(() => undefined); // awaited in order below; a later one may fail first
     return { offset, length: expected, data };
   };

@@ -15,6 +15,7 @@ import { remoteFileSystem, type RemoteFileSystem, type StatvfsReply } from './st
 import { SFTP_STATUS, namelessReply } from './status';
 import { SessionLife } from './session-life';
 import { readUncopied, type Done } from './read-uncopied';
+import type { ReplyPool } from './reply-pool';
 import { capRequestLengths, requestLimits, type SftpLimits } from './request-limits';
 import { writeUncopied } from './write-uncopied';
 
@@ -86,13 +87,16 @@ export class SftpSession {
     });
   }
 
-  /** Up to `length` bytes at `position`; fewer at the end of the file (none past it). */
-  read(handle: Buffer, length: number, position: number, path: string): Promise<Buffer> {
+  /**
+   * Up to `length` bytes at `position`; fewer at the end of the file (none past it).
+   * `pool`: the reply may be joined into a buffer lent from it (reply-pool.ts).
+   */
+  read(handle: Buffer, length: number, position: number, path: string, pool?: ReplyPool): Promise<Buffer> {
     return this.life.call('read', path, (done) => {
       if (length > this.limits.maxRead) {
         const buf = Buffer.allocUnsafe(length); // ssh2 splits it into several requests
         this.raw.read(handle, buf, 0, length, position, (err: Error | undefined, n: number) => done(err, buf.subarray(0, n ?? 0)));
-      } else readUncopied(this.raw, handle, length, position, done);
+      } else readUncopied(this.raw, handle, length, position, done, pool && ((reqid) => this.names?.pool(reqid, pool)));
     });
   }
 
