@@ -35,7 +35,7 @@ interface ServeArgs extends OperandArgs {
   'read-only': boolean;
   'append-only': boolean;
   'state-dir'?: string;
-  'max-uploads-per-key': number;
+  'max-uploads-per-key'?: number;
   v: boolean;
   'max-auth-tries': number;
   'auth-failure-delay': number;
@@ -79,7 +79,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('read-only', { type: 'boolean', default: false, describe: 'allow downloads only' })
         .option('append-only', { type: 'boolean', default: false, describe: 'clients may add files and directories and read, never change or remove what exists (backups a compromised client cannot destroy)' })
         .option('state-dir', { ...single, describe: 'with --append-only: where the owners of uploads in progress are kept across restarts, outside the root (default $STATE_DIRECTORY, else /var/lib/scpipe for root, else ~/.local/state/scpipe)' })
-        .option('max-uploads-per-key', { ...singleNumber('max-uploads-per-key'), default: DEFAULT_MAX_UPLOADS_PER_KEY, describe: 'with --append-only: uploads in progress one key may leave on record, so one client cannot take them all' })
+        .option('max-uploads-per-key', { ...singleNumber('max-uploads-per-key'), describe: `with --append-only: uploads in progress one key may leave on record, so one client cannot take them all (default ${DEFAULT_MAX_UPLOADS_PER_KEY})` })
         .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'log protocol detail' })
         .option('max-auth-tries', { ...singleNumber('max-auth-tries'), default: DEFAULT_AUTH_LIMITS.maxAuthTries, describe: 'failed logins allowed per connection, then disconnect' })
         .option('auth-failure-delay', { ...singleNumber('auth-failure-delay'), default: DEFAULT_AUTH_LIMITS.failureDelayMs / 1000, describe: 'seconds before answering a wrong password' })
@@ -111,7 +111,9 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         if (args['state-dir'] !== undefined && !args['append-only']) throw new ScpipeError('ERR_USAGE', '--state-dir keeps what --append-only needs: give it with --append-only');
         const stateDir = args['append-only'] ? (args['state-dir'] ?? defaultStateDir()) : undefined;
         const limits = serveLimits(args); // usage errors before any file is read
-        const maxUploadsPerKey = count(args, 'max-uploads-per-key', 1);
+        // Without --append-only nothing is kept on record: the cap would be ignored unsaid.
+        if (args['max-uploads-per-key'] !== undefined && !args['append-only']) throw new ScpipeError('ERR_USAGE', '--max-uploads-per-key caps what --append-only keeps on record: give it with --append-only');
+        const maxUploadsPerKey = args['max-uploads-per-key'] === undefined ? DEFAULT_MAX_UPLOADS_PER_KEY : count(args, 'max-uploads-per-key', 1);
         const stopTimeout = seconds(args, 'stop-timeout');
         const jail = await Jail.create(args.root).catch((err: unknown) => {
           // Jail.create() names the root, escaped.

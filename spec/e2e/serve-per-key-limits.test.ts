@@ -112,3 +112,11 @@ describe('serve --max-connections-per-key', () => {
     }
   });
 });
+
+// User sees: serve does not start (exit 2); the cap is not silently ignored.
+describe('serve --max-uploads-per-key without --append-only', () => {
+  it('is refused before listening, as --state-dir is', async () => {
+    const r = await runCli(['serve', '--root', local, '--addr', '127.0.0.1:0', '--no-auth', '--max-uploads-per-key', '5']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: 'scpipe: --max-uploads-per-key caps what --append-only keeps on record: give it with --append-only\n' });
+  });
+});
