@@ -1,13 +1,12 @@
 // `--transport openssh` with -i and -F paths that are not UTF-8 (Latin-1
 // bytes): ssh gets each path's bytes, both for the transfer and for the
 // `ssh -G` that tells which keepalive scpipe adds where the user set none.
-import { chmod, copyFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { endlessInput, runCli, startCli } from '../helpers/cli';
-import { waitFor } from '../helpers/async';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { rsshSidesPerTest } from '../helpers/rssh-sides';
-import { killAll } from '../helpers/drop-connections';
+import { exitOnStalledServer } from '../helpers/drop-connections';
 import { BYTE_ARGS, byteArg, bytes } from '../helpers/latin1-tree';
 
 const sshd = sshdPerSuite();
@@ -36,18 +35,8 @@ describe('--transport openssh: -i and -F paths that are not UTF-8', () => {
     const endless = endlessInput();
     const args = ['put', ...(await latin1Flags()), '-o', 'ServerAliveCountMax=1', '-s', '--retries', '0', sides.at(`${sides.rdir}/stalled`)];
     const run = startCli(args, { stdin: endless, wrapper: BYTE_ARGS, timeoutMs: 50_000 });
-    let stopped: number[] = [];
-    try {
-      await waitFor(async () => (await readdir(sides.rdir)).length > 0); // data is flowing
-      stopped = await sshd.connectionPids();
-      killAll(stopped, 'SIGSTOP');
-      const r = await run.done;
-      expect(r.status).toBe(1);
-      expect(r.ms).toBeLessThan(45_000);
-    } finally {
-      killAll(stopped, 'SIGCONT');
-      endless.destroy();
-      run.child.kill('SIGKILL');
-    }
+    const r = await exitOnStalledServer(sshd, sides.rdir, run, endless);
+    expect(r.status).toBe(1);
+    expect(r.ms).toBeLessThan(45_000);
   }, 60_000);
 });

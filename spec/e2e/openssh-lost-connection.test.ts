@@ -13,7 +13,7 @@ import { ChannelOpener } from '../../lib/client/connection';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { rsshSidesPerTest } from '../helpers/rssh-sides';
-import { dropConnections, killAll } from '../helpers/drop-connections';
+import { dropConnections, exitOnStalledServer } from '../helpers/drop-connections';
 import { startThrottleProxy } from '../helpers/throttle-proxy';
 import { knownHostsFor } from '../helpers/latency-proxy';
 import { processesWith } from '../helpers/processes';
@@ -51,19 +51,9 @@ describe('--transport openssh: a server that stops answering', () => {
     const args = ['put', '--transport', 'openssh', ...flagsNoBatch, '-o', 'ServerAliveCountMax=1', '-s', '--retries', '0', at(`${sides.rdir}/stalled`)];
     await sshd.setRsshAllowed(['scp', 'sftp']);
     const run = startCli(args, { stdin: endless });
-    let stopped: number[] = [];
-    try {
-      await waitFor(async () => (await readdir(sides.rdir)).length > 0); // data is flowing
-      stopped = await sshd.connectionPids();
-      killAll(stopped, 'SIGSTOP');
-      const r = await run.done;
-      expect(r.status).toBe(1);
-      expect(r.ms).toBeLessThan(45_000);
-    } finally {
-      killAll(stopped, 'SIGCONT');
-      endless.destroy();
-      run.child.kill('SIGKILL');
-    }
+    const r = await exitOnStalledServer(sshd, sides.rdir, run, endless);
+    expect(r.status).toBe(1);
+    expect(r.ms).toBeLessThan(45_000);
   }, 60_000);
 });
 
