@@ -22,6 +22,13 @@ interface Pushable {
   readableHighWaterMark: number;
 }
 
+// Its own memory, not a slice of Node's shared pool, which would hold that pool's 8 KiB.
+function copyOut(block: Buffer, used: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(used);
+  block.copy(out, 0, 0, used);
+  return out;
+}
+
 /** Makes `channel` keep small packets together while they wait (see the file comment). */
 export function joinSmallPackets(channel: ServerChannel): void {
   const ch = channel as unknown as Partial<Pushable>;
@@ -33,7 +40,8 @@ export function joinSmallPackets(channel: ServerChannel): void {
   let used = 0;
   const handOn = (): void => {
     if (!block || used === 0) return;
-    const whole = block.subarray(0, used);
+    // A part-filled block is copied out: a view of a few bytes would keep the whole 64 KiB alive while it waits.
+    const whole = used > BLOCK / 2 ? block.subarray(0, used) : copyOut(block, used);
     block = undefined;
     used = 0;
     ownPush.call(stream, whole);
