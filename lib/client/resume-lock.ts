@@ -118,7 +118,8 @@ async function breakStale(path: string, holder: Owner): Promise<boolean> {
   }
   try {
     const now = await readOwner(path);
-    if (now !== 'gone' && (now === undefined || now.pid !== holder.pid || now.since !== holder.since)) return false; // taken by a live run meanwhile
+    // Gone: broken by another run, which may take it between our read and an unlink; else taken by a live run meanwhile.
+    if (now === 'gone' || now === undefined || now.pid !== holder.pid || now.since !== holder.since) return false;
     await unlink(path).catch(() => undefined);
     return true;
   } finally {
