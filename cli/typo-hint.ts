@@ -27,6 +27,13 @@ export function nearest(word: string, candidates: readonly string[]): string | u
   return at.length === 1 ? at[0] : undefined;
 }
 
+// The one option that `word` begins (`--out` for --output): yargs takes no
+// abbreviations, and the option one edit away (`--part`: --port) is seldom the one meant.
+function completing(word: string, candidates: readonly string[]): string | undefined {
+  const at = [...new Set(candidates.filter((c) => word.length >= 2 && c.startsWith(word) && c !== word))];
+  return at.length === 1 ? at[0] : undefined;
+}
+
 // The long options as typed before `--` (name only, without dashes or =VALUE).
 function longOptions(argv: readonly string[]): string[] {
   const end = argv.indexOf('--');
@@ -46,7 +53,8 @@ export function withTypoHint(msg: string, argv: readonly string[], options: read
     if (word !== undefined && unknown[1]!.split(', ').includes(escapeForTerminal(word))) return unknownCommand(word, commands);
   }
   if (unknown && /^--[^,]*$/.test(unknown[1]!)) {
-    const meant = nearest(unknown[1]!.slice(2).split('=')[0]!, longNames);
+    const typed = unknown[1]!.slice(2).split('=')[0]!;
+    const meant = completing(typed, longNames) ?? nearest(typed, longNames);
     return meant === undefined ? msg : `${msg} (did you mean --${meant}?)`;
   }
   const missing = /^Missing required arguments?: ([\w-]+)$/.exec(msg);

@@ -117,6 +117,10 @@ describe('usage errors (exit 2)', () => {
     [['put', '--partsize', '1M', 'h:f'], 'Unknown argument: --partsize (did you mean --part-size?)'],
     [['cp', '--recursiv', 'a', 'h:'], 'Unknown argument: --recursiv (did you mean --recursive?)'],
     [['put', '--frobnicate', 'h:f'], 'Unknown argument: --frobnicate'],
+    // The start of an option is taken for it, not for the option one edit away (--part: not --port).
+    [['put', '--part', '1M', 'h:f'], 'Unknown argument: --part (did you mean --part-size?)'],
+    [['get', '--out=f', 'h:f'], 'Unknown argument: --out (did you mean --output?)'],
+    [['put', '--pa', 'h:f'], 'Unknown argument: --pa'], // --part-size or --parallel: not said which
     [['puy', 'h:f'], 'unknown command "puy" (did you mean put?): the commands are put, get, cp, serve, completion'],
     [['vault:f'], '"vault:f" is a target, not a command: name the command first (scpipe put vault:f, scpipe get vault:f); commands: put, get, cp, serve, completion'],
     // yargs checks --root before it finds --rot unknown: "Missing required argument: root".
