@@ -3,8 +3,8 @@
 // hands each complete line to an optional listener, already escaped. Lines
 // may be held until the remote answers: a command refused before it ran (an
 // rssh wrapper's words) is then said once, in the error that quotes it.
-// Under -v nothing is held: a remote (or ssh's debug output) that hangs
-// before it answers must be seen while it hangs.
+// Under -v nothing is held, and otherwise not past HOLD_MS: a remote (or
+// ssh's debug output) that hangs before it answers must be seen while it hangs.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { escapeForTerminal } from '../util/escape';
@@ -12,6 +12,8 @@ import { escapeForTerminal } from '../util/escape';
 const KEEP_BYTES = 8192;
 // Held past this, lines go out as they come: a remote that talks without end is not kept.
 const MAX_HELD = 64;
+// A refusal comes with the remote's exit, at once: lines held this long are from a remote that waits.
+const HOLD_MS = 2000;
 
 /** The remote's stderr as it arrives: escaped lines out, the tail kept. */
 export class RemoteStderr {
@@ -21,6 +23,7 @@ export class RemoteStderr {
   private readonly utf8 = new StringDecoder('utf8');
   // Raw lines not yet handed on (release() ends the hold).
   private held: string[] | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   /** `hold`: keep the lines until release(). */
   constructor(stream: Readable, private readonly onLine?: (escapedLine: string) => void, hold = false) {
@@ -46,6 +49,7 @@ export class RemoteStderr {
   release(failure?: unknown): void {
     const lines = this.held;
     this.held = undefined;
+    clearTimeout(this.holdTimer);
     if (!lines) return;
     const first = lines.findIndex((l) => l.trim() !== '');
     const message = failure instanceof Error ? failure.message : undefined;
@@ -58,6 +62,7 @@ export class RemoteStderr {
   private emit(line: string): void {
     if (!this.held) return this.onLine?.(escapeForTerminal(line));
     this.held.push(line);
+    this.holdTimer ??= setTimeout(() => this.release(), HOLD_MS).unref();
     if (this.held.length > MAX_HELD) this.release();
   }
 

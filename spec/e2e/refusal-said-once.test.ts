@@ -51,6 +51,26 @@ describe('-v: a remote that hangs before it answers', () => {
   }, 40_000);
 });
 
+describe('a remote that hangs before it answers, without -v', () => {
+  const sshd = sshdPerSuite();
+
+  // A refusal comes with the remote's exit at once: lines held longer are from a remote that hangs, and are shown.
+  it('get: its stderr is shown within a few seconds', async () => {
+    const dir = await userDir(sshd.user, 'hangs-quiet');
+    const script = join(dir, 'scp.sh');
+    await writeFile(script, "#!/bin/sh\necho 'waiting for the tape' >&2\nexec sleep 600\n");
+    await chmod(script, 0o755);
+    const run = startCli(['get', '-O', '--scp-path', script, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, 'x.bin')], { timeoutMs: 60_000 });
+    try {
+      await waitFor(() => run.stderr().includes('waiting for the tape\n'), 'the remote\'s line', 20_000);
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    expect((await run.done).status).toBe(130);
+    expect(run.stderr().split('waiting for the tape').length).toBe(2); // said once
+  }, 40_000);
+});
+
 describe('scpipe serve refuses the command', () => {
   const serve = servePerSuite();
 
