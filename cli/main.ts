@@ -127,6 +127,13 @@ function withTreeHint(msg: string, argv: readonly string[]): string {
   return `${msg} (${command[0]} moves one stream; to copy a directory tree as scp -r does, use scpipe cp -r)`;
 }
 
+// `scpipe -- put h:f`: yargs ran no command and failed nothing, so nothing was done and the exit was 0.
+function refuseCommandAfterDashes(argv: readonly string[]): void {
+  const end = argv.indexOf('--');
+  if (end < 0 || firstWord(argv) !== undefined || argv.slice(0, end).some((w) => ['-h', '--help', '--version'].includes(w))) return;
+  throw new ScpipeError('ERR_USAGE', 'name a command before --: put, get, cp, serve, completion');
+}
+
 /** Runs scpipe with `argv` (without node and script); resolves the exit status. */
 export async function main(argv: string[]): Promise<number> {
   let verbose = false;
@@ -136,6 +143,7 @@ export async function main(argv: string[]): Promise<number> {
     const parser = await createParser(args, ctx, (parsed) => {
       verbose = Boolean(parsed.v);
     });
+    refuseCommandAfterDashes(args);
     if (asksCompletionHelp(args)) {
       process.stdout.write(COMPLETION_HELP);
       return 0;

@@ -132,6 +132,9 @@ describe('usage errors (exit 2)', () => {
     [['get', '-x', 'x', 'h:f'], 'Unknown argument: -x'],
     [['put', '-qZ', 'h:f'], 'Unknown argument: -Z'],
     [['put', '--memry=1G', 'h:f'], 'Unknown argument: --memry (did you mean --memory?)'],
+    // Nothing before -- names a command: nothing was run, and the exit was 0.
+    [['--', 'put', 'h:f'], 'name a command before --: put, get, cp, serve, completion'],
+    [['-v', '--', 'puy'], 'name a command before --: put, get, cp, serve, completion'],
     [['get'], 'name the remote file to read: [user@]host:path'],
     [['put'], 'name where to store the stream: [user@]host:path'],
     [['cp'], 'name what to copy and where: SRC... DEST, one side [user@]host:path'],
