@@ -1,6 +1,6 @@
 // get() into a file or a stream, started over after a lost connection where
 // that is honest. SFTP downloads read on by themselves from where they were
-// (sftp-get.ts), and parts sets fetch the lost part again (parts/get-parts.ts);
+// (sftp-get.ts), and parts sets fetch the lost part again (parts/set-file.ts);
 // what is left is a single file over SCP, which cannot start at an offset:
 // - into a file: fetched again from the start; the file is replaced only
 //   once a download is complete (save-download.ts), so nothing is doubled;
