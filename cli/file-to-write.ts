@@ -6,8 +6,8 @@ import { dirname } from 'node:path';
 import { ScpipeError, escapeForTerminal } from '../lib';
 import { byteFs, describeIoError, followLinks, plantedDetail, strerror } from '../lib/internal';
 
-/** ERR_USAGE for an empty name, ERR_LOCAL_IO when `file`'s directory cannot take it; else whether `file` is a directory now. */
-export async function checkFileToWrite(option: string, file: string): Promise<{ isDirectory: boolean }> {
+/** ERR_USAGE for an empty name, ERR_LOCAL_IO when `file`'s directory cannot take it; else whether `file` is a directory now, or a device or FIFO written in place. */
+export async function checkFileToWrite(option: string, file: string): Promise<{ isDirectory: boolean; inPlace: boolean }> {
   // `--output="$OUT"` with OUT unset: no file could take that name, and it failed only after the transfer.
   if (file === '') throw new ScpipeError('ERR_USAGE', `${option} is empty: give a file name`);
   const dir = dirname(file);
@@ -26,5 +26,5 @@ export async function checkFileToWrite(option: string, file: string): Promise<{ 
     if (err.code !== 'ENAMETOOLONG') return undefined;
     throw new ScpipeError('ERR_LOCAL_IO', `${option} ${escapeForTerminal(file)}: ${strerror(err)}`, { path: file });
   });
-  return { isDirectory: Boolean(st?.isDirectory()) };
+  return { isDirectory: Boolean(st?.isDirectory()), inPlace };
 }

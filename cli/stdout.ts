@@ -52,8 +52,11 @@ export function refuseTerminalStdout(): void {
  * login): its directory must be there and writable, and FILE not a directory
  * (scp copies into one; --output names the file).
  */
-export async function checkOutputFile(file: string): Promise<void> {
-  if ((await checkFileToWrite('--output', file)).isDirectory) {
+export async function checkOutputFile(file: string, resume = false): Promise<void> {
+  const found = await checkFileToWrite('--output', file);
+  // A device or FIFO is written from its first byte: it was found only after the login, the kept file made and removed.
+  if (resume && found.inPlace) throw new ScpipeError('ERR_USAGE', `--resume keeps a restore in a file beside --output, and ${escapeForTerminal(file)} is not a regular file (a device or FIFO is written from its first byte): give a file, or leave out --resume`, { path: file });
+  if (found.isDirectory) {
     const into = `${file.replace(/\/*$/, '/')}NAME`;
     throw new ScpipeError('ERR_LOCAL_IO', `--output ${escapeForTerminal(file)} is a directory: give the file's name (--output ${escapeForTerminal(into)}), or copy into it with scpipe cp host:path ${escapeForTerminal(file)}`, { path: file });
   }

@@ -82,7 +82,7 @@ export async function runGet(
     if (args.p) throw new ScpipeError('ERR_USAGE', '-p keeps a mode and times, which stdout cannot take: write to a file (get --output FILE, cp SRC FILE)');
     refuseClosedStdout();
     refuseTerminalStdout();
-  } else await checkOutputFile(output);
+  } else await checkOutputFile(output, args.resume);
   const spec = remoteArg(sourceArg, 'get');
   // `get host:` came after the login (exit 255 when the host was down) as `"" does not name a file`.
   const noFile = sourceNamesDirectory(spec.path);

@@ -4,6 +4,7 @@
 // length while the remote file keeps its size and mtime, and starts over
 // (said under -v) when either changed. Over SCP it is refused (exit 2).
 // Two runs into one FILE: the second says who holds FILE.scpipe-lock.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
@@ -158,6 +159,20 @@ describe('get --output FILE --resume of a single file over SCP', () => {
     expect(r.stderr).toContain('which sends a file only from its first byte: it cannot be resumed; fetch it whole without --resume');
     expect(r.status).toBe(2);
     expect(listed()).toEqual([]);
+  }, 60_000);
+});
+
+describe('get --output FIFO --resume', () => {
+  // A FIFO is written from its first byte: refused before the login, not after the kept file was made.
+  it('is refused before connecting (exit 2), the FIFO left as it was', async () => {
+    const { path } = await storedFile(sshd.sftp, 'fifo', randomBytes(1000));
+    execFileSync('mkfifo', [out()]);
+    const r = await runCli(getArgs(sshd.sftp, path), { timeoutMs: 60_000 });
+    expect(r.stderr).toContain(`scpipe: --resume keeps a restore in a file beside --output, and ${out()} is not a regular file (a device or FIFO is written from its first byte): give a file, or leave out --resume\n`);
+    expect(r.stderr).not.toContain('connecting');
+    expect(r.status).toBe(2);
+    expect(listed()).toEqual(['out']);
+    expect(statSync(out()).isFIFO()).toBe(true);
   }, 60_000);
 });
 
