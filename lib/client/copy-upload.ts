@@ -6,6 +6,7 @@
 // is retried (copy-retry.ts).
 import { stat } from '../fs/byte-fs';
 import { ScpipeError, asScpipeError, throwIfAborted } from '../errors';
+import { withMissingTargetDirectory } from './missing-directory';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
 import { sendLocalPaths } from '../fs/local-source';
@@ -39,12 +40,23 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   const leftEmpty = new Set<string>();
   const made = new Set<string>();
   let overScp = false;
+  // A parent of DEST not there: named, with how to make it, as put does. Said
+  // as a problem first: the same error thrown is then not said twice.
+  // Several sources need DEST itself, a directory: its parent is not the one to name.
+  const hinted = new WeakMap<object, ScpipeError>();
+  const hint = (err: ScpipeError): ScpipeError => {
+    if (localPaths.length !== 1) return err;
+    const more = hinted.get(err) ?? (withMissingTargetDirectory(err, remotePath, overScp ? undefined : remoteTarget?.path) as ScpipeError);
+    hinted.set(err, more);
+    return more;
+  };
+  const onProblem = opts.onProblem && ((err: ScpipeError) => opts.onProblem!(hint(err)));
   // Over SCP the remote scp decides where one directory goes: into DEST when
   // it is a directory, else as DEST. A first attempt may have made DEST, so a
   // second would nest the tree inside it: not retried.
   const oneDirectory = localPaths.length === 1 && Boolean(opts.recursive) && (await isLocalDirectory(localPaths[0]!));
   try {
-    return await copyWithRetries(target, opts, () => left[0] ?? localPaths[localPaths.length - 1]!, async (opener, chosen, attemptOpts) => {
+    return await copyWithRetries(target, { ...opts, onProblem }, () => left[0] ?? localPaths[localPaths.length - 1]!, async (opener, chosen, attemptOpts) => {
       if ('session' in chosen) {
         // Made only if an abort's clean-up needs it: the connection to drop is `opener`'s.
         const fresh = canReconnect(target) ? new ChannelOpener(target, opts.trace) : undefined;
@@ -93,7 +105,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
       }
     }, (protocol) => !(protocol === 'scp' && oneDirectory));
   } catch (caught) {
-    let err = caught;
+    let err = caught instanceof ScpipeError ? hint(caught) : caught;
     if (oneDirectory && overScp && isConnectionLoss(err) && opts.retries !== 0) {
       err = said(err, 'not copied again: over SCP a second copy of a directory would land inside the one the first attempt may have made');
     }

@@ -17,3 +17,17 @@ export function withMissingDirectory(err: unknown, target: string, orFile = fals
   const what = orFile ? `the directory ${shown} is not there, or is a file` : `the directory ${shown} is not there`;
   return new ScpipeError(err.code, `${err.message} (${what}; to make it: mkdir empty && scpipe cp -r empty host:${shown})`, { ...err, cause: err });
 }
+
+/**
+ * `cp`'s one source refused because the parent of its remote target is not
+ * there: `err` as put says it. `sftpTarget` is the path SFTP was asked for
+ * (undefined over SCP, whose sink names `target` as it was given).
+ */
+export function withMissingTargetDirectory(err: unknown, target: string, sftpTarget?: string): unknown {
+  if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) return err;
+  const bare = (p: string): string => p.replace(/(.)\/+$/, '$1');
+  const named = sftpTarget === undefined
+    ? err.remoteMessage?.startsWith(`scp: ${escapeForTerminal(target)}: `)
+    : err.path !== undefined && bare(err.path) === bare(sftpTarget);
+  return named ? withMissingDirectory(err, bare(sftpTarget ?? target), sftpTarget !== undefined) : err;
+}
