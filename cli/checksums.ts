@@ -9,6 +9,7 @@ import { NAME_MAX, byteFs, fromBytes, toBytes, describeIoError, followLinks, out
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
 import { writeFifo } from './fifo-write';
+import { ownSocketStream } from './own-socket';
 import { looksClosed, writeWhole } from './stdout';
 import { recordSha256 } from './json-summary';
 import { describeFailure, say } from './report';
@@ -120,8 +121,7 @@ async function replaceFile(given: string, text: Buffer): Promise<void> {
   const file = await followLinks(given);
   const st = await byteFs.stat(file).catch(() => undefined);
   if (st?.isFIFO()) return writeFifo(file, text);
-  // A socket (a systemd service's stdout, journald's) cannot be opened by its name (ENXIO): our own stdout or stderr is written through its stream.
-  const own = st?.isSocket() ? standardStream(file) : undefined;
+  const own = st?.isSocket() ? await ownSocketStream(file) : undefined;
   if (own !== undefined) return writeWhole(own, text);
   if (st && !st.isFile()) return byteFs.writeFile(file, text);
   const temp = join(dirname(file), `.${fitName(basename(file), 21)}.scpipe-${randomBytes(6).toString('hex')}`);
@@ -132,13 +132,6 @@ async function replaceFile(given: string, text: Buffer): Promise<void> {
     await byteFs.rm(temp, { force: true });
     throw err;
   }
-}
-
-// process.stdout or process.stderr where `file` (followLinks()'s answer) is this process's descriptor 1 or 2.
-function standardStream(file: string): NodeJS.WriteStream | undefined {
-  const m = /^\/proc\/(self|\d+)\/fd\/([12])$/.exec(file);
-  if (m === null || (m[1] !== 'self' && Number(m[1]) !== process.pid)) return undefined;
-  return m[2] === '1' ? process.stdout : process.stderr;
 }
 
 // `name` cut by whole characters so that `extra` bytes more fit in NAME_MAX:

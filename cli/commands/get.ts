@@ -20,6 +20,7 @@ import { heldParts, withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
 import { withDirectoryHint } from '../directory-hint';
 import { roomWarning } from '../room-warning';
+import { ownSocketStream } from '../own-socket';
 import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
@@ -83,6 +84,9 @@ export async function runGet(
     refuseClosedStdout();
     refuseTerminalStdout();
   } else await checkOutputFile(output, args.resume);
+  // --output /dev/stdout where it is a socket (a systemd service's): written through the stream, as `cat f > /dev/stdout` does.
+  const own = output === undefined ? undefined : await ownSocketStream(await followLinks(output).catch(() => output));
+  if (own !== undefined && (args.p || args.resume)) throw new ScpipeError('ERR_USAGE', `--output ${escapeForTerminal(output!)} is a socket, a stream: ${args.p ? '-p' : '--resume'} needs a file`);
   const spec = remoteArg(sourceArg, 'get');
   // `get host:` came after the login (exit 255 when the host was down) as `"" does not name a file`.
   const noFile = sourceNamesDirectory(spec.path);
@@ -97,9 +101,9 @@ export async function runGet(
   let download: Download | undefined;
   let resumedAt = 0n; // the bytes a kept file holds (--resume), on the output's file system already
   let fitted: number | undefined; // the parts fetched ahead, where the spool had room for fewer than --parallel
-  const outputAt = output === undefined ? undefined : await followLinks(output).catch(() => output);
+  const outputAt = output === undefined || own !== undefined ? undefined : await followLinks(output).catch(() => output);
   try {
-    const got = await getTo(connectOptions(spec, args, log), spec.path, output ?? process.stdout, {
+    const got = await getTo(connectOptions(spec, args, log), spec.path, own ?? output ?? process.stdout, {
       ...roleOptions(args, signal, log),
       preserve: Boolean(args.p),
       reuseChunks: true, // stdout and the --output file are done with a chunk once written
@@ -155,7 +159,7 @@ export async function runGet(
       progress?.done();
       sayChecksums(args, [{ sha256: got.sha256, name }]);
     }
-    if (output !== undefined) {
+    if (output !== undefined && own === undefined) {
       progress?.done();
       const stored = await followLinks(output).catch(() => output); // the temp files are beside the link's end
       for (const left of await findLocalLeftovers(stored)) say((left.kept ? keptRestoreFound : localLeftoverFound)(left.path, left.ageS, left.bytes));

@@ -58,3 +58,28 @@ it('get --help says -p is refused to stdout', async () => {
   expect(help).toContain("-p, --preserve keep the remote file's mode and times (with --output; to stdout: refused, exit 2)");
   expect(help).not.toContain('no effect on stdout');
 });
+
+// stdout and stderr sockets, as a systemd service's are (journald's) and as
+// the tests' harness gives them: open(2) of /dev/stdout fails there (ENXIO),
+// where `cat f > /dev/stdout` writes through the descriptor it has. It said
+// "No such device or address", exit 1, and wrote nothing.
+it.each([
+  ['/dev/stdout', 'stdout'],
+  ['/dev/stderr', 'stderr'],
+] as const)('--output %s where it is a socket gets the bytes, exit 0', async (file, stream) => {
+  const dir = await userDir(sshd.user, 'output-socket');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const r = await runCli(['get', ...sshFlags(sshd, sshd.user), '--output', file, remote(sshd, sshd.user, `${dir}/f`)]);
+  expect({ status: r.status, stdout: r.stdout.toString(), stderr: r.stderr }).toEqual({
+    status: 0, stdout: stream === 'stdout' ? 'the bytes' : '', stderr: stream === 'stderr' ? 'the bytes' : '',
+  });
+});
+
+it('--output /dev/stdout where it is a socket, with -p: exit 2 naming it, nothing written', async () => {
+  const dir = await userDir(sshd.user, 'output-socket-p');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const r = await runCli(['get', ...sshFlags(sshd, sshd.user), '-p', '--output', '/dev/stdout', remote(sshd, sshd.user, `${dir}/f`)]);
+  expect({ status: r.status, stdout: r.stdout.toString(), stderr: r.stderr }).toEqual({
+    status: 2, stdout: '', stderr: 'scpipe: --output /dev/stdout is a socket, a stream: -p needs a file\n',
+  });
+});
