@@ -23,6 +23,7 @@ import { cryptoFailure, ssh2Module } from './ssh2-load';
 import { execChannel } from './ssh2-exec';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal, peerText } from '../util/escape';
+import { hasMarks } from '../util/byte-text';
 import { guardPreamble, MAX_PRE_BANNER_LINES } from './preamble-guard';
 import { HandshakeClock } from './handshake-clock';
 import { DEFAULT_CONNECT_TIMEOUT_MS, handshakeBounds } from './handshake-bounds';
@@ -53,6 +54,11 @@ export interface Ssh2Connection {
  */
 export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal; hostKeys?: Map<string, Buffer>; typed?: TypedSecrets; reconnection?: boolean }): Promise<Ssh2Connection> {
   const host = await resolveHost(opts.host, opts);
+  // ssh2 writes the user name as UTF-8 only (RFC 4252's text): a Latin-1
+  // name reached the server misspelled and failed as "Permission denied".
+  if (hasMarks(host.user)) {
+    throw new ScpipeError('ERR_USAGE', `the user name "${escapeForTerminal(host.user)}" is not UTF-8, and the built-in transport can send only UTF-8 names: use --transport openssh, which sends its bytes`);
+  }
   // LogLevel VERBOSE or DEBUG*: the connection log without -v, as ssh shows its own.
   const log = opts.log ?? (/^(VERBOSE|DEBUG\d?)$/.test(host.logLevel ?? '') ? (line: string) => void process.stderr.write(`debug1: ${line}\n`) : undefined);
   for (const note of host.notes ?? []) log?.(note);
