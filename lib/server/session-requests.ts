@@ -47,7 +47,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
     }
     // sshd's MaxSessions: channels open at once on this connection.
     if (sessions >= ctx.maxSessions) {
-      ctx.log(`${ctx.who} refused a session: ${sessions} open (MaxSessions)`);
+      ctx.log(`${ctx.who} refused a session: ${sessions} open (--max-sessions)`);
       reject();
       return;
     }

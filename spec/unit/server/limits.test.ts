@@ -195,11 +195,14 @@ async function openSessions(port: number, count: number): Promise<{ opened: numb
 }
 
 describe('MaxSessions', () => {
-  it('refuses a session beyond the cap on one connection, and logs it', async () => {
+  // The line names the option to raise, as the other limits' lines do; it said "(MaxSessions)", sshd's name.
+  it('refuses a session beyond the cap on one connection, and logs it naming --max-sessions', async () => {
     const port = await start({ maxSessions: 3 });
     const r = await openSessions(port, 5);
     expect(r).toMatchObject({ opened: 3, refused: 2 });
-    expect(log.filter((l) => l.includes('refused a session'))).toHaveLength(2);
+    const lines = log.filter((l) => l.includes('refused a session'));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/ refused a session: 3 open \(--max-sessions\)$/);
     r.client.end();
   });
 });
