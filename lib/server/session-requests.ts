@@ -10,6 +10,7 @@ import type { Jail } from './jail';
 import { RESTRICTED_BANNER, runSession } from './session';
 import { runSftpSession } from './sftp/session';
 import type { UploadOwners } from './sftp/upload-owners';
+import { TransferLines } from './sftp/transfer-lines';
 
 /** What answerSessions() needs of the server and the connection. */
 export interface SessionContext {
@@ -40,6 +41,7 @@ export interface SessionContext {
 /** Answers `client`'s session channels and their requests. */
 export function answerSessions(client: Connection, ctx: SessionContext): void {
   let sessions = 0;
+  const lines = new TransferLines(); // one log line per file over this connection's channels
   client.on('session', (accept, reject) => {
     if (ctx.draining.active) {
       reject();
@@ -91,7 +93,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
         used = true;
         const channel: ServerChannel = acceptSubsystem();
         if (ctx.draining.active) return refuseStopping(channel);
-        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, appendOnly: ctx.appendOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, login: ctx.login, owners: ctx.owners, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut };
+        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, appendOnly: ctx.appendOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, login: ctx.login, owners: ctx.owners, lines, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut };
         ctx.run(channel, () => runSftpSession(channel, sftpOpts));
         return;
       }

@@ -3,6 +3,7 @@ import type { HandleTable } from './handles';
 import type { SftpPaths } from './paths';
 import { readOnlyFailure } from './status';
 import type { UploadOwners } from './upload-owners';
+import type { TransferLines } from './transfer-lines';
 
 /** One session's state, shared by the handlers. */
 export interface OpsContext {
@@ -22,6 +23,8 @@ export interface OpsContext {
   /** A line for the server log (already prefixed with the client). */
   log: (line: string) => void;
   verbose: boolean;
+  /** The connection's open files, by path: one transfer line per file over all its channels. */
+  lines?: TransferLines;
 }
 
 /** Throws permission denied on a --read-only server. */

@@ -81,7 +81,9 @@ async function openAs(ctx: OpsContext, req: Req<'open'>, host: string, mode: num
   }
   if (ctx.appendOnly && creates) rememberTemp(ctx, req.path, host);
   const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0, created: creates ? host : undefined, guard };
-  return handleReply(req.id, ctx.handles.add(entry));
+  const handle = ctx.handles.add(entry);
+  if (entry.writable) ctx.lines?.opened(entry, ctx);
+  return handleReply(req.id, handle);
 }
 
 export async function readFile(ctx: OpsContext, req: Req<'read'>): Promise<Buffer> {
@@ -147,12 +149,16 @@ function ioFailed(e: FileEntry, err: unknown): SftpFailure {
 
 /** The transfer log line for a file handle that was closed (by the client, or with the session). */
 export function logTransfer(ctx: OpsContext, e: FileEntry, result: string): void {
-  const upload = isUpload(e);
-  const bytes = upload ? e.bytesWritten : e.bytesRead;
-  ctx.log(`sftp ${upload ? 'upload' : 'download'} ${ctx.paths.shown(e.path)} ${bytes} bytes ${result}`);
+  // Said once the last channel with this file open closed it (put --parallel).
+  const whole = ctx.lines && e.writable ? ctx.lines.closed(e, result) : { ...e, channels: 1, result };
+  if (whole === undefined) return;
+  const upload = isUpload(whole);
+  const bytes = upload ? whole.bytesWritten : whole.bytesRead;
+  const over = whole.channels > 1 ? ` over ${whole.channels} channels` : '';
+  ctx.log(`sftp ${upload ? 'upload' : 'download'} ${ctx.paths.shown(e.path)} ${bytes} bytes${over} ${whole.result}`);
 }
 
-export function isUpload(e: FileEntry): boolean {
+export function isUpload(e: Pick<FileEntry, 'writable' | 'bytesWritten' | 'bytesRead'>): boolean {
   return e.writable && (e.bytesWritten > 0 || e.bytesRead === 0);
 }
 

@@ -35,6 +35,7 @@ import { RequestQueue } from './request-queue';
 import { ADVERTISED_EXTENSIONS, decodeRequest, opensshSymlinkOrder, type Request } from './requests';
 import { canStart } from './scheduler';
 import type { UploadOwners } from './upload-owners';
+import type { TransferLines } from './transfer-lines';
 import { BadPacket, PacketReader, REQ } from './wire';
 
 /** While draining, how long a session with nothing open must be silent before it is ended. */
@@ -53,6 +54,8 @@ export interface SftpSessionOptions {
   login?: string;
   /** --append-only: the owners of uploads in progress, the server's (kept on disk, or in memory only). */
   owners: UploadOwners;
+  /** The connection's open files, shared by its sessions (transfer-lines.ts). */
+  lines?: TransferLines;
   /** The client's SSH identification: it tells in which order SYMLINK's paths come. */
   clientIdent: string;
   /** Aborts when the server starts draining: end once idle. */
@@ -106,6 +109,7 @@ class SftpSession {
       madeHere: new Set(),
       login: opts.login ?? '',
       owners: opts.owners,
+      lines: opts.lines,
       gone: this.gone.signal,
       verbose: opts.verbose,
       // Not through hideRoot(): the lines hold client paths only (handlers build
