@@ -142,7 +142,7 @@ describe('password authentication against OpenSSH sshd', () => {
       expect(r.status).toBe(255);
       // Without -v too: ssh shows it on every such connection.
       expect(r.stderr).toContain('@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @');
-      expect(r.stderr).toContain(`Offending ${type} key in ${knownHosts}:1`);
+      expect(r.stderr).toContain(`Offending ${type === 'ssh-ed25519' ? 'ED25519' : 'ECDSA'} key in ${knownHosts}:1`); // ssh's name of the type
       expect(r.stderr).toContain('Password authentication is disabled to avoid man-in-the-middle attacks.');
     });
     await expect(access(join(dir, 'changed.txt'))).rejects.toThrow();
