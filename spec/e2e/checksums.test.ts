@@ -6,12 +6,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { constants } from 'node:fs';
-import { chmod, chown, lchown, mkdir, open, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lchown, mkdir, open, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { CLI, chunks, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
+import { CLI, chunks, homeOf, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -291,16 +291,10 @@ describe('put --checksum-file, the edges', () => {
 it('not as root: a FIFO as the checksum file in a directory the user may not write gets the line, exit 0', async () => {
   const dir = await userDir(sshd.user, 'sums-fifo-dir');
   const as = sshd.rssh; // its uid: any but root's
-  await chmod(local(), 0o755);
-  const home = join(local(), 'home');
-  await mkdir(home);
-  await writeFile(join(home, 'key'), await readFile(sshd.user.keyPath), { mode: 0o600 });
-  await writeFile(join(home, 'known_hosts'), await readFile(sshd.knownHostsPath));
-  for (const p of [home, join(home, 'key'), join(home, 'known_hosts')]) await chown(p, as.uid, as.gid);
+  const { home, flags } = await homeOf(as, local(), sshd, sshd.user);
   await mkdir(join(local(), 'run'), { mode: 0o755 });
   const fifo = join(local(), 'run', 'sums');
   execFileSync('mkfifo', ['-m', '666', fifo]);
-  const flags = ['-P', String(sshd.port), '-i', join(home, 'key'), '-o', `UserKnownHostsFile=${join(home, 'known_hosts')}`, '-o', 'BatchMode=yes', '-F', 'none'];
   const reading = readFile(fifo, 'utf8');
   const r = await runCli(['put', ...flags, '--checksum-file', fifo, remote(sshd, sshd.user, `${dir}/f.bin`)], { stdin: 'abc', user: as, env: { HOME: home }, cwd: home });
   // A run that never opened the FIFO leaves the read waiting for a writer: one of ours ends it.

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections } from '../helpers/drop-connections';
-import { remote, sshFlags, startCli, type CliResult, type CliRun } from '../helpers/cli';
+import { homeOf, remote, sshFlags, startCli, type CliResult, type CliRun } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
 
@@ -202,13 +202,7 @@ describe('cp -r of one directory to a new name: where a retry puts it', () => {
     await chmod(join(dir, 'tree', ro), 0o555);
     // The CLI runs as scpipe-rssh's uid, in a home of its own with its copy of the key.
     const as = sshd.rssh;
-    await chmod(local(), 0o755);
-    const home = join(local(), 'home');
-    await mkdir(home);
-    await writeFile(join(home, 'key'), await readFile(sshd.user.keyPath), { mode: 0o600 });
-    await writeFile(join(home, 'known_hosts'), await readFile(sshd.knownHostsPath));
-    for (const p of [home, join(home, 'key'), join(home, 'known_hosts')]) await chown(p, as.uid, as.gid);
-    const flags = ['-P', String(sshd.port), '-i', join(home, 'key'), '-o', `UserKnownHostsFile=${join(home, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', 'none'];
+    const { home, flags } = await homeOf(as, local(), sshd, sshd.user);
     const target = join(home, 'new');
     const run = startCli(['cp', '-r', protocol, ...flags, ...SLOW, remote(sshd, sshd.user, `${dir}/tree`), target], { timeoutMs: 120_000, user: as, env: { HOME: home }, cwd: home });
     await waitFor(async () => ((await stat(join(target, ro)).catch(() => undefined))?.mode ?? 0) % 0o1000 === 0o555, `${ro} made and left`, 60_000);

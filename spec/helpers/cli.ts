@@ -2,7 +2,8 @@
 // so the developer's ~/.ssh never leaks into a test, and a bound on time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { TestAccount, TestSshd } from './sshd';
 import { knownHostsFor } from '../../testkit/latency-proxy';
@@ -168,6 +169,21 @@ export function sshFlags(sshd: TestSshd, account: TestAccount, extra: string[] =
 /** sshFlags() through a proxy or relay on `port` in front of `sshd`, with a known_hosts at `knownHosts` naming it. */
 export function sshFlagsVia(sshd: TestSshd, port: number, knownHosts: string, account: TestAccount, extra: string[] = []): string[] {
   return sshFlags({ ...sshd, port, knownHostsPath: knownHostsFor(sshd, port, knownHosts) }, account, extra);
+}
+
+/**
+ * For a run as `as` (any uid but root's): a home of its own in `dir` (made
+ * 0755), holding `account`'s key and the sshd's known_hosts, and sshFlags()
+ * that use them.
+ */
+export async function homeOf(as: TestAccount, dir: string, sshd: TestSshd, account: TestAccount): Promise<{ home: string; flags: string[] }> {
+  await chmod(dir, 0o755);
+  const home = join(dir, 'home');
+  await mkdir(home);
+  await writeFile(join(home, 'key'), await readFile(account.keyPath), { mode: 0o600 });
+  await writeFile(join(home, 'known_hosts'), await readFile(sshd.knownHostsPath));
+  for (const p of [home, join(home, 'key'), join(home, 'known_hosts')]) await chown(p, as.uid, as.gid);
+  return { home, flags: sshFlags({ ...sshd, knownHostsPath: join(home, 'known_hosts') }, account, [], join(home, 'key')) };
 }
 
 /** `user@127.0.0.1:path`. */
