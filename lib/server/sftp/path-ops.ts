@@ -18,7 +18,9 @@ import { ownerUnknown } from './upload-owners';
 import { STATUS } from './wire';
 
 export async function statPath(ctx: OpsContext, req: Req<'stat' | 'lstat'>): Promise<Buffer> {
-  const host = req.op === 'stat' ? await ctx.paths.follow(req.path) : await ctx.paths.noFollow(req.path);
+  // `latest/` names what the link `latest` leads to, as the kernel's lstat() has it: sftp's `ls latest/` lists the directory.
+  const follows = req.op === 'stat' || req.path.endsWith('/');
+  const host = follows ? await ctx.paths.follow(req.path) : await ctx.paths.noFollow(req.path);
   try {
     return attrsReply(req.id, req.op === 'stat' ? await stat(host) : await lstat(host));
   } catch (err) {
