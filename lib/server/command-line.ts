@@ -71,7 +71,7 @@ export function parseScpCommand(command: string): ScpCommand {
   }
 
   const [role, ...otherRoles] = roles;
-  if (role === undefined) return refuse('one of -f or -t is required');
+  if (role === undefined) return refuse(paths.some(namesRemote) ? REMOTE_TO_REMOTE : 'one of -f or -t is required');
   if (otherRoles.length > 0) return refuse('-f and -t cannot be combined');
   // OpenSSH's sink says "ambiguous target" for several; one rule for both roles.
   if (paths.length !== 1) return refuse('exactly one path is allowed');
@@ -84,6 +84,14 @@ export function parseScpCommand(command: string): ScpCommand {
  */
 export function namesScp(command: string): boolean {
   return isScpProgram(/^[ \t]*([^ \t]*)/.exec(command)![1]!);
+}
+
+// `scp -R a:x b:y` runs `scp x b:y` on a: a copy from this server to another.
+const REMOTE_TO_REMOTE = 'remote-to-remote copies (scp -R) are not run here: copy through your own host with scp -3';
+
+// A target as scp names a remote one: `[user@]host:path` (a `:` before any `/`) or `scp://`.
+function namesRemote(word: Word): boolean {
+  return /^[^/]*:/.test(word.text);
 }
 
 // `scp`, or an absolute path to a program named scp (`/usr/bin/scp`): rssh

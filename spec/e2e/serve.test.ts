@@ -92,6 +92,18 @@ describe('serve with OpenSSH scp -O', () => {
     expect((await ssh('scp -qt /x')).stdout).toBe('\x01scp: scpipe serve: option not allowed: -qt\n');
   });
 
+  // OpenSSH's `scp -R a:f b:g` runs `scp f b:g` on a, which was refused as
+  // `one of -f or -t is required`. ssh relays the \1 line to the terminal.
+  it('tells scp -R that it copies from one remote to another only through the client\'s host', async () => {
+    await writeFile(join(serve.root, 'f'), 'f');
+    for (const mode of [[], ['-O']]) {
+      const r = await run('scp', [...mode, '-q', '-R', ...serve.sshArgs(), '127.0.0.1:f', '127.0.0.1:g']);
+      expect(r).toMatchObject({ status: 1, stdout: '\x01scp: scpipe serve: remote-to-remote copies (scp -R) are not run here: copy through your own host with scp -3\n' });
+    }
+    await expect(stat(join(serve.root, 'g'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await rm(join(serve.root, 'f'));
+  });
+
   it('refuses a shell command, an interactive shell and subsystems other than sftp', async () => {
     const r = await ssh('ls', '/');
     expect(r.status).toBe(1);

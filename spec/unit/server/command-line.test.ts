@@ -67,6 +67,11 @@ const REFUSED: [string, string][] = [
   ['/usr/bin/scp2 -t x', 'command not allowed: /usr/bin/scp2'],
   ['scp', 'one of -f or -t is required'],
   ['scp x', 'one of -f or -t is required'],
+  ['scp x /a:b', 'one of -f or -t is required'],
+  // What OpenSSH's `scp -R a:tree b:x` runs on a: told how to make that copy instead.
+  ['scp tree 127.0.0.2:x', 'remote-to-remote copies (scp -R) are not run here: copy through your own host with scp -3'],
+  ['scp -v -r -p tree backup@vault:x', 'remote-to-remote copies (scp -R) are not run here: copy through your own host with scp -3'],
+  ['scp tree scp://vault/x', 'remote-to-remote copies (scp -R) are not run here: copy through your own host with scp -3'],
   ['scp -qt x', 'option not allowed: -qt'],
   ['scp -rp -t x', 'option not allowed: -rp'],
   ['scp -T -f x', 'option not allowed: -T'],
