@@ -4,7 +4,7 @@
 // escape.ts), while serve's log escapes it itself. serve escaped it before
 // sending too, so a backslash reached the user as `\\` and an ESC as `\\x1b`.
 import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
 import { runCli } from '../helpers/cli';
@@ -67,6 +67,21 @@ it('keeps a newline out of an scp message line, and shows it escaped over SFTP',
   // A name that is not there is not logged (serve-log-scp-files.test.ts); an upload into it is, escaped.
   expect((await runProgram('scp', ['-O', '-q', ...serve.sshArgs(), '/etc/hostname', "127.0.0.1:'/n\nl/x'"], '', { env })).status).toBe(1);
   await waitFor(() => serve.log().includes('/n\\nl/x: No such file or directory'), 'the failure logged');
+});
+
+// An SCP record cannot hold a newline: OpenSSH's scp -f sends `b\^Jc`
+// (vis(3)), and the copy gets that name; serve sends the rest of the tree
+// and names the file it left out. Over SFTP the name goes as it is.
+it('sends scp -O -r a tree but a file whose name holds a newline, naming it; scp over SFTP copies it', async () => {
+  await mkdir(join(serve.root, 'nl'));
+  await writeFile(join(serve.root, 'nl', 'a'), 'a');
+  await writeFile(join(serve.root, 'nl', 'b\nc'), 'b');
+  const stock = await scpGet('/nl', ['-r']);
+  expect(stock).toMatchObject({ status: 1, stderr: 'scp: /nl/b c: cannot send the name "b\\nc": it contains a newline\n' });
+  expect(await readdir(join(localDir(), 'x'))).toEqual(['a']);
+  const sftp = await runProgram('scp', ['-q', '-r', ...serve.sshArgs(), '127.0.0.1:/nl', join(localDir(), 'y')], '', { env });
+  expect(sftp).toMatchObject({ status: 0, stderr: '' });
+  expect((await readdir(join(localDir(), 'y'))).sort()).toEqual(['a', 'b\nc']);
 });
 
 // Run last: the names of every test above are in the log by now.
