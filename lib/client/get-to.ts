@@ -125,7 +125,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
   } catch (err) {
     await kept?.close();
     await keptFile?.close();
-    const note = (await kept?.keptNote()) || (await keptFile?.keptNote());
+    const note = (await kept?.keptNote(err)) || (await keptFile?.keptNote(err));
     if (note) throw withKeptNote(err, note);
     if (typeof output !== 'string' && written > 0 && current?.manifest !== undefined && isSetsOwn(current, err)) throw partlyOut(err, written);
     if (typeof output !== 'string' && isScpipeError(err, 'ERR_ABORTED') && written > 0) throw abortedPartlyOut(err, written, current, output);

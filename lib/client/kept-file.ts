@@ -12,7 +12,7 @@ import { ftruncate, read } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { ScpipeError, abortError } from '../errors';
+import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { lstat, readdir, unlink } from '../fs/byte-fs';
 import { fstatFd } from '../fs/fd';
 import { joinName } from '../fs/join-name';
@@ -61,6 +61,13 @@ export class KeptFile extends KeptOutput {
     private readonly onEvent?: (event: ResumeEvent) => void,
   ) {
     super();
+  }
+
+  // A sum that differs is found once the file is whole: a run going on from it reads nothing and finds the same sum.
+  protected override ownNote(bytes: bigint, err: unknown): string | undefined {
+    if (!isScpipeError(err, 'ERR_CHECKSUM')) return undefined;
+    const which = this.start > 0n ? `its first ${this.start} bytes came from an earlier run and may be the ones that differ` : "the remote file's bytes, all read in this run";
+    return `; ${escapeForTerminal(this.path!)} is kept, whole (${bytes} bytes), but is not the file expected: ${which}; another run with --resume would only read it back to the same sum: remove it to fetch the file whole again`;
   }
 
   /** Finds or makes the kept file for `version`, removing those of other versions; `wholeSum`: the kept bytes are read back into a sum. */

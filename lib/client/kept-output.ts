@@ -59,8 +59,8 @@ export abstract class KeptOutput {
     if (fd !== undefined) await closeFd(fd).catch(() => undefined);
   }
 
-  /** What a failure adds: where the bytes are kept and how to go on; empty once the file is gone (renamed onto FILE), or removed when it holds nothing. */
-  async keptNote(): Promise<string> {
+  /** What `err` adds: where the bytes are kept and how to go on; empty once the file is gone (renamed onto FILE), or removed when it holds nothing. */
+  async keptNote(err?: unknown): Promise<string> {
     if (this.path === undefined) return '';
     const st = await lstat(this.path).catch(() => undefined);
     if (!st?.isFile()) return '';
@@ -68,6 +68,11 @@ export abstract class KeptOutput {
       await unlink(this.path).catch(() => undefined);
       return '';
     }
-    return `; the ${st.size} bytes restored so far are kept in ${escapeForTerminal(this.path)}: ${this.goOn}`;
+    return this.ownNote(BigInt(st.size), err) ?? `; the ${st.size} bytes restored so far are kept in ${escapeForTerminal(this.path)}: ${this.goOn}`;
+  }
+
+  /** The note for a failure after which going on would not help (kept-file.ts); undefined for the usual one. */
+  protected ownNote(_bytes: bigint, _err: unknown): string | undefined {
+    return undefined;
   }
 }

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -185,7 +185,23 @@ describe('get --output FILE --resume --expect-sha256 of a single file', () => {
     const r = await runCli(getArgs(sshd.user, path, ['--expect-sha256', sha(data)]), { timeoutMs: 60_000 });
     expect(r.stderr).toContain(`reading on from byte ${1024 * 1024}`);
     expect(r.stderr).toContain(`is not what was expected: its SHA-256 is ${sha(Buffer.concat([Buffer.alloc(1024 * 1024), data.subarray(1024 * 1024)]))}, not ${sha(data)}`);
-    expect(r.stderr).toContain(`kept in ${kept}: the same command with --resume reads on from there`);
+    // Whole now: a run told to go on from it would read nothing and fail the same way.
+    expect(r.stderr).toContain(`; ${kept} is kept, whole (${SIZE} bytes), but is not the file expected: its first ${1024 * 1024} bytes came from an earlier run and may be the ones that differ; another run with --resume would only read it back to the same sum: remove it to fetch the file whole again\n`);
+    expect(r.stderr).not.toContain('reads on from there');
+    expect(r.status).toBe(1);
+    expect(listed()).toEqual([keptName(host)]);
+    // Removed as told, the next run fetches the file whole.
+    await unlink(kept);
+    const again = await runCli(getArgs(sshd.user, path, ['--expect-sha256', sha(data)]), { timeoutMs: 60_000 });
+    expect(again.status).toBe(0);
+    expect((await readFile(out())).equals(data)).toBe(true);
+  }, 60_000);
+
+  it('a file fetched whole in one run that is not the one expected says so, not to read on', async () => {
+    const data = randomBytes(SIZE);
+    const { host, path } = await storedFile(sshd.user, 'other-file', data);
+    const r = await runCli(getArgs(sshd.user, path, ['--expect-sha256', sha(Buffer.from('another'))]), { timeoutMs: 60_000 });
+    expect(r.stderr).toContain(`; ${join(local(), keptName(host))} is kept, whole (${SIZE} bytes), but is not the file expected: the remote file's bytes, all read in this run; another run with --resume would only read it back to the same sum: remove it to fetch the file whole again\n`);
     expect(r.status).toBe(1);
     expect(listed()).toEqual([keptName(host)]);
   }, 60_000);
