@@ -83,8 +83,9 @@ async function readOwner(path: string): Promise<Owner | undefined | 'gone'> {
   return { pid: Number(m[1]), start: m[2] === '-' ? '' : m[2]!, since: m[3]!, host: m[4]! };
 }
 
+// All of it is the lock file's, which anyone may have written where the directory is shared.
 function describe(o: Owner): string {
-  return `pid ${o.pid} on ${escapeForTerminal(o.host)}, since ${o.since}`;
+  return `pid ${o.pid} on ${escapeForTerminal(o.host)}, since ${escapeForTerminal(o.since)}`;
 }
 
 // Dead only where that can be known: this host, and its pid gone or now another process's.

@@ -44,4 +44,12 @@ describe('takeResumeLock', () => {
     expect((await rejection(takeResumeLock(file()))).message).toContain('another scpipe get --resume (a holder it does not name)');
     expect(readFileSync(lockPath(), 'utf8')).toBe('garbage');
   });
+
+  // Anyone may write a lock in a shared directory (/tmp): what it says reaches the terminal escaped.
+  it('the words of a lock are said escaped, its time too', async () => {
+    writeFileSync(lockPath(), `1 - 2026\x1b]0;owned\x07 elsewhere\x1b[2J.example\n`);
+    const err = await rejection(takeResumeLock(file()));
+    expect(err.message).toContain('(pid 1 on elsewhere\\x1b[2J.example, since 2026\\x1b]0;owned\\x07)');
+    expect(err.message).not.toMatch(/[\x00-\x1f]/);
+  });
 });
