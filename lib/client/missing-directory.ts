@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import { ScpipeError, isScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { shellWord } from '../util/shell-word';
 
 /**
  * `err` naming the directory of `target` and how to make it, when the remote
@@ -15,7 +16,14 @@ export function withMissingDirectory(err: unknown, target: string, orFile = fals
   if (dir === '.') return err; // the login directory is there
   const shown = escapeForTerminal(dir);
   const what = orFile ? `the directory ${shown} is not there, or is a file` : `the directory ${shown} is not there`;
-  return new ScpipeError(err.code, `${err.message} (${what}; to make it: mkdir empty && scpipe cp -r empty host:${shown})`, { ...err, cause: err });
+  return new ScpipeError(err.code, `${err.message} (${what}; to make it: mkdir empty && scpipe cp -r empty ${pasted(dir)})`, { ...err, cause: err });
+}
+
+// The target as one shell word, so that the command pastes as shown (a space, a quote in the name);
+// as before where the terminal needs the name escaped, which no shell would read back.
+function pasted(dir: string): string {
+  const word = shellWord(`host:${dir}`);
+  return escapeForTerminal(word) === word ? word : `host:${escapeForTerminal(dir)}`;
 }
 
 /**

@@ -64,6 +64,23 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(await readFile(join(dir, 'missing', 'f.bin'), 'utf8')).toBe('data');
   });
 
+  // A name with a space in it: the command is pasted into a shell, which must read one target.
+  it('a missing remote directory with a space in its name: the command that makes it quotes it, and works', async () => {
+    const r = await runCli(put(`${dir}/my missing/f.bin`), { stdin: 'data' });
+    expect(r.status).toBe(1);
+    const made = /; to make it: mkdir empty && scpipe cp -r empty (.*)\)\n$/.exec(r.stderr)?.[1];
+    expect(made).toBe(`'host:${dir}/my missing'`);
+    const empty = await mkdtemp(join(tmpdir(), 'scpipe-test-empty-'));
+    try {
+      // As the user pastes it, with the real host for `host`.
+      const line = `${shellQuote([process.execPath, CLI, 'cp', ...sshFlags(sshd, sshd.rssh), '-r', empty])} ${made!.replace('host:', remote(sshd, sshd.rssh, ''))}`;
+      expect(spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+    } finally {
+      await rm(empty, { recursive: true });
+    }
+    expect(await readdir(dir)).toEqual(['my missing']);
+  });
+
   it('a remote permission error: exit 1, Permission denied', async () => {
     const locked = join(dir, 'locked');
     await mkdir(locked);
