@@ -5,8 +5,9 @@ import { byteFs } from '../lib/internal';
 
 /** process.stdout or process.stderr where `file` (followLinks()'s answer) is this process's descriptor 1 or 2 and a socket. */
 export async function ownSocketStream(file: string): Promise<NodeJS.WriteStream | undefined> {
-  const m = /^\/proc\/(self|\d+)\/fd\/([12])$/.exec(file);
-  if (m === null || (m[1] !== 'self' && Number(m[1]) !== process.pid)) return undefined;
+  // /dev/fd/N too: followLinks() leaves it, its link being the directory (/dev/fd -> /proc/self/fd).
+  const m = /^(?:\/proc\/(self|\d+)|\/dev)\/fd\/([12])$/.exec(file);
+  if (m === null || (m[1] !== undefined && m[1] !== 'self' && Number(m[1]) !== process.pid)) return undefined;
   if (!(await byteFs.stat(file).then((st) => st.isSocket(), () => false))) return undefined;
   return m[2] === '1' ? process.stdout : process.stderr;
 }

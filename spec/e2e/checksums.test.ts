@@ -311,6 +311,7 @@ it('not as root: a FIFO as the checksum file in a directory the user may not wri
 it.each([
   ['/dev/stderr', 'stderr'],
   ['/dev/stdout', 'stdout'],
+  ['/dev/fd/2', 'stderr'],
 ] as const)('--checksum-file %s where it is a socket gets the line, exit 0', async (file, stream) => {
   const dir = await userDir(sshd.user, 'sums-socket');
   const r = await runCli(['put', ...sshFlags(sshd, sshd.user), '--checksum-file', file, remote(sshd, sshd.user, `${dir}/f.bin`)], { stdin: 'abc' });

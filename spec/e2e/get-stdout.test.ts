@@ -66,6 +66,8 @@ it('get --help says -p is refused to stdout', async () => {
 it.each([
   ['/dev/stdout', 'stdout'],
   ['/dev/stderr', 'stderr'],
+  ['/dev/fd/1', 'stdout'], // the same descriptors by the other name Linux gives them
+  ['/dev/fd/2', 'stderr'],
 ] as const)('--output %s where it is a socket gets the bytes, exit 0', async (file, stream) => {
   const dir = await userDir(sshd.user, 'output-socket');
   await writeFile(join(dir, 'f'), 'the bytes');
