@@ -14,6 +14,7 @@ import { CLI } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
 import { startServe, type TestServe } from '../helpers/serve';
 import { tempWithBytes } from '../helpers/upload-temp';
+import { exited, threeUploads } from '../helpers/slow-uploads';
 
 let serve: TestServe | undefined;
 const clients: ChildProcess[] = [];
@@ -31,43 +32,9 @@ async function started(extra: string[] = ['--stop-timeout', '60']): Promise<Test
   return serve;
 }
 
-// The exit status, or the signal that ended `child`: OpenSSH's sftp dies of
-// SIGPIPE writing its next request to the ssh that a disconnect ended.
-function exited(child: ChildProcess): Promise<number | NodeJS.Signals | null> {
-  const ended = child.exitCode ?? child.signalCode;
-  return new Promise((resolve) => (ended !== null ? resolve(ended) : child.once('exit', (code, signal) => resolve(code ?? signal))));
-}
-
-interface Client {
-  child: ChildProcess;
-  stderr: () => string;
-}
-
-// An OpenSSH client at 8 Mbit/s at most, so that its file is in flight when the server stops.
-function slow(s: TestServe, how: 'scp -O' | 'scp' | 'sftp', source: string, target: string): Client {
-  const args = how === 'sftp' ? ['-l', '8000', ...s.sshArgs(), '-b', '-', '127.0.0.1'] : [...(how === 'scp -O' ? ['-O'] : []), '-l', '8000', ...s.sshArgs(), source, `127.0.0.1:${target}`];
-  const child = spawn(how === 'sftp' ? 'sftp' : 'scp', args, { stdio: ['pipe', 'ignore', 'pipe'] });
-  clients.push(child);
-  child.stdin!.end(how === 'sftp' ? `put ${source} ${target}\n` : '');
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { child, stderr: () => stderr };
-}
-
-// Three uploads, one per client, under way.
-async function threeUploads(s: TestServe, size: number): Promise<{ clients: Client[]; data: Buffer }> {
-  const data = Buffer.alloc(size, 7);
-  const big = join(s.dir, 'big');
-  await writeFile(big, data);
-  const list = [slow(s, 'scp -O', big, '/scp-O.bin'), slow(s, 'scp', big, '/scp.bin'), slow(s, 'sftp', big, '/sftp.bin')];
-  await waitFor(() => (s.log().match(/Accepted publickey/g) ?? []).length === 3, 'three logins');
-  await waitFor(async () => (await readdir(s.root)).length === 3, 'three uploads under way');
-  return { clients: list, data };
-}
-
 it('on SIGTERM accepts nothing new, lets the uploads in flight finish whole, and exits 0', async () => {
   const s = await started();
-  const { clients: uploads, data } = await threeUploads(s, 3 << 20);
+  const { clients: uploads, data } = await threeUploads(s, 3 << 20, clients);
   s.process.kill('SIGTERM');
   await waitFor(() => s.log().includes('a second signal cuts them now'), 'the stop begun');
   const late = await runProgram('scp', [...s.sshArgs(), join(s.dir, 'big'), '127.0.0.1:/late.bin']);
@@ -106,7 +73,7 @@ it('ends idle connections and idle sftp sessions at once', async () => {
 
 it('cuts what still runs after --stop-timeout, logs each, and leaves no partial file', async () => {
   const s = await started(['--stop-timeout', '1']);
-  const { clients: uploads } = await threeUploads(s, 20 << 20);
+  const { clients: uploads } = await threeUploads(s, 20 << 20, clients);
   s.process.kill('SIGTERM');
   expect(await exited(s.process)).toBe(0);
   const log = s.log();
@@ -125,7 +92,7 @@ it('cuts what still runs after --stop-timeout, logs each, and leaves no partial 
 
 it('cuts at once on a second signal', async () => {
   const s = await started();
-  await threeUploads(s, 20 << 20);
+  await threeUploads(s, 20 << 20, clients);
   s.process.kill('SIGTERM');
   await waitFor(() => s.log().includes('a second signal cuts them now'), 'the stop begun');
   const t0 = Date.now();
