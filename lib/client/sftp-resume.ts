@@ -67,6 +67,15 @@ export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts
   throw markRetriesSpent(retriesSpent(failure, error, retries));
 }
 
+// Errors saying the temporary file was gone at the resume: a part, spooled, can be sent again whole.
+const tempGone = new WeakSet<object>();
+
+/** True when `err` (or what it wraps) says an upload's temporary file was gone when the upload went on after a lost connection. */
+export function wasTempGoneOnResume(err: unknown): boolean {
+  for (let e = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) if (tempGone.has(e)) return true;
+  return false;
+}
+
 /** The writer's `recover`: new lanes on `temp` truncated to the resume point, or the last error. */
 export function recoverer(conn: Reconnector, temp: string, laneCount: number, opts: ResumeOptions, on: OnGeneration) {
   return (failure: ScpipeError, resumePoint: number): Promise<WriteLane[]> =>
@@ -76,7 +85,9 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
       // Gone after the backoff's waits (up to minutes unwritten): removed by hand, or taken for a leftover.
       const handle = await session.open(temp, 'r+').catch((err: unknown) => {
         if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
-        throw new ScpipeError('ERR_NO_SUCH_FILE', `${escapeForTerminal(temp)}: this upload's temporary file was removed while the connection was down (by hand, or by another run's --remove-stale), so nothing was stored`, { path: temp, cause: err });
+        const gone = new ScpipeError('ERR_NO_SUCH_FILE', `${escapeForTerminal(temp)}: this upload's temporary file was removed while the connection was down (by hand, or by another run's --remove-stale), so nothing was stored`, { path: temp, cause: err });
+        tempGone.add(gone);
+        throw gone;
       });
       // Cut below the resume point meanwhile: setting the size would fill the gap with
       // zeros under a target of the right size. A stream cannot go back to resend it.

@@ -1,9 +1,13 @@
-// `scpipe serve` killed (SIGKILL: a crash, the OOM killer) while clients
+// `scpipe serve` killed (SIGKILL: a crash, the OOM killer) or stopped
+// (SIGTERM, cutting at once) while OpenSSH's clients and scpipe's parts
 // upload through it. Each test says what the clients see and what is left
 // in the root.
+import { createHash, randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitFor } from '../helpers/async';
+import { startCli } from '../helpers/cli';
 import { startServe, type TestServe } from '../helpers/serve';
 import { exited, threeUploads } from '../helpers/slow-uploads';
 
@@ -16,6 +20,7 @@ afterEach(async () => {
 });
 
 const MiB = 1024 * 1024;
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('serve killed with SIGKILL while OpenSSH clients upload', () => {
   // Clients see: `Connection to 127.0.0.1 closed by remote host.`; scp adds `lost connection`.
@@ -38,4 +43,40 @@ describe('serve killed with SIGKILL while OpenSSH clients upload', () => {
     expect(left).toEqual([expect.stringMatching(/^\.scp-O\.bin\.scpipe-\d+-\w{12}$/), 'scp.bin', 'sftp.bin']);
     for (const name of left) expect((await stat(join(s.root, name))).size).toBeLessThan(20 * MiB);
   }, 30_000);
+});
+
+describe.each([
+  ['SIGKILL', 'scp'],
+  ['SIGKILL', 'sftp'],
+  ['SIGTERM', 'scp'],
+  ['SIGTERM', 'sftp'],
+] as const)('serve stopped by %s and started again while scpipe put --protocol %s uploads a parts set', (signal, protocol) => {
+  // User sees: a retry line, exit 0. Left: the whole set and its manifest.
+  // Before, over SFTP a stop that removed the cut part's temporary file failed the whole set (exit 1).
+  it('put sends the cut part again and the set is whole', async () => {
+    serve = await startServe();
+    const s = serve;
+    const data = randomBytes(8 * MiB);
+    const run = startCli(['put', '-v', '-l', '16000', '--part-size', '1M', '--parallel', '1', '--protocol', protocol, ...s.scpipeArgs(), 'backup@127.0.0.1:/set.bin'], { stdin: data, timeoutMs: 60_000 });
+    // A part stored, and the next one's bytes arriving in its temporary file: the cut falls mid-part.
+    await waitFor(async () => {
+      const names = await readdir(s.root);
+      if (!names.includes('set.bin.000001')) return false;
+      const temps = names.filter((n) => n.startsWith('.set.bin.') && n.includes('.scpipe-'));
+      const sizes = await Promise.all(temps.map(async (n) => (await stat(join(s.root, n)).catch(() => undefined))?.size ?? 0));
+      return sizes.some((n) => n > 64 * 1024);
+    }, 'a part half-way', 30_000);
+    await s.restart(signal);
+    const r = await run.done;
+    expect(r.stderr).toMatch(/^scpipe: set\.bin\.0000\d\d: .*; retry 1 of 5 in 1 s$/m);
+    expect(r.stderr).toMatch(/sent 8388608 bytes as 8 part\(s\) and \/set\.bin\.sha256 in /);
+    expect(r.status).toBe(0);
+    const left = (await readdir(s.root)).sort();
+    const parts = left.filter((n) => /^set\.bin\.\d{6}$/.test(n));
+    expect(parts).toHaveLength(8);
+    // Besides the set, only what a killed serve's scp -t left (named by serve once an hour old).
+    expect(left.filter((n) => !parts.includes(n) && n !== 'set.bin.sha256')).toEqual(signal === 'SIGKILL' && protocol === 'scp' ? [expect.stringMatching(/^\.set\.bin\.0000\d\d\.scpipe-\d+-\w{12}$/)] : []);
+    const whole = Buffer.concat(await Promise.all(parts.map((p) => readFile(join(s.root, p)))));
+    expect(sha(whole)).toBe(sha(data));
+  }, 60_000);
 });

@@ -14,6 +14,7 @@ import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconne
 import { wereRetriesSpent, withRetries, type RetryEvent } from '../retry';
 import { scpRefusalHint } from '../protocol-choice';
 import { putSftp } from '../sftp-put';
+import { wasTempGoneOnResume } from '../sftp-resume';
 import { removeLeftBehind } from '../sftp-left-behind';
 import type { Lanes } from './lanes';
 import { isSetTempName } from './names';
@@ -138,7 +139,9 @@ export async function sendFile(
       retries: ctx.retries,
       backoffMs: ctx.backoffMs,
       // Over SFTP put's own retries resume the file where it was: spent, they are not begun again.
-      isRetryable: (err) => ctx.conn.canReconnect && isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err)),
+      // A temporary file gone at the resume (a serve that stopped removes what a cut upload made):
+      // the part is spooled, and goes again whole.
+      isRetryable: (err) => ctx.conn.canReconnect && ((isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err))) || (using === 'sftp' && wasTempGoneOnResume(err))),
       signal: ctx.signal,
       onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, file: name, sharedReconnection: lost !== undefined && !ctx.conn.firstRetryAfter(lost) })),
     },
