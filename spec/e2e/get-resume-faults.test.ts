@@ -2,7 +2,8 @@
 // meet it: the sshd serving the download killed mid-way (with and without
 // retries), SIGINT to scpipe, and a local disk that fills. Each test says
 // what the run said, its exit status, what it left beside FILE, and that
-// the next run reads on and ends byte-exact (its SHA-256 the file's).
+// the next run reads on and ends byte-exact (its SHA-256 the file's), or
+// starts over where the remote file was stored again meanwhile.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
@@ -143,5 +144,31 @@ describe('get --output FILE --resume: the local disk fills', () => {
       await resumedRun(sshd.sftp, path, out, keptBytes, data);
       expect(listed(dir)).toEqual(['out']);
     });
+  }, 60_000);
+});
+
+describe('get --output FILE --resume: the remote file stored again between the runs', () => {
+  // User sees (-v): the kept file of the old version removed, the lock of the killed run taken over; exit 0.
+  // Left: FILE holding the new file only; no kept file, no lock.
+  it('after a SIGKILL, the next run starts over and FILE is the new file', async () => {
+    const old = randomBytes(SIZE);
+    const { host, path } = await storedFile(sshd.user, 'again', old);
+    const out = join(local(), 'out');
+    const before = keptName(host);
+    const r1 = await interrupted(sshd.user, path, out, join(local(), before), MiB, (run) => void run.child.kill('SIGKILL'));
+    expect(r1.signal).toBe('SIGKILL');
+    expect(listed(local())).toEqual(['out.scpipe-lock', before]);
+    const keptBytes = await keptSize(join(local(), before));
+
+    const now = randomBytes(SIZE + 4096);
+    await writeFile(host, now);
+    const r = await runCli(['get', '-v', '--resume', '--checksum', '--output', out, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, path)], { timeoutMs: 60_000 });
+    expect(r.stderr).toMatch(/out\.scpipe-lock: the run that held it \(pid \d+ on .*\) is gone: lock taken over/);
+    expect(r.stderr).toContain(`starting over: removed ${join(local(), before)} (${keptBytes} bytes kept): the remote file changed since: size ${SIZE} -> ${SIZE + 4096} bytes`);
+    expect(r.stderr).toContain(`sftp: reading ${SIZE + 4096} bytes over`);
+    expect(r.stderr).toContain(`${sha(now)}  ${out}`);
+    expect(r.status).toBe(0);
+    expect(sha(await readFile(out))).toBe(sha(now));
+    expect(listed(local())).toEqual(['out']);
   }, 60_000);
 });
