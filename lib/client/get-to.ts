@@ -7,8 +7,7 @@
 // - into a stream: only while no byte has gone out; after that the failure
 //   says how much went out and that a file (--output) would have been retried.
 // A loss before any download began (while opening it) is always retried.
-import { abortError, asScpipeError, isScpipeError, ScpipeError, type ScpipeErrorContext } from '../errors';
-import { describeIoError, errnoCode } from '../fs/strerror';
+import { asScpipeError, isScpipeError, ScpipeError, type ScpipeErrorContext } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { get, type Download, type GetOptions } from './get';
@@ -21,7 +20,7 @@ import { KeptRestore, type ResumeEvent } from './parts/kept-restore';
 import type { Manifest } from './parts/manifest';
 import { KeptFile, type RemoteVersion } from './kept-file';
 import { takeResumeLock } from './resume-lock';
-import { replyPool } from '../sftp/reply-pool';
+import { outputName, pourDownload } from './pour-download';
 
 /** Options of getTo(). */
 export interface GetToOptions extends GetOptions {
@@ -104,7 +103,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
           });
           committed(); // renamed into place
         } else {
-          await pour(download, output, (n) => (written += n), check, opts.signal, opts.reuseChunks);
+          await pourDownload(download, output, (n) => (written += n), check, opts.signal, opts.reuseChunks);
           // A set's reader is held to the end of the set, its last part checked.
           if (download.manifest !== undefined) await download.done;
           await check?.verify().catch((err: unknown) => {
@@ -169,84 +168,4 @@ function explain(err: unknown, written: number, couldRetry: boolean): unknown {
     return new ScpipeError('ERR_LOST_CONNECTION', `${err.message}; ${written} bytes had already been written out, so the file is not fetched again (a download to a file, --output, is)`, { path: err.path, host: err.host, bytes: BigInt(written), cause: err });
   }
   return err;
-}
-
-// The body into `out`, never ending it, and written: a write error of `out`
-// ends the download, and so does `out` closing or the signal while it waits.
-// `reuse`: each chunk given back once its write is called back (reply-pool.ts).
-async function pour(download: Download, out: NodeJS.WritableStream, onBytes: (n: number) => void, check?: SumCheck, signal?: AbortSignal, reuse?: boolean): Promise<void> {
-  let failed: unknown;
-  const onError = (err: unknown): void => void (failed ??= err);
-  out.on('error', onError);
-  try {
-    for await (const chunk of download.body as AsyncIterable<Buffer>) {
-      if (failed !== undefined) throw outputError(out, failed);
-      onBytes(chunk.length);
-      check?.update(chunk);
-      if (!out.write(chunk, reuse ? () => replyPool.giveBack(chunk) : undefined)) await drained(out, signal);
-    }
-    if (failed !== undefined) throw outputError(out, failed);
-    await flushed(out, signal);
-  } finally {
-    out.off('error', onError);
-  }
-}
-
-// 'drain', or why it will never come: an error, the stream closed, an abort.
-function drained(out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void> {
-  const emitter = out as NodeJS.WritableStream & { destroyed?: boolean };
-  if (emitter.destroyed) return Promise.reject(closedError(out));
-  if (signal?.aborted) return Promise.reject(abortError(signal));
-  return new Promise<void>((resolve, reject) => {
-    const settle = (err?: unknown): void => {
-      out.off('drain', onDrain);
-      out.off('error', onError);
-      out.off('close', onClose);
-      signal?.removeEventListener('abort', onAbortEvent);
-      if (err === undefined) resolve();
-      else reject(err);
-    };
-    const onDrain = (): void => settle();
-    const onError = (err: unknown): void => settle(outputError(out, err));
-    const onClose = (): void => settle(closedError(out));
-    const onAbortEvent = (): void => settle(abortError(signal));
-    out.on('drain', onDrain);
-    out.on('error', onError);
-    out.on('close', onClose);
-    signal?.addEventListener('abort', onAbortEvent, { once: true });
-  });
-}
-
-// The last bytes may still wait in `out`'s buffer (a pipe whose reader is
-// slow): a reader that exits now fails them (EPIPE), which must not be an exit 0.
-function flushed(out: NodeJS.WritableStream, signal?: AbortSignal): Promise<void> {
-  if ((out as { writableLength?: number }).writableLength === 0) return Promise.resolve();
-  if ((out as { destroyed?: boolean }).destroyed) return Promise.reject(closedError(out));
-  if (signal?.aborted) return Promise.reject(abortError(signal));
-  return new Promise<void>((resolve, reject) => {
-    const onAbortEvent = (): void => reject(abortError(signal));
-    signal?.addEventListener('abort', onAbortEvent, { once: true });
-    // Called once every byte queued before it is written, or with the write's error.
-    out.write(Buffer.alloc(0), (err?: Error | null) => {
-      signal?.removeEventListener('abort', onAbortEvent);
-      if (err) reject(outputError(out, err));
-      else resolve();
-    });
-  });
-}
-
-// The output as a message names it: stdout (the CLI's get), else "the output".
-function outputName(out: NodeJS.WritableStream): string {
-  return out === process.stdout ? 'stdout' : 'the output';
-}
-
-function outputError(out: NodeJS.WritableStream, err: unknown): ScpipeError {
-  if (err instanceof ScpipeError) return err;
-  // EPIPE is the reader exiting (`| head`, a pg_restore that failed); libuv calls it "write EPIPE".
-  const why = errnoCode(err) === 'EPIPE' ? 'Broken pipe (the program reading it exited before the end of the file)' : describeIoError(err);
-  return new ScpipeError('ERR_LOCAL_IO', `cannot write ${outputName(out)}: ${why}`, { cause: err });
-}
-
-function closedError(out: NodeJS.WritableStream): ScpipeError {
-  return new ScpipeError('ERR_LOCAL_IO', `cannot write ${outputName(out)}: it was closed before the download ended`);
 }

@@ -4,7 +4,7 @@
 // heap is what makes V8 run full collections (docs/performance.md §4). The
 // name tap (name-bytes.ts) has ssh2 join the replies to the reads given a
 // pool into a buffer lent from it. A buffer comes back only by giveBack()
-// of the reply's data whole, from a writer that is done with it (get-to.ts,
+// of the reply's data whole, from a writer that is done with it (pour-download.ts,
 // the caller opts in with `reuseChunks`); one never given back is left to
 // the collector, and a pool with none free lends a fresh one, so a caller
 // who keeps chunks never sees one written again.
