@@ -10,37 +10,30 @@ import { fromBytes } from '../util/byte-text';
 import { escapeForTerminal } from '../util/escape';
 import { asSaid, said, Said } from '../util/said';
 import type { ExitStatus, ScpChannel } from './channel';
-import { ChunkReader } from './chunk-reader';
 import { checkIncomingName, topLevelRefusal } from './names';
 import { encodeWarning, OK } from './records';
 import { RemoteStderr } from './remote-stderr';
-import { describeExit, remoteError, sinkLossError, unreadRestError } from './session-errors';
-import { SinkDecoder } from './sink-decoder';
+import { describeExit, remoteError, unreadRestError } from './session-errors';
+import { SinkInput } from './sink-input';
 import type { FileRecord, ReceivedTimes, SinkEvent, SinkHandler, SinkOptions, SourceRecord } from './sink-types';
 import { describeRecord } from './record-parser';
 import { waitForExit } from './wait-exit';
 import { onAbort } from '../util/abort';
-import { Interrupt } from '../util/interrupt';
 
 /** Drives a remote `scp -f` and stores what it sends through a SinkHandler. */
 export class ScpSink {
-  private readonly decoder = new SinkDecoder();
   private readonly stderr: RemoteStderr;
+  private readonly input: SinkInput;
   // Only the first is kept (thrown at the end); the rest are said as they come:
   // a hostile source can send `\1` lines without end (docs/protocol.md §8).
   private firstFailure: ScpipeError | undefined;
-  private readonly input: AsyncIterator<Buffer>;
   private depth = 0;
   private times: ReceivedTimes | undefined;
   private topLevel = 0;
-  private interrupt = new Interrupt(undefined); // run()'s, on the signal
 
   constructor(private readonly channel: ScpChannel, private readonly handler: SinkHandler, private readonly opts: SinkOptions) {
     this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine, !opts.trace); // held until the first record, but under -v
-    // Not [Symbol.asyncIterator](): that copies whenever more than one chunk
-    // is buffered (see chunk-reader.ts), and destroys the stream at EOF,
-    // which on a duplex channel would close it before the exit status is exchanged.
-    this.input = new ChunkReader(channel.stdout);
+    this.input = new SinkInput(channel, this.stderr, opts, (message) => this.warn(message));
     channel.stdin.on('error', () => undefined); // a closed channel surfaces as EOF
   }
 
@@ -52,12 +45,12 @@ export class ScpSink {
   /** Runs the whole session; resolves with the exit status, or throws the first failure. */
   async run(): Promise<ExitStatus> {
     const unlink = onAbort(this.opts.signal, () => this.channel.destroy());
-    this.interrupt = new Interrupt(this.opts.signal);
+    this.input.listen();
     try {
       if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
       this.send(OK, 'start'); // §4.2 step 1: the remote source waits for it
       for (;;) {
-        const ev = await this.nextEvent(true);
+        const ev = await this.input.next(true);
         if (!ev) break; // EOF at a record boundary: the source is done
         if (ev.kind !== 'record') throw new ScpipeError('ERR_PROTOCOL', 'protocol error: unexpected data');
         if (await this.onRecord(ev.record)) break;
@@ -77,7 +70,7 @@ export class ScpSink {
     } finally {
       this.stderr.release();
       unlink();
-      this.interrupt.dispose();
+      this.input.dispose();
       await this.handler.close?.();
     }
   }
@@ -156,10 +149,10 @@ export class ScpSink {
     const opened = await this.handler.openFile(r, times, this.depth);
     if ('error' in opened) return this.refuse(opened.error); // the source sends no data (§4.2)
     this.send(OK, 'C ack');
-    this.decoder.beginData(r.size);
+    this.input.beginData(r.size);
     let status: SinkEvent | undefined;
     try {
-      for (let ev = await this.nextEvent(false); ; ev = await this.nextEvent(false)) {
+      for (let ev = await this.input.next(false); ; ev = await this.input.next(false)) {
         if (ev!.kind === 'data') await opened.write(ev!.chunk);
         else {
           status = ev;
@@ -206,47 +199,5 @@ export class ScpSink {
   private warn(message: string, shown = message): void {
     this.opts.trace?.(`> \\x01scp: ${shown}`);
     this.channel.stdin.write(encodeWarning(message));
-  }
-
-  // The next decoder event, pulling chunks from the channel as needed. At
-  // EOF: undefined if that is a clean end here, else a lost-connection error.
-  private async nextEvent(recordBoundaryOk: boolean): Promise<SinkEvent | undefined> {
-    for (;;) {
-      const ev = this.nextDecoded();
-      if (ev) return ev;
-      // Raced against an abort: a channel whose remote stalls closes only when the remote ends.
-      const { value, done } = await this.interrupt.race(this.input.next()).catch((): IteratorResult<Buffer> => {
-        if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
-        return { value: undefined, done: true };
-      });
-      if (done) {
-        if (recordBoundaryOk && this.decoder.atBoundary()) return undefined;
-        if (this.opts.bodyEndsAtEof?.() && this.decoder.endWithoutStatus()) {
-          this.opts.trace?.('< EOF after the whole body, without its status byte (libssh2): taken as \\0');
-          return { kind: 'status', reply: { kind: 'ok' } };
-        }
-        throw await this.lostMidway();
-      }
-      this.decoder.push(value as Buffer);
-    }
-  }
-
-  // A line the decoder cannot parse ends the session as OpenSSH's sink ends
-  // it (scp.c `screwup:`): `\1scp: protocol error: <why>`, then exit 1; a
-  // stray first line (a shell's "No match.") is echoed as `\1scp: <line>`.
-  private nextDecoded(): SinkEvent | undefined {
-    try {
-      return this.decoder.next();
-    } catch (err) {
-      if (err instanceof ScpipeError && err.code === 'ERR_PROTOCOL') this.warn(err.message);
-      else if (err instanceof ScpipeError && err.remoteMessage !== undefined) this.warn(err.remoteMessage);
-      throw err;
-    }
-  }
-
-  private async lostMidway(): Promise<ScpipeError> {
-    const status = await waitForExit(this.channel.exit, this.opts.signal, 2000);
-    const inData = this.decoder.state !== 'record'; // a body or its status byte
-    return sinkLossError(status, inData, this.stderr.text(), this.channel.whyLost?.());
   }
 }
