@@ -21,48 +21,21 @@ import type { ServerChannel } from 'ssh2';
 import { widenReceiveWindow } from '../../transport/ssh2-window';
 import { onAbort, ownController } from '../../util/abort';
 import { escapeForTerminal } from '../../util/escape';
-import type { Jail } from '../jail';
 import { SERVE_RECEIVE_WINDOW } from '../server-channel';
 import { joinSmallPackets } from '../small-packets';
 import type { OpsContext } from './context';
 import { dispatch } from './dispatch';
 import { PacketFramer } from './framer';
-import { HandleTable } from './handles';
 import { closeLeftOpen } from './left-open';
-import { SftpPaths } from './paths';
 import { versionReply } from './replies';
 import { RequestQueue } from './request-queue';
 import { ADVERTISED_EXTENSIONS, decodeRequest, opensshSymlinkOrder, type Request } from './requests';
 import { canStart } from './scheduler';
-import type { UploadOwners } from './upload-owners';
-import type { TransferLines } from './transfer-lines';
+import { sessionContext, type SftpSessionOptions } from './session-options';
 import { BadPacket, PacketReader, REQ } from './wire';
 
 /** While draining, how long a session with nothing open must be silent before it is ended. */
 export const QUIET_MS = 2_000;
-
-/** What a session needs from the server. */
-export interface SftpSessionOptions {
-  jail: Jail;
-  readOnly: boolean;
-  appendOnly?: boolean;
-  verbose: boolean;
-  log: (line: string) => void;
-  /** "user@address:port", escaped, for the log. */
-  who: string;
-  /** The login's key (or user name): an upload in progress is its own (--append-only). */
-  login?: string;
-  /** --append-only: the owners of uploads in progress, the server's (kept on disk, or in memory only). */
-  owners: UploadOwners;
-  /** The connection's open files, shared by its sessions (transfer-lines.ts). */
-  lines?: TransferLines;
-  /** The client's SSH identification: it tells in which order SYMLINK's paths come. */
-  clientIdent: string;
-  /** Aborts when the server starts draining: end once idle. */
-  drain?: AbortSignal;
-  /** Aborts when the server cuts what runs: an upload left open is its file cut short (cut-upload.ts). */
-  cut?: AbortSignal;
-}
 
 /** Serves SFTP on `channel` until it closes; resolves when every handle is closed. */
 export function runSftpSession(channel: ServerChannel, opts: SftpSessionOptions): Promise<void> {
@@ -101,22 +74,7 @@ class SftpSession {
   constructor(private readonly channel: ServerChannel, private readonly opts: SftpSessionOptions) {
     this.done = new Promise((resolve) => (this.finish = resolve));
     this.opensshOrder = opensshSymlinkOrder(opts.clientIdent);
-    this.ctx = {
-      paths: new SftpPaths(opts.jail),
-      handles: new HandleTable(),
-      readOnly: opts.readOnly,
-      appendOnly: opts.appendOnly ?? false,
-      madeHere: new Set(),
-      login: opts.login ?? '',
-      owners: opts.owners,
-      lines: opts.lines,
-      gone: this.gone.signal,
-      verbose: opts.verbose,
-      // Not through hideRoot(): the lines hold client paths only (handlers build
-      // their messages from them), and one that begins with the root's real
-      // path would be logged as another.
-      log: (line) => opts.log(`${opts.who} ${line}`),
-    };
+    this.ctx = sessionContext(opts, this.gone.signal);
     joinSmallPackets(channel); // before the window's own wrapping of the channel
     this.sizeWindowFromNow = widenReceiveWindow(channel, SERVE_RECEIVE_WINDOW);
     channel.on('data', (chunk: Buffer) => {
