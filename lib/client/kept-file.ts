@@ -8,22 +8,13 @@
 // one is removed and the download starts over. Neither the kept bytes nor
 // the remote bytes before that offset are compared (a file rewritten with
 // the same size and mtime goes unseen): --check does that.
-import { ftruncate, read } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
-import { basename, dirname } from 'node:path';
-import { promisify } from 'node:util';
-import { ScpipeError, abortError, isScpipeError } from '../errors';
+import { isScpipeError } from '../errors';
 import { lstat, readdir, unlink } from '../fs/byte-fs';
 import { fstatFd } from '../fs/fd';
 import { joinName } from '../fs/join-name';
-import { resolveTarget } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
-import { KEPT_SUFFIX, KeptOutput } from './kept-output';
-import type { ResumeEvent } from './parts/kept-restore';
-
-const readAt = promisify(read);
-const truncateFd = promisify(ftruncate);
-const CHUNK = 1024 * 1024;
+import { isOwnFile, KEPT_SUFFIX, KeptOutput } from './kept-output';
 
 /** The remote file as its open handle's fstat gave it. */
 export interface RemoteVersion {
@@ -56,13 +47,6 @@ function versionIn(name: string, base: string): RemoteVersion | undefined {
 export class KeptFile extends KeptOutput {
   protected readonly goOn = 'the same command with --resume reads on from there (while the remote file keeps its size and modification time), or remove it';
 
-  constructor(
-    private readonly output: string,
-    private readonly onEvent?: (event: ResumeEvent) => void,
-  ) {
-    super();
-  }
-
   // A sum that differs is found once the file is whole: a run going on from it reads nothing and finds the same sum.
   protected override ownNote(bytes: bigint, err: unknown): string | undefined {
     if (!isScpipeError(err, 'ERR_CHECKSUM')) return undefined;
@@ -72,11 +56,7 @@ export class KeptFile extends KeptOutput {
 
   /** Finds or makes the kept file for `version`, removing those of other versions; `wholeSum`: the kept bytes are read back into a sum. */
   async open(version: RemoteVersion, wholeSum: boolean, signal?: AbortSignal): Promise<FileResumePoint> {
-    await this.close(); // a retried opening
-    const target = await resolveTarget(this.output);
-    if (target.isDirectory) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(this.output)}: Is a directory`, { path: this.output });
-    const dir = dirname(target.path);
-    const base = basename(target.path);
+    const { dir, base } = await this.beside();
     const own = `${base}${KEPT_SUFFIX}${version.size}-${version.mtime}`;
     const dropped: DroppedKept[] = [];
     for (const name of await readdir(dir).catch(() => [] as string[])) {
@@ -84,8 +64,7 @@ export class KeptFile extends KeptOutput {
       if (name === own || was === undefined) continue;
       const path = joinName(dir, name);
       const st = await lstat(path).catch(() => undefined);
-      const uid = process.geteuid?.();
-      if (!st?.isFile() || (uid !== undefined && st.uid !== uid)) continue; // not ours to remove
+      if (!isOwnFile(st)) continue; // not ours to remove
       await unlink(path).catch(() => undefined);
       dropped.push({ path, bytes: BigInt(st.size), was });
     }
@@ -95,7 +74,7 @@ export class KeptFile extends KeptOutput {
     if (bytes > version.size) {
       // Longer than the file it is named for: not a download of it, whatever it is.
       dropped.push({ path, bytes });
-      await truncateFd(this.fd!, 0);
+      await this.cutBack(0n);
       bytes = 0n;
     }
     const whole = wholeSum ? await this.sumOf(bytes, signal) : undefined;
@@ -107,15 +86,7 @@ export class KeptFile extends KeptOutput {
   // The SHA-256 of the first `bytes` of the kept file, to go on with (--checksum, --check).
   private async sumOf(bytes: bigint, signal?: AbortSignal): Promise<Hash> {
     const sum = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    for (let done = 0n; done < bytes; ) {
-      if (signal?.aborted) throw abortError(signal);
-      const want = Number(bytes - done < BigInt(CHUNK) ? bytes - done : BigInt(CHUNK));
-      const { bytesRead } = await readAt(this.fd!, buffer, 0, want, Number(done));
-      if (bytesRead === 0) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(this.path!)}: it shrank while it was read back`, { path: this.path });
-      sum.update(buffer.subarray(0, bytesRead));
-      done += BigInt(bytesRead);
-    }
+    await this.readBack(0n, bytes, (chunk) => sum.update(chunk), 'read back', signal);
     return sum;
   }
 }

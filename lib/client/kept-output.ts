@@ -1,14 +1,22 @@
 // What the files a `get --output FILE --resume` keeps beside FILE have in
 // common, a parts set's (parts/kept-restore.ts) and a single file's
-// (kept-file.ts): made or opened under their one name, handed over to the
-// output file that writes on and renames them, and named by a failure.
-import { constants } from 'node:fs';
-import { basename } from 'node:path';
-import { ScpipeError } from '../errors';
+// (kept-file.ts): found beside FILE, made or opened under their one name,
+// read back (a sum to go on with, parts checked), handed over to the output
+// file that writes on and renames them, and named by a failure.
+import { constants, ftruncate, read, type Stats } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { ScpipeError, abortError } from '../errors';
 import { lstat, unlink } from '../fs/byte-fs';
 import { closeFd, openFd } from '../fs/fd';
 import { pathError } from '../fs/strerror';
+import { resolveTarget } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
+import type { ResumeEvent } from './parts/kept-restore';
+
+const readAt = promisify(read);
+const truncateFd = promisify(ftruncate);
+const CHUNK = 1024 * 1024;
 
 /** What follows FILE in a kept file's name: a set's HEX, or a single file's SIZE-MTIME. */
 export const KEPT_SUFFIX = '.scpipe-partial-';
@@ -17,6 +25,12 @@ export const KEPT_SUFFIX = '.scpipe-partial-';
 export function isKeptRestoreName(name: string, file: string): boolean {
   const prefix = basename(file) + KEPT_SUFFIX;
   return name.startsWith(prefix) && /^([0-9a-f]{16}|\d+-\d+)$/.test(name.slice(prefix.length));
+}
+
+/** Whether `st` is a regular file of this user: one a run of it may open, or remove. */
+export function isOwnFile(st: Stats | undefined): st is Stats {
+  const uid = process.geteuid?.();
+  return st !== undefined && st.isFile() && (uid === undefined || st.uid === uid);
 }
 
 /** The kept file of one `get --output FILE --resume`. */
@@ -29,12 +43,26 @@ export abstract class KeptOutput {
 
   /** What a failure's message adds after the bytes and the path: how the next run goes on. */
   protected abstract readonly goOn: string;
+  private buffer: Buffer | undefined; // for reading the kept bytes back
+
+  /** `output`: FILE; `onEvent`: told what the run finds and where it starts. */
+  constructor(
+    protected readonly output: string,
+    protected readonly onEvent?: (event: ResumeEvent) => void,
+  ) {}
+
+  /** Closes what an earlier try opened, and finds where FILE is (not a directory): its kept file goes beside it. */
+  protected async beside(): Promise<{ dir: string; base: string; file: string }> {
+    await this.close(); // a retried opening
+    const target = await resolveTarget(this.output);
+    if (target.isDirectory) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(this.output)}: Is a directory`, { path: this.output });
+    return { dir: dirname(target.path), base: basename(target.path), file: target.path };
+  }
 
   /** Makes `path` (new, 0600) or opens the one there, refused unless a regular file of this user; true when it was there. */
   protected async openOrMake(path: string): Promise<boolean> {
     const st = await lstat(path).catch(() => undefined);
-    const uid = process.geteuid?.();
-    if (st !== undefined && (!st.isFile() || (uid !== undefined && st.uid !== uid))) {
+    if (st !== undefined && !isOwnFile(st)) {
       throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(path)}: not resumed: it is not a regular file of this user (remove it)`, { path });
     }
     const flags = st === undefined ? constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW : constants.O_RDWR | constants.O_NOFOLLOW;
@@ -43,6 +71,24 @@ export abstract class KeptOutput {
     });
     this.path = path;
     return st !== undefined;
+  }
+
+  /** Feeds `bytes` of the open file from `offset` to `each`, a chunk at a time; `doing`: what the reading is for, should the file shrink meanwhile. */
+  protected async readBack(offset: bigint, bytes: bigint, each: (chunk: Buffer) => void, doing: string, signal?: AbortSignal): Promise<void> {
+    const buffer = (this.buffer ??= Buffer.allocUnsafe(CHUNK));
+    for (let done = 0n; done < bytes; ) {
+      if (signal?.aborted) throw abortError(signal);
+      const want = Number(bytes - done < BigInt(CHUNK) ? bytes - done : BigInt(CHUNK));
+      const { bytesRead } = await readAt(this.fd!, buffer, 0, want, Number(offset + done));
+      if (bytesRead === 0) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(this.path!)}: it shrank while it was ${doing}`, { path: this.path });
+      each(buffer.subarray(0, bytesRead));
+      done += BigInt(bytesRead);
+    }
+  }
+
+  /** Cuts the open file back to its first `bytes`. */
+  protected async cutBack(bytes: bigint): Promise<void> {
+    await truncateFd(this.fd!, Number(bytes));
   }
 
   /** Hands the open file over (to the output file that writes and renames it). */
@@ -56,6 +102,7 @@ export abstract class KeptOutput {
   async close(): Promise<void> {
     const fd = this.fd;
     this.fd = undefined;
+    this.buffer = undefined;
     if (fd !== undefined) await closeFd(fd).catch(() => undefined);
   }
 

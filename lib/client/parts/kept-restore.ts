@@ -7,23 +7,16 @@
 // name only once whole and checked, as a plain --output does. The manifest's
 // sum in the name tells a set stored again under its name (its parts may be
 // others now): such a file is refused, never resumed.
-import { ftruncate, read } from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
-import { basename, dirname } from 'node:path';
-import { promisify } from 'node:util';
-import { ScpipeError, abortError } from '../../errors';
+import { basename } from 'node:path';
+import { ScpipeError } from '../../errors';
 import { readdir } from '../../fs/byte-fs';
 import { fstatFd } from '../../fs/fd';
 import { joinName } from '../../fs/join-name';
-import { resolveTarget } from '../../fs/target';
 import { escapeForTerminal } from '../../util/escape';
 import { KEPT_SUFFIX, KeptOutput } from '../kept-output';
 import type { DroppedKept } from '../kept-file';
 import { partsOf, type Manifest } from './manifest';
-
-const readAt = promisify(read);
-const truncateFd = promisify(ftruncate);
-const CHUNK = 1024 * 1024;
 
 // Whether `name` (in `file`'s directory) is a kept file of a set's restore into `file` (a single file's: kept-file.ts).
 function isKeptSetName(name: string, file: string): boolean {
@@ -64,23 +57,12 @@ export interface Cut {
 export class KeptRestore extends KeptOutput {
   protected readonly goOn = 'the same command with --resume goes on from its last whole part (each part is checked against the manifest again first), or remove it';
 
-  constructor(
-    private readonly output: string,
-    private readonly onEvent?: (event: ResumeEvent) => void,
-  ) {
-    super();
-  }
-
   /** Finds or makes the kept file for `manifest` (its file's SHA-256: `manifestSha256`) and checks what it holds. */
   async open(manifest: Manifest, manifestSha256: string, wholeSum: boolean, signal?: AbortSignal): Promise<ResumePoint> {
-    await this.close(); // a retried opening of the set
-    const target = await resolveTarget(this.output);
-    if (target.isDirectory) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(this.output)}: Is a directory`, { path: this.output });
-    const dir = dirname(target.path);
-    const base = basename(target.path);
+    const { dir, base, file } = await this.beside();
     const own = `${base}${KEPT_SUFFIX}${manifestSha256.slice(0, 16)}`;
     const names = await readdir(dir).catch(() => [] as string[]);
-    const other = names.find((n) => n !== own && isKeptSetName(n, target.path));
+    const other = names.find((n) => n !== own && isKeptSetName(n, file));
     if (other !== undefined) {
       const shown = escapeForTerminal(joinName(dir, other));
       throw new ScpipeError(
@@ -105,7 +87,6 @@ export class KeptRestore extends KeptOutput {
     const size = (await fstatFd(fd)).size;
     this.onEvent?.({ phase: 'check', path, bytes: size });
     const list = partsOf(manifest);
-    const buffer = Buffer.allocUnsafe(CHUNK);
     let whole = wholeSum ? createHash('sha256') : undefined;
     let offset = 0n;
     let index = 0;
@@ -118,16 +99,11 @@ export class KeptRestore extends KeptOutput {
       }
       const sum = createHash('sha256');
       const before = whole?.copy();
-      for (let done = 0n; done < entry.size; ) {
-        if (signal?.aborted) throw abortError(signal);
-        const want = Number(entry.size - done < BigInt(CHUNK) ? entry.size - done : BigInt(CHUNK));
-        const { bytesRead } = await readAt(fd, buffer, 0, want, Number(offset + done));
-        if (bytesRead === 0) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(path)}: it shrank while it was checked`, { path });
-        const chunk = buffer.subarray(0, bytesRead);
+      const each = (chunk: Buffer): void => {
         sum.update(chunk);
         whole?.update(chunk);
-        done += BigInt(bytesRead);
-      }
+      };
+      await this.readBack(offset, entry.size, each, 'checked', signal);
       if (sum.digest('hex') !== entry.sha256) {
         cut = { bytes: size - offset, part: entry.name, why: 'differs' };
         whole = before; // without this part's bytes
@@ -136,7 +112,7 @@ export class KeptRestore extends KeptOutput {
       offset += entry.size;
     }
     if (cut === undefined && offset < size) cut = { bytes: size - offset, part: '', why: 'short' }; // past the set's end
-    if (cut !== undefined) await truncateFd(fd, Number(offset));
+    if (cut !== undefined) await this.cutBack(offset);
     this.start = offset;
     this.onEvent?.({ phase: 'start', path, bytes: offset, part: index, parts: list.count, next: index < list.count ? list.at(index).name : undefined, cut });
     return { part: index, bytes: offset, whole };
