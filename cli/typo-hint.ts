@@ -4,6 +4,7 @@
 import { escapeForTerminal } from '../lib';
 
 // Edits (insert, delete, change, swap two neighbours) from a to b: optimal string alignment.
+// Not a dependency: leven and fastest-levenshtein count a swap (`gte`) as two edits, yargs does not export its own, and 13 lines are not worth a package.
 function distance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;

@@ -122,6 +122,8 @@ describe('usage errors (exit 2)', () => {
     [['get', '--out=f', 'h:f'], 'Unknown argument: --out (did you mean --output?)'],
     [['put', '--pa', 'h:f'], 'Unknown argument: --pa'], // --part-size or --parallel: not said which
     [['puy', 'h:f'], 'unknown command "puy" (did you mean put?): the commands are put, get, cp, serve, completion'],
+    // Two letters swapped are one typo, in a short word too (a plain Levenshtein distance counts two).
+    [['gte', 'h:f'], 'unknown command "gte" (did you mean get?): the commands are put, get, cp, serve, completion'],
     [['vault:f'], '"vault:f" is a target, not a command: name the command first (scpipe put vault:f, scpipe get vault:f); commands: put, get, cp, serve, completion'],
     // yargs checks --root before it finds --rot unknown: "Missing required argument: root".
     [['serve', '--rot', '/srv'], 'Missing required argument: --root (--rot is not an option: did you mean --root?)'],
