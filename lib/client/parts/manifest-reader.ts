@@ -5,6 +5,7 @@
 import { ScpipeError } from '../../errors';
 import { escapeForTerminal } from '../../util/escape';
 import { digestTable, MANIFEST_VERSION, MAX_PARTS, manifestOf, type Manifest } from './manifest';
+import { putSum, SHA256_BYTES, withRoomFor } from './digests';
 import { partName } from './names';
 import { BoundedLines } from '../../util/bounded-lines';
 
@@ -75,7 +76,7 @@ export class ManifestReader {
     if (BigInt(this.count) !== count) throw this.bad(`lists ${this.count} parts, not ${count}`);
     if (this.count > 0 && this.lastSize > partSize) throw this.bad(`gives ${shown(partName(this.name, this.count - 1))} ${this.lastSize} bytes, not at most its part-size ${partSize}`, this.lastLine);
     if (this.total !== size) throw this.bad(`has parts of ${this.total} bytes in all, not ${size}`);
-    const digests = this.digests.subarray(0, this.count * 32);
+    const digests = this.digests.subarray(0, this.count * SHA256_BYTES);
     return manifestOf({ version, name: this.name, size, partSize, sha256, time: this.fields.get('time') ?? '' }, digestTable(this.name, partSize, this.count, this.lastSize, digests));
   }
 
@@ -163,12 +164,9 @@ export class ManifestReader {
     if (this.count > 0 && this.lastSize !== this.partSize) {
       throw this.bad(`gives ${shown(partName(this.name, this.count - 1))} ${this.lastSize} bytes, not its part-size ${this.partSize}`, this.lastLine);
     }
-    if (this.digests.length < (this.count + 1) * 32) {
-      const grown = Buffer.alloc(Math.min(Math.max(this.digests.length * 2, 4096 * 32), this.maxParts * 32));
-      this.digests.copy(grown);
-      this.digests = grown;
-    }
-    this.digests.write(sha256, this.count * 32, 'hex');
+    const room = this.digests.length / SHA256_BYTES;
+    if (room <= this.count) this.digests = withRoomFor(this.digests, Math.min(Math.max(room * 2, 4096), this.maxParts));
+    putSum(this.digests, this.count, sha256);
     this.lastSize = this.partLine.size;
     this.lastLine = this.partLine.line;
     this.total += this.lastSize;

@@ -13,6 +13,7 @@
 //   ...
 //   # end
 import { NAME_MAX } from '../../protocol/name-max';
+import { sumAt } from './digests';
 import { partName } from './names';
 
 export const MANIFEST_VERSION = 1;
@@ -118,7 +119,7 @@ export function lazyList<T extends object, K extends keyof T>(object: T, key: K,
 export function digestTable(name: string, partSize: bigint, count: number, lastSize: bigint, digests: Buffer): PartList {
   return {
     count,
-    at: (index) => ({ name: partName(name, index), size: index === count - 1 ? lastSize : partSize, sha256: digests.toString('hex', index * 32, index * 32 + 32) }),
+    at: (index) => ({ name: partName(name, index), size: index === count - 1 ? lastSize : partSize, sha256: sumAt(digests, index) }),
   };
 }
 

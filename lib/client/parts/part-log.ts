@@ -1,6 +1,7 @@
 // The parts a parts upload confirmed, for its manifest and its result: some
 // 48 bytes a part in a few arrays, not an object each, as a set may have
 // millions (manifest.ts MAX_PARTS). A part's report is made when asked.
+import { putSum, sumAt, withRoomFor } from './digests';
 import { partName } from './names';
 import type { PartReport } from './put-parts-types';
 
@@ -29,7 +30,7 @@ export class PartLog {
   add(report: PartReport): void {
     const i = report.index;
     if (i >= this.flags.length) this.grow(Math.max(i + 1, this.flags.length * 2, 1024));
-    Buffer.from(report.sha256, 'hex').copy(this.digests, i * 32);
+    putSum(this.digests, i, report.sha256);
     this.flags[i] = CONFIRMED | (report.spooled === 'disk' ? ON_DISK : 0);
     this.lanes[i] = report.lane;
     this.attempts[i] = report.attempts;
@@ -51,7 +52,7 @@ export class PartLog {
       index,
       name: partName(this.name, index),
       size: this.sizes.get(index) ?? this.partSize,
-      sha256: this.digests.toString('hex', index * 32, index * 32 + 32),
+      sha256: sumAt(this.digests, index),
       lane: this.lanes[index]!,
       ms: this.ms[index]!,
       attempts: this.attempts[index]!,
@@ -74,9 +75,7 @@ export class PartLog {
   }
 
   private grow(size: number): void {
-    const digests = Buffer.alloc(size * 32);
-    this.digests.copy(digests);
-    this.digests = digests;
+    this.digests = withRoomFor(this.digests, size);
     this.flags = grown(this.flags, new Uint8Array(size));
     this.lanes = grown(this.lanes, new Uint8Array(size));
     this.attempts = grown(this.attempts, new Uint32Array(size));
