@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { put } from '../../lib';
-import { remote, runCli, sshFlags, sshFlagsVia, startCli } from '../helpers/cli';
+import { remote, runCli, sshFlags, sshFlagsVia, startCli, type CliRun } from '../helpers/cli';
 import { connectOptions, remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -41,18 +41,25 @@ const out = (): string => join(local(), 'out');
 const getArgs = (account: TestAccount, path: string, extra: string[] = []): string[] => ['get', '-v', '--resume', '--output', out(), ...sshFlags(sshd, account), ...extra, remote(sshd, account, path)];
 const listed = (): string[] => readdirSync(local()).filter((n) => n !== 'known_hosts').sort();
 
-// A run through a slow link, killed with SIGKILL once the kept file holds more than `bytes`.
-async function killedRun(account: TestAccount, path: string, kept: string, bytes: number): Promise<number> {
+// A run through a slow link, handed to `then` once the kept file holds more than `bytes`; the link is closed after.
+async function slowRun<T>(account: TestAccount, path: string, kept: string, bytes: number, then: (run: CliRun) => Promise<T>): Promise<T> {
   const proxy = await startThrottleProxy(sshd.port, 500_000);
   try {
     const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), account);
     const run = startCli(['get', '--resume', '--output', out(), ...flags, remote(sshd, account, path)], { timeoutMs: 60_000 });
     await waitFor(async () => ((await stat(kept).catch(() => undefined))?.size ?? 0) > bytes, 'bytes kept', 30_000);
-    run.child.kill('SIGKILL');
-    expect((await run.done).signal).toBe('SIGKILL');
+    return await then(run);
   } finally {
     await proxy.close();
   }
+}
+
+// A slow run killed with SIGKILL once the kept file holds more than `bytes`: what it kept.
+async function killedRun(account: TestAccount, path: string, kept: string, bytes: number): Promise<number> {
+  await slowRun(account, path, kept, bytes, async (run) => {
+    run.child.kill('SIGKILL');
+    expect((await run.done).signal).toBe('SIGKILL');
+  });
   return (await stat(kept)).size;
 }
 
@@ -128,17 +135,10 @@ describe('get --output FILE --resume of a single file, stopped by SIGTERM', () =
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(sshd.user, 'term', data);
     const kept = join(local(), keptName(host));
-    const proxy = await startThrottleProxy(sshd.port, 500_000);
-    let r;
-    try {
-      const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), sshd.user);
-      const run = startCli(['get', '--resume', '--output', out(), ...flags, remote(sshd, sshd.user, path)], { timeoutMs: 60_000 });
-      await waitFor(async () => ((await stat(kept).catch(() => undefined))?.size ?? 0) > 512 * 1024, 'bytes kept', 30_000);
+    const r = await slowRun(sshd.user, path, kept, 512 * 1024, (run) => {
       run.child.kill('SIGTERM');
-      r = await run.done;
-    } finally {
-      await proxy.close();
-    }
+      return run.done;
+    });
     expect(r.stderr).toMatch(new RegExp(`interrupted by SIGTERM; the \\d+ bytes restored so far are kept in ${kept}: the same command with --resume reads on from there`));
     expect(r.status).toBe(143);
     expect(listed()).toEqual([keptName(host)]);
@@ -212,20 +212,14 @@ describe('two get --resume runs into one FILE', () => {
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(sshd.user, 'lock', data);
     const kept = join(local(), keptName(host));
-    const proxy = await startThrottleProxy(sshd.port, 500_000);
-    try {
-      const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), sshd.user);
-      const first = startCli(['get', '--resume', '--output', out(), ...flags, remote(sshd, sshd.user, path)], { timeoutMs: 60_000 });
-      await waitFor(async () => ((await stat(kept).catch(() => undefined))?.size ?? 0) > 0, 'the first run writing', 30_000);
+    await slowRun(sshd.user, path, kept, 0, async (first) => {
       const second = await runCli(getArgs(sshd.user, path), { timeoutMs: 60_000 });
       expect(second.stderr).toContain(`scpipe: ${out()} is being restored by another scpipe get --resume (pid ${first.child.pid} on ${hostname()}, since `);
       expect(second.stderr).toContain(`which holds ${out()}.scpipe-lock: wait for it to end, or stop it`);
       expect(second.status).toBe(1);
       first.child.kill('SIGKILL');
       await first.done;
-    } finally {
-      await proxy.close();
-    }
+    });
     const keptBytes = (await stat(kept)).size;
     const third = await runCli(getArgs(sshd.user, path), { timeoutMs: 60_000 });
     expect(third.stderr).toContain(`reading on from byte ${keptBytes}`);

@@ -6,11 +6,27 @@ import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
-import { userDir } from '../helpers/sshd';
+import { userDir, type TestSshd } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { servePerSuite } from '../helpers/serve';
 
 const RSSH_REST = 'Allowed commands: scp \n\nIf you believe this is in error, please contact your system administrator.\n';
+
+// get -O (and `extra`) from a remote scp that says a line and hangs, interrupted (exit 130) once `seen` is on stderr: its stderr.
+async function interruptedHang(sshd: TestSshd, name: string, extra: string[], seen: string): Promise<string> {
+  const dir = await userDir(sshd.user, name);
+  const script = join(dir, 'scp.sh');
+  await writeFile(script, "#!/bin/sh\necho 'waiting for the tape' >&2\nexec sleep 600\n");
+  await chmod(script, 0o755);
+  const run = startCli(['get', '-O', ...extra, '--scp-path', script, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, 'x.bin')], { timeoutMs: 60_000 });
+  try {
+    await waitFor(() => run.stderr().includes(seen), 'the remote\'s line', 20_000);
+  } finally {
+    run.child.kill('SIGINT');
+  }
+  expect((await run.done).status).toBe(130);
+  return run.stderr();
+}
 
 describe('an rssh-like wrapper refuses the command', () => {
   const sshd = sshdPerSuite();
@@ -37,17 +53,7 @@ describe('-v: a remote that hangs before it answers', () => {
 
   // Nothing is held under -v: what the remote (or ssh's debug output) says is seen while it hangs.
   it('get: its stderr is shown as it comes', async () => {
-    const dir = await userDir(sshd.user, 'hangs');
-    const script = join(dir, 'scp.sh');
-    await writeFile(script, "#!/bin/sh\necho 'waiting for the tape' >&2\nexec sleep 600\n");
-    await chmod(script, 0o755);
-    const run = startCli(['get', '-O', '-v', '--scp-path', script, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, 'x.bin')], { timeoutMs: 60_000 });
-    try {
-      await waitFor(() => run.stderr().includes('\nwaiting for the tape\n'), 'the remote\'s line', 20_000);
-    } finally {
-      run.child.kill('SIGINT');
-    }
-    expect((await run.done).status).toBe(130);
+    await interruptedHang(sshd, 'hangs', ['-v'], '\nwaiting for the tape\n');
   }, 40_000);
 });
 
@@ -56,18 +62,8 @@ describe('a remote that hangs before it answers, without -v', () => {
 
   // A refusal comes with the remote's exit at once: lines held longer are from a remote that hangs, and are shown.
   it('get: its stderr is shown within a few seconds', async () => {
-    const dir = await userDir(sshd.user, 'hangs-quiet');
-    const script = join(dir, 'scp.sh');
-    await writeFile(script, "#!/bin/sh\necho 'waiting for the tape' >&2\nexec sleep 600\n");
-    await chmod(script, 0o755);
-    const run = startCli(['get', '-O', '--scp-path', script, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, 'x.bin')], { timeoutMs: 60_000 });
-    try {
-      await waitFor(() => run.stderr().includes('waiting for the tape\n'), 'the remote\'s line', 20_000);
-    } finally {
-      run.child.kill('SIGINT');
-    }
-    expect((await run.done).status).toBe(130);
-    expect(run.stderr().split('waiting for the tape').length).toBe(2); // said once
+    const stderr = await interruptedHang(sshd, 'hangs-quiet', [], 'waiting for the tape\n');
+    expect(stderr.split('waiting for the tape').length).toBe(2); // said once
   }, 40_000);
 });
 
