@@ -22,6 +22,7 @@ import { SftpTreeWriter } from './sftp-tree-writer';
 import { removeLeftBehind } from './sftp-left-behind';
 import type { RemovalAfterAbort } from './sftp-remove-temp';
 import { linkedController } from '../util/abort';
+import { replyPool } from '../sftp/reply-pool';
 
 /** Where an upload's entries go: into `path` (a directory), or as `path` itself (the one item). */
 export interface SftpTarget {
@@ -140,6 +141,7 @@ export async function downloadSftp(
   session: SftpSession, remotePaths: string[], localTarget: ResolvedTarget, opts: CopyOptions, onDone?: (remotePath: string) => void, made?: Set<string>,
 ): Promise<void> {
   let watch = new MissingWatch();
+  const lent = { ...replyPool.counts };
   const reader = new SftpTreeReader(session, {
     recursive: Boolean(opts.recursive),
     preserve: Boolean(opts.preserve),
@@ -171,6 +173,7 @@ export async function downloadSftp(
     else if (watch.missing && hasWildcard(remotePath)) opts.onProblem?.(wildcardHint(remotePath));
     onDone?.(remotePath);
   }
+  opts.trace?.(`sftp: replies read into memory used again: ${replyPool.counts.reused - lent.reused}, into fresh memory: ${replyPool.counts.fresh - lent.fresh}`);
   if (reader.firstProblem) throw reader.firstProblem;
 }
 

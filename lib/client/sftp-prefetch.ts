@@ -3,9 +3,11 @@
 // close, and the round trips of up to PREFETCH_FILES files overlap. Only
 // a run of small regular files is fetched ahead, never past a directory, a
 // link or a large file, so memory stays bounded by PREFETCH_FILES × 1 MiB.
+// Read into the reply pool: the tree reader gives each chunk back once stored.
 import type { Stats } from 'ssh2';
 import type { ListedEntry } from '../sftp/listing';
 import { readOrdered } from '../sftp/reader';
+import { replyPool } from '../sftp/reply-pool';
 import type { SftpSession } from '../sftp/session';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
 
@@ -29,7 +31,7 @@ export async function fetchWhole(session: SftpSession, path: string): Promise<Fe
       if (!st.isFile() || st.size > PREFETCH_MAX_SIZE) return { later: true };
       const chunks: Buffer[] = [];
       const pieceSize = session.limits.maxRead;
-      for await (const chunk of readOrdered([{ session, handle }], st.size, { path, pieceSize, maxInFlight: READ_AHEAD_PER_LANE, checkEnd: true })) {
+      for await (const chunk of readOrdered([{ session, handle }], st.size, { path, pieceSize, maxInFlight: READ_AHEAD_PER_LANE, checkEnd: true, pool: replyPool })) {
         chunks.push(chunk);
       }
       return { st, chunks };

@@ -7,11 +7,14 @@
 // (sftp/listing.ts). Each file is read pipelined to exactly its fstat size,
 // and must end there. A problem with one item is reported (onProblem) and
 // the copy goes on; a lost session, a protocol error or an abort ends it.
+// Replies are read into memory used again (sftp/reply-pool.ts) once the
+// sink's writer says it is done with a chunk; a sink that never says keeps it.
 import type { Stats } from 'ssh2';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import type { SinkHandler, ReceivedTimes } from '../protocol/sink-types';
 import { listDirectory } from '../sftp/listing';
 import { readOrdered } from '../sftp/reader';
+import { replyPool } from '../sftp/reply-pool';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { settledOrAborted } from '../util/abort';
@@ -114,7 +117,7 @@ export class SftpTreeReader {
       const st = await this.session.fstat(handle, path);
       const lane = { session: this.session, handle };
       const pieceSize = this.session.limits.maxRead;
-      const chunks = readOrdered([lane], st.size, { path, pieceSize, maxInFlight: READ_AHEAD_PER_LANE, checkEnd: true });
+      const chunks = readOrdered([lane], st.size, { path, pieceSize, maxInFlight: READ_AHEAD_PER_LANE, checkEnd: true, pool: replyPool });
       await this.store(path, name, st, chunks, sink, depth);
     } finally {
       // Not waited for after an abort: the file is stored (or not) by now, and a
@@ -134,7 +137,7 @@ export class SftpTreeReader {
     try {
       for await (const chunk of chunks) {
         if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
-        await writer.write(chunk);
+        await writer.write(chunk, () => replyPool.giveBack(chunk));
         stored += BigInt(chunk.length);
         this.opts.onFileProgress?.(name, stored, size);
       }

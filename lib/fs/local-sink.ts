@@ -103,9 +103,9 @@ class LocalSink implements LocalSinkHandler {
     });
     if ('error' in writer) return writer;
     return {
-      write: sum === undefined ? writer.write.bind(writer) : (chunk) => {
+      write: sum === undefined ? writer.write.bind(writer) : (chunk, released) => {
         sum.update(chunk);
-        return writer.write(chunk);
+        return writer.write(chunk, released);
       },
       finish: async (result) => {
         const error = await writer.finish(result);

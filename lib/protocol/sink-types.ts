@@ -68,8 +68,12 @@ export interface ReceivedTimes {
 
 /** Where one received file's bytes go. */
 export interface FileWriter {
-  /** Writes a chunk; resolves when the consumer can take more (backpressure). */
-  write(chunk: Buffer): Promise<void>;
+  /**
+   * Writes a chunk; resolves when the consumer can take more (backpressure).
+   * `released`, where the writer supports it: called once it is done with the
+   * chunk (written, failed or dropped), so its memory may be used again.
+   */
+  write(chunk: Buffer, released?: () => void): Promise<void>;
   /**
    * Called once after the body and the source's status byte. `ok` is false
    * when the source reported a problem (its message is in `sourceError`) or

@@ -5,7 +5,8 @@
 // name tap (name-bytes.ts) has ssh2 join the replies to the reads given a
 // pool into a buffer lent from it. A buffer comes back only by giveBack()
 // of the reply's data whole, from a writer that is done with it (pour-download.ts,
-// the caller opts in with `reuseChunks`); one never given back is left to
+// the caller opts in with `reuseChunks`; cp's local files, through
+// sftp-tree-reader.ts); one never given back is left to
 // the collector, and a pool with none free lends a fresh one, so a caller
 // who keeps chunks never sees one written again.
 
@@ -54,5 +55,5 @@ export class ReplyPool {
   }
 }
 
-/** The process's pool, for get's reads when its caller gives the chunks back. */
+/** The process's pool, for get's reads when its caller gives the chunks back, and cp's. */
 export const replyPool = new ReplyPool();
