@@ -250,3 +250,17 @@ describe('streaming', () => {
     expect((await stat(join(dir, 'e'))).size).toBe(0);
   });
 });
+
+describe("a chunk's memory, told free once written", () => {
+  it.each([['plain', false], ['with its SHA-256 taken', true]])('calls released after the write, not before (%s)', async (_, sha256) => {
+    const sink = await createLocalSink(join(dir, 'r.bin'), { ...plain, sha256 });
+    const data = randomBytes(100_000);
+    const writer = await openOrThrow(sink, { name: 'r.bin', mode: 0o644, data });
+    let released = 0;
+    await writer.write(data, () => released++);
+    expect(released).toBe(0); // queued, not yet on disk
+    expect(await writer.finish({ ok: true })).toBeUndefined();
+    expect(released).toBe(1);
+    expect((await readFile(join(dir, 'r.bin'))).equals(data)).toBe(true);
+  });
+});
