@@ -4,11 +4,11 @@
 // heap is what makes V8 run full collections (docs/performance.md §4). The
 // name tap (name-bytes.ts) has ssh2 join the replies to the reads given a
 // pool into a buffer lent from it. A buffer comes back only by giveBack()
-// of the reply's data whole, from a writer that is done with it (pour-download.ts,
-// the caller opts in with `reuseChunks`; cp's local files, through
-// sftp-tree-reader.ts); one never given back is left to
-// the collector, and a pool with none free lends a fresh one, so a caller
-// who keeps chunks never sees one written again.
+// of the reply's data whole, from a writer that is done with it
+// (pour-download.ts, the caller opts in with `reuseChunks`; cp's local files,
+// through sftp-tree-reader.ts); one never given back is left to the
+// collector, and a pool with none free lends a fresh one, so a caller who
+// keeps chunks never sees one written again.
 
 /** Where a DATA reply's data starts in its packet (after the length): type, request id, string length. */
 const DATA_AT = 9;
