@@ -1,7 +1,7 @@
 // A systemd service's stdout and stderr are sockets (journald's), which
 // cannot be opened by their /dev or /proc name (ENXIO): where a file named
 // on the command line is our own stdout or stderr, its stream is written.
-import { byteFs } from '../lib/internal';
+import { byteFs, followLinks } from '../lib/internal';
 
 /** process.stdout or process.stderr where `file` (followLinks()'s answer) is this process's descriptor 1 or 2 and a socket. */
 export async function ownSocketStream(file: string): Promise<NodeJS.WriteStream | undefined> {
@@ -10,4 +10,9 @@ export async function ownSocketStream(file: string): Promise<NodeJS.WriteStream 
   if (m === null || (m[1] !== undefined && m[1] !== 'self' && Number(m[1]) !== process.pid)) return undefined;
   if (!(await byteFs.stat(file).then((st) => st.isSocket(), () => false))) return undefined;
   return m[2] === '1' ? process.stdout : process.stderr;
+}
+
+/** ownSocketStream() of the file a name given by the user ends at, through its links (/dev/stdout). */
+export async function ownSocketAt(name: string): Promise<NodeJS.WriteStream | undefined> {
+  return ownSocketStream(await followLinks(name).catch(() => name));
 }

@@ -2,7 +2,7 @@
 // local path, `[user@]host:path`, or `-` (stdin as the source, stdout as the
 // destination). One side must be remote; remote-to-remote is not supported.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_RETRIES, ScpipeError, checkCounts, download, isRemoteSpec, upload, type ChecksumEntry, type CopiedFile, type RetryEvent } from '../../lib';
+import { DEFAULT_RETRIES, ScpipeError, checkCounts, download, escapeForTerminal, isRemoteSpec, upload, type ChecksumEntry, type CopiedFile, type RetryEvent } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, missingOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
@@ -14,6 +14,7 @@ import { single, singleNumber } from '../yargs-limits';
 import { tempKept } from '../stale-lines';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
+import { ownSocketAt } from '../own-socket';
 import { runPut } from './put';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, sayChecksums, wantsSha256, writeChecksumEntries } from '../checksums';
@@ -71,6 +72,11 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         if (dest === '-') {
           if (sources.length > 1) throw new ScpipeError('ERR_USAGE', "only one remote file can be copied to '-' (stdout)");
           return runGet(args, sources[0]!, undefined, signal, log);
+        }
+        // `cp host:f /dev/stdout` where that is a socket (a systemd service's) said "No such device or address": written as get --output writes it.
+        if (await ownSocketAt(dest)) {
+          if (sources.length > 1 || args.p) throw new ScpipeError('ERR_USAGE', `${escapeForTerminal(dest)} is a socket, a stream: ${args.p ? '-p needs a file' : 'it takes one remote file'}`);
+          return runGet(args, sources[0]!, dest, signal, log);
         }
         const sumsFile = args['checksum-file'];
         if (sumsFile === '-' && args.json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');

@@ -20,7 +20,7 @@ import { heldParts, withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
 import { withDirectoryHint } from '../directory-hint';
 import { roomWarning } from '../room-warning';
-import { ownSocketStream } from '../own-socket';
+import { ownSocketAt } from '../own-socket';
 import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
@@ -85,7 +85,7 @@ export async function runGet(
     refuseTerminalStdout();
   } else await checkOutputFile(output, args.resume);
   // --output /dev/stdout where it is a socket (a systemd service's): written through the stream, as `cat f > /dev/stdout` does.
-  const own = output === undefined ? undefined : await ownSocketStream(await followLinks(output).catch(() => output));
+  const own = output === undefined ? undefined : await ownSocketAt(output);
   if (own !== undefined && (args.p || args.resume)) throw new ScpipeError('ERR_USAGE', `--output ${escapeForTerminal(output!)} is a socket, a stream: ${args.p ? '-p' : '--resume'} needs a file`);
   const spec = remoteArg(sourceArg, 'get');
   // `get host:` came after the login (exit 255 when the host was down) as `"" does not name a file`.

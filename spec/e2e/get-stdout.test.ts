@@ -85,3 +85,26 @@ it('--output /dev/stdout where it is a socket, with -p: exit 2 naming it, nothin
     status: 2, stdout: '', stderr: 'scpipe: --output /dev/stdout is a socket, a stream: -p needs a file\n',
   });
 });
+
+// cp's local target is checked as get's --output is: `cp host:f /dev/stdout`
+// said "/proc/PID/fd/1: No such device or address", exit 1.
+it('cp host:f /dev/stdout where it is a socket gets the bytes, exit 0', async () => {
+  const dir = await userDir(sshd.user, 'cp-socket');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const r = await runCli(['cp', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`), '/dev/stdout']);
+  expect({ status: r.status, stdout: r.stdout.toString(), stderr: r.stderr }).toEqual({ status: 0, stdout: 'the bytes', stderr: '' });
+});
+
+it.each([
+  [['-p', 'f'], '-p needs a file'],
+  [['f', 'g'], 'it takes one remote file'],
+])('cp %j /dev/stdout where it is a socket: exit 2 naming it, nothing written', async (args, why) => {
+  const dir = await userDir(sshd.user, 'cp-socket-refused');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  await writeFile(join(dir, 'g'), 'more bytes');
+  const operands = args.map((a) => (a.startsWith('-') ? a : remote(sshd, sshd.user, `${dir}/${a}`)));
+  const r = await runCli(['cp', ...sshFlags(sshd, sshd.user), ...operands, '/dev/stdout']);
+  expect({ status: r.status, stdout: r.stdout.toString(), stderr: r.stderr }).toEqual({
+    status: 2, stdout: '', stderr: `scpipe: /dev/stdout is a socket, a stream: ${why}\n`,
+  });
+});
