@@ -82,7 +82,7 @@ async function openAs(ctx: OpsContext, req: Req<'open'>, host: string, mode: num
   if (ctx.appendOnly && creates) rememberTemp(ctx, req.path, host);
   const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0, created: creates ? host : undefined, guard };
   const handle = ctx.handles.add(entry);
-  if (entry.writable) ctx.lines?.opened(entry, ctx);
+  ctx.lines?.opened(entry, ctx);
   return handleReply(req.id, handle);
 }
 
@@ -149,8 +149,8 @@ function ioFailed(e: FileEntry, err: unknown): SftpFailure {
 
 /** The transfer log line for a file handle that was closed (by the client, or with the session). */
 export function logTransfer(ctx: OpsContext, e: FileEntry, result: string): void {
-  // Said once the last channel with this file open closed it (put --parallel).
-  const whole = ctx.lines && e.writable ? ctx.lines.closed(e, result) : { ...e, channels: 1, result };
+  // Said once the last channel with this file open closed it (put and get --parallel).
+  const whole = ctx.lines ? ctx.lines.closed(e, result) : { ...e, channels: 1, result };
   if (whole === undefined) return;
   const upload = isUpload(whole);
   const bytes = upload ? whole.bytesWritten : whole.bytesRead;

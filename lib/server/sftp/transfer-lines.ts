@@ -1,7 +1,7 @@
-// One log line per uploaded file, however many channels of one connection
-// wrote it: `put --parallel N` writes one temporary file through N SFTP
-// sessions, which logged N lines of partial counts for a single upload.
-// Reads keep a line per handle.
+// One log line per file transferred, however many channels of one connection
+// carried it: `put --parallel N` writes one temporary file through N SFTP
+// sessions, and `get --parallel N` reads one file through N, which logged N
+// lines of partial counts for a single transfer.
 import { posix } from 'node:path';
 import type { FileEntry } from './handles';
 
@@ -24,11 +24,17 @@ interface Open extends WholeTransfer {
 /** The open file handles of one connection's SFTP sessions, by path. */
 export class TransferLines {
   private readonly files = new Map<string, Open>();
+  /** Reads of a file that their session already reads: a transfer each, as any client's second read is. */
+  private readonly alone = new WeakSet<FileEntry>();
 
-  /** `e` opened for writing by `session` (its OpsContext). */
+  /** `e` opened by `session` (its OpsContext). */
   opened(e: FileEntry, session: object): void {
     const key = keyOf(e);
-    const open = this.files.get(key) ?? { bytesRead: 0, bytesWritten: 0, writable: true, channels: 0, result: 'ok', left: 0, sessions: new Set<object>() };
+    if (!e.writable && this.files.get(key)?.sessions.has(session)) {
+      this.alone.add(e);
+      return;
+    }
+    const open = this.files.get(key) ?? { bytesRead: 0, bytesWritten: 0, writable: e.writable, channels: 0, result: 'ok', left: 0, sessions: new Set<object>() };
     this.files.set(key, open);
     open.sessions.add(session);
     open.channels = open.sessions.size;
@@ -38,7 +44,7 @@ export class TransferLines {
   /** The whole transfer once `e` was the last of its path to close; undefined while others are open. */
   closed(e: FileEntry, result: string): WholeTransfer | undefined {
     const key = keyOf(e);
-    const open = this.files.get(key);
+    const open = this.alone.has(e) ? undefined : this.files.get(key);
     if (open === undefined) return { bytesRead: e.bytesRead, bytesWritten: e.bytesWritten, writable: e.writable, channels: 1, result };
     open.bytesRead += e.bytesRead;
     open.bytesWritten += e.bytesWritten;
@@ -52,6 +58,7 @@ export class TransferLines {
 }
 
 // Every session of a connection starts in the jail's root: one client path is one file.
+// Reads and writes of it are told apart: a read while it is written is a transfer of its own.
 function keyOf(e: FileEntry): string {
-  return posix.normalize(e.path);
+  return `${e.writable ? 'w' : 'r'}${posix.normalize(e.path)}`;
 }
