@@ -85,16 +85,28 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
     return false;
   };
 
-  const record = (key: Buffer, type: string, as = lookupHost, port = lookupPort): Promise<void> => recordHostKey(host, key, type, as, port, warn);
+  // CheckHostIP's address, where ssh checks it: not on loopback, where a forwarded port varies.
+  const checkedAddress = (): string | undefined => {
+    const ip = opts.address?.();
+    return !host.checkHostIP || ip === undefined || isLoopback(ip) || ip === host.hostname ? undefined : ip;
+  };
+  const lookAddress = (ip: string, key: Buffer) => checkHostKey({ files: [...host.knownHostsFiles, ...host.globalKnownHostsFiles], host: ip, port: host.port, key });
+
+  // A new name is recorded with its address where that is new too: one line, as ssh writes it.
+  const record = async (key: Buffer, type: string): Promise<void> => {
+    const ip = checkedAddress();
+    const withIp = ip !== undefined && (await lookAddress(ip, key).catch(() => undefined))?.status === 'unknown';
+    await recordHostKey(host, key, type, lookupHost, lookupPort, warn, withIp ? { host: ip, port: host.port } : undefined);
+  };
 
   // CheckHostIP: the key is also looked up under the address and real port (a
   // HostKeyAlias or not); a missing one is recorded. A different key there is
   // what it is for (a spoofed name): refused unless StrictHostKeyChecking=no,
-  // which warns. As ssh, not on loopback, where a forwarded port varies.
+  // which warns.
   async function checkAddress(key: Buffer, type: string): Promise<boolean> {
-    const ip = opts.address?.();
-    if (!host.checkHostIP || ip === undefined || isLoopback(ip) || ip === host.hostname) return true;
-    const result = await checkHostKey({ files: [...host.knownHostsFiles, ...host.globalKnownHostsFiles], host: ip, port: host.port, key });
+    const ip = checkedAddress();
+    if (ip === undefined) return true;
+    const result = await lookAddress(ip, key);
     if (result.status === 'changed') {
       const what = `the ${sshKeyTypeName(type)} host key for '${name}' differs from the key for the IP address '${ip}' (offending key in ${result.file}:${result.line})`;
       if (host.strictHostKeyChecking === 'no') {
@@ -103,7 +115,7 @@ export function createHostVerifier(opts: HostVerifierOptions): HostVerifier {
       }
       return refuse(new ScpipeError('ERR_HOST_KEY_CHANGED', `Host key verification failed: ${what}, and CheckHostIP is on (a DNS spoofing check): refusing to connect; if the address now belongs to this host, remove the old key with ssh-keygen -R '${knownHostsName(ip, host.port)}' -f ${shellWord(result.file)}`, { host: name }));
     }
-    if (result.status === 'unknown') await record(key, type, ip, host.port);
+    if (result.status === 'unknown') await recordHostKey(host, key, type, lookupHost, lookupPort, warn, { host: ip, port: host.port, alone: true });
     return true;
   }
 

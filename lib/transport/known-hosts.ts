@@ -189,10 +189,12 @@ function hashHostName(name: string, salt: Buffer = randomBytes(20)): string {
 
 // Appends `name keytype base64` (name as knownHostsName, hashed when `hash`)
 // to `file`, creating its directory (0700) and the file (0600) when missing.
-export async function appendKnownHost(file: string, host: string, port: number, key: Buffer, hash = false): Promise<void> {
+export async function appendKnownHost(file: string, host: string, port: number, key: Buffer, hash = false, address?: { host: string; port: number }): Promise<void> {
   await makeDirs(path.dirname(file), 0o700);
-  const name = knownHostsName(host, port);
-  const line = `${hash ? hashHostName(name) : name} ${keyType(key)} ${key.toString('base64')}\n`;
+  const names = [knownHostsName(host, port), ...(address ? [knownHostsName(address.host, address.port)] : [])];
+  const entry = ` ${keyType(key)} ${key.toString('base64')}\n`;
+  // With its address (CheckHostIP), as ssh writes it: one `host,address` line, or a hashed line each.
+  const line = hash ? names.map((name) => hashHostName(name) + entry).join('') : names.join(',') + entry;
   const handle = await byteFs.open(file, 'a+', 0o600);
   try {
     // Keep a file that lacks a final newline well-formed.

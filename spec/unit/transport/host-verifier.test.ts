@@ -285,6 +285,36 @@ describe('createHostVerifier', () => {
       expect(fs.readFileSync(fresh, 'utf8')).toBe(entry('myalias', keyA) + entry('[192.0.2.7]:2222', keyA));
     });
 
+    // ssh (sshconnect.c) writes a new name and its new address as one `host,address`
+    // line, hashed as a line each; scpipe wrote two lines and said two warnings.
+    it('records a new name and its new address on one line, in one warning, as ssh', async () => {
+      const file = kh();
+      const warned: string[] = [];
+      expect((await verify({ host: named({ knownHostsFiles: [file], strictHostKeyChecking: 'accept-new' }), address: at('192.0.2.7'), warn: (l) => warned.push(l) }, keyA)).ok).toBe(true);
+      expect(fs.readFileSync(file, 'utf8')).toBe(entry('[vault.example]:2222,[192.0.2.7]:2222', keyA));
+      expect(warned).toEqual(["Warning: Permanently added '[vault.example]:2222,[192.0.2.7]:2222' (ED25519) to the list of known hosts."]);
+      // OpenSSH finds the key under either name.
+      for (const name of ['[vault.example]:2222', '[192.0.2.7]:2222']) expect(execFileSync('ssh-keygen', ['-F', name, '-f', file], { encoding: 'utf8' })).toContain(keyA.toString('base64'));
+    });
+
+    it('hashes a new name and its new address as a line each under HashKnownHosts, as ssh', async () => {
+      const file = kh();
+      const warned: string[] = [];
+      expect((await verify({ host: named({ knownHostsFiles: [file], strictHostKeyChecking: 'accept-new', hashKnownHosts: true }), address: at('192.0.2.7'), warn: (l) => warned.push(l) }, keyA)).ok).toBe(true);
+      const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+      expect(lines).toEqual([expect.stringMatching(/^\|1\|\S+ ssh-ed25519 /), expect.stringMatching(/^\|1\|\S+ ssh-ed25519 /)]);
+      expect(warned).toEqual(["Warning: Permanently added '[vault.example]:2222,[192.0.2.7]:2222' (ED25519) to the list of known hosts."]);
+      for (const name of ['[vault.example]:2222', '[192.0.2.7]:2222']) expect(execFileSync('ssh-keygen', ['-F', name, '-f', file], { encoding: 'utf8' })).toContain(keyA.toString('base64'));
+    });
+
+    it("adds a known name's new address alone, in ssh's words for it", async () => {
+      const file = kh(entry('[vault.example]:2222', keyA));
+      const warned: string[] = [];
+      expect((await verify({ host: named({ knownHostsFiles: [file] }), address: at('192.0.2.7'), warn: (l) => warned.push(l) }, keyA)).ok).toBe(true);
+      expect(fs.readFileSync(file, 'utf8')).toBe(entry('[vault.example]:2222', keyA) + entry('[192.0.2.7]:2222', keyA));
+      expect(warned).toEqual(["Warning: Permanently added the ED25519 host key for IP address '[192.0.2.7]:2222' to the list of known hosts."]);
+    });
+
     it.each(['127.0.0.1', '127.1.2.3', '::1'])('leaves the loopback address %s out, as ssh: nothing checked, nothing recorded', async (ip) => {
       const other = entry(ip === '::1' ? '[::1]:2222' : `[${ip}]:2222`, keyB);
       const file = kh(entry('[vault.example]:2222', keyA) + other);
