@@ -6,7 +6,11 @@
 // lock whose owner is gone (SIGKILL, a power cut) stays: a run on the same
 // host that finds its pid dead breaks it, under FILE.scpipe-lock.break (also
 // O_EXCL), so two runs that find it stale at once do not both take it.
-import { readFile as readPlain } from 'node:fs/promises';
+// A pid names a process only on one boot and in one pid namespace: the lock
+// also holds the boot id and the namespace, and is broken only where both are
+// this run's (two containers of one host name sharing a volume have pids of
+// their own). Locks of earlier versions hold neither: read, never broken.
+import { readFile as readPlain, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { ScpipeError } from '../errors';
@@ -28,6 +32,9 @@ interface Owner {
   host: string;
   start: string; // the process's start time in clock ticks since boot, '' where unknown
   since: string;
+  /** /proc/sys/kernel/random/boot_id and the pid namespace's inode; '' where unknown, undefined in an earlier version's lock. */
+  boot?: string;
+  pidns?: string;
 }
 
 /** A held lock; release() removes it. */
@@ -40,7 +47,7 @@ export interface ResumeLock {
 export async function takeResumeLock(output: string, log?: (line: string) => void): Promise<ResumeLock> {
   const target = await resolveTarget(output);
   const path = joinName(dirname(target.path), basename(target.path) + SUFFIX);
-  const me: Owner = { pid: process.pid, host: hostname(), start: await startOf(process.pid), since: new Date().toISOString() };
+  const me = await myself();
   for (let tries = 0; ; tries++) {
     if (await create(path, me)) return { path, release: () => releaseIfOurs(path, me) };
     const holder = await readOwner(path);
@@ -61,7 +68,8 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
 
 // O_EXCL creation: true when made (ours), false when one is there.
 async function create(path: string, me: Owner): Promise<boolean> {
-  const text = `${me.pid} ${me.start || '-'} ${me.since} ${me.host}\n`;
+  // The identity after the host: an earlier version reads it as part of a foreign host's name, and leaves the lock alone.
+  const text = `${me.pid} ${me.start || '-'} ${me.since} ${me.host} boot=${me.boot || '-'} pidns=${me.pidns || '-'}\n`;
   try {
     await writeFile(path, text, { mode: 0o644, flag: 'wx' }); // O_EXCL: a symbolic link there is not followed either
     return true;
@@ -78,9 +86,10 @@ async function readOwner(path: string): Promise<Owner | undefined | 'gone'> {
     (err: unknown) => (errnoCode(err) === 'ENOENT' ? null : undefined),
   );
   if (text === null) return 'gone';
-  const m = /^(\d+) (\d+|-) (\S+) (.+)\n$/.exec(text ?? '');
+  const m = /^(\d+) (\d+|-) (\S+) (.+?)(?: boot=(\S+) pidns=(\S+))?\n$/.exec(text ?? '');
   if (!m) return undefined;
-  return { pid: Number(m[1]), start: m[2] === '-' ? '' : m[2]!, since: m[3]!, host: m[4]! };
+  const known = (v: string | undefined): string | undefined => (v === undefined ? undefined : v === '-' ? '' : v);
+  return { pid: Number(m[1]), start: m[2] === '-' ? '' : m[2]!, since: m[3]!, host: m[4]!, boot: known(m[5]), pidns: known(m[6]) };
 }
 
 // All of it is the lock file's, which anyone may have written where the directory is shared.
@@ -88,9 +97,11 @@ function describe(o: Owner): string {
   return `pid ${o.pid} on ${escapeForTerminal(o.host)}, since ${escapeForTerminal(o.since)}`;
 }
 
-// Dead only where that can be known: this host, and its pid gone or now another process's.
+// Dead only where that can be known: this host, boot and pid namespace, and its pid gone or now another process's.
 async function isDead(o: Owner | undefined): Promise<boolean> {
   if (o === undefined || o.host !== hostname()) return false;
+  const me = await myself();
+  if (!o.boot || !o.pidns || o.boot !== me.boot || o.pidns !== me.pidns) return false;
   try {
     process.kill(o.pid, 0);
   } catch (err) {
@@ -98,6 +109,17 @@ async function isDead(o: Owner | undefined): Promise<boolean> {
   }
   const now = await startOf(o.pid);
   return o.start !== '' && now !== '' && now !== o.start;
+}
+
+// This run as a lock names it; the boot and the namespace are read once.
+let identity: Promise<{ boot: string; pidns: string; start: string }> | undefined;
+async function myself(): Promise<Owner> {
+  identity ??= (async () => ({
+    boot: (await readPlain('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim(),
+    pidns: /^pid:\[(\d+)\]$/.exec(await readlink('/proc/self/ns/pid').catch(() => ''))?.[1] ?? '',
+    start: await startOf(process.pid),
+  }))();
+  return { pid: process.pid, host: hostname(), since: new Date().toISOString(), ...(await identity) };
 }
 
 // Field 22 of /proc/PID/stat (after the parenthesised command name); '' where there is none.
@@ -110,7 +132,7 @@ async function startOf(pid: number): Promise<string> {
 // Removes the stale lock of `holder` unless another run is breaking it or broke it first; true when this run removed it.
 async function breakStale(path: string, holder: Owner): Promise<boolean> {
   const breaker = path + '.break';
-  const me: Owner = { pid: process.pid, host: hostname(), start: await startOf(process.pid), since: new Date().toISOString() };
+  const me = await myself();
   if (!(await create(breaker, me))) {
     const other = await readOwner(breaker);
     // A breaker that died in its few milliseconds: its file goes, and the next try breaks again.

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { takeResumeLock } from '../../../lib/client/resume-lock';
 import { heldGate, rejection } from '../../helpers/async';
 import { tempDirPerTest } from '../../helpers/temp-dir';
+import { lockIdentity } from '../../helpers/lock-identity';
 
 const mockHooks: { beforeWrite?: (path: string) => Promise<void>; afterRead?: (path: string) => Promise<void> } = {};
 jest.mock('../../../lib/fs/byte-fs', () => {
@@ -35,7 +36,7 @@ const lockPath = (): string => join(dir(), 'out.scpipe-lock');
 
 test('a run that comes to break a stale lock another run already broke leaves the lock a live run took since', async () => {
   const dead = spawnSync('true').pid!;
-  writeFileSync(lockPath(), `${dead} 1 2026-12-06T10:00:00.000Z ${hostname()}\n`);
+  writeFileSync(lockPath(), `${dead} 1 2026-12-06T10:00:00.000Z ${hostname()} ${lockIdentity}\n`);
   const breaking = heldGate();
   const reread = heldGate();
   let reads = 0;

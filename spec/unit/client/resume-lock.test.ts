@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { takeResumeLock } from '../../../lib/client/resume-lock';
 import { rejection } from '../../helpers/async';
 import { tempDirPerTest } from '../../helpers/temp-dir';
+import { boot, lockIdentity, pidns } from '../../helpers/lock-identity';
 
 const dir = tempDirPerTest('scpipe-resume-lock-');
 const file = (): string => join(dir(), 'out');
@@ -16,7 +17,7 @@ const lockPath = (): string => join(dir(), 'out.scpipe-lock');
 describe('takeResumeLock', () => {
   it('a second taker is refused, naming the first; release() removes the lock', async () => {
     const lock = await takeResumeLock(file());
-    expect(readFileSync(lockPath(), 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+ \\S+ ${hostname()}\\n$`));
+    expect(readFileSync(lockPath(), 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+ \\S+ ${hostname()} boot=${boot} pidns=${pidns}\\n$`));
     const err = await rejection(takeResumeLock(file()));
     expect(err.code).toBe('ERR_LOCKED');
     expect(err.message).toMatch(new RegExp(`^${file()} is being restored by another scpipe get --resume \\(pid ${process.pid} on ${hostname()}, since \\S+\\), which holds ${lockPath()}: wait for it to end`));
@@ -26,7 +27,7 @@ describe('takeResumeLock', () => {
 
   it('the lock of a run that is gone is taken over by one of eight takers at once', async () => {
     const dead = spawnSync('true').pid!; // exited: its pid names no process (unless reused, which the start time tells)
-    writeFileSync(lockPath(), `${dead} 1 2026-12-06T10:00:00.000Z ${hostname()}\n`);
+    writeFileSync(lockPath(), `${dead} 1 2026-12-06T10:00:00.000Z ${hostname()} ${lockIdentity}\n`);
     const lines: string[] = [];
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => takeResumeLock(file(), (l) => lines.push(l))));
     const taken = results.filter((r) => r.status === 'fulfilled');
@@ -51,5 +52,23 @@ describe('takeResumeLock', () => {
     const err = await rejection(takeResumeLock(file()));
     expect(err.message).toContain('(pid 1 on elsewhere\\x1b[2J.example, since 2026\\x1b]0;owned\\x07)');
     expect(err.message).not.toMatch(/[\x00-\x1f]/);
+  });
+
+  // Two containers of one host name sharing a volume: the other's pid is not
+  // ours to look up (gone here, or another process), so its live lock was
+  // broken. Likewise the lock of another boot, and an earlier version's,
+  // which does not say which boot and namespace its pid belongs to.
+  it.each([
+    ['another pid namespace', `boot=${boot} pidns=1`],
+    ['another boot', `boot=00000000-0000-4000-8000-000000000000 pidns=${pidns}`],
+    ['an earlier version (no boot, no namespace)', ''],
+  ])('a lock of this host name from %s is left alone, naming its holder', async (_from, identity) => {
+    const dead = spawnSync('true').pid!;
+    const lock = `${dead} 1 2026-12-06T10:00:00.000Z ${hostname()}${identity ? ` ${identity}` : ''}\n`;
+    writeFileSync(lockPath(), lock);
+    const err = await rejection(takeResumeLock(file()));
+    expect(err.code).toBe('ERR_LOCKED');
+    expect(err.message).toContain(`(pid ${dead} on ${hostname()}, since 2026-12-06T10:00:00.000Z)`);
+    expect(readFileSync(lockPath(), 'utf8')).toBe(lock);
   });
 });
