@@ -53,12 +53,13 @@ function matchCriteria(words: string[], st: State, file: string): boolean {
     const negate = rawKey.startsWith('!');
     const key = (negate ? rawKey.slice(1) : rawKey).toLowerCase();
     const arg = NO_ARGUMENT.has(key) ? '' : words[++i];
+    if (negate && NO_ARGUMENT.has(key) && words[i + 1] === NEGATED_MARK) i++; // readable() gave it one
     if (arg === undefined) throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: Match ${escapeForTerminal(rawKey)}: missing argument`, { path: file });
     let hit: boolean;
     switch (key) {
       case 'all':
         // ssh refuses the file where words follow `all`, rather than read `Match all exec X` one way or the other.
-        if (i < words.length - 1) throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: Match: 'all' cannot be combined with other Match attributes`, { path: file });
+        if (i < words.length - 1) throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: Match: '${escapeForTerminal(rawKey)}' cannot be combined with other Match attributes`, { path: file });
         hit = true;
         break;
       case 'final': st.wantFinal = true; hit = st.final; break;
@@ -82,6 +83,16 @@ function matchCriteria(words: string[], st: State, file: string): boolean {
     if (hit === negate) return false;
   }
   return true;
+}
+
+// The parser takes `!all`, `!canonical` and `!final` for criteria with an
+// argument, and refuses `Match !all` ("Missing value"); ssh takes them with
+// none (`Match !all` never matches). Each is given a NUL word on a Match
+// line, which no config text holds, and which matchCriteria() skips.
+const NEGATED_MARK = '\0';
+function readable(text: string): string {
+  return text.replace(/^([ \t]*match[ \t]+)(.*)$/gim, (_line, head: string, rest: string) =>
+    head + rest.replace(/"[^"]*"|(?<=^|[ \t])!(?:all|canonical|final)(?=[ \t]|$)/gi, (w) => (w.startsWith('"') ? w : `${w} ${NEGATED_MARK}`)));
 }
 
 /** Expands an Include argument into existing files (glob in every path segment). */
@@ -162,7 +173,7 @@ function readConfig(file: string, st: State, baseDir: string, depth: number, che
   }
   let lines: Line[];
   try {
-    lines = parseConfig(text);
+    lines = parseConfig(readable(text));
   } catch (err) {
     throw new ScpipeError('ERR_CONFIG', `${escapeForTerminal(file)}: ${escapeForTerminal((err as Error).message)}`, { path: file, cause: err });
   }

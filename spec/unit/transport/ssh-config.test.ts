@@ -267,6 +267,20 @@ describe('resolveHost', () => {
     expect((await resolveHost('h', { configFile: good })).port).toBe(1001);
   });
 
+  // `Match !all` was refused ("Missing value for match criteria !all", exit
+  // 255), and `Match !final host h` too; ssh takes them: `!all` never matches.
+  it('takes !all, !final and !canonical without an argument, as ssh -G does', async () => {
+    const lines = ['Match !all', 'Match host h !all', 'Match !all # never', 'Match !final host h', 'Match !canonical', 'Match host "x !all"', 'Match host h', 'Match !all\nMatch all'];
+    for (const [i, line] of lines.entries()) {
+      const cfg = writeFile(`cfg-not${i}`, `${line}\n  Port 1001\n`);
+      const out = execFileSync('ssh', ['-G', '-F', cfg, 'h'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      expect([line, String((await resolveHost('h', { configFile: cfg })).port)]).toEqual([line, /^port (\d+)$/m.exec(out)![1]]);
+    }
+    const bad = writeFile('cfg-not-bad', 'Match !all host h\n  Port 1001\n');
+    expect(spawnSync('ssh', ['-G', '-F', bad, 'h'], { encoding: 'utf8' }).stderr).toContain("'!all' cannot be combined with other Match attributes");
+    await expectError(resolveHost('h', { configFile: bad }), 'ERR_CONFIG', new RegExp(`^${bad}: Match: '!all' cannot be combined with other Match attributes$`));
+  });
+
   it('adds default identities only when no IdentityFile is given, and expands ${ENV}', async () => {
     process.env.SCPIPE_TEST_KEYDIR = '/env/keys';
     try {
