@@ -75,7 +75,8 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         }
         // `cp host:f /dev/stdout` where that is a socket (a systemd service's) said "No such device or address": written as get --output writes it.
         if (await ownSocketAt(dest)) {
-          if (sources.length > 1 || args.p) throw new ScpipeError('ERR_USAGE', `${escapeForTerminal(dest)} is a socket, a stream: ${args.p ? '-p needs a file' : 'it takes one remote file'}`);
+          const why = args.p ? '-p needs a file' : args.r ? '-r copies a tree, which it cannot take' : sources.length > 1 ? 'it takes one remote file' : undefined;
+          if (why !== undefined) throw new ScpipeError('ERR_USAGE', `${escapeForTerminal(dest)} is a socket, a stream: ${why}`);
           return runGet(args, sources[0]!, dest, signal, log);
         }
         const sumsFile = args['checksum-file'];

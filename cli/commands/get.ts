@@ -86,6 +86,8 @@ export async function runGet(
   } else await checkOutputFile(output, args.resume);
   // --output /dev/stdout where it is a socket (a systemd service's): written through the stream, as `cat f > /dev/stdout` does.
   const own = output === undefined ? undefined : await ownSocketAt(output);
+  // `--checksum-file -` there mixed the line into the file's bytes.
+  if (own === process.stdout && args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(output!)}): give --checksum-file a file name`);
   if (own !== undefined && (args.p || args.resume)) throw new ScpipeError('ERR_USAGE', `--output ${escapeForTerminal(output!)} is a socket, a stream: ${args.p ? '-p' : '--resume'} needs a file`);
   const spec = remoteArg(sourceArg, 'get');
   // `get host:` came after the login (exit 255 when the host was down) as `"" does not name a file`.

@@ -97,6 +97,7 @@ it('cp host:f /dev/stdout where it is a socket gets the bytes, exit 0', async ()
 
 it.each([
   [['-p', 'f'], '-p needs a file'],
+  [['-r', 'f'], '-r copies a tree, which it cannot take'],
   [['f', 'g'], 'it takes one remote file'],
 ])('cp %j /dev/stdout where it is a socket: exit 2 naming it, nothing written', async (args, why) => {
   const dir = await userDir(sshd.user, 'cp-socket-refused');
@@ -106,5 +107,16 @@ it.each([
   const r = await runCli(['cp', ...sshFlags(sshd, sshd.user), ...operands, '/dev/stdout']);
   expect({ status: r.status, stdout: r.stdout.toString(), stderr: r.stderr }).toEqual({
     status: 2, stdout: '', stderr: `scpipe: /dev/stdout is a socket, a stream: ${why}\n`,
+  });
+});
+
+// The sum's line went into the file's bytes on stdout ("x2d71…  /dev/stdout").
+it.each([['get', '--output'], ['cp', undefined]])('%s … /dev/stdout --checksum-file - where it is a socket: exit 2, nothing written', async (cmd, flag) => {
+  const dir = await userDir(sshd.user, 'socket-sum');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const target = flag === undefined ? [remote(sshd, sshd.user, `${dir}/f`), '/dev/stdout'] : [flag, '/dev/stdout', remote(sshd, sshd.user, `${dir}/f`)];
+  const r = await runCli([cmd, ...sshFlags(sshd, sshd.user), '--checksum-file', '-', ...target]);
+  expect({ status: r.status, stdout: r.stdout.toString(), stderr: r.stderr }).toEqual({
+    status: 2, stdout: '', stderr: 'scpipe: stdout carries the file (/dev/stdout): give --checksum-file a file name\n',
   });
 });
