@@ -48,9 +48,14 @@ export class SummaryRecorder {
   constructor(
     readonly command: JsonSummary['command'],
     readonly destinations: string[],
-    private readonly out: SummaryOut,
+    private out: SummaryOut,
   ) {
     this.protocols = destinations.map(() => null);
+  }
+
+  /** Writes to the other of stdout and stderr where the summary would go to `stream`. */
+  moveOff(stream: NodeJS.WriteStream): void {
+    if (this.out === stream) this.out = stream === process.stdout ? process.stderr : process.stdout;
   }
 
   /** Bytes moved so far (progress): the summary keeps the largest count seen. */
@@ -108,6 +113,11 @@ let active: SummaryRecorder | undefined;
 function startSummary(command: JsonSummary['command'], destinations: string[], out: SummaryOut): SummaryRecorder {
   active = new SummaryRecorder(command, destinations, out);
   return active;
+}
+
+/** Moves the summary off `stream`, which carries the file (get --output /dev/stdout where that is a socket). */
+export function summaryOff(stream: NodeJS.WriteStream): void {
+  active?.moveOff(stream);
 }
 
 /** The run's recorder, if --json was given. */

@@ -7,7 +7,7 @@ import type { CommandContext } from '../context';
 import { allOperands, getOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
 import { checkOutputFile, refuseClosedStdout, refuseTerminalStdout } from '../stdout';
-import { recordPartFetched, recordRetry, recordSha256, recordStored, summaryIfAsked, tally } from '../json-summary';
+import { recordPartFetched, recordRetry, recordSha256, recordStored, summaryIfAsked, summaryOff, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { say, sayRetry } from '../report';
 import { findLocalLeftovers } from '../local-leftovers';
@@ -88,6 +88,7 @@ export async function runGet(
   const own = output === undefined ? undefined : await ownSocketAt(output);
   // `--checksum-file -` there mixed the line into the file's bytes.
   if (own === process.stdout && args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(output!)}): give --checksum-file a file name`);
+  if (own !== undefined) summaryOff(own); // --json: its line went into the file's bytes
   if (own !== undefined && (args.p || args.resume)) throw new ScpipeError('ERR_USAGE', `--output ${escapeForTerminal(output!)} is a socket, a stream: ${args.p ? '-p' : '--resume'} needs a file`);
   const spec = remoteArg(sourceArg, 'get');
   // `get host:` came after the login (exit 255 when the host was down) as `"" does not name a file`.

@@ -120,3 +120,17 @@ it.each([['get', '--output'], ['cp', undefined]])('%s … /dev/stdout --checksum
     status: 2, stdout: '', stderr: 'scpipe: stdout carries the file (/dev/stdout): give --checksum-file a file name\n',
   });
 });
+
+// --json's line went into the file's bytes there: it goes to the other stream.
+it.each([
+  ['cp', '/dev/stdout'],
+  ['get', '/dev/stderr'],
+] as const)('%s --json to %s where it is a socket: the bytes on it, the summary on the other stream', async (cmd, file) => {
+  const dir = await userDir(sshd.user, 'socket-json');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const source = remote(sshd, sshd.user, `${dir}/f`);
+  const r = await runCli([cmd, ...sshFlags(sshd, sshd.user), '--json', ...(cmd === 'cp' ? [source, file] : ['--output', file, source])]);
+  const [bytes, json] = file === '/dev/stdout' ? [r.stdout.toString(), r.stderr] : [r.stderr, r.stdout.toString()];
+  expect({ status: r.status, bytes }).toEqual({ status: 0, bytes: 'the bytes' });
+  expect(JSON.parse(json)).toMatchObject({ scpipe_json: 1, command: cmd, ok: true, bytes: 9 });
+});
