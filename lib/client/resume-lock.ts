@@ -57,7 +57,7 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
       if (await breakStale(path, holder)) log?.(`${escapeForTerminal(path)}: the run that held it (${describe(holder)}) is gone: lock taken over`);
       continue;
     }
-    const who = holder === undefined || holder === 'gone' ? 'a holder it does not name' : describe(holder);
+    const who = holder === undefined || holder === 'gone' ? 'a holder it does not name' : describe(holder) + unchecked(holder, me);
     throw new ScpipeError(
       'ERR_LOCKED',
       `${escapeForTerminal(target.path)} is being restored by another scpipe get --resume (${who}), which holds ${escapeForTerminal(path)}: wait for it to end, or stop it; remove the lock only if that run is gone`,
@@ -95,6 +95,15 @@ async function readOwner(path: string): Promise<Owner | undefined | 'gone'> {
 // All of it is the lock file's, which anyone may have written where the directory is shared.
 function describe(o: Owner): string {
   return `pid ${o.pid} on ${escapeForTerminal(o.host)}, since ${escapeForTerminal(o.since)}`;
+}
+
+// Why a holder of this host name is not looked up, so that a lock left by a reboot is told from a live one elsewhere.
+function unchecked(o: Owner, me: Owner): string {
+  if (o.host !== me.host) return '';
+  if (o.boot === undefined) return '; written by an earlier scpipe, which does not say which boot its pid is of';
+  if (o.boot !== me.boot) return '; from another boot of this host (gone since a restart) or another machine of that name';
+  if (o.pidns !== me.pidns) return '; from another pid namespace (another container) of this host name';
+  return '';
 }
 
 // Dead only where that can be known: this host, boot and pid namespace, and its pid gone or now another process's.

@@ -59,16 +59,16 @@ describe('takeResumeLock', () => {
   // broken. Likewise the lock of another boot, and an earlier version's,
   // which does not say which boot and namespace its pid belongs to.
   it.each([
-    ['another pid namespace', `boot=${boot} pidns=1`],
-    ['another boot', `boot=00000000-0000-4000-8000-000000000000 pidns=${pidns}`],
-    ['an earlier version (no boot, no namespace)', ''],
-  ])('a lock of this host name from %s is left alone, naming its holder', async (_from, identity) => {
+    ['another pid namespace', `boot=${boot} pidns=1`, 'from another pid namespace (another container) of this host name'],
+    ['another boot', `boot=00000000-0000-4000-8000-000000000000 pidns=${pidns}`, 'from another boot of this host (gone since a restart) or another machine of that name'],
+    ['an earlier version (no boot, no namespace)', '', 'written by an earlier scpipe, which does not say which boot its pid is of'],
+  ])('a lock of this host name from %s is left alone, naming its holder and why it is not checked', async (_from, identity, why) => {
     const dead = spawnSync('true').pid!;
     const lock = `${dead} 1 2026-12-06T10:00:00.000Z ${hostname()}${identity ? ` ${identity}` : ''}\n`;
     writeFileSync(lockPath(), lock);
     const err = await rejection(takeResumeLock(file()));
     expect(err.code).toBe('ERR_LOCKED');
-    expect(err.message).toContain(`(pid ${dead} on ${hostname()}, since 2026-12-06T10:00:00.000Z)`);
+    expect(err.message).toContain(`(pid ${dead} on ${hostname()}, since 2026-12-06T10:00:00.000Z; ${why})`);
     expect(readFileSync(lockPath(), 'utf8')).toBe(lock);
   });
 });
