@@ -7,9 +7,11 @@
 // ssh's debug output) that hangs before it answers must be seen while it hangs.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { escapeForTerminal } from '../util/escape';
+import { escapeForTerminal, peerText } from '../util/escape';
 
 const KEEP_BYTES = 8192;
+// The opening kept for the first line a failure quotes: the tail may have lost it, and a line can be endless.
+const HEAD_CHARS = 4096;
 // Held past this, lines go out as they come: a remote that talks without end is not kept.
 const MAX_HELD = 64;
 // A refusal comes with the remote's exit, at once: lines held this long are from a remote that waits.
@@ -18,6 +20,7 @@ const HOLD_MS = 2000;
 /** The remote's stderr as it arrives: escaped lines out, the tail kept. */
 export class RemoteStderr {
   private tail = '';
+  private head = '';
   private line = '';
   // SSH's packets may cut a character of several UTF-8 bytes in two: its bytes wait for the rest.
   private readonly utf8 = new StringDecoder('utf8');
@@ -41,6 +44,12 @@ export class RemoteStderr {
     return escapeForTerminal(this.tail.trim(), true);
   }
 
+  /** What a failure quotes: the first line that is not blank, trimmed, cut to 400 characters and escaped ('' for none). */
+  said(): { first: string; tail: string } {
+    const first = this.head.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+    return { first: peerText(first), tail: this.text() };
+  }
+
   /**
    * Hands on the lines held, and any later ones as they come. With `failure`
    * (the remote went before it answered), the first line it quotes is left
@@ -53,7 +62,7 @@ export class RemoteStderr {
     if (!lines) return;
     const first = lines.findIndex((l) => l.trim() !== '');
     const message = failure instanceof Error ? failure.message : undefined;
-    const quoted = first >= 0 && message !== undefined && message.includes(escapeForTerminal(lines[first]!.trim(), true));
+    const quoted = first >= 0 && message !== undefined && message.includes(this.said().first);
     const rest = quoted ? lines.slice(first + 1) : lines;
     while (quoted && rest.length > 0 && rest[rest.length - 1]!.trim() === '') rest.pop();
     for (const l of rest) this.onLine?.(escapeForTerminal(l));
@@ -67,6 +76,7 @@ export class RemoteStderr {
   }
 
   private add(text: string): void {
+    if (this.head.length < HEAD_CHARS) this.head += text.slice(0, HEAD_CHARS - this.head.length);
     this.tail = (this.tail + text).slice(-KEEP_BYTES);
     const lines = (this.line + text).split('\n');
     this.line = lines.pop()!.slice(-KEEP_BYTES);

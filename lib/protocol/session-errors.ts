@@ -54,8 +54,10 @@ function codeOf(message: string): ScpipeErrorCode {
   return 'ERR_REMOTE';
 }
 
-function firstLine(stderr: string): string {
-  return stderr.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+/** The remote's stderr as RemoteStderr.said() gives it: its first line (quoted by the message) and its tail (kept in the error). */
+export interface StderrSaid {
+  first: string;
+  tail: string;
 }
 
 /**
@@ -63,11 +65,11 @@ function firstLine(stderr: string): string {
  * `whyLost`: what the transport knows of a lost connection (a keepalive
  * timeout), said instead of the remote's stderr.
  */
-export function describeExit(status: ExitStatus, stderr: string, stage?: string, whyLost?: string): ScpipeError | undefined {
+export function describeExit(status: ExitStatus, said: StderrSaid, stage?: string, whyLost?: string): ScpipeError | undefined {
   if (status.code === 0) return undefined;
   const when = stage ? ` ${STAGES[stage] ?? ''}`.trimEnd() : '';
-  const said = firstLine(stderr);
-  const tail = said ? `: ${said}` : '';
+  const stderr = said.tail;
+  const tail = said.first ? `: ${said.first}` : '';
   if (whyLost !== undefined && status.code === null && status.signal === null) {
     return new ScpipeError('ERR_LOST_CONNECTION', `connection lost${when}: ${whyLost}`, { remoteStderr: stderr || undefined });
   }
@@ -99,7 +101,7 @@ export async function explainLoss(
     return err instanceof ScpipeError ? err : new ScpipeError('ERR_LOST_CONNECTION', `connection failed: ${String(err)}`, { cause: err });
   }
   const exited = await status;
-  const described = describeExit(exited.code === 0 ? { code: null, signal: null } : exited, stderr.text(), stage, whyLost?.());
+  const described = describeExit(exited.code === 0 ? { code: null, signal: null } : exited, stderr.said(), stage, whyLost?.());
   stderr.release(described);
   return described ?? err;
 }
@@ -109,7 +111,7 @@ export async function explainLoss(
  * inside a file's body or before its status byte; `status`: the exit status
  * as far as it came.
  */
-export function sinkLossError(status: ExitStatus, inData: boolean, stderr: string, whyLost?: string): ScpipeError {
+export function sinkLossError(status: ExitStatus, inData: boolean, stderr: StderrSaid, whyLost?: string): ScpipeError {
   const base = inData ? 'connection lost in the middle of a file' : 'connection lost in the middle of a record';
   const ctx = { exitCode: status.code, exitSignal: status.signal };
   if (whyLost !== undefined) return new ScpipeError('ERR_LOST_CONNECTION', `${base}: ${whyLost}`, ctx);

@@ -81,6 +81,6 @@ export class SinkInput {
   private async lostMidway(): Promise<ScpipeError> {
     const status = await waitForExit(this.channel.exit, this.opts.signal, 2000);
     const inData = this.decoder.state !== 'record'; // a body or its status byte
-    return sinkLossError(status, inData, this.stderr.text(), this.channel.whyLost?.());
+    return sinkLossError(status, inData, this.stderr.said(), this.channel.whyLost?.());
   }
 }

@@ -59,7 +59,7 @@ export class ScpSink {
       const status = await waitForExit(this.channel.exit, this.opts.signal);
       this.opts.trace?.(`exit status ${status.code ?? status.signal ?? 'none'}`);
       if (this.firstFailure) throw this.firstFailure;
-      const bad = describeExit(status, this.stderr.text(), undefined, this.channel.whyLost?.());
+      const bad = describeExit(status, this.stderr.said(), undefined, this.channel.whyLost?.());
       if (bad) throw bad;
       return status;
     } catch (err) {

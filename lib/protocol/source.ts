@@ -167,7 +167,7 @@ export class ScpSource {
     const first = this.failures.first;
     if (first) throw first;
     if (!waited) return status;
-    const bad = describeExit(status, this.stderr.text(), undefined, this.channel.whyLost?.());
+    const bad = describeExit(status, this.stderr.said(), undefined, this.channel.whyLost?.());
     this.stderr.release(bad);
     if (bad) throw bad;
     return status;
