@@ -8,6 +8,7 @@ import * as byteFs from '../fs/byte-fs';
 import * as path from 'node:path';
 import { makeDirs } from '../fs/make-dirs';
 import { matchPatternList } from './wildcard';
+import { lowerAscii } from '../util/ascii-case';
 import { SshFields } from '../util/ssh-fields';
 
 /** Result of looking a host key up; `file`/`line` name the conflicting entry. */
@@ -36,9 +37,9 @@ export interface CheckHostKeyOptions {
 }
 
 // The name a host is filed under in known_hosts: `host` for port 22,
-// `[host]:port` otherwise, lower-cased (OpenSSH put_host_port + lowercase).
+// `[host]:port` otherwise, lower-cased as ssh does, A-Z only (OpenSSH put_host_port + lowercase).
 export function knownHostsName(host: string, port: number): string {
-  const h = host.toLowerCase();
+  const h = lowerAscii(host);
   return port === 22 || port === 0 ? h : `[${h}]:${port}`;
 }
 

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { ScpipeError } from '../errors';
 import { matchPatternList } from './wildcard';
 import { OTHER_KEYWORDS, FILE_ONLY } from './ssh-keywords';
+import { lowerAscii } from '../util/ascii-case';
 
 type Kind = 'str' | 'port' | 'bool' | 'strict' | 'time' | 'int' | 'list' | 'files' | 'words' | 'loglevel' | 'family';
 /** The supported keys, lower-cased, with their canonical name and kind. */
@@ -178,7 +179,7 @@ export function hostnameOf(st: State): string {
     if (t === '%') return '%';
     throw new ScpipeError('ERR_CONFIG', `HostName ${hn}: unknown token %${t} (HostName takes %h and %%)`);
   });
-  return isIP(host) ? host : host.toLowerCase();
+  return isIP(host) ? host : lowerAscii(host);
 }
 
 /** A TCP port as ssh takes one: decimal digits, 1 to 65535; undefined otherwise. */

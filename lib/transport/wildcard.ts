@@ -4,6 +4,7 @@
 // and a `!pattern` that matches overrides every other entry. (The remote
 // glob of `scp -f`, protocol/glob.ts, is glibc fnmatch: brackets, `\`
 // escapes and braces, which these patterns do not have.)
+import { lowerAscii } from '../util/ascii-case';
 
 /** How matchPattern() compares. */
 export interface WildcardOptions {
@@ -15,8 +16,8 @@ export interface WildcardOptions {
 // single-star backtracking: linear-ish, and no RegExp is built from the pattern.
 export function matchPattern(text: string, pattern: string, options: WildcardOptions = {}): boolean {
   const fold = options.ignoreCase ?? true;
-  const t = fold ? text.toLowerCase() : text;
-  const p = fold ? pattern.toLowerCase() : pattern;
+  const t = fold ? lowerAscii(text) : text;
+  const p = fold ? lowerAscii(pattern) : pattern;
   let ti = 0;
   let pi = 0;
   let starP = -1;

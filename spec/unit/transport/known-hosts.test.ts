@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -120,6 +120,22 @@ describe('checkHostKey', () => {
     expect(await check([f], 'hashme.example', 22, ed1)).toEqual({ status: 'match' });
     expect(await check([f], 'hashme.example', 2022, ed2)).toEqual({ status: 'match' });
     expect(await check([f], 'hashme.example', 2022, ed1)).toEqual({ status: 'changed', file: f, line: 2 });
+  });
+
+  it('finds what ssh finds for names in other cases and scripts, plain and hashed (A-Z alone is folded, as ssh does)', async () => {
+    // ssh files BÜCHER.Example as bÜcher.example, and the Kelvin sign (K) is not a K.
+    const names = ['kelvin.example', '\u212Aelvin.example', 'bÜcher.example', 'BÜCHER.Example', 'bücher.example', 'istanbul.example', 'İstanbul.example'];
+    const plain = knownHosts(['kelvin.example', 'bÜcher.example', 'istanbul.example'].map((h) => line(h, ed1)).join(''));
+    const hashedFile = knownHosts(fs.readFileSync(plain, 'utf8'));
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', hashedFile], { stdio: 'ignore' });
+    for (const file of [plain, hashedFile]) {
+      for (const name of names) {
+        // What ssh looks up: its host name (ssh -G), which ssh-keygen -F then finds or not (exit 1).
+        const asSsh = /^hostname (.*)$/m.exec(execFileSync('ssh', ['-F', 'none', '-G', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))![1]!;
+        const found = spawnSync('ssh-keygen', ['-F', asSsh, '-f', file], { encoding: 'utf8' }).stdout.includes(keyType(ed1));
+        expect([name, (await check([file], name, 22, ed1)).status]).toEqual([name, found ? 'match' : 'unknown']);
+      }
+    }
   });
 
   it('reports a different key of the same type as changed, with file and line', async () => {

@@ -109,7 +109,8 @@ describe('resolveHost', () => {
 
   it('agrees with ssh -G on the case of Host patterns, Match originalhost and the host name', async () => {
     const cfg = writeFile('cfg', 'Host Web\n  Port 2001\nHost db\n  HostName %h.Example.COM\n  Port 2002\nMatch originalhost cap*\n  Port 2003\nHost *\n  Port 2004\n');
-    for (const host of ['Web', 'web', 'WEB', 'db', 'DB', 'CAPX', 'capx', 'FE80::1%ETH0']) {
+    // Only A-Z is lowered, as ssh's tolower(3) does: not Ü, the Kelvin sign (K) or İ.
+    for (const host of ['Web', 'web', 'WEB', 'db', 'DB', 'CAPX', 'capx', 'FE80::1%ETH0', 'BÜCHER.Example', '\u212Aelvin.example', 'İSTANBUL.example']) {
       const out = execFileSync('ssh', ['-G', '-F', cfg, host], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
       const g = new Map(out.split('\n').map((l) => [l.slice(0, l.indexOf(' ')).toLowerCase(), l.slice(l.indexOf(' ') + 1)]));
       const h = await resolveHost(host, { configFile: cfg });
