@@ -62,3 +62,10 @@ export function isDisconnect(err: Error & { level?: string; code?: unknown }): b
 export function disconnected(err: Error & { code?: unknown }, host: ResolvedHost): string {
   return `Received disconnect from ${host.hostname} port ${host.port}:${String(err.code)}: ${peerText(err.message)}`;
 }
+
+// Bytes from the server that are not SSH, in ssh's words where OpenSSL has none: a
+// failed AES-GCM tag comes from Node as `error:00000000:lib(0)::reason(0)`.
+export function brokenProtocol(err: Error): string {
+  const why = /^error:0+:lib\(0\)::reason\(0\)$/.test(err.message) ? 'message authentication code incorrect' : peerText(err.message);
+  return `the server broke the SSH protocol: ${why}`;
+}

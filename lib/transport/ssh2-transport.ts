@@ -18,7 +18,7 @@ import type { HopConnectOptions } from './proxy-jump';
 import { aliveWhileReceiving } from './ssh2-keepalive';
 import { showBanners } from './ssh2-banner';
 import { algorithmsFor } from './ssh2-host-algorithms';
-import { describeClientError, disconnected, isDisconnect, keepaliveTimeout } from './ssh2-errors';
+import { brokenProtocol, describeClientError, disconnected, isDisconnect, keepaliveTimeout } from './ssh2-errors';
 import { cryptoFailure, ssh2Module } from './ssh2-load';
 import { execChannel } from './ssh2-exec';
 import { onAbort } from '../util/abort';
@@ -204,6 +204,12 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     // ssh2 emits this before it destroys the socket, so before any channel closes.
     if (err.level === 'client-timeout' && /keepalive/i.test(err.message)) lost = keepaliveTimeout(host);
     else if (isDisconnect(err)) lost ??= disconnected(err, host);
+    else if (err.level === undefined && !sock.destroyed) {
+      // Bytes ssh2 could not parse (a bad packet length, a MAC that fails): ssh2 only
+      // half-closes, and a server that keeps the socket open and talking held the run for ever.
+      lost ??= brokenProtocol(err);
+      dropSocket(sock);
+    }
   });
   return {
     client,
