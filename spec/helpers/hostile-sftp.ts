@@ -22,6 +22,8 @@ export interface FakeEntry {
   data?: Buffer;
   /** What FSTAT and STAT say the size is (default data.length). */
   size?: number;
+  /** What FSTAT and STAT say the mtime is (default 1,000,000,000). */
+  mtime?: number;
 }
 
 /** How the fake answers; `list` is asked once per READDIR of a directory (call 0, 1, …). */
@@ -75,7 +77,7 @@ export interface HostileSftp {
 function attrsOf(e: FakeEntry): { mode: number; uid: number; gid: number; size: number; atime: number; mtime: number } {
   const size = e.size ?? e.data?.length ?? 0;
   const mode = (e.kind === 'dir' ? S_IFDIR : S_IFREG) | (e.mode ?? (e.kind === 'dir' ? 0o755 : 0o644));
-  return { mode, uid: 0, gid: 0, size, atime: 1_000_000_000, mtime: 1_000_000_000 };
+  return { mode, uid: 0, gid: 0, size, atime: 1_000_000_000, mtime: e.mtime ?? 1_000_000_000 };
 }
 
 /** Starts the fake on 127.0.0.1 with a fresh host key; any login is accepted. */
