@@ -126,12 +126,22 @@ function valueArgs(value: unknown): string[] {
   return typeof value === 'string' && value !== '' ? [value] : [];
 }
 
+// ssh takes a ProxyCommand as the rest of its line, quotes and spaces as
+// written, for the shell to read (readconf.c parse_command): the parser's
+// words are put back together, their quotes with them.
+function verbatim(value: unknown): string[] {
+  if (!Array.isArray(value)) return valueArgs(value);
+  const words = value as Array<{ val: string; separator?: string; quoted?: boolean }>;
+  const text = words.map((w, i) => `${i === 0 ? '' : w.separator ?? ' '}${w.quoted ? `"${w.val}"` : w.val}`).join('');
+  return text === '' ? [] : [text];
+}
+
 /** Walks config lines, applying active ones; Include recurses with the same activity. */
 function evaluate(lines: Line[], st: State, file: string, baseDir: string, depth: number): void {
   for (const line of lines) {
     if (line.type !== LineType.DIRECTIVE) continue;
     const param = line.param.toLowerCase();
-    const args = valueArgs(line.value);
+    const args = param === 'proxycommand' ? verbatim(line.value) : valueArgs(line.value);
     if ('config' in line) {
       // Host takes its patterns as separate words (a comma in one is literal), and
       // compares case and all, as readconf.c match_pattern(): `Host web` is not `WEB`.
@@ -184,7 +194,7 @@ function readConfig(file: string, st: State, baseDir: string, depth: number, che
 function applyOption(st: State, option: string): void {
   const m = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(?:=\s*|\s+)(.*?)\s*$/.exec(option);
   if (!m) throw new ScpipeError('ERR_USAGE', `-o ${JSON.stringify(option)}: give Key=Value (an ssh_config keyword)`);
-  setValue(st, m[1], splitArgs(m[2]), '-o', 'ERR_USAGE');
+  setValue(st, m[1], m[1].toLowerCase() === 'proxycommand' ? [m[2]] : splitArgs(m[2]), '-o', 'ERR_USAGE');
 }
 
 // Resolves the effective settings for `alias` (what the user typed as host),

@@ -118,6 +118,16 @@ describe('resolveHost', () => {
     }
   });
 
+  it('keeps a ProxyCommand as ssh -G shows it, quotes and all, from -o and from a file', async () => {
+    const command = `sh -c "exec cat /dev/null" 'a b' "c  d"`;
+    const cfg = writeFile('proxy-cfg', `Host p\n  ProxyCommand ${command}\n`);
+    const sshG = (args: string[]): string | undefined => /^proxycommand (.*)$/m.exec(execFileSync('ssh', ['-G', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[1];
+    expect(sshG(['-F', cfg, 'p'])).toBe(command);
+    expect((await resolve('p', { configFile: cfg })).proxyCommand).toBe(command);
+    expect(sshG(['-F', 'none', '-o', `ProxyCommand=${command}`, 'p'])).toBe(command);
+    expect((await resolve('p', { configFile: 'none', options: [`ProxyCommand=${command}`] })).proxyCommand).toBe(command);
+  });
+
   it('uses defaults when nothing is configured', async () => {
     const h = await resolve('plain', { configFile: 'none' });
     expect(h).toEqual({
