@@ -106,7 +106,9 @@ function unchecked(o: Owner, me: Owner): string {
   return '';
 }
 
-// Dead only where that can be known: this host, boot and pid namespace, and its pid gone or now another process's.
+// Dead only where that can be known: this host, boot and pid namespace, and
+// its pid gone, now another process's, or a zombie (killed, not yet reaped by
+// a parent that does not wait, as a container's first process often is).
 async function isDead(o: Owner | undefined): Promise<boolean> {
   if (o === undefined || o.host !== hostname()) return false;
   const me = await myself();
@@ -116,8 +118,9 @@ async function isDead(o: Owner | undefined): Promise<boolean> {
   } catch (err) {
     return errnoCode(err) === 'ESRCH'; // EPERM: alive, another user's
   }
-  const now = await startOf(o.pid);
-  return o.start !== '' && now !== '' && now !== o.start;
+  const now = await statOf(o.pid);
+  if (now.state === 'Z' || now.state === 'X') return true;
+  return o.start !== '' && now.start !== '' && now.start !== o.start;
 }
 
 // This run as a lock names it; the boot and the namespace are read once.
@@ -131,11 +134,15 @@ async function myself(): Promise<Owner> {
   return { pid: process.pid, host: hostname(), since: new Date().toISOString(), ...(await identity) };
 }
 
-// Field 22 of /proc/PID/stat (after the parenthesised command name); '' where there is none.
 async function startOf(pid: number): Promise<string> {
+  return (await statOf(pid)).start;
+}
+
+// Fields 3 (the state) and 22 (the start) of /proc/PID/stat, after the parenthesised command name; '' where there is none.
+async function statOf(pid: number): Promise<{ state: string; start: string }> {
   const text = await readPlain(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return fields[19] ?? '';
+  return { state: fields[0] ?? '', start: fields[19] ?? '' };
 }
 
 // Removes the stale lock of `holder` unless another run is breaking it or broke it first; true when this run removed it.

@@ -1,12 +1,13 @@
 // The lock of `get --output FILE --resume` (FILE.scpipe-lock): who holds it
 // is said, a lock whose run is gone is taken over by exactly one of the runs
 // that find it so at once, and one that cannot be checked is left alone.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { takeResumeLock } from '../../../lib/client/resume-lock';
-import { rejection } from '../../helpers/async';
+import { rejection, waitFor } from '../../helpers/async';
 import { tempDirPerTest } from '../../helpers/temp-dir';
 import { boot, lockIdentity, pidns } from '../../helpers/lock-identity';
 
@@ -36,6 +37,24 @@ describe('takeResumeLock', () => {
     expect(lines).toContain(`${lockPath()}: the run that held it (pid ${dead} on ${hostname()}, since 2026-12-06T10:00:00.000Z) is gone: lock taken over`);
     expect(readdirSync(dir())).toEqual(['out.scpipe-lock']); // no breaker left
     expect(readFileSync(lockPath(), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
+  });
+
+  it('the lock of a run that ended but is not reaped (a zombie: its parent does not wait) is taken over', async () => {
+    // sh starts a short sleep, then becomes a long one that never waits for it: the short one, once it ends, stays a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number((await once(parent.stdout!, 'data'))[0].toString());
+      const stat = (): string[] => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      await waitFor(() => stat()[0] === 'Z', 'the zombie');
+      writeFileSync(lockPath(), `${pid} ${stat()[19]} 2026-12-06T10:00:00.000Z ${hostname()}\n`);
+      const lines: string[] = [];
+      const lock = await takeResumeLock(file(), (l) => lines.push(l));
+      expect(lines).toEqual([`${lockPath()}: the run that held it (pid ${pid} on ${hostname()}, since 2026-12-06T10:00:00.000Z) is gone: lock taken over`]);
+      expect(readFileSync(lockPath(), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
+      await lock.release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('a lock from another host, or one it cannot read, is left alone', async () => {
