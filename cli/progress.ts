@@ -128,9 +128,12 @@ export class ProgressLine {
   }
 
   /** Shows `p`; a new phase or file starts its rate and ETA afresh. */
-  readonly update = (p: Progress): void => {
-    const now = performance.now();
+  readonly update = (given: Progress): void => {
+    // A parts set's get: the line follows the bytes received, not those written out a part or more behind.
+    const p = given.fetched === undefined ? given : { ...given, bytes: given.fetched };
     const prev = this.current;
+    if (given.fetched !== undefined && prev?.name === p.name && prev.phase === p.phase && prev.bytes === p.bytes) return;
+    const now = performance.now();
     this.current = p;
     if (!prev || p.bytes !== prev.bytes || p.parts?.produced !== prev.parts?.produced || p.phase !== prev.phase || p.name !== prev.name) this.moved = now;
     this.ticker ??= setInterval(() => this.tick(), TICK_MS).unref();

@@ -16,4 +16,6 @@ export interface Progress {
   total?: bigint;
   /** A parts upload (put's `partSize`): `bytes` are those confirmed; these are taken from the input, and on the wire. */
   parts?: { produced: bigint; inFlight: number };
+  /** A parts set's get: the bytes of its parts received so far; `bytes`, those written out, follow a part or more behind, as each part goes out only once checked. */
+  fetched?: bigint;
 }

@@ -42,16 +42,20 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
   const list = partsOf(manifest);
   // The parts fetched ahead, not yet written out: only these are held, whatever the set's length.
   const fetches = new Map<number, Promise<SpooledPart>>();
+  // Progress: the bytes written out, and those received, which run a part or
+  // more ahead: a log's line moves while the first parts come in, at the link's rate.
+  let received = from?.bytes ?? 0n;
+  const fetched = new FetchedBytes(from?.bytes ?? 0n, () => report());
+  const report = (): void => opts.onProgress?.({ name: manifest.name, phase: 'transfer', bytes: received, total: manifest.size, fetched: fetched.total });
   let started = from?.part ?? 0;
   const startNext = (): void => {
     if (started >= list.count) return;
-    const fetching = fetchPart(conn, dir, list.at(started), started, held, role, fetches.get(started - 1));
+    const fetching = fetchPart(conn, dir, list.at(started), started, { ...held, fetched }, role, fetches.get(started - 1));
     fetching.catch(() => undefined); // awaited in order below
     fetches.set(started++, fetching);
   };
   const done = (async (): Promise<ExitStatus> => {
     const whole = opts.wholeStreamSum ? wholeSum(held.sums, from?.whole) : undefined;
-    let received = from?.bytes ?? 0n;
     try {
       for (let i = 0; i < parallel; i++) startNext();
       for (let index = from?.part ?? 0; index < list.count; index++) {
@@ -63,7 +67,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
           for await (const chunk of part.spool.replay({ signal: inner.signal })) {
             await whole?.update(chunk as Buffer);
             received += BigInt((chunk as Buffer).length);
-            opts.onProgress?.({ name: manifest.name, phase: 'transfer', bytes: received, total: manifest.size });
+            report();
             await body.write(chunk as Buffer);
             if (body.destroyed) throw abortError(inner.signal.aborted ? inner.signal : undefined);
           }
@@ -97,7 +101,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
 // A channel the server refused (MaxSessions, and no further connection could
 // be made) is asked for again once the part before it is in, then with the
 // retries' backoff.
-function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, index: number, held: Held, opts: GetOptions, before?: Promise<unknown>): Promise<SpooledPart> {
+function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, index: number, held: Held & { fetched: FetchedBytes }, opts: GetOptions, before?: Promise<unknown>): Promise<SpooledPart> {
   let waited = before === undefined;
   return retrying(conn, { ...opts, onRetry: opts.onRetry && ((e) => opts.onRetry!({ ...e, file: entry.name })) }, async (current) => {
     const open = (): Promise<Download> => fetchFile(conn, current, dir + entry.name, opts);
@@ -120,7 +124,7 @@ interface Held {
   sums: HashThread;
 }
 
-async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, index: number, held: Held, opts: GetOptions): Promise<SpooledPart> {
+async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, index: number, held: Held & { fetched: FetchedBytes }, opts: GetOptions): Promise<SpooledPart> {
   const shown = escapeForTerminal(entry.name);
   let download;
   try {
@@ -142,6 +146,7 @@ async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, in
   const id = held.sums.newId();
   const feed = held.sums.feed([id]);
   let part: SpooledPart | undefined;
+  let bytes = 0n;
   try {
     const chunks = new ChunkReader(download.body);
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
@@ -149,19 +154,49 @@ async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, in
       if (opts.signal?.aborted) throw abortError(opts.signal);
       await feed.update(next.value);
       await writer.push(next.value);
+      held.fetched.set(index, (bytes += BigInt(next.value.length)));
     }
     await download.done;
     part = await writer.finish(await feed.digest(id));
     if (part.sha256 !== entry.sha256) {
       throw new ScpipeError('ERR_CHECKSUM', `part ${shown} does not match its SHA-256 in the manifest`, { path: entry.name });
     }
+    held.fetched.complete(index);
     return part;
   } catch (err) {
+    held.fetched.drop(index); // a retry fetches it from its start
     feed.close();
     download.body.destroy();
     if (part) await part.dispose();
     else await writer.discard();
     throw err;
+  }
+}
+
+// The bytes of the parts received so far: those fetched whole (or kept by a
+// resumed restore), and those coming in, by part (parallel at most).
+class FetchedBytes {
+  private readonly coming = new Map<number, bigint>();
+  constructor(private whole: bigint, private readonly changed: () => void) {}
+
+  get total(): bigint {
+    let sum = this.whole;
+    for (const bytes of this.coming.values()) sum += bytes;
+    return sum;
+  }
+
+  set(index: number, bytes: bigint): void {
+    this.coming.set(index, bytes);
+    this.changed();
+  }
+
+  complete(index: number): void {
+    this.whole += this.coming.get(index) ?? 0n;
+    this.coming.delete(index);
+  }
+
+  drop(index: number): void {
+    if (this.coming.delete(index)) this.changed();
   }
 }
 

@@ -146,6 +146,35 @@ describe('--progress: lines for logs where stderr is not a terminal', () => {
       jest.useRealTimers();
     }
   });
+  // A parts set's get writes each part out only once it is checked: its line
+  // said 0% while the first parts came in, then jumped a part at a time at the spool's rate.
+  it('a parts set\'s get: the line follows the bytes received, ahead of those written out', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { out, text } = captured();
+      const line = new ProgressLine(out, 'lines');
+      const MiB = 1024n * 1024n;
+      const total = 40n * MiB;
+      line.update({ name: 'set', phase: 'transfer', bytes: 0n, total, fetched: 1n * MiB });
+      advanceTo(1_005_000);
+      line.update({ name: 'set', phase: 'transfer', bytes: 0n, total, fetched: 6n * MiB });
+      advanceTo(1_010_000);
+      line.update({ name: 'set', phase: 'transfer', bytes: 0n, total, fetched: 11n * MiB });
+      advanceTo(1_015_000);
+      line.update({ name: 'set', phase: 'transfer', bytes: 0n, total, fetched: 16n * MiB });
+      advanceTo(1_020_000);
+      line.update({ name: 'set', phase: 'transfer', bytes: 0n, total, fetched: total });
+      for (let out = 4n * MiB; out <= total; out += 4n * MiB) line.update({ name: 'set', phase: 'transfer', bytes: out, total, fetched: total });
+      line.done();
+      expect(text().split('\n')).toEqual([
+        'scpipe: set:  27%  11 MiB / 40 MiB  1 MiB/s  ETA 0:29',
+        expect.stringMatching(/^scpipe: set: 100% {2}40 MiB \/ 40 MiB {2}1\.\d+ MiB\/s {2}ETA 0:00$/),
+        '',
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
   // SFTP from a pipe has no total, so its last update was often skipped as
   // too soon after the one before: a log's last line said "sent 14.7 MiB"
   // of an upload of 28.6 MiB that had ended well.

@@ -1,0 +1,34 @@
+// get of a parts set reported its progress only as each part went out,
+// checked: nothing while the first parts came in (minutes for parts of
+// 1 GiB), then a part at once, so a log's --progress line stayed silent and
+// then gave the rate of a copy from the spool. The bytes received come too.
+import { get, put, type Progress } from '../../lib';
+import { waitFor } from '../helpers/async';
+import { connectOptions, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+
+const sshd = sshdPerSuite();
+const target = () => connectOptions(sshd, sshd.rssh);
+
+it('get of a parts set reports the bytes of the parts received before any goes out, then every byte out', async () => {
+  const dir = await userDir(sshd.rssh, 'parts-progress');
+  const size = 4n << 20n;
+  await put(target(), `${dir}/set`, Buffer.alloc(Number(size), 5), { partSize: 1 << 20 });
+  const seen: Progress[] = [];
+  const download = await get(target(), `${dir}/set`, { parallel: 4, onProgress: (p) => seen.push(p) });
+  let out = 0;
+  try {
+    // Nothing read: the parts are fetched ahead, and the progress says so while none is written out whole.
+    await waitFor(() => seen.some((p) => p.fetched === size), 'every part fetched ahead');
+    expect(seen.filter((p) => p.fetched !== undefined && p.fetched > 0n && p.bytes === 0n).length).toBeGreaterThan(0);
+    expect(seen.every((p) => p.name === 'set' && p.phase === 'transfer' && p.total === size)).toBe(true);
+    for await (const chunk of download.body) out += (chunk as Buffer).length;
+    await download.done;
+  } finally {
+    download.body.destroy(); // a failure above leaves no connection open for the suite's sshd to wait on
+    await download.done.catch(() => undefined);
+  }
+  expect(out).toBe(Number(size));
+  expect(seen.at(-1)).toEqual({ name: 'set', phase: 'transfer', bytes: size, total: size, fetched: size });
+  expect(seen.every((p, i) => i === 0 || p.bytes >= seen[i - 1]!.bytes)).toBe(true);
+});
