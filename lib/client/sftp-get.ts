@@ -35,6 +35,9 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   const path = await sftpPathOn(first.session, remotePath);
   const name = posix.basename(path);
   if (path.endsWith('/') || name === '.' || name === '..' || name === '') {
+    // `get vault:backups/` is a look for what is there: a directory is said as one, as without the slash and over SCP, and the CLI says how its sets are found.
+    const st = await first.session.stat(path).catch(() => undefined);
+    if (st?.isDirectory()) throw notAFile(path.replace(/(.)\/+$/, '$1'), st);
     throw new ScpipeError('ERR_USAGE', `"${escapeForTerminal(remotePath)}" does not name a file`);
   }
   const session = first.session;

@@ -40,4 +40,11 @@ describe('get of a directory', () => {
     const got = await runCli(['get', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, jailed)]);
     expect(got).toMatchObject({ status: 1, stderr: `scpipe: ${jailed}: is a directory; ${HINT}\n` });
   });
+
+  // `get vault:backups/`, as docs/nightly.md has it: over SFTP the slash made it a usage error, exit 2, that said nothing of the sets.
+  it('over SFTP with a slash at the end: the same, exit 1', async () => {
+    const jailed = remotePath(sshd.sftp, await userDir(sshd.sftp, 'getdir'));
+    const got = await runCli(['get', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${jailed}/`)]);
+    expect(got).toMatchObject({ status: 1, stdout: Buffer.alloc(0), stderr: `scpipe: ${jailed}: is a directory; ${HINT}\n` });
+  });
 });
