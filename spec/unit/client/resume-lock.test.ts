@@ -46,7 +46,7 @@ describe('takeResumeLock', () => {
       const pid = Number((await once(parent.stdout!, 'data'))[0].toString());
       const stat = (): string[] => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
       await waitFor(() => stat()[0] === 'Z', 'the zombie');
-      writeFileSync(lockPath(), `${pid} ${stat()[19]} 2026-12-06T10:00:00.000Z ${hostname()}\n`);
+      writeFileSync(lockPath(), `${pid} ${stat()[19]} 2026-12-06T10:00:00.000Z ${hostname()} ${lockIdentity}\n`);
       const lines: string[] = [];
       const lock = await takeResumeLock(file(), (l) => lines.push(l));
       expect(lines).toEqual([`${lockPath()}: the run that held it (pid ${pid} on ${hostname()}, since 2026-12-06T10:00:00.000Z) is gone: lock taken over`]);
