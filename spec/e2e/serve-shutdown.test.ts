@@ -6,11 +6,11 @@
 // 0 as sshd does, not 143, which systemd counts as a failed stop; and a
 // client that stopped answering does not hold the exit for long.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
-import { CLI } from '../helpers/cli';
+import { CLI, runCli } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
 import { startServe, type TestServe } from '../helpers/serve';
 import { tempWithBytes } from '../helpers/upload-temp';
@@ -104,9 +104,11 @@ it('cuts at once on a second signal', async () => {
   expect(await readdir(s.root)).toEqual([]);
 }, 30_000);
 
-// scpipe put over SFTP writes into a temporary name it created: the cut
-// removes that name too, so nothing is left for --remove-stale.
-it('a cut scpipe put over SFTP leaves no temporary file in the root', async () => {
+// scpipe put over SFTP writes into a temporary name it created, which the
+// cut keeps for the client's retries (serve-restart-resume.test.ts). One
+// whose client never comes back is named by that client's next put of the
+// target once it is old, and removed by its --remove-stale.
+it('a cut scpipe put over SFTP keeps its temporary file, which a later put names once it is old', async () => {
   const s = await started(['--stop-timeout', '0']);
   const child = spawn(process.execPath, [CLI, 'put', '-q', '--retries', '0', ...s.scpipeArgs(), 'backup@127.0.0.1:/db.zst'], { stdio: ['pipe', 'ignore', 'pipe'] });
   clients.push(child);
@@ -115,14 +117,24 @@ it('a cut scpipe put over SFTP leaves no temporary file in the root', async () =
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   // Bytes written, not just the file: the client has its handle and is in the write stage, which the message names.
-  await tempWithBytes(s.root, 'db.zst');
+  const temp = await tempWithBytes(s.root, 'db.zst');
   s.process.kill('SIGTERM');
   expect(await exited(s.process)).toBe(0);
-  expect(s.log()).toMatch(/sftp upload \/\.db\.zst\.scpipe-\w+ \d+ bytes failed: the server is shutting down \(removed: the upload had created it\)\n/);
-  expect(await readdir(s.root)).toEqual([]);
+  expect(s.log()).toMatch(/sftp upload \/\.db\.zst\.scpipe-\w+ \d+ bytes failed: the server is shutting down \(kept for its client to resume\)\n/);
+  expect(await readdir(s.root)).toEqual([temp]);
   expect(await exited(child)).toBe(1);
-  // The client cannot tell that the server removed it, and names it as left.
+  // With no retries left, the client names what it left, there indeed.
   expect(stderr).toMatch(/^scpipe: \/\.db\.zst\.scpipe-\w+: write: the SFTP session ended \(the server ended the SFTP session\); the partial upload is left in \/\.db\.zst\.scpipe-\w+\n$/);
+  expect(stderr).toContain(temp);
+
+  await s.restart();
+  const longAgo = (Date.now() - 2 * 3600_000) / 1000;
+  await utimes(join(s.root, temp), longAgo, longAgo);
+  const next = await runCli(['put', ...s.scpipeArgs(), 'backup@127.0.0.1:/db.zst'], { stdin: 'the next one' });
+  expect(next).toMatchObject({ status: 0, stderr: expect.stringMatching(new RegExp(`^scpipe: warning: /${temp.replace(/\./g, '\\.')} \\([\\d.]+ [KM]iB, last written 2 h ago\\) is left by an upload of this file that did not finish; --remove-stale removes it\n$`)) });
+  const swept = await runCli(['put', '--remove-stale', ...s.scpipeArgs(), 'backup@127.0.0.1:/db.zst'], { stdin: 'and the next' });
+  expect(swept).toMatchObject({ status: 0, stderr: `scpipe: removed /${temp}, left by an interrupted upload\n` });
+  expect(await readdir(s.root)).toEqual(['db.zst']);
 }, 30_000);
 
 it('does not wait for a client that stopped answering for more than 5 s once cutting', async () => {

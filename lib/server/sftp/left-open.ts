@@ -1,7 +1,8 @@
 // What the end of an SFTP session (session.ts) does to the handles the
 // client left open: each is closed with a line in the transfer log, and an
 // upload the server cut as it stopped, or one an append-only server could
-// never let its client finish, is removed (cut-upload.ts).
+// never let its client finish, is removed (cut-upload.ts), but for an
+// upload's temporary file, which its client resumes.
 import { isUploadTempName } from './append-only';
 import type { OpsContext } from './context';
 import { closeCutUpload } from './cut-upload';
@@ -9,6 +10,7 @@ import { isUpload, logTransfer } from './file-ops';
 import { closeEntry, type FileEntry } from './handles';
 
 const LEFT_OPEN = 'the session ended with the file open';
+const SHUTTING_DOWN = 'the server is shutting down';
 
 /** Closes every handle still open in `ctx`; `cut` aborted: the server is cutting what runs. */
 export async function closeLeftOpen(ctx: OpsContext, cut: AbortSignal | undefined): Promise<void> {
@@ -16,12 +18,21 @@ export async function closeLeftOpen(ctx: OpsContext, cut: AbortSignal | undefine
   const names = ctx.paths.jail.names;
   await Promise.all(
     open.map(async (e) => {
-      if (e.kind === 'file' && isUpload(e) && cut?.aborted) return logTransfer(ctx, e, await closeCutUpload(e, 'the server is shutting down', names));
+      if (e.kind === 'file' && isUpload(e) && cut?.aborted) return logTransfer(ctx, e, isUploadTempName(e.path) ? await keptForResume(e) : await closeCutUpload(e, SHUTTING_DOWN, names));
       if (e.kind === 'file' && unfinishable(ctx, e)) return logTransfer(ctx, e, await closeCutUpload(e, leftOpenWhy(e), names));
       await closeEntry(e);
       if (e.kind === 'file') logTransfer(ctx, e, leftOpenResult(e));
     }),
   );
+}
+
+// A restart (systemctl restart) cuts what runs. scpipe's client resumes the
+// temporary file it writes (`.NAME.scpipe-XXXXXX`) on its retries, and a
+// stream cannot be sent again: removed, the upload would be lost. One whose
+// client never comes back is named by that client's next put of the target.
+async function keptForResume(e: FileEntry): Promise<string> {
+  await closeEntry(e);
+  return `failed: ${SHUTTING_DOWN} (kept for its client to resume)`;
 }
 
 // On an append-only server a file, once there, is never written again, so
