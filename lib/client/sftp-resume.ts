@@ -83,10 +83,10 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
       const signal = opts.signal ?? new AbortController().signal;
       const session = await opener.sftpSession(signal);
       // Gone after the backoff's waits (up to minutes unwritten): removed by hand, taken for a leftover,
-      // or removed by a server's stop that cut the upload (scpipe serve's).
+      // or removed by a server's stop that cut the upload (scpipe serve keeps it for this retry).
       const handle = await session.open(temp, 'r+').catch((err: unknown) => {
         if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
-        const gone = new ScpipeError('ERR_NO_SUCH_FILE', `${escapeForTerminal(temp)}: this upload's temporary file was removed while the connection was down (by hand, by another run's --remove-stale, or by a server that removed the uploads it cut as it stopped, as scpipe serve does), so nothing was stored`, { path: temp, cause: err });
+        const gone = new ScpipeError('ERR_NO_SUCH_FILE', `${escapeForTerminal(temp)}: this upload's temporary file was removed while the connection was down (by hand, by another run's --remove-stale, or by a server that removed the uploads it cut as it stopped), so nothing was stored`, { path: temp, cause: err });
         tempGone.add(gone);
         throw gone;
       });

@@ -191,7 +191,7 @@ describe('put over SFTP: a lost connection', () => {
     input.end(randomBytes(1024));
     const r = await run.done;
     expect(r.status).toBe(1);
-    expect(r.stderr.endsWith(`\nscpipe: ${remotePath(sshd.sftp, dir)}/${temp}: this upload's temporary file was removed while the connection was down (by hand, by another run's --remove-stale, or by a server that removed the uploads it cut as it stopped, as scpipe serve does), so nothing was stored\n`)).toBe(true);
+    expect(r.stderr.endsWith(`\nscpipe: ${remotePath(sshd.sftp, dir)}/${temp}: this upload's temporary file was removed while the connection was down (by hand, by another run's --remove-stale, or by a server that removed the uploads it cut as it stopped), so nothing was stored\n`)).toBe(true);
     expect(await readdir(dir)).toEqual([]);
   });
 
