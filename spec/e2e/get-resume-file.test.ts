@@ -18,6 +18,7 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { startThrottleProxy } from '../helpers/throttle-proxy';
 import { waitFor } from '../helpers/async';
+import { lockIdentity } from '../helpers/lock-identity';
 
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-resume-file-');
@@ -231,7 +232,7 @@ describe('two get --resume runs into one FILE', () => {
   it('a parts set is locked too: a live holder stops the run before a kept file is made', async () => {
     const dir = await userDir(sshd.rssh, 'lock-set');
     await put(connectOptions(sshd, sshd.rssh), `${dir}/a.bin`, Readable.from([randomBytes(300_000)]), { partSize: 100_000 });
-    const lock = `${process.pid} - 2026-12-06T10:00:00.000Z ${hostname()}\n`; // this test process: alive
+    const lock = `${process.pid} - 2026-12-06T10:00:00.000Z ${hostname()} ${lockIdentity}\n`; // this test process: alive
     await writeFile(join(local(), 'out.scpipe-lock'), lock);
     const r = await runCli(getArgs(sshd.rssh, `${dir}/a.bin`), { timeoutMs: 60_000 });
     expect(r.stderr).toContain(`is being restored by another scpipe get --resume (pid ${process.pid} on ${hostname()}, since 2026-12-06T10:00:00.000Z)`);
