@@ -1,7 +1,7 @@
 // What `get --output FILE --resume` says about the file it keeps beside FILE:
 // that a kept one is being checked (reading back 1.5 TB takes a while), and
 // where the restore goes on from, or, for a new one, only under -v.
-import { escapeForTerminal, type ResumeEvent } from '../lib';
+import { escapeForTerminal, type DroppedKept, type ResumeEvent } from '../lib';
 import { formatBytes } from '../lib/internal';
 
 /** The line for `event`, or undefined where nothing is said (a new kept file, said in the -v log). */
@@ -29,11 +29,17 @@ export function keptFileLogs(event: ResumeEvent): string[] {
   if (event.phase !== 'file') return [keptFileLog(event)].filter((l): l is string => l !== undefined);
   const lines = event.dropped.map((d) => {
     const shown = escapeForTerminal(d.path);
-    const why = d.was === undefined ? `it is longer than the ${event.size} bytes of the remote file` : `the remote file changed since: ${versionChange(d.was, event)}`;
-    return `starting over: removed ${shown} (${d.bytes} bytes kept): ${why}`;
+    return `starting over: removed ${shown} (${d.bytes} bytes kept): ${droppedWhy(d, event)}`;
   });
   if (event.bytes === 0n) lines.push(`restoring into ${escapeForTerminal(event.path)}, which a failure leaves for the next --resume`);
   return lines;
+}
+
+function droppedWhy(d: DroppedKept, event: { size: bigint; mtime: number }): string {
+  if (d.why === 'longer' || d.was === undefined) return `it is longer than the ${event.size} bytes of the remote file`;
+  if (d.why === 'other-path') return 'it was kept for another remote path';
+  if (d.why === 'no-path') return 'an earlier version of scpipe named it without the remote path, so which file it holds is not known';
+  return `the remote file changed since: ${versionChange(d.was, event)}`;
 }
 
 // "size 10 -> 12 bytes, mtime 2026-…Z -> 2026-…Z", each only where it differs.

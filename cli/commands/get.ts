@@ -55,7 +55,7 @@ export function getCommand(ctx: CommandContext): CommandModule<object, GetArgs> 
         .options(checkOptions)
         .option('retries', { ...singleNumber('retries'), describe: 'fetch again after a lost connection, with backoff (default 5; 0: never)' })
         .option('memory', { ...single, describe: 'a parts set: RAM for the parts fetched ahead before they go to --spool-dir (K/M/G; default 64M)' })
-        .option('resume', { type: 'boolean', describe: 'with --output FILE: download into FILE.scpipe-partial-*, keep it when the run fails, and go on from there (a parts set: its last whole part that matches the manifest; a single file, over SFTP only: its length, while the remote size and mtime stay)' })
+        .option('resume', { type: 'boolean', describe: 'with --output FILE: download into FILE.scpipe-partial-*, keep it when the run fails, and go on from there (a parts set: its last whole part that matches the manifest; a single file, over SFTP only: its length, while the remote path, size and mtime stay)' })
         .option('spool-dir', { ...single, describe: 'a parts set: directory for the parts fetched ahead past --memory, (parallel + 1) parts at most (default $TMPDIR or /tmp)' })
         .example('scpipe get vault:db.dump.zst | zstd -d | pg_restore -d mydb', '')
         .example('scpipe get --check db.dump.zst.sha256 --output db.dump.zst vault:db.dump.zst', '') as unknown as Argv<GetArgs>,

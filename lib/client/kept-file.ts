@@ -1,26 +1,31 @@
 // `get --output FILE --resume` of a single remote file (over SFTP, which
 // reads at any offset): the download is written into
-// FILE.scpipe-partial-SIZE-MTIME beside FILE, SIZE and MTIME the remote
-// file's fstat at the open, under that one name from its first byte, so
-// whatever ends the run leaves it for the next. That run reads on from the
-// kept file's length, as rsync --partial and sftp's reget do. A remote file
-// whose size or mtime changed has another name: the kept file of the old
-// one is removed and the download starts over. Neither the kept bytes nor
-// the remote bytes before that offset are compared (a file rewritten with
-// the same size and mtime goes unseen): --check does that.
+// FILE.scpipe-partial-SIZE-MTIME-PATH beside FILE (kept-names.ts), SIZE and
+// MTIME the remote file's fstat at the open, PATH a hash of its remote path,
+// under that one name from its first byte, so whatever ends the run leaves
+// it for the next. That run reads on from the kept file's length, as rsync
+// --partial and sftp's reget do. Another remote file, or one whose size or
+// mtime changed, has another name: the kept files of the others (and those
+// named without a path by earlier versions) are removed and the download
+// starts over. Neither the kept bytes nor the remote bytes before that
+// offset are compared (a file rewritten with the same size and mtime goes
+// unseen): --check does that.
 import { createHash, type Hash } from 'node:crypto';
 import { isScpipeError } from '../errors';
 import { lstat, readdir, unlink } from '../fs/byte-fs';
 import { fstatFd } from '../fs/fd';
 import { joinName } from '../fs/join-name';
 import { escapeForTerminal } from '../util/escape';
-import { isOwnFile, KEPT_SUFFIX, KeptOutput } from './kept-output';
+import { isOwnFile, KeptOutput } from './kept-output';
+import { keptFileName, keptFileVersion, remotePathHash } from './kept-names';
 
-/** The remote file as its open handle's fstat gave it. */
+/** The remote file as its open handle's fstat gave it, and the path it was opened by. */
 export interface RemoteVersion {
   size: bigint;
   /** Seconds since 1970 (SFTP's resolution). */
   mtime: number;
+  /** The remote path as given, `~` expanded: a kept file is of one path (not of one host). */
+  path: string;
 }
 
 /** Where a resumed single file starts: the bytes kept, and their sum so far when one is taken. */
@@ -29,18 +34,16 @@ export interface FileResumePoint {
   whole?: Hash;
 }
 
-/** A kept file of another version of the remote file, removed: its name's size and mtime. */
+/**
+ * A kept file removed, and why: of another remote path (`other-path`), of the
+ * same path whose size or mtime changed (`changed`, `was` its name's), named
+ * by an earlier version without a path (`no-path`), or longer than the file (`longer`).
+ */
 export interface DroppedKept {
   path: string;
   bytes: bigint;
-  was?: RemoteVersion;
-}
-
-// The version a kept file's name gives, if it is a single file's kept file of `base`.
-function versionIn(name: string, base: string): RemoteVersion | undefined {
-  if (!name.startsWith(base + KEPT_SUFFIX)) return undefined;
-  const m = /^(\d+)-(\d+)$/.exec(name.slice(base.length + KEPT_SUFFIX.length));
-  return m ? { size: BigInt(m[1]!), mtime: Number(m[2]) } : undefined;
+  was?: { size: bigint; mtime: number };
+  why: 'other-path' | 'changed' | 'no-path' | 'longer';
 }
 
 /** The kept file of one `get --output FILE --resume` of a single file. */
@@ -56,24 +59,26 @@ export class KeptFile extends KeptOutput {
 
   /** Finds or makes the kept file for `version`, removing those of other versions; `wholeSum`: the kept bytes are read back into a sum. */
   async open(version: RemoteVersion, wholeSum: boolean, signal?: AbortSignal): Promise<FileResumePoint> {
-    const { dir, base } = await this.beside();
-    const own = `${base}${KEPT_SUFFIX}${version.size}-${version.mtime}`;
+    const { dir, file } = await this.beside();
+    const own = keptFileName(file, version.size, version.mtime, version.path);
+    const pathHash = remotePathHash(version.path);
     const dropped: DroppedKept[] = [];
     for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const was = versionIn(name, base);
+      const was = keptFileVersion(name, file);
       if (name === own || was === undefined) continue;
       const path = joinName(dir, name);
       const st = await lstat(path).catch(() => undefined);
       if (!isOwnFile(st)) continue; // not ours to remove
       await unlink(path).catch(() => undefined);
-      dropped.push({ path, bytes: BigInt(st.size), was });
+      const why = was.pathHash === undefined ? 'no-path' : was.pathHash !== pathHash ? 'other-path' : 'changed';
+      dropped.push({ path, bytes: BigInt(st.size), was: { size: was.size, mtime: was.mtime }, why });
     }
     const path = joinName(dir, own);
     const there = await this.openOrMake(path);
     let bytes = there ? (await fstatFd(this.fd!)).size : 0n;
     if (bytes > version.size) {
       // Longer than the file it is named for: not a download of it, whatever it is.
-      dropped.push({ path, bytes });
+      dropped.push({ path, bytes, why: 'longer' });
       await this.cutBack(0n);
       bytes = 0n;
     }

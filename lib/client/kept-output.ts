@@ -18,15 +18,6 @@ const readAt = promisify(read);
 const truncateFd = promisify(ftruncate);
 const CHUNK = 1024 * 1024;
 
-/** What follows FILE in a kept file's name: a set's HEX, or a single file's SIZE-MTIME. */
-export const KEPT_SUFFIX = '.scpipe-partial-';
-
-/** Whether `name` (in `file`'s directory) is a kept file of a `--resume` restore into `file`. */
-export function isKeptRestoreName(name: string, file: string): boolean {
-  const prefix = basename(file) + KEPT_SUFFIX;
-  return name.startsWith(prefix) && /^([0-9a-f]{16}|\d+-\d+)$/.test(name.slice(prefix.length));
-}
-
 /** Whether `st` is a regular file of this user: one a run of it may open, or remove. */
 export function isOwnFile(st: Stats | undefined): st is Stats {
   const uid = process.geteuid?.();

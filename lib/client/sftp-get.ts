@@ -66,7 +66,7 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   // --resume: the bytes kept from an earlier run of this version of the file are not read again.
   let resumed;
   try {
-    resumed = await opts.resumeFile?.({ size: BigInt(size), mtime: st.mtime });
+    resumed = await opts.resumeFile?.({ size: BigInt(size), mtime: st.mtime, path });
   } catch (err) {
     await session.close(handle, path).catch(() => undefined);
     throw err;

@@ -30,10 +30,10 @@ async function storedFile(account: TestAccount, name: string, data: Buffer): Pro
   return { host: join(dir, 'a.bin'), path: `${remotePath(account, dir)}/a.bin` };
 }
 
-// The kept file's name for the remote file as it is now.
-function keptName(host: string): string {
+// The kept file's name for the remote file as it is now, and the path it is fetched by.
+function keptName(host: string, path: string): string {
   const st = statSync(host);
-  return `out.scpipe-partial-${st.size}-${Math.floor(st.mtimeMs / 1000)}`;
+  return `out.scpipe-partial-${st.size}-${Math.floor(st.mtimeMs / 1000)}-${sha(Buffer.from(path)).slice(0, 8)}`;
 }
 
 const listed = (dir: string): string[] => readdirSync(dir).filter((n) => n !== 'known_hosts').sort();
@@ -71,13 +71,13 @@ describe('get --output FILE --resume: the sshd serving it killed mid-download', 
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(sshd.sftp, 'drop0', data);
     const out = join(local(), 'out');
-    const kept = join(local(), keptName(host));
+    const kept = join(local(), keptName(host, path));
     const r = await interrupted(sshd.sftp, path, out, kept, MiB, async () => void expect(await dropConnections(sshd)).toBeGreaterThan(0), ['--retries', '0']);
     const keptBytes = await keptSize(kept);
     expect(r.stderr).toMatch(/^scpipe: .*a\.bin: read: the SFTP session ended/m);
     expect(r.stderr).toContain(`; the ${keptBytes} bytes restored so far are kept in ${kept}: the same command with --resume reads on from there`);
     expect(r.status).toBe(1);
-    expect(listed(local())).toEqual([keptName(host)]); // no lock: the run ended by itself
+    expect(listed(local())).toEqual([keptName(host, path)]); // no lock: the run ended by itself
     expect((await readFile(kept)).equals(data.subarray(0, keptBytes))).toBe(true);
     expect(keptBytes).toBeLessThan(SIZE);
 
@@ -91,7 +91,7 @@ describe('get --output FILE --resume: the sshd serving it killed mid-download', 
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(sshd.sftp, 'drop', data);
     const out = join(local(), 'out');
-    const kept = join(local(), keptName(host));
+    const kept = join(local(), keptName(host, path));
     const r = await interrupted(sshd.sftp, path, out, kept, MiB, async () => void expect(await dropConnections(sshd)).toBeGreaterThan(0), ['--checksum']);
     expect(r.stderr.split('\n').filter((l) => /; retry 1 of \d+ in \d+ s$/.test(l))).toHaveLength(1);
     expect(r.stderr).toContain(`${sha(data)}  ${out}`);
@@ -108,12 +108,12 @@ describe('get --output FILE --resume: stopped by SIGINT (Ctrl-C)', () => {
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(sshd.user, 'int', data);
     const out = join(local(), 'out');
-    const kept = join(local(), keptName(host));
+    const kept = join(local(), keptName(host, path));
     const r = await interrupted(sshd.user, path, out, kept, MiB, (run) => void run.child.kill('SIGINT'));
     const keptBytes = await keptSize(kept);
     expect(r.stderr).toContain(`interrupted by SIGINT; the ${keptBytes} bytes restored so far are kept in ${kept}: the same command with --resume reads on from there`);
     expect(r.status).toBe(130);
-    expect(listed(local())).toEqual([keptName(host)]);
+    expect(listed(local())).toEqual([keptName(host, path)]);
     expect((await readFile(kept)).equals(data.subarray(0, keptBytes))).toBe(true);
 
     await resumedRun(sshd.user, path, out, keptBytes, data);
@@ -129,7 +129,7 @@ describe('get --output FILE --resume: the local disk fills', () => {
     const { host, path } = await storedFile(sshd.sftp, 'full', data);
     await withTmpfs('3m', async (dir) => {
       const out = join(dir, 'out');
-      const name = keptName(host);
+      const name = keptName(host, path);
       await writeFile(join(dir, name), data.subarray(0, MiB), { mode: 0o600 }); // an earlier run's
       const r = await runCli(['get', '--resume', '--output', out, ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, path)], { timeoutMs: 60_000 });
       const keptBytes = await keptSize(join(dir, name));
@@ -154,7 +154,7 @@ describe('get --output FILE --resume: the remote file stored again between the r
     const old = randomBytes(SIZE);
     const { host, path } = await storedFile(sshd.user, 'again', old);
     const out = join(local(), 'out');
-    const before = keptName(host);
+    const before = keptName(host, path);
     const r1 = await interrupted(sshd.user, path, out, join(local(), before), MiB, (run) => void run.child.kill('SIGKILL'));
     expect(r1.signal).toBe('SIGKILL');
     expect(listed(local())).toEqual(['out.scpipe-lock', before]);

@@ -1,5 +1,5 @@
 // `get --output FILE --resume` of a single remote file, against the real
-// sshd: over SFTP the download goes into FILE.scpipe-partial-SIZE-MTIME,
+// sshd: over SFTP the download goes into FILE.scpipe-partial-SIZE-MTIME-PATH,
 // which a run killed with SIGKILL leaves; the next run reads on from its
 // length while the remote file keeps its size and mtime, and starts over
 // (said under -v) when either changed. Over SCP it is refused (exit 2).
@@ -32,10 +32,10 @@ async function storedFile(account: TestAccount, name: string, data: Buffer): Pro
   return { host: join(dir, 'a.bin'), path: `${remotePath(account, dir)}/a.bin` };
 }
 
-// The kept file's name for the remote file as it is now (its size and mtime).
-function keptName(host: string): string {
+// The kept file's name for the remote file as it is now (its size and mtime), and the path it is fetched by.
+function keptName(host: string, path: string): string {
   const st = statSync(host);
-  return `out.scpipe-partial-${st.size}-${Math.floor(st.mtimeMs / 1000)}`;
+  return `out.scpipe-partial-${st.size}-${Math.floor(st.mtimeMs / 1000)}-${sha(Buffer.from(path)).slice(0, 8)}`;
 }
 
 const out = (): string => join(local(), 'out');
@@ -71,9 +71,9 @@ describe.each([
   it('after SIGKILL mid-download, the next run reads on from the kept bytes, and FILE is byte-exact', async () => {
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(account(), 'kill', data);
-    const kept = join(local(), keptName(host));
+    const kept = join(local(), keptName(host, path));
     const keptBytes = await killedRun(account(), path, kept, 1024 * 1024);
-    expect(listed()).toEqual(['out.scpipe-lock', keptName(host)]); // a SIGKILL leaves its lock: the next run takes it over
+    expect(listed()).toEqual(['out.scpipe-lock', keptName(host, path)]); // a SIGKILL leaves its lock: the next run takes it over
     expect(keptBytes).toBeLessThan(SIZE);
     expect((await readFile(kept)).equals(data.subarray(0, keptBytes))).toBe(true);
 
@@ -92,7 +92,7 @@ describe.each([
   it('a kept file that holds the whole file (killed before the rename) is renamed with nothing read', async () => {
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(account(), 'whole', data);
-    await writeFile(join(local(), keptName(host)), data, { mode: 0o600 });
+    await writeFile(join(local(), keptName(host, path)), data, { mode: 0o600 });
     const r = await runCli(getArgs(account(), path), { timeoutMs: 60_000 });
     expect(r.stderr).toContain(`reading on from byte ${SIZE}\n`);
     expect(r.status).toBe(0);
@@ -103,7 +103,7 @@ describe.each([
   it('a remote file whose size changed since is fetched from its start, said under -v, and the old kept file removed', async () => {
     const old = randomBytes(SIZE);
     const { host, path } = await storedFile(account(), 'changed', old);
-    const before = keptName(host);
+    const before = keptName(host, path);
     await writeFile(join(local(), before), old.subarray(0, 1024 * 1024), { mode: 0o600 });
     const now = randomBytes(SIZE - 1000);
     await writeFile(host, now);
@@ -120,7 +120,7 @@ describe.each([
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(account(), 'touched', data);
     await utimes(host, 1_700_000_000, 1_700_000_000);
-    const before = keptName(host);
+    const before = keptName(host, path);
     await writeFile(join(local(), before), Buffer.alloc(2 * 1024 * 1024), { mode: 0o600 }); // bytes that are not the file's
     await utimes(host, 1_700_000_100, 1_700_000_100);
     const r = await runCli(getArgs(account(), path), { timeoutMs: 60_000 });
@@ -135,14 +135,14 @@ describe('get --output FILE --resume of a single file, stopped by SIGTERM', () =
   it('keeps what it fetched (exit 143), says where, and leaves no lock', async () => {
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(sshd.user, 'term', data);
-    const kept = join(local(), keptName(host));
+    const kept = join(local(), keptName(host, path));
     const r = await slowRun(sshd.user, path, kept, 512 * 1024, (run) => {
       run.child.kill('SIGTERM');
       return run.done;
     });
     expect(r.stderr).toMatch(new RegExp(`interrupted by SIGTERM; the \\d+ bytes restored so far are kept in ${kept}: the same command with --resume reads on from there`));
     expect(r.status).toBe(143);
-    expect(listed()).toEqual([keptName(host)]);
+    expect(listed()).toEqual([keptName(host, path)]);
     const bytes = await readFile(kept);
     expect(bytes.equals(data.subarray(0, bytes.length))).toBe(true);
   }, 60_000);
@@ -181,7 +181,7 @@ describe('get --output FILE --resume --expect-sha256 of a single file', () => {
   it('kept bytes that are not the file\'s are found by the whole-file sum: exit 1, FILE not made, the kept file left', async () => {
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(sshd.user, 'bad-kept', data);
-    const kept = join(local(), keptName(host));
+    const kept = join(local(), keptName(host, path));
     await writeFile(kept, Buffer.alloc(1024 * 1024), { mode: 0o600 }); // zeros where a reboot lost the writes
     const r = await runCli(getArgs(sshd.user, path, ['--expect-sha256', sha(data)]), { timeoutMs: 60_000 });
     expect(r.stderr).toContain(`reading on from byte ${1024 * 1024}`);
@@ -190,7 +190,7 @@ describe('get --output FILE --resume --expect-sha256 of a single file', () => {
     expect(r.stderr).toContain(`; ${kept} is kept, whole (${SIZE} bytes), but is not the file expected: its first ${1024 * 1024} bytes came from an earlier run and may be the ones that differ; another run with --resume would only read it back to the same sum: remove it to fetch the file whole again\n`);
     expect(r.stderr).not.toContain('reads on from there');
     expect(r.status).toBe(1);
-    expect(listed()).toEqual([keptName(host)]);
+    expect(listed()).toEqual([keptName(host, path)]);
     // Removed as told, the next run fetches the file whole.
     await unlink(kept);
     const again = await runCli(getArgs(sshd.user, path, ['--expect-sha256', sha(data)]), { timeoutMs: 60_000 });
@@ -202,9 +202,9 @@ describe('get --output FILE --resume --expect-sha256 of a single file', () => {
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(sshd.user, 'other-file', data);
     const r = await runCli(getArgs(sshd.user, path, ['--expect-sha256', sha(Buffer.from('another'))]), { timeoutMs: 60_000 });
-    expect(r.stderr).toContain(`; ${join(local(), keptName(host))} is kept, whole (${SIZE} bytes), but is not the file expected: the remote file's bytes, all read in this run; another run with --resume would only read it back to the same sum: remove it to fetch the file whole again\n`);
+    expect(r.stderr).toContain(`; ${join(local(), keptName(host, path))} is kept, whole (${SIZE} bytes), but is not the file expected: the remote file's bytes, all read in this run; another run with --resume would only read it back to the same sum: remove it to fetch the file whole again\n`);
     expect(r.status).toBe(1);
-    expect(listed()).toEqual([keptName(host)]);
+    expect(listed()).toEqual([keptName(host, path)]);
   }, 60_000);
 });
 
@@ -212,7 +212,7 @@ describe('two get --resume runs into one FILE', () => {
   it('the second says who holds the lock and exits 1; the first, killed, leaves a lock the next run takes over', async () => {
     const data = randomBytes(SIZE);
     const { host, path } = await storedFile(sshd.user, 'lock', data);
-    const kept = join(local(), keptName(host));
+    const kept = join(local(), keptName(host, path));
     await slowRun(sshd.user, path, kept, 0, async (first) => {
       const second = await runCli(getArgs(sshd.user, path), { timeoutMs: 60_000 });
       expect(second.stderr).toContain(`scpipe: ${out()} is being restored by another scpipe get --resume (pid ${first.child.pid} on ${hostname()}, since `);

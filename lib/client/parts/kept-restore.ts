@@ -8,21 +8,16 @@
 // sum in the name tells a set stored again under its name (its parts may be
 // others now): such a file is refused, never resumed.
 import { createHash, type Hash } from 'node:crypto';
-import { basename } from 'node:path';
 import { ScpipeError } from '../../errors';
 import { readdir } from '../../fs/byte-fs';
 import { fstatFd } from '../../fs/fd';
 import { joinName } from '../../fs/join-name';
 import { escapeForTerminal } from '../../util/escape';
-import { KEPT_SUFFIX, KeptOutput } from '../kept-output';
+import { KeptOutput } from '../kept-output';
+import { isKeptSetName, keptSetName } from '../kept-names';
 import type { DroppedKept } from '../kept-file';
 import { partsOf, type Manifest } from './manifest';
 
-// Whether `name` (in `file`'s directory) is a kept file of a set's restore into `file` (a single file's: kept-file.ts).
-function isKeptSetName(name: string, file: string): boolean {
-  const prefix = basename(file) + KEPT_SUFFIX;
-  return name.startsWith(prefix) && /^[0-9a-f]{16}$/.test(name.slice(prefix.length));
-}
 
 /** Where a resumed restore starts. */
 export interface ResumePoint {
@@ -59,8 +54,8 @@ export class KeptRestore extends KeptOutput {
 
   /** Finds or makes the kept file for `manifest` (its file's SHA-256: `manifestSha256`) and checks what it holds. */
   async open(manifest: Manifest, manifestSha256: string, wholeSum: boolean, signal?: AbortSignal): Promise<ResumePoint> {
-    const { dir, base, file } = await this.beside();
-    const own = `${base}${KEPT_SUFFIX}${manifestSha256.slice(0, 16)}`;
+    const { dir, file } = await this.beside();
+    const own = keptSetName(file, manifestSha256.slice(0, 16));
     const names = await readdir(dir).catch(() => [] as string[]);
     const other = names.find((n) => n !== own && isKeptSetName(n, file));
     if (other !== undefined) {
