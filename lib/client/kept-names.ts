@@ -1,21 +1,35 @@
 // The names a `get --output FILE --resume` gives what it keeps beside FILE:
 // a single file's FILE.scpipe-partial-SIZE-MTIME-PATH (PATH: 8 hex of the
 // SHA-256 of the remote path, so two remote files of one size and mtime
-// second, split(1)'s chunks, are told apart) and a parts set's
-// FILE.scpipe-partial-HEX.
+// second, split(1)'s chunks, are told apart), a parts set's
+// FILE.scpipe-partial-HEX, and the lock FILE.scpipe-lock(.break). FILE here
+// is one base for them all, fitted so the longest name stays within
+// NAME_MAX, as a plain get's temporary names are (fs/temp-file.ts): a longer
+// FILE is cut by whole characters and ends in `~` and 8 hex of its whole
+// name's SHA-256, so two long FILEs that share their start keep apart.
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { toBytes } from '../util/byte-text';
 
 /** What follows the base in a kept file's name. */
 export const KEPT_SUFFIX = '.scpipe-partial-';
+const LOCK_SUFFIX = '.scpipe-lock';
+const NAME_MAX = 255;
 const HASH_HEX = 8;
+// The longest tail: SIZE up to 2^64 (20 digits), MTIME a uint32 (10 digits).
+const ROOM = NAME_MAX - (KEPT_SUFFIX.length + 20 + 1 + 10 + 1 + HASH_HEX);
 
 const shortHash = (text: string): string => createHash('sha256').update(toBytes(text)).digest('hex').slice(0, HASH_HEX);
 
-/** The base every name kept beside `file` starts with: its name. */
+/** The base every name kept beside `file` starts with: its name, or that name cut and marked where it is too long. */
 export function keptBase(file: string): string {
-  return basename(file);
+  const base = basename(file);
+  if (toBytes(base).length <= ROOM) return base;
+  const chars = Array.from(base);
+  const mark = `~${shortHash(base)}`;
+  let bytes = toBytes(base).length;
+  while (bytes > ROOM - mark.length) bytes -= toBytes(chars.pop()!).length;
+  return chars.join('') + mark;
 }
 
 /** The version of a remote file a kept file is for: its size, mtime (seconds) and remote path. */
@@ -63,6 +77,11 @@ export function isKeptSetName(name: string, file: string): boolean {
 export function isKeptRestoreName(name: string, file: string): boolean {
   if (isKeptSetName(name, file) || keptFileVersion(name, file) !== undefined) return true;
   return /^[0-9a-f]{16}$/.test(tail(name, basename(file) + KEPT_SUFFIX) ?? '');
+}
+
+/** The lock of a `--resume` restore into `file` (resume-lock.ts); `.break` after it while a stale one is broken. */
+export function resumeLockName(file: string): string {
+  return keptBase(file) + LOCK_SUFFIX;
 }
 
 function tail(name: string, prefix: string): string | undefined {

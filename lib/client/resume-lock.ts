@@ -19,6 +19,7 @@ import { joinName } from '../fs/join-name';
 import { pathError, errnoCode } from '../fs/strerror';
 import { resolveTarget } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
+import { resumeLockName } from './kept-names';
 
 const SUFFIX = '.scpipe-lock';
 
@@ -46,7 +47,7 @@ export interface ResumeLock {
 /** Takes the lock of a restore into `output`; ERR_LOCKED, naming the holder, while another live run holds it. */
 export async function takeResumeLock(output: string, log?: (line: string) => void): Promise<ResumeLock> {
   const target = await resolveTarget(output);
-  const path = joinName(dirname(target.path), basename(target.path) + SUFFIX);
+  const path = joinName(dirname(target.path), resumeLockName(target.path)); // fitted to NAME_MAX as the kept file's name is
   const me = await myself();
   for (let tries = 0; ; tries++) {
     if (await create(path, me)) return { path, release: () => releaseIfOurs(path, me) };
