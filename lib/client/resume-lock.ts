@@ -12,7 +12,7 @@
 // their own). Locks of earlier versions hold neither: read, never broken.
 import { readFile as readPlain, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { ScpipeError } from '../errors';
 import { readFile, unlink, writeFile } from '../fs/byte-fs';
 import { joinName } from '../fs/join-name';
@@ -20,13 +20,6 @@ import { pathError, errnoCode } from '../fs/strerror';
 import { resolveTarget } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
 import { resumeLockName } from './kept-names';
-
-const SUFFIX = '.scpipe-lock';
-
-/** Whether `name` (in `file`'s directory) is the lock of a `--resume` restore into `file`. */
-export function isResumeLockName(name: string, file: string): boolean {
-  return name === basename(file) + SUFFIX || name === basename(file) + SUFFIX + '.break';
-}
 
 interface Owner {
   pid: number;
