@@ -31,7 +31,9 @@ import type { ResumePoint } from './kept-restore';
  * body starts at that part, the bytes before it checked and kept.
  */
 export function readParts(conn: Reconnector, dir: string, manifest: Manifest, opts: GetOptions, from?: ResumePoint): { body: BodyStream; done: Promise<ExitStatus> } {
-  const body = new BodyStream();
+  // The CLI's output takes one chunk at a time: a body read while it holds
+  // several joins them into a fresh copy (as sftp-get.ts).
+  const body = new BodyStream(opts.reuseChunks ? 1 : undefined);
   const { controller: inner, unlink } = linkedController(opts.signal);
   // RAM shared by the parts held, as a parts upload's (part-writer.ts).
   const held: Held = { budget: new MemoryBudget(opts.memoryLimit ?? 64 * 1024 * 1024), dir: spoolDirectory(opts.spoolDir), sums: new HashThread() };
@@ -64,11 +66,14 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
         // The next part comes in while this one goes out: (parallel + 1) held at most.
         startNext();
         try {
-          for await (const chunk of part.spool.replay({ signal: inner.signal })) {
-            await whole?.update(chunk as Buffer);
-            received += BigInt((chunk as Buffer).length);
+          // Chunk by chunk as replayed: the stream's own iterator joins what it buffers, a copy of every byte.
+          const chunks = new ChunkReader(part.spool.replay({ signal: inner.signal }));
+          for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+            const chunk = next.value;
+            await whole?.update(chunk);
+            received += BigInt(chunk.length);
             report();
-            await body.write(chunk as Buffer);
+            await body.write(chunk);
             if (body.destroyed) throw abortError(inner.signal.aborted ? inner.signal : undefined);
           }
         } finally {
