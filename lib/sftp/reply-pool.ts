@@ -8,7 +8,8 @@
 // (pour-download.ts, the caller opts in with `reuseChunks`; cp's local files,
 // through sftp-tree-reader.ts); one never given back is left to the
 // collector, and a pool with none free lends a fresh one, so a caller who
-// keeps chunks never sees one written again.
+// keeps chunks never sees one written again. A parts set's get reads its
+// spilled parts back into it too (get-parts.ts), for the same writers.
 
 /** Where a DATA reply's data starts in its packet (after the length): type, request id, string length. */
 const DATA_AT = 9;
@@ -17,16 +18,20 @@ const DATA_AT = 9;
 export class ReplyPool {
   private readonly free: Buffer[] = [];
   private freeBytes = 0;
-  // Each buffer lent, by its memory: the packet's view ssh2 was given.
-  private readonly lent = new WeakMap<ArrayBufferLike, Buffer>();
+  // Each buffer lent, by its memory: the view handed out, where its data starts.
+  private readonly lent = new WeakMap<ArrayBufferLike, { view: Buffer; dataAt: number }>();
   /** Buffers lent fresh and lent again (for tests and measurement). */
   readonly counts = { fresh: 0, reused: 0 };
 
   /** `maxFreeBytes`: what is kept idle for the next replies; beyond it, buffers given back are dropped. */
   constructor(private readonly maxFreeBytes = 32 * 1024 * 1024) {}
 
-  /** A buffer of exactly `length` bytes for a packet (without its length field) to be joined into. */
-  lend(length: number): Buffer {
+  /**
+   * A buffer of exactly `length` bytes for a packet (without its length
+   * field) to be joined into; `dataAt`: where in it the data given back
+   * starts (0: the whole buffer, as a spool file's replay reads into).
+   */
+  lend(length: number, dataAt = DATA_AT): Buffer {
     let whole = this.free.pop();
     if (whole) this.freeBytes -= whole.length;
     if (whole && whole.length >= length) this.counts.reused++;
@@ -35,18 +40,21 @@ export class ReplyPool {
       this.counts.fresh++;
     }
     const view = whole.subarray(0, length);
-    this.lent.set(whole.buffer, view);
+    this.lent.set(whole.buffer, { view, dataAt });
     return view;
   }
 
   /**
    * Takes back the buffer `data` lies in, when `data` is the whole data of
-   * a reply joined into a lent one; anything else is ignored. The caller
-   * must hold no reference to `data` (nor to any view of it) from now on.
+   * a lent buffer (a reply's: after its head); anything else is ignored.
+   * The caller must hold no reference to `data` (nor to any view of it)
+   * from now on.
    */
   giveBack(data: Buffer): void {
-    const view = this.lent.get(data.buffer);
-    if (!view || data.byteOffset !== view.byteOffset + DATA_AT || data.byteOffset + data.length !== view.byteOffset + view.length) return;
+    const lent = this.lent.get(data.buffer);
+    if (!lent) return;
+    const { view, dataAt } = lent;
+    if (data.byteOffset !== view.byteOffset + dataAt || data.byteOffset + data.length !== view.byteOffset + view.length) return;
     this.lent.delete(data.buffer);
     const whole = Buffer.from(data.buffer);
     if (this.freeBytes + whole.length > this.maxFreeBytes) return;

@@ -64,6 +64,8 @@ export class FileReplay extends Readable {
     private readonly file: SpoolFile,
     private readonly size: number,
     highWaterMark: number,
+    // Memory to read into (spools.ts ReplayOptions.readInto); fresh by default.
+    private readonly readInto: (length: number) => Buffer = (length) => Buffer.allocUnsafeSlow(length),
   ) {
     super({ highWaterMark });
   }
@@ -74,7 +76,7 @@ export class FileReplay extends Readable {
       this.push(null);
       return;
     }
-    const buffer = Buffer.allocUnsafeSlow(length);
+    const buffer = this.readInto(length);
     this.reading = this.file.read(buffer, length, this.position).then(
       (bytesRead) => {
         this.reading = null;

@@ -12,6 +12,12 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** Bytes the stream buffers ahead of its consumer (default BODY_CHUNK, 256 KiB). */
   highWaterMark?: number;
+  /**
+   * Memory for a spool file's reads, each emitted as the whole of what it
+   * gave (default: fresh memory for each); a pool may lend memory its
+   * consumer gave back once done with an earlier chunk.
+   */
+  readInto?: (length: number) => Buffer;
 }
 
 /** The bytes spool() took, with their exact size, replayable until disposed. */
@@ -61,7 +67,7 @@ abstract class SpoolBase implements Spool {
     if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 1) {
       throw new ScpipeError('ERR_USAGE', `invalid replay highWaterMark: ${String(highWaterMark)}`);
     }
-    const stream = this.open(highWaterMark);
+    const stream = this.open(highWaterMark, opts.readInto);
     this.replays.add(stream);
     stream.once('close', () => this.replays.delete(stream));
     destroyOnAbort(stream, opts.signal);
@@ -73,7 +79,7 @@ abstract class SpoolBase implements Spool {
     return this.disposing;
   }
 
-  protected abstract open(highWaterMark: number): Readable;
+  protected abstract open(highWaterMark: number, readInto?: (length: number) => Buffer): Readable;
   protected abstract release(): Promise<void>;
 
   private async disposeOnce(): Promise<void> {
@@ -136,8 +142,8 @@ export class FileSpool extends SpoolBase {
     return this.file.path;
   }
 
-  protected open(highWaterMark: number): Readable {
-    return new FileReplay(this.file, this.length, highWaterMark);
+  protected open(highWaterMark: number, readInto?: (length: number) => Buffer): Readable {
+    return new FileReplay(this.file, this.length, highWaterMark, readInto);
   }
 
   protected release(): Promise<void> {

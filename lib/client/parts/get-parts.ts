@@ -12,6 +12,7 @@ import { ScpipeError, abortError, asScpipeError, isScpipeError } from '../../err
 import type { ExitStatus } from '../../protocol/channel';
 import { spoolDirectory } from '../../spool/options';
 import { ChunkReader } from '../../protocol/chunk-reader';
+import { replyPool } from '../../sftp/reply-pool';
 import { escapeForTerminal } from '../../util/escape';
 import { BodyStream } from '../body-stream';
 import type { Download, GetOptions } from '../get';
@@ -58,6 +59,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
   };
   const done = (async (): Promise<ExitStatus> => {
     const whole = opts.wholeStreamSum ? wholeSum(held.sums, from?.whole) : undefined;
+    const lent = { ...replyPool.counts };
     try {
       for (let i = 0; i < parallel; i++) startNext();
       for (let index = from?.part ?? 0; index < list.count; index++) {
@@ -66,8 +68,10 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
         // The next part comes in while this one goes out: (parallel + 1) held at most.
         startNext();
         try {
-          // Chunk by chunk as replayed: the stream's own iterator joins what it buffers, a copy of every byte.
-          const chunks = new ChunkReader(part.spool.replay({ signal: inner.signal }));
+          // Chunk by chunk as replayed (a stream's own iterator joins what it
+          // buffers, a copy); a spilled part is read back into memory the
+          // output gave back once written (reply-pool.ts).
+          const chunks = new ChunkReader(part.spool.replay({ signal: inner.signal, readInto: opts.reuseChunks ? readInto : undefined }));
           for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
             const chunk = next.value;
             await whole?.update(chunk);
@@ -81,6 +85,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
         }
         opts.onPartOut?.(index, list.at(index).name);
       }
+      if (opts.reuseChunks) opts.trace?.(`parts: spilled parts read back into memory used again: ${replyPool.counts.reused - lent.reused}, into fresh memory: ${replyPool.counts.fresh - lent.fresh}`);
       if (whole && (await whole.digest()) !== manifest.sha256) {
         throw new ScpipeError('ERR_CHECKSUM', `the parts of ${escapeForTerminal(manifest.name)} do not add up to the stream the manifest describes (SHA-256 differs)`);
       }
@@ -204,6 +209,9 @@ class FetchedBytes {
     if (this.coming.delete(index)) this.changed();
   }
 }
+
+// Memory for a spilled part's reads, each one chunk the output gives back.
+const readInto = (length: number): Buffer => replyPool.lend(length, 0);
 
 // The remote's answers that name a part it cannot give (scp -f's message, or SFTP's status).
 const PART_MISSING = new Set(['ERR_REMOTE', 'ERR_NO_SUCH_FILE', 'ERR_PERMISSION_DENIED']);

@@ -121,6 +121,16 @@ describe('DATA replies joined into pooled buffers', () => {
     expect(c.buffer).not.toBe(a.buffer);
   });
 
+  it('takes back a buffer lent whole (a spool file read into it) only as the whole of it', () => {
+    const pool = new ReplyPool();
+    const a = pool.lend(20, 0);
+    pool.giveBack(a.subarray(9)); // as a reply's data: not this buffer's
+    pool.giveBack(a.subarray(0, 19));
+    expect(pool.lend(20, 0).buffer).not.toBe(a.buffer);
+    pool.giveBack(a);
+    expect(pool.lend(20).buffer).toBe(a.buffer);
+  });
+
   it('keeps no more idle than its bound', () => {
     const pool = new ReplyPool(40);
     const lent = [pool.lend(20), pool.lend(20), pool.lend(20)];
