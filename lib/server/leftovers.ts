@@ -1,15 +1,22 @@
-// Temporary files a serve that was killed (SIGKILL, a power loss, a
-// TimeoutStopSec that ran out) left in its root: the `.NAME.scpipe-PID-X…`
-// names scp uploads are received into. Looked for once at start, in the
-// background, and logged for the operator, never removed: a client may have
-// stored a file under such a name, and another serve on the same root (here
-// or on another host) may be writing one. So a name counts only when no
-// process of its PID runs here and it was not written to for LEFTOVER_AGE_MS.
+// Temporary files of uploads that no one may finish, looked for once at
+// start, in the background, and logged for the operator, never removed:
+// - those a serve that was killed (SIGKILL, a power loss, a TimeoutStopSec
+//   that ran out) left in its root: the `.NAME.scpipe-PID-X…` names scp
+//   uploads are received into. A client may have stored a file under such a
+//   name, and another serve on the same root (here or on another host) may
+//   be writing one. So a name counts only when no process of its PID runs
+//   here and it was not written to for LEFTOVER_AGE_MS;
+// - scpipe's client's own over SFTP (`.NAME.scpipe-XXXXXX`), which a stop
+//   keeps for the client to resume (sftp/left-open.ts), as does a client
+//   that went away: one not written to for LEFTOVER_AGE_MS is named with its
+//   size, since on an --append-only server no client may remove it.
 // Names are read as bytes (util/byte-text.ts): an upload to a Latin-1 name
 // leaves a temporary file of such a name, which lstat() must find.
 import { join, relative } from 'node:path';
 import { lstat, opendirBytes } from '../fs/byte-fs';
+import { isUploadTempName } from '../fs/store-new';
 import { tempFilePid } from '../fs/temp-file';
+import { formatBytes } from '../spool/size';
 import { fromBytes } from '../util/byte-text';
 import { escapeForTerminal } from '../util/escape';
 import { processRuns } from '../util/process-runs';
@@ -20,10 +27,21 @@ const LEFTOVER_AGE_MS = 60 * 60 * 1000;
 /** Files named, at most, in the log line. */
 const NAMED = 10;
 
-/** What the walk found: client paths (`/dir/.f.scpipe-…`), the first NAMED of `count`. */
-export interface Leftovers {
+/** Files of one kind the walk found: client paths (`/dir/.f.scpipe-…`, escaped, an SFTP one with its size), the first NAMED of `count`. */
+interface Found {
   named: string[];
   count: number;
+}
+
+/** What the walk found: scp uploads' files of a killed serve, scpipe's SFTP uploads' left. */
+interface Leftovers {
+  killed: Found;
+  kept: Found;
+}
+
+function add(found: Found, line: () => string): void {
+  found.count += 1;
+  if (found.named.length < NAMED) found.named.push(line());
 }
 
 /**
@@ -32,7 +50,7 @@ export interface Leftovers {
  * are passed over.
  */
 async function findLeftovers(root: string, signal?: AbortSignal, now = Date.now()): Promise<Leftovers> {
-  const found: Leftovers = { named: [], count: 0 };
+  const found: Leftovers = { killed: { named: [], count: 0 }, kept: { named: [], count: 0 } };
   const device = (await lstat(root)).dev;
   const dirs = [root];
   while (dirs.length > 0 && !signal?.aborted) {
@@ -47,12 +65,15 @@ async function findLeftovers(root: string, signal?: AbortSignal, now = Date.now(
         if (st?.dev === device) dirs.push(path);
         continue;
       }
-      const pid = e.isFile() ? tempFilePid(name) : undefined;
-      if (pid === undefined || processRuns(pid)) continue;
+      if (!e.isFile()) continue;
+      const pid = tempFilePid(name);
+      const sftp = pid === undefined && isUploadTempName(name);
+      if (pid === undefined ? !sftp : processRuns(pid)) continue;
       const st = await lstat(path).catch(() => undefined);
       if (!st || now - st.mtimeMs < LEFTOVER_AGE_MS) continue;
-      found.count += 1;
-      if (found.named.length < NAMED) found.named.push(`/${relative(root, path)}`);
+      const shown = escapeForTerminal(`/${relative(root, path)}`);
+      if (sftp) add(found.kept, () => `${shown} (${formatBytes(st.size)})`);
+      else add(found.killed, () => shown);
     }
   }
   return found;
@@ -61,8 +82,20 @@ async function findLeftovers(root: string, signal?: AbortSignal, now = Date.now(
 /** Logs what findLeftovers() finds in `root`, if anything; never throws. */
 export async function logLeftovers(root: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const found = await findLeftovers(root, signal).catch(() => undefined);
-  if (!found || found.count === 0 || signal?.aborted) return;
+  if (!found || signal?.aborted) return;
+  const age = `not written to for over ${LEFTOVER_AGE_MS / 3_600_000} h`;
+  const { killed, kept } = found;
+  if (killed.count > 0) {
+    const [files, them] = killed.count === 1 ? ['temporary file', 'it'] : ['temporary files', 'them'];
+    log(`found ${killed.count} ${files} of uploads cut by a serve that was killed, ${age}: ${listed(killed)}; remove ${them} once no other serve on this root writes ${them}`);
+  }
+  if (kept.count > 0) {
+    const [files, clients, gone, them] = kept.count === 1 ? ['temporary file', 'its client', 'a client that went away', 'it'] : ['temporary files', 'their clients', 'clients that went away', 'them'];
+    log(`found ${kept.count} ${files} of scpipe uploads over SFTP (kept by a stop for ${clients} to resume, or left by ${gone}) ${age}: ${listed(kept)}; remove ${them} with serve's own account once ${clients} will not come back`);
+  }
+}
+
+function listed(found: Found): string {
   const more = found.count > found.named.length ? ` and ${found.count - found.named.length} more` : '';
-  const [files, them] = found.count === 1 ? ['temporary file', 'it'] : ['temporary files', 'them'];
-  log(`found ${found.count} ${files} of uploads cut by a serve that was killed, not written to for over ${LEFTOVER_AGE_MS / 3_600_000} h: ${found.named.map((name) => escapeForTerminal(name)).join(', ')}${more}; remove ${them} once no other serve on this root writes ${them}`);
+  return `${found.named.join(', ')}${more}`;
 }

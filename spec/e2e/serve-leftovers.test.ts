@@ -44,7 +44,7 @@ it('logs, at start, the temporary files a killed serve left, and removes none', 
   const notLeft = [
     `.fresh.scpipe-${dead}-Ab3dEf6hIj9k`, // still being written (a serve on another host)
     `.live.scpipe-${process.pid}-Ab3dEf6hIj9k`, // a running process's
-    '.put.scpipe-Ab3dEf', // scpipe put's SFTP temporary: the client's business
+    '.put.scpipe-Ab3dEf', // scpipe put's SFTP temporary: a line of its own (serve-kept-uploads.test.ts)
     'sub/plain.bin',
   ];
   for (const name of [...left, ...notLeft]) await writeFile(join(root, name), 'x');
