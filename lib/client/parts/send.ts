@@ -139,7 +139,7 @@ export async function sendFile(
       retries: ctx.retries,
       backoffMs: ctx.backoffMs,
       // Over SFTP put's own retries resume the file where it was: spent, they are not begun again.
-      // A temporary file gone at the resume (a serve that stopped removes what a cut upload made):
+      // A temporary file gone at the resume (removed by hand, or by a server that removes what a stop cut):
       // the part is spooled, and goes again whole.
       isRetryable: (err) => ctx.conn.canReconnect && ((isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err))) || (using === 'sftp' && wasTempGoneOnResume(err))),
       signal: ctx.signal,
