@@ -137,7 +137,8 @@ export class ProgressLine {
     this.current = p;
     if (!prev || p.bytes !== prev.bytes || p.parts?.produced !== prev.parts?.produced || p.phase !== prev.phase || p.name !== prev.name) this.moved = now;
     this.ticker ??= setInterval(() => this.tick(), TICK_MS).unref();
-    if (p.phase === 'transfer') {
+    // A set's get is one stream: its bytes received go down when a part is to fetch again, not a new file.
+    if (p.phase === 'transfer' && given.fetched === undefined) {
       this.firstTransfer ??= now;
       this.inAll = this.files.add(p);
     }
