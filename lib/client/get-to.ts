@@ -40,7 +40,7 @@ export interface GetToOptions extends GetOptions {
    * Into a file: a parts set goes into `FILE.scpipe-partial-HEX` beside the
    * file, kept when the restore fails, and goes on from its last whole part
    * that matches the manifest (parts/kept-restore.ts); a single file over
-   * SFTP goes into `FILE.scpipe-partial-SIZE-MTIME-PATH`, and goes on from its
+   * SFTP goes into `FILE.scpipe-partial-SIZE-MTIME-PATHHASH`, and goes on from its
    * length while the remote file keeps that path, size and mtime (kept-file.ts);
    * over SCP a single file is refused (ERR_CANNOT_RESUME). Either takes
    * FILE.scpipe-lock first (resume-lock.ts: ERR_LOCKED while another run

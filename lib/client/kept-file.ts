@@ -1,6 +1,6 @@
 // `get --output FILE --resume` of a single remote file (over SFTP, which
 // reads at any offset): the download is written into
-// FILE.scpipe-partial-SIZE-MTIME-PATH beside FILE (kept-names.ts), SIZE and
+// FILE.scpipe-partial-SIZE-MTIME-PATHHASH beside FILE (kept-names.ts), SIZE and
 // MTIME the remote file's fstat at the open, PATH a hash of its remote path,
 // under that one name from its first byte, so whatever ends the run leaves
 // it for the next. That run reads on from the kept file's length, as rsync

@@ -1,7 +1,7 @@
 // The names a `get --output FILE --resume` gives what it keeps beside FILE:
-// a single file's FILE.scpipe-partial-SIZE-MTIME-PATH (PATH: 8 hex of the
-// SHA-256 of the remote path, so two remote files of one size and mtime
-// second, split(1)'s chunks, are told apart), a parts set's
+// a single file's FILE.scpipe-partial-SIZE-MTIME-PATHHASH (PATHHASH: 8 hex
+// of the SHA-256 of the remote path, so two remote files of one size and
+// mtime second, split(1)'s chunks, are told apart), a parts set's
 // FILE.scpipe-partial-HEX, and the lock FILE.scpipe-lock(.break). FILE here
 // is one base for them all, fitted so the longest name stays within
 // NAME_MAX, as a plain get's temporary names are (fs/temp-file.ts): a longer
