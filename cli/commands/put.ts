@@ -159,7 +159,7 @@ export async function runPut(
     const empty = emptyInputSource(piped, size !== undefined);
     if (result.bytes === 0n && empty !== undefined) {
       progress?.done();
-      sayEmptyInput(`${escapeForTerminal(spec.path)} as an empty file`, empty);
+      sayEmptyInput(`${escapeForTerminal(storedAt(spec.path, result.name))} as an empty file`, empty);
     }
     recordStored();
     if (result.sha256 !== undefined) {
@@ -184,4 +184,12 @@ export async function runPut(
   } finally {
     progress?.done(failed);
   }
+}
+
+// Where the file went: a target naming a directory (`host:dir/`, or one whose
+// last part is not the name stored) holds it under its name.
+function storedAt(path: string, name: string): string {
+  if (path === '') return name;
+  if (path.endsWith('/')) return path + name;
+  return path.slice(path.lastIndexOf('/') + 1) === name ? path : `${path}/${name}`;
 }

@@ -42,6 +42,16 @@ describe('scpipe put through an rssh-restricted account', () => {
     expect((await stat(join(dir, 'empty.bin'))).size).toBe(0);
   });
 
+  // `put --name db.dump host:pg/` said it stored `pg/` as an empty file.
+  it('names the file an empty stream was stored as inside a directory target', async () => {
+    for (const target of [`${dir}/`, dir]) {
+      const r = await runCli([...put(target), '--name', 'db.dump'], { stdin: Buffer.alloc(0) });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`^scpipe: warning: the input was empty: stored ${dir}/db\\.dump as an empty file \\(`));
+      expect((await stat(join(dir, 'db.dump'))).size).toBe(0);
+    }
+  });
+
   it('warns of a command that wrote nothing, and of an empty parts set', async () => {
     const cmd = await runCli([...put(`${dir}/cmd.bin`), '--', 'true']);
     expect(cmd).toMatchObject({ status: 0, stderr: `scpipe: warning: the input was empty: stored ${dir}/cmd.bin as an empty file (the command exited 0 but wrote nothing)\n` });
