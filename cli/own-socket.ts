@@ -1,6 +1,7 @@
 // A systemd service's stdout and stderr are sockets (journald's), which
 // cannot be opened by their /dev or /proc name (ENXIO): where a file named
 // on the command line is our own stdout or stderr, its stream is written.
+import { fstatSync } from 'node:fs';
 import { byteFs, followLinks } from '../lib/internal';
 
 /** process.stdout or process.stderr where `file` (followLinks()'s answer) is this process's descriptor 1 or 2 and a socket. */
@@ -15,4 +16,27 @@ export async function ownSocketStream(file: string): Promise<NodeJS.WriteStream 
 /** ownSocketStream() of the file a name given by the user ends at, through its links (/dev/stdout). */
 export async function ownSocketAt(name: string): Promise<NodeJS.WriteStream | undefined> {
   return ownSocketStream(await followLinks(name).catch(() => name));
+}
+
+/**
+ * process.stdout or process.stderr where `name` is that stream's pipe, socket
+ * or file (`/dev/stdout` under `| reader`): a line said there goes into the
+ * file's bytes. A device (/dev/null) is nobody's stream.
+ */
+export async function ownStreamAt(name: string): Promise<NodeJS.WriteStream | undefined> {
+  const st = await byteFs.stat(name).catch(() => undefined);
+  if (st === undefined || !(st.isFIFO() || st.isSocket() || st.isFile())) return undefined;
+  for (const [fd, stream] of [[1, process.stdout], [2, process.stderr]] as const) {
+    const own = fstatOf(fd);
+    if (own !== undefined && own.dev === st.dev && own.ino === st.ino) return stream;
+  }
+  return undefined;
+}
+
+function fstatOf(fd: number): { dev: number; ino: number } | undefined {
+  try {
+    return fstatSync(fd);
+  } catch {
+    return undefined; // closed
+  }
 }

@@ -9,12 +9,12 @@ import { ProgressLine } from '../progress';
 import { AlreadyReported, say, sayRetry } from '../report';
 import { transferCommitted } from '../signals';
 import { withFullRemoteHint } from '../remote-full';
-import { recordRetry, recordStored, summaryIfAsked, tally } from '../json-summary';
+import { recordRetry, recordStored, summaryIfAsked, summaryOff, tally } from '../json-summary';
 import { single, singleNumber } from '../yargs-limits';
 import { tempKept } from '../stale-lines';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
-import { ownSocketAt } from '../own-socket';
+import { ownSocketAt, ownStreamAt } from '../own-socket';
 import { runPut } from './put';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, sayChecksums, wantsSha256, writeChecksumEntries } from '../checksums';
@@ -80,6 +80,10 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           return runGet(args, sources[0]!, dest, signal, log);
         }
         const sumsFile = args['checksum-file'];
+        // `cp host:f /dev/stdout | reader`: the file is written by name, and a line said on stdout went into its bytes.
+        const carrier = await ownStreamAt(dest);
+        if (carrier === process.stdout && sumsFile === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(dest)}): give --checksum-file a file name`);
+        if (carrier !== undefined) summaryOff(carrier);
         if (sumsFile === '-' && args.json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');
         await checkChecksumFile(sumsFile); // before we connect
         // By local path; a file copied again after a lost connection keeps its place, with the new sum.

@@ -20,7 +20,7 @@ import { heldParts, withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
 import { withDirectoryHint } from '../directory-hint';
 import { roomWarning } from '../room-warning';
-import { ownSocketAt } from '../own-socket';
+import { ownSocketAt, ownStreamAt } from '../own-socket';
 import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
@@ -86,9 +86,10 @@ export async function runGet(
   } else await checkOutputFile(output, args.resume);
   // --output /dev/stdout where it is a socket (a systemd service's): written through the stream, as `cat f > /dev/stdout` does.
   const own = output === undefined ? undefined : await ownSocketAt(output);
-  // `--checksum-file -` there mixed the line into the file's bytes.
-  if (own === process.stdout && args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(output!)}): give --checksum-file a file name`);
-  if (own !== undefined) summaryOff(own); // --json: its line went into the file's bytes
+  // There, or where it is the pipe or file stdout is, `--checksum-file -` and --json mixed their lines into the file's bytes.
+  const carrier = own ?? (output === undefined ? undefined : await ownStreamAt(output));
+  if (carrier === process.stdout && args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(output!)}): give --checksum-file a file name`);
+  if (carrier !== undefined) summaryOff(carrier);
   if (own !== undefined && (args.p || args.resume)) throw new ScpipeError('ERR_USAGE', `--output ${escapeForTerminal(output!)} is a socket, a stream: ${args.p ? '-p' : '--resume'} needs a file`);
   const spec = remoteArg(sourceArg, 'get');
   // `get host:` came after the login (exit 255 when the host was down) as `"" does not name a file`.

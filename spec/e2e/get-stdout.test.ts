@@ -1,6 +1,7 @@
 // get to a pipe whose reader stops early (`scpipe get … | head -c 1`).
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, remote, runCli, shellQuote, sshFlags } from '../helpers/cli';
@@ -133,4 +134,38 @@ it.each([
   const [bytes, json] = file === '/dev/stdout' ? [r.stdout.toString(), r.stderr] : [r.stderr, r.stdout.toString()];
   expect({ status: r.status, bytes }).toEqual({ status: 0, bytes: 'the bytes' });
   expect(JSON.parse(json)).toMatchObject({ scpipe_json: 1, command: cmd, ok: true, bytes: 9 });
+});
+
+// Where stdout is a pipe, /dev/stdout is opened by name and written; the
+// --json line and --checksum-file -'s line went into the same pipe after the
+// file's bytes (exit 0), so the program reading it got text at the file's end.
+// `stream` 1 or 2 of the command into `| cat > out`; the other stream, and the command's exit status, returned.
+function throughPipe(args: string[], out: string, stream: 1 | 2 = 1): { status: string; said: string } {
+  const run = shellQuote([process.execPath, CLI, ...args]);
+  const piped = stream === 1 ? `${run} | cat > ${shellQuote([out])}` : `{ ${run} 2>&1 >&3 | cat > ${shellQuote([out])}; } 3>&1`;
+  const r = spawnSync('bash', ['-c', `${piped}; echo "\${PIPESTATUS[0]}" > ${shellQuote([`${out}.status`])}`], { encoding: 'utf8', timeout: 30000, env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
+  const status = readFileSync(`${out}.status`, 'utf8').trim();
+  return { status, said: stream === 1 ? r.stderr : r.stdout };
+}
+
+it.each([
+  ['cp', '/dev/stdout'],
+  ['get', '/dev/stderr'],
+] as const)('%s --json … %s where it is a pipe: the reader gets the bytes alone, the summary goes to the other stream', async (cmd, file) => {
+  const dir = await userDir(sshd.user, 'pipe-json');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const source = remote(sshd, sshd.user, `${dir}/f`);
+  const out = join(dir, 'read');
+  const r = throughPipe([cmd, ...sshFlags(sshd, sshd.user), '--json', ...(cmd === 'cp' ? [source, file] : ['--output', file, source])], out, file === '/dev/stdout' ? 1 : 2);
+  expect({ status: r.status, read: await readFile(out, 'utf8') }).toEqual({ status: '0', read: 'the bytes' });
+  expect(JSON.parse(r.said)).toMatchObject({ scpipe_json: 1, command: cmd, ok: true, bytes: 9 });
+});
+
+it.each(['cp', 'get'] as const)('%s --checksum-file - … /dev/stdout where it is a pipe: exit 2, nothing written', async (cmd) => {
+  const dir = await userDir(sshd.user, 'pipe-sum');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const source = remote(sshd, sshd.user, `${dir}/f`);
+  const out = join(dir, 'read');
+  const r = throughPipe([cmd, ...sshFlags(sshd, sshd.user), '--checksum-file', '-', ...(cmd === 'cp' ? [source, '/dev/stdout'] : ['--output', '/dev/stdout', source])], out);
+  expect({ ...r, read: await readFile(out, 'utf8') }).toEqual({ status: '2', said: 'scpipe: stdout carries the file (/dev/stdout): give --checksum-file a file name\n', read: '' });
 });
