@@ -84,6 +84,10 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         const carrier = await ownStreamAt(dest);
         if (carrier === process.stdout && sumsFile === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(dest)}): give --checksum-file a file name`);
         if (carrier !== undefined) summaryOff(carrier);
+        const sumsOn = carrier === undefined || sumsFile === undefined || sumsFile === '-' ? undefined : await ownStreamAt(sumsFile);
+        if (sumsOn !== undefined && sumsOn === carrier) {
+          throw new ScpipeError('ERR_USAGE', `--checksum-file ${escapeForTerminal(sumsFile!)} is ${sumsOn === process.stdout ? 'stdout' : 'stderr'}, which carries the file: give it a file of its own`);
+        }
         if (sumsFile === '-' && args.json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');
         await checkChecksumFile(sumsFile); // before we connect
         // By local path; a file copied again after a lost connection keeps its place, with the new sum.

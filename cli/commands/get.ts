@@ -90,6 +90,11 @@ export async function runGet(
   const carrier = own ?? (output === undefined ? undefined : await ownStreamAt(output));
   if (carrier === process.stdout && args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(output!)}): give --checksum-file a file name`);
   if (carrier !== undefined) summaryOff(carrier);
+  const sumsFile = args['checksum-file'];
+  const sumsOn = sumsFile === undefined || sumsFile === '-' ? undefined : await ownStreamAt(sumsFile);
+  if (sumsOn !== undefined && sumsOn === (output === undefined ? process.stdout : carrier)) {
+    throw new ScpipeError('ERR_USAGE', `--checksum-file ${escapeForTerminal(sumsFile!)} is ${sumsOn === process.stdout ? 'stdout' : 'stderr'}, which carries the file: give it a file of its own`);
+  }
   if (own !== undefined && (args.p || args.resume)) throw new ScpipeError('ERR_USAGE', `--output ${escapeForTerminal(output!)} is a socket, a stream: ${args.p ? '-p' : '--resume'} needs a file`);
   const spec = remoteArg(sourceArg, 'get');
   // `get host:` came after the login (exit 255 when the host was down) as `"" does not name a file`.

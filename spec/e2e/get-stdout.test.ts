@@ -169,3 +169,19 @@ it.each(['cp', 'get'] as const)('%s --checksum-file - … /dev/stdout where it i
   const r = throughPipe([cmd, ...sshFlags(sshd, sshd.user), '--checksum-file', '-', ...(cmd === 'cp' ? [source, '/dev/stdout'] : ['--output', '/dev/stdout', source])], out);
   expect({ ...r, read: await readFile(out, 'utf8') }).toEqual({ status: '2', said: 'scpipe: stdout carries the file (/dev/stdout): give --checksum-file a file name\n', read: '' });
 });
+
+// The sum's line went into the file's bytes, after them (exit 0), where
+// --checksum-file names the stream that carries the file (get, or cp to /dev/stdout).
+it.each([
+  [['--checksum-file', '/dev/stdout'], 'stdout'],
+  [['--output', '/dev/stdout', '--checksum-file', '/dev/fd/1'], 'stdout'],
+  [['/dev/stdout', '--checksum-file', '/dev/stdout'], 'stdout'],
+] as const)('get or cp with %j into a pipe: exit 2, nothing written', async (opts, stream) => {
+  const dir = await userDir(sshd.user, 'pipe-sum-file');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const out = join(dir, 'read');
+  const cp = opts[0] === '/dev/stdout';
+  const r = throughPipe([cp ? 'cp' : 'get', ...sshFlags(sshd, sshd.user), ...(cp ? [remote(sshd, sshd.user, `${dir}/f`), ...opts] : [...opts, remote(sshd, sshd.user, `${dir}/f`)])], out);
+  const file = opts[opts.length - 1];
+  expect({ ...r, read: await readFile(out, 'utf8') }).toEqual({ status: '2', said: `scpipe: --checksum-file ${file} is ${stream}, which carries the file: give it a file of its own\n`, read: '' });
+});
