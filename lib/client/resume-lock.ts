@@ -95,6 +95,7 @@ function describe(o: Owner): string {
 function unchecked(o: Owner, me: Owner): string {
   if (o.host !== me.host) return '';
   if (o.boot === undefined) return '; written by an earlier scpipe, which does not say which boot its pid is of';
+  if (!o.boot || !o.pidns || !me.boot || !me.pidns) return '; the boot or pid namespace of its run or of this one is unknown (no /proc to read)';
   if (o.boot !== me.boot) return '; from another boot of this host (gone since a restart) or another machine of that name';
   if (o.pidns !== me.pidns) return '; from another pid namespace (another container) of this host name';
   return '';

@@ -81,6 +81,7 @@ describe('takeResumeLock', () => {
     ['another pid namespace', `boot=${boot} pidns=1`, 'from another pid namespace (another container) of this host name'],
     ['another boot', `boot=00000000-0000-4000-8000-000000000000 pidns=${pidns}`, 'from another boot of this host (gone since a restart) or another machine of that name'],
     ['an earlier version (no boot, no namespace)', '', 'written by an earlier scpipe, which does not say which boot its pid is of'],
+    ['a run that could not read its boot', `boot=- pidns=${pidns}`, 'the boot or pid namespace of its run or of this one is unknown (no /proc to read)'],
   ])('a lock of this host name from %s is left alone, naming its holder and why it is not checked', async (_from, identity, why) => {
     const dead = spawnSync('true').pid!;
     const lock = `${dead} 1 2026-12-06T10:00:00.000Z ${hostname()}${identity ? ` ${identity}` : ''}\n`;
