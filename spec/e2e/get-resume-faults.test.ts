@@ -6,17 +6,18 @@
 // starts over where the remote file was stored again meanwhile.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remote, runCli, sshFlags, sshFlagsVia, startCli, type CliResult } from '../helpers/cli';
 import { dropConnections } from '../helpers/drop-connections';
-import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { startThrottleProxy } from '../helpers/throttle-proxy';
 import { withTmpfs } from '../helpers/tmpfs';
 import { waitFor } from '../helpers/async';
+import { keptName, storedFile } from '../helpers/resume-file';
 
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-resume-faults-');
@@ -24,17 +25,7 @@ const MiB = 1024 * 1024;
 const SIZE = 6 * MiB + 321;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-async function storedFile(account: TestAccount, name: string, data: Buffer): Promise<{ host: string; path: string }> {
-  const dir = await userDir(account, name);
-  await writeFile(join(dir, 'a.bin'), data);
-  return { host: join(dir, 'a.bin'), path: `${remotePath(account, dir)}/a.bin` };
-}
 
-// The kept file's name for the remote file as it is now, and the path it is fetched by.
-function keptName(host: string, path: string): string {
-  const st = statSync(host);
-  return `out.scpipe-partial-${st.size}-${Math.floor(st.mtimeMs / 1000)}-${sha(Buffer.from(path)).slice(0, 8)}`;
-}
 
 const listed = (dir: string): string[] => readdirSync(dir).filter((n) => n !== 'known_hosts').sort();
 const keptSize = async (kept: string): Promise<number> => (await stat(kept).catch(() => undefined))?.size ?? 0;

@@ -13,11 +13,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { put } from '../../lib';
 import { remote, runCli, sshFlags, sshFlagsVia, startCli, type CliRun } from '../helpers/cli';
-import { connectOptions, remotePath, userDir, type TestAccount } from '../helpers/sshd';
+import { connectOptions, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { startThrottleProxy } from '../helpers/throttle-proxy';
 import { waitFor } from '../helpers/async';
+import { keptName, storedFile } from '../helpers/resume-file';
 import { lockIdentity } from '../helpers/lock-identity';
 
 const sshd = sshdPerSuite();
@@ -25,18 +26,7 @@ const local = tempDirPerTest('scpipe-resume-file-');
 const SIZE = 4 * 1024 * 1024 + 123;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-// A file on the server: its host path (for changing it) and the path the account sees.
-async function storedFile(account: TestAccount, name: string, data: Buffer): Promise<{ host: string; path: string }> {
-  const dir = await userDir(account, name);
-  await writeFile(join(dir, 'a.bin'), data);
-  return { host: join(dir, 'a.bin'), path: `${remotePath(account, dir)}/a.bin` };
-}
 
-// The kept file's name for the remote file as it is now (its size and mtime), and the path it is fetched by.
-function keptName(host: string, path: string): string {
-  const st = statSync(host);
-  return `out.scpipe-partial-${st.size}-${Math.floor(st.mtimeMs / 1000)}-${sha(Buffer.from(path)).slice(0, 8)}`;
-}
 
 const out = (): string => join(local(), 'out');
 const getArgs = (account: TestAccount, path: string, extra: string[] = []): string[] => ['get', '-v', '--resume', '--output', out(), ...sshFlags(sshd, account), ...extra, remote(sshd, account, path)];
