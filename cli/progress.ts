@@ -190,7 +190,7 @@ export class ProgressLine {
     const perSecond = rate === undefined ? '--/s' : `${formatBytes(Math.round(rate))}/s`;
     let text: string;
     if (p.parts) {
-      text = `${this.label}: produced ${formatBytes(p.parts.produced)}, confirmed ${formatBytes(p.bytes)}, ${p.parts.inFlight} part(s) in flight, ${perSecond}`;
+      text = `${this.label}: produced ${formatBytes(p.parts.produced)}, confirmed ${formatBytes(p.bytes)}, ${partsInFlight(p.parts)}, ${perSecond}`;
     } else if (p.phase === 'spool') {
       text = `${this.label}: spooling ${formatBytes(p.bytes)}  ${perSecond}`;
     } else if (p.total === undefined || failed) {
@@ -215,4 +215,11 @@ function formatEta(seconds: number): string {
   const m = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+// Parts sending (at most --parallel) apart from those spooled and waiting for a channel: one more is held (docs/parts.md).
+function partsInFlight(parts: NonNullable<Progress['parts']>): string {
+  if (parts.sending === undefined) return `${parts.inFlight} part(s) in flight`;
+  const waiting = parts.inFlight - parts.sending;
+  return `${parts.sending} part(s) sending${waiting > 0 ? `, ${waiting} waiting` : ''}`;
 }

@@ -14,8 +14,11 @@ export interface Progress {
   bytes: bigint;
   /** The file's size; undefined while spooling, and for a parts upload. */
   total?: bigint;
-  /** A parts upload (put's `partSize`): `bytes` are those confirmed; these are taken from the input, and on the wire. */
-  parts?: { produced: bigint; inFlight: number };
+  /**
+   * A parts upload (put's `partSize`): `bytes` are those confirmed; `produced`, taken from the input;
+   * `inFlight`, parts spooled whole and not yet confirmed, of which `sending` are on the wire (the rest wait for a channel).
+   */
+  parts?: { produced: bigint; inFlight: number; sending?: number };
   /** A parts set's get: the bytes of its parts received so far; `bytes`, those written out, follow a part or more behind, as each part goes out only once checked. */
   fetched?: bigint;
 }

@@ -55,7 +55,7 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
       ...opts,
       onCommitted: afterVerify(opts),
       partSize: opts.partSize,
-      onProgress: onProgress && ((p) => onProgress({ name, phase: 'transfer', bytes: p.confirmed, parts: { produced: p.produced, inFlight: p.inFlight } })),
+      onProgress: onProgress && ((p) => onProgress({ name, phase: 'transfer', bytes: p.confirmed, parts: { produced: p.produced, inFlight: p.inFlight, sending: p.sending } })),
     });
     if (opts.verify) await readBackSet(target, parts, opts);
     committedAfterVerify(opts);

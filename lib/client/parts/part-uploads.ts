@@ -19,7 +19,7 @@ export class PartUploads {
   /** Awaited by each part before it goes: the earlier set's lookup, taken before a part of this run can be there. */
   earlier: Promise<unknown> = Promise.resolve(undefined);
   private readonly held: Lanes;
-  private readonly progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, partsConfirmed: 0 };
+  private readonly progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, sending: 0, partsConfirmed: 0 };
   private readonly uploads: Promise<void>[] = [];
 
   constructor(
@@ -71,7 +71,11 @@ export class PartUploads {
     this.tell();
     try {
       await this.earlier;
-      const sent = await sendFile(this.ctx, this.dir, file, BigInt(part.size), () => part.spool.replay());
+      const onLane = (holding: boolean): void => {
+        progress.sending += holding ? 1 : -1;
+        this.tell();
+      };
+      const sent = await sendFile(this.ctx, this.dir, file, BigInt(part.size), () => part.spool.replay(), undefined, onLane);
       const report: PartReport = {
         index: part.index,
         name: file,

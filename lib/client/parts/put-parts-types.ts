@@ -20,7 +20,10 @@ export interface PartReport {
 export interface PartsProgress {
   produced: bigint;
   confirmed: bigint;
+  /** Parts spooled whole and not yet confirmed: those sending, and those waiting for a channel. */
   inFlight: number;
+  /** Of those, the parts being sent (each holding one of the `parallel` channels). */
+  sending: number;
   partsConfirmed: number;
 }
 

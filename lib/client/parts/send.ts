@@ -68,7 +68,7 @@ export interface Sent {
   ms: number;
 }
 
-/** Sends `size` bytes that `body()` yields afresh for each attempt as `dir + name`. */
+/** Sends `size` bytes that `body()` yields afresh for each attempt as `dir + name`; `onLane` hears each attempt take a lane (true) and leave it (false). */
 export async function sendFile(
   ctx: SendContext,
   dir: string,
@@ -76,6 +76,7 @@ export async function sendFile(
   size: bigint,
   body: () => PutInput,
   onBytes?: (sent: bigint) => void,
+  onLane?: (holding: boolean) => void,
 ): Promise<Sent> {
   let attempts = 0;
   let using: 'scp' | 'sftp' = ctx.protocol.now;
@@ -84,6 +85,7 @@ export async function sendFile(
     async () => {
       for (;;) {
         const lane = await ctx.lanes.acquire();
+        onLane?.(true);
         const current = ctx.conn.current();
         const { open, generation } = current;
         attempts++;
@@ -131,6 +133,7 @@ export async function sendFile(
           }
           throw err;
         } finally {
+          onLane?.(false);
           if (input instanceof Readable) input.destroy();
         }
       }

@@ -34,6 +34,16 @@ describe('ProgressLine', () => {
     expect(text()).toMatch(/\rsnap: produced 3 KiB, confirmed 1 KiB, 2 part\(s\) in flight, --\/s/);
   });
 
+  it('tells the parts of an upload sending from the one spooled and waiting for a channel', () => {
+    const { out, text } = captured();
+    const line = new ProgressLine(out);
+    line.update({ name: 'snap', phase: 'transfer', bytes: 1024n, parts: { produced: 5120n, inFlight: 5, sending: 4 } });
+    expect(text()).toMatch(/\rsnap: produced 5 KiB, confirmed 1 KiB, 4 part\(s\) sending, 1 waiting, --\/s/);
+    const none = captured();
+    new ProgressLine(none.out).update({ name: 'snap', phase: 'transfer', bytes: 2048n, parts: { produced: 5120n, inFlight: 3, sending: 3 } });
+    expect(none.text()).toMatch(/\rsnap: produced 5 KiB, confirmed 2 KiB, 3 part\(s\) sending, --\/s/);
+  });
+
   // A spool's first report comes with the megabytes read so far: a rate of
   // them over the milliseconds since said "28.3 GiB/s" for a 190 MiB/s pipe.
   it('gives no rate at a phase\'s first update, then the rate of the bytes since', () => {
