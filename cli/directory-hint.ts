@@ -1,7 +1,8 @@
 // get of a directory (`get vault:backups/`) is often a look for what is
 // there, and scpipe has no ls: the refusal says what reads a directory and
 // that a set is named by its manifest, with the glob that copies those over
-// SCP, whose remote shell expands it (docs/nightly.md).
+// SCP, whose remote shell expands it, or OpenSSH's sftp that lists them over
+// SFTP (docs/nightly.md).
 import { ScpipeError, isScpipeError, type RemoteSpec } from '../lib';
 import { pasteTarget } from './paste-target';
 
@@ -18,9 +19,12 @@ export function withDirectoryHint(err: unknown, spec: RemoteSpec): unknown {
   if (!scp && !SFTP_DIRECTORY.test(err.message)) return err;
   const dir = spec.path.replace(/\/+$/, '');
   const glob = dir === '' ? '*.sha256' : `${dir}/*.sha256`;
-  const list = scp && PLAIN.test(dir)
-    ? `: \`scpipe cp --quote none ${pasteTarget(spec, glob)} DIR/\` copies them into a directory DIR`
-    : '';
+  // Over SFTP, OpenSSH's sftp lists them: given a directory, it starts in it (docs/nightly.md).
+  const list = !scp
+    ? `: \`sftp ${pasteTarget(spec, dir === '' ? '.' : dir)}\` then \`ls -l\` lists them`
+    : PLAIN.test(dir)
+      ? `: \`scpipe cp --quote none ${pasteTarget(spec, glob)} DIR/\` copies them into a directory DIR`
+      : '';
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
   return new ScpipeError(
     'ERR_REMOTE',
