@@ -9,6 +9,7 @@ import { ScpipeError } from '../errors';
 import type { Progress } from './progress';
 import type { Protocol } from './protocol-choice';
 import type { RetryEvent } from './retry';
+import type { StaleTempOptions } from './stale-temp-options';
 import type { PartsResult } from './parts/put-parts-types';
 
 /**
@@ -49,7 +50,7 @@ export function spoolable(input: PutInput, opts: Pick<PutOptions, 'size'> = {}):
 }
 
 /** Options of put(). */
-export interface PutOptions extends RoleOptions, RemoteCommandOptions {
+export interface PutOptions extends RoleOptions, RemoteCommandOptions, StaleTempOptions {
   /** `auto` (default): SFTP where the subsystem opens, else SCP; or force one. */
   protocol?: Protocol;
   /** Over SFTP: channels to write over (default: from the round trip, sftp/lanes.ts). */
@@ -89,22 +90,6 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions {
   reread?: () => Readable | AsyncIterable<Uint8Array>;
   backoffMs?: readonly number[];
   onRetry?: (event: RetryEvent) => void;
-  /** Over SFTP: first remove the temporary files an interrupted upload of this target left (sftp-stale.ts). */
-  removeStale?: boolean;
-  /** Told of each stale temporary file removed. */
-  onStaleRemoved?: (path: string) => void;
-  /** Told of each temporary file of this target kept because it was written to `ageS` seconds ago (sftp-stale.ts). */
-  onStaleKept?: (path: string, ageS: number) => void;
-  /** With removeStale: told once that the server refused to remove `path` (permission denied, `reason`), so `left` stale files stay; the upload goes on. */
-  onStaleRefused?: (path: string, reason: string, left: number) => void;
-  /** Without removeStale, over SFTP: told after a single-file upload of each temporary file of this target left by an earlier one (`ageS` old, `bytes` long). */
-  onStaleFound?: (path: string, ageS: number, bytes: number) => void;
-  /**
-   * Over SFTP: told of a temporary file an attempt cut by a lost connection
-   * left, which the server would not remove (an append-only server keeps
-   * it); it stays there, and the upload goes on.
-   */
-  onTempKept?: (path: string, error: ScpipeError) => void;
   /** Compute the SHA-256 of the bytes sent, in the same pass (PutResult.sha256); always done for parts. */
   sha256?: boolean;
   /** put(): read the stored file back and compare its SHA-256 with the one sent (read-back.ts); over SFTP before the rename. */

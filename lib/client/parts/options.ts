@@ -8,6 +8,7 @@ import type { Protocol } from '../protocol-choice';
 import type { PartReport, PartsProgress } from './put-parts-types';
 import type { Spill } from '../../spool/options';
 import type { SpoolShort } from './spool-room';
+import type { StaleTempOptions } from '../stale-temp-options';
 
 /**
  * Parts sent at once when not told. At 20 ms one OpenSSH channel carries
@@ -18,7 +19,7 @@ export const DEFAULT_PARALLEL = 4;
 export { MAX_PARALLEL } from '../counts';
 
 /** Options of put() that apply to parts. */
-export interface PartsOptions extends RemoteCommandOptions {
+export interface PartsOptions extends RemoteCommandOptions, StaleTempOptions {
   /** Bytes per part (the last one shorter). */
   partSize: number | bigint;
   /** Parts sent at once, each over its own channel (default DEFAULT_PARALLEL). */
@@ -58,18 +59,6 @@ export interface PartsOptions extends RemoteCommandOptions {
   noClobber?: boolean;
   /** The most parts to make (tests; default manifest.ts MAX_PARTS, what get reads). */
   maxParts?: number;
-  /** Over SFTP: first remove the temporary files of this set's parts and manifest that an interrupted run left (sftp-stale.ts). */
-  removeStale?: boolean;
-  /** Told of each stale temporary file removed. */
-  onStaleRemoved?: (path: string) => void;
-  /** Told of each one kept as possibly live (written to `ageS` seconds ago). */
-  onStaleKept?: (path: string, ageS: number) => void;
-  /** With removeStale: told once that the server refused to remove `path` (permission denied, `reason`), so `left` stale files stay; the upload goes on. */
-  onStaleRefused?: (path: string, reason: string, left: number) => void;
-  /** Without removeStale, over SFTP: told of each temporary file of this set's parts and manifest not written to for STALE_AFTER_S (sftp-stale.ts), left there. */
-  onStaleFound?: (path: string, ageS: number, bytes: number) => void;
-  /** Over SFTP: told of a temporary file of a part that a lost connection left and the server would not remove (PutOptions.onTempKept). */
-  onTempKept?: (path: string, error: ScpipeError) => void;
   /** The manifest's time (tests). */
   now?: () => Date;
 }
