@@ -10,7 +10,8 @@ export type Done<T> = (err: Error | undefined | null, value?: T) => void;
 // made, with that buffer), the request is left without one, and ssh2 hands
 // over the data as a slice of the reply it has just decrypted into fresh
 // memory: one copy of every downloaded byte less (docs/performance.md §3).
-// A reply longer than asked is cut, as ssh2 does. The first read checks
+// A reply longer than asked is a broken server (`tooLong`): OpenSSH's sftp
+// stops at it too ("Received more data than asked for"). The first read checks
 // the internals with a buffer of its own; once they are known to fit,
 // reads pass one shared buffer that nothing writes to.
 let uncopied: boolean | undefined;
@@ -19,8 +20,9 @@ let unwritten = Buffer.alloc(0);
 /**
  * Reads `length` bytes at `position` into `done`, as ssh2's read() would, one copy fewer where its internals allow.
  * `sent`: told the request's id, where the reply's data is handed over as ssh2 joined it.
+ * `tooLong`: told why when the reply holds more than `length` bytes (where ssh2 copies, it cuts the rest unseen).
  */
-export function readUncopied(raw: SFTPWrapper, handle: Buffer, length: number, position: number, done: Done<Buffer>, sent?: (reqid: number) => void): void {
+export function readUncopied(raw: SFTPWrapper, handle: Buffer, length: number, position: number, done: Done<Buffer>, sent?: (reqid: number) => void, tooLong?: (why: string) => void): void {
   if (uncopied && unwritten.length < length) unwritten = Buffer.allocUnsafeSlow(length);
   const buf = uncopied ? unwritten : Buffer.allocUnsafe(length);
   raw.read(handle, buf, 0, length, position, (err: Error | undefined, n: number) => done(err, buf.subarray(0, n ?? 0)));
@@ -37,6 +39,9 @@ export function readUncopied(raw: SFTPWrapper, handle: Buffer, length: number, p
   sent?.(internals._writeReqid!);
   req.cb = (err: (Error & { code?: unknown }) | undefined, data?: Buffer) => {
     if (err) done(err.code === SFTP_STATUS.EOF ? undefined : err, Buffer.alloc(0));
-    else done(undefined, Buffer.isBuffer(data) ? data.subarray(0, length) : Buffer.alloc(0));
+    else if (Buffer.isBuffer(data) && data.length > length && tooLong) {
+      tooLong(`a read of ${length} bytes at ${position} answered with ${data.length}, more than asked for`);
+      done(new Error('read reply longer than asked'));
+    } else done(undefined, Buffer.isBuffer(data) ? data.subarray(0, length) : Buffer.alloc(0));
   };
 }

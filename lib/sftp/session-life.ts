@@ -35,8 +35,8 @@ export class SessionLife {
     watchViolations(raw, (why) => this.violated(why));
   }
 
-  // Fails everything pending now: a hostile server need not answer the close.
-  private violated(why: string): void {
+  /** The server broke the protocol (`why`): fails everything pending now, as a hostile server need not answer the close, and ends the session. */
+  violated(why: string): void {
     if (this.violation) return;
     this.violation = new ScpipeError('ERR_PROTOCOL', `SFTP protocol error from the server: ${escapeForTerminal(why)}`);
     this.endedBy ??= this.violation.message;

@@ -96,7 +96,7 @@ export class SftpSession {
       if (length > this.limits.maxRead) {
         const buf = Buffer.allocUnsafe(length); // ssh2 splits it into several requests
         this.raw.read(handle, buf, 0, length, position, (err: Error | undefined, n: number) => done(err, buf.subarray(0, n ?? 0)));
-      } else readUncopied(this.raw, handle, length, position, done, pool && ((reqid) => this.names?.pool(reqid, pool)));
+      } else readUncopied(this.raw, handle, length, position, done, pool && ((reqid) => this.names?.pool(reqid, pool)), (why) => this.life.violated(why));
     });
   }
 

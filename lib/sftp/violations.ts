@@ -3,7 +3,7 @@
 // silence, so a server answering only with made-up ids would hang every
 // request; and its own protocol errors (a packet over 256 KiB, a malformed
 // NAME) surface as plain Errors. (A read answered with more bytes than asked
-// is cut to the request by ssh2; the reader's end check then sees the rest.) Both become
+// is seen by read-uncopied.ts, where ssh2 would cut it.) Both become
 // one report here, so the session can fail every pending request with a
 // typed ERR_PROTOCOL and end. (ssh2 internals: `_requests`, keyed by id,
 // read once by the reply's handler; `level: 'sftp-protocol'` on its errors.)
