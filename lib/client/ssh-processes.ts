@@ -141,7 +141,7 @@ export class SshProcesses {
     const asked = performance.now();
     try {
       const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, 'sftp', true)), signal);
-      const session = await sftpOverChannel(channel, signal, (line) => this.warn(line));
+      const session = await sftpOverChannel(channel, signal, (line) => this.warn(line), opts.verbose);
       return { session, ms: performance.now() - asked };
     } catch (err) {
       this.remember(err);

@@ -50,6 +50,12 @@ export class RemoteStderr {
     return { first: peerText(first), tail: this.text() };
   }
 
+  /** The last line that is not blank (and is one `wanted`), trimmed, cut to 400 characters and escaped (undefined for none). */
+  last(wanted?: (line: string) => boolean): string | undefined {
+    const line = this.tail.split('\n').map((l) => l.trim()).filter((l) => l !== '' && (!wanted || wanted(l))).pop();
+    return line === undefined ? undefined : peerText(line);
+  }
+
   /**
    * Hands on the lines held, and any later ones as they come. With `failure`
    * (the remote went before it answered), the first line it quotes is left

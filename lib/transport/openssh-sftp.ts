@@ -31,7 +31,7 @@ function sftpClass(): Ssh2SftpClass {
  * server refused the subsystem or it ended before speaking (an scp-only
  * account), or the abort error.
  */
-export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, onLine?: (escapedLine: string) => void): Promise<SFTPWrapper> {
+export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, onLine?: (escapedLine: string) => void, verbose = false): Promise<SFTPWrapper> {
   const outgoing = { id: 0, state: 'open', window: Number.MAX_SAFE_INTEGER, packetSize: Number.MAX_SAFE_INTEGER };
   const client = {
     _protocol: {
@@ -85,7 +85,10 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
     const onClose = (): void =>
       void Promise.all([channel.connectFailure(), stderrDone, channel.exit]).then(([failure, , status]) => {
         if (failure) return done(failure);
-        const said = stderr.text().split('\n').filter(Boolean).pop();
+        // sshd discards a subsystem's stderr: every line here is ssh's own. At LogLevel ERROR
+        // each is an error, the last one the cause; under -v they were all shown, and the last is chatter.
+        // (A remote command's refusal is its first line instead: remote-stderr.ts said().)
+        const said = stderr.last(isSubsystemRefusal) ?? (verbose ? undefined : stderr.last());
         // ssh lost its connection or was ended (by a retry's reconnect, too): no refusal, so no fallback to SCP and a retry may follow.
         if (status.code === null && !isSubsystemRefusal(said)) {
           return done(new ScpipeError('ERR_LOST_CONNECTION', `ssh lost the connection while the sftp subsystem opened${said ? `: ${said}` : ''}`));

@@ -99,6 +99,10 @@ describe('--transport openssh on a server with no sftp subsystem', () => {
     const forced = await runCli(['get', ...args('-s'), remote(plain, plain.user, `${dir}/f`)]);
     expect(forced.status).toBe(1);
     expect(forced.stderr).toBe('scpipe: the server refused the sftp subsystem: subsystem request failed on channel 0; this host may allow only scp: try --protocol scp (or auto)\n');
+    // Under -v ssh's own error is not its last line: its debug lines and totals follow.
+    const told = await runCli(['get', ...args('-s', '-v'), remote(plain, plain.user, `${dir}/f`)]);
+    expect(told.status).toBe(1);
+    expect(told.stderr).toMatch(/^scpipe: the server refused the sftp subsystem: subsystem request failed on channel 0; this host may allow only scp/m);
   });
 });
 

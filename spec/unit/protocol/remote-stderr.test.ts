@@ -29,6 +29,22 @@ describe('RemoteStderr', () => {
   });
 });
 
+// ssh's own error, quoted by --transport openssh's SFTP, is its last line: it
+// was quoted whole (8 KiB of it), and blank-looking lines counted.
+describe('RemoteStderr.last()', () => {
+  it('the last line not blank (and wanted), trimmed, escaped after it is cut to 400 characters', async () => {
+    const stream = new PassThrough();
+    const stderr = new RemoteStderr(stream);
+    await new Promise<void>((resolve) => {
+      stream.on('end', () => setImmediate(resolve));
+      stream.end(`first\n  ssh: \x1b]52;c;eA==\x07${'y'.repeat(5000)}  \n   \ndebug1: Exit status 1\n`);
+    });
+    expect(stderr.last((l) => !l.startsWith('debug'))).toBe(`ssh: \\x1b]52;c;eA==\\x07${'y'.repeat(400 - 17)}…`);
+    expect(stderr.last()).toBe('debug1: Exit status 1');
+    expect(new RemoteStderr(new PassThrough()).last()).toBeUndefined();
+  });
+});
+
 describe('RemoteStderr holding lines until the remote answers', () => {
   const feed = async (text: string, hold: boolean): Promise<{ stderr: RemoteStderr; lines: string[] }> => {
     const stream = new PassThrough();
