@@ -186,10 +186,10 @@ export async function runPut(
   }
 }
 
-// Where the file went: a target naming a directory (`host:dir/`, or one whose
-// last part is not the name stored) holds it under its name.
+// Where the file went: a target naming a directory by its `/` (or the home)
+// holds it under its name. Without the slash SCP does not say whether the
+// target was a directory, so the path is named as given.
 function storedAt(path: string, name: string): string {
   if (path === '') return name;
-  if (path.endsWith('/')) return path + name;
-  return path.slice(path.lastIndexOf('/') + 1) === name ? path : `${path}/${name}`;
+  return path.endsWith('/') ? path + name : path;
 }

@@ -44,12 +44,10 @@ describe('scpipe put through an rssh-restricted account', () => {
 
   // `put --name db.dump host:pg/` said it stored `pg/` as an empty file.
   it('names the file an empty stream was stored as inside a directory target', async () => {
-    for (const target of [`${dir}/`, dir]) {
-      const r = await runCli([...put(target), '--name', 'db.dump'], { stdin: Buffer.alloc(0) });
-      expect(r.status).toBe(0);
-      expect(r.stderr).toMatch(new RegExp(`^scpipe: warning: the input was empty: stored ${dir}/db\\.dump as an empty file \\(`));
-      expect((await stat(join(dir, 'db.dump'))).size).toBe(0);
-    }
+    const r = await runCli([...put(`${dir}/`), '--name', 'db.dump'], { stdin: Buffer.alloc(0) });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^scpipe: warning: the input was empty: stored ${dir}/db\\.dump as an empty file \\(`));
+    expect((await stat(join(dir, 'db.dump'))).size).toBe(0);
   });
 
   it('warns of a command that wrote nothing, and of an empty parts set', async () => {
