@@ -3,7 +3,8 @@
 // stale, be refused with, and maybe count against the account. An ssh2
 // server stands in for sshd: this machine has no PAM OTP module to ask codes.
 import type { AddressInfo } from 'node:net';
-import { Server, utils, type AuthenticationType } from 'ssh2';
+import { Server, type AuthenticationType } from 'ssh2';
+import { generateHostKeyPair } from '../../../lib/server/host-key';
 import { asksPassword } from '../../../lib/transport/password-steps';
 import type { TypedSecrets } from '../../../lib/transport/auth';
 import { loginTyped } from '../../helpers/auth-login';
@@ -18,7 +19,7 @@ type Round = Array<{ prompt: string; echo: boolean }>;
 async function codeServer(rounds: Round[]) {
   const seen: string[][] = [];
   let logins = 0;
-  const server = new Server({ hostKeys: [utils.generateKeyPairSync('ed25519').private] }, (conn) => {
+  const server = new Server({ hostKeys: [generateHostKeyPair().private] }, (conn) => {
     const login = ++logins;
     conn.on('authentication', (auth) => {
       if (auth.method !== 'keyboard-interactive') return auth.reject(['keyboard-interactive' as AuthenticationType]);
