@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import { lstat, stat } from '../fs/byte-fs';
 import { errnoCode } from '../fs/strerror';
 import type { ServerChannel } from 'ssh2';
-import { ScpipeError } from '../errors';
+import { isScpipeError, ScpipeError } from '../errors';
 import { createLocalSink } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
 import { encodeWarning } from '../protocol/records';
@@ -155,7 +155,7 @@ function clientGone(stream: ServerChannel, cut: AbortSignal | undefined): { sign
 async function openUploadTarget(command: ScpRequest, ctx: SessionContext, clientGone: AbortSignal): Promise<SinkHandler | Said> {
   const path = command.path;
   if (ctx.readOnly) return said`${path}: read-only server`;
-  let target: string;
+  let target: string | undefined;
   try {
     target = ctx.jail.resolve(command.path);
     await ctx.jail.checkNoEscape(target, { allowMissingLeaf: true });
@@ -163,7 +163,7 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext, client
     // The jail speaks in client paths already. Hiding the root in them again
     // turned a client path that begins with the real root's path into
     // another, and so told the client where the root is on the host.
-    return saidOf(err);
+    return target === undefined ? saidOf(err) : namedAsGiven(err, ctx.jail.display(target), path);
   }
   try {
     if (command.targetIsDirectory) {
@@ -195,6 +195,15 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext, client
   } catch (err) {
     return saidOf(err).map((text) => ctx.jail.hideRoot(text));
   }
+}
+
+// `err` about the target itself (a directory on its way not there) names it
+// as the client gave it, as OpenSSH's scp -t does (`backup/x: No such file…`,
+// not `/backup/x`): scpipe's put and cp look for that to say how to make it.
+function namedAsGiven(err: unknown, shown: string, given: string): Said {
+  const prefix = `${escapeForTerminal(shown)}: `;
+  if (!isScpipeError(err, 'ERR_LOCAL_IO') || err.path !== shown || !err.message.startsWith(prefix)) return saidOf(err);
+  return said`${given}: ${Said.plain(err.message.slice(prefix.length))}`;
 }
 
 // The local sink as the client sees it: paths in its messages are shown from
