@@ -14,13 +14,30 @@ const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 
 const CLI = resolve(__dirname, '../dist/cli/launch.js');
-const sizeArg = process.argv.indexOf('--size');
-const SIZE = parseSize(sizeArg > 0 ? process.argv[sizeArg + 1] : '256M');
+const USAGE = 'usage: npm run demo [-- --size SIZE]   (SIZE: bytes, or with K, M or G; default 256M)';
+const SIZE = parseArgs(process.argv.slice(2));
+
+// --size SIZE, or --help; anything else is said, not run past: a misspelt
+// option ran the whole default demo, and `--help` with it.
+function parseArgs(args) {
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (args.length === 0) return parseSize('256M');
+  const [option, value = '', ...rest] = args[0].startsWith('--size=') ? ['--size', args[0].slice(7), ...args.slice(1)] : args;
+  if (option !== '--size' || rest.length > 0) return usageError(`unknown arguments: ${args.join(' ')}`);
+  return parseSize(value) ?? usageError(`bad --size "${value}"`);
+}
+
+function usageError(problem) {
+  console.error(`demo: ${problem}\n${USAGE}`);
+  process.exit(2);
+}
 
 function parseSize(text) {
-  const m = /^(\d+)([KMG]?)$/i.exec(text || '');
-  if (!m) throw new Error(`bad --size ${text}: use e.g. 256M or 1G`);
-  return Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
+  const m = /^(\d+)([KMG]?)$/i.exec(text);
+  return m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase()) : undefined;
 }
 
 function scpipe(args, env) {
