@@ -40,8 +40,28 @@ function parseSize(text) {
   return m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase()) : undefined;
 }
 
+// What a demo stopped part-way (Ctrl-C, a kill, a crash) must not leave:
+// its children, the server among them, and its directory.
+const children = new Set();
+let demoDir;
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+  if (demoDir) rmSync(demoDir, { recursive: true, force: true });
+});
+for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
+  process.once(signal, () => {
+    console.error(`demo: interrupted by ${signal}; stopped, and its files removed`);
+    process.exit(128 + number);
+  });
+}
+
 function scpipe(args, env) {
-  return spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  return track(spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] }));
 }
 
 function exited(child) {
@@ -49,14 +69,14 @@ function exited(child) {
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'scpipe-demo-'));
+  const dir = (demoDir = mkdtempSync(join(tmpdir(), 'scpipe-demo-')));
   const env = { HOME: dir, XDG_CACHE_HOME: join(dir, 'cache') };
   const root = join(dir, 'root');
   mkdirSync(root);
-  const server = spawn(process.execPath, [CLI, 'serve', '--root', root, '--addr', '127.0.0.1:0', '--no-auth'], {
+  const server = track(spawn(process.execPath, [CLI, 'serve', '--root', root, '--addr', '127.0.0.1:0', '--no-auth'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  }));
   try {
     const port = await new Promise((res, rej) => {
       let log = '';
@@ -112,7 +132,7 @@ async function main() {
     for (const [label, extra] of [['scp (SFTP)', []], ['scp -O (SCP)', ['-O']]]) {
       const out = join(dir, `scp${extra.length}.bin`);
       const t3 = process.hrtime.bigint();
-      const scp = spawn('scp', [...scpArgs, ...extra, target, out], { stdio: ['ignore', 'inherit', 'inherit'] });
+      const scp = track(spawn('scp', [...scpArgs, ...extra, target, out], { stdio: ['ignore', 'inherit', 'inherit'] }));
       const code = await new Promise((res) => scp.once('close', res).once('error', () => res(null)));
       if (code === null) {
         console.log('(OpenSSH scp not found: skipping the stock-client part)');
