@@ -74,6 +74,12 @@ export interface ScpipeErrorContext {
    * mode or times could not be set on it (its onCommitted was told).
    */
   stored?: boolean;
+  /**
+   * ERR_NO_SUCH_FILE of an SFTP upload: its temporary file (`path`) was gone
+   * when the upload went on after a lost connection, so nothing was stored
+   * and only sending it again whole can mend it (put's parts do, from their spool).
+   */
+  tempGone?: boolean;
   cause?: unknown;
 }
 
@@ -114,6 +120,7 @@ export class ScpipeError extends Error {
   readonly sha256?: string;
   readonly cutShort?: CutShort;
   readonly stored?: boolean;
+  readonly tempGone?: boolean;
 
   constructor(code: ScpipeErrorCode, message: string, context: ScpipeErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });

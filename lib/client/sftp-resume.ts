@@ -67,15 +67,6 @@ export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts
   throw markRetriesSpent(retriesSpent(failure, error, retries));
 }
 
-// Errors saying the temporary file was gone at the resume: a part, spooled, can be sent again whole.
-const tempGone = new WeakSet<object>();
-
-/** True when `err` (or what it wraps) says an upload's temporary file was gone when the upload went on after a lost connection. */
-export function wasTempGoneOnResume(err: unknown): boolean {
-  for (let e = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) if (tempGone.has(e)) return true;
-  return false;
-}
-
 /** The writer's `recover`: new lanes on `temp` truncated to the resume point, or the last error. */
 export function recoverer(conn: Reconnector, temp: string, laneCount: number, opts: ResumeOptions, on: OnGeneration) {
   return (failure: ScpipeError, resumePoint: number): Promise<WriteLane[]> =>
@@ -86,9 +77,7 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
       // or removed by a server's stop that cut the upload (scpipe serve keeps it for this retry).
       const handle = await session.open(temp, 'r+').catch((err: unknown) => {
         if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
-        const gone = new ScpipeError('ERR_NO_SUCH_FILE', `${escapeForTerminal(temp)}: this upload's temporary file was removed while the connection was down (by hand, by another run's --remove-stale, or by a server that removed the uploads it cut as it stopped), so nothing was stored`, { path: temp, cause: err });
-        tempGone.add(gone);
-        throw gone;
+        throw new ScpipeError('ERR_NO_SUCH_FILE', `${escapeForTerminal(temp)}: this upload's temporary file was removed while the connection was down (by hand, by another run's --remove-stale, or by a server that removed the uploads it cut as it stopped), so nothing was stored`, { path: temp, tempGone: true, cause: err });
       });
       // Cut below the resume point meanwhile: setting the size would fill the gap with
       // zeros under a target of the right size. A stream cannot go back to resend it.

@@ -8,13 +8,12 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { putOverChannel } from '../scp-put';
 import type { PutInput } from '../put-types';
-import type { ScpipeError } from '../../errors';
+import { isScpipeError, type ScpipeError } from '../../errors';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { wereRetriesSpent, withRetries, type RetryEvent } from '../retry';
 import { scpRefusalHint } from '../protocol-choice';
 import { putSftp } from '../sftp-put';
-import { wasTempGoneOnResume } from '../sftp-resume';
 import { removeLeftBehind } from '../sftp-left-behind';
 import type { Lanes } from './lanes';
 import { isSetTempName } from './names';
@@ -144,7 +143,7 @@ export async function sendFile(
       // Over SFTP put's own retries resume the file where it was: spent, they are not begun again.
       // A temporary file gone at the resume (removed by hand, or by a server that removes what a stop cut):
       // the part is spooled, and goes again whole.
-      isRetryable: (err) => ctx.conn.canReconnect && ((isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err))) || (using === 'sftp' && wasTempGoneOnResume(err))),
+      isRetryable: (err) => ctx.conn.canReconnect && ((isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err))) || (using === 'sftp' && isScpipeError(err) && err.tempGone === true)),
       signal: ctx.signal,
       onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, file: name, sharedReconnection: lost !== undefined && !ctx.conn.firstRetryAfter(lost) })),
     },

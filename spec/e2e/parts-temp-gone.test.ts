@@ -1,0 +1,51 @@
+// A part sent over SFTP whose temporary file is removed while the connection
+// is down (by hand, by another run's --remove-stale, by a server that removes
+// what a stop cut): the resume cannot go on in it, but the part is still in
+// the spool, so it is sent again whole into a new temporary file.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { bandwidthLimit, put, type RetryEvent } from '../../lib';
+import { connectOptions, remotePath, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { dropConnections } from '../helpers/drop-connections';
+import { tempDirPerTest } from '../helpers/temp-dir';
+import { waitFor } from '../helpers/async';
+
+const sshd = sshdPerSuite();
+const spoolDir = tempDirPerTest('scpipe-parts-spool-', { mustEndEmpty: true });
+const MiB = 1024 * 1024;
+
+describe('put --part-size over SFTP, a part\'s temporary file removed while the connection was down', () => {
+  // The caller sees two retries of that part: the lost connection, then the
+  // temporary file gone (ERR_NO_SUCH_FILE, tempGone); the put resolves.
+  // Left remotely: the whole set, no temporary file; locally: an empty spool.
+  it('sends that part again whole from the spool, and the set is whole', async () => {
+    const jailed = await userDir(sshd.sftp, 'temp-gone');
+    const data = randomBytes(3 * 4 * MiB + 5);
+    const temps = (): string[] => readdirSync(jailed).filter((f) => /\.scpipe-\w{6}$/.test(f));
+    const retries: RetryEvent[] = [];
+    // Removed as the first retry is announced, before its wait: the resume finds no file.
+    const onRetry = (e: RetryEvent): void => {
+      if (retries.push(e) === 1) for (const f of temps()) rmSync(join(jailed, f));
+    };
+    const running = put({ ...connectOptions(sshd, sshd.sftp), bandwidth: bandwidthLimit(160_000) }, `${remotePath(sshd.sftp, jailed)}/g.bin`, Readable.from([data]), {
+      partSize: 4 * MiB, parallel: 1, spoolDir: spoolDir(), memoryLimit: MiB, backoffMs: [0], onRetry,
+    });
+    const written = (f: string): number => statSync(join(jailed, f), { throwIfNoEntry: false })?.size ?? 0;
+    await waitFor(() => temps().some((f) => written(f) > 0), 'a part half-written remotely', 60_000);
+    expect(await dropConnections(sshd)).toBeGreaterThan(0);
+    const result = await running;
+    expect(result.protocol).toBe('sftp');
+    expect(retries.map((e) => e.error)).toEqual([
+      expect.objectContaining({ code: 'ERR_LOST_CONNECTION' }),
+      expect.objectContaining({ code: 'ERR_NO_SUCH_FILE', tempGone: true, message: expect.stringContaining("this upload's temporary file was removed while the connection was down") }),
+    ]);
+    const files = readdirSync(jailed).sort();
+    expect(files).toEqual(['g.bin.000000', 'g.bin.000001', 'g.bin.000002', 'g.bin.000003', 'g.bin.sha256']);
+    expect(Buffer.concat(files.slice(0, 4).map((f) => readFileSync(join(jailed, f)))).equals(data)).toBe(true);
+    execFileSync('sha256sum', ['-c', '--strict', '--quiet', 'g.bin.sha256'], { cwd: jailed });
+  }, 120_000);
+});
