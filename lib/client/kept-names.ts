@@ -55,10 +55,10 @@ export function remotePathHash(remotePath: string): string {
  * of this version's format, or of an earlier one's (FILE whole, no path).
  */
 export function keptFileVersion(name: string, file: string): KeptVersion | undefined {
-  const now = tail(name, keptBase(file) + KEPT_SUFFIX);
+  const now = keptTail(name, keptBase(file));
   const m = now === undefined ? undefined : /^(\d+)-(\d+)-([0-9a-f]{8})$/.exec(now);
   if (m) return { size: BigInt(m[1]!), mtime: Number(m[2]), pathHash: m[3]! };
-  const old = tail(name, basename(file) + KEPT_SUFFIX);
+  const old = keptTail(name, basename(file));
   const o = old === undefined ? undefined : /^(\d+)-(\d+)$/.exec(old);
   return o ? { size: BigInt(o[1]!), mtime: Number(o[2]) } : undefined;
 }
@@ -70,13 +70,13 @@ export function keptSetName(file: string, hex16: string): string {
 
 /** Whether `name` is a parts set's kept file beside `file`. */
 export function isKeptSetName(name: string, file: string): boolean {
-  return /^[0-9a-f]{16}$/.test(tail(name, keptBase(file) + KEPT_SUFFIX) ?? '');
+  return isSetAfter(name, keptBase(file));
 }
 
 /** Whether `name` (in `file`'s directory) is a kept file of a `--resume` restore into `file`, of this version or an earlier one. */
 export function isKeptRestoreName(name: string, file: string): boolean {
-  if (isKeptSetName(name, file) || keptFileVersion(name, file) !== undefined) return true;
-  return /^[0-9a-f]{16}$/.test(tail(name, basename(file) + KEPT_SUFFIX) ?? '');
+  // An earlier version's names began with FILE's whole name, never cut.
+  return keptFileVersion(name, file) !== undefined || isSetAfter(name, keptBase(file)) || isSetAfter(name, basename(file));
 }
 
 /** The lock of a `--resume` restore into `file` (resume-lock.ts); `.break` after it while a stale one is broken. */
@@ -84,6 +84,13 @@ export function resumeLockName(file: string): string {
   return keptBase(file) + LOCK_SUFFIX;
 }
 
-function tail(name: string, prefix: string): string | undefined {
+// What follows `base` and KEPT_SUFFIX in `name`, if it starts with them.
+function keptTail(name: string, base: string): string | undefined {
+  const prefix = base + KEPT_SUFFIX;
   return name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
+}
+
+// Whether `name` is `base`, KEPT_SUFFIX and a parts set's 16 hex.
+function isSetAfter(name: string, base: string): boolean {
+  return /^[0-9a-f]{16}$/.test(keptTail(name, base) ?? '');
 }
