@@ -4,7 +4,8 @@
 import { escapeForTerminal } from '../lib';
 
 // Edits (insert, delete, change, swap two neighbours) from a to b: optimal string alignment.
-// Not a dependency: leven and fastest-levenshtein count a swap (`gte`) as two edits, yargs does not export its own, and 13 lines are not worth a package.
+// Not a dependency: leven and fastest-levenshtein count a swap (`gte`) as two edits; yargs' recommendCommands()
+// names commands only (up to 3 edits, the first of ties) in a message of its own, and its distance is not exported.
 function distance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
