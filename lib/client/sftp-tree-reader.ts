@@ -20,7 +20,7 @@ import { escapeForTerminal } from '../util/escape';
 import { settledOrAborted } from '../util/abort';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
 import { PREFETCH_FILES, fetchWhole, fetchable, type Fetched } from './sftp-prefetch';
-import { isFatal } from './sftp-tree-writer';
+import { isFatal } from './sftp-tree-dirs';
 
 /**
  * Directory depth at which a download stops descending. OpenSSH's scp stops

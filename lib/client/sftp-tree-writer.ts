@@ -6,12 +6,9 @@
 //     pipelined writer, then FSTAT (size check), FSETSTAT, CLOSE and
 //     posix-rename, so an old file stays until the new one is whole; any
 //     failure removes the temporary file;
-//   - a directory is MKDIR'ed with u+wx added, so it can be filled, and gets
-//     its real mode (and times with -p) when left; an existing one is used
-//     as it is (chmod only with -p, as scp -t does).
+//   - a directory is made as sftp-tree-dirs.ts says.
 // A problem with one item is reported (onProblem) and the copy goes on; a
 // lost session or an abort ends it.
-import { posix } from 'node:path';
 import type { InputAttributes } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
 import type { SourceSession } from '../fs/local-source-types';
@@ -26,6 +23,7 @@ import { isConnectionLoss } from './reconnect';
 import type { RemovalAfterAbort } from './sftp-remove-temp';
 import { rename } from './sftp-finish';
 import { notKept, refusal, setTimesAlone, timesAttrs } from './sftp-preserve';
+import { RemoteDirectories, isFatal } from './sftp-tree-dirs';
 import { absent, asTarget, tempNameFor } from './sftp-paths';
 import { throughLinks } from './sftp-links';
 import { explainSftpFailure } from './sftp-failure-cause';
@@ -50,21 +48,8 @@ export interface TreeWriterOptions {
   afterAbort?: RemovalAfterAbort;
 }
 
-interface OpenDirectory {
-  path: string;
-  mode: number;
-  times?: Times;
-  /** Created by this copy (then its mode is set when left, as scp -t does). */
-  created: boolean;
-}
-
 // SFTP version 3's times are uint32 seconds.
 const SFTP_TIMES: TimeRange = { latest: 0xffffffffn, said: 'SFTP carries times from 1970 to 2106-02-07T06:28:15Z' };
-
-/** Failures after which nothing more can be sent. */
-export function isFatal(err: unknown): boolean {
-  return !isScpipeError(err) || ['ERR_LOST_CONNECTION', 'ERR_ABORTED', 'ERR_PROTOCOL'].includes(err.code);
-}
 
 /** See the file comment. `target` is resolved: a directory to put entries in, or the one item's path. */
 export class SftpTreeWriter implements SourceSession {
@@ -73,16 +58,17 @@ export class SftpTreeWriter implements SourceSession {
   readonly timeRange = SFTP_TIMES;
   readonly problems = new KeptProblems();
   readonly keepsSticky = true;
-  private readonly stack: OpenDirectory[] = [];
+  private readonly dirs: RemoteDirectories;
   private account?: Promise<Account>; // asked at the first file that exists already
   private readonly lines: OrderedLines; // -v: each file's lines in walk order
 
   constructor(
     private readonly session: SftpSession,
-    private readonly target: { path: string; isDirectory: boolean },
+    target: { path: string; isDirectory: boolean },
     private readonly opts: TreeWriterOptions,
   ) {
     this.lines = new OrderedLines(opts.trace);
+    this.dirs = new RemoteDirectories(session, target, opts);
   }
 
   // Said in its turn among the files in flight, so -v and the errors keep the walk's order.
@@ -106,7 +92,7 @@ export class SftpTreeWriter implements SourceSession {
   }
 
   async sendFile(file: OutgoingFile): Promise<boolean> {
-    let path = this.pathFor(file.name); // before any await: the walk goes on (filesInFlight)
+    let path = this.dirs.pathFor(file.name); // before any await: the walk goes on (filesInFlight)
     let temp = tempNameFor(path);
     let handle: Buffer | undefined;
     let opened = false;
@@ -182,25 +168,8 @@ export class SftpTreeWriter implements SourceSession {
   }
 
   async enterDirectory(name: string, mode: number, times?: Times): Promise<boolean> {
-    const path = this.pathFor(name);
     try {
-      let created = true;
-      await this.session.mkdir(path, { mode: (mode & this.modeBits) | 0o300 }).catch(async (err: unknown) => {
-        // SFTP v3 has no "exists" status: an existing directory is used as it is.
-        // `FILE/`: stat fails there (ENOTDIR) as mkdir did, and FILE is what to name.
-        const st = await this.session.stat(path.replace(/(.)\/+$/, '$1')).catch(() => undefined);
-        if (!st) throw await explainSftpFailure(this.session, path, path, err);
-        if (!st.isDirectory()) throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: Not a directory`, { path });
-        created = this.opts.made?.has(path) ?? false;
-        // Made by an attempt before a lost connection, and given its real mode when left: writable again while it is filled.
-        if (created && (st.mode & 0o300) !== 0o300) {
-          await this.session.setstat(path, { mode: (st.mode & 0o7777) | 0o300 }).catch((e: unknown) => {
-            if (isFatal(e)) throw e; // else its files say why they cannot be stored
-          });
-        }
-      });
-      if (created) this.opts.made?.add(path);
-      this.stack.push({ path, mode: mode & this.modeBits, times, created });
+      await this.dirs.enter(name, mode & this.modeBits, times);
       return true;
     } catch (err) {
       if (isFatal(err)) throw err;
@@ -209,22 +178,8 @@ export class SftpTreeWriter implements SourceSession {
     }
   }
 
-  async leaveDirectory(): Promise<void> {
-    const dir = this.stack.pop();
-    if (!dir || !(dir.created || this.opts.preserve)) return;
-    const attrs: InputAttributes = { mode: dir.mode, ...(this.opts.preserve ? timesAttrs(dir.times) : {}) };
-    // Errors are ignored, as OpenSSH's upload_dir does.
-    await this.session.setstat(dir.path, attrs).catch((err: unknown) => {
-      if (isFatal(err)) throw err;
-      this.opts.trace?.(`sftp: ${escapeForTerminal(dir.path)}: setting mode and times: ${(err as Error).message}`);
-    });
-  }
-
-  // `dir/name` inside the current directory; the target itself for a top-level item of a non-directory target.
-  private pathFor(name: string): string {
-    const dir = this.stack[this.stack.length - 1];
-    if (dir) return posix.join(dir.path, name);
-    return this.target.isDirectory ? posix.join(this.target.path, name) : this.target.path;
+  leaveDirectory(): Promise<void> {
+    return this.dirs.leave();
   }
 
   // Undefined, or why the temporary file stays though the session is alive (a file system gone read-only).
