@@ -10,7 +10,7 @@ export { putMany } from './client/put-many';
 export type { Destination, DestinationOutcome } from './client/put-many';
 export { get } from './client/get';
 export { getOverChannel } from './client/scp-get';
-export type { Download, GetOptions } from './client/get';
+export type { Download, GetOptions } from './client/get-types';
 export type { BodyStream } from './client/body-stream';
 export { saveDownload } from './client/save-download';
 export { SumCheck } from './client/sum-check';

@@ -10,7 +10,8 @@
 import { asScpipeError, isScpipeError, ScpipeError, type ScpipeErrorContext } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { canReconnect, isConnectionLoss } from './reconnect';
-import { get, type Download, type GetOptions } from './get';
+import { get } from './get';
+import type { Download, GetOptions } from './get-types';
 import { wereRetriesSpent, withRetries } from './retry';
 import { saveDownloadTo } from './save-download';
 import type { Target } from './connection';

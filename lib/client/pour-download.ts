@@ -5,7 +5,7 @@
 import { abortError, ScpipeError } from '../errors';
 import { describeIoError, errnoCode } from '../fs/strerror';
 import { replyPool } from '../sftp/reply-pool';
-import type { Download } from './get';
+import type { Download } from './get-types';
 import type { SumCheck } from './sum-check';
 
 /**

@@ -8,7 +8,7 @@ import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { createHash } from 'node:crypto';
 import type { OpenChannel, Target } from './connection';
-import type { Download } from './get';
+import type { Download } from './get-types';
 import { getOverChannel } from './scp-get';
 import { isNotAFile } from './scp-exists';
 import type { Progress } from './progress';

@@ -9,7 +9,7 @@ import { openOutputFile } from '../fs/open-output';
 import type { OutputFile } from '../fs/output-file';
 import { resolveTarget } from '../fs/target';
 import { closeFd } from '../fs/fd';
-import type { Download } from './get';
+import type { Download } from './get-types';
 import type { SumCheck } from './sum-check';
 import type { KeptOutput } from './kept-output';
 import { replyPool } from '../sftp/reply-pool';

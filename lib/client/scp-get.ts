@@ -15,7 +15,7 @@ import { escapeForTerminal } from '../util/escape';
 import { linkedController, onAbort } from '../util/abort';
 import { BodyStream } from './body-stream';
 import type { OpenChannel } from './connection';
-import type { Download, GetOptions } from './get';
+import type { Download, GetOptions } from './get-types';
 
 /** Starts downloading `remotePath` through a channel that `open` starts. */
 export async function getOverChannel(

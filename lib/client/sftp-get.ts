@@ -20,7 +20,7 @@ import { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { BodyStream } from './body-stream';
 import type { ChannelOpener } from './connection';
-import type { Download, GetOptions } from './get';
+import type { Download, GetOptions } from './get-types';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { reconnect } from './sftp-resume';
 import { sftpPathOn } from './sftp-paths';

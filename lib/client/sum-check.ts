@@ -5,7 +5,7 @@
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { createHash, type Hash } from 'node:crypto';
-import type { Download } from './get';
+import type { Download } from './get-types';
 
 /** What saveDownload() and getTo() feed and ask. */
 export class SumCheck {

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { ScpipeError } from '../../errors';
 import { escapeForTerminal } from '../../util/escape';
-import type { GetOptions } from '../get';
+import type { GetOptions } from '../get-types';
 import type { Reconnector } from '../reconnect';
 import { MAX_MANIFEST_BYTES, type Manifest } from './manifest';
 import { ManifestReader } from './manifest-reader';

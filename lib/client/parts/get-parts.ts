@@ -15,7 +15,7 @@ import { ChunkReader } from '../../protocol/chunk-reader';
 import { replyPool } from '../../sftp/reply-pool';
 import { escapeForTerminal } from '../../util/escape';
 import { BodyStream } from '../body-stream';
-import type { Download, GetOptions } from '../get';
+import type { Download, GetOptions } from '../get-types';
 import { isChannelRefused, type Reconnector } from '../reconnect';
 import { partsOf, type Manifest, type PartEntry } from './manifest';
 import { fetchFile, retrying } from './set-file';

@@ -2,7 +2,7 @@
 // `scp -f`, or over SFTP where the set was found over SFTP (an sftp-only
 // host), one channel per file as over SCP. A lost connection is this
 // module's to retry (the file from its start).
-import type { Download, GetOptions } from '../get';
+import type { Download, GetOptions } from '../get-types';
 import { getOverChannel } from '../scp-get';
 import { getSftp } from '../sftp-get';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
