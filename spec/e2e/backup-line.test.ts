@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JsonSummary } from '../../cli/json-summary';
+import type { JsonSummary } from '../../cli/json-summary-recorder';
 import { CLI, shellQuote } from '../helpers/cli';
 import { expectSchema } from '../helpers/json-schema';
 import { runProgram, type ProgramRun } from '../helpers/run-program';

@@ -1,7 +1,7 @@
 // --json where scpipe exits without waiting for its clean-up: the server did
 // not answer for the 10 s grace after a signal, or a second signal came. The summary was never
 // written, where docs/json.md promises one for every run.
-import type { JsonSummary } from '../../cli/json-summary';
+import type { JsonSummary } from '../../cli/json-summary-recorder';
 import { waitFor } from '../helpers/async';
 import { startCli } from '../helpers/cli';
 import { startHostileSftp, type HostileSftp } from '../helpers/hostile-sftp';

@@ -2,7 +2,7 @@
 // what each target chose (null: it never got that far), and `protocol` no
 // longer names whichever target happened to choose last.
 import { readdir } from 'node:fs/promises';
-import type { JsonSummary } from '../../cli/json-summary';
+import type { JsonSummary } from '../../cli/json-summary-recorder';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { expectSchema } from '../helpers/json-schema';
 import { remotePath, userDir } from '../helpers/sshd';

@@ -5,7 +5,7 @@
 // one the same command line gives without --json.
 import { open, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JsonSummary } from '../../cli/json-summary';
+import type { JsonSummary } from '../../cli/json-summary-recorder';
 import { endlessInput, remote, runCli, sshFlags, startCli, type CliResult } from '../helpers/cli';
 import { expectSchema } from '../helpers/json-schema';
 import { userDir } from '../helpers/sshd';

@@ -2,7 +2,7 @@
 // authentication failure and a signal; the exit status is unchanged.
 import { join } from 'node:path';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import type { JsonSummary } from '../../cli/json-summary';
+import type { JsonSummary } from '../../cli/json-summary-recorder';
 import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { CLI, endlessInput, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';

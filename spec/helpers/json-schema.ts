@@ -2,7 +2,7 @@
 // the rows of the document's table (so the document cannot drift either).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { JsonSummary } from '../../cli/json-summary';
+import type { JsonSummary } from '../../cli/json-summary-recorder';
 
 const DOCUMENTED = [...readFileSync(resolve(__dirname, '../../docs/json.md'), 'utf8').matchAll(/^\| `(\w+)` \| ((?:\\\||[^|])+) \|/gm)]
   .map((m) => [m[1]!, m[2]!.trim()] as const);

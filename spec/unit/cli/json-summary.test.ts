@@ -1,5 +1,5 @@
 import { ScpipeError } from '../../../lib/errors';
-import { SummaryRecorder, type JsonSummary } from '../../../cli/json-summary';
+import { SummaryRecorder, type JsonSummary } from '../../../cli/json-summary-recorder';
 import { expectSchema } from '../../helpers/json-schema';
 
 describe('SummaryRecorder', () => {
