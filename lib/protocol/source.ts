@@ -15,6 +15,7 @@ import { ReplyReader } from './reply-reader';
 import { describeExit, explainLoss, remoteError } from './session-errors';
 import { waitForExit } from './wait-exit';
 import { writeBody } from './write-body';
+import { bodyProblem } from './body-problem';
 import { cutOff, cutShort, leftByRemote, untrusted } from './cut-short';
 import { KeptProblems } from '../util/kept-problems';
 import type { OutgoingFile, SourceOptions } from './source-types';
@@ -66,7 +67,7 @@ export class ScpSource {
       if (this.opts.signal?.aborted) throw cutShort(abortError(this.opts.signal), file, handed, true);
       throw cutShort(await explainLoss(err, 'data', this.untilExit(2000), this.stderr, this.channel.whyLost), file, handed);
     });
-    const local = this.bodyProblem(file, outcome.sent, outcome.result, outcome.readError);
+    const local = bodyProblem(file, outcome);
     if (local && !outcome.padded) {
       // EOF in the middle of the data: the remote scp -t gives up, keeping what it wrote.
       this.channel.stdin.end();
@@ -220,28 +221,7 @@ export class ScpSource {
     return false;
   }
 
-  private bodyProblem(file: OutgoingFile, sent: bigint, result: string, readError?: Error): ScpipeError | undefined {
-    const bytes = sent;
-    if (readError) {
-      const why = (readError as { code?: string }).code === 'ERR_LOCAL_IO' ? readError.message : `error reading input: ${readError.message}`;
-      // A ScpipeError of the input's (or of a caller's callback) passes on what it wraps.
-      const cause = readError instanceof ScpipeError ? (readError.cause ?? readError) : readError;
-      return new ScpipeError('ERR_LOCAL_IO', `${why} (after ${sent} of ${file.size} bytes)`, { bytes, cause });
-    }
-    if (result === 'short' && file.localPath !== undefined) {
-      return new ScpipeError('ERR_SIZE_MISMATCH', `the file shrank while being sent (${sent} of ${file.size} bytes)`, { bytes, path: file.localPath });
-    }
-    if (result === 'short') {
-      return new ScpipeError('ERR_SIZE_MISMATCH', `input ended after ${sent} bytes, but ${file.size} were announced`, { bytes });
-    }
-    if (result === 'long') {
-      return new ScpipeError('ERR_SIZE_MISMATCH', `input is longer than the ${file.size} bytes announced`, { bytes });
-    }
-    return undefined;
-  }
-
   private untilExit(ms?: number): Promise<ExitStatus> {
     return waitForExit(this.channel.exit, this.opts.signal, ms);
   }
-
 }
