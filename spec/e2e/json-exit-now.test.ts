@@ -2,6 +2,7 @@
 // not answer for the 10 s grace after a signal, or a second signal came. The summary was never
 // written, where docs/json.md promises one for every run.
 import type { JsonSummary } from '../../cli/json-summary-recorder';
+import { GRACE_MS } from '../../cli/signals';
 import { waitFor } from '../helpers/async';
 import { startCli } from '../helpers/cli';
 import { startHostileSftp, type HostileSftp } from '../helpers/hostile-sftp';
@@ -38,15 +39,16 @@ it('a second signal while the server answers nothing: exit 130 at once, with its
   let exited = false;
   const done = run.done.finally(() => (exited = true));
   // Two signals sent back to back may arrive as one: one more every 100 ms until it exits, well within the grace.
+  // Bounded from the signal by the grace it cuts short: on a loaded machine
+  // the start and login took 3.5 s of a 5 s bound on the whole run.
   run.child.kill('SIGINT');
   let last = performance.now();
   await waitFor(() => {
     if (!exited && performance.now() - last >= 100) [last] = [performance.now(), run.child.kill('SIGINT')];
     return exited;
-  }, 'the exit after a second SIGINT', 5_000);
+  }, 'the exit after a second SIGINT, before the grace ends', GRACE_MS);
   const r = await done;
   expect(r.status).toBe(130);
-  expect(r.ms).toBeLessThan(5_000);
   const said = 'interrupted by SIGINT again: exiting without waiting for the clean-up (an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run)';
   expect(r.stderr).toBe(`scpipe: ${said}\n`);
   const lines = r.stdout.toString().split('\n');
