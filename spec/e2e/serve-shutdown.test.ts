@@ -120,7 +120,8 @@ it('a cut scpipe put over SFTP keeps its temporary file, which a later put names
   const temp = await tempWithBytes(s.root, 'db.zst');
   s.process.kill('SIGTERM');
   expect(await exited(s.process)).toBe(0);
-  expect(s.log()).toMatch(/sftp upload \/\.db\.zst\.scpipe-\w+ \d+ bytes failed: the server is shutting down \(kept for its client to resume\)\n/);
+  // The put picks its channels by the round trip it measures: two on a loaded machine.
+  expect(s.log()).toMatch(/sftp upload \/\.db\.zst\.scpipe-\w+ \d+ bytes(?: over \d+ channels)? failed: the server is shutting down \(kept for its client to resume\)\n/);
   expect(await readdir(s.root)).toEqual([temp]);
   expect(await exited(child)).toBe(1);
   // With no retries left, the client names what it left, there indeed.
