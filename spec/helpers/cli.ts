@@ -68,7 +68,8 @@ export function startCli(args: string[], opts: CliOptions = {}): CliRun {
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => out.push(d));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr!.setEncoding('utf8'); // a character split between two reads stays whole
+  child.stderr!.on('data', (d: string) => (stderr += d));
   child.stdin!.on('error', () => undefined); // the CLI may exit before reading all of it
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
   const done = new Promise<CliResult>((resolvePromise) => {
@@ -116,8 +117,10 @@ export function runOnTerminal(pipeline: string, opts: { timeoutMs?: number } = {
   return new Promise((resolvePromise) => {
     const child = spawn('script', ['-qec', pipeline, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, HOME: privateHome() } });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (out += d));
+    child.stderr.on('data', (d: string) => (out += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.once('close', (status) => {
       clearTimeout(timer);
@@ -144,7 +147,8 @@ export function runCliWithFile(args: string[], file: string, opts: CliOptions & 
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.once('close', (status, signal) => {
       clearTimeout(timer);
