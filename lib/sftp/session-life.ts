@@ -12,6 +12,7 @@ import { escapeForTerminal } from '../util/escape';
 import { sftpError } from './status';
 import { watchViolations } from './violations';
 import type { Done } from './read-uncopied';
+import { fitsKind, wrongKind, type ReplyKind } from './reply-kinds';
 
 /** See the file comment. */
 export class SessionLife {
@@ -61,8 +62,8 @@ export class SessionLife {
     return () => void this.lostListeners.delete(tell);
   }
 
-  /** A request `start`ed now, settled by its `done` or by the channel's end. */
-  call<T>(what: string, path: string, start: (done: Done<T>) => void): Promise<T> {
+  /** A request `start`ed now, settled by its `done` or by the channel's end; a reply not of `kind` is a violation. */
+  call<T>(what: string, path: string, start: (done: Done<T>) => void, kind?: ReplyKind): Promise<T> {
     if (this.violation) return Promise.reject(this.violation);
     if (this.endedBy !== undefined) {
       return Promise.reject(this.explain(new ScpipeError('ERR_LOST_CONNECTION', `${what}: ${this.endedBy}`, { path }), what));
@@ -72,6 +73,7 @@ export class SessionLife {
       this.pending.add(fail);
       const done: Done<T> = (err, value) => {
         this.pending.delete(fail);
+        if (!err && kind !== undefined && !fitsKind(kind, value)) this.violated(wrongKind(what, path, kind, value));
         if (this.violation) reject(this.violation);
         else if (err) reject(this.explain(sftpError(err, what, path), what));
         else resolve(value as T);

@@ -18,6 +18,7 @@ import { readUncopied, type Done } from './read-uncopied';
 import type { ReplyPool } from './reply-pool';
 import { capRequestLengths, requestLimits, type SftpLimits } from './request-limits';
 import { writeUncopied } from './write-uncopied';
+import { wrongKind, type ReplyKind } from './reply-kinds';
 
 export type { SftpLimits } from './request-limits';
 export type { RemoteFileSystem } from './statvfs';
@@ -59,32 +60,32 @@ export class SftpSession {
   }
 
   // A path holding a byte that is not UTF-8 goes as its bytes (byte-requests.ts); any other through ssh2.
-  private byPath<T>(what: string, paths: string[], type: number, fields: Array<string | number>, viaSsh2: (done: Done<T>) => void, attrs?: InputAttributes, shown = paths[0]!): Promise<T> {
+  private byPath<T>(what: string, kind: ReplyKind, paths: string[], type: number, fields: Array<string | number>, viaSsh2: (done: Done<T>) => void, attrs?: InputAttributes, shown = paths[0]!): Promise<T> {
     return this.life.call<T>(what, shown, (done) => {
       if (!(paths.some(hasMarks) && sendFields(this.raw, type, fields, done, attrs))) viaSsh2(done);
-    });
+    }, kind);
   }
 
   // A request answered by one name, read as its bytes (name-bytes.ts).
   private named(what: string, path: string, type: number, viaSsh2: (done: Done<string>) => void): Promise<string> {
     return this.life.call<string>(what, path, (done) => {
-      const one = (err?: Error, names?: Array<{ filename: string }>): void => (err ? done(err) : names?.length ? done(undefined, names[0]!.filename) : done(namelessReply(what, path)));
+      const one = (err?: Error, names?: Array<{ filename: string }>): void => (err ? done(err) : typeof names?.[0]?.filename === 'string' ? done(undefined, names[0].filename) : done(namelessReply(what, path)));
       if (!sendNamed(this.raw, this.names, type, [path], one)) viaSsh2(done);
     });
   }
 
   // async: flags a caller got wrong reject (ERR_USAGE) rather than throw; the request still goes at once.
   async open(path: string, flags: OpenMode, attrs: InputAttributes = {}): Promise<Buffer> {
-    return this.byPath('open', [path], FXP.OPEN, [path, openFlags(flags)], (done) => this.raw.open(path, flags, attrs, done), attrs);
+    return this.byPath('open', 'HANDLE', [path], FXP.OPEN, [path, openFlags(flags)], (done) => this.raw.open(path, flags, attrs, done), attrs);
   }
 
   /** `data` must stay unchanged until the returned promise settles (write-uncopied.ts). */
   write(handle: Buffer, data: Buffer, position: number, path: string): Promise<void> {
     return this.life.call('write', path, (done) => {
-      if (!writeUncopied(this.raw, handle, data, position, (err) => done(err))) {
-        this.raw.write(handle, data, 0, data.length, position, (err) => done(err));
+      if (!writeUncopied(this.raw, handle, data, position, (err, reply) => done(err, reply as undefined))) {
+        this.raw.write(handle, data, 0, data.length, position, (err) => done(err)); // ssh2 answers a whole write with its length
       }
-    });
+    }, 'STATUS');
   }
 
   /**
@@ -96,24 +97,24 @@ export class SftpSession {
       if (length > this.limits.maxRead) {
         const buf = Buffer.allocUnsafe(length); // ssh2 splits it into several requests
         this.raw.read(handle, buf, 0, length, position, (err: Error | undefined, n: number) => done(err, buf.subarray(0, n ?? 0)));
-      } else readUncopied(this.raw, handle, length, position, done, pool && ((reqid) => this.names?.pool(reqid, pool)), (why) => this.life.violated(why));
+      } else readUncopied(this.raw, handle, length, position, done, pool && ((reqid) => this.names?.pool(reqid, pool)), (why) => this.life.violated(why), path);
     });
   }
 
   fstat(handle: Buffer, path: string): Promise<Stats> {
-    return this.life.call('fstat', path, (done) => this.raw.fstat(handle, done));
+    return this.life.call('fstat', path, (done) => this.raw.fstat(handle, done), 'ATTRS');
   }
 
   fsetstat(handle: Buffer, attrs: InputAttributes, path: string): Promise<void> {
-    return this.life.call('setstat', path, (done) => this.raw.fsetstat(handle, attrs, (err) => done(err)));
+    return this.life.call('setstat', path, (done) => this.raw.fsetstat(handle, attrs, done), 'STATUS');
   }
 
   stat(path: string): Promise<Stats> {
-    return this.byPath('stat', [path], FXP.STAT, [path], (done) => this.raw.stat(path, done));
+    return this.byPath('stat', 'ATTRS', [path], FXP.STAT, [path], (done) => this.raw.stat(path, done));
   }
 
   lstat(path: string): Promise<Stats> {
-    return this.byPath('lstat', [path], FXP.LSTAT, [path], (done) => this.raw.lstat(path, done));
+    return this.byPath('lstat', 'ATTRS', [path], FXP.LSTAT, [path], (done) => this.raw.lstat(path, done));
   }
 
   readlink(path: string): Promise<string> {
@@ -126,15 +127,15 @@ export class SftpSession {
   }
 
   setstat(path: string, attrs: InputAttributes): Promise<void> {
-    return this.byPath('setstat', [path], FXP.SETSTAT, [path], (done) => this.raw.setstat(path, attrs, (err) => done(err)), attrs);
+    return this.byPath('setstat', 'STATUS', [path], FXP.SETSTAT, [path], (done) => this.raw.setstat(path, attrs, done), attrs);
   }
 
   mkdir(path: string, attrs: InputAttributes): Promise<void> {
-    return this.byPath('mkdir', [path], FXP.MKDIR, [path], (done) => this.raw.mkdir(path, attrs, (err) => done(err)), attrs);
+    return this.byPath('mkdir', 'STATUS', [path], FXP.MKDIR, [path], (done) => this.raw.mkdir(path, attrs, done), attrs);
   }
 
   opendir(path: string): Promise<Buffer> {
-    return this.byPath('opendir', [path], FXP.OPENDIR, [path], (done) => this.raw.opendir(path, done));
+    return this.byPath('opendir', 'HANDLE', [path], FXP.OPENDIR, [path], (done) => this.raw.opendir(path, done));
   }
 
   /** One batch of a listing (`.` and `..` left out by ssh2), or undefined at its end. */
@@ -142,6 +143,7 @@ export class SftpSession {
     return this.life.call<unknown[] | undefined>('readdir', path, (done) => {
       const listed = (err: (Error & { code?: unknown }) | undefined, list: unknown): void => {
         if (err && err.code === SFTP_STATUS.EOF) done(undefined, undefined);
+        else if (!err && !Array.isArray(list)) this.life.violated(wrongKind('readdir', path, 'NAME', list)), done(undefined);
         else done(err, list as unknown[]);
       };
       if (!sendNamed(this.raw, this.names, FXP.READDIR, [handle], listed)) this.raw.readdir(handle, listed);
@@ -149,25 +151,25 @@ export class SftpSession {
   }
 
   fsync(handle: Buffer, path: string): Promise<void> {
-    return this.life.call('fsync', path, (done) => this.raw.ext_openssh_fsync(handle, (err) => done(err)));
+    return this.life.call('fsync', path, (done) => this.raw.ext_openssh_fsync(handle, done), 'STATUS');
   }
 
   close(handle: Buffer, path: string): Promise<void> {
-    return this.life.call('close', path, (done) => this.raw.close(handle, (err) => done(err)));
+    return this.life.call('close', path, (done) => this.raw.close(handle, done), 'STATUS');
   }
 
   /** posix-rename@openssh.com: replaces `to` atomically. */
   posixRename(from: string, to: string): Promise<void> {
-    return this.byPath('rename', [from, to], FXP.EXTENDED, ['posix-rename@openssh.com', from, to], (done) => this.raw.ext_openssh_rename(from, to, (err) => done(err)), undefined, to);
+    return this.byPath('rename', 'STATUS', [from, to], FXP.EXTENDED, ['posix-rename@openssh.com', from, to], (done) => this.raw.ext_openssh_rename(from, to, done), undefined, to);
   }
 
   /** SFTP v3 rename: fails when `to` exists. */
   rename(from: string, to: string): Promise<void> {
-    return this.byPath('rename', [from, to], FXP.RENAME, [from, to], (done) => this.raw.rename(from, to, (err) => done(err)), undefined, to);
+    return this.byPath('rename', 'STATUS', [from, to], FXP.RENAME, [from, to], (done) => this.raw.rename(from, to, done), undefined, to);
   }
 
   unlink(path: string): Promise<void> {
-    return this.byPath('remove', [path], FXP.REMOVE, [path], (done) => this.raw.unlink(path, (err) => done(err)));
+    return this.byPath('remove', 'STATUS', [path], FXP.REMOVE, [path], (done) => this.raw.unlink(path, done));
   }
 
   /** expand-path@openssh.com: the server's expansion of a `~user/` path, or undefined when not offered. */

@@ -45,11 +45,11 @@ function internalsOf(raw: unknown): Internals | undefined {
 
 /**
  * Sends SSH_FXP_WRITE of `data` at `position` on `handle` and calls `cb`
- * with its status (undefined for OK), as ssh2's write() would. Returns
+ * with its status (undefined for OK) and any other reply, as ssh2's write() would. Returns
  * false, having sent nothing, where ssh2's internals are not as expected or
  * `data` is longer than one request may be: the caller then uses write().
  */
-export function writeUncopied(raw: unknown, handle: Buffer, data: Buffer, position: number, cb: (err?: Error) => void): boolean {
+export function writeUncopied(raw: unknown, handle: Buffer, data: Buffer, position: number, cb: (err?: Error, reply?: unknown) => void): boolean {
   const s = internalsOf(raw);
   if (s === undefined || data.length === 0 || data.length > s._maxWriteLen) return false;
   const header = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handle.length + 8 + 4);
@@ -62,7 +62,7 @@ export function writeUncopied(raw: unknown, handle: Buffer, data: Buffer, positi
   p = header.writeUInt32BE(Math.floor(position / 2 ** 32), p);
   p = header.writeUInt32BE(position >>> 0, p);
   header.writeUInt32BE(data.length, p);
-  s._requests[reqid] = { cb: (err?: Error) => cb(err) };
+  s._requests[reqid] = { cb: (err?: Error, reply?: unknown) => cb(err, reply) }; // a reply other than STATUS is the session's to refuse
   send(s, header);
   send(s, data);
   return true;

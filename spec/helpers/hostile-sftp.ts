@@ -53,6 +53,8 @@ export interface FakeTree {
   ignoreOpen?(path: string): boolean;
   /** The names a REALPATH of `path` is answered with (default: `path` itself; an empty list breaks the protocol). */
   realpath?(path: string): string[];
+  /** Answers a request of kind `request` (OPEN, STAT, READDIR, …) in its place: return true when it answered (or chose not to). */
+  replyInstead?(request: string, sftp: SFTPWrapper, reqid: number): boolean;
   /** Offer limits@openssh.com with these values (ssh2's server offers no extension of its own). */
   limits?: { maxPacket: number; maxRead: number; maxWrite: number };
 }
@@ -95,6 +97,7 @@ export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
           const sftp = acceptSftp();
           sftp.on('error', () => undefined);
           if (tree.limits) offerLimits(sftp, tree.limits);
+          if (tree.replyInstead) offerEachRequest(sftp, tree.replyInstead);
           serveTree(sftp, tree, () => readdirs++, uploads, () => conn.end());
         });
       }),
@@ -202,6 +205,13 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
   for (const other of ['SETSTAT', 'MKDIR', 'RMDIR', 'READLINK', 'SYMLINK', ...(tree.limits ? [] : ['EXTENDED'])]) {
     sftp.on(other, (reqid: number) => sftp.status(reqid, UNSUPPORTED));
   }
+}
+
+// Each request handler registered after this is asked of `replyInstead` first.
+function offerEachRequest(sftp: SFTPWrapper, replyInstead: NonNullable<FakeTree['replyInstead']>): void {
+  const on = sftp.on.bind(sftp) as (event: string, handler: (...args: any[]) => void) => SFTPWrapper;
+  (sftp as unknown as { on: typeof on }).on = (event, handler) =>
+    on(event, (reqid: number, ...rest: unknown[]) => (/^[A-Z]+$/.test(event) && replyInstead(event, sftp, reqid)) || handler(reqid, ...rest));
 }
 
 // A STATUS with a code ssh2's server refuses to send (the v4+ ones), written

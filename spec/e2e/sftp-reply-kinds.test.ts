@@ -1,0 +1,67 @@
+// An SFTP server that answers a request with a reply of the wrong type: a
+// STATUS OK where a HANDLE, ATTRS, NAME or DATA is due, a NAME where ATTRS
+// is. ssh2 hands any reply to the request of its id, so these went on as
+// nothing: a STATUS OK to a READDIR ended the listing (a directory copied
+// as empty, exit 0), one to an FSTAT crashed put with a stack trace, one to
+// a READ read as a file that shrank. Each is now a protocol error, as
+// OpenSSH's sftp has it ("Expected SSH2_FXP_…"): exit 1, the request named,
+// no file under the local target, nothing under the remote name.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SFTPWrapper } from 'ssh2';
+import { runCli } from '../helpers/cli';
+import { startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
+
+const data = randomBytes(100_000);
+let work: string; // work/target is the target; nothing else may appear in work
+let fake: HostileSftp | undefined;
+
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'scpipe-test-reply-kinds-'));
+  await mkdir(join(work, 'target'));
+});
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+  expect((await readdir(work)).sort()).toEqual(['target']);
+  await rm(work, { recursive: true, force: true });
+});
+
+// A tree of /d holding f, with `request` (on the path it names, or its handle) answered by `lie` instead.
+function lyingTree(request: string, lie: (sftp: SFTPWrapper, reqid: number) => void): FakeTree {
+  const entries: Record<string, { kind: 'dir' | 'file'; data?: Buffer }> = { '/': { kind: 'dir' }, '.': { kind: 'dir' }, '/d': { kind: 'dir' }, '/d/f': { kind: 'file', data } };
+  return {
+    stat: (path) => entries[path],
+    list: (path, call) => (path === '/d' && call === 0 ? ['f'] : undefined),
+    replyInstead: (kind, sftp, reqid) => kind === request && (lie(sftp, reqid), true),
+  };
+}
+
+const statusOk = (sftp: SFTPWrapper, reqid: number): void => void sftp.status(reqid, 0);
+const noNames = (sftp: SFTPWrapper, reqid: number): void => void sftp.name(reqid, []);
+
+describe('cp -r and get from a server that answers with the wrong reply', () => {
+  it.each([
+    ['READDIR', 'STATUS OK', 'cp', statusOk, 'readdir of "/d" answered with STATUS OK, not NAME'],
+    ['OPEN', 'NAME', 'cp', noNames, 'open of "/d/f" answered with NAME, not HANDLE'],
+    ['FSTAT', 'STATUS OK', 'get', statusOk, 'fstat of "/d/f" answered with STATUS OK, not ATTRS'],
+    ['STAT', 'NAME', 'get', noNames, 'stat of "/d/f" answered with NAME, not ATTRS'],
+    ['READ', 'STATUS OK', 'get', statusOk, 'read at 0 of "/d/f" answered with STATUS OK, not DATA'],
+  ])('%s answered with %s (%s): exit 1, a protocol error naming it, nothing written (cp -r: the directory it made, empty)', async (request, _reply, command, lie, why) => {
+    fake = await startHostileSftp(lyingTree(request, lie));
+    const args = command === 'cp' ? ['cp', '-r', '-s', 'backup@127.0.0.1:/d', join(work, 'target')] : ['get', '-s', '--retries', '0', 'backup@127.0.0.1:/d/f', '--output', join(work, 'target', 'f')];
+    const r = await runCli([args[0]!, ...fake.args(), ...args.slice(1)], { timeoutMs: 30_000 });
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: SFTP protocol error from the server: ${why}\n` });
+    expect(await readdir(join(work, 'target'), { recursive: true })).toEqual(command === 'cp' ? ['d'] : []);
+  });
+});
+
+it('put whose FSTAT of the written file is answered with STATUS OK: exit 1 saying so, no crash, nothing under the name', async () => {
+  fake = await startHostileSftp(lyingTree('FSTAT', statusOk));
+  const r = await runCli(['put', ...fake.args(), '-s', '--retries', '0', 'backup@127.0.0.1:/up'], { stdin: data, timeoutMs: 30_000 });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/^scpipe: SFTP protocol error from the server: fstat of "\/\.up\.scpipe-\w{6}" answered with STATUS OK, not ATTRS(; the partial upload is left in \/\.up\.scpipe-\w{6})?\n$/);
+  expect([...fake.uploads.files.keys()].filter((name) => !/^\/\.up\.scpipe-\w{6}$/.test(name))).toEqual([]);
+});
