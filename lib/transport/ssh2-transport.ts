@@ -118,7 +118,8 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     keepaliveInterval: host.serverAliveIntervalMs,
     keepaliveCountMax: host.serverAliveCountMax,
     readyTimeout: 0, // the clock bounds the handshake
-    debug: log && process.env.SCPIPE_DEBUG_SSH ? (line: string) => log(line) : undefined,
+    // ssh2's own lines quote what the server sent (a DISCONNECT's text, its ident) as it came.
+    debug: log && process.env.SCPIPE_DEBUG_SSH ? (line: string) => log(escapeForTerminal(line)) : undefined,
   };
   if (algorithms) config.algorithms = algorithms;
   await new Promise<void>((resolve, reject) => {

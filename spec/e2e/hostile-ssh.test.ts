@@ -39,6 +39,14 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
     expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
   });
 
+  it('SCPIPE_DEBUG_SSH=1 with -v: ssh2\'s own debug lines, which quote the server\'s text, are escaped too', async () => {
+    fake = await startHostileSsh({ onExec: (_channel, _command, conn) => sendDisconnect(conn, 2, `bye ${EVIL}`) });
+    const r = await runCli(['get', ...fake.args(), '-v', '-O', '--retries', '0', 'backup@127.0.0.1:f'], { env: { SCPIPE_DEBUG_SSH: '1' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/scpipe: Inbound: /); // ssh2's lines are there
+    expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
+  });
+
   it('an exit-signal whose name holds terminal escapes: escaped and cut to 40 characters, also in -v and --json', async () => {
     const name = `KILL${EVIL}${'Q'.repeat(3000)}`;
     // ssh2's server sends only the signals it knows: this one is made known to it.
