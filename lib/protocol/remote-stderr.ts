@@ -68,7 +68,8 @@ export class RemoteStderr {
     if (!lines) return;
     const first = lines.findIndex((l) => l.trim() !== '');
     const message = failure instanceof Error ? failure.message : undefined;
-    const quoted = first >= 0 && message !== undefined && message.includes(this.said().first);
+    const said = this.said().first;
+    const quoted = first >= 0 && message !== undefined && said !== '' && message.includes(said);
     const rest = quoted ? lines.slice(first + 1) : lines;
     while (quoted && rest.length > 0 && rest[rest.length - 1]!.trim() === '') rest.pop();
     for (const l of rest) this.onLine?.(escapeForTerminal(l));
@@ -82,7 +83,8 @@ export class RemoteStderr {
   }
 
   private add(text: string): void {
-    if (this.head.length < HEAD_CHARS) this.head += text.slice(0, HEAD_CHARS - this.head.length);
+    // From the first text that is not blank: a remote that pads its stderr with blank lines keeps its first line quoted.
+    if (this.head.length < HEAD_CHARS) this.head = (this.head + text).trimStart().slice(0, HEAD_CHARS);
     this.tail = (this.tail + text).slice(-KEEP_BYTES);
     const lines = (this.line + text).split('\n');
     this.line = lines.pop()!.slice(-KEEP_BYTES);

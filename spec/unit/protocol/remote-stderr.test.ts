@@ -4,6 +4,7 @@
 // relayed line and in the error message's tail.
 import { PassThrough } from 'node:stream';
 import { RemoteStderr } from '../../../lib/protocol/remote-stderr';
+import { describeExit } from '../../../lib/protocol/session-errors';
 import { everySplit } from '../../helpers/fake-channel';
 
 const TEXT = Buffer.from('scp: /srv/données/été.tar: Permission non accordée\nrssh: accès refusé 🚫\x1b[2J\ntail sans fin de ligne ✓');
@@ -61,6 +62,14 @@ describe('RemoteStderr holding lines until the remote answers', () => {
     const { stderr, lines } = await feed('\nrefused\x1b[2J\nAllowed: scp\n\n', true);
     expect(lines).toEqual([]);
     stderr.release(new Error(`exited with status 1: ${stderr.text().split('\n')[0]}`));
+    expect(lines).toEqual(['Allowed: scp']);
+  });
+
+  it('a first line after more than 4 KiB of blank lines is quoted by the failure, and not said again', async () => {
+    const { stderr, lines } = await feed(`${' '.repeat(500)}\n`.repeat(10) + 'rssh: scp is not allowed\nAllowed: scp\n', true);
+    const failure = describeExit({ code: 1, signal: null }, stderr.said());
+    expect(failure?.message).toBe('remote command exited with status 1: rssh: scp is not allowed');
+    stderr.release(failure);
     expect(lines).toEqual(['Allowed: scp']);
   });
 
