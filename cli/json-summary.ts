@@ -9,6 +9,7 @@ import { strerror } from '../lib/internal';
 import { looksClosed } from './stdout';
 import { FileTally } from './file-tally';
 import { SummaryRecorder, type JsonSummary, type Protocol, type SummaryOut } from './json-summary-recorder';
+import { oneStream } from './own-socket';
 
 let active: SummaryRecorder | undefined;
 
@@ -18,9 +19,16 @@ function startSummary(command: JsonSummary['command'], destinations: string[], o
   return active;
 }
 
-/** Moves the summary off `stream`, which carries the file (get --output /dev/stdout where that is a socket). */
-export function summaryOff(stream: NodeJS.WriteStream): void {
-  active?.moveOff(stream);
+/**
+ * Moves the summary off `stream`, which carries the file `shown` (get --output /dev/stdout where that is a socket);
+ * ERR_USAGE where stdout and stderr are one stream, as there is no other to move it to.
+ */
+export function summaryOff(stream: NodeJS.WriteStream, shown: string): void {
+  if (active === undefined) return;
+  if (oneStream()) {
+    throw new ScpipeError('ERR_USAGE', `stdout and stderr are one stream here, which carries the file (${shown}): --json would write its summary into the file's bytes; give stderr a stream of its own (2>FILE), or leave --json out`);
+  }
+  active.moveOff(stream);
 }
 
 /** The run's recorder, if --json was given. */

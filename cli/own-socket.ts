@@ -1,7 +1,7 @@
 // A systemd service's stdout and stderr are sockets (journald's), which
 // cannot be opened by their /dev or /proc name (ENXIO): where a file named
 // on the command line is our own stdout or stderr, its stream is written.
-import { fstatSync } from 'node:fs';
+import { fstatSync, type Stats } from 'node:fs';
 import { byteFs, followLinks } from '../lib/internal';
 
 /** process.stdout or process.stderr where `file` (followLinks()'s answer) is this process's descriptor 1 or 2 and a socket. */
@@ -33,7 +33,17 @@ export async function ownStreamAt(name: string): Promise<NodeJS.WriteStream | un
   return undefined;
 }
 
-function fstatOf(fd: number): { dev: number; ino: number } | undefined {
+/**
+ * Whether stdout and stderr are one pipe, socket or file (`2>&1`; a systemd service's journal socket,
+ * StandardError=inherit): no line said on either keeps off the other. A device (/dev/null) is nobody's stream.
+ */
+export function oneStream(): boolean {
+  const [out, err] = [fstatOf(1), fstatOf(2)];
+  if (out === undefined || err === undefined || !(out.isFIFO() || out.isSocket() || out.isFile())) return false;
+  return out.dev === err.dev && out.ino === err.ino;
+}
+
+function fstatOf(fd: number): Stats | undefined {
   try {
     return fstatSync(fd);
   } catch {

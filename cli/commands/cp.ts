@@ -83,7 +83,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         // `cp host:f /dev/stdout | reader`: the file is written by name, and a line said on stdout went into its bytes.
         const carrier = await ownStreamAt(dest);
         if (carrier === process.stdout && sumsFile === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(dest)}): give --checksum-file a file name`);
-        if (carrier !== undefined) summaryOff(carrier);
+        if (carrier !== undefined) summaryOff(carrier, escapeForTerminal(dest));
         const sumsOn = carrier === undefined || sumsFile === undefined || sumsFile === '-' ? undefined : await ownStreamAt(sumsFile);
         if (sumsOn !== undefined && sumsOn === carrier) {
           throw new ScpipeError('ERR_USAGE', `--checksum-file ${escapeForTerminal(sumsFile!)} is ${sumsOn === process.stdout ? 'stdout' : 'stderr'}, which carries the file: give it a file of its own`);

@@ -89,7 +89,8 @@ export async function runGet(
   // There, or where it is the pipe or file stdout is, `--checksum-file -` and --json mixed their lines into the file's bytes.
   const carrier = own ?? (output === undefined ? undefined : await ownStreamAt(output));
   if (carrier === process.stdout && args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(output!)}): give --checksum-file a file name`);
-  if (carrier !== undefined) summaryOff(carrier);
+  if (carrier !== undefined) summaryOff(carrier, escapeForTerminal(output!));
+  else if (output === undefined) summaryOff(process.stdout, 'stdout');
   const sumsFile = args['checksum-file'];
   const sumsOn = sumsFile === undefined || sumsFile === '-' ? undefined : await ownStreamAt(sumsFile);
   if (sumsOn !== undefined && sumsOn === (output === undefined ? process.stdout : carrier)) {
