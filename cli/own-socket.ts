@@ -2,6 +2,7 @@
 // cannot be opened by their /dev or /proc name (ENXIO): where a file named
 // on the command line is our own stdout or stderr, its stream is written.
 import { fstatSync, type Stats } from 'node:fs';
+import { ScpipeError } from '../lib';
 import { byteFs, followLinks } from '../lib/internal';
 
 /** process.stdout or process.stderr where `file` (followLinks()'s answer) is this process's descriptor 1 or 2 and a socket. */
@@ -41,6 +42,17 @@ export function oneStream(): boolean {
   const [out, err] = [fstatOf(1), fstatOf(2)];
   if (out === undefined || err === undefined || !(out.isFIFO() || out.isSocket() || out.isFile())) return false;
   return out.dev === err.dev && out.ino === err.ino;
+}
+
+/** Whether a line said on `said` (stdout or stderr) goes into the file `file` carries (undefined: a file of its own). */
+export function saidInto(said: NodeJS.WriteStream, file: NodeJS.WriteStream | undefined): boolean {
+  return file !== undefined && (said === file || oneStream());
+}
+
+/** ERR_USAGE where --checksum's line, said on stderr, would go into the file's bytes on `file` (`shown`). */
+export function refuseChecksumInto(file: NodeJS.WriteStream | undefined, shown: string, checksum: boolean | undefined): void {
+  if (!checksum || !saidInto(process.stderr, file)) return;
+  throw new ScpipeError('ERR_USAGE', `--checksum prints its line on stderr, which is the stream the file goes to (${shown}): give --checksum-file a file name`);
 }
 
 function fstatOf(fd: number): Stats | undefined {

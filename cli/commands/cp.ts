@@ -14,7 +14,7 @@ import { single, singleNumber } from '../yargs-limits';
 import { tempKept } from '../stale-lines';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
-import { ownSocketAt, ownStreamAt } from '../own-socket';
+import { ownSocketAt, ownStreamAt, refuseChecksumInto, saidInto } from '../own-socket';
 import { runPut } from './put';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, sayChecksums, wantsSha256, writeChecksumEntries } from '../checksums';
@@ -82,8 +82,9 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         const sumsFile = args['checksum-file'];
         // `cp host:f /dev/stdout | reader`: the file is written by name, and a line said on stdout went into its bytes.
         const carrier = await ownStreamAt(dest);
-        if (carrier === process.stdout && sumsFile === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(dest)}): give --checksum-file a file name`);
+        if (saidInto(process.stdout, carrier) && sumsFile === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(dest)}): give --checksum-file a file name`);
         if (carrier !== undefined) summaryOff(carrier, escapeForTerminal(dest));
+        refuseChecksumInto(carrier, escapeForTerminal(dest), args.checksum);
         const sumsOn = carrier === undefined || sumsFile === undefined || sumsFile === '-' ? undefined : await ownStreamAt(sumsFile);
         if (sumsOn !== undefined && sumsOn === carrier) {
           throw new ScpipeError('ERR_USAGE', `--checksum-file ${escapeForTerminal(sumsFile!)} is ${sumsOn === process.stdout ? 'stdout' : 'stderr'}, which carries the file: give it a file of its own`);

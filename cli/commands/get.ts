@@ -20,7 +20,7 @@ import { heldParts, withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
 import { withDirectoryHint } from '../directory-hint';
 import { roomWarning } from '../room-warning';
-import { ownSocketAt, ownStreamAt } from '../own-socket';
+import { ownSocketAt, ownStreamAt, refuseChecksumInto, saidInto } from '../own-socket';
 import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
@@ -88,9 +88,10 @@ export async function runGet(
   const own = output === undefined ? undefined : await ownSocketAt(output);
   // There, or where it is the pipe or file stdout is, `--checksum-file -` and --json mixed their lines into the file's bytes.
   const carrier = own ?? (output === undefined ? undefined : await ownStreamAt(output));
-  if (carrier === process.stdout && args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(output!)}): give --checksum-file a file name`);
+  if (output !== undefined && saidInto(process.stdout, carrier) && args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(output!)}): give --checksum-file a file name`);
   if (carrier !== undefined) summaryOff(carrier, escapeForTerminal(output!));
   else if (output === undefined) summaryOff(process.stdout, 'stdout');
+  refuseChecksumInto(output === undefined ? process.stdout : carrier, output === undefined ? 'stdout' : escapeForTerminal(output), args.checksum);
   const sumsFile = args['checksum-file'];
   const sumsOn = sumsFile === undefined || sumsFile === '-' ? undefined : await ownStreamAt(sumsFile);
   if (sumsOn !== undefined && sumsOn === (output === undefined ? process.stdout : carrier)) {

@@ -214,3 +214,32 @@ it('get --json to stdout where stdout and stderr are both /dev/null: exit 0, as 
   const r = spawnSync('bash', ['-c', `${run} >/dev/null 2>&1; echo "$?"`], { encoding: 'utf8', timeout: 30000, env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
   expect(r.stdout).toBe('0\n');
 });
+
+// --checksum prints its line on stderr: where stderr carries the file, the line went into its bytes, exit 0.
+it.each(['get', 'cp'] as const)('%s --checksum … /dev/stderr where it is a socket: exit 2 before connecting, nothing written', async (cmd) => {
+  const dir = await userDir(sshd.user, 'stderr-sum');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const source = remote(sshd, sshd.user, `${dir}/f`);
+  const r = await runCli([cmd, ...sshFlags(sshd, sshd.user), '--checksum', ...(cmd === 'cp' ? [source, '/dev/stderr'] : ['--output', '/dev/stderr', source])]);
+  expect({ status: r.status, stdout: r.stdout.toString(), stderr: r.stderr }).toEqual({
+    status: 2, stdout: '', stderr: "scpipe: --checksum prints its line on stderr, which is the stream the file goes to (/dev/stderr): give --checksum-file a file name\n",
+  });
+});
+
+it('get --checksum to stdout where stderr is the same socket (2>&1): exit 2 before connecting, no byte of the file', async () => {
+  const dir = await userDir(sshd.user, 'one-stream-sum');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const run = shellQuote([process.execPath, CLI, 'get', ...sshFlags(sshd, sshd.user), '--checksum', remote(sshd, sshd.user, `${dir}/f`)]);
+  const r = spawnSync('bash', ['-c', `exec ${run} 2>&1`], { timeout: 30000, env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
+  expect({ status: r.status, out: r.stdout.toString() }).toEqual({
+    status: 2, out: "scpipe: --checksum prints its line on stderr, which is the stream the file goes to (stdout): give --checksum-file a file name\n",
+  });
+});
+
+it('get --checksum-file - --output /dev/stderr where stdout is the same socket (2>&1): exit 2 before connecting', async () => {
+  const dir = await userDir(sshd.user, 'one-stream-sumfile');
+  await writeFile(join(dir, 'f'), 'the bytes');
+  const run = shellQuote([process.execPath, CLI, 'get', ...sshFlags(sshd, sshd.user), '--checksum-file', '-', '--output', '/dev/stderr', remote(sshd, sshd.user, `${dir}/f`)]);
+  const r = spawnSync('bash', ['-c', `exec ${run} 2>&1`], { timeout: 30000, env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
+  expect({ status: r.status, out: r.stdout.toString() }).toEqual({ status: 2, out: 'scpipe: stdout carries the file (/dev/stderr): give --checksum-file a file name\n' });
+});
