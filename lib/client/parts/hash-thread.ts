@@ -1,14 +1,16 @@
 // SHA-256 sums computed by a worker thread (hash-worker.ts) for a parts run:
-// the main thread only copies the bytes into a few reused blocks of shared
-// memory. A HashFeed adds the same bytes to one or more sums (a part's and
-// the whole stream's), so they are copied once. When every block is in the
-// worker's queue, update() waits: the worker is never more than
-// BLOCKS x BLOCK bytes behind.
+// the main thread only copies the bytes into a few reused blocks, each
+// handed over to the worker (transferred, not copied) and back once summed.
+// Plain memory, not shared: V8 copies into a SharedArrayBuffer with relaxed
+// atomics, several times slower (docs/performance.md §3). A HashFeed adds
+// the same bytes to one or more sums (a part's and the whole stream's), so
+// they are copied once. When every block is with the worker, update()
+// waits: the worker is never more than BLOCKS x BLOCK bytes behind.
 import type { Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { ScpipeError } from '../../errors';
 import { threadFailure, whyNotStarted } from '../../util/limits';
-import { hashWorker, type HashReply, type HashRequest, type HashWorkerData } from './hash-worker';
+import { hashWorker, type HashReply, type HashRequest } from './hash-worker';
 
 const BLOCK = 256 * 1024;
 const BLOCKS = 16;
@@ -18,7 +20,8 @@ let workerSource: string | undefined;
 
 /** One hashing thread; see the file comment. close() ends it. */
 export class HashThread {
-  readonly blocks: Buffer[];
+  /** The blocks by number; a block with the worker is undefined until it comes back. */
+  readonly blocks: (Buffer | undefined)[];
   private readonly worker: Worker;
   private readonly free: number[];
   private readonly waiting: { resolve: (block: number) => void; reject: (err: Error) => void }[] = [];
@@ -27,13 +30,11 @@ export class HashThread {
   private nextId = 0;
 
   constructor() {
-    const shared = Array.from({ length: BLOCKS }, () => new SharedArrayBuffer(BLOCK));
-    this.blocks = shared.map((sab) => Buffer.from(sab));
+    this.blocks = Array.from({ length: BLOCKS }, () => Buffer.from(new ArrayBuffer(BLOCK)));
     this.free = this.blocks.map((_, i) => i);
     workerSource ??= `(${hashWorker.toString()})()`;
-    const workerData: HashWorkerData = { blocks: shared };
     try {
-      this.worker = new Worker(workerSource, { eval: true, workerData, name: 'scpipe sha256', stdin: false });
+      this.worker = new Worker(workerSource, { eval: true, name: 'scpipe sha256', stdin: false });
     } catch (err) {
       throw new ScpipeError('ERR_LOCAL_IO', `cannot start the hashing thread: ${whyNotStarted(err)}`, { cause: err });
     }
@@ -68,9 +69,11 @@ export class HashThread {
     else this.free.push(block);
   }
 
-  /** Queues the first `length` bytes of `block` for the sums `ids`. */
+  /** Hands the first `length` bytes of `block` to the worker for the sums `ids`. */
   post(block: number, length: number, ids: number[]): void {
-    this.send({ type: 'data', block, length, ids: [...ids] });
+    const bytes = this.blocks[block]!.buffer as ArrayBuffer;
+    this.blocks[block] = undefined;
+    this.worker.postMessage({ type: 'data', block, bytes, length, ids: [...ids] } satisfies HashRequest, [bytes]);
   }
 
   /** Sum `id` of everything posted for it. */
@@ -99,6 +102,7 @@ export class HashThread {
 
   private onMessage(m: HashReply): void {
     if (m.type === 'free') {
+      this.blocks[m.block] = Buffer.from(m.bytes);
       this.giveBack(m.block);
     } else {
       const waiter = this.digests.get(m.id);
