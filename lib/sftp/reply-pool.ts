@@ -9,7 +9,10 @@
 // through sftp-tree-reader.ts); one never given back is left to the
 // collector, and a pool with none free lends a fresh one, so a caller who
 // keeps chunks never sees one written again. A parts set's get reads its
-// spilled parts back into it too (get-parts.ts), for the same writers.
+// spilled parts back into it too (get-parts.ts), for the same writers, and
+// packs the parts it holds in RAM into blocks from it (lendBlock): such a
+// block comes back once every byte it was filled with is given back, in
+// whatever pieces they were written out.
 
 /** Where a DATA reply's data starts in its packet (after the length): type, request id, string length. */
 const DATA_AT = 9;
@@ -19,9 +22,14 @@ export class ReplyPool {
   private readonly free: Buffer[] = [];
   private freeBytes = 0;
   // Each buffer lent, by its memory: the view handed out, where its data starts.
-  private readonly lent = new WeakMap<ArrayBufferLike, { view: Buffer; dataAt: number }>();
+  private readonly lent = new WeakMap<ArrayBufferLike, Lent>();
+  // Blocks given back, kept apart from the replies' buffers (another size).
+  private readonly freeBlocks: Buffer[] = [];
+  private freeBlockBytes = 0;
   /** Buffers lent fresh and lent again (for tests and measurement). */
   readonly counts = { fresh: 0, reused: 0 };
+  /** The same for blocks. */
+  readonly blockCounts = { fresh: 0, reused: 0 };
 
   /** `maxFreeBytes`: what is kept idle for the next replies; beyond it, buffers given back are dropped. */
   constructor(private readonly maxFreeBytes = 32 * 1024 * 1024) {}
@@ -45,6 +53,32 @@ export class ReplyPool {
   }
 
   /**
+   * A block of `length` bytes, to be given back in pieces; settle() says how
+   * much of it was filled. Given back whole, it is kept while the blocks kept
+   * come to at most `room` bytes (the RAM they are lent for: never more idle).
+   */
+  lendBlock(length: number, room: number): Buffer {
+    let whole = this.freeBlocks.pop();
+    if (whole) this.freeBlockBytes -= whole.length;
+    if (whole && whole.length >= length) this.blockCounts.reused++;
+    else {
+      whole = Buffer.allocUnsafeSlow(length);
+      this.blockCounts.fresh++;
+    }
+    const view = whole.subarray(0, length);
+    this.lent.set(whole.buffer, { view, dataAt: 0, pieces: { back: 0, filled: length, room } });
+    return view;
+  }
+
+  /** A block of which only the first `filled` bytes will be given back. */
+  settle(block: Buffer, filled: number): void {
+    const lent = this.lent.get(block.buffer);
+    if (!lent?.pieces) return;
+    lent.pieces.filled = filled;
+    if (lent.pieces.back >= filled) this.keepBlock(lent.view, lent.pieces.room);
+  }
+
+  /**
    * Takes back the buffer `data` lies in, when `data` is the whole data of
    * a lent buffer (a reply's: after its head); anything else is ignored.
    * The caller must hold no reference to `data` (nor to any view of it)
@@ -53,7 +87,13 @@ export class ReplyPool {
   giveBack(data: Buffer): void {
     const lent = this.lent.get(data.buffer);
     if (!lent) return;
-    const { view, dataAt } = lent;
+    const { view, dataAt, pieces } = lent;
+    if (pieces) {
+      if (data.byteOffset < view.byteOffset || data.byteOffset + data.length > view.byteOffset + pieces.filled) return;
+      pieces.back += data.length;
+      if (pieces.back >= pieces.filled) this.keepBlock(view, pieces.room);
+      return;
+    }
     if (data.byteOffset !== view.byteOffset + dataAt || data.byteOffset + data.length !== view.byteOffset + view.length) return;
     this.lent.delete(data.buffer);
     const whole = Buffer.from(data.buffer);
@@ -61,6 +101,23 @@ export class ReplyPool {
     this.free.push(whole);
     this.freeBytes += whole.length;
   }
+
+  private keepBlock(view: Buffer, room: number): void {
+    this.lent.delete(view.buffer);
+    const whole = Buffer.from(view.buffer);
+    if (this.freeBlockBytes + whole.length > room) return;
+    this.freeBlocks.push(whole);
+    this.freeBlockBytes += whole.length;
+  }
+}
+
+interface Lent {
+  /** The view handed out. */
+  view: Buffer;
+  /** Where the data given back starts in it. */
+  dataAt: number;
+  /** A block (lendBlock): the bytes given back so far, how many it was filled with, the room for blocks kept. */
+  pieces?: { back: number; filled: number; room: number };
 }
 
 /** The process's pool, for get's reads when its caller gives the chunks back, and cp's. */

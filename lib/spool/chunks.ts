@@ -13,6 +13,13 @@
 const COALESCE_BELOW = 1024 * 1024;
 const BLOCK_SIZE = 4 * 1024 * 1024;
 
+/** Memory for the blocks, used again once their bytes are out (lib/sftp/reply-pool.ts). */
+export interface BlockSource {
+  lend(length: number): Buffer;
+  /** Only the first `filled` bytes of `block` were used: the block is done with once they are. */
+  settle(block: Buffer, filled: number): void;
+}
+
 /** Ordered chunks with a running byte count; see the file comment. */
 export class ChunkList {
   private chunks: Buffer[] = [];
@@ -31,7 +38,11 @@ export class ChunkList {
    * short-lived write batches pass a small value: packing them would only
    * make garbage for the collector, and garbage is resident memory.
    */
-  constructor(private readonly coalesceBelow = COALESCE_BELOW) {}
+  constructor(
+    private readonly coalesceBelow = COALESCE_BELOW,
+    // Where blocks come from; then take() ends the block being filled too.
+    private readonly source?: BlockSource,
+  ) {}
 
   /** Bytes held. */
   get byteLength(): number {
@@ -56,7 +67,7 @@ export class ChunkList {
     while (offset < length) {
       if (this.block === null || this.used === this.block.length) {
         this.seal();
-        this.block = Buffer.allocUnsafeSlow(BLOCK_SIZE);
+        this.block = this.source?.lend(BLOCK_SIZE) ?? Buffer.allocUnsafeSlow(BLOCK_SIZE);
         this.blocks.push(this.block.buffer);
         this.start = this.used = 0;
       }
@@ -82,6 +93,11 @@ export class ChunkList {
    */
   take(): Buffer[] {
     this.seal();
+    if (this.source && this.block) {
+      this.source.settle(this.block, this.used);
+      this.block = null;
+      this.start = this.used = 0;
+    }
     const chunks = this.chunks;
     this.chunks = [];
     this.bytes = 0;

@@ -3,7 +3,8 @@
 // spool file, one chunk at a time, never several joined into a fresh copy
 // (each join was a copy of every byte and garbage to collect,
 // docs/performance.md §4); a spilled part is read back into memory the
-// output gave back once written. Every byte arrives in order across each
+// output gave back once written, and a part held in RAM into blocks that
+// come back for the next parts once written out. Every byte arrives in order across each
 // part's boundary, with parts held in RAM or spilled to disk, to a slow
 // writer, and no spool file is left.
 import { createHash, randomBytes } from 'node:crypto';
@@ -46,6 +47,7 @@ function slowWriter(): { out: Writable; lengths: number[]; bytes: () => Buffer; 
   return { out, lengths, bytes: () => Buffer.concat(copies), changed: () => changed };
 }
 const reusedOf = (text: string): number => Number(/spilled parts read back into memory used again: (\d+)/.exec(text)?.[1] ?? -1);
+const blocksReusedOf = (text: string): number => Number(/blocks of parts held in RAM used again: (\d+)/.exec(text)?.[1] ?? -1);
 
 describe.each([
   ['SCP', 'scp', () => sshd.rssh],
@@ -73,6 +75,8 @@ describe.each([
     // A spilled part is read back into memory the output gave back, never before its write was called back.
     expect(w.changed()).toBe(0);
     if (memoryLimit !== undefined) expect(reusedOf(said.join('\n'))).toBeGreaterThan(0);
+    // Six parts of one block each, two fetched ahead: the later ones in blocks the earlier gave back.
+    else expect(blocksReusedOf(said.join('\n'))).toBeGreaterThan(0);
   });
 
   it('restores a set spilled to disk byte for byte through the CLI, to --output and to a slow stdout', async () => {

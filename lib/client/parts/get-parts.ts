@@ -12,6 +12,7 @@ import { ScpipeError, abortError, asScpipeError, isScpipeError } from '../../err
 import type { ExitStatus } from '../../protocol/channel';
 import { spoolDirectory } from '../../spool/options';
 import { ChunkReader } from '../../protocol/chunk-reader';
+import type { BlockSource } from '../../spool/chunks';
 import { replyPool } from '../../sftp/reply-pool';
 import { escapeForTerminal } from '../../util/escape';
 import { BodyStream } from '../body-stream';
@@ -60,6 +61,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
   const done = (async (): Promise<ExitStatus> => {
     const whole = opts.wholeStreamSum ? wholeSum(held.sums, from?.whole) : undefined;
     const lent = { ...replyPool.counts };
+    const blocks = { ...replyPool.blockCounts };
     try {
       for (let i = 0; i < parallel; i++) startNext();
       for (let index = from?.part ?? 0; index < list.count; index++) {
@@ -85,7 +87,10 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
         }
         opts.onPartOut?.(index, list.at(index).name);
       }
-      if (opts.reuseChunks) opts.trace?.(`parts: spilled parts read back into memory used again: ${replyPool.counts.reused - lent.reused}, into fresh memory: ${replyPool.counts.fresh - lent.fresh}`);
+      if (opts.reuseChunks) {
+        opts.trace?.(`parts: spilled parts read back into memory used again: ${replyPool.counts.reused - lent.reused}, into fresh memory: ${replyPool.counts.fresh - lent.fresh}`);
+        opts.trace?.(`parts: blocks of parts held in RAM used again: ${replyPool.blockCounts.reused - blocks.reused}, fresh: ${replyPool.blockCounts.fresh - blocks.fresh}`);
+      }
       if (whole && (await whole.digest()) !== manifest.sha256) {
         throw new ScpipeError('ERR_CHECKSUM', `the parts of ${escapeForTerminal(manifest.name)} do not add up to the stream the manifest describes (SHA-256 differs)`);
       }
@@ -152,7 +157,7 @@ async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, in
   }
   // Taken as ssh2 pushed it (a stream's iterator joins what is buffered, a copy).
   let failure: ScpipeError | undefined;
-  const writer = new PartWriter(index, held.budget, held.dir, (err) => (failure ??= err), opts.onSpill);
+  const writer = new PartWriter(index, held.budget, held.dir, (err) => (failure ??= err), opts.onSpill, opts.reuseChunks ? partBlocks(held.budget.limit) : undefined);
   const id = held.sums.newId();
   const feed = held.sums.feed([id]);
   let part: SpooledPart | undefined;
@@ -212,6 +217,9 @@ class FetchedBytes {
 
 // Memory for a spilled part's reads, each one chunk the output gives back.
 const readInto = (length: number): Buffer => replyPool.lend(length, 0);
+// Memory for the blocks of a part held in RAM, given back piece by piece as
+// written out, and kept for the next part within --memory.
+const partBlocks = (room: number): BlockSource => ({ lend: (length) => replyPool.lendBlock(length, room), settle: (block, filled) => replyPool.settle(block, filled) });
 
 // The remote's answers that name a part it cannot give (scp -f's message, or SFTP's status).
 const PART_MISSING = new Set(['ERR_REMOTE', 'ERR_NO_SUCH_FILE', 'ERR_PERMISSION_DENIED']);

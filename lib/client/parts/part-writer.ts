@@ -3,7 +3,7 @@
 // it (hash-thread.ts) and gives finish() the sum; finish() yields the part,
 // replayable until it is disposed. Used for
 // both directions: the parts cut from the input, and the parts fetched by get.
-import { ChunkList } from '../../spool/chunks';
+import { ChunkList, type BlockSource } from '../../spool/chunks';
 import { SpoolFile } from '../../spool/spool-file';
 import { FileSpool, MemorySpool, type Spool } from '../../spool/spools';
 import { SpoolWriter } from '../../spool/writer';
@@ -50,7 +50,7 @@ export class PartWriter {
   // Chunks kept as they came (pipe reads): the budget bounds
   // them to a few thousand, and packing them into fresh blocks was a copy
   // and a page fault per 4 KiB (docs/performance.md §3).
-  private ram: ChunkList | null = new ChunkList(KEEP_FROM);
+  private ram: ChunkList | null;
   private reserved = 0;
   private file: SpoolFile | null = null;
   private writer: SpoolWriter | null = null;
@@ -61,7 +61,11 @@ export class PartWriter {
     private readonly dir: string,
     private readonly onFailure: (err: ScpipeError) => void,
     private readonly onSpill?: (spill: PartSpill) => void,
-  ) {}
+    // Memory for the RAM part's blocks, used again once written out (get's, for the CLI).
+    blocks?: BlockSource,
+  ) {
+    this.ram = new ChunkList(KEEP_FROM, blocks);
+  }
 
   /** Adds a chunk (kept by reference: the caller must not change it). */
   async push(chunk: Buffer): Promise<void> {
