@@ -82,7 +82,7 @@ async function openAs(ctx: OpsContext, req: Req<'open'>, host: string, mode: num
   if (ctx.appendOnly && creates) rememberTemp(ctx, req.path, host);
   const entry: FileEntry = { kind: 'file', fh, path: req.path, append: (req.pflags & OPEN_FLAG.APPEND) !== 0, bytesRead: 0, bytesWritten: 0, writable: (req.pflags & WRITE_FLAGS) !== 0, created: creates ? host : undefined, guard };
   const handle = ctx.handles.add(entry);
-  ctx.lines?.opened(entry, ctx);
+  ctx.lines?.opened(entry, ctx, creates || (req.pflags & OPEN_FLAG.TRUNC) !== 0);
   return handleReply(req.id, handle);
 }
 

@@ -17,42 +17,48 @@ export interface WholeTransfer {
 }
 
 interface Open extends WholeTransfer {
+  key: string;
   left: number;
   sessions: Set<object>;
 }
 
 /** The open file handles of one connection's SFTP sessions, by path. */
 export class TransferLines {
+  /** The transfer a further channel's open of a path joins. */
   private readonly files = new Map<string, Open>();
-  /** Reads of a file that their session already reads: a transfer each, as any client's second read is. */
-  private readonly alone = new WeakSet<FileEntry>();
+  /** The transfer each handle counts towards; none for a handle that is a transfer alone. */
+  private readonly of = new WeakMap<FileEntry, Open>();
 
-  /** `e` opened by `session` (its OpsContext). */
-  opened(e: FileEntry, session: object): void {
+  /**
+   * `e` opened by `session` (its OpsContext). `fresh`: the open truncated or
+   * created the file, so it starts an upload of its own (a second `sftp put`
+   * of the name), where `put --parallel`'s further channels open it as it is.
+   */
+  opened(e: FileEntry, session: object, fresh = false): void {
     const key = keyOf(e);
-    if (!e.writable && this.files.get(key)?.sessions.has(session)) {
-      this.alone.add(e);
-      return;
-    }
-    const open = this.files.get(key) ?? { bytesRead: 0, bytesWritten: 0, writable: e.writable, channels: 0, result: 'ok', left: 0, sessions: new Set<object>() };
+    const current = this.files.get(key);
+    // A second handle of one session is a transfer of its own, as any client's second read or put is.
+    if (current?.sessions.has(session)) return;
+    const open = current !== undefined && !(e.writable && fresh) ? current : { key, bytesRead: 0, bytesWritten: 0, writable: e.writable, channels: 0, result: 'ok', left: 0, sessions: new Set<object>() };
     this.files.set(key, open);
+    this.of.set(e, open);
     open.sessions.add(session);
     open.channels = open.sessions.size;
     open.left += 1;
   }
 
-  /** The whole transfer once `e` was the last of its path to close; undefined while others are open. */
+  /** The whole transfer once `e` was the last of its transfer to close; undefined while others are open. */
   closed(e: FileEntry, result: string): WholeTransfer | undefined {
-    const key = keyOf(e);
-    const open = this.alone.has(e) ? undefined : this.files.get(key);
+    const open = this.of.get(e);
     if (open === undefined) return { bytesRead: e.bytesRead, bytesWritten: e.bytesWritten, writable: e.writable, channels: 1, result };
+    this.of.delete(e);
     open.bytesRead += e.bytesRead;
     open.bytesWritten += e.bytesWritten;
     if (open.result === 'ok') open.result = result;
     open.left -= 1;
     if (open.left > 0) return undefined;
-    this.files.delete(key);
-    const { sessions: _, left: __, ...whole } = open;
+    if (this.files.get(open.key) === open) this.files.delete(open.key);
+    const { sessions: _, left: __, key: ___, ...whole } = open;
     return whole;
   }
 }
