@@ -104,6 +104,7 @@ export type { AuthLimits } from './server/auth-limits';
 export { DEFAULT_CONNECTION_LIMITS } from './server/connection-limits';
 export type { ConnectionLimits, StartupLimit } from './server/connection-limits';
 export { RECORDS_PER_LOGIN_MAX as DEFAULT_MAX_UPLOADS_PER_KEY } from './server/sftp/owner-records';
+export { DEFAULT_LEFTOVER_CHECK_MS } from './server/leftovers';
 
 // Peer text (names, messages) made safe to show on a terminal.
 export { escapeForTerminal } from './util/escape';

@@ -5,6 +5,7 @@ import {
   AuthorizedKeysFile,
   DEFAULT_AUTH_LIMITS,
   DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_LEFTOVER_CHECK_MS,
   DEFAULT_MAX_UPLOADS_PER_KEY,
   Jail,
   ScpipeError,
@@ -47,6 +48,7 @@ interface ServeArgs extends OperandArgs {
   'client-alive-interval': number;
   'client-alive-count-max': number;
   'stop-timeout': number;
+  'leftover-check-interval': number;
 }
 
 /** The environment variable holding the password for --user. */
@@ -90,6 +92,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('max-connections-per-key', { ...singleNumber('max-connections-per-key'), default: DEFAULT_CONNECTION_LIMITS.maxConnectionsPerKey, describe: 'connections logged in at once with one key' })
         .option('client-alive-interval', { ...singleNumber('client-alive-interval'), default: DEFAULT_CONNECTION_LIMITS.clientAliveIntervalMs / 1000, describe: 'seconds of silence before a logged-in client is asked for an answer (0: never)' })
         .option('client-alive-count-max', { ...singleNumber('client-alive-count-max'), default: DEFAULT_CONNECTION_LIMITS.clientAliveCountMax, describe: 'unanswered questions before the connection is cut (0: ask, never cut)' })
+        .option('leftover-check-interval', { ...singleNumber('leftover-check-interval'), default: DEFAULT_LEFTOVER_CHECK_MS / 1000, describe: 'seconds between looks for uploads\' temporary files left over, named in the log (0: at start only)' })
         .option('stop-timeout', { ...singleNumber('stop-timeout'), default: DEFAULT_STOP_TIMEOUT_S, describe: 'seconds a stop waits for transfers in progress, then cuts them (0: cut at once); a second signal cuts at once' })
         .example('scpipe serve --root /srv/archive --addr 0.0.0.0:2022', '') as unknown as Argv<ServeArgs>,
     handler: (args) => {
@@ -115,6 +118,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         if (args['max-uploads-per-key'] !== undefined && !args['append-only']) throw new ScpipeError('ERR_USAGE', '--max-uploads-per-key caps what --append-only keeps on record: give it with --append-only');
         const maxUploadsPerKey = args['max-uploads-per-key'] === undefined ? DEFAULT_MAX_UPLOADS_PER_KEY : count(args, 'max-uploads-per-key', 1);
         const stopTimeout = seconds(args, 'stop-timeout');
+        const leftoverCheckMs = seconds(args, 'leftover-check-interval') * 1000;
         const jail = await Jail.create(args.root).catch((err: unknown) => {
           // Jail.create() names the root, escaped.
           throw new ScpipeError('ERR_USAGE', `bad --root: ${(err as Error).message}`, { path: args.root, cause: err });
@@ -133,6 +137,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
             appendOnly: args['append-only'],
             stateDir,
             maxUploadsPerKey,
+            leftoverCheckMs,
             stateDirIsDefault: args['state-dir'] === undefined,
             verbose: args.v,
             log: (line) => starting.say(line),

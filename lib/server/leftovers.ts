@@ -1,5 +1,6 @@
-// Temporary files of uploads that no one may finish, looked for once at
-// start, in the background, and logged for the operator, never removed:
+// Temporary files of uploads that no one may finish, looked for at start
+// and then every day (a serve runs for months, and clients go away while it
+// runs), in the background, and logged for the operator, never removed:
 // - those a serve that was killed (SIGKILL, a power loss, a TimeoutStopSec
 //   that ran out) left in its root: the `.NAME.scpipe-PID-X…` names scp
 //   uploads are received into. A client may have stored a file under such a
@@ -23,6 +24,9 @@ import { processRuns } from '../util/process-runs';
 
 /** How long a temporary file must have gone unwritten to count as left over. */
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;
+
+/** How often a running serve looks again, by default (--leftover-check-interval). */
+export const DEFAULT_LEFTOVER_CHECK_MS = 24 * 60 * 60 * 1000;
 
 /** Files named, at most, in the log line. */
 const NAMED = 10;
@@ -98,4 +102,20 @@ export async function logLeftovers(root: string, log: (line: string) => void, si
 function listed(found: Found): string {
   const more = found.count > found.named.length ? ` and ${found.count - found.named.length} more` : '';
   return `${found.named.join(', ')}${more}`;
+}
+
+/**
+ * logLeftovers() now, then every `everyMs` (0: only now) until `signal`
+ * aborts; a look still walking when the next is due makes that one wait.
+ */
+export function watchLeftovers(root: string, log: (line: string) => void, signal: AbortSignal, everyMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  const look = (): void => {
+    void logLeftovers(root, log, signal).then(() => {
+      // unref: a look due does not keep a library's process alive.
+      if (everyMs > 0 && !signal.aborted) timer = setTimeout(look, everyMs).unref();
+    });
+  };
+  signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  look();
 }

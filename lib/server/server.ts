@@ -25,7 +25,7 @@ import { ssh2Ready } from '../transport/ssh2-load';
 import { ownController } from '../util/abort';
 import { plainAddress } from './plain-address';
 import { ROOT_UNAVAILABLE, RootWatch } from './root-watch';
-import { logLeftovers } from './leftovers';
+import { DEFAULT_LEFTOVER_CHECK_MS, watchLeftovers } from './leftovers';
 import { CLIENT_HANGUP_MS, Draining, settleWithin } from './draining';
 
 export type { ServeAuth } from './login';
@@ -48,6 +48,8 @@ export interface ServeOptions {
   stateDirIsDefault?: boolean;
   verbose?: boolean;
   log?: (line: string) => void;
+  /** How often the root is looked through for uploads' temporary files left over (leftovers.ts): default a day, 0 only at start. */
+  leftoverCheckMs?: number;
   /** Login and connection limits (auth-limits.ts, connection-limits.ts); sshd's defaults. */
   limits?: Partial<AuthLimits & ConnectionLimits>;
 }
@@ -184,7 +186,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     owners.close();
     throw err;
   });
-  void logLeftovers(opts.jail.root, log, stop.signal); // in the background: a large root takes a while
+  // In the background: a large root takes a while.
+  watchLeftovers(opts.jail.root, log, stop.signal, opts.leftoverCheckMs ?? DEFAULT_LEFTOVER_CHECK_MS);
   listener.on('error', (err: Error) => log(`server error: ${err.message}`));
   server.on('error', (err: Error) => log(`server error: ${err.message}`));
   return {
