@@ -49,6 +49,7 @@ interface ServeArgs extends OperandArgs {
   'client-alive-count-max': number;
   'stop-timeout': number;
   'leftover-check-interval': number;
+  'expire-uploads-after'?: number;
 }
 
 /** The environment variable holding the password for --user. */
@@ -93,6 +94,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         .option('client-alive-interval', { ...singleNumber('client-alive-interval'), default: DEFAULT_CONNECTION_LIMITS.clientAliveIntervalMs / 1000, describe: 'seconds of silence before a logged-in client is asked for an answer (0: never)' })
         .option('client-alive-count-max', { ...singleNumber('client-alive-count-max'), default: DEFAULT_CONNECTION_LIMITS.clientAliveCountMax, describe: 'unanswered questions before the connection is cut (0: ask, never cut)' })
         .option('leftover-check-interval', { ...singleNumber('leftover-check-interval'), default: DEFAULT_LEFTOVER_CHECK_MS / 1000, describe: 'seconds between looks for uploads\' temporary files left over, named in the log (0: at start only)' })
+        .option('expire-uploads-after', { ...singleNumber('expire-uploads-after'), describe: 'with --append-only: days after which an upload\'s temporary file on record, not written to since, is removed at the next look (at least 1; default never)' })
         .option('stop-timeout', { ...singleNumber('stop-timeout'), default: DEFAULT_STOP_TIMEOUT_S, describe: 'seconds a stop waits for transfers in progress, then cuts them (0: cut at once); a second signal cuts at once' })
         .example('scpipe serve --root /srv/archive --addr 0.0.0.0:2022', '') as unknown as Argv<ServeArgs>,
     handler: (args) => {
@@ -119,6 +121,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         const maxUploadsPerKey = args['max-uploads-per-key'] === undefined ? DEFAULT_MAX_UPLOADS_PER_KEY : count(args, 'max-uploads-per-key', 1);
         const stopTimeout = seconds(args, 'stop-timeout');
         const leftoverCheckMs = seconds(args, 'leftover-check-interval') * 1000;
+        const expireUploadsAfterMs = leftUploadsAge(args);
         const jail = await Jail.create(args.root).catch((err: unknown) => {
           // Jail.create() names the root, escaped.
           throw new ScpipeError('ERR_USAGE', `bad --root: ${(err as Error).message}`, { path: args.root, cause: err });
@@ -138,6 +141,7 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
             stateDir,
             maxUploadsPerKey,
             leftoverCheckMs,
+            expireUploadsAfterMs,
             stateDirIsDefault: args['state-dir'] === undefined,
             verbose: args.v,
             log: (line) => starting.say(line),
@@ -186,6 +190,13 @@ function count(args: ServeArgs, name: keyof ServeArgs, min: number, whole = true
 }
 
 const seconds = (args: ServeArgs, name: keyof ServeArgs): number => count(args, name, 0, false);
+
+// Only the owners --append-only keeps on record tell an upload's temporary file for sure; a day at least, as retries span hours.
+function leftUploadsAge(args: ServeArgs): number | undefined {
+  if (args['expire-uploads-after'] === undefined) return undefined;
+  if (!args['append-only']) throw new ScpipeError('ERR_USAGE', '--expire-uploads-after removes the uploads --append-only keeps on record: give it with --append-only');
+  return count(args, 'expire-uploads-after', 1, false) * 86_400_000;
+}
 
 function serveLimits(args: ServeArgs): ServeOptions['limits'] {
   return {

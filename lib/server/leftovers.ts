@@ -108,10 +108,11 @@ function listed(found: Found): string {
  * logLeftovers() now, then every `everyMs` (0: only now) until `signal`
  * aborts; a look still walking when the next is due makes that one wait.
  */
-export function watchLeftovers(root: string, log: (line: string) => void, signal: AbortSignal, everyMs: number): void {
+export function watchLeftovers(root: string, log: (line: string) => void, signal: AbortSignal, everyMs: number, first?: () => Promise<void>): void {
   let timer: NodeJS.Timeout | undefined;
   const look = (): void => {
-    void logLeftovers(root, log, signal).then(() => {
+    // `first` (removing what has expired) before each look, which then names only what stays.
+    void (first?.() ?? Promise.resolve()).catch(() => undefined).then(() => logLeftovers(root, log, signal)).then(() => {
       // unref: a look due does not keep a library's process alive.
       if (everyMs > 0 && !signal.aborted) timer = setTimeout(look, everyMs).unref();
     });

@@ -26,6 +26,7 @@ import { ownController } from '../util/abort';
 import { plainAddress } from './plain-address';
 import { ROOT_UNAVAILABLE, RootWatch } from './root-watch';
 import { DEFAULT_LEFTOVER_CHECK_MS, watchLeftovers } from './leftovers';
+import { expiredLine } from './sftp/expire-uploads';
 import { CLIENT_HANGUP_MS, Draining, settleWithin } from './draining';
 
 export type { ServeAuth } from './login';
@@ -50,6 +51,8 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** How often the root is looked through for uploads' temporary files left over (leftovers.ts): default a day, 0 only at start. */
   leftoverCheckMs?: number;
+  /** With stateDir: removes, at each such look, the uploads on record not written to for this long (expire-uploads.ts). */
+  expireUploadsAfterMs?: number;
   /** Login and connection limits (auth-limits.ts, connection-limits.ts); sshd's defaults. */
   limits?: Partial<AuthLimits & ConnectionLimits>;
 }
@@ -73,6 +76,8 @@ export interface RunningServer {
    */
   close(): Promise<void>;
 }
+
+const DAY_MS = 86_400_000;
 
 /** How long close() waits for sessions to clean up and clients to hang up. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -187,7 +192,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw err;
   });
   // In the background: a large root takes a while.
-  watchLeftovers(opts.jail.root, log, stop.signal, opts.leftoverCheckMs ?? DEFAULT_LEFTOVER_CHECK_MS);
+  const expireMs = opts.expireUploadsAfterMs;
+  const expire = expireMs === undefined ? undefined : async (): Promise<void> => {
+    for (const u of await owners.expire(expireMs)) log(expiredLine(u, expireMs / DAY_MS));
+  };
+  watchLeftovers(opts.jail.root, log, stop.signal, opts.leftoverCheckMs ?? DEFAULT_LEFTOVER_CHECK_MS, expire);
   listener.on('error', (err: Error) => log(`server error: ${err.message}`));
   server.on('error', (err: Error) => log(`server error: ${err.message}`));
   return {

@@ -137,6 +137,16 @@ export class OwnerRecords {
     return gone;
   }
 
+  /** The records on disk now, but for those being written. */
+  async all(): Promise<OwnerRecord[]> {
+    const found: OwnerRecord[] = [];
+    for (const name of this.counted.list()) {
+      const record = this.writing.has(name) ? undefined : await this.read(name);
+      if (record) found.push(record);
+    }
+    return found;
+  }
+
   /** Records on disk. */
   get size(): number {
     return this.counted.size;

@@ -12,6 +12,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { realpath } from '../../fs/byte-fs';
 import { refused } from './append-only';
 import { OwnerRecords, RECORDS_PER_LOGIN_MAX } from './owner-records';
+import { expireUploads, type ExpiredUpload } from './expire-uploads';
 import { prepareStateDir } from '../state-dir';
 import { claimRoot, type RootClaim } from '../root-claim';
 import { escapeForTerminal } from '../../util/escape';
@@ -47,6 +48,11 @@ export class UploadOwners {
     // How many of the records one login may hold (--max-uploads-per-key).
     private readonly perLogin = RECORDS_PER_LOGIN_MAX,
   ) {}
+
+  /** Removes the uploads on record not written to for `ageMs` (expire-uploads.ts); none without records. */
+  async expire(ageMs: number): Promise<ExpiredUpload[]> {
+    return this.records ? expireUploads(this.records, this.root, ageMs) : [];
+  }
 
   /** Lets another serve on the root keep its owners elsewhere again: this one stopped (root-claim.ts). */
   close(): void {
