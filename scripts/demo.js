@@ -60,6 +60,13 @@ for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) 
   });
 }
 
+// `npm run demo | head -1`: the reader leaving is its choice, not a failure
+// to report with a stack trace; the exit handler above still cleans up.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
 function scpipe(args, env) {
   return track(spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] }));
 }

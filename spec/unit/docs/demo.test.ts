@@ -48,3 +48,22 @@ it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('stopped by %s as its put 
   expect(existsSync(dir)).toBe(false);
   await waitFor(() => processesWith(dir).length === 0, 'the server and the put gone');
 }, 120_000);
+
+// `npm run demo | head -1`: the reader leaving printed an EPIPE stack trace.
+it('its reader leaving after the first line (| head -1): exit 0, nothing on stderr, its server and directory gone', async () => {
+  const child = spawn(process.execPath, [DEMO, '--size', '1M'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise<number | null>((res) => child.once('close', res));
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (stdout.includes('\n')) child.stdout.destroy();
+  });
+  await waitFor(() => child.stdout.destroyed, 'the first line', 60_000);
+  const dir = join(/\(root (\S+)\)/.exec(stdout)![1]!, '..');
+  expect(await closed).toBe(0);
+  expect(stderr).toBe('');
+  expect(existsSync(dir)).toBe(false);
+  await waitFor(() => processesWith(dir).length === 0, 'the server and the put gone');
+}, 120_000);
