@@ -9,6 +9,7 @@ import { errnoCode } from '../fs/strerror';
 import type { ServerChannel } from 'ssh2';
 import { isScpipeError, ScpipeError } from '../errors';
 import { createLocalSink } from '../fs/local-sink';
+import { namedFromGiven } from './as-given';
 import { sendLocalPaths } from '../fs/local-source';
 import { encodeWarning } from '../protocol/records';
 import { ScpSink } from '../protocol/sink';
@@ -86,7 +87,8 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
         served.channel.stdin.write(encodeWarning(local.wire)); // instead of the initial \0 (§4.1 step 1)
         throw new ScpipeError('ERR_REMOTE', local.shown);
       }
-      const handler = clientViewSink(local, hide, (n) => (bytes += n));
+      const shownTarget = ctx.jail.display(ctx.jail.resolve(parsed.path));
+      const handler = clientViewSink(local, (text) => namedFromGiven(hide(text), shownTarget, parsed.path), (n) => (bytes += n));
       await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace, bodyEndsAtEof: served.clientEof, namesAsBytes: true }).run();
     } else {
       const source = new ScpSource(served.channel, { signal: ctx.signal, trace, ackEndsAtEof: served.clientEnded });
@@ -193,7 +195,7 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext, client
       hold: () => ctx.jail.names.hold(),
     });
   } catch (err) {
-    return saidOf(err).map((text) => ctx.jail.hideRoot(text));
+    return saidOf(err).map((text) => namedFromGiven(ctx.jail.hideRoot(text), ctx.jail.display(target), path));
   }
 }
 

@@ -176,6 +176,20 @@ describe('serve --append-only over SCP (scp -O)', () => {
     expect(serve.log()).toMatch(/upload \/backup 8 bytes failed: \/backup: Permission denied \(append-only server: it exists, and existing files are not replaced\)/);
   });
 
+  // Named from serve's root (`/dir/inside`), the file was one the client never typed.
+  it('names a refused file as the client gave its target, as OpenSSH does: `backup`, `dir/inside`, `./dir/inside`', async () => {
+    await stored();
+    await writeFile(join(local, 'f'), 'new data');
+    await mkdir(join(local, 'dir'));
+    await writeFile(join(local, 'dir', 'inside'), 'evil');
+    const refused = (name: string): string => `scp: ${name}: Permission denied (append-only server: it exists, and existing files are not replaced)\n`;
+    expect(await scp(serve, '-O', join(local, 'f'), '127.0.0.1:backup')).toMatchObject({ status: 1, stderr: refused('backup') });
+    expect(await scp(serve, '-O', join(local, 'f'), '127.0.0.1:dir/inside')).toMatchObject({ status: 1, stderr: refused('dir/inside') });
+    expect(await scp(serve, '-O', join(local, 'dir', 'inside'), '127.0.0.1:dir')).toMatchObject({ status: 1, stderr: refused('dir/inside') });
+    expect(await scp(serve, '-O', '-r', join(local, 'dir'), '127.0.0.1:.')).toMatchObject({ status: 1, stderr: refused('./dir/inside') });
+    expect(await tree(serve.root)).toEqual({ backup: 'precious', 'dir/': '', 'dir/inside': 'also precious' });
+  });
+
   it('stores nothing under the name of an upload\'s temporary file, which would stay writable (scp -O, sftp rename)', async () => {
     await writeFile(join(local, 'f'), 'new data');
     expect(await scp(serve, '-O', join(local, 'f'), '127.0.0.1:/.x.scpipe-AbCdE1')).toEqual(expect.objectContaining({
