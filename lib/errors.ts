@@ -49,6 +49,8 @@ export interface ScpipeErrorContext {
   path?: string;
   /** Host concerned. */
   host?: string;
+  /** ERR_NO_SUCH_FILE of an upload: the remote directory its target needs, which is not there. */
+  missingDirectory?: string;
   /** Bytes moved before the failure. */
   bytes?: bigint;
   /** SFTP status code (SSH_FX_*) of a failed request. */
@@ -114,6 +116,7 @@ export class ScpipeError extends Error {
   readonly exitSignal?: string | null;
   readonly path?: string;
   readonly host?: string;
+  readonly missingDirectory?: string;
   readonly bytes?: bigint;
   readonly signal?: string;
   readonly sftpStatus?: number;

@@ -9,6 +9,7 @@ import { ProgressLine } from '../progress';
 import { AlreadyReported, say, sayRetry } from '../report';
 import { transferCommitted } from '../signals';
 import { withFullRemoteHint } from '../remote-full';
+import { withMissingDirectoryHint } from '../missing-directory-hint';
 import { recordRetry, recordStored, summaryIfAsked, summaryOff, tally } from '../json-summary';
 import { single, singleNumber } from '../yargs-limits';
 import { tempKept } from '../stale-lines';
@@ -103,7 +104,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           onProblem: (err: ScpipeError) => {
             reported.add(err);
             progress?.done();
-            say((destRemote ? withFullRemoteHint(err, remoteArg(dest, 'cp')) : err).message);
+            say((destRemote ? withMissingDirectoryHint(withFullRemoteHint(err, remoteArg(dest, 'cp')), remoteArg(dest, 'cp')) : err).message);
           },
           onProgress: tally(progress?.update),
           onTempKept: (path: string, error: ScpipeError) => {
@@ -140,7 +141,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           if (sumsFile !== undefined && sums.size > 0) await writeSums(sumsFile, sums).catch((e: Error) => say(e.message));
           sayChecksums(args, entriesOf(sums));
           if (typeof err === 'object' && err !== null && reported.has(err)) throw new AlreadyReported(err);
-          throw err;
+          throw destRemote ? withMissingDirectoryHint(err, remoteArg(dest, 'cp')) : err;
         } finally {
           progress?.done();
         }

@@ -12,6 +12,7 @@ import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '
 import { transfersCommitted } from '../signals';
 import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
+import { withMissingDirectoryHint } from '../missing-directory-hint';
 import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
 import { protocolOf } from '../protocol-option';
 import { connectOptions, remoteArg, roleOptions } from '../ssh-options';
@@ -60,7 +61,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     const first = spoolFailures.get(error);
     if (first !== undefined) return say(`${escapeForTerminal(targetArgs[i]!)}: the same spool failure as ${escapeForTerminal(targetArgs[first]!)}`);
     if (isScpipeError(error, 'ERR_SPOOL')) spoolFailures.set(error, i);
-    say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), specs[i]!) : error)));
+    say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(withMissingDirectoryHint(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), specs[i]!) : error, specs[i]!))));
   };
   let spoolShortSaid = false;
   let readBackShortSaid = false;

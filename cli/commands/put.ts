@@ -15,6 +15,7 @@ import { say, sayEmptyInput, sayRetry } from '../report';
 import { transferCommitted } from '../signals';
 import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
+import { withMissingDirectoryHint } from '../missing-directory-hint';
 import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
 import { staleFound, staleKept, staleRefused, staleRemoved, tempKept } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
@@ -180,7 +181,7 @@ export async function runPut(
       throw new ScpipeError('ERR_LOCAL_IO', `${failure.message}; nothing was sent`, { cause: err });
     }
     // With --size the bytes went as they came: the library's error says the remote file cannot be trusted.
-    throw withFullRemoteHint(withSpoolFullHint(err), spec);
+    throw withMissingDirectoryHint(withFullRemoteHint(withSpoolFullHint(err), spec), spec);
   } finally {
     progress?.done(failed);
   }

@@ -23,7 +23,7 @@ type Ending = 'abort' | 'producer' | 'server';
 const endings: [Ending, RegExp][] = [
   ['abort', /^aborted; the parts set x\.bin is incomplete/],
   ['producer', /^error reading input: producer died; the parts set x\.bin is incomplete/],
-  ['server', /^remote: scp: .*\/missing\/x\.bin\.00000\d: No such file or directory \(the directory .*\/missing is not there; to make it: mkdir empty && scpipe cp -r empty host:.*\/missing\); the parts set x\.bin is incomplete/],
+  ['server', /^remote: scp: .*\/missing\/x\.bin\.00000\d: No such file or directory \(the directory .*\/missing is not there; to make it: mkdir empty && scpipe cp -r empty HOST:.*\/missing\); the parts set x\.bin is incomplete/],
 ];
 
 describe.each([

@@ -52,7 +52,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
   it('a missing remote directory: exit 1, naming it and how to make it, nothing written', async () => {
     const r = await runCli(put(`${dir}/missing/f.bin`), { stdin: 'data' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/f.bin: No such file or directory (the directory ${dir}/missing is not there; to make it: mkdir empty && scpipe cp -r empty host:${dir}/missing)\n`);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/f.bin: No such file or directory (the directory ${dir}/missing is not there; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.rssh, `${dir}/missing`)})\n`);
     expect(await readdir(dir)).toEqual([]);
     const empty = await mkdtemp(join(tmpdir(), 'scpipe-test-empty-'));
     try {
@@ -69,11 +69,11 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     const r = await runCli(put(`${dir}/my missing/f.bin`), { stdin: 'data' });
     expect(r.status).toBe(1);
     const made = /; to make it: mkdir empty && scpipe cp -r empty (.*)\)\n$/.exec(r.stderr)?.[1];
-    expect(made).toBe(`'host:${dir}/my missing'`);
+    expect(made).toBe(`'${remote(sshd, sshd.rssh, `${dir}/my missing`)}'`);
     const empty = await mkdtemp(join(tmpdir(), 'scpipe-test-empty-'));
     try {
-      // As the user pastes it, with the real host for `host`.
-      const line = `${shellQuote([process.execPath, CLI, 'cp', ...sshFlags(sshd, sshd.rssh), '-r', empty])} ${made!.replace('host:', remote(sshd, sshd.rssh, ''))}`;
+      // As the user pastes it.
+      const line = `${shellQuote([process.execPath, CLI, 'cp', ...sshFlags(sshd, sshd.rssh), '-r', empty])} ${made!}`;
       expect(spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
     } finally {
       await rm(empty, { recursive: true });

@@ -83,7 +83,7 @@ describe('put to several SCP targets: one spool', () => {
     const r = await startCli(['put', ...flags(), '--memory', '1M', '--spool-dir', spool(), bad, toScp('f.bin')], { stdin: data, timeoutMs: 120_000 }).done;
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toBe(`scpipe: ${bad}: remote: scp: ${remotePath(sshd.rssh, scpDir)}/missing/f.bin: No such file or directory (the directory ${remotePath(sshd.rssh, scpDir)}/missing is not there; to make it: mkdir empty && scpipe cp -r empty host:${remotePath(sshd.rssh, scpDir)}/missing)\n`);
+    expect(r.stderr).toBe(`scpipe: ${bad}: remote: scp: ${remotePath(sshd.rssh, scpDir)}/missing/f.bin: No such file or directory (the directory ${remotePath(sshd.rssh, scpDir)}/missing is not there; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.rssh, `${remotePath(sshd.rssh, scpDir)}/missing`)})\n`);
     expect((await readFile(join(scpDir, 'f.bin'))).equals(data)).toBe(true);
     expect(await readdir(scpDir)).toEqual(['f.bin']);
   });

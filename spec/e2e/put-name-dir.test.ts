@@ -23,7 +23,7 @@ describe('put --name NAME host:DIR/ over SCP (the rssh-like account)', () => {
     const dir = remotePath(sshd.rssh, await userDir(sshd.rssh, 'name-dir'));
     const r = await runCli(put(`${dir}/missing/`), { stdin: 'hi' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/: No such file or directory (the directory ${dir}/missing is not there; to make it: mkdir empty && scpipe cp -r empty host:${dir}/missing)\n`);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/: No such file or directory (the directory ${dir}/missing is not there; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.rssh, `${dir}/missing`)})\n`);
   });
 
   // User sees: exit 0. Left: DIR/n.

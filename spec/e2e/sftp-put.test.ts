@@ -132,7 +132,7 @@ describe.each([
   it('a missing directory: exit 1, no such file, nothing created', async () => {
     const r = await runCli(put(account(), `${rdir}/missing/f.bin`), { stdin: 'x' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: ${rdir}/missing/f.bin: open: No such file (the directory ${rdir}/missing is not there, or is a file; to make it: mkdir empty && scpipe cp -r empty host:${rdir}/missing)\n`);
+    expect(r.stderr).toBe(`scpipe: ${rdir}/missing/f.bin: open: No such file (the directory ${rdir}/missing is not there, or is a file; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, account(), `${rdir}/missing`)})\n`);
     expect(await readdir(dir)).toEqual([]);
   });
 
