@@ -2,15 +2,17 @@
 // HOST, which the CLI knows as the user typed it (user@, an scp:// port), so
 // the command it shows pastes as is (docs/failures.md).
 import { ScpipeError, isScpipeError, type RemoteSpec } from '../lib';
-import { MAKE_DIRECTORY } from '../lib/internal';
+import { MAKE_DIRECTORY, hostWord } from '../lib/internal';
 import { pasteTarget } from './paste-target';
 
 /** `err` with its hint's command naming `spec`'s host, when it has one; else `err`. */
 export function withMissingDirectoryHint<T>(err: T, spec: RemoteSpec): T | ScpipeError {
   if (!isScpipeError(err, 'ERR_NO_SUCH_FILE') || err.missingDirectory === undefined) return err;
-  const at = err.message.lastIndexOf(MAKE_DIRECTORY);
-  if (at < 0 || !err.message.endsWith(')')) return err;
-  const message = `${err.message.slice(0, at + MAKE_DIRECTORY.length)}${pasteTarget(spec, err.missingDirectory)})`;
+  // Found by the exact words the library wrote: a wrapping error (a parts set's "incomplete") says more after them.
+  const said = MAKE_DIRECTORY + hostWord(err.missingDirectory);
+  const at = err.message.lastIndexOf(said);
+  if (at < 0) return err;
+  const message = err.message.slice(0, at) + MAKE_DIRECTORY + pasteTarget(spec, err.missingDirectory) + err.message.slice(at + said.length);
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
   return new ScpipeError(err.code, message, { ...fields, cause: err.cause });
 }

@@ -6,7 +6,7 @@ export { parseByteSize, formatBytes, checkSpoolDirectory, spoolDirectory, spoolD
 export { BODY_CHUNK } from './util/body-chunk';
 export { childEnv } from './util/child-env';
 export { shellWord } from './util/shell-word';
-export { MAKE_DIRECTORY } from './client/missing-directory';
+export { MAKE_DIRECTORY, hostWord } from './client/missing-directory';
 export { findHome, homeDirectory } from './util/home';
 export { statFields } from './util/proc-stat';
 export { outOfDescriptors } from './util/limits';

@@ -15,6 +15,7 @@ import { sayChecksums, writeChecksumFile, writeStoredAfterSignal } from '../chec
 import { withPartsSpoolFullHint } from '../spool-full';
 import { smallPartsWatch } from '../small-parts';
 import { pasteTarget, pasteWord } from '../paste-target';
+import { withMissingDirectoryHint } from '../missing-directory-hint';
 
 /** What runPutParts takes from the command line. */
 export interface PutPartsArgs extends SshArgs, ProtocolArgs {
@@ -128,7 +129,7 @@ export async function runPutParts(
   } catch (err) {
     progress?.done();
     await writeStoredAfterSignal(args, err);
-    throw withPartsSpoolFullHint(err, 'put', undefined, parallel);
+    throw withMissingDirectoryHint(withPartsSpoolFullHint(err, 'put', undefined, parallel), spec);
   } finally {
     progress?.done();
   }

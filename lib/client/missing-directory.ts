@@ -18,16 +18,18 @@ export function withMissingDirectory(err: unknown, target: string, orFile = fals
   const what = orFile ? `the directory ${shown} is not there, or is a file` : `the directory ${shown} is not there`;
   // The library knows no user, host or port as typed: HOST is the caller's to fill
   // in (the CLI does, from `missingDirectory`: cli/missing-directory-hint.ts).
-  const message = `${err.message} (${what}; to make it: ${MAKE_DIRECTORY}${pasted(dir)})`;
+  const message = `${err.message} (${what}; to make it: ${MAKE_DIRECTORY}${hostWord(dir)})`;
   return new ScpipeError(err.code, message, { ...err, missingDirectory: dir, cause: err });
 }
 
 /** What the hint's command says before its target (`HOST:dir`). */
 export const MAKE_DIRECTORY = 'mkdir empty && scpipe cp -r empty ';
 
-// The target as one shell word, so that the command pastes as shown (a space, a quote in the name);
-// as before where the terminal needs the name escaped, which no shell would read back.
-function pasted(dir: string): string {
+/**
+ * The hint's target, `HOST:dir` as one shell word, so that the command pastes as shown (a space, a quote
+ * in the name); as before where the terminal needs the name escaped, which no shell would read back.
+ */
+export function hostWord(dir: string): string {
   const word = shellWord(`HOST:${dir}`);
   return escapeForTerminal(word) === word ? word : `HOST:${escapeForTerminal(dir)}`;
 }

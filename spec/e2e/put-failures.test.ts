@@ -81,6 +81,15 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     expect(await readdir(dir)).toEqual(['my missing']);
   });
 
+  // A parts set's error says more after the hint (the set is incomplete): its command still names the target as typed.
+  it('a missing remote directory under --part-size: exit 1, the command that makes it names the host, nothing written', async () => {
+    const r = await runCli(put(`${dir}/gone/s.bin`, ['--part-size', '4K']), { stdin: 'data' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`(the directory ${dir}/gone is not there; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.rssh, `${dir}/gone`)}); the parts set s.bin is incomplete`);
+    expect(r.stderr).not.toContain('HOST:');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('a remote permission error: exit 1, Permission denied', async () => {
     const locked = join(dir, 'locked');
     await mkdir(locked);
