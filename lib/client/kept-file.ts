@@ -1,8 +1,9 @@
 // `get --output FILE --resume` of a single remote file (over SFTP, which
 // reads at any offset): the download is written into
 // FILE.scpipe-partial-SIZE-MTIME-PATHHASH beside FILE (kept-names.ts), SIZE and
-// MTIME the remote file's fstat at the open, PATH a hash of its remote path,
-// under that one name from its first byte, so whatever ends the run leaves
+// MTIME the remote file's fstat at the open, PATH a hash of its remote path
+// (the server's realpath of it where it gives one, so every spelling of one
+// file shares it), under that one name from its first byte, so whatever ends the run leaves
 // it for the next. That run reads on from the kept file's length, as rsync
 // --partial and sftp's reget do. Another remote file, or one whose size or
 // mtime changed, has another name: the kept files of the others (and those
@@ -12,12 +13,12 @@
 // unseen): --check does that.
 import { createHash, type Hash } from 'node:crypto';
 import { isScpipeError } from '../errors';
-import { lstat, readdir, unlink } from '../fs/byte-fs';
+import { lstat, readdir, rename, unlink } from '../fs/byte-fs';
 import { fstatFd } from '../fs/fd';
 import { joinName } from '../fs/join-name';
 import { escapeForTerminal } from '../util/escape';
 import { isOwnFile, KeptOutput } from './kept-output';
-import { keptFileName, keptFileVersion, remotePathHash } from './kept-names';
+import { keptFileName, keptFileVersion, remotePathHash, spelledPathHash } from './kept-names';
 
 /** The remote file as its open handle's fstat gave it, and the path it was opened by. */
 export interface RemoteVersion {
@@ -26,6 +27,8 @@ export interface RemoteVersion {
   mtime: number;
   /** The remote path as given, `~` expanded: a kept file is of one path (not of one host). */
   path: string;
+  /** The server's realpath of `path`, when it gave one: the path the kept file is named by. */
+  real?: string;
 }
 
 /** Where a resumed single file starts: the bytes kept, and their sum so far when one is taken. */
@@ -60,17 +63,26 @@ export class KeptFile extends KeptOutput {
   /** Finds or makes the kept file for `version`, removing those of other versions; `wholeSum`: the kept bytes are read back into a sum. */
   async open(version: RemoteVersion, wholeSum: boolean, signal?: AbortSignal): Promise<FileResumePoint> {
     const { dir, file } = await this.beside();
-    const own = keptFileName(file, version.size, version.mtime, version.path);
-    const pathHash = remotePathHash(version.path);
+    const own = keptFileName(file, version.size, version.mtime, version.real ?? version.path);
+    const pathHash = remotePathHash(version.real ?? version.path);
+    // The names this path had before the server's realpath, or before its spelling was made one.
+    const spelled = new Set([pathHash, remotePathHash(version.path), spelledPathHash(version.path)]);
+    const names = await readdir(dir).catch(() => [] as string[]);
     const dropped: DroppedKept[] = [];
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
+    for (const name of names) {
       const was = keptFileVersion(name, file);
       if (name === own || was === undefined) continue;
       const path = joinName(dir, name);
       const st = await lstat(path).catch(() => undefined);
       if (!isOwnFile(st)) continue; // not ours to remove
+      const same = was.size === version.size && was.mtime === version.mtime && was.pathHash !== undefined && spelled.has(was.pathHash);
+      if (same && !names.includes(own) && (await rename(path, joinName(dir, own)).then(() => true, () => false))) {
+        names.push(own);
+        continue;
+      }
+      if (same) continue; // this file's too, under a spelling kept beside own: not ours to guess which to drop
       await unlink(path).catch(() => undefined);
-      const why = was.pathHash === undefined ? 'no-path' : was.pathHash !== pathHash ? 'other-path' : 'changed';
+      const why = was.pathHash === undefined ? 'no-path' : !spelled.has(was.pathHash) ? 'other-path' : 'changed';
       dropped.push({ path, bytes: BigInt(st.size), was: { size: was.size, mtime: was.mtime }, why });
     }
     const path = joinName(dir, own);

@@ -1,7 +1,7 @@
 // The names a `get --output FILE --resume` gives what it keeps beside FILE:
 // a single file's FILE.scpipe-partial-SIZE-MTIME-PATHHASH (PATHHASH: 8 hex
-// of the SHA-256 of the remote path, so two remote files of one size and
-// mtime second, split(1)'s chunks, are told apart), a parts set's
+// of the SHA-256 of the remote path in one spelling, so two remote files of
+// one size and mtime second, split(1)'s chunks, are told apart), a parts set's
 // FILE.scpipe-partial-HEX, and the lock FILE.scpipe-lock(.break). FILE here
 // is one base for them all, fitted so the longest name stays within
 // NAME_MAX, as a plain get's temporary names are (fs/temp-file.ts): a longer
@@ -42,12 +42,30 @@ export interface KeptVersion {
 
 /** The kept file's name, beside `file`, of the remote file `remotePath` of `size` bytes and `mtime`. */
 export function keptFileName(file: string, size: bigint, mtime: number, remotePath: string): string {
-  return `${keptBase(file)}${KEPT_SUFFIX}${size}-${mtime}-${shortHash(remotePath)}`;
+  return `${keptBase(file)}${KEPT_SUFFIX}${size}-${mtime}-${remotePathHash(remotePath)}`;
 }
 
-/** The hash a kept file's name gives `remotePath`. */
+/** The hash a kept file's name gives `remotePath`: of its spelling's normal form (sameRemotePath()). */
 export function remotePathHash(remotePath: string): string {
+  return shortHash(sameRemotePath(remotePath));
+}
+
+/** The hash an earlier version gave `remotePath`: of its spelling as given, so its kept files are still found. */
+export function spelledPathHash(remotePath: string): string {
   return shortHash(remotePath);
+}
+
+/**
+ * One spelling for the spellings of one path that no server reads apart:
+ * `./` and empty components dropped (`dir//f`, `./f`, `f/.`), and `~/`
+ * taken off (a relative path starts at the login directory). `..` stays:
+ * through a symbolic link `a/../b` is not `b`.
+ */
+export function sameRemotePath(remotePath: string): string {
+  const absolute = remotePath.startsWith('/');
+  const rest = remotePath === '~' || remotePath.startsWith('~/') ? remotePath.slice(1) : remotePath;
+  const parts = rest.split('/').filter((p) => p !== '' && p !== '.');
+  return absolute ? `/${parts.join('/')}` : parts.join('/') || '.';
 }
 
 /**

@@ -47,6 +47,7 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   const interrupt = new Interrupt(opts.signal);
   let handle: Buffer;
   let st: Stats;
+  let real: string | undefined;
   try {
     // Looked at before it is opened: OpenSSH's sftp-server would block in
     // the open of a FIFO with no writer, and its whole session with it.
@@ -54,6 +55,11 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
     if (!named.isFile()) throw notAFile(path, named);
     handle = await interrupt.race(session.open(path, 'r'));
     st = await interrupt.race(session.fstat(handle, path));
+    // --resume: the kept file is named by where the file is, however its path was spelled.
+    if (opts.resumeFile !== undefined) real = await interrupt.race(session.realpath(path)).catch((err: unknown) => {
+        if (opts.signal?.aborted) throw err;
+        return undefined; // a server that gives none: the path as spelled
+      });
   } finally {
     interrupt.dispose();
   }
@@ -66,7 +72,7 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
   // --resume: the bytes kept from an earlier run of this version of the file are not read again.
   let resumed;
   try {
-    resumed = await opts.resumeFile?.({ size: BigInt(size), mtime: st.mtime, path });
+    resumed = await opts.resumeFile?.({ size: BigInt(size), mtime: st.mtime, path, real });
   } catch (err) {
     await session.close(handle, path).catch(() => undefined);
     throw err;

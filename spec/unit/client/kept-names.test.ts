@@ -1,7 +1,7 @@
 // The names `get --output FILE --resume` keeps beside FILE: within NAME_MAX
 // for any FILE name a file system takes, found again by the functions that
 // recognise them, and apart for two long names that share their start.
-import { isKeptRestoreName, isKeptSetName, keptBase, keptFileName, keptFileVersion, keptSetName, resumeLockName } from '../../../lib/client/kept-names';
+import { isKeptRestoreName, isKeptSetName, keptBase, keptFileName, keptFileVersion, keptSetName, remotePathHash, resumeLockName, sameRemotePath } from '../../../lib/client/kept-names';
 import { fromBytes, toBytes } from '../../../lib/util/byte-text';
 
 const bytes = (s: string): number => toBytes(s).length;
@@ -54,5 +54,37 @@ describe('kept names', () => {
     expect(isKeptRestoreName('out.scpipe-partial-0123456789abcdef', '/r/out')).toBe(true);
     expect(isKeptRestoreName('out2.scpipe-partial-10-20', '/r/out')).toBe(false);
     expect(keptFileVersion('out.scpipe-partial-10-20-xyz', '/r/out')).toBeUndefined();
+  });
+});
+
+describe('the remote path a kept file is named by', () => {
+  it.each([
+    ['f', 'f'],
+    ['./f', 'f'],
+    ['~/f', 'f'],
+    ['~//f', 'f'],
+    ['dir//f', 'dir/f'],
+    ['./dir/./f', 'dir/f'],
+    ['dir/f/.', 'dir/f'],
+    ['dir/f/', 'dir/f'],
+    ['/home/u/f', '/home/u/f'],
+    ['//home//u/./f', '/home/u/f'],
+    ['/', '/'],
+    ['.', '.'],
+    ['~', '.'],
+    ['', '.'],
+  ])('%j is %j', (given, same) => {
+    expect(sameRemotePath(given)).toBe(same);
+    expect(remotePathHash(given)).toBe(remotePathHash(same));
+  });
+
+  it.each([
+    ['f', '/f'],
+    ['a/../f', 'f'],
+    ['~u/f', 'f'],
+    ['f ', 'f'],
+    ['x.aa', 'x.ab'],
+  ])('%j and %j are other paths', (one, other) => {
+    expect(remotePathHash(one)).not.toBe(remotePathHash(other));
   });
 });
