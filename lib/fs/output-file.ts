@@ -176,10 +176,12 @@ export class OutputFile implements FileWriter {
     return pathError(path, err);
   }
 
-  /** The transfer died mid-file: drop the temp file, keep the old file. */
+  /** The transfer died mid-file: drop the temp file (a kept one: write out what is queued), keep the old file. */
   async abort(): Promise<void> {
     if (this.settled) return;
     this.settled = true;
+    // A kept file keeps every byte handed to it: its note says how many, and the next run reads on from there.
+    if (this.plan.keep) await this.flush();
     await this.discard();
   }
 
