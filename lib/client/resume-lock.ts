@@ -1,35 +1,25 @@
 // The lock of `get --output FILE --resume`: FILE.scpipe-lock beside FILE,
 // made with O_EXCL and holding the owner's pid, host, the process's start
 // (Linux: /proc/PID/stat, so a reused pid is not taken for it) and when it
-// began. Two runs writing into one kept file would interleave their bytes;
-// the second says who holds the lock and stops. Node has no flock(2), so a
-// lock whose owner is gone (SIGKILL, a power cut) stays: a run on the same
-// host that finds its pid dead breaks it, under FILE.scpipe-lock.break (also
-// O_EXCL), so two runs that find it stale at once do not both take it.
-// A pid names a process only on one boot and in one pid namespace: the lock
-// also holds the boot id and the namespace, and is broken only where both are
-// this run's (two containers of one host name sharing a volume have pids of
-// their own). Locks of earlier versions hold neither: read, never broken.
-import { readFile as readPlain, readlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
+// began (lock-owner.ts). Two runs writing into one kept file would interleave
+// their bytes; the second says who holds the lock and stops. Node has no
+// flock(2), so a lock whose owner is gone (SIGKILL, a power cut) stays: a run
+// that finds its owner provably dead breaks it, under FILE.scpipe-lock.break
+// (also O_EXCL), so two runs that find it stale at once do not both take it.
+// A breaker lives for a few file calls: one whose run is dead, or older than
+// STALE_BREAKER_MS (left by a power cut, empty, or another boot's), goes.
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ScpipeError } from '../errors';
-import { readFile, unlink, writeFile } from '../fs/byte-fs';
+import { link, lstat, rename, unlink } from '../fs/byte-fs';
 import { joinName } from '../fs/join-name';
-import { pathError, errnoCode } from '../fs/strerror';
 import { resolveTarget } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
 import { resumeLockName } from './kept-names';
+import { create, describe, isDead, myself, readOwner, unchecked, type Owner } from './lock-owner';
 
-interface Owner {
-  pid: number;
-  host: string;
-  start: string; // the process's start time in clock ticks since boot, '' where unknown
-  since: string;
-  /** /proc/sys/kernel/random/boot_id and the pid namespace's inode; '' where unknown, undefined in an earlier version's lock. */
-  boot?: string;
-  pidns?: string;
-}
+/** How old a breaker must be to be taken for left behind when its run cannot be checked. */
+export const STALE_BREAKER_MS = 10 * 60_000;
 
 /** A held lock; release() removes it. */
 export interface ResumeLock {
@@ -42,14 +32,25 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
   const target = await resolveTarget(output);
   const path = joinName(dirname(target.path), resumeLockName(target.path)); // fitted to NAME_MAX as the kept file's name is
   const me = await myself();
+  let blocker: string | undefined; // the breaker in the way at the last try, in words
   for (let tries = 0; ; tries++) {
     if (await create(path, me)) return { path, release: () => releaseIfOurs(path, me) };
     const holder = await readOwner(path);
     if (holder === 'gone' && tries < 5) continue; // released between the two calls
     if (tries < 3 && holder !== undefined && holder !== 'gone' && (await isDead(holder))) {
       // Broken by this run or another at once: either way the next try takes it, or names its new holder.
-      if (await breakStale(path, holder)) log?.(`${escapeForTerminal(path)}: the run that held it (${describe(holder)}) is gone: lock taken over`);
+      const broke = await breakStale(path, holder, log);
+      if (broke === true) log?.(`${escapeForTerminal(path)}: the run that held it (${describe(holder)}) is gone: lock taken over`);
+      blocker = typeof broke === 'string' ? broke : undefined;
       continue;
+    }
+    if (blocker !== undefined && holder !== undefined && holder !== 'gone') {
+      const breaker = escapeForTerminal(path + '.break');
+      throw new ScpipeError(
+        'ERR_LOCKED',
+        `${escapeForTerminal(path)} is left by a run that is gone (${describe(holder)}), but ${breaker}, made by a run breaking it (${blocker}), is in the way: if no other scpipe get --resume into ${escapeForTerminal(target.path)} is running, remove ${breaker}`,
+        { path: path + '.break' },
+      );
     }
     const who = holder === undefined || holder === 'gone' ? 'a holder it does not name' : describe(holder) + unchecked(holder, me);
     throw new ScpipeError(
@@ -60,96 +61,11 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
   }
 }
 
-// O_EXCL creation: true when made (ours), false when one is there.
-async function create(path: string, me: Owner): Promise<boolean> {
-  // The identity after the host: an earlier version reads it as part of a foreign host's name, and leaves the lock alone.
-  const text = `${me.pid} ${me.start || '-'} ${me.since} ${me.host} boot=${me.boot || '-'} pidns=${me.pidns || '-'}\n`;
-  try {
-    await writeFile(path, text, { mode: 0o644, flag: 'wx' }); // O_EXCL: a symbolic link there is not followed either
-    return true;
-  } catch (err) {
-    if (errnoCode(err) === 'EEXIST') return false;
-    throw new ScpipeError('ERR_LOCAL_IO', `cannot lock the restore: ${pathError(path, err)}`, { path, cause: err });
-  }
-}
-
-// The owner written in the lock; undefined when unreadable or garbled (held all the same), 'gone' when removed meanwhile.
-async function readOwner(path: string): Promise<Owner | undefined | 'gone'> {
-  const text = await readFile(path).then(
-    (b) => b.toString('utf8'),
-    (err: unknown) => (errnoCode(err) === 'ENOENT' ? null : undefined),
-  );
-  if (text === null) return 'gone';
-  const m = /^(\d+) (\d+|-) (\S+) (.+?)(?: boot=(\S+) pidns=(\S+))?\n$/.exec(text ?? '');
-  if (!m) return undefined;
-  const known = (v: string | undefined): string | undefined => (v === undefined ? undefined : v === '-' ? '' : v);
-  return { pid: Number(m[1]), start: m[2] === '-' ? '' : m[2]!, since: m[3]!, host: m[4]!, boot: known(m[5]), pidns: known(m[6]) };
-}
-
-// All of it is the lock file's, which anyone may have written where the directory is shared.
-function describe(o: Owner): string {
-  return `pid ${o.pid} on ${escapeForTerminal(o.host)}, since ${escapeForTerminal(o.since)}`;
-}
-
-// Why a holder of this host name is not looked up, so that a lock left by a reboot is told from a live one elsewhere.
-function unchecked(o: Owner, me: Owner): string {
-  if (o.host !== me.host) return '';
-  if (o.boot === undefined) return '; written by an earlier scpipe, which does not say which boot its pid is of';
-  if (!o.boot || !o.pidns || !me.boot || !me.pidns) return '; the boot or pid namespace of its run or of this one is unknown (no /proc to read)';
-  if (o.boot !== me.boot) return '; from another boot of this host (gone since a restart) or another machine of that name';
-  if (o.pidns !== me.pidns) return '; from another pid namespace (another container) of this host name';
-  return '';
-}
-
-// Dead only where that can be known: this host, boot and pid namespace, and
-// its pid gone, now another process's, or a zombie (killed, not yet reaped by
-// a parent that does not wait, as a container's first process often is).
-async function isDead(o: Owner | undefined): Promise<boolean> {
-  if (o === undefined || o.host !== hostname()) return false;
-  const me = await myself();
-  if (!o.boot || !o.pidns || o.boot !== me.boot || o.pidns !== me.pidns) return false;
-  try {
-    process.kill(o.pid, 0);
-  } catch (err) {
-    return errnoCode(err) === 'ESRCH'; // EPERM: alive, another user's
-  }
-  const now = await statOf(o.pid);
-  if (now.state === 'Z' || now.state === 'X') return true;
-  return o.start !== '' && now.start !== '' && now.start !== o.start;
-}
-
-// This run as a lock names it; the boot and the namespace are read once.
-let identity: Promise<{ boot: string; pidns: string; start: string }> | undefined;
-async function myself(): Promise<Owner> {
-  identity ??= (async () => ({
-    boot: (await readPlain('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim(),
-    pidns: /^pid:\[(\d+)\]$/.exec(await readlink('/proc/self/ns/pid').catch(() => ''))?.[1] ?? '',
-    start: await startOf(process.pid),
-  }))();
-  return { pid: process.pid, host: hostname(), since: new Date().toISOString(), ...(await identity) };
-}
-
-async function startOf(pid: number): Promise<string> {
-  return (await statOf(pid)).start;
-}
-
-// Fields 3 (the state) and 22 (the start) of /proc/PID/stat, after the parenthesised command name; '' where there is none.
-async function statOf(pid: number): Promise<{ state: string; start: string }> {
-  const text = await readPlain(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', start: fields[19] ?? '' };
-}
-
-// Removes the stale lock of `holder` unless another run is breaking it or broke it first; true when this run removed it.
-async function breakStale(path: string, holder: Owner): Promise<boolean> {
+// Removes the stale lock of `holder` unless another run is breaking it or broke it first: true when this run removed it,
+// false to try again, or the words for a breaker that is in the way and not (yet) stale.
+async function breakStale(path: string, holder: Owner, log?: (line: string) => void): Promise<boolean | string> {
   const breaker = path + '.break';
-  const me = await myself();
-  if (!(await create(breaker, me))) {
-    const other = await readOwner(breaker);
-    // A breaker that died in its few milliseconds: its file goes, and the next try breaks again.
-    if (other !== 'gone' && (await isDead(other))) await unlink(breaker).catch(() => undefined);
-    return false;
-  }
+  if (!(await create(breaker, await myself()))) return clearStaleBreaker(breaker, log);
   try {
     const now = await readOwner(path);
     // Gone: broken by another run, which may take it between our read and an unlink; else taken by a live run meanwhile.
@@ -159,6 +75,25 @@ async function breakStale(path: string, holder: Owner): Promise<boolean> {
   } finally {
     await unlink(breaker).catch(() => undefined);
   }
+}
+
+// Another run's breaker: removed when its run is dead or it is older than any break takes, so that the next try
+// breaks again; else the words for it. It is moved aside under a name of this run's first, and put back when what
+// was moved is not the one judged stale (another run removed that and made its own meanwhile).
+async function clearStaleBreaker(breaker: string, log?: (line: string) => void): Promise<false | string> {
+  const seen = await lstat(breaker).catch(() => undefined);
+  const other = await readOwner(breaker);
+  if (seen === undefined || other === 'gone') return false;
+  const age = Date.now() - seen.mtimeMs;
+  const named = other === undefined ? 'it names no run' : describe(other);
+  if (!(await isDead(other)) && age < STALE_BREAKER_MS) return `${named}, ${Math.max(0, Math.round(age / 1000))} s ago`;
+  const aside = `${breaker}.${randomBytes(4).toString('hex')}`;
+  if (!(await rename(breaker, aside).then(() => true, () => false))) return false;
+  const moved = await lstat(aside).catch(() => undefined);
+  if (moved !== undefined && (moved.ino !== seen.ino || moved.dev !== seen.dev)) await link(aside, breaker).catch(() => undefined);
+  else log?.(`${escapeForTerminal(breaker)}: left by a run breaking the lock (${named}) that is gone or stopped ${Math.round(age / 1000)} s ago: removed`);
+  await unlink(aside).catch(() => undefined);
+  return false;
 }
 
 // The lock goes only while it is still this run's (a user may have removed it, and another run taken it).
