@@ -1,15 +1,21 @@
 // Who holds a resume lock (resume-lock.ts) and whether that run is provably
 // gone: the line a lock holds, its words for a message, and this run's own.
 // A pid names a process only on one boot and in one pid namespace: the lock
-// also holds the boot id and the namespace, and is broken only where both are
-// this run's (two containers of one host name sharing a volume have pids of
-// their own). Locks of earlier versions hold neither: read, never broken.
+// also holds the boot id and the namespace, and its pid is looked up only where
+// both are this run's (two containers of one host name sharing a volume have
+// pids of their own). On a local file system only this kernel writes (and
+// containers share its boot id), so a lock of another boot is dead there.
+// Locks of earlier versions hold neither: read, never broken.
 import { readFile as readPlain, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ScpipeError } from '../errors';
 import { readFile, writeFile } from '../fs/byte-fs';
+import type { fileSystemOf } from '../fs/local-fs';
 import { pathError, errnoCode } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
+
+/** Where the lock is (fileSystemOf). */
+export type LockFileSystem = Awaited<ReturnType<typeof fileSystemOf>>;
 
 export interface Owner {
   pid: number;
@@ -53,23 +59,31 @@ export function describe(o: Owner): string {
 }
 
 /** Why a holder of this host name is not looked up, so that a lock left by a reboot is told from a live one elsewhere. */
-export function unchecked(o: Owner, me: Owner): string {
+export function unchecked(o: Owner, me: Owner, fs: LockFileSystem): string {
   if (o.host !== me.host) return '';
   if (o.boot === undefined) return '; written by an earlier scpipe, which does not say which boot its pid is of';
   if (!o.boot || !o.pidns || !me.boot || !me.pidns) return '; the boot or pid namespace of its run or of this one is unknown (no /proc to read)';
-  if (o.boot !== me.boot) return '; from another boot of this host (gone since a restart) or another machine of that name';
+  if (o.boot !== me.boot) return `; from another boot of this host (gone since a restart) or another machine of that name, on ${fs.name}, which other machines may write`;
   if (o.pidns !== me.pidns) return '; from another pid namespace (another container) of this host name';
   return '';
 }
 
+/** Whether `o` names a boot, and not this run's: a restart since, or a disk that was another machine's. */
+export function ofAnotherBoot(o: Owner, me: Owner): boolean {
+  return !!o.boot && !!me.boot && o.boot !== me.boot;
+}
+
 /**
- * Dead only where that can be known: this host, boot and pid namespace, and
- * its pid gone, now another process's, or a zombie (killed, not yet reaped by
- * a parent that does not wait, as a container's first process often is).
+ * Dead only where that can be known: of another boot on a local file system,
+ * or of this host, boot and pid namespace, and its pid gone, now another
+ * process's, or a zombie (killed, not yet reaped by a parent that does not
+ * wait, as a container's first process often is).
  */
-export async function isDead(o: Owner | undefined): Promise<boolean> {
-  if (o === undefined || o.host !== hostname()) return false;
+export async function isDead(o: Owner | undefined, fs: LockFileSystem): Promise<boolean> {
+  if (o === undefined) return false;
   const me = await myself();
+  if (fs.local && ofAnotherBoot(o, me)) return true;
+  if (o.host !== me.host) return false;
   if (!o.boot || !o.pidns || o.boot !== me.boot || o.pidns !== me.pidns) return false;
   try {
     process.kill(o.pid, 0);

@@ -4,7 +4,7 @@
 // began (lock-owner.ts). Two runs writing into one kept file would interleave
 // their bytes; the second says who holds the lock and stops. Node has no
 // flock(2), so a lock whose owner is gone (SIGKILL, a power cut) stays: a run
-// that finds its owner provably dead breaks it, under FILE.scpipe-lock.break
+// that finds its owner provably dead (lock-owner.ts) breaks it, under FILE.scpipe-lock.break
 // (also O_EXCL), so two runs that find it stale at once do not both take it.
 // A breaker lives for a few file calls: one whose run is dead, or older than
 // STALE_BREAKER_MS (left by a power cut, empty, or another boot's), goes.
@@ -13,10 +13,11 @@ import { dirname } from 'node:path';
 import { ScpipeError } from '../errors';
 import { link, lstat, rename, unlink } from '../fs/byte-fs';
 import { joinName } from '../fs/join-name';
+import { fileSystemOf } from '../fs/local-fs';
 import { resolveTarget } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
 import { resumeLockName } from './kept-names';
-import { create, describe, isDead, myself, readOwner, unchecked, type Owner } from './lock-owner';
+import { create, describe, isDead, myself, ofAnotherBoot, readOwner, unchecked, type LockFileSystem, type Owner } from './lock-owner';
 
 /** How old a breaker must be to be taken for left behind when its run cannot be checked. */
 export const STALE_BREAKER_MS = 10 * 60_000;
@@ -32,15 +33,17 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
   const target = await resolveTarget(output);
   const path = joinName(dirname(target.path), resumeLockName(target.path)); // fitted to NAME_MAX as the kept file's name is
   const me = await myself();
+  const fs = await fileSystemOf(dirname(path));
   let blocker: string | undefined; // the breaker in the way at the last try, in words
   for (let tries = 0; ; tries++) {
     if (await create(path, me)) return { path, release: () => releaseIfOurs(path, me) };
     const holder = await readOwner(path);
     if (holder === 'gone' && tries < 5) continue; // released between the two calls
-    if (tries < 3 && holder !== undefined && holder !== 'gone' && (await isDead(holder))) {
+    if (tries < 3 && holder !== undefined && holder !== 'gone' && (await isDead(holder, fs))) {
       // Broken by this run or another at once: either way the next try takes it, or names its new holder.
-      const broke = await breakStale(path, holder, log);
-      if (broke === true) log?.(`${escapeForTerminal(path)}: the run that held it (${describe(holder)}) is gone: lock taken over`);
+      const broke = await breakStale(path, holder, fs, log);
+      const gone = ofAnotherBoot(holder, me) ? `ran before this machine last started (another boot, on ${fs.name}, which no other machine writes)` : 'is gone';
+      if (broke === true) log?.(`${escapeForTerminal(path)}: the run that held it (${describe(holder)}) ${gone}: lock taken over`);
       blocker = typeof broke === 'string' ? broke : undefined;
       continue;
     }
@@ -52,7 +55,7 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
         { path: path + '.break' },
       );
     }
-    const who = holder === undefined || holder === 'gone' ? 'a holder it does not name' : describe(holder) + unchecked(holder, me);
+    const who = holder === undefined || holder === 'gone' ? 'a holder it does not name' : describe(holder) + unchecked(holder, me, fs);
     throw new ScpipeError(
       'ERR_LOCKED',
       `${escapeForTerminal(target.path)} is being restored by another scpipe get --resume (${who}), which holds ${escapeForTerminal(path)}: wait for it to end, or stop it; remove the lock only if that run is gone`,
@@ -63,9 +66,9 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
 
 // Removes the stale lock of `holder` unless another run is breaking it or broke it first: true when this run removed it,
 // false to try again, or the words for a breaker that is in the way and not (yet) stale.
-async function breakStale(path: string, holder: Owner, log?: (line: string) => void): Promise<boolean | string> {
+async function breakStale(path: string, holder: Owner, fs: LockFileSystem, log?: (line: string) => void): Promise<boolean | string> {
   const breaker = path + '.break';
-  if (!(await create(breaker, await myself()))) return clearStaleBreaker(breaker, log);
+  if (!(await create(breaker, await myself()))) return clearStaleBreaker(breaker, fs, log);
   try {
     const now = await readOwner(path);
     // Gone: broken by another run, which may take it between our read and an unlink; else taken by a live run meanwhile.
@@ -80,13 +83,13 @@ async function breakStale(path: string, holder: Owner, log?: (line: string) => v
 // Another run's breaker: removed when its run is dead or it is older than any break takes, so that the next try
 // breaks again; else the words for it. It is moved aside under a name of this run's first, and put back when what
 // was moved is not the one judged stale (another run removed that and made its own meanwhile).
-async function clearStaleBreaker(breaker: string, log?: (line: string) => void): Promise<false | string> {
+async function clearStaleBreaker(breaker: string, fs: LockFileSystem, log?: (line: string) => void): Promise<false | string> {
   const seen = await lstat(breaker).catch(() => undefined);
   const other = await readOwner(breaker);
   if (seen === undefined || other === 'gone') return false;
   const age = Date.now() - seen.mtimeMs;
   const named = other === undefined ? 'it names no run' : describe(other);
-  if (!(await isDead(other)) && age < STALE_BREAKER_MS) return `${named}, ${Math.max(0, Math.round(age / 1000))} s ago`;
+  if (!(await isDead(other, fs)) && age < STALE_BREAKER_MS) return `${named}, ${Math.max(0, Math.round(age / 1000))} s ago`;
   const aside = `${breaker}.${randomBytes(4).toString('hex')}`;
   if (!(await rename(breaker, aside).then(() => true, () => false))) return false;
   const moved = await lstat(aside).catch(() => undefined);
