@@ -84,54 +84,65 @@ export async function sendFile(
     async () => {
       for (;;) {
         const lane = await ctx.lanes.acquire();
+        // Given back (or retired) once, in `finally`, whatever throws after it is taken: a lost lane would stall the set.
+        let laneHeld = true;
+        const giveBack = (): void => {
+          if (laneHeld) ctx.lanes.release(lane);
+          laneHeld = false;
+        };
+        let input: PutInput | undefined;
         onLane?.(true);
-        const current = ctx.conn.current();
-        const { open, generation } = current;
-        attempts++;
-        const started = performance.now();
-        const input = body();
-        using = ctx.protocol.now;
         try {
-          if (using === 'sftp') {
-            await sendSftp(ctx, current, dir + name, size, input, onBytes);
-            ctx.lanes.release(lane);
+          const current = ctx.conn.current();
+          const { open, generation } = current;
+          attempts++;
+          const started = performance.now();
+          input = body();
+          using = ctx.protocol.now;
+          try {
+            if (using === 'sftp') {
+              await sendSftp(ctx, current, dir + name, size, input, onBytes);
+              giveBack();
+              return { lane, attempts, ms: performance.now() - started };
+            }
+            await putOverChannel(open, dir + name, input, {
+              size,
+              name,
+              mode: ctx.mode,
+              signal: ctx.signal,
+              trace: ctx.trace,
+              quote: ctx.quote,
+              scpPath: ctx.scpPath,
+              remoteVerbose: ctx.remoteVerbose,
+              onStderrLine: ctx.onStderrLine,
+              onProgress: onBytes && ((p) => p.phase === 'transfer' && onBytes(p.bytes)),
+            });
+            giveBack();
             return { lane, attempts, ms: performance.now() - started };
+          } catch (err) {
+            // Refused as SCP (this one, or several sent at once): again over SFTP, said once.
+            const refused = ctx.protocol.fallback && using === 'scp' ? scpRefusalHint(err, 'auto', 'the parts go over SFTP') : err;
+            if (refused !== err) {
+              if (ctx.protocol.now === 'scp') ctx.onProtocol?.('sftp', (refused as Error).message);
+              ctx.protocol.now = 'sftp';
+              giveBack();
+              attempts--; // finding the protocol is not a failed attempt
+              continue;
+            }
+            if (isChannelRefused(err) && ctx.lanes.retire()) {
+              laneHeld = false; // retired, not given back
+              ctx.onRefused?.(ctx.lanes.capacity, err.message);
+              continue;
+            }
+            giveBack();
+            if (isConnectionLoss(err)) {
+              lost = generation;
+              ctx.conn.renew(generation);
+            }
+            throw err;
           }
-          await putOverChannel(open, dir + name, input, {
-            size,
-            name,
-            mode: ctx.mode,
-            signal: ctx.signal,
-            trace: ctx.trace,
-            quote: ctx.quote,
-            scpPath: ctx.scpPath,
-            remoteVerbose: ctx.remoteVerbose,
-            onStderrLine: ctx.onStderrLine,
-            onProgress: onBytes && ((p) => p.phase === 'transfer' && onBytes(p.bytes)),
-          });
-          ctx.lanes.release(lane);
-          return { lane, attempts, ms: performance.now() - started };
-        } catch (err) {
-          // Refused as SCP (this one, or several sent at once): again over SFTP, said once.
-          const refused = ctx.protocol.fallback && using === 'scp' ? scpRefusalHint(err, 'auto', 'the parts go over SFTP') : err;
-          if (refused !== err) {
-            if (ctx.protocol.now === 'scp') ctx.onProtocol?.('sftp', (refused as Error).message);
-            ctx.protocol.now = 'sftp';
-            ctx.lanes.release(lane);
-            attempts--; // finding the protocol is not a failed attempt
-            continue;
-          }
-          if (isChannelRefused(err) && ctx.lanes.retire()) {
-            ctx.onRefused?.(ctx.lanes.capacity, err.message);
-            continue;
-          }
-          ctx.lanes.release(lane);
-          if (isConnectionLoss(err)) {
-            lost = generation;
-            ctx.conn.renew(generation);
-          }
-          throw err;
         } finally {
+          giveBack();
           onLane?.(false);
           if (input instanceof Readable) input.destroy();
         }
