@@ -128,7 +128,7 @@ export class ChannelOpener {
    * only scp); connection failures keep their codes. Over the openssh
    * transport, each call is an `ssh -s … sftp` of its own (openssh-sftp.ts).
    */
-  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
+  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number; whyLost?: () => string | undefined }> {
     throwIfAborted(signal);
     if (this.ssh) return this.ssh.sftp(signal);
     if (isClient(this.target)) return openSftpSubsystem(this.target, signal, this.log);
@@ -138,7 +138,8 @@ export class ChannelOpener {
 
   /** sftp(), as an SftpSession that names this connection's loss in its errors. */
   async sftpSession(signal: AbortSignal): Promise<SftpSession> {
-    return new SftpSession((await this.sftp(signal)).session, 'sftp', this.whyLost);
+    const { session, whyLost } = await this.sftp(signal);
+    return new SftpSession(session, 'sftp', whyLost ?? this.whyLost);
   }
 
   /**

@@ -131,7 +131,8 @@ export class SshProcesses {
   }
 
   // `ssh -s … sftp`, with ssh2's SFTP client over its stdio.
-  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number }> {
+  // `whyLost`: ssh's reason once this session's ssh lost its connection.
+  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number; whyLost: () => string | undefined }> {
     const target = this.target;
     if (this.refused) throw this.refused;
     const { openSshChannel } = await import('../transport/openssh-transport');
@@ -142,7 +143,7 @@ export class SshProcesses {
     try {
       const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, 'sftp', true)), signal);
       const session = await sftpOverChannel(channel, signal, (line) => this.warn(line), opts.verbose);
-      return { session, ms: performance.now() - asked };
+      return { session, ms: performance.now() - asked, whyLost: () => channel.whyLost() };
     } catch (err) {
       this.remember(err);
       throw err;

@@ -44,7 +44,11 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
   const sftp = new (sftpClass())(client, { type: 'sftp', incoming, outgoing }, {});
   channel.stdin.on('error', () => undefined); // an ssh that exited: reported through its exit below
   channel.stdout.on('data', (chunk: Buffer) => sftp.push(chunk));
-  channel.stdout.once('end', () => sftp.push(null));
+  // The end fails what is pending: once ssh's exit is known (up to 2 s), so that their errors can name its reason (whyLost).
+  channel.stdout.once('end', () => {
+    const bound = setTimeout(() => sftp.push(null), 2000).unref();
+    void channel.exit.then(() => clearTimeout(bound));
+  });
   // ssh's own lines (a changed host key under StrictHostKeyChecking=no) are
   // shown once SFTP is up; before, they may be a refusal's, which under auto
   // is no error and goes unsaid, as with the ssh2 transport.

@@ -23,7 +23,7 @@ import { spawnChannel } from './child-channel';
 import { onAbort } from '../util/abort';
 import { whyNotStarted } from '../util/limits';
 import { execRefused, isExecRefusal } from './exec-refusal';
-import { HeldBack, crlfToLf } from './ssh-stderr';
+import { HeldBack, crlfToLf, sshLossReason } from './ssh-stderr';
 import { sshArgs, type OpenSshOptions } from './openssh-args';
 
 /** A ScpChannel over an ssh child process. */
@@ -37,6 +37,8 @@ export interface OpenSshChannel extends ScpChannel {
    * wait for it there.
    */
   ready(signal?: AbortSignal): Promise<void>;
+  /** Once ssh exited 255 after login: its reason for the lost connection (ssh-stderr.ts). */
+  whyLost(): string | undefined;
   /** Once ssh has exited: ERR_CONNECT if it never got a session (exit 255, nothing received). */
   connectFailure(): Promise<ScpipeError | undefined>;
 }
@@ -103,6 +105,8 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   const outcome = Promise.all([child.notStarted, child.exit]).then(([notStarted, s]) =>
     notStarted ? new ScpipeError('ERR_CONNECT', `cannot run ${escapeForTerminal(program)}: ${whyNotStarted(notStarted)}`, { host: opts.host, cause: notStarted }) : failure(s),
   );
+  let exited: ExitStatus | undefined;
+  void child.exit.then((s) => (exited = s));
   const proven = (): void => held?.release();
   child.stdout.once('data', proven);
   void outcome.then((f) => (f ? held?.drop() : proven()));
@@ -116,6 +120,8 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     // retry drops the old channels): a remote one reaches us as ssh's 255.
     exit: child.exit.then((s) => (s.code === 255 || s.signal !== null ? { code: null, signal: null } : s)),
     destroy: () => child.destroy(),
+    // Known once ssh exited (its stderr is read by then): 255 after login is a lost connection.
+    whyLost: () => (exited?.code === 255 ? sshLossReason(said) : undefined),
     connectFailure: () => outcome,
     ready: (signal) =>
       new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 // ssh's stderr on its way to the role (openssh-transport.ts): held back
 // until ssh has a session, and its \r\n line ends made plain.
 import { Transform } from 'node:stream';
+import { peerText } from '../util/escape';
 
 // Holds what passes until release() (then passes all of it on) or drop().
 // Bounded: past HOLD_MAX bytes (a LogLevel DEBUG run) it lets everything
@@ -59,4 +60,20 @@ export function crlfToLf(): Transform {
       callback(null, heldCR ? Buffer.from('\r') : undefined);
     },
   });
+}
+
+// ssh's words for a connection lost after login (packet.c's sshpkt_fatal,
+// clientloop.c, ssh.c's keepalive): said at LogLevel INFO and above only.
+const LOSS = /^(ssh_dispatch_run_fatal: |client_loop: |packet_write_wait: |Bad packet length|Corrupted MAC|Connection (to \S+ closed|closed by|reset by)|Timeout, server|Received disconnect from|Disconnected from)/;
+
+/**
+ * Why ssh (exit 255 after login) lost its connection, from its stderr: its
+ * last such line, escaped and cut as a peer's text; or, when it said none
+ * (the default LogLevel ERROR hides them), how to make it say.
+ */
+export function sshLossReason(said: string): string {
+  const lines = said.replace(/\r\n/g, '\n').split('\n').map((l) => l.trim());
+  const line = lines.filter((l) => LOSS.test(l)).pop();
+  if (line !== undefined) return `ssh: ${peerText(line)}`;
+  return 'ssh ended (exit status 255) without saying why: at LogLevel ERROR it does not; -o LogLevel=INFO makes it say';
 }

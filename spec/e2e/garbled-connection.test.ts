@@ -11,55 +11,16 @@
 // received is a sign of life to both.)
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { remote, runCli, sshFlagsVia } from '../helpers/cli';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
+import { garblingRelay } from '../helpers/garbling-relay';
 
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-garbled-');
-
-// A relay to the sshd that garbles the first `garbled` connections once `after` bytes came from the server.
-async function garblingRelay(after: number, garbled: number): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-  let count = 0;
-  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
-    const garble = count++ < garbled;
-    const upstream = new Socket();
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-    }
-    upstream.connect(sshd.port, '127.0.0.1');
-    client.on('data', (d: Buffer) => upstream.write(d));
-    client.on('end', () => (garble ? undefined : upstream.end())); // the garbling side never hears the FIN
-    client.on('close', () => upstream.destroy());
-    let passed = 0;
-    upstream.on('data', (d: Buffer) => {
-      if (!garble || passed >= after) return void client.write(d); // the rest goes on: the packet hit is completed
-      passed += d.length;
-      if (passed < after) return void client.write(d);
-      const bad = Buffer.from(d);
-      bad[0]! ^= 0xff; // a byte of some packet: its MAC (or the length after it) no longer holds
-      client.write(bad);
-      timers.add(setInterval(() => client.writable && client.write(randomBytes(1)), 200));
-    });
-    upstream.on('close', () => (garble ? undefined : client.destroy()));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      timers.forEach(clearInterval);
-      sockets.forEach((s) => s.destroy());
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe('a connection that stops being SSH in the middle of a download and stays open', () => {
   const data = randomBytes(8 * 1024 * 1024);
@@ -71,7 +32,7 @@ describe('a connection that stops being SSH in the middle of a download and stay
   });
 
   it.each([['-s'], ['-O']])('get %s --retries 0: exit 1 within seconds, naming the broken protocol; --output is not made', async (protocol) => {
-    const relay = await garblingRelay(512 * 1024, 1);
+    const relay = await garblingRelay(sshd.port, 512 * 1024, 1);
     try {
       const flags = sshFlagsVia(sshd, relay.port, join(local(), 'known_hosts'), sshd.user);
       const r = await runCli(['get', protocol, '--retries', '0', '--output', join(local(), 'out'), ...flags, remote(sshd, sshd.user, path)], { timeoutMs: 30_000 });
@@ -87,7 +48,7 @@ describe('a connection that stops being SSH in the middle of a download and stay
   });
 
   it('get -s with a retry: reads on over a new connection, byte-exact', async () => {
-    const relay = await garblingRelay(512 * 1024, 1);
+    const relay = await garblingRelay(sshd.port, 512 * 1024, 1);
     try {
       const flags = sshFlagsVia(sshd, relay.port, join(local(), 'known_hosts'), sshd.user);
       const r = await runCli(['get', '-s', '--retries', '1', '--output', join(local(), 'out'), ...flags, remote(sshd, sshd.user, path)], { timeoutMs: 30_000 });
