@@ -57,8 +57,10 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
     st = await interrupt.race(session.fstat(handle, path));
     // --resume: the kept file is named by where the file is, however its path was spelled.
     if (opts.resumeFile !== undefined) real = await interrupt.race(session.realpath(path)).catch((err: unknown) => {
-        if (opts.signal?.aborted) throw err;
-        return undefined; // a server that gives none: the path as spelled
+        // Only a server that gives none falls back to the path as spelled: a lost session
+        // would have the kept file of the real path removed as another path's.
+        if (opts.signal?.aborted || isConnectionLoss(err)) throw err;
+        return undefined;
       });
   } finally {
     interrupt.dispose();
