@@ -9,7 +9,7 @@
 import { readFile as readPlain, readlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ScpipeError } from '../errors';
-import { readFile, writeFile } from '../fs/byte-fs';
+import { lstat, readFile, writeFile } from '../fs/byte-fs';
 import type { fileSystemOf } from '../fs/local-fs';
 import { pathError, errnoCode } from '../fs/strerror';
 import { escapeForTerminal } from '../util/escape';
@@ -93,6 +93,25 @@ export async function isDead(o: Owner | undefined, fs: LockFileSystem): Promise<
   const now = await statOf(o.pid);
   if (now.state === 'Z' || now.state === 'X') return true;
   return o.start !== '' && now.start !== '' && now.start !== o.start;
+}
+
+/**
+ * Whether the lock at `path` is empty and was made before this machine last
+ * started, on a local file system: a power cut came between its O_EXCL
+ * creation and its line reaching the disk, so its run is gone. One made since
+ * may be a live run's, writing its line this instant.
+ */
+export async function emptyBeforeBoot(path: string, fs: LockFileSystem): Promise<boolean> {
+  if (!fs.local) return false;
+  const st = await lstat(path).catch(() => undefined);
+  const boot = await bootTimeMs();
+  return st !== undefined && st.isFile() && st.size === 0 && boot !== undefined && st.mtimeMs < boot;
+}
+
+// When this machine started (/proc/stat's btime), in ms; undefined where unknown.
+async function bootTimeMs(): Promise<number | undefined> {
+  const m = /^btime (\d+)$/m.exec(await readPlain('/proc/stat', 'utf8').catch(() => ''));
+  return m ? Number(m[1]) * 1000 : undefined;
 }
 
 // This run as a lock names it; the boot and the namespace are read once.

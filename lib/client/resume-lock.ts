@@ -4,7 +4,8 @@
 // began (lock-owner.ts). Two runs writing into one kept file would interleave
 // their bytes; the second says who holds the lock and stops. Node has no
 // flock(2), so a lock whose owner is gone (SIGKILL, a power cut) stays: a run
-// that finds its owner provably dead (lock-owner.ts) breaks it, under FILE.scpipe-lock.break
+// that finds its owner provably dead (lock-owner.ts), or the lock empty from before this
+// boot (a power cut as it was made), breaks it, under FILE.scpipe-lock.break
 // (also O_EXCL), so two runs that find it stale at once do not both take it.
 // A breaker lives for a few file calls: one whose run is dead, or older than
 // STALE_BREAKER_MS (left by a power cut, empty, or another boot's), goes.
@@ -17,7 +18,7 @@ import { fileSystemOf } from '../fs/local-fs';
 import { resolveTarget } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
 import { resumeLockName } from './kept-names';
-import { create, describe, isDead, myself, ofAnotherBoot, readOwner, unchecked, type LockFileSystem, type Owner } from './lock-owner';
+import { create, describe, emptyBeforeBoot, isDead, myself, ofAnotherBoot, readOwner, unchecked, type LockFileSystem, type Owner } from './lock-owner';
 
 /** How old a breaker must be to be taken for left behind when its run cannot be checked. */
 export const STALE_BREAKER_MS = 10 * 60_000;
@@ -39,11 +40,10 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
     if (await create(path, me)) return { path, release: () => releaseIfOurs(path, me) };
     const holder = await readOwner(path);
     if (holder === 'gone' && tries < 5) continue; // released between the two calls
-    if (tries < 3 && holder !== undefined && holder !== 'gone' && (await isDead(holder, fs))) {
+    if (tries < 3 && holder !== 'gone' && (holder === undefined ? await emptyBeforeBoot(path, fs) : await isDead(holder, fs))) {
       // Broken by this run or another at once: either way the next try takes it, or names its new holder.
       const broke = await breakStale(path, holder, fs, log);
-      const gone = ofAnotherBoot(holder, me) ? `ran before this machine last started (another boot, on ${fs.name}, which no other machine writes)` : 'is gone';
-      if (broke === true) log?.(`${escapeForTerminal(path)}: the run that held it (${describe(holder)}) ${gone}: lock taken over`);
+      if (broke === true) log?.(`${escapeForTerminal(path)}: ${takenOver(holder, me, fs)}: lock taken over`);
       blocker = typeof broke === 'string' ? broke : undefined;
       continue;
     }
@@ -64,15 +64,23 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
   }
 }
 
-// Removes the stale lock of `holder` unless another run is breaking it or broke it first: true when this run removed it,
-// false to try again, or the words for a breaker that is in the way and not (yet) stale.
-async function breakStale(path: string, holder: Owner, fs: LockFileSystem, log?: (line: string) => void): Promise<boolean | string> {
+// Why a stale lock of `holder` (undefined: an empty one) is taken over, in words.
+function takenOver(holder: Owner | undefined, me: Owner, fs: LockFileSystem): string {
+  if (holder === undefined) return `empty, made before this machine last started (a power cut as its run began), on ${fs.name}, which no other machine writes`;
+  const gone = ofAnotherBoot(holder, me) ? `ran before this machine last started (another boot, on ${fs.name}, which no other machine writes)` : 'is gone';
+  return `the run that held it (${describe(holder)}) ${gone}`;
+}
+
+// Removes the stale lock of `holder` (undefined: empty from before this boot) unless another run is breaking it or
+// broke it first: true when this run removed it, false to try again, or the words for a breaker that is in the way and not (yet) stale.
+async function breakStale(path: string, holder: Owner | undefined, fs: LockFileSystem, log?: (line: string) => void): Promise<boolean | string> {
   const breaker = path + '.break';
   if (!(await create(breaker, await myself()))) return clearStaleBreaker(breaker, fs, log);
   try {
     const now = await readOwner(path);
     // Gone: broken by another run, which may take it between our read and an unlink; else taken by a live run meanwhile.
-    if (now === 'gone' || now === undefined || now.pid !== holder.pid || now.since !== holder.since) return false;
+    const same = holder === undefined ? now === undefined && (await emptyBeforeBoot(path, fs)) : now !== 'gone' && now !== undefined && now.pid === holder.pid && now.since === holder.since;
+    if (!same) return false;
     await unlink(path).catch(() => undefined);
     return true;
   } finally {
