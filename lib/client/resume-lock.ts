@@ -35,7 +35,7 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
   const path = joinName(dirname(target.path), resumeLockName(target.path)); // fitted to NAME_MAX as the kept file's name is
   const me = await myself();
   const fs = await fileSystemOf(dirname(path));
-  let blocker: string | undefined; // the breaker in the way at the last try, in words
+  let blocker: { words: string; of: Owner } | undefined; // the breaker in the way at the last try, in words, and the stale holder it kept
   for (let tries = 0; ; tries++) {
     if (await create(path, me)) return { path, release: () => releaseIfOurs(path, me) };
     const holder = await readOwner(path);
@@ -44,14 +44,15 @@ export async function takeResumeLock(output: string, log?: (line: string) => voi
       // Broken by this run or another at once: either way the next try takes it, or names its new holder.
       const broke = await breakStale(path, holder, fs, log);
       if (broke === true) log?.(`${escapeForTerminal(path)}: ${takenOver(holder, me, fs)}: lock taken over`);
-      blocker = typeof broke === 'string' ? broke : undefined;
+      blocker = typeof broke === 'string' && holder !== undefined ? { words: broke, of: holder } : undefined;
       continue;
     }
-    if (blocker !== undefined && holder !== undefined && holder !== 'gone') {
+    // Only while the lock is still the stale one: a live run may have broken and taken it since.
+    if (blocker !== undefined && holder !== undefined && holder !== 'gone' && holder.pid === blocker.of.pid && holder.since === blocker.of.since) {
       const breaker = escapeForTerminal(path + '.break');
       throw new ScpipeError(
         'ERR_LOCKED',
-        `${escapeForTerminal(path)} is left by a run that is gone (${describe(holder)}), but ${breaker}, made by a run breaking it (${blocker}), is in the way: if no other scpipe get --resume into ${escapeForTerminal(target.path)} is running, remove ${breaker}`,
+        `${escapeForTerminal(path)} is left by a run that is gone (${describe(holder)}), but ${breaker}, made by a run breaking it (${blocker.words}), is in the way: if no other scpipe get --resume into ${escapeForTerminal(target.path)} is running, remove ${breaker}`,
         { path: path + '.break' },
       );
     }

@@ -57,3 +57,26 @@ test('a run that comes to break a stale lock another run already broke leaves th
   expect(readFileSync(lockPath(), 'utf8')).toBe(held);
   await live.release();
 });
+
+test('a run held up by another run breaking a stale lock, which then takes it: told a live run holds it, not to remove a breaker', async () => {
+  const dead = spawnSync('true').pid!;
+  writeFileSync(lockPath(), `${dead} 1 2026-12-06T10:00:00.000Z ${hostname()} ${lockIdentity}\n`);
+  // The other run's breaker: this live process, just now.
+  writeFileSync(`${lockPath()}.break`, `${process.pid} - 2026-12-06T10:05:00.000Z ${hostname()} ${lockIdentity}\n`);
+  const again = heldGate();
+  let creates = 0;
+  mockHooks.beforeWrite = (p) => (p === lockPath() && ++creates === 2 ? again.hold() : Promise.resolve());
+  const late = takeResumeLock(file());
+  await again.reached; // it found the breaker in the way, and tries the lock again
+  delete mockHooks.beforeWrite;
+  // The other run broke the stale lock, removed its breaker and took the lock.
+  unlinkSync(`${lockPath()}.break`);
+  unlinkSync(lockPath());
+  const live = await takeResumeLock(file());
+  again.release();
+  const err = await rejection(late);
+  expect(err.code).toBe('ERR_LOCKED');
+  expect(err.message).toMatch(new RegExp(`^${file()} is being restored by another scpipe get --resume \\(pid ${process.pid} on `));
+  expect(err.message).not.toContain('.break');
+  await live.release();
+});
