@@ -124,6 +124,11 @@ export class ScpipeError extends Error {
   readonly cutShort?: CutShort;
   readonly stored?: boolean;
   readonly tempGone?: boolean;
+  /**
+   * True on the failure a run of reconnect retries ended with: what catches
+   * it does not retry it again. Set by the retries, not a context field.
+   */
+  declare readonly retriesSpent?: boolean;
 
   constructor(code: ScpipeErrorCode, message: string, context: ScpipeErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });

@@ -85,19 +85,20 @@ function abortedAfter(signal: AbortSignal, first: unknown): ScpipeError {
   return new ScpipeError('ERR_ABORTED', `${abort.message} while retrying: ${first.message}`, { ...fields, cutShort: first.cutShort, cause: abort });
 }
 
-// Failures that already ended a run of retries: an outer loop (getTo) must
-// not start the same retries over again.
-const spent = new WeakSet<object>();
-
-/** Marks `error` as the failure a run of retries ended with; returns it. */
+/**
+ * Marks `error` as the failure a run of retries ended with (its
+ * `retriesSpent`), so an outer loop (getTo, a part's) does not start the same
+ * retries over again; returns it.
+ */
 export function markRetriesSpent<T>(error: T): T {
-  if (typeof error === 'object' && error !== null) spent.add(error);
+  // Not enumerable: an error made from this one's fields ({ ...err }) spent no retries.
+  if (isScpipeError(error)) Object.defineProperty(error, 'retriesSpent', { value: true, enumerable: false, configurable: true });
   return error;
 }
 
 /** True when `error` ended a run of retries already. */
 export function wereRetriesSpent(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && spent.has(error);
+  return isScpipeError(error) && error.retriesSpent === true;
 }
 
 /** Resolves after `ms`, or rejects with abortError(signal) when it fires first. */

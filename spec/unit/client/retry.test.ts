@@ -57,6 +57,15 @@ describe('withRetries', () => {
     const spent = lost();
     await expect(withRetries(async () => { throw spent; }, { retries: 1, backoffMs: [0], isRetryable: () => true })).rejects.toBe(spent);
     expect(wereRetriesSpent(spent)).toBe(true);
+    expect(spent.retriesSpent).toBe(true);
+    // An error made from its fields, or its JSON, does not carry the mark.
+    expect(wereRetriesSpent(new ScpipeError(spent.code, spent.message, { ...spent }))).toBe(false);
+    expect(spent.toJSON()).not.toHaveProperty('retriesSpent');
+    // Spent after a different first loss: the combined error is the one marked.
+    let calls = 0;
+    const combined = await withRetries(async () => { throw calls++ === 0 ? lost() : lost(); }, { retries: 1, backoffMs: [0], isRetryable: () => true }).catch((e: unknown) => e);
+    expect(combined).toMatchObject({ code: 'ERR_LOST_CONNECTION', retriesSpent: true });
+    expect(wereRetriesSpent(combined)).toBe(true);
     const final = new ScpipeError('ERR_REMOTE', 'refused');
     await expect(withRetries(async () => { throw final; }, { retries: 1, backoffMs: [0], isRetryable: () => false })).rejects.toBe(final);
     expect(wereRetriesSpent(final)).toBe(false);
