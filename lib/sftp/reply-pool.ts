@@ -12,7 +12,9 @@
 // spilled parts back into it too (get-parts.ts), for the same writers, and
 // packs the parts it holds in RAM into blocks from it (lendBlock): such a
 // block comes back once every byte it was filled with is given back, in
-// whatever pieces they were written out.
+// whatever pieces they were written out, each byte counted once (block-lend.ts).
+
+import { BlockLend } from './block-lend';
 
 /** Where a DATA reply's data starts in its packet (after the length): type, request id, string length. */
 const DATA_AT = 9;
@@ -23,6 +25,10 @@ export class ReplyPool {
   private freeBytes = 0;
   // Each buffer lent, by its memory: the view handed out, where its data starts.
   private readonly lent = new WeakMap<ArrayBufferLike, Lent>();
+  // Each block lent, by its memory; and the pieces of blocks given back, so a
+  // piece given back again is not counted in a later lend of its block.
+  private readonly lentBlocks = new WeakMap<ArrayBufferLike, BlockLend>();
+  private readonly piecesBack = new WeakSet<Buffer>();
   // Blocks given back, kept apart from the replies' buffers (another size).
   private readonly freeBlocks: Buffer[] = [];
   private freeBlockBytes = 0;
@@ -66,16 +72,14 @@ export class ReplyPool {
       this.blockCounts.fresh++;
     }
     const view = whole.subarray(0, length);
-    this.lent.set(whole.buffer, { view, dataAt: 0, pieces: { back: 0, filled: length, room } });
+    this.lentBlocks.set(whole.buffer, new BlockLend(view, room, length));
     return view;
   }
 
   /** A block of which only the first `filled` bytes will be given back. */
   settle(block: Buffer, filled: number): void {
-    const lent = this.lent.get(block.buffer);
-    if (!lent?.pieces) return;
-    lent.pieces.filled = filled;
-    if (lent.pieces.back >= filled) this.keepBlock(lent.view, lent.pieces.room);
+    const lend = this.lentBlocks.get(block.buffer);
+    if (lend?.settle(filled)) this.keepBlock(lend);
   }
 
   /**
@@ -85,15 +89,16 @@ export class ReplyPool {
    * from now on.
    */
   giveBack(data: Buffer): void {
-    const lent = this.lent.get(data.buffer);
-    if (!lent) return;
-    const { view, dataAt, pieces } = lent;
-    if (pieces) {
-      if (data.byteOffset < view.byteOffset || data.byteOffset + data.length > view.byteOffset + pieces.filled) return;
-      pieces.back += data.length;
-      if (pieces.back >= pieces.filled) this.keepBlock(view, pieces.room);
+    const lend = this.lentBlocks.get(data.buffer);
+    if (lend) {
+      if (this.piecesBack.has(data)) return;
+      this.piecesBack.add(data);
+      if (lend.giveBack(data)) this.keepBlock(lend);
       return;
     }
+    const lent = this.lent.get(data.buffer);
+    if (!lent) return;
+    const { view, dataAt } = lent;
     if (data.byteOffset !== view.byteOffset + dataAt || data.byteOffset + data.length !== view.byteOffset + view.length) return;
     this.lent.delete(data.buffer);
     const whole = Buffer.from(data.buffer);
@@ -102,10 +107,10 @@ export class ReplyPool {
     this.freeBytes += whole.length;
   }
 
-  private keepBlock(view: Buffer, room: number): void {
-    this.lent.delete(view.buffer);
-    const whole = Buffer.from(view.buffer);
-    if (this.freeBlockBytes + whole.length > room) return;
+  private keepBlock(lend: BlockLend): void {
+    this.lentBlocks.delete(lend.view.buffer);
+    const whole = Buffer.from(lend.view.buffer);
+    if (this.freeBlockBytes + whole.length > lend.room) return;
     this.freeBlocks.push(whole);
     this.freeBlockBytes += whole.length;
   }
@@ -116,8 +121,6 @@ interface Lent {
   view: Buffer;
   /** Where the data given back starts in it. */
   dataAt: number;
-  /** A block (lendBlock): the bytes given back so far, how many it was filled with, the room for blocks kept. */
-  pieces?: { back: number; filled: number; room: number };
 }
 
 /** The process's pool, for get's reads when its caller gives the chunks back, and cp's. */

@@ -38,6 +38,33 @@ describe('blocks for the parts a get holds in RAM', () => {
     expect(pool.blockCounts).toEqual({ fresh: 3, reused: 0 });
   });
 
+  it('counts a piece given back twice once, so the block stays out while another piece is', () => {
+    const pool = new ReplyPool();
+    const pieces = hold(pool, randomBytes(BLOCK));
+    expect(pieces.length).toBeGreaterThan(2);
+    const first = pieces[0]!.buffer;
+    // All but the last back, the first twice and again as another view of its bytes.
+    for (const p of pieces.slice(0, -1)) pool.giveBack(p);
+    pool.giveBack(pieces[0]!);
+    pool.giveBack(Buffer.from(first, pieces[0]!.byteOffset, pieces[0]!.length));
+    expect(pool.lendBlock(BLOCK, Infinity).buffer).not.toBe(first);
+    pool.giveBack(pieces.at(-1)!);
+    expect(pool.lendBlock(BLOCK, Infinity).buffer).toBe(first);
+    expect(pool.blockCounts).toEqual({ fresh: 2, reused: 1 });
+  });
+
+  it('does not count a piece of an earlier lend given back again in the next lend of its block', () => {
+    const pool = new ReplyPool();
+    const old = hold(pool, randomBytes(BLOCK));
+    for (const p of old) pool.giveBack(p);
+    const pieces = hold(pool, randomBytes(BLOCK)); // the same block, lent again
+    expect(pieces[0]!.buffer).toBe(old[0]!.buffer);
+    for (const p of old) pool.giveBack(p);
+    for (const p of pieces.slice(1)) pool.giveBack(p);
+    expect(pool.lendBlock(BLOCK, Infinity).buffer).not.toBe(old[0]!.buffer);
+    expect(pool.blockCounts).toEqual({ fresh: 2, reused: 1 });
+  });
+
   it('takes a block back once the bytes it was filled with are, the last block filled part way too', () => {
     const pool = new ReplyPool();
     const data = randomBytes(BLOCK + 100_000);
