@@ -12,4 +12,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci
 fi
 npm run build
+# jest only transpiles (isolatedModules in tsconfig.json): the type check of
+# lib, cli, spec, testkit and scripts is this one program, not one per test file.
+npm run typecheck
 exec npx jest --ci "$@"
