@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { ScpipeError } from '../errors';
 import { KeyCounts } from '../util/key-counts';
+import { longTimeout } from '../util/long-timeout';
 
 /** sshd's MaxStartups: below `start` accept; from `start` drop with `rate`% rising to 100% at `full`. */
 export interface StartupLimit {
@@ -89,17 +90,14 @@ export class ConnectionGate {
     const giveBack = this.perAddress.take(ip);
     const release = (): void => {
       if (giveBack() === undefined) return;
-      clearTimeout(timer);
+      cancel?.();
       this.startups -= 1;
     };
-    const timer =
-      this.limits.loginGraceMs > 0
-        ? setTimeout(() => {
-            onGraceOver();
-            socket.destroy();
-          }, this.limits.loginGraceMs)
-        : undefined;
-    timer?.unref();
+    const graceOver = (): void => {
+      onGraceOver();
+      socket.destroy();
+    };
+    const cancel = this.limits.loginGraceMs > 0 ? longTimeout(graceOver, this.limits.loginGraceMs, true) : undefined;
     socket.once('close', release);
     return { authenticated: release };
   }

@@ -7,6 +7,7 @@
 import type { ServerChannel } from 'ssh2';
 import { ownController } from '../util/abort';
 import { KeyCounts } from '../util/key-counts';
+import { longTimeout } from '../util/long-timeout';
 
 /**
  * How long a connection whose last session ended is left to its client to
@@ -60,9 +61,9 @@ export function refuseStopping(channel: ServerChannel): void {
 
 /** Whether `work` settled within `ms`. */
 export async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  let cancel: (() => void) | undefined;
+  const late = new Promise<false>((resolve) => (cancel = longTimeout(() => resolve(false), ms)));
   const outcome = await Promise.race([work.then(() => true), late]);
-  clearTimeout(timer);
+  cancel?.();
   return outcome;
 }

@@ -20,6 +20,7 @@ import { tempFilePid } from '../fs/temp-file';
 import { formatBytes } from '../spool/size';
 import { fromBytes } from '../util/byte-text';
 import { escapeForTerminal } from '../util/escape';
+import { longTimeout } from '../util/long-timeout';
 import { processRuns } from '../util/process-runs';
 
 /** How long a temporary file must have gone unwritten to count as left over. */
@@ -27,9 +28,6 @@ const LEFTOVER_AGE_MS = 60 * 60 * 1000;
 
 /** How often a running serve looks again, by default (--leftover-check-interval). */
 export const DEFAULT_LEFTOVER_CHECK_MS = 24 * 60 * 60 * 1000;
-
-/** The longest wait setTimeout() keeps (2^31-1 ms, 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Files named, at most, in the log line. */
 const NAMED = 10;
@@ -112,18 +110,14 @@ function listed(found: Found): string {
  * aborts; a look still walking when the next is due makes that one wait.
  */
 export function watchLeftovers(root: string, log: (line: string) => void, signal: AbortSignal, everyMs: number, first?: () => Promise<void>): void {
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
   const look = (): void => {
     // `first` (removing what has expired) before each look, which then names only what stays.
     void (first?.() ?? Promise.resolve()).catch(() => undefined).then(() => logLeftovers(root, log, signal)).then(() => {
-      if (everyMs > 0 && !signal.aborted) wait(everyMs);
+      // unref: a look due does not keep a library's process alive.
+      if (everyMs > 0 && !signal.aborted) cancel = longTimeout(look, everyMs, true);
     });
   };
-  // setTimeout() runs a wait over MAX_TIMER_MS after 1 ms: a longer one is waited in steps.
-  // unref: a look due does not keep a library's process alive.
-  const wait = (ms: number): void => {
-    timer = setTimeout(() => (ms > MAX_TIMER_MS ? wait(ms - MAX_TIMER_MS) : look()), Math.min(ms, MAX_TIMER_MS)).unref();
-  };
-  signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  signal.addEventListener('abort', () => cancel?.(), { once: true });
   look();
 }
