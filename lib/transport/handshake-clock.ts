@@ -6,6 +6,7 @@
 // exchange). The clock stops while a question waits for the
 // person (a new host key, a passphrase); after the answer the server has the
 // phase's whole bound again to go on.
+import { longTimeout } from '../util/long-timeout';
 
 export type Phase = 'banner' | 'kex' | 'login';
 
@@ -21,7 +22,7 @@ export interface Bound {
 export class HandshakeClock {
   private phase: Phase | undefined;
   private readonly left = new Map<Bound, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private cancel: (() => void) | undefined; // the running timer's
   private since = 0;
   private asking = 0;
 
@@ -66,22 +67,22 @@ export class HandshakeClock {
 
   /** Takes the time run since the timer was armed off every bound of the phase. */
   private charge(): void {
-    if (this.timer === undefined || this.phase === undefined) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.cancel === undefined || this.phase === undefined) return;
+    this.cancel();
+    this.cancel = undefined;
     const spent = performance.now() - this.since;
     for (const [bound, left] of this.left) if (bound.phases.includes(this.phase)) this.left.set(bound, left - spent);
   }
 
   private arm(): void {
     const phase = this.phase;
-    if (phase === undefined || this.asking > 0 || this.timer !== undefined) return;
+    if (phase === undefined || this.asking > 0 || this.cancel !== undefined) return;
     let first: Bound | undefined;
     for (const [bound, left] of this.left) if (bound.phases.includes(phase) && (first === undefined || left < this.left.get(first)!)) first = bound;
     if (first === undefined) return;
     const bound = first;
     this.since = performance.now();
-    this.timer = setTimeout(() => {
+    this.cancel = longTimeout(() => {
       this.stop();
       this.expired(bound.error(phase));
     }, Math.max(0, this.left.get(bound)!));

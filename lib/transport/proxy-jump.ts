@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { onAbort } from '../util/abort';
+import { longTimeout } from '../util/long-timeout';
 import { escapeForTerminal, peerText } from '../util/escape';
 
 /** One `[user@]host[:port]` (or `ssh://[user@]host[:port]`) of a ProxyJump list. */
@@ -73,7 +74,7 @@ export async function jumpTo(
   const before = hops.map((h) => `${h.user ? `${h.user}@` : ''}${h.host.includes(':') ? `[${h.host}]` : h.host}${h.port ? `:${h.port}` : ''}`);
   log?.(`jumping through ${escapeForTerminal(last.host)} to ${escapeForTerminal(hostname)} port ${port}`);
   const hop = await connectHop({ ...last, options: before.length ? [`ProxyJump=${before.join(',')}`] : [], depth: depth + 1 });
-  let timer: NodeJS.Timeout | undefined;
+  let cancelTimer: (() => void) | undefined;
   let unlink = (): void => undefined;
   try {
     // The jump host answers once its own connect to the target is made: a
@@ -82,7 +83,7 @@ export async function jumpTo(
     const stream = await new Promise<Duplex>((resolve, reject) => {
       // An abort is not held up by the wait (up to ConnectTimeout) either.
       unlink = onAbort(signal, () => reject(abortError(signal)));
-      timer = setTimeout(() => reject(new ScpipeError('ERR_CONNECT_TIMEOUT', `jump host ${last.host} could not connect to ${hostname} port ${port}: no answer within ${bound.said}`, { host: hostname })), bound.ms);
+      cancelTimer = longTimeout(() => reject(new ScpipeError('ERR_CONNECT_TIMEOUT', `jump host ${last.host} could not connect to ${hostname} port ${port}: no answer within ${bound.said}`, { host: hostname })), bound.ms);
       hop.client.forwardOut('127.0.0.1', 0, hostname, port, (err, channel) => (err ? reject(err) : resolve(channel)));
     });
     let closed = false;
@@ -105,7 +106,7 @@ export async function jumpTo(
     hop.close();
     throw new ScpipeError('ERR_CONNECT', `jump host ${last.host} could not connect to ${hostname} port ${port}: ${openFailure(err)}`, { host: hostname, cause: err });
   } finally {
-    clearTimeout(timer);
+    cancelTimer?.();
     unlink();
   }
 }

@@ -8,6 +8,7 @@ import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScpipeError, abortError } from '../errors';
 import { onAbort } from '../util/abort';
+import { longTimeout } from '../util/long-timeout';
 import { OPEN_FILE_LIMIT_HINT } from '../util/limits';
 
 /** The socket options of ssh_config. */
@@ -73,10 +74,10 @@ function connectOnce(host: string, address: string, port: number, timeoutMs: num
   const where = `connect to host ${host} port ${port}`;
   return new Promise<Socket>((resolve, reject) => {
     const sock = new Socket();
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer: (() => void) | undefined;
     let unlink = (): void => undefined;
     const cleanup = (): void => {
-      clearTimeout(timer);
+      cancelTimer?.();
       unlink();
       sock.off('error', onError);
     };
@@ -91,7 +92,7 @@ function connectOnce(host: string, address: string, port: number, timeoutMs: num
     };
     // Armed once `fail` exists: a throw above must leave no timer to fire into it.
     unlink = onAbort(signal, () => fail(abortError(signal)));
-    timer = setTimeout(() => fail(new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: Connection timed out`, { host })), timeoutMs);
+    cancelTimer = longTimeout(() => fail(new ScpipeError('ERR_CONNECT_TIMEOUT', `${where}: Connection timed out`, { host })), timeoutMs);
     sock.once('error', onError);
     sock.connect({ host: address, port, localAddress }, () => {
       cleanup();
