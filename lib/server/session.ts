@@ -90,6 +90,9 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
       const shownTarget = ctx.jail.display(ctx.jail.resolve(parsed.path));
       const handler = clientViewSink(local, (text) => namedFromGiven(hide(text), shownTarget, parsed.path), (n) => (bytes += n));
       await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace, bodyEndsAtEof: served.clientEof, namesAsBytes: true }).run();
+      // A client killed before its first record ends the sink as one that had
+      // nothing to send does; only the connection's loss tells them apart.
+      if (!handler.recordSeen() && ctx.connected?.() === false) throw new ScpipeError('ERR_LOST_CONNECTION', 'connection lost before any file');
     } else {
       const source = new ScpSource(served.channel, { signal: ctx.signal, trace, ackEndsAtEof: served.clientEnded });
       await source.start();
@@ -211,9 +214,12 @@ function namedAsGiven(err: unknown, shown: string, given: string): Said {
 // The local sink as the client sees it: paths in its messages are shown from
 // the root (Jail.hideRoot), and each chunk written is counted for the log.
 // One wrapper, so an uploaded chunk costs one extra call.
-function clientViewSink(inner: SinkHandler, hide: (text: string) => string, count: (bytes: number) => void): SinkHandler {
+function clientViewSink(inner: SinkHandler, hide: (text: string) => string, count: (bytes: number) => void): SinkHandler & { recordSeen(): boolean } {
+  let seen = false;
   return {
+    recordSeen: () => seen,
     openFile: async (file, times, depth) => {
+      seen = true;
       const w = await inner.openFile(file, times, depth);
       if ('error' in w) return { error: asSaid(w.error).map(hide) };
       const shown: FileWriter = {
@@ -230,6 +236,7 @@ function clientViewSink(inner: SinkHandler, hide: (text: string) => string, coun
       return shown;
     },
     enterDirectory: async (dir, times, depth) => {
+      seen = true;
       const refused = await inner.enterDirectory(dir, times, depth);
       return refused && { error: asSaid(refused.error).map(hide) };
     },
