@@ -23,9 +23,3 @@ export function wordexpAll(commands: string[], home = process.env.HOME ?? '/'): 
   return JSON.parse(execFileSync('python3', ['-c', PY], { input: JSON.stringify(commands), encoding: 'utf8', env })) as (string[] | null)[];
 }
 
-/** The words of one command; throws where wordexp refuses it. */
-export function wordexpWords(command: string): string[] {
-  const words = wordexpAll([command])[0];
-  if (!words) throw new Error(`wordexp refused ${command}`);
-  return words;
-}

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { quoteRemotePath } from '../../../lib/protocol/quote';
 import { buildScpCommand } from '../../../lib/protocol/command';
 import { NASTY_PATHS } from '../../helpers/nasty-paths';
-import { wordexpWords } from '../../helpers/wordexp';
+import { wordexpAll } from '../../helpers/wordexp';
 
 // How a POSIX shell splits the string.
 function shWords(cmdline: string): string[] {
@@ -11,6 +11,24 @@ function shWords(cmdline: string): string[] {
 }
 
 const NASTY = NASTY_PATHS;
+
+// Every command the tests give wordexp, asked in one python3 run (one per
+// command cost half a second of CPU each).
+const HOME_WORD = quoteRemotePath('~/a b', 'posix');
+const RSSH_COMMAND = buildScpCommand({ role: 'sink', path: "it's $x;|", preserve: true });
+const asked = [...NASTY.filter((p) => !p.includes('\n')).map((p) => quoteRemotePath(p, 'posix')), HOME_WORD, RSSH_COMMAND];
+let answers: Map<string, string[] | null>;
+beforeAll(() => {
+  const words = wordexpAll(asked);
+  answers = new Map(asked.map((command, i) => [command, words[i]!]));
+});
+
+/** The words wordexp made of `command`; throws where it refused it. */
+function wordexpWords(command: string): string[] {
+  const words = answers.get(command);
+  if (!words) throw new Error(words === null ? `wordexp refused ${command}` : `${command} was not asked of wordexp`);
+  return words;
+}
 
 describe('quoteRemotePath posix', () => {
   it.each(NASTY)('keeps %j one literal word for sh and for wordexp', (path) => {
@@ -28,7 +46,7 @@ describe('quoteRemotePath posix', () => {
   it('leaves a leading ~ or ~user unquoted so the remote expands it', () => {
     expect(quoteRemotePath('~/backups/x y', 'posix')).toBe("~/'backups/x y'");
     expect(quoteRemotePath('~backup/x', 'posix')).toBe("~backup/'x'");
-    expect(wordexpWords(quoteRemotePath('~/a b', 'posix'))).toEqual([`${process.env.HOME}/a b`]);
+    expect(wordexpWords(HOME_WORD)).toEqual([`${process.env.HOME}/a b`]);
     expect(quoteRemotePath('~', 'posix')).toBe('~');
     expect(shWords(quoteRemotePath('~/a b', 'posix'))).toEqual([`${process.env.HOME}/a b`]);
   });
@@ -63,6 +81,6 @@ describe('buildScpCommand (docs/protocol.md §6)', () => {
   });
 
   it('is accepted word for word by wordexp (rssh)', () => {
-    expect(wordexpWords(buildScpCommand({ role: 'sink', path: "it's $x;|", preserve: true }))).toEqual(['scp', '-p', '-t', "it's $x;|"]);
+    expect(wordexpWords(RSSH_COMMAND)).toEqual(['scp', '-p', '-t', "it's $x;|"]);
   });
 });
