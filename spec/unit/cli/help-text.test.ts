@@ -5,8 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { CLI } from '../../helpers/cli';
 
 describe.each(['put', 'get', 'cp', 'serve'])('scpipe %s --help', (command) => {
-  // Not a terminal: yargs wraps at 80 columns.
-  const text = (): string => execFileSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '' } });
+  // Not a terminal: yargs wraps at 80 columns. Run once for the three tests.
+  let help: string;
+  beforeAll(() => {
+    help = execFileSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '' } });
+  });
+  const text = (): string => help;
 
   it('fits in 80 columns', () => {
     expect(text().split('\n').filter((line) => line.length > 80)).toEqual([]);
