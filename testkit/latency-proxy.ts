@@ -2,42 +2,19 @@
 // import it through spec/helpers/latency-proxy.ts): latency-relay.c, a TCP
 // relay in front of a server that delays every byte by half the round trip
 // in each direction, and a known_hosts entry for it.
-import { execFile, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
-import { createHash } from 'crypto';
-import * as path from 'path';
+import { cBinary } from './c-binary';
 import { testkitSource } from './source-file';
 import type { TestSshd } from './sshd';
 
 export interface Proxy { port: number; close(): Promise<void> }
 
 const RELAY_SRC = testkitSource('latency-relay.c');
-let relayBinary: Promise<string> | undefined;
-
-// Built with the compiler the test sshd needs anyway, into the project's
-// node_modules/.cache (not /tmp, where another user could plant it), named
-// by the source's hash: built once, reused by every test worker and run.
-function buildRelay(): Promise<string> {
-  relayBinary ??= new Promise<string>((resolve, reject) => {
-    const hash = createHash('sha256').update(fs.readFileSync(RELAY_SRC)).digest('hex').slice(0, 16);
-    const dir = path.join(path.dirname(path.dirname(RELAY_SRC)), 'node_modules', '.cache', 'scpipe');
-    const out = path.join(dir, `latency-relay-${hash}`);
-    if (fs.existsSync(out)) return resolve(out);
-    fs.mkdirSync(dir, { recursive: true });
-    const building = `${out}.${process.pid}`; // renamed when whole: workers building at once never run half a file
-    execFile('cc', ['-O2', '-Wall', '-o', building, RELAY_SRC], (err, _stdout, stderr) => {
-      if (err) return reject(new Error(`building ${RELAY_SRC} failed (needs a C compiler \`cc\`: packages gcc, libc6-dev): ${err.message}\n${stderr}`));
-      fs.renameSync(building, out);
-      resolve(out);
-    });
-  });
-  relayBinary.catch(() => (relayBinary = undefined));
-  return relayBinary;
-}
 
 /** A TCP relay to 127.0.0.1:targetPort that delays every byte by rttMs/2 in each direction. */
 export async function startLatencyProxy(targetPort: number, rttMs: number): Promise<Proxy> {
-  const relay = spawn(await buildRelay(), [String(targetPort), String(rttMs / 2)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const relay = spawn(await cBinary(RELAY_SRC), [String(targetPort), String(rttMs / 2)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => relay.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

@@ -19,6 +19,7 @@ import * as fs from 'fs/promises';
 import * as os from 'os';
 import * as path from 'path';
 import * as crypto from 'crypto';
+import { cBinary } from './c-binary';
 import { testkitSource } from './source-file';
 import { RSSH, SFTP, USER, sshdConfig, type SshdOptions } from './sshd-config';
 import { SSHD, descendantPids, kill, killMentioning, launch } from './sshd-process';
@@ -84,7 +85,6 @@ const HINT = "Fix: run `sudo bash scripts/install-test-deps.sh`, then run the e2
 
 /** Which instance (dir) an account object belongs to, for userDir(). */
 const accountDirs = new WeakMap<TestAccount, string>();
-let wrapperBinary: Promise<Buffer> | undefined;
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -144,14 +144,9 @@ async function keygen(file: string, comment: string, type = 'ed25519'): Promise<
   return (await fs.readFile(`${file}.pub`, 'utf8')).trim();
 }
 
-/** Compiled once per test process, then copied into each instance dir. */
+/** Built once (c-binary.ts), then copied into each instance dir, where the test users can run it. */
 async function writeWrapper(out: string): Promise<void> {
-  if (!wrapperBinary) {
-    wrapperBinary = run('cc', ['-O2', '-Wall', '-o', out, WRAPPER_SRC]).then(() => fs.readFile(out));
-    wrapperBinary.catch(() => (wrapperBinary = undefined));
-  }
-  const bin = await wrapperBinary;
-  await fs.writeFile(out, bin, { mode: 0o755 });
+  await fs.writeFile(out, await fs.readFile(await cBinary(WRAPPER_SRC)), { mode: 0o755 });
   await fs.chmod(out, 0o755);
 }
 
