@@ -1,7 +1,8 @@
 // The package's .d.ts as a TypeScript program that depends on scpipe meets
-// them: emitted from lib/index.ts as `npm run build` does, then compiled
-// with the strictest options and skipLibCheck off, and walked for types a
-// public signature names that the package does not export.
+// them: emitted from lib/index.ts as `npm run build` does (once, for every
+// test here), then compiled with the strictest options and skipLibCheck
+// off, walked for types a public signature names that the package does not
+// export, and compiled against by a program written for an earlier scpipe.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -63,4 +64,25 @@ describe('the published declarations', () => {
     for (const symbol of exported) for (const decl of symbol.declarations ?? []) visit(decl);
     expect([...unnamed].sort()).toEqual([]);
   });
+});
+
+// A program written against an earlier scpipe's exports
+// (spec/fixtures/compat/consumer-5e7921a.ts) compiles against today's
+// declarations: a method or export it used that is gone is a break for
+// every such user.
+it.each(['consumer-5e7921a.ts'])('%s, written for an earlier scpipe, compiles against today\'s declarations', (file) => {
+  const program = ts.createProgram([join(ROOT, 'spec/fixtures/compat', file)], {
+    noEmit: true,
+    strict: true,
+    skipLibCheck: false,
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+    target: ts.ScriptTarget.ES2022,
+    types: ['node'],
+    typeRoots: [join(ROOT, 'node_modules/@types')],
+    baseUrl: out,
+    paths: { scpipe: [index] },
+  });
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? relative(ROOT, d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+  expect(problems).toEqual([]);
 });
