@@ -8,6 +8,7 @@ import { lastValue, single } from './yargs-limits';
 import { applyScpOptions, withScpOptions, type ScpArgs } from './scp-options';
 import { recordProtocol, withJsonOption } from './json-summary';
 import { eraseLine } from './erase-line';
+import { parseStallTimeout } from './stall-timeout';
 
 /** Parsed shared options. */
 export interface SshArgs extends ScpArgs {
@@ -23,6 +24,7 @@ export interface SshArgs extends ScpArgs {
   'scp-path': string;
   transport: Transport;
   json?: boolean;
+  'stall-timeout'?: string;
 }
 
 const TRANSPORTS = ['ssh2', 'openssh'] as const;
@@ -43,6 +45,7 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
     .option('progress', { type: 'boolean', describe: 'progress also when stderr is not a terminal: a line every 10 s and the last state, for logs (cron, systemd)' })
     .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'protocol trace and connection details on stderr' })
     .option('quote', { choices: QUOTE_MODES, coerce: lastValue, default: 'posix' as QuoteMode, describe: 'how remote paths are quoted for the remote shell' })
+    .option('stall-timeout', { ...single, describe: 'fail when the remote moves no byte for this long while it owes one (room in the channel window, an answer): seconds, or 90s, 10m, 1h; default none' })
     .option('scp-path', { ...single, default: 'scp', describe: 'remote scp program' })
     .option('transport', {
       choices: TRANSPORTS,
@@ -89,6 +92,7 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
   // No terminal and no SSH_ASKPASS (cron): no one to ask, so no prompt, and a hung server is given up on.
   // (The openssh transport's ssh cannot ask there either; BatchMode would change its ServerAliveInterval.)
   if (out.transport !== 'openssh' && !canAskUser()) delete out.prompt;
+  if (args['stall-timeout'] !== undefined) out.stallTimeoutMs = parseStallTimeout(args['stall-timeout']);
   return out;
 }
 

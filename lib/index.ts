@@ -67,7 +67,8 @@ export { ScpipeError, isScpipeError, abortError } from './errors';
 export type { ScpipeErrorCode, ScpipeErrorContext, CutShort } from './errors';
 
 // The SCP protocol roles and codecs, for programs that bring their own channel.
-export type { ScpChannel, ExitStatus } from './protocol/channel';
+export type { ScpChannel, ExitStatus, StallWaits } from './protocol/channel';
+export type { StallWatch } from './transport/stall-watch';
 export { ScpSource } from './protocol/source';
 export type { OutgoingFile, RoleOptions, SourceOptions } from './protocol/source-types';
 export { encodeFile, encodeDirectory, encodeEnd, encodeTimes, encodeWarning, encodeFatal, MAX_LINE_BYTES } from './protocol/records';

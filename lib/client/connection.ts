@@ -10,6 +10,8 @@ import { connectSsh2, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
 import { SftpSession } from '../sftp/session';
+import type { StallWatch } from '../transport/stall-watch';
+import { watchStalls } from '../transport/stall-channel';
 import { modSftpCommand, oneChannelEach, oneDownloadEach, scpOptionsOf, scpOptionsStick } from '../transport/server-quirks';
 import { ConnectionSet } from './connection-set';
 import { isClient, learntOf } from './run-target';
@@ -48,7 +50,11 @@ export class ChannelOpener {
    */
   readonly open = async (command: string, signal: AbortSignal, remoteRole?: RemoteRole): Promise<ScpChannel> => {
     if (isClient(this.target)) return execChannel(this.target, command, this.log, undefined, undefined, signal);
-    if (this.ssh) return this.ssh.open(command, signal, remoteRole === 'sink');
+    if (this.ssh) {
+      // A stall ends this command's own ssh.
+      const channel = await this.ssh.open(command, signal, remoteRole === 'sink');
+      return watchStalls(channel, this.target.stallTimeoutMs, () => channel.destroy());
+    }
     // One connection for every channel, also when several open at once
     // (parts); a further one where the server refuses more (connection-set.ts).
     const first = await this.connection(signal);
@@ -128,18 +134,19 @@ export class ChannelOpener {
    * only scp); connection failures keep their codes. Over the openssh
    * transport, each call is an `ssh -s … sftp` of its own (openssh-sftp.ts).
    */
-  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number; whyLost?: () => string | undefined }> {
+  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number; whyLost?: () => string | undefined; stall?: StallWatch }> {
     throwIfAborted(signal);
     if (this.ssh) return this.ssh.sftp(signal);
     if (isClient(this.target)) return openSftpSubsystem(this.target, signal, this.log);
     await this.connection(signal);
-    return this.connections().use(signal, (conn) => openSftpSubsystem(conn.client, signal, this.log, conn), ({ session }) => new Promise((closed) => session.once('close', closed)));
+    const opened = async (conn: Ssh2Connection): Promise<{ session: SFTPWrapper; ms: number; stall?: StallWatch }> => ({ ...(await openSftpSubsystem(conn.client, signal, this.log, conn)), stall: conn.stallWatch() });
+    return this.connections().use(signal, opened, ({ session }) => new Promise((closed) => session.once('close', closed)));
   }
 
   /** sftp(), as an SftpSession that names this connection's loss in its errors. */
   async sftpSession(signal: AbortSignal): Promise<SftpSession> {
-    const { session, whyLost } = await this.sftp(signal);
-    return new SftpSession(session, 'sftp', whyLost ?? this.whyLost);
+    const { session, whyLost, stall } = await this.sftp(signal);
+    return new SftpSession(session, 'sftp', whyLost ?? this.whyLost, stall);
   }
 
   /**

@@ -24,10 +24,10 @@ export async function chooseProtocol(
     return {};
   }
   try {
-    const { session, ms, whyLost } = await opener.sftp(signal ?? new AbortController().signal);
+    const { session, ms, whyLost, stall } = await opener.sftp(signal ?? new AbortController().signal);
     log?.(`protocol: sftp (${protocol === 'sftp' ? '--protocol sftp' : 'the sftp subsystem opened'})`);
     chosen?.('sftp');
-    return { session: new SftpSession(session, 'sftp', whyLost ?? opener.whyLost), ms };
+    return { session: new SftpSession(session, 'sftp', whyLost ?? opener.whyLost, stall), ms };
   } catch (err) {
     if (!isScpipeError(err, 'ERR_PROTOCOL_REFUSED')) throw err;
     if (protocol === 'sftp') {

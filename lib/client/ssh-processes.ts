@@ -12,6 +12,7 @@ import type { OpenSshOptions } from '../transport/openssh-args';
 import type { SshDefaults } from '../transport/openssh-defaults';
 import type { ConnectOptions } from '../transport/connect-options';
 import { learntOf } from './run-target';
+import { StallWatch } from '../transport/stall-watch';
 
 // openssh: what to add to ssh's defaults for a target (openssh-defaults.ts), found once.
 const defaults = new WeakMap<ConnectOptions, Promise<SshDefaults>>();
@@ -132,7 +133,7 @@ export class SshProcesses {
 
   // `ssh -s … sftp`, with ssh2's SFTP client over its stdio.
   // `whyLost`: ssh's reason once this session's ssh lost its connection.
-  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number; whyLost: () => string | undefined }> {
+  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number; whyLost: () => string | undefined; stall?: StallWatch }> {
     const target = this.target;
     if (this.refused) throw this.refused;
     const { openSshChannel } = await import('../transport/openssh-transport');
@@ -143,7 +144,10 @@ export class SshProcesses {
     try {
       const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, 'sftp', true)), signal);
       const session = await sftpOverChannel(channel, signal, (line) => this.warn(line), opts.verbose);
-      return { session, ms: performance.now() - asked, whyLost: () => channel.whyLost() };
+      // A stall ends this ssh (its connection is the session's own).
+      const limit = target.stallTimeoutMs;
+      const stall = limit !== undefined && limit > 0 ? new StallWatch(limit, () => channel.destroy()) : undefined;
+      return { session, ms: performance.now() - asked, whyLost: () => stall?.reason ?? channel.whyLost(), stall };
     } catch (err) {
       this.remember(err);
       throw err;

@@ -10,6 +10,11 @@ export interface ExitStatus {
   signal: string | null;
 }
 
+/** Where a role tells of its waits for the remote (--stall-timeout): `wait(what)` returns the call for when the answer came. */
+export interface StallWaits {
+  wait(what: string): () => void;
+}
+
 /** A running remote command that speaks SCP on its stdin/stdout. */
 export interface ScpChannel {
   /** Bytes from the remote command (its stdout). */
@@ -31,4 +36,6 @@ export interface ScpChannel {
    * knows better than "closed" (a keepalive timeout); else undefined.
    */
   whyLost?(): string | undefined;
+  /** Told of each wait for the remote's answer, where a stall timeout watches the channel. */
+  stall?: StallWaits;
 }

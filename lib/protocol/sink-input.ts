@@ -49,7 +49,8 @@ export class SinkInput {
       const ev = this.nextDecoded();
       if (ev) return ev;
       // Raced against an abort: a channel whose remote stalls closes only when the remote ends.
-      const { value, done } = await this.interrupt.race(this.input.next()).catch((): IteratorResult<Buffer> => {
+      const answered = this.channel.stall?.wait(this.decoder.state === 'record' ? "the remote's next record" : "the remote's data");
+      const { value, done } = await this.interrupt.race(this.input.next()).finally(answered).catch((): IteratorResult<Buffer> => {
         if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
         return { value: undefined, done: true };
       });

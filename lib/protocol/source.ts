@@ -20,6 +20,9 @@ import { cutOff, cutShort, leftByRemote, untrusted } from './cut-short';
 import { KeptProblems } from '../util/kept-problems';
 import type { OutgoingFile, SourceOptions } from './source-types';
 
+// What a reply answers, in a stall's message.
+const STAGES: Record<string, string> = { start: 'the start', T: 'the times', C: 'the file', end: "the file's end", warn: "the file's end", D: 'the directory', E: "the directory's end" };
+
 /** Drives a remote `scp -t` over a channel. */
 export class ScpSource {
   private readonly replies: ReplyReader;
@@ -190,8 +193,9 @@ export class ScpSource {
   // \2 / stray text / a lost connection (thrown).
   private async reply(what: string): Promise<true | ScpipeError> {
     let r;
+    const answered = this.channel.stall?.wait(`the remote's answer to ${STAGES[what] ?? what}`);
     try {
-      r = await this.replies.next(this.opts.signal);
+      r = await this.replies.next(this.opts.signal).finally(answered);
     } catch (err) {
       if (this.opts.signal?.aborted) {
         this.stderr.release();

@@ -12,6 +12,7 @@ import { escapeForTerminal } from '../util/escape';
 import { sftpError } from './status';
 import { watchViolations } from './violations';
 import type { Done } from './read-uncopied';
+import type { StallWatch } from '../transport/stall-watch';
 import { fitsKind, wrongKind, type ReplyKind } from './reply-kinds';
 
 /** See the file comment. */
@@ -21,10 +22,13 @@ export class SessionLife {
   private readonly pending = new Set<(err: ScpipeError) => void>();
   private readonly lostListeners = new Set<() => void>();
   private lost = false; // ended by the channel, not by end() or a violation
+  private readonly whyLost: () => string | undefined;
 
   /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost). */
-  constructor(private readonly raw: SFTPWrapper, private readonly whyLost?: () => string | undefined) {
+  constructor(private readonly raw: SFTPWrapper, whyLost?: () => string | undefined, private readonly stall?: StallWatch) {
+    this.whyLost = () => stall?.reason ?? whyLost?.();
     const end = (why: string) => () => {
+      stall?.stop();
       if (this.endedBy !== undefined) return;
       this.endedBy = why;
       this.lost = true;
@@ -69,9 +73,14 @@ export class SessionLife {
       return Promise.reject(this.explain(new ScpipeError('ERR_LOST_CONNECTION', `${what}: ${this.endedBy}`, { path }), what));
     }
     return new Promise<T>((resolve, reject) => {
-      const fail = (err: ScpipeError): void => reject(err);
+      const answered = this.stall?.wait(`the server's answer to an SFTP ${what}`); // the error names the path
+      const fail = (err: ScpipeError): void => {
+        answered?.();
+        reject(err);
+      };
       this.pending.add(fail);
       const done: Done<T> = (err, value) => {
+        answered?.();
         this.pending.delete(fail);
         if (!err && kind !== undefined && !fitsKind(kind, value)) this.violated(wrongKind(what, path, kind, value));
         if (this.violation) reject(this.violation);

@@ -14,6 +14,7 @@ import { expandPath } from './expand-path';
 import { remoteFileSystem, type RemoteFileSystem, type StatvfsReply } from './statvfs';
 import { SFTP_STATUS, namelessReply } from './status';
 import { SessionLife } from './session-life';
+import type { StallWatch } from '../transport/stall-watch';
 import { readUncopied, type Done } from './read-uncopied';
 import type { ReplyPool } from './reply-pool';
 import { capRequestLengths, requestLimits, type SftpLimits } from './request-limits';
@@ -28,9 +29,9 @@ export class SftpSession {
   private readonly life: SessionLife;
   private readonly names: NameTap | undefined; // names of replies as their bytes (name-bytes.ts)
 
-  /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost). */
-  constructor(readonly raw: SFTPWrapper, readonly label = 'sftp', whyLost?: () => string | undefined) {
-    this.life = new SessionLife(raw, whyLost);
+  /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost); `stall`: --stall-timeout's watch. */
+  constructor(readonly raw: SFTPWrapper, readonly label = 'sftp', whyLost?: () => string | undefined, stall?: StallWatch) {
+    this.life = new SessionLife(raw, whyLost, stall);
     capRequestLengths(raw);
     this.names = tapNames(raw);
   }

@@ -31,6 +31,12 @@ export interface ConnectOptions extends SshOptions {
   sshPath?: string;
   /** -l: a bandwidth limit, shared by every connection given the same object (bandwidthLimit()). */
   bandwidth?: BandwidthLimit;
+  /**
+   * --stall-timeout: end the connection (a lost connection, retried as one)
+   * when the remote has moved no byte for this long while it owed one (room
+   * in the channel window, an answer); 0 or absent: never.
+   */
+  stallTimeoutMs?: number;
   /** How many ProxyJump hops lie before this connection (set for the hops themselves). */
   jumpDepth?: number;
 }

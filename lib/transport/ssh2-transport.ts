@@ -1,8 +1,6 @@
 // The ssh2 transport: connect, verify the host key, authenticate; a remote
 // command runs as a ScpChannel (ssh2-exec.ts). Errors become ScpipeErrors
 // that the CLI maps to exit status 255 (connect, host key, auth; ssh2-errors.ts).
-import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { Client, ConnectConfig } from 'ssh2';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import type { ScpChannel } from '../protocol/channel';
@@ -14,6 +12,7 @@ import { createHostVerifier, type FirstConnectInfo } from './host-verifier';
 import type { ConnectOptions } from './connect-options';
 import { resolveHost, type ResolvedHost } from './ssh-config';
 import { openSocket } from './socket';
+import { dropSocket } from './drop-socket';
 import type { HopConnectOptions } from './proxy-jump';
 import { aliveWhileReceiving } from './ssh2-keepalive';
 import { showBanners } from './ssh2-banner';
@@ -26,6 +25,8 @@ import { escapeForTerminal, peerText } from '../util/escape';
 import { hasMarks } from '../util/byte-text';
 import { guardPreamble, MAX_PRE_BANNER_LINES } from './preamble-guard';
 import { HandshakeClock } from './handshake-clock';
+import { watchStalls } from './stall-channel';
+import { StallWatch } from './stall-watch';
 import { DEFAULT_CONNECT_TIMEOUT_MS, handshakeBounds } from './handshake-bounds';
 
 /** An authenticated ssh2 connection and what it was resolved from. */
@@ -43,6 +44,8 @@ export interface Ssh2Connection {
   drop(): void;
   /** Why the connection died, when we know better than "closed": a keepalive timeout. */
   whyLost(): string | undefined;
+  /** A watch for an SFTP session on this connection, under --stall-timeout; undefined without. */
+  stallWatch(): StallWatch | undefined;
   /** True when the server sent something at or after `at` (performance.now()): the link carries its answers. */
   heardSince?(at: number): boolean;
 }
@@ -212,23 +215,23 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
       dropSocket(sock);
     }
   });
+  // A stall ends the connection, as a keepalive timeout does: a remote hung in
+  // the kernel (NFS, a tape) may never answer the close of its channel alone.
+  const stalled = (why: string): void => {
+    lost ??= why;
+    log?.(`stalled: ${why}`);
+    dropSocket(sock);
+  };
   return {
     client,
     host,
-    exec: (command, signal) => execChannel(client, command, log, host.env, whyLost, signal),
+    exec: async (command, signal) => watchStalls(await execChannel(client, command, log, host.env, whyLost, signal), opts.stallTimeoutMs, stalled),
+    stallWatch: () => (opts.stallTimeoutMs !== undefined && opts.stallTimeoutMs > 0 ? new StallWatch(opts.stallTimeoutMs, stalled) : undefined),
     close: () => client.end(),
     drop: () => dropSocket(sock),
     whyLost,
     heardSince: (at) => heard >= at,
   };
-}
-
-// A TCP socket is reset, so that its kernel buffer is not sent either; a
-// ProxyCommand's or ProxyJump's stream is destroyed (its process or channel ends).
-function dropSocket(sock: Duplex): void {
-  const tcp = sock as Partial<Socket>;
-  if (typeof tcp.resetAndDestroy === 'function' && !sock.destroyed) tcp.resetAndDestroy();
-  else sock.destroy();
 }
 
 // Loading ssh2 is a noticeable part of a small transfer's start-up, even

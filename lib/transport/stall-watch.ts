@@ -1,0 +1,79 @@
+// --stall-timeout over one channel or SFTP session: the remote owes scpipe
+// something while a role waits for its answer (wait()) or while bytes handed
+// to the channel wait for room in its window ('drain'); an answer and a drain
+// are the remote moving. Past the limit, onStall is told once what was
+// waited for; the caller ends the connection, as for a keepalive timeout.
+import { performance } from 'node:perf_hooks';
+import type { Writable } from 'node:stream';
+import type { StallWaits } from '../protocol/channel';
+import { StallClock } from '../util/stall-clock';
+
+const WINDOW = 'room in the channel window for the data';
+
+/** See the file comment. */
+export class StallWatch implements StallWaits {
+  private readonly clock: StallClock;
+  private readonly waits = new Map<number, string>();
+  private nextId = 0;
+  private writes: Writable | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private why: string | undefined;
+
+  constructor(readonly limitMs: number, private readonly onStall: (why: string) => void, private readonly now: () => number = () => performance.now()) {
+    this.clock = new StallClock(limitMs);
+    // A check every second is enough for limits of minutes, and costs nothing per byte.
+    this.timer = setInterval(() => this.tick(), Math.min(1000, Math.max(10, limitMs / 4)));
+    this.timer.unref();
+  }
+
+  /** The stall, once told. */
+  get reason(): string | undefined {
+    return this.why;
+  }
+
+  wait(what: string): () => void {
+    const id = this.nextId++;
+    this.waits.set(id, what);
+    this.clock.check(this.now(), true);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.waits.delete(id);
+      this.moved();
+    };
+  }
+
+  /** Counts `stdin` waiting for 'drain' as owed by the remote (its window), and each drain as its move. */
+  watchWrites(stdin: Writable): void {
+    this.writes = stdin;
+    stdin.on('drain', () => this.moved());
+  }
+
+  /** The remote moved a byte. */
+  moved(): void {
+    const now = this.now();
+    this.clock.moved(now);
+    this.clock.check(now, this.owed() !== undefined);
+  }
+
+  /** No more checks (the channel ended). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private owed(): string | undefined {
+    const first = this.waits.values().next();
+    if (!first.done) return first.value;
+    return this.writes?.writableNeedDrain ? WINDOW : undefined;
+  }
+
+  private tick(): void {
+    const what = this.owed();
+    if (this.clock.check(this.now(), what !== undefined) === undefined || what === undefined || this.timer === undefined) return;
+    this.stop();
+    this.why = `the remote moved no byte for ${+(this.limitMs / 1000).toFixed(3)} s while scpipe waited for ${what} (--stall-timeout)`;
+    this.onStall(this.why);
+  }
+}

@@ -1,0 +1,96 @@
+// --stall-timeout: a remote that keeps its connection alive but takes or
+// answers nothing (an `scp -t` hung on NFS or a tape, an SFTP server that
+// stops answering) fails the transfer after that long, as a lost connection
+// that names what was waited for: exit 1, retried under --retries. A slow
+// producer or a slow local reader is not the remote's stall.
+import { readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { userDir } from '../helpers/sshd';
+import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { heldReplies } from '../helpers/held-reply';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { waitFor } from '../helpers/async';
+
+const relay = heldReplies(); // OpenSSH's scp -t and sftp-server behind a relay that holds one reply
+const sshd = sshdPerSuite({ sftpSubsystem: relay.path });
+afterAll(() => relay.remove());
+beforeEach(() => sshd.setRsshAllowed(['scp', 'sftp']));
+afterEach(async () => {
+  await relay.release();
+  await sshd.setRsshAllowed(['scp']);
+});
+
+const STALLED = (what: string) => new RegExp(`: the remote moved no byte for 1 s while scpipe waited for ${what} \\(--stall-timeout\\)`);
+
+it('put -O: a remote scp -t that never acknowledges the data fails after the limit, exit 1; the file it wrote stays', async () => {
+  const dir = await userDir(sshd.user, 'stall-ack');
+  await relay.hold('ack 3'); // the sink's first \0, the header's, then the data's
+  const r = await runCli(['put', '-O', '--stall-timeout', '1', '--retries', '0', '--scp-path', relay.path, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: randomBytes(256 * 1024) });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(STALLED("the remote's answer to the file's end"));
+  expect(r.stderr).toMatch(/^scpipe: .*connection lost/m);
+  expect(await readdir(dir)).toEqual(['f']); // as after any connection lost after the data: scp -t wrote it
+});
+
+it('put -s: an SFTP server that never answers the rename fails after the limit, exit 1, as a connection lost there', async () => {
+  const dir = await userDir(sshd.user, 'stall-rename');
+  await relay.hold('rename');
+  const r = await runCli(['put', '-s', '--stall-timeout', '1', '--retries', '0', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: randomBytes(256 * 1024) });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(new RegExp(`^scpipe: \\S+/f: rename: the SFTP session ended: the remote moved no byte for 1 s while scpipe waited for the server's answer to an SFTP rename \\(--stall-timeout\\); the upload, whole but not renamed into place, is left in \\S+/\\.f\\.scpipe-\\w{6}\\n$`));
+  // The relay holds the status of a rename sftp-server made: the name is there, as after a connection lost at that moment.
+  expect(await readdir(dir)).toEqual(['f']);
+});
+
+it('put -O --retries 1: a stall is retried on a new connection, and the retry stores the file, exit 0', async () => {
+  const dir = await userDir(sshd.user, 'stall-retry');
+  await relay.hold('ack 3');
+  const run = startCli(['put', '-O', '--stall-timeout', '1', '--retries', '1', '--scp-path', relay.path, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: randomBytes(256 * 1024) });
+  await waitFor(() => /retry 1 of 1/.test(run.stderr()), 'the retry after the stall', 30_000);
+  await relay.release();
+  const r = await run.done;
+  expect(r.status).toBe(0);
+  expect(r.stderr).toMatch(/the remote moved no byte for 1 s while scpipe waited for the remote's answer to the file's end/);
+  expect(await readdir(dir)).toEqual(['f']);
+});
+
+// A producer that thinks (btrfs send) for four times the limit between two chunks.
+function thinkingInput(first: Buffer, rest: Buffer, thinkMs: number): Readable {
+  let step = 0;
+  return new Readable({
+    read() {
+      step += 1;
+      if (step === 1) this.push(first);
+      else if (step === 2) setTimeout(() => (this.push(rest), this.push(null)), thinkMs);
+    },
+  });
+}
+
+describe.each([
+  ['scp, the size given', ['-O', '--size', String(512 * 1024)]],
+  ['sftp', ['-s']],
+])('put over %s with --stall-timeout 0.5', (_what, flags) => {
+  it('a producer that stops for 2 s is not a stall: exit 0, the file whole', async () => {
+    const dir = await userDir(sshd.user, `stall-producer-${flags[0]}`);
+    const data = randomBytes(512 * 1024);
+    const r = await runCli(['put', ...flags, '--stall-timeout', '0.5', '--retries', '0', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: thinkingInput(data.subarray(0, 1000), data.subarray(1000), 2000) });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(await readdir(dir)).toEqual(['f']);
+  });
+});
+
+it('get -O with --stall-timeout 0.5: a reader that stops for 2 s is not a stall, exit 0, every byte out', async () => {
+  const dir = await userDir(sshd.user, 'stall-reader');
+  const data = randomBytes(16 << 20);
+  const put = await runCli(['put', '-O', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+  expect(put.status).toBe(0);
+  const run = startCli(['get', '-O', '--stall-timeout', '0.5', '--retries', '0', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)]);
+  run.child.stdout!.pause();
+  setTimeout(() => run.child.stdout!.resume(), 2000); // the slow reader of the scenario, not a wait of the test
+  const r = await run.done;
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(r.stdout.equals(data)).toBe(true);
+});

@@ -1,0 +1,62 @@
+import { PassThrough, Writable } from 'node:stream';
+import { waitFor } from '../../helpers/async';
+import { StallWatch } from '../../../lib/transport/stall-watch';
+
+// A watch on a clock the test moves; its own timer ticks every limit/4 (10 ms here).
+function watched(limitMs = 40): { watch: StallWatch; told: string[]; clock: { t: number } } {
+  const clock = { t: 0 };
+  const told: string[] = [];
+  const watch = new StallWatch(limitMs, (why) => told.push(why), () => clock.t);
+  return { watch, told, clock };
+}
+
+// Lets the watch's timer (every 10 ms) come round `n` times.
+async function ticks(n: number): Promise<void> {
+  let count = 0;
+  const timer = setInterval(() => (count += 1), 10);
+  await waitFor(() => count >= n, 'ticks of the watch');
+  clearInterval(timer);
+}
+
+describe('StallWatch: what the remote owes, and the one message past the limit', () => {
+  it('a wait not answered within the limit is told once, naming it', async () => {
+    const { watch, told, clock } = watched();
+    watch.wait("the remote's answer to the file");
+    clock.t = 40;
+    await waitFor(() => told.length > 0, 'the stall told');
+    expect(told).toEqual(["the remote moved no byte for 0.04 s while scpipe waited for the remote's answer to the file (--stall-timeout)"]);
+    expect(watch.reason).toBe(told[0]);
+    clock.t = 1000;
+    await ticks(3); // its timer stopped: nothing more
+    expect(told).toHaveLength(1);
+  });
+
+  it('nothing owed (a wait answered, no write held) is never a stall, however long', async () => {
+    const { watch, told, clock } = watched();
+    watch.wait('an answer')();
+    const out = new Writable({ write: (_c, _e, cb) => cb() });
+    watch.watchWrites(out);
+    clock.t = 10_000;
+    await ticks(3);
+    expect(told).toEqual([]);
+    watch.stop();
+  });
+
+  it('bytes held for the window are owed; each drain is a move', async () => {
+    const { watch, told, clock } = watched();
+    const out = new PassThrough({ highWaterMark: 4 });
+    watch.watchWrites(out);
+    expect(out.write(Buffer.alloc(8))).toBe(false); // no room: owed from here
+    clock.t = 30;
+    out.read(); // the remote takes it
+    await waitFor(() => !out.writableNeedDrain, 'the drain');
+    expect(out.write(Buffer.alloc(8))).toBe(false); // owed again, seen at the next tick
+    await ticks(3);
+    clock.t = 69; // 39 ms since
+    await ticks(3);
+    expect(told).toEqual([]);
+    clock.t = 70;
+    await waitFor(() => told.length > 0, 'the stall told');
+    expect(told[0]).toMatch(/waited for room in the channel window for the data/);
+  });
+});
