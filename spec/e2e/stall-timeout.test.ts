@@ -94,3 +94,28 @@ it('get -O with --stall-timeout 0.5: a reader that stops for 2 s is not a stall,
   expect(r.status).toBe(0);
   expect(r.stdout.equals(data)).toBe(true);
 });
+
+it('put -O --part-size: one part whose scp -t never acknowledges fails the set after the limit, exit 1; no manifest', async () => {
+  const dir = await userDir(sshd.user, 'stall-parts');
+  await relay.hold('ack 3 only=.000001');
+  const r = await runCli(['put', '-O', '--part-size', '64K', '--parallel', '2', '--stall-timeout', '1', '--retries', '0', '--scp-path', relay.path, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: randomBytes(256 * 1024) });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(STALLED("the remote's answer to the file's end"));
+  expect((await readdir(dir)).filter((n) => n.endsWith('.sha256'))).toEqual([]);
+});
+
+it('put -O --transport openssh: a remote scp -t that never acknowledges the data fails after the limit, exit 1', async () => {
+  const dir = await userDir(sshd.user, 'stall-openssh');
+  await relay.hold('ack 3');
+  const r = await runCli(['put', '-O', '--transport', 'openssh', '--stall-timeout', '1', '--retries', '0', '--scp-path', relay.path, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: randomBytes(256 * 1024) });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(STALLED("the remote's answer to the file's end"));
+});
+
+it('put -s --transport openssh: an sftp-server that never answers the rename fails after the limit, exit 1', async () => {
+  const dir = await userDir(sshd.user, 'stall-openssh-sftp');
+  await relay.hold('rename');
+  const r = await runCli(['put', '-s', '--transport', 'openssh', '--stall-timeout', '1', '--retries', '0', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: randomBytes(256 * 1024) });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/rename: the SFTP session ended: the remote moved no byte for 1 s while scpipe waited for the server's answer to an SFTP rename \(--stall-timeout\)/);
+});
