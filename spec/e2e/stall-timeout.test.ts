@@ -81,12 +81,12 @@ describe.each([
   });
 });
 
-it('get -O with --stall-timeout 0.5: a reader that stops for 2 s is not a stall, exit 0, every byte out', async () => {
-  const dir = await userDir(sshd.user, 'stall-reader');
+it.each(['-O', '-s'])('get %s with --stall-timeout 0.5: a reader that stops for 2 s is not a stall, exit 0, every byte out', async (flag) => {
+  const dir = await userDir(sshd.user, `stall-reader${flag}`);
   const data = randomBytes(16 << 20);
   const put = await runCli(['put', '-O', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
   expect(put.status).toBe(0);
-  const run = startCli(['get', '-O', '--stall-timeout', '0.5', '--retries', '0', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)]);
+  const run = startCli(['get', flag, '--stall-timeout', '0.5', '--retries', '0', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)]);
   run.child.stdout!.pause();
   setTimeout(() => run.child.stdout!.resume(), 2000); // the slow reader of the scenario, not a wait of the test
   const r = await run.done;
