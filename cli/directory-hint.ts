@@ -3,8 +3,8 @@
 // that a set is named by its manifest, with the glob that copies those over
 // SCP, whose remote shell expands it, or OpenSSH's sftp that lists them over
 // SFTP (docs/nightly.md).
-import { ScpipeError, isScpipeError, type RemoteSpec } from '../lib';
-import { pasteTarget } from './paste-target';
+import { ScpipeError, isScpipeError } from '../lib';
+import { pasteTarget, type PasteSpec } from './paste-target';
 
 // scp -f's answer for a directory without -r (a FIFO's too), and get's own for one over SFTP.
 const SCP_NOT_A_FILE = /^remote: .*: not a regular file$/;
@@ -13,7 +13,7 @@ const SFTP_DIRECTORY = /: is a directory$/;
 const PLAIN = /^[\w@%+=:,./-]*$/;
 
 /** `err` with what reads a directory and lists its sets, when get was refused one; else `err`. */
-export function withDirectoryHint(err: unknown, spec: RemoteSpec): unknown {
+export function withDirectoryHint(err: unknown, spec: PasteSpec): unknown {
   if (!isScpipeError(err, 'ERR_REMOTE')) return err;
   const scp = SCP_NOT_A_FILE.test(err.message);
   if (!scp && !SFTP_DIRECTORY.test(err.message)) return err;
@@ -21,9 +21,9 @@ export function withDirectoryHint(err: unknown, spec: RemoteSpec): unknown {
   const glob = dir === '' ? '*.sha256' : `${dir}/*.sha256`;
   // Over SFTP, OpenSSH's sftp lists them: given a directory, it starts in it (docs/nightly.md).
   const list = !scp
-    ? `: \`sftp ${pasteTarget(spec, dir === '' ? '.' : dir)}\` then \`ls -l\` lists them`
+    ? `: \`sftp ${pasteTarget(spec, dir === '' ? '.' : dir, { program: 'sftp' })}\` then \`ls -l\` lists them`
     : PLAIN.test(dir)
-      ? `: \`scpipe cp --quote none ${pasteTarget(spec, glob)} DIR/\` copies them into a directory DIR`
+      ? `: \`scpipe cp ${pasteTarget(spec, glob, { quote: 'none' })} DIR/\` copies them into a directory DIR`
       : '';
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
   return new ScpipeError(

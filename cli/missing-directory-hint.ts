@@ -1,12 +1,12 @@
 // An upload whose remote directory is not there: the library's hint names
 // HOST, which the CLI knows as the user typed it (user@, an scp:// port), so
 // the command it shows pastes as is (docs/failures.md).
-import { ScpipeError, isScpipeError, type RemoteSpec } from '../lib';
+import { ScpipeError, isScpipeError } from '../lib';
 import { MAKE_DIRECTORY, hostWord } from '../lib/internal';
-import { pasteTarget } from './paste-target';
+import { pasteTarget, type PasteSpec } from './paste-target';
 
 /** `err` with its hint's command naming `spec`'s host, when it has one; else `err`. */
-export function withMissingDirectoryHint<T>(err: T, spec: RemoteSpec): T | ScpipeError {
+export function withMissingDirectoryHint<T>(err: T, spec: PasteSpec): T | ScpipeError {
   if (!isScpipeError(err, 'ERR_NO_SUCH_FILE') || err.missingDirectory === undefined) return err;
   // Found by the exact words the library wrote: a wrapping error (a parts set's "incomplete") says more after them.
   const said = MAKE_DIRECTORY + hostWord(err.missingDirectory);

@@ -1,13 +1,13 @@
 // A remote disk that filled under `scp -t`: the file keeps what fit and the
 // space, and an scp-only account cannot remove it. The message says so; this
 // adds the command that frees the space there (docs/failures.md).
-import { ScpipeError, isScpipeError, type RemoteSpec } from '../lib';
-import { pasteTarget } from './paste-target';
+import { ScpipeError, isScpipeError } from '../lib';
+import { pasteTarget, type PasteSpec } from './paste-target';
 
 const REMEDY = 'store an empty file over it';
 
 /** `err` with the command that stores an empty file over the file a full disk left, when that is what it is; else `err`. */
-export function withFullRemoteHint<T>(err: T, spec: RemoteSpec): T | ScpipeError {
+export function withFullRemoteHint<T>(err: T, spec: PasteSpec): T | ScpipeError {
   if (!isScpipeError(err, 'ERR_NO_SPACE') || err.cutShort?.path === undefined || !err.message.endsWith(REMEDY)) return err;
   const target = pasteTarget(spec, err.cutShort.path);
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;

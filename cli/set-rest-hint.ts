@@ -1,9 +1,9 @@
 // A parts set whose part is missing or altered stops get at that part: the
 // parts after it were neither fetched nor checked. Say how to save them, so
 // a restore that cannot be whole keeps what can be had (docs/parts.md).
-import { ScpipeError, escapeForTerminal, isScpipeError, manifestName, partName, type Download, type RemoteSpec } from '../lib';
+import { ScpipeError, escapeForTerminal, isScpipeError, manifestName, partName, type Download } from '../lib';
 import { partIndex, partsOf } from '../lib/internal';
-import { pasteTarget, pasteWord } from './paste-target';
+import { pasteTarget, pasteWord, type PasteSpec } from './paste-target';
 
 // The failures of one part: the remote's refusal (missing, unreadable) or a size or SHA-256 not the manifest's.
 const PART_FAILED = new Set(['ERR_REMOTE', 'ERR_NO_SUCH_FILE', 'ERR_PERMISSION_DENIED', 'ERR_CHECKSUM']);
@@ -12,7 +12,7 @@ const PART_FAILED = new Set(['ERR_REMOTE', 'ERR_NO_SUCH_FILE', 'ERR_PERMISSION_D
 const PLAIN = /^[\w@%+=:,./-]+$/;
 
 /** `err` with the way to save the set's other parts, when a part before its last failed; else `err`. */
-export function withRestOfSetHint(err: unknown, spec: RemoteSpec, download: Download | undefined): unknown {
+export function withRestOfSetHint(err: unknown, spec: PasteSpec, download: Download | undefined): unknown {
   const manifest = download?.manifest;
   if (manifest === undefined || !isScpipeError(err) || !PART_FAILED.has(err.code) || err.path === undefined) return err;
   const index = partIndex(manifest.name, err.path.slice(err.path.lastIndexOf('/') + 1));
@@ -23,7 +23,7 @@ export function withRestOfSetHint(err: unknown, spec: RemoteSpec, download: Down
   const check = `\`sha256sum -c ${pasteWord(manifestName(manifest.name))}\``;
   const save =
     download!.protocol === 'scp' && PLAIN.test(spec.path)
-      ? `\`scpipe cp --quote none ${pasteTarget(spec, `${spec.path}.*`)} DIR/\` copies the parts that are there and the manifest into a directory DIR, where ${check} names each bad one`
+      ? `\`scpipe cp ${pasteTarget(spec, `${spec.path}.*`, { quote: 'none' })} DIR/\` copies the parts that are there and the manifest into a directory DIR, where ${check} names each bad one`
       : `each is a file of its own (\`scpipe get --output ${pasteWord(next)} ${pasteTarget(spec, dir + next)}\` fetches the first), and ${check} names each bad one in a directory that holds them and the manifest`;
   const rest = index + 2 === count ? next : `${next}..${partName(manifest.name, count - 1)}`;
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;

@@ -20,6 +20,7 @@ import { runPut } from './put';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, sayChecksums, wantsSha256, writeChecksumEntries } from '../checksums';
 import { namesDirectory, namesNoFile } from '../../lib/internal';
+import { pasteSpec } from '../paste-target';
 
 interface CpArgs extends SshArgs, OperandArgs, ProtocolArgs {
   r: boolean;
@@ -96,6 +97,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         const sums = new Map<string, string>();
         const reported = new WeakSet<object>(); // not a list: a hostile remote's problems can be endless
         const progress = ProgressLine.wanted(args);
+        const pasted = () => pasteSpec(remoteArg(dest, 'cp'), args);
         const common = {
           ...roleOptions(args, signal, log),
           recursive: args.r,
@@ -104,7 +106,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           onProblem: (err: ScpipeError) => {
             reported.add(err);
             progress?.done();
-            say((destRemote ? withMissingDirectoryHint(withFullRemoteHint(err, remoteArg(dest, 'cp')), remoteArg(dest, 'cp')) : err).message);
+            say((destRemote ? withMissingDirectoryHint(withFullRemoteHint(err, pasted()), pasted()) : err).message);
           },
           onProgress: tally(progress?.update),
           onTempKept: (path: string, error: ScpipeError) => {
@@ -141,7 +143,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
           if (sumsFile !== undefined && sums.size > 0) await writeSums(sumsFile, sums).catch((e: Error) => say(e.message));
           sayChecksums(args, entriesOf(sums));
           if (typeof err === 'object' && err !== null && reported.has(err)) throw new AlreadyReported(err);
-          throw destRemote ? withMissingDirectoryHint(err, remoteArg(dest, 'cp')) : err;
+          throw destRemote ? withMissingDirectoryHint(err, pasted()) : err;
         } finally {
           progress?.done();
         }

@@ -26,6 +26,7 @@ import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
 import { spoolShortWarning } from './put-parts';
 import { keptFileLogs, resumeLine } from '../resume-lines';
+import { pasteSpec } from '../paste-target';
 
 interface GetArgs extends SshArgs, OperandArgs, ChecksumArgs {
   output?: string;
@@ -176,7 +177,8 @@ export async function runGet(
       for (const left of await findLocalLeftovers(stored)) say((left.kept ? keptRestoreFound : localLeftoverFound)(left.path, left.ageS, left.bytes));
     }
   } catch (err) {
-    if (err instanceof ScpipeError || output !== undefined) throw withDirectoryHint(withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, fitted ?? args.parallel, memoryLimit)), spec, download), spec);
+    const pasted = pasteSpec(spec, args);
+    if (err instanceof ScpipeError || output !== undefined) throw withDirectoryHint(withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, fitted ?? args.parallel, memoryLimit)), pasted, download), pasted);
     throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
   } finally {
     progress?.done();

@@ -23,10 +23,12 @@ import { checkPutArgs, checkTargetName, putOptions, type PutLikeArgs } from './p
 import { shadowWarning, spoolShortWarning, staleWarning } from './put-parts';
 import { staleFound, staleKept, staleRefused, staleRemoved, tempKept } from '../stale-lines';
 import { smallPartsWatch } from '../small-parts';
+import { pasteSpec } from '../paste-target';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
 export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[], signal: AbortSignal, log?: (line: string) => void, command?: readonly string[]): Promise<void> {
   const specs: RemoteSpec[] = targetArgs.map((t) => remoteArg(t, 'put'));
+  const pasted = specs.map((spec) => pasteSpec(spec, args)); // for the commands its messages give to paste
   for (const spec of specs) checkTargetName(spec.path, args);
   const checked = await checkPutArgs(args); // before the command runs or we connect
   const shown = targetArgs.map((t) => escapeForTerminal(t));
@@ -61,7 +63,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     const first = spoolFailures.get(error);
     if (first !== undefined) return say(`${escapeForTerminal(targetArgs[i]!)}: the same spool failure as ${escapeForTerminal(targetArgs[first]!)}`);
     if (isScpipeError(error, 'ERR_SPOOL')) spoolFailures.set(error, i);
-    say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(withMissingDirectoryHint(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), specs[i]!) : error, specs[i]!))));
+    say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(withMissingDirectoryHint(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), pasted[i]!) : error, pasted[i]!))));
   };
   let spoolShortSaid = false;
   let readBackShortSaid = false;
@@ -179,8 +181,8 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         recordProtocol(outcome.result.protocol, i);
         log?.(`${shown[i]}: sent ${outcome.result.bytes} bytes over ${outcome.result.protocol} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
         const set = outcome.result.parts;
-        if (set?.shadowed) say(`${escapeForTerminal(targetArgs[i]!)}: ${shadowWarning(specs[i]!, set.dir + set.name)}`);
-        if (set?.staleAfter !== undefined) say(`${escapeForTerminal(targetArgs[i]!)}: ${staleWarning(specs[i]!, set.dir, set.name, set.staleAfter)}`);
+        if (set?.shadowed) say(`${escapeForTerminal(targetArgs[i]!)}: ${shadowWarning(pasted[i]!, set.dir + set.name)}`);
+        if (set?.staleAfter !== undefined) say(`${escapeForTerminal(targetArgs[i]!)}: ${staleWarning(pasted[i]!, set.dir, set.name, set.staleAfter)}`);
       } else {
         first ??= outcome.error;
         sayFailure(i, outcome.error);

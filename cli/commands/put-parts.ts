@@ -14,7 +14,7 @@ import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { sayChecksums, writeChecksumFile, writeStoredAfterSignal } from '../checksums';
 import { withPartsSpoolFullHint } from '../spool-full';
 import { smallPartsWatch } from '../small-parts';
-import { pasteTarget, pasteWord } from '../paste-target';
+import { pasteSpec, pasteTarget, pasteWord, type PasteSpec } from '../paste-target';
 import { withMissingDirectoryHint } from '../missing-directory-hint';
 
 /** What runPutParts takes from the command line. */
@@ -124,12 +124,12 @@ export async function runPutParts(
     progress?.done();
     sayChecksums(args, [{ sha256: parts.sha256, name: result.name }]);
     if (parts.bytes === 0n && empty !== undefined) sayEmptyInput(`the set ${escapeForTerminal(parts.dir + parts.name)} as one empty part`, empty);
-    if (parts.shadowed) say(shadowWarning(spec, parts.dir + parts.name));
-    if (parts.staleAfter !== undefined) say(staleWarning(spec, parts.dir, parts.name, parts.staleAfter));
+    if (parts.shadowed) say(shadowWarning(pasteSpec(spec, args), parts.dir + parts.name));
+    if (parts.staleAfter !== undefined) say(staleWarning(pasteSpec(spec, args), parts.dir, parts.name, parts.staleAfter));
   } catch (err) {
     progress?.done();
     await writeStoredAfterSignal(args, err);
-    throw withMissingDirectoryHint(withPartsSpoolFullHint(err, 'put', undefined, parallel), spec);
+    throw withMissingDirectoryHint(withPartsSpoolFullHint(err, 'put', undefined, parallel), pasteSpec(spec, args));
   } finally {
     progress?.done();
   }
@@ -149,7 +149,7 @@ export function spoolShortWarning(s: SpoolShort, role: 'put' | 'get' = 'put'): s
 }
 
 /** The warning for a parts set stored beside a plain file of its name, which `get NAME` returns instead. */
-export function shadowWarning(spec: RemoteSpec, path: string): string {
+export function shadowWarning(spec: PasteSpec, path: string): string {
   const target = pasteTarget(spec, path);
   return `warning: ${escapeForTerminal(path)} is also a plain file, and \`scpipe get ${target}\` returns that file, not this set: \`scpipe get --parts ${target}\` returns the set (or remove the plain file)`;
 }
@@ -158,7 +158,7 @@ export function shadowWarning(spec: RemoteSpec, path: string): string {
  * The warning for parts an earlier, longer set of this name left past this
  * set's last, with the command that frees one where nothing can be removed.
  */
-export function staleWarning(spec: RemoteSpec, dir: string, name: string, first: string): string {
+export function staleWarning(spec: PasteSpec, dir: string, name: string, first: string): string {
   const empty = `scpipe put -O --size 0 ${pasteTarget(spec, dir + first)} < /dev/null`;
   return (
     `warning: ${escapeForTerminal(dir + first)} (and maybe more after it) is left from an earlier, longer set of this name: ` +

@@ -21,6 +21,7 @@ import { staleFound, staleKept, staleRefused, staleRemoved, tempKept } from '../
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions } from '../protocol-option';
 import { checksumFileOption, sayChecksums, writeChecksumFile, writeStoredAfterSignal } from '../checksums';
+import { pasteSpec } from '../paste-target';
 import { DEFAULT_MEMORY, DEFAULT_MODE, checkPutArgs, checkTargetName, putOperands, putOptions, type PutArgs, type PutLikeArgs } from './put-args';
 
 /** Builds the put command for yargs. */
@@ -181,7 +182,8 @@ export async function runPut(
       throw new ScpipeError('ERR_LOCAL_IO', `${failure.message}; nothing was sent`, { cause: err });
     }
     // With --size the bytes went as they came: the library's error says the remote file cannot be trusted.
-    throw withMissingDirectoryHint(withFullRemoteHint(withSpoolFullHint(err), spec), spec);
+    const pasted = pasteSpec(spec, args);
+    throw withMissingDirectoryHint(withFullRemoteHint(withSpoolFullHint(err), pasted), pasted);
   } finally {
     progress?.done(failed);
   }

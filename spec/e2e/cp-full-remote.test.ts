@@ -7,7 +7,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { pastedFlags, remote, runCli, sshFlags } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { unmount } from '../helpers/tmpfs';
 
@@ -28,7 +28,7 @@ it('cp to a full remote disk: exit 1, the cut-short file named, and the command 
     // `//`: scp -t joins the directory given and the name itself.
     expect(r.stderr).toBe(
       `scpipe: remote: scp: ${small}//f.bin: No space left on device; the remote file ${small}/f.bin is left cut short, holding what fit, and its space: ` +
-        `remove it, or store an empty file over it: \`scpipe put -O --size 0 ${target} < /dev/null\`\n`,
+        `remove it, or store an empty file over it: \`scpipe put -O --size 0 ${pastedFlags(sshFlags(sshd, sshd.rssh))} ${target} < /dev/null\`\n`,
     );
     const left = (await stat(join(small, 'f.bin'))).size;
     expect(left).toBeGreaterThan(0);

@@ -5,7 +5,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags, type CliResult } from '../helpers/cli';
+import { pastedFlags, remote, runCli, sshFlags, type CliResult } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
 import { servePerSuite } from '../helpers/serve';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -21,7 +21,7 @@ it.each(['rssh', 'sftp'] as const)('cp -r DIR to MISSING/sub on the %s account: 
   const at = remotePath(account, dir);
   const cp = (from: string, to: string): Promise<CliResult> => runCli(['cp', ...sshFlags(sshd, account), '-r', from, remote(sshd, account, to)]);
   const r = await cp(join(local(), 'tree'), `${at}/missing/sub`);
-  const hint = `(the directory ${at}/missing is not there${who === 'sftp' ? ', or is a file' : ''}; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, account, `${at}/missing`)})`;
+  const hint = `(the directory ${at}/missing is not there${who === 'sftp' ? ', or is a file' : ''}; to make it: mkdir empty && scpipe cp -r empty ${pastedFlags(sshFlags(sshd, account))} ${remote(sshd, account, `${at}/missing`)})`;
   const said = who === 'sftp' ? `${at}/missing/sub: mkdir: No such file` : `remote: scp: ${at}/missing/sub: No such file or directory`;
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: `scpipe: ${said} ${hint}\n` });
   expect(await readdir(dir)).toEqual([]);
@@ -44,7 +44,7 @@ describe('on scpipe serve, a path relative to its root', () => {
     await writeFile(join(local(), 'tree', 'f'), 'x');
     const cp = (from: string, to: string): Promise<CliResult> => runCli(['cp', '--protocol', protocol, ...serve.scpipeArgs(), '-r', from, at(to)]);
     const r = await cp(join(local(), 'tree'), 'missing/sub');
-    const hint = `(the directory missing is not there${protocol === 'sftp' ? ', or is a file' : ''}; to make it: mkdir empty && scpipe cp -r empty ${at('missing')})`;
+    const hint = `(the directory missing is not there${protocol === 'sftp' ? ', or is a file' : ''}; to make it: mkdir empty && scpipe cp -r empty ${pastedFlags(serve.scpipeArgs())} ${at('missing')})`;
     const said = protocol === 'sftp' ? 'missing/sub: mkdir: /missing: No such file or directory' : 'remote: scp: missing/sub: No such file or directory';
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: `scpipe: ${said} ${hint}\n` });
     expect(await readdir(serve.root)).toEqual([]);

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { pastedFlags, remote, runCli, sshFlags } from '../helpers/cli';
 import { runProgram } from '../helpers/run-program';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -29,11 +29,11 @@ describe('get of a directory', () => {
     expect(got).toMatchObject({
       status: 1,
       stdout: Buffer.alloc(0),
-      stderr: `scpipe: remote: scp: ${dir}: not a regular file; ${HINT}: \`scpipe cp --quote none '${glob}' DIR/\` copies them into a directory DIR\n`,
+      stderr: `scpipe: remote: scp: ${dir}: not a regular file; ${HINT}: \`scpipe cp --quote none ${pastedFlags(flags)} '${glob}' DIR/\` copies them into a directory DIR\n`,
     });
     const pasted = /`scpipe cp (.*) DIR\/`/.exec(got.stderr)![1]!;
     const words = execFileSync('sh', ['-c', `printf '%s\\n' ${pasted}`], { encoding: 'utf8' }).split('\n').slice(0, -1);
-    expect(await runCli(['cp', ...flags, ...words, `${local()}/`])).toMatchObject({ status: 0, stderr: '' });
+    expect(await runCli(['cp', ...words, `${local()}/`])).toMatchObject({ status: 0, stderr: '' });
     expect(readdirSync(local()).sort()).toEqual(['home.2026-12-05.sha256', 'home.2026-12-06.sha256']);
   });
 
@@ -45,8 +45,11 @@ describe('get of a directory', () => {
     expect(await runCli(['put', ...flags, '--part-size', '1M', remote(sshd, sshd.sftp, `${jailed}/home.2026-12-06`)], { stdin: randomBytes(1024 * 1024 + 1) })).toMatchObject({ status: 0, stderr: '' });
     const got = await runCli(['get', ...flags, remote(sshd, sshd.sftp, jailed)]);
     const at = remote(sshd, sshd.sftp, jailed);
-    expect(got).toMatchObject({ status: 1, stderr: `scpipe: ${jailed}: is a directory; ${HINT}: \`sftp ${at}\` then \`ls -l\` lists them\n` });
-    const listed = await runProgram('sftp', ['-b', '-', ...flags, /`sftp (\S+)`/.exec(got.stderr)![1]!], 'ls -l\n');
+    expect(got).toMatchObject({ status: 1, stderr: `scpipe: ${jailed}: is a directory; ${HINT}: \`sftp ${pastedFlags(flags)} ${at}\` then \`ls -l\` lists them\n` });
+    // As the user pastes it: the port, key and known hosts are in it.
+    const pasted = /`sftp (.*)` then/.exec(got.stderr)![1]!;
+    const words = execFileSync('sh', ['-c', `printf '%s\\n' ${pasted}`], { encoding: 'utf8' }).split('\n').slice(0, -1);
+    const listed = await runProgram('sftp', ['-b', '-', ...words], 'ls -l\n');
     expect({ status: listed.status, stdout: listed.stdout }).toEqual({ status: 0, stdout: expect.stringMatching(/ home\.2026-12-06\.sha256\n/) });
   });
 
@@ -54,6 +57,6 @@ describe('get of a directory', () => {
   it('over SFTP with a slash at the end: the same, exit 1', async () => {
     const jailed = remotePath(sshd.sftp, await userDir(sshd.sftp, 'getdir'));
     const got = await runCli(['get', ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, `${jailed}/`)]);
-    expect(got).toMatchObject({ status: 1, stdout: Buffer.alloc(0), stderr: `scpipe: ${jailed}: is a directory; ${HINT}: \`sftp ${remote(sshd, sshd.sftp, jailed)}\` then \`ls -l\` lists them\n` });
+    expect(got).toMatchObject({ status: 1, stdout: Buffer.alloc(0), stderr: `scpipe: ${jailed}: is a directory; ${HINT}: \`sftp ${pastedFlags(sshFlags(sshd, sshd.sftp))} ${remote(sshd, sshd.sftp, jailed)}\` then \`ls -l\` lists them\n` });
   });
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
 import { unmount, withTmpfs } from '../helpers/tmpfs';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
+import { pastedFlags, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
@@ -75,7 +75,7 @@ describe('scpipe put --part-size', () => {
       expect(got.status).toBe(1);
       expect(got.stderr).toContain(
         "; the parts after it, r.bin.000003..r.bin.000004, were not fetched: `scpipe cp --quote none " +
-          `${shellQuote([`${at(`${dir}/r.bin`)}.*`])} DIR/\` copies the parts that are there and the manifest into a directory DIR, where \`sha256sum -c r.bin.sha256\` names each bad one\n`,
+          `${pastedFlags(flags())} ${shellQuote([`${at(`${dir}/r.bin`)}.*`])} DIR/\` copies the parts that are there and the manifest into a directory DIR, where \`sha256sum -c r.bin.sha256\` names each bad one\n`,
       );
       expect(readdirSync(spoolDir())).toEqual([]);
     }
@@ -84,7 +84,7 @@ describe('scpipe put --part-size', () => {
     const words = execFileSync('sh', ['-c', `printf '%s\\n' ${pasted}`], { encoding: 'utf8' }).split('\n').slice(0, -1);
     const saved = await mkdtemp(join(tmpdir(), 'scpipe-test-saved-'));
     try {
-      expect(await runCli(['cp', ...flags(), ...words, `${saved}/`])).toMatchObject({ status: 0, stderr: '' });
+      expect(await runCli(['cp', ...words, `${saved}/`])).toMatchObject({ status: 0, stderr: '' });
       expect(readdirSync(saved).sort()).toEqual(['r.bin.000000', 'r.bin.000001', 'r.bin.000003', 'r.bin.000004', 'r.bin.sha256']);
       const check = (() => {
         try {

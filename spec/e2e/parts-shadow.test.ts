@@ -10,7 +10,7 @@ import { chown, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
+import { pastedFlags, remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
@@ -27,6 +27,8 @@ describe.each([
     dir = await userDir(account(), 'shadow');
     rdir = remotePath(account(), dir);
   });
+  // The options cli() gives: a command a message gives carries them.
+  const reach = (): string => pastedFlags(sshFlags(sshd, account()));
   const cli = (args: string[], stdin?: Buffer): ReturnType<typeof runCli> => runCli([args[0]!, ...sshFlags(sshd, account()), ...args.slice(1)], { stdin });
   const at = (name: string): string => remote(sshd, account(), `${rdir}/${name}`);
 
@@ -40,7 +42,7 @@ describe.each([
     const data = randomBytes(2 * 1024 * 1024 + 9);
     const put = await cli(['put', '--part-size', '1M', at('db')], data);
     expect(put.status).toBe(0);
-    expect(put.stderr).toBe(`scpipe: warning: ${rdir}/db is also a plain file, and \`scpipe get ${at('db')}\` returns that file, not this set: \`scpipe get --parts ${at('db')}\` returns the set (or remove the plain file)\n`);
+    expect(put.stderr).toBe(`scpipe: warning: ${rdir}/db is also a plain file, and \`scpipe get ${reach()} ${at('db')}\` returns that file, not this set: \`scpipe get --parts ${reach()} ${at('db')}\` returns the set (or remove the plain file)\n`);
     expect((await readdir(dir)).sort()).toEqual(['db', 'db.000000', 'db.000001', 'db.000002', 'db.sha256']);
     const plain = await cli(['get', at('db')]);
     expect(plain).toMatchObject({ status: 0, stderr: '' });
@@ -63,7 +65,7 @@ describe.each([
     expect(put.stderr).toBe(
       `scpipe: warning: ${rdir}/night.000002 (and maybe more after it) is left from an earlier, longer set of this name: ` +
         '`scpipe get` and the manifest leave it out, but `cat night.[0-9]*` would add it, and it takes space (remove it and those after it, ' +
-        `or on an scp-only host store an empty file over each: \`scpipe put -O --size 0 ${at('night.000002')} < /dev/null\`)\n`,
+        `or on an scp-only host store an empty file over each: \`scpipe put -O --size 0 ${reach()} ${at('night.000002')} < /dev/null\`)\n`,
     );
     expect((await readdir(dir)).sort()).toEqual(['night.000000', 'night.000001', 'night.000002', 'night.000003', 'night.sha256']);
     // The command the warning gives, where it applies (SCP); the jail takes a plain empty upload.
@@ -84,10 +86,10 @@ describe.each([
     expect(put.stderr).toBe(
       `scpipe: warning: ${rdir}/${name}.000002 (and maybe more after it) is left from an earlier, longer set of this name: ` +
         "`scpipe get` and the manifest leave it out, but `cat 'late $night'.[0-9]*` would add it, and it takes space (remove it and those after it, " +
-        `or on an scp-only host store an empty file over each: \`scpipe put -O --size 0 '${target}' < /dev/null\`)\n`,
+        `or on an scp-only host store an empty file over each: \`scpipe put -O --size 0 ${reach()} '${target}' < /dev/null\`)\n`,
     );
     // What a shell makes of the command's target: the part's whole name.
-    const word = /--size 0 (.*) < \/dev\/null/.exec(put.stderr)![1]!;
+    const word = / ('[^']*') < \/dev\/null/.exec(put.stderr)![1]!; // the target, after the options
     expect(execFileSync('sh', ['-c', `printf %s ${word}`], { encoding: 'utf8', env: { night: 'X' } })).toBe(target);
   });
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { CLI, endlessInput, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
+import { CLI, endlessInput, pastedFlags, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { openSpoolFilesIn } from '../helpers/open-files';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -42,6 +42,9 @@ async function withFullDisk(use: (small: string) => Promise<void>): Promise<void
   }
 }
 
+// The options of put(): a command a message gives carries them, to reach the same host.
+const reach = (): string => pastedFlags(sshFlags(sshd, sshd.rssh));
+
 const put = (path: string, extra: string[] = []): string[] => [
   'put', ...sshFlags(sshd, sshd.rssh), '--spool-dir', spoolDir(), ...extra, remote(sshd, sshd.rssh, path),
 ];
@@ -52,7 +55,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
   it('a missing remote directory: exit 1, naming it and how to make it, nothing written', async () => {
     const r = await runCli(put(`${dir}/missing/f.bin`), { stdin: 'data' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/f.bin: No such file or directory (the directory ${dir}/missing is not there; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.rssh, `${dir}/missing`)})\n`);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/f.bin: No such file or directory (the directory ${dir}/missing is not there; to make it: mkdir empty && scpipe cp -r empty ${reach()} ${remote(sshd, sshd.rssh, `${dir}/missing`)})\n`);
     expect(await readdir(dir)).toEqual([]);
     const empty = await mkdtemp(join(tmpdir(), 'scpipe-test-empty-'));
     try {
@@ -69,11 +72,11 @@ describe('scpipe put failures: what the user sees, what is left', () => {
     const r = await runCli(put(`${dir}/my missing/f.bin`), { stdin: 'data' });
     expect(r.status).toBe(1);
     const made = /; to make it: mkdir empty && scpipe cp -r empty (.*)\)\n$/.exec(r.stderr)?.[1];
-    expect(made).toBe(`'${remote(sshd, sshd.rssh, `${dir}/my missing`)}'`);
+    expect(made).toBe(`${reach()} '${remote(sshd, sshd.rssh, `${dir}/my missing`)}'`);
     const empty = await mkdtemp(join(tmpdir(), 'scpipe-test-empty-'));
     try {
-      // As the user pastes it.
-      const line = `${shellQuote([process.execPath, CLI, 'cp', ...sshFlags(sshd, sshd.rssh), '-r', empty])} ${made!}`;
+      // As the user pastes it: the port, key and known hosts are in it.
+      const line = `${shellQuote([process.execPath, CLI, 'cp', '-r', empty])} ${made!}`;
       expect(spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
     } finally {
       await rm(empty, { recursive: true });
@@ -85,7 +88,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
   it('a missing remote directory under --part-size: exit 1, the command that makes it names the host, nothing written', async () => {
     const r = await runCli(put(`${dir}/gone/s.bin`, ['--part-size', '4K']), { stdin: 'data' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`(the directory ${dir}/gone is not there; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.rssh, `${dir}/gone`)}); the parts set s.bin is incomplete`);
+    expect(r.stderr).toContain(`(the directory ${dir}/gone is not there; to make it: mkdir empty && scpipe cp -r empty ${reach()} ${remote(sshd, sshd.rssh, `${dir}/gone`)}); the parts set s.bin is incomplete`);
     expect(r.stderr).not.toContain('HOST:');
     expect(await readdir(dir)).toEqual([]);
   });
@@ -110,7 +113,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       const target = remote(sshd, sshd.rssh, `${small}/f.bin`);
       expect(r.stderr).toBe(
         `scpipe: remote: scp: ${small}/f.bin: No space left on device; the remote file ${small}/f.bin is left cut short, holding what fit, and its space: ` +
-          `remove it, or store an empty file over it: \`scpipe put -O --size 0 ${target} < /dev/null\`\n`,
+          `remove it, or store an empty file over it: \`scpipe put -O --size 0 ${reach()} ${target} < /dev/null\`\n`,
       );
       const left = (await stat(join(small, 'f.bin'))).size;
       expect(left).toBeGreaterThan(0);
@@ -131,7 +134,7 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       expect(r.status).toBe(1);
       expect(r.stderr).toBe(
         `scpipe: ${full}: remote: scp: ${small}/f.bin: No space left on device; the remote file ${small}/f.bin is left cut short, holding what fit, and its space: ` +
-          `remove it, or store an empty file over it: \`scpipe put -O --size 0 ${full} < /dev/null\`\n`,
+          `remove it, or store an empty file over it: \`scpipe put -O --size 0 ${reach()} ${full} < /dev/null\`\n`,
       );
       expect((await stat(join(dir, 'f.bin'))).size).toBe(3 * 1024 * 1024);
     });
@@ -146,9 +149,9 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       const target = remote(sshd, sshd.rssh, path);
       expect(r.stderr).toBe(
         `scpipe: remote: scp: ${path}: No space left on device; the remote file ${path} is left cut short, holding what fit, and its space: ` +
-          `remove it, or store an empty file over it: \`scpipe put -O --size 0 '${target}' < /dev/null\`\n`,
+          `remove it, or store an empty file over it: \`scpipe put -O --size 0 ${reach()} '${target}' < /dev/null\`\n`,
       );
-      const word = /--size 0 (.*) < \/dev\/null/.exec(r.stderr)![1]!;
+      const word = / ('[^']*') < \/dev\/null/.exec(r.stderr)![1]!; // the target, after the options
       expect(execFileSync('sh', ['-c', `printf %s ${word}`], { encoding: 'utf8', env: { day: 'X' } })).toBe(target);
       expect((await stat(path)).size).toBeGreaterThan(0);
     });
@@ -166,14 +169,14 @@ describe('scpipe put failures: what the user sees, what is left', () => {
       const target = remote(sshd, sshd.rssh, path);
       expect(r.stderr).toBe(
         `scpipe: remote: scp: ${path}: No space left on device; the remote file ${path} is left cut short, holding what fit, and its space: ` +
-          `remove it, or store an empty file over it: \`scpipe put -O --size 0 -P ${sshd.port} '${target}' < /dev/null\`\n`,
+          `remove it, or store an empty file over it: \`scpipe put -O --size 0 -P ${sshd.port} ${pastedFlags(flags)} '${target}' < /dev/null\`\n`,
       );
       expect((await stat(path)).size).toBeGreaterThan(0);
       // The words a shell makes of the command, run with the test's keys and known hosts.
       const command = /`scpipe (put .*) < \/dev\/null`/.exec(r.stderr)![1]!;
       const words = execFileSync('sh', ['-c', `printf '%s\\0' ${command}`], { encoding: 'utf8', env: { day: 'X' } }).split('\0').slice(0, -1);
-      expect(words).toEqual(['put', '-O', '--size', '0', '-P', String(sshd.port), target]);
-      expect(await runCli([words[0]!, ...flags, ...words.slice(1)], { stdin: '' })).toMatchObject({ status: 0, stderr: '' });
+      expect(words).toEqual(['put', '-O', '--size', '0', '-P', String(sshd.port), ...flags, target]);
+      expect(await runCli(words, { stdin: '' })).toMatchObject({ status: 0, stderr: '' });
       expect((await stat(path)).size).toBe(0);
     });
   });

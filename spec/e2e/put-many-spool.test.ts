@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { endlessInput, remote, startCli, sshFlags } from '../helpers/cli';
+import { endlessInput, pastedFlags, remote, startCli, sshFlags } from '../helpers/cli';
 import { waitFor, waitForSteady } from '../helpers/async';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { openSpoolFilesIn } from '../helpers/open-files';
@@ -31,6 +31,7 @@ beforeEach(async () => {
   sftpDir = await userDir(sshd.sftp, 'many-spool');
 });
 const flags = (): string[] => [...sshFlags(sshd, sshd.rssh), '-i', sshd.sftp.keyPath];
+const reach = (): string => pastedFlags(flags()); // as a command a message gives carries them
 const toScp = (name: string): string => remote(sshd, sshd.rssh, `${remotePath(sshd.rssh, scpDir)}/${name}`);
 const toSftp = (name: string): string => remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/${name}`);
 
@@ -83,7 +84,7 @@ describe('put to several SCP targets: one spool', () => {
     const r = await startCli(['put', ...flags(), '--memory', '1M', '--spool-dir', spool(), bad, toScp('f.bin')], { stdin: data, timeoutMs: 120_000 }).done;
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toBe(`scpipe: ${bad}: remote: scp: ${remotePath(sshd.rssh, scpDir)}/missing/f.bin: No such file or directory (the directory ${remotePath(sshd.rssh, scpDir)}/missing is not there; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.rssh, `${remotePath(sshd.rssh, scpDir)}/missing`)})\n`);
+    expect(r.stderr).toBe(`scpipe: ${bad}: remote: scp: ${remotePath(sshd.rssh, scpDir)}/missing/f.bin: No such file or directory (the directory ${remotePath(sshd.rssh, scpDir)}/missing is not there; to make it: mkdir empty && scpipe cp -r empty ${reach()} ${remote(sshd, sshd.rssh, `${remotePath(sshd.rssh, scpDir)}/missing`)})\n`);
     expect((await readFile(join(scpDir, 'f.bin'))).equals(data)).toBe(true);
     expect(await readdir(scpDir)).toEqual(['f.bin']);
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { CLI, chunks, endlessInput, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
+import { CLI, chunks, endlessInput, pastedFlags, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { killAll } from '../helpers/drop-connections';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -116,7 +116,7 @@ describe('put to several targets', () => {
     const r = await runCli(['put', ...flags(), '--json', toScp('b.bin'), bad], { stdin: data, timeoutMs: 60_000 });
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 1, destinations: [toScp('b.bin'), bad], failed: [bad], bytes: data.length, error: { code: 'ERR_NO_SUCH_FILE' } });
-    expect(r.stderr).toBe(`scpipe: ${bad}: open: No such file (the directory ${remotePath(sshd.sftp, sftpDir)}/missing is not there, or is a file; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/missing`)})\n`);
+    expect(r.stderr).toBe(`scpipe: ${bad}: open: No such file (the directory ${remotePath(sshd.sftp, sftpDir)}/missing is not there, or is a file; to make it: mkdir empty && scpipe cp -r empty ${pastedFlags(flags())} ${remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/missing`)})\n`);
     expect((await readFile(join(scpDir, 'b.bin'))).equals(data)).toBe(true);
     expect(await readdir(sftpDir)).toEqual([]);
   });
@@ -132,12 +132,12 @@ describe('put to several targets', () => {
     const input = new PassThrough();
     const run = startCli(['put', ...flags(), toScp('b.bin'), bad], { stdin: input, timeoutMs: 60_000 });
     input.write(first);
-    await waitFor(() => run.stderr().includes(`scpipe: ${bad}: open: No such file (the directory ${remotePath(sshd.sftp, sftpDir)}/missing is not there, or is a file; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/missing`)})\n`), 'the failure said', 30_000);
+    await waitFor(() => run.stderr().includes(`scpipe: ${bad}: open: No such file (the directory ${remotePath(sshd.sftp, sftpDir)}/missing is not there, or is a file; to make it: mkdir empty && scpipe cp -r empty ${pastedFlags(flags())} ${remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/missing`)})\n`), 'the failure said', 30_000);
     expect(run.child.exitCode).toBeNull(); // still reading the stream
     input.end(rest);
     const r = await run.done;
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: ${bad}: open: No such file (the directory ${remotePath(sshd.sftp, sftpDir)}/missing is not there, or is a file; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/missing`)})\n`);
+    expect(r.stderr).toBe(`scpipe: ${bad}: open: No such file (the directory ${remotePath(sshd.sftp, sftpDir)}/missing is not there, or is a file; to make it: mkdir empty && scpipe cp -r empty ${pastedFlags(flags())} ${remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/missing`)})\n`);
     expect((await readFile(join(scpDir, 'b.bin'))).equals(Buffer.concat([first, rest]))).toBe(true);
     expect(await readdir(sftpDir)).toEqual([]);
   });

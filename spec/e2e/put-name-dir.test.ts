@@ -8,7 +8,7 @@ import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { pastedFlags, remote, runCli, sshFlags } from '../helpers/cli';
 import { unmount } from '../helpers/tmpfs';
 
 const sshd = sshdPerSuite();
@@ -23,7 +23,7 @@ describe('put --name NAME host:DIR/ over SCP (the rssh-like account)', () => {
     const dir = remotePath(sshd.rssh, await userDir(sshd.rssh, 'name-dir'));
     const r = await runCli(put(`${dir}/missing/`), { stdin: 'hi' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/: No such file or directory (the directory ${dir}/missing is not there; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, sshd.rssh, `${dir}/missing`)})\n`);
+    expect(r.stderr).toBe(`scpipe: remote: scp: ${dir}/missing/: No such file or directory (the directory ${dir}/missing is not there; to make it: mkdir empty && scpipe cp -r empty ${pastedFlags(sshFlags(sshd, sshd.rssh))} ${remote(sshd, sshd.rssh, `${dir}/missing`)})\n`);
   });
 
   // User sees: exit 0. Left: DIR/n.

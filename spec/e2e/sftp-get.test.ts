@@ -5,7 +5,7 @@ import { chmod, chown, mkdir, readFile, readdir, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { remote, runCli, sshFlags } from '../helpers/cli';
+import { pastedFlags, remote, runCli, sshFlags } from '../helpers/cli';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const sshd = sshdPerSuite();
@@ -74,7 +74,7 @@ describe.each([
     await mkdir(join(dir, 'adir'));
     await chown(join(dir, 'adir'), account().uid, account().gid);
     const r = await runCli(get(account(), `${rdir}/adir`));
-    expect({ status: r.status, stderr: r.stderr, stdout: r.stdout.length }).toEqual({ status: 1, stderr: `scpipe: ${rdir}/adir: is a directory; get reads a file or a parts set, and scpipe cp -r a directory; the sets in a directory are named by their manifests, NAME.sha256: \`sftp ${remote(sshd, account(), `${rdir}/adir`)}\` then \`ls -l\` lists them\n`, stdout: 0 });
+    expect({ status: r.status, stderr: r.stderr, stdout: r.stdout.length }).toEqual({ status: 1, stderr: `scpipe: ${rdir}/adir: is a directory; get reads a file or a parts set, and scpipe cp -r a directory; the sets in a directory are named by their manifests, NAME.sha256: \`sftp ${pastedFlags(sshFlags(sshd, account()))} ${remote(sshd, account(), `${rdir}/adir`)}\` then \`ls -l\` lists them\n`, stdout: 0 });
   });
 
   // This was the directory test, and passed on this usage error: no request went out.

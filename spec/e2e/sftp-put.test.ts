@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { remotePath, userDir, type TestAccount } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { endlessInput, remote, runCli, runCliWithFile, sshFlags, startCli, chunks } from '../helpers/cli';
+import { endlessInput, pastedFlags, remote, runCli, runCliWithFile, sshFlags, startCli, chunks } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 
 const sshd = sshdPerSuite();
@@ -132,7 +132,7 @@ describe.each([
   it('a missing directory: exit 1, no such file, nothing created', async () => {
     const r = await runCli(put(account(), `${rdir}/missing/f.bin`), { stdin: 'x' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: ${rdir}/missing/f.bin: open: No such file (the directory ${rdir}/missing is not there, or is a file; to make it: mkdir empty && scpipe cp -r empty ${remote(sshd, account(), `${rdir}/missing`)})\n`);
+    expect(r.stderr).toBe(`scpipe: ${rdir}/missing/f.bin: open: No such file (the directory ${rdir}/missing is not there, or is a file; to make it: mkdir empty && scpipe cp -r empty ${pastedFlags(sshFlags(sshd, account()))} ${remote(sshd, account(), `${rdir}/missing`)})\n`);
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -170,6 +170,16 @@ export function sshFlags(sshd: TestSshd, account: TestAccount, extra: string[] =
   ];
 }
 
+/**
+ * Options (sshFlags()'s, serve's scpipeArgs()) as a command a message gives
+ * to paste carries them: -P, each -i, each -o, -F, in that order; plain words unquoted.
+ */
+export function pastedFlags(flags: string[]): string {
+  const by = (letter: string): string[] => flags.flatMap((f, i) => (f === letter && i + 1 < flags.length ? [letter, flags[i + 1]!] : []));
+  const words = [...by('-P'), ...by('-i'), ...by('-o'), ...by('-F')];
+  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'"'"'`)}'`)).join(' ');
+}
+
 /** sshFlags() through a proxy or relay on `port` in front of `sshd`, with a known_hosts at `knownHosts` naming it. */
 export function sshFlagsVia(sshd: TestSshd, port: number, knownHosts: string, account: TestAccount, extra: string[] = []): string[] {
   return sshFlags({ ...sshd, port, knownHostsPath: knownHostsFor(sshd, port, knownHosts) }, account, extra);

@@ -2,7 +2,13 @@
 // left past a set's last): what a POSIX shell makes of their words.
 import { execFileSync } from 'node:child_process';
 import { shadowWarning, staleWarning } from '../../../cli/commands/put-parts';
-import { pasteTarget } from '../../../cli/paste-target';
+import { pasteSpec, pasteTarget } from '../../../cli/paste-target';
+import { withDirectoryHint } from '../../../cli/directory-hint';
+import { withFullRemoteHint } from '../../../cli/remote-full';
+import { withMissingDirectoryHint } from '../../../cli/missing-directory-hint';
+import { withRestOfSetHint } from '../../../cli/set-rest-hint';
+import { ScpipeError, type Download, type Manifest } from '../../../lib';
+import { MAKE_DIRECTORY, hostWord } from '../../../lib/internal';
 
 // The words `sh` reads in `text`, as a shell reading the pasted command would.
 const words = (text: string): string[] =>
@@ -32,5 +38,51 @@ describe('commands to paste', () => {
     for (const [, command] of warning.matchAll(/`scpipe get (.*?)`/g)) {
       expect(words(command!).slice(-3)).toEqual(['-P', '2222', "vault:d/o'clock"]);
     }
+  });
+});
+
+describe('commands to paste reach the host as the run did', () => {
+  const args = {
+    P: '2222', i: ['/k/id ed25519'], o: ['ProxyCommand=ssh -W %h:%p gw', 'UserKnownHostsFile=/k/known'], F: '/k/config',
+    J: 'jump@gw', c: 'aes256-gcm@openssh.com', '4': true, transport: 'openssh' as const, 'scp-path': '/opt/bin/scp', quote: 'double' as const,
+  };
+  const reach = ['-P', '2222', '-i', '/k/id ed25519', '-o', 'ProxyCommand=ssh -W %h:%p gw', '-o', 'UserKnownHostsFile=/k/known', '-F', '/k/config', '-J', 'jump@gw', '-c', 'aes256-gcm@openssh.com', '-4'];
+  const spec = pasteSpec({ host: 'vault', user: 'backup', path: 'd/f' }, args);
+
+  it('an scpipe command: -P, the ssh options, the transport, the remote scp and the quoting', () => {
+    expect(words(pasteTarget(spec, 'd/f'))).toEqual(['--quote', 'double', ...reach, '--transport', 'openssh', '--scp-path', '/opt/bin/scp', 'backup@vault:d/f']);
+    expect(words(pasteTarget(spec, 'd/*', { quote: 'none' }))).toEqual(['--quote', 'none', ...reach, '--transport', 'openssh', '--scp-path', '/opt/bin/scp', 'backup@vault:d/*']);
+  });
+
+  it("sftp's: the options sftp takes, with scp's letters", () => {
+    expect(words(pasteTarget(spec, 'd', { program: 'sftp' }))).toEqual([...reach, 'backup@vault:d']);
+    // -S is sftp's too, and says the transport already.
+    expect(words(pasteTarget(pasteSpec({ host: 'vault', path: '' }, { S: '/opt/ssh', transport: 'openssh', '6': true }), 'd'))).toEqual(['-6', '-S', '/opt/ssh', 'vault:d']);
+  });
+
+  it("an scp:// URI's port wins over -P, as it did for the run", () => {
+    expect(words(pasteTarget(pasteSpec({ host: 'vault', port: 2200, path: '' }, { P: '2222' }), 'f'))).toEqual(['-P', '2200', 'vault:f']);
+  });
+
+  it('nothing but the target for the defaults', () => {
+    expect(pasteTarget(pasteSpec({ host: 'vault', path: '' }, { transport: 'ssh2', 'scp-path': 'scp', quote: 'posix', i: [], o: [] }), 'f')).toBe('vault:f');
+  });
+
+  it('every command a message gives carries them', () => {
+    const target = `${reach.slice(0, 2).join(' ')} -i '/k/id ed25519'`;
+    const plain = pasteSpec({ host: 'vault', path: 'd/s.bin' }, { P: '2222', i: ['/k/id ed25519'] });
+    expect(staleWarning(plain, 'd/', 's.bin', 's.bin.000003')).toContain(`\`scpipe put -O --size 0 ${target} vault:d/s.bin.000003 < /dev/null\``);
+    expect(shadowWarning(plain, 'd/s.bin')).toContain(`\`scpipe get --parts ${target} vault:d/s.bin\``);
+    const full = new ScpipeError('ERR_NO_SPACE', 'remote: scp: d/f: No space left on device; store an empty file over it', { cutShort: { name: 'f', path: 'd/f', written: 1n, size: 2n } });
+    expect((withFullRemoteHint(full, plain) as Error).message).toContain(`\`scpipe put -O --size 0 ${target} vault:d/f < /dev/null\``);
+    const missing = new ScpipeError('ERR_NO_SUCH_FILE', `remote: scp: d/f: No such file or directory (the directory d is not there; to make it: ${MAKE_DIRECTORY}${hostWord('d')})`, { missingDirectory: 'd' });
+    expect((withMissingDirectoryHint(missing, plain) as Error).message).toContain(`to make it: mkdir empty && scpipe cp -r empty ${target} vault:d)`);
+    const scpDir = new ScpipeError('ERR_REMOTE', 'remote: scp: d: not a regular file');
+    expect((withDirectoryHint(scpDir, { ...plain, path: 'd/' }) as Error).message).toContain(`\`scpipe cp --quote none ${target} 'vault:d/*.sha256' DIR/\``);
+    const manifest = { version: 1, name: 's.bin', size: 3n, partSize: 1n, sha256: '', time: '', parts: [0, 1, 2].map(() => ({ size: 1n, sha256: '' })) } as unknown as Manifest;
+    const bad = new ScpipeError('ERR_CHECKSUM', 'part s.bin.000000 does not match', { path: 'd/s.bin.000000' });
+    expect((withRestOfSetHint(bad, plain, { manifest, protocol: 'sftp' } as Download) as Error).message).toContain(`\`scpipe get --output s.bin.000001 ${target} vault:d/s.bin.000001\``);
+    const sftpDir = new ScpipeError('ERR_REMOTE', 'd: is a directory');
+    expect((withDirectoryHint(sftpDir, { ...plain, path: 'd/' }) as Error).message).toContain(`\`sftp ${target} vault:d\``);
   });
 });
