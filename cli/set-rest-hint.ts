@@ -8,9 +8,6 @@ import { pasteTarget, pasteWord, type PasteSpec } from './paste-target';
 // The failures of one part: the remote's refusal (missing, unreadable) or a size or SHA-256 not the manifest's.
 const PART_FAILED = new Set(['ERR_REMOTE', 'ERR_NO_SUCH_FILE', 'ERR_PERMISSION_DENIED', 'ERR_CHECKSUM']);
 
-// A name --quote none hands the remote shell as it is: no space, quote or glob of its own.
-const PLAIN = /^[\w@%+=:,./-]+$/;
-
 /** `err` with the way to save the set's other parts, when a part before its last failed; else `err`. */
 export function withRestOfSetHint(err: unknown, spec: PasteSpec, download: Download | undefined): unknown {
   const manifest = download?.manifest;
@@ -21,10 +18,8 @@ export function withRestOfSetHint(err: unknown, spec: PasteSpec, download: Downl
   const dir = spec.path.slice(0, spec.path.length - manifest.name.length);
   const next = partName(manifest.name, index + 1);
   const check = `\`sha256sum -c ${pasteWord(manifestName(manifest.name))}\``;
-  const save =
-    download!.protocol === 'scp' && PLAIN.test(spec.path)
-      ? `\`scpipe cp ${pasteTarget(spec, `${spec.path}.*`, { quote: 'none' })} DIR/\` copies the parts that are there and the manifest into a directory DIR, where ${check} names each bad one`
-      : `each is a file of its own (\`scpipe get --output ${pasteWord(next)} ${pasteTarget(spec, dir + next)}\` fetches the first), and ${check} names each bad one in a directory that holds them and the manifest`;
+  // The next part by its name: a glob (`NAME.*`) works where a shell expands it, not on scpipe serve.
+  const save = `each is a file of its own (\`scpipe get --output ${pasteWord(next)} ${pasteTarget(spec, dir + next)}\` fetches the first), and ${check} names each bad one in a directory that holds them and the manifest`;
   const rest = index + 2 === count ? next : `${next}..${partName(manifest.name, count - 1)}`;
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
   return new ScpipeError(err.code, `${err.message}; the parts after it, ${escapeForTerminal(rest)}, were not fetched: ${save}`, { ...fields, cause: err.cause });

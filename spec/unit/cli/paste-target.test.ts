@@ -81,7 +81,12 @@ describe('commands to paste reach the host as the run did', () => {
     expect((withDirectoryHint(scpDir, { ...plain, path: 'd/' }) as Error).message).toContain(`\`scpipe cp --quote none ${target} 'vault:d/*.sha256' DIR/\``);
     const manifest = { version: 1, name: 's.bin', size: 3n, partSize: 1n, sha256: '', time: '', parts: [0, 1, 2].map(() => ({ size: 1n, sha256: '' })) } as unknown as Manifest;
     const bad = new ScpipeError('ERR_CHECKSUM', 'part s.bin.000000 does not match', { path: 'd/s.bin.000000' });
-    expect((withRestOfSetHint(bad, plain, { manifest, protocol: 'sftp' } as Download) as Error).message).toContain(`\`scpipe get --output s.bin.000001 ${target} vault:d/s.bin.000001\``);
+    for (const protocol of ['sftp', 'scp']) {
+      // Over SCP too the next part is named: a glob needs a remote shell, which scpipe serve has not.
+      const said = (withRestOfSetHint(bad, plain, { manifest, protocol } as Download) as Error).message;
+      expect(said).toContain(`\`scpipe get --output s.bin.000001 ${target} vault:d/s.bin.000001\``);
+      expect(said).not.toContain('*');
+    }
     const sftpDir = new ScpipeError('ERR_REMOTE', 'd: is a directory');
     expect((withDirectoryHint(sftpDir, { ...plain, path: 'd/' }) as Error).message).toContain(`\`sftp ${target} vault:d\``);
   });
