@@ -9,7 +9,7 @@ import { NAME_MAX, byteFs, fromBytes, toBytes, describeIoError, followLinks, out
 import { single } from './yargs-limits';
 import { checkFileToWrite } from './file-to-write';
 import { writeFifo } from './fifo-write';
-import { ownSocketStream } from './own-socket';
+import { ownSocketStream } from './file-stream';
 import { looksClosed, writeWhole } from './stdout';
 import { recordSha256 } from './json-summary';
 import { describeFailure, say } from './report';

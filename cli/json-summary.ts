@@ -9,7 +9,7 @@ import { strerror } from '../lib/internal';
 import { looksClosed } from './stdout';
 import { FileTally } from './file-tally';
 import { SummaryRecorder, type JsonSummary, type Protocol, type SummaryOut } from './json-summary-recorder';
-import { oneStream } from './own-socket';
+import { oneStream } from './file-stream';
 
 let active: SummaryRecorder | undefined;
 

@@ -15,7 +15,7 @@ import { single, singleNumber } from '../yargs-limits';
 import { tempKept } from '../stale-lines';
 import { connectOptions, remoteArg, roleOptions, withSshOptions, type SshArgs } from '../ssh-options';
 import { runGet } from './get';
-import { ownSocketAt, ownStreamAt, refuseChecksumInto, saidInto } from '../own-socket';
+import { ownSocketAt, ownStreamAt, refuseSumsInto } from '../file-stream';
 import { runPut } from './put';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, sayChecksums, wantsSha256, writeChecksumEntries } from '../checksums';
@@ -84,13 +84,8 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
         const sumsFile = args['checksum-file'];
         // `cp host:f /dev/stdout | reader`: the file is written by name, and a line said on stdout went into its bytes.
         const carrier = await ownStreamAt(dest);
-        if (saidInto(process.stdout, carrier) && sumsFile === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(dest)}): give --checksum-file a file name`);
+        await refuseSumsInto(carrier, escapeForTerminal(dest), true, args);
         if (carrier !== undefined) summaryOff(carrier, escapeForTerminal(dest));
-        refuseChecksumInto(carrier, escapeForTerminal(dest), args.checksum);
-        const sumsOn = carrier === undefined || sumsFile === undefined || sumsFile === '-' ? undefined : await ownStreamAt(sumsFile);
-        if (sumsOn !== undefined && sumsOn === carrier) {
-          throw new ScpipeError('ERR_USAGE', `--checksum-file ${escapeForTerminal(sumsFile!)} is ${sumsOn === process.stdout ? 'stdout' : 'stderr'}, which carries the file: give it a file of its own`);
-        }
         if (sumsFile === '-' && args.json) throw new ScpipeError('ERR_USAGE', '--checksum-file - and --json would both write to stdout: give the checksum a file name');
         await checkChecksumFile(sumsFile); // before we connect
         // By local path; a file copied again after a lost connection keeps its place, with the new sum.

@@ -20,7 +20,7 @@ import { heldParts, withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
 import { withDirectoryHint } from '../directory-hint';
 import { roomWarning } from '../room-warning';
-import { ownSocketAt, ownStreamAt, refuseChecksumInto, saidInto } from '../own-socket';
+import { ownSocketAt, ownStreamAt, refuseSumsInto } from '../file-stream';
 import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
 import { parseMemory } from './put-args';
@@ -89,15 +89,9 @@ export async function runGet(
   const own = output === undefined ? undefined : await ownSocketAt(output);
   // There, or where it is the pipe or file stdout is, `--checksum-file -` and --json mixed their lines into the file's bytes.
   const carrier = own ?? (output === undefined ? undefined : await ownStreamAt(output));
-  if (output !== undefined && saidInto(process.stdout, carrier) && args['checksum-file'] === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${escapeForTerminal(output!)}): give --checksum-file a file name`);
+  await refuseSumsInto(output === undefined ? process.stdout : carrier, output === undefined ? 'stdout' : escapeForTerminal(output), output !== undefined, args);
   if (carrier !== undefined) summaryOff(carrier, escapeForTerminal(output!));
   else if (output === undefined) summaryOff(process.stdout, 'stdout');
-  refuseChecksumInto(output === undefined ? process.stdout : carrier, output === undefined ? 'stdout' : escapeForTerminal(output), args.checksum);
-  const sumsFile = args['checksum-file'];
-  const sumsOn = sumsFile === undefined || sumsFile === '-' ? undefined : await ownStreamAt(sumsFile);
-  if (sumsOn !== undefined && sumsOn === (output === undefined ? process.stdout : carrier)) {
-    throw new ScpipeError('ERR_USAGE', `--checksum-file ${escapeForTerminal(sumsFile!)} is ${sumsOn === process.stdout ? 'stdout' : 'stderr'}, which carries the file: give it a file of its own`);
-  }
   if (own !== undefined && (args.p || args.resume)) throw new ScpipeError('ERR_USAGE', `--output ${escapeForTerminal(output!)} is a socket, a stream: ${args.p ? '-p' : '--resume'} needs a file`);
   const spec = remoteArg(sourceArg, 'get');
   // `get host:` came after the login (exit 255 when the host was down) as `"" does not name a file`.

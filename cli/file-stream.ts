@@ -1,8 +1,9 @@
-// A systemd service's stdout and stderr are sockets (journald's), which
-// cannot be opened by their /dev or /proc name (ENXIO): where a file named
-// on the command line is our own stdout or stderr, its stream is written.
+// The file's stream: whether a file named on the command line is our own
+// stdout or stderr, so that no line said there goes into its bytes. A systemd
+// service's stdout and stderr are sockets (journald's), which cannot be
+// opened by their /dev or /proc name (ENXIO): there, the stream is written.
 import { fstatSync, type Stats } from 'node:fs';
-import { ScpipeError } from '../lib';
+import { ScpipeError, escapeForTerminal } from '../lib';
 import { byteFs, followLinks } from '../lib/internal';
 
 /** process.stdout or process.stderr where `file` (followLinks()'s answer) is this process's descriptor 1 or 2 and a socket. */
@@ -53,6 +54,29 @@ export function saidInto(said: NodeJS.WriteStream, file: NodeJS.WriteStream | un
 export function refuseChecksumInto(file: NodeJS.WriteStream | undefined, shown: string, checksum: boolean | undefined): void {
   if (!checksum || !saidInto(process.stderr, file)) return;
   throw new ScpipeError('ERR_USAGE', `--checksum prints its line on stderr, which is the stream the file goes to (${shown}): give --checksum-file a file name`);
+}
+
+/** The checksum options, as given. */
+export interface SumsOptions {
+  checksum?: boolean;
+  'checksum-file'?: string;
+}
+
+/**
+ * ERR_USAGE where a checksum line would go into the file's bytes: the file
+ * goes to `file` (stdout, stderr, or undefined: a file of its own), named
+ * `shown`; `named`: by a name given (--output, cp's target), not as stdout
+ * itself. Said of `--checksum-file -`, --checksum, or a --checksum-file
+ * that is that stream.
+ */
+export async function refuseSumsInto(file: NodeJS.WriteStream | undefined, shown: string, named: boolean, args: SumsOptions): Promise<void> {
+  const sumsFile = args['checksum-file'];
+  if (named && saidInto(process.stdout, file) && sumsFile === '-') throw new ScpipeError('ERR_USAGE', `stdout carries the file (${shown}): give --checksum-file a file name`);
+  refuseChecksumInto(file, shown, args.checksum);
+  const sumsOn = file === undefined || sumsFile === undefined || sumsFile === '-' ? undefined : await ownStreamAt(sumsFile);
+  if (sumsOn !== undefined && sumsOn === file) {
+    throw new ScpipeError('ERR_USAGE', `--checksum-file ${escapeForTerminal(sumsFile!)} is ${sumsOn === process.stdout ? 'stdout' : 'stderr'}, which carries the file: give it a file of its own`);
+  }
 }
 
 function fstatOf(fd: number): Stats | undefined {
