@@ -5,62 +5,15 @@
 import { ScpipeError, isScpipeError } from '../errors';
 import { checkHostKey, fingerprint, keyType, knownHostsName, rsaKeyBits } from './known-hosts';
 import { recordHostKey } from './host-key-record';
-import type { ResolvedHost } from './ssh-config';
 import { shellWord } from '../util/shell-word';
 import { outOfDescriptors } from '../util/limits';
 import { addKeyCommand, changedKeyWarning, sshKeyTypeName } from './host-key-messages';
+import type { HostVerifier, HostVerifierOptions } from './host-verifier-types';
 
 /** OpenSSH's default RequiredRSASize. */
 const MIN_RSA_BITS = 1024;
 
-/** What an interactive caller is shown before trusting a new key. */
-export interface FirstConnectInfo {
-  /** The known_hosts name, e.g. `[127.0.0.1]:2222`. */
-  name: string;
-  keyType: string;
-  fingerprint: string;
-}
-
-/** Input of createHostVerifier(). */
-export interface HostVerifierOptions {
-  /** Read (never changed) for the known_hosts files and StrictHostKeyChecking. */
-  host: Readonly<ResolvedHost>;
-  /** -v detail. */
-  log?: (line: string) => void;
-  /** What ssh shows at its default log level: the changed-key warning, "Permanently added". Default: log. */
-  warn?: (line: string) => void;
-  /** The server's IP address once connected, for CheckHostIP (none through a proxy, as in ssh). */
-  address?: () => string | undefined;
-  /**
-   * Asked for an unknown key when StrictHostKeyChecking is ask (host.hostKeyAsk):
-   * true to trust and record it, false to refuse; null (no terminal) or
-   * absent: refuse like `yes`, saying how to add the key.
-   */
-  onFirstConnect?: (info: FirstConnectInfo) => Promise<boolean | null> | boolean | null;
-  /**
-   * The keys earlier connections of this run accepted with no known_hosts
-   * line (UserKnownHostsFile=/dev/null, a file it could not write), by
-   * known_hosts name: a reconnection after a lost connection is held to the
-   * key it began with, as a re-key is, and is not asked about again.
-   */
-  earlier?: Map<string, Buffer>;
-}
-
-/** An ssh2 `hostVerifier` that remembers why it refused. */
-export interface HostVerifier {
-  /** A re-key's answer comes at once (a boolean); the first key's through `verify`. */
-  (key: Buffer, verify: (ok: boolean) => void): boolean | void;
-  /** The same function, for `hostVerifier: verifier.verify`. */
-  verify: (key: Buffer, verify: (ok: boolean) => void) => boolean | void;
-  /** Why the last key was refused (ERR_HOST_KEY_UNKNOWN / _CHANGED / ERR_CONFIG). */
-  failure(): ScpipeError | undefined;
-  /**
-   * False once a changed key was accepted under StrictHostKeyChecking=no: as
-   * ssh, send no password or keyboard-interactive answer to a host that may
-   * be an impostor. For the auth handler (AuthContext.passwordsAllowed).
-   */
-  passwordsAllowed(): boolean;
-}
+export type { FirstConnectInfo, HostVerifier, HostVerifierOptions } from './host-verifier-types';
 
 /** ssh's sockaddr_is_local(): 127.0.0.0/8 and ::1. */
 const isLoopback = (ip: string): boolean => /^127\./.test(ip) || ip === '::1';
