@@ -1,8 +1,6 @@
 // `scpipe serve [options]`: an scp and SFTP SSH server over a root directory.
-import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import {
-  AuthorizedKeysFile,
   DEFAULT_AUTH_LIMITS,
   DEFAULT_CONNECTION_LIMITS,
   DEFAULT_LEFTOVER_CHECK_MS,
@@ -11,18 +9,17 @@ import {
   ScpipeError,
   abortError,
   escapeForTerminal,
-  isScpipeError,
   loadHostKey,
   parseRemoteSpec,
   startServer,
-  type ServeAuth,
   type ServeOptions,
 } from '../../lib';
-import { defaultHostKeyPath, defaultStateDir, errnoCode, findHome, parseMaxStartups } from '../../lib/internal';
+import { defaultHostKeyPath, defaultStateDir, parseMaxStartups } from '../../lib/internal';
 import type { CommandContext } from '../context';
 import { operands, unknownArguments, type OperandArgs } from '../operands';
 import { signalStatus } from '../exit-status';
 import { heldUntilListening, serveLog } from '../serve-log';
+import { PASSWORD_ENV, serveAuth } from '../serve-auth';
 import { DEFAULT_STOP_TIMEOUT_S, drainServer } from '../serve-stop';
 import { single, singleNumber } from '../yargs-limits';
 
@@ -51,9 +48,6 @@ interface ServeArgs extends OperandArgs {
   'leftover-check-interval': number;
   'expire-uploads-after'?: number;
 }
-
-/** The environment variable holding the password for --user. */
-const PASSWORD_ENV = 'SCPIPE_SERVE_PASSWORD';
 
 /** Parses `HOST:PORT`, `[v6]:PORT` or `:PORT`. */
 export function parseListenAddress(text: string): { host: string; port: number } {
@@ -210,33 +204,6 @@ function serveLimits(args: ServeArgs): ServeOptions['limits'] {
     clientAliveIntervalMs: count(args, 'client-alive-interval', 0, false) * 1000,
     clientAliveCountMax: count(args, 'client-alive-count-max', 0),
   };
-}
-
-async function serveAuth(args: ServeArgs, say: (line: string) => void): Promise<ServeAuth> {
-  if (args['no-auth']) return { none: true };
-  const password = process.env[PASSWORD_ENV];
-  if (password !== undefined && args.user === undefined) throw new ScpipeError('ERR_USAGE', `${PASSWORD_ENV} is set: name the user with --user`);
-  const keysPath = args['authorized-keys'] ?? defaultKeysPath(password !== undefined);
-  // Read again at a login whenever it changed, as sshd does: a key removed is refused without a restart.
-  const file = keysPath === undefined ? undefined : await AuthorizedKeysFile.load(keysPath, say).catch((err: unknown) => {
-    if (args['authorized-keys'] !== undefined) throw err;
-    if (password !== undefined) return undefined; // a password alone is enough
-    // The default file is not there: say which option names another one.
-    if (isScpipeError(err) && errnoCode(err.cause) === 'ENOENT') throw new ScpipeError('ERR_USAGE', `${err.message} (name the keys with --authorized-keys FILE)`, { path: keysPath, cause: err });
-    throw err;
-  });
-  for (const { line, why } of file?.loaded.skipped ?? []) say(`${escapeForTerminal(keysPath!)} line ${line}: key skipped: ${escapeForTerminal(why)}`);
-  if (file && file.loaded.size === 0 && password === undefined) throw new ScpipeError('ERR_USAGE', `no usable keys in ${keysPath}`);
-  return { authorizedKeysFile: file, user: args.user, password };
-}
-
-// ~/.ssh/authorized_keys. With no home: none when a password is given (a password alone
-// is enough), else a usage error (exit 2, as for a keys file that is not there).
-function defaultKeysPath(passwordGiven: boolean): string | undefined {
-  const home = findHome();
-  if (typeof home === 'string') return join(home, '.ssh', 'authorized_keys');
-  if (passwordGiven) return undefined;
-  throw new ScpipeError('ERR_USAGE', `cannot tell where ~/.ssh/authorized_keys is: ${home.why}; name the keys with --authorized-keys FILE`);
 }
 
 function formatStartups(s: { start: number; rate: number; full: number }): string {
