@@ -63,3 +63,16 @@ function outOfDescriptors(err: unknown): ScpipeError | undefined {
     return new ScpipeError('ERR_CONNECT', `cannot load ssh2: Too many open files (${OPEN_FILE_LIMIT_HINT})`, { cause: err });
   }
 }
+
+// Loading ssh2 is a noticeable part of a small transfer's start-up, even
+// from the CLI's bundle (docs/performance.md §3). Loaded here rather than at
+// start-up, once the TCP connect has gone out, the load overlaps the
+// server's start-up for the new connection (OpenSSH's sshd forks and
+// re-executes itself before it sends its banner), or the DNS lookup of a
+// host name. Node sends a connect to an IP
+// address on the next tick, after the pending promise callbacks, so the load
+// waits one turn of the event loop (strace shows connect() before the load).
+export async function loadSsh2(): Promise<typeof import('ssh2')> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return ssh2Module();
+}

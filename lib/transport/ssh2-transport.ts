@@ -18,7 +18,7 @@ import { aliveWhileReceiving } from './ssh2-keepalive';
 import { showBanners } from './ssh2-banner';
 import { algorithmsFor } from './ssh2-host-algorithms';
 import { brokenProtocol, describeClientError, disconnected, isDisconnect, keepaliveTimeout } from './ssh2-errors';
-import { cryptoFailure, ssh2Module } from './ssh2-load';
+import { cryptoFailure, loadSsh2 } from './ssh2-load';
 import { execChannel } from './ssh2-exec';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal, peerText } from '../util/escape';
@@ -234,15 +234,3 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   };
 }
 
-// Loading ssh2 is a noticeable part of a small transfer's start-up, even
-// from the CLI's bundle (docs/performance.md §3). Loaded here rather than at
-// start-up, once the TCP connect has gone out, the load overlaps the
-// server's start-up for the new connection (OpenSSH's sshd forks and
-// re-executes itself before it sends its banner), or the DNS lookup of a
-// host name. Node sends a connect to an IP
-// address on the next tick, after the pending promise callbacks, so the load
-// waits one turn of the event loop (strace shows connect() before the load).
-async function loadSsh2(): Promise<typeof import('ssh2')> {
-  await new Promise((resolve) => setImmediate(resolve));
-  return ssh2Module();
-}
