@@ -233,4 +233,3 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     heardSince: (at) => heard >= at,
   };
 }
-
