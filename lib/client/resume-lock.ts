@@ -9,15 +9,15 @@
 // (also O_EXCL), so two runs that find it stale at once do not both take it.
 // A breaker lives for a few file calls: one whose run is dead, or older than
 // STALE_BREAKER_MS (left by a power cut, empty, or another boot's), goes.
-import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ScpipeError } from '../errors';
-import { link, lstat, rename, unlink } from '../fs/byte-fs';
+import { lstat, unlink } from '../fs/byte-fs';
 import { joinName } from '../fs/join-name';
 import { fileSystemOf } from '../fs/local-fs';
 import { resolveTarget } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
 import { resumeLockName } from './kept-names';
+import { removeIfSame } from './remove-if-same';
 import { create, describe, emptyBeforeBoot, isDead, myself, ofAnotherBoot, readOwner, unchecked, type LockFileSystem, type Owner } from './lock-owner';
 
 /** How old a breaker must be to be taken for left behind when its run cannot be checked. */
@@ -78,20 +78,20 @@ async function breakStale(path: string, holder: Owner | undefined, fs: LockFileS
   const breaker = path + '.break';
   if (!(await create(breaker, await myself()))) return clearStaleBreaker(breaker, fs, log);
   try {
+    const seen = await lstat(path).catch(() => undefined);
     const now = await readOwner(path);
     // Gone: broken by another run, which may take it between our read and an unlink; else taken by a live run meanwhile.
     const same = holder === undefined ? now === undefined && (await emptyBeforeBoot(path, fs)) : now !== 'gone' && now !== undefined && now.pid === holder.pid && now.since === holder.since;
-    if (!same) return false;
-    await unlink(path).catch(() => undefined);
-    return true;
+    // Removed only while still the file read: a run that took a stale breaker over may be breaking it too.
+    return same && seen !== undefined && (await removeIfSame(path, seen));
   } finally {
     await unlink(breaker).catch(() => undefined);
   }
 }
 
 // Another run's breaker: removed when its run is dead or it is older than any break takes, so that the next try
-// breaks again; else the words for it. It is moved aside under a name of this run's first, and put back when what
-// was moved is not the one judged stale (another run removed that and made its own meanwhile).
+// breaks again; else the words for it. Only while it is the one judged stale (another run may have removed that
+// and made its own meanwhile).
 async function clearStaleBreaker(breaker: string, fs: LockFileSystem, log?: (line: string) => void): Promise<false | string> {
   const seen = await lstat(breaker).catch(() => undefined);
   const other = await readOwner(breaker);
@@ -99,12 +99,7 @@ async function clearStaleBreaker(breaker: string, fs: LockFileSystem, log?: (lin
   const age = Date.now() - seen.mtimeMs;
   const named = other === undefined ? 'it names no run' : describe(other);
   if (!(await isDead(other, fs)) && age < STALE_BREAKER_MS) return `${named}, ${Math.max(0, Math.round(age / 1000))} s ago`;
-  const aside = `${breaker}.${randomBytes(4).toString('hex')}`;
-  if (!(await rename(breaker, aside).then(() => true, () => false))) return false;
-  const moved = await lstat(aside).catch(() => undefined);
-  if (moved !== undefined && (moved.ino !== seen.ino || moved.dev !== seen.dev)) await link(aside, breaker).catch(() => undefined);
-  else log?.(`${escapeForTerminal(breaker)}: left by a run breaking the lock (${named}) that is gone or stopped ${Math.round(age / 1000)} s ago: removed`);
-  await unlink(aside).catch(() => undefined);
+  if (await removeIfSame(breaker, seen)) log?.(`${escapeForTerminal(breaker)}: left by a run breaking the lock (${named}) that is gone or stopped ${Math.round(age / 1000)} s ago: removed`);
   return false;
 }
 
