@@ -8,7 +8,8 @@
 // --partial and sftp's reget do. Another remote file, or one whose size or
 // mtime changed, has another name: the kept files of the others (and those
 // named without a path by earlier versions) are removed and the download
-// starts over. Neither the kept bytes nor the remote bytes before that
+// starts over; those of other paths stay when the server gave no realpath
+// this run, as one of them may be this file's under its real path. Neither the kept bytes nor the remote bytes before that
 // offset are compared (a file rewritten with the same size and mtime goes
 // unseen): --check does that.
 import { createHash, type Hash } from 'node:crypto';
@@ -81,8 +82,10 @@ export class KeptFile extends KeptOutput {
         continue;
       }
       if (same) continue; // this file's too, under a spelling kept beside own: not ours to guess which to drop
-      await unlink(path).catch(() => undefined);
       const why = was.pathHash === undefined ? 'no-path' : !spelled.has(was.pathHash) ? 'other-path' : 'changed';
+      // With no realpath this run (the server refused it), another path's may be this file's under its real path.
+      if (why === 'other-path' && version.real === undefined) continue;
+      await unlink(path).catch(() => undefined);
       dropped.push({ path, bytes: BigInt(st.size), was: { size: was.size, mtime: was.mtime }, why });
     }
     const path = joinName(dir, own);

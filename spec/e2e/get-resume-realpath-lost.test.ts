@@ -66,3 +66,19 @@ it('--retries 0 and the session lost at that REALPATH: exit 1 naming the lost re
   expect(r).toMatchObject({ status: 1, stderr: 'scpipe: /link: realpath: the SFTP session ended (No response from server)\n' });
   expect(r.left).toEqual(cut.left);
 });
+
+it('REALPATH refused with a status on this run (answered before): the kept file of the real path is left, not removed as another path\'s', async () => {
+  const cut = await run({ onRead: (sftp: SFTPWrapper, reqid: number, _d: Buffer, offset: number) => offset >= 100_000 && (sftp.status(reqid, EOF), true) });
+  let opened = false;
+  const refused: FakeTree['replyInstead'] = (request, sftp, reqid) => {
+    if (request === 'FSTAT') opened = true;
+    if (request !== 'REALPATH' || !opened) return false;
+    sftp.status(reqid, 3, 'Permission denied');
+    return true;
+  };
+  const r = await run({ replyInstead: refused });
+  // The file is fetched whole under its spelled path; the real path's kept bytes stay for a run that learns it again.
+  expect(r.stderr).not.toContain('removed');
+  expect(r).toMatchObject({ status: 0, left: ['out: 300000', cut.left[0]] });
+  expect((await readFile(join(work, 'out'))).equals(DATA)).toBe(true);
+});
