@@ -26,6 +26,7 @@ function startSummary(command: JsonSummary['command'], destinations: string[], o
 export function summaryOff(stream: NodeJS.WriteStream, shown: string): void {
   if (active === undefined) return;
   if (oneStream()) {
+    active = undefined; // refused: no summary either, as it would go into the one stream the file's reader reads
     throw new ScpipeError('ERR_USAGE', `stdout and stderr are one stream here, which carries the file (${shown}): --json would write its summary into the file's bytes; give stderr a stream of its own (2>FILE), or leave --json out`);
   }
   active.moveOff(stream);
