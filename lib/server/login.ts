@@ -8,6 +8,7 @@ import { logUser, type LoginAttempts } from './auth-limits';
 import type { AuthorizedKeys } from './authorized-keys';
 import type { AuthorizedKeysFile } from './keys-file';
 import { ssh2 } from './ssh2';
+import { longTimeout } from '../util/long-timeout';
 
 /** How clients authenticate. */
 export interface ServeAuth {
@@ -55,7 +56,7 @@ export function answerLogin(ctx: AuthContext, c: LoginContext): void {
       if (refusal.disconnect) c.end();
       else if (c.live()) ctx.reject(methodsFor(auth));
     };
-    if (refusal.delayMs > 0) setTimeout(answer, refusal.delayMs).unref();
+    if (refusal.delayMs > 0) longTimeout(answer, refusal.delayMs, true); // over 24.8 days too (--auth-failure-delay)
     else answer();
   };
   if (ctx.method === 'keyboard-interactive' && attempt.validUser && auth.password !== undefined) {

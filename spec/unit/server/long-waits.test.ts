@@ -1,11 +1,15 @@
 // serve's waits given by its options: --stop-timeout for the transfers in
-// progress at a stop, --login-grace-time for a login. A wait over
+// progress at a stop, --login-grace-time for a login, --auth-failure-delay
+// before a wrong password is answered. A wait over
 // setTimeout()'s 2^31-1 ms (24.8 days: `--stop-timeout 9999999` for "let
 // them finish") ran after 1 ms: transfers cut at once, every login dropped.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import type { AuthContext } from 'ssh2';
+import { LoginAttempts } from '../../../lib/server/auth-limits';
 import { ConnectionGate, type ConnectionLimits } from '../../../lib/server/connection-limits';
 import { settleWithin } from '../../../lib/server/draining';
+import { answerLogin } from '../../../lib/server/login';
 
 const DAY_MS = 86_400_000;
 beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
@@ -39,4 +43,15 @@ it('--login-grace-time of 30 days: a connection not yet logged in is dropped aft
   expect(dropped).toBe(0);
   await jest.advanceTimersByTimeAsync(1_000);
   expect(dropped).toBe(1);
+});
+
+it('--auth-failure-delay of 30 days: a wrong password is answered after 30 days, not after 1 ms', async () => {
+  let refused = 0;
+  const ctx = { method: 'password', username: 'backup', password: 'wrong', reject: () => void refused++, accept: () => undefined } as unknown as AuthContext;
+  const attempts = new LoginAttempts({ maxAuthTries: 6, failureDelayMs: 30 * DAY_MS }, { ip: '10.0.0.1', port: 2222 }, () => undefined);
+  answerLogin(ctx, { auth: { user: 'backup', password: 'right' }, attempts, ip: '10.0.0.1', log: () => undefined, live: () => true, end: () => undefined });
+  await jest.advanceTimersByTimeAsync(30 * DAY_MS - 1_000);
+  expect(refused).toBe(0);
+  await jest.advanceTimersByTimeAsync(1_000);
+  expect(refused).toBe(1);
 });
