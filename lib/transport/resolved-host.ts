@@ -10,6 +10,7 @@ import { OTHER_KEYWORDS, refusal } from './ssh-keywords';
 import { matchPattern } from './wildcard';
 import { canonicalHost } from './address-literal';
 import { expandTilde } from '../util/user-home';
+import { MAX_TIMER_MS } from '../util/long-timeout';
 
 /** ServerAliveInterval where none is set, in seconds (ssh's is 0: see serverAliveIntervalMs). */
 export const DEFAULT_SERVER_ALIVE_S = 15;
@@ -107,7 +108,8 @@ export function buildResolvedHost(st: State, alias: string, sshDir: string): Res
     globalKnownHostsFiles: files(v('GlobalKnownHostsFile', ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']), 'GlobalKnownHostsFile'),
     strictHostKeyChecking: strict === 'ask' ? 'yes' : (strict as 'yes' | 'no' | 'accept-new'),
     hostKeyAsk: strict === 'ask' && !batchMode,
-    serverAliveIntervalMs: v('ServerAliveInterval', DEFAULT_SERVER_ALIVE_S) * 1000,
+    // ssh2 keeps it in a setInterval(), which runs a longer one every millisecond: held at the longest kept, as rarely.
+    serverAliveIntervalMs: Math.min(v('ServerAliveInterval', DEFAULT_SERVER_ALIVE_S) * 1000, MAX_TIMER_MS),
     serverAliveCountMax: v('ServerAliveCountMax', 3),
     batchMode,
     passwordAuthentication: v('PasswordAuthentication', true),

@@ -2,8 +2,8 @@
 // longer one after 1 ms: an option in seconds or days given as "a month"
 // or "a very long time" would fire at once. Such a wait is taken in steps.
 
-/** The longest wait setTimeout() keeps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest wait setTimeout() and setInterval() keep. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Calls `fn` once `ms` have passed (Infinity: never); returns what cancels it. `unref`: the wait keeps no process alive. */
 export function longTimeout(fn: () => void, ms: number, unref = false): () => void {
