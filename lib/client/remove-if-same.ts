@@ -10,9 +10,9 @@ import { link, lstat, unlink } from '../fs/byte-fs';
  * it at once one goes on, and a file made under `name` since is never moved: moving it aside and back would leave a
  * moment when a third run makes its own.
  */
-export async function removeIfSame(name: string, seen: Stats): Promise<boolean> {
+export async function removeIfSame(name: string, seen: Stats, now: () => number = Date.now): Promise<boolean> {
   const aside = `${name}.${seen.ino.toString(36)}`;
-  if (!(await link(name, aside).then(() => true, () => false))) return false; // gone, or another run is at it
+  if (!(await linkAside(name, aside, now))) return false; // gone, or another run is at it
   try {
     const now = await lstat(aside).catch(() => undefined);
     if (now === undefined || now.ino !== seen.ino || now.dev !== seen.dev || now.mtimeMs !== seen.mtimeMs) return false;
@@ -21,4 +21,20 @@ export async function removeIfSame(name: string, seen: Stats): Promise<boolean> 
   } finally {
     await unlink(aside).catch(() => undefined);
   }
+}
+
+// A run holds the second name for the few calls above. One made over a minute ago (the link set the
+// file's ctime) is of a run killed in them: left, it would stop every later run from removing `name`.
+const HELD_AT_MOST_MS = 60_000;
+
+async function linkAside(name: string, aside: string, now: () => number): Promise<boolean> {
+  for (let tries = 0; tries < 2; tries++) {
+    const err = await link(name, aside).then(() => undefined, (e: NodeJS.ErrnoException) => e);
+    if (err === undefined) return true;
+    if (err.code !== 'EEXIST') return false;
+    const left = await lstat(aside).catch(() => undefined);
+    if (left === undefined || now() - left.ctimeMs <= HELD_AT_MOST_MS) return false;
+    await unlink(aside).catch(() => undefined);
+  }
+  return false;
 }
