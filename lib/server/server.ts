@@ -28,6 +28,7 @@ import { ROOT_UNAVAILABLE, RootWatch } from './root-watch';
 import { DEFAULT_LEFTOVER_CHECK_MS, watchLeftovers } from './leftovers';
 import { expiredLine } from './sftp/expire-uploads';
 import { CLIENT_HANGUP_MS, Draining, settleWithin } from './draining';
+import { clientAliveOptions } from './client-alive';
 
 export type { ServeAuth } from './login';
 
@@ -112,11 +113,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     channel.exit(1);
     channel.end();
   };
-  // ClientAlive*: ssh2 asks a logged-in client that has sent nothing for the
-  // interval (keepalive@openssh.com) and cuts it after countMax unanswered
-  // (countMax 0: never; ssh2 takes only a finite count).
-  const countMax = limits.clientAliveCountMax === 0 ? Number.MAX_SAFE_INTEGER : limits.clientAliveCountMax;
-  const alive = limits.clientAliveIntervalMs > 0 ? { keepaliveInterval: limits.clientAliveIntervalMs, keepaliveCountMax: countMax } : {};
+  const alive = clientAliveOptions(limits);
   keepExecBytes();
   const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey], ...alive }, (client, connInfo) => {
     const info = { ...connInfo, ip: plainAddress(connInfo.ip) };
