@@ -25,7 +25,7 @@ import { escapeForTerminal, peerText } from '../util/escape';
 import { hasMarks } from '../util/byte-text';
 import { guardPreamble, MAX_PRE_BANNER_LINES } from './preamble-guard';
 import { HandshakeClock } from './handshake-clock';
-import { watchStalls } from './stall-channel';
+import { openWatched, watchStalls } from './stall-channel';
 import { StallWatch } from './stall-watch';
 import { DEFAULT_CONNECT_TIMEOUT_MS, handshakeBounds } from './handshake-bounds';
 
@@ -222,11 +222,16 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     log?.(`stalled: ${why}`);
     dropSocket(sock);
   };
+  const stallWatch = (): StallWatch | undefined => (opts.stallTimeoutMs !== undefined && opts.stallTimeoutMs > 0 ? new StallWatch(opts.stallTimeoutMs, stalled) : undefined);
   return {
     client,
     host,
-    exec: async (command, signal) => watchStalls(await execChannel(client, command, log, host.env, whyLost, signal), opts.stallTimeoutMs, stalled),
-    stallWatch: () => (opts.stallTimeoutMs !== undefined && opts.stallTimeoutMs > 0 ? new StallWatch(opts.stallTimeoutMs, stalled) : undefined),
+    exec: async (command, signal) => {
+      const watch = stallWatch();
+      const channel = await openWatched(watch, `the exec of ${escapeForTerminal(command)}`, () => execChannel(client, command, log, host.env, whyLost, signal));
+      return watchStalls(channel, opts.stallTimeoutMs, stalled, watch);
+    },
+    stallWatch,
     close: () => client.end(),
     drop: () => dropSocket(sock),
     whyLost,

@@ -4,10 +4,10 @@
 import type { ScpChannel } from '../protocol/channel';
 import { StallWatch } from './stall-watch';
 
-/** `channel`, watched when `limitMs` is set (> 0); `onStall` ends what carries it. */
-export function watchStalls(channel: ScpChannel, limitMs: number | undefined, onStall: (why: string) => void): ScpChannel {
+/** `channel`, watched when `limitMs` is set (> 0); `onStall` ends what carries it. `watch`: one that already watched the channel's opening. */
+export function watchStalls(channel: ScpChannel, limitMs: number | undefined, onStall: (why: string) => void, watch?: StallWatch): ScpChannel {
   if (!(limitMs !== undefined && limitMs > 0)) return channel;
-  const watch = new StallWatch(limitMs, onStall);
+  watch ??= new StallWatch(limitMs, onStall);
   watch.watchWrites(channel.stdin);
   const stop = (): void => watch.stop();
   channel.exit.then(stop, stop);
@@ -15,4 +15,21 @@ export function watchStalls(channel: ScpChannel, limitMs: number | undefined, on
   channel.whyLost = () => watch.reason ?? own?.();
   channel.stall = watch;
   return channel;
+}
+
+/**
+ * `open()`, its wait owed to the remote under `watch` (a channel open and its
+ * exec or subsystem request, which a server can leave unanswered for ever);
+ * the watch stopped if it fails.
+ */
+export async function openWatched<T>(watch: StallWatch | undefined, what: string, open: () => Promise<T>): Promise<T> {
+  const answered = watch?.wait(`the server's answer to opening a channel for ${what}`);
+  try {
+    return await open();
+  } catch (err) {
+    watch?.stop();
+    throw err;
+  } finally {
+    answered?.();
+  }
 }

@@ -14,8 +14,8 @@ export interface HostileSshHooks {
   refuseSessions?: string;
   /** Open the sftp subsystem and never say a word on it (no VERSION). */
   silentSftp?: boolean;
-  /** Never answer: a session channel's open, or an exec request on it. */
-  ignore?: 'session' | 'exec';
+  /** Never answer: a session channel's open, or an exec or subsystem request on it. */
+  ignore?: 'session' | 'exec' | 'subsystem';
   /** Fail every exec request (CHANNEL_FAILURE), as an SFTP-only server built on paramiko does; or those the function picks. */
   refuseExec?: boolean | ((command: string) => boolean);
   /**
@@ -67,7 +67,7 @@ export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSs
         });
         // Without an 'sftp' listener ssh2 hands the subsystem over as a plain channel.
         session.on('subsystem', (acceptSubsystem, reject) => {
-          if (closeUnstarted()) return;
+          if (closeUnstarted() || hooks.ignore === 'subsystem') return;
           if (hooks.sftpServerIn) return sftpServer(acceptSubsystem(), hooks.sftpServerIn);
           return hooks.silentSftp ? acceptSubsystem() : reject();
         });

@@ -1,0 +1,42 @@
+// --stall-timeout while a channel opens: a server that keeps the connection
+// alive but never answers the channel open, the exec request or the sftp
+// subsystem request hung the run for ever. With the option the wait is owed
+// like any other: exit 1, a message naming it, retried under --retries.
+// Nothing is written on either side (the server never ran anything).
+import { runCli } from '../helpers/cli';
+import { startHostileSsh, type HostileSsh } from '../helpers/hostile-ssh';
+
+let fake: HostileSsh | undefined;
+afterEach(async () => {
+  await fake?.stop();
+  fake = undefined;
+});
+
+const STALLED = (what: string) => new RegExp(`connection lost .*: the remote moved no byte for 1 s while scpipe waited for the server's answer to opening a channel for ${what} \\(--stall-timeout\\)`);
+
+it.each([
+  ['the channel open', 'session'],
+  ['the exec request', 'exec'],
+] as const)('get -O: a server that never answers %s fails after the limit, exit 1, naming the command', async (_what, ignore) => {
+  fake = await startHostileSsh({ ignore });
+  const r = await runCli(['get', ...fake.args(), '-O', '--stall-timeout', '1', '--retries', '0', 'backup@127.0.0.1:f']);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(STALLED("the exec of scp -f 'f'"));
+  expect(r.stdout.length).toBe(0);
+});
+
+it('get -s: a server that never answers the sftp subsystem request fails after the limit, exit 1', async () => {
+  fake = await startHostileSsh({ ignore: 'subsystem' });
+  const r = await runCli(['get', ...fake.args(), '-s', '--stall-timeout', '1', '--retries', '0', 'backup@127.0.0.1:f']);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(STALLED('the sftp subsystem'));
+  expect(r.stdout.length).toBe(0);
+});
+
+it('put -O --retries 1: the stall is retried on a new connection, which stalls again: exit 1', async () => {
+  fake = await startHostileSsh({ ignore: 'exec' });
+  const r = await runCli(['put', ...fake.args(), '-O', '--stall-timeout', '1', '--retries', '1', 'backup@127.0.0.1:f'], { stdin: 'data' });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/retry 1 of 1/);
+  expect(r.stderr).toMatch(STALLED("the exec of scp -t 'f'"));
+});
