@@ -20,9 +20,10 @@ import { notKept, refusal, setTimesAlone } from './sftp-preserve';
  * (docs/protocol.md §10). Resolves with what -p could not keep of a file
  * stored all the same (a server disk without modes), to be said, exit 1.
  */
-export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, sha256: string | undefined, opts: SftpPutOptions): Promise<ScpipeError | undefined> {
+export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, sha256: string | undefined, opts: SftpPutOptions, stage: { renaming?: boolean } = {}): Promise<ScpipeError | undefined> {
   const { session, handle } = lanes[0]!;
   const log = opts.trace;
+  stage.renaming = false; // a finish again over a new connection found the temporary file: no rename was made
   if (session.has('fsync@openssh.com')) await session.fsync(handle, paths.temp);
   else log?.('sftp: the server offers no fsync@openssh.com: the data may sit in its cache at the rename');
   const st = await session.fstat(handle, paths.temp);
@@ -50,6 +51,7 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp)));
   // A signal during the fsync or read-back: the target stays as it was (the caller removes the temporary file).
   throwIfAborted(opts.signal);
+  stage.renaming = true; // a loss from here on may fall after the server renamed
   await (opts.noClobber ? renameNoClobber(session, paths) : rename(session, paths, log)).catch((err: unknown) => tempGone(session, paths, err));
   for (const l of lanes) if (l !== lanes[0]) l.session.end();
   return lost;

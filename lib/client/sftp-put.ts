@@ -76,6 +76,7 @@ export async function putSftp(
   let finishing: WriteLane[] | undefined; // lanes of a finish after a reconnect
   const sum = opts.sha256 || opts.verify ? createHash('sha256') : undefined;
   const fatal = new Interrupt(undefined); // abort: `stop` below
+  const stage: { renaming?: boolean } = {}; // the rename asked for: its answer may be what was lost
   let whole = false; // every byte acknowledged: what is left is the whole upload, not part of it
   let gone = false; // the temporary file was not there to finish: nothing is left
   // Also before the writer is made: the read of a silent producer waits on `fatal`.
@@ -137,7 +138,7 @@ export async function putSftp(
     // over a new connection, as often as --retries allows.
     for (let lost = 0; ; lost++) {
       try {
-        notKept = await finish(finishing ?? lanes, paths, bytes, sha256, opts);
+        notKept = await finish(finishing ?? lanes, paths, bytes, sha256, opts, stage);
         break;
       } catch (err) {
         if (!isConnectionLoss(err) || !conn.canReconnect || lost >= (opts.retries ?? DEFAULT_RETRIES)) throw err;
@@ -161,7 +162,7 @@ export async function putSftp(
     const explained = await explainFailure(last, paths, failure);
     // A whole upload that --no-clobber could not rename stays: the message names it.
     const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
-    const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole, gone };
+    const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole, gone, renaming: stage.renaming };
     // After a signal, not for as long as the writes queued on a slow link take (sftp-remove-temp.ts).
     throw isScpipeError(explained, 'ERR_ABORTED') && !keep ? await removeTempAfterAbort(conn, last, paths, explained, removal, on.generation) : await removeTemp(last, paths, explained, removal);
   } finally {

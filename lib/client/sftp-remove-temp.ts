@@ -27,6 +27,8 @@ export interface RemoveOptions {
   keep?: boolean;
   /** Every byte was acknowledged: what is left is the whole upload. */
   whole?: boolean;
+  /** The rename was asked for: the server may have made it before the loss. */
+  renaming?: boolean;
   /** The temporary file was found gone (after a reconnection): nothing is left to name. */
   gone?: boolean;
 }
@@ -122,7 +124,7 @@ export async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure
     opts.onLeftBehind?.(paths.temp);
     if (!isScpipeError(failure)) return failure;
     // Lost in the fsync, the --verify read-back or the rename: every byte is there, just not under the target's name.
-    const left = opts.whole ? `the upload, whole but not renamed into place, is left in ${escapeForTerminal(paths.temp)}` : `the partial upload is left in ${escapeForTerminal(paths.temp)}`;
+    const left = opts.renaming ? renameUnanswered(paths) : opts.whole ? `the upload, whole but not renamed into place, is left in ${escapeForTerminal(paths.temp)}` : `the partial upload is left in ${escapeForTerminal(paths.temp)}`;
     return new ScpipeError(failure.code, `${failure.message}; ${left}`, { ...failure, cause: failure });
   }
   return leftIn(failure, paths, await removeOverLive(lanes, paths, opts.log, opts.keep), opts.onLeftBehind);
@@ -150,4 +152,10 @@ function leftIn(failure: unknown, paths: UploadPaths, kept: unknown, onLeftBehin
   if (kept === undefined || !isScpipeError(failure)) return failure;
   onLeftBehind?.(paths.temp);
   return new ScpipeError(failure.code, `${failure.message}; the partial upload is left in ${escapeForTerminal(paths.temp)} (removing it failed: ${(kept as Error).message})`, { ...failure, cause: failure });
+}
+
+// Which side of the rename the loss fell on is not known here: both names are said.
+function renameUnanswered(paths: UploadPaths): string {
+  const [target, temp] = [escapeForTerminal(paths.target), escapeForTerminal(paths.temp)];
+  return `the rename's answer was lost, so the upload, whole, is either in place as ${target} or left in ${temp}: whichever of the two names exists holds it`;
 }
