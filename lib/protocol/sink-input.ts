@@ -50,7 +50,9 @@ export class SinkInput {
       if (ev) return ev;
       // Raced against an abort: a channel whose remote stalls closes only when the remote ends.
       const answered = this.channel.stall?.wait(this.decoder.state === 'record' ? "the remote's next record" : "the remote's data");
-      const { value, done } = await this.interrupt.race(this.input.next()).finally(answered).catch((): IteratorResult<Buffer> => {
+      const read = this.interrupt.race(this.input.next());
+      // No watch (the default): no further promise per chunk of a download.
+      const { value, done } = await (answered ? read.finally(answered) : read).catch((): IteratorResult<Buffer> => {
         if (this.opts.signal?.aborted) throw abortError(this.opts.signal);
         return { value: undefined, done: true };
       });
