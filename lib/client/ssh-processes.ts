@@ -12,7 +12,7 @@ import type { OpenSshOptions } from '../transport/openssh-args';
 import type { SshDefaults } from '../transport/openssh-defaults';
 import type { ConnectOptions } from '../transport/connect-options';
 import { learntOf } from './run-target';
-import { StallWatch } from '../transport/stall-watch';
+import { stallWatchFor, type StallWatch } from '../transport/stall-watch';
 
 // openssh: what to add to ssh's defaults for a target (openssh-defaults.ts), found once.
 const defaults = new WeakMap<ConnectOptions, Promise<SshDefaults>>();
@@ -145,8 +145,7 @@ export class SshProcesses {
       const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, 'sftp', true)), signal);
       const session = await sftpOverChannel(channel, signal, (line) => this.warn(line), opts.verbose);
       // A stall ends this ssh (its connection is the session's own).
-      const limit = target.stallTimeoutMs;
-      const stall = limit !== undefined && limit > 0 ? new StallWatch(limit, () => channel.destroy()) : undefined;
+      const stall = stallWatchFor(target.stallTimeoutMs, () => channel.destroy());
       return { session, ms: performance.now() - asked, whyLost: () => stall?.reason ?? channel.whyLost(), stall };
     } catch (err) {
       this.remember(err);

@@ -26,7 +26,7 @@ import { hasMarks } from '../util/byte-text';
 import { guardPreamble, MAX_PRE_BANNER_LINES } from './preamble-guard';
 import { HandshakeClock } from './handshake-clock';
 import { openWatched, watchStalls } from './stall-channel';
-import { StallWatch } from './stall-watch';
+import { stallWatchFor, type StallWatch } from './stall-watch';
 import { DEFAULT_CONNECT_TIMEOUT_MS, handshakeBounds } from './handshake-bounds';
 
 /** An authenticated ssh2 connection and what it was resolved from. */
@@ -222,7 +222,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     log?.(`stalled: ${why}`);
     dropSocket(sock);
   };
-  const stallWatch = (): StallWatch | undefined => (opts.stallTimeoutMs !== undefined && opts.stallTimeoutMs > 0 ? new StallWatch(opts.stallTimeoutMs, stalled) : undefined);
+  const stallWatch = (): StallWatch | undefined => stallWatchFor(opts.stallTimeoutMs, stalled);
   return {
     client,
     host,

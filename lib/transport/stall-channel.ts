@@ -2,12 +2,12 @@
 // their waits through `channel.stall`, and its whyLost names the stall once
 // `onStall` has ended the connection under it.
 import type { ScpChannel } from '../protocol/channel';
-import { StallWatch } from './stall-watch';
+import { stallWatchFor, type StallWatch } from './stall-watch';
 
 /** `channel`, watched when `limitMs` is set (> 0); `onStall` ends what carries it. `watch`: one that already watched the channel's opening. */
 export function watchStalls(channel: ScpChannel, limitMs: number | undefined, onStall: (why: string) => void, watch?: StallWatch): ScpChannel {
-  if (!(limitMs !== undefined && limitMs > 0)) return channel;
-  watch ??= new StallWatch(limitMs, onStall);
+  watch ??= stallWatchFor(limitMs, onStall);
+  if (watch === undefined) return channel;
   watch.watchWrites(channel.stdin);
   const stop = (): void => watch.stop();
   channel.exit.then(stop, stop);

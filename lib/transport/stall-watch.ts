@@ -77,3 +77,8 @@ export class StallWatch implements StallWaits {
     this.onStall(this.why);
   }
 }
+
+/** A watch under a limit of `limitMs` (--stall-timeout); undefined where it is off (absent or 0, the default). */
+export function stallWatchFor(limitMs: number | undefined, onStall: (why: string) => void): StallWatch | undefined {
+  return limitMs !== undefined && limitMs > 0 ? new StallWatch(limitMs, onStall) : undefined;
+}
