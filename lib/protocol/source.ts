@@ -162,7 +162,9 @@ export class ScpSource {
     this.channel.stdin.end();
     const committed = !this.opts.signal?.aborted || this.abortedAtEnd;
     let waited = true;
-    const status = await this.untilExit().catch((err: unknown) => {
+    // Owed by the remote too: a ForceCommand that runs on after scp (a sync on a hung mount) keeps it for ever.
+    const exited = this.channel.stall?.wait("the remote's exit status");
+    const status = await this.untilExit().finally(exited).catch((err: unknown) => {
       if (!committed || !this.opts.signal?.aborted) throw err;
       waited = false;
       return { code: null, signal: null };

@@ -3,7 +3,8 @@
 // stops answering) fails the transfer after that long, as a lost connection
 // that names what was waited for: exit 1, retried under --retries. A slow
 // producer or a slow local reader is not the remote's stall.
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { userDir } from '../helpers/sshd';
@@ -129,4 +130,14 @@ it('put -s --transport openssh: an sftp-server that never answers the rename fai
   const r = await runCli(['put', '-s', '--transport', 'openssh', '--stall-timeout', '1', '--retries', '0', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: randomBytes(256 * 1024) });
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/rename: the SFTP session ended: the remote moved no byte for 1 s while scpipe waited for the server's answer to an SFTP rename \(--stall-timeout\)/);
+});
+
+it('put -O: a remote that acknowledges the data but never ends (its exit status held) fails after the limit, exit 1; the file stays whole', async () => {
+  const dir = await userDir(sshd.user, 'stall-exit');
+  const data = randomBytes(256 * 1024);
+  await relay.hold('exit'); // scp -t acked every byte and exited; what runs it never ends
+  const r = await runCli(['put', '-O', '--stall-timeout', '1', '--retries', '0', '--scp-path', relay.path, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data, timeoutMs: 20_000 });
+  expect(r.stderr).toMatch(STALLED("the remote's exit status"));
+  expect(r.status).toBe(1);
+  expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
 });
