@@ -1,12 +1,13 @@
 // --stall-timeout over one channel or SFTP session: the remote owes scpipe
 // something while a role waits for its answer (wait()) or while bytes handed
-// to the channel wait for room in its window ('drain'); an answer and a drain
-// are the remote moving. Past the limit, onStall is told once what was
+// to the channel wait for room in its window ('drain'); an answer and each
+// piece of the writes the window let through are the remote moving. Past the limit, onStall is told once what was
 // waited for; the caller ends the connection, as for a keepalive timeout.
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { StallWaits } from '../protocol/channel';
 import { StallClock } from '../util/stall-clock';
+import { onWindowOpened } from './window-opened';
 
 const WINDOW = 'room in the channel window for the data';
 
@@ -16,6 +17,7 @@ export class StallWatch implements StallWaits {
   private readonly waits = new Map<number, string>();
   private nextId = 0;
   private writes: Writable | undefined;
+  private handed = 0; // the writes' writableLength at the last look
   private timer: NodeJS.Timeout | undefined;
   private why: string | undefined;
 
@@ -44,10 +46,11 @@ export class StallWatch implements StallWaits {
     };
   }
 
-  /** Counts `stdin` waiting for 'drain' as owed by the remote (its window), and each drain as its move. */
+  /** Counts `stdin` waiting for 'drain' as owed by the remote (its window), and each opening of it, or piece taken, as its move. */
   watchWrites(stdin: Writable): void {
     this.writes = stdin;
     stdin.on('drain', () => this.moved());
+    onWindowOpened(stdin, () => this.moved());
   }
 
   /** The remote moved a byte. */
@@ -63,6 +66,14 @@ export class StallWatch implements StallWaits {
     this.timer = undefined;
   }
 
+  // A stream drains only once all it holds went (ssh2's 2 MiB): over a slow link the pieces it
+  // lets through one by one are the window opening, where it is not seen itself (a pipe to ssh).
+  private lookAtWrites(): void {
+    const length = this.writes?.writableLength ?? 0;
+    if (length < this.handed) this.moved();
+    this.handed = length;
+  }
+
   private owed(): string | undefined {
     const first = this.waits.values().next();
     if (!first.done) return first.value;
@@ -70,6 +81,7 @@ export class StallWatch implements StallWaits {
   }
 
   private tick(): void {
+    this.lookAtWrites();
     const what = this.owed();
     if (this.clock.check(this.now(), what !== undefined) === undefined || what === undefined || this.timer === undefined) return;
     this.stop();

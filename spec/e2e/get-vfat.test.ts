@@ -2,16 +2,17 @@
 // chmod fails (the kernel's vfat: EPERM; fusefat: ENOSYS). Without -p,
 // OpenSSH's scp and GNU cp never chmod a new file there, so the copy
 // succeeds; with -p both say the mode could not be set, exit 1.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { getTo } from '../../lib';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { BYTE_ARGS, byteArg, latin1Tree } from '../helpers/latin1-tree';
+import { lockIdentity } from '../helpers/lock-identity';
 
 const sshd = sshdPerSuite();
 // A FAT image mounted through FUSE (no vfat module needed): scripts/install-test-deps.sh installs both.
@@ -171,6 +172,19 @@ describe('onto a FAT file system', () => {
     expect(r.stderr).toBe(`scpipe: ${out}: stored, but -p could not keep its mode: Function not implemented\n`);
     expect(await readFile(out)).toEqual(data);
     expect(await readdir(fat)).toEqual(['p.dump']); // no temporary file left
+    await rm(out, { force: true });
+  });
+
+  // FAT has no hard links (link(2): EPERM), which the check that a stale lock is still the one judged stale uses.
+  it('get --resume takes over the lock of a run that is gone, exit 0, and leaves no lock or second name', async () => {
+    const out = join(fat, 'resumed.dump');
+    const dead = spawnSync('true').pid!; // exited: its pid names no process
+    await writeFile(`${out}.scpipe-lock`, `${dead} 1 2026-12-06T10:00:00.000Z ${hostname()} ${lockIdentity}\n`);
+    const r = await runCli(['get', '-s', '--resume', ...sshFlags(sshd, sshd.user), '--output', out, remote(sshd, sshd.user, source)]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(await readFile(out)).toEqual(data);
+    expect(await readdir(fat)).toEqual(['resumed.dump']);
     await rm(out, { force: true });
   });
 

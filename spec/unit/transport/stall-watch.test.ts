@@ -60,3 +60,28 @@ describe('StallWatch: what the remote owes, and the one message past the limit',
     expect(told[0]).toMatch(/waited for room in the channel window for the data/);
   });
 });
+
+describe('StallWatch: a window that opens bit by bit', () => {
+  // ssh2's channel holds 2 MiB before write() says to wait, and drains only once
+  // all of it went: over a slow link each opening of the window lets one piece
+  // go long before that. Each piece taken is the remote moving.
+  it('each piece the remote takes is a move, though no drain comes; a stop in them is a stall', async () => {
+    const { watch, told, clock } = watched();
+    const taken: Array<() => void> = [];
+    const out = new Writable({ highWaterMark: 16, write: (_c, _e, cb) => void taken.push(cb) });
+    watch.watchWrites(out);
+    for (let i = 0; i < 4; i++) out.write(Buffer.alloc(8));
+    expect(out.writableNeedDrain).toBe(true); // owed from here (t = 0)
+    for (const t of [30, 60, 90]) {
+      clock.t = t;
+      taken.shift()!(); // one piece goes, the rest wait: no drain
+      await waitFor(() => taken.length > 0, 'the next piece handed on');
+      await ticks(3);
+      expect(out.writableNeedDrain).toBe(true);
+    }
+    expect(told).toEqual([]);
+    clock.t = 130; // 40 ms since the last piece went
+    await waitFor(() => told.length > 0, 'the stall told');
+    expect(told[0]).toMatch(/waited for room in the channel window for the data/);
+  });
+});
