@@ -7,6 +7,7 @@ import { waitFor } from '../helpers/async';
 import { startCli } from '../helpers/cli';
 import { startHostileSftp, type HostileSftp } from '../helpers/hostile-sftp';
 import { expectSchema } from '../helpers/json-schema';
+import { SHORT_GRACE } from '../helpers/short-waits';
 
 let fake: HostileSftp | undefined;
 afterEach(async () => {
@@ -17,12 +18,12 @@ afterEach(async () => {
 it('SIGTERM while the server answers nothing: exit 143 after the grace, with its summary', async () => {
   // A server that never answers the OPEN of the upload's temporary file.
   fake = await startHostileSftp({ stat: (path) => (path === '/up' ? { kind: 'dir' } : undefined), list: () => undefined, ignoreOpen: () => true });
-  const run = startCli(['put', '--json', ...fake.args(), '-s', '--parallel', '1', 'backup@127.0.0.1:/up/f'], { stdin: 'data' });
+  const run = startCli(['put', '--json', ...fake.args(), '-s', '--parallel', '1', 'backup@127.0.0.1:/up/f'], { stdin: 'data', env: SHORT_GRACE });
   await waitFor(() => fake!.uploads.ops.some((op) => op.endsWith('(not answered)')), 'the OPEN asked for');
   run.child.kill('SIGTERM');
   const r = await run.done;
   expect(r.status).toBe(143);
-  const said = 'interrupted by SIGTERM; the server did not answer for 10 s: exiting without it (an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run)';
+  const said = 'interrupted by SIGTERM; the server did not answer for 2 s: exiting without it (an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run)';
   expect(r.stderr).toBe(`scpipe: ${said}\n`);
   const lines = r.stdout.toString().split('\n');
   expect(lines).toHaveLength(2); // one object, and the newline that ends it

@@ -15,6 +15,7 @@ import { heldReplies } from '../helpers/held-reply';
 import { waitFor } from '../helpers/async';
 import { execFileSync } from 'node:child_process';
 import { GRACE_MS } from '../../cli/signals';
+import { SHORT_GRACE, SHORT_GRACE_MS } from '../helpers/short-waits';
 
 const relay = heldReplies();
 const sshd = sshdPerSuite({ sftpSubsystem: relay.path });
@@ -173,13 +174,13 @@ describe('after the commit point, while the run is still busy', () => {
   it('SFTP: the grace exit after the rename was answered exits 0', async () => {
     const dir = await userDir(sshd.user, 'grace-after');
     const fifo = fifoIn(await userDir(sshd.user, 'grace-after-sums'));
-    const run = startCli(['put', '-s', '-v', '--checksum-file', fifo, ...flags(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
+    const run = startCli(['put', '-s', '-v', '--checksum-file', fifo, ...flags(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data, env: SHORT_GRACE });
     await waitFor(() => sumTaken(run.stderr()), 'the sum taken, the checksum file being opened');
     run.child.kill('SIGTERM');
     const r = await readerOf(fifo, run);
     expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGTERM: stopping\nscpipe: SIGTERM came after the transfer was complete: nothing was cut short, exit 0\n$/);
     expect(r.status).toBe(0);
-    expect(r.ms).toBeGreaterThan(GRACE_MS);
+    expect(r.ms).toBeGreaterThan(SHORT_GRACE_MS);
     expect(await readdir(dir)).toEqual(['f']);
     expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
   }, 30_000);
