@@ -14,7 +14,7 @@ import { startLatencyProxy } from '../helpers/latency-proxy';
 import { statSync } from 'node:fs';
 import { STALE_AFTER_S } from '../../lib';
 import { formatBytes } from '../../lib/internal';
-import { TOUCH_AFTER_MS } from '../../lib/client/sftp-keep-fresh';
+import { SHORT_TOUCH, SHORT_TOUCH_AFTER_MS } from '../helpers/short-waits';
 
 const sshd = sshdPerSuite();
 
@@ -94,7 +94,7 @@ describe('a live SFTP upload whose input pauses', () => {
     await writeFile(join(dir, 'head'), head);
     await writeFile(join(dir, 'tail'), tail);
     const producer = `cat ${join(dir, 'head')}; i=0; while [ ! -e ${go} ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done; cat ${join(dir, 'tail')}`;
-    const paused = startCli(['put', ...sshFlags(sshd, sshd.sftp), target, '--', 'sh', '-c', producer], { timeoutMs: 120_000 });
+    const paused = startCli(['put', ...sshFlags(sshd, sshd.sftp), target, '--', 'sh', '-c', producer], { timeoutMs: 120_000, env: SHORT_TOUCH });
     const temp = async (): Promise<string | undefined> => (await readdir(dir)).find((n) => n.startsWith('.t.bin.scpipe-'));
     await waitFor(async () => (await temp()) !== undefined, 'the temporary file', 30_000);
     const name = (await temp())!;
@@ -102,8 +102,8 @@ describe('a live SFTP upload whose input pauses', () => {
     await waitForSteady(() => statSync(join(dir, name)).size, 'the first bytes written', 1000);
     const old = new Date(Date.now() - (STALE_AFTER_S + 60) * 1000);
     await utimes(join(dir, name), old, old);
-    // Touched within TOUCH_AFTER_MS of the last write, plus the check's own period.
-    await waitFor(async () => (await stat(join(dir, name))).mtimeMs > Date.now() - STALE_AFTER_S * 1000, 'the file touched', TOUCH_AFTER_MS * 2);
+    // Touched within its TOUCH_AFTER_MS (shortened) of the last write, plus the check's own period.
+    await waitFor(async () => (await stat(join(dir, name))).mtimeMs > Date.now() - STALE_AFTER_S * 1000, 'the file touched', SHORT_TOUCH_AFTER_MS * 2);
     const other = await runCli(['put', ...sshFlags(sshd, sshd.sftp), '--remove-stale', target], { stdin: 'other' });
     expect(other.status).toBe(0);
     expect(other.stderr).toMatch(/^scpipe: kept .*\.t\.bin\.scpipe-\w{6}: written to \d+ s ago, another upload may still be writing it/);

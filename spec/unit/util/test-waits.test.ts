@@ -1,15 +1,18 @@
 import { testWaitMs } from '../../../lib/internal';
 import { GRACE_MS } from '../../../cli/signals';
+import { TOUCH_AFTER_MS } from '../../../lib/client/sftp-keep-fresh';
 
 const KEY = 'SCPIPE_TEST_GRACE_MS';
+const KEYS = [KEY, 'SCPIPE_TEST_TOUCH_AFTER_MS'];
 afterEach(() => {
-  delete process.env[KEY];
+  for (const k of KEYS) delete process.env[k];
 });
 
 it('without its variable a wait is the documented one', () => {
-  expect(process.env[KEY]).toBeUndefined();
+  for (const k of KEYS) expect(process.env[k]).toBeUndefined();
   expect(testWaitMs('GRACE_MS', 10_000)).toBe(10_000);
   expect(GRACE_MS).toBe(10_000); // docs/failures.md: the grace after a signal
+  expect(TOUCH_AFTER_MS).toBe(30_000); // a quarter of STALE_AFTER_S (docs/protocol.md)
 });
 
 it('its variable shortens it, and never lengthens it', () => {
