@@ -7,9 +7,10 @@ import { childEnv } from '../util/child-env';
 import { byteArgs } from './byte-argv';
 import { DEFAULT_SERVER_ALIVE_S } from './resolved-host';
 import { sshArgs, type OpenSshOptions } from './openssh-args';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './handshake-bounds';
 
 /** ConnectTimeout of a reconnection where the user set none, in seconds (the ssh2 transport's too). */
-export const RECONNECT_TIMEOUT_S = 30;
+export const RECONNECT_TIMEOUT_S = Math.ceil(DEFAULT_CONNECT_TIMEOUT_MS / 1000);
 
 /** The settings scpipe adds for a target, and what ssh's keepalive then bounds. */
 export interface SshDefaults {

@@ -4,7 +4,7 @@
 // for the tests only (CONTRIBUTING.md); without it each wait is the documented one.
 
 /** The waits that may be shortened, by the name of their variable's tail. */
-export type TestWait = 'GRACE_MS' | 'TOUCH_AFTER_MS';
+export type TestWait = 'GRACE_MS' | 'TOUCH_AFTER_MS' | 'CONNECT_TIMEOUT_MS' | 'MIN_LOGIN_MS';
 
 /** `ms`, or SCPIPE_TEST_`name` when that is a whole number of milliseconds below it. */
 export function testWaitMs(name: TestWait, ms: number): number {

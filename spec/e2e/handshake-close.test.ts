@@ -15,6 +15,7 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags, sshFlagsVia } from '../helpers/cli';
 import { startTcpRelay } from '../helpers/tcp-relay';
 import { startLoginStallProxy } from '../helpers/login-stall-proxy';
+import { SHORT_CONNECT_TIMEOUT_S, SHORT_HANDSHAKE, SHORT_MIN_LOGIN_S } from '../helpers/short-waits';
 
 const sshd = sshdPerSuite();
 let proxy: Server;
@@ -92,11 +93,12 @@ it('a server that never sends its banner: -o ConnectTimeout=2 ends the wait afte
 // BatchMode without ConnectTimeout: no one to ask, so scpipe gives the key
 // exchange and the login 30 s together (ssh would wait for ever). The words
 // said only "timed out", naming no bound the user had set or could look up.
+// The 30 s are shortened here (SHORT_HANDSHAKE), as in the tests below that wait them out.
 it('a server that never sends its banner, BatchMode, no ConnectTimeout: given up after 30 s, saying that bound', async () => {
-  const r = await runCli(['put', ...flags(silent), remote(sshd, sshd.rssh, `${dir}/b`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 60_000 });
-  expect(r.stderr).toBe('scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (no login within 30 s)\n');
+  const r = await runCli(['put', ...flags(silent), remote(sshd, sshd.rssh, `${dir}/b`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 60_000, env: SHORT_HANDSHAKE });
+  expect(r.stderr).toBe(`scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (no login within ${SHORT_CONNECT_TIMEOUT_S} s)\n`);
   expect(r.status).toBe(255);
-  expect(r.ms).toBeGreaterThan(29_000);
+  expect(r.ms).toBeGreaterThan(SHORT_CONNECT_TIMEOUT_S * 1000 - 1000);
   expect(await readdir(dir)).toEqual([]);
 }, 70_000);
 
@@ -121,8 +123,8 @@ it('a server that never sends its banner, without BatchMode but with no terminal
   const port = String((silent.address() as AddressInfo).port);
   const args = ['-P', port, '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-F', 'none'];
   const noDisplay = { DISPLAY: '', WAYLAND_DISPLAY: '', SSH_ASKPASS: '', SSH_ASKPASS_REQUIRE: '' };
-  const r = await runCli(['put', ...args, remote(sshd, sshd.rssh, `${dir}/cron`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 60_000, wrapper: ['setsid', '-w'], env: noDisplay });
-  expect(r.stderr).toBe('scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (no login within 30 s)\n');
+  const r = await runCli(['put', ...args, remote(sshd, sshd.rssh, `${dir}/cron`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 60_000, wrapper: ['setsid', '-w'], env: { ...noDisplay, ...SHORT_HANDSHAKE } });
+  expect(r.stderr).toBe(`scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (no login within ${SHORT_CONNECT_TIMEOUT_S} s)\n`);
   expect(r.status).toBe(255);
   expect(await readdir(dir)).toEqual([]);
 }, 70_000);
@@ -163,11 +165,11 @@ it('BatchMode, a server that never answers the login: given up after 20 s (Conne
   try {
     proxy.stall();
     const args = sshFlagsVia(sshd, proxy.port, join(local, 'known_hosts'), sshd.rssh, ['-o', 'ConnectTimeout=2']);
-    const r = await runCli(['put', ...args, remote(sshd, sshd.rssh, `${dir}/l`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 60_000 });
-    expect(r.stderr).toBe('scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (no login within 20 s)\n');
+    const r = await runCli(['put', ...args, remote(sshd, sshd.rssh, `${dir}/l`)], { stdin: Buffer.alloc(1000, 7), timeoutMs: 60_000, env: SHORT_HANDSHAKE });
+    expect(r.stderr).toBe(`scpipe: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (no login within ${SHORT_MIN_LOGIN_S} s)\n`);
     expect(r.status).toBe(255);
     expect(proxy.stalledLogins()).toBe(1);
-    expect(r.ms).toBeGreaterThan(19_000);
+    expect(r.ms).toBeGreaterThan(SHORT_MIN_LOGIN_S * 1000 - 1000);
     expect(await readdir(dir)).toEqual([]);
   } finally {
     await proxy.close();

@@ -13,6 +13,7 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
 import { knownHostsFor } from '../helpers/latency-proxy';
 import { startLoginStallProxy } from '../helpers/login-stall-proxy';
+import { SHORT_CONNECT_TIMEOUT_S, SHORT_HANDSHAKE } from '../helpers/short-waits';
 
 const sshd = sshdPerSuite();
 const jump = sshdPerSuite({ jumpHost: true });
@@ -43,6 +44,7 @@ function throughJump(cfg: string): string[] {
     '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2'];
 }
 
+// The 30 s are shortened here (SHORT_HANDSHAKE); handshake-clock.test.ts pins them.
 it('without ConnectTimeout or BatchMode, a retry whose jump host never answers the login ends after 30 s, saying so', async () => {
   await sshd.setRsshAllowed(['scp', 'sftp']);
   const dir = await userDir(sshd.rssh, 'retry-jump');
@@ -54,13 +56,13 @@ it('without ConnectTimeout or BatchMode, a retry whose jump host never answers t
     const cfg = await jumpConfig(local, proxy.port, knownHostsFor(jump, proxy.port, join(local, 'known_hosts')),
       [`  UserKnownHostsFile ${sshd.knownHostsPath}`, '  ServerAliveInterval 1', '  ServerAliveCountMax 2']);
     const flags = [...throughJump(cfg), '--retries', '1'];
-    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000, env: SOMEONE_TO_ASK });
+    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000, env: { ...SOMEONE_TO_ASK, ...SHORT_HANDSHAKE } });
     await tempWithBytes(dir, 'f');
     proxy.stall();
     const started = Date.now();
     const r = await run.done;
     expect(proxy.stalledLogins()).toBe(1);
-    expect(r.stderr).toContain(`1 retry failed too, the last: ${jump.user.name}@127.0.0.1: timed out during the SSH login: the server finished the key exchange, then did not answer for 30 s (ConnectTimeout 30 s, the default for a reconnection)`);
+    expect(r.stderr).toContain(`1 retry failed too, the last: ${jump.user.name}@127.0.0.1: timed out during the SSH login: the server finished the key exchange, then did not answer for ${SHORT_CONNECT_TIMEOUT_S} s (ConnectTimeout ${SHORT_CONNECT_TIMEOUT_S} s, the default for a reconnection)`);
     expect(r.status).toBe(1);
     expect(Date.now() - started).toBeLessThan(60_000);
   } finally {

@@ -5,7 +5,8 @@
 // server stayed hung, with "retry 1 of 1 in 1 s" the last word for hours.
 // No one is asked in a reconnection's key exchange, so it is bounded (30 s),
 // with either transport: for the system ssh, each retry is a new ssh process,
-// which gets ConnectTimeout 30 unless the user set one.
+// which gets ConnectTimeout 30 unless the user set one. The tests wait out
+// a shortened default (SHORT_HANDSHAKE); handshake-clock.test.ts pins the 30 s.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { stallingInput, tempWithBytes } from '../helpers/upload-temp';
 import { knownHostsFor } from '../helpers/latency-proxy';
 import { killAll } from '../helpers/drop-connections';
 import { startLoginStallProxy } from '../helpers/login-stall-proxy';
+import { SHORT_CONNECT_TIMEOUT_S, SHORT_HANDSHAKE } from '../helpers/short-waits';
 
 const sshd = sshdPerSuite();
 
@@ -32,7 +34,7 @@ it('without ConnectTimeout or BatchMode, the retry\'s reconnection to a hung ssh
   const input = stallingInput();
   const flags = ['-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', 'none',
     '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
-  const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
+  const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000, env: SHORT_HANDSHAKE });
   const stopped: number[] = [];
   try {
     await tempWithBytes(dir, 'f');
@@ -40,7 +42,7 @@ it('without ConnectTimeout or BatchMode, the retry\'s reconnection to a hung ssh
     expect(stopped.length).toBeGreaterThan(1);
     killAll(stopped, 'SIGSTOP');
     const r = await run.done;
-    expect(r.stderr).toContain('1 retry failed too, the last: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (ConnectTimeout 30 s, the default for a reconnection)');
+    expect(r.stderr).toContain(`1 retry failed too, the last: scpipe-rssh@127.0.0.1: timed out during the SSH handshake (ConnectTimeout ${SHORT_CONNECT_TIMEOUT_S} s, the default for a reconnection)`);
     expect(r.status).toBe(1);
   } finally {
     killAll(stopped, 'SIGCONT');
@@ -61,13 +63,13 @@ it('without ConnectTimeout or BatchMode, a reconnection whose server never answe
   try {
     const flags = ['-P', String(proxy.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${knownHostsFor(sshd, proxy.port, join(local, 'known_hosts'))}`,
       '-o', 'StrictHostKeyChecking=yes', '-F', 'none', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
-    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000, env: SOMEONE_TO_ASK });
+    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000, env: { ...SOMEONE_TO_ASK, ...SHORT_HANDSHAKE } });
     await tempWithBytes(dir, 'f');
     proxy.stall();
     const started = Date.now();
     const r = await run.done;
     expect(proxy.stalledLogins()).toBe(1);
-    expect(r.stderr).toContain('1 retry failed too, the last: scpipe-rssh@127.0.0.1: timed out during the SSH login: the server finished the key exchange, then did not answer for 30 s (ConnectTimeout 30 s, the default for a reconnection)');
+    expect(r.stderr).toContain(`1 retry failed too, the last: scpipe-rssh@127.0.0.1: timed out during the SSH login: the server finished the key exchange, then did not answer for ${SHORT_CONNECT_TIMEOUT_S} s (ConnectTimeout ${SHORT_CONNECT_TIMEOUT_S} s, the default for a reconnection)`);
     expect(r.status).toBe(1);
     expect(Date.now() - started).toBeLessThan(60_000);
   } finally {
@@ -84,7 +86,7 @@ describe('--transport openssh', () => {
     const input = stallingInput();
     const flags = ['--transport', 'openssh', '-P', String(sshd.port), '-i', sshd.rssh.keyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-F', 'none',
       '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2', '--retries', '1'];
-    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000 });
+    const run = startCli(['put', '-s', ...flags, remote(sshd, sshd.rssh, `${dir}/f`)], { stdin: input, timeoutMs: 90_000, env: SHORT_HANDSHAKE });
     const stopped: number[] = [];
     try {
       await tempWithBytes(dir, 'f');
@@ -93,7 +95,7 @@ describe('--transport openssh', () => {
       killAll(stopped, 'SIGSTOP');
       const started = Date.now();
       const r = await run.done;
-      expect(r.stderr).toContain('1 retry failed too, the last: ssh: Connection timed out during banner exchange (ConnectTimeout 30 s, the default for a reconnection)');
+      expect(r.stderr).toContain(`1 retry failed too, the last: ssh: Connection timed out during banner exchange (ConnectTimeout ${SHORT_CONNECT_TIMEOUT_S} s, the default for a reconnection)`);
       expect(r.status).toBe(1);
       expect(Date.now() - started).toBeLessThan(60_000);
     } finally {

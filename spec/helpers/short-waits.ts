@@ -8,3 +8,16 @@ export const SHORT_GRACE = { SCPIPE_TEST_GRACE_MS: String(SHORT_GRACE_MS) };
 /** An SFTP upload's touch of its temporary file after a pause (lib/client/sftp-keep-fresh.ts, 30 s). */
 export const SHORT_TOUCH_AFTER_MS = 2_000;
 export const SHORT_TOUCH = { SCPIPE_TEST_TOUCH_AFTER_MS: String(SHORT_TOUCH_AFTER_MS) };
+
+/**
+ * The handshake's default bound (ConnectTimeout's stand-in, 30 s) and the
+ * least a login is given (20 s), lib/transport/handshake-bounds.ts, in the
+ * same order, and above 2 s (a ConnectTimeout the tests give): the real
+ * server's key exchange must still fit in them on a loaded machine.
+ */
+export const SHORT_CONNECT_TIMEOUT_S = 8;
+export const SHORT_MIN_LOGIN_S = 6;
+export const SHORT_HANDSHAKE = {
+  SCPIPE_TEST_CONNECT_TIMEOUT_MS: String(SHORT_CONNECT_TIMEOUT_S * 1000),
+  SCPIPE_TEST_MIN_LOGIN_MS: String(SHORT_MIN_LOGIN_S * 1000),
+};

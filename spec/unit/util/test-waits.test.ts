@@ -1,9 +1,11 @@
 import { testWaitMs } from '../../../lib/internal';
 import { GRACE_MS } from '../../../cli/signals';
 import { TOUCH_AFTER_MS } from '../../../lib/client/sftp-keep-fresh';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../../lib/transport/handshake-bounds';
+import { RECONNECT_TIMEOUT_S } from '../../../lib/transport/openssh-defaults';
 
 const KEY = 'SCPIPE_TEST_GRACE_MS';
-const KEYS = [KEY, 'SCPIPE_TEST_TOUCH_AFTER_MS'];
+const KEYS = [KEY, 'SCPIPE_TEST_TOUCH_AFTER_MS', 'SCPIPE_TEST_CONNECT_TIMEOUT_MS', 'SCPIPE_TEST_MIN_LOGIN_MS'];
 afterEach(() => {
   for (const k of KEYS) delete process.env[k];
 });
@@ -13,6 +15,9 @@ it('without its variable a wait is the documented one', () => {
   expect(testWaitMs('GRACE_MS', 10_000)).toBe(10_000);
   expect(GRACE_MS).toBe(10_000); // docs/failures.md: the grace after a signal
   expect(TOUCH_AFTER_MS).toBe(30_000); // a quarter of STALE_AFTER_S (docs/protocol.md)
+  // docs/failures.md; the least a login is given (20 s) is pinned by handshake-clock.test.ts
+  expect(DEFAULT_CONNECT_TIMEOUT_MS).toBe(30_000);
+  expect(RECONNECT_TIMEOUT_S).toBe(30);
 });
 
 it('its variable shortens it, and never lengthens it', () => {
