@@ -50,7 +50,17 @@ export class InputCommand {
   }
 
   private async *output(stdout: Readable): AsyncGenerator<Uint8Array> {
-    yield* stdout as AsyncIterable<Uint8Array>;
+    // Iterated by hand: put leaving the loop early (a signal, a full remote
+    // disk) must signal the command before its stdout closes (terminate()).
+    const chunks = (stdout as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    let ended = false;
+    try {
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+      ended = true;
+    } finally {
+      if (!ended) this.terminate();
+      await chunks.return?.();
+    }
     const outcome = await this.outcome;
     if ('error' in outcome) {
       this.failure = new ScpipeError('ERR_LOCAL_IO', `cannot run ${this.shown}: ${whySpawnFailed(outcome.error)}`, { cause: outcome.error });
@@ -68,10 +78,23 @@ export class InputCommand {
    */
   async stop(): Promise<void> {
     const child = this.child;
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+    if (!this.terminate()) {
       child.stdout?.destroy();
       return;
     }
+    // Closed after the signal, not before: its stdout is a socket, and a
+    // write into one closed with data unread fails "Connection reset by
+    // peer", which the command printed as if the network had failed.
+    child.stdout?.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.outcome, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /** SIGTERM to the command and the processes it started, if it still runs; false if it had ended. */
+  private terminate(): boolean {
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return false;
     // Its own children too, found before it exits and they are reparented out of reach.
     const below = descendantsOf(child.pid);
     child.kill('SIGTERM');
@@ -82,13 +105,7 @@ export class InputCommand {
         // already gone
       }
     }
-    // Closed after the signal, not before: its stdout is a socket, and a
-    // write into one closed with data unread fails "Connection reset by
-    // peer", which the command printed as if the network had failed.
-    child.stdout?.destroy();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.outcome, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
-    clearTimeout(timer);
+    return true;
   }
 }
 

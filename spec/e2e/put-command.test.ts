@@ -4,9 +4,9 @@
 // command (cli/stdio-arg.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { userDir } from '../helpers/sshd';
+import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
@@ -148,6 +148,29 @@ describe('scpipe put -- COMMAND', () => {
     const r = await runCli(['put', ...sshFlags(sshd, sshd.sftp), target, '--', 'sh', '-c', `while :; do cat ${big}; done`]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^scpipe: \/no-such-dir\/f\.bin: open: No such file[^\n]*\n$/);
+  });
+
+  // Put leaves its reading loop before it stops the command: the command is signalled first, or it
+  // prints "head: error writing 'standard output': Connection reset by peer", as if the network had failed.
+  it.each([
+    ['an SFTP upload', 'sftp' as const, ['-s']],
+    ['a parts set over SCP', 'rssh' as const, ['--part-size', '1M']],
+  ])('SIGTERM during %s: only scpipe speaks, exit 143, the command ended', async (_what, kind, extra) => {
+    const account = sshd[kind];
+    const into = await userDir(account, 'putcmd-term');
+    const marker = `scpipe-test-${process.pid}-${Date.now()}-${kind}`;
+    const run = startCli(['put', ...sshFlags(sshd, account), ...extra, remote(sshd, account, `${remotePath(account, into)}/f.bin`),
+      '--', 'bash', '-c', `exec -a ${marker} head -c 4G /dev/zero`]);
+    await waitFor(async () => (await Promise.all((await readdir(into)).map((n) => stat(join(into, n))))).some((s) => s.size > 0), 'bytes stored');
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.status).toBe(143);
+    expect(r.stderr).toMatch(/^scpipe: interrupted by SIGTERM[^\n]*\n$/);
+    expect(pids(marker)).toEqual([]);
+    // SFTP removes its temporary file; scp -t keeps the parts it had begun (the message names them), never a manifest.
+    const left = await readdir(into);
+    if (kind === 'sftp') expect(left).toEqual([]);
+    else expect(left.filter((n) => !/^f\.bin\.\d{6}$/.test(n))).toEqual([]);
   });
 
   it('refuses a second argument without -- (exit 2), before running or connecting to anything', async () => {
