@@ -1,8 +1,9 @@
 // --stall-timeout over one channel or SFTP session: the remote owes scpipe
 // something while a role waits for its answer (wait()) or while bytes handed
 // to the channel wait for room in its window ('drain'); an answer and each
-// piece of the writes the window let through are the remote moving. Past the limit, onStall is told once what was
-// waited for; the caller ends the connection, as for a keepalive timeout.
+// opening of the window (or piece of the writes it let through) are the
+// remote moving. Past the limit, onStall is told once what was waited for;
+// the caller ends the connection, as for a keepalive timeout.
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { StallWaits } from '../protocol/channel';
