@@ -7,7 +7,8 @@
 // Framing the same bytes, it also has ssh2 join a DATA reply to a read given
 // a pool into a buffer lent from it (reply-pool.ts): ssh2 allocates one only
 // where its `_pkt` is unset, so the chunk is handed over in two, the cut
-// after the reply's length, and `_pkt` set in between.
+// after the reply's length, and `_pkt` set in between. Each reply's type
+// and id are told to `onReply` (reply-types.ts) before ssh2 reads it.
 import { fromBytes } from '../util/byte-text';
 import type { ReplyPool } from './reply-pool';
 
@@ -26,6 +27,8 @@ export class NameTap {
   private broken = false; // framing lost (a packet ssh2 itself refuses): names stay as decoded
   private readonly pooled = new Map<number, ReplyPool>();
   private cut: Cut | undefined; // of the chunk being fed
+  /** Told the type and request id of each reply as its head arrives, before ssh2 reads it. */
+  onReply: ((type: number, reqid: number) => void) | undefined;
 
   /** Has ssh2 join the DATA reply to `reqid` into a buffer from `pool`, where it spans chunks. */
   pool(reqid: number, pool: ReplyPool): void {
@@ -93,6 +96,7 @@ export class NameTap {
     const len = this.head.readUInt32BE(0);
     this.left = len - (this.head.length - 4);
     const reqid = this.head.length === HEAD ? this.head.readUInt32BE(5) : -1;
+    if (reqid !== -1) this.onReply?.(this.head[4]!, reqid);
     this.kept = this.head[4] === SSH_FXP_NAME && len <= MAX_KEPT && this.wanted.has(reqid) ? { reqid, parts: [] } : undefined;
     const pool = this.pooled.get(reqid);
     this.pooled.delete(reqid);

@@ -3,11 +3,16 @@
 // a STATUS OK to an OPEN gave no handle, to a READDIR the end of the listing
 // (a directory copied as empty, exit 0), a NAME to an FSTAT no size. OpenSSH's
 // sftp stops at such a reply ("Expected SSH2_FXP_HANDLE(102) packet, got
-// 101"); so does scpipe, with the same protocol error.
+// 101"); so does scpipe, with the same protocol error. What ssh2 hands over
+// cannot tell a HANDLE from DATA, nor an EXTENDED_REPLY from a STATUS OK:
+// reply-types.ts checks the packet's type itself.
 import type { Stats } from 'ssh2';
 
-/** The reply a request expects: HANDLE, ATTRS, a STATUS (OK or an error), NAME (a listing) or DATA. */
-export type ReplyKind = 'HANDLE' | 'ATTRS' | 'STATUS' | 'NAME' | 'DATA';
+/** The reply a request expects: HANDLE, ATTRS, a STATUS (OK or an error), NAME (a listing), DATA or EXTENDED (an EXTENDED_REPLY). */
+export type ReplyKind = 'HANDLE' | 'ATTRS' | 'STATUS' | 'NAME' | 'DATA' | 'EXTENDED';
+
+/** SSH_FXP_* reply types (draft-ietf-secsh-filexfer-02 §3), by the kind each is. */
+export const REPLY_TYPE: Record<ReplyKind, number> = { STATUS: 101, HANDLE: 102, DATA: 103, NAME: 104, ATTRS: 105, EXTENDED: 201 };
 
 /** True when `value`, as ssh2 passed it to a request's callback with no error, is a reply of `kind`. */
 export function fitsKind(kind: ReplyKind, value: unknown): boolean {
@@ -21,12 +26,28 @@ export function fitsKind(kind: ReplyKind, value: unknown): boolean {
       return value === undefined;
     case 'NAME':
       return Array.isArray(value);
+    case 'EXTENDED':
+      return typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && !Array.isArray(value) && !isStats(value);
   }
 }
 
 /** Why a reply of the wrong kind is refused, naming the request, its path and, as near as ssh2 lets it be told, what came. */
 export function wrongKind(what: string, path: string, kind: ReplyKind, value: unknown): string {
-  return `${what} of "${path}" answered with ${kindOf(value)}, not ${kind === 'STATUS' ? 'a STATUS' : kind}`;
+  return answeredWith(what, path, kind, kindOf(value));
+}
+
+/** Why a reply of packet type `type` is refused where one of `kind` (or a STATUS) is due. */
+export function wrongType(what: string, path: string, kind: ReplyKind, type: number): string {
+  const name = Object.entries(REPLY_TYPE).find(([, t]) => t === type)?.[0];
+  return answeredWith(what, path, kind, name === undefined ? `a packet of type ${type}` : kindName(name as ReplyKind));
+}
+
+function answeredWith(what: string, path: string, kind: ReplyKind, got: string): string {
+  return `${what} of "${path}" answered with ${got}, not ${kind === 'STATUS' ? 'a STATUS' : kindName(kind)}`;
+}
+
+function kindName(kind: ReplyKind): string {
+  return kind === 'EXTENDED' ? 'EXTENDED_REPLY' : kind;
 }
 
 // ssh2 passes STATUS OK as nothing, NAME as an array, ATTRS as its Stats, HANDLE and DATA as a Buffer.

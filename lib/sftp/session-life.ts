@@ -14,6 +14,8 @@ import { watchViolations } from './violations';
 import type { Done } from './read-uncopied';
 import type { StallWatch } from '../transport/stall-watch';
 import { fitsKind, wrongKind, type ReplyKind } from './reply-kinds';
+import { ReplyTypes } from './reply-types';
+import type { NameTap } from './name-bytes';
 
 /** See the file comment. */
 export class SessionLife {
@@ -23,9 +25,10 @@ export class SessionLife {
   private readonly lostListeners = new Set<() => void>();
   private lost = false; // ended by the channel, not by end() or a violation
   private readonly whyLost: () => string | undefined;
+  private readonly types: ReplyTypes;
 
-  /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost). */
-  constructor(private readonly raw: SFTPWrapper, whyLost?: () => string | undefined, private readonly stall?: StallWatch) {
+  /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost); `tap`: frames the replies (reply-types.ts). */
+  constructor(private readonly raw: SFTPWrapper, whyLost?: () => string | undefined, private readonly stall?: StallWatch, tap?: NameTap) {
     this.whyLost = () => stall?.reason ?? whyLost?.();
     const end = (why: string) => () => {
       stall?.stop();
@@ -37,6 +40,7 @@ export class SessionLife {
     raw.on('end', end('the server ended the SFTP session'));
     raw.on('close', end('the SFTP channel closed'));
     raw.on('error', () => undefined); // reaches the pending requests as their failure
+    this.types = new ReplyTypes(raw, tap, (why) => this.violated(why));
     watchViolations(raw, (why) => this.violated(why));
   }
 
@@ -66,6 +70,11 @@ export class SessionLife {
     return () => void this.lostListeners.delete(tell);
   }
 
+  /** Runs `send`: the requests it makes must be answered by a reply of `kind` or a STATUS, else the session is violated. */
+  expecting(what: string, path: string, kind: ReplyKind, send: () => void): void {
+    this.types.expecting(what, path, kind, send);
+  }
+
   /** A request `start`ed now, settled by its `done` or by the channel's end; a reply not of `kind` is a violation. */
   call<T>(what: string, path: string, start: (done: Done<T>) => void, kind?: ReplyKind): Promise<T> {
     if (this.violation) return Promise.reject(this.violation);
@@ -88,7 +97,8 @@ export class SessionLife {
         else resolve(value as T);
       };
       try {
-        start(done);
+        if (kind === undefined) start(done);
+        else this.expecting(what, path, kind, () => start(done));
       } catch (err) {
         done(err as Error); // ssh2 throws for an extension the server did not offer
       }

@@ -31,9 +31,9 @@ export class SftpSession {
 
   /** `whyLost`: what the transport knows of a lost connection (ChannelOpener.whyLost); `stall`: --stall-timeout's watch. */
   constructor(readonly raw: SFTPWrapper, readonly label = 'sftp', whyLost?: () => string | undefined, stall?: StallWatch) {
-    this.life = new SessionLife(raw, whyLost, stall);
-    capRequestLengths(raw);
     this.names = tapNames(raw);
+    this.life = new SessionLife(raw, whyLost, stall, this.names);
+    capRequestLengths(raw);
   }
 
   /** Request sizes: ssh2 reads limits@openssh.com when offered; else its guess by server name. */
@@ -71,7 +71,7 @@ export class SftpSession {
   private named(what: string, path: string, type: number, viaSsh2: (done: Done<string>) => void): Promise<string> {
     return this.life.call<string>(what, path, (done) => {
       const one = (err?: Error, names?: Array<{ filename: string }>): void => (err ? done(err) : typeof names?.[0]?.filename === 'string' ? done(undefined, names[0].filename) : done(namelessReply(what, path)));
-      if (!sendNamed(this.raw, this.names, type, [path], one)) viaSsh2(done);
+      this.life.expecting(what, path, 'NAME', () => sendNamed(this.raw, this.names, type, [path], one) || viaSsh2(done));
     });
   }
 
@@ -94,12 +94,12 @@ export class SftpSession {
    * `pool`: the reply may be joined into a buffer lent from it (reply-pool.ts).
    */
   read(handle: Buffer, length: number, position: number, path: string, pool?: ReplyPool): Promise<Buffer> {
-    return this.life.call('read', path, (done) => {
+    return this.life.call('read', path, (done) => this.life.expecting(`read at ${position}`, path, 'DATA', () => {
       if (length > this.limits.maxRead) {
         const buf = Buffer.allocUnsafe(length); // ssh2 splits it into several requests
         this.raw.read(handle, buf, 0, length, position, (err: Error | undefined, n: number) => done(err, buf.subarray(0, n ?? 0)));
       } else readUncopied(this.raw, handle, length, position, done, pool && ((reqid) => this.names?.pool(reqid, pool)), (why) => this.life.violated(why), path);
-    });
+    }));
   }
 
   fstat(handle: Buffer, path: string): Promise<Stats> {
@@ -147,7 +147,7 @@ export class SftpSession {
         else if (!err && !Array.isArray(list)) this.life.violated(wrongKind('readdir', path, 'NAME', list)), done(undefined);
         else done(err, list as unknown[]);
       };
-      if (!sendNamed(this.raw, this.names, FXP.READDIR, [handle], listed)) this.raw.readdir(handle, listed);
+      this.life.expecting('readdir', path, 'NAME', () => sendNamed(this.raw, this.names, FXP.READDIR, [handle], listed) || this.raw.readdir(handle, listed));
     });
   }
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import { runCli } from '../helpers/cli';
-import { startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
+import { rawReply, startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
 
 const data = randomBytes(100_000);
 let work: string; // work/target is the target; nothing else may appear in work
@@ -64,4 +64,37 @@ it('put whose FSTAT of the written file is answered with STATUS OK: exit 1 sayin
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/^scpipe: SFTP protocol error from the server: fstat of "\/\.up\.scpipe-\w{6}" answered with STATUS OK, not ATTRS(; the partial upload is left in \/\.up\.scpipe-\w{6})?\n$/);
   expect([...fake.uploads.files.keys()].filter((name) => !/^\/\.up\.scpipe-\w{6}$/.test(name))).toEqual([]);
+});
+
+// What ssh2 hands over cannot tell these apart from the reply due: a DATA
+// to an OPEN was taken as the handle, a HANDLE to a READ as the file's
+// bytes, an EXTENDED_REPLY to a WRITE or RENAME as its STATUS OK.
+const extendedReply = (sftp: SFTPWrapper, reqid: number): void => rawReply(sftp, 201, reqid, Buffer.alloc(0));
+const dataReply = (sftp: SFTPWrapper, reqid: number): void => void sftp.data(reqid, Buffer.from('0'));
+const handleReply = (sftp: SFTPWrapper, reqid: number): void => void sftp.handle(reqid, Buffer.from('0'));
+
+describe('a reply of a type that looks like the one due', () => {
+  it.each([
+    ['OPEN', 'DATA', 'cp', dataReply, 'open of "/d/f" answered with DATA, not HANDLE'],
+    ['OPENDIR', 'DATA', 'cp', dataReply, 'opendir of "/d" answered with DATA, not HANDLE'],
+    ['READ', 'HANDLE', 'get', handleReply, 'read at 0 of "/d/f" answered with HANDLE, not DATA'],
+  ])('%s answered with %s (%s): exit 1, a protocol error naming it, nothing written (cp -r: the directory it made, empty)', async (request, _reply, command, lie, why) => {
+    fake = await startHostileSftp(lyingTree(request, lie));
+    const args = command === 'cp' ? ['cp', '-r', '-s', 'backup@127.0.0.1:/d', join(work, 'target')] : ['get', '-s', '--retries', '0', 'backup@127.0.0.1:/d/f', '--output', join(work, 'target', 'f')];
+    const r = await runCli([args[0]!, ...fake.args(), ...args.slice(1)], { timeoutMs: 30_000 });
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: SFTP protocol error from the server: ${why}\n` });
+    expect(await readdir(join(work, 'target'), { recursive: true })).toEqual(command === 'cp' ? ['d'] : []);
+  });
+
+  // Its one channel broke: the temporary file is named, not removed (the rename may have been made).
+  it.each([
+    ['WRITE', 'write of "/.up.scpipe-X" answered with EXTENDED_REPLY, not a STATUS; the partial upload is left in /.up.scpipe-X'],
+    ['RENAME', `rename of "/up" answered with EXTENDED_REPLY, not a STATUS; the rename's answer was lost, so the upload, whole, is either in place as /up or left in /.up.scpipe-X: whichever of the two names exists holds it`],
+  ])('put whose %s is answered with an EXTENDED_REPLY: exit 1 saying so, nothing under the name, its temporary file left', async (request, why) => {
+    fake = await startHostileSftp(lyingTree(request, extendedReply));
+    const r = await runCli(['put', ...fake.args(), '-s', '--parallel', '1', '--retries', '0', 'backup@127.0.0.1:/up'], { stdin: data, timeoutMs: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr.replace(/scpipe-\w{6}/g, 'scpipe-X')).toBe(`scpipe: SFTP protocol error from the server: ${why}\n`);
+    expect([...fake.uploads.files.keys()]).toEqual([expect.stringMatching(/^\/\.up\.scpipe-\w{6}$/)]);
+  });
 });

@@ -57,6 +57,8 @@ export interface FakeTree {
   replyInstead?(request: string, sftp: SFTPWrapper, reqid: number): boolean;
   /** Offer limits@openssh.com with these values (ssh2's server offers no extension of its own). */
   limits?: { maxPacket: number; maxRead: number; maxWrite: number };
+  /** Offer these extensions too (statvfs@openssh.com, …), each request of one answered by its function. */
+  extensions?: Record<string, (sftp: SFTPWrapper, reqid: number) => void>;
 }
 
 /** What an upload did to the fake: requests in order, and the files as they stand. */
@@ -96,7 +98,7 @@ export async function startHostileSftp(tree: FakeTree): Promise<HostileSftp> {
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
           sftp.on('error', () => undefined);
-          if (tree.limits) offerLimits(sftp, tree.limits);
+          if (tree.limits || tree.extensions) offerExtensions(sftp, tree);
           if (tree.replyInstead) offerEachRequest(sftp, tree.replyInstead);
           serveTree(sftp, tree, () => readdirs++, uploads, () => conn.end());
         });
@@ -202,7 +204,7 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
     handles.delete(handle.toString());
     sftp.status(reqid, OK);
   });
-  for (const other of ['SETSTAT', 'MKDIR', 'RMDIR', 'READLINK', 'SYMLINK', ...(tree.limits ? [] : ['EXTENDED'])]) {
+  for (const other of ['SETSTAT', 'MKDIR', 'RMDIR', 'READLINK', 'SYMLINK', ...(tree.limits || tree.extensions ? [] : ['EXTENDED'])]) {
     sftp.on(other, (reqid: number) => sftp.status(reqid, UNSUPPORTED));
   }
 }
@@ -214,26 +216,32 @@ function offerEachRequest(sftp: SFTPWrapper, replyInstead: NonNullable<FakeTree[
     on(event, (reqid: number, ...rest: unknown[]) => (/^[A-Z]+$/.test(event) && replyInstead(event, sftp, reqid)) || handler(reqid, ...rest));
 }
 
-// A STATUS with a code ssh2's server refuses to send (the v4+ ones), written
-// raw, counted against the channel's window as ssh2's own would be.
+// A STATUS with a code ssh2's server refuses to send (the v4+ ones).
 function statusOfAnyCode(sftp: SFTPWrapper, reqid: number, code: number, text: string): void {
+  const body = Buffer.alloc(4 + 4 + text.length + 4);
+  body.writeUInt32BE(code, 0);
+  body.writeUInt32BE(text.length, 4);
+  body.write(text, 8, 'latin1');
+  rawReply(sftp, 101, reqid, body); // SSH_FXP_STATUS
+}
+
+/** A reply of any type (EXTENDED_REPLY, 201, which ssh2's server cannot send), written raw, counted against the channel's window as ssh2's own would be. */
+export function rawReply(sftp: SFTPWrapper, type: number, reqid: number, body: Buffer): void {
   const raw = sftp as unknown as { outgoing: { id: number; window: number }; _protocol: { channelData(id: number, data: Buffer): void } };
-  const body = Buffer.alloc(1 + 4 + 4 + 4 + text.length + 4);
-  body[0] = 101; // SSH_FXP_STATUS
-  body.writeUInt32BE(reqid, 1);
-  body.writeUInt32BE(code, 5);
-  body.writeUInt32BE(text.length, 9);
-  body.write(text, 13, 'latin1');
-  const packet = Buffer.concat([Buffer.from([0, 0, 0, 0]), body]);
-  packet.writeUInt32BE(body.length, 0);
+  const packet = Buffer.alloc(4 + 1 + 4 + body.length);
+  packet.writeUInt32BE(packet.length - 4, 0);
+  packet[4] = type;
+  packet.writeUInt32BE(reqid, 5);
+  body.copy(packet, 9);
   raw.outgoing.window -= packet.length;
   raw._protocol.channelData(raw.outgoing.id, packet);
 }
 
 // ssh2's server sends a fixed VERSION (v3, no extensions): this one is
-// swapped for one that offers limits@openssh.com, and the EXTENDED reply is
-// written raw. Both count against the channel's window as ssh2's own would.
-function offerLimits(sftp: SFTPWrapper, limits: NonNullable<FakeTree['limits']>): void {
+// swapped for one that offers limits@openssh.com and the tree's extensions,
+// and the EXTENDED replies are written raw. Both count against the channel's
+// window as ssh2's own would.
+function offerExtensions(sftp: SFTPWrapper, tree: FakeTree): void {
   const raw = sftp as unknown as { outgoing: { id: number; window: number }; _protocol: { channelData(id: number, data: Buffer): void } };
   const send = raw._protocol.channelData.bind(raw._protocol);
   const u32 = (n: number): Buffer => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
@@ -247,17 +255,19 @@ function offerLimits(sftp: SFTPWrapper, limits: NonNullable<FakeTree['limits']>)
     const body = Buffer.concat(parts);
     return Buffer.concat([u32(body.length), body]);
   };
+  const names = [...(tree.limits ? ['limits@openssh.com'] : []), ...Object.keys(tree.extensions ?? {})];
   const plainVersion = packet(Buffer.from([2]), u32(3));
-  const version = packet(Buffer.from([2]), u32(3), str('limits@openssh.com'), str('1'));
+  const version = packet(Buffer.from([2]), u32(3), ...names.flatMap((name) => [str(name), str('1')]));
   raw._protocol.channelData = (id, data) => {
     if (id !== raw.outgoing.id || !data.equals(plainVersion)) return send(id, data);
     raw.outgoing.window -= version.length - data.length; // ssh2 counted its own 9 bytes
     send(id, version);
   };
   sftp.on('EXTENDED', (reqid: number, name: string) => {
-    if (name !== 'limits@openssh.com') return sftp.status(reqid, UNSUPPORTED);
-    const reply = packet(Buffer.from([201]), u32(reqid), u64(limits.maxPacket), u64(limits.maxRead), u64(limits.maxWrite), u64(0));
-    raw.outgoing.window -= reply.length;
-    send(raw.outgoing.id, reply);
+    const answer = tree.extensions?.[name];
+    if (answer) return answer(sftp, reqid);
+    if (name !== 'limits@openssh.com' || !tree.limits) return sftp.status(reqid, UNSUPPORTED);
+    const { maxPacket, maxRead, maxWrite } = tree.limits;
+    rawReply(sftp, 201, reqid, Buffer.concat([u64(maxPacket), u64(maxRead), u64(maxWrite), u64(0)]));
   });
 }
