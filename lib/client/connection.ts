@@ -11,7 +11,7 @@ import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
 import { SftpSession } from '../sftp/session';
 import type { StallWatch } from '../transport/stall-watch';
-import { openWatched, watchStalls } from '../transport/stall-channel';
+import { openWatched } from '../transport/stall-channel';
 import { modSftpCommand, oneChannelEach, oneDownloadEach, scpOptionsOf, scpOptionsStick } from '../transport/server-quirks';
 import { ConnectionSet } from './connection-set';
 import { isClient, learntOf } from './run-target';
@@ -50,11 +50,7 @@ export class ChannelOpener {
    */
   readonly open = async (command: string, signal: AbortSignal, remoteRole?: RemoteRole): Promise<ScpChannel> => {
     if (isClient(this.target)) return execChannel(this.target, command, this.log, undefined, undefined, signal);
-    if (this.ssh) {
-      // A stall ends this command's own ssh.
-      const channel = await this.ssh.open(command, signal, remoteRole === 'sink');
-      return watchStalls(channel, this.target.stallTimeoutMs, () => channel.destroy());
-    }
+    if (this.ssh) return this.ssh.open(command, signal, remoteRole === 'sink');
     // One connection for every channel, also when several open at once
     // (parts); a further one where the server refuses more (connection-set.ts).
     const first = await this.connection(signal);

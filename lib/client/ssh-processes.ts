@@ -13,6 +13,8 @@ import type { SshDefaults } from '../transport/openssh-defaults';
 import type { ConnectOptions } from '../transport/connect-options';
 import { learntOf } from './run-target';
 import { stallWatchFor, type StallWatch } from '../transport/stall-watch';
+import { watchStalls } from '../transport/stall-channel';
+import { canAskUser } from '../transport/tty-prompt';
 
 // openssh: what to add to ssh's defaults for a target (openssh-defaults.ts), found once.
 const defaults = new WeakMap<ConnectOptions, Promise<SshDefaults>>();
@@ -119,16 +121,24 @@ export class SshProcesses {
     const { openSshChannel } = await import('../transport/openssh-transport');
     const opts = await this.sshOptions(target);
     log?.(`exec: ${escapeForTerminal(command)} (ssh ${escapeForTerminal(opts.host)})`);
-    const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, command)), signal);
-    if (!remoteSpeaksFirst) return channel;
-    try {
-      await channel.ready(signal);
-    } catch (err) {
-      channel.destroy();
-      this.remember(err);
-      throw err;
+    let watch: StallWatch | undefined;
+    const channel = await this.firstOrWait(() => {
+      const started = this.track(openSshChannel(opts, command));
+      watch = this.watchStart(started, `the exec of ${escapeForTerminal(command)}`, opts);
+      return started;
+    }, signal);
+    if (remoteSpeaksFirst) {
+      try {
+        await channel.ready(signal);
+      } catch (err) {
+        watch?.stop();
+        channel.destroy();
+        this.remember(err);
+        throw err;
+      }
     }
-    return channel;
+    // A stall ends this command's own ssh.
+    return watchStalls(channel, target.stallTimeoutMs, () => channel.destroy(), watch);
   }
 
   // `ssh -s … sftp`, with ssh2's SFTP client over its stdio.
@@ -141,16 +151,34 @@ export class SshProcesses {
     (target.log ?? this.log)?.(`sftp: ssh -s ${escapeForTerminal(opts.host)} sftp`);
     const { sftpOverChannel } = await import('../transport/openssh-sftp');
     const asked = performance.now();
+    let watch: StallWatch | undefined;
     try {
-      const channel = await this.firstOrWait(() => this.track(openSshChannel(opts, 'sftp', true)), signal);
+      const channel = await this.firstOrWait(() => {
+        const started = this.track(openSshChannel(opts, 'sftp', true));
+        watch = this.watchStart(started, 'the sftp subsystem', opts);
+        return started;
+      }, signal);
       const session = await sftpOverChannel(channel, signal, (line) => this.warn(line), opts.verbose);
       // A stall ends this ssh (its connection is the session's own).
-      const stall = stallWatchFor(target.stallTimeoutMs, () => channel.destroy());
+      const stall = watch ?? stallWatchFor(target.stallTimeoutMs, () => channel.destroy());
       return { session, ms: performance.now() - asked, whyLost: () => stall?.reason ?? channel.whyLost(), stall };
     } catch (err) {
+      watch?.stop();
       this.remember(err);
+      if (watch?.reason !== undefined) throw new ScpipeError('ERR_LOST_CONNECTION', `connection lost while the sftp subsystem opened: ${watch.reason}`, { host: target.host, cause: err });
       throw err;
     }
+  }
+
+  // --stall-timeout over ssh's start, until the remote's first byte. ssh says
+  // nothing of its steps at LogLevel ERROR, so its login is counted too; only
+  // where it cannot ask anyone, or a person slow to type would be a stall.
+  private watchStart(channel: OpenSshChannel, what: string, opts: OpenSshOptions): StallWatch | undefined {
+    if (opts.mayPrompt) return undefined;
+    const watch = stallWatchFor(this.target.stallTimeoutMs, () => channel.destroy());
+    const started = watch?.wait(`ssh's login and the server's answer to opening a channel for ${what}`);
+    if (started) void channel.spoke.then(started);
+    return watch;
   }
 
   private track(channel: OpenSshChannel): OpenSshChannel {
@@ -202,6 +230,7 @@ export class SshProcesses {
     // A retry's ssh (another of this run got a session) is bounded as the
     // ssh2 transport's reconnection is: no one is asked before the banner.
     const reconnection = learntOf(target).connected && !found.connectTimeoutSet;
-    return { ...opts, serverAliveInterval: found.serverAliveInterval, connectTimeout: reconnection ? RECONNECT_TIMEOUT_S : undefined, aliveBoundS: found.aliveBoundS };
+    const mayPrompt = !found.batchMode && canAskUser();
+    return { ...opts, serverAliveInterval: found.serverAliveInterval, connectTimeout: reconnection ? RECONNECT_TIMEOUT_S : undefined, aliveBoundS: found.aliveBoundS, mayPrompt };
   }
 }

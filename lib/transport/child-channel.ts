@@ -10,6 +10,8 @@ import { byteArgs } from './byte-argv';
 export interface ChildChannel extends ScpChannel {
   /** Why the program could not be started (fork refused by `ulimit -u`, no descriptors for its pipes); undefined once it runs. */
   readonly notStarted: Promise<Error | undefined>;
+  /** Ends the child; true when it was still running (so its exit is ours). */
+  destroy(): boolean;
 }
 
 /** Starts `command args...` (never with scpipe's secrets, util/child-env.ts) and exposes its stdio as a ScpChannel. */
@@ -36,7 +38,9 @@ export function spawnChannel(command: string, args: readonly string[], options: 
     exit,
     destroy: () => {
       child.stdin?.destroy();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (child.exitCode !== null || child.signalCode !== null) return false;
+      child.kill('SIGTERM');
+      return true;
     },
   };
 }

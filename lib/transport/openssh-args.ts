@@ -27,6 +27,8 @@ export interface OpenSshOptions {
   connectTimeout?: number;
   /** ServerAliveInterval × ServerAliveCountMax in effect (seconds), to name when ssh ends silently after it. */
   aliveBoundS?: number;
+  /** ssh may ask a person (no BatchMode, and a terminal or askpass to ask on): its login may wait for them. */
+  mayPrompt?: boolean;
 }
 
 // As OpenSSH's scp main(): no X11, no local command, no forwardings, the

@@ -24,6 +24,8 @@ export interface SshDefaults {
    * and says so only at LogLevel INFO (openssh-transport.ts names it).
    */
   aliveBoundS?: number;
+  /** BatchMode in effect (ours, the user's -o or config): ssh never asks anyone. */
+  batchMode: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface SshDefaults {
  */
 export function sshDefaults(opts: OpenSshOptions): Promise<SshDefaults> {
   const optionSet = (name: string): boolean => (opts.options ?? []).some((o) => new RegExp(`^\\s*${name}\\b`, 'i').test(o));
-  if (opts.sshPath !== undefined) return Promise.resolve({ connectTimeoutSet: true });
+  if (opts.sshPath !== undefined) return Promise.resolve({ connectTimeoutSet: true, batchMode: !!opts.batchMode || optionSet('batchmode\\s*=?\\s*yes') });
   const args = sshArgs({ ...opts, serverAliveInterval: undefined, connectTimeout: undefined, verbose: false }, '').slice(0, -3); // without `-- host command`
   const [program, argv] = byteArgs('ssh', [...args, '-G', '--', opts.host]); // a -F or -i path that is not UTF-8 as its bytes
   return new Promise((resolve) => {
@@ -46,6 +48,7 @@ export function sshDefaults(opts: OpenSshOptions): Promise<SshDefaults> {
         serverAliveInterval: addAlive ? DEFAULT_SERVER_ALIVE_S : undefined,
         connectTimeoutSet: value('connecttimeout') !== 'none',
         aliveBoundS: aliveS > 0 && count > 0 ? aliveS * count : undefined,
+        batchMode: value('batchmode') === 'yes',
       });
     });
   });

@@ -39,8 +39,10 @@ export interface OpenSshChannel extends ScpChannel {
   ready(signal?: AbortSignal): Promise<void>;
   /** Once ssh exited 255 after login: its reason for the lost connection (ssh-stderr.ts). */
   whyLost(): string | undefined;
-  /** Once ssh has exited: ERR_CONNECT if it never got a session (exit 255, nothing received). */
+  /** Once ssh has exited: ERR_CONNECT if it never got a session (exit 255, nothing received), unless we ended it. */
   connectFailure(): Promise<ScpipeError | undefined>;
+  /** Resolves at the remote's first byte, or when ssh ended without one. */
+  readonly spoke: Promise<void>;
 }
 
 const KEEP_STDERR = 8192;
@@ -90,8 +92,10 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   if (held) pipeline(held.stream, stderr, () => undefined);
 
   const received = (): boolean => ((child.stdout as Partial<Socket>).bytesRead ?? 0) > 0 || stdout.readableLength > 0;
+  // An ssh we ended (a stall, a retry, an abort) exits 255 too: no refusal of the host's.
+  let ended = false;
   const failure = (status: ExitStatus): ScpipeError | undefined => {
-    if (status.code !== 255 || received()) return undefined;
+    if (status.code !== 255 || received() || ended) return undefined;
     const text = escapeForTerminal(said.replace(/\r\n/g, '\n').trim(), true);
     const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
     if (subsystem && isSubsystemRefusal(last)) return undefined; // logged in: the server said no to the subsystem
@@ -109,6 +113,10 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   void child.exit.then((s) => (exited = s));
   const proven = (): void => held?.release();
   child.stdout.once('data', proven);
+  const spoke = new Promise<void>((resolve) => {
+    child.stdout.once('data', () => resolve());
+    void child.exit.then(() => resolve());
+  });
   void outcome.then((f) => (f ? held?.drop() : proven()));
 
   return {
@@ -119,7 +127,10 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     // dropped connection. Nor is a signal that ended ssh itself (ours, when a
     // retry drops the old channels): a remote one reaches us as ssh's 255.
     exit: child.exit.then((s) => (s.code === 255 || s.signal !== null ? { code: null, signal: null } : s)),
-    destroy: () => child.destroy(),
+    destroy: () => {
+      if (child.destroy()) ended = true;
+    },
+    spoke,
     // Known once ssh exited (its stderr is read by then): 255 after login is a lost connection.
     whyLost: () => (exited?.code === 255 ? sshLossReason(said) : undefined),
     connectFailure: () => outcome,

@@ -13,11 +13,25 @@ const dir = tempDirPerTest('scpipe-ssh-defaults-');
 it('reads a -F config file whose name is not UTF-8 from the file of those bytes', async () => {
   const configFile = join(dir(), fromBytes(Buffer.from('config\xe9', 'latin1')));
   writeFileSync(toBytes(configFile), 'ServerAliveInterval 5\nServerAliveCountMax 4\nConnectTimeout none\n');
-  expect(await sshDefaults({ host: 'vault.example', configFile })).toEqual({ serverAliveInterval: undefined, connectTimeoutSet: false, aliveBoundS: 20 });
+  expect(await sshDefaults({ host: 'vault.example', configFile })).toEqual({ serverAliveInterval: undefined, connectTimeoutSet: false, aliveBoundS: 20, batchMode: false });
 });
 
 it('adds the keepalive where a config file whose name is not UTF-8 sets none', async () => {
   const configFile = join(dir(), fromBytes(Buffer.from('config\xe9', 'latin1')));
   writeFileSync(toBytes(configFile), 'Host *\n');
   expect(await sshDefaults({ host: 'vault.example', configFile })).toMatchObject({ serverAliveInterval: expect.any(Number), connectTimeoutSet: false });
+});
+
+// Where ssh cannot ask anyone, --stall-timeout watches its login too (ssh-processes.ts).
+it('says BatchMode as ssh has it: from the config file, from -o, and scpipe\'s own', async () => {
+  const configFile = join(dir(), 'config');
+  writeFileSync(configFile, 'BatchMode yes\n');
+  expect(await sshDefaults({ host: 'vault.example', configFile })).toMatchObject({ batchMode: true });
+  writeFileSync(configFile, 'Host *\n');
+  expect(await sshDefaults({ host: 'vault.example', configFile })).toMatchObject({ batchMode: false });
+  expect(await sshDefaults({ host: 'vault.example', configFile, options: ['BatchMode=yes'] })).toMatchObject({ batchMode: true });
+  expect(await sshDefaults({ host: 'vault.example', configFile, batchMode: true })).toMatchObject({ batchMode: true });
+  // Another ssh program (-S) is not asked: its -o and scpipe's own only.
+  expect(await sshDefaults({ host: 'vault.example', sshPath: '/bin/false', options: ['BatchMode yes'] })).toMatchObject({ batchMode: true });
+  expect(await sshDefaults({ host: 'vault.example', sshPath: '/bin/false' })).toMatchObject({ batchMode: false });
 });
