@@ -164,9 +164,10 @@ export class ProgressLine {
   /**
    * Erases the line (before anything else is printed, and at the end); a log's
    * last line is the latest state. `failed`: the run failed, so that state says
-   * the bytes were sent, not that the upload reached 100% (the remote may have refused them).
+   * the bytes were sent, not that the upload reached 100% (the remote may have refused them);
+   * 'lost': the connection was lost and a retry follows, which a run that ends well must not call a failure.
    */
-  done(failed = false): void {
+  done(failed: boolean | 'lost' = false): void {
     clearInterval(this.ticker);
     this.ticker = undefined;
     if (this.current && (this.undrawn || (failed && this.line.waiting))) this.render(this.current, performance.now(), failed);
@@ -179,7 +180,7 @@ export class ProgressLine {
     if (this.current && now - this.moved >= STALL_MS) this.render(this.current, now);
   }
 
-  private render(p: Progress, now: number, failed = false): void {
+  private render(p: Progress, now: number, failed: boolean | 'lost' = false): void {
     this.undrawn = false;
     this.last = now;
     // At the phase's first update no time has passed: no rate yet.
@@ -195,7 +196,7 @@ export class ProgressLine {
       text = `${this.label}: spooling ${formatBytes(p.bytes)}  ${perSecond}`;
     } else if (p.total === undefined || failed) {
       // Sent as it comes (SFTP from a pipe): no size to reach yet.
-      text = `${this.label}: sent ${formatBytes(p.bytes)}${p.total === undefined ? '' : ` of ${formatBytes(p.total)}`}${failed ? ', then failed' : `  ${perSecond}`}`;
+      text = `${this.label}: sent ${formatBytes(p.bytes)}${p.total === undefined ? '' : ` of ${formatBytes(p.total)}`}${failed ? `, then ${failed === 'lost' ? 'the connection was lost' : 'failed'}` : `  ${perSecond}`}`;
     } else {
       const total = p.total;
       const pct = total === 0n ? 100 : Number((p.bytes * 100n) / total);

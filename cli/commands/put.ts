@@ -147,7 +147,7 @@ export async function runPut(
       },
       onRetry: (e) => {
         recordRetry();
-        progress?.done(true); // every byte may have gone, yet none is stored: not "100%"
+        progress?.done('lost'); // every byte may have gone, yet none is stored: not "100%"
         sayRetry(spec.path, e);
       },
       onProgress: tally((p) => {
