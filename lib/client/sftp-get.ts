@@ -114,7 +114,7 @@ export async function getSftp(conn: Reconnector, first: { session: SftpSession }
           if (signal.aborted || body.destroyed || !isConnectionLoss(err)) throw err;
           for (const l of lanes) l.session.end();
           const at = received;
-          lanes = await reconnect(conn, err as ScpipeError, { ...opts, signal }, (opener) => reopen(opener, path, st, at, wanted, signal, log), on);
+          lanes = await reconnect(conn, err as ScpipeError, { ...opts, signal }, (opener) => reopen(opener, path, st, at, wanted, signal, log), on, at);
         }
       }
       // Not waited for after an abort: the data is whole (a file output is then not renamed into place).

@@ -6,7 +6,9 @@
 // every held chunk again; a download opens the file again at the first byte
 // it has not handed on (sftp-get.ts); an upload lost once every byte was
 // acknowledged opens its temporary file again to finish there. Each loss
-// gets up to `retries` attempts, announced through onRetry.
+// gets up to `retries` attempts, announced through onRetry; losses with no
+// byte acknowledged (or handed on) between them share them (a link that drops
+// every bulk transfer must not be retried for ever).
 import type { Stats } from 'ssh2';
 import { ScpipeError, isScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
@@ -37,6 +39,8 @@ export interface ResumeOptions {
  */
 export interface OnGeneration {
   generation: number;
+  /** The transfer's retries spent since its progress last moved past `mark` (set by reconnect()). */
+  retried?: { spent: number; mark: number };
 }
 
 /**
@@ -44,13 +48,21 @@ export interface OnGeneration {
  * times, wait, connect anew (once for all who lost that connection) and
  * `reopen` on the new connection, which `on` then names; a loss there is
  * tried again, anything else is final; the error after the last says the
- * first loss too.
+ * first loss too. `mark` is how far the transfer had got (bytes acknowledged
+ * or handed on): the count starts again only past the mark of the last loss.
  */
-export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts: ResumeOptions, reopen: (opener: ChannelOpener) => Promise<T>, on: OnGeneration = { generation: conn.current().generation }): Promise<T> {
+export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts: ResumeOptions, reopen: (opener: ChannelOpener) => Promise<T>, on: OnGeneration = { generation: conn.current().generation }, mark = 0): Promise<T> {
   if (!conn.canReconnect) throw failure;
   const retries = opts.retries ?? DEFAULT_RETRIES;
+  const retried = (on.retried ??= { spent: 0, mark: -1 });
+  if (mark > retried.mark) Object.assign(retried, { spent: 0, mark });
+  if (retries > 0 && retried.spent >= retries) {
+    const { message: _m, name: _n, stack: _s, code: _c, ...fields } = failure;
+    throw markRetriesSpent(new ScpipeError(failure.code, `${failure.message}; not retried: ${retries} ${retries === 1 ? 'retry' : 'retries'} since the transfer last moved on were spent`, { ...fields, cause: failure }));
+  }
   let error: unknown = failure;
-  for (let retry = 1; retry <= retries; retry++) {
+  for (let retry = retried.spent + 1; retry <= retries; retry++) {
+    retried.spent = retry;
     const delayMs = backoffDelay(retry, opts.backoffMs);
     opts.onRetry?.({ retry, retries, delayMs, error, sharedReconnection: !conn.firstRetryAfter(on.generation) });
     await sleep(delayMs, opts.signal);
@@ -88,7 +100,7 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
       await session.fsetstat(handle, { size: resumePoint }, temp);
       opts.trace?.(`sftp: resuming at byte ${resumePoint}`);
       return [{ session, handle }, ...(await openLanes(opener, temp, laneCount - 1, signal, opts.trace)).lanes];
-    }, on);
+    }, on, resumePoint);
 }
 
 // Every byte was acknowledged when the connection went, during the fsync,
@@ -106,7 +118,7 @@ export async function reopenToFinish(conn: Reconnector, failure: ScpipeError, pa
       return undefined;
     });
     return { session, handle };
-  }, on);
+  }, on, bytes);
   if (handle !== undefined) return [{ session, handle }];
   const st = await session.stat(paths.target).catch(() => undefined);
   // The old file of the same size (the temporary one removed by another run's --remove-stale).
