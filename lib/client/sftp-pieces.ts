@@ -13,7 +13,6 @@ import { Readable } from 'node:stream';
 import type { PutInput } from './put-types';
 import { inputError, toBuffer } from '../spool/input';
 import { descriptorChunks } from './descriptor-chunks';
-import { headRoomBuffer } from '../sftp/write-uncopied';
 
 /** The input cut into pieces; see the file comment. */
 export interface PieceSource {
@@ -36,27 +35,24 @@ export function piecesOf(input: PutInput, pieceSize: number): PieceSource {
   return new ChunkPieces(input.fd === 0 ? process.stdin[Symbol.asyncIterator]() : descriptorChunks(input.fd), pool);
 }
 
-// Buffers of pieceSize bytes, each its own ArrayBuffer with room for the
-// request's header in front (write-uncopied.ts): lent out, and given back once acknowledged.
+// Buffers of pieceSize bytes, each its own ArrayBuffer: lent out, and given back once acknowledged.
 class PiecePool {
-  private readonly free: Buffer[] = [];
-  private readonly lent = new WeakMap<ArrayBuffer, Buffer>();
+  private readonly free: ArrayBuffer[] = [];
+  private readonly lent = new WeakSet<ArrayBuffer>();
 
   constructor(readonly size: number) {}
 
   take(): Buffer {
-    const buf = this.free.pop() ?? headRoomBuffer(this.size);
-    this.lent.set(buf.buffer as ArrayBuffer, buf);
+    const buf = Buffer.from(this.free.pop() ?? new ArrayBuffer(this.size));
+    this.lent.add(buf.buffer);
     return buf;
   }
 
   // Only the pool's own buffers, each once: a piece may be a slice of the input itself.
   give(piece: Buffer): void {
     const ab = piece.buffer as ArrayBuffer;
-    const buf = this.lent.get(ab);
-    if (buf === undefined) return;
-    this.lent.delete(ab);
-    this.free.push(buf);
+    if (!this.lent.delete(ab)) return;
+    this.free.push(ab);
   }
 }
 

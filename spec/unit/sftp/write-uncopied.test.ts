@@ -2,9 +2,7 @@
 // channel packets are captured): the same bytes on the wire as ssh2's
 // write(), the same window accounting, the same callbacks.
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { piecesOf } from '../../../lib/client/sftp-pieces';
-import { headRoomBuffer, writeUncopied } from '../../../lib/sftp/write-uncopied';
+import { writeUncopied } from '../../../lib/sftp/write-uncopied';
 
 interface Sent { id: number; data: Buffer }
 
@@ -63,12 +61,6 @@ const VERSION = Buffer.from([0, 0, 0, 5, 2, 0, 0, 0, 3]);
 const wire = (sent: Sent[]): Buffer => Buffer.concat(sent.map((s) => s.data));
 const handle = Buffer.from('h-0001');
 
-function roomed(bytes: Buffer): Buffer {
-  const data = headRoomBuffer(bytes.length);
-  bytes.copy(data);
-  return data;
-}
-
 describe('writeUncopied', () => {
   it.each([1, 32768, 32769, 261120])('puts on the wire what ssh2 write() does (%i bytes, offset past 4 GiB)', (size) => {
     const data = randomBytes(size);
@@ -80,44 +72,6 @@ describe('writeUncopied', () => {
     expect(wire(ours.sent).equals(wire(theirs.sent))).toBe(true);
     expect(ours.sent.every((s) => s.id === 7 && s.data.length <= 32768)).toBe(true);
     expect(ours.sftp.outgoing.window).toBe(theirs.sftp.outgoing.window);
-  });
-
-  // The header in the room in front of the data: ssh2's own packets (for 255 KiB, 8 where the header apart made 9).
-  it.each([1, 32768, 32769, 261120])('sends data with head room in the packets ssh2 write() makes (%i bytes)', (size) => {
-    const data = roomed(randomBytes(size));
-    const before = Buffer.from(data);
-    const ours = fakeSftp();
-    const theirs = fakeSftp();
-    expect(writeUncopied(ours.sftp, handle, data, 7 * 2 ** 32 + 1, () => undefined)).toBe(true);
-    theirs.sftp.write(handle, data, 0, data.length, 7 * 2 ** 32 + 1, () => undefined);
-    expect(ours.sent.map((s) => s.data.toString('hex'))).toEqual(theirs.sent.map((s) => s.data.toString('hex')));
-    expect(ours.sent).toHaveLength(Math.ceil((25 + handle.length + size) / 32768));
-    expect(data.equals(before)).toBe(true);
-  });
-
-  it('sends the header apart where the room is not at the data: a slice further in, or a handle over 39 bytes', () => {
-    const data = roomed(randomBytes(1000));
-    for (const [h, d] of [[handle, data.subarray(1)], [Buffer.alloc(40, 'h'), data]] as const) {
-      const ours = fakeSftp();
-      const theirs = fakeSftp();
-      writeUncopied(ours.sftp, h, d, 0, () => undefined);
-      theirs.sftp.write(h, d, 0, d.length, 0, () => undefined);
-      expect(ours.sent).toHaveLength(2);
-      expect(wire(ours.sent).equals(wire(theirs.sent))).toBe(true);
-    }
-  });
-
-  it("puts each of an SFTP put's pieces (copied into the pool's buffers) in one packet with its header", async () => {
-    const data = randomBytes(250);
-    const chunks = Array.from({ length: 9 }, (_, i) => data.subarray(i * 30, i * 30 + 30)); // none holds a whole piece
-    const source = piecesOf(Readable.from(chunks), 100);
-    const { sftp, sent } = fakeSftp();
-    let position = 0;
-    for (let piece = await source.next(); piece !== undefined; piece = await source.next()) {
-      writeUncopied(sftp, handle, piece, position, () => undefined);
-      position += piece.length;
-    }
-    expect(sent.map((s) => s.data.length)).toEqual([131, 131, 81]);
   });
 
   it('answers through the request table: OK, then a failure with its status code', () => {
@@ -145,12 +99,9 @@ describe('writeUncopied', () => {
   // Every split of a spent window: the bytes still come out whole and in
   // order, an ssh2 request made meanwhile (fstat) queues behind them, and
   // nothing goes beyond the window.
-  it.each([
-    [0, false], [1, false], [20, false], [21, false], [40, false], [100, false], [150, false],
-    [0, true], [1, true], [20, true], [31, true], [40, true], [100, true], [150, true],
-  ])('keeps to the window and the order when it runs out after %i bytes (head room: %s)', (window, room) => {
-    const first = room ? roomed(randomBytes(100)) : randomBytes(100);
-    const second = room ? roomed(randomBytes(50)) : randomBytes(50);
+  it.each([0, 1, 20, 21, 40, 100, 150])('keeps to the window and the order when it runs out after %i bytes', (window) => {
+    const first = randomBytes(100);
+    const second = randomBytes(50);
     const ours = fakeSftp(window, 16);
     const theirs = fakeSftp(Number.MAX_SAFE_INTEGER, 16);
     writeUncopied(ours.sftp, handle, first, 0, () => undefined);
