@@ -15,6 +15,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { knownHostsFor, startLatencyProxy, type Proxy } from '../../testkit/latency-proxy';
 import { startSshd, userDir, type TestSshd } from '../../testkit/sshd';
+import { unbundledReason } from './bundled';
 import { allowFor, caseNamed, remoteOut, type BenchCase } from './cases';
 import { needsServe, startBenchServe, stopBenchServe } from './serve-cases';
 import { downloadSet, downloadSource, killAll, killTree, liveProcesses, opensshArgs, rsshTarget, scpipeEnv, scpipeSsh, track, TINY_DATA, type Env } from './env';
@@ -97,6 +98,8 @@ const leftBehind = (): string[] => [...liveProcesses(), ...standing.values()];
 
 async function setUp(opts: Options): Promise<Env> {
   if (!fs.existsSync(opts.cli)) throw new Error(`${opts.cli} is missing: run \`npm run build\` first`);
+  const unbundled = unbundledReason(opts.cli);
+  if (unbundled !== undefined) throw new Error(unbundled);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scpipe-bench-'));
   standing.set('tmp', `the temporary files in ${tmp}`);
   standing.set('sshd', 'sshd, if it started (its files in a /tmp/scpipe-test-* directory)');
