@@ -9,7 +9,7 @@
 // build without the bundle (tsc alone) loads the modules as usual, and so
 // does a build where tsc ran after the bundle was made (`tsc` alone after
 // an `npm run build`), which would otherwise run yesterday's code.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import Module = require('node:module');
 import * as path from 'node:path';
 import { Script } from 'node:vm';
@@ -42,10 +42,13 @@ export function compileBundle(): Script | undefined {
   return new Script(Module.wrap(source.replace(/^#!.*/, '')), { filename: BUNDLE, cachedData });
 }
 
-// True when tsc emitted the entry point after the bundle was made. A missing
-// entry point (a package with the bundle only) is not staleness. An install
-// from a tarball gives every file the same time, and the bundle is used.
+// True when tsc emitted the entry point after the bundle was made, in a
+// source tree (tsconfig.json beside dist/), the only place tsc runs. Elsewhere
+// the times say nothing: an install from a tarball gives every file the same
+// time, and a `cp -r` of dist/ new ones in any order, which would run the
+// slower modules for ever. A missing entry point (the bundle only) is not staleness.
 function isStale(): boolean {
+  if (!existsSync(path.join(__dirname, '..', '..', 'tsconfig.json'))) return false;
   const entry = statSync(ENTRY, { throwIfNoEntry: false });
   return entry !== undefined && entry.mtimeMs > statSync(BUNDLE).mtimeMs;
 }

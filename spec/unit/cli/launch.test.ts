@@ -25,7 +25,9 @@ describe('dist/cli/launch.js', () => {
   });
 
   it('runs the modules when tsc emitted them after the bundle was made, and the bundle again once it is rebuilt', () => {
-    withTempDir((copy) => {
+    withTempDir((tree) => {
+      writeFileSync(path.join(tree, 'tsconfig.json'), '{}'); // a source tree, where tsc runs
+      const copy = path.join(tree, 'dist');
       for (const part of ['cli', 'lib', 'scpipe.js', 'scpipe.js.cache']) cpSync(path.join(DIST, part), path.join(copy, part), { recursive: true });
       const bundleTime = new Date('2026-01-01T00:00:00Z');
       const later = new Date('2026-01-01T00:00:01Z');
@@ -33,6 +35,19 @@ describe('dist/cli/launch.js', () => {
       utimesSync(path.join(copy, 'cli/run.js'), later, later); // `tsc` after `npm run build`
       expect(ownModulesLoaded(copy, copy)).toContain(path.join(copy, 'cli/run.js'));
       utimesSync(path.join(copy, 'scpipe.js'), later, later); // the bundle rebuilt (a tarball's equal times too)
+      expect(ownModulesLoaded(copy, copy)).toEqual([]);
+    });
+  });
+
+  // A packager's `cp -r dist/` gives the files new times in any order: the bundle still runs.
+  it('runs the bundle of a dist/ copied without its times and without its source tree, whatever the times say', () => {
+    withTempDir((tree) => {
+      const copy = path.join(tree, 'dist'); // no tsconfig.json beside it
+      for (const part of ['cli', 'lib', 'scpipe.js', 'scpipe.js.cache']) cpSync(path.join(DIST, part), path.join(copy, part), { recursive: true });
+      const bundleTime = new Date('2026-01-01T00:00:00Z');
+      const later = new Date('2026-01-01T00:00:01Z');
+      utimesSync(path.join(copy, 'scpipe.js'), bundleTime, bundleTime);
+      utimesSync(path.join(copy, 'cli/run.js'), later, later);
       expect(ownModulesLoaded(copy, copy)).toEqual([]);
     });
   });
