@@ -5,11 +5,16 @@ import { ScpipeError, isScpipeError } from '../lib';
 import { pasteTarget, type PasteSpec } from './paste-target';
 
 const REMEDY = 'store an empty file over it';
+// A parts set's message goes on after the part's remedy with what is left of the set.
+const SET_AFTER = '; the parts set ';
 
-/** `err` with the command that stores an empty file over the file a full disk left, when that is what it is; else `err`. */
+/** `err` with the command that stores an empty file over the file (or part) a full disk left, when that is what it is; else `err`. */
 export function withFullRemoteHint<T>(err: T, spec: PasteSpec): T | ScpipeError {
-  if (!isScpipeError(err, 'ERR_NO_SPACE') || err.cutShort?.path === undefined || !err.message.endsWith(REMEDY)) return err;
+  if (!isScpipeError(err, 'ERR_NO_SPACE') || err.cutShort?.path === undefined) return err;
+  const at = err.message.endsWith(REMEDY) ? err.message.length : err.message.indexOf(REMEDY + SET_AFTER) + REMEDY.length;
+  if (at < REMEDY.length) return err;
   const target = pasteTarget(spec, err.cutShort.path);
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
-  return new ScpipeError('ERR_NO_SPACE', `${err.message}: \`scpipe put -O --size 0 ${target} < /dev/null\``, { ...fields, cause: err.cause });
+  const message = `${err.message.slice(0, at)}: \`scpipe put -O --size 0 ${target} < /dev/null\`${err.message.slice(at)}`;
+  return new ScpipeError('ERR_NO_SPACE', message, { ...fields, cause: err.cause });
 }

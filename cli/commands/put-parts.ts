@@ -16,6 +16,7 @@ import { withPartsSpoolFullHint } from '../spool-full';
 import { smallPartsWatch } from '../small-parts';
 import { pasteSpec, pasteTarget, pasteWord, type PasteSpec } from '../paste-target';
 import { withMissingDirectoryHint } from '../missing-directory-hint';
+import { withFullRemoteHint } from '../remote-full';
 
 /** What runPutParts takes from the command line. */
 export interface PutPartsArgs extends SshArgs, ProtocolArgs {
@@ -129,7 +130,8 @@ export async function runPutParts(
   } catch (err) {
     progress?.done();
     await writeStoredAfterSignal(args, err);
-    throw withMissingDirectoryHint(withPartsSpoolFullHint(err, 'put', undefined, parallel), pasteSpec(spec, args));
+    const pasted = pasteSpec(spec, args);
+    throw withMissingDirectoryHint(withFullRemoteHint(withPartsSpoolFullHint(err, 'put', undefined, parallel), pasted), pasted);
   } finally {
     progress?.done();
   }

@@ -252,17 +252,23 @@ describe('scpipe put --part-size', () => {
   // and an scp-only account cannot remove it. User sees the remote's "No
   // space left on device", then "…: 2 part(s) confirmed remotely: …; left
   // cut short remotely: d.bin.000002", exit 1 (the last was not said).
-  it('a remote disk that fills during a part: the message names that part as left cut short', async () => {
+  it('a remote disk that fills during a part: the message names that part as left cut short, with the command that frees its space', async () => {
     const small = join(dir, 'small-disk');
     mkdirSync(small);
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=2560k,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
     try {
       const r = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', '--parallel', '1', at(`${small}/d.bin`)], { stdin: randomBytes(5 * 1024 * 1024) });
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/d.bin.000002: No space left on device; the remote file ${small}/d.bin.000002 is left cut short, holding what fit, and its space: remove it, or store an empty file over it; ` +
+      expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/d.bin.000002: No space left on device; the remote file ${small}/d.bin.000002 is left cut short, holding what fit, and its space: remove it, or store an empty file over it: ` +
+        `\`scpipe put -O --size 0 ${pastedFlags(flags())} ${at(`${small}/d.bin.000002`)} < /dev/null\`; ` +
         'the parts set d.bin is incomplete (no manifest d.bin.sha256): ' +
         '2 part(s) confirmed remotely: d.bin.000000..d.bin.000001; left cut short remotely: d.bin.000002\n');
       expect(readdirSync(small).sort()).toEqual(['d.bin.000000', 'd.bin.000001', 'd.bin.000002']);
+      expect(statSync(join(small, 'd.bin.000002')).size).toBeGreaterThan(0);
+      // That command, where nothing can be removed: the part is emptied, its space freed.
+      const emptied = await runCli(['put', '-O', '--size', '0', ...flags(), at(`${small}/d.bin.000002`)], { stdin: '' });
+      expect(emptied).toMatchObject({ status: 0, stderr: '' });
+      expect(statSync(join(small, 'd.bin.000002')).size).toBe(0);
     } finally {
       await unmount(small);
     }
