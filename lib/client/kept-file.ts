@@ -52,7 +52,7 @@ export interface DroppedKept {
 
 /** The kept file of one `get --output FILE --resume` of a single file. */
 export class KeptFile extends KeptOutput {
-  protected readonly goOn = 'the same command with --resume reads on from there (while the remote file keeps its size and modification time), or remove it';
+  protected readonly goOn = 'the same command again reads on from there (while the remote file keeps its size and modification time), or remove it';
 
   // A sum that differs is found once the file is whole: a run going on from it reads nothing and finds the same sum.
   protected override ownNote(bytes: bigint, err: unknown): string | undefined {

@@ -66,7 +66,7 @@ describe('get --output FILE --resume: the sshd serving it killed mid-download', 
     const r = await interrupted(sshd.sftp, path, out, kept, MiB, async () => void expect(await dropConnections(sshd)).toBeGreaterThan(0), ['--retries', '0']);
     const keptBytes = await keptSize(kept);
     expect(r.stderr).toMatch(/^scpipe: .*a\.bin: read: the SFTP session ended/m);
-    expect(r.stderr).toContain(`; the ${keptBytes} bytes restored so far are kept in ${kept}: the same command with --resume reads on from there`);
+    expect(r.stderr).toContain(`; the ${keptBytes} bytes restored so far are kept in ${kept}: the same command again reads on from there`);
     expect(r.status).toBe(1);
     expect(listed(local())).toEqual([keptName(host, path)]); // no lock: the run ended by itself
     expect((await readFile(kept)).equals(data.subarray(0, keptBytes))).toBe(true);
@@ -102,7 +102,7 @@ describe('get --output FILE --resume: stopped by SIGINT (Ctrl-C)', () => {
     const kept = join(local(), keptName(host, path));
     const r = await interrupted(sshd.user, path, out, kept, MiB, (run) => void run.child.kill('SIGINT'));
     const keptBytes = await keptSize(kept);
-    expect(r.stderr).toContain(`interrupted by SIGINT; the ${keptBytes} bytes restored so far are kept in ${kept}: the same command with --resume reads on from there`);
+    expect(r.stderr).toContain(`interrupted by SIGINT; the ${keptBytes} bytes restored so far are kept in ${kept}: the same command again reads on from there`);
     expect(r.status).toBe(130);
     expect(listed(local())).toEqual([keptName(host, path)]);
     expect((await readFile(kept)).equals(data.subarray(0, keptBytes))).toBe(true);
@@ -125,7 +125,7 @@ describe('get --output FILE --resume: the local disk fills', () => {
       const r = await runCli(['get', '--resume', '--output', out, ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, path)], { timeoutMs: 60_000 });
       const keptBytes = await keptSize(join(dir, name));
       expect(r.stderr).toContain('No space left on device');
-      expect(r.stderr).toContain(`; the ${keptBytes} bytes restored so far are kept in ${join(dir, name)}: the same command with --resume reads on from there`);
+      expect(r.stderr).toContain(`; the ${keptBytes} bytes restored so far are kept in ${join(dir, name)}: the same command again reads on from there`);
       expect(r.status).toBe(1);
       expect(listed(dir)).toEqual([name]);
       expect(keptBytes).toBeGreaterThan(MiB);

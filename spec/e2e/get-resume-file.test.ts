@@ -130,7 +130,7 @@ describe('get --output FILE --resume of a single file, stopped by SIGTERM', () =
       run.child.kill('SIGTERM');
       return run.done;
     });
-    expect(r.stderr).toMatch(new RegExp(`interrupted by SIGTERM; the \\d+ bytes restored so far are kept in ${kept}: the same command with --resume reads on from there`));
+    expect(r.stderr).toMatch(new RegExp(`interrupted by SIGTERM; the \\d+ bytes restored so far are kept in ${kept}: the same command again reads on from there`));
     expect(r.status).toBe(143);
     expect(listed()).toEqual([keptName(host, path)]);
     const bytes = await readFile(kept);

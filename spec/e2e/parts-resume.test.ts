@@ -79,7 +79,7 @@ describe('get --output FILE --resume of a parts set', () => {
     expect(first.status).toBe(1);
     const kept = join(local(), await keptName(dir));
     expect(first.stderr).toContain(`part a.bin.000005`);
-    expect(first.stderr).toContain(`; the ${5 * PART} bytes restored so far are kept in ${kept}: the same command with --resume goes on from its last whole part`);
+    expect(first.stderr).toContain(`; the ${5 * PART} bytes restored so far are kept in ${kept}: the same command again goes on from its last whole part`);
     expect(readdirSync(local())).toEqual([await keptName(dir)]);
     expect((await readFile(kept)).equals(data.subarray(0, 5 * PART))).toBe(true);
 
@@ -153,7 +153,7 @@ describe('get --output FILE --resume of a parts set', () => {
     }
     const kept = join(local(), await keptName(dir));
     expect(r.status).toBe(143);
-    expect(r.stderr).toMatch(new RegExp(`interrupted by SIGTERM; the \\d+ bytes restored so far are kept in ${kept}: the same command with --resume goes on`));
+    expect(r.stderr).toMatch(new RegExp(`interrupted by SIGTERM; the \\d+ bytes restored so far are kept in ${kept}: the same command again goes on`));
     expect(readdirSync(local()).sort()).toEqual(['known_hosts', await keptName(dir)]);
     const bytes = await readFile(kept);
     expect(bytes.equals(data.subarray(0, bytes.length))).toBe(true);

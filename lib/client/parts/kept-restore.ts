@@ -50,7 +50,7 @@ export interface Cut {
 
 /** The kept file of one `get --output FILE --resume`. */
 export class KeptRestore extends KeptOutput {
-  protected readonly goOn = 'the same command with --resume goes on from its last whole part (each part is checked against the manifest again first), or remove it';
+  protected readonly goOn = 'the same command again goes on from its last whole part (each part is checked against the manifest again first), or remove it';
 
   /** Finds or makes the kept file for `manifest` (its file's SHA-256: `manifestSha256`) and checks what it holds. */
   async open(manifest: Manifest, manifestSha256: string, wholeSum: boolean, signal?: AbortSignal): Promise<ResumePoint> {
