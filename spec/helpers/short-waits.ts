@@ -21,3 +21,7 @@ export const SHORT_HANDSHAKE = {
   SCPIPE_TEST_CONNECT_TIMEOUT_MS: String(SHORT_CONNECT_TIMEOUT_S * 1000),
   SCPIPE_TEST_MIN_LOGIN_MS: String(SHORT_MIN_LOGIN_S * 1000),
 };
+
+/** The most entries a listing of one directory may have (lib/sftp/listing.ts MAX_ENTRIES, 1,000,000), as a test reaches it. */
+export const SMALL_MAX_ENTRIES = 40_000;
+export const SMALL_LISTING = { SCPIPE_TEST_MAX_ENTRIES: String(SMALL_MAX_ENTRIES) };

@@ -1,16 +1,18 @@
 import { testWaitMs } from '../../../lib/internal';
+import { testBound } from '../../../lib/util/test-waits';
 import { GRACE_MS } from '../../../cli/signals';
 import { TOUCH_AFTER_MS } from '../../../lib/client/sftp-keep-fresh';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../../lib/transport/handshake-bounds';
 import { RECONNECT_TIMEOUT_S } from '../../../lib/transport/openssh-defaults';
+import { MAX_ENTRIES } from '../../../lib/sftp/listing';
 
 const KEY = 'SCPIPE_TEST_GRACE_MS';
-const KEYS = [KEY, 'SCPIPE_TEST_TOUCH_AFTER_MS', 'SCPIPE_TEST_CONNECT_TIMEOUT_MS', 'SCPIPE_TEST_MIN_LOGIN_MS'];
+const KEYS = [KEY, 'SCPIPE_TEST_TOUCH_AFTER_MS', 'SCPIPE_TEST_CONNECT_TIMEOUT_MS', 'SCPIPE_TEST_MIN_LOGIN_MS', 'SCPIPE_TEST_MAX_ENTRIES'];
 afterEach(() => {
   for (const k of KEYS) delete process.env[k];
 });
 
-it('without its variable a wait is the documented one', () => {
+it('without its variable a wait or bound is the documented one', () => {
   for (const k of KEYS) expect(process.env[k]).toBeUndefined();
   expect(testWaitMs('GRACE_MS', 10_000)).toBe(10_000);
   expect(GRACE_MS).toBe(10_000); // docs/failures.md: the grace after a signal
@@ -18,6 +20,7 @@ it('without its variable a wait is the documented one', () => {
   // docs/failures.md; the least a login is given (20 s) is pinned by handshake-clock.test.ts
   expect(DEFAULT_CONNECT_TIMEOUT_MS).toBe(30_000);
   expect(RECONNECT_TIMEOUT_S).toBe(30);
+  expect(MAX_ENTRIES).toBe(1_000_000); // a listing's bound (docs/protocol.md)
 });
 
 it('its variable shortens it, and never lengthens it', () => {
@@ -25,6 +28,8 @@ it('its variable shortens it, and never lengthens it', () => {
   expect(testWaitMs('GRACE_MS', 10_000)).toBe(2000);
   process.env[KEY] = '60000';
   expect(testWaitMs('GRACE_MS', 10_000)).toBe(10_000);
+  process.env.SCPIPE_TEST_MAX_ENTRIES = '40000';
+  expect(testBound('MAX_ENTRIES', 1_000_000)).toBe(40_000);
 });
 
 it.each(['', '0', '-5', '1.5', '2s', ' 2000'])('%j is no number of milliseconds: the wait stays', (raw) => {
