@@ -15,7 +15,7 @@ import { GRACE_MS } from '../../cli/signals';
 import { waitFor } from '../helpers/async';
 import { runCli, startCli } from '../helpers/cli';
 import { startHostileSftp, type FakeEntry, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
-import { SMALL_LISTING, SMALL_MAX_ENTRIES } from '../helpers/short-waits';
+import { SHORT_GRACE, SHORT_GRACE_MS, SMALL_LISTING, SMALL_MAX_ENTRIES } from '../helpers/short-waits';
 
 let work: string; // work/target is the target; nothing else may appear in work
 let fake: HostileSftp | undefined;
@@ -289,15 +289,15 @@ describe('a server that stops answering', () => {
   // temporary file) would wait for the server for ever: it gets 10 s.
   it('SIGTERM while an OPEN is never answered: exit 143 within the 10 s grace, saying why', async () => {
     fake = await startHostileSftp({ ...treeOf({ '/up': { kind: 'dir' } }), ignoreOpen: () => true });
-    const run = startCli(['put', ...fake.args(), '-s', '--parallel', '1', 'backup@127.0.0.1:/up/f'], { stdin: 'data' });
+    const run = startCli(['put', ...fake.args(), '-s', '--parallel', '1', 'backup@127.0.0.1:/up/f'], { stdin: 'data', env: SHORT_GRACE });
     await waitFor(() => fake!.uploads.ops.some((op) => op.endsWith('(not answered)')), 'the OPEN asked for');
     // Timed from the signal: on a loaded machine the start and login took 7 s of a 20 s bound on the whole run.
     const signalled = performance.now();
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r.status).toBe(143);
-    expect(r.stderr).toContain('scpipe: interrupted by SIGTERM; the server did not answer for 10 s: exiting without it (an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run)\n');
-    expect(performance.now() - signalled).toBeLessThan(GRACE_MS + 5_000);
+    expect(r.stderr).toContain(`scpipe: interrupted by SIGTERM; the server did not answer for ${SHORT_GRACE_MS / 1000} s: exiting without it (an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run)\n`);
+    expect(performance.now() - signalled).toBeLessThan(SHORT_GRACE_MS + 5_000);
   }, 30_000);
 
   it('a second signal (Ctrl-C twice) exits at once, saying what the clean-up it cut short may leave', async () => {
