@@ -14,6 +14,7 @@ import { CLI, remote, runCli, shellQuote, sshFlags, startCli } from '../helpers/
 import { runProgram, type ProgramRun } from '../helpers/run-program';
 import { waitFor, waitForSteady } from '../helpers/async';
 import { withTmpfs } from '../helpers/tmpfs';
+import { SHORT_GRACE, SHORT_GRACE_MS } from '../helpers/short-waits';
 
 const sshd = sshdPerSuite();
 const sides = rsshSidesPerTest(sshd, 'get');
@@ -189,12 +190,12 @@ describe('scpipe get', () => {
   // The run is over, and the exit waits for a reader that takes nothing more:
   // a second signal exits at once, and so does the grace exit, each saying
   // so, rather than the process dying silently or blaming the server.
-  async function signalledWhileUnread(name: string): Promise<ReturnType<typeof startCli>> {
+  async function signalledWhileUnread(name: string, env?: NodeJS.ProcessEnv): Promise<ReturnType<typeof startCli>> {
     const fh = await open(join(sides.rdir, name), 'w');
     for (let i = 0; i < 64; i++) await fh.write(Buffer.alloc(1 << 20, i));
     await fh.close();
     await chmod(join(sides.rdir, name), 0o644);
-    const run = startCli(['get', ...flags(), at(`${sides.rdir}/${name}`)]);
+    const run = startCli(['get', ...flags(), at(`${sides.rdir}/${name}`)], { env });
     run.child.stdout!.pause();
     await waitFor(() => run.child.stdout!.readableLength > 0, 'the first bytes');
     await waitForSteady(() => run.child.stdout!.readableLength, 'the download to stall');
@@ -219,12 +220,12 @@ describe('scpipe get', () => {
   });
 
   it('SIGTERM while the reader takes nothing: exit 143 after 10 s, saying the reader, not the server, held it', async () => {
-    const run = await signalledWhileUnread('unread-grace.bin');
+    const run = await signalledWhileUnread('unread-grace.bin', SHORT_GRACE);
     await new Promise((resolve) => run.child.once('exit', resolve));
     run.child.stdout!.resume();
     const r = await run.done;
     expect(r.status).toBe(143);
-    expect(r.stderr.split('\n')).toEqual([expect.stringMatching(FIRST), 'scpipe: interrupted by SIGTERM; what reads stdout had not taken the last bytes after 10 s: exiting without waiting for it', '']);
+    expect(r.stderr.split('\n')).toEqual([expect.stringMatching(FIRST), `scpipe: interrupted by SIGTERM; what reads stdout had not taken the last bytes after ${SHORT_GRACE_MS / 1000} s: exiting without waiting for it`, '']);
   }, 40_000);
 
   // A remote that stalls (an scp stuck on a dead NFS mount): the channel
