@@ -3,14 +3,13 @@
 // ext_openssh_expandPath writes the path's length 3 bytes too early, and
 // sftp-server then ends the session, so the request is built here.
 import { toBytes } from '../util/byte-text';
-import { namelessReply } from './status';
 import { sendRequest } from './write-uncopied';
 
 const SSH_FXP_EXTENDED = 200;
 const NAME = Buffer.from('expand-path@openssh.com');
 
-/** Sends the request; `cb` gets the expanded path. False where ssh2's internals differ (nothing sent). */
-export function expandPath(raw: unknown, path: string, cb: (err?: Error, expanded?: string) => void): boolean {
+/** Sends the request; `cb` gets the reply as ssh2 reads it (a NAME's entries). False where ssh2's internals differ (nothing sent). */
+export function expandPath(raw: unknown, path: string, cb: (err?: Error, names?: Array<{ filename?: unknown }>) => void): boolean {
   const arg = toBytes(path);
   const build = (reqid: number): Buffer => {
     const packet = Buffer.allocUnsafe(4 + 1 + 4 + 4 + NAME.length + 4 + arg.length);
@@ -23,9 +22,5 @@ export function expandPath(raw: unknown, path: string, cb: (err?: Error, expande
     arg.copy(packet, p);
     return packet;
   };
-  return sendRequest(raw, build, (err?: Error, names?: Array<{ filename?: unknown }>) => {
-    if (err) cb(err);
-    else if (typeof names?.[0]?.filename !== 'string') cb(namelessReply('expand-path', path));
-    else cb(undefined, names[0].filename);
-  });
+  return sendRequest(raw, build, cb);
 }

@@ -70,9 +70,18 @@ export class SftpSession {
   // A request answered by one name, read as its bytes (name-bytes.ts).
   private named(what: string, path: string, type: number, viaSsh2: (done: Done<string>) => void): Promise<string> {
     return this.life.call<string>(what, path, (done) => {
-      const one = (err?: Error, names?: Array<{ filename: string }>): void => (err ? done(err) : typeof names?.[0]?.filename === 'string' ? done(undefined, names[0].filename) : done(namelessReply(what, path)));
-      this.life.expecting(what, path, 'NAME', () => sendNamed(this.raw, this.names, type, [path], one) || viaSsh2(done));
+      this.life.expecting(what, path, 'NAME', () => sendNamed(this.raw, this.names, type, [path], this.oneName(what, path, done)) || viaSsh2(done));
     });
+  }
+
+  // The callback of a request answered by a NAME of one entry: its name, to `done`.
+  private oneName(what: string, path: string, done: Done<string>): (err?: Error, names?: Array<{ filename?: unknown }>) => void {
+    return (err, names) => {
+      if (err) done(err);
+      else if (!Array.isArray(names)) this.life.violated(wrongKind(what, path, 'NAME', names)), done(undefined);
+      else if (typeof names[0]?.filename !== 'string') done(namelessReply(what, path));
+      else done(undefined, names[0].filename);
+    };
   }
 
   // async: flags a caller got wrong reject (ERR_USAGE) rather than throw; the request still goes at once.
@@ -178,7 +187,9 @@ export class SftpSession {
     if (!this.has('expand-path@openssh.com')) return undefined;
     return this.life.call<string>('expand-path', path, (done) => {
       // Not a lost session (which would be retried): this ssh2's internals differ from those expand-path.ts writes into.
-      if (!expandPath(this.raw, path, done)) done(new ScpipeError('ERR_USAGE', `"${escapeForTerminal(path)}": the ssh2 module in use cannot send expand-path@openssh.com (not the internals scpipe knows): give the full path, or use SCP (-O)`, { path }));
+      let sent = false;
+      this.life.expecting('expand-path', path, 'NAME', () => (sent = expandPath(this.raw, path, this.oneName('expand-path', path, done))));
+      if (!sent) done(new ScpipeError('ERR_USAGE', `"${escapeForTerminal(path)}": the ssh2 module in use cannot send expand-path@openssh.com (not the internals scpipe knows): give the full path, or use SCP (-O)`, { path }));
     });
   }
 
@@ -188,7 +199,7 @@ export class SftpSession {
     const ext = 'statvfs@openssh.com';
     const info = await this.life.call<StatvfsReply>('statvfs', path, (done) => {
       if (!(hasMarks(path) && sendFields(this.raw, FXP.EXTENDED, [ext, path], done, undefined, undefined, ext))) this.raw.ext_openssh_statvfs(path, done);
-    });
+    }, 'EXTENDED');
     return remoteFileSystem(info);
   }
 

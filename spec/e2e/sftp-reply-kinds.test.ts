@@ -98,3 +98,38 @@ describe('a reply of a type that looks like the one due', () => {
     expect([...fake.uploads.files.keys()]).toEqual([expect.stringMatching(/^\/\.up\.scpipe-\w{6}$/)]);
   });
 });
+
+// statvfs@openssh.com is asked after a write's bare Failure, to say its
+// cause: a STATUS OK there was read as a statvfs (a TypeError the
+// explanation swallowed, the server's breach unsaid). Now the protocol error
+// is the run's failure, not a disk-full explanation.
+describe('extended requests answered with the wrong reply', () => {
+  const attrsReply = (sftp: SFTPWrapper, reqid: number): void => void sftp.attrs(reqid, { mode: 0o100644, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0 });
+  it.each([
+    ['STATUS OK', statusOk],
+    ['ATTRS', attrsReply],
+  ])('statvfs after a refused write answered with %s: exit 1, a protocol error, the partial upload named', async (reply, lie) => {
+    fake = await startHostileSftp({ ...lyingTree('NONE', statusOk), failWrite: () => true, extensions: { 'statvfs@openssh.com': lie } });
+    const r = await runCli(['put', ...fake.args(), '-s', '--parallel', '1', '--retries', '0', 'backup@127.0.0.1:/up'], { stdin: data, timeoutMs: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr.replace(/scpipe-\w{6}/g, 'scpipe-X')).toBe(`scpipe: SFTP protocol error from the server: statvfs of "/" answered with ${reply}, not EXTENDED_REPLY; the partial upload is left in /.up.scpipe-X\n`);
+    expect([...fake.uploads.files.keys()]).toEqual([expect.stringMatching(/^\/\.up\.scpipe-\w{6}$/)]);
+  });
+
+  it.each([
+    ['an EXTENDED_REPLY', extendedReply, 'EXTENDED_REPLY'],
+    ['a STATUS OK', statusOk, 'STATUS OK'],
+  ])('expand-path of ~user/f answered with %s: exit 1, a protocol error, nothing written', async (_what, lie, reply) => {
+    fake = await startHostileSftp({ ...lyingTree('NONE', statusOk), extensions: { 'expand-path@openssh.com': lie } });
+    const r = await runCli(['get', ...fake.args(), '-s', '--retries', '0', 'backup@127.0.0.1:~other/f', '--output', join(work, 'target', 'f')], { timeoutMs: 30_000 });
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: SFTP protocol error from the server: expand-path of "~other/f" answered with ${reply}, not NAME\n` });
+    expect(await readdir(join(work, 'target'))).toEqual([]);
+  });
+
+  it('get --resume whose REALPATH is answered with a STATUS OK: exit 1, a protocol error, nothing written', async () => {
+    fake = await startHostileSftp(lyingTree('REALPATH', statusOk));
+    const r = await runCli(['get', ...fake.args(), '-s', '--retries', '0', '--resume', 'backup@127.0.0.1:/d/f', '--output', join(work, 'target', 'f')], { timeoutMs: 30_000 });
+    expect(r).toMatchObject({ status: 1, stderr: 'scpipe: SFTP protocol error from the server: realpath of "/d/f" answered with STATUS OK, not NAME\n' });
+    expect(await readdir(join(work, 'target'))).toEqual([]);
+  });
+});

@@ -257,7 +257,8 @@ function offerExtensions(sftp: SFTPWrapper, tree: FakeTree): void {
   };
   const names = [...(tree.limits ? ['limits@openssh.com'] : []), ...Object.keys(tree.extensions ?? {})];
   const plainVersion = packet(Buffer.from([2]), u32(3));
-  const version = packet(Buffer.from([2]), u32(3), ...names.flatMap((name) => [str(name), str('1')]));
+  // OpenSSH's versions: ssh2 sends statvfs only to a server offering its "2".
+  const version = packet(Buffer.from([2]), u32(3), ...names.flatMap((name) => [str(name), str(name.includes('statvfs') ? '2' : '1')]));
   raw._protocol.channelData = (id, data) => {
     if (id !== raw.outgoing.id || !data.equals(plainVersion)) return send(id, data);
     raw.outgoing.window -= version.length - data.length; // ssh2 counted its own 9 bytes
