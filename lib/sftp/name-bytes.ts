@@ -29,6 +29,8 @@ export class NameTap {
   private cut: Cut | undefined; // of the chunk being fed
   /** Told the type and request id of each reply as its head arrives, before ssh2 reads it. */
   onReply: ((type: number, reqid: number) => void) | undefined;
+  /** Told the request id of a NAME reply kept for take() whose entries do not fit in it, before ssh2 reads it. */
+  onMalformed: ((reqid: number) => void) | undefined;
 
   /** Has ssh2 join the DATA reply to `reqid` into a buffer from `pool`, where it spans chunks. */
   pool(reqid: number, pool: ReplyPool): void {
@@ -104,7 +106,11 @@ export class NameTap {
   }
 
   private ended(): void {
-    if (this.kept) this.wanted.set(this.kept.reqid, names(Buffer.concat(this.kept.parts)));
+    if (this.kept) {
+      const found = names(Buffer.concat(this.kept.parts));
+      this.wanted.set(this.kept.reqid, found);
+      if (found === undefined) this.onMalformed?.(this.kept.reqid);
+    }
     this.kept = undefined;
     this.head = EMPTY;
   }

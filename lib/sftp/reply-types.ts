@@ -6,7 +6,8 @@
 // OpenSSH's sftp looks at the type of every reply; so does scpipe: each
 // request made while one is expected() is marked (by ssh2's entry for it in
 // `_requests`, which a read cut in several keeps), and the NameTap, which
-// frames the replies before ssh2, tells each reply's type and id.
+// frames the replies before ssh2, tells each reply's type and id, and
+// which NAME reply's entries run past its end.
 import type { NameTap } from './name-bytes';
 import { REPLY_TYPE, wrongType, type ReplyKind } from './reply-kinds';
 
@@ -36,11 +37,19 @@ export class ReplyTypes {
         return true;
       },
     });
-    tap.onReply = (type, reqid) => {
+    const expectedOf = (reqid: number): Expected | undefined => {
       const req = requests[reqid];
-      const expected = typeof req === 'object' && req !== null ? this.marked.get(req) : undefined;
+      return typeof req === 'object' && req !== null ? this.marked.get(req) : undefined;
+    };
+    tap.onReply = (type, reqid) => {
+      const expected = expectedOf(reqid);
       if (expected === undefined || !KNOWN.has(type) || type === STATUS || type === REPLY_TYPE[expected.kind]) return;
       onViolation(wrongType(expected.what, expected.path, expected.kind, type));
+    };
+    // ssh2 says only "Malformed NAME packet", or hands over an entry with no name where one string was cut short.
+    tap.onMalformed = (reqid) => {
+      const expected = expectedOf(reqid);
+      if (expected !== undefined) onViolation(`${expected.what} of "${expected.path}" answered with a malformed NAME (an entry past its end)`);
     };
   }
 

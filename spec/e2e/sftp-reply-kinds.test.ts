@@ -133,3 +133,28 @@ describe('extended requests answered with the wrong reply', () => {
     expect(await readdir(join(work, 'target'))).toEqual([]);
   });
 });
+
+// A NAME whose entries run past its end: ssh2 said "Malformed NAME packet",
+// naming no directory, or, where a name's length ran past the end, handed
+// over an entry with no name, after the names before it were judged (a
+// Latin-1 one refused as not UTF-8). It is refused whole now, before any
+// name is looked at, naming the request and its path.
+describe('a malformed NAME reply', () => {
+  const u32 = (n: number): Buffer => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+  const entry = (name: Buffer): Buffer => Buffer.concat([u32(name.length), name, u32(name.length), name, u32(0)]);
+  const nameReply = (body: Buffer) => (sftp: SFTPWrapper, reqid: number): void => rawReply(sftp, 104, reqid, body);
+  it.each([
+    ['a count past its entries', 'READDIR', Buffer.concat([u32(2), entry(Buffer.from('f'))])],
+    ['a name longer than the packet', 'READDIR', Buffer.concat([u32(1), u32(1000), Buffer.from('f')])],
+    ['a Latin-1 name, then a name cut short', 'READDIR', Buffer.concat([u32(2), entry(Buffer.from([0xe9])), u32(100), Buffer.alloc(12)])],
+    ['a count past its entries', 'REALPATH', Buffer.concat([u32(2), entry(Buffer.from('/d/f'))])],
+  ])('%s, to a %s: exit 1, a protocol error naming the path, nothing written', async (_shape, request, body) => {
+    fake = await startHostileSftp(lyingTree(request, nameReply(body)));
+    const cp = request === 'READDIR';
+    const args = cp ? ['-r', '-s', 'backup@127.0.0.1:/d', join(work, 'target')] : ['-s', '--retries', '0', '--resume', 'backup@127.0.0.1:/d/f', '--output', join(work, 'target', 'f')];
+    const r = await runCli([cp ? 'cp' : 'get', ...fake.args(), ...args], { timeoutMs: 30_000 });
+    const what = cp ? 'readdir of "/d"' : 'realpath of "/d/f"';
+    expect(r).toMatchObject({ status: 1, stderr: `scpipe: SFTP protocol error from the server: ${what} answered with a malformed NAME (an entry past its end)\n` });
+    expect(await readdir(join(work, 'target'), { recursive: true })).toEqual(cp ? ['d'] : []);
+  });
+});
