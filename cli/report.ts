@@ -7,6 +7,11 @@ export function say(message: string): void {
   process.stderr.write(`scpipe: ${message}\n`);
 }
 
+/** A retry found the upload whole under its name (put's onFoundRenamed): the error and retry said before were not the end. */
+export function sayFoundRenamed(path: string, bytes: number): void {
+  say(`${escapeForTerminal(path)}: found complete under its name after reconnecting (${bytes} bytes): the rename was made and only its answer lost, so nothing was sent again`);
+}
+
 /** Where an empty input came from: a command after --, a pipe, or /dev/null on stdin. */
 export type EmptyInputSource = 'command' | 'pipe' | 'devnull';
 

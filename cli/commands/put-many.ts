@@ -8,7 +8,7 @@ import { DEFAULT_PARALLEL, ScpipeError, abortError, escapeForTerminal, isScpipeE
 import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordParts, recordPartsConfirmedOn, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
-import { AlreadyReported, describeFailure, say, sayEmptyInput, sayRetry } from '../report';
+import { AlreadyReported, describeFailure, say, sayEmptyInput, sayFoundRenamed, sayRetry } from '../report';
 import { transfersCommitted } from '../signals';
 import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
@@ -111,6 +111,10 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         onTempKept: (path, error) => {
           progress?.done();
           say(`${shown[i]}: ${tempKept(path, error)}`);
+        },
+        onFoundRenamed: (path, bytes) => {
+          progress?.done();
+          sayFoundRenamed(path, bytes);
         },
         onRetry: (e) => {
           recordRetry(e);

@@ -11,7 +11,7 @@ import { emptyInputSource, openStdin, type StdinInput } from '../stdin';
 import { runPutParts } from './put-parts';
 import { checkPartCount } from '../part-count';
 import { runPutMany } from './put-many';
-import { say, sayEmptyInput, sayRetry } from '../report';
+import { say, sayEmptyInput, sayFoundRenamed, sayRetry } from '../report';
 import { transferCommitted } from '../signals';
 import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
@@ -144,6 +144,10 @@ export async function runPut(
       onStaleFound: (path, ageS, bytes) => {
         progress?.done();
         say(staleFound(path, ageS, bytes));
+      },
+      onFoundRenamed: (path, bytes) => {
+        progress?.done();
+        sayFoundRenamed(path, bytes);
       },
       onRetry: (e) => {
         recordRetry();

@@ -90,6 +90,8 @@ export interface PutOptions extends RoleOptions, RemoteCommandOptions, StaleTemp
   reread?: () => Readable | AsyncIterable<Uint8Array>;
   backoffMs?: readonly number[];
   onRetry?: (event: RetryEvent) => void;
+  /** Over SFTP: told when a retry finds the upload whole under its name (`path`, `bytes` long): the rename was made, its answer lost. */
+  onFoundRenamed?: (path: string, bytes: number) => void;
   /** Compute the SHA-256 of the bytes sent, in the same pass (PutResult.sha256); always done for parts. */
   sha256?: boolean;
   /** put(): read the stored file back and compare its SHA-256 with the one sent (read-back.ts); over SFTP before the rename. */

@@ -128,5 +128,6 @@ export async function reopenToFinish(conn: Reconnector, failure: ScpipeError, pa
     throw new ScpipeError('ERR_LOST_CONNECTION', `${failure.message}; after reconnecting, ${escapeForTerminal(paths.temp)} is gone and ${escapeForTerminal(paths.target)} ${st === undefined ? 'is missing' : older ? 'holds a file older than this upload' : `holds ${st.size} bytes, not ${bytes}`}`, { path: paths.target, cause: failure });
   }
   opts.trace?.(`sftp: the rename was done before the connection went: ${escapeForTerminal(paths.target)} holds all ${bytes} bytes`);
+  opts.onFoundRenamed?.(paths.target, bytes);
   return undefined;
 }

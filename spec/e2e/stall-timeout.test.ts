@@ -55,6 +55,19 @@ it('put -s --retries 1: a rename whose answer stalls is looked at over a new con
   expect(await readdir(dir)).toEqual(['f']);
 });
 
+it('put -s --retries 1 without -v: a retry that finds the rename made says so in one line on stderr, exit 0', async () => {
+  const dir = await userDir(sshd.user, 'stall-rename-said');
+  await relay.hold('rename');
+  const r = await runCli(['put', '-s', '--stall-timeout', '1', '--retries', '1', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f\tx`)], { stdin: randomBytes(256 * 1024) });
+  expect(r.status).toBe(0);
+  const lines = r.stderr.split('\n').filter(Boolean);
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(/waited for the server's answer to an SFTP rename \(--stall-timeout\); retry 1 of 1/);
+  // The name the server holds, escaped (a tab is not let through to the terminal).
+  expect(lines[1]).toMatch(/^scpipe: \S+\/f\\tx: found complete under its name after reconnecting \(262144 bytes\): the rename was made and only its answer lost, so nothing was sent again$/);
+  expect(await readdir(dir)).toEqual(['f\tx']);
+});
+
 it('put -O --retries 1: a stall is retried on a new connection, and the retry stores the file, exit 0', async () => {
   const dir = await userDir(sshd.user, 'stall-retry');
   await relay.hold('ack 3');
