@@ -1,6 +1,8 @@
 // A cap on the logged-in connections of one key (--max-connections-per-key),
 // so that one client, compromised or looping, cannot hold every descriptor
-// and the memory of the server while the other keys' backups wait. sshd has
+// and the memory of the server while the other keys' backups wait. A login
+// without a key (a password every client shares, --no-auth) tells no client
+// from another but by its address: those are counted per address. sshd has
 // no such cap: its MaxSessions counts the channels of one connection, and
 // MaxStartups and PerSourceMaxStartups connections not logged in yet.
 import type { Connection, ServerChannel } from 'ssh2';
@@ -20,15 +22,15 @@ export class KeyConnections {
   constructor(private readonly max: number) {}
 
   /**
-   * Counts a connection of `login` (`key SHA256:…`; other logins are not
-   * counted): the function that frees it when it closes, or, past the cap,
-   * how many it holds already.
+   * Counts a connection of `login` (`key SHA256:…`), or of address `ip` for
+   * a login without a key: the function that frees it when it closes, or,
+   * past the cap, how many it holds already.
    */
-  admit(login: string): (() => void) | number {
-    if (!login.startsWith('key ')) return () => undefined;
-    const now = this.held.get(login);
+  admit(login: string, ip: string): (() => void) | number {
+    const counted = login.startsWith('key ') ? login : `address ${ip}`;
+    const now = this.held.get(counted);
     if (now >= this.max) return now;
-    return this.held.take(login);
+    return this.held.take(counted);
   }
 }
 

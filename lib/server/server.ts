@@ -135,10 +135,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       sockets.authenticated(info.ip, info.port);
       const who = sessionWho(user, from, key);
       if (opts.verbose) log(`${who} authenticated`);
-      const admitted = perKey.admit(login);
+      const admitted = perKey.admit(login, info.ip);
       if (typeof admitted === 'number') {
-        log(`${who} refused: ${admitted} connections of this key logged in already (--max-connections-per-key)`); // `who` names the key
-        return refuseConnection(client, `${admitted} connections of this key are logged in already, the most one key may have: try again once one has ended`);
+        const of = key !== undefined ? 'of this key' : 'without a key from this address';
+        log(`${who} refused: ${admitted} connections ${of} logged in already (--max-connections-per-key)`); // `who` names the key or the address
+        return refuseConnection(client, `${admitted} connections ${of} are logged in already, the most one ${key !== undefined ? 'key' : 'address'} may have: try again once one has ended`);
       }
       client.once('close', admitted);
       // ssh2 says the connection ended before it closes its channels, so a

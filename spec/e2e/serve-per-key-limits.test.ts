@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Client } from 'ssh2';
 import { REFUSED_LINGER_MS } from '../../lib/server/key-connections';
 import { waitFor } from '../helpers/async';
 import { runCli } from '../helpers/cli';
@@ -107,6 +108,38 @@ describe('serve --max-connections-per-key', () => {
       held.pop()!.end();
       await waitFor(async () => (await sftpBatch(serve, [`put ${join(local, 'file')} /a.sftp`])).status === 0, 'key A let in again');
       expect(await readFile(join(serve.root, 'a.sftp'), 'utf8')).toBe('data');
+    } finally {
+      for (const c of held) c.end();
+    }
+  });
+});
+
+describe('serve --max-connections-per-key, logins without a key', () => {
+  // A password every client shares tells no client from another: counted per address instead.
+  const serve = servePerSuite(['--max-connections-per-key', '2', '--user', 'backup', '--auth-failure-delay', '0.01'], { SCPIPE_SERVE_PASSWORD: 'correct horse' });
+  const byPassword = (localAddress: string): Promise<Client> =>
+    new Promise((resolve, reject) => {
+      const client = new Client();
+      client.on('ready', () => resolve(client)).on('error', reject);
+      client.connect({ host: '127.0.0.1', port: serve.port, localAddress, username: 'backup', password: 'correct horse', hostVerifier: () => true });
+    });
+
+  it('refuses a password login past the cap from one address, with the address named, while another address uploads', async () => {
+    const held = [await byPassword('127.0.0.1'), await byPassword('127.0.0.1')];
+    try {
+      const args = ['-F', 'none', '-P', String(serve.port), '-o', `UserKnownHostsFile=${serve.knownHostsPath}`, '-o', 'BatchMode=yes', '-q'];
+      const put = await runCli(['put', ...args, at('/a.put')], { stdin: 'from .1', env: { SCPIPE_PASSWORD: 'correct horse' } });
+      expect(put.status).toBe(1);
+      expect(put.stderr).toContain('scpipe serve: 2 connections without a key from this address are logged in already, the most one address may have: try again once one has ended\n');
+      expect(serve.log()).toMatch(/backup@127\.0\.0\.1:\d+ user backup refused: 2 connections without a key from this address logged in already \(--max-connections-per-key\)\n/);
+      expect(await readdir(serve.root)).toEqual([]);
+      // Another address is another client: let in.
+      const other = await byPassword('127.0.0.2');
+      other.end();
+      // One of 127.0.0.1's ends: it gets in again.
+      held.pop()!.end();
+      await waitFor(async () => (await runCli(['put', ...args, at('/a.put')], { stdin: 'from .1', env: { SCPIPE_PASSWORD: 'correct horse' } })).status === 0, '127.0.0.1 let in again');
+      expect(await readFile(join(serve.root, 'a.put'), 'utf8')).toBe('from .1');
     } finally {
       for (const c of held) c.end();
     }
