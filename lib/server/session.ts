@@ -90,9 +90,10 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
       const shownTarget = ctx.jail.display(ctx.jail.resolve(parsed.path));
       const handler = clientViewSink(local, (text) => namedFromGiven(hide(text), shownTarget, parsed.path), (n) => (bytes += n));
       await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace, bodyEndsAtEof: served.clientEof, namesAsBytes: true }).run();
-      // A client killed before its first record ends the sink as one that had
-      // nothing to send does; only the connection's loss tells them apart.
-      if (!handler.recordSeen() && ctx.connected?.() === false) throw new ScpipeError('ERR_LOST_CONNECTION', 'connection lost before any file');
+      // A client killed before a record ends the sink as one that had no
+      // more to send does; only the connection's loss tells them apart.
+      const files = handler.filesStored();
+      if (ctx.connected?.() === false) throw new ScpipeError('ERR_LOST_CONNECTION', handler.recordSeen() ? `connection lost after ${files} file${files === 1 ? '' : 's'} stored whole: the client went away before it ended the upload` : 'connection lost before any file');
     } else {
       const source = new ScpSource(served.channel, { signal: ctx.signal, trace, ackEndsAtEof: served.clientEnded });
       await source.start();
@@ -214,10 +215,12 @@ function namedAsGiven(err: unknown, shown: string, given: string): Said {
 // The local sink as the client sees it: paths in its messages are shown from
 // the root (Jail.hideRoot), and each chunk written is counted for the log.
 // One wrapper, so an uploaded chunk costs one extra call.
-function clientViewSink(inner: SinkHandler, hide: (text: string) => string, count: (bytes: number) => void): SinkHandler & { recordSeen(): boolean } {
+function clientViewSink(inner: SinkHandler, hide: (text: string) => string, count: (bytes: number) => void): SinkHandler & { recordSeen(): boolean; filesStored(): number } {
   let seen = false;
+  let stored = 0;
   return {
     recordSeen: () => seen,
+    filesStored: () => stored,
     openFile: async (file, times, depth) => {
       seen = true;
       const w = await inner.openFile(file, times, depth);
@@ -229,6 +232,7 @@ function clientViewSink(inner: SinkHandler, hide: (text: string) => string, coun
         },
         finish: async (result) => {
           const message = await w.finish(result);
+          if (message === undefined) stored++;
           return message === undefined ? undefined : asSaid(message).map(hide);
         },
         abort: () => w.abort(),

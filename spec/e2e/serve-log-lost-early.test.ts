@@ -2,7 +2,10 @@
 // (scp -O killed as it starts, a backup script's ssh cut by a timeout) is
 // logged as failed, not as `0 bytes ok`, which said a file arrived empty.
 // A client that had no file to send and ends its channel still logs `ok`.
-import { readdir } from 'node:fs/promises';
+// One killed between two files of a multi-file `scp -O` was logged `ok`
+// too, as if it had sent all it meant to: now failed, with what it stored.
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { ClientChannel } from 'ssh2';
 import { waitFor } from '../helpers/async';
@@ -36,4 +39,25 @@ test('a client that sends no file and ends its channel: the upload is logged ok,
   await waitFor(() => serve.log().includes(' upload /none.bin '), 'the upload line');
   expect(serve.log()).toMatch(/ upload \/none\.bin 0 bytes ok\n/);
   expect(await readdir(serve.root)).toEqual([]);
+});
+
+test('a client lost between two files: logged failed with the files stored whole, which stay; no partial file', async () => {
+  await mkdir(join(serve.root, 'in'));
+  const { channel, sock } = await sinkReady('in');
+  const acked = (): Promise<unknown> => new Promise((resolve) => channel.once('data', resolve));
+  for (const [name, body] of [['a.bin', 'aaaa'], ['b.bin', 'bb']]) {
+    let ack = acked();
+    channel.write(`C0644 ${body.length} ${name}\n`);
+    await ack;
+    ack = acked();
+    channel.write(`${body}\0`);
+    await ack;
+  }
+  sock.destroy(); // killed before its third file (or its end): no EOF, no close of the channel
+  await waitFor(() => serve.log().includes(' upload /in '), 'the upload line');
+  const line = serve.log().split('\n').find((l) => l.includes(' upload /in '));
+  expect(line).toMatch(/key SHA256:\S+ upload \/in 6 bytes failed: connection lost after 2 files stored whole: the client went away before it ended the upload$/);
+  expect(serve.log()).toMatch(/ stored \/in\/a\.bin 4 bytes\n[^]* stored \/in\/b\.bin 2 bytes\n/);
+  expect((await readdir(join(serve.root, 'in'))).sort()).toEqual(['a.bin', 'b.bin']);
+  expect(await readFile(join(serve.root, 'in', 'a.bin'), 'utf8')).toBe('aaaa');
 });
