@@ -116,6 +116,10 @@ export function serveCommand(ctx: CommandContext): CommandModule<object, ServeAr
         const stopTimeout = seconds(args, 'stop-timeout');
         const leftoverCheckMs = seconds(args, 'leftover-check-interval') * 1000;
         const expireUploadsAfterMs = leftUploadsAge(args);
+        // Expiry runs at each look: with none after the start, a serve up for months would expire nothing.
+        if (expireUploadsAfterMs !== undefined && leftoverCheckMs === 0) {
+          throw new ScpipeError('ERR_USAGE', '--expire-uploads-after removes uploads at each look for leftovers, and --leftover-check-interval 0 looks only at start: give an interval (the default is a day)');
+        }
         const jail = await Jail.create(args.root).catch((err: unknown) => {
           // Jail.create() names the root, escaped.
           throw new ScpipeError('ERR_USAGE', `bad --root: ${(err as Error).message}`, { path: args.root, cause: err });

@@ -70,7 +70,13 @@ it('removes the uploads on record left for longer than asked, which frees their 
 }, 60_000);
 
 it('takes --expire-uploads-after only with --append-only, and a day at least, exit 2', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'serve', '--root', '/tmp', ...args], { encoding: 'utf8' });
+  // Bounded: a serve that takes the options listens until killed.
+  const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'serve', '--root', '/tmp', '--addr', '127.0.0.1:0', ...args], { encoding: 'utf8', timeout: 20_000 });
   expect(run(['--expire-uploads-after', '30'])).toMatchObject({ status: 2, stderr: 'scpipe: --expire-uploads-after removes the uploads --append-only keeps on record: give it with --append-only\n' });
   expect(run(['--append-only', '--expire-uploads-after', '0.5'])).toMatchObject({ status: 2, stderr: 'scpipe: bad --expire-uploads-after "0.5": give a number of at least 1\n' });
+  // Expiry happens at the looks for leftovers: with no look after the start, a long-running serve would expire nothing, unsaid.
+  expect(run(['--append-only', '--expire-uploads-after', '30', '--leftover-check-interval', '0'])).toMatchObject({
+    status: 2,
+    stderr: 'scpipe: --expire-uploads-after removes uploads at each look for leftovers, and --leftover-check-interval 0 looks only at start: give an interval (the default is a day)\n',
+  });
 });
