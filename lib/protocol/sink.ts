@@ -56,7 +56,9 @@ export class ScpSink {
         if (await this.onRecord(ev.record)) break;
       }
       this.channel.stdin.end();
-      const status = await waitForExit(this.channel.exit, this.opts.signal);
+      // Owed by the remote: a wrapper that runs on after scp -f (a sync on a hung mount) keeps it for ever.
+      const exited = this.channel.stall?.wait("the remote's exit status");
+      const status = await waitForExit(this.channel.exit, this.opts.signal).finally(exited);
       this.opts.trace?.(`exit status ${status.code ?? status.signal ?? 'none'}`);
       if (this.firstFailure) throw this.firstFailure;
       const bad = describeExit(status, this.stderr.said(), undefined, this.channel.whyLost?.());

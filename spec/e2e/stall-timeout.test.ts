@@ -3,7 +3,7 @@
 // stops answering) fails the transfer after that long, as a lost connection
 // that names what was waited for: exit 1, retried under --retries. A slow
 // producer or a slow local reader is not the remote's stall.
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -154,4 +154,51 @@ it('put -O: a remote that acknowledges the data but never ends (its exit status 
   expect(r.stderr).toMatch(STALLED("the remote's exit status"));
   expect(r.status).toBe(1);
   expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+});
+
+// The remote shell runs the relay by exec (as a ForceCommand wrapper that
+// execs does): once it closes its stdout and stderr sshd sends EOF, and only
+// the exit status is owed.
+const EXEC_RELAY = (): string[] => ['--quote', 'none', '--scp-path', `exec ${relay.path}`];
+
+describe('get -O: a remote scp -f that sends the whole file, its last \\0 and its end, but never exits (its exit status held)', () => {
+  it('--output: fails after the limit as a lost connection, exit 1; the old output stays as it was (the commit point is the exit status), no temporary file', async () => {
+    const dir = await userDir(sshd.user, 'stall-fexit-file');
+    const data = randomBytes(256 * 1024);
+    await writeFile(join(dir, 'f'), data);
+    await writeFile(join(dir, 'out'), 'the last restore\n');
+    await relay.hold('fexit-closed');
+    const r = await runCli(['get', '-O', '--stall-timeout', '1', '--retries', '0', ...EXEC_RELAY(), ...sshFlags(sshd, sshd.user), '--output', join(dir, 'out'), remote(sshd, sshd.user, `${dir}/f`)], { timeoutMs: 20_000 });
+    expect(r.stderr).toBe(`scpipe: connection lost: the remote moved no byte for 1 s while scpipe waited for the remote's exit status (--stall-timeout)\n`);
+    expect(r.status).toBe(1);
+    expect((await readdir(dir)).sort()).toEqual(['f', 'out']);
+    expect(await readFile(join(dir, 'out'), 'utf8')).toBe('the last restore\n');
+  });
+
+  it('to a pipe: fails after the limit as a lost connection, exit 1, though every byte went out', async () => {
+    const dir = await userDir(sshd.user, 'stall-fexit-pipe');
+    const data = randomBytes(256 * 1024);
+    await writeFile(join(dir, 'f'), data);
+    await relay.hold('fexit-closed');
+    const r = await runCli(['get', '-O', '--stall-timeout', '1', '--retries', '0', ...EXEC_RELAY(), ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { timeoutMs: 20_000 });
+    expect(r.stderr).toBe(`scpipe: connection lost: the remote moved no byte for 1 s while scpipe waited for the remote's exit status (--stall-timeout)\n`);
+    expect(r.status).toBe(1);
+    expect(r.stdout.equals(data)).toBe(true);
+    expect(await readdir(dir)).toEqual(['f']);
+  });
+
+  it('--output --retries 1: the stall is retried on a new connection, which stores the file, exit 0', async () => {
+    const dir = await userDir(sshd.user, 'stall-fexit-retry');
+    const data = randomBytes(256 * 1024);
+    await writeFile(join(dir, 'f'), data);
+    await relay.hold('fexit-closed');
+    const run = startCli(['get', '-O', '--stall-timeout', '1', '--retries', '1', ...EXEC_RELAY(), ...sshFlags(sshd, sshd.user), '--output', join(dir, 'out'), remote(sshd, sshd.user, `${dir}/f`)]);
+    await waitFor(() => /retry 1 of 1/.test(run.stderr()), 'the retry after the stall', 30_000);
+    await relay.release();
+    const r = await run.done;
+    expect(r.stderr).toMatch(/^scpipe: \S+\/f: connection lost: the remote moved no byte for 1 s while scpipe waited for the remote's exit status \(--stall-timeout\); retry 1 of 1 in 1 s\n$/);
+    expect(r.status).toBe(0);
+    expect((await readFile(join(dir, 'out'))).equals(data)).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual(['f', 'out']);
+  });
 });

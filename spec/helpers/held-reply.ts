@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { waitFor } from './async';
 
 // What to hold: `ack N` the Nth \0 of scp -t, `exit` its exit (after every
-// reply went out), `fexit` the exit of scp -f (a download), `rename` the SFTP
+// reply went out), `fexit` the exit of scp -f (a download), `fexit-closed`
+// that exit with the relay's stdout and stderr closed first (the remote sent
+// its end of data, then hangs without exiting), `rename` the SFTP
 // status answering a rename, `close` the one answering a close (a download's
 // last request); ` only=SUFFIX`:
 // only for a target (of scp) or a rename naming one that ends so.
-export type Hold = `${`ack ${number}` | 'exit' | 'rename'}${'' | ` only=${string}`}` | 'fexit' | 'close' | 'none';
+export type Hold = `${`ack ${number}` | 'exit' | 'rename'}${'' | ` only=${string}`}` | 'fexit' | 'fexit-closed' | 'close' | 'none';
 
 const SCRIPT = String.raw`#!/usr/bin/python3
 import os, struct, subprocess, sys, threading, time
@@ -27,7 +29,8 @@ def out(b): os.write(1, b)
 if len(sys.argv) > 1:
     p = subprocess.Popen(['scp'] + sys.argv[1:], stdout=subprocess.PIPE)
     sink = any(a.startswith('-') and 't' in a for a in sys.argv[1:-1])
-    if hold[0] == 'fexit' and not sink: hold = ['exit']
+    closed = hold[0] == 'fexit-closed'
+    if hold[0] in ('fexit', 'fexit-closed') and not sink: hold = ['exit']
     elif not sink or not sys.argv[-1].encode().endswith(only): hold = ['none']
     n, want = 0, int(hold[1]) if hold[0] == 'ack' else -1
     while True:
@@ -41,6 +44,7 @@ if len(sys.argv) > 1:
                     out(b[start:i]); held(); start = i
         out(b[start:])
     s = p.wait()
+    if hold[0] == 'exit' and closed: os.close(1); os.close(2)
     if hold[0] == 'exit': held()
     sys.exit(s)
 p = subprocess.Popen(['/usr/lib/openssh/sftp-server'], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
