@@ -11,7 +11,7 @@ import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
 import { SftpSession } from '../sftp/session';
 import type { StallWatch } from '../transport/stall-watch';
-import { openWatched } from '../transport/stall-channel';
+import { openWatched, stopWithSession } from '../transport/stall-channel';
 import { modSftpCommand, oneChannelEach, oneDownloadEach, scpOptionsOf, scpOptionsStick } from '../transport/server-quirks';
 import { ConnectionSet } from './connection-set';
 import { isClient, learntOf } from './run-target';
@@ -132,12 +132,12 @@ export class ChannelOpener {
    */
   async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number; whyLost?: () => string | undefined; stall?: StallWatch }> {
     throwIfAborted(signal);
-    if (this.ssh) return this.ssh.sftp(signal);
+    if (this.ssh) return stopWithSession(await this.ssh.sftp(signal));
     if (isClient(this.target)) return openSftpSubsystem(this.target, signal, this.log);
     await this.connection(signal);
     const opened = async (conn: Ssh2Connection): Promise<{ session: SFTPWrapper; ms: number; stall?: StallWatch }> => {
       const stall = conn.stallWatch();
-      return { ...(await openWatched(stall, 'the sftp subsystem', () => openSftpSubsystem(conn.client, signal, this.log, conn))), stall };
+      return stopWithSession({ ...(await openWatched(stall, 'the sftp subsystem', () => openSftpSubsystem(conn.client, signal, this.log, conn))), stall });
     };
     return this.connections().use(signal, opened, ({ session }) => new Promise((closed) => session.once('close', closed)));
   }

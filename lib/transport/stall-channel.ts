@@ -1,6 +1,7 @@
 // Puts a channel under --stall-timeout (stall-watch.ts): its roles tell of
 // their waits through `channel.stall`, and its whyLost names the stall once
 // `onStall` has ended the connection under it.
+import type { EventEmitter } from 'node:events';
 import type { ScpChannel } from '../protocol/channel';
 import { stallWatchFor, type StallWatch } from './stall-watch';
 
@@ -32,4 +33,15 @@ export async function openWatched<T>(watch: StallWatch | undefined, what: string
   } finally {
     answered?.();
   }
+}
+
+/**
+ * `session` (an SFTP channel) with its `watch` stopped once it closes, whoever
+ * holds it then: a session dropped before anything wraps it would keep the
+ * watch's timer, and what it reaches, for the life of the process.
+ */
+export function stopWithSession<T extends { session: EventEmitter; stall?: StallWatch }>(opened: T): T {
+  const { session, stall } = opened;
+  if (stall !== undefined) session.once('close', () => stall.stop());
+  return opened;
 }
