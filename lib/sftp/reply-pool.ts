@@ -28,6 +28,8 @@ export class ReplyPool {
   // Each block lent, by its memory; and the pieces of blocks given back, so a
   // piece given back again is not counted in a later lend of its block.
   private readonly lentBlocks = new WeakMap<ArrayBufferLike, BlockLend>();
+  // Identity is enough: a later lend can only see a new view of bytes already back if
+  // they went out twice, and each reaches one writer once (a part is replayed once, get-parts.ts).
   private readonly piecesBack = new WeakSet<Buffer>();
   // Blocks given back, kept apart from the replies' buffers (another size).
   private readonly freeBlocks: Buffer[] = [];
