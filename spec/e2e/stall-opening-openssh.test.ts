@@ -27,19 +27,14 @@ it.each([
   expect(r.stderr).toMatch(STALLED("the exec of scp -t 'f'"));
 });
 
-it('get -O: a server that never answers the exec request fails after the limit, exit 1, nothing on stdout', async () => {
-  fake = await startHostileSsh({ ignore: 'exec' });
-  const r = await runCli(['get', ...fake.args(), '--transport', 'openssh', '-O', '--stall-timeout', '1', '--retries', '0', 'backup@127.0.0.1:f']);
+it.each([
+  ['-O', 'exec', "the exec of scp -f 'f'"],
+  ['-s', 'subsystem', 'the sftp subsystem'],
+] as const)('get %s: a server that never answers the %s request fails after the limit, exit 1, nothing on stdout', async (protocol, ignore, what) => {
+  fake = await startHostileSsh({ ignore });
+  const r = await runCli(['get', ...fake.args(), '--transport', 'openssh', protocol, '--stall-timeout', '1', '--retries', '0', 'backup@127.0.0.1:f']);
   expect(r.status).toBe(1);
-  expect(r.stderr).toMatch(STALLED("the exec of scp -f 'f'"));
-  expect(r.stdout.length).toBe(0);
-});
-
-it('get -s: a server that never answers the sftp subsystem request fails after the limit, exit 1', async () => {
-  fake = await startHostileSsh({ ignore: 'subsystem' });
-  const r = await runCli(['get', ...fake.args(), '--transport', 'openssh', '-s', '--stall-timeout', '1', '--retries', '0', 'backup@127.0.0.1:f']);
-  expect(r.status).toBe(1);
-  expect(r.stderr).toMatch(STALLED('the sftp subsystem'));
+  expect(r.stderr).toMatch(STALLED(what));
   expect(r.stdout.length).toBe(0);
 });
 
