@@ -320,8 +320,9 @@ describe('a server that stops answering', () => {
 
 describe('put over SFTP: the connection lost at the rename', () => {
   // Every byte was acknowledged, and the connection goes at the last step,
-  // twice. User sees two retry lines and exit 0; left: the target whole,
-  // no temporary file, and the data sent once.
+  // twice. User sees two retry lines (the second loss came with no byte
+  // more acknowledged, so it is the second retry of the same N) and exit 0;
+  // left: the target whole, no temporary file, and the data sent once.
   it('twice: each time it connects again and finishes there, with no data sent again', async () => {
     let drops = 0;
     fake = await startHostileSftp({ ...treeOf({ '/up': { kind: 'dir' } }), dropOnRename: () => drops++ < 2 });
@@ -329,7 +330,7 @@ describe('put over SFTP: the connection lost at the rename', () => {
     const r = await runCli(['put', ...fake.args(), '-s', '--parallel', '1', 'backup@127.0.0.1:/up/f.bin'], { stdin: data, timeoutMs: 60_000 });
     expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([
       expect.stringMatching(/^scpipe: \/up\/f\.bin: .*; retry 1 of 5 in 1 s$/),
-      expect.stringMatching(/^scpipe: \/up\/f\.bin: .*; retry 1 of 5 in 1 s$/),
+      expect.stringMatching(/^scpipe: \/up\/f\.bin: .*; retry 2 of 5 in 5 s$/),
     ]);
     expect(r.status).toBe(0);
     const { ops, files: stored } = fake.uploads;
