@@ -120,7 +120,11 @@ export async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure
   const live = lanes.some((l) => !l.session.ended);
   // The temporary file itself is not there (sftp-resume.ts): nothing is left to name.
   if (!live && (opts.gone || (isScpipeError(failure, 'ERR_NO_SUCH_FILE') && failure.path === paths.temp))) return failure;
-  if (!live) {
+  // The rename's own session ended (a protocol error in its answer) while other channels are up: the
+  // rename may have been made, as after a loss, so the file is not removed over them but both names said.
+  const renameUnknown = live && opts.renaming === true && lanes[0]?.session.ended === true;
+  if (renameUnknown) for (const l of lanes) l.session.end();
+  if (!live || renameUnknown) {
     opts.onLeftBehind?.(paths.temp);
     if (!isScpipeError(failure)) return failure;
     // Lost in the fsync, the --verify read-back or the rename: every byte is there, just not under the target's name.

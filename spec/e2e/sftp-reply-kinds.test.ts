@@ -88,6 +88,15 @@ describe('a reply of a type that looks like the one due', () => {
     expect(r.stderr.replace(/scpipe-\w{6}/g, 'scpipe-X')).toBe(`scpipe: SFTP protocol error from the server: ${why}\n`);
     expect([...fake.uploads.files.keys()]).toEqual([expect.stringMatching(/^\/\.up\.scpipe-\w{6}$/)]);
   });
+
+  // The rename's channel broke, the other still up: the file is not removed over it, as the rename may have been made.
+  it('put --parallel 2 whose RENAME is answered with an EXTENDED_REPLY: the same message naming both names, its temporary file left', async () => {
+    fake = await startHostileSftp(lyingTree('RENAME', extendedReply));
+    const r = await runCli(['put', ...fake.args(), '-s', '--parallel', '2', '--retries', '0', 'backup@127.0.0.1:/up'], { stdin: data, timeoutMs: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr.replace(/scpipe-\w{6}/g, 'scpipe-X')).toBe(`scpipe: SFTP protocol error from the server: rename of "/up" answered with EXTENDED_REPLY, not a STATUS; the rename's answer was lost, so the upload, whole, is either in place as /up or left in /.up.scpipe-X: whichever of the two names exists holds it\n`);
+    expect([...fake.uploads.files.keys()]).toEqual([expect.stringMatching(/^\/\.up\.scpipe-\w{6}$/)]);
+  });
 });
 
 // statvfs@openssh.com is asked after a write's bare Failure, to say its
