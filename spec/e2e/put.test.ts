@@ -191,7 +191,7 @@ describe('scpipe put: what it shows on a terminal', () => {
     try {
       const { out } = await runOnTerminal(`cat ${shellQuote([file])} | ${shellQuote([process.execPath, CLI, ...put(`${dir}/progress.bin`)])}`);
       // How far the spool had got at its last redraw depends on the machine's pace; the transfer's line says the whole.
-      expect(out).toMatch(/progress\.bin: spooling [0-9.]+ [KM]iB/);
+      expect(out).toMatch(/progress\.bin: spooling [0-9.]+ [KM]?i?B/);
       expect(out).toMatch(/progress\.bin: 100%  2 MiB \/ 2 MiB  [0-9.]+ [KMG]?i?B\/s  ETA/);
       const quiet = await runCli(put(`${dir}/progress.bin`), { stdin: await readFile(file) }); // stderr is a pipe here
       expect(quiet).toMatchObject({ status: 0, stderr: '' });
