@@ -7,13 +7,13 @@
 // Once the library said the commit point passed (transferCommitted), the data
 // is stored whatever comes next: either exit is then 0, said as such.
 import { ScpipeError, abortError } from '../lib';
-import { cancelQuestionOnTty, testWaitMs } from '../lib/internal';
+import { cancelQuestionOnTty, testLowered } from '../lib/internal';
 import { SIGNAL_STATUS } from './exit-status';
 import { say } from './report';
 import { finishSummaryBeforeExit } from './json-summary';
 
 /** How long the clean-up after a signal may wait for the server. */
-export const GRACE_MS = testWaitMs('GRACE_MS', 10_000);
+export const GRACE_MS = testLowered('GRACE_MS', 10_000);
 
 // What a clean-up cut short may leave (a local temporary file is removed at exit), and what removes it.
 const LEFT = 'an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run';

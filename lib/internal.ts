@@ -5,7 +5,7 @@
 export { parseByteSize, formatBytes, checkSpoolDirectory, spoolDirectory, spoolDirectoryProblem, ramFileSystemFree, NO_INODES, outOfInodes } from './spool';
 export { BODY_CHUNK } from './util/body-chunk';
 export { childEnv } from './util/child-env';
-export { testWaitMs } from './util/test-waits';
+export { testLowered } from './util/test-waits';
 export { shellWord } from './util/shell-word';
 export { MAKE_DIRECTORY, hostWord } from './client/missing-directory';
 export { findHome, homeDirectory } from './util/home';

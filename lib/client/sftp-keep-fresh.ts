@@ -9,10 +9,10 @@
 import type { Stats } from 'ssh2';
 import type { WriteLane } from '../sftp/writer';
 import { STALE_AFTER_S } from './sftp-stale';
-import { testWaitMs } from '../util/test-waits';
+import { testLowered } from '../util/test-waits';
 
 /** How long an upload may go without a write before its file is touched. */
-export const TOUCH_AFTER_MS = testWaitMs('TOUCH_AFTER_MS', (STALE_AFTER_S * 1000) / 4);
+export const TOUCH_AFTER_MS = testLowered('TOUCH_AFTER_MS', (STALE_AFTER_S * 1000) / 4);
 
 /** Until stop(): touches `path` over `lane()` whenever neither a write (wrote()) nor a touch was for TOUCH_AFTER_MS. */
 export function keepFresh(lane: () => WriteLane | undefined, made: Promise<Stats>, path: string): { wrote(): void; stop(): void } {

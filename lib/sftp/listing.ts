@@ -11,7 +11,7 @@ import type { Stats } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { checkIncomingName } from '../protocol/names';
 import { escapeForTerminal } from '../util/escape';
-import { testBound } from '../util/test-waits';
+import { testLowered } from '../util/test-waits';
 import type { SftpSession } from './session';
 
 /** One checked entry: its name and the attributes the server listed. */
@@ -38,7 +38,7 @@ export interface ListingOptions {
 }
 
 /** The default bound on one directory's entries: far beyond real trees, bounded memory. */
-export const MAX_ENTRIES = testBound('MAX_ENTRIES', 1_000_000);
+export const MAX_ENTRIES = testLowered('MAX_ENTRIES', 1_000_000);
 /**
  * Longest name kept: NAME_MAX of Linux's and macOS's file systems. A longer
  * one could not be made here, and a listing of such names (one of 200 KiB a

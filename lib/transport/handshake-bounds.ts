@@ -4,12 +4,12 @@
 import { ScpipeError } from '../errors';
 import type { Bound, Phase } from './handshake-clock';
 import type { ResolvedHost } from './resolved-host';
-import { testWaitMs } from '../util/test-waits';
+import { testLowered } from '../util/test-waits';
 
 /** ConnectTimeout's stand-in where a bound is needed and none was given (the TCP connect's too). */
-export const DEFAULT_CONNECT_TIMEOUT_MS = testWaitMs('CONNECT_TIMEOUT_MS', 30_000);
+export const DEFAULT_CONNECT_TIMEOUT_MS = testLowered('CONNECT_TIMEOUT_MS', 30_000);
 /** The least a login is given, whatever ConnectTimeout says (a slow PAM or LDAP login is no dead server). */
-const MIN_LOGIN_MS = testWaitMs('MIN_LOGIN_MS', 20_000);
+const MIN_LOGIN_MS = testLowered('MIN_LOGIN_MS', 20_000);
 
 const WAITING: Record<Phase, string> = {
   banner: "waiting for the server's version line",

@@ -4,20 +4,11 @@
 // here and nowhere else: for the tests only (CONTRIBUTING.md); without it
 // each is the documented one.
 
-/** The waits that may be shortened, by the name of their variable's tail. */
-export type TestWait = 'GRACE_MS' | 'TOUCH_AFTER_MS' | 'CONNECT_TIMEOUT_MS' | 'MIN_LOGIN_MS';
+/** The waits (ms) and bounds that may be lowered, by the name of their variable's tail. */
+export type TestKnob = 'GRACE_MS' | 'TOUCH_AFTER_MS' | 'CONNECT_TIMEOUT_MS' | 'MIN_LOGIN_MS' | 'MAX_ENTRIES';
 
-/** `ms`, or SCPIPE_TEST_`name` when that is a whole number of milliseconds below it. */
-export function testWaitMs(name: TestWait, ms: number): number {
-  return lowered(name, ms);
-}
-
-/** `n`, or SCPIPE_TEST_`name` when that is a whole number below it. */
-export function testBound(name: 'MAX_ENTRIES', n: number): number {
-  return lowered(name, n);
-}
-
-function lowered(name: string, value: number): number {
+/** `value`, or SCPIPE_TEST_`name` when that is a whole number below it. */
+export function testLowered(name: TestKnob, value: number): number {
   const raw = process.env[`SCPIPE_TEST_${name}`];
   if (raw === undefined || !/^[1-9]\d*$/.test(raw)) return value;
   return Math.min(Number(raw), value);

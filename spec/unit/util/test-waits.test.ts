@@ -1,5 +1,4 @@
-import { testWaitMs } from '../../../lib/internal';
-import { testBound } from '../../../lib/util/test-waits';
+import { testLowered } from '../../../lib/internal';
 import { GRACE_MS } from '../../../cli/signals';
 import { TOUCH_AFTER_MS } from '../../../lib/client/sftp-keep-fresh';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../../lib/transport/handshake-bounds';
@@ -14,7 +13,7 @@ afterEach(() => {
 
 it('without its variable a wait or bound is the documented one', () => {
   for (const k of KEYS) expect(process.env[k]).toBeUndefined();
-  expect(testWaitMs('GRACE_MS', 10_000)).toBe(10_000);
+  expect(testLowered('GRACE_MS', 10_000)).toBe(10_000);
   expect(GRACE_MS).toBe(10_000); // docs/failures.md: the grace after a signal
   expect(TOUCH_AFTER_MS).toBe(30_000); // a quarter of STALE_AFTER_S (docs/protocol.md)
   // docs/failures.md; the least a login is given (20 s) is pinned by handshake-clock.test.ts
@@ -25,14 +24,14 @@ it('without its variable a wait or bound is the documented one', () => {
 
 it('its variable shortens it, and never lengthens it', () => {
   process.env[KEY] = '2000';
-  expect(testWaitMs('GRACE_MS', 10_000)).toBe(2000);
+  expect(testLowered('GRACE_MS', 10_000)).toBe(2000);
   process.env[KEY] = '60000';
-  expect(testWaitMs('GRACE_MS', 10_000)).toBe(10_000);
+  expect(testLowered('GRACE_MS', 10_000)).toBe(10_000);
   process.env.SCPIPE_TEST_MAX_ENTRIES = '40000';
-  expect(testBound('MAX_ENTRIES', 1_000_000)).toBe(40_000);
+  expect(testLowered('MAX_ENTRIES', 1_000_000)).toBe(40_000);
 });
 
 it.each(['', '0', '-5', '1.5', '2s', ' 2000'])('%j is no number of milliseconds: the wait stays', (raw) => {
   process.env[KEY] = raw;
-  expect(testWaitMs('GRACE_MS', 10_000)).toBe(10_000);
+  expect(testLowered('GRACE_MS', 10_000)).toBe(10_000);
 });
