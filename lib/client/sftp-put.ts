@@ -135,13 +135,13 @@ export async function putSftp(
     whole = true;
     lanes = writer.currentLanes;
     // Every byte is acknowledged: a loss from here on is mended by finishing
-    // over a new connection, as often as --retries allows.
-    for (let lost = 0; ; lost++) {
+    // over a new connection, within the retries shared by losses that move nothing on (sftp-resume.ts).
+    for (;;) {
       try {
         notKept = await finish(finishing ?? lanes, paths, bytes, sha256, opts, stage);
         break;
       } catch (err) {
-        if (!isConnectionLoss(err) || !conn.canReconnect || lost >= (opts.retries ?? DEFAULT_RETRIES)) throw err;
+        if (!isConnectionLoss(err) || !conn.canReconnect || (opts.retries ?? DEFAULT_RETRIES) === 0) throw err;
         finishing = await reopenToFinish(conn, err as ScpipeError, paths, bytes, made, opts, on, () => (gone = true));
         if (finishing === undefined) break; // renamed before the loss
         log?.(`sftp: finishing ${escapeForTerminal(paths.temp)} over a new connection`);

@@ -339,4 +339,24 @@ describe('put over SFTP: the connection lost at the rename', () => {
     expect(ops.filter((op) => op.startsWith('rename'))).toHaveLength(3);
     expect(ops.filter((op) => op.startsWith('open'))).toHaveLength(3); // made once, reopened twice to finish
   });
+
+  // Lost at every rename, --retries 1: the second loss moved nothing on, so
+  // it finds the one retry spent. User sees one retry line, then the error
+  // that says so and names both names, exit 1; left: the temporary file
+  // whole (the fake keeps it), no target, the data sent once.
+  it('every time, with --retries 1: the second loss ends the run, saying the retry was spent', async () => {
+    fake = await startHostileSftp({ ...treeOf({ '/up': { kind: 'dir' } }), dropOnRename: () => true });
+    const data = randomBytes(300_000);
+    const r = await runCli(['put', ...fake.args(), '-s', '--parallel', '1', '--retries', '1', 'backup@127.0.0.1:/up/f.bin'], { stdin: data, timeoutMs: 60_000 });
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines).toEqual([expect.stringMatching(/^scpipe: \/up\/f\.bin: .*; retry 1 of 1 in 1 s$/), expect.any(String)]);
+    expect(lines[1]).toMatch(/^scpipe: \/up\/f\.bin: rename: .*; not retried: 1 retry since the transfer last moved on were spent; the rename's answer was lost, so the upload, whole, is either in place as \/up\/f\.bin or left in \/up\/\.f\.bin\.scpipe-\w+: whichever of the two names exists holds it$/);
+    expect(r.status).toBe(1);
+    const { ops, files: stored } = fake.uploads;
+    const [temp] = [...stored.keys()];
+    expect([...stored.keys()]).toEqual([expect.stringMatching(/^\/up\/\.f\.bin\.scpipe-\w+$/)]);
+    expect(stored.get(temp!)!.equals(data)).toBe(true);
+    expect(ops.filter((op) => op.startsWith('rename'))).toHaveLength(2);
+    expect(ops.filter((op) => op.startsWith('open'))).toHaveLength(2); // made once, reopened once to finish
+  });
 });
