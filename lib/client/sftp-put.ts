@@ -16,7 +16,7 @@ import { PipelinedWriter, type WriteLane } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
 import type { PutInput, PutOptions, PutResult } from './put-types';
 import { isConnectionLoss, type Reconnector } from './reconnect';
-import { DEFAULT_RETRIES } from './retry';
+import { DEFAULT_RETRIES, markRetriesSpent, wereRetriesSpent } from './retry';
 import type { UploadPaths } from './sftp-paths';
 import { startUpload } from './sftp-put-start';
 import { recoverer, reopenToFinish, type OnGeneration, type ResumeOptions } from './sftp-resume';
@@ -164,7 +164,9 @@ export async function putSftp(
     const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
     const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole, gone, renaming: stage.renaming };
     // After a signal, not for as long as the writes queued on a slow link take (sftp-remove-temp.ts).
-    throw isScpipeError(explained, 'ERR_ABORTED') && !keep ? await removeTempAfterAbort(conn, last, paths, explained, removal, on.generation) : await removeTemp(last, paths, explained, removal);
+    const said = isScpipeError(explained, 'ERR_ABORTED') && !keep ? await removeTempAfterAbort(conn, last, paths, explained, removal, on.generation) : await removeTemp(last, paths, explained, removal);
+    // Said anew with what was left, it still ends this upload's retries: a part's are not begun again (parts/send.ts).
+    throw wereRetriesSpent(failure) ? markRetriesSpent(said) : said;
   } finally {
     clearTimeout(lookTimer);
     lookEnd.abort();

@@ -161,6 +161,54 @@ describe('parts over a dropped connection', () => {
     }
   }, 90_000);
 
+  // Lost at every rename of a part, --retries 1: the part's own retry is
+  // spent at the second loss, and the part is not sent again whole over the
+  // same link. User sees one retry line, then the error saying the retry was
+  // spent, exit 1; left: that part's temporary file, whole, and no manifest.
+  it('over SFTP, lost at every rename of a part: its spent retries end the run, the part not sent again whole', async () => {
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+      list: () => undefined,
+      dropOnRename: (_from, to) => to === '/d/p.000000',
+    });
+    try {
+      const data = randomBytes(MiB / 2);
+      const r = await runCli(['put', ...fake.args(), '-s', '--part-size', '1M', '--parallel', '1', '--retries', '1', 'backup@127.0.0.1:/d/p'], { stdin: data, timeoutMs: 60_000 });
+      const lines = r.stderr.split('\n').filter((l) => l !== '');
+      expect(lines).toEqual([expect.stringMatching(/^scpipe: p\.000000: .*; retry 1 of 1 in 1 s$/), expect.stringMatching(/; not retried: 1 retry since the transfer last moved on were spent; the rename's answer was lost, .*; the parts set p is incomplete/)]);
+      expect(r.status).toBe(1);
+      const temps = [...fake.uploads.files.keys()];
+      expect(temps).toEqual([expect.stringMatching(/^\/d\/\.p\.000000\.scpipe-\w{6}$/)]);
+      expect(fake.uploads.files.get(temps[0]!)!.equals(data)).toBe(true);
+      expect(fake.uploads.ops.filter((op) => op.startsWith('open '))).toEqual([`open ${temps[0]}`, `open ${temps[0]}`]); // made once, reopened once to finish
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
+
+  // Lost at the first write of a part, every time, --retries 1: the second
+  // loss moved nothing on, so the part's own retry is spent, and the part is
+  // not begun again whole. User sees one retry line, then the error saying
+  // the retry was spent, exit 1; left: the part's temporary file, no manifest.
+  it('over SFTP, lost at every first write of a part: its spent retries end the run, the part not begun again', async () => {
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+      list: () => undefined,
+      dropOnWrite: (path, offset) => /\/\.p\.000000\.scpipe-\w{6}$/.test(path) && offset === 0,
+    });
+    try {
+      const r = await runCli(['put', ...fake.args(), '-s', '--part-size', '1M', '--parallel', '1', '--retries', '1', 'backup@127.0.0.1:/d/p'], { stdin: randomBytes(MiB / 2), timeoutMs: 60_000 });
+      const lines = r.stderr.split('\n').filter((l) => l !== '');
+      expect(lines).toEqual([expect.stringMatching(/^scpipe: p\.000000: .*; retry 1 of 1 in 1 s$/), expect.stringMatching(/; not retried: 1 retry since the transfer last moved on were spent; the partial upload is left in \/d\/\.p\.000000\.scpipe-\w{6}; the parts set p is incomplete/)]);
+      expect(r.status).toBe(1);
+      const temps = [...fake.uploads.files.keys()];
+      expect(temps).toEqual([expect.stringMatching(/^\/d\/\.p\.000000\.scpipe-\w{6}$/)]);
+      expect(fake.uploads.ops.filter((op) => op.startsWith('open '))).toEqual([`open ${temps[0]}`, `open ${temps[0]}`]); // made once, reopened once to resume
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
+
   it('killed just before the manifest: the manifest is sent again and the set completes', async () => {
     const data = randomBytes(3 * MiB);
     let pids: number[] = [];

@@ -37,6 +37,8 @@ export interface FakeTree {
   writtenSize?(path: string, real: number): number;
   /** Uploads: true to answer a WRITE to `path` with FAILURE. */
   failWrite?(path: string): boolean;
+  /** Uploads: true to drop the connection instead of storing and answering a WRITE to `path` at `offset` (lost mid-upload). */
+  dropOnWrite?(path: string, offset: number): boolean;
   /** Uploads: true to make the file, then drop the connection instead of answering the OPEN (lost right after the server made it). */
   dropOnOpen?(path: string): boolean;
   /** True to drop the connection instead of answering a STAT or LSTAT of `path` (lost while an upload looks at its target). */
@@ -161,6 +163,7 @@ function serveTree(sftp: SFTPWrapper, tree: FakeTree, onReaddir: () => void, upl
   sftp.on('WRITE', (reqid: number, handle: Buffer, offset: number, data: Buffer) => {
     const path = handles.get(handle.toString())!.path;
     if (tree.failWrite?.(path)) return sftp.status(reqid, FAILURE, 'write refused');
+    if (tree.dropOnWrite?.(path, offset)) return drop();
     const old = uploads.files.get(path) ?? Buffer.alloc(0);
     const grown = Buffer.alloc(Math.max(old.length, offset + data.length));
     old.copy(grown);
