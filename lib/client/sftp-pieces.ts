@@ -6,12 +6,15 @@
 // stream machinery, no copy. Through process.stdin the same 256 MiB took
 // 3-4 times the CPU, most of it page faults on the fresh 64 KiB buffers of
 // each read (docs/performance.md §3). Anything else (a Readable, an
-// iterable, a regular file) is copied into the pieces.
+// iterable, a regular file) is copied into the pieces, but a spool file's
+// replay (a part of a set) reads each piece into the pool itself.
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { PutInput } from './put-types';
+import { ChunkReader } from '../protocol/chunk-reader';
 import { inputError, toBuffer } from '../spool/input';
+import { FileReplay } from '../spool/replay';
 import { descriptorChunks } from './descriptor-chunks';
 
 /** The input cut into pieces; see the file comment. */
@@ -28,11 +31,26 @@ export interface PieceSource {
 export function piecesOf(input: PutInput, pieceSize: number): PieceSource {
   const pool = new PiecePool(pieceSize);
   if (input instanceof Uint8Array) return new ChunkPieces([input][Symbol.iterator](), pool);
-  if (input instanceof Readable || Symbol.asyncIterator in input) return new ChunkPieces((input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator](), pool);
+  if (input instanceof FileReplay) input.fitReads(pieceSize, (length) => pool.take().subarray(0, length));
+  if (input instanceof Readable) return new ChunkPieces(chunksOf(input), pool);
+  if (Symbol.asyncIterator in input) return new ChunkPieces((input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator](), pool);
   // libuv never closes descriptors 0-2, so a socket of our own on stdin leaves it open.
   const st = fstatSync(input.fd);
   if (input.fd <= 2 && (st.isFIFO() || st.isSocket())) return new PipePieces(input.fd, pool);
   return new ChunkPieces(input.fd === 0 ? process.stdin[Symbol.asyncIterator]() : descriptorChunks(input.fd), pool);
+}
+
+// A Readable chunk by chunk, as pushed: its own iterator joins the chunks it
+// holds into a fresh buffer, one more copy of nearly every byte. return() destroys it, as that iterator's does.
+function chunksOf(stream: Readable): AsyncIterator<Uint8Array> {
+  const reader = new ChunkReader(stream);
+  return {
+    next: () => reader.next(),
+    return: async () => {
+      stream.destroy();
+      return { done: true, value: undefined };
+    },
+  };
 }
 
 // Buffers of pieceSize bytes, each its own ArrayBuffer: lent out, and given back once acknowledged.

@@ -59,19 +59,30 @@ export class MemoryReplay extends Readable {
 export class FileReplay extends Readable {
   private position = 0;
   private reading: Promise<void> | null = null;
+  private chunk = BODY_CHUNK;
 
   constructor(
     private readonly file: SpoolFile,
     private readonly size: number,
     highWaterMark: number,
     // Memory to read into (spools.ts ReplayOptions.readInto); fresh by default.
-    private readonly readInto: (length: number) => Buffer = (length) => Buffer.allocUnsafeSlow(length),
+    private readInto: (length: number) => Buffer = (length) => Buffer.allocUnsafeSlow(length),
   ) {
     super({ highWaterMark });
   }
 
+  /**
+   * From the next read on, reads of at most `size` bytes into `into`'s memory.
+   * An SFTP put (client/sftp-pieces.ts) asks for its write size, so that each
+   * read goes out as one request as it is, not copied into one.
+   */
+  fitReads(size: number, into: (length: number) => Buffer): void {
+    this.chunk = size;
+    this.readInto = into;
+  }
+
   override _read(): void {
-    const length = Math.min(BODY_CHUNK, this.size - this.position);
+    const length = Math.min(this.chunk, this.size - this.position);
     if (length <= 0) {
       this.push(null);
       return;

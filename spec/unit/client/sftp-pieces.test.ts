@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { piecesOf, type PieceSource } from '../../../lib/client/sftp-pieces';
+import { SpoolFile } from '../../../lib/spool/spool-file';
+import { FileSpool } from '../../../lib/spool/spools';
 
 async function drain(source: PieceSource, release = true): Promise<Buffer[]> {
   const pieces: Buffer[] = [];
@@ -57,6 +59,47 @@ describe('piecesOf', () => {
     source.release(first); // not the pool's: ignored
     const rest = await drain(source);
     expect(Buffer.concat([first, ...rest]).equals(data)).toBe(true);
+  });
+
+  it('passes on each whole piece a Readable pushed, though it pushed several at once (no joined copy)', async () => {
+    const chunks = Array.from({ length: 6 }, () => randomBytes(10));
+    // As a spool's RAM replay: every chunk pushed in one _read(), so several wait in the stream at once.
+    const stream = new Readable({ highWaterMark: 1024, read() { for (const c of chunks) this.push(c); this.push(null); } });
+    const source = piecesOf(stream, 10);
+    for (const chunk of chunks) {
+      const piece = (await source.next())!;
+      expect(piece.buffer).toBe(chunk.buffer);
+      expect(piece.byteOffset).toBe(chunk.byteOffset);
+      expect(piece.length).toBe(10);
+    }
+    expect(await source.next()).toBeUndefined();
+  });
+
+  it("reads a spool file's replay in reads of the request size, each passed on as one piece", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scpipe-pieces-'));
+    const file = await SpoolFile.create(dir);
+    try {
+      const data = randomBytes(10 * 1000 + 7);
+      await file.append([data]);
+      const lengths: number[] = [];
+      const read = file.read.bind(file);
+      file.read = (buffer, length, position) => {
+        lengths.push(length);
+        return read(buffer, length, position);
+      };
+      const source = piecesOf(new FileSpool(file, data.length).replay(), 1000);
+      const first = (await source.next())!;
+      const firstBytes = Buffer.from(first);
+      source.release(first);
+      const rest = await drain(source);
+      expect(Buffer.concat([firstBytes, ...rest]).equals(data)).toBe(true);
+      // Each read is one piece: none is copied into another (the last, 7 bytes, aside).
+      expect(lengths).toEqual([...Array<number>(10).fill(1000), 7]);
+      expect(rest.map((p) => p.length)).toEqual([...Array<number>(9).fill(1000), 7]);
+    } finally {
+      await file.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fills a released piece again instead of a new one, and never one still held', async () => {
