@@ -63,10 +63,10 @@ export interface ScpipeErrorContext {
   /** Signal name that caused an abort (SIGINT, SIGTERM). */
   signal?: string;
   /**
-   * An upload that failed after the remote accepted its header (or was
-   * refused at the end of its data): the remote
-   * file (`path`, else `name`) holds at most `written` of `size` bytes and
-   * was written over any file of that name (docs/failures.md).
+   * An upload that failed once its header was sent (or was refused at the
+   * end of its data): the remote file (`path`, else `name`) holds at most
+   * `written` of `size` bytes, written over any file of that name; `written`
+   * 0 while the header's answer was awaited: it may be there, empty (docs/failures.md).
    */
   cutShort?: CutShort;
   /**

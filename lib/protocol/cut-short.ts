@@ -1,6 +1,6 @@
-// What an upload that failed after `scp -t` accepted its header leaves
-// remotely, said in its message: the file is open there, and what reached
-// it stays (docs/failures.md "A cut-off remote file").
+// What an upload that failed once `scp -t` was sent its header leaves
+// remotely, said in its message: the file may be made or open there, and
+// what reached it stays (docs/failures.md "A cut-off remote file").
 import { ScpipeError, isScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { BodyOutcome } from './write-body';
@@ -69,6 +69,22 @@ export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' 
     err.code,
     `${err.message}; the remote file ${shown} is left cut short: ${whole}, over the start of any file of that name (a longer one keeps its bytes past them)`,
     { ...fields, bytes: written, cutShort: { name: file.name, path: file.remotePath, written, size: file.size }, cause: err },
+  );
+}
+
+/**
+ * A failure while the answer to the file's header is awaited: OpenSSH's
+ * `scp -t` makes the file as it takes the header, before it answers, so it
+ * may be there, empty (one already there is left as it was, no O_TRUNC).
+ */
+export function headerUnanswered(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, always = false): unknown {
+  if (!isScpipeError(err)) return err;
+  if (!always && err.code !== 'ERR_LOST_CONNECTION' && err.code !== 'ERR_ABORTED' && err.code !== 'ERR_REMOTE_EXIT') return err;
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
+  return new ScpipeError(
+    err.code,
+    `${err.message}; the remote file ${shownPath(file)} may be left empty: the remote scp makes it as it takes the header, before it answers (a file already there keeps its bytes); a rerun writes over it (with --no-clobber, stops at it)`,
+    { ...fields, bytes: 0n, cutShort: { name: file.name, path: file.remotePath, written: 0n, size: file.size }, cause: err },
   );
 }
 

@@ -16,7 +16,7 @@ import { describeExit, explainLoss, remoteError } from './session-errors';
 import { waitForExit } from './wait-exit';
 import { writeBody } from './write-body';
 import { bodyProblem } from './body-problem';
-import { cutOff, cutShort, leftByRemote, untrusted } from './cut-short';
+import { cutOff, cutShort, headerUnanswered, leftByRemote, untrusted } from './cut-short';
 import { KeptProblems } from '../util/kept-problems';
 import type { OutgoingFile, SourceOptions } from './source-types';
 
@@ -53,7 +53,11 @@ export class ScpSource {
       const t = await this.send(encodeTimes(file.times), 'T');
       if (t !== true) return this.fail(t);
     }
-    const c = await this.send(header, 'C');
+    // The sink makes the file before it answers: a loss or an abort now may leave it, empty (cut-short.ts).
+    const c = await this.send(header, 'C').catch((err: unknown) => {
+      const aborted = this.opts.signal?.aborted === true;
+      throw headerUnanswered(aborted ? abortError(this.opts.signal) : err, file, aborted);
+    });
     if (c !== true) return this.fail(c); // §4.1: after a \1 to C, send no data
     // From here on the remote file is open for writing: a failure leaves it cut short,
     // with at most the bytes handed to the channel (a piece not yet drained too).
