@@ -42,6 +42,8 @@ export interface SessionContext {
 export function answerSessions(client: Connection, ctx: SessionContext): void {
   let sessions = 0;
   const lines = new TransferLines(); // one log line per file over this connection's channels
+  const hangup = new AbortController();
+  client.once('close', () => hangup.abort());
   client.on('session', (accept, reject) => {
     if (ctx.draining.active) {
       reject();
@@ -93,7 +95,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
         used = true;
         const channel: ServerChannel = acceptSubsystem();
         if (ctx.draining.active) return refuseStopping(channel);
-        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, appendOnly: ctx.appendOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, login: ctx.login, owners: ctx.owners, lines, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut };
+        const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, appendOnly: ctx.appendOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, login: ctx.login, owners: ctx.owners, lines, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut, hangup: hangup.signal };
         ctx.run(channel, () => runSftpSession(channel, sftpOpts));
         return;
       }

@@ -28,6 +28,11 @@ export interface SftpSessionOptions {
   drain?: AbortSignal;
   /** Aborts when the server cuts what runs: an upload left open is its file cut short (cut-upload.ts). */
   cut?: AbortSignal;
+  /**
+   * Aborts when the connection closes: a channel paused (its queue full) when
+   * the client vanished never emits 'close', which ssh2 holds until its 'end'.
+   */
+  hangup?: AbortSignal;
 }
 
 /** A new session's handler state; `gone` aborts when its channel closes or the server cuts what runs. */

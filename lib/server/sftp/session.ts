@@ -61,6 +61,7 @@ class SftpSession {
   private stopDrainWatch: () => void = () => undefined;
   private readonly gone = ownController();
   private readonly stopCutWatch: () => void;
+  private readonly stopHangupWatch: () => void;
   private readonly opensshOrder: boolean;
   private readonly isAppend = (handle: Buffer): boolean => {
     try {
@@ -91,17 +92,22 @@ class SftpSession {
       this.ended = true;
       this.pump();
     });
-    channel.once('close', () => {
-      this.gone.abort();
-      this.ended = this.closed = true;
-      this.queue.clear();
-      this.pump();
-    });
+    channel.once('close', () => this.lost());
+    this.stopHangupWatch = onAbort(opts.hangup, () => this.lost());
     // Removed as the session ends: the signal lives as long as the server, and would keep every session ended.
     this.stopCutWatch = onAbort(opts.cut, () => this.gone.abort());
     if (opts.cut?.aborted) this.gone.abort();
     if (opts.drain?.aborted) this.endIfIdle();
     else this.stopDrainWatch = onAbort(opts.drain, () => this.endIfIdle());
+  }
+
+  // The channel closed, or the connection under it: nothing waiting will run.
+  private lost(): void {
+    if (this.closed && this.gone.signal.aborted) return;
+    this.gone.abort();
+    this.ended = this.closed = true;
+    this.queue.clear();
+    this.pump();
   }
 
   // Draining: ends the session once idle (see the file comment), else looks again later.
@@ -199,6 +205,7 @@ class SftpSession {
     clearTimeout(this.idleTimer);
     this.stopDrainWatch();
     this.stopCutWatch();
+    this.stopHangupWatch();
     void closeLeftOpen(this.ctx, this.opts.cut).then(() => {
       if (!this.channel.destroyed && this.channel.writable) {
         this.channel.exit(0);
