@@ -9,6 +9,7 @@ import { execCommandText } from './exec-bytes';
 import type { Jail } from './jail';
 import { RESTRICTED_BANNER, runSession } from './session';
 import { runSftpSession } from './sftp/session';
+import { connectionSocket, heedSocket } from './socket-backpressure';
 import type { UploadOwners } from './sftp/upload-owners';
 import { TransferLines } from './sftp/transfer-lines';
 
@@ -41,6 +42,7 @@ export interface SessionContext {
 /** Answers `client`'s session channels and their requests. */
 export function answerSessions(client: Connection, ctx: SessionContext): void {
   let sessions = 0;
+  const socket = connectionSocket(client);
   const lines = new TransferLines(); // one log line per file over this connection's channels
   const hangup = new AbortController();
   client.once('close', () => hangup.abort());
@@ -69,6 +71,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
         return;
       }
       used = true;
+      heedSocket(stream, socket);
       if (ctx.draining.active) return refuseStopping(stream);
       ctx.run(stream, () => runSession(stream, command, {
         jail: ctx.jail,
@@ -94,6 +97,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
       if (name === 'sftp' && !used) {
         used = true;
         const channel: ServerChannel = acceptSubsystem();
+        heedSocket(channel, socket);
         if (ctx.draining.active) return refuseStopping(channel);
         const sftpOpts = { jail: ctx.jail, readOnly: ctx.readOnly, appendOnly: ctx.appendOnly, verbose: ctx.verbose, log: ctx.log, who: ctx.who, login: ctx.login, owners: ctx.owners, lines, clientIdent: ctx.clientIdent, drain: ctx.draining.signal, cut: ctx.cut, hangup: hangup.signal };
         ctx.run(channel, () => runSftpSession(channel, sftpOpts));
