@@ -3,10 +3,11 @@
 // from a lost connection (retried) and a silent forced command (a refusal).
 import { performance } from 'node:perf_hooks';
 import type { Client, SFTPWrapper } from 'ssh2';
-import { ScpipeError, abortError } from '../errors';
+import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import { ASK_AGAIN } from '../transport/ask-again';
+import { guardSftpChannels } from './sftp-guard';
 
 // ssh2's words when the subsystem request fails or its channel closes before the answer.
 const SUBSYSTEM_FAILED = /^Unable to start subsystem/;
@@ -79,6 +80,7 @@ export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (li
       clearTimeout(silent);
     };
     client.once('close', gone);
+    guardSftpChannels(client); // a wrong limits@openssh.com reply fails the open with ERR_PROTOCOL, passed on below
     let askedAgain = 0;
     const ask = (): void => {
       try {
@@ -100,6 +102,7 @@ export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (li
           }
           settled = true;
           if (!err) resolve({ session: sftp, ms: performance.now() - asked });
+          else if (isScpipeError(err)) reject(err);
           // A numeric reason: the channel itself was refused (MaxSessions), not the subsystem.
           else if (!noReason) reject(new ScpipeError('ERR_REMOTE_EXIT', `the server refused to open a channel: ${escapeForTerminal(err.message)}`, { cause: err }));
           else reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${escapeForTerminal(err.message)}`, { cause: err }));

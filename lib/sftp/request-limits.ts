@@ -1,7 +1,9 @@
 // How much data one SFTP request may carry: ssh2 keeps the server's
 // limits@openssh.com in fields of its SFTP object and splits requests by
-// them; session.ts caps them here and reads them back.
+// them; session.ts caps them here and reads them back. guardLimits() sees
+// that reply before ssh2 takes it (limits-reply.ts).
 import type { SFTPWrapper } from 'ssh2';
+import { guardLimitsReply } from './limits-reply';
 
 /** What the server accepts per request (limits@openssh.com, as ssh2 read it). */
 export interface SftpLimits {
@@ -31,4 +33,9 @@ export function capRequestLengths(raw: SFTPWrapper): void {
 export function requestLimits(raw: SFTPWrapper): SftpLimits {
   const internals = raw as unknown as Internals;
   return { maxWrite: internals._maxWriteLen ?? FALLBACK_LEN, maxRead: internals._maxReadLen ?? FALLBACK_LEN };
+}
+
+/** Refuses a wrong reply to limits@openssh.com on `raw`, an SFTP object no byte has reached yet (limits-reply.ts). */
+export function guardLimits(raw: unknown): void {
+  guardLimitsReply(raw, (_err, stated) => stated);
 }

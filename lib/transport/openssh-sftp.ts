@@ -6,7 +6,8 @@
 // window, which ssh keeps for us here (so ours never runs out: what is in
 // flight is bounded by lib/sftp/writer.ts, not by this window).
 import type { SFTPWrapper } from 'ssh2';
-import { ScpipeError, abortError } from '../errors';
+import { ScpipeError, abortError, isScpipeError } from '../errors';
+import { guardLimits } from '../sftp/request-limits';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import { isSubsystemRefusal, type OpenSshChannel } from './openssh-transport';
@@ -42,6 +43,7 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
   };
   const incoming = { id: 0, state: 'open', window: Number.MAX_SAFE_INTEGER, packetSize: Number.MAX_SAFE_INTEGER };
   const sftp = new (sftpClass())(client, { type: 'sftp', incoming, outgoing }, {});
+  guardLimits(sftp); // a wrong limits@openssh.com reply: an ERR_PROTOCOL 'error', passed on below
   channel.stdin.on('error', () => undefined); // an ssh that exited: reported through its exit below
   channel.stdout.on('data', (chunk: Buffer) => sftp.push(chunk));
   // The end fails what is pending: once ssh's exit is known (up to 2 s), so that their errors can name its reason (whyLost).
@@ -85,7 +87,7 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
     };
     const unlink = onAbort(signal, () => done(abortError(signal)));
     const onReady = (): void => done();
-    const onError = (err: Error): void => done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem failed to start: ${escapeForTerminal(err.message)}`, { cause: err }));
+    const onError = (err: Error): void => done(isScpipeError(err) ? err : new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem failed to start: ${escapeForTerminal(err.message)}`, { cause: err }));
     const onClose = (): void =>
       void Promise.all([channel.connectFailure(), stderrDone, channel.exit]).then(([failure, , status]) => {
         if (failure) return done(failure);
