@@ -20,15 +20,15 @@ function sftpClass(): SftpClass | undefined {
   return typeof SFTP === 'function' ? SFTP : undefined;
 }
 
-/** Has each SFTP channel `client` opens from now on guarded (guardLimits()) before its first byte. */
-export function guardSftpChannels(client: Client): void {
+/** Has each SFTP channel `client` opens from now on guarded (guardLimits(), told `log`) before its first byte. */
+export function guardSftpChannels(client: Client, log?: (line: string) => void): void {
   const table = (client as unknown as { _chanMgr?: ChannelTable })._chanMgr;
   const update = table?.update;
   const SFTP = sftpClass();
   if (!table || typeof update !== 'function' || !SFTP || wrapped.has(table)) return;
   wrapped.add(table);
   table.update = (id, channel) => {
-    if (channel instanceof SFTP) guardLimits(channel);
+    if (channel instanceof SFTP) guardLimits(channel, log);
     update.call(table, id, channel);
   };
 }

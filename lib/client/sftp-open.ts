@@ -80,7 +80,7 @@ export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (li
       clearTimeout(silent);
     };
     client.once('close', gone);
-    guardSftpChannels(client); // a wrong limits@openssh.com reply fails the open with ERR_PROTOCOL, passed on below
+    guardSftpChannels(client, log); // a wrong limits@openssh.com reply fails the open with ERR_PROTOCOL, passed on below
     let askedAgain = 0;
     const ask = (): void => {
       try {

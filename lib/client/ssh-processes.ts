@@ -158,7 +158,7 @@ export class SshProcesses {
         watch = this.watchStart(started, 'the sftp subsystem', opts);
         return started;
       }, signal);
-      const session = await sftpOverChannel(channel, signal, (line) => this.warn(line), opts.verbose);
+      const session = await sftpOverChannel(channel, signal, (line) => this.warn(line), opts.verbose, target.log ?? this.log);
       // A stall ends this ssh (its connection is the session's own).
       const stall = watch ?? stallWatchFor(target.stallTimeoutMs, () => channel.destroy());
       return { session, ms: performance.now() - asked, whyLost: () => stall?.reason ?? channel.whyLost(), stall };

@@ -30,9 +30,10 @@ function sftpClass(): Ssh2SftpClass {
  * once the server has sent its version (and limits). Rejects with
  * ERR_CONNECT when ssh never got a session, ERR_PROTOCOL_REFUSED when the
  * server refused the subsystem or it ended before speaking (an scp-only
- * account), or the abort error.
+ * account), or the abort error. `log` (-v) is told of limits@openssh.com
+ * values not taken as stated.
  */
-export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, onLine?: (escapedLine: string) => void, verbose = false): Promise<SFTPWrapper> {
+export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, onLine?: (escapedLine: string) => void, verbose = false, log?: (line: string) => void): Promise<SFTPWrapper> {
   const outgoing = { id: 0, state: 'open', window: Number.MAX_SAFE_INTEGER, packetSize: Number.MAX_SAFE_INTEGER };
   const client = {
     _protocol: {
@@ -43,7 +44,7 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
   };
   const incoming = { id: 0, state: 'open', window: Number.MAX_SAFE_INTEGER, packetSize: Number.MAX_SAFE_INTEGER };
   const sftp = new (sftpClass())(client, { type: 'sftp', incoming, outgoing }, {});
-  guardLimits(sftp); // a wrong limits@openssh.com reply: an ERR_PROTOCOL 'error', passed on below
+  guardLimits(sftp, log); // a wrong limits@openssh.com reply: an ERR_PROTOCOL 'error', passed on below
   channel.stdin.on('error', () => undefined); // an ssh that exited: reported through its exit below
   channel.stdout.on('data', (chunk: Buffer) => sftp.push(chunk));
   // The end fails what is pending: once ssh's exit is known (up to 2 s), so that their errors can name its reason (whyLost).
