@@ -3,7 +3,8 @@
 // that a set is named by its manifest, with the glob that copies those over
 // SCP, whose remote shell expands it, or OpenSSH's sftp that lists them over
 // SFTP (docs/nightly.md).
-import { ScpipeError, isScpipeError } from '../lib';
+import { isScpipeError } from '../lib';
+import { withMessage } from '../lib/internal';
 import { pasteTarget, type PasteSpec } from './paste-target';
 
 // scp -f's answer for a directory without -r (a FIFO's too), and get's own for one over SFTP.
@@ -25,10 +26,5 @@ export function withDirectoryHint(err: unknown, spec: PasteSpec): unknown {
     : PLAIN.test(dir)
       ? `: \`scpipe cp ${pasteTarget(spec, glob, { quote: 'none' })} DIR/\` copies them into a directory DIR`
       : '';
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
-  return new ScpipeError(
-    'ERR_REMOTE',
-    `${err.message}; get reads a file or a parts set, and scpipe cp -r a directory; the sets in a directory are named by their manifests, NAME.sha256${list}`,
-    { ...fields, cause: err.cause },
-  );
+  return withMessage(err, `${err.message}; get reads a file or a parts set, and scpipe cp -r a directory; the sets in a directory are named by their manifests, NAME.sha256${list}`);
 }

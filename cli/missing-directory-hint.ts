@@ -2,7 +2,7 @@
 // HOST, which the CLI knows as the user typed it (user@, an scp:// port), so
 // the command it shows pastes as is (docs/failures.md).
 import { ScpipeError, isScpipeError } from '../lib';
-import { MAKE_DIRECTORY, hostWord } from '../lib/internal';
+import { MAKE_DIRECTORY, hostWord, withMessage } from '../lib/internal';
 import { pasteTarget, type PasteSpec } from './paste-target';
 
 /** `err` with its hint's command naming `spec`'s host, when it has one; else `err`. */
@@ -13,6 +13,5 @@ export function withMissingDirectoryHint<T>(err: T, spec: PasteSpec): T | Scpipe
   const at = err.message.lastIndexOf(said);
   if (at < 0) return err;
   const message = err.message.slice(0, at) + MAKE_DIRECTORY + pasteTarget(spec, err.missingDirectory) + err.message.slice(at + said.length);
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
-  return new ScpipeError(err.code, message, { ...fields, cause: err.cause });
+  return withMessage(err, message);
 }

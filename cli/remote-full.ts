@@ -2,6 +2,7 @@
 // space, and an scp-only account cannot remove it. The message says so; this
 // adds the command that frees the space there (docs/failures.md).
 import { ScpipeError, isScpipeError } from '../lib';
+import { withMessage } from '../lib/internal';
 import { pasteTarget, type PasteSpec } from './paste-target';
 
 const REMEDY = 'store an empty file over it';
@@ -14,7 +15,5 @@ export function withFullRemoteHint<T>(err: T, spec: PasteSpec): T | ScpipeError 
   const at = err.message.endsWith(REMEDY) ? err.message.length : err.message.indexOf(REMEDY + SET_AFTER) + REMEDY.length;
   if (at < REMEDY.length) return err;
   const target = pasteTarget(spec, err.cutShort.path);
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
-  const message = `${err.message.slice(0, at)}: \`scpipe put -O --size 0 ${target} < /dev/null\`${err.message.slice(at)}`;
-  return new ScpipeError('ERR_NO_SPACE', message, { ...fields, cause: err.cause });
+  return withMessage(err, `${err.message.slice(0, at)}: \`scpipe put -O --size 0 ${target} < /dev/null\`${err.message.slice(at)}`);
 }

@@ -1,8 +1,8 @@
 // A parts set whose part is missing or altered stops get at that part: the
 // parts after it were neither fetched nor checked. Say how to save them, so
 // a restore that cannot be whole keeps what can be had (docs/parts.md).
-import { ScpipeError, escapeForTerminal, isScpipeError, manifestName, partName, type Download } from '../lib';
-import { partIndex, partsOf } from '../lib/internal';
+import { escapeForTerminal, isScpipeError, manifestName, partName, type Download } from '../lib';
+import { partIndex, partsOf, withMessage } from '../lib/internal';
 import { pasteTarget, pasteWord, type PasteSpec } from './paste-target';
 
 // The failures of one part: the remote's refusal (missing, unreadable) or a size or SHA-256 not the manifest's.
@@ -21,6 +21,5 @@ export function withRestOfSetHint(err: unknown, spec: PasteSpec, download: Downl
   // The next part by its name: a glob (`NAME.*`) works where a shell expands it, not on scpipe serve.
   const save = `each is a file of its own (\`scpipe get --output ${pasteWord(next)} ${pasteTarget(spec, dir + next)}\` fetches the first), and ${check} names each bad one in a directory that holds them and the manifest`;
   const rest = index + 2 === count ? next : `${next}..${partName(manifest.name, count - 1)}`;
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
-  return new ScpipeError(err.code, `${err.message}; the parts after it, ${escapeForTerminal(rest)}, were not fetched: ${save}`, { ...fields, cause: err.cause });
+  return withMessage(err, `${err.message}; the parts after it, ${escapeForTerminal(rest)}, were not fetched: ${save}`);
 }

@@ -175,6 +175,19 @@ export function asScpipeError(err: unknown): ScpipeError {
   return new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }
 
+/**
+ * `err` told anew: a ScpipeError that says `message`, with err's code, its
+ * context fields and its cause, each replaced where `context` gives it (a key
+ * given as undefined removes it), `code` too. Anything but a ScpipeError is
+ * first made one as asScpipeError() does, so it is the cause.
+ */
+export function withMessage(err: unknown, message: string, context: ScpipeErrorContext & { code?: ScpipeErrorCode } = {}): ScpipeError {
+  const from = asScpipeError(err);
+  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = from;
+  const { code, ...given } = context;
+  return new ScpipeError(code ?? from.code, message, { ...fields, cause: from.cause, ...given });
+}
+
 /** True when `err` is a ScpipeError, optionally with the given code. */
 export function isScpipeError(err: unknown, code?: ScpipeErrorCode): err is ScpipeError {
   return err instanceof ScpipeError && (code === undefined || err.code === code);

@@ -3,6 +3,7 @@
 // programs. Not part of the public API: it may change in any release.
 // Re-exports only.
 export { parseByteSize, formatBytes, checkSpoolDirectory, spoolDirectory, spoolDirectoryProblem, ramFileSystemFree, NO_INODES, outOfInodes } from './spool';
+export { withMessage } from './errors';
 export { BODY_CHUNK } from './util/body-chunk';
 export { childEnv } from './util/child-env';
 export { testLowered } from './util/test-waits';

@@ -2,7 +2,7 @@
 // an error the caller calls retryable (a dropped connection, not a refusal),
 // wait and run it again, up to `retries` more times. Used by parts, by
 // single-file put from the spool, and by get.
-import { ScpipeError, abortError, isScpipeError, throwIfAborted } from '../errors';
+import { ScpipeError, abortError, isScpipeError, throwIfAborted, withMessage } from '../errors';
 import { onAbort } from '../util/abort';
 
 /** Retries when nothing else is said: a few, spread over minutes (see DEFAULT_BACKOFF_MS). */
@@ -81,8 +81,7 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
 function abortedAfter(signal: AbortSignal, first: unknown): ScpipeError {
   const abort = abortError(signal);
   if (!isScpipeError(first) || first.cutShort === undefined) return abort;
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = abort;
-  return new ScpipeError('ERR_ABORTED', `${abort.message} while retrying: ${first.message}`, { ...fields, cutShort: first.cutShort, cause: abort });
+  return withMessage(abort, `${abort.message} while retrying: ${first.message}`, { code: 'ERR_ABORTED', cutShort: first.cutShort, cause: abort });
 }
 
 /**
@@ -127,9 +126,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function retriesSpent(first: unknown, last: unknown, retries: number): unknown {
   if (retries === 0 || first === last || !isScpipeError(first) || !isScpipeError(last)) return last;
   const code = last.code === 'ERR_CONNECT' || last.code === 'ERR_CONNECT_TIMEOUT' ? 'ERR_LOST_CONNECTION' : last.code;
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = last;
   const cutShort = last.cutShort ?? first.cutShort; // what the remote file was left as
-  return new ScpipeError(code, `${first.message}; ${retries} ${retries === 1 ? 'retry' : 'retries'} failed too, the last: ${last.message}`, { ...fields, cutShort, cause: last });
+  return withMessage(last, `${first.message}; ${retries} ${retries === 1 ? 'retry' : 'retries'} failed too, the last: ${last.message}`, { code, cutShort, cause: last });
 }
 
 // Refusals at the login: the retry never reached the remote, so what the first loss left there stands.
@@ -148,6 +146,5 @@ export function retryRefused(first: unknown, last: unknown, retry: number): unkn
   if (!isScpipeError(first) || !isScpipeError(last)) return last;
   const atLogin = AT_LOGIN.has(last.code);
   if (!atLogin && (first.cutShort === undefined || last.cutShort !== undefined || last.code === 'ERR_NO_SUCH_FILE')) return last;
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = last;
-  return new ScpipeError(last.code, `${first.message}; retry ${retry} ${atLogin ? 'was refused' : 'failed'}: ${last.message}`, { ...fields, cutShort: first.cutShort, cause: last });
+  return withMessage(last, `${first.message}; retry ${retry} ${atLogin ? 'was refused' : 'failed'}: ${last.message}`, { cutShort: first.cutShort, cause: last });
 }

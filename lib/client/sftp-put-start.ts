@@ -5,7 +5,7 @@
 // file the server may have made before its answer was lost is removed over
 // the new connection; one that no connection could remove is told onLeftBehind.
 import type { InputAttributes } from 'ssh2';
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { isConnectionLoss, type Reconnector } from './reconnect';
@@ -60,8 +60,7 @@ function sayLeft(err: unknown, left: string[]): unknown {
   if (!isScpipeError(err)) return err;
   const unsaid = left.map((temp) => escapeForTerminal(temp)).filter((shown) => !err.message.includes(shown));
   if (unsaid.length === 0) return err;
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
-  return new ScpipeError(err.code, `${err.message}; an empty temporary file may be left in ${unsaid.join(', ')}`, { ...fields, cause: err });
+  return withMessage(err, `${err.message}; an empty temporary file may be left in ${unsaid.join(', ')}`, { cause: err });
 }
 
 // 'wx' beside the target, with a mode no wider than an old file's until the end.

@@ -10,7 +10,7 @@
 // byte acknowledged (or handed on) between them share them (a link that drops
 // every bulk transfer must not be retried for ever).
 import type { Stats } from 'ssh2';
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { WriteLane } from '../sftp/writer';
 import type { ChannelOpener } from './connection';
@@ -57,8 +57,7 @@ export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts
   const retried = (on.retried ??= { spent: 0, mark: -1 });
   if (mark > retried.mark) Object.assign(retried, { spent: 0, mark });
   if (retries > 0 && retried.spent >= retries) {
-    const { message: _m, name: _n, stack: _s, code: _c, ...fields } = failure;
-    throw markRetriesSpent(new ScpipeError(failure.code, `${failure.message}; not retried: ${retries} ${retries === 1 ? 'retry' : 'retries'} since the transfer last moved on were spent`, { ...fields, cause: failure }));
+    throw markRetriesSpent(withMessage(failure, `${failure.message}; not retried: ${retries} ${retries === 1 ? 'retry' : 'retries'} since the transfer last moved on were spent`, { cause: failure }));
   }
   let error: unknown = failure;
   for (let retry = retried.spent + 1; retry <= retries; retry++) {

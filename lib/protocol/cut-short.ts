@@ -1,7 +1,7 @@
 // What an upload that failed once `scp -t` was sent its header leaves
 // remotely, said in its message: the file may be made or open there, and
 // what reached it stays (docs/failures.md "A cut-off remote file").
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { BodyOutcome } from './write-body';
 import type { OutgoingFile } from './source-types';
@@ -16,8 +16,7 @@ export function untrusted(problem: ScpipeError, file: Pick<OutgoingFile, 'name' 
   const shown = shownPath(file);
   const holds = result === 'long' ? ` (it holds only the first ${file.size} bytes)`
     : sent < file.size ? ` (it holds the first ${sent} bytes, then ${file.size - sent} zero bytes)` : '';
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = problem;
-  return new ScpipeError(problem.code, `${problem.message}; the remote file ${shown} cannot be trusted${holds}: remove or overwrite it`, { ...fields, cause: problem.cause ?? problem });
+  return withMessage(problem, `${problem.message}; the remote file ${shown} cannot be trusted${holds}: remove or overwrite it`, { cause: problem.cause ?? problem });
 }
 
 /**
@@ -44,9 +43,8 @@ export function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' |
   if (/: (set times|set mode|truncate): [^:]*$/.test(err.remoteMessage ?? '') || sent === 0n || refusedByAppendOnly(err)) return err;
   const shown = shownPath(file);
   const what = err.code === 'ERR_NO_SPACE' ? 'holding what fit, and its space: remove it, or store an empty file over it' : 'holding what was written before the error';
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
-  return new ScpipeError(err.code, `${err.message}; the remote file ${shown} is left cut short, ${what}`, {
-    ...fields, cutShort: { name: file.name, path: file.remotePath, written: sent, size: file.size }, cause: err,
+  return withMessage(err, `${err.message}; the remote file ${shown} is left cut short, ${what}`, {
+    cutShort: { name: file.name, path: file.remotePath, written: sent, size: file.size }, cause: err,
   });
 }
 
@@ -64,11 +62,10 @@ export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' 
   const shown = shownPath(file);
   // Bytes handed to the connection, not bytes that arrived (ssh2 queues past the window, -l holds more back).
   const whole = written === file.size ? `at most ${written} of ${file.size} bytes written (all handed to the connection, none confirmed)` : `at most ${written} of ${file.size} bytes written`;
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
-  return new ScpipeError(
-    err.code,
+  return withMessage(
+    err,
     `${err.message}; the remote file ${shown} is left cut short: ${whole}, over the start of any file of that name (a longer one keeps its bytes past them)`,
-    { ...fields, bytes: written, cutShort: { name: file.name, path: file.remotePath, written, size: file.size }, cause: err },
+    { bytes: written, cutShort: { name: file.name, path: file.remotePath, written, size: file.size }, cause: err },
   );
 }
 
@@ -80,11 +77,10 @@ export function cutShort(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' 
 export function headerUnanswered(err: unknown, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, always = false): unknown {
   if (!isScpipeError(err)) return err;
   if (!always && err.code !== 'ERR_LOST_CONNECTION' && err.code !== 'ERR_ABORTED' && err.code !== 'ERR_REMOTE_EXIT') return err;
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = err;
-  return new ScpipeError(
-    err.code,
+  return withMessage(
+    err,
     `${err.message}; the remote file ${shownPath(file)} may be left empty: the remote scp makes it as it takes the header, before it answers (a file already there keeps its bytes); a rerun writes over it (with --no-clobber, stops at it)`,
-    { ...fields, bytes: 0n, cutShort: { name: file.name, path: file.remotePath, written: 0n, size: file.size }, cause: err },
+    { bytes: 0n, cutShort: { name: file.name, path: file.remotePath, written: 0n, size: file.size }, cause: err },
   );
 }
 
@@ -94,6 +90,5 @@ export function headerUnanswered(err: unknown, file: Pick<OutgoingFile, 'name' |
  */
 export function cutOff(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, written: bigint): ScpipeError {
   const said = cutShort(problem, file, written, true) as ScpipeError;
-  const { message: _m, name: _n, stack: _s, code: _c, ...fields } = said;
-  return new ScpipeError(said.code, said.message, { ...fields, cause: problem.cause ?? problem });
+  return withMessage(said, said.message, { cause: problem.cause ?? problem });
 }

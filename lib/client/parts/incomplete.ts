@@ -3,7 +3,7 @@
 // short (an scp-only account cannot remove them), and what became of an
 // earlier set of the name whose parts these replaced (nothing, when an
 // append-only server refused a name that was taken).
-import { ScpipeError, isScpipeError, type CutShort } from '../../errors';
+import { ScpipeError, isScpipeError, withMessage, type CutShort } from '../../errors';
 import { refusedByAppendOnly } from '../../protocol/cut-short';
 import { escapeForTerminal } from '../../util/escape';
 import { describeIndices } from './options';
@@ -45,13 +45,7 @@ export function incomplete(
     : begun
       ? `the parts set ${shown} is incomplete, and the earlier set of that name is spoilt: its manifest ${shown}.sha256 is still there, but parts of it were written over (${left}); give each run a name of its own, or use --no-clobber`
       : `the parts set ${shown} was not stored; the earlier set of that name (${shown}.sha256) is as it was`;
-  // Without its code: spread in, the cause's own `code` overrode the one worked out above.
-  const { code: _code, ...fields } = cause;
-  return new ScpipeError(code, `${cause.message}; ${what}`, {
-    ...fields,
-    cause,
-    remoteMessage: cause.remoteMessage,
-  });
+  return withMessage(cause, `${cause.message}; ${what}`, { code, cause });
 }
 
 // The manifest an scp -t had begun when the run ended is there, in part or

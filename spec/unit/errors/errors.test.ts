@@ -1,5 +1,5 @@
 // ScpipeError as a program embedding scpipe meets it.
-import { ScpipeError, isScpipeError } from '../../../lib/errors';
+import { ScpipeError, isScpipeError, withMessage } from '../../../lib/errors';
 
 describe('ScpipeError from another copy of scpipe', () => {
   // Two copies in one process: a program and a library of its own each depending on scpipe.
@@ -50,5 +50,48 @@ describe('ScpipeError as JSON', () => {
     const inner = new ScpipeError('ERR_LOST_CONNECTION', 'lost', { bytes: 3n });
     expect(JSON.parse(JSON.stringify(new ScpipeError('ERR_REMOTE', 'outer', { cause: inner }))).cause).toEqual({ name: 'ScpipeError', code: 'ERR_LOST_CONNECTION', message: 'lost', bytes: 3 });
     expect(JSON.parse(JSON.stringify(new ScpipeError('ERR_ABORTED', 'aborted', { cause: 'SIGINT', signal: 'SIGINT' })))).toEqual({ name: 'ScpipeError', code: 'ERR_ABORTED', message: 'aborted', signal: 'SIGINT', cause: 'SIGINT' });
+  });
+});
+
+describe('withMessage: an error told anew', () => {
+  const disk = Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
+  const full = () => new ScpipeError('ERR_NO_SPACE', 'remote: scp: d/f: No space left on device', {
+    remoteMessage: 'scp: d/f: No space left on device',
+    path: 'd/f',
+    bytes: 7n,
+    cutShort: { name: 'f', path: 'd/f', written: 7n, size: 9n },
+    cause: disk,
+  });
+
+  it('keeps the code, every context field and the cause, with the new message only', () => {
+    const err = full();
+    const told = withMessage(err, `${err.message}; said more`);
+    expect(told).toBeInstanceOf(ScpipeError);
+    expect(told).not.toBe(err);
+    expect(told.message).toBe('remote: scp: d/f: No space left on device; said more');
+    expect(told.toJSON()).toEqual({ ...err.toJSON(), message: told.message });
+    expect(told.cause).toBe(disk);
+  });
+
+  it('takes what the context gives over the error\'s own: code, cause, a field, a field removed', () => {
+    const err = full();
+    const told = withMessage(err, 'wrapped', { code: 'ERR_LOST_CONNECTION', cause: err, bytes: 3n, cutShort: undefined });
+    expect(told).toMatchObject({ code: 'ERR_LOST_CONNECTION', message: 'wrapped', path: 'd/f', bytes: 3n, remoteMessage: err.remoteMessage });
+    expect(told.cutShort).toBeUndefined();
+    expect(told.cause).toBe(err);
+    expect(err).toMatchObject({ code: 'ERR_NO_SPACE', bytes: 7n, cause: disk });
+  });
+
+  it('does not say retries were spent: that is the marked error\'s, not its fields\'', () => {
+    const err = full();
+    Object.defineProperty(err, 'retriesSpent', { value: true, enumerable: false });
+    expect(withMessage(err, 'x').retriesSpent).toBeUndefined();
+  });
+
+  it('makes anything else a local failure whose cause it is', () => {
+    const told = withMessage(disk, 'cannot write out: ENOSPC');
+    expect(told).toMatchObject({ code: 'ERR_LOCAL_IO', message: 'cannot write out: ENOSPC' });
+    expect(told.cause).toBe(disk);
+    expect(withMessage('thrown text', 'bad', { code: 'ERR_PROTOCOL' })).toMatchObject({ code: 'ERR_PROTOCOL', message: 'bad', cause: 'thrown text' });
   });
 });
