@@ -82,6 +82,8 @@ export interface ScpipeErrorContext {
    * and only sending it again whole can mend it (put's parts do, from their spool).
    */
   tempGone?: boolean;
+  /** See ScpipeError.remedyAt. */
+  remedyAt?: number;
   cause?: unknown;
 }
 
@@ -129,12 +131,20 @@ export class ScpipeError extends Error {
    * it does not retry it again. Set by the retries, not a context field.
    */
   declare readonly retriesSpent?: boolean;
+  /**
+   * Where in `message` a command that carries out its remedy goes: on
+   * ERR_NO_SPACE of a file `scp -t` left cut short, right after "store an
+   * empty file over it" (the CLI puts its `scpipe put -O --size 0` there).
+   * Not enumerable: an offset into the message means nothing to a log.
+   */
+  declare readonly remedyAt?: number;
 
   constructor(code: ScpipeErrorCode, message: string, context: ScpipeErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
     this.code = code;
-    const { cause: _cause, ...fields } = context;
+    const { cause: _cause, remedyAt, ...fields } = context;
     Object.assign(this, fields);
+    if (remedyAt !== undefined) Object.defineProperty(this, 'remedyAt', { value: remedyAt, enumerable: false, configurable: true });
   }
 
   /**
@@ -179,13 +189,17 @@ export function asScpipeError(err: unknown): ScpipeError {
  * `err` told anew: a ScpipeError that says `message`, with err's code, its
  * context fields and its cause, each replaced where `context` gives it (a key
  * given as undefined removes it), `code` too. Anything but a ScpipeError is
- * first made one as asScpipeError() does, so it is the cause.
+ * first made one as asScpipeError() does, so it is the cause. Its remedyAt
+ * follows err's message into `message` when that holds it whole.
  */
 export function withMessage(err: unknown, message: string, context: ScpipeErrorContext & { code?: ScpipeErrorCode } = {}): ScpipeError {
   const from = asScpipeError(err);
   const { message: _m, name: _n, stack: _s, code: _c, ...fields } = from;
   const { code, ...given } = context;
-  return new ScpipeError(code ?? from.code, message, { ...fields, cause: from.cause, ...given });
+  // The last place: a retelling puts what it adds before err's message (a retry's first loss) or after it.
+  const at = from.remedyAt === undefined ? -1 : message.lastIndexOf(from.message);
+  const remedyAt = at < 0 ? undefined : at + from.remedyAt!;
+  return new ScpipeError(code ?? from.code, message, { ...fields, cause: from.cause, remedyAt, ...given });
 }
 
 /** True when `err` is a ScpipeError, optionally with the given code. */

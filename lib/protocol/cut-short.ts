@@ -42,9 +42,11 @@ function shownPath(file: Pick<OutgoingFile, 'name' | 'remotePath' | 'remoteShown
 export function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, sent: bigint): ScpipeError {
   if (/: (set times|set mode|truncate): [^:]*$/.test(err.remoteMessage ?? '') || sent === 0n || refusedByAppendOnly(err)) return err;
   const shown = shownPath(file);
-  const what = err.code === 'ERR_NO_SPACE' ? 'holding what fit, and its space: remove it, or store an empty file over it' : 'holding what was written before the error';
-  return withMessage(err, `${err.message}; the remote file ${shown} is left cut short, ${what}`, {
-    cutShort: { name: file.name, path: file.remotePath, written: sent, size: file.size }, cause: err,
+  const full = err.code === 'ERR_NO_SPACE';
+  const what = full ? 'holding what fit, and its space: remove it, or store an empty file over it' : 'holding what was written before the error';
+  const message = `${err.message}; the remote file ${shown} is left cut short, ${what}`;
+  return withMessage(err, message, {
+    cutShort: { name: file.name, path: file.remotePath, written: sent, size: file.size }, cause: err, remedyAt: full ? message.length : undefined,
   });
 }
 

@@ -73,7 +73,8 @@ describe('commands to paste reach the host as the run did', () => {
     const plain = pasteSpec({ host: 'vault', path: 'd/s.bin' }, { P: '2222', i: ['/k/id ed25519'] });
     expect(staleWarning(plain, 'd/', 's.bin', 's.bin.000003')).toContain(`\`scpipe put -O --size 0 ${target} vault:d/s.bin.000003 < /dev/null\``);
     expect(shadowWarning(plain, 'd/s.bin')).toContain(`\`scpipe get --parts ${target} vault:d/s.bin\``);
-    const full = new ScpipeError('ERR_NO_SPACE', 'remote: scp: d/f: No space left on device; store an empty file over it', { cutShort: { name: 'f', path: 'd/f', written: 1n, size: 2n } });
+    const saidFull = 'remote: scp: d/f: No space left on device; store an empty file over it';
+    const full = new ScpipeError('ERR_NO_SPACE', saidFull, { cutShort: { name: 'f', path: 'd/f', written: 1n, size: 2n }, remedyAt: saidFull.length });
     expect((withFullRemoteHint(full, plain) as Error).message).toContain(`\`scpipe put -O --size 0 ${target} vault:d/f < /dev/null\``);
     const missing = new ScpipeError('ERR_NO_SUCH_FILE', `remote: scp: d/f: No such file or directory (the directory d is not there; to make it: ${MAKE_DIRECTORY}${hostWord('d')})`, { missingDirectory: 'd' });
     expect((withMissingDirectoryHint(missing, plain) as Error).message).toContain(`to make it: mkdir empty && scpipe cp -r empty ${target} vault:d)`);

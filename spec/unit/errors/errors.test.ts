@@ -95,3 +95,21 @@ describe('withMessage: an error told anew', () => {
     expect(withMessage('thrown text', 'bad', { code: 'ERR_PROTOCOL' })).toMatchObject({ code: 'ERR_PROTOCOL', message: 'bad', cause: 'thrown text' });
   });
 });
+
+describe('remedyAt: where a remedy\'s command goes in the message', () => {
+  const said = 'disk full; store an empty file over it';
+  const full = () => new ScpipeError('ERR_NO_SPACE', said, { remedyAt: said.length });
+
+  it('follows the message through words put before it or after it, and goes with a message that does not hold it', () => {
+    expect(withMessage(full(), `lost; retry 1 failed: ${said}`).remedyAt).toBe('lost; retry 1 failed: '.length + said.length);
+    expect(withMessage(full(), `${said}; the parts set s is incomplete`).remedyAt).toBe(said.length);
+    expect(withMessage(full(), 'disk full').remedyAt).toBeUndefined();
+    expect(withMessage(full(), said, { remedyAt: undefined }).remedyAt).toBeUndefined();
+  });
+
+  it('is no field of the JSON, nor of a copy of the fields', () => {
+    const err = full();
+    expect(err.toJSON()).toEqual({ name: 'ScpipeError', code: 'ERR_NO_SPACE', message: said });
+    expect(new ScpipeError('ERR_NO_SPACE', 'other words', { ...err }).remedyAt).toBeUndefined();
+  });
+});
