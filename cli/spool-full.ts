@@ -2,7 +2,7 @@
 // stream before its first byte), or under the parts a get fetches ahead; say
 // what gets the stream through.
 import { DEFAULT_PARALLEL, ScpipeError, isScpipeError, type Download } from '../lib';
-import { NO_INODES, formatBytes, outOfInodes, partsOf, spoolNeed } from '../lib/internal';
+import { NO_INODES, formatBytes, outOfInodes, partsOf, spoolNeed, withMessage } from '../lib/internal';
 import { DEFAULT_MEMORY, parseMemory } from './commands/put-args';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
@@ -56,7 +56,7 @@ export function withPartsSpoolFullHint(err: unknown, role: 'get' | 'put', held?:
   const code = (spool.cause as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !FULL.has(code)) return err;
   const hint = code === 'EFBIG' ? PART_TOO_LARGE[role] : role === 'get' && held !== undefined ? heldHint(held) : role === 'put' && putParallel === 1 ? PUT_ONE_AT_A_TIME : PARTS_HELD[role];
-  return new ScpipeError('ERR_SPOOL', `${err.message}; ${hint}`, { ...err, cause: err.cause });
+  return withMessage(err, `${err.message}; ${hint}`);
 }
 
 /** What get of `download` holds at once, when it is a set, fetching `parallel` parts ahead (the parallelism used). */

@@ -5,7 +5,7 @@
 // the copy goes on; the call then rejects with the first. A lost connection
 // is retried (copy-retry.ts).
 import { stat } from '../fs/byte-fs';
-import { ScpipeError, asScpipeError, throwIfAborted } from '../errors';
+import { ScpipeError, asScpipeError, throwIfAborted, withMessage } from '../errors';
 import { withMissingTargetDirectory } from './missing-directory';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
@@ -119,7 +119,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
 // `err` with `more` said after its message.
 function said(err: unknown, more: string): unknown {
   if (!(err instanceof ScpipeError)) return err;
-  return new ScpipeError(err.code, `${err.message}; ${more}`, { ...err, cause: err });
+  return withMessage(err, `${err.message}; ${more}`, { cause: err });
 }
 
 // True for a local directory (or a link to one); anything else is the walker's to report.

@@ -7,7 +7,7 @@
 // - into a stream: only while no byte has gone out; after that the failure
 //   says how much went out and that a file (--output) would have been retried.
 // A loss before any download began (while opening it) is always retried.
-import { asScpipeError, isScpipeError, ScpipeError, type ScpipeErrorContext } from '../errors';
+import { asScpipeError, isScpipeError, ScpipeError, withMessage } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { get } from './get';
@@ -138,8 +138,7 @@ export async function getTo(target: Target, remotePath: string, output: string |
 // A failed --resume restore: the message says where its bytes are kept.
 function withKeptNote(err: unknown, note: string): ScpipeError {
   const e = asScpipeError(err);
-  const { code: _code, name: _name, ...context } = { ...e } as ScpipeErrorContext & { code: unknown; name: unknown };
-  return new ScpipeError(e.code, e.message + note, { ...context, cause: e });
+  return withMessage(e, e.message + note, { cause: e });
 }
 
 // The set's own failure (a part missing, altered or cut off), not the output's nor a signal.
@@ -159,7 +158,7 @@ function partlyOut(err: ScpipeError, written: number): ScpipeError {
 function abortedPartlyOut(err: ScpipeError, written: number, download: Download | undefined, out: NodeJS.WritableStream): ScpipeError {
   const of = download === undefined ? '' : ` of the ${download.size}`;
   const said = `${err.message}; ${written}${of} bytes had already been written to ${outputName(out)}: what reads it has a partial stream, cut short there`;
-  return new ScpipeError('ERR_ABORTED', said, { ...err, bytes: BigInt(written), cause: err });
+  return withMessage(err, said, { bytes: BigInt(written), cause: err });
 }
 
 // A stream's bytes out went too far for a retry: say so. A retry's failed connect is a lost connection (exit 1).

@@ -2,7 +2,7 @@
 // says only that: the user is told which directory, and how to make one
 // on a host that runs nothing but scp or SFTP (no shell for mkdir).
 import { posix } from 'node:path';
-import { ScpipeError, isScpipeError } from '../errors';
+import { isScpipeError, withMessage } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { shellWord } from '../util/shell-word';
 
@@ -19,7 +19,7 @@ export function withMissingDirectory(err: unknown, target: string, orFile = fals
   // The library knows no user, host or port as typed: HOST is the caller's to fill
   // in (the CLI does, from `missingDirectory`: cli/missing-directory-hint.ts).
   const message = `${err.message} (${what}; to make it: ${MAKE_DIRECTORY}${hostWord(dir)})`;
-  return new ScpipeError(err.code, message, { ...err, missingDirectory: dir, cause: err });
+  return withMessage(err, message, { missingDirectory: dir, cause: err });
 }
 
 /** What the hint's command says before its target (`HOST:dir`). */

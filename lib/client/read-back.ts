@@ -4,7 +4,7 @@
 // that does not match never takes the target's name; over SCP the file is
 // in place already, and a mismatch says it cannot be trusted. A parts set is
 // read back as get reads it: each part against the manifest, then the whole.
-import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
+import { ScpipeError, isScpipeError, throwIfAborted, withMessage } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { createHash } from 'node:crypto';
 import type { OpenChannel, Target } from './connection';
@@ -89,8 +89,8 @@ export async function readBackScp(conn: Reconnector, remotePath: string, name: s
 export function notVerified(err: unknown, what: string): unknown {
   if (!isScpipeError(err) || err.code === 'ERR_CHECKSUM') return err;
   // A signal in the read-back: what is stored is said all the same.
-  if (err.code === 'ERR_ABORTED') return new ScpipeError(err.code, `${err.message}; ${what}`, { ...err, cause: err });
-  return new ScpipeError(err.code, `${what}: ${err.message}`, { ...err, cause: err });
+  if (err.code === 'ERR_ABORTED') return withMessage(err, `${err.message}; ${what}`, { cause: err });
+  return withMessage(err, `${what}: ${err.message}`, { cause: err });
 }
 
 // The stored file through `scp -f`: `remotePath`, or the file inside it when it is a directory.
@@ -119,7 +119,7 @@ export async function readBackSet(target: Target, parts: PartsResult, opts: Read
     const read = await Promise.all([sumOf(body, parts.name, manifest.size, opts.onProgress), done]).catch((err: unknown) => {
       // A part that differs from its line: said as the read-back's finding.
       if (!isScpipeError(err, 'ERR_CHECKSUM')) throw err;
-      throw new ScpipeError('ERR_CHECKSUM', `${shown}: read back, ${err.message}; the parts set cannot be trusted`, { ...err, cause: err });
+      throw withMessage(err, `${shown}: read back, ${err.message}; the parts set cannot be trusted`, { cause: err });
     });
     if (read[0] !== parts.sha256) throw readBackDiffers(parts.dir + parts.name, read[0], parts.sha256, `the parts of ${shown} do not add up to the stream sent`);
   } catch (err) {

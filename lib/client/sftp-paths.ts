@@ -6,7 +6,7 @@
 // a relative SFTP path starts.
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { throughLinks } from './sftp-links';
@@ -54,7 +54,7 @@ function notExpanded(remotePath: string): ScpipeError {
 export function asTarget(err: ScpipeError, temp: string, path: string): ScpipeError {
   const shown = escapeForTerminal(temp);
   if (!err.message.startsWith(`${shown}: `)) return err;
-  return new ScpipeError(err.code, `${escapeForTerminal(path)}: ${err.message.slice(shown.length + 2)}`, { ...err, path, cause: err });
+  return withMessage(err, `${escapeForTerminal(path)}: ${err.message.slice(shown.length + 2)}`, { path, cause: err });
 }
 
 /**

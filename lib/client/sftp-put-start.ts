@@ -75,7 +75,7 @@ async function openTemp(session: SftpSession, paths: UploadPaths, opts: SftpPutO
     // Lost while opening: the server may have made the file before its answer was lost.
     if (isConnectionLoss(err)) {
       left.push(paths.temp);
-      throw new ScpipeError((err as ScpipeError).code, `${(err as ScpipeError).message}; an empty temporary file may be left in ${escapeForTerminal(paths.temp)}`, { ...(err as ScpipeError), cause: err });
+      throw withMessage(err, `${(err as ScpipeError).message}; an empty temporary file may be left in ${escapeForTerminal(paths.temp)}`, { cause: err });
     }
     // Creating a new name ('wx') finds no such file only for its directory; sftp-server
     // says "No such file" also for a file in the way (ENOTDIR), which scp -t calls "Not a directory".

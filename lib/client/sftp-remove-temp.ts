@@ -5,7 +5,7 @@
 // the connection is dropped with all it holds and a new one removes the file,
 // within a bound (cp's uploads too: sftp-tree-writer.ts). What cannot be
 // removed is named in the message.
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import { SftpSession } from '../sftp/session';
 import type { WriteLane } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
@@ -129,7 +129,7 @@ export async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure
     if (!isScpipeError(failure)) return failure;
     // Lost in the fsync, the --verify read-back or the rename: every byte is there, just not under the target's name.
     const left = opts.renaming ? renameUnanswered(paths) : opts.whole ? `the upload, whole but not renamed into place, is left in ${escapeForTerminal(paths.temp)}` : `the partial upload is left in ${escapeForTerminal(paths.temp)}`;
-    return new ScpipeError(failure.code, `${failure.message}; ${left}`, { ...failure, cause: failure });
+    return withMessage(failure, `${failure.message}; ${left}`, { cause: failure });
   }
   return leftIn(failure, paths, await removeOverLive(lanes, paths, opts.log, opts.keep), opts.onLeftBehind);
 }
@@ -155,7 +155,7 @@ async function removeOverLive(lanes: WriteLane[], paths: UploadPaths, log?: (lin
 function leftIn(failure: unknown, paths: UploadPaths, kept: unknown, onLeftBehind?: (temp: string) => void): unknown {
   if (kept === undefined || !isScpipeError(failure)) return failure;
   onLeftBehind?.(paths.temp);
-  return new ScpipeError(failure.code, `${failure.message}; the partial upload is left in ${escapeForTerminal(paths.temp)} (removing it failed: ${(kept as Error).message})`, { ...failure, cause: failure });
+  return withMessage(failure, `${failure.message}; the partial upload is left in ${escapeForTerminal(paths.temp)} (removing it failed: ${(kept as Error).message})`, { cause: failure });
 }
 
 // Which side of the rename the loss fell on is not known here: both names are said.

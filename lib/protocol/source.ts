@@ -5,7 +5,7 @@
 // A \1 reply fails that one item and the session goes on (as OpenSSH's does);
 // \2, a stray line, or a lost connection ends it. finish() throws the first
 // failure, so a non-zero exit is never a success even if every ack was \0.
-import { ScpipeError, abortError } from '../errors';
+import { ScpipeError, abortError, withMessage } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { said, saidOf } from '../util/said';
 import type { ExitStatus, ScpChannel } from './channel';
@@ -89,7 +89,7 @@ export class ScpSource {
       throw cutShort(err, file, outcome.sent);
     });
     // The remote heard of `name`; the user is told which local file it was.
-    const shown = local && file.localPath !== undefined ? new ScpipeError(local.code, `${escapeForTerminal(file.localPath)}: ${local.message}`, { ...local, cause: local }) : local;
+    const shown = local && file.localPath !== undefined ? withMessage(local, `${escapeForTerminal(file.localPath)}: ${local.message}`, { cause: local }) : local;
     if (shown) this.fail(untrusted(shown, file, outcome));
     return end === true ? !local : this.fail(local ? end : leftByRemote(end, file, outcome.sent));
   }

@@ -8,7 +8,7 @@
 // the manifest's order, are the manifest's stream without it, and it costs
 // a sixth of the client's CPU (docs/performance.md §3). The sums are
 // computed on a hashing thread (hash-thread.ts).
-import { ScpipeError, abortError, asScpipeError, isScpipeError } from '../../errors';
+import { ScpipeError, abortError, asScpipeError, isScpipeError, withMessage } from '../../errors';
 import type { ExitStatus } from '../../protocol/channel';
 import { spoolDirectory } from '../../spool/options';
 import { ChunkReader } from '../../protocol/chunk-reader';
@@ -145,7 +145,7 @@ async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, in
   try {
     download = await open();
   } catch (err) {
-    if (isScpipeError(err) && PART_MISSING.has(err.code)) throw new ScpipeError(err.code, `part ${shown}: ${err.message}`, { ...err, path: err.path ?? entry.name, cause: err });
+    if (isScpipeError(err) && PART_MISSING.has(err.code)) throw withMessage(err, `part ${shown}: ${err.message}`, { path: err.path ?? entry.name, cause: err });
     throw err;
   }
   // A part read no further (another failed first) is destroyed with the
