@@ -14,7 +14,13 @@ export type ReplyKind = 'HANDLE' | 'ATTRS' | 'STATUS' | 'NAME' | 'DATA' | 'EXTEN
 /** SSH_FXP_* reply types (draft-ietf-secsh-filexfer-02 §3), by the kind each is. */
 export const REPLY_TYPE: Record<ReplyKind, number> = { STATUS: 101, HANDLE: 102, DATA: 103, NAME: 104, ATTRS: 105, EXTENDED: 201 };
 
-/** True when `value`, as ssh2 passed it to a request's callback with no error, is a reply of `kind`. */
+/**
+ * True when `value`, as ssh2 passed it to a request's callback with no error,
+ * is a reply of `kind`. reply-types.ts lets a STATUS through to any request,
+ * and ssh2 passes a STATUS OK as nothing: this is what refuses one where a
+ * HANDLE, ATTRS or EXTENDED_REPLY is due (an OPEN, an FSTAT, a statvfs). Its
+ * other answers count only where reply-types.ts could not hook into ssh2.
+ */
 export function fitsKind(kind: ReplyKind, value: unknown): boolean {
   switch (kind) {
     case 'HANDLE':
