@@ -1,7 +1,7 @@
 // What `put --remove-stale` says of each leftover temporary file, for a
 // single file and for a parts set alike, what `put` says of one unasked, and
 // what put and cp say of one a lost connection left that the server keeps.
-import { STALE_AFTER_S, escapeForTerminal, type ScpipeError } from '../lib';
+import { STALE_AFTER_S, escapeForTerminal, type ScpipeError, type StaleTempOptions } from '../lib';
 import { formatBytes } from '../lib/internal';
 
 /** The line for a temporary file removed. */
@@ -47,4 +47,21 @@ function formatAge(s: number): string {
   if (s < 2 * 3600) return `${Math.floor(s / 60)} min`;
   if (s < 2 * 86400) return `${Math.floor(s / 3600)} h`;
   return `${Math.floor(s / 86400)} days`;
+}
+
+/** The callbacks by which put and put --part-size say each line above; `progress` is ended first where a warning would break it. */
+export function staleSayers(say: (line: string) => void, progress: { done(): void } | undefined): Omit<StaleTempOptions, 'removeStale'> {
+  return {
+    onStaleRemoved: (path) => say(staleRemoved(path)),
+    onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
+    onStaleRefused: (_path, reason, left) => say(staleRefused(reason, left)),
+    onTempKept: (path, error) => {
+      progress?.done();
+      say(tempKept(path, error));
+    },
+    onStaleFound: (path, ageS, bytes) => {
+      progress?.done();
+      say(staleFound(path, ageS, bytes));
+    },
+  };
 }

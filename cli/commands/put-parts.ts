@@ -8,7 +8,7 @@ import { ProgressLine } from '../progress';
 import { say, sayEmptyInput, sayRetry, type EmptyInputSource } from '../report';
 import { transferCommitted } from '../signals';
 import { ramSpoolWarning } from '../ram-spool';
-import { staleFound, staleKept, staleRefused, staleRemoved, tempKept } from '../stale-lines';
+import { staleSayers } from '../stale-lines';
 import { connectOptions, roleOptions, type SshArgs } from '../ssh-options';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { sayChecksums, writeChecksumFile, writeStoredAfterSignal } from '../checksums';
@@ -77,17 +77,7 @@ export async function runPutParts(
       verify: Boolean(args.verify),
       onCommitted: transferCommitted,
       removeStale: Boolean(args['remove-stale']),
-      onStaleRemoved: (path) => say(staleRemoved(path)),
-      onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
-      onStaleRefused: (_path, reason, left) => say(staleRefused(reason, left)),
-      onTempKept: (path, error) => {
-        progress?.done();
-        say(tempKept(path, error));
-      },
-      onStaleFound: (path, ageS, bytes) => {
-        progress?.done();
-        say(staleFound(path, ageS, bytes));
-      },
+      ...staleSayers(say, progress),
       // --json counts the bytes and parts confirmed as they are, so a run cut short says how far it got.
       onProgress: tally((progress || small) && ((p) => {
         if (p.parts) small?.(p.parts.produced);

@@ -17,7 +17,7 @@ import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
 import { withMissingDirectoryHint } from '../missing-directory-hint';
 import { ramSpoolWarning, unusableSpoolWarning } from '../ram-spool';
-import { staleFound, staleKept, staleRefused, staleRemoved, tempKept } from '../stale-lines';
+import { staleSayers } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions } from '../protocol-option';
 import { checksumFileOption, sayChecksums, writeChecksumFile, writeStoredAfterSignal } from '../checksums';
@@ -134,17 +134,7 @@ export async function runPut(
       },
       onCommitted: transferCommitted,
       onSpill: ramSpoolWarning(args['spool-dir'], false, () => progress?.done()),
-      onStaleRemoved: (path) => say(staleRemoved(path)),
-      onStaleKept: (path, ageS) => say(staleKept(path, ageS)),
-      onStaleRefused: (_path, reason, left) => say(staleRefused(reason, left)),
-      onTempKept: (path, error) => {
-        progress?.done();
-        say(tempKept(path, error));
-      },
-      onStaleFound: (path, ageS, bytes) => {
-        progress?.done();
-        say(staleFound(path, ageS, bytes));
-      },
+      ...staleSayers(say, progress),
       onFoundRenamed: (path, bytes) => {
         progress?.done();
         sayFoundRenamed(path, bytes);
