@@ -82,8 +82,10 @@ export function abortOnSignals(again?: (name: keyof typeof SIGNAL_STATUS) => voi
   return {
     signal: ac.signal,
     release: () => {
-      handlers.forEach(([name, h]) => process.off(name, h));
+      // The after-run listeners first: Node drops a signal caught but not yet
+      // dispatched when its last listener goes (libuv stops the handle it was caught on).
       if (!again) untilStdoutTaken(ac.signal);
+      handlers.forEach(([name, h]) => process.off(name, h));
     },
   };
 }
