@@ -21,6 +21,7 @@ export class StallWatch implements StallWaits {
   private handed = 0; // the writes' writableLength at the last look
   private timer: NodeJS.Timeout | undefined;
   private why: string | undefined;
+  private confirming = false;
 
   constructor(readonly limitMs: number, private readonly onStall: (why: string) => void, private readonly now: () => number = () => performance.now()) {
     this.clock = new StallClock(limitMs);
@@ -82,9 +83,26 @@ export class StallWatch implements StallWaits {
   }
 
   private tick(): void {
+    if (this.stalled() === undefined || this.confirming) return;
+    // Timers run before I/O is read: after a stretch in which this process
+    // got no CPU, an answer may be waiting unread. Told only if none was.
+    this.confirming = true;
+    setImmediate(() => {
+      this.confirming = false;
+      const what = this.stalled();
+      if (what !== undefined) this.tell(what);
+    });
+  }
+
+  // What the remote owes past the limit, if it does.
+  private stalled(): string | undefined {
     this.lookAtWrites();
     const what = this.owed();
-    if (this.clock.check(this.now(), what !== undefined) === undefined || what === undefined || this.timer === undefined) return;
+    if (this.clock.check(this.now(), what !== undefined) === undefined || this.timer === undefined) return undefined;
+    return what;
+  }
+
+  private tell(what: string): void {
     this.stop();
     this.why = `the remote moved no byte for ${+(this.limitMs / 1000).toFixed(3)} s while scpipe waited for ${what} (--stall-timeout)`;
     this.onStall(this.why);

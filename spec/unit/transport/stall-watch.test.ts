@@ -1,3 +1,4 @@
+import { createServer, connect, type Socket } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { waitFor } from '../../helpers/async';
 import { StallWatch } from '../../../lib/transport/stall-watch';
@@ -83,5 +84,38 @@ describe('StallWatch: a window that opens bit by bit', () => {
     clock.t = 130; // 40 ms since the last piece went
     await waitFor(() => told.length > 0, 'the stall told');
     expect(told[0]).toMatch(/waited for room in the channel window for the data/);
+  });
+});
+
+describe('StallWatch: a process that got no CPU for longer than the limit', () => {
+  // A loaded machine: the remote answered in time, but the answer waits unread
+  // in the socket while this process is not run; when it runs again its timers
+  // come before the socket is read. The remote did not stall.
+  it('an answer that came while it was starved is no stall', async () => {
+    // A Unix socket (abstract: no file) puts a write in the peer's queue before write() returns.
+    const path = `\0scpipe-stall-watch-${process.pid}`;
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const local = connect(path);
+    const [remote] = await Promise.all([accepted, new Promise((resolve) => local.once('connect', resolve))]);
+    const { watch, told, clock } = watched();
+    try {
+      const done = watch.wait("the server's answer");
+      let answered = false;
+      local.once('data', () => ((answered = true), done()));
+      remote.write('x');
+      clock.t = 1000; // the starved stretch, far past the limit
+      const until = Date.now() + 50;
+      while (Date.now() < until); // not run: the watch's timer (every 10 ms) is due before the socket is read
+      await waitFor(() => answered, 'the answer read');
+      await ticks(3);
+      expect(told).toEqual([]);
+    } finally {
+      watch.stop();
+      local.destroy();
+      remote.destroy();
+    }
+    await new Promise((resolve) => server.close(resolve));
   });
 });
