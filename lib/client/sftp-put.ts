@@ -58,14 +58,14 @@ export interface SftpPutOptions extends PutOptions, ResumeOptions {
  */
 export async function putSftp(
   conn: Reconnector,
-  first: { session: SftpSession; ms: number; generation?: number },
+  first: { session: SftpSession; ms: number; on?: OnGeneration },
   remotePath: string,
   input: PutInput,
   opts: SftpPutOptions = {},
 ): Promise<PutResult> {
   const log = opts.trace;
-  // The connection `first` is on: a loss renews that one only (sftp-resume.ts).
-  const on: OnGeneration = { generation: first.generation ?? conn.current().generation };
+  // The connection `first` is on, moved on by each reconnection: a loss renews that one only (sftp-resume.ts).
+  const on: OnGeneration = first.on ?? { generation: conn.current().generation };
   // Lost before the first write: made again, as a loss during the writes is (sftp-put-start.ts).
   const { session, paths, handle, rtt } = await startUpload(conn, first.session, remotePath, opts, on);
   const wanted = opts.parallel ?? chooseLanes(rtt!);

@@ -14,6 +14,8 @@ import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconne
 import { wereRetriesSpent, withRetries, type RetryEvent } from '../retry';
 import { scpRefusalHint } from '../protocol-choice';
 import { putSftp } from '../sftp-put';
+import type { OnGeneration } from '../sftp-resume';
+import type { ChannelOpener } from '../connection';
 import { removeLeftBehind } from '../sftp-left-behind';
 import type { Lanes } from './lanes';
 import { isSetTempName } from './names';
@@ -94,14 +96,16 @@ export async function sendFile(
         onLane?.(true);
         try {
           const current = ctx.conn.current();
-          const { open, generation } = current;
+          const { open } = current;
+          // The connection this attempt is on: put over SFTP moves it on as it reconnects by itself.
+          const on: OnGeneration = { generation: current.generation };
           attempts++;
           const started = performance.now();
           input = body();
           using = ctx.protocol.now;
           try {
             if (using === 'sftp') {
-              await sendSftp(ctx, current, dir + name, size, input, onBytes);
+              await sendSftp(ctx, current.opener, on, dir + name, size, input, onBytes);
               giveBack();
               return { lane, attempts, ms: performance.now() - started };
             }
@@ -136,8 +140,8 @@ export async function sendFile(
             }
             giveBack();
             if (isConnectionLoss(err)) {
-              lost = generation;
-              ctx.conn.renew(generation);
+              lost = on.generation;
+              ctx.conn.renew(on.generation);
             }
             throw err;
           }
@@ -182,7 +186,7 @@ export function staleSweepOnce(name: string, onRemoved?: (path: string) => void,
 // One file over its own SFTP channel, as put over SFTP sends it: into a
 // temporary name, resumed in place after a lost connection, renamed onto
 // `path` when whole (so a part is there whole or not at all).
-async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Reconnector['current']>, path: string, size: bigint, input: PutInput, onBytes?: (sent: bigint) => void): Promise<void> {
+async function sendSftp(ctx: SendContext, opener: ChannelOpener, on: OnGeneration, path: string, size: bigint, input: PutInput, onBytes?: (sent: bigint) => void): Promise<void> {
   const session = await opener.sftpSession(ctx.signal);
   // The first part to go sweeps; the others wait, so that none of this run's own is taken for stale.
   const sweep = ctx.staleSweep;
@@ -196,7 +200,7 @@ async function sendSftp(ctx: SendContext, { opener, generation }: ReturnType<Rec
     if (left) await removeLeftBehind(session, left, ctx.trace, ctx.onTempKept);
     ctx.leftBehind?.delete(path);
     if (!mine) await sweep?.over;
-    await putSftp(ctx.conn, { session, ms: 0, generation }, path, input, {
+    await putSftp(ctx.conn, { session, ms: 0, on }, path, input, {
       removeStale: mine,
       staleNames: mine ? (file) => isSetTempName(file, sweep!.name) : look ? (file) => isSetTempName(file, look.name) : undefined,
       onStaleFound: look?.onFound,
