@@ -43,4 +43,30 @@ describe('parts over SFTP, lost at the start of a part', () => {
       await fake.stop();
     }
   }, 90_000);
+  // Lost at every open of part 0's temporary file, --retries 1: the retry
+  // removes the first one and makes another, lost too. User sees one retry
+  // line naming the first, then the error naming only the second, exit 1;
+  // left: that second temporary file, empty, and no manifest.
+  it('lost at every open of a part: the final message names only the temporary file still left', async () => {
+    const fake = await startHostileSftp({
+      stat: dirOnly,
+      list: () => undefined,
+      dropOnOpen: (path) => /^\/d\/\.p\.000000\.scpipe-\w{6}$/.test(path),
+    });
+    try {
+      const r = await runCli(['put', ...fake.args(), '-s', '--part-size', '1M', '--parallel', '1', '--retries', '1', 'backup@127.0.0.1:/d/p'], { stdin: randomBytes(MiB / 2), timeoutMs: 60_000 });
+      const opens = fake.uploads.ops.filter((op) => op.startsWith('open ')).map((op) => op.slice('open '.length));
+      expect(opens).toEqual([expect.stringMatching(/^\/d\/\.p\.000000\.scpipe-\w{6}$/), expect.stringMatching(/^\/d\/\.p\.000000\.scpipe-\w{6}$/)]);
+      expect(fake.uploads.ops).toEqual([`open ${opens[0]}`, `remove ${opens[0]}`, `open ${opens[1]}`]);
+      const lines = r.stderr.split('\n').filter((l) => l !== '');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(new RegExp(`^scpipe: p\\.000000: .*an empty temporary file may be left in ${opens[0]!.replace(/\./g, '\\.')}; retry 1 of 1 in 1 s$`));
+      expect(lines[1]).not.toContain(`may be left in ${opens[0]}`); // removed by the retry
+      expect(lines[1]).toMatch(new RegExp(`; 1 retry failed too, the last: .*; an empty temporary file may be left in ${opens[1]!.replace(/\./g, '\\.')}; the parts set p is incomplete`));
+      expect(r.status).toBe(1);
+      expect([...fake.uploads.files.entries()]).toEqual([[opens[1], Buffer.alloc(0)]]);
+    } finally {
+      await fake.stop();
+    }
+  }, 90_000);
 });
