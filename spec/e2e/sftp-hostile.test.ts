@@ -7,28 +7,21 @@
 // Uploads: a server that stores less than it was sent, or refuses a write,
 // gets no rename for that file and its temporary file removed.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import { GRACE_MS } from '../../cli/signals';
 import { waitFor } from '../helpers/async';
+import { targetDirPerTest } from '../helpers/temp-dir';
 import { runCli, startCli } from '../helpers/cli';
 import { startHostileSftp, type FakeEntry, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
 import { SHORT_GRACE, SHORT_GRACE_MS, SMALL_LISTING, SMALL_MAX_ENTRIES } from '../helpers/short-waits';
 
-let work: string; // work/target is the target; nothing else may appear in work
 let fake: HostileSftp | undefined;
-
-beforeEach(async () => {
-  work = await mkdtemp(join(tmpdir(), 'scpipe-test-hostile-sftp-'));
-  await mkdir(join(work, 'target'));
-});
-afterEach(async () => {
+// work()/target is the target; nothing else may appear in work()
+const work = targetDirPerTest('scpipe-test-hostile-sftp-', async () => {
   await fake?.stop();
   fake = undefined;
-  expect((await readdir(work)).sort()).toEqual(['target']);
-  await rm(work, { recursive: true, force: true });
 });
 
 // A tree from a map of path → entry; `names` lists a directory (default: its children in the map).
@@ -47,7 +40,7 @@ function treeOf(entries: Record<string, FakeEntry>, names?: (path: string, call:
 
 async function cpFrom(tree: FakeTree, path = '/t', timeoutMs = 60_000): Promise<Awaited<ReturnType<typeof runCli>>> {
   fake = await startHostileSftp(tree);
-  return runCli(['cp', ...fake.args(), '-q', '-r', `backup@127.0.0.1:${path}`, join(work, 'target')], { timeoutMs });
+  return runCli(['cp', ...fake.args(), '-q', '-r', `backup@127.0.0.1:${path}`, join(work(), 'target')], { timeoutMs });
 }
 
 const files = async (dir: string): Promise<string[]> => (await readdir(dir, { recursive: true })).map(String).sort();
@@ -69,8 +62,8 @@ describe('cp over SFTP from a hostile server', () => {
     expect(r.stderr).toContain('"nl\\nname" (contains a control character)');
     expect(r.stderr).toContain('"" (empty)');
     expect(r.stderr.replace(/\n/g, '')).not.toMatch(CONTROL);
-    expect(await files(join(work, 'target'))).toEqual(['t', 't/ok']);
-    expect(await readFile(join(work, 'target', 't', 'ok'), 'utf8')).toBe('fine');
+    expect(await files(join(work(), 'target'))).toEqual(['t', 't/ok']);
+    expect(await readFile(join(work(), 'target', 't', 'ok'), 'utf8')).toBe('fine');
   });
 
   it('a listing that repeats itself forever fails its directory, after two batches', async () => {
@@ -79,7 +72,7 @@ describe('cp over SFTP from a hostile server', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('/t: the server listed "a" twice; not copying this directory');
     expect(fake!.readdirs()).toBe(2);
-    expect(await files(join(work, 'target'))).toEqual(['t']);
+    expect(await files(join(work(), 'target'))).toEqual(['t']);
   });
 
   it('a listing of new names without end stops at the bound (1,000,000 entries)', async () => {
@@ -87,11 +80,11 @@ describe('cp over SFTP from a hostile server', () => {
     // bound, lowered here to 40,000 (test-waits.test.ts pins the 1,000,000).
     const tree = treeOf({ '/t': { kind: 'dir' } }, (_path, call) => Array.from({ length: 4000 }, (_, i) => `n${call}-${i}`));
     fake = await startHostileSftp(tree);
-    const r = await runCli(['cp', ...fake.args(), '-q', '-r', 'backup@127.0.0.1:/t', join(work, 'target')], { env: SMALL_LISTING });
+    const r = await runCli(['cp', ...fake.args(), '-q', '-r', 'backup@127.0.0.1:/t', join(work(), 'target')], { env: SMALL_LISTING });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`/t: the server listed more than ${SMALL_MAX_ENTRIES} entries; not copying this directory`);
     expect(fake!.readdirs()).toBe(SMALL_MAX_ENTRIES / 4000 + 1);
-    expect(await files(join(work, 'target'))).toEqual(['t']);
+    expect(await files(join(work(), 'target'))).toEqual(['t']);
   });
 
   it('a listing of names too long for any file system: refused unkept, memory bounded (1,000 names of 100,000 characters in a 48 MB heap)', async () => {
@@ -100,7 +93,7 @@ describe('cp over SFTP from a hostile server', () => {
       path !== '/t' ? undefined : call < 1000 ? [long(call)] : call === 1000 ? ['ok'] : undefined,
     );
     fake = await startHostileSftp(tree);
-    const r = await runCli(['cp', ...fake.args(), '-q', '-r', 'backup@127.0.0.1:/t', join(work, 'target')], {
+    const r = await runCli(['cp', ...fake.args(), '-q', '-r', 'backup@127.0.0.1:/t', join(work(), 'target')], {
       env: { NODE_OPTIONS: '--max-old-space-size=48' },
       timeoutMs: 120_000,
     });
@@ -109,7 +102,7 @@ describe('cp over SFTP from a hostile server', () => {
     const said = r.stderr.split('\n').filter((l) => l !== '');
     expect(said).toHaveLength(1000);
     expect(said[0]).toBe(`scpipe: /t: refusing name from the remote: "0${'n'.repeat(99)}…" (longer than 255 bytes)`);
-    expect(await files(join(work, 'target'))).toEqual(['t', 't/ok']);
+    expect(await files(join(work(), 'target'))).toEqual(['t', 't/ok']);
   }, 130_000);
 
   it.each([
@@ -120,17 +113,17 @@ describe('cp over SFTP from a hostile server', () => {
     const r = await cpFrom(tree, '/f');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(message);
-    expect(await files(join(work, 'target'))).toEqual([]);
+    expect(await files(join(work(), 'target'))).toEqual([]);
   });
 
   it('get of a file longer than its size: exit 1, --output left as it was (not a stream silently cut)', async () => {
     fake = await startHostileSftp(treeOf({ '/f': { kind: 'file', data: randomBytes(100), size: 60 } }));
-    for (const out of [[], ['--output', join(work, 'target', 'out')]]) {
+    for (const out of [[], ['--output', join(work(), 'target', 'out')]]) {
       const r = await runCli(['get', ...fake.args(), '-s', '--parallel', '1', '--retries', '0', 'backup@127.0.0.1:/f', ...out]);
       expect(r.status).toBe(1);
       expect(r.stderr).toBe('scpipe: /f: the file is longer than the 60 bytes its size said (it grew while being read)\n');
     }
-    expect(await files(join(work, 'target'))).toEqual([]);
+    expect(await files(join(work(), 'target'))).toEqual([]);
   });
 
   it('a STATUS message of 100,000 characters with terminal escapes: escaped and cut to 400', async () => {
@@ -144,7 +137,7 @@ describe('cp over SFTP from a hostile server', () => {
     const r = await cpFrom(tree, '/f');
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`scpipe: /f: read: disk \\x1b]52;c;eA==\\x07\\r\\x1b[2K${'m'.repeat(400 - 22)}…\n`);
-    expect(await files(join(work, 'target'))).toEqual([]);
+    expect(await files(join(work(), 'target'))).toEqual([]);
   });
 
   it('replies in reverse order are matched by id: the copy is byte-exact', async () => {
@@ -164,7 +157,7 @@ describe('cp over SFTP from a hostile server', () => {
     };
     const r = await cpFrom(tree, '/f');
     expect(r).toMatchObject({ status: 0, stderr: '' });
-    expect((await readFile(join(work, 'target', 'f'))).equals(data)).toBe(true);
+    expect((await readFile(join(work(), 'target', 'f'))).equals(data)).toBe(true);
   });
 
   it('a reply to a request never made is a protocol error, not a hang', async () => {
@@ -178,7 +171,7 @@ describe('cp over SFTP from a hostile server', () => {
     const r = await cpFrom(tree, '/f');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/SFTP protocol error from the server: a reply to request \d+, which is not outstanding/);
-    expect(await files(join(work, 'target'))).toEqual([]);
+    expect(await files(join(work(), 'target'))).toEqual([]);
   });
 
   it.each([
@@ -196,7 +189,7 @@ describe('cp over SFTP from a hostile server', () => {
     const r = await cpFrom(tree, '/f');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(message);
-    expect(await files(join(work, 'target'))).toEqual([]);
+    expect(await files(join(work(), 'target'))).toEqual([]);
   });
 });
 
@@ -213,10 +206,10 @@ it('get of a file one of whose reads is answered with more than asked: exit 1, a
       return true;
     },
   });
-  const r = await runCli(['get', ...fake.args(), '-s', '--parallel', '1', '--retries', '0', 'backup@127.0.0.1:/f', '--output', join(work, 'target', 'out')]);
+  const r = await runCli(['get', ...fake.args(), '-s', '--parallel', '1', '--retries', '0', 'backup@127.0.0.1:/f', '--output', join(work(), 'target', 'out')]);
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/^scpipe: SFTP protocol error from the server: a read of \d+ bytes at \d+ answered with \d+, more than asked for\n$/);
-  expect(await files(join(work, 'target'))).toEqual([]);
+  expect(await files(join(work(), 'target'))).toEqual([]);
 });
 
 describe('limits@openssh.com larger than any packet (4 GiB)', () => {
@@ -241,19 +234,19 @@ describe('limits@openssh.com larger than any packet (4 GiB)', () => {
     const r = await cpFrom(tree, '/f');
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(Math.max(...asked)).toBe(255 * 1024);
-    expect((await readFile(join(work, 'target', 'f'))).equals(data)).toBe(true);
+    expect((await readFile(join(work(), 'target', 'f'))).equals(data)).toBe(true);
   });
 
   it('an upload writes 255 KiB at most, and stores byte-exact', async () => {
     const data = randomBytes(1024 * 1024);
-    await writeFile(join(work, 'target', 'a'), data);
+    await writeFile(join(work(), 'target', 'a'), data);
     const written: number[] = [];
     fake = await startHostileSftp({
       ...treeOf({ '/up': { kind: 'dir' } }),
       limits: huge,
       storeWrite: (_path, _offset, piece) => (written.push(piece.length), piece),
     });
-    const r = await runCli(['cp', ...fake.args(), '-q', join(work, 'target', 'a'), 'backup@127.0.0.1:/up']);
+    const r = await runCli(['cp', ...fake.args(), '-q', join(work(), 'target', 'a'), 'backup@127.0.0.1:/up']);
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(Math.max(...written)).toBe(255 * 1024);
     expect(fake.uploads.files.get('/up/a')!.equals(data)).toBe(true);
@@ -262,10 +255,10 @@ describe('limits@openssh.com larger than any packet (4 GiB)', () => {
 
 describe('cp over SFTP to a hostile server', () => {
   async function cpTo(tree: FakeTree): Promise<Awaited<ReturnType<typeof runCli>>> {
-    await writeFile(join(work, 'target', 'a'), randomBytes(100));
-    await writeFile(join(work, 'target', 'b'), randomBytes(50));
+    await writeFile(join(work(), 'target', 'a'), randomBytes(100));
+    await writeFile(join(work(), 'target', 'b'), randomBytes(50));
     fake = await startHostileSftp(tree);
-    return runCli(['cp', ...fake.args(), '-q', join(work, 'target', 'a'), join(work, 'target', 'b'), 'backup@127.0.0.1:/up']);
+    return runCli(['cp', ...fake.args(), '-q', join(work(), 'target', 'a'), join(work(), 'target', 'b'), 'backup@127.0.0.1:/up']);
   }
   const isTempOfA = (path: string): boolean => /^\/up\/\.a\.scpipe-\w{6}$/.test(path);
 
@@ -277,7 +270,7 @@ describe('cp over SFTP to a hostile server', () => {
     expect(r).toMatchObject({ status: 1, stderr: message });
     const { ops, files: stored } = fake!.uploads;
     expect([...stored.keys()]).toEqual(['/up/b']);
-    expect((await readFile(join(work, 'target', 'b'))).equals(stored.get('/up/b')!)).toBe(true);
+    expect((await readFile(join(work(), 'target', 'b'))).equals(stored.get('/up/b')!)).toBe(true);
     const tempOfA = ops.find((op) => op.startsWith('open /up/.a.'))!.slice('open '.length);
     expect(ops).toContain(`remove ${tempOfA}`);
     expect(ops.filter((op) => op.startsWith('rename'))).toEqual([expect.stringMatching(/^rename \/up\/\.b\.scpipe-\w{6} \/up\/b$/)]);

@@ -5,25 +5,18 @@
 // HANDLE, NAME, DATA or ATTRS was taken as no limits at all, silently. Each
 // is now a protocol error when the session opens: exit 1, the reply named,
 // asked once (not retried, no fall back to SCP), nothing written on either side.
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
+import { targetDirPerTest } from '../helpers/temp-dir';
 import { runCli } from '../helpers/cli';
 import { rawReply, startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
 
-let work: string; // work/target is the target; nothing else may appear in work
 let fake: HostileSftp | undefined;
-
-beforeEach(async () => {
-  work = await mkdtemp(join(tmpdir(), 'scpipe-test-limits-reply-'));
-  await mkdir(join(work, 'target'));
-});
-afterEach(async () => {
+// work()/target is the target; nothing else may appear in work()
+const work = targetDirPerTest('scpipe-test-limits-reply-', async () => {
   await fake?.stop();
   fake = undefined;
-  expect((await readdir(work)).sort()).toEqual(['target']);
-  await rm(work, { recursive: true, force: true });
 });
 
 type Answer = (sftp: SFTPWrapper, reqid: number) => void;
@@ -56,22 +49,22 @@ describe.each([['ssh2', []], ['openssh', ['--transport', 'openssh']]])('limits@o
   it.each(wrongReplies)('%s: a download fails with a protocol error, asked once, nothing written', async (_what, answer, why) => {
     const { tree, asked } = treeAnswering(answer);
     fake = await startHostileSftp(tree);
-    const r = await runCli(['cp', ...transportArgs, ...fake.args(), '-q', 'backup@127.0.0.1:/f', join(work, 'target')]);
+    const r = await runCli(['cp', ...transportArgs, ...fake.args(), '-q', 'backup@127.0.0.1:/f', join(work(), 'target')]);
     expect(r).toMatchObject({ status: 1, stderr: `scpipe: SFTP protocol error from the server: ${why}\n` });
     expect(asked()).toBe(1);
-    expect(await readdir(join(work, 'target'))).toEqual([]);
+    expect(await readdir(join(work(), 'target'))).toEqual([]);
   });
 });
 
 it('a STATUS OK to limits@openssh.com fails an upload before anything is opened on the server', async () => {
   const { tree, asked } = treeAnswering((sftp, reqid) => void sftp.status(reqid, 0));
   fake = await startHostileSftp(tree);
-  await writeFile(join(work, 'target', 'a'), Buffer.alloc(1000, 2));
-  const r = await runCli(['cp', ...fake.args(), '-q', join(work, 'target', 'a'), 'backup@127.0.0.1:/up']);
+  await writeFile(join(work(), 'target', 'a'), Buffer.alloc(1000, 2));
+  const r = await runCli(['cp', ...fake.args(), '-q', join(work(), 'target', 'a'), 'backup@127.0.0.1:/up']);
   expect(r).toMatchObject({ status: 1, stderr: 'scpipe: SFTP protocol error from the server: it answered limits@openssh.com with a STATUS OK, not its limits\n' });
   expect(asked()).toBe(1);
   expect(fake.uploads.ops).toEqual([]);
   expect([...fake.uploads.files.keys()]).toEqual([]);
-  expect(await readdir(join(work, 'target'))).toEqual(['a']);
-  await rm(join(work, 'target', 'a'));
+  expect(await readdir(join(work(), 'target'))).toEqual(['a']);
+  await rm(join(work(), 'target', 'a'));
 });

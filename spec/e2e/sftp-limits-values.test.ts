@@ -7,25 +7,18 @@
 // and 32 KiB where the server failed the request; -v says so. The copy is
 // byte-exact either way.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
+import { targetDirPerTest } from '../helpers/temp-dir';
 import { runCli } from '../helpers/cli';
 import { rawReply, startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
 
-let work: string; // work/target is the target; nothing else may appear in work
 let fake: HostileSftp | undefined;
-
-beforeEach(async () => {
-  work = await mkdtemp(join(tmpdir(), 'scpipe-test-limits-values-'));
-  await mkdir(join(work, 'target'));
-});
-afterEach(async () => {
+// work()/target is the target; nothing else may appear in work()
+const work = targetDirPerTest('scpipe-test-limits-values-', async () => {
   await fake?.stop();
   fake = undefined;
-  expect((await readdir(work)).sort()).toEqual(['target']);
-  await rm(work, { recursive: true, force: true });
 });
 
 const MAX = 2n ** 64n - 1n;
@@ -60,10 +53,10 @@ function treeAnswering(data: Buffer, answer: (sftp: SFTPWrapper, reqid: number) 
 async function download(data: Buffer, answer: (sftp: SFTPWrapper, reqid: number) => void): Promise<{ stderr: string; reads: number[] }> {
   const { tree, reads } = treeAnswering(data, answer);
   fake = await startHostileSftp(tree);
-  const r = await runCli(['cp', ...fake.args(), '-v', 'backup@127.0.0.1:/f', join(work, 'target')]);
+  const r = await runCli(['cp', ...fake.args(), '-v', 'backup@127.0.0.1:/f', join(work(), 'target')]);
   expect(r.status).toBe(0);
-  expect((await readFile(join(work, 'target', 'f'))).equals(data)).toBe(true);
-  await rm(join(work, 'target', 'f'));
+  expect((await readFile(join(work(), 'target', 'f'))).equals(data)).toBe(true);
+  await rm(join(work(), 'target', 'f'));
   return { stderr: r.stderr, reads };
 }
 
@@ -101,12 +94,12 @@ it.each<[string, number, Values]>([
   ['2^64-1', 261120, [MAX, MAX, MAX]],
 ])('an upload to a server stating writes of %s writes %d bytes at most, and stores byte-exact', async (_what, longest, values) => {
   const data = randomBytes(600_000);
-  await writeFile(join(work, 'target', 'a'), data);
+  await writeFile(join(work(), 'target', 'a'), data);
   const { tree, writes } = treeAnswering(Buffer.alloc(0), (sftp, reqid) => extendedReply(sftp, reqid, values));
   fake = await startHostileSftp(tree);
-  const r = await runCli(['cp', ...fake.args(), '-q', join(work, 'target', 'a'), 'backup@127.0.0.1:/up']);
+  const r = await runCli(['cp', ...fake.args(), '-q', join(work(), 'target', 'a'), 'backup@127.0.0.1:/up']);
   expect(r).toMatchObject({ status: 0, stderr: '' });
   expect(Math.max(...writes)).toBe(longest);
   expect(fake.uploads.files.get('/up/a')!.equals(data)).toBe(true);
-  await rm(join(work, 'target', 'a'));
+  await rm(join(work(), 'target', 'a'));
 });

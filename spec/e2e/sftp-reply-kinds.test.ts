@@ -7,26 +7,19 @@
 // OpenSSH's sftp has it ("Expected SSH2_FXP_…"): exit 1, the request named,
 // no file under the local target, nothing under the remote name.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
+import { targetDirPerTest } from '../helpers/temp-dir';
 import { runCli } from '../helpers/cli';
 import { rawReply, startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
 
 const data = randomBytes(100_000);
-let work: string; // work/target is the target; nothing else may appear in work
 let fake: HostileSftp | undefined;
-
-beforeEach(async () => {
-  work = await mkdtemp(join(tmpdir(), 'scpipe-test-reply-kinds-'));
-  await mkdir(join(work, 'target'));
-});
-afterEach(async () => {
+// work()/target is the target; nothing else may appear in work()
+const work = targetDirPerTest('scpipe-test-reply-kinds-', async () => {
   await fake?.stop();
   fake = undefined;
-  expect((await readdir(work)).sort()).toEqual(['target']);
-  await rm(work, { recursive: true, force: true });
 });
 
 // A tree of /d holding f, with `request` (on the path it names, or its handle) answered by `lie` instead.
@@ -61,10 +54,10 @@ describe('cp -r and get from a server that answers with the wrong reply', () => 
     ['READ', 'HANDLE', 'get', handleReply, 'read at 0 of "/d/f" answered with HANDLE, not DATA'],
   ])('%s answered with %s (%s): exit 1, a protocol error naming it, nothing written (cp -r: the directory it made, empty)', async (request, _reply, command, lie, why) => {
     fake = await startHostileSftp(lyingTree(request, lie));
-    const args = command === 'cp' ? ['cp', '-r', '-s', 'backup@127.0.0.1:/d', join(work, 'target')] : ['get', '-s', '--retries', '0', 'backup@127.0.0.1:/d/f', '--output', join(work, 'target', 'f')];
+    const args = command === 'cp' ? ['cp', '-r', '-s', 'backup@127.0.0.1:/d', join(work(), 'target')] : ['get', '-s', '--retries', '0', 'backup@127.0.0.1:/d/f', '--output', join(work(), 'target', 'f')];
     const r = await runCli([args[0]!, ...fake.args(), ...args.slice(1)], { timeoutMs: 30_000 });
     expect(r).toMatchObject({ status: 1, stderr: `scpipe: SFTP protocol error from the server: ${why}\n` });
-    expect(await readdir(join(work, 'target'), { recursive: true })).toEqual(command === 'cp' ? ['d'] : []);
+    expect(await readdir(join(work(), 'target'), { recursive: true })).toEqual(command === 'cp' ? ['d'] : []);
   });
 });
 
@@ -121,16 +114,16 @@ describe('extended requests answered with the wrong reply', () => {
     ['a STATUS OK', statusOk, 'STATUS OK'],
   ])('expand-path of ~user/f answered with %s: exit 1, a protocol error, nothing written', async (_what, lie, reply) => {
     fake = await startHostileSftp({ ...lyingTree('NONE', statusOk), extensions: { 'expand-path@openssh.com': lie } });
-    const r = await runCli(['get', ...fake.args(), '-s', '--retries', '0', 'backup@127.0.0.1:~other/f', '--output', join(work, 'target', 'f')], { timeoutMs: 30_000 });
+    const r = await runCli(['get', ...fake.args(), '-s', '--retries', '0', 'backup@127.0.0.1:~other/f', '--output', join(work(), 'target', 'f')], { timeoutMs: 30_000 });
     expect(r).toMatchObject({ status: 1, stderr: `scpipe: SFTP protocol error from the server: expand-path of "~other/f" answered with ${reply}, not NAME\n` });
-    expect(await readdir(join(work, 'target'))).toEqual([]);
+    expect(await readdir(join(work(), 'target'))).toEqual([]);
   });
 
   it('get --resume whose REALPATH is answered with a STATUS OK: exit 1, a protocol error, nothing written', async () => {
     fake = await startHostileSftp(lyingTree('REALPATH', statusOk));
-    const r = await runCli(['get', ...fake.args(), '-s', '--retries', '0', '--resume', 'backup@127.0.0.1:/d/f', '--output', join(work, 'target', 'f')], { timeoutMs: 30_000 });
+    const r = await runCli(['get', ...fake.args(), '-s', '--retries', '0', '--resume', 'backup@127.0.0.1:/d/f', '--output', join(work(), 'target', 'f')], { timeoutMs: 30_000 });
     expect(r).toMatchObject({ status: 1, stderr: 'scpipe: SFTP protocol error from the server: realpath of "/d/f" answered with STATUS OK, not NAME\n' });
-    expect(await readdir(join(work, 'target'))).toEqual([]);
+    expect(await readdir(join(work(), 'target'))).toEqual([]);
   });
 });
 
@@ -151,10 +144,10 @@ describe('a malformed NAME reply', () => {
   ])('%s, to a %s: exit 1, a protocol error naming the path, nothing written', async (_shape, request, body) => {
     fake = await startHostileSftp(lyingTree(request, nameReply(body)));
     const cp = request === 'READDIR';
-    const args = cp ? ['-r', '-s', 'backup@127.0.0.1:/d', join(work, 'target')] : ['-s', '--retries', '0', '--resume', 'backup@127.0.0.1:/d/f', '--output', join(work, 'target', 'f')];
+    const args = cp ? ['-r', '-s', 'backup@127.0.0.1:/d', join(work(), 'target')] : ['-s', '--retries', '0', '--resume', 'backup@127.0.0.1:/d/f', '--output', join(work(), 'target', 'f')];
     const r = await runCli([cp ? 'cp' : 'get', ...fake.args(), ...args], { timeoutMs: 30_000 });
     const what = cp ? 'readdir of "/d"' : 'realpath of "/d/f"';
     expect(r).toMatchObject({ status: 1, stderr: `scpipe: SFTP protocol error from the server: ${what} answered with a malformed NAME (an entry past its end)\n` });
-    expect(await readdir(join(work, 'target'), { recursive: true })).toEqual(cp ? ['d'] : []);
+    expect(await readdir(join(work(), 'target'), { recursive: true })).toEqual(cp ? ['d'] : []);
   });
 });

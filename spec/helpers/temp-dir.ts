@@ -52,3 +52,28 @@ export function outsideDirPerTest(): () => string {
     return dir;
   };
 }
+
+/**
+ * A directory holding one empty directory `target`, for each test. After
+ * the test, once `stop` has ended its server, it must hold just `target`:
+ * nothing was left beside the target (a temporary file, a part).
+ */
+export function targetDirPerTest(prefix: string, stop: () => Promise<void>): () => string {
+  let dir: string | undefined;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    fs.mkdirSync(path.join(dir, 'target'));
+  });
+  afterEach(async () => {
+    await stop();
+    if (dir === undefined) return;
+    const left = fs.readdirSync(dir).sort();
+    fs.rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+    expect(left).toEqual(['target']);
+  });
+  return () => {
+    if (dir === undefined) throw new Error('targetDirPerTest: only inside a test');
+    return dir;
+  };
+}
