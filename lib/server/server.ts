@@ -32,6 +32,9 @@ import { clientAliveOptions } from './client-alive';
 
 export type { ServeAuth } from './login';
 
+/** The software version serve sends (`SSH-2.0-scpipe`): no version number. */
+const SERVER_IDENT = 'scpipe';
+
 /** Options of startServer(). */
 export interface ServeOptions {
   jail: Jail;
@@ -115,7 +118,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   };
   const alive = clientAliveOptions(limits);
   keepExecBytes();
-  const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey], ...alive }, (client, connInfo) => {
+  // ssh2 would send `SSH-2.0-ssh2js<its version>`: a scanner's list of what to try on which
+  // library version. The name alone says what a client needs (no quirk keys on it).
+  const server = new (ssh2().Server)({ hostKeys: [opts.hostKey.privateKey], ident: SERVER_IDENT, ...alive }, (client, connInfo) => {
     const info = { ...connInfo, ip: plainAddress(connInfo.ip) };
     clients.add(client);
     sockets.identified(info.ip, info.port);
