@@ -1,8 +1,8 @@
 // startServer()'s listener, in process: every connection has Nagle's
 // algorithm off from its first byte (a download answers each one-byte ack
 // with a small record, which Nagle held for the client's delayed ACK: 40 ms
-// per file), a port in use is a clear ERR_CONNECT, and close() stops
-// listening. Transfers through it are in spec/e2e/serve.test.ts.
+// per file), a port in use is a clear ERR_CONNECT, close() stops
+// listening, and its version line names no library or version (a scanner's lead). Transfers through it are in spec/e2e/serve.test.ts.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Socket, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,7 +60,30 @@ function exec(port: number, command: string): Promise<{ stdout: Buffer; code: nu
   });
 }
 
+// The first line the server sends, as a client reads it before its own.
+function firstLine(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    let got = '';
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no version line within 10 s')));
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.toString('latin1');
+      const end = got.indexOf('\r\n');
+      if (end < 0) return;
+      socket.destroy();
+      resolve(got.slice(0, end));
+    });
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
 describe('startServer', () => {
+  test('its version line is SSH-2.0-scpipe, with no library or version number in it', async () => {
+    server = await start();
+    expect(await firstLine(server.address.port)).toBe('SSH-2.0-scpipe');
+  });
+
   it('turns Nagle off on each connection it accepts, and serves over it', async () => {
     const noDelay = jest.spyOn(Socket.prototype, 'setNoDelay');
     server = await start();
