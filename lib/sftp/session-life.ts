@@ -9,7 +9,7 @@
 import type { SFTPWrapper } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
-import { sftpError } from './status';
+import { SERVER_ENDED, sftpError } from './status';
 import { watchViolations } from './violations';
 import type { Done } from './read-uncopied';
 import type { StallWatch } from '../transport/stall-watch';
@@ -37,7 +37,7 @@ export class SessionLife {
       this.lost = true;
       for (const tell of [...this.lostListeners]) tell();
     };
-    raw.on('end', end('the server ended the SFTP session'));
+    raw.on('end', end(SERVER_ENDED));
     raw.on('close', end('the SFTP channel closed'));
     raw.on('error', () => undefined); // reaches the pending requests as their failure
     this.types = new ReplyTypes(raw, tap, (why) => this.violated(why));

@@ -18,6 +18,11 @@ const CODES: Record<number, ScpipeErrorCode> = {
   [SFTP_STATUS.CONNECTION_LOST]: 'ERR_LOST_CONNECTION',
 };
 
+// ssh2's words for requests pending when the channel's data ended (SFTP.js cleanupRequests).
+const NO_RESPONSE = 'No response from server';
+/** What a session whose channel ended says of it, in put and get alike. */
+export const SERVER_ENDED = 'the server ended the SFTP session';
+
 /** The status code ssh2 put on an error, if any. */
 export function sftpStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | undefined)?.code;
@@ -27,7 +32,7 @@ export function sftpStatus(err: unknown): number | undefined {
 /**
  * A ScpipeError for a failed SFTP request: `what` says what was asked
  * ("open", "write"), `path` which file. An error without a status code is
- * the session going away (ssh2: "No response from server").
+ * the session going away (ssh2: "No response from server", said as put says it).
  */
 export function sftpError(err: unknown, what: string, path: string): ScpipeError {
   if (err instanceof ScpipeError) return err;
@@ -35,7 +40,9 @@ export function sftpError(err: unknown, what: string, path: string): ScpipeError
   const shownPath = escapeForTerminal(path);
   const text = peerText((err as Error)?.message ?? String(err)); // a STATUS message can be 256 KiB
   if (status === undefined) {
-    return new ScpipeError('ERR_LOST_CONNECTION', `${shownPath}: ${what}: the SFTP session ended (${text})`, { path, cause: err });
+    // ssh2 fails what is pending so as the channel's data ends: said as put says that event.
+    const why = text === NO_RESPONSE ? SERVER_ENDED : text;
+    return new ScpipeError('ERR_LOST_CONNECTION', `${shownPath}: ${what}: the SFTP session ended (${why})`, { path, cause: err });
   }
   // sftp-server's word for ENAMETOOLONG (and EINVAL): said as what it most likely is.
   const why = status === SFTP_STATUS.BAD_MESSAGE ? whyTooLong(path) : undefined;
