@@ -16,8 +16,6 @@ import { Script } from 'node:vm';
 
 export const BUNDLE = path.join(__dirname, '..', 'scpipe.js');
 export const CODE_CACHE = `${BUNDLE}.cache`;
-// What the bundle is made from (scripts/bundle.js's entry point), emitted by tsc.
-const ENTRY = path.join(__dirname, 'run.js');
 
 type CommonJsWrapper = (exports: object, require: NodeRequire, module: object, filename: string, dirname: string) => void;
 
@@ -28,7 +26,7 @@ type CommonJsWrapper = (exports: object, require: NodeRequire, module: object, f
 export function compileBundle(): Script | undefined {
   let source: string;
   try {
-    if (isStale()) return undefined;
+    if (isStale(__dirname)) return undefined;
     source = readFileSync(BUNDLE, 'utf8');
   } catch {
     return undefined;
@@ -42,15 +40,18 @@ export function compileBundle(): Script | undefined {
   return new Script(Module.wrap(source.replace(/^#!.*/, '')), { filename: BUNDLE, cachedData });
 }
 
-// True when tsc emitted the entry point after the bundle was made, in a
-// source tree (tsconfig.json beside dist/), the only place tsc runs. Elsewhere
-// the times say nothing: an install from a tarball gives every file the same
-// time, and a `cp -r` of dist/ new ones in any order, which would run the
-// slower modules for ever. A missing entry point (the bundle only) is not staleness.
-function isStale(): boolean {
-  if (!existsSync(path.join(__dirname, '..', '..', 'tsconfig.json'))) return false;
-  const entry = statSync(ENTRY, { throwIfNoEntry: false });
-  return entry !== undefined && entry.mtimeMs > statSync(BUNDLE).mtimeMs;
+/**
+ * True when tsc emitted the entry point (cli/run.js, what scripts/bundle.js
+ * bundles) of the build whose cli/ is `cliDir` after its bundle was made, in
+ * a source tree (tsconfig.json beside dist/), the only place tsc runs. Elsewhere the times say nothing: an install from a
+ * tarball gives every file the same time, and a `cp -r` of dist/ new ones in
+ * any order, which would run the slower modules for ever. A missing entry
+ * point (the bundle only) is not staleness; a missing bundle throws.
+ */
+export function isStale(cliDir: string): boolean {
+  if (!existsSync(path.join(cliDir, '..', '..', 'tsconfig.json'))) return false;
+  const entry = statSync(path.join(cliDir, 'run.js'), { throwIfNoEntry: false });
+  return entry !== undefined && entry.mtimeMs > statSync(path.join(cliDir, '..', 'scpipe.js')).mtimeMs;
 }
 
 /** Runs the compiled bundle as the CommonJS module BUNDLE. */
