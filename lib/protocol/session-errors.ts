@@ -50,7 +50,8 @@ function codeOf(message: string): ScpipeErrorCode {
   const says = (why: string): boolean => new RegExp(`: (?:${why})$|^(?:scp: )?(?:${why}): `).test(message);
   if (says('No such file or directory')) return 'ERR_NO_SUCH_FILE';
   if (says('Permission denied')) return 'ERR_PERMISSION_DENIED';
-  if (says('No space left on device|Disk quota exceeded')) return 'ERR_NO_SPACE';
+  // scpipe serve's scp adds the file's size and the room left: `…: No space left on device (the file is 3 MiB, …)`.
+  if (says('No space left on device|Disk quota exceeded') || /: No space left on device \(the file is [^()]*\)$/.test(message)) return 'ERR_NO_SPACE';
   return 'ERR_REMOTE';
 }
 

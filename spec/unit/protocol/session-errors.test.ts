@@ -38,6 +38,8 @@ describe('remoteError codes, whichever side of the path scp puts strerror', () =
     ['scp: No such file or directory: /srv/dir/f', 'ERR_NO_SUCH_FILE'], // asyncssh
     ['scp: Permission denied: /srv/dir/f', 'ERR_PERMISSION_DENIED'],
     ['scp: No space left on device: /srv/dir/f', 'ERR_NO_SPACE'],
+    ['scp: dir/f: No space left on device (the file is 3 MiB, and its file system has 1020 KiB free)', 'ERR_NO_SPACE'], // scpipe serve
+    ['scp: dir/f: Permission denied (append-only server: dir/f is there)', 'ERR_REMOTE'],
     ['scp: dir/No such file or directory: is a name', 'ERR_REMOTE'],
     ['scp: dir/f: not a regular file', 'ERR_REMOTE'],
   ])('%s: %s', (message, code) => {
