@@ -3,7 +3,7 @@
 // over a new channel after a lost connection. put() chooses it where SCP is
 // the protocol; a parts set sends each part with it.
 import { Readable } from 'node:stream';
-import { ScpipeError, abortError, asScpipeError, isScpipeError, throwIfAborted } from '../errors';
+import { ScpipeError, abortError, asScpipeError, isScpipeError, throwIfAborted, withMessage } from '../errors';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
 import { DEFAULT_MEMORY_LIMIT, DescriptorInput, spool, type Spill, type Spool } from '../spool';
@@ -163,7 +163,8 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
         } catch (err) {
           source.destroy();
           if (isConnectionLoss(err)) conn?.renew(generation);
-          if (streamTaken && !again) markRetriesSpent(err); // none could be made: said as before
+          // None could be made: a stream of known size went as it came, and nothing of it is kept to send again.
+          if (streamTaken && !again) throw markRetriesSpent(retries > 0 && isConnectionLoss(err) ? notResent(err) : err);
           throw err;
         }
       },
@@ -182,4 +183,10 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
     if (seat) seat.done(); // the spool is the run's: removed once its last SCP target is done
     else await spooled?.dispose();
   }
+}
+
+/** A loss `--retries` could not mend, said as such, so the user who gave them is not left to wonder why none was made. */
+function notResent(err: unknown): ScpipeError {
+  const from = asScpipeError(err);
+  return withMessage(from, `${from.message}; not retried: a stream of a given size (--size) is sent as it comes, and nothing of it is kept to send again`);
 }

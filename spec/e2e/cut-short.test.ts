@@ -47,7 +47,7 @@ async function killWhenWritten(path: string, said: () => string): Promise<void> 
 }
 
 describe('a cut-off remote file is never silent', () => {
-  it('put --size, sshd killed mid-file: names the file, the bytes, and the file it replaced', async () => {
+  it('put --size, sshd killed mid-file: names the file, the bytes, the file it replaced, and why it was not retried', async () => {
     const dir = await userDir(sshd.user, 'cut');
     const path = join(dir, 'x.bin');
     // An older, longer file of that name: scp -t writes over its start.
@@ -63,6 +63,9 @@ describe('a cut-off remote file is never silent', () => {
     expect(r.status).toBe(1);
     const m = new RegExp(`the remote file ${path.replace(/[.]/g, '\\.')} is left cut short: at most (\\d+) of ${SIZE} bytes written, over the start of any file of that name \\(a longer one keeps its bytes past them\\)`).exec(r.stderr);
     expect(m).not.toBeNull();
+    // The default --retries could not resend a pipe: the user is told why none was made.
+    expect(r.stderr).toMatch(/\); not retried: a stream of a given size \(--size\) is sent as it comes, and nothing of it is kept to send again\n$/);
+    expect(r.stderr).not.toMatch(/retry 1 of/);
     const written = Number(m![1]);
     expect(written).toBeGreaterThan(0);
     expect(written).toBeLessThan(SIZE);
