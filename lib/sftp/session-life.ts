@@ -9,7 +9,7 @@
 import type { SFTPWrapper } from 'ssh2';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
-import { SERVER_ENDED, sftpError } from './status';
+import { SERVER_ENDED, sessionEnded, sftpError } from './status';
 import { watchViolations } from './violations';
 import type { Done } from './read-uncopied';
 import type { StallWatch } from '../transport/stall-watch';
@@ -62,7 +62,7 @@ export class SessionLife {
   onLost(path: string, listener: (err: ScpipeError) => void): () => void {
     const tell = (): void => {
       this.lostListeners.delete(tell);
-      const err = new ScpipeError('ERR_LOST_CONNECTION', `${escapeForTerminal(path)}: write: the SFTP session ended (${this.endedBy!})`, { path });
+      const err = new ScpipeError('ERR_LOST_CONNECTION', `${escapeForTerminal(path)}: write: ${sessionEnded(this.endedBy!)}`, { path });
       listener(this.explain(err, 'write'));
     };
     this.lostListeners.add(tell);

@@ -23,6 +23,11 @@ const NO_RESPONSE = 'No response from server';
 /** What a session whose channel ended says of it, in put and get alike. */
 export const SERVER_ENDED = 'the server ended the SFTP session';
 
+/** The words for a session that ended `why`: the server's own end said once, not "ended (… ended …)". */
+export function sessionEnded(why: string): string {
+  return why === SERVER_ENDED ? why : `the SFTP session ended (${why})`;
+}
+
 /** The status code ssh2 put on an error, if any. */
 export function sftpStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | undefined)?.code;
@@ -42,7 +47,7 @@ export function sftpError(err: unknown, what: string, path: string): ScpipeError
   if (status === undefined) {
     // ssh2 fails what is pending so as the channel's data ends: said as put says that event.
     const why = text === NO_RESPONSE ? SERVER_ENDED : text;
-    return new ScpipeError('ERR_LOST_CONNECTION', `${shownPath}: ${what}: the SFTP session ended (${why})`, { path, cause: err });
+    return new ScpipeError('ERR_LOST_CONNECTION', `${shownPath}: ${what}: ${sessionEnded(why)}`, { path, cause: err });
   }
   // sftp-server's word for ENAMETOOLONG (and EINVAL): said as what it most likely is.
   const why = status === SFTP_STATUS.BAD_MESSAGE ? whyTooLong(path) : undefined;

@@ -100,7 +100,7 @@ describe('serve --append-only: uploads in progress across a restart', () => {
       input.push(null);
       const r = await run.done;
       expect(r.status).toBe(0);
-      expect(r.stderr).toMatch(/^scpipe: \/r\.bin: \/\.r\.bin\.scpipe-\w{6}: write: the SFTP session ended \(the server ended the SFTP session\); retry 1 of 5 in 1 s\n(.*retry \d of 5.*\n)*$/);
+      expect(r.stderr).toMatch(/^scpipe: \/r\.bin: \/\.r\.bin\.scpipe-\w{6}: write: the server ended the SFTP session; retry 1 of 5 in 1 s\n(.*retry \d of 5.*\n)*$/);
     } finally {
       input.destroy();
       run.child.kill('SIGKILL');

@@ -100,7 +100,7 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('serve stopped by %s and started 
     }, 'the file half-way', 30_000);
     await s.restart(signal);
     const r = await run.done;
-    expect(r.stderr).toMatch(/^scpipe: \S+src\.bin: \/\.f\.bin\.scpipe-\w+: write: the SFTP session ended \(the server ended the SFTP session\); retry 1 of 5 in 1 s$/m);
+    expect(r.stderr).toMatch(/^scpipe: \S+src\.bin: \/\.f\.bin\.scpipe-\w+: write: the server ended the SFTP session; retry 1 of 5 in 1 s$/m);
     expect(r.status).toBe(0);
     expect(await readdir(s.root)).toEqual(['f.bin']);
     expect(sha(await readFile(join(s.root, 'f.bin')))).toBe(sha(data));

@@ -23,7 +23,7 @@ describe('sftpError', () => {
 
   it('an error without a status is the session gone: ERR_LOST_CONNECTION, retried', () => {
     const err = sftpError(new Error('No response from server'), 'write', 'f');
-    expect(err).toMatchObject({ code: 'ERR_LOST_CONNECTION', message: 'f: write: the SFTP session ended (the server ended the SFTP session)' });
+    expect(err).toMatchObject({ code: 'ERR_LOST_CONNECTION', message: 'f: write: the server ended the SFTP session' });
     expect(err.sftpStatus).toBeUndefined();
   });
 
