@@ -93,7 +93,7 @@ export async function runPut(
   const checked = await checkPutArgs(args); // before the command runs or we connect
   const { mode, memory, size, partSize } = checked;
   if (partSize !== undefined) {
-    const stdin = command ? undefined : openStdin(true);
+    const stdin = command ? undefined : openStdin();
     if (args['spool-dir'] === undefined && stdin?.fileSize === undefined) (await unusableSpoolWarning(memory, { partSize, parallel: args.parallel ?? DEFAULT_PARALLEL }))();
     const producer = command && new InputCommand(command);
     try {

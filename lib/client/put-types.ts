@@ -15,7 +15,8 @@ import type { PartsResult } from './parts/put-parts-types';
 /**
  * An open file descriptor, read to its end: `{ fd: 0 }` for stdin. It is
  * spooled by a worker thread, the fastest way to take a pipe; it cannot go
- * with `size` or `partSize`. Create `process.stdin` first and leave it
+ * with `size`. With `partSize`, a pipe on stdin is read into memory each
+ * part gives back once done with it. Create `process.stdin` first and leave it
  * paused: that makes a pipe non-blocking, so an abort does not wait for the
  * producer's next byte.
  */

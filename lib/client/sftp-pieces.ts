@@ -1,21 +1,18 @@
 // The input of an SFTP put as request-size pieces, in buffers that are
 // reused once the server has acknowledged them (the writer's onRelease), so
 // a stream of any size cycles through the same few megabytes. A pipe or
-// socket on stdin is read by a socket of our own whose reads land straight
-// in the piece being filled (net.Socket's `onread`): no buffer per read, no
-// stream machinery, no copy. Through process.stdin the same 256 MiB took
-// 3-4 times the CPU, most of it page faults on the fresh 64 KiB buffers of
-// each read (docs/performance.md §3). Anything else (a Readable, an
+// socket on stdin is read straight into the piece being filled
+// (spool/pipe-reads.ts). Anything else (a Readable, an
 // iterable, a regular file) is copied into the pieces, but a spool file's
 // replay (a part of a set) reads each piece into the pool itself.
 import { fstatSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { PutInput } from './put-types';
 import { ChunkReader } from '../protocol/chunk-reader';
 import { inputError, toBuffer } from '../spool/input';
 import { FileReplay } from '../spool/replay';
 import { descriptorChunks } from './descriptor-chunks';
+import { PipeReads } from '../spool/pipe-reads';
 
 /** The input cut into pieces; see the file comment. */
 export interface PieceSource {
@@ -126,65 +123,16 @@ class ChunkPieces implements PieceSource {
   }
 }
 
-/** Pieces read ahead of the writer before reading pauses. */
-const READ_AHEAD = 2;
-
-// A pipe or socket read by a socket of our own, each read into the piece being filled.
+// A pipe or socket on stdin, each read into the piece being filled (spool/pipe-reads.ts).
 class PipePieces implements PieceSource {
-  private readonly ready: Buffer[] = [];
-  private current: Buffer;
-  private fill = 0;
-  private ended = false;
-  private paused = false;
-  private failure: Error | undefined;
-  private wake: (() => void) | undefined;
-  private readonly socket: Socket;
+  private readonly reads: PipeReads;
 
   constructor(fd: number, private readonly pool: PiecePool) {
-    this.current = pool.take();
-    // Node documents `onread` for connect(); its Socket constructor takes it too (since Node 12).
-    const onread = { buffer: () => this.current.subarray(this.fill), callback: (n: number) => this.onRead(n) };
-    this.socket = new Socket({ fd, readable: true, writable: false, onread } as ConstructorParameters<typeof Socket>[0]);
-    this.socket.on('end', () => this.finish());
-    this.socket.on('error', (err) => this.finish(err));
+    this.reads = new PipeReads(fd, () => pool.take());
   }
 
-  // Returns false to pause: READ_AHEAD pieces wait for the writer.
-  private onRead(n: number): boolean {
-    this.fill += n;
-    if (this.fill === this.pool.size) {
-      this.ready.push(this.current);
-      this.current = this.pool.take();
-      this.fill = 0;
-      this.wake?.();
-    }
-    this.paused = this.ready.length >= READ_AHEAD;
-    return !this.paused;
-  }
-
-  private finish(err?: Error): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.failure = err;
-    if (!err && this.fill > 0) this.ready.push(this.current.subarray(0, this.fill));
-    this.wake?.();
-  }
-
-  async next(): Promise<Buffer | undefined> {
-    for (;;) {
-      const piece = this.ready.shift();
-      if (piece) {
-        if (this.paused && !this.ended) {
-          this.paused = false;
-          this.socket.resume(); // starts reading again (the stream's own state never paused)
-        }
-        return piece;
-      }
-      if (this.failure) throw this.failure;
-      if (this.ended) return undefined;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
-    }
+  next(): Promise<Buffer | undefined> {
+    return this.reads.next();
   }
 
   release(piece: Buffer): void {
@@ -192,7 +140,6 @@ class PipePieces implements PieceSource {
   }
 
   close(): void {
-    this.ended = true;
-    this.socket.destroy();
+    this.reads.close();
   }
 }

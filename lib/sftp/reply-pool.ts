@@ -13,6 +13,8 @@
 // packs the parts it holds in RAM into blocks from it (lendBlock): such a
 // block comes back once every byte it was filled with is given back, in
 // whatever pieces they were written out, each byte counted once (block-lend.ts).
+// A parts upload reads a pipe on stdin into its blocks the same way
+// (client/parts/lent-input.ts), with a pool of its own.
 
 import { BlockLend } from './block-lend';
 

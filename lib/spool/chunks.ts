@@ -52,16 +52,17 @@ export class ChunkList {
   /**
    * Appends a chunk. A large chunk is kept by reference, so the caller must not
    * change it afterwards (the same contract as `Readable.push`); `pack`
-   * overrides the choice by size.
+   * overrides the choice by size. True when `chunk` is kept by reference,
+   * false when its bytes were copied (the caller may reuse it at once).
    */
-  push(chunk: Buffer, pack = chunk.length < this.coalesceBelow): void {
+  push(chunk: Buffer, pack = chunk.length < this.coalesceBelow): boolean {
     const length = chunk.length;
-    if (length === 0) return;
+    if (length === 0) return false;
     this.bytes += length;
     if (!pack) {
       this.seal();
       this.chunks.push(chunk);
-      return;
+      return true;
     }
     let offset = 0;
     while (offset < length) {
@@ -75,6 +76,7 @@ export class ChunkList {
       this.used += copied;
       offset += copied;
     }
+    return false;
   }
 
   /** Appends chunks by reference, without packing (they are already packed). */

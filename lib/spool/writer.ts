@@ -18,10 +18,15 @@ export class SpoolWriter {
   private releaseAfterWrite: ArrayBufferLike[] = [];
   private failure: ScpipeError | null = null;
 
-  /** `onFailure` hears of a failed write at once, even while nobody awaits the writer. */
+  /**
+   * `onFailure` hears of a failed write at once, even while nobody awaits the
+   * writer; `onWritten` gets each batch's buffers once its write is over
+   * (done or failed): the file no longer reads them.
+   */
   constructor(
     private readonly file: SpoolFile,
     private readonly onFailure: (err: ScpipeError) => void,
+    private readonly onWritten?: (buffers: readonly Buffer[]) => void,
   ) {}
 
   /** True when the gathered bytes make a batch: call flush(). */
@@ -29,9 +34,9 @@ export class SpoolWriter {
     return this.batch.byteLength >= WRITE_BATCH;
   }
 
-  /** Adds a chunk to the batch (kept by reference unless small). */
-  push(chunk: Buffer): void {
-    this.batch.push(chunk);
+  /** Adds a chunk to the batch: true when kept by reference until written, false when small and copied. */
+  push(chunk: Buffer): boolean {
+    return this.batch.push(chunk);
   }
 
   /**
@@ -55,6 +60,7 @@ export class SpoolWriter {
     const settled = () => {
       if (this.inflight === write) this.inflight = null;
       if (release.length > 0) releaseMemory(release);
+      this.onWritten?.(buffers);
     };
     const write: Promise<void> = this.file.append(buffers).then(
       () => settled(),

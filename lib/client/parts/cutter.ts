@@ -25,6 +25,8 @@ export interface CutOptions {
   onSpill?: (spill: PartSpill) => void;
   /** Bytes taken so far (throttled). */
   onProgress?: (bytes: bigint) => void;
+  /** The input's chunks are lent: each piece is given back here once its part is done with it (part-writer.ts). */
+  giveBack?: (chunk: Buffer) => void;
 }
 
 /** What the whole stream was. */
@@ -49,7 +51,7 @@ export async function cutParts(input: Readable | AsyncIterable<Uint8Array>, opts
   const open = async (): Promise<PartWriter> => {
     await interrupt.race(opts.beforePart());
     feed.ids = [whole, sums.newId()];
-    return new PartWriter(parts, opts.budget, opts.spoolDir, (err) => interrupt.fail(err), opts.onSpill);
+    return new PartWriter(parts, opts.budget, opts.spoolDir, (err) => interrupt.fail(err), opts.onSpill, undefined, opts.giveBack);
   };
   const close = async (): Promise<void> => {
     const sha256 = await interrupt.race(feed.digest(feed.ids[1]!));

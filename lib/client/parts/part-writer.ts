@@ -52,6 +52,8 @@ export class PartWriter {
   // and a page fault per 4 KiB (docs/performance.md §3).
   private ram: ChunkList | null;
   private reserved = 0;
+  // The lent chunks held by reference, to be given back (the others held are the lists' own copies).
+  private readonly lent = new Set<Buffer>();
   private file: SpoolFile | null = null;
   private writer: SpoolWriter | null = null;
 
@@ -63,6 +65,9 @@ export class PartWriter {
     private readonly onSpill?: (spill: PartSpill) => void,
     // Memory for the RAM part's blocks, used again once written out (get's, for the CLI).
     blocks?: BlockSource,
+    // The chunks pushed are lent (lent-input.ts): each is given back here once
+    // copied, written to the spool file, or, held in RAM, once the part is disposed.
+    private readonly giveBack?: (chunk: Buffer) => void,
   ) {
     this.ram = new ChunkList(KEEP_FROM, blocks);
   }
@@ -75,11 +80,11 @@ export class PartWriter {
       // A view into a larger buffer (ssh2 decrypts in place in the socket's
       // reads, shared by the packets of several channels) is copied: held by
       // reference it would keep up to twice the budget alive.
-      this.ram!.push(chunk, chunk.length < KEEP_FROM || chunk.buffer.byteLength > chunk.length * 1.25);
+      this.keep(chunk, this.ram!.push(chunk, chunk.length < KEEP_FROM || chunk.buffer.byteLength > chunk.length * 1.25));
       return;
     }
     if (this.writer === null) await this.spill();
-    this.writer!.push(chunk);
+    this.keep(chunk, this.writer!.push(chunk));
     if (this.writer!.full) await this.writer!.flush();
   }
 
@@ -103,7 +108,11 @@ export class PartWriter {
       onDisk: this.file !== null,
       spool,
       dispose: () =>
-        (disposed ??= spool.dispose().then(() => this.budget.give(reserved))),
+        (disposed ??= spool.dispose().then(() => {
+          this.budget.give(reserved);
+          // What is still lent is held in RAM, done with now.
+          for (const chunk of this.lent) this.back(chunk);
+        })),
     };
   }
 
@@ -116,11 +125,22 @@ export class PartWriter {
     await this.file?.close();
   }
 
+  // A lent chunk: given back at once if its bytes were copied, else once done with.
+  private keep(chunk: Buffer, byReference: boolean): void {
+    if (!this.giveBack) return;
+    if (byReference) this.lent.add(chunk);
+    else this.giveBack(chunk);
+  }
+
+  private back(chunk: Buffer): void {
+    if (this.lent.delete(chunk)) this.giveBack!(chunk);
+  }
+
   // The budget is spent: the part goes on in a file, RAM taken so far with it.
   private async spill(): Promise<void> {
     this.file = await SpoolFile.create(this.dir);
     this.onSpill?.({ to: 'disk', dir: this.dir, bytes: this.size, part: this.index });
-    this.writer = new SpoolWriter(this.file, this.onFailure);
+    this.writer = new SpoolWriter(this.file, this.onFailure, this.giveBack && ((written) => written.forEach((chunk) => this.back(chunk))));
     const held = this.ram!.takeWithBlocks();
     this.writer.adopt(held.chunks, held.blocks);
     this.ram = null;

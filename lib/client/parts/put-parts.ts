@@ -5,7 +5,7 @@
 // set (earlier-set.ts), the parts on their way (part-uploads.ts), the
 // manifest and the result (send-manifest.ts), and the error of a run that
 // failed (parts-failure.ts).
-import { ScpipeError, throwIfAborted } from '../../errors';
+import { throwIfAborted } from '../../errors';
 import { spoolDirectory } from '../../spool/options';
 import type { Target } from '../connection';
 import type { PutInput } from '../put-types';
@@ -27,6 +27,10 @@ import { checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
 import type { Stamp } from './concurrent-set';
 import { fitSpool } from './spool-room';
+import { descriptorParts } from './lent-input';
+
+// Blocks kept idle beyond --memory: those of the spool file's writes in flight.
+const LENT_SLACK = 4 * 1024 * 1024;
 
 /** Sends `input` as a parts set; see the file comment. */
 export async function putParts(target: Target, remotePath: string, input: PutInput, opts: PartsOptions): Promise<PartsResult> {
@@ -34,15 +38,15 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const { partSize, parallel: asked } = checkPartsOptions(opts);
   const { dir } = splitRemote(remotePath);
   const name = remoteFileName(remotePath);
-  if (!(input instanceof Readable || input instanceof Uint8Array || Symbol.asyncIterator in input)) {
-    throw new ScpipeError('ERR_USAGE', 'parts take a Readable or an async iterable, not a file descriptor');
-  }
   const memoryLimit = opts.memoryLimit ?? 64 * 1024 * 1024;
   const spoolDir = spoolDirectory(opts.spoolDir);
   // Before connecting: a spool too small for even one part at a time fails here.
   const size = input instanceof Uint8Array ? input.length : opts.inputSize === undefined ? undefined : Number(opts.inputSize);
   const parallel = fitSpool({ dir: spoolDir, partSize, parallel: asked, memoryLimit, size, sharedBy: opts.spoolSharedBy }, opts.onSpoolShort);
   const stream = input instanceof Uint8Array ? Readable.from([input]) : input;
+  // A descriptor is opened only once the cutting starts: until then, nothing reads it.
+  const opened = (): { chunks: Readable | AsyncIterable<Uint8Array>; giveBack?: (chunk: Buffer) => void } =>
+    stream instanceof Readable || Symbol.asyncIterator in stream ? { chunks: stream } : descriptorParts(stream.fd, memoryLimit + LENT_SLACK);
   const { controller: inner, unlink } = linkedController(opts.signal);
   const conn = new Reconnector(target, opts.trace);
   const { ctx, protocol, toSftp, retried } = partsContext(opts, conn, name, parallel, inner.signal);
@@ -70,7 +74,9 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     const set = await lookEarlierSet(conn, protocol, { dir, name }, opts, { signal: inner.signal, toSftp, fail });
     ({ stamp: earlier, replacing, checked } = set);
     uploads.earlier = earlier;
-    const cut = await cutParts(stream, {
+    const { chunks, giveBack } = opened();
+    const cut = await cutParts(chunks, {
+      giveBack,
       partSize,
       budget: new MemoryBudget(memoryLimit),
       spoolDir,
