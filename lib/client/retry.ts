@@ -15,6 +15,35 @@ export const DEFAULT_RETRIES = 5;
  */
 export const DEFAULT_BACKOFF_MS: readonly number[] = [1_000, 5_000, 15_000, 60_000, 120_000];
 
+/**
+ * How far one connection must move a transfer on (bytes kept: acknowledged
+ * by the server, or handed on) for its loss to begin the count of retries
+ * anew. Less is no headway (a link that drops every transfer after a few
+ * KiB, a server that takes one write and then fails): such losses in a row
+ * share the retries, so the run ends instead of crawling on for ever.
+ */
+export const HEADWAY_BYTES = 16 * 1024 * 1024;
+
+/** HEADWAY_BYTES as messages and the docs say it. */
+export const HEADWAY = `${HEADWAY_BYTES / (1024 * 1024)} MiB`;
+
+/** A transfer's retries spent since its count began, and the bytes it kept at its last loss. */
+export interface RetryTally {
+  spent: number;
+  kept: number;
+}
+
+/**
+ * The one rule of every retry: at a loss with `kept` bytes kept, the count
+ * begins anew when the connection just lost moved the transfer on by
+ * HEADWAY_BYTES. What sends a file or part again from its start keeps 0, so
+ * its retries are N in all.
+ */
+export function countLoss(tally: RetryTally, kept: number): void {
+  if (kept - tally.kept >= HEADWAY_BYTES) tally.spent = 0;
+  tally.kept = Math.max(tally.kept, kept);
+}
+
 /** What happened before a retry, for `onRetry`. */
 export interface RetryEvent {
   /** 1 for the first retry. */
@@ -53,6 +82,7 @@ export function backoffDelay(retry: number, backoffMs: readonly number[] = DEFAU
 /** Runs `attempt(n)` (n = 0, 1, ...) until it resolves, fails for good, or the retries are spent. */
 export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
   const retries = policy.retries ?? DEFAULT_RETRIES;
+  const tally: RetryTally = { spent: 0, kept: 0 }; // each attempt starts from nothing: N in all
   let first: unknown;
   for (let n = 0; ; n++) {
     if (first !== undefined && policy.signal?.aborted) throw abortedAfter(policy.signal, first);
@@ -64,9 +94,11 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
       if (policy.signal?.aborted) throw isScpipeError(error) && (error.cutShort || error.stored) ? error : abortedAfter(policy.signal, first);
       if (!policy.isRetryable(error)) throw first === undefined ? error : retryRefused(first, error, n);
       first ??= error;
-      if (n >= retries) throw markRetriesSpent(retriesSpent(first, error, n));
-      const delayMs = backoffDelay(n + 1, policy.backoffMs);
-      policy.onRetry?.({ retry: n + 1, retries, delayMs, error });
+      countLoss(tally, 0);
+      if (tally.spent >= retries) throw markRetriesSpent(retriesSpent(first, error, tally.spent));
+      const retry = ++tally.spent;
+      const delayMs = backoffDelay(retry, policy.backoffMs);
+      policy.onRetry?.({ retry, retries, delayMs, error });
       try {
         await sleep(delayMs, policy.signal); // throws at once when already aborted (in onRetry)
       } catch (err) {

@@ -6,15 +6,15 @@
 // every held chunk again; a download opens the file again at the first byte
 // it has not handed on (sftp-get.ts); an upload lost once every byte was
 // acknowledged opens its temporary file again to finish there. Each loss
-// gets up to `retries` attempts, announced through onRetry; losses with no
-// byte acknowledged (or handed on) between them share them (a link that drops
-// every bulk transfer must not be retried for ever).
+// gets up to `retries` attempts, announced through onRetry; losses whose
+// connection moved the transfer on by less than retry.ts HEADWAY_BYTES share
+// them (a link that drops every bulk transfer must not be retried for ever).
 import type { Stats } from 'ssh2';
 import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { WriteLane } from '../sftp/writer';
 import type { ChannelOpener } from './connection';
-import { DEFAULT_RETRIES, backoffDelay, markRetriesSpent, retriesSpent, retryRefused, sleep, type RetryEvent } from './retry';
+import { DEFAULT_RETRIES, HEADWAY, backoffDelay, countLoss, markRetriesSpent, retriesSpent, retryRefused, sleep, type RetryEvent, type RetryTally } from './retry';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { openLanes } from './sftp-lanes';
 import type { UploadPaths } from './sftp-paths';
@@ -39,8 +39,8 @@ export interface ResumeOptions {
  */
 export interface OnGeneration {
   generation: number;
-  /** The transfer's retries spent since its progress last moved past `mark` (set by reconnect()). */
-  retried?: { spent: number; mark: number };
+  /** The transfer's retries spent since a connection last moved it on by HEADWAY_BYTES (set by reconnect()). */
+  retried?: RetryTally;
 }
 
 /**
@@ -49,15 +49,16 @@ export interface OnGeneration {
  * `reopen` on the new connection, which `on` then names; a loss there is
  * tried again, anything else is final; the error after the last says the
  * first loss too. `mark` is how far the transfer had got (bytes acknowledged
- * or handed on): the count starts again only past the mark of the last loss.
+ * or handed on): the count starts again only HEADWAY_BYTES past the mark of the last loss.
  */
 export async function reconnect<T>(conn: Reconnector, failure: ScpipeError, opts: ResumeOptions, reopen: (opener: ChannelOpener) => Promise<T>, on: OnGeneration = { generation: conn.current().generation }, mark = 0): Promise<T> {
   if (!conn.canReconnect) throw failure;
   const retries = opts.retries ?? DEFAULT_RETRIES;
-  const retried = (on.retried ??= { spent: 0, mark: -1 });
-  if (mark > retried.mark) Object.assign(retried, { spent: 0, mark });
+  const retried = (on.retried ??= { spent: 0, kept: 0 });
+  countLoss(retried, mark);
   if (retries > 0 && retried.spent >= retries) {
-    throw markRetriesSpent(withMessage(failure, `${failure.message}; not retried: ${retries} ${retries === 1 ? 'retry' : 'retries'} since the transfer last moved on were spent`, { cause: failure }));
+    const spent = `${retries} ${retries === 1 ? 'retry was' : 'retries were'} spent since a connection last moved the transfer on by ${HEADWAY}`;
+    throw markRetriesSpent(withMessage(failure, `${failure.message}; not retried: ${spent}`, { cause: failure }));
   }
   let error: unknown = failure;
   for (let retry = retried.spent + 1; retry <= retries; retry++) {

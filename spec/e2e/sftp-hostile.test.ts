@@ -343,7 +343,7 @@ describe('put over SFTP: the connection lost at the rename', () => {
     const r = await runCli(['put', ...fake.args(), '-s', '--parallel', '1', '--retries', '1', 'backup@127.0.0.1:/up/f.bin'], { stdin: data, timeoutMs: 60_000 });
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     expect(lines).toEqual([expect.stringMatching(/^scpipe: \/up\/f\.bin: .*; retry 1 of 1 in 1 s$/), expect.any(String)]);
-    expect(lines[1]).toMatch(/^scpipe: \/up\/f\.bin: rename: .*; not retried: 1 retry since the transfer last moved on were spent; the rename's answer was lost, so the upload, whole, is either in place as \/up\/f\.bin or left in \/up\/\.f\.bin\.scpipe-\w+: whichever of the two names exists holds it$/);
+    expect(lines[1]).toMatch(/^scpipe: \/up\/f\.bin: rename: .*; not retried: 1 retry was spent since a connection last moved the transfer on by 16 MiB; the rename's answer was lost, so the upload, whole, is either in place as \/up\/f\.bin or left in \/up\/\.f\.bin\.scpipe-\w+: whichever of the two names exists holds it$/);
     expect(r.status).toBe(1);
     const { ops, files: stored } = fake.uploads;
     const [temp] = [...stored.keys()];
