@@ -36,20 +36,27 @@ export function sshDefaults(opts: OpenSshOptions): Promise<SshDefaults> {
   const optionSet = (name: string): boolean => (opts.options ?? []).some((o) => new RegExp(`^\\s*${name}\\b`, 'i').test(o));
   if (opts.sshPath !== undefined) return Promise.resolve({ connectTimeoutSet: true, batchMode: !!opts.batchMode || optionSet('batchmode\\s*=?\\s*yes') });
   const args = sshArgs({ ...opts, serverAliveInterval: undefined, connectTimeout: undefined, verbose: false }, '').slice(0, -3); // without `-- host command`
-  const [program, argv] = byteArgs('ssh', [...args, '-G', '--', opts.host]); // a -F or -i path that is not UTF-8 as its bytes
-  return new Promise((resolve) => {
-    execFile(program, argv, { encoding: 'utf8', env: childEnv(), timeout: 5_000 }, (_err, stdout) => {
-      const value = (key: string): string | undefined => new RegExp(`^${key} (\\S+)$`, 'm').exec(stdout ?? '')?.[1];
-      const interval = value('serveraliveinterval');
-      const count = Number(value('serveralivecountmax') ?? 3);
-      const addAlive = interval === '0' && !optionSet('serveraliveinterval');
-      const aliveS = addAlive ? DEFAULT_SERVER_ALIVE_S : Number(interval ?? 0);
-      resolve({
-        serverAliveInterval: addAlive ? DEFAULT_SERVER_ALIVE_S : undefined,
-        connectTimeoutSet: value('connecttimeout') !== 'none',
-        aliveBoundS: aliveS > 0 && count > 0 ? aliveS * count : undefined,
-        batchMode: value('batchmode') === 'yes',
-      });
-    });
+  const ask = (first: string[]): Promise<string> => {
+    const [program, argv] = byteArgs('ssh', [...first, ...args, '-G', '--', opts.host]); // a -F or -i path that is not UTF-8 as its bytes
+    return new Promise((resolve) => execFile(program, argv, { encoding: 'utf8', env: childEnv(), timeout: 5_000 }, (_err, stdout) => resolve(stdout ?? '')));
+  };
+  const valueIn = (stdout: string, key: string): string | undefined => new RegExp(`^${key} (\\S+)$`, 'm').exec(stdout)?.[1];
+  return ask([]).then(async (stdout) => {
+    const value = (key: string): string | undefined => valueIn(stdout, key);
+    const batchMode = value('batchmode') === 'yes';
+    let interval = value('serveraliveinterval');
+    // BatchMode makes ssh's ServerAliveInterval 300 s where none is set (readconf.c): a hung
+    // login would be waited for 15 minutes. Asked again without it (ssh keeps an option's
+    // first value) to tell that default from a 300 the user set.
+    if (batchMode && interval === '300' && !optionSet('serveraliveinterval')) interval = valueIn(await ask(['-oBatchMode=no']), 'serveraliveinterval') ?? interval;
+    const count = Number(value('serveralivecountmax') ?? 3);
+    const addAlive = interval === '0' && !optionSet('serveraliveinterval');
+    const aliveS = addAlive ? DEFAULT_SERVER_ALIVE_S : Number(interval ?? 0);
+    return {
+      serverAliveInterval: addAlive ? DEFAULT_SERVER_ALIVE_S : undefined,
+      connectTimeoutSet: value('connecttimeout') !== 'none',
+      aliveBoundS: aliveS > 0 && count > 0 ? aliveS * count : undefined,
+      batchMode,
+    };
   });
 }

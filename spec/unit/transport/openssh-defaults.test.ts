@@ -35,3 +35,19 @@ it('says BatchMode as ssh has it: from the config file, from -o, and scpipe\'s o
   expect(await sshDefaults({ host: 'vault.example', sshPath: '/bin/false', options: ['BatchMode yes'] })).toMatchObject({ batchMode: true });
   expect(await sshDefaults({ host: 'vault.example', sshPath: '/bin/false' })).toMatchObject({ batchMode: false });
 });
+
+// Under BatchMode (scpipe's own where no one can be asked, a cron job's) ssh
+// makes ServerAliveInterval 300 s where none is set: a server whose login
+// hung (PAM, LDAP) was waited for 15 minutes, or its LoginGraceTime, where
+// the built-in transport gives up after 20 s. The keepalive is added as without it.
+it('adds the keepalive under BatchMode, whose 300 s is ssh\'s default, not the user\'s', async () => {
+  const configFile = join(dir(), 'config');
+  writeFileSync(configFile, 'Host *\n');
+  for (const opts of [{ batchMode: true }, { options: ['BatchMode=yes'] }]) {
+    expect(await sshDefaults({ host: 'vault.example', configFile, ...opts })).toEqual({ serverAliveInterval: 15, connectTimeoutSet: false, aliveBoundS: 45, batchMode: true });
+  }
+  // A 300 the user set stays theirs: from -o, and from the config file.
+  expect(await sshDefaults({ host: 'vault.example', configFile, batchMode: true, options: ['ServerAliveInterval=300'] })).toMatchObject({ serverAliveInterval: undefined, aliveBoundS: 900 });
+  writeFileSync(configFile, 'ServerAliveInterval 300\n');
+  expect(await sshDefaults({ host: 'vault.example', configFile, batchMode: true })).toMatchObject({ serverAliveInterval: undefined, aliveBoundS: 900 });
+});
