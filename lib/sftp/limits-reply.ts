@@ -8,9 +8,12 @@
 // finds ssh2's request (its entry in `_requests`) and so knows the id and the
 // type of the reply before ssh2 reads it. A wrong reply is an ERR_PROTOCOL
 // emitted as the session's 'error' (what ssh2's opening waits on); the rest
-// of the channel is dropped. After the reply, push() is ssh2's own again.
+// of the channel is dropped. After the reply, push() is ssh2's own again;
+// an error after ssh2's 'ready' waits for the session (early-errors.ts).
+import type { EventEmitter } from 'node:events';
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
+import { holdEarlyErrors } from './early-errors';
 import { REPLY_TYPE } from './reply-kinds';
 
 const HEAD = 9; // uint32 length, byte type, uint32 request id (or VERSION's version)
@@ -25,7 +28,6 @@ type LimitsCb = (err: (Error & { code?: unknown }) | undefined, limits?: Stated)
 interface Ssh2Sftp {
   push(data: Buffer | null): unknown;
   emit(event: 'error', err: Error): boolean;
-  listenerCount(event: 'error'): number;
   destroy(): void;
   _version?: number;
   _requests?: Record<string, { extended?: unknown; cb?: LimitsCb }>;
@@ -42,6 +44,7 @@ export type OnLimits = (err: (Error & { code?: unknown }) | undefined, stated: S
 export function guardLimitsReply(raw: unknown, onLimits: OnLimits): void {
   const sftp = raw as Ssh2Sftp;
   if (typeof sftp.push !== 'function' || sftp._version !== -1 || typeof sftp._requests !== 'object') return;
+  holdEarlyErrors(raw as EventEmitter);
   const push = sftp.push.bind(sftp);
   let held: Buffer = Buffer.alloc(0);
   let limitsId: number | undefined;
@@ -52,7 +55,7 @@ export function guardLimitsReply(raw: unknown, onLimits: OnLimits): void {
     state = 'dead';
     held = Buffer.alloc(0);
     const err = new ScpipeError('ERR_PROTOCOL', `SFTP protocol error from the server: ${escapeForTerminal(why)}`);
-    if (sftp.listenerCount('error') > 0) sftp.emit('error', err);
+    sftp.emit('error', err);
     sftp.destroy();
   };
   // ssh2 has read the VERSION: its request for the limits, if it made one, is in `_requests`.

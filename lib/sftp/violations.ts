@@ -8,6 +8,7 @@
 // typed ERR_PROTOCOL and end. (ssh2 internals: `_requests`, keyed by id,
 // read once by the reply's handler; `level: 'sftp-protocol'` on its errors.)
 import type { SFTPWrapper } from 'ssh2';
+import { takeEarlyError } from './early-errors';
 
 /** Calls `onViolation(why)` when the server breaks the protocol in a way ssh2 would drop or hide. */
 export function watchViolations(raw: SFTPWrapper, onViolation: (why: string) => void): void {
@@ -23,8 +24,11 @@ export function watchViolations(raw: SFTPWrapper, onViolation: (why: string) => 
       },
     });
   }
-  raw.on('error', (err: Error & { level?: string }) => {
+  const seen = (err: Error & { level?: string }): void => {
     if (err.level === 'sftp-protocol') onViolation(err.message);
-  });
+  };
+  raw.on('error', seen);
+  const early = takeEarlyError(raw); // one before this listener came
+  if (early) seen(early);
 }
 

@@ -34,6 +34,8 @@ function treeAnswering(answer: Answer): { tree: FakeTree; asked: () => number } 
 }
 
 const values = (n: number): Buffer => Buffer.alloc(n); // an EXTENDED_REPLY body of n bytes
+// A whole packet of type 150 (id 99), which ssh2 refuses as an unknown type.
+const badPacket = Buffer.from([0, 0, 0, 5, 150, 0, 0, 0, 99]);
 const wrongReplies: Array<[string, Answer, string]> = [
   ['a STATUS OK', (sftp, reqid) => void sftp.status(reqid, 0), 'it answered limits@openssh.com with a STATUS OK, not its limits'],
   ['a HANDLE', (sftp, reqid) => void sftp.handle(reqid, Buffer.from('h')), 'it answered limits@openssh.com with HANDLE, not an EXTENDED_REPLY'],
@@ -51,6 +53,16 @@ describe.each([['ssh2', []], ['openssh', ['--transport', 'openssh']]])('limits@o
     fake = await startHostileSftp(tree);
     const r = await runCli(['cp', ...transportArgs, ...fake.args(), '-q', 'backup@127.0.0.1:/f', join(work(), 'target')]);
     expect(r).toMatchObject({ status: 1, stderr: `scpipe: SFTP protocol error from the server: ${why}\n` });
+    expect(asked()).toBe(1);
+    expect(await readdir(join(work(), 'target'))).toEqual([]);
+  });
+
+  // ssh2 has emitted 'ready' and dropped its 'error' listener; the session has not yet added its own.
+  it('a bad packet in the same chunk as a right reply: a protocol error, asked once, nothing written', async () => {
+    const { tree, asked } = treeAnswering((sftp, reqid) => rawReply(sftp, 201, reqid, values(32), badPacket));
+    fake = await startHostileSftp(tree);
+    const r = await runCli(['cp', ...transportArgs, ...fake.args(), '-q', 'backup@127.0.0.1:/f', join(work(), 'target')]);
+    expect(r).toMatchObject({ status: 1, stderr: 'scpipe: SFTP protocol error from the server: Unknown packet type 150\n' });
     expect(asked()).toBe(1);
     expect(await readdir(join(work(), 'target'))).toEqual([]);
   });

@@ -228,16 +228,17 @@ function statusOfAnyCode(sftp: SFTPWrapper, reqid: number, code: number, text: s
   rawReply(sftp, 101, reqid, body); // SSH_FXP_STATUS
 }
 
-/** A reply of any type (EXTENDED_REPLY, 201, which ssh2's server cannot send), written raw, counted against the channel's window as ssh2's own would be. */
-export function rawReply(sftp: SFTPWrapper, type: number, reqid: number, body: Buffer): void {
+/** A reply of any type (EXTENDED_REPLY, 201, which ssh2's server cannot send), written raw (`after` follows it in the same channel data), counted against the channel's window as ssh2's own would be. */
+export function rawReply(sftp: SFTPWrapper, type: number, reqid: number, body: Buffer, after: Buffer = Buffer.alloc(0)): void {
   const raw = sftp as unknown as { outgoing: { id: number; window: number }; _protocol: { channelData(id: number, data: Buffer): void } };
   const packet = Buffer.alloc(4 + 1 + 4 + body.length);
   packet.writeUInt32BE(packet.length - 4, 0);
   packet[4] = type;
   packet.writeUInt32BE(reqid, 5);
   body.copy(packet, 9);
-  raw.outgoing.window -= packet.length;
-  raw._protocol.channelData(raw.outgoing.id, packet);
+  const data = Buffer.concat([packet, after]); // `after`: raw bytes in the same channel data
+  raw.outgoing.window -= data.length;
+  raw._protocol.channelData(raw.outgoing.id, data);
 }
 
 // ssh2's server sends a fixed VERSION (v3, no extensions): this one is
