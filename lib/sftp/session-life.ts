@@ -39,6 +39,9 @@ export class SessionLife {
     };
     raw.on('end', end(SERVER_ENDED));
     raw.on('close', end('the SFTP channel closed'));
+    // Its end may have come before these listeners: ssh2 emits 'ready' and then
+    // 'end' in one go when the channel ends before the limits@openssh.com reply.
+    if ((raw as unknown as { readable?: unknown }).readable === false) end(SERVER_ENDED)();
     raw.on('error', () => undefined); // reaches the pending requests as their failure
     this.types = new ReplyTypes(raw, tap, (why) => this.violated(why));
     watchViolations(raw, (why) => this.violated(why));

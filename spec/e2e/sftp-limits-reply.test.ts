@@ -47,12 +47,28 @@ const wrongReplies: Array<[string, Answer, string]> = [
   ['a reply to another request', (sftp, reqid) => rawReply(sftp, 201, reqid + 7, values(32)), 'a reply to request 7, which is not outstanding (limits@openssh.com is)'],
 ];
 
-describe.each([['ssh2', []], ['openssh', ['--transport', 'openssh']]])('limits@openssh.com answered wrongly (transport %s)', (_transport, transportArgs) => {
+// What a download says of a session the server ended instead of answering limits@openssh.com.
+const endedInstead: Record<string, string> = {
+  ssh2: 'scpipe: stat: the server ended the SFTP session\n',
+  openssh: 'scpipe: /f: stat: the SFTP session ended: ssh ended (exit status 255) without saying why: at LogLevel ERROR it does not; -o LogLevel=INFO makes it say\n',
+};
+
+describe.each([['ssh2', []], ['openssh', ['--transport', 'openssh']]])('limits@openssh.com answered wrongly (transport %s)', (transport, transportArgs) => {
   it.each(wrongReplies)('%s: a download fails with a protocol error, asked once, nothing written', async (_what, answer, why) => {
     const { tree, asked } = treeAnswering(answer);
     fake = await startHostileSftp(tree);
     const r = await runCli(['cp', ...transportArgs, ...fake.args(), '-q', 'backup@127.0.0.1:/f', join(work(), 'target')]);
     expect(r).toMatchObject({ status: 1, stderr: `scpipe: SFTP protocol error from the server: ${why}\n` });
+    expect(asked()).toBe(1);
+    expect(await readdir(join(work(), 'target'))).toEqual([]);
+  });
+
+  // ssh2 fails the request and emits 'ready', then 'end', before the session listens.
+  it('the channel ended instead of a reply: a lost session, not a hang (ssh2) nor exit 0 with nothing copied (openssh)', async () => {
+    const { tree, asked } = treeAnswering((sftp) => void sftp.end());
+    fake = await startHostileSftp(tree);
+    const r = await runCli(['cp', ...transportArgs, ...fake.args(), '-q', '--retries', '0', 'backup@127.0.0.1:/f', join(work(), 'target')]);
+    expect(r).toMatchObject({ status: 1, stderr: endedInstead[transport] });
     expect(asked()).toBe(1);
     expect(await readdir(join(work(), 'target'))).toEqual([]);
   });
