@@ -166,8 +166,21 @@ export function runAndExit(argv: string[]): void {
   // collector) had not taken was queued without bound and lost at exit,
   // the final error with it. Blocking writes wait for the reader, as ssh's do.
   (process.stderr as unknown as { _handle?: { setBlocking?(on: boolean): void } })._handle?.setBlocking?.(true);
-  main(argv).then(
+  exitWith(main(argv));
+}
+
+/** Exits with `run`'s status once it settles, or with 1 if nothing is left that could settle it. */
+export function exitWith(run: Promise<number>): void {
+  // The event loop ran dry with the run unsettled (a request on a channel that
+  // ended unseen): Node would exit 0, which a nightly job takes for success.
+  const unsettled = (): void => {
+    say('internal error: the run stopped with nothing left to wait for, unfinished; nothing it did may be trusted');
+    process.exit(INTERNAL_ERROR_STATUS);
+  };
+  process.once('beforeExit', unsettled);
+  run.then(
     (status) => {
+      process.off('beforeExit', unsettled);
       // Flush stdout/stderr, then exit even if a stray handle (stdin) is open.
       process.stdout.write('', () => process.exit(status));
     },
