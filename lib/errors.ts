@@ -128,7 +128,8 @@ export class ScpipeError extends Error {
   readonly tempGone?: boolean;
   /**
    * True on the failure a run of reconnect retries ended with: what catches
-   * it does not retry it again. Set by the retries, not a context field.
+   * it does not retry it again. Set by the retries, not a context field;
+   * withMessage() keeps it.
    */
   declare readonly retriesSpent?: boolean;
   /**
@@ -190,7 +191,8 @@ export function asScpipeError(err: unknown): ScpipeError {
  * context fields and its cause, each replaced where `context` gives it (a key
  * given as undefined removes it), `code` too. Anything but a ScpipeError is
  * first made one as asScpipeError() does, so it is the cause. Its remedyAt
- * follows err's message into `message` when that holds it whole.
+ * follows err's message into `message` when that holds it whole; its
+ * retriesSpent mark stays (a copy of its fields, `{ ...err }`, has none).
  */
 export function withMessage(err: unknown, message: string, context: ScpipeErrorContext & { code?: ScpipeErrorCode } = {}): ScpipeError {
   const from = asScpipeError(err);
@@ -199,7 +201,11 @@ export function withMessage(err: unknown, message: string, context: ScpipeErrorC
   // The last place: a retelling puts what it adds before err's message (a retry's first loss) or after it.
   const at = from.remedyAt === undefined ? -1 : message.lastIndexOf(from.message);
   const remedyAt = at < 0 ? undefined : at + from.remedyAt!;
-  return new ScpipeError(code ?? from.code, message, { ...fields, cause: from.cause, remedyAt, ...given });
+  const told = new ScpipeError(code ?? from.code, message, { ...fields, cause: from.cause, remedyAt, ...given });
+  // The same failure told with more words: the retries it spent stay spent (client/retry.ts).
+  const spent = Object.getOwnPropertyDescriptor(from, 'retriesSpent');
+  if (spent !== undefined) Object.defineProperty(told, 'retriesSpent', spent);
+  return told;
 }
 
 /** True when `err` is a ScpipeError, optionally with the given code. */

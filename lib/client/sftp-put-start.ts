@@ -9,7 +9,7 @@ import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import type { SftpSession } from '../sftp/session';
 import { escapeForTerminal } from '../util/escape';
 import { isConnectionLoss, type Reconnector } from './reconnect';
-import { DEFAULT_RETRIES, markRetriesSpent, wereRetriesSpent } from './retry';
+import { DEFAULT_RETRIES } from './retry';
 import { existsError } from './scp-exists';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { withMissingDirectory } from './missing-directory';
@@ -63,8 +63,7 @@ function sayLeft(err: unknown, left: string[], named: string[]): unknown {
   const message = named.filter((temp) => !left.includes(temp)).reduce((said, temp) => said.split(leftClause(temp)).join(''), err.message);
   const unsaid = left.map((temp) => escapeForTerminal(temp)).filter((shown) => !message.includes(shown));
   if (unsaid.length === 0 && message === err.message) return err;
-  const said = withMessage(err, `${message}${unsaid.length === 0 ? '' : `; an empty temporary file may be left in ${unsaid.join(', ')}`}`, { cause: err });
-  return wereRetriesSpent(err) ? markRetriesSpent(said) : said;
+  return withMessage(err, `${message}${unsaid.length === 0 ? '' : `; an empty temporary file may be left in ${unsaid.join(', ')}`}`, { cause: err });
 }
 
 function leftClause(temp: string): string {

@@ -16,7 +16,7 @@ import { PipelinedWriter, type WriteLane } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
 import type { PutInput, PutOptions, PutResult } from './put-types';
 import { isConnectionLoss, type Reconnector } from './reconnect';
-import { DEFAULT_RETRIES, markRetriesSpent, wereRetriesSpent } from './retry';
+import { DEFAULT_RETRIES } from './retry';
 import type { UploadPaths } from './sftp-paths';
 import { startUpload } from './sftp-put-start';
 import { recoverer, reopenToFinish, type OnGeneration, type ResumeOptions } from './sftp-resume';
@@ -165,8 +165,8 @@ export async function putSftp(
     const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole, gone, renaming: stage.renaming };
     // After a signal, not for as long as the writes queued on a slow link take (sftp-remove-temp.ts).
     const said = isScpipeError(explained, 'ERR_ABORTED') && !keep ? await removeTempAfterAbort(conn, last, paths, explained, removal, on.generation) : await removeTemp(last, paths, explained, removal);
-    // Said anew with what was left, it still ends this upload's retries: a part's are not begun again (parts/send.ts).
-    throw wereRetriesSpent(failure) ? markRetriesSpent(said) : said;
+    // Said anew with what was left, it still ends this upload's retries (withMessage keeps the mark): a part's are not begun again (parts/send.ts).
+    throw said;
   } finally {
     clearTimeout(lookTimer);
     lookEnd.abort();

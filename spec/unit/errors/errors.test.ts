@@ -82,10 +82,16 @@ describe('withMessage: an error told anew', () => {
     expect(err).toMatchObject({ code: 'ERR_NO_SPACE', bytes: 7n, cause: disk });
   });
 
-  it('does not say retries were spent: that is the marked error\'s, not its fields\'', () => {
+  it('keeps the mark of spent retries: the same failure told with more words is not retried over again', () => {
     const err = full();
-    Object.defineProperty(err, 'retriesSpent', { value: true, enumerable: false });
     expect(withMessage(err, 'x').retriesSpent).toBeUndefined();
+    Object.defineProperty(err, 'retriesSpent', { value: true, enumerable: false, configurable: true });
+    const told = withMessage(err, `${err.message}; the partial upload is left in d/.f`, { code: 'ERR_LOST_CONNECTION', cause: err });
+    expect(told.retriesSpent).toBe(true);
+    expect(withMessage(told, 'again').retriesSpent).toBe(true);
+    // Not a field: not in the JSON, nor in an error made from a copy of the fields.
+    expect(told.toJSON()).not.toHaveProperty('retriesSpent');
+    expect(new ScpipeError(told.code, told.message, { ...told }).retriesSpent).toBeUndefined();
   });
 
   it('makes anything else a local failure whose cause it is', () => {
