@@ -82,6 +82,11 @@ export interface ScpipeErrorContext {
    * and only sending it again whole can mend it (put's parts do, from their spool).
    */
   tempGone?: boolean;
+  /**
+   * An SFTP upload that failed: its temporary files it could not remove, each
+   * with what it holds (docs/failures.md); the message names them too.
+   */
+  tempsLeft?: TempLeft[];
   /** See ScpipeError.remedyAt. */
   remedyAt?: number;
   cause?: unknown;
@@ -97,6 +102,14 @@ export interface CutShort {
   written: bigint;
   /** Bytes announced. */
   size: bigint;
+}
+
+/** See ScpipeErrorContext.tempsLeft. */
+export interface TempLeft {
+  /** The temporary file's remote path. */
+  path: string;
+  /** `empty`: an open whose answer was lost may have made it, empty. */
+  state: 'empty';
 }
 
 // Marks a ScpipeError of any copy of scpipe: a program and a library of its
@@ -126,6 +139,7 @@ export class ScpipeError extends Error {
   readonly cutShort?: CutShort;
   readonly stored?: boolean;
   readonly tempGone?: boolean;
+  readonly tempsLeft?: TempLeft[];
   /**
    * True on the failure a run of reconnect retries ended with: what catches
    * it does not retry it again. Set by the retries, not a context field;
@@ -163,9 +177,10 @@ export class ScpipeError extends Error {
 }
 Object.defineProperty(ScpipeError.prototype, BRAND, { value: true });
 
-// A context value for toJSON(): bigints (bytes, cutShort's sizes) as numbers.
+// A context value for toJSON(): bigints (bytes, cutShort's sizes) as numbers; a list (tempsLeft) as one.
 function plain(value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(plain);
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]));
 }

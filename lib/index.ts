@@ -64,7 +64,7 @@ export type { RemoteSpec } from './transport/target';
 
 // Errors: a stable code to branch on, and context.
 export { ScpipeError, isScpipeError, abortError } from './errors';
-export type { ScpipeErrorCode, ScpipeErrorContext, CutShort } from './errors';
+export type { ScpipeErrorCode, ScpipeErrorContext, CutShort, TempLeft } from './errors';
 
 // The SCP protocol roles and codecs, for programs that bring their own channel.
 export type { ScpChannel, ExitStatus, StallWaits } from './protocol/channel';

@@ -1,0 +1,77 @@
+// What an SFTP upload that failed left on the server, as the library's error
+// carries it (`tempsLeft`, in its JSON too) beside the words of its message,
+// against a fake server that drops the connection at chosen requests.
+import { put, type RetryEvent, type ScpipeError } from '../../lib';
+import { startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
+
+const TEMP = /^\/d\/\.f\.scpipe-\w{6}$/;
+
+const serverWithD = (drops: Pick<FakeTree, 'dropOnOpen' | 'dropOnRemove'>) =>
+  startHostileSftp({ stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined), list: () => undefined, ...drops });
+
+// The library's options for the fake, from the CLI flags it gives.
+function target(fake: HostileSftp) {
+  const args = fake.args();
+  const after = (flag: string) => args[args.indexOf(flag) + 1]!;
+  const options = args.filter((_, i) => args[i - 1] === '-o');
+  return { host: '127.0.0.1', user: 'backup', port: Number(after('-P')), identityFiles: [after('-i')], configFile: 'none', options };
+}
+
+const opened = (fake: HostileSftp) => fake.uploads.ops.filter((op) => op.startsWith('open ')).map((op) => op.slice('open '.length));
+
+describe('put over SFTP: the temporary files a failure left, as data', () => {
+  it('--retries 0, lost at the open: the error lists the file that may be left, empty, and says it', async () => {
+    const fake = await serverWithD({ dropOnOpen: () => true });
+    try {
+      const err = (await put(target(fake), '/d/f', Buffer.from('x'), { protocol: 'sftp', retries: 0 }).catch((e: unknown) => e)) as ScpipeError;
+      const [temp] = opened(fake);
+      expect(temp).toMatch(TEMP);
+      expect(err.code).toBe('ERR_LOST_CONNECTION');
+      expect(err.tempsLeft).toEqual([{ path: temp, state: 'empty' }]);
+      expect(err.message).toMatch(new RegExp(`; an empty temporary file may be left in ${temp!.replace(/\./g, '\\.')}$`));
+      expect(err.toJSON().tempsLeft).toEqual([{ path: temp, state: 'empty' }]);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
+
+  // Each retry removes the file the loss before it left: the last error lists
+  // only the last one, and each retry's event said the one left at that moment.
+  it('lost at every open: only the file the last attempt left is listed, each retry told its own', async () => {
+    const fake = await serverWithD({ dropOnOpen: () => true });
+    const retries: RetryEvent[] = [];
+    try {
+      const err = (await put(target(fake), '/d/f', Buffer.from('x'), { protocol: 'sftp', retries: 2, backoffMs: [0], onRetry: (e) => retries.push(e) }).catch((e: unknown) => e)) as ScpipeError;
+      const temps = opened(fake);
+      expect(temps).toHaveLength(3);
+      expect(fake.uploads.ops.filter((op) => op.startsWith('remove '))).toEqual(temps.slice(0, 2).map((t) => `remove ${t}`));
+      expect(err.tempsLeft).toEqual([{ path: temps[2], state: 'empty' }]);
+      expect(err.message).toMatch(new RegExp(`; 2 retries failed too, the last: [^;]*; an empty temporary file may be left in ${temps[2]!.replace(/\./g, '\\.')}$`));
+      expect(retries.map((e) => (e.error as ScpipeError).tempsLeft)).toEqual([[{ path: temps[0], state: 'empty' }], [{ path: temps[1], state: 'empty' }]]);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
+
+  // The retry after the loss of the removal said only the removal's failure,
+  // as if the file were gone; it is still there until the next attempt removes it.
+  it('lost again while the file the lost open left is removed: that retry says the file is still left', async () => {
+    const once = (test: (path: string) => boolean) => {
+      let done = false;
+      return (path: string): boolean => !done && test(path) && (done = true);
+    };
+    const fake = await serverWithD({ dropOnOpen: once((path) => TEMP.test(path)), dropOnRemove: once((path) => TEMP.test(path)) });
+    const retries: RetryEvent[] = [];
+    try {
+      await put(target(fake), '/d/f', Buffer.from('five!'), { protocol: 'sftp', backoffMs: [0], onRetry: (e) => retries.push(e) });
+      const [first] = opened(fake);
+      expect(retries).toHaveLength(2);
+      const second = retries[1]!.error as ScpipeError;
+      expect(second.message).toMatch(new RegExp(`: remove: .*; an empty temporary file may be left in ${first!.replace(/\./g, '\\.')}$`));
+      expect(second.tempsLeft).toEqual([{ path: first, state: 'empty' }]);
+      expect([...fake.uploads.files.keys()]).toEqual(['/d/f']);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
+});
