@@ -108,8 +108,17 @@ export interface CutShort {
 export interface TempLeft {
   /** The temporary file's remote path. */
   path: string;
-  /** `empty`: an open whose answer was lost may have made it, empty. */
-  state: 'empty';
+  /**
+   * `empty`: an open whose answer was lost may have made it, empty;
+   * `partial`: it holds part of the upload; `whole`: all of it, not renamed
+   * into place; `renaming`: all of it, unless the rename whose answer was
+   * lost made it `target` already (whichever name exists holds it).
+   */
+  state: 'empty' | 'partial' | 'whole' | 'renaming';
+  /** `renaming`: the name the upload may be in place as. */
+  target?: string;
+  /** Why removing it failed, when that was tried (escaped for a terminal). */
+  removeFailed?: string;
 }
 
 // Marks a ScpipeError of any copy of scpipe: a program and a library of its

@@ -5,7 +5,7 @@
 // the copy goes on; the call then rejects with the first. A lost connection
 // is retried (copy-retry.ts).
 import { stat } from '../fs/byte-fs';
-import { ScpipeError, asScpipeError, throwIfAborted, withMessage } from '../errors';
+import { ScpipeError, asScpipeError, throwIfAborted, withMessage, type TempLeft } from '../errors';
 import { withMissingTargetDirectory } from './missing-directory';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
@@ -17,7 +17,8 @@ import { checkCounts } from './counts';
 import { scpRefusalHint } from './protocol-choice';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { RemovalAfterAbort } from './sftp-remove-temp';
-import { leftBehindSaid, uploadSftp, type SftpTarget } from './sftp-copy';
+import { uploadSftp, type SftpTarget } from './sftp-copy';
+import { withTempsLeft } from './temps-left';
 import { copiedFileOptions } from './copied-file';
 import { scpLanding } from './scp-landing';
 import { fileProgress } from './copy-progress';
@@ -110,8 +111,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
       err = said(err, 'not copied again: over SCP a second copy of a directory would land inside the one the first attempt may have made');
     }
     // Temporary files a lost SFTP session kept, and no later attempt removed: named, as put names its own.
-    const leftSaid = leftBehindSaid(leftBehind, leftEmpty);
-    if (leftSaid !== undefined) err = said(err, leftSaid);
+    err = withTempsLeft(err, leftBehind.map((path): TempLeft => ({ path, state: leftEmpty.has(path) ? 'empty' : 'partial' })));
     throw asScpipeError(err);
   }
 }

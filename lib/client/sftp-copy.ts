@@ -48,15 +48,6 @@ export interface UploadProgress {
   afterAbort?: RemovalAfterAbort;
 }
 
-/** What the temporary files `left` are, for the message of a copy that failed: partial uploads, and empty files of lost opens (`empty`). */
-export function leftBehindSaid(left: string[], empty: Set<string>): string | undefined {
-  const shown = (temps: string[]): string => temps.map((t) => escapeForTerminal(t)).join(', ');
-  const partial = left.filter((t) => !empty.has(t));
-  const opened = left.filter((t) => empty.has(t));
-  const said = [partial.length > 0 ? `the partial upload is left in ${shown(partial)}` : '', opened.length > 0 ? `an empty temporary file may be left in ${shown(opened)}` : ''];
-  return said.filter(Boolean).join('; ') || undefined;
-}
-
 /** Uploads `localPaths` to `remotePath` over `session`; rejects with the first problem after trying every item. */
 export async function uploadSftp(session: SftpSession, localPaths: string[], remotePath: string, opts: CopyOptions, progress: UploadProgress = {}): Promise<void> {
   const target = progress.target ?? (await resolveRemoteTarget(session, await sftpPathOn(session, remotePath), localPaths.length));

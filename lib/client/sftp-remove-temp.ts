@@ -5,13 +5,14 @@
 // the connection is dropped with all it holds and a new one removes the file,
 // within a bound (cp's uploads too: sftp-tree-writer.ts). What cannot be
 // removed is named in the message.
-import { ScpipeError, isScpipeError, withMessage } from '../errors';
+import { ScpipeError, isScpipeError, type TempLeft } from '../errors';
 import { SftpSession } from '../sftp/session';
 import type { WriteLane } from '../sftp/writer';
 import { escapeForTerminal } from '../util/escape';
 import type { ChannelOpener } from './connection';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import type { UploadPaths } from './sftp-paths';
+import { withTempsLeft } from './temps-left';
 
 /** How long the removal after an abort waits for the session it was writing over. */
 const ABORT_LIVE_MS = 1_000;
@@ -126,10 +127,9 @@ export async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure
   if (renameUnknown) for (const l of lanes) l.session.end();
   if (!live || renameUnknown) {
     opts.onLeftBehind?.(paths.temp);
-    if (!isScpipeError(failure)) return failure;
     // Lost in the fsync, the --verify read-back or the rename: every byte is there, just not under the target's name.
-    const left = opts.renaming ? renameUnanswered(paths) : opts.whole ? `the upload, whole but not renamed into place, is left in ${escapeForTerminal(paths.temp)}` : `the partial upload is left in ${escapeForTerminal(paths.temp)}`;
-    return withMessage(failure, `${failure.message}; ${left}`, { cause: failure });
+    const left: TempLeft = opts.renaming ? { path: paths.temp, state: 'renaming', target: paths.target } : { path: paths.temp, state: opts.whole ? 'whole' : 'partial' };
+    return withTempsLeft(failure, [left]);
   }
   return leftIn(failure, paths, await removeOverLive(lanes, paths, opts.log, opts.keep), opts.onLeftBehind);
 }
@@ -155,11 +155,5 @@ async function removeOverLive(lanes: WriteLane[], paths: UploadPaths, log?: (lin
 function leftIn(failure: unknown, paths: UploadPaths, kept: unknown, onLeftBehind?: (temp: string) => void): unknown {
   if (kept === undefined || !isScpipeError(failure)) return failure;
   onLeftBehind?.(paths.temp);
-  return withMessage(failure, `${failure.message}; the partial upload is left in ${escapeForTerminal(paths.temp)} (removing it failed: ${(kept as Error).message})`, { cause: failure });
-}
-
-// Which side of the rename the loss fell on is not known here: both names are said.
-function renameUnanswered(paths: UploadPaths): string {
-  const [target, temp] = [escapeForTerminal(paths.target), escapeForTerminal(paths.temp)];
-  return `the rename's answer was lost, so the upload, whole, is either in place as ${target} or left in ${temp}: whichever of the two names exists holds it`;
+  return withTempsLeft(failure, [{ path: paths.temp, state: 'partial', removeFailed: (kept as Error).message }]);
 }

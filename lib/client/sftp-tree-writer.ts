@@ -10,7 +10,7 @@
 // A problem with one item is reported (onProblem) and the copy goes on; a
 // lost session or an abort ends it.
 import type { InputAttributes } from 'ssh2';
-import { ScpipeError, abortError, isScpipeError, withMessage } from '../errors';
+import { ScpipeError, abortError, isScpipeError } from '../errors';
 import type { SourceSession } from '../fs/local-source-types';
 import type { TimeRange } from '../fs/sent-times';
 import { ALL_MODE_BITS, SPECIAL_BITS } from '../fs/modes';
@@ -27,6 +27,7 @@ import { RemoteDirectories, isFatal } from './sftp-tree-dirs';
 import { absent, asTarget, tempNameFor } from './sftp-paths';
 import { throughLinks } from './sftp-links';
 import { explainSftpFailure } from './sftp-failure-cause';
+import { withTempsLeft } from './temps-left';
 import { accountOf, deniesWrite, readOnlyError, type Account } from './sftp-read-only';
 import { OrderedLines, type LineTurn } from '../util/ordered-lines';
 import { KeptProblems } from '../util/kept-problems';
@@ -160,7 +161,7 @@ export class SftpTreeWriter implements SourceSession {
       if (openLost) this.opts.onLeftBehind?.(temp, true); // a retry removes it
       if (isFatal(err)) throw err;
       const said = asTarget(err as ScpipeError, temp, path);
-      this.reportLocalError(stayed === undefined ? said : withMessage(said, `${said.message}; the partial upload is left in ${escapeForTerminal(temp)} (removing it failed: ${stayed})`, { cause: said }), lines);
+      this.reportLocalError(withTempsLeft(said, stayed === undefined ? [] : [{ path: temp, state: 'partial', removeFailed: stayed }]), lines);
       return false;
     } finally {
       lines.end();

@@ -1,13 +1,29 @@
 // What an SFTP upload that failed left on the server besides its target: its
 // temporary files, carried as data on the error (`tempsLeft`) while it goes
 // through the retries, and put into words once, where the error is told.
-import { isScpipeError, withMessage, type TempLeft } from '../errors';
+import { isScpipeError, withMessage, type ScpipeError, type TempLeft } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 
 /** `err` telling also what `left` lists (added to its tempsLeft); `err` itself when that is nothing. */
-export function withTempsLeft(err: unknown, left: readonly TempLeft[]): unknown {
+export function withTempsLeft<T>(err: T, left: readonly TempLeft[]): T | ScpipeError {
   if (left.length === 0 || !isScpipeError(err)) return err;
-  const empty = left.filter((t) => t.state === 'empty').map((t) => escapeForTerminal(t.path));
-  const said = empty.length === 0 ? '' : `; an empty temporary file may be left in ${empty.join(', ')}`;
-  return withMessage(err, `${err.message}${said}`, { tempsLeft: [...(err.tempsLeft ?? []), ...left], cause: err });
+  return withMessage(err, `${err.message}; ${tempsLeftSaid(left)}`, { tempsLeft: [...(err.tempsLeft ?? []), ...left], cause: err });
+}
+
+/** The words for `left`: partial uploads first, then whole ones, then the empty files of lost opens. */
+export function tempsLeftSaid(left: readonly TempLeft[]): string {
+  const shown = (temps: readonly TempLeft[]): string => temps.map((t) => escapeForTerminal(t.path)).join(', ');
+  const plain = (state: TempLeft['state']): TempLeft[] => left.filter((t) => t.state === state && t.removeFailed === undefined);
+  const failed = (t: TempLeft): string => (t.removeFailed === undefined ? '' : ` (removing it failed: ${t.removeFailed})`);
+  const said: string[] = [];
+  if (plain('partial').length > 0) said.push(`the partial upload is left in ${shown(plain('partial'))}`);
+  for (const t of left) {
+    if (t.state === 'partial' && t.removeFailed !== undefined) said.push(`the partial upload is left in ${shown([t])}${failed(t)}`);
+    if (t.state === 'whole') said.push(`the upload, whole but not renamed into place, is left in ${shown([t])}${failed(t)}`);
+    // Which side of the rename the loss fell on is not known: both names are said.
+    if (t.state === 'renaming') said.push(`the rename's answer was lost, so the upload, whole, is either in place as ${escapeForTerminal(t.target ?? '')} or left in ${shown([t])}: whichever of the two names exists holds it`);
+  }
+  const empty = left.filter((t) => t.state === 'empty');
+  if (empty.length > 0) said.push(`an empty temporary file may be left in ${shown(empty)}`);
+  return said.join('; ');
 }

@@ -6,7 +6,7 @@ import { startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/ho
 
 const TEMP = /^\/d\/\.f\.scpipe-\w{6}$/;
 
-const serverWithD = (drops: Pick<FakeTree, 'dropOnOpen' | 'dropOnRemove'>) =>
+const serverWithD = (drops: Pick<FakeTree, 'dropOnOpen' | 'dropOnRemove' | 'dropOnWrite' | 'dropOnRename'>) =>
   startHostileSftp({ stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined), list: () => undefined, ...drops });
 
 // The library's options for the fake, from the CLI flags it gives.
@@ -30,6 +30,24 @@ describe('put over SFTP: the temporary files a failure left, as data', () => {
       expect(err.tempsLeft).toEqual([{ path: temp, state: 'empty' }]);
       expect(err.message).toMatch(new RegExp(`; an empty temporary file may be left in ${temp!.replace(/\./g, '\\.')}$`));
       expect(err.toJSON().tempsLeft).toEqual([{ path: temp, state: 'empty' }]);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
+
+  // --retries 0, lost after the open: no connection to remove the file over.
+  it.each([
+    ['during the writes: the partial upload', { dropOnWrite: (path: string) => TEMP.test(path) }, 'partial', '; the partial upload is left in '],
+    ['at the rename: the whole upload, under one of two names', { dropOnRename: () => true }, 'renaming', "; the rename's answer was lost, so the upload, whole, is either in place as /d/f or left in "],
+  ] as const)('--retries 0, lost %s is listed and said', async (_what, drops, state, said) => {
+    const fake = await serverWithD(drops);
+    try {
+      const err = (await put(target(fake), '/d/f', Buffer.alloc(100_000, 1), { protocol: 'sftp', retries: 0 }).catch((e: unknown) => e)) as ScpipeError;
+      const [temp] = opened(fake);
+      expect(err.code).toBe('ERR_LOST_CONNECTION');
+      expect(err.tempsLeft).toEqual([{ path: temp, state, ...(state === 'renaming' ? { target: '/d/f' } : {}) }]);
+      expect(err.message).toContain(`${said}${temp}`);
+      expect(err.toJSON().tempsLeft).toEqual(err.tempsLeft);
     } finally {
       await fake.stop();
     }
