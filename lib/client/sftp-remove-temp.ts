@@ -44,7 +44,7 @@ export async function removeTempAfterAbort(conn: Reconnector, lanes: WriteLane[]
   if ((!live && !conn.wasDropped(generation)) || !conn.canReconnect) return removeTemp(lanes, paths, failure, opts);
   const removal = new RemovalAfterAbort(() => conn.drop(generation), () => conn.current().opener, opts.log);
   try {
-    return leftIn(failure, paths, await removal.settle(paths.temp, live ? removeOverLive(lanes, paths, opts.log) : undefined), opts.onLeftBehind);
+    return leftIn(failure, paths, await removal.settle(paths.temp, live ? removeOverLive(lanes, paths, opts.log) : undefined), opts);
   } finally {
     removal.end();
   }
@@ -131,7 +131,7 @@ export async function removeTemp(lanes: WriteLane[], paths: UploadPaths, failure
     const left: TempLeft = opts.renaming ? { path: paths.temp, state: 'renaming', target: paths.target } : { path: paths.temp, state: opts.whole ? 'whole' : 'partial' };
     return withTempsLeft(failure, [left]);
   }
-  return leftIn(failure, paths, await removeOverLive(lanes, paths, opts.log, opts.keep), opts.onLeftBehind);
+  return leftIn(failure, paths, await removeOverLive(lanes, paths, opts.log, opts.keep), opts);
 }
 
 // Closes the handles and removes the file through the first live session;
@@ -151,9 +151,9 @@ async function removeOverLive(lanes: WriteLane[], paths: UploadPaths, log?: (lin
   return kept;
 }
 
-// `failure`, naming the temporary file when `kept` kept it there.
-function leftIn(failure: unknown, paths: UploadPaths, kept: unknown, onLeftBehind?: (temp: string) => void): unknown {
+// `failure`, naming the temporary file when `kept` kept it there: whole once every byte was acknowledged.
+function leftIn(failure: unknown, paths: UploadPaths, kept: unknown, opts: RemoveOptions): unknown {
   if (kept === undefined || !isScpipeError(failure)) return failure;
-  onLeftBehind?.(paths.temp);
-  return withTempsLeft(failure, [{ path: paths.temp, state: 'partial', removeFailed: (kept as Error).message }]);
+  opts.onLeftBehind?.(paths.temp);
+  return withTempsLeft(failure, [{ path: paths.temp, state: opts.whole ? 'whole' : 'partial', removeFailed: (kept as Error).message }]);
 }

@@ -92,4 +92,28 @@ describe('put over SFTP: the temporary files a failure left, as data', () => {
       await fake.stop();
     }
   }, 60_000);
+
+  // All its bytes were written when the rename was refused, and so was the
+  // removal: the message called the file left "the partial upload".
+  it('a whole upload whose rename and removal were refused: said and listed as whole, not partial', async () => {
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : undefined),
+      list: () => undefined,
+      renameStatus: () => 3, // SSH_FX_PERMISSION_DENIED
+      replyInstead: (kind, sftp, reqid) => kind === 'REMOVE' && (sftp.status(reqid, 3), true),
+    });
+    try {
+      const data = Buffer.alloc(100_000, 1);
+      const err = (await put(target(fake), '/d/f', data, { protocol: 'sftp', retries: 0 }).catch((e: unknown) => e)) as ScpipeError;
+      const [temp] = opened(fake);
+      expect(err.code).toBe('ERR_PERMISSION_DENIED');
+      expect(err.message).toContain(`; the upload, whole but not renamed into place, is left in ${temp} (removing it failed: ${temp}: remove: `);
+      expect(err.message).not.toContain('partial');
+      expect(err.tempsLeft).toEqual([{ path: temp, state: 'whole', removeFailed: expect.stringContaining('remove: ') }]);
+      expect(fake.uploads.files.get(temp!)!.equals(data)).toBe(true);
+      expect(fake.uploads.files.has('/d/f')).toBe(false);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
 });
