@@ -3,6 +3,10 @@
 // (cli/exit-status.ts). Messages are one short line; anything that came from
 // the remote side is escaped (util/escape.ts) before it is put in a message.
 
+import type { CutShort, TempLeft } from './error-records';
+
+export type { CutShort, TempLeft } from './error-records';
+
 /** Stable error codes. Never rename one: scripts branch on them. */
 export type ScpipeErrorCode =
   // usage and local set-up (exit 2)
@@ -90,35 +94,6 @@ export interface ScpipeErrorContext {
   /** See ScpipeError.remedyAt. */
   remedyAt?: number;
   cause?: unknown;
-}
-
-/** See ScpipeErrorContext.cutShort. */
-export interface CutShort {
-  /** The name in the file's header. */
-  name: string;
-  /** The remote path asked for, when known (put). */
-  path?: string;
-  /** Bytes sent into the channel: the remote wrote at most these. */
-  written: bigint;
-  /** Bytes announced. */
-  size: bigint;
-}
-
-/** See ScpipeErrorContext.tempsLeft. */
-export interface TempLeft {
-  /** The temporary file's remote path. */
-  path: string;
-  /**
-   * `empty`: an open whose answer was lost may have made it, empty;
-   * `partial`: it holds part of the upload; `whole`: all of it, not renamed
-   * into place; `renaming`: all of it, unless the rename whose answer was
-   * lost made it `target` already (whichever name exists holds it).
-   */
-  state: 'empty' | 'partial' | 'whole' | 'renaming';
-  /** `renaming`: the name the upload may be in place as. */
-  target?: string;
-  /** Why removing it failed, when that was tried (escaped for a terminal). */
-  removeFailed?: string;
 }
 
 // Marks a ScpipeError of any copy of scpipe: a program and a library of its
