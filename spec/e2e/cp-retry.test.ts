@@ -290,7 +290,7 @@ describe('cp over SFTP: a run that ends while the connection is lost names what 
     const r = await run.done;
     expect(r.status).toBe(1);
     const [temp] = (await readdir(dir)).filter((f) => f.startsWith('.b.bin.scpipe-'));
-    expect(r.stderr).toMatch(new RegExp(`the SFTP session ended.*; the partial upload is left in ${rdir}/${temp!.replace(/\./g, '\\.')}\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`(the SFTP session ended|the server ended the SFTP session).*; the partial upload is left in ${rdir}/${temp!.replace(/\./g, '\\.')}\\n$`));
     expect((await readdir(dir)).sort()).toEqual([temp, 'a.bin']);
     expect((await readFile(join(dir, 'a.bin'))).equals(A)).toBe(true);
   }, 150_000);
