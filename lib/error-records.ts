@@ -10,6 +10,8 @@ export interface CutShort {
   written: bigint;
   /** Bytes announced. */
   size: bigint;
+  /** The remote said its write failed (a full disk): it holds fewer than `size` bytes. */
+  failed?: boolean;
 }
 
 /** See ScpipeErrorContext.tempsLeft. */

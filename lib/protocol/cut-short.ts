@@ -46,7 +46,7 @@ export function leftByRemote(err: ScpipeError, file: Pick<OutgoingFile, 'name' |
   const what = full ? 'holding what fit, and its space: remove it, or store an empty file over it' : 'holding what was written before the error';
   const message = `${err.message}; the remote file ${shown} is left cut short, ${what}`;
   return withMessage(err, message, {
-    cutShort: { name: file.name, path: file.remotePath, written: sent, size: file.size }, cause: err, remedyAt: full ? message.length : undefined,
+    cutShort: { name: file.name, path: file.remotePath, written: sent, size: file.size, failed: true }, cause: err, remedyAt: full ? message.length : undefined,
   });
 }
 

@@ -197,9 +197,10 @@ describe('scpipe put --part-size', () => {
   // SIGINT while parts go over SCP: each scp -t has written part of its
   // file, which an scp-only account cannot remove. User sees "interrupted by
   // SIGINT; the parts set s.bin is incomplete …; left cut short remotely:
-  // s.bin.00000N…", exit 130. Left: every part file with bytes that is not
-  // whole is named; a part named is such a file, or one whose header was sent
-  // unanswered (empty, or not made if the header had not reached scp -t); no manifest.
+  // s.bin.00000N (at most W of 4194304 bytes)…", exit 130, then the parts
+  // sent whole but unconfirmed and those that may be left empty. Left: every
+  // part file with bytes that is not whole is named, each holding no more
+  // than it is said to; one said empty is empty or not there; no manifest.
   it('SIGINT mid-part: the message names the parts left cut short', async () => {
     const run = startCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '4M', '--parallel', '2', '-l', '40000', at(`${dir}/s.bin`)], { stdin: randomBytes(20 * 1024 * 1024) });
     await waitFor(() => readdirSync(dir).some((f) => statSync(join(dir, f)).size > 0), 'a part begun remotely', 30_000);
@@ -210,22 +211,26 @@ describe('scpipe put --part-size', () => {
     expect(cut.length).toBeGreaterThan(0);
     const begun = cut.filter((f) => statSync(join(dir, f)).size > 0);
     expect(readdirSync(dir)).not.toContain('s.bin.sha256');
-    const said = /; left cut short remotely: (.*)\n$/.exec(r.stderr)?.[1];
-    expect(r.stderr).toMatch(/^scpipe: interrupted by SIGINT; the parts set s\.bin is incomplete \(no manifest s\.bin\.sha256\): /);
+    expect(r.stderr).toMatch(/^scpipe: interrupted by SIGINT; the parts set s\.bin is incomplete \(no manifest s\.bin\.sha256\): [^\n]*\n$/);
+    const group = (head: string): string => new RegExp(`; ${head}: ([^;]*)`).exec(r.stderr.trimEnd())?.[1] ?? '';
     // "s.bin.000000..s.bin.000002, s.bin.000004": ranges, each part once.
-    const named = (said ?? '').split(', ').flatMap((range) => {
+    const names = (list: string): string[] => (list === '' ? [] : list.split(', ').flatMap((range) => {
       const [from, to = from] = range.split('..').map((n) => Number(n!.slice(-6)));
       return Array.from({ length: to! - from! + 1 }, (_, i) => `s.bin.${String(from! + i).padStart(6, '0')}`);
-    });
-    expect(named).toEqual(expect.arrayContaining(begun));
+    }));
+    const short = [...group('left cut short remotely').matchAll(/(s\.bin\.\d{6}) \(at most (\d+) of 4194304 bytes\)/g)].map(([, name, most]) => ({ name: name!, most: Number(most) }));
+    const whole = names(group('all bytes handed to the connection, none confirmed \\(whole or cut short remotely, in no manifest\\)'));
+    const empty = names(group('may be left empty remotely \\([^)]*\\)'));
+    expect([...short.map((p) => p.name), ...whole, ...empty]).toEqual(expect.arrayContaining(begun));
     const onDisk = new Set(readdirSync(dir));
-    for (const f of named) if (onDisk.has(f)) expect(cut).toContain(f);
+    for (const { name, most } of short) if (onDisk.has(name)) expect(statSync(join(dir, name)).size).toBeLessThanOrEqual(most);
+    for (const name of empty) if (onDisk.has(name)) expect(statSync(join(dir, name)).size).toBe(0);
   });
 
   // The spool disk fills while a part is on its way: that part's scp -t is
   // stopped mid-file. User sees "cannot write spool file …; the parts set
-  // c.bin is incomplete …: no part confirmed; left cut short remotely:
-  // c.bin.000000; the parts waiting to be sent are held in the spool
+  // c.bin is incomplete …: no part confirmed; c.bin.000000 left cut short
+  // (or, -l holding what was handed to the connection, all of it handed); the parts waiting to be sent are held in the spool
   // directory …: give --spool-dir on a larger disk, …", exit 1 (before, the
   // part left behind was not named, nor the way past a full spool).
   it('a spool disk that fills while a part goes: the message names the part left cut short', async () => {
@@ -241,7 +246,7 @@ describe('scpipe put --part-size', () => {
       const r = await runCli(['put', ...flags(), '--spool-dir', small, '--memory', '0', '--part-size', '4M', '--parallel', '1', '-l', '8000', at(`${dir}/c.bin`), '--',
         'sh', '-c', producer]);
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`^scpipe: cannot write spool file in ${small}: No space left on device \\(wrote [0-9.]+ [KM]iB\\); the parts set c\\.bin is incomplete \\(no manifest c\\.bin\\.sha256\\): no part confirmed; left cut short remotely: c\\.bin\\.000000; the parts waiting to be sent are held in the spool directory, two at most with --parallel 1 \\(the fewest\\): give --spool-dir on a larger disk, or a smaller --part-size\n$`));
+      expect(r.stderr).toMatch(new RegExp(`^scpipe: cannot write spool file in ${small}: No space left on device \\(wrote [0-9.]+ [KM]iB\\); the parts set c\\.bin is incomplete \\(no manifest c\\.bin\\.sha256\\): no part confirmed; (left cut short remotely: c\\.bin\\.000000 \\(at most \\d+ of 4194304 bytes\\)|all bytes handed to the connection, none confirmed \\(whole or cut short remotely, in no manifest\\): c\\.bin\\.000000); the parts waiting to be sent are held in the spool directory, two at most with --parallel 1 \\(the fewest\\): give --spool-dir on a larger disk, or a smaller --part-size\n$`));
       expect(readdirSync(dir)).toEqual(['c.bin.000000']);
       expect(statSync(join(dir, 'c.bin.000000')).size).toBeLessThan(4 * 1024 * 1024);
       expect(readdirSync(small)).toEqual(['filler']);
@@ -251,7 +256,8 @@ describe('scpipe put --part-size', () => {
   // The remote disk fills during a part: scp -t keeps what it wrote of it,
   // and an scp-only account cannot remove it. User sees the remote's "No
   // space left on device", then "…: 2 part(s) confirmed remotely: …; left
-  // cut short remotely: d.bin.000002", exit 1 (the last was not said).
+  // cut short remotely: d.bin.000002 (fewer than its 1048576 bytes: its write
+  // failed remotely)", exit 1 (the last was not said; then, it was said sent whole).
   it('a remote disk that fills during a part: the message names that part as left cut short, with the command that frees its space', async () => {
     const small = join(dir, 'small-disk');
     mkdirSync(small);
@@ -262,7 +268,7 @@ describe('scpipe put --part-size', () => {
       expect(r.stderr).toBe(`scpipe: remote: scp: ${small}/d.bin.000002: No space left on device; the remote file ${small}/d.bin.000002 is left cut short, holding what fit, and its space: remove it, or store an empty file over it: ` +
         `\`scpipe put -O --size 0 ${pastedFlags(flags())} ${at(`${small}/d.bin.000002`)} < /dev/null\`; ` +
         'the parts set d.bin is incomplete (no manifest d.bin.sha256): ' +
-        '2 part(s) confirmed remotely: d.bin.000000..d.bin.000001; left cut short remotely: d.bin.000002\n');
+        '2 part(s) confirmed remotely: d.bin.000000..d.bin.000001; left cut short remotely: d.bin.000002 (fewer than its 1048576 bytes: its write failed remotely)\n');
       expect(readdirSync(small).sort()).toEqual(['d.bin.000000', 'd.bin.000001', 'd.bin.000002']);
       expect(statSync(join(small, 'd.bin.000002')).size).toBeGreaterThan(0);
       // That command, where nothing can be removed: the part is emptied, its space freed.

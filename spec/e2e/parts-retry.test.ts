@@ -248,9 +248,9 @@ describe('parts over a dropped connection', () => {
         partSize: MiB, parallel: 1, spoolDir: spoolDir(), backoffMs: [0], onRetry: (e) => retries.push(e),
       }).then(() => undefined, (e: unknown) => e);
       expect(err).toMatchObject({ code: 'ERR_NO_SPACE', remoteMessage: expect.stringMatching(/No space left on device/) });
-      expect((err as Error).message).toMatch(/the parts set f\.bin is incomplete \(no manifest f\.bin\.sha256\): \d part\(s\) confirmed remotely: f\.bin\.000000\S*; left cut short remotely: f\.bin\.00000(\d)$/);
+      expect((err as Error).message).toMatch(/the parts set f\.bin is incomplete \(no manifest f\.bin\.sha256\): \d part\(s\) confirmed remotely: f\.bin\.000000\S*; left cut short remotely: f\.bin\.00000(\d) \((at most \d+ of|fewer than its) 1048576 bytes(: its write failed remotely)?\)$/);
       // Named because it is there: scp -t made it and kept what fit (nothing, here).
-      const cut = /(f\.bin\.\d+)$/.exec((err as Error).message)![1]!;
+      const cut = /(f\.bin\.\d+) \([^()]*\)$/.exec((err as Error).message)![1]!;
       expect(readdirSync(dir).filter((f) => !/^f\.bin\.\d+$/.test(f) || statSync(join(dir, f)).size < MiB)).toEqual([cut]);
       expect(retries).toEqual([]);
       expect(readdirSync(dir)).not.toContain('f.bin.sha256');

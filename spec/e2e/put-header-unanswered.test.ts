@@ -66,7 +66,7 @@ describe('put: cut while the answer to the file header is awaited', () => {
     const r = await run.done;
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
-      `scpipe: the input command exited with status 3: sh -c '${producer}'; the parts set p.bin is incomplete (no manifest p.bin.sha256): no part confirmed; left cut short remotely: p.bin.000000\n`,
+      `scpipe: the input command exited with status 3: sh -c '${producer}'; the parts set p.bin is incomplete (no manifest p.bin.sha256): no part confirmed; may be left empty remotely (scp makes a file as it takes its header; one already there keeps its bytes): p.bin.000000\n`,
     );
     expect(await readdir(dir)).toEqual(['p.bin.000000']);
     expect((await stat(join(dir, 'p.bin.000000'))).size).toBe(0);

@@ -6,6 +6,7 @@
 import { ScpipeError, isScpipeError, withMessage, type CutShort } from '../../errors';
 import { refusedByAppendOnly } from '../../protocol/cut-short';
 import { escapeForTerminal } from '../../util/escape';
+import { describeLeft, type LeftPart } from './left-parts';
 import { describeIndices } from './options';
 import type { PartLog } from './part-log';
 
@@ -20,17 +21,16 @@ const NEW_NAME = 'an append-only server writes over nothing; give each run a nam
 export function incomplete(
   err: unknown,
   name: string,
-  state: { confirmed: Pick<PartLog, 'has' | 'indices'>; cutShort: readonly number[]; replacing: boolean; manifestCut?: CutShort },
+  state: { confirmed: Pick<PartLog, 'has' | 'indices'>; cutShort: readonly LeftPart[]; replacing: boolean; manifestCut?: CutShort },
   retried: boolean,
 ): ScpipeError {
   const { cutShort, replacing } = state;
   const cause = isScpipeError(err) ? err : new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   const confirmed = state.confirmed.indices();
   const shown = escapeForTerminal(name);
-  const cut = cutShort.filter((i) => !state.confirmed.has(i));
+  const cut = cutShort.filter((p) => !state.confirmed.has(p.index));
   const left =
-    (confirmed.length === 0 ? 'no part confirmed' : `${confirmed.length} part(s) confirmed remotely: ${describeIndices(name, confirmed)}`) +
-    (cut.length === 0 ? '' : `; left cut short remotely: ${describeIndices(name, cut)}`);
+    (confirmed.length === 0 ? 'no part confirmed' : `${confirmed.length} part(s) confirmed remotely: ${escapeForTerminal(describeIndices(name, confirmed))}`) + describeLeft(name, cut);
   // A connection that could not be made again is a lost connection (exit 1), not a failed first connect (255).
   const code = retried && (cause.code === 'ERR_CONNECT' || cause.code === 'ERR_CONNECT_TIMEOUT') ? 'ERR_LOST_CONNECTION' : cause.code;
   const begun = confirmed.length + cut.length > 0;
@@ -52,6 +52,7 @@ export function incomplete(
 // whole: "no manifest" would be false, and a whole one makes the set complete.
 function manifestState(shown: string, cut: CutShort | undefined): string {
   if (cut === undefined) return `no manifest ${shown}.sha256`;
+  if (cut.written === 0n) return `its manifest ${shown}.sha256 may be left empty: cut off before its first byte`;
   if (cut.written < cut.size) return `its manifest ${shown}.sha256 is left cut short: at most ${cut.written} of ${cut.size} bytes written`;
   return `unless its manifest ${shown}.sha256 reached the disk: it was sent whole, never confirmed`;
 }

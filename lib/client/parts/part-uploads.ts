@@ -4,6 +4,7 @@
 // local storage stays under (parallel + 1) x partSize.
 import { isScpipeError } from '../../errors';
 import { Lanes } from './lanes';
+import type { LeftFiles, LeftPart } from './left-parts';
 import { partName } from './names';
 import type { PartsOptions } from './options';
 import { PartLog } from './part-log';
@@ -14,8 +15,8 @@ import { sendFile, type SendContext } from './send';
 /** See the file comment. */
 export class PartUploads {
   readonly log: PartLog;
-  /** Parts an scp -t had begun to write when they failed. */
-  readonly cutShort: number[] = [];
+  /** Parts an scp -t had begun to write when they failed, and the most each may hold. */
+  readonly cutShort: LeftPart[] = [];
   /** Awaited by each part before it goes: the earlier set's lookup, taken before a part of this run can be there. */
   earlier: Promise<unknown> = Promise.resolve(undefined);
   private readonly held: Lanes;
@@ -29,6 +30,7 @@ export class PartUploads {
     size: { partSize: number; parallel: number },
     private readonly opts: Pick<PartsOptions, 'onProgress' | 'onPart'>,
     private readonly fail: (err: unknown) => void,
+    private readonly left: LeftFiles,
   ) {
     this.log = new PartLog(name, BigInt(size.partSize)); // 48 bytes a part, not an object each
     this.held = new Lanes(size.parallel + 1, ctx.signal);
@@ -92,7 +94,8 @@ export class PartUploads {
       this.opts.onPart?.(report);
     } catch (err) {
       // Its own: a part that waited for a lane is rejected with the failure that stopped the run.
-      if (isScpipeError(err) && err.cutShort?.name === file) this.cutShort.push(part.index);
+      const cut = this.left.of(file, isScpipeError(err) && err.cutShort?.name === file ? err.cutShort : undefined);
+      if (cut !== undefined) this.cutShort.push({ index: part.index, written: cut.written, size: cut.size, failed: cut.failed });
       throw err;
     } finally {
       progress.inFlight--;

@@ -1,9 +1,12 @@
 // What every send of a parts upload shares (send.ts SendContext): the
 // protocol, the lanes, the stale temporary files' sweep or look, and a
-// note of any retry, which the error of an incomplete set mentions.
+// note of any retry and of what it left remotely, which the error of an
+// incomplete set mentions.
+import { isScpipeError } from '../../errors';
 import type { Reconnector } from '../reconnect';
 import type { RetryEvent } from '../retry';
 import { Lanes } from './lanes';
+import { LeftFiles } from './left-parts';
 import type { PartsOptions } from './options';
 import { staleSweepOnce, type PartsProtocol, type SendContext } from './send';
 
@@ -15,11 +18,14 @@ export interface PartsContext {
   toSftp: (why: string) => void;
   /** True once a send was retried. */
   retried: () => boolean;
+  /** What the attempts that were retried left remotely. */
+  left: LeftFiles;
 }
 
 /** The context of a run of `name` over `conn`, `parallel` parts at once, stopped by `signal`. */
 export function partsContext(opts: PartsOptions, conn: Reconnector, name: string, parallel: number, signal: AbortSignal): PartsContext {
   let retried = false;
+  const left = new LeftFiles();
   // SCP unless asked for SFTP; under auto, SFTP where the host allows only that (send.ts).
   const protocol: PartsProtocol = { now: opts.protocol === 'sftp' ? 'sftp' : 'scp', fallback: (opts.protocol ?? 'auto') === 'auto' };
   const toSftp = (why: string): void => {
@@ -39,8 +45,9 @@ export function partsContext(opts: PartsOptions, conn: Reconnector, name: string
     staleLook: !opts.removeStale && opts.onStaleFound ? { name, claimed: false, onFound: opts.onStaleFound } : undefined,
     onRetry: (event: RetryEvent & { file: string }) => {
       retried = true;
+      if (isScpipeError(event.error)) left.note(event.error.cutShort);
       opts.onRetry?.(event);
     },
   };
-  return { ctx, protocol, toSftp, retried: () => retried };
+  return { ctx, protocol, toSftp, retried: () => retried, left };
 }

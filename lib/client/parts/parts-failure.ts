@@ -6,6 +6,7 @@ import { isNameTooLong } from '../../protocol/name-max';
 import { escapeForTerminal } from '../../util/escape';
 import { scpRefusalHint } from '../protocol-choice';
 import { incomplete } from './incomplete';
+import type { LeftFiles, LeftPart } from './left-parts';
 import { manifestName } from './names';
 import type { PartsOptions } from './options';
 import type { PartLog } from './part-log';
@@ -18,8 +19,9 @@ export interface FailedRun {
   err: unknown;
   failure: unknown;
   log: PartLog;
-  /** Parts an scp -t had begun to write when they failed. */
-  cutShort: readonly number[];
+  /** Parts an scp -t had begun to write when they failed, and what the retried attempts left. */
+  cutShort: readonly LeftPart[];
+  left: LeftFiles;
   /** An earlier set's manifest is there. */
   replacing: Promise<boolean>;
   /** --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part. */
@@ -48,6 +50,7 @@ export async function partsFailure(run: FailedRun, opts: Pick<PartsOptions, 'sig
   // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
   const refused = scpRefusalHint(first, opts.protocol);
   if (refused !== first && !opts.signal?.aborted) return refused;
-  const manifestCut = [err, failure].find((e): e is ScpipeError => isScpipeError(e) && e.cutShort?.name === manifestName(name))?.cutShort;
+  const manifest = manifestName(name);
+  const manifestCut = run.left.of(manifest, [err, failure].find((e): e is ScpipeError => isScpipeError(e) && e.cutShort?.name === manifest)?.cutShort);
   return incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { confirmed: log, cutShort, replacing: await run.replacing, manifestCut }, run.retried);
 }

@@ -49,7 +49,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     stream instanceof Readable || Symbol.asyncIterator in stream ? { chunks: stream } : descriptorParts(stream.fd, memoryLimit + LENT_SLACK);
   const { controller: inner, unlink } = linkedController(opts.signal);
   const conn = new Reconnector(target, opts.trace);
-  const { ctx, protocol, toSftp, retried } = partsContext(opts, conn, name, parallel, inner.signal);
+  const { ctx, protocol, toSftp, retried, left } = partsContext(opts, conn, name, parallel, inner.signal);
   let replacing = Promise.resolve(false); // an earlier set's manifest is there
   // The manifest as it was before the first part went (concurrent-set.ts); undefined: not known.
   let earlier: Promise<Stamp | undefined> = Promise.resolve(undefined);
@@ -62,7 +62,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     failure ??= err;
     inner.abort(err);
   };
-  const uploads = new PartUploads(ctx, dir, name, { partSize, parallel }, opts, fail);
+  const uploads = new PartUploads(ctx, dir, name, { partSize, parallel }, opts, fail, left);
   const { log, cutShort } = uploads;
 
   try {
@@ -110,7 +110,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   } catch (err) {
     fail(err);
     await uploads.settled();
-    throw await partsFailure({ dir, name, err, failure, log, cutShort, replacing, checked, sendingManifest, setSum, retried: retried() }, opts);
+    throw await partsFailure({ dir, name, err, failure, log, cutShort, left, replacing, checked, sendingManifest, setSum, retried: retried() }, opts);
   } finally {
     unlink();
     conn.close();
