@@ -4,9 +4,9 @@
 // whose header went unanswered (left empty) and one sent whole but never
 // confirmed were both "left cut short", and an empty manifest was "at most 0
 // of N bytes written".
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { remote, sshFlags, startCli, type CliResult } from '../helpers/cli';
+import { remote, runCli, sshFlags, startCli, type CliResult } from '../helpers/cli';
 import { heldReplies, type Hold } from '../helpers/held-reply';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
@@ -65,5 +65,32 @@ describe('put --part-size interrupted: what each file begun may hold remotely', 
     expect(r.status).toBe(130);
     expect(said(r, 3)).toBe('interrupted by SIGINT; the parts set p is incomplete (its manifest p.sha256 may be left empty: cut off before its first byte): 3 part(s) confirmed remotely: p.000000..p.000002');
     expect(await sizes(dir)).toEqual({ 'p.000000': MiB, 'p.000001': MiB, 'p.000002': MiB - 5, 'p.sha256': 0 });
+  });
+});
+
+// What such a set's get says: its manifest empty or cut short is an upload
+// that did not finish, not a manifest edited by hand (before: 'is incomplete
+// (no "# end" line)', or 'lists … where … belongs' for one cut mid-line).
+describe('get of a set whose manifest a stopped put left empty or cut short', () => {
+  it('says the manifest is empty or cut short and the set incomplete: exit 1, nothing on stdout', async () => {
+    const dir = await userDir(sshd.user, 'get-manifest');
+    const r = await interrupted(dir, 'ack 2 only=.sha256');
+    expect(r.status).toBe(130);
+    await relay.release();
+    const get = (): Promise<CliResult> => runCli(['get', ...sshFlags(sshd, sshd.user), '--json', remote(sshd, sshd.user, `${dir}/p`)]);
+    const empty = await get();
+    expect(empty.status).toBe(1);
+    expect(empty.stdout.length).toBe(0);
+    expect(empty.stderr).toMatch(/^scpipe: manifest p\.sha256 is empty: the upload of p was cut off as its manifest began \(or is still running\), so the parts set is incomplete\n\{"scpipe_json":1,"command":"get","ok":false,"exit_status":1,.*"error":\{"code":"ERR_PROTOCOL",/);
+    // The manifest whole, then cut in the middle of a part's line.
+    const whole = await runCli(['put', ...sshFlags(sshd, sshd.user), '--part-size', '1M', '--spool-dir', spool(), remote(sshd, sshd.user, `${dir}/p`)], { stdin: Buffer.alloc(3 * MiB - 5, 1) });
+    expect(whole).toMatchObject({ status: 0, stderr: '' });
+    const text = await readFile(join(dir, 'p.sha256'), 'utf8');
+    const at = text.indexOf('  p.000001') + 5;
+    await truncate(join(dir, 'p.sha256'), at);
+    const cut = await get();
+    expect(cut.status).toBe(1);
+    expect(cut.stdout.length).toBe(0);
+    expect(cut.stderr.split('\n')[0]).toBe(`scpipe: manifest p.sha256 is cut short, after ${at} bytes with no "# end" line: the upload of p did not finish (or is still running), so the parts set is incomplete`);
   });
 });

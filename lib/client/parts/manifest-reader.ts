@@ -31,7 +31,7 @@ const VERSION = /^# scpipe parts (\d+)$/;
 export class ManifestReader {
   private readonly lines = new BoundedLines(MAX_LINE_BYTES, (text, tooLong) => this.lineDone(text, tooLong));
   private line = 0;
-  private failure: ScpipeError | undefined;
+  private failure: { error: ScpipeError; line: number } | undefined;
   private declared: number | undefined; // a newer format is named before what is wrong by this one's rules
   private readonly fields = new Map<string, string>();
   private ended = false;
@@ -43,12 +43,15 @@ export class ManifestReader {
   private lastLine = 0;
   private digests = Buffer.alloc(0);
   private named: { index: number; name: string } | undefined;
+  private bytes = 0;
+  private unended: number | undefined; // the last line, when it had no newline: the upload may have stopped in it
 
   /** `maxParts`: tests only. */
   constructor(private readonly name: string, private readonly maxParts = MAX_PARTS) {}
 
   /** Takes the manifest's next bytes. */
   push(chunk: Uint8Array): void {
+    this.bytes += chunk.byteLength;
     this.lines.push(chunk);
   }
 
@@ -59,12 +62,17 @@ export class ManifestReader {
 
   /** The manifest once all of it came; throws what is wrong with it. */
   end(): Manifest {
+    const last = this.line;
     this.lines.end(); // a last line without its newline
+    if (this.line > last) this.unended = this.line;
     if (this.declared !== undefined && this.declared > MANIFEST_VERSION) {
       throw this.bad(`is of format version ${this.declared}, and this scpipe reads version ${MANIFEST_VERSION}: a newer scpipe made it; restore with that one`);
     }
-    if (this.failure) throw this.failure;
-    if (!this.ended) throw this.bad('is incomplete (no "# end" line)');
+    // put writes it last, so one cut off (empty, or ending mid-line or before "# end") is a set whose upload did not finish, not a bad one.
+    if (this.bytes === 0) throw this.bad(`is empty: the upload of ${escapeForTerminal(this.name)} was cut off as its manifest began (or is still running), so the parts set is incomplete`);
+    const cutAt = this.failure === undefined || this.failure.line === this.unended;
+    if (!this.ended && cutAt) throw this.bad(`is cut short, after ${this.bytes} bytes with no "# end" line: the upload of ${escapeForTerminal(this.name)} did not finish (or is still running), so the parts set is incomplete`);
+    if (this.failure) throw this.failure.error;
     if (this.partLine) throw this.bad(`has "# part ${shown(this.partLine.file)}" and no sum line for it`, this.partLine.line);
     const version = Number(/^parts (\d+)$/.exec(this.fields.get('scpipe') ?? '')?.[1]);
     if (version !== MANIFEST_VERSION) throw this.bad(`is not an scpipe parts manifest of version ${MANIFEST_VERSION}`);
@@ -95,7 +103,7 @@ export class ManifestReader {
       if (tooLong) throw this.badLine(`is longer than ${MAX_LINE_BYTES} bytes: ${shown(text)}`);
       this.read(text);
     } catch (err) {
-      this.failure = err as ScpipeError;
+      this.failure = { error: err as ScpipeError, line: this.line };
     }
   }
 

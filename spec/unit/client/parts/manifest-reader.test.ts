@@ -118,6 +118,23 @@ describe('ManifestReader: the manifest read as it comes', () => {
     }
   });
 
+  // An upload stopped while scp -t wrote the manifest leaves it empty or cut
+  // short, maybe mid-line: said as such, never as a bad line of a manifest
+  // edited by hand (before: 'lists … where … belongs', 'has a bad line', 'is incomplete (no "# end" line)').
+  it('says a manifest cut off anywhere before its "# end" is cut short, and an empty one empty', () => {
+    const text = formatManifest(manifest);
+    expect(() => parseManifest('', name)).toThrow(`manifest ${name}.sha256 is empty: the upload of ${name} was cut off as its manifest began (or is still running), so the parts set is incomplete`);
+    const bytes = Buffer.from(text);
+    for (let k = 1; k <= bytes.length - '# end\n'.length + 4; k++) {
+      expect(readCut(bytes.subarray(0, k), [])).toBe(`manifest ${name}.sha256 is cut short, after ${k} bytes with no "# end" line: the upload of ${name} did not finish (or is still running), so the parts set is incomplete`);
+    }
+  });
+
+  it('a bad line before the cut is said as a bad line, not as the cut', () => {
+    const text = formatManifest(manifest).replace(`${hex('c')}  `, `${hex('c')} `);
+    expect(() => parseManifest(text.slice(0, -20), name)).toThrow(/\(line 10\) has a bad line/);
+  });
+
   // A manifest edited by hand: what is wrong, and on which line; never a stream other than put's.
   it.each([
     ['"# end" with a trailing space', (t: string) => t.replace('# end', '# end '), /\(line 13\) ends in white space: # end $/],
