@@ -129,6 +129,26 @@ it('put -O --part-size: one part whose scp -t never acknowledges fails the set a
   expect((await readdir(dir)).filter((n) => n.endsWith('.sha256'))).toEqual([]);
 });
 
+// The manifest confirmed whole, then its scp -t never ends: exit 1 as for a
+// plain file, but the set is complete. Before, the message said "the parts
+// set f is incomplete (no manifest f.sha256)" while get restored it whole.
+it('put -O --part-size: the manifest confirmed, its scp\'s exit status held: exit 1, said complete, and get restores it', async () => {
+  const dir = await userDir(sshd.user, 'stall-parts-exit');
+  const data = randomBytes(256 * 1024);
+  await relay.hold('exit only=.sha256');
+  const r = await runCli(['put', '-O', '--json', '--part-size', '64K', '--stall-timeout', '1', '--retries', '0', '--scp-path', relay.path, ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data, timeoutMs: 30_000 });
+  expect(r.status).toBe(1);
+  const json = JSON.parse(r.stdout.toString()) as { parts: number; error: { code: string; message: string } };
+  expect(json).toMatchObject({ parts: 4, error: { code: 'ERR_LOST_CONNECTION' } });
+  expect(r.stderr).toBe(`scpipe: ${json.error.message}\n`);
+  expect(json.error.message).toMatch(STALLED("the remote's exit status"));
+  expect(json.error.message).toMatch(new RegExp(`; the parts set ${dir}/f is complete all the same: its manifest f\\.sha256 was confirmed whole before that$`));
+  await relay.release();
+  const got = await runCli(['get', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)]);
+  expect(got).toMatchObject({ status: 0, stderr: '' });
+  expect(got.stdout.equals(data)).toBe(true);
+});
+
 // Under openssh the limit counts ssh's login too (it says nothing of its steps), which takes about 1 s here.
 it('put -O --transport openssh: a remote scp -t that never acknowledges the data fails after the limit, exit 1', async () => {
   const dir = await userDir(sshd.user, 'stall-openssh');

@@ -1,7 +1,7 @@
 // The error a parts upload that failed throws (put-parts.ts): the set
 // complete after all, a refusal that sent nothing, or the set incomplete,
 // saying what is left of it (incomplete.ts).
-import { ScpipeError, abortError, isScpipeError } from '../../errors';
+import { ScpipeError, abortError, isScpipeError, withMessage } from '../../errors';
 import { isNameTooLong } from '../../protocol/name-max';
 import { escapeForTerminal } from '../../util/escape';
 import { scpRefusalHint } from '../protocol-choice';
@@ -28,6 +28,8 @@ export interface FailedRun {
   checked: boolean;
   /** The manifest was on its way: its failure may still leave it stored. */
   sendingManifest: boolean;
+  /** scp -t confirmed the manifest whole (the wait for its exit status may still have failed). */
+  manifestConfirmed?: boolean;
   /** The stream's SHA-256, once cut. */
   setSum: string | undefined;
   retried: boolean;
@@ -41,6 +43,11 @@ export async function partsFailure(run: FailedRun, opts: Pick<PartsOptions, 'sig
   const stored = run.sendingManifest ? [err, failure].find((e) => isScpipeError(e, 'ERR_ABORTED') && e.stored) as ScpipeError | undefined : undefined;
   if (stored) {
     return new ScpipeError('ERR_ABORTED', `${stored.message}: the parts set ${escapeForTerminal(dir + name)} is complete`, { signal: stored.signal, path: dir + name, sha256: run.setSum, stored: true, cause: stored });
+  }
+  // The manifest's last ack came, then its scp never ended (a stall, a loss): the set is whole, but that scp's end is not known.
+  if (run.manifestConfirmed && isScpipeError(first) && first.code !== 'ERR_CONFLICT' && !opts.signal?.aborted) {
+    const shown = escapeForTerminal(dir + name);
+    return withMessage(first, `${first.message}; the parts set ${shown} is complete all the same: its manifest ${escapeForTerminal(manifestName(name))} was confirmed whole before that`, { path: dir + name, sha256: run.setSum, cause: first });
   }
   // Refused by the check before the first part: nothing was sent. A part's SFTP rename refused later (a name made meanwhile) is a set left incomplete.
   if (isScpipeError(first, 'ERR_EXISTS') && !run.checked) return first;

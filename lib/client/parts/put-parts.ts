@@ -57,6 +57,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   let failure: unknown;
   let checked = false; // --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part
   let sendingManifest = false; // its failure may still leave it stored (ScpipeError.stored)
+  let manifestConfirmed = false; // scp -t confirmed it whole: a failure after that (its exit status) leaves the set complete
   let setSum: string | undefined; // the stream's SHA-256, once cut: a set stored after all has it
   const fail = (err: unknown): void => {
     failure ??= err;
@@ -103,6 +104,8 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     setSum = cut.sha256;
     const manifest = await sendManifest(ctx, at, cut, log, earlier, opts, () => {
       sendingManifest = true;
+    }, () => {
+      manifestConfirmed = true;
     });
     // The manifest is stored, and sendFile resolved: its commit point came before any abort.
     opts.onCommitted?.();
@@ -110,7 +113,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   } catch (err) {
     fail(err);
     await uploads.settled();
-    throw await partsFailure({ dir, name, err, failure, log, cutShort, left, replacing, checked, sendingManifest, setSum, retried: retried() }, opts);
+    throw await partsFailure({ dir, name, err, failure, log, cutShort, left, replacing, checked, sendingManifest, manifestConfirmed, setSum, retried: retried() }, opts);
   } finally {
     unlink();
     conn.close();

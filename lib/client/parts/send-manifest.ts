@@ -20,10 +20,10 @@ export interface SetPlace {
 
 /**
  * Sends the manifest of the parts in `log`; `onSending` is told as it
- * starts. ERR_CONFLICT, after it is stored, when another run's manifest
+ * starts, `onConfirmed` as scp -t confirms it whole. ERR_CONFLICT, after it is stored, when another run's manifest
  * appeared or changed since `earlier` (concurrent-set.ts).
  */
-export async function sendManifest(ctx: SendContext, at: SetPlace, cut: CutResult, log: PartLog, earlier: Promise<Stamp | undefined>, opts: PartsOptions, onSending: () => void): Promise<Manifest> {
+export async function sendManifest(ctx: SendContext, at: SetPlace, cut: CutResult, log: PartLog, earlier: Promise<Stamp | undefined>, opts: PartsOptions, onSending: () => void, onConfirmed?: () => void): Promise<Manifest> {
   const { dir, name } = at;
   const head: Omit<Manifest, 'parts'> = {
     version: MANIFEST_VERSION,
@@ -47,7 +47,7 @@ export async function sendManifest(ctx: SendContext, at: SetPlace, cut: CutResul
   let length = 0n;
   for (const piece of pieces()) length += BigInt(piece.length);
   onSending();
-  await sendFile(ctx, dir, manifestName(name), length, () => Readable.from(pieces()));
+  await sendFile(ctx, dir, manifestName(name), length, () => Readable.from(pieces()), undefined, undefined, onConfirmed);
   // Still written: the other run's, older, is the likelier to list parts this one wrote over.
   if (before !== undefined && now !== undefined && changedSince(before, now)) throw conflictError(`${dir}${name}`, manifestName(`${dir}${name}`), before);
   return manifest;

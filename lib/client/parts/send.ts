@@ -69,7 +69,10 @@ export interface Sent {
   ms: number;
 }
 
-/** Sends `size` bytes that `body()` yields afresh for each attempt as `dir + name`; `onLane` hears each attempt take a lane (true) and leave it (false). */
+/**
+ * Sends `size` bytes that `body()` yields afresh for each attempt as `dir + name`; `onLane` hears each attempt take a lane (true) and leave it (false),
+ * `onCommitted` an SCP attempt's last ack (its file whole remotely), also when the wait for scp's exit status then fails.
+ */
 export async function sendFile(
   ctx: SendContext,
   dir: string,
@@ -78,6 +81,7 @@ export async function sendFile(
   body: () => PutInput,
   onBytes?: (sent: bigint) => void,
   onLane?: (holding: boolean) => void,
+  onCommitted?: () => void,
 ): Promise<Sent> {
   let attempts = 0;
   let using: 'scp' | 'sftp' = ctx.protocol.now;
@@ -120,6 +124,7 @@ export async function sendFile(
               remoteVerbose: ctx.remoteVerbose,
               onStderrLine: ctx.onStderrLine,
               onProgress: onBytes && ((p) => p.phase === 'transfer' && onBytes(p.bytes)),
+              onCommitted,
             });
             giveBack();
             return { lane, attempts, ms: performance.now() - started };
