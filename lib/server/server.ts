@@ -29,6 +29,7 @@ import { DEFAULT_LEFTOVER_CHECK_MS, watchLeftovers } from './leftovers';
 import { expiredLine } from './sftp/expire-uploads';
 import { CLIENT_HANGUP_MS, Draining, settleWithin } from './draining';
 import { clientAliveOptions } from './client-alive';
+import { unreadablePacket } from './unreadable-packet';
 
 export type { ServeAuth } from './login';
 
@@ -130,6 +131,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     // Who logged in, for --append-only's uploads in progress: the last attempt is the one accepted.
     let login = '';
     let key: string | undefined;
+    let loggedIn: string | undefined; // `who` once logged in
     client.on('authentication', (ctx) => {
       user = ctx.username;
       key = ctx.method === 'publickey' ? fingerprint(ctx.key.data) : undefined;
@@ -139,6 +141,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     client.on('ready', () => {
       sockets.authenticated(info.ip, info.port);
       const who = sessionWho(user, from, key);
+      loggedIn = who;
       if (opts.verbose) log(`${who} authenticated`);
       const admitted = perKey.admit(login, info.ip);
       if (typeof admitted === 'number') {
@@ -172,8 +175,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       client.on('request', (_a, reject) => reject?.());
     });
     client.on('error', (err: Error & { level?: string }) => {
+      const dropped = loggedIn !== undefined ? unreadablePacket(err) : undefined;
       // sshd's words, so that existing log watchers match.
       if (err.level === 'client-timeout') log(`Timeout, client not responding from user ${logUser(user)} ${info.ip} port ${info.port}`);
+      else if (dropped !== undefined) log(`${loggedIn} ${dropped}`);
       // A client's DISCONNECT comes as an error with the client's own text.
       else if (opts.verbose) log(`${from}: ${peerText(err.message)}`);
     });
