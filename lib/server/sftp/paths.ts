@@ -93,7 +93,7 @@ export class SftpPaths {
     if (target === '' || target.includes('\0')) throw new SftpFailure(STATUS.BAD_MESSAGE, said`bad symbolic link target`);
     const dir = await this.realDirectory(posix.dirname(linkHost), clientLink);
     const stored = posix.isAbsolute(target) ? posix.relative(dir, this.resolve(target)) || '.' : posix.normalize(target);
-    if (!this.jail.contains(posix.resolve(dir, stored))) {
+    if (!this.jail.contains(posix.resolve(dir, stored)) || !(await this.leadsInside(posix.resolve(dir, stored)))) {
       throw new SftpFailure(STATUS.PERMISSION_DENIED, said`${clientLink}: symbolic link would lead outside the root`);
     }
     return stored;
@@ -111,6 +111,19 @@ export class SftpPaths {
     } catch (err) {
       throw err instanceof ScpipeError ? new SftpFailure(STATUS.BAD_MESSAGE, saidOf(err)) : err;
     }
+  }
+
+  // Whether a new link to `hostTarget` leads inside once the links on its way
+  // (`outf` -> ../outside) are followed, as hardlink refuses a second name for
+  // such a link. A target missing on the way is a dangling link, as sftp-server
+  // makes: its use is checked when it is followed.
+  private async leadsInside(hostTarget: string): Promise<boolean> {
+    try {
+      await this.jail.checkNoEscape(hostTarget, { allowMissingLeaf: true });
+    } catch (err) {
+      return !(err instanceof ScpipeError && err.code === 'ERR_UNSAFE_NAME');
+    }
+    return true;
   }
 
   // The real path of a directory that must exist inside the root.
