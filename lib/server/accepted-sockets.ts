@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionGate, Startup } from './connection-limits';
 import type { Draining } from './draining';
 import { plainAddress } from './plain-address';
+import type { RepeatedLines } from './repeated-lines';
 
 /** Every accepted socket, and those not logged in or not identified yet. */
 export class AcceptedSockets {
@@ -17,7 +18,12 @@ export class AcceptedSockets {
   // client): close() destroys them, or a silent one holds it for the login grace time.
   private readonly unidentified = new Map<string, Socket>();
 
-  constructor(private readonly gate: ConnectionGate, private readonly log: (line: string) => void, private readonly draining: Draining) {}
+  constructor(
+    private readonly gate: ConnectionGate,
+    private readonly log: (line: string) => void,
+    private readonly draining: Draining,
+    private readonly repeats: RepeatedLines,
+  ) {}
 
   /** Takes a new socket; false when the gate refused it (it is closed then). */
   admit(socket: Socket): boolean {
@@ -34,7 +40,7 @@ export class AcceptedSockets {
       log(`Timeout before authentication for ${ip} port ${port}`);
     });
     if (typeof startup === 'string') {
-      log(`drop connection from ${ip} port ${port}: ${startup}`);
+      this.repeats.line(ip, 'drop connection', `drop connection from ${ip} port ${port}: ${startup}`);
       socket.on('error', () => undefined);
       // sshd's words, before any version line; then the descriptor is freed
       // at once (a paused socket would never read the peer's FIN).

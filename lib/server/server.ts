@@ -30,6 +30,7 @@ import { expiredLine } from './sftp/expire-uploads';
 import { CLIENT_HANGUP_MS, Draining, settleWithin } from './draining';
 import { clientAliveOptions } from './client-alive';
 import { unreadablePacket } from './unreadable-packet';
+import { RepeatedLines } from './repeated-lines';
 
 export type { ServeAuth } from './login';
 
@@ -105,7 +106,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const stop = ownController(); // one listener per session running
   const draining = new Draining();
   const limits = { ...DEFAULT_AUTH_LIMITS, ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
-  const sockets = new AcceptedSockets(new ConnectionGate(limits), log, draining);
+  const repeats = new RepeatedLines(log);
+  const sockets = new AcceptedSockets(new ConnectionGate(limits), log, draining, repeats);
   const perKey = new KeyConnections(limits.maxConnectionsPerKey);
   const rootWatch = await RootWatch.start(opts.jail.root, log);
   // This server's own: two in one process (the library) never share them.
@@ -161,6 +163,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         appendOnly: Boolean(opts.appendOnly),
         verbose: Boolean(opts.verbose),
         log,
+        logRepeated: (kind, line) => repeats.line(info.ip, kind, line),
         who,
         login,
         owners,
@@ -234,6 +237,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         log(`shutdown: ${n} ${n === 1 ? 'connection' : 'connections'} still open after ${SHUTDOWN_GRACE_MS / 1000} s: dropped`);
         for (const socket of sockets.all) socket.destroy();
       }
+      repeats.flush();
     },
   };
 }

@@ -20,6 +20,8 @@ export interface SessionContext {
   appendOnly: boolean;
   verbose: boolean;
   log: (line: string) => void;
+  /** Logs a refusal of `kind` that a flood repeats, summed up past a few a minute from one address (repeated-lines.ts). */
+  logRepeated: (kind: string, line: string) => void;
   /** `user@address:port`, for the log lines. */
   who: string;
   /** The login's key (or user name): an upload in progress is its own (--append-only). */
@@ -53,7 +55,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
     }
     // sshd's MaxSessions: channels open at once on this connection.
     if (sessions >= ctx.maxSessions) {
-      ctx.log(`${ctx.who} refused a session: ${sessions} open (--max-sessions)`);
+      ctx.logRepeated('refused a session', `${ctx.who} refused a session: ${sessions} open (--max-sessions)`);
       reject();
       return;
     }
@@ -90,7 +92,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
       stream.stderr.write(RESTRICTED_BANNER);
       stream.exit(1);
       stream.end();
-      ctx.log(`${ctx.who} refused an interactive shell`);
+      ctx.logRepeated('refused an interactive shell', `${ctx.who} refused an interactive shell`);
     });
     session.on('pty', (_a, reject) => reject?.());
     session.on('subsystem', (acceptSubsystem, reject, { name }) => {
@@ -103,7 +105,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
         ctx.run(channel, () => runSftpSession(channel, sftpOpts));
         return;
       }
-      ctx.log(`${ctx.who} refused subsystem ${peerText(name)}`);
+      ctx.logRepeated('refused a subsystem', `${ctx.who} refused subsystem ${peerText(name)}`);
       reject?.();
     });
   });

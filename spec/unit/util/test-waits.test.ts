@@ -4,9 +4,10 @@ import { TOUCH_AFTER_MS } from '../../../lib/client/sftp-keep-fresh';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../../lib/transport/handshake-bounds';
 import { RECONNECT_TIMEOUT_S } from '../../../lib/transport/openssh-defaults';
 import { MAX_ENTRIES } from '../../../lib/sftp/listing';
+import { REPEAT_WINDOW_MS } from '../../../lib/server/repeated-lines';
 
 const KEY = 'SCPIPE_TEST_GRACE_MS';
-const KEYS = [KEY, 'SCPIPE_TEST_TOUCH_AFTER_MS', 'SCPIPE_TEST_CONNECT_TIMEOUT_MS', 'SCPIPE_TEST_MIN_LOGIN_MS', 'SCPIPE_TEST_MAX_ENTRIES'];
+const KEYS = [KEY, 'SCPIPE_TEST_TOUCH_AFTER_MS', 'SCPIPE_TEST_CONNECT_TIMEOUT_MS', 'SCPIPE_TEST_MIN_LOGIN_MS', 'SCPIPE_TEST_MAX_ENTRIES', 'SCPIPE_TEST_REPEAT_WINDOW_MS'];
 afterEach(() => {
   for (const k of KEYS) delete process.env[k];
 });
@@ -20,6 +21,7 @@ it('without its variable a wait or bound is the documented one', () => {
   expect(DEFAULT_CONNECT_TIMEOUT_MS).toBe(30_000);
   expect(RECONNECT_TIMEOUT_S).toBe(30);
   expect(MAX_ENTRIES).toBe(1_000_000); // a listing's bound (docs/protocol.md)
+  expect(REPEAT_WINDOW_MS).toBe(60_000); // repeated log lines are summed up a minute at a time (docs/serve.md)
 });
 
 it('its variable shortens it, and never lengthens it', () => {
