@@ -13,7 +13,7 @@
 // is and it is a directory, not a link. Only symbolic links cost a realpath().
 import { lstat } from '../fs/byte-fs';
 import { posix } from 'node:path';
-import type { Jail } from './jail';
+import { OUTSIDE, type Jail } from './jail';
 
 type Guard = (path: string) => Promise<string | undefined>;
 
@@ -23,7 +23,7 @@ export function sinkGuard(jail: Jail): Guard {
     const dir = posix.dirname(path);
     try {
       // A host path, as in the sink's other messages, which the session shows from the root.
-      if (!(await jail.leadsInside(dir))) return `${dir}: symbolic link leads outside the root`;
+      if (!(await jail.leadsInside(dir))) return `${dir}: ${OUTSIDE}`;
     } catch {
       // missing, or not a directory: the open or mkdir that follows says so
     }
@@ -40,6 +40,6 @@ export function sourceGuard(jail: Jail): Guard {
     } catch {
       return undefined; // missing: the stat that follows says "No such file or directory"
     }
-    return 'symbolic link leads outside the root, not sent';
+    return OUTSIDE;
   };
 }

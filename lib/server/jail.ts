@@ -234,8 +234,15 @@ export class Jail {
   }
 }
 
+/**
+ * The reason every refusal of a link that leads outside gives, over SCP and
+ * SFTP alike: OpenSSH's sftp and scp show only the status, `Permission
+ * denied`, so scp -O and scpipe say those words too, and why.
+ */
+export const OUTSIDE = 'Permission denied (symbolic link leads outside the root)';
+
 function escapeError(shownLink: string): ScpipeError {
-  return saidError('ERR_UNSAFE_NAME', said`${shownLink}: symbolic link leads outside the root`, {
+  return saidError('ERR_UNSAFE_NAME', said`${shownLink}: ${Said.plain(OUTSIDE)}`, {
     path: shownLink,
   });
 }

@@ -92,7 +92,7 @@ describe('serve keeps clients inside the root', () => {
       expect(await scp(join(local, 'f'), '127.0.0.1:/L')).toMatchObject({ status: 0 });
       expect(await readFile(join(serve.root, 'x'), 'utf8')).toBe('kernel');
       const out = await scp(join(local, 'f'), '127.0.0.1:/L2');
-      expect(out).toMatchObject({ status: 1, stderr: 'scp: /L2: symbolic link leads outside the root\n' });
+      expect(out).toMatchObject({ status: 1, stderr: 'scp: /L2: Permission denied (symbolic link leads outside the root)\n' });
       await expect(stat(join(serve.root, '..', 'x'))).rejects.toThrow();
     } finally {
       for (const n of ['a', 'sub', 'L', 'L2', 'x']) await rm(join(serve.root, n), { recursive: true, force: true });

@@ -11,7 +11,8 @@ import { applyAttrs } from './file-ops';
 import { attrsReply, pathReply, statusReply } from './replies';
 import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
-import { said } from '../../util/said';
+import { Said, said } from '../../util/said';
+import { OUTSIDE } from '../jail';
 import { vfsStats } from './statvfs';
 import { fileKey, guardOpened, releaseGuard } from './store-guard';
 import { ownerUnknown } from './upload-owners';
@@ -135,7 +136,7 @@ async function renameIfAbsent(from: string, to: string): Promise<void> {
 // A second name for a symlink that leads outside would be a new way out.
 async function hardlink(ctx: OpsContext, from: string, to: string, clientFrom: string): Promise<void> {
   if ((await lstat(from)).isSymbolicLink() && !(await ctx.paths.jail.isInside(from))) {
-    throw new SftpFailure(STATUS.PERMISSION_DENIED, said`${ctx.paths.shown(clientFrom)}: symbolic link leads outside the root`);
+    throw new SftpFailure(STATUS.PERMISSION_DENIED, said`${ctx.paths.shown(clientFrom)}: ${Said.plain(OUTSIDE)}`);
   }
   await link(from, to);
 }

@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { ScpipeError } from '../../errors';
 import { errnoCode } from '../../fs/strerror';
 import { Said, said, saidOf } from '../../util/said';
-import type { Jail } from '../jail';
+import { OUTSIDE, type Jail } from '../jail';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
 
@@ -94,7 +94,7 @@ export class SftpPaths {
     const dir = await this.realDirectory(posix.dirname(linkHost), clientLink);
     const stored = posix.isAbsolute(target) ? posix.relative(dir, this.resolve(target)) || '.' : posix.normalize(target);
     if (!this.jail.contains(posix.resolve(dir, stored)) || !(await this.leadsInside(posix.resolve(dir, stored)))) {
-      throw new SftpFailure(STATUS.PERMISSION_DENIED, said`${clientLink}: symbolic link would lead outside the root`);
+      throw new SftpFailure(STATUS.PERMISSION_DENIED, said`${this.shown(clientLink)}: Permission denied (symbolic link would lead outside the root)`);
     }
     return stored;
   }
@@ -139,6 +139,6 @@ export class SftpPaths {
   }
 
   private outside(clientPath: string): SftpFailure {
-    return new SftpFailure(STATUS.PERMISSION_DENIED, said`${clientPath}: symbolic link leads outside the root`);
+    return new SftpFailure(STATUS.PERMISSION_DENIED, said`${this.shown(clientPath)}: ${Said.plain(OUTSIDE)}`);
   }
 }

@@ -196,7 +196,7 @@ describe('Jail.checkNoEscape', () => {
   ])('refuses %j, a symlink that leads outside', async (clientPath, shown) => {
     for (const allowMissingLeaf of [false, true]) {
       const err = await rejection(jail.checkNoEscape(host(clientPath), { allowMissingLeaf }));
-      expect(err).toMatchObject({ code: 'ERR_UNSAFE_NAME', message: `${shown}: symbolic link leads outside the root`, path: shown });
+      expect(err).toMatchObject({ code: 'ERR_UNSAFE_NAME', message: `${shown}: Permission denied (symbolic link leads outside the root)`, path: shown });
     }
   });
 
@@ -214,7 +214,7 @@ describe('Jail.checkNoEscape', () => {
     await expect(jail.checkNoEscape(host('dangling-in'), { allowMissingLeaf: true })).resolves.toBeUndefined();
     for (const name of ['dangling-out', 'dangling-dot']) {
       const err = await rejection(jail.checkNoEscape(host(name), { allowMissingLeaf: true }));
-      expect(err).toMatchObject({ code: 'ERR_UNSAFE_NAME', message: `/${name}: symbolic link leads outside the root` });
+      expect(err).toMatchObject({ code: 'ERR_UNSAFE_NAME', message: `/${name}: Permission denied (symbolic link leads outside the root)` });
     }
     const missing = await rejection(jail.checkNoEscape(host('dangling-in'), { allowMissingLeaf: false }));
     expect(missing).toMatchObject({ code: 'ERR_LOCAL_IO', message: '/dangling-in: No such file or directory' });
@@ -236,7 +236,7 @@ describe('Jail.checkNoEscape', () => {
 
   it('refuses a dangling link whose `..` climbs out only after a symlink is followed', async () => {
     const err = await rejection(jail.checkNoEscape(host('kernel-out'), { allowMissingLeaf: true }));
-    expect(err).toMatchObject({ code: 'ERR_UNSAFE_NAME', message: '/kernel-out: symbolic link leads outside the root' });
+    expect(err).toMatchObject({ code: 'ERR_UNSAFE_NAME', message: '/kernel-out: Permission denied (symbolic link leads outside the root)' });
     await expect(lstat(join(base, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 

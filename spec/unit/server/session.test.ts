@@ -86,9 +86,9 @@ describe('uploads through a dangling symlink', () => {
 
   it('are refused with a clear message when `..` climbs out after a symlink is followed', async () => {
     const r = await session(jail, 'scp -t /L2', upload('up', 'data'));
-    expect(r).toMatchObject({ sent: '\x01scp: /L2: symbolic link leads outside the root\n', exit: 1 });
+    expect(r).toMatchObject({ sent: '\x01scp: /L2: Permission denied (symbolic link leads outside the root)\n', exit: 1 });
     await expect(lstat(join(base, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(r.log).toEqual(['me upload /L2 0 bytes failed: /L2: symbolic link leads outside the root']);
+    expect(r.log).toEqual(['me upload /L2 0 bytes failed: /L2: Permission denied (symbolic link leads outside the root)']);
   });
 });
 
