@@ -82,7 +82,8 @@ export class SessionLife {
   call<T>(what: string, path: string, start: (done: Done<T>) => void, kind?: ReplyKind): Promise<T> {
     if (this.violation) return Promise.reject(this.violation);
     if (this.endedBy !== undefined) {
-      return Promise.reject(this.explain(new ScpipeError('ERR_LOST_CONNECTION', `${what}: ${this.endedBy}`, { path }), what));
+      const ended = `${escapeForTerminal(path)}: ${what}: ${sessionEnded(this.endedBy)}`;
+      return Promise.reject(this.explain(new ScpipeError('ERR_LOST_CONNECTION', ended, { path }), what));
     }
     return new Promise<T>((resolve, reject) => {
       const answered = this.stall?.wait(`the server's answer to an SFTP ${what}`); // the error names the path

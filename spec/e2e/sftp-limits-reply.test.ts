@@ -49,7 +49,7 @@ const wrongReplies: Array<[string, Answer, string]> = [
 
 // What a download says of a session the server ended instead of answering limits@openssh.com.
 const endedInstead: Record<string, string> = {
-  ssh2: 'scpipe: stat: the server ended the SFTP session\n',
+  ssh2: 'scpipe: /f: stat: the server ended the SFTP session\n',
   openssh: 'scpipe: /f: stat: the SFTP session ended: ssh ended (exit status 255) without saying why: at LogLevel ERROR it does not; -o LogLevel=INFO makes it say\n',
 };
 
