@@ -69,7 +69,8 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   }
   const served = serveChannel(stream, ctx.connected);
   // As the SFTP side shows a path (from /, `.` and `..` resolved): one file, one form to grep the log for.
-  const shown = escapeForTerminal(posix.resolve('/', parsed.path));
+  // Cut as a refused command is: a client's 30 KB name would be a line twice as long, each time.
+  const shown = peerText(posix.resolve('/', parsed.path), MAX_LOGGED_COMMAND);
   const direction = parsed.role === 'sink' ? 'upload' : 'download';
   let bytes = 0;
   let problem: string | undefined;
@@ -136,7 +137,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   }
   await served.close(problem === undefined ? 0 : 1);
   if (absent && bytes === 0 && !ctx.verbose) return;
-  ctx.log(`${ctx.who} ${direction} ${shown} ${bytes} bytes ${problem === undefined ? 'ok' : `failed: ${problem}`}`);
+  ctx.log(`${ctx.who} ${direction} ${shown} ${bytes} bytes ${problem === undefined ? 'ok' : `failed: ${cutEscaped(problem, MAX_LOGGED_COMMAND)}`}`);
 }
 
 // Aborts when the channel closes (the client hung up or the connection
@@ -247,4 +248,9 @@ function clientViewSink(inner: SinkHandler, hide: (text: string) => string, coun
     leaveDirectory: (depth) => inner.leaveDirectory(depth),
     close: () => inner.close?.() ?? Promise.resolve(),
   };
+}
+
+// Text already escaped for a terminal, cut to `max` characters (a cut escape is still plain text).
+function cutEscaped(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -23,3 +23,14 @@ it('a 100 KB exec command: ssh exits 255, serve logs the dropped connection and 
   expect(serve.log().split('\n').filter((l) => l.includes('connection dropped'))).toHaveLength(1);
   expect(serve.log().split('\n').find((l) => l.includes(' ls bbb'))!.length).toBeLessThan(1300);
 });
+
+// A download of a 30,000-character name: scp -f says the name is too long,
+// and serve's one log line of it is cut as a refused command's, not 30 KB.
+it('a download of a 30 KB name: one log line, cut, the name refused', async () => {
+  const r = await runProgram('ssh', [...serve.sshArgs(), '127.0.0.1', `scp -f /${'c'.repeat(30_000)}`], '\0');
+  expect(r.stdout.length).toBeGreaterThan(0); // the refusal, \x01 and its words
+  await waitFor(() => / download \/c{10}/.test(serve.log()), 'the download line');
+  const line = serve.log().split('\n').find((l) => / download \/c{10}/.test(l))!;
+  expect(line).toMatch(/ failed: /);
+  expect(line.length).toBeLessThan(2500);
+});
