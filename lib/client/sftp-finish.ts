@@ -102,7 +102,7 @@ export async function rename(session: SftpSession, paths: UploadPaths, log?: (li
     log?.(`sftp: no posix-rename@openssh.com: removing the old ${escapeForTerminal(paths.target)} before the rename`);
     await session.unlink(paths.target);
     await session.rename(paths.temp, paths.target).catch((e: unknown) => {
-      throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.target)}: removed, but the rename failed: the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, cause: e });
+      throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.target)}: removed, but the rename failed: the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, tempsLeft: [{ path: paths.temp, state: 'whole' }], cause: e });
     });
   }
 }
@@ -139,6 +139,6 @@ async function renameNoClobber(session: SftpSession, paths: UploadPaths): Promis
     if (!refusedAsTaken(err)) throw err;
     const there = await session.stat(paths.target).then(() => true, () => false);
     if (!there) throw err;
-    throw new ScpipeError('ERR_EXISTS', `${escapeForTerminal(paths.target)}: another program made this file during the upload, and --no-clobber leaves it as it is; the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, cause: err });
+    throw new ScpipeError('ERR_EXISTS', `${escapeForTerminal(paths.target)}: another program made this file during the upload, and --no-clobber leaves it as it is; the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, tempsLeft: [{ path: paths.temp, state: 'whole' }], cause: err });
   }
 }

@@ -29,6 +29,7 @@ import { finish } from './sftp-finish';
 import { removeTemp, removeTempAfterAbort } from './sftp-remove-temp';
 import { keepFresh } from './sftp-keep-fresh';
 import { copyInput } from './sftp-put-input';
+import { keptWhole } from './temps-left';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
 export const HELD_PER_LANE = 8 * 1024 * 1024;
@@ -160,8 +161,8 @@ export async function putSftp(
     if (input instanceof Readable) input.destroy();
     const last = finishing ?? writer?.currentLanes ?? lanes;
     const explained = await explainFailure(last, paths, failure);
-    // A whole upload that --no-clobber could not rename stays: the message names it.
-    const keep = isScpipeError(explained, 'ERR_EXISTS') && explained.path === paths.temp;
+    // A whole upload that could not take the target's name stays: the message names it.
+    const keep = keptWhole(explained, paths.temp);
     const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole, gone, renaming: stage.renaming };
     // After a signal, not for as long as the writes queued on a slow link take (sftp-remove-temp.ts).
     const said = isScpipeError(explained, 'ERR_ABORTED') && !keep ? await removeTempAfterAbort(conn, last, paths, explained, removal, on.generation) : await removeTemp(last, paths, explained, removal);

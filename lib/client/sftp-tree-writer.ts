@@ -27,7 +27,7 @@ import { RemoteDirectories, isFatal } from './sftp-tree-dirs';
 import { absent, asTarget, tempNameFor } from './sftp-paths';
 import { throughLinks } from './sftp-links';
 import { explainSftpFailure } from './sftp-failure-cause';
-import { withTempsLeft } from './temps-left';
+import { keptWhole, withTempsLeft } from './temps-left';
 import { accountOf, deniesWrite, readOnlyError, type Account } from './sftp-read-only';
 import { OrderedLines, type LineTurn } from '../util/ordered-lines';
 import { KeptProblems } from '../util/kept-problems';
@@ -156,7 +156,7 @@ export class SftpTreeWriter implements SourceSession {
     } catch (caught) {
       const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : await explainSftpFailure(this.session, temp, path, caught);
       // put's rename() names the temporary file when it removed the old target but could not rename: it stays.
-      const kept = isScpipeError(err) && err.message.includes('the upload is whole in');
+      const kept = keptWhole(err, temp);
       const stayed = opened && !kept ? await this.removeTemp(handle, temp, err, lines.say) : undefined;
       if (openLost) this.opts.onLeftBehind?.(temp, true); // a retry removes it
       if (isFatal(err)) throw err;

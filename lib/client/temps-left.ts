@@ -10,6 +10,11 @@ export function withTempsLeft<T>(err: T, left: readonly TempLeft[]): T | ScpipeE
   return withMessage(err, `${err.message}; ${tempsLeftSaid(left)}`, { tempsLeft: [...(err.tempsLeft ?? []), ...left], cause: err });
 }
 
+/** True when `err` says the upload is whole in `temp` and stays there (--no-clobber, or the old target removed and the rename refused): not to be removed. */
+export function keptWhole(err: unknown, temp: string): boolean {
+  return isScpipeError(err) && (err.tempsLeft ?? []).some((t) => t.path === temp && t.state === 'whole' && t.removeFailed === undefined);
+}
+
 /** The words for `left`: partial uploads first, then whole ones, then the empty files of lost opens. */
 export function tempsLeftSaid(left: readonly TempLeft[]): string {
   const shown = (temps: readonly TempLeft[]): string => temps.map((t) => escapeForTerminal(t.path)).join(', ');

@@ -116,4 +116,27 @@ describe('put over SFTP: the temporary files a failure left, as data', () => {
       await fake.stop();
     }
   }, 60_000);
+
+  // A server without posix-rename refuses a rename onto a name taken: the
+  // old target is removed first. When the rename is then refused again, the
+  // upload is the only copy left: it was named in the message, then removed.
+  it('the old target removed, the rename then refused: the whole upload is kept and named, nothing removed after', async () => {
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : path === '/d/f' ? { kind: 'file', data: Buffer.from('old') } : undefined),
+      list: () => undefined,
+      renameStatus: () => 4, // SSH_FX_FAILURE, as OpenSSH's sftp-server says for a name taken
+    });
+    try {
+      const data = Buffer.alloc(100_000, 2);
+      const err = (await put(target(fake), '/d/f', data, { protocol: 'sftp', retries: 0 }).catch((e: unknown) => e)) as ScpipeError;
+      const [temp] = opened(fake);
+      expect(err.code).toBe('ERR_REMOTE');
+      expect(err.message).toBe(`/d/f: removed, but the rename failed: the upload is whole in ${temp}`);
+      expect(err.tempsLeft).toEqual([{ path: temp, state: 'whole' }]);
+      expect(fake.uploads.ops.filter((op) => op.startsWith('remove '))).toEqual(['remove /d/f']);
+      expect(fake.uploads.files.get(temp!)!.equals(data)).toBe(true);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
 });
