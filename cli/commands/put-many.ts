@@ -192,9 +192,11 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         sayFailure(i, outcome.error);
       }
     });
-    // Targets the producer failed, beside others that failed for reasons of their own: said once.
-    const spoilt = targetArgs.filter((_, i) => byProducer(outcomes[i]!));
-    if (spoilt.length > 0) say(`${failure!.message}; nothing was stored on ${spoilt.map((t) => escapeForTerminal(t)).join(', ')}`);
+    // Targets the producer failed, beside others that failed for reasons of their own: one line
+    // each, "TARGET: …" as every other target's, so a script reading per-target lines finds them all.
+    outcomes.forEach((o, i) => {
+      if (byProducer(o)) say(`${shown[i]}: ${failure!.message}; nothing was stored`);
+    });
     const empty = emptyInputSource(piped, checked.size !== undefined);
     if (done.length > 0 && done[0]!.bytes === 0n && empty !== undefined) {
       sayEmptyInput(`an empty file on ${targetArgs.filter((_, i) => outcomes[i]!.ok).map((t) => escapeForTerminal(t)).join(', ')}`, empty);

@@ -173,14 +173,15 @@ describe('put to several targets', () => {
 
   // A target that cannot log in (no such account), beside two that the
   // producer's failure spoils. User sees the refusal, then the producer's
-  // failure once, naming the two; exit 1 (the first failed target's).
+  // failure on each of the two, in the same shape; exit 1 (the first failed target's).
   // Left: nothing on either host.
   it('a producer that fails beside a target refused for its own reason: both said, each once', async () => {
     const refused = `nobody@${sshd.host}:/x.bin`;
     const r = await runCli(['put', ...flags(), toScp('p.bin'), toSftp('p.bin'), refused, '--', 'sh', '-c', 'head -c 3000000 /dev/zero; sleep 1; exit 3']);
     expect(r.stderr.split('\n').filter((l) => l !== '').sort()).toEqual([
       `scpipe: ${refused}: nobody@${sshd.host}: Permission denied (tried publickey; the server accepts publickey)`,
-      `scpipe: the input command exited with status 3: sh -c 'head -c 3000000 /dev/zero; sleep 1; exit 3'; nothing was stored on ${toScp('p.bin')}, ${toSftp('p.bin')}`,
+      `scpipe: ${toScp('p.bin')}: the input command exited with status 3: sh -c 'head -c 3000000 /dev/zero; sleep 1; exit 3'; nothing was stored`,
+      `scpipe: ${toSftp('p.bin')}: the input command exited with status 3: sh -c 'head -c 3000000 /dev/zero; sleep 1; exit 3'; nothing was stored`,
     ]);
     expect(r.status).toBe(1);
     expect(await readdir(scpDir)).toEqual([]);
