@@ -2,7 +2,7 @@
 // --output FILE), exactly the announced bytes; anything short is an error.
 // A lost connection is retried where that is honest (lib getTo()).
 import type { Argv, CommandModule } from 'yargs';
-import { ScpipeError, checkCounts, escapeForTerminal, getTo, type Download } from '../../lib';
+import { ScpipeError, checkCounts, escapeForTerminal, getTo, isScpipeError, type Download } from '../../lib';
 import type { CommandContext } from '../context';
 import { allOperands, getOperand, withOperands, type OperandArgs } from '../operands';
 import { ProgressLine } from '../progress';
@@ -15,7 +15,7 @@ import { keptRestoreFound, localLeftoverFound } from '../stale-lines';
 import { single, singleNumber } from '../yargs-limits';
 import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
-import { checkSpoolDirectory, followLinks, sourceNamesDirectory } from '../../lib/internal';
+import { checkSpoolDirectory, followLinks, sourceNamesDirectory, withMessage } from '../../lib/internal';
 import { heldParts, withPartsSpoolFullHint } from '../spool-full';
 import { withRestOfSetHint } from '../set-rest-hint';
 import { withDirectoryHint } from '../directory-hint';
@@ -170,11 +170,19 @@ export async function runGet(
       const stored = await followLinks(output).catch(() => output); // the temp files are beside the link's end
       for (const left of await findLocalLeftovers(stored)) say((left.kept ? keptRestoreFound : localLeftoverFound)(left.path, left.ageS, left.bytes));
     }
-  } catch (err) {
+  } catch (caught) {
+    const err = namedAsGiven(caught, spec.path, sourceArg);
     const pasted = pasteSpec(spec, args);
     if (err instanceof ScpipeError || output !== undefined) throw withDirectoryHint(withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, fitted ?? args.parallel, memoryLimit)), pasted, download), pasted);
     throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
   } finally {
     progress?.done();
   }
+}
+
+// A checksum failure names the remote file as the user gave it, host and all, not its path alone.
+function namedAsGiven(err: unknown, path: string, given: string): unknown {
+  const shownPath = escapeForTerminal(path);
+  if (!isScpipeError(err, 'ERR_CHECKSUM') || !err.message.startsWith(`${shownPath} `)) return err;
+  return withMessage(err, `${escapeForTerminal(given)}${err.message.slice(shownPath.length)}`);
 }

@@ -7,6 +7,7 @@
 // - into a stream: only while no byte has gone out; after that the failure
 //   says how much went out and that a file (--output) would have been retried.
 // A loss before any download began (while opening it) is always retried.
+import { lstat } from 'node:fs/promises';
 import { asScpipeError, isScpipeError, ScpipeError, withMessage } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { canReconnect, isConnectionLoss } from './reconnect';
@@ -66,6 +67,8 @@ export async function getTo(target: Target, remotePath: string, output: string |
   const keptFile = opts.resume && typeof output === 'string' ? new KeptFile(output, opts.onResume) : undefined;
   // Before a kept file is read: two runs writing into one would mix their bytes.
   const lock = typeof output === 'string' && opts.resume ? await takeResumeLock(output, opts.trace) : undefined;
+  // Whether the output was there before the run: a failed check leaves it as it was, or does not make it.
+  const existed = typeof output === 'string' ? lstat(output).then(() => true, () => false) : Promise.resolve(false);
   const retryable = (err: unknown): boolean => {
     if (!canReconnect(target) || !isConnectionLoss(err) || wereRetriesSpent(err)) return false;
     // The first connection never made is final (exit 255): there was nothing to lose.
@@ -85,10 +88,10 @@ export async function getTo(target: Target, remotePath: string, output: string |
         const download = await get(target, remotePath, { ...opts, wholeStreamSum: wanted, resumeAt, resumeFile });
         current = download;
         opts.onDownload?.(download);
-        const where = typeof output === 'string' ? `${escapeForTerminal(output)} was left as it was` : 'the bytes written out are not the file expected';
-        const check = wanted ? new SumCheck(download, opts.expectSha256, where) : undefined;
+        const leftAs = typeof output === 'string' ? `${escapeForTerminal(output)} ${(await existed) ? 'was left as it was' : 'was not made'}` : undefined;
+        const check = wanted ? new SumCheck(download, opts.expectSha256, leftAs ?? 'the bytes written out are not the file expected', escapeForTerminal(remotePath)) : undefined;
         try {
-          check?.checkManifest(typeof output === 'string' ? `${escapeForTerminal(output)} was left as it was` : 'nothing was written out');
+          check?.checkManifest(leftAs ?? 'nothing was written out');
         } catch (err) {
           download.body.destroy(); // no part is fetched
           download.done.catch(() => undefined);

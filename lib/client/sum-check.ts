@@ -18,6 +18,8 @@ export class SumCheck {
     private readonly download: Download,
     private readonly expected: string | undefined,
     private readonly where: string,
+    /** The remote file as the caller named it, escaped: a set's or a link's own name is not what was asked for. */
+    private readonly shown: string = escapeForTerminal(download.name),
   ) {
     this.sum = download.manifest === undefined ? (download.resumed?.whole ?? createHash('sha256')) : undefined; // a resumed file's: its kept bytes summed
   }
@@ -38,7 +40,7 @@ export class SumCheck {
     if (manifest === undefined || this.expected === undefined || manifest.sha256 === this.expected) return;
     throw new ScpipeError(
       'ERR_CHECKSUM',
-      `${escapeForTerminal(this.download.name)} is not what was expected: its manifest gives its SHA-256 as ${manifest.sha256}, not ${this.expected}; ${where}`,
+      `${this.shown} is not what was expected: its manifest gives its SHA-256 as ${manifest.sha256}, not ${this.expected}; ${where}`,
       { bytes: 0n, sha256: manifest.sha256 },
     );
   }
@@ -49,7 +51,7 @@ export class SumCheck {
     if (this.expected !== undefined && hex !== this.expected) {
       throw new ScpipeError(
         'ERR_CHECKSUM',
-        `${escapeForTerminal(this.download.name)} is not what was expected: its SHA-256 is ${hex}, not ${this.expected}; ${this.where}`,
+        `${this.shown} is not what was expected: its SHA-256 is ${hex}, not ${this.expected}; ${this.where}`,
         { bytes: BigInt(this.bytes), sha256: hex },
       );
     }

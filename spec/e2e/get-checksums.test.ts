@@ -29,8 +29,9 @@ describe.each([
     await writeFile(join(dir, 'f.bin'), data);
     execFileSync('chown', [`${account().uid}:${account().gid}`, join(dir, 'f.bin')]);
   });
+  const source = (): string => remote(sshd, account(), `${rdir}/f.bin`);
   const get = (more: string[]): Promise<Awaited<ReturnType<typeof runCli>>> =>
-    runCli(['get', ...sshFlags(sshd, account()), ...extra, ...more, remote(sshd, account(), `${rdir}/f.bin`)]);
+    runCli(['get', ...sshFlags(sshd, account()), ...extra, ...more, source()]);
 
   it('--checksum-file writes the sum of what came, and --check with that file passes', async () => {
     const sums = join(local(), 'f.sha256');
@@ -84,20 +85,21 @@ describe.each([
     const wrong = 'ab'.repeat(32);
     const r = await get(['--expect-sha256', wrong, '--output', out]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: f.bin is not what was expected: its SHA-256 is ${sha(data)}, not ${wrong}; ${out} was left as it was\n`);
+    expect(r.stderr).toBe(`scpipe: ${source()} is not what was expected: its SHA-256 is ${sha(data)}, not ${wrong}; ${out} was left as it was\n`);
     expect(await readFile(out, 'utf8')).toBe('old');
     expect(await readdir(local())).toEqual(['f.bin']);
   });
 
   // --json gave "sha256": null here while the message named the sum taken.
-  // User sees now: the same sum in the summary (stderr) as in the message.
-  it('a wrong --expect-sha256 with --json: the summary gives the sum taken, as the message does', async () => {
+  // User sees now: the same sum in the summary (stderr) as in the message,
+  // and that the output, which was not there before, was not made.
+  it('a wrong --expect-sha256 with --json: the summary gives the sum taken, as the message does; a new output is not made', async () => {
     const out = join(local(), 'f.bin');
     const wrong = 'ab'.repeat(32);
     const r = await get(['--json', '--expect-sha256', wrong, '--output', out]);
     expect(r.status).toBe(1);
     const [said, json] = r.stderr.split('\n');
-    expect(said).toBe(`scpipe: f.bin is not what was expected: its SHA-256 is ${sha(data)}, not ${wrong}; ${out} was left as it was`);
+    expect(said).toBe(`scpipe: ${source()} is not what was expected: its SHA-256 is ${sha(data)}, not ${wrong}; ${out} was not made`);
     expect(JSON.parse(json!)).toMatchObject({ ok: false, exit_status: 1, sha256: sha(data), bytes: data.length, error: { code: 'ERR_CHECKSUM' } });
     expect(await readdir(local())).toEqual([]);
   });
@@ -107,7 +109,7 @@ describe.each([
     await writeFile(sums, `${'0'.repeat(64)}  other.bin\n${'cd'.repeat(32)} *f.bin\n`);
     const r = await get(['--check', sums]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`scpipe: f.bin is not what was expected: its SHA-256 is ${sha(data)}, not ${'cd'.repeat(32)}; the bytes written out are not the file expected\n`);
+    expect(r.stderr).toBe(`scpipe: ${source()} is not what was expected: its SHA-256 is ${sha(data)}, not ${'cd'.repeat(32)}; the bytes written out are not the file expected\n`);
     expect(r.stdout.length).toBe(data.length);
   });
 });
@@ -150,7 +152,7 @@ describe('get --check of a parts set', () => {
     const out = join(local(), 'set');
     const bad = await getSet(rdir, ['--expect-sha256', 'e'.repeat(64), '--output', out, '--json']);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain(`is not what was expected: its manifest gives its SHA-256 as ${sha(data)}`);
+    expect(bad.stderr).toContain(`is not what was expected: its manifest gives its SHA-256 as ${sha(data)}, not ${'e'.repeat(64)}; ${out} was not made\n`);
     // The summary gives the set's sum, as it does when the set matches.
     expect(JSON.parse(bad.stderr.split('\n')[1]!)).toMatchObject({ ok: false, sha256: sha(data), bytes: 0, error: { code: 'ERR_CHECKSUM' } });
     expect(await readdir(local())).toEqual([]);
@@ -163,7 +165,7 @@ describe('get --check of a parts set', () => {
     const data = randomBytes(3 * 1024 * 1024 + 1);
     const { rdir } = await putSet('sums-set-early', data);
     const bad = await getSet(rdir, ['--expect-sha256', 'e'.repeat(64)]);
-    expect(bad).toMatchObject({ status: 1, stderr: `scpipe: set is not what was expected: its manifest gives its SHA-256 as ${sha(data)}, not ${'e'.repeat(64)}; nothing was written out\n` });
+    expect(bad).toMatchObject({ status: 1, stderr: `scpipe: ${remote(sshd, account(), `${rdir}/set`)} is not what was expected: its manifest gives its SHA-256 as ${sha(data)}, not ${'e'.repeat(64)}; nothing was written out\n` });
     expect(bad.stdout.length).toBe(0);
   });
 
