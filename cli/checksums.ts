@@ -43,9 +43,18 @@ export function storedAfterSignal(err: unknown): ChecksumEntry | undefined {
   return { sha256: err.sha256, name: posix.basename(err.path) };
 }
 
-/** --checksum-file and --checksum for such an upload; one that fails is said, and the signal's status stands. */
+/**
+ * An upload stored whole whose --verify read-back failed (not a difference): its sum,
+ * taken as the bytes went, is true of what was sent.
+ */
+function storedUnverified(err: unknown): ChecksumEntry | undefined {
+  if (!isScpipeError(err) || err.code === 'ERR_CHECKSUM' || !err.stored || err.sha256 === undefined || err.path === undefined) return undefined;
+  return { sha256: err.sha256, name: posix.basename(err.path) };
+}
+
+/** --checksum-file and --checksum for such an upload, or one stored but not verified; one that fails is said, and the error's status stands. */
 export async function writeStoredAfterSignal(args: Pick<ChecksumArgs, 'checksum-file' | 'checksum'>, err: unknown): Promise<void> {
-  const entry = storedAfterSignal(err);
+  const entry = storedAfterSignal(err) ?? storedUnverified(err);
   if (entry === undefined) return;
   recordSha256(entry.sha256);
   if (args['checksum-file'] !== undefined) await writeChecksumEntries(args['checksum-file'], [entry]).catch((e: unknown) => say(describeFailure(e)));

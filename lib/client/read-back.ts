@@ -4,7 +4,7 @@
 // that does not match never takes the target's name; over SCP the file is
 // in place already, and a mismatch says it cannot be trusted. A parts set is
 // read back as get reads it: each part against the manifest, then the whole.
-import { ScpipeError, isScpipeError, throwIfAborted, withMessage } from '../errors';
+import { ScpipeError, isScpipeError, throwIfAborted, withMessage, type ScpipeErrorContext } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { createHash } from 'node:crypto';
 import type { OpenChannel, Target } from './connection';
@@ -80,17 +80,18 @@ export async function readBackScp(conn: Reconnector, remotePath: string, name: s
     },
     { retries: conn.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0, backoffMs: opts.backoffMs, isRetryable: isConnectionLoss, signal: opts.signal, onRetry: opts.onRetry },
   ).catch((err: unknown) => {
-    throw notVerified(err, `${escapeForTerminal(path)} was stored, but reading it back to verify it failed`);
+    // Stored whole, its sum taken as it went: the caller can still write that sum down.
+    throw notVerified(err, `${escapeForTerminal(path)} was stored, but reading it back to verify it failed`, { stored: true, sha256: sent, path });
   });
   opts.trace?.(`verify: read back ${escapeForTerminal(path)} in ${((performance.now() - started) / 1000).toFixed(2)} s: SHA-256 as sent`);
 }
 
 /** A read-back that failed for another reason than a difference: said as such (`what`: what is known), code and context kept. */
-export function notVerified(err: unknown, what: string): unknown {
+export function notVerified(err: unknown, what: string, stored: ScpipeErrorContext = {}): unknown {
   if (!isScpipeError(err) || err.code === 'ERR_CHECKSUM') return err;
   // A signal in the read-back: what is stored is said all the same.
-  if (err.code === 'ERR_ABORTED') return withMessage(err, `${err.message}; ${what}`, { cause: err });
-  return withMessage(err, `${what}: ${err.message}`, { cause: err });
+  if (err.code === 'ERR_ABORTED') return withMessage(err, `${err.message}; ${what}`, { ...stored, cause: err });
+  return withMessage(err, `${what}: ${err.message}`, { ...stored, cause: err });
 }
 
 // The stored file through `scp -f`: `remotePath`, or the file inside it when it is a directory.

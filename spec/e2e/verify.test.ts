@@ -101,10 +101,12 @@ describe('put --verify, a remote that stores other bytes than it was sent', () =
 
   // An upload-only archive (scp -f refused). User sees: exit 1, "PATH was
   // stored, but reading it back to verify it failed: …". Left: the file,
-  // whole, remotely.
-  it('over SCP to a host that refuses downloads: exit 1 saying the file was stored but not verified', async () => {
+  // whole, remotely, and the --checksum-file line of the sum taken as it was sent.
+  it('over SCP to a host that refuses downloads: exit 1 saying the file was stored but not verified; --checksum-file is written', async () => {
     const data = randomBytes(100_000);
-    const { r, dir, rdir } = await putVerifyThrough('#!/bin/sh\ncase "$1" in -f) echo "archive: downloads are not allowed" >&2; exit 1;; esac\nexec scp "$@"\n', data);
+    const sums = join(await userDir(sshd.user, 'verify-sums'), 'v.sha256');
+    const { r, dir, rdir } = await putVerifyThrough('#!/bin/sh\ncase "$1" in -f) echo "archive: downloads are not allowed" >&2; exit 1;; esac\nexec scp "$@"\n', data, ['--checksum-file', sums]);
+    expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  v.bin\n`);
     expect(r.stderr).toMatch(new RegExp(`^scpipe: ${rdir}/v\\.bin was stored, but reading it back to verify it failed: .*\\n`));
     expect(r.stderr).toContain('archive: downloads are not allowed');
     expect(r.status).toBe(1);
