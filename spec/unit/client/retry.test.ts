@@ -53,6 +53,19 @@ describe('withRetries', () => {
     }
   });
 
+  // scp -t does not truncate: the last attempt, cut at its header, left the first one's bytes.
+  it('the retries spent: the file said as the attempt that wrote most left it', async () => {
+    const cutAt = (written: bigint) => ({ name: 'f', path: 'd/f', written, size: 20n });
+    const wrote = new ScpipeError('ERR_LOST_CONNECTION', 'lost; d/f is left cut short', { cutShort: cutAt(10n) });
+    const atHeader = new ScpipeError('ERR_LOST_CONNECTION', 'lost; d/f may be left empty', { cutShort: cutAt(0n) });
+    let calls = 0;
+    const err = await withRetries(async () => { throw calls++ === 0 ? wrote : atHeader; }, { retries: 1, backoffMs: [0], isRetryable: () => true }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ cutShort: cutAt(10n), message: 'lost; d/f is left cut short; 1 retry failed too, the last: lost; d/f may be left empty' });
+    calls = 0;
+    const later = new ScpipeError('ERR_LOST_CONNECTION', 'lost; d/f is left cut short', { cutShort: cutAt(15n) });
+    await expect(withRetries(async () => { throw calls++ === 0 ? wrote : later; }, { retries: 1, backoffMs: [0], isRetryable: () => true })).rejects.toMatchObject({ cutShort: cutAt(15n) });
+  });
+
   it('marks the failure that spent the retries, so an outer loop does not start them over', async () => {
     const spent = lost();
     await expect(withRetries(async () => { throw spent; }, { retries: 1, backoffMs: [0], isRetryable: () => true })).rejects.toBe(spent);
