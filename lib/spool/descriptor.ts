@@ -3,6 +3,7 @@
 // while the main thread does the SSH handshake. The CLI uses it for stdin
 // when stdin is a pipe, a socket or a device. On Linux, the RAM part beyond
 // its first 8 MiB goes to a memory file on /dev/shm (memory-file.ts).
+import { fstatSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
 import { Progress } from './control';
@@ -21,6 +22,7 @@ import { MEMORY_FILE_AFTER, memoryFileDirectory } from './memory-file';
 import { checkMemoryLimit, spoolDirectory, type SpillTarget, type SpoolOptions } from './options';
 import { SpoolFile, spoolWriteError } from './spool-file';
 import { FileSpool, MemorySpool, type Spool } from './spools';
+import { strerror } from '../fs/strerror';
 import { onAbort } from '../util/abort';
 import { threadFailure, whyNotStarted } from '../util/limits';
 
@@ -36,6 +38,12 @@ export class DescriptorInput {
   constructor(readonly fd: number) {
     if (!Number.isSafeInteger(fd) || fd < 0) {
       throw new ScpipeError('ERR_USAGE', `invalid file descriptor: ${String(fd)}`);
+    }
+    // Checked here, once, for every path that reads it (spool, SFTP pieces, parts), not met as a raw EBADF there.
+    try {
+      fstatSync(fd);
+    } catch (err) {
+      throw new ScpipeError('ERR_USAGE', `file descriptor ${fd} is not open: ${strerror(err)}`, { cause: err });
     }
   }
 }

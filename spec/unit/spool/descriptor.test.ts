@@ -190,6 +190,10 @@ describe('spool(DescriptorInput): errors', () => {
   it('refuses a descriptor that is not a whole number', () => {
     expect(() => new DescriptorInput(-1)).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
     expect(() => new DescriptorInput(1.5)).toThrow(/invalid file descriptor: 1.5/);
+    // A descriptor not open: said at once for every kind of put (spool, SFTP, parts), not a raw EBADF later.
+    const closed = fs.openSync('/dev/null', 'r');
+    fs.closeSync(closed);
+    expect(() => new DescriptorInput(closed)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message: `file descriptor ${closed} is not open: Bad file descriptor` }));
   });
 
   it('reports an input that cannot be read as ERR_LOCAL_IO', async () => {
