@@ -10,19 +10,37 @@ import { Socket } from 'node:net';
 /** Buffers filled ahead of the reader before reading pauses. */
 const READ_AHEAD = 2;
 
+/** How PipeReads hands its buffers out. */
+export interface PipeReadsOptions {
+  /**
+   * Hand out what a buffer holds so far when the reader waits for it, and
+   * fill the rest of it after: a parts set cuts a part as its last byte
+   * comes, however slowly the producer writes (an SFTP put waits for a full
+   * request instead). Each buffer's bytes are then handed out in pieces.
+   */
+  eager?: boolean;
+  /** At the end of the input: the last buffer taken and how much of it was filled. */
+  onEnd?: (buffer: Buffer, filled: number) => void;
+}
+
 /** See the file comment; libuv never closes descriptors 0-2, so close() leaves stdin open. */
 export class PipeReads {
   private readonly ready: Buffer[] = [];
   private current: Buffer;
   private fill = 0;
+  private handed = 0; // eager: the bytes of `current` handed out already
   private ended = false;
   private paused = false;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
   private readonly socket: Socket;
 
-  /** Reads `fd`, a pipe or socket, into buffers from `take`, each handed out once full (the last as filled). */
-  constructor(fd: number, private readonly take: () => Buffer) {
+  /** Reads `fd`, a pipe or socket, into buffers from `take`, each handed out once full (the last as filled), or sooner when `eager`. */
+  constructor(
+    fd: number,
+    private readonly take: () => Buffer,
+    private readonly opts: PipeReadsOptions = {},
+  ) {
     this.current = take();
     // Node documents `onread` for connect(); its Socket constructor takes it too (since Node 12).
     const onread = { buffer: () => this.current.subarray(this.fill), callback: (n: number) => this.onRead(n) };
@@ -35,10 +53,14 @@ export class PipeReads {
   private onRead(n: number): boolean {
     this.fill += n;
     if (this.fill === this.current.length) {
-      this.ready.push(this.current);
+      this.ready.push(this.handed === 0 ? this.current : this.current.subarray(this.handed));
       this.current = this.take();
       this.fill = 0;
+      this.handed = 0;
       this.wake?.();
+    } else if (this.opts.eager && this.wake) {
+      this.ready.push(this.handOut());
+      this.wake();
     }
     this.paused = this.ready.length >= READ_AHEAD;
     return !this.paused;
@@ -48,8 +70,16 @@ export class PipeReads {
     if (this.ended) return;
     this.ended = true;
     this.failure = err;
-    if (!err && this.fill > 0) this.ready.push(this.current.subarray(0, this.fill));
+    if (!err && this.fill > this.handed) this.ready.push(this.handOut());
+    if (!err) this.opts.onEnd?.(this.current, this.fill);
     this.wake?.();
+  }
+
+  // The bytes of `current` read since it was last handed out.
+  private handOut(): Buffer {
+    const piece = this.current.subarray(this.handed, this.fill);
+    this.handed = this.fill;
+    return piece;
   }
 
   /** The next buffer, full but for the last; undefined at the end. Rejects with the read's error. */
@@ -65,6 +95,7 @@ export class PipeReads {
       }
       if (this.failure) throw this.failure;
       if (this.ended) return undefined;
+      if (this.opts.eager && this.fill > this.handed) return this.handOut();
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }

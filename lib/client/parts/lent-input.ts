@@ -23,15 +23,13 @@ export function descriptorParts(fd: number, room: number): DescriptorParts {
   const st = fstatSync(fd);
   if (fd > 2 || !(st.isFIFO() || st.isSocket())) return { chunks: descriptorChunks(fd) };
   const pool = new ReplyPool();
-  const reads = new PipeReads(fd, () => pool.lendBlock(BODY_CHUNK, room));
+  // Eager: a part is cut as its last byte comes, not once a block is full; the last block's bytes come back as filled.
+  const reads = new PipeReads(fd, () => pool.lendBlock(BODY_CHUNK, room), { eager: true, onEnd: (block, filled) => pool.settle(block, filled) });
   const done = { done: true as const, value: undefined };
   const chunks: AsyncIterator<Uint8Array> = {
     next: async () => {
       const block = await reads.next();
-      if (block === undefined) return done;
-      // The last block, filled in part: only those bytes will come back.
-      if (block.length < BODY_CHUNK) pool.settle(block, block.length);
-      return { done: false, value: block };
+      return block === undefined ? done : { done: false, value: block };
     },
     return: async () => {
       reads.close();
