@@ -2,7 +2,8 @@
 // an error the caller calls retryable (a dropped connection, not a refusal),
 // wait and run it again, up to `retries` more times. Used by parts, by
 // single-file put from the spool, and by get.
-import { ScpipeError, abortError, isScpipeError, throwIfAborted, withMessage, type CutShort } from '../errors';
+import { ScpipeError, abortError, isScpipeError, throwIfAborted, withMessage } from '../errors';
+import { mostLeft } from '../protocol/cut-short';
 import { onAbort } from '../util/abort';
 
 /** Retries when nothing else is said: a few, spread over minutes (see DEFAULT_BACKOFF_MS). */
@@ -158,15 +159,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function retriesSpent(first: unknown, last: unknown, retries: number): unknown {
   if (retries === 0 || first === last || !isScpipeError(first) || !isScpipeError(last)) return last;
   const code = last.code === 'ERR_CONNECT' || last.code === 'ERR_CONNECT_TIMEOUT' ? 'ERR_LOST_CONNECTION' : last.code;
-  const cutShort = mostWritten(first.cutShort, last.cutShort); // what the remote file was left as
+  const cutShort = mostLeft(first.cutShort, last.cutShort); // what the remote file was left as
   return withMessage(last, `${first.message}; ${retries} ${retries === 1 ? 'retry' : 'retries'} failed too, the last: ${last.message}`, { code, cutShort, cause: last });
-}
-
-// scp -t writes over a file without truncating it: a later attempt cut
-// sooner (at its header) leaves the bytes an earlier one wrote past it.
-function mostWritten(first: CutShort | undefined, last: CutShort | undefined): CutShort | undefined {
-  if (first === undefined || last === undefined) return last ?? first;
-  return first.written > last.written ? first : last;
 }
 
 // Refusals at the login: the retry never reached the remote, so what the first loss left there stands.

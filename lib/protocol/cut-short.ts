@@ -1,7 +1,7 @@
 // What an upload that failed once `scp -t` was sent its header leaves
 // remotely, said in its message: the file may be made or open there, and
 // what reached it stays (docs/failures.md "A cut-off remote file").
-import { ScpipeError, isScpipeError, withMessage } from '../errors';
+import { ScpipeError, isScpipeError, withMessage, type CutShort } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { BodyOutcome } from './write-body';
 import type { OutgoingFile } from './source-types';
@@ -93,4 +93,15 @@ export function headerUnanswered(err: unknown, file: Pick<OutgoingFile, 'name' |
 export function cutOff(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | 'size' | 'remotePath' | 'remoteShown'>, written: bigint): ScpipeError {
   const said = cutShort(problem, file, written, true) as ScpipeError;
   return withMessage(said, said.message, { cause: problem.cause ?? problem });
+}
+
+/**
+ * Of two attempts at one remote file, what it may hold after both: scp -t
+ * opens it without truncating, so the most either wrote (a failed write
+ * counts as more at the same length; `later` on a tie).
+ */
+export function mostLeft(earlier: CutShort | undefined, later: CutShort | undefined): CutShort | undefined {
+  if (earlier === undefined || later === undefined) return later ?? earlier;
+  if (earlier.written > later.written || (earlier.written === later.written && earlier.failed && !later.failed)) return earlier;
+  return later;
 }

@@ -3,6 +3,7 @@
 // went, the bytes did not), the start of the part, or every byte (sent,
 // never confirmed, and listed by no manifest). Said in incomplete.ts.
 import type { CutShort } from '../../errors';
+import { mostLeft } from '../../protocol/cut-short';
 import { escapeForTerminal } from '../../util/escape';
 import { describeIndices } from './options';
 import { partName } from './names';
@@ -26,8 +27,7 @@ export class LeftFiles {
   /** Notes what `err` says it left (ScpipeError.cutShort). */
   note(cut: CutShort | undefined): void {
     if (cut === undefined) return;
-    const before = this.most.get(cut.name);
-    if (before === undefined || cut.written > before.written || (cut.written === before.written && cut.failed)) this.most.set(cut.name, cut);
+    this.most.set(cut.name, mostLeft(this.most.get(cut.name), cut)!);
   }
 
   /** What file `name` may hold, after the attempt that ended with `last`. */
