@@ -102,6 +102,8 @@ export async function rename(session: SftpSession, paths: UploadPaths, log?: (li
     log?.(`sftp: no posix-rename@openssh.com: removing the old ${escapeForTerminal(paths.target)} before the rename`);
     await session.unlink(paths.target);
     await session.rename(paths.temp, paths.target).catch((e: unknown) => {
+      // Lost, the rename may have been made: a loss, which the retries go on from (sftp-resume.ts reopenToFinish).
+      if (isConnectionLoss(e)) throw e;
       throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.target)}: removed, but the rename failed: the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, tempsLeft: [{ path: paths.temp, state: 'whole' }], cause: e });
     });
   }

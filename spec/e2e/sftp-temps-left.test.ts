@@ -139,4 +139,47 @@ describe('put over SFTP: the temporary files a failure left, as data', () => {
       await fake.stop();
     }
   }, 60_000);
+
+  // The old target removed, the connection is lost at the rename after it:
+  // the rename may have been made, so it is a lost connection (its retries
+  // go on from the temporary file), not a refusal that says the upload is whole there.
+  const renameLostAfterRemoval = () => {
+    let renames = 0;
+    return startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : path === '/d/f' ? { kind: 'file', data: Buffer.from('old') } : undefined),
+      list: () => undefined,
+      renameStatus: () => (renames === 1 ? 4 : undefined), // the first: SSH_FX_FAILURE, the target taken
+      dropOnRename: () => ++renames === 2, // the one after the removal
+    });
+  };
+
+  it('the old target removed, lost at the rename after it, --retries 0: a lost connection that names both names', async () => {
+    const fake = await renameLostAfterRemoval();
+    try {
+      const data = Buffer.alloc(100_000, 3);
+      const err = (await put(target(fake), '/d/f', data, { protocol: 'sftp', retries: 0 }).catch((e: unknown) => e)) as ScpipeError;
+      const [temp] = opened(fake);
+      expect(err.code).toBe('ERR_LOST_CONNECTION');
+      expect(err.tempsLeft).toEqual([{ path: temp, state: 'renaming', target: '/d/f' }]);
+      expect(err.message).toContain(`; the rename's answer was lost, so the upload, whole, is either in place as /d/f or left in ${temp}`);
+      expect(err.message).not.toContain('the upload is whole in');
+      expect(fake.uploads.ops.filter((op) => op.startsWith('remove '))).toEqual(['remove /d/f']);
+      expect(fake.uploads.files.get(temp!)!.equals(data)).toBe(true);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
+
+  it('the old target removed, lost at the rename after it: the retry renames the upload into place', async () => {
+    const fake = await renameLostAfterRemoval();
+    try {
+      const data = Buffer.alloc(100_000, 4);
+      const result = await put(target(fake), '/d/f', data, { protocol: 'sftp', retries: 1, backoffMs: [0] });
+      expect(result.bytes).toBe(100_000n);
+      expect(fake.uploads.files.get('/d/f')!.equals(data)).toBe(true);
+      expect([...fake.uploads.files.keys()]).toEqual(['/d/f']);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
 });
