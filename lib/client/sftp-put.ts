@@ -29,7 +29,7 @@ import { finish } from './sftp-finish';
 import { removeTemp, removeTempAfterAbort } from './sftp-remove-temp';
 import { keepFresh } from './sftp-keep-fresh';
 import { copyInput } from './sftp-put-input';
-import { keptWhole } from './temps-left';
+import { abortKeepingWhole, keptWhole } from './temps-left';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
 export const HELD_PER_LANE = 8 * 1024 * 1024;
@@ -155,7 +155,7 @@ export async function putSftp(
     for (const left of (await leftovers) ?? []) if (left.ageS >= STALE_AFTER_S) opts.onStaleFound!(left.path, left.ageS, left.bytes);
     result = { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };
   } catch (err) {
-    const failure = opts.signal?.aborted ? abortError(opts.signal) : err;
+    const failure = opts.signal?.aborted ? abortKeepingWhole(abortError(opts.signal), err, paths.temp) : err;
     writer?.fail(failure instanceof ScpipeError ? failure : new ScpipeError('ERR_LOCAL_IO', String(failure)));
     source?.close();
     if (input instanceof Readable) input.destroy();

@@ -15,6 +15,17 @@ export function keptWhole(err: unknown, temp: string): boolean {
   return isScpipeError(err) && (err.tempsLeft ?? []).some((t) => t.path === temp && t.state === 'whole' && t.removeFailed === undefined);
 }
 
+/**
+ * The error of a signal (`abort`) that came while `err` was made: where that
+ * says the upload is whole in `temp` and stays (the old target removed, the
+ * rename refused), the abort says it too, so the only copy left is kept, not removed as an abort's upload is.
+ */
+export function abortKeepingWhole(abort: ScpipeError, err: unknown, temp: string): ScpipeError {
+  if (!keptWhole(err, temp)) return abort;
+  const kept = err as ScpipeError;
+  return withMessage(abort, `${abort.message}; ${kept.message}`, { tempsLeft: kept.tempsLeft, cause: kept });
+}
+
 /** The words for `left`: partial uploads first, then whole ones, then the empty files of lost opens. */
 export function tempsLeftSaid(left: readonly TempLeft[]): string {
   const shown = (temps: readonly TempLeft[]): string => temps.map((t) => escapeForTerminal(t.path)).join(', ');

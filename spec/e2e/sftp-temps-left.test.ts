@@ -182,4 +182,28 @@ describe('put over SFTP: the temporary files a failure left, as data', () => {
       await fake.stop();
     }
   }, 60_000);
+
+  // A signal while the old target is removed and the rename refused after it:
+  // the upload is the only copy left, and the abort removed it too.
+  it('a signal while the old target is removed, the rename then refused: the whole upload is kept and named, not removed', async () => {
+    const stop = new AbortController();
+    let renames = 0;
+    const fake = await startHostileSftp({
+      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : path === '/d/f' ? { kind: 'file', data: Buffer.from('old') } : undefined),
+      list: () => undefined,
+      renameStatus: () => (++renames === 2 ? (stop.abort(), 4) : 4), // the second comes after the removal of /d/f
+    });
+    try {
+      const data = Buffer.alloc(100_000, 5);
+      const err = (await put(target(fake), '/d/f', data, { protocol: 'sftp', retries: 0, signal: stop.signal }).catch((e: unknown) => e)) as ScpipeError;
+      const [temp] = opened(fake);
+      expect(err.code).toBe('ERR_ABORTED');
+      expect(err.message).toContain(`/d/f: removed, but the rename failed: the upload is whole in ${temp}`);
+      expect(err.tempsLeft).toEqual([{ path: temp, state: 'whole' }]);
+      expect(fake.uploads.ops.filter((op) => op.startsWith('remove '))).toEqual(['remove /d/f']);
+      expect(fake.uploads.files.get(temp!)!.equals(data)).toBe(true);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
 });
