@@ -91,8 +91,8 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
     try {
       return await attempt(n);
     } catch (error) {
-      // An abort that says what it cut short (cut-short.ts), or what was stored all the same, is kept.
-      if (policy.signal?.aborted) throw isScpipeError(error) && (error.cutShort || error.stored) ? error : abortedAfter(policy.signal, first);
+      // An abort that says what it cut short (cut-short.ts), what was stored all the same, or the files it left (temps-left.ts), is kept.
+      if (policy.signal?.aborted) throw isScpipeError(error) && (error.cutShort || error.stored || error.tempsLeft) ? error : abortedAfter(policy.signal, first);
       if (!policy.isRetryable(error)) throw first === undefined ? error : retryRefused(first, error, n);
       first ??= error;
       countLoss(tally, 0);

@@ -27,7 +27,7 @@ import { RemoteDirectories, isFatal } from './sftp-tree-dirs';
 import { absent, asTarget, tempNameFor } from './sftp-paths';
 import { throughLinks } from './sftp-links';
 import { explainSftpFailure } from './sftp-failure-cause';
-import { keptWhole, withTempsLeft } from './temps-left';
+import { abortKeepingWhole, keptWhole, withTempsLeft } from './temps-left';
 import { accountOf, deniesWrite, readOnlyError, type Account } from './sftp-read-only';
 import { OrderedLines, type LineTurn } from '../util/ordered-lines';
 import { KeptProblems } from '../util/kept-problems';
@@ -154,7 +154,7 @@ export class SftpTreeWriter implements SourceSession {
       if (refused) this.reportLocalError(notKept(path, refused, timesKept === true), lines);
       return true;
     } catch (caught) {
-      const err = this.opts.signal?.aborted ? abortError(this.opts.signal) : await explainSftpFailure(this.session, temp, path, caught);
+      const err = this.opts.signal?.aborted ? abortKeepingWhole(abortError(this.opts.signal), caught, temp) : await explainSftpFailure(this.session, temp, path, caught);
       // put's rename() names the temporary file when it removed the old target but could not rename: it stays.
       const kept = keptWhole(err, temp);
       const stayed = opened && !kept ? await this.removeTemp(handle, temp, err, lines.say) : undefined;
