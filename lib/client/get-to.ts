@@ -22,7 +22,8 @@ import { KeptRestore, type ResumeEvent } from './parts/kept-restore';
 import type { Manifest } from './parts/manifest';
 import { KeptFile, type RemoteVersion } from './kept-file';
 import { takeResumeLock } from './resume-lock';
-import { outputName, pourDownload } from './pour-download';
+import { pourDownload } from './pour-download';
+import { abortedPartlyOut, explain, partlyOut } from './stream-out';
 
 /** Options of getTo(). */
 export interface GetToOptions extends GetOptions {
@@ -147,28 +148,4 @@ function withKeptNote(err: unknown, note: string): ScpipeError {
 // The set's own failure (a part missing, altered or cut off), not the output's nor a signal.
 function isSetsOwn(download: Download, err: unknown): err is ScpipeError {
   return isScpipeError(err) && err.code !== 'ERR_ABORTED' && (download.body as { errored?: unknown }).errored === err;
-}
-
-// A set to a stream failed after some of its parts went out: say what the reader has got.
-function partlyOut(err: ScpipeError, written: number): ScpipeError {
-  const said = `${err.message}; the set's first ${written} bytes, each part checked against the manifest, had already been written out, and nothing after them`;
-  return new ScpipeError(err.code, said, { path: err.path, host: err.host, bytes: BigInt(written), cause: err });
-}
-
-// An abort after bytes went out: what reads the stream (`| btrfs receive`)
-// has a beginning without its end, and must be told it is cut short. The
-// count is of the bytes handed to `out`: the CLI flushes stdout before it exits.
-function abortedPartlyOut(err: ScpipeError, written: number, download: Download | undefined, out: NodeJS.WritableStream): ScpipeError {
-  const of = download === undefined ? '' : ` of the ${download.size}`;
-  const said = `${err.message}; ${written}${of} bytes had already been written to ${outputName(out)}: what reads it has a partial stream, cut short there`;
-  return withMessage(err, said, { bytes: BigInt(written), cause: err });
-}
-
-// A stream's bytes out went too far for a retry: say so. A retry's failed connect is a lost connection (exit 1).
-function explain(err: unknown, written: number, couldRetry: boolean): unknown {
-  if (!isScpipeError(err)) return asScpipeError(err);
-  if (couldRetry && written > 0 && !wereRetriesSpent(err) && err.code !== 'ERR_ABORTED') {
-    return new ScpipeError('ERR_LOST_CONNECTION', `${err.message}; ${written} bytes had already been written out, so the file is not fetched again (a download to a file, --output, is)`, { path: err.path, host: err.host, bytes: BigInt(written), cause: err });
-  }
-  return err;
 }
