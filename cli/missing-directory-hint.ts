@@ -7,11 +7,11 @@ import { pasteTarget, type PasteSpec } from './paste-target';
 
 /** `err` with its hint's command naming `spec`'s host, when it has one; else `err`. */
 export function withMissingDirectoryHint<T>(err: T, spec: PasteSpec): T | ScpipeError {
-  if (!isScpipeError(err, 'ERR_NO_SUCH_FILE') || err.missingDirectory === undefined) return err;
-  // Found by the exact words the library wrote: a wrapping error (a parts set's "incomplete") says more after them.
+  if (!isScpipeError(err, 'ERR_NO_SUCH_FILE') || err.missingDirectory === undefined || err.remedyAt === undefined) return err;
+  // remedyAt: where the library wrote its command, wherever wrappers (a parts set's "incomplete") put their words.
+  const at = err.remedyAt;
   const said = MAKE_DIRECTORY + hostWord(err.missingDirectory);
-  const at = err.message.lastIndexOf(said);
-  if (at < 0) return err;
+  if (!err.message.startsWith(said, at)) return err;
   const message = err.message.slice(0, at) + MAKE_DIRECTORY + pasteTarget(spec, err.missingDirectory) + err.message.slice(at + said.length);
-  return withMessage(err, message);
+  return withMessage(err, message, { remedyAt: at });
 }

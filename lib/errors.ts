@@ -133,7 +133,9 @@ export class ScpipeError extends Error {
   /**
    * Where in `message` a command that carries out its remedy goes: on
    * ERR_NO_SPACE of a file `scp -t` left cut short, right after "store an
-   * empty file over it" (the CLI puts its `scpipe put -O --size 0` there).
+   * empty file over it" (the CLI puts its `scpipe put -O --size 0` there);
+   * on ERR_NO_SUCH_FILE with `missingDirectory`, where its `mkdir empty && …
+   * HOST:dir` begins (the CLI names the host there).
    * Not enumerable: an offset into the message means nothing to a log.
    */
   declare readonly remedyAt?: number;

@@ -17,9 +17,9 @@ export function withMissingDirectory(err: unknown, target: string, orFile = fals
   const shown = escapeForTerminal(dir);
   const what = orFile ? `the directory ${shown} is not there, or is a file` : `the directory ${shown} is not there`;
   // The library knows no user, host or port as typed: HOST is the caller's to fill
-  // in (the CLI does, from `missingDirectory`: cli/missing-directory-hint.ts).
-  const message = `${err.message} (${what}; to make it: ${MAKE_DIRECTORY}${hostWord(dir)})`;
-  return withMessage(err, message, { missingDirectory: dir, cause: err });
+  // in (the CLI does, at `remedyAt`, from `missingDirectory`: cli/missing-directory-hint.ts).
+  const before = `${err.message} (${what}; to make it: `;
+  return withMessage(err, `${before}${MAKE_DIRECTORY}${hostWord(dir)})`, { missingDirectory: dir, remedyAt: before.length, cause: err });
 }
 
 /** What the hint's command says before its target (`HOST:dir`). */

@@ -76,7 +76,8 @@ describe('commands to paste reach the host as the run did', () => {
     const saidFull = 'remote: scp: d/f: No space left on device; store an empty file over it';
     const full = new ScpipeError('ERR_NO_SPACE', saidFull, { cutShort: { name: 'f', path: 'd/f', written: 1n, size: 2n }, remedyAt: saidFull.length });
     expect((withFullRemoteHint(full, plain) as Error).message).toContain(`\`scpipe put -O --size 0 ${target} vault:d/f < /dev/null\``);
-    const missing = new ScpipeError('ERR_NO_SUCH_FILE', `remote: scp: d/f: No such file or directory (the directory d is not there; to make it: ${MAKE_DIRECTORY}${hostWord('d')})`, { missingDirectory: 'd' });
+    const before = 'remote: scp: d/f: No such file or directory (the directory d is not there; to make it: ';
+    const missing = new ScpipeError('ERR_NO_SUCH_FILE', `${before}${MAKE_DIRECTORY}${hostWord('d')})`, { missingDirectory: 'd', remedyAt: before.length });
     expect((withMissingDirectoryHint(missing, plain) as Error).message).toContain(`to make it: mkdir empty && scpipe cp -r empty ${target} vault:d)`);
     const scpDir = new ScpipeError('ERR_REMOTE', 'remote: scp: d: not a regular file');
     expect((withDirectoryHint(scpDir, { ...plain, path: 'd/' }) as Error).message).toContain(`\`scpipe cp --quote none ${target} 'vault:d/*.sha256' DIR/\``);
