@@ -5,7 +5,7 @@
 // lock: a file made between it and the end of the upload is still replaced
 // (docs/failures.md; put.ts asks again once a spool is done); over SFTP the
 // final rename refuses instead.
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import type { RemoteCommandOptions } from '../protocol/command';
 import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel } from './connection';
@@ -42,8 +42,10 @@ export async function scpKindOf(open: OpenChannel, path: string, opts: RemoteCom
     if (isScpipeError(err, 'ERR_ABORTED')) throw err;
     if (isConnectionLoss(err)) throw err; // nothing learnt: the caller's retry looks again
     if (scpRefusalHint(err, 'auto') !== err) throw err; // an sftp-only host: the caller may look over SFTP
-    const why = isScpipeError(err) ? err.message : String(err);
-    throw new ScpipeError('ERR_REMOTE', `--no-clobber: cannot tell whether ${escapeForTerminal(path)} exists: ${why}`, { path, cause: err });
+    // The refusal's code and what the remote said stay (a Permission denied is ERR_PERMISSION_DENIED, as over SFTP).
+    const said = (why: string): string => `--no-clobber: cannot tell whether ${escapeForTerminal(path)} exists: ${why}`;
+    if (isScpipeError(err)) throw withMessage(err, said(err.message), { path, cause: err });
+    throw new ScpipeError('ERR_REMOTE', said(escapeForTerminal(String(err))), { path, cause: err });
   }
 }
 
