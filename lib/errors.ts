@@ -4,6 +4,7 @@
 // the remote side is escaped (util/escape.ts) before it is put in a message.
 
 import type { CutShort, TempLeft } from './error-records';
+import { escapeForTerminal } from './util/escape';
 
 export type { CutShort, TempLeft } from './error-records';
 
@@ -180,11 +181,12 @@ function causeJson(cause: Error): unknown {
 
 /**
  * `err` itself when it is a ScpipeError; anything else (a caller's callback
- * that threw, a bug) as ERR_LOCAL_IO with it as the `cause`.
+ * that threw, a bug) as ERR_LOCAL_IO with it as the `cause`, its message
+ * escaped: it may name what the peer sent (a file name in a Node error).
  */
 export function asScpipeError(err: unknown): ScpipeError {
   if (err instanceof ScpipeError) return err;
-  return new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${escapeForTerminal((err as Error)?.message ?? String(err))}`, { cause: err });
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { Writable } from 'node:stream';
 import { ScpipeError, abortError } from '../errors';
 import { onAbort } from '../util/abort';
+import { escapeForTerminal } from '../util/escape';
 import { Interrupt } from '../util/interrupt';
 
 /** What happened to the body: `short` and `long` are failures to report. */
@@ -135,7 +136,7 @@ function callingBack(onProgress: ((sent: bigint) => void) | undefined): (sent: b
     try {
       onProgress?.(sent);
     } catch (err) {
-      throw new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${escapeForTerminal((err as Error)?.message ?? String(err))}`, { cause: err });
     }
   };
 }

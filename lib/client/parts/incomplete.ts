@@ -3,7 +3,7 @@
 // short (an scp-only account cannot remove them), and what became of an
 // earlier set of the name whose parts these replaced (nothing, when an
 // append-only server refused a name that was taken).
-import { ScpipeError, isScpipeError, withMessage, type CutShort } from '../../errors';
+import { asScpipeError, withMessage, type CutShort, type ScpipeError } from '../../errors';
 import { refusedByAppendOnly } from '../../protocol/cut-short';
 import { escapeForTerminal } from '../../util/escape';
 import { describeLeft, type LeftPart } from './left-parts';
@@ -25,7 +25,7 @@ export function incomplete(
   retried: boolean,
 ): ScpipeError {
   const { cutShort, replacing } = state;
-  const cause = isScpipeError(err) ? err : new ScpipeError('ERR_LOCAL_IO', `unexpected failure: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  const cause = asScpipeError(err);
   const confirmed = state.confirmed.indices();
   const shown = escapeForTerminal(name);
   const cut = cutShort.filter((p) => !state.confirmed.has(p.index));

@@ -1,5 +1,5 @@
 // ScpipeError as a program embedding scpipe meets it.
-import { ScpipeError, isScpipeError, withMessage } from '../../../lib/errors';
+import { ScpipeError, asScpipeError, isScpipeError, withMessage } from '../../../lib/errors';
 
 describe('ScpipeError from another copy of scpipe', () => {
   // Two copies in one process: a program and a library of its own each depending on scpipe.
@@ -117,5 +117,21 @@ describe('remedyAt: where a remedy\'s command goes in the message', () => {
     const err = full();
     expect(err.toJSON()).toEqual({ name: 'ScpipeError', code: 'ERR_NO_SPACE', message: said });
     expect(new ScpipeError('ERR_NO_SPACE', 'other words', { ...err }).remedyAt).toBeUndefined();
+  });
+});
+
+describe('asScpipeError: a failure that is not scpipe\'s own', () => {
+  // A Node error names the file it failed on, and a download's names come from the peer.
+  it('is ERR_LOCAL_IO with its message escaped for a terminal and itself as the cause', () => {
+    const thrown = new Error("EACCES: permission denied, open 'dl/\x1b]0;owned\x07x'");
+    const err = asScpipeError(thrown);
+    expect(err).toMatchObject({ code: 'ERR_LOCAL_IO', message: "unexpected failure: EACCES: permission denied, open 'dl/\\x1b]0;owned\\x07x'" });
+    expect(err.cause).toBe(thrown);
+    expect(asScpipeError('a\rb').message).toBe('unexpected failure: a\\rb');
+  });
+
+  it('is the error itself when it is one', () => {
+    const err = new ScpipeError('ERR_REMOTE', 'refused');
+    expect(asScpipeError(err)).toBe(err);
   });
 });
