@@ -29,5 +29,7 @@ export function isNameTooLong(err: unknown): boolean {
 export function nameTooLongError(path: string, err: unknown, what = 'its name'): ScpipeError {
   const why = whyTooLong(path);
   const size = why === undefined ? '' : ` (${why})`;
-  return new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: File name too long${size}: the remote refused ${what}; nothing was sent: give a shorter name`, { path, cause: err });
+  // What the remote said stays for a program (remoteMessage, sftpStatus), as in any refusal.
+  const { remoteMessage, sftpStatus } = isScpipeError(err) ? err : {};
+  return new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: File name too long${size}: the remote refused ${what}; nothing was sent: give a shorter name`, { path, remoteMessage, sftpStatus, cause: err });
 }
