@@ -1,7 +1,8 @@
 // docs/library.md's table of error codes, checked against the sources: every
 // code of lib/errors.ts is listed once, with the exit status the CLI gives it,
 // so a code added without its line in the docs fails here; every code is made
-// somewhere, and every code the sources make is one of them or told in docs/json.md.
+// somewhere, and every code the sources make is one of them or told in docs/json.md;
+// every field of the error's context is named there too.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitStatusFor } from '../../../cli/exit-status';
@@ -64,5 +65,20 @@ describe('the error codes in docs/library.md', () => {
     const json = readFileSync(join(ROOT, 'docs/json.md'), 'utf8');
     const untold = [...codesMade()].filter(([code]) => !known.has(code) && !json.includes(`\`${code}\``));
     expect(untold.map(([code, file]) => `${code} (${file})`)).toEqual([]);
+  });
+});
+
+// The fields of ScpipeErrorContext, and retriesSpent, which the retries set.
+function contextFields(): string[] {
+  const source = readFileSync(join(ROOT, 'lib/errors.ts'), 'utf8');
+  const body = /export interface ScpipeErrorContext \{([\s\S]*?)\n\}/.exec(source)?.[1] ?? '';
+  return [...[...body.matchAll(/^ {2}(\w+)\?:/gm)].map((m) => m[1]!), 'retriesSpent'];
+}
+
+describe("the error's context in docs/library.md", () => {
+  it('names every field a program may read', () => {
+    const text = readFileSync(join(ROOT, 'docs/library.md'), 'utf8');
+    expect(contextFields().length).toBeGreaterThan(15);
+    expect(contextFields().filter((field) => !text.includes(`\`${field}\``))).toEqual([]);
   });
 });
