@@ -17,7 +17,7 @@ import { replyPool } from '../../sftp/reply-pool';
 import { escapeForTerminal } from '../../util/escape';
 import { BodyStream } from '../body-stream';
 import type { Download, GetOptions } from '../get-types';
-import { isChannelRefused, type Reconnector } from '../reconnect';
+import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { partsOf, type Manifest, type PartEntry } from './manifest';
 import { fetchFile, retrying } from './set-file';
 import { HashThread, wholeSum } from './hash-thread';
@@ -118,7 +118,7 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
 // retries' backoff.
 function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, index: number, held: Held & { fetched: FetchedBytes }, opts: GetOptions, before?: Promise<unknown>): Promise<SpooledPart> {
   let waited = before === undefined;
-  return retrying(conn, { ...opts, onRetry: opts.onRetry && ((e) => opts.onRetry!({ ...e, file: entry.name })) }, async (current) => {
+  return namingPart(entry, retrying(conn, { ...opts, onRetry: opts.onRetry && ((e) => opts.onRetry!({ ...e, file: entry.name })) }, async (current) => {
     const open = (): Promise<Download> => fetchFile(conn, current, dir + entry.name, opts);
     try {
       return await fetchPartOnce(open, entry, index, held, opts);
@@ -129,7 +129,19 @@ function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, index: numb
       await before!.catch(() => undefined);
       return fetchPartOnce(open, entry, index, held, opts);
     }
-  });
+  }));
+}
+
+// A lost connection that ends the restore names its part, as a missing one
+// does: over SCP its words ("in the middle of a file") name no file.
+async function namingPart<T>(entry: PartEntry, fetching: Promise<T>): Promise<T> {
+  try {
+    return await fetching;
+  } catch (err) {
+    const shown = escapeForTerminal(entry.name);
+    if (!isScpipeError(err) || !isConnectionLoss(err) || err.message.includes(shown)) throw err;
+    throw withMessage(err, `part ${shown}: ${err.message}`, { path: err.path ?? entry.name, cause: err });
+  }
 }
 
 // Where the parts fetched ahead are held: RAM within one budget, then files.
