@@ -4,7 +4,8 @@
 // only SFTP, the run turns to SFTP and the names are looked up there.
 import { ScpipeError, isScpipeError } from '../../errors';
 import { escapeForTerminal } from '../../util/escape';
-import type { Reconnector } from '../reconnect';
+import { isConnectionLoss, type Reconnector } from '../reconnect';
+import type { OpenChannel } from '../connection';
 import { scpRefusalHint } from '../protocol-choice';
 import { existsError, refuseAnyExisting } from '../scp-exists';
 import { inSftpSession } from '../sftp-look';
@@ -29,6 +30,29 @@ export async function refuseExistingSet(conn: Reconnector, protocol: PartsProtoc
       'ERR_EXISTS',
       `${err.message}: it is the first part of a set of this name without its manifest ${escapeForTerminal(manifest)}, whose upload did not finish ` +
         '(or is still running): give this run a name of its own, or run it without --no-clobber to store the set over those parts (an append-only server refuses that)',
+      { path: first },
+    );
+  }
+}
+
+/**
+ * Over SCP, just before the first part's header: its name looked up once
+ * more, as a single file's is (scp-put.ts). Two runs started together both
+ * passed the first look; the one whose first part went second stops here,
+ * not after writing over the other's parts. A lost connection teaches
+ * nothing: the look at the start stands.
+ */
+export async function refuseFirstPartAgain(open: OpenChannel, dir: string, name: string, opts: RemoteCommandOptions & { signal: AbortSignal }): Promise<void> {
+  const first = `${dir}${partName(name, 0)}`;
+  try {
+    await refuseAnyExisting(open, [first], opts);
+  } catch (err) {
+    if (isConnectionLoss(err)) return;
+    if (!isScpipeError(err, 'ERR_EXISTS')) throw err;
+    throw new ScpipeError(
+      'ERR_EXISTS',
+      `${err.message}: another run began to store a set of this name after this one first looked, so this one stops before it writes over that one's parts; ` +
+        'give each run a name of its own, or hold a lock around the job (flock -n)',
       { path: first },
     );
   }

@@ -11,6 +11,7 @@ import { PartLog } from './part-log';
 import type { SpooledPart } from './part-writer';
 import type { PartReport, PartsProgress } from './put-parts-types';
 import { sendFile, type SendContext } from './send';
+import { refuseFirstPartAgain } from './no-clobber';
 
 /** See the file comment. */
 export class PartUploads {
@@ -62,12 +63,19 @@ export class PartUploads {
     return Promise.allSettled(this.uploads);
   }
 
+  private async lookAgain(before: Promise<unknown>): Promise<void> {
+    await before;
+    if (this.ctx.protocol.now === 'scp') await refuseFirstPartAgain(this.ctx.conn.current().open, this.dir, this.name, this.ctx);
+  }
+
   private tell(): void {
     this.opts.onProgress?.({ ...this.progress });
   }
 
   private async upload(part: SpooledPart): Promise<void> {
     const file = partName(this.name, part.index);
+    // --no-clobber over SCP: the first part's name looked up again before any part goes (no-clobber.ts).
+    if (part.index === 0 && this.ctx.noClobber) this.earlier = this.lookAgain(this.earlier);
     const progress = this.progress;
     progress.inFlight++;
     this.tell();
