@@ -2,6 +2,8 @@
 // emulator knows; a dumb terminal (TERM=dumb: Emacs shell-mode) prints it as
 // "^[[K", so there the line is blanked with spaces, as scp's progress meter does.
 
+import { columns } from './columns';
+
 /** True when TERM says the terminal knows no escape sequences. */
 function dumb(term = process.env.TERM): boolean {
   return term === 'dumb';
@@ -9,7 +11,7 @@ function dumb(term = process.env.TERM): boolean {
 
 /** What follows `text`, just written after "\r", to clear the rest of a line `width` wide. */
 export function endOfLine(text: string, width: number, term?: string): string {
-  return dumb(term) ? ' '.repeat(Math.max(0, width - 1 - text.length)) : '\x1b[K';
+  return dumb(term) ? ' '.repeat(Math.max(0, width - 1 - columns(text))) : '\x1b[K';
 }
 
 /** Goes back to the start of the line and erases it. */

@@ -10,6 +10,7 @@
 // clock stepped back (NTP, a resumed VM) froze the line for as long.
 import { escapeForTerminal, type Progress } from '../lib';
 import { formatBytes, isAskingOnTty } from '../lib/internal';
+import { columns, headIn, tailIn } from './columns';
 import { endOfLine, eraseLine } from './erase-line';
 import { FileTally } from './file-tally';
 
@@ -65,7 +66,7 @@ export class StatusLine {
     if (isAskingOnTty()) return;
     // A terminal of unknown size (a pty made without one, as by script(1)) says 0 columns.
     const width = this.out.columns || 80;
-    const cut = shorten(text, label, width - 1).slice(0, width - 1);
+    const cut = headIn(shorten(text, label, width - 1), width - 1);
     this.out.write(`\r${cut}${endOfLine(cut, width)}`);
     this.shown = true;
   }
@@ -91,12 +92,13 @@ export class StatusLine {
 }
 
 // `text` in `room` columns by cutting the start of its leading `label` to
-// "…" and the end of the path, as far as the label allows (a few characters).
+// "…" and the end of the path, as far as the label allows (a few columns).
 function shorten(text: string, label: string, room: number): string {
-  const over = text.length - room;
+  const over = columns(text) - room;
   if (over <= 0 || !label || !text.startsWith(label)) return text;
-  const keep = Math.max(label.length - over - 1, Math.min(label.length, 8));
-  return keep >= label.length ? text : `…${label.slice(label.length - keep)}${text.slice(label.length)}`;
+  const wide = columns(label);
+  const keep = Math.max(wide - over - 1, Math.min(wide, 8));
+  return keep >= wide ? text : `…${tailIn(label, keep)}${text.slice(label.length)}`;
 }
 
 /** The progress line of a command. */

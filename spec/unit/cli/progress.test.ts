@@ -1,3 +1,4 @@
+import { columns } from '../../../cli/columns';
 import { ProgressLine, progressMode } from '../../../cli/progress';
 import { captured } from '../../helpers/captured-output';
 
@@ -85,6 +86,21 @@ describe('ProgressLine', () => {
     const drawn = text().replace(/^\r|\x1b\[K$/g, '');
     expect(drawn).toHaveLength(59);
     expect(drawn).toMatch(/^…[^ ]*\/IMG_20260714_101500\.jpg:  50% {2}1 B \/ 2 B {2}\S+( \S+)?\/s {2}ETA \S+$/);
+  });
+
+  // A photo named in Chinese on an 80-column terminal: each character takes
+  // two columns, so a line cut at 79 characters wrapped, and every redraw
+  // ("\r" goes back to the start of the last row only) left a row behind.
+  it('cuts a line of wide characters (CJK, emoji) by the columns they take, not by their count', () => {
+    const { out, text } = captured();
+    (out as { columns: number }).columns = 80;
+    const line = new ProgressLine(out);
+    line.update({ name: `${'写'.repeat(60)}😀.jpg`, phase: 'transfer', bytes: 1n, total: 2n });
+    const drawn = text().replace(/^\r|\x1b\[K$/g, '');
+    expect(columns(drawn)).toBeLessThanOrEqual(79);
+    expect(drawn).toMatch(/^…写+😀\.jpg:  50% {2}1 B \/ 2 B {2}\S+( \S+)?\/s {2}ETA \S+$/);
+    // No character cut in two: a lone surrogate would print as garbage.
+    expect(drawn).not.toMatch(/\p{Cs}/u);
   });
 
   it('erases itself with done()', () => {
