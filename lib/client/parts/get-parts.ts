@@ -119,7 +119,9 @@ export function readParts(conn: Reconnector, dir: string, manifest: Manifest, op
 function fetchPart(conn: Reconnector, dir: string, entry: PartEntry, index: number, held: Held & { fetched: FetchedBytes }, opts: GetOptions, before?: Promise<unknown>): Promise<SpooledPart> {
   let waited = before === undefined;
   return namingPart(entry, retrying(conn, { ...opts, onRetry: opts.onRetry && ((e) => opts.onRetry!({ ...e, file: entry.name })) }, async (current) => {
-    const open = (): Promise<Download> => fetchFile(conn, current, dir + entry.name, opts);
+    // Parts come several at once: each line of their traces says whose it is.
+    const trace = opts.trace && ((line: string) => opts.trace!(`${escapeForTerminal(entry.name)}: ${line}`));
+    const open = (): Promise<Download> => fetchFile(conn, current, dir + entry.name, { ...opts, trace });
     try {
       return await fetchPartOnce(open, entry, index, held, opts);
     } catch (err) {

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { putOverChannel } from '../scp-put';
 import type { PutInput } from '../put-types';
 import { isScpipeError, type ScpipeError } from '../../errors';
+import { escapeForTerminal } from '../../util/escape';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
 import { wereRetriesSpent, withRetries, type RetryEvent } from '../retry';
@@ -118,7 +119,8 @@ export async function sendFile(
               name,
               mode: ctx.mode,
               signal: ctx.signal,
-              trace: ctx.trace,
+              // Parts go several at once: each line of their traces says whose it is.
+              trace: ctx.trace && ((line) => ctx.trace!(`${escapeForTerminal(name)}: ${line}`)),
               quote: ctx.quote,
               scpPath: ctx.scpPath,
               remoteVerbose: ctx.remoteVerbose,
