@@ -141,6 +141,18 @@ export function parseMemory(value: string): number {
   return Number(memory);
 }
 
+// A --name no server takes was said only once connected: after a password
+// prompt, or as exit 255 where the host was down.
+function checkNameOption(args: PutLikeArgs): void {
+  const name = args.name;
+  if (name === undefined) return;
+  // SCP's records are lines: a newline ends one early (SFTP takes it).
+  const scp = protocolOf(args) === 'scp' && name.includes('\n');
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0') || scp) {
+    throw new ScpipeError('ERR_USAGE', `bad --name "${escapeForTerminal(name)}": give a file name (not empty, "." or "..", no "/"${scp ? ', and no newline over SCP' : ''}); the directory goes in the target (host:DIR/)`);
+  }
+}
+
 /** Parses and checks put's options (exit 2 for a bad one, 1 for a spool or checksum directory that will not do). */
 export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   const mode = parseMode(args.mode ?? DEFAULT_MODE);
@@ -152,6 +164,7 @@ export async function checkPutArgs(args: PutLikeArgs): Promise<CheckedPutArgs> {
   // As scp, times are sent only with -p: said, not silently dropped.
   if (mtime !== undefined && !args.p) throw new ScpipeError('ERR_USAGE', '--mtime is sent only with -p: add -p (which also keeps --mode exactly)');
   checkMtimeProtocol(mtime, args);
+  checkNameOption(args);
   // SCP writes under the final name (parts too): there is never a temporary
   // file to sweep. Said, not refused: a nightly job that gives both stored its backups before.
   if (args['remove-stale'] && protocolOf(args) === 'scp') say('warning: --remove-stale removes what an SFTP upload leaves; with SCP (-O) there is none, so it does nothing');
