@@ -2,11 +2,11 @@
 // without a spool when it is a regular file (its size is known), otherwise
 // (a pipe, socket or device) spooled by a worker thread straight from fd 0,
 // or, when --size gives the size of such a stream, read as process.stdin.
-import { createReadStream, fstatSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { fstatSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { isatty } from 'node:tty';
 import { Readable } from 'node:stream';
 import { ScpipeError, type DescriptorSource } from '../lib';
-import { BODY_CHUNK } from '../lib/internal';
+import { FileReads } from '../lib/internal';
 import { looksClosed } from './stdout';
 import type { EmptyInputSource } from './report';
 
@@ -39,8 +39,8 @@ export function openStdin(sizeKnown = false): StdinInput {
     const start = stdinOffset();
     // Sequential reads from the current offset, in large blocks; where that
     // offset is known, reads at it, so that the file can be read again.
-    if (start === undefined) return { input: createReadStream('', { fd: 0, autoClose: false, highWaterMark: BODY_CHUNK }), fileSize: st.size };
-    const from = (): Readable => createReadStream('', { fd: 0, autoClose: false, highWaterMark: BODY_CHUNK, start });
+    if (start === undefined) return { input: new FileReads(0), fileSize: st.size };
+    const from = (): Readable => new FileReads(0, start);
     return { input: from(), fileSize: st.size > BigInt(start) ? st.size - BigInt(start) : 0n, reread: from };
   }
   // `< /dev/null` stores an empty file; put warns of it unless --size 0 says it

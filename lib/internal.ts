@@ -15,6 +15,7 @@ export { outOfDescriptors } from './util/limits';
 export { describeIoError, errnoCode, strerror } from './fs/strerror';
 export { followLinks, plantedDetail } from './fs/target';
 export { isTempNameFor } from './fs/temp-file';
+export { FileReads } from './fs/file-reads';
 export { isKeptRestoreName } from './client/kept-names';
 export { parsePort } from './transport/ssh-config-values';
 export { canAskUser, cancelQuestionOnTty, isAskingOnTty, promptOnTty } from './transport/tty-prompt';

@@ -4,13 +4,15 @@
 // socket on stdin is read straight into the piece being filled
 // (spool/pipe-reads.ts). Anything else (a Readable, an
 // iterable, a regular file) is copied into the pieces, but a spool file's
-// replay (a part of a set) reads each piece into the pool itself.
+// replay (a part of a set) and FileReads (a regular file on stdin) read each
+// piece into the pool themselves.
 import { fstatSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { PutInput } from './put-types';
 import { ChunkReader } from '../protocol/chunk-reader';
 import { inputError, toBuffer } from '../spool/input';
 import { FileReplay } from '../spool/replay';
+import { FileReads } from '../fs/file-reads';
 import { descriptorChunks } from './descriptor-chunks';
 import { PipeReads } from '../spool/pipe-reads';
 
@@ -28,12 +30,13 @@ export interface PieceSource {
 export function piecesOf(input: PutInput, pieceSize: number): PieceSource {
   const pool = new PiecePool(pieceSize);
   if (input instanceof Uint8Array) return new ChunkPieces([input][Symbol.iterator](), pool);
-  if (input instanceof FileReplay) input.fitReads(pieceSize, (length) => pool.take().subarray(0, length));
+  if (input instanceof FileReplay || input instanceof FileReads) input.fitReads(pieceSize, (length) => pool.take().subarray(0, length));
   if (input instanceof Readable) return new ChunkPieces(chunksOf(input), pool);
   if (Symbol.asyncIterator in input) return new ChunkPieces((input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator](), pool);
   // libuv never closes descriptors 0-2, so a socket of our own on stdin leaves it open.
   const st = fstatSync(input.fd);
   if (input.fd <= 2 && (st.isFIFO() || st.isSocket())) return new PipePieces(input.fd, pool);
+  if (st.isFile()) return piecesOf(new FileReads(input.fd), pieceSize);
   return new ChunkPieces(input.fd === 0 ? process.stdin[Symbol.asyncIterator]() : descriptorChunks(input.fd), pool);
 }
 

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { piecesOf, type PieceSource } from '../../../lib/client/sftp-pieces';
 import { SpoolFile } from '../../../lib/spool/spool-file';
 import { FileSpool } from '../../../lib/spool/spools';
+import { FileReads } from '../../../lib/fs/file-reads';
 
 async function drain(source: PieceSource, release = true): Promise<Buffer[]> {
   const pieces: Buffer[] = [];
@@ -98,6 +99,30 @@ describe('piecesOf', () => {
       expect(rest.map((p) => p.length)).toEqual([...Array<number>(9).fill(1000), 7]);
     } finally {
       await file.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a regular file (FileReads, or a descriptor) straight into the pieces, one read each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scpipe-pieces-'));
+    const data = randomBytes(10 * 1000 + 7);
+    writeFileSync(join(dir, 'f'), data);
+    const fd = openSync(join(dir, 'f'), 'r');
+    try {
+      for (const input of [new FileReads(fd, 0), { fd }]) {
+        const source = piecesOf(input, 1000);
+        const pieces: Buffer[] = [];
+        for (let p = await source.next(); p !== undefined; p = await source.next()) {
+          // A piece's own buffer, not a view into a larger read copied out piece by piece.
+          expect([p.byteOffset, p.buffer.byteLength]).toEqual([0, 1000]);
+          pieces.push(Buffer.from(p));
+          source.release(p);
+        }
+        expect(pieces.map((p) => p.length)).toEqual([...Array<number>(10).fill(1000), 7]);
+        expect(Buffer.concat(pieces).equals(data)).toBe(true);
+      }
+    } finally {
+      closeSync(fd);
       rmSync(dir, { recursive: true, force: true });
     }
   });
