@@ -16,7 +16,8 @@ export interface PipeReadsOptions {
    * Hand out what a buffer holds so far when the reader waits for it, and
    * fill the rest of it after: a parts set cuts a part as its last byte
    * comes, however slowly the producer writes (an SFTP put waits for a full
-   * request instead). Each buffer's bytes are then handed out in pieces.
+   * request instead). Each buffer's bytes are then handed out in pieces;
+   * with want(), only once they are as many as the reader still needs.
    */
   eager?: boolean;
   /** At the end of the input: the last buffer taken and how much of it was filled. */
@@ -29,6 +30,7 @@ export class PipeReads {
   private current: Buffer;
   private fill = 0;
   private handed = 0; // eager: the bytes of `current` handed out already
+  private wanted = 1; // eager: the fewest bytes handed out before `current` is full
   private ended = false;
   private paused = false;
   private failure: Error | undefined;
@@ -58,7 +60,7 @@ export class PipeReads {
       this.fill = 0;
       this.handed = 0;
       this.wake?.();
-    } else if (this.opts.eager && this.wake) {
+    } else if (this.opts.eager && this.wake && this.fill - this.handed >= this.wanted) {
       this.ready.push(this.handOut());
       this.wake();
     }
@@ -95,10 +97,20 @@ export class PipeReads {
       }
       if (this.failure) throw this.failure;
       if (this.ended) return undefined;
-      if (this.opts.eager && this.fill > this.handed) return this.handOut();
+      if (this.opts.eager && this.fill - this.handed >= this.wanted) return this.handOut();
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }
+  }
+
+  /**
+   * Eager: the reader needs `bytes` more to finish what it is doing (a part),
+   * so fewer are not handed out before the buffer is full or the input ends.
+   * A fast producer's buffers then go whole, not in a piece per read: each
+   * piece costs the parts' writer, spool and hashing thread their own work.
+   */
+  want(bytes: number): void {
+    this.wanted = Math.max(1, bytes);
   }
 
   /** Stops reading. */

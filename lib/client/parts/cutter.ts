@@ -27,6 +27,8 @@ export interface CutOptions {
   onProgress?: (bytes: bigint) => void;
   /** The input's chunks are lent: each piece is given back here once its part is done with it (part-writer.ts). */
   giveBack?: (chunk: Buffer) => void;
+  /** Told before each read how many bytes finish the part being cut (lent-input.ts). */
+  want?: (bytes: number) => void;
 }
 
 /** What the whole stream was. */
@@ -64,6 +66,7 @@ export async function cutParts(input: Readable | AsyncIterable<Uint8Array>, opts
   try {
     for (;;) {
       interrupt.check();
+      opts.want?.(opts.partSize - (current?.size ?? 0));
       const next = await interrupt.race(pull(iterator, taken));
       if (next.done) break;
       let chunk = toBuffer(next.value, taken);

@@ -16,6 +16,8 @@ import { descriptorChunks } from '../descriptor-chunks';
 export interface DescriptorParts {
   chunks: AsyncIterable<Uint8Array>;
   giveBack?: (piece: Buffer) => void;
+  /** The reader needs this many bytes more to finish its part (PipeReads.want). */
+  want?: (bytes: number) => void;
 }
 
 /** `fd` read as chunks; `room`: the RAM the blocks are lent for (--memory), never more kept idle. */
@@ -23,7 +25,8 @@ export function descriptorParts(fd: number, room: number): DescriptorParts {
   const st = fstatSync(fd);
   if (fd > 2 || !(st.isFIFO() || st.isSocket())) return { chunks: descriptorChunks(fd) };
   const pool = new ReplyPool();
-  // Eager: a part is cut as its last byte comes, not once a block is full; the last block's bytes come back as filled.
+  // Eager: a part is cut as its last byte comes, not once a block is full
+  // (the cutter says how many it needs); the last block's bytes come back as filled.
   const reads = new PipeReads(fd, () => pool.lendBlock(BODY_CHUNK, room), { eager: true, onEnd: (block, filled) => pool.settle(block, filled) });
   const done = { done: true as const, value: undefined };
   const chunks: AsyncIterator<Uint8Array> = {
@@ -36,5 +39,5 @@ export function descriptorParts(fd: number, room: number): DescriptorParts {
       return done;
     },
   };
-  return { chunks: { [Symbol.asyncIterator]: () => chunks }, giveBack: (piece) => pool.giveBack(piece) };
+  return { chunks: { [Symbol.asyncIterator]: () => chunks }, giveBack: (piece) => pool.giveBack(piece), want: (bytes) => reads.want(bytes) };
 }

@@ -45,7 +45,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   const parallel = fitSpool({ dir: spoolDir, partSize, parallel: asked, memoryLimit, size, sharedBy: opts.spoolSharedBy }, opts.onSpoolShort);
   const stream = input instanceof Uint8Array ? Readable.from([input]) : input;
   // A descriptor is opened only once the cutting starts: until then, nothing reads it.
-  const opened = (): { chunks: Readable | AsyncIterable<Uint8Array>; giveBack?: (chunk: Buffer) => void } =>
+  const opened = (): { chunks: Readable | AsyncIterable<Uint8Array>; giveBack?: (chunk: Buffer) => void; want?: (bytes: number) => void } =>
     stream instanceof Readable || Symbol.asyncIterator in stream ? { chunks: stream } : descriptorParts(stream.fd, memoryLimit + LENT_SLACK);
   const { controller: inner, unlink } = linkedController(opts.signal);
   const conn = new Reconnector(target, opts.trace);
@@ -75,9 +75,10 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     const set = await lookEarlierSet(conn, protocol, { dir, name }, opts, { signal: inner.signal, toSftp, fail });
     ({ stamp: earlier, replacing, checked } = set);
     uploads.earlier = earlier;
-    const { chunks, giveBack } = opened();
+    const { chunks, giveBack, want } = opened();
     const cut = await cutParts(chunks, {
       giveBack,
+      want,
       partSize,
       budget: new MemoryBudget(memoryLimit),
       spoolDir,

@@ -50,6 +50,28 @@ async function cutLent(data: Buffer, memory: number): Promise<{ parts: Buffer[];
 }
 
 describe('cutParts with lent chunks', () => {
+  it('tells the input, before each read, how many bytes finish the part being cut', async () => {
+    const data = randomBytes(2 * P + 5);
+    const wants: number[] = [];
+    async function* blocks(): AsyncGenerator<Buffer> {
+      for (let at = 0; at < data.length; at += BLOCK) yield data.subarray(at, at + BLOCK);
+    }
+    const taken: SpooledPart[] = [];
+    await cutParts(blocks(), {
+      partSize: P,
+      budget: new MemoryBudget(10 * P),
+      spoolDir: tmpdir(),
+      signal: new AbortController().signal,
+      beforePart: async () => undefined,
+      onPart: (part) => taken.push(part),
+      want: (bytes) => wants.push(bytes),
+    });
+    // 30,000-byte chunks into 100,000-byte parts: the fourth ends the first part and starts the second,
+    // the seventh (20,005 bytes) ends the second and puts 5 bytes in the third.
+    expect(wants).toEqual([100_000, 70_000, 40_000, 10_000, 80_000, 50_000, 20_000, 99_995]);
+    for (const part of taken) await part.dispose();
+  });
+
   for (const [what, memory] of [
     ['spilled to disk', 0],
     ['in RAM', 10 * P],
