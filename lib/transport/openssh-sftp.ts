@@ -98,7 +98,8 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
         const said = stderr.last(isSubsystemRefusal) ?? (verbose ? undefined : stderr.last());
         // ssh lost its connection or was ended (by a retry's reconnect, too): no refusal, so no fallback to SCP and a retry may follow.
         if (status.code === null && !isSubsystemRefusal(said)) {
-          return done(new ScpipeError('ERR_LOST_CONNECTION', `ssh lost the connection while the sftp subsystem opened${said ? `: ${said}` : ''}`));
+          const why = channel.whyLost() ?? said; // ssh's line of the loss never reaches `stderr`
+          return done(new ScpipeError('ERR_LOST_CONNECTION', `ssh lost the connection while the sftp subsystem opened${why ? `: ${why}` : ''}`));
         }
         const how = `exit status ${status.code}`;
         done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the server refused the sftp subsystem: ${said ?? `it ended before it spoke (${how})`}`));

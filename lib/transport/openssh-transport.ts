@@ -23,7 +23,7 @@ import { spawnChannel } from './child-channel';
 import { onAbort } from '../util/abort';
 import { whyNotStarted } from '../util/limits';
 import { execRefused, isExecRefusal } from './exec-refusal';
-import { HeldBack, crlfToLf, sshLossReason } from './ssh-stderr';
+import { HeldBack, crlfToLf, sshLossReason, withoutLossLines } from './ssh-stderr';
 import { sshArgs, type OpenSshOptions } from './openssh-args';
 
 /** A ScpChannel over an ssh child process. */
@@ -79,7 +79,10 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   let said = '';
   const utf8 = new StringDecoder('utf8'); // ssh's writes may cut a UTF-8 character in two
   const stdout = new PassThrough({ highWaterMark: 64 * 1024 });
-  const stderr = crlfToLf();
+  const plain = crlfToLf();
+  // ssh's line for a lost connection is said by the error (whyLost), not also as the remote's.
+  const stderr = withoutLossLines(child.exit.then((s) => s.code === 255 || s.signal !== null));
+  pipeline(plain, stderr, () => undefined);
   child.stderr.on('data', (chunk: Buffer) => {
     said = (said + utf8.write(chunk)).slice(-KEEP_STDERR);
   });
@@ -88,8 +91,8 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   // one, its words are the connect error's (not also the role's, which would
   // show them twice); once it has, they reach the role as they are.
   const held = opts.verbose ? undefined : new HeldBack();
-  pipeline(child.stderr, held ? held.stream : stderr, () => undefined);
-  if (held) pipeline(held.stream, stderr, () => undefined);
+  pipeline(child.stderr, held ? held.stream : plain, () => undefined);
+  if (held) pipeline(held.stream, plain, () => undefined);
 
   const received = (): boolean => ((child.stdout as Partial<Socket>).bytesRead ?? 0) > 0 || stdout.readableLength > 0;
   // An ssh we ended (a stall, a retry, an abort) exits 255 too: no refusal of the host's.

@@ -62,6 +62,53 @@ export function crlfToLf(): Transform {
   });
 }
 
+/**
+ * Passes ssh's stderr on as it comes, but holds its lines of a lost
+ * connection (LOSS) until `lost` tells whether ssh ended so (exit 255): then
+ * they are dropped, as the error quotes its reason (sshLossReason), which
+ * would otherwise be said twice; else they pass on at the end.
+ */
+export function withoutLossLines(lost: Promise<boolean>): Transform {
+  let line = ''; // the current line's text while it may be a loss line (held); '' once it passes
+  let passing = false; // the current line cannot be a loss line: its text goes out as it comes
+  const held: string[] = [];
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      let out = '';
+      for (const piece of chunk.toString('latin1').split(/(?<=\n)/)) {
+        if (!passing) line += piece;
+        else out += piece;
+        const ended = piece.endsWith('\n');
+        if (!passing && !mayBeLoss(line)) {
+          out += line;
+          line = '';
+          passing = !ended;
+        } else if (!passing && ended) {
+          held.push(line); // a whole loss line
+          line = '';
+        } else if (ended) passing = false;
+      }
+      callback(null, out !== '' ? Buffer.from(out, 'latin1') : undefined);
+    },
+    flush(callback) {
+      if (line !== '') held.push(line);
+      void lost.then((dropped) => {
+        const text = dropped ? '' : held.join('');
+        callback(null, text !== '' ? Buffer.from(text, 'latin1') : undefined);
+      });
+    },
+  });
+}
+
+// True for a line, whole or its start so far, that is or may become one of LOSS.
+function mayBeLoss(line: string): boolean {
+  const text = line.trim();
+  if (LOSS.test(text)) return true;
+  if (line.endsWith('\n')) return false;
+  return LOSS_STARTS.some((start) => start.startsWith(text) || (text.startsWith(start) && start === 'Connection '));
+}
+const LOSS_STARTS = ['ssh_dispatch_run_fatal: ', 'client_loop: ', 'packet_write_wait: ', 'Bad packet length', 'Corrupted MAC', 'Connection ', 'Timeout, server', 'Received disconnect from', 'Disconnected from'];
+
 // ssh's words for a connection lost after login (packet.c's sshpkt_fatal,
 // clientloop.c, ssh.c's keepalive): said at LogLevel INFO and above only.
 const LOSS = /^(ssh_dispatch_run_fatal: |client_loop: |packet_write_wait: |Bad packet length|Corrupted MAC|Connection (to \S+ closed|closed by|reset by)|Timeout, server|Received disconnect from|Disconnected from)/;

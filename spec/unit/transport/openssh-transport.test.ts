@@ -191,6 +191,24 @@ describe('openSshChannel over a stand-in ssh', () => {
     expect(await ch.exit).toEqual({ code: null, signal: null });
   });
 
+  // The error says ssh's reason (whyLost): the role, which shows the remote's lines, does not see it too.
+  it.each([
+    [255, '', 'ssh: Connection to h closed by remote host.'],
+    [1, 'Connection to h closed by remote host.\n', undefined],
+  ])("ssh's line of a lost connection, exit %d: the role's stderr has %j, whyLost() %j", async (status, seen, why) => {
+    const ssh = fakeSsh(`lost-${status}`, `printf "\\000"; printf "scp: a remote line\\r\\nConnection to h closed by remote host.\\r\\n" >&2; exit ${status}`);
+    const ch = openSshChannel({ host: 'h', sshPath: ssh }, 'scp -t x');
+    await ch.ready();
+    ch.stdout.resume();
+    let err = '';
+    ch.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const ended = new Promise((resolve) => ch.stderr.once('end', resolve));
+    await ch.exit;
+    await ended;
+    expect(err).toBe(`scp: a remote line\n${seen}`);
+    expect(ch.whyLost()).toBe(why);
+  });
+
   it('passes the argv through unchanged', async () => {
     const ssh = fakeSsh('argv', 'for a in "$@"; do printf "%s\\n" "$a"; done');
     const ch = openSshChannel({ host: 'h', port: 22, sshPath: ssh }, "scp -f 'a b'");

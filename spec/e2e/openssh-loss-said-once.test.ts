@@ -1,0 +1,74 @@
+// `--transport openssh` when the serving sshd is killed mid-transfer: ssh
+// prints its reason ("client_loop: send disconnect: Broken pipe", "Connection
+// to HOST closed by remote host.") on its stderr, and scpipe's error quotes
+// it. The user sees it once, in scpipe's line, not also bare above it.
+import { randomBytes } from 'node:crypto';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { remote, sshFlags, startCli } from '../helpers/cli';
+import { waitFor } from '../helpers/async';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { rsshSidesPerTest } from '../helpers/rssh-sides';
+import { dropConnections } from '../helpers/drop-connections';
+import { startThrottleProxy } from '../helpers/throttle-proxy';
+import { knownHostsFor } from '../helpers/latency-proxy';
+
+const sshd = sshdPerSuite();
+const sides = rsshSidesPerTest(sshd, 'openssh-loss-once');
+const MiB = 1024 * 1024;
+// ssh's words for the cut, by whether it was writing or reading then.
+const REASON = String.raw`ssh: (client_loop: send disconnect: (Broken pipe|Connection reset by peer)|Connection to 127\.0\.0\.1 closed by remote host\.)`;
+
+const bytesIn = async (dir: string): Promise<boolean> => {
+  const names = await readdir(dir);
+  return names.length > 0 && (await stat(join(dir, names[0]!))).size > 0;
+};
+
+describe.each([
+  ['SCP (--size)', ['-O', '--size', String(8 * MiB)], /^f$/],
+  ['SFTP', ['-s'], /^\.f\.scpipe-\w{6}$/],
+])('--transport openssh: sshd killed mid-put over %s', (_protocol, extra, left) => {
+  it("exit 1, one line on stderr with ssh's reason; the cut file left remotely", async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    const input = new PassThrough();
+    const args = ['put', '--transport', 'openssh', ...sshFlags(sshd, sshd.rssh), '--retries', '0', ...extra, sides.at(`${sides.rdir}/f`)];
+    const run = startCli(args, { stdin: input, timeoutMs: 60_000 });
+    try {
+      input.write(randomBytes(3 * MiB));
+      await waitFor(() => bytesIn(sides.rdir), 'bytes in the remote file', 30_000);
+      await dropConnections(sshd);
+      input.end(randomBytes(5 * MiB));
+      const r = await run.done;
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(String.raw`^scpipe: [^\n]*: ${REASON}; [^\n]*\n$`));
+      expect(await readdir(sides.rdir)).toEqual([expect.stringMatching(left)]);
+    } finally {
+      input.destroy();
+      await sshd.setRsshAllowed(['scp']);
+    }
+  });
+});
+
+describe.each([['SCP', '-O'], ['SFTP', '-s']])('--transport openssh: sshd killed mid-get over %s', (_protocol, flag) => {
+  it("exit 1, one line on stderr with ssh's reason", async () => {
+    await sshd.setRsshAllowed(['scp', 'sftp']);
+    await writeFile(join(sides.rdir, 'g.bin'), randomBytes(32 * MiB)); // more than the socket buffers hold: the kill cuts it
+    const proxy = await startThrottleProxy(sshd.port, 1_500_000);
+    try {
+      const knownHosts = knownHostsFor(sshd, proxy.port, join(sides.local, 'known_hosts'));
+      const args = ['get', '--transport', 'openssh', '--retries', '0', flag, ...sshFlags({ ...sshd, port: proxy.port, knownHostsPath: knownHosts }, sshd.rssh), remote(sshd, sshd.rssh, `${sides.rdir}/g.bin`)];
+      const run = startCli(args, { timeoutMs: 60_000 });
+      let out = 0;
+      run.child.stdout!.on('data', (d: Buffer) => (out += d.length));
+      await waitFor(() => out >= 512 * 1024, 'bytes on stdout', 30_000);
+      await dropConnections(sshd);
+      const r = await run.done;
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(String.raw`^scpipe: [^\n]*: ${REASON}\n$`));
+    } finally {
+      await proxy.close();
+      await sshd.setRsshAllowed(['scp']);
+    }
+  });
+});
