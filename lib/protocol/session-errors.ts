@@ -87,7 +87,9 @@ export function describeExit(status: ExitStatus, said: StderrSaid, stage?: strin
   return new ScpipeError('ERR_LOST_CONNECTION', `connection lost${when}${tail}`, ctx);
 }
 
-/** Turns a reply reader's "connection closed" into a precise error. */
+const CHANNEL_GONE = new Set(['EPIPE', 'ECONNRESET']);
+
+/** Turns a reply reader's "connection closed" (or a write's EPIPE) into a precise error. */
 export async function explainLoss(
   err: unknown,
   stage: string,
@@ -97,6 +99,8 @@ export async function explainLoss(
 ): Promise<ScpipeError> {
   // Heard even when not waited for: it rejects on an abort, maybe after we return.
   const status = exit.catch((): ExitStatus => ({ code: null, signal: null }));
+  // A write into a channel whose other end went (the ssh child exited) is a lost connection, said by the exit and whyLost, not "write EPIPE".
+  if (CHANNEL_GONE.has(String((err as { code?: unknown } | null)?.code))) err = new ScpipeError('ERR_LOST_CONNECTION', 'connection lost', { cause: err });
   if (!(err instanceof ScpipeError) || err.code !== 'ERR_LOST_CONNECTION') {
     stderr.release();
     return err instanceof ScpipeError ? err : new ScpipeError('ERR_LOST_CONNECTION', `connection failed: ${String(err)}`, { cause: err });

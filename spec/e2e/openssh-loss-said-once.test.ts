@@ -2,6 +2,7 @@
 // prints its reason ("client_loop: send disconnect: Broken pipe", "Connection
 // to HOST closed by remote host.") on its stderr, and scpipe's error quotes
 // it. The user sees it once, in scpipe's line, not also bare above it.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -69,6 +70,36 @@ describe.each([['SCP', '-O'], ['SFTP', '-s']])('--transport openssh: sshd killed
     } finally {
       await proxy.close();
       await sshd.setRsshAllowed(['scp']);
+    }
+  });
+});
+
+// Under the user's ControlMaster each part's ssh is a client of one master:
+// killing the master's connection ends them all, and a write into one that
+// had exited surfaced raw ("connection failed: Error: write EPIPE").
+describe('--transport openssh under ControlMaster auto: the connection killed mid-put of a parts set', () => {
+  it('each cut part says a lost connection and is retried: exit 0, the whole set', async () => {
+    const controlPath = join(sides.local, 'cm-%C');
+    const mux = ['-o', 'ControlMaster=auto', '-o', `ControlPath=${controlPath}`, '-o', 'ControlPersist=yes'];
+    const input = new PassThrough();
+    const run = startCli(['put', '--transport', 'openssh', ...sshFlags(sshd, sshd.rssh, mux), '-O', '--part-size', '1M', sides.at(`${sides.rdir}/f`)], { stdin: input, timeoutMs: 60_000 });
+    try {
+      input.write(randomBytes(5 * MiB));
+      await waitFor(() => bytesIn(sides.rdir), 'bytes in the first part', 30_000);
+      await dropConnections(sshd);
+      await waitFor(() => run.stderr().includes('retry 1 of 5'), 'the retry line', 30_000);
+      input.end(randomBytes(MiB));
+      const r = await run.done;
+      expect(r.status).toBe(0);
+      // ssh's own word when two retries' ssh race to be the new master is fine; scpipe's lines each say a loss.
+      const lines = r.stderr.trimEnd().split('\n').filter((l) => !/^ControlSocket \S+ already exists, disabling multiplexing$/.test(l));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line).toMatch(/^scpipe: f\.\d{6}: connection lost [^\n]*; retry 1 of 5 in 1 s$/);
+      expect((await readdir(sides.rdir)).sort()).toEqual(['f.000000', 'f.000001', 'f.000002', 'f.000003', 'f.000004', 'f.000005', 'f.sha256']);
+    } finally {
+      input.destroy();
+      // The master a retry started (ControlPersist) outlives the run: ended as a user would.
+      spawnSync('ssh', ['-F', 'none', '-o', `ControlPath=${controlPath}`, '-p', String(sshd.port), '-l', sshd.rssh.name, '-O', 'exit', '127.0.0.1']);
     }
   });
 });

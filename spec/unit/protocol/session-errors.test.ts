@@ -46,3 +46,19 @@ describe('remoteError codes, whichever side of the path scp puts strerror', () =
     expect(remoteError(message).code).toBe(code);
   });
 });
+
+// ssh (--transport openssh) exited, and the next write into its stdin failed before the reply reader saw the end.
+describe('explainLoss of a write into a channel gone', () => {
+  it.each(['EPIPE', 'ECONNRESET'])("%s is a lost connection named by the transport's reason, not \"write EPIPE\"", async (code) => {
+    const err = Object.assign(new Error(`write ${code}`), { code, syscall: 'write' });
+    const exit = Promise.resolve<ExitStatus>({ code: null, signal: null });
+    const explained = await explainLoss(err, 'data', exit, new RemoteStderr(new PassThrough()), () => 'ssh: client_loop: send disconnect: Broken pipe');
+    expect(explained).toMatchObject({ code: 'ERR_LOST_CONNECTION', message: 'connection lost while sending the file data: ssh: client_loop: send disconnect: Broken pipe' });
+  });
+
+  it('without a reason of the transport\'s, the stage', async () => {
+    const err = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    const explained = await explainLoss(err, 'C', Promise.resolve({ code: null, signal: null }), new RemoteStderr(new PassThrough()));
+    expect(explained).toMatchObject({ code: 'ERR_LOST_CONNECTION', message: 'connection lost after the file header' });
+  });
+});
