@@ -7,7 +7,7 @@ import { createContext, type CommandContext } from './context';
 import { INTERNAL_ERROR_STATUS, exitStatusFor } from './exit-status';
 import { describeFailure, say } from './report';
 import { skipHelpCache } from './yargs-limits';
-import { COMPLETION_HELP, asksCompletionHelp, hostCompletions } from './completion';
+import { COMPLETION_HELP, asksCompletionHelp, completionShell, hostCompletions } from './completion';
 import { versionLine } from './versions';
 import { closeHungUpStdioAtExit } from './hung-up-stdio';
 import { argumentsAsBytes } from './argv-utf8';
@@ -140,6 +140,9 @@ export async function main(argv: string[]): Promise<number> {
   const ctx = createContext(() => verbose);
   try {
     const args = argumentsAsBytes(argv);
+    // yargs picks the script by $SHELL, read when the parser is made.
+    const shell = completionShell(args);
+    if (shell) process.env.SHELL = `/bin/${shell}`;
     const parser = await createParser(args, ctx, (parsed) => {
       verbose = Boolean(parsed.v);
     });

@@ -47,9 +47,24 @@ describe('scpipe completion', () => {
     for (const args of [['completion', '--help'], ['completion', '-h'], ['--help', 'completion']]) {
       const r = spawnSync('scpipe', args, { env, encoding: 'utf8', timeout: 30_000 });
       expect(r).toMatchObject({ status: 0, stderr: '' });
-      expect(r.stdout).toContain('scpipe completion >> ~/.bashrc');
+      expect(r.stdout).toContain('scpipe completion bash >> ~/.bashrc');
       expect(r.stdout).not.toContain('_scpipe_yargs_completions');
       expect(r.stdout).toContain('Host aliases of ~/.ssh/config as\ntargets (vault completes to vault:)');
+    }
+  });
+
+  it('a shell named wins over $SHELL; one scpipe cannot complete is exit 2 with nothing on stdout', () => {
+    const env = setUp();
+    const run = (args: string[]) => spawnSync('scpipe', args, { env: { ...env, SHELL: '/bin/zsh' }, encoding: 'utf8', timeout: 30_000 });
+    const bash = run(['completion', 'bash']);
+    expect(bash.status).toBe(0);
+    expect(bash.stdout).toContain('complete -o bashdefault -o default -F _scpipe_yargs_completions scpipe');
+    expect(bash.stdout).not.toContain('compdef');
+    expect(run(['completion', 'zsh']).stdout).toContain('compdef _scpipe_yargs_completions scpipe');
+    for (const args of [['completion', 'fish'], ['completion', 'bash', 'zsh']]) {
+      const r = run(args);
+      expect(r).toMatchObject({ status: 2, stdout: '' });
+      expect(r.stderr).toContain(`scpipe: completion: "${args.slice(1).join(' ')}" is not a shell scpipe completes; name bash or zsh`);
     }
   });
 
