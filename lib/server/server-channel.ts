@@ -6,10 +6,14 @@
 // receive window is widened to the link, as a client's (ssh2-window.ts), so
 // uploads over a long link are not capped near 2 MiB per round trip.
 // destroy() by a role is close(1): what it wrote still reaches the client.
+// ssh2 never says 'close' of a channel whose connection went while it was
+// full (a client that stopped reading, then was killed): `hangup`, the
+// connection's own end, stands for it, or close() would wait for good.
 import { PassThrough } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import type { ExitStatus, ScpChannel } from '../protocol/channel';
 import { widenReceiveWindow } from '../transport/ssh2-window';
+import { onAbort } from '../util/abort';
 import { joinSmallPackets } from './small-packets';
 
 /**
@@ -35,7 +39,7 @@ export interface ServedChannel {
 }
 
 /** Wraps `stream`; see the file comment. */
-export function serveChannel(stream: ServerChannel, connected: () => boolean = () => true): ServedChannel {
+export function serveChannel(stream: ServerChannel, connected: () => boolean = () => true, hangup?: AbortSignal): ServedChannel {
   joinSmallPackets(stream); // before the window's own wrapping of the channel
   widenReceiveWindow(stream, SERVE_RECEIVE_WINDOW);
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
@@ -48,7 +52,14 @@ export function serveChannel(stream: ServerChannel, connected: () => boolean = (
   stderr.end(); // the client is the only peer; it has no stderr for us
   stream.on('error', () => undefined); // a vanished client surfaces as EOF
   // A client that vanished will never read what is still queued for it.
-  stream.once('close', () => out.destroy());
+  let hungUp = false;
+  let wake = (): void => undefined;
+  const gone = new Promise<void>((resolve) => (wake = resolve)).then(() => {
+    hungUp = true;
+    out.destroy();
+  });
+  stream.once('close', () => wake());
+  const unwatch = hangup?.aborted ? (wake(), () => undefined) : onAbort(hangup, () => wake());
   const exit = outDone.then((): ExitStatus => ({ code: 0, signal: null }));
   let closing: Promise<void> | undefined;
   // The first close decides the status; later calls wait for it.
@@ -56,8 +67,9 @@ export function serveChannel(stream: ServerChannel, connected: () => boolean = (
     (closing ??= (async () => {
       if (!out.writableEnded) out.end();
       await outDone;
-      if (stream.writableNeedDrain) await new Promise((r) => stream.once('drain', r).once('close', r));
-      if (!stream.destroyed && stream.writable) {
+      if (stream.writableNeedDrain && !hungUp) await Promise.race([new Promise((r) => stream.once('drain', r)), gone]);
+      unwatch();
+      if (!hungUp && !stream.destroyed && stream.writable) {
         stream.exit(code);
         stream.end();
       }

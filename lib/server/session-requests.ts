@@ -84,6 +84,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
         who: ctx.who,
         signal: ctx.cut,
         connected: ctx.connected,
+        hangup: hangup.signal,
       }));
     });
     // An interactive login gets rssh's answer instead of a shell.

@@ -42,6 +42,8 @@ export interface SessionContext {
   signal?: AbortSignal;
   /** The client's connection is still up (a channel that ends now was ended by the client). */
   connected?: () => boolean;
+  /** Aborted when the client's connection closes. */
+  hangup?: AbortSignal;
 }
 
 /** Characters of a refused command the log keeps. */
@@ -67,7 +69,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
     stream.end();
     return;
   }
-  const served = serveChannel(stream, ctx.connected);
+  const served = serveChannel(stream, ctx.connected, ctx.hangup);
   // As the SFTP side shows a path (from /, `.` and `..` resolved): one file, one form to grep the log for.
   // Cut as a refused command is: a client's 30 KB name would be a line twice as long, each time.
   const shown = peerText(posix.resolve('/', parsed.path), MAX_LOGGED_COMMAND);
