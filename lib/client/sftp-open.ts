@@ -7,13 +7,12 @@ import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import { ASK_AGAIN } from '../transport/ask-again';
+import { SFTP_VERSION_WAIT_MS } from '../transport/openssh-sftp';
 import { guardSftpChannels } from './sftp-guard';
 
 // ssh2's words when the subsystem request fails or its channel closes before the answer.
 const SUBSYSTEM_FAILED = /^Unable to start subsystem/;
 
-/** How long an opened sftp subsystem may take to send its SFTP version (sftp-server answers at once). */
-const SFTP_VERSION_WAIT_MS = 10_000;
 
 /** What the connection under the subsystem can tell (ssh2-transport.ts): none for a caller's own Client. */
 export interface SubsystemLink {

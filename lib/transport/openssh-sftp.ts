@@ -18,6 +18,9 @@ interface Ssh2Sftp extends SFTPWrapper {
   push(data: Buffer | null): void;
   _init(): void;
 }
+/** How long an opened sftp subsystem may take to send its SFTP version (sftp-server answers at once). */
+export const SFTP_VERSION_WAIT_MS = 10_000;
+
 type Ssh2SftpClass = new (client: unknown, chanInfo: unknown, cfg: object) => Ssh2Sftp;
 
 function sftpClass(): Ssh2SftpClass {
@@ -74,7 +77,26 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
 
   return new Promise<SFTPWrapper>((resolve, reject) => {
     if (signal.aborted) return reject(abortError(signal));
+    // Once the subsystem said its first byte, ssh is logged in and a whole
+    // VERSION comes at once from any SFTP server: a forced `scp -t` (which
+    // says `\0`) or a server that stops part-way would hold the run for good.
+    let heard = 0;
+    const count = (chunk: Buffer): void => void (heard += chunk.length);
+    channel.stdout.on('data', count);
+    let bound: NodeJS.Timeout | undefined;
+    let settled = false;
+    void channel.spoke.then(() => {
+      if (settled) return;
+      bound = setTimeout(() => {
+        const what = heard === 0 ? 'nothing' : `${heard} byte${heard === 1 ? '' : 's'}`;
+        done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem sent ${what} but no SFTP version in ${SFTP_VERSION_WAIT_MS / 1000} s (the account's forced command may not be sftp-server)`));
+      }, SFTP_VERSION_WAIT_MS);
+    });
     const done = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(bound);
+      channel.stdout.off('data', count);
       unlink();
       sftp.off('ready', onReady);
       sftp.off('error', onError);

@@ -14,6 +14,8 @@ export interface HostileSshHooks {
   refuseSessions?: string;
   /** Open the sftp subsystem and never say a word on it (no VERSION). */
   silentSftp?: boolean;
+  /** Open the sftp subsystem, send these bytes on it (the start of a VERSION) and then nothing. */
+  sftpOpening?: Buffer;
   /** Never answer: a session channel's open, or an exec or subsystem request on it. */
   ignore?: 'session' | 'exec' | 'subsystem';
   /** Fail every exec request (CHANNEL_FAILURE), as an SFTP-only server built on paramiko does; or those the function picks. */
@@ -69,6 +71,7 @@ export async function startHostileSsh(hooks: HostileSshHooks): Promise<HostileSs
         session.on('subsystem', (acceptSubsystem, reject) => {
           if (closeUnstarted() || hooks.ignore === 'subsystem') return;
           if (hooks.sftpServerIn) return sftpServer(acceptSubsystem(), hooks.sftpServerIn);
+          if (hooks.sftpOpening) return void acceptSubsystem().write(hooks.sftpOpening);
           return hooks.silentSftp ? acceptSubsystem() : reject();
         });
       }),
