@@ -132,7 +132,9 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
       });
       await source.finish();
     }
-  } catch (err) {
+  } catch (caught) {
+    // The source role tells a client what a cut download left on "the remote": here that is the client's own disk.
+    const err = isScpipeError(caught) && caught.cutShort !== undefined && caught.cause instanceof Error ? caught.cause : caught;
     problem = hide(err instanceof Error ? err.message : String(err));
   } finally {
     gone.stop();
