@@ -3,6 +3,7 @@
 // most MaxSessions open at once; a shell gets rssh's answer, ptys and other
 // subsystems are refused.
 import type { Connection, ServerChannel } from 'ssh2';
+import { ownController } from '../util/abort';
 import { peerText } from '../util/escape';
 import { refuseStopping, type Draining } from './draining';
 import { execCommandText } from './exec-bytes';
@@ -46,7 +47,7 @@ export function answerSessions(client: Connection, ctx: SessionContext): void {
   let sessions = 0;
   const socket = connectionSocket(client);
   const lines = new TransferLines(); // one log line per file over this connection's channels
-  const hangup = new AbortController();
+  const hangup = ownController(); // one listener per session: --max-sessions may pass Node's 10
   client.once('close', () => hangup.abort());
   client.on('session', (accept, reject) => {
     if (ctx.draining.active) {
