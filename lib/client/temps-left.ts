@@ -4,10 +4,44 @@
 import { isScpipeError, withMessage, type ScpipeError, type TempLeft } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 
-/** `err` telling also what `left` lists (added to its tempsLeft); `err` itself when that is nothing. */
+/**
+ * `err` telling also what `left` lists (added to its tempsLeft, one entry a
+ * path); `err` itself when that adds nothing. A path `err` already names is
+ * said again only with a stronger claim, and then once, when its words end `err`'s message.
+ */
 export function withTempsLeft<T>(err: T, left: readonly TempLeft[]): T | ScpipeError {
   if (left.length === 0 || !isScpipeError(err)) return err;
-  return withMessage(err, `${err.message}; ${tempsLeftSaid(left)}`, { tempsLeft: [...(err.tempsLeft ?? []), ...left], cause: err });
+  const before = err.tempsLeft ?? [];
+  const merged = mergeTemps([...before, ...left]);
+  const fresh = merged.filter((t) => !before.some((b) => b.path === t.path && sameClaim(b, t)));
+  if (fresh.length === 0) return err;
+  const said = before.length > 0 ? `; ${tempsLeftSaid(before)}` : undefined;
+  const message = said !== undefined && err.message.endsWith(said) && fresh.some((t) => before.some((b) => b.path === t.path))
+    ? `${err.message.slice(0, -said.length)}; ${tempsLeftSaid(merged)}`
+    : `${err.message}; ${tempsLeftSaid(fresh)}`;
+  return withMessage(err, message, { tempsLeft: merged, cause: err });
+}
+
+// How much a claim says is there: an answer that the rename was not made (whole) outweighs a lost one's guess (renaming).
+const WEIGHT: Record<TempLeft['state'], number> = { empty: 0, partial: 1, renaming: 2, whole: 3 };
+
+/** One entry a path, in the order first listed: the strongest claim, with any failed removal said of it. */
+export function mergeTemps(left: readonly TempLeft[]): TempLeft[] {
+  const byPath = new Map<string, TempLeft>();
+  for (const t of left) {
+    const had = byPath.get(t.path);
+    if (had === undefined) byPath.set(t.path, t);
+    else {
+      const strong = WEIGHT[t.state] > WEIGHT[had.state] ? t : had;
+      const removeFailed = strong.removeFailed ?? (strong === t ? had : t).removeFailed;
+      byPath.set(t.path, removeFailed === undefined ? strong : { ...strong, removeFailed });
+    }
+  }
+  return [...byPath.values()];
+}
+
+function sameClaim(a: TempLeft, b: TempLeft): boolean {
+  return a.state === b.state && a.target === b.target && a.removeFailed === b.removeFailed;
 }
 
 /** True when `err` says the upload is whole in `temp` and stays there (--no-clobber, or the old target removed and the rename refused): not to be removed. */
