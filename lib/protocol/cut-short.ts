@@ -97,11 +97,13 @@ export function cutOff(problem: ScpipeError, file: Pick<OutgoingFile, 'name' | '
 
 /**
  * Of two attempts at one remote file, what it may hold after both: scp -t
- * opens it without truncating, so the most either wrote (a failed write
- * counts as more at the same length; `later` on a tie).
+ * opens it without truncating, and truncates nothing after a failed write,
+ * so the most either wrote. At the same length, the one whose write did not
+ * fail: its bytes may all be there, whatever the other's failure left short
+ * (`later` when both or neither failed).
  */
 export function mostLeft(earlier: CutShort | undefined, later: CutShort | undefined): CutShort | undefined {
   if (earlier === undefined || later === undefined) return later ?? earlier;
-  if (earlier.written > later.written || (earlier.written === later.written && earlier.failed && !later.failed)) return earlier;
+  if (earlier.written > later.written || (earlier.written === later.written && later.failed && !earlier.failed)) return earlier;
   return later;
 }

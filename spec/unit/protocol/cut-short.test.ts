@@ -1,5 +1,6 @@
 import { ScpipeError } from '../../../lib/errors';
-import { cutShort } from '../../../lib/protocol/cut-short';
+import { cutShort, mostLeft } from '../../../lib/protocol/cut-short';
+import { describeLeft } from '../../../lib/client/parts/left-parts';
 
 describe('cutShort', () => {
   const file = { name: 'db.zst', size: 2_621_440n, remotePath: 'backups/db.zst' };
@@ -23,5 +24,43 @@ describe('cutShort', () => {
   it('a refusal the remote sent is not a cut (the remote said what it kept)', () => {
     const refused = new ScpipeError('ERR_REMOTE', 'scp: backups/db.zst: Permission denied');
     expect(cutShort(refused, file, 10n)).toBe(refused);
+  });
+});
+
+describe('mostLeft: what a remote file may hold after two attempts (scp -t neither truncates on open nor after a failed write)', () => {
+  const at = (written: bigint, failed?: boolean) => ({ name: 'db.000000', written, size: 10n, ...(failed ? { failed } : {}) });
+  const a = at(7n), b = at(7n);
+
+  it('the one that wrote more, failed or not, in either order', () => {
+    for (const [fewer, more] of [[at(6n), at(7n)], [at(6n, true), at(7n)], [at(6n), at(7n, true)], [at(6n, true), at(7n, true)], [at(9n), at(10n, true)]]) {
+      expect(mostLeft(fewer, more)).toBe(more);
+      expect(mostLeft(more, fewer)).toBe(more);
+    }
+  });
+
+  it('at the same length, the one whose write did not fail, earlier or later', () => {
+    for (const n of [0n, 7n, 10n]) {
+      const ok = at(n), failed = at(n, true);
+      expect(mostLeft(failed, ok)).toBe(ok);
+      expect(mostLeft(ok, failed)).toBe(ok);
+    }
+  });
+
+  it('at the same length when both or neither failed, the later', () => {
+    expect(mostLeft(a, b)).toBe(b);
+    const f = at(10n, true), g = at(10n, true);
+    expect(mostLeft(f, g)).toBe(g);
+  });
+
+  it('the one there is, when the other left nothing said', () => {
+    expect(mostLeft(a, undefined)).toBe(a);
+    expect(mostLeft(undefined, b)).toBe(b);
+    expect(mostLeft(undefined, undefined)).toBeUndefined();
+  });
+
+  it('a full-size write that failed, then all bytes handed over and lost: said as maybe whole, not as fewer than its bytes', () => {
+    const most = mostLeft(at(10n, true), at(10n))!;
+    const said = describeLeft('db', [{ index: 0, written: most.written, size: most.size, failed: most.failed }]);
+    expect(said).toBe('; all bytes handed to the connection, none confirmed (whole or cut short remotely, in no manifest): db.000000');
   });
 });
