@@ -131,8 +131,15 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
     // can give it again; a stream of known size went as it came.
     const again = spooled ? () => spooled!.replay() : input instanceof Uint8Array ? () => oneChunk(input) : opts.reread;
     // A stream of known size that cannot be read again is untouched until the
-    // remote scp answers: a loss before that is retried too, one after it not.
+    // remote scp answers its header (source.ts sendFile): a loss before its
+    // first read is retried too, one after it not.
     let streamTaken = false;
+    const untilRead = (body: Readable | AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> => ({
+      [Symbol.asyncIterator]: () => {
+        streamTaken = true;
+        return body[Symbol.asyncIterator]();
+      },
+    });
     const retries = conn?.canReconnect ? opts.retries ?? DEFAULT_RETRIES : 0;
     let headerTried = false; // an attempt began to send: what is there may be our own partial file
     const sent = await withRetries(
@@ -157,8 +164,7 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
           if (clear && !headerTried && (spooled || attempt > 0)) await refuseExisting(conn?.current().open ?? open, remotePath, name, role);
           headerTried = true;
           const first = !streamTaken && !spooled && !(input instanceof Uint8Array);
-          streamTaken ||= first;
-          const body = first ? (input as Readable | AsyncIterable<Uint8Array>) : again!();
+          const body = first ? untilRead(input as Readable | AsyncIterable<Uint8Array>) : again!();
           return await sendTo(source, name, size, body, !first, opts, remotePath.endsWith('/') ? `${remotePath}${name}` : remotePath);
         } catch (err) {
           source.destroy();

@@ -5,7 +5,7 @@
 // failed under parts). The answer is held by a relay in front of the real
 // scp -t (held-reply.ts), so the cut lands in that wait for certain.
 import { execFileSync } from 'node:child_process';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remote, sshFlags, startCli } from '../helpers/cli';
 import { dropConnections } from '../helpers/drop-connections';
@@ -50,6 +50,24 @@ describe('put: cut while the answer to the file header is awaited', () => {
     expect(r.stderr).toMatch(new RegExp(`^scpipe: connection lost after the file header.*; the remote file ${quoted(dir)}/f ${quoted(LEFT)}\n$`));
     expect(await readdir(dir)).toEqual(['f']);
     expect((await stat(join(dir, 'f'))).size).toBe(0);
+  });
+
+  // No byte of a stream of a given size is read before the header's answer:
+  // a loss then leaves it whole to send on a new connection.
+  it('put --size, connection lost: retried, stored whole; nothing else is left remotely', async () => {
+    const dir = await userDir(sshd.user, 'header-sized');
+    await relay.hold('ack 2');
+    const body = Buffer.alloc(65536, 7);
+    const run = startCli(['put', ...scp(), '-v', '--size', String(body.length), remote(sshd, sshd.user, `${dir}/f`)], { stdin: body });
+    await relay.held();
+    await relay.hold('none'); // the retry's scp -t answers
+    await dropConnections(sshd);
+    const r = await run.done;
+    expect(r.stderr).toMatch(/: connection lost after the file header; .*; retry 1 of \d+ in /);
+    expect(r.stderr).toMatch(/\nscpipe: sent 65536 bytes /);
+    expect(r.status).toBe(0);
+    expect(await readdir(dir)).toEqual(['f']);
+    expect(await readFile(join(dir, 'f'))).toEqual(body);
   });
 
   // Before, the message said only "no part confirmed", and an empty
