@@ -2,7 +2,7 @@
 // a lane as its own file, confirmed into the log, its spool freed. At most
 // parallel + 1 parts are held (`parallel` sending, one being spooled), so
 // local storage stays under (parallel + 1) x partSize.
-import { isScpipeError } from '../../errors';
+import { isScpipeError, type TempLeft } from '../../errors';
 import { Lanes } from './lanes';
 import type { LeftFiles, LeftPart } from './left-parts';
 import { partName } from './names';
@@ -18,6 +18,8 @@ export class PartUploads {
   readonly log: PartLog;
   /** Parts an scp -t had begun to write when they failed, and the most each may hold. */
   readonly cutShort: LeftPart[] = [];
+  /** What parts sent over SFTP left under temporary names (each failure's tempsLeft): said also when a signal ends the run. */
+  readonly tempsLeft: TempLeft[] = [];
   /** Awaited by each part before it goes: the earlier set's lookup, taken before a part of this run can be there. */
   earlier: Promise<unknown> = Promise.resolve(undefined);
   private readonly held: Lanes;
@@ -104,6 +106,7 @@ export class PartUploads {
       // Its own: a part that waited for a lane is rejected with the failure that stopped the run.
       const cut = this.left.of(file, isScpipeError(err) && err.cutShort?.name === file ? err.cutShort : undefined);
       if (cut !== undefined) this.cutShort.push({ index: part.index, written: cut.written, size: cut.size, failed: cut.failed });
+      if (isScpipeError(err) && err.tempsLeft) this.tempsLeft.push(...err.tempsLeft);
       throw err;
     } finally {
       progress.inFlight--;

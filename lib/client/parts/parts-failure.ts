@@ -1,7 +1,8 @@
 // The error a parts upload that failed throws (put-parts.ts): the set
 // complete after all, a refusal that sent nothing, or the set incomplete,
 // saying what is left of it (incomplete.ts).
-import { ScpipeError, abortError, isScpipeError, withMessage } from '../../errors';
+import { ScpipeError, abortError, isScpipeError, withMessage, type TempLeft } from '../../errors';
+import { withTempsLeft } from '../temps-left';
 import { isNameTooLong } from '../../protocol/name-max';
 import { escapeForTerminal } from '../../util/escape';
 import { scpRefusalHint } from '../protocol-choice';
@@ -22,6 +23,8 @@ export interface FailedRun {
   /** Parts an scp -t had begun to write when they failed, and what the retried attempts left. */
   cutShort: readonly LeftPart[];
   left: LeftFiles;
+  /** What the files sent over SFTP left under temporary names (PartUploads.tempsLeft). */
+  tempsLeft: readonly TempLeft[];
   /** An earlier set's manifest is there. */
   replacing: Promise<boolean>;
   /** --no-clobber's look for the set's names is done: an ERR_EXISTS after it comes from a part. */
@@ -59,5 +62,8 @@ export async function partsFailure(run: FailedRun, opts: Pick<PartsOptions, 'sig
   if (refused !== first && !opts.signal?.aborted) return refused;
   const manifest = manifestName(name);
   const manifestCut = run.left.of(manifest, [err, failure].find((e): e is ScpipeError => isScpipeError(e) && e.cutShort?.name === manifest)?.cutShort);
-  return incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { confirmed: log, cutShort, replacing: await run.replacing, manifestCut }, run.retried);
+  const said = incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { confirmed: log, cutShort, replacing: await run.replacing, manifestCut }, run.retried);
+  // Each file's own (the manifest's too): after a signal the run's error is the signal's, which names none of them.
+  const temps = [...run.tempsLeft, ...[failure, err].flatMap((e) => (isScpipeError(e) ? e.tempsLeft ?? [] : []))];
+  return withTempsLeft(said, temps);
 }

@@ -114,7 +114,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
   } catch (err) {
     fail(err);
     await uploads.settled();
-    throw await partsFailure({ dir, name, err, failure, log, cutShort, left, replacing, checked, sendingManifest, manifestConfirmed, setSum, retried: retried() }, opts);
+    throw await partsFailure({ dir, name, err, failure, log, cutShort, left, tempsLeft: uploads.tempsLeft, replacing, checked, sendingManifest, manifestConfirmed, setSum, retried: retried() }, opts);
   } finally {
     unlink();
     conn.close();
