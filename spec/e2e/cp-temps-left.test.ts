@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { upload, type ScpipeError } from '../../lib';
-import { startHostileSftp, type HostileSftp } from '../helpers/hostile-sftp';
+import { OLD_TARGET, startHostileSftp, type HostileSftp } from '../helpers/hostile-sftp';
 import { tempDirPerTest } from '../helpers/temp-dir';
 
 const tmp = tempDirPerTest('scpipe-cp-temps-left-');
@@ -22,8 +22,7 @@ it('cp, a signal while the old target is removed, the rename then refused: the w
   const stop = new AbortController();
   let renames = 0;
   const fake = await startHostileSftp({
-    stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : path === '/d/f' ? { kind: 'file', data: Buffer.from('old') } : undefined),
-    list: () => undefined,
+    ...OLD_TARGET,
     renameStatus: () => (++renames === 2 ? (stop.abort(), 4) : 4), // the second comes after the removal of /d/f
   });
   try {

@@ -2,7 +2,7 @@
 // carries it (`tempsLeft`, in its JSON too) beside the words of its message,
 // against a fake server that drops the connection at chosen requests.
 import { put, type RetryEvent, type ScpipeError } from '../../lib';
-import { startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
+import { OLD_TARGET, startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
 
 const TEMP = /^\/d\/\.f\.scpipe-\w{6}$/;
 
@@ -122,8 +122,7 @@ describe('put over SFTP: the temporary files a failure left, as data', () => {
   // upload is the only copy left: it was named in the message, then removed.
   it('the old target removed, the rename then refused: the whole upload is kept and named, nothing removed after', async () => {
     const fake = await startHostileSftp({
-      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : path === '/d/f' ? { kind: 'file', data: Buffer.from('old') } : undefined),
-      list: () => undefined,
+      ...OLD_TARGET,
       renameStatus: () => 4, // SSH_FX_FAILURE, as OpenSSH's sftp-server says for a name taken
     });
     try {
@@ -146,8 +145,7 @@ describe('put over SFTP: the temporary files a failure left, as data', () => {
   const renameLostAfterRemoval = () => {
     let renames = 0;
     return startHostileSftp({
-      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : path === '/d/f' ? { kind: 'file', data: Buffer.from('old') } : undefined),
-      list: () => undefined,
+      ...OLD_TARGET,
       renameStatus: () => (renames === 1 ? 4 : undefined), // the first: SSH_FX_FAILURE, the target taken
       dropOnRename: () => ++renames === 2, // the one after the removal
     });
@@ -189,8 +187,7 @@ describe('put over SFTP: the temporary files a failure left, as data', () => {
     const stop = new AbortController();
     let renames = 0;
     const fake = await startHostileSftp({
-      stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : path === '/d/f' ? { kind: 'file', data: Buffer.from('old') } : undefined),
-      list: () => undefined,
+      ...OLD_TARGET,
       renameStatus: () => (++renames === 2 ? (stop.abort(), 4) : 4), // the second comes after the removal of /d/f
     });
     try {

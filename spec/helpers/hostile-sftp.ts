@@ -63,6 +63,12 @@ export interface FakeTree {
   extensions?: Record<string, (sftp: SFTPWrapper, reqid: number) => void>;
 }
 
+/** A tree of `/d` holding an old `/d/f` ("old") and listing nothing: an upload's target taken. */
+export const OLD_TARGET: Pick<FakeTree, 'stat' | 'list'> = {
+  stat: (path) => (path === '/d' || path === '.' ? { kind: 'dir' } : path === '/d/f' ? { kind: 'file', data: Buffer.from('old') } : undefined),
+  list: () => undefined,
+};
+
 /** What an upload did to the fake: requests in order, and the files as they stand. */
 export interface Uploads {
   ops: string[];
