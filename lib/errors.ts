@@ -83,8 +83,9 @@ export interface ScpipeErrorContext {
   stored?: boolean;
   /**
    * ERR_NO_SUCH_FILE of an SFTP upload: its temporary file (`path`) was gone
-   * when the upload went on after a lost connection, so nothing was stored
-   * and only sending it again whole can mend it (put's parts do, from their spool).
+   * when the upload went on after a lost connection, or at its rename (removed
+   * while it was written), so nothing was stored and only sending it again
+   * whole can mend it (put's parts do, from their spool).
    */
   tempGone?: boolean;
   /**

@@ -79,7 +79,8 @@ async function tempGone(session: SftpSession, paths: UploadPaths, err: unknown):
   throw new ScpipeError(
     'ERR_NO_SUCH_FILE',
     `${escapeForTerminal(paths.target)}: the temporary file ${escapeForTerminal(paths.temp)} was removed during the upload (by hand, or by another run's --remove-stale), so nothing was stored, and the target is as it was`,
-    { path: paths.temp, cause: err },
+    // tempGone: put's parts send it again whole from their spool (parts/send.ts).
+    { path: paths.temp, tempGone: true, cause: err },
   );
 }
 

@@ -13,6 +13,7 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { dropConnections } from '../helpers/drop-connections';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
+import { remote, sshFlags, startCli } from '../helpers/cli';
 
 const sshd = sshdPerSuite();
 const spoolDir = tempDirPerTest('scpipe-parts-spool-', { mustEndEmpty: true });
@@ -49,3 +50,34 @@ describe('put --part-size over SFTP, a part\'s temporary file removed while the 
     execFileSync('sha256sum', ['-c', '--strict', '--quiet', 'g.bin.sha256'], { cwd: jailed });
   }, 120_000);
 });
+
+describe('put --part-size over SFTP, a part\'s temporary file removed while it is written', () => {
+  // A cleanup script (`find DIR -name '.g.bin*' -delete`) takes the file the
+  // part is being written to. User sees: what happened to that part and its
+  // retry, then exit 0, where the run ended 1 with the set incomplete. Left
+  // remotely: the whole set, byte-exact, no temporary file.
+  it('sends that part again whole from the spool, saying so, and the set is whole', async () => {
+    const jailed = await userDir(sshd.sftp, 'temp-cut');
+    const rdir = remotePath(sshd.sftp, jailed);
+    const data = randomBytes(3 * MiB + 5);
+    const temps = (): string[] => readdirSync(jailed).filter((f) => /\.scpipe-\w{6}$/.test(f));
+    // -l 4000: 500 kB/s, two seconds a part, so the part is taken while it is written.
+    const run = startCli(['put', ...sshFlags(sshd, sshd.sftp), '--protocol', 'sftp', '--part-size', '1M', '--parallel', '1', '-l', '4000', remote(sshd, sshd.sftp, `${rdir}/g.bin`)], { stdin: data, timeoutMs: 90_000 });
+    const written = (f: string): number => statSync(join(jailed, f), { throwIfNoEntry: false })?.size ?? 0;
+    let taken: string | undefined;
+    await waitFor(() => (taken = temps().find((f) => written(f) > 0)) !== undefined, 'a part half-written remotely', 60_000);
+    rmSync(join(jailed, taken!));
+    const r = await run.done;
+    const part = taken!.replace(/^\.(.*)\.scpipe-\w{6}$/, '$1');
+    expect(r.stderr).toMatch(new RegExp(`^scpipe: ${escapeRegExp(part)}: ${escapeRegExp(`${rdir}/${part}`)}: the temporary file ${escapeRegExp(`${rdir}/${taken}`)} was removed during the upload .*; retry 1 of \\d+ in \\d+ s\\n$`));
+    expect(r.status).toBe(0);
+    const files = readdirSync(jailed).sort();
+    expect(files).toEqual(['g.bin.000000', 'g.bin.000001', 'g.bin.000002', 'g.bin.000003', 'g.bin.sha256']);
+    expect(Buffer.concat(files.slice(0, 4).map((f) => readFileSync(join(jailed, f)))).equals(data)).toBe(true);
+    execFileSync('sha256sum', ['-c', '--strict', '--quiet', 'g.bin.sha256'], { cwd: jailed });
+  }, 120_000);
+});
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -163,8 +163,8 @@ export async function sendFile(
       retries: ctx.retries,
       backoffMs: ctx.backoffMs,
       // Over SFTP put's own retries resume the file where it was: spent, they are not begun again.
-      // A temporary file gone at the resume (removed by hand, or by a server that removes what a stop cut):
-      // the part is spooled, and goes again whole.
+      // A temporary file gone at the resume or the rename (removed by hand, by a cleanup script, or by a
+      // server that removes what a stop cut): the part is spooled, and goes again whole.
       isRetryable: (err) => ctx.conn.canReconnect && ((isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err))) || (using === 'sftp' && isScpipeError(err) && err.tempGone === true)),
       signal: ctx.signal,
       onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, file: name, sharedReconnection: lost !== undefined && !ctx.conn.firstRetryAfter(lost) })),
