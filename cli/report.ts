@@ -32,8 +32,9 @@ export function sayEmptyInput(stored: string, from: EmptyInputSource): void {
 export function sayRetry(file: string, e: RetryEvent): void {
   const shown = escapeForTerminal(file);
   const message = (e.error as Error).message;
-  // An SFTP request's failure names the file already: once is enough.
-  const what = message.startsWith(`${shown}: `) ? message : `${shown}: ${message}`;
+  // An SFTP request's failure names the file already (a part by its full remote path): once is enough.
+  const head = message.slice(0, Math.max(0, message.indexOf(': ')));
+  const what = head === shown || head.endsWith(`/${shown}`) ? message : `${shown}: ${message}`;
   say(`${what}; retry ${e.retry} of ${e.retries} in ${(e.delayMs / 1000).toFixed(0)} s`);
 }
 

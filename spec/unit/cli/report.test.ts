@@ -24,6 +24,14 @@ describe('sayRetry: the line a user sees when a transfer is tried again', () => 
     );
   });
 
+  it("names a part once when the message begins with the part's full remote path", () => {
+    expect(said('g.bin.000000', new ScpipeError('ERR_REMOTE', '/files/g.bin.000000: the temporary file /files/.g.bin.000000.scpipe-AbC123 was removed during the upload'))).toBe(
+      'scpipe: /files/g.bin.000000: the temporary file /files/.g.bin.000000.scpipe-AbC123 was removed during the upload; retry 1 of 5 in 5 s\n',
+    );
+    // Only a whole last name counts: another file whose name ends the same is still named.
+    expect(said('0.bin', new ScpipeError('ERR_REMOTE', '/files/g.bin.000000.bin: failed'))).toBe('scpipe: 0.bin: /files/g.bin.000000.bin: failed; retry 1 of 5 in 5 s\n');
+  });
+
   it('escapes a remote name before it reaches the terminal', () => {
     expect(said('a\x1b[2Jb', new ScpipeError('ERR_LOST_CONNECTION', 'lost'))).not.toContain('\x1b');
   });
