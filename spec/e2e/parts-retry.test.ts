@@ -175,7 +175,7 @@ describe('parts over a dropped connection', () => {
       const data = randomBytes(MiB / 2);
       const r = await runCli(['put', ...fake.args(), '-s', '--part-size', '1M', '--parallel', '1', '--retries', '1', 'backup@127.0.0.1:/d/p'], { stdin: data, timeoutMs: 60_000 });
       const lines = r.stderr.split('\n').filter((l) => l !== '');
-      expect(lines).toEqual([expect.stringMatching(/^scpipe: p\.000000: .*; retry 1 of 1 in 1 s$/), expect.stringMatching(/; not retried: 1 retry was spent since a connection last moved the transfer on by 16 MiB; the rename's answer was lost, .*; the parts set p is incomplete/)]);
+      expect(lines).toEqual([expect.stringMatching(/^scpipe: \/d\/p\.000000: .*; retry 1 of 1 in 1 s$/), expect.stringMatching(/; not retried: 1 retry was spent since a connection last moved the transfer on by 16 MiB; the rename's answer was lost, .*; the parts set p is incomplete/)]);
       expect(r.status).toBe(1);
       const temps = [...fake.uploads.files.keys()];
       expect(temps).toEqual([expect.stringMatching(/^\/d\/\.p\.000000\.scpipe-\w{6}$/)]);
