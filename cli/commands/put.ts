@@ -36,6 +36,8 @@ export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> 
             "Streams stdin to the remote file; after --, runs the command, uploads its output, and sends nothing unless it exits 0. " +
             'Several targets get the same stream, read once, at the same time.',
         )
+        // scp takes -T in either direction and uses it only on download: accepted, unlisted.
+        .option('T', { type: 'boolean', default: false, hidden: true })
         .option('p', { alias: 'preserve', type: 'boolean', default: false, describe: 'send --mode and --mtime and have the remote keep them' })
         .option('mode', { ...single, default: DEFAULT_MODE, describe: 'file mode to announce (octal)' })
         .option('mtime', { ...single, describe: 'modification time with -p (epoch seconds or ISO date YYYY-MM-DD...; after 2106 only with -O; default now)' })

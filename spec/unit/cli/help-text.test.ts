@@ -25,3 +25,12 @@ describe.each(['put', 'get', 'cp', 'serve'])('scpipe %s --help', (command) => {
     expect(text()).not.toMatch(/\S\[(string|boolean|number|array|count|default|required|choices)/);
   });
 });
+
+describe('-T (accept any name on download)', () => {
+  const help = (command: string): string => execFileSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' });
+
+  it('is listed for get and cp, not for put, which has nothing to download', () => {
+    const lists = (command: string): boolean => /^ {2}-T /m.test(help(command));
+    expect({ put: lists('put'), get: lists('get'), cp: lists('cp') }).toEqual({ put: false, get: true, cp: true });
+  });
+});
