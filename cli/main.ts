@@ -13,6 +13,7 @@ import { closeHungUpStdioAtExit } from './hung-up-stdio';
 import { argumentsAsBytes } from './argv-utf8';
 import { booleanOptionsOf, refuseBooleanValues } from './boolean-values';
 import { withTypoHint } from './typo-hint';
+import { choicesLine } from './choices-message';
 
 // Each command has its own argument type; yargs takes a list of any of them.
 type CommandBuilder = (ctx: CommandContext) => CommandModule<object, any>;
@@ -116,7 +117,7 @@ function withDashes(msg: string, argv: readonly string[]): string {
   if (unknown) return `${unknown[1]}${unknown[2]!.split(', ').map((name) => escapeForTerminal(dashed(name))).join(', ')}${unknown[3] ?? ''}`;
   const following = /^(Not enough arguments following: )(.*)$/.exec(msg);
   if (following) return `${following[1]}${following[2]!.length === 1 ? '-' : '--'}${following[2]}`;
-  return msg.replace(/^(Invalid values?:\n {2}Argument: )([\w-]+)/, (_, head: string, name: string) => `${head}${name.length === 1 ? '-' : '--'}${name}`);
+  return choicesLine(msg);
 }
 
 // scp's -r on put or get, which move one stream: point at the command that copies trees.

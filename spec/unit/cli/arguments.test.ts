@@ -141,7 +141,11 @@ describe('usage errors (exit 2)', () => {
     [['put'], 'name where to store the stream: [user@]host:path'],
     [['cp'], 'name what to copy and where: SRC... DEST, one side [user@]host:path'],
     [['put', '-o'], 'Not enough arguments following: -o'],
-    [['put', '--quote', 'x', 'h:f'], 'Invalid values:\n  Argument: --quote, Given: "x", Choices: "posix", "double", "none"'],
+    // A value outside an option's choices: one line, as every usage error, not yargs' block.
+    [['put', '--quote', 'x', 'h:f'], '--quote: "x" is not one of posix, double, none'],
+    [['put', '--protocol', 'ftp', 'h:f'], '--protocol: "ftp" is not one of auto, scp, sftp'],
+    [['get', '--transport=\x1b[2J', 'h:f'], '--transport: "\\x1b[2J" is not one of ssh2, openssh'],
+    [['cp', '--protocol', 'ftp', '--quote', 'x', 'a', 'h:'], '--protocol: "ftp" is not one of auto, scp, sftp; --quote: "x" is not one of posix, double, none'],
     // A value given to a flag was taken as false unless it was "true": --json=1 turned --json off, unsaid.
     [['put', '--json=garbage', 'h:f'], '--json takes no value, and took "garbage"'],
     [['put', '--json=1', 'h:f'], '--json takes no value, and took "1"'],
