@@ -14,7 +14,7 @@ export function braceExpand(pattern: string): string[] {
     const p = work.shift()!;
     const expanded = expandFirstBrace(p);
     if (expanded === undefined) {
-      throw new ScpipeError('ERR_USAGE', `invalid brace pattern "${escapeForTerminal(pattern)}"`);
+      throw new ScpipeError('ERR_USAGE', `bad brace pattern "${escapeForTerminal(pattern)}"`);
     }
     if (expanded.length === 0) done.push(p);
     else work.push(...expanded);

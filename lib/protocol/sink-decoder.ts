@@ -53,7 +53,7 @@ export class SinkDecoder {
   constructor(options: SinkDecoderOptions = {}) {
     this.maxLine = options.maxLine ?? MAX_LINE_BYTES;
     if (!Number.isInteger(this.maxLine) || this.maxLine < 2) {
-      throw new ScpipeError('ERR_USAGE', `invalid maxLine: ${String(options.maxLine)}`);
+      throw new ScpipeError('ERR_USAGE', `bad maxLine: ${String(options.maxLine)}`);
     }
   }
 
@@ -80,7 +80,7 @@ export class SinkDecoder {
     if (!this.afterFile || this.current !== 'record') {
       throw new ScpipeError('ERR_USAGE', 'SinkDecoder.beginData() is only valid right after a C record');
     }
-    if (size < 0n) throw new ScpipeError('ERR_USAGE', `invalid body size: ${size}`);
+    if (size < 0n) throw new ScpipeError('ERR_USAGE', `bad body size: ${size}`);
     this.afterFile = false;
     this.remaining = size;
     this.scanned = 0;

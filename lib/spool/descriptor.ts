@@ -37,7 +37,7 @@ import { threadFailure, whyNotStarted } from '../util/limits';
 export class DescriptorInput {
   constructor(readonly fd: number) {
     if (!Number.isSafeInteger(fd) || fd < 0) {
-      throw new ScpipeError('ERR_USAGE', `invalid file descriptor: ${String(fd)}`);
+      throw new ScpipeError('ERR_USAGE', `bad file descriptor: ${String(fd)}`);
     }
     // Checked here, once, for every path that reads it (spool, SFTP pieces, parts), not met as a raw EBADF there.
     try {

@@ -55,7 +55,7 @@ export interface Spill {
 export function checkMemoryLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_MEMORY_LIMIT;
   if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
-    throw new ScpipeError('ERR_USAGE', `invalid spool memory limit: ${String(limit)}`);
+    throw new ScpipeError('ERR_USAGE', `bad spool memory limit: ${String(limit)}`);
   }
   return limit;
 }

@@ -24,7 +24,7 @@ export function parseByteSize(text: string): bigint {
   if (!match) {
     throw new ScpipeError(
       'ERR_USAGE',
-      `invalid size "${escapeForTerminal(String(text))}": expected a whole number of bytes ` +
+      `bad size "${escapeForTerminal(String(text))}": expected a whole number of bytes ` +
         'with an optional K, M, G or T suffix (1024-based), e.g. 64M',
     );
   }

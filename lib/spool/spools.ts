@@ -65,7 +65,7 @@ abstract class SpoolBase implements Spool {
     throwIfAborted(opts.signal);
     const highWaterMark = opts.highWaterMark ?? BODY_CHUNK;
     if (!Number.isSafeInteger(highWaterMark) || highWaterMark < 1) {
-      throw new ScpipeError('ERR_USAGE', `invalid replay highWaterMark: ${String(highWaterMark)}`);
+      throw new ScpipeError('ERR_USAGE', `bad replay highWaterMark: ${String(highWaterMark)}`);
     }
     const stream = this.open(highWaterMark, opts.readInto);
     this.replays.add(stream);

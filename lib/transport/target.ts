@@ -42,7 +42,7 @@ function decodeUriPart(part: string, what: string, arg: string): string {
   try {
     decoded = decodeURIComponent(part);
   } catch {
-    throw new ScpipeError('ERR_USAGE', `invalid %-escape in the ${what} of ${JSON.stringify(arg)}`);
+    throw new ScpipeError('ERR_USAGE', `bad %-escape in the ${what} of ${JSON.stringify(arg)}`);
   }
   // No name can hold a NUL: an SFTP server would drop the session, scp calls the URI invalid.
   if (decoded.includes('\0')) throw new ScpipeError('ERR_USAGE', `%00 (a NUL byte) in the ${what} of ${JSON.stringify(arg)}: no name can hold it`);
@@ -78,11 +78,11 @@ function parseScpUri(arg: string): RemoteSpec {
   let hostPort = authority.slice(at + 1);
   let port: number | undefined;
   const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostPort);
-  if (!m) throw new ScpipeError('ERR_USAGE', `invalid scp:// URI ${JSON.stringify(arg)}`);
+  if (!m) throw new ScpipeError('ERR_USAGE', `bad scp:// URI ${JSON.stringify(arg)}`);
   hostPort = m[1];
   if (m[2] !== undefined) {
     port = parsePort(m[2]); // `scp://host:/x` too: scp's a2port("") fails
-    if (port === undefined) throw new ScpipeError('ERR_USAGE', `invalid port in ${JSON.stringify(arg)}`);
+    if (port === undefined) throw new ScpipeError('ERR_USAGE', `bad port in ${JSON.stringify(arg)}`);
   }
   const host = requireHost(cleanHost(hostPort), arg);
   const spec: RemoteSpec = { host, path: decodeUriPart(rawPath, 'path', arg) };

@@ -66,7 +66,7 @@ export interface PartsOptions extends RemoteCommandOptions, StaleTempOptions {
 /** Checked part size and parallelism; ERR_USAGE otherwise. */
 export function checkPartsOptions(opts: PartsOptions): { partSize: number; parallel: number } {
   const partSize = Number(opts.partSize);
-  if (!Number.isSafeInteger(partSize) || partSize < 1) throw new ScpipeError('ERR_USAGE', `invalid part size: ${String(opts.partSize)}`);
+  if (!Number.isSafeInteger(partSize) || partSize < 1) throw new ScpipeError('ERR_USAGE', `bad part size: ${String(opts.partSize)}`);
   checkCounts(opts);
   return { partSize, parallel: opts.parallel ?? DEFAULT_PARALLEL };
 }

@@ -17,7 +17,7 @@ describe('putOverChannel', () => {
 
   it('refuses a bad file descriptor', async () => {
     const open = jest.fn();
-    await expect(putOverChannel(open, 'f', { fd: -1 })).rejects.toMatchObject({ code: 'ERR_USAGE', message: 'invalid file descriptor: -1' });
+    await expect(putOverChannel(open, 'f', { fd: -1 })).rejects.toMatchObject({ code: 'ERR_USAGE', message: 'bad file descriptor: -1' });
     expect(open).not.toHaveBeenCalled();
   });
 

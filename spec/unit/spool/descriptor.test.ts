@@ -189,7 +189,7 @@ describe('spool(DescriptorInput): errors', () => {
 
   it('refuses a descriptor that is not a whole number', () => {
     expect(() => new DescriptorInput(-1)).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
-    expect(() => new DescriptorInput(1.5)).toThrow(/invalid file descriptor: 1.5/);
+    expect(() => new DescriptorInput(1.5)).toThrow(/bad file descriptor: 1.5/);
     // A descriptor not open: said at once for every kind of put (spool, SFTP, parts), not a raw EBADF later.
     const closed = fs.openSync('/dev/null', 'r');
     fs.closeSync(closed);

@@ -32,13 +32,13 @@ describe('parseByteSize', () => {
     (text) => {
       const err = thrown(() => parseByteSize(text));
       expect(err.code).toBe('ERR_USAGE');
-      expect(err.message).toContain('invalid size');
+      expect(err.message).toContain('bad size');
       expect(err.message).toContain('e.g. 64M');
     },
   );
 
   it('escapes control characters of the bad text in its message', () => {
-    expect(() => parseByteSize('1\x1b[2J')).toThrow('invalid size "1\\x1b[2J"');
+    expect(() => parseByteSize('1\x1b[2J')).toThrow('bad size "1\\x1b[2J"');
   });
 });
 
