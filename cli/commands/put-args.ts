@@ -10,6 +10,7 @@ import type { SshArgs } from '../ssh-options';
 import type { StdinInput } from '../stdin';
 import { protocolOf, type ProtocolArgs } from '../protocol-option';
 import { checkChecksumFile, wantsSha256 } from '../checksums';
+import { refuseRepeatedTargets } from './put-targets';
 
 export interface PutArgs extends SshArgs, OperandArgs, ProtocolArgs {
   p: boolean;
@@ -95,6 +96,7 @@ export function putOperands(args: OperandArgs & { p?: boolean }): { targets: str
       `unexpected argument "${escapeForTerminal(stray)}": put takes remote targets ([user@]host:path); to upload a command's output, give the command after --`,
     );
   }
+  if (before.length > 1) refuseRepeatedTargets(before);
   if (before.length > 1) return after.length > 0 ? { targets: before, command: misplacedOption(after) } : { targets: before };
   const [target, ...command] = [...before, ...after];
   if (target === undefined) throw missingOperand('where to store the stream: [user@]host:path', args);

@@ -20,7 +20,7 @@ beforeEach(async () => {
 const flags = (): string[] => [...sshFlags(sshd, sshd.rssh), '-i', sshd.sftp.keyPath];
 const missingOverScp = (): string => remote(sshd, sshd.rssh, `${remotePath(sshd.rssh, scpDir)}/missing/f`);
 const missingOverSftp = (): string => remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, sftpDir)}/missing/f`);
-const noLogin = (): string => remote(sshd, sshd.user, '/tmp/f');
+const noLogin = (path = '/tmp/f'): string => remote(sshd, sshd.user, path);
 
 async function putJson(targets: string[]): Promise<{ status: number | null; s: JsonSummary }> {
   const r = await runCli(['put', '--json', ...flags(), ...targets], { stdin: 'some bytes', timeoutMs: 60_000 });
@@ -51,7 +51,7 @@ describe('--json, put to several targets that all fail', () => {
 
   // User sees: protocols [null,null], protocol "scp" (the documented value when none was chosen).
   it('null for each when none got as far as choosing', async () => {
-    const { status, s } = await putJson([noLogin(), noLogin()]);
+    const { status, s } = await putJson([noLogin(), noLogin('/tmp/g')]); // two files: one given twice is refused at start
     expect(status).toBe(255);
     expect(s).toMatchObject({ ok: false, protocols: [null, null], protocol: 'scp' });
   });

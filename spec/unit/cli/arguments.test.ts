@@ -73,6 +73,25 @@ describe('--', () => {
     expect(putOperands(await parse(['put', 'h:x', 'g:y', '--', 'tar', 'c']))).toEqual({ targets: ['h:x', 'g:y'], command: ['tar', 'c'] });
   });
 
+  // Both would write the one file at once, and the last to finish would win: refused before anything runs.
+  it.each([
+    [['h:x', 'h:x'], '"h:x" is given twice'],
+    [['u@h:d/x', 'g:y', 'u@H:~/d//./x'], '"u@h:d/x" and "u@H:~/d//./x" name the same remote file'],
+    [['h:', 'h:~'], '"h:" and "h:~" name the same remote file'],
+    [['scp://h:2222/x', 'scp://h:2222/x', '--', 'tar', 'c'], '"scp://h:2222/x" is given twice'],
+  ])('refuses targets %j that name one file twice', async (targets, said) => {
+    const argv = ['put', ...targets];
+    expect(() => putOperands({ _: ['put', ...targets.filter((t) => t.includes(':'))], '--': targets.filter((t) => !t.includes(':')) })).toThrow(
+      `${said}: each target gets the whole stream at once, so give each file once`,
+    );
+    expect(await refused(argv)).toEqual({ status: 2, stderr: `scpipe: ${said}: each target gets the whole stream at once, so give each file once\n` });
+  });
+
+  it('takes targets that differ in user, host, port or path', async () => {
+    const targets = ['h:x', 'u@h:x', 'g:x', 'scp://h:2222/x', 'h:/x', 'h:x/', 'h:y'];
+    expect(putOperands(await parse(['put', ...targets]))).toEqual({ targets });
+  });
+
   it('options may follow the operands before it', async () => {
     const args = await parse(['get', 'h:f', '--output', 'out', '-p']);
     expect(allOperands(args)).toEqual(['h:f']);
