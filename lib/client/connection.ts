@@ -130,21 +130,21 @@ export class ChannelOpener {
    * only scp); connection failures keep their codes. Over the openssh
    * transport, each call is an `ssh -s … sftp` of its own (openssh-sftp.ts).
    */
-  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number; whyLost?: () => string | undefined; stall?: StallWatch }> {
+  async sftp(signal: AbortSignal, which?: string): Promise<{ session: SFTPWrapper; ms: number; whyLost?: () => string | undefined; stall?: StallWatch }> {
     throwIfAborted(signal);
     if (this.ssh) return stopWithSession(await this.ssh.sftp(signal));
-    if (isClient(this.target)) return openSftpSubsystem(this.target, signal, this.log);
+    if (isClient(this.target)) return openSftpSubsystem(this.target, signal, this.log, {}, which);
     await this.connection(signal);
     const opened = async (conn: Ssh2Connection): Promise<{ session: SFTPWrapper; ms: number; stall?: StallWatch }> => {
       const stall = conn.stallWatch();
-      return stopWithSession({ ...(await openWatched(stall, 'the sftp subsystem', () => openSftpSubsystem(conn.client, signal, this.log, conn))), stall });
+      return stopWithSession({ ...(await openWatched(stall, 'the sftp subsystem', () => openSftpSubsystem(conn.client, signal, this.log, conn, which))), stall });
     };
     return this.connections().use(signal, opened, ({ session }) => new Promise((closed) => session.once('close', closed)));
   }
 
-  /** sftp(), as an SftpSession that names this connection's loss in its errors. */
-  async sftpSession(signal: AbortSignal): Promise<SftpSession> {
-    const { session, whyLost, stall } = await this.sftp(signal);
+  /** sftp(), as an SftpSession that names this connection's loss in its errors; `which` channel it is, for -v. */
+  async sftpSession(signal: AbortSignal, which?: string): Promise<SftpSession> {
+    const { session, whyLost, stall } = await this.sftp(signal, which);
     return new SftpSession(session, 'sftp', whyLost ?? this.whyLost, stall);
   }
 

@@ -26,11 +26,11 @@ export interface SubsystemLink {
  * Opens the subsystem and says how long that took. Rejects with
  * ERR_PROTOCOL_REFUSED (refused, ended before it spoke, or silent for
  * SFTP_VERSION_WAIT_MS while the server answers), ERR_LOST_CONNECTION, ERR_REMOTE_EXIT (the channel
- * itself refused) or the abort.
+ * itself refused) or the abort. `which` channel of several it is, for the log.
  */
-export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (line: string) => void, link: SubsystemLink = {}): Promise<{ session: SFTPWrapper; ms: number }> {
+export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (line: string) => void, link: SubsystemLink = {}, which?: string): Promise<{ session: SFTPWrapper; ms: number }> {
   const { heardSince, whyLost } = link;
-  log?.('sftp: opening the sftp subsystem');
+  log?.(`sftp: opening the sftp subsystem${which ? ` ${which}` : ''}`);
   const asked = performance.now();
   return new Promise((resolve, reject) => {
     // A connection that goes while the subsystem opens: ssh2 either fails
