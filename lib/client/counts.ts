@@ -9,9 +9,9 @@ export const MAX_PARALLEL = 64;
 export function checkCounts(opts: { parallel?: number; retries?: number }): void {
   const { parallel, retries } = opts;
   if (parallel !== undefined && (!Number.isSafeInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL)) {
-    throw new ScpipeError('ERR_USAGE', `bad --parallel ${String(parallel)}: give 1 to ${MAX_PARALLEL}`);
+    throw new ScpipeError('ERR_USAGE', `bad --parallel ${String(parallel)}: give a whole number, 1 to ${MAX_PARALLEL}`);
   }
   if (retries !== undefined && (!Number.isSafeInteger(retries) || retries < 0)) {
-    throw new ScpipeError('ERR_USAGE', `bad --retries ${String(retries)}: give 0 or more`);
+    throw new ScpipeError('ERR_USAGE', `bad --retries ${String(retries)}: give a whole number, 0 or more`);
   }
 }

@@ -73,12 +73,12 @@ describe('--parallel and --retries are checked at start', () => {
   // They were not for a single file: --retries -1 meant 0, and --parallel 0
   // over SFTP was taken as it came.
   it.each([
-    [['put', '--retries', '-1'], 'bad --retries -1: give 0 or more'],
-    [['put', '--retries', '1.5', '--part-size', '1M'], 'bad --retries 1.5: give 0 or more'],
-    [['put', '--parallel', '0', '--protocol', 'sftp'], 'bad --parallel 0: give 1 to 64'],
-    [['get', '--parallel', '65'], 'bad --parallel 65: give 1 to 64'],
-    [['get', '--retries', '-2'], 'bad --retries -2: give 0 or more'],
-    [['cp', '--retries', '-1', 'local-file'], 'bad --retries -1: give 0 or more'],
+    [['put', '--retries', '-1'], 'bad --retries -1: give a whole number, 0 or more'],
+    [['put', '--retries', '1.5', '--part-size', '1M'], 'bad --retries 1.5: give a whole number, 0 or more'],
+    [['put', '--parallel', '0', '--protocol', 'sftp'], 'bad --parallel 0: give a whole number, 1 to 64'],
+    [['get', '--parallel', '65'], 'bad --parallel 65: give a whole number, 1 to 64'],
+    [['get', '--retries', '-2'], 'bad --retries -2: give a whole number, 0 or more'],
+    [['cp', '--retries', '-1', 'local-file'], 'bad --retries -1: give a whole number, 0 or more'],
     // It said "bad --part-size 0", not what a part size may be.
     [['put', '--part-size', '0'], 'bad --part-size 0: give 1 byte to just under 8 PiB (8191T), e.g. 64M'],
     // It said "give 1 byte to 8 PiB" of 8192T, which is 8 PiB, in bytes.

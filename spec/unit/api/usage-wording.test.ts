@@ -1,5 +1,5 @@
-// A usage error names what was refused one way: "bad --retries -1: give 0 or
-// more", as "bad --retries "x"", not "invalid" for some and "bad" for others.
+// A usage error names what was refused one way: "bad --retries -1: give a whole
+// number, 0 or more", as "bad --retries "x"", not "invalid" for some and "bad" for others.
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
