@@ -4,8 +4,8 @@
 // land in a write request's buffer (fitReads), where a ReadStream's fresh
 // 256 KiB reads were copied into the 255 KiB requests (docs/performance.md §3).
 import { read } from 'node:fs';
-import { Readable } from 'node:stream';
 import { BODY_CHUNK } from '../util/body-chunk';
+import { FittedReads } from './fitted-reads';
 
 /**
  * Reads `fd` from `start` (undefined: its current offset) until a read
@@ -13,51 +13,38 @@ import { BODY_CHUNK } from '../util/body-chunk';
  * closes the descriptor; destroying it waits for a read in progress, so once
  * it has emitted 'close' it no longer uses the descriptor.
  */
-export class FileReads extends Readable {
+export class FileReads extends FittedReads {
   private position: number | null;
-  private reading: Promise<void> | null = null;
-  private chunk = BODY_CHUNK;
-  private readInto: (length: number) => Buffer = (length) => Buffer.allocUnsafeSlow(length);
 
   constructor(
     readonly fd: number,
     start?: number,
     highWaterMark = BODY_CHUNK,
   ) {
-    super({ highWaterMark });
+    super(highWaterMark);
     this.position = start ?? null;
-  }
-
-  /** From the next read on, reads of at most `size` bytes into `into`'s memory (as FileReplay.fitReads). */
-  fitReads(size: number, into: (length: number) => Buffer): void {
-    this.chunk = size;
-    this.readInto = into;
   }
 
   override _read(): void {
     const length = this.chunk;
     const buffer = this.readInto(length);
-    this.reading = new Promise((resolve) => {
-      read(this.fd, buffer, 0, length, this.position, (err, bytesRead) => {
-        this.reading = null;
-        resolve();
-        if (this.destroyed) return;
-        if (err) {
-          this.destroy(err);
-          return;
-        }
-        if (bytesRead === 0) {
-          this.push(null);
-          return;
-        }
-        if (this.position !== null) this.position += bytesRead;
-        this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
-      });
-    });
-  }
-
-  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    if (this.reading) void this.reading.then(() => callback(err));
-    else callback(err);
+    this.track(
+      new Promise<void>((resolve) => {
+        read(this.fd, buffer, 0, length, this.position, (err, bytesRead) => {
+          resolve();
+          if (this.destroyed) return;
+          if (err) {
+            this.destroy(err);
+            return;
+          }
+          if (bytesRead === 0) {
+            this.push(null);
+            return;
+          }
+          if (this.position !== null) this.position += bytesRead;
+          this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+        });
+      }),
+    );
   }
 }

@@ -11,6 +11,7 @@ import { describeIoError } from '../fs/strerror';
 import { formatBytes } from './size';
 import type { SpoolFile } from './spool-file';
 import { onAbort } from '../util/abort';
+import { FittedReads } from '../fs/fitted-reads';
 
 /**
  * Replays chunks held in RAM, as views of at most BODY_CHUNK bytes (no copies).
@@ -56,29 +57,17 @@ export class MemoryReplay extends Readable {
  * for a read in progress, so once it has emitted 'close' it no longer uses
  * the descriptor.
  */
-export class FileReplay extends Readable {
+export class FileReplay extends FittedReads {
   private position = 0;
-  private reading: Promise<void> | null = null;
-  private chunk = BODY_CHUNK;
 
   constructor(
     private readonly file: SpoolFile,
     private readonly size: number,
     highWaterMark: number,
     // Memory to read into (spools.ts ReplayOptions.readInto); fresh by default.
-    private readInto: (length: number) => Buffer = (length) => Buffer.allocUnsafeSlow(length),
+    readInto?: (length: number) => Buffer,
   ) {
-    super({ highWaterMark });
-  }
-
-  /**
-   * From the next read on, reads of at most `size` bytes into `into`'s memory.
-   * An SFTP put (client/sftp-pieces.ts) asks for its write size, so that each
-   * read goes out as one request as it is, not copied into one.
-   */
-  fitReads(size: number, into: (length: number) => Buffer): void {
-    this.chunk = size;
-    this.readInto = into;
+    super(highWaterMark, readInto);
   }
 
   override _read(): void {
@@ -88,28 +77,23 @@ export class FileReplay extends Readable {
       return;
     }
     const buffer = this.readInto(length);
-    this.reading = this.file.read(buffer, length, this.position).then(
-      (bytesRead) => {
-        this.reading = null;
-        if (this.destroyed) return;
-        if (bytesRead === 0) {
-          this.destroy(this.readError(new Error('the spool file is shorter than what was written')));
-          return;
-        }
-        this.position += bytesRead;
-        this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
-        if (this.position === this.size) this.push(null);
-      },
-      (err: unknown) => {
-        this.reading = null;
-        if (!this.destroyed) this.destroy(this.readError(err));
-      },
+    this.track(
+      this.file.read(buffer, length, this.position).then(
+        (bytesRead) => {
+          if (this.destroyed) return;
+          if (bytesRead === 0) {
+            this.destroy(this.readError(new Error('the spool file is shorter than what was written')));
+            return;
+          }
+          this.position += bytesRead;
+          this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+          if (this.position === this.size) this.push(null);
+        },
+        (err: unknown) => {
+          if (!this.destroyed) this.destroy(this.readError(err));
+        },
+      ),
     );
-  }
-
-  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    if (this.reading) void this.reading.then(() => callback(err));
-    else callback(err);
   }
 
   private readError(cause: unknown): ScpipeError {
