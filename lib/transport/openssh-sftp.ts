@@ -88,8 +88,8 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
     void channel.spoke.then(() => {
       if (settled) return;
       bound = setTimeout(() => {
-        const what = heard === 0 ? 'nothing' : `${heard} byte${heard === 1 ? '' : 's'}`;
-        done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem sent ${what} but no SFTP version in ${SFTP_VERSION_WAIT_MS / 1000} s (the account's forced command may not be sftp-server)`));
+        const what = heard === 0 ? '' : `${heard} byte${heard === 1 ? '' : 's'} but `;
+        done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem sent ${what}no SFTP version in ${SFTP_VERSION_WAIT_MS / 1000} s (the account's forced command may not be sftp-server)`));
       }, SFTP_VERSION_WAIT_MS);
     });
     const done = (err?: Error): void => {
