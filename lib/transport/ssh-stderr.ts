@@ -107,11 +107,13 @@ function mayBeLoss(line: string): boolean {
   if (line.endsWith('\n')) return false;
   return LOSS_STARTS.some((start) => start.startsWith(text) || (text.startsWith(start) && start === 'Connection '));
 }
-const LOSS_STARTS = ['ssh_dispatch_run_fatal: ', 'client_loop: ', 'packet_write_wait: ', 'Bad packet length', 'Corrupted MAC', 'Connection ', 'Timeout, server', 'Received disconnect from', 'Disconnected from'];
 
 // ssh's words for a connection lost after login (packet.c's sshpkt_fatal,
 // clientloop.c, ssh.c's keepalive): said at LogLevel INFO and above only.
-const LOSS = /^(ssh_dispatch_run_fatal: |client_loop: |packet_write_wait: |Bad packet length|Corrupted MAC|Connection (to \S+ closed|closed by|reset by)|Timeout, server|Received disconnect from|Disconnected from)/;
+const LOSS_PREFIXES = ['ssh_dispatch_run_fatal: ', 'client_loop: ', 'packet_write_wait: ', 'Bad packet length', 'Corrupted MAC', 'Timeout, server', 'Received disconnect from', 'Disconnected from'];
+const LOSS = new RegExp(`^(${LOSS_PREFIXES.join('|')}|Connection (to \\S+ closed|closed by|reset by))`);
+// What a line so far must begin with, or be the start of, to become one of LOSS.
+const LOSS_STARTS = [...LOSS_PREFIXES, 'Connection '];
 
 /**
  * Why ssh (exit 255 after login) lost its connection, from its stderr: its
