@@ -96,7 +96,7 @@ describe('--transport openssh under ControlMaster auto: the connection killed mi
       // that it could not connect. Either way retried, never a raw EPIPE.
       const lines = r.stderr.trimEnd().split('\n').filter((l) => !/^ControlSocket \S+ already exists, disabling multiplexing$/.test(l));
       expect(lines.length).toBeGreaterThan(0);
-      const cut = String.raw`(connection lost [^\n]*|ssh: could not connect to 127\.0\.0\.1 \(exit status 255\))`;
+      const cut = String.raw`(connection lost\b[^\n]*|ssh: could not connect to 127\.0\.0\.1 \(exit status 255\))`;
       for (const line of lines) expect(line).toMatch(new RegExp(String.raw`^scpipe: f\.\d{6}: ${cut}; retry 1 of 5 in 1 s$`));
       expect(lines.some((l) => l.includes('connection lost'))).toBe(true);
       expect((await readdir(sides.rdir)).sort()).toEqual(['f.000000', 'f.000001', 'f.000002', 'f.000003', 'f.000004', 'f.000005', 'f.sha256']);
