@@ -10,6 +10,7 @@ import type { ScpChannel } from '../protocol/channel';
 import type { OpenSshChannel } from '../transport/openssh-transport';
 import type { OpenSshOptions } from '../transport/openssh-args';
 import type { SshDefaults } from '../transport/openssh-defaults';
+import type { SaidBefore } from '../transport/ssh-stderr';
 import type { ConnectOptions } from '../transport/connect-options';
 import { learntOf } from './run-target';
 import { stallWatchFor, type StallWatch } from '../transport/stall-watch';
@@ -18,6 +19,8 @@ import { canAskUser } from '../transport/tty-prompt';
 
 // openssh: what to add to ssh's defaults for a target (openssh-defaults.ts), found once.
 const defaults = new WeakMap<ConnectOptions, Promise<SshDefaults>>();
+// Per run's target, as `defaults`: a reconnection's ssh does not say the warning again either.
+const saidBefore = new WeakMap<ConnectOptions, SaidBefore>();
 // ssh's exit 255 before a session, by what it refused (openssh-transport.ts refusalCode()).
 const NO_SESSION: readonly string[] = ['ERR_CONNECT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED'];
 
@@ -158,7 +161,10 @@ export class SshProcesses {
         watch = this.watchStart(started, 'the sftp subsystem', opts);
         return started;
       }, signal);
-      const session = await sftpOverChannel(channel, signal, (line) => this.warn(line), opts.verbose, target.log ?? this.log);
+      if (!saidBefore.has(target)) saidBefore.set(target, new (await import('../transport/ssh-stderr')).SaidBefore());
+      // With -v each ssh's log is kept whole: a line dropped from it would make it read wrong.
+      const isNew = opts.verbose ? () => true : saidBefore.get(target)!.forProcess();
+      const session = await sftpOverChannel(channel, signal, (line) => isNew(line) && this.warn(line), opts.verbose, target.log ?? this.log);
       // A stall ends this ssh (its connection is the session's own).
       const stall = watch ?? stallWatchFor(target.stallTimeoutMs, () => channel.destroy());
       return { session, ms: performance.now() - asked, whyLost: () => stall?.reason ?? channel.whyLost(), stall };

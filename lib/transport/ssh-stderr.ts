@@ -44,6 +44,27 @@ export class HeldBack {
 }
 const HOLD_MAX = 64 * 1024;
 
+/**
+ * The lines ssh said of a run's connection (a changed host key's warning,
+ * the server's Banner). Each SFTP channel is an ssh of its own and says them
+ * again: the user sees them once, not once per channel.
+ */
+export class SaidBefore {
+  private readonly lines = new Set<string>();
+
+  /** A filter for one ssh's lines: false for a line another ssh said first; its own repeats (a warning's two borders) pass. */
+  forProcess(): (line: string) => boolean {
+    const mine = new Set<string>();
+    return (line) => {
+      if (this.lines.has(line) && !mine.has(line)) return false;
+      mine.add(line);
+      if (this.lines.size < SAID_MAX) this.lines.add(line);
+      return true;
+    };
+  }
+}
+const SAID_MAX = 1000; // lines; a run's ssh says a few each
+
 // ssh ends its own messages with \r\n (for a terminal in raw mode); pass
 // plain lines on, so they are not shown with an escaped \r. Bytes are kept
 // as they are otherwise (latin1 maps each byte to one character and back).

@@ -215,6 +215,26 @@ describe('--transport openssh: failures', () => {
     expect(r).toMatchObject({ status: 255, stderr: 'scpipe: ssh: connect to host 127.0.0.1 port 1: Connection refused\n' });
   });
 
+  // Each SFTP channel or part is an ssh of its own, and each says the warning again: the user sees it once.
+  it("a changed host key's warning is said once per run, not once per ssh: SFTP over 3 channels, a parts set over SFTP", async () => {
+    const changed = join(sides.local, 'known_hosts');
+    const wrongKey = readFileSync(`${sshd.wrongKeyPath}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+    await writeFile(changed, `[127.0.0.1]:${sshd.port} ${wrongKey}\n`);
+    const flags = ['--transport', 'openssh', '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${changed}`, ...sshFlags(sshd, sshd.user)];
+    const udir = await userDir(sshd.user, 'openssh-said-once');
+    const runs = [
+      await runCli(['put', ...flags, '-s', '--parallel', '3', remote(sshd, sshd.user, `${udir}/sftp`)], { stdin: randomBytes(4 * 1024 * 1024) }),
+      await runCli(['put', ...flags, '-s', '--part-size', '1K', '--parallel', '2', remote(sshd, sshd.user, `${udir}/set`)], { stdin: randomBytes(5000) }),
+    ];
+    for (const r of runs) {
+      expect(r.status).toBe(0);
+      expect(r.stderr.split('REMOTE HOST IDENTIFICATION HAS CHANGED').length - 1).toBe(1);
+      expect(r.stderr.match(/^@{20,}$/gm)).toHaveLength(2); // its two borders, kept
+    }
+    expect((await stat(join(udir, 'sftp'))).size).toBe(4 * 1024 * 1024);
+    expect((await readdir(udir)).sort()).toEqual(['set.000000', 'set.000001', 'set.000002', 'set.000003', 'set.000004', 'set.sha256', 'sftp']);
+  });
+
   it('the rssh refusal of a non-scp command is still the remote\'s message, exit 1', async () => {
     const r = await runCli(['put', ...flags(), '--scp-path', '/bin/sh', at(`${sides.rdir}/f`)], { stdin: 'x' });
     expect(r.status).toBe(1);
