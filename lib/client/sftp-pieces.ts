@@ -4,7 +4,8 @@
 // socket on stdin is read straight into the piece being filled
 // (spool/pipe-reads.ts). Anything else (a Readable, an
 // iterable, a regular file) is copied into the pieces, but a spool file's
-// replay (a part of a set) and FileReads (a regular file on stdin) read each
+// replay (a part of a set) and FileReads (a regular file on stdin, or a file
+// cp sends, sftp-file-body.ts) read each
 // piece into the pool themselves.
 import { fstatSync } from 'node:fs';
 import { Readable } from 'node:stream';

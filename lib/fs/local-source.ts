@@ -16,9 +16,8 @@
 // caller asks for them as bytes (serve does, as OpenSSH); a directory symlink loop is reported once instead of
 // recursing until the path is too long.
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, type BigIntStats, type Dir } from 'node:fs';
+import { constants, type BigIntStats, type Dir } from 'node:fs';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
 import { throwIfAborted, type ScpipeErrorCode } from '../errors';
 import { encodeDirectory, encodeFile, type Times } from '../protocol/records';
 import { BODY_CHUNK } from '../util/body-chunk';
@@ -28,6 +27,7 @@ import { fromBytes } from '../util/byte-text';
 import { opendirBytes, stat } from './byte-fs';
 import { entryNames } from './dir-entries';
 import { closeFd, destroyed, fstatFd, openFd } from './fd';
+import { FileReads } from './file-reads';
 import { strerror } from './strerror';
 import { stripTrailingSlashes } from './target';
 import { InOrderWindow } from '../util/in-order-window';
@@ -60,6 +60,12 @@ export async function sendLocalPaths(source: SourceSession, paths: string[], opt
   } finally {
     await walker.inFlight.abandon(); // after a failure: the files still in flight end (and clean up) before this returns
   }
+}
+
+// A file's stream destroyed, then its descriptor closed (FileReads never closes it).
+async function closed(body: FileReads): Promise<void> {
+  await destroyed(body);
+  await closeFd(body.fd).catch(() => undefined);
 }
 
 class Walker {
@@ -119,15 +125,15 @@ class Walker {
   }
 
   private async sendFile(path: string, name: string, fd: number): Promise<void> {
-    // Once made, the stream owns the fd and closes it in `destroyed()`, even when
-    // sendFile() returns before reading it (a \1 to T or C); see fd.ts.
-    let body: Readable | undefined;
+    // The fd is closed once the stream is destroyed (after a read still in the
+    // thread pool), even when sendFile() returns before reading it (a \1 to T or C).
+    let body: FileReads | undefined;
     let handedOver = false;
     try {
       const st = await fstatFd(fd); // what we send, not what stat() saw before the open
-      // Each read allocates a buffer of highWaterMark bytes: one of 256 KiB per
-      // small file made 5,000 files mostly garbage collection.
-      body = createReadStream(path, { fd, autoClose: false, highWaterMark: st.size < BigInt(BODY_CHUNK) ? Math.max(Number(st.size), 1) : BODY_CHUNK });
+      // Reads of a small file's size (file-reads.ts); an SFTP upload fits a
+      // large one's reads to its write requests (client/sftp-file-body.ts).
+      body = new FileReads(fd, 0, st.size < BigInt(BODY_CHUNK) ? Math.max(Number(st.size), 1) : BODY_CHUNK);
       if (!st.isFile()) return this.report('ERR_LOCAL_IO', path, 'not a regular file');
       const mode = Number(st.mode & 0o7777n);
       if (!this.nameFits(path, () => encodeFile(mode, st.size, name))) return;
@@ -151,13 +157,13 @@ class Walker {
       };
       const stream = body;
       handedOver = true;
-      const done = sending.then(report).finally(() => destroyed(stream));
+      const done = sending.then(report).finally(() => closed(stream));
       if (overlaps) this.inFlight.add(done);
       else (await done)();
     } finally {
       // Once handed over, `done` closes the stream.
-      if (!handedOver && body) await destroyed(body);
-      else if (!handedOver) await closeFd(fd); // fstat failed before the stream took the fd
+      if (!handedOver && body) await closed(body);
+      else if (!handedOver) await closeFd(fd); // fstat failed before the stream was made
     }
   }
 

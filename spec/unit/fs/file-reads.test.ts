@@ -34,6 +34,18 @@ describe('FileReads', () => {
     }
   });
 
+  it('reads at most highWaterMark bytes at a time: a small file is one read of its size, not a 256 KiB buffer', async () => {
+    const fd = openSync(path, 'r');
+    try {
+      const chunks = await all(new FileReads(fd, 0, 100_000));
+      expect(chunks.map((c) => c.length)).toEqual([100_000, 100_000, 100_000, 100_000, 100_000, data.length - 500_000]);
+      expect(chunks.every((c) => c.buffer.byteLength === 100_000)).toBe(true);
+      expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it("reads from the descriptor's own offset when given no position", async () => {
     const fd = openSync(path, 'r');
     try {
