@@ -13,7 +13,7 @@ import { escapeForTerminal } from '../util/escape';
 import { HELD_PER_LANE } from './sftp-put';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 
-/** Writes `file`'s body to `handle` (`temp`): a file that grew is cut, as scp does; one that shrank is an error. */
+/** Writes `file`'s body to `handle` (`temp`): a file that grew or shrank while read is an error, not stored. */
 export async function writeFileBody(session: SftpSession, handle: Buffer, temp: string, file: OutgoingFile, signal: AbortSignal | undefined): Promise<void> {
   const pieceSize = session.limits.maxWrite;
   // A smaller file is one read of its size, sent as it is.
@@ -29,12 +29,12 @@ export async function writeFileBody(session: SftpSession, handle: Buffer, temp: 
   const unlisten = onAbort(signal, () => writer.fail(abortError(signal)));
   let sent = 0n;
   try {
+    // Read to the end of file: one that grew since its size was taken is not stored cut.
     for await (const chunk of pieces ? piecesIn(pieces) : file.body) {
       if (signal?.aborted) throw abortError(signal);
-      const piece = sent + BigInt(chunk.length) > file.size ? chunk.subarray(0, Number(file.size - sent)) : chunk;
-      await writer.write(piece);
-      sent += BigInt(piece.length);
-      if (sent === file.size) break;
+      if (sent + BigInt(chunk.length) > file.size) throw grew(file);
+      await writer.write(chunk);
+      sent += BigInt(chunk.length);
     }
     await writer.flush();
   } catch (err) {
@@ -47,6 +47,10 @@ export async function writeFileBody(session: SftpSession, handle: Buffer, temp: 
   if (sent < file.size) {
     throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.localPath ?? file.name)}: the file shrank while being sent (${sent} of ${file.size} bytes); not stored`);
   }
+}
+
+function grew(file: OutgoingFile): ScpipeError {
+  return new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(file.localPath ?? file.name)}: the file grew while being sent (past its ${file.size} bytes); not stored`);
 }
 
 // The pieces as an iterable; leaving the loop early stops the reads. A
