@@ -15,12 +15,20 @@ import { notVerified, readBackDiffers, sumOf } from './read-back';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
 import { notKept, refusal, setTimesAlone } from './sftp-preserve';
 
+/** How far finish() got, across its attempts over new connections. */
+export interface FinishStage {
+  /** The rename was asked for: a loss from here on may fall after the server renamed. */
+  renaming?: boolean;
+  /** The old target was removed (or its removal's answer lost) to rename onto its name (rename() without posix-rename). */
+  oldRemoved?: boolean;
+}
+
 /**
  * fsync, size check, read-back (--verify), mode and times, close, rename
  * (docs/protocol.md §10). Resolves with what -p could not keep of a file
  * stored all the same (a server disk without modes), to be said, exit 1.
  */
-export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, sha256: string | undefined, opts: SftpPutOptions, stage: { renaming?: boolean } = {}): Promise<ScpipeError | undefined> {
+export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: number, sha256: string | undefined, opts: SftpPutOptions, stage: FinishStage = {}): Promise<ScpipeError | undefined> {
   const { session, handle } = lanes[0]!;
   const log = opts.trace;
   stage.renaming = false; // a finish again over a new connection found the temporary file: no rename was made
@@ -49,10 +57,11 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
     }
   }
   await Promise.all(lanes.map((l) => l.session.close(l.handle, paths.temp)));
-  // A signal during the fsync or read-back: the target stays as it was (the caller removes the temporary file).
+  // A signal during the fsync or read-back: the target stays as it was (the caller removes the temporary
+  // file, unless an attempt before this one removed the old target: sftp-put.ts).
   throwIfAborted(opts.signal);
   stage.renaming = true; // a loss from here on may fall after the server renamed
-  await (opts.noClobber ? renameNoClobber(session, paths) : rename(session, paths, log)).catch((err: unknown) => tempGone(session, paths, err));
+  await (opts.noClobber ? renameNoClobber(session, paths) : rename(session, paths, log, stage)).catch((err: unknown) => tempGone(session, paths, err));
   for (const l of lanes) if (l !== lanes[0]) l.session.end();
   return lost;
 }
@@ -94,14 +103,21 @@ function refusedAsTaken(err: unknown): boolean {
 // posix-rename replaces the target atomically. Plain v3 rename fails when the
 // target exists: then the old file is removed first, and for that moment
 // neither name holds it (said on -v; the new file is whole under the temporary name).
-export async function rename(session: SftpSession, paths: UploadPaths, log?: (line: string) => void): Promise<void> {
+export async function rename(session: SftpSession, paths: UploadPaths, log?: (line: string) => void, stage: FinishStage = {}): Promise<void> {
   if (session.has('posix-rename@openssh.com')) return session.posixRename(paths.temp, paths.target);
   try {
     await session.rename(paths.temp, paths.target);
   } catch (err) {
     if (!refusedAsTaken(err) || paths.existingMode === undefined) throw err;
     log?.(`sftp: no posix-rename@openssh.com: removing the old ${escapeForTerminal(paths.target)} before the rename`);
-    await session.unlink(paths.target);
+    // Removed, or maybe so when the answer was lost; refused, it is still there.
+    await session.unlink(paths.target).then(
+      () => (stage.oldRemoved = true),
+      (e: unknown) => {
+        stage.oldRemoved ||= isConnectionLoss(e);
+        throw e;
+      },
+    );
     await session.rename(paths.temp, paths.target).catch((e: unknown) => {
       // Lost, the rename may have been made: a loss, which the retries go on from (sftp-resume.ts reopenToFinish).
       if (isConnectionLoss(e)) throw e;

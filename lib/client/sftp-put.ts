@@ -25,11 +25,11 @@ import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { explainSftpFailure } from './sftp-failure-cause';
 import { accountOf, deniesWrite, readOnlyError } from './sftp-read-only';
-import { finish } from './sftp-finish';
+import { finish, type FinishStage } from './sftp-finish';
 import { removeTemp, removeTempAfterAbort } from './sftp-remove-temp';
 import { keepFresh } from './sftp-keep-fresh';
 import { copyInput } from './sftp-put-input';
-import { abortKeepingWhole, keptWhole } from './temps-left';
+import { abortKeepingWhole, keptWhole, onlyCopyKept } from './temps-left';
 
 /** Bytes held unacknowledged per channel: the 2 MiB window and the server's queue, twice over. */
 export const HELD_PER_LANE = 8 * 1024 * 1024;
@@ -77,7 +77,7 @@ export async function putSftp(
   let finishing: WriteLane[] | undefined; // lanes of a finish after a reconnect
   const sum = opts.sha256 || opts.verify ? createHash('sha256') : undefined;
   const fatal = new Interrupt(undefined); // abort: `stop` below
-  const stage: { renaming?: boolean } = {}; // the rename asked for: its answer may be what was lost
+  const stage: FinishStage = {}; // how far the finish got: the rename's answer may be what was lost
   let whole = false; // every byte acknowledged: what is left is the whole upload, not part of it
   let gone = false; // the temporary file was not there to finish: nothing is left
   // Also before the writer is made: the read of a silent producer waits on `fatal`.
@@ -160,7 +160,10 @@ export async function putSftp(
     source?.close();
     if (input instanceof Readable) input.destroy();
     const last = finishing ?? writer?.currentLanes ?? lanes;
-    const explained = await explainFailure(last, paths, failure);
+    // An attempt before this one removed the old target, and this one found the upload not renamed: it stays.
+    const found = stage.oldRemoved === true && stage.renaming === false && !gone;
+    const told = await explainFailure(last, paths, failure);
+    const explained = found ? onlyCopyKept(told, paths) : told;
     // A whole upload that could not take the target's name stays: the message names it.
     const keep = keptWhole(explained, paths.temp);
     const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole, gone, renaming: stage.renaming };

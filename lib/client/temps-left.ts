@@ -1,7 +1,7 @@
 // What an SFTP upload that failed left on the server besides its target: its
 // temporary files, carried as data on the error (`tempsLeft`) while it goes
 // through the retries, and put into words once, where the error is told.
-import { isScpipeError, withMessage, type ScpipeError, type TempLeft } from '../errors';
+import { asScpipeError, isScpipeError, withMessage, type ScpipeError, type TempLeft } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 
 /**
@@ -58,6 +58,18 @@ export function abortKeepingWhole(abort: ScpipeError, err: unknown, temp: string
   if (!keptWhole(err, temp)) return abort;
   const kept = err as ScpipeError;
   return withMessage(abort, `${abort.message}; ${kept.message}`, { tempsLeft: kept.tempsLeft, cause: kept });
+}
+
+/**
+ * `err` of a finish again after the old `target` was removed (a server
+ * without posix-rename) that found the upload in `temp`, not renamed: the
+ * only copy now, so named as kept whole, whatever stopped the run (a signal too).
+ */
+export function onlyCopyKept(caught: unknown, paths: { temp: string; target: string }): ScpipeError {
+  const err = asScpipeError(caught);
+  if (err.tempGone || keptWhole(err, paths.temp)) return err;
+  const why = withMessage(err, `${err.message}; the old ${escapeForTerminal(paths.target)} was removed before the rename (the server has no posix-rename)`, { cause: err });
+  return withTempsLeft(why, [{ path: paths.temp, state: 'whole' }]) as ScpipeError;
 }
 
 /** The words for `left`: partial uploads first, then whole ones, then the empty files of lost opens. */

@@ -1,6 +1,7 @@
 // What an SFTP upload that failed left on the server, as the library's error
 // carries it (`tempsLeft`, in its JSON too) beside the words of its message,
 // against a fake server that drops the connection at chosen requests.
+import type { SFTPWrapper } from 'ssh2';
 import { put, type RetryEvent, type ScpipeError } from '../../lib';
 import { OLD_TARGET, startHostileSftp, type FakeTree, type HostileSftp } from '../helpers/hostile-sftp';
 
@@ -176,6 +177,36 @@ describe('put over SFTP: the temporary files a failure left, as data', () => {
       expect(result.bytes).toBe(100_000n);
       expect(fake.uploads.files.get('/d/f')!.equals(data)).toBe(true);
       expect([...fake.uploads.files.keys()]).toEqual(['/d/f']);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
+
+  // The old target removed, the rename's answer lost: the retry finds the
+  // upload still under its temporary name. What stopped it then, before it
+  // was renamed, removed it as any failed upload's: neither name held it after.
+  let stop = new AbortController();
+  it.each([
+    ['a signal as it reopens the upload', 'ERR_ABORTED', 'aborted', (kind: string) => kind === 'OPEN' && (stop.abort(), false)],
+    ['its close refused', 'ERR_REMOTE', '.*close: Failure', (kind: string, sftp: SFTPWrapper, reqid: number) => kind === 'CLOSE' && (sftp.status(reqid, 4, 'Failure'), true)],
+  ] as const)('the old target removed, lost at the rename, then %s: the upload is kept and named, not removed', async (_what, code, said, then) => {
+    stop = new AbortController();
+    let renames = 0;
+    const fake: HostileSftp = await startHostileSftp({
+      ...OLD_TARGET,
+      renameStatus: () => (renames === 1 ? 4 : undefined),
+      dropOnRename: () => ++renames === 2,
+      replyInstead: (kind, sftp, reqid) => fake.uploads.ops.includes('remove /d/f') && then(kind, sftp, reqid), // the retry's
+    });
+    try {
+      const data = Buffer.alloc(100_000, 6);
+      const err = (await put(target(fake), '/d/f', data, { protocol: 'sftp', retries: 1, backoffMs: [0], signal: stop.signal }).catch((e: unknown) => e)) as ScpipeError;
+      const [temp] = opened(fake);
+      expect(err.code).toBe(code);
+      expect(err.message).toMatch(new RegExp(`^${said}; the old /d/f was removed before the rename .*; the upload, whole but not renamed into place, is left in ${temp!.replace(/\./g, '\\.')}$`));
+      expect(err.tempsLeft).toEqual([{ path: temp, state: 'whole' }]);
+      expect(fake.uploads.ops.filter((op) => op.startsWith('remove '))).toEqual(['remove /d/f']);
+      expect(fake.uploads.files.get(temp!)!.equals(data)).toBe(true);
     } finally {
       await fake.stop();
     }
