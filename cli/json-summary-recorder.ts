@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { ScpipeError } from '../lib';
 import { writeWhole, type WholeOut } from './stdout';
+import { jsonError, type JsonError } from './json-error';
 
 /** The object --json writes (docs/json.md). */
 export interface JsonSummary {
@@ -20,7 +21,7 @@ export interface JsonSummary {
   parts: number;
   retries: number;
   duration_s: number;
-  error: { code: string; message: string } | null;
+  error: JsonError | null;
 }
 
 export type Protocol = 'scp' | 'sftp';
@@ -44,6 +45,8 @@ export class SummaryRecorder {
     readonly command: JsonSummary['command'],
     readonly destinations: string[],
     private out: SummaryOut,
+    /** The remote operands, one for each of `destinations` (put, get), or those of cp's remote side. */
+    private readonly remotes: readonly string[] = destinations,
   ) {
     this.protocols = destinations.map(() => null);
   }
@@ -78,13 +81,18 @@ export class SummaryRecorder {
       parts: this.parts,
       retries: this.retries,
       duration_s: Math.round(performance.now() - this.started) / 1000,
-      error: failed ? describe(err) : null,
+      error: failed ? jsonError(err, this.failedRemotes(failedEach)) : null,
     };
   }
 
   /** Writes the summary as one line of JSON; rejects with the write's error (a full disk, a reader gone). */
   finish(err: unknown, exitStatus: number): Promise<void> {
     return writeWhole(this.out, `${JSON.stringify(this.summary(err, exitStatus))}\n`);
+  }
+
+  // The remote operands of the destinations that failed (put to several), else all of them.
+  private failedRemotes(failedEach: readonly boolean[]): readonly string[] {
+    return this.remotes.length === this.destinations.length ? this.remotes.filter((_, i) => failedEach[i]) : this.remotes;
   }
 }
 
@@ -94,9 +102,4 @@ function overallProtocol(protocols: readonly (Protocol | null)[], failed: readon
   const stored = protocols.filter((p, i) => p !== null && !failed[i]);
   const chosen = stored.length > 0 ? stored : protocols.filter((p) => p !== null);
   return chosen.length > 0 && chosen.every((p) => p === 'sftp') ? 'sftp' : 'scp';
-}
-
-function describe(err: unknown): { code: string; message: string } {
-  if (err instanceof ScpipeError) return { code: err.code, message: err.message };
-  return { code: 'ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }

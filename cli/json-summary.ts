@@ -14,8 +14,8 @@ import { oneStream } from './file-stream';
 let active: SummaryRecorder | undefined;
 
 /** Starts the run's recorder (with --json). */
-function startSummary(command: JsonSummary['command'], destinations: string[], out: SummaryOut): SummaryRecorder {
-  active = new SummaryRecorder(command, destinations, out);
+function startSummary(command: JsonSummary['command'], destinations: string[], out: SummaryOut, remotes?: string[]): SummaryRecorder {
+  active = new SummaryRecorder(command, destinations, out, remotes);
   return active;
 }
 
@@ -69,12 +69,15 @@ export function withJsonOption<T>(y: Argv<T>): Argv<T & { json?: boolean }> {
   return y.option('json', { type: 'boolean', default: false, describe: 'when done, one JSON summary (stdout; get: stderr; docs/json.md)' }) as unknown as Argv<T & { json?: boolean }>;
 }
 
-/** With --json, starts the run's summary: `get` writes it to stderr, as its stdout is the data. */
-export function summaryIfAsked(args: { json?: boolean }, command: JsonSummary['command'], destinations: string[]): void {
+/**
+ * With --json, starts the run's summary: `get` writes it to stderr, as its stdout is the data.
+ * `remotes`: the remote operands, where they are not the destinations (cp's sources).
+ */
+export function summaryIfAsked(args: { json?: boolean }, command: JsonSummary['command'], destinations: string[], remotes?: string[]): void {
   if (!args.json) return;
   // get, and cp to '-': stdout carries the data.
   const toStderr = command === 'get' || destinations[0] === '-';
-  startSummary(command, destinations, toStderr ? process.stderr : process.stdout);
+  startSummary(command, destinations, toStderr ? process.stderr : process.stdout, remotes);
   closedSummaryStream = looksClosed(toStderr ? 2 : 1) ? (toStderr ? 'stderr' : 'stdout') : undefined;
 }
 

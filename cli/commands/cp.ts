@@ -50,7 +50,7 @@ export function cpCommand(ctx: CommandContext): CommandModule<object, CpArgs> {
     handler: (args) => {
       const paths = allOperands(args);
       if (paths.length === 0) throw missingOperand('what to copy and where: SRC... DEST, one side [user@]host:path', args);
-      summaryIfAsked(args, 'cp', paths.slice(-1));
+      summaryIfAsked(args, 'cp', paths.slice(-1), paths.filter((p) => isRemoteSpec(p)));
       return ctx.run(async (signal, log) => {
         checkCounts(args); // before we connect
         if (paths.length < 2) throw new ScpipeError('ERR_USAGE', 'cp needs at least one source and a destination');

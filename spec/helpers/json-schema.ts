@@ -4,13 +4,17 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { JsonSummary } from '../../cli/json-summary-recorder';
 
-const DOCUMENTED = [...readFileSync(resolve(__dirname, '../../docs/json.md'), 'utf8').matchAll(/^\| `(\w+)` \| ((?:\\\||[^|])+) \|/gm)]
-  .map((m) => [m[1]!, m[2]!.trim()] as const);
+const DOC = readFileSync(resolve(__dirname, '../../docs/json.md'), 'utf8');
+const ERROR_HEADING = '### The `error` object';
+const rows = (text: string) => [...text.matchAll(/^\| `(\w+)` \| ((?:\\\||[^|])+) \|/gm)].map((m) => [m[1]!, m[2]!.trim()] as const);
+const DOCUMENTED = rows(DOC.slice(0, DOC.indexOf(ERROR_HEADING)));
+const DOCUMENTED_ERROR = rows(DOC.slice(DOC.indexOf(ERROR_HEADING)).split('\n\n').slice(0, 4).join('\n\n'));
 
-export function expectSchema(s: JsonSummary): void {
-  expect(Object.keys(s).sort()).toEqual(DOCUMENTED.map(([field]) => field).sort());
-  for (const [field, type] of DOCUMENTED) {
-    const value = (s as unknown as Record<string, unknown>)[field];
+// Each field of `object` is a documented row, and of its row's type.
+function expectRows(object: Record<string, unknown>, documented: ReturnType<typeof rows>): void {
+  expect(Object.keys(object).sort()).toEqual(documented.map(([field]) => field).sort());
+  for (const [field, type] of documented) {
+    const value = object[field];
     if (Array.isArray(value)) {
       // `string[]`, `(string \| null)[]`: each element one of the types in the brackets.
       const element = /^\(?(.*?)\)?\[\]$/.exec(type);
@@ -20,6 +24,10 @@ export function expectSchema(s: JsonSummary): void {
       expect(alternatives(type)).toContain(typeOf(value));
     }
   }
+}
+
+export function expectSchema(s: JsonSummary): void {
+  expectRows(s as unknown as Record<string, unknown>, DOCUMENTED);
   expect(s.scpipe_json).toBe(1);
   expect(['put', 'get', 'cp']).toContain(s.command);
   expect(typeof s.ok).toBe('boolean');
@@ -32,7 +40,12 @@ export function expectSchema(s: JsonSummary): void {
   expect(s.sha256 === null || /^[0-9a-f]{64}$/.test(s.sha256)).toBe(true);
   expect(s.duration_s).toBeGreaterThanOrEqual(0);
   if (s.ok) expect(s.error).toBeNull();
-  else expect(s.error).toEqual({ code: expect.stringMatching(/^ERR_[A-Z_]+$/), message: expect.any(String) });
+  else {
+    expectRows(s.error as unknown as Record<string, unknown>, DOCUMENTED_ERROR);
+    expect(s.error!.code).toMatch(/^ERR_[A-Z_]+$/);
+    for (const t of s.error!.temps_left) expect(['empty', 'partial', 'whole', 'renaming']).toContain(t.state);
+    expect(s.error!.kept_whole).toBe(s.error!.temps_left.some((t) => t.state === 'whole'));
+  }
 }
 
 const typeOf = (v: unknown): string => (v === null ? 'null' : typeof v);

@@ -19,7 +19,9 @@ describe('SummaryRecorder', () => {
     const r = new SummaryRecorder('get', ['h:f'], { write: () => true });
     const s = r.summary(new ScpipeError('ERR_LOST_CONNECTION', 'lost', { bytes: 42n }), 1);
     expectSchema(s);
+    expectSchema(r.summary(new Error('boom'), 1));
     expect(s).toMatchObject({ ok: false, exit_status: 1, bytes: 42, error: { code: 'ERR_LOST_CONNECTION', message: 'lost' } });
-    expect(r.summary(new Error('boom'), 1).error).toEqual({ code: 'ERR_INTERNAL', message: 'boom' });
+    expect(r.summary(new Error('boom'), 1).error).toMatchObject({ code: 'ERR_INTERNAL', message: 'boom', host: 'h', remote_path: 'f', temps_left: [], kept_whole: false, cut_short: [] });
   });
+
 });

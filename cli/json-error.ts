@@ -1,0 +1,68 @@
+// The `error` object of the --json summary (docs/json.md): the code and
+// message, and the facts a script acts on without parsing the message: where
+// the failure was, and what it left remotely (the library's error fields).
+import { ScpipeError, parseRemoteSpec, type CutShort, type TempLeft } from '../lib';
+
+/** A file an upload left remotely, cut short: at most `written` of `size` bytes (fewer when its write `failed`). */
+export interface JsonCutShort {
+  path: string;
+  written: number;
+  size: number;
+  failed: boolean;
+}
+
+/** A temporary file an SFTP upload left remotely (ScpipeError.tempsLeft). */
+export interface JsonTempLeft {
+  path: string;
+  state: TempLeft['state'];
+  /** `renaming`: the name the upload may be in place as already; else null. */
+  target: string | null;
+  /** Why removing it failed, when that was tried; else null. */
+  remove_failed: string | null;
+}
+
+/** The summary's `error`. */
+export interface JsonError {
+  code: string;
+  message: string;
+  host: string | null;
+  remote_path: string | null;
+  path: string | null;
+  missing_directory: string | null;
+  temps_left: JsonTempLeft[];
+  kept_whole: boolean;
+  cut_short: JsonCutShort[];
+}
+
+/**
+ * `err` for the summary; `remotes`: the remote operands of the transfers that
+ * failed, as given (host and remote_path come from the first, where the error names no host).
+ */
+export function jsonError(err: unknown, remotes: readonly string[]): JsonError {
+  const e = err instanceof ScpipeError ? err : undefined;
+  const spec = remotes.map(remoteSpec).find((s) => s !== null) ?? null;
+  const temps = e?.tempsLeft ?? [];
+  return {
+    code: e?.code ?? 'ERR_INTERNAL',
+    message: e?.message ?? (err instanceof Error ? err.message : String(err)),
+    host: e?.host ?? spec?.host ?? null,
+    remote_path: spec?.path ?? null,
+    path: e?.path ?? null,
+    missing_directory: e?.missingDirectory ?? null,
+    temps_left: temps.map((t) => ({ path: t.path, state: t.state, target: t.target ?? null, remove_failed: t.removeFailed ?? null })),
+    kept_whole: temps.some((t) => t.state === 'whole'),
+    cut_short: e?.cutShort === undefined ? [] : [cutShort(e.cutShort)],
+  };
+}
+
+function cutShort(c: CutShort): JsonCutShort {
+  return { path: c.path ?? c.name, written: Number(c.written), size: Number(c.size), failed: c.failed === true };
+}
+
+function remoteSpec(arg: string): { host: string; path: string } | null {
+  try {
+    return parseRemoteSpec(arg);
+  } catch {
+    return null; // a malformed operand: the usage error says so
+  }
+}
