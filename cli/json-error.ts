@@ -66,3 +66,12 @@ function remoteSpec(arg: string): { host: string; path: string } | null {
     return null; // a malformed operand: the usage error says so
   }
 }
+
+/**
+ * JSON text safe on a terminal: JSON.stringify escapes the C0 controls (a
+ * newline, ESC) but not DEL and the C1 controls (U+009B is a CSI to some
+ * terminals), nor U+2028/2029, which some readers take for line ends.
+ */
+export function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

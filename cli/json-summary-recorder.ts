@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { ScpipeError } from '../lib';
 import { writeWhole, type WholeOut } from './stdout';
-import { jsonError, type JsonError } from './json-error';
+import { jsonError, terminalSafeJson, type JsonError } from './json-error';
 
 /** The object --json writes (docs/json.md). */
 export interface JsonSummary {
@@ -87,7 +87,7 @@ export class SummaryRecorder {
 
   /** Writes the summary as one line of JSON; rejects with the write's error (a full disk, a reader gone). */
   finish(err: unknown, exitStatus: number): Promise<void> {
-    return writeWhole(this.out, `${JSON.stringify(this.summary(err, exitStatus))}\n`);
+    return writeWhole(this.out, `${terminalSafeJson(this.summary(err, exitStatus))}\n`);
   }
 
   // The remote operands of the destinations that failed (put to several), else all of them.

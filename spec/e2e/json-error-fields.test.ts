@@ -41,15 +41,15 @@ describe('--json: the error says where, and what was left', () => {
     expect(r.stdout.length).toBe(0);
   });
 
-  it('put -s to a remote path with a newline and ESC: it comes as JSON escapes: the line stays one line, with no raw control byte', async () => {
+  it('put -s to a remote path with a newline, ESC and U+009B: they come as JSON escapes: the line stays one line, with no raw control byte', async () => {
     const dir = await userDir(sshd.user, 'json-odd');
-    const odd = `${dir}/new\nline\u001b[31m/f`;
+    const odd = `${dir}/new\nline\u001b[31m\u009b2J/f`;
     const r = await runCli(['put', '--json', '-s', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, odd)], { stdin: 'bytes' });
     expect(r.status).toBe(1);
     const text = r.stdout.toString();
-    expect(text).toContain('new\\nline\\u001b[31m/f');
+    expect(text).toContain('new\\nline\\u001b[31m\\u009b2J/f'); // U+009B, a CSI to some terminals, too
     expect(text.slice(0, -1)).toMatch(/^[\x20-\x7e]*$/); // one line, no control byte
-    expect(summary(text).error).toMatchObject({ code: 'ERR_NO_SUCH_FILE', remote_path: odd, missing_directory: `${dir}/new\nline\u001b[31m` });
+    expect(summary(text).error).toMatchObject({ code: 'ERR_NO_SUCH_FILE', remote_path: odd, missing_directory: `${dir}/new\nline\u001b[31m\u009b2J` });
     expect(await readdir(dir)).toEqual([]);
   });
 

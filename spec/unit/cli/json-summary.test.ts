@@ -24,4 +24,12 @@ describe('SummaryRecorder', () => {
     expect(r.summary(new Error('boom'), 1).error).toMatchObject({ code: 'ERR_INTERNAL', message: 'boom', host: 'h', remote_path: 'f', temps_left: [], kept_whole: false, cut_short: [] });
   });
 
+  it('writes DEL, the C1 controls and U+2028 as \\u escapes, as JSON.stringify does only the C0 ones', () => {
+    let text = '';
+    const r = new SummaryRecorder('put', ['h:f'], { write: (t: string) => (text += t) });
+    r.finish(new ScpipeError('ERR_REMOTE', 'm', { path: 'a\nb\u001bc\u007fd\u009be\u2028f' }), 1);
+    expect(text).toContain('"path":"a\\nb\\u001bc\\u007fd\\u009be\\u2028f"');
+    expect(text.slice(0, -1)).toMatch(/^[\x20-\x7e]*$/);
+    expect((JSON.parse(text) as JsonSummary).error!.path).toBe('a\nb\u001bc\u007fd\u009be\u2028f');
+  });
 });
