@@ -51,7 +51,8 @@ export function jsonError(err: unknown, remotes: readonly string[]): JsonError {
     missing_directory: e?.missingDirectory ?? null,
     temps_left: temps.map((t) => ({ path: t.path, state: t.state, target: t.target ?? null, remove_failed: t.removeFailed ?? null })),
     kept_whole: temps.some((t) => t.state === 'whole'),
-    cut_short: e?.cutShort === undefined ? [] : [cutShort(e.cutShort)],
+    // A parts set's list holds the failing part's own cutShort too, at its most.
+    cut_short: (e?.partsLeft ?? (e?.cutShort === undefined ? [] : [e.cutShort])).map(cutShort),
   };
 }
 

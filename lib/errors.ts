@@ -75,6 +75,13 @@ export interface ScpipeErrorContext {
    */
   cutShort?: CutShort;
   /**
+   * A parts upload (put with partSize) that failed: each file of the set it
+   * had begun and not seen confirmed (a part, the manifest), with the most it
+   * may hold (`written` 0: maybe there, empty; `written` = `size`: all sent,
+   * none confirmed); the message names them too.
+   */
+  partsLeft?: CutShort[];
+  /**
    * ERR_ABORTED: the abort came before the call's commit point, but the data
    * was stored all the same (an SFTP rename made while its answer was on its way).
    * ERR_LOCAL_IO of getTo() into a file: the file is in place, whole, but -p's
@@ -123,6 +130,7 @@ export class ScpipeError extends Error {
   readonly sftpStatus?: number;
   readonly sha256?: string;
   readonly cutShort?: CutShort;
+  readonly partsLeft?: CutShort[];
   readonly stored?: boolean;
   readonly tempGone?: boolean;
   readonly tempsLeft?: TempLeft[];

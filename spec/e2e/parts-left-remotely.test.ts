@@ -1,11 +1,15 @@
 // A parts upload stopped while a part's or the manifest's answer is on its
 // way (a relay in front of the real scp -t holds it: held-reply.ts): the
-// message says what each file it had begun may hold remotely. Before, a part
+// message says what each file it had begun may hold remotely, and --json's
+// error lists them (cut_short). Before, a part
 // whose header went unanswered (left empty) and one sent whole but never
 // confirmed were both "left cut short", and an empty manifest was "at most 0
 // of N bytes written".
 import { readFile, readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { JsonCutShort } from '../../cli/json-error';
+import type { JsonSummary } from '../../cli/json-summary-recorder';
+import { expectSchema } from '../helpers/json-schema';
 import { remote, runCli, sshFlags, startCli, type CliResult } from '../helpers/cli';
 import { heldReplies, type Hold } from '../helpers/held-reply';
 import { userDir } from '../helpers/sshd';
@@ -36,11 +40,15 @@ async function interrupted(dir: string, hold: Hold): Promise<CliResult> {
 
 // The one message, on stderr and as the --json summary's error, whose `parts` are those confirmed.
 function said(r: CliResult, parts: number): string {
-  const json = JSON.parse(r.stdout.toString()) as { exit_status: number; parts: number; error: { code: string; message: string } };
-  expect(r.stderr).toBe(`scpipe: ${json.error.message}\n`);
+  const json = JSON.parse(r.stdout.toString()) as JsonSummary;
+  expectSchema(json);
+  expect(r.stderr).toBe(`scpipe: ${json.error!.message}\n`);
   expect(json).toMatchObject({ exit_status: 130, parts, error: { code: 'ERR_ABORTED' } });
-  return json.error.message;
+  return json.error!.message;
 }
+
+// The summary's error's cut_short: the files the message names as left, as data.
+const cutShort = (r: CliResult): JsonCutShort[] => (JSON.parse(r.stdout.toString()) as JsonSummary).error!.cut_short;
 
 describe('put --part-size interrupted: what each file begun may hold remotely', () => {
   it('a part whose header was unanswered: "may be left empty", and it is there, empty', async () => {
@@ -48,6 +56,7 @@ describe('put --part-size interrupted: what each file begun may hold remotely', 
     const r = await interrupted(dir, 'ack 2 only=.000001');
     expect(r.status).toBe(130);
     expect(said(r, 1)).toBe(`interrupted by SIGINT; the parts set p is incomplete (no manifest p.sha256): 1 part(s) confirmed remotely: p.000000; ${EMPTY}: p.000001`);
+    expect(cutShort(r)).toEqual([{ path: `${dir}/p.000001`, written: 0, size: MiB, failed: false }]);
     expect(await sizes(dir)).toEqual({ 'p.000000': MiB, 'p.000001': 0 });
   });
 
@@ -56,6 +65,7 @@ describe('put --part-size interrupted: what each file begun may hold remotely', 
     const r = await interrupted(dir, 'ack 3 only=.000001');
     expect(r.status).toBe(130);
     expect(said(r, 1)).toBe('interrupted by SIGINT; the parts set p is incomplete (no manifest p.sha256): 1 part(s) confirmed remotely: p.000000; all bytes handed to the connection, none confirmed (whole or cut short remotely, in no manifest): p.000001');
+    expect(cutShort(r)).toEqual([{ path: `${dir}/p.000001`, written: MiB, size: MiB, failed: false }]);
     expect(await sizes(dir)).toEqual({ 'p.000000': MiB, 'p.000001': MiB });
   });
 
@@ -64,6 +74,7 @@ describe('put --part-size interrupted: what each file begun may hold remotely', 
     const r = await interrupted(dir, 'ack 2 only=.sha256');
     expect(r.status).toBe(130);
     expect(said(r, 3)).toBe('interrupted by SIGINT; the parts set p is incomplete (its manifest p.sha256 may be left empty: cut off before its first byte): 3 part(s) confirmed remotely: p.000000..p.000002');
+    expect(cutShort(r)).toEqual([{ path: `${dir}/p.sha256`, written: 0, size: expect.any(Number), failed: false }]);
     expect(await sizes(dir)).toEqual({ 'p.000000': MiB, 'p.000001': MiB, 'p.000002': MiB - 5, 'p.sha256': 0 });
   });
 });

@@ -1,14 +1,14 @@
 // The error a parts upload that failed throws (put-parts.ts): the set
 // complete after all, a refusal that sent nothing, or the set incomplete,
 // saying what is left of it (incomplete.ts).
-import { ScpipeError, abortError, isScpipeError, withMessage, type TempLeft } from '../../errors';
+import { ScpipeError, abortError, isScpipeError, withMessage, type CutShort, type TempLeft } from '../../errors';
 import { withTempsLeft } from '../temps-left';
 import { isNameTooLong } from '../../protocol/name-max';
 import { escapeForTerminal } from '../../util/escape';
 import { scpRefusalHint } from '../protocol-choice';
 import { incomplete } from './incomplete';
 import type { LeftFiles, LeftPart } from './left-parts';
-import { manifestName } from './names';
+import { manifestName, partName } from './names';
 import type { PartsOptions } from './options';
 import type { PartLog } from './part-log';
 
@@ -65,5 +65,13 @@ export async function partsFailure(run: FailedRun, opts: Pick<PartsOptions, 'sig
   const said = incomplete(opts.signal?.aborted ? abortError(opts.signal) : first, name, { confirmed: log, cutShort, replacing: await run.replacing, manifestCut }, run.retried);
   // Each file's own (the manifest's too): after a signal the run's error is the signal's, which names none of them.
   const temps = [...run.tempsLeft, ...[failure, err].flatMap((e) => (isScpipeError(e) ? e.tempsLeft ?? [] : []))];
-  return withTempsLeft(said, temps);
+  return withTempsLeft(withMessage(said, said.message, { partsLeft: partsLeft(run, manifestCut) }), temps);
+}
+
+// The files the message says are left (incomplete.ts), as data: the parts begun and not confirmed, then the manifest.
+function partsLeft(run: FailedRun, manifestCut: CutShort | undefined): CutShort[] {
+  const { dir, name } = run;
+  const parts = run.cutShort.filter((p) => !run.log.has(p.index)).sort((a, b) => a.index - b.index);
+  const left: CutShort[] = parts.map((p) => ({ name: partName(name, p.index), path: dir + partName(name, p.index), written: p.written, size: p.size, ...(p.failed ? { failed: true } : {}) }));
+  return manifestCut === undefined ? left : [...left, { ...manifestCut, path: dir + manifestName(name) }];
 }
