@@ -10,3 +10,12 @@ export function plainAddress(ip: string): string {
   const rest = ip.slice(7);
   return ip.toLowerCase().startsWith('::ffff:') && isIP(rest) === 4 ? rest : ip;
 }
+
+/**
+ * `address:port` as a session's log lines begin (`backup@[::1]:51234`): an
+ * IPv6 address in brackets, as in URLs and ssh's own `[host]:port`, or its
+ * last group could not be told from the port.
+ */
+export function addressPort(ip: string, port: number): string {
+  return `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
+}

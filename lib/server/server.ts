@@ -23,7 +23,7 @@ import { ssh2 } from './ssh2';
 import { fingerprint } from '../transport/known-hosts';
 import { ssh2Ready } from '../transport/ssh2-load';
 import { ownController } from '../util/abort';
-import { plainAddress } from './plain-address';
+import { addressPort, plainAddress } from './plain-address';
 import { ROOT_UNAVAILABLE, RootWatch } from './root-watch';
 import { DEFAULT_LEFTOVER_CHECK_MS, watchLeftovers } from './leftovers';
 import { expiredLine } from './sftp/expire-uploads';
@@ -127,7 +127,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const info = { ...connInfo, ip: plainAddress(connInfo.ip) };
     clients.add(client);
     sockets.identified(info.ip, info.port);
-    const from = `${info.ip}:${info.port}`;
+    const from = addressPort(info.ip, info.port);
     const attempts = new LoginAttempts(limits, info, log);
     let user = '?';
     // Who logged in, for --append-only's uploads in progress: the last attempt is the one accepted.
