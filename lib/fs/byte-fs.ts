@@ -18,6 +18,7 @@ export const symlink = (target: string, path: string): Promise<void> => fs.symli
 export const truncate = (path: string, len?: number): Promise<void> => fs.truncate(hostPath(path), len);
 export const unlink = (path: string): Promise<void> => fs.unlink(hostPath(path));
 export const utimes = (path: string, atime: number | Date, mtime: number | Date): Promise<void> => fs.utimes(hostPath(path), atime, mtime);
+export const lutimes = (path: string, atime: number | Date, mtime: number | Date): Promise<void> => fs.lutimes(hostPath(path), atime, mtime);
 export const statfs = (path: string, opts: { bigint: true }): Promise<import('node:fs').BigIntStatsFs> => fs.statfs(hostPath(path), opts);
 export const open = (path: string, flags?: string | number, mode?: number): Promise<fs.FileHandle> => fs.open(hostPath(path), flags, mode);
 

@@ -17,6 +17,7 @@ import {
   symlinkPath,
 } from './path-ops';
 import { MAX_HANDLES } from './handles';
+import { lsetstatPath } from './lsetstat';
 import { limitsReply, statusReply } from './replies';
 import type { Op, Req, Request } from './requests';
 import { storeUpload } from './store-upload';
@@ -83,6 +84,8 @@ function run(ctx: OpsContext, req: Request): Promise<Buffer> {
       return statPath(ctx, req);
     case 'setstat':
       return setstatPath(ctx, req);
+    case 'lsetstat':
+      return lsetstatPath(ctx, req);
     case 'remove':
     case 'rmdir':
       return removePath(ctx, req);

@@ -13,7 +13,7 @@ export type Request =
   | Each<'read', { handle: Buffer; offset: bigint; length: number }>
   | Each<'write', { handle: Buffer; offset: bigint; data: Buffer }>
   | Each<'stat' | 'lstat' | 'opendir' | 'remove' | 'rmdir' | 'realpath' | 'readlink' | 'statvfs' | 'expand-path', { path: string }>
-  | Each<'setstat' | 'mkdir', { path: string; attrs: Attrs }>
+  | Each<'setstat' | 'lsetstat' | 'mkdir', { path: string; attrs: Attrs }>
   | Each<'fsetstat', { handle: Buffer; attrs: Attrs }>
   | Each<'rename' | 'posix-rename' | 'hardlink', { from: string; to: string }>
   | Each<'symlink', { link: string; target: string }>
@@ -119,6 +119,8 @@ function decodeExtended(id: number, name: string, r: PacketReader): Request {
       return { id, op: 'limits' };
     case 'expand-path@openssh.com':
       return { id, op: 'expand-path', path: r.path() };
+    case 'lsetstat@openssh.com':
+      return { id, op: 'lsetstat', path: r.path(), attrs: readAttrs(r) };
     default:
       return { id, op: 'unsupported', what: name };
   }
@@ -133,4 +135,5 @@ export const ADVERTISED_EXTENSIONS: ReadonlyArray<[string, string]> = [
   ['fsync@openssh.com', '1'],
   ['limits@openssh.com', '1'],
   ['expand-path@openssh.com', '1'],
+  ['lsetstat@openssh.com', '1'],
 ];

@@ -43,6 +43,7 @@ it('decodes the OpenSSH extensions and marks others unsupported', () => {
   const ext = (name: string, w: (x: PacketWriter) => PacketWriter = (x) => x): Buffer => payload(w(new PacketWriter().u8(REQ.EXTENDED).u32(4).string(name)));
   expect(decodeRequest(ext('posix-rename@openssh.com', (w) => w.string('a').string('b')), openssh)).toEqual({ id: 4, op: 'posix-rename', from: 'a', to: 'b' });
   expect(decodeRequest(ext('limits@openssh.com'), openssh)).toEqual({ id: 4, op: 'limits' });
+  expect(decodeRequest(ext('lsetstat@openssh.com', (w) => w.string('l').u32(ATTR.ACMODTIME).u32(5).u32(6)), openssh)).toEqual({ id: 4, op: 'lsetstat', path: 'l', attrs: { atime: 5, mtime: 6 } });
   expect(decodeRequest(ext('fsync@openssh.com', (w) => w.string(Buffer.alloc(4))), openssh)).toMatchObject({ op: 'fsync' });
   expect(decodeRequest(ext('copy-data'), openssh)).toEqual({ id: 4, op: 'unsupported', what: 'copy-data' });
 });
