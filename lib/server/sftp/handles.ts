@@ -32,13 +32,13 @@ export interface FileEntry {
   guard?: WriteGuard;
 }
 
-/** An open directory (names read as bytes); `held` is a name read from it that did not fit the last reply. */
+/** An open directory (names read as bytes); `held` are names read from it that did not fit the last reply. */
 export interface DirEntry {
   kind: 'dir';
   dir: Dir;
   path: string;
   hostPath: string;
-  held?: Buffer;
+  held?: Buffer[];
 }
 
 export type HandleEntry = FileEntry | DirEntry;
