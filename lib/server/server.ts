@@ -69,7 +69,8 @@ export interface RunningServer {
   /**
    * Stops accepting connections, sessions and commands and lets the sessions
    * running finish (draining.ts), for at most `ms`; resolves with the number
-   * still running then (0: every one finished). close() cuts those.
+   * still running then (0: every one finished), having logged the counts of
+   * repeated lines not said yet (repeated-lines.ts). close() cuts those left.
    */
   drain(ms: number): Promise<number>;
   /** Sessions running (scp commands, SFTP sessions). */
@@ -220,6 +221,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       // Then the clients hang up themselves (draining.ts's CLIENT_HANGUP_MS), or close() ends them.
       const finished = await settleWithin(Promise.all([...sessions]), ms);
       if (finished) await settleWithin(sockets.closed(), CLIENT_HANGUP_MS + 500);
+      // A program may drain and exit, without close(): the counts are said now, not when their minute ends.
+      repeats.flush();
       return sessions.size;
     },
     close: async () => {

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { ConnectionLimits } from '../../../lib/server/connection-limits';
 import { ConnectionGate, parseMaxStartups } from '../../../lib/server/connection-limits';
 import { logUser } from '../../../lib/server/auth-limits';
+import { REPEATS_SAID } from '../../../lib/server/repeated-lines';
 import { Jail } from '../../../lib/server/jail';
 import { generateHostKeyPair, type HostKey } from '../../../lib/server/host-key';
 import { startServer, type RunningServer, type ServeOptions } from '../../../lib/server/server';
@@ -136,6 +137,19 @@ describe('connections that do not log in', () => {
     // Its slot is free again.
     await waitFor(async () => (await guess(port, 'backup', ['right'])).in, 'a login once a slot is free');
     held[1]!.socket.destroy();
+  });
+
+  // The drops past the first few are summed up when their minute ends; a
+  // program that drains and exits (docs/library.md) lost that line.
+  it('past the first few, are counted, and a drain without close() says how many', async () => {
+    const port = await start({ maxPerAddress: 2 });
+    const held = [rawSocket(port, 'SSH-2.0-idle\r\n'), rawSocket(port, 'SSH-2.0-idle\r\n')];
+    await waitFor(() => held.every((h) => h.socket.bytesRead > 0), 'the two to be admitted');
+    await Promise.all(Array.from({ length: REPEATS_SAID + 3 }, () => rawSocket(port).closed));
+    expect(log).toHaveLength(REPEATS_SAID);
+    expect(await server!.drain(1000)).toBe(0);
+    expect(log.slice(REPEATS_SAID)).toEqual(['3 more like this from 127.0.0.1 in the last minute: drop connection']);
+    await Promise.all(held.map((h) => h.closed)); // dropped by the drain: not logged in
   });
 });
 
