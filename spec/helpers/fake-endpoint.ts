@@ -2,7 +2,7 @@
 // needs around it: a fresh host key the client trusts, a client key it logs
 // in with, and scpipe's options that reach it on 127.0.0.1.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'ssh2';
@@ -22,6 +22,9 @@ export interface Listening {
   stop(): Promise<void>;
 }
 
+// How long stop() lets the connections still open end on their own before it cuts them.
+const STOP_GRACE_MS = 2_000;
+
 export async function fakeEndpoint(prefix: string): Promise<FakeEndpoint> {
   const hostKey = generateHostKeyPair();
   const clientKey = generateHostKeyPair();
@@ -29,8 +32,15 @@ export async function fakeEndpoint(prefix: string): Promise<FakeEndpoint> {
   return {
     hostKey: hostKey.private,
     listen: async (server) => {
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const port = (server.address() as AddressInfo).port;
+      // The sockets are ours (injected), so stop() can cut those a client left open:
+      // ssh2's close() waits for every connection, and one that never ends held the test, and left the keys.
+      const sockets = new Set<Socket>();
+      const listener = createServer((socket) => {
+        sockets.add(socket.once('close', () => sockets.delete(socket)));
+        server.injectSocket(socket);
+      });
+      await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+      const port = (listener.address() as AddressInfo).port;
       const keyPath = join(dir, 'id');
       await writeFile(keyPath, clientKey.private, { mode: 0o600 });
       const knownHosts = join(dir, 'known_hosts');
@@ -39,8 +49,17 @@ export async function fakeEndpoint(prefix: string): Promise<FakeEndpoint> {
         port,
         args: () => ['-F', 'none', '-P', String(port), '-i', keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'],
         stop: async () => {
-          await new Promise((r) => server.close(r));
-          await rm(dir, { recursive: true, force: true });
+          try {
+            const closed = new Promise((r) => listener.close(r));
+            let timer: NodeJS.Timeout | undefined;
+            const late = new Promise((r) => (timer = setTimeout(r, STOP_GRACE_MS)));
+            await Promise.race([closed, late]);
+            clearTimeout(timer);
+            for (const socket of sockets) socket.destroy();
+            await closed;
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
         },
       };
     },
