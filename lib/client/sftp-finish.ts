@@ -14,6 +14,7 @@ import type { SftpPutOptions } from './sftp-put';
 import { notVerified, readBackDiffers, sumOf } from './read-back';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
 import { notKept, refusal, setTimesAlone } from './sftp-preserve';
+import { tempGoneError } from './temp-gone';
 
 /** How far finish() got, across its attempts over new connections. */
 export interface FinishStage {
@@ -85,11 +86,12 @@ async function tempGone(session: SftpSession, paths: UploadPaths, err: unknown):
   const gone = await session.stat(paths.temp).then(() => false, (e: unknown) => isScpipeError(e, 'ERR_NO_SUCH_FILE'));
   const dirThere = await session.stat(posix.dirname(paths.temp)).then(() => true, () => false);
   if (!gone || !dirThere) throw err;
-  throw new ScpipeError(
-    'ERR_NO_SUCH_FILE',
-    `${escapeForTerminal(paths.target)}: the temporary file ${escapeForTerminal(paths.temp)} was removed during the upload (by hand, or by another run's --remove-stale), so nothing was stored, and the target is as it was`,
-    // tempGone: put's parts send it again whole from their spool (parts/send.ts).
-    { path: paths.temp, tempGone: true, cause: err },
+  // tempGone: put's parts send it again whole from their spool (parts/send.ts).
+  throw tempGoneError(
+    `${escapeForTerminal(paths.target)}: the temporary file ${escapeForTerminal(paths.temp)} was removed during the upload (by hand, or by another run's --remove-stale)`,
+    paths.temp,
+    err,
+    ', and the target is as it was',
   );
 }
 

@@ -17,6 +17,7 @@ import type { ChannelOpener } from './connection';
 import { DEFAULT_RETRIES, HEADWAY, backoffDelay, countLoss, markRetriesSpent, retriesSpent, retryRefused, sleep, type RetryEvent, type RetryTally } from './retry';
 import { isConnectionLoss, type Reconnector } from './reconnect';
 import { openLanes } from './sftp-lanes';
+import { tempGoneError } from './temp-gone';
 import type { UploadPaths } from './sftp-paths';
 import type { SftpPutOptions } from './sftp-put';
 
@@ -89,7 +90,7 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
       // or removed by a server's stop that cut the upload (scpipe serve keeps it for this retry).
       const handle = await session.open(temp, 'r+').catch((err: unknown) => {
         if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
-        throw new ScpipeError('ERR_NO_SUCH_FILE', `${escapeForTerminal(temp)}: this upload's temporary file was removed while the connection was down (by hand, by another run's --remove-stale, or by a server that removed the uploads it cut as it stopped), so nothing was stored`, { path: temp, tempGone: true, cause: err });
+        throw tempGoneError(`${escapeForTerminal(temp)}: this upload's temporary file was removed while the connection was down (by hand, by another run's --remove-stale, or by a server that removed the uploads it cut as it stopped)`, temp, err);
       });
       // Cut below the resume point meanwhile: setting the size would fill the gap with
       // zeros under a target of the right size. A stream cannot go back to resend it.

@@ -21,7 +21,8 @@ const MiB = 1024 * 1024;
 
 describe('put --part-size over SFTP, a part\'s temporary file removed while the connection was down', () => {
   // The caller sees two retries of that part: the lost connection, then the
-  // temporary file gone (ERR_NO_SUCH_FILE, tempGone); the put resolves.
+  // temporary file gone (ERR_NO_SUCH_FILE, tempGone), saying that the part goes
+  // again whole (it said "nothing was stored"); the put resolves.
   // Left remotely: the whole set, no temporary file; locally: an empty spool.
   it('sends that part again whole from the spool, and the set is whole', async () => {
     const jailed = await userDir(sshd.sftp, 'temp-gone');
@@ -42,7 +43,7 @@ describe('put --part-size over SFTP, a part\'s temporary file removed while the 
     expect(result.protocol).toBe('sftp');
     expect(retries.map((e) => e.error)).toEqual([
       expect.objectContaining({ code: 'ERR_LOST_CONNECTION' }),
-      expect.objectContaining({ code: 'ERR_NO_SUCH_FILE', tempGone: true, message: expect.stringContaining("this upload's temporary file was removed while the connection was down") }),
+      expect.objectContaining({ code: 'ERR_NO_SUCH_FILE', tempGone: true, message: expect.stringMatching(/: this upload's temporary file was removed while the connection was down \(by hand, by another run's --remove-stale, or by a server that removed the uploads it cut as it stopped\): the part goes again whole$/) }),
     ]);
     const files = readdirSync(jailed).sort();
     expect(files).toEqual(['g.bin.000000', 'g.bin.000001', 'g.bin.000002', 'g.bin.000003', 'g.bin.sha256']);
@@ -54,7 +55,8 @@ describe('put --part-size over SFTP, a part\'s temporary file removed while the 
 describe('put --part-size over SFTP, a part\'s temporary file removed while it is written', () => {
   // A cleanup script (`find DIR -name '.g.bin*' -delete`) takes the file the
   // part is being written to. User sees: what happened to that part and its
-  // retry, then exit 0, where the run ended 1 with the set incomplete. Left
+  // retry (that part goes again whole, where the line said "nothing was
+  // stored"), then exit 0, where the run ended 1 with the set incomplete. Left
   // remotely: the whole set, byte-exact, no temporary file.
   it('sends that part again whole from the spool, saying so, and the set is whole', async () => {
     const jailed = await userDir(sshd.sftp, 'temp-cut');
@@ -69,7 +71,7 @@ describe('put --part-size over SFTP, a part\'s temporary file removed while it i
     rmSync(join(jailed, taken!));
     const r = await run.done;
     const part = taken!.replace(/^\.(.*)\.scpipe-\w{6}$/, '$1');
-    expect(r.stderr).toMatch(new RegExp(`^scpipe: ${escapeRegExp(`${rdir}/${part}`)}: the temporary file ${escapeRegExp(`${rdir}/${taken}`)} was removed during the upload .*; retry 1 of \\d+ in \\d+ s\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^scpipe: ${escapeRegExp(`${rdir}/${part}`)}: the temporary file ${escapeRegExp(`${rdir}/${taken}`)} was removed during the upload \\(by hand, or by another run's --remove-stale\\): the part goes again whole; retry 1 of \\d+ in \\d+ s\\n$`));
     expect(r.status).toBe(0);
     const files = readdirSync(jailed).sort();
     expect(files).toEqual(['g.bin.000000', 'g.bin.000001', 'g.bin.000002', 'g.bin.000003', 'g.bin.sha256']);

@@ -20,6 +20,7 @@ import type { ChannelOpener } from '../connection';
 import { removeLeftBehind } from '../sftp-left-behind';
 import type { Lanes } from './lanes';
 import { isSetTempName } from './names';
+import { asResent } from '../temp-gone';
 
 /**
  * The protocol the parts go over: SCP unless asked for SFTP; under `auto`,
@@ -167,7 +168,7 @@ export async function sendFile(
       // server that removes what a stop cut): the part is spooled, and goes again whole.
       isRetryable: (err) => ctx.conn.canReconnect && ((isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err))) || (using === 'sftp' && isScpipeError(err) && err.tempGone === true)),
       signal: ctx.signal,
-      onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, file: name, sharedReconnection: lost !== undefined && !ctx.conn.firstRetryAfter(lost) })),
+      onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, error: asResent(event.error), file: name, sharedReconnection: lost !== undefined && !ctx.conn.firstRetryAfter(lost) })),
     },
   );
 }
