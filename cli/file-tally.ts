@@ -27,7 +27,8 @@ export class FileTally {
       this.openBytes -= prev;
       if (p.bytes < prev && this.restartsCount) this.settled += prev;
     }
-    if (p.total !== undefined && p.bytes >= p.total) {
+    // Sent whole but not confirmed yet (SCP): the update that confirms it comes next, of the same file.
+    if (p.total !== undefined && p.bytes >= p.total && !p.awaiting) {
       this.open.delete(p.name); // done: a file of that name later is another (a retry, or a download's same basename)
       this.settled += p.bytes;
     } else {

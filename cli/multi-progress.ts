@@ -55,7 +55,7 @@ export class MultiProgressLine {
 
   private redraw(now: boolean): void {
     const time = performance.now();
-    const state = this.states.map((s) => (s?.kind === 'progress' ? `${s.p.phase} ${s.p.bytes} ${s.p.parts?.produced ?? ''}` : String(s?.kind))).join();
+    const state = this.states.map((s) => (s?.kind === 'progress' ? `${s.p.phase} ${s.p.bytes} ${s.p.parts?.produced ?? ''} ${s.p.awaiting ?? ''}` : String(s?.kind))).join();
     if (state !== this.seen) {
       this.seen = state;
       this.moved = time;
@@ -82,6 +82,7 @@ function describe(s: State): string {
   if (p.parts) return `${formatBytes(p.bytes)} confirmed`;
   if (p.phase === 'spool') return `spooling ${formatBytes(p.bytes)}`;
   if (p.total === undefined) return formatBytes(p.bytes);
+  if (p.awaiting) return 'sent, waiting for the remote to confirm';
   const pct = p.total === 0n ? 100 : Number((p.bytes * 100n) / p.total);
   return `${p.phase === 'verify' ? 'verifying ' : ''}${pct}%`;
 }

@@ -137,7 +137,7 @@ export class ProgressLine {
     if (given.fetched !== undefined && prev?.name === p.name && prev.phase === p.phase && prev.bytes === p.bytes) return;
     const now = performance.now();
     this.current = p;
-    if (!prev || p.bytes !== prev.bytes || p.parts?.produced !== prev.parts?.produced || p.phase !== prev.phase || p.name !== prev.name) this.moved = now;
+    if (!prev || p.bytes !== prev.bytes || p.parts?.produced !== prev.parts?.produced || p.phase !== prev.phase || p.name !== prev.name || p.awaiting !== prev.awaiting) this.moved = now;
     this.ticker ??= setInterval(() => this.tick(), TICK_MS).unref();
     // A set's get is one stream: its bytes received go down when a part is to fetch again, not a new file.
     if (p.phase === 'transfer' && given.fetched === undefined) {
@@ -199,6 +199,9 @@ export class ProgressLine {
     } else if (p.total === undefined || failed) {
       // Sent as it comes (SFTP from a pipe): no size to reach yet.
       text = `${this.label}: sent ${formatBytes(p.bytes)}${p.total === undefined ? '' : ` of ${formatBytes(p.total)}`}${failed ? `, then ${failed === 'lost' ? 'the connection was lost' : 'failed'}` : `  ${perSecond}`}`;
+    } else if (p.awaiting) {
+      // SCP: the bytes are on their way, not stored yet; 100% only once the remote says so.
+      text = `${this.label}: sent ${formatBytes(p.bytes)} of ${formatBytes(p.total)}, waiting for the remote to confirm`;
     } else {
       const total = p.total;
       const pct = total === 0n ? 100 : Number((p.bytes * 100n) / total);

@@ -21,4 +21,6 @@ export interface Progress {
   parts?: { produced: bigint; inFlight: number; sending?: number };
   /** A parts set's get: the bytes of its parts received so far; `bytes`, those written out, follow a part or more behind, as each part goes out only once checked. */
   fetched?: bigint;
+  /** Every byte is handed over, and the remote has not confirmed them yet (SCP's last \0): an update without it follows once it has. */
+  awaiting?: true;
 }

@@ -28,8 +28,11 @@ export async function sendTo(source: ScpSource, name: string, size: bigint, body
   // A name of its own (--name) lands inside remotePath when that is a directory, which only the remote knows.
   const landing = remoteBasename(remotePath) === name ? { path: remotePath, shown: undefined } : scpLanding(remotePath, [name], false);
   try {
-    opts.onProgress?.({ name, phase: 'transfer', bytes: 0n, total: size });
-    await source.sendFile({
+    // Written into the channel is not stored: the channel's window and buffer
+    // (MiBs) are still on their way, so the size reached awaits the sink's \0 (§4.1).
+    const report = (bytes: bigint, confirmed = false): void => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size, ...(bytes === size && !confirmed ? { awaiting: true as const } : {}) });
+    report(0n);
+    const stored = await source.sendFile({
       name,
       size,
       mode: opts.mode ?? 0o644,
@@ -39,8 +42,9 @@ export async function sendTo(source: ScpSource, name: string, size: bigint, body
       maxPad: MAX_PAD,
       remotePath: landing.path,
       remoteShown: landing.shown,
-      onProgress: (bytes) => opts.onProgress?.({ name, phase: 'transfer', bytes, total: size }),
+      onProgress: (bytes) => report(bytes),
     });
+    if (stored) report(size, true);
     // The last ack came before any abort: the commit point (source.ts finish()).
     if (!opts.signal?.aborted && source.problems.length === 0) opts.onCommitted?.();
     const exit = await source.finish();
