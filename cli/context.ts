@@ -2,7 +2,8 @@
 // sets up -v logging, and turns the outcome into the process exit status.
 import type { ScpipeError } from '../lib';
 import { exitStatusFor } from './exit-status';
-import { AlreadyReported, describeFailure, say } from './report';
+import { AlreadyReported, say, sayFailure } from './report';
+import { escapeControls } from '../lib/internal';
 import { abortOnSignals, cameAfterCommit } from './signals';
 import { finishSummary, refuseClosedSummary } from './json-summary';
 import { versionLine } from './versions';
@@ -26,7 +27,7 @@ export function createContext(verbose: () => boolean): CommandContext {
       const { signal, release } = abortOnSignals(again);
       // On a terminal a -v line first erases the progress line it would land on (the next update redraws it).
       const erase = process.stderr.isTTY ? eraseLine(process.stderr.columns || 80) : '';
-      const log = verbose() ? (line: string) => process.stderr.write(`${erase}scpipe: ${line}\n`) : undefined;
+      const log = verbose() ? (line: string) => process.stderr.write(`${erase}scpipe: ${escapeControls(line)}\n`) : undefined;
       log?.(versionLine());
       if (!again) signal.addEventListener('abort', () => log?.(`${(signal.reason as Error).message}: stopping`), { once: true });
       let failure: unknown;
@@ -43,13 +44,13 @@ export function createContext(verbose: () => boolean): CommandContext {
           status = exitStatusFor(err.error);
         } else {
           status = exitStatusFor(err);
-          say(describeFailure(err));
+          sayFailure(err);
         }
       } finally {
         const lost = await finishSummary(failure, status); // --json
         if (lost && status === 0) {
           status = exitStatusFor(lost);
-          say(describeFailure(lost));
+          sayFailure(lost);
         }
         release();
       }

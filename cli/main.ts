@@ -5,7 +5,7 @@ import yargs, { type Argv, type CommandModule, type FallbackCompletionFunction }
 import { ScpipeError, escapeForTerminal, isScpipeError } from '../lib';
 import { createContext, type CommandContext } from './context';
 import { INTERNAL_ERROR_STATUS, exitStatusFor } from './exit-status';
-import { describeFailure, say } from './report';
+import { say, sayFailure } from './report';
 import { skipHelpCache } from './yargs-limits';
 import { COMPLETION_HELP, asksCompletionHelp, completionShell, hostCompletions } from './completion';
 import { versionLine } from './versions';
@@ -154,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     await parser.parseAsync();
   } catch (err) {
-    say(describeFailure(err));
+    sayFailure(err);
     if (isScpipeError(err, 'ERR_USAGE')) say("try 'scpipe --help' or 'scpipe <command> --help'");
     return exitStatusFor(err);
   }
@@ -189,7 +189,7 @@ export function exitWith(run: Promise<number>): void {
       process.stdout.write('', () => process.exit(status));
     },
     (err: unknown) => {
-      say(`internal error: ${(err as Error)?.stack ?? String(err)}`);
+      say(`internal error: ${(err as Error)?.stack ?? String(err)}`, true);
       process.exit(INTERNAL_ERROR_STATUS);
     },
   );

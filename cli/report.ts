@@ -1,10 +1,15 @@
 // How the CLI talks to the user on stderr: one `scpipe: ` line per error,
 // escaped already where it came from the peer.
 import { ScpipeError, escapeForTerminal, type RetryEvent } from '../lib';
+import { escapeControls } from '../lib/internal';
 
-/** Writes `scpipe: <message>` to stderr. */
-export function say(message: string): void {
-  process.stderr.write(`scpipe: ${message}\n`);
+/**
+ * Writes `scpipe: <message>` to stderr, on one line: a control character that
+ * was not escaped where the message was made (a host name from ssh_config, a
+ * local error's text) is escaped here; what was escaped already is not again.
+ */
+export function say(message: string, multiline = false): void {
+  process.stderr.write(`scpipe: ${escapeControls(message, multiline)}\n`);
 }
 
 /** A retry found the upload whole under its name (put's onFoundRenamed): the error and retry said before were not the end. */
@@ -43,6 +48,11 @@ export function describeFailure(err: unknown): string {
   if (err instanceof ScpipeError) return err.message;
   const e = err as Error;
   return `internal error: ${escapeForTerminal(e?.stack ?? String(err), true)}`;
+}
+
+/** Says a failure: an internal error's stack on its lines, anything else on one. */
+export function sayFailure(err: unknown): void {
+  say(describeFailure(err), !(err instanceof ScpipeError));
 }
 
 /** Wraps a failure whose message was already shown (cp prints each item's problem). */

@@ -3,7 +3,7 @@
 // --scp-path), and how they become the library's ConnectOptions.
 import type { Argv } from 'yargs';
 import { ScpipeError, QUOTE_MODES, escapeForTerminal, parseRemoteSpec, type ConnectOptions, type QuoteMode, type RemoteSpec } from '../lib';
-import { canAskUser, parsePort, promptOnTty } from '../lib/internal';
+import { canAskUser, escapeControls, parsePort, promptOnTty } from '../lib/internal';
 import { lastValue, single } from './yargs-limits';
 import { applyScpOptions, withScpOptions, type ScpArgs } from './scp-options';
 import { recordProtocol, withJsonOption } from './json-summary';
@@ -84,7 +84,7 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
     transport: args.transport,
     log,
     // -q: ssh's warnings ("Permanently added …") only with -v, as scp -q runs ssh -q.
-    warn: args.q ? (line) => log?.(line) : (line) => void process.stderr.write(`${escapeForTerminal(line)}\n`),
+    warn: args.q ? (line) => log?.(line) : (line) => void process.stderr.write(`${escapeControls(line)}\n`),
     // As scp: shown unless -q; escaped by the library. On a terminal the spool's progress line may be up.
     banner: args.q ? () => undefined : (line) => void process.stderr.write(`${process.stderr.isTTY ? eraseLine(process.stderr.columns || 80) : ''}${line}\n`),
     prompt: ttyPrompt,
@@ -98,7 +98,7 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
 
 // One function for every connection of the run: a host key is asked about once per run (host-key-prompt.ts).
 const ttyPrompt = (question: string, echo: boolean): Promise<string | null> =>
-  promptOnTty(question, echo, sayBackgroundOnce, (line) => void process.stderr.write(`scpipe: ${escapeForTerminal(line)}\n`));
+  promptOnTty(question, echo, sayBackgroundOnce, (line) => void process.stderr.write(`scpipe: ${escapeControls(line)}\n`));
 
 let saidBackground = false;
 // The refusal that follows says "no terminal"; this says why there is one all the same.

@@ -80,6 +80,18 @@ export function escapeForTerminal(text: string | Uint8Array, multiline = false):
 }
 
 /**
+ * The printer's last guard: controls and bidi characters escaped as
+ * escapeForTerminal() escapes them, a backslash kept. Text escapeForTerminal()
+ * made holds none of them, so it passes unchanged (never escaped twice), and
+ * text that was not escaped where it was made still cannot reach the terminal raw.
+ */
+export function escapeControls(text: string, multiline = false): string {
+  let out = '';
+  for (const ch of text) out += ch === '\\' || (multiline && (ch === '\n' || ch === '\t')) ? ch : escapeForTerminal(ch);
+  return out;
+}
+
+/**
  * A name that is not valid UTF-8, readable and unambiguous: printable ASCII
  * kept, every other byte (and a backslash) as `\xNN`.
  */

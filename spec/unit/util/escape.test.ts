@@ -1,4 +1,4 @@
-import { MAX_PEER_TEXT, decodeRemote, escapeBytes, escapeForTerminal, peerText } from '../../../lib/util/escape';
+import { MAX_PEER_TEXT, decodeRemote, escapeBytes, escapeControls, escapeForTerminal, peerText } from '../../../lib/util/escape';
 
 const hex = (cp: number): string => `\\x${cp.toString(16).padStart(2, '0')}`;
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -127,5 +127,22 @@ describe('peerText', () => {
 
   it('counts characters, not UTF-16 units: an emoji at the cut is not split into a lone surrogate', () => {
     expect(peerText('ab😀c', 3)).toBe('ab😀…');
+  });
+});
+
+// The CLI's printer runs every line through escapeControls(): escaped text passes, raw text is made harmless.
+describe('escapeControls', () => {
+  it('leaves what escapeForTerminal() made as it is, so nothing is escaped twice', () => {
+    const raw = 'a\\b\x1b[2J\r\n\t\x9b\u202e\udc80😀';
+    const escaped = escapeForTerminal(raw);
+    expect(escapeControls(escaped)).toBe(escaped);
+  });
+
+  it('escapes controls and direction marks as escapeForTerminal() does, and keeps a backslash', () => {
+    expect(escapeControls('a\\b\x1b[2J\r\nc\u202e')).toBe('a\\b\\x1b[2J\\r\\nc\\u{202e}');
+  });
+
+  it('with multiline, keeps newlines and tabs (an internal error\'s stack)', () => {
+    expect(escapeControls('at x\n\tat y\x1b', true)).toBe('at x\n\tat y\\x1b');
   });
 });
