@@ -2,7 +2,7 @@
 // the transfer goes over SFTP (one pass, no spool); where the server refuses
 // it or it ends before it speaks (an scp-only rssh), over SCP, on the same
 // connection: the cost is the one round trip of the refusal.
-import { ScpipeError, isScpipeError } from '../errors';
+import { isScpipeError, withMessage } from '../errors';
 import { SftpSession } from '../sftp/session';
 import type { ChannelOpener } from './connection';
 import { WOULD_NOT_RUN } from '../transport/ssh2-exec';
@@ -31,7 +31,7 @@ export async function chooseProtocol(
   } catch (err) {
     if (!isScpipeError(err, 'ERR_PROTOCOL_REFUSED')) throw err;
     if (protocol === 'sftp') {
-      throw new ScpipeError('ERR_PROTOCOL_REFUSED', `${err.message}; this host may allow only scp: try --protocol scp (or auto)`, { cause: err });
+      throw withMessage(err, `${err.message}; this host may allow only scp: try --protocol scp (or auto)`, { cause: err });
     }
     log?.(`protocol: scp (${err.message})`);
     chosen?.('scp');
@@ -47,8 +47,8 @@ export function scpRefusalHint(err: unknown, protocol: Protocol | undefined, adv
   if (!isScpipeError(err) || protocol === 'sftp') return err;
   // An SFTP-only server that runs no command at all (one built on paramiko)
   // fails the exec request itself, every time it is asked.
-  if (err.message.startsWith(WOULD_NOT_RUN)) return new ScpipeError('ERR_PROTOCOL_REFUSED', `the server runs no scp (${err.message}): ${advice}`, { cause: err });
+  if (err.message.startsWith(WOULD_NOT_RUN)) return withMessage(err, `the server runs no scp (${err.message}): ${advice}`, { code: 'ERR_PROTOCOL_REFUSED', cause: err });
   const said = `${err.message}\n${err.remoteStderr ?? ''}\n${err.remoteMessage ?? ''}`;
   if (!said.includes(SFTP_ONLY)) return err;
-  return new ScpipeError('ERR_PROTOCOL_REFUSED', `the server allows only SFTP ("${SFTP_ONLY}"): ${advice}`, { cause: err });
+  return withMessage(err, `the server allows only SFTP ("${SFTP_ONLY}"): ${advice}`, { code: 'ERR_PROTOCOL_REFUSED', cause: err });
 }
