@@ -1,7 +1,7 @@
 // A spool disk that filled: during a single-file SCP put (SCP needs the whole
 // stream before its first byte), or under the parts a get fetches ahead; say
 // what gets the stream through.
-import { DEFAULT_PARALLEL, ScpipeError, isScpipeError, type Download } from '../lib';
+import { DEFAULT_PARALLEL, isScpipeError, type Download } from '../lib';
 import { NO_INODES, formatBytes, outOfInodes, partsOf, spoolNeed, withMessage } from '../lib/internal';
 import { DEFAULT_MEMORY, parseMemory } from './commands/put-args';
 
@@ -13,16 +13,12 @@ export function withSpoolFullHint(err: unknown): unknown {
   const code = (err.cause as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !FULL.has(code)) return err;
   if (code === 'ENOSPC' && err.path !== undefined && outOfInodes(err.path)) {
-    return new ScpipeError('ERR_SPOOL', `${err.message}; nothing was sent: ${NO_INODES}`, { path: err.path, bytes: err.bytes, cause: err.cause });
+    return withMessage(err, `${err.message}; nothing was sent: ${NO_INODES}`);
   }
   const past = code === 'EFBIG'
     ? 'each a file of its own; or give --spool-dir on a file system that holds a file of the whole stream (FAT holds at most 4 GiB; see also ulimit -f)'
     : 'with bounded disk; or give --spool-dir on a larger disk';
-  return new ScpipeError(
-    'ERR_SPOOL',
-    `${err.message}; nothing was sent: over SCP the whole stream is spooled before it goes. --part-size (e.g. 1G) sends it in parts as it comes, ${past}`,
-    { path: err.path, bytes: err.bytes, cause: err.cause },
-  );
+  return withMessage(err, `${err.message}; nothing was sent: over SCP the whole stream is spooled before it goes. --part-size (e.g. 1G) sends it in parts as it comes, ${past}`);
 }
 
 // EFBIG: the file system's largest file (FAT: 4 GiB), or `ulimit -f`, not its room.
