@@ -18,6 +18,7 @@ import { saveDownloadTo } from './save-download';
 import type { Target } from './connection';
 import { oneRun } from './run-target';
 import { SumCheck } from './sum-check';
+import { parseSha256 } from '../util/checksum-file';
 import { KeptRestore, type ResumeEvent } from './parts/kept-restore';
 import type { Manifest } from './parts/manifest';
 import { KeptFile, type RemoteVersion } from './kept-file';
@@ -31,7 +32,7 @@ export interface GetToOptions extends GetOptions {
   onDownload?: (download: Download) => void;
   /** Compute the SHA-256 of the bytes written out, in the same pass (the result's `sha256`). */
   sha256?: boolean;
-  /** The SHA-256 (hex, lowercase) the file must have: ERR_CHECKSUM otherwise, and a file output is left as it was. */
+  /** The SHA-256 (64 hex digits, either case) the file must have: ERR_CHECKSUM otherwise, and a file output is left as it was; not a SHA-256: ERR_USAGE before anything is fetched. */
   expectSha256?: string;
   /**
    * Told once the commit point passed before any abort (docs/library.md):
@@ -61,6 +62,8 @@ export interface GetToOptions extends GetOptions {
  */
 export async function getTo(target: Target, remotePath: string, output: string | NodeJS.WritableStream, opts: GetToOptions = {}): Promise<Download & { sha256?: string }> {
   target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
+  // Checked before anything is fetched; sha256sum and other tools print either case.
+  const expectSha256 = opts.expectSha256 === undefined ? undefined : parseSha256(opts.expectSha256, 'expectSha256');
   let attempt = 0;
   let current: Download | undefined;
   let written = 0;
@@ -82,15 +85,15 @@ export async function getTo(target: Target, remotePath: string, output: string |
       async () => {
         attempt++;
         current = undefined;
-        const wanted = opts.sha256 || opts.expectSha256 !== undefined;
+        const wanted = opts.sha256 || expectSha256 !== undefined;
         // A set not the one expected is refused below, before a kept file is read or made.
-        const resumeAt = kept && (async (m: Manifest, sha256: string) => (opts.expectSha256 !== undefined && m.sha256 !== opts.expectSha256 ? { part: 0, bytes: 0n } : kept.open(m, sha256, wanted, opts.signal)));
+        const resumeAt = kept && (async (m: Manifest, sha256: string) => (expectSha256 !== undefined && m.sha256 !== expectSha256 ? { part: 0, bytes: 0n } : kept.open(m, sha256, wanted, opts.signal)));
         const resumeFile = keptFile && ((v: RemoteVersion) => keptFile.open(v, wanted, opts.signal));
         const download = await get(target, remotePath, { ...opts, wholeStreamSum: wanted, resumeAt, resumeFile });
         current = download;
         opts.onDownload?.(download);
         const leftAs = typeof output === 'string' ? `${escapeForTerminal(output)} ${(await existed) ? 'was left as it was' : 'was not made'}` : undefined;
-        const check = wanted ? new SumCheck(download, opts.expectSha256, leftAs ?? 'the bytes written out are not the file expected', escapeForTerminal(remotePath)) : undefined;
+        const check = wanted ? new SumCheck(download, expectSha256, leftAs ?? 'the bytes written out are not the file expected', escapeForTerminal(remotePath)) : undefined;
         try {
           check?.checkManifest(leftAs ?? 'nothing was written out');
         } catch (err) {
