@@ -17,7 +17,7 @@ import type { Target } from './connection';
 import { oneRun } from './run-target';
 import { copyWithRetries } from './copy-retry';
 import { checkCounts } from './counts';
-import { scpRefusalHint } from './protocol-choice';
+import { checkProtocol, scpRefusalHint } from './protocol-choice';
 import { isConnectionLoss } from './reconnect';
 import { downloadSftp } from './sftp-copy';
 import { copiedFileOptions } from './copied-file';
@@ -32,6 +32,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
   target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
   throwIfAborted(opts.signal);
   checkCounts(opts);
+  checkProtocol(opts.protocol);
   const left = [...remotePaths];
   // Resolved once: a retry puts a directory where the first attempt did, not inside it.
   const resolved = await resolveTarget(localTarget);

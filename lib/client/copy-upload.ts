@@ -14,7 +14,7 @@ import { ChannelOpener, type Target } from './connection';
 import { oneRun } from './run-target';
 import { copyWithRetries } from './copy-retry';
 import { checkCounts } from './counts';
-import { scpRefusalHint } from './protocol-choice';
+import { checkProtocol, scpRefusalHint } from './protocol-choice';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { RemovalAfterAbort } from './sftp-remove-temp';
 import { uploadSftp, type SftpTarget } from './sftp-copy';
@@ -31,6 +31,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
   throwIfAborted(opts.signal);
   checkCounts(opts);
+  checkProtocol(opts.protocol);
   if (localPaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
   const onCommitted = tellOnce(opts.onCommitted);
   // -d: several sources need a directory (docs/protocol.md §4.4).

@@ -9,7 +9,7 @@ import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel, Target } from './connection';
 import { oneRun } from './run-target';
 import { Reconnector } from './reconnect';
-import { chooseProtocol, scpRefusalHint } from './protocol-choice';
+import { checkProtocol, chooseProtocol, scpRefusalHint } from './protocol-choice';
 import { getSftp } from './sftp-get';
 import { getOverChannel } from './scp-get';
 import { partsOf, type Manifest } from './parts/manifest';
@@ -29,6 +29,7 @@ import type { Download, GetOptions } from './get-types';
 export async function get(target: Target, remotePath: string, opts: GetOptions = {}): Promise<Download> {
   target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
   checkCounts(opts);
+  checkProtocol(opts.protocol);
   const conn = new Reconnector(target, opts.trace);
   const { opener } = conn.current();
   const chosen = await chooseProtocol(opener, opts.protocol ?? 'auto', opts.signal, opts.trace, opts.onProtocol).catch((err: unknown) => {

@@ -11,6 +11,13 @@ import { WOULD_NOT_RUN } from '../transport/ssh2-exec';
 export type Protocol = 'auto' | 'scp' | 'sftp';
 export const PROTOCOLS: readonly Protocol[] = ['auto', 'scp', 'sftp'];
 
+/** ERR_USAGE unless `protocol` is one of PROTOCOLS, where given: unchecked, a JavaScript caller's 'SFTP' went as auto. */
+export function checkProtocol(protocol: unknown): void {
+  if (protocol !== undefined && !(PROTOCOLS as readonly unknown[]).includes(protocol)) {
+    throw new ScpipeError('ERR_USAGE', `bad protocol ${JSON.stringify(String(protocol))}: give ${PROTOCOLS.join(', ')}`);
+  }
+}
+
 /** The SFTP session to use, or why not (SCP). */
 export type Choice = { session: SftpSession; ms: number } | { reason?: string };
 

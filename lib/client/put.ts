@@ -9,7 +9,7 @@ import { oneRun } from './run-target';
 import { Reconnector } from './reconnect';
 import { tellOnce } from '../util/tell-once';
 import { checkCounts } from './counts';
-import { scpRefusalHint } from './protocol-choice';
+import { checkProtocol, scpRefusalHint } from './protocol-choice';
 import { chooseProtocolAgain } from './protocol-choice-again';
 import { putSftp } from './sftp-put';
 import { remoteFileName } from './remote-name';
@@ -47,6 +47,7 @@ export async function putSeated(target: Target, remotePath: string, given: PutIn
 async function putInput(target: Target, remotePath: string, given: PutInput, options: PutOptions & Partial<Omit<PartsOptions, 'onProgress'>>, seat?: SharedSpoolSeat): Promise<PutResult> {
   const opts = { ...options, onCommitted: tellOnce(options.onCommitted) };
   checkCounts(opts);
+  checkProtocol(opts.protocol);
   const input = spoolable(given, opts);
   if (opts.partSize !== undefined) {
     const name = remoteFileName(remotePath);

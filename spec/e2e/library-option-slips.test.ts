@@ -1,0 +1,33 @@
+// Options a JavaScript program can get wrong where TypeScript would have
+// said so: refused with ERR_USAGE before anything connects, rather than
+// taken as their default (a protocol 'SFTP' went as auto, over SCP).
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { download, get, getTo, put, putMany, upload, type Protocol } from '../../lib';
+import { connectOptions, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+
+const sshd = sshdPerSuite();
+const target = () => connectOptions(sshd, sshd.rssh);
+
+it('a protocol not auto, scp or sftp: ERR_USAGE from every call, no command run remotely, nothing stored on either side', async () => {
+  const dir = await userDir(sshd.rssh, 'slip-protocol');
+  await put(target(), `${dir}/there`, Buffer.from('kept'));
+  await writeFile(join(dir, 'local'), 'local');
+  const before = (await sshd.rsshLog()).length;
+  const protocol = 'SFTP' as Protocol;
+  const usage = { code: 'ERR_USAGE', message: 'bad protocol "SFTP": give auto, scp, sftp' };
+  const input = Readable.from([Buffer.from('new')]);
+  await expect(put(target(), `${dir}/new`, input, { protocol })).rejects.toMatchObject(usage);
+  expect(input.destroyed).toBe(true);
+  await expect(put(target(), `${dir}/set`, Buffer.from('new'), { protocol, partSize: 2 })).rejects.toMatchObject(usage);
+  const many = await putMany([{ target: target(), remotePath: `${dir}/many` }], Buffer.from('new'), () => ({ protocol }));
+  expect(many).toMatchObject([{ ok: false, error: usage }]);
+  await expect(get(target(), `${dir}/there`, { protocol })).rejects.toMatchObject(usage);
+  await expect(getTo(target(), `${dir}/there`, join(dir, 'out'), { protocol })).rejects.toMatchObject(usage);
+  await expect(upload(target(), [join(dir, 'local')], `${dir}/up`, { protocol })).rejects.toMatchObject(usage);
+  await expect(download(target(), [`${dir}/there`], join(dir, 'down'), { protocol })).rejects.toMatchObject(usage);
+  expect((await sshd.rsshLog()).length).toBe(before);
+  expect((await readdir(dir)).sort()).toEqual(['local', 'there']);
+});
