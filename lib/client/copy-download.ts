@@ -33,6 +33,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
   throwIfAborted(opts.signal);
   checkCounts(opts);
   checkProtocol(opts.protocol);
+  if (remotePaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
   const left = [...remotePaths];
   // Resolved once: a retry puts a directory where the first attempt did, not inside it.
   const resolved = await resolveTarget(localTarget);

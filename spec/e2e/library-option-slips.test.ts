@@ -31,3 +31,13 @@ it('a protocol not auto, scp or sftp: ERR_USAGE from every call, no command run 
   expect((await sshd.rsshLog()).length).toBe(before);
   expect((await readdir(dir)).sort()).toEqual(['local', 'there']);
 });
+
+it('download of no remote path: ERR_USAGE, as upload of no local path, and no connection made', async () => {
+  const dir = await userDir(sshd.rssh, 'slip-nothing');
+  const before = (await sshd.rsshLog()).length;
+  const nothing = { code: 'ERR_USAGE', message: 'nothing to copy' };
+  await expect(upload(target(), [], dir)).rejects.toMatchObject(nothing);
+  await expect(download(target(), [], join(dir, 'down'))).rejects.toMatchObject(nothing);
+  expect((await sshd.rsshLog()).length).toBe(before);
+  expect(await readdir(dir)).toEqual([]);
+});
