@@ -4,6 +4,7 @@ import type { Client } from 'ssh2';
 import type { TypedSecrets } from '../transport/auth';
 import type { ConnectOptions } from '../transport/connect-options';
 import type { Target } from './connection';
+import { checkConnectOptions } from './check-target';
 
 // What a target's first connection learnt, for the openers a reconnection
 // makes (reconnect.ts): host keys accepted with no known_hosts line to hold
@@ -28,9 +29,10 @@ export function learntOf(target: ConnectOptions): Learnt {
 // earlier one (a server reinstalled meanwhile was refused as "changed").
 const runs = new WeakSet<object>();
 
-/** `target` as one run's own (a copy of connection options; a Client as it is); one already a run's is kept. */
+/** `target` as one run's own (a copy of connection options, checked; a Client as it is); one already a run's is kept. */
 export function oneRun(target: Target): Target {
   if (target === null || typeof target !== 'object' || isClient(target) || runs.has(target)) return target;
+  checkConnectOptions(target);
   const copy = { ...target };
   runs.add(copy);
   return copy;

@@ -4,7 +4,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { download, get, getTo, put, putMany, upload, type Protocol } from '../../lib';
+import { download, get, getTo, put, putMany, upload, type ConnectOptions, type Protocol } from '../../lib';
 import { connectOptions, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
@@ -40,4 +40,24 @@ it('download of no remote path: ERR_USAGE, as upload of no local path, and no co
   await expect(download(target(), [], join(dir, 'down'))).rejects.toMatchObject(nothing);
   expect((await sshd.rsshLog()).length).toBe(before);
   expect(await readdir(dir)).toEqual([]);
+});
+
+it('a transport not ssh2 or openssh, a stallTimeoutMs not a number of 0 or more: ERR_USAGE, no command run remotely', async () => {
+  const dir = await userDir(sshd.rssh, 'slip-target');
+  await put(target(), `${dir}/there`, Buffer.from('kept'));
+  const before = (await sshd.rsshLog()).length;
+  const transport = { ...target(), transport: 'OpenSSH' } as unknown as ConnectOptions;
+  const badTransport = { code: 'ERR_USAGE', message: 'bad transport "OpenSSH": give ssh2, openssh' };
+  await expect(put(transport, `${dir}/new`, Buffer.from('new'))).rejects.toMatchObject(badTransport);
+  await expect(getTo(transport, `${dir}/there`, join(dir, 'out'))).rejects.toMatchObject(badTransport);
+  await expect(download(transport, [`${dir}/there`], join(dir, 'down'))).rejects.toMatchObject(badTransport);
+  for (const stallTimeoutMs of [-5, '5000', NaN]) {
+    const stall = { ...target(), stallTimeoutMs } as ConnectOptions;
+    await expect(get(stall, `${dir}/there`)).rejects.toMatchObject({
+      code: 'ERR_USAGE',
+      message: `bad stallTimeoutMs "${String(stallTimeoutMs)}": give a number of milliseconds, 0 (never) or more`,
+    });
+  }
+  expect((await sshd.rsshLog()).length).toBe(before);
+  expect((await readdir(dir)).sort()).toEqual(['there']);
 });
