@@ -32,11 +32,15 @@ export type PutInput = Readable | AsyncIterable<Uint8Array> | Uint8Array | Descr
 
 // The spool's own tag for a descriptor (DescriptorInput) in place of a DescriptorSource.
 // Also where a JavaScript caller's slips are refused before anything starts:
-// a string (or nothing) to send, or a `size` that is a number, which broke
-// the SCP data phase after the remote file was opened (and so emptied).
-export function spoolable(input: PutInput, opts: Pick<PutOptions, 'size'> = {}): Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorInput {
+// a string (or nothing) to send, a `size` that is a number, which broke
+// the SCP data phase after the remote file was opened (and so emptied), or a mode no file has.
+export function spoolable(input: PutInput, opts: Pick<PutOptions, 'size' | 'mode'> = {}): Readable | AsyncIterable<Uint8Array> | Uint8Array | DescriptorInput {
   if (opts.size !== undefined && (typeof opts.size !== 'bigint' || opts.size < 0n)) {
     throw new ScpipeError('ERR_USAGE', `size: give a bigint of 0 or more (as 1024n), not ${typeof opts.size} ${String(opts.size)}`);
+  }
+  // A mode of -1 or 0o17777 was stored as 0755 over SCP but 01755 over SFTP, and '644' as 01204.
+  if (opts.mode !== undefined && !(Number.isInteger(opts.mode) && opts.mode >= 0 && opts.mode <= 0o7777)) {
+    throw new ScpipeError('ERR_USAGE', `mode: give a whole number 0 to 0o7777 (as 0o644), not ${typeof opts.mode} ${String(opts.mode)}`);
   }
   if (typeof input !== 'object' || input === null) {
     throw new ScpipeError('ERR_USAGE', `nothing to send: give a Readable, an async iterable of bytes, a Uint8Array or { fd }, not ${input === null ? 'null' : typeof input}`);

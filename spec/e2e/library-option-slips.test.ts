@@ -5,7 +5,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { download, get, getTo, put, putMany, upload, type ConnectOptions, type Protocol } from '../../lib';
-import { connectOptions, userDir } from '../helpers/sshd';
+import { connectOptions, remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
 const sshd = sshdPerSuite();
@@ -60,4 +60,19 @@ it('a transport not ssh2 or openssh, a stallTimeoutMs not a number of 0 or more:
   }
   expect((await sshd.rsshLog()).length).toBe(before);
   expect((await readdir(dir)).sort()).toEqual(['there']);
+});
+
+it('a mode not a whole number 0 to 0o7777: ERR_USAGE over SCP and SFTP alike, before a byte is sent', async () => {
+  const dir = await userDir(sshd.rssh, 'slip-mode');
+  const sftpDir = await userDir(sshd.sftp, 'slip-mode');
+  const before = (await sshd.rsshLog()).length;
+  for (const mode of ['644', -1, 0o17777, 420.5]) {
+    const usage = { code: 'ERR_USAGE', message: `mode: give a whole number 0 to 0o7777 (as 0o644), not ${typeof mode} ${String(mode)}` };
+    await expect(put(target(), `${dir}/f`, Buffer.from('x'), { mode: mode as number })).rejects.toMatchObject(usage);
+    await expect(put(target(), `${dir}/set`, Buffer.from('x'), { mode: mode as number, partSize: 1 })).rejects.toMatchObject(usage);
+    await expect(put(connectOptions(sshd, sshd.sftp), `${remotePath(sshd.sftp, sftpDir)}/f`, Buffer.from('x'), { mode: mode as number })).rejects.toMatchObject(usage);
+  }
+  expect((await sshd.rsshLog()).length).toBe(before);
+  expect(await readdir(dir)).toEqual([]);
+  expect(await readdir(sftpDir)).toEqual([]);
 });
