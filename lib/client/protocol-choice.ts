@@ -2,7 +2,7 @@
 // the transfer goes over SFTP (one pass, no spool); where the server refuses
 // it or it ends before it speaks (an scp-only rssh), over SCP, on the same
 // connection: the cost is the one round trip of the refusal.
-import { isScpipeError, withMessage } from '../errors';
+import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import { SftpSession } from '../sftp/session';
 import type { ChannelOpener } from './connection';
 import { WOULD_NOT_RUN } from '../transport/ssh2-exec';
