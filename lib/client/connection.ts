@@ -132,7 +132,7 @@ export class ChannelOpener {
    */
   async sftp(signal: AbortSignal, which?: string): Promise<{ session: SFTPWrapper; ms: number; whyLost?: () => string | undefined; stall?: StallWatch }> {
     throwIfAborted(signal);
-    if (this.ssh) return stopWithSession(await this.ssh.sftp(signal));
+    if (this.ssh) return stopWithSession(await this.ssh.sftp(signal, which));
     if (isClient(this.target)) return openSftpSubsystem(this.target, signal, this.log, {}, which);
     await this.connection(signal);
     const opened = async (conn: Ssh2Connection): Promise<{ session: SFTPWrapper; ms: number; stall?: StallWatch }> => {

@@ -145,13 +145,14 @@ export class SshProcesses {
   }
 
   // `ssh -s … sftp`, with ssh2's SFTP client over its stdio.
-  // `whyLost`: ssh's reason once this session's ssh lost its connection.
-  async sftp(signal: AbortSignal): Promise<{ session: SFTPWrapper; ms: number; whyLost: () => string | undefined; stall?: StallWatch }> {
+  // `whyLost`: ssh's reason once this session's ssh lost its connection; `which` channel it is, for -v.
+  async sftp(signal: AbortSignal, which?: string): Promise<{ session: SFTPWrapper; ms: number; whyLost: () => string | undefined; stall?: StallWatch }> {
     const target = this.target;
     if (this.refused) throw this.refused;
     const { openSshChannel } = await import('../transport/openssh-transport');
     const opts = await this.sshOptions(target);
-    (target.log ?? this.log)?.(`sftp: ssh -s ${escapeForTerminal(opts.host)} sftp`);
+    // The ssh2 transport's words (sftp-open.ts), then the ssh run, as for an exec.
+    (target.log ?? this.log)?.(`sftp: opening the sftp subsystem${which ? ` ${which}` : ''} (ssh -s ${escapeForTerminal(opts.host)} sftp)`);
     const { sftpOverChannel } = await import('../transport/openssh-sftp');
     const asked = performance.now();
     let watch: StallWatch | undefined;

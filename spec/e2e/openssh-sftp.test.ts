@@ -33,7 +33,7 @@ describe.each([
       stdin: Readable.from(chunks(data, 65536)),
     });
     expect(r.status).toBe(0);
-    expect(r.stderr).toContain(`scpipe: sftp: ssh -s ${sshd.host} sftp`);
+    expect(r.stderr).toContain(`scpipe: sftp: opening the sftp subsystem (ssh -s ${sshd.host} sftp)`);
     expect(r.stderr).toContain('scpipe: protocol: sftp (the sftp subsystem opened)');
     expect(r.stderr).toContain('sftp: 3 channel(s), nothing spooled');
     expect((await readFile(join(dir, 'p.bin'))).equals(data)).toBe(true);

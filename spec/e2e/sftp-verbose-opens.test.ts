@@ -1,6 +1,7 @@
 // -v says "sftp: opening the sftp subsystem" once for each channel opened,
 // each further one named: a get over two channels said the same line twice,
-// which read as one channel opened twice.
+// which read as one channel opened twice. Both transports say it (the openssh
+// one adds the ssh it runs, as for an exec), for a get and a put alike.
 import { chown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -17,21 +18,28 @@ beforeAll(async () => {
   await chown(join(dir, 'f.bin'), sshd.sftp.uid, sshd.sftp.gid);
 });
 
-const opens = (stderr: string): string[] => stderr.split('\n').filter((line) => line.startsWith('scpipe: sftp: opening the sftp subsystem'));
+const opens = (stderr: string): string[] => stderr.split('\n').filter((line) => line.startsWith('scpipe: sftp: opening the sftp subsystem')).sort();
 
-describe('scpipe get -v over SFTP', () => {
-  it('says it opens the subsystem once on one channel', async () => {
-    const r = await runCli(['get', ...sshFlags(sshd, sshd.sftp), '-v', '--protocol', 'sftp', '--parallel', '1', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/f.bin`)]);
-    expect({ status: r.status, same: r.stdout.equals(DATA), opens: opens(r.stderr) }).toEqual({ status: 0, same: true, opens: ['scpipe: sftp: opening the sftp subsystem'] });
+describe.each([
+  ['ssh2', ''],
+  ['openssh', ' (ssh -s 127.0.0.1 sftp)'],
+])('scpipe -v over SFTP, --transport %s', (transport, ran) => {
+  const flags = (): string[] => ['--transport', transport, ...sshFlags(sshd, sshd.sftp), '-v', '--protocol', 'sftp'];
+  const lines = (count: number): string[] => ['', ...[2, 3].slice(0, count - 1).map((i) => ` for channel ${i} of ${count}`)].map((which) => `scpipe: sftp: opening the sftp subsystem${which}${ran}`);
+
+  it('get says it opens the subsystem once on one channel', async () => {
+    const r = await runCli(['get', ...flags(), '--parallel', '1', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/f.bin`)]);
+    expect({ status: r.status, same: r.stdout.equals(DATA), opens: opens(r.stderr) }).toEqual({ status: 0, same: true, opens: lines(1) });
   });
 
-  it('names each further channel it opens for --parallel', async () => {
-    const r = await runCli(['get', ...sshFlags(sshd, sshd.sftp), '-v', '--protocol', 'sftp', '--parallel', '3', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/f.bin`)]);
-    expect({ status: r.status, same: r.stdout.equals(DATA), opens: opens(r.stderr).sort() }).toEqual({
-      status: 0,
-      same: true,
-      opens: ['scpipe: sftp: opening the sftp subsystem', 'scpipe: sftp: opening the sftp subsystem for channel 2 of 3', 'scpipe: sftp: opening the sftp subsystem for channel 3 of 3'],
-    });
+  it('get names each further channel it opens for --parallel', async () => {
+    const r = await runCli(['get', ...flags(), '--parallel', '3', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/f.bin`)]);
+    expect({ status: r.status, same: r.stdout.equals(DATA), opens: opens(r.stderr) }).toEqual({ status: 0, same: true, opens: lines(3) });
     expect(r.stderr).toContain('over 3 channel(s) (--parallel)');
+  });
+
+  it('put says it opens the subsystem on its one channel', async () => {
+    const r = await runCli(['put', ...flags(), '--parallel', '1', remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, dir)}/put-${transport}.bin`)], { stdin: 'x' });
+    expect({ status: r.status, opens: opens(r.stderr) }).toEqual({ status: 0, opens: lines(1) });
   });
 });
