@@ -1,5 +1,6 @@
 // The command line the openssh transport runs: the system `ssh` with scp's
 // safety options, then the user's, then the host and the remote command.
+import { FORCED_LINES } from './session-marker';
 
 /** How to reach the host with the system ssh. */
 export interface OpenSshOptions {
@@ -50,9 +51,9 @@ const SAFETY = [
  * The argument vector for `ssh` (without the program). The user's -o options
  * come before -p and -l, as scp orders them, so `-o Port`/`-o User` win (ssh
  * keeps the first value). BatchMode and the log level come after them, so the
- * user's -o can override.
+ * user's -o can override. `marked`: ssh logs the lines that say it is in the session.
  */
-export function sshArgs(opts: OpenSshOptions, command: string, subsystem = false): string[] {
+export function sshArgs(opts: OpenSshOptions, command: string, subsystem = false, marked = false): string[] {
   const args = [...SAFETY];
   for (const option of opts.options ?? []) args.push('-o', option);
   if (opts.port !== undefined) args.push('-p', String(opts.port));
@@ -66,6 +67,7 @@ export function sshArgs(opts: OpenSshOptions, command: string, subsystem = false
   // refused", "Permission denied"), which are what the user needs to see.
   // ERROR hides only the chatter (banners, "Permanently added").
   args.push(opts.verbose ? '-v' : '-oLogLevel=ERROR');
+  if (marked) args.push(`-oLogVerbose=${FORCED_LINES}`); // when ssh is in the session (session-marker.ts)
   if (subsystem) args.push('-s'); // `command` names a subsystem (sftp), as OpenSSH's sftp runs ssh
   args.push('--', opts.host, command);
   return args;

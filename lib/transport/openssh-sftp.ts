@@ -77,15 +77,16 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
 
   return new Promise<SFTPWrapper>((resolve, reject) => {
     if (signal.aborted) return reject(abortError(signal));
-    // Once the subsystem said its first byte, ssh is logged in and a whole
+    // Once ssh asked for the subsystem, or it said its first byte, a whole
     // VERSION comes at once from any SFTP server: a forced `scp -t` (which
-    // says `\0`) or a server that stops part-way would hold the run for good.
+    // says `\0`), a subsystem that never speaks or a server that stops
+    // part-way would hold the run for good (OpenSSH's sftp waits so).
     let heard = 0;
     const count = (chunk: Buffer): void => void (heard += chunk.length);
     channel.stdout.on('data', count);
     let bound: NodeJS.Timeout | undefined;
     let settled = false;
-    void channel.spoke.then(() => {
+    void Promise.race([channel.spoke, channel.asked]).then(() => {
       if (settled) return;
       bound = setTimeout(() => {
         const what = heard === 0 ? '' : `${heard} byte${heard === 1 ? '' : 's'} but `;

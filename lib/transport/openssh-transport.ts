@@ -25,6 +25,7 @@ import { whyNotStarted } from '../util/limits';
 import { execRefused, isExecRefusal } from './exec-refusal';
 import { HeldBack, crlfToLf, sshLossReason, withoutLossLines } from './ssh-stderr';
 import { sshArgs, type OpenSshOptions } from './openssh-args';
+import { knowsLogVerbose, sessionMarker } from './session-marker';
 
 /** A ScpChannel over an ssh child process. */
 export interface OpenSshChannel extends ScpChannel {
@@ -43,6 +44,8 @@ export interface OpenSshChannel extends ScpChannel {
   connectFailure(): Promise<ScpipeError | undefined>;
   /** Resolves at the remote's first byte, or when ssh ended without one. */
   readonly spoke: Promise<void>;
+  /** Resolves when ssh says it asked for the subsystem (OpenSSH 8.5+) or the command (-v); never where it cannot say. */
+  readonly asked: Promise<void>;
 }
 
 const KEEP_STDERR = 8192;
@@ -68,7 +71,13 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   if (!findProgram(program)) {
     throw new ScpipeError('ERR_CONNECT', `cannot run ${escapeForTerminal(program)}: not found or not executable (needed by --transport openssh)`, { host: opts.host });
   }
-  const child = spawnChannel(program, sshArgs(opts, command, subsystem));
+  // A silent subsystem is bounded from ssh's word that it asked for it (openssh-sftp.ts).
+  const marked = subsystem && !opts.verbose && knowsLogVerbose(program);
+  const child = spawnChannel(program, sshArgs(opts, command, subsystem, marked));
+  let markAsked = (): void => undefined;
+  const asked = new Promise<void>((resolve) => (markAsked = resolve));
+  const sshStderr = sessionMarker(() => markAsked());
+  pipeline(child.stderr, sshStderr, () => undefined);
   const started = performance.now();
 
   // The role may start reading only after ssh has exited (ready() waits for
@@ -83,7 +92,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   // ssh's line for a lost connection is said by the error (whyLost), not also as the remote's.
   const stderr = withoutLossLines(child.exit.then((s) => s.code === 255 || s.signal !== null));
   pipeline(plain, stderr, () => undefined);
-  child.stderr.on('data', (chunk: Buffer) => {
+  sshStderr.on('data', (chunk: Buffer) => {
     said = (said + utf8.write(chunk)).slice(-KEEP_STDERR);
   });
   pipeline(child.stdout, stdout, () => undefined); // an error reaches the role as one on `stdout`
@@ -91,7 +100,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   // one, its words are the connect error's (not also the role's, which would
   // show them twice); once it has, they reach the role as they are.
   const held = opts.verbose ? undefined : new HeldBack();
-  pipeline(child.stderr, held ? held.stream : plain, () => undefined);
+  pipeline(sshStderr, held ? held.stream : plain, () => undefined);
   if (held) pipeline(held.stream, plain, () => undefined);
 
   const received = (): boolean => ((child.stdout as Partial<Socket>).bytesRead ?? 0) > 0 || stdout.readableLength > 0;
@@ -134,6 +143,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
       if (child.destroy()) ended = true;
     },
     spoke,
+    asked,
     // Known once ssh exited (its stderr is read by then): 255 after login is a lost connection.
     whyLost: () => (exited?.code === 255 ? sshLossReason(said) : undefined),
     connectFailure: () => outcome,

@@ -1,0 +1,68 @@
+// When ssh is in the session: at LogLevel ERROR it says nothing of its login,
+// so a subsystem that never speaks cannot be told from a slow login. OpenSSH
+// 8.5+ can be made to log chosen lines whatever the level (LogVerbose): the
+// one that sends the subsystem request (or, as a ControlMaster's client, the
+// master's answer that the session is open) marks the moment. Those forced
+// lines are ours, never shown; under -v ssh says the same lines itself.
+import { spawnSync } from 'node:child_process';
+import { Transform } from 'node:stream';
+import { childEnv } from '../util/child-env';
+
+/** The functions whose lines ssh is made to log (`-oLogVerbose=`): the request, and a mux client's answer. */
+export const FORCED_LINES = 'clientloop.c:client_session2_setup():*,mux.c:mux_client_request_session():*';
+
+// A forced line names its function first; a line of ssh's own -v does not.
+const FORCED = /^debug\d: (clientloop\.c:client_session2_setup|mux\.c:mux_client_request_session)\(\)/;
+// ssh's words as it asks for the subsystem or command, or as the master says the session is open.
+const ASKED = /^debug1: .*(Sending (subsystem|command): |master session id: \d)/;
+
+const known = new Map<string, boolean>();
+
+/** True when `program -V` says OpenSSH 8.5 or later (which knows LogVerbose); asked once per program. */
+export function knowsLogVerbose(program: string): boolean {
+  let answer = known.get(program);
+  if (answer === undefined) {
+    const run = spawnSync(program, ['-V'], { env: childEnv(), encoding: 'latin1', timeout: 5000 });
+    const version = /OpenSSH_(\d+)\.(\d+)/.exec(`${run.stderr ?? ''}${run.stdout ?? ''}`);
+    answer = version !== null && Number(version[1]) * 100 + Number(version[2]) >= 805;
+    known.set(program, answer);
+  }
+  return answer;
+}
+
+/**
+ * Passes ssh's stderr on without the forced lines, and calls `asked` (once)
+ * when ssh says it asked for the session's subsystem or command. Bytes pass
+ * as they come, except a line that may become a debug line, held to its end.
+ */
+export function sessionMarker(asked: () => void): Transform {
+  let line = '';
+  let said = false;
+  const take = (whole: string): string => {
+    if (!said && ASKED.test(whole)) {
+      said = true;
+      asked();
+    }
+    return FORCED.test(whole) ? '' : whole;
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      let out = '';
+      for (const piece of chunk.toString('latin1').split(/(?<=\n)/)) {
+        line += piece;
+        if (line.endsWith('\n')) {
+          out += take(line);
+          line = '';
+        } else if (!'debug'.startsWith(line.slice(0, 5))) {
+          out += line; // not a debug line: no need to wait for its end
+          line = '';
+        }
+      }
+      callback(null, out !== '' ? Buffer.from(out, 'latin1') : undefined);
+    },
+    flush(callback) {
+      const out = line !== '' ? take(line) : '';
+      callback(null, out !== '' ? Buffer.from(out, 'latin1') : undefined);
+    },
+  });
+}

@@ -1,0 +1,44 @@
+// ssh's stderr through sessionMarker(): the lines it was made to log are
+// dropped and mark the session's start; all else passes as it came, at
+// every chunk boundary.
+import { execFileSync } from 'node:child_process';
+import { sessionMarker, knowsLogVerbose, FORCED_LINES } from '../../../lib/transport/session-marker';
+
+const FORCED = [
+  'debug3: ssh.c:ssh_session2_open():2135 (pid=37): channel_new: 0\r\n', // not ours: passes
+  'debug2: clientloop.c:client_session2_setup():2558 (pid=37): id 0\r\n',
+  'debug1: clientloop.c:client_session2_setup():2636 (pid=37): Sending subsystem: sftp\r\n',
+];
+const OTHER = 'Warning: Permanently added \'h\' (ED25519) to the list of known hosts.\r\n';
+
+async function through(text: string, size: number): Promise<{ out: string; asked: number }> {
+  let asked = 0;
+  const marker = sessionMarker(() => asked++);
+  const out: Buffer[] = [];
+  marker.on('data', (c: Buffer) => out.push(c));
+  const bytes = Buffer.from(text, 'latin1');
+  for (let i = 0; i < bytes.length; i += size) marker.write(bytes.subarray(i, i + size));
+  marker.end();
+  await new Promise((resolve) => marker.once('end', resolve));
+  return { out: Buffer.concat(out).toString('latin1'), asked };
+}
+
+it.each([1, 2, 7, 1000])('drops the forced lines and marks the request once, in chunks of %i', async (size) => {
+  const text = OTHER + FORCED.join('') + FORCED[2] + 'subsystem request failed on channel 0';
+  expect(await through(text, size)).toEqual({ out: OTHER + FORCED[0] + 'subsystem request failed on channel 0', asked: 1 });
+});
+
+it.each([
+  ['ssh -v asking for the subsystem', 'debug1: Sending subsystem: sftp\r\n', 1],
+  ['ssh -v asking for a command', 'debug1: Sending command: scp -t x\r\n', 1],
+  ['a ControlMaster client told the session is open', 'debug1: mux.c:mux_client_request_session():2000 (pid=9): master session id: 2\r\n', 1],
+  ['a remote line that only looks so', 'scp: debug1: Sending subsystem: sftp\n', 0],
+])('%s', async (_, line, times) => {
+  expect((await through(line, 3)).asked).toBe(times);
+});
+
+it('the system ssh (OpenSSH 8.5 or later here) knows LogVerbose, and takes ours', () => {
+  expect(knowsLogVerbose('ssh')).toBe(true);
+  expect(knowsLogVerbose('/bin/true')).toBe(false);
+  expect(() => execFileSync('ssh', ['-G', '-F', 'none', `-oLogVerbose=${FORCED_LINES}`, 'h'], { stdio: 'pipe' })).not.toThrow();
+});
