@@ -238,6 +238,6 @@ export class SshProcesses {
     // ssh2 transport's reconnection is: no one is asked before the banner.
     const reconnection = learntOf(target).connected && !found.connectTimeoutSet;
     const mayPrompt = !found.batchMode && canAskUser();
-    return { ...opts, serverAliveInterval: found.serverAliveInterval, connectTimeout: reconnection ? RECONNECT_TIMEOUT_S : undefined, aliveBoundS: found.aliveBoundS, mayPrompt };
+    return { ...opts, serverAliveInterval: found.serverAliveInterval, connectTimeout: reconnection ? RECONNECT_TIMEOUT_S : undefined, aliveBoundS: found.aliveBoundS, multiplexed: found.multiplexed, mayPrompt };
   }
 }

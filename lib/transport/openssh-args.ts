@@ -28,6 +28,8 @@ export interface OpenSshOptions {
   connectTimeout?: number;
   /** ServerAliveInterval × ServerAliveCountMax in effect (seconds), to name when ssh ends silently after it. */
   aliveBoundS?: number;
+  /** A ControlPath in effect (openssh-defaults.ts): a lost connection's reason may be the master's alone. */
+  multiplexed?: boolean;
   /** ssh may ask a person (no BatchMode, and a terminal or askpass to ask on): its login may wait for them. */
   mayPrompt?: boolean;
 }

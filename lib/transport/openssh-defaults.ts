@@ -26,6 +26,8 @@ export interface SshDefaults {
   aliveBoundS?: number;
   /** BatchMode in effect (ours, the user's -o or config): ssh never asks anyone. */
   batchMode: boolean;
+  /** A ControlPath in effect: ssh may be a client of a master, which alone knows why a connection went. */
+  multiplexed: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface SshDefaults {
  */
 export function sshDefaults(opts: OpenSshOptions): Promise<SshDefaults> {
   const optionSet = (name: string): boolean => (opts.options ?? []).some((o) => new RegExp(`^\\s*${name}\\b`, 'i').test(o));
-  if (opts.sshPath !== undefined) return Promise.resolve({ connectTimeoutSet: true, batchMode: !!opts.batchMode || optionSet('batchmode\\s*=?\\s*yes') });
+  if (opts.sshPath !== undefined) return Promise.resolve({ connectTimeoutSet: true, batchMode: !!opts.batchMode || optionSet('batchmode\\s*=?\\s*yes'), multiplexed: optionSet('controlpath') });
   const args = sshArgs({ ...opts, serverAliveInterval: undefined, connectTimeout: undefined, verbose: false }, '').slice(0, -3); // without `-- host command`
   const ask = (first: string[]): Promise<string> => {
     const [program, argv] = byteArgs('ssh', [...first, ...args, '-G', '--', opts.host]); // a -F or -i path that is not UTF-8 as its bytes
@@ -57,6 +59,7 @@ export function sshDefaults(opts: OpenSshOptions): Promise<SshDefaults> {
       connectTimeoutSet: value('connecttimeout') !== 'none',
       aliveBoundS: aliveS > 0 && count > 0 ? aliveS * count : undefined,
       batchMode,
+      multiplexed: (value('controlpath') ?? 'none') !== 'none',
     };
   });
 }

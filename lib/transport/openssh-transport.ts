@@ -145,7 +145,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     spoke,
     asked,
     // Known once ssh exited (its stderr is read by then): 255 after login is a lost connection.
-    whyLost: () => (exited?.code === 255 ? sshLossReason(said) : undefined),
+    whyLost: () => (exited?.code === 255 ? sshLossReason(said, opts.multiplexed) : undefined),
     connectFailure: () => outcome,
     ready: (signal) =>
       new Promise<void>((resolve, reject) => {

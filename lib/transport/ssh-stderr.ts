@@ -139,11 +139,14 @@ const LOSS_STARTS = [...LOSS_PREFIXES, 'Connection '];
 /**
  * Why ssh (exit 255 after login) lost its connection, from its stderr: its
  * last such line, escaped and cut as a peer's text; or, when it said none
- * (the default LogLevel ERROR hides them), how to make it say.
+ * (the default LogLevel ERROR hides them), how to make it say; `multiplexed`:
+ * ssh may have been a ControlMaster's client, which no LogLevel makes say.
  */
-export function sshLossReason(said: string): string {
+export function sshLossReason(said: string, multiplexed = false): string {
   const lines = said.replace(/\r\n/g, '\n').split('\n').map((l) => l.trim());
   const line = lines.filter((l) => LOSS.test(l)).pop();
   if (line !== undefined) return `ssh: ${peerText(line)}`;
-  return 'ssh ended (exit status 255) without saying why: at LogLevel ERROR it does not; -o LogLevel=INFO makes it say';
+  const why = 'ssh ended (exit status 255) without saying why: at LogLevel ERROR it does not; -o LogLevel=INFO makes it say';
+  // A master that died or lost its connection ends its clients without a word, at any LogLevel.
+  return multiplexed ? `${why}, unless it was a client of a ControlMaster (ControlPath), which is never told: the master's own log has the reason` : why;
 }

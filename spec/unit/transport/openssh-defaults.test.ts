@@ -13,7 +13,7 @@ const dir = tempDirPerTest('scpipe-ssh-defaults-');
 it('reads a -F config file whose name is not UTF-8 from the file of those bytes', async () => {
   const configFile = join(dir(), fromBytes(Buffer.from('config\xe9', 'latin1')));
   writeFileSync(toBytes(configFile), 'ServerAliveInterval 5\nServerAliveCountMax 4\nConnectTimeout none\n');
-  expect(await sshDefaults({ host: 'vault.example', configFile })).toEqual({ serverAliveInterval: undefined, connectTimeoutSet: false, aliveBoundS: 20, batchMode: false });
+  expect(await sshDefaults({ host: 'vault.example', configFile })).toEqual({ serverAliveInterval: undefined, connectTimeoutSet: false, aliveBoundS: 20, batchMode: false, multiplexed: false });
 });
 
 it('adds the keepalive where a config file whose name is not UTF-8 sets none', async () => {
@@ -44,10 +44,16 @@ it('adds the keepalive under BatchMode, whose 300 s is ssh\'s default, not the u
   const configFile = join(dir(), 'config');
   writeFileSync(configFile, 'Host *\n');
   for (const opts of [{ batchMode: true }, { options: ['BatchMode=yes'] }]) {
-    expect(await sshDefaults({ host: 'vault.example', configFile, ...opts })).toEqual({ serverAliveInterval: 15, connectTimeoutSet: false, aliveBoundS: 45, batchMode: true });
+    expect(await sshDefaults({ host: 'vault.example', configFile, ...opts })).toEqual({ serverAliveInterval: 15, connectTimeoutSet: false, aliveBoundS: 45, batchMode: true, multiplexed: false });
   }
   // A 300 the user set stays theirs: from -o, and from the config file.
   expect(await sshDefaults({ host: 'vault.example', configFile, batchMode: true, options: ['ServerAliveInterval=300'] })).toMatchObject({ serverAliveInterval: undefined, aliveBoundS: 900 });
   writeFileSync(configFile, 'ServerAliveInterval 300\n');
   expect(await sshDefaults({ host: 'vault.example', configFile, batchMode: true })).toMatchObject({ serverAliveInterval: undefined, aliveBoundS: 900 });
+});
+
+it('tells a ControlPath in effect (ssh may be a master\'s client), and none', async () => {
+  expect((await sshDefaults({ host: 'vault.example', configFile: 'none', options: ['ControlPath=/run/cm-%C'] })).multiplexed).toBe(true);
+  expect((await sshDefaults({ host: 'vault.example', configFile: 'none', options: ['ControlPath=none'] })).multiplexed).toBe(false);
+  expect((await sshDefaults({ host: 'vault.example', configFile: 'none' })).multiplexed).toBe(false);
 });

@@ -16,6 +16,12 @@ describe('sshLossReason', () => {
   it('says how to make ssh say why when it said nothing of the loss', () => {
     expect(sshLossReason('scp: a remote line\n')).toMatch(/^ssh ended \(exit status 255\) without saying why: .*-o LogLevel=INFO/);
   });
+
+  it('under a ControlPath, says a master\'s client is never told, whatever LogLevel', () => {
+    expect(sshLossReason('', true)).toBe(
+      "ssh ended (exit status 255) without saying why: at LogLevel ERROR it does not; -o LogLevel=INFO makes it say, unless it was a client of a ControlMaster (ControlPath), which is never told: the master's own log has the reason",
+    );
+  });
 });
 
 describe('withoutLossLines', () => {
