@@ -29,6 +29,7 @@ export interface JsonError {
   remote_path: string | null;
   path: string | null;
   missing_directory: string | null;
+  remote_message: string | null;
   temps_left: JsonTempLeft[];
   kept_whole: boolean;
   cut_short: JsonCutShort[];
@@ -49,6 +50,7 @@ export function jsonError(err: unknown, remotes: readonly string[]): JsonError {
     remote_path: spec?.path ?? null,
     path: e?.path ?? null,
     missing_directory: e?.missingDirectory ?? null,
+    remote_message: e?.remoteMessage ?? null,
     temps_left: temps.map((t) => ({ path: t.path, state: t.state, target: t.target ?? null, remove_failed: t.removeFailed ?? null })),
     kept_whole: temps.some((t) => t.state === 'whole'),
     // A parts set's list holds the failing part's own cutShort too, at its most.

@@ -18,7 +18,7 @@ describe('a refusal retold with its hint', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('scpipe: the server allows only SFTP ("This service allows sftp connections only."): use --protocol sftp');
     const { error } = JSON.parse(r.stdout.toString()) as { error: Record<string, unknown> };
-    expect(error).toMatchObject({ code: 'ERR_PROTOCOL_REFUSED', remoteMessage: SFTP_ONLY });
+    expect(error).toMatchObject({ code: 'ERR_PROTOCOL_REFUSED', remote_message: SFTP_ONLY });
     expect(await readdir(dir)).toEqual([]);
   });
 
