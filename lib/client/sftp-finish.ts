@@ -82,7 +82,7 @@ async function keepModeAndTimes(session: SftpSession, handle: Buffer, paths: Upl
 // while this run wrote to it (by hand, or by a --remove-stale that took it
 // for a leftover). "rename: No such file" alone read as the target's fault.
 async function tempGone(session: SftpSession, paths: UploadPaths, err: unknown): Promise<never> {
-  if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
+  if (!isScpipeError(err, 'ERR_NO_SUCH_FILE') || err.tempGone) throw err; // said already (rename())
   const gone = await session.stat(paths.temp).then(() => false, (e: unknown) => isScpipeError(e, 'ERR_NO_SUCH_FILE'));
   const dirThere = await session.stat(posix.dirname(paths.temp)).then(() => true, () => false);
   if (!gone || !dirThere) throw err;
@@ -120,9 +120,16 @@ export async function rename(session: SftpSession, paths: UploadPaths, log?: (li
         throw e;
       },
     );
-    await session.rename(paths.temp, paths.target).catch((e: unknown) => {
+    await session.rename(paths.temp, paths.target).catch(async (e: unknown) => {
       // Lost, the rename may have been made: a loss, which the retries go on from (sftp-resume.ts reopenToFinish).
       if (isConnectionLoss(e)) throw e;
+      if (isScpipeError(e, 'ERR_NO_SUCH_FILE') && (await session.stat(paths.temp).then(() => false, (s: unknown) => isScpipeError(s, 'ERR_NO_SUCH_FILE')))) {
+        throw new ScpipeError(
+          'ERR_NO_SUCH_FILE',
+          `${escapeForTerminal(paths.target)}: the old file was removed to rename the upload onto its name (the server has no posix-rename), but the temporary file ${escapeForTerminal(paths.temp)} was removed too (by hand, or by another run's --remove-stale), so neither is stored`,
+          { path: paths.temp, tempGone: true, cause: e },
+        );
+      }
       throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.target)}: removed, but the rename failed: the upload is whole in ${escapeForTerminal(paths.temp)}`, { path: paths.temp, tempsLeft: [{ path: paths.temp, state: 'whole' }], cause: e });
     });
   }
