@@ -31,7 +31,7 @@ export interface PieceSource {
 export function piecesOf(input: PutInput, pieceSize: number): PieceSource {
   const pool = new PiecePool(pieceSize);
   if (input instanceof Uint8Array) return new ChunkPieces([input][Symbol.iterator](), pool);
-  if (input instanceof FileReplay || input instanceof FileReads) input.fitReads(pieceSize, (length) => pool.take().subarray(0, length));
+  if (input instanceof FileReplay || input instanceof FileReads) input.fitReads(pieceSize, (length) => pool.take().subarray(0, length), (piece) => pool.give(piece));
   if (input instanceof Readable) return new ChunkPieces(chunksOf(input), pool);
   if (Symbol.asyncIterator in input) return new ChunkPieces((input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator](), pool);
   // libuv never closes descriptors 0-2, so a socket of our own on stdin leaves it open.

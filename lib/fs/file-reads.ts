@@ -34,6 +34,7 @@ export class FileReads extends FittedReads {
       new Promise<void>((resolve) => {
         read(this.fd, buffer, 0, length, this.position, (err, bytesRead) => {
           resolve();
+          if (this.destroyed || err || bytesRead === 0) this.unused(buffer);
           if (this.destroyed) return;
           if (err) {
             this.destroy(err);

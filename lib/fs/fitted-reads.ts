@@ -21,12 +21,17 @@ export abstract class FittedReads extends Readable {
   /**
    * From the next read on, reads of at most `size` bytes into `into`'s memory.
    * An SFTP put (client/sftp-pieces.ts) asks for its write size, so that each
-   * read goes out as one request as it is, not copied into one.
+   * read goes out as one request as it is, not copied into one; `giveBack`
+   * takes back a buffer no read filled.
    */
-  fitReads(size: number, into: (length: number) => Buffer): void {
+  fitReads(size: number, into: (length: number) => Buffer, giveBack: (buffer: Buffer) => void = () => undefined): void {
     this.chunk = size;
     this.readInto = into;
+    this.unused = giveBack;
   }
+
+  /** A buffer of readInto that no read filled (the end, an error): back to its lender's pool. */
+  protected unused: (buffer: Buffer) => void = () => undefined;
 
   /** Marks `read` as in progress until it settles, so that a destroy waits for it. */
   protected track(read: Promise<unknown>): void {

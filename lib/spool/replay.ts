@@ -80,6 +80,7 @@ export class FileReplay extends FittedReads {
     this.track(
       this.file.read(buffer, length, this.position).then(
         (bytesRead) => {
+          if (this.destroyed || bytesRead === 0) this.unused(buffer);
           if (this.destroyed) return;
           if (bytesRead === 0) {
             this.destroy(this.readError(new Error('the spool file is shorter than what was written')));
@@ -90,6 +91,7 @@ export class FileReplay extends FittedReads {
           if (this.position === this.size) this.push(null);
         },
         (err: unknown) => {
+          this.unused(buffer);
           if (!this.destroyed) this.destroy(this.readError(err));
         },
       ),

@@ -83,3 +83,24 @@ describe('FileReads', () => {
     }
   });
 });
+
+describe('FileReads with lent memory', () => {
+  it('gives back the buffer of the last read, which found the end and filled nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scpipe-file-reads-'));
+    const fd = openSync(join(dir, 'f'), 'w+');
+    try {
+      writeFileSync(fd, Buffer.alloc(2500, 7));
+      const stream = new FileReads(fd, 0);
+      const lent: Buffer[] = [];
+      const back: Buffer[] = [];
+      stream.fitReads(1000, (length) => lent[lent.push(Buffer.allocUnsafe(length)) - 1]!, (b) => back.push(b));
+      const chunks = await all(stream);
+      expect(chunks.map((c) => c.length)).toEqual([1000, 1000, 500]);
+      expect(lent).toHaveLength(4); // three reads of bytes, and one of the end
+      expect(back).toEqual([lent[3]]);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
