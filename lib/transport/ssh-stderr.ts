@@ -100,7 +100,8 @@ export function withoutLossLines(lost: Promise<boolean>): Transform {
         if (!passing) line += piece;
         else out += piece;
         const ended = piece.endsWith('\n');
-        if (!passing && !mayBeLoss(line)) {
+        // Past HELD_LINE_MAX it is no line of ssh's: it passes, rather than hold a remote's endless line.
+        if (!passing && (line.length > HELD_LINE_MAX || !mayBeLoss(line))) {
           out += line;
           line = '';
           passing = !ended;
@@ -120,6 +121,9 @@ export function withoutLossLines(lost: Promise<boolean>): Transform {
     },
   });
 }
+
+// ssh's loss lines are short (a host name is at most 1,025 bytes with its port).
+const HELD_LINE_MAX = 4096;
 
 // True for a line, whole or its start so far, that is or may become one of LOSS.
 function mayBeLoss(line: string): boolean {

@@ -58,4 +58,11 @@ describe('withoutLossLines', () => {
     const other = await run(['Connecting to the tape\n', 'client', '_ok\n'], true);
     expect(other.early).toBe('Connecting to the tape\nclient_ok\n');
   });
+
+  it.each([['Connection ', 'whole'], ['client_loop: ', 'a byte at a time']])('passes a line begun as "%s" at once once it is longer than any of ssh\'s, fed %s, not held to its newline', async (start, how) => {
+    const line = start + 'x'.repeat(10_000);
+    const { early, all } = await run(how === 'whole' ? [line] : Array.from(line), true);
+    expect(early).toBe(line);
+    expect(all).toBe(line);
+  });
 });
