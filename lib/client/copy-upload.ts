@@ -39,7 +39,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   const left = [...localPaths];
   let remoteTarget: SftpTarget | undefined;
   const leftBehind: string[] = [];
-  const leftEmpty = new Set<string>();
+  const leftAs = new Map<string, TempLeft>();
   const made = new Set<string>();
   let overScp = false;
   // A parent of DEST not there: named, with how to make it, as put does. Said
@@ -68,7 +68,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
             onTarget: (t) => (remoteTarget ??= t),
             onDone: () => left.shift(),
             leftBehind,
-            leftEmpty,
+            leftAs,
             made,
             afterAbort: fresh && new RemovalAfterAbort(() => opener.drop(), () => fresh, opts.trace),
           });
@@ -112,7 +112,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
       err = said(err, 'not copied again: over SCP a second copy of a directory would land inside the one the first attempt may have made');
     }
     // Temporary files a lost SFTP session kept, and no later attempt removed: named, as put names its own.
-    err = withTempsLeft(err, leftBehind.map((path): TempLeft => ({ path, state: leftEmpty.has(path) ? 'empty' : 'partial' })));
+    err = withTempsLeft(err, leftBehind.map((path): TempLeft => leftAs.get(path) ?? { path, state: 'partial' }));
     throw asScpipeError(err);
   }
 }

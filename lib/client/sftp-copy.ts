@@ -7,7 +7,7 @@ import { stat } from '../fs/byte-fs';
 import { basename } from 'node:path';
 import { MissingWatch, missingButASet, setHint } from './set-hint';
 import { hasWildcard, wildcardHint } from './glob-hint';
-import { ScpipeError, isScpipeError, throwIfAborted } from '../errors';
+import { ScpipeError, isScpipeError, throwIfAborted, type TempLeft } from '../errors';
 import { createLocalSinkAt } from '../fs/local-sink';
 import { sendLocalPaths } from '../fs/local-source';
 import type { ResolvedTarget } from '../fs/target';
@@ -40,8 +40,8 @@ export interface UploadProgress {
   onTarget?: (target: SftpTarget) => void;
   onDone?: (localPath: string) => void;
   leftBehind?: string[];
-  /** Those of them an open whose answer was lost may have made: empty, not a partial upload. */
-  leftEmpty?: Set<string>;
+  /** What those of them hold that are no partial upload: empty (an open whose answer was lost), whole (lost at the rename). */
+  leftAs?: Map<string, TempLeft>;
   /** The directories made so far (a retry fills one left read-only again). */
   made?: Set<string>;
   /** After an abort: where a removal the session is too slow for goes. */
@@ -69,9 +69,9 @@ async function uploadWith(session: SftpSession, target: SftpTarget, localPaths: 
     signal,
     trace: opts.trace,
     onProblem: opts.onProblem,
-    onLeftBehind: progress.leftBehind && ((temp, empty) => {
+    onLeftBehind: progress.leftBehind && ((temp, as) => {
       progress.leftBehind!.push(temp);
-      if (empty) progress.leftEmpty?.add(temp);
+      if (as) progress.leftAs?.set(temp, as);
     }),
     made: progress.made,
     afterAbort: progress.afterAbort,

@@ -10,7 +10,7 @@
 // A problem with one item is reported (onProblem) and the copy goes on; a
 // lost session or an abort ends it.
 import type { InputAttributes } from 'ssh2';
-import { ScpipeError, abortError, isScpipeError } from '../errors';
+import { ScpipeError, abortError, isScpipeError, type TempLeft } from '../errors';
 import type { SourceSession } from '../fs/local-source-types';
 import type { TimeRange } from '../fs/sent-times';
 import { ALL_MODE_BITS, SPECIAL_BITS } from '../fs/modes';
@@ -38,8 +38,8 @@ export interface TreeWriterOptions {
   signal?: AbortSignal;
   trace?: (line: string) => void;
   onProblem?: (err: ScpipeError) => void;
-  /** Told of a temporary file that could not be removed because the session was lost (a retry removes it); `empty`: its open's answer was lost, so nothing was written to it. */
-  onLeftBehind?: (temp: string, empty: boolean) => void;
+  /** Told of a temporary file that could not be removed because the session was lost (a retry removes it), and what it may hold (partial unless said). */
+  onLeftBehind?: (temp: string, as?: TempLeft) => void;
   /**
    * The directories this copy made, kept across retries: one an earlier
    * attempt made and left read-only (0555) is this copy's to fill again.
@@ -98,6 +98,7 @@ export class SftpTreeWriter implements SourceSession {
     let handle: Buffer | undefined;
     let opened = false;
     let openLost = false; // the server may have made the file before its answer was lost
+    let renaming = false; // every byte is there: a loss from here on leaves the upload whole, renamed or not
     const lines = this.lines.begin();
     try {
       // Four round trips a file: stat, lstat and open together; the writes;
@@ -149,6 +150,7 @@ export class SftpTreeWriter implements SourceSession {
         throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(path)}: the server stored ${st.size} of ${file.size} bytes`, { path });
       }
       const timesKept = refused && (await setTimesAlone(this.session.setstat(temp, timesAttrs(file.times))));
+      renaming = true;
       await rename(this.session, { target: path, temp, existingMode: existing ? existing.mode & 0o7777 : undefined }, lines.say);
       lines.say(`sftp: ${escapeForTerminal(path)}: ${file.size} bytes`);
       if (refused) this.reportLocalError(notKept(path, refused, timesKept === true), lines);
@@ -157,8 +159,9 @@ export class SftpTreeWriter implements SourceSession {
       const err = this.opts.signal?.aborted ? abortKeepingWhole(abortError(this.opts.signal), caught, temp) : await explainSftpFailure(this.session, temp, path, caught);
       // put's rename() names the temporary file when it removed the old target but could not rename: it stays.
       const kept = keptWhole(err, temp);
-      const stayed = opened && !kept ? await this.removeTemp(handle, temp, err, lines.say) : undefined;
-      if (openLost) this.opts.onLeftBehind?.(temp, true); // a retry removes it
+      const left: TempLeft | undefined = renaming ? { path: temp, state: 'renaming', target: path } : undefined;
+      const stayed = opened && !kept ? await this.removeTemp(handle, temp, err, lines.say, left) : undefined;
+      if (openLost) this.opts.onLeftBehind?.(temp, { path: temp, state: 'empty' }); // a retry removes it
       if (isFatal(err)) throw err;
       const said = asTarget(err as ScpipeError, temp, path);
       this.reportLocalError(withTempsLeft(said, stayed === undefined ? [] : [{ path: temp, state: 'partial', removeFailed: stayed }]), lines);
@@ -184,12 +187,12 @@ export class SftpTreeWriter implements SourceSession {
   }
 
   // Undefined, or why the temporary file stays though the session is alive (a file system gone read-only).
-  private async removeTemp(handle: Buffer | undefined, temp: string, why: unknown, trace = this.opts.trace): Promise<string | undefined> {
+  private async removeTemp(handle: Buffer | undefined, temp: string, why: unknown, trace = this.opts.trace, left?: TempLeft): Promise<string | undefined> {
     const aborted = isScpipeError(why, 'ERR_ABORTED') && this.opts.afterAbort;
     // Ended by another file's clean-up dropping the connection: the file is still there.
     if (this.session.ended && aborted && aborted.dropped) return ((await aborted.settle(temp, undefined)) as Error | undefined)?.message;
     if (this.session.ended) {
-      this.opts.onLeftBehind?.(temp, false);
+      this.opts.onLeftBehind?.(temp, left);
       return undefined;
     }
     const onLive = (async () => {

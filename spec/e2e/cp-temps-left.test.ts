@@ -41,3 +41,30 @@ it('cp, a signal while the old target is removed, the rename then refused: the w
     await fake.stop();
   }
 }, 60_000);
+
+// Lost at the rename after the old target was removed (no posix-rename): the
+// copy is whole, under one of the two names, not partial.
+it('cp --retries 0, the old target removed and the rename\'s answer lost: the copy is named whole, under one of two names', async () => {
+  let renames = 0;
+  const fake = await startHostileSftp({
+    ...OLD_TARGET,
+    dropOnRename: () => ++renames === 2, // the second, after the removal of /d/f (asked before renameStatus)
+    renameStatus: () => (renames === 1 ? 4 : undefined),
+  });
+  try {
+    const data = Buffer.alloc(100_000, 7);
+    writeFileSync(join(tmp(), 'f'), data);
+    const err = (await upload(target(fake), [join(tmp(), 'f')], '/d/f', { protocol: 'sftp', retries: 0 }).catch((e: unknown) => e)) as ScpipeError;
+    const temps = fake.uploads.ops.filter((op) => op.startsWith('open ')).map((op) => op.slice('open '.length));
+    expect(temps).toHaveLength(1);
+    const temp = temps[0]!;
+    expect(err.code).toBe('ERR_LOST_CONNECTION');
+    expect(err.tempsLeft).toEqual([{ path: temp, state: 'renaming', target: '/d/f' }]);
+    expect(err.message).toContain(`; the rename's answer was lost, so the upload, whole, is either in place as /d/f or left in ${temp}`);
+    expect(err.message).not.toContain('partial');
+    expect(fake.uploads.files.get(temp)!.equals(data)).toBe(true);
+    expect(fake.uploads.files.has('/d/f')).toBe(false);
+  } finally {
+    await fake.stop();
+  }
+}, 60_000);
