@@ -3,6 +3,7 @@
 // with `{ fd, autoClose: false }` gives, but an SFTP put can have each read
 // land in a write request's buffer (fitReads), where a ReadStream's fresh
 // 256 KiB reads were copied into the 255 KiB requests (docs/performance.md §3).
+import type { Hash } from 'node:crypto';
 import { read } from 'node:fs';
 import { BODY_CHUNK } from '../util/body-chunk';
 import { FittedReads } from './fitted-reads';
@@ -15,6 +16,7 @@ import { FittedReads } from './fitted-reads';
  */
 export class FileReads extends FittedReads {
   private position: number | null;
+  private sum: { hash: Hash; left: bigint } | undefined;
 
   constructor(
     readonly fd: number,
@@ -25,6 +27,15 @@ export class FileReads extends FittedReads {
     // A small file's reads at its size: one of 256 KiB per file made 5,000 files mostly garbage collection.
     this.chunk = highWaterMark;
     this.position = start ?? null;
+  }
+
+  /**
+   * Adds the first `size` bytes read to `sum` as each read lands, before it
+   * is pushed (reads come one at a time, in order): a checksum that leaves
+   * the stream itself to the upload, whose reads it may fit (fitReads).
+   */
+  hashFirst(size: bigint, sum: Hash): void {
+    this.sum = { hash: sum, left: size };
   }
 
   override _read(): void {
@@ -45,9 +56,19 @@ export class FileReads extends FittedReads {
             return;
           }
           if (this.position !== null) this.position += bytesRead;
-          this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+          const data = bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
+          this.hash(data);
+          this.push(data);
         });
       }),
     );
+  }
+
+  private hash(data: Buffer): void {
+    const sum = this.sum;
+    if (sum === undefined || sum.left === 0n) return;
+    const taken = BigInt(data.length) <= sum.left ? data : data.subarray(0, Number(sum.left));
+    sum.left -= BigInt(taken.length);
+    sum.hash.update(taken);
   }
 }

@@ -21,7 +21,6 @@ import { basename } from 'node:path';
 import { throwIfAborted, type ScpipeErrorCode } from '../errors';
 import { encodeDirectory, encodeFile, type Times } from '../protocol/records';
 import { BODY_CHUNK } from '../util/body-chunk';
-import { hashedFirst } from '../util/hashed-first';
 import { asSaid, said, Said, saidError } from '../util/said';
 import { fromBytes } from '../util/byte-text';
 import { opendirBytes, stat } from './byte-fs';
@@ -147,9 +146,11 @@ class Walker {
       }
       const onProgress = this.opts.onFileStart?.(path, st.size);
       const sum = this.opts.sha256 ? createHash('sha256') : undefined;
+      // Taken as each read lands, so an SFTP upload can still fit the reads to its requests.
+      if (sum) body.hashFirst(st.size, sum);
       const where = this.opts.remoteFile?.([...this.dirs, name]);
       const sending = this.source.sendFile({
-        name, size: st.size, mode, times: this.timesOf(path, st), body: sum ? hashedFirst(body, st.size, sum) : body, excess: 'ignore', onProgress,
+        name, size: st.size, mode, times: this.timesOf(path, st), body, excess: 'ignore', onProgress,
         remotePath: where?.path, remoteShown: where?.shown, localPath: path,
       });
       const report = (sent: boolean) => (): void => {

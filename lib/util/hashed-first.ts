@@ -1,6 +1,6 @@
 // The same-pass SHA-256 of what an upload sends: a body as it is read, its
 // first `size` bytes added to a sum (a file that grew sends only those).
-// put's SCP upload and cp's local files use it.
+// put's SCP upload uses it; cp's local files are summed as read (fs/file-reads.ts hashFirst).
 import type { Hash } from 'node:crypto';
 
 /** `body` as it is read (return() passed on as is), its first `size` bytes added to `sum`. */

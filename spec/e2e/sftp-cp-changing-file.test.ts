@@ -4,7 +4,8 @@
 // is removed, no target appears, and the local file is left as it now is.
 // The change is made as the file starts (its first progress report, before
 // the first read), for a file smaller than one write request (one read of
-// its size) and for one of several (reads fitted to the requests).
+// its size) and for one of several (reads fitted to the requests), with and
+// without a checksum (the sum is taken on the same reads).
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, truncateSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
@@ -25,14 +26,17 @@ const cases: [string, number, (path: string) => void, (size: number) => RegExp][
   ['shrank', 3_000_000, (p) => truncateSync(p, 1_000_000), (n) => new RegExp(`/f: the file shrank while being sent \\(1000000 of ${n} bytes\\); not stored`)],
 ];
 
-it.each(cases)('a file that %s (%i bytes) while cp sends it: exit 1, nothing stored, no temporary file left', async (_how, size, change, said) => {
+describe.each([false, true])('sha256: %s', (sha256) => it.each(cases)('a file that %s (%i bytes) while cp sends it: exit 1, nothing stored, no temporary file left, no sum told', async (_how, size, change, said) => {
   const dir = await userDir(sshd.user, 'changing');
   const local = join(tmp(), 'f');
   await writeFile(local, randomBytes(size));
   let changed = false;
+  let copied = 0;
   const err = (await upload(connectOptions(sshd, sshd.user), [local], dir, {
     protocol: 'sftp',
     retries: 0,
+    sha256,
+    onFileCopied: () => copied++,
     onProgress: (p) => {
       if (changed || p.bytes !== 0n) return;
       changed = true;
@@ -43,6 +47,7 @@ it.each(cases)('a file that %s (%i bytes) while cp sends it: exit 1, nothing sto
   expect(err.code).toBe('ERR_LOCAL_IO');
   expect(err.message).toMatch(said(size));
   expect(exitStatusFor(err)).toBe(1);
+  expect(copied).toBe(0);
   expect(await readdir(dir)).toEqual([]); // neither the target nor its temporary file
   expect((await readFile(local)).length).toBe(_how === 'grew' ? size + 4 : size === 100 ? 40 : 1_000_000);
-}, 60_000);
+}, 60_000));
