@@ -22,6 +22,7 @@ import { namesScp, parseScpCommand, type ScpCommand } from './command-line';
 import type { Jail } from './jail';
 import { serveChannel } from './server-channel';
 import { sinkGuard, sourceGuard } from './entry-guard';
+import { locate } from './jail-dotdot';
 import { beingWritten } from './sftp/store-guard';
 
 /** rssh's refusal text, so users of scp-only hosts recognise it. */
@@ -90,7 +91,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
         served.channel.stdin.write(encodeWarning(local.wire)); // instead of the initial \0 (§4.1 step 1)
         throw new ScpipeError('ERR_REMOTE', local.shown);
       }
-      const shownTarget = ctx.jail.display(ctx.jail.resolve(parsed.path));
+      const shownTarget = ctx.jail.display(await locate(ctx.jail, parsed.path));
       const handler = clientViewSink(local, (text) => namedFromGiven(hide(text), shownTarget, parsed.path), (n) => (bytes += n));
       await new ScpSink(served.channel, handler, { recursive: parsed.recursive, signal: ctx.signal, trace, bodyEndsAtEof: served.clientEof, namesAsBytes: true }).run();
       // A client killed before a record ends the sink as one that had no
@@ -100,8 +101,10 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
     } else {
       const source = new ScpSource(served.channel, { signal: ctx.signal, trace, ackEndsAtEof: served.clientEnded });
       await source.start();
-      const host = ctx.jail.resolve(parsed.path);
-      absent = await lstat(host).then(() => false, (err: unknown) => errnoCode(err) === 'ENOENT');
+      ctx.jail.resolve(parsed.path); // a NUL ends the session
+      // A missing name or a link out before a `..` is told as scp -f tells a missing file.
+      const host = await locate(ctx.jail, parsed.path).catch((err: unknown) => (isScpipeError(err) ? void source.reportLocalError(err) : Promise.reject(err)));
+      absent = host === undefined || (await lstat(host).then(() => false, (err: unknown) => errnoCode(err) === 'ENOENT'));
       const session = {
         sendFile: source.sendFile.bind(source),
         enterDirectory: source.enterDirectory.bind(source),
@@ -111,8 +114,8 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
       // The root has no name a client may see: in a ChrootDirectory OpenSSH
       // sends `D0755 0 ` (basename of "/" is empty), which sinks refuse; its
       // real basename would reveal the host's layout (docs/serve.md).
-      const paths = host === ctx.jail.root ? [] : [host];
-      if (paths.length === 0) {
+      const paths = host === undefined || host === ctx.jail.root ? [] : [host];
+      if (host === ctx.jail.root) {
         // The client's own words, not hidden again (see openUploadTarget).
         source.reportLocalError(saidError('ERR_USAGE', said`${parsed.path}: cannot send the root directory by name; name the files or directories inside it`));
       }
@@ -168,7 +171,7 @@ async function openUploadTarget(command: ScpRequest, ctx: SessionContext, client
   if (ctx.readOnly) return said`${path}: read-only server`;
   let target: string | undefined;
   try {
-    target = ctx.jail.resolve(command.path);
+    target = await locate(ctx.jail, command.path);
     await ctx.jail.checkNoEscape(target, { allowMissingLeaf: true });
   } catch (err) {
     // The jail speaks in client paths already. Hiding the root in them again

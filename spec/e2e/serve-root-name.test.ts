@@ -26,6 +26,8 @@ it('refuses to send the root by a name that begins with the real root as by any 
   const get = (from: string) => runProgram('scp', ['-O', '-q', '-r', ...serve.sshArgs(), `127.0.0.1:${from}`, join(local, 'x')]);
   for (const guess of [`${serve.root}/../../../../../..`, '/srv/elsewhere/../../..']) {
     const r = await get(guess);
-    expect(r).toMatchObject({ status: 1, stderr: `scp: ${guess}: cannot send the root directory by name; name the files or directories inside it\n` });
+    // As in a chroot, `..` after a name the root lacks is that name's "No such file".
+    expect(r).toMatchObject({ status: 1, stderr: `scp: /${guess.split('/')[1]}: No such file or directory\n` });
   }
+  expect(await get('/../..')).toMatchObject({ status: 1, stderr: 'scp: /../..: cannot send the root directory by name; name the files or directories inside it\n' });
 });

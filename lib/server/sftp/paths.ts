@@ -10,6 +10,7 @@ import { ScpipeError } from '../../errors';
 import { errnoCode } from '../../fs/strerror';
 import { Said, said, saidOf } from '../../util/said';
 import { OUTSIDE, type Jail } from '../jail';
+import { locate } from '../jail-dotdot';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
 
@@ -25,7 +26,7 @@ export class SftpPaths {
    * without it, since lstat() would follow a link the slash ends.
    */
   async follow(clientPath: string, opts: { create?: boolean } = {}): Promise<string> {
-    const host = this.resolve(clientPath);
+    const host = await this.locate(clientPath);
     try {
       await this.jail.checkNoEscape(host, { allowMissingLeaf: opts.create === true });
     } catch (err) {
@@ -36,7 +37,7 @@ export class SftpPaths {
 
   /** The host path for a request on the name itself: only its directories are followed. */
   async noFollow(clientPath: string): Promise<string> {
-    const host = this.resolve(clientPath);
+    const host = await this.locate(clientPath);
     if (host === this.jail.root) return host;
     try {
       await this.jail.checkNoEscape(posix.dirname(host), { allowMissingLeaf: false });
@@ -48,11 +49,11 @@ export class SftpPaths {
 
   /**
    * The canonical client path: symlinks inside the root resolved, `..`
-   * clamped at `/`. As OpenSSH's sftp_realpath(), the last name may be
+   * taken after them and clamped at `/`. As OpenSSH's sftp_realpath(), the last name may be
    * missing (a new upload's target); anything else missing is an error.
    */
   async realpath(clientPath: string): Promise<string> {
-    const host = this.resolve(clientPath === '' ? '.' : clientPath);
+    const host = await this.locate(clientPath === '' ? '.' : clientPath);
     let real: string;
     try {
       real = await realpath(host);
@@ -102,6 +103,16 @@ export class SftpPaths {
   /** The client's view of a host path, for messages and (as a string: escaped) logs. */
   shown(clientPath: string): Said {
     return Said.raw(posix.resolve('/', clientPath));
+  }
+
+  /** locate() (jail-dotdot.ts): `..` after the links before it; its refusal as a status. */
+  async locate(clientPath: string): Promise<string> {
+    this.resolve(clientPath); // a NUL is a bad message, not a missing file
+    try {
+      return await locate(this.jail, clientPath);
+    } catch (err) {
+      throw toFailure(err, clientPath);
+    }
   }
 
   /** jail.resolve() with its refusal as a status. */
