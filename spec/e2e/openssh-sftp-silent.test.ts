@@ -12,6 +12,8 @@ import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 
+// What the user sees when the subsystem never speaks, over either transport.
+const SILENT_SAID = 'scpipe: the sftp subsystem sent no SFTP version in 10 s (the account\'s forced command may not be sftp-server); this host may allow only scp: try --protocol scp (or auto)\n';
 const wrapperDir = mkdtempSync(join(tmpdir(), 'scpipe-test-silent-sftp-'));
 // Reads until the connection goes, so it ends with the session.
 writeFileSync(join(wrapperDir, 'sftp-server'), '#!/bin/sh\nexec cat >/dev/null\n');
@@ -29,7 +31,7 @@ describe.each(['ssh2', 'openssh'])('a subsystem that never speaks, --transport %
     expect({ status: r.status, stdout: r.stdout.length, stderr: r.stderr }).toEqual({
       status: 1,
       stdout: 0,
-      stderr: 'scpipe: the sftp subsystem sent no SFTP version in 10 s (the account\'s forced command may not be sftp-server); this host may allow only scp: try --protocol scp (or auto)\n',
+      stderr: SILENT_SAID,
     });
     expect(await readdir(dir)).toEqual([]);
   }, 90_000);
@@ -60,7 +62,7 @@ describe('a subsystem that never speaks, --transport openssh through a ControlMa
     expect({ status: r.status, stdout: r.stdout.length, stderr: r.stderr }).toEqual({
       status: 1,
       stdout: 0,
-      stderr: 'scpipe: the sftp subsystem sent no SFTP version in 10 s (the account\'s forced command may not be sftp-server); this host may allow only scp: try --protocol scp (or auto)\n',
+      stderr: SILENT_SAID,
     });
     expect(await readdir(dir)).toEqual([]);
   }, 90_000);

@@ -3,25 +3,19 @@
 // every file arrives whole, the link is reported (scp exits 1), and serve is
 // back to the descriptors it had, twice over (a descriptor closed twice
 // would close another file's, and a later file would fail or be cut).
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/async';
 import { runProgram } from '../helpers/run-program';
 import { servePerSuite } from '../helpers/serve';
+import { descriptorsOf } from '../helpers/open-files';
 
 const serve = servePerSuite();
 const FILES = 300;
 const content = (i: number): string => `file ${i}\n`.repeat(i % 7 === 0 ? 40_000 : 1);
 
-const fds = (pid: number): string[] =>
-  readdirSync(`/proc/${pid}/fd`).map((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
-      return '';
-    }
-  });
+const fds = descriptorsOf;
 
 let dir: string;
 beforeAll(() => {

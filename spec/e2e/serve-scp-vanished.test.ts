@@ -3,24 +3,18 @@
 // serve must close the file and the connection, log the download once,
 // hold a bounded part of the file meanwhile, and serve others throughout.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor, waitForSteady } from '../helpers/async';
 import { runProgram } from '../helpers/run-program';
 import { servePerSuite } from '../helpers/serve';
+import { descriptorsOf } from '../helpers/open-files';
 
 const serve = servePerSuite();
 const SIZE = 256 * 1024 * 1024;
 
-const fds = (pid: number): string[] =>
-  readdirSync(`/proc/${pid}/fd`).map((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
-      return '';
-    }
-  });
+const fds = descriptorsOf;
 const rssKiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 const readBytes = (pid: number): number => Number(/rchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
 const exited = (child: ChildProcess): Promise<void> => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));

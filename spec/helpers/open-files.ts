@@ -37,3 +37,14 @@ export const UNNAMED_TARGET = /\/#\d+ \(deleted\)$/;
 export function openSpoolFilesIn(dir: string, pid: number | 'self' = 'self'): string[] {
   return openFilesIn(dir, pid).filter((entry) => entry.includes('scpipe-spool-') || UNNAMED_TARGET.test(entry));
 }
+
+/** The target of each descriptor process `pid` holds (`''` for one closed meanwhile): to count them. */
+export function descriptorsOf(pid: number): string[] {
+  return fs.readdirSync(`/proc/${pid}/fd`).map((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      return '';
+    }
+  });
+}
