@@ -18,6 +18,7 @@ import { oneRun } from './run-target';
 import { copyWithRetries } from './copy-retry';
 import { checkCounts } from './counts';
 import { checkProtocol, scpRefusalHint } from './protocol-choice';
+import { checkQuoteMode } from '../protocol/quote';
 import { isConnectionLoss } from './reconnect';
 import { downloadSftp } from './sftp-copy';
 import { copiedFileOptions } from './copied-file';
@@ -33,6 +34,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
   throwIfAborted(opts.signal);
   checkCounts(opts);
   checkProtocol(opts.protocol);
+  checkQuoteMode(opts.quote);
   if (remotePaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
   const left = [...remotePaths];
   // Resolved once: a retry puts a directory where the first attempt did, not inside it.

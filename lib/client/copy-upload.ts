@@ -15,6 +15,7 @@ import { oneRun } from './run-target';
 import { copyWithRetries } from './copy-retry';
 import { checkCounts } from './counts';
 import { checkProtocol, scpRefusalHint } from './protocol-choice';
+import { checkQuoteMode } from '../protocol/quote';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { RemovalAfterAbort } from './sftp-remove-temp';
 import { uploadSftp, type SftpTarget } from './sftp-copy';
@@ -32,6 +33,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   throwIfAborted(opts.signal);
   checkCounts(opts);
   checkProtocol(opts.protocol);
+  checkQuoteMode(opts.quote);
   if (localPaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
   const onCommitted = tellOnce(opts.onCommitted);
   // -d: several sources need a directory (docs/protocol.md §4.4).

@@ -10,6 +10,7 @@ import type { OpenChannel, Target } from './connection';
 import { oneRun } from './run-target';
 import { Reconnector } from './reconnect';
 import { checkProtocol, chooseProtocol, scpRefusalHint } from './protocol-choice';
+import { checkQuoteMode } from '../protocol/quote';
 import { getSftp } from './sftp-get';
 import { getOverChannel } from './scp-get';
 import { partsOf, type Manifest } from './parts/manifest';
@@ -30,6 +31,7 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
   target = oneRun(target); // run-target.ts: host keys and typed passwords are this call's
   checkCounts(opts);
   checkProtocol(opts.protocol);
+  checkQuoteMode(opts.quote);
   const conn = new Reconnector(target, opts.trace);
   const { opener } = conn.current();
   const chosen = await chooseProtocol(opener, opts.protocol ?? 'auto', opts.signal, opts.trace, opts.onProtocol).catch((err: unknown) => {

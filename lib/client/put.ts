@@ -10,6 +10,7 @@ import { Reconnector } from './reconnect';
 import { tellOnce } from '../util/tell-once';
 import { checkCounts } from './counts';
 import { checkProtocol, scpRefusalHint } from './protocol-choice';
+import { checkQuoteMode } from '../protocol/quote';
 import { chooseProtocolAgain } from './protocol-choice-again';
 import { putSftp } from './sftp-put';
 import { remoteFileName } from './remote-name';
@@ -48,6 +49,7 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
   const opts = { ...options, onCommitted: tellOnce(options.onCommitted) };
   checkCounts(opts);
   checkProtocol(opts.protocol);
+  checkQuoteMode(opts.quote);
   const input = spoolable(given, opts);
   if (opts.partSize !== undefined) {
     const name = remoteFileName(remotePath);

@@ -1,12 +1,20 @@
 // Quotes a remote path so the remote side sees exactly one word: a POSIX
 // shell (`$SHELL -c`, docs/protocol.md §1), csh, and rssh's wordexp(WRDE_NOCMD)
 // (§6). OpenSSH sends paths raw (CVE-2020-15778); we do not.
+import { ScpipeError } from '../errors';
 
 /** How remote paths are quoted: see `--quote`. */
 export type QuoteMode = 'posix' | 'double' | 'none';
 
 /** The quoting modes, for option validation. */
 export const QUOTE_MODES: readonly QuoteMode[] = ['posix', 'double', 'none'];
+
+/** ERR_USAGE unless `mode` is one of QUOTE_MODES, where given: unchecked, a JavaScript caller's 'bogus' quoted as `double`. */
+export function checkQuoteMode(mode: unknown): void {
+  if (mode !== undefined && !(QUOTE_MODES as readonly unknown[]).includes(mode)) {
+    throw new ScpipeError('ERR_USAGE', `bad quote ${JSON.stringify(String(mode))}: give ${QUOTE_MODES.join(', ')}`);
+  }
+}
 
 // A leading `~/` or `~user/` stays unquoted so the remote still expands it
 // (POSIX: a tilde prefix with any quoted character, even its slash, is literal).

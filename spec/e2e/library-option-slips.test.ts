@@ -76,3 +76,18 @@ it('a mode not a whole number 0 to 0o7777: ERR_USAGE over SCP and SFTP alike, be
   expect(await readdir(dir)).toEqual([]);
   expect(await readdir(sftpDir)).toEqual([]);
 });
+
+it('a quote not posix, double or none: ERR_USAGE from every call, no command run remotely, nothing stored', async () => {
+  const dir = await userDir(sshd.rssh, 'slip-quote');
+  await put(target(), `${dir}/there`, Buffer.from('kept'));
+  await writeFile(join(dir, 'local'), 'local');
+  const before = (await sshd.rsshLog()).length;
+  const quote = 'bogus' as 'posix';
+  const usage = { code: 'ERR_USAGE', message: 'bad quote "bogus": give posix, double, none' };
+  await expect(put(target(), `${dir}/a b`, Buffer.from('new'), { quote })).rejects.toMatchObject(usage);
+  await expect(get(target(), `${dir}/there`, { quote })).rejects.toMatchObject(usage);
+  await expect(upload(target(), [join(dir, 'local')], `${dir}/up`, { quote })).rejects.toMatchObject(usage);
+  await expect(download(target(), [`${dir}/there`], join(dir, 'down'), { quote })).rejects.toMatchObject(usage);
+  expect((await sshd.rsshLog()).length).toBe(before);
+  expect((await readdir(dir)).sort()).toEqual(['local', 'there']);
+});
