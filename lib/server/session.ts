@@ -4,26 +4,24 @@
 // §4): same acks, same `\1scp: …` messages, exit status 0 or 1. Paths in
 // messages are the client's view; the real root is never shown.
 import { posix } from 'node:path';
-import { lstat, stat } from '../fs/byte-fs';
+import { lstat } from '../fs/byte-fs';
 import { errnoCode } from '../fs/strerror';
 import type { ServerChannel } from 'ssh2';
 import { isScpipeError, ScpipeError } from '../errors';
-import { createLocalSink } from '../fs/local-sink';
 import { namedFromGiven } from './as-given';
 import { sendLocalPaths } from '../fs/local-source';
 import { encodeWarning } from '../protocol/records';
 import { ScpSink } from '../protocol/sink';
-import type { FileWriter, SinkHandler } from '../protocol/sink-types';
 import { ScpSource } from '../protocol/source';
 import { linkedController } from '../util/abort';
 import { escapeForTerminal, peerText } from '../util/escape';
-import { asSaid, said, Said, saidError, saidOf } from '../util/said';
-import { namesScp, parseScpCommand, type ScpCommand } from './command-line';
+import { said, Said, saidError, saidOf } from '../util/said';
+import { namesScp, parseScpCommand } from './command-line';
 import type { Jail } from './jail';
 import { serveChannel } from './server-channel';
-import { sinkGuard, sourceGuard } from './entry-guard';
+import { sourceGuard } from './entry-guard';
 import { locate } from './jail-dotdot';
-import { beingWritten } from './sftp/store-guard';
+import { clientViewSink, openUploadTarget } from './upload-target';
 
 /** rssh's refusal text, so users of scp-only hosts recognise it. */
 export const RESTRICTED_BANNER =
@@ -49,9 +47,6 @@ export interface SessionContext {
 
 /** Characters of a refused command the log keeps. */
 const MAX_LOGGED_COMMAND = 1000;
-
-// An scp command that command-line.ts accepted.
-type ScpRequest = Extract<ScpCommand, { ok: true }>;
 
 /** Runs one exec request to completion; never throws. */
 export async function runSession(stream: ServerChannel, command: string, ctx: SessionContext): Promise<void> {
@@ -159,102 +154,6 @@ function clientGone(stream: ServerChannel, cut: AbortSignal | undefined): { sign
     stream.off('close', hungUp);
   };
   return { signal: controller.signal, stop };
-}
-
-// The local sink for an upload, or the refusal to send instead of the first
-// \0. OpenSSH's sink refuses there only for -d (verifydir, §4.1 step 1); we
-// also refuse uploads on a read-only server and targets whose path leads
-// outside the root. The sink then writes where the jail checked: both follow
-// a dangling link with fs/target.ts's followLinks().
-async function openUploadTarget(command: ScpRequest, ctx: SessionContext, clientGone: AbortSignal): Promise<SinkHandler | Said> {
-  const path = command.path;
-  if (ctx.readOnly) return said`${path}: read-only server`;
-  let target: string | undefined;
-  try {
-    target = await locate(ctx.jail, command.path);
-    await ctx.jail.checkNoEscape(target, { allowMissingLeaf: true });
-  } catch (err) {
-    // The jail speaks in client paths already. Hiding the root in them again
-    // turned a client path that begins with the real root's path into
-    // another, and so told the client where the root is on the host.
-    return target === undefined ? saidOf(err) : namedAsGiven(err, ctx.jail.display(target), path);
-  }
-  try {
-    if (command.targetIsDirectory) {
-      const st = await stat(target).catch(() => undefined);
-      if (!st) return said`${path}: No such file or directory`;
-      if (!st.isDirectory()) return said`${path}: Not a directory`;
-    }
-    // `nodir/` names a directory: a file is refused there, as OpenSSH's open()
-    // refuses it, not stored as `nodir` (a second upload would replace it).
-    const asGiven = command.path.endsWith('/') && target !== ctx.jail.root ? `${target}/` : target;
-    return await createLocalSink(asGiven, {
-      preserve: command.preserve,
-      recursive: command.recursive,
-      dropSetId: true,
-      regularFilesOnly: true,
-      appendOnly: ctx.appendOnly,
-      // A file another client still writes (SFTP) is no stored one to count the same as.
-      compare: { signal: clientGone, beingWritten },
-      // The session's line names the target the client gave (`.`, `backups/`, a tree's
-      // directory): each file stored under another name gets its own, as over SFTP.
-      onFileDone: (stored, bytes) => {
-        if (posix.normalize(stored) !== posix.normalize(target)) ctx.log(`${ctx.who} stored ${escapeForTerminal(ctx.jail.display(stored))} ${bytes} bytes`);
-      },
-      // Checked again for every file and directory: the client may have
-      // moved a symlink into the path since (an SFTP rename in another session).
-      guard: sinkGuard(ctx.jail),
-      hold: () => ctx.jail.names.hold(),
-    });
-  } catch (err) {
-    return saidOf(err).map((text) => namedFromGiven(ctx.jail.hideRoot(text), ctx.jail.display(target), path));
-  }
-}
-
-// `err` about the target itself (a directory on its way not there) names it
-// as the client gave it, as OpenSSH's scp -t does (`backup/x: No such file…`,
-// not `/backup/x`): scpipe's put and cp look for that to say how to make it.
-function namedAsGiven(err: unknown, shown: string, given: string): Said {
-  const prefix = `${escapeForTerminal(shown)}: `;
-  if (!isScpipeError(err, 'ERR_LOCAL_IO') || err.path !== shown || !err.message.startsWith(prefix)) return saidOf(err);
-  return said`${given}: ${Said.plain(err.message.slice(prefix.length))}`;
-}
-
-// The local sink as the client sees it: paths in its messages are shown from
-// the root (Jail.hideRoot), and each chunk written is counted for the log.
-// One wrapper, so an uploaded chunk costs one extra call.
-function clientViewSink(inner: SinkHandler, hide: (text: string) => string, count: (bytes: number) => void): SinkHandler & { recordSeen(): boolean; filesStored(): number } {
-  let seen = false;
-  let stored = 0;
-  return {
-    recordSeen: () => seen,
-    filesStored: () => stored,
-    openFile: async (file, times, depth) => {
-      seen = true;
-      const w = await inner.openFile(file, times, depth);
-      if ('error' in w) return { error: asSaid(w.error).map(hide) };
-      const shown: FileWriter = {
-        write: (chunk) => {
-          count(chunk.length);
-          return w.write(chunk);
-        },
-        finish: async (result) => {
-          const message = await w.finish(result);
-          if (message === undefined) stored++;
-          return message === undefined ? undefined : asSaid(message).map(hide);
-        },
-        abort: () => w.abort(),
-      };
-      return shown;
-    },
-    enterDirectory: async (dir, times, depth) => {
-      seen = true;
-      const refused = await inner.enterDirectory(dir, times, depth);
-      return refused && { error: asSaid(refused.error).map(hide) };
-    },
-    leaveDirectory: (depth) => inner.leaveDirectory(depth),
-    close: () => inner.close?.() ?? Promise.resolve(),
-  };
 }
 
 // Text already escaped for a terminal, cut to `max` characters (a cut escape is still plain text).
