@@ -62,3 +62,18 @@ it('a link to /, to .., outside or to itself is refused before its .. is taken: 
   expect(await entries(serve.root)).toEqual(['backups', 'd', 'latest', 'loop', 'out', 'slash', 'up']);
   expect(await entries(join(serve.root, 'backups'))).toEqual(['2026-12-07']);
 });
+
+// `latest/..` and `d/.` name a directory by the way to it: the kernel, and so sftp-server,
+// refuses to remove, rename or make one so. Taken through the link, rmdir latest/.. would try backups.
+it('rmdir, rename, rm, mkdir and ln -s of a name ending in . or ..: each refused, nothing changed', async () => {
+  await mkdir(join(serve.root, 'd', 'e'));
+  const r = await sftpBatch(serve, ['-rmdir latest/..', '-rename latest/.. renamed', '-rename d/e/.. renamed', '-rmdir d/e/.', '-rm d/.', '-mkdir d/..', '-rename d/e d/..', '-ln -s d d/e/..', 'ls -1 d/e/..']);
+  expect(r.status).toBe(0); // the batch's last line, lstat-like listing through `..`, works
+  // sftp shows the status (Failure, as sftp-server's EINVAL, ENOTEMPTY, EBUSY or EEXIST), one line per refusal.
+  expect(r.stderr.match(/^remote (rmdir|rename|delete|mkdir|symlink) .*: Failure\r?$/gm)).toHaveLength(8);
+  expect(r.stdout).toMatch(/d\/e\/\.\.\/e/);
+  expect(await entries(serve.root)).toEqual(['backups', 'd', 'latest']);
+  expect(await entries(join(serve.root, 'backups'))).toEqual(['2026-12-07']);
+  expect(await entries(join(serve.root, 'd'))).toEqual(['e']);
+  expect(await entries(join(serve.root, 'd', 'e'))).toEqual([]);
+});

@@ -61,7 +61,7 @@ export async function setstatPath(ctx: OpsContext, req: Req<'setstat'>): Promise
 
 export async function removePath(ctx: OpsContext, req: Req<'remove' | 'rmdir'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
-  const host = await child(ctx, req.path);
+  const host = await ownName(ctx, req.path);
   const ownTemp = ctx.appendOnly && ownUploadTemp(ctx, req, host);
   if (ctx.appendOnly && !ownTemp) await refuseRemove(req.path, host);
   // Its owner is forgotten with it: a file made later with the same inode is not that login's.
@@ -75,7 +75,7 @@ export async function removePath(ctx: OpsContext, req: Req<'remove' | 'rmdir'>):
 
 export async function mkdirPath(ctx: OpsContext, req: Req<'mkdir'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
-  const host = await child(ctx, req.path);
+  const host = await ownName(ctx, req.path);
   await mkdir(host, req.attrs.mode === undefined ? 0o777 : req.attrs.mode & CLIENT_MODE_BITS).catch((err: unknown) => {
     throw toFailure(err, req.path);
   });
@@ -94,8 +94,8 @@ export async function renamePath(ctx: OpsContext, req: Req<'rename' | 'posix-ren
   if (ctx.appendOnly && req.op === 'hardlink') throw refused(req.to, 'links are not made');
   // Append-only renames go to storeUpload() (store-upload.ts), without the lock held: never here.
   if (ctx.appendOnly) throw refused(req.from, 'only an upload\'s temporary file is renamed, onto a new name');
-  const from = await child(ctx, req.from);
-  const to = await child(ctx, req.to);
+  const from = await ownName(ctx, req.from);
+  const to = await ownName(ctx, req.to);
   try {
     if (req.op === 'posix-rename') await rename(from, to);
     else if (req.op === 'hardlink') await hardlink(ctx, from, to, req.from);
@@ -144,7 +144,7 @@ async function hardlink(ctx: OpsContext, from: string, to: string, clientFrom: s
 export async function symlinkPath(ctx: OpsContext, req: Req<'symlink'>): Promise<Buffer> {
   refuseIfReadOnly(ctx);
   if (ctx.appendOnly) throw refused(req.link, 'links are not made');
-  const host = await child(ctx, req.link);
+  const host = await ownName(ctx, req.link);
   const target = await ctx.paths.symlinkTarget(host, req.target, req.link);
   await symlink(target, host).catch((err: unknown) => {
     throw toFailure(err, req.link);
@@ -184,6 +184,17 @@ export async function child(ctx: OpsContext, clientPath: string): Promise<string
   const host = await ctx.paths.noFollow(clientPath);
   if (host === ctx.paths.jail.root) throw new SftpFailure(STATUS.PERMISSION_DENIED, said`the root cannot be changed`);
   return host;
+}
+
+/**
+ * child() for a name made, removed or renamed. `d/.` and `latest/..` name a
+ * directory by where it is reached from, not by a name of its own: the kernel
+ * (and so sftp-server) refuses to remove, rename or make one so.
+ */
+export async function ownName(ctx: OpsContext, clientPath: string): Promise<string> {
+  const last = clientPath.split('/').filter((name) => name !== '').pop();
+  if (last === '.' || last === '..') throw new SftpFailure(STATUS.FAILURE, said`${ctx.paths.shown(clientPath)}: Invalid argument (a name ending in "${Said.plain(last)}" is not removed, renamed or made)`);
+  return child(ctx, clientPath);
 }
 
 /** The OK reply to a change, which is logged, one line each, like transfers. */

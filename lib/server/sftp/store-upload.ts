@@ -9,7 +9,7 @@ import { lstat } from '../../fs/byte-fs';
 import { NameTaken, SourceChanged, TEMP_NAME_REFUSAL, storeNew } from '../../fs/store-new';
 import { isUploadTempName, refuseMove, refused } from './append-only';
 import type { OpsContext } from './context';
-import { changed, child } from './path-ops';
+import { changed, child, ownName } from './path-ops';
 import type { Req } from './requests';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
@@ -21,8 +21,8 @@ export async function storeUpload(ctx: OpsContext, req: Req<'rename' | 'posix-re
   const names = ctx.paths.jail.names;
   let release = await names.hold(true);
   try {
-    const from = await child(ctx, req.from);
-    const to = await child(ctx, req.to);
+    const from = await ownName(ctx, req.from);
+    const to = await ownName(ctx, req.to);
     const st = await refuseMove(req.from, from);
     const key = fileKey(st);
     if (isUploadTempName(req.to)) throw refused(req.to, TEMP_NAME_REFUSAL);
