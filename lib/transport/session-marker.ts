@@ -16,6 +16,9 @@ const FORCED = /^debug\d: (clientloop\.c:client_session2_setup|mux\.c:mux_client
 // ssh's words as it asks for the subsystem or command, or as the master says the session is open.
 const ASKED = /^debug1: .*(Sending (subsystem|command): |master session id: \d)/;
 
+// ssh's log lines are short (a message of at most 1 KiB, the forced lines' tag before it).
+const HELD_LINE_MAX = 4096;
+
 const known = new Map<string, boolean>();
 
 /** True when `program -V` says OpenSSH 8.5 or later (which knows LogVerbose); asked once per program. */
@@ -36,7 +39,8 @@ export function knowsLogVerbose(program: string): boolean {
  * as they come, except a line that may become a debug line, held to its end.
  */
 export function sessionMarker(asked: () => void): Transform {
-  let line = '';
+  let line = ''; // the current line's start while it may be one of ssh's debug lines (held)
+  let midLine = false; // part of the current line has passed: the rest passes as it comes
   let said = false;
   const take = (whole: string): string => {
     if (!said && ASKED.test(whole)) {
@@ -49,13 +53,21 @@ export function sessionMarker(asked: () => void): Transform {
     transform(chunk: Buffer, _encoding, callback) {
       let out = '';
       for (const piece of chunk.toString('latin1').split(/(?<=\n)/)) {
+        const ended = piece.endsWith('\n');
+        if (midLine) {
+          out += piece;
+          midLine = !ended;
+          continue;
+        }
         line += piece;
-        if (line.endsWith('\n')) {
+        if (ended) {
           out += take(line);
           line = '';
-        } else if (!'debug'.startsWith(line.slice(0, 5))) {
-          out += line; // not a debug line: no need to wait for its end
+        } else if (line.length > HELD_LINE_MAX || !'debug'.startsWith(line.slice(0, 5))) {
+          // Not a debug line, or longer than any of ssh's (a remote's endless line): no need to wait for its end.
+          out += line;
           line = '';
+          midLine = true;
         }
       }
       callback(null, out !== '' ? Buffer.from(out, 'latin1') : undefined);

@@ -42,3 +42,24 @@ it('the system ssh (OpenSSH 8.5 or later here) knows LogVerbose, and takes ours'
   expect(knowsLogVerbose('/bin/true')).toBe(false);
   expect(() => execFileSync('ssh', ['-G', '-F', 'none', `-oLogVerbose=${FORCED_LINES}`, 'h'], { stdio: 'pipe' })).not.toThrow();
 });
+
+// A remote's stderr comes through ssh's too: a line that begins as ssh's
+// "debug" lines do but goes on past any of ssh's is the remote's.
+it.each([['whole', 1_000_000], ['a byte at a time', 1]])('passes a remote line begun as "debug" at once past 4 KiB, fed %s, not held to its newline', async (_, size) => {
+  const marker = sessionMarker(() => undefined);
+  const out: Buffer[] = [];
+  marker.on('data', (c: Buffer) => out.push(c));
+  const line = 'debug' + 'x'.repeat(10_000);
+  const bytes = Buffer.from(line, 'latin1');
+  for (let i = 0; i < bytes.length; i += size) marker.write(bytes.subarray(i, i + size));
+  await new Promise((resolve) => setImmediate(resolve));
+  const early = Buffer.concat(out).toString('latin1');
+  expect(early.length).toBe(line.length); // before the end: nothing held
+  expect(early === line).toBe(true);
+  marker.end();
+});
+
+it('takes a remote line cut after "scp: " for no line of ssh\'s: its rest is neither the mark nor dropped', async () => {
+  const line = 'scp: debug1: Sending subsystem: sftp\n';
+  expect(await through(line, 5)).toEqual({ out: line, asked: 0 });
+});
