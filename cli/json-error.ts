@@ -73,8 +73,10 @@ function remoteSpec(arg: string): { host: string; path: string } | null {
 /**
  * JSON text safe on a terminal: JSON.stringify escapes the C0 controls (a
  * newline, ESC) but not DEL and the C1 controls (U+009B is a CSI to some
- * terminals), nor U+2028/2029, which some readers take for line ends.
+ * terminals), nor U+2028/2029, which some readers take for line ends, nor the
+ * bidi controls and invisible marks that stderr shows escaped (escape.ts),
+ * which reorder or hide what a name looks like.
  */
 export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -53,6 +53,19 @@ describe('--json: the error says where, and what was left', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('put -s to a remote path with a bidi override and a zero-width space: they come as JSON escapes, as on stderr', async () => {
+    const dir = await userDir(sshd.user, 'json-bidi');
+    const odd = `${dir}/cod\u202egnp.exe\u200b/f`;
+    const r = await runCli(['put', '--json', '-s', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, odd)], { stdin: 'bytes' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('cod\\u{202e}gnp.exe\\u{200b}'); // the message, escaped where it was made
+    const text = r.stdout.toString();
+    expect(text).toContain('cod\\u202egnp.exe\\u200b/f');
+    expect(text.slice(0, -1)).toMatch(/^[\x20-\x7e]*$/); // nothing a terminal would reorder or hide
+    expect(summary(text).error).toMatchObject({ code: 'ERR_NO_SUCH_FILE', remote_path: odd, missing_directory: `${dir}/cod\u202egnp.exe\u200b` });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('put -s --retries 0, the connection lost mid-upload: exit 1, the partial temporary file in temps_left, and there it is', async () => {
     const dir = await userDir(sshd.user, 'json-lost');
     const run = startCli(['put', '--json', '-s', '--retries', '0', ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { stdin: endlessInput() });

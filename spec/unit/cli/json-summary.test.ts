@@ -32,4 +32,14 @@ describe('SummaryRecorder', () => {
     expect(text.slice(0, -1)).toMatch(/^[\x20-\x7e]*$/);
     expect((JSON.parse(text) as JsonSummary).error!.path).toBe('a\nb\u001bc\u007fd\u009be\u2028f');
   });
+
+  it('writes the bidi controls and invisible marks escapeForTerminal() escapes as \\u escapes too: a name cannot reorder the line it is shown on', () => {
+    let text = '';
+    const r = new SummaryRecorder('put', ['h:f'], { write: (t: string) => (text += t) });
+    const odd = 'a\u202eb\u2066c\u2069d\u200be\u200ff\u061cg\ufeffh';
+    r.finish(new ScpipeError('ERR_REMOTE', 'm', { path: odd }), 1);
+    expect(text).toContain('"path":"a\\u202eb\\u2066c\\u2069d\\u200be\\u200ff\\u061cg\\ufeffh"');
+    expect(text.slice(0, -1)).toMatch(/^[\x20-\x7e]*$/);
+    expect((JSON.parse(text) as JsonSummary).error!.path).toBe(odd);
+  });
 });
