@@ -2,16 +2,16 @@
 // would: `..` is the parent of where the names before it lead, through
 // symbolic links, so `latest/../x` with `latest -> backups/day` is
 // backups/x, not x. The part before the last `..` is walked name by name,
-// each name's real path kept inside the root as checkNoEscape() keeps a
-// link's: a name leading outside is refused, `..` at the root stays there.
+// each name's real path kept inside the root (real-directory.ts): a name
+// leading outside is refused, `..` at the root stays there.
 // The rest is joined by name and, like any path, checked by the caller.
 // A path without `..` costs nothing more than Jail.resolve().
 import { posix } from 'node:path';
-import { realpath, stat } from '../fs/byte-fs';
 import { joinName } from '../fs/join-name';
 import { strerror } from '../fs/strerror';
 import { Said, said, saidError } from '../util/said';
 import { OUTSIDE, type Jail } from './jail';
+import { LEADS_OUTSIDE, realDirectory } from './real-directory';
 
 /** The host path for `clientPath`, its `..` taken after the links before it. */
 export async function locate(jail: Jail, clientPath: string): Promise<string> {
@@ -27,23 +27,20 @@ export async function locate(jail: Jail, clientPath: string): Promise<string> {
       if (cur !== jail.root) cur = posix.dirname(cur);
       continue;
     }
-    cur = await realDirectory(jail, joinName(cur, name), `/${names.slice(0, i + 1).join('/')}`);
+    cur = await realDirectoryShown(jail, joinName(cur, name), `/${names.slice(0, i + 1).join('/')}`);
   }
   return names.slice(last + 1).reduce((path, name) => joinName(path, name), cur);
 }
 
-// The real path of `hostPath`, which must be a directory inside the root.
-async function realDirectory(jail: Jail, hostPath: string, shown: string): Promise<string> {
-  let real: string;
+// The real directory `hostPath` leads to, said as the scp roles say errors.
+async function realDirectoryShown(jail: Jail, hostPath: string, shown: string): Promise<string> {
+  let real: string | typeof LEADS_OUTSIDE;
   try {
-    real = await realpath(hostPath);
-    if (jail.contains(real) && !(await stat(real)).isDirectory()) {
-      throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    }
+    real = await realDirectory(jail, hostPath);
   } catch (err) {
     throw saidError('ERR_LOCAL_IO', said`${shown}: ${Said.plain(strerror(err))}`, { path: shown });
   }
-  if (!jail.contains(real)) {
+  if (real === LEADS_OUTSIDE) {
     throw saidError('ERR_UNSAFE_NAME', said`${shown}: ${Said.plain(OUTSIDE)}`, { path: shown });
   }
   return real;

@@ -11,6 +11,7 @@ import { errnoCode } from '../../fs/strerror';
 import { Said, said, saidOf } from '../../util/said';
 import { OUTSIDE, type Jail } from '../jail';
 import { locate } from '../jail-dotdot';
+import { LEADS_OUTSIDE, realDirectory } from '../real-directory';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
 
@@ -137,15 +138,15 @@ export class SftpPaths {
     return true;
   }
 
-  // The real path of a directory that must exist inside the root.
+  // realDirectory() (real-directory.ts) with its outcome as a status.
   private async realDirectory(hostDir: string, clientPath: string): Promise<string> {
-    let real: string;
+    let real: string | typeof LEADS_OUTSIDE;
     try {
-      real = await realpath(hostDir);
+      real = await realDirectory(this.jail, hostDir);
     } catch (err) {
       throw toFailure(err, clientPath);
     }
-    if (!this.jail.contains(real)) throw this.outside(clientPath);
+    if (real === LEADS_OUTSIDE) throw this.outside(clientPath);
     return real;
   }
 
