@@ -12,6 +12,7 @@ import { Said, said, saidOf } from '../../util/said';
 import { OUTSIDE, type Jail } from '../jail';
 import { locate } from '../jail-dotdot';
 import { LEADS_OUTSIDE, realDirectory } from '../real-directory';
+import { linkText } from './link-text';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
 
@@ -87,18 +88,17 @@ export class SftpPaths {
   /**
    * The text to store for a new symlink at `linkHost` pointing at the
    * client's `target`, or a refusal when it would lead outside the root.
-   * An absolute target (a client path) is stored relative to the link's
-   * directory, so the link means the same inside the root as the client
-   * meant; a relative one is normalised, so no `..` hides behind a name.
+   * The client's names and `..`s are kept, as sftp-server keeps them, an
+   * absolute target made relative to the link's directory (link-text.ts).
    */
   async symlinkTarget(linkHost: string, target: string, clientLink: string): Promise<string> {
     if (target === '' || target.includes('\0')) throw new SftpFailure(STATUS.BAD_MESSAGE, said`bad symbolic link target`);
     const dir = await this.realDirectory(posix.dirname(linkHost), clientLink);
-    const stored = posix.isAbsolute(target) ? posix.relative(dir, this.resolve(target)) || '.' : posix.normalize(target);
-    if (!this.jail.contains(posix.resolve(dir, stored)) || !(await this.leadsInside(posix.resolve(dir, stored)))) {
+    const link = await linkText(this.jail, dir, target);
+    if (link === LEADS_OUTSIDE || !(await this.leadsInside(link.leadsTo))) {
       throw new SftpFailure(STATUS.PERMISSION_DENIED, said`${this.shown(clientLink)}: Permission denied (symbolic link would lead outside the root)`);
     }
-    return stored;
+    return link.text;
   }
 
   /** The client's view of a host path, for messages and (as a string: escaped) logs. */

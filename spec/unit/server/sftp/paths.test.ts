@@ -61,11 +61,13 @@ it('readlink shows targets inside as the client sees them, and refuses targets o
   expect((await failure(paths.readlink('relout'))).status).toBe(STATUS.PERMISSION_DENIED);
 });
 
-it('symlinkTarget stores absolute client targets relative, normalises, and refuses a way out', async () => {
+it('symlinkTarget stores absolute client targets relative, keeps the names and .. as given, and refuses a way out', async () => {
   const link = join(root, 'a', 'l');
   expect(await paths.symlinkTarget(link, '/a/b', '/a/l')).toBe('b');
   expect(await paths.symlinkTarget(link, '/etc/passwd', '/a/l')).toBe('../etc/passwd');
-  expect(await paths.symlinkTarget(link, 'b/../../inner', '/a/l')).toBe('../inner');
+  expect(await paths.symlinkTarget(link, 'b/../../inner', '/a/l')).toBe('b/../../inner');
+  expect(await paths.symlinkTarget(link, '/inner/../x', '/a/l')).toBe('../inner/../x');
+  expect((await failure(paths.symlinkTarget(link, '/relout/../x', '/a/l'))).status).toBe(STATUS.PERMISSION_DENIED);
   expect((await failure(paths.symlinkTarget(link, '../../secret', '/a/l'))).status).toBe(STATUS.PERMISSION_DENIED);
   expect((await failure(paths.symlinkTarget(link, '', '/a/l'))).status).toBe(STATUS.BAD_MESSAGE);
 });
