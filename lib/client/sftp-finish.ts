@@ -15,6 +15,7 @@ import { notVerified, readBackDiffers, sumOf } from './read-back';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
 import { notKept, refusal, setTimesAlone } from './sftp-preserve';
 import { tempGoneError } from './temp-gone';
+import { withTempsLeft } from './temps-left';
 
 /** How far finish() got, across its attempts over new connections. */
 export interface FinishStage {
@@ -39,7 +40,7 @@ export async function finish(lanes: WriteLane[], paths: UploadPaths, bytes: numb
   if (st.size !== bytes) {
     throw new ScpipeError('ERR_REMOTE', `${escapeForTerminal(paths.temp)}: the server stored ${st.size} of ${bytes} bytes`, { path: paths.temp });
   }
-  if (opts.verify) await readBackTemp(lanes, paths, bytes, sha256!, opts);
+  if (opts.verify) await readBackTemp(lanes, paths, bytes, sha256!, opts, stage);
   let lost: ScpipeError | undefined;
   if (opts.preserve) {
     const t = opts.times ?? { mtime: BigInt(Math.floor(Date.now() / 1000)), atime: BigInt(Math.floor(Date.now() / 1000)) };
@@ -137,8 +138,9 @@ export async function rename(session: SftpSession, paths: UploadPaths, log?: (li
 
 // --verify: the temporary file read back over the lanes' sessions (a handle
 // of their own: the upload's are write-only) before it takes the target's
-// name; one that differs is removed by the caller, and the target stays.
-async function readBackTemp(lanes: WriteLane[], paths: UploadPaths, bytes: number, sent: string, opts: SftpPutOptions): Promise<void> {
+// name; one that differs is removed by the caller, and the target stays,
+// unless an attempt before this one removed it (`stage`): then it is kept, the only copy.
+async function readBackTemp(lanes: WriteLane[], paths: UploadPaths, bytes: number, sent: string, opts: SftpPutOptions, stage: FinishStage): Promise<void> {
   const started = performance.now();
   const readers: ReadLane[] = [];
   try {
@@ -146,7 +148,7 @@ async function readBackTemp(lanes: WriteLane[], paths: UploadPaths, bytes: numbe
     const pieceSize = Math.min(...readers.map((l) => l.session.limits.maxRead));
     const chunks = readOrdered(readers, bytes, { path: paths.temp, pieceSize, maxInFlight: READ_AHEAD_PER_LANE * readers.length, checkEnd: true });
     const read = await sumOf(chunks, posix.basename(paths.target), BigInt(bytes), opts.onProgress, opts.signal);
-    if (read !== sent) throw readBackDiffers(paths.target, read, sent, 'the upload was not renamed into place, and the target is as it was');
+    if (read !== sent) throw differs(paths, read, sent, stage);
   } catch (err) {
     // A lost connection stays one: finish() is retried over a new connection.
     throw isConnectionLoss(err) ? err : notVerified(err, `${escapeForTerminal(paths.target)}: reading the upload back to verify it failed, so it was not renamed into place`);
@@ -154,6 +156,14 @@ async function readBackTemp(lanes: WriteLane[], paths: UploadPaths, bytes: numbe
     await Promise.all(readers.map((l) => l.session.close(l.handle, paths.temp).catch(() => undefined)));
   }
   opts.trace?.(`verify: read back ${escapeForTerminal(paths.temp)} in ${((performance.now() - started) / 1000).toFixed(2)} s: SHA-256 as sent`);
+}
+
+// A read-back that differs: the old target stays, unless it was removed to
+// rename onto its name (no posix-rename) before a loss; then the upload is kept and named.
+function differs(paths: UploadPaths, read: string, sent: string, stage: FinishStage): ScpipeError {
+  if (!stage.oldRemoved) return readBackDiffers(paths.target, read, sent, 'the upload was not renamed into place, and the target is as it was');
+  const err = readBackDiffers(paths.target, read, sent, `the old ${escapeForTerminal(paths.target)} was removed before the rename (the server has no posix-rename)`);
+  return withTempsLeft(err, [{ path: paths.temp, state: 'whole' }]) as ScpipeError;
 }
 
 // --no-clobber: SFTP v3's plain rename refuses an existing target (OpenSSH's

@@ -12,14 +12,15 @@ import { waitFor } from './async';
 // reply went out), `fexit` the exit of scp -f (a download), `fexit-closed`
 // that exit with the relay's stdout and stderr closed first (the remote sent
 // its end of data, then hangs without exiting), `rename` the SFTP
-// status answering a rename, `close` the one answering a close (a download's
-// last request); ` only=SUFFIX`:
+// status answering a rename, `remove` the one answering a remove, `close`
+// the one answering a close (a download's last request); ` only=SUFFIX`:
 // only for a target (of scp) or a rename naming one that ends so.
-export type Hold = `${`ack ${number}` | 'exit' | 'rename'}${'' | ` only=${string}`}` | 'fexit' | 'fexit-closed' | 'close' | 'none';
+export type Hold = `${`ack ${number}` | 'exit' | 'rename' | 'remove'}${'' | ` only=${string}`}` | 'fexit' | 'fexit-closed' | 'close' | 'none';
 
 const SCRIPT = String.raw`#!/usr/bin/python3
 import os, struct, subprocess, sys, threading, time
 CTL = os.path.dirname(os.path.abspath(__file__)) + '/ctl'
+NO_POSIX_RENAME = os.path.exists(os.path.dirname(os.path.abspath(__file__)) + '/no-posix-rename')
 hold = open(CTL + '/hold').read().split()
 only = hold.pop()[5:].encode() if hold[-1].startswith('only=') else b''
 def held():
@@ -48,7 +49,14 @@ if len(sys.argv) > 1:
     if hold[0] == 'exit': held()
     sys.exit(s)
 p = subprocess.Popen(['/usr/lib/openssh/sftp-server'], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-renames, closes = set(), set()
+renames, removes, closes = set(), set(), set()
+def without_posix_rename(pk):
+    out, i = pk[5:9], 9
+    while i < len(pk):
+        n = struct.unpack('>I', pk[i:i + 4])[0]; name = pk[i + 4:i + 4 + n]; i += 4 + n
+        d = struct.unpack('>I', pk[i:i + 4])[0]; data = pk[i:i + 4 + d]; i += 4 + d
+        if name != b'posix-rename@openssh.com': out += struct.pack('>I', n) + name + data
+    return struct.pack('>IB', len(out) + 1, 2) + out
 def packets(read):
     buf = b''
     while True:
@@ -62,13 +70,16 @@ def requests():
     for pk in packets(lambda: os.read(0, 65536)):
         t = pk[4]
         if (t == 18 or (t == 200 and b'posix-rename@openssh.com' in pk[13:13 + 24])) and only in pk: renames.add(pk[5:9])
+        if t == 13 and only in pk: removes.add(pk[5:9])
         if t == 4: closes.add(pk[5:9])
         p.stdin.write(pk); p.stdin.flush()
     p.stdin.close()
 threading.Thread(target=requests, daemon=True).start()
 for pk in packets(lambda: os.read(p.stdout.fileno(), 65536)):
     if hold[0] == 'rename' and pk[4] == 101 and pk[5:9] in renames: held()
+    if hold[0] == 'remove' and pk[4] == 101 and pk[5:9] in removes: held()
     if hold[0] == 'close' and pk[4] == 101 and pk[5:9] in closes: held()
+    if NO_POSIX_RENAME and pk[4] == 2: pk = without_posix_rename(pk)
     out(pk)
 sys.exit(p.wait())
 `;
@@ -85,10 +96,14 @@ export interface HeldReplies {
   remove(): void;
 }
 
-/** Writes the relay into a directory of its own that every account may read (sync: sshdPerSuite needs the path at once). */
-export function heldReplies(): HeldReplies {
+/**
+ * Writes the relay into a directory of its own that every account may read (sync: sshdPerSuite needs the path at once);
+ * `noPosixRename`: its sftp-server's VERSION offers no posix-rename@openssh.com (a server that has only v3's RENAME).
+ */
+export function heldReplies(opts: { noPosixRename?: boolean } = {}): HeldReplies {
   const dir = mkdtempSync(join(tmpdir(), 'scpipe-test-held-'));
   chmodSync(dir, 0o755);
+  if (opts.noPosixRename) writeFileSync(join(dir, 'no-posix-rename'), '');
   const ctl = join(dir, 'ctl');
   mkdirSync(ctl, { mode: 0o777 });
   chmodSync(ctl, 0o777);
