@@ -11,11 +11,12 @@ import { waitFor } from './async';
 // What to hold: `ack N` the Nth \0 of scp -t, `exit` its exit (after every
 // reply went out), `fexit` the exit of scp -f (a download), `fexit-closed`
 // that exit with the relay's stdout and stderr closed first (the remote sent
-// its end of data, then hangs without exiting), `rename` the SFTP
+// its end of data, then hangs without exiting), `fstart` the first byte
+// of scp -f (its header or error: a look for a file), `rename` the SFTP
 // status answering a rename, `remove` the one answering a remove, `close`
 // the one answering a close (a download's last request); ` only=SUFFIX`:
 // only for a target (of scp) or a rename naming one that ends so.
-export type Hold = `${`ack ${number}` | 'exit' | 'rename' | 'remove'}${'' | ` only=${string}`}` | 'fexit' | 'fexit-closed' | 'close' | 'none';
+export type Hold = `${`ack ${number}` | 'exit' | 'rename' | 'remove'}${'' | ` only=${string}`}` | 'fexit' | 'fexit-closed' | 'fstart' | 'close' | 'none';
 
 const SCRIPT = String.raw`#!/usr/bin/python3
 import os, struct, subprocess, sys, threading, time
@@ -31,9 +32,11 @@ if len(sys.argv) > 1:
     p = subprocess.Popen(['scp'] + sys.argv[1:], stdout=subprocess.PIPE)
     sink = any(a.startswith('-') and 't' in a for a in sys.argv[1:-1])
     closed = hold[0] == 'fexit-closed'
+    fstart = hold[0] == 'fstart' and not sink
     if hold[0] in ('fexit', 'fexit-closed') and not sink: hold = ['exit']
     elif not sink or not sys.argv[-1].encode().endswith(only): hold = ['none']
     n, want = 0, int(hold[1]) if hold[0] == 'ack' else -1
+    if fstart: held()
     while True:
         b = os.read(p.stdout.fileno(), 65536)
         if not b: break
@@ -93,7 +96,19 @@ export interface HeldReplies {
   held(count?: number): Promise<void>;
   /** Lets the held reply (and every later one) go. */
   release(): Promise<void>;
+  /** Waits until every relay that held a reply has exited (let go or killed): hold() may then arm the next. */
+  exited(): Promise<void>;
   remove(): void;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
 }
 
 /**
@@ -118,6 +133,10 @@ export function heldReplies(opts: { noPosixRename?: boolean } = {}): HeldReplies
     },
     held: (count = 1) => waitFor(() => readdirSync(ctl).filter((n) => n.startsWith('held.')).length >= count, `${count} repl(ies) held by the relay`, 30_000),
     release: () => writeFile(join(ctl, 'release'), ''),
+    exited: () => {
+      const pids = readdirSync(ctl).filter((n) => n.startsWith('held.')).map((n) => Number(n.slice('held.'.length)));
+      return waitFor(() => pids.every((pid) => !alive(pid)), 'the relays that held have exited', 30_000);
+    },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

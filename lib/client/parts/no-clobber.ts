@@ -5,7 +5,7 @@
 import { ScpipeError, isScpipeError } from '../../errors';
 import { escapeForTerminal } from '../../util/escape';
 import { isConnectionLoss, type Reconnector } from '../reconnect';
-import type { OpenChannel } from '../connection';
+import { withRetries, type RetryEvent } from '../retry';
 import { scpRefusalHint } from '../protocol-choice';
 import { existsError, refuseAnyExisting } from '../scp-exists';
 import { inSftpSession } from '../sftp-look';
@@ -39,15 +39,31 @@ export async function refuseExistingSet(conn: Reconnector, protocol: PartsProtoc
  * Over SCP, just before the first part's header: its name looked up once
  * more, as a single file's is (scp-put.ts). Two runs started together both
  * passed the first look; the one whose first part went second stops here,
- * not after writing over the other's parts. A lost connection teaches
- * nothing: the look at the start stands.
+ * not after writing over the other's parts. A look lost with the connection
+ * is made again over a new one (the retries): the other run may have begun meanwhile.
  */
-export async function refuseFirstPartAgain(open: OpenChannel, dir: string, name: string, opts: RemoteCommandOptions & { signal: AbortSignal }): Promise<void> {
+export async function refuseFirstPartAgain(conn: Reconnector, dir: string, name: string, opts: LookAgainOptions): Promise<void> {
   const first = `${dir}${partName(name, 0)}`;
   try {
-    await refuseAnyExisting(open, [first], opts);
+    await withRetries(
+      async () => {
+        const { open, generation } = conn.current();
+        try {
+          await refuseAnyExisting(open, [first], opts);
+        } catch (err) {
+          if (isConnectionLoss(err)) conn.renew(generation);
+          throw err;
+        }
+      },
+      {
+        retries: conn.canReconnect ? opts.retries : 0,
+        backoffMs: opts.backoffMs,
+        isRetryable: isConnectionLoss,
+        signal: opts.signal,
+        onRetry: opts.onRetry && ((event) => opts.onRetry!({ ...event, file: partName(name, 0) })),
+      },
+    );
   } catch (err) {
-    if (isConnectionLoss(err)) return;
     if (!isScpipeError(err, 'ERR_EXISTS')) throw err;
     throw new ScpipeError(
       'ERR_EXISTS',
@@ -56,6 +72,14 @@ export async function refuseFirstPartAgain(open: OpenChannel, dir: string, name:
       { path: first },
     );
   }
+}
+
+/** What the look again needs of the run's options: its retries, told as the first part's. */
+export interface LookAgainOptions extends RemoteCommandOptions {
+  signal: AbortSignal;
+  retries?: number;
+  backoffMs?: readonly number[];
+  onRetry?: (event: RetryEvent & { file: string }) => void;
 }
 
 /** ERR_EXISTS naming the first of `paths` that is there. */

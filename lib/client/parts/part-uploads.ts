@@ -67,7 +67,7 @@ export class PartUploads {
 
   private async lookAgain(before: Promise<unknown>): Promise<void> {
     await before;
-    if (this.ctx.protocol.now === 'scp') await refuseFirstPartAgain(this.ctx.conn.current().open, this.dir, this.name, this.ctx);
+    if (this.ctx.protocol.now === 'scp') await refuseFirstPartAgain(this.ctx.conn, this.dir, this.name, this.ctx);
   }
 
   private tell(): void {
