@@ -6,8 +6,8 @@
 // server that never answers (an SFTP temporary file to remove). Either says so.
 // Once the library said the commit point passed (transferCommitted), the data
 // is stored whatever comes next: either exit is then 0, said as such.
-import { ScpipeError, abortError } from '../lib';
-import { cancelQuestionOnTty, testLowered } from '../lib/internal';
+import { ScpipeError, abortError, escapeForTerminal } from '../lib';
+import { cancelQuestionOnTty, testLowered, withMessage } from '../lib/internal';
 import { SIGNAL_STATUS } from './exit-status';
 import { say } from './report';
 import { finishSummaryBeforeExit } from './json-summary';
@@ -19,6 +19,8 @@ export const GRACE_MS = testLowered('GRACE_MS', 10_000);
 const LEFT = 'an upload over SFTP may leave its temporary file .NAME.scpipe-XXXXXX on the server: put --remove-stale removes it on a later run';
 
 let committed = false;
+// What the run failed with, caught before its clean-up: an exit that cuts the clean-up short still tells it.
+let caught: unknown;
 // The run that is over, when it is: what is left before the exit is what reads stdout taking the last bytes (runAndExit()).
 let ended: AbortSignal | undefined;
 let afterEndHandled = false;
@@ -36,6 +38,14 @@ export function transfersCommitted(count: number): () => void {
   };
 }
 
+/**
+ * The run's failure, as a command caught it before its clean-up (stopping
+ * the input command): an exit now keeps what it says was left (a file cut short).
+ */
+export function failureCaught(err: unknown): void {
+  caught = err;
+}
+
 /** What is said when a signal came after the commit point. */
 export function cameAfterCommit(name: string): string {
   return `${name} came after the transfer was complete: nothing was cut short, exit 0`;
@@ -45,11 +55,19 @@ export function cameAfterCommit(name: string): string {
 // the signal's status, or 0 after the commit point.
 function exitNow(message: string, name: keyof typeof SIGNAL_STATUS): never {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-  say(message);
+  const failure = committed ? undefined : exitFailure(message, name);
+  say(failure?.message ?? message);
   const status = committed ? 0 : SIGNAL_STATUS[name];
   // --json promises one summary for every run, this one too.
-  finishSummaryBeforeExit(committed ? undefined : new ScpipeError('ERR_ABORTED', message, { signal: name }), status);
+  finishSummaryBeforeExit(failure, status);
   process.exit(status);
+}
+
+// The failure an exit now ends the run with: the one caught, with its fields, told with `message` after its own.
+function exitFailure(message: string, name: string): ScpipeError {
+  if (caught === undefined) return new ScpipeError('ERR_ABORTED', message, { signal: name });
+  const said = caught instanceof ScpipeError ? caught.message : escapeForTerminal(caught instanceof Error ? caught.message : String(caught));
+  return withMessage(caught, `${said}; ${message}`, { code: 'ERR_ABORTED', signal: name });
 }
 
 /**
@@ -60,6 +78,7 @@ function exitNow(message: string, name: keyof typeof SIGNAL_STATUS): never {
 export function abortOnSignals(again?: (name: keyof typeof SIGNAL_STATUS) => void): { signal: AbortSignal; release: () => void } {
   const ac = new AbortController();
   committed = false;
+  caught = undefined;
   ended = undefined;
   const handlers = (Object.keys(SIGNAL_STATUS) as (keyof typeof SIGNAL_STATUS)[]).map((name) => {
     const handler = (): void => {
@@ -82,6 +101,7 @@ export function abortOnSignals(again?: (name: keyof typeof SIGNAL_STATUS) => voi
   return {
     signal: ac.signal,
     release: () => {
+      caught = undefined; // said by the run's end already
       // The after-run listeners first: Node drops a signal caught but not yet
       // dispatched when its last listener goes (libuv stops the handle it was caught on).
       if (!again) untilStdoutTaken(ac.signal);

@@ -12,7 +12,7 @@ import { runPutParts } from './put-parts';
 import { checkPartCount } from '../part-count';
 import { runPutMany } from './put-many';
 import { say, sayEmptyInput, sayFoundRenamed, sayRetry } from '../report';
-import { transferCommitted } from '../signals';
+import { failureCaught, transferCommitted } from '../signals';
 import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
 import { withMissingDirectoryHint } from '../missing-directory-hint';
@@ -169,6 +169,7 @@ export async function runPut(
     }
   } catch (err) {
     failed = true;
+    failureCaught(err); // the stop below may wait 2 s, and a second signal not
     await producer?.stop();
     progress?.done(true);
     await writeStoredAfterSignal(args, err);

@@ -1,13 +1,18 @@
 // --json where scpipe exits without waiting for its clean-up: the server did
 // not answer for the 10 s grace after a signal, or a second signal came. The summary was never
 // written, where docs/json.md promises one for every run.
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { JsonSummary } from '../../cli/json-summary-recorder';
 import { GRACE_MS } from '../../cli/signals';
 import { waitFor } from '../helpers/async';
-import { startCli } from '../helpers/cli';
+import { remote, sshFlags, startCli } from '../helpers/cli';
 import { startHostileSftp, type HostileSftp } from '../helpers/hostile-sftp';
 import { expectSchema } from '../helpers/json-schema';
 import { SHORT_GRACE } from '../helpers/short-waits';
+import { userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { tempDirPerTest } from '../helpers/temp-dir';
 
 let fake: HostileSftp | undefined;
 afterEach(async () => {
@@ -58,3 +63,45 @@ it('a second signal while the server answers nothing: exit 130 at once, with its
   expectSchema(s);
   expect(s).toMatchObject({ command: 'put', ok: false, exit_status: 130, failed: ['backup@127.0.0.1:/up/f'], error: { code: 'ERR_ABORTED', message: said } });
 }, 30_000);
+
+// The transfer had failed already, and its clean-up (stopping an input
+// command that takes its time) was cut short: what the failure says was
+// left on the server stays in the summary, and on stderr.
+describe('a second signal during the clean-up of a transfer that failed', () => {
+  const sshd = sshdPerSuite();
+  const tmp = tempDirPerTest('scpipe-exit-now-');
+
+  it('put --size over SCP cut short by SIGINT, the input command slow to stop: cut_short names the file, as on the server', async () => {
+    const dir = await userDir(sshd.rssh, 'json-exit-cut');
+    const marker = join(tmp(), 'marker');
+    const MiB = 1048576;
+    // 1 MiB of the 10 promised, its stdout closed (so only put's clean-up signals it), then up to 10 s noting each SIGTERM.
+    const script = 'echo $$ > "$0"; trap "echo term >> \\"$0\\"" TERM; head -c 1048576 /dev/zero; exec >&-; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done';
+    const target = `${dir}/f`;
+    const run = startCli(['put', '--json', '--size', String(10 * MiB), ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, target), '--', 'sh', '-c', script, marker]);
+    const exited = new Promise((resolve) => run.child.once('exit', resolve));
+    const noted = async (): Promise<string[]> => (await readFile(marker, 'utf8').catch(() => '')).split('\n');
+    // The input command outlasts its SIGTERM, and holds scpipe's stderr open.
+    const stopCommand = async (): Promise<void> => {
+      const pid = Number((await noted())[0]);
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    };
+    try {
+      await waitFor(async () => (await stat(target).catch(() => undefined))?.size === MiB, 'the first MiB on the server', 30_000);
+      run.child.kill('SIGINT');
+      await waitFor(async () => (await noted()).includes('term'), 'the clean-up stopping the input command', 10_000);
+      run.child.kill('SIGINT');
+      await exited;
+    } finally {
+      await stopCommand();
+    }
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    const s = JSON.parse(r.stdout.toString()) as JsonSummary;
+    expectSchema(s);
+    expect(s.error).toMatchObject({ code: 'ERR_ABORTED', host: sshd.host, remote_path: target, cut_short: [{ path: target, written: MiB, size: 10 * MiB, failed: false }] });
+    expect(s.error!.message).toMatch(/ cut short: .*; interrupted by SIGINT again: exiting without waiting for the clean-up \(/);
+    expect(r.stderr).toContain(`scpipe: ${s.error!.message}\n`);
+    expect((await stat(target)).size).toBe(MiB);
+  }, 60_000);
+});
