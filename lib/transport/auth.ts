@@ -7,7 +7,7 @@
 // Secrets come only from the SCPIPE_PASSWORD environment variable or the
 // interactive prompt, never argv.
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware } from 'ssh2';
-import { ScpipeError, isScpipeError } from '../errors';
+import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import { escapeForTerminal, peerText } from '../util/escape';
 import type { IdentityContext } from './identity-file';
 import { passwordSteps, type PasswordMethod } from './password-steps';
@@ -111,7 +111,7 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
       return await ask(question, echo);
     } catch (err) {
       if (isScpipeError(err, 'ERR_AUTH')) failed = cancelled(question, err);
-      else failed = err instanceof ScpipeError ? err : new ScpipeError('ERR_ABORTED', `prompt failed: ${(err as Error).message}`, { cause: err });
+      else failed = err instanceof ScpipeError ? err : new ScpipeError('ERR_ABORTED', `prompt failed: ${(err as Error).message}`, { host: ctx.host.hostname, cause: err });
       return null;
     }
   }
@@ -200,7 +200,8 @@ export function createAuthHandler(ctx: AuthContext): AuthHandler {
         next(attempt as AnyAuthMethod);
       },
       (err: unknown) => {
-        failed = new ScpipeError('ERR_AUTH', `authentication failed: ${(err as Error).message}`, { cause: err });
+        // Said as this host's (a ProxyJump hop's is not the destination's), with what err says of itself.
+        failed = withMessage(err, `authentication failed: ${(err as Error).message}`, { code: 'ERR_AUTH', host: ctx.host.hostname });
         next(false as unknown as AnyAuthMethod);
       },
     );

@@ -283,6 +283,23 @@ describe('createAuthHandler', () => {
     expect(isScpipeError(auth.failure(), 'ERR_ABORTED')).toBe(true);
   });
 
+  // A ProxyJump hop's failure names the hop: --json's `host` is the error's, else the destination's.
+  it('a prompt that fails otherwise than by a cancel: ERR_ABORTED naming the host it asked for', async () => {
+    const prompt = async (): Promise<string | null> => { throw new Error('no terminal'); };
+    const { auth, step } = driver({ host: host({ hostname: 'hop.example' }), env: {}, prompt, jumpHost: true });
+    await step(null);
+    expect(await step(['password'])).toBe(false);
+    expect(auth.failure()).toMatchObject({ code: 'ERR_ABORTED', message: 'prompt failed: no terminal', host: 'hop.example' });
+  });
+
+  it('an attempt that could not be chosen: ERR_AUTH naming the host, keeping the fields of the error it came from', async () => {
+    const failing = new ScpipeError('ERR_CONFIG', 'cannot tell', { path: '/etc/ssh/ssh_config', remoteMessage: 'said' });
+    const { auth, step } = driver({ host: host({ hostname: 'hop.example' }), env: {}, jumpHost: true, passwordsAllowed: () => { throw failing; } });
+    await step(null);
+    expect(await step(['password'])).toBe(false);
+    expect(auth.failure()).toMatchObject({ code: 'ERR_AUTH', message: 'authentication failed: cannot tell', host: 'hop.example', path: '/etc/ssh/ssh_config', remoteMessage: 'said' });
+  });
+
   // AuthenticationMethods password,keyboard-interactive (a one-time code by
   // PAM after the password): the code typed at the second step was kept as
   // the password, so a retry's reconnection sent the code as the password,
