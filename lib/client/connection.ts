@@ -136,8 +136,10 @@ export class ChannelOpener {
     if (isClient(this.target)) return openSftpSubsystem(this.target, signal, this.log, {}, which);
     await this.connection(signal);
     const opened = async (conn: Ssh2Connection): Promise<{ session: SFTPWrapper; ms: number; stall?: StallWatch }> => {
-      const stall = conn.stallWatch();
-      return stopWithSession({ ...(await openWatched(stall, 'the sftp subsystem', () => openSftpSubsystem(conn.client, signal, this.log, conn, which))), stall });
+      const stall = conn.stallWatch(which);
+      // Its own stall says what it waited for; the connection's words are for the other channels.
+      const link = { heardSince: conn.heardSince, whyLost: () => stall?.reason ?? conn.whyLost() };
+      return stopWithSession({ ...(await openWatched(stall, 'the sftp subsystem', () => openSftpSubsystem(conn.client, signal, this.log, link, which))), stall });
     };
     return this.connections().use(signal, opened, ({ session }) => new Promise((closed) => session.once('close', closed)));
   }

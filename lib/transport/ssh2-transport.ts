@@ -26,7 +26,7 @@ import { hasMarks } from '../util/byte-text';
 import { guardPreamble, MAX_PRE_BANNER_LINES } from './preamble-guard';
 import { HandshakeClock } from './handshake-clock';
 import { openWatched, watchStalls } from './stall-channel';
-import { stallWatchFor, type StallWatch } from './stall-watch';
+import { endedByStall, stallWatchFor, type StallWatch } from './stall-watch';
 import { DEFAULT_CONNECT_TIMEOUT_MS, handshakeBounds } from './handshake-bounds';
 
 /** An authenticated ssh2 connection and what it was resolved from. */
@@ -44,8 +44,8 @@ export interface Ssh2Connection {
   drop(): void;
   /** Why the connection died, when we know better than "closed": a keepalive timeout. */
   whyLost(): string | undefined;
-  /** A watch for an SFTP session on this connection, under --stall-timeout; undefined without. */
-  stallWatch(): StallWatch | undefined;
+  /** A watch for an SFTP session on this connection (`which` one, for the other channels' messages), under --stall-timeout; undefined without. */
+  stallWatch(which?: string): StallWatch | undefined;
   /** True when the server sent something at or after `at` (performance.now()): the link carries its answers. */
   heardSince?(at: number): boolean;
 }
@@ -217,19 +217,25 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   });
   // A stall ends the connection, as a keepalive timeout does: a remote hung in
   // the kernel (NFS, a tape) may never answer the close of its channel alone.
-  const stalled = (why: string): void => {
-    lost ??= why;
-    log?.(`stalled: ${why}`);
+  // The stalled channel says its own wait; the others it ends (parts that were
+  // moving) name it, so that a stalled part is told from its neighbours.
+  const stalled = (channel: string) => (why: string): void => {
+    lost ??= endedByStall(channel, why);
+    log?.(`stalled: ${channel}: ${why}`);
     dropSocket(sock);
   };
-  const stallWatch = (): StallWatch | undefined => stallWatchFor(opts.stallTimeoutMs, stalled);
+  const stallWatch = (which?: string): StallWatch | undefined => {
+    const channel = `its sftp session${which ? ` ${which}` : ''}`;
+    return stallWatchFor(opts.stallTimeoutMs, stalled(channel));
+  };
   return {
     client,
     host,
     exec: async (command, signal) => {
-      const watch = stallWatch();
-      const channel = await openWatched(watch, `the exec of ${escapeForTerminal(command)}`, () => execChannel(client, command, log, host.env, whyLost, signal));
-      return watchStalls(channel, opts.stallTimeoutMs, stalled, watch);
+      const what = `the exec of ${escapeForTerminal(command)}`;
+      const watch = stallWatchFor(opts.stallTimeoutMs, stalled(`its channel for ${what}`));
+      const channel = await openWatched(watch, what, () => execChannel(client, command, log, host.env, whyLost, signal));
+      return watchStalls(channel, opts.stallTimeoutMs, () => {}, watch);
     },
     stallWatch,
     close: () => client.end(),

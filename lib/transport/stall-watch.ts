@@ -113,3 +113,12 @@ export class StallWatch implements StallWaits {
 export function stallWatchFor(limitMs: number | undefined, onStall: (why: string) => void): StallWatch | undefined {
   return limitMs !== undefined && limitMs > 0 ? new StallWatch(limitMs, onStall) : undefined;
 }
+
+/**
+ * What a stall that ended the connection was to its other channels: theirs
+ * moved, so they name the one that stalled (`channel`: "its channel for the
+ * exec of scp -t 'f.000002'") and what it waited for (`why`).
+ */
+export function endedByStall(channel: string, why: string): string {
+  return `the connection was ended for a stall on ${channel}: ${why}`;
+}
