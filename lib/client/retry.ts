@@ -6,13 +6,14 @@ import { ScpipeError, abortError, isScpipeError, throwIfAborted, withMessage } f
 import { mostLeft } from '../protocol/cut-short';
 import { onAbort } from '../util/abort';
 
-/** Retries when nothing else is said: a few, spread over minutes (see DEFAULT_BACKOFF_MS). */
+/** Retries when nothing else is said: a few, their waits spread over minutes (see DEFAULT_BACKOFF_MS); each attempt's own time comes on top. */
 export const DEFAULT_RETRIES = 5;
 
 /**
  * Waits before retry 1, 2, ...; past the end, the last one again. The first
  * is short (a connection reset is often over at once), the later ones ride
- * out a server restart or a router reboot: 5 retries span about 3.5 minutes.
+ * out a server restart or a router reboot: 5 retries wait about 3.5 minutes
+ * in all, besides the time each attempt takes to fail (docs/failures.md#retries).
  */
 export const DEFAULT_BACKOFF_MS: readonly number[] = [1_000, 5_000, 15_000, 60_000, 120_000];
 
