@@ -6,13 +6,21 @@
 // an early end of input, and store a truncated backup as a good one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import { ScpipeError } from '../lib';
+import { ScpipeError, abortError } from '../lib';
 import { BODY_CHUNK, byteArgs, childEnv, errnoCode, strerror } from '../lib/internal';
 import { commandWord } from './paste-target';
 import { descendantsOf } from './process-tree';
 
 // How long stop() waits for the command to exit after SIGTERM.
 const STOP_WAIT_MS = 2000;
+
+// The signals that also stop scpipe (signals.ts): sent to the whole process
+// group (Ctrl-C, systemctl stop), they reach us too, maybe after the command's end.
+const OURS: readonly string[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+// How long a command killed by one of OURS waits for scpipe's own handler:
+// the signal is already pending, so one turn of the event loop suffices.
+const SAME_SIGNAL_WAIT_MS = 50;
 
 type Outcome = { code: number | null; signal: NodeJS.Signals | null } | { error: Error };
 
@@ -28,9 +36,11 @@ export class InputCommand {
 
   /**
    * Starts `argv` (no shell: `bash -o pipefail -c '...'` runs a pipeline)
-   * with scpipe's stdin and stderr, its stdout piped to us.
+   * with scpipe's stdin and stderr, its stdout piped to us. `signal` is the
+   * run's: a command killed by the signal that also stops scpipe is an
+   * interruption, not a failed command.
    */
-  constructor(argv: readonly string[]) {
+  constructor(argv: readonly string[], private readonly signal?: AbortSignal) {
     const [file, ...args] = argv;
     if (file === undefined || file === '') throw new ScpipeError('ERR_USAGE', 'nothing to run after --');
     this.shown = argv.map(commandWord).join(' ').slice(0, 200);
@@ -62,6 +72,11 @@ export class InputCommand {
       await chunks.return?.();
     }
     const outcome = await this.outcome;
+    if (!('error' in outcome) && outcome.signal !== null && OURS.includes(outcome.signal) && this.signal) {
+      const signal = this.signal;
+      if (!signal.aborted) await new Promise((resolve) => setTimeout(resolve, SAME_SIGNAL_WAIT_MS));
+      if (signal.aborted) throw abortError(signal);
+    }
     if ('error' in outcome) {
       this.failure = new ScpipeError('ERR_LOCAL_IO', `cannot run ${this.shown}: ${whySpawnFailed(outcome.error)}`, { cause: outcome.error });
     } else if (outcome.code !== 0) {

@@ -33,7 +33,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   const checked = await checkPutArgs(args); // before the command runs or we connect
   const shown = targetArgs.map((t) => escapeForTerminal(t));
   const logFor = (i: number): ((line: string) => void) | undefined => log && ((line) => log(`${shown[i]}: ${line}`));
-  const producer = command && new InputCommand(command);
+  const producer = command && new InputCommand(command, signal);
   // A stream (openStdin(true) never gives a descriptor): the branches are read in this thread.
   const piped = producer ? undefined : (openStdin(true) as StdinInput & { input: Readable });
   const stdin = piped ?? { input: producer!.input, fileSize: undefined };

@@ -97,7 +97,7 @@ export async function runPut(
   if (partSize !== undefined) {
     const stdin = command ? undefined : openStdin();
     if (args['spool-dir'] === undefined && stdin?.fileSize === undefined) (await unusableSpoolWarning(memory, { partSize, parallel: args.parallel ?? DEFAULT_PARALLEL }))();
-    const producer = command && new InputCommand(command);
+    const producer = command && new InputCommand(command, signal);
     try {
       checkPartCount(stdin?.fileSize, partSize, args['part-size']!);
       await runPutParts(
@@ -119,7 +119,7 @@ export async function runPut(
   const protocol = protocolOf(args);
   const spoolWarning = args['spool-dir'] === undefined && size === undefined && piped?.fileSize === undefined && protocol !== 'sftp' ? await unusableSpoolWarning(memory, { protocol: 'scp' }) : undefined;
   if (protocol === 'scp') spoolWarning?.();
-  const producer = command && new InputCommand(command);
+  const producer = command && new InputCommand(command, signal);
   const stdin: Omit<StdinInput, 'input'> & { input: PutInput } = producer ? { input: producer.input } : piped!;
   const progress = ProgressLine.wanted(args);
   const started = performance.now();

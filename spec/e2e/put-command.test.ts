@@ -126,6 +126,17 @@ describe('scpipe put -- COMMAND', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  // systemctl stop and Ctrl-C signal the whole job at once: the command dies of the
+  // same signal, and its end often reached put before scpipe's own handler ran.
+  it('a SIGTERM that ends the command and scpipe together is an interruption (exit 143), not a failed command', async () => {
+    for (let run = 0; run < 5; run++) {
+      // Signals scpipe ($PPID) first, then itself: scpipe's signal is pending before the command dies.
+      const r = await runCli(put(`${dir}/both.bin`, ['sh', '-c', 'head -c 3000000 /dev/zero; kill -TERM $PPID $$']));
+      expect({ run, status: r.status, stderr: r.stderr }).toEqual({ run, status: 143, stderr: 'scpipe: interrupted by SIGTERM\n' });
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it("on SIGTERM ends what the command started too: bash -c 'pg_dump | zstd' leaves no pg_dump behind", async () => {
     const marker = `scpipe-test-${process.pid}-${Date.now()}-below`;
     // The stand-in for a producer stalled on a lock: it would outlive bash, and wait on.
