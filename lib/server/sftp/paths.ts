@@ -80,8 +80,9 @@ export class SftpPaths {
       if (!this.jail.contains(text)) throw this.outside(clientPath);
       return this.jail.display(text);
     }
+    // Its `..`s taken the kernel's way, as symlinkTarget() stores them (`inner/../../x`).
     const dir = await this.realDirectory(posix.dirname(host), clientPath);
-    if (!this.jail.contains(posix.resolve(dir, text))) throw this.outside(clientPath);
+    if ((await linkText(this.jail, dir, text)) === LEADS_OUTSIDE) throw this.outside(clientPath);
     return text;
   }
 

@@ -61,6 +61,13 @@ it('readlink shows targets inside as the client sees them, and refuses targets o
   expect((await failure(paths.readlink('relout'))).status).toBe(STATUS.PERMISSION_DENIED);
 });
 
+it('readlink shows a link it made whose .. is taken after a link, and refuses one whose .. leaves the root', async () => {
+  await symlink(await paths.symlinkTarget(join(root, 'l'), '/inner/../../x', '/l'), join(root, 'l'));
+  expect(await paths.readlink('l')).toBe('inner/../../x');
+  await symlink('inner/../../../x', join(root, 'up'));
+  expect((await failure(paths.readlink('up'))).status).toBe(STATUS.PERMISSION_DENIED);
+});
+
 it('symlinkTarget stores absolute client targets relative, keeps the names and .. as given, and refuses a way out', async () => {
   const link = join(root, 'a', 'l');
   expect(await paths.symlinkTarget(link, '/a/b', '/a/l')).toBe('b');
