@@ -54,11 +54,14 @@ export class SaidBefore {
 
   /** A filter for one ssh's lines: false for a line another ssh said first; its own repeats (a warning's two borders) pass. */
   forProcess(): (line: string) => boolean {
+    // Only its lines among the run's: an ssh that talks without end (a remote's stderr) keeps no more than SAID_MAX.
     const mine = new Set<string>();
     return (line) => {
-      if (this.lines.has(line) && !mine.has(line)) return false;
-      mine.add(line);
-      if (this.lines.size < SAID_MAX) this.lines.add(line);
+      if (this.lines.has(line)) return mine.has(line);
+      if (this.lines.size < SAID_MAX) {
+        this.lines.add(line);
+        mine.add(line);
+      }
       return true;
     };
   }
