@@ -175,6 +175,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         for (const i of whole) say(`${shown[i]}: stored whole before the signal`);
         if (news.length === 0) say(describeFailure(stopped.error));
         for (const i of news) say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure((outcomes[i] as { error: unknown }).error)));
+        recordFailedTargets(outcomes.map((o) => !o.ok)); // --json: one stored whole is not among the failed
         throw new AlreadyReported(stopped.error);
       }
     }

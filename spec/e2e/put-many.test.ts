@@ -294,6 +294,30 @@ describe('put to several targets', () => {
     }
   }, 60_000);
 
+  // The same with --json: the target that stored the stream is not among the failed.
+  it('SIGINT after one target stored the stream, --json: failed names only the other target', async () => {
+    const data = randomBytes(2 * 1024 * 1024);
+    const input = new PassThrough();
+    const run = startCli(['put', '--json', ...flags(), '--spool-dir', spool(), toSftp('j.bin'), toScp('j.bin')], { stdin: input, timeoutMs: 90_000 });
+    input.write(data.subarray(0, 1024 * 1024));
+    await waitFor(async () => (await readdir(sftpDir)).length > 0, 'the SFTP upload under way', 30_000);
+    let rsshPids: number[] = [];
+    await waitFor(async () => (rsshPids = await processesOf(sshd.rssh.uid)).length > 0, "the SCP target's session", 30_000);
+    killAll(rsshPids, 'SIGSTOP');
+    try {
+      input.end(data.subarray(1024 * 1024));
+      await waitFor(async () => (await readdir(sftpDir)).includes('j.bin'), 'the SFTP target stored', 30_000);
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.status).toBe(130);
+      expect(r.stderr).toMatch(new RegExp(`^scpipe: ${toSftp('j.bin')}: stored whole before the signal\n`, 'm'));
+      const summary = JSON.parse(r.stdout.toString()) as { ok: boolean; failed: string[]; destinations: string[] };
+      expect(summary).toMatchObject({ ok: false, destinations: [toSftp('j.bin'), toScp('j.bin')], failed: [toScp('j.bin')] });
+    } finally {
+      killAll(rsshPids);
+    }
+  }, 60_000);
+
   it('a word before -- that is not a remote target: exit 2, and nothing runs', async () => {
     const r = await runCli(['put', ...flags(), toScp('x'), 'tar'], { stdin: 'x' });
     expect(r.status).toBe(2);
