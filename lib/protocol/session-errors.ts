@@ -1,7 +1,7 @@
 // Builds the messages for a remote command that went away or exited badly.
 // The reply reader only knows "EOF"; the exit status and the remote's stderr,
 // which arrive a moment later, say why (rssh refusal, scp not installed).
-import { ScpipeError, type ScpipeErrorCode } from '../errors';
+import { ScpipeError, withMessage, type ScpipeErrorCode } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import type { ExitStatus } from './channel';
 import type { RemoteStderr } from './remote-stderr';
@@ -108,7 +108,15 @@ export async function explainLoss(
   const exited = await status;
   const described = describeExit(exited.code === 0 ? { code: null, signal: null } : exited, stderr.said(), stage, whyLost?.());
   stderr.release(described);
-  return described ?? err;
+  return described === undefined ? err : retoldAs(err, described);
+}
+
+// `err` said as `described` says it, keeping what only err knew (a reply cut
+// short's text as remoteMessage, its cause) where described says nothing of it.
+function retoldAs(err: ScpipeError, described: ScpipeError): ScpipeError {
+  const { message, name: _n, stack: _s, code, ...fields } = described;
+  const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  return withMessage(err, message, { ...given, code });
 }
 
 /**

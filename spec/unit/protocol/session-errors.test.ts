@@ -31,6 +31,17 @@ describe('explainLoss', () => {
   });
 });
 
+// The reply reader's "closed in the middle of a reply" is told anew by the exit status: what the remote had begun to say stays.
+describe('explainLoss of a reply cut short', () => {
+  it('the exit status says it, and the words of the reply stay its remoteMessage, the reader\'s error its cause', async () => {
+    const cause = new Error('channel closed');
+    const err = new ScpipeError('ERR_LOST_CONNECTION', 'connection closed in the middle of a reply: scp: f: Permission de', { remoteMessage: 'scp: f: Permission de', cause });
+    const explained = await explainLoss(err, 'C', Promise.resolve({ code: 1, signal: null }), new RemoteStderr(new PassThrough()));
+    expect(explained).toMatchObject({ code: 'ERR_REMOTE_EXIT', message: 'remote command exited with status 1 after the file header', exitCode: 1, exitSignal: null, remoteMessage: 'scp: f: Permission de' });
+    expect(explained.cause).toBe(cause);
+  });
+});
+
 describe('remoteError codes, whichever side of the path scp puts strerror', () => {
   it.each([
     ['scp: dir/f: No such file or directory', 'ERR_NO_SUCH_FILE'], // OpenSSH
