@@ -109,6 +109,9 @@ export async function runPut(
         emptyInputSource(stdin, size !== undefined),
         stdin?.fileSize,
       );
+    } catch (err) {
+      failureCaught(err); // as below: the stop may wait 2 s, and a second signal not
+      throw err;
     } finally {
       await producer?.stop();
     }

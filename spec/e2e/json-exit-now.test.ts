@@ -1,7 +1,7 @@
 // --json where scpipe exits without waiting for its clean-up: the server did
 // not answer for the 10 s grace after a signal, or a second signal came. The summary was never
 // written, where docs/json.md promises one for every run.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonSummary } from '../../cli/json-summary-recorder';
 import { GRACE_MS } from '../../cli/signals';
@@ -103,5 +103,35 @@ describe('a second signal during the clean-up of a transfer that failed', () => 
     expect(s.error!.message).toMatch(/ cut short: .*; interrupted by SIGINT again: exiting without waiting for the clean-up \(/);
     expect(r.stderr).toContain(`scpipe: ${s.error!.message}\n`);
     expect((await stat(target)).size).toBe(MiB);
+  }, 60_000);
+
+  it('put --part-size over SCP stopped by SIGINT, the input command slow to stop: cut_short names the parts left unconfirmed', async () => {
+    const dir = await userDir(sshd.rssh, 'json-exit-parts');
+    const marker = join(tmp(), 'marker');
+    // Two and a half parts of 1 MiB, its stdout closed, then up to 10 s noting each SIGTERM.
+    const script = 'echo $$ > "$0"; trap "echo term >> \\"$0\\"" TERM; head -c 2621440 /dev/zero; exec >&-; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done';
+    const run = startCli(['put', '--json', '--part-size', '1M', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/f`), '--', 'sh', '-c', script, marker]);
+    const exited = new Promise((resolve) => run.child.once('exit', resolve));
+    const noted = async (): Promise<string[]> => (await readFile(marker, 'utf8').catch(() => '')).split('\n');
+    try {
+      await waitFor(async () => (await readdir(dir)).length >= 2, 'two parts on the server', 30_000);
+      run.child.kill('SIGINT');
+      await waitFor(async () => (await noted()).includes('term'), 'the clean-up stopping the input command', 10_000);
+      run.child.kill('SIGINT');
+      await exited;
+    } finally {
+      const pid = Number((await noted())[0]);
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    const s = JSON.parse(r.stdout.toString()) as JsonSummary;
+    expectSchema(s);
+    expect(s.error).toMatchObject({ code: 'ERR_ABORTED', remote_path: `${dir}/f` });
+    expect(s.error!.message).toMatch(/^interrupted by SIGINT; the parts set f is incomplete .*; interrupted by SIGINT again: exiting without waiting for the clean-up \(/);
+    // Each part it names is there, as it says.
+    const names = await readdir(dir);
+    expect(s.error!.cut_short.length).toBeGreaterThan(0);
+    for (const left of s.error!.cut_short) expect(names).toContain(left.path.slice(dir.length + 1));
   }, 60_000);
 });
