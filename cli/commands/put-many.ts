@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordParts, recordPartsConfirmedOn, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
 import { AlreadyReported, describeFailure, say, sayEmptyInput, sayFoundRenamed, sayRetry } from '../report';
-import { transfersCommitted } from '../signals';
+import { failureCaught, transfersCommitted } from '../signals';
 import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
 import { withMissingDirectoryHint } from '../missing-directory-hint';
@@ -207,6 +207,9 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     if (parts !== undefined) recordParts(parts);
     await writeSums();
     if (first !== undefined) throw new AlreadyReported(first);
+  } catch (err) {
+    failureCaught(err instanceof AlreadyReported ? err.error : err); // the stop below may wait 2 s, and a second signal not
+    throw err;
   } finally {
     progress?.done();
     await producer?.stop();

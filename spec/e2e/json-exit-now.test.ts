@@ -134,4 +134,32 @@ describe('a second signal during the clean-up of a transfer that failed', () => 
     expect(s.error!.cut_short.length).toBeGreaterThan(0);
     for (const left of s.error!.cut_short) expect(names).toContain(left.path.slice(dir.length + 1));
   }, 60_000);
+
+  it('put --size to two targets over SCP cut short by SIGINT, the input command slow to stop: cut_short names a file cut short', async () => {
+    const dir = await userDir(sshd.rssh, 'json-exit-many');
+    const marker = join(tmp(), 'marker');
+    const MiB = 1048576;
+    const script = 'echo $$ > "$0"; trap "echo term >> \\"$0\\"" TERM; head -c 1048576 /dev/zero; exec >&-; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done';
+    const targets = [`${dir}/a`, `${dir}/b`];
+    const run = startCli(['put', '--json', '--size', String(10 * MiB), ...sshFlags(sshd, sshd.rssh), ...targets.map((t) => remote(sshd, sshd.rssh, t)), '--', 'sh', '-c', script, marker]);
+    const exited = new Promise((resolve) => run.child.once('exit', resolve));
+    const noted = async (): Promise<string[]> => (await readFile(marker, 'utf8').catch(() => '')).split('\n');
+    try {
+      for (const t of targets) await waitFor(async () => (await stat(t).catch(() => undefined))?.size === MiB, 'the first MiB on the server', 30_000);
+      run.child.kill('SIGINT');
+      await waitFor(async () => (await noted()).includes('term'), 'the clean-up stopping the input command', 10_000);
+      run.child.kill('SIGINT');
+      await exited;
+    } finally {
+      const pid = Number((await noted())[0]);
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    const s = JSON.parse(r.stdout.toString()) as JsonSummary;
+    expectSchema(s);
+    expect(s.error).toMatchObject({ code: 'ERR_ABORTED', cut_short: [{ written: MiB, size: 10 * MiB, failed: false }] });
+    expect(targets).toContain(s.error!.cut_short[0]!.path);
+    expect(s.error!.message).toMatch(/ cut short: .*; interrupted by SIGINT again: exiting without waiting for the clean-up \(/);
+  }, 60_000);
 });
