@@ -124,9 +124,15 @@ export class SshProcesses {
     const { openSshChannel } = await import('../transport/openssh-transport');
     const opts = await this.sshOptions(target);
     log?.(`exec: ${escapeForTerminal(command)} (ssh ${escapeForTerminal(opts.host)})`);
+    // ssh's own words (a changed host key's warning), said by each part's ssh again: shown once, as ssh's, not as the remote's.
+    const isNew = await this.saidOnce(opts);
+    const own = (line: string): void => {
+      const escaped = escapeForTerminal(line);
+      if (isNew(escaped)) this.warn(escaped);
+    };
     let watch: StallWatch | undefined;
     const channel = await this.firstOrWait(() => {
-      const started = this.track(openSshChannel(opts, command));
+      const started = this.track(openSshChannel(opts, command, false, own));
       watch = this.watchStart(started, `the exec of ${escapeForTerminal(command)}`, opts);
       return started;
     }, signal);
@@ -162,9 +168,7 @@ export class SshProcesses {
         watch = this.watchStart(started, 'the sftp subsystem', opts);
         return started;
       }, signal);
-      if (!saidBefore.has(target)) saidBefore.set(target, new (await import('../transport/ssh-stderr')).SaidBefore());
-      // With -v each ssh's log is kept whole: a line dropped from it would make it read wrong.
-      const isNew = opts.verbose ? () => true : saidBefore.get(target)!.forProcess();
+      const isNew = await this.saidOnce(opts);
       const session = await sftpOverChannel(channel, signal, (line) => isNew(line) && this.warn(line), opts.verbose, target.log ?? this.log);
       // A stall ends this ssh (its connection is the session's own).
       const stall = watch ?? stallWatchFor(target.stallTimeoutMs, () => channel.destroy());
@@ -175,6 +179,14 @@ export class SshProcesses {
       if (watch?.reason !== undefined) throw new ScpipeError('ERR_LOST_CONNECTION', `connection lost while the sftp subsystem opened: ${watch.reason}`, { host: target.host, cause: err });
       throw err;
     }
+  }
+
+  // A filter for one ssh's own lines: those another ssh of the run said are left out.
+  private async saidOnce(opts: OpenSshOptions): Promise<(line: string) => boolean> {
+    // With -v each ssh's log is kept whole: a line dropped from it would make it read wrong.
+    if (opts.verbose) return () => true;
+    if (!saidBefore.has(this.target)) saidBefore.set(this.target, new (await import('../transport/ssh-stderr')).SaidBefore());
+    return saidBefore.get(this.target)!.forProcess();
   }
 
   // --stall-timeout over ssh's start, until the remote's first byte. ssh says

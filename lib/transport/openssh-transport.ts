@@ -65,18 +65,26 @@ export function refusalCode(text: string, last: string | undefined): ScpipeError
 /**
  * Starts `ssh ... host command` (`-s`: the subsystem `command`) and exposes it
  * as a ScpChannel. Throws ERR_CONNECT when there is no ssh to run.
+ * `ownLine`: where ssh can say when it asked for the session (session-marker.ts),
+ * its own lines before it (decoded as UTF-8, not escaped) go there, not to `stderr` with the remote's.
  */
-export function openSshChannel(opts: OpenSshOptions, command: string, subsystem = false): OpenSshChannel {
+export function openSshChannel(opts: OpenSshOptions, command: string, subsystem = false, ownLine?: (line: string) => void): OpenSshChannel {
   const program = opts.sshPath ?? 'ssh';
   if (!findProgram(program)) {
     throw new ScpipeError('ERR_CONNECT', `cannot run ${escapeForTerminal(program)}: not found or not executable (needed by --transport openssh)`, { host: opts.host });
   }
-  // A silent subsystem is bounded from ssh's word that it asked for it (openssh-sftp.ts).
-  const marked = subsystem && !opts.verbose && knowsLogVerbose(program);
+  // A silent subsystem or command is bounded from ssh's word that it asked
+  // for it (openssh-sftp.ts, ssh-processes.ts), which also tells ssh's own lines from the remote's.
+  const marked = (subsystem || ownLine !== undefined) && !opts.verbose && knowsLogVerbose(program);
   const child = spawnChannel(program, sshArgs(opts, command, subsystem, marked));
   let markAsked = (): void => undefined;
   const asked = new Promise<void>((resolve) => (markAsked = resolve));
-  const sshStderr = sessionMarker(() => markAsked());
+  let said = '';
+  const utf8 = new StringDecoder('utf8'); // ssh's writes may cut a UTF-8 character in two
+  // stderr's tail is kept for the connect error's message: all ssh said, before any line is left out.
+  const heard = (text: string): void => void (said = (said + utf8.write(Buffer.from(text, 'latin1'))).slice(-KEEP_STDERR));
+  const own = marked && ownLine ? (line: string) => ownLine(Buffer.from(line, 'latin1').toString('utf8')) : undefined;
+  const sshStderr = sessionMarker(() => markAsked(), own, heard);
   pipeline(child.stderr, sshStderr, () => undefined);
   const started = performance.now();
 
@@ -84,17 +92,11 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   // that when the remote sent nothing), and Node throws away a child's output
   // that nobody reads once it exits. So both outputs are moved at once into
   // streams of our own (with backpressure), which keep them for the role.
-  // stderr's tail is also kept here, for the connect error's message.
-  let said = '';
-  const utf8 = new StringDecoder('utf8'); // ssh's writes may cut a UTF-8 character in two
   const stdout = new PassThrough({ highWaterMark: 64 * 1024 });
   const plain = crlfToLf();
   // ssh's line for a lost connection is said by the error (whyLost), not also as the remote's.
   const stderr = withoutLossLines(child.exit.then((s) => s.code === 255 || s.signal !== null));
   pipeline(plain, stderr, () => undefined);
-  sshStderr.on('data', (chunk: Buffer) => {
-    said = (said + utf8.write(chunk)).slice(-KEEP_STDERR);
-  });
   pipeline(child.stdout, stdout, () => undefined); // an error reaches the role as one on `stdout`
   // What ssh says before it has a session is held back: if it never gets
   // one, its words are the connect error's (not also the role's, which would

@@ -37,17 +37,42 @@ export function knowsLogVerbose(program: string): boolean {
  * Passes ssh's stderr on without the forced lines, and calls `asked` (once)
  * when ssh says it asked for the session's subsystem or command. Bytes pass
  * as they come, except a line that may become a debug line, held to its end.
+ * `own`: ssh's own lines before the request (a changed host key's warning)
+ * are held, then handed to it at the request, not passed on with the
+ * remote's; an ssh that never asked passes them on at its end (they are a failure's words).
+ * `heard`: all that passes or is held, as it comes.
  */
-export function sessionMarker(asked: () => void): Transform {
+export function sessionMarker(asked: () => void, own?: (line: string) => void, heard?: (text: string) => void): Transform {
   let line = ''; // the current line's start while it may be one of ssh's debug lines (held)
   let midLine = false; // part of the current line has passed: the rest passes as it comes
   let said = false;
+  let before: string | undefined = own ? '' : undefined; // ssh's own words, until the request
+  const handOver = (): string => {
+    const lines = (before ?? '').split(/(?<=\n)/);
+    before = undefined;
+    const cut = lines[lines.length - 1]!.endsWith('\n') ? '' : lines.pop()!; // a line the request cut off passes on
+    for (const l of lines) own!(l.replace(/\r?\n$/, ''));
+    return cut;
+  };
+  const pass = (text: string): string => {
+    if (text !== '') heard?.(text);
+    if (before === undefined) return text;
+    before += text;
+    // Bounded: a user's own LogLevel DEBUG3 says much; it then passes on as it comes.
+    if (before.length <= HOLD_MAX) return '';
+    const all = before;
+    before = undefined;
+    return all;
+  };
   const take = (whole: string): string => {
+    const forced = FORCED.test(whole);
     if (!said && ASKED.test(whole)) {
       said = true;
       asked();
+      const cut = before !== undefined ? handOver() : '';
+      return cut + (forced ? '' : pass(whole));
     }
-    return FORCED.test(whole) ? '' : whole;
+    return forced ? '' : pass(whole);
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -55,7 +80,7 @@ export function sessionMarker(asked: () => void): Transform {
       for (const piece of chunk.toString('latin1').split(/(?<=\n)/)) {
         const ended = piece.endsWith('\n');
         if (midLine) {
-          out += piece;
+          out += pass(piece);
           midLine = !ended;
           continue;
         }
@@ -65,7 +90,7 @@ export function sessionMarker(asked: () => void): Transform {
           line = '';
         } else if (line.length > HELD_LINE_MAX || !'debug'.startsWith(line.slice(0, 5))) {
           // Not a debug line, or longer than any of ssh's (a remote's endless line): no need to wait for its end.
-          out += line;
+          out += pass(line);
           line = '';
           midLine = true;
         }
@@ -73,8 +98,11 @@ export function sessionMarker(asked: () => void): Transform {
       callback(null, out !== '' ? Buffer.from(out, 'latin1') : undefined);
     },
     flush(callback) {
-      const out = line !== '' ? take(line) : '';
+      const last = line !== '' ? take(line) : '';
+      const out = before !== undefined ? before : last; // never asked: ssh's words pass on, for the failure
+      before = undefined;
       callback(null, out !== '' ? Buffer.from(out, 'latin1') : undefined);
     },
   });
 }
+const HOLD_MAX = 64 * 1024;

@@ -244,11 +244,12 @@ describe('ChannelOpener with transport openssh', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   // A fake ssh that appends its argv (one line) to `log`, then runs `script`.
+  // Asked `-V` (session-marker.ts), it is an OpenSSH without LogVerbose, so its argv stays the plain one.
   function fakeSsh(name: string, script: string): { ssh: string; calls: () => string[] } {
     const file = join(dir, name);
     const log = join(dir, `${name}.log`);
     writeFileSync(log, '');
-    writeFileSync(file, `#!/bin/sh\necho "$*" >> '${log}'\n${script}\n`);
+    writeFileSync(file, `#!/bin/sh\n[ "$1" = -V ] && { echo 'OpenSSH_8.4p1' >&2; exit 0; }\necho "$*" >> '${log}'\n${script}\n`);
     chmodSync(file, 0o755);
     return { ssh: file, calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
   }

@@ -63,3 +63,33 @@ it('takes a remote line cut after "scp: " for no line of ssh\'s: its rest is nei
   const line = 'scp: debug1: Sending subsystem: sftp\n';
   expect(await through(line, 5)).toEqual({ out: line, asked: 0 });
 });
+
+// ssh's own lines before the request (a changed host key's warning) go to `own`, not on with the remote's.
+async function handed(text: string, size: number): Promise<{ out: string; own: string[]; heard: string }> {
+  const own: string[] = [];
+  let heard = '';
+  const marker = sessionMarker(() => undefined, (l) => own.push(l), (t) => (heard += t));
+  const out: Buffer[] = [];
+  marker.on('data', (c: Buffer) => out.push(c));
+  const bytes = Buffer.from(text, 'latin1');
+  for (let i = 0; i < bytes.length; i += size) marker.write(bytes.subarray(i, i + size));
+  marker.end();
+  await new Promise((resolve) => marker.once('end', resolve));
+  return { out: Buffer.concat(out).toString('latin1'), own, heard };
+}
+
+const WARNING = '@@@@\r\n@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @\r\n@@@@\r\n';
+const ASK = 'debug1: clientloop.c:client_session2_setup():2636 (pid=37): Sending command: scp -t x\r\n';
+
+it.each([1, 5, 1000])('own: the lines before the request are handed over, the remote\'s after it pass on, in chunks of %i', async (size) => {
+  expect(await handed(WARNING + ASK + 'scp: x: Permission denied\n', size)).toEqual({
+    out: 'scp: x: Permission denied\n',
+    own: ['@@@@', '@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @', '@@@@'],
+    heard: WARNING + 'scp: x: Permission denied\n',
+  });
+});
+
+it('own: an ssh that never asked (a failed login) passes its lines on at its end, for the failure to quote', async () => {
+  const text = WARNING + 'u@h: Permission denied (publickey).\r\n';
+  expect(await handed(text, 7)).toEqual({ out: text, own: [], heard: text });
+});
