@@ -27,6 +27,8 @@ export interface SshdOptions {
   noSftpSubsystem?: boolean;
   /** The `Subsystem sftp` command instead of internal-sftp (for the accounts without ForceCommand). */
   sftpSubsystem?: string;
+  /** A ForceCommand for the normal account (scpipe-user), as a host whose forced command is not scp or sftp-server. */
+  userForceCommand?: string;
   /** sshd's PubkeyAcceptedAlgorithms (e.g. a hardened 'ssh-ed25519,rsa-sha2-512'). */
   pubkeyAcceptedAlgorithms?: string;
   /** sshd's Ciphers (e.g. Dropbear's set, without AES-GCM). */
@@ -88,6 +90,7 @@ Match User ${SFTP}
 # except while spec/e2e/password.test.ts sets a random one (withPassword()).
 Match User ${USER}
   PasswordAuthentication yes
+${opts.userForceCommand ? `  ForceCommand ${opts.userForceCommand}` : ''}
 `;
 }
 

@@ -110,7 +110,7 @@ export class SshProcesses {
   }
 
   // One ssh process per command. When the remote speaks first (`scp -t` sends
-  // its \0 at once, docs/protocol.md §4.1), wait for that byte: an ssh that exits
+  // its \0 at once, docs/protocol.md §4.1), wait for that byte (bounded once ssh started the command): an ssh that exits
   // 255 before it could not connect or authenticate, and fails here as
   // ERR_CONNECT (exit status 255), not as a remote error. A remote `scp -f`
   // waits for us (§4.2), so there is nothing to wait for; a failed connection
@@ -122,6 +122,7 @@ export class SshProcesses {
     const log = target.log ?? this.log;
     // Loaded only for this transport, as ssh2 only for the other (ssh2-transport.ts).
     const { openSshChannel } = await import('../transport/openssh-transport');
+    const { firstByte } = await import('../transport/openssh-first-byte');
     const opts = await this.sshOptions(target);
     log?.(`exec: ${escapeForTerminal(command)} (ssh ${escapeForTerminal(opts.host)})`);
     // ssh's own words (a changed host key's warning), said by each part's ssh again: shown once, as ssh's, not as the remote's.
@@ -138,7 +139,7 @@ export class SshProcesses {
     }, signal);
     if (remoteSpeaksFirst) {
       try {
-        await channel.ready(signal);
+        await firstByte(channel, command, signal);
       } catch (err) {
         watch?.stop();
         channel.destroy();
