@@ -36,8 +36,6 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
   checkQuoteMode(opts.quote);
   if (localPaths.length === 0) throw new ScpipeError('ERR_USAGE', 'nothing to copy');
   const onCommitted = tellOnce(opts.onCommitted);
-  // -d: several sources need a directory (docs/protocol.md §4.4).
-  const command = remoteScpCommand('sink', remotePath, { ...opts, targetIsDirectory: localPaths.length > 1 });
   const left = [...localPaths];
   let remoteTarget: SftpTarget | undefined;
   const leftBehind: string[] = [];
@@ -82,6 +80,8 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
         }
       }
       overScp = true;
+      // -d: several sources need a directory (docs/protocol.md §4.4).
+      const command = remoteScpCommand('sink', remotePath, { ...opts, targetIsDirectory: localPaths.length > 1 });
       const source = new ScpSource(await opener.open(command, opts.signal ?? new AbortController().signal, 'sink'), attemptOpts);
       try {
         await source.start();

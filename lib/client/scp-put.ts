@@ -32,10 +32,10 @@ export function putOverChannel(open: OpenChannel, remotePath: string, given: Put
 export async function sendOverChannel(open: OpenChannel, remotePath: string, given: PutInput, opts: PutOptions, conn?: Reconnector, seat?: SharedSpoolSeat): Promise<PutResult> {
   throwIfAborted(opts.signal);
   const input = fitBuffer(spoolable(given, opts), opts);
-  const name = remoteFileName(remotePath, opts.name);
   // `dir/` names a directory (--name gives the file): -d makes scp -t say a
-  // missing one is missing, not "dir/: Is a directory".
+  // missing one is missing, not "dir/: Is a directory". First: a path with a newline is said whole.
   const command = remoteScpCommand('sink', remotePath, { ...opts, targetIsDirectory: remotePath.endsWith('/') });
+  const name = remoteFileName(remotePath, opts.name);
   const known = input instanceof Uint8Array ? BigInt(input.length) : opts.size;
   if (known !== undefined && input instanceof DescriptorInput) {
     // Its reader is the spool thread; a stream of known size needs none.

@@ -2,6 +2,8 @@
 // separate flags in OpenSSH's order `-v -r -p -d` then `-t`/`-f`, because
 // rssh's whitelist refuses combined ones; `--` only before a path that starts
 // with `-`; the path quoted for the remote shell.
+import { ScpipeError } from '../errors';
+import { escapeForTerminal } from '../util/escape';
 import { quoteRemotePath, type QuoteMode } from './quote';
 
 /** How put, get, upload and download start the remote scp (their shared options). */
@@ -44,12 +46,18 @@ export function buildScpCommand(o: ScpCommandOptions): string {
 /**
  * The command a client role runs: `role` on `path` with the caller's
  * options. An empty sink path (`host:`) is `.`, the login directory.
+ * ERR_USAGE for a path with a newline, which scp cannot carry.
  */
 export function remoteScpCommand(
   role: ScpCommandOptions['role'],
   path: string,
   opts: RemoteCommandOptions & Pick<ScpCommandOptions, 'recursive' | 'preserve' | 'targetIsDirectory'>,
 ): string {
+  // scp's records and its error lines end at a newline: its messages about
+  // such a path came cut there, and scp -f announces the name vis-encoded.
+  if (path.includes('\n')) {
+    throw new ScpipeError('ERR_USAGE', `${escapeForTerminal(path)}: a remote path with a newline cannot go over SCP (its records and messages are lines): use SFTP (--protocol sftp)`, { path });
+  }
   return buildScpCommand({
     role,
     path: role === 'sink' && path === '' ? '.' : path,
