@@ -83,7 +83,7 @@ export type { SinkDecoderOptions, SinkDecoderState } from './protocol/sink-decod
 export { parseRecord } from './protocol/record-parser';
 export { checkIncomingName, NameMatcher } from './protocol/names';
 export type { NameMatcherOptions } from './protocol/names';
-export { buildScpCommand } from './protocol/command';
+export { buildScpCommand, checkScpRemotePath } from './protocol/command';
 export type { ScpCommandOptions, RemoteCommandOptions } from './protocol/command';
 export { quoteRemotePath, QUOTE_MODES } from './protocol/quote';
 export type { QuoteMode } from './protocol/quote';

@@ -23,6 +23,7 @@ import { protocolOf, protocolOptions } from '../protocol-option';
 import { checksumFileOption, sayChecksums, writeChecksumFile, writeStoredAfterSignal } from '../checksums';
 import { pasteSpec } from '../paste-target';
 import { DEFAULT_MEMORY, DEFAULT_MODE, checkPutArgs, checkTargetName, putOperands, putOptions, type PutArgs, type PutLikeArgs } from './put-args';
+import { refuseNewlineOverScp } from '../scp-newline';
 
 /** Builds the put command for yargs. */
 export function putCommand(ctx: CommandContext): CommandModule<object, PutArgs> {
@@ -91,6 +92,7 @@ export async function runPut(
   command?: readonly string[],
 ): Promise<void> {
   const spec = remoteArg(targetArg, 'put');
+  refuseNewlineOverScp([targetArg], args);
   checkTargetName(spec.path, args);
   const checked = await checkPutArgs(args); // before the command runs or we connect
   const { mode, memory, size, partSize } = checked;

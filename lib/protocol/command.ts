@@ -53,11 +53,7 @@ export function remoteScpCommand(
   path: string,
   opts: RemoteCommandOptions & Pick<ScpCommandOptions, 'recursive' | 'preserve' | 'targetIsDirectory'>,
 ): string {
-  // scp's records and its error lines end at a newline: its messages about
-  // such a path came cut there, and scp -f announces the name vis-encoded.
-  if (path.includes('\n')) {
-    throw new ScpipeError('ERR_USAGE', `${escapeForTerminal(path)}: a remote path with a newline cannot go over SCP (its records and messages are lines): use SFTP (--protocol sftp)`, { path });
-  }
+  checkScpRemotePath(path);
   return buildScpCommand({
     role,
     path: role === 'sink' && path === '' ? '.' : path,
@@ -68,4 +64,14 @@ export function remoteScpCommand(
     quote: opts.quote,
     scpPath: opts.scpPath,
   });
+}
+
+/**
+ * ERR_USAGE for a remote path scp cannot carry: its records and its error
+ * lines end at a newline, so its messages about such a path came cut there,
+ * and scp -f announces the name vis-encoded.
+ */
+export function checkScpRemotePath(path: string): void {
+  if (!path.includes('\n')) return;
+  throw new ScpipeError('ERR_USAGE', `${escapeForTerminal(path)}: a remote path with a newline cannot go over SCP (its records and messages are lines): use SFTP (--protocol sftp)`, { path });
 }

@@ -26,3 +26,16 @@ it('put --name with a newline: exit 2 at start with -O; under auto it is tried (
   const auto = await runCli(['put', ...CLOSED, '--name', 'a\nb', '127.0.0.1:backups/'], { stdin: 'data' });
   expect(auto.status).toBe(255);
 });
+
+// A remote path with a newline cannot go over SCP: with -O, said at start, not once connected (255 here).
+it.each([
+  ['put', (m: string) => ['put', ...CLOSED, '-O', '127.0.0.1:d/a\nb', '--', 'touch', m]],
+  ['get', () => ['get', ...CLOSED, '-O', '127.0.0.1:d/a\nb']],
+  ['cp up', (m: string) => ['cp', ...CLOSED, '-O', m, '127.0.0.1:d/a\nb']],
+  ['cp down', (m: string) => ['cp', ...CLOSED, '-O', '127.0.0.1:d/a\nb', m]],
+])('%s -O, a remote path with a newline: exit 2 at start, the producer never runs', async (_what, args) => {
+  const marker = join(dir(), 'ran');
+  const r = await runCli(args(marker));
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 2, stderr: 'scpipe: d/a\\nb: a remote path with a newline cannot go over SCP (its records and messages are lines): use SFTP (--protocol sftp)\n' });
+  expect(existsSync(marker)).toBe(false);
+});
