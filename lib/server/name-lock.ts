@@ -3,7 +3,8 @@
 // a directory for a symbolic link in between (a client's own SFTP rename,
 // from another session) would lead the use outside the root. Requests that
 // can put a symlink where a directory was (rename, posix-rename, hardlink,
-// symlink) hold the lock alone; every check with the use after it holds it
+// symlink), or a directory where a link was (SFTP mkdir: a link's `..` after
+// that name then leads elsewhere) hold the lock alone; every check with the use after it holds it
 // shared. Sections never wait for the network, and never nest (a shared
 // request behind a waiting exclusive one would wait for ever).
 /** A readers-writer lock, first come first served. */

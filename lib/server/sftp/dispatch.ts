@@ -26,11 +26,13 @@ import { boundedStatus, toFailure } from './status';
 import { STATUS } from './wire';
 import { SERVER_OPEN_FILE_HINT } from '../../util/limits';
 
-// Requests that can put a symbolic link where a directory was run alone;
-// those on handles need no lock (their path was checked at open, and they
-// use the descriptor); every other one checks paths and then uses them by
-// name, which the first kind must not interleave with (name-lock.ts).
-const MOVES_NAMES: ReadonlySet<Op> = new Set(['rename', 'posix-rename', 'hardlink', 'symlink']);
+// Requests that can put a symbolic link where a directory was run alone, and
+// mkdir, which puts a directory where a link was: a link's `..` after that
+// name (link-text.ts) then leads elsewhere, even above the root. Those on
+// handles need no lock (their path was checked at open, and they use the
+// descriptor); every other one checks paths and then uses them by name,
+// which the first kind must not interleave with (name-lock.ts).
+const MOVES_NAMES: ReadonlySet<Op> = new Set(['rename', 'posix-rename', 'hardlink', 'symlink', 'mkdir']);
 const ON_HANDLES: ReadonlySet<Op> = new Set(['close', 'read', 'write', 'fstat', 'fsetstat', 'fsync', 'limits', 'unsupported', 'unknown-type']);
 
 // An append-only rename takes the lock itself: it lets go of it while it
