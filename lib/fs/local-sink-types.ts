@@ -27,9 +27,10 @@ export interface LocalSinkOptions {
    * `hold` is waited for, then `guard` asked (a reason refuses the entry),
    * and the hold released once the entry is open or made. The jail holds its
    * renames back meanwhile, so a directory checked is the one used.
+   * `exclusive` for a directory, which may be made where a link was.
    */
   guard?: (path: string) => Promise<string | undefined>;
-  hold?: () => Promise<() => void>;
+  hold?: (exclusive?: boolean) => Promise<() => void>;
   /** The directories this copy made, kept across cp's retries: one an earlier attempt left read-only is filled again. */
   made?: Set<string>;
   /**

@@ -129,7 +129,7 @@ class LocalSink implements LocalSinkHandler {
       } finally {
         await where.top?.close(); // the new directory has its own handle
       }
-    });
+    }, true); // alone: a directory made where a link was moves a link's `..` after that name
   }
 
   async leaveDirectory(): Promise<void> {
@@ -152,8 +152,8 @@ class LocalSink implements LocalSinkHandler {
   // `use` between the options' hold and its release, if the guard lets `path` pass.
   // An error is made a Said here, once: it names a path that holds the peer's
   // names, escaped for the user, raw to the peer (serve's upload).
-  private async held<T>(path: string, use: () => Promise<T | { error: string }>): Promise<Exclude<T, { error: string }> | { error: Said }> {
-    const release = await this.opts.hold?.();
+  private async held<T>(path: string, use: () => Promise<T | { error: string }>, exclusive = false): Promise<Exclude<T, { error: string }> | { error: Said }> {
+    const release = await this.opts.hold?.(exclusive);
     try {
       const refused = await this.opts.guard?.(path);
       const result = refused === undefined ? await use() : { error: refused };

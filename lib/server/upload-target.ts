@@ -61,7 +61,7 @@ export async function openUploadTarget(command: ScpRequest, ctx: SessionContext,
       // Checked again for every file and directory: the client may have
       // moved a symlink into the path since (an SFTP rename in another session).
       guard: sinkGuard(ctx.jail),
-      hold: () => ctx.jail.names.hold(),
+      hold: (exclusive) => ctx.jail.names.hold(exclusive),
     });
   } catch (err) {
     return saidOf(err).map((text) => namedFromGiven(ctx.jail.hideRoot(text), ctx.jail.display(target), path));
