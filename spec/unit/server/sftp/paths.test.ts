@@ -68,6 +68,17 @@ it('readlink shows a link it made whose .. is taken after a link, and refuses on
   expect((await failure(paths.readlink('up'))).status).toBe(STATUS.PERMISSION_DENIED);
 });
 
+// inner -> a/b: `inner/../../x` is root/x to the kernel, though by name it climbs above the root.
+it('readlink shows a link made over SFTP whose .. follows a link, as it leads inside; refuses it once it leads outside', async () => {
+  const link = join(root, 'l');
+  await symlink(await paths.symlinkTarget(link, '/inner/../../x', '/l'), link);
+  expect(await paths.readlink('l')).toBe('inner/../../x');
+  // `inner` made a directory: the same text now leads above the root.
+  await rm(join(root, 'inner'));
+  await mkdir(join(root, 'inner'));
+  expect((await failure(paths.readlink('l'))).status).toBe(STATUS.PERMISSION_DENIED);
+});
+
 it('symlinkTarget stores absolute client targets relative, keeps the names and .. as given, and refuses a way out', async () => {
   const link = join(root, 'a', 'l');
   expect(await paths.symlinkTarget(link, '/a/b', '/a/l')).toBe('b');
