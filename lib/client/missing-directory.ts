@@ -26,12 +26,11 @@ export function withMissingDirectory(err: unknown, target: string, orFile = fals
 export const MAKE_DIRECTORY = 'mkdir empty && scpipe cp -r empty ';
 
 /**
- * The hint's target, `HOST:dir` as one shell word, so that the command pastes as shown (a space, a quote
- * in the name); as before where the terminal needs the name escaped, which no shell would read back.
+ * The hint's target, `HOST:dir` as one shell word, so that the command pastes as shown (a space, a quote,
+ * a control in the name: shellWord() gives the word printable on a terminal).
  */
 export function hostWord(dir: string): string {
-  const word = shellWord(`HOST:${dir}`);
-  return escapeForTerminal(word) === word ? word : `HOST:${escapeForTerminal(dir)}`;
+  return shellWord(`HOST:${dir}`);
 }
 
 /**

@@ -85,6 +85,24 @@ describe('scpipe put failures: what the user sees, what is left', () => {
   });
 
   // A parts set's error says more after the hint (the set is incomplete): its command still names the target as typed.
+  // Inside single quotes the terminal's `\x1b` would paste as a backslash and three letters: another directory.
+  it('a missing remote directory with a control and a bidi mark in its name: the command shows neither raw, and bash makes that directory', async () => {
+    const name = 'new\x1b[31m\u202edir';
+    const r = await runCli(put(`${dir}/${name}/f.bin`), { stdin: 'data' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\u202e]/);
+    const made = /; to make it: mkdir empty && scpipe cp -r empty (.*)\)\n$/.exec(r.stderr)?.[1];
+    expect(made).toBeDefined();
+    const empty = await mkdtemp(join(tmpdir(), 'scpipe-test-empty-'));
+    try {
+      const line = `${shellQuote([process.execPath, CLI, 'cp', '-r', empty])} ${made!}`;
+      expect(spawnSync('bash', ['-c', line], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+    } finally {
+      await rm(empty, { recursive: true });
+    }
+    expect(await readdir(dir)).toEqual([name]);
+  });
+
   it('a missing remote directory under --part-size: exit 1, the command that makes it names the host, nothing written', async () => {
     const r = await runCli(put(`${dir}/gone/s.bin`, ['--part-size', '4K']), { stdin: 'data' });
     expect(r.status).toBe(1);

@@ -18,4 +18,11 @@ describe('shellWord', () => {
     expect(word).toBe("$'/tmp/kh\\xe9 it\\'s\\\\ \\xff'");
     expect(asBash(word)).toEqual(raw);
   });
+
+  // Single quotes would keep the terminal's escape (`\x1b`) as letters: the shell reads back another path.
+  it.each([['a\x1b[2Jb'], ['line\nbreak'], ['r\u202eev it\'s'], ['c1\u009bx']])('%j reaches bash as itself, printable on a terminal', (word) => {
+    const quoted = shellWord(word);
+    expect(quoted).toMatch(/^[\x20-\x7e]+$/);
+    expect(asBash(quoted)).toEqual(Buffer.from(word));
+  });
 });
