@@ -12,7 +12,7 @@ import { writeFifo } from './fifo-write';
 import { ownSocketStream } from './file-stream';
 import { looksClosed, writeWhole } from './stdout';
 import { recordSha256 } from './json-summary';
-import { describeFailure, say } from './report';
+import { sayFailure } from './report';
 
 /** The options as yargs gives them. */
 export interface ChecksumArgs {
@@ -57,7 +57,7 @@ export async function writeStoredAfterSignal(args: Pick<ChecksumArgs, 'checksum-
   const entry = storedAfterSignal(err) ?? storedUnverified(err);
   if (entry === undefined) return;
   recordSha256(entry.sha256);
-  if (args['checksum-file'] !== undefined) await writeChecksumEntries(args['checksum-file'], [entry]).catch((e: unknown) => say(describeFailure(e)));
+  if (args['checksum-file'] !== undefined) await writeChecksumEntries(args['checksum-file'], [entry]).catch(sayFailure);
   sayChecksums(args, [entry]);
 }
 
