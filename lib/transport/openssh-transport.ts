@@ -25,6 +25,7 @@ import { whyNotStarted } from '../util/limits';
 import { execRefused, isExecRefusal } from './exec-refusal';
 import { HeldBack, crlfToLf, sshLossReason, withoutLossLines } from './ssh-stderr';
 import { sshArgs, type OpenSshOptions } from './openssh-args';
+import { unknownKeyHint } from './openssh-unknown-key';
 import { knowsLogVerbose, sessionMarker } from './session-marker';
 
 /** A ScpChannel over an ssh child process. */
@@ -116,7 +117,9 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     if (!subsystem && isExecRefusal(last)) return execRefused(command, last!.startsWith('ssh: ') ? last! : `ssh: ${last}`, opts.host, text || undefined);
     if (isSessionLoss(text)) return undefined; // logged in, then lost before the remote said a word (`scp -f` waits for us): a dropped connection
     const message = last ? withBound(last.startsWith('ssh: ') ? last : `ssh: ${last}`, opts) : silentExit(opts, performance.now() - started);
-    return new ScpipeError(refusalCode(text, last), message, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
+    const code = refusalCode(text, last);
+    const hint = code === 'ERR_HOST_KEY_UNKNOWN' ? unknownKeyHint(opts) : '';
+    return new ScpipeError(code, message + hint, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
   };
 
   // An ssh that never ran (fork refused) exits "127": not the remote's "scp: not found".

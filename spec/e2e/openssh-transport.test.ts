@@ -158,8 +158,17 @@ describe('--transport openssh: failures', () => {
     await writeFile(empty, '');
     const r = await runCli(['put', '--transport', 'openssh', '-o', `UserKnownHostsFile=${empty}`, '-o', 'GlobalKnownHostsFile=/dev/null', ...sshFlags(sshd, sshd.rssh), at(`${sides.rdir}/f`)], { stdin: 'x' });
     expect(r.status).toBe(255);
-    expect(r.stderr).toBe(`No ED25519 host key is known for [127.0.0.1]:${sshd.port} and you have requested strict checking.\nscpipe: ssh: Host key verification failed.\n`); // ssh's words, as scp shows them
+    // ssh's words, as scp shows them, then how to add the key, as the built-in transport says.
+    const add = `ssh-keyscan -p ${sshd.port} 127.0.0.1 >> ${empty}`;
+    expect(r.stderr).toBe(
+      `No ED25519 host key is known for [127.0.0.1]:${sshd.port} and you have requested strict checking.\n` +
+        `scpipe: ssh: Host key verification failed. (the key of 127.0.0.1 port ${sshd.port} is not known; see its fingerprints with ssh-keyscan -p ${sshd.port} 127.0.0.1 | ssh-keygen -lf -, and if one is the server's, add it with: ${add})\n`,
+    );
     expect(await readdir(sides.rdir)).toEqual([]);
+    // The command, run as shown, lets the next run in.
+    execFileSync('/bin/sh', ['-c', add], { stdio: 'ignore' });
+    const again = await runCli(['put', '--transport', 'openssh', '-o', `UserKnownHostsFile=${empty}`, '-o', 'GlobalKnownHostsFile=/dev/null', ...sshFlags(sshd, sshd.rssh), at(`${sides.rdir}/f`)], { stdin: 'x' });
+    expect(again).toMatchObject({ status: 0, stderr: '' });
   });
 
   it('get and cp downloads with a wrong key: exit 255 with ssh\'s message', async () => {
