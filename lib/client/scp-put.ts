@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { ScpipeError, abortError, asScpipeError, isScpipeError, throwIfAborted, withMessage } from '../errors';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
+import { FIRST_BYTE_WAIT_MS } from '../transport/openssh-first-byte';
 import { DEFAULT_MEMORY_LIMIT, DescriptorInput, spool, type Spill, type Spool } from '../spool';
 import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel } from './connection';
@@ -45,8 +46,10 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
   // One controller for both passes: whichever fails first stops the other.
   const { controller: inner, unlink } = linkedController(opts.signal);
   const role = { ...opts, signal: inner.signal };
+  // A remote that never sends scp -t's first \0 is not scp: said, not waited on for good.
+  const sourceOpts = { ...role, firstReply: { ms: FIRST_BYTE_WAIT_MS, command } };
   const sourceReady = (async () => {
-    const source = new ScpSource(await open(command, inner.signal, 'sink'), role);
+    const source = new ScpSource(await open(command, inner.signal, 'sink'), sourceOpts);
     try {
       if (inner.signal.aborted) throw abortError(inner.signal);
       await source.start();
@@ -92,7 +95,7 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
   void sourceReady.then(() => (connected = true), () => undefined);
   // After a lost connection: connect again and start a new remote scp.
   const reopened = async (): Promise<ScpSource> => {
-    const again = new ScpSource(await conn!.current().open(command, inner.signal, 'sink'), role);
+    const again = new ScpSource(await conn!.current().open(command, inner.signal, 'sink'), sourceOpts);
     try {
       await again.start();
     } catch (err) {

@@ -24,6 +24,13 @@ export interface SourceOptions extends RoleOptions {
    * scp://) reads the data, then sends EOF, never that `\0`.
    */
   ackEndsAtEof?: () => boolean;
+  /**
+   * How long start() waits for the sink's first \0, and the command named
+   * when it does not come: `scp -t` sends it as it starts, so a remote that
+   * stays silent runs something else (a forced command that is not scp).
+   * Past it the channel is ended and ERR_PROTOCOL_REFUSED thrown. No bound when absent.
+   */
+  firstReply?: { ms: number; command: string };
 }
 
 /** One regular file to send. */

@@ -39,8 +39,21 @@ export class ScpSource {
 
   /** Waits for the sink's initial \0 (§4.1 step 1); any other reply is fatal. */
   async start(): Promise<void> {
-    const reply = await this.reply('start');
-    if (reply !== true) throw reply;
+    const bound = this.opts.firstReply;
+    let late = false;
+    const timer = bound && setTimeout(() => {
+      late = true;
+      this.channel.destroy();
+    }, bound.ms);
+    try {
+      const reply = await this.reply('start');
+      if (reply !== true) throw reply;
+    } catch (err) {
+      if (!late || this.opts.signal?.aborted) throw err;
+      throw new ScpipeError('ERR_PROTOCOL_REFUSED', `the remote command ${escapeForTerminal(bound!.command)} sent no answer in ${bound!.ms / 1000} s after it started (the account's forced command may not be scp)`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

@@ -233,3 +233,25 @@ describe('ScpSource (docs/protocol.md §4.1)', () => {
     expect(peer.sent()).toEqual(Buffer.concat([Buffer.from('C0644 0 caf\xe9\n', 'latin1'), Buffer.from([0])]));
   });
 });
+
+// scp -t sends its \0 as it starts: a remote that stays silent runs something else.
+describe('ScpSource.start() with firstReply', () => {
+  it('a sink silent past the bound: the channel is ended and the command named, ERR_PROTOCOL_REFUSED', async () => {
+    const peer = fakePeer({ chunks: [] }); // stdout stays open, silent
+    const source = new ScpSource(peer.channel, { firstReply: { ms: 30, command: "scp -t '/x'" } });
+    await expect(source.start()).rejects.toMatchObject({
+      code: 'ERR_PROTOCOL_REFUSED',
+      message: "the remote command scp -t '/x' sent no answer in 0.03 s after it started (the account's forced command may not be scp)",
+    });
+    expect(peer.destroyed).toBe(true);
+  });
+
+  it('a \\0 within the bound starts the session, and the bound is gone after it', async () => {
+    const peer = fakePeer({ chunks: [Buffer.from('\0\0\0')] });
+    const source = new ScpSource(peer.channel, { firstReply: { ms: 30, command: "scp -t '/x'" } });
+    await source.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(peer.destroyed).toBe(false);
+    expect(await source.sendFile({ name: 'f', mode: 0o644, size: 1n, body: chunksOf('a') })).toBe(true);
+  });
+});
