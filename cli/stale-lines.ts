@@ -1,7 +1,7 @@
 // What `put --remove-stale` says of each leftover temporary file, for a
 // single file and for a parts set alike, what `put` says of one unasked, and
 // what put and cp say of one a lost connection left that the server keeps.
-import { STALE_AFTER_S, escapeForTerminal, type ScpipeError, type StaleTempOptions } from '../lib';
+import { STALE_AFTER_S, escapeForTerminal, type OthersStale, type ScpipeError, type StaleTempOptions } from '../lib';
 import { formatBytes } from '../lib/internal';
 
 /** The line for a temporary file removed. */
@@ -22,6 +22,12 @@ export function staleRefused(reason: string, left: number): string {
 /** The warning for a temporary file an earlier upload of this target left, found unasked. */
 export function staleFound(path: string, ageS: number, bytes: number): string {
   return `warning: ${escapeForTerminal(path)} (${formatBytes(bytes)}, last written ${formatAge(ageS)} ago) is left by an upload of this file that did not finish; --remove-stale removes it`;
+}
+
+/** The warning, once, for other names' temporary files found in the target's directory: scpipe never removes those. */
+export function othersStaleFound(found: OthersStale): string {
+  const files = found.count === 1 ? '1 temporary file' : `${found.count} temporary files`;
+  return `warning: ${escapeForTerminal(found.dir)} holds ${files} (${formatBytes(found.bytes)}, the oldest last written ${formatAge(found.oldestAgeS)} ago) left by uploads of other names that did not finish (.NAME.scpipe-XXXXXX); scpipe never removes those: remove them on the server once no such upload runs (docs/nightly.md)`;
 }
 
 /** The warning for a temporary file a killed `get --output` of this file left beside it (local-leftovers.ts). */
@@ -62,6 +68,10 @@ export function staleSayers(say: (line: string) => void, progress: { done(): voi
     onStaleFound: (path, ageS, bytes) => {
       progress?.done();
       say(staleFound(path, ageS, bytes));
+    },
+    onOthersStaleFound: (found) => {
+      progress?.done();
+      say(othersStaleFound(found));
     },
   };
 }

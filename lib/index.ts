@@ -6,6 +6,7 @@ export { put } from './client/put';
 export { putOverChannel } from './client/scp-put';
 export type { DescriptorSource, PutInput, PutOptions, PutResult } from './client/put-types';
 export type { StaleTempOptions } from './client/stale-temp-options';
+export type { OthersStale } from './client/sftp-stale';
 export { putMany } from './client/put-many';
 export type { Destination, DestinationOutcome } from './client/put-many';
 export { get } from './client/get';

@@ -20,7 +20,7 @@ import { DEFAULT_RETRIES } from './retry';
 import type { UploadPaths } from './sftp-paths';
 import { startUpload } from './sftp-put-start';
 import { recoverer, reopenToFinish, type OnGeneration, type ResumeOptions } from './sftp-resume';
-import { STALE_AFTER_S, STALE_LOOK_GRACE_MS, findStaleTemps, removeStaleTemps, type StaleTemp } from './sftp-stale';
+import { STALE_AFTER_S, STALE_LOOK_GRACE_MS, findStaleTemps, othersStale, removeStaleTemps, type StaleTemp } from './sftp-stale';
 import { openLanes } from './sftp-lanes';
 import { piecesOf, type PieceSource } from './sftp-pieces';
 import { explainSftpFailure } from './sftp-failure-cause';
@@ -103,8 +103,8 @@ export async function putSftp(
     if (opts.removeStale) await sweepStale(session, paths, handle, opts);
     // Unasked: looked for while the bytes go, said once they are stored (a
     // listing that fails says nothing; one still going soon after is cut short).
-    const leftovers: Promise<StaleTemp[]> | undefined = !opts.removeStale && opts.onStaleFound
-      ? findStaleTemps(session, paths.target, { path: paths.temp, handle }, opts.staleNames, lookEnd.signal).catch(() => [])
+    const leftovers: Promise<StaleTemp[]> | undefined = !opts.removeStale && (opts.onStaleFound || opts.onOthersStaleFound)
+      ? findStaleTemps(session, paths.target, { path: paths.temp, handle }, opts.staleNames, lookEnd.signal, opts.onOthersStaleFound !== undefined).catch(() => [])
       : undefined;
     const more = await openLanes(conn.current().opener, paths.temp, wanted - 1, opts.signal ?? new AbortController().signal, log);
     lanes = lanes.concat(more.lanes);
@@ -152,7 +152,10 @@ export async function putSftp(
     if (opts.signal?.aborted) renamedAfterSignal = abortError(opts.signal);
     else if (!notKept) opts.onCommitted?.();
     lookTimer = setTimeout(() => lookEnd.abort(), STALE_LOOK_GRACE_MS);
-    for (const left of (await leftovers) ?? []) if (left.ageS >= STALE_AFTER_S) opts.onStaleFound!(left.path, left.ageS, left.bytes);
+    const found = (await leftovers) ?? [];
+    for (const left of found) if (!left.other && left.ageS >= STALE_AFTER_S) opts.onStaleFound?.(left.path, left.ageS, left.bytes);
+    const others = othersStale(posix.dirname(paths.target), found);
+    if (others) opts.onOthersStaleFound?.(others);
     result = { bytes: BigInt(bytes), name: posix.basename(paths.target), spooled: 'none', command: 'sftp', exit: { code: 0, signal: null }, protocol: 'sftp', channels: lanes.length, sha256 };
   } catch (err) {
     const failure = opts.signal?.aborted ? abortKeepingWhole(abortError(opts.signal), err, paths.temp) : err;
@@ -189,10 +192,11 @@ export async function putSftp(
 
 // --remove-stale, once this run's own temporary file exists (its mtime is the server's now).
 async function sweepStale(session: SftpSession, paths: UploadPaths, handle: Buffer, opts: SftpPutOptions): Promise<void> {
-  const sweep = await removeStaleTemps(session, paths.target, { path: paths.temp, handle }, opts.staleNames).finally(() => opts.onSwept?.());
+  const sweep = await removeStaleTemps(session, paths.target, { path: paths.temp, handle }, opts.staleNames, opts.onOthersStaleFound !== undefined).finally(() => opts.onSwept?.());
   for (const path of sweep.removed) opts.onStaleRemoved?.(path);
   for (const { path, ageS } of sweep.kept) opts.onStaleKept?.(path, ageS);
   if (sweep.refused) opts.onStaleRefused?.(sweep.refused.path, sweep.refused.reason, sweep.refused.left);
+  if (sweep.others) opts.onOthersStaleFound?.(sweep.others);
 }
 
 // A bare Failure said as its cause (sftp-failure-cause.ts), through a session still

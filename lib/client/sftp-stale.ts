@@ -31,6 +31,8 @@ export interface StaleSweep {
   kept: { path: string; ageS: number }[];
   /** The server refused to remove this one (permission denied: an append-only or read-only server): the sweep stopped there, `left` files in all kept. */
   refused?: { path: string; reason: string; left: number };
+  /** With `others`: other names' stale temporary files, left there. */
+  others?: OthersStale;
 }
 
 /** True when `name` is a temporary name scpipe gives for a file named `base` in `dir` (sftp-paths.ts tempNameFor). */
@@ -44,39 +46,66 @@ function tempNameTest(base: string, dir?: string): (name: string) => boolean {
   return (name) => prefixes.some((prefix) => name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length)));
 }
 
+/** True for any name scpipe gives a temporary file (`.NAME.scpipe-XXXXXX`), whatever NAME. */
+export function isAnyTempName(name: string): boolean {
+  const tail = TEMP_MARK.length + 6;
+  return name.startsWith('.') && name.length > 1 + tail && name.slice(-tail, -6) === TEMP_MARK && /^[A-Za-z0-9]{6}$/.test(name.slice(-6));
+}
+
 /** A temporary file of the target found in its directory: its age on the server's clock, and its size. */
 export interface StaleTemp {
   path: string;
   ageS: number;
   bytes: number;
+  /** One of another name's upload (asked for with `others`): only ever told of, never removed. */
+  other?: true;
+}
+
+/** The temporary files of other names' uploads in the target's directory, past STALE_AFTER_S: told of once, never removed. */
+export interface OthersStale {
+  dir: string;
+  count: number;
+  bytes: number;
+  oldestAgeS: number;
+}
+
+/** OthersStale of `found` (findStaleTemps with `others`), or undefined when none of them is stale. */
+export function othersStale(dir: string, found: readonly StaleTemp[]): OthersStale | undefined {
+  const stale = found.filter((f) => f.other && f.ageS >= STALE_AFTER_S);
+  if (stale.length === 0) return undefined;
+  return { dir, count: stale.length, bytes: stale.reduce((n, f) => n + f.bytes, 0), oldestAgeS: Math.max(...stale.map((f) => f.ageS)) };
 }
 
 /**
  * The temporary files of `target` in its directory but this run's own
  * (`own`, open as `handle`); `isTemp` says which names are (default: the
  * target's own; a parts set's are those of its parts and manifest). Once
- * `until` is aborted, those found so far.
+ * `until` is aborted, those found so far. With `others`, other names'
+ * temporary files too, marked `other` (the same listing: no round trip more).
  */
-export async function findStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean, until?: AbortSignal): Promise<StaleTemp[]> {
+export async function findStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean, until?: AbortSignal, others = false): Promise<StaleTemp[]> {
   const now = (await session.fstat(own.handle, own.path)).mtime;
   const dir = posix.dirname(target);
   const base = posix.basename(target);
   const ours = isTemp ?? tempNameTest(base, dir);
+  const wanted = others ? (name: string) => ours(name) || isAnyTempName(name) : ours;
   // An older scpipe's cut name may hold U+FFFD (sftp-paths.ts legacyTempStem).
-  const entries = await listDirectory(session, dir, { onBadName: () => undefined, only: ours, until, keepReplaced: true });
+  const entries = await listDirectory(session, dir, { onBadName: () => undefined, only: wanted, until, keepReplaced: true });
   const found: StaleTemp[] = [];
   for (const { name, attrs } of entries) {
-    if (!attrs.isFile() || !ours(name)) continue;
+    if (!attrs.isFile() || !wanted(name)) continue;
     const path = dir === '.' ? name : posix.join(dir, name);
-    if (path !== own.path) found.push({ path, ageS: Math.max(0, now - attrs.mtime), bytes: attrs.size });
+    if (path === own.path) continue;
+    found.push({ path, ageS: Math.max(0, now - attrs.mtime), bytes: attrs.size, ...(ours(name) ? {} : { other: true as const }) });
   }
   return found;
 }
 
 /** Removes the stale temporary files of `target` (findStaleTemps), keeping those written to lately. */
-export async function removeStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean): Promise<StaleSweep> {
-  const sweep: StaleSweep = { removed: [], kept: [] };
-  const found = await findStaleTemps(session, target, own, isTemp);
+export async function removeStaleTemps(session: SftpSession, target: string, own: { path: string; handle: Buffer }, isTemp?: (name: string) => boolean, others = false): Promise<StaleSweep> {
+  const listed = await findStaleTemps(session, target, own, isTemp, undefined, others);
+  const sweep: StaleSweep = { removed: [], kept: [], others: othersStale(posix.dirname(target), listed) };
+  const found = listed.filter((f) => !f.other);
   for (const [i, { path, ageS }] of found.entries()) {
     if (ageS < STALE_AFTER_S) {
       sweep.kept.push({ path, ageS });

@@ -42,7 +42,7 @@ export function partsContext(opts: PartsOptions, conn: Reconnector, name: string
     lanes: new Lanes(parallel, signal),
     signal,
     staleSweep: opts.removeStale ? staleSweepOnce(name, opts.onStaleRemoved, opts.onStaleKept, opts.onStaleRefused) : undefined,
-    staleLook: !opts.removeStale && opts.onStaleFound ? { name, claimed: false, onFound: opts.onStaleFound } : undefined,
+    staleLook: !opts.removeStale && (opts.onStaleFound || opts.onOthersStaleFound) ? { name, claimed: false, onFound: opts.onStaleFound } : undefined,
     onRetry: (event: RetryEvent & { file: string }) => {
       retried = true;
       if (isScpipeError(event.error)) left.note(event.error.cutShort);

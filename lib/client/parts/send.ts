@@ -21,6 +21,7 @@ import { removeLeftBehind } from '../sftp-left-behind';
 import type { Lanes } from './lanes';
 import { isSetTempName } from './names';
 import { asResent } from '../temp-gone';
+import type { OthersStale } from '../sftp-stale';
 
 /**
  * The protocol the parts go over: SCP unless asked for SFTP; under `auto`,
@@ -58,7 +59,9 @@ export interface SendContext extends RemoteCommandOptions {
    * while it goes and names those past STALE_AFTER_S, as a single-file
    * upload does (sftp-stale.ts); one look, cut short soon after that part is stored.
    */
-  staleLook?: { name: string; claimed: boolean; onFound: (path: string, ageS: number, bytes: number) => void };
+  staleLook?: { name: string; claimed: boolean; onFound?: (path: string, ageS: number, bytes: number) => void };
+  /** Told once, by the part that sweeps or looks, of other names' stale temporary files there. */
+  onOthersStaleFound?: (found: OthersStale) => void;
   /** A lane was retired because the server refused a channel. */
   onRefused?: (lanesLeft: number, message: string) => void;
 }
@@ -212,6 +215,7 @@ async function sendSftp(ctx: SendContext, opener: ChannelOpener, on: OnGeneratio
       removeStale: mine,
       staleNames: mine ? (file) => isSetTempName(file, sweep!.name) : look ? (file) => isSetTempName(file, look.name) : undefined,
       onStaleFound: look?.onFound,
+      onOthersStaleFound: mine || look ? ctx.onOthersStaleFound : undefined,
       onStaleRemoved: sweep?.onRemoved,
       onStaleKept: sweep?.onKept,
       onStaleRefused: sweep?.onRefused,

@@ -1,5 +1,5 @@
 import { tempNameFor } from '../../../lib/client/sftp-paths';
-import { isTempNameOf } from '../../../lib/client/sftp-stale';
+import { isAnyTempName, isTempNameOf } from '../../../lib/client/sftp-stale';
 
 describe('isTempNameOf: what --remove-stale may remove', () => {
   it('knows the temporary names scpipe gives a target', () => {
@@ -60,5 +60,22 @@ describe('tempNameFor: a target path near PATH_MAX', () => {
   it('leaves a relative path as NAME_MAX alone allows (the server\'s directory is not known)', () => {
     const temp = tempNameFor(`rel/${'f'.repeat(200)}`);
     expect(temp).toMatch(/^rel\/\.f{200}\.scpipe-[A-Za-z0-9]{6}$/);
+  });
+});
+
+describe('isAnyTempName', () => {
+  it.each([
+    ['.db.scpipe-AbC123', true],
+    ['.home.tar.zst.000003.scpipe-Ab12Cd', true],
+    ['.x.scpipe-abcdef', true],
+    ['db.scpipe-AbC123', false], // no leading dot: not a name scpipe gives
+    ['.scpipe-AbC123', false], // no NAME
+    ['.db.scpipe-AbC12', false],
+    ['.db.scpipe-AbC1234', false],
+    ['.db.scpipe-AbC12-', false],
+    ['.db.scpipo-AbC123', false],
+    ['.profile', false],
+  ])('%s: %s', (name, is) => {
+    expect(isAnyTempName(name)).toBe(is);
   });
 });
