@@ -198,7 +198,8 @@ export function staleSweepOnce(name: string, onRemoved?: (path: string) => void,
 // temporary name, resumed in place after a lost connection, renamed onto
 // `path` when whole (so a part is there whole or not at all).
 async function sendSftp(ctx: SendContext, opener: ChannelOpener, on: OnGeneration, path: string, size: bigint, input: PutInput, onBytes?: (sent: bigint) => void): Promise<void> {
-  const session = await opener.sftpSession(ctx.signal);
+  // Named for its part, so a stall on it is said as such by the parts it cut short, as over SCP.
+  const session = await opener.sftpSession(ctx.signal, `for ${escapeForTerminal(path)}`);
   // The first part to go sweeps; the others wait, so that none of this run's own is taken for stale.
   const sweep = ctx.staleSweep;
   const mine = sweep !== undefined && !sweep.claimed;

@@ -1,0 +1,73 @@
+// A parts upload over SFTP (the internal-sftp chroot account) with four
+// channels, one of whose sessions stops (SIGSTOP) while the others move: the
+// stall ends the connection, the parts in flight go again over a new one.
+// The user sees one retry line per part cut short: the stalled part's says
+// what it waited for, each other one names the stalled part's session; exit
+// 0, and the set stored is the stream, byte-exact.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { remotePath, userDir } from '../helpers/sshd';
+import { sshdPerSuite } from '../helpers/sshd-per-suite';
+import { remote, sshFlagsVia, startCli } from '../helpers/cli';
+import { startThrottleProxy } from '../helpers/throttle-proxy';
+import { tempDirPerTest } from '../helpers/temp-dir';
+import { waitFor } from '../helpers/async';
+
+const sshd = sshdPerSuite();
+const local = tempDirPerTest('scpipe-parts-stall-sftp-');
+
+// The processes running the sessions (each channel's internal-sftp): those serving the connection with no child.
+async function sessionPids(): Promise<number[]> {
+  const parentOf = new Map<number, number>();
+  for (const pid of await sshd.connectionPids()) {
+    try {
+      parentOf.set(pid, Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]));
+    } catch {
+      // ended since it was listed
+    }
+  }
+  const parents = new Set(parentOf.values());
+  return [...parentOf.keys()].filter((pid) => !parents.has(pid));
+}
+
+it('put --protocol sftp --parallel 4: one part\'s session stopped; the others name that part; exit 0, the set whole', async () => {
+  const dir = await userDir(sshd.sftp, 'parts-stall-sftp');
+  const rdir = remotePath(sshd.sftp, dir);
+  const part = 1024 * 1024;
+  const data = randomBytes(48 * part);
+  // 8 MB/s: the other channels still move when the stall is found.
+  const proxy = await startThrottleProxy(sshd.port, 8_000_000);
+  let stopped: number | undefined;
+  try {
+    const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), sshd.sftp);
+    const run = startCli(['put', '--protocol', 'sftp', '--part-size', '1M', '--parallel', '4', '--stall-timeout', '3', '--retries', '2', ...flags, remote(sshd, sshd.sftp, `${rdir}/f`)], { stdin: data, timeoutMs: 120_000 });
+    await waitFor(async () => {
+      const sessions = await sessionPids();
+      if (sessions.length < 4) return false;
+      stopped = sessions[1]!;
+      process.kill(stopped, 'SIGSTOP');
+      return true;
+    }, 'four sftp sessions', 60_000);
+    const r = await run.done;
+    expect(r.status).toBe(0);
+    const retries = r.stderr.split('\n').filter((l) => /; retry 1 of 2 in/.test(l));
+    const naming = retries.map((l) => /the connection was ended for a stall on its sftp session for (\S+\/f\.\d{6}): the remote moved no byte for 3 s/.exec(l)?.[1]);
+    const named = new Set(naming.filter((n) => n !== undefined));
+    // Every part cut short by another's stall names the same stalled part, whose own line says it stalled.
+    expect(named.size).toBe(1);
+    const [stalled] = [...named];
+    const own = retries.filter((_, i) => naming[i] === undefined);
+    expect(own).toHaveLength(1);
+    expect(own[0]!.startsWith(`scpipe: ${stalled!.slice(rdir.length + 1)}: `)).toBe(true);
+    expect(own[0]).toMatch(/the remote moved no byte for 3 s while scpipe waited for /);
+    const names = (await readdir(dir)).filter((n) => /^f\.\d{6}$/.test(n)).sort();
+    expect(names).toHaveLength(48);
+    const stored = Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
+    expect(stored.equals(data)).toBe(true);
+  } finally {
+    if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+    await proxy.close();
+  }
+}, 150_000);
