@@ -5,7 +5,6 @@
 // what it waited for, each other one names the stalled part's session; exit
 // 0, and the set stored is the stream, byte-exact.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
@@ -14,23 +13,10 @@ import { remote, sshFlagsVia, startCli } from '../helpers/cli';
 import { startThrottleProxy } from '../helpers/throttle-proxy';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
+import { sessionPids } from '../helpers/session-pids';
 
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-parts-stall-sftp-');
-
-// The processes running the sessions (each channel's internal-sftp): those serving the connection with no child.
-async function sessionPids(): Promise<number[]> {
-  const parentOf = new Map<number, number>();
-  for (const pid of await sshd.connectionPids()) {
-    try {
-      parentOf.set(pid, Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]));
-    } catch {
-      // ended since it was listed
-    }
-  }
-  const parents = new Set(parentOf.values());
-  return [...parentOf.keys()].filter((pid) => !parents.has(pid));
-}
 
 it('put --protocol sftp --parallel 4: one part\'s session stopped; the others name that part; exit 0, the set whole', async () => {
   const dir = await userDir(sshd.sftp, 'parts-stall-sftp');
@@ -44,7 +30,7 @@ it('put --protocol sftp --parallel 4: one part\'s session stopped; the others na
     const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), sshd.sftp);
     const run = startCli(['put', '--protocol', 'sftp', '--part-size', '1M', '--parallel', '4', '--stall-timeout', '3', '--retries', '2', ...flags, remote(sshd, sshd.sftp, `${rdir}/f`)], { stdin: data, timeoutMs: 120_000 });
     await waitFor(async () => {
-      const sessions = await sessionPids();
+      const sessions = await sessionPids(sshd);
       if (sessions.length < 4) return false;
       stopped = sessions[1]!;
       process.kill(stopped, 'SIGSTOP');

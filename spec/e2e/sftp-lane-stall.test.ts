@@ -3,29 +3,15 @@
 // ends the connection, the run says which channel stalled, goes on over one
 // new connection from what the server acknowledged, and ends byte-exact.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
+import { sessionPids } from '../helpers/session-pids';
 
 const sshd = sshdPerSuite();
-
-// The processes running the sessions (each channel's internal-sftp): those serving the connection with no child.
-async function sessionPids(): Promise<number[]> {
-  const parentOf = new Map<number, number>();
-  for (const pid of await sshd.connectionPids()) {
-    try {
-      parentOf.set(pid, Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]));
-    } catch {
-      // ended since it was listed
-    }
-  }
-  const parents = new Set(parentOf.values());
-  return [...parentOf.keys()].filter((pid) => !parents.has(pid));
-}
 
 it('put --parallel 4: one session stopped mid-upload is found by --stall-timeout, retried once over a new connection; exit 0, byte-exact', async () => {
   const dir = await userDir(sshd.sftp, 'lane-stall');
@@ -34,7 +20,7 @@ it('put --parallel 4: one session stopped mid-upload is found by --stall-timeout
   let stopped: number | undefined;
   try {
     let sessions: number[] = [];
-    await waitFor(async () => (sessions = await sessionPids()).length === 4, 'four channels', 60_000);
+    await waitFor(async () => (sessions = await sessionPids(sshd)).length === 4, 'four channels', 60_000);
     stopped = sessions[2]!;
     process.kill(stopped, 'SIGSTOP');
     const r = await run.done;
