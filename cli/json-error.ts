@@ -2,6 +2,7 @@
 // message, and the facts a script acts on without parsing the message: where
 // the failure was, and what it left remotely (the library's error fields).
 import { ScpipeError, parseRemoteSpec, type CutShort, type TempLeft } from '../lib';
+import { isUnsafe } from '../lib/internal';
 
 /** A file an upload left remotely, cut short: at most `written` of `size` bytes (fewer when its write `failed`). */
 export interface JsonCutShort {
@@ -74,9 +75,10 @@ function remoteSpec(arg: string): { host: string; path: string } | null {
  * JSON text safe on a terminal: JSON.stringify escapes the C0 controls (a
  * newline, ESC) but not DEL and the C1 controls (U+009B is a CSI to some
  * terminals), nor U+2028/2029, which some readers take for line ends, nor the
- * bidi controls and invisible marks that stderr shows escaped (escape.ts),
- * which reorder or hide what a name looks like.
+ * bidi controls and invisible marks: each one stderr shows escaped (escape.ts
+ * isUnsafe), which reorder or hide what a name looks like.
  */
 export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // By code point (`u`): the halves of a character beyond U+FFFF are not lone surrogates.
+  return JSON.stringify(value).replace(/[^\u0020-\u007e]/gu, (c) => (isUnsafe(c.codePointAt(0)!) ? `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}` : c));
 }

@@ -6,7 +6,7 @@ export { parseByteSize, formatBytes, checkSpoolDirectory, spoolDirectory, spoolD
 export { withMessage } from './errors';
 export { BODY_CHUNK } from './util/body-chunk';
 export { childEnv } from './util/child-env';
-export { escapeControls } from './util/escape';
+export { escapeControls, isUnsafe } from './util/escape';
 export { testLowered } from './util/test-waits';
 export { shellWord } from './util/shell-word';
 export { MAKE_DIRECTORY, hostWord } from './client/missing-directory';

@@ -4,7 +4,8 @@
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
 
-function isUnsafe(cp: number): boolean {
+/** True for a code point a terminal must not get raw: escapeForTerminal() escapes it, and --json's summary too. */
+export function isUnsafe(cp: number): boolean {
   return (
     cp < 0x20 || // C0 controls
     cp === 0x7f || // DEL
