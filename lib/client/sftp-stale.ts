@@ -13,6 +13,7 @@ import { posix } from 'node:path';
 import { isScpipeError } from '../errors';
 import { listDirectory } from '../sftp/listing';
 import type { SftpSession } from '../sftp/session';
+import { isUploadTempBase } from '../fs/store-new';
 import { TEMP_MARK, legacyTempStem, tempStem } from './sftp-paths';
 
 /** A leftover written to more recently than this (seconds) may be a running upload's, and is kept. */
@@ -44,12 +45,6 @@ export function isTempNameOf(name: string, base: string, dir?: string): boolean 
 function tempNameTest(base: string, dir?: string): (name: string) => boolean {
   const prefixes = [tempStem(base, dir), legacyTempStem(base)].map((stem) => `.${stem}${TEMP_MARK}`);
   return (name) => prefixes.some((prefix) => name.length === prefix.length + 6 && name.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(name.slice(prefix.length)));
-}
-
-/** True for any name scpipe gives a temporary file (`.NAME.scpipe-XXXXXX`), whatever NAME. */
-export function isAnyTempName(name: string): boolean {
-  const tail = TEMP_MARK.length + 6;
-  return name.startsWith('.') && name.length > 1 + tail && name.slice(-tail, -6) === TEMP_MARK && /^[A-Za-z0-9]{6}$/.test(name.slice(-6));
 }
 
 /** A temporary file of the target found in its directory: its age on the server's clock, and its size. */
@@ -88,7 +83,7 @@ export async function findStaleTemps(session: SftpSession, target: string, own: 
   const dir = posix.dirname(target);
   const base = posix.basename(target);
   const ours = isTemp ?? tempNameTest(base, dir);
-  const wanted = others ? (name: string) => ours(name) || isAnyTempName(name) : ours;
+  const wanted = others ? (name: string) => ours(name) || isUploadTempBase(name) : ours;
   // An older scpipe's cut name may hold U+FFFD (sftp-paths.ts legacyTempStem).
   const entries = await listDirectory(session, dir, { onBadName: () => undefined, only: wanted, until, keepReplaced: true });
   const found: StaleTemp[] = [];

@@ -34,7 +34,12 @@ const UPLOAD_TEMP_NAME = /^\..+\.scpipe-[A-Za-z0-9]{6}$/s;
  * as the path resolves: `/.x.scpipe-AbCdE1/.` names that file too.
  */
 export function isUploadTempName(path: string): boolean {
-  return UPLOAD_TEMP_NAME.test(basename(posix.resolve('/', path)));
+  return isUploadTempBase(basename(posix.resolve('/', path)));
+}
+
+/** Whether a bare name (no `/`: a listing's) is an upload's temporary file's. */
+export function isUploadTempBase(name: string): boolean {
+  return UPLOAD_TEMP_NAME.test(name);
 }
 
 /** What an append-only serve says of storing under a temporary file's name: such a file stays writable. */

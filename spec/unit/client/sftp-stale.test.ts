@@ -1,5 +1,6 @@
 import { tempNameFor } from '../../../lib/client/sftp-paths';
-import { isAnyTempName, isTempNameOf } from '../../../lib/client/sftp-stale';
+import { isTempNameOf } from '../../../lib/client/sftp-stale';
+import { isUploadTempBase } from '../../../lib/fs/store-new';
 
 describe('isTempNameOf: what --remove-stale may remove', () => {
   it('knows the temporary names scpipe gives a target', () => {
@@ -63,7 +64,7 @@ describe('tempNameFor: a target path near PATH_MAX', () => {
   });
 });
 
-describe('isAnyTempName', () => {
+describe('isUploadTempBase: any name scpipe gives a temporary file', () => {
   it.each([
     ['.db.scpipe-AbC123', true],
     ['.home.tar.zst.000003.scpipe-Ab12Cd', true],
@@ -76,6 +77,6 @@ describe('isAnyTempName', () => {
     ['.db.scpipo-AbC123', false],
     ['.profile', false],
   ])('%s: %s', (name, is) => {
-    expect(isAnyTempName(name)).toBe(is);
+    expect(isUploadTempBase(name)).toBe(is);
   });
 });
