@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { ScpipeError, abortError, asScpipeError, isScpipeError, throwIfAborted, withMessage } from '../errors';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
-import { FIRST_BYTE_WAIT_MS } from '../transport/openssh-first-byte';
+import { FIRST_REPLY_WAIT_MS } from '../protocol/first-reply';
 import { DEFAULT_MEMORY_LIMIT, DescriptorInput, spool, type Spill, type Spool } from '../spool';
 import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel } from './connection';
@@ -47,7 +47,7 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
   const { controller: inner, unlink } = linkedController(opts.signal);
   const role = { ...opts, signal: inner.signal };
   // A remote that never sends scp -t's first \0 is not scp: said, not waited on for good.
-  const sourceOpts = { ...role, firstReply: { ms: FIRST_BYTE_WAIT_MS, command } };
+  const sourceOpts = { ...role, firstReply: { ms: FIRST_REPLY_WAIT_MS, command } };
   const sourceReady = (async () => {
     const source = new ScpSource(await open(command, inner.signal, 'sink'), sourceOpts);
     try {

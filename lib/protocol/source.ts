@@ -8,6 +8,7 @@
 import { ScpipeError, abortError, withMessage } from '../errors';
 import { escapeForTerminal } from '../util/escape';
 import { said, saidOf } from '../util/said';
+import { noFirstReply } from './first-reply';
 import type { ExitStatus, ScpChannel } from './channel';
 import { encodeDirectory, encodeEnd, encodeFile, encodeTimes, encodeWarning, OK, type Times } from './records';
 import { RemoteStderr } from './remote-stderr';
@@ -50,7 +51,7 @@ export class ScpSource {
       if (reply !== true) throw reply;
     } catch (err) {
       if (!late || this.opts.signal?.aborted) throw err;
-      throw new ScpipeError('ERR_PROTOCOL_REFUSED', `the remote command ${escapeForTerminal(bound!.command)} sent no answer in ${bound!.ms / 1000} s after it started (the account's forced command may not be scp)`, { cause: err });
+      throw noFirstReply(bound!.command, bound!.ms, 'it started', err);
     } finally {
       clearTimeout(timer);
     }

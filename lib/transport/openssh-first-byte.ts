@@ -4,13 +4,9 @@
 // for the command (session-marker.ts), in which any scp answers at once. A
 // forced command that is not scp (one that reads and never writes) would
 // otherwise hold the run for good, as OpenSSH's scp waits.
-import { ScpipeError, abortError } from '../errors';
-import { escapeForTerminal } from '../util/escape';
-import { SFTP_VERSION_WAIT_MS } from './openssh-sftp';
+import { abortError } from '../errors';
+import { FIRST_REPLY_WAIT_MS, noFirstReply } from '../protocol/first-reply';
 import type { OpenSshChannel } from './openssh-transport';
-
-/** How long a started command may take to send its first byte: as long as the sftp subsystem may take for its version. */
-export const FIRST_BYTE_WAIT_MS = SFTP_VERSION_WAIT_MS;
 
 /** channel.ready(), bounded from ssh's word that it asked for `command`; ERR_PROTOCOL_REFUSED past the bound, the channel then ended. */
 export function firstByte(channel: OpenSshChannel, command: string, signal: AbortSignal): Promise<void> {
@@ -29,8 +25,8 @@ export function firstByte(channel: OpenSshChannel, command: string, signal: Abor
       if (settled) return;
       bound = setTimeout(() => {
         channel.destroy();
-        done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the remote command ${escapeForTerminal(command)} sent no answer in ${FIRST_BYTE_WAIT_MS / 1000} s after ssh started it (the account's forced command may not be scp)`));
-      }, FIRST_BYTE_WAIT_MS);
+        done(noFirstReply(command, FIRST_REPLY_WAIT_MS, 'ssh started it'));
+      }, FIRST_REPLY_WAIT_MS);
     });
     channel.ready(signal).then(() => done(), done);
   });
