@@ -5,6 +5,7 @@
 // before the remote file is touched. From a shell pipe scpipe would see only
 // an early end of input, and store a truncated backup as a good one.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { ScpipeError, abortError } from '../lib';
 import { BODY_CHUNK, byteArgs, childEnv, errnoCode, strerror } from '../lib/internal';
@@ -72,7 +73,7 @@ export class InputCommand {
       await chunks.return?.();
     }
     const outcome = await this.outcome;
-    if (!('error' in outcome) && outcome.signal !== null && OURS.includes(outcome.signal) && this.signal) {
+    if (!('error' in outcome) && endedByOurs(outcome) && this.signal) {
       const signal = this.signal;
       if (!signal.aborted) await new Promise((resolve) => setTimeout(resolve, SAME_SIGNAL_WAIT_MS));
       if (signal.aborted) throw abortError(signal);
@@ -122,6 +123,13 @@ export class InputCommand {
     }
     return true;
   }
+}
+
+// Killed by one of OURS, or exited with the shell's status for one (128 + n:
+// a trap's `exit 143`, a JVM's shutdown), which is as much its end by the signal.
+function endedByOurs(outcome: { code: number | null; signal: NodeJS.Signals | null }): boolean {
+  if (outcome.signal !== null) return OURS.includes(outcome.signal);
+  return OURS.some((name) => outcome.code === 128 + osConstants.signals[name as NodeJS.Signals]);
 }
 
 // In a shell's words, not Node's ("spawn CMD ENOENT").

@@ -137,6 +137,16 @@ describe('scpipe put -- COMMAND', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  // A command that catches the signal and exits with the shell's status for it
+  // (a trap, a JVM: 128 + n) was ended by it as surely as one killed by it.
+  it('a SIGTERM to both that the command ends on with status 143 (its trap) is an interruption too, not a failed command', async () => {
+    for (let run = 0; run < 5; run++) {
+      const r = await runCli(put(`${dir}/trap.bin`, ['sh', '-c', 'trap "exit 143" TERM; head -c 3000000 /dev/zero; kill -TERM $PPID $$']));
+      expect({ run, status: r.status, stderr: r.stderr }).toEqual({ run, status: 143, stderr: 'scpipe: interrupted by SIGTERM\n' });
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it("on SIGTERM ends what the command started too: bash -c 'pg_dump | zstd' leaves no pg_dump behind", async () => {
     const marker = `scpipe-test-${process.pid}-${Date.now()}-below`;
     // The stand-in for a producer stalled on a lock: it would outlive bash, and wait on.
