@@ -51,7 +51,7 @@ export async function startUpload(conn: Reconnector, first: SftpSession, remoteP
       if (!isConnectionLoss(err) || !conn.canReconnect || (opts.retries ?? DEFAULT_RETRIES) === 0) throw err;
       const signal = opts.signal ?? new AbortController().signal;
       const onRetry = opts.onRetry && ((event: RetryEvent) => opts.onRetry!({ ...event, error: told(event.error) }));
-      return await reconnect(conn, err as ScpipeError, { ...opts, onRetry }, async (opener) => attempt(await opener.sftpSession(signal)), on);
+      return await reconnect(conn, err as ScpipeError, { ...opts, onRetry }, async (opener) => attempt(await opener.sftpSession(signal, opts.sessionFor)), on);
     }
   } catch (err) {
     for (const temp of left) opts.onLeftBehind?.(temp);

@@ -30,6 +30,8 @@ export interface ResumeOptions {
   trace?: (line: string) => void;
   /** Told before each wait. */
   onRetry?: (event: RetryEvent) => void;
+  /** What the transfer's first session was named for (a part's `for …/f.000002`): the one opened again after a loss is named so too. */
+  sessionFor?: string;
 }
 
 /**
@@ -85,7 +87,7 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
   return (failure: ScpipeError, resumePoint: number): Promise<WriteLane[]> =>
     reconnect(conn, failure, opts, async (opener) => {
       const signal = opts.signal ?? new AbortController().signal;
-      const session = await opener.sftpSession(signal);
+      const session = await opener.sftpSession(signal, opts.sessionFor);
       // Gone after the backoff's waits (up to minutes unwritten): removed by hand, taken for a leftover,
       // or removed by a server's stop that cut the upload (scpipe serve keeps it for this retry).
       const handle = await session.open(temp, 'r+').catch((err: unknown) => {
@@ -113,7 +115,7 @@ export function recoverer(conn: Reconnector, temp: string, laneCount: number, op
 export async function reopenToFinish(conn: Reconnector, failure: ScpipeError, paths: UploadPaths, bytes: number, made: Promise<Stats>, opts: SftpPutOptions, on: OnGeneration, onGone?: () => void): Promise<WriteLane[] | undefined> {
   const signal = opts.signal ?? new AbortController().signal;
   const { session, handle } = await reconnect(conn, failure, opts, async (opener) => {
-    const session = await opener.sftpSession(signal);
+    const session = await opener.sftpSession(signal, opts.sessionFor);
     const handle = await session.open(paths.temp, 'r+').catch((err: unknown) => {
       if (!isScpipeError(err, 'ERR_NO_SUCH_FILE')) throw err;
       return undefined;

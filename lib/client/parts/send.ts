@@ -198,8 +198,10 @@ export function staleSweepOnce(name: string, onRemoved?: (path: string) => void,
 // temporary name, resumed in place after a lost connection, renamed onto
 // `path` when whole (so a part is there whole or not at all).
 async function sendSftp(ctx: SendContext, opener: ChannelOpener, on: OnGeneration, path: string, size: bigint, input: PutInput, onBytes?: (sent: bigint) => void): Promise<void> {
-  // Named for its part, so a stall on it is said as such by the parts it cut short, as over SCP.
-  const session = await opener.sftpSession(ctx.signal, `for ${escapeForTerminal(path)}`);
+  // Named for its part, so a stall on it is said as such by the parts it cut short, as over SCP;
+  // the session a lost connection opens again for it (sftp-resume.ts) is named so too.
+  const sessionFor = `for ${escapeForTerminal(path)}`;
+  const session = await opener.sftpSession(ctx.signal, sessionFor);
   // The first part to go sweeps; the others wait, so that none of this run's own is taken for stale.
   const sweep = ctx.staleSweep;
   const mine = sweep !== undefined && !sweep.claimed;
@@ -232,6 +234,7 @@ async function sendSftp(ctx: SendContext, opener: ChannelOpener, on: OnGeneratio
       onProgress: onBytes && ((p) => p.phase === 'transfer' && onBytes(p.bytes)),
       onLeftBehind: (temp) => ctx.leftBehind?.set(path, [...(ctx.leftBehind.get(path) ?? []), temp]),
       onTempKept: ctx.onTempKept,
+      sessionFor,
     });
   } finally {
     if (mine) sweep!.end(); // failed before its sweep: the others go on without
