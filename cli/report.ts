@@ -43,16 +43,19 @@ export function sayRetry(file: string, e: RetryEvent): void {
   say(`${what}; retry ${e.retry} of ${e.retries} in ${(e.delayMs / 1000).toFixed(0)} s`);
 }
 
-/** The line to show for a failure. */
-export function describeFailure(err: unknown): string {
+// The line to show for a failure.
+function describeFailure(err: unknown): string {
   if (err instanceof ScpipeError) return err.message;
   const e = err as Error;
   return `internal error: ${escapeForTerminal(e?.stack ?? String(err), true)}`;
 }
 
-/** Says a failure: an internal error's stack on its lines, anything else on one. */
-export function sayFailure(err: unknown): void {
-  say(describeFailure(err), !(err instanceof ScpipeError));
+/**
+ * Says a failure: an internal error's stack on its lines, anything else on
+ * one; `framed` puts words around it (put's several targets name whose it is).
+ */
+export function sayFailure(err: unknown, framed: (message: string) => string = (message) => message): void {
+  say(framed(describeFailure(err)), !(err instanceof ScpipeError));
 }
 
 /** Wraps a failure whose message was already shown (cp prints each item's problem). */

@@ -8,7 +8,7 @@ import { DEFAULT_PARALLEL, ScpipeError, abortError, escapeForTerminal, isScpipeE
 import type { Readable } from 'node:stream';
 import { InputCommand } from '../input-command';
 import { recordFailedTargets, recordParts, recordPartsConfirmedOn, recordProtocol, recordRetry, recordSha256, summary } from '../json-summary';
-import { AlreadyReported, describeFailure, say, sayEmptyInput, sayFoundRenamed, sayRetry } from '../report';
+import { AlreadyReported, say, sayEmptyInput, sayFailure, sayFoundRenamed, sayRetry } from '../report';
 import { failureCaught, transfersCommitted } from '../signals';
 import { withSpoolFullHint } from '../spool-full';
 import { withFullRemoteHint } from '../remote-full';
@@ -55,7 +55,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
   const spoolFailures = new Map<unknown, number>();
   // A failure is said when it happens (the others may go on for hours), unless
   // it is one said once at the end: a signal, or the producer failing every target.
-  const sayFailure = (i: number, error: unknown): void => {
+  const sayTargetFailure = (i: number, error: unknown): void => {
     if (said.has(i) || signal.aborted || (producer?.failure !== undefined && (error as Error).message === producer.failure.message)) return;
     said.add(i);
     progress?.done();
@@ -63,7 +63,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     const first = spoolFailures.get(error);
     if (first !== undefined) return say(`${escapeForTerminal(targetArgs[i]!)}: the same spool failure as ${escapeForTerminal(targetArgs[first]!)}`);
     if (isScpipeError(error, 'ERR_SPOOL')) spoolFailures.set(error, i);
-    say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure(withMissingDirectoryHint(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), pasted[i]!) : error, pasted[i]!))));
+    sayFailure(withMissingDirectoryHint(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), pasted[i]!) : error, pasted[i]!), (message) => withTarget(targetArgs[i]!, specs[i]!.path, message));
   };
   let spoolShortSaid = false;
   let readBackShortSaid = false;
@@ -133,7 +133,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
       }),
       (i, outcome) => {
         progress?.settled(i, outcome.ok);
-        if (!outcome.ok) sayFailure(i, outcome.error);
+        if (!outcome.ok) sayTargetFailure(i, outcome.error);
       },
     );
     progress?.done();
@@ -163,7 +163,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
       // SIGINT/SIGTERM: said once, whichever target failed first for another reason.
       const stopped = outcomes.find((o) => !o.ok && isScpipeError(o.error, 'ERR_ABORTED'));
       if (stopped && !stopped.ok) {
-        await writeSums().catch((err: unknown) => say(describeFailure(err))); // the signal's status stands
+        await writeSums().catch((err: unknown) => sayFailure(err)); // the signal's status stands
         // But what each target was left with (a file cut short, a set without
         // its manifest) is said for every one: a cut-short SCP file has the
         // target's name and would otherwise pass for a whole one.
@@ -173,8 +173,8 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         const whole = outcomes.flatMap((o, i) => (o.ok ? [i] : []));
         if (news.length === 0 && whole.length === 0) throw stopped.error;
         for (const i of whole) say(`${shown[i]}: stored whole before the signal`);
-        if (news.length === 0) say(describeFailure(stopped.error));
-        for (const i of news) say(withTarget(targetArgs[i]!, specs[i]!.path, describeFailure((outcomes[i] as { error: unknown }).error)));
+        if (news.length === 0) sayFailure(stopped.error);
+        for (const i of news) sayFailure((outcomes[i] as { error: unknown }).error, (message) => withTarget(targetArgs[i]!, specs[i]!.path, message));
         recordFailedTargets(outcomes.map((o) => !o.ok)); // --json: one stored whole is not among the failed
         throw new AlreadyReported(stopped.error);
       }
@@ -190,7 +190,7 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         if (set?.staleAfter !== undefined) say(`${escapeForTerminal(targetArgs[i]!)}: ${staleWarning(pasted[i]!, set.dir, set.name, set.staleAfter)}`);
       } else {
         first ??= outcome.error;
-        sayFailure(i, outcome.error);
+        sayTargetFailure(i, outcome.error);
       }
     });
     // Targets the producer failed, beside others that failed for reasons of their own: one line

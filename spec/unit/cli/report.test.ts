@@ -1,4 +1,4 @@
-import { sayRetry } from '../../../cli/report';
+import { sayFailure, sayRetry } from '../../../cli/report';
 import { ScpipeError } from '../../../lib/errors';
 
 describe('sayRetry: the line a user sees when a transfer is tried again', () => {
@@ -34,5 +34,31 @@ describe('sayRetry: the line a user sees when a transfer is tried again', () => 
 
   it('escapes a remote name before it reaches the terminal', () => {
     expect(said('a\x1b[2Jb', new ScpipeError('ERR_LOST_CONNECTION', 'lost'))).not.toContain('\x1b');
+  });
+});
+
+describe('sayFailure: a failure said as every command says it', () => {
+  const said = (err: unknown, framed?: (message: string) => string): string => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      sayFailure(err, framed);
+      return write.mock.calls.map((c) => String(c[0])).join('');
+    } finally {
+      write.mockRestore();
+    }
+  };
+  const target = (message: string): string => `vault:db.zst: ${message}`;
+
+  it("keeps an internal error's stack on its lines, also framed by a target's name (put to several targets)", () => {
+    const bug = new TypeError('x is undefined');
+    bug.stack = 'TypeError: x is undefined\n    at f (a.js:1:2)\n    at g (b.js:3:4)';
+    expect(said(bug)).toBe('scpipe: internal error: TypeError: x is undefined\n    at f (a.js:1:2)\n    at g (b.js:3:4)\n');
+    expect(said(bug, target)).toBe('scpipe: vault:db.zst: internal error: TypeError: x is undefined\n    at f (a.js:1:2)\n    at g (b.js:3:4)\n');
+  });
+
+  it("says a scpipe error on one line, framed or not, a line break in it escaped", () => {
+    const err = new ScpipeError('ERR_LOCAL_IO', 'the transfer is done, but --checksum-file a\nb could not be written');
+    expect(said(err)).toBe('scpipe: the transfer is done, but --checksum-file a\\nb could not be written\n');
+    expect(said(err, target)).toBe('scpipe: vault:db.zst: the transfer is done, but --checksum-file a\\nb could not be written\n');
   });
 });
