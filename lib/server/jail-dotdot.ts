@@ -6,42 +6,23 @@
 // leading outside is refused, `..` at the root stays there.
 // The rest is joined by name and, like any path, checked by the caller.
 // A path without `..` costs nothing more than Jail.resolve().
-import { posix } from 'node:path';
-import { joinName } from '../fs/join-name';
 import { strerror } from '../fs/strerror';
 import { Said, said, saidError } from '../util/said';
+import { walkDotdot } from './dotdot-walk';
 import { OUTSIDE, type Jail } from './jail';
-import { LEADS_OUTSIDE, realDirectory } from './real-directory';
+import { LEADS_OUTSIDE } from './real-directory';
 
 /** The host path for `clientPath`, its `..` taken after the links before it. */
 export async function locate(jail: Jail, clientPath: string): Promise<string> {
   const lexical = jail.resolve(clientPath); // refuses a NUL
   const names = clientPath.split('/').filter((n) => n !== '' && n !== '.');
-  const last = names.lastIndexOf('..');
-  if (last < 0) return lexical;
-  let cur = jail.root;
-  for (let i = 0; i <= last; i++) {
-    const name = names[i]!;
-    if (name === '..') {
-      // cur is a real path: its parent by name is the kernel's `..`.
-      if (cur !== jail.root) cur = posix.dirname(cur);
-      continue;
-    }
-    cur = await realDirectoryShown(jail, joinName(cur, name), `/${names.slice(0, i + 1).join('/')}`);
-  }
-  return names.slice(last + 1).reduce((path, name) => joinName(path, name), cur);
-}
-
-// The real directory `hostPath` leads to, said as the scp roles say errors.
-async function realDirectoryShown(jail: Jail, hostPath: string, shown: string): Promise<string> {
-  let real: string | typeof LEADS_OUTSIDE;
-  try {
-    real = await realDirectory(jail, hostPath);
-  } catch (err) {
-    throw saidError('ERR_LOCAL_IO', said`${shown}: ${Said.plain(strerror(err))}`, { path: shown });
-  }
-  if (real === LEADS_OUTSIDE) {
+  if (!names.includes('..')) return lexical;
+  const walked = await walkDotdot(jail, jail.root, names, { dropAtRoot: true, missingByName: false });
+  if ('leadsTo' in walked) return walked.leadsTo;
+  // Said as the scp roles say errors, naming the client's path up to that name.
+  const shown = `/${names.slice(0, walked.at + 1).join('/')}`;
+  if (walked.cause === LEADS_OUTSIDE) {
     throw saidError('ERR_UNSAFE_NAME', said`${shown}: ${Said.plain(OUTSIDE)}`, { path: shown });
   }
-  return real;
+  throw saidError('ERR_LOCAL_IO', said`${shown}: ${Said.plain(strerror(walked.cause.error))}`, { path: shown });
 }

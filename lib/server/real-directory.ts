@@ -1,5 +1,5 @@
 // The one place that takes a directory by its real path and decides whether
-// it is inside the root: `..` after a link (jail-dotdot.ts) and the SFTP
+// it is inside the root: `..` after a link (dotdot-walk.ts) and the SFTP
 // requests that need a link's directory (sftp/paths.ts) both ask it. It
 // names no client path and makes no error of its own: the scp roles say the
 // outcome as a Said error, the SFTP session as a status.

@@ -8,9 +8,9 @@
 // the chroot ignores, is left out, or the kernel would climb above the root.
 // A relative target is kept as given; one that climbs above the root is refused.
 import { posix } from 'node:path';
-import { joinName } from '../../fs/join-name';
+import { walkDotdot } from '../dotdot-walk';
 import type { Jail } from '../jail';
-import { LEADS_OUTSIDE, realDirectory } from '../real-directory';
+import { LEADS_OUTSIDE } from '../real-directory';
 
 /** A new link's text, and where it leads now (the kernel's way), for the caller's checks. */
 export interface LinkText {
@@ -26,8 +26,11 @@ export interface LinkText {
  */
 export async function linkText(jail: Jail, linkDir: string, target: string): Promise<LinkText | typeof LEADS_OUTSIDE> {
   const absolute = target.startsWith('/');
-  const walked = await walk(jail, absolute ? jail.root : linkDir, target, absolute);
-  if (walked === LEADS_OUTSIDE) return LEADS_OUTSIDE;
+  // A name before a `..` that is missing (or no directory) is taken by name,
+  // as the link would lead once it is made.
+  const targetNames = target.split('/').filter((n) => n !== '' && n !== '.');
+  const walked = await walkDotdot(jail, absolute ? jail.root : linkDir, targetNames, { dropAtRoot: absolute, missingByName: true });
+  if (!('leadsTo' in walked)) return LEADS_OUTSIDE;
   if (!absolute) return { text: target, leadsTo: walked.leadsTo };
   // From the link's directory up to the root, then the names: a leading part
   // that names that directory itself (real directories, no links) is left out.
@@ -38,40 +41,4 @@ export async function linkText(jail: Jail, linkDir: string, target: string): Pro
   const names = [...up.slice(same).map(() => '..'), ...own];
   const text = names.length === 0 ? '.' : names.join('/') + (own.length > 0 && target.endsWith('/') ? '/' : '');
   return { text, leadsTo: walked.leadsTo };
-}
-
-// The target's names from `start` as the kernel takes them: each name before
-// a `..` by its real directory, which must be inside; one that is missing
-// (or no directory) by name, as the link would lead once it is made. A `..`
-// at the root is left out (`dropAtRoot`, a client path) or refused.
-async function walk(
-  jail: Jail,
-  start: string,
-  target: string,
-  dropAtRoot: boolean,
-): Promise<{ kept: string[]; leadsTo: string } | typeof LEADS_OUTSIDE> {
-  const names = target.split('/').filter((n) => n !== '' && n !== '.');
-  const last = names.lastIndexOf('..');
-  const kept: string[] = [];
-  let cur = start;
-  let real = true;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    if (name === '..') {
-      if (cur === jail.root) {
-        if (dropAtRoot) continue;
-        return LEADS_OUTSIDE;
-      }
-      cur = posix.dirname(cur);
-    } else if (i < last && real) {
-      const dir = await realDirectory(jail, joinName(cur, name)).catch(() => undefined);
-      if (dir === LEADS_OUTSIDE) return LEADS_OUTSIDE;
-      real = dir !== undefined;
-      cur = dir ?? joinName(cur, name);
-    } else {
-      cur = joinName(cur, name);
-    }
-    kept.push(name);
-  }
-  return { kept, leadsTo: cur };
 }
