@@ -24,10 +24,12 @@ import { shadowWarning, spoolShortWarning, staleWarning } from './put-parts';
 import { staleFound, staleKept, staleRefused, staleRemoved, tempKept } from '../stale-lines';
 import { smallPartsWatch } from '../small-parts';
 import { pasteSpec } from '../paste-target';
+import { refuseNewlineOverScp } from '../scp-newline';
 
 /** Streams stdin (or COMMAND's output) to every target; see the file comment. */
 export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[], signal: AbortSignal, log?: (line: string) => void, command?: readonly string[]): Promise<void> {
   const specs: RemoteSpec[] = targetArgs.map((t) => remoteArg(t, 'put'));
+  refuseNewlineOverScp(targetArgs, args); // as for one target: before the command runs or we connect
   const pasted = specs.map((spec) => pasteSpec(spec, args)); // for the commands its messages give to paste
   for (const spec of specs) checkTargetName(spec.path, args);
   const checked = await checkPutArgs(args); // before the command runs or we connect

@@ -30,6 +30,7 @@ it('put --name with a newline: exit 2 at start with -O; under auto it is tried (
 // A remote path with a newline cannot go over SCP: with -O, said at start, not once connected (255 here).
 it.each([
   ['put', (m: string) => ['put', ...CLOSED, '-O', '127.0.0.1:d/a\nb', '--', 'touch', m]],
+  ['put to two targets', (m: string) => ['put', ...CLOSED, '-O', '127.0.0.1:d/ok', '127.0.0.1:d/a\nb', '--', 'touch', m]],
   ['get', () => ['get', ...CLOSED, '-O', '127.0.0.1:d/a\nb']],
   ['cp up', (m: string) => ['cp', ...CLOSED, '-O', m, '127.0.0.1:d/a\nb']],
   ['cp down', (m: string) => ['cp', ...CLOSED, '-O', '127.0.0.1:d/a\nb', m]],
