@@ -280,6 +280,33 @@ describe('scpipe put --part-size', () => {
     }
   });
 
+  // Parts in flight together: the disk fills under one, and the others are
+  // cut short too, each holding what reached it. Every one of them gets the
+  // command that frees its space, not only the one the disk filled under first.
+  it('a remote disk that fills under parts in flight together: the command for each part left cut short', async () => {
+    const small = join(dir, 'small-disk-parallel');
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=2560k,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
+    try {
+      // Four parts of 1 MiB at once, paced so that all are on their way when the 2.5 MiB fill:
+      // two of them at most are stored whole, and the others hold what reached them.
+      const r = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', '--parallel', '4', '-l', '4000', at(`${small}/p.bin`)], { stdin: randomBytes(5 * 1024 * 1024) });
+      expect(r.status).toBe(1);
+      const listed = /; left cut short remotely: ([^;\n]*)/.exec(r.stderr)?.[1] ?? '';
+      const cut = [...listed.matchAll(/(p\.bin\.\d{6}) \(/g)].map((m) => m[1]!);
+      expect(cut.length).toBeGreaterThanOrEqual(2);
+      const commands = [...r.stderr.matchAll(/`scpipe put -O --size 0 [^`]* (\S+) < \/dev\/null`/g)].map((m) => m[1]!);
+      expect(commands.sort()).toEqual(cut.map((name) => at(`${small}/${name}`)));
+      // Each command, where nothing can be removed: every part cut short is emptied, its space freed.
+      for (const target of commands) {
+        expect(await runCli(['put', '-O', '--size', '0', ...flags(), target], { stdin: '' })).toMatchObject({ status: 0, stderr: '' });
+      }
+      for (const name of cut) expect(statSync(join(small, name)).size).toBe(0);
+    } finally {
+      await unmount(small);
+    }
+  });
+
   // put sends any name without a newline; the manifest's "# part NAME SIZE"
   // lines then hold a space, a CR or U+2028, and get must still read them.
   it.each([['a space', 'db dump.zst'], ['a CR', 'db\rdump'], ['U+2028', 'db\u2028dump']])('a set whose name holds %s: get restores it', async (_what, name) => {

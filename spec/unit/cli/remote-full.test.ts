@@ -32,6 +32,25 @@ describe('withFullRemoteHint', () => {
     expect((withFullRemoteHint(retried, spec) as ScpipeError).message).toBe(`connection lost; retry 1 failed: ${err.message}${command('d/s.bin.000002')}`);
   });
 
+  // Parts go several at once: the disk fills under each of them, and each keeps what fit.
+  it('gives the command for every part left cut short, not only the one the disk filled under first', () => {
+    const err = fullDisk('d/s.bin.000002');
+    const partsLeft = [
+      { name: 's.bin.000002', path: 'd/s.bin.000002', written: 4n, size: 10n, failed: true },
+      { name: 's.bin.000003', path: 'd/s.bin.000003', written: 7n, size: 10n, failed: true },
+      { name: 's.bin.000004', path: 'd/s.bin.000004', written: 10n, size: 10n, failed: true },
+      { name: 's.bin.000005', path: 'd/s.bin.000005', written: 0n, size: 10n }, // maybe there, empty: holds no space
+      { name: 's.bin.000006', path: 'd/s.bin.000006', written: 10n, size: 10n }, // all sent: maybe whole, not said cut short
+    ];
+    const set = withMessage(err, `${err.message}; the parts set d/s.bin is incomplete (no manifest d/s.bin.sha256): no part confirmed; left cut short remotely: …`, { cause: err, partsLeft });
+    const hinted = withFullRemoteHint(set, spec) as ScpipeError;
+    expect(hinted.message).toBe(
+      `${err.message}${command('d/s.bin.000002')}; the parts set d/s.bin is incomplete (no manifest d/s.bin.sha256): no part confirmed; left cut short remotely: …` +
+        `; the other files left cut short are freed the same way${command('d/s.bin.000003')}, ${command('d/s.bin.000004').slice(2)}`,
+    );
+    expect(hinted.partsLeft).toEqual(partsLeft);
+  });
+
   // A name is the remote's text: the remedy's words in it were taken for the library's.
   it('does not take the remedy\'s words in a name for the place', () => {
     const path = 'd/x; store an empty file over it; the parts set y';
