@@ -1,7 +1,7 @@
 // --json where scpipe exits without waiting for its clean-up: the server did
 // not answer for the 10 s grace after a signal, or a second signal came. The summary was never
 // written, where docs/json.md promises one for every run.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonSummary } from '../../cli/json-summary-recorder';
 import { GRACE_MS } from '../../cli/signals';
@@ -10,6 +10,7 @@ import { remote, sshFlags, startCli } from '../helpers/cli';
 import { startHostileSftp, type HostileSftp } from '../helpers/hostile-sftp';
 import { expectSchema } from '../helpers/json-schema';
 import { SHORT_GRACE } from '../helpers/short-waits';
+import { interruptTwiceDuringCleanUp, slowToStopCommand } from '../helpers/slow-to-stop';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -75,26 +76,10 @@ describe('a second signal during the clean-up of a transfer that failed', () => 
     const dir = await userDir(sshd.rssh, 'json-exit-cut');
     const marker = join(tmp(), 'marker');
     const MiB = 1048576;
-    // 1 MiB of the 10 promised, its stdout closed (so only put's clean-up signals it), then up to 10 s noting each SIGTERM.
-    const script = 'echo $$ > "$0"; trap "echo term >> \\"$0\\"" TERM; head -c 1048576 /dev/zero; exec >&-; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done';
+    // 1 MiB of the 10 promised; the input command outlasts its SIGTERM.
     const target = `${dir}/f`;
-    const run = startCli(['put', '--json', '--size', String(10 * MiB), ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, target), '--', 'sh', '-c', script, marker]);
-    const exited = new Promise((resolve) => run.child.once('exit', resolve));
-    const noted = async (): Promise<string[]> => (await readFile(marker, 'utf8').catch(() => '')).split('\n');
-    // The input command outlasts its SIGTERM, and holds scpipe's stderr open.
-    const stopCommand = async (): Promise<void> => {
-      const pid = Number((await noted())[0]);
-      if (pid > 0) process.kill(pid, 'SIGKILL');
-    };
-    try {
-      await waitFor(async () => (await stat(target).catch(() => undefined))?.size === MiB, 'the first MiB on the server', 30_000);
-      run.child.kill('SIGINT');
-      await waitFor(async () => (await noted()).includes('term'), 'the clean-up stopping the input command', 10_000);
-      run.child.kill('SIGINT');
-      await exited;
-    } finally {
-      await stopCommand();
-    }
+    const run = startCli(['put', '--json', '--size', String(10 * MiB), ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, target), '--', ...slowToStopCommand(MiB, marker)]);
+    await interruptTwiceDuringCleanUp(run, marker, async () => (await stat(target).catch(() => undefined))?.size === MiB, 'the first MiB on the server');
     const r = await run.done;
     expect(r.status).toBe(130);
     const s = JSON.parse(r.stdout.toString()) as JsonSummary;
@@ -108,21 +93,9 @@ describe('a second signal during the clean-up of a transfer that failed', () => 
   it('put --part-size over SCP stopped by SIGINT, the input command slow to stop: cut_short names the parts left unconfirmed', async () => {
     const dir = await userDir(sshd.rssh, 'json-exit-parts');
     const marker = join(tmp(), 'marker');
-    // Two and a half parts of 1 MiB, its stdout closed, then up to 10 s noting each SIGTERM.
-    const script = 'echo $$ > "$0"; trap "echo term >> \\"$0\\"" TERM; head -c 2621440 /dev/zero; exec >&-; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done';
-    const run = startCli(['put', '--json', '--part-size', '1M', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/f`), '--', 'sh', '-c', script, marker]);
-    const exited = new Promise((resolve) => run.child.once('exit', resolve));
-    const noted = async (): Promise<string[]> => (await readFile(marker, 'utf8').catch(() => '')).split('\n');
-    try {
-      await waitFor(async () => (await readdir(dir)).length >= 2, 'two parts on the server', 30_000);
-      run.child.kill('SIGINT');
-      await waitFor(async () => (await noted()).includes('term'), 'the clean-up stopping the input command', 10_000);
-      run.child.kill('SIGINT');
-      await exited;
-    } finally {
-      const pid = Number((await noted())[0]);
-      if (pid > 0) process.kill(pid, 'SIGKILL');
-    }
+    // Two and a half parts of 1 MiB; the input command outlasts its SIGTERM.
+    const run = startCli(['put', '--json', '--part-size', '1M', ...sshFlags(sshd, sshd.rssh), remote(sshd, sshd.rssh, `${dir}/f`), '--', ...slowToStopCommand(2621440, marker)]);
+    await interruptTwiceDuringCleanUp(run, marker, async () => (await readdir(dir)).length >= 2, 'two parts on the server');
     const r = await run.done;
     expect(r.status).toBe(130);
     const s = JSON.parse(r.stdout.toString()) as JsonSummary;
@@ -139,21 +112,13 @@ describe('a second signal during the clean-up of a transfer that failed', () => 
     const dir = await userDir(sshd.rssh, 'json-exit-many');
     const marker = join(tmp(), 'marker');
     const MiB = 1048576;
-    const script = 'echo $$ > "$0"; trap "echo term >> \\"$0\\"" TERM; head -c 1048576 /dev/zero; exec >&-; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done';
     const targets = [`${dir}/a`, `${dir}/b`];
-    const run = startCli(['put', '--json', '--size', String(10 * MiB), ...sshFlags(sshd, sshd.rssh), ...targets.map((t) => remote(sshd, sshd.rssh, t)), '--', 'sh', '-c', script, marker]);
-    const exited = new Promise((resolve) => run.child.once('exit', resolve));
-    const noted = async (): Promise<string[]> => (await readFile(marker, 'utf8').catch(() => '')).split('\n');
-    try {
-      for (const t of targets) await waitFor(async () => (await stat(t).catch(() => undefined))?.size === MiB, 'the first MiB on the server', 30_000);
-      run.child.kill('SIGINT');
-      await waitFor(async () => (await noted()).includes('term'), 'the clean-up stopping the input command', 10_000);
-      run.child.kill('SIGINT');
-      await exited;
-    } finally {
-      const pid = Number((await noted())[0]);
-      if (pid > 0) process.kill(pid, 'SIGKILL');
-    }
+    const run = startCli(['put', '--json', '--size', String(10 * MiB), ...sshFlags(sshd, sshd.rssh), ...targets.map((t) => remote(sshd, sshd.rssh, t)), '--', ...slowToStopCommand(MiB, marker)]);
+    const stored = async (): Promise<boolean> => {
+      for (const t of targets) if ((await stat(t).catch(() => undefined))?.size !== MiB) return false;
+      return true;
+    };
+    await interruptTwiceDuringCleanUp(run, marker, stored, 'the first MiB of each on the server');
     const r = await run.done;
     expect(r.status).toBe(130);
     const s = JSON.parse(r.stdout.toString()) as JsonSummary;
