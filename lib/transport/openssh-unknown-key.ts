@@ -3,21 +3,33 @@
 // (ssh's own line naming the key, printed before it, gives no command).
 import { shellWord } from '../util/shell-word';
 import type { OpenSshOptions } from './openssh-args';
+import type { SshEffective } from './openssh-effective';
 
-/** The hint after ssh's `Host key verification failed.` for a host whose key is not known. */
-export function unknownKeyHint(opts: Pick<OpenSshOptions, 'host' | 'port' | 'options'>): string {
-  const port = opts.port === undefined || opts.port === 22 ? '' : `-p ${opts.port} `;
+/**
+ * The hint after ssh's `Host key verification failed.` for a host whose key
+ * is not known. `effective` (ssh -G): where ssh-keyscan must reach and
+ * where ssh files the key, which a config alias or HostKeyAlias changes.
+ */
+export function unknownKeyHint(opts: Pick<OpenSshOptions, 'host' | 'port' | 'options'>, effective?: SshEffective): string {
+  const reach = effective?.port ?? opts.port;
+  const port = reach === undefined || reach === 22 ? '' : `-p ${reach} `;
   const host = shellWord(opts.host);
-  const file = knownHostsFile(opts.options ?? []);
-  const scan = `ssh-keyscan ${port}${host}`;
-  return ` (the key of ${host}${opts.port === undefined ? '' : ` port ${opts.port}`} is not known; see its fingerprints with ${scan} | ssh-keygen -lf -, and if one is the server's, add it with: ${scan} >> ${file})`;
+  // -o's as given (ssh -G prints its list space-separated: a name with a space is cut), else the config's.
+  const given = knownHostsOption(opts.options ?? []);
+  const file = given ?? (effective?.knownHostsFile !== undefined ? shellWord(effective.knownHostsFile) : '~/.ssh/known_hosts'); // the shell expands the ~
+  const scan = `ssh-keyscan ${port}${shellWord(effective?.hostname ?? opts.host)}`;
+  // Filed under the alias, as ssh looks it up (its port is not part of the name then).
+  const rename = effective?.hostKeyAlias === undefined ? '' : ` | sed ${shellWord(`s/^[^ ]*/${effective.hostKeyAlias}/`)}`;
+  return ` (the key of ${host}${opts.port === undefined ? '' : ` port ${opts.port}`} is not known; see its fingerprints with ${scan} | ssh-keygen -lf -, and if one is the server's, add it with: ${scan}${rename} >> ${file})`;
 }
 
-// The file ssh would record the key in: the first UserKnownHostsFile of -o (ssh takes the first), else the default.
-function knownHostsFile(options: readonly string[]): string {
+// The first UserKnownHostsFile of -o (ssh takes the first), as a shell word; undefined without one.
+function knownHostsOption(options: readonly string[]): string | undefined {
   for (const o of options) {
     const m = /^\s*UserKnownHostsFile\s*[=\s]\s*(\S+)/i.exec(o);
-    if (m !== null) return m[1] === 'none' ? '~/.ssh/known_hosts' : shellWord(m[1]!);
+    if (m === null) continue;
+    if (m[1] === 'none') return '~/.ssh/known_hosts';
+    return shellWord(m[1]!);
   }
-  return '~/.ssh/known_hosts'; // the shell expands the ~
+  return undefined;
 }

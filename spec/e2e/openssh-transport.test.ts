@@ -171,6 +171,24 @@ describe('--transport openssh: failures', () => {
     expect(again).toMatchObject({ status: 0, stderr: '' });
   });
 
+  // The openssh transport is chosen for the user's ssh config: a Host alias
+  // is no name ssh-keyscan reaches, and ssh files the key under a HostKeyAlias.
+  it("an unknown host key of a config alias: the command given reaches the alias's HostName and Port, and files the key as ssh looks it up", async () => {
+    const known = join(sides.local, 'known_hosts_bk');
+    await writeFile(known, '');
+    const config = join(sides.local, 'ssh_config');
+    await writeFile(config, `Host bk\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  HostKeyAlias vault\n  UserKnownHostsFile "${known}"\n  GlobalKnownHostsFile /dev/null\n`);
+    const args = ['put', '--transport', 'openssh', '-F', config, '-i', sshd.rssh.keyPath, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `${sshd.rssh.name}@bk:${sides.rdir}/f`];
+    const r = await runCli(args, { stdin: 'x' });
+    expect(r.status).toBe(255);
+    const add = `ssh-keyscan -p ${sshd.port} 127.0.0.1 | sed 's/^[^ ]*/vault/' >> ${known}`;
+    expect(r.stderr).toContain(`scpipe: ssh: Host key verification failed. (the key of bk is not known; see its fingerprints with ssh-keyscan -p ${sshd.port} 127.0.0.1 | ssh-keygen -lf -, and if one is the server's, add it with: ${add})\n`);
+    // The command, run as shown, lets the next run in.
+    execFileSync('/bin/sh', ['-c', add], { stdio: 'ignore' });
+    const again = await runCli(args, { stdin: 'x' });
+    expect(again).toMatchObject({ status: 0, stderr: '' });
+  });
+
   it('get and cp downloads with a wrong key: exit 255 with ssh\'s message', async () => {
     const r = await runCli(['get', ...wrongKeyFlags(), at(`${sides.rdir}/f`)]);
     expect(r.status).toBe(255);
