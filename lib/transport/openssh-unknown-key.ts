@@ -29,7 +29,8 @@ function knownHostsOption(options: readonly string[]): string | undefined {
     const m = /^\s*UserKnownHostsFile\s*[=\s]\s*(\S+)/i.exec(o);
     if (m === null) continue;
     if (m[1] === 'none') return '~/.ssh/known_hosts';
-    return shellWord(m[1]!);
+    // ssh expands a leading ~ itself: left bare, so the shell does too.
+    return m[1]!.startsWith('~/') ? `~/${shellWord(m[1]!.slice(2))}` : shellWord(m[1]!);
   }
   return undefined;
 }
