@@ -5,12 +5,11 @@
 // what it waited for, each other one names the stalled part's session; exit
 // 0, and the set stored is the stream, byte-exact.
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, sshFlagsVia, startCli } from '../helpers/cli';
-import { startThrottleProxy } from '../helpers/throttle-proxy';
+import { expectPartsSet, firstRetries, withStallLink } from '../helpers/parts-stall';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
 import { sessionPids } from '../helpers/session-pids';
@@ -24,21 +23,18 @@ it('put --protocol sftp --parallel 4: one part\'s session stopped; the others na
   const part = 1024 * 1024;
   const data = randomBytes(48 * part);
   // 8 MB/s: the other channels still move when the stall is found.
-  const proxy = await startThrottleProxy(sshd.port, 8_000_000);
-  let stopped: number | undefined;
-  try {
-    const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), sshd.sftp);
+  await withStallLink(sshd.port, async (link) => {
+    const flags = sshFlagsVia(sshd, link.port, join(local(), 'known_hosts'), sshd.sftp);
     const run = startCli(['put', '--protocol', 'sftp', '--part-size', '1M', '--parallel', '4', '--stall-timeout', '3', '--retries', '2', ...flags, remote(sshd, sshd.sftp, `${rdir}/f`)], { stdin: data, timeoutMs: 120_000 });
     await waitFor(async () => {
       const sessions = await sessionPids(sshd);
       if (sessions.length < 4) return false;
-      stopped = sessions[1]!;
-      process.kill(stopped, 'SIGSTOP');
+      link.stop(sessions[1]!);
       return true;
     }, 'four sftp sessions', 60_000);
     const r = await run.done;
     expect(r.status).toBe(0);
-    const retries = r.stderr.split('\n').filter((l) => /; retry 1 of 2 in/.test(l));
+    const retries = firstRetries(r.stderr);
     const naming = retries.map((l) => /the connection was ended for a stall on its sftp session for (\S+\/f\.\d{6}): the remote moved no byte for 3 s/.exec(l)?.[1]);
     const named = new Set(naming.filter((n) => n !== undefined));
     // Every part cut short by another's stall names the same stalled part, whose own line says it stalled.
@@ -48,12 +44,6 @@ it('put --protocol sftp --parallel 4: one part\'s session stopped; the others na
     expect(own).toHaveLength(1);
     expect(own[0]!.startsWith(`scpipe: ${stalled!.slice(rdir.length + 1)}: `)).toBe(true);
     expect(own[0]).toMatch(/the remote moved no byte for 3 s while scpipe waited for /);
-    const names = (await readdir(dir)).filter((n) => /^f\.\d{6}$/.test(n)).sort();
-    expect(names).toHaveLength(48);
-    const stored = Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
-    expect(stored.equals(data)).toBe(true);
-  } finally {
-    if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
-    await proxy.close();
-  }
+    await expectPartsSet(dir, 48, data);
+  });
 }, 150_000);

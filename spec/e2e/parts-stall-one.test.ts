@@ -5,12 +5,11 @@
 // others name it as the cause. The set stored is the stream, byte-exact.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, sshFlagsVia, startCli } from '../helpers/cli';
-import { startThrottleProxy } from '../helpers/throttle-proxy';
+import { expectPartsSet, firstRetries, withStallLink } from '../helpers/parts-stall';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
 
@@ -31,23 +30,20 @@ it('put -O --parallel 4: one part\'s scp -t stopped; that part alone is said sta
   const data = randomBytes(48 * part);
   // A link of 8 MB/s (6 s or more for the set): the other channels still move when the stall is
   // found, and what the four hold in flight (4 MiB) crosses it well within the limit.
-  const proxy = await startThrottleProxy(sshd.port, 8_000_000);
-  let stopped: number | undefined;
-  try {
-    const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), sshd.user);
+  await withStallLink(sshd.port, async (link) => {
+    const flags = sshFlagsVia(sshd, link.port, join(local(), 'known_hosts'), sshd.user);
     const run = startCli(['put', '-O', '--part-size', '1M', '--parallel', '4', '--stall-timeout', '3', '--retries', '2', ...flags, remote(sshd, sshd.user, `${dir}/f`)], { stdin: data, timeoutMs: 120_000 });
     await waitFor(async () => {
       for (const pid of await sshd.connectionPids()) {
         if (!argvOf(pid).some((a) => a.endsWith('/f.000002'))) continue;
-        process.kill(pid, 'SIGSTOP');
-        stopped = pid;
+        link.stop(pid);
         return true;
       }
       return false;
     }, 'the scp -t of part 2', 60_000);
     const r = await run.done;
     expect(r.status).toBe(0);
-    const retries = r.stderr.split('\n').filter((l) => /; retry 1 of 2 in/.test(l));
+    const retries = firstRetries(r.stderr);
     const own = retries.filter((l) => l.startsWith('scpipe: f.000002: '));
     const others = retries.filter((l) => !l.startsWith('scpipe: f.000002: '));
     expect(own).toHaveLength(1);
@@ -56,12 +52,6 @@ it('put -O --parallel 4: one part\'s scp -t stopped; that part alone is said sta
     for (const line of others) {
       expect(line).toMatch(/^scpipe: f\.\d{6}: connection lost[^:]*: the connection was ended for a stall on its channel for the exec of scp -t '\S+\/f\.000002': the remote moved no byte for 3 s/);
     }
-    const names = (await readdir(dir)).filter((n) => /^f\.\d{6}$/.test(n)).sort();
-    expect(names).toHaveLength(48);
-    const stored = Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
-    expect(stored.equals(data)).toBe(true);
-  } finally {
-    if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
-    await proxy.close();
-  }
+    await expectPartsSet(dir, 48, data);
+  });
 }, 150_000);
