@@ -3,6 +3,7 @@
 // every chunk boundary.
 import { execFileSync } from 'node:child_process';
 import { sessionMarker, knowsLogVerbose, FORCED_LINES } from '../../../lib/transport/session-marker';
+import { collected, throughInChunks, writeInChunks } from '../../helpers/chunked-through';
 
 const FORCED = [
   'debug3: ssh.c:ssh_session2_open():2135 (pid=37): channel_new: 0\r\n', // not ours: passes
@@ -13,14 +14,8 @@ const OTHER = 'Warning: Permanently added \'h\' (ED25519) to the list of known h
 
 async function through(text: string, size: number): Promise<{ out: string; asked: number }> {
   let asked = 0;
-  const marker = sessionMarker(() => asked++);
-  const out: Buffer[] = [];
-  marker.on('data', (c: Buffer) => out.push(c));
-  const bytes = Buffer.from(text, 'latin1');
-  for (let i = 0; i < bytes.length; i += size) marker.write(bytes.subarray(i, i + size));
-  marker.end();
-  await new Promise((resolve) => marker.once('end', resolve));
-  return { out: Buffer.concat(out).toString('latin1'), asked };
+  const out = await throughInChunks(sessionMarker(() => asked++), text, size);
+  return { out, asked };
 }
 
 it.each([1, 2, 7, 1000])('drops the forced lines and marks the request once, in chunks of %i', async (size) => {
@@ -47,13 +42,11 @@ it('the system ssh (OpenSSH 8.5 or later here) knows LogVerbose, and takes ours'
 // "debug" lines do but goes on past any of ssh's is the remote's.
 it.each([['whole', 1_000_000], ['a byte at a time', 1]])('passes a remote line begun as "debug" at once past 4 KiB, fed %s, not held to its newline', async (_, size) => {
   const marker = sessionMarker(() => undefined);
-  const out: Buffer[] = [];
-  marker.on('data', (c: Buffer) => out.push(c));
+  const out = collected(marker);
   const line = 'debug' + 'x'.repeat(10_000);
-  const bytes = Buffer.from(line, 'latin1');
-  for (let i = 0; i < bytes.length; i += size) marker.write(bytes.subarray(i, i + size));
+  writeInChunks(marker, line, size);
   await new Promise((resolve) => setImmediate(resolve));
-  const early = Buffer.concat(out).toString('latin1');
+  const early = out();
   expect(early.length).toBe(line.length); // before the end: nothing held
   expect(early === line).toBe(true);
   marker.end();
@@ -68,14 +61,8 @@ it('takes a remote line cut after "scp: " for no line of ssh\'s: its rest is nei
 async function handed(text: string, size: number): Promise<{ out: string; own: string[]; heard: string }> {
   const own: string[] = [];
   let heard = '';
-  const marker = sessionMarker(() => undefined, (l) => own.push(l), (t) => (heard += t));
-  const out: Buffer[] = [];
-  marker.on('data', (c: Buffer) => out.push(c));
-  const bytes = Buffer.from(text, 'latin1');
-  for (let i = 0; i < bytes.length; i += size) marker.write(bytes.subarray(i, i + size));
-  marker.end();
-  await new Promise((resolve) => marker.once('end', resolve));
-  return { out: Buffer.concat(out).toString('latin1'), own, heard };
+  const out = await throughInChunks(sessionMarker(() => undefined, (l) => own.push(l), (t) => (heard += t)), text, size);
+  return { out, own, heard };
 }
 
 const WARNING = '@@@@\r\n@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @\r\n@@@@\r\n';
