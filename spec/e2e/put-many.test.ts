@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { CLI, chunks, endlessInput, pastedFlags, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
+import { CLI, type CliResult, chunks, endlessInput, pastedFlags, remote, runCli, runCliWithFile, runOnTerminal, shellQuote, sshFlags, startCli } from '../helpers/cli';
 import { waitFor } from '../helpers/async';
 import { killAll } from '../helpers/drop-connections';
 import { tempDirPerTest } from '../helpers/temp-dir';
@@ -266,14 +266,11 @@ describe('put to several targets', () => {
   });
 
   // SIGINT once the SFTP target has stored the whole stream, while the SCP
-  // target's server is stalled (its session processes stopped). User sees
-  // exit 130, a line saying the SFTP target stored the stream whole, and,
-  // as when a target fails otherwise, --checksum-file holds its sum.
-  it('SIGINT after one target stored the stream: --checksum-file is written for it, exit 130', async () => {
-    const data = randomBytes(4 * 1024 * 1024);
-    const sums = join(local(), 'k.sha256');
+  // target's server is stalled (its session processes stopped): the run of
+  // `args` to the SFTP then the SCP target `name`, as scpipe ended it.
+  async function interruptedAfterSftpStored(args: string[], name: string, data: Buffer): Promise<CliResult> {
     const input = new PassThrough();
-    const run = startCli(['put', ...flags(), '--spool-dir', spool(), '--checksum-file', sums, toSftp('k.bin'), toScp('k.bin')], { stdin: input, timeoutMs: 90_000 });
+    const run = startCli([...args, toSftp(name), toScp(name)], { stdin: input, timeoutMs: 90_000 });
     input.write(data.subarray(0, 1024 * 1024));
     await waitFor(async () => (await readdir(sftpDir)).length > 0, 'the SFTP upload under way', 30_000);
     // The SCP target may still be logging in on a loaded machine: wait for its session's processes.
@@ -282,40 +279,34 @@ describe('put to several targets', () => {
     killAll(rsshPids, 'SIGSTOP');
     try {
       input.end(data.subarray(1024 * 1024));
-      await waitFor(async () => (await readdir(sftpDir)).includes('k.bin'), 'the SFTP target stored', 30_000);
+      await waitFor(async () => (await readdir(sftpDir)).includes(name), 'the SFTP target stored', 30_000);
       run.child.kill('SIGINT');
-      const r = await run.done;
-      expect(r.status).toBe(130);
-      expect(r.stderr).toMatch(new RegExp(`^scpipe: ${toSftp('k.bin')}: stored whole before the signal\n`));
-      expect((await readFile(join(sftpDir, 'k.bin'))).equals(data)).toBe(true);
-      expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  k.bin\n`);
+      return await run.done;
     } finally {
       killAll(rsshPids);
     }
+  }
+
+  // User sees exit 130, a line saying the SFTP target stored the stream
+  // whole, and, as when a target fails otherwise, --checksum-file holds its sum.
+  it('SIGINT after one target stored the stream: --checksum-file is written for it, exit 130', async () => {
+    const data = randomBytes(4 * 1024 * 1024);
+    const sums = join(local(), 'k.sha256');
+    const r = await interruptedAfterSftpStored(['put', ...flags(), '--spool-dir', spool(), '--checksum-file', sums], 'k.bin', data);
+    expect(r.status).toBe(130);
+    expect(r.stderr).toMatch(new RegExp(`^scpipe: ${toSftp('k.bin')}: stored whole before the signal\n`));
+    expect((await readFile(join(sftpDir, 'k.bin'))).equals(data)).toBe(true);
+    expect(await readFile(sums, 'utf8')).toBe(`${sha(data)}  k.bin\n`);
   }, 60_000);
 
   // The same with --json: the target that stored the stream is not among the failed.
   it('SIGINT after one target stored the stream, --json: failed names only the other target', async () => {
     const data = randomBytes(2 * 1024 * 1024);
-    const input = new PassThrough();
-    const run = startCli(['put', '--json', ...flags(), '--spool-dir', spool(), toSftp('j.bin'), toScp('j.bin')], { stdin: input, timeoutMs: 90_000 });
-    input.write(data.subarray(0, 1024 * 1024));
-    await waitFor(async () => (await readdir(sftpDir)).length > 0, 'the SFTP upload under way', 30_000);
-    let rsshPids: number[] = [];
-    await waitFor(async () => (rsshPids = await processesOf(sshd.rssh.uid)).length > 0, "the SCP target's session", 30_000);
-    killAll(rsshPids, 'SIGSTOP');
-    try {
-      input.end(data.subarray(1024 * 1024));
-      await waitFor(async () => (await readdir(sftpDir)).includes('j.bin'), 'the SFTP target stored', 30_000);
-      run.child.kill('SIGINT');
-      const r = await run.done;
-      expect(r.status).toBe(130);
-      expect(r.stderr).toMatch(new RegExp(`^scpipe: ${toSftp('j.bin')}: stored whole before the signal\n`, 'm'));
-      const summary = JSON.parse(r.stdout.toString()) as { ok: boolean; failed: string[]; destinations: string[] };
-      expect(summary).toMatchObject({ ok: false, destinations: [toSftp('j.bin'), toScp('j.bin')], failed: [toScp('j.bin')] });
-    } finally {
-      killAll(rsshPids);
-    }
+    const r = await interruptedAfterSftpStored(['put', '--json', ...flags(), '--spool-dir', spool()], 'j.bin', data);
+    expect(r.status).toBe(130);
+    expect(r.stderr).toMatch(new RegExp(`^scpipe: ${toSftp('j.bin')}: stored whole before the signal\n`, 'm'));
+    const summary = JSON.parse(r.stdout.toString()) as { ok: boolean; failed: string[]; destinations: string[] };
+    expect(summary).toMatchObject({ ok: false, destinations: [toSftp('j.bin'), toScp('j.bin')], failed: [toScp('j.bin')] });
   }, 60_000);
 
   it('a word before -- that is not a remote target: exit 2, and nothing runs', async () => {
