@@ -7,7 +7,7 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, utimes, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { runCli } from '../helpers/cli';
+import { chunks, runCli } from '../helpers/cli';
 import { emptyRoot, startServe, type TestServe } from '../helpers/serve';
 import { waitFor } from '../helpers/async';
 
@@ -31,10 +31,6 @@ afterEach(async () => {
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const at = (path: string): string => `backup@127.0.0.1:${path}`;
 const TIME = 1_400_000_000;
-
-function* chunks(data: Buffer, size: number): Generator<Buffer> {
-  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
-}
 
 async function tree(root: string): Promise<Map<string, Buffer>> {
   const files = new Map([
