@@ -4,10 +4,9 @@
 // bound that wait (source.ts, openssh-first-byte.ts) and say it so.
 import { ScpipeError } from '../errors';
 import { escapeForTerminal } from '../util/escape';
-import { testLowered } from '../util/test-waits';
 
 /** How long a started `scp -t` may take to send its first byte: as long as the sftp subsystem may take for its version (openssh-sftp.ts). */
-export const FIRST_REPLY_WAIT_MS = testLowered('FIRST_REPLY_MS', 10_000);
+export const FIRST_REPLY_WAIT_MS = 10_000;
 
 /** ERR_PROTOCOL_REFUSED for `command`, silent `ms` after it was started (`since`: "it started", "ssh started it"). */
 export function noFirstReply(command: string, ms: number, since: string, cause?: unknown): ScpipeError {

@@ -12,7 +12,6 @@ import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import { isSubsystemRefusal, type OpenSshChannel } from './openssh-transport';
 import { RemoteStderr } from '../protocol/remote-stderr';
-import { testLowered } from '../util/test-waits';
 
 // The part of ssh2's SFTP class this adapter drives (lib/protocol/SFTP.js).
 interface Ssh2Sftp extends SFTPWrapper {
@@ -20,7 +19,7 @@ interface Ssh2Sftp extends SFTPWrapper {
   _init(): void;
 }
 /** How long an opened sftp subsystem may take to send its SFTP version (sftp-server answers at once). */
-export const SFTP_VERSION_WAIT_MS = testLowered('SFTP_VERSION_MS', 10_000);
+export const SFTP_VERSION_WAIT_MS = 10_000;
 
 type Ssh2SftpClass = new (client: unknown, chanInfo: unknown, cfg: object) => Ssh2Sftp;
 

@@ -5,7 +5,7 @@
 // each is the documented one.
 
 /** The waits (ms) and bounds that may be lowered, by the name of their variable's tail. */
-export type TestKnob = 'GRACE_MS' | 'TOUCH_AFTER_MS' | 'CONNECT_TIMEOUT_MS' | 'MIN_LOGIN_MS' | 'MAX_ENTRIES' | 'REPEAT_WINDOW_MS' | 'FIRST_REPLY_MS' | 'SFTP_VERSION_MS';
+export type TestKnob = 'GRACE_MS' | 'TOUCH_AFTER_MS' | 'CONNECT_TIMEOUT_MS' | 'MIN_LOGIN_MS' | 'MAX_ENTRIES' | 'REPEAT_WINDOW_MS';
 
 /** `value`, or SCPIPE_TEST_`name` when that is a whole number below it. */
 export function testLowered(name: TestKnob, value: number): number {

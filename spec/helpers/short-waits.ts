@@ -25,13 +25,3 @@ export const SHORT_HANDSHAKE = {
 /** The most entries a listing of one directory may have (lib/sftp/listing.ts MAX_ENTRIES, 1,000,000), as a test reaches it. */
 export const SMALL_MAX_ENTRIES = 40_000;
 export const SMALL_LISTING = { SCPIPE_TEST_MAX_ENTRIES: String(SMALL_MAX_ENTRIES) };
-
-/**
- * The wait for a silent remote's first answer: scp -t's first \0
- * (lib/protocol/first-reply.ts) and the sftp subsystem's version
- * (lib/transport/openssh-sftp.ts), 10 s each. Only for peers that never
- * answer: a real one answers at once, but the login is not counted in either.
- */
-export const SHORT_SILENCE_MS = 2_000;
-export const SHORT_SFTP_VERSION = { SCPIPE_TEST_SFTP_VERSION_MS: String(SHORT_SILENCE_MS) };
-export const SHORT_FIRST_REPLY = { SCPIPE_TEST_FIRST_REPLY_MS: String(SHORT_SILENCE_MS) };

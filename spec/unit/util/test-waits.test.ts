@@ -5,11 +5,9 @@ import { DEFAULT_CONNECT_TIMEOUT_MS } from '../../../lib/transport/handshake-bou
 import { RECONNECT_TIMEOUT_S } from '../../../lib/transport/openssh-defaults';
 import { MAX_ENTRIES } from '../../../lib/sftp/listing';
 import { REPEAT_WINDOW_MS } from '../../../lib/server/repeated-lines';
-import { FIRST_REPLY_WAIT_MS } from '../../../lib/protocol/first-reply';
-import { SFTP_VERSION_WAIT_MS } from '../../../lib/transport/openssh-sftp';
 
 const KEY = 'SCPIPE_TEST_GRACE_MS';
-const KEYS = [KEY, 'SCPIPE_TEST_TOUCH_AFTER_MS', 'SCPIPE_TEST_CONNECT_TIMEOUT_MS', 'SCPIPE_TEST_MIN_LOGIN_MS', 'SCPIPE_TEST_MAX_ENTRIES', 'SCPIPE_TEST_REPEAT_WINDOW_MS', 'SCPIPE_TEST_FIRST_REPLY_MS', 'SCPIPE_TEST_SFTP_VERSION_MS'];
+const KEYS = [KEY, 'SCPIPE_TEST_TOUCH_AFTER_MS', 'SCPIPE_TEST_CONNECT_TIMEOUT_MS', 'SCPIPE_TEST_MIN_LOGIN_MS', 'SCPIPE_TEST_MAX_ENTRIES', 'SCPIPE_TEST_REPEAT_WINDOW_MS'];
 afterEach(() => {
   for (const k of KEYS) delete process.env[k];
 });
@@ -24,8 +22,6 @@ it('without its variable a wait or bound is the documented one', () => {
   expect(RECONNECT_TIMEOUT_S).toBe(30);
   expect(MAX_ENTRIES).toBe(1_000_000); // a listing's bound (docs/protocol.md)
   expect(REPEAT_WINDOW_MS).toBe(60_000); // repeated log lines are summed up a minute at a time (docs/serve.md)
-  expect(FIRST_REPLY_WAIT_MS).toBe(10_000); // a silent scp -t (docs/protocol.md)
-  expect(SFTP_VERSION_WAIT_MS).toBe(10_000); // a silent sftp subsystem (docs/protocol.md)
 });
 
 it('its variable shortens it, and never lengthens it', () => {
