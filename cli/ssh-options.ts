@@ -9,6 +9,7 @@ import { applyScpOptions, withScpOptions, type ScpArgs } from './scp-options';
 import { recordProtocol, withJsonOption } from './json-summary';
 import { eraseLine } from './erase-line';
 import { parseStallTimeout } from './stall-timeout';
+import { parseStartTimeout } from './start-timeout';
 
 /** Parsed shared options. */
 export interface SshArgs extends ScpArgs {
@@ -25,6 +26,7 @@ export interface SshArgs extends ScpArgs {
   transport: Transport;
   json?: boolean;
   'stall-timeout'?: string;
+  'start-timeout'?: string;
 }
 
 const TRANSPORTS = ['ssh2', 'openssh'] as const;
@@ -46,6 +48,7 @@ export function withSshOptions<T>(y: Argv<T>): Argv<T & SshArgs> {
     .option('v', { alias: 'verbose', type: 'boolean', default: false, describe: 'protocol trace and connection details on stderr' })
     .option('quote', { choices: QUOTE_MODES, coerce: lastValue, default: 'posix' as QuoteMode, describe: 'how remote paths are quoted for the remote shell' })
     .option('stall-timeout', { ...single, describe: 'fail when the remote moves no byte for this long while it owes one (room in the channel window, an answer): seconds, or 90s, 10m, 1h; default none' })
+    .option('start-timeout', { ...single, describe: "how long a started scp -t or sftp subsystem may take to answer (a host whose login shell is slow): seconds, or 90s, 10m, 1h; default 10" })
     .option('scp-path', { ...single, default: 'scp', describe: 'remote scp program' })
     .option('transport', {
       choices: TRANSPORTS,
@@ -93,6 +96,7 @@ export function connectOptions(spec: RemoteSpec, args: SshArgs, log?: (line: str
   // (The openssh transport's ssh cannot ask there either; BatchMode would change its ServerAliveInterval.)
   if (out.transport !== 'openssh' && !canAskUser()) delete out.prompt;
   if (args['stall-timeout'] !== undefined) out.stallTimeoutMs = parseStallTimeout(args['stall-timeout']);
+  if (args['start-timeout'] !== undefined) out.startTimeoutMs = parseStartTimeout(args['start-timeout']);
   return out;
 }
 

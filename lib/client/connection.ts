@@ -9,6 +9,7 @@ import type { ConnectOptions } from '../transport/connect-options';
 import { connectSsh2, type Ssh2Connection } from '../transport/ssh2-transport';
 import { execChannel } from '../transport/ssh2-exec';
 import { openSftpSubsystem } from './sftp-open';
+import { startTimeout } from '../protocol/first-reply';
 import { SftpSession } from '../sftp/session';
 import type { StallWatch } from '../transport/stall-watch';
 import { openWatched, stopWithSession } from '../transport/stall-channel';
@@ -50,7 +51,13 @@ export class ChannelOpener {
    */
   readonly open = async (command: string, signal: AbortSignal, remoteRole?: RemoteRole): Promise<ScpChannel> => {
     if (isClient(this.target)) return execChannel(this.target, command, this.log, undefined, undefined, signal);
-    if (this.ssh) return this.ssh.open(command, signal, remoteRole === 'sink');
+    const channel = this.ssh ? await this.ssh.open(command, signal, remoteRole === 'sink') : await this.overSsh2(command, signal);
+    // The host's bound on a first byte, for the roles that wait for one (scp -t's \0: scp-put.ts, copy-upload.ts).
+    channel.startTimeoutMs = startTimeout(this.target);
+    return channel;
+  };
+
+  private async overSsh2(command: string, signal: AbortSignal): Promise<ScpChannel> {
     // One connection for every channel, also when several open at once
     // (parts); a further one where the server refuses more (connection-set.ts).
     const first = await this.connection(signal);
@@ -58,7 +65,7 @@ export class ChannelOpener {
     const said = modSftp ? modSftpCommand(command) : command;
     const alone = modSftp && /(?:^| )-f$/.test(scpOptionsOf(command)) ? oneDownloadEach(first.client) : undefined;
     return this.connectionsFor(first, command).use(signal, (conn) => conn.exec(said, signal), (channel) => channel.exit, alone);
-  };
+  }
 
   /**
    * True once the host was reached (an ssh2 connection made, or an ssh that
@@ -138,7 +145,7 @@ export class ChannelOpener {
     const opened = async (conn: Ssh2Connection): Promise<{ session: SFTPWrapper; ms: number; stall?: StallWatch }> => {
       const stall = conn.stallWatch(which);
       // Its own stall says what it waited for; the connection's words are for the other channels.
-      const link = { heardSince: conn.heardSince, whyLost: () => stall?.reason ?? conn.whyLost() };
+      const link = { heardSince: conn.heardSince, whyLost: () => stall?.reason ?? conn.whyLost(), versionWaitMs: startTimeout(this.target as ConnectOptions) };
       return stopWithSession({ ...(await openWatched(stall, 'the sftp subsystem', () => openSftpSubsystem(conn.client, signal, this.log, link, which))), stall });
     };
     return this.connections().use(signal, opened, ({ session }) => new Promise((closed) => session.once('close', closed)));

@@ -9,7 +9,7 @@ import { ScpipeError, asScpipeError, throwIfAborted, withMessage, type TempLeft 
 import { withMissingTargetDirectory } from './missing-directory';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
-import { FIRST_REPLY_WAIT_MS } from '../protocol/first-reply';
+import { startTimeout } from '../protocol/first-reply';
 import { sendLocalPaths } from '../fs/local-source';
 import { ChannelOpener, type Target } from './connection';
 import { oneRun } from './run-target';
@@ -83,7 +83,8 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
       overScp = true;
       // -d: several sources need a directory (docs/protocol.md §4.4).
       const command = remoteScpCommand('sink', remotePath, { ...opts, targetIsDirectory: localPaths.length > 1 });
-      const source = new ScpSource(await opener.open(command, opts.signal ?? new AbortController().signal, 'sink'), { ...attemptOpts, firstReply: { ms: FIRST_REPLY_WAIT_MS, command } });
+      const channel = await opener.open(command, opts.signal ?? new AbortController().signal, 'sink');
+      const source = new ScpSource(channel, { ...attemptOpts, firstReply: { ms: startTimeout(channel), command } });
       try {
         await source.start();
         while (left.length > 0) {

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { ScpipeError, abortError, asScpipeError, isScpipeError, throwIfAborted, withMessage } from '../errors';
 import { remoteScpCommand } from '../protocol/command';
 import { ScpSource } from '../protocol/source';
-import { FIRST_REPLY_WAIT_MS } from '../protocol/first-reply';
+import type { ScpChannel } from '../protocol/channel';
+import { startTimeout } from '../protocol/first-reply';
 import { DEFAULT_MEMORY_LIMIT, DescriptorInput, spool, type Spill, type Spool } from '../spool';
 import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel } from './connection';
@@ -47,9 +48,9 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
   const { controller: inner, unlink } = linkedController(opts.signal);
   const role = { ...opts, signal: inner.signal };
   // A remote that never sends scp -t's first \0 is not scp: said, not waited on for good.
-  const sourceOpts = { ...role, firstReply: { ms: FIRST_REPLY_WAIT_MS, command } };
+  const sourceOn = (channel: ScpChannel): ScpSource => new ScpSource(channel, { ...role, firstReply: { ms: startTimeout(channel), command } });
   const sourceReady = (async () => {
-    const source = new ScpSource(await open(command, inner.signal, 'sink'), sourceOpts);
+    const source = sourceOn(await open(command, inner.signal, 'sink'));
     try {
       if (inner.signal.aborted) throw abortError(inner.signal);
       await source.start();
@@ -95,7 +96,7 @@ export async function sendOverChannel(open: OpenChannel, remotePath: string, giv
   void sourceReady.then(() => (connected = true), () => undefined);
   // After a lost connection: connect again and start a new remote scp.
   const reopened = async (): Promise<ScpSource> => {
-    const again = new ScpSource(await conn!.current().open(command, inner.signal, 'sink'), sourceOpts);
+    const again = sourceOn(await conn!.current().open(command, inner.signal, 'sink'));
     try {
       await again.start();
     } catch (err) {

@@ -7,7 +7,7 @@ import { ScpipeError, abortError, isScpipeError } from '../errors';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import { ASK_AGAIN } from '../transport/ask-again';
-import { SFTP_VERSION_WAIT_MS } from '../transport/openssh-sftp';
+import { DEFAULT_START_TIMEOUT_MS, noSftpVersion } from '../protocol/first-reply';
 import { guardSftpChannels } from './sftp-guard';
 
 // ssh2's words when the subsystem request fails or its channel closes before the answer.
@@ -20,16 +20,18 @@ export interface SubsystemLink {
   heardSince?: (at: number) => boolean;
   /** Why the connection went, when known (a keepalive timeout). */
   whyLost?: () => string | undefined;
+  /** How long the subsystem may take to send its version (ConnectOptions.startTimeoutMs); default 10 s. */
+  versionWaitMs?: number;
 }
 
 /**
  * Opens the subsystem and says how long that took. Rejects with
  * ERR_PROTOCOL_REFUSED (refused, ended before it spoke, or silent for
- * SFTP_VERSION_WAIT_MS while the server answers), ERR_LOST_CONNECTION, ERR_REMOTE_EXIT (the channel
+ * link.versionWaitMs while the server answers), ERR_LOST_CONNECTION, ERR_REMOTE_EXIT (the channel
  * itself refused) or the abort. `which` channel of several it is, for the log.
  */
 export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (line: string) => void, link: SubsystemLink = {}, which?: string): Promise<{ session: SFTPWrapper; ms: number }> {
-  const { heardSince, whyLost } = link;
+  const { heardSince, whyLost, versionWaitMs = DEFAULT_START_TIMEOUT_MS } = link;
   log?.(`sftp: opening the sftp subsystem${which ? ` ${which}` : ''}`);
   const asked = performance.now();
   return new Promise((resolve, reject) => {
@@ -64,15 +66,15 @@ export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (li
       // channel opens at once): the link is silent, not the subsystem, and
       // the keepalive tells a lost connection (retried over SFTP, not SCP).
       if (heardSince && !heardSince(asked)) {
-        log?.(`sftp: no answer from the server in ${SFTP_VERSION_WAIT_MS / 1000} s; waiting for it, or for the keepalive to give up`);
+        log?.(`sftp: no answer from the server in ${versionWaitMs / 1000} s; waiting for it, or for the keepalive to give up`);
         silent = waitForVersion();
         return;
       }
       settled = true;
       client.off('close', gone);
       abort();
-      reject(new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem sent no SFTP version in ${SFTP_VERSION_WAIT_MS / 1000} s (the account's forced command may not be sftp-server)`));
-    }, SFTP_VERSION_WAIT_MS);
+      reject(noSftpVersion(versionWaitMs));
+    }, versionWaitMs);
     if (!settled) silent = waitForVersion();
     const unlink = (): void => {
       abort();

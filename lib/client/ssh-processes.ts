@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { SFTPWrapper } from 'ssh2';
 import { ScpipeError, abortError, throwIfAborted } from '../errors';
+import { startTimeout } from '../protocol/first-reply';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import type { ScpChannel } from '../protocol/channel';
@@ -139,7 +140,7 @@ export class SshProcesses {
     }, signal);
     if (remoteSpeaksFirst) {
       try {
-        await firstByte(channel, command, signal);
+        await firstByte(channel, command, startTimeout(target), signal);
       } catch (err) {
         watch?.stop();
         channel.destroy();
@@ -170,7 +171,7 @@ export class SshProcesses {
         return started;
       }, signal);
       const isNew = await this.saidOnce(opts);
-      const session = await sftpOverChannel(channel, signal, (line) => isNew(line) && this.warn(line), opts.verbose, target.log ?? this.log);
+      const session = await sftpOverChannel(channel, signal, startTimeout(target), (line) => isNew(line) && this.warn(line), opts.verbose, target.log ?? this.log);
       // A stall ends this ssh (its connection is the session's own).
       const stall = watch ?? stallWatchFor(target.stallTimeoutMs, () => channel.destroy());
       return { session, ms: performance.now() - asked, whyLost: () => stall?.reason ?? channel.whyLost(), stall };

@@ -38,4 +38,6 @@ export interface ScpChannel {
   whyLost?(): string | undefined;
   /** Told of each wait for the remote's answer, where a stall timeout watches the channel. */
   stall?: StallWaits;
+  /** How long the command may take to send its first byte, where its connection was given a bound (ConnectOptions.startTimeoutMs). */
+  startTimeoutMs?: number;
 }

@@ -37,6 +37,14 @@ export interface ConnectOptions extends SshOptions {
    * in the channel window, an answer); 0 or absent: never.
    */
   stallTimeoutMs?: number;
+  /**
+   * --start-timeout: how long a command scpipe started (`scp -t`, the sftp
+   * subsystem) may take to send its first byte, counted from the server's
+   * acceptance of it (default 10 000): a silent one is taken for a forced
+   * command that is not scp or sftp-server. Raise it for a host whose login
+   * shell takes longer to start the command (a slow NFS home).
+   */
+  startTimeoutMs?: number;
   /** How many ProxyJump hops lie before this connection (set for the hops themselves). */
   jumpDepth?: number;
 }

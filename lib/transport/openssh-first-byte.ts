@@ -5,11 +5,11 @@
 // forced command that is not scp (one that reads and never writes) would
 // otherwise hold the run for good, as OpenSSH's scp waits.
 import { abortError } from '../errors';
-import { FIRST_REPLY_WAIT_MS, noFirstReply } from '../protocol/first-reply';
+import { noFirstReply } from '../protocol/first-reply';
 import type { OpenSshChannel } from './openssh-transport';
 
-/** channel.ready(), bounded from ssh's word that it asked for `command`; ERR_PROTOCOL_REFUSED past the bound, the channel then ended. */
-export function firstByte(channel: OpenSshChannel, command: string, signal: AbortSignal): Promise<void> {
+/** channel.ready(), bounded by `ms` from ssh's word that it asked for `command`; ERR_PROTOCOL_REFUSED past the bound, the channel then ended. */
+export function firstByte(channel: OpenSshChannel, command: string, ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise<void>((resolve, reject) => {
     let bound: NodeJS.Timeout | undefined;
@@ -25,8 +25,8 @@ export function firstByte(channel: OpenSshChannel, command: string, signal: Abor
       if (settled) return;
       bound = setTimeout(() => {
         channel.destroy();
-        done(noFirstReply(command, FIRST_REPLY_WAIT_MS, 'ssh started it'));
-      }, FIRST_REPLY_WAIT_MS);
+        done(noFirstReply(command, ms, 'ssh started it'));
+      }, ms);
     });
     channel.ready(signal).then(() => done(), done);
   });

@@ -12,15 +12,13 @@ import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import { isSubsystemRefusal, type OpenSshChannel } from './openssh-transport';
 import { RemoteStderr } from '../protocol/remote-stderr';
+import { noSftpVersion } from '../protocol/first-reply';
 
 // The part of ssh2's SFTP class this adapter drives (lib/protocol/SFTP.js).
 interface Ssh2Sftp extends SFTPWrapper {
   push(data: Buffer | null): void;
   _init(): void;
 }
-/** How long an opened sftp subsystem may take to send its SFTP version (sftp-server answers at once). */
-export const SFTP_VERSION_WAIT_MS = 10_000;
-
 type Ssh2SftpClass = new (client: unknown, chanInfo: unknown, cfg: object) => Ssh2Sftp;
 
 function sftpClass(): Ssh2SftpClass {
@@ -33,10 +31,10 @@ function sftpClass(): Ssh2SftpClass {
  * once the server has sent its version (and limits). Rejects with
  * ERR_CONNECT when ssh never got a session, ERR_PROTOCOL_REFUSED when the
  * server refused the subsystem or it ended before speaking (an scp-only
- * account), or the abort error. `log` (-v) is told of limits@openssh.com
+ * account) or sent no version in `versionWaitMs`, or the abort error. `log` (-v) is told of limits@openssh.com
  * values not taken as stated.
  */
-export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, onLine?: (escapedLine: string) => void, verbose = false, log?: (line: string) => void): Promise<SFTPWrapper> {
+export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, versionWaitMs: number, onLine?: (escapedLine: string) => void, verbose = false, log?: (line: string) => void): Promise<SFTPWrapper> {
   const outgoing = { id: 0, state: 'open', window: Number.MAX_SAFE_INTEGER, packetSize: Number.MAX_SAFE_INTEGER };
   const client = {
     _protocol: {
@@ -88,10 +86,7 @@ export function sftpOverChannel(channel: OpenSshChannel, signal: AbortSignal, on
     let settled = false;
     void Promise.race([channel.spoke, channel.asked]).then(() => {
       if (settled) return;
-      bound = setTimeout(() => {
-        const what = heard === 0 ? '' : `${heard} byte${heard === 1 ? '' : 's'} but `;
-        done(new ScpipeError('ERR_PROTOCOL_REFUSED', `the sftp subsystem sent ${what}no SFTP version in ${SFTP_VERSION_WAIT_MS / 1000} s (the account's forced command may not be sftp-server)`));
-      }, SFTP_VERSION_WAIT_MS);
+      bound = setTimeout(() => done(noSftpVersion(versionWaitMs, heard)), versionWaitMs);
     });
     const done = (err?: Error): void => {
       if (settled) return;

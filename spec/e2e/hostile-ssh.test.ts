@@ -126,7 +126,7 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
       fake = await startHostileSsh({ silentSftp: true, onExec: (channel) => forcedScp(channel, dir) });
       const r = await runCli(['put', ...fake.args(), '-v', '--retries', '0', 'backup@127.0.0.1:f'], { stdin: 'stored by scp', timeoutMs: 60_000 });
       expect(r.status).toBe(0);
-      expect(r.stderr).toContain("protocol: scp (the sftp subsystem sent no SFTP version in 10 s (the account's forced command may not be sftp-server))");
+      expect(r.stderr).toContain("protocol: scp (the sftp subsystem sent no SFTP version in 10 s (the account's forced command may not be sftp-server, or the host is slower to start it: raise --start-timeout))");
       expect(await readFile(join(dir, 'f'), 'utf8')).toBe('stored by scp');
       // --protocol sftp says the same, and what to try.
       const forced = await runCli(['put', ...fake.args(), '--protocol', 'sftp', '--retries', '0', 'backup@127.0.0.1:g'], { stdin: 'x', timeoutMs: 60_000 });

@@ -42,7 +42,7 @@ it('download of no remote path: ERR_USAGE, as upload of no local path, and no co
   expect(await readdir(dir)).toEqual([]);
 });
 
-it('a transport not ssh2 or openssh, a stallTimeoutMs not a number of 0 or more: ERR_USAGE, no command run remotely', async () => {
+it('a transport not ssh2 or openssh, a stallTimeoutMs not a number of 0 or more, a startTimeoutMs not one of 1 ms or more: ERR_USAGE, no command run remotely', async () => {
   const dir = await userDir(sshd.rssh, 'slip-target');
   await put(target(), `${dir}/there`, Buffer.from('kept'));
   const before = (await sshd.rsshLog()).length;
@@ -56,6 +56,13 @@ it('a transport not ssh2 or openssh, a stallTimeoutMs not a number of 0 or more:
     await expect(get(stall, `${dir}/there`)).rejects.toMatchObject({
       code: 'ERR_USAGE',
       message: `bad stallTimeoutMs "${String(stallTimeoutMs)}": give a number of milliseconds, 0 (never) or more`,
+    });
+  }
+  for (const startTimeoutMs of [0, -5, 0.5, '5000', NaN, 2 ** 31]) {
+    const start = { ...target(), startTimeoutMs } as ConnectOptions;
+    await expect(put(start, `${dir}/new`, Buffer.from('new'), { protocol: 'scp' })).rejects.toMatchObject({
+      code: 'ERR_USAGE',
+      message: `bad startTimeoutMs "${String(startTimeoutMs)}": give a number of milliseconds from 1 to 2147483647`,
     });
   }
   expect((await sshd.rsshLog()).length).toBe(before);

@@ -15,7 +15,7 @@ describe('--transport openssh: a forced command that never answers', () => {
     const r = await runCli(['put', '--transport', 'openssh', ...sshFlags(sshd, sshd.user), '--retries', '0', remote(sshd, sshd.user, '/tmp/never')], { stdin: 'x', timeoutMs: 90_000 });
     expect(r).toMatchObject({
       status: 1,
-      stderr: "scpipe: the remote command scp -t '/tmp/never' sent no answer in 10 s after ssh started it (the account's forced command may not be scp)\n",
+      stderr: "scpipe: the remote command scp -t '/tmp/never' sent no answer in 10 s after ssh started it (the account's forced command may not be scp, or the host is slower to start it: raise --start-timeout)\n",
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(20_000); // 10 s for the SFTP version, then 10 s for scp's \0
   }, 100_000);

@@ -13,7 +13,7 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 
 // What the user sees when the subsystem never speaks, over either transport.
-const SILENT_SAID = 'scpipe: the sftp subsystem sent no SFTP version in 10 s (the account\'s forced command may not be sftp-server); this host may allow only scp: try --protocol scp (or auto)\n';
+const SILENT_SAID = 'scpipe: the sftp subsystem sent no SFTP version in 10 s (the account\'s forced command may not be sftp-server, or the host is slower to start it: raise --start-timeout); this host may allow only scp: try --protocol scp (or auto)\n';
 const wrapperDir = mkdtempSync(join(tmpdir(), 'scpipe-test-silent-sftp-'));
 // Reads until the connection goes, so it ends with the session.
 writeFileSync(join(wrapperDir, 'sftp-server'), '#!/bin/sh\nexec cat >/dev/null\n');

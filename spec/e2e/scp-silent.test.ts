@@ -8,7 +8,7 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
 const sshd = sshdPerSuite({ userForceCommand: 'cat >/dev/null' });
 
-const SAID = "scpipe: the remote command scp -t '/tmp/never' sent no answer in 10 s after it started (the account's forced command may not be scp)\n";
+const SAID = "scpipe: the remote command scp -t '/tmp/never' sent no answer in 10 s after it started (the account's forced command may not be scp, or the host is slower to start it: raise --start-timeout)\n";
 
 describe('a forced command that never answers, over ssh2', () => {
   it('put -O: exit 1 after 10 s saying so', async () => {

@@ -21,11 +21,11 @@ afterEach(async () => {
 });
 
 const VERSION_START = Buffer.from([0, 0, 0, 5, 2, 0, 0]); // 7 of the 9 bytes of a VERSION 3
-const refused = "the sftp subsystem sent 7 bytes but no SFTP version in 10 s (the account's forced command may not be sftp-server); this host may allow only scp: try --protocol scp (or auto)";
+const refused = "the sftp subsystem sent 7 bytes but no SFTP version in 10 s (the account's forced command may not be sftp-server, or the host is slower to start it: raise --start-timeout); this host may allow only scp: try --protocol scp (or auto)";
 
 it.each([
   ['openssh', ['--transport', 'openssh'], `scpipe: ${refused}\n`],
-  ['ssh2', [], "scpipe: the sftp subsystem sent no SFTP version in 10 s (the account's forced command may not be sftp-server); this host may allow only scp: try --protocol scp (or auto)\n"],
+  ['ssh2', [], "scpipe: the sftp subsystem sent no SFTP version in 10 s (the account's forced command may not be sftp-server, or the host is slower to start it: raise --start-timeout); this host may allow only scp: try --protocol scp (or auto)\n"],
 ])('a VERSION cut short (transport %s): exit 1 after the bound, saying so; nothing written', async (_transport, transportArgs, stderr) => {
   fake = await startHostileSsh({ sftpOpening: VERSION_START });
   const r = await runCli(['get', ...fake.args(), ...transportArgs, '--protocol', 'sftp', '--retries', '0', 'backup@127.0.0.1:f', '--output', join(dir, 'out')], { timeoutMs: 40_000 });

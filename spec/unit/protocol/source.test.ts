@@ -241,7 +241,7 @@ describe('ScpSource.start() with firstReply', () => {
     const source = new ScpSource(peer.channel, { firstReply: { ms: 30, command: "scp -t '/x'" } });
     await expect(source.start()).rejects.toMatchObject({
       code: 'ERR_PROTOCOL_REFUSED',
-      message: "the remote command scp -t '/x' sent no answer in 0.03 s after it started (the account's forced command may not be scp)",
+      message: "the remote command scp -t '/x' sent no answer in 0.03 s after it started (the account's forced command may not be scp, or the host is slower to start it: raise --start-timeout)",
     });
     expect(peer.destroyed).toBe(true);
   });

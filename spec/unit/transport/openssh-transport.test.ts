@@ -177,7 +177,7 @@ describe('openSshChannel over a stand-in ssh', () => {
     const ch = openSshChannel({ host: 'h', sshPath: ssh, verbose: true }, 'sftp', true);
     let seen = 0;
     ch.stderr.on('data', (d: Buffer) => (seen += d.length));
-    const err = sftpOverChannel(ch, new AbortController().signal).catch((e: Error) => e);
+    const err = sftpOverChannel(ch, new AbortController().signal, 10_000).catch((e: Error) => e);
     await waitFor(() => seen > 0, "ssh's first write");
     ch.stdin.write('x');
     expect(await err).toMatchObject({ code: 'ERR_PROTOCOL_REFUSED', message: 'the server refused the sftp subsystem: ssh: Could not resolve hostname réseau: Nom inconnu' });
