@@ -11,6 +11,7 @@ import { ScpipeError, abortError } from '../errors';
 import { onAbort } from '../util/abort';
 import { escapeForTerminal } from '../util/escape';
 import { Interrupt } from '../util/interrupt';
+import { bodyChunks } from './body-chunks';
 
 /** What happened to the body: `short` and `long` are failures to report. */
 export interface BodyOutcome {
@@ -52,7 +53,7 @@ export async function writeBody(
   const progress = callingBack(opts.onProgress);
   const waiting = new Interrupt(opts.signal);
   const unlinkGone = onAbort(opts.peerGone, () => waiting.fail(opts.peerGone.reason));
-  const input = body[Symbol.asyncIterator]();
+  const input = bodyChunks(body);
   let inputDone = false;
   let reading = false;
   const write = async (buf: Uint8Array): Promise<void> => {

@@ -1,7 +1,8 @@
 // writeBody(): exactly `size` bytes into a stream with backpressure, and the
 // drain/abort listeners it uses come and go with the call.
 import { getEventListeners } from 'node:events';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import { MemoryReplay } from '../../../lib/spool/replay';
 import { writeBody, type WriteBodyOptions } from '../../../lib/protocol/write-body';
 import { waitFor } from '../../helpers/async';
 
@@ -170,6 +171,32 @@ describe('writeBody', () => {
     const outcome = await writeBody(out, body(), 4n, options({ excess: 'ignore' }));
     expect(outcome.result).toBe('exact');
     expect(released).toBe(1);
+  });
+
+  it('hands a Readable body on chunk by chunk as pushed, never joined into a copy', async () => {
+    // A spool held in RAM: 64 KiB pipe reads replayed with 256 KiB buffered.
+    const chunks = Array.from({ length: 16 }, (_, i) => Buffer.alloc(64 * 1024, i));
+    const written: Buffer[] = [];
+    const out = new Writable({
+      highWaterMark: 1024 * 1024,
+      write(chunk: Buffer, _enc, cb) {
+        written.push(chunk);
+        setImmediate(cb);
+      },
+    });
+    const size = BigInt(16 * 64 * 1024);
+    const outcome = await writeBody(out, new MemoryReplay(chunks, 256 * 1024), size, options());
+    expect(outcome.result).toBe('exact');
+    expect(written).toHaveLength(16);
+    written.forEach((chunk, i) => expect(chunk.buffer).toBe(chunks[i]!.buffer));
+  });
+
+  it('destroys a Readable body it stops reading at the size', async () => {
+    const { out } = slowSink();
+    const body = new Readable({ read() { this.push(Buffer.from('abcdefgh')); } });
+    const outcome = await writeBody(out, body, 4n, options({ excess: 'ignore' }));
+    expect(outcome.result).toBe('exact');
+    expect(body.destroyed).toBe(true);
   });
 
   it('does not wait for input at all when the peer is gone before it starts', async () => {
