@@ -73,6 +73,8 @@ export interface RetryPolicy {
   signal?: AbortSignal;
   /** Told before each wait (e.g. a line on stderr). */
   onRetry?: (event: RetryEvent) => void;
+  /** The count to go on with, shared by calls that are one file's retries (part 0's --no-clobber look and its send); default a new one. */
+  tally?: RetryTally;
 }
 
 /** The wait before retry `retry` (1-based). */
@@ -84,7 +86,7 @@ export function backoffDelay(retry: number, backoffMs: readonly number[] = DEFAU
 /** Runs `attempt(n)` (n = 0, 1, ...) until it resolves, fails for good, or the retries are spent. */
 export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
   const retries = policy.retries ?? DEFAULT_RETRIES;
-  const tally: RetryTally = { spent: 0, kept: 0 }; // each attempt starts from nothing: N in all
+  const tally: RetryTally = policy.tally ?? { spent: 0, kept: 0 }; // each attempt starts from nothing: N in all
   let first: unknown;
   for (let n = 0; ; n++) {
     if (first !== undefined && policy.signal?.aborted) throw abortedAfter(policy.signal, first);

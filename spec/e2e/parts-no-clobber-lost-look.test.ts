@@ -49,3 +49,30 @@ it('the second look lost with the connection: the retry looks again and refuses 
   expect((await readFile(join(dir, 'db.000000'))).equals(other)).toBe(true);
   expect((await readdir(dir)).sort()).toEqual(['db.000000']);
 }, 90_000);
+
+// The look again is part of the first part's way out: its retries are that
+// part's, so --retries 1 is one reconnection for both, not one each.
+it('a look lost with the connection spends the first part\'s retries: --retries 1 is one reconnection for the look and the part', async () => {
+  const dir = await userDir(sshd.user, 'noclobber-lost-look-retries');
+  const input = new PassThrough();
+  const retries: (RetryEvent & { file?: string })[] = [];
+  await relay.hold('fstart');
+  const run = put(connectOptions(sshd, sshd.user), `${dir}/db`, input, {
+    protocol: 'scp', noClobber: true, partSize: 1024 * 1024, retries: 1, backoffMs: [0], scpPath: relay.path, onRetry: (e) => retries.push(e),
+  }).then(() => undefined, (e: unknown) => e as ScpipeError);
+  input.write(randomBytes(500_000));
+  await relay.held(3); // the first look
+  await relay.release();
+  await relay.exited();
+  await relay.hold('fstart');
+  input.end(randomBytes(2_000_000));
+  await relay.held(); // the look again, held, then lost: its retry spends the one
+  await relay.hold('ack 1 only=db.000000'); // the look's retry answers at once; the first part's scp -t is held
+  await dropConnections(sshd);
+  await relay.held();
+  await dropConnections(sshd); // the first part lost: no retry is left for it
+  await relay.release();
+  const err = await run;
+  expect(err?.code).toBe('ERR_LOST_CONNECTION'); // before: the part had a retry of its own, and the set was stored
+  expect(retries.filter((e) => e.file === 'db.000000').map((e) => `${e.retry} of ${e.retries}`)).toEqual(['1 of 1']);
+}, 90_000);

@@ -5,7 +5,7 @@
 import { ScpipeError, isScpipeError } from '../../errors';
 import { escapeForTerminal } from '../../util/escape';
 import { isConnectionLoss, type Reconnector } from '../reconnect';
-import { withRetries, type RetryEvent } from '../retry';
+import { withRetries, type RetryEvent, type RetryTally } from '../retry';
 import { scpRefusalHint } from '../protocol-choice';
 import { existsError, refuseAnyExisting } from '../scp-exists';
 import { inSftpSession } from '../sftp-look';
@@ -61,6 +61,7 @@ export async function refuseFirstPartAgain(conn: Reconnector, dir: string, name:
         isRetryable: isConnectionLoss,
         signal: opts.signal,
         onRetry: opts.onRetry && ((event) => opts.onRetry!({ ...event, file: partName(name, 0) })),
+        tally: opts.tally,
       },
     );
   } catch (err) {
@@ -74,10 +75,11 @@ export async function refuseFirstPartAgain(conn: Reconnector, dir: string, name:
   }
 }
 
-/** What the look again needs of the run's options: its retries, told as the first part's. */
+/** What the look again needs of the run's options: its retries, told as the first part's and counted with them (`tally`). */
 export interface LookAgainOptions extends RemoteCommandOptions {
   signal: AbortSignal;
   retries?: number;
+  tally?: RetryTally;
   backoffMs?: readonly number[];
   onRetry?: (event: RetryEvent & { file: string }) => void;
 }

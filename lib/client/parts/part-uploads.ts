@@ -12,6 +12,7 @@ import type { SpooledPart } from './part-writer';
 import type { PartReport, PartsProgress } from './put-parts-types';
 import { sendFile, type SendContext } from './send';
 import { refuseFirstPartAgain } from './no-clobber';
+import type { RetryTally } from '../retry';
 
 /** See the file comment. */
 export class PartUploads {
@@ -25,6 +26,8 @@ export class PartUploads {
   private readonly held: Lanes;
   private readonly progress: PartsProgress = { produced: 0n, confirmed: 0n, inFlight: 0, sending: 0, partsConfirmed: 0 };
   private readonly uploads: Promise<void>[] = [];
+  // Part 0's retries: its --no-clobber look again and its send are one file's, within one --retries.
+  private readonly firstPartRetries: RetryTally = { spent: 0, kept: 0 };
 
   constructor(
     private readonly ctx: SendContext,
@@ -67,7 +70,7 @@ export class PartUploads {
 
   private async lookAgain(before: Promise<unknown>): Promise<void> {
     await before;
-    if (this.ctx.protocol.now === 'scp') await refuseFirstPartAgain(this.ctx.conn, this.dir, this.name, this.ctx);
+    if (this.ctx.protocol.now === 'scp') await refuseFirstPartAgain(this.ctx.conn, this.dir, this.name, { ...this.ctx, tally: this.firstPartRetries });
   }
 
   private tell(): void {
@@ -87,7 +90,8 @@ export class PartUploads {
         progress.sending += holding ? 1 : -1;
         this.tell();
       };
-      const sent = await sendFile(this.ctx, this.dir, file, BigInt(part.size), () => part.spool.replay(), undefined, onLane);
+      const ctx = part.index === 0 ? { ...this.ctx, retryTally: this.firstPartRetries } : this.ctx;
+      const sent = await sendFile(ctx, this.dir, file, BigInt(part.size), () => part.spool.replay(), undefined, onLane);
       const report: PartReport = {
         index: part.index,
         name: file,

@@ -12,7 +12,7 @@ import { isScpipeError, type ScpipeError } from '../../errors';
 import { escapeForTerminal } from '../../util/escape';
 import type { RemoteCommandOptions } from '../../protocol/command';
 import { isChannelRefused, isConnectionLoss, type Reconnector } from '../reconnect';
-import { wereRetriesSpent, withRetries, type RetryEvent } from '../retry';
+import { wereRetriesSpent, withRetries, type RetryEvent, type RetryTally } from '../retry';
 import { scpRefusalHint } from '../protocol-choice';
 import { putSftp } from '../sftp-put';
 import type { OnGeneration } from '../sftp-resume';
@@ -52,6 +52,8 @@ export interface SendContext extends RemoteCommandOptions {
   trace?: (line: string) => void;
   onStderrLine?: (line: string) => void;
   onRetry?: (event: RetryEvent & { file: string }) => void;
+  /** This file's retries so far, when it had some before its send (part 0's --no-clobber look): --retries N bounds them together. */
+  retryTally?: RetryTally;
   /** --remove-stale: swept by the first part to go over SFTP, before any other part makes its temporary file. */
   staleSweep?: StaleSweepOnce;
   /**
@@ -172,6 +174,7 @@ export async function sendFile(
       isRetryable: (err) => ctx.conn.canReconnect && ((isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err))) || (using === 'sftp' && isScpipeError(err) && err.tempGone === true)),
       signal: ctx.signal,
       onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, error: asResent(event.error), file: name, sharedReconnection: lost !== undefined && !ctx.conn.firstRetryAfter(lost) })),
+      tally: ctx.retryTally,
     },
   );
 }
