@@ -73,8 +73,6 @@ export interface RetryPolicy {
   signal?: AbortSignal;
   /** Told before each wait (e.g. a line on stderr). */
   onRetry?: (event: RetryEvent) => void;
-  /** The count to go on with, shared by calls that are one file's retries (part 0's --no-clobber look and its send); default a new one. */
-  tally?: RetryTally;
 }
 
 /** The wait before retry `retry` (1-based). */
@@ -83,10 +81,13 @@ export function backoffDelay(retry: number, backoffMs: readonly number[] = DEFAU
   return backoffMs[Math.min(retry, backoffMs.length) - 1]!;
 }
 
-/** Runs `attempt(n)` (n = 0, 1, ...) until it resolves, fails for good, or the retries are spent. */
-export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
+/**
+ * Runs `attempt(n)` (n = 0, 1, ...) until it resolves, fails for good, or the retries are spent;
+ * `tally`: the count to go on with, shared by calls that are one file's retries (part 0's --no-clobber look and its send).
+ */
+export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy, tally: RetryTally = { spent: 0, kept: 0 }): Promise<T> {
   const retries = policy.retries ?? DEFAULT_RETRIES;
-  const tally: RetryTally = policy.tally ?? { spent: 0, kept: 0 }; // each attempt starts from nothing: N in all
+  // every attempt sends from the start, keeping nothing (countLoss): N in all
   let first: unknown;
   for (let n = 0; ; n++) {
     if (first !== undefined && policy.signal?.aborted) throw abortedAfter(policy.signal, first);

@@ -61,8 +61,8 @@ export async function refuseFirstPartAgain(conn: Reconnector, dir: string, name:
         isRetryable: isConnectionLoss,
         signal: opts.signal,
         onRetry: opts.onRetry && ((event) => opts.onRetry!({ ...event, file: partName(name, 0) })),
-        tally: opts.tally,
       },
+      opts.tally,
     );
   } catch (err) {
     if (!isScpipeError(err, 'ERR_EXISTS')) throw err;

@@ -174,8 +174,8 @@ export async function sendFile(
       isRetryable: (err) => ctx.conn.canReconnect && ((isConnectionLoss(err) && !(using === 'sftp' && wereRetriesSpent(err))) || (using === 'sftp' && isScpipeError(err) && err.tempGone === true)),
       signal: ctx.signal,
       onRetry: ctx.onRetry && ((event) => ctx.onRetry!({ ...event, error: asResent(event.error), file: name, sharedReconnection: lost !== undefined && !ctx.conn.firstRetryAfter(lost) })),
-      tally: ctx.retryTally,
     },
+    ctx.retryTally,
   );
 }
 
