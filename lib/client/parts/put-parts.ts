@@ -23,6 +23,7 @@ import { PartUploads } from './part-uploads';
 import { sendManifest, storedSet } from './send-manifest';
 import { partsContext } from './parts-context';
 import { lookEarlierSet } from './earlier-set';
+import { sftpForNewline } from './newline-sftp';
 import { checkPartsOptions, type PartsOptions } from './options';
 import { linkedController } from '../../util/abort';
 import type { Stamp } from './concurrent-set';
@@ -72,6 +73,7 @@ export async function putParts(target: Target, remotePath: string, input: PutInp
     // below needs the connection also after a producer that failed at once.
     const connecting = conn.current().opener.connect(opts.signal ?? new AbortController().signal);
     connecting.catch(fail);
+    await sftpForNewline(conn, protocol, remotePath, inner.signal, toSftp);
     const set = await lookEarlierSet(conn, protocol, { dir, name }, opts, { signal: inner.signal, toSftp, fail });
     ({ stamp: earlier, replacing, checked } = set);
     uploads.earlier = earlier;
