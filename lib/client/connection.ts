@@ -35,6 +35,8 @@ export class ChannelOpener {
   private connected: Ssh2Connection | undefined;
   // openssh: an ssh process per command (ssh-processes.ts).
   private readonly ssh: SshProcesses | undefined;
+  // Connections on which a subsystem sent its SFTP version (sftp-open.ts).
+  private readonly spokeSftp = new WeakSet<Ssh2Connection>();
 
   constructor(private readonly target: Target, private readonly log?: (line: string) => void) {
     // A JavaScript caller's slip, refused in its words rather than as a TypeError deep in the connect.
@@ -145,8 +147,10 @@ export class ChannelOpener {
     const opened = async (conn: Ssh2Connection): Promise<{ session: SFTPWrapper; ms: number; stall?: StallWatch }> => {
       const stall = conn.stallWatch(which);
       // Its own stall says what it waited for; the connection's words are for the other channels.
-      const link = { heardSince: conn.heardSince, whyLost: () => stall?.reason ?? conn.whyLost(), versionWaitMs: startTimeout(this.target as ConnectOptions) };
-      return stopWithSession({ ...(await openWatched(stall, 'the sftp subsystem', () => openSftpSubsystem(conn.client, signal, this.log, link, which))), stall });
+      const link = { heardSince: conn.heardSince, whyLost: () => stall?.reason ?? conn.whyLost(), spokeSftp: () => this.spokeSftp.has(conn), versionWaitMs: startTimeout(this.target as ConnectOptions) };
+      const session = await openWatched(stall, 'the sftp subsystem', () => openSftpSubsystem(conn.client, signal, this.log, link, which));
+      this.spokeSftp.add(conn);
+      return stopWithSession({ ...session, stall });
     };
     return this.connections().use(signal, opened, ({ session }) => new Promise((closed) => session.once('close', closed)));
   }

@@ -22,6 +22,8 @@ export interface SubsystemLink {
   whyLost?: () => string | undefined;
   /** How long the subsystem may take to send its version (ConnectOptions.startTimeoutMs); default 10 s. */
   versionWaitMs?: number;
+  /** True once a subsystem on this connection sent its SFTP version: no forced command takes it. */
+  spokeSftp?: () => boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface SubsystemLink {
  * itself refused) or the abort. `which` channel of several it is, for the log.
  */
 export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (line: string) => void, link: SubsystemLink = {}, which?: string): Promise<{ session: SFTPWrapper; ms: number }> {
-  const { heardSince, whyLost, versionWaitMs = DEFAULT_START_TIMEOUT_MS } = link;
+  const { heardSince, whyLost, spokeSftp, versionWaitMs = DEFAULT_START_TIMEOUT_MS } = link;
   log?.(`sftp: opening the sftp subsystem${which ? ` ${which}` : ''}`);
   const asked = performance.now();
   return new Promise((resolve, reject) => {
@@ -65,8 +67,10 @@ export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (li
       // Not a word since the subsystem was asked for (a forced command's
       // channel opens at once): the link is silent, not the subsystem, and
       // the keepalive tells a lost connection (retried over SFTP, not SCP).
-      if (heardSince && !heardSince(asked)) {
-        log?.(`sftp: no answer from the server in ${versionWaitMs / 1000} s; waiting for it, or for the keepalive to give up`);
+      // Nor where another session on it spoke SFTP: the server hangs (a session stopped
+      // beside this one can hold sshd's next), which --stall-timeout finds, to be retried.
+      if ((heardSince && !heardSince(asked)) || spokeSftp?.()) {
+        log?.(`sftp: no answer from the server in ${versionWaitMs / 1000} s; waiting for it, or for the keepalive or --stall-timeout to give up`);
         silent = waitForVersion();
         return;
       }
