@@ -7,8 +7,12 @@ import { formatBytes } from '../spool/size';
 import { hostPath } from '../util/byte-text';
 import { errnoCode } from './strerror';
 
-/** What to add to the write error `err` of a `size`-byte file at `path`: '' unless its disk was full. */
+const TOO_LARGE = 'larger than a file may be there: the largest file its file system holds (FAT: 4 GiB), or the file-size limit, ulimit -f; more room would not help: write it to another file system';
+
+/** What to add to the write error `err` of a `size`-byte file at `path`: '' unless its disk was full or the file too large. */
 export function roomNote(err: unknown, path: string, size: bigint): string {
+  // EFBIG is no matter of room: the file system's largest file or RLIMIT_FSIZE.
+  if (errnoCode(err) === 'EFBIG') return ` (the file is ${formatBytes(size)}, ${TOO_LARGE})`;
   if (errnoCode(err) !== 'ENOSPC') return '';
   try {
     const fs = statfsSync(hostPath(posix.dirname(path)), { bigint: true });
