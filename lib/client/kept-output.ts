@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { ScpipeError, abortError } from '../errors';
 import { lstat, unlink } from '../fs/byte-fs';
 import { closeFd, openFd } from '../fs/fd';
-import { pathError } from '../fs/strerror';
+import { errnoCode, pathError } from '../fs/strerror';
 import { resolveTarget } from '../fs/target';
 import { escapeForTerminal } from '../util/escape';
 import type { ResumeEvent } from './parts/kept-restore';
@@ -106,11 +106,19 @@ export abstract class KeptOutput {
       await unlink(this.path).catch(() => undefined);
       return '';
     }
-    return this.ownNote(BigInt(st.size), err) ?? `; the ${st.size} bytes restored so far are kept in ${escapeForTerminal(this.path)}: ${this.goOn}`;
+    return this.ownNote(BigInt(st.size), err) ?? `; the ${st.size} bytes restored so far are kept in ${escapeForTerminal(this.path)}: ${fullFirst(err)}${this.goOn}`;
   }
 
   /** The note for a failure after which going on would not help (kept-file.ts); undefined for the usual one. */
   protected ownNote(_bytes: bigint, _err: unknown): string | undefined {
     return undefined;
   }
+}
+
+// A disk that filled is full still, the kept bytes on it: a run again at once would only fill it again.
+// Only the kept file's own write (ERR_LOCAL_IO): a full spool directory may be another disk.
+function fullFirst(err: unknown): string {
+  if (!(err instanceof ScpipeError) || err.code !== 'ERR_LOCAL_IO') return '';
+  const code = errnoCode(err.cause);
+  return code === 'ENOSPC' || code === 'EDQUOT' ? 'its file system is full: make room there first, then ' : '';
 }

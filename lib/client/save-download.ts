@@ -59,7 +59,7 @@ export async function saveDownloadTo(download: Download, path: string, opts: { p
   // The data is in place, only -p's mode or times are not: said so, with `stored` (exit 1 all the same, as scp -p and cp -p).
   if (file.unkept) throw new ScpipeError('ERR_LOCAL_IO', `${escapeForTerminal(path)}: stored, but -p could not keep ${file.unkept.what}: ${file.unkept.why}`, { path, stored: true });
   // The sink's words name the path as given: a name that is not UTF-8 is shown as \xNN.
-  if (problem !== undefined) throw new ScpipeError('ERR_LOCAL_IO', escapeForTerminal(problem), { path });
+  if (problem !== undefined) throw new ScpipeError('ERR_LOCAL_IO', escapeForTerminal(problem), { path, cause: file.writeFailure });
 }
 
 async function openOutput(download: Download, output: string, preserve: boolean, kept?: KeptOutput): Promise<OutputFile> {

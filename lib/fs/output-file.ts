@@ -96,6 +96,11 @@ export class OutputFile implements FileWriter {
     return this.writeError !== undefined;
   }
 
+  /** The first write error, for the cause of the one finish() reports. */
+  get writeFailure(): unknown {
+    return this.writeError;
+  }
+
   /** Queues a chunk; it must not be modified before `released` is called (once it is written, failed or dropped). */
   async write(chunk: Buffer, released?: () => void): Promise<void> {
     this.written += BigInt(chunk.length);

@@ -125,7 +125,7 @@ describe('get --output FILE --resume: the local disk fills', () => {
       const r = await runCli(['get', '--resume', '--output', out, ...sshFlags(sshd, sshd.sftp), remote(sshd, sshd.sftp, path)], { timeoutMs: 60_000 });
       const keptBytes = await keptSize(join(dir, name));
       expect(r.stderr).toContain('No space left on device');
-      expect(r.stderr).toContain(`; the ${keptBytes} bytes restored so far are kept in ${join(dir, name)}: the same command again reads on from there`);
+      expect(r.stderr).toContain(`; the ${keptBytes} bytes restored so far are kept in ${join(dir, name)}: its file system is full: make room there first, then the same command again reads on from there`);
       expect(r.status).toBe(1);
       expect(listed(dir)).toEqual([name]);
       expect(keptBytes).toBeGreaterThan(MiB);
