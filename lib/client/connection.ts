@@ -82,6 +82,11 @@ export class ChannelOpener {
   /** Why our ssh2 connection went away, when it knows (a keepalive timeout). */
   readonly whyLost = (): string | undefined => this.connected?.whyLost();
 
+  /** The target's own startTimeoutMs (--start-timeout), undefined where the default holds. */
+  get givenStartTimeoutMs(): number | undefined {
+    return isClient(this.target) ? undefined : this.target.startTimeoutMs;
+  }
+
   private connections(): ConnectionSet {
     this.conns ??= new ConnectionSet(this.connector(), this.log, (conn) => oneChannelEach(conn.client));
     return this.conns;

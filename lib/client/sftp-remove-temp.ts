@@ -19,6 +19,11 @@ const ABORT_LIVE_MS = 1_000;
 /** How long a new connection may take to remove it then (connect, log in, remove). */
 const ABORT_FRESH_MS = 5_000;
 
+// A raised --start-timeout says the host's sftp subsystem may take that long to start: the new connection waits as long.
+function freshBound(givenStartTimeoutMs: number | undefined): number {
+  return Math.max(ABORT_FRESH_MS, givenStartTimeoutMs ?? 0);
+}
+
 /** What the removal is told besides the lanes and paths. */
 export interface RemoveOptions {
   log?: (line: string) => void;
@@ -54,11 +59,13 @@ export async function removeTempAfterAbort(conn: Reconnector, lanes: WriteLane[]
  * The removals of temporary files after an abort: each is given
  * ABORT_LIVE_MS on the session it was writing over; one late, or lost (a
  * clean-up beside it dropped the connection), goes over one new session,
- * made once for them all, within ABORT_FRESH_MS of the first that needed it.
+ * made once for them all, within ABORT_FRESH_MS (or a longer --start-timeout)
+ * of the first that needed it.
  */
 export class RemovalAfterAbort {
   private fresh: Promise<SftpSession> | undefined;
   private deadline = 0;
+  private freshMs = ABORT_FRESH_MS;
 
   /** `drop` ends the old connection with what is queued; `opener` gives the one to open the new session on. */
   constructor(private readonly drop: () => void, private readonly opener: () => ChannelOpener, private readonly log?: (line: string) => void) {}
@@ -84,9 +91,10 @@ export class RemovalAfterAbort {
     this.log?.(`sftp: ${how}: removing ${escapeForTerminal(temp)} over a new connection`);
     if (!this.fresh) {
       this.drop();
-      this.deadline = performance.now() + ABORT_FRESH_MS;
       const opener = this.opener();
-      this.fresh = opener.sftpSession(AbortSignal.timeout(ABORT_FRESH_MS));
+      this.freshMs = freshBound(opener.givenStartTimeoutMs);
+      this.deadline = performance.now() + this.freshMs;
+      this.fresh = opener.sftpSession(AbortSignal.timeout(this.freshMs));
       this.fresh.catch(() => undefined);
     }
     const removed = this.fresh.then((session) => session.unlink(temp)).then(
@@ -96,7 +104,7 @@ export class RemovalAfterAbort {
       },
     );
     const done = await within(removed.then(() => ({ kept: undefined }), (err: unknown) => ({ kept: err })), this.deadline - performance.now());
-    const late = new Error(`no answer within ${ABORT_FRESH_MS / 1000} s`);
+    const late = new Error(`no answer within ${this.freshMs / 1000} s`);
     const kept = done ? done.kept : late;
     if (kept === undefined) return undefined;
     const why = isScpipeError(kept, 'ERR_ABORTED') ? late.message : (kept as Error).message;
