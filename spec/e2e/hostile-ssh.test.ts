@@ -119,19 +119,19 @@ describe('what a hostile SSH server says reaches the terminal escaped and bounde
   // command=): the subsystem request runs it too, and it never speaks SFTP.
   // Modelled by a subsystem that stays silent and an exec that runs the real
   // scp -t into DIR whatever was asked. User sees: exit 0 after the wait;
-  // left: DIR/f holding the input.
-  it('under auto, a subsystem silent for 10 s is taken as a refusal: the upload goes over SCP', async () => {
+  // left: DIR/f holding the input. 2 s, not the default 10, to spare CI's time.
+  it('under auto, a subsystem silent for the bound (--start-timeout 2) is taken as a refusal: the upload goes over SCP', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'scpipe-test-forced-'));
     try {
       fake = await startHostileSsh({ silentSftp: true, onExec: (channel) => forcedScp(channel, dir) });
-      const r = await runCli(['put', ...fake.args(), '-v', '--retries', '0', 'backup@127.0.0.1:f'], { stdin: 'stored by scp', timeoutMs: 60_000 });
+      const r = await runCli(['put', ...fake.args(), '-v', '--start-timeout', '2', '--retries', '0', 'backup@127.0.0.1:f'], { stdin: 'stored by scp', timeoutMs: 60_000 });
       expect(r.status).toBe(0);
-      expect(r.stderr).toContain("protocol: scp (the sftp subsystem sent no SFTP version in 10 s (the account's forced command may not be sftp-server, or the host is slower to start it: raise --start-timeout))");
+      expect(r.stderr).toContain("protocol: scp (the sftp subsystem sent no SFTP version in 2 s (the account's forced command may not be sftp-server, or the host is slower to start it: raise --start-timeout))");
       expect(await readFile(join(dir, 'f'), 'utf8')).toBe('stored by scp');
       // --protocol sftp says the same, and what to try.
-      const forced = await runCli(['put', ...fake.args(), '--protocol', 'sftp', '--retries', '0', 'backup@127.0.0.1:g'], { stdin: 'x', timeoutMs: 60_000 });
+      const forced = await runCli(['put', ...fake.args(), '--start-timeout', '2', '--protocol', 'sftp', '--retries', '0', 'backup@127.0.0.1:g'], { stdin: 'x', timeoutMs: 60_000 });
       expect(forced.status).toBe(1);
-      expect(forced.stderr).toMatch(/sent no SFTP version in 10 s .*; this host may allow only scp: try --protocol scp/);
+      expect(forced.stderr).toMatch(/sent no SFTP version in 2 s .*; this host may allow only scp: try --protocol scp/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -8,26 +8,30 @@ import { sshdPerSuite } from '../helpers/sshd-per-suite';
 
 const sshd = sshdPerSuite({ userForceCommand: 'cat >/dev/null' });
 
-const SAID = "scpipe: the remote command scp -t '/tmp/never' sent no answer in 10 s after it started (the account's forced command may not be scp, or the host is slower to start it: raise --start-timeout)\n";
+const said = (s: number): string => `scpipe: the remote command scp -t '/tmp/never' sent no answer in ${s} s after it started (the account's forced command may not be scp, or the host is slower to start it: raise --start-timeout)\n`;
+// The default bound is proved once; the other runs give it 2 s, to spend less of CI's time waiting.
+const START = ['--start-timeout', '2'];
 
 describe('a forced command that never answers, over ssh2', () => {
   it('put -O: exit 1 after 10 s saying so', async () => {
     const started = Date.now();
     // Killed at 60 s: unbounded, the run would wait for good.
     const r = await runCli(['put', '-O', ...sshFlags(sshd, sshd.user), '--retries', '0', remote(sshd, sshd.user, '/tmp/never')], { stdin: 'x', timeoutMs: 60_000 });
-    expect(r).toMatchObject({ status: 1, stderr: SAID });
+    expect(r).toMatchObject({ status: 1, stderr: said(10) });
     expect(Date.now() - started).toBeGreaterThanOrEqual(10_000);
   }, 70_000);
 
-  it('put --protocol auto: SFTP gets no version, then SCP no \\0; exit 1, in bounded time', async () => {
+  it('put --protocol auto, --start-timeout 2: SFTP gets no version, then SCP no \\0; exit 1, in bounded time', async () => {
     const started = Date.now();
-    const r = await runCli(['put', ...sshFlags(sshd, sshd.user), '--retries', '0', remote(sshd, sshd.user, '/tmp/never')], { stdin: 'x', timeoutMs: 80_000 });
-    expect(r).toMatchObject({ status: 1, stderr: SAID });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(20_000); // 10 s for the SFTP version, then 10 s for scp's \0
-  }, 90_000);
+    const r = await runCli(['put', ...START, ...sshFlags(sshd, sshd.user), '--retries', '0', remote(sshd, sshd.user, '/tmp/never')], { stdin: 'x', timeoutMs: 60_000 });
+    expect(r).toMatchObject({ status: 1, stderr: said(2) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000); // 2 s for the SFTP version, then 2 s for scp's \0
+  }, 70_000);
 
-  it('cp -O of a file up: exit 1 after 10 s saying so', async () => {
-    const r = await runCli(['cp', '-O', ...sshFlags(sshd, sshd.user), '--retries', '0', 'package.json', remote(sshd, sshd.user, '/tmp/never')], { timeoutMs: 60_000 });
-    expect(r).toMatchObject({ status: 1, stderr: SAID });
+  it('cp -O of a file up, --start-timeout 2: exit 1 after 2 s saying so', async () => {
+    const started = Date.now();
+    const r = await runCli(['cp', '-O', ...START, ...sshFlags(sshd, sshd.user), '--retries', '0', 'package.json', remote(sshd, sshd.user, '/tmp/never')], { timeoutMs: 60_000 });
+    expect(r).toMatchObject({ status: 1, stderr: said(2) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
   }, 70_000);
 });
