@@ -177,7 +177,8 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
         for (const i of whole) say(`${shown[i]}: stored whole before the signal`);
         if (news.length === 0) sayFailure(stopped.error);
         for (const i of news) sayFailure((outcomes[i] as { error: unknown }).error, (message) => withTarget(targetArgs[i]!, specs[i]!.path, message));
-        recordFailedTargets(outcomes.map((o) => !o.ok)); // --json: one stored whole is not among the failed
+        // --json: one stored whole is not among the failed, nor one the server stored as the signal came.
+        recordFailedTargets(outcomes.map((o) => !o.ok && !(isScpipeError(o.error, 'ERR_ABORTED') && o.error.stored === true)));
         throw new AlreadyReported(stopped.error);
       }
     }

@@ -113,6 +113,22 @@ describe('a signal held against the commit point', () => {
     expect(await readFile(sums, 'utf8')).toBe(`${sha256(data)}  f\n`); // one line a name, as after a success
   });
 
+  // --json: a target the server stored whole as the signal came is not among the failed.
+  it('SFTP, several targets, --json: those renamed into place as the signal came are not listed as failed', async () => {
+    const dirs = [await userDir(sshd.user, 'json-rename-a'), await userDir(sshd.user, 'json-rename-b')];
+    const targets = dirs.map((d) => remote(sshd, sshd.user, `${d}/f`));
+    await relay.hold('rename');
+    const run = startCli(['put', '-s', '-v', '--json', '--parallel', '1', ...flags(), ...targets], { stdin: data });
+    await relay.held(2);
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
+    await relay.release();
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 130, destinations: targets, failed: [] });
+    for (const d of dirs) expect((await readFile(join(d, 'f'))).equals(data)).toBe(true);
+  });
+
   it('a second signal while the first waits for the server exits at once', async () => {
     const dir = await userDir(sshd.user, 'twice');
     await relay.hold('rename');
