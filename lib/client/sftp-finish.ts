@@ -15,14 +15,14 @@ import { notVerified, readBackDiffers, sumOf } from './read-back';
 import { READ_AHEAD_PER_LANE } from './sftp-get';
 import { notKept, refusal, setTimesAlone } from './sftp-preserve';
 import { tempGoneError } from './temp-gone';
-import { withTempsLeft } from './temps-left';
+import { oldRemovedSaid, withTempsLeft, type OldRemoval } from './temps-left';
 
 /** How far finish() got, across its attempts over new connections. */
 export interface FinishStage {
   /** The rename was asked for: a loss from here on may fall after the server renamed. */
   renaming?: boolean;
-  /** The old target was removed (or its removal's answer lost) to rename onto its name (rename() without posix-rename). */
-  oldRemoved?: boolean;
+  /** The old target was removed to rename onto its name (rename() without posix-rename), or its removal's answer was lost: it may be there still. */
+  oldRemoved?: OldRemoval;
 }
 
 /**
@@ -115,9 +115,9 @@ export async function rename(session: SftpSession, paths: UploadPaths, log?: (li
     log?.(`sftp: no posix-rename@openssh.com: removing the old ${escapeForTerminal(paths.target)} before the rename`);
     // Removed, or maybe so when the answer was lost; refused, it is still there.
     await session.unlink(paths.target).then(
-      () => (stage.oldRemoved = true),
+      () => (stage.oldRemoved = 'removed'),
       (e: unknown) => {
-        stage.oldRemoved ||= isConnectionLoss(e);
+        if (isConnectionLoss(e)) stage.oldRemoved ??= 'unanswered';
         throw e;
       },
     );
@@ -161,8 +161,8 @@ async function readBackTemp(lanes: WriteLane[], paths: UploadPaths, bytes: numbe
 // A read-back that differs: the old target stays, unless it was removed to
 // rename onto its name (no posix-rename) before a loss; then the upload is kept and named.
 function differs(paths: UploadPaths, read: string, sent: string, stage: FinishStage): ScpipeError {
-  if (!stage.oldRemoved) return readBackDiffers(paths.target, read, sent, 'the upload was not renamed into place, and the target is as it was');
-  const err = readBackDiffers(paths.target, read, sent, `the old ${escapeForTerminal(paths.target)} was removed before the rename (the server has no posix-rename)`);
+  if (stage.oldRemoved === undefined) return readBackDiffers(paths.target, read, sent, 'the upload was not renamed into place, and the target is as it was');
+  const err = readBackDiffers(paths.target, read, sent, oldRemovedSaid(paths.target, stage.oldRemoved));
   return withTempsLeft(err, [{ path: paths.temp, state: 'whole' }]) as ScpipeError;
 }
 

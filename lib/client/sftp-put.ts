@@ -164,9 +164,9 @@ export async function putSftp(
     if (input instanceof Readable) input.destroy();
     const last = finishing ?? writer?.currentLanes ?? lanes;
     // An attempt before this one removed the old target, and this one found the upload not renamed: it stays.
-    const found = stage.oldRemoved === true && stage.renaming === false && !gone;
+    const found = stage.oldRemoved !== undefined && stage.renaming === false && !gone;
     const told = await explainFailure(last, paths, failure);
-    const explained = found ? onlyCopyKept(told, paths) : told;
+    const explained = found ? onlyCopyKept(told, paths, stage.oldRemoved!) : told;
     // A whole upload that could not take the target's name stays: the message names it.
     const keep = keptWhole(explained, paths.temp);
     const removal = { log, keep, onLeftBehind: opts.onLeftBehind, whole, gone, renaming: stage.renaming };

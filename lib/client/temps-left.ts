@@ -60,15 +60,26 @@ export function abortKeepingWhole(abort: ScpipeError, err: unknown, temp: string
   return withMessage(abort, `${abort.message}; ${kept.message}`, { tempsLeft: kept.tempsLeft, cause: kept });
 }
 
+/** The old target removed to rename onto its name, or its removal's answer lost (the connection with it). */
+export type OldRemoval = 'removed' | 'unanswered';
+
+/** What is known of the old target: a removal whose answer was lost may not have been made. */
+export function oldRemovedSaid(target: string, removal: OldRemoval): string {
+  const old = `the old ${escapeForTerminal(target)}`;
+  return removal === 'removed'
+    ? `${old} was removed before the rename (the server has no posix-rename)`
+    : `${old} may have been removed before the rename: the connection was lost before its removal was answered (the server has no posix-rename)`;
+}
+
 /**
  * `err` of a finish again after the old `target` was removed (a server
  * without posix-rename) that found the upload in `temp`, not renamed: the
  * only copy now, so named as kept whole, whatever stopped the run (a signal too).
  */
-export function onlyCopyKept(caught: unknown, paths: { temp: string; target: string }): ScpipeError {
+export function onlyCopyKept(caught: unknown, paths: { temp: string; target: string }, removal: OldRemoval): ScpipeError {
   const err = asScpipeError(caught);
   if (err.tempGone || keptWhole(err, paths.temp)) return err;
-  const why = withMessage(err, `${err.message}; the old ${escapeForTerminal(paths.target)} was removed before the rename (the server has no posix-rename)`, { cause: err });
+  const why = withMessage(err, `${err.message}; ${oldRemovedSaid(paths.target, removal)}`, { cause: err });
   return withTempsLeft(why, [{ path: paths.temp, state: 'whole' }]) as ScpipeError;
 }
 

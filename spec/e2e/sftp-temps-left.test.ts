@@ -182,6 +182,32 @@ describe('put over SFTP: the temporary files a failure left, as data', () => {
     }
   }, 60_000);
 
+  // The old target's removal lost unanswered (not made), the retry's --verify
+  // read-back differs: the old file is still there, so not said removed.
+  it('--verify, the removal of the old target lost unanswered, the read-back then differs: said maybe removed, the upload kept', async () => {
+    const fake: HostileSftp = await startHostileSftp({
+      ...OLD_TARGET,
+      renameStatus: () => 4, // refused as taken: the old target is removed first
+      dropOnRemove: (path) => {
+        if (path !== '/d/f' || fake.uploads.ops.includes('remove /d/f (dropped)')) return false;
+        const [temp] = opened(fake);
+        fake.uploads.files.get(temp!)![0]! ^= 1; // what the retry reads back differs
+        return true;
+      },
+    });
+    try {
+      const data = Buffer.alloc(100_000, 7);
+      const err = (await put(target(fake), '/d/f', data, { protocol: 'sftp', verify: true, retries: 1, backoffMs: [0] }).catch((e: unknown) => e)) as ScpipeError;
+      const [temp] = opened(fake);
+      expect(err.code).toBe('ERR_CHECKSUM');
+      expect(fake.uploads.ops.filter((op) => op.startsWith('remove '))).toEqual(['remove /d/f (dropped)']);
+      expect(err.message).toMatch(new RegExp(`; the old /d/f may have been removed before the rename: the connection was lost before its removal was answered \\(the server has no posix-rename\\); the upload, whole but not renamed into place, is left in ${temp!.replace(/\./g, '\\.')}$`));
+      expect(err.tempsLeft).toEqual([{ path: temp, state: 'whole' }]);
+    } finally {
+      await fake.stop();
+    }
+  }, 60_000);
+
   // The old target removed, the rename's answer lost: the retry finds the
   // upload still under its temporary name. What stopped it then, before it
   // was renamed, removed it as any failed upload's: neither name held it after.
