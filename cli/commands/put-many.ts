@@ -65,7 +65,9 @@ export async function runPutMany(args: PutLikeArgs, targetArgs: readonly string[
     const first = spoolFailures.get(error);
     if (first !== undefined) return say(`${escapeForTerminal(targetArgs[i]!)}: the same spool failure as ${escapeForTerminal(targetArgs[first]!)}`);
     if (isScpipeError(error, 'ERR_SPOOL')) spoolFailures.set(error, i);
-    sayFailure(withMissingDirectoryHint(checked.partSize === undefined ? withFullRemoteHint(withSpoolFullHint(error), pasted[i]!) : error, pasted[i]!), (message) => withTarget(targetArgs[i]!, specs[i]!.path, message));
+    // The spool hint is a single file's (a parts set says its spool in its own words); a full remote disk's command is for both.
+    const hinted = withFullRemoteHint(checked.partSize === undefined ? withSpoolFullHint(error) : error, pasted[i]!);
+    sayFailure(withMissingDirectoryHint(hinted, pasted[i]!), (message) => withTarget(targetArgs[i]!, specs[i]!.path, message));
   };
   let spoolShortSaid = false;
   let readBackShortSaid = false;

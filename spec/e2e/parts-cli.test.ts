@@ -280,6 +280,23 @@ describe('scpipe put --part-size', () => {
     }
   });
 
+  // The same set put to two targets at once: the one whose disk filled gets the same command.
+  it('several targets, a remote disk that fills during a part on one: that target is given the command that frees the space', async () => {
+    const small = join(dir, 'small-disk-many');
+    mkdirSync(small);
+    const other = join(dir, 'other-many');
+    mkdirSync(other);
+    execFileSync('chown', [`${sshd.rssh.uid}`, other]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=2560k,uid=${sshd.rssh.uid}`, 'tmpfs', small]);
+    try {
+      const r = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', '--parallel', '1', at(`${small}/d.bin`), at(`${other}/d.bin`)], { stdin: randomBytes(5 * 1024 * 1024) });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`: \`scpipe put -O --size 0 ${pastedFlags(flags())} ${at(`${small}/d.bin.000002`)} < /dev/null\``);
+    } finally {
+      await unmount(small);
+    }
+  });
+
   // Parts in flight together: the disk fills under one, and the others are
   // cut short too, each holding what reached it. Every one of them gets the
   // command that frees its space, not only the one the disk filled under first.
