@@ -4,7 +4,7 @@
 // changes no exit status. The commands tell the recorder what they learn
 // (bytes, checksum, parts, retries) as they go; the context finishes it.
 import type { Argv } from 'yargs';
-import { ScpipeError, type PartsResult, type Progress } from '../lib';
+import { ScpipeError, isScpipeError, type PartsResult, type Progress } from '../lib';
 import { strerror } from '../lib/internal';
 import { looksClosed } from './stdout';
 import { FileTally } from './file-tally';
@@ -140,6 +140,11 @@ export function recordFailedTargets(failed: boolean[]): void {
 /** Every destination's copy is stored: a later failure (--checksum-file's write) fails the run, not a copy. */
 export function recordStored(): void {
   if (active) active.failedTargets ??= active.destinations.map(() => false);
+}
+
+/** An upload stopped by a signal that the server stored whole all the same: its copy is not among the failed. */
+export function recordStoredAfterSignal(err: unknown): void {
+  if (isScpipeError(err, 'ERR_ABORTED') && err.stored === true) recordStored();
 }
 
 /** The stream's SHA-256, where it was computed. */

@@ -1,7 +1,7 @@
 // `scpipe put --part-size SIZE [--parallel N] [--retries N] host:path`: the
 // stream as a parts set (lib/client/parts), with -v lines per part, retries
 // on stderr, and progress on a terminal.
-import { recordPartConfirmed, recordParts, recordRetry, recordStored, tally } from '../json-summary';
+import { recordPartConfirmed, recordParts, recordRetry, recordStored, recordStoredAfterSignal, tally } from '../json-summary';
 import { DEFAULT_PARALLEL, ScpipeError, escapeForTerminal, put, type PartReport, type PutInput, type RemoteSpec, type SpoolShort } from '../../lib';
 import { formatBytes } from '../../lib/internal';
 import { ProgressLine } from '../progress';
@@ -119,6 +119,7 @@ export async function runPutParts(
     if (parts.staleAfter !== undefined) say(staleWarning(pasteSpec(spec, args), parts.dir, parts.name, parts.staleAfter));
   } catch (err) {
     progress?.done();
+    recordStoredAfterSignal(err);
     await writeStoredAfterSignal(args, err);
     const pasted = pasteSpec(spec, args);
     throw withMissingDirectoryHint(withFullRemoteHint(withPartsSpoolFullHint(err, 'put', undefined, parallel), pasted), pasted);

@@ -5,7 +5,7 @@ import type { CommandContext } from '../context';
 import { InputCommand } from '../input-command';
 import { allOperands, missingOperand, operands, withOperands } from '../operands';
 import { ProgressLine } from '../progress';
-import { recordProtocol, recordRetry, recordSha256, recordStored, summaryIfAsked, tally } from '../json-summary';
+import { recordProtocol, recordRetry, recordSha256, recordStored, recordStoredAfterSignal, summaryIfAsked, tally } from '../json-summary';
 import { connectOptions, remoteArg, roleOptions, withSshOptions } from '../ssh-options';
 import { emptyInputSource, openStdin, type StdinInput } from '../stdin';
 import { runPutParts } from './put-parts';
@@ -177,6 +177,7 @@ export async function runPut(
     failureCaught(err); // the stop below may wait 2 s, and a second signal not
     await producer?.stop();
     progress?.done(true);
+    recordStoredAfterSignal(err);
     await writeStoredAfterSignal(args, err);
     // Spooled, so the command's end came before the first byte could go.
     const failure = producer?.failure;

@@ -97,6 +97,21 @@ describe('a signal held against the commit point', () => {
     expect(await readFile(sums, 'utf8')).toBe(`${sha256(data)}  f\n`);
   });
 
+  it('SFTP, --json: a file renamed into place as the signal came is not listed as failed', async () => {
+    const dir = await userDir(sshd.user, 'json-rename-one');
+    const target = remote(sshd, sshd.user, `${dir}/f`);
+    await relay.hold('rename');
+    const run = startCli(['put', '-s', '-v', '--json', '--parallel', '1', ...flags(), target], { stdin: data });
+    await relay.held();
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
+    await relay.release();
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 130, destinations: [target], failed: [] });
+    expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
+  });
+
   it('SFTP, several targets: each renamed into place as the signal came gets its checksum line', async () => {
     const dirs = [await userDir(sshd.user, 'many-rename-a'), await userDir(sshd.user, 'many-rename-b')];
     const sums = join(await userDir(sshd.user, 'many-rename-sums'), 'sums');
@@ -269,6 +284,20 @@ describe('a parts set: its commit point is the manifest stored', () => {
     // scp -t wrote it whole: the set is complete, which "no manifest" denied.
     expect((await readdir(dir)).sort()).toEqual(names);
     expect(await readFile(join(dir, 'f.sha256'), 'utf8')).toMatch(/# parts 4\n[^]*  f\.000003\n# end\n$/);
+  });
+
+  it('SFTP, --json: a parts set whose manifest was renamed into place as the signal came is not listed as failed', async () => {
+    const dir = await userDir(sshd.user, 'parts-sftp-json');
+    const target = remote(sshd, sshd.user, `${dir}/f`);
+    await relay.hold('rename only=.sha256');
+    const run = startCli(['put', '-s', '-v', '--json', ...flags(), ...partFlags, target], { stdin: data });
+    await relay.held();
+    run.child.kill('SIGINT');
+    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
+    await relay.release();
+    const r = await run.done;
+    expect(r.status).toBe(130);
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 130, destinations: [target], failed: [] });
   });
 
   it('SFTP: a signal while the manifest is renamed into place is exit 130, saying the set is complete, with its checksum line', async () => {
