@@ -19,7 +19,8 @@ export function unknownKeyHint(opts: Pick<OpenSshOptions, 'host' | 'port' | 'opt
   const file = given ?? (effective?.knownHostsFile !== undefined ? shellWord(effective.knownHostsFile) : '~/.ssh/known_hosts'); // the shell expands the ~
   const scan = `ssh-keyscan ${port}${shellWord(effective?.hostname ?? opts.host)}`;
   // Filed under the alias, as ssh looks it up (its port is not part of the name then).
-  const rename = effective?.hostKeyAlias === undefined ? '' : ` | sed ${shellWord(`s/^[^ ]*/${effective.hostKeyAlias}/`)}`;
+  // sed's replacement takes \, / and & as its own: escaped, the alias is written as ssh takes it.
+  const rename = effective?.hostKeyAlias === undefined ? '' : ` | sed ${shellWord(`s/^[^ ]*/${effective.hostKeyAlias.replace(/[\\/&]/g, '\\$&')}/`)}`;
   return ` (the key of ${host}${opts.port === undefined ? '' : ` port ${opts.port}`} is not known; see its fingerprints with ${scan} | ssh-keygen -lf -, and if one is the server's, add it with: ${scan}${rename} >> ${file})`;
 }
 
