@@ -6,12 +6,11 @@
 // spoke SFTP): the run waits for the stall to be found, and the parts go
 // again over a new connection; exit 0, the set byte-exact.
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, sshFlagsVia, startCli } from '../helpers/cli';
-import { startThrottleProxy } from '../helpers/throttle-proxy';
+import { expectPartsSet, withStallLink } from '../helpers/parts-stall';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
 import { sessionPids } from '../helpers/session-pids';
@@ -24,28 +23,19 @@ it('put --protocol sftp --parallel 4 --stall-timeout 12: a session stopped is fo
   const rdir = remotePath(sshd.sftp, dir);
   const part = 1024 * 1024;
   const data = randomBytes(48 * part);
-  const proxy = await startThrottleProxy(sshd.port, 8_000_000);
-  let stopped: number | undefined;
-  try {
-    const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), sshd.sftp);
+  await withStallLink(sshd.port, async (link) => {
+    const flags = sshFlagsVia(sshd, link.port, join(local(), 'known_hosts'), sshd.sftp);
     const run = startCli(['put', '--protocol', 'sftp', '--part-size', '1M', '--parallel', '4', '--stall-timeout', '12', '--retries', '2', ...flags, remote(sshd, sshd.sftp, `${rdir}/f`)], { stdin: data, timeoutMs: 150_000 });
     await waitFor(async () => {
       const sessions = await sessionPids(sshd);
       if (sessions.length < 4) return false;
-      stopped = sessions[1]!;
-      process.kill(stopped, 'SIGSTOP');
+      link.stop(sessions[1]!);
       return true;
     }, 'four sftp sessions', 60_000);
     const r = await run.done;
     expect(r.stderr).not.toContain('sent no SFTP version');
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/the remote moved no byte for 12 s while scpipe waited for .*; retry 1 of 2 in/);
-    const names = (await readdir(dir)).filter((n) => /^f\.\d{6}$/.test(n)).sort();
-    expect(names).toHaveLength(48);
-    const stored = Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
-    expect(stored.equals(data)).toBe(true);
-  } finally {
-    if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
-    await proxy.close();
-  }
+    await expectPartsSet(dir, 48, data);
+  });
 }, 200_000);

@@ -4,12 +4,11 @@
 // parts it cut short name the stalled part's session, not an unnamed one.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, sshFlagsVia, startCli } from '../helpers/cli';
-import { startThrottleProxy } from '../helpers/throttle-proxy';
+import { expectPartsSet, withStallLink } from '../helpers/parts-stall';
 import { tempDirPerTest } from '../helpers/temp-dir';
 import { waitFor } from '../helpers/async';
 import { sessionPids } from '../helpers/session-pids';
@@ -36,10 +35,8 @@ it('put --protocol sftp --parallel 4: a part stalled again after the reconnectio
   const part = 4 * 1024 * 1024;
   const data = randomBytes(8 * part);
   // 2 MB/s over four parts: none of the parts in flight finishes between the two stalls.
-  const proxy = await startThrottleProxy(sshd.port, 2_000_000);
-  const stopped: number[] = [];
-  try {
-    const flags = sshFlagsVia(sshd, proxy.port, join(local(), 'known_hosts'), sshd.sftp);
+  await withStallLink(sshd.port, async (link) => {
+    const flags = sshFlagsVia(sshd, link.port, join(local(), 'known_hosts'), sshd.sftp);
     const run = startCli(['put', '--protocol', 'sftp', '--part-size', '4M', '--parallel', '4', '--stall-timeout', '3', '--retries', '3', ...flags, remote(sshd, sshd.sftp, `${rdir}/f`)], { stdin: data, timeoutMs: 150_000 });
     let stalled: string | undefined;
     let first: number[] = [];
@@ -48,16 +45,14 @@ it('put --protocol sftp --parallel 4: a part stalled again after the reconnectio
       const pid = first.find((p) => partOf(p) !== undefined);
       if (first.length < 4 || pid === undefined) return false;
       stalled = partOf(pid);
-      stopped.push(pid);
-      process.kill(pid, 'SIGSTOP');
+      link.stop(pid);
       return true;
     }, 'four sftp sessions', 60_000);
     // The same part's session on the new connection: stopped too.
     await waitFor(async () => {
       const pid = (await sessionPids(sshd)).find((p) => !first.includes(p) && partOf(p) === stalled);
       if (pid === undefined) return false;
-      stopped.push(pid);
-      process.kill(pid, 'SIGSTOP');
+      link.stop(pid);
       return true;
     }, `${stalled} resumed on a new connection`, 60_000);
     const r = await run.done;
@@ -69,18 +64,6 @@ it('put --protocol sftp --parallel 4: a part stalled again after the reconnectio
     const again = `a stall on its sftp session for ${rdir}/${stalled}: the remote moved no byte for 3 s`;
     expect(cut.filter((l) => l.includes(again) && /; retry 1 of 3 in/.test(l)).length).toBeGreaterThan(0);
     expect(cut.filter((l) => l.includes(again) && /; retry 2 of 3 in/.test(l)).length).toBeGreaterThan(0);
-    const names = (await readdir(dir)).filter((n) => /^f\.\d{6}$/.test(n)).sort();
-    expect(names).toHaveLength(8);
-    const stored = Buffer.concat(await Promise.all(names.map((n) => readFile(join(dir, n)))));
-    expect(stored.equals(data)).toBe(true);
-  } finally {
-    for (const pid of stopped) {
-      try {
-        process.kill(pid, 'SIGCONT');
-      } catch {
-        // ended
-      }
-    }
-    await proxy.close();
-  }
+    await expectPartsSet(dir, 8, data);
+  }, 2_000_000); // 2 MB/s over four parts: none of the parts in flight finishes between the two stalls
 }, 180_000);

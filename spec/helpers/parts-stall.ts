@@ -4,6 +4,7 @@
 // stopped process let go whatever the test's outcome, and the set checked.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { killAll } from './drop-connections';
 import { startThrottleProxy } from './throttle-proxy';
 
 /** What `body` is given: the slow link's port, and how to stop a server process (SIGCONTed at the end). */
@@ -12,20 +13,21 @@ export interface StallLink {
   stop(pid: number): void;
 }
 
-/** Runs `body` with an 8 MB/s link to `sshdPort`; a process it stopped is continued, the link closed, however it ends. */
-export async function withStallLink(sshdPort: number, body: (link: StallLink) => Promise<void>): Promise<void> {
-  const proxy = await startThrottleProxy(sshdPort, 8_000_000);
-  let stopped: number | undefined;
+/** Runs `body` with a link of `bytesPerSecond` (8 MB/s) to `sshdPort`; the processes it stopped are continued, the link closed, however it ends. */
+export async function withStallLink(sshdPort: number, body: (link: StallLink) => Promise<void>, bytesPerSecond = 8_000_000): Promise<void> {
+  const proxy = await startThrottleProxy(sshdPort, bytesPerSecond);
+  // Every process stopped is continued (a test may stop a part's session, then its reconnection's).
+  const stopped = new Set<number>();
   try {
     await body({
       port: proxy.port,
       stop: (pid) => {
         process.kill(pid, 'SIGSTOP');
-        stopped = pid;
+        stopped.add(pid);
       },
     });
   } finally {
-    if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+    killAll([...stopped], 'SIGCONT');
     await proxy.close();
   }
 }
