@@ -186,7 +186,7 @@ describe('a link that goes silent as the sftp subsystem opens', () => {
       await waitFor(() => run.stderr().includes('sftp: opening the sftp subsystem'), 'the subsystem asked for', 30_000);
       relay.silence();
       const r = await run.done;
-      expect(r.stderr).toContain('sftp: no answer from the server in 10 s; waiting for it, or for the keepalive to give up\n');
+      expect(r.stderr).toContain('sftp: no answer from the server in 10 s; waiting for it, or for the keepalive or --stall-timeout to give up\n');
       expect(r.stderr).toMatch(/connection lost while opening the sftp subsystem: no answer from the server for 15 s \(ServerAliveInterval 5 s × ServerAliveCountMax 3\); retry 1 of 5 in 1 s\n/);
       expect(r.stderr).toContain('protocol: sftp (the sftp subsystem opened)');
       expect(r.stderr).not.toContain('protocol: scp');
