@@ -17,7 +17,7 @@ import { protocolOf, protocolOptions, type ProtocolArgs } from '../protocol-opti
 import { checkChecksumFile, checkOptions, checksumFileOption, expectedSha256, sayChecksums, wantsSha256, writeChecksumFile, type ChecksumArgs } from '../checksums';
 import { checkSpoolDirectory, followLinks, sourceNamesDirectory, withMessage } from '../../lib/internal';
 import { heldParts, withPartsSpoolFullHint } from '../spool-full';
-import { withRestOfSetHint } from '../set-rest-hint';
+import { fetchWords, withRestOfSetHint } from '../set-rest-hint';
 import { withDirectoryHint } from '../directory-hint';
 import { roomWarning } from '../room-warning';
 import { ownSocketAt, ownStreamAt, refuseSumsInto } from '../file-stream';
@@ -173,7 +173,7 @@ export async function runGet(
   } catch (caught) {
     const err = namedAsGiven(caught, spec.path, sourceArg);
     const pasted = pasteSpec(spec, args);
-    if (err instanceof ScpipeError || output !== undefined) throw withDirectoryHint(withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, fitted ?? args.parallel, memoryLimit)), pasted, download), pasted);
+    if (err instanceof ScpipeError || output !== undefined) throw withDirectoryHint(withRestOfSetHint(withPartsSpoolFullHint(err, 'get', heldParts(download, fitted ?? args.parallel, memoryLimit)), pasted, download, fetchWords(args)), pasted);
     throw new ScpipeError('ERR_LOCAL_IO', `cannot write stdout: ${(err as Error).message}`, { path: 'stdout', cause: err });
   } finally {
     progress?.done();

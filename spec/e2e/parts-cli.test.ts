@@ -69,20 +69,22 @@ describe('scpipe put --part-size', () => {
   // The parts after a missing one were neither fetched nor checked: the
   // message names the next by its name (a glob needs a remote shell, which
   // scpipe serve has not) and the command that fetches it, which, pasted, does.
+  // It fetches it as the run did: over the protocol, at the rate and with the retries given.
   it('get of a set with a part removed says how to save the parts after it, and that works as said', async () => {
     const data = randomBytes(5 * 1024 * 1024);
     expect((await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1M', at(`${dir}/r.bin`)], { stdin: data })).status).toBe(0);
     rmSync(join(dir, 'r.bin.000002'));
+    const given = ['-O', '-l', '80000', '--retries', '0'];
     for (const output of [[], ['--output', join(spoolDir(), 'r.bin')]]) {
-      const got = await runCli(['get', ...flags(), '--retries', '0', ...output, at(`${dir}/r.bin`)]);
+      const got = await runCli(['get', ...flags(), ...given, ...output, at(`${dir}/r.bin`)]);
       expect(got.status).toBe(1);
       expect(got.stderr).toContain(
-        `; the parts after it, r.bin.000003..r.bin.000004, were not fetched: each is a file of its own (\`scpipe get --output r.bin.000003 ${pastedFlags(flags())} ${at(`${dir}/r.bin.000003`)}\` fetches the first), ` +
+        `; the parts after it, r.bin.000003..r.bin.000004, were not fetched: each is a file of its own (\`scpipe get --output r.bin.000003 ${given.join(' ')} ${pastedFlags(flags())} ${at(`${dir}/r.bin.000003`)}\` fetches the first), ` +
           'and `sha256sum -c r.bin.sha256` names each bad one in a directory that holds them and the manifest\n',
       );
       expect(readdirSync(spoolDir())).toEqual([]);
     }
-    const got = await runCli(['get', ...flags(), '--retries', '0', at(`${dir}/r.bin`)]);
+    const got = await runCli(['get', ...flags(), ...given, at(`${dir}/r.bin`)]);
     const pasted = /`scpipe (get --output .*)` fetches the first/.exec(got.stderr)![1]!;
     const words = execFileSync('sh', ['-c', `printf '%s\\n' ${pasted}`], { encoding: 'utf8' }).split('\n').slice(0, -1);
     const saved = await mkdtemp(join(tmpdir(), 'scpipe-test-saved-'));

@@ -22,7 +22,7 @@ it('get over SCP from serve, a part missing: exit 1, and the command it gives fo
   const got = await runCli(['get', ...args, '--retries', '0', at]);
   expect(got.status).toBe(1);
   expect(got.stdout.equals(data.subarray(0, 1024 * 1024))).toBe(true);
-  const command = `scpipe get --output r.bin.000002 ${pastedFlags(serve.scpipeArgs())} backup@127.0.0.1:/r.bin.000002`;
+  const command = `scpipe get --output r.bin.000002 --protocol scp --retries 0 ${pastedFlags(serve.scpipeArgs())} backup@127.0.0.1:/r.bin.000002`;
   expect(got.stderr).toContain(`; the parts after it, r.bin.000002..r.bin.000003, were not fetched: each is a file of its own (\`${command}\` fetches the first)`);
   // As the user pastes it, in the directory to save the parts in; serve's root is as it was.
   const pasted = /`scpipe (get --output .*)` fetches the first/.exec(got.stderr)![1]!;

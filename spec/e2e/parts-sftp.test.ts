@@ -108,7 +108,7 @@ describe('get of a parts set on an sftp-only host', () => {
     const next = remote(sshd, sshd.sftp, `${remotePath(sshd.sftp, jailed)}/s.bin.000004`);
     expect(got.stderr).toBe(
       "scpipe: part s.bin.000003 does not match its SHA-256 in the manifest; the set's first 3145728 bytes, each part checked against the manifest, had already been written out, and nothing after them; " +
-        `the parts after it, s.bin.000004..s.bin.000005, were not fetched: each is a file of its own (\`scpipe get --output s.bin.000004 ${pastedFlags(sshFlags(sshd, sshd.sftp))} ${next}\` fetches the first), and \`sha256sum -c s.bin.sha256\` names each bad one in a directory that holds them and the manifest\n`,
+        `the parts after it, s.bin.000004..s.bin.000005, were not fetched: each is a file of its own (\`scpipe get --output s.bin.000004 --retries 0 ${pastedFlags(sshFlags(sshd, sshd.sftp))} ${next}\` fetches the first), and \`sha256sum -c s.bin.sha256\` names each bad one in a directory that holds them and the manifest\n`,
     );
     expect(got.stdout.equals(data.subarray(0, 3 * 1024 * 1024))).toBe(true);
   });
@@ -117,7 +117,7 @@ describe('get of a parts set on an sftp-only host', () => {
     rmSync(join(jailed, 's.bin.000001'));
     const got = await get();
     expect(got.status).toBe(1);
-    expect(got.stderr).toMatch(/^scpipe: part s\.bin\.000001: \S+\/s\.bin\.000001: stat: No such file; the set's first 1048576 bytes, each part checked against the manifest, had already been written out, and nothing after them; the parts after it, s\.bin\.000002\.\.s\.bin\.000005, were not fetched: each is a file of its own \(`scpipe get --output s\.bin\.000002 -P .* \S+\/s\.bin\.000002` fetches the first\)/);
+    expect(got.stderr).toMatch(/^scpipe: part s\.bin\.000001: \S+\/s\.bin\.000001: stat: No such file; the set's first 1048576 bytes, each part checked against the manifest, had already been written out, and nothing after them; the parts after it, s\.bin\.000002\.\.s\.bin\.000005, were not fetched: each is a file of its own \(`scpipe get --output s\.bin\.000002 --retries 0 -P .* \S+\/s\.bin\.000002` fetches the first\)/);
     expect(got.stdout.equals(data.subarray(0, 1024 * 1024))).toBe(true);
   });
 });

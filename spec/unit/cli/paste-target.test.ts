@@ -6,7 +6,7 @@ import { pasteSpec, pasteTarget } from '../../../cli/paste-target';
 import { withDirectoryHint } from '../../../cli/directory-hint';
 import { withFullRemoteHint } from '../../../cli/remote-full';
 import { withMissingDirectoryHint } from '../../../cli/missing-directory-hint';
-import { withRestOfSetHint } from '../../../cli/set-rest-hint';
+import { fetchWords, withRestOfSetHint } from '../../../cli/set-rest-hint';
 import { ScpipeError, type Download, type Manifest } from '../../../lib';
 import { MAKE_DIRECTORY, hostWord } from '../../../lib/internal';
 
@@ -91,5 +91,20 @@ describe('commands to paste reach the host as the run did', () => {
     }
     const sftpDir = new ScpipeError('ERR_REMOTE', 'd: is a directory');
     expect((withDirectoryHint(sftpDir, { ...plain, path: 'd/' }) as Error).message).toContain(`\`sftp ${target} vault:d\``);
+  });
+});
+
+describe("the next part's command fetches it as the run did", () => {
+  it('-O or -s, --protocol, -C, -l, --retries and the timeouts, as words the shell reads back', () => {
+    expect(words(fetchWords({ O: true, C: true, l: '8000', retries: 0, 'stall-timeout': '2m', 'start-timeout': '30' }).join(' '))).toEqual(['-O', '-C', '-l', '8000', '--retries', '0', '--stall-timeout', '2m', '--start-timeout', '30']);
+    expect(words(fetchWords({ s: true, protocol: 'sftp' }).join(' '))).toEqual(['-s', '--protocol', 'sftp']);
+    expect(fetchWords({})).toEqual([]);
+  });
+
+  it('the message gives them after the part to write, before the target', () => {
+    const manifest = { version: 1, name: 's.bin', size: 3n, partSize: 1n, sha256: '', time: '', parts: [0, 1, 2].map(() => ({ size: 1n, sha256: '' })) } as unknown as Manifest;
+    const bad = new ScpipeError('ERR_NO_SUCH_FILE', 'part s.bin.000000: No such file or directory', { path: 'd/s.bin.000000' });
+    const said = (withRestOfSetHint(bad, pasteSpec({ host: 'vault', path: 'd/s.bin' }, { P: '2222' }), { manifest } as Download, fetchWords({ s: true, l: '8000', retries: 2 })) as Error).message;
+    expect(said).toContain('`scpipe get --output s.bin.000001 -s -l 8000 --retries 2 -P 2222 vault:d/s.bin.000001`');
   });
 });
