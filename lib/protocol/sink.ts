@@ -30,6 +30,8 @@ export class ScpSink {
   private depth = 0;
   private times: ReceivedTimes | undefined;
   private topLevel = 0;
+  // The last record handled whole (STAGES in session-errors.ts): a connection lost at a record boundary is said as after it.
+  private stage = 'start';
 
   constructor(private readonly channel: ScpChannel, private readonly handler: SinkHandler, private readonly opts: SinkOptions) {
     this.stderr = new RemoteStderr(channel.stderr, opts.onStderrLine, !opts.trace); // held until the first record, but under -v
@@ -61,7 +63,9 @@ export class ScpSink {
       const status = await waitForExit(this.channel.exit, this.opts.signal).finally(exited);
       this.opts.trace?.(`exit status ${status.code ?? status.signal ?? 'none'}`);
       if (this.firstFailure) throw this.firstFailure;
-      const bad = describeExit(status, this.stderr.said(), undefined, this.channel.whyLost?.());
+      // Only a lost connection says where: an exit status is the remote's own word, after whatever came.
+      const lost = status.code === null && status.signal === null;
+      const bad = describeExit(status, this.stderr.said(), lost ? this.stage : undefined, this.channel.whyLost?.());
       if (bad) throw bad;
       return status;
     } catch (err) {
@@ -90,8 +94,10 @@ export class ScpSink {
       case 'T':
         this.times = { mtime: r.mtime, mtimeUsec: r.mtimeUsec, atime: r.atime, atimeUsec: r.atimeUsec };
         this.send(OK, 'T ack');
+        this.stage = 'T';
         return false;
       case 'E':
+        this.stage = 'E';
         if (this.depth === 0) {
           this.send(OK, 'E ack');
           return true;
@@ -145,6 +151,7 @@ export class ScpSink {
     if (refused) return this.refuse(refused.error);
     this.depth += 1;
     this.send(OK, 'D ack'); // the start byte of the nested level (§4.2)
+    this.stage = 'D';
   }
 
   private async onFile(r: FileRecord, times: ReceivedTimes | undefined): Promise<void> {
@@ -174,6 +181,7 @@ export class ScpSink {
     if (warning) this.problem(warning);
     const sourceError = warning?.remoteMessage;
     const error = await opened.finish({ ok: !sourceError, sourceError });
+    this.stage = 'received';
     if (error) this.refuse(error);
     else this.send(OK, 'file done');
   }
