@@ -155,6 +155,9 @@ interface Held {
 
 async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, index: number, held: Held & { fetched: FetchedBytes }, opts: GetOptions): Promise<SpooledPart> {
   const shown = escapeForTerminal(entry.name);
+  // A retry fetches the part from its start: its bytes received go then, not
+  // when an attempt fails (a run that ends there received them all the same).
+  held.fetched.drop(index);
   let download;
   try {
     download = await open();
@@ -193,7 +196,6 @@ async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, in
     held.fetched.complete(index);
     return part;
   } catch (err) {
-    held.fetched.drop(index); // a retry fetches it from its start
     feed.close();
     download.body.destroy();
     if (part) await part.dispose();
