@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { remote, sshFlags, startCli, type CliResult } from '../helpers/cli';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
-import { heldReplies } from '../helpers/held-reply';
+import { heldReplies, type Hold } from '../helpers/held-reply';
 import { waitFor } from '../helpers/async';
 import { execFileSync } from 'node:child_process';
 import { GRACE_MS } from '../../cli/signals';
@@ -26,6 +26,17 @@ const data = randomBytes(256 * 1024);
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const flags = (): string[] => sshFlags(sshd, sshd.user);
 const scp = (): string[] => [...flags(), '--scp-path', relay.path];
+
+/** Runs put with `args`, holds the relay's `what` (`held` times), SIGINT once it is held, lets it go once scpipe has seen the signal. */
+async function interruptWhileHeld(what: Hold, args: string[], held = 1): Promise<CliResult> {
+  await relay.hold(what);
+  const run = startCli(args, { stdin: data });
+  await relay.held(held);
+  run.child.kill('SIGINT');
+  await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
+  await relay.release();
+  return run.done;
+}
 
 describe('a signal held against the commit point', () => {
   it('SCP: a signal while the last ack is on its way is exit 130, though scp -t wrote every byte', async () => {
@@ -83,13 +94,7 @@ describe('a signal held against the commit point', () => {
   it('SFTP: a signal while the rename is answered is exit 130, saying the file was stored all the same, with its checksum line', async () => {
     const dir = await userDir(sshd.user, 'rename');
     const sums = join(await userDir(sshd.user, 'rename-sums'), 'sums');
-    await relay.hold('rename');
-    const run = startCli(['put', '-s', '-v', '--parallel', '1', '--checksum-file', sums, ...flags(), remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
-    await relay.held();
-    run.child.kill('SIGINT');
-    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
-    await relay.release();
-    const r = await run.done;
+    const r = await interruptWhileHeld('rename', ['put', '-s', '-v', '--parallel', '1', '--checksum-file', sums, ...flags(), remote(sshd, sshd.user, `${dir}/f`)]);
     expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT as \S+\/f was renamed into place; the rename was made, so it is stored whole all the same\n$/);
     expect(r.status).toBe(130);
     expect(await readdir(dir)).toEqual(['f']);
@@ -100,13 +105,7 @@ describe('a signal held against the commit point', () => {
   it('SFTP, --json: a file renamed into place as the signal came is not listed as failed', async () => {
     const dir = await userDir(sshd.user, 'json-rename-one');
     const target = remote(sshd, sshd.user, `${dir}/f`);
-    await relay.hold('rename');
-    const run = startCli(['put', '-s', '-v', '--json', '--parallel', '1', ...flags(), target], { stdin: data });
-    await relay.held();
-    run.child.kill('SIGINT');
-    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
-    await relay.release();
-    const r = await run.done;
+    const r = await interruptWhileHeld('rename', ['put', '-s', '-v', '--json', '--parallel', '1', ...flags(), target]);
     expect(r.status).toBe(130);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 130, destinations: [target], failed: [] });
     expect((await readFile(join(dir, 'f'))).equals(data)).toBe(true);
@@ -115,13 +114,7 @@ describe('a signal held against the commit point', () => {
   it('SFTP, several targets: each renamed into place as the signal came gets its checksum line', async () => {
     const dirs = [await userDir(sshd.user, 'many-rename-a'), await userDir(sshd.user, 'many-rename-b')];
     const sums = join(await userDir(sshd.user, 'many-rename-sums'), 'sums');
-    await relay.hold('rename');
-    const run = startCli(['put', '-s', '-v', '--parallel', '1', '--checksum-file', sums, ...flags(), ...dirs.map((d) => remote(sshd, sshd.user, `${d}/f`))], { stdin: data });
-    await relay.held(2);
-    run.child.kill('SIGINT');
-    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
-    await relay.release();
-    const r = await run.done;
+    const r = await interruptWhileHeld('rename', ['put', '-s', '-v', '--parallel', '1', '--checksum-file', sums, ...flags(), ...dirs.map((d) => remote(sshd, sshd.user, `${d}/f`))], 2);
     expect(r.status).toBe(130);
     expect(r.stderr.match(/was renamed into place; the rename was made, so it is stored whole all the same\n/g)).toHaveLength(2);
     for (const d of dirs) expect((await readFile(join(d, 'f'))).equals(data)).toBe(true);
@@ -132,13 +125,7 @@ describe('a signal held against the commit point', () => {
   it('SFTP, several targets, --json: those renamed into place as the signal came are not listed as failed', async () => {
     const dirs = [await userDir(sshd.user, 'json-rename-a'), await userDir(sshd.user, 'json-rename-b')];
     const targets = dirs.map((d) => remote(sshd, sshd.user, `${d}/f`));
-    await relay.hold('rename');
-    const run = startCli(['put', '-s', '-v', '--json', '--parallel', '1', ...flags(), ...targets], { stdin: data });
-    await relay.held(2);
-    run.child.kill('SIGINT');
-    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
-    await relay.release();
-    const r = await run.done;
+    const r = await interruptWhileHeld('rename', ['put', '-s', '-v', '--json', '--parallel', '1', ...flags(), ...targets], 2);
     expect(r.status).toBe(130);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 130, destinations: targets, failed: [] });
     for (const d of dirs) expect((await readFile(join(d, 'f'))).equals(data)).toBe(true);
@@ -289,13 +276,7 @@ describe('a parts set: its commit point is the manifest stored', () => {
   it('SFTP, --json: a parts set whose manifest was renamed into place as the signal came is not listed as failed', async () => {
     const dir = await userDir(sshd.user, 'parts-sftp-json');
     const target = remote(sshd, sshd.user, `${dir}/f`);
-    await relay.hold('rename only=.sha256');
-    const run = startCli(['put', '-s', '-v', '--json', ...flags(), ...partFlags, target], { stdin: data });
-    await relay.held();
-    run.child.kill('SIGINT');
-    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
-    await relay.release();
-    const r = await run.done;
+    const r = await interruptWhileHeld('rename only=.sha256', ['put', '-s', '-v', '--json', ...flags(), ...partFlags, target]);
     expect(r.status).toBe(130);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ ok: false, exit_status: 130, destinations: [target], failed: [] });
   });
@@ -303,13 +284,7 @@ describe('a parts set: its commit point is the manifest stored', () => {
   it('SFTP: a signal while the manifest is renamed into place is exit 130, saying the set is complete, with its checksum line', async () => {
     const dir = await userDir(sshd.user, 'parts-sftp');
     const sums = join(await userDir(sshd.user, 'parts-sftp-sums'), 'sums');
-    await relay.hold('rename only=.sha256');
-    const run = startCli(['put', '-s', '-v', '--checksum-file', sums, ...flags(), ...partFlags, remote(sshd, sshd.user, `${dir}/f`)], { stdin: data });
-    await relay.held();
-    run.child.kill('SIGINT');
-    await waitFor(() => run.stderr().includes('scpipe: interrupted by SIGINT: stopping\n'), 'the signal seen');
-    await relay.release();
-    const r = await run.done;
+    const r = await interruptWhileHeld('rename only=.sha256', ['put', '-s', '-v', '--checksum-file', sums, ...flags(), ...partFlags, remote(sshd, sshd.user, `${dir}/f`)]);
     expect(r.stderr).toMatch(/\nscpipe: interrupted by SIGINT as \S+\/f\.sha256 was renamed into place; the rename was made, so it is stored whole all the same: the parts set \S+\/f is complete\n$/);
     expect(r.status).toBe(130);
     expect((await readdir(dir)).sort()).toEqual(names);
