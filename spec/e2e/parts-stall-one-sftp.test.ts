@@ -9,10 +9,8 @@ import { join } from 'node:path';
 import { remotePath, userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, sshFlagsVia, startCli } from '../helpers/cli';
-import { expectPartsSet, firstRetries, withStallLink } from '../helpers/parts-stall';
+import { expectPartsSet, firstRetries, stopOneOfFourSessions, withStallLink } from '../helpers/parts-stall';
 import { tempDirPerTest } from '../helpers/temp-dir';
-import { waitFor } from '../helpers/async';
-import { sessionPids } from '../helpers/session-pids';
 
 const sshd = sshdPerSuite();
 const local = tempDirPerTest('scpipe-parts-stall-sftp-');
@@ -26,12 +24,7 @@ it('put --protocol sftp --parallel 4: one part\'s session stopped; the others na
   await withStallLink(sshd.port, async (link) => {
     const flags = sshFlagsVia(sshd, link.port, join(local(), 'known_hosts'), sshd.sftp);
     const run = startCli(['put', '--protocol', 'sftp', '--part-size', '1M', '--parallel', '4', '--stall-timeout', '3', '--retries', '2', ...flags, remote(sshd, sshd.sftp, `${rdir}/f`)], { stdin: data, timeoutMs: 120_000 });
-    await waitFor(async () => {
-      const sessions = await sessionPids(sshd);
-      if (sessions.length < 4) return false;
-      link.stop(sessions[1]!);
-      return true;
-    }, 'four sftp sessions', 60_000);
+    await stopOneOfFourSessions(sshd, link);
     const r = await run.done;
     expect(r.status).toBe(0);
     const retries = firstRetries(r.stderr);

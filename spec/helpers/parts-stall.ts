@@ -4,7 +4,10 @@
 // stopped process let go whatever the test's outcome, and the set checked.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitFor } from './async';
 import { killAll } from './drop-connections';
+import { sessionPids } from './session-pids';
+import type { TestSshd } from './sshd';
 import { startThrottleProxy } from './throttle-proxy';
 
 /** What `body` is given: the slow link's port, and how to stop a server process (SIGCONTed at the end). */
@@ -30,6 +33,16 @@ export async function withStallLink(sshdPort: number, body: (link: StallLink) =>
     killAll([...stopped], 'SIGCONT');
     await proxy.close();
   }
+}
+
+/** Waits (60 s) for four sftp sessions of `sshd`, then stops the second. */
+export async function stopOneOfFourSessions(sshd: TestSshd, link: StallLink): Promise<void> {
+  await waitFor(async () => {
+    const sessions = await sessionPids(sshd);
+    if (sessions.length < 4) return false;
+    link.stop(sessions[1]!);
+    return true;
+  }, 'four sftp sessions', 60_000);
 }
 
 /** The lines of a run's stderr that tell of a part's first retry of `--retries 2`. */
