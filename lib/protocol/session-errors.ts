@@ -74,7 +74,9 @@ export function describeExit(status: ExitStatus, said: StderrSaid, stage?: strin
   const stderr = said.tail;
   const tail = said.first ? `: ${said.first}` : '';
   if (whyLost !== undefined && status.code === null && status.signal === null) {
-    return new ScpipeError('ERR_LOST_CONNECTION', `connection lost${when}: ${whyLost}`, { remoteStderr: stderr || undefined });
+    // A stall's own words already say it waited for the exit status.
+    const at = stage === 'received' && /exit status/.test(whyLost) ? " after the file's data came whole" : when;
+    return new ScpipeError('ERR_LOST_CONNECTION', `connection lost${at}: ${whyLost}`, { remoteStderr: stderr || undefined });
   }
   const ctx = { exitCode: status.code, exitSignal: status.signal, remoteStderr: stderr || undefined };
   if (status.code === 127) {

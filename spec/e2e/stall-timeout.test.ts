@@ -189,7 +189,7 @@ describe('get -O: a remote scp -f that sends the whole file, its last \\0 and it
     await writeFile(join(dir, 'out'), 'the last restore\n');
     await relay.hold('fexit-closed');
     const r = await runCli(['get', '-O', '--stall-timeout', '1', '--retries', '0', ...EXEC_RELAY(), ...sshFlags(sshd, sshd.user), '--output', join(dir, 'out'), remote(sshd, sshd.user, `${dir}/f`)], { timeoutMs: 20_000 });
-    expect(r.stderr).toBe(`scpipe: connection lost: the remote moved no byte for 1 s while scpipe waited for the remote's exit status (--stall-timeout)\n`);
+    expect(r.stderr).toBe(`scpipe: connection lost after the file's data came whole: the remote moved no byte for 1 s while scpipe waited for the remote's exit status (--stall-timeout)\n`);
     expect(r.status).toBe(1);
     expect((await readdir(dir)).sort()).toEqual(['f', 'out']);
     expect(await readFile(join(dir, 'out'), 'utf8')).toBe('the last restore\n');
@@ -201,7 +201,7 @@ describe('get -O: a remote scp -f that sends the whole file, its last \\0 and it
     await writeFile(join(dir, 'f'), data);
     await relay.hold('fexit-closed');
     const r = await runCli(['get', '-O', '--stall-timeout', '1', '--retries', '0', ...EXEC_RELAY(), ...sshFlags(sshd, sshd.user), remote(sshd, sshd.user, `${dir}/f`)], { timeoutMs: 20_000 });
-    expect(r.stderr).toBe(`scpipe: connection lost: the remote moved no byte for 1 s while scpipe waited for the remote's exit status (--stall-timeout)\n`);
+    expect(r.stderr).toBe(`scpipe: connection lost after the file's data came whole: the remote moved no byte for 1 s while scpipe waited for the remote's exit status (--stall-timeout)\n`);
     expect(r.status).toBe(1);
     expect(r.stdout.equals(data)).toBe(true);
     expect(await readdir(dir)).toEqual(['f']);
@@ -216,7 +216,7 @@ describe('get -O: a remote scp -f that sends the whole file, its last \\0 and it
     await waitFor(() => /retry 1 of 1/.test(run.stderr()), 'the retry after the stall', 30_000);
     await relay.release();
     const r = await run.done;
-    expect(r.stderr).toMatch(/^scpipe: \S+\/f: connection lost: the remote moved no byte for 1 s while scpipe waited for the remote's exit status \(--stall-timeout\); retry 1 of 1 in 1 s\n$/);
+    expect(r.stderr).toMatch(/^scpipe: \S+\/f: connection lost after the file's data came whole: the remote moved no byte for 1 s while scpipe waited for the remote's exit status \(--stall-timeout\); retry 1 of 1 in 1 s\n$/);
     expect(r.status).toBe(0);
     expect((await readFile(join(dir, 'out'))).equals(data)).toBe(true);
     expect((await readdir(dir)).sort()).toEqual(['f', 'out']);
