@@ -18,6 +18,8 @@ const STAGES: Record<string, string> = {
   spool: 'while the input was being spooled, before the file header (nothing was sent)',
   // A download's file came whole, its status byte too; the remote's end (its exit status) did not.
   received: "after the file's data came whole, before the remote's exit status",
+  // The same inside a directory (-r): its end, and whatever else it holds, did not come.
+  receivedInDirectory: 'after a file inside a directory came whole, before the rest of the directory',
 };
 
 /** The error for a message the remote sent (a \1 or \2 line, a stray line): escaped once, here. */

@@ -181,7 +181,7 @@ export class ScpSink {
     if (warning) this.problem(warning);
     const sourceError = warning?.remoteMessage;
     const error = await opened.finish({ ok: !sourceError, sourceError });
-    this.stage = 'received';
+    this.stage = this.depth === 0 ? 'received' : 'receivedInDirectory';
     if (error) this.refuse(error);
     else this.send(OK, 'file done');
   }
