@@ -7,7 +7,7 @@ import { formatBytes } from '../spool/size';
 import { hostPath } from '../util/byte-text';
 import { errnoCode } from './strerror';
 
-const TOO_LARGE = 'larger than a file may be there: the largest file its file system holds (FAT: 4 GiB), or the file-size limit, ulimit -f; more room would not help: write it to another file system';
+const TOO_LARGE = 'larger than a file may be there: the largest file its file system holds (FAT: 4 GiB), or the file-size limit, ulimit -f; more room would not help: write it to a file system that holds a file that large, or raise ulimit -f';
 
 /** What to add to the write error `err` of a `size`-byte file at `path`: '' unless its disk was full or the file too large. */
 export function roomNote(err: unknown, path: string, size: bigint): string {

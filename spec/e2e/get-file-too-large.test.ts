@@ -25,7 +25,7 @@ describe('get --output past the largest file allowed (EFBIG)', () => {
     const r = spawnSync('bash', ['-c', `ulimit -f 1024; ${cli}`], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: process.env.SCPIPE_TEST_HOME } });
     expect({ status: r.status, stderr: r.stderr }).toEqual({
       status: 1,
-      stderr: `scpipe: ${target}: File too large (the file is 3 MiB, larger than a file may be there: the largest file its file system holds (FAT: 4 GiB), or the file-size limit, ulimit -f; more room would not help: write it to another file system)\n`,
+      stderr: `scpipe: ${target}: File too large (the file is 3 MiB, larger than a file may be there: the largest file its file system holds (FAT: 4 GiB), or the file-size limit, ulimit -f; more room would not help: write it to a file system that holds a file that large, or raise ulimit -f)\n`,
     });
     expect(await readdir(sides.local)).toEqual(['got']);
     expect(await readFile(target, 'utf8')).toBe('old');
