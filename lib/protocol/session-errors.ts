@@ -20,6 +20,8 @@ const STAGES: Record<string, string> = {
   received: "after the file's data came whole, before the remote's exit status",
   // The same inside a directory (-r): its end, and whatever else it holds, did not come.
   receivedInDirectory: 'after a file inside a directory came whole, before the rest of the directory',
+  // The same where the remote may send several (a glob): its next file may have been owed too.
+  receivedOfSeveral: "after a file's data came whole, before the remote's next file or its exit status",
 };
 
 /** The error for a message the remote sent (a \1 or \2 line, a stray line): escaped once, here. */

@@ -181,7 +181,8 @@ export class ScpSink {
     if (warning) this.problem(warning);
     const sourceError = warning?.remoteMessage;
     const error = await opened.finish({ ok: !sourceError, sourceError });
-    this.stage = this.depth === 0 ? 'received' : 'receivedInDirectory';
+    // Only where one file was asked for is the remote's end all that is owed after it.
+    this.stage = this.depth > 0 ? 'receivedInDirectory' : this.opts.maxTopLevel === 1 ? 'received' : 'receivedOfSeveral';
     if (error) this.refuse(error);
     else this.send(OK, 'file done');
   }
