@@ -14,6 +14,7 @@ import { encodeWarning } from '../protocol/records';
 import { ScpSink } from '../protocol/sink';
 import { ScpSource } from '../protocol/source';
 import { linkedController } from '../util/abort';
+import { cutInMiddle } from '../util/cut-middle';
 import { escapeForTerminal, peerText } from '../util/escape';
 import { said, Said, saidError, saidOf } from '../util/said';
 import { namesScp, parseScpCommand } from './command-line';
@@ -47,6 +48,8 @@ export interface SessionContext {
 
 /** Characters of a refused command the log keeps. */
 const MAX_LOGGED_COMMAND = 1000;
+/** Of a failure's text cut as long, its end kept: the reason, after a path that took the rest. */
+const KEPT_REASON = 400;
 
 /** Runs one exec request to completion; never throws. */
 export async function runSession(stream: ServerChannel, command: string, ctx: SessionContext): Promise<void> {
@@ -139,7 +142,7 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   }
   await served.close(problem === undefined ? 0 : 1);
   if (absent && bytes === 0 && !ctx.verbose) return;
-  ctx.log(`${ctx.who} ${direction} ${shown} ${bytes} bytes ${problem === undefined ? 'ok' : `failed: ${cutEscaped(problem, MAX_LOGGED_COMMAND)}`}`);
+  ctx.log(`${ctx.who} ${direction} ${shown} ${bytes} bytes ${problem === undefined ? 'ok' : `failed: ${cutInMiddle(problem, MAX_LOGGED_COMMAND, KEPT_REASON)}`}`);
 }
 
 // Aborts when the channel closes (the client hung up or the connection
@@ -154,9 +157,4 @@ function clientGone(stream: ServerChannel, cut: AbortSignal | undefined): { sign
     stream.off('close', hungUp);
   };
   return { signal: controller.signal, stop };
-}
-
-// Text already escaped for a terminal, cut to `max` characters (a cut escape is still plain text).
-function cutEscaped(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -75,3 +75,18 @@ it('logs no line for a download of a name that is not there, and still logs one 
   await waitFor(() => linesAfter(mark).length > 0, 'the failed download logged');
   expect(linesAfter(mark)).toEqual(['download /in 0 bytes failed: /in: not a regular file']);
 });
+
+// A failure's text is cut for the log as a long command is; cut at its head,
+// a path past 1000 characters took the whole line, and the operator read
+// which upload failed but never why.
+it('keeps the reason of a failed upload whose path is longer than the log keeps', async () => {
+  const dir = Array.from({ length: 6 }, (_, i) => `${i}`.repeat(200)).join('/');
+  const mark = serve.log().length;
+  const r = spawnSync('scp', ['-O', ...serve.sshArgs(), join(serve.dir, 'web1.txt'), `127.0.0.1:/${dir}/db.dump`], { encoding: 'utf8' });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('/db.dump: No such file or directory');
+  await waitFor(() => linesAfter(mark).some((l) => l.startsWith('upload ')), 'the failed upload logged');
+  const line = linesAfter(mark).find((l) => l.startsWith('upload '))!;
+  expect(line).toMatch(/ 0 bytes failed: \/0{200}\/.*….*5{100}\/db\.dump: No such file or directory$/);
+  expect(line.length).toBeLessThan(2100);
+});

@@ -5,6 +5,7 @@
 import { isScpipeError } from '../../errors';
 import { errnoCode, strerror } from '../../fs/strerror';
 import { Said, said, saidOf } from '../../util/said';
+import { cutInMiddle } from '../../util/cut-middle';
 import { STATUS, type StatusCode } from './wire';
 
 /** A failure to answer with STATUS: `said.wire` to the client, the message (`said.shown`) to the log. */
@@ -76,13 +77,7 @@ export function boundedStatus(message: Said): Said {
 
 /** `text` cut in the middle, marked with `…`, when longer than MAX_STATUS_TEXT. */
 export function boundedStatusText(text: string): string {
-  if (text.length <= MAX_STATUS_TEXT) return text;
-  // The head ends before an escape (`\x1b`, `\u{202e}`) the cut would halve, and before half a surrogate pair;
-  // the tail starts after half a pair, but keeps a byte that is not UTF-8 (util/byte-text.ts), a lone low surrogate.
-  const head = text.slice(0, MAX_STATUS_TEXT - KEPT_END - 1).replace(/\\[^\\]{0,9}$|[\ud800-\udbff]$/, '');
-  const halfPair = /[\ud800-\udbff]/.test(text.charAt(text.length - KEPT_END - 1));
-  const tail = halfPair ? text.slice(1 - KEPT_END) : text.slice(-KEPT_END);
-  return `${head}…${tail}`;
+  return cutInMiddle(text, MAX_STATUS_TEXT, KEPT_END);
 }
 
 /** The refusal every write request gets on a --read-only server. */
