@@ -104,6 +104,28 @@ it('cuts at once on a second signal', async () => {
   expect(await readdir(s.root)).toEqual([]);
 }, 30_000);
 
+// A download the cut ended was logged over SFTP as one its client had left
+// open (`not closed: the session ended with the file open`), as if the client
+// had gone away: the operator could not tell it from lftp's pget.
+it('logs a download it cut, over SFTP as over SCP, as cut by the stop', async () => {
+  const s = await started(['--stop-timeout', '1']);
+  await writeFile(join(s.root, 'big.bin'), Buffer.alloc(20 << 20, 7));
+  const downloads = ['-s', '-O'].map((mode) => {
+    const child = spawn('scp', [mode, '-l', '800', ...s.sshArgs(), '127.0.0.1:/big.bin', join(s.dir, `got${mode}`)], { stdio: 'ignore' });
+    clients.push(child);
+    return child;
+  });
+  await waitFor(() => (s.log().match(/Accepted publickey/g) ?? []).length === 2, 'two logins');
+  await waitFor(async () => (await Promise.all(['got-s', 'got-O'].map((f) => readFile(join(s.dir, f)).then((b) => b.length > 0, () => false)))).every(Boolean), 'both downloads under way');
+  s.process.kill('SIGTERM');
+  expect(await exited(s.process)).toBe(0);
+  const log = s.log();
+  expect(log).toContain('scpipe: 2 sessions still in progress after 1 s: cut\n');
+  expect(log).toMatch(/ download \/big\.bin \d+ bytes failed: the server is shutting down\n/);
+  expect(log).toMatch(/ sftp download \/big\.bin \d+ bytes failed: the server is shutting down\n/);
+  for (const d of downloads) expect(await exited(d)).not.toBe(0);
+}, 30_000);
+
 // scpipe put over SFTP writes into a temporary name it created, which the
 // cut keeps for the client's retries (serve-restart-resume.test.ts). One
 // whose client never comes back is named by that client's next put of the

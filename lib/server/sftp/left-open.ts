@@ -19,6 +19,8 @@ export async function closeLeftOpen(ctx: OpsContext, cut: AbortSignal | undefine
   await Promise.all(
     open.map(async (e) => {
       if (e.kind === 'file' && isUpload(e) && cut?.aborted) return logTransfer(ctx, e, isUploadTempName(e.path) ? await keptForResume(e) : await closeCutUpload(e, SHUTTING_DOWN, names));
+      // A download in flight is cut too, not left open by its client: said as an upload's cut is, and as over SCP.
+      if (e.kind === 'file' && cut?.aborted) return closeEntry(e).then(() => logTransfer(ctx, e, `failed: ${SHUTTING_DOWN}`));
       if (e.kind === 'file' && unfinishable(ctx, e)) return logTransfer(ctx, e, await closeCutUpload(e, leftOpenWhy(e), names));
       await closeEntry(e);
       if (e.kind === 'file') logTransfer(ctx, e, leftOpenResult(e));
