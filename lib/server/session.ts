@@ -80,7 +80,9 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   // as the SFTP side logs an open that fails, so that `failed` lines are problems.
   let absent = false;
   const hide = (text: string): string => ctx.jail.hideRoot(text);
-  const trace = ctx.verbose ? (line: string) => ctx.log(`${ctx.who} ${hide(line)}`) : undefined;
+  // The roles' `exit status` line is their client's: here the stand-in server-channel.ts gives them (0 once their
+  // output is out), which read as the status sent after a failed file. The status serve sends is traced at close.
+  const trace = ctx.verbose ? (line: string) => void (/^exit status /.test(line) || ctx.log(`${ctx.who} ${hide(line)}`)) : undefined;
   const gone = clientGone(stream, ctx.signal);
   try {
     if (parsed.role === 'sink') {
@@ -140,7 +142,9 @@ export async function runSession(stream: ServerChannel, command: string, ctx: Se
   } finally {
     gone.stop();
   }
-  await served.close(problem === undefined ? 0 : 1);
+  const status = problem === undefined ? 0 : 1;
+  trace?.(`> exit status ${status}`);
+  await served.close(status);
   if (absent && bytes === 0 && !ctx.verbose) return;
   ctx.log(`${ctx.who} ${direction} ${shown} ${bytes} bytes ${problem === undefined ? 'ok' : `failed: ${cutInMiddle(problem, MAX_LOGGED_COMMAND, KEPT_REASON)}`}`);
 }

@@ -3,6 +3,7 @@
 // (retitling it, clearing it) or a CR into a log line. Logged as sshd
 // logs a peer's text: cut and escaped. The client is a test double: no
 // real client sends control characters in its reason.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
 import { waitFor } from '../helpers/async';
@@ -39,4 +40,17 @@ it('escapes the text of a client\'s DISCONNECT before -v logs it', async () => {
   client.end();
   const line = serve.log().split('\n').find((l) => l.includes(`127.0.0.1:${port}: bye`))!;
   expect(line).toBe(`scpipe: 127.0.0.1:${port}: bye\\x1b]0;pwned\\x07\\x1b[2J\\r`);
+});
+
+// The SCP roles' own `exit status` line is their peer's, which serve's channel
+// stands in for with 0: after a file refused, -v said `exit status 0` where
+// the client was sent 1.
+it('-v logs the exit status an scp -O upload was sent, 1 after a refused file', async () => {
+  const mark = serve.log().length;
+  const r = spawnSync('scp', ['-O', ...serve.sshArgs(), serve.keyPath + '.pub', '127.0.0.1:/nodir/'], { encoding: 'utf8' });
+  expect(r.status).toBe(1);
+  await waitFor(() => / upload \/nodir 0 bytes failed/.test(serve.log().slice(mark)), 'the failed upload logged');
+  const lines = serve.log().slice(mark);
+  expect(lines).toMatch(/ > exit status 1\n.* upload \/nodir 0 bytes failed: \/nodir\/: No such file or directory\n/);
+  expect(lines).not.toMatch(/exit status 0/);
 });
