@@ -1,5 +1,5 @@
 // A host whose login shell is slow to start the command (a home on slow NFS,
-// a busy tape host): here a forced command that sleeps 3 s, then runs what
+// a busy tape host): here a forced command that sleeps 2 s, then runs what
 // was asked (scp -t, scp -f, sftp-server). Past --start-timeout the silence
 // reads as a forced command that is not scp or sftp-server, and the message
 // names the option; raised above the delay, the same runs store the file.
@@ -11,7 +11,7 @@ import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { remote, runCli, sshFlags } from '../helpers/cli';
 
-const sshd = sshdPerSuite({ userForceCommand: 'sleep 3; eval "exec $SSH_ORIGINAL_COMMAND"', sftpSubsystem: '/usr/lib/openssh/sftp-server' });
+const sshd = sshdPerSuite({ userForceCommand: 'sleep 2; eval "exec $SSH_ORIGINAL_COMMAND"', sftpSubsystem: '/usr/lib/openssh/sftp-server' });
 
 const RAISE = 'or the host is slower to start it: raise --start-timeout';
 const NO_VERSION = `scpipe: the sftp subsystem sent no SFTP version in 1 s (the account's forced command may not be sftp-server, ${RAISE}); this host may allow only scp: try --protocol scp (or auto)\n`;
