@@ -63,16 +63,21 @@ describe('put() with partSize', () => {
   });
 });
 
-describe('put() and get() of a set of thousands of tiny parts', () => {
-  it('stores 1,500 parts of 48 bytes and their manifest (written in pieces), and get gives the stream back byte-exact', async () => {
-    const data = randomBytes(1500 * 48 - 5);
-    const result = await put(target(), `${dir}/t.bin`, chunked(data, 1000), { partSize: 48, parallel: 4, spoolDir: spoolDir() });
-    expect(result.parts!.parts).toHaveLength(1500);
-    const text = readFileSync(join(dir, 't.bin.sha256'));
+describe('put() and get() of a set of hundreds of tiny parts', () => {
+  // A long name makes each part's two lines some 300 bytes, so 500 parts
+  // (each its own scp session, both ways) give a manifest of more than two
+  // 64 KiB pieces, as 1,500 parts of a short name did.
+  const name = `t${'-long-name'.repeat(10)}.bin`;
+
+  it('stores 500 parts of 48 bytes and their manifest (written in pieces), and get gives the stream back byte-exact', async () => {
+    const data = randomBytes(500 * 48 - 5);
+    const result = await put(target(), `${dir}/${name}`, chunked(data, 1000), { partSize: 48, parallel: 4, spoolDir: spoolDir() });
+    expect(result.parts!.parts).toHaveLength(500);
+    const text = readFileSync(join(dir, `${name}.sha256`));
     expect(text.length).toBeGreaterThan(2 * 64 * 1024);
-    expect(parseManifest(text.toString('utf8'), 't.bin')).toMatchObject({ size: BigInt(data.length), sha256: createHash('sha256').update(data).digest('hex') });
-    expect(execFileSync('sha256sum', ['-c', '--quiet', '--strict', 't.bin.sha256'], { cwd: dir, encoding: 'utf8' })).toBe('');
-    const download = await get(target(), `${dir}/t.bin`, { parallel: 4, spoolDir: spoolDir() });
+    expect(parseManifest(text.toString('utf8'), name)).toMatchObject({ size: BigInt(data.length), sha256: createHash('sha256').update(data).digest('hex') });
+    expect(execFileSync('sha256sum', ['-c', '--quiet', '--strict', `${name}.sha256`], { cwd: dir, encoding: 'utf8' })).toBe('');
+    const download = await get(target(), `${dir}/${name}`, { parallel: 4, spoolDir: spoolDir() });
     expect((await collect(download.body)).equals(data)).toBe(true);
     await download.done;
   }, 180_000);
