@@ -108,7 +108,7 @@ describe('scpipe put --part-size', () => {
   // that was taken silently and a long stream stopped hours in; now said
   // once the stream passes 256 parts, and not for a shorter one.
   it('a pipe in parts under 64K: warned once the stream passes 256 parts, with the most the set may hold', async () => {
-    const data = randomBytes(300);
+    const data = randomBytes(257); // one part past the 256: each part is an scp session
     const r = await runCli(['put', ...flags(), '--spool-dir', spoolDir(), '--part-size', '1', '--parallel', '8', at(`${dir}/tiny.bin`)], { stdin: data, timeoutMs: 60_000 });
     expect(r).toMatchObject({
       status: 0,
