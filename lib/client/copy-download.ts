@@ -17,7 +17,7 @@ import type { Target } from './connection';
 import { oneRun } from './run-target';
 import { copyWithRetries } from './copy-retry';
 import { checkCounts } from './counts';
-import { checkProtocol, scpRefusalHint } from './protocol-choice';
+import { checkProtocol, scpRefusalHint, sftpOnlyAdvice } from './protocol-choice';
 import { checkQuoteMode } from '../protocol/quote';
 import { isConnectionLoss } from './reconnect';
 import { downloadSftp } from './sftp-copy';
@@ -81,7 +81,7 @@ export async function download(target: Target, remotePaths: string[], localTarge
         // An honest `scp -f` sends the path or says why not: silence and exit 0 is a broken remote (a wrapper, a ForceCommand).
         if (sink.entries === 0) throw new ScpipeError('ERR_REMOTE', `the remote sent no file for "${escapeForTerminal(remotePath)}"`);
       }).catch(async (caught: unknown) => {
-        const err = scpRefusalHint(await opener.explain(caught), opts.protocol);
+        const err = scpRefusalHint(await opener.explain(caught), opts.protocol, sftpOnlyAdvice(opts));
         if (!(err instanceof ScpipeError) || ['ERR_ABORTED', 'ERR_UNSAFE_NAME', 'ERR_CONNECT', 'ERR_AUTH', 'ERR_HOST_KEY_UNKNOWN', 'ERR_HOST_KEY_CHANGED'].includes(err.code) || isConnectionLoss(err)) throw err;
         watch.note(err);
         // Said now, as an item's problem was: a later source's would otherwise be neither said nor thrown.

@@ -15,7 +15,7 @@ import { ChannelOpener, type Target } from './connection';
 import { oneRun } from './run-target';
 import { copyWithRetries } from './copy-retry';
 import { checkCounts } from './counts';
-import { checkProtocol, scpRefusalHint } from './protocol-choice';
+import { checkProtocol, scpRefusalHint, sftpOnlyAdvice } from './protocol-choice';
 import { checkQuoteMode } from '../protocol/quote';
 import { canReconnect, isConnectionLoss } from './reconnect';
 import { RemovalAfterAbort } from './sftp-remove-temp';
@@ -107,7 +107,7 @@ export async function upload(target: Target, localPaths: string[], remotePath: s
         return await source.finish();
       } catch (err) {
         source.destroy();
-        throw scpRefusalHint(err, opts.protocol);
+        throw scpRefusalHint(err, opts.protocol, sftpOnlyAdvice(opts));
       }
     }, (protocol) => !(protocol === 'scp' && oneDirectory));
   } catch (caught) {

@@ -9,7 +9,7 @@ import { escapeForTerminal } from '../util/escape';
 import type { OpenChannel, Target } from './connection';
 import { oneRun } from './run-target';
 import { Reconnector } from './reconnect';
-import { checkProtocol, chooseProtocol, scpRefusalHint } from './protocol-choice';
+import { checkProtocol, chooseProtocol, scpRefusalHint, sftpOnlyAdvice } from './protocol-choice';
 import { checkQuoteMode } from '../protocol/quote';
 import { getSftp } from './sftp-get';
 import { getOverChannel } from './scp-get';
@@ -56,7 +56,7 @@ export async function get(target: Target, remotePath: string, opts: GetOptions =
     download.done.then(() => conn.close(), () => conn.close());
     return download;
   } catch (err) {
-    const explained = asScpipeError(scpRefusalHint(await opener.explain(err), opts.protocol));
+    const explained = asScpipeError(scpRefusalHint(await opener.explain(err), opts.protocol, sftpOnlyAdvice(opts)));
     if (opts.parts === false || !(isMissing(explained) || isNotAFile(explained))) {
       conn.close();
       throw explained;

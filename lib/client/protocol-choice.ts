@@ -6,6 +6,7 @@ import { ScpipeError, isScpipeError, withMessage } from '../errors';
 import { SftpSession } from '../sftp/session';
 import type { ChannelOpener } from './connection';
 import { WOULD_NOT_RUN } from '../transport/ssh2-exec';
+import type { RemoteCommandOptions } from '../protocol/command';
 
 /** Which protocol a transfer uses. */
 export type Protocol = 'auto' | 'scp' | 'sftp';
@@ -58,4 +59,16 @@ export function scpRefusalHint(err: unknown, protocol: Protocol | undefined, adv
   const said = `${err.message}\n${err.remoteStderr ?? ''}\n${err.remoteMessage ?? ''}`;
   if (!said.includes(SFTP_ONLY)) return err;
   return withMessage(err, `the server allows only SFTP ("${SFTP_ONLY}"): ${advice}`, { code: 'ERR_PROTOCOL_REFUSED', cause: err });
+}
+
+/**
+ * scpRefusalHint's advice where an option of SCP's alone chose it (a glob
+ * for the remote shell, a remote scp): "use --protocol sftp" is refused with it.
+ */
+export function sftpOnlyAdvice(opts: Pick<RemoteCommandOptions, 'quote' | 'scpPath'>): string | undefined {
+  if (opts.quote !== undefined && opts.quote !== 'posix') {
+    return `leave out --quote ${opts.quote}, which is for the remote shell of SCP: over SFTP paths are literal, so name the files (\`sftp\` to the host, then \`ls\`, lists them)`;
+  }
+  if (opts.scpPath !== undefined && opts.scpPath !== 'scp') return 'leave out --scp-path, which names the remote scp: without it the transfer goes over SFTP';
+  return undefined;
 }

@@ -9,7 +9,7 @@ import { oneRun } from './run-target';
 import { Reconnector } from './reconnect';
 import { tellOnce } from '../util/tell-once';
 import { checkCounts } from './counts';
-import { checkProtocol, scpRefusalHint } from './protocol-choice';
+import { checkProtocol, scpRefusalHint, sftpOnlyAdvice } from './protocol-choice';
 import { checkQuoteMode } from '../protocol/quote';
 import { chooseProtocolAgain } from './protocol-choice-again';
 import { putSftp } from './sftp-put';
@@ -81,7 +81,7 @@ async function putInput(target: Target, remotePath: string, given: PutInput, opt
     const name = opts.name === undefined ? result.name : await scpStoredName(conn.current().open, remotePath, result.name, opts);
     return { ...result, name, protocolReason: chosen.reason };
   } catch (err) {
-    throw asScpipeError(scpRefusalHint(err, opts.protocol));
+    throw asScpipeError(scpRefusalHint(err, opts.protocol, sftpOnlyAdvice(opts)));
   } finally {
     conn.close();
   }

@@ -5,7 +5,7 @@ import { ScpipeError, abortError, isScpipeError, withMessage, type CutShort, typ
 import { withTempsLeft } from '../temps-left';
 import { isNameTooLong } from '../../protocol/name-max';
 import { escapeForTerminal } from '../../util/escape';
-import { scpRefusalHint } from '../protocol-choice';
+import { scpRefusalHint, sftpOnlyAdvice } from '../protocol-choice';
 import { incomplete } from './incomplete';
 import type { LeftFiles, LeftPart } from './left-parts';
 import { manifestName, partName } from './names';
@@ -39,7 +39,7 @@ export interface FailedRun {
 }
 
 /** The error to throw for `run`; see the file comment. */
-export async function partsFailure(run: FailedRun, opts: Pick<PartsOptions, 'signal' | 'protocol'>): Promise<unknown> {
+export async function partsFailure(run: FailedRun, opts: Pick<PartsOptions, 'signal' | 'protocol' | 'quote' | 'scpPath'>): Promise<unknown> {
   const { err, failure, dir, name, log, cutShort } = run;
   const first = failure ?? err;
   // The manifest's rename was made though the signal came first: the set is whole.
@@ -58,7 +58,7 @@ export async function partsFailure(run: FailedRun, opts: Pick<PartsOptions, 'sig
   // No name of the set could be made, or the set was named as a directory: nothing was sent.
   if ((isNameTooLong(first) || isScpipeError(first, 'ERR_USAGE')) && log.confirmed === 0 && cutShort.length === 0) return first;
   // An sftp-only host refuses the first scp -t under --protocol scp: no part can go, and that is the whole answer.
-  const refused = scpRefusalHint(first, opts.protocol);
+  const refused = scpRefusalHint(first, opts.protocol, sftpOnlyAdvice(opts));
   if (refused !== first && !opts.signal?.aborted) return refused;
   const manifest = manifestName(name);
   const manifestCut = run.left.of(manifest, [err, failure].find((e): e is ScpipeError => isScpipeError(e) && e.cutShort?.name === manifest)?.cutShort);
