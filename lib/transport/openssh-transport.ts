@@ -26,6 +26,7 @@ import { execRefused, isExecRefusal } from './exec-refusal';
 import { HeldBack, crlfToLf, sshLossReason, withoutLossLines } from './ssh-stderr';
 import { sshArgs, type OpenSshOptions } from './openssh-args';
 import { unknownKeyHint } from './openssh-unknown-key';
+import { otherHomeHint } from './openssh-home-hint';
 import { sshEffective } from './openssh-effective';
 import { knowsLogVerbose, sessionMarker } from './session-marker';
 
@@ -119,7 +120,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     if (isSessionLoss(text)) return undefined; // logged in, then lost before the remote said a word (`scp -f` waits for us): a dropped connection
     const message = last ? withBound(last.startsWith('ssh: ') ? last : `ssh: ${last}`, opts) : silentExit(opts, performance.now() - started);
     const code = refusalCode(text, last);
-    const hint = code === 'ERR_HOST_KEY_UNKNOWN' ? unknownKeyHint(opts, sshEffective(opts)) : '';
+    const hint = (code === 'ERR_HOST_KEY_UNKNOWN' ? unknownKeyHint(opts, sshEffective(opts)) : '') + otherHomeHint(opts);
     return new ScpipeError(code, message + hint, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
   };
 
