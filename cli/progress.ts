@@ -196,6 +196,9 @@ export class ProgressLine {
       text = `${this.label}: produced ${formatBytes(p.parts.produced)}, confirmed ${formatBytes(p.bytes)}, ${partsInFlight(p.parts)}, ${perSecond}`;
     } else if (p.phase === 'spool') {
       text = `${this.label}: spooling ${formatBytes(p.bytes)}  ${perSecond}`;
+    } else if (p.phase === 'verify' && failed) {
+      // The upload was whole: what stopped is the read-back, so "sent N of M" would be untrue.
+      text = `${this.label}: stored; read back ${formatBytes(p.bytes)} of ${formatBytes(p.total ?? p.bytes)} to verify, then ${failed === 'lost' ? 'the connection was lost' : 'failed'}`;
     } else if (p.total === undefined || failed) {
       // Sent as it comes (SFTP from a pipe): no size to reach yet.
       text = `${this.label}: sent ${formatBytes(p.bytes)}${p.total === undefined ? '' : ` of ${formatBytes(p.total)}`}${failed ? `, then ${failed === 'lost' ? 'the connection was lost' : 'failed'}` : `  ${perSecond}`}`;
