@@ -97,7 +97,7 @@ const page = [
   '.TP\n.B HOME',
   esc('where ~/.ssh/config, ~/.ssh/known_hosts, the default keys and serve\'s default host key are looked for, when it is an absolute path (else the passwd entry\'s home)'),
   '.SH EXIT STATUS',
-  '0 success; 1 a transfer, remote or local I/O error; 2 a usage error; 255 could not connect, verify the host key, or authenticate; 130, 143 or 129 after SIGINT, SIGTERM or SIGHUP (serve: 0 after SIGTERM, as sshd).',
+  '0 success; 1 a transfer, remote or local I/O error; 2 a usage error; 255 could not connect, verify the host key, or authenticate, or could not use the SSH set-up (a config file that cannot be read or has a bad line, no HOME or user name); 130, 143 or 129 after SIGINT, SIGTERM or SIGHUP (serve: 0 after SIGTERM, as sshd).',
   '.SH SEE ALSO',
   '.BR scp (1),',
   '.BR ssh (1),',
