@@ -43,3 +43,32 @@ describe('the README', () => {
     expect([...new Set(named)].filter((flag) => !taken.has(flag))).toEqual([]);
   });
 });
+
+// The defaults --help gives an option: `[default: "64M"]`, or "(default 5; 0: never)" in its text.
+function helpDefaults(command: string, flag: string): string[] {
+  const help = execFileSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' });
+  const options = help.split('\nOptions:\n')[1]!.split('\n\n')[0]!;
+  const entry = options.split(/\n(?= {2,6}-)/).find((e) => new RegExp(`^ {2,6}(-\\S+, )?${flag}(?= |$)`).test(e));
+  if (entry === undefined) return [];
+  const text = entry.replace(/\s+/g, ' ');
+  return [...text.matchAll(/\[default: "?([^"\]]+)"?\]|\(default:? ([^\s;,)]+)/g)].map((m) => m[1] ?? m[2]!).filter((d) => d !== 'false');
+}
+
+describe("the README's tables of options", () => {
+  // A row for one long option ("| `--retries N` | ... (default 5; ...") with the command whose section it is in.
+  const rows = readme.split(/^### `scpipe /m).slice(1).flatMap((section) => {
+    const command = section.split(' ')[0]!;
+    return section.split('\n').flatMap((line) => {
+      const cells = line.split(' | ');
+      const flags = [...(cells[0] ?? '').matchAll(/`(--[a-z][\w-]*)/g)].map((m) => m[1]!);
+      const stated = /default:? (?:`([^`]+)`|(\d[\w.]*))/.exec(cells[1] ?? ''); // a value, not prose
+      return line.startsWith('| `--') && flags.length === 1 && !cells[0]!.includes(' over ') && stated !== null ? [{ command, flag: flags[0]!, stated: stated[1] ?? stated[2]! }] : [];
+    });
+  });
+
+  it('give the defaults --help gives', () => {
+    const checked = rows.filter((r) => helpDefaults(r.command, r.flag).length > 0);
+    expect(checked.length).toBeGreaterThanOrEqual(4);
+    expect(checked.filter((r) => !helpDefaults(r.command, r.flag).includes(r.stated)).map((r) => `${r.command} ${r.flag}: README ${r.stated}, --help ${helpDefaults(r.command, r.flag).join(' or ')}`)).toEqual([]);
+  });
+});
