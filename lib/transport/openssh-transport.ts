@@ -111,7 +111,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
   const received = (): boolean => ((child.stdout as Partial<Socket>).bytesRead ?? 0) > 0 || stdout.readableLength > 0;
   // An ssh we ended (a stall, a retry, an abort) exits 255 too: no refusal of the host's.
   let ended = false;
-  const failure = (status: ExitStatus): ScpipeError | undefined => {
+  const failure = async (status: ExitStatus): Promise<ScpipeError | undefined> => {
     if (status.code !== 255 || received() || ended) return undefined;
     const text = escapeForTerminal(said.replace(/\r\n/g, '\n').trim(), true);
     const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
@@ -120,7 +120,7 @@ export function openSshChannel(opts: OpenSshOptions, command: string, subsystem 
     if (isSessionLoss(text)) return undefined; // logged in, then lost before the remote said a word (`scp -f` waits for us): a dropped connection
     const message = last ? withBound(last.startsWith('ssh: ') ? last : `ssh: ${last}`, opts) : silentExit(opts, performance.now() - started);
     const code = refusalCode(text, last);
-    const hint = (code === 'ERR_HOST_KEY_UNKNOWN' ? unknownKeyHint(opts, sshEffective(opts)) : '') + otherHomeHint(opts);
+    const hint = (code === 'ERR_HOST_KEY_UNKNOWN' ? unknownKeyHint(opts, await sshEffective(opts)) : '') + otherHomeHint(opts);
     return new ScpipeError(code, message + hint, { host: opts.host, exitCode: 255, remoteStderr: text || undefined });
   };
 
