@@ -45,7 +45,9 @@ export function parseEffective(stdout: string): SshEffective | undefined {
   return { hostname, port, hostKeyAlias: field('hostkeyalias'), knownHostsFile: knownHostsFile === 'none' ? undefined : knownHostsFile };
 }
 
-// Its files are space-separated: the first is the one ssh adds keys to.
+// ssh -G joins the files with a space and quotes none (readconf.c,
+// dump_cfg_strarray_oneline), `~` expanded: the next file starts at a space
+// before a `/`. A name holding " /" itself, or a relative one after it, is still cut there.
 function firstFile(list: string | undefined): string | undefined {
-  return list?.split(' ')[0];
+  return list?.split(/ (?=\/)/)[0];
 }

@@ -14,9 +14,8 @@ export function unknownKeyHint(opts: Pick<OpenSshOptions, 'host' | 'port' | 'opt
   const reach = effective?.port ?? opts.port;
   const port = reach === undefined || reach === 22 ? '' : `-p ${reach} `;
   const host = shellWord(opts.host);
-  // -o's as given (ssh -G prints its list space-separated: a name with a space is cut), else the config's.
-  const given = knownHostsOption(opts.options ?? []);
-  const file = given ?? (effective?.knownHostsFile !== undefined ? shellWord(effective.knownHostsFile) : '~/.ssh/known_hosts'); // the shell expands the ~
+  // ssh -G's (the -o's and the config's, expanded), else -o's as given (a -S program is not asked).
+  const file = effective?.knownHostsFile !== undefined ? shellWord(effective.knownHostsFile) : (knownHostsOption(opts.options ?? []) ?? '~/.ssh/known_hosts'); // the shell expands the ~
   const scan = `ssh-keyscan ${port}${shellWord(effective?.hostname ?? opts.host)}`;
   // Filed under the alias, as ssh looks it up (its port is not part of the name then).
   // sed's replacement takes \, / and & as its own: escaped, the alias is written as ssh takes it.

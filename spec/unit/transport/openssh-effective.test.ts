@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sshEffective } from '../../../lib/transport/openssh-effective';
+import { parseEffective, sshEffective } from '../../../lib/transport/openssh-effective';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'scpipe-effective-'))));
@@ -19,6 +19,15 @@ it('asks ssh -G without blocking the event loop', async () => {
   clearTimeout(timer);
   expect(effective).toMatchObject({ hostname: 'h.example', port: 2022 });
   expect(ticked).toBe(true);
+});
+
+// OpenSSH prints the list joined by spaces, no file quoted (readconf.c, dump_cfg_strarray_oneline).
+it('the first UserKnownHostsFile holding a space is taken whole, as ssh -G prints it', async () => {
+  const first = join(dir, 'a b', 'kh');
+  const effective = await sshEffective({ host: 'h.example', configFile: 'none', options: [`UserKnownHostsFile="${first}" ${join(dir, 'c')}`] });
+  expect(effective?.knownHostsFile).toBe(first);
+  expect(parseEffective('hostname h\nport 22\nuserknownhostsfile /root/.ssh/known_hosts /root/.ssh/known_hosts2\n')?.knownHostsFile).toBe('/root/.ssh/known_hosts');
+  expect(parseEffective('hostname h\nport 22\nuserknownhostsfile none\n')?.knownHostsFile).toBeUndefined();
 });
 
 // scp's -S names a program that may not know -G (a wrapper that connects whatever it is given).
