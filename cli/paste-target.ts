@@ -19,6 +19,8 @@ interface Reach {
   shared: string[];
   /** Options only scpipe takes (--transport, --scp-path), as words. */
   own: string[];
+  /** -B: never prompt (sftp's -B is a buffer size: it gets -o BatchMode=yes). */
+  batch: boolean;
   quote: QuoteMode;
 }
 
@@ -38,7 +40,7 @@ export function pasteSpec(spec: RemoteSpec, args: Partial<SshArgs>): PasteSpec {
   const scpPath = args['scp-path'];
   if (scpPath !== undefined && scpPath !== 'scp') own.push('--scp-path', scpPath);
   const port = args.P === undefined ? undefined : parsePort(args.P);
-  return { ...spec, reach: { port, shared, own, quote: args.quote ?? 'posix' } };
+  return { ...spec, reach: { port, shared, own, batch: args.B === true, quote: args.quote ?? 'posix' } };
 }
 
 /** How a target is pasted: into an `scpipe` command (default) or OpenSSH's `sftp`; `quote`: scpipe's --quote for it. */
@@ -59,6 +61,7 @@ export function pasteTarget(spec: PasteSpec, path: string, how: PasteHow = {}): 
   if (how.program !== 'sftp' && quote !== 'posix') words.push('--quote', quote);
   if (port !== undefined) words.push('-P', String(port));
   words.push(...(reach?.shared ?? []));
+  if (reach?.batch) words.push(...(how.program === 'sftp' ? ['-o', 'BatchMode=yes'] : ['-B']));
   if (how.program !== 'sftp') words.push(...(reach?.own ?? []));
   return [...words.map(commandWord), shown(shellWord(formatRemoteSpec(where, path)))].join(' ');
 }

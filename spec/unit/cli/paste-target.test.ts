@@ -60,6 +60,14 @@ describe('commands to paste reach the host as the run did', () => {
     expect(words(pasteTarget(pasteSpec({ host: 'vault', path: '' }, { S: '/opt/ssh', transport: 'openssh', '6': true }), 'd'))).toEqual(['-6', '-S', '/opt/ssh', 'vault:d']);
   });
 
+  // A run in batch mode (a cron job) must not have its pasted command stop at a prompt either.
+  it('-B: the scpipe command has it, sftp\'s (whose -B is a buffer size) has -o BatchMode=yes', () => {
+    const batch = pasteSpec({ host: 'vault', path: '' }, { B: true, P: '2222' });
+    expect(words(pasteTarget(batch, 'f'))).toEqual(['-P', '2222', '-B', 'vault:f']);
+    expect(words(pasteTarget(batch, 'd', { program: 'sftp' }))).toEqual(['-P', '2222', '-o', 'BatchMode=yes', 'vault:d']);
+    expect(words(pasteTarget(pasteSpec({ host: 'vault', path: '' }, { B: false }), 'f'))).toEqual(['vault:f']);
+  });
+
   it("an scp:// URI's port wins over -P, as it did for the run", () => {
     expect(words(pasteTarget(pasteSpec({ host: 'vault', port: 2200, path: '' }, { P: '2222' }), 'f'))).toEqual(['-P', '2200', 'vault:f']);
   });
