@@ -15,6 +15,8 @@ export interface FetchArgs {
   s?: boolean;
   C?: boolean;
   l?: string;
+  /** scp's -T: the names the remote sends are not checked, as in the run. */
+  T?: boolean;
   retries?: number;
   'stall-timeout'?: string;
   'start-timeout'?: string;
@@ -28,6 +30,7 @@ export function fetchWords(args: FetchArgs): string[] {
   if (args.protocol !== undefined) words.push('--protocol', args.protocol);
   if (args.C) words.push('-C');
   if (args.l !== undefined) words.push('-l', args.l);
+  if (args.T) words.push('-T');
   if (args.retries !== undefined) words.push('--retries', String(args.retries));
   if (args['stall-timeout'] !== undefined) words.push('--stall-timeout', args['stall-timeout']);
   if (args['start-timeout'] !== undefined) words.push('--start-timeout', args['start-timeout']);

@@ -103,9 +103,11 @@ describe('commands to paste reach the host as the run did', () => {
 });
 
 describe("the next part's command fetches it as the run did", () => {
-  it('-O or -s, --protocol, -C, -l, --retries and the timeouts, as words the shell reads back', () => {
+  it('-O or -s, --protocol, -C, -l, -T, --retries and the timeouts, as words the shell reads back', () => {
     expect(words(fetchWords({ O: true, C: true, l: '8000', retries: 0, 'stall-timeout': '2m', 'start-timeout': '30' }).join(' '))).toEqual(['-O', '-C', '-l', '8000', '--retries', '0', '--stall-timeout', '2m', '--start-timeout', '30']);
     expect(words(fetchWords({ s: true, protocol: 'sftp' }).join(' '))).toEqual(['-s', '--protocol', 'sftp']);
+    expect(words(fetchWords({ T: true }).join(' '))).toEqual(['-T']);
+    expect(fetchWords({ T: false })).toEqual([]);
     expect(fetchWords({})).toEqual([]);
   });
 
