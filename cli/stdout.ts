@@ -49,16 +49,20 @@ export function refuseTerminalStdout(): void {
 
 /**
  * get --output FILE, checked before connecting (it was found only after the
- * login): its directory must be there and writable, and FILE not a directory
- * (scp copies into one; --output names the file).
+ * login): its directory must be there and writable, and FILE not a directory.
+ * scp copies into one, but --output names the file (as `> FILE` does; a set
+ * or a glob has no one name to take): a usage error, exit 2, as cp's
+ * `- host:d/`, saying to name the file (`remote`: the remote path's last
+ * name, for it) or to use cp, which copies into a directory as scp does.
  */
-export async function checkOutputFile(file: string, resume = false): Promise<void> {
+export async function checkOutputFile(file: string, resume = false, remote?: string): Promise<void> {
   const found = await checkFileToWrite('--output', file);
   // A device or FIFO is written from its first byte: it was found only after the login, the kept file made and removed.
   if (resume && found.inPlace) throw new ScpipeError('ERR_USAGE', `--resume keeps a restore in a file beside --output, and ${escapeForTerminal(file)} is not a regular file (a device or FIFO is written from its first byte): give a file, or leave out --resume`, { path: file });
   if (found.isDirectory) {
-    const into = `${file.replace(/\/*$/, '/')}NAME`;
-    throw new ScpipeError('ERR_LOCAL_IO', `--output ${escapeForTerminal(file)} is a directory: give the file's name (--output ${escapeForTerminal(into)}), or copy into it with scpipe cp host:path ${escapeForTerminal(file)}`, { path: file });
+    const last = remote?.slice(remote.lastIndexOf('/') + 1);
+    const into = `${file.replace(/\/*$/, '/')}${last === undefined || last === '' || /[*?[]/.test(last) ? 'NAME' : last}`;
+    throw new ScpipeError('ERR_USAGE', `--output ${escapeForTerminal(file)} is a directory: give the file's name (--output ${escapeForTerminal(into)}), or copy into it with scpipe cp host:path ${escapeForTerminal(file)}`, { path: file });
   }
 }
 

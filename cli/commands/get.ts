@@ -84,7 +84,7 @@ export async function runGet(
     if (args.p) throw new ScpipeError('ERR_USAGE', '-p keeps a mode and times, which stdout cannot take: write to a file (get --output FILE, cp SRC FILE)');
     refuseClosedStdout();
     refuseTerminalStdout();
-  } else await checkOutputFile(output, args.resume);
+  } else await checkOutputFile(output, args.resume, remotePath(sourceArg));
   // --output /dev/stdout where it is a socket (a systemd service's): written through the stream, as `cat f > /dev/stdout` does.
   const own = output === undefined ? undefined : await ownSocketAt(output);
   // There, or where it is the pipe or file stdout is, `--checksum-file -` and --json mixed their lines into the file's bytes.
@@ -185,4 +185,13 @@ function namedAsGiven(err: unknown, path: string, given: string): unknown {
   const shownPath = escapeForTerminal(path);
   if (!isScpipeError(err, 'ERR_CHECKSUM') || !err.message.startsWith(`${shownPath} `)) return err;
   return withMessage(err, `${escapeForTerminal(given)}${err.message.slice(shownPath.length)}`);
+}
+
+// The remote path of `sourceArg`, for a message before connecting; undefined where it is no remote operand (its own error comes later).
+function remotePath(sourceArg: string): string | undefined {
+  try {
+    return remoteArg(sourceArg, 'get').path;
+  } catch {
+    return undefined;
+  }
 }

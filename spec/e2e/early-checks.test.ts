@@ -280,12 +280,15 @@ describe('get --output is checked before connecting', () => {
     expect(r).toMatchObject({ status: 1, stderr: `scpipe: --output ${join(dir(), 'nope', 'f')}: ${join(dir(), 'nope')}: No such file or directory\n` });
   });
 
-  it('a directory: exit 1, saying how to name the file or copy into it', async () => {
-    const r = await runCli(['get', ...CLOSED, '--output', `${dir()}/`, '127.0.0.1:x']);
+  // A usage error, as cp's `- host:d/`: --output names the file; cp copies into a directory as scp does.
+  it('a directory: exit 2, naming the file under the remote name, or cp to copy into it', async () => {
+    const r = await runCli(['get', ...CLOSED, '--output', `${dir()}/`, '127.0.0.1:d/x.tar']);
     expect(r).toMatchObject({
-      status: 1,
-      stderr: `scpipe: --output ${dir()}/ is a directory: give the file's name (--output ${dir()}/NAME), or copy into it with scpipe cp host:path ${dir()}/\n`,
+      status: 2,
+      stderr: `scpipe: --output ${dir()}/ is a directory: give the file's name (--output ${dir()}/x.tar), or copy into it with scpipe cp host:path ${dir()}/\n`,
     });
+    const glob = await runCli(['get', ...CLOSED, '--output', dir(), '127.0.0.1:d/*.tar']);
+    expect(glob).toMatchObject({ status: 2, stderr: `scpipe: --output ${dir()} is a directory: give the file's name (--output ${dir()}/NAME), or copy into it with scpipe cp host:path ${dir()}\n` });
   });
 });
 
