@@ -180,19 +180,25 @@ async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, in
   let part: SpooledPart | undefined;
   let bytes = 0n;
   try {
-    const chunks = new ChunkReader(download.body);
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-      if (failure) throw failure;
-      if (opts.signal?.aborted) throw abortError(opts.signal);
-      await feed.update(next.value);
-      await writer.push(next.value);
-      held.fetched.set(index, (bytes += BigInt(next.value.length)));
+    let lost: ScpipeError | undefined;
+    try {
+      const chunks = new ChunkReader(download.body);
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        if (failure) throw failure;
+        if (opts.signal?.aborted) throw abortError(opts.signal);
+        await feed.update(next.value);
+        await writer.push(next.value);
+        held.fetched.set(index, (bytes += BigInt(next.value.length)));
+      }
+      await download.done;
+    } catch (err) {
+      lost = statusLostAfter(err, bytes === entry.size && !failure);
     }
-    await download.done;
     part = await writer.finish(await feed.digest(id));
     if (part.sha256 !== entry.sha256) {
-      throw new ScpipeError('ERR_CHECKSUM', `part ${shown} does not match its SHA-256 in the manifest`, { path: entry.name });
+      throw lost ?? new ScpipeError('ERR_CHECKSUM', `part ${shown} does not match its SHA-256 in the manifest`, { path: entry.name });
     }
+    if (lost) opts.trace?.(`${shown}: ${lost.message}; its bytes match the manifest's SHA-256: stored`);
     held.fetched.complete(index);
     return part;
   } catch (err) {
@@ -202,6 +208,15 @@ async function fetchPartOnce(open: () => Promise<Download>, entry: PartEntry, in
     else await writer.discard();
     throw err;
   }
+}
+
+// The connection lost after a part came whole, its exit status with it: the
+// manifest's SHA-256 proves the bytes (a remote that failed sends an error
+// record, not the part), so the part is kept, not fetched again or fatal
+// under --retries 0. Any other failure is thrown.
+function statusLostAfter(err: unknown, whole: boolean): ScpipeError {
+  if (whole && isScpipeError(err, 'ERR_LOST_CONNECTION') && typeof err.exitCode !== 'number') return err;
+  throw err;
 }
 
 // The bytes of the parts received so far: those fetched whole (or kept by a
