@@ -152,7 +152,13 @@ export class ChannelOpener {
     const opened = async (conn: Ssh2Connection): Promise<{ session: SFTPWrapper; ms: number; stall?: StallWatch }> => {
       const stall = conn.stallWatch(which);
       // Its own stall says what it waited for; the connection's words are for the other channels.
-      const link = { heardSince: conn.heardSince, whyLost: () => stall?.reason ?? conn.whyLost(), spokeSftp: () => this.spokeSftp.has(conn), versionWaitMs: startTimeout(this.target as ConnectOptions) };
+      // Without a watch, a new session left silent beside others that spoke SFTP ends the connection itself.
+      let silence: string | undefined;
+      const endSilent = stall || !conn.endForSilentSftp ? undefined : (why: string): void => {
+        silence = why;
+        conn.endForSilentSftp?.(which, why);
+      };
+      const link = { heardSince: conn.heardSince, whyLost: () => stall?.reason ?? silence ?? conn.whyLost(), spokeSftp: () => this.spokeSftp.has(conn), endSilent, versionWaitMs: startTimeout(this.target as ConnectOptions) };
       const session = await openWatched(stall, 'the sftp subsystem', () => openSftpSubsystem(conn.client, signal, this.log, link, which));
       this.spokeSftp.add(conn);
       return stopWithSession({ ...session, stall });

@@ -24,6 +24,8 @@ export interface SubsystemLink {
   versionWaitMs?: number;
   /** True once a subsystem on this connection sent its SFTP version: no forced command takes it. */
   spokeSftp?: () => boolean;
+  /** Ends the connection as a stall does, where no --stall-timeout watches the open; absent: the open waits. */
+  endSilent?: (why: string) => void;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface SubsystemLink {
  * itself refused) or the abort. `which` channel of several it is, for the log.
  */
 export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (line: string) => void, link: SubsystemLink = {}, which?: string): Promise<{ session: SFTPWrapper; ms: number }> {
-  const { heardSince, whyLost, spokeSftp, versionWaitMs = DEFAULT_START_TIMEOUT_MS } = link;
+  const { heardSince, whyLost, spokeSftp, endSilent, versionWaitMs = DEFAULT_START_TIMEOUT_MS } = link;
   log?.(`sftp: opening the sftp subsystem${which ? ` ${which}` : ''}`);
   const asked = performance.now();
   return new Promise((resolve, reject) => {
@@ -68,8 +70,16 @@ export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (li
       // channel opens at once): the link is silent, not the subsystem, and
       // the keepalive tells a lost connection (retried over SFTP, not SCP).
       // Nor where another session on it spoke SFTP: the server hangs (a session stopped
-      // beside this one can hold sshd's next), which --stall-timeout finds, to be retried.
-      if ((heardSince && !heardSince(asked)) || spokeSftp?.()) {
+      // beside this one can hold sshd's next), which --stall-timeout finds, to be retried;
+      // without one, the keepalive never fires on a busy link: end it now, as a stall.
+      const linkSilent = heardSince !== undefined && !heardSince(asked);
+      if (!linkSilent && endSilent && spokeSftp?.()) {
+        const why = `the sftp subsystem sent no SFTP version in ${versionWaitMs / 1000} s while the server answered the connection's other sessions (--start-timeout)`;
+        log?.(`sftp: ${why}; ending the connection`);
+        endSilent(why); // its 'close' rejects the open (gone), with these words
+        return;
+      }
+      if (linkSilent || spokeSftp?.()) {
         log?.(`sftp: no answer from the server in ${versionWaitMs / 1000} s; waiting for it, or for the keepalive or --stall-timeout to give up`);
         silent = waitForVersion();
         return;

@@ -46,6 +46,8 @@ export interface Ssh2Connection {
   whyLost(): string | undefined;
   /** A watch for an SFTP session on this connection (`which` one, for the other channels' messages), under --stall-timeout; undefined without. */
   stallWatch(which?: string): StallWatch | undefined;
+  /** Ends the connection as a stall does, for `which` SFTP session, silent for `why`: its other channels name it. */
+  endForSilentSftp?(which: string | undefined, why: string): void;
   /** True when the server sent something at or after `at` (performance.now()): the link carries its answers. */
   heardSince?(at: number): boolean;
 }
@@ -224,10 +226,8 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     log?.(`stalled: ${channel}: ${why}`);
     dropSocket(sock);
   };
-  const stallWatch = (which?: string): StallWatch | undefined => {
-    const channel = `its sftp session${which ? ` ${which}` : ''}`;
-    return stallWatchFor(opts.stallTimeoutMs, stalled(channel));
-  };
+  const sftpChannel = (which?: string): string => `its sftp session${which ? ` ${which}` : ''}`;
+  const stallWatch = (which?: string): StallWatch | undefined => stallWatchFor(opts.stallTimeoutMs, stalled(sftpChannel(which)));
   return {
     client,
     host,
@@ -238,6 +238,7 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
       return watchStalls(channel, opts.stallTimeoutMs, () => {}, watch);
     },
     stallWatch,
+    endForSilentSftp: (which, why) => stalled(sftpChannel(which))(why),
     close: () => client.end(),
     drop: () => dropSocket(sock),
     whyLost,
