@@ -41,7 +41,9 @@ export interface ConnectOptions extends SshOptions {
    * --start-timeout: how long a command scpipe started (`scp -t`, the sftp
    * subsystem) may take to send its first byte, counted from the server's
    * acceptance of it (default 10 000): a silent one is taken for a forced
-   * command that is not scp or sftp-server. Raise it for a host whose login
+   * command that is not scp or sftp-server; a new subsystem silent beside
+   * others that spoke SFTP ends the connection instead (without stallTimeoutMs),
+   * to be retried. Raise it for a host whose login
    * shell takes longer to start the command (a slow NFS home).
    */
   startTimeoutMs?: number;
