@@ -80,7 +80,8 @@ export function openSftpSubsystem(client: Client, signal: AbortSignal, log?: (li
         return;
       }
       if (linkSilent || spokeSftp?.()) {
-        log?.(`sftp: no answer from the server in ${versionWaitMs / 1000} s; waiting for it, or for the keepalive or --stall-timeout to give up`);
+        const heard = linkSilent ? 'no answer from the server' : 'no SFTP version, though another session on the connection spoke SFTP,';
+        log?.(`sftp: ${heard} in ${versionWaitMs / 1000} s; waiting for it, or for the keepalive or --stall-timeout to give up`);
         silent = waitForVersion();
         return;
       }

@@ -23,10 +23,12 @@ it('put --protocol sftp --parallel 4 --stall-timeout 12: a session stopped is fo
   const data = randomBytes(48 * part);
   await withStallLink(sshd.port, async (link) => {
     const flags = sshFlagsVia(sshd, link.port, join(local(), 'known_hosts'), sshd.sftp);
-    const run = startCli(['put', '--protocol', 'sftp', '--part-size', '1M', '--parallel', '4', '--stall-timeout', '12', '--retries', '2', ...flags, remote(sshd, sshd.sftp, `${rdir}/f`)], { stdin: data, timeoutMs: 150_000 });
+    const run = startCli(['put', '--protocol', 'sftp', '--part-size', '1M', '--parallel', '4', '--stall-timeout', '12', '--retries', '2', '-v', ...flags, remote(sshd, sshd.sftp, `${rdir}/f`)], { stdin: data, timeoutMs: 150_000 });
     await stopOneOfFourSessions(sshd, link);
     const r = await run.done;
     expect(r.stderr).not.toContain('sent no SFTP version');
+    // The path under test was taken: a new session sat silent beside ones that spoke SFTP.
+    expect(r.stderr).toContain('no SFTP version, though another session on the connection spoke SFTP, in 10 s; waiting for it');
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/the remote moved no byte for 12 s while scpipe waited for .*; retry 1 of 2 in/);
     await expectPartsSet(dir, 48, data);
