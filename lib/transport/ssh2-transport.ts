@@ -27,6 +27,8 @@ import { guardPreamble, MAX_PRE_BANNER_LINES } from './preamble-guard';
 import { HandshakeClock } from './handshake-clock';
 import { openWatched, watchStalls } from './stall-channel';
 import { endedByStall, stallWatchFor, type StallWatch } from './stall-watch';
+import { StallReach } from '../util/stall-reach';
+import { probeConnection } from './ssh2-probe';
 import { DEFAULT_CONNECT_TIMEOUT_MS, handshakeBounds } from './handshake-bounds';
 
 /** An authenticated ssh2 connection and what it was resolved from. */
@@ -200,7 +202,12 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
   log?.(`authenticated to ${host.hostname} ([${address ?? 'via proxy'}]:${host.port})`);
   aliveWhileReceiving(client, sock, host.serverAliveIntervalMs);
   let heard = performance.now();
-  sock.on('data', () => (heard = performance.now()));
+  // The channels' stall watches share what the connection shows of the remote (util/stall-reach.ts).
+  const reach = new StallReach((answered) => probeConnection(client, answered), () => performance.now());
+  sock.on('data', () => {
+    heard = performance.now();
+    reach.heard();
+  });
   // Later errors (a dropped connection) reach the channel as EOF; keep the
   // process from crashing on an unhandled 'error' event.
   let lost: string | undefined;
@@ -227,13 +234,13 @@ export async function connectSsh2(opts: ConnectOptions & { signal?: AbortSignal;
     dropSocket(sock);
   };
   const sftpChannel = (which?: string): string => `its sftp session${which ? ` ${which}` : ''}`;
-  const stallWatch = (which?: string): StallWatch | undefined => stallWatchFor(opts.stallTimeoutMs, stalled(sftpChannel(which)));
+  const stallWatch = (which?: string): StallWatch | undefined => stallWatchFor(opts.stallTimeoutMs, stalled(sftpChannel(which)), reach);
   return {
     client,
     host,
     exec: async (command, signal) => {
       const what = `the exec of ${escapeForTerminal(command)}`;
-      const watch = stallWatchFor(opts.stallTimeoutMs, stalled(`its channel for ${what}`));
+      const watch = stallWatchFor(opts.stallTimeoutMs, stalled(`its channel for ${what}`), reach);
       const channel = await openWatched(watch, what, () => execChannel(client, command, log, host.env, whyLost, signal));
       return watchStalls(channel, opts.stallTimeoutMs, () => {}, watch);
     },

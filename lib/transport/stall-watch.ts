@@ -3,11 +3,14 @@
 // to the channel wait for room in its window ('drain'); an answer and each
 // opening of the window (or piece of the writes it let through) are the
 // remote moving. Past the limit, onStall is told once what was waited for;
-// the caller ends the connection, as for a keepalive timeout.
+// the caller ends the connection, as for a keepalive timeout. Over a connection
+// with several channels the wait counts only once the remote had the bytes
+// (stall-reach.ts).
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { StallWaits } from '../protocol/channel';
 import { StallClock } from '../util/stall-clock';
+import type { StallReach } from '../util/stall-reach';
 import { onWindowOpened } from './window-opened';
 
 const WINDOW = 'room in the channel window for the data';
@@ -23,7 +26,8 @@ export class StallWatch implements StallWaits {
   private why: string | undefined;
   private confirming = false;
 
-  constructor(readonly limitMs: number, private readonly onStall: (why: string) => void, private readonly now: () => number = () => performance.now()) {
+  /** `reach`: the connection's, where it carries more than this channel. */
+  constructor(readonly limitMs: number, private readonly onStall: (why: string) => void, private readonly now: () => number = () => performance.now(), private readonly reach?: StallReach) {
     this.clock = new StallClock(limitMs);
     // A check every second is enough for limits of minutes, and costs nothing per byte.
     this.timer = setInterval(() => this.tick(), Math.min(1000, Math.max(10, limitMs / 4)));
@@ -98,8 +102,13 @@ export class StallWatch implements StallWaits {
   private stalled(): string | undefined {
     this.lookAtWrites();
     const what = this.owed();
-    if (this.clock.check(this.now(), what !== undefined) === undefined || this.timer === undefined) return undefined;
-    return what;
+    const now = this.now();
+    const still = this.clock.check(now, what !== undefined);
+    const since = this.clock.owedSince;
+    if (what === undefined || since === undefined || this.timer === undefined) return undefined;
+    // Asked at every look while owed, so that the probe goes out near the wait's start.
+    const owedFor = this.reach ? this.reach.owedFor(since, now) : still;
+    return owedFor !== undefined && owedFor >= this.limitMs ? what : undefined;
   }
 
   private tell(what: string): void {
@@ -110,8 +119,8 @@ export class StallWatch implements StallWaits {
 }
 
 /** A watch under a limit of `limitMs` (--stall-timeout); undefined where it is off (absent or 0, the default). */
-export function stallWatchFor(limitMs: number | undefined, onStall: (why: string) => void): StallWatch | undefined {
-  return limitMs !== undefined && limitMs > 0 ? new StallWatch(limitMs, onStall) : undefined;
+export function stallWatchFor(limitMs: number | undefined, onStall: (why: string) => void, reach?: StallReach): StallWatch | undefined {
+  return limitMs !== undefined && limitMs > 0 ? new StallWatch(limitMs, onStall, undefined, reach) : undefined;
 }
 
 /**

@@ -10,6 +10,11 @@ export class StallClock {
 
   constructor(readonly limitMs: number) {}
 
+  /** The start of the stretch owed, or the remote's last move in it; undefined while nothing is owed. */
+  get owedSince(): number | undefined {
+    return this.since;
+  }
+
   /** The remote moved a byte (data from it, room in its window, an answer) at `now`. */
   moved(now: number): void {
     if (this.since !== undefined) this.since = now;

@@ -2,6 +2,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { waitFor } from '../../helpers/async';
 import { StallWatch } from '../../../lib/transport/stall-watch';
+import { StallReach } from '../../../lib/util/stall-reach';
 
 // A watch on a clock the test moves; its own timer ticks every limit/4 (10 ms here).
 function watched(limitMs = 40): { watch: StallWatch; told: string[]; clock: { t: number } } {
@@ -117,5 +118,30 @@ describe('StallWatch: a process that got no CPU for longer than the limit', () =
       remote.destroy();
     }
     await new Promise((resolve) => server.close(resolve));
+  });
+});
+
+describe('StallWatch: a channel among others on one connection (StallReach)', () => {
+  it('a wait behind the other channels\' bytes is no stall until the remote is seen to have had it for the limit', async () => {
+    const clock = { t: 0 };
+    const told: string[] = [];
+    const probes: Array<() => void> = [];
+    const reach = new StallReach((answered) => (probes.push(answered), true), () => clock.t);
+    const watch = new StallWatch(40, (why) => told.push(why), () => clock.t, reach);
+    watch.wait("the remote's answer to the file's end");
+    await waitFor(() => probes.length > 0, 'a probe sent');
+    clock.t = 200; // five limits, the connection receiving for the other channels all along
+    reach.heard();
+    await ticks(3);
+    expect(told).toEqual([]);
+    probes[0]!(); // the remote had every byte sent before the probe
+    reach.heard();
+    clock.t = 230;
+    await ticks(3);
+    expect(told).toEqual([]);
+    clock.t = 240;
+    await waitFor(() => told.length > 0, 'the stall told');
+    expect(told[0]).toMatch(/^the remote moved no byte for 0\.04 s while scpipe waited for the remote's answer to the file's end/);
+    watch.stop();
   });
 });
