@@ -34,10 +34,15 @@ it('put --protocol sftp --parallel 4: a part stalled again after the reconnectio
   const rdir = remotePath(sshd.sftp, dir);
   const part = 4 * 1024 * 1024;
   const data = randomBytes(8 * part);
-  // 2 MB/s over four parts: none of the parts in flight finishes between the two stalls.
+  // 2 MB/s: each stall is found 3 s after the remote had the stalled part's
+  // bytes, and meanwhile the others are in flight on the same connection (the
+  // parts besides the stalled one, 28 MiB, take about 14 s), so both stalls cut
+  // some short. Which stall a line tells of is read from where it stands
+  // relative to the reconnection (-v), not from its retry count: a part cut
+  // short by the first stall may have finished before the second.
   await withStallLink(sshd.port, async (link) => {
     const flags = sshFlagsVia(sshd, link.port, join(local(), 'known_hosts'), sshd.sftp);
-    const run = startCli(['put', '--protocol', 'sftp', '--part-size', '4M', '--parallel', '4', '--stall-timeout', '3', '--retries', '3', ...flags, remote(sshd, sshd.sftp, `${rdir}/f`)], { stdin: data, timeoutMs: 150_000 });
+    const run = startCli(['put', '-v', '--protocol', 'sftp', '--part-size', '4M', '--parallel', '4', '--stall-timeout', '3', '--retries', '3', ...flags, remote(sshd, sshd.sftp, `${rdir}/f`)], { stdin: data, timeoutMs: 150_000 });
     let stalled: string | undefined;
     let first: number[] = [];
     await waitFor(async () => {
@@ -57,13 +62,22 @@ it('put --protocol sftp --parallel 4: a part stalled again after the reconnectio
     }, `${stalled} resumed on a new connection`, 60_000);
     const r = await run.done;
     expect(r.status).toBe(0);
-    const cut = r.stderr.split('\n').filter((l) => /a stall on its sftp session/.test(l));
+    const lines = r.stderr.split('\n');
+    const stall = 'the remote moved no byte for 3 s';
+    // The stalled part's own lines: its first stall, then its second.
+    const own = lines.findIndex((l) => l.startsWith(`scpipe: ${stalled}: `) && l.includes(stall) && /; retry 1 of 3 in/.test(l));
+    expect(own).toBeGreaterThanOrEqual(0);
+    expect(lines.some((l) => l.startsWith(`scpipe: ${stalled}: `) && l.includes(stall) && /; retry 2 of 3 in/.test(l))).toBe(true);
+    // The reconnection: the first connection made after the first stall.
+    const reconnected = lines.findIndex((l, i) => i > own && /authenticated to /.test(l));
+    expect(reconnected).toBeGreaterThan(own);
+    const cut = lines.map((l, i) => ({ l, i })).filter(({ l }) => /a stall on its sftp session/.test(l));
     // Each line of a part cut short by another's stall names the part that stalled...
-    for (const line of cut) expect(line).toMatch(/a stall on its sftp session for \S+\/f\.\d{6}: the remote moved no byte for 3 s/);
+    for (const { l } of cut) expect(l).toMatch(/a stall on its sftp session for \S+\/f\.\d{6}: the remote moved no byte for 3 s/);
     // ...the second stall (on the session the reconnection opened) as the first.
-    const again = `a stall on its sftp session for ${rdir}/${stalled}: the remote moved no byte for 3 s`;
-    expect(cut.filter((l) => l.includes(again) && /; retry 1 of 3 in/.test(l)).length).toBeGreaterThan(0);
-    expect(cut.filter((l) => l.includes(again) && /; retry 2 of 3 in/.test(l)).length).toBeGreaterThan(0);
+    const named = cut.filter(({ l }) => l.includes(`a stall on its sftp session for ${rdir}/${stalled}: ${stall}`));
+    expect(named.filter(({ i }) => i < reconnected).length).toBeGreaterThan(0);
+    expect(named.filter(({ i }) => i > reconnected).length).toBeGreaterThan(0);
     await expectPartsSet(dir, 8, data);
-  }, 2_000_000); // 2 MB/s over four parts: none of the parts in flight finishes between the two stalls
+  }, 2_000_000);
 }, 180_000);
