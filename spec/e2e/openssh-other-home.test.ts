@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { runCli } from '../helpers/cli';
+import { hostAlias } from '../helpers/host-alias';
 
 const sshd = sshdPerSuite();
 let home: string;
@@ -15,16 +16,7 @@ let home: string;
 beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), 'scpipe-test-other-home-'));
   await mkdir(join(home, '.ssh'), { mode: 0o700 });
-  await writeFile(join(home, '.ssh', 'config'), [
-    'Host drillvault',
-    '  HostName 127.0.0.1',
-    `  Port ${sshd.port}`,
-    `  User ${sshd.rssh.name}`,
-    `  IdentityFile ${sshd.rssh.keyPath}`,
-    '  IdentitiesOnly yes',
-    `  UserKnownHostsFile ${sshd.knownHostsPath}`,
-    '',
-  ].join('\n'), { mode: 0o600 });
+  await writeFile(join(home, '.ssh', 'config'), hostAlias('drillvault', sshd, sshd.rssh), { mode: 0o600 });
 });
 afterEach(async () => {
   await rm(home, { recursive: true, force: true });

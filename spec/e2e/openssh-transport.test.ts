@@ -13,6 +13,7 @@ import { endlessInput, remote, runCli, sshFlags, startCli } from '../helpers/cli
 import { userDir } from '../helpers/sshd';
 import { sshdPerSuite } from '../helpers/sshd-per-suite';
 import { rsshSidesPerTest } from '../helpers/rssh-sides';
+import { hostAlias } from '../helpers/host-alias';
 
 const sshd = sshdPerSuite();
 const sides = rsshSidesPerTest(sshd, 'openssh');
@@ -89,18 +90,7 @@ describe('--transport openssh: put, get, cp', () => {
 
   it('honours an ssh_config given with -F: a Host alias with its own port, user, key and known_hosts', async () => {
     const config = join(sides.local, 'ssh_config');
-    await writeFile(config, [
-      'Host vault-alias',
-      '  HostName 127.0.0.1',
-      `  Port ${sshd.port}`,
-      `  User ${sshd.rssh.name}`,
-      `  IdentityFile ${sshd.rssh.keyPath}`,
-      '  IdentitiesOnly yes',
-      `  UserKnownHostsFile ${sshd.knownHostsPath}`,
-      '  StrictHostKeyChecking yes',
-      '  BatchMode yes',
-      '',
-    ].join('\n'));
+    await writeFile(config, hostAlias('vault-alias', sshd, sshd.rssh, ['StrictHostKeyChecking yes', 'BatchMode yes']));
     const r = await runCli(['put', '--transport', 'openssh', '-F', config, `vault-alias:${sides.rdir}/alias.txt`], { stdin: 'via alias' });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(await readFile(join(sides.rdir, 'alias.txt'), 'utf8')).toBe('via alias');
