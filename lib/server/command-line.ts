@@ -41,7 +41,7 @@ const OPTIONS: Readonly<Record<string, OptionEffect>> = {
 /** Parses an exec command such as `scp -p -t -- '-odd name'` (see above). */
 export function parseScpCommand(command: string): ScpCommand {
   const split = splitWords(command);
-  if (!split.ok) return refuse(split.reason);
+  if (!split.ok) return refuse(notScp(command) ?? split.reason);
   const [program, ...args] = split.words;
   if (program === undefined) return refuse('empty command');
   if (!isScpProgram(program.text)) return refuse(`command not allowed: ${program.text}`);
@@ -92,6 +92,19 @@ const REMOTE_TO_REMOTE = 'remote-to-remote copies (scp -R) are not run here: cop
 // A target as scp names a remote one: `[user@]host:path` (a `:` before any `/`) or `scp://`.
 function namesRemote(word: Word): boolean {
   return /^[^/]*:/.test(word.text);
+}
+
+// `ls\x1b[31m` was refused as "wildcards are not expanded", as if fixing
+// its words would help: a program that is plainly not scp is refused as such.
+function notScp(command: string): string | undefined {
+  const first = /^[ \t]*([^ \t]*)/.exec(command)![1]!;
+  const alone = splitWords(first);
+  if (alone.ok) {
+    const program = alone.words[0];
+    return program === undefined || isScpProgram(program.text) ? undefined : `command not allowed: ${program.text}`;
+  }
+  // Expanded (`~/scp`, `$D/scp`) or with a quoted blank (`'/my dir/scp'`), it might be scp.
+  return /['"\\]/.test(first) || /(^|\/)scp$/.test(first) ? undefined : `command not allowed: ${first}`;
 }
 
 // `scp`, or an absolute path to a program named scp (`/usr/bin/scp`): rssh

@@ -128,6 +128,15 @@ const REFUSED: [string, string][] = [
   ['~/scp -f x', 'only a leading ~ or ~/ is expanded'],
   ['/x=~/scp -f x', 'only a leading ~ or ~/ is expanded'],
   ['scp -f #x', 'an unquoted # is not allowed at the start of a word'],
+  // not scp at all: refused as such, not for its words
+  ['ls\x1b[31m', 'command not allowed: ls\x1b[31m'],
+  ['cat *.txt', 'command not allowed: cat'],
+  ['sh -c "$(id)"', 'command not allowed: sh'],
+  ['$(id)', 'command not allowed: $(id)'],
+  ["'ls' ~root", 'command not allowed: ls'],
+  // might be scp once expanded or unquoted: the words' reason stands
+  ['$HOME/scp -f x', 'variables are not expanded'],
+  ["'/my dir/scp' -f *.txt", 'wildcards are not expanded'],
 ];
 
 describe('parseScpCommand: accepted commands', () => {
