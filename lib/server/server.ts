@@ -10,6 +10,7 @@ import { ScpipeError } from '../errors';
 import { peerText } from '../util/escape';
 import { DEFAULT_AUTH_LIMITS, LoginAttempts, logUser, sessionWho, type AuthLimits } from './auth-limits';
 import { listenError } from './listen-error';
+import { refuseForwarding } from './forward-requests';
 import { answerLogin, type ServeAuth } from './login';
 import { ConnectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits';
 import { AcceptedSockets } from './accepted-sockets';
@@ -175,8 +176,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         connected: () => connected,
         run: (channel, session) => track(client, ifRootThere(channel, session)),
       });
-      client.on('tcpip', (_a, reject) => reject?.());
-      client.on('request', (_a, reject) => reject?.());
+      refuseForwarding(client, { verbose: Boolean(opts.verbose), who, logRepeated: (kind, line) => repeats.line(info.ip, kind, line) });
     });
     client.on('error', (err: Error & { level?: string }) => {
       const dropped = loggedIn !== undefined ? unreadablePacket(err) : undefined;
