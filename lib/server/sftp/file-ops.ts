@@ -91,7 +91,7 @@ export async function readFile(ctx: OpsContext, req: Req<'read'>): Promise<Buffe
   const len = Math.min(req.length, MAX_READ);
   const buf = Buffer.allocUnsafe(len);
   const { bytesRead } = await e.fh.read(buf, 0, len, fileOffset(req.offset)).catch((err: unknown) => {
-    throw ioFailed(e, err);
+    throw ioFailed(ctx, e, err);
   });
   if (bytesRead === 0 && len > 0) return statusReply(req.id, STATUS.EOF);
   e.bytesRead += bytesRead;
@@ -114,7 +114,7 @@ async function writeAll(ctx: OpsContext, e: FileEntry, req: Req<'write'>): Promi
       if (position !== null) position += bytesWritten;
     }
   } catch (err) {
-    throw ioFailed(e, err);
+    throw ioFailed(ctx, e, err);
   } finally {
     e.bytesWritten += done;
   }
@@ -132,7 +132,7 @@ export async function closeHandle(ctx: OpsContext, req: Req<'close'>): Promise<B
   try {
     await e.fh.close();
   } catch (err) {
-    failure = toFailure(err, e.path);
+    failure = toFailure(err, ctx.paths.shown(e.path));
   }
   const failed = failure?.message ?? e.ioFailure;
   logTransfer(ctx, e, failed === undefined ? 'ok' : `failed: ${failed}`);
@@ -141,8 +141,9 @@ export async function closeHandle(ctx: OpsContext, req: Req<'close'>): Promise<B
 
 // A read or write that failed: answered as a status, and remembered for the
 // log line, so an upload the disk cut short is not logged "ok" at its close.
-function ioFailed(e: FileEntry, err: unknown): SftpFailure {
-  const failure = toFailure(err, e.path);
+// Named as the log line names the file (from /): `big` was `/big` there.
+function ioFailed(ctx: OpsContext, e: FileEntry, err: unknown): SftpFailure {
+  const failure = toFailure(err, ctx.paths.shown(e.path));
   e.ioFailure ??= failure.message;
   return failure;
 }
@@ -231,7 +232,7 @@ export async function fsyncFile(ctx: OpsContext, req: Req<'fsync'>): Promise<Buf
   try {
     await e.fh.sync();
   } catch (err) {
-    throw toFailure(err, e.path);
+    throw toFailure(err, ctx.paths.shown(e.path));
   }
   return statusReply(req.id, STATUS.OK);
 }

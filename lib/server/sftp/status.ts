@@ -47,8 +47,8 @@ const STATUS_OF_PHRASE: Array<[string, StatusCode]> = [
   ['Permission denied', STATUS.PERMISSION_DENIED],
 ];
 
-/** Any error from a handler as the failure to send; `clientPath` is what the client named. */
-export function toFailure(err: unknown, clientPath?: string): SftpFailure {
+/** Any error from a handler as the failure to send; `clientPath` is what the client named, or a Said already shown. */
+export function toFailure(err: unknown, clientPath?: string | Said): SftpFailure {
   if (err instanceof SftpFailure) return err;
   if (isScpipeError(err, 'ERR_UNSAFE_NAME')) return new SftpFailure(STATUS.PERMISSION_DENIED, saidOf(err));
   if (isScpipeError(err)) {
