@@ -70,6 +70,7 @@ export type { ScpipeErrorCode, ScpipeErrorContext, CutShort, TempLeft } from './
 // The SCP protocol roles and codecs, for programs that bring their own channel.
 export type { ScpChannel, ExitStatus, StallWaits } from './protocol/channel';
 export type { StallWatch } from './transport/stall-watch';
+export type { StallReach } from './util/stall-reach';
 export { ScpSource } from './protocol/source';
 export type { OutgoingFile, RoleOptions, SourceOptions } from './protocol/source-types';
 export { encodeFile, encodeDirectory, encodeEnd, encodeTimes, encodeWarning, encodeFatal, MAX_LINE_BYTES } from './protocol/records';
