@@ -10,6 +10,7 @@ import { ScpipeError } from '../../errors';
 import { errnoCode } from '../../fs/strerror';
 import { Said, said, saidOf } from '../../util/said';
 import { OUTSIDE, type Jail } from '../jail';
+import { shownPath } from './shown-path';
 import { locate } from '../jail-dotdot';
 import { LEADS_OUTSIDE, realDirectory } from '../real-directory';
 import { linkText } from './link-text';
@@ -104,7 +105,7 @@ export class SftpPaths {
 
   /** The client's view of a host path, for messages and (as a string: escaped) logs. */
   shown(clientPath: string): Said {
-    return Said.raw(posix.resolve('/', clientPath));
+    return shownPath(clientPath);
   }
 
   /** locate() (jail-dotdot.ts): `..` after the links before it; its refusal as a status. */

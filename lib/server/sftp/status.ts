@@ -6,6 +6,7 @@ import { isScpipeError } from '../../errors';
 import { errnoCode, strerror } from '../../fs/strerror';
 import { Said, said, saidOf } from '../../util/said';
 import { cutInMiddle } from '../../util/cut-middle';
+import { shownPath } from './shown-path';
 import { STATUS, type StatusCode } from './wire';
 
 /** A failure to answer with STATUS: `said.wire` to the client, the message (`said.shown`) to the log. */
@@ -47,7 +48,7 @@ const STATUS_OF_PHRASE: Array<[string, StatusCode]> = [
   ['Permission denied', STATUS.PERMISSION_DENIED],
 ];
 
-/** Any error from a handler as the failure to send; `clientPath` is what the client named, or a Said already shown. */
+/** Any error from a handler as the failure to send; `clientPath` is what the client named (named from the root), or a Said already shown. */
 export function toFailure(err: unknown, clientPath?: string | Said): SftpFailure {
   if (err instanceof SftpFailure) return err;
   if (isScpipeError(err, 'ERR_UNSAFE_NAME')) return new SftpFailure(STATUS.PERMISSION_DENIED, saidOf(err));
@@ -57,7 +58,10 @@ export function toFailure(err: unknown, clientPath?: string | Said): SftpFailure
   }
   const code = errnoCode(err);
   const text = Said.plain(code === undefined ? 'Failure' : strerror(err));
-  return new SftpFailure(statusOfErrno(code), clientPath === undefined ? text : said`${clientPath}: ${text}`, code);
+  if (clientPath === undefined) return new SftpFailure(statusOfErrno(code), text, code);
+  // `a/./f` as `/a/f`: as the log line names it, and as the operator finds it inside the root.
+  const path = typeof clientPath === 'string' ? shownPath(clientPath) : clientPath;
+  return new SftpFailure(statusOfErrno(code), said`${path}: ${text}`, code);
 }
 
 /**
