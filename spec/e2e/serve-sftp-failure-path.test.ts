@@ -78,3 +78,17 @@ it('an append-only server names a missing path from the root too', async () => {
     client.destroy();
   }
 });
+
+it('an append-only refusal names the path from the root, in the reply and in the log line alike', async () => {
+  await mkdir(join(appendOnly.root, 'b'));
+  await writeFile(join(appendOnly.root, 'b', 'file'), 'x');
+  const client = await ssh2Client(appendOnly);
+  try {
+    const s = await sftpOf(client);
+    expect(await failureOf((done) => s.unlink('b/./file', done))).toBe('/b/file: append-only server: nothing is removed');
+    await waitFor(() => appendOnly.log().includes('sftp remove refused: '), 'the log line');
+    expect(appendOnly.log()).toContain('sftp remove refused: /b/file: append-only server: nothing is removed\n');
+  } finally {
+    client.destroy();
+  }
+});

@@ -8,15 +8,16 @@ import { constants, type Stats } from 'node:fs';
 import { lstat } from '../../fs/byte-fs';
 import { onlyTimes, type Attrs } from './attrs';
 import type { OpsContext } from './context';
+import { shownPath } from './shown-path';
 import { SftpFailure, toFailure } from './status';
 import { STATUS } from './wire';
 import { Said, said } from '../../util/said';
 import { isUploadTempName } from '../../fs/store-new';
 
-/** A refusal of --append-only: permission denied, with the reason; always logged. */
+/** A refusal of --append-only: permission denied, with the reason; always logged, the path named from the root as in its log line. */
 export class AppendOnlyRefusal extends SftpFailure {
   constructor(clientPath: string, why: string) {
-    super(STATUS.PERMISSION_DENIED, said`${clientPath}: append-only server: ${Said.plain(why)}`, 'EACCES');
+    super(STATUS.PERMISSION_DENIED, said`${shownPath(clientPath)}: append-only server: ${Said.plain(why)}`, 'EACCES');
   }
 }
 
