@@ -4,9 +4,9 @@
 // and known hosts fails under --transport openssh with ssh's words alone,
 // "Could not resolve hostname vault". The hint names the two homes.
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { escapeForTerminal } from '../util/escape';
+import { passwdHome as passwdHomeDir } from '../util/home';
 import type { OpenSshOptions } from './openssh-args';
 
 /** The hint after ssh's refusal before a session, where HOME's ~/.ssh is not the one ssh read; '' otherwise. */
@@ -17,12 +17,4 @@ export function otherHomeHint(opts: Pick<OpenSshOptions, 'configFile'>, home = p
   if (!existsSync(dotSsh)) return '';
   const shown = (p: string): string => escapeForTerminal(p);
   return ` (ssh read ~/.ssh in ${shown(passwdHome)}, the passwd entry's home, not HOME's ${shown(dotSsh)}, which the ssh2 transport reads: leave out --transport openssh, or give -F ${shown(join(dotSsh, 'config'))} with the files it names by their full paths)`;
-}
-
-function passwdHomeDir(): string | undefined {
-  try {
-    return userInfo().homedir || undefined;
-  } catch {
-    return undefined; // a uid with no passwd entry
-  }
 }

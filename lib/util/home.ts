@@ -45,6 +45,11 @@ export function noUserName(host: string, userInfo: UserInfo = os.userInfo): Scpi
   return new ScpipeError('ERR_CONFIG', `no user name to log in to ${escapeForTerminal(host)} as: ${whoAmI()} has no passwd entry and USER is not set; give user@host`);
 }
 
+/** The passwd entry's home, the one ssh reads ~/.ssh in whatever HOME says; undefined for a uid without one. */
+export function passwdHome(userInfo: UserInfo = os.userInfo): string | undefined {
+  return passwdEntry(userInfo)?.homedir || undefined;
+}
+
 function passwdEntry(userInfo: UserInfo): { username: string; homedir: string } | undefined {
   try {
     return userInfo();
